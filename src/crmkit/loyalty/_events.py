@@ -1,0 +1,752 @@
+"""The events a loyalty app stores for a member, as frozen value objects.
+
+crmkit keeps no storage: the app records what happened (an enrolment, a purchase, a
+refund, a redemption, ...) and replays the events under a :class:`~crmkit.loyalty.Program`.
+Every event carries an ``event_id`` (replaying a duplicate id changes nothing) and an
+aware ``time``; naive datetimes are rejected because an event has no zone of its own.
+
+Money is :class:`decimal.Decimal` (strings and ints are accepted and converted; floats are
+refused, because ``0.1`` is not a decimal amount); points are ``int``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar, TypeAlias
+
+import attrs
+
+from crmkit._validate import check_keys
+from crmkit.errors import InvalidInputError
+
+__all__ = [
+    "Adjust",
+    "CancelRedemption",
+    "Enroll",
+    "Event",
+    "ProfileUpdate",
+    "Purchase",
+    "PurchaseLine",
+    "Redeem",
+    "Refund",
+    "RefundLine",
+    "Tender",
+    "event_from_dict",
+]
+
+_ZERO = Decimal(0)
+
+
+def to_decimal(value: object, owner: str, field: str) -> Decimal:
+    """Return ``value`` as a finite Decimal; floats, bools and junk are errors."""
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int) and not isinstance(value, bool):
+        result = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            result = Decimal(value.strip())
+        except InvalidOperation:
+            result = Decimal("NaN")
+    else:
+        raise InvalidInputError(
+            owner,
+            field,
+            expected="a Decimal, int or decimal string (never a float)",
+            found=type(value).__name__,
+            kind="",
+        )
+    if not result.is_finite():
+        raise InvalidInputError(
+            owner, field, expected="a finite decimal amount", found=repr(value), kind=""
+        )
+    return result
+
+
+def to_points(value: object, owner: str, field: str) -> int:
+    """Return ``value`` as an int of points; floats, bools and strings are errors."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInputError(
+            owner,
+            field,
+            expected="an int number of points (never a float)",
+            found=type(value).__name__,
+            kind="",
+        )
+    return int(value)
+
+
+def _aware(value: object, owner: str) -> dt.datetime:
+    if not isinstance(value, dt.datetime):
+        raise InvalidInputError(
+            owner, "time", expected="a datetime.datetime", found=type(value).__name__, kind=""
+        )
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidInputError(
+            owner,
+            "time",
+            expected="timezone-aware",
+            found=f"the naive datetime {value.isoformat()}",
+            kind="",
+            hint="Attach the zone it was recorded in, e.g. with zoneinfo.ZoneInfo(...).",
+        )
+    return value
+
+
+def _check_id(value: object, owner: str, field: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise InvalidInputError(
+            owner, field, expected="a non-empty string", found=repr(value), kind=""
+        )
+    return value
+
+
+def _owner(event: Any) -> str:
+    return f"{type(event).__name__} {event.event_id!r}"
+
+
+@attrs.frozen
+class PurchaseLine:
+    """One line of a purchase: what was bought, how many, for how much.
+
+    Args:
+        line_id: The line's id, unique within its purchase (refunds name it).
+        amount: The line's gross amount (all units, before discount), a Decimal.
+        quantity: How many units (at least 1).
+        sku: The product code (earning rules may match it).
+        category: The product category (earning rules may match it).
+        discount: The discount on the line, between 0 and ``amount``.
+
+    Examples:
+        >>> from decimal import Decimal
+        >>> line = PurchaseLine("1", Decimal("120.00"), quantity=2, category="shoes",
+        ...                     discount=Decimal("20"))
+        >>> line.net
+        Decimal('100.00')
+    """
+
+    line_id: str
+    amount: Decimal = attrs.field(converter=lambda v: to_decimal(v, "PurchaseLine", "amount"))
+    quantity: int = 1
+    sku: str = ""
+    category: str = ""
+    discount: Decimal = attrs.field(
+        default=_ZERO, converter=lambda v: to_decimal(v, "PurchaseLine", "discount")
+    )
+
+    def __attrs_post_init__(self) -> None:
+        owner = f"PurchaseLine {self.line_id!r}"
+        _check_id(self.line_id, "PurchaseLine", "line_id")
+        to_points(self.quantity, owner, "quantity")
+        if self.quantity < 1:
+            raise InvalidInputError(
+                owner, "quantity", expected="at least 1", found=str(self.quantity), kind=""
+            )
+        if self.amount < 0:
+            raise InvalidInputError(
+                owner, "amount", expected="at least 0", found=str(self.amount), kind=""
+            )
+        if not _ZERO <= self.discount <= self.amount:
+            raise InvalidInputError(
+                owner,
+                "discount",
+                expected=f"between 0 and the line amount {self.amount}",
+                found=str(self.discount),
+                kind="",
+            )
+
+    @property
+    def net(self) -> Decimal:
+        """The amount after discount.
+
+        Examples:
+            >>> PurchaseLine("1", "10.00", discount="2.50").net
+            Decimal('7.50')
+        """
+        return self.amount - self.discount
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready mapping (amounts as strings).
+
+        Examples:
+            >>> PurchaseLine("1", "10.00").to_dict()["amount"]
+            '10.00'
+        """
+        return {
+            "line_id": self.line_id,
+            "amount": str(self.amount),
+            "quantity": self.quantity,
+            "sku": self.sku,
+            "category": self.category,
+            "discount": str(self.discount),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PurchaseLine:
+        """Build a line from :meth:`to_dict` output; unknown keys are errors.
+
+        Examples:
+            >>> PurchaseLine.from_dict({"line_id": "1", "amount": "5"}).amount
+            Decimal('5')
+        """
+        check_keys(
+            data,
+            "PurchaseLine.from_dict()",
+            allowed={"line_id", "amount", "quantity", "sku", "category", "discount"},
+            required=("line_id", "amount"),
+        )
+        return cls(**data)
+
+
+@attrs.frozen
+class Tender:
+    """How (part of) a purchase was paid.
+
+    A ``"points"`` tender pays ``amount`` of money with ``points`` points; those points are
+    debited from the member's lots when the purchase is replayed, and restored pro rata
+    (to the same lots, with their original expiry) when the purchase is refunded.
+
+    Args:
+        kind: ``"cash"``, ``"card"``, ``"gift_card"``, ``"points"``, ...
+        amount: The money value this tender covers.
+        points: Points paid (only for ``kind="points"``, and then at least 1).
+
+    Examples:
+        >>> Tender("points", "5.00", points=500).points
+        500
+    """
+
+    kind: str
+    amount: Decimal = attrs.field(converter=lambda v: to_decimal(v, "Tender", "amount"))
+    points: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        _check_id(self.kind, "Tender", "kind")
+        to_points(self.points, "Tender", "points")
+        if self.amount < 0:
+            raise InvalidInputError(
+                "Tender", "amount", expected="at least 0", found=str(self.amount), kind=""
+            )
+        if self.kind == "points" and self.points < 1:
+            raise InvalidInputError(
+                "Tender",
+                "points",
+                expected="at least 1 for a points tender",
+                found=str(self.points),
+                kind="",
+            )
+        if self.kind != "points" and self.points:
+            raise InvalidInputError(
+                "Tender",
+                "points",
+                expected="0 unless kind is 'points'",
+                found=str(self.points),
+                kind="",
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready mapping.
+
+        Examples:
+            >>> Tender("card", "9.90").to_dict()
+            {'kind': 'card', 'amount': '9.90', 'points': 0}
+        """
+        return {"kind": self.kind, "amount": str(self.amount), "points": self.points}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Tender:
+        """Build a tender from :meth:`to_dict` output; unknown keys are errors.
+
+        Examples:
+            >>> Tender.from_dict({"kind": "cash", "amount": "3"}).amount
+            Decimal('3')
+        """
+        check_keys(
+            data,
+            "Tender.from_dict()",
+            allowed={"kind", "amount", "points"},
+            required=("kind", "amount"),
+        )
+        return cls(**data)
+
+
+@attrs.frozen
+class RefundLine:
+    """Which line of a purchase a refund returns, and how many units.
+
+    Args:
+        line_id: The purchase line returned.
+        quantity: Units returned; ``None`` returns what is left of the line.
+
+    Examples:
+        >>> RefundLine("2", quantity=1)
+        RefundLine(line_id='2', quantity=1)
+    """
+
+    line_id: str
+    quantity: int | None = None
+
+    def __attrs_post_init__(self) -> None:
+        _check_id(self.line_id, "RefundLine", "line_id")
+        if self.quantity is not None:
+            to_points(self.quantity, f"RefundLine {self.line_id!r}", "quantity")
+            if self.quantity < 1:
+                raise InvalidInputError(
+                    f"RefundLine {self.line_id!r}",
+                    "quantity",
+                    expected="at least 1 (or None for the rest of the line)",
+                    found=str(self.quantity),
+                    kind="",
+                )
+
+
+def _tuple_of(kind: type[Any]) -> Any:
+    def convert(values: Iterable[Any]) -> tuple[Any, ...]:
+        items = tuple(values)
+        for item in items:
+            if not isinstance(item, kind):
+                raise InvalidInputError(
+                    kind.__name__,
+                    "items",
+                    expected=f"{kind.__name__} objects",
+                    found=type(item).__name__,
+                    kind="",
+                )
+        return items
+
+    return convert
+
+
+def _date_or_none(value: object) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise InvalidInputError(
+            "ProfileUpdate",
+            "birth_date",
+            expected="a datetime.date or ISO date string",
+            found=repr(value),
+            kind="",
+        )
+    return value
+
+
+class _Base:
+    """Shared behaviour of events: validation, JSON round trip."""
+
+    __slots__ = ()
+    kind: ClassVar[str]
+    #: Order among events at the same instant (lower first): a purchase precedes its refund.
+    rank: ClassVar[int]
+    event_id: str
+    time: dt.datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready mapping with a ``kind`` key (see :func:`event_from_dict`).
+
+        Examples:
+            >>> import datetime as dt
+            >>> Adjust("a1", dt.datetime(2025, 1, 1, tzinfo=dt.UTC), points=5,
+            ...        reason="goodwill").to_dict()["kind"]
+            'adjust'
+        """
+        out: dict[str, Any] = {"kind": self.kind}
+        for field in attrs.fields(type(self)):
+            value = getattr(self, field.name)
+            if isinstance(value, dt.datetime | dt.date):
+                value = value.isoformat()
+            elif isinstance(value, Decimal):
+                value = str(value)
+            elif isinstance(value, tuple):
+                value = [_item_dict(v) for v in value]
+            out[field.name] = value
+        return out
+
+
+def _item_dict(value: Any) -> Any:
+    if isinstance(value, RefundLine):
+        return {"line_id": value.line_id, "quantity": value.quantity}
+    return value.to_dict()
+
+
+def _check_event(event: Any) -> None:
+    _check_id(event.event_id, type(event).__name__, "event_id")
+    _aware(event.time, _owner(event))
+
+
+@attrs.frozen
+class Enroll(_Base):
+    """The member joins the club (sign-up bonuses and anniversary windows start here).
+
+    Args:
+        event_id: Unique id of the event.
+        time: When (aware datetime).
+        birth_date: The member's birth date, if given at sign-up.
+        channel: Where the member enrolled.
+
+    Examples:
+        >>> import datetime as dt
+        >>> Enroll("e1", dt.datetime(2025, 1, 1, tzinfo=dt.UTC)).kind
+        'enroll'
+    """
+
+    kind: ClassVar[str] = "enroll"
+    rank: ClassVar[int] = 0
+    event_id: str
+    time: dt.datetime
+    birth_date: dt.date | None = attrs.field(default=None, converter=_date_or_none)
+    channel: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        _check_event(self)
+
+
+@attrs.frozen
+class ProfileUpdate(_Base):
+    """A profile fact that earning rules may need, such as the birth date.
+
+    Args:
+        event_id: Unique id of the event.
+        time: When the fact became known (aware datetime).
+        birth_date: The member's birth date.
+
+    Examples:
+        >>> import datetime as dt
+        >>> ProfileUpdate("b1", dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+        ...               birth_date="1990-05-17").birth_date
+        datetime.date(1990, 5, 17)
+    """
+
+    kind: ClassVar[str] = "profile"
+    rank: ClassVar[int] = 1
+    event_id: str
+    time: dt.datetime
+    birth_date: dt.date | None = attrs.field(default=None, converter=_date_or_none)
+
+    def __attrs_post_init__(self) -> None:
+        _check_event(self)
+
+
+@attrs.frozen
+class Purchase(_Base):
+    """A purchase: lines bought, the channel, and how it was paid.
+
+    The ``event_id`` is the purchase id that refunds refer to. Without ``tenders`` the whole
+    net amount is taken as paid in money; with them, their amounts must add up to the net
+    amount exactly.
+
+    Args:
+        event_id: Unique id of the purchase.
+        time: When (aware datetime).
+        lines: The :class:`PurchaseLine` objects (at least one; unique ``line_id``).
+        channel: Where it happened (``"store"``, ``"online"``, ...).
+        tenders: The :class:`Tender` objects that paid it.
+
+    Examples:
+        >>> import datetime as dt
+        >>> p = Purchase("p1", dt.datetime(2025, 3, 1, 10, tzinfo=dt.UTC),
+        ...              lines=[PurchaseLine("1", "80.00"), PurchaseLine("2", "20.00")],
+        ...              tenders=[Tender("card", "90.00"), Tender("points", "10.00", points=1000)])
+        >>> p.net, p.points_tender
+        (Decimal('100.00'), 1000)
+    """
+
+    kind: ClassVar[str] = "purchase"
+    rank: ClassVar[int] = 2
+    event_id: str
+    time: dt.datetime
+    lines: tuple[PurchaseLine, ...] = attrs.field(converter=_tuple_of(PurchaseLine))
+    channel: str = ""
+    tenders: tuple[Tender, ...] = attrs.field(default=(), converter=_tuple_of(Tender))
+
+    def __attrs_post_init__(self) -> None:
+        _check_event(self)
+        owner = _owner(self)
+        if not self.lines:
+            raise InvalidInputError(
+                owner, "lines", expected="at least one line", found="none", kind=""
+            )
+        ids = [line.line_id for line in self.lines]
+        if len(set(ids)) != len(ids):
+            dup = sorted({i for i in ids if ids.count(i) > 1})
+            raise InvalidInputError(
+                owner, "lines", expected="unique line ids", found=f"repeated ids {dup}", kind=""
+            )
+        if self.tenders:
+            paid = sum((t.amount for t in self.tenders), _ZERO)
+            if paid != self.net:
+                raise InvalidInputError(
+                    owner,
+                    "tenders",
+                    expected=f"amounts adding up to the net amount {self.net}",
+                    found=f"a total of {paid}",
+                    kind="",
+                )
+
+    @property
+    def net(self) -> Decimal:
+        """The net amount of all lines (after discounts).
+
+        Examples:
+            >>> import datetime as dt
+            >>> Purchase("p", dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+            ...          lines=[PurchaseLine("1", "5", discount="1")]).net
+            Decimal('4')
+        """
+        return sum((line.net for line in self.lines), _ZERO)
+
+    @property
+    def points_tender(self) -> int:
+        """Points paid with (the sum of the points tenders).
+
+        Examples:
+            >>> import datetime as dt
+            >>> Purchase("p", dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+            ...          lines=[PurchaseLine("1", "5")]).points_tender
+            0
+        """
+        return sum(t.points for t in self.tenders)
+
+    @property
+    def points_tender_amount(self) -> Decimal:
+        """The money value paid with points.
+
+        Examples:
+            >>> import datetime as dt
+            >>> Purchase("p", dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+            ...          lines=[PurchaseLine("1", "5")],
+            ...          tenders=[Tender("points", "5", points=500)]).points_tender_amount
+            Decimal('5')
+        """
+        return sum((t.amount for t in self.tenders if t.kind == "points"), _ZERO)
+
+
+@attrs.frozen
+class Refund(_Base):
+    """A refund of a purchase, whole or by lines.
+
+    The points the refunded lines earned are reversed exactly (as recorded when they were
+    earned, never recomputed); points paid as a tender come back pro rata to the refunded
+    money, into the lots they were taken from.
+
+    Args:
+        event_id: Unique id of the refund.
+        time: When (aware datetime).
+        purchase_id: The refunded purchase's ``event_id``.
+        lines: The :class:`RefundLine` objects; empty refunds everything not yet refunded.
+
+    Examples:
+        >>> import datetime as dt
+        >>> Refund("r1", dt.datetime(2025, 3, 2, tzinfo=dt.UTC), "p1",
+        ...        lines=[RefundLine("2")]).purchase_id
+        'p1'
+    """
+
+    kind: ClassVar[str] = "refund"
+    rank: ClassVar[int] = 5
+    event_id: str
+    time: dt.datetime
+    purchase_id: str
+    lines: tuple[RefundLine, ...] = attrs.field(default=(), converter=_tuple_of(RefundLine))
+
+    def __attrs_post_init__(self) -> None:
+        _check_event(self)
+        _check_id(self.purchase_id, _owner(self), "purchase_id")
+        ids = [line.line_id for line in self.lines]
+        if len(set(ids)) != len(ids):
+            raise InvalidInputError(
+                _owner(self), "lines", expected="unique line ids", found=str(ids), kind=""
+            )
+
+
+@attrs.frozen
+class Redeem(_Base):
+    """Points exchanged for a reward (积分换礼).
+
+    With ``points=None`` the price comes from the program's catalogue for the member's tier
+    at that instant; an explicit ``points`` is used as given.
+
+    Args:
+        event_id: Unique id of the redemption (a retry with the same id changes nothing).
+        time: When (aware datetime).
+        reward: The reward's catalogue key.
+        points: Points charged, or ``None`` for the catalogue price.
+
+    Examples:
+        >>> import datetime as dt
+        >>> Redeem("x1", dt.datetime(2025, 3, 1, tzinfo=dt.UTC), reward="mug", points=300).points
+        300
+    """
+
+    kind: ClassVar[str] = "redeem"
+    rank: ClassVar[int] = 4
+    event_id: str
+    time: dt.datetime
+    reward: str = ""
+    points: int | None = None
+
+    def __attrs_post_init__(self) -> None:
+        _check_event(self)
+        if self.points is not None:
+            to_points(self.points, _owner(self), "points")
+            if self.points < 1:
+                raise InvalidInputError(
+                    _owner(self), "points", expected="at least 1", found=str(self.points), kind=""
+                )
+        elif not self.reward:
+            raise InvalidInputError(
+                _owner(self),
+                "reward",
+                expected="a catalogue reward when points is None",
+                found="neither",
+                kind="",
+            )
+
+
+@attrs.frozen
+class CancelRedemption(_Base):
+    """A redemption undone: its points go back to the lots they came from, with their expiry.
+
+    Args:
+        event_id: Unique id of the cancellation.
+        time: When (aware datetime).
+        redemption_id: The cancelled :class:`Redeem`'s ``event_id``.
+
+    Examples:
+        >>> import datetime as dt
+        >>> CancelRedemption("c1", dt.datetime(2025, 3, 1, tzinfo=dt.UTC), "x1").redemption_id
+        'x1'
+    """
+
+    kind: ClassVar[str] = "cancel_redemption"
+    rank: ClassVar[int] = 6
+    event_id: str
+    time: dt.datetime
+    redemption_id: str
+
+    def __attrs_post_init__(self) -> None:
+        _check_event(self)
+        _check_id(self.redemption_id, _owner(self), "redemption_id")
+
+
+@attrs.frozen
+class Adjust(_Base):
+    """A manual credit (positive) or debit (negative) with a reason code.
+
+    Credits become a lot that expires under the program's policy; debits draw from lots
+    like a redemption and raise :class:`~crmkit.errors.InsufficientPointsError` when the
+    member lacks the points. Points for gifts (赠送积分) are positive adjustments.
+
+    Args:
+        event_id: Unique id of the adjustment.
+        time: When (aware datetime).
+        points: Signed, non-zero number of points.
+        reason: The reason code (required, e.g. ``"goodwill"``, ``"gift"``).
+
+    Examples:
+        >>> import datetime as dt
+        >>> Adjust("a1", dt.datetime(2025, 3, 1, tzinfo=dt.UTC), points=-20,
+        ...        reason="correction").points
+        -20
+    """
+
+    kind: ClassVar[str] = "adjust"
+    rank: ClassVar[int] = 3
+    event_id: str
+    time: dt.datetime
+    points: int
+    reason: str
+
+    def __attrs_post_init__(self) -> None:
+        _check_event(self)
+        to_points(self.points, _owner(self), "points")
+        if self.points == 0:
+            raise InvalidInputError(
+                _owner(self), "points", expected="non-zero", found="0", kind=""
+            )
+        _check_id(self.reason, _owner(self), "reason")
+
+
+#: Any member event.
+Event: TypeAlias = Enroll | ProfileUpdate | Purchase | Refund | Redeem | CancelRedemption | Adjust
+
+_KINDS: dict[str, type[Any]] = {
+    cls.kind: cls
+    for cls in (Enroll, ProfileUpdate, Purchase, Refund, Redeem, CancelRedemption, Adjust)
+}
+
+
+def event_from_dict(data: Mapping[str, Any]) -> Event:
+    """Build an event from :meth:`to_dict` output (a mapping with a ``kind`` key).
+
+    Args:
+        data: The mapping; ``time`` may be an ISO string with an offset.
+
+    Returns:
+        The event object.
+
+    Raises:
+        InvalidInputError: For an unknown ``kind``, unknown keys or bad values.
+
+    Examples:
+        >>> ev = event_from_dict({"kind": "redeem", "event_id": "x1",
+        ...                       "time": "2025-03-01T10:00:00+08:00", "points": 300})
+        >>> ev.points, ev.time.isoformat()
+        (300, '2025-03-01T10:00:00+08:00')
+        >>> event_from_dict({"kind": "gift", "event_id": "g"})
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.InvalidInputError: event_from_dict(): 'kind' must be one of ['adjust', 'cancel_redemption', 'enroll', 'profile', 'purchase', 'redeem', 'refund']; found 'gift'.
+    """
+    if not isinstance(data, Mapping):
+        raise InvalidInputError(
+            "event_from_dict()", "data", expected="a mapping", found=type(data).__name__, kind=""
+        )
+    kind = data.get("kind")
+    cls = _KINDS.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise InvalidInputError(
+            "event_from_dict()",
+            "kind",
+            expected=f"one of {sorted(_KINDS)}",
+            found=repr(kind),
+            kind="",
+        )
+    names = {f.name for f in attrs.fields(cls)}
+    try:
+        check_keys(data, f"{cls.__name__}.from_dict()", allowed=names | {"kind"})
+    except Exception as err:
+        raise InvalidInputError(
+            f"{cls.__name__}.from_dict()",
+            str(getattr(err, "field", "data")),
+            expected=f"one of {sorted(names | {'kind'})}",
+            found="an unknown key",
+            kind="",
+        ) from err
+    values = {k: v for k, v in data.items() if k != "kind"}
+    time = values.get("time")
+    if isinstance(time, str):
+        try:
+            values["time"] = dt.datetime.fromisoformat(time)
+        except ValueError as err:
+            raise InvalidInputError(
+                f"{cls.__name__}.from_dict()",
+                "time",
+                expected="an ISO 8601 datetime with offset",
+                found=repr(time),
+                kind="",
+            ) from err
+    if cls is Purchase:
+        values["lines"] = [PurchaseLine.from_dict(v) for v in values.get("lines", ())]
+        values["tenders"] = [Tender.from_dict(v) for v in values.get("tenders", ())]
+    elif cls is Refund:
+        values["lines"] = [RefundLine(**v) for v in values.get("lines", ())]
+    result: Event = cls(**values)
+    return result

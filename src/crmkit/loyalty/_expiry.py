@@ -1,0 +1,255 @@
+"""When earned points expire: the program's expiry policy.
+
+Every date boundary is local midnight in the program's time zone, and a lot is usable
+while ``as_of < expires_at`` (a half-open interval). "Valid through day D" therefore means
+``expires_at`` = midnight at the start of the day after D, in the program's zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+from dateutil.relativedelta import relativedelta
+
+from crmkit._validate import check_keys
+from crmkit.errors import ConfigError
+
+__all__ = ["ExpiryPolicy"]
+
+_KINDS = ("never", "days", "months", "end_of_period", "fixed_date", "inactivity")
+_PERIODS = ("month", "quarter", "year")
+_OWNER = "ExpiryPolicy"
+
+
+def local_midnight(day: dt.date, zone: dt.tzinfo) -> dt.datetime:
+    """The instant local midnight starts ``day`` in ``zone`` (as an aware datetime)."""
+    return dt.datetime(day.year, day.month, day.day, tzinfo=zone)
+
+
+def _period_end(day: dt.date, period: str, after: int) -> dt.date:
+    """Last day of the period ``after`` periods after the one holding ``day``."""
+    months = {"month": 1, "quarter": 3, "year": 12}[period]
+    first_month = (day.month - 1) // months * months + 1
+    start = dt.date(day.year, first_month, 1) + relativedelta(months=months * (after + 1))
+    return start - dt.timedelta(days=1)
+
+
+@attrs.frozen
+class ExpiryPolicy:
+    """How long earned points stay usable.
+
+    Build one with the class methods: :meth:`never`, :meth:`after_days`,
+    :meth:`after_months` (month ends clamp: 31 Jan + 1 month is 28/29 Feb),
+    :meth:`end_of_period` (end of the month/quarter/year N periods after earning),
+    :meth:`fixed_date` (every lot expires after the next given day of the year) or
+    :meth:`inactivity` (all points expire N days/months after the last activity of the
+    declared kinds).
+
+    Args:
+        kind: One of ``never``, ``days``, ``months``, ``end_of_period``, ``fixed_date``,
+            ``inactivity``.
+        n: The count of days, months or periods.
+        period: For ``end_of_period``: ``month``, ``quarter`` or ``year``; for
+            ``inactivity``: ``days`` or ``months``.
+        month: For ``fixed_date``: the month of the expiry day.
+        day: For ``fixed_date``: the day of the month (clamped in short months).
+        activity: For ``inactivity``: event kinds that count as activity.
+
+    Examples:
+        >>> import datetime as dt, zoneinfo
+        >>> z = zoneinfo.ZoneInfo("Asia/Shanghai")
+        >>> p = ExpiryPolicy.after_months(1)
+        >>> p.expires_at(dt.datetime(2025, 1, 31, 15, tzinfo=z), z).isoformat()
+        '2025-03-01T00:00:00+08:00'
+        >>> ExpiryPolicy.end_of_period("year", 1).expires_at(
+        ...     dt.datetime(2025, 6, 1, tzinfo=z), z).isoformat()
+        '2027-01-01T00:00:00+08:00'
+    """
+
+    kind: str = "never"
+    n: int = 0
+    period: str = ""
+    month: int = 0
+    day: int = 0
+    activity: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+
+    def __attrs_post_init__(self) -> None:
+        if self.kind not in _KINDS:
+            raise ConfigError(_OWNER, "kind", expected=f"one of {list(_KINDS)}", found=repr(self.kind))
+        for name in ("n", "month", "day"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ConfigError(
+                    _OWNER, name, expected="a non-negative int", found=repr(value)
+                )
+        if self.kind in ("days", "months", "inactivity") and self.n < 1:
+            raise ConfigError(_OWNER, "n", expected="at least 1", found=str(self.n))
+        if self.kind == "end_of_period" and self.period not in _PERIODS:
+            raise ConfigError(
+                _OWNER, "period", expected=f"one of {list(_PERIODS)}", found=repr(self.period)
+            )
+        if self.kind == "inactivity":
+            if self.period not in ("days", "months"):
+                raise ConfigError(
+                    _OWNER, "period", expected="'days' or 'months'", found=repr(self.period)
+                )
+            if not self.activity:
+                raise ConfigError(
+                    _OWNER,
+                    "activity",
+                    expected="a non-empty list of event kinds that count as activity",
+                    found="none",
+                    hint="For example ['purchase', 'redeem'].",
+                )
+        if self.kind == "fixed_date":
+            if not 1 <= self.month <= 12:
+                raise ConfigError(_OWNER, "month", expected="in 1..12", found=str(self.month))
+            if not 1 <= self.day <= 31:
+                raise ConfigError(_OWNER, "day", expected="in 1..31", found=str(self.day))
+
+    @classmethod
+    def never(cls) -> ExpiryPolicy:
+        """Points never expire.
+
+        Examples:
+            >>> ExpiryPolicy.never().kind
+            'never'
+        """
+        return cls("never")
+
+    @classmethod
+    def after_days(cls, n: int) -> ExpiryPolicy:
+        """Valid through the N-th day after the earning day (local).
+
+        Examples:
+            >>> import datetime as dt
+            >>> ExpiryPolicy.after_days(30).expires_at(
+            ...     dt.datetime(2025, 1, 10, 23, 59, tzinfo=dt.UTC), dt.UTC).isoformat()
+            '2025-02-10T00:00:00+00:00'
+        """
+        return cls("days", n=n)
+
+    @classmethod
+    def after_months(cls, n: int) -> ExpiryPolicy:
+        """Valid through the same day N months later, clamped to the month's end.
+
+        Examples:
+            >>> import datetime as dt
+            >>> ExpiryPolicy.after_months(12).expires_at(
+            ...     dt.datetime(2024, 2, 29, 8, tzinfo=dt.UTC), dt.UTC).date()
+            datetime.date(2025, 3, 1)
+        """
+        return cls("months", n=n)
+
+    @classmethod
+    def end_of_period(cls, period: str, n: int = 0) -> ExpiryPolicy:
+        """Valid through the end of the month/quarter/year that is N periods after earning.
+
+        ``n=0`` is the end of the earning period itself.
+
+        Examples:
+            >>> import datetime as dt
+            >>> ExpiryPolicy.end_of_period("quarter", 1).expires_at(
+            ...     dt.datetime(2025, 2, 14, tzinfo=dt.UTC), dt.UTC).date()
+            datetime.date(2025, 7, 1)
+        """
+        return cls("end_of_period", n=n, period=period)
+
+    @classmethod
+    def fixed_date(cls, month: int, day: int, n: int = 0) -> ExpiryPolicy:
+        """Valid through the next given day of the year (on or after earning), plus N years.
+
+        Examples:
+            >>> import datetime as dt
+            >>> ExpiryPolicy.fixed_date(6, 30).expires_at(
+            ...     dt.datetime(2025, 7, 1, tzinfo=dt.UTC), dt.UTC).date()
+            datetime.date(2026, 7, 1)
+        """
+        return cls("fixed_date", n=n, month=month, day=day)
+
+    @classmethod
+    def inactivity(cls, n: int, period: str = "months", activity: tuple[str, ...] = ()) -> ExpiryPolicy:
+        """All points expire when the member has no activity of the given kinds for N periods.
+
+        The deadline is the end of the local day N days/months after the last activity;
+        each activity pushes it back for every lot.
+
+        Examples:
+            >>> p = ExpiryPolicy.inactivity(18, "months", activity=("purchase", "redeem"))
+            >>> p.activity
+            ('purchase', 'redeem')
+        """
+        return cls("inactivity", n=n, period=period, activity=activity)
+
+    def expires_at(self, earned_at: dt.datetime, zone: dt.tzinfo) -> dt.datetime | None:
+        """The instant a lot earned at ``earned_at`` stops being usable (None: never).
+
+        For ``inactivity`` this is the deadline if ``earned_at`` were the last activity.
+
+        Args:
+            earned_at: When the lot was earned (aware).
+            zone: The program's time zone; day boundaries are local midnights there.
+
+        Examples:
+            >>> import datetime as dt
+            >>> ExpiryPolicy.never().expires_at(dt.datetime(2025, 1, 1, tzinfo=dt.UTC), dt.UTC)
+        """
+        if self.kind == "never":
+            return None
+        day = earned_at.astimezone(zone).date()
+        if self.kind == "days" or (self.kind == "inactivity" and self.period == "days"):
+            last = day + dt.timedelta(days=self.n)
+        elif self.kind in ("months", "inactivity"):
+            last = day + relativedelta(months=self.n)
+        elif self.kind == "end_of_period":
+            last = _period_end(day, self.period, self.n)
+        else:
+            last = _fixed(day.year, self.month, self.day)
+            if last < day:
+                last = _fixed(day.year + 1, self.month, self.day)
+            if self.n:
+                last = _fixed(last.year + self.n, self.month, self.day)
+        return local_midnight(last + dt.timedelta(days=1), zone)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready mapping.
+
+        Examples:
+            >>> ExpiryPolicy.after_months(24).to_dict()
+            {'kind': 'months', 'n': 24, 'period': '', 'month': 0, 'day': 0, 'activity': []}
+        """
+        return {
+            "kind": self.kind,
+            "n": self.n,
+            "period": self.period,
+            "month": self.month,
+            "day": self.day,
+            "activity": list(self.activity),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ExpiryPolicy:
+        """Build a policy from :meth:`to_dict` output; unknown keys are errors.
+
+        Examples:
+            >>> ExpiryPolicy.from_dict({"kind": "days", "n": 90}).n
+            90
+            >>> ExpiryPolicy.from_dict({"kind": "days", "days": 90})
+            Traceback (most recent call last):
+            ...
+            crmkit.errors.ConfigError: ExpiryPolicy.from_dict(): parameter 'days' must be one of ['activity', 'day', 'kind', 'month', 'n', 'period']; found an unknown key.
+        """
+        check_keys(
+            data,
+            "ExpiryPolicy.from_dict()",
+            allowed={"kind", "n", "period", "month", "day", "activity"},
+            required=("kind",),
+        )
+        return cls(**data)
+
+
+def _fixed(year: int, month: int, day: int) -> dt.date:
+    return dt.date(year, month, 1) + relativedelta(day=day)

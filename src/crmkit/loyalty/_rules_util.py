@@ -1,0 +1,251 @@
+"""Small helpers shared by the earning rules, tiers and privileges (no public names).
+
+Money is :class:`~decimal.Decimal`, points are ``int``; exact ratios go through
+:class:`~fractions.Fraction`. Nothing here ever builds a float.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from crmkit._validate import as_aware, resolve_timezone
+from crmkit.errors import ConfigError
+
+#: Rounding modes a scheme may declare, and how each turns exact points into whole points.
+ROUNDING_MODES = ("floor", "half_up", "half_even", "ceiling")
+#: Calendar periods used by caps and quotas.
+PERIODS = ("day", "week", "month", "quarter", "year")
+
+
+def to_decimal(value: Decimal | int | str) -> Decimal:
+    """Convert ints and decimal strings to Decimal; leave anything else for the validator.
+
+    Float is deliberately left unconverted, so that the validator rejects it by name.
+    """
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool):
+        return value  # type: ignore[return-value]  # rejected by check_decimal
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, str):
+        try:
+            return Decimal(value.strip())
+        except decimal.InvalidOperation:
+            return value  # type: ignore[return-value]  # rejected by check_decimal
+    return value
+
+
+def to_optional_decimal(value: Decimal | int | str | None) -> Decimal | None:
+    """Like :func:`to_decimal`, passing None through."""
+    return None if value is None else to_decimal(value)
+
+
+def to_date(value: dt.date | str | None) -> dt.date | None:
+    """Convert ISO date strings to dates; leave anything else for the validator."""
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value  # type: ignore[return-value]  # rejected by check_date
+    return value
+
+
+def to_str_tuple(value: Iterable[str] | str) -> tuple[str, ...]:
+    """Turn a list (or one string) of labels into a sorted tuple without repeats."""
+    if isinstance(value, str):
+        return (value,)
+    return tuple(sorted(set(value)))
+
+
+def check_decimal(
+    owner: str,
+    field: str,
+    value: object,
+    *,
+    minimum: Decimal | None = Decimal(0),
+    positive: bool = False,
+    optional: bool = False,
+) -> None:
+    """Raise ConfigError unless ``value`` is a finite Decimal within bounds."""
+    if value is None and optional:
+        return
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise ConfigError(
+            owner,
+            field,
+            expected="a finite Decimal, int or decimal string (never a float)",
+            found=f"{type(value).__name__} {value!r}",
+        )
+    if positive and value <= 0:
+        raise ConfigError(owner, field, expected="greater than 0", found=str(value))
+    if minimum is not None and value < minimum:
+        raise ConfigError(owner, field, expected=f"at least {minimum}", found=str(value))
+
+
+def check_int(
+    owner: str, field: str, value: object, *, minimum: int | None = 0, optional: bool = False
+) -> None:
+    """Raise ConfigError unless ``value`` is an int (not bool) of at least ``minimum``."""
+    if value is None and optional:
+        return
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ConfigError(
+            owner, field, expected="an int", found=f"{type(value).__name__} {value!r}"
+        )
+    if minimum is not None and value < minimum:
+        raise ConfigError(owner, field, expected=f"at least {minimum}", found=str(value))
+
+
+def check_choice(owner: str, field: str, value: object, choices: Sequence[str]) -> None:
+    """Raise ConfigError unless ``value`` is one of ``choices``."""
+    if value not in choices:
+        raise ConfigError(owner, field, expected=f"one of {list(choices)}", found=repr(value))
+
+
+def check_name(owner: str, field: str, value: object) -> None:
+    """Raise ConfigError unless ``value`` is a non-empty string."""
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(owner, field, expected="a non-empty string", found=repr(value))
+
+
+def check_date(owner: str, field: str, value: object) -> None:
+    """Raise ConfigError unless ``value`` is a date (not a datetime) or None."""
+    if value is None:
+        return
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise ConfigError(
+            owner, field, expected="a date or an ISO date string", found=repr(value)
+        )
+
+
+def check_labels(owner: str, field: str, value: object) -> None:
+    """Raise ConfigError unless ``value`` is a tuple of non-empty strings."""
+    if not isinstance(value, tuple) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(owner, field, expected="a list of non-empty strings", found=repr(value))
+
+
+def dec_str(value: Decimal | None) -> str | None:
+    """Serialise a Decimal exactly (``str`` keeps every digit and the exponent)."""
+    return None if value is None else str(value)
+
+
+def date_str(value: dt.date | None) -> str | None:
+    """Serialise a date as ISO text."""
+    return None if value is None else value.isoformat()
+
+
+def round_points(value: Fraction, mode: str) -> int:
+    """Round exact points to a whole number by ``mode``.
+
+    >>> round_points(Fraction(5, 2), "floor"), round_points(Fraction(5, 2), "half_up")
+    (2, 3)
+    >>> round_points(Fraction(5, 2), "half_even"), round_points(Fraction(1, 3), "ceiling")
+    (2, 1)
+    """
+    floor = value.numerator // value.denominator
+    rest = value - floor
+    if mode == "floor" or rest == 0:
+        return floor
+    if mode == "ceiling":
+        return floor + 1
+    half = Fraction(1, 2)
+    if rest > half:
+        return floor + 1
+    if rest < half:
+        return floor
+    if mode == "half_up":
+        return floor + 1
+    return floor if floor % 2 == 0 else floor + 1
+
+
+def largest_remainder(total: int, weights: Sequence[Fraction]) -> list[int]:
+    """Split ``total`` whole units in proportion to ``weights`` so the parts add up exactly.
+
+    Each part gets the floor of its quota; the units left go to the largest remainders,
+    ties to the earlier position. Zero total weight splits evenly. Weights must be >= 0.
+
+    >>> largest_remainder(10, [Fraction(1), Fraction(1), Fraction(1)])
+    [4, 3, 3]
+    >>> largest_remainder(7, [Fraction(0), Fraction(0)])
+    [4, 3]
+    """
+    if not weights:
+        return []
+    sum_w = sum(weights, Fraction(0))
+    if sum_w == 0:
+        weights = [Fraction(1)] * len(weights)
+        sum_w = Fraction(len(weights))
+    quotas = [Fraction(total) * w / sum_w for w in weights]
+    parts = [q.numerator // q.denominator for q in quotas]
+    left = total - sum(parts)
+    order = sorted(range(len(quotas)), key=lambda i: (-(quotas[i] - parts[i]), i))
+    for i in order[:left]:
+        parts[i] += 1
+    return parts
+
+
+def local_time(value: object, tz: dt.tzinfo, owner: str, field: str) -> dt.datetime:
+    """Read ``value`` as an instant in ``tz`` (naive values are local to ``tz``)."""
+    return as_aware(value, tz, owner, field)
+
+
+def zone(tz: str | dt.tzinfo, owner: str) -> dt.tzinfo:
+    """Resolve the program's time zone."""
+    return resolve_timezone(tz, owner, "tz")
+
+
+def midnight(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
+    """Local midnight starting ``day`` in ``tz``."""
+    return dt.datetime(day.year, day.month, day.day, tzinfo=tz)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` plus ``months`` calendar months, clamped to the month's last day.
+
+    >>> add_months(dt.date(2025, 1, 31), 1)
+    datetime.date(2025, 2, 28)
+    """
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    month += 1
+    next_first = dt.date(year + (month == 12), month % 12 + 1, 1)
+    last = (next_first - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last))
+
+
+def period_bounds(day: dt.date, period: str) -> tuple[dt.date, dt.date]:
+    """The calendar ``period`` containing ``day`` as ``[start, end)`` dates.
+
+    >>> period_bounds(dt.date(2025, 5, 14), "quarter")
+    (datetime.date(2025, 4, 1), datetime.date(2025, 7, 1))
+    >>> period_bounds(dt.date(2025, 5, 14), "week")
+    (datetime.date(2025, 5, 12), datetime.date(2025, 5, 19))
+    """
+    if period == "day":
+        return day, day + dt.timedelta(days=1)
+    if period == "week":
+        start = day - dt.timedelta(days=day.weekday())
+        return start, start + dt.timedelta(days=7)
+    if period == "month":
+        start = day.replace(day=1)
+        return start, add_months(start, 1)
+    if period == "quarter":
+        start = dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+        return start, add_months(start, 3)
+    return dt.date(day.year, 1, 1), dt.date(day.year + 1, 1, 1)
+
+
+def fraction(value: Decimal | int) -> Fraction:
+    """Exact Fraction of a Decimal or int."""
+    return Fraction(value)
+
+
+def as_dict_list(items: Iterable[Any]) -> list[dict[str, Any]]:
+    """``[item.to_dict() for item in items]``."""
+    return [item.to_dict() for item in items]

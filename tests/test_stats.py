@@ -1,0 +1,229 @@
+"""Tests of crmkit._stats: shared intervals and tests against statsmodels/scipy oracles."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from crmkit import _stats
+from crmkit.errors import ConfigError, InvalidInputError
+
+sm_prop = pytest.importorskip("statsmodels.stats.proportion")
+sm_multi = pytest.importorskip("statsmodels.stats.multitest")
+
+METHODS = {
+    "wilson": _stats.wilson_interval,
+    "agresti_coull": _stats.agresti_coull_interval,
+    "beta": _stats.clopper_pearson_interval,
+    "jeffreys": _stats.jeffreys_interval,
+}
+
+
+def test_issue_reference_values() -> None:
+    lo, hi = _stats.wilson_interval(70, 100)
+    assert lo == pytest.approx(0.6041514537, abs=1e-9)
+    assert hi == pytest.approx(0.7810511471, abs=1e-9)
+    lo, hi = _stats.clopper_pearson_interval(70, 100)
+    assert lo == pytest.approx(0.6001853238, abs=1e-9)
+    assert hi == pytest.approx(0.7875935795, abs=1e-9)
+
+
+@pytest.mark.parametrize("method", sorted(METHODS))
+@pytest.mark.parametrize("level", [0.8, 0.9, 0.95, 0.99])
+def test_proportion_intervals_match_statsmodels_on_a_grid(method: str, level: float) -> None:
+    ns = np.array([1, 2, 5, 10, 37, 100, 1000])
+    xs = [np.arange(1, n) for n in ns]  # interior counts: statsmodels and BCD agree there
+    x = np.concatenate(xs)
+    n = np.concatenate([np.full(len(a), k) for a, k in zip(xs, ns, strict=True)])
+    lo, hi = METHODS[method](x, n, level)
+    ref_lo, ref_hi = sm_prop.proportion_confint(x, n, alpha=1 - level, method=method)
+    np.testing.assert_allclose(lo, ref_lo, atol=1e-9)
+    np.testing.assert_allclose(hi, ref_hi, atol=1e-9)
+
+
+@pytest.mark.parametrize("method", ["wilson", "agresti_coull", "beta"])
+def test_boundary_counts_match_statsmodels(method: str) -> None:
+    x = np.array([0, 10, 0, 1])
+    n = np.array([10, 10, 1, 1])
+    lo, hi = METHODS[method](x, n)
+    ref_lo, ref_hi = sm_prop.proportion_confint(x, n, method=method)
+    np.testing.assert_allclose(lo, np.clip(ref_lo, 0, 1), atol=1e-9)
+    np.testing.assert_allclose(hi, np.clip(ref_hi, 0, 1), atol=1e-9)
+
+
+def test_jeffreys_boundary_rule_of_brown_cai_dasgupta() -> None:
+    lo, hi = _stats.jeffreys_interval([0, 10], [10, 10])
+    assert lo[0] == 0.0
+    assert hi[1] == 1.0
+    # The other bound is the plain Jeffreys quantile, as statsmodels gives.
+    ref_lo, ref_hi = sm_prop.proportion_confint(np.array([0, 10]), 10, method="jeffreys")
+    assert hi[0] == pytest.approx(ref_hi[0], abs=1e-12)
+    assert lo[1] == pytest.approx(ref_lo[1], abs=1e-12)
+
+
+@pytest.mark.parametrize("fn", list(METHODS.values()))
+def test_n_zero_gives_whole_range_without_warnings(fn: object) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        lo, hi = fn(np.array([0, 0, 5]), np.array([0, 0, 10]))  # type: ignore[operator]
+        assert lo[:2].tolist() == [0.0, 0.0]
+        assert hi[:2].tolist() == [1.0, 1.0]
+        assert fn(0, 0) == (0.0, 1.0)  # type: ignore[operator]
+
+
+def test_scalar_in_gives_floats_array_in_gives_arrays() -> None:
+    lo, hi = _stats.wilson_interval(3, 10)
+    assert type(lo) is float
+    assert type(hi) is float
+    lo2, hi2 = _stats.wilson_interval(np.array([[3, 4]]), 10)
+    assert lo2.shape == hi2.shape == (1, 2)
+    assert lo2[0, 0] == lo
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 500), st.integers(0, 500)), min_size=1, max_size=20),
+    st.sampled_from(sorted(METHODS)),
+)
+def test_batch_equals_scalar_and_contains_estimate(
+    pairs: list[tuple[int, int]], method: str
+) -> None:
+    n = np.array([max(a, b) for a, b in pairs])
+    x = np.array([min(a, b) for a, b in pairs])
+    lo, hi = METHODS[method](x, n)
+    for i in range(len(n)):
+        slo, shi = METHODS[method](int(x[i]), int(n[i]))
+        assert slo == pytest.approx(lo[i], abs=1e-12)
+        assert shi == pytest.approx(hi[i], abs=1e-12)
+        assert 0.0 <= lo[i] <= hi[i] <= 1.0
+        if n[i] > 0:
+            p = x[i] / n[i]
+            assert lo[i] - 1e-12 <= p <= hi[i] + 1e-12
+
+
+def test_wilson_narrows_with_level() -> None:
+    lo90, hi90 = _stats.wilson_interval(30, 100, 0.90)
+    lo99, hi99 = _stats.wilson_interval(30, 100, 0.99)
+    assert lo99 < lo90 < hi90 < hi99
+
+
+def test_t_interval_matches_scipy() -> None:
+    from scipy import stats
+
+    rng = np.random.default_rng(1)
+    sample = rng.integers(1, 6, size=40).astype(float)
+    m, s = sample.mean(), sample.std(ddof=1)
+    lo, hi = _stats.t_interval(m, s, len(sample))
+    ref = stats.t.interval(0.95, len(sample) - 1, loc=m, scale=stats.sem(sample))
+    assert (lo, hi) == pytest.approx(ref, abs=1e-10)
+
+
+def test_t_interval_small_n_and_bounds() -> None:
+    assert _stats.t_interval(3.0, 0.0, 1) == (-np.inf, np.inf)
+    assert _stats.t_interval(3.0, 0.0, 0, bounds=(1, 5)) == (1.0, 5.0)
+    lo, hi = _stats.t_interval([4.9, 3.0], [2.0, 0.0], [3, 5], bounds=(1, 5))
+    assert hi[0] == 5.0
+    assert lo[1] == hi[1] == 3.0
+
+
+def test_newcombe_matches_statsmodels() -> None:
+    cases = [(56, 70, 48, 80), (0, 10, 0, 20), (10, 10, 3, 30), (1, 2, 5, 9), (99, 100, 1, 100)]
+    for x1, n1, x2, n2 in cases:
+        lo, hi = _stats.newcombe_interval(x1, n1, x2, n2)
+        ref = sm_prop.confint_proportions_2indep(x1, n1, x2, n2, method="newcomb")
+        assert (lo, hi) == pytest.approx(tuple(float(v) for v in ref), abs=1e-9)
+    # Newcombe (1998) Table II, example (a): 56/70 - 48/80 -> 0.0524 to 0.3339.
+    lo, hi = _stats.newcombe_interval(56, 70, 48, 80)
+    assert (round(lo, 4), round(hi, 4)) == (0.0524, 0.3339)
+
+
+def test_newcombe_empty_group_is_wide_not_nan() -> None:
+    lo, hi = _stats.newcombe_interval(0, 0, 5, 10)
+    assert -1.0 <= lo < 0 < hi <= 1.0
+
+
+def test_poisson_matches_scipy_chi2() -> None:
+    from scipy import stats
+
+    k = np.array([0, 1, 5, 10, 123])
+    lo, hi = _stats.poisson_interval(k, 1000.0, 0.9)
+    ref_lo = np.where(k > 0, stats.chi2.ppf(0.05, 2 * np.maximum(k, 1)) / 2, 0) / 1000
+    ref_hi = stats.chi2.ppf(0.95, 2 * k + 2) / 2 / 1000
+    np.testing.assert_allclose(lo, ref_lo, rtol=1e-10)
+    np.testing.assert_allclose(hi, ref_hi, rtol=1e-10)
+    # Garwood's classic table: k = 0 -> (0, 3.689) at 95%.
+    assert _stats.poisson_interval(0)[1] == pytest.approx(3.6889, abs=1e-4)
+
+
+def test_poisson_zero_exposure() -> None:
+    assert _stats.poisson_interval(0, 0.0) == (0.0, np.inf)
+
+
+def test_score_test_matches_statsmodels() -> None:
+    for x1, n1, x2, n2 in [(56, 70, 48, 80), (3, 10, 7, 12), (0, 5, 2, 5)]:
+        z, p = _stats.two_proportion_score_test(x1, n1, x2, n2)
+        rz, rp = sm_prop.proportions_ztest([x1, x2], [n1, n2])
+        assert z == pytest.approx(rz, abs=1e-12)
+        assert p == pytest.approx(rp, abs=1e-12)
+
+
+def test_score_test_degenerate_cases() -> None:
+    z, p = _stats.two_proportion_score_test([0, 5, 3], [0, 5, 3], [4, 5, 0], [9, 5, 3])
+    assert z[:2].tolist() == [0.0, 0.0]
+    assert p[:2].tolist() == [1.0, 1.0]
+    assert p[2] < 0.05
+
+
+def test_holm_matches_statsmodels() -> None:
+    rng = np.random.default_rng(3)
+    p = rng.uniform(0, 0.2, size=12)
+    ref = sm_multi.multipletests(p, method="holm")[1]
+    np.testing.assert_allclose(_stats.holm_adjust(p), ref, atol=1e-12)
+    assert _stats.holm_adjust(0.02) == 0.02
+    assert _stats.holm_adjust([]).tolist() == []
+
+
+@given(st.lists(st.floats(0, 1), min_size=1, max_size=30))
+def test_holm_is_at_least_raw_and_order_independent(p: list[float]) -> None:
+    adj = _stats.holm_adjust(p)
+    assert np.all(adj >= np.asarray(p) - 1e-15)
+    assert np.all(adj <= 1.0)
+    perm = np.random.default_rng(0).permutation(len(p))
+    np.testing.assert_allclose(_stats.holm_adjust(np.asarray(p)[perm]), adj[perm])
+
+
+def test_z_value_and_sf() -> None:
+    assert _stats.z_value(0.95) == pytest.approx(1.959963985, abs=1e-9)
+    assert _stats.normal_sf(0.0) == 0.5
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda: _stats.wilson_interval(5, 3), "successes"),
+        (lambda: _stats.wilson_interval(-1, 3), "successes"),
+        (lambda: _stats.wilson_interval(1.5, 3), "successes"),
+        (lambda: _stats.wilson_interval(1, np.nan), "n"),
+        (lambda: _stats.wilson_interval(["a"], [3]), "successes"),
+        (lambda: _stats.newcombe_interval(1, 2, 3, 2), "x2"),
+        (lambda: _stats.poisson_interval(-1), "count"),
+        (lambda: _stats.poisson_interval(1.5), "count"),
+        (lambda: _stats.poisson_interval(["x"]), "count"),
+        (lambda: _stats.poisson_interval(1, -2.0), "exposure"),
+        (lambda: _stats.t_interval(1.0, -1.0, 5), "mean, sd, n"),
+        (lambda: _stats.holm_adjust([0.5, 1.5]), "p_values"),
+    ],
+)
+def test_bad_input_errors(call: object, field: str) -> None:
+    with pytest.raises(InvalidInputError) as info:
+        call()  # type: ignore[operator]
+    assert info.value.field == field
+
+
+@pytest.mark.parametrize("level", [0, 1, 1.5, -0.1, True, "0.95"])
+def test_bad_level(level: object) -> None:
+    with pytest.raises(ConfigError, match="level"):
+        _stats.wilson_interval(1, 2, level)  # type: ignore[arg-type]
