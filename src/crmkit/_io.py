@@ -43,6 +43,10 @@ def write_table(frame: pd.DataFrame, path: str | Path | None, *, index: bool = T
     a
     1
     """
+    # Results carry provenance in ``attrs`` (counts of excluded rows, fitted models, dates);
+    # file formats cannot hold arbitrary objects, so the written table leaves them out.
+    frame = frame.copy(deep=False)
+    frame.attrs = {}
     if path is None or str(path) == "-":
         frame.to_csv(sys.stdout, index=index, lineterminator="\n")
         return

@@ -1,0 +1,713 @@
+"""Value classes: ABC classification, the value x potential matrix, the customer pyramid.
+
+The rules that peers get wrong, fixed here by construction:
+
+- **The crossing customer stays in the higher class.** With cumulative shares, a customer
+  is A when the share held by the customers *before* it is still below the A cut (80 %
+  by default): the customer who crosses 80 % is A, not B. So the top customer is always A.
+- **Ties share a class.** Customers with equal values form one group, classed by the
+  position where the group starts; row order never matters.
+- **Zero and negative values are explicit.** Shares are of the positive total; a
+  customer with zero or negative value holds no share and is always in the lowest class
+  (``negatives="error"`` refuses negative values instead). With no positive value at all,
+  the cumulative and rank methods raise: there is nothing to share.
+- **Boundaries do not hinge on float rounding.** A cumulative share within ``1e-9`` of a
+  cut counts as reaching it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from crmkit._validate import (
+    check_keys,
+    check_not_empty,
+    first_labels,
+    require_columns,
+    require_frame,
+)
+from crmkit.errors import ConfigError, InvalidInputError
+from crmkit.segmentation._pareto import FloatArray, as_value_series
+
+__all__ = [
+    "ValuePotentialMatrix",
+    "abc_classify",
+    "class_summary",
+    "pyramid",
+    "pyramid_tiers",
+]
+
+_TOL = 1e-9
+_DEFAULT_CUTS: dict[str, tuple[float, ...]] = {
+    "cumulative": (0.8, 0.95),
+    "rank": (0.1, 0.3),
+    "thresholds": (5_000_000.0, 1_000_000.0),
+}
+IntArray = np.ndarray[Any, np.dtype[np.int64]]
+
+
+def _check_labels(owner: str, labels: Sequence[str], n: int) -> tuple[str, ...]:
+    out = tuple(labels)
+    if len(out) != n or len(set(out)) != len(out) or not all(isinstance(x, str) for x in out):
+        raise ConfigError(
+            owner,
+            "labels",
+            expected=f"{n} distinct names (one more than the cuts)",
+            found=repr(list(out)),
+        )
+    return out
+
+
+def _check_shares(owner: str, cuts: Any) -> tuple[float, ...]:
+    try:
+        out = tuple(float(c) for c in cuts)
+    except (TypeError, ValueError):
+        raise ConfigError(owner, "cuts", expected="a list of shares", found=repr(cuts)) from None
+    if (
+        not out
+        or any(not 0 < c <= 1 for c in out)
+        or any(b <= a for a, b in itertools.pairwise(out))
+    ):
+        raise ConfigError(
+            owner,
+            "cuts",
+            expected="strictly increasing shares in (0, 1], e.g. (0.8, 0.95)",
+            found=repr(list(cuts)),
+        )
+    return out
+
+
+def _check_thresholds(owner: str, cuts: Any, name: str = "cuts") -> tuple[float, ...]:
+    try:
+        out = tuple(float(c) for c in cuts)
+    except (TypeError, ValueError):
+        raise ConfigError(owner, name, expected="a list of thresholds", found=repr(cuts)) from None
+    if (
+        not out
+        or any(not np.isfinite(c) for c in out)
+        or any(b >= a for a, b in itertools.pairwise(out))
+    ):
+        raise ConfigError(
+            owner,
+            name,
+            expected="strictly decreasing thresholds, e.g. (5_000_000, 1_000_000)",
+            found=repr(list(cuts)),
+        )
+    return out
+
+
+def _descending(arr: FloatArray) -> tuple[IntArray, IntArray]:
+    """Order (descending, stable) and, per sorted position, the start of its tie group."""
+    order = np.argsort(-arr, kind="stable")
+    ordered = arr[order]
+    new_group = np.ones(len(arr), dtype=bool)
+    new_group[1:] = ordered[1:] != ordered[:-1]
+    starts = np.maximum.accumulate(np.where(new_group, np.arange(len(arr)), 0))
+    return order, starts
+
+
+def _positive_total(series: pd.Series, arr: FloatArray, owner: str, negatives: str) -> float:
+    if negatives not in ("lowest", "error"):
+        raise ConfigError(owner, "negatives", expected="'lowest' or 'error'", found=repr(negatives))
+    negative = arr < 0
+    if negatives == "error" and negative.any():
+        count = int(negative.sum())
+        raise InvalidInputError(
+            owner,
+            "values" if series.name is None else str(series.name),
+            expected="non-negative (negatives='error')",
+            found=f"{count} negative values",
+            rows=first_labels(series.index, negative),
+            total=count,
+            hint="Use negatives='lowest' to put net-negative customers in the lowest class.",
+        )
+    return float(np.clip(arr, 0, None).sum())
+
+
+def _classes_from_position(
+    position: FloatArray, limits: FloatArray, arr: FloatArray, n_classes: int
+) -> IntArray:
+    """Class index = how many limits the position has reached; non-positive values last."""
+    reached = (position[:, None] >= limits[None, :] - _TOL * np.maximum(limits, 1.0)).sum(axis=1)
+    classes: IntArray = np.asarray(reached, dtype=np.int64)
+    classes[arr <= 0] = n_classes - 1
+    return classes
+
+
+def _rank_class_array(arr: FloatArray, cuts: tuple[float, ...]) -> IntArray:
+    order, starts = _descending(arr)
+    n = len(arr)
+    sorted_classes = _classes_from_position(
+        starts.astype(np.float64), np.asarray(cuts) * n, arr[order], len(cuts) + 1
+    )
+    classes = np.empty(n, dtype=np.int64)
+    classes[order] = sorted_classes
+    return classes
+
+
+def abc_classify(
+    values: Any,
+    *,
+    method: Literal["cumulative", "thresholds", "rank"] = "cumulative",
+    cuts: Sequence[float] | Mapping[Any, Sequence[float]] | None = None,
+    labels: Sequence[str] = ("A", "B", "C"),
+    groups: Any = None,
+    negatives: Literal["lowest", "error"] = "lowest",
+) -> pd.DataFrame:
+    """Classify customers into A/B/C by value.
+
+    The methods:
+
+    - ``"cumulative"`` (default ``cuts=(0.8, 0.95)``): sort by value, descending; a tie
+      group is A while the share of the positive total held by the customers before it is
+      below 0.8, B while below 0.95, else C. The crossing customer stays in the higher
+      class, so the top customer is always A.
+    - ``"rank"`` (default ``cuts=(0.1, 0.3)``, the handbook's "A = 10 % of customers,
+      B = the next 20 %"): the same by share of customers instead of share of revenue.
+    - ``"thresholds"`` (default ``cuts=(5_000_000, 1_000_000)``, the handbook's turnover
+      example): A over 5,000,000; B from 1,000,000 to 5,000,000 inclusive; C under
+      1,000,000. Thresholds can differ per region: pass ``groups`` (one label per customer)
+      and ``cuts`` as a mapping ``{group: (a, b)}``.
+
+    Args:
+        values: One value per customer (a Series indexed by customer, or an array).
+        method: ``"cumulative"``, ``"rank"`` or ``"thresholds"``.
+        cuts: Class boundaries (shares for cumulative/rank, increasing; amounts for
+            thresholds, decreasing). ``len(labels) - 1`` of them.
+        labels: Class names, best first.
+        groups: Per-customer group labels for per-group thresholds (thresholds only).
+        negatives: ``"lowest"`` (net-negative customers go to the lowest class) or
+            ``"error"``.
+
+    Returns:
+        A frame indexed like ``values`` with ``value``, ``rank`` (1 = best; ties share the
+        best rank), ``share`` (of the positive total; 0 for non-positive values),
+        ``cumulative_share`` (share held by all customers with a value at least this
+        high) and ``abc_class`` (ordered categorical, best first). Shares are NaN only
+        with ``method="thresholds"`` when no value is positive.
+
+    Examples:
+        The handbook's worked example: A is 10 % of customers and 70 % of revenue, B
+        20 % / 20 %, C 70 % / 10 %.
+
+        >>> import pandas as pd
+        >>> revenue = pd.Series([700, 100, 100] + [1000 / 7 / 10] * 7,
+        ...                     index=[f"c{i}" for i in range(10)], name="revenue")
+        >>> classes = abc_classify(revenue, cuts=(0.7, 0.9))
+        >>> classes["abc_class"].value_counts(sort=False).to_dict()
+        {'A': 1, 'B': 2, 'C': 7}
+        >>> class_summary(classes)[["customer_share", "revenue_share"]].round(2)
+                  customer_share  revenue_share
+        abc_class
+        A                    0.1            0.7
+        B                    0.2            0.2
+        C                    0.7            0.1
+        >>> abc_classify([6e6, 2e6, 1e6, 5e5], method="thresholds")["abc_class"].tolist()
+        ['A', 'B', 'B', 'C']
+    """
+    owner = "abc_classify()"
+    if method not in _DEFAULT_CUTS:
+        raise ConfigError(
+            owner, "method", expected=f"one of {sorted(_DEFAULT_CUTS)}", found=repr(method)
+        )
+    series, arr = as_value_series(values, owner)
+    positive_total = _positive_total(series, arr, owner, negatives)
+    raw_cuts: Any = _DEFAULT_CUTS[method] if cuts is None else cuts
+    n = len(arr)
+
+    if method == "thresholds":
+        classes = _threshold_classes(
+            series, arr=arr, cuts=raw_cuts, labels=labels, groups=groups, owner=owner
+        )
+        names = _check_labels(owner, labels, _threshold_count(raw_cuts) + 1)
+    else:
+        if groups is not None:
+            raise ConfigError(
+                owner, "groups", expected="used with method='thresholds' only", found="groups"
+            )
+        if isinstance(raw_cuts, Mapping):
+            raise ConfigError(owner, "cuts", expected="a list of shares", found="a mapping")
+        shares_cuts = _check_shares(owner, raw_cuts)
+        names = _check_labels(owner, labels, len(shares_cuts) + 1)
+        if positive_total <= 0:
+            raise InvalidInputError(
+                owner,
+                "values" if series.name is None else str(series.name),
+                expected="at least one positive value",
+                found="no positive value",
+                hint="Shares of a zero or negative total mean nothing; use method='thresholds'.",
+            )
+        if method == "rank":
+            classes = _rank_class_array(arr, shares_cuts)
+        else:
+            order, starts = _descending(arr)
+            sorted_pos = np.clip(arr[order], 0, None)
+            before = np.cumsum(sorted_pos) - sorted_pos
+            position = before[starts] / positive_total
+            sorted_classes = _classes_from_position(
+                position, np.asarray(shares_cuts), arr[order], len(shares_cuts) + 1
+            )
+            classes = np.empty(n, dtype=np.int64)
+            classes[order] = sorted_classes
+
+    out = _value_frame(series, arr, positive_total)
+    out["abc_class"] = pd.Categorical.from_codes(
+        classes, dtype=pd.CategoricalDtype(list(names), ordered=True)
+    )
+    return out
+
+
+def _threshold_count(cuts: Any) -> int:
+    if isinstance(cuts, Mapping):
+        lengths = {len(tuple(v)) for v in cuts.values()}
+        return lengths.pop() if len(lengths) == 1 else -1
+    try:
+        return len(tuple(cuts))
+    except TypeError:
+        return -1
+
+
+def _threshold_classes(
+    series: pd.Series,
+    *,
+    arr: FloatArray,
+    cuts: Any,
+    labels: Sequence[str],
+    groups: Any,
+    owner: str,
+) -> IntArray:
+    n = len(arr)
+    if isinstance(cuts, Mapping):
+        if groups is None:
+            raise ConfigError(
+                owner,
+                "groups",
+                expected="one group label per customer when cuts is a mapping",
+                found="None",
+            )
+        table = {
+            key: _check_thresholds(owner, value, f"cuts[{key!r}]") for key, value in cuts.items()
+        }
+        if len({len(v) for v in table.values()}) != 1:
+            raise ConfigError(
+                owner, "cuts", expected="the same number of thresholds per group", found=repr(cuts)
+            )
+        k = len(next(iter(table.values())))
+        group_values = (
+            pd.Series(groups, index=series.index) if not isinstance(groups, pd.Series) else groups
+        )
+        if len(group_values) != n:
+            raise InvalidInputError(
+                owner,
+                "groups",
+                expected=f"{n} labels (one per value)",
+                found=f"{len(group_values)}",
+                kind="",
+            )
+        keys = group_values.to_numpy()
+        known = pd.Index(list(table))
+        where = known.get_indexer(keys)
+        unknown = where < 0
+        if unknown.any():
+            count = int(unknown.sum())
+            raise InvalidInputError(
+                owner,
+                "groups",
+                expected=f"one of {list(table)[:10]}",
+                found=f"{count} customers in groups without thresholds",
+                rows=first_labels(series.index, unknown),
+                total=count,
+                kind="",
+            )
+        matrix = np.array([table[key] for key in known], dtype=np.float64)[where]
+    else:
+        if groups is not None:
+            raise ConfigError(
+                owner, "groups", expected="a mapping of cuts per group", found="one list of cuts"
+            )
+        thresholds = _check_thresholds(owner, cuts)
+        k = len(thresholds)
+        matrix = np.broadcast_to(np.asarray(thresholds), (n, k))
+    _check_labels(owner, labels, k + 1)
+    # Class 0 needs a value strictly over the first threshold; class i a value at or over
+    # threshold i: "over 5,000,000 = A, 1,000,000-5,000,000 = B, under 1,000,000 = C".
+    reached = np.empty((n, k), dtype=bool)
+    reached[:, 0] = arr > matrix[:, 0]
+    if k > 1:
+        reached[:, 1:] = arr[:, None] >= matrix[:, 1:]
+    first = np.where(reached.any(axis=1), reached.argmax(axis=1), k)
+    return first.astype(np.int64)
+
+
+def _value_frame(series: pd.Series, arr: FloatArray, positive_total: float) -> pd.DataFrame:
+    n = len(arr)
+    order, starts = _descending(arr)
+    ranks = np.empty(n, dtype=np.int64)
+    ranks[order] = starts + 1
+    positive = np.clip(arr, 0, None)
+    if positive_total > 0:
+        share = positive / positive_total
+        sorted_pos = positive[order]
+        cum = np.cumsum(sorted_pos)
+        # Share held by everyone with a value at least this high: up to the group's end.
+        last_of_group = np.r_[starts[1:] != starts[:-1], True]
+        ends = np.minimum.accumulate(np.where(last_of_group, np.arange(n), n)[::-1])[::-1]
+        cumulative_sorted = np.minimum(cum[ends] / positive_total, 1.0)
+        cumulative = np.empty(n, dtype=np.float64)
+        cumulative[order] = cumulative_sorted
+    else:
+        share = np.full(n, np.nan)
+        cumulative = np.full(n, np.nan)
+    return pd.DataFrame(
+        {"value": arr, "rank": ranks, "share": share, "cumulative_share": cumulative},
+        index=series.index,
+    )
+
+
+def class_summary(
+    classified: pd.DataFrame, by: str = "abc_class", value: str = "value"
+) -> pd.DataFrame:
+    """Per class: customers, share of customers, revenue and share of revenue.
+
+    Works on the output of :func:`abc_classify` (``by="abc_class"``) and of
+    :func:`pyramid_tiers` frames (``by="tier"``), or any frame with a label and a value
+    column. Empty classes are listed with zeros, in business order.
+
+    Args:
+        classified: One row per customer.
+        by: The class column.
+        value: The value column.
+
+    Examples:
+        >>> frame = abc_classify([50, 30, 10, 10], cuts=(0.5, 0.8))
+        >>> class_summary(frame)
+                   customers  customer_share  revenue  revenue_share
+        abc_class
+        A                  1            0.25     50.0            0.5
+        B                  1            0.25     30.0            0.3
+        C                  2            0.50     20.0            0.2
+    """
+    owner = "class_summary()"
+    frame = require_frame(classified, owner, "classified")
+    require_columns(frame, [by, value], owner)
+    check_not_empty(frame, owner, "classified")
+    _, arr = as_value_series(frame[value], owner)
+    total = float(arr.sum())
+    if total <= 0:
+        raise InvalidInputError(
+            owner, value, expected="a positive total", found=f"a total of {total:g}"
+        )
+    labels = frame[by]
+    data = pd.DataFrame({"label": labels.to_numpy(), "value": arr})
+    if isinstance(labels.dtype, pd.CategoricalDtype):
+        data["label"] = pd.Categorical(labels.to_numpy(), dtype=labels.dtype)
+    grouped = data.groupby("label", observed=False, sort=True)["value"]
+    out = pd.DataFrame({"customers": grouped.size().astype("int64"), "revenue": grouped.sum()})
+    out.insert(1, "customer_share", out["customers"] / len(frame))
+    out["revenue_share"] = out["revenue"] / total
+    out.index.name = by
+    return out
+
+
+_TIERS = ("VIP", "major", "medium", "small")
+
+
+def pyramid_tiers(
+    values: Any,
+    cuts: Sequence[float] = (0.01, 0.05, 0.20),
+    labels: Sequence[str] = _TIERS,
+) -> pd.DataFrame:
+    """Place each customer in the customer pyramid by rank share of value.
+
+    Default tiers (Curry's customer pyramid, as in the CRM handbooks): VIP = the top 1 %
+    of customers by purchase amount, major = the next 4 %, medium = the next 15 %, small
+    = the remaining 80 %. Ties share a tier; the top customer is always VIP; customers
+    with zero or negative value are always in the lowest tier.
+
+    Args:
+        values: One value per customer.
+        cuts: Cumulative shares of customers where each tier ends.
+        labels: Tier names, best first (one more than ``cuts``).
+
+    Returns:
+        A frame indexed like ``values`` with ``value``, ``rank``, ``share``,
+        ``cumulative_share`` and ``tier`` (ordered categorical, VIP first).
+
+    Examples:
+        >>> tiers = pyramid_tiers(range(100, 0, -1))
+        >>> tiers["tier"].value_counts(sort=False).to_dict()
+        {'VIP': 1, 'major': 4, 'medium': 15, 'small': 80}
+    """
+    owner = "pyramid_tiers()"
+    shares = _check_shares(owner, cuts)
+    names = _check_labels(owner, labels, len(shares) + 1)
+    series, arr = as_value_series(values, owner)
+    total = _positive_total(series, arr, owner, "lowest")
+    if total <= 0:
+        raise InvalidInputError(
+            owner,
+            "values" if series.name is None else str(series.name),
+            expected="at least one positive value",
+            found="no positive value",
+        )
+    classes = _rank_class_array(arr, shares)
+    out = _value_frame(series, arr, total)
+    out["tier"] = pd.Categorical.from_codes(
+        classes, dtype=pd.CategoricalDtype(list(names), ordered=True)
+    )
+    return out
+
+
+def pyramid(
+    values: Any,
+    cuts: Sequence[float] = (0.01, 0.05, 0.20),
+    labels: Sequence[str] = _TIERS,
+) -> pd.DataFrame:
+    """The customer pyramid: customers and revenue share per tier (VIP, major, medium, small).
+
+    Tiers are assigned by :func:`pyramid_tiers`; this returns one row per tier with
+    ``customers``, ``customer_share``, ``revenue``, ``revenue_share`` and
+    ``min_value`` (the smallest value in the tier: what it takes to get in; NaN for an
+    empty tier).
+
+    Examples:
+        >>> table = pyramid([round(1000 / i, 2) for i in range(1, 101)])
+        >>> table[["customers", "revenue_share"]].round(3)
+                customers  revenue_share
+        tier
+        VIP             1          0.193
+        major           4          0.247
+        medium         15          0.253
+        small          80          0.306
+    """
+    tiers = pyramid_tiers(values, cuts, labels)
+    table = class_summary(tiers, by="tier")
+    grouped = pd.DataFrame({"tier": tiers["tier"], "value": tiers["value"]}).groupby(
+        "tier", observed=False
+    )["value"]
+    table["min_value"] = grouped.min()
+    return table
+
+
+def _matrix_converter(value: Any) -> dict[str, dict[str, str]]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(
+            "ValuePotentialMatrix",
+            "cells",
+            expected="a mapping value class -> potential -> class",
+            found=type(value).__name__,
+        )
+    out: dict[str, dict[str, str]] = {}
+    for row, cols in value.items():
+        if not isinstance(cols, Mapping):
+            raise ConfigError(
+                "ValuePotentialMatrix",
+                f"cells[{row!r}]",
+                expected="a mapping potential -> class",
+                found=type(cols).__name__,
+            )
+        out[str(row)] = {str(k): str(v) for k, v in cols.items()}
+    return out
+
+
+@attrs.frozen
+class ValuePotentialMatrix:
+    r"""A 3 x 3 rule that moves a value class by growth potential (rules as data).
+
+    ``cells[value_class][potential]`` is the new class. The default follows the CRM
+    handbooks: A = high value and high potential, B = medium, C = low; "a C with large
+    potential becomes A, a B about to go bankrupt becomes C"::
+
+        value \ potential   high   medium   low
+        A                   A      A        B
+        B                   A      B        C
+        C                   A      C        C
+
+    Attributes:
+        cells: The matrix, ``{value_class: {potential: new_class}}``; every value class
+            must have every potential level, and results must be value classes.
+        classes: The value classes, best first.
+        potentials: The potential levels, best first.
+
+    Examples:
+        >>> import pandas as pd
+        >>> m = ValuePotentialMatrix.default()
+        >>> m.classify("C", "high"), m.classify("B", "low")
+        ('A', 'C')
+        >>> m.apply(pd.Series(["A", "B", "C"]), pd.Series(["low", "medium", "high"])).tolist()
+        ['B', 'B', 'A']
+    """
+
+    cells: dict[str, dict[str, str]] = attrs.field(converter=_matrix_converter, hash=False)
+    classes: tuple[str, ...] = ("A", "B", "C")
+    potentials: tuple[str, ...] = ("high", "medium", "low")
+
+    def __attrs_post_init__(self) -> None:
+        owner = "ValuePotentialMatrix"
+        object.__setattr__(self, "classes", tuple(self.classes))
+        object.__setattr__(self, "potentials", tuple(self.potentials))
+        if set(self.cells) != set(self.classes):
+            raise ConfigError(
+                owner,
+                "cells",
+                expected=f"one row per class {list(self.classes)}",
+                found=f"rows {sorted(self.cells)}",
+            )
+        for row, cols in self.cells.items():
+            if set(cols) != set(self.potentials):
+                raise ConfigError(
+                    owner,
+                    f"cells[{row!r}]",
+                    expected=f"one entry per potential {list(self.potentials)}",
+                    found=f"{sorted(cols)}",
+                )
+            bad = [v for v in cols.values() if v not in self.classes]
+            if bad:
+                raise ConfigError(
+                    owner,
+                    f"cells[{row!r}]",
+                    expected=f"classes among {list(self.classes)}",
+                    found=repr(bad[0]),
+                )
+
+    @classmethod
+    def default(cls) -> ValuePotentialMatrix:
+        """The handbook matrix shown in the class docstring.
+
+        Examples:
+            >>> ValuePotentialMatrix.default().classify("A", "medium")
+            'A'
+        """
+        return cls(
+            cells={
+                "A": {"high": "A", "medium": "A", "low": "B"},
+                "B": {"high": "A", "medium": "B", "low": "C"},
+                "C": {"high": "A", "medium": "C", "low": "C"},
+            }
+        )
+
+    def classify(self, value_class: str, potential: str) -> str:
+        """Reclassify one customer.
+
+        Examples:
+            >>> ValuePotentialMatrix.default().classify("B", "high")
+            'A'
+        """
+        if value_class not in self.cells:
+            raise InvalidInputError(
+                "ValuePotentialMatrix.classify()",
+                "value_class",
+                expected=f"one of {list(self.classes)}",
+                found=repr(value_class),
+                kind="",
+            )
+        row = self.cells[value_class]
+        if potential not in row:
+            raise InvalidInputError(
+                "ValuePotentialMatrix.classify()",
+                "potential",
+                expected=f"one of {list(self.potentials)}",
+                found=repr(potential),
+                kind="",
+            )
+        return row[potential]
+
+    def apply(self, value_classes: pd.Series, potential: pd.Series) -> pd.Series:
+        """Reclassify many customers (vectorised); the result is an ordered categorical.
+
+        Args:
+            value_classes: Current classes, e.g. ``abc_classify(...)["abc_class"]``.
+            potential: Potential levels aligned with ``value_classes`` (same length; when
+                both are Series, on the same index).
+
+        Examples:
+            >>> import pandas as pd
+            >>> m = ValuePotentialMatrix.default()
+            >>> m.apply(pd.Series(["C", "C"], index=[7, 8]),
+            ...         pd.Series(["high", "low"], index=[7, 8])).to_dict()
+            {7: 'A', 8: 'C'}
+        """
+        owner = "ValuePotentialMatrix.apply()"
+        values = value_classes if isinstance(value_classes, pd.Series) else pd.Series(value_classes)
+        pots = (
+            potential
+            if isinstance(potential, pd.Series)
+            else pd.Series(potential, index=values.index)
+        )
+        if len(pots) != len(values) or (
+            isinstance(potential, pd.Series) and not pots.index.equals(values.index)
+        ):
+            raise InvalidInputError(
+                owner,
+                "potential",
+                expected="aligned with value_classes (same index)",
+                found=f"{len(pots)} rows on another index",
+                kind="",
+            )
+        row_idx = pd.Index(list(self.classes)).get_indexer(pd.Index(values.astype(object)))
+        col_idx = pd.Index(list(self.potentials)).get_indexer(pd.Index(pots.astype(object)))
+        for name, idx, allowed in (
+            ("value_classes", row_idx, self.classes),
+            ("potential", col_idx, self.potentials),
+        ):
+            bad = idx < 0
+            if bad.any():
+                count = int(bad.sum())
+                raise InvalidInputError(
+                    owner,
+                    name,
+                    expected=f"one of {list(allowed)}",
+                    found=f"{count} other values",
+                    rows=first_labels(values.index, bad),
+                    total=count,
+                    kind="",
+                )
+        grid = np.array(
+            [[self.classes.index(self.cells[c][p]) for p in self.potentials] for c in self.classes],
+            dtype=np.int64,
+        )
+        codes = grid[row_idx, col_idx]
+        dtype = pd.CategoricalDtype(list(self.classes), ordered=True)
+        return pd.Series(
+            pd.Categorical.from_codes(codes, dtype=dtype), index=values.index, name="abc_class"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the matrix as JSON-ready data.
+
+        Examples:
+            >>> ValuePotentialMatrix.default().to_dict()["potentials"]
+            ['high', 'medium', 'low']
+        """
+        return {
+            "cells": {row: dict(cols) for row, cols in self.cells.items()},
+            "classes": list(self.classes),
+            "potentials": list(self.potentials),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ValuePotentialMatrix:
+        """Build a matrix from :meth:`to_dict` output; unknown keys are a :class:`ConfigError`.
+
+        Examples:
+            >>> m = ValuePotentialMatrix.default()
+            >>> ValuePotentialMatrix.from_dict(m.to_dict()) == m
+            True
+        """
+        check_keys(
+            data,
+            "ValuePotentialMatrix.from_dict()",
+            allowed={"cells", "classes", "potentials"},
+            required=("cells",),
+        )
+        kwargs: dict[str, Any] = {"cells": data["cells"]}
+        for key in ("classes", "potentials"):
+            if key in data:
+                kwargs[key] = tuple(data[key])
+        return cls(**kwargs)

@@ -1,0 +1,180 @@
+"""Concentration of value: Pareto (Lorenz) curve, Gini coefficient, top-k share.
+
+All three take one value per customer (a Series, an array or a list). Values must be
+finite and non-negative with a positive total: a concentration measure of net-negative
+customers has no meaning, so such input is an error rather than a number.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from crmkit._validate import check_not_empty, first_labels, numeric_column
+from crmkit.errors import ConfigError, InvalidInputError
+
+__all__ = ["as_value_series", "gini", "pareto_curve", "top_share"]
+
+FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+
+
+def as_value_series(values: Any, owner: str) -> tuple[pd.Series, FloatArray]:
+    """Return ``values`` as a Series (keeping its index) and a checked float64 array.
+
+    >>> s, arr = as_value_series([3, 1.5], "gini()")
+    >>> arr.tolist(), s.index.tolist()
+    ([3.0, 1.5], [0, 1])
+    """
+    if isinstance(values, pd.DataFrame):
+        raise InvalidInputError(
+            owner,
+            "values",
+            expected="one value per customer (a Series or 1-d array)",
+            found="a DataFrame",
+            hint="Pass one column, e.g. frame['monetary'].",
+            kind="",
+        )
+    if isinstance(values, pd.Series):
+        series = values
+    else:
+        array = np.asarray(values)
+        if array.ndim != 1:
+            raise InvalidInputError(
+                owner,
+                "values",
+                expected="one-dimensional",
+                found=f"{array.ndim} dimensions",
+                kind="",
+            )
+        series = pd.Series(array)
+    name = "values" if series.name is None else str(series.name)
+    frame = pd.DataFrame({name: series.to_numpy()}, index=series.index)
+    check_not_empty(frame, owner, name)
+    return series, numeric_column(frame, name, owner)
+
+
+def _non_negative(series: pd.Series, arr: FloatArray, owner: str) -> float:
+    negative = arr < 0
+    if negative.any():
+        count = int(negative.sum())
+        raise InvalidInputError(
+            owner,
+            "values" if series.name is None else str(series.name),
+            expected="non-negative",
+            found=f"{count} negative values",
+            rows=first_labels(series.index, negative),
+            total=count,
+            hint="Concentration needs non-negative values; clip net refunds to 0 or drop them.",
+        )
+    total = float(arr.sum())
+    if total <= 0:
+        raise InvalidInputError(
+            owner,
+            "values" if series.name is None else str(series.name),
+            expected="a positive total",
+            found="only zeros",
+            hint="With no value at all there is nothing to share.",
+        )
+    return total
+
+
+def pareto_curve(
+    values: Any, *, order: Literal["descending", "ascending"] = "descending"
+) -> pd.DataFrame:
+    """Return the points of the Pareto curve: share of customers vs share of revenue.
+
+    With ``order="descending"`` (default) the best customers come first, so the point at
+    ``customer_share = 0.2`` reads "the top 20 % of customers bring this share of revenue".
+    ``order="ascending"`` gives the classic Lorenz curve (smallest first). Both start at
+    ``(0, 0)`` and end at ``(1, 1)``; ties do not change the curve.
+
+    Args:
+        values: One non-negative value per customer.
+        order: ``"descending"`` (Pareto) or ``"ascending"`` (Lorenz).
+
+    Returns:
+        A frame of ``n + 1`` rows with ``customer_share`` and ``revenue_share``.
+
+    Examples:
+        >>> pareto_curve([10, 30, 60])
+           customer_share  revenue_share
+        0        0.000000            0.0
+        1        0.333333            0.6
+        2        0.666667            0.9
+        3        1.000000            1.0
+    """
+    owner = "pareto_curve()"
+    if order not in ("descending", "ascending"):
+        raise ConfigError(owner, "order", expected="'descending' or 'ascending'", found=repr(order))
+    series, arr = as_value_series(values, owner)
+    total = _non_negative(series, arr, owner)
+    ordered = np.sort(arr)
+    if order == "descending":
+        ordered = ordered[::-1]
+    n = len(arr)
+    revenue = np.concatenate([[0.0], np.cumsum(ordered) / total])
+    revenue[-1] = 1.0  # exact end point despite float rounding
+    return pd.DataFrame({"customer_share": np.arange(n + 1) / n, "revenue_share": revenue})
+
+
+def gini(values: Any) -> float:
+    """Return the Gini coefficient of the values (0 = all equal, 1 - 1/n = one has all).
+
+    Computed as ``2 * sum(i * x_(i)) / (n * sum(x)) - (n + 1) / n`` with ``x`` sorted
+    ascending and ``i = 1..n``, which equals the mean absolute difference over twice the
+    mean, ``sum_ij |x_i - x_j| / (2 * n**2 * mean)``.
+
+    Examples:
+        >>> gini([1, 1, 1, 1])
+        0.0
+        >>> gini([0, 0, 0, 10])
+        0.75
+        >>> round(gini([1, 2, 3, 4, 5]), 4)
+        0.2667
+    """
+    owner = "gini()"
+    series, arr = as_value_series(values, owner)
+    total = _non_negative(series, arr, owner)
+    ordered = np.sort(arr)
+    n = len(ordered)
+    ranks = np.arange(1, n + 1, dtype=np.float64)
+    value = 2.0 * float(np.dot(ranks, ordered)) / (n * total) - (n + 1) / n
+    return float(min(max(value, 0.0), 1.0 - 1.0 / n))
+
+
+def top_share(values: Any, fraction: float = 0.2) -> float:
+    """Return the share of the total held by the top ``fraction`` of customers.
+
+    When ``fraction * n`` is not a whole number the Pareto curve is interpolated linearly
+    (the last customer counts in part), so the result does not jump with ``n``.
+
+    Args:
+        values: One non-negative value per customer.
+        fraction: The top share of customers, in ``(0, 1]``.
+
+    Examples:
+        >>> top_share([70, 10, 10] + [10 / 7] * 7, 0.1)
+        0.7
+        >>> top_share([50, 30, 20], 0.5)  # top 1.5 customers: 50 + 0.5 * 30
+        0.65
+    """
+    owner = "top_share()"
+    if (
+        isinstance(fraction, bool)
+        or not isinstance(fraction, (int, float, np.integer, np.floating))
+        or not 0 < fraction <= 1
+    ):
+        raise ConfigError(owner, "fraction", expected="a number in (0, 1]", found=repr(fraction))
+    series, arr = as_value_series(values, owner)
+    total = _non_negative(series, arr, owner)
+    ordered = np.sort(arr)[::-1]
+    n = len(ordered)
+    k = float(fraction) * n
+    whole = min(int(np.floor(k + 1e-9)), n)
+    part = k - whole if whole < n else 0.0
+    held = float(ordered[:whole].sum())
+    if part > 1e-9:
+        held += part * float(ordered[whole])
+    return min(held / total, 1.0)

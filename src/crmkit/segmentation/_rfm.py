@@ -1,0 +1,946 @@
+"""Tie-safe RFM scoring: fit cut points once, score batches, Dask partitions or one customer.
+
+How a score is computed (the same for every dimension, in the column's own units):
+
+- A fitted dimension holds ``bins - 1`` sorted cut points ``c_1 <= ... <= c_{k-1}``. A value
+  ``x`` gets the raw score ``1 + #{j : c_j < x}`` (bins are closed on the right, like
+  ``pd.cut``). Recency is reversed: ``r_score = bins + 1 - raw``, so the most recent
+  customers score highest.
+- ``method="quantile"``: ``c_j`` is the inverted-CDF quantile of level ``j / bins``, i.e.
+  the smallest observed value with at least ``j / bins`` of the customers at or below it
+  (computed with integer arithmetic, no float rounding). Every cut point is an observed
+  value, so a customer's score is the bin where its tie group *starts*: equal values share
+  one score, the smallest value always gets raw score 1 (one-time buyers are F = 1, the most
+  recent customers R = bins), and nothing ever raises on skewed or constant data.
+- ``method="fixed"``: the cut points are the ``edges`` you give (upper bounds, inclusive).
+
+When ties make cut points coincide, some scores cannot occur; the model says which scores
+its training data used (:attr:`ScoreScale.scores_used`, :attr:`RFMModel.incomplete`) and
+keeps the scale ``1..bins``, so segment maps written for that scale keep their meaning.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, NamedTuple
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from crmkit._validate import (
+    check_keys,
+    check_not_empty,
+    first_labels,
+    numeric_column,
+    require_columns,
+    require_frame,
+)
+from crmkit.errors import ConfigError, InvalidInputError, SchemaError
+from crmkit.segmentation._dask import computed, is_dask
+from crmkit.segmentation._segment_maps import SegmentMap
+
+__all__ = ["RFMModel", "RFMScore", "RFMScorer", "ScoreScale", "rfm", "segment_summary"]
+
+_DIMENSIONS = ("recency", "frequency", "monetary")
+_METHODS = ("quantile", "fixed")
+_MAX_BINS = 9
+
+
+def _check_bins(owner: str, bins: object) -> int:
+    if (
+        not isinstance(bins, (int, np.integer))
+        or isinstance(bins, bool)
+        or not 2 <= bins <= _MAX_BINS
+    ):
+        raise ConfigError(
+            owner,
+            "bins",
+            expected="an int in [2, 9]",
+            found=repr(bins),
+            hint="Scores are single digits so that codes such as '545' stay readable.",
+        )
+    return int(bins)
+
+
+def _quantile_cuts(sorted_values: np.ndarray[Any, Any], bins: int) -> tuple[float, ...]:
+    """Inverted-CDF cut points of a sorted array (index ceil(n*j/k) - 1, exact integers)."""
+    n = len(sorted_values)
+    idx = [(n * j + bins - 1) // bins - 1 for j in range(1, bins)]
+    return tuple(float(sorted_values[i]) for i in idx)
+
+
+def _cuts_from_counts(
+    values: np.ndarray[Any, Any], counts: np.ndarray[Any, Any], bins: int
+) -> tuple[float, ...]:
+    """The same cut points from distinct sorted values and their counts."""
+    cum = np.cumsum(counts)
+    n = int(cum[-1])
+    out = []
+    for j in range(1, bins):
+        i = (n * j + bins - 1) // bins - 1  # 0-based position in the sorted data
+        out.append(float(values[int(np.searchsorted(cum, i, side="right"))]))
+    return tuple(out)
+
+
+def _float_tuple(values: Any) -> tuple[float, ...]:
+    return tuple(float(c) for c in values)
+
+
+def _int_tuple(values: Any) -> tuple[int, ...]:
+    return tuple(int(c) for c in values)
+
+
+@attrs.frozen
+class ScoreScale:
+    """The fitted scale of one RFM dimension: its cut points and how they score.
+
+    Attributes:
+        column: The summary column scored (e.g. ``"frequency"``).
+        method: ``"quantile"`` (cut points learned from data) or ``"fixed"`` (given).
+        cuts: The ``bins - 1`` cut points, sorted; values ``<= cuts[0]`` get raw score 1.
+        reverse: True for recency: the score is ``bins + 1 - raw``.
+        scores_used: The scores the training data received (all of ``1..bins`` unless ties
+            made cut points coincide).
+
+    Examples:
+        >>> s = ScoreScale("frequency", "quantile", (1.0, 1.0, 2.0, 4.0), False, (1, 3, 4, 5))
+        >>> s.score(1), s.score(2), s.score(3), s.score(40)
+        (1, 3, 4, 5)
+        >>> s.complete, s.bins
+        (False, 5)
+    """
+
+    column: str
+    method: str
+    cuts: tuple[float, ...] = attrs.field(converter=_float_tuple)
+    reverse: bool = False
+    scores_used: tuple[int, ...] = attrs.field(default=(), converter=_int_tuple)
+
+    def __attrs_post_init__(self) -> None:
+        owner = f"ScoreScale({self.column!r})"
+        if self.method not in _METHODS:
+            raise ConfigError(
+                owner, "method", expected=f"one of {list(_METHODS)}", found=repr(self.method)
+            )
+        _check_bins(owner, len(self.cuts) + 1)
+        if any(not math.isfinite(c) for c in self.cuts):
+            raise ConfigError(owner, "cuts", expected="finite numbers", found=repr(list(self.cuts)))
+        if any(b < a for a, b in itertools.pairwise(self.cuts)):
+            raise ConfigError(
+                owner, "cuts", expected="sorted ascending", found=repr(list(self.cuts))
+            )
+        if self.method == "fixed" and len(set(self.cuts)) != len(self.cuts):
+            raise ConfigError(
+                owner, "cuts", expected="strictly increasing edges", found=repr(list(self.cuts))
+            )
+        if any(not 1 <= s <= self.bins for s in self.scores_used):
+            raise ConfigError(
+                owner,
+                "scores_used",
+                expected=f"scores within 1-{self.bins}",
+                found=repr(self.scores_used),
+            )
+
+    @property
+    def bins(self) -> int:
+        """The number of scores on the scale (``len(cuts) + 1``).
+
+        Examples:
+            >>> ScoreScale("monetary", "fixed", (10, 20)).bins
+            3
+        """
+        return len(self.cuts) + 1
+
+    @property
+    def complete(self) -> bool:
+        """True when the training data used every score ``1..bins``.
+
+        Examples:
+            >>> ScoreScale("monetary", "fixed", (10, 20), scores_used=(1, 2, 3)).complete
+            True
+        """
+        return len(self.scores_used) == self.bins
+
+    def scores(self, values: np.ndarray[Any, Any]) -> np.ndarray[Any, np.dtype[np.int8]]:
+        """Score an array of values (vectorised; identical to :meth:`score`).
+
+        Examples:
+            >>> import numpy as np
+            >>> ScoreScale("recency_days", "fixed", (30, 90), reverse=True).scores(
+            ...     np.array([0.0, 30.0, 31.0, 400.0])).tolist()
+            [3, 3, 2, 1]
+        """
+        raw = 1 + np.searchsorted(np.asarray(self.cuts, dtype=np.float64), values, side="left")
+        if self.reverse:
+            raw = self.bins + 1 - raw
+        return raw.astype(np.int8)
+
+    def score(self, value: float) -> int:
+        """Score one value.
+
+        Examples:
+            >>> ScoreScale("recency_days", "fixed", (30, 90), reverse=True).score(45)
+            2
+        """
+        raw = 1 + bisect.bisect_left(self.cuts, float(value))
+        return self.bins + 1 - raw if self.reverse else raw
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the scale as JSON-ready data.
+
+        Examples:
+            >>> ScoreScale("monetary", "fixed", (10, 20)).to_dict()["cuts"]
+            [10.0, 20.0]
+        """
+        return {
+            "column": self.column,
+            "method": self.method,
+            "cuts": list(self.cuts),
+            "reverse": self.reverse,
+            "scores_used": list(self.scores_used),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ScoreScale:
+        """Build a scale from :meth:`to_dict` output; unknown keys are a :class:`ConfigError`.
+
+        Examples:
+            >>> s = ScoreScale("monetary", "fixed", (10, 20))
+            >>> ScoreScale.from_dict(s.to_dict()) == s
+            True
+        """
+        check_keys(
+            data,
+            "ScoreScale.from_dict()",
+            allowed={"column", "method", "cuts", "reverse", "scores_used"},
+            required=("column", "method", "cuts"),
+        )
+        return cls(**dict(data))
+
+
+class RFMScore(NamedTuple):
+    """One customer's scores, as returned by :meth:`RFMModel.score`.
+
+    Examples:
+        >>> RFMScore(5, 4, 5, "545", "Champions").rfm_code
+        '545'
+    """
+
+    r_score: int
+    f_score: int
+    m_score: int
+    rfm_code: str
+    segment: str | None
+
+
+def _resolve_map(owner: str, segment_map: object, bins: int) -> SegmentMap | None:
+    if segment_map is None:
+        return None
+    if isinstance(segment_map, str):
+        resolved = SegmentMap.builtin(segment_map)
+    elif isinstance(segment_map, SegmentMap):
+        resolved = segment_map
+    else:
+        raise ConfigError(
+            owner,
+            "segment_map",
+            expected="a SegmentMap, a built-in map name or None",
+            found=type(segment_map).__name__,
+        )
+    if resolved.bins != bins:
+        raise ConfigError(
+            owner,
+            "segment_map",
+            expected=f"a map written for {bins} bins",
+            found=f"map {resolved.name!r} for {resolved.bins} bins",
+            hint="Pass segment_map=None for scores only, or a custom SegmentMap.",
+        )
+    return resolved
+
+
+def _edges_converter(value: Any) -> dict[str, tuple[float, ...]] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ConfigError(
+            "RFMScorer",
+            "edges",
+            expected="a mapping such as {'recency': [30, 90, 180, 365]}",
+            found=type(value).__name__,
+        )
+    check_keys(value, "RFMScorer", allowed=set(_DIMENSIONS))
+    out: dict[str, tuple[float, ...]] = {}
+    for dim, raw in value.items():
+        if isinstance(raw, (str, bytes)) or not isinstance(raw, Sequence):
+            raise ConfigError(
+                "RFMScorer", f"edges[{dim!r}]", expected="a list of numbers", found=repr(raw)
+            )
+        try:
+            edges = tuple(float(v) for v in raw)
+        except (TypeError, ValueError):
+            raise ConfigError(
+                "RFMScorer", f"edges[{dim!r}]", expected="a list of numbers", found=repr(raw)
+            ) from None
+        if any(not math.isfinite(e) for e in edges) or any(
+            b <= a for a, b in itertools.pairwise(edges)
+        ):
+            raise ConfigError(
+                "RFMScorer",
+                f"edges[{dim!r}]",
+                expected="finite, strictly increasing numbers",
+                found=repr(list(raw)),
+            )
+        out[dim] = edges
+    return out
+
+
+@attrs.frozen
+class RFMScorer:
+    """Settings for RFM scoring; :meth:`fit` learns cut points and returns an :class:`RFMModel`.
+
+    Attributes:
+        bins: Scores per dimension, 2-9 (5 gives the usual quintile scores 1-5).
+        method: ``"quantile"``: cut points from the data's quantiles (tie-safe, see the
+            module docs); ``"fixed"``: the ``edges`` you give for all three dimensions.
+        edges: Fixed cut points per dimension (``"recency"``, ``"frequency"``,
+            ``"monetary"``): ``bins - 1`` strictly increasing upper bounds, inclusive, in the
+            column's units (recency in days: ``[30, 90, 180, 365]`` gives R = 5 up to 30
+            days). With ``method="quantile"`` the dimensions given here use their fixed
+            edges and the others are fitted (a mixed scorer).
+        recency: Summary column of days since the last purchase.
+        frequency: Summary column of the number of purchases.
+        monetary: Summary column of the total spend.
+        segment_map: A :class:`SegmentMap`, a built-in map name (``"default"``,
+            ``"rf-grid"``, ``"three-layer"``) or None for scores without segments.
+
+    Examples:
+        >>> import pandas as pd
+        >>> summary = pd.DataFrame({
+        ...     "recency_days": [1, 5, 20, 40, 90, 200, 300, 400, 500, 700],
+        ...     "frequency": [9, 7, 5, 4, 3, 2, 1, 1, 1, 1],
+        ...     "monetary": [900, 700, 500, 400, 300, 200, 100, 80, 60, 40]},
+        ...     index=pd.Index(list("abcdefghij"), name="customer_id"))
+        >>> model = RFMScorer().fit(summary)
+        >>> model.frequency.cuts, model.frequency.scores_used
+        ((1.0, 1.0, 3.0, 5.0), (1, 3, 4, 5))
+        >>> model.transform(summary)[["rfm_code", "segment"]].head(3)
+                    rfm_code      segment
+        customer_id
+        a                555    Champions
+        b                555    Champions
+        c                444        Loyal
+    """
+
+    bins: int = 5
+    method: Literal["quantile", "fixed"] = "quantile"
+    edges: dict[str, tuple[float, ...]] | None = attrs.field(
+        default=None, converter=_edges_converter, hash=False
+    )
+    recency: str = "recency_days"
+    frequency: str = "frequency"
+    monetary: str = "monetary"
+    segment_map: SegmentMap | str | None = "default"
+
+    def __attrs_post_init__(self) -> None:
+        owner = "RFMScorer"
+        bins = _check_bins(owner, self.bins)
+        if self.method not in _METHODS:
+            raise ConfigError(
+                owner, "method", expected=f"one of {list(_METHODS)}", found=repr(self.method)
+            )
+        edges = self.edges or {}
+        if self.method == "fixed":
+            missing = [d for d in _DIMENSIONS if d not in edges]
+            if missing:
+                raise ConfigError(
+                    owner,
+                    "edges",
+                    expected="edges for recency, frequency and monetary with method='fixed'",
+                    found=f"none for {missing}",
+                )
+        for dim, cuts in edges.items():
+            if len(cuts) != bins - 1:
+                raise ConfigError(
+                    owner,
+                    f"edges[{dim!r}]",
+                    expected=f"{bins - 1} edges for bins={bins}",
+                    found=f"{len(cuts)} edges",
+                )
+        for name in ("recency", "frequency", "monetary"):
+            if not isinstance(getattr(self, name), str):
+                raise ConfigError(
+                    owner, name, expected="a column name", found=repr(getattr(self, name))
+                )
+        _resolve_map(owner, self.segment_map, bins)
+
+    def _columns(self) -> dict[str, str]:
+        return {"recency": self.recency, "frequency": self.frequency, "monetary": self.monetary}
+
+    def fit(self, summary: Any) -> RFMModel:
+        """Learn the cut points from a customer summary (pandas or Dask) and freeze them.
+
+        Args:
+            summary: One row per customer with the recency, frequency and monetary
+                columns (as produced by :func:`crmkit.segmentation.summarize`). A Dask
+                DataFrame is fitted exactly: its value counts are reduced on the cluster
+                and the same cut points as for the pandas frame result.
+
+        Returns:
+            The fitted, immutable :class:`RFMModel`.
+
+        Raises:
+            InvalidInputError: Empty input, missing values, negative recency or frequency.
+            SchemaError: A missing or non-numeric column.
+
+        Examples:
+            >>> import pandas as pd
+            >>> s = pd.DataFrame({"recency_days": [3, 3, 3], "frequency": [1, 1, 1],
+            ...                   "monetary": [10.0, 10.0, 10.0]})
+            >>> model = RFMScorer().fit(s)  # constant data never raises
+            >>> model.incomplete
+            ('recency', 'frequency', 'monetary')
+            >>> model.score(3, 1, 10.0)
+            RFMScore(r_score=5, f_score=1, m_score=1, rfm_code='511', segment='New Customers')
+        """
+        owner = "RFMScorer.fit()"
+        columns = self._columns()
+        if is_dask(summary):
+            distinct = _dask_value_counts(summary, columns, owner)
+        else:
+            frame = require_frame(summary, owner, "summary")
+            require_columns(frame, list(columns.values()), owner)
+            check_not_empty(frame, owner, "summary")
+            distinct = {}
+            for dim, col in columns.items():
+                values = _checked_values(frame, col, dim, owner)
+                uniq, counts = np.unique(values, return_counts=True)
+                distinct[dim] = (uniq, counts)
+        edges = self.edges or {}
+        scales = {}
+        for dim, col in columns.items():
+            uniq, counts = distinct[dim]
+            if dim in edges:
+                method, cuts = "fixed", edges[dim]
+            else:
+                method, cuts = "quantile", _cuts_from_counts(uniq, counts, self.bins)
+            scale = ScoreScale(col, method, cuts, reverse=dim == "recency")
+            used = np.unique(scale.scores(uniq))
+            scales[dim] = attrs.evolve(scale, scores_used=tuple(int(u) for u in used))
+        n_customers = int(np.sum(distinct["recency"][1]))
+        return RFMModel(
+            bins=self.bins,
+            recency=scales["recency"],
+            frequency=scales["frequency"],
+            monetary=scales["monetary"],
+            segment_map=_resolve_map("RFMScorer", self.segment_map, self.bins),
+            n_customers=n_customers,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the settings as JSON-ready data.
+
+        Examples:
+            >>> RFMScorer(bins=4, segment_map=None).to_dict()["bins"]
+            4
+        """
+        seg: Any = self.segment_map
+        if isinstance(seg, SegmentMap):
+            seg = seg.to_dict()
+        return {
+            "bins": self.bins,
+            "method": self.method,
+            "edges": None if self.edges is None else {k: list(v) for k, v in self.edges.items()},
+            "recency": self.recency,
+            "frequency": self.frequency,
+            "monetary": self.monetary,
+            "segment_map": seg,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RFMScorer:
+        """Build a scorer from :meth:`to_dict` output; unknown keys are a :class:`ConfigError`.
+
+        Examples:
+            >>> s = RFMScorer(method="fixed", edges={"recency": [30, 90, 180, 365],
+            ...     "frequency": [1, 2, 4, 8], "monetary": [50, 100, 500, 1000]})
+            >>> RFMScorer.from_dict(s.to_dict()) == s
+            True
+        """
+        check_keys(
+            data,
+            "RFMScorer.from_dict()",
+            allowed={"bins", "method", "edges", "recency", "frequency", "monetary", "segment_map"},
+        )
+        kwargs = dict(data)
+        if isinstance(kwargs.get("segment_map"), Mapping):
+            kwargs["segment_map"] = SegmentMap.from_dict(kwargs["segment_map"])
+        return cls(**kwargs)
+
+
+def _checked_values(
+    frame: pd.DataFrame, column: str, dim: str, owner: str
+) -> np.ndarray[Any, np.dtype[np.float64]]:
+    values = numeric_column(frame, column, owner)
+    if dim in ("recency", "frequency"):
+        negative = values < 0
+        if negative.any():
+            count = int(negative.sum())
+            raise InvalidInputError(
+                owner,
+                column,
+                expected="non-negative",
+                found=f"{count} negative values",
+                rows=first_labels(frame.index, negative),
+                total=count,
+                hint="Recency is days since the last purchase up to as_of; frequency counts purchases.",
+            )
+    return values
+
+
+def _dask_value_counts(
+    ddf: Any, columns: Mapping[str, str], owner: str
+) -> dict[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]]:
+    missing = [c for c in columns.values() if c not in ddf.columns]
+    if missing:
+        raise SchemaError(
+            owner, missing[0], expected="present", found=f"columns {list(ddf.columns)[:20]}"
+        )
+    for col in columns.values():
+        dtype = ddf[col].dtype
+        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+            raise SchemaError(owner, col, expected="numeric", found=f"dtype {dtype}")
+    tasks = []
+    for col in columns.values():
+        series = ddf[col]
+        tasks.append(series.isna().sum())
+        tasks.append(series.min())
+        tasks.append(series.value_counts(dropna=True))
+    results = computed(*tasks)
+    out = {}
+    for i, (dim, col) in enumerate(columns.items()):
+        n_missing, low, counts = results[3 * i : 3 * i + 3]
+        if int(n_missing):
+            raise InvalidInputError(
+                owner,
+                col,
+                expected="without missing values",
+                found=f"{int(n_missing)} missing values",
+            )
+        counts = counts.sort_index()
+        if len(counts) == 0:
+            raise InvalidInputError(
+                owner, "summary", expected="at least one row", found="an empty input", kind=""
+            )
+        values = counts.index.to_numpy(dtype=np.float64)
+        if not np.isfinite(values).all():
+            raise InvalidInputError(owner, col, expected="finite", found="infinite values")
+        if dim in ("recency", "frequency") and float(low) < 0:
+            raise InvalidInputError(owner, col, expected="non-negative", found="negative values")
+        out[dim] = (values, counts.to_numpy(dtype=np.int64))
+    return out
+
+
+@attrs.frozen
+class RFMModel:
+    """A fitted RFM scorer: frozen cut points per dimension plus an optional segment map.
+
+    Build it with :meth:`RFMScorer.fit` (or :meth:`from_dict` from stored JSON). It scores
+    a batch with :meth:`transform`, a Dask DataFrame partition by partition, or one
+    customer with :meth:`score`, always identically.
+
+    Attributes:
+        bins: Scores per dimension.
+        recency: The recency scale (reversed: most recent = ``bins``).
+        frequency: The frequency scale.
+        monetary: The monetary scale.
+        segment_map: The segment map, or None for scores only.
+        n_customers: How many customers the model was fitted on.
+
+    Examples:
+        >>> import json, pandas as pd
+        >>> s = pd.DataFrame({"recency_days": [1, 10, 100], "frequency": [5, 2, 1],
+        ...                   "monetary": [500.0, 120.0, 30.0]})
+        >>> model = RFMScorer(bins=3, segment_map=None).fit(s)
+        >>> model.transform(s)["rfm_code"].tolist()
+        ['333', '222', '111']
+        >>> RFMModel.from_dict(json.loads(json.dumps(model.to_dict()))) == model
+        True
+    """
+
+    bins: int
+    recency: ScoreScale
+    frequency: ScoreScale
+    monetary: ScoreScale
+    segment_map: SegmentMap | None = None
+    n_customers: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        owner = "RFMModel"
+        bins = _check_bins(owner, self.bins)
+        for dim in _DIMENSIONS:
+            scale = getattr(self, dim)
+            if not isinstance(scale, ScoreScale):
+                raise ConfigError(owner, dim, expected="a ScoreScale", found=type(scale).__name__)
+            if scale.bins != bins:
+                raise ConfigError(
+                    owner, dim, expected=f"{bins - 1} cut points", found=f"{len(scale.cuts)}"
+                )
+        if not self.recency.reverse or self.frequency.reverse or self.monetary.reverse:
+            raise ConfigError(
+                owner, "reverse", expected="True for recency only", found="another combination"
+            )
+        _resolve_map(owner, self.segment_map, bins)
+
+    @property
+    def incomplete(self) -> tuple[str, ...]:
+        """The dimensions whose training data could not fill every score (ties, constants).
+
+        Examples:
+            >>> import pandas as pd
+            >>> s = pd.DataFrame({"recency_days": [1, 2, 3, 4, 5], "frequency": [1, 1, 1, 1, 2],
+            ...                   "monetary": [1.0, 2.0, 3.0, 4.0, 5.0]})
+            >>> m = RFMScorer().fit(s)
+            >>> m.incomplete, m.frequency.scores_used
+            (('frequency',), (1, 5))
+        """
+        return tuple(d for d in _DIMENSIONS if not getattr(self, d).complete)
+
+    def cut_table(self) -> pd.DataFrame:
+        """Return the cut points as a table: one row per dimension, plus the scores used.
+
+        Examples:
+            >>> import pandas as pd
+            >>> s = pd.DataFrame({"recency_days": range(10), "frequency": range(1, 11),
+            ...                   "monetary": range(10, 110, 10)})
+            >>> RFMScorer().fit(s).cut_table()
+                             column    method  cut_1  cut_2  cut_3  cut_4  scores_used
+            dimension
+            recency    recency_days  quantile    1.0    3.0    5.0    7.0  1 2 3 4 5
+            frequency     frequency  quantile    2.0    4.0    6.0    8.0  1 2 3 4 5
+            monetary       monetary  quantile   20.0   40.0   60.0   80.0  1 2 3 4 5
+        """
+        rows = []
+        for dim in _DIMENSIONS:
+            scale: ScoreScale = getattr(self, dim)
+            row: dict[str, Any] = {"dimension": dim, "column": scale.column, "method": scale.method}
+            row.update({f"cut_{j + 1}": c for j, c in enumerate(scale.cuts)})
+            row["scores_used"] = " ".join(str(s) for s in scale.scores_used)
+            rows.append(row)
+        return pd.DataFrame(rows).set_index("dimension")
+
+    def transform(self, summary: Any) -> Any:
+        """Add ``r_score``, ``f_score``, ``m_score``, ``rfm_code`` and ``segment`` columns.
+
+        Args:
+            summary: A customer summary (pandas, or Dask: then the result is a Dask
+                DataFrame computed partition by partition with this model).
+
+        Returns:
+            A new frame with the summary's index and columns plus the scores; ``segment``
+            is an ordered categorical in the map's business order (absent when the model
+            has no segment map). The input is never modified. An empty summary gives an
+            empty result.
+
+        Examples:
+            >>> import pandas as pd
+            >>> s = pd.DataFrame({"recency_days": [2, 9, 30, 200, 400],
+            ...                   "frequency": [8, 6, 3, 2, 1],
+            ...                   "monetary": [800.0, 20.0, 300.0, 90.0, 20.0]},
+            ...                  index=["ann", "bob", "cy", "dee", "eve"])
+            >>> model = RFMScorer().fit(s)
+            >>> model.transform(s)[["r_score", "f_score", "m_score", "segment"]]
+                 r_score  f_score  m_score             segment
+            ann        5        5        5           Champions
+            bob        4        4        1  Potential Loyalist
+            cy         3        3        4      Need Attention
+            dee        2        2        3         Hibernating
+            eve        1        1        1                Lost
+        """
+        if is_dask(summary):
+            meta = self.transform(summary._meta)
+            return summary.map_partitions(_transform_partition, self, meta=meta)
+        owner = "RFMModel.transform()"
+        frame = require_frame(summary, owner, "summary")
+        cols = [self.recency.column, self.frequency.column, self.monetary.column]
+        require_columns(frame, cols, owner)
+        r = self.recency.scores(_checked_values(frame, self.recency.column, "recency", owner))
+        f = self.frequency.scores(_checked_values(frame, self.frequency.column, "frequency", owner))
+        m = self.monetary.scores(_checked_values(frame, self.monetary.column, "monetary", owner))
+        b = self.bins
+        code_idx = (r.astype(np.int64) - 1) * b * b + (f.astype(np.int64) - 1) * b + (m - 1)
+        codes = _code_strings(b).take(code_idx)
+        new: dict[str, Any] = {
+            "r_score": pd.array(r, dtype="int8"),
+            "f_score": pd.array(f, dtype="int8"),
+            "m_score": pd.array(m, dtype="int8"),
+            "rfm_code": pd.Series(codes, index=frame.index),
+        }
+        if self.segment_map is not None:
+            new["segment"] = pd.Series(self.segment_map.categorical(r, f, m), index=frame.index)
+        out = frame.copy(deep=False)
+        for name, column in new.items():
+            out[name] = (
+                column if isinstance(column, pd.Series) else pd.Series(column, index=frame.index)
+            )
+        return out
+
+    def score(self, recency_days: float, frequency: float, monetary: float) -> RFMScore:
+        """Score one customer exactly as :meth:`transform` scores a row.
+
+        Examples:
+            >>> import pandas as pd
+            >>> s = pd.DataFrame({"recency_days": [2, 30, 400], "frequency": [8, 3, 1],
+            ...                   "monetary": [800.0, 150.0, 20.0]})
+            >>> RFMScorer().fit(s).score(recency_days=10, frequency=5, monetary=300.0)
+            RFMScore(r_score=4, f_score=4, m_score=4, rfm_code='444', segment='Loyal')
+        """
+        owner = "RFMModel.score()"
+        values = []
+        for name, value in (
+            ("recency_days", recency_days),
+            ("frequency", frequency),
+            ("monetary", monetary),
+        ):
+            if isinstance(value, bool) or not isinstance(
+                value, (int, float, np.integer, np.floating)
+            ):
+                raise InvalidInputError(
+                    owner, name, expected="a number", found=type(value).__name__, kind=""
+                )
+            if not math.isfinite(float(value)):
+                raise InvalidInputError(owner, name, expected="finite", found=repr(value), kind="")
+            if name != "monetary" and value < 0:
+                raise InvalidInputError(
+                    owner, name, expected="non-negative", found=repr(value), kind=""
+                )
+            values.append(float(value))
+        r = self.recency.score(values[0])
+        f = self.frequency.score(values[1])
+        m = self.monetary.score(values[2])
+        segment = None if self.segment_map is None else self.segment_map.label(r, f, m)
+        return RFMScore(r, f, m, f"{r}{f}{m}", segment)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the model as JSON-ready data; :meth:`from_dict` restores it exactly.
+
+        Examples:
+            >>> import pandas as pd
+            >>> s = pd.DataFrame({"recency_days": [1, 9], "frequency": [2, 1], "monetary": [5.0, 1.0]})
+            >>> sorted(RFMScorer().fit(s).to_dict())
+            ['bins', 'frequency', 'monetary', 'n_customers', 'recency', 'segment_map']
+        """
+        return {
+            "bins": self.bins,
+            "recency": self.recency.to_dict(),
+            "frequency": self.frequency.to_dict(),
+            "monetary": self.monetary.to_dict(),
+            "segment_map": None if self.segment_map is None else self.segment_map.to_dict(),
+            "n_customers": self.n_customers,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RFMModel:
+        """Build a model from :meth:`to_dict` output; unknown keys are a :class:`ConfigError`.
+
+        Examples:
+            >>> RFMModel.from_dict({"bins": 2, "n_customers": 0, "segment_map": None,
+            ...     "recency": {"column": "r", "method": "fixed", "cuts": [30], "reverse": True},
+            ...     "frequency": {"column": "f", "method": "fixed", "cuts": [1]},
+            ...     "monetary": {"column": "m", "method": "fixed", "cuts": [100]}}).score(3, 2, 50)
+            RFMScore(r_score=2, f_score=2, m_score=1, rfm_code='221', segment=None)
+        """
+        owner = "RFMModel.from_dict()"
+        check_keys(
+            data,
+            owner,
+            allowed={"bins", "recency", "frequency", "monetary", "segment_map", "n_customers"},
+            required=("bins", "recency", "frequency", "monetary"),
+        )
+        seg = data.get("segment_map")
+        return cls(
+            bins=data["bins"],
+            recency=ScoreScale.from_dict(data["recency"]),
+            frequency=ScoreScale.from_dict(data["frequency"]),
+            monetary=ScoreScale.from_dict(data["monetary"]),
+            segment_map=None if seg is None else SegmentMap.from_dict(seg),
+            n_customers=int(data.get("n_customers", 0)),
+        )
+
+
+def _transform_partition(part: pd.DataFrame, model: RFMModel) -> pd.DataFrame:
+    """Module-level so that Dask can pickle it to worker processes."""
+    out: pd.DataFrame = model.transform(part)
+    return out
+
+
+_CODE_CACHE: dict[int, Any] = {}
+
+
+def _code_strings(bins: int) -> Any:
+    """All ``bins ** 3`` code strings (a pandas string array), indexed like the segment table."""
+    if bins not in _CODE_CACHE:
+        scale = range(1, bins + 1)
+        codes = np.array([f"{r}{f}{m}" for r in scale for f in scale for m in scale], dtype=object)
+        _CODE_CACHE[bins] = pd.array(codes, dtype="str")
+    return _CODE_CACHE[bins]
+
+
+def rfm(
+    transactions: pd.DataFrame,
+    *,
+    customer: str = "customer_id",
+    date: str = "date",
+    amount: str = "amount",
+    order: str | None = None,
+    as_of: Any = None,
+    refunds: Literal["net", "drop", "error"] = "net",
+    scorer: RFMScorer | None = None,
+    model: RFMModel | None = None,
+) -> pd.DataFrame:
+    """From transactions to one scored row per customer: summary, scores and segment.
+
+    Runs :func:`crmkit.segmentation.summarize`, then fits ``scorer`` (the default
+    :class:`RFMScorer`: quintiles and the 11-segment map) on the summary, or applies an
+    already fitted ``model`` (to score a new period with stored cut points).
+
+    Args:
+        transactions: One row per purchase (refunds as negative amounts are netted).
+        customer: Customer id column.
+        date: Purchase date column.
+        amount: Amount column.
+        order: Order id column; when given, frequency counts distinct orders.
+        as_of: The analysis date (defaults to the last date in the data).
+        refunds: What to do with negative amounts, as in :func:`summarize`.
+        scorer: The scoring settings; ignored when ``model`` is given.
+        model: A fitted model to apply instead of fitting one.
+
+    Returns:
+        The customer summary plus ``r_score``, ``f_score``, ``m_score``, ``rfm_code`` and
+        ``segment``, indexed by customer. ``result.attrs["rfm_model"]`` holds the model
+        used, as :meth:`RFMModel.to_dict` data. A Dask DataFrame of transactions gives a
+        Dask DataFrame (fitted exactly on the cluster; Dask frames carry no ``attrs``, so
+        fit an :class:`RFMScorer` on ``summarize(...)`` yourself when you need the model).
+
+    Examples:
+        >>> import pandas as pd
+        >>> tx = pd.DataFrame({
+        ...     "customer_id": [1, 1, 1, 2, 3, 3],
+        ...     "date": pd.to_datetime(["2025-01-05", "2025-03-01", "2025-06-20",
+        ...                             "2024-11-02", "2025-05-01", "2025-06-01"]),
+        ...     "amount": [120.0, 80.0, 200.0, 35.0, 60.0, 60.0]})
+        >>> scored = rfm(tx, scorer=RFMScorer(bins=3, segment_map=None))
+        >>> scored[["recency_days", "frequency", "monetary", "rfm_code"]]
+                     recency_days  frequency  monetary rfm_code
+        customer_id
+        1                       0          3     400.0      333
+        2                     230          1      35.0      111
+        3                      19          2     120.0      222
+    """
+    from crmkit.segmentation._summary import summarize
+
+    summary = summarize(
+        transactions,
+        customer=customer,
+        date=date,
+        amount=amount,
+        order=order,
+        as_of=as_of,
+        refunds=refunds,
+    )
+    fitted = model if model is not None else (scorer or RFMScorer()).fit(summary)
+    scored: pd.DataFrame = fitted.transform(summary)
+    if not is_dask(scored):  # Dask DataFrames have no attrs; fit the model yourself there
+        scored.attrs = {**summary.attrs, "rfm_model": fitted.to_dict()}
+    return scored
+
+
+def segment_summary(
+    scored: pd.DataFrame,
+    *,
+    segment: str = "segment",
+    recency: str = "recency_days",
+    frequency: str = "frequency",
+    monetary: str = "monetary",
+) -> pd.DataFrame:
+    """Per segment: customers, customer share, revenue share, median R/F/M, average order value.
+
+    Args:
+        scored: The output of :func:`rfm` or :meth:`RFMModel.transform`.
+        segment: The segment column (an ordered categorical keeps business order and
+            lists empty segments with 0 customers).
+        recency: Recency column.
+        frequency: Frequency column (orders).
+        monetary: Monetary column (total spend).
+
+    Returns:
+        One row per segment: ``customers``, ``customer_share``, ``revenue``,
+        ``revenue_share``, ``recency_median``, ``frequency_median``,
+        ``monetary_median`` and ``average_order_value`` (revenue / orders). Medians and
+        average order value of empty segments are NaN (there is nothing to summarise).
+
+    Raises:
+        InvalidInputError: Empty input, or total revenue not positive (shares would be
+            meaningless).
+
+    Examples:
+        >>> import pandas as pd
+        >>> scored = pd.DataFrame({
+        ...     "recency_days": [5, 10, 300], "frequency": [4, 6, 1],
+        ...     "monetary": [400.0, 500.0, 100.0],
+        ...     "segment": pd.Categorical(["Top", "Top", "Low"], ["Top", "Low"], ordered=True)})
+        >>> segment_summary(scored)[["customers", "customer_share", "revenue_share",
+        ...                          "average_order_value"]]
+                 customers  customer_share  revenue_share  average_order_value
+        segment
+        Top              2        0.666667            0.9                 90.0
+        Low              1        0.333333            0.1                100.0
+    """
+    owner = "segment_summary()"
+    frame = require_frame(scored, owner, "scored")
+    require_columns(frame, [segment, recency, frequency, monetary], owner)
+    check_not_empty(frame, owner, "scored")
+    rec = numeric_column(frame, recency, owner)
+    freq = numeric_column(frame, frequency, owner)
+    mon = numeric_column(frame, monetary, owner)
+    total = float(mon.sum())
+    if total <= 0:
+        raise InvalidInputError(
+            owner,
+            monetary,
+            expected="a positive total",
+            found=f"a total of {total:g}",
+            hint="Revenue shares need positive revenue.",
+        )
+    labels = frame[segment]
+    if labels.isna().any():
+        raise InvalidInputError(
+            owner,
+            segment,
+            expected="without missing values",
+            found=f"{int(labels.isna().sum())} missing segments",
+            rows=first_labels(frame.index, labels.isna().to_numpy()),
+            total=int(labels.isna().sum()),
+        )
+    data = pd.DataFrame({"segment": labels.to_numpy(), "r": rec, "f": freq, "m": mon})
+    if isinstance(labels.dtype, pd.CategoricalDtype):
+        data["segment"] = pd.Categorical(labels.to_numpy(), dtype=labels.dtype)
+    grouped = data.groupby("segment", observed=False, sort=True)
+    out = pd.DataFrame(
+        {
+            "customers": grouped.size().astype("int64"),
+            "revenue": grouped["m"].sum(),
+            "recency_median": grouped["r"].median(),
+            "frequency_median": grouped["f"].median(),
+            "monetary_median": grouped["m"].median(),
+        }
+    )
+    orders = grouped["f"].sum()
+    out.insert(1, "customer_share", out["customers"] / len(frame))
+    out.insert(3, "revenue_share", out["revenue"] / total)
+    out["average_order_value"] = (out["revenue"] / orders).where(orders > 0)
+    out.index.name = segment
+    return out

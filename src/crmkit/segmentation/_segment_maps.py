@@ -1,0 +1,959 @@
+"""Segment maps: named RFM segments as data, checked for overlaps, gaps and dead rules.
+
+A :class:`SegmentMap` lists segments in business order. Each segment holds one or more
+:class:`SegmentRule` objects; a rule matches a set of RFM codes either by score ranges
+(``r``, ``f``, ``m``, inclusive; a missing dimension matches any score) or by an explicit
+list of codes (``"545"``). The map compiles once into a lookup table over the whole score
+space (``bins ** 3`` codes), so labelling a million customers is one array lookup.
+
+Built-in catalogues (each names its source):
+
+- :meth:`SegmentMap.default` (alias :meth:`SegmentMap.marketer11`): the 11-segment marketer
+  map, the 125-code lookup table found in many public RFM notebooks and SQL scripts.
+- :meth:`SegmentMap.rf_grid`: the 10-segment R x F grid.
+- :meth:`SegmentMap.three_layer`: the three layers of the CRM handbooks (high-value loyal,
+  potential growth, sleeping), each with its playbook.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from crmkit._validate import check_keys
+from crmkit.errors import ConfigError
+
+__all__ = ["Segment", "SegmentMap", "SegmentMapReport", "SegmentRule"]
+
+_DIMS = ("r", "f", "m")
+_MAX_BINS = 9
+
+
+def _as_range(value: Any, owner: str, field: str) -> tuple[int, int] | None:
+    """Read a range as ``[lo, hi]``, a single int, or None (any score)."""
+    if value is None:
+        return None
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return (int(value), int(value))
+    if (
+        isinstance(value, Sequence)
+        and not isinstance(value, str)
+        and len(value) == 2
+        and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value)
+    ):
+        lo, hi = int(value[0]), int(value[1])
+        if lo > hi:
+            raise ConfigError(
+                owner, field, expected="a range [lo, hi] with lo <= hi", found=f"[{lo}, {hi}]"
+            )
+        return (lo, hi)
+    raise ConfigError(
+        owner, field, expected="an int score or a [lo, hi] pair of ints", found=repr(value)
+    )
+
+
+def _r_range(value: Any) -> tuple[int, int] | None:
+    return _as_range(value, "SegmentRule", "r")
+
+
+def _f_range(value: Any) -> tuple[int, int] | None:
+    return _as_range(value, "SegmentRule", "f")
+
+
+def _m_range(value: Any) -> tuple[int, int] | None:
+    return _as_range(value, "SegmentRule", "m")
+
+
+def _rules_converter(value: Any) -> tuple[SegmentRule, ...]:
+    return tuple(value)
+
+
+def _codes_converter(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise ConfigError(
+            "SegmentRule",
+            "codes",
+            expected="a list of codes such as ['555', '554']",
+            found=repr(value),
+        )
+    codes = tuple(str(c) for c in value)
+    for code in codes:
+        if len(code) != 3 or not code.isdigit() or "0" in code:
+            raise ConfigError(
+                "SegmentRule",
+                "codes",
+                expected="three-digit codes of scores 1-9 such as '545'",
+                found=repr(code),
+            )
+    return codes
+
+
+@attrs.frozen
+class SegmentRule:
+    """One rule of a segment: score ranges per dimension, or an explicit list of codes.
+
+    Ranges are inclusive ``(lo, hi)`` pairs; ``None`` matches any score. A rule with
+    ``codes`` matches exactly those codes and must not also give ranges.
+
+    Attributes:
+        r: Recency score range (5 = most recent on the default 5-bin scale).
+        f: Frequency score range.
+        m: Monetary score range.
+        codes: Explicit RFM codes such as ``"545"`` (R, F, M digits).
+
+    Examples:
+        >>> rule = SegmentRule(r=(4, 5), f=(4, 5))
+        >>> rule.matches(5, 4, 1), rule.matches(3, 5, 5)
+        (True, False)
+        >>> SegmentRule(codes=("555", "554")).matches(5, 5, 4)
+        True
+        >>> SegmentRule.from_dict({"r": 5, "f": [1, 2]}).to_dict()
+        {'r': [5, 5], 'f': [1, 2]}
+    """
+
+    r: tuple[int, int] | None = attrs.field(default=None, converter=_r_range)
+    f: tuple[int, int] | None = attrs.field(default=None, converter=_f_range)
+    m: tuple[int, int] | None = attrs.field(default=None, converter=_m_range)
+    codes: tuple[str, ...] = attrs.field(default=(), converter=_codes_converter)
+
+    def __attrs_post_init__(self) -> None:
+        if self.codes and (self.r or self.f or self.m):
+            raise ConfigError(
+                "SegmentRule",
+                "codes",
+                expected="given alone (a rule is either ranges or codes)",
+                found="codes together with ranges",
+            )
+        for dim in _DIMS:
+            rng = getattr(self, dim)
+            if rng is not None and (rng[0] < 1 or rng[1] > _MAX_BINS):
+                raise ConfigError(
+                    "SegmentRule", dim, expected="scores within 1-9", found=f"{list(rng)}"
+                )
+
+    def matches(self, r: int, f: int, m: int) -> bool:
+        """Return whether the scores ``(r, f, m)`` satisfy this rule.
+
+        Examples:
+            >>> SegmentRule(r=(1, 2)).matches(2, 5, 5)
+            True
+        """
+        if self.codes:
+            return f"{r}{f}{m}" in self.codes
+        for dim, score in zip(_DIMS, (r, f, m), strict=True):
+            rng = getattr(self, dim)
+            if rng is not None and not rng[0] <= score <= rng[1]:
+                return False
+        return True
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the rule as plain JSON-ready data.
+
+        Examples:
+            >>> SegmentRule(codes=("511",)).to_dict()
+            {'codes': ['511']}
+        """
+        if self.codes:
+            return {"codes": list(self.codes)}
+        return {dim: list(getattr(self, dim)) for dim in _DIMS if getattr(self, dim) is not None}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SegmentRule:
+        """Build a rule from :meth:`to_dict` output; unknown keys are a :class:`ConfigError`.
+
+        Examples:
+            >>> SegmentRule.from_dict({"m": [4, 5]})
+            SegmentRule(r=None, f=None, m=(4, 5), codes=())
+        """
+        check_keys(data, "SegmentRule.from_dict()", allowed={"r", "f", "m", "codes"})
+        return cls(**dict(data))
+
+
+@attrs.frozen
+class Segment:
+    """One named segment of a :class:`SegmentMap`: its rules and its playbook.
+
+    A code belongs to the segment when any of its rules matches.
+
+    Attributes:
+        name: The label customers get.
+        rules: The rules; at least one.
+        description: What the segment is and what to do with it (the playbook).
+
+    Examples:
+        >>> seg = Segment("Recent", (SegmentRule(r=(4, 5)),), "Bought lately.")
+        >>> seg.to_dict()
+        {'name': 'Recent', 'rules': [{'r': [4, 5]}], 'description': 'Bought lately.'}
+    """
+
+    name: str
+    rules: tuple[SegmentRule, ...] = attrs.field(converter=_rules_converter)
+    description: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the segment as plain JSON-ready data (see :meth:`SegmentMap.from_dict`).
+
+        Examples:
+            >>> Segment("All", (SegmentRule(),)).to_dict()
+            {'name': 'All', 'rules': [{}]}
+        """
+        out: dict[str, Any] = {"name": self.name, "rules": [r.to_dict() for r in self.rules]}
+        if self.description:
+            out["description"] = self.description
+        return out
+
+
+@attrs.frozen
+class SegmentMapReport:
+    """What :meth:`SegmentMap.validate` found.
+
+    Attributes:
+        overlaps: ``(code, segment names)`` for each code claimed by more than one segment
+            (only a problem when the map is not first-match).
+        gaps: Codes no rule matches (they get ``fallback``, or fail when there is none).
+        unreachable: ``(segment name, rule index)`` of rules that can never decide a code:
+            every code they match is already decided by an earlier rule (first-match maps)
+            or by an earlier rule of the same segment.
+        first_match: Whether the map resolves overlaps by rule order.
+        has_fallback: Whether gaps get a fallback segment.
+
+    Examples:
+        >>> report = SegmentMap.default().validate()
+        >>> report.ok, report.gaps, report.overlaps
+        (True, (), ())
+    """
+
+    overlaps: tuple[tuple[str, tuple[str, ...]], ...]
+    gaps: tuple[str, ...]
+    unreachable: tuple[tuple[str, int], ...]
+    first_match: bool
+    has_fallback: bool
+
+    @property
+    def ok(self) -> bool:
+        """True when every code maps to exactly one segment and every rule can match.
+
+        Examples:
+            >>> SegmentMap.rf_grid().validate().ok
+            True
+        """
+        overlaps_bad = bool(self.overlaps) and not self.first_match
+        gaps_bad = bool(self.gaps) and not self.has_fallback
+        return not (overlaps_bad or gaps_bad or self.unreachable)
+
+    def __str__(self) -> str:
+        lines = ["segment map is valid" if self.ok else "segment map has problems"]
+        if self.overlaps:
+            shown = ", ".join(f"{c} in {list(n)}" for c, n in self.overlaps[:10])
+            more = f" (first 10 of {len(self.overlaps)})" if len(self.overlaps) > 10 else ""
+            kind = "resolved by rule order" if self.first_match else "overlapping"
+            lines.append(f"- {len(self.overlaps)} codes {kind}: {shown}{more}")
+        if self.gaps:
+            dest = "go to the fallback" if self.has_fallback else "have no segment"
+            shown = ", ".join(self.gaps[:20])
+            lines.append(f"- {len(self.gaps)} codes {dest}: {shown}")
+        for name, index in self.unreachable:
+            lines.append(f"- rule {index} of segment {name!r} can never match")
+        return "\n".join(lines)
+
+
+def _cached_catalogue(make: Callable[[Any], SegmentMap]) -> Callable[[Any], SegmentMap]:
+    """Build a built-in map once per class: maps are immutable, so sharing is safe."""
+    made: dict[Any, SegmentMap] = {}
+
+    @functools.wraps(make)
+    def wrapper(cls: Any) -> SegmentMap:
+        if cls not in made:
+            made[cls] = make(cls)
+        return made[cls]
+
+    return wrapper
+
+
+def _segments_converter(value: Any) -> tuple[Segment, ...]:
+    if isinstance(value, Mapping) or not isinstance(value, Iterable):
+        raise ConfigError(
+            "SegmentMap", "segments", expected="a list of segments", found=type(value).__name__
+        )
+    return tuple(value)
+
+
+@attrs.frozen
+class SegmentMap:
+    """Named RFM segments as data: which codes belong to which segment, in business order.
+
+    Build one with :meth:`from_dict` (a custom map), or take a built-in catalogue:
+    :meth:`default` (11 segments), :meth:`rf_grid` (10 segments on R and F) or
+    :meth:`three_layer` (the handbook's three layers). Construction checks the structure
+    (unique names, scores within ``1..bins``); :meth:`validate` checks the coverage.
+
+    Attributes:
+        name: A short name for the map.
+        segments: The segments in business order (the order of the categorical labels).
+        bins: The score scale the rules are written for (scores ``1..bins``).
+        first_match: When True, a code matched by several segments goes to the first of
+            them and overlaps are by design; when False (the default) every code should
+            belong to exactly one segment and :meth:`validate` reports overlaps as errors
+            (lookups still take the first segment, so results stay deterministic).
+        fallback: The label for codes no rule matches (``None``: such codes are an error).
+
+    Examples:
+        >>> seg = SegmentMap.default()
+        >>> seg.label(5, 5, 5), seg.label(1, 1, 1), seg.label(5, 1, 1)
+        ('Champions', 'Lost', 'New Customers')
+        >>> custom = SegmentMap.from_dict({
+        ...     "name": "two groups", "bins": 5,
+        ...     "segments": [
+        ...         {"name": "Active", "rules": [{"r": [3, 5]}]},
+        ...         {"name": "Lapsed", "rules": [{"r": [1, 2]}]},
+        ...     ]})
+        >>> custom.label(4, 1, 1), custom.validate().ok
+        ('Active', True)
+    """
+
+    name: str
+    segments: tuple[Segment, ...] = attrs.field(converter=_segments_converter)
+    bins: int = 5
+    first_match: bool = False
+    fallback: str | None = None
+    _table: np.ndarray[Any, np.dtype[np.int16]] = attrs.field(
+        init=False, eq=False, repr=False, default=None
+    )
+
+    def __attrs_post_init__(self) -> None:
+        owner = "SegmentMap"
+        if not isinstance(self.name, str):
+            raise ConfigError(owner, "name", expected="a string", found=repr(self.name))
+        if (
+            not isinstance(self.bins, (int, np.integer))
+            or isinstance(self.bins, bool)
+            or not 2 <= self.bins <= _MAX_BINS
+        ):
+            raise ConfigError(owner, "bins", expected="an int in [2, 9]", found=repr(self.bins))
+        if not self.segments:
+            raise ConfigError(owner, "segments", expected="at least one segment", found="none")
+        names = [s.name for s in self.segments]
+        for seg in self.segments:
+            if not isinstance(seg, Segment):
+                raise ConfigError(
+                    owner,
+                    "segments",
+                    expected="segments built by SegmentMap.from_dict()",
+                    found=type(seg).__name__,
+                )
+            if not isinstance(seg.name, str) or not seg.name:
+                raise ConfigError(
+                    owner, "segments", expected="non-empty names", found=repr(seg.name)
+                )
+            if not seg.rules:
+                raise ConfigError(
+                    owner,
+                    seg.name,
+                    expected="given at least one rule",
+                    found="no rules",
+                    kind="segment",
+                )
+            for rule in seg.rules:
+                self._check_rule_scale(seg.name, rule)
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ConfigError(owner, "segments", expected="unique names", found=f"repeated {dup}")
+        if self.fallback is not None and (not isinstance(self.fallback, str) or not self.fallback):
+            raise ConfigError(
+                owner, "fallback", expected="a non-empty name or None", found=repr(self.fallback)
+            )
+        object.__setattr__(self, "_table", self._compile())
+
+    def _check_rule_scale(self, segment: str, rule: SegmentRule) -> None:
+        top = int(self.bins)
+        for dim in _DIMS:
+            rng = getattr(rule, dim)
+            if rng is not None and rng[1] > top:
+                raise ConfigError(
+                    "SegmentMap",
+                    segment,
+                    kind="segment",
+                    expected=f"written with scores within 1-{top}",
+                    found=f"{dim} range {list(rng)}",
+                )
+        for code in rule.codes:
+            if max(int(c) for c in code) > top:
+                raise ConfigError(
+                    "SegmentMap",
+                    segment,
+                    kind="segment",
+                    expected=f"written with codes of scores 1-{top}",
+                    found=repr(code),
+                )
+
+    # ---- compilation -------------------------------------------------------------------
+
+    def _all_codes(self) -> list[tuple[int, int, int]]:
+        scale = range(1, int(self.bins) + 1)
+        return list(itertools.product(scale, scale, scale))
+
+    def _rule_masks(self) -> list[list[np.ndarray[Any, np.dtype[np.bool_]]]]:
+        """Per segment and rule, which codes of :meth:`_all_codes` the rule matches."""
+        grid = np.array(self._all_codes(), dtype=np.int64)
+        text = np.array([f"{r}{f}{m}" for r, f, m in grid.tolist()])
+        masks = []
+        for seg in self.segments:
+            per_rule = []
+            for rule in seg.rules:
+                if rule.codes:
+                    mask = np.isin(text, np.array(rule.codes))
+                else:
+                    mask = np.ones(len(grid), dtype=bool)
+                    for col, dim in enumerate(_DIMS):
+                        rng = getattr(rule, dim)
+                        if rng is not None:
+                            mask &= (grid[:, col] >= rng[0]) & (grid[:, col] <= rng[1])
+                per_rule.append(mask)
+            masks.append(per_rule)
+        return masks
+
+    def _matches(self) -> dict[tuple[int, int, int], list[int]]:
+        """For each code, the indexes of the segments whose rules match it."""
+        seg_masks = [np.logical_or.reduce(rules) for rules in self._rule_masks()]
+        hits = np.array(seg_masks)  # segments x codes
+        return {
+            code: np.flatnonzero(hits[:, i]).tolist() for i, code in enumerate(self._all_codes())
+        }
+
+    def _compile(self) -> np.ndarray[Any, np.dtype[np.int16]]:
+        # Index (r-1)*b*b + (f-1)*b + (m-1) -> segment position; len(segments) = fallback,
+        # -1 = no segment at all.
+        b = int(self.bins)
+        table = np.full(b**3, -1, dtype=np.int16)
+        fallback_pos = len(self.segments)
+        for (r, f, m), hits in self._matches().items():
+            pos = (r - 1) * b * b + (f - 1) * b + (m - 1)
+            if hits:
+                table[pos] = hits[0]
+            elif self.fallback is not None:
+                table[pos] = fallback_pos
+        table.setflags(write=False)
+        return table
+
+    # ---- queries -----------------------------------------------------------------------
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The segment names in business order (with the fallback last, when there is one).
+
+        Examples:
+            >>> SegmentMap.three_layer().labels
+            ('High-value loyal', 'Potential growth', 'Sleeping')
+        """
+        names = tuple(s.name for s in self.segments)
+        if self.fallback is not None and self.fallback not in names:
+            names += (self.fallback,)
+        return names
+
+    def description(self, segment: str) -> str:
+        """Return the playbook text of ``segment`` (empty when the map gives none).
+
+        Examples:
+            >>> SegmentMap.three_layer().description("Sleeping")
+            'Wake-up gift plus a needs survey; a comeback coupon for half-year sleepers.'
+        """
+        for seg in self.segments:
+            if seg.name == segment:
+                return seg.description
+        if segment == self.fallback:
+            return ""
+        raise ConfigError(
+            f"SegmentMap {self.name!r}",
+            "segment",
+            expected=f"one of {list(self.labels)}",
+            found=repr(segment),
+            kind="",
+        )
+
+    def label(self, r: int, f: int, m: int) -> str:
+        """Return the segment of one customer's scores.
+
+        Examples:
+            >>> SegmentMap.default().label(2, 5, 5)
+            'At Risk'
+        """
+        positions = self.positions(np.array([r]), np.array([f]), np.array([m]))
+        return self.labels[int(positions[0])]
+
+    def positions(
+        self,
+        r: np.ndarray[Any, Any],
+        f: np.ndarray[Any, Any],
+        m: np.ndarray[Any, Any],
+    ) -> np.ndarray[Any, np.dtype[np.int16]]:
+        """Return the position of each customer's segment in :attr:`labels` (vectorised).
+
+        Examples:
+            >>> import numpy as np
+            >>> SegmentMap.three_layer().positions(np.array([5, 1]), np.array([5, 5]),
+            ...                                    np.array([5, 5])).tolist()
+            [0, 2]
+        """
+        b = int(self.bins)
+        r_ = np.asarray(r, dtype=np.int64)
+        f_ = np.asarray(f, dtype=np.int64)
+        m_ = np.asarray(m, dtype=np.int64)
+        for dim, arr in zip(_DIMS, (r_, f_, m_), strict=True):
+            bad = (arr < 1) | (arr > b)
+            if bad.any():
+                raise ConfigError(
+                    f"SegmentMap {self.name!r}",
+                    dim,
+                    expected=f"scores within 1-{b}",
+                    found=f"{int(bad.sum())} scores outside (e.g. {int(arr[bad][0])})",
+                    hint="Use a segment map written for the scorer's number of bins.",
+                    kind="score",
+                )
+        out: np.ndarray[Any, np.dtype[np.int16]] = self._table[
+            (r_ - 1) * b * b + (f_ - 1) * b + (m_ - 1)
+        ]
+        missing = out < 0
+        if missing.any():
+            first = np.flatnonzero(missing)[0]
+            code = f"{r_[first]}{f_[first]}{m_[first]}"
+            raise ConfigError(
+                f"SegmentMap {self.name!r}",
+                "segments",
+                expected="a segment for every code",
+                found=f"{int(missing.sum())} customers with codes no rule matches (e.g. {code})",
+                hint="Add a rule or a fallback; SegmentMap.validate() lists the gaps.",
+                kind="",
+            )
+        # The fallback position equals len(segments); when the fallback name is also a
+        # segment name it maps onto that segment.
+        if self.fallback is not None and self.fallback in self.labels[: len(self.segments)]:
+            out = np.where(out == len(self.segments), self.labels.index(self.fallback), out)
+        return np.asarray(out, dtype=np.int16)
+
+    def categorical(
+        self,
+        r: np.ndarray[Any, Any],
+        f: np.ndarray[Any, Any],
+        m: np.ndarray[Any, Any],
+    ) -> pd.Categorical:
+        """Return the segments as an ordered categorical in business order.
+
+        Examples:
+            >>> import numpy as np
+            >>> cat = SegmentMap.rf_grid().categorical(np.array([5, 1]), np.array([5, 1]),
+            ...                                        np.array([1, 1]))
+            >>> list(cat)
+            ['Champions', 'Hibernating']
+        """
+        dtype = pd.CategoricalDtype(list(self.labels), ordered=True)
+        return pd.Categorical.from_codes(self.positions(r, f, m).astype(np.int64), dtype=dtype)
+
+    def codes_of(self, segment: str) -> tuple[str, ...]:
+        """Return the RFM codes that land in ``segment``, sorted from best to worst.
+
+        Examples:
+            >>> SegmentMap.default().codes_of("Lost")
+            ('151', '141', '131', '121', '112', '111')
+        """
+        if segment not in self.labels:
+            raise ConfigError(
+                f"SegmentMap {self.name!r}",
+                "segment",
+                expected=f"one of {list(self.labels)}",
+                found=repr(segment),
+                kind="",
+            )
+        pos = self.labels.index(segment)
+        b = int(self.bins)
+        out = []
+        for r, f, m in self._all_codes():
+            pos_code = int(self._table[(r - 1) * b * b + (f - 1) * b + (m - 1)])
+            if pos_code == len(self.segments) and self.fallback is not None:
+                pos_code = self.labels.index(self.fallback)
+            if pos_code == pos:
+                out.append(f"{r}{f}{m}")
+        return tuple(sorted(out, reverse=True))
+
+    def validate(self) -> SegmentMapReport:
+        """Check coverage: overlapping codes, codes without a segment, rules that never match.
+
+        Returns:
+            A :class:`SegmentMapReport`; ``report.ok`` is True when every code of the
+            ``bins ** 3`` score space lands in exactly one segment and every rule matters.
+
+        Examples:
+            >>> bad = SegmentMap.from_dict({"name": "x", "bins": 5, "segments": [
+            ...     {"name": "Top", "rules": [{"r": [4, 5]}]},
+            ...     {"name": "Recent", "rules": [{"r": 5}]},
+            ... ]})
+            >>> report = bad.validate()
+            >>> report.ok, len(report.gaps), len(report.overlaps), report.unreachable
+            (False, 75, 25, ())
+            >>> print(report)  # doctest: +ELLIPSIS
+            segment map has problems
+            - 25 codes overlapping: 555 in ['Top', 'Recent'], ...
+            - 75 codes have no segment: 355, 354, ...
+        """
+        matches = self._matches()
+        overlaps = tuple(
+            (f"{r}{f}{m}", tuple(self.segments[i].name for i in hits))
+            for (r, f, m), hits in sorted(matches.items(), reverse=True)
+            if len(hits) > 1
+        )
+        gaps = tuple(
+            f"{r}{f}{m}" for (r, f, m), hits in sorted(matches.items(), reverse=True) if not hits
+        )
+        unreachable: list[tuple[str, int]] = []
+        n_codes = int(self.bins) ** 3
+        decided = np.zeros(n_codes, dtype=bool)
+        for seg, rule_masks in zip(self.segments, self._rule_masks(), strict=True):
+            own = np.zeros(n_codes, dtype=bool)
+            for index, hit in enumerate(rule_masks):
+                # A rule matters when it decides at least one code nobody decided before:
+                # earlier segments (first-match maps) or earlier rules of its own segment.
+                before = own | decided if self.first_match else own
+                if not (hit & ~before).any():
+                    unreachable.append((seg.name, index))
+                own |= hit
+            decided |= own
+        return SegmentMapReport(
+            overlaps=overlaps,
+            gaps=gaps,
+            unreachable=tuple(unreachable),
+            first_match=bool(self.first_match),
+            has_fallback=self.fallback is not None,
+        )
+
+    # ---- serialisation -----------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the map as plain data that :meth:`from_dict` reads back exactly.
+
+        Examples:
+            >>> import json
+            >>> m = SegmentMap.rf_grid()
+            >>> SegmentMap.from_dict(json.loads(json.dumps(m.to_dict()))) == m
+            True
+        """
+        return {
+            "name": self.name,
+            "bins": int(self.bins),
+            "first_match": bool(self.first_match),
+            "fallback": self.fallback,
+            "segments": [s.to_dict() for s in self.segments],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SegmentMap:
+        """Build a map from plain data (e.g. loaded from JSON); unknown keys are errors.
+
+        The shape is ``{"name", "bins", "segments": [{"name", "rules": [...],
+        "description"?}], "first_match"?, "fallback"?}``; a rule is ``{"r": [lo, hi],
+        "f": ..., "m": ...}`` (any subset; an int means one score) or ``{"codes": [...]}``.
+
+        Examples:
+            >>> m = SegmentMap.from_dict({"name": "vip", "segments": [
+            ...     {"name": "VIP", "rules": [{"codes": ["555"]}]}], "fallback": "Others"})
+            >>> m.label(5, 5, 5), m.label(1, 2, 3)
+            ('VIP', 'Others')
+        """
+        owner = "SegmentMap.from_dict()"
+        check_keys(
+            data,
+            owner,
+            allowed={"name", "bins", "segments", "first_match", "fallback"},
+            required=("name", "segments"),
+        )
+        raw_segments = data["segments"]
+        if isinstance(raw_segments, (str, Mapping)) or not isinstance(raw_segments, Iterable):
+            raise ConfigError(
+                owner, "segments", expected="a list of segments", found=type(raw_segments).__name__
+            )
+        segments = []
+        for raw in raw_segments:
+            check_keys(
+                raw, owner, allowed={"name", "rules", "description"}, required=("name", "rules")
+            )
+            rules_raw = raw["rules"]
+            if isinstance(rules_raw, (str, Mapping)) or not isinstance(rules_raw, Iterable):
+                raise ConfigError(
+                    owner, "rules", expected="a list of rules", found=type(rules_raw).__name__
+                )
+            rules = tuple(SegmentRule.from_dict(r) for r in rules_raw)
+            description = raw.get("description", "")
+            if not isinstance(description, str):
+                raise ConfigError(
+                    owner, "description", expected="a string", found=repr(description)
+                )
+            segments.append(Segment(name=raw["name"], rules=rules, description=description))
+        first_match = data.get("first_match", False)
+        if not isinstance(first_match, bool):
+            raise ConfigError(
+                owner, "first_match", expected="true or false", found=repr(first_match)
+            )
+        return cls(
+            name=data["name"],
+            segments=tuple(segments),
+            bins=data.get("bins", 5),
+            first_match=first_match,
+            fallback=data.get("fallback"),
+        )
+
+    # ---- catalogues --------------------------------------------------------------------
+
+    @classmethod
+    def default(cls) -> SegmentMap:
+        """The default map: :meth:`marketer11`.
+
+        Examples:
+            >>> SegmentMap.default().name
+            'marketer-11'
+        """
+        return cls.marketer11()
+
+    @classmethod
+    @_cached_catalogue
+    def marketer11(cls) -> SegmentMap:
+        """The 11-segment marketer map as a lookup of all 125 codes (5 bins).
+
+        Each of the 125 R/F/M codes is listed in exactly one segment, so the map has no
+        gaps, no overlaps and no order dependence.
+
+        References:
+            The 125-code table (Champions, Loyal, Potential Loyalist, New Customers,
+            Promising, Need Attention, About To Sleep, At Risk, Can't Lose Them,
+            Hibernating, Lost) circulates in many public RFM notebooks and SQL scripts
+            (e.g. on GitHub and Kaggle); no single original source is known, see
+            ``shared/research/segmentation.md`` B6. The segment names and meanings follow
+            the 11-segment table of the R package ``rfm`` (rsquaredacademy, vignette
+            "RFM analysis using transaction-level data"), whose own first-match ranges
+            leave 36 codes unlabelled and 4 segments unreachable; the lookup table fixes
+            that. The "Recent" segment of the table is named "New Customers" here, as in
+            the R package. PyMC-Marketing's ``clv.utils.rfm_segments`` default (quartile
+            scores; Premium, Repeat, Top Spender, At Risk, Inactive and "Other") maps only
+            46 of its 64 codes and labels "411", a typical new customer, Inactive; it is
+            not used as the default for that reason.
+
+        Examples:
+            >>> m = SegmentMap.marketer11()
+            >>> len(m.labels), sum(len(m.codes_of(s)) for s in m.labels)
+            (11, 125)
+        """
+        table = {
+            "Champions": (
+                "555 554 544 545 454 455 445",
+                (
+                    "Bought recently, buy often, spend the most. Reward them; early access to "
+                    "new products, a VIP service channel; ask for reviews and referrals."
+                ),
+            ),
+            "Loyal": (
+                "543 444 435 355 354 345 344 335",
+                (
+                    "Buy regularly and spend well. Upsell higher-value products, loyalty "
+                    "points and member-level upgrades."
+                ),
+            ),
+            "Potential Loyalist": (
+                (
+                    "553 551 552 541 542 533 532 531 452 451 442 441 431 453 433 432 423 "
+                    "353 352 351 342 341 333 323"
+                ),
+                (
+                    "Recent customers with average frequency. Membership, 'spend N to unlock' "
+                    "stepped benefits, personal recommendations."
+                ),
+            ),
+            "New Customers": (
+                "512 511 422 421 412 411 311",
+                (
+                    "Bought recently for the first time or two. Onboarding, a welcome "
+                    "benefit, a reason for a second purchase soon."
+                ),
+            ),
+            "Promising": (
+                "525 524 523 522 521 515 514 513 425 424 413 414 415 315 314 313",
+                (
+                    "Recent, few purchases but promising spend. Build brand awareness, "
+                    "free trials, category cross-sell."
+                ),
+            ),
+            "Need Attention": (
+                "535 534 443 434 343 334 325 324",
+                (
+                    "Above-average recency, frequency and spend, but slipping. Limited-time "
+                    "offers based on their history; reactivate before they sleep."
+                ),
+            ),
+            "About To Sleep": (
+                "331 321 312 221 213",
+                (
+                    "Below-average recency and frequency. Share popular products and "
+                    "discounts; reconnect before they are lost."
+                ),
+            ),
+            "At Risk": (
+                (
+                    "255 254 245 244 253 252 243 242 235 234 225 224 153 152 145 143 142 135 "
+                    "134 133 125 124"
+                ),
+                (
+                    "Spent big and bought often, but long ago. Personal outreach, renewal "
+                    "reminders with their points balance, a strong win-back offer."
+                ),
+            ),
+            "Can't Lose Them": (
+                "155 154 144 214 215 115 114 113",
+                (
+                    "Made big purchases, but have not come back for a long time. Win them "
+                    "back with new products and a personal call; do not lose them to a "
+                    "competitor."
+                ),
+            ),
+            "Hibernating": (
+                "332 322 231 241 251 233 232 223 222 132 123 122 212 211",
+                (
+                    "Last purchase long ago, low spend and few orders. A wake-up gift plus a "
+                    "needs survey; relevant offers, at low cost."
+                ),
+            ),
+            "Lost": (
+                "111 112 121 131 141 151",
+                (
+                    "Lowest recency, frequency and spend. Revive with a comeback coupon, "
+                    "otherwise stop spending on them."
+                ),
+            ),
+        }
+        return cls(
+            name="marketer-11",
+            segments=tuple(
+                Segment(
+                    name=name, rules=(SegmentRule(codes=tuple(codes.split())),), description=text
+                )
+                for name, (codes, text) in table.items()
+            ),
+        )
+
+    @classmethod
+    @_cached_catalogue
+    def rf_grid(cls) -> SegmentMap:
+        """The 10-segment R x F grid: segments from recency and frequency only (5 bins).
+
+        Each of the 25 R/F cells belongs to exactly one segment; monetary is ignored.
+
+        References:
+            The widely copied R x F grid of course notebooks, often written as regexes on
+            the two-digit "RF" code (``[1-2][1-2]`` Hibernating, ``[1-2][3-4]`` At Risk,
+            ``[1-2]5`` Can't Lose, ``3[1-2]`` About to Sleep, ``33`` Need Attention,
+            ``[3-4][4-5]`` Loyal, ``41`` Promising, ``51`` New, ``[4-5][2-3]`` Potential
+            Loyalists, ``5[4-5]`` Champions); see ``shared/research/segmentation.md`` B6.
+            Here the rules are ranges, so they cannot match a three-digit code by accident.
+
+        Examples:
+            >>> g = SegmentMap.rf_grid()
+            >>> g.label(5, 1, 5), g.label(3, 3, 1), g.label(2, 5, 1)
+            ('New Customers', 'Need Attention', "Can't Lose Them")
+        """
+        spec: list[tuple[str, list[dict[str, Any]], str]] = [
+            ("Champions", [{"r": 5, "f": [4, 5]}], "Most recent and most frequent."),
+            ("Loyal", [{"r": [3, 4], "f": [4, 5]}], "Frequent, fairly recent."),
+            ("Potential Loyalist", [{"r": [4, 5], "f": [2, 3]}], "Recent, a few purchases."),
+            ("New Customers", [{"r": 5, "f": 1}], "Most recent, one purchase."),
+            ("Promising", [{"r": 4, "f": 1}], "Recent, one purchase."),
+            ("Need Attention", [{"r": 3, "f": 3}], "Middle recency and frequency."),
+            ("About To Sleep", [{"r": 3, "f": [1, 2]}], "Middle recency, infrequent."),
+            ("At Risk", [{"r": [1, 2], "f": [3, 4]}], "Frequent once, not recently."),
+            ("Can't Lose Them", [{"r": [1, 2], "f": 5}], "Most frequent once, not recently."),
+            ("Hibernating", [{"r": [1, 2], "f": [1, 2]}], "Infrequent and long ago."),
+        ]
+        return cls(
+            name="rf-grid-10",
+            segments=tuple(
+                Segment(
+                    name=name,
+                    rules=tuple(SegmentRule.from_dict(r) for r in rules),
+                    description=text,
+                )
+                for name, rules, text in spec
+            ),
+        )
+
+    @classmethod
+    @_cached_catalogue
+    def three_layer(cls) -> SegmentMap:
+        """The handbook's three layers: high-value loyal, potential growth, sleeping (5 bins).
+
+        - High-value loyal (高价值忠诚型): bought recently (R 3-5) and in the top two
+          frequency and spend bins (F 4-5, M 4-5).
+        - Potential growth (潜力成长型): bought recently (R 3-5), not (yet) high value.
+        - Sleeping, to be woken (沉睡唤醒型): no recent purchase (R 1-2).
+
+        References:
+            The RFM layering and playbooks of Chinese CRM handbooks (客户关系管理), as
+            summarised in ``shared/domain.md`` ("Customer value and segmentation"): VIP
+            service channel and custom products for high value; "spend N to unlock"
+            stepped benefits for potential; a wake-up gift plus a needs survey for
+            sleepers. The score cut-offs are crmkit's reading of those words.
+
+        Examples:
+            >>> t = SegmentMap.three_layer()
+            >>> t.label(5, 5, 4), t.label(4, 2, 5), t.label(2, 5, 5)
+            ('High-value loyal', 'Potential growth', 'Sleeping')
+        """
+        return cls(
+            name="three-layer",
+            segments=(
+                Segment(
+                    name="High-value loyal",
+                    rules=(SegmentRule(r=(3, 5), f=(4, 5), m=(4, 5)),),
+                    description="VIP service channel, dedicated shopping guide, custom "
+                    "products and early access.",
+                ),
+                Segment(
+                    name="Potential growth",
+                    rules=(
+                        SegmentRule(r=(3, 5), f=(1, 3)),
+                        SegmentRule(r=(3, 5), f=(4, 5), m=(1, 3)),
+                    ),
+                    description="'Spend N to unlock' stepped benefits; upgrade by "
+                    "repurchase amount.",
+                ),
+                Segment(
+                    name="Sleeping",
+                    rules=(SegmentRule(r=(1, 2)),),
+                    description="Wake-up gift plus a needs survey; a comeback coupon for "
+                    "half-year sleepers.",
+                ),
+            ),
+        )
+
+    @classmethod
+    def builtin(cls, name: str) -> SegmentMap:
+        """Return a built-in map by name: ``"default"``, ``"marketer-11"``, ``"rf-grid"``, ``"three-layer"``.
+
+        Examples:
+            >>> SegmentMap.builtin("rf-grid").name
+            'rf-grid-10'
+        """
+        makers = {
+            "default": cls.default,
+            "marketer-11": cls.marketer11,
+            "rf-grid": cls.rf_grid,
+            "rf-grid-10": cls.rf_grid,
+            "three-layer": cls.three_layer,
+        }
+        if name not in makers:
+            raise ConfigError(
+                "SegmentMap.builtin()",
+                "name",
+                expected=f"one of {sorted(makers)}",
+                found=repr(name),
+            )
+        return makers[name]()

@@ -1,0 +1,262 @@
+"""ABC classes, value x potential matrix, customer pyramid: worked examples, rules, properties."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from crmkit.errors import ConfigError, InvalidInputError, SchemaError
+from crmkit.segmentation import (
+    ValuePotentialMatrix,
+    abc_classify,
+    class_summary,
+    pyramid,
+    pyramid_tiers,
+)
+from tests.strategies import customer_values
+
+#: The handbook's worked example: A = 10 % of customers / 70 % of revenue, B 20 % / 20 %,
+#: C 70 % / 10 % (ten customers, revenue 1,000).
+WORKED = pd.Series(
+    [700.0, 100.0, 100.0] + [100.0 / 7] * 7, index=[f"c{i}" for i in range(10)], name="revenue"
+)
+
+
+def test_worked_example_cumulative() -> None:
+    classes = abc_classify(WORKED, cuts=(0.7, 0.9))
+    assert classes["abc_class"].tolist() == ["A", "B", "B"] + ["C"] * 7
+    table = class_summary(classes)
+    assert table["customer_share"].tolist() == pytest.approx([0.1, 0.2, 0.7])
+    assert table["revenue_share"].tolist() == pytest.approx([0.7, 0.2, 0.1])
+
+
+def test_worked_example_rank_shares() -> None:
+    classes = abc_classify(WORKED.sample(frac=1, random_state=4), method="rank")
+    table = class_summary(classes)
+    assert table["customers"].tolist() == [1, 2, 7]
+    assert table["revenue_share"].tolist() == pytest.approx([0.7, 0.2, 0.1])
+
+
+def test_crossing_customer_stays_in_higher_class() -> None:
+    # 85 / 10 / 5: inventorize's ABC gives the top customer B; here it is A.
+    classes = abc_classify(pd.Series([85.0, 10.0, 5.0]))
+    assert classes["abc_class"].tolist() == ["A", "B", "C"]
+    # The customer who crosses 80 % (cumulative 60 -> 90) is A; the one crossing 95 % is B.
+    classes = abc_classify(pd.Series([60.0, 30.0, 6.0, 4.0]))
+    assert classes["abc_class"].tolist() == ["A", "A", "B", "C"]
+
+
+def test_single_customer_is_a_and_ties_share() -> None:
+    assert abc_classify([42.0])["abc_class"].tolist() == ["A"]
+    # Four equal values: inventorize gives A, A, A, C; all share one class here.
+    assert abc_classify([5.0, 5.0, 5.0, 5.0])["abc_class"].tolist() == ["A"] * 4
+
+
+def test_exact_boundaries_do_not_hinge_on_rounding() -> None:
+    # The share before the second customer is 0.9 exactly, but the running sum minus its
+    # own value is 0.8999999999999999 in floats; it starts at the 90 % cut, so it is B.
+    values = pd.Series([0.9, 0.06, 0.04])
+    running = np.cumsum(values.to_numpy())
+    assert (running - values.to_numpy())[1] < 0.9  # a naive comparison would say A
+    assert abc_classify(values, cuts=(0.9, 0.95))["abc_class"].tolist() == ["A", "B", "C"]
+
+
+def test_zero_and_negative_values_are_lowest() -> None:
+    values = pd.Series([100.0, 0.0, -20.0, 50.0], index=list("abcd"))
+    out = abc_classify(values)
+    assert out["abc_class"].to_dict() == {"a": "A", "b": "C", "c": "C", "d": "A"}
+    assert out.loc["c", "share"] == 0.0
+    assert out["share"].sum() == pytest.approx(1.0)
+    with pytest.raises(InvalidInputError, match=r"negative values at rows \['c'\]"):
+        abc_classify(values, negatives="error")
+    with pytest.raises(InvalidInputError, match="positive value"):
+        abc_classify([0.0, -1.0])
+    with pytest.raises(InvalidInputError, match="positive value"):
+        abc_classify([0.0, 0.0], method="rank")
+
+
+def test_domain_thresholds_5m_1m() -> None:
+    turnover = pd.Series([6e6, 5_000_000.0, 5_000_000.01, 1_000_000.0, 999_999.99, 0.0])
+    out = abc_classify(turnover, method="thresholds")
+    # Over 5,000,000 = A; 1,000,000 to 5,000,000 = B; under 1,000,000 = C.
+    assert out["abc_class"].tolist() == ["A", "B", "A", "B", "C", "C"]
+    # All zero is fine with thresholds (no shares needed); shares are then NaN.
+    zeros = abc_classify([0.0, 0.0], method="thresholds")
+    assert zeros["abc_class"].tolist() == ["C", "C"]
+    assert zeros["share"].isna().all()
+
+
+def test_thresholds_per_region() -> None:
+    values = pd.Series([3e6, 3e6, 600_000.0], index=["n1", "s1", "s2"])
+    regions = pd.Series(["north", "south", "south"], index=values.index)
+    out = abc_classify(
+        values,
+        method="thresholds",
+        cuts={"north": (5e6, 1e6), "south": (2e6, 500_000)},
+        groups=regions,
+    )
+    assert out["abc_class"].to_dict() == {"n1": "B", "s1": "A", "s2": "B"}
+    with pytest.raises(InvalidInputError, match=r"groups without thresholds at rows \['s1'"):
+        abc_classify(values, method="thresholds", cuts={"north": (5e6, 1e6)}, groups=regions)
+    with pytest.raises(ConfigError, match="groups"):
+        abc_classify(values, method="thresholds", cuts={"north": (5e6, 1e6)})
+
+
+def test_custom_labels_and_cuts() -> None:
+    out = abc_classify([50.0, 30.0, 15.0, 5.0], cuts=(0.5, 0.8, 0.95), labels=("A", "B", "C", "D"))
+    assert out["abc_class"].tolist() == ["A", "B", "C", "D"]
+    assert list(out["abc_class"].cat.categories) == ["A", "B", "C", "D"]
+
+
+def test_output_columns_rank_and_cumulative_share() -> None:
+    out = abc_classify(pd.Series([10.0, 30.0, 30.0, 30.0], index=list("wxyz")))
+    assert out.loc["w", "rank"] == 4
+    assert out.loc[["x", "y", "z"], "rank"].tolist() == [1, 1, 1]
+    assert out.loc[["x", "y", "z"], "cumulative_share"].tolist() == pytest.approx([0.9] * 3)
+    assert out.loc["w", "cumulative_share"] == pytest.approx(1.0)
+    assert out["abc_class"].cat.ordered
+
+
+def test_input_is_not_modified() -> None:
+    values = WORKED.copy()
+    abc_classify(values)
+    pyramid_tiers(values)
+    pd.testing.assert_series_equal(values, WORKED)
+
+
+# ------------------------------------------------------------------------------ pyramid
+
+
+def test_pyramid_default_tiers_on_100_customers() -> None:
+    values = pd.Series(np.arange(100, 0, -1, dtype=float))
+    table = pyramid(values)
+    assert table["customers"].tolist() == [1, 4, 15, 80]
+    total = values.sum()
+    assert table["revenue_share"].tolist() == pytest.approx(
+        [
+            100 / total,
+            sum(range(96, 100)) / total,
+            sum(range(81, 96)) / total,
+            sum(range(1, 81)) / total,
+        ]
+    )
+    assert table.loc["VIP", "min_value"] == 100
+    assert table.loc["major", "min_value"] == 96
+
+
+def test_pyramid_small_population_top_is_vip_and_ties_share() -> None:
+    tiers = pyramid_tiers([10.0, 10.0, 3.0])
+    assert tiers["tier"].tolist() == ["VIP", "VIP", "small"]
+    table = pyramid([10.0, 10.0, 3.0])
+    assert table.loc["major", "customers"] == 0
+    assert np.isnan(table.loc["major", "min_value"])
+
+
+def test_pyramid_bad_cuts() -> None:
+    with pytest.raises(ConfigError, match="strictly increasing"):
+        pyramid([1.0], cuts=(0.05, 0.01, 0.2))
+    with pytest.raises(ConfigError, match="labels"):
+        pyramid([1.0], labels=("VIP", "rest"))
+
+
+# ----------------------------------------------------------------------- value x potential
+
+
+def test_value_potential_matrix_domain_moves() -> None:
+    m = ValuePotentialMatrix.default()
+    assert m.classify("C", "high") == "A"  # a C with large potential becomes A
+    assert m.classify("B", "low") == "C"  # a B about to go bankrupt becomes C
+    assert m.classify("A", "high") == "A"
+    classes = abc_classify(WORKED, cuts=(0.7, 0.9))["abc_class"]
+    potential = pd.Series(["low", "low", "medium"] + ["high"] + ["low"] * 6, index=WORKED.index)
+    moved = m.apply(classes, potential)
+    assert moved.tolist() == ["B", "C", "B", "A"] + ["C"] * 6
+    assert moved.cat.ordered
+
+
+def test_value_potential_matrix_round_trip_and_errors() -> None:
+    m = ValuePotentialMatrix.default()
+    assert ValuePotentialMatrix.from_dict(json.loads(json.dumps(m.to_dict()))) == m
+    with pytest.raises(ConfigError, match="one entry per potential"):
+        ValuePotentialMatrix(cells={"A": {"high": "A"}, "B": {"high": "A"}, "C": {"high": "A"}})
+    with pytest.raises(ConfigError, match="classes among"):
+        ValuePotentialMatrix(
+            cells={
+                "A": {"high": "A", "medium": "A", "low": "Z"},
+                "B": {"high": "A", "medium": "B", "low": "C"},
+                "C": {"high": "A", "medium": "C", "low": "C"},
+            }
+        )
+    with pytest.raises(ConfigError, match="'grid'"):
+        ValuePotentialMatrix.from_dict({"cells": m.to_dict()["cells"], "grid": 1})
+    with pytest.raises(InvalidInputError, match="potential"):
+        m.classify("A", "huge")
+    with pytest.raises(InvalidInputError, match=r"potential.*rows \[1\]"):
+        m.apply(pd.Series(["A", "B"]), pd.Series(["high", "huge"]))
+    with pytest.raises(InvalidInputError, match="aligned"):
+        m.apply(pd.Series(["A", "B"]), pd.Series(["high", "low"], index=[5, 6]))
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+def test_bad_values() -> None:
+    with pytest.raises(InvalidInputError, match="at least one row"):
+        abc_classify([])
+    with pytest.raises(SchemaError, match="numeric"):
+        abc_classify(pd.Series(["1", "x"], name="amount"))
+    with pytest.raises(InvalidInputError, match=r"missing values at rows \[1\]"):
+        abc_classify(pd.Series([1.0, np.nan]))
+    with pytest.raises(InvalidInputError, match="DataFrame"):
+        abc_classify(pd.DataFrame({"a": [1.0]}))
+    with pytest.raises(ConfigError, match="'method'"):
+        abc_classify([1.0], method="pareto")
+    with pytest.raises(ConfigError, match="shares"):
+        abc_classify([1.0], cuts=(0.95, 0.8))
+    with pytest.raises(ConfigError, match="decreasing"):
+        abc_classify([1.0], method="thresholds", cuts=(1e6, 5e6))
+    with pytest.raises(ConfigError, match="labels"):
+        abc_classify([1.0], labels=("A", "B"))
+    with pytest.raises(ConfigError, match="'negatives'"):
+        abc_classify([1.0], negatives="drop")
+
+
+# --------------------------------------------------------------------------- properties
+
+
+@given(customer_values, st.sampled_from(["cumulative", "rank"]))
+def test_top_is_a_and_ties_share_a_class(values: list[float], method: str) -> None:
+    out = abc_classify(pd.Series(values), method=method)
+    top = out["value"].max()
+    assert set(out.loc[out["value"] == top, "abc_class"]) == {"A"}
+    assert (out.groupby("value")["abc_class"].nunique() == 1).all()
+    # More value never means a worse class.
+    ordered = out.sort_values("value", kind="stable")
+    assert (np.diff(ordered["abc_class"].cat.codes.to_numpy()) <= 0).all()
+
+
+@given(customer_values, st.randoms(use_true_random=False))
+def test_abc_and_pyramid_order_and_label_invariance(values: list[float], rnd) -> None:
+    series = pd.Series(values, index=[f"c{i}" for i in range(len(values))])
+    base = abc_classify(series)["abc_class"]
+    tiers = pyramid_tiers(series)["tier"]
+    positions = list(range(len(values)))
+    rnd.shuffle(positions)
+    shuffled = series.iloc[positions]
+    assert abc_classify(shuffled)["abc_class"].tolist() == base.iloc[positions].tolist()
+    relabelled = shuffled.set_axis([f"z{i}" for i in range(len(values))])
+    assert pyramid_tiers(relabelled)["tier"].tolist() == tiers.iloc[positions].tolist()
+
+
+@given(customer_values)
+def test_pyramid_top_is_vip_and_shares_conserve(values: list[float]) -> None:
+    tiers = pyramid_tiers(values)
+    assert set(tiers.loc[tiers["value"] == max(values), "tier"]) == {"VIP"}
+    table = pyramid(values)
+    assert table["customers"].sum() == len(values)
+    assert table["revenue_share"].sum() == pytest.approx(1.0)

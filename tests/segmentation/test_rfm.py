@@ -1,0 +1,443 @@
+"""RFM scoring: hand-checked cut points, tie safety, fixed edges, round trips, bad input."""
+
+from __future__ import annotations
+
+import json
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from crmkit.errors import ConfigError, InvalidInputError, SchemaError
+from crmkit.segmentation import (
+    RFMModel,
+    RFMScorer,
+    ScoreScale,
+    SegmentMap,
+    rfm,
+    segment_summary,
+)
+from tests.strategies import customer_summaries, transaction_logs
+
+
+def _summary(recency, frequency, monetary, index=None) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"recency_days": recency, "frequency": frequency, "monetary": monetary},
+        index=pd.Index(index if index is not None else range(len(recency)), name="customer_id"),
+    )
+
+
+TEN = _summary(
+    recency=list(range(1, 11)),
+    frequency=list(range(1, 11)),
+    monetary=[float(10 * v) for v in range(1, 11)],
+)
+
+
+# ------------------------------------------------------------------------------ examples
+
+
+def test_quintiles_of_ten_distinct_values_are_pairs() -> None:
+    model = RFMScorer(segment_map=None).fit(TEN)
+    # Inverted-CDF quantiles at 0.2, 0.4, 0.6, 0.8 of 1..10: the 2nd, 4th, 6th, 8th values.
+    assert model.frequency.cuts == (2.0, 4.0, 6.0, 8.0)
+    assert model.monetary.cuts == (20.0, 40.0, 60.0, 80.0)
+    scored = model.transform(TEN)
+    assert scored["f_score"].tolist() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+    # Recency is reversed: 1 day ago is the best.
+    assert scored["r_score"].tolist() == [5, 5, 4, 4, 3, 3, 2, 2, 1, 1]
+    assert scored["rfm_code"].tolist()[0] == "511"
+    assert scored["rfm_code"].tolist()[-1] == "155"
+    assert model.incomplete == ()
+
+
+def test_skewed_frequency_does_not_raise_and_reports_used_scores() -> None:
+    # 70 % one-time buyers: pd.qcut(x, 5) raises "Bin edges must be unique" here.
+    freq = [1] * 70 + [2] * 15 + [3] * 10 + [7] * 5
+    s = _summary(list(range(100)), freq, [float(v) for v in range(100)])
+    with pytest.raises(ValueError, match="Bin edges must be unique"):
+        pd.qcut(s["frequency"], 5)
+    model = RFMScorer().fit(s)
+    # Positions ceil(100 * j / 5) - 1 = 19, 39, 59, 79 of the sorted data: 1, 1, 1, 2.
+    assert model.frequency.cuts == (1.0, 1.0, 1.0, 2.0)
+    assert model.frequency.scores_used == (1, 4, 5)
+    assert model.incomplete == ("frequency",)
+    scored = model.transform(s)
+    by_value = scored.groupby("frequency")["f_score"].unique()
+    assert {k: list(v) for k, v in by_value.items()} == {1: [1], 2: [4], 3: [5], 7: [5]}
+    table = model.cut_table()
+    assert table.loc["frequency", "scores_used"] == "1 4 5"
+
+
+def test_constant_data_gets_one_documented_score() -> None:
+    s = _summary([3, 3, 3], [1, 1, 1], [10.0, 10.0, 10.0])
+    model = RFMScorer().fit(s)
+    scored = model.transform(s)
+    assert set(scored["rfm_code"]) == {"511"}
+    assert model.recency.scores_used == (5,)
+    assert model.incomplete == ("recency", "frequency", "monetary")
+
+
+def test_single_customer_and_all_one_time_buyers() -> None:
+    one = _summary([12], [1], [99.0])
+    assert RFMScorer().fit(one).transform(one)["rfm_code"].tolist() == ["511"]
+    s = _summary([1, 50, 100, 200, 300], [1] * 5, [5.0, 10.0, 20.0, 40.0, 80.0])
+    scored = RFMScorer().fit(s).transform(s)
+    assert scored["f_score"].tolist() == [1] * 5
+    assert scored["r_score"].tolist() == [5, 4, 3, 2, 1]
+
+
+def test_fixed_edges_are_inclusive_upper_bounds() -> None:
+    scorer = RFMScorer(
+        method="fixed",
+        edges={
+            "recency": [30, 90, 180, 365],
+            "frequency": [1, 2, 4, 8],
+            "monetary": [100, 500, 1000, 5000],
+        },
+    )
+    s = _summary([30, 31, 365, 366, 0], [1, 2, 3, 9, 8], [100.0, 100.01, 5000.0, 5000.5, 0.0])
+    scored = scorer.fit(s).transform(s)
+    assert scored["r_score"].tolist() == [5, 4, 2, 1, 5]
+    assert scored["f_score"].tolist() == [1, 2, 3, 5, 4]
+    assert scored["m_score"].tolist() == [1, 2, 4, 5, 1]
+
+
+def test_mixed_scorer_fixed_recency_quantile_rest() -> None:
+    scorer = RFMScorer(edges={"recency": [30, 90, 180, 365]})
+    model = scorer.fit(TEN)
+    assert model.recency.method == "fixed"
+    assert model.frequency.method == "quantile"
+    assert model.recency.scores_used == (5,)  # every recency in TEN is <= 30 days
+
+
+def test_transform_output_shape_and_dtypes() -> None:
+    model = RFMScorer().fit(TEN)
+    out = model.transform(TEN)
+    assert list(out.columns) == [
+        *TEN.columns,
+        "r_score",
+        "f_score",
+        "m_score",
+        "rfm_code",
+        "segment",
+    ]
+    assert out.index.equals(TEN.index)
+    assert isinstance(out["segment"].dtype, pd.CategoricalDtype)
+    assert out["segment"].cat.ordered
+    assert list(out["segment"].cat.categories) == list(SegmentMap.default().labels)
+    assert str(out["r_score"].dtype) == "int8"
+
+
+def test_transform_and_fit_never_modify_input() -> None:
+    before = TEN.copy()
+    model = RFMScorer().fit(TEN)
+    model.transform(TEN)
+    pd.testing.assert_frame_equal(TEN, before)
+
+
+def test_scores_only_without_map_and_other_bins() -> None:
+    model = RFMScorer(bins=3, segment_map=None).fit(TEN)
+    out = model.transform(TEN)
+    assert "segment" not in out.columns
+    assert model.score(1, 10, 100.0).segment is None
+    assert set(out["r_score"]) == {1, 2, 3}
+
+
+def test_custom_column_names() -> None:
+    s = TEN.rename(columns={"recency_days": "r", "frequency": "f", "monetary": "m"})
+    model = RFMScorer(recency="r", frequency="f", monetary="m").fit(s)
+    assert (
+        model.transform(s)["rfm_code"].tolist()
+        == RFMScorer().fit(TEN).transform(TEN)["rfm_code"].tolist()
+    )
+
+
+def test_empty_transform_gives_empty_result() -> None:
+    model = RFMScorer().fit(TEN)
+    out = model.transform(TEN.iloc[:0])
+    assert len(out) == 0
+    assert "segment" in out.columns
+
+
+def test_model_round_trips_through_json_and_pickle() -> None:
+    model = RFMScorer(segment_map="three-layer").fit(TEN)
+    again = RFMModel.from_dict(json.loads(json.dumps(model.to_dict())))
+    assert again == model
+    assert pickle.loads(pickle.dumps(model)) == model
+    pd.testing.assert_frame_equal(again.transform(TEN), model.transform(TEN))
+
+
+def test_scorer_round_trip_with_custom_map() -> None:
+    custom = SegmentMap.from_dict(
+        {
+            "name": "two",
+            "segments": [
+                {"name": "Hot", "rules": [{"r": [3, 5]}]},
+                {"name": "Cold", "rules": [{"r": [1, 2]}]},
+            ],
+        }
+    )
+    scorer = RFMScorer(segment_map=custom)
+    assert RFMScorer.from_dict(json.loads(json.dumps(scorer.to_dict()))) == scorer
+
+
+def test_non_integer_quantile_levels_are_exact() -> None:
+    # n = 3, bins = 3: positions ceil(3 * 1/3) - 1 = 0 and ceil(3 * 2/3) - 1 = 1 exactly,
+    # where float quantiles at 0.333.../0.666... can land on the wrong side.
+    s = _summary([1, 2, 3], [1, 2, 3], [1.0, 2.0, 3.0])
+    model = RFMScorer(bins=3, segment_map=None).fit(s)
+    assert model.frequency.cuts == (1.0, 2.0)
+    assert model.transform(s)["f_score"].tolist() == [1, 2, 3]
+
+
+# ---------------------------------------------------------------------- segment summary
+
+
+def test_segment_summary_hand_checked() -> None:
+    scored = pd.DataFrame(
+        {
+            "recency_days": [5, 15, 300, 400],
+            "frequency": [4, 6, 1, 1],
+            "monetary": [400.0, 500.0, 60.0, 40.0],
+            "segment": pd.Categorical(
+                ["Top", "Top", "Low", "Low"], ["Top", "Mid", "Low"], ordered=True
+            ),
+        }
+    )
+    table = segment_summary(scored)
+    assert list(table.index) == ["Top", "Mid", "Low"]
+    assert table.loc["Top", "customers"] == 2
+    assert table.loc["Mid", "customers"] == 0
+    assert table.loc["Top", "revenue_share"] == pytest.approx(0.9)
+    assert table.loc["Top", "recency_median"] == 10
+    assert table.loc["Top", "average_order_value"] == pytest.approx(90.0)
+    assert table.loc["Low", "average_order_value"] == pytest.approx(50.0)
+    assert np.isnan(table.loc["Mid", "average_order_value"])
+    assert table["customer_share"].sum() == pytest.approx(1.0)
+
+
+def test_segment_summary_rejects_non_positive_revenue() -> None:
+    scored = RFMScorer().fit(TEN).transform(TEN).assign(monetary=0.0)
+    with pytest.raises(InvalidInputError, match="positive total"):
+        segment_summary(scored)
+
+
+# ----------------------------------------------------------------------- rfm() end to end
+
+
+def test_rfm_end_to_end_hand_checked() -> None:
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1, 2, 3, 3],
+            "date": pd.to_datetime(
+                ["2025-01-05", "2025-03-01", "2025-06-20", "2024-11-02", "2025-05-01", "2025-06-01"]
+            ),
+            "amount": [120.0, 80.0, 200.0, 35.0, 60.0, 60.0],
+        }
+    )
+    before = tx.copy()
+    scored = rfm(tx, scorer=RFMScorer(bins=3, segment_map=None))
+    pd.testing.assert_frame_equal(tx, before)
+    assert scored.loc[1, "rfm_code"] == "333"
+    assert scored.loc[2, "rfm_code"] == "111"
+    assert scored.loc[3, "recency_days"] == 19
+    model = RFMModel.from_dict(scored.attrs["rfm_model"])
+    assert model.n_customers == 3
+
+
+def test_rfm_applies_a_stored_model() -> None:
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 2, 3],
+            "date": pd.to_datetime(["2025-06-01", "2025-05-01", "2025-01-01"]),
+            "amount": [10.0, 20.0, 30.0],
+        }
+    )
+    fixed = RFMScorer(
+        method="fixed",
+        edges={"recency": [7, 30, 90, 180], "frequency": [1, 2, 3, 4], "monetary": [5, 10, 20, 50]},
+    ).fit(_summary([0], [1], [1.0]))
+    scored = rfm(tx, model=fixed)
+    assert scored["r_score"].tolist() == [5, 3, 2]  # 0, 31 and 151 days
+    assert scored["m_score"].tolist() == [2, 3, 4]
+
+
+def test_rfm_on_sample_data_has_every_segment_and_full_recency() -> None:
+    from crmkit import datasets
+
+    scored = rfm(datasets.transactions(n_customers=400, seed=3), order="order_id")
+    assert scored.index.is_unique
+    assert scored["segment"].notna().all()
+    assert set(scored["r_score"]) == {1, 2, 3, 4, 5}
+    table = segment_summary(scored)
+    assert table["customers"].sum() == len(scored)
+    assert table["revenue_share"].sum() == pytest.approx(1.0)
+
+
+# --------------------------------------------------------------------------- properties
+
+
+@given(customer_summaries())
+def test_equal_values_get_equal_scores_and_never_raise(summary: pd.DataFrame) -> None:
+    model = RFMScorer().fit(summary)
+    scored = model.transform(summary)
+    for column, score in (
+        ("recency_days", "r_score"),
+        ("frequency", "f_score"),
+        ("monetary", "m_score"),
+    ):
+        assert (scored.groupby(column)[score].nunique() == 1).all()
+        assert set(scored[score]) <= set(range(1, 6))
+    assert scored["segment"].notna().all()
+    # The scores the model reports as used are exactly the scores the data got.
+    assert tuple(sorted(set(scored["f_score"]))) == model.frequency.scores_used
+
+
+@given(customer_summaries(min_customers=2))
+def test_monotone_more_spend_never_lowers_m_more_recent_never_lowers_r(
+    summary: pd.DataFrame,
+) -> None:
+    scored = RFMScorer().fit(summary).transform(summary)
+    by_m = scored.sort_values("monetary", kind="stable")
+    assert (np.diff(by_m["m_score"].to_numpy().astype(int)) >= 0).all()
+    by_f = scored.sort_values("frequency", kind="stable")
+    assert (np.diff(by_f["f_score"].to_numpy().astype(int)) >= 0).all()
+    by_r = scored.sort_values("recency_days", kind="stable")
+    assert (np.diff(by_r["r_score"].to_numpy().astype(int)) <= 0).all()
+
+
+@given(customer_summaries(), st.data())
+def test_scalar_equals_batch(summary: pd.DataFrame, data: st.DataObject) -> None:
+    model = RFMScorer().fit(summary)
+    scored = model.transform(summary)
+    probe = data.draw(st.sampled_from(list(summary.index)))
+    row = summary.loc[probe]
+    one = model.score(float(row["recency_days"]), float(row["frequency"]), float(row["monetary"]))
+    assert one.r_score == scored.loc[probe, "r_score"]
+    assert one.f_score == scored.loc[probe, "f_score"]
+    assert one.m_score == scored.loc[probe, "m_score"]
+    assert one.rfm_code == scored.loc[probe, "rfm_code"]
+    assert one.segment == scored.loc[probe, "segment"]
+    # Between and beyond the fitted values too.
+    x = data.draw(st.floats(-1e6, 1e6, allow_nan=False))
+    batch = model.monetary.scores(np.array([x]))
+    assert int(batch[0]) == model.monetary.score(x)
+
+
+@given(customer_summaries(), st.randoms(use_true_random=False))
+def test_order_and_label_invariance(summary: pd.DataFrame, rnd) -> None:
+    scored = RFMScorer().fit(summary).transform(summary)
+    positions = list(range(len(summary)))
+    rnd.shuffle(positions)
+    shuffled = summary.iloc[positions]
+    relabelled = shuffled.set_axis(pd.Index([f"x{i}" for i in positions], name="customer_id"))
+    again = RFMScorer().fit(relabelled).transform(relabelled)
+    assert again["rfm_code"].tolist() == scored["rfm_code"].iloc[positions].tolist()
+
+
+@given(customer_summaries())
+def test_json_round_trip_property(summary: pd.DataFrame) -> None:
+    model = RFMScorer().fit(summary)
+    assert RFMModel.from_dict(json.loads(json.dumps(model.to_dict()))) == model
+
+
+@given(transaction_logs(max_rows=40))
+def test_rfm_never_raises_on_valid_logs(tx: pd.DataFrame) -> None:
+    scored = rfm(tx)
+    assert len(scored) == tx["customer_id"].nunique()
+    assert scored["segment"].notna().all()
+
+
+# ---------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize("bins", [1, 10, 2.5, True, "5"])
+def test_bad_bins(bins) -> None:
+    with pytest.raises(ConfigError, match="'bins'"):
+        RFMScorer(bins=bins, segment_map=None)
+
+
+def test_bad_method_and_edges() -> None:
+    with pytest.raises(ConfigError, match="'method'"):
+        RFMScorer(method="jenks")
+    with pytest.raises(ConfigError, match="edges for recency"):
+        RFMScorer(method="fixed", edges={"recency": [1, 2, 3, 4]})
+    with pytest.raises(ConfigError, match="4 edges"):
+        RFMScorer(edges={"recency": [1, 2, 3]})
+    with pytest.raises(ConfigError, match="strictly increasing"):
+        RFMScorer(edges={"recency": [1, 3, 2, 4]})
+    with pytest.raises(ConfigError, match="recncy"):
+        RFMScorer(edges={"recncy": [1, 2, 3, 4]})
+    with pytest.raises(ConfigError, match="a list of numbers"):
+        RFMScorer(edges={"recency": "1234"})
+
+
+def test_map_must_match_bins() -> None:
+    with pytest.raises(ConfigError, match="map written for 4 bins"):
+        RFMScorer(bins=4)
+    with pytest.raises(ConfigError, match="one of"):
+        RFMScorer(segment_map="marketer-12")
+
+
+def test_missing_and_mistyped_columns() -> None:
+    with pytest.raises(SchemaError, match="'monetary' must be present"):
+        RFMScorer().fit(TEN.drop(columns="monetary"))
+    bad = TEN.assign(monetary=["x"] * 10)
+    with pytest.raises(SchemaError, match="numeric"):
+        RFMScorer().fit(bad)
+    model = RFMScorer().fit(TEN)
+    with pytest.raises(SchemaError, match="frequency"):
+        model.transform(TEN.drop(columns="frequency"))
+
+
+def test_missing_values_name_the_rows() -> None:
+    bad = TEN.astype({"monetary": float}).copy()
+    bad.loc[[3, 7], "monetary"] = np.nan
+    with pytest.raises(InvalidInputError, match=r"rows \[3, 7\]"):
+        RFMScorer().fit(bad)
+
+
+def test_negative_recency_or_frequency() -> None:
+    with pytest.raises(InvalidInputError, match="non-negative"):
+        RFMScorer().fit(TEN.assign(recency_days=-TEN["recency_days"]))
+    model = RFMScorer().fit(TEN)
+    with pytest.raises(InvalidInputError, match="frequency"):
+        model.score(1, -2, 10)
+    with pytest.raises(InvalidInputError, match="finite"):
+        model.score(float("nan"), 1, 10)
+    with pytest.raises(InvalidInputError, match="a number"):
+        model.score("3", 1, 10)  # type: ignore[arg-type]
+
+
+def test_empty_and_non_frame_input() -> None:
+    with pytest.raises(InvalidInputError, match="at least one row"):
+        RFMScorer().fit(TEN.iloc[:0])
+    with pytest.raises(InvalidInputError, match="pandas DataFrame"):
+        RFMScorer().fit([1, 2, 3])
+
+
+def test_from_dict_rejects_unknown_keys() -> None:
+    data = RFMScorer().fit(TEN).to_dict()
+    with pytest.raises(ConfigError, match="'extra'"):
+        RFMModel.from_dict({**data, "extra": 1})
+    with pytest.raises(ConfigError, match="'cut'"):
+        ScoreScale.from_dict({"column": "x", "method": "fixed", "cut": [1]})
+    with pytest.raises(ConfigError, match="'bnis'"):
+        RFMScorer.from_dict({"bnis": 5})
+
+
+def test_inconsistent_models_are_rejected() -> None:
+    scale = ScoreScale("r", "fixed", (1, 2, 3, 4), reverse=True)
+    other = ScoreScale("f", "fixed", (1, 2, 3, 4))
+    with pytest.raises(ConfigError, match="reverse"):
+        RFMModel(5, recency=other, frequency=other, monetary=other)
+    with pytest.raises(ConfigError, match="cut points"):
+        RFMModel(5, recency=scale, frequency=ScoreScale("f", "fixed", (1, 2)), monetary=other)
+    with pytest.raises(ConfigError, match="sorted"):
+        ScoreScale("f", "quantile", (3, 2, 1, 4))
+    with pytest.raises(ConfigError, match="strictly increasing"):
+        ScoreScale("f", "fixed", (1, 1, 2, 3))

@@ -1,0 +1,265 @@
+"""Segment maps: built-in catalogues cover every code once; validate() finds overlaps and gaps."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from crmkit.errors import ConfigError
+from crmkit.segmentation import SegmentMap, SegmentRule
+
+ALL_CODES = list(itertools.product(range(1, 6), repeat=3))
+BUILTINS = [SegmentMap.default(), SegmentMap.rf_grid(), SegmentMap.three_layer()]
+
+#: The 11-segment table of the R package rfm (rsquaredacademy vignette), first match wins.
+R_RFM_RANGES = {
+    "name": "rsquaredacademy rfm",
+    "first_match": True,
+    "fallback": "Others",
+    "segments": [
+        {"name": "Champions", "rules": [{"r": [4, 5], "f": [4, 5], "m": [4, 5]}]},
+        {"name": "Loyal Customers", "rules": [{"r": [2, 5], "f": [3, 5], "m": [3, 5]}]},
+        {"name": "Potential Loyalist", "rules": [{"r": [3, 5], "f": [1, 3], "m": [1, 3]}]},
+        {"name": "New Customers", "rules": [{"r": [4, 5], "f": 1, "m": 1}]},
+        {"name": "Promising", "rules": [{"r": [3, 4], "f": 1, "m": 1}]},
+        {"name": "Need Attention", "rules": [{"r": [2, 3], "f": [2, 3], "m": [2, 3]}]},
+        {"name": "About To Sleep", "rules": [{"r": [2, 3], "f": [1, 2], "m": [1, 2]}]},
+        {"name": "At Risk", "rules": [{"r": [1, 2], "f": [2, 5], "m": [2, 5]}]},
+        {"name": "Can't Lose Them", "rules": [{"r": 1, "f": [4, 5], "m": [4, 5]}]},
+        {"name": "Hibernating", "rules": [{"r": [1, 2], "f": [1, 2], "m": [1, 2]}]},
+        {"name": "Lost", "rules": [{"r": [1, 2], "f": [1, 2], "m": [1, 2]}]},
+    ],
+}
+
+
+@pytest.mark.parametrize("seg_map", BUILTINS, ids=lambda m: m.name)
+def test_every_code_in_exactly_one_segment(seg_map: SegmentMap) -> None:
+    report = seg_map.validate()
+    assert report.ok, str(report)
+    assert report.gaps == ()
+    assert report.overlaps == ()
+    assert report.unreachable == ()
+    hits = {
+        code: [s.name for s in seg_map.segments if any(r.matches(*code) for r in s.rules)]
+        for code in ALL_CODES
+    }
+    assert all(len(v) == 1 for v in hits.values())
+    listed = [c for s in seg_map.labels for c in seg_map.codes_of(s)]
+    assert sorted(listed) == sorted(f"{r}{f}{m}" for r, f, m in ALL_CODES)
+
+
+def test_default_map_names_and_hand_checked_codes() -> None:
+    m = SegmentMap.default()
+    assert m.labels == (
+        "Champions",
+        "Loyal",
+        "Potential Loyalist",
+        "New Customers",
+        "Promising",
+        "Need Attention",
+        "About To Sleep",
+        "At Risk",
+        "Can't Lose Them",
+        "Hibernating",
+        "Lost",
+    )
+    expected = {
+        "555": "Champions",
+        "445": "Champions",
+        "543": "Loyal",
+        "511": "New Customers",
+        "411": "New Customers",  # pymc-marketing's default calls this "Inactive"
+        "525": "Promising",
+        "155": "Can't Lose Them",
+        "255": "At Risk",
+        "332": "Hibernating",
+        "111": "Lost",
+        "151": "Lost",
+    }
+    for code, name in expected.items():
+        assert m.label(*map(int, code)) == name, code
+    assert all(m.description(s) for s in m.labels)
+
+
+def test_rf_grid_ignores_monetary_and_matches_the_regex_grid() -> None:
+    g = SegmentMap.rf_grid()
+    regexes = {
+        "Hibernating": ("12", "12"),
+        "At Risk": ("12", "34"),
+        "Can't Lose Them": ("12", "5"),
+        "About To Sleep": ("3", "12"),
+        "Need Attention": ("3", "3"),
+        "Loyal": ("34", "45"),
+        "Promising": ("4", "1"),
+        "New Customers": ("5", "1"),
+        "Potential Loyalist": ("45", "23"),
+        "Champions": ("5", "45"),
+    }
+    for r, f in itertools.product(range(1, 6), repeat=2):
+        names = [n for n, (rs, fs) in regexes.items() if str(r) in rs and str(f) in fs]
+        assert len(names) == 1
+        assert {g.label(r, f, m) for m in range(1, 6)} == {names[0]}
+
+
+def test_three_layer_words_of_the_domain() -> None:
+    t = SegmentMap.three_layer()
+    assert t.labels == ("High-value loyal", "Potential growth", "Sleeping")
+    assert "VIP service channel" in t.description("High-value loyal")
+    assert "spend n to unlock" in t.description("Potential growth").lower()
+    assert "wake-up gift" in t.description("Sleeping").lower()
+    assert t.label(3, 4, 4) == "High-value loyal"
+    assert t.label(3, 4, 3) == "Potential growth"
+    assert t.label(2, 5, 5) == "Sleeping"
+
+
+def test_validate_reproduces_the_r_package_problems() -> None:
+    # Walking all 125 codes through the R package's first-match ranges: 36 codes fall to
+    # "Others" and New, Promising, Can't Lose and Lost can never match (research B6).
+    m = SegmentMap.from_dict(R_RFM_RANGES)
+    report = m.validate()
+    assert len(report.gaps) == 36
+    assert [name for name, _ in report.unreachable] == [
+        "New Customers",
+        "Promising",
+        "Can't Lose Them",
+        "Lost",
+    ]
+    assert not report.ok
+    assert "can never match" in str(report)
+    assert m.label(1, 1, 3) == "Others"
+
+
+def test_validate_reports_overlaps_and_gaps_of_exclusive_maps() -> None:
+    m = SegmentMap.from_dict(
+        {
+            "name": "bad",
+            "segments": [
+                {"name": "Top", "rules": [{"r": [4, 5]}]},
+                {"name": "Recent", "rules": [{"r": 5}]},
+                {"name": "Twice", "rules": [{"r": 1}, {"codes": ["111"]}]},
+            ],
+        }
+    )
+    report = m.validate()
+    assert len(report.overlaps) == 25
+    assert report.overlaps[0] == ("555", ("Top", "Recent"))
+    assert len(report.gaps) == 50
+    assert report.unreachable == (("Twice", 1),)
+    # Lookups stay deterministic: the first segment wins; gaps without fallback fail loudly.
+    assert m.label(5, 1, 1) == "Top"
+    with pytest.raises(ConfigError, match="no rule matches"):
+        m.label(3, 3, 3)
+
+
+def test_fallback_that_is_also_a_segment_name() -> None:
+    m = SegmentMap.from_dict(
+        {
+            "name": "x",
+            "fallback": "Rest",
+            "segments": [
+                {"name": "Best", "rules": [{"codes": ["555"]}]},
+                {"name": "Rest", "rules": [{"codes": ["111"]}]},
+            ],
+        }
+    )
+    assert m.labels == ("Best", "Rest")
+    assert m.label(3, 3, 3) == "Rest"
+    assert m.validate().ok
+
+
+@pytest.mark.parametrize("seg_map", BUILTINS, ids=lambda m: m.name)
+def test_json_round_trip(seg_map: SegmentMap) -> None:
+    again = SegmentMap.from_dict(json.loads(json.dumps(seg_map.to_dict())))
+    assert again == seg_map
+    r, f, m = (np.array(v) for v in zip(*ALL_CODES, strict=True))
+    assert list(again.categorical(r, f, m)) == list(seg_map.categorical(r, f, m))
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 5), st.integers(1, 5), st.integers(1, 5)), min_size=1, max_size=50
+    )
+)
+def test_vectorised_lookup_equals_scalar(codes: list[tuple[int, int, int]]) -> None:
+    m = SegmentMap.default()
+    r, f, mm = (np.array(v) for v in zip(*codes, strict=True))
+    assert list(m.categorical(r, f, mm)) == [m.label(*c) for c in codes]
+
+
+def test_categorical_is_ordered_in_business_order() -> None:
+    m = SegmentMap.default()
+    cat = m.categorical(np.array([1, 5]), np.array([1, 5]), np.array([1, 5]))
+    assert cat.ordered
+    assert sorted(cat) == ["Champions", "Lost"]
+
+
+def test_builtin_by_name() -> None:
+    assert SegmentMap.builtin("default") == SegmentMap.marketer11()
+    assert SegmentMap.builtin("three-layer").name == "three-layer"
+    with pytest.raises(ConfigError, match="one of"):
+        SegmentMap.builtin("nope")
+
+
+@pytest.mark.parametrize(
+    ("data", "match"),
+    [
+        ({"name": "x", "segments": []}, "at least one segment"),
+        ({"name": "x", "segments": [{"name": "A", "rules": []}]}, "at least one rule"),
+        ({"name": "x", "segments": [{"name": "A", "rules": [{"r": [5, 4]}]}]}, "lo <= hi"),
+        ({"name": "x", "segments": [{"name": "A", "rules": [{"r": [0, 4]}]}]}, "within 1-9"),
+        (
+            {"name": "x", "bins": 3, "segments": [{"name": "A", "rules": [{"r": [1, 4]}]}]},
+            "within 1-3",
+        ),
+        ({"name": "x", "segments": [{"name": "A", "rules": [{"codes": ["5x5"]}]}]}, "three-digit"),
+        ({"name": "x", "segments": [{"name": "A", "rules": [{"codes": "555"}]}]}, "list of codes"),
+        (
+            {"name": "x", "segments": [{"name": "A", "rules": [{"codes": ["555"], "r": 5}]}]},
+            "either ranges or codes",
+        ),
+        ({"name": "x", "segments": [{"name": "A", "rules": [{"x": 5}]}]}, "'x'"),
+        (
+            {
+                "name": "x",
+                "segments": [
+                    {"name": "A", "rules": [{"r": 5}]},
+                    {"name": "A", "rules": [{"r": 4}]},
+                ],
+            },
+            "unique names",
+        ),
+        ({"name": "x", "segments": [{"name": "A", "rules": [{"r": "high"}]}]}, "pair of ints"),
+        ({"name": "x", "bins": 12, "segments": [{"name": "A", "rules": [{"r": 5}]}]}, "'bins'"),
+        (
+            {"name": "x", "first_match": "yes", "segments": [{"name": "A", "rules": [{"r": 5}]}]},
+            "true or false",
+        ),
+        ({"segments": [{"name": "A", "rules": [{"r": 5}]}]}, "'name'"),
+        (
+            {"name": "x", "segments": [{"name": "A", "rules": [{"r": 5}]}], "colour": "red"},
+            "'colour'",
+        ),
+    ],
+)
+def test_bad_maps_are_config_errors(data: dict, match: str) -> None:
+    with pytest.raises(ConfigError, match=match):
+        SegmentMap.from_dict(data)
+
+
+def test_scores_outside_the_scale_are_errors() -> None:
+    with pytest.raises(ConfigError, match="scores within 1-5"):
+        SegmentMap.default().label(6, 1, 1)
+    with pytest.raises(ConfigError, match="one of"):
+        SegmentMap.default().codes_of("Royalty")
+    with pytest.raises(ConfigError, match="one of"):
+        SegmentMap.default().description("Royalty")
+
+
+def test_rule_from_dict_shapes() -> None:
+    assert SegmentRule.from_dict({"r": 5}).r == (5, 5)
+    assert SegmentRule.from_dict({}).matches(1, 2, 3)
