@@ -46,6 +46,7 @@ import numpy.typing as npt
 from crmkit.errors import ConfigError, InvalidInputError
 
 __all__ = [
+    "PROPORTION_METHODS",
     "agresti_coull_interval",
     "clopper_pearson_interval",
     "holm_adjust",
@@ -53,7 +54,9 @@ __all__ = [
     "newcombe_interval",
     "normal_sf",
     "poisson_interval",
+    "proportion_interval",
     "t_interval",
+    "t_interval_from_se",
     "two_proportion_score_test",
     "wilson_interval",
     "z_value",
@@ -112,9 +115,17 @@ def _bad_positions(mask: npt.NDArray[np.bool_]) -> list[int]:
 
 
 def _counts(
-    successes: ArrayLike, n: ArrayLike, owner: str, names: tuple[str, str] = ("successes", "n")
+    successes: ArrayLike,
+    n: ArrayLike,
+    owner: str,
+    names: tuple[str, str] = ("successes", "n"),
+    *,
+    fractional: bool = False,
 ) -> tuple[FloatArray, FloatArray]:
-    """Validate and broadcast ``successes`` and ``n`` to float arrays."""
+    """Validate and broadcast ``successes`` and ``n`` to float arrays.
+
+    ``fractional=True`` accepts non-integer counts (effective counts of weighted data).
+    """
     x_raw = np.asarray(successes)
     n_raw = np.asarray(n)
     for name, raw in zip(names, (x_raw, n_raw), strict=True):
@@ -124,18 +135,20 @@ def _counts(
             )
     x, nn = np.broadcast_arrays(x_raw.astype(np.float64), n_raw.astype(np.float64))
     for name, arr in zip(names, (x, nn), strict=True):
-        bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.floor(arr))
+        bad = ~np.isfinite(arr) | (arr < 0)
+        if not fractional:
+            bad |= arr != np.floor(arr)
         if bad.any():
             raise InvalidInputError(
                 owner,
                 name,
-                expected="non-negative whole numbers",
+                expected="non-negative numbers" if fractional else "non-negative whole numbers",
                 found=f"{int(bad.sum())} invalid values",
                 rows=_bad_positions(bad),
                 total=int(bad.sum()),
                 kind="parameter",
             )
-    over = x > nn
+    over = x > nn * (1 + 1e-12) if fractional else x > nn
     if over.any():
         raise InvalidInputError(
             owner,
@@ -167,7 +180,7 @@ def _whole_range_where_empty(
 
 
 def wilson_interval(
-    successes: ArrayLike, n: ArrayLike, level: float = 0.95
+    successes: ArrayLike, n: ArrayLike, level: float = 0.95, *, fractional: bool = False
 ) -> tuple[FloatOut, FloatOut]:
     """Return the Wilson score interval ``(lower, upper)`` for a binomial proportion.
 
@@ -178,6 +191,8 @@ def wilson_interval(
         successes: Number of successes (scalar or array), ``0 <= successes <= n``.
         n: Number of trials (scalar or array, broadcast against ``successes``).
         level: Two-sided confidence level.
+        fractional: Accept non-integer counts, e.g. the Kish effective counts
+            ``share * n_effective`` of weighted data.
 
     Returns:
         ``(lower, upper)`` as floats for scalar input, float64 arrays otherwise. Where
@@ -197,7 +212,8 @@ def wilson_interval(
     owner = "wilson_interval()"
     z = z_value(_check_level(level, owner))
     scalar = _is_scalar(successes, n)
-    x, nn = _counts(successes, n, owner)
+    x, nn = _counts(successes, n, owner, fractional=fractional)
+    x = np.minimum(x, nn)
     p = _safe_div(x, nn)
     z2 = z * z
     denom = nn + z2
@@ -212,7 +228,7 @@ def wilson_interval(
 
 
 def agresti_coull_interval(
-    successes: ArrayLike, n: ArrayLike, level: float = 0.95
+    successes: ArrayLike, n: ArrayLike, level: float = 0.95, *, fractional: bool = False
 ) -> tuple[FloatOut, FloatOut]:
     """Return the Agresti-Coull ("add z^2/2 successes and failures") interval, clipped to [0, 1].
 
@@ -223,6 +239,7 @@ def agresti_coull_interval(
         successes: Number of successes (scalar or array).
         n: Number of trials (scalar or array).
         level: Two-sided confidence level.
+        fractional: Accept non-integer (effective) counts.
 
     Returns:
         ``(lower, upper)``.
@@ -235,7 +252,8 @@ def agresti_coull_interval(
     owner = "agresti_coull_interval()"
     z = z_value(_check_level(level, owner))
     scalar = _is_scalar(successes, n)
-    x, nn = _counts(successes, n, owner)
+    x, nn = _counts(successes, n, owner, fractional=fractional)
+    x = np.minimum(x, nn)
     n_tilde = nn + z * z
     p_tilde = (x + z * z / 2) / n_tilde
     half = z * np.sqrt(p_tilde * (1 - p_tilde) / n_tilde)
@@ -244,7 +262,7 @@ def agresti_coull_interval(
 
 
 def clopper_pearson_interval(
-    successes: ArrayLike, n: ArrayLike, level: float = 0.95
+    successes: ArrayLike, n: ArrayLike, level: float = 0.95, *, fractional: bool = False
 ) -> tuple[FloatOut, FloatOut]:
     """Return the Clopper-Pearson ("exact", beta quantile) interval.
 
@@ -256,6 +274,7 @@ def clopper_pearson_interval(
         successes: Number of successes (scalar or array).
         n: Number of trials (scalar or array).
         level: Two-sided confidence level.
+        fractional: Accept non-integer (effective) counts.
 
     Returns:
         ``(lower, upper)``.
@@ -269,7 +288,8 @@ def clopper_pearson_interval(
     owner = "clopper_pearson_interval()"
     alpha = 1 - _check_level(level, owner)
     scalar = _is_scalar(successes, n)
-    x, nn = _counts(successes, n, owner)
+    x, nn = _counts(successes, n, owner, fractional=fractional)
+    x = np.minimum(x, nn)
     # Evaluate the beta quantiles only where their parameters are positive.
     a_lo = np.where(x > 0, x, 1.0)
     b_lo = np.where(x > 0, nn - x + 1, 1.0)
@@ -282,7 +302,7 @@ def clopper_pearson_interval(
 
 
 def jeffreys_interval(
-    successes: ArrayLike, n: ArrayLike, level: float = 0.95
+    successes: ArrayLike, n: ArrayLike, level: float = 0.95, *, fractional: bool = False
 ) -> tuple[FloatOut, FloatOut]:
     """Return the Jeffreys interval (equal-tailed Beta(x + 1/2, n - x + 1/2) quantiles).
 
@@ -295,6 +315,7 @@ def jeffreys_interval(
         successes: Number of successes (scalar or array).
         n: Number of trials (scalar or array).
         level: Two-sided confidence level.
+        fractional: Accept non-integer (effective) counts.
 
     Returns:
         ``(lower, upper)``.
@@ -309,13 +330,59 @@ def jeffreys_interval(
     owner = "jeffreys_interval()"
     alpha = 1 - _check_level(level, owner)
     scalar = _is_scalar(successes, n)
-    x, nn = _counts(successes, n, owner)
+    x, nn = _counts(successes, n, owner, fractional=fractional)
+    x = np.minimum(x, nn)
     a = x + 0.5
     b = np.maximum(nn - x, 0.0) + 0.5
     lower = np.where(x > 0, betaincinv(a, b, alpha / 2), 0.0)
     upper = np.where(x < nn, betaincinv(a, b, 1 - alpha / 2), 1.0)
     lower, upper = _whole_range_where_empty(lower, upper, nn)
     return _out(lower, scalar), _out(upper, scalar)
+
+
+#: The proportion interval methods by name, as the metrics' ``ci=`` arguments spell them.
+PROPORTION_METHODS = ("wilson", "agresti_coull", "clopper_pearson", "jeffreys")
+
+
+def proportion_interval(
+    successes: ArrayLike,
+    n: ArrayLike,
+    level: float = 0.95,
+    *,
+    method: str = "wilson",
+    fractional: bool = False,
+) -> tuple[FloatOut, FloatOut]:
+    """Return the interval of ``method`` (one of :data:`PROPORTION_METHODS`).
+
+    Args:
+        successes: Number of successes (scalar or array).
+        n: Number of trials (scalar or array).
+        level: Two-sided confidence level.
+        method: ``"wilson"``, ``"agresti_coull"``, ``"clopper_pearson"`` or ``"jeffreys"``.
+        fractional: Accept non-integer (effective) counts.
+
+    Returns:
+        ``(lower, upper)``.
+
+    Examples:
+        >>> lo, hi = proportion_interval(70, 100, method="clopper_pearson")
+        >>> round(lo, 6), round(hi, 6)
+        (0.600185, 0.787594)
+    """
+    functions = {
+        "wilson": wilson_interval,
+        "agresti_coull": agresti_coull_interval,
+        "clopper_pearson": clopper_pearson_interval,
+        "jeffreys": jeffreys_interval,
+    }
+    if method not in functions:
+        raise ConfigError(
+            "proportion_interval()",
+            "method",
+            expected=f"one of {list(PROPORTION_METHODS)}",
+            found=repr(method),
+        )
+    return functions[method](successes, n, level, fractional=fractional)
 
 
 def t_interval(
@@ -349,8 +416,6 @@ def t_interval(
         >>> t_interval(4.0, 0.0, 1, bounds=(1, 5))
         (1.0, 5.0)
     """
-    from scipy.special import stdtrit
-
     owner = "t_interval()"
     level = _check_level(level, owner)
     scalar = _is_scalar(mean, sd, n)
@@ -370,10 +435,55 @@ def t_interval(
             total=int(bad.sum()),
             kind="parameters",
         )
-    ok = nn >= 2
-    df = np.where(ok, nn - 1, 1.0)
-    t = stdtrit(df, 0.5 + level / 2)
-    half = np.where(ok, t * s / np.sqrt(np.where(ok, nn, 1.0)), np.inf)
+    se = _safe_div(s, np.sqrt(nn), 0.0)
+    return t_interval_from_se(
+        m if not scalar else float(m),
+        se if not scalar else float(se),
+        nn - 1 if not scalar else float(nn - 1),
+        level,
+        bounds=bounds,
+    )
+
+
+def t_interval_from_se(
+    mean: ArrayLike,
+    se: ArrayLike,
+    df: ArrayLike,
+    level: float = 0.95,
+    *,
+    bounds: tuple[float, float] | None = None,
+) -> tuple[FloatOut, FloatOut]:
+    """Return ``mean -/+ t(df) * se``; the form weighted means use (``df = n_eff - 1``).
+
+    Where ``df < 1`` the interval is unbounded, or the whole of ``bounds``.
+
+    Args:
+        mean: Estimate(s).
+        se: Standard error(s).
+        df: Degrees of freedom (may be fractional, e.g. ``n_effective - 1``).
+        level: Two-sided confidence level.
+        bounds: ``(low, high)`` to clip to.
+
+    Returns:
+        ``(lower, upper)``.
+
+    Examples:
+        >>> lo, hi = t_interval_from_se(3.75, 0.14, 99)
+        >>> round(lo, 4), round(hi, 4)
+        (3.4722, 4.0278)
+    """
+    from scipy.special import stdtrit
+
+    level = _check_level(level, "t_interval_from_se()")
+    scalar = _is_scalar(mean, se, df)
+    m, s, d = np.broadcast_arrays(
+        np.asarray(mean, dtype=np.float64),
+        np.asarray(se, dtype=np.float64),
+        np.asarray(df, dtype=np.float64),
+    )
+    ok = d >= 1
+    t = stdtrit(np.where(ok, d, 1.0), 0.5 + level / 2)
+    half = np.where(ok, t * s, np.inf)
     lower = np.where(ok, m - half, -np.inf)
     upper = np.where(ok, m + half, np.inf)
     if bounds is not None:

@@ -1,0 +1,1128 @@
+"""Service KPIs over ticket and complaint frames, each with its interval.
+
+Durations (first reply, resolution) are wall-clock time, or business time when a
+:class:`~crmkit.service.BusinessCalendar` is given (its ``elapsed_many``). Tickets still
+waiting at ``as_of`` are right-censored, not dropped: their percentiles come from the
+Kaplan-Meier estimate (the smallest ``t`` with ``1 - S(t) >= q``), and the quantile's
+interval inverts the pointwise Greenwood band of ``S`` (as R's ``quantile.survfit``).
+Shares (first contact resolution, reopen rate, repeat complaints, follow-up completion)
+get a Wilson interval by default; complaint rates per exposure get the exact Poisson
+(Garwood) interval. Backlog is a snapshot count of the whole population at an instant,
+so it has no sampling interval.
+
+Nothing here reads the clock: ``as_of`` is an argument. Naive and aware datetime columns
+must not be mixed; naive ones are read in the zone of the first aware one (UTC when none
+is aware).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Sequence
+from typing import Any, Literal, Protocol
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from crmkit import _stats
+from crmkit._validate import first_labels, require_columns, require_frame
+from crmkit.errors import ConfigError, InvalidInputError
+from crmkit.service._satisfaction import Interval, _round
+
+__all__ = [
+    "DurationQuantiles",
+    "PoissonRate",
+    "RateResult",
+    "backlog",
+    "complaint_rate",
+    "duration_quantiles",
+    "first_contact_resolution",
+    "followup_completion",
+    "reopen_rate",
+    "repeat_complaint_rate",
+]
+
+FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+_NS = 1_000_000_000
+
+
+class _Calendar(Protocol):
+    def elapsed_many(self, starts: Any, ends: Any) -> Any: ...
+
+
+# --------------------------------------------------------------------------- results
+
+
+@attrs.frozen
+class RateResult:
+    """A KPI share (percent) with its interval.
+
+    Attributes:
+        kpi: Which KPI (``"first_contact_resolution"``, ``"reopen_rate"``, ...).
+        definition: The named definition used (e.g. ``"one_touch"``).
+        value: Percent (0-100), ``None`` when the denominator is 0.
+        successes: Numerator count.
+        n: Denominator count.
+        interval: Interval in percent (``None`` when ``n = 0`` or ``ci=None``).
+        n_excluded: Rows left out of the denominator (not applicable or not yet
+            decidable at ``as_of``), so nothing is dropped silently.
+        reason: Why the value is missing or degenerate, else ``None``.
+
+    Examples:
+        >>> r = RateResult("reopen_rate", "reopened / solved", 5.0, 5, 100,
+        ...                Interval(2.15, 11.18, 0.95, "wilson"), 0, None)
+        >>> r.format()
+        'reopen_rate (reopened / solved) 5.0% (95% CI 2.2% to 11.2%, wilson; 5 of 100)'
+    """
+
+    kpi: str
+    definition: str
+    value: float | None
+    successes: int
+    n: int
+    interval: Interval | None
+    n_excluded: int
+    reason: str | None
+
+    def format(self, decimals: int = 1, rounding: str = "half_up") -> str:
+        """Show the share with its interval, rounded now.
+
+        Examples:
+            >>> RateResult("fcr", "one_touch", None, 0, 0, None, 3, "no solved tickets").format()
+            'fcr n/a (no solved tickets)'
+        """
+        owner = "RateResult.format()"
+        if self.value is None:
+            return f"{self.kpi} n/a ({self.reason})"
+        text = f"{self.kpi} ({self.definition}) {_round(self.value, decimals, rounding, owner)}%"
+        if self.interval is None:
+            return text + f" ({self.successes} of {self.n})"
+        lo = _round(self.interval.lower, decimals, rounding, owner)
+        hi = _round(self.interval.upper, decimals, rounding, owner)
+        level = f"{self.interval.level * 100:g}"
+        return (
+            text + f" ({level}% CI {lo}% to {hi}%, {self.interval.method}; "
+            f"{self.successes} of {self.n})"
+        )
+
+
+@attrs.frozen
+class PoissonRate:
+    """Events per ``per`` units of exposure with the exact Poisson (Garwood) interval.
+
+    Attributes:
+        value: Rate per ``per`` units (``None`` when the exposure is 0).
+        count: Number of events.
+        exposure: Exposure (orders, customers, contacts, ...).
+        per: The unit the rate is expressed per (1,000 by default).
+        interval: Garwood interval of the rate (``None`` when the exposure is 0).
+        reason: Why the value is missing, else ``None``.
+
+    Examples:
+        >>> complaint_rate(12, exposure=4000).format()
+        '3.00 per 1,000 (95% CI 1.55 to 5.24, exact Poisson; 12 events / 4,000)'
+    """
+
+    value: float | None
+    count: int
+    exposure: float
+    per: float
+    interval: Interval | None
+    reason: str | None
+
+    def format(self, decimals: int = 2, rounding: str = "half_up") -> str:
+        """Show the rate with its interval, rounded now.
+
+        Examples:
+            >>> complaint_rate(0, exposure=0).format()
+            'n/a (zero exposure)'
+        """
+        owner = "PoissonRate.format()"
+        if self.value is None or self.interval is None:
+            return f"n/a ({self.reason})"
+        lo = _round(self.interval.lower, decimals, rounding, owner)
+        hi = _round(self.interval.upper, decimals, rounding, owner)
+        level = f"{self.interval.level * 100:g}"
+        return (
+            f"{_round(self.value, decimals, rounding, owner)} per {self.per:,g} "
+            f"({level}% CI {lo} to {hi}, exact Poisson; {self.count} events / {self.exposure:,g})"
+        )
+
+
+@attrs.frozen
+class DurationQuantiles:
+    """Percentiles of a duration (first reply, resolution) with censoring handled.
+
+    Attributes:
+        q: The probabilities asked for (e.g. ``(0.5, 0.9)``).
+        values: The percentiles as ``timedelta`` (``None`` where not reached: too many
+            tickets still waiting to know).
+        lower: Lower interval bound per percentile (``None`` where not determined).
+        upper: Upper interval bound per percentile (``None`` where not reached).
+        level: Confidence level of the bounds.
+        method: ``"nearest_rank"`` (the Kaplan-Meier / inverted-CDF percentile) or
+            ``"linear"`` (numpy's default, Hyndman-Fan type 7).
+        censoring: ``"kaplan_meier"`` (tickets still waiting count as censored at
+            ``as_of``) or ``"exclude"`` (they are left out and counted).
+        n: Tickets in the estimate.
+        n_events: Tickets whose end (reply, resolution) was observed.
+        n_censored: Tickets still waiting at ``as_of``, kept as censored.
+        n_excluded: Tickets left out (created after ``as_of``; still waiting under
+            ``censoring="exclude"``).
+        business_time: Whether durations were measured on a business calendar.
+        reason: Why some percentile is missing, else ``None``.
+
+    Examples:
+        >>> import pandas as pd
+        >>> t = pd.DataFrame({
+        ...     "created_at": pd.to_datetime(["2025-01-06 09:00"] * 4).tz_localize("UTC"),
+        ...     "first_reply_at": pd.to_datetime(["2025-01-06 10:00", "2025-01-06 11:00",
+        ...                                       "2025-01-06 13:00", None]).tz_localize("UTC")})
+        >>> r = duration_quantiles(t, as_of=pd.Timestamp("2025-01-06 12:00", tz="UTC"))
+        >>> r.values[0], r.n_censored
+        (datetime.timedelta(seconds=7200), 2)
+    """
+
+    q: tuple[float, ...]
+    values: tuple[dt.timedelta | None, ...]
+    lower: tuple[dt.timedelta | None, ...]
+    upper: tuple[dt.timedelta | None, ...]
+    level: float
+    method: str
+    censoring: str
+    n: int
+    n_events: int
+    n_censored: int
+    n_excluded: int
+    business_time: bool
+    reason: str | None
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per percentile: ``q``, ``value``, ``lower``, ``upper`` (timedelta64).
+
+        Examples:
+            >>> import pandas as pd
+            >>> t = pd.DataFrame({"created_at": pd.to_datetime(["2025-01-06"]).tz_localize("UTC"),
+            ...                   "first_reply_at": pd.to_datetime(["2025-01-07"]).tz_localize("UTC")})
+            >>> duration_quantiles(t, q=(0.5,)).to_frame()["value"].tolist()
+            [Timedelta('1 days 00:00:00')]
+        """
+
+        def col(values: tuple[dt.timedelta | None, ...]) -> pd.Series:
+            return pd.Series(pd.to_timedelta([pd.NaT if v is None else v for v in values]))
+
+        return pd.DataFrame(
+            {
+                "q": list(self.q),
+                "value": col(self.values),
+                "lower": col(self.lower),
+                "upper": col(self.upper),
+            }
+        )
+
+    def format(self) -> str:
+        """Show the percentiles in hours with their intervals.
+
+        Examples:
+            >>> import pandas as pd
+            >>> t = pd.DataFrame({"created_at": pd.to_datetime(["2025-01-06"] * 2).tz_localize("UTC"),
+            ...                   "first_reply_at": pd.to_datetime(["2025-01-06 02:00", "2025-01-06 04:00"]).tz_localize("UTC")})
+            >>> duration_quantiles(t, q=(0.5,)).format()
+            'P50 2.0 h (95% CI 2.0 h to 4.0 h); n = 2, 0 censored, nearest_rank'
+        """
+
+        def hours(v: dt.timedelta | None) -> str:
+            return "n/r" if v is None else f"{v.total_seconds() / 3600:.1f} h"
+
+        level = f"{self.level * 100:g}"
+        parts = [
+            f"P{q * 100:g} {hours(v)} ({level}% CI {hours(lo)} to {hours(hi)})"
+            for q, v, lo, hi in zip(self.q, self.values, self.lower, self.upper, strict=True)
+        ]
+        return "; ".join(parts) + f"; n = {self.n}, {self.n_censored} censored, {self.method}"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _check_level(level: float, owner: str) -> float:
+    if not isinstance(level, (int, float)) or isinstance(level, bool) or not 0 < level < 1:
+        raise ConfigError(
+            owner, "level", expected="a number in (0, 1), e.g. 0.95", found=repr(level)
+        )
+    return float(level)
+
+
+def _check_ci(ci: str | None, owner: str) -> None:
+    if ci is not None and ci not in _stats.PROPORTION_METHODS:
+        raise ConfigError(
+            owner,
+            "ci",
+            expected=f"None or one of {list(_stats.PROPORTION_METHODS)}",
+            found=repr(ci),
+        )
+
+
+def _rate(
+    kpi: str,
+    definition: str,
+    successes: int,
+    n: int,
+    n_excluded: int,
+    *,
+    ci: str | None,
+    level: float,
+    empty_reason: str,
+) -> RateResult:
+    if n == 0:
+        return RateResult(kpi, definition, None, 0, 0, None, n_excluded, empty_reason)
+    interval = None
+    if ci is not None:
+        lo, hi = _stats.proportion_interval(successes, n, level, method=ci)
+        interval = Interval(float(lo) * 100, float(hi) * 100, level, ci)
+    reason = None
+    if successes in (0, n):
+        reason = "all on one side: the interval is one-sided"
+    return RateResult(
+        kpi, definition, successes / n * 100, successes, n, interval, n_excluded, reason
+    )
+
+
+def _zone_of(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[Any, bool, bool]:
+    zone = None
+    naive = aware = False
+    for column in columns:
+        dtype = frame[column].dtype
+        if isinstance(dtype, pd.DatetimeTZDtype):
+            aware = True
+            zone = zone or dtype.tz
+        elif pd.api.types.is_datetime64_dtype(dtype):
+            naive = True
+    return zone, naive, aware
+
+
+def _instants(
+    frame: pd.DataFrame, column: str, owner: str, zone: Any, *, allow_missing: bool
+) -> pd.Series:
+    """Return ``column`` as an aware datetime Series in ``zone`` (NaT allowed if asked)."""
+    series = frame[column]
+    if not (
+        isinstance(series.dtype, pd.DatetimeTZDtype)
+        or pd.api.types.is_datetime64_dtype(series.dtype)
+    ):
+        if series.isna().all():
+            series = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
+        else:
+            raise InvalidInputError(
+                owner,
+                column,
+                expected="datetimes (datetime64 dtype)",
+                found=f"dtype {series.dtype}",
+                hint="Convert it with pandas.to_datetime() first.",
+            )
+    missing = series.isna().to_numpy(dtype=bool, copy=True)
+    if missing.any() and not allow_missing:
+        raise InvalidInputError(
+            owner,
+            column,
+            expected="without missing values",
+            found=f"{int(missing.sum())} NaT",
+            rows=first_labels(frame.index, missing),
+            total=int(missing.sum()),
+        )
+    result: pd.Series = (
+        series.dt.tz_convert(zone)
+        if isinstance(series.dtype, pd.DatetimeTZDtype)
+        else series.dt.tz_localize(zone)
+    )
+    return result
+
+
+def _check_no_mixing(frame: pd.DataFrame, columns: Sequence[str], owner: str) -> Any:
+    zone, naive, aware = _zone_of(frame, columns)
+    if naive and aware:
+        raise InvalidInputError(
+            owner,
+            ", ".join(columns),
+            expected="all naive or all timezone-aware",
+            found="a mix of naive and aware datetime columns",
+            hint="Localize the naive columns first.",
+            kind="columns",
+        )
+    return zone if zone is not None else dt.UTC
+
+
+def _as_of(as_of: Any, zone: Any, owner: str, aware_frame: bool) -> pd.Timestamp | None:
+    if as_of is None:
+        return None
+    try:
+        ts = pd.Timestamp(as_of)
+    except (TypeError, ValueError):
+        raise ConfigError(owner, "as_of", expected="a datetime", found=repr(as_of)) from None
+    if pd.isna(ts):
+        raise ConfigError(owner, "as_of", expected="a datetime", found="NaT")
+    if ts.tzinfo is None:
+        if aware_frame:
+            raise ConfigError(
+                owner,
+                "as_of",
+                expected="timezone-aware like the ticket columns",
+                found=f"naive {ts}",
+                hint="Pass an aware datetime (e.g. with tzinfo=...).",
+            )
+        return ts.tz_localize(zone)
+    if not aware_frame and zone is dt.UTC:
+        return ts.tz_convert(zone)
+    return ts.tz_convert(zone)
+
+
+def _ns(series: pd.Series) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """UTC nanoseconds of an aware Series (NaT -> int64 min)."""
+    return np.asarray(
+        series.dt.tz_convert("UTC")
+        .dt.tz_localize(None)
+        .to_numpy(dtype="datetime64[ns]")
+        .astype(np.int64)
+    )
+
+
+def _span(td: dt.timedelta) -> str:
+    """A short label for a window: ``30 d``, ``72 h``, or the timedelta's own text."""
+    seconds = td.total_seconds()
+    if seconds % 86400 == 0:
+        return f"{int(seconds // 86400)} d"
+    if seconds % 3600 == 0:
+        return f"{int(seconds // 3600)} h"
+    return str(td)
+
+
+def _td(seconds: float | None) -> dt.timedelta | None:
+    if seconds is None or not np.isfinite(seconds):
+        return None
+    return dt.timedelta(seconds=round(float(seconds), 6))
+
+
+# --------------------------------------------------------------------------- durations
+
+
+def _kaplan_meier(
+    time: FloatArray, event: np.ndarray[Any, Any], z: float
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Kaplan-Meier at each distinct event time: ``(times, S, S_low, S_high)``.
+
+    The band is Greenwood's pointwise linear one, clipped to [0, 1]
+    (``scipy.stats.ecdf(...).sf.confidence_interval(method="linear")``).
+    """
+    # One sort; ties need no stable order (their events are summed per distinct time).
+    order = np.argsort(time)
+    t = time[order]
+    e = event[order].astype(np.float64)
+    first = np.flatnonzero(np.r_[True, t[1:] != t[:-1]]) if len(t) else np.empty(0, dtype=np.int64)
+    times = t[first]
+    deaths = np.add.reduceat(e, first) if len(t) else np.empty(0)
+    at_risk = len(t) - first.astype(np.float64)
+    keep = deaths > 0
+    times, deaths, at_risk = times[keep], deaths[keep], at_risk[keep]
+    surv = np.cumprod(1 - deaths / at_risk)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(at_risk > deaths, deaths / (at_risk * (at_risk - deaths)), 0.0)
+    var = surv**2 * np.cumsum(terms)
+    half = z * np.sqrt(var)
+    low = np.asarray(np.clip(surv - half, 0, 1), dtype=np.float64)
+    high = np.asarray(np.clip(surv + half, 0, 1), dtype=np.float64)
+    return np.asarray(times, dtype=np.float64), np.asarray(surv, dtype=np.float64), low, high
+
+
+def _first_reaching(times: FloatArray, cdf: FloatArray, q: float) -> float | None:
+    hit = np.flatnonzero(cdf >= q - 1e-12)
+    return float(times[hit[0]]) if len(hit) else None
+
+
+def duration_quantiles(
+    tickets: pd.DataFrame,
+    *,
+    start: str = "created_at",
+    end: str = "first_reply_at",
+    q: Sequence[float] = (0.5, 0.9),
+    method: Literal["nearest_rank", "linear"] = "nearest_rank",
+    censoring: Literal["kaplan_meier", "exclude"] = "kaplan_meier",
+    as_of: Any = None,
+    calendar: _Calendar | None = None,
+    subtract: str | None = None,
+    level: float = 0.95,
+) -> DurationQuantiles:
+    """Percentiles of the time from ``start`` to ``end`` (first reply, resolution, ...).
+
+    Tickets whose ``end`` is missing, or later than ``as_of``, are still waiting. With
+    ``censoring="kaplan_meier"`` (default) they stay in as right-censored at ``as_of``
+    and the percentile is the Kaplan-Meier one (smallest ``t`` with ``1 - S(t) >= q``;
+    with nothing censored this is the nearest-rank percentile). Help desks that drop
+    them understate the times; ``censoring="exclude"`` does that openly (counted in
+    ``n_excluded``) and then allows ``method="linear"`` (numpy's default, Excel's
+    PERCENTILE.INC). Tickets created after ``as_of`` are excluded and counted.
+
+    Args:
+        tickets: One row per ticket.
+        start: Start column (aware or naive datetimes, no NaT).
+        end: End column (NaT while waiting).
+        q: Probabilities in (0, 1).
+        method: ``"nearest_rank"`` or ``"linear"`` (only with ``censoring="exclude"``).
+        censoring: ``"kaplan_meier"`` or ``"exclude"``.
+        as_of: The instant of the report; needed when some ``end`` is missing and
+            censoring is ``"kaplan_meier"``. Never read from the clock.
+        calendar: A :class:`~crmkit.service.BusinessCalendar` to measure business time
+            (anything with ``elapsed_many(starts, ends)``).
+        subtract: Optional column of seconds to subtract from each duration (e.g.
+            ``"waiting_seconds"``, time paused waiting on the customer); clipped at 0.
+        level: Confidence level of the percentile intervals.
+
+    Returns:
+        A :class:`DurationQuantiles`.
+
+    Raises:
+        ConfigError: ``linear`` with Kaplan-Meier, a missing ``as_of``, bad ``q``.
+        InvalidInputError: Non-datetime columns, NaT starts, negative durations.
+
+    Examples:
+        >>> import pandas as pd
+        >>> t = pd.DataFrame({
+        ...     "created_at": pd.to_datetime(["2025-01-06 09:00"] * 5).tz_localize("UTC"),
+        ...     "first_reply_at": pd.to_datetime(["2025-01-06 10:00", "2025-01-06 11:00",
+        ...         "2025-01-06 12:00", "2025-01-06 13:00", "2025-01-06 14:00"]).tz_localize("UTC")})
+        >>> duration_quantiles(t, q=(0.5,), method="linear", censoring="exclude").values
+        (datetime.timedelta(seconds=10800),)
+    """
+    owner = "duration_quantiles()"
+    require_frame(tickets, owner, "tickets")
+    columns = [start, end] + ([subtract] if subtract else [])
+    require_columns(tickets, columns, owner)
+    if method not in ("nearest_rank", "linear"):
+        raise ConfigError(
+            owner, "method", expected="'nearest_rank' or 'linear'", found=repr(method)
+        )
+    if censoring not in ("kaplan_meier", "exclude"):
+        raise ConfigError(
+            owner, "censoring", expected="'kaplan_meier' or 'exclude'", found=repr(censoring)
+        )
+    if method == "linear" and censoring == "kaplan_meier":
+        raise ConfigError(
+            owner,
+            "method",
+            expected="'nearest_rank' with censoring='kaplan_meier'",
+            found="'linear'",
+            hint="Kaplan-Meier percentiles are step-function (nearest-rank) percentiles; "
+            "use censoring='exclude' for linear ones.",
+        )
+    qs = tuple(float(v) for v in q)
+    if not qs or any(not 0 < v < 1 for v in qs):
+        raise ConfigError(owner, "q", expected="probabilities in (0, 1)", found=repr(q))
+    level = _check_level(level, owner)
+    zone = _check_no_mixing(tickets, [start, end], owner)
+    aware = isinstance(tickets[start].dtype, pd.DatetimeTZDtype) or isinstance(
+        tickets[end].dtype, pd.DatetimeTZDtype
+    )
+    starts = _instants(tickets, start, owner, zone, allow_missing=False)
+    ends = _instants(tickets, end, owner, zone, allow_missing=True)
+    cutoff = _as_of(as_of, zone, owner, aware)
+    created_ok = (
+        np.ones(len(tickets), dtype=bool) if cutoff is None else (starts <= cutoff).to_numpy()
+    )
+    ended = ends.notna().to_numpy(dtype=bool, copy=True)
+    if cutoff is not None:
+        ended &= (ends <= cutoff).fillna(False).to_numpy(dtype=bool, copy=True)
+    waiting = created_ok & ~ended
+    if censoring == "kaplan_meier" and waiting.any() and cutoff is None:
+        raise ConfigError(
+            owner,
+            "as_of",
+            expected="an instant when some tickets are still waiting",
+            found=f"None with {int(waiting.sum())} tickets without '{end}'",
+            hint="Pass as_of= (the report time), or censoring='exclude'.",
+        )
+    use = created_ok & (ended | (censoring == "kaplan_meier"))
+    n_excluded = int((~use).sum())
+    stop = ends.where(ended, cutoff if cutoff is not None else pd.NaT)
+    s_sel, e_sel = starts[use], stop[use]
+    if calendar is not None:
+        if not hasattr(calendar, "elapsed_many"):
+            raise ConfigError(
+                owner, "calendar", expected="a BusinessCalendar", found=type(calendar).__name__
+            )
+        elapsed = pd.Series(calendar.elapsed_many(s_sel, e_sel))
+        seconds = elapsed.dt.total_seconds().to_numpy(dtype=np.float64)
+    else:
+        seconds = ((_ns(e_sel) - _ns(s_sel)) / _NS).astype(np.float64)
+    if subtract:
+        pause = tickets.loc[use, subtract].to_numpy(dtype=np.float64, na_value=0.0)
+        seconds = np.maximum(seconds - pause, 0.0)
+    negative = seconds < 0
+    if negative.any():
+        labels = tickets.index[use]
+        raise InvalidInputError(
+            owner,
+            end,
+            expected=f"not before '{start}'",
+            found=f"{int(negative.sum())} negative durations",
+            rows=first_labels(labels, negative),
+            total=int(negative.sum()),
+        )
+    event = ended[use]
+    n = int(use.sum())
+    z = _stats.z_value(level)
+    values: list[dt.timedelta | None] = []
+    lows: list[dt.timedelta | None] = []
+    highs: list[dt.timedelta | None] = []
+    reasons: list[str] = []
+    if n == 0:
+        reasons.append("no tickets")
+        values = lows = highs = [None] * len(qs)
+    else:
+        times, surv, s_low, s_high = _kaplan_meier(np.asarray(seconds, dtype=np.float64), event, z)
+        cdf, cdf_low, cdf_high = 1 - surv, 1 - s_high, 1 - s_low
+        for p in qs:
+            if method == "linear":
+                point: float | None = float(np.quantile(seconds, p, method="linear"))
+            else:
+                point = _first_reaching(times, cdf, p)
+            values.append(_td(point))
+            lows.append(_td(_first_reaching(times, cdf_high, p)))
+            highs.append(_td(_first_reaching(times, cdf_low, p)))
+            if point is None:
+                reasons.append(f"P{p * 100:g} not reached: too many tickets still waiting")
+    return DurationQuantiles(
+        q=qs,
+        values=tuple(values),
+        lower=tuple(lows),
+        upper=tuple(highs),
+        level=level,
+        method=method,
+        censoring=censoring,
+        n=n,
+        n_events=int(event.sum()),
+        n_censored=int((~event).sum()),
+        n_excluded=n_excluded,
+        business_time=calendar is not None,
+        reason="; ".join(reasons) or None,
+    )
+
+
+# --------------------------------------------------------------------------- shares
+
+FCR_DEFINITIONS = ("one_touch", "no_customer_followup", "no_recontact_within")
+
+
+def first_contact_resolution(
+    tickets: pd.DataFrame,
+    events: pd.DataFrame | None = None,
+    *,
+    definition: Literal["one_touch", "no_customer_followup", "no_recontact_within"] = "one_touch",
+    window: dt.timedelta = dt.timedelta(days=7),
+    as_of: Any = None,
+    ticket: str = "ticket_id",
+    customer: str = "customer_id",
+    created: str = "created_at",
+    resolved: str = "resolved_at",
+    event: str = "event",
+    ci: str | None = "wilson",
+    level: float = 0.95,
+) -> RateResult:
+    """First contact resolution among solved tickets, by a named definition.
+
+    - ``"one_touch"`` (Zendesk Explore): solved with fewer than 2 agent replies
+      (``"agent_reply"`` events), needs ``events``.
+    - ``"no_customer_followup"`` (Freshservice): solved with no customer interaction
+      after the initial description (no ``"customer_reply"`` event), needs ``events``.
+    - ``"no_recontact_within"`` (system FCR): the same customer opened no other ticket
+      within ``window`` after this one was solved. With ``as_of``, tickets whose window is
+      still open and that have no re-contact yet are undecided: excluded and counted.
+
+    The denominator is tickets solved (by ``as_of`` when given).
+
+    Args:
+        tickets: One row per ticket.
+        events: The event history (``ticket_id``, ``event``), for the event-based
+            definitions.
+        definition: One of the three names above.
+        window: Re-contact window for ``"no_recontact_within"``.
+        as_of: Report instant (tickets solved later count as unsolved).
+        ticket: Ticket id column (in both frames).
+        customer: Customer column.
+        created: Creation time column.
+        resolved: Resolution time column (NaT while open).
+        event: Event name column of ``events``.
+        ci: Interval method (``"wilson"`` default, ``"agresti_coull"``,
+            ``"clopper_pearson"``, ``"jeffreys"``, ``None``).
+        level: Confidence level.
+
+    Returns:
+        A :class:`RateResult`.
+
+    Examples:
+        >>> from crmkit.datasets import tickets, ticket_events
+        >>> t = tickets(200, seed=1)
+        >>> r = first_contact_resolution(t, ticket_events(t))
+        >>> r.definition, r.n == int(t["resolved_at"].notna().sum())
+        ('one_touch', True)
+    """
+    owner = "first_contact_resolution()"
+    require_frame(tickets, owner, "tickets")
+    if definition not in FCR_DEFINITIONS:
+        raise ConfigError(
+            owner, "definition", expected=f"one of {list(FCR_DEFINITIONS)}", found=repr(definition)
+        )
+    _check_ci(ci, owner)
+    level = _check_level(level, owner)
+    require_columns(tickets, [ticket, created, resolved], owner)
+    zone = _check_no_mixing(tickets, [created, resolved], owner)
+    aware = isinstance(tickets[created].dtype, pd.DatetimeTZDtype)
+    cutoff = _as_of(as_of, zone, owner, aware)
+    starts = _instants(tickets, created, owner, zone, allow_missing=False)
+    ends = _instants(tickets, resolved, owner, zone, allow_missing=True)
+    solved = ends.notna().to_numpy(dtype=bool, copy=True)
+    if cutoff is not None:
+        solved &= (ends <= cutoff).fillna(False).to_numpy(dtype=bool, copy=True)
+    n_unsolved = int((~solved).sum())
+    if definition in ("one_touch", "no_customer_followup"):
+        if events is None:
+            raise ConfigError(
+                owner,
+                "events",
+                expected=f"an event frame for definition={definition!r}",
+                found="None",
+            )
+        require_frame(events, owner, "events")
+        require_columns(events, [ticket, event], owner)
+        wanted = "agent_reply" if definition == "one_touch" else "customer_reply"
+        ev = events
+        if cutoff is not None and "time" in events.columns:
+            ev = events[_instants(events, "time", owner, zone, allow_missing=False) <= cutoff]
+        counts = ev.loc[ev[event] == wanted, ticket].value_counts()
+        per_ticket = tickets[ticket].map(counts).fillna(0).to_numpy(dtype=np.int64)
+        good = per_ticket < 2 if definition == "one_touch" else per_ticket == 0
+        good &= solved
+        return _rate(
+            "first_contact_resolution",
+            definition,
+            int(good.sum()),
+            int(solved.sum()),
+            n_unsolved,
+            ci=ci,
+            level=level,
+            empty_reason="no solved tickets",
+        )
+    require_columns(tickets, [customer], owner)
+    if not isinstance(window, dt.timedelta) or window <= dt.timedelta(0):
+        raise ConfigError(owner, "window", expected="a positive timedelta", found=repr(window))
+    base = pd.DataFrame(
+        {
+            "cust": tickets[customer].to_numpy(),
+            "created": _ns(starts),
+            "row": np.arange(len(tickets)),
+        }
+    )
+    solved_rows = pd.DataFrame(
+        {
+            "cust": tickets[customer].to_numpy()[solved],
+            "resolved": _ns(ends[solved]),
+            "row": np.flatnonzero(solved),
+        }
+    )
+    if cutoff is not None:
+        base = base[base["created"] <= cutoff.value]
+    right = base.sort_values("created", kind="stable")[["cust", "created"]]
+    left = solved_rows.sort_values("resolved", kind="stable")
+    merged = pd.merge_asof(
+        left,
+        right,
+        left_on="resolved",
+        right_on="created",
+        by="cust",
+        direction="forward",
+        allow_exact_matches=False,
+    )
+    window_ns = int(window.total_seconds() * _NS)
+    next_created = merged["created"].to_numpy(dtype=np.float64, na_value=np.nan)
+    recontact = next_created <= merged["resolved"].to_numpy(dtype=np.float64) + window_ns
+    undecided = np.zeros(len(merged), dtype=bool)
+    if cutoff is not None:
+        undecided = ~recontact & (merged["resolved"].to_numpy() + window_ns > cutoff.value)
+    decided = ~undecided
+    good = int((~recontact & decided).sum())
+    return _rate(
+        "first_contact_resolution",
+        "no_recontact_within",
+        good,
+        int(decided.sum()),
+        n_unsolved + int(undecided.sum()),
+        ci=ci,
+        level=level,
+        empty_reason="no solved tickets",
+    )
+
+
+def reopen_rate(
+    tickets: pd.DataFrame,
+    *,
+    reopened: str = "reopened",
+    resolved: str = "resolved_at",
+    ci: str | None = "wilson",
+    level: float = 0.95,
+) -> RateResult:
+    """Share of solved tickets that were reopened (solved -> open again).
+
+    Denominator: tickets with a resolution time; numerator: those flagged ``reopened``.
+
+    Args:
+        tickets: One row per ticket.
+        reopened: Boolean column.
+        resolved: Resolution time column (NaT while open).
+        ci: Interval method.
+        level: Confidence level.
+
+    Returns:
+        A :class:`RateResult`.
+
+    Examples:
+        >>> import pandas as pd
+        >>> t = pd.DataFrame({"reopened": [True, False, False, False],
+        ...                   "resolved_at": pd.to_datetime(["2025-01-02"] * 3 + [None])})
+        >>> reopen_rate(t).format()
+        'reopen_rate (reopened / solved) 33.3% (95% CI 6.1% to 79.2%, wilson; 1 of 3)'
+    """
+    owner = "reopen_rate()"
+    require_frame(tickets, owner, "tickets")
+    require_columns(tickets, [reopened, resolved], owner)
+    _check_ci(ci, owner)
+    level = _check_level(level, owner)
+    flags = tickets[reopened]
+    if not pd.api.types.is_bool_dtype(flags.dtype):
+        raise InvalidInputError(owner, reopened, expected="booleans", found=f"dtype {flags.dtype}")
+    solved = tickets[resolved].notna().to_numpy(dtype=bool, copy=True)
+    hits = flags.fillna(False).to_numpy(dtype=bool, copy=True) & solved
+    return _rate(
+        "reopen_rate",
+        "reopened / solved",
+        int(hits.sum()),
+        int(solved.sum()),
+        int((~solved).sum()),
+        ci=ci,
+        level=level,
+        empty_reason="no solved tickets",
+    )
+
+
+def repeat_complaint_rate(
+    complaints: pd.DataFrame,
+    *,
+    window: dt.timedelta = dt.timedelta(days=30),
+    as_of: Any = None,
+    customer: str = "customer_id",
+    created: str = "created_at",
+    ci: str | None = "wilson",
+    level: float = 0.95,
+) -> RateResult:
+    """Share of complainants who complained again within ``window`` of a complaint.
+
+    Denominator: distinct complainants. With ``as_of``, complainants with no repeat so
+    far whose last complaint is less than ``window`` before ``as_of`` are undecided:
+    excluded and counted.
+
+    Args:
+        complaints: One row per complaint (e.g. tickets of kind ``"complaint"``).
+        window: The repeat window.
+        as_of: Report instant.
+        customer: Customer column.
+        created: Complaint time column.
+        ci: Interval method.
+        level: Confidence level.
+
+    Returns:
+        A :class:`RateResult`.
+
+    Examples:
+        >>> import pandas as pd
+        >>> c = pd.DataFrame({"customer_id": [1, 1, 2, 3, 3],
+        ...     "created_at": pd.to_datetime(["2025-01-01", "2025-01-20", "2025-01-05",
+        ...                                   "2025-01-01", "2025-03-01"])})
+        >>> r = repeat_complaint_rate(c)
+        >>> r.successes, r.n
+        (1, 3)
+    """
+    owner = "repeat_complaint_rate()"
+    require_frame(complaints, owner, "complaints")
+    require_columns(complaints, [customer, created], owner)
+    _check_ci(ci, owner)
+    level = _check_level(level, owner)
+    if not isinstance(window, dt.timedelta) or window <= dt.timedelta(0):
+        raise ConfigError(owner, "window", expected="a positive timedelta", found=repr(window))
+    zone = _check_no_mixing(complaints, [created], owner)
+    aware = isinstance(complaints[created].dtype, pd.DatetimeTZDtype)
+    cutoff = _as_of(as_of, zone, owner, aware)
+    times = _instants(complaints, created, owner, zone, allow_missing=False)
+    frame = pd.DataFrame({"cust": complaints[customer].to_numpy(), "t": _ns(times)})
+    n_late = 0
+    if cutoff is not None:
+        late = frame["t"] > cutoff.value
+        n_late = int(late.sum())
+        frame = frame[~late]
+    frame = frame.sort_values(["cust", "t"], kind="stable")
+    gap = frame.groupby("cust", sort=False)["t"].diff()
+    window_ns = int(window.total_seconds() * _NS)
+    repeat = (gap <= window_ns).groupby(frame["cust"], sort=False).any()
+    last = frame.groupby("cust", sort=False)["t"].max()
+    undecided = pd.Series(False, index=repeat.index)
+    if cutoff is not None:
+        undecided = ~repeat & (last + window_ns > cutoff.value)
+    decided = ~undecided
+    return _rate(
+        "repeat_complaint_rate",
+        f"another complaint within {_span(window)}",
+        int((repeat & decided).sum()),
+        int(decided.sum()),
+        int(undecided.sum()) + n_late,
+        ci=ci,
+        level=level,
+        empty_reason="no complainants",
+    )
+
+
+def followup_completion(
+    tickets: pd.DataFrame,
+    *,
+    due: dt.timedelta = dt.timedelta(days=3),
+    on_time: bool = True,
+    as_of: Any = None,
+    kinds: Sequence[str] | None = ("complaint",),
+    kind: str = "kind",
+    resolved: str = "resolved_at",
+    followed_up: str = "followed_up_at",
+    ci: str | None = "wilson",
+    level: float = 0.95,
+) -> RateResult:
+    """Follow-up (回访) completion: follow-ups done (on time) over follow-ups due.
+
+    A follow-up is due ``due`` after a ticket of one of ``kinds`` is solved. With
+    ``on_time=True`` (default) it counts when done by the deadline; otherwise when done
+    at all (by ``as_of``). With ``as_of``, follow-ups whose deadline is still ahead and
+    that are not done yet are not due: excluded and counted.
+
+    Args:
+        tickets: One row per ticket.
+        due: Time allowed after resolution.
+        on_time: Count only follow-ups done by the deadline.
+        as_of: Report instant.
+        kinds: Ticket kinds that need a follow-up (``None``: all).
+        kind: Kind column (used when ``kinds`` is given).
+        resolved: Resolution time column.
+        followed_up: Follow-up time column (NaT if none).
+        ci: Interval method.
+        level: Confidence level.
+
+    Returns:
+        A :class:`RateResult`.
+
+    Examples:
+        >>> import pandas as pd
+        >>> t = pd.DataFrame({"kind": ["complaint"] * 3,
+        ...     "resolved_at": pd.to_datetime(["2025-01-01"] * 3),
+        ...     "followed_up_at": pd.to_datetime(["2025-01-02", "2025-01-09", None])})
+        >>> followup_completion(t).successes
+        1
+    """
+    owner = "followup_completion()"
+    require_frame(tickets, owner, "tickets")
+    require_columns(tickets, [resolved, followed_up] + ([kind] if kinds is not None else []), owner)
+    _check_ci(ci, owner)
+    level = _check_level(level, owner)
+    if not isinstance(due, dt.timedelta) or due < dt.timedelta(0):
+        raise ConfigError(owner, "due", expected="a timedelta >= 0", found=repr(due))
+    zone = _check_no_mixing(tickets, [resolved, followed_up], owner)
+    aware = isinstance(tickets[resolved].dtype, pd.DatetimeTZDtype)
+    cutoff = _as_of(as_of, zone, owner, aware)
+    ends = _instants(tickets, resolved, owner, zone, allow_missing=True)
+    done_at = _instants(tickets, followed_up, owner, zone, allow_missing=True)
+    applicable = ends.notna().to_numpy(dtype=bool, copy=True)
+    if kinds is not None:
+        applicable &= tickets[kind].isin(list(kinds)).to_numpy(dtype=bool, copy=True)
+    if cutoff is not None:
+        applicable &= (ends <= cutoff).fillna(False).to_numpy(dtype=bool, copy=True)
+        done_at = done_at.where(done_at <= cutoff)
+    deadline = ends + pd.Timedelta(due)
+    done = done_at.notna().to_numpy(dtype=bool, copy=True)
+    in_time = done & (done_at <= deadline).fillna(False).to_numpy(dtype=bool, copy=True)
+    success = in_time if on_time else done
+    not_due = np.zeros(len(tickets), dtype=bool)
+    if cutoff is not None:
+        not_due = (
+            applicable
+            & ~success
+            & (deadline > cutoff).fillna(False).to_numpy(dtype=bool, copy=True)
+        )
+    counted = applicable & ~not_due
+    definition = f"done within {_span(due)} of resolution" if on_time else "done"
+    return _rate(
+        "followup_completion",
+        definition,
+        int((success & counted).sum()),
+        int(counted.sum()),
+        int((~counted).sum()),
+        ci=ci,
+        level=level,
+        empty_reason="no follow-ups due",
+    )
+
+
+# --------------------------------------------------------------------------- rates, backlog
+
+
+def complaint_rate(
+    complaints: int | pd.DataFrame | pd.Series,
+    exposure: float,
+    *,
+    per: float = 1000,
+    level: float = 0.95,
+) -> PoissonRate:
+    """Complaints per ``per`` units of an explicit exposure, with the exact Poisson interval.
+
+    The exposure is whatever the complaints are counted against: orders, customers,
+    contacts. The interval is Garwood's ``[chi2(a/2; 2k)/2, chi2(1-a/2; 2k+2)/2] / E``.
+
+    Args:
+        complaints: The number of complaints, or a frame / Series with one row each.
+        exposure: Exposure (> 0 for a rate; 0 gives a result with a reason).
+        per: Express the rate per this many units (1,000 by default).
+        level: Confidence level.
+
+    Returns:
+        A :class:`PoissonRate`.
+
+    Examples:
+        >>> r = complaint_rate(12, exposure=4000)
+        >>> r.value, round(r.interval.lower, 3), round(r.interval.upper, 3)
+        (3.0, 1.55, 5.24)
+    """
+    owner = "complaint_rate()"
+    level = _check_level(level, owner)
+    count = len(complaints) if isinstance(complaints, (pd.DataFrame, pd.Series)) else complaints
+    if not isinstance(count, (int, np.integer)) or isinstance(count, bool) or count < 0:
+        raise InvalidInputError(
+            owner, "complaints", expected="a count >= 0 or a frame", found=repr(complaints), kind=""
+        )
+    ok = isinstance(exposure, (int, float, np.number)) and not isinstance(exposure, bool)
+    if not ok or not np.isfinite(exposure) or exposure < 0:
+        raise InvalidInputError(
+            owner, "exposure", expected="a finite number >= 0", found=repr(exposure), kind=""
+        )
+    if not isinstance(per, (int, float)) or isinstance(per, bool) or per <= 0:
+        raise ConfigError(owner, "per", expected="a number > 0", found=repr(per))
+    if exposure == 0:
+        return PoissonRate(None, int(count), 0.0, float(per), None, "zero exposure")
+    lo, hi = _stats.poisson_interval(int(count), float(exposure), level)
+    interval = Interval(float(lo) * per, float(hi) * per, level, "garwood")
+    reason = "no complaints: the interval is one-sided" if count == 0 else None
+    return PoissonRate(
+        int(count) / float(exposure) * per,
+        int(count),
+        float(exposure),
+        float(per),
+        interval,
+        reason,
+    )
+
+
+def backlog(
+    tickets: pd.DataFrame,
+    *,
+    as_of: Any,
+    buckets: Sequence[float] = (1, 3, 7, 30),
+    by: str | None = None,
+    created: str = "created_at",
+    resolved: str = "resolved_at",
+    calendar: _Calendar | None = None,
+) -> pd.DataFrame:
+    """Unsolved tickets at ``as_of``, counted by age bucket (a snapshot).
+
+    A ticket is in the backlog when created at or before ``as_of`` and not solved by
+    then. Its age is ``as_of - created`` (business time with a ``calendar``). The
+    backlog is a count of the whole population at an instant, not a sample, so it has
+    no sampling interval.
+
+    Args:
+        tickets: One row per ticket.
+        as_of: The instant of the snapshot.
+        buckets: Bucket edges in days (increasing), e.g. ``(1, 3, 7, 30)`` gives
+            ``<1d``, ``1-3d``, ``3-7d``, ``7-30d``, ``>=30d``.
+        by: Optional column to split by (e.g. ``"priority"``).
+        created: Creation time column.
+        resolved: Resolution time column (NaT while open).
+        calendar: Measure ages in business time on this calendar.
+
+    Returns:
+        One row per bucket (and ``by`` value): ``age`` (ordered categorical),
+        ``tickets`` (count) and ``share`` (percent of the backlog, within ``by``).
+        ``.attrs["total"]`` holds the backlog size.
+
+    Examples:
+        >>> import pandas as pd
+        >>> t = pd.DataFrame({"created_at": pd.to_datetime(["2025-01-01", "2025-01-09", "2025-01-09"]),
+        ...                   "resolved_at": pd.to_datetime([None, None, "2025-01-09 12:00"])})
+        >>> b = backlog(t, as_of=pd.Timestamp("2025-01-10"))
+        >>> b["tickets"].tolist(), b.attrs["total"]
+        ([0, 1, 0, 1, 0], 2)
+    """
+    owner = "backlog()"
+    require_frame(tickets, owner, "tickets")
+    require_columns(tickets, [created, resolved] + ([by] if by else []), owner)
+    edges = [float(b) for b in buckets]
+    if (
+        not edges
+        or any(b <= 0 for b in edges)
+        or any(b2 <= b1 for b1, b2 in itertools.pairwise(edges))
+    ):
+        raise ConfigError(
+            owner, "buckets", expected="increasing positive day counts", found=repr(buckets)
+        )
+    zone = _check_no_mixing(tickets, [created, resolved], owner)
+    aware = isinstance(tickets[created].dtype, pd.DatetimeTZDtype)
+    if as_of is None:
+        raise ConfigError(owner, "as_of", expected="the snapshot instant", found="None")
+    cutoff = _as_of(as_of, zone, owner, aware)
+    assert cutoff is not None
+    starts = _instants(tickets, created, owner, zone, allow_missing=False)
+    ends = _instants(tickets, resolved, owner, zone, allow_missing=True)
+    open_now = (starts <= cutoff).to_numpy(dtype=bool, copy=True) & ~(ends <= cutoff).fillna(
+        False
+    ).to_numpy(dtype=bool)
+    sel = starts[open_now]
+    if calendar is not None:
+        stops = pd.Series(cutoff, index=sel.index)
+        age = (
+            pd.Series(calendar.elapsed_many(sel, stops))
+            .dt.total_seconds()
+            .to_numpy(dtype=np.float64)
+        )
+    else:
+        age = (cutoff.value - _ns(sel)) / _NS
+    days = age / 86400
+    fmt = [f"{e:g}" for e in edges]
+    labels = [f"<{fmt[0]}d"] + [f"{a}-{b}d" for a, b in itertools.pairwise(fmt)] + [f">={fmt[-1]}d"]
+    codes = np.searchsorted(np.asarray(edges), days, side="right")
+    age_cat = pd.Categorical.from_codes(codes, categories=pd.Index(labels), ordered=True)
+    frame = pd.DataFrame({"age": age_cat})
+    if by:
+        frame[by] = tickets.loc[open_now, by].to_numpy()
+        counts = frame.groupby([by, "age"], observed=False).size().rename("tickets").reset_index()
+        totals = counts.groupby(by, observed=False)["tickets"].transform("sum")
+    else:
+        counts = frame.groupby("age", observed=False).size().rename("tickets").reset_index()
+        totals = pd.Series(len(frame), index=counts.index)
+    counts["tickets"] = counts["tickets"].astype(np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        counts["share"] = np.where(
+            totals > 0, counts["tickets"] / totals.where(totals > 0, 1) * 100, 0.0
+        )
+    counts.attrs["total"] = int(open_now.sum())
+    counts.attrs["as_of"] = cutoff.isoformat()
+    return counts

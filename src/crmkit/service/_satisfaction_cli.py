@@ -1,0 +1,223 @@
+"""The ``crmkit nps`` command and the satisfaction section of ``crmkit demo``.
+
+``crmkit nps RESPONSES.csv --by segment --period M`` prints one row per group and month
+with the score, its interval, ``n`` and a low-sample flag (:func:`crmkit.service.metric_table`);
+``--metric csat`` / ``ces`` / ``csat_mean`` / ``ces_mean`` switch the metric and ``--out``
+writes the unrounded table (CSV or Parquet). Rounding happens only in the printed table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from crmkit._io import read_table, write_table
+from crmkit.errors import InvalidInputError
+from crmkit.service._kpi import (
+    backlog,
+    complaint_rate,
+    duration_quantiles,
+    first_contact_resolution,
+    followup_completion,
+    reopen_rate,
+    repeat_complaint_rate,
+)
+from crmkit.service._satisfaction import (
+    NPS_METHODS,
+    ces,
+    compare_nps,
+    csat,
+    metric_table,
+    nps,
+    round_shares,
+)
+
+if TYPE_CHECKING:
+    from crmkit.cli import DemoData
+
+__all__ = ["add_commands", "demo_section"]
+
+_OWNER = "crmkit nps"
+
+
+def add_commands(subparsers: Any) -> None:
+    """Add the ``nps`` subcommand.
+
+    Examples:
+        >>> import argparse
+        >>> parser = argparse.ArgumentParser(prog="crmkit")
+        >>> add_commands(parser.add_subparsers())
+        >>> parser.parse_args(["nps", "r.csv", "--by", "segment"]).period
+        'M'
+    """
+    cmd = subparsers.add_parser(
+        "nps",
+        help="NPS (or CSAT/CES) with intervals by segment and month",
+        description=(
+            "Read survey responses (CSV or Parquet) and print one row per group and period "
+            "with the score, its confidence interval, n and a low-sample flag."
+        ),
+    )
+    cmd.add_argument("responses", help="responses table (CSV or Parquet; '-' for stdin)")
+    cmd.add_argument(
+        "--metric",
+        default="nps",
+        choices=["nps", "csat", "csat_mean", "ces", "ces_mean"],
+        help="metric (default nps)",
+    )
+    cmd.add_argument("--by", default="", help="comma-separated group columns, e.g. segment,region")
+    cmd.add_argument(
+        "--period", default="M", help="pandas period alias (M, Q, W, Y) or 'none' (default M)"
+    )
+    cmd.add_argument("--date", default="date", help="date column (default date)")
+    cmd.add_argument("--score", help="score column (default: the metric's name)")
+    cmd.add_argument("--weights", help="sampling-weight column")
+    cmd.add_argument(
+        "--ci",
+        help=f"interval method (NPS: {', '.join(NPS_METHODS)}; shares: wilson, agresti_coull, "
+        "clopper_pearson, jeffreys)",
+    )
+    cmd.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
+    cmd.add_argument("--min-n", type=int, default=30, help="low-sample threshold (default 30)")
+    cmd.add_argument(
+        "--missing",
+        default="exclude",
+        choices=["exclude", "include"],
+        help="missing scores: exclude from n (default) or count as neither/negative",
+    )
+    cmd.add_argument("--decimals", type=int, default=0, help="decimals shown (default 0)")
+    cmd.add_argument("--out", help="write the unrounded table here (CSV or Parquet; '-' stdout)")
+    cmd.set_defaults(handler=_run_nps)
+
+
+def _run_nps(args: argparse.Namespace) -> int:
+    responses = read_table(args.responses, owner=_OWNER)
+    period = None if str(args.period).lower() == "none" else args.period
+    if period is not None and args.date in responses.columns:
+        converted = pd.to_datetime(responses[args.date], errors="coerce", format="ISO8601")
+        bad = converted.isna() & responses[args.date].notna()
+        if bad.any():
+            raise InvalidInputError(
+                _OWNER,
+                args.date,
+                expected="ISO 8601 dates",
+                found=f"{int(bad.sum())} values that are not dates",
+                rows=list(responses.index[bad.to_numpy()][:5]),
+                total=int(bad.sum()),
+            )
+        responses = responses.assign(**{args.date: converted})
+    by = [c.strip() for c in args.by.split(",") if c.strip()]
+    table = metric_table(
+        responses,
+        args.metric,
+        by=by,
+        period=period,
+        date=args.date,
+        score=args.score,
+        weights=args.weights,
+        ci=args.ci,
+        level=args.level,
+        min_n=args.min_n,
+        missing=args.missing,
+    )
+    if args.out:
+        write_table(table, args.out, index=False)
+        if args.out != "-":
+            sys.stdout.write(f"wrote {len(table)} rows to {args.out}\n")
+        return 0
+    sys.stdout.write(_show(table, args.decimals) + "\n")
+    return 0
+
+
+def _show(table: pd.DataFrame, decimals: int) -> str:
+    """The table rounded for display (half-up), intervals as 'lo to hi'."""
+    shown = table.copy()
+    for column in ("value", "lower", "upper"):
+        shown[column] = [
+            "n/a" if pd.isna(v) else str(round_shares([float(v)], decimals, sum_to_total=False)[0])
+            for v in table[column]
+        ]
+    shown["interval"] = shown["lower"] + " to " + shown["upper"]
+    shown["low_sample"] = shown["low_sample"].map({True: "yes", False: ""})
+    keep = [c for c in shown.columns if c not in ("lower", "upper", "se", "reason")]
+    keep.insert(keep.index("value") + 1, keep.pop(keep.index("interval")))
+    level = f"{table.attrs.get('level', 0.95) * 100:g}"
+    header = f"{table.attrs.get('metric', '')} by {', '.join(keep[: keep.index('n')]) or 'all'} ({level}% CI, {table.attrs.get('method', '')})"
+    with pd.option_context("display.width", 160, "display.max_rows", 400):
+        return header + "\n" + shown[keep].to_string(index=False)
+
+
+def demo_section(data: DemoData) -> str:
+    """The satisfaction section of ``crmkit demo``: NPS/CSAT/CES, trend, service KPIs.
+
+    Examples:
+        >>> from crmkit.cli import DemoData
+        >>> text = demo_section(DemoData(seed=1))
+        >>> text.splitlines()[1]
+        'Satisfaction and service KPIs'
+    """
+    from crmkit.cli import _section
+    from crmkit.service._cli import demo_policies
+
+    responses = data.survey_responses
+    lines = [
+        "Overall (rounded half-up only here; intervals name their method):",
+        "  " + nps(responses["nps"]).format(),
+        "  " + csat(responses["csat"]).format(),
+        "  " + ces(responses["ces"]).format(what="mean", decimals=2),
+        "  " + ces(responses["ces"]).format(),
+        "",
+        "Monthly NPS trend (adjusted-Wald 95% CI):",
+    ]
+    trend = metric_table(responses, "nps", period="M")
+    for _, row in trend.iterrows():
+        bar = "#" * max(0, round(float(row["value"]) / 4))
+        lines.append(
+            f"  {row['period']}  {float(row['value']):5.1f}  "
+            f"[{float(row['lower']):5.1f}, {float(row['upper']):5.1f}]  n={row['n']:<4d} {bar}"
+        )
+    months = responses["date"].dt.to_period("M")
+    first, last = months.min(), months.max()
+    a = nps(responses.loc[months == last, "nps"])
+    b = nps(responses.loc[months == first, "nps"])
+    c = compare_nps(a, b)
+    assert c.interval is not None
+    assert c.difference is not None
+    lines.append(
+        f"  {last} vs {first}: {c.difference:+.1f} points "
+        f"(95% CI {c.interval.lower:+.1f} to {c.interval.upper:+.1f}, p = {c.p_value:.3g})"
+    )
+
+    tickets = data.tickets
+    as_of = tickets["created_at"].max() + pd.Timedelta(hours=1)
+    calendar = demo_policies().calendar
+    frt = duration_quantiles(tickets, q=(0.5, 0.9), as_of=as_of, calendar=calendar)
+    res = duration_quantiles(tickets, end="resolved_at", q=(0.5, 0.9), as_of=as_of)
+    complaints = tickets[tickets["kind"] == "complaint"]
+    start = tickets["created_at"].min().tz_localize(None)
+    orders = data.transactions
+    in_window = (orders["date"] >= start) & (orders["date"] <= as_of.tz_localize(None))
+    n_orders = int(orders.loc[in_window & (orders["amount"] > 0), "order_id"].nunique())
+    back = backlog(tickets, as_of=as_of)
+    lines += [
+        "",
+        f"Service KPIs ({len(tickets):,} sample tickets, as of {as_of:%Y-%m-%d %H:%M %Z}):",
+        f"  first reply, business hours: {frt.format()}",
+        f"  resolution, wall clock (Kaplan-Meier, open tickets censored): {res.format()}",
+        "  " + first_contact_resolution(tickets, data.ticket_events).format(),
+        "  "
+        + first_contact_resolution(
+            tickets, definition="no_recontact_within", window=dt.timedelta(days=7), as_of=as_of
+        ).format(),
+        "  " + reopen_rate(tickets).format(),
+        f"  complaints per 1,000 orders: {complaint_rate(complaints, n_orders).format()}",
+        "  " + repeat_complaint_rate(complaints, as_of=as_of).format(),
+        "  " + followup_completion(tickets, due=dt.timedelta(hours=72), as_of=as_of).format(),
+        f"  backlog: {back.attrs['total']} open tickets; by age "
+        + ", ".join(f"{r.age} {r.tickets}" for r in back.itertuples()),
+    ]
+    return _section("Satisfaction and service KPIs", "\n".join(lines))
