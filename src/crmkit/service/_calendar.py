@@ -1,0 +1,1238 @@
+"""Business calendars: weekly hours, holidays and date overrides in one IANA time zone.
+
+A :class:`BusinessCalendar` says *when* business time runs. It is a frozen value: built and
+validated once, round-tripped through JSON with :meth:`BusinessCalendar.to_dict` /
+:meth:`BusinessCalendar.from_dict`, and compiled on first use into a cached UTC timeline
+(:mod:`crmkit.service._timeline`) that does the arithmetic.
+
+The model, in the words the docs use:
+
+- **Intervals** are ``(start, end)`` wall-clock times of one day, ``"HH:MM"`` or
+  ``"HH:MM:SS"``; ``"24:00"`` is a legal end. An interval whose end is not after its start
+  (``["22:00", "06:00"]``) is *overnight*: it opens on its own day and closes on the next.
+- **Ownership**: every interval belongs to the date it opens on. A holiday on that date
+  removes the whole interval, including the part after midnight; an override of that date
+  replaces it.
+- **Membership**: an instant is business time iff the calendar's wall clock, at that
+  instant, reads a time inside an interval owned by its date (or by the day before, for
+  the part of an overnight interval after midnight). Intervals are half-open: the opening
+  instant is inside, the closing instant is not. On a daylight-saving day a wall-clock
+  interval therefore lasts what it really lasts (``00:00-24:00`` is 23 or 25 hours), times
+  that the clock skips are never open, and times that it repeats are open twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, ClassVar, cast
+
+import attrs
+import numpy as np
+import pandas as pd
+from dateutil.rrule import rrule, rrulestr  # type: ignore[import-untyped]
+
+from crmkit._validate import as_aware, check_keys, first_labels, resolve_timezone
+from crmkit.errors import ConfigError, InvalidInputError
+from crmkit.service import _timeline as tl
+
+__all__ = ["WEEKDAYS", "BusinessCalendar", "country_holidays"]
+
+#: Weekday keys of the ``weekly`` mapping, Monday first (``datetime.date.weekday()`` order).
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+#: One interval: seconds after the owning day's midnight, ``(start, end)``. ``end`` is in
+#: ``(0, 86400]``; ``end <= start`` marks an overnight interval that closes the next day.
+Interval = tuple[int, int]
+
+DAY = 86_400
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_FROM_TIMESTAMP = dt.datetime.fromtimestamp
+_OWNER = "BusinessCalendar"
+_TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_DEFAULT_HORIZON_DAYS = 3653  # ten years, leap days included
+
+
+def _parse_clock(value: object, where: str, *, is_end: bool) -> int:
+    """Return seconds after midnight for ``"HH:MM[:SS]"``, a ``datetime.time`` or an int."""
+    if isinstance(value, bool):
+        value = repr(value)  # reported below as not a time
+    if isinstance(value, int):
+        seconds = value
+    elif isinstance(value, dt.time):
+        if value.tzinfo is not None or value.microsecond:
+            raise ConfigError(
+                _OWNER,
+                where,
+                expected="a whole-second wall-clock time without time zone",
+                found=repr(value),
+            )
+        seconds = value.hour * 3600 + value.minute * 60 + value.second
+    elif isinstance(value, str) and (match := _TIME_RE.match(value.strip())):
+        hours, minutes, secs = int(match[1]), int(match[2]), int(match[3] or 0)
+        if minutes > 59 or secs > 59 or hours > 24 or (hours == 24 and (minutes or secs)):
+            seconds = -1
+        else:
+            seconds = hours * 3600 + minutes * 60 + secs
+    else:
+        raise ConfigError(
+            _OWNER,
+            where,
+            expected="a time 'HH:MM' or 'HH:MM:SS' (or '24:00' as an end)",
+            found=repr(value),
+        )
+    top = DAY if is_end else DAY - 1
+    if not 0 <= seconds <= top:
+        raise ConfigError(
+            _OWNER,
+            where,
+            expected=(
+                "a time from '00:00' to '24:00'" if is_end else "a time from '00:00' to '23:59:59'"
+            ),
+            found=repr(value),
+            hint="'24:00' is only legal as the end of an interval." if seconds == DAY else "",
+        )
+    return seconds
+
+
+def _format_clock(seconds: int) -> str:
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours:02d}:{minutes:02d}" + (f":{secs:02d}" if secs else "")
+
+
+def _span(interval: Interval) -> tuple[int, int]:
+    """``(start, end)`` with overnight ends moved past midnight (end + 86400)."""
+    start, end = interval
+    return (start, end) if end > start else (start, end + DAY)
+
+
+def _parse_intervals(value: object, where: str) -> tuple[Interval, ...]:
+    """Parse one day's list of ``[start, end]`` pairs; sort them; reject overlaps."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise ConfigError(
+            _OWNER,
+            where,
+            expected="a list of [start, end] pairs such as [['09:00', '18:00']]",
+            found=repr(value),
+        )
+    intervals: list[Interval] = []
+    for k, pair in enumerate(cast("Iterable[object]", value)):
+        here = f"{where}[{k}]"
+        if isinstance(pair, (str, bytes)) or not isinstance(pair, Sequence) or len(pair) != 2:
+            raise ConfigError(
+                _OWNER,
+                here,
+                expected="a [start, end] pair such as ['09:00', '18:00']",
+                found=repr(pair),
+            )
+        start = _parse_clock(pair[0], here, is_end=False)
+        end = _parse_clock(pair[1], here, is_end=True)
+        if end == start:
+            raise ConfigError(
+                _OWNER,
+                here,
+                expected="an interval whose end differs from its start",
+                found=f"[{_format_clock(start)!r}, {_format_clock(end)!r}]",
+                hint="Write a whole day as ['00:00', '24:00'].",
+            )
+        intervals.append((start, end))
+    intervals.sort(key=_span)
+    for first, second in itertools.pairwise(intervals):
+        if _span(second)[0] < _span(first)[1]:
+            raise ConfigError(
+                _OWNER,
+                where,
+                expected="intervals that do not overlap",
+                found=f"{_show(first)} overlapping {_show(second)}",
+                hint="Merge them into one interval.",
+            )
+    return tuple(intervals)
+
+
+def _show(interval: Interval) -> str:
+    return f"[{_format_clock(interval[0])!r}, {_format_clock(interval[1])!r}]"
+
+
+def _spill(intervals: tuple[Interval, ...]) -> int:
+    """Seconds after the next midnight that the day's overnight interval still covers."""
+    if intervals and intervals[-1][1] <= intervals[-1][0]:
+        return intervals[-1][1]
+    return 0
+
+
+def _parse_date(value: object, where: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        raise ConfigError(
+            _OWNER,
+            where,
+            expected="a date",
+            found=f"the datetime {value.isoformat()}",
+            hint="Pass value.date() to mean the whole day.",
+        )
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ConfigError(_OWNER, where, expected="a date 'YYYY-MM-DD'", found=repr(value))
+
+
+def _convert_weekly(value: object) -> tuple[tuple[Interval, ...], ...]:
+    if isinstance(value, Mapping):
+        check_keys(value, _OWNER, allowed=WEEKDAYS)
+        return tuple(_parse_intervals(value.get(day, ()), f"weekly.{day}") for day in WEEKDAYS)
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)) and len(value) == 7:
+        return tuple(
+            _parse_intervals(day_value, f"weekly.{day}")
+            for day, day_value in zip(WEEKDAYS, value, strict=True)
+        )
+    raise ConfigError(
+        _OWNER,
+        "weekly",
+        expected="a mapping from 'mon'..'sun' to lists of [start, end] pairs",
+        found=type(value).__name__,
+    )
+
+
+def _convert_holidays(value: object) -> tuple[dt.date, ...]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise ConfigError(
+            _OWNER, "holidays", expected="a list of dates 'YYYY-MM-DD'", found=repr(value)
+        )
+    return tuple(
+        sorted(
+            {
+                _parse_date(v, f"holidays[{k}]")
+                for k, v in enumerate(cast("Iterable[object]", value))
+            }
+        )
+    )
+
+
+def _convert_overrides(value: object) -> tuple[tuple[dt.date, tuple[Interval, ...]], ...]:
+    if isinstance(value, Mapping):
+        items: Iterable[Any] = value.items()
+    elif isinstance(value, Iterable) and not isinstance(value, (str, bytes)):
+        items = value
+    else:
+        raise ConfigError(
+            _OWNER,
+            "overrides",
+            expected="a mapping from dates 'YYYY-MM-DD' to lists of [start, end] pairs",
+            found=repr(value),
+        )
+    parsed: dict[dt.date, tuple[Interval, ...]] = {}
+    for item in items:
+        if not isinstance(item, Sequence) or len(item) != 2:
+            raise ConfigError(
+                _OWNER, "overrides", expected="(date, intervals) pairs", found=repr(item)
+            )
+        day = _parse_date(item[0], f"overrides[{item[0]!r}]")
+        if day in parsed:
+            raise ConfigError(
+                _OWNER, f"overrides[{day.isoformat()!r}]", expected="given once", found="twice"
+            )
+        parsed[day] = _parse_intervals(item[1], f"overrides.{day.isoformat()}")
+    return tuple(sorted(parsed.items()))
+
+
+def _convert_rules(value: object) -> tuple[str, ...]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        value = [value]
+    texts = []
+    for k, item in enumerate(cast("Iterable[object]", value)):
+        rule = str(item) if isinstance(item, rrule) else item
+        if not isinstance(rule, str):
+            raise ConfigError(
+                _OWNER,
+                f"holiday_rules[{k}]",
+                expected="an RFC 5545 recurrence text (DTSTART + RRULE) or a dateutil rrule",
+                found=type(rule).__name__,
+            )
+        texts.append(rule.strip())
+    return tuple(texts)
+
+
+def _parse_rule(text: str, where: str) -> Any:
+    """Parse and check one recurrence text (no clock reads: DTSTART is required)."""
+    if "DTSTART" not in text.upper():
+        raise ConfigError(
+            _OWNER,
+            where,
+            expected="a recurrence with a DTSTART line",
+            found=repr(text),
+            hint="Without DTSTART dateutil would start the rule at the current time.",
+        )
+    try:
+        rules = rrulestr(text, forceset=True)
+        # Floating (naive) bounds: a DTSTART with a zone makes this a TypeError.
+        first = dt.datetime(2000, 1, 1)  # noqa: DTZ001 - recurrences are zone-less dates
+        rules.between(first, first + dt.timedelta(days=1), inc=True)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(
+            _OWNER,
+            where,
+            expected="an RFC 5545 recurrence with a floating (zone-less) DTSTART",
+            found=f"{text!r} ({exc})",
+        ) from None
+    return rules
+
+
+def _check_timezone(instance: Any, attribute: Any, value: str) -> None:
+    resolve_timezone(value, _OWNER)
+
+
+def _convert_timezone(value: object) -> str:
+    key = getattr(value, "key", None)
+    if isinstance(key, str):  # a zoneinfo.ZoneInfo
+        return key
+    if isinstance(value, str):
+        return value
+    raise ConfigError(
+        _OWNER,
+        "timezone",
+        expected="an IANA time zone name such as 'Europe/Berlin'",
+        found=repr(value),
+    )
+
+
+def _check_horizon(instance: Any, attribute: Any, value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 366 * 200:
+        raise ConfigError(
+            _OWNER, "horizon_days", expected="an int from 1 to 73200", found=repr(value)
+        )
+
+
+@attrs.frozen(repr=False)
+class BusinessCalendar:
+    """Business hours in one time zone: weekly intervals, holidays and date overrides.
+
+    Build it from code (the converters accept the JSON forms: ``"HH:MM"`` strings, ISO
+    dates, mappings keyed by ``"mon"`` .. ``"sun"``) or from JSON with :meth:`from_dict`.
+    The attributes hold the validated, normalised form.
+
+    Attributes:
+        timezone: IANA zone name; wall-clock times and naive datetimes are read in it.
+        weekly: Seven tuples (Monday first) of ``(start, end)`` intervals in seconds after
+            midnight; ``end`` is at most 86400 (``"24:00"``); ``end <= start`` is an
+            overnight interval, owned by the day it opens on. Missing days are closed.
+        holidays: Sorted dates without business hours (their overnight intervals too).
+        overrides: ``(date, intervals)`` pairs that replace a date's weekly hours: half
+            days, and working days on weekends (make-up working days). ``()`` closes it.
+        holiday_rules: Recurring holidays as RFC 5545 texts (``DTSTART`` + ``RRULE``), as
+            produced by ``str(dateutil.rrule.rrule(...))``; expanded lazily.
+        horizon_days: How far (in days of real time) any search looks before it gives up
+            with a :class:`~crmkit.errors.ConfigError` (default ten years).
+
+    Raises:
+        ConfigError: Unknown time zone, malformed or overlapping intervals (also across
+            midnight), a date both a holiday and an override, or a bad recurrence.
+
+    Examples:
+        >>> import datetime as dt
+        >>> from crmkit.service import BusinessCalendar
+        >>> cal = BusinessCalendar.from_dict({
+        ...     "timezone": "Asia/Shanghai",
+        ...     "weekly": {"mon": [["09:00", "12:00"], ["13:00", "18:00"]],
+        ...                "tue": [["09:00", "18:00"]], "wed": [["09:00", "18:00"]],
+        ...                "thu": [["09:00", "18:00"]], "fri": [["09:00", "18:00"]],
+        ...                "sat": [], "sun": []},
+        ...     "holidays": ["2025-10-01"],
+        ...     "overrides": {"2025-09-28": [["09:00", "18:00"]]}})
+        >>> cal.add(dt.datetime(2025, 9, 26, 17), dt.timedelta(hours=2)).isoformat()
+        '2025-09-28T10:00:00+08:00'
+        >>> cal.elapsed(dt.datetime(2025, 9, 30, 17), dt.datetime(2025, 10, 2, 10))
+        datetime.timedelta(seconds=7200)
+    """
+
+    timezone: str = attrs.field(converter=_convert_timezone, validator=_check_timezone)
+    weekly: tuple[tuple[Interval, ...], ...] = attrs.field(converter=_convert_weekly)
+    holidays: tuple[dt.date, ...] = attrs.field(default=(), converter=_convert_holidays)
+    overrides: tuple[tuple[dt.date, tuple[Interval, ...]], ...] = attrs.field(
+        default=(), converter=_convert_overrides
+    )
+    holiday_rules: tuple[str, ...] = attrs.field(default=(), converter=_convert_rules)
+    horizon_days: int = attrs.field(default=_DEFAULT_HORIZON_DAYS, validator=_check_horizon)
+    # Compiled timelines and parsed rules; not part of the value (eq/hash/repr ignore it).
+    _cache: dict[str, Any] = attrs.field(factory=dict, init=False, eq=False, hash=False, repr=False)
+
+    _KEYS: ClassVar[tuple[str, ...]] = (
+        "timezone",
+        "weekly",
+        "holidays",
+        "overrides",
+        "holiday_rules",
+        "horizon_days",
+    )
+
+    def __attrs_post_init__(self) -> None:
+        self._cache["zone"] = resolve_timezone(self.timezone, _OWNER)
+        holidays = frozenset(self.holidays)
+        overrides = dict(self.overrides)
+        clash = sorted(holidays & overrides.keys())
+        if clash:
+            raise ConfigError(
+                _OWNER,
+                f"overrides[{clash[0].isoformat()!r}]",
+                expected="a date that is not also a holiday",
+                found=f"{len(clash)} dates in both",
+                hint="Remove the date from one of them: a holiday closes the whole day.",
+            )
+        self._cache["holidays"] = holidays
+        self._cache["overrides"] = overrides
+        self._cache["rules"] = tuple(
+            _parse_rule(text, f"holiday_rules[{k}]") for k, text in enumerate(self.holiday_rules)
+        )
+        # Overnight intervals must not run into the next day's first interval.
+        for k, day in enumerate(WEEKDAYS):
+            spill, following = _spill(self.weekly[k]), self.weekly[(k + 1) % 7]
+            if spill and following and _span(following[0])[0] < spill:
+                raise ConfigError(
+                    _OWNER,
+                    f"weekly.{day}",
+                    expected=f"an overnight interval that closes before {WEEKDAYS[(k + 1) % 7]}'s first interval",
+                    found=f"{_show(self.weekly[k][-1])} overlapping {_show(following[0])}",
+                )
+        for date in overrides:
+            for first in (date - dt.timedelta(days=1), date):
+                second = first + dt.timedelta(days=1)
+                spill, following = _spill(self.owned(first)), self.owned(second)
+                if spill and following and _span(following[0])[0] < spill:
+                    raise ConfigError(
+                        _OWNER,
+                        f"overrides.{date.isoformat()}",
+                        expected=f"hours that do not overlap the overnight interval of {first.isoformat()}",
+                        found=f"{_show(self.owned(first)[-1])} overlapping {_show(following[0])} on {second.isoformat()}",
+                    )
+
+    # ----------------------------------------------------------------------------------
+    # Construction helpers
+    # ----------------------------------------------------------------------------------
+    @classmethod
+    def always_open(cls, timezone: str = "UTC") -> BusinessCalendar:
+        """A 24x7 calendar: business time equals real elapsed time.
+
+        Args:
+            timezone: IANA zone name; results are returned in it.
+
+        Returns:
+            A calendar open ``00:00-24:00`` every day.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from crmkit.service import BusinessCalendar
+            >>> cal = BusinessCalendar.always_open("Europe/Berlin")
+            >>> cal.elapsed(dt.datetime(2025, 3, 30), dt.datetime(2025, 3, 31))  # DST day
+            datetime.timedelta(seconds=82800)
+        """
+        return cls(timezone, [[("00:00", "24:00")]] * 7)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BusinessCalendar:
+        """Build a calendar from its JSON form (the inverse of :meth:`to_dict`).
+
+        Keys: ``timezone`` and ``weekly`` (required), ``holidays``, ``overrides``,
+        ``holiday_rules``, ``horizon_days``. Unknown keys are a ``ConfigError``.
+
+        Args:
+            data: The mapping, e.g. ``json.load(f)``.
+
+        Returns:
+            The validated calendar.
+
+        Raises:
+            ConfigError: Unknown or missing keys, or any invalid value.
+
+        Examples:
+            >>> from crmkit.service import BusinessCalendar
+            >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "weekly": {
+            ...     "mon": [["22:00", "06:00"]]}})
+            >>> cal.weekly[0]
+            ((79200, 21600),)
+            >>> BusinessCalendar.from_dict({"timezone": "UTC", "weekly": {}, "hollidays": []})
+            Traceback (most recent call last):
+            ...
+            crmkit.errors.ConfigError: BusinessCalendar.from_dict(): parameter 'hollidays' must be one of ['holiday_rules', 'holidays', 'horizon_days', 'overrides', 'timezone', 'weekly']; found an unknown key.
+        """
+        check_keys(
+            data, "BusinessCalendar.from_dict()", allowed=cls._KEYS, required=("timezone", "weekly")
+        )
+        return cls(**{key: data[key] for key in cls._KEYS if key in data})
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form: plain dicts, lists and strings.
+
+        ``holiday_rules`` and ``horizon_days`` appear only when they differ from their
+        defaults, so the issue's JSON shape round-trips unchanged.
+
+        Returns:
+            A mapping that :meth:`from_dict` turns back into an equal calendar.
+
+        Examples:
+            >>> import json
+            >>> from crmkit.service import BusinessCalendar
+            >>> cal = BusinessCalendar("Asia/Kathmandu", {"sat": [["10:00", "24:00"]]},
+            ...                        holidays=["2025-01-11"])
+            >>> cal.to_dict()["weekly"]["sat"], cal.to_dict()["holidays"]
+            ([['10:00', '24:00']], ['2025-01-11'])
+            >>> BusinessCalendar.from_dict(json.loads(json.dumps(cal.to_dict()))) == cal
+            True
+        """
+        out: dict[str, Any] = {
+            "timezone": self.timezone,
+            "weekly": {day: _dump(hours) for day, hours in zip(WEEKDAYS, self.weekly, strict=True)},
+            "holidays": [day.isoformat() for day in self.holidays],
+            "overrides": {day.isoformat(): _dump(hours) for day, hours in self.overrides},
+        }
+        if self.holiday_rules:
+            out["holiday_rules"] = list(self.holiday_rules)
+        if self.horizon_days != _DEFAULT_HORIZON_DAYS:
+            out["horizon_days"] = self.horizon_days
+        return out
+
+    def with_holidays(self, dates: Iterable[dt.date | str]) -> BusinessCalendar:
+        """Return a copy with more holidays (e.g. a ``holidays`` package calendar).
+
+        Args:
+            dates: Dates or ISO strings; a ``holidays.HolidayBase`` works as is (its
+                keys are the dates). Dates that are overrides stay overrides.
+
+        Returns:
+            A new calendar; this one is unchanged.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from crmkit.service import BusinessCalendar
+            >>> cal = BusinessCalendar("UTC", {"mon": [["09:00", "17:00"]]})
+            >>> cal.with_holidays(["2025-01-06"]).is_open(dt.datetime(2025, 1, 6, 10))
+            False
+        """
+        overridden = self._cache["overrides"].keys()
+        extra = [d for d in _convert_holidays(dates) if d not in overridden]
+        return attrs.evolve(self, holidays=(*self.holidays, *extra))
+
+    def with_overrides(
+        self, overrides: Mapping[dt.date | str, Iterable[Sequence[object]]]
+    ) -> BusinessCalendar:
+        """Return a copy with more date overrides (replacing existing ones on the same dates).
+
+        Args:
+            overrides: Mapping from date to that date's intervals; ``[]`` closes the date.
+
+        Returns:
+            A new calendar; this one is unchanged.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from crmkit.service import BusinessCalendar
+            >>> cal = BusinessCalendar("UTC", {"mon": [["09:00", "17:00"]]})
+            >>> half = cal.with_overrides({"2025-12-22": [["09:00", "12:00"]]})
+            >>> half.elapsed(dt.datetime(2025, 12, 22), dt.datetime(2025, 12, 23))
+            datetime.timedelta(seconds=10800)
+        """
+        new = dict(self.overrides)
+        new.update(dict(_convert_overrides(overrides)))
+        holidays = tuple(d for d in self.holidays if d not in new)
+        return attrs.evolve(self, overrides=tuple(new.items()), holidays=holidays)
+
+    def with_country_holidays(
+        self,
+        country: str,
+        years: int | Iterable[int],
+        *,
+        subdiv: str | None = None,
+        makeup_like: str | None = "mon",
+    ) -> BusinessCalendar:
+        """Add a country's public holidays from the ``holidays`` package (optional extra).
+
+        Countries that move working days to weekends (China's make-up working days, 调休)
+        list them in ``holidays``' ``weekend_workdays``; they become overrides with the
+        hours of the weekday ``makeup_like`` (``None`` skips them).
+
+        Args:
+            country: ISO 3166 code understood by ``holidays.country_holidays``.
+            years: The years to add.
+            subdiv: Subdivision (state, province) code, if any.
+            makeup_like: Weekday key whose hours a make-up working day gets.
+
+        Returns:
+            A new calendar; this one is unchanged.
+
+        Raises:
+            ConfigError: ``holidays`` is not installed, or the country is unknown.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from crmkit.service import BusinessCalendar
+            >>> week = {d: [["09:00", "18:00"]] for d in ["mon", "tue", "wed", "thu", "fri"]}
+            >>> cal = BusinessCalendar("Asia/Shanghai", week).with_country_holidays("CN", 2025)
+            >>> cal.is_open(dt.datetime(2025, 10, 1, 10)), cal.is_open(dt.datetime(2025, 9, 28, 10))
+            (False, True)
+        """
+        year_list = [years] if isinstance(years, int) else list(years)
+        dates = country_holidays(country, year_list, subdiv=subdiv)
+        cal = self.with_holidays(dates)
+        if makeup_like is None:
+            return cal
+        if makeup_like not in WEEKDAYS:
+            raise ConfigError(
+                "BusinessCalendar.with_country_holidays()",
+                "makeup_like",
+                expected=f"one of {list(WEEKDAYS)} or None",
+                found=repr(makeup_like),
+            )
+        workdays = _weekend_workdays(country, year_list, subdiv)
+        hours = self.weekly[WEEKDAYS.index(makeup_like)]
+        overridden = cal._cache["overrides"].keys()
+        fresh = {d: hours for d in workdays if d not in overridden and d not in set(dates)}
+        return cal.with_overrides(cast("Any", fresh)) if fresh else cal
+
+    # ----------------------------------------------------------------------------------
+    # Rules per date
+    # ----------------------------------------------------------------------------------
+    @property
+    def zone(self) -> dt.tzinfo:
+        """The calendar's zone as a ``tzinfo`` (``zoneinfo.ZoneInfo``).
+
+        Examples:
+            >>> from crmkit.service import BusinessCalendar
+            >>> BusinessCalendar.always_open("Asia/Kathmandu").zone
+            zoneinfo.ZoneInfo(key='Asia/Kathmandu')
+        """
+        return cast("dt.tzinfo", self._cache["zone"])
+
+    def owned(self, day: dt.date) -> tuple[Interval, ...]:
+        """The intervals that ``day`` owns (opens), after holidays and overrides.
+
+        Args:
+            day: A calendar date.
+
+        Returns:
+            ``(start, end)`` pairs in seconds after midnight, sorted; overnight last.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from crmkit.service import BusinessCalendar
+            >>> cal = BusinessCalendar("UTC", {"fri": [["09:00", "12:00"], ["22:00", "06:00"]]},
+            ...                        holidays=["2025-01-17"])
+            >>> cal.owned(dt.date(2025, 1, 10)), cal.owned(dt.date(2025, 1, 17))
+            (((32400, 43200), (79200, 21600)), ())
+        """
+        return self.owned_with(self._holidays_in(day, day + dt.timedelta(days=1)))(day)
+
+    def owned_with(self, holidays: frozenset[dt.date]) -> Callable[[dt.date], tuple[Interval, ...]]:
+        """Return the ``owned`` function for a precomputed holiday set (used when compiling).
+
+        Args:
+            holidays: Every holiday of the dates that will be asked for.
+
+        Returns:
+            A function from date to owned intervals.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from crmkit.service import BusinessCalendar
+            >>> cal = BusinessCalendar("UTC", {"mon": [["09:00", "17:00"]]})
+            >>> cal.owned_with(frozenset({dt.date(2025, 1, 6)}))(dt.date(2025, 1, 6))
+            ()
+        """
+        overrides: dict[dt.date, tuple[Interval, ...]] = self._cache["overrides"]
+        weekly = self.weekly
+
+        def owned(day: dt.date) -> tuple[Interval, ...]:
+            if day in holidays:
+                return ()
+            found = overrides.get(day)
+            if found is not None:
+                return found
+            return weekly[day.weekday()]
+
+        return owned
+
+    def _holidays_in(self, first: dt.date, stop: dt.date) -> frozenset[dt.date]:
+        """Explicit holidays plus recurring ones expanded over ``[first, stop)``."""
+        explicit: frozenset[dt.date] = self._cache["holidays"]
+        rules = self._cache["rules"]
+        if not rules:
+            return explicit
+        start = dt.datetime.combine(first, dt.time())
+        end = dt.datetime.combine(stop, dt.time()) - dt.timedelta(microseconds=1)
+        dates = {hit.date() for rule in rules for hit in rule.between(start, end, inc=True)}
+        overrides = self._cache["overrides"]
+        return explicit | {d for d in dates if d not in overrides}
+
+    # ----------------------------------------------------------------------------------
+    # Scalar arithmetic
+    # ----------------------------------------------------------------------------------
+    def _us(self, t: object, owner: str, field: str) -> int:
+        """UTC microseconds of ``t``; naive datetimes are read in the calendar zone."""
+        if t.__class__ is dt.datetime:
+            moment: dt.datetime = t
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=self._cache["zone"])
+            try:
+                delta = moment - _EPOCH
+            except TypeError:  # a tzinfo whose utcoffset() is None: read as naive
+                delta = as_aware(moment.replace(tzinfo=None), self.zone, owner, field) - _EPOCH
+            return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+        if isinstance(t, pd.Timestamp):
+            t = t.to_pydatetime(warn=False)  # microsecond resolution, like datetime
+        aware = as_aware(t, self.zone, owner, field)
+        delta = aware - _EPOCH
+        return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+    def _dt(self, us: int) -> dt.datetime:
+        """The aware datetime in the calendar zone at UTC microsecond ``us`` (fold set)."""
+        seconds, micro = divmod(us, 1_000_000)
+        try:
+            moment = _FROM_TIMESTAMP(seconds, self._cache["zone"])  # exact for int seconds
+        except (OverflowError, OSError, ValueError):  # platform limits near years 1 / 9999
+            return (_EPOCH + dt.timedelta(microseconds=us)).astimezone(self._cache["zone"])
+        return moment.replace(microsecond=micro) if micro else moment
+
+    @staticmethod
+    def _duration_us(duration: object, owner: str) -> int:
+        if isinstance(duration, dt.timedelta):
+            return (duration.days * 86_400 + duration.seconds) * 1_000_000 + duration.microseconds
+        if isinstance(duration, np.timedelta64) and not np.isnat(duration):
+            return int(duration.astype("timedelta64[us]").astype(np.int64))
+        raise InvalidInputError(
+            owner,
+            "duration",
+            expected="a datetime.timedelta",
+            found=f"{type(duration).__name__} {duration!r}",
+            kind="",
+            hint="Say which unit you mean, e.g. timedelta(hours=2).",
+        )
+
+    def add(self, t: dt.datetime, duration: dt.timedelta) -> dt.datetime:
+        """The earliest instant at which ``duration`` of business time has run since ``t``.
+
+        A deadline that lands on a closing time is that closing time (not the next
+        opening); ``add(t, timedelta(0)) == t``; a clock started outside hours begins at
+        the next opening. A negative duration is :meth:`subtract`.
+
+        Args:
+            t: The start; naive datetimes are read in the calendar zone (PEP 495
+                ``fold=0``), aware ones may be in any zone.
+            duration: Business time to add, to the microsecond.
+
+        Returns:
+            An aware datetime in the calendar zone.
+
+        Raises:
+            ConfigError: No such instant within ``horizon_days`` of ``t`` (e.g. a
+                calendar without business hours ahead).
+            InvalidInputError: ``t`` is not a datetime or ``duration`` not a timedelta.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from crmkit.service import BusinessCalendar
+            >>> cal = BusinessCalendar("Europe/Berlin", {d: [["09:00", "18:00"]]
+            ...     for d in ["mon", "tue", "wed", "thu", "fri"]})
+            >>> cal.add(dt.datetime(2025, 1, 3, 16), dt.timedelta(hours=2)).isoformat()
+            '2025-01-03T18:00:00+01:00'
+            >>> cal.add(dt.datetime(2025, 1, 3, 16), dt.timedelta(hours=3)).isoformat()
+            '2025-01-06T10:00:00+01:00'
+        """
+        owner = "BusinessCalendar.add()"
+        u = tl.add_us(self, self._us(t, owner, "t"), self._duration_us(duration, owner), owner)
+        return self._dt(u)
+
+    def subtract(self, t: dt.datetime, duration: dt.timedelta) -> dt.datetime:
+        """The latest instant from which ``duration`` of business time runs until ``t``.
+
+        The mirror of :meth:`add`: it moves back as little as possible, so
+        ``subtract(Monday 10:00, 1 h)`` is Monday 09:00 on a 09:00 opening, not the
+        previous closing time. ``subtract(t, timedelta(0)) == t``; a negative duration
+        is :meth:`add`. ``add(subtract(t, d), d) <= t``, equal when ``t`` is inside
+        hours (after the opening instant) or on a closing time.
+
+        Args:
+            t: The end instant (naive: calendar zone).
+            duration: Business time to go back.
+
+        Returns:
+            An aware datetime in the calendar zone.
+
+        Raises:
+            ConfigError: No such instant within ``horizon_days`` before ``t``.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from crmkit.service import BusinessCalendar
+            >>> cal = BusinessCalendar("Europe/Berlin", {d: [["09:00", "18:00"]]
+            ...     for d in ["mon", "tue", "wed", "thu", "fri"]})
+            >>> cal.subtract(dt.datetime(2025, 1, 6, 10), dt.timedelta(hours=1)).isoformat()
+            '2025-01-06T09:00:00+01:00'
+            >>> cal.subtract(dt.datetime(2025, 1, 6, 10), dt.timedelta(hours=2)).isoformat()
+            '2025-01-03T17:00:00+01:00'
+        """
+        owner = "BusinessCalendar.subtract()"
+        u = tl.add_us(self, self._us(t, owner, "t"), -self._duration_us(duration, owner), owner)
+        return self._dt(u)
+
+    def elapsed(self, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
+        """Signed business time from ``start`` to ``end`` (negative when ``end`` is earlier).
+
+        ``elapsed(a, b) + elapsed(b, c) == elapsed(a, c)`` and
+        ``0 <= elapsed(a, b) <= b - a`` for ``a <= b``.
+
+        Args:
+            start: First instant (naive: calendar zone).
+            end: Second instant.
+
+        Returns:
+            The business time, to the microsecond.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from crmkit.service import BusinessCalendar
+            >>> cal = BusinessCalendar("Europe/Berlin", {d: [["09:00", "18:00"]]
+            ...     for d in ["mon", "tue", "wed", "thu", "fri"]})
+            >>> cal.elapsed(dt.datetime(2025, 1, 3, 17), dt.datetime(2025, 1, 6, 9, 30))
+            datetime.timedelta(seconds=5400)
+            >>> cal.elapsed(dt.datetime(2025, 1, 6, 9, 30), dt.datetime(2025, 1, 3, 17))
+            datetime.timedelta(days=-1, seconds=81000)
+        """
+        owner = "BusinessCalendar.elapsed()"
+        a = self._us(start, owner, "start")
+        b = self._us(end, owner, "end")
+        return dt.timedelta(microseconds=tl.elapsed_us(self, a, b))
+
+    def is_open(self, t: dt.datetime) -> bool:
+        """Whether ``t`` is business time (openings are inside, closing instants are not).
+
+        Args:
+            t: The instant (naive: calendar zone).
+
+        Returns:
+            True inside ``[open, close)`` of some interval.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from crmkit.service import BusinessCalendar
+            >>> cal = BusinessCalendar("UTC", {"mon": [["09:00", "18:00"]]})
+            >>> cal.is_open(dt.datetime(2025, 1, 6, 9)), cal.is_open(dt.datetime(2025, 1, 6, 18))
+            (True, False)
+        """
+        return tl.is_open_us(self, self._us(t, "BusinessCalendar.is_open()", "t"))
+
+    def next_open(self, t: dt.datetime) -> dt.datetime:
+        """The earliest business instant at or after ``t`` (``t`` itself when open).
+
+        Args:
+            t: The instant (naive: calendar zone).
+
+        Returns:
+            An aware datetime in the calendar zone.
+
+        Raises:
+            ConfigError: No opening within ``horizon_days``.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from crmkit.service import BusinessCalendar
+            >>> cal = BusinessCalendar("UTC", {"mon": [["09:00", "18:00"]]})
+            >>> cal.next_open(dt.datetime(2025, 1, 6, 18)).isoformat()
+            '2025-01-13T09:00:00+00:00'
+        """
+        owner = "BusinessCalendar.next_open()"
+        return self._dt(tl.next_edge_us(self, self._us(t, owner, "t"), close=False, owner=owner))
+
+    def next_close(self, t: dt.datetime) -> dt.datetime:
+        """The end of the business period in progress at ``t``, or else of the next one.
+
+        Always later than ``t``. Adjacent intervals (``["09:00", "12:00"], ["12:00",
+        "18:00"]``, or 24x7 days) are one period.
+
+        Args:
+            t: The instant (naive: calendar zone).
+
+        Returns:
+            An aware datetime in the calendar zone.
+
+        Raises:
+            ConfigError: No closing within ``horizon_days``.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from crmkit.service import BusinessCalendar
+            >>> cal = BusinessCalendar("UTC", {"mon": [["09:00", "12:00"], ["12:00", "18:00"]]})
+            >>> cal.next_close(dt.datetime(2025, 1, 6, 10)).isoformat()
+            '2025-01-06T18:00:00+00:00'
+        """
+        owner = "BusinessCalendar.next_close()"
+        return self._dt(tl.next_edge_us(self, self._us(t, owner, "t"), close=True, owner=owner))
+
+    def due_at(self, t: dt.datetime, target: dt.timedelta) -> dt.datetime:
+        """The deadline to show people: the earliest instant the target is used up.
+
+        Equal to :meth:`add` for a non-negative target. Compliance is judged on business
+        time: a reply at ``x`` complies iff ``elapsed(t, x) <= target``, i.e. iff
+        ``x <= breach_at(t, target)``; ``due_at <= breach_at``, and they differ only when
+        the deadline falls on a closing time (then ``breach_at`` is the next opening).
+
+        Args:
+            t: Start of the clock (naive: calendar zone).
+            target: The target, a non-negative timedelta.
+
+        Returns:
+            An aware datetime in the calendar zone.
+
+        Raises:
+            InvalidInputError: A negative target.
+            ConfigError: No such instant within ``horizon_days``.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from crmkit.service import BusinessCalendar
+            >>> cal = BusinessCalendar("UTC", {d: [["09:00", "18:00"]] for d in ["thu", "fri"]})
+            >>> cal.due_at(dt.datetime(2025, 1, 3, 16), dt.timedelta(hours=2)).isoformat()
+            '2025-01-03T18:00:00+00:00'
+        """
+        owner = "BusinessCalendar.due_at()"
+        d = self._target_us(target, owner)
+        return self._dt(tl.add_us(self, self._us(t, owner, "t"), d, owner))
+
+    def breach_at(self, t: dt.datetime, target: dt.timedelta) -> dt.datetime:
+        """The latest instant that still complies with ``target`` of business time from ``t``.
+
+        A reply at ``x`` complies iff ``x <= breach_at(t, target)`` (equivalently
+        ``elapsed(t, x) <= target``). When the deadline lands on a closing time this is
+        the next opening: a reply on Saturday used no business time after Friday 18:00.
+
+        Args:
+            t: Start of the clock (naive: calendar zone).
+            target: The target, a non-negative timedelta.
+
+        Returns:
+            An aware datetime in the calendar zone.
+
+        Raises:
+            InvalidInputError: A negative target.
+            ConfigError: No such instant within ``horizon_days`` (no opening ahead).
+
+        Examples:
+            >>> import datetime as dt
+            >>> from crmkit.service import BusinessCalendar
+            >>> cal = BusinessCalendar("UTC", {d: [["09:00", "18:00"]] for d in ["thu", "fri", "mon"]})
+            >>> cal.breach_at(dt.datetime(2025, 1, 3, 16), dt.timedelta(hours=2)).isoformat()
+            '2025-01-06T09:00:00+00:00'
+        """
+        owner = "BusinessCalendar.breach_at()"
+        d = self._target_us(target, owner)
+        return self._dt(tl.latest_us(self, self._us(t, owner, "t"), d, owner))
+
+    def _target_us(self, target: object, owner: str) -> int:
+        d = self._duration_us(target, owner)
+        if d < 0:
+            raise InvalidInputError(
+                owner, "target", expected="a non-negative timedelta", found=str(target), kind=""
+            )
+        return d
+
+    # ----------------------------------------------------------------------------------
+    # Bulk arithmetic
+    # ----------------------------------------------------------------------------------
+    def add_many(self, times: Any, durations: Any) -> Any:
+        """Vectorised :meth:`add`: identical results, one numpy pass for all rows.
+
+        Input and output types:
+
+        - a numpy ``datetime64`` array holds **UTC** instants (numpy has no zones; this
+          is what ``aware_series.to_numpy()`` gives) and returns ``datetime64[ns]`` UTC;
+        - a pandas Series (or DatetimeIndex) returns a Series (DatetimeIndex) with the
+          same index and name, **tz-aware in the calendar zone**; tz-aware input in any
+          zone is converted, naive input is read in the calendar zone (``fold=0``, as
+          for scalars);
+        - lists and other sequences are read as a pandas Series;
+        - a Dask Series is processed partition by partition (``map_partitions``; the
+          calendar pickles with its compiled cache) and returns a lazy Dask Series.
+
+        ``durations`` is one timedelta for every row or an array / Series of the same
+        length (``timedelta64``); negative durations subtract. Nanoseconds are kept.
+        ``NaT`` in either input gives ``NaT`` in the output (the only missing values
+        the result has).
+
+        Args:
+            times: Start instants.
+            durations: Business time to add, per row or one for all.
+
+        Returns:
+            The deadlines, typed as described above.
+
+        Raises:
+            InvalidInputError: Not datetimes / timedeltas, or lengths differ.
+            ConfigError: Some result lies beyond ``horizon_days`` (rows named).
+
+        Examples:
+            >>> import datetime as dt
+            >>> import pandas as pd
+            >>> from crmkit.service import BusinessCalendar
+            >>> cal = BusinessCalendar("Asia/Shanghai", {d: [["09:00", "18:00"]]
+            ...     for d in ["mon", "tue", "wed", "thu", "fri"]})
+            >>> created = pd.Series(pd.to_datetime(["2025-01-03 16:00", "2025-01-03 19:00"]))
+            >>> cal.add_many(created, dt.timedelta(hours=3)).dt.strftime("%a %H:%M").tolist()
+            ['Mon 10:00', 'Mon 12:00']
+        """
+        owner = "BusinessCalendar.add_many()"
+        if _is_dask(times):
+            meta = pd.Series([], dtype=pd.DatetimeTZDtype("ns", self.timezone), name=times.name)
+            if _is_dask(durations):
+                import dask.dataframe as dd
+
+                return dd.map_partitions(self.add_many, times, durations, meta=meta)  # type: ignore[no-untyped-call]
+            return times.map_partitions(self.add_many, durations, meta=meta)
+        t, kind, index, name = self._times_ns(times, owner, "times")
+        d = self._durations_ns(durations, len(t), owner)
+        out = tl.add_many_ns(self, t, d, owner, self._labeler(kind, index))
+        return self._wrap_times(out, kind, index, name)
+
+    def elapsed_many(self, starts: Any, ends: Any) -> Any:
+        """Vectorised :meth:`elapsed`: signed business time per row, identical results.
+
+        ``starts`` and ``ends`` are read as in :meth:`add_many` (numpy arrays: UTC;
+        Series: naive in the calendar zone, aware in any zone). The result is a
+        ``timedelta64[ns]`` Series when either input is a pandas object (index of the
+        first one; two Series must share their index), else a numpy array. ``NaT`` in
+        either input gives ``NaT``.
+
+        Args:
+            starts: First instants.
+            ends: Second instants, same length.
+
+        Returns:
+            Business time per row.
+
+        Raises:
+            InvalidInputError: Not datetimes, lengths or indexes differ.
+
+        Examples:
+            >>> import numpy as np
+            >>> from crmkit.service import BusinessCalendar
+            >>> cal = BusinessCalendar("Europe/Berlin", {"mon": [["09:00", "18:00"]]})
+            >>> a = np.array(["2025-01-06T08:00", "2025-01-06T12:00"], dtype="datetime64[s]")
+            >>> b = np.array(["2025-01-06T10:00", "2025-01-13T08:00"], dtype="datetime64[s]")
+            >>> cal.elapsed_many(a, b).astype("timedelta64[m]")
+            array([120, 300], dtype='timedelta64[m]')
+        """
+        owner = "BusinessCalendar.elapsed_many()"
+        if _is_dask(starts) or _is_dask(ends):
+            import dask.dataframe as dd
+
+            meta = pd.Series([], dtype="timedelta64[ns]", name="elapsed")
+            return dd.map_partitions(self.elapsed_many, starts, ends, meta=meta)  # type: ignore[no-untyped-call]
+        a, _, index_a, _ = self._times_ns(starts, owner, "starts")
+        b, _, index_b, _ = self._times_ns(ends, owner, "ends")
+        if len(a) != len(b):
+            raise InvalidInputError(
+                owner,
+                "ends",
+                expected=f"as long as 'starts' ({len(a)} rows)",
+                found=f"{len(b)} rows",
+                kind="",
+            )
+        if index_a is not None and index_b is not None and not index_a.equals(index_b):
+            raise InvalidInputError(
+                owner,
+                "ends",
+                expected="a Series with the same index as 'starts'",
+                found="a different index",
+                kind="",
+                hint="Align them first, e.g. ends.reindex(starts.index).",
+            )
+        out = tl.elapsed_many_ns(self, a, b).view("timedelta64[ns]")
+        index = index_a if index_a is not None else index_b
+        if index is None:
+            return out
+        return pd.Series(out, index=index, name="elapsed")
+
+    def _labeler(self, kind: str, index: pd.Index | None) -> Any:
+        def labels(mask: np.ndarray[Any, np.dtype[np.bool_]]) -> list[Any]:
+            if index is not None:
+                return first_labels(index, mask)
+            return [int(i) for i in np.flatnonzero(mask)[:5]]
+
+        return labels
+
+    def _times_ns(
+        self, values: Any, owner: str, field: str
+    ) -> tuple[np.ndarray[Any, np.dtype[np.int64]], str, pd.Index | None, Any]:
+        """UTC int64 nanoseconds, the input kind, its index and name."""
+        if isinstance(values, np.ndarray):
+            if values.dtype.kind == "M":
+                ns = values.astype("datetime64[ns]", copy=False).view(np.int64)
+                return ns, "numpy", None, None
+            ns, _, _, _ = self._times_ns(pd.Series(values), owner, field)
+            return ns, "numpy", None, None
+        if not isinstance(values, (pd.Series, pd.Index)):
+            if isinstance(values, (str, bytes, dt.datetime)) or not hasattr(values, "__len__"):
+                raise InvalidInputError(
+                    owner,
+                    field,
+                    expected="an array, Series or list of datetimes",
+                    found=type(values).__name__,
+                    kind="",
+                    hint="Use the scalar method for one instant.",
+                )
+            values = pd.Series(list(values))
+        kind = "index" if isinstance(values, pd.Index) else "series"
+        index = values if isinstance(values, pd.Index) else values.index
+        name = values.name
+        dtype = values.dtype
+        if isinstance(dtype, pd.DatetimeTZDtype) or dtype.kind == "M":
+            stamps = pd.DatetimeIndex(values)
+        else:
+            from crmkit._validate import datetime_column
+
+            frame = pd.DataFrame({field: np.asarray(values, dtype=object)}, index=index)
+            stamps = pd.DatetimeIndex(datetime_column(frame, field, owner))
+        ns = stamps.as_unit("ns").asi8
+        if stamps.tz is None:
+            ns = tl.localize_many_ns(self, ns)
+        return ns, kind, (None if kind == "index" else index), name
+
+    def _durations_ns(
+        self, durations: Any, n: int, owner: str
+    ) -> np.ndarray[Any, np.dtype[np.int64]]:
+        """Int64 nanoseconds, one per row; integers are refused (no implicit unit)."""
+        if isinstance(durations, (dt.timedelta, np.timedelta64)):
+            ns = pd.to_timedelta([durations]).as_unit("ns").asi8
+            return np.full(n, ns[0], dtype=np.int64)
+        values: Any
+        if isinstance(durations, (np.ndarray, pd.Series, pd.Index)):
+            ok = durations.dtype.kind == "m"
+            values = durations
+        elif isinstance(durations, (list, tuple)):
+            values = list(durations)
+            ok = all(
+                v is None or v is pd.NaT or isinstance(v, (dt.timedelta, np.timedelta64))
+                for v in values
+            )
+        else:
+            ok, values = False, durations
+        if not ok:
+            raise InvalidInputError(
+                owner,
+                "durations",
+                expected="a timedelta, or an array / Series / list of timedeltas",
+                found=f"{type(durations).__name__}"
+                + (f" of dtype {durations.dtype}" if hasattr(durations, "dtype") else ""),
+                kind="",
+                hint="Say which unit you mean, e.g. pd.to_timedelta(minutes, unit='min').",
+            )
+        ns = pd.TimedeltaIndex(values).as_unit("ns").asi8
+        if len(ns) != n:
+            raise InvalidInputError(
+                owner,
+                "durations",
+                expected=f"one timedelta or {n} of them",
+                found=f"{len(ns)} values",
+                kind="",
+            )
+        return ns
+
+    def _wrap_times(
+        self, out: np.ndarray[Any, np.dtype[np.int64]], kind: str, index: pd.Index | None, name: Any
+    ) -> Any:
+        if kind == "numpy":
+            return out.view("datetime64[ns]")
+        stamps = (
+            pd.DatetimeIndex(out.view("datetime64[ns]")).tz_localize("UTC").tz_convert(self.zone)
+        )
+        if kind == "index":
+            return stamps.rename(name)
+        return pd.Series(stamps, index=index, name=name)
+
+    def __repr__(self) -> str:
+        days = ", ".join(
+            f"{day}={'+'.join(_format_clock(s) + '-' + _format_clock(e) for s, e in hours)}"
+            for day, hours in zip(WEEKDAYS, self.weekly, strict=True)
+            if hours
+        )
+        extra = "".join(
+            f", {n} {what}"
+            for n, what in (
+                (len(self.holidays), "holidays"),
+                (len(self.overrides), "overrides"),
+                (len(self.holiday_rules), "holiday rules"),
+            )
+            if n
+        )
+        return f"BusinessCalendar({self.timezone!r}, {days or 'never open'}{extra})"
+
+
+def _is_dask(value: object) -> bool:
+    """A Dask collection, recognised without importing dask."""
+    return type(value).__module__.startswith("dask") and hasattr(value, "map_partitions")
+
+
+def _dump(hours: tuple[Interval, ...]) -> list[list[str]]:
+    return [[_format_clock(start), _format_clock(end)] for start, end in hours]
+
+
+def _holidays_module() -> Any:
+    try:
+        import holidays
+    except ImportError:  # pragma: no cover - the dev environment has it
+        raise ConfigError(
+            "country_holidays()",
+            "holidays",
+            expected="installed",
+            found="no module 'holidays'",
+            kind="package",
+            hint="Install the extra: pip install 'crmkit[holidays]'.",
+        ) from None
+    return holidays
+
+
+def _country(country: str, years: list[int], subdiv: str | None) -> Any:
+    module = _holidays_module()
+    try:
+        return module.country_holidays(country, years=years, subdiv=subdiv)
+    except NotImplementedError as exc:
+        raise ConfigError(
+            "country_holidays()",
+            "country",
+            expected="a country (and subdivision) known to the holidays package",
+            found=f"{country!r}" + (f" / {subdiv!r}" if subdiv else "") + f" ({exc})",
+        ) from None
+
+
+def country_holidays(
+    country: str, years: int | Iterable[int], *, subdiv: str | None = None
+) -> tuple[dt.date, ...]:
+    """Public holidays of a country from the ``holidays`` package (the ``holidays`` extra).
+
+    ``holidays`` is imported only when this is called.
+
+    Args:
+        country: ISO 3166 code, e.g. ``"CN"``, ``"DE"``, ``"US"``.
+        years: One year or several.
+        subdiv: Subdivision code (state, province), if the country has them.
+
+    Returns:
+        The sorted holiday dates.
+
+    Raises:
+        ConfigError: ``holidays`` is not installed, or the country is unknown.
+
+    Examples:
+        >>> from crmkit.service import country_holidays
+        >>> [d.isoformat() for d in country_holidays("CN", 2025) if d.month == 10][:3]
+        ['2025-10-01', '2025-10-02', '2025-10-03']
+    """
+    year_list = [years] if isinstance(years, int) else list(years)
+    return tuple(sorted(_country(country, year_list, subdiv)))
+
+
+def _weekend_workdays(country: str, years: list[int], subdiv: str | None) -> list[dt.date]:
+    found = getattr(_country(country, years, subdiv), "weekend_workdays", ()) or ()
+    wanted = set(years)
+    return sorted(d for d in found if d.year in wanted)

@@ -1,0 +1,209 @@
+"""Property tests of business-time arithmetic.
+
+Agreement with a brute-force minute oracle (150 random calendars x 12 queries x 7
+operations per run: several intervals, overnight, holidays, overrides, recurring holidays,
+DST windows in Berlin, New York, Lord Howe, Kathmandu), and the algebraic invariants."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import zoneinfo
+from functools import partial
+
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from crmkit.errors import ConfigError
+from crmkit.service import BusinessCalendar
+from tests.service.calendar_oracle import Oracle, UnknownError
+from tests.strategies import CALENDAR_ZONES, calendar_windows
+
+Q = dt.timedelta(minutes=15)
+S = dt.timedelta(seconds=1)
+UTC = dt.UTC
+
+
+def ts(t: dt.datetime) -> float:
+    return t.timestamp()
+
+
+def answer(call: object) -> dt.datetime | None:
+    """The calendar's answer, or None when it (rightly or not) finds no hours ahead."""
+    try:
+        return call()  # type: ignore[operator, no-any-return]
+    except ConfigError:
+        return None
+
+
+@given(calendar_windows(), st.data())
+def test_operations_match_the_minute_oracle(
+    case: tuple[dict[str, object], dt.datetime], data: st.DataObject
+) -> None:
+    raw, base = case
+    cal = BusinessCalendar.from_dict(raw)
+    oracle = Oracle(raw, base - dt.timedelta(days=14), base + dt.timedelta(days=18))
+    quarters = st.integers(-4 * 96, 5 * 96)
+    for _ in range(12):
+        t = base + Q * data.draw(quarters)
+        u = base + Q * data.draw(quarters)
+        d = Q * data.draw(st.integers(-2 * 96, 2 * 96))
+        assert cal.is_open(t) == oracle.is_open(t)
+        assert cal.elapsed(t, u) == oracle.elapsed(t, u)
+        pairs = (
+            (partial(cal.add, t, d), partial(oracle.add, t, d)),
+            (partial(cal.subtract, t, d), partial(oracle.add, t, -d)),
+            (partial(cal.breach_at, t, abs(d)), partial(oracle.breach_at, t, abs(d))),
+            (partial(cal.next_open, t), partial(oracle.next_open, t)),
+            (partial(cal.next_close, t), partial(oracle.next_close, t)),
+        )
+        for ours, theirs in pairs:
+            try:
+                expected = theirs()
+            except UnknownError:
+                continue  # beyond the oracle's window: nothing to compare
+            got = answer(ours)
+            assert got is not None, (t, d)
+            assert ts(got) == ts(expected), (t, d, got, expected)
+
+
+@given(calendar_windows(), st.data())
+def test_add_elapsed_invariants(
+    case: tuple[dict[str, object], dt.datetime], data: st.DataObject
+) -> None:
+    raw, base = case
+    cal = BusinessCalendar.from_dict(raw)
+    seconds = st.integers(-5 * 86_400, 5 * 86_400)
+    t = base + S * data.draw(seconds)
+    a = S * data.draw(st.integers(0, 3 * 86_400))
+    b = S * data.draw(st.integers(0, 3 * 86_400))
+    assert ts(cal.add(t, dt.timedelta(0))) == ts(t)
+    after_a = answer(lambda: cal.add(t, a))
+    assume(after_a is not None)
+    assert after_a is not None
+    assert ts(after_a) >= ts(t)
+    # exactness: elapsed(t, add(t, d)) == d
+    assert cal.elapsed(t, after_a) == a
+    # monotone in t
+    later = t + S * data.draw(st.integers(0, 86_400))
+    after_later = answer(lambda: cal.add(later, a))
+    if after_later is not None:
+        assert ts(after_a) <= ts(after_later)
+    # additivity of add, monotone in d
+    both = answer(lambda: cal.add(t, a + b))
+    if both is not None:
+        assert ts(cal.add(after_a, b)) == ts(both)
+        assert ts(after_a) <= ts(both)
+    # due_at <= breach_at; compliance flips exactly after breach_at
+    due, breach = cal.due_at(t, a), answer(lambda: cal.breach_at(t, a))
+    if breach is not None:
+        assert ts(due) <= ts(breach)
+        assert cal.elapsed(t, breach) == a
+        assert cal.elapsed(t, breach + S) > a
+    # subtract is the inverse from the left: add(subtract(t, d), d) <= t, equal iff t is
+    # inside hours after the opening instant or exactly on a closing time
+    before = answer(lambda: cal.subtract(t, a))
+    if before is not None and a:
+        assert cal.elapsed(before, t) == a
+        back = cal.add(before, a)
+        assert ts(back) <= ts(t)
+        assert (ts(back) == ts(t)) == cal.is_open(t - S)
+
+
+@given(calendar_windows(), st.data())
+def test_elapsed_is_additive_antisymmetric_and_bounded(
+    case: tuple[dict[str, object], dt.datetime], data: st.DataObject
+) -> None:
+    raw, base = case
+    cal = BusinessCalendar.from_dict(raw)
+    seconds = st.integers(-6 * 86_400, 6 * 86_400)
+    x, y, z = (base + S * data.draw(seconds) for _ in range(3))
+    assert cal.elapsed(x, y) + cal.elapsed(y, z) == cal.elapsed(x, z)
+    assert cal.elapsed(x, y) == -cal.elapsed(y, x)
+    lo, hi = sorted((x, y))
+    assert dt.timedelta(0) <= cal.elapsed(lo, hi) <= hi - lo
+
+
+@given(
+    st.sampled_from(CALENDAR_ZONES),
+    st.datetimes(dt.datetime(2024, 1, 1), dt.datetime(2026, 12, 31), timezones=st.just(UTC)),
+    st.integers(-40 * 86_400, 40 * 86_400),
+)
+def test_always_open_is_real_time(zone: str, t: dt.datetime, seconds: int) -> None:
+    cal = BusinessCalendar.always_open(zone)
+    d = dt.timedelta(seconds=seconds)
+    assert cal.add(t, d).astimezone(UTC) == t + d
+    assert cal.elapsed(t, t + d) == d
+
+
+@given(calendar_windows(), st.data())
+def test_representation_independence(
+    case: tuple[dict[str, object], dt.datetime], data: st.DataObject
+) -> None:
+    raw, base = case
+    cal = BusinessCalendar.from_dict(raw)
+    t = base + S * data.draw(st.integers(-5 * 86_400, 5 * 86_400))
+    other = zoneinfo.ZoneInfo(data.draw(st.sampled_from(CALENDAR_ZONES)))
+    zone = zoneinfo.ZoneInfo(str(raw["timezone"]))
+    naive = t.astimezone(zone).replace(tzinfo=None)
+    d = S * data.draw(st.integers(0, 2 * 86_400))
+    expected = answer(lambda: cal.add(t, d))
+    forms = [t.astimezone(other), t.astimezone(zone)]
+    if naive.replace(tzinfo=zone).astimezone(UTC) == t:  # fold=0 reads it back as t
+        forms.append(naive)
+    for form in forms:
+        got = answer(lambda form=form: cal.add(form, d))  # type: ignore[misc]
+        assert (got is None) == (expected is None)
+        if got is not None and expected is not None:
+            assert ts(got) == ts(expected)
+            assert got.tzinfo == zone
+        assert cal.is_open(form) == cal.is_open(t)
+
+
+@given(st.integers(0, 6), st.integers(0, 10 * 96), st.integers(0, 10 * 96))
+def test_overnight_equals_its_two_halves(day: int, first: int, second: int) -> None:
+    keys = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    night = BusinessCalendar("Europe/Berlin", {keys[day]: [["22:00", "06:00"]]})
+    halves = BusinessCalendar(
+        "Europe/Berlin",
+        {keys[day]: [["22:00", "24:00"]], keys[(day + 1) % 7]: [["00:00", "06:00"]]},
+    )
+    base = dt.datetime(2025, 10, 20)  # a window over the Berlin fall-back
+    a, b = base + Q * first, base + Q * second
+    assert night.elapsed(a, b) == halves.elapsed(a, b)
+    assert night.is_open(a) == halves.is_open(a)
+
+
+@given(st.integers(0, 14 * 96), st.integers(0, 14 * 96))
+def test_holiday_on_a_closed_day_changes_nothing(first: int, second: int) -> None:
+    week = {k: [["09:00", "17:00"]] for k in ("mon", "tue", "wed", "thu", "fri")}
+    plain = BusinessCalendar("America/New_York", week)
+    sunday_off = BusinessCalendar("America/New_York", week, holidays=["2025-11-02"])
+    a, b = dt.datetime(2025, 10, 27) + Q * first, dt.datetime(2025, 10, 27) + Q * second
+    assert plain.elapsed(a, b) == sunday_off.elapsed(a, b)
+
+
+@given(calendar_windows())
+def test_json_round_trip_is_exact(case: tuple[dict[str, object], dt.datetime]) -> None:
+    raw, _ = case
+    cal = BusinessCalendar.from_dict(raw)
+    assert cal.to_dict() == raw
+    again = BusinessCalendar.from_dict(json.loads(json.dumps(cal.to_dict())))
+    assert again == cal
+    assert hash(again) == hash(cal)
+
+
+@given(calendar_windows(), st.randoms(use_true_random=False))
+def test_order_of_intervals_and_dates_does_not_matter(
+    case: tuple[dict[str, object], dt.datetime], rng: random.Random
+) -> None:
+    raw, _ = case
+    shuffled = json.loads(json.dumps(raw))
+    for hours in shuffled["weekly"].values():
+        rng.shuffle(hours)
+    rng.shuffle(shuffled["holidays"])
+    items = list(shuffled["overrides"].items())
+    rng.shuffle(items)
+    shuffled["overrides"] = dict(items)
+    assert BusinessCalendar.from_dict(shuffled) == BusinessCalendar.from_dict(raw)
