@@ -1,16 +1,17 @@
 """Small helpers shared by the earning rules, tiers and privileges (no public names).
 
-Money is :class:`~decimal.Decimal`, points are ``int``; exact ratios go through
-:class:`~fractions.Fraction`. Nothing here ever builds a float.
+Money is :class:`~decimal.Decimal`, points are ``int``; exact (unrounded) points are
+Decimals computed in :data:`EXACT`, a context that raises rather than round, and shares are
+split with integer arithmetic. Nothing here ever builds a float.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
+import math
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 
 from crmkit._validate import as_aware, resolve_timezone
@@ -38,7 +39,7 @@ def to_decimal(value: Decimal | int | str) -> Decimal:
             return Decimal(value.strip())
         except decimal.InvalidOperation:
             return value  # type: ignore[return-value]  # rejected by check_decimal
-    return value
+    return value  # type: ignore[unreachable]  # floats and others: rejected by check_decimal
 
 
 def to_optional_decimal(value: Decimal | int | str | None) -> Decimal | None:
@@ -119,9 +120,7 @@ def check_date(owner: str, field: str, value: object) -> None:
     if value is None:
         return
     if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-        raise ConfigError(
-            owner, field, expected="a date or an ISO date string", found=repr(value)
-        )
+        raise ConfigError(owner, field, expected="a date or an ISO date string", found=repr(value))
 
 
 def check_labels(owner: str, field: str, value: object) -> None:
@@ -140,53 +139,70 @@ def date_str(value: dt.date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def round_points(value: Fraction, mode: str) -> int:
+#: Exact arithmetic for points: any result that would need rounding raises instead.
+EXACT = decimal.Context(
+    prec=60,
+    traps=[decimal.Inexact, decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+)
+
+_MODES = {
+    "floor": decimal.ROUND_FLOOR,
+    "half_up": decimal.ROUND_HALF_UP,
+    "half_even": decimal.ROUND_HALF_EVEN,
+    "ceiling": decimal.ROUND_CEILING,
+}
+
+
+def round_points(value: Decimal, mode: str) -> int:
     """Round exact points to a whole number by ``mode``.
 
-    >>> round_points(Fraction(5, 2), "floor"), round_points(Fraction(5, 2), "half_up")
+    >>> round_points(Decimal("2.5"), "floor"), round_points(Decimal("2.5"), "half_up")
     (2, 3)
-    >>> round_points(Fraction(5, 2), "half_even"), round_points(Fraction(1, 3), "ceiling")
+    >>> round_points(Decimal("2.5"), "half_even"), round_points(Decimal("0.01"), "ceiling")
     (2, 1)
     """
-    floor = value.numerator // value.denominator
-    rest = value - floor
-    if mode == "floor" or rest == 0:
-        return floor
-    if mode == "ceiling":
-        return floor + 1
-    half = Fraction(1, 2)
-    if rest > half:
-        return floor + 1
-    if rest < half:
-        return floor
-    if mode == "half_up":
-        return floor + 1
-    return floor if floor % 2 == 0 else floor + 1
+    return int(value.to_integral_value(rounding=_MODES[mode]))
 
 
-def largest_remainder(total: int, weights: Sequence[Fraction]) -> list[int]:
+def _as_ints(weights: Sequence[Decimal | int]) -> list[int]:
+    """Scale the weights by one common factor so that they become exact integers."""
+    ratios = [w.as_integer_ratio() for w in weights]
+    common = math.lcm(*[d for _, d in ratios])
+    return [n * (common // d) for n, d in ratios]
+
+
+def largest_remainder(total: int, weights: Sequence[Decimal | int]) -> list[int]:
     """Split ``total`` whole units in proportion to ``weights`` so the parts add up exactly.
 
     Each part gets the floor of its quota; the units left go to the largest remainders,
     ties to the earlier position. Zero total weight splits evenly. Weights must be >= 0.
+    Integer arithmetic throughout: exact.
 
-    >>> largest_remainder(10, [Fraction(1), Fraction(1), Fraction(1)])
+    >>> largest_remainder(10, [1, 1, 1])
     [4, 3, 3]
-    >>> largest_remainder(7, [Fraction(0), Fraction(0)])
+    >>> largest_remainder(7, [Decimal("0"), Decimal("0")])
     [4, 3]
+    >>> largest_remainder(100, [Decimal("0.5"), Decimal("1.25")])
+    [29, 71]
     """
     if not weights:
         return []
-    sum_w = sum(weights, Fraction(0))
+    ints = _as_ints(weights)
+    sum_w = sum(ints)
     if sum_w == 0:
-        weights = [Fraction(1)] * len(weights)
-        sum_w = Fraction(len(weights))
-    quotas = [Fraction(total) * w / sum_w for w in weights]
-    parts = [q.numerator // q.denominator for q in quotas]
+        ints = [1] * len(ints)
+        sum_w = len(ints)
+    parts = []
+    rests = []
+    for w in ints:
+        q, r = divmod(total * w, sum_w)
+        parts.append(q)
+        rests.append(r)
     left = total - sum(parts)
-    order = sorted(range(len(quotas)), key=lambda i: (-(quotas[i] - parts[i]), i))
-    for i in order[:left]:
-        parts[i] += 1
+    if left:
+        order = sorted(range(len(ints)), key=lambda i: (-rests[i], i))
+        for i in order[:left]:
+            parts[i] += 1
     return parts
 
 
@@ -239,11 +255,6 @@ def period_bounds(day: dt.date, period: str) -> tuple[dt.date, dt.date]:
         start = dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
         return start, add_months(start, 3)
     return dt.date(day.year, 1, 1), dt.date(day.year + 1, 1, 1)
-
-
-def fraction(value: Decimal | int) -> Fraction:
-    """Exact Fraction of a Decimal or int."""
-    return Fraction(value)
 
 
 def as_dict_list(items: Iterable[Any]) -> list[dict[str, Any]]:

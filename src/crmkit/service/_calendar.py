@@ -32,7 +32,7 @@ from typing import Any, ClassVar, cast
 import attrs
 import numpy as np
 import pandas as pd
-from dateutil.rrule import rrule, rrulestr  # type: ignore[import-untyped]
+from dateutil.rrule import rrule, rrulestr
 
 from crmkit._validate import as_aware, check_keys, first_labels, resolve_timezone
 from crmkit.errors import ConfigError, InvalidInputError

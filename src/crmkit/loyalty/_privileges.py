@@ -1,0 +1,520 @@
+"""Privileges: what each tier gives, granted and revoked as the member's tier changes.
+
+A :class:`Privilege` names the tiers that carry it and, optionally, a validity of its own
+(``start``/``end`` local dates for time-boxed special rewards) and ``keep_days`` it survives
+a downgrade. :class:`PrivilegeSet` reads a member's tier history (the
+:class:`~crmkit.loyalty.TierChange` list of a :class:`~crmkit.loyalty.TierStatus`) and says
+which privileges were granted when, which are active at an instant, and how much of a quota
+(lounge passes per year) is left.
+
+Kinds: ``earning_multiplier`` and ``birthday_bonus`` (``value`` is a factor applied by the
+earning rules; the birthday one only in the birth month), ``free_shipping``, ``quota``
+(``quota`` uses per ``quota_period``) and ``benefit`` (anything else, by name).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any, Protocol
+
+import attrs
+
+from crmkit._validate import check_keys
+from crmkit.errors import ConfigError, InvalidInputError, LedgerError
+from crmkit.loyalty._rules_util import (
+    check_choice,
+    check_date,
+    check_decimal,
+    check_int,
+    check_labels,
+    check_name,
+    date_str,
+    dec_str,
+    local_time,
+    midnight,
+    period_bounds,
+    to_date,
+    to_optional_decimal,
+    to_str_tuple,
+    zone,
+)
+
+__all__ = ["Grant", "Privilege", "PrivilegeSet", "QuotaStatus"]
+
+PRIVILEGE_KINDS = ("earning_multiplier", "birthday_bonus", "free_shipping", "quota", "benefit")
+QUOTA_PERIODS = ("year", "month", "validity")
+
+
+class _Change(Protocol):
+    """What privileges read from a tier change (``crmkit.loyalty.TierChange``)."""
+
+    @property
+    def time(self) -> dt.datetime: ...
+
+    @property
+    def new(self) -> str: ...
+
+
+@attrs.frozen(kw_only=True)
+class Privilege:
+    """A benefit carried by one or more tiers.
+
+    Attributes:
+        id: Unique id (``"lounge"``).
+        kind: ``"earning_multiplier"``, ``"birthday_bonus"``, ``"free_shipping"``,
+            ``"quota"`` or ``"benefit"``.
+        tiers: The tiers that carry it.
+        value: Factor (>= 1) for ``earning_multiplier`` and ``birthday_bonus``.
+        quota: Uses per ``quota_period`` for ``quota`` privileges (>= 1).
+        quota_period: ``"year"``, ``"month"`` (local calendar) or ``"validity"`` (the
+            whole time the privilege is held).
+        start: First local date it can be held (time-boxed special rewards).
+        end: First local date it can no longer be held.
+        keep_days: Days it survives losing the tier (0: revoked with the tier).
+        description: Free text for people.
+
+    Examples:
+        >>> lounge = Privilege(id="lounge", kind="quota", tiers=["gold", "platinum"], quota=4)
+        >>> Privilege.from_dict(lounge.to_dict()) == lounge
+        True
+        >>> Privilege(id="x2", kind="earning_multiplier", tiers=["gold"])
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: Privilege('x2'): parameter 'value' must be a factor >= 1 for kind 'earning_multiplier'; found None.
+    """
+
+    id: str
+    kind: str
+    tiers: tuple[str, ...] = attrs.field(converter=to_str_tuple)
+    value: Decimal | None = attrs.field(default=None, converter=to_optional_decimal)
+    quota: int | None = None
+    quota_period: str = "year"
+    start: dt.date | None = attrs.field(default=None, converter=to_date)
+    end: dt.date | None = attrs.field(default=None, converter=to_date)
+    keep_days: int = 0
+    description: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        check_name("Privilege", "id", self.id)
+        owner = f"Privilege({self.id!r})"
+        check_choice(owner, "kind", self.kind, PRIVILEGE_KINDS)
+        check_labels(owner, "tiers", self.tiers)
+        if not self.tiers:
+            raise ConfigError(owner, "tiers", expected="at least one tier", found="none")
+        if self.kind in ("earning_multiplier", "birthday_bonus"):
+            if self.value is None:
+                raise ConfigError(
+                    owner, "value", expected=f"a factor >= 1 for kind {self.kind!r}", found="None"
+                )
+            check_decimal(owner, "value", self.value, minimum=Decimal(1))
+        elif self.value is not None:
+            check_decimal(owner, "value", self.value)
+        if self.kind == "quota":
+            if self.quota is None:
+                raise ConfigError(
+                    owner, "quota", expected="an int >= 1 for kind 'quota'", found="None"
+                )
+            check_int(owner, "quota", self.quota, minimum=1)
+        elif self.quota is not None:
+            raise ConfigError(
+                owner, "quota", expected="None unless kind is 'quota'", found=str(self.quota)
+            )
+        check_choice(owner, "quota_period", self.quota_period, QUOTA_PERIODS)
+        check_date(owner, "start", self.start)
+        check_date(owner, "end", self.end)
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise ConfigError(
+                owner, "end", expected=f"later than start {self.start}", found=str(self.end)
+            )
+        check_int(owner, "keep_days", self.keep_days)
+        if not isinstance(self.description, str):
+            raise ConfigError(
+                owner, "description", expected="a string", found=repr(self.description)
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe mapping.
+
+        Examples:
+            >>> Privilege(id="ship", kind="free_shipping", tiers=["gold"]).to_dict()["tiers"]
+            ['gold']
+        """
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "tiers": list(self.tiers),
+            "value": dec_str(self.value),
+            "quota": self.quota,
+            "quota_period": self.quota_period,
+            "start": date_str(self.start),
+            "end": date_str(self.end),
+            "keep_days": self.keep_days,
+            "description": self.description,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Privilege:
+        """Build from :meth:`to_dict` output; unknown keys are a ConfigError.
+
+        Examples:
+            >>> Privilege.from_dict({"id": "b", "kind": "benefit", "tiers": ["vip"]}).kind
+            'benefit'
+        """
+        check_keys(
+            data,
+            "Privilege.from_dict()",
+            allowed=set(attrs.fields_dict(cls)),
+            required=("id", "kind", "tiers"),
+        )
+        return cls(**dict(data))
+
+    def _span(self, tz: dt.tzinfo) -> tuple[dt.datetime | None, dt.datetime | None]:
+        start = midnight(self.start, tz) if self.start is not None else None
+        end = midnight(self.end, tz) if self.end is not None else None
+        return start, end
+
+
+@attrs.frozen
+class Grant:
+    """A privilege held from ``granted_at`` until ``revoked_at`` (None: still held at ``as_of``).
+
+    Examples:
+        >>> import datetime as dt
+        >>> Grant("lounge", dt.datetime(2025, 3, 1), None).revoked_at is None
+        True
+    """
+
+    privilege: str
+    granted_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+
+@attrs.frozen
+class QuotaStatus:
+    """How much of a quota privilege is left in the current period.
+
+    Examples:
+        >>> import datetime as dt
+        >>> QuotaStatus("lounge", 4, 1, 3, dt.datetime(2025, 1, 1), dt.datetime(2026, 1, 1)).remaining
+        3
+    """
+
+    privilege: str
+    allowed: int
+    used: int
+    remaining: int
+    period_start: dt.datetime | None
+    period_end: dt.datetime | None
+
+
+def _to_privileges(value: Iterable[Privilege | Mapping[str, Any]]) -> tuple[Privilege, ...]:
+    items = [Privilege.from_dict(p) if isinstance(p, Mapping) else p for p in value]
+    return tuple(sorted(items, key=lambda p: p.id if isinstance(p, Privilege) else ""))
+
+
+def _intervals(
+    history: Sequence[_Change], as_of: dt.datetime
+) -> list[tuple[str, dt.datetime, dt.datetime | None]]:
+    """``(tier, start, end)`` spans from a tier history, up to ``as_of`` (end None: open)."""
+    spans: list[tuple[str, dt.datetime, dt.datetime | None]] = []
+    for i, change in enumerate(history):
+        if change.time > as_of:
+            break
+        nxt = history[i + 1].time if i + 1 < len(history) else None
+        end = nxt if nxt is not None and nxt <= as_of else None
+        spans.append((change.new, change.time, end))
+    return spans
+
+
+@attrs.frozen
+class PrivilegeSet:
+    """The privileges of a program, read against a member's tier history.
+
+    Attributes:
+        privileges: The privileges (ids unique); kept sorted by id.
+
+    Examples:
+        >>> import datetime as dt
+        >>> from crmkit.loyalty import TierChange
+        >>> privs = PrivilegeSet([Privilege(id="ship", kind="free_shipping", tiers=["gold"])])
+        >>> history = [TierChange(dt.datetime(2025, 1, 1, tzinfo=dt.UTC), None, "member", "start"),
+        ...            TierChange(dt.datetime(2025, 5, 1, tzinfo=dt.UTC), "member", "gold", "upgrade")]
+        >>> [p.id for p in privs.active(history, dt.datetime(2025, 6, 1), tz="UTC")]
+        ['ship']
+        >>> PrivilegeSet.from_dict(privs.to_dict()) == privs
+        True
+    """
+
+    privileges: tuple[Privilege, ...] = attrs.field(converter=_to_privileges)
+
+    def __attrs_post_init__(self) -> None:
+        owner = "PrivilegeSet"
+        for priv in self.privileges:
+            if not isinstance(priv, Privilege):
+                raise ConfigError(owner, "privileges", expected="Privilege items", found=repr(priv))
+        ids = [p.id for p in self.privileges]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ConfigError(
+                owner, "privileges", expected="unique ids", found=f"repeated {repeated}"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe mapping.
+
+        Examples:
+            >>> PrivilegeSet([]).to_dict()
+            {'privileges': []}
+        """
+        return {"privileges": [p.to_dict() for p in self.privileges]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PrivilegeSet:
+        """Build from :meth:`to_dict` output; unknown keys are a ConfigError.
+
+        Examples:
+            >>> PrivilegeSet.from_dict({"privileges": [], "extra": 1})
+            Traceback (most recent call last):
+            ...
+            crmkit.errors.ConfigError: PrivilegeSet.from_dict(): parameter 'extra' must be one of ['privileges']; found an unknown key.
+        """
+        check_keys(
+            data, "PrivilegeSet.from_dict()", allowed={"privileges"}, required=("privileges",)
+        )
+        return cls(data["privileges"])
+
+    def check_tiers(self, names: Iterable[str]) -> None:
+        """Raise ConfigError if a privilege names a tier outside ``names`` (a ladder's).
+
+        Examples:
+            >>> PrivilegeSet([Privilege(id="s", kind="free_shipping", tiers=["gold"])]).check_tiers(["member", "vip"])
+            Traceback (most recent call last):
+            ...
+            crmkit.errors.ConfigError: Privilege('s'): parameter 'tiers' must be tier names of the ladder ['member', 'vip']; found ['gold'].
+        """
+        known = list(names)
+        for priv in self.privileges:
+            unknown = [t for t in priv.tiers if t not in known]
+            if unknown:
+                raise ConfigError(
+                    f"Privilege({priv.id!r})",
+                    "tiers",
+                    expected=f"tier names of the ladder {known}",
+                    found=str(unknown),
+                )
+
+    def get(self, privilege_id: str) -> Privilege:
+        """The privilege with ``privilege_id``; unknown ids are an error.
+
+        Examples:
+            >>> PrivilegeSet([Privilege(id="s", kind="free_shipping", tiers=["g"])]).get("s").kind
+            'free_shipping'
+        """
+        for priv in self.privileges:
+            if priv.id == privilege_id:
+                return priv
+        raise InvalidInputError(
+            "PrivilegeSet",
+            "privilege",
+            expected=f"one of {[p.id for p in self.privileges]}",
+            found=repr(privilege_id),
+            kind="",
+        )
+
+    def grants(
+        self, history: Sequence[_Change], *, as_of: dt.datetime, tz: str | dt.tzinfo
+    ) -> tuple[Grant, ...]:
+        """Every grant of every privilege up to ``as_of``, in time order.
+
+        Consecutive tiers that both carry a privilege make one grant; ``keep_days``
+        extends a grant past the tier's end; ``start``/``end`` clip it.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from crmkit.loyalty import TierChange
+            >>> utc = dt.UTC
+            >>> history = [TierChange(dt.datetime(2025, 1, 1, tzinfo=utc), None, "m", "start"),
+            ...            TierChange(dt.datetime(2025, 3, 1, tzinfo=utc), "m", "g", "upgrade"),
+            ...            TierChange(dt.datetime(2026, 1, 1, tzinfo=utc), "g", "m", "downgrade")]
+            >>> privs = PrivilegeSet([Privilege(id="ship", kind="free_shipping", tiers=["g"], keep_days=30)])
+            >>> [(g.granted_at.date(), g.revoked_at.date()) for g in privs.grants(history, as_of=dt.datetime(2026, 6, 1), tz="UTC")]
+            [(datetime.date(2025, 3, 1), datetime.date(2026, 1, 31))]
+        """
+        owner = "PrivilegeSet.grants()"
+        tzinfo = zone(tz, owner)
+        end = local_time(as_of, tzinfo, owner, "as_of")
+        spans = _intervals(history, end)
+        out: list[Grant] = []
+        for priv in self.privileges:
+            out.extend(self._grants_of(priv, spans, end, tzinfo))
+        return tuple(sorted(out, key=lambda g: (g.granted_at, g.privilege)))
+
+    def _grants_of(
+        self,
+        priv: Privilege,
+        spans: list[tuple[str, dt.datetime, dt.datetime | None]],
+        as_of: dt.datetime,
+        tz: dt.tzinfo,
+    ) -> list[Grant]:
+        merged: list[tuple[dt.datetime, dt.datetime | None]] = []
+        keep = dt.timedelta(days=priv.keep_days)
+        for tier, start, stop in spans:
+            if tier not in priv.tiers:
+                continue
+            until = None if stop is None else stop + keep
+            if merged and (merged[-1][1] is None or merged[-1][1] >= start):
+                last_start, last_end = merged[-1]
+                new_end = None if last_end is None or until is None else max(last_end, until)
+                merged[-1] = (last_start, new_end)
+            else:
+                merged.append((start, until))
+        lo, hi = priv._span(tz)
+        out: list[Grant] = []
+        for begin, stop in merged:
+            start = lo if lo is not None and begin < lo else begin
+            until = hi if hi is not None and (stop is None or stop > hi) else stop
+            if (until is not None and until <= start) or start > as_of:
+                continue
+            revoked = None if until is None or until > as_of else until
+            out.append(Grant(priv.id, start, revoked))
+        return out
+
+    def active(
+        self, history: Sequence[_Change], at: dt.datetime, *, tz: str | dt.tzinfo
+    ) -> tuple[Privilege, ...]:
+        """The privileges held at instant ``at``.
+
+        Pass the result as :attr:`crmkit.loyalty.MemberContext.privileges` when earning.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from crmkit.loyalty import TierChange
+            >>> history = [TierChange(dt.datetime(2025, 1, 1, tzinfo=dt.UTC), None, "gold", "start")]
+            >>> privs = PrivilegeSet([Privilege(id="xmas", kind="benefit", tiers=["gold"],
+            ...                                 start="2025-12-01", end="2025-12-27")])
+            >>> [p.id for p in privs.active(history, dt.datetime(2025, 12, 24), tz="UTC")]
+            ['xmas']
+            >>> privs.active(history, dt.datetime(2025, 12, 27), tz="UTC")
+            ()
+        """
+        owner = "PrivilegeSet.active()"
+        tzinfo = zone(tz, owner)
+        when = local_time(at, tzinfo, owner, "at")
+        held = {
+            g.privilege for g in self.grants(history, as_of=when, tz=tzinfo) if g.revoked_at is None
+        }
+        return tuple(p for p in self.privileges if p.id in held)
+
+    def quota_status(
+        self,
+        history: Sequence[_Change],
+        uses: Iterable[tuple[dt.datetime, str]],
+        *,
+        as_of: dt.datetime,
+        tz: str | dt.tzinfo,
+    ) -> dict[str, QuotaStatus]:
+        """Allowed, used and remaining uses of every quota privilege at ``as_of``.
+
+        ``uses`` are ``(time, privilege_id)`` pairs of past uses. The period is the local
+        calendar year or month containing ``as_of``, or (``"validity"``) the current grant.
+        A privilege not held at ``as_of`` allows 0.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from crmkit.loyalty import TierChange
+            >>> history = [TierChange(dt.datetime(2025, 1, 1, tzinfo=dt.UTC), None, "gold", "start")]
+            >>> privs = PrivilegeSet([Privilege(id="lounge", kind="quota", tiers=["gold"], quota=2)])
+            >>> uses = [(dt.datetime(2025, 2, 3), "lounge")]
+            >>> privs.quota_status(history, uses, as_of=dt.datetime(2025, 7, 1), tz="UTC")["lounge"].remaining
+            1
+        """
+        owner = "PrivilegeSet.quota_status()"
+        tzinfo = zone(tz, owner)
+        end = local_time(as_of, tzinfo, owner, "as_of")
+        used_at: dict[str, list[dt.datetime]] = {}
+        for when, pid in uses:
+            self.get(pid)
+            used_at.setdefault(pid, []).append(local_time(when, tzinfo, owner, "uses"))
+        grants = self.grants(history, as_of=end, tz=tzinfo)
+        out: dict[str, QuotaStatus] = {}
+        for priv in self.privileges:
+            if priv.kind != "quota":
+                continue
+            assert priv.quota is not None
+            current = [g for g in grants if g.privilege == priv.id and g.revoked_at is None]
+            if not current:
+                out[priv.id] = QuotaStatus(priv.id, 0, 0, 0, None, None)
+                continue
+            grant = current[-1]
+            if priv.quota_period == "validity":
+                start, stop = grant.granted_at, None
+            else:
+                lo, hi = period_bounds(end.date(), priv.quota_period)
+                start, stop = midnight(lo, tzinfo), midnight(hi, tzinfo)
+            used = sum(
+                1 for t in used_at.get(priv.id, []) if start <= t <= end and t >= grant.granted_at
+            )
+            out[priv.id] = QuotaStatus(
+                priv.id, priv.quota, used, max(priv.quota - used, 0), start, stop
+            )
+        return out
+
+    def check_use(
+        self,
+        history: Sequence[_Change],
+        uses: Iterable[tuple[dt.datetime, str]],
+        privilege_id: str,
+        *,
+        at: dt.datetime,
+        tz: str | dt.tzinfo,
+    ) -> QuotaStatus:
+        """Check that ``privilege_id`` can be used at ``at``; return the quota after the use.
+
+        Raises:
+            LedgerError: The privilege is not held at ``at``, or its quota is used up.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from crmkit.loyalty import TierChange
+            >>> history = [TierChange(dt.datetime(2025, 1, 1, tzinfo=dt.UTC), None, "gold", "start")]
+            >>> privs = PrivilegeSet([Privilege(id="lounge", kind="quota", tiers=["gold"], quota=1)])
+            >>> privs.check_use(history, [], "lounge", at=dt.datetime(2025, 3, 1), tz="UTC").remaining
+            0
+            >>> privs.check_use(history, [(dt.datetime(2025, 2, 1), "lounge")], "lounge",
+            ...                 at=dt.datetime(2025, 3, 1), tz="UTC")
+            Traceback (most recent call last):
+            ...
+            crmkit.errors.LedgerError: Privilege('lounge'): 'quota' must be a use left this year; found 1 of 1 used.
+        """
+        priv = self.get(privilege_id)
+        if priv.kind != "quota":
+            held = {p.id for p in self.active(history, at, tz=tz)}
+            if priv.id not in held:
+                raise LedgerError(
+                    f"Privilege({priv.id!r})",
+                    "tier",
+                    expected=f"one of {list(priv.tiers)} at the time",
+                    found="a member without it",
+                )
+            return QuotaStatus(priv.id, 0, 0, 0, None, None)
+        status = self.quota_status(history, uses, as_of=at, tz=tz)[priv.id]
+        if status.allowed == 0:
+            raise LedgerError(
+                f"Privilege({priv.id!r})",
+                "tier",
+                expected=f"one of {list(priv.tiers)} at the time",
+                found="a member without it",
+            )
+        if status.remaining == 0:
+            period = (
+                "while held" if priv.quota_period == "validity" else f"this {priv.quota_period}"
+            )
+            raise LedgerError(
+                f"Privilege({priv.id!r})",
+                "quota",
+                expected=f"a use left {period}",
+                found=f"{status.used} of {status.allowed} used",
+            )
+        return attrs.evolve(status, used=status.used + 1, remaining=status.remaining - 1)

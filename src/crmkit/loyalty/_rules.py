@@ -1,0 +1,1715 @@
+"""Earning rules: how many points a purchase earns, line by line, and why.
+
+A :class:`EarningScheme` holds the rules, the declared earning base, the rounding settings
+and the caps. :meth:`EarningScheme.earn` turns an :class:`Order` (plus what it needs to know
+about the member, :class:`MemberContext`) into an :class:`EarningResult` whose line points
+add up exactly to the order's points and which explains itself (:meth:`EarningResult.explain`).
+
+Evaluation, in four fixed phases (rules inside a phase run in ``(priority, id)`` order, so
+the order rules were written or edited in never matters):
+
+1. **points** rules (:class:`BaseRate`, :class:`PerEvery`) give each line its points;
+2. **multipliers** (:class:`Multiplier`, then the member's earning privileges) scale them;
+3. **bonuses** (:class:`OrderBonus`, :class:`SignUpBonus`) add fixed points, split to the
+   lines they cover by largest remainder;
+4. **rounding** to whole points (per line or per order; floor by default) and **caps**
+   (per order, per calendar period).
+
+Each rule's ``stacking`` says how it combines with the earlier rules of its phase on a line:
+``add`` (sum), ``max`` (keep the larger), ``first`` (apply only if no earlier rule of the
+phase applied, and stop the later ones) and, for multipliers, ``multiply``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any, ClassVar
+
+import attrs
+
+from crmkit._validate import check_keys
+from crmkit.errors import ConfigError, InvalidInputError
+from crmkit.loyalty._privileges import Privilege
+from crmkit.loyalty._rules_util import (
+    EXACT,
+    PERIODS,
+    ROUNDING_MODES,
+    check_choice,
+    check_date,
+    check_decimal,
+    check_int,
+    check_labels,
+    check_name,
+    dec_str,
+    largest_remainder,
+    local_time,
+    period_bounds,
+    round_points,
+    to_date,
+    to_decimal,
+    to_str_tuple,
+    zone,
+)
+
+__all__ = [
+    "BaseRate",
+    "Component",
+    "Condition",
+    "DateWindow",
+    "EarningResult",
+    "EarningRule",
+    "EarningScheme",
+    "LinePoints",
+    "MemberContext",
+    "Multiplier",
+    "Order",
+    "OrderBonus",
+    "OrderLine",
+    "PerEvery",
+    "PeriodCap",
+    "SignUpBonus",
+]
+
+#: How a rule combines with the earlier rules of its phase.
+STACKING_MODES = ("add", "multiply", "max", "first")
+#: What money a line earns on.
+EARNING_BASES = ("net_paid", "net_of_discounts", "gross")
+#: Where whole points are rounded.
+ROUNDING_SCOPES = ("per_order", "per_line")
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
+
+
+# --------------------------------------------------------------------------- conditions
+
+
+@attrs.frozen
+class DateWindow:
+    """A promotion window of local calendar dates, ``start`` included, ``end`` excluded.
+
+    Dates are read in the program's time zone: a purchase at 23:30 local time on the last
+    day before ``end`` is inside.
+
+    Attributes:
+        start: First day inside the window.
+        end: First day after the window (must be later than ``start``).
+
+    Examples:
+        >>> import datetime as dt
+        >>> w = DateWindow("2025-11-11", "2025-11-12")
+        >>> w.contains(dt.date(2025, 11, 11)), w.contains(dt.date(2025, 11, 12))
+        (True, False)
+        >>> DateWindow.from_dict(w.to_dict()) == w
+        True
+    """
+
+    start: dt.date = attrs.field(converter=to_date)
+    end: dt.date = attrs.field(converter=to_date)
+
+    def __attrs_post_init__(self) -> None:
+        owner = "DateWindow"
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            if value is None:
+                raise ConfigError(owner, name, expected="a date", found="None")
+            check_date(owner, name, value)
+        if self.end <= self.start:
+            raise ConfigError(
+                owner, "end", expected=f"later than start {self.start}", found=str(self.end)
+            )
+
+    def contains(self, day: dt.date) -> bool:
+        """Whether the local date ``day`` is inside ``[start, end)``.
+
+        Examples:
+            >>> import datetime as dt
+            >>> DateWindow("2025-01-01", "2025-02-01").contains(dt.date(2025, 1, 31))
+            True
+        """
+        return self.start <= day < self.end
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe mapping.
+
+        Examples:
+            >>> DateWindow("2025-01-01", "2025-02-01").to_dict()
+            {'start': '2025-01-01', 'end': '2025-02-01'}
+        """
+        return {"start": self.start.isoformat(), "end": self.end.isoformat()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DateWindow:
+        """Build from :meth:`to_dict` output; unknown keys are a ConfigError.
+
+        Examples:
+            >>> DateWindow.from_dict({"start": "2025-01-01", "end": "2025-01-08"}).end
+            datetime.date(2025, 1, 8)
+        """
+        check_keys(
+            data, "DateWindow.from_dict()", allowed={"start", "end"}, required=("start", "end")
+        )
+        return cls(data["start"], data["end"])
+
+
+def _to_windows(value: Iterable[DateWindow | Mapping[str, Any]]) -> tuple[DateWindow, ...]:
+    out = [DateWindow.from_dict(item) if isinstance(item, Mapping) else item for item in value]
+    if not all(isinstance(w, DateWindow) for w in out):
+        return tuple(out)  # rejected by the validator, which names the field
+    return tuple(sorted(out, key=lambda w: (w.start, w.end)))
+
+
+@attrs.frozen(kw_only=True)
+class Condition:
+    """When a rule applies: to which lines, and for which orders.
+
+    Every field narrows the rule; an empty field means "any". Line filters
+    (``categories``, ``skus``) pick lines; order filters (``channels``, ``tiers``,
+    ``windows``, ``birthday_month``) pick whole orders.
+
+    Attributes:
+        categories: Line categories the rule covers.
+        skus: Line SKUs the rule covers.
+        channels: Order channels the rule covers.
+        tiers: Member tiers (at the order time) the rule covers.
+        windows: Promotion windows (local dates); they must not overlap.
+        birthday_month: Only in the member's birth month (local time).
+
+    Examples:
+        >>> c = Condition(categories=["shoes"], windows=[DateWindow("2025-11-01", "2025-11-12")])
+        >>> c.categories
+        ('shoes',)
+        >>> Condition.from_dict(c.to_dict()) == c
+        True
+        >>> Condition(windows=[DateWindow("2025-11-01", "2025-11-12"),
+        ...                    DateWindow("2025-11-11", "2025-11-13")])
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: Condition: parameter 'windows' must be non-overlapping date windows; found 2025-11-01..2025-11-12 overlapping 2025-11-11..2025-11-13.
+    """
+
+    categories: tuple[str, ...] = attrs.field(default=(), converter=to_str_tuple)
+    skus: tuple[str, ...] = attrs.field(default=(), converter=to_str_tuple)
+    channels: tuple[str, ...] = attrs.field(default=(), converter=to_str_tuple)
+    tiers: tuple[str, ...] = attrs.field(default=(), converter=to_str_tuple)
+    windows: tuple[DateWindow, ...] = attrs.field(default=(), converter=_to_windows)
+    birthday_month: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        owner = "Condition"
+        for name in ("categories", "skus", "channels", "tiers"):
+            check_labels(owner, name, getattr(self, name))
+        if not isinstance(self.birthday_month, bool):
+            raise ConfigError(
+                owner, "birthday_month", expected="a bool", found=repr(self.birthday_month)
+            )
+        for window in self.windows:
+            if not isinstance(window, DateWindow):
+                raise ConfigError(owner, "windows", expected="DateWindow items", found=repr(window))
+        for a, b in zip(self.windows, self.windows[1:], strict=False):
+            if b.start < a.end:
+                raise ConfigError(
+                    owner,
+                    "windows",
+                    expected="non-overlapping date windows",
+                    found=f"{a.start}..{a.end} overlapping {b.start}..{b.end}",
+                )
+
+    @property
+    def has_line_filter(self) -> bool:
+        """Whether the condition picks lines (by category or SKU).
+
+        Examples:
+            >>> Condition(skus=["A1"]).has_line_filter, Condition().has_line_filter
+            (True, False)
+        """
+        return bool(self.categories or self.skus)
+
+    def matches_line(self, line: OrderLine) -> bool:
+        """Whether ``line`` passes the line filters.
+
+        Examples:
+            >>> from decimal import Decimal
+            >>> Condition(categories=["tea"]).matches_line(OrderLine("l1", Decimal(5), category="tea"))
+            True
+        """
+        if self.categories and line.category not in self.categories:
+            return False
+        return not (self.skus and line.sku not in self.skus)
+
+    def matches_order(self, day: dt.date, channel: str, member: MemberContext) -> bool:
+        """Whether an order on local date ``day`` in ``channel`` by ``member`` passes.
+
+        Examples:
+            >>> import datetime as dt
+            >>> c = Condition(birthday_month=True)
+            >>> c.matches_order(dt.date(2025, 3, 9), "", MemberContext(birth_date=dt.date(1990, 3, 1)))
+            True
+            >>> c.matches_order(dt.date(2025, 4, 9), "", MemberContext(birth_date=dt.date(1990, 3, 1)))
+            False
+        """
+        if self.channels and channel not in self.channels:
+            return False
+        if self.tiers and member.tier not in self.tiers:
+            return False
+        if self.windows and not any(w.contains(day) for w in self.windows):
+            return False
+        if self.birthday_month:
+            return member.birth_date is not None and member.birth_date.month == day.month
+        return True
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe mapping (only the fields that narrow the rule).
+
+        Examples:
+            >>> Condition(channels=["app"]).to_dict()
+            {'channels': ['app']}
+        """
+        out: dict[str, Any] = {}
+        for name in ("categories", "skus", "channels", "tiers"):
+            if getattr(self, name):
+                out[name] = list(getattr(self, name))
+        if self.windows:
+            out["windows"] = [w.to_dict() for w in self.windows]
+        if self.birthday_month:
+            out["birthday_month"] = True
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Condition:
+        """Build from :meth:`to_dict` output; unknown keys are a ConfigError.
+
+        Examples:
+            >>> Condition.from_dict({"tiers": ["gold"]}).tiers
+            ('gold',)
+        """
+        check_keys(data, "Condition.from_dict()", allowed=set(attrs.fields_dict(cls)))
+        return cls(**dict(data))
+
+
+_ALWAYS = Condition()
+_BIRTHDAY = Condition(birthday_month=True)
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _check_money(owner: str, field: str, value: object) -> None:
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise InvalidInputError(
+            owner,
+            field,
+            expected="a finite Decimal (or int / decimal string; never a float)",
+            found=f"{type(value).__name__} {value!r}",
+            kind="",
+        )
+    if value < 0:
+        raise InvalidInputError(owner, field, expected="at least 0", found=str(value), kind="")
+
+
+@attrs.frozen
+class OrderLine:
+    """One line of a purchase, as the earning rules see it.
+
+    Attributes:
+        line_id: The line's id, unique within its order.
+        amount: Line total before discounts (unit price x quantity), money.
+        sku: Stock-keeping unit.
+        category: Product category.
+        quantity: Units bought (>= 0).
+        discount: Money taken off the line (0 <= discount <= amount).
+
+    Examples:
+        >>> from decimal import Decimal
+        >>> OrderLine("l1", "120.00", sku="T-1", category="tea", quantity=2, discount="20").net
+        Decimal('100.00')
+        >>> OrderLine("l1", 1.5)
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.InvalidInputError: OrderLine('l1'): 'amount' must be a finite Decimal (or int / decimal string; never a float); found float 1.5.
+    """
+
+    line_id: str
+    amount: Decimal = attrs.field(converter=to_decimal)
+    sku: str = ""
+    category: str = ""
+    quantity: int = 1
+    discount: Decimal = attrs.field(default=Decimal(0), converter=to_decimal)
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.line_id, str) or not self.line_id:
+            raise InvalidInputError(
+                "OrderLine",
+                "line_id",
+                expected="a non-empty string",
+                found=repr(self.line_id),
+                kind="",
+            )
+        owner = f"OrderLine({self.line_id!r})"
+        _check_money(owner, "amount", self.amount)
+        _check_money(owner, "discount", self.discount)
+        if self.discount > self.amount:
+            raise InvalidInputError(
+                owner,
+                "discount",
+                expected=f"at most the amount {self.amount}",
+                found=str(self.discount),
+                kind="",
+            )
+        if (
+            not isinstance(self.quantity, int)
+            or isinstance(self.quantity, bool)
+            or self.quantity < 0
+        ):
+            raise InvalidInputError(
+                owner, "quantity", expected="an int >= 0", found=repr(self.quantity), kind=""
+            )
+        for name in ("sku", "category"):
+            if not isinstance(getattr(self, name), str):
+                raise InvalidInputError(
+                    owner, name, expected="a string", found=repr(getattr(self, name)), kind=""
+                )
+
+    @property
+    def net(self) -> Decimal:
+        """Amount after the line's discount.
+
+        Examples:
+            >>> OrderLine("l1", "10", discount="2.5").net
+            Decimal('7.5')
+        """
+        return self.amount - self.discount
+
+
+def _to_lines(value: Iterable[OrderLine]) -> tuple[OrderLine, ...]:
+    return tuple(value)
+
+
+@attrs.frozen
+class Order:
+    """A purchase as the earning rules see it.
+
+    Attributes:
+        order_id: The purchase id.
+        time: When it happened (aware; naive values are read in the program's zone).
+        lines: The order lines (at least one; unique ``line_id``).
+        channel: Sales channel (``"store"``, ``"app"``, ...).
+        points_tender: **Money** value paid with points (not a number of points). It is
+            spread over the lines in proportion to their net amounts, to the currency's
+            minor unit, and (by default) earns nothing.
+
+    Examples:
+        >>> import datetime as dt
+        >>> o = Order("o1", dt.datetime(2025, 3, 1, 10), [OrderLine("l1", "50")], points_tender="5")
+        >>> o.total, o.points_tender
+        (Decimal('50'), Decimal('5'))
+    """
+
+    order_id: str
+    time: dt.datetime
+    lines: tuple[OrderLine, ...] = attrs.field(converter=_to_lines)
+    channel: str = ""
+    points_tender: Decimal = attrs.field(default=Decimal(0), converter=to_decimal)
+
+    def __attrs_post_init__(self) -> None:
+        owner = f"Order({self.order_id!r})"
+        if not isinstance(self.time, dt.datetime):
+            raise InvalidInputError(
+                owner, "time", expected="a datetime", found=repr(self.time), kind=""
+            )
+        if not self.lines:
+            raise InvalidInputError(
+                owner, "lines", expected="at least one line", found="none", kind=""
+            )
+        ids = [line.line_id for line in self.lines if isinstance(line, OrderLine)]
+        if len(ids) != len(self.lines):
+            raise InvalidInputError(
+                owner, "lines", expected="OrderLine items", found="other objects", kind=""
+            )
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise InvalidInputError(
+                owner,
+                "lines",
+                expected="unique line ids",
+                found=f"repeated ids {repeated}",
+                kind="",
+            )
+        _check_money(owner, "points_tender", self.points_tender)
+        if self.points_tender > self.total:
+            raise InvalidInputError(
+                owner,
+                "points_tender",
+                expected=f"at most the order's net total {self.total}",
+                found=str(self.points_tender),
+                kind="",
+            )
+        if not isinstance(self.channel, str):
+            raise InvalidInputError(
+                owner, "channel", expected="a string", found=repr(self.channel), kind=""
+            )
+
+    @property
+    def total(self) -> Decimal:
+        """Sum of the lines' net amounts (after line discounts).
+
+        Examples:
+            >>> import datetime as dt
+            >>> Order("o", dt.datetime(2025, 1, 1), [OrderLine("a", "3"), OrderLine("b", "4", discount="1")]).total
+            Decimal('6')
+        """
+        return sum((line.net for line in self.lines), Decimal(0))
+
+
+def _to_period_points(
+    value: Mapping[str, int] | Iterable[tuple[str, int]],
+) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted(dict(value).items()))
+
+
+@attrs.frozen(kw_only=True)
+class MemberContext:
+    """What the earning rules need to know about the member at the order time.
+
+    Attributes:
+        birth_date: Birth date (for birthday-month rules and privileges).
+        enrolled_at: Enrolment instant (for sign-up bonuses with ``within_days``).
+        tier: Tier name at the order time.
+        prior_orders: Purchases before this one (sign-up bonuses on the first purchase).
+        period_points: Points already earned in the current period of each cap, keyed by
+            the cap's period (``{"month": 420}``); see :meth:`EarningScheme.period_to_date`.
+            A missing period counts as 0.
+        privileges: The member's privileges active at the order time; ``earning_multiplier``
+            and ``birthday_bonus`` privileges act as multipliers.
+
+    Examples:
+        >>> import datetime as dt
+        >>> m = MemberContext(birth_date=dt.date(1990, 5, 2), tier="gold", period_points={"month": 300})
+        >>> m.points_in("month"), m.points_in("year")
+        (300, 0)
+    """
+
+    birth_date: dt.date | None = attrs.field(default=None, converter=to_date)
+    enrolled_at: dt.datetime | None = None
+    tier: str | None = None
+    prior_orders: int = 0
+    period_points: tuple[tuple[str, int], ...] = attrs.field(
+        default=(), converter=_to_period_points
+    )
+    privileges: tuple[Privilege, ...] = attrs.field(default=(), converter=tuple)
+
+    def __attrs_post_init__(self) -> None:
+        owner = "MemberContext"
+        if self.birth_date is not None and (
+            not isinstance(self.birth_date, dt.date) or isinstance(self.birth_date, dt.datetime)
+        ):
+            raise InvalidInputError(
+                owner, "birth_date", expected="a date", found=repr(self.birth_date), kind=""
+            )
+        if self.enrolled_at is not None and not isinstance(self.enrolled_at, dt.datetime):
+            raise InvalidInputError(
+                owner, "enrolled_at", expected="a datetime", found=repr(self.enrolled_at), kind=""
+            )
+        if not isinstance(self.prior_orders, int) or self.prior_orders < 0:
+            raise InvalidInputError(
+                owner,
+                "prior_orders",
+                expected="an int >= 0",
+                found=repr(self.prior_orders),
+                kind="",
+            )
+        for key, pts in self.period_points:
+            if key not in PERIODS or not isinstance(pts, int) or isinstance(pts, bool):
+                raise InvalidInputError(
+                    owner,
+                    "period_points",
+                    expected=f"int points keyed by one of {list(PERIODS)}",
+                    found=f"{key!r}: {pts!r}",
+                    kind="",
+                )
+        for priv in self.privileges:
+            if not isinstance(priv, Privilege):
+                raise InvalidInputError(
+                    owner, "privileges", expected="Privilege items", found=repr(priv), kind=""
+                )
+
+    def points_in(self, period: str) -> int:
+        """Points already earned in the current ``period`` (0 when not given).
+
+        Examples:
+            >>> MemberContext(period_points={"day": 5}).points_in("day")
+            5
+        """
+        return dict(self.period_points).get(period, 0)
+
+
+# --------------------------------------------------------------------------- rules
+
+
+_RULE_KINDS: dict[str, type[EarningRule]] = {}
+
+
+def _to_condition(value: Condition | Mapping[str, Any]) -> Condition:
+    return Condition.from_dict(value) if isinstance(value, Mapping) else value
+
+
+@attrs.frozen(kw_only=True)
+class EarningRule:
+    """Base class of the earning rules; :meth:`from_dict` builds any kind from its ``kind``.
+
+    Every rule has an ``id`` (unique in its scheme), a ``priority`` (lower runs first; ties
+    run in ``id`` order), a ``stacking`` mode and a :class:`Condition` (``when``).
+
+    Examples:
+        >>> rule = EarningRule.from_dict({"kind": "base_rate", "id": "base", "rate": "1"})
+        >>> type(rule).__name__, rule.rate
+        ('BaseRate', Decimal('1'))
+        >>> EarningRule.from_dict({"kind": "cashback", "id": "x"})
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: EarningRule.from_dict(): parameter 'kind' must be one of ['base_rate', 'multiplier', 'order_bonus', 'per_every', 'signup_bonus']; found 'cashback'.
+    """
+
+    kind: ClassVar[str] = ""
+    phase: ClassVar[str] = ""
+    stacking_modes: ClassVar[tuple[str, ...]] = ("add", "max", "first")
+
+    id: str
+    priority: int = 100
+    stacking: str = "add"
+    when: Condition = attrs.field(factory=Condition, converter=_to_condition)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.kind:
+            _RULE_KINDS[cls.kind] = cls
+
+    @property
+    def owner(self) -> str:
+        """How error messages name this rule.
+
+        Examples:
+            >>> BaseRate(id="base", rate=1).owner
+            "BaseRate('base')"
+        """
+        return f"{type(self).__name__}({self.id!r})"
+
+    def _validate_common(self) -> None:
+        check_name(type(self).__name__, "id", self.id)
+        check_int(self.owner, "priority", self.priority, minimum=None)
+        check_choice(self.owner, "stacking", self.stacking, self.stacking_modes)
+        if not isinstance(self.when, Condition):
+            raise ConfigError(self.owner, "when", expected="a Condition", found=repr(self.when))
+
+    def _own_fields(self) -> dict[str, Any]:
+        return {}
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe mapping with the rule's ``kind``.
+
+        Examples:
+            >>> BaseRate(id="base", rate="0.5").to_dict()
+            {'kind': 'base_rate', 'id': 'base', 'priority': 100, 'stacking': 'add', 'when': {}, 'rate': '0.5'}
+        """
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "id": self.id,
+            "priority": self.priority,
+            "stacking": self.stacking,
+            "when": self.when.to_dict(),
+        }
+        out.update(self._own_fields())
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> EarningRule:
+        """Build the rule of ``data["kind"]``; unknown kinds or keys are a ConfigError.
+
+        Examples:
+            >>> Multiplier.from_dict({"kind": "multiplier", "id": "x2", "factor": "2"}).factor
+            Decimal('2')
+        """
+        owner = f"{cls.__name__}.from_dict()"
+        if not isinstance(data, Mapping):
+            raise ConfigError(owner, "data", expected="a mapping", found=type(data).__name__)
+        kind = data.get("kind", cls.kind)
+        target = _RULE_KINDS.get(kind) if isinstance(kind, str) else None
+        if target is None or (cls is not EarningRule and target is not cls):
+            choices = sorted(_RULE_KINDS) if cls is EarningRule else [cls.kind]
+            raise ConfigError(owner, "kind", expected=f"one of {choices}", found=repr(kind))
+        allowed = {f.name for f in attrs.fields(target)} | {"kind"}
+        check_keys(data, owner, allowed=allowed, required=("id",))
+        fields = {k: v for k, v in data.items() if k != "kind"}
+        return target(**fields)
+
+    # The engine calls these; each kind overrides what it needs.
+    def _points(self, bases: list[Decimal], eligible: list[int], scale: int) -> dict[int, Decimal]:
+        raise TypeError(self.kind)  # pragma: no cover - only points rules are asked
+
+    def _describe(self) -> str:
+        return self.kind
+
+
+@attrs.frozen(kw_only=True)
+class BaseRate(EarningRule):
+    """``rate`` points per one currency unit of each covered line's earning base.
+
+    Attributes:
+        id: Rule id.
+        rate: Points per currency unit (>= 0), e.g. ``1`` for "1 point per yuan".
+        priority: Lower runs first; ties by ``id``.
+        stacking: ``add`` (default), ``max`` or ``first``.
+        when: Which lines and orders it covers.
+
+    Examples:
+        >>> import datetime as dt
+        >>> scheme = EarningScheme(rules=[BaseRate(id="base", rate="1")])
+        >>> order = Order("o1", dt.datetime(2025, 3, 1, 12), [OrderLine("l1", "99.90")])
+        >>> scheme.earn(order, tz="Asia/Shanghai").points
+        99
+    """
+
+    kind: ClassVar[str] = "base_rate"
+    phase: ClassVar[str] = "points"
+
+    rate: Decimal = attrs.field(converter=to_decimal)
+
+    def __attrs_post_init__(self) -> None:
+        self._validate_common()
+        check_decimal(self.owner, "rate", self.rate)
+
+    def _own_fields(self) -> dict[str, Any]:
+        return {"rate": dec_str(self.rate)}
+
+    def _points(self, bases: list[Decimal], eligible: list[int], scale: int) -> dict[int, Decimal]:
+        rate = self.rate * scale
+        return {i: bases[i] * rate for i in eligible}
+
+    def _describe(self) -> str:
+        return f"{self.rate} per unit"
+
+
+@attrs.frozen(kw_only=True)
+class PerEvery(EarningRule):
+    """``points`` for every full ``every`` of earning base ("10 points per every 100").
+
+    By default the steps are counted on the covered lines' total base and the points are
+    split back to those lines by largest remainder; ``per_line=True`` counts steps on each
+    line alone.
+
+    Attributes:
+        id: Rule id.
+        points: Whole points per step (>= 0).
+        every: Money per step (> 0).
+        per_line: Count steps per line instead of per order.
+        priority: Lower runs first; ties by ``id``.
+        stacking: ``add`` (default), ``max`` or ``first``.
+        when: Which lines and orders it covers.
+
+    Examples:
+        >>> import datetime as dt
+        >>> scheme = EarningScheme(rules=[PerEvery(id="step", points=10, every="100")])
+        >>> order = Order("o1", dt.datetime(2025, 3, 1), [OrderLine("a", "150"), OrderLine("b", "99")])
+        >>> result = scheme.earn(order, tz="UTC")
+        >>> result.points, result.line_points()
+        (20, {'a': 12, 'b': 8})
+    """
+
+    kind: ClassVar[str] = "per_every"
+    phase: ClassVar[str] = "points"
+
+    points: int
+    every: Decimal = attrs.field(converter=to_decimal)
+    per_line: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        self._validate_common()
+        check_int(self.owner, "points", self.points)
+        check_decimal(self.owner, "every", self.every, positive=True)
+        if not isinstance(self.per_line, bool):
+            raise ConfigError(self.owner, "per_line", expected="a bool", found=repr(self.per_line))
+
+    def _own_fields(self) -> dict[str, Any]:
+        return {"points": self.points, "every": dec_str(self.every), "per_line": self.per_line}
+
+    def _points(self, bases: list[Decimal], eligible: list[int], scale: int) -> dict[int, Decimal]:
+        every = self.every
+        if self.per_line:
+            return {i: Decimal(int(bases[i] // every) * self.points * scale) for i in eligible}
+        total = sum((bases[i] for i in eligible), Decimal(0))
+        steps = int(total // every)
+        parts = largest_remainder(steps * self.points * scale, [bases[i] for i in eligible])
+        return {i: Decimal(p) for i, p in zip(eligible, parts, strict=True)}
+
+    def _describe(self) -> str:
+        scope = " per line" if self.per_line else ""
+        return f"{self.points} per every {self.every}{scope}"
+
+
+@attrs.frozen(kw_only=True)
+class Multiplier(EarningRule):
+    """Multiply the points of the covered lines by ``factor`` (promotions, tiers, birthdays).
+
+    ``stacking`` says how it combines with the multipliers before it on a line:
+    ``multiply`` (default: x2 then x3 gives x6), ``add`` (extra factors add: x2 and x3 give
+    x4), ``max`` (the larger factor) or ``first`` (only if no earlier multiplier applied).
+
+    Attributes:
+        id: Rule id.
+        factor: The multiplier (>= 1; to earn less somewhere, give it a lower rate).
+        priority: Lower runs first; ties by ``id``.
+        stacking: ``multiply`` (default), ``add``, ``max`` or ``first``.
+        when: Which lines and orders it covers.
+
+    Examples:
+        >>> import datetime as dt
+        >>> scheme = EarningScheme(rules=[
+        ...     BaseRate(id="base", rate=1),
+        ...     Multiplier(id="double-11", factor=2,
+        ...                when=Condition(windows=[DateWindow("2025-11-11", "2025-11-12")])),
+        ... ])
+        >>> order = Order("o1", dt.datetime(2025, 11, 11, 20), [OrderLine("l1", "300")])
+        >>> scheme.earn(order, tz="Asia/Shanghai").points
+        600
+    """
+
+    kind: ClassVar[str] = "multiplier"
+    phase: ClassVar[str] = "multiplier"
+    stacking_modes: ClassVar[tuple[str, ...]] = STACKING_MODES
+
+    factor: Decimal = attrs.field(converter=to_decimal)
+    stacking: str = "multiply"
+
+    def __attrs_post_init__(self) -> None:
+        self._validate_common()
+        check_decimal(self.owner, "factor", self.factor, minimum=Decimal(1))
+
+    def _own_fields(self) -> dict[str, Any]:
+        return {"factor": dec_str(self.factor)}
+
+    def _describe(self) -> str:
+        return f"x{_show(self.factor)}, {self.stacking}"
+
+
+@attrs.frozen(kw_only=True)
+class OrderBonus(EarningRule):
+    """Fixed ``points`` for an order whose covered base reaches ``min_spend``.
+
+    The bonus is split to the covered lines in proportion to their base (largest
+    remainder), so refunding a line takes back its share. Multipliers do not apply to it.
+
+    Attributes:
+        id: Rule id.
+        points: Whole bonus points (>= 0).
+        min_spend: Threshold on the covered lines' total base, inclusive (>= 0).
+        priority: Lower runs first; ties by ``id``.
+        stacking: ``add`` (default), ``max`` (only the largest bonus) or ``first``.
+        when: Which lines and orders it covers.
+
+    Examples:
+        >>> import datetime as dt
+        >>> scheme = EarningScheme(rules=[BaseRate(id="base", rate=1),
+        ...                               OrderBonus(id="spend-500", points=50, min_spend="500")])
+        >>> order = Order("o1", dt.datetime(2025, 3, 1), [OrderLine("a", "300"), OrderLine("b", "200")])
+        >>> scheme.earn(order, tz="UTC").line_points()
+        {'a': 330, 'b': 220}
+    """
+
+    kind: ClassVar[str] = "order_bonus"
+    phase: ClassVar[str] = "bonus"
+
+    points: int
+    min_spend: Decimal = attrs.field(default=Decimal(0), converter=to_decimal)
+
+    def __attrs_post_init__(self) -> None:
+        self._validate_common()
+        check_int(self.owner, "points", self.points)
+        check_decimal(self.owner, "min_spend", self.min_spend)
+
+    def _own_fields(self) -> dict[str, Any]:
+        return {"points": self.points, "min_spend": dec_str(self.min_spend)}
+
+    def _describe(self) -> str:
+        return f"+{self.points} at spend >= {self.min_spend}"
+
+
+@attrs.frozen(kw_only=True)
+class SignUpBonus(EarningRule):
+    """Points for joining: at enrolment, or on the first purchase.
+
+    With ``trigger="enroll"`` the points come from :meth:`EarningScheme.enrollment_points`
+    (only ``windows`` may narrow it). With ``trigger="first_purchase"`` they are an order
+    bonus on the member's first purchase, optionally only ``within_days`` of enrolment.
+
+    Attributes:
+        id: Rule id.
+        points: Whole bonus points (>= 0).
+        trigger: ``"first_purchase"`` (default) or ``"enroll"``.
+        within_days: First purchase must come this many days after enrolment at most.
+        priority: Lower runs first; ties by ``id``.
+        stacking: ``add`` (default), ``max`` or ``first``.
+        when: Which lines and orders it covers.
+
+    Examples:
+        >>> import datetime as dt
+        >>> scheme = EarningScheme(rules=[SignUpBonus(id="welcome", points=200, trigger="enroll")])
+        >>> scheme.enrollment_points(dt.datetime(2025, 1, 5), tz="UTC").points
+        200
+    """
+
+    kind: ClassVar[str] = "signup_bonus"
+    phase: ClassVar[str] = "bonus"
+
+    points: int
+    trigger: str = "first_purchase"
+    within_days: int | None = None
+
+    def __attrs_post_init__(self) -> None:
+        self._validate_common()
+        check_int(self.owner, "points", self.points)
+        check_choice(self.owner, "trigger", self.trigger, ("first_purchase", "enroll"))
+        check_int(self.owner, "within_days", self.within_days, minimum=1, optional=True)
+        if self.trigger == "enroll":
+            used = set(self.when.to_dict()) - {"windows"}
+            if used:
+                raise ConfigError(
+                    self.owner,
+                    "when",
+                    expected="only 'windows' for an enrolment bonus",
+                    found=f"{sorted(used)}",
+                )
+            if self.within_days is not None:
+                raise ConfigError(
+                    self.owner,
+                    "within_days",
+                    expected="None for an enrolment bonus",
+                    found=str(self.within_days),
+                )
+
+    def _own_fields(self) -> dict[str, Any]:
+        return {"points": self.points, "trigger": self.trigger, "within_days": self.within_days}
+
+    def _describe(self) -> str:
+        return f"+{self.points} sign-up ({self.trigger})"
+
+    def _applies_to(self, order_time: dt.datetime, member: MemberContext) -> bool:
+        if self.trigger != "first_purchase" or member.prior_orders != 0:
+            return False
+        if self.within_days is None:
+            return True
+        if member.enrolled_at is None:
+            return False
+        enrolled = member.enrolled_at
+        if enrolled.tzinfo is None:
+            enrolled = enrolled.replace(tzinfo=order_time.tzinfo)
+        return order_time < enrolled + dt.timedelta(days=self.within_days)
+
+
+@attrs.frozen
+class PeriodCap:
+    """At most ``max_points`` purchase points per member per calendar ``period``.
+
+    Periods are local to the program's zone: ``day``, ``week`` (ISO, from Monday),
+    ``month``, ``quarter``, ``year``.
+
+    Attributes:
+        period: The calendar period.
+        max_points: The cap (>= 0).
+
+    Examples:
+        >>> PeriodCap("month", 5000).to_dict()
+        {'period': 'month', 'max_points': 5000}
+    """
+
+    period: str
+    max_points: int
+
+    def __attrs_post_init__(self) -> None:
+        check_choice("PeriodCap", "period", self.period, PERIODS)
+        check_int("PeriodCap", "max_points", self.max_points)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe mapping.
+
+        Examples:
+            >>> PeriodCap("day", 100).to_dict()["period"]
+            'day'
+        """
+        return {"period": self.period, "max_points": self.max_points}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PeriodCap:
+        """Build from :meth:`to_dict` output; unknown keys are a ConfigError.
+
+        Examples:
+            >>> PeriodCap.from_dict({"period": "year", "max_points": 10})
+            PeriodCap(period='year', max_points=10)
+        """
+        check_keys(
+            data,
+            "PeriodCap.from_dict()",
+            allowed={"period", "max_points"},
+            required=("period", "max_points"),
+        )
+        return cls(data["period"], data["max_points"])
+
+
+# --------------------------------------------------------------------------- results
+
+
+@attrs.frozen
+class Component:
+    """One rule's contribution to one line: exact points and a short description.
+
+    Examples:
+        >>> from decimal import Decimal
+        >>> Component("base", "base_rate", "1 per unit", Decimal("90.00")).points
+        Decimal('90.00')
+    """
+
+    rule_id: str
+    kind: str
+    detail: str
+    points: Decimal
+
+
+@attrs.frozen
+class LinePoints:
+    """The points of one order line, with the exact value and the rules that made it.
+
+    Attributes:
+        line_id: The order line's id.
+        base: The line's earning base (money).
+        exact: Unrounded points (exact Decimal).
+        points: Whole points after rounding and caps.
+        components: Each rule's contribution, in the order the rules ran.
+
+    Examples:
+        >>> from decimal import Decimal
+        >>> LinePoints("l1", Decimal("9.90"), Decimal("9.90"), 9, ()).points
+        9
+    """
+
+    line_id: str
+    base: Decimal
+    exact: Decimal
+    points: int
+    components: tuple[Component, ...]
+
+
+@attrs.frozen
+class EarningResult:
+    """What an order earns: per line, in total, per rule, and what caps removed.
+
+    ``points == sum(line.points for line in lines)`` always holds.
+
+    Attributes:
+        order_id: The order's id (``"enroll"`` for enrolment points).
+        lines: One :class:`LinePoints` per order line, in order.
+        points: Whole points (point units with ``point_decimals``) after rounding and caps.
+        base: The total earning base (money): the qualifying spend of the order.
+        rule_points: ``(rule id, points)`` pairs; they add up to :attr:`points`.
+        capped: Points the caps removed.
+        rounding: ``"<mode> <scope>"``, e.g. ``"floor per_order"``.
+        point_decimals: The scheme's point decimals (0: whole points).
+
+    Examples:
+        >>> import datetime as dt
+        >>> scheme = EarningScheme.base_rate(1)
+        >>> r = scheme.earn(Order("o1", dt.datetime(2025, 1, 1), [OrderLine("l1", "12.50")]), tz="UTC")
+        >>> r.points, r.base, r.by_rule()
+        (12, Decimal('12.50'), {'base': 12})
+    """
+
+    order_id: str
+    lines: tuple[LinePoints, ...]
+    points: int
+    base: Decimal
+    rule_points: tuple[tuple[str, int], ...]
+    capped: int
+    rounding: str
+    point_decimals: int = 0
+
+    def in_points(self, units: int | None = None) -> Decimal:
+        """``units`` (default: :attr:`points`) as a Decimal number of points.
+
+        Only differs from the int when the scheme declares ``point_decimals``.
+
+        Examples:
+            >>> import datetime as dt
+            >>> scheme = EarningScheme.base_rate("0.1", point_decimals=2)
+            >>> r = scheme.earn(Order("o", dt.datetime(2025, 1, 1), [OrderLine("a", "12.34")]), tz="UTC")
+            >>> r.points, r.in_points()
+            (123, Decimal('1.23'))
+        """
+        value = self.points if units is None else units
+        return Decimal(value).scaleb(-self.point_decimals)
+
+    def line_points(self) -> dict[str, int]:
+        """Line id -> whole points (store these: refunds reverse them).
+
+        Examples:
+            >>> import datetime as dt
+            >>> o = Order("o", dt.datetime(2025, 1, 1), [OrderLine("a", "1"), OrderLine("b", "2")])
+            >>> EarningScheme.base_rate(1).earn(o, tz="UTC").line_points()
+            {'a': 1, 'b': 2}
+        """
+        return {line.line_id: line.points for line in self.lines}
+
+    def by_rule(self) -> dict[str, int]:
+        """Rule id -> whole points; the integer attribution adds up to :attr:`points`.
+
+        Examples:
+            >>> import datetime as dt
+            >>> o = Order("o", dt.datetime(2025, 1, 1), [OrderLine("a", "10")])
+            >>> EarningScheme.base_rate(2).earn(o, tz="UTC").by_rule()
+            {'base': 20}
+        """
+        return dict(self.rule_points)
+
+    def explain(self) -> str:
+        """A per-line text account of the points: base, each rule's part, rounding, caps.
+
+        Examples:
+            >>> import datetime as dt
+            >>> scheme = EarningScheme(rules=[
+            ...     BaseRate(id="base", rate=1),
+            ...     Multiplier(id="shoes-x2", factor=2, when=Condition(categories=["shoes"]))])
+            >>> order = Order("o7", dt.datetime(2025, 5, 1), [
+            ...     OrderLine("l1", "89.50", category="shoes"), OrderLine("l2", "20.75", category="socks")])
+            >>> print(scheme.earn(order, tz="UTC").explain())
+            order o7: 199 points on base 110.25 (floor per_order)
+              line l1: base 89.50 -> 179 points (exact 179)
+                base: +89.5 (1 per unit)
+                shoes-x2: +89.5 (x2, multiply)
+              line l2: base 20.75 -> 20 points (exact 20.75)
+                base: +20.75 (1 per unit)
+        """
+        head = f"order {self.order_id}: {self.points} points on base {self.base} ({self.rounding})"
+        if self.capped:
+            head += f"; caps removed {self.capped}"
+        out = [head]
+        for line in self.lines:
+            out.append(
+                f"  line {line.line_id}: base {line.base} -> {line.points} points "
+                f"(exact {_show(line.exact)})"
+            )
+            for comp in line.components:
+                out.append(f"    {comp.rule_id}: +{_show(comp.points)} ({comp.detail})")
+        return "\n".join(out)
+
+
+def _show(value: Decimal) -> str:
+    """Exact value without trailing zeros and never in exponent notation."""
+    if value == value.to_integral_value():
+        return str(int(value))
+    return format(value.normalize(), "f")
+
+
+# --------------------------------------------------------------------------- the scheme
+
+
+def _to_rules(value: Iterable[EarningRule | Mapping[str, Any]]) -> tuple[EarningRule, ...]:
+    rules = [EarningRule.from_dict(r) if isinstance(r, Mapping) else r for r in value]
+    ok = [r for r in rules if isinstance(r, EarningRule)]
+    if len(ok) != len(rules):
+        return tuple(rules)  # rejected by the validator, which names the field
+    return tuple(sorted(ok, key=lambda r: (r.priority, r.id)))
+
+
+def _to_caps(value: Iterable[PeriodCap | Mapping[str, Any]]) -> tuple[PeriodCap, ...]:
+    caps = [PeriodCap.from_dict(c) if isinstance(c, Mapping) else c for c in value]
+    return tuple(
+        sorted(caps, key=lambda c: PERIODS.index(c.period) if isinstance(c, PeriodCap) else -1)
+    )
+
+
+@attrs.frozen(kw_only=True)
+class EarningScheme:
+    """The earning rules of a program, with the base, rounding and caps they run under.
+
+    Rules are kept sorted by ``(priority, id)``: two schemes with the same rules written
+    in a different order are equal and earn the same.
+
+    Attributes:
+        rules: The earning rules (ids unique).
+        earning_base: What money earns: ``"net_paid"`` (default: net of discounts and of
+            the points tender), ``"net_of_discounts"`` or ``"gross"``.
+        rounding_scope: ``"per_order"`` (default: round the order total, split to lines by
+            largest remainder) or ``"per_line"`` (round each line).
+        rounding_mode: ``"floor"`` (default; never over-awards), ``"half_up"``,
+            ``"half_even"`` or ``"ceiling"``.
+        max_points_per_order: Cap per order (None: none).
+        caps: Per-period caps (one per period at most).
+        currency_decimals: Minor-unit digits of the currency (the points tender is split
+            to lines in these units).
+        point_decimals: Decimals of a point (default 0: whole points). With ``d > 0`` the
+            configuration still speaks in points (rates, bonus points, caps), but every
+            point amount the scheme returns (and reads back, like
+            :attr:`MemberContext.period_points`) is an ``int`` count of ``10**-d`` points;
+            :meth:`EarningResult.in_points` turns one into a Decimal of points.
+
+    Examples:
+        >>> scheme = EarningScheme(rules=[BaseRate(id="base", rate=1)], caps=[PeriodCap("month", 5000)])
+        >>> EarningScheme.from_dict(scheme.to_dict()) == scheme
+        True
+        >>> EarningScheme(rules=[BaseRate(id="base", rate=-1)])
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: BaseRate('base'): parameter 'rate' must be at least 0; found -1.
+    """
+
+    rules: tuple[EarningRule, ...] = attrs.field(converter=_to_rules)
+    earning_base: str = "net_paid"
+    rounding_scope: str = "per_order"
+    rounding_mode: str = "floor"
+    max_points_per_order: int | None = None
+    caps: tuple[PeriodCap, ...] = attrs.field(default=(), converter=_to_caps)
+    currency_decimals: int = 2
+    point_decimals: int = 0
+    # Built once from the fields above (not part of the value: no eq, no repr): the rules
+    # split by phase, the flat base rates of the fast path (None when rules need more), and
+    # the rounding label.
+    _phases: tuple[Any, ...] = attrs.field(init=False, repr=False, eq=False, hash=False)
+    _flat: tuple[tuple[str, Decimal, str], ...] | None = attrs.field(
+        init=False, repr=False, eq=False, hash=False
+    )
+    _rounding_label: str = attrs.field(init=False, repr=False, eq=False, hash=False)
+    _scale: int = attrs.field(init=False, repr=False, eq=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        owner = "EarningScheme"
+        for rule in self.rules:
+            if not isinstance(rule, EarningRule):
+                raise ConfigError(owner, "rules", expected="EarningRule items", found=repr(rule))
+        ids = [r.id for r in self.rules]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ConfigError(
+                owner, "rules", expected="unique rule ids", found=f"repeated ids {repeated}"
+            )
+        check_choice(owner, "earning_base", self.earning_base, EARNING_BASES)
+        check_choice(owner, "rounding_scope", self.rounding_scope, ROUNDING_SCOPES)
+        check_choice(owner, "rounding_mode", self.rounding_mode, ROUNDING_MODES)
+        check_int(owner, "max_points_per_order", self.max_points_per_order, optional=True)
+        check_int(owner, "currency_decimals", self.currency_decimals)
+        check_int(owner, "point_decimals", self.point_decimals)
+        if self.point_decimals > 6:
+            raise ConfigError(
+                owner, "point_decimals", expected="at most 6", found=str(self.point_decimals)
+            )
+        object.__setattr__(self, "_scale", 10**self.point_decimals)
+        periods = []
+        for cap in self.caps:
+            if not isinstance(cap, PeriodCap):
+                raise ConfigError(owner, "caps", expected="PeriodCap items", found=repr(cap))
+            periods.append(cap.period)
+        if len(set(periods)) != len(periods):
+            raise ConfigError(
+                owner, "caps", expected="at most one cap per period", found=str(periods)
+            )
+        multipliers = tuple(
+            (r.id, r.kind, r.stacking, r.factor, r.when, r._describe())
+            for r in self.rules
+            if isinstance(r, Multiplier)
+        )
+        flat = all(
+            isinstance(r, BaseRate) and r.stacking == "add" and r.when == _ALWAYS
+            for r in self.rules
+        )
+        object.__setattr__(
+            self,
+            "_flat",
+            tuple(
+                (r.id, r.rate * 10**self.point_decimals, r._describe())
+                for r in self.rules
+                if isinstance(r, BaseRate)
+            )
+            if flat
+            else None,
+        )
+        object.__setattr__(self, "_rounding_label", f"{self.rounding_mode} {self.rounding_scope}")
+        object.__setattr__(
+            self,
+            "_phases",
+            (
+                tuple(r for r in self.rules if r.phase == "points"),
+                multipliers,
+                tuple(r for r in self.rules if r.phase == "bonus"),
+            ),
+        )
+
+    @classmethod
+    def base_rate(cls, rate: Decimal | int | str = 1, **settings: Any) -> EarningScheme:
+        """The simplest scheme: ``rate`` points per currency unit on every line.
+
+        Args:
+            rate: Points per currency unit.
+            **settings: Any other :class:`EarningScheme` field.
+
+        Examples:
+            >>> EarningScheme.base_rate("0.5").rules[0].rate
+            Decimal('0.5')
+        """
+        return cls(rules=[BaseRate(id="base", rate=rate)], **settings)
+
+    # ---------------------------------------------------------------- what earn() reads
+
+    @property
+    def uses_tier(self) -> bool:
+        """Whether any rule reads :attr:`MemberContext.tier`.
+
+        Examples:
+            >>> EarningScheme.base_rate(1).uses_tier
+            False
+        """
+        return any(r.when.tiers for r in self.rules)
+
+    @property
+    def uses_birthday(self) -> bool:
+        """Whether any rule reads :attr:`MemberContext.birth_date`.
+
+        Examples:
+            >>> EarningScheme(rules=[Multiplier(id="b", factor=2, when=Condition(birthday_month=True))]).uses_birthday
+            True
+        """
+        return any(r.when.birthday_month for r in self.rules)
+
+    @property
+    def uses_caps(self) -> bool:
+        """Whether :attr:`MemberContext.period_points` matters (per-period caps exist).
+
+        Examples:
+            >>> EarningScheme.base_rate(1, caps=[PeriodCap("month", 100)]).uses_caps
+            True
+        """
+        return bool(self.caps)
+
+    @property
+    def uses_prior_orders(self) -> bool:
+        """Whether a first-purchase sign-up bonus reads :attr:`MemberContext.prior_orders`.
+
+        Examples:
+            >>> EarningScheme(rules=[SignUpBonus(id="w", points=5)]).uses_prior_orders
+            True
+        """
+        return any(isinstance(r, SignUpBonus) and r.trigger == "first_purchase" for r in self.rules)
+
+    def check_tiers(self, names: Iterable[str]) -> None:
+        """Raise ConfigError if a rule's condition names a tier outside ``names`` (a ladder's).
+
+        Examples:
+            >>> scheme = EarningScheme(rules=[Multiplier(id="g", factor=2, when=Condition(tiers=["gold"]))])
+            >>> scheme.check_tiers(["member", "vip"])
+            Traceback (most recent call last):
+            ...
+            crmkit.errors.ConfigError: Multiplier('g'): parameter 'when' must be tier names of the ladder ['member', 'vip']; found ['gold'].
+        """
+        known = list(names)
+        for rule in self.rules:
+            unknown = [t for t in rule.when.tiers if t not in known]
+            if unknown:
+                raise ConfigError(
+                    rule.owner,
+                    "when",
+                    expected=f"tier names of the ladder {known}",
+                    found=str(unknown),
+                )
+
+    # ---------------------------------------------------------------- serialisation
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe mapping (Decimals as strings).
+
+        Examples:
+            >>> EarningScheme.base_rate(1).to_dict()["rounding_mode"]
+            'floor'
+        """
+        return {
+            "rules": [r.to_dict() for r in self.rules],
+            "earning_base": self.earning_base,
+            "rounding_scope": self.rounding_scope,
+            "rounding_mode": self.rounding_mode,
+            "max_points_per_order": self.max_points_per_order,
+            "caps": [c.to_dict() for c in self.caps],
+            "currency_decimals": self.currency_decimals,
+            "point_decimals": self.point_decimals,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> EarningScheme:
+        """Build from :meth:`to_dict` output; unknown keys are a ConfigError.
+
+        Examples:
+            >>> EarningScheme.from_dict({"rules": [], "rounding_scope": "per_line"}).rounding_scope
+            'per_line'
+            >>> EarningScheme.from_dict({"rules": [], "round": "floor"})
+            Traceback (most recent call last):
+            ...
+            crmkit.errors.ConfigError: EarningScheme.from_dict(): parameter 'round' must be one of ['caps', 'currency_decimals', 'earning_base', 'max_points_per_order', 'point_decimals', 'rounding_mode', 'rounding_scope', 'rules']; found an unknown key.
+        """
+        check_keys(
+            data,
+            "EarningScheme.from_dict()",
+            allowed={a.name for a in attrs.fields(cls) if a.init},
+            required=("rules",),
+        )
+        return cls(**dict(data))
+
+    # ---------------------------------------------------------------- periods
+
+    def period_to_date(
+        self,
+        history: Iterable[tuple[dt.datetime, int]],
+        *,
+        at: dt.datetime,
+        tz: str | dt.tzinfo,
+    ) -> dict[str, int]:
+        """Points of ``history`` inside the current period of each cap, at instant ``at``.
+
+        Pass the member's earlier purchase credits as ``(time, points)`` pairs; the result
+        goes into :attr:`MemberContext.period_points`.
+
+        Examples:
+            >>> import datetime as dt
+            >>> scheme = EarningScheme.base_rate(1, caps=[PeriodCap("month", 1000)])
+            >>> history = [(dt.datetime(2025, 2, 28, 23), 300), (dt.datetime(2025, 3, 2), 200)]
+            >>> scheme.period_to_date(history, at=dt.datetime(2025, 3, 9), tz="Asia/Shanghai")
+            {'month': 200}
+        """
+        owner = "EarningScheme.period_to_date()"
+        tzinfo = zone(tz, owner)
+        day = local_time(at, tzinfo, owner, "at").date()
+        windows = {c.period: period_bounds(day, c.period) for c in self.caps}
+        totals = dict.fromkeys(windows, 0)
+        for when, pts in history:
+            local_day = local_time(when, tzinfo, owner, "history").date()
+            for period, (start, end) in windows.items():
+                if start <= local_day < end:
+                    totals[period] += pts
+        return totals
+
+    # ---------------------------------------------------------------- earning
+
+    def _line_bases(self, order: Order) -> list[Decimal]:
+        nets = [line.net for line in order.lines]
+        if self.earning_base == "gross":
+            return [line.amount for line in order.lines]
+        if self.earning_base == "net_of_discounts" or order.points_tender == 0:
+            return nets
+        unit = Decimal(1).scaleb(-self.currency_decimals)
+        minor = order.points_tender / unit
+        if minor != minor.to_integral_value():
+            raise InvalidInputError(
+                f"Order({order.order_id!r})",
+                "points_tender",
+                expected=f"a money amount with at most {self.currency_decimals} decimals",
+                found=str(order.points_tender),
+                kind="",
+            )
+        shares = largest_remainder(int(minor), nets)
+        return [net - share * unit for net, share in zip(nets, shares, strict=True)]
+
+    def enrollment_points(self, enrolled_at: dt.datetime, *, tz: str | dt.tzinfo) -> EarningResult:
+        """The sign-up bonus points (rules with ``trigger="enroll"``) for joining at ``enrolled_at``.
+
+        The result has no lines; its ``order_id`` is ``"enroll"``.
+
+        Examples:
+            >>> import datetime as dt
+            >>> scheme = EarningScheme(rules=[
+            ...     SignUpBonus(id="welcome", points=100, trigger="enroll"),
+            ...     SignUpBonus(id="launch", points=500, trigger="enroll", stacking="max", priority=200,
+            ...                 when=Condition(windows=[DateWindow("2025-01-01", "2025-02-01")]))])
+            >>> scheme.enrollment_points(dt.datetime(2025, 1, 20), tz="UTC").points
+            500
+            >>> scheme.enrollment_points(dt.datetime(2025, 3, 1), tz="UTC").points
+            100
+        """
+        owner = "EarningScheme.enrollment_points()"
+        tzinfo = zone(tz, owner)
+        day = local_time(enrolled_at, tzinfo, owner, "enrolled_at").date()
+        chosen: list[SignUpBonus] = []
+        total = 0
+        for rule in self.rules:
+            if not isinstance(rule, SignUpBonus) or rule.trigger != "enroll":
+                continue
+            if not rule.when.matches_order(day, "", MemberContext()):
+                continue
+            chosen, total, stop = _fold_bonus(chosen, total, rule, rule.points * self._scale)
+            if stop:
+                break
+        return EarningResult(
+            order_id="enroll",
+            lines=(),
+            points=total,
+            base=Decimal(0),
+            rule_points=tuple((r.id, r.points * self._scale) for r in chosen),
+            capped=0,
+            rounding=self._rounding_label,
+            point_decimals=self.point_decimals,
+        )
+
+    def earn(
+        self,
+        order: Order,
+        member: MemberContext | None = None,
+        *,
+        tz: str | dt.tzinfo,
+    ) -> EarningResult:
+        """The points ``order`` earns for ``member``, per line, with the trace of every rule.
+
+        Args:
+            order: The purchase.
+            member: What the rules need to know about the member (default: nothing known).
+            tz: The program's time zone (windows, birthday month and cap periods are local).
+
+        Returns:
+            An :class:`EarningResult`; its line points add up to its points.
+
+        Examples:
+            >>> import datetime as dt
+            >>> scheme = EarningScheme(rules=[
+            ...     BaseRate(id="base", rate=1),
+            ...     Multiplier(id="birthday", factor=2, when=Condition(birthday_month=True))])
+            >>> order = Order("o1", dt.datetime(2025, 6, 8, 15), [OrderLine("l1", "100")],
+            ...               points_tender="30")
+            >>> member = MemberContext(birth_date=dt.date(1992, 6, 20))
+            >>> scheme.earn(order, member, tz="Asia/Shanghai").points
+            140
+        """
+        with decimal.localcontext(EXACT):
+            return self._earn(order, member, tz=tz)
+
+    def _earn(
+        self,
+        order: Order,
+        member: MemberContext | None,
+        *,
+        tz: str | dt.tzinfo,
+    ) -> EarningResult:
+        owner = "EarningScheme.earn()"
+        if not isinstance(order, Order):
+            raise InvalidInputError(
+                owner, "order", expected="an Order", found=type(order).__name__, kind=""
+            )
+        member = MemberContext() if member is None else member
+        if not isinstance(member, MemberContext):
+            raise InvalidInputError(
+                owner, "member", expected="a MemberContext", found=type(member).__name__, kind=""
+            )
+        tzinfo = zone(tz, owner)
+        if self._flat is not None and not member.privileges:
+            return self._earn_flat(order, member, self._flat)
+        scale = self._scale
+        when = local_time(order.time, tzinfo, owner, "order.time")
+        day = when.date()
+        lines = order.lines
+        n = len(lines)
+        bases = self._line_bases(order)
+        comps: list[list[Component]] = [[] for _ in range(n)]
+        rule_exact: dict[str, Decimal] = {}
+
+        def record(i: int, rule_id: str, kind: str, detail: str, pts: Decimal) -> None:
+            comps[i].append(Component(rule_id, kind, detail, pts))
+            rule_exact[rule_id] = rule_exact.get(rule_id, _ZERO) + pts
+
+        # Phase 1: points rules.
+        value: list[Decimal | None] = [None] * n
+        stopped = [False] * n
+        points_rules, rule_multipliers, bonus_rules = self._phases
+        for rule in points_rules:
+            if not rule.when.matches_order(day, order.channel, member):
+                continue
+            eligible = [
+                i
+                for i in range(n)
+                if rule.when.matches_line(lines[i])
+                and not stopped[i]
+                and (rule.stacking != "first" or value[i] is None)
+            ]
+            if not eligible:
+                continue
+            contributions = rule._points(bases, eligible, scale)
+            for i in eligible:
+                old = value[i]
+                c = contributions[i]
+                if rule.stacking == "max" and old is not None:
+                    new = max(old, c)
+                else:
+                    new = c + (old or 0)
+                if rule.stacking == "first":
+                    stopped[i] = True
+                value[i] = new
+                record(i, rule.id, rule.kind, rule._describe(), new - (old or 0))
+        points = [_ZERO if v is None else v for v in value]
+
+        # Phase 2: multipliers (rules, then privileges in id order).
+        multipliers: list[tuple[str, str, str, Decimal, Condition, str]] = list(rule_multipliers)
+        for priv in sorted(member.privileges, key=lambda p: p.id):
+            if priv.kind in ("earning_multiplier", "birthday_bonus") and priv.value is not None:
+                cond = _BIRTHDAY if priv.kind == "birthday_bonus" else _ALWAYS
+                detail = f"x{_show(priv.value)}, multiply"
+                multipliers.append(
+                    (f"privilege:{priv.id}", priv.kind, "multiply", priv.value, cond, detail)
+                )
+        factor = [_ONE] * n
+        touched = [False] * n
+        mstopped = [False] * n
+        for rule_id, kind, stacking, f, cond, detail in multipliers:
+            if not cond.matches_order(day, order.channel, member):
+                continue
+            for i in range(n):
+                if not cond.matches_line(lines[i]) or mstopped[i]:
+                    continue
+                if stacking == "first" and touched[i]:
+                    continue
+                old = factor[i]
+                if stacking == "add":
+                    factor[i] = old + f - 1
+                elif stacking == "multiply":
+                    factor[i] = old * f
+                elif stacking == "max":
+                    factor[i] = max(old, f)
+                else:
+                    factor[i] = f
+                    mstopped[i] = True
+                touched[i] = True
+                record(i, rule_id, kind, detail, points[i] * (factor[i] - old))
+        exact = [p * f for p, f in zip(points, factor, strict=True)]
+
+        # Phase 3: order-level bonuses, split to their lines by base.
+        chosen: list[tuple[EarningRule, int, list[int]]] = []
+        total_bonus = 0
+        for rule in bonus_rules:
+            if not rule.when.matches_order(day, order.channel, member):
+                continue
+            if isinstance(rule, SignUpBonus):
+                if not rule._applies_to(when, member):
+                    continue
+                threshold = Decimal(0)
+            elif isinstance(rule, OrderBonus):
+                threshold = rule.min_spend
+            else:  # pragma: no cover - the bonus phase holds only these two kinds
+                continue
+            covered = [i for i in range(n) if rule.when.matches_line(lines[i])]
+            if not covered or sum((bases[i] for i in covered), Decimal(0)) < threshold:
+                continue
+            pts = rule.points * scale
+            picked, total_bonus, stop = _fold_bonus([c[0] for c in chosen], total_bonus, rule, pts)
+            chosen = [c for c in chosen if c[0] in picked]
+            if rule in picked:
+                chosen.append((rule, pts, covered))
+            if stop:
+                break
+        for rule, pts, covered in chosen:
+            parts = largest_remainder(pts, [bases[i] for i in covered])
+            for i, part in zip(covered, parts, strict=True):
+                exact[i] += part
+                record(i, rule.id, rule.kind, rule._describe(), Decimal(part))
+
+        return self._finish(
+            order, bases=bases, exact=exact, comps=comps, rule_exact=rule_exact, member=member
+        )
+
+    def _finish(
+        self,
+        order: Order,
+        *,
+        bases: list[Decimal],
+        exact: list[Decimal],
+        comps: list[list[Component]],
+        rule_exact: dict[str, Decimal],
+        member: MemberContext,
+    ) -> EarningResult:
+        """Phase 4: rounding, then caps, then the per-rule attribution."""
+        if self.rounding_scope == "per_line":
+            whole = [round_points(x, self.rounding_mode) for x in exact]
+        else:
+            whole = _round_order(exact, self.rounding_mode)
+        uncapped = sum(whole)
+        limit = uncapped
+        scale = self._scale
+        if self.max_points_per_order is not None:
+            limit = min(limit, self.max_points_per_order * scale)
+        for cap in self.caps:
+            limit = min(limit, max(0, cap.max_points * scale - member.points_in(cap.period)))
+        if limit < uncapped:
+            whole = largest_remainder(limit, whole)
+        total = sum(whole)
+        rule_ids = [rid for rid in rule_exact if rule_exact[rid] > 0]
+        if len(rule_ids) > 1:
+            attribution = largest_remainder(total, [rule_exact[r] for r in rule_ids])
+        else:
+            attribution = [total] * len(rule_ids)
+        lines = order.lines
+        return EarningResult(
+            order_id=order.order_id,
+            lines=tuple(
+                LinePoints(lines[i].line_id, bases[i], exact[i], whole[i], tuple(comps[i]))
+                for i in range(len(lines))
+            ),
+            points=total,
+            base=sum(bases, _ZERO),
+            rule_points=tuple(zip(rule_ids, attribution, strict=True)),
+            capped=uncapped - total,
+            rounding=self._rounding_label,
+            point_decimals=self.point_decimals,
+        )
+
+    def _earn_flat(
+        self, order: Order, member: MemberContext, flat: tuple[tuple[str, Decimal, str], ...]
+    ) -> EarningResult:
+        """Fast path: every rule an unconditional ``add`` base rate, no earning privileges."""
+        bases = self._line_bases(order)
+        exact: list[Decimal] = []
+        comps: list[list[Component]] = []
+        rule_exact: dict[str, Decimal] = {}
+        for base in bases:
+            line_total = _ZERO
+            line_comps = []
+            for rule_id, rate, detail in flat:
+                pts = base * rate
+                line_total += pts
+                line_comps.append(Component(rule_id, "base_rate", detail, pts))
+                rule_exact[rule_id] = rule_exact.get(rule_id, _ZERO) + pts
+            exact.append(line_total)
+            comps.append(line_comps)
+        return self._finish(
+            order, bases=bases, exact=exact, comps=comps, rule_exact=rule_exact, member=member
+        )
+
+
+def _fold_bonus(
+    chosen: list[Any], total: int, rule: EarningRule, pts: int
+) -> tuple[list[Any], int, bool]:
+    """Combine one bonus with the bonuses chosen so far; returns (chosen, total, stop)."""
+    if rule.stacking == "add":
+        return [*chosen, rule], total + pts, False
+    if rule.stacking == "max":
+        if pts > total:
+            return [rule], pts, False
+        return chosen, total, False
+    # first: only when nothing applied before, and nothing after.
+    if chosen:
+        return chosen, total, False
+    return [rule], pts, True
+
+
+def _round_order(exact: list[Decimal], mode: str) -> list[int]:
+    """Round the order total by ``mode``; split it to lines by largest remainder.
+
+    Each line gets its floor, and the units left go one each to the lines with the largest
+    fractional parts (ties to the earlier line).
+    """
+    if len(exact) == 1:
+        return [round_points(exact[0], mode)]
+    total = round_points(sum(exact, _ZERO), mode)
+    floors = [int(x.to_integral_value(rounding=decimal.ROUND_FLOOR)) for x in exact]
+    left = total - sum(floors)
+    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[: max(left, 0)]:
+        floors[i] += 1
+    return floors

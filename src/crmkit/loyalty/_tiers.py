@@ -1,0 +1,1225 @@
+"""Member tiers: qualifying counters, qualification windows, upgrades and downgrades.
+
+Tiers are decided by *qualifying* counters (spend, points earned, orders), kept apart from
+the spendable balance: redeeming points never demotes anyone, refunds reduce the counters.
+
+- **Upgrade** happens at the posting that makes the counters of the current window reach a
+  higher tier's thresholds (inclusive, ``>=``).
+- A tier reached (or re-qualified for) in window *W* holds until the end of window
+  *W + validity_windows* (rolling windows: ``validity_windows * window_months`` months after
+  the qualifying posting).
+- **Downgrade** happens only when that validity ends, by the ladder's policy:
+  ``reevaluate`` (to the tier the last window's counters support), ``one_down`` (soft
+  landing: at most one tier down) or ``to_base``; with ``grace_days`` the drop waits that
+  many days and is cancelled if the member re-qualifies meanwhile.
+- **Lifetime** tiers: once all-time counters reach a lifetime threshold, that tier is a
+  floor for good.
+
+The fold is exposed step by step (:meth:`TierLadder.tracker` gives a :class:`TierTracker`
+with ``post``, ``advance`` and ``status``) so a ledger can keep the tier incrementally, and
+in one call (:meth:`TierLadder.evaluate`, which runs that same fold).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import itertools
+from collections import deque
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from crmkit._validate import (
+    check_keys,
+    check_unique,
+    first_labels,
+    require_columns,
+    require_frame,
+    require_no_missing,
+)
+from crmkit.errors import ConfigError, InvalidInputError
+from crmkit.loyalty._rules_util import (
+    add_months,
+    check_choice,
+    check_decimal,
+    check_int,
+    check_name,
+    dec_str,
+    local_time,
+    midnight,
+    to_decimal,
+    to_optional_decimal,
+    zone,
+)
+
+__all__ = [
+    "Counters",
+    "QualifyingPosting",
+    "Tier",
+    "TierChange",
+    "TierLadder",
+    "TierStatus",
+    "TierTracker",
+    "assign_tiers",
+]
+
+#: The qualifying metrics a tier threshold may use.
+METRICS = ("spend", "points", "orders")
+WINDOWS = ("calendar_year", "rolling", "anniversary")
+DOWNGRADES = ("reevaluate", "one_down", "to_base")
+
+
+@attrs.frozen
+class Counters:
+    """Qualifying counters: money spent, points earned, orders placed.
+
+    Examples:
+        >>> from decimal import Decimal
+        >>> Counters(Decimal("100"), 100, 1) + Counters(Decimal("-40"), -40, 0)
+        Counters(spend=Decimal('60'), points=60, orders=1)
+    """
+
+    spend: Decimal = Decimal(0)
+    points: int = 0
+    orders: int = 0
+
+    def __add__(self, other: Counters) -> Counters:
+        return Counters(
+            self.spend + other.spend, self.points + other.points, self.orders + other.orders
+        )
+
+    def __sub__(self, other: Counters) -> Counters:
+        return Counters(
+            self.spend - other.spend, self.points - other.points, self.orders - other.orders
+        )
+
+    def get(self, metric: str) -> Decimal | int:
+        """The value of ``metric`` (``"spend"``, ``"points"`` or ``"orders"``).
+
+        Examples:
+            >>> Counters(points=5).get("points")
+            5
+        """
+        value: Decimal | int = getattr(self, metric)
+        return value
+
+
+@attrs.frozen
+class QualifyingPosting:
+    """A change of the qualifying counters at an instant (negative for refunds).
+
+    Purchases post their earning base as ``spend``, their earned points and one order;
+    refunds post the reversed share with a minus sign. Redemptions never post.
+
+    Examples:
+        >>> import datetime as dt
+        >>> QualifyingPosting(dt.datetime(2025, 1, 5, 10), spend="1200", points=1200, orders=1).spend
+        Decimal('1200')
+    """
+
+    time: dt.datetime
+    spend: Decimal = attrs.field(default=Decimal(0), converter=to_decimal)
+    points: int = 0
+    orders: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        owner = "QualifyingPosting"
+        if not isinstance(self.time, dt.datetime):
+            raise InvalidInputError(
+                owner, "time", expected="a datetime", found=repr(self.time), kind=""
+            )
+        if not isinstance(self.spend, Decimal) or not self.spend.is_finite():
+            raise InvalidInputError(
+                owner,
+                "spend",
+                expected="a finite Decimal (never a float)",
+                found=repr(self.spend),
+                kind="",
+            )
+        for name in ("points", "orders"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise InvalidInputError(owner, name, expected="an int", found=repr(value), kind="")
+
+    @property
+    def counters(self) -> Counters:
+        """The posting as :class:`Counters`.
+
+        Examples:
+            >>> import datetime as dt
+            >>> QualifyingPosting(dt.datetime(2025, 1, 1), orders=1).counters.orders
+            1
+        """
+        return Counters(self.spend, self.points, self.orders)
+
+
+@attrs.frozen(kw_only=True)
+class Tier:
+    """One level of a ladder with its inclusive thresholds on the qualifying counters.
+
+    The base tier (the ladder's first) has no thresholds. How the thresholds combine
+    (any or all) is the ladder's ``combine``.
+
+    Attributes:
+        name: Tier name (unique in its ladder).
+        spend: Money spent in the window, at least.
+        points: Points earned in the window, at least.
+        orders: Orders in the window, at least.
+
+    Examples:
+        >>> gold = Tier(name="gold", spend="10000")
+        >>> gold.thresholds()
+        {'spend': Decimal('10000')}
+        >>> Tier.from_dict(gold.to_dict()) == gold
+        True
+    """
+
+    name: str
+    spend: Decimal | None = attrs.field(default=None, converter=to_optional_decimal)
+    points: int | None = None
+    orders: int | None = None
+
+    def __attrs_post_init__(self) -> None:
+        check_name("Tier", "name", self.name)
+        owner = f"Tier({self.name!r})"
+        check_decimal(owner, "spend", self.spend, optional=True)
+        check_int(owner, "points", self.points, optional=True)
+        check_int(owner, "orders", self.orders, optional=True)
+
+    def thresholds(self) -> dict[str, Decimal | int]:
+        """The thresholds this tier sets, by metric.
+
+        Examples:
+            >>> Tier(name="silver", points=1000, orders=5).thresholds()
+            {'points': 1000, 'orders': 5}
+        """
+        out: dict[str, Decimal | int] = {}
+        for metric in METRICS:
+            value = getattr(self, metric)
+            if value is not None:
+                out[metric] = value
+        return out
+
+    def reached(self, counters: Counters, combine: str = "any") -> bool:
+        """Whether ``counters`` reach this tier (thresholds inclusive).
+
+        Examples:
+            >>> from decimal import Decimal
+            >>> Tier(name="gold", spend="5000").reached(Counters(spend=Decimal("5000")))
+            True
+        """
+        checks = [counters.get(m) >= v for m, v in self.thresholds().items()]
+        if not checks:
+            return True
+        return all(checks) if combine == "all" else any(checks)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe mapping (only the thresholds set).
+
+        Examples:
+            >>> Tier(name="gold", spend="10000").to_dict()
+            {'name': 'gold', 'spend': '10000'}
+        """
+        out: dict[str, Any] = {"name": self.name}
+        if self.spend is not None:
+            out["spend"] = dec_str(self.spend)
+        if self.points is not None:
+            out["points"] = self.points
+        if self.orders is not None:
+            out["orders"] = self.orders
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Tier:
+        """Build from :meth:`to_dict` output; unknown keys are a ConfigError.
+
+        Examples:
+            >>> Tier.from_dict({"name": "base"}).thresholds()
+            {}
+        """
+        check_keys(data, "Tier.from_dict()", allowed={"name", *METRICS}, required=("name",))
+        return cls(**dict(data))
+
+
+@attrs.frozen
+class TierChange:
+    """A change of tier: when, from what, to what, and why.
+
+    ``reason`` is one of ``"upgrade"``, ``"lifetime"``, ``"downgrade"`` or ``"start"``.
+
+    Examples:
+        >>> import datetime as dt
+        >>> TierChange(dt.datetime(2025, 1, 1), "base", "gold", "upgrade").new
+        'gold'
+    """
+
+    time: dt.datetime
+    old: str | None
+    new: str
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class TierStatus:
+    """A member's tier state at ``as_of``: the tier, its validity, the counters, the history.
+
+    Attributes:
+        as_of: The instant described (in the program's zone).
+        tier: The tier held.
+        since: When it was reached (or landed on).
+        valid_until: When it is next assessed (None: the base tier, or a lifetime floor).
+        window_start: Start of the current qualification window.
+        window_end: End of the current window (None for rolling windows).
+        counters: Qualifying counters of the current window (rolling: the last months).
+        lifetime: All-time qualifying counters.
+        lifetime_floor: The lifetime tier reached, if any.
+        pending_downgrade: ``(when, tier)`` of a downgrade waiting out its grace period.
+        next_tier: The tier above (None at the top).
+        missing: What the counters still lack for :attr:`next_tier`, by metric.
+        history: Every tier change, the first being the start.
+        anchor: The member's start (anniversary windows run from its local date).
+
+    Examples:
+        >>> import datetime as dt
+        >>> ladder = TierLadder(tiers=[Tier(name="member"), Tier(name="gold", spend="1000")])
+        >>> status = ladder.evaluate([QualifyingPosting(dt.datetime(2025, 3, 1), spend="400")],
+        ...                          as_of=dt.datetime(2025, 6, 1), tz="UTC")
+        >>> status.tier, status.next_tier, status.missing
+        ('member', 'gold', {'spend': Decimal('600')})
+    """
+
+    as_of: dt.datetime
+    tier: str
+    since: dt.datetime
+    valid_until: dt.datetime | None
+    window_start: dt.datetime
+    window_end: dt.datetime | None
+    counters: Counters
+    lifetime: Counters
+    lifetime_floor: str | None
+    pending_downgrade: tuple[dt.datetime, str] | None
+    next_tier: str | None
+    missing: dict[str, Decimal | int]
+    history: tuple[TierChange, ...]
+    anchor: dt.datetime
+
+    def tier_at(self, when: dt.datetime) -> str:
+        """The tier held at instant ``when`` (from :attr:`history`; naive is read in the status's zone).
+
+        Examples:
+            >>> import datetime as dt
+            >>> ladder = TierLadder(tiers=[Tier(name="member"), Tier(name="gold", orders=2)])
+            >>> posts = [QualifyingPosting(dt.datetime(2025, 1, d), orders=1) for d in (3, 9)]
+            >>> st = ladder.evaluate(posts, as_of=dt.datetime(2025, 2, 1), tz="UTC")
+            >>> st.tier_at(dt.datetime(2025, 1, 5)), st.tier_at(dt.datetime(2025, 1, 9))
+            ('member', 'gold')
+        """
+        tz = self.as_of.tzinfo
+        assert tz is not None
+        when = local_time(when, tz, "TierStatus.tier_at()", "when")
+        tier = self.history[0].new
+        for change in self.history:
+            if change.time <= when:
+                tier = change.new
+            else:
+                break
+        return tier
+
+
+def _to_tiers(value: Iterable[Tier | Mapping[str, Any]]) -> tuple[Tier, ...]:
+    return tuple(Tier.from_dict(t) if isinstance(t, Mapping) else t for t in value)
+
+
+@attrs.frozen(kw_only=True)
+class TierLadder:
+    """An ordered ladder of tiers, how members qualify, and how they go down.
+
+    Attributes:
+        tiers: Lowest first; the first is the base tier (no thresholds). Every other tier
+            uses the same metrics, with thresholds strictly increasing up the ladder.
+        combine: ``"any"`` (one threshold reached is enough) or ``"all"``.
+        window: ``"calendar_year"`` (local Jan 1 to Jan 1), ``"anniversary"`` (member
+            years from enrolment) or ``"rolling"`` (the last ``window_months`` months).
+        window_months: Length of a rolling window.
+        validity_windows: A tier reached in window W holds to the end of window
+            W + validity_windows (rolling: that many window lengths after the posting).
+        downgrade: ``"reevaluate"``, ``"one_down"`` (soft landing) or ``"to_base"``.
+        grace_days: Days a due downgrade waits; re-qualifying meanwhile cancels it.
+        lifetime: Lifetime tiers: a ladder tier's name with thresholds on all-time
+            counters; once reached, that tier is a floor for good.
+
+    Examples:
+        >>> ladder = TierLadder(tiers=[Tier(name="member"), Tier(name="silver", spend="2000"),
+        ...                            Tier(name="gold", spend="10000")], downgrade="one_down")
+        >>> TierLadder.from_dict(ladder.to_dict()) == ladder
+        True
+        >>> TierLadder(tiers=[Tier(name="member"), Tier(name="gold", spend="10000"),
+        ...                   Tier(name="silver", spend="2000")])
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: TierLadder: parameter 'tiers' must be thresholds strictly increasing up the ladder; found spend 2000 for 'silver' after 10000 for 'gold'.
+    """
+
+    tiers: tuple[Tier, ...] = attrs.field(converter=_to_tiers)
+    combine: str = "any"
+    window: str = "calendar_year"
+    window_months: int = 12
+    validity_windows: int = 1
+    downgrade: str = "reevaluate"
+    grace_days: int = 0
+    lifetime: tuple[Tier, ...] = attrs.field(default=(), converter=_to_tiers)
+
+    def __attrs_post_init__(self) -> None:
+        owner = "TierLadder"
+        if not self.tiers:
+            raise ConfigError(owner, "tiers", expected="at least one tier", found="none")
+        for tier in (*self.tiers, *self.lifetime):
+            if not isinstance(tier, Tier):
+                raise ConfigError(owner, "tiers", expected="Tier items", found=repr(tier))
+        names = [t.name for t in self.tiers]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ConfigError(
+                owner, "tiers", expected="unique tier names", found=f"repeated {repeated}"
+            )
+        if self.tiers[0].thresholds():
+            raise ConfigError(
+                owner,
+                "tiers",
+                expected="a base tier without thresholds first",
+                found=f"{self.tiers[0].name!r} with {sorted(self.tiers[0].thresholds())}",
+            )
+        upper = self.tiers[1:]
+        metric_sets = {tuple(sorted(t.thresholds())) for t in upper}
+        if any(not t.thresholds() for t in upper):
+            empty = next(t.name for t in upper if not t.thresholds())
+            raise ConfigError(
+                owner,
+                "tiers",
+                expected="thresholds on every tier above the base",
+                found=f"none on {empty!r}",
+            )
+        if len(metric_sets) > 1:
+            raise ConfigError(
+                owner,
+                "tiers",
+                expected="the same metrics on every tier above the base",
+                found=f"{sorted(metric_sets)}",
+            )
+        for lower, higher in itertools.pairwise(upper):
+            for metric, value in higher.thresholds().items():
+                below = lower.thresholds()[metric]
+                if value <= below:
+                    raise ConfigError(
+                        owner,
+                        "tiers",
+                        expected="thresholds strictly increasing up the ladder",
+                        found=f"{metric} {value} for {higher.name!r} after {below} for {lower.name!r}",
+                    )
+        check_choice(owner, "combine", self.combine, ("any", "all"))
+        check_choice(owner, "window", self.window, WINDOWS)
+        check_int(owner, "window_months", self.window_months, minimum=1)
+        check_int(owner, "validity_windows", self.validity_windows, minimum=1)
+        check_choice(owner, "downgrade", self.downgrade, DOWNGRADES)
+        check_int(owner, "grace_days", self.grace_days)
+        self._validate_grace()
+        seen = set()
+        for life in self.lifetime:
+            if life.name not in names[1:]:
+                raise ConfigError(
+                    owner,
+                    "lifetime",
+                    expected=f"names of tiers above the base {names[1:]}",
+                    found=repr(life.name),
+                )
+            if not life.thresholds() or life.name in seen:
+                raise ConfigError(
+                    owner,
+                    "lifetime",
+                    expected="one entry with thresholds per tier",
+                    found=repr(life.name),
+                )
+            seen.add(life.name)
+
+    # ------------------------------------------------------------ serialisation
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe mapping.
+
+        Examples:
+            >>> TierLadder(tiers=[Tier(name="member")]).to_dict()["window"]
+            'calendar_year'
+        """
+        return {
+            "tiers": [t.to_dict() for t in self.tiers],
+            "combine": self.combine,
+            "window": self.window,
+            "window_months": self.window_months,
+            "validity_windows": self.validity_windows,
+            "downgrade": self.downgrade,
+            "grace_days": self.grace_days,
+            "lifetime": [t.to_dict() for t in self.lifetime],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TierLadder:
+        """Build from :meth:`to_dict` output; unknown keys are a ConfigError.
+
+        Examples:
+            >>> TierLadder.from_dict({"tiers": [{"name": "member"}], "windw": "rolling"})
+            Traceback (most recent call last):
+            ...
+            crmkit.errors.ConfigError: TierLadder.from_dict(): parameter 'windw' must be one of ['combine', 'downgrade', 'grace_days', 'lifetime', 'tiers', 'validity_windows', 'window', 'window_months']; found an unknown key.
+        """
+        check_keys(
+            data, "TierLadder.from_dict()", allowed=set(attrs.fields_dict(cls)), required=("tiers",)
+        )
+        return cls(**dict(data))
+
+    # ------------------------------------------------------------ qualification
+
+    @property
+    def names(self) -> list[str]:
+        """Tier names, lowest first.
+
+        Examples:
+            >>> TierLadder(tiers=[Tier(name="a"), Tier(name="b", orders=1)]).names
+            ['a', 'b']
+        """
+        return [t.name for t in self.tiers]
+
+    def rank(self, name: str) -> int:
+        """Position of tier ``name`` (0 = base); unknown names are an error.
+
+        Examples:
+            >>> TierLadder(tiers=[Tier(name="a"), Tier(name="b", orders=1)]).rank("b")
+            1
+        """
+        try:
+            return self.names.index(name)
+        except ValueError:
+            raise InvalidInputError(
+                "TierLadder", "tier", expected=f"one of {self.names}", found=repr(name), kind=""
+            ) from None
+
+    def _qualify_index(self, counters: Counters) -> int:
+        best = 0
+        for i, tier in enumerate(self.tiers[1:], start=1):
+            if tier.reached(counters, self.combine):
+                best = i
+        return best
+
+    def _lifetime_index(self, counters: Counters) -> int:
+        best = 0
+        for life in self.lifetime:
+            if life.reached(counters, self.combine):
+                best = max(best, self.rank(life.name))
+        return best
+
+    def qualify(self, spend: Decimal | int | str = 0, points: int = 0, orders: int = 0) -> str:
+        """The highest tier the counters reach (thresholds inclusive).
+
+        Examples:
+            >>> ladder = TierLadder(tiers=[Tier(name="member"), Tier(name="gold", spend="10000")])
+            >>> ladder.qualify(spend="9999.99"), ladder.qualify(spend="10000")
+            ('member', 'gold')
+        """
+        counters = QualifyingPosting(
+            dt.datetime(2000, 1, 1, tzinfo=dt.UTC), spend, points, orders
+        ).counters
+        return self.tiers[self._qualify_index(counters)].name
+
+    def assess(self, current: str, counters: Counters) -> str:
+        """The tier after an assessment at the end of ``current``'s validity.
+
+        Keeps ``current`` when the counters re-qualify for it, otherwise applies the
+        ladder's ``downgrade`` policy (lifetime floors are the caller's: see
+        :meth:`evaluate`).
+
+        Examples:
+            >>> ladder = TierLadder(tiers=[Tier(name="m"), Tier(name="s", spend="1000"),
+            ...     Tier(name="g", spend="5000"), Tier(name="p", spend="20000")], downgrade="one_down")
+            >>> ladder.assess("p", Counters())
+            'g'
+        """
+        cur = self.rank(current)
+        return self.tiers[self._assess_index(cur, self._qualify_index(counters))].name
+
+    def _assess_index(self, cur: int, qualified: int) -> int:
+        if qualified >= cur:
+            return qualified
+        if self.downgrade == "reevaluate":
+            return qualified
+        if self.downgrade == "one_down":
+            return max(qualified, cur - 1)
+        return 0
+
+    # ------------------------------------------------------------ windows
+
+    def _window(
+        self, anchor: dt.datetime, local: dt.datetime, tz: dt.tzinfo
+    ) -> tuple[dt.datetime, dt.datetime | None]:
+        """The window containing local instant ``local`` (rolling: ``(local - N months, None)``)."""
+        if self.window == "calendar_year":
+            start = dt.date(local.year, 1, 1)
+            return midnight(start, tz), midnight(dt.date(local.year + 1, 1, 1), tz)
+        if self.window == "anniversary":
+            first = anchor.astimezone(tz).date()
+            years = local.year - first.year
+            start = add_months(first, 12 * years)
+            if midnight(start, tz) > local:
+                years -= 1
+                start = add_months(first, 12 * years)
+            return midnight(start, tz), midnight(add_months(first, 12 * (years + 1)), tz)
+        back = add_months(local.date(), -self.window_months)
+        return (
+            local.replace(year=back.year, month=back.month, day=back.day),
+            None,
+        )
+
+    def _validate_grace(self) -> None:
+        limit = 28 * self.window_months if self.window == "rolling" else 365
+        if self.grace_days >= limit:
+            raise ConfigError(
+                "TierLadder",
+                "grace_days",
+                expected=f"shorter than a window (< {limit} days)",
+                found=str(self.grace_days),
+            )
+
+    def _checks(self) -> list[list[tuple[int, Decimal | int]]]:
+        """Per tier, the ``(metric position, threshold)`` pairs, for the fast fold."""
+        return [
+            [(METRICS.index(m), v) for m, v in tier.thresholds().items()] for tier in self.tiers
+        ]
+
+    def tracker(self, start: dt.datetime, *, tz: str | dt.tzinfo) -> TierTracker:
+        """A mutable, incremental fold of one member's tier, starting at ``start`` (enrolment).
+
+        Feed it postings in time order with :meth:`TierTracker.post`, move it forward with
+        :meth:`TierTracker.advance`, read it with :meth:`TierTracker.status`.
+        :meth:`evaluate` is exactly this fold over sorted postings.
+
+        Examples:
+            >>> import datetime as dt
+            >>> ladder = TierLadder(tiers=[Tier(name="member"), Tier(name="vip", spend="10000")])
+            >>> t = ladder.tracker(dt.datetime(2025, 1, 1), tz="Asia/Shanghai")
+            >>> t.post(QualifyingPosting(dt.datetime(2025, 3, 8), spend="6000", orders=1))
+            >>> t.post(QualifyingPosting(dt.datetime(2025, 4, 2), spend="4000", orders=1))
+            >>> st = t.status()
+            >>> st.tier, st.since.date(), st.valid_until.date()
+            ('vip', datetime.date(2025, 4, 2), datetime.date(2027, 1, 1))
+        """
+        return TierTracker(self, start, tz=tz)
+
+    def evaluate(
+        self,
+        postings: Iterable[QualifyingPosting],
+        *,
+        as_of: dt.datetime,
+        tz: str | dt.tzinfo,
+        enrolled_at: dt.datetime | None = None,
+    ) -> TierStatus:
+        """Replay qualifying postings up to ``as_of`` and return the member's tier status.
+
+        Postings are sorted by time (stable for equal times); postings after ``as_of`` are
+        ignored. The member starts at ``enrolled_at`` (default: the first posting, or
+        ``as_of`` when there is none); anniversary windows need ``enrolled_at``.
+
+        Examples:
+            >>> import datetime as dt
+            >>> ladder = TierLadder(tiers=[Tier(name="member"), Tier(name="silver", spend="2000"),
+            ...                            Tier(name="gold", spend="10000")], downgrade="one_down")
+            >>> posts = [QualifyingPosting(dt.datetime(2024, 6, 1), spend="12000", orders=1)]
+            >>> ladder.evaluate(posts, as_of=dt.datetime(2025, 12, 31), tz="UTC").tier
+            'gold'
+            >>> ladder.evaluate(posts, as_of=dt.datetime(2026, 1, 1), tz="UTC").tier
+            'silver'
+            >>> ladder.evaluate(posts, as_of=dt.datetime(2027, 1, 1), tz="UTC").tier
+            'member'
+        """
+        owner = "TierLadder.evaluate()"
+        tzinfo = zone(tz, owner)
+        items = list(postings)
+        for item in items:
+            if not isinstance(item, QualifyingPosting):
+                raise InvalidInputError(
+                    owner,
+                    "postings",
+                    expected="QualifyingPosting items",
+                    found=type(item).__name__,
+                    kind="",
+                )
+        end = local_time(as_of, tzinfo, owner, "as_of")
+        keyed = sorted(
+            ((local_time(p.time, tzinfo, owner, "postings"), i, p) for i, p in enumerate(items)),
+            key=lambda x: (x[0], x[1]),
+        )
+        if self.window == "anniversary" and enrolled_at is None:
+            raise InvalidInputError(
+                owner,
+                "enrolled_at",
+                expected="given for anniversary windows",
+                found="None",
+                kind="",
+            )
+        if enrolled_at is not None:
+            first = local_time(enrolled_at, tzinfo, owner, "enrolled_at")
+        else:
+            first = keyed[0][0] if keyed else end
+        if keyed and keyed[0][0] < first:
+            raise InvalidInputError(
+                owner,
+                "postings",
+                expected="no posting before enrolled_at",
+                found=f"a posting at {keyed[0][0].isoformat()}",
+                kind="",
+            )
+        tracker = TierTracker(self, min(first, end), tz=tzinfo)
+        for when, _, posting in keyed:
+            if when > end:
+                break
+            tracker.post(posting)
+        return tracker.status(end)
+
+
+_MICRO = dt.timedelta(microseconds=1)
+
+
+class TierTracker:
+    """One member's tier, folded posting by posting (mutable; build with :meth:`TierLadder.tracker`).
+
+    Upgrades happen in :meth:`post`; window ends and due downgrades happen in
+    :meth:`advance` (which :meth:`post` calls first). An instant on a window's end belongs
+    to the next window. :meth:`copy` gives an independent tracker (for incremental replays).
+
+    Examples:
+        >>> import datetime as dt
+        >>> ladder = TierLadder(tiers=[Tier(name="m"), Tier(name="g", orders=1)])
+        >>> t = ladder.tracker(dt.datetime(2024, 1, 1), tz="UTC")
+        >>> t.post(QualifyingPosting(dt.datetime(2024, 5, 1), orders=1))
+        >>> later = t.copy()
+        >>> later.advance(dt.datetime(2026, 1, 1))
+        >>> t.tier, later.tier
+        ('g', 'm')
+    """
+
+    __slots__ = (
+        "_anchor",
+        "_as_of",
+        "_checks",
+        "_counts",
+        "_cur",
+        "_floor",
+        "_history",
+        "_ladder",
+        "_life_checks",
+        "_lifetime",
+        "_pending",
+        "_recent",
+        "_since",
+        "_tz",
+        "_valid_until",
+        "_vcache",
+        "_wend",
+        "_wstart",
+    )
+
+    def __init__(self, ladder: TierLadder, start: dt.datetime, *, tz: str | dt.tzinfo) -> None:
+        owner = "TierLadder.tracker()"
+        self._ladder = ladder
+        self._tz = zone(tz, owner)
+        local = local_time(start, self._tz, owner, "start")
+        self._anchor = local
+        self._as_of = local
+        self._cur = 0
+        self._since = local
+        self._valid_until: dt.datetime | None = None
+        self._wstart, self._wend = ladder._window(local, local, self._tz)
+        self._counts: list[Any] = [Decimal(0), 0, 0]
+        self._lifetime: list[Any] = [Decimal(0), 0, 0]
+        self._floor = 0
+        self._pending: tuple[dt.datetime, int] | None = None
+        self._history = [TierChange(local, None, ladder.tiers[0].name, "start")]
+        self._recent: deque[tuple[dt.datetime, Decimal, int, int]] = deque()
+        self._vcache: tuple[dt.datetime, dt.datetime, dt.datetime] | None = None
+        self._checks = ladder._checks()
+        names = ladder.names
+        self._life_checks = [
+            (names.index(t.name), [(METRICS.index(m), v) for m, v in t.thresholds().items()])
+            for t in ladder.lifetime
+        ]
+
+    # ------------------------------------------------------------ reading
+
+    @property
+    def tier(self) -> str:
+        """The tier held now.
+
+        Examples:
+            >>> import datetime as dt
+            >>> TierLadder(tiers=[Tier(name="m")]).tracker(dt.datetime(2025, 1, 1), tz="UTC").tier
+            'm'
+        """
+        return self._ladder.tiers[self._cur].name
+
+    @property
+    def history(self) -> tuple[TierChange, ...]:
+        """Every tier change so far, the first being the start.
+
+        Examples:
+            >>> import datetime as dt
+            >>> TierLadder(tiers=[Tier(name="m")]).tracker(dt.datetime(2025, 1, 1), tz="UTC").history[0].reason
+            'start'
+        """
+        return tuple(self._history)
+
+    def copy(self) -> TierTracker:
+        """An independent copy.
+
+        Examples:
+            >>> import datetime as dt
+            >>> t = TierLadder(tiers=[Tier(name="m")]).tracker(dt.datetime(2025, 1, 1), tz="UTC")
+            >>> t.copy().tier
+            'm'
+        """
+        other = TierTracker.__new__(TierTracker)
+        for name in TierTracker.__slots__:
+            setattr(other, name, getattr(self, name))
+        other._counts = list(self._counts)
+        other._lifetime = list(self._lifetime)
+        other._history = list(self._history)
+        other._recent = deque(self._recent)
+        return other
+
+    def status(self, as_of: dt.datetime | None = None) -> TierStatus:
+        """The :class:`TierStatus` now, or after advancing to ``as_of``.
+
+        Examples:
+            >>> import datetime as dt
+            >>> ladder = TierLadder(tiers=[Tier(name="m"), Tier(name="g", orders=3)])
+            >>> t = ladder.tracker(dt.datetime(2025, 1, 1), tz="UTC")
+            >>> t.post(QualifyingPosting(dt.datetime(2025, 2, 1), orders=1))
+            >>> t.status().missing
+            {'orders': 2}
+        """
+        if as_of is not None:
+            self.advance(as_of)
+        ladder = self._ladder
+        counters = Counters(*self._counts)
+        nxt = self._cur + 1 if self._cur + 1 < len(ladder.tiers) else None
+        missing: dict[str, Decimal | int] = {}
+        if nxt is not None:
+            for metric, value in ladder.tiers[nxt].thresholds().items():
+                have = counters.get(metric)
+                if have < value:
+                    missing[metric] = value - have
+        pending = None
+        if self._pending is not None:
+            pending = (self._pending[0], ladder.tiers[self._pending[1]].name)
+        return TierStatus(
+            as_of=self._as_of,
+            tier=self.tier,
+            since=self._since,
+            valid_until=self._valid_until,
+            window_start=self._wstart,
+            window_end=self._wend,
+            counters=counters,
+            lifetime=Counters(*self._lifetime),
+            lifetime_floor=ladder.tiers[self._floor].name if self._floor else None,
+            pending_downgrade=pending,
+            next_tier=None if nxt is None else ladder.tiers[nxt].name,
+            missing=missing,
+            history=tuple(self._history),
+            anchor=self._anchor,
+        )
+
+    # ------------------------------------------------------------ internals
+
+    def _local(self, value: object, field: str) -> dt.datetime:
+        if isinstance(value, dt.datetime) and value.tzinfo is self._tz:
+            return value
+        return local_time(value, self._tz, "TierTracker", field)
+
+    def _reached(self, checks: list[tuple[int, Decimal | int]], counts: list[Any]) -> bool:
+        if not checks:
+            return True
+        if self._ladder.combine == "all":
+            return all(counts[i] >= v for i, v in checks)
+        return any(counts[i] >= v for i, v in checks)
+
+    def _qualify(self) -> int:
+        for index in range(len(self._checks) - 1, 0, -1):
+            if self._reached(self._checks[index], self._counts):
+                return index
+        return 0
+
+    def _validity_from(self, t: dt.datetime) -> dt.datetime:
+        ladder = self._ladder
+        if ladder.window == "rolling":
+            day = add_months(t.date(), ladder.window_months * ladder.validity_windows)
+            return t.replace(year=day.year, month=day.month, day=day.day)
+        cache = self._vcache
+        if cache is not None and cache[0] <= t < cache[1]:
+            return cache[2]
+        start, end = ladder._window(self._anchor, t, self._tz)
+        assert end is not None
+        valid = end
+        for _ in range(ladder.validity_windows):
+            _, nxt = ladder._window(self._anchor, valid, self._tz)
+            assert nxt is not None
+            valid = nxt
+        self._vcache = (start, end, valid)
+        return valid
+
+    def _prune(self, when: dt.datetime) -> None:
+        """Drop rolling-window postings at or before ``when - window_months``."""
+        start, _ = self._ladder._window(self._anchor, when, self._tz)
+        recent = self._recent
+        counts = self._counts
+        while recent and recent[0][0] <= start:
+            _, spend, points, orders = recent.popleft()
+            counts[0] -= spend
+            counts[1] -= points
+            counts[2] -= orders
+
+    def advance(self, to: dt.datetime) -> None:
+        """Move forward to instant ``to``: window ends and due downgrades up to and at ``to``.
+
+        Examples:
+            >>> import datetime as dt
+            >>> ladder = TierLadder(tiers=[Tier(name="m"), Tier(name="g", orders=1)])
+            >>> t = ladder.tracker(dt.datetime(2024, 1, 1), tz="UTC")
+            >>> t.post(QualifyingPosting(dt.datetime(2024, 5, 1), orders=1))
+            >>> t.advance(dt.datetime(2025, 12, 31)); t.tier
+            'g'
+            >>> t.advance(dt.datetime(2026, 1, 1)); t.tier
+            'm'
+        """
+        target = self._local(to, "to")
+        if target < self._as_of:
+            raise InvalidInputError(
+                "TierTracker.advance()",
+                "to",
+                expected=f"not before the tracker's time {self._as_of.isoformat()}",
+                found=target.isoformat(),
+                kind="",
+                hint="Apply postings in time order; TierLadder.evaluate() sorts them.",
+            )
+        while True:
+            best: dt.datetime | None = None
+            what = -1
+            if self._wend is not None and self._wend <= target:
+                best, what = self._wend, 0
+            valid = self._valid_until
+            if (
+                self._pending is None
+                and valid is not None
+                and valid <= target
+                and (best is None or valid < best)
+            ):
+                best, what = valid, 1
+            pending = self._pending
+            if pending is not None and pending[0] <= target and (best is None or pending[0] < best):
+                best, what = pending[0], 2
+            if best is None:
+                break
+            if what == 0:
+                self._roll(best)
+            elif what == 1:
+                self._validity_ends(best)
+            else:
+                self._downgrade(best)
+        self._as_of = target
+
+    def _roll(self, when: dt.datetime) -> None:
+        # A validity ending on the window's end is judged on the ended window's counters.
+        if self._pending is None and self._valid_until is not None and self._valid_until <= when:
+            self._validity_ends(when)
+        self._wstart, self._wend = self._ladder._window(self._anchor, when, self._tz)
+        self._counts = [Decimal(0), 0, 0]
+
+    def _validity_ends(self, when: dt.datetime) -> None:
+        ladder = self._ladder
+        if ladder.window == "rolling":
+            self._prune(when)
+        cur = self._cur
+        new = max(ladder._assess_index(cur, self._qualify()), self._floor)
+        if new >= cur:
+            lifetime_hold = cur <= self._floor and bool(ladder.lifetime)
+            self._valid_until = None if lifetime_hold else self._validity_from(when - _MICRO)
+            return
+        if ladder.grace_days:
+            self._pending = (when + dt.timedelta(days=ladder.grace_days), new)
+            return
+        self._pending = (when, new)
+        self._downgrade(when)
+
+    def _downgrade(self, when: dt.datetime) -> None:
+        assert self._pending is not None
+        ladder = self._ladder
+        landed = self._pending[1]
+        self._pending = None
+        if ladder.window == "rolling":
+            self._prune(when)
+        if ladder.grace_days:
+            # Counters gathered during the grace period count: land no lower than they support.
+            landed = max(landed, self._qualify())
+        if landed >= self._cur:
+            self._valid_until = self._validity_from(when)
+            return
+        if landed == 0:
+            valid = None
+        else:
+            # A tier landed on at the end of window W holds through window W + validity;
+            # the decision was taken at the end of W, ``grace_days`` before ``when``.
+            decided = when - dt.timedelta(days=ladder.grace_days)
+            valid = self._validity_from(decided - _MICRO)
+        self._history.append(
+            TierChange(when, ladder.tiers[self._cur].name, ladder.tiers[landed].name, "downgrade")
+        )
+        self._cur = landed
+        self._since = when
+        self._valid_until = valid
+
+    def post(self, posting: QualifyingPosting) -> None:
+        """Apply one qualifying posting (after advancing to its time); upgrades at once.
+
+        Examples:
+            >>> import datetime as dt
+            >>> ladder = TierLadder(tiers=[Tier(name="m"), Tier(name="g", spend="100")])
+            >>> t = ladder.tracker(dt.datetime(2025, 1, 1), tz="UTC")
+            >>> t.post(QualifyingPosting(dt.datetime(2025, 1, 2), spend="100")); t.tier
+            'g'
+        """
+        if not isinstance(posting, QualifyingPosting):
+            raise InvalidInputError(
+                "TierTracker.post()",
+                "posting",
+                expected="a QualifyingPosting",
+                found=type(posting).__name__,
+                kind="",
+            )
+        when = self._local(posting.time, "posting.time")
+        self.advance(when)
+        ladder = self._ladder
+        counts = self._counts
+        counts[0] += posting.spend
+        counts[1] += posting.points
+        counts[2] += posting.orders
+        life = self._lifetime
+        life[0] += posting.spend
+        life[1] += posting.points
+        life[2] += posting.orders
+        if ladder.window == "rolling":
+            self._recent.append((when, posting.spend, posting.points, posting.orders))
+            self._prune(when)
+        cur = self._cur
+        qualified = self._qualify()
+        for index, checks in self._life_checks:
+            if index > self._floor and self._reached(checks, life):
+                self._floor = index
+        floor = self._floor
+        if qualified > cur or floor > cur:
+            new = max(qualified, floor)
+            reason = "upgrade" if qualified >= floor else "lifetime"
+            self._history.append(
+                TierChange(when, ladder.tiers[cur].name, ladder.tiers[new].name, reason)
+            )
+            self._cur = new
+            self._since = when
+            self._valid_until = None if new <= floor else self._validity_from(when)
+            self._pending = None
+        elif 0 < cur <= floor:
+            self._valid_until = None
+            self._pending = None
+        elif cur > 0 and qualified == cur:
+            # Re-qualified: the validity runs from this window; a due drop is cancelled.
+            valid = self._validity_from(when)
+            if self._valid_until is None or valid > self._valid_until:
+                self._valid_until = valid
+            self._pending = None
+
+
+# --------------------------------------------------------------------------- batch
+
+
+def assign_tiers(
+    qualifying: pd.DataFrame,
+    ladder: TierLadder,
+    *,
+    member: str = "member_id",
+    spend: str = "spend",
+    points: str = "points",
+    orders: str = "orders",
+    current: str | None = None,
+) -> pd.DataFrame:
+    """Assign every member the tier their qualifying counters reach, vectorised.
+
+    With ``current`` (a column of current tier names) the ladder's downgrade policy is
+    applied as at an assessment: members keep their tier when they re-qualify, go up
+    when they exceed it, and otherwise drop by ``reevaluate`` / ``one_down`` / ``to_base``
+    (as :meth:`TierLadder.assess`).
+
+    Args:
+        qualifying: One row per member with the counters of the window.
+        ladder: The tier ladder.
+        member: Member id column (the result's index).
+        spend: Spend column (Decimal objects, ints or decimal strings; floats are
+            rejected). Only read when the ladder uses spend; likewise for the others.
+        points: Points column (integers).
+        orders: Orders column (integers).
+        current: Optional column of current tier names.
+
+    Returns:
+        A DataFrame indexed by member: ``tier`` and ``next_tier`` (ordered Categoricals in
+        ladder order) and ``missing_<metric>`` for each metric the ladder uses (what is
+        missing for the next tier; 0 at the top): int64 for integer columns (and whole
+        thresholds), Decimal objects otherwise. Lifetime floors are not applied here (they
+        need all-time counters): assess those members with :meth:`TierLadder.evaluate`.
+
+    Examples:
+        >>> import pandas as pd
+        >>> from decimal import Decimal
+        >>> ladder = TierLadder(tiers=[Tier(name="member"), Tier(name="silver", spend="2000"),
+        ...                            Tier(name="gold", spend="10000")])
+        >>> frame = pd.DataFrame({"member_id": ["a", "b", "c"],
+        ...                       "spend": [Decimal("150"), Decimal("2000"), Decimal("25000")]})
+        >>> assign_tiers(frame, ladder)[["tier", "missing_spend"]]
+                     tier missing_spend
+        member_id
+        a          member          1850
+        b          silver          8000
+        c            gold             0
+    """
+    owner = "assign_tiers()"
+    frame = require_frame(qualifying, owner, "qualifying")
+    used = sorted({m for t in ladder.tiers for m in t.thresholds()}, key=METRICS.index)
+    columns = {"spend": spend, "points": points, "orders": orders}
+    need = [member] + [columns[m] for m in used] + ([current] if current else [])
+    require_columns(frame, need, owner)
+    check_unique(frame, member, owner)
+    values: dict[str, np.ndarray[Any, Any]] = {}
+    for metric in used:
+        col = columns[metric]
+        require_no_missing(frame, col, owner)
+        values[metric] = _exact_column(frame, col, metric, owner)
+    n = len(frame)
+
+    def threshold(metric: str, value: Decimal | int) -> Decimal | int:
+        # Whole-number columns compare exactly against the threshold rounded up.
+        if metric != "spend" or values[metric].dtype != object:
+            return int(Decimal(value).to_integral_value(rounding=decimal.ROUND_CEILING))
+        return Decimal(value)
+
+    reached = np.zeros((len(ladder.tiers), n), dtype=bool)
+    reached[0] = True
+    for i, tier in enumerate(ladder.tiers[1:], start=1):
+        checks = [values[m] >= threshold(m, v) for m, v in tier.thresholds().items()]
+        reached[i] = (
+            np.logical_and.reduce(checks)
+            if ladder.combine == "all"
+            else np.logical_or.reduce(checks)
+        )
+    # Highest reached tier: last True along axis 0.
+    qualified = len(ladder.tiers) - 1 - np.argmax(reached[::-1], axis=0)
+    result_index = qualified
+    if current is not None:
+        require_no_missing(frame, current, owner)
+        names = ladder.names
+        cur = pd.Index(names).get_indexer(pd.Index(frame[current].astype(object))).astype(np.int64)
+        unknown = cur < 0
+        if unknown.any():
+            raise InvalidInputError(
+                owner,
+                current,
+                expected=f"tier names in {names}",
+                found=f"{int(unknown.sum())} unknown names",
+                rows=first_labels(frame.index, unknown),
+                total=int(unknown.sum()),
+            )
+        if ladder.downgrade == "reevaluate":
+            dropped = qualified
+        elif ladder.downgrade == "one_down":
+            dropped = np.maximum(qualified, cur - 1)
+        else:
+            dropped = np.zeros(n, dtype=np.int64)
+        result_index = np.where(qualified >= cur, qualified, dropped)
+    dtype = pd.CategoricalDtype(ladder.names, ordered=True)
+    index = pd.Index(frame[member].to_numpy(), name=member)
+    out = pd.DataFrame(index=index)
+    out["tier"] = pd.Categorical.from_codes(result_index.astype(np.int64), dtype=dtype)
+    top = len(ladder.tiers) - 1
+    nxt = np.where(result_index < top, result_index + 1, -1)
+    out["next_tier"] = pd.Categorical.from_codes(nxt.astype(np.int64), dtype=dtype)
+    for metric in used:
+        raw = [t.thresholds().get(metric, 0) for t in ladder.tiers] + [0]
+        have = values[metric]
+        whole = all(Decimal(v) == Decimal(v).to_integral_value() for v in raw)
+        if have.dtype != object and whole:
+            table = np.array([int(v) for v in raw], dtype=np.int64)
+            gap = table[nxt] - have  # index -1 picks the trailing 0 (top tier)
+            out[f"missing_{metric}"] = np.maximum(gap, 0)
+        else:
+            table = np.array([Decimal(v) for v in raw], dtype=object)
+            gap = table[nxt] - have.astype(object)
+            zero = np.full(n, Decimal(0), dtype=object)
+            out[f"missing_{metric}"] = np.where(gap > zero, gap, zero)
+    return out
+
+
+def _exact_column(
+    frame: pd.DataFrame, column: str, metric: str, owner: str
+) -> np.ndarray[Any, Any]:
+    """The column as an object array of Decimal (spend) or an int64 array; no floats."""
+    series = frame[column]
+    if metric != "spend":
+        if not pd.api.types.is_integer_dtype(series.dtype) or pd.api.types.is_bool_dtype(
+            series.dtype
+        ):
+            raise InvalidInputError(
+                owner,
+                column,
+                expected="integers",
+                found=f"dtype {series.dtype}",
+            )
+        return series.to_numpy(dtype=np.int64)
+    if pd.api.types.is_integer_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+        return series.to_numpy(dtype=np.int64)
+    # Decimal objects stay as they are; ints and decimal strings are converted; anything
+    # else (floats above all) is reported. Pandas maps, no row loop of ours.
+    raw = series.astype(object)
+    kinds = raw.map(type)
+    is_decimal = kinds.isin([Decimal]).to_numpy()
+    convert = kinds.isin([int, str]).to_numpy()
+    values = raw.where(~convert, raw[convert].map(_to_decimal_or_none)) if convert.any() else raw
+    out = values.to_numpy(dtype=object)
+    ok = is_decimal | convert
+    ok[ok] = values[ok].map(_finite_decimal).to_numpy(dtype=bool)
+    bad = ~ok
+    if bad.any():
+        raise InvalidInputError(
+            owner,
+            column,
+            expected="Decimal values, ints or decimal strings (never floats)",
+            found=f"{int(bad.sum())} other values",
+            rows=first_labels(frame.index, bad),
+            total=int(bad.sum()),
+        )
+    return out
+
+
+def _to_decimal_or_none(value: int | str) -> Decimal | None:
+    try:
+        return Decimal(value.strip() if isinstance(value, str) else value)
+    except ArithmeticError:
+        return None
+
+
+def _finite_decimal(value: object) -> bool:
+    return isinstance(value, Decimal) and value.is_finite()
