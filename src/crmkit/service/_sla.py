@@ -1,0 +1,1409 @@
+"""SLA targets, policies and the evaluation of one ticket's event history.
+
+A *target* promises that a *metric* (first response, resolution, ...) completes within a
+duration on an explicit *clock*: ``"business"`` (the policy's :class:`BusinessCalendar`)
+or ``"calendar"`` (24x7 real time). An :class:`SLAPolicy` holds targets by ticket priority
+and a condition on ticket attributes; a :class:`PolicySet` is an ordered list of policies
+where the first match wins, with a required default.
+
+Each metric is a start / stop rule over the ticket's events, evaluated in *cycles*: a cycle
+opens at a start event (when none is open) and closes at a stop event. ``pending`` pauses
+every open cycle of a pausable target, ``open`` and ``reopened`` resume it. The judged
+quantity of a cycle is the time it ran on the target's clock, in whole seconds:
+
+- **met** when it stopped with ``elapsed <= duration``;
+- **breached** as soon as ``elapsed > duration`` (stopped or not: the verdict is final);
+- **running** / **paused** while open and not breached.
+
+The scalar path (:class:`SLATracker`, :func:`evaluate_ticket`) replays events one by one in
+pure Python; the batch path (:func:`crmkit.service.evaluate_sla`) computes the same numbers
+for many tickets with numpy. Both share the definitions in this module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
+
+import attrs
+
+from crmkit._validate import as_aware, check_keys
+from crmkit.errors import ConfigError, InvalidInputError
+
+if TYPE_CHECKING:
+    from crmkit.service._calendar import BusinessCalendar
+
+__all__ = [
+    "CLOCKS",
+    "EVENTS",
+    "METRICS",
+    "STATES",
+    "PolicySet",
+    "SLACycle",
+    "SLAPolicy",
+    "SLATarget",
+    "SLATracker",
+    "TargetResult",
+    "TicketSLA",
+    "evaluate_ticket",
+]
+
+#: The ticket events the built-in metrics understand.
+EVENTS: tuple[str, ...] = (
+    "created",
+    "agent_reply",
+    "customer_reply",
+    "pending",
+    "open",
+    "solved",
+    "reopened",
+    "follow_up",
+    "on_site",
+)
+#: The event that pauses pausable targets (waiting on the customer) ...
+PAUSE_EVENT = "pending"
+#: ... and the events that resume them.
+RESUME_EVENTS: frozenset[str] = frozenset({"open", "reopened"})
+
+#: The clocks a target can run on.
+CLOCKS: tuple[str, ...] = ("business", "calendar")
+
+#: Target states, in the order of the ordered categorical that batch results use.
+STATES: tuple[str, ...] = ("not_started", "running", "paused", "met", "breached")
+
+Clock = Literal["business", "calendar"]
+
+
+@attrs.frozen
+class _MetricRule:
+    """Start / stop / restart events of a metric; ``once`` keeps only the first cycle."""
+
+    start: frozenset[str]
+    stop: frozenset[str]
+    restart: frozenset[str] = frozenset()
+    once: bool = False
+
+
+#: The built-in metrics and their cycle rules (``custom`` takes its pair from the target).
+#:
+#: - ``first_response``: created -> first agent reply (or solved), one cycle.
+#: - ``next_response``: a customer reply -> the next agent reply (or solved); a new cycle
+#:   starts at the next customer reply after that (the oldest unanswered reply counts).
+#: - ``periodic_update``: created or reopened -> the next agent reply, which restarts the
+#:   cycle, until solved.
+#: - ``resolution``: created -> solved; each reopening starts a new cycle.
+#: - ``follow_up``: solved -> follow-up done (回访).
+#: - ``on_site``: created -> on-site arrival (solved without a visit also stops it), one cycle.
+METRICS: Mapping[str, _MetricRule] = {
+    "first_response": _MetricRule(
+        frozenset({"created"}), frozenset({"agent_reply", "solved"}), once=True
+    ),
+    "next_response": _MetricRule(
+        frozenset({"customer_reply"}), frozenset({"agent_reply", "solved"})
+    ),
+    "periodic_update": _MetricRule(
+        frozenset({"created", "reopened"}), frozenset({"solved"}), frozenset({"agent_reply"})
+    ),
+    "resolution": _MetricRule(frozenset({"created", "reopened"}), frozenset({"solved"})),
+    "follow_up": _MetricRule(frozenset({"solved"}), frozenset({"follow_up"})),
+    "on_site": _MetricRule(frozenset({"created"}), frozenset({"on_site", "solved"}), once=True),
+    "custom": _MetricRule(frozenset(), frozenset()),
+}
+
+_DURATION_RE = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+# ----------------------------------------------------------------------------- durations
+
+
+def parse_duration(value: object, owner: str, field: str) -> dt.timedelta:
+    """Read a duration: a ``timedelta``, whole seconds (int) or a string like ``"1h30m"``.
+
+    Durations are whole seconds; hours are real hours (a "day" unit is deliberately
+    absent: 24 business hours and one business day are different things).
+
+    Examples:
+        >>> parse_duration("1h30m", "SLATarget", "duration")
+        datetime.timedelta(seconds=5400)
+        >>> parse_duration(90, "SLATarget", "duration")
+        datetime.timedelta(seconds=90)
+    """
+    if isinstance(value, dt.timedelta):
+        delta = value
+    elif isinstance(value, int) and not isinstance(value, bool):
+        delta = dt.timedelta(seconds=value)
+    elif isinstance(value, str) and value and (match := _DURATION_RE.match(value.strip())):
+        if not any(match.groups()):
+            raise _bad_duration(owner, field, value)
+        h, m, s = (int(g) if g else 0 for g in match.groups())
+        delta = dt.timedelta(hours=h, minutes=m, seconds=s)
+    else:
+        raise _bad_duration(owner, field, value)
+    if delta % dt.timedelta(seconds=1):
+        raise ConfigError(
+            owner, field, expected="whole seconds", found=f"{delta.total_seconds()} seconds"
+        )
+    return delta
+
+
+def _bad_duration(owner: str, field: str, value: object) -> ConfigError:
+    return ConfigError(
+        owner,
+        field,
+        expected="a duration such as '1h', '90m', '1h30m', '45s', an int of seconds or a timedelta",
+        found=repr(value),
+    )
+
+
+def format_duration(delta: dt.timedelta) -> str:
+    """Write a duration in the compact form :func:`parse_duration` reads.
+
+    Examples:
+        >>> format_duration(dt.timedelta(hours=72))
+        '72h'
+        >>> format_duration(dt.timedelta(minutes=90, seconds=5))
+        '1h30m5s'
+        >>> format_duration(dt.timedelta(0))
+        '0s'
+    """
+    total = int(delta.total_seconds())
+    sign = "-" if total < 0 else ""
+    total = abs(total)
+    h, rest = divmod(total, 3600)
+    m, s = divmod(rest, 60)
+    text = (f"{h}h" if h else "") + (f"{m}m" if m else "") + (f"{s}s" if s else "")
+    return sign + (text or "0s")
+
+
+def _seconds(delta: dt.timedelta) -> int:
+    return int(delta.total_seconds())
+
+
+def _durations(value: object, owner: str, field: str) -> tuple[dt.timedelta, ...]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise ConfigError(owner, field, expected="a list of durations", found=repr(value))
+    out = tuple(parse_duration(v, owner, field) for v in value)
+    return tuple(sorted(set(out)))
+
+
+# ------------------------------------------------------------------------------- targets
+
+
+def _to_duration(value: object) -> dt.timedelta:
+    return parse_duration(value, "SLATarget", "duration")
+
+
+def _to_warn(value: object) -> tuple[dt.timedelta, ...]:
+    return _durations(value, "SLATarget", "warn_before")
+
+
+def _to_escalate(value: object) -> tuple[dt.timedelta, ...]:
+    return _durations(value, "SLATarget", "escalate_after")
+
+
+@attrs.frozen(kw_only=True)
+class SLATarget:
+    """One promise: a metric completes within ``duration`` on an explicit clock.
+
+    Attributes:
+        metric: One of ``first_response``, ``next_response``, ``periodic_update``,
+            ``resolution``, ``follow_up``, ``on_site`` or ``custom`` (see :data:`METRICS`).
+        duration: The goal (a ``timedelta``, whole seconds, or ``"1h"``, ``"90m"``, ...);
+            must be positive.
+        clock: ``"business"`` (the policy's business calendar) or ``"calendar"`` (24x7
+            real time). Required: "24 hours" on a 9-hour working day is almost three
+            working days, so the choice is never implied.
+        name: How results name the target; defaults to the metric. Names are unique
+            within a policy's targets for one priority.
+        warn_before: Warning thresholds before the deadline, on the same clock; warning
+            level *k* is reached once ``elapsed >= duration - warn_before[k]``. Each must be
+            positive and shorter than ``duration``. Stored sorted.
+        escalate_after: Escalation offsets after the deadline, on the same clock;
+            escalation level *k* is reached once ``elapsed > duration + escalate_after[k]``
+            (``0s`` escalates at the breach itself). Stored sorted.
+        pausable: Whether ``pending`` (waiting on the customer) pauses the clock.
+        start: The start event of a ``custom`` metric (custom metrics only).
+        stop: The stop event of a ``custom`` metric (custom metrics only).
+
+    Examples:
+        >>> t = SLATarget(metric="first_response", duration="1h", clock="calendar")
+        >>> t.name, t.duration
+        ('first_response', datetime.timedelta(seconds=3600))
+        >>> SLATarget.from_dict(t.to_dict()) == t
+        True
+        >>> SLATarget(metric="first_response", duration="1h")
+        Traceback (most recent call last):
+        ...
+        TypeError: SLATarget.__init__() missing 1 required keyword-only argument: 'clock'
+    """
+
+    metric: str
+    duration: dt.timedelta = attrs.field(converter=_to_duration)
+    clock: Clock
+    name: str = attrs.field()
+    warn_before: tuple[dt.timedelta, ...] = attrs.field(default=(), converter=_to_warn)
+    escalate_after: tuple[dt.timedelta, ...] = attrs.field(default=(), converter=_to_escalate)
+    pausable: bool = True
+    start: str | None = None
+    stop: str | None = None
+
+    @name.default
+    def _name_default(self) -> str:
+        return self.metric
+
+    def __attrs_post_init__(self) -> None:
+        owner = "SLATarget"
+        if self.metric not in METRICS:
+            raise ConfigError(
+                owner, "metric", expected=f"one of {sorted(METRICS)}", found=repr(self.metric)
+            )
+        if self.clock not in CLOCKS:
+            raise ConfigError(
+                owner,
+                "clock",
+                expected="'business' (the policy's business calendar) or 'calendar' (24x7)",
+                found=repr(self.clock),
+            )
+        if not isinstance(self.name, str) or not self.name:
+            raise ConfigError(owner, "name", expected="a non-empty string", found=repr(self.name))
+        if self.duration <= dt.timedelta(0):
+            raise ConfigError(
+                owner, "duration", expected="positive", found=format_duration(self.duration)
+            )
+        for w in self.warn_before:
+            if not dt.timedelta(0) < w < self.duration:
+                raise ConfigError(
+                    owner,
+                    "warn_before",
+                    expected=f"positive and shorter than the duration {format_duration(self.duration)}",
+                    found=format_duration(w),
+                )
+        for e in self.escalate_after:
+            if e < dt.timedelta(0):
+                raise ConfigError(
+                    owner, "escalate_after", expected="zero or positive", found=format_duration(e)
+                )
+        if not isinstance(self.pausable, bool):
+            raise ConfigError(owner, "pausable", expected="a bool", found=repr(self.pausable))
+        if self.metric == "custom":
+            for field in ("start", "stop"):
+                value = getattr(self, field)
+                if not isinstance(value, str) or not value:
+                    raise ConfigError(
+                        owner,
+                        field,
+                        expected="an event name for a custom metric",
+                        found=repr(value),
+                    )
+            if self.start == self.stop:
+                raise ConfigError(
+                    owner, "stop", expected="different from 'start'", found=repr(self.stop)
+                )
+            if PAUSE_EVENT in (self.start, self.stop):
+                raise ConfigError(
+                    owner, "start", expected="not the pause event 'pending'", found="'pending'"
+                )
+        elif self.start is not None or self.stop is not None:
+            raise ConfigError(
+                owner,
+                "start",
+                expected="given only for metric 'custom'",
+                found=f"start={self.start!r}, stop={self.stop!r} on metric {self.metric!r}",
+            )
+
+    def _rule(self) -> _MetricRule:
+        if self.metric == "custom":
+            return _MetricRule(
+                frozenset({cast("str", self.start)}), frozenset({cast("str", self.stop)})
+            )
+        return METRICS[self.metric]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON-ready form that :meth:`from_dict` reads.
+
+        Examples:
+            >>> SLATarget(metric="resolution", duration="24h", clock="business",
+            ...           warn_before=["2h"]).to_dict()
+            {'metric': 'resolution', 'duration': '24h', 'clock': 'business', 'name': 'resolution', 'warn_before': ['2h'], 'escalate_after': [], 'pausable': True}
+        """
+        out: dict[str, Any] = {
+            "metric": self.metric,
+            "duration": format_duration(self.duration),
+            "clock": self.clock,
+            "name": self.name,
+            "warn_before": [format_duration(w) for w in self.warn_before],
+            "escalate_after": [format_duration(e) for e in self.escalate_after],
+            "pausable": self.pausable,
+        }
+        if self.metric == "custom":
+            out["start"] = self.start
+            out["stop"] = self.stop
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SLATarget:
+        """Build a target from its dict form; unknown keys are a ``ConfigError``.
+
+        Examples:
+            >>> SLATarget.from_dict({"metric": "on_site", "duration": "4h", "clock": "calendar"}).name
+            'on_site'
+            >>> SLATarget.from_dict({"metric": "on_site", "duration": "4h"})
+            Traceback (most recent call last):
+            ...
+            crmkit.errors.ConfigError: SLATarget.from_dict(): parameter 'clock' must be present; found no such key. Say 'business' or 'calendar'.
+        """
+        owner = "SLATarget.from_dict()"
+        allowed = {f.name for f in attrs.fields(cls)}
+        check_keys(data, owner, allowed=allowed, required=("metric", "duration"))
+        if "clock" not in data:
+            raise ConfigError(
+                owner,
+                "clock",
+                expected="present",
+                found="no such key",
+                hint="Say 'business' or 'calendar'.",
+            )
+        return cls(**dict(data))
+
+
+# ------------------------------------------------------------------------------ policies
+
+ANY_PRIORITY = "*"
+
+
+def _to_targets(value: object) -> tuple[tuple[str, tuple[SLATarget, ...]], ...]:
+    owner = "SLAPolicy"
+    if isinstance(value, Mapping):
+        items = list(value.items())
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        raise ConfigError(
+            owner,
+            "targets",
+            expected="a mapping of priority (or '*') to a list of targets",
+            found=type(value).__name__,
+        )
+    out: list[tuple[str, tuple[SLATarget, ...]]] = []
+    for item in items:
+        if not (isinstance(item, tuple) and len(item) == 2):
+            raise ConfigError(
+                owner, "targets", expected="(priority, targets) pairs", found=repr(item)
+            )
+        key, targets = item
+        if isinstance(targets, SLATarget) or not isinstance(targets, Iterable):
+            raise ConfigError(
+                owner, f"targets[{key!r}]", expected="a list of targets", found=repr(targets)
+            )
+        built = tuple(t if isinstance(t, SLATarget) else SLATarget.from_dict(t) for t in targets)
+        out.append((str(key), built))
+    return tuple(out)
+
+
+def _to_when(value: object) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    owner = "SLAPolicy"
+    if value is None:
+        return ()
+    if isinstance(value, Mapping):
+        items = list(value.items())
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        raise ConfigError(
+            owner, "when", expected="a mapping of ticket attribute to values", found=repr(value)
+        )
+    out = []
+    for item in items:
+        if not (isinstance(item, tuple) and len(item) == 2):
+            raise ConfigError(owner, "when", expected="(attribute, values) pairs", found=repr(item))
+        key, values = item
+        if isinstance(values, (str, int)):
+            values = (values,)
+        if not isinstance(values, Iterable) or not values:
+            raise ConfigError(
+                owner, f"when[{key!r}]", expected="a non-empty list of values", found=repr(values)
+            )
+        out.append((str(key), tuple(str(v) for v in values)))
+    return tuple(out)
+
+
+class _CalendarLike(Protocol):
+    """What the SLA engine needs from a business calendar."""
+
+    @property
+    def zone(self) -> dt.tzinfo: ...
+
+    def add(self, t: dt.datetime, duration: dt.timedelta) -> dt.datetime: ...
+
+    def elapsed(self, a: dt.datetime, b: dt.datetime) -> dt.timedelta: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+def _to_calendar(value: object) -> BusinessCalendar | None:
+    if value is None:
+        return None
+    from crmkit.service._calendar import BusinessCalendar
+
+    if isinstance(value, BusinessCalendar):
+        return value
+    if isinstance(value, Mapping):
+        return BusinessCalendar.from_dict(value)
+    raise ConfigError(
+        "SLAPolicy",
+        "calendar",
+        expected="a BusinessCalendar or its dict form",
+        found=type(value).__name__,
+    )
+
+
+@attrs.frozen(kw_only=True)
+class SLAPolicy:
+    """Targets by ticket priority, the calendar they run on, and which tickets they cover.
+
+    Attributes:
+        name: The policy name shown in results.
+        targets: A mapping of priority label to a list of :class:`SLATarget` (or their dict
+            forms). The key ``"*"`` holds targets for every priority; a priority's own
+            list adds targets and replaces ``"*"`` targets of the same name.
+        when: Conditions on ticket attributes, ``{"kind": ["complaint"], "customer_tier":
+            ["core"]}``: every attribute must match, any listed value matches (values are
+            compared as strings). Empty (the default) matches every ticket.
+        calendar: The :class:`BusinessCalendar` that ``"business"`` targets run on (or its
+            dict form). Optional when every target is on the ``"calendar"`` clock or a
+            :class:`PolicySet` supplies one.
+
+    Examples:
+        >>> p = SLAPolicy(name="complaints", when={"kind": ["complaint"]}, targets={"*": [
+        ...     SLATarget(metric="first_response", duration="1h", clock="calendar"),
+        ...     SLATarget(metric="resolution", duration="24h", clock="calendar")]})
+        >>> [t.name for t in p.targets_for("P3")]
+        ['first_response', 'resolution']
+        >>> p.matches({"kind": "complaint", "priority": "P3"})
+        True
+        >>> SLAPolicy.from_dict(p.to_dict()) == p
+        True
+    """
+
+    name: str
+    targets: tuple[tuple[str, tuple[SLATarget, ...]], ...] = attrs.field(converter=_to_targets)
+    when: tuple[tuple[str, tuple[str, ...]], ...] = attrs.field(default=(), converter=_to_when)
+    calendar: BusinessCalendar | None = attrs.field(default=None, converter=_to_calendar)
+
+    def __attrs_post_init__(self) -> None:
+        owner = f"SLAPolicy {self.name!r}" if isinstance(self.name, str) else "SLAPolicy"
+        if not isinstance(self.name, str) or not self.name:
+            raise ConfigError(owner, "name", expected="a non-empty string", found=repr(self.name))
+        keys = [k for k, _ in self.targets]
+        if len(set(keys)) != len(keys):
+            raise ConfigError(owner, "targets", expected="one entry per priority", found=str(keys))
+        if not self.targets or not any(ts for _, ts in self.targets):
+            raise ConfigError(owner, "targets", expected="at least one target", found="none")
+        for key, targets in self.targets:
+            names = [t.name for t in targets]
+            if len(set(names)) != len(names):
+                raise ConfigError(
+                    owner,
+                    f"targets[{key!r}]",
+                    expected="unique target names",
+                    found=str(names),
+                    hint="Give repeated metrics distinct 'name's.",
+                )
+        attributes = [k for k, _ in self.when]
+        if len(set(attributes)) != len(attributes):
+            raise ConfigError(owner, "when", expected="each attribute once", found=str(attributes))
+
+    @property
+    def uses_business_clock(self) -> bool:
+        """Whether any target runs on the business clock.
+
+        Examples:
+            >>> SLAPolicy(name="x", targets={"*": [SLATarget(
+            ...     metric="resolution", duration="8h", clock="calendar")]}).uses_business_clock
+            False
+        """
+        return any(t.clock == "business" for _, ts in self.targets for t in ts)
+
+    def targets_for(self, priority: object) -> tuple[SLATarget, ...]:
+        """Return the targets that apply to a ticket of ``priority``.
+
+        The ``"*"`` targets come first (minus those the priority's own list replaces by
+        name), then the priority's own targets. A priority with no entry and no ``"*"``
+        targets gets none.
+
+        Examples:
+            >>> p = SLAPolicy(name="std", targets={
+            ...     "*": [SLATarget(metric="resolution", duration="24h", clock="business")],
+            ...     "P1": [SLATarget(metric="resolution", duration="4h", clock="calendar")]})
+            >>> [(t.name, str(t.duration)) for t in p.targets_for("P1")]
+            [('resolution', '4:00:00')]
+            >>> [(t.name, str(t.duration)) for t in p.targets_for("P3")]
+            [('resolution', '1 day, 0:00:00')]
+        """
+        table = dict(self.targets)
+        own = table.get(str(priority), ())
+        own_names = {t.name for t in own}
+        shared = tuple(t for t in table.get(ANY_PRIORITY, ()) if t.name not in own_names)
+        return shared + own
+
+    def matches(self, ticket: Mapping[str, Any]) -> bool:
+        """Whether a ticket (a mapping of attribute to value) meets the ``when`` conditions.
+
+        Raises:
+            InvalidInputError: The ticket lacks an attribute a condition names.
+
+        Examples:
+            >>> p = SLAPolicy(name="core", when={"customer_tier": ["core", "vip"]},
+            ...     targets={"*": [SLATarget(metric="on_site", duration="4h", clock="calendar")]})
+            >>> p.matches({"customer_tier": "vip"}), p.matches({"customer_tier": "regular"})
+            (True, False)
+        """
+        for attribute, values in self.when:
+            if attribute not in ticket:
+                raise InvalidInputError(
+                    f"SLAPolicy {self.name!r}",
+                    attribute,
+                    expected="a ticket attribute",
+                    found=f"a ticket without it (attributes {sorted(map(str, ticket))})",
+                    kind="",
+                )
+            if str(ticket[attribute]) not in values:
+                return False
+        return True
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON-ready form that :meth:`from_dict` reads.
+
+        Examples:
+            >>> SLAPolicy(name="x", targets={"*": [SLATarget(metric="resolution",
+            ...     duration="8h", clock="calendar")]}).to_dict()["targets"]["*"][0]["duration"]
+            '8h'
+        """
+        out: dict[str, Any] = {
+            "name": self.name,
+            "when": {k: list(v) for k, v in self.when},
+            "targets": {k: [t.to_dict() for t in ts] for k, ts in self.targets},
+        }
+        if self.calendar is not None:
+            out["calendar"] = self.calendar.to_dict()
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SLAPolicy:
+        """Build a policy from its dict form; unknown keys are a ``ConfigError``.
+
+        Examples:
+            >>> SLAPolicy.from_dict({"name": "x", "targets": {}, "colour": "red"})
+            Traceback (most recent call last):
+            ...
+            crmkit.errors.ConfigError: SLAPolicy.from_dict(): parameter 'colour' must be one of ['calendar', 'name', 'targets', 'when']; found an unknown key.
+        """
+        owner = "SLAPolicy.from_dict()"
+        check_keys(
+            data,
+            owner,
+            allowed={"name", "targets", "when", "calendar"},
+            required=("name", "targets"),
+        )
+        targets = data["targets"]
+        if not isinstance(targets, Mapping):
+            raise ConfigError(
+                owner,
+                "targets",
+                expected="a mapping of priority to a list of targets",
+                found=type(targets).__name__,
+            )
+        return cls(
+            name=data["name"],
+            targets={
+                str(k): [SLATarget.from_dict(_mapping(t, owner)) for t in _list(v, owner)]
+                for k, v in targets.items()
+            },
+            when=data.get("when") or (),
+            calendar=data.get("calendar"),
+        )
+
+
+def _mapping(value: object, owner: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(owner, "targets", expected="target mappings", found=repr(value))
+    return value
+
+
+def _list(value: object, owner: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise ConfigError(owner, "targets", expected="lists of targets", found=repr(value))
+    return value
+
+
+def _to_policies(value: object) -> tuple[SLAPolicy, ...]:
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise ConfigError("PolicySet", "policies", expected="a list of policies", found=repr(value))
+    return tuple(p if isinstance(p, SLAPolicy) else SLAPolicy.from_dict(p) for p in value)
+
+
+def _to_policy(value: object) -> SLAPolicy:
+    if isinstance(value, SLAPolicy):
+        return value
+    if isinstance(value, Mapping):
+        return SLAPolicy.from_dict(value)
+    raise ConfigError("PolicySet", "default", expected="an SLAPolicy", found=repr(value))
+
+
+@attrs.frozen(kw_only=True)
+class PolicySet:
+    """An ordered list of policies: the first whose conditions match a ticket wins.
+
+    Attributes:
+        policies: The conditional policies, in order of precedence.
+        default: The policy for tickets no other policy matches; required, and it must
+            have no conditions, so every ticket gets exactly one policy.
+        calendar: The business calendar for policies that name none themselves.
+
+    Raises:
+        ConfigError: A conditional default, repeated policy names, or a policy with
+            business-clock targets and no calendar (its own or the set's).
+
+    Examples:
+        >>> fr = SLATarget(metric="first_response", duration="1h", clock="calendar")
+        >>> slow = SLATarget(metric="first_response", duration="8h", clock="calendar")
+        >>> ps = PolicySet(
+        ...     policies=[SLAPolicy(name="complaints", when={"kind": ["complaint"]},
+        ...                         targets={"*": [fr]})],
+        ...     default=SLAPolicy(name="standard", targets={"*": [slow]}))
+        >>> ps.select({"kind": "complaint"}).name, ps.select({"kind": "question"}).name
+        ('complaints', 'standard')
+        >>> PolicySet.from_dict(ps.to_dict()) == ps
+        True
+    """
+
+    policies: tuple[SLAPolicy, ...] = attrs.field(converter=_to_policies)
+    default: SLAPolicy = attrs.field(converter=_to_policy)
+    calendar: BusinessCalendar | None = attrs.field(default=None, converter=_to_calendar)
+
+    def __attrs_post_init__(self) -> None:
+        owner = "PolicySet"
+        if self.default.when:
+            raise ConfigError(
+                owner,
+                "default",
+                expected="a policy without conditions ('when')",
+                found=f"conditions on {[k for k, _ in self.default.when]}",
+            )
+        names = [p.name for p in self.all_policies]
+        if len(set(names)) != len(names):
+            raise ConfigError(owner, "policies", expected="unique policy names", found=str(names))
+        for policy in self.all_policies:
+            if policy.uses_business_clock and policy.calendar is None and self.calendar is None:
+                raise ConfigError(
+                    f"PolicySet policy {policy.name!r}",
+                    "calendar",
+                    expected="a business calendar for its 'business' targets",
+                    found="none on the policy or the set",
+                    hint="Give the policy or the set a calendar, or use clock 'calendar'.",
+                )
+
+    @property
+    def all_policies(self) -> tuple[SLAPolicy, ...]:
+        """The conditional policies in order, then the default.
+
+        Examples:
+            >>> t = SLATarget(metric="resolution", duration="8h", clock="calendar")
+            >>> ps = PolicySet(policies=[], default=SLAPolicy(name="d", targets={"*": [t]}))
+            >>> [p.name for p in ps.all_policies]
+            ['d']
+        """
+        return (*self.policies, self.default)
+
+    @property
+    def attributes(self) -> tuple[str, ...]:
+        """The ticket attributes the conditions read, in first-use order.
+
+        Examples:
+            >>> t = SLATarget(metric="resolution", duration="8h", clock="calendar")
+            >>> PolicySet(policies=[SLAPolicy(name="c", when={"kind": ["complaint"]},
+            ...     targets={"*": [t]})], default=SLAPolicy(name="d", targets={"*": [t]})).attributes
+            ('kind',)
+        """
+        seen: dict[str, None] = {}
+        for policy in self.policies:
+            for attribute, _ in policy.when:
+                seen.setdefault(attribute, None)
+        return tuple(seen)
+
+    @property
+    def custom_events(self) -> frozenset[str]:
+        """Event names used by custom targets beyond :data:`EVENTS`.
+
+        Examples:
+            >>> t = SLATarget(metric="custom", name="quote", duration="72h", clock="calendar",
+            ...               start="created", stop="quote_sent")
+            >>> PolicySet(policies=[], default=SLAPolicy(name="d", targets={"*": [t]})).custom_events
+            frozenset({'quote_sent'})
+        """
+        names = {
+            e
+            for p in self.all_policies
+            for _, ts in p.targets
+            for t in ts
+            if t.metric == "custom"
+            for e in (t.start, t.stop)
+        }
+        return frozenset(cast("set[str]", names) - set(EVENTS))
+
+    def select(self, ticket: Mapping[str, Any]) -> SLAPolicy:
+        """Return the first policy whose conditions match ``ticket`` (else the default).
+
+        The returned policy carries the set's calendar when it has none of its own.
+
+        Examples:
+            >>> t = SLATarget(metric="resolution", duration="8h", clock="calendar")
+            >>> ps = PolicySet(policies=[], default=SLAPolicy(name="d", targets={"*": [t]}))
+            >>> ps.select({}).name
+            'd'
+        """
+        for policy in self.policies:
+            if policy.matches(ticket):
+                return self._with_calendar(policy)
+        return self._with_calendar(self.default)
+
+    def _with_calendar(self, policy: SLAPolicy) -> SLAPolicy:
+        if policy.calendar is None and self.calendar is not None:
+            return attrs.evolve(policy, calendar=self.calendar)
+        return policy
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON-ready form that :meth:`from_dict` reads.
+
+        Examples:
+            >>> t = SLATarget(metric="resolution", duration="8h", clock="calendar")
+            >>> sorted(PolicySet(policies=[], default=SLAPolicy(name="d",
+            ...     targets={"*": [t]})).to_dict())
+            ['default', 'policies']
+        """
+        out: dict[str, Any] = {
+            "policies": [p.to_dict() for p in self.policies],
+            "default": self.default.to_dict(),
+        }
+        if self.calendar is not None:
+            out["calendar"] = self.calendar.to_dict()
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PolicySet:
+        """Build a policy set from its dict form (e.g. a JSON file); unknown keys are errors.
+
+        Examples:
+            >>> PolicySet.from_dict({"policies": []})
+            Traceback (most recent call last):
+            ...
+            crmkit.errors.ConfigError: PolicySet.from_dict(): parameter 'default' must be present; found no such key.
+        """
+        owner = "PolicySet.from_dict()"
+        check_keys(data, owner, allowed={"policies", "default", "calendar"}, required=("default",))
+        policies = data.get("policies", [])
+        if not isinstance(policies, list):
+            raise ConfigError(owner, "policies", expected="a list", found=repr(policies))
+        return cls(
+            policies=[SLAPolicy.from_dict(_mapping(p, owner)) for p in policies],
+            default=SLAPolicy.from_dict(_mapping(data["default"], owner)),
+            calendar=data.get("calendar"),
+        )
+
+
+def as_policy_set(policies: PolicySet | SLAPolicy, owner: str) -> PolicySet:
+    """Wrap a single policy as a set with it as the default (checks the type)."""
+    if isinstance(policies, PolicySet):
+        return policies
+    if isinstance(policies, SLAPolicy):
+        return PolicySet(policies=(), default=attrs.evolve(policies, when=()))
+    raise ConfigError(
+        owner, "policies", expected="a PolicySet or an SLAPolicy", found=type(policies).__name__
+    )
+
+
+def resolved_policies(policy_set: PolicySet) -> tuple[SLAPolicy, ...]:
+    """Every policy of the set in order (default last), each with its effective calendar."""
+    return tuple(policy_set._with_calendar(p) for p in policy_set.all_policies)
+
+
+# -------------------------------------------------------------------------------- clocks
+
+
+class Timeline(Protocol):
+    """Clock arithmetic on integer epoch seconds (UTC), scalar form."""
+
+    def elapsed(self, a: int, b: int) -> int:
+        """Clock seconds from ``a`` to ``b`` (signed)."""
+
+    def add(self, t: int, d: int) -> int:
+        """Earliest instant at which ``d >= 0`` clock seconds have elapsed since ``t``."""
+
+
+class RealClock:
+    """24x7 calendar time: clock seconds are real seconds."""
+
+    def elapsed(self, a: int, b: int) -> int:
+        """Real seconds from ``a`` to ``b``."""
+        return b - a
+
+    def add(self, t: int, d: int) -> int:
+        """``t + d``."""
+        return t + d
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def to_seconds(t: dt.datetime) -> int:
+    """Whole epoch seconds of an aware datetime (sub-second parts are truncated)."""
+    delta = t - _EPOCH
+    return delta.days * 86_400 + delta.seconds
+
+
+def from_seconds(s: int) -> dt.datetime:
+    """The aware UTC datetime at epoch second ``s``."""
+    return _EPOCH + dt.timedelta(seconds=s)
+
+
+class BusinessClock:
+    """The business clock of a calendar, on integer epoch seconds."""
+
+    def __init__(self, calendar: _CalendarLike) -> None:
+        self.calendar = calendar
+
+    def elapsed(self, a: int, b: int) -> int:
+        """Business seconds from ``a`` to ``b`` (signed)."""
+        return int(self.calendar.elapsed(from_seconds(a), from_seconds(b)).total_seconds())
+
+    def add(self, t: int, d: int) -> int:
+        """Earliest instant at which ``d`` business seconds have elapsed since ``t``."""
+        return to_seconds(self.calendar.add(from_seconds(t), dt.timedelta(seconds=d)))
+
+
+def breach_instant(clock: Timeline, t: int, d: int) -> int:
+    """The latest whole second that still complies with ``d`` clock seconds from ``t``.
+
+    ``add(t, d + 1) - 1``: the earliest instant one clock second past the goal, less one
+    second. On a business clock a deadline on a closing time (Fri 18:00) stays compliant
+    until the next opening (Mon 09:00); on the 24x7 clock it is ``t + d``.
+    """
+    return clock.add(t, d + 1) - 1
+
+
+# ----------------------------------------------------------------------------- results
+
+
+@attrs.frozen(kw_only=True)
+class SLACycle:
+    """One cycle of a target: from a start event to a stop event (or to ``as_of``).
+
+    Attributes:
+        start: When the cycle started.
+        stop: When it stopped, or None while open.
+        state: ``running``, ``paused``, ``met`` or ``breached``.
+        due_at: The earliest instant the goal is used up (moved by pauses so far; while
+            paused, as if the clock resumed at ``as_of``).
+        breach_at: The latest instant that still complies (``>= due_at``; later when
+            ``due_at`` falls on a closing time of the business calendar).
+        elapsed: Time used on the target's clock (pauses excluded).
+        real_elapsed: Real time the clock ran (pauses excluded).
+        remaining: ``goal - elapsed`` (negative after a breach).
+        used: ``elapsed / goal`` (1.0 = the whole goal).
+        warn_level: How many warn-before thresholds were reached.
+        escalation_level: How many escalation levels were reached.
+
+    Examples:
+        >>> import datetime as dt
+        >>> t = SLATarget(metric="resolution", duration="2h", clock="calendar")
+        >>> t0 = dt.datetime(2025, 3, 3, 9, tzinfo=dt.UTC)
+        >>> r = evaluate_ticket(t, [(t0, "created")], as_of=t0 + dt.timedelta(hours=3))
+        >>> c = r["resolution"].cycles[0]
+        >>> c.state, str(c.remaining), c.used
+        ('breached', '-1 day, 23:00:00', 1.5)
+    """
+
+    start: dt.datetime
+    stop: dt.datetime | None
+    state: str
+    due_at: dt.datetime
+    breach_at: dt.datetime
+    elapsed: dt.timedelta
+    real_elapsed: dt.timedelta
+    remaining: dt.timedelta
+    used: float
+    warn_level: int
+    escalation_level: int
+
+
+@attrs.frozen(kw_only=True)
+class TargetResult:
+    """A target's verdict for one ticket: the state overall and the current cycle's numbers.
+
+    Attributes:
+        target: The :class:`SLATarget`.
+        name: The target name.
+        policy: The name of the policy it came from.
+        state: ``breached`` when any cycle breached, else the current (last) cycle's
+            state; ``not_started`` when no cycle has started.
+        cycles: Every cycle, oldest first (:class:`SLACycle`).
+        breached_cycles: How many cycles breached.
+        start, stop, due_at, breach_at, elapsed, real_elapsed, remaining, used: The
+            current cycle's (None before the first cycle).
+        warn_level, escalation_level: The current cycle's levels (0 before the first).
+
+    Examples:
+        >>> import datetime as dt
+        >>> t = SLATarget(metric="first_response", duration="1h", clock="calendar")
+        >>> t0 = dt.datetime(2025, 3, 3, 9, tzinfo=dt.UTC)
+        >>> r = evaluate_ticket(t, [(t0, "created"), (t0 + dt.timedelta(minutes=20), "agent_reply")],
+        ...                     as_of=t0 + dt.timedelta(hours=5))
+        >>> r["first_response"].state, str(r["first_response"].elapsed)
+        ('met', '0:20:00')
+    """
+
+    target: SLATarget
+    name: str
+    policy: str
+    state: str
+    cycles: tuple[SLACycle, ...]
+    breached_cycles: int
+    start: dt.datetime | None
+    stop: dt.datetime | None
+    due_at: dt.datetime | None
+    breach_at: dt.datetime | None
+    elapsed: dt.timedelta | None
+    real_elapsed: dt.timedelta | None
+    remaining: dt.timedelta | None
+    used: float | None
+    warn_level: int
+    escalation_level: int
+
+
+def _target_result(target: SLATarget, policy: str, cycles: Sequence[SLACycle]) -> TargetResult:
+    if not cycles:
+        state = "not_started"
+    elif any(c.state == "breached" for c in cycles):
+        state = "breached"
+    else:
+        state = cycles[-1].state
+    last = cycles[-1] if cycles else None
+    return TargetResult(
+        target=target,
+        name=target.name,
+        policy=policy,
+        state=state,
+        cycles=tuple(cycles),
+        breached_cycles=sum(c.state == "breached" for c in cycles),
+        start=None if last is None else last.start,
+        stop=None if last is None else last.stop,
+        due_at=None if last is None else last.due_at,
+        breach_at=None if last is None else last.breach_at,
+        elapsed=None if last is None else last.elapsed,
+        real_elapsed=None if last is None else last.real_elapsed,
+        remaining=None if last is None else last.remaining,
+        used=None if last is None else last.used,
+        warn_level=0 if last is None else last.warn_level,
+        escalation_level=0 if last is None else last.escalation_level,
+    )
+
+
+@attrs.frozen(kw_only=True)
+class TicketSLA:
+    """The SLA verdicts of one ticket as of an instant: one :class:`TargetResult` per target.
+
+    Examples:
+        >>> import datetime as dt
+        >>> t = SLATarget(metric="resolution", duration="8h", clock="calendar")
+        >>> t0 = dt.datetime(2025, 3, 3, 9, tzinfo=dt.UTC)
+        >>> r = evaluate_ticket(t, [(t0, "created")], as_of=t0)
+        >>> r.policy, [x.state for x in r.targets]
+        ('default', ['running'])
+    """
+
+    policy: str
+    as_of: dt.datetime
+    targets: tuple[TargetResult, ...]
+
+    def __getitem__(self, name: str) -> TargetResult:
+        for target in self.targets:
+            if target.name == name:
+                return target
+        raise KeyError(name)
+
+
+# ----------------------------------------------------------------------------- tracking
+
+
+@attrs.frozen
+class _Open:
+    """The open cycle of a target, accumulated up to ``mark``."""
+
+    start: int
+    mark: int
+    acc: int  # clock seconds counted up to mark
+    real: int  # real seconds counted up to mark
+    due: int | None = None  # the crossing instants, once the goal was reached / exceeded
+    breach: int | None = None
+
+
+@attrs.frozen
+class _Closed:
+    start: int
+    stop: int | None
+    acc: int
+    real: int
+    due: int
+    breach: int
+
+
+@attrs.frozen
+class _TargetTrack:
+    target: SLATarget
+    closed: tuple[_Closed, ...] = ()
+    open: _Open | None = None
+
+
+def _advance(track: _TargetTrack, clock: Timeline, t: int, paused: bool) -> _TargetTrack:
+    """Count the open cycle's clock from its mark to ``t`` (nothing while paused)."""
+    cycle = track.open
+    if cycle is None or t == cycle.mark:
+        return track
+    if paused and track.target.pausable:
+        return attrs.evolve(track, open=attrs.evolve(cycle, mark=t))
+    goal = _seconds(track.target.duration)
+    step = clock.elapsed(cycle.mark, t)
+    acc = cycle.acc + step
+    due, breach = cycle.due, cycle.breach
+    if due is None and acc >= goal:
+        due = clock.add(cycle.mark, goal - cycle.acc)
+    if breach is None and acc > goal:
+        breach = breach_instant(clock, cycle.mark, goal - cycle.acc)
+    moved = _Open(cycle.start, t, acc, cycle.real + (t - cycle.mark), due, breach)
+    return attrs.evolve(track, open=moved)
+
+
+def _project(clock: Timeline, cycle: _Open, goal: int) -> tuple[int, int]:
+    """Due and breach instants of an open (or just stopped) cycle, from its mark on."""
+    due = cycle.due if cycle.due is not None else clock.add(cycle.mark, goal - cycle.acc)
+    breach = (
+        cycle.breach
+        if cycle.breach is not None
+        else breach_instant(clock, cycle.mark, goal - cycle.acc)
+    )
+    return due, breach
+
+
+@attrs.frozen(kw_only=True)
+class SLATracker:
+    """Incremental SLA state of one ticket: record events one at a time, evaluate any time.
+
+    Immutable: :meth:`record` returns a new tracker. Events must come in time order
+    (equal times keep the order they are recorded in). ``pending`` pauses pausable
+    targets; ``open`` and ``reopened`` resume them.
+
+    Attributes:
+        policy: The ticket's policy (see :meth:`PolicySet.select`).
+        priority: The ticket's priority, which picks the policy's targets.
+
+    Examples:
+        >>> import datetime as dt
+        >>> policy = SLAPolicy(name="complaints", targets={"*": [
+        ...     SLATarget(metric="first_response", duration="1h", clock="calendar")]})
+        >>> t0 = dt.datetime(2025, 3, 3, 9, tzinfo=dt.UTC)
+        >>> tr = SLATracker.start(policy, priority="P2").record("created", t0)
+        >>> tr.evaluate(t0 + dt.timedelta(minutes=45))["first_response"].state
+        'running'
+        >>> tr = tr.record("agent_reply", t0 + dt.timedelta(minutes=50))
+        >>> tr.evaluate(t0 + dt.timedelta(hours=2))["first_response"].state
+        'met'
+    """
+
+    policy: SLAPolicy
+    priority: str | None
+    tracks: tuple[_TargetTrack, ...]
+    paused: bool = False
+    last: int | None = None
+
+    @classmethod
+    def start(cls, policy: SLAPolicy, *, priority: object = None) -> SLATracker:
+        """A tracker with no events yet for a ticket of ``priority`` under ``policy``.
+
+        Raises:
+            ConfigError: Business-clock targets without a calendar.
+            InvalidInputError: No priority for a policy with targets by priority.
+
+        Examples:
+            >>> p = SLAPolicy(name="p", targets={"P1": [
+            ...     SLATarget(metric="resolution", duration="4h", clock="calendar")]})
+            >>> len(SLATracker.start(p, priority="P1").tracks), len(SLATracker.start(p, priority="P4").tracks)
+            (1, 0)
+            >>> SLATracker.start(p)
+            Traceback (most recent call last):
+            ...
+            crmkit.errors.InvalidInputError: SLATracker.start(): 'priority' must be given, since policy 'p' has targets by priority; found None.
+        """
+        if not isinstance(policy, SLAPolicy):
+            raise ConfigError(
+                "SLATracker.start()", "policy", expected="an SLAPolicy", found=type(policy).__name__
+            )
+        if policy.uses_business_clock and policy.calendar is None:
+            raise ConfigError(
+                f"SLAPolicy {policy.name!r}",
+                "calendar",
+                expected="a business calendar for its 'business' targets",
+                found="none",
+            )
+        if priority is None and any(k != ANY_PRIORITY for k, _ in policy.targets):
+            raise InvalidInputError(
+                "SLATracker.start()",
+                "priority",
+                expected=f"given, since policy {policy.name!r} has targets by priority",
+                found="None",
+                kind="",
+            )
+        key = None if priority is None else str(priority)
+        targets = policy.targets_for(key)
+        return cls(policy=policy, priority=key, tracks=tuple(_TargetTrack(t) for t in targets))
+
+    def _clock(self, target: SLATarget) -> Timeline:
+        if target.clock == "calendar" or self.policy.calendar is None:
+            return RealClock()
+        return BusinessClock(self.policy.calendar)
+
+    def _instant(self, value: object, field: str, owner: str) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            try:
+                value = dt.datetime.fromisoformat(value)
+            except ValueError as err:
+                raise InvalidInputError(
+                    owner, field, expected="an ISO 8601 datetime", found=repr(value), kind=""
+                ) from err
+        cal = self.policy.calendar
+        if cal is None:
+            if not isinstance(value, dt.datetime) or value.tzinfo is None:
+                raise InvalidInputError(
+                    owner,
+                    field,
+                    expected="a timezone-aware datetime",
+                    found=repr(value) if not isinstance(value, dt.datetime) else "a naive datetime",
+                    hint="A policy without a calendar has no zone to read naive times in.",
+                    kind="",
+                )
+            return to_seconds(value)
+        return to_seconds(as_aware(value, cal.zone, owner, field))
+
+    def record(self, event: str, time: object) -> SLATracker:
+        """Return the tracker after ``event`` at ``time`` (naive: read in the calendar zone).
+
+        Raises:
+            InvalidInputError: ``time`` earlier than the previous event, or not a datetime.
+
+        Examples:
+            >>> import datetime as dt
+            >>> p = SLAPolicy(name="p", targets={"*": [
+            ...     SLATarget(metric="resolution", duration="4h", clock="calendar")]})
+            >>> t0 = dt.datetime(2025, 3, 3, 9, tzinfo=dt.UTC)
+            >>> tr = SLATracker.start(p).record("created", t0)
+            >>> tr.record("solved", t0 - dt.timedelta(hours=1))
+            Traceback (most recent call last):
+            ...
+            crmkit.errors.InvalidInputError: SLATracker.record(): 'time' must be at or after the previous event (2025-03-03T09:00:00+00:00); found 2025-03-03T08:00:00+00:00.
+        """
+        owner = "SLATracker.record()"
+        t = self._instant(time, "time", owner)
+        if self.last is not None and t < self.last:
+            raise InvalidInputError(
+                owner,
+                "time",
+                expected=f"at or after the previous event ({from_seconds(self.last).isoformat()})",
+                found=from_seconds(t).isoformat(),
+                kind="",
+            )
+        if not isinstance(event, str) or (
+            event not in EVENTS and event not in _custom_events(self.policy)
+        ):
+            raise InvalidInputError(
+                owner,
+                "event",
+                expected=f"one of {list(EVENTS)} or a custom target's start/stop event",
+                found=repr(event),
+                kind="",
+            )
+        tracks = []
+        for track in self.tracks:
+            clock = self._clock(track.target)
+            tracks.append(_apply(_advance(track, clock, t, self.paused), clock, event, t))
+        paused = self.paused
+        if event == PAUSE_EVENT:
+            paused = True
+        elif event in RESUME_EVENTS:
+            paused = False
+        return attrs.evolve(self, tracks=tuple(tracks), paused=paused, last=t)
+
+    def evaluate(self, as_of: object) -> TicketSLA:
+        """Return the verdicts as of ``as_of`` (at or after the last recorded event).
+
+        Examples:
+            >>> import datetime as dt
+            >>> p = SLAPolicy(name="p", targets={"*": [
+            ...     SLATarget(metric="resolution", duration="4h", clock="calendar")]})
+            >>> t0 = dt.datetime(2025, 3, 3, 9, tzinfo=dt.UTC)
+            >>> r = SLATracker.start(p).record("created", t0).evaluate(t0 + dt.timedelta(hours=1))
+            >>> r["resolution"].due_at.isoformat()
+            '2025-03-03T13:00:00+00:00'
+        """
+        owner = "SLATracker.evaluate()"
+        t = self._instant(as_of, "as_of", owner)
+        if self.last is not None and t < self.last:
+            raise InvalidInputError(
+                owner,
+                "as_of",
+                expected=f"at or after the last recorded event ({from_seconds(self.last).isoformat()})",
+                found=from_seconds(t).isoformat(),
+                kind="",
+            )
+        zone = self.policy.calendar.zone if self.policy.calendar is not None else dt.UTC
+        results = []
+        for track in self.tracks:
+            clock = self._clock(track.target)
+            moved = _advance(track, clock, t, self.paused)
+            goal = _seconds(track.target.duration)
+            cycles = [_cycle(track.target, c, zone) for c in moved.closed]
+            if moved.open is not None:
+                due, breach = _project(clock, moved.open, goal)
+                paused = self.paused and track.target.pausable
+                state = "paused" if paused else "running"
+                raw = _Closed(moved.open.start, None, moved.open.acc, moved.open.real, due, breach)
+                cycles.append(_cycle(track.target, raw, zone, state=state))
+            results.append(_target_result(track.target, self.policy.name, cycles))
+        return TicketSLA(
+            policy=self.policy.name, as_of=from_seconds(t).astimezone(zone), targets=tuple(results)
+        )
+
+
+def _custom_events(policy: SLAPolicy) -> frozenset[str]:
+    return frozenset(
+        cast("str", e)
+        for _, ts in policy.targets
+        for t in ts
+        if t.metric == "custom"
+        for e in (t.start, t.stop)
+    )
+
+
+def _apply(track: _TargetTrack, clock: Timeline, event: str, t: int) -> _TargetTrack:
+    """Stop and/or start cycles of one target at an event (already advanced to ``t``)."""
+    rule = track.target._rule()
+    was_open = track.open is not None
+    closed = track.closed
+    cycle = track.open
+    stops = event in rule.stop or (event in rule.restart and was_open)
+    starts = (event in rule.start and not was_open) or (event in rule.restart and was_open)
+    if stops and cycle is not None:
+        due, breach = _project(clock, cycle, _seconds(track.target.duration))
+        closed = (*closed, _Closed(cycle.start, t, cycle.acc, cycle.real, due, breach))
+        cycle = None
+    if starts and not (rule.once and (closed or track.open is not None)):
+        cycle = _Open(t, t, 0, 0)
+    return _TargetTrack(track.target, closed, cycle)
+
+
+def _cycle(target: SLATarget, raw: _Closed, zone: Any, *, state: str | None = None) -> SLACycle:
+    goal = _seconds(target.duration)
+    levels = cycle_levels(target, raw.acc)
+    if raw.acc > goal:
+        verdict = "breached"
+    elif state is None:
+        verdict = "met"
+    else:
+        verdict = state
+    return SLACycle(
+        start=from_seconds(raw.start).astimezone(zone),
+        stop=None if raw.stop is None else from_seconds(raw.stop).astimezone(zone),
+        state=verdict,
+        due_at=from_seconds(raw.due).astimezone(zone),
+        breach_at=from_seconds(raw.breach).astimezone(zone),
+        elapsed=dt.timedelta(seconds=raw.acc),
+        real_elapsed=dt.timedelta(seconds=raw.real),
+        remaining=dt.timedelta(seconds=goal - raw.acc),
+        used=raw.acc / goal,
+        warn_level=levels[0],
+        escalation_level=levels[1],
+    )
+
+
+def cycle_levels(target: SLATarget, elapsed: int) -> tuple[int, int]:
+    """Warning and escalation levels reached after ``elapsed`` clock seconds."""
+    goal = _seconds(target.duration)
+    warn = sum(elapsed >= goal - _seconds(w) for w in target.warn_before)
+    escalation = sum(elapsed > goal + _seconds(e) for e in target.escalate_after)
+    return warn, escalation
+
+
+def evaluate_ticket(
+    policies: PolicySet | SLAPolicy | SLATarget,
+    events: Iterable[tuple[object, str]],
+    *,
+    as_of: object,
+    ticket: Mapping[str, Any] | None = None,
+    priority: str = "priority",
+) -> TicketSLA:
+    """Evaluate one ticket's SLA targets from its event history, as of an instant.
+
+    Events after ``as_of`` are not seen (the result is the state at ``as_of``); events at
+    the same instant keep their given order. The answer equals recording the events one
+    by one with :class:`SLATracker`, and equals the batch :func:`crmkit.service.evaluate_sla`.
+
+    Args:
+        policies: A :class:`PolicySet`, one :class:`SLAPolicy` (applied to every ticket), or
+            one :class:`SLATarget` (wrapped in a policy named ``"default"``; calendar clock
+            only, since it has no calendar).
+        events: ``(time, event)`` pairs; naive times are read in the policy calendar's zone.
+        as_of: The instant to evaluate at (never the system clock).
+        ticket: The ticket's attributes for the policy conditions and priority.
+        priority: The attribute that holds the priority.
+
+    Returns:
+        A :class:`TicketSLA` with one :class:`TargetResult` per target.
+
+    Examples:
+        >>> import datetime as dt
+        >>> policy = SLAPolicy(name="complaints", targets={"*": [
+        ...     SLATarget(metric="first_response", duration="1h", clock="calendar"),
+        ...     SLATarget(metric="resolution", duration="24h", clock="calendar")]})
+        >>> t0 = dt.datetime(2025, 3, 3, 9, tzinfo=dt.UTC)
+        >>> r = evaluate_ticket(policy, [(t0, "created"), (t0 + dt.timedelta(minutes=70), "agent_reply")],
+        ...                     as_of=t0 + dt.timedelta(hours=2))
+        >>> [(x.name, x.state) for x in r.targets]
+        [('first_response', 'breached'), ('resolution', 'running')]
+    """
+    owner = "evaluate_ticket()"
+    if isinstance(policies, SLATarget):
+        policies = SLAPolicy(name="default", targets={ANY_PRIORITY: [policies]})
+    policy_set = as_policy_set(policies, owner)
+    attributes = dict(ticket or {})
+    policy = policy_set.select(attributes)
+    tracker = SLATracker.start(policy, priority=attributes.get(priority))
+    limit = tracker._instant(as_of, "as_of", owner)
+    timed = []
+    for position, item in enumerate(events):
+        if not (isinstance(item, (tuple, list)) and len(item) == 2):
+            raise InvalidInputError(
+                owner, "events", expected="(time, event) pairs", found=repr(item), kind=""
+            )
+        time, event = item
+        if not isinstance(event, str):
+            raise InvalidInputError(
+                owner, "events", expected="event names (str)", found=repr(event), rows=[position]
+            )
+        timed.append((tracker._instant(time, "events", owner), position, event))
+    timed.sort()
+    for t, _, event in timed:
+        if t <= limit:
+            tracker = tracker.record(event, t)
+    return tracker.evaluate(limit)

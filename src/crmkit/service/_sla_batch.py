@@ -1,0 +1,1158 @@
+"""Batch SLA evaluation: many tickets' event histories in one vectorised pass.
+
+The numbers equal the scalar :class:`~crmkit.service.SLATracker` replay exactly; the
+difference is how they are computed. Events are sorted by (policy, ticket, time); the
+tickets of a policy whose priorities share one target list form a group, processed in
+chunks of whole tickets. Within a chunk every step is a numpy operation over all its
+tickets at once:
+
+- pauses (``pending`` -> ``open``/``reopened``) become per-ticket intervals, and the
+  *running clock* ``R(t) = B(t) - paused(t)`` (business or real position minus the clock
+  time spent paused so far) is evaluated for any instants with one ``searchsorted`` into
+  the per-ticket cumulative pause table;
+- cycles come from the start / stop / restart events: a start opens a cycle when the last
+  start-or-stop event before it left none open, a stop closes one that is open; the k-th
+  stop of a ticket closes its k-th cycle;
+- elapsed time is ``R(end) - R(start)``; due and breach instants come from one bulk
+  ``add`` from the start of the running segment where ``R`` crosses the goal (found by a
+  ``searchsorted`` over ``R`` at the pause starts), or from the end of the observation.
+
+There is no Python loop over tickets, events or cycles; the loops run over policies,
+target lists, chunks and targets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from crmkit._validate import (
+    check_unique,
+    datetime_column,
+    first_labels,
+    require_columns,
+    require_frame,
+    require_no_missing,
+)
+from crmkit.errors import ConfigError, InvalidInputError
+from crmkit.service._sla import (
+    ANY_PRIORITY,
+    EVENTS,
+    PAUSE_EVENT,
+    RESUME_EVENTS,
+    STATES,
+    PolicySet,
+    SLAPolicy,
+    SLATarget,
+    as_policy_set,
+    resolved_policies,
+)
+
+__all__ = ["evaluate_sla", "sla_attainment", "sla_cycles"]
+
+I64 = np.ndarray[Any, np.dtype[np.int64]]
+Bool = np.ndarray[Any, np.dtype[np.bool_]]
+
+_NS = 1_000_000_000
+_STATE_CODE = {name: code for code, name in enumerate(STATES)}
+
+
+# -------------------------------------------------------------------------------- clocks
+
+
+class _RealBulk:
+    """24x7 calendar time on epoch seconds."""
+
+    def pos(self, t: I64) -> I64:
+        return t
+
+    def add(self, t: I64, d: I64) -> I64:
+        return t + d
+
+
+class _BusinessBulk:
+    """A business calendar's clock on epoch seconds, through its bulk methods."""
+
+    def __init__(self, calendar: Any, origin: int) -> None:
+        self.calendar = calendar
+        self.origin = origin
+
+    def pos(self, t: I64) -> I64:
+        if len(t) == 0:
+            return t.copy()
+        start = np.full(len(t), self.origin, dtype=np.int64)
+        return _business_elapsed(self.calendar, start, t)
+
+    def add(self, t: I64, d: I64) -> I64:
+        if len(t) == 0:
+            return t.copy()
+        return _business_add(self.calendar, t, d)
+
+
+def _business_elapsed(calendar: Any, a: I64, b: I64) -> I64:
+    # numpy datetime64 in, numpy out: the calendar reads them as UTC instants.
+    out = calendar.elapsed_many((a * _NS).view("datetime64[ns]"), (b * _NS).view("datetime64[ns]"))
+    return np.asarray(out, dtype="timedelta64[ns]").view(np.int64) // _NS
+
+
+def _business_add(calendar: Any, t: I64, d: I64) -> I64:
+    out = calendar.add_many((t * _NS).view("datetime64[ns]"), (d * _NS).view("timedelta64[ns]"))
+    return np.asarray(out, dtype="datetime64[ns]").view(np.int64) // _NS
+
+
+def _breach(clock: _RealBulk | _BusinessBulk, t: I64, d: I64) -> I64:
+    # The latest whole second still within the goal (see _sla.breach_instant).
+    return clock.add(t, d + 1) - 1
+
+
+# ------------------------------------------------------------------------ group helpers
+
+
+def _first_in_group(codes: I64) -> I64:
+    """For sorted ``codes``: the index of the first element with the same code (linear)."""
+    if not len(codes):
+        return np.zeros(0, dtype=np.int64)
+    starts = np.empty(len(codes), dtype=bool)
+    starts[0] = True
+    np.not_equal(codes[1:], codes[:-1], out=starts[1:])
+    return np.maximum.accumulate(np.where(starts, np.arange(len(codes)), 0)).astype(np.int64)
+
+
+#: Events per chunk of the batch evaluation (whole tickets per chunk): large enough that
+#: numpy's per-call cost vanishes, small enough that the working arrays stay in cache.
+_CHUNK_EVENTS = 1 << 17
+
+
+def _chunks(code: I64, size: int) -> list[tuple[int, int]]:
+    """``[start, end)`` slices of sorted ``code`` of about ``size`` rows, never splitting a code."""
+    out = []
+    start, total = 0, len(code)
+    while start < total:
+        end = min(start + size, total)
+        if end < total:
+            end = int(np.searchsorted(code, code[end], side="left"))
+            if end <= start:
+                end = int(np.searchsorted(code, code[start], side="right"))
+        out.append((start, end))
+        start = end
+    return out
+
+
+def _member(kind: I64, codes: I64, size: int) -> Bool:
+    """``np.isin(kind, codes)`` for small non-negative codes, by table lookup."""
+    table = np.zeros(size, dtype=bool)
+    table[codes] = True
+    return table[kind]
+
+
+def _previous_same(codes: I64, values: Bool) -> Bool:
+    """``values`` shifted by one within runs of equal (sorted) ``codes``; False at starts."""
+    out = np.zeros(len(codes), dtype=bool)
+    if len(codes) > 1:
+        same = codes[1:] == codes[:-1]
+        out[1:] = values[:-1] & same
+    return out
+
+
+@attrs.frozen
+class _Pauses:
+    """Per-ticket pause intervals ``[p0, p1)`` sorted by (ticket, p0), with ``p1 <= as_of``."""
+
+    code: I64
+    p0: I64
+    p1: I64
+    open_at_end: Bool  # per ticket code (global): still paused at as_of
+
+
+def _pauses(
+    code: I64, t: I64, kind: I64, *, pause: int, resume: I64, as_of: int, n: int
+) -> _Pauses:
+    rel = (kind == pause) | _member(kind, resume, int(max(kind.max(initial=0), resume.max()) + 1))
+    rc, rt = code[rel], t[rel]
+    state = kind[rel] == pause
+    before = _previous_same(rc, state)
+    begins = state & ~before
+    ends = ~state & before
+    p0c, p0t = rc[begins], rt[begins]
+    p1c, p1t = rc[ends], rt[ends]
+    p1 = np.full(len(p0t), as_of, dtype=np.int64)
+    if len(p1c):
+        rank = np.arange(len(p1c)) - _first_in_group(p1c)
+        p1[np.searchsorted(p0c, p1c, side="left") + rank] = p1t
+    final = np.zeros(n, dtype=bool)
+    if len(rc):
+        last = np.r_[rc[1:] != rc[:-1], True]
+        final[rc[last]] = state[last]
+    return _Pauses(p0c, p0t, p1, final)
+
+
+@attrs.frozen
+class _RunningClock:
+    """``R(t) = pos(t) - paused clock time before t`` for the tickets of one group."""
+
+    clock: _RealBulk | _BusinessBulk
+    pauses: _Pauses
+    span: int
+    base: int
+    f0: I64  # pos(p0)
+    f1: I64  # pos(p1)
+    cum_ex: I64  # paused clock time of the ticket's earlier pauses
+    key: I64
+
+    @classmethod
+    def build(
+        cls, clock: _RealBulk | _BusinessBulk, pauses: _Pauses, base: int, span: int
+    ) -> _RunningClock:
+        f0 = clock.pos(pauses.p0)
+        f1 = clock.pos(pauses.p1)
+        dur = f1 - f0
+        cum = np.cumsum(dur)
+        cum_ex = cum - dur
+        if len(cum_ex):
+            cum_ex = cum_ex - cum_ex[_first_in_group(pauses.code)]
+        key = pauses.code * span + (pauses.p0 - base)
+        return cls(clock, pauses, span, base, f0, f1, cum_ex, key)
+
+    def _last_pause(self, code: I64, t: I64) -> tuple[I64, Bool]:
+        j = np.searchsorted(self.key, code * self.span + (t - self.base), side="right") - 1
+        valid = j >= 0
+        jj = np.where(valid, j, 0)
+        if len(self.key):
+            valid &= self.pauses.code[jj] == code
+        else:
+            valid[:] = False
+        return jj, valid
+
+    def at(self, code: I64, t: I64, f_t: I64) -> I64:
+        """R at instants ``t`` (with ``f_t = pos(t)``) of tickets ``code``."""
+        if not len(self.key):
+            return f_t
+        j, valid = self._last_pause(code, t)
+        inside = np.minimum(self.pauses.p1[j], t)
+        partial = np.zeros(len(t), dtype=np.int64)
+        if valid.any():
+            partial[valid] = self.cum_ex[j[valid]] + (
+                self.clock.pos(inside[valid]) - self.f0[j[valid]]
+            )
+        return f_t - partial
+
+    def segment_start(
+        self, code: I64, level: I64, start: I64, r_start: I64, *, strict: bool
+    ) -> tuple[I64, I64]:
+        """The start ``r`` of the running segment where R first reaches (exceeds) ``level``.
+
+        Returns ``(r, R(r))``; ``r`` is the cycle start or the end of the last pause
+        before the crossing, whichever is later.
+        """
+        if not len(self.key):
+            return start, r_start
+        r_p0 = self.f0 - self.cum_ex
+        lo = int(min(r_p0.min(), level.min()))
+        hi = int(max(r_p0.max(), level.max()))
+        span = hi - lo + 2
+        key = self.pauses.code * span + (r_p0 - lo)
+        side: Any = "right" if strict else "left"
+        j = np.searchsorted(key, code * span + (level - lo), side=side) - 1
+        valid = j >= 0
+        jj = np.where(valid, j, 0)
+        valid &= self.pauses.code[jj] == code
+        p1 = self.pauses.p1[jj]
+        later = valid & (p1 > start)
+        r = np.where(later, p1, start)
+        # R is flat during a pause, so R(p1) = R(p0).
+        r_at = np.where(later, r_p0[jj], r_start)
+        return r, r_at
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+@attrs.frozen
+class _Cycles:
+    """Flat arrays, one entry per cycle, for the output frames."""
+
+    code: I64
+    order: I64  # target position within the ticket's target list
+    job: I64  # index into the jobs list (policy, target)
+    row: I64  # index of the (ticket, target) row; a row's cycles are contiguous
+    number: I64
+    start: I64
+    stop: I64  # -1 while open
+    has_stop: Bool
+    state: I64
+    due: I64
+    breach: I64
+    elapsed: I64
+    real: I64
+    warn: I64
+    escalation: I64
+
+
+def _levels(target: SLATarget, elapsed: I64) -> tuple[I64, I64]:
+    goal = int(target.duration.total_seconds())
+    warn = np.zeros(len(elapsed), dtype=np.int64)
+    for w in target.warn_before:
+        warn += elapsed >= goal - int(w.total_seconds())
+    escalation = np.zeros(len(elapsed), dtype=np.int64)
+    for e in target.escalate_after:
+        escalation += elapsed > goal + int(e.total_seconds())
+    return warn, escalation
+
+
+def _target_cycles(
+    target: SLATarget,
+    code: I64,
+    t: I64,
+    kind: I64,
+    *,
+    vocabulary: dict[str, int],
+    clock: _RealBulk | _BusinessBulk,
+    running: _RunningClock,
+    real_running: _RunningClock,
+    paused_at_end: Bool,
+    as_of: int,
+) -> tuple[Any, ...]:
+    rule = target._rule()
+
+    def codes_of(names: frozenset[str]) -> I64:
+        return np.array([vocabulary[n] for n in names if n in vocabulary], dtype=np.int64)
+
+    size = len(vocabulary)
+    is_s_all = _member(kind, codes_of(rule.start), size)
+    is_p_all = _member(kind, codes_of(rule.stop), size)
+    is_r_all = _member(kind, codes_of(rule.restart), size)
+    rel = is_s_all | is_p_all | is_r_all
+    rc, rt = code[rel], t[rel]
+    is_s, is_p, is_r = is_s_all[rel], is_p_all[rel], is_r_all[rel]
+    sp = np.where(is_s | is_p, np.arange(len(rc)), -1)
+    last = np.maximum.accumulate(sp) if len(sp) else sp
+    before = np.r_[-1, last[:-1]] if len(last) else last
+    valid = before >= _first_in_group(rc)
+    prev_open = valid & is_s[np.where(valid, before, 0)] if len(rc) else valid
+    starts = (is_s & ~prev_open) | (is_r & prev_open)
+    stops = (is_p & prev_open) | (is_r & prev_open)
+    sc, st = rc[starts], rt[starts]
+    pc, pt = rc[stops], rt[stops]
+    stop = np.full(len(sc), -1, dtype=np.int64)
+    has_stop = np.zeros(len(sc), dtype=bool)
+    if len(pc):
+        where = np.searchsorted(sc, pc, side="left") + (np.arange(len(pc)) - _first_in_group(pc))
+        stop[where] = pt
+        has_stop[where] = True
+    number = np.arange(len(sc), dtype=np.int64) - _first_in_group(sc)
+    if rule.once:
+        keep = number == 0
+        sc, st, stop, has_stop, number = (
+            sc[keep],
+            st[keep],
+            stop[keep],
+            has_stop[keep],
+            number[keep],
+        )
+    end = np.where(has_stop, stop, as_of)
+
+    goal = int(target.duration.total_seconds())
+    both_t = np.concatenate([st, end])
+    both_c = np.concatenate([sc, sc])
+    f_both = clock.pos(both_t)
+    if target.pausable:
+        r_both = running.at(both_c, both_t, f_both)
+        real_both = real_running.at(both_c, both_t, both_t)
+    else:
+        r_both, real_both = f_both, both_t
+    n = len(sc)
+    r_s, r_e = r_both[:n], r_both[n:]
+    elapsed = r_e - r_s
+    real = real_both[n:] - real_both[:n]
+    level = r_s + goal
+
+    due = np.empty(len(sc), dtype=np.int64)
+    breach = np.empty(len(sc), dtype=np.int64)
+    for strict, out in ((False, due), (True, breach)):
+        crossed = elapsed > goal if strict else elapsed >= goal
+        ahead = ~crossed
+        if ahead.any():
+            # Not reached by the end of the observation: count on from there.
+            rest = level[ahead] - r_e[ahead]
+            out[ahead] = _breach(clock, end[ahead], rest) if strict else clock.add(end[ahead], rest)
+        if not crossed.any():
+            continue
+        if target.pausable:
+            r, r_at = running.segment_start(
+                sc[crossed], level[crossed], st[crossed], r_s[crossed], strict=strict
+            )
+        else:
+            r, r_at = st[crossed], r_s[crossed]
+        if strict:
+            out[crossed] = _breach(clock, r, level[crossed] - r_at)
+        else:
+            out[crossed] = clock.add(r, level[crossed] - r_at)
+
+    state = np.where(
+        elapsed > goal,
+        _STATE_CODE["breached"],
+        np.where(
+            has_stop,
+            _STATE_CODE["met"],
+            np.where(
+                paused_at_end[sc] & target.pausable, _STATE_CODE["paused"], _STATE_CODE["running"]
+            ),
+        ),
+    ).astype(np.int64)
+    warn, escalation = _levels(target, elapsed)
+    return sc, number, st, has_stop, stop, state, due, breach, elapsed, real, warn, escalation
+
+
+@attrs.frozen
+class _Prepared:
+    ticket_ids: pd.Index
+    policy_index: I64  # per ticket
+    priority: I64  # per ticket: index into priority_labels
+    priority_labels: tuple[str | None, ...]
+    code: I64  # per event, sorted by (group, code, time)
+    t: I64
+    kind: I64
+    vocabulary: dict[str, int]
+    as_of: int
+    zone: dt.tzinfo
+    ignored: int
+    policies: tuple[SLAPolicy, ...]
+    attributes: pd.DataFrame
+
+
+def _zone(policy_set: PolicySet) -> dt.tzinfo | None:
+    for cal in (policy_set.calendar, *(p.calendar for p in policy_set.all_policies)):
+        if cal is not None:
+            return cal.zone
+    return None
+
+
+def _seconds_of(series: pd.Series) -> I64:
+    values = pd.DatetimeIndex(series).tz_convert("UTC").as_unit("ns")
+    return np.asarray(values.asi8 // _NS, dtype=np.int64)
+
+
+def _instant(value: object, zone: dt.tzinfo | None, owner: str, field: str) -> int:
+    if value is None or value is pd.NaT:
+        raise InvalidInputError(owner, field, expected="a datetime", found=repr(value), kind="")
+    try:
+        stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as err:
+        raise InvalidInputError(
+            owner, field, expected="a datetime", found=repr(value), kind=""
+        ) from err
+    if stamp.tzinfo is None:
+        if zone is None:
+            raise InvalidInputError(
+                owner,
+                field,
+                expected="timezone-aware",
+                found="a naive datetime and no calendar zone to read it in",
+                kind="",
+            )
+        stamp = stamp.tz_localize(zone)
+    return int(stamp.tz_convert("UTC").value // _NS)
+
+
+def _prepare(
+    events: pd.DataFrame,
+    tickets: pd.DataFrame,
+    policy_set: PolicySet,
+    *,
+    as_of: object,
+    ticket: str,
+    time: str,
+    event: str,
+    priority: str,
+    keep: Sequence[str],
+    owner: str,
+) -> _Prepared:
+    require_frame(events, owner, "events")
+    require_frame(tickets, owner, "tickets")
+    require_columns(events, [ticket, time, event], owner)
+    needs_priority = any(k != ANY_PRIORITY for p in policy_set.all_policies for k, _ in p.targets)
+    wanted = [ticket, *policy_set.attributes, *keep]
+    if needs_priority:
+        wanted.append(priority)
+    require_columns(tickets, wanted, owner)
+    require_no_missing(tickets, ticket, owner, what="ticket ids")
+    check_unique(tickets, ticket, owner)
+    zone = _zone(policy_set)
+    limit = _instant(as_of, zone, owner, "as_of")
+
+    # Tickets: codes, policy and priority per ticket.
+    ids = pd.Index(tickets[ticket].array)
+    n = len(ids)
+    policy_index = np.full(n, -1, dtype=np.int64)
+    policies = resolved_policies(policy_set)
+    for index, policy in enumerate(policy_set.policies):
+        mask = np.ones(n, dtype=bool)
+        for attribute, values in policy.when:
+            mask &= _str_isin(tickets[attribute], values)
+        policy_index[(policy_index < 0) & mask] = index
+    policy_index[policy_index < 0] = len(policy_set.policies)
+    if needs_priority:
+        prio_codes, prio_uniques = pd.factorize(tickets[priority], use_na_sentinel=False)
+        prio = np.asarray(prio_codes, dtype=np.int64)
+        labels: tuple[str | None, ...] = tuple(str(u) for u in prio_uniques)
+        missing = tickets[priority].isna().to_numpy()
+        if missing.any():
+            raise InvalidInputError(
+                owner,
+                priority,
+                expected="a priority for every ticket",
+                found=f"{int(missing.sum())} missing priorities",
+                rows=first_labels(tickets.index, missing),
+                total=int(missing.sum()),
+            )
+    else:
+        prio = np.zeros(n, dtype=np.int64)
+        labels = (None,)
+
+    # Events: known names, known tickets, whole seconds, sorted.
+    vocabulary = {name: k for k, name in enumerate((*EVENTS, *sorted(policy_set.custom_events)))}
+    names = events[event]
+    name_codes, name_uniques = pd.factorize(names, use_na_sentinel=False)
+    lookup = np.array([vocabulary.get(u, -1) for u in name_uniques], dtype=np.int64)
+    kind_codes = lookup[name_codes] if len(name_codes) else np.zeros(0, dtype=np.int64)
+    unknown = kind_codes < 0
+    if unknown.any():
+        shown = sorted(str(u) for u, k in zip(name_uniques, lookup, strict=True) if k < 0)[:5]
+        raise InvalidInputError(
+            owner,
+            event,
+            expected=f"one of {list(vocabulary)}",
+            found=f"{int(unknown.sum())} unknown events such as {shown}",
+            rows=first_labels(events.index, unknown),
+            total=int(unknown.sum()),
+            hint="Drop or rename them first, or name them in a custom target.",
+        )
+    # One hash pass over ticket ids then event ids: the tickets (unique) get codes 0..n-1.
+    both, _ = pd.factorize(
+        pd.concat([tickets[ticket], events[ticket]], ignore_index=True), use_na_sentinel=True
+    )
+    code = both[n:]
+    stray = (code < 0) | (code >= n)
+    if stray.any():
+        raise InvalidInputError(
+            owner,
+            ticket,
+            expected="ids of tickets in the tickets frame",
+            found=f"{int(stray.sum())} events of unknown tickets",
+            rows=first_labels(events.index, stray),
+            total=int(stray.sum()),
+        )
+    when = datetime_column(events, time, owner)
+    if not isinstance(when.dtype, pd.DatetimeTZDtype):
+        if zone is None:
+            raise InvalidInputError(
+                owner,
+                time,
+                expected="timezone-aware",
+                found="naive times and no calendar zone to read them in",
+                hint="Localize the column, or give the policy set a calendar.",
+            )
+        when = datetime_column(events, time, owner, tz=zone)
+    seconds = _seconds_of(when)
+    code = code.astype(np.int64)
+    seen = seconds <= limit
+    ignored = int((~seen).sum())
+    code, seconds, kind_codes = code[seen], seconds[seen], kind_codes[seen]
+    group = policy_index[code] if len(code) else code
+    order = _event_order(group, code, seconds, n)
+    copied = [priority] if priority in tickets.columns else []
+    attributes = tickets.loc[:, list(dict.fromkeys([*copied, *policy_set.attributes, *keep]))]
+    return _Prepared(
+        ids,
+        policy_index,
+        prio,
+        labels,
+        code[order],
+        seconds[order],
+        kind_codes[order],
+        vocabulary,
+        limit,
+        zone if zone is not None else _column_zone(when),
+        ignored,
+        policies,
+        attributes.set_axis(ids, axis=0),
+    )
+
+
+def _str_isin(series: pd.Series, values: Sequence[str]) -> Bool:
+    """``series.astype(str).isin(values)``, hashing each distinct value once."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    hit = np.array([str(u) in values for u in uniques], dtype=bool)
+    return hit[codes] if len(codes) else np.zeros(0, dtype=bool)
+
+
+def _event_order(group: I64, code: I64, seconds: I64, n: int) -> I64:
+    """Stable order by (policy group, ticket, time): one int64 key when it fits."""
+    if not len(code):
+        return np.zeros(0, dtype=np.int64)
+    lo, hi = int(seconds.min()), int(seconds.max())
+    span = hi - lo + 1
+    outer = (int(group.max()) + 1) * n
+    if outer * span < 2**62:
+        key = (group * n + code) * span + (seconds - lo)
+        return np.argsort(key, kind="stable").astype(np.int64)
+    return np.lexsort((seconds, code, group)).astype(np.int64)
+
+
+def _column_zone(series: pd.Series) -> dt.tzinfo:
+    tz = series.dt.tz
+    return tz if isinstance(tz, dt.tzinfo) else dt.UTC
+
+
+@attrs.frozen
+class _Job:
+    policy: int
+    target: SLATarget
+    order: int
+
+
+def _evaluate(prep: _Prepared) -> tuple[_Cycles, list[_Job], I64, I64]:
+    """All cycles of all tickets; also (ticket code, job) of every expected target row."""
+    n = len(prep.ticket_ids)
+    real = _RealBulk()
+    lo = int(min(prep.t.min(), prep.as_of)) if len(prep.t) else prep.as_of
+    span = prep.as_of - lo + 2
+    jobs: list[_Job] = []
+    rows_code: list[I64] = []
+    rows_job: list[I64] = []
+    parts: list[tuple[Any, ...]] = []
+    n_rows = 0
+    group_of_event = prep.policy_index[prep.code] if len(prep.code) else prep.code
+    clocks: dict[int, _BusinessBulk] = {}
+    pause_kind = prep.vocabulary[PAUSE_EVENT]
+    resume = np.array([prep.vocabulary[e] for e in RESUME_EVENTS], dtype=np.int64)
+    for p, policy in enumerate(prep.policies):
+        in_policy = prep.policy_index == p
+        if not in_policy.any():
+            continue
+        a, b = np.searchsorted(group_of_event, [p, p + 1])
+        pcode, pt, pkind = prep.code[a:b], prep.t[a:b], prep.kind[a:b]
+        # Tickets whose priorities get the same target list are evaluated together.
+        groups: dict[tuple[SLATarget, ...], list[int]] = {}
+        for k in np.unique(prep.priority[in_policy]):
+            groups.setdefault(policy.targets_for(prep.priority_labels[k]), []).append(int(k))
+        for targets, members in groups.items():
+            if not targets:
+                continue
+            ticket_mask = in_policy & _member(
+                prep.priority, np.array(members, dtype=np.int64), len(prep.priority_labels)
+            )
+            event_mask = ticket_mask[pcode] if len(pcode) else np.zeros(0, dtype=bool)
+            code, t, kind = pcode[event_mask], pt[event_mask], pkind[event_mask]
+            ticket_codes = np.flatnonzero(ticket_mask).astype(np.int64)
+            first_job, offsets = len(jobs), []
+            for order, target in enumerate(targets):
+                jobs.append(_Job(p, target, order))
+                rows_code.append(ticket_codes)
+                rows_job.append(np.full(len(ticket_codes), first_job + order, dtype=np.int64))
+                offsets.append(n_rows)
+                n_rows += len(ticket_codes)
+            # Whole tickets at a time, in chunks that keep the arrays cache-sized.
+            for a_i, b_i in _chunks(code, _CHUNK_EVENTS):
+                c, tt, kk = code[a_i:b_i], t[a_i:b_i], kind[a_i:b_i]
+                pauses = _pauses(c, tt, kk, pause=pause_kind, resume=resume, as_of=prep.as_of, n=n)
+                real_running = _RunningClock.build(real, pauses, lo, span)
+                business_running: _RunningClock | None = None
+                for order, target in enumerate(targets):
+                    if target.clock == "business":
+                        cal = policy.calendar
+                        if id(cal) not in clocks:
+                            clocks[id(cal)] = _BusinessBulk(cal, lo)
+                        clock: _RealBulk | _BusinessBulk = clocks[id(cal)]
+                        if business_running is None:
+                            business_running = _RunningClock.build(clock, pauses, lo, span)
+                        running = business_running
+                    else:
+                        clock, running = real, real_running
+                    out = _target_cycles(
+                        target,
+                        c,
+                        tt,
+                        kk,
+                        vocabulary=prep.vocabulary,
+                        clock=clock,
+                        running=running,
+                        real_running=real_running,
+                        paused_at_end=pauses.open_at_end,
+                        as_of=prep.as_of,
+                    )
+                    job = first_job + order
+                    row = offsets[order] + np.searchsorted(ticket_codes, out[0])
+                    parts.append((*out, np.full(len(out[0]), job, dtype=np.int64), row, order))
+    if parts:
+        cat = [np.concatenate([part[k] for part in parts]) for k in range(14)]
+        orders = np.concatenate([np.full(len(part[0]), part[14], dtype=np.int64) for part in parts])
+    else:
+        cat = [np.zeros(0, dtype=np.int64) for _ in range(14)]
+        cat[3] = np.zeros(0, dtype=bool)
+        orders = np.zeros(0, dtype=np.int64)
+    cycles = _Cycles(
+        code=cat[0],
+        order=orders,
+        job=cat[12],
+        row=cat[13],
+        number=cat[1],
+        start=cat[2],
+        stop=cat[4],
+        has_stop=cat[3].astype(bool),
+        state=cat[5],
+        due=cat[6],
+        breach=cat[7],
+        elapsed=cat[8],
+        real=cat[9],
+        warn=cat[10],
+        escalation=cat[11],
+    )
+    row_code = np.concatenate(rows_code) if rows_code else np.zeros(0, dtype=np.int64)
+    row_job = np.concatenate(rows_job) if rows_job else np.zeros(0, dtype=np.int64)
+    return cycles, jobs, row_code, row_job
+
+
+def _times(seconds: I64, valid: Bool, zone: dt.tzinfo) -> pd.Series:
+    """Aware instants (NaT where not ``valid``) from epoch seconds."""
+    ns = np.where(valid, seconds * _NS, np.iinfo(np.int64).min)
+    return pd.Series(ns.view("datetime64[ns]")).dt.tz_localize("UTC").dt.tz_convert(zone)
+
+
+def _deltas(seconds: I64, valid: Bool) -> np.ndarray[Any, np.dtype[np.timedelta64]]:
+    """``timedelta64[ns]`` (NaT where not ``valid``) from seconds."""
+    ns = np.where(valid, seconds * _NS, np.iinfo(np.int64).min)
+    return ns.view("timedelta64[ns]")
+
+
+def _job_columns(jobs: list[_Job], job: I64, prep: _Prepared) -> dict[str, Any]:
+    """Per-row policy / metric / clock / goal columns and target codes, built from codes."""
+    targets = list(dict.fromkeys(j.target.name for j in jobs))
+    metrics = list(dict.fromkeys(j.target.metric for j in jobs))
+
+    def codes(values: list[int]) -> I64:
+        table = np.array(values, dtype=np.int64)
+        return table[job] if len(table) else np.zeros(len(job), dtype=np.int64)
+
+    return {
+        "target_code": codes([targets.index(j.target.name) for j in jobs]),
+        "targets": pd.Index(targets, dtype=object),
+        "policy": pd.Categorical.from_codes(
+            codes([j.policy for j in jobs]), categories=pd.Index([p.name for p in prep.policies])
+        ),
+        "metric": pd.Categorical.from_codes(
+            codes([metrics.index(j.target.metric) for j in jobs]), categories=pd.Index(metrics)
+        ),
+        "clock": pd.Categorical.from_codes(
+            codes([0 if j.target.clock == "business" else 1 for j in jobs]),
+            categories=pd.Index(["business", "calendar"]),
+        ),
+        "goal": codes([int(j.target.duration.total_seconds()) for j in jobs]),
+    }
+
+
+def _multi_index(levels: list[pd.Index], codes: list[I64], names: list[str]) -> pd.MultiIndex:
+    # Built from codes: no hashing of (millions of) ticket ids; the levels are unique.
+    level_list: Any = levels
+    code_list: Any = codes
+    return pd.MultiIndex(levels=level_list, codes=code_list, names=names, verify_integrity=False)
+
+
+def _state_column(codes: I64) -> Any:
+    return pd.Categorical.from_codes(codes, categories=pd.Index(STATES), ordered=True)
+
+
+def _keep_list(keep: Sequence[str] | str, owner: str) -> list[str]:
+    if isinstance(keep, str):
+        return [keep]
+    if not all(isinstance(k, str) for k in keep):
+        raise ConfigError(owner, "keep", expected="column names", found=repr(keep))
+    return list(keep)
+
+
+def evaluate_sla(
+    events: pd.DataFrame,
+    tickets: pd.DataFrame,
+    policies: PolicySet | SLAPolicy,
+    *,
+    as_of: object,
+    ticket: str = "ticket_id",
+    time: str = "time",
+    event: str = "event",
+    priority: str = "priority",
+    keep: Sequence[str] | str = (),
+) -> pd.DataFrame:
+    """Evaluate the SLA targets of many tickets from their event histories, as of an instant.
+
+    One row per ticket and target of its policy (the first policy whose conditions match
+    the ticket; targets by its priority). Equal, number for number, to evaluating each
+    ticket with :func:`~crmkit.service.evaluate_ticket`.
+
+    Args:
+        events: One row per event: ``ticket``, ``time`` and ``event`` columns, events as in
+            :data:`~crmkit.service.EVENTS` or named by custom targets. Naive times are read
+            in the zone of the policy set's calendar; times are truncated to whole seconds.
+            Events after ``as_of`` are not seen (their count is in ``.attrs``).
+        tickets: One row per ticket: the ``ticket`` id, ``priority`` and every attribute
+            the policy conditions name. Tickets without events appear as ``not_started``.
+        policies: A :class:`~crmkit.service.PolicySet`, or one
+            :class:`~crmkit.service.SLAPolicy` for every ticket.
+        as_of: The instant to evaluate at (never the system clock).
+        ticket: Ticket id column (in both frames).
+        time: Event time column.
+        event: Event name column.
+        priority: Priority column of ``tickets`` (needed when a policy has targets by
+            priority).
+        keep: Further ``tickets`` columns to copy into the result (for grouping
+            attainment); the priority and the condition attributes are always copied.
+
+    Returns:
+        A DataFrame indexed by (``ticket``, ``target``) in ticket order, then target order,
+        with columns ``policy``, ``metric``, ``clock``, ``goal`` (timedelta), ``state``
+        (ordered categorical: not_started < running < paused < met < breached), ``cycles``,
+        ``breached_cycles``, and the current (last) cycle's ``start``, ``stop``, ``due_at``,
+        ``breach_at`` (aware, in the calendar's zone), ``elapsed`` (on the target's clock),
+        ``real_elapsed``, ``remaining`` (signed), ``used`` (share of the goal; NaN before a
+        cycle starts), ``warn_level``, ``escalation_level``; then the ticket columns.
+        ``state`` is ``breached`` when any cycle breached. ``.attrs`` holds ``as_of``,
+        ``events_after_as_of`` (events not seen) and ``untargeted_tickets`` (tickets
+        whose policy has no targets for their priority; they have no rows).
+
+    Raises:
+        SchemaError: A missing column.
+        InvalidInputError: Unknown events or tickets, missing times or priorities,
+            duplicated ticket ids, naive times without a calendar zone.
+
+    Examples:
+        >>> import pandas as pd
+        >>> from crmkit.service import SLAPolicy, SLATarget, evaluate_sla
+        >>> policy = SLAPolicy(name="complaints", targets={"*": [
+        ...     SLATarget(metric="first_response", duration="1h", clock="calendar"),
+        ...     SLATarget(metric="resolution", duration="24h", clock="calendar")]})
+        >>> t0 = pd.Timestamp("2025-03-03 09:00", tz="Asia/Shanghai")
+        >>> events = pd.DataFrame({
+        ...     "ticket_id": ["T1", "T1", "T1", "T2"],
+        ...     "time": [t0, t0 + pd.Timedelta("40min"), t0 + pd.Timedelta("30h"), t0],
+        ...     "event": ["created", "agent_reply", "solved", "created"]})
+        >>> tickets = pd.DataFrame({"ticket_id": ["T1", "T2"]})
+        >>> out = evaluate_sla(events, tickets, policy, as_of=t0 + pd.Timedelta(days=2))
+        >>> out[["state", "elapsed"]]
+                                   state         elapsed
+        ticket_id target
+        T1        first_response     met 0 days 00:40:00
+                  resolution    breached 1 days 06:00:00
+        T2        first_response breached 2 days 00:00:00
+                  resolution    breached 2 days 00:00:00
+    """
+    owner = "evaluate_sla()"
+    summary, _ = _run(
+        events,
+        tickets,
+        policies,
+        as_of=as_of,
+        ticket=ticket,
+        time=time,
+        event=event,
+        priority=priority,
+        keep=_keep_list(keep, owner),
+        owner=owner,
+        want_cycles=False,
+    )
+    return summary
+
+
+def sla_cycles(
+    events: pd.DataFrame,
+    tickets: pd.DataFrame,
+    policies: PolicySet | SLAPolicy,
+    *,
+    as_of: object,
+    ticket: str = "ticket_id",
+    time: str = "time",
+    event: str = "event",
+    priority: str = "priority",
+) -> pd.DataFrame:
+    """Every cycle of every target: the history behind :func:`evaluate_sla`'s rows.
+
+    A resolution target of a ticket that was reopened twice has three cycles; a next
+    response target has one per answered (or pending) customer reply.
+
+    Args:
+        events: As for :func:`evaluate_sla`.
+        tickets: As for :func:`evaluate_sla`.
+        policies: As for :func:`evaluate_sla`.
+        as_of: The instant to evaluate at.
+        ticket: Ticket id column.
+        time: Event time column.
+        event: Event name column.
+        priority: Priority column of ``tickets``.
+
+    Returns:
+        A DataFrame indexed by (``ticket``, ``target``, ``cycle``) (cycle 0 first) with
+        columns ``policy``, ``metric``, ``clock``, ``goal``, ``state`` (running, paused,
+        met, breached), ``start``, ``stop`` (NaT while open), ``due_at``, ``breach_at``,
+        ``elapsed``, ``real_elapsed``, ``remaining``, ``used``, ``warn_level``,
+        ``escalation_level``.
+
+    Examples:
+        >>> import pandas as pd
+        >>> from crmkit.service import SLAPolicy, SLATarget, sla_cycles
+        >>> policy = SLAPolicy(name="std", targets={"*": [
+        ...     SLATarget(metric="resolution", duration="8h", clock="calendar")]})
+        >>> t0 = pd.Timestamp("2025-03-03 09:00", tz="UTC")
+        >>> events = pd.DataFrame({"ticket_id": "T1", "event": ["created", "solved", "reopened", "solved"],
+        ...     "time": [t0, t0 + pd.Timedelta("2h"), t0 + pd.Timedelta(days=1), t0 + pd.Timedelta(hours=34)]})
+        >>> out = sla_cycles(events, pd.DataFrame({"ticket_id": ["T1"]}), policy, as_of=t0 + pd.Timedelta(days=3))
+        >>> out[["state", "elapsed"]]
+                                   state         elapsed
+        ticket_id target     cycle
+        T1        resolution 0       met 0 days 02:00:00
+                             1  breached 0 days 10:00:00
+    """
+    owner = "sla_cycles()"
+    _, cycles = _run(
+        events,
+        tickets,
+        policies,
+        as_of=as_of,
+        ticket=ticket,
+        time=time,
+        event=event,
+        priority=priority,
+        keep=[],
+        owner=owner,
+        want_cycles=True,
+    )
+    assert cycles is not None
+    return cycles
+
+
+def _run(
+    events: pd.DataFrame,
+    tickets: pd.DataFrame,
+    policies: PolicySet | SLAPolicy,
+    *,
+    as_of: object,
+    ticket: str,
+    time: str,
+    event: str,
+    priority: str,
+    keep: list[str],
+    owner: str,
+    want_cycles: bool,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    policy_set = as_policy_set(policies, owner)
+    prep = _prepare(
+        events,
+        tickets,
+        policy_set,
+        as_of=as_of,
+        ticket=ticket,
+        time=time,
+        event=event,
+        priority=priority,
+        keep=keep,
+        owner=owner,
+    )
+    cyc, jobs, row_code, row_job = _evaluate(prep)
+    zone = prep.zone
+    attrs_out = {
+        "as_of": pd.Timestamp(prep.as_of * _NS, tz="UTC").tz_convert(zone),
+        "events_after_as_of": prep.ignored,
+    }
+    goal_of_job = np.array([int(j.target.duration.total_seconds()) for j in jobs], dtype=np.int64)
+    cycles_frame = None
+    if want_cycles:
+        order = np.lexsort((cyc.number, cyc.order, cyc.code))
+        c = {k: getattr(cyc, k)[order] for k in attrs.fields_dict(_Cycles)}
+        cols = _job_columns(jobs, c["job"], prep)
+        goal = cols.pop("goal")
+        everywhere = np.ones(len(order), dtype=bool)
+        frame = pd.DataFrame(
+            {
+                "policy": cols["policy"],
+                "metric": cols["metric"],
+                "clock": cols["clock"],
+                "goal": _deltas(goal, everywhere),
+                "state": _state_column(c["state"]),
+                "start": _times(c["start"], everywhere, zone).array,
+                "stop": _times(c["stop"], c["has_stop"], zone).array,
+                "due_at": _times(c["due"], everywhere, zone).array,
+                "breach_at": _times(c["breach"], everywhere, zone).array,
+                "elapsed": _deltas(c["elapsed"], everywhere),
+                "real_elapsed": _deltas(c["real"], everywhere),
+                "remaining": _deltas(goal - c["elapsed"], everywhere),
+                "used": c["elapsed"] / np.where(goal > 0, goal, 1),
+                "warn_level": c["warn"],
+                "escalation_level": c["escalation"],
+            },
+            index=_multi_index(
+                [
+                    prep.ticket_ids,
+                    cols["targets"],
+                    pd.RangeIndex(int(c["number"].max(initial=0)) + 1),
+                ],
+                [c["code"], cols["target_code"], c["number"]],
+                [ticket, "target", "cycle"],
+            ),
+        )
+        frame.attrs.update(attrs_out)
+        cycles_frame = frame
+
+    # Summary rows: every (ticket, job); the last cycle's numbers; breached if any breached.
+    n_rows = len(row_code)
+    pos = cyc.row
+    count = np.bincount(pos, minlength=n_rows).astype(np.int64)
+    breached = np.bincount(
+        pos, weights=(cyc.state == _STATE_CODE["breached"]).astype(np.float64), minlength=n_rows
+    ).astype(np.int64)
+    last = np.full(n_rows, -1, dtype=np.int64)
+    if len(pos):
+        # A row's cycles are contiguous and numbered upwards: the last one ends the run.
+        ends = np.r_[pos[1:] != pos[:-1], True]
+        last[pos[ends]] = np.flatnonzero(ends)
+    # Put the rows in their final order (ticket order, then target order) first, so that
+    # every column is gathered once.
+    orders = np.array([j.order for j in jobs], dtype=np.int64)[row_job] if len(jobs) else row_job
+    width = int(orders.max(initial=0)) + 1
+    final = np.argsort(row_code * width + orders)
+    last, count, breached = last[final], count[final], breached[final]
+    rows, row_job = row_code[final], row_job[final]
+    has = last >= 0
+    li = np.where(has, last, 0)
+
+    def take(values: I64, fill: int = 0) -> I64:
+        return np.where(has, values[li], fill) if len(values) else np.full(n_rows, fill)
+
+    state = np.where(
+        breached > 0,
+        _STATE_CODE["breached"],
+        np.where(has, take(cyc.state), _STATE_CODE["not_started"]),
+    ).astype(np.int64)
+    goal = goal_of_job[row_job] if len(jobs) else np.zeros(0, dtype=np.int64)
+    elapsed = take(cyc.elapsed)
+    cols = _job_columns(jobs, row_job, prep)
+    stop_valid = has & (take(cyc.has_stop.astype(np.int64)) > 0)
+    data: dict[str, Any] = {
+        "policy": cols["policy"],
+        "metric": cols["metric"],
+        "clock": cols["clock"],
+        "goal": _deltas(goal, np.ones(n_rows, dtype=bool)),
+        "state": _state_column(state),
+        "cycles": count,
+        "breached_cycles": breached,
+        "start": _times(take(cyc.start), has, zone).array,
+        "stop": _times(take(cyc.stop), stop_valid, zone).array,
+        "due_at": _times(take(cyc.due), has, zone).array,
+        "breach_at": _times(take(cyc.breach), has, zone).array,
+        "elapsed": _deltas(elapsed, has),
+        "real_elapsed": _deltas(take(cyc.real), has),
+        "remaining": _deltas(goal - elapsed, has),
+        "used": np.where(has, elapsed / np.where(goal > 0, goal, 1), np.nan),
+        "warn_level": take(cyc.warn),
+        "escalation_level": take(cyc.escalation),
+    }
+    for column in prep.attributes.columns:
+        data[column] = prep.attributes[column].array.take(rows)
+    summary = pd.DataFrame(
+        data,
+        index=_multi_index(
+            [prep.ticket_ids, cols["targets"]], [rows, cols["target_code"]], [ticket, "target"]
+        ),
+    )
+    targeted = np.zeros(len(prep.ticket_ids), dtype=bool)
+    targeted[row_code] = True
+    summary.attrs.update(attrs_out)
+    summary.attrs["untargeted_tickets"] = int((~targeted).sum())
+    return summary, cycles_frame
+
+
+# ---------------------------------------------------------------------------- attainment
+
+
+def sla_attainment(
+    results: pd.DataFrame,
+    by: str | Sequence[str] = "target",
+    *,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Share of targets met, ``met / (met + breached)``, per group, with a Wilson interval.
+
+    Targets still running or paused (and not yet started) have no verdict: they are left
+    out of the share and counted in their own columns.
+
+    Args:
+        results: The frame :func:`evaluate_sla` returns (or :func:`sla_cycles`, to count
+            every cycle).
+        by: Column(s) or index level(s) to group by, e.g. ``"target"``,
+            ``["policy", "target"]``, ``["kind", "target"]``.
+        level: Confidence level of the Wilson score interval.
+
+    Returns:
+        A DataFrame indexed by the groups with ``met``, ``breached``, ``n`` (met +
+        breached), ``attainment`` (NaN where ``n == 0``), ``ci_low``, ``ci_high`` (the
+        whole ``[0, 1]`` where ``n == 0``), ``running`` (running or paused) and
+        ``not_started``.
+
+    Raises:
+        SchemaError: ``results`` lacks a ``state`` column or a ``by`` column.
+
+    Examples:
+        >>> import pandas as pd
+        >>> from crmkit.service import sla_attainment
+        >>> results = pd.DataFrame({"target": ["first_response"] * 4 + ["resolution"] * 2,
+        ...     "state": ["met", "met", "breached", "running", "met", "not_started"]})
+        >>> sla_attainment(results)[["met", "breached", "attainment", "running", "not_started"]]
+                        met  breached  attainment  running  not_started
+        target
+        first_response    2         1    0.666667        1            0
+        resolution        1         0    1.000000        0            1
+    """
+    from crmkit._stats import wilson_interval
+
+    owner = "sla_attainment()"
+    require_frame(results, owner, "results")
+    keys = [by] if isinstance(by, str) else list(by)
+    if not keys:
+        raise ConfigError(owner, "by", expected="at least one column", found="none")
+    frame = results.reset_index() if any(k not in results.columns for k in keys) else results
+    require_columns(frame, ["state", *keys], owner)
+    state = frame["state"].astype(str).to_numpy()
+    counts = pd.DataFrame(
+        {
+            "met": state == "met",
+            "breached": state == "breached",
+            "running": (state == "running") | (state == "paused"),
+            "not_started": state == "not_started",
+        },
+        index=frame.index,
+    ).astype(np.int64)
+    for key in keys:
+        counts[key] = frame[key].to_numpy()
+    grouped = counts.groupby(keys, observed=True, sort=True)[
+        ["met", "breached", "running", "not_started"]
+    ].sum()
+    met = grouped["met"].to_numpy()
+    n = met + grouped["breached"].to_numpy()
+    lo, hi = wilson_interval(met, n, level)
+    out = pd.DataFrame(
+        {
+            "met": met,
+            "breached": grouped["breached"].to_numpy(),
+            "n": n,
+            "attainment": np.divide(
+                met, n, out=np.full(len(n), np.nan), where=n > 0, casting="unsafe"
+            ),
+            "ci_low": np.asarray(lo, dtype=np.float64),
+            "ci_high": np.asarray(hi, dtype=np.float64),
+            "running": grouped["running"].to_numpy(),
+            "not_started": grouped["not_started"].to_numpy(),
+        },
+        index=grouped.index,
+    )
+    return out
