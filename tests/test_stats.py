@@ -140,6 +140,57 @@ def test_newcombe_matches_statsmodels() -> None:
     assert (round(lo, 4), round(hi, 4)) == (0.0524, 0.3339)
 
 
+@pytest.mark.parametrize(
+    ("counts", "expected"),
+    [
+        ((56, 70, 48, 80), (0.0524, 0.3339)),
+        ((9, 10, 3, 10), (0.1705, 0.8090)),
+        ((6, 7, 2, 7), (0.0582, 0.8062)),
+        ((5, 56, 0, 29), (-0.0381, 0.1926)),
+        ((0, 10, 0, 20), (-0.1611, 0.2775)),
+        ((0, 10, 0, 10), (-0.2775, 0.2775)),
+        ((10, 10, 0, 20), (0.6791, 1.0)),
+        ((10, 10, 0, 10), (0.6075, 1.0)),
+    ],
+)
+def test_newcombe_1998_table_ii_method_10(
+    counts: tuple[int, int, int, int], expected: tuple[float, float]
+) -> None:
+    """Newcombe (1998), Statistics in Medicine 17:873-890, Table II, method 10 (hybrid score):
+    all eight published examples (a)-(h), to the 4 decimals printed."""
+    lo, hi = _stats.newcombe_interval(*counts)
+    assert (round(lo, 4), round(hi, 4)) == expected
+
+
+@pytest.mark.parametrize(
+    ("x", "n", "wilson", "exact"),
+    [
+        (81, 263, (0.2553, 0.3662), (0.2527, 0.3676)),
+        (15, 148, (0.0624, 0.1605), (0.0578, 0.1617)),
+        (0, 20, (0.0, 0.1611), (0.0, 0.1684)),
+        (1, 29, (0.0061, 0.1718), (0.0009, 0.1776)),
+    ],
+)
+def test_newcombe_1998_single_proportion_examples(
+    x: int, n: int, wilson: tuple[float, float], exact: tuple[float, float]
+) -> None:
+    """Newcombe (1998), "Two-sided confidence intervals for the single proportion",
+    Statistics in Medicine 17:857-872, Table I: the Wilson score (method 3) and
+    Clopper-Pearson (method 5) intervals of its four examples."""
+    lo, hi = _stats.wilson_interval(x, n)
+    assert (round(lo, 4), round(hi, 4)) == wilson
+    lo, hi = _stats.clopper_pearson_interval(x, n)
+    assert (round(lo, 4), round(hi, 4)) == exact
+
+
+def test_garwood_published_table_values() -> None:
+    """Exact Poisson limits as tabulated (Garwood 1936; e.g. Ulm 1990, Am J Epidemiol):
+    k = 0 -> (0, 3.689), k = 1 -> (0.0253, 5.572), k = 10 -> (4.795, 18.390)."""
+    for k, expected in ((0, (0.0, 3.689)), (1, (0.0253, 5.572)), (10, (4.795, 18.390))):
+        lo, hi = _stats.poisson_interval(k)
+        assert (round(lo, 4 if k == 1 else 3), round(hi, 3)) == expected
+
+
 def test_newcombe_empty_group_is_wide_not_nan() -> None:
     lo, hi = _stats.newcombe_interval(0, 0, 5, 10)
     assert -1.0 <= lo < 0 < hi <= 1.0

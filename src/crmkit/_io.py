@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -24,7 +25,7 @@ def read_table(path: str | Path, *, owner: str = "crmkit") -> pd.DataFrame:
     [{'a': 1, 'b': 'x'}]
     """
     if str(path) == "-":
-        return pd.read_csv(sys.stdin)
+        return _read_csv(sys.stdin, "-", owner)
     file = Path(path)
     if not file.is_file():
         raise InvalidInputError(
@@ -32,7 +33,24 @@ def read_table(path: str | Path, *, owner: str = "crmkit") -> pd.DataFrame:
         )
     if file.suffix.lower() in _PARQUET:
         return pd.read_parquet(file)
-    return pd.read_csv(file)
+    return _read_csv(file, str(path), owner)
+
+
+def _read_csv(source: Any, name: str, owner: str) -> pd.DataFrame:
+    try:
+        return pd.read_csv(source)
+    except pd.errors.EmptyDataError:
+        raise InvalidInputError(
+            owner,
+            name,
+            expected="a CSV file with a header row",
+            found="an empty file",
+            kind="input",
+        ) from None
+    except pd.errors.ParserError as err:
+        raise InvalidInputError(
+            owner, name, expected="a well-formed CSV file", found=str(err).strip(), kind="input"
+        ) from None
 
 
 def write_table(frame: pd.DataFrame, path: str | Path | None, *, index: bool = True) -> None:

@@ -75,6 +75,91 @@ def test_kaplan_meier_matches_scipy_ecdf() -> None:
     np.testing.assert_allclose(high, ci.high.evaluate(times), atol=1e-9)
 
 
+def _censored_frame(days: list[float], events: list[int]) -> tuple[pd.DataFrame, pd.Timestamp]:
+    """Durations in days; censored ones are tickets still waiting at ``as_of``."""
+    as_of = T0 + pd.Timedelta(days=400)
+    created = [T0 if e else as_of - pd.Timedelta(days=d) for d, e in zip(days, events, strict=True)]
+    replies = [
+        c + pd.Timedelta(days=d) if e else pd.NaT
+        for c, d, e in zip(created, days, events, strict=True)
+    ]
+    f = pd.DataFrame(
+        {
+            "created_at": pd.Series(created, dtype="datetime64[ns, UTC]"),
+            "first_reply_at": pd.Series(replies, dtype="datetime64[ns, UTC]"),
+        }
+    )
+    return f, as_of
+
+
+def _days(v: dt.timedelta | None) -> float | None:
+    return None if v is None else v.total_seconds() / 86400
+
+
+@pytest.mark.parametrize(
+    ("days", "events", "expected"),
+    [
+        # R survival's aml data (Miller 1981): survfit(Surv(time, status) ~ x, data = aml)
+        # prints median 31, 0.95LCL 18, 0.95UCL NA (Maintained) and 23, 8, NA
+        # (Nonmaintained) with its default conf.type = "log".
+        (
+            [9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161],
+            [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0],
+            (31.0, 18.0, None),
+        ),
+        (
+            [5, 5, 8, 8, 12, 16, 23, 27, 30, 33, 43, 45],
+            [1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1],
+            (23.0, 8.0, None),
+        ),
+    ],
+)
+def test_km_median_and_log_band_match_r_survival_aml(
+    days: list[float], events: list[int], expected: tuple[float, float, None]
+) -> None:
+    f, as_of = _censored_frame(days, events)
+    for method in ("nearest_rank", "midpoint"):
+        r = duration_quantiles(f, q=(0.5,), as_of=as_of, band="log", method=method)  # type: ignore[arg-type]
+        assert (_days(r.values[0]), _days(r.lower[0]), _days(r.upper[0])) == expected
+
+
+def test_midpoint_follows_r_survival_on_flat_pieces() -> None:
+    """R ``quantile.survfit``: a curve flat at exactly 1 - q gives the flat piece's midpoint."""
+    # Uncensored 1, 2, 3, 4 days: S = 0.5 on [2, 3): the median is 2.5 (nearest rank: 2).
+    f, as_of = _censored_frame([1, 2, 3, 4], [1, 1, 1, 1])
+    mid = duration_quantiles(f, q=(0.25, 0.5, 0.75), as_of=as_of, method="midpoint")
+    near = duration_quantiles(f, q=(0.25, 0.5, 0.75), as_of=as_of)
+    assert [_days(v) for v in mid.values] == [1.5, 2.5, 3.5]
+    assert [_days(v) for v in near.values] == [1.0, 2.0, 3.0]
+    # Events at 1 and 2, censored at 3 and 4: the curve ends flat at S = 0.5, so R takes
+    # the midpoint of 2 and the last observed time 4 (its "lastpt" rule): 3.
+    f, as_of = _censored_frame([1, 2, 3, 4], [1, 1, 0, 0])
+    r = duration_quantiles(f, q=(0.5, 0.75), as_of=as_of, method="midpoint")
+    assert _days(r.values[0]) == 3.0
+    assert r.values[1] is None  # not reached
+
+
+@settings(max_examples=60)
+@given(st.lists(st.integers(1, 20), min_size=1, max_size=25))
+def test_midpoint_without_censoring_is_numpy_averaged_inverted_cdf(days: list[int]) -> None:
+    f, as_of = _censored_frame([float(d) for d in days], [1] * len(days))
+    qs = (0.1, 0.25, 0.3, 0.5, 0.75, 0.9)
+    r = duration_quantiles(f, q=qs, as_of=as_of, method="midpoint")
+    expected = [float(np.quantile(days, q, method="averaged_inverted_cdf")) for q in qs]
+    assert [_days(v) for v in r.values] == pytest.approx(expected, abs=1e-9)
+
+
+def test_km_band_is_undefined_where_s_is_zero() -> None:
+    """Regression: at S = 0 the band was [0, 0]; R and scipy leave it undefined (NaN)."""
+    t = np.array([1.0, 2.0, 3.0])
+    for band in ("plain", "log"):
+        _, surv, low, high = _kaplan_meier(t, np.ones(3, dtype=bool), 1.96, band)
+        assert surv[-1] == 0.0
+        assert np.isnan(low[-1])
+        assert np.isnan(high[-1])
+        assert np.isfinite(low[:-1]).all()
+
+
 def test_censored_tickets_are_kept_not_dropped() -> None:
     # Replies after 1, 2 and 3 hours; two tickets still waiting 10 hours in.
     f = frame([1.0, 2.0, 3.0, None, None])

@@ -101,3 +101,77 @@ def test_demo_section() -> None:
     assert "first_contact_resolution (one_touch)" in text
     assert "Kaplan-Meier" in text
     assert "per 1,000" in text
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "needle"),
+    [
+        # Regression: an empty file used to exit 1 with pandas' "No columns to parse".
+        ("", [], "empty file"),
+        # Regression: a header-only file used to crash with a traceback in the display.
+        ("date,segment,nps\n", ["--by", "segment"], "only a header row"),
+        ("date,segment,score\n2025-01-03,a,9\n", [], "column 'nps' must be present"),
+        ("date,nps\n2025-01-03,11\n2025-01-04,-1\n", [], "'nps' must be whole numbers"),
+        ("date,nps\n2025-01-03,8.5\n", [], "'nps' must be whole numbers"),
+        # Regression: the error named the parameter 'scores', not the column.
+        ("date,nps\n2025-01-03,abc\n", [], "column 'nps' must be numeric"),
+        (",nps\n,9\n", ["--date", ""], "must be"),
+        ("date,nps\n,9\n", [], "column 'date' must be without missing dates"),
+        ("date,nps,w\n2025-01-03,9,\n", ["--weights", "w"], "column 'w' must be finite"),
+        ("date,nps\n2025-01-03,9\n", ["--by", "segment"], "column 'segment' must be present"),
+        ("date,nps\n2025-01-03,9\n", ["--ci", "wilson"], "parameter 'ci'"),
+        ("date,nps\n2025-01-03,9\n", ["--period", "XX"], "parameter 'period'"),
+    ],
+)
+def test_nps_bad_input_is_one_line_and_exits_2(
+    tmp_path: pathlib.Path,
+    capsys: pytest.CaptureFixture[str],
+    content: str,
+    args: list[str],
+    needle: str,
+) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text(content)
+    assert main(["nps", str(path), *args]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert needle in lines[0]
+
+
+def test_nps_missing_scores_are_counted_not_errors(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """NaN / empty scores follow the missing policy: left out of n and counted."""
+    path = tmp_path / "r.csv"
+    path.write_text("date,nps\n2025-01-03,9\n2025-01-04,NaN\n2025-01-05,\n")
+    assert main(["nps", str(path), "--min-n", "1"]) == 0
+    row = capsys.readouterr().out.splitlines()[2].split()
+    assert row[:3] == ["2025-01", "1", "100"]
+    assert row[-1] == "2"  # n_missing
+    assert main(["nps", str(path), "--min-n", "1", "--missing", "include"]) == 0
+    row = capsys.readouterr().out.splitlines()[2].split()
+    assert row[:3] == ["2025-01", "3", "33"]
+
+
+def test_nps_invalid_exclude_shows_the_count(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text("date,nps\n2025-01-03,9\n2025-01-04,11\n")
+    assert main(["nps", str(path), "--invalid", "exclude", "--min-n", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    # One promoter: adjusted Wald (0.25 -/+ 1.96 * 0.375) -> -48 to 98.
+    assert lines[2].split() == ["2025-01", "1", "100", "-48", "to", "98", "0"]
+    assert lines[-1] == "left out: 1 off-scale scores"
+
+
+def test_nps_display_rounds_exact_ties_half_up(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Regression: 29 net promoters of 200 (exactly 14.5) was shown as 14."""
+    path = tmp_path / "r.csv"
+    pd.DataFrame({"nps": [10] * 29 + [8] * 171}).to_csv(path, index=False)
+    assert main(["nps", str(path), "--period", "none"]) == 0
+    assert capsys.readouterr().out.splitlines()[2].split()[:2] == ["200", "15"]

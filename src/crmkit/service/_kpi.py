@@ -4,7 +4,8 @@ Durations (first reply, resolution) are wall-clock time, or business time when a
 :class:`~crmkit.service.BusinessCalendar` is given (its ``elapsed_many``). Tickets still
 waiting at ``as_of`` are right-censored, not dropped: their percentiles come from the
 Kaplan-Meier estimate (the smallest ``t`` with ``1 - S(t) >= q``), and the quantile's
-interval inverts the pointwise Greenwood band of ``S`` (as R's ``quantile.survfit``).
+interval inverts the pointwise Greenwood band of ``S`` (as R's ``quantile.survfit``);
+``method="midpoint"`` follows R survival's rule for a curve flat at exactly ``1 - q``.
 Shares (first contact resolution, reopen rate, repeat complaints, follow-up completion)
 get a Wilson interval by default; complaint rates per exposure get the exact Poisson
 (Garwood) interval. Backlog is a snapshot count of the whole population at an instant,
@@ -162,8 +163,9 @@ class DurationQuantiles:
         lower: Lower interval bound per percentile (``None`` where not determined).
         upper: Upper interval bound per percentile (``None`` where not reached).
         level: Confidence level of the bounds.
-        method: ``"nearest_rank"`` (the Kaplan-Meier / inverted-CDF percentile) or
-            ``"linear"`` (numpy's default, Hyndman-Fan type 7).
+        method: ``"nearest_rank"`` (the Kaplan-Meier / inverted-CDF percentile),
+            ``"midpoint"`` (R survival's ``quantile.survfit``: midpoint of a flat piece at
+            exactly ``q``) or ``"linear"`` (numpy's default, Hyndman-Fan type 7).
         censoring: ``"kaplan_meier"`` (tickets still waiting count as censored at
             ``as_of``) or ``"exclude"`` (they are left out and counted).
         n: Tickets in the estimate.
@@ -230,7 +232,7 @@ class DurationQuantiles:
             >>> t = pd.DataFrame({"created_at": pd.to_datetime(["2025-01-06"] * 2).tz_localize("UTC"),
             ...                   "first_reply_at": pd.to_datetime(["2025-01-06 02:00", "2025-01-06 04:00"]).tz_localize("UTC")})
             >>> duration_quantiles(t, q=(0.5,)).format()
-            'P50 2.0 h (95% CI 2.0 h to 4.0 h); n = 2, 0 censored, nearest_rank'
+            'P50 2.0 h (95% CI 2.0 h to n/r); n = 2, 0 censored, nearest_rank'
         """
 
         def hours(v: dt.timedelta | None) -> str:
@@ -408,12 +410,15 @@ def _td(seconds: float | None) -> dt.timedelta | None:
 
 
 def _kaplan_meier(
-    time: FloatArray, event: np.ndarray[Any, Any], z: float
+    time: FloatArray, event: np.ndarray[Any, Any], z: float, band: str = "plain"
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Kaplan-Meier at each distinct event time: ``(times, S, S_low, S_high)``.
 
-    The band is Greenwood's pointwise linear one, clipped to [0, 1]
-    (``scipy.stats.ecdf(...).sf.confidence_interval(method="linear")``).
+    The band is Greenwood's pointwise one, clipped to [0, 1]: ``band="plain"`` is
+    ``S -/+ z * se(S)`` (R ``survfit(conf.type="plain")``,
+    ``scipy.stats.ecdf(...).sf.confidence_interval(method="linear")``); ``band="log"`` is
+    ``S * exp(-/+ z * se(log S))`` (R ``survfit``'s default ``conf.type="log"``). Where
+    ``S = 0`` Greenwood's variance is undefined and the band is NaN, as in R and scipy.
     """
     # One sort; ties need no stable order (their events are summed per distinct time).
     order = np.argsort(time)
@@ -428,10 +433,16 @@ def _kaplan_meier(
     surv = np.cumprod(1 - deaths / at_risk)
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(at_risk > deaths, deaths / (at_risk * (at_risk - deaths)), 0.0)
-    var = surv**2 * np.cumsum(terms)
-    half = z * np.sqrt(var)
-    low = np.asarray(np.clip(surv - half, 0, 1), dtype=np.float64)
-    high = np.asarray(np.clip(surv + half, 0, 1), dtype=np.float64)
+    greenwood = np.cumsum(terms)
+    if band == "log":
+        factor = np.exp(z * np.sqrt(greenwood))
+        low, high = surv / factor, surv * factor
+    else:
+        half = z * surv * np.sqrt(greenwood)
+        low, high = surv - half, surv + half
+    undefined = surv <= 0
+    low = np.asarray(np.where(undefined, np.nan, np.clip(low, 0, 1)), dtype=np.float64)
+    high = np.asarray(np.where(undefined, np.nan, np.clip(high, 0, 1)), dtype=np.float64)
     return np.asarray(times, dtype=np.float64), np.asarray(surv, dtype=np.float64), low, high
 
 
@@ -440,35 +451,84 @@ def _first_reaching(times: FloatArray, cdf: FloatArray, q: float) -> float | Non
     return float(times[hit[0]]) if len(hit) else None
 
 
+#: R ``quantile.survfit``'s tolerance for "the curve equals 1 - p exactly".
+_R_TOLERANCE = float(np.sqrt(np.finfo(np.float64).eps))
+
+
+def _midpoint_quantile(times: FloatArray, cdf: FloatArray, q: float, t_max: float) -> float | None:
+    """R survival's ``quantile.survfit`` rule (its ``findq``), on a step CDF.
+
+    The quantile is where a horizontal line at ``q`` meets the curve: the first time the
+    CDF reaches ``q``; where the CDF is flat at exactly ``q`` (within R's tolerance
+    ``sqrt(eps)``) the midpoint of the flat piece, which ends at the next jump, or at
+    the last observed time ``t_max`` (events and censorings) if it is the last piece.
+    ``None`` where the curve never reaches ``q``.
+    """
+    if not len(times):
+        return None
+    defined = np.isfinite(cdf)  # R's approx() leaves out NA points of a band
+    times, cdf = times[defined], cdf[defined]
+    if not len(times):
+        return None
+    first = np.r_[True, np.diff(cdf) != 0]  # R drops repeated CDF values (keeps the first)
+    x, y = times[first], cdf[first]
+    at = np.flatnonzero(y + _R_TOLERANCE >= q)
+    if not len(at):
+        return None
+    past = np.flatnonzero(y - _R_TOLERANCE >= q)
+    if len(past):
+        return float((x[at[0]] + x[past[0]]) / 2)
+    # The curve ends flat at q (it reached q - tol but never q + tol): R's "lastpt" rule.
+    return float((x[at[0]] + t_max) / 2)
+
+
 def duration_quantiles(
     tickets: pd.DataFrame,
     *,
     start: str = "created_at",
     end: str = "first_reply_at",
     q: Sequence[float] = (0.5, 0.9),
-    method: Literal["nearest_rank", "linear"] = "nearest_rank",
+    method: Literal["nearest_rank", "midpoint", "linear"] = "nearest_rank",
     censoring: Literal["kaplan_meier", "exclude"] = "kaplan_meier",
     as_of: Any = None,
     calendar: _Calendar | None = None,
     subtract: str | None = None,
     level: float = 0.95,
+    band: Literal["plain", "log"] = "plain",
 ) -> DurationQuantiles:
     """Percentiles of the time from ``start`` to ``end`` (first reply, resolution, ...).
 
     Tickets whose ``end`` is missing, or later than ``as_of``, are still waiting. With
     ``censoring="kaplan_meier"`` (default) they stay in as right-censored at ``as_of``
-    and the percentile is the Kaplan-Meier one (smallest ``t`` with ``1 - S(t) >= q``;
-    with nothing censored this is the nearest-rank percentile). Help desks that drop
-    them understate the times; ``censoring="exclude"`` does that openly (counted in
-    ``n_excluded``) and then allows ``method="linear"`` (numpy's default, Excel's
-    PERCENTILE.INC). Tickets created after ``as_of`` are excluded and counted.
+    and the percentile is read off the Kaplan-Meier curve. Help desks that drop them
+    understate the times; ``censoring="exclude"`` does that openly (counted in
+    ``n_excluded``). Tickets created after ``as_of`` are excluded and counted.
+
+    Percentile methods (all named, none implicit):
+
+    - ``"nearest_rank"`` (default): the smallest ``t`` with ``1 - S(t) >= q``; with nothing
+      censored this is the nearest-rank percentile (numpy ``"inverted_cdf"``,
+      Hyndman-Fan type 1).
+    - ``"midpoint"``: R survival's ``quantile.survfit``: the same, except that where the
+      curve is flat at exactly ``1 - q`` the midpoint of the flat piece is returned
+      (with nothing censored: the usual median of an even sample, numpy
+      ``"averaged_inverted_cdf"``, Hyndman-Fan type 2).
+    - ``"linear"``: numpy's default (Hyndman-Fan type 7, Excel's PERCENTILE.INC); only
+      with ``censoring="exclude"``.
+
+    The interval of a percentile inverts the pointwise Greenwood band of ``S`` with the
+    same percentile rule (as R's ``quantile.survfit``): ``band="plain"`` (default; R
+    ``survfit(conf.type="plain")``, scipy ``ecdf(...).sf.confidence_interval(
+    method="linear")``) or ``band="log"`` (R ``survfit``'s default ``conf.type="log"``).
+    A bound is ``None`` where the band never reaches ``q``.
 
     Args:
         tickets: One row per ticket.
         start: Start column (aware or naive datetimes, no NaT).
         end: End column (NaT while waiting).
         q: Probabilities in (0, 1).
-        method: ``"nearest_rank"`` or ``"linear"`` (only with ``censoring="exclude"``).
+        method: ``"nearest_rank"``, ``"midpoint"`` or ``"linear"`` (only with
+            ``censoring="exclude"``).
         censoring: ``"kaplan_meier"`` or ``"exclude"``.
         as_of: The instant of the report; needed when some ``end`` is missing and
             censoring is ``"kaplan_meier"``. Never read from the clock.
@@ -477,6 +537,7 @@ def duration_quantiles(
         subtract: Optional column of seconds to subtract from each duration (e.g.
             ``"waiting_seconds"``, time paused waiting on the customer); clipped at 0.
         level: Confidence level of the percentile intervals.
+        band: Greenwood band of ``S`` the intervals invert: ``"plain"`` or ``"log"``.
 
     Returns:
         A :class:`DurationQuantiles`.
@@ -498,9 +559,12 @@ def duration_quantiles(
     require_frame(tickets, owner, "tickets")
     columns = [start, end] + ([subtract] if subtract else [])
     require_columns(tickets, columns, owner)
-    if method not in ("nearest_rank", "linear"):
+    if method not in ("nearest_rank", "midpoint", "linear"):
         raise ConfigError(
-            owner, "method", expected="'nearest_rank' or 'linear'", found=repr(method)
+            owner,
+            "method",
+            expected="'nearest_rank', 'midpoint' or 'linear'",
+            found=repr(method),
         )
     if censoring not in ("kaplan_meier", "exclude"):
         raise ConfigError(
@@ -510,7 +574,7 @@ def duration_quantiles(
         raise ConfigError(
             owner,
             "method",
-            expected="'nearest_rank' with censoring='kaplan_meier'",
+            expected="'nearest_rank' or 'midpoint' with censoring='kaplan_meier'",
             found="'linear'",
             hint="Kaplan-Meier percentiles are step-function (nearest-rank) percentiles; "
             "use censoring='exclude' for linear ones.",
@@ -519,6 +583,8 @@ def duration_quantiles(
     if not qs or any(not 0 < v < 1 for v in qs):
         raise ConfigError(owner, "q", expected="probabilities in (0, 1)", found=repr(q))
     level = _check_level(level, owner)
+    if band not in ("plain", "log"):
+        raise ConfigError(owner, "band", expected="'plain' or 'log'", found=repr(band))
     zone = _check_no_mixing(tickets, [start, end], owner)
     aware = isinstance(tickets[start].dtype, pd.DatetimeTZDtype) or isinstance(
         tickets[end].dtype, pd.DatetimeTZDtype
@@ -579,16 +645,25 @@ def duration_quantiles(
         reasons.append("no tickets")
         values = lows = highs = [None] * len(qs)
     else:
-        times, surv, s_low, s_high = _kaplan_meier(np.asarray(seconds, dtype=np.float64), event, z)
+        times, surv, s_low, s_high = _kaplan_meier(
+            np.asarray(seconds, dtype=np.float64), event, z, band
+        )
         cdf, cdf_low, cdf_high = 1 - surv, 1 - s_high, 1 - s_low
+        t_max = float(np.max(seconds))
+
+        def read(curve: FloatArray, p: float) -> float | None:
+            if method == "midpoint":
+                return _midpoint_quantile(times, curve, p, t_max)
+            return _first_reaching(times, curve, p)
+
         for p in qs:
             if method == "linear":
                 point: float | None = float(np.quantile(seconds, p, method="linear"))
             else:
-                point = _first_reaching(times, cdf, p)
+                point = read(cdf, p)
             values.append(_td(point))
-            lows.append(_td(_first_reaching(times, cdf_high, p)))
-            highs.append(_td(_first_reaching(times, cdf_low, p)))
+            lows.append(_td(read(cdf_high, p)))
+            highs.append(_td(read(cdf_low, p)))
             if point is None:
                 reasons.append(f"P{p * 100:g} not reached: too many tickets still waiting")
     return DurationQuantiles(

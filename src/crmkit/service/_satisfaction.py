@@ -33,6 +33,7 @@ import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal, localcontext
 from fractions import Fraction
+from statistics import NormalDist
 from typing import Any, Literal
 
 import attrs
@@ -340,6 +341,8 @@ class NpsResult:
         low_sample: ``n < min_n``: show the result, but flag it.
         reason: Why a value or interval is missing or degenerate (``None`` when fine).
         scheme: The category cut-offs used.
+        n_zero_weight: Answered rows left out because their sampling weight is 0 (they
+            carry no information; counted so that nothing is dropped silently).
 
     Examples:
         >>> r = nps([10, 9, 9, 8, 3, 10, 7, 9, 0, 10])
@@ -369,6 +372,7 @@ class NpsResult:
     low_sample: bool
     reason: str | None
     scheme: NpsScheme
+    n_zero_weight: int = 0
 
     def format(self, decimals: int = 0, rounding: str = "half_up") -> str:
         """Show the score, rounded only now, with its interval and sample size.
@@ -456,6 +460,7 @@ class ScaleResult:
         min_n: Low-sample threshold.
         low_sample: ``n < min_n``.
         reason: Why something is missing or degenerate, else ``None``.
+        n_zero_weight: Answered rows left out because their sampling weight is 0.
 
     Examples:
         >>> r = csat({1: 15, 2: 5, 3: 10, 4: 30, 5: 40})
@@ -487,6 +492,7 @@ class ScaleResult:
     min_n: int
     low_sample: bool
     reason: str | None
+    n_zero_weight: int = 0
 
     def format(self, decimals: int = 0, rounding: str = "half_up", *, what: str = "share") -> str:
         """Show the share (``what="share"``) or the mean (``what="mean"``), rounded now.
@@ -531,6 +537,12 @@ class _Parsed:
     n_invalid: int
     kept: np.ndarray[Any, Any]  # per input row: used in the estimate
     missing: np.ndarray[Any, Any]  # per input row: missing answer
+    zero_weight: np.ndarray[Any, Any]  # per input row: answered, but sampling weight 0
+
+    @property
+    def n_zero_weight(self) -> int:
+        """Rows left out because their sampling weight is 0."""
+        return int(self.zero_weight.sum())
 
 
 def _as_series(obj: Any, owner: str, name: str) -> pd.Series:
@@ -600,7 +612,10 @@ def _parse(
     missing: str,
     invalid: str,
     owner: str,
+    names: tuple[str, str] = ("scores", "weights"),
 ) -> _Parsed:
+    """Validate scores (and weights) and reduce them to rows; ``names`` label the errors."""
+    score_name, weight_name = names
     if missing not in ("exclude", "include"):
         raise ConfigError(owner, "missing", expected="'exclude' or 'include'", found=repr(missing))
     if invalid not in ("raise", "exclude"):
@@ -653,10 +668,10 @@ def _parse(
                     found=f"{len(w_series)} values",
                     kind="",
                 )
-    values, miss = _numeric(series, owner, "scores")
+    values, miss = _numeric(series, owner, score_name)
     w: FloatArray | None = None
     if w_series is not None:
-        w_values, w_miss = _numeric(w_series.set_axis(series.index), owner, "weights")
+        w_values, w_miss = _numeric(w_series.set_axis(series.index), owner, weight_name)
         bad_w = w_miss | ~np.isfinite(w_values) | (w_values < 0)
         if weights_kind == "frequency":
             bad_w |= w_values != np.floor(np.nan_to_num(w_values))
@@ -664,7 +679,7 @@ def _parse(
             expected = "whole numbers >= 0" if weights_kind == "frequency" else "finite and >= 0"
             raise InvalidInputError(
                 owner,
-                "weights",
+                weight_name,
                 expected=expected,
                 found=f"{int(bad_w.sum())} bad weights",
                 rows=first_labels(series.index, bad_w),
@@ -681,7 +696,7 @@ def _parse(
     if off.any() and invalid == "raise":
         raise InvalidInputError(
             owner,
-            "scores",
+            score_name,
             expected=f"whole numbers in [{lo}, {hi}]",
             found=f"{int(off.sum())} invalid scores",
             rows=first_labels(series.index, off),
@@ -693,7 +708,9 @@ def _parse(
     if missing == "exclude":
         keep &= present
     n_missing = int(freq[miss].sum()) if missing == "exclude" else 0
+    zero_weight = np.zeros(len(keep), dtype=bool)
     if w is not None:
+        zero_weight = keep & (w == 0)
         keep &= w > 0
     return _Parsed(
         values=values[keep],
@@ -703,6 +720,7 @@ def _parse(
         n_invalid=n_invalid if invalid == "exclude" else 0,
         kept=keep,
         missing=miss,
+        zero_weight=zero_weight,
     )
 
 
@@ -876,8 +894,12 @@ def _nps_intervals(
     lin = np.where(has, np.maximum(lin, 0.0), 0.0)
     n_eff = np.where(has, sums.w**2 / np.where(has, sums.w2, 1.0), 0.0)
     se = np.sqrt(lin * fpc)
+    # The score in points straight from the sums: one rounding (a division of whole
+    # numbers when unweighted), so ties such as 14.5 stay exact for half-up display.
+    points = np.where(has, 100 * (sums.wp - sums.wd) / safe_w, 0.0)
     out = {
         "value": value,
+        "points": points,
         "p": p,
         "d": d,
         "variance": variance,
@@ -1018,7 +1040,6 @@ def _nps_result(
     n = int(sums.n[i])
     det, pas, pro = int(sums.det[i]), int(sums.pas[i]), int(sums.pro[i])
     empty = n == 0
-    p, d = float(stats["p"][i]), float(stats["d"][i])
     interval = None
     if method is not None and not empty:
         interval = Interval(
@@ -1026,7 +1047,7 @@ def _nps_result(
         )
     n_eff = float(stats["n_eff"][i])
     return NpsResult(
-        value=None if empty else float(stats["value"][i]) * 100,
+        value=None if empty else float(stats["points"][i]),
         exact=None if empty or weighted else Fraction(100 * (pro - det), n),
         n=n,
         n_missing=n_missing,
@@ -1034,11 +1055,7 @@ def _nps_result(
         detractors=det,
         passives=pas,
         promoters=pro,
-        shares={
-            "detractors": d * 100,
-            "passives": 0.0 if empty else (1 - p - d) * 100,
-            "promoters": p * 100,
-        },
+        shares=_shares(sums, i),
         variance=None if empty else float(stats["variance"][i]),
         se=None if empty else float(stats["se"][i]) * 100,
         interval=interval,
@@ -1051,6 +1068,19 @@ def _nps_result(
         reason=reason,
         scheme=scheme,
     )
+
+
+def _shares(sums: _NpsSums, i: int) -> dict[str, float]:
+    """Percent detractors, passives and promoters of group ``i``, each in one rounding."""
+    w = float(sums.w[i])
+    if w <= 0:
+        return {"detractors": 0.0, "passives": 0.0, "promoters": 0.0}
+    wd, wp = float(sums.wd[i]), float(sums.wp[i])
+    return {
+        "detractors": 100 * wd / w,
+        "passives": 100 * (w - wd - wp) / w,
+        "promoters": 100 * wp / w,
+    }
 
 
 def _codes(values: FloatArray, scheme: NpsScheme) -> np.ndarray[Any, Any]:
@@ -1147,7 +1177,7 @@ def nps(
         sums, method=ci, level=level, fpc=fpc, seed=seed, n_boot=n_boot, rows=rows
     )
     reason = _nps_reasons(sums, ci, fpc, min_n)[0]
-    return _nps_result(
+    result = _nps_result(
         sums,
         stats,
         0,
@@ -1161,6 +1191,7 @@ def nps(
         reason=reason,
         scheme=scheme,
     )
+    return attrs.evolve(result, n_zero_weight=parsed.n_zero_weight)
 
 
 def nps_from_counts(
@@ -1330,6 +1361,8 @@ def _scale_stats(
     m_hi = np.where(census & hm, mean, m_hi)
     return {
         "share": share,
+        # Percent in one rounding from the sums (exact ties stay ties for display).
+        "percent": np.where(has, 100 * sums.wpos / safe, 0.0),
         "se": se,
         "lower": lower,
         "upper": upper,
@@ -1400,7 +1433,7 @@ def _scale(
     fpc = _fpc(sums.n, population_size, owner)
     st = _scale_stats(sums, method=ci, level=level, fpc=fpc, scale=scale)
     reason = _scale_reasons(sums, fpc, min_n)[0]
-    return _scale_result(
+    result = _scale_result(
         sums,
         st,
         0,
@@ -1418,6 +1451,7 @@ def _scale(
         min_n=min_n,
         reason=reason,
     )
+    return attrs.evolve(result, n_zero_weight=parsed.n_zero_weight)
 
 
 def _scale_result(
@@ -1456,7 +1490,7 @@ def _scale_result(
         scale=scale,
         positive=positive,
         polarity=polarity,
-        value=None if empty else float(st["share"][i]) * 100,
+        value=None if empty else float(st["percent"][i]),
         exact=None if empty or weighted else Fraction(100 * pos, n),
         positives=pos,
         n=n,
@@ -1998,7 +2032,9 @@ def metric_table(
         A DataFrame with the ``by`` columns and ``period``, then ``n``, ``value``,
         ``lower``, ``upper``, ``se``, ``n_missing``, ``low_sample`` and ``reason``
         (nullable floats: ``<NA>`` and a reason where a group has no scores), sorted by
-        group and period. ``.attrs`` holds ``metric``, ``method`` and ``level``.
+        group and period. ``.attrs`` holds ``metric``, ``method``, ``level`` and the rows
+        left out of every group: ``n_invalid`` (off-scale scores with
+        ``invalid="exclude"``) and ``n_zero_weight`` (rows whose sampling weight is 0).
 
     Examples:
         >>> import pandas as pd
@@ -2051,6 +2087,7 @@ def metric_table(
         missing=missing,
         invalid=invalid,
         owner=owner,
+        names=(column, weights or "weights"),
     )
     # Group codes over all rows, so that groups whose rows are all missing still appear.
     if keys:
@@ -2083,7 +2120,7 @@ def metric_table(
         )
         n = sums.n
         value, lower, upper, se = (
-            st["value"] * 100,
+            st["points"],
             st["lower"] * 100,
             st["upper"] * 100,
             st["se"] * 100,
@@ -2103,7 +2140,7 @@ def metric_table(
             n = ssums.m
         else:
             value, lower, upper, se = (
-                st["share"] * 100,
+                st["percent"],
                 st["lower"] * 100,
                 st["upper"] * 100,
                 st["se"] * 100,
@@ -2121,7 +2158,15 @@ def metric_table(
     out["n_missing"] = n_missing.astype(np.int64)
     out["low_sample"] = n < min_n
     out["reason"] = pd.array(reasons, dtype="string")
-    out.attrs.update({"metric": metric, "method": method, "level": level})
+    out.attrs.update(
+        {
+            "metric": metric,
+            "method": method,
+            "level": level,
+            "n_invalid": parsed.n_invalid,
+            "n_zero_weight": parsed.n_zero_weight,
+        }
+    )
     return out
 
 
@@ -2157,7 +2202,8 @@ def compare_groups(
     Returns:
         One row per non-baseline group: ``group``, ``n``, ``value``, ``baseline``,
         ``difference``, ``lower``, ``upper``, ``z``, ``p_value``, ``p_adjusted``,
-        ``significant`` (``p_adjusted < 1 - level``).
+        ``significant`` (``p_adjusted < 1 - level``) and ``reason`` (why a comparison is
+        undefined, e.g. a group without scores; else ``None``).
 
     Examples:
         >>> import pandas as pd
@@ -2195,6 +2241,7 @@ def compare_groups(
                     "p_value",
                     "p_adjusted",
                     "significant",
+                    "reason",
                 ]
             )
         baseline = labels[0]
@@ -2216,10 +2263,10 @@ def compare_groups(
         r = results[label]
         if metric == "nps":
             c = compare_nps(r, base, method=method or "adjusted_wald", level=level)
-            diff, interval, z, p = c.difference, c.interval, c.z, c.p_value
+            diff, interval, z, p, why = c.difference, c.interval, c.z, c.p_value, c.reason
         else:
             cp = compare_proportions(r, base, level=level)
-            diff, interval, z, p = cp.difference, cp.interval, cp.z, cp.p_value
+            diff, interval, z, p, why = cp.difference, cp.interval, cp.z, cp.p_value, cp.reason
         rows.append(
             {
                 "group": label,
@@ -2231,6 +2278,7 @@ def compare_groups(
                 "upper": None if interval is None else interval.upper,
                 "z": z,
                 "p_value": p,
+                "reason": why,
             }
         )
     table = pd.DataFrame(rows)
@@ -2238,6 +2286,7 @@ def compare_groups(
         raw = table["p_value"].to_numpy(dtype=np.float64)
         table["p_adjusted"] = _stats.holm_adjust(raw) if adjust == "holm" else raw
         table["significant"] = table["p_adjusted"] < 1 - level
+        table["reason"] = table.pop("reason")  # last, after the adjusted p-values
     table.attrs.update({"metric": metric, "baseline": baseline, "adjust": adjust, "level": level})
     return table
 
@@ -2329,6 +2378,7 @@ def nps_sample_size(
             detractors if detractors_b is None else detractors_b,
             "promoters_b, detractors_b",
         )
-        z = _stats.z_value(level) + _stats.z_value(2 * power - 1)
+        # z_beta is the one-sided quantile of the power (negative below 0.5).
+        z = _stats.z_value(level) + NormalDist().inv_cdf(power)
         n = (s2 + s2b) * z * z / delta**2 - 3
     return max(1, math.ceil(n - 1e-9))

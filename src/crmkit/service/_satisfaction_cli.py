@@ -89,13 +89,42 @@ def add_commands(subparsers: Any) -> None:
         choices=["exclude", "include"],
         help="missing scores: exclude from n (default) or count as neither/negative",
     )
+    cmd.add_argument(
+        "--invalid",
+        default="raise",
+        choices=["raise", "exclude"],
+        help="off-scale or non-integer scores: an error (default) or left out and counted",
+    )
     cmd.add_argument("--decimals", type=int, default=0, help="decimals shown (default 0)")
     cmd.add_argument("--out", help="write the unrounded table here (CSV or Parquet; '-' stdout)")
     cmd.set_defaults(handler=_run_nps)
 
 
+def _read_responses(path: str) -> pd.DataFrame:
+    """Read the responses table; an empty file or one without rows is a one-line error."""
+    try:
+        responses = read_table(path, owner=_OWNER)
+    except pd.errors.EmptyDataError:
+        raise InvalidInputError(
+            _OWNER,
+            path,
+            expected="a table with a header row and one row per response",
+            found="an empty file",
+            kind="input",
+        ) from None
+    if len(responses) == 0:
+        raise InvalidInputError(
+            _OWNER,
+            path,
+            expected="at least one response row",
+            found="only a header row",
+            kind="input",
+        )
+    return responses
+
+
 def _run_nps(args: argparse.Namespace) -> int:
-    responses = read_table(args.responses, owner=_OWNER)
+    responses = _read_responses(args.responses)
     period = None if str(args.period).lower() == "none" else args.period
     if period is not None and args.date in responses.columns:
         converted = pd.to_datetime(responses[args.date], errors="coerce", format="ISO8601")
@@ -123,6 +152,7 @@ def _run_nps(args: argparse.Namespace) -> int:
         level=args.level,
         min_n=args.min_n,
         missing=args.missing,
+        invalid=args.invalid,
     )
     if args.out:
         write_table(table, args.out, index=False)
@@ -141,14 +171,20 @@ def _show(table: pd.DataFrame, decimals: int) -> str:
             "n/a" if pd.isna(v) else str(round_shares([float(v)], decimals, sum_to_total=False)[0])
             for v in table[column]
         ]
-    shown["interval"] = shown["lower"] + " to " + shown["upper"]
+    shown["interval"] = shown["lower"].astype(str) + " to " + shown["upper"].astype(str)
     shown["low_sample"] = shown["low_sample"].map({True: "yes", False: ""})
     keep = [c for c in shown.columns if c not in ("lower", "upper", "se", "reason")]
     keep.insert(keep.index("value") + 1, keep.pop(keep.index("interval")))
     level = f"{table.attrs.get('level', 0.95) * 100:g}"
     header = f"{table.attrs.get('metric', '')} by {', '.join(keep[: keep.index('n')]) or 'all'} ({level}% CI, {table.attrs.get('method', '')})"
+    left_out = [
+        f"{table.attrs[key]} {what}"
+        for key, what in (("n_invalid", "off-scale scores"), ("n_zero_weight", "zero weights"))
+        if table.attrs.get(key)
+    ]
+    footer = f"\nleft out: {', '.join(left_out)}" if left_out else ""
     with pd.option_context("display.width", 160, "display.max_rows", 400):
-        return header + "\n" + shown[keep].to_string(index=False)
+        return header + "\n" + shown[keep].to_string(index=False) + footer
 
 
 def demo_section(data: DemoData) -> str:
