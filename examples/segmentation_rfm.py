@@ -38,7 +38,7 @@ print(table[["customers", "customer_share", "revenue_share", "average_order_valu
 # 3. The fitted model: cut points, and which dimensions ties kept from filling all scores.
 model = RFMModel.from_dict(scored.attrs["rfm_model"])
 print("\nCut points:")
-print(model.cut_table())
+print(model.cut_table().round(2))
 print("Dimensions with unused scores:", model.incomplete)
 
 # 4. Store the model as JSON and score one customer later, exactly as in the batch.

@@ -616,7 +616,7 @@ def plot_rfm_grid(
         ...                   "monetary": [800.0, 20.0, 300.0, 90.0, 20.0]})
         >>> ax = plot_rfm_grid(RFMScorer(bins=3, segment_map=None).fit(s).transform(s))
         >>> ax.images[0].get_array().astype(int).tolist()  # rows: F = 1, 2, 3
-        [[1, 1, 0], [0, 1, 1], [0, 0, 1]]
+        [[2, 0, 0], [0, 1, 0], [0, 0, 2]]
         >>> plt.close(ax.figure)
     """
     owner = "plot_rfm_grid()"

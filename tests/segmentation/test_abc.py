@@ -260,3 +260,41 @@ def test_pyramid_top_is_vip_and_shares_conserve(values: list[float]) -> None:
     table = pyramid(values)
     assert table["customers"].sum() == len(values)
     assert table["revenue_share"].sum() == pytest.approx(1.0)
+
+
+def _inventorize_abc(values: np.ndarray, a: float = 0.8, b: float = 0.95) -> list[str]:
+    """inventorize 1.2.6 ``ABC`` (``inventorize/__init__.py``), re-implemented: sort
+    descending, cumulative share *including* the item, A if < a, B if < b, else C."""
+    share = values / values.sum()
+    cum = np.cumsum(share)
+    return ["A" if c < a else "B" if c < b else "C" for c in cum]
+
+
+@given(
+    st.lists(st.integers(1, 10**6), min_size=2, max_size=60, unique=True),
+    st.sampled_from([(0.8, 0.95), (0.7, 0.9)]),
+)
+def test_cumulative_abc_is_inventorize_shifted_by_the_crossing_customer(
+    values: list[int], cuts: tuple[float, float]
+) -> None:
+    """Without ties, crmkit's class of the k-th best customer is inventorize's class of the
+    (k-1)-th: the customer who crosses a boundary stays in the higher class (issue 3), and
+    the top customer is A. Everything else is the same rule."""
+    x = np.sort(np.asarray(values, dtype=float))[::-1]
+    cum = np.cumsum(x) / x.sum()
+    if np.any(np.abs(cum[:, None] - np.asarray(cuts)[None, :]) < 1e-6):
+        return  # exactly on a boundary: inventorize hinges on float rounding there
+    theirs = _inventorize_abc(x, *cuts)
+    ours = abc_classify(pd.Series(x), cuts=cuts)["abc_class"].astype(str).tolist()
+    assert ours == ["A", *theirs[:-1]]
+
+
+def test_cumulative_abc_hand_checked_against_inventorize() -> None:
+    """85/10/5: inventorize gives B, C, C (its top customer is B); crmkit A, B, C.
+    50/20/15/10/5 with 0.8/0.95: cumulative 0.5, 0.7, 0.85, 0.95, 1.0; inventorize A, A,
+    B, C, C (0.95 is not < 0.95); crmkit A, A, A (crosses 80 %), B (crosses 95 %), C."""
+    assert _inventorize_abc(np.array([85.0, 10.0, 5.0])) == ["B", "C", "C"]
+    assert abc_classify([85.0, 10.0, 5.0])["abc_class"].tolist() == ["A", "B", "C"]
+    five = np.array([50.0, 20.0, 15.0, 10.0, 5.0])
+    assert _inventorize_abc(five) == ["A", "A", "B", "C", "C"]
+    assert abc_classify(five)["abc_class"].tolist() == ["A", "A", "A", "B", "C"]

@@ -96,3 +96,81 @@ def test_bad_input() -> None:
         top_share([1.0], 1.5)
     with pytest.raises(ConfigError, match="order"):
         pareto_curve([1.0], order="up")
+
+
+# ----------------------------------------------------------- published reference values
+
+#: The income deciles of R ``ineq``'s documentation example (``?ineq``, ``?Gini``, also
+#: ``acid::gini``): ``x <- c(541, 1463, 2445, 3438, 4437, 5401, 6392, 8304, 11904, 22261)``.
+INEQ_EXAMPLE = [541, 1463, 2445, 3438, 4437, 5401, 6392, 8304, 11904, 22261]
+
+
+def _ineq_gini(x: list[float], corr: bool = False) -> float:
+    """R ``ineq::Gini`` line by line (ineq 0.2-13, Zeileis): the formula, not our code.
+
+    ``G <- sum(x * 1L:n); G <- 2 * G/sum(x) - (n + 1L); if (corr) G/(n - 1L) else G/n``.
+    """
+    xs = sorted(float(v) for v in x)
+    n = len(xs)
+    g = sum(v * i for i, v in enumerate(xs, start=1))
+    g = 2 * g / sum(xs) - (n + 1)
+    return g / (n - 1) if corr else g / n
+
+
+def test_gini_matches_ineq_documentation_example() -> None:
+    """``ineq::Gini(x)`` = 0.4620911 on ineq's income example (R ineq docs, Zeileis);
+    ``Gini(x, corr = TRUE)`` = 0.4620911 * 10 / 9 = 0.5134346."""
+    assert gini(INEQ_EXAMPLE) == pytest.approx(0.4620911, abs=5e-8)
+    assert gini(INEQ_EXAMPLE, corrected=True) == pytest.approx(0.5134346, abs=5e-8)
+    assert gini(INEQ_EXAMPLE) == pytest.approx(_ineq_gini(INEQ_EXAMPLE), abs=1e-12)
+
+
+def test_gini_matches_phylotools_documented_value() -> None:
+    """R ``phylotools::gini`` (adopted from ``ineq``) documents
+    ``gini(c(1,3,2,1,1,1,4))`` = 0.3076923 (= 4/13)."""
+    assert gini([1, 3, 2, 1, 1, 1, 4]) == pytest.approx(0.3076923, abs=5e-8)
+    assert gini([1, 3, 2, 1, 1, 1, 4]) == pytest.approx(4 / 13)
+
+
+@given(customer_values)
+def test_gini_population_and_corrected_match_ineq(values: list[float]) -> None:
+    assert gini(values) == pytest.approx(_ineq_gini(values), abs=1e-9)
+    if len(values) >= 2:
+        corrected = gini(values, corrected=True)
+        assert corrected == pytest.approx(_ineq_gini(values, corr=True), abs=1e-9)
+        assert 0.0 <= corrected <= 1.0
+
+
+def test_corrected_gini_reaches_one_and_needs_two_values() -> None:
+    assert gini([0.0, 0.0, 0.0, 5.0], corrected=True) == 1.0
+    with pytest.raises(InvalidInputError, match="at least two values"):
+        gini([5.0], corrected=True)
+    with pytest.raises(ConfigError, match="corrected"):
+        gini([1.0, 2.0], corrected="yes")  # type: ignore[arg-type]
+
+
+def test_lorenz_points_follow_ineq_lc_convention() -> None:
+    """``ineq::Lc(x)``: ``p = (0:n)/n``, ``L = c(0, cumsum(sort(x)))/sum(x)``: starts at
+    (0, 0), ends at (1, 1), one point per customer."""
+    lorenz = pareto_curve(INEQ_EXAMPLE, order="ascending")
+    x = np.sort(np.asarray(INEQ_EXAMPLE, dtype=float))
+    expected_l = np.concatenate([[0.0], np.cumsum(x)]) / x.sum()
+    assert lorenz["customer_share"].tolist() == pytest.approx(np.arange(11) / 10)
+    assert lorenz["revenue_share"].tolist() == pytest.approx(expected_l.tolist())
+    assert lorenz.iloc[0].tolist() == [0.0, 0.0]
+    assert lorenz.iloc[-1].tolist() == [1.0, 1.0]
+    # Twice the area between the diagonal and the Lorenz curve is the population Gini.
+    area = np.trapezoid(lorenz["revenue_share"], lorenz["customer_share"])
+    assert 1 - 2 * area == pytest.approx(gini(INEQ_EXAMPLE), abs=1e-12)
+
+
+def test_top_share_interpolates_when_the_fraction_is_not_whole_customers() -> None:
+    """Convention: the top 20 % of 7 customers is 1.4 customers, so the top customer
+    counts fully and the second for 0.4 (the Pareto curve read by linear interpolation),
+    not rounded to 1 or 2 customers."""
+    values = [60.0, 20.0, 10.0, 5.0, 3.0, 1.0, 1.0]
+    assert top_share(values, 0.2) == pytest.approx((60 + 0.4 * 20) / 100)
+    # Whole numbers of customers need no interpolation: top 20 % of 10 = the top 2.
+    assert top_share(INEQ_EXAMPLE, 0.2) == pytest.approx((22261 + 11904) / sum(INEQ_EXAMPLE))
+    # Ties do not matter: the curve is the same whichever tied customer counts in part.
+    assert top_share([5.0, 5.0, 5.0], 0.5) == pytest.approx(0.5)

@@ -42,9 +42,10 @@ TEN = _summary(
 
 def test_quintiles_of_ten_distinct_values_are_pairs() -> None:
     model = RFMScorer(segment_map=None).fit(TEN)
-    # Inverted-CDF quantiles at 0.2, 0.4, 0.6, 0.8 of 1..10: the 2nd, 4th, 6th, 8th values.
-    assert model.frequency.cuts == (2.0, 4.0, 6.0, 8.0)
-    assert model.monetary.cuts == (20.0, 40.0, 60.0, 80.0)
+    # Linear (type 7) quantiles at 0.2, 0.4, 0.6, 0.8 of 1..10: positions 1.8, 3.6, 5.4,
+    # 7.2 (0-based), i.e. 2.8, 4.6, 6.4, 8.2: the cut points pd.qcut(x, 5) uses.
+    assert model.frequency.cuts == pytest.approx((2.8, 4.6, 6.4, 8.2), abs=1e-12)
+    assert model.monetary.cuts == pytest.approx((28.0, 46.0, 64.0, 82.0), abs=1e-12)
     scored = model.transform(TEN)
     assert scored["f_score"].tolist() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
     # Recency is reversed: 1 day ago is the best.
@@ -52,6 +53,39 @@ def test_quintiles_of_ten_distinct_values_are_pairs() -> None:
     assert scored["rfm_code"].tolist()[0] == "511"
     assert scored["rfm_code"].tolist()[-1] == "155"
     assert model.incomplete == ()
+
+
+def test_seven_distinct_values_follow_qcut_not_ntile() -> None:
+    """Regression: n = 7 is not a multiple of 5, where the conventions part.
+
+    ``pd.qcut(range(7), 5, labels=[1..5])`` (the common pandas recipe; PyMC-Marketing's
+    ``rfm_segments`` uses the same ``qcut`` with ``q=4``) gives
+    1 1 2 3 4 5 5; dplyr/SQL ``NTILE`` would give 1 1 2 3 3 4 5 (dplyr) or
+    1 1 2 2 3 4 5 (SQL). crmkit follows qcut; it used NTILE-like inverted-CDF cuts before.
+    """
+    s = _summary(list(range(7)), list(range(1, 8)), [float(v) for v in range(7)])
+    scored = RFMScorer(segment_map=None).fit(s).transform(s)
+    expected = [1, 1, 2, 3, 4, 5, 5]
+    assert scored["f_score"].tolist() == expected
+    assert scored["m_score"].tolist() == expected
+    assert scored["r_score"].tolist() == [6 - e for e in expected]
+    assert pd.qcut(s["frequency"], 5, labels=[1, 2, 3, 4, 5]).astype(int).tolist() == expected
+
+
+def test_quartiles_like_pymc_marketing_rfm_segments() -> None:
+    """PyMC-Marketing ``clv.utils.rfm_segments`` scores each dimension with
+    ``pd.qcut(x, q=4, labels=...)``, recency labels reversed (4 = most recent). On
+    tie-free data ``RFMScorer(bins=4)`` gives the same quartiles. Eight customers:
+    type-7 quartile edges of 1..8 are 2.75, 4.5, 6.25, so pairs share each score."""
+    s = _summary(
+        recency=[3, 10, 25, 40, 70, 120, 200, 365],
+        frequency=[9, 7, 6, 5, 4, 3, 2, 1],
+        monetary=[900.0, 750.0, 500.0, 420.0, 300.0, 150.0, 80.0, 20.0],
+    )
+    scored = RFMScorer(bins=4, segment_map=None).fit(s).transform(s)
+    assert scored["rfm_code"].tolist() == ["444", "444", "333", "333", "222", "222", "111", "111"]
+    pymc_r = pd.qcut(s["recency_days"], q=4, labels=[4, 3, 2, 1]).astype(int)
+    assert scored["r_score"].tolist() == pymc_r.tolist()
 
 
 def test_skewed_frequency_does_not_raise_and_reports_used_scores() -> None:
@@ -186,12 +220,20 @@ def test_scorer_round_trip_with_custom_map() -> None:
 
 
 def test_non_integer_quantile_levels_are_exact() -> None:
-    # n = 3, bins = 3: positions ceil(3 * 1/3) - 1 = 0 and ceil(3 * 2/3) - 1 = 1 exactly,
-    # where float quantiles at 0.333.../0.666... can land on the wrong side.
+    # n = 3, bins = 3: type-7 positions 2/3 and 4/3 (levels 1/3, 2/3, rounded up as qcut
+    # does), so the cuts are 1 + 2/3 and 2 + 1/3 and the scores are 1, 2, 3 as with qcut.
     s = _summary([1, 2, 3], [1, 2, 3], [1.0, 2.0, 3.0])
     model = RFMScorer(bins=3, segment_map=None).fit(s)
-    assert model.frequency.cuts == (1.0, 2.0)
+    assert model.frequency.cuts == pytest.approx((5 / 3, 7 / 3))
     assert model.transform(s)["f_score"].tolist() == [1, 2, 3]
+    # A level that floats a hair below j/k would move x_3 of 0..42 (level 5/7 hits
+    # position 30 exactly) into the next bin; pd.qcut rounds such levels up, and so do we.
+    x = pd.Series(np.arange(43) * 1.5 + 0.11413415837549)
+    s = _summary(x, list(range(1, 44)), x)
+    scored = RFMScorer(bins=7, segment_map=None).fit(s).transform(s)
+    labels = list(range(1, 8))
+    assert scored["m_score"].tolist() == pd.qcut(x, 7, labels=labels).astype(int).tolist()
+    assert scored["r_score"].tolist() == pd.qcut(x, 7, labels=labels[::-1]).astype(int).tolist()
 
 
 # ---------------------------------------------------------------------- segment summary
@@ -218,6 +260,19 @@ def test_segment_summary_hand_checked() -> None:
     assert table.loc["Low", "average_order_value"] == pytest.approx(50.0)
     assert np.isnan(table.loc["Mid", "average_order_value"])
     assert table["customer_share"].sum() == pytest.approx(1.0)
+    assert list(table.columns) == [
+        "customers",
+        "customer_share",
+        "revenue",
+        "revenue_share",
+        "recency_median",
+        "frequency_median",
+        "monetary_median",
+        "average_order_value",
+    ]
+    assert table.loc["Low", "frequency_median"] == 1
+    assert table.loc["Top", "monetary_median"] == pytest.approx(450.0)
+    assert table.index.name == "segment"
 
 
 def test_segment_summary_rejects_non_positive_revenue() -> None:
@@ -308,6 +363,108 @@ def test_monotone_more_spend_never_lowers_m_more_recent_never_lowers_r(
     assert (np.diff(by_f["f_score"].to_numpy().astype(int)) >= 0).all()
     by_r = scored.sort_values("recency_days", kind="stable")
     assert (np.diff(by_r["r_score"].to_numpy().astype(int)) <= 0).all()
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.integers(-(10**9), 10**9).map(lambda cents: cents / 100),  # money
+            st.floats(-1e6, 1e6, allow_nan=False).map(lambda v: round(v, 6)),
+        ),
+        min_size=1,
+        max_size=60,
+        unique=True,
+    ),
+    st.integers(2, 9),
+)
+def test_tie_free_scores_equal_the_usual_qcut_recipe(values: list[float], bins: int) -> None:
+    """Without ties the scores are exactly ``pd.qcut(x, bins, labels=1..bins)``.
+
+    That is the recipe of the common pandas RFM notebooks and of PyMC-Marketing's
+    ``clv.utils.rfm_segments`` (``pd.qcut(..., q=4, labels=...)``, recency labels reversed);
+    the cut points are also bit-identical to ``np.quantile`` (type 7, R's default).
+    """
+    x = pd.Series(values, dtype="float64")
+    if len(x) < bins:  # qcut needs at least one value per bin boundary to be unique
+        return
+    s = _summary(x.abs(), x.abs().rank(method="first"), x)
+    model = RFMScorer(bins=bins, segment_map=None).fit(s)
+    scored = model.transform(s)
+    labels = list(range(1, bins + 1))
+    assert scored["m_score"].tolist() == pd.qcut(x, bins, labels=labels).astype(int).tolist()
+    if x.abs().nunique() == len(x):
+        expected_r = pd.qcut(x.abs(), bins, labels=labels[::-1]).astype(int).tolist()
+        assert scored["r_score"].tolist() == expected_r
+    _, edges = pd.qcut(x, bins, retbins=True)
+    assert model.monetary.cuts == tuple(float(e) for e in edges[1:-1])
+
+
+@given(customer_summaries(min_customers=5), st.integers(2, 6))
+def test_wherever_qcut_works_despite_ties_the_scores_agree(
+    summary: pd.DataFrame, bins: int
+) -> None:
+    """Ties only change anything where ``pd.qcut`` gives up: whenever its edges are unique
+    (it does not raise), crmkit's scores are exactly ``qcut``'s, ties or not."""
+    model = RFMScorer(bins=bins, segment_map=None).fit(summary)
+    scored = model.transform(summary)
+    labels = list(range(1, bins + 1))
+    for column, score, lab in (
+        ("recency_days", "r_score", labels[::-1]),
+        ("frequency", "f_score", labels),
+        ("monetary", "m_score", labels),
+    ):
+        try:
+            expected = pd.qcut(summary[column], bins, labels=lab)
+        except ValueError:  # "Bin edges must be unique": where crmkit is tie-safe instead
+            continue
+        assert scored[score].tolist() == expected.astype(int).tolist()
+
+
+def test_cdnow_sample_scores_equal_qcut_where_qcut_works() -> None:
+    """Real data (the CDNOW sample shipped in the lifetimes wheel, 2,357 customers): recency
+    (470 distinct values) and monetary have ties but unique quintile edges, so crmkit's
+    scores equal ``pd.qcut``'s; frequency (most customers bought once) makes ``qcut``
+    raise "Bin edges must be unique" and crmkit reports the unused scores instead."""
+    import importlib.util
+    from pathlib import Path
+
+    from crmkit.segmentation import summarize
+
+    # Locate the data without importing lifetimes (its import sets a pandas option that
+    # pandas 3 deprecates with a warning).
+    spec = importlib.util.find_spec("lifetimes")
+    assert spec is not None
+    assert spec.submodule_search_locations
+    path = Path(next(iter(spec.submodule_search_locations))) / "datasets" / "CDNOW_sample.txt"
+    raw = pd.read_csv(path, sep=r"\s+", header=None, names=["orig", "id", "date", "cds", "dollars"])
+    raw["date"] = pd.to_datetime(raw["date"].astype(str), format="%Y%m%d")
+    summary = summarize(raw, customer="id", date="date", amount="dollars")
+    assert len(summary) == 2357
+    model = RFMScorer(segment_map=None).fit(summary)
+    scored = model.transform(summary)
+    r = pd.qcut(summary["recency_days"], 5, labels=[5, 4, 3, 2, 1]).astype(int)
+    m = pd.qcut(summary["monetary"], 5, labels=[1, 2, 3, 4, 5]).astype(int)
+    assert scored["r_score"].tolist() == r.tolist()
+    assert scored["m_score"].tolist() == m.tolist()
+    with pytest.raises(ValueError, match="Bin edges must be unique"):
+        pd.qcut(summary["frequency"], 5)
+    assert model.frequency.cuts == (1.0, 1.0, 2.0, 4.0)
+    assert model.incomplete == ("frequency",)
+
+
+@given(customer_summaries())
+def test_cut_points_are_numpy_linear_quantiles_even_with_ties(summary: pd.DataFrame) -> None:
+    model = RFMScorer().fit(summary)
+    for dim, column in (
+        ("recency", "recency_days"),
+        ("frequency", "frequency"),
+        ("monetary", "monetary"),
+    ):
+        levels = np.linspace(0, 1, 6)
+        inexact = 5 * levels != np.arange(6)
+        levels = np.where(inexact, np.nextafter(levels, 1.0), levels)[1:-1]
+        expected = np.quantile(summary[column].to_numpy(dtype=float), levels)
+        assert getattr(model, dim).cuts == tuple(float(e) for e in expected)
 
 
 @given(customer_summaries(), st.data())

@@ -197,3 +197,91 @@ def test_demo_section_reports_segments_abc_pyramid() -> None:
 def test_demo_runs_through_main(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--seed", "3"]) == 0
     assert "Segmentation: RFM, ABC, customer pyramid" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------ bad input, one line, 2
+
+
+def _one_line_error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
+    code = main(argv)
+    err = capsys.readouterr().err.strip()
+    assert code == 2, err
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith("crmkit: error: ")
+    return err
+
+
+@pytest.mark.parametrize("command", ["rfm", "abc"])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "found an empty file"),  # regression: exited 1 with a raw pandas message
+        ("cust,when,paid\n", "at least one row"),  # header only; abc said "0 non-numeric"
+        ("cust,when,paid\n1,2025-01-01,10\n2,2025-01-02,abc\n", "'paid' must be numeric"),
+        ("cust,when,paid\n1,2025-01-01,10\n2,2025-01-02,\n", "'paid' must be without missing"),
+        ("cust,when,total\n1,2025-01-01,10\n", "'paid' must be present"),
+        ('cust,when,paid\n1,2025-01-01,10\n"2,x\n', "CSV file; found"),  # regression
+    ],
+)
+def test_bad_input_files_give_one_line_and_exit_2(
+    command: str,
+    content: str,
+    message: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(content, encoding="utf-8")
+    argv = [command, str(path), "--customer", "cust"]
+    argv += ["--date", "when", "--amount", "paid"] if command == "rfm" else ["--value", "paid"]
+    err = _one_line_error(capsys, argv)
+    assert message in err
+
+
+@pytest.mark.parametrize("command", ["rfm", "abc"])
+def test_binary_and_broken_parquet_inputs_give_one_line_and_exit_2(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Regression: these exited 1 with a raw UnicodeDecodeError / pyarrow message."""
+    binary = tmp_path / "tx.csv"
+    binary.write_bytes(b"cust,when,paid\n\xff\xfe\x00\x81,1,2\n")
+    assert "not UTF-8 text" in _one_line_error(capsys, [command, str(binary)])
+    broken = tmp_path / "tx.parquet"
+    broken.write_bytes(b"this is not parquet")
+    assert "a readable Parquet file" in _one_line_error(capsys, [command, str(broken)])
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "'--model' must be an existing JSON file"),
+        ("{bad", "'--model' must be valid JSON"),
+        ("[1, 2]", "'--model' must be a JSON object"),
+        ('{"bins": 5, "extra": 1}', "RFMModel.from_dict()"),
+    ],
+)
+def test_bad_model_file_gives_one_line_and_exit_2(
+    content: str | None,
+    message: str,
+    tx_csv: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Regression: a missing or malformed --model file used to exit 1 with a raw error."""
+    model = tmp_path / "model.json"
+    if content is not None:
+        model.write_text(content, encoding="utf-8")
+    err = _one_line_error(capsys, ["rfm", str(tx_csv), *COLS, "--model", str(model)])
+    assert message in err
+
+
+def test_bad_map_file_gives_one_line_and_exit_2(
+    tx_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "map.json"
+    bad.write_text("{not json", encoding="utf-8")
+    err = _one_line_error(capsys, ["rfm", str(tx_csv), *COLS, "--map", str(bad)])
+    assert "'--map' must be valid JSON" in err
+    bad.write_text('"a string"', encoding="utf-8")
+    err = _one_line_error(capsys, ["rfm", str(tx_csv), *COLS, "--map", str(bad)])
+    assert "'--map' must be a JSON object" in err

@@ -18,8 +18,13 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from crmkit._io import read_table, write_table
-from crmkit._validate import numeric_column, require_columns, require_no_missing
-from crmkit.errors import ConfigError
+from crmkit._validate import (
+    check_not_empty,
+    numeric_column,
+    require_columns,
+    require_no_missing,
+)
+from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.segmentation._abc import abc_classify, class_summary, pyramid
 from crmkit.segmentation._pareto import gini, top_share
 from crmkit.segmentation._rfm import RFMModel, RFMScorer, rfm, segment_summary
@@ -109,14 +114,75 @@ def _segment_map(value: str) -> SegmentMap | str | None:
             found=repr(value),
             kind="option",
         )
-    return SegmentMap.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    data = _load_json(value, "crmkit rfm", "--map")
+    if not isinstance(data, dict):
+        raise ConfigError(
+            "crmkit rfm",
+            "--map",
+            expected="a JSON object (a SegmentMap)",
+            found=type(data).__name__,
+            kind="option",
+        )
+    return SegmentMap.from_dict(data)
+
+
+def _read(path: str, owner: str) -> pd.DataFrame:
+    """Read the input table; undecodable text and broken Parquet are input errors too.
+
+    ``read_table`` already reports missing, empty and malformed CSV files.
+    """
+    try:
+        return read_table(path, owner=owner)
+    except UnicodeDecodeError:
+        raise InvalidInputError(
+            owner,
+            str(path),
+            expected="a UTF-8 CSV or a Parquet (.parquet) file",
+            found="bytes that are not UTF-8 text",
+            kind="input",
+        ) from None
+    except (OSError, ValueError) as err:
+        if Path(str(path)).suffix.lower() not in (".parquet", ".pq"):
+            raise
+        text = str(err).strip().splitlines()
+        raise InvalidInputError(
+            owner,
+            str(path),
+            expected="a readable Parquet file",
+            found=text[0] if text else type(err).__name__,
+            kind="input",
+        ) from None
+
+
+def _load_json(path: str, owner: str, option: str) -> Any:
+    """Read a JSON option file; a missing file or bad JSON is a one-line config error."""
+    file = Path(path)
+    if not file.is_file():
+        raise ConfigError(
+            owner, option, expected="an existing JSON file", found=repr(path), kind="option"
+        )
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ConfigError(
+            owner, option, expected="valid JSON", found=f"{path}: {err}", kind="option"
+        ) from None
 
 
 def _run_rfm(args: argparse.Namespace) -> int:
-    tx = read_table(args.input, owner="crmkit rfm")
+    tx = _read(args.input, "crmkit rfm")
     model = None
     if args.model:
-        model = RFMModel.from_dict(json.loads(Path(args.model).read_text(encoding="utf-8")))
+        data = _load_json(args.model, "crmkit rfm", "--model")
+        if not isinstance(data, dict):
+            raise ConfigError(
+                "crmkit rfm",
+                "--model",
+                expected="a JSON object (a stored RFMModel)",
+                found=type(data).__name__,
+                kind="option",
+            )
+        model = RFMModel.from_dict(data)
     scorer = RFMScorer(bins=args.bins, segment_map=_segment_map(args.map))
     scored = rfm(
         tx,
@@ -153,9 +219,10 @@ def _run_rfm(args: argparse.Namespace) -> int:
 
 
 def _run_abc(args: argparse.Namespace) -> int:
-    frame = read_table(args.input, owner="crmkit abc")
     owner = "crmkit abc"
+    frame = _read(args.input, owner)
     require_columns(frame, [args.customer, args.value], owner)
+    check_not_empty(frame, owner, "input")
     # Check before grouping: a group-by would silently skip missing ids and values.
     require_no_missing(frame, args.customer, owner, what="customer ids")
     amounts = pd.Series(numeric_column(frame, args.value, owner), index=frame.index)
@@ -218,7 +285,7 @@ def demo_section(data: DemoData) -> str:
         scale = getattr(model, dim)
         lines.append(
             f"  note: {dim} ties fill only scores {list(scale.scores_used)} "
-            f"(cut points {list(scale.cuts)})"
+            f"(cut points {[round(c, 2) for c in scale.cuts]})"
         )
     values = scored["monetary"].clip(lower=0)
     abc = class_summary(abc_classify(values))

@@ -119,29 +119,54 @@ def pareto_curve(
     return pd.DataFrame({"customer_share": np.arange(n + 1) / n, "revenue_share": revenue})
 
 
-def gini(values: Any) -> float:
+def gini(values: Any, *, corrected: bool = False) -> float:
     """Return the Gini coefficient of the values (0 = all equal, 1 - 1/n = one has all).
 
-    Computed as ``2 * sum(i * x_(i)) / (n * sum(x)) - (n + 1) / n`` with ``x`` sorted
+    Computed as ``G = 2 * sum(i * x_(i)) / (n * sum(x)) - (n + 1) / n`` with ``x`` sorted
     ascending and ``i = 1..n``, which equals the mean absolute difference over twice the
-    mean, ``sum_ij |x_i - x_j| / (2 * n**2 * mean)``.
+    mean, ``sum_ij |x_i - x_j| / (2 * n**2 * mean)``. This is the *population* (descriptive)
+    Gini, twice the area between the diagonal and :func:`pareto_curve`'s Lorenz curve, and
+    the default of R's ``ineq::Gini(x)`` (``corr = FALSE``), Python's common
+    ``gini = ...`` recipes and Excel templates. It is at most ``1 - 1/n``.
+
+    With ``corrected=True`` it returns the finite-sample corrected value ``G * n / (n - 1)``
+    (``ineq::Gini(x, corr = TRUE)``; Stata ``fastgini``'s ``bias`` option), which uses the
+    mean difference over distinct pairs and reaches 1 when one customer has everything;
+    it needs at least two values.
+
+    Args:
+        values: One non-negative value per customer, positive total.
+        corrected: Apply the ``n / (n - 1)`` small-sample correction.
 
     Examples:
         >>> gini([1, 1, 1, 1])
         0.0
-        >>> gini([0, 0, 0, 10])
-        0.75
-        >>> round(gini([1, 2, 3, 4, 5]), 4)
-        0.2667
+        >>> gini([0, 0, 0, 10]), gini([0, 0, 0, 10], corrected=True)
+        (0.75, 1.0)
+        >>> round(gini([1, 2, 3, 4, 5]), 4), round(gini([1, 2, 3, 4, 5], corrected=True), 4)
+        (0.2667, 0.3333)
     """
     owner = "gini()"
+    if not isinstance(corrected, (bool, np.bool_)):
+        raise ConfigError(owner, "corrected", expected="True or False", found=repr(corrected))
     series, arr = as_value_series(values, owner)
     total = _non_negative(series, arr, owner)
     ordered = np.sort(arr)
     n = len(ordered)
+    if corrected and n < 2:
+        raise InvalidInputError(
+            owner,
+            "values" if series.name is None else str(series.name),
+            expected="at least two values with corrected=True",
+            found="one value",
+            hint="The n / (n - 1) correction is undefined for one customer.",
+        )
     ranks = np.arange(1, n + 1, dtype=np.float64)
     value = 2.0 * float(np.dot(ranks, ordered)) / (n * total) - (n + 1) / n
-    return float(min(max(value, 0.0), 1.0 - 1.0 / n))
+    value = float(min(max(value, 0.0), 1.0 - 1.0 / n))
+    if corrected:
+        return float(min(value * n / (n - 1), 1.0))
+    return value
 
 
 def top_share(values: Any, fraction: float = 0.2) -> float:

@@ -6,12 +6,17 @@ How a score is computed (the same for every dimension, in the column's own units
   ``x`` gets the raw score ``1 + #{j : c_j < x}`` (bins are closed on the right, like
   ``pd.cut``). Recency is reversed: ``r_score = bins + 1 - raw``, so the most recent
   customers score highest.
-- ``method="quantile"``: ``c_j`` is the inverted-CDF quantile of level ``j / bins``, i.e.
-  the smallest observed value with at least ``j / bins`` of the customers at or below it
-  (computed with integer arithmetic, no float rounding). Every cut point is an observed
-  value, so a customer's score is the bin where its tie group *starts*: equal values share
-  one score, the smallest value always gets raw score 1 (one-time buyers are F = 1, the most
-  recent customers R = bins), and nothing ever raises on skewed or constant data.
+- ``method="quantile"``: ``c_j`` is the linear (Hyndman-Fan type 7, numpy and pandas
+  default) quantile of level ``j / bins``: the very cut points ``pd.qcut(x, bins)`` uses,
+  bit for bit. So on data without ties (indeed whenever ``qcut`` does not raise) the
+  scores equal the usual recipe
+  ``pd.qcut(x, 5, labels=[1, 2, 3, 4, 5])`` (``labels=[5, 4, 3, 2, 1]`` for recency) and
+  PyMC-Marketing's ``rfm_segments`` quartiles. With ties, where ``qcut`` raises "Bin edges
+  must be unique" (or silently returns fewer bins with ``duplicates="drop"``), the score
+  stays a function of the value: equal values share one score, the smallest value always
+  gets raw score 1 (one-time buyers are F = 1, the most recent customers R = ``bins``),
+  coinciding cut points just leave some scores unused, and nothing raises on skewed or
+  constant data.
 - ``method="fixed"``: the cut points are the ``edges`` you give (upper bounds, inclusive).
 
 When ties make cut points coincide, some scores cannot occur; the model says which scores
@@ -66,24 +71,48 @@ def _check_bins(owner: str, bins: object) -> int:
     return int(bins)
 
 
-def _quantile_cuts(sorted_values: np.ndarray[Any, Any], bins: int) -> tuple[float, ...]:
-    """Inverted-CDF cut points of a sorted array (index ceil(n*j/k) - 1, exact integers)."""
-    n = len(sorted_values)
-    idx = [(n * j + bins - 1) // bins - 1 for j in range(1, bins)]
-    return tuple(float(sorted_values[i]) for i in idx)
+def _quantile_levels(bins: int) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """The inner quantile levels ``1/bins .. (bins-1)/bins``, exactly as ``pd.qcut`` makes them.
+
+    ``np.linspace`` levels, each rounded up to the next float when ``bins * level`` is not
+    the whole number ``j`` (pandas >= 2.3 does this so that, e.g., the 3/7 level cannot fall
+    an ulp short and move a tie-free value into the next bin).
+    """
+    levels = np.linspace(0, 1, bins + 1)
+    inexact = bins * levels != np.arange(bins + 1)
+    levels = np.where(inexact, np.nextafter(levels, 1.0), levels)
+    inner: np.ndarray[Any, np.dtype[np.float64]] = levels[1:-1]
+    return inner
 
 
 def _cuts_from_counts(
     values: np.ndarray[Any, Any], counts: np.ndarray[Any, Any], bins: int
 ) -> tuple[float, ...]:
-    """The same cut points from distinct sorted values and their counts."""
+    """Linear (Hyndman-Fan type 7) quantile cut points from distinct sorted values and counts.
+
+    The arithmetic is numpy's ``np.quantile(..., method="linear")`` step by step (virtual
+    index ``(n - 1) * q``, then numpy's two-sided ``lerp``), so the cut points are
+    bit-identical to ``np.quantile`` / ``Series.quantile`` of the full column, which
+    ``pd.qcut`` uses. Working from value counts keeps Dask fits exact.
+    """
     cum = np.cumsum(counts)
     n = int(cum[-1])
-    out = []
-    for j in range(1, bins):
-        i = (n * j + bins - 1) // bins - 1  # 0-based position in the sorted data
-        out.append(float(values[int(np.searchsorted(cum, i, side="right"))]))
-    return tuple(out)
+    levels = _quantile_levels(bins)
+    virtual = (n - 1) * levels
+    prev = np.floor(virtual)
+    gamma = virtual - prev
+    prev_pos = prev.astype(np.int64)
+    next_pos = np.minimum(prev_pos + 1, n - 1)
+    above = virtual >= n - 1
+    prev_pos[above] = n - 1
+    next_pos[above] = n - 1
+    # Value at 0-based sorted position p: the first distinct value whose cumulative count
+    # exceeds p.
+    a = values[np.searchsorted(cum, prev_pos, side="right")].astype(np.float64)
+    b = values[np.searchsorted(cum, next_pos, side="right")].astype(np.float64)
+    diff = b - a
+    cuts = np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
+    return tuple(float(c) for c in cuts)
 
 
 def _float_tuple(values: Any) -> tuple[float, ...]:
@@ -325,8 +354,8 @@ class RFMScorer:
         ...     "monetary": [900, 700, 500, 400, 300, 200, 100, 80, 60, 40]},
         ...     index=pd.Index(list("abcdefghij"), name="customer_id"))
         >>> model = RFMScorer().fit(summary)
-        >>> model.frequency.cuts, model.frequency.scores_used
-        ((1.0, 1.0, 3.0, 5.0), (1, 3, 4, 5))
+        >>> [round(c, 2) for c in model.frequency.cuts], model.frequency.scores_used
+        ([1.0, 1.6, 3.4, 5.4], (1, 3, 4, 5))
         >>> model.transform(summary)[["rfm_code", "segment"]].head(3)
                     rfm_code      segment
         customer_id
@@ -619,9 +648,9 @@ class RFMModel:
             >>> RFMScorer().fit(s).cut_table()
                              column    method  cut_1  cut_2  cut_3  cut_4  scores_used
             dimension
-            recency    recency_days  quantile    1.0    3.0    5.0    7.0  1 2 3 4 5
-            frequency     frequency  quantile    2.0    4.0    6.0    8.0  1 2 3 4 5
-            monetary       monetary  quantile   20.0   40.0   60.0   80.0  1 2 3 4 5
+            recency    recency_days  quantile    1.8    3.6    5.4    7.2   1 2 3 4 5
+            frequency     frequency  quantile    2.8    4.6    6.4    8.2   1 2 3 4 5
+            monetary       monetary  quantile   28.0   46.0   64.0   82.0   1 2 3 4 5
         """
         rows = []
         for dim in _DIMENSIONS:
@@ -696,7 +725,7 @@ class RFMModel:
             >>> s = pd.DataFrame({"recency_days": [2, 30, 400], "frequency": [8, 3, 1],
             ...                   "monetary": [800.0, 150.0, 20.0]})
             >>> RFMScorer().fit(s).score(recency_days=10, frequency=5, monetary=300.0)
-            RFMScore(r_score=4, f_score=4, m_score=4, rfm_code='444', segment='Loyal')
+            RFMScore(r_score=5, f_score=4, m_score=4, rfm_code='544', segment='Champions')
         """
         owner = "RFMModel.score()"
         values = []

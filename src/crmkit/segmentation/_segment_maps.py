@@ -728,9 +728,16 @@ class SegmentMap:
         References:
             The 125-code table (Champions, Loyal, Potential Loyalist, New Customers,
             Promising, Need Attention, About To Sleep, At Risk, Can't Lose Them,
-            Hibernating, Lost) circulates in many public RFM notebooks and SQL scripts
-            (e.g. on GitHub and Kaggle); no single original source is known, see
-            ``shared/research/segmentation.md`` B6. The segment names and meanings follow
+            Hibernating, Lost) as published in vendor documentation (the RFM app of
+            Squeezely: "We have defined the Segments with the following RFM values";
+            Spotler's RFM app lists the same codes) and copied into many public RFM
+            notebooks and SQL scripts; see
+            ``shared/research/segmentation.md`` B6. Copies differ only in 231, 241 and
+            251: the vendor tables and most dictionary copies put them in About To Sleep;
+            many ``if``/``elif`` copies list them under both About To Sleep and
+            Hibernating, where the first match (About To Sleep) wins; some copies list
+            them under Hibernating only. crmkit follows the vendor table (About To Sleep);
+            write a custom map if you need the other reading. The segment names and meanings follow
             the 11-segment table of the R package ``rfm`` (rsquaredacademy, vignette
             "RFM analysis using transaction-level data"), whose own first-match ranges
             leave 36 codes unlabelled and 4 segments unreachable; the lookup table fixes
@@ -792,7 +799,7 @@ class SegmentMap:
                 ),
             ),
             "About To Sleep": (
-                "331 321 312 221 213",
+                "331 321 312 221 213 231 241 251",
                 (
                     "Below-average recency and frequency. Share popular products and "
                     "discounts; reconnect before they are lost."
@@ -817,7 +824,7 @@ class SegmentMap:
                 ),
             ),
             "Hibernating": (
-                "332 322 231 241 251 233 232 223 222 132 123 122 212 211",
+                "332 322 233 232 223 222 132 123 122 212 211",
                 (
                     "Last purchase long ago, low spend and few orders. A wake-up gift plus a "
                     "needs survey; relevant offers, at low cost."
