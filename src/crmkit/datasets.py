@@ -418,11 +418,12 @@ def loyalty_events(
     tz: str = "Asia/Shanghai",
     seed: int = 0,
 ) -> pd.DataFrame:
-    """Generate the event streams of loyalty-club members.
+    """Generate the event streams of loyalty-club members, in the table that replay reads.
 
-    Each member enrolls, makes purchases (some of them refunded later), redeems points
-    for rewards now and then (a few redemptions are cancelled) and gets the odd manual
-    adjustment.
+    Each member enrolls (with a birth date), makes purchases of 1-3 units, some returned
+    later (whole, or one unit), redeems points for rewards now and then (never more than a
+    1-point-per-unit program has credited), cancels the odd redemption and gets the odd
+    goodwill adjustment. The columns are those of :func:`crmkit.loyalty.replay_many`.
 
     Args:
         n_members: How many members.
@@ -432,23 +433,27 @@ def loyalty_events(
         seed: Random seed.
 
     Returns:
-        Columns ``member_id`` (str), ``event_id`` (str), ``time`` (tz-aware), ``kind``
-        (enroll, purchase, refund, redeem, cancel_redemption, adjust), ``amount``
-        (decimal string for purchases and refunds, else empty), ``ref`` (the refunded
-        purchase or cancelled redemption), ``points`` (Int64 for redeem and adjust),
-        ``reward``, ``channel``, ``category``, ``birth_date`` (ISO date on enrolment
-        rows), sorted by member and time.
+        One row per event: ``member_id`` (str), ``event_id`` (str, unique), ``time``
+        (tz-aware), ``kind`` (enroll, purchase, refund, redeem, cancel_redemption,
+        adjust), ``amount`` (decimal string of a purchase line, else None), ``quantity``
+        (Int64: units bought, or units returned by a partial refund), ``line`` (the
+        refunded line of a partial refund), ``ref`` (the refunded purchase or cancelled
+        redemption), ``points`` (Int64 for redeem and adjust), ``reward``, ``reason``,
+        ``channel``, ``category``, ``birth_date`` (ISO date on enrolment rows), sorted by
+        member and time.
 
     Examples:
         >>> from crmkit.datasets import loyalty_events
         >>> ev = loyalty_events(n_members=3, seed=1)
         >>> ev.groupby("member_id")["kind"].first().unique().tolist()
         ['enroll']
+        >>> ev.columns[:6].tolist()
+        ['member_id', 'event_id', 'time', 'kind', 'amount', 'quantity']
     """
     _check_size("loyalty_events()", "n_members", n_members)
     _check_size("loyalty_events()", "days", days)
     zone = resolve_timezone(tz, "loyalty_events()", "tz")
-    rng = _rng("loyalty_events()", seed)
+    rng = np.random.default_rng(seed)
     first = pd.Timestamp(start)
     span_s = days * 86_400
     rows: dict[str, list[object]] = {k: [] for k in _LOYALTY_COLUMNS}
@@ -470,40 +475,51 @@ def loyalty_events(
         add(member, f"{member}-E0", enrolled, "enroll", birth_date=birth.date().isoformat())
         n_purchases = int(rng.integers(1, 25))
         times = np.sort(rng.integers(enrolled + 60, span_s, n_purchases))
-        redemptions: list[str] = []
+        redemptions: list[tuple[str, int]] = []
+        balance = 0  # what a 1-point-per-unit program has credited, net of use
         for k, at in enumerate(times, start=1):
             pid = f"{member}-P{k}"
-            amount = round(float(np.exp(rng.normal(5.0, 0.6))), 2)
+            units = int(rng.integers(1, 4))
+            amount = round(float(np.exp(rng.normal(5.0, 0.6))) * units, 2)
             add(
                 member,
                 pid,
                 int(at),
                 "purchase",
                 amount=f"{amount:.2f}",
+                quantity=units,
                 channel=str(rng.choice(_CHANNELS)),
                 category=str(rng.choice(_CATEGORIES)),
             )
+            balance += int(amount)
             draw = rng.random()
             if draw < 0.06 and at + 3 * 86_400 < span_s:
-                add(
-                    member,
-                    f"{pid}-R",
-                    int(at + 3 * 86_400),
-                    "refund",
-                    ref=pid,
-                    amount=f"{amount:.2f}",
-                )
-            elif draw > 0.9:
+                if units > 1 and rng.random() < 0.5:
+                    add(
+                        member,
+                        f"{pid}-R",
+                        int(at + 3 * 86_400),
+                        "refund",
+                        ref=pid,
+                        line="1",
+                        quantity=1,
+                    )
+                else:
+                    add(member, f"{pid}-R", int(at + 3 * 86_400), "refund", ref=pid)
+                balance -= int(amount)
+            elif draw > 0.85 and balance >= 600:
                 rid = f"{member}-X{k}"
-                redemptions.append(rid)
-                add(member, rid, int(at + 3_600), "redeem", points=100, reward="coupon-10")
+                # Ten days later: after a usual return window, so the points are usable.
+                redeemed = int(at + 10 * 86_400)
+                redemptions.append((rid, redeemed))
+                add(member, rid, redeemed, "redeem", points=300, reward="coupon-30")
+                balance -= 300
         if redemptions and rng.random() < 0.3:
-            rid = redemptions[0]
-            at = rows["time"][rows["event_id"].index(rid)]
-            assert isinstance(at, int)
-            add(member, f"{rid}-C", at + 7_200, "cancel_redemption", ref=rid)
+            rid, at_redeemed = redemptions[0]
+            add(member, f"{rid}-C", at_redeemed + 7_200, "cancel_redemption", ref=rid)
         if rng.random() < 0.1:
-            add(member, f"{member}-A1", int(rng.integers(enrolled, span_s)), "adjust", points=50)
+            at_adjusted = int(rng.integers(enrolled, span_s))
+            add(member, f"{member}-A1", at_adjusted, "adjust", points=50, reason="goodwill")
 
     seconds = np.asarray(rows["time"], dtype=np.int64)
     local = first + pd.to_timedelta(seconds, unit="s")
@@ -511,7 +527,8 @@ def loyalty_events(
     frame["time"] = pd.DatetimeIndex(local).tz_localize(
         zone, ambiguous="NaT", nonexistent="shift_forward"
     )
-    frame["points"] = frame["points"].astype("Int64")
+    for column in ("points", "quantity"):
+        frame[column] = frame[column].astype("Int64")
     return frame.sort_values(["member_id", "time"], kind="stable", ignore_index=True)
 
 
@@ -521,9 +538,12 @@ _LOYALTY_COLUMNS = [
     "time",
     "kind",
     "amount",
+    "quantity",
+    "line",
     "ref",
     "points",
     "reward",
+    "reason",
     "channel",
     "category",
     "birth_date",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any, ClassVar, TypeAlias
+from typing import Any, ClassVar, TypeAlias, cast
 
 import attrs
 
@@ -78,6 +78,18 @@ def to_points(value: object, owner: str, field: str) -> int:
     return int(value)
 
 
+def _line_amount(value: object) -> Decimal:
+    return to_decimal(value, "PurchaseLine", "amount")
+
+
+def _line_discount(value: object) -> Decimal:
+    return to_decimal(value, "PurchaseLine", "discount")
+
+
+def _tender_amount(value: object) -> Decimal:
+    return to_decimal(value, "Tender", "amount")
+
+
 def _aware(value: object, owner: str) -> dt.datetime:
     if not isinstance(value, dt.datetime):
         raise InvalidInputError(
@@ -111,7 +123,7 @@ def _owner(event: Any) -> str:
 class PurchaseLine:
     """One line of a purchase: what was bought, how many, for how much.
 
-    Args:
+    Attributes:
         line_id: The line's id, unique within its purchase (refunds name it).
         amount: The line's gross amount (all units, before discount), a Decimal.
         quantity: How many units (at least 1).
@@ -128,13 +140,11 @@ class PurchaseLine:
     """
 
     line_id: str
-    amount: Decimal = attrs.field(converter=lambda v: to_decimal(v, "PurchaseLine", "amount"))
+    amount: Decimal = attrs.field(converter=_line_amount)
     quantity: int = 1
     sku: str = ""
     category: str = ""
-    discount: Decimal = attrs.field(
-        default=_ZERO, converter=lambda v: to_decimal(v, "PurchaseLine", "discount")
-    )
+    discount: Decimal = attrs.field(default=_ZERO, converter=_line_discount)
 
     def __attrs_post_init__(self) -> None:
         owner = f"PurchaseLine {self.line_id!r}"
@@ -208,7 +218,7 @@ class Tender:
     debited from the member's lots when the purchase is replayed, and restored pro rata
     (to the same lots, with their original expiry) when the purchase is refunded.
 
-    Args:
+    Attributes:
         kind: ``"cash"``, ``"card"``, ``"gift_card"``, ``"points"``, ...
         amount: The money value this tender covers.
         points: Points paid (only for ``kind="points"``, and then at least 1).
@@ -219,7 +229,7 @@ class Tender:
     """
 
     kind: str
-    amount: Decimal = attrs.field(converter=lambda v: to_decimal(v, "Tender", "amount"))
+    amount: Decimal = attrs.field(converter=_tender_amount)
     points: int = 0
 
     def __attrs_post_init__(self) -> None:
@@ -276,7 +286,7 @@ class Tender:
 class RefundLine:
     """Which line of a purchase a refund returns, and how many units.
 
-    Args:
+    Attributes:
         line_id: The purchase line returned.
         quantity: Units returned; ``None`` returns what is left of the line.
 
@@ -302,21 +312,30 @@ class RefundLine:
                 )
 
 
-def _tuple_of(kind: type[Any]) -> Any:
-    def convert(values: Iterable[Any]) -> tuple[Any, ...]:
-        items = tuple(values)
-        for item in items:
-            if not isinstance(item, kind):
-                raise InvalidInputError(
-                    kind.__name__,
-                    "items",
-                    expected=f"{kind.__name__} objects",
-                    found=type(item).__name__,
-                    kind="",
-                )
-        return items
+def _items(values: Iterable[Any], kind: type[Any]) -> tuple[Any, ...]:
+    items = tuple(values)
+    for item in items:
+        if not isinstance(item, kind):
+            raise InvalidInputError(
+                kind.__name__,
+                "items",
+                expected=f"{kind.__name__} objects",
+                found=type(item).__name__,
+                kind="",
+            )
+    return items
 
-    return convert
+
+def _lines(values: Iterable[PurchaseLine]) -> tuple[PurchaseLine, ...]:
+    return _items(values, PurchaseLine)
+
+
+def _tenders(values: Iterable[Tender]) -> tuple[Tender, ...]:
+    return _items(values, Tender)
+
+
+def _refund_lines(values: Iterable[RefundLine]) -> tuple[RefundLine, ...]:
+    return _items(values, RefundLine)
 
 
 def _date_or_none(value: object) -> dt.date | None:
@@ -343,7 +362,8 @@ class _Base:
 
     __slots__ = ()
     kind: ClassVar[str]
-    #: Order among events at the same instant (lower first): a purchase precedes its refund.
+    #: Order among events at the same instant (lower first): credits before debits, a purchase
+    #: before its refund, a redemption before its cancellation.
     rank: ClassVar[int]
     event_id: str
     time: dt.datetime
@@ -358,7 +378,7 @@ class _Base:
             'adjust'
         """
         out: dict[str, Any] = {"kind": self.kind}
-        for field in attrs.fields(type(self)):
+        for field in attrs.fields(cast("Any", type(self))):
             value = getattr(self, field.name)
             if isinstance(value, dt.datetime | dt.date):
                 value = value.isoformat()
@@ -385,7 +405,7 @@ def _check_event(event: Any) -> None:
 class Enroll(_Base):
     """The member joins the club (sign-up bonuses and anniversary windows start here).
 
-    Args:
+    Attributes:
         event_id: Unique id of the event.
         time: When (aware datetime).
         birth_date: The member's birth date, if given at sign-up.
@@ -412,7 +432,7 @@ class Enroll(_Base):
 class ProfileUpdate(_Base):
     """A profile fact that earning rules may need, such as the birth date.
 
-    Args:
+    Attributes:
         event_id: Unique id of the event.
         time: When the fact became known (aware datetime).
         birth_date: The member's birth date.
@@ -442,7 +462,7 @@ class Purchase(_Base):
     net amount is taken as paid in money; with them, their amounts must add up to the net
     amount exactly.
 
-    Args:
+    Attributes:
         event_id: Unique id of the purchase.
         time: When (aware datetime).
         lines: The :class:`PurchaseLine` objects (at least one; unique ``line_id``).
@@ -459,12 +479,12 @@ class Purchase(_Base):
     """
 
     kind: ClassVar[str] = "purchase"
-    rank: ClassVar[int] = 2
+    rank: ClassVar[int] = 3
     event_id: str
     time: dt.datetime
-    lines: tuple[PurchaseLine, ...] = attrs.field(converter=_tuple_of(PurchaseLine))
+    lines: tuple[PurchaseLine, ...] = attrs.field(converter=_lines)
     channel: str = ""
-    tenders: tuple[Tender, ...] = attrs.field(default=(), converter=_tuple_of(Tender))
+    tenders: tuple[Tender, ...] = attrs.field(default=(), converter=_tenders)
 
     def __attrs_post_init__(self) -> None:
         _check_event(self)
@@ -536,7 +556,7 @@ class Refund(_Base):
     earned, never recomputed); points paid as a tender come back pro rata to the refunded
     money, into the lots they were taken from.
 
-    Args:
+    Attributes:
         event_id: Unique id of the refund.
         time: When (aware datetime).
         purchase_id: The refunded purchase's ``event_id``.
@@ -554,7 +574,7 @@ class Refund(_Base):
     event_id: str
     time: dt.datetime
     purchase_id: str
-    lines: tuple[RefundLine, ...] = attrs.field(default=(), converter=_tuple_of(RefundLine))
+    lines: tuple[RefundLine, ...] = attrs.field(default=(), converter=_refund_lines)
 
     def __attrs_post_init__(self) -> None:
         _check_event(self)
@@ -573,7 +593,7 @@ class Redeem(_Base):
     With ``points=None`` the price comes from the program's catalogue for the member's tier
     at that instant; an explicit ``points`` is used as given.
 
-    Args:
+    Attributes:
         event_id: Unique id of the redemption (a retry with the same id changes nothing).
         time: When (aware datetime).
         reward: The reward's catalogue key.
@@ -614,7 +634,7 @@ class Redeem(_Base):
 class CancelRedemption(_Base):
     """A redemption undone: its points go back to the lots they came from, with their expiry.
 
-    Args:
+    Attributes:
         event_id: Unique id of the cancellation.
         time: When (aware datetime).
         redemption_id: The cancelled :class:`Redeem`'s ``event_id``.
@@ -644,7 +664,7 @@ class Adjust(_Base):
     like a redemption and raise :class:`~crmkit.errors.InsufficientPointsError` when the
     member lacks the points. Points for gifts (赠送积分) are positive adjustments.
 
-    Args:
+    Attributes:
         event_id: Unique id of the adjustment.
         time: When (aware datetime).
         points: Signed, non-zero number of points.
@@ -658,7 +678,7 @@ class Adjust(_Base):
     """
 
     kind: ClassVar[str] = "adjust"
-    rank: ClassVar[int] = 3
+    rank: ClassVar[int] = 2
     event_id: str
     time: dt.datetime
     points: int
@@ -668,9 +688,7 @@ class Adjust(_Base):
         _check_event(self)
         to_points(self.points, _owner(self), "points")
         if self.points == 0:
-            raise InvalidInputError(
-                _owner(self), "points", expected="non-zero", found="0", kind=""
-            )
+            raise InvalidInputError(_owner(self), "points", expected="non-zero", found="0", kind="")
         _check_id(self.reason, _owner(self), "reason")
 
 

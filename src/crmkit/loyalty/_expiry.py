@@ -7,12 +7,12 @@ while ``as_of < expires_at`` (a half-open interval). "Valid through day D" there
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
-from dateutil.relativedelta import relativedelta
 
 from crmkit._validate import check_keys
 from crmkit.errors import ConfigError
@@ -24,6 +24,17 @@ _PERIODS = ("month", "quarter", "year")
 _OWNER = "ExpiryPolicy"
 
 
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` plus ``months`` calendar months, clamped to the month's end (31 Jan + 1 = 28 Feb)."""
+    index = day.year * 12 + day.month - 1 + months
+    return _clamped(index // 12, index % 12 + 1, day.day)
+
+
+def _clamped(year: int, month: int, day: int) -> dt.date:
+    last = calendar.monthrange(year, month)[1]
+    return dt.date(year, month, min(day, last))
+
+
 def local_midnight(day: dt.date, zone: dt.tzinfo) -> dt.datetime:
     """The instant local midnight starts ``day`` in ``zone`` (as an aware datetime)."""
     return dt.datetime(day.year, day.month, day.day, tzinfo=zone)
@@ -33,8 +44,14 @@ def _period_end(day: dt.date, period: str, after: int) -> dt.date:
     """Last day of the period ``after`` periods after the one holding ``day``."""
     months = {"month": 1, "quarter": 3, "year": 12}[period]
     first_month = (day.month - 1) // months * months + 1
-    start = dt.date(day.year, first_month, 1) + relativedelta(months=months * (after + 1))
+    start = add_months(dt.date(day.year, first_month, 1), months * (after + 1))
     return start - dt.timedelta(days=1)
+
+
+def _str_tuple(values: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(values, str):
+        return (values,)
+    return tuple(values)
 
 
 @attrs.frozen
@@ -48,7 +65,7 @@ class ExpiryPolicy:
     :meth:`inactivity` (all points expire N days/months after the last activity of the
     declared kinds).
 
-    Args:
+    Attributes:
         kind: One of ``never``, ``days``, ``months``, ``end_of_period``, ``fixed_date``,
             ``inactivity``.
         n: The count of days, months or periods.
@@ -74,17 +91,17 @@ class ExpiryPolicy:
     period: str = ""
     month: int = 0
     day: int = 0
-    activity: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    activity: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
 
     def __attrs_post_init__(self) -> None:
         if self.kind not in _KINDS:
-            raise ConfigError(_OWNER, "kind", expected=f"one of {list(_KINDS)}", found=repr(self.kind))
+            raise ConfigError(
+                _OWNER, "kind", expected=f"one of {list(_KINDS)}", found=repr(self.kind)
+            )
         for name in ("n", "month", "day"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ConfigError(
-                    _OWNER, name, expected="a non-negative int", found=repr(value)
-                )
+                raise ConfigError(_OWNER, name, expected="a non-negative int", found=repr(value))
         if self.kind in ("days", "months", "inactivity") and self.n < 1:
             raise ConfigError(_OWNER, "n", expected="at least 1", found=str(self.n))
         if self.kind == "end_of_period" and self.period not in _PERIODS:
@@ -171,11 +188,14 @@ class ExpiryPolicy:
         return cls("fixed_date", n=n, month=month, day=day)
 
     @classmethod
-    def inactivity(cls, n: int, period: str = "months", activity: tuple[str, ...] = ()) -> ExpiryPolicy:
+    def inactivity(
+        cls, n: int, period: str = "months", activity: tuple[str, ...] = ()
+    ) -> ExpiryPolicy:
         """All points expire when the member has no activity of the given kinds for N periods.
 
         The deadline is the end of the local day N days/months after the last activity;
-        each activity pushes it back for every lot.
+        each activity pushes it back for every lot. Points credited while no deadline runs
+        (before any activity, or after everything expired) start the clock themselves.
 
         Examples:
             >>> p = ExpiryPolicy.inactivity(18, "months", activity=("purchase", "redeem"))
@@ -203,7 +223,7 @@ class ExpiryPolicy:
         if self.kind == "days" or (self.kind == "inactivity" and self.period == "days"):
             last = day + dt.timedelta(days=self.n)
         elif self.kind in ("months", "inactivity"):
-            last = day + relativedelta(months=self.n)
+            last = add_months(day, self.n)
         elif self.kind == "end_of_period":
             last = _period_end(day, self.period, self.n)
         else:
@@ -252,4 +272,4 @@ class ExpiryPolicy:
 
 
 def _fixed(year: int, month: int, day: int) -> dt.date:
-    return dt.date(year, month, 1) + relativedelta(day=day)
+    return _clamped(year, month, day)

@@ -1,0 +1,226 @@
+"""Loyalty ledger speed: replay one member, apply events one by one, replay a member base.
+
+No Python loyalty engine exists to compare with (see the research notes), so the baseline
+in the same run is the naive way an app would keep a state current without
+``Program.apply``: replaying the whole history after every event. Each case runs in a
+fresh subprocess; times are the process's CPU time (``time.process_time``: the machine is
+shared, and wall time there measures the neighbours); peak memory is that process's peak
+RSS (including the generated data). ``--profile`` prints the cProfile top functions of
+the one-member replay.
+
+Every member has 200 events: an enrolment, then a repeating mix of purchases (1-3 lines),
+refunds (whole or one line), redemptions, cancellations and adjustments over a year,
+replayed under a retail program (1 point per yuan, 12-month expiry, 7-day return window,
+three spend-based tiers, a catalogue).
+
+Run: .venv/bin/python benchmarks/bench_loyalty.py [n_members] [--profile]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import resource
+import subprocess
+import sys
+import time
+
+CASES = {
+    "replay_one": "Program.replay, one member's 200 events (per member)",
+    "apply_one": "Program.apply, 200 events one by one (per member)",
+    "replay_each_time": "baseline: full replay after every event, 200 events (per member)",
+    "frame_to_events": "events_from_frame, N members x 200 rows (all members)",
+    "replay_many": "replay_many, N members x 200 events, frame -> states (all members)",
+    "replay_many_2": "replay_many(workers=2), the same (all members; CPU of both workers)",
+}
+
+# One cycle of 20 event kinds; 'R' refunds the purchase before it, 'C' cancels the
+# redemption before it. 10 cycles less the last slot, after the enrolment: 200 events.
+CYCLE = "PPPRPPXCPPPPAPPXPPPP"
+
+
+def program() -> object:
+    from crmkit.loyalty import (
+        EarningScheme,
+        ExpiryPolicy,
+        Program,
+        Tier,
+        TierLadder,
+    )
+
+    return Program(
+        name="bench club",
+        timezone="Asia/Shanghai",
+        earning=EarningScheme.base_rate(1),
+        expiry=ExpiryPolicy.after_months(12),
+        tiers=TierLadder(
+            tiers=[
+                Tier(name="member"),
+                Tier(name="silver", spend="2000"),
+                Tier(name="gold", spend="10000"),
+            ],
+            downgrade="one_down",
+        ),
+        catalogue={"coupon": {"*": 300, "gold": 250}},
+        pending_days=7,
+    )
+
+
+def frame(n_members: int, seed: int = 0) -> object:
+    """N members x 200 rows of events (one row per event; purchases of one line)."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    kinds = ["E"] + [CYCLE[i % len(CYCLE)] for i in range(199)]
+    per = len(kinds)
+    n = n_members * per
+    position = np.tile(np.arange(per), n_members)
+    member = np.repeat(np.arange(n_members), per)
+    names = {
+        "E": "enroll",
+        "P": "purchase",
+        "R": "refund",
+        "X": "redeem",
+        "C": "cancel_redemption",
+        "A": "adjust",
+    }
+    kind = np.tile(np.array([names[k] for k in kinds], dtype=object), n_members)
+    start = pd.Timestamp("2025-01-01", tz="Asia/Shanghai")
+    step = rng.integers(3_600, 3 * 86_400, n)
+    step[position == 0] = 0
+    seconds = np.cumsum(step) - np.repeat(np.cumsum(step)[::per] - step[::per], per)
+    time_ = start + pd.to_timedelta(seconds + member * 37, unit="s")
+    member_ids = np.array([f"M{m:06d}" for m in range(n_members)], dtype=object)[member]
+    event_ids = np.char.add(np.char.add(member_ids.astype(str), "-"), position.astype(str))
+    event_ids = event_ids.astype(object)
+    ref = np.full(n, None, dtype=object)
+    back = np.isin(kind, ["refund", "cancel_redemption"])
+    ref[back] = event_ids[np.flatnonzero(back) - 1]
+    cents = rng.integers(1_000, 60_000, n)
+    amount = np.full(n, None, dtype=object)
+    buy = kind == "purchase"
+    amount[buy] = [f"{c // 100}.{c % 100:02d}" for c in cents[buy]]
+    points = pd.array(np.full(n, None, dtype=object), dtype="Int64")
+    points[kind == "redeem"] = 300
+    points[kind == "adjust"] = 50
+    return pd.DataFrame(
+        {
+            "member_id": member_ids,
+            "event_id": event_ids,
+            "time": time_,
+            "kind": kind,
+            "amount": amount,
+            "ref": ref,
+            "points": points,
+            "reward": np.where(kind == "redeem", "coupon", None),
+            "reason": np.where(kind == "adjust", "goodwill", None),
+            "category": "apparel",
+            "channel": "store",
+        }
+    )
+
+
+def run_case(case: str, n_members: int) -> dict[str, float]:
+    from crmkit.loyalty import replay_many
+    from crmkit.loyalty._replay_many import events_from_frame
+
+    club = program()
+    if case in ("replay_one", "apply_one", "replay_each_time"):
+        table = frame(1)
+        events = next(iter(events_from_frame(table, club).values()))  # type: ignore[arg-type]
+        as_of = events[-1].time
+        if case == "replay_one":
+            club.replay(events, as_of=as_of, on_error="skip")  # type: ignore[attr-defined]
+            reps = 50
+            t0 = time.process_time()
+            for _ in range(reps):
+                club.replay(events, as_of=as_of, on_error="skip")  # type: ignore[attr-defined]
+            seconds = (time.process_time() - t0) / reps
+        elif case == "apply_one":
+            reps = 5
+            t0 = time.process_time()
+            for _ in range(reps):
+                state = club.replay([], as_of=events[0].time, on_error="skip")  # type: ignore[attr-defined]
+                for event in events:
+                    state = club.apply(state, event)  # type: ignore[attr-defined]
+            seconds = (time.process_time() - t0) / reps
+        else:
+            reps = 2
+            t0 = time.process_time()
+            for _ in range(reps):
+                for k in range(1, len(events) + 1):
+                    club.replay(events[:k], as_of=events[k - 1].time, on_error="skip")  # type: ignore[attr-defined]
+            seconds = (time.process_time() - t0) / reps
+        count = 1
+    else:
+        table = frame(n_members)
+        as_of = table["time"].max()  # type: ignore[index]
+        t0 = time.process_time()
+        if case == "frame_to_events":
+            events_from_frame(table, club)  # type: ignore[arg-type]
+        elif case == "replay_many":
+            replay_many(table, club, as_of=as_of)  # type: ignore[arg-type]
+        else:
+            wall = time.perf_counter()
+            replay_many(table, club, as_of=as_of, workers=2)  # type: ignore[arg-type]
+            wall = time.perf_counter() - wall
+        seconds = time.process_time() - t0
+        if case == "replay_many_2":
+            children = resource.getrusage(resource.RUSAGE_CHILDREN)
+            seconds += children.ru_utime + children.ru_stime
+            count = n_members
+            peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            return {"seconds": seconds, "members": count, "peak_mb": peak_mb, "wall": wall}
+        count = n_members
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": seconds, "members": count, "peak_mb": peak_mb}
+
+
+def profile() -> None:
+    import cProfile
+    import pstats
+
+    from crmkit.loyalty._replay_many import events_from_frame
+
+    club = program()
+    events = next(iter(events_from_frame(frame(1), club).values()))  # type: ignore[arg-type]
+    as_of = events[-1].time
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(30):
+        club.replay(events, as_of=as_of, on_error="skip")  # type: ignore[attr-defined]
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
+
+
+def main() -> None:
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    if "--profile" in sys.argv:
+        profile()
+        return
+    if len(args) == 2 and args[0] in CASES:
+        print(json.dumps(run_case(args[0], int(args[1]))))
+        return
+    n_members = int(args[0]) if args else 10_000
+    print(f"loyalty ledger, 200 events per member, {n_members:,} members for batch cases")
+    print(f"{'case':<18} {'CPU s':>9} {'per member ms':>14} {'peak MB':>8}  what")
+    for case, what in CASES.items():
+        out = subprocess.run(
+            [sys.executable, __file__, case, str(n_members)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        result = json.loads(out.stdout)
+        per = result["seconds"] / result["members"] * 1000
+        print(
+            f"{case:<18} {result['seconds']:>9.3f} {per:>14.3f} {result['peak_mb']:>8.0f}  {what}"
+        )
+        if "wall" in result:
+            print(f"{'':<18} wall time {result['wall']:.3f} s with two workers")
+    print(f"run on {dt.date.today().isoformat()}")
+
+
+if __name__ == "__main__":
+    main()
