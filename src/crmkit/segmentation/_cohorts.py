@@ -1,0 +1,253 @@
+"""Cohort retention tables: first-purchase cohorts by periods since, censoring kept apart.
+
+A cohort is the customers whose first purchase fell in one period (month, quarter, ...).
+Cell ``(cohort, k)`` counts the cohort's customers who bought in the ``k``-th period after
+it (or the revenue they brought). A cell whose period has not ended by ``as_of`` cannot be
+observed yet: it is NaN, never 0, so "not seen yet" is never mistaken for "churned"
+(the cohort tools that fill it with 0 mix the two).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Final
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from crmkit.errors import ConfigError
+from crmkit.segmentation._lifecycle import NS_PER_DAY, make_cut, read_rows
+
+__all__ = ["CohortTable", "cohort_retention"]
+
+_PERIODS: Final = ("D", "W", "M", "Q", "Y")
+_METRICS: Final = ("customers", "revenue")
+_EPOCH = dt.date(1970, 1, 1)
+
+
+def _period_of(day: npt.NDArray[np.int64], period: str) -> npt.NDArray[np.int64]:
+    """Period ordinals of wall-clock day numbers (pandas Period ordinals for D, M, Q, Y)."""
+    if period == "D":
+        return day
+    if period == "W":  # weeks Monday..Sunday; 1970-01-01 was a Thursday
+        return np.floor_divide(day + 3, 7)
+    months = day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    if period == "M":
+        return months
+    if period == "Q":
+        return np.floor_divide(months, 3)
+    return np.floor_divide(months, 12)
+
+
+def _first_day_of(ordinal: int, period: str) -> int:
+    """The first wall-clock day of a period ordinal."""
+    if period == "D":
+        return ordinal
+    if period == "W":
+        return ordinal * 7 - 3
+    months = {"M": ordinal, "Q": ordinal * 3, "Y": ordinal * 12}[period]
+    return int(np.datetime64(int(months), "M").astype("datetime64[D]").astype(np.int64))
+
+
+def _label(ordinal: int, period: str) -> pd.Period:
+    day = _EPOCH + dt.timedelta(days=_first_day_of(ordinal, period))
+    return pd.Period(day, freq="W-SUN" if period == "W" else period)
+
+
+@attrs.frozen(eq=False)
+class CohortTable:
+    """A cohort retention table as counts and as shares of period 0.
+
+    Attributes:
+        counts: Rows are cohorts (first-purchase periods, a PeriodIndex), columns the
+            periods since (0, 1, 2, ...). Customers who bought in that period (metric
+            ``"customers"``) or their net revenue (``"revenue"``); NaN where the period
+            had not ended by ``as_of``.
+        shares: ``counts`` divided by each cohort's period-0 cell.
+        sizes: Customers per cohort (known even where period 0 is not complete yet).
+        period: The period code.
+        metric: ``"customers"`` or ``"revenue"``.
+        as_of: The observation end.
+        future_rows: Rows after ``as_of``, excluded.
+        non_purchase_rows: Rows with a non-positive amount (not purchases).
+        orphan_rows: Rows of customers without any purchase (refunds only), excluded.
+
+    Examples:
+        >>> import pandas as pd
+        >>> from crmkit.segmentation import cohort_retention
+        >>> tx = pd.DataFrame({"customer_id": [1, 1, 2],
+        ...                    "date": pd.to_datetime(["2025-01-05", "2025-02-07", "2025-01-20"])})
+        >>> cohort_retention(tx, as_of="2025-03-31").shares
+        periods_since    0    1    2
+        cohort
+        2025-01        1.0  0.5  0.0
+    """
+
+    counts: pd.DataFrame
+    shares: pd.DataFrame
+    sizes: pd.Series
+    period: str
+    metric: str
+    as_of: pd.Timestamp
+    future_rows: int = 0
+    non_purchase_rows: int = 0
+    orphan_rows: int = 0
+
+
+def cohort_retention(
+    transactions: pd.DataFrame,
+    *,
+    period: str = "M",
+    metric: str = "customers",
+    as_of: object = None,
+    customer: str = "customer_id",
+    date: str = "date",
+    amount: str | None = None,
+    timezone: str | None = None,
+) -> CohortTable:
+    """Build the cohort retention table: cohorts by first-purchase period x periods since.
+
+    Args:
+        transactions: One row per purchase (refunds too, with ``amount``); never modified.
+        period: ``"D"``, ``"W"`` (Monday to Sunday), ``"M"``, ``"Q"`` or ``"Y"``.
+        metric: ``"customers"`` (distinct buyers per cell) or ``"revenue"`` (net amount
+            per cell, refunds included in the period they happened; needs ``amount``).
+        as_of: Observation end (a date means the end of that day); rows after it are
+            excluded and counted. Default: the end of the last day in the data. A cell
+            is observable once its period has ended by ``as_of``.
+        customer: Customer id column.
+        date: Date column.
+        amount: Amount column; when given, only positive rows are purchases (they define
+            cohorts and buyers); for ``"revenue"`` every row's amount counts.
+        timezone: Zone in which naive dates are read and periods are cut (default: the
+            data's own).
+
+    Returns:
+        A :class:`CohortTable`.
+
+    Raises:
+        ConfigError: Unknown ``period`` or ``metric``, or ``"revenue"`` without ``amount``.
+        InvalidInputError: As for the other lifecycle functions.
+
+    Examples:
+        Customers first seen in January and February, observed to the end of March: the
+        February cohort's third month (April) cannot be seen yet, so it is NaN, not 0.
+
+        >>> import pandas as pd
+        >>> from crmkit.segmentation import cohort_retention
+        >>> tx = pd.DataFrame({
+        ...     "customer_id": [1, 1, 1, 2, 3, 3, 4],
+        ...     "date": pd.to_datetime(["2025-01-03", "2025-02-10", "2025-03-15", "2025-01-20",
+        ...                             "2025-02-02", "2025-03-30", "2025-02-14"]),
+        ...     "amount": [50.0, 20.0, 30.0, 80.0, 40.0, 10.0, 25.0]})
+        >>> table = cohort_retention(tx, as_of="2025-03-31")
+        >>> table.counts
+        periods_since    0    1    2
+        cohort
+        2025-01        2.0  1.0  1.0
+        2025-02        2.0  1.0  NaN
+        >>> cohort_retention(tx, as_of="2025-03-31", metric="revenue", amount="amount").counts
+        periods_since      0     1     2
+        cohort
+        2025-01        130.0  20.0  30.0
+        2025-02         65.0  10.0   NaN
+    """
+    owner = "cohort_retention()"
+    if period not in _PERIODS:
+        raise ConfigError(owner, "period", expected=f"one of {list(_PERIODS)}", found=repr(period))
+    if metric not in _METRICS:
+        raise ConfigError(owner, "metric", expected=f"one of {list(_METRICS)}", found=repr(metric))
+    if metric == "revenue" and amount is None:
+        raise ConfigError(
+            owner,
+            "amount",
+            expected="a column name for metric='revenue'",
+            found="None",
+            hint="Pass amount='amount' (or your amount column).",
+        )
+    rows = read_rows(
+        transactions, customer=customer, date=date, amount=amount, timezone=timezone, owner=owner
+    )
+    if as_of is None:
+        last_day = int(rows.day.max())
+        as_of = _EPOCH + dt.timedelta(days=last_day)
+    cut = make_cut(as_of, rows.zone, owner, "as_of")
+    before = rows.instant < cut.instant
+    future = int((~before).sum())
+    non_purchase = int((before & ~rows.purchase).sum())
+    buying = before & rows.purchase
+
+    per = _period_of(rows.day, period)
+    n_customers = len(rows.ids)
+    first = np.full(n_customers, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, rows.code[buying], per[buying])
+    has_cohort = first < np.iinfo(np.int64).max
+    since = per - np.where(has_cohort, first, 0)[rows.code]
+    counted = before & has_cohort[rows.code] & (since >= 0)
+    # Rows of customers with no purchase (refunds only), or refunds dated before the
+    # customer's first purchase period: no cohort cell can hold them.
+    orphan = int((before & ~counted).sum())
+
+    # The last period that has ended by as_of.
+    as_of_period = int(_period_of(np.array([cut.day], dtype=np.int64), period)[0])
+    next_start = _first_day_of(as_of_period + 1, period) * NS_PER_DAY
+    last_complete = as_of_period if cut.wall >= next_start else as_of_period - 1
+
+    if has_cohort.any():
+        lo = int(first[has_cohort].min())
+        hi = int(first[has_cohort].max())
+    else:
+        lo = hi = as_of_period
+    n_rows = hi - lo + 1
+    n_cols = max(last_complete - lo, 0) + 1
+    cohort = np.where(has_cohort, first, lo)[rows.code] - lo
+    if metric == "customers":
+        sel = buying & has_cohort[rows.code]
+        key = rows.code[sel] * (n_cols + 1) + np.minimum(since[sel], n_cols)
+        pairs = np.unique(key)
+        cust, k = np.divmod(pairs, n_cols + 1)
+        in_table = k < n_cols
+        cells = (first[cust[in_table]] - lo) * n_cols + k[in_table]
+        grid: npt.NDArray[np.float64] = np.bincount(cells, minlength=n_rows * n_cols).astype(
+            np.float64
+        )
+    else:
+        assert rows.amount is not None  # metric "revenue" was checked to have an amount
+        in_table = counted & (since < n_cols)
+        sums = np.bincount(
+            cohort[in_table] * n_cols + since[in_table],
+            weights=rows.amount[in_table],
+            minlength=n_rows * n_cols,
+        )
+        grid = np.asarray(sums, dtype=np.float64)
+    grid = grid.reshape(n_rows, n_cols)
+    ordinals = np.arange(lo, hi + 1)
+    unseen = (ordinals[:, None] + np.arange(n_cols)[None, :]) > last_complete
+    grid[unseen] = np.nan
+    sizes_all = np.bincount(first[has_cohort] - lo, minlength=n_rows)
+    present = sizes_all > 0
+    index = pd.PeriodIndex(
+        [_label(int(o), period) for o in ordinals[present]],
+        dtype=pd.PeriodDtype("W-SUN" if period == "W" else period),
+        name="cohort",
+    )
+    columns = pd.RangeIndex(n_cols, name="periods_since")
+    counts = pd.DataFrame(grid[present], index=index, columns=columns)
+    base = counts[0].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(base[:, None] != 0, counts.to_numpy() / base[:, None], np.nan)
+    shares = pd.DataFrame(share, index=index, columns=columns)
+    sizes = pd.Series(sizes_all[present].astype(np.int64), index=index, name="customers")
+    return CohortTable(
+        counts=counts,
+        shares=shares,
+        sizes=sizes,
+        period=period,
+        metric=metric,
+        as_of=cut.label,
+        future_rows=future,
+        non_purchase_rows=non_purchase,
+        orphan_rows=orphan,
+    )

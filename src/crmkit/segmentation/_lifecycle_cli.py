@@ -1,0 +1,195 @@
+"""``crmkit lifecycle`` subcommand, and the lifecycle section of the demo.
+
+Examples:
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="crmkit")
+    >>> add_commands(parser.add_subparsers())
+    >>> parser.parse_args(["lifecycle", "tx.csv", "--as-of", "2025-06-30"]).as_of
+    '2025-06-30'
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from crmkit._io import read_table, write_table
+from crmkit.errors import ConfigError
+from crmkit.segmentation._cohorts import cohort_retention
+from crmkit.segmentation._lifecycle import (
+    STAGES,
+    LifecyclePolicy,
+    classify_lifecycle,
+    lifecycle_history,
+    read_rows,
+    transition_matrix,
+)
+from crmkit.segmentation._rates import reactivation_rate
+
+if TYPE_CHECKING:  # pragma: no cover
+    from crmkit.cli import DemoData
+
+__all__ = ["add_commands", "demo_section"]
+
+
+def add_commands(subparsers: Any) -> None:
+    """Add ``lifecycle`` to the ``crmkit`` command.
+
+    Examples:
+        >>> import argparse
+        >>> p = argparse.ArgumentParser()
+        >>> add_commands(p.add_subparsers())
+        >>> p.parse_args(["lifecycle", "tx.csv", "--counts"]).counts
+        True
+    """
+    p = subparsers.add_parser(
+        "lifecycle",
+        help="lifecycle stage per customer: new, reactivated, active, at risk, dormant, churned",
+        description="Read a transaction log (CSV or Parquet) and write each customer's "
+        "lifecycle stage with the figures behind it (recency, tenure, thresholds), or the "
+        "stage counts with --counts.",
+    )
+    p.add_argument("input", help="transactions: CSV, Parquet (.parquet), or - for stdin")
+    p.add_argument(
+        "-o", "--output", help="output file (CSV, or Parquet by suffix); stdout if omitted"
+    )
+    p.add_argument(
+        "--as-of",
+        default=None,
+        help="classify at this date (end of day) or datetime (default: the last purchase day)",
+    )
+    p.add_argument("--policy", default=None, help="a LifecyclePolicy as a JSON file")
+    p.add_argument("--customer", default="customer_id", help="customer id column")
+    p.add_argument("--date", default="date", help="purchase date column")
+    p.add_argument(
+        "--amount",
+        default=None,
+        help="amount column: when given, only positive rows count as purchases",
+    )
+    p.add_argument("--counts", action="store_true", help="write the stage counts instead")
+    p.set_defaults(handler=_run_lifecycle)
+
+
+def _load_policy(path: str | None) -> LifecyclePolicy:
+    if path is None:
+        return LifecyclePolicy()
+    file = Path(path)
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ConfigError(
+            "crmkit lifecycle", "--policy", expected="a readable JSON file", found=str(err)
+        ) from err
+    except json.JSONDecodeError as err:
+        raise ConfigError(
+            "crmkit lifecycle",
+            "--policy",
+            expected="valid JSON",
+            found=f"{err.msg} at line {err.lineno}",
+        ) from err
+    return LifecyclePolicy.from_dict(data)
+
+
+def _run_lifecycle(args: argparse.Namespace) -> int:
+    owner = "crmkit lifecycle"
+    policy = _load_policy(args.policy)
+    frame = read_table(args.input, owner=owner)
+    as_of: object = args.as_of
+    if as_of is None:
+        rows = read_rows(
+            frame, customer=args.customer, date=args.date, amount=args.amount,
+            timezone=policy.timezone, owner=owner,
+        )  # fmt: skip
+        buying = rows.day[rows.purchase] if rows.purchase.any() else rows.day
+        as_of = dt.date(1970, 1, 1) + dt.timedelta(days=int(buying.max()))
+    stages = classify_lifecycle(
+        frame, as_of=as_of, policy=policy, customer=args.customer, date=args.date,
+        amount=args.amount,
+    )  # fmt: skip
+    if args.counts:
+        counts = stages["stage"].value_counts().reindex(list(STAGES), fill_value=0)
+        table = pd.DataFrame(
+            {"customers": counts, "share": (counts / max(len(stages), 1)).round(4)}
+        )
+        table.index.name = "stage"
+        write_table(table, args.output)
+    else:
+        # Parquet stores attrs as JSON: give it text for the as_of Timestamp.
+        stages.attrs["as_of"] = str(stages.attrs["as_of"])
+        write_table(stages, args.output)
+    return 0
+
+
+def _month_end(day: dt.date) -> dt.date:
+    """The last day of the month before ``day``'s month, or ``day`` if it is a month end."""
+    nxt = day + dt.timedelta(days=1)
+    return day if nxt.month != day.month else day.replace(day=1) - dt.timedelta(days=1)
+
+
+def demo_section(data: DemoData) -> str:
+    """Return the lifecycle part of ``crmkit demo``: stages, last month's moves, cohorts.
+
+    Examples:
+        >>> from crmkit.cli import DemoData
+        >>> text = demo_section(DemoData(seed=1))
+        >>> "Lifecycle stages" in text and "Cohort retention" in text
+        True
+    """
+    tx = data.transactions
+    rows = read_rows(
+        tx, customer="customer_id", date="date", amount="amount", timezone=None, owner="demo"
+    )
+    last_day = dt.date(1970, 1, 1) + dt.timedelta(days=int(rows.day[rows.purchase].max()))
+    end = _month_end(last_day)
+    start = end.replace(day=1) - dt.timedelta(days=1)
+    stages = classify_lifecycle(tx, as_of=end, amount="amount")
+    counts = stages["stage"].value_counts().reindex(list(STAGES), fill_value=0)
+    lines = [
+        (
+            f"Lifecycle stages of {len(stages):,} customers as of {end} "
+            "(new 30 d, at risk 90 d, dormant 180 d, churned 365 d, reactivated 90 d):"
+        )
+    ]
+    for stage, n in counts.items():
+        lines.append(f"  {stage:<12} {int(n):>6,}  {n / max(len(stages), 1):6.1%}")
+
+    history = lifecycle_history(tx, at=[start, end], amount="amount")
+    tm = transition_matrix(history, start, end)
+    lines.append("")
+    lines.append(f"Moves from {start} to {end} (rows: stage at start; columns: stage at end):")
+    moves = tm.counts.copy()
+    moves.index = pd.Index([str(s) for s in moves.index])
+    moves.columns = pd.Index([str(s) for s in moves.columns])
+    moves["total"] = moves.sum(axis=1)
+    with pd.option_context("display.width", 120, "display.max_columns", 12):
+        lines.extend("  " + row for row in moves.to_string().splitlines())
+    lines.append(f"  first purchases in the month: {int(tm.entered.sum()):,}")
+
+    sent = (pd.Timestamp(end) - pd.offsets.MonthEnd(3)).date()
+    wake = reactivation_rate(tx, start=sent, end=end, amount="amount")
+    lines.append("")
+    lines.append(
+        f"Reactivation: {wake.numerator:,} of {wake.denominator:,} customers dormant on "
+        f"{sent} bought again by {end} ({wake.value:.1%})."
+    )
+
+    table = cohort_retention(tx, period="Q", amount="amount", as_of=end)
+    shares = table.shares.iloc[-6:, :6]
+    shown = shares.map(lambda v: "" if pd.isna(v) else f"{v:.0%}")
+    shown.index = pd.Index([str(p) for p in shown.index], name="cohort")
+    shown.columns = pd.Index([f"Q+{k}" for k in shown.columns])
+    shown.insert(0, "customers", table.sizes.iloc[-6:].map("{:,}".format))
+    lines.append("")
+    lines.append(
+        "Cohort retention by quarter of first purchase (share of the cohort buying in "
+        "each later quarter; blank = not observable yet):"
+    )
+    lines.extend("  " + row for row in shown.to_string().splitlines())
+    body = "\n".join(lines)
+    title = "Lifecycle: stages, transitions, cohorts"
+    return f"\n{title}\n{'=' * len(title)}\n{body}\n"

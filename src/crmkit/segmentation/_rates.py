@@ -1,0 +1,533 @@
+"""Churn, retention, repurchase and reactivation rates, each with its definition and counts.
+
+Every rate is a share ``numerator / denominator`` over a period ``(start, end]`` (a date
+means the end of that day), and every result carries both counts, the definition in words,
+and optionally the same figures by segment. The four definitions:
+
+- **churn rate**: of the customers who were not churned at ``start`` (any other stage),
+  the share whose stage is ``churned`` at ``end`` (stages by a :class:`LifecyclePolicy`).
+- **retention rate**: of the customers who bought in the base period ``(base_start,
+  start]``, the share who bought again in ``(start, end]``. Needs no policy.
+- **repurchase rate** (复购率): of the customers who bought in ``(start, end]``, the share
+  who bought on two or more distinct days in it.
+- **reactivation rate**: of the customers in the ``from_stages`` (default: dormant) at
+  ``start``, the share who bought in ``(start, end]``; e.g. a comeback coupon sent to the
+  half-year sleepers "wakes 15%+".
+
+Churn and retention are not complements: churn counts customers who crossed the churn
+threshold, retention counts repeat buying from one period to the next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from crmkit._stats import wilson_interval
+from crmkit._validate import first_labels
+from crmkit.errors import ConfigError, InvalidInputError
+from crmkit.segmentation._lifecycle import (
+    CHURNED,
+    NS_PER_DAY,
+    STAGES,
+    Cut,
+    LifecyclePolicy,
+    Log,
+    build_log,
+    history_arrays,
+    make_cut,
+    read_rows,
+)
+
+__all__ = [
+    "Rate",
+    "churn_rate",
+    "reactivation_rate",
+    "repurchase_rate",
+    "retention_rate",
+]
+
+
+@attrs.frozen(eq=False)
+class Rate:
+    """A rate with its definition, numerator and denominator, overall and by segment.
+
+    Attributes:
+        name: ``"churn"``, ``"retention"``, ``"repurchase"`` or ``"reactivation"``.
+        definition: The definition in words, with the dates filled in.
+        start: The start of the period (excluded).
+        end: The end of the period (included).
+        numerator: Customers counted in the numerator.
+        denominator: Customers in the base.
+        by_segment: With ``by=``: one row per segment, columns ``numerator``,
+            ``denominator``, ``rate`` (NaN for an empty segment) and the 95% Wilson
+            interval ``lower``, ``upper`` (0 to 1 for an empty segment); else None.
+        unassigned: Base customers that ``by`` gave no segment (left out of
+            ``by_segment`` only).
+        future_rows: Rows after ``end``, excluded.
+        non_purchase_rows: Rows with a non-positive amount, excluded.
+
+    Examples:
+        >>> from crmkit.segmentation import Rate
+        >>> r = Rate(name="reactivation", definition="...", start=None, end=None,
+        ...          numerator=18, denominator=100)
+        >>> r.value, f"{r}"
+        (0.18, 'reactivation rate 18.0% (18 of 100)')
+    """
+
+    name: str
+    definition: str
+    start: pd.Timestamp | None
+    end: pd.Timestamp | None
+    numerator: int
+    denominator: int
+    by_segment: pd.DataFrame | None = None
+    unassigned: int = 0
+    future_rows: int = 0
+    non_purchase_rows: int = 0
+
+    @property
+    def value(self) -> float:
+        """``numerator / denominator`` (NaN when the denominator is 0).
+
+        Examples:
+            >>> from crmkit.segmentation import Rate
+            >>> Rate("churn", "", None, None, numerator=3, denominator=12).value
+            0.25
+        """
+        return self.numerator / self.denominator if self.denominator else float("nan")
+
+    def interval(self, level: float = 0.95) -> tuple[float, float]:
+        """The Wilson score interval of the rate (``(0, 1)`` when the denominator is 0).
+
+        Examples:
+            >>> from crmkit.segmentation import Rate
+            >>> lo, hi = Rate("reactivation", "", None, None, 18, 100).interval()
+            >>> round(lo, 3), round(hi, 3)
+            (0.117, 0.267)
+        """
+        lo, hi = wilson_interval(self.numerator, self.denominator, level)
+        return float(lo), float(hi)
+
+    def __float__(self) -> float:
+        return self.value
+
+    def __str__(self) -> str:
+        shown = f"{self.value:.1%}" if self.denominator else "undefined"
+        return f"{self.name} rate {shown} ({self.numerator} of {self.denominator})"
+
+
+def _segments(
+    by: object, ids: pd.Index, owner: str
+) -> tuple[npt.NDArray[np.int64], pd.Index] | None:
+    """Segment code per customer of ``ids`` (-1: none), and the segment labels."""
+    if by is None:
+        return None
+    if isinstance(by, Mapping):
+        by = pd.Series(dict(by))
+    if not isinstance(by, pd.Series):
+        raise ConfigError(
+            owner,
+            "by",
+            expected="a pandas Series (or mapping) from customer id to segment",
+            found=type(by).__name__,
+        )
+    duplicated = by.index.duplicated()
+    if duplicated.any():
+        raise InvalidInputError(
+            owner,
+            "by",
+            expected="one segment per customer id",
+            found=f"{int(duplicated.sum())} repeated customer ids",
+            rows=first_labels(by.index, duplicated),
+            total=int(duplicated.sum()),
+            kind="",
+        )
+    aligned = by.reindex(ids)
+    if isinstance(by.dtype, pd.CategoricalDtype):
+        labels = pd.Index(by.cat.categories)
+        codes = pd.Categorical(aligned, dtype=by.dtype).codes.astype(np.int64)
+    else:
+        codes, uniques = pd.factorize(aligned, sort=True)
+        labels = pd.Index(uniques)
+        codes = codes.astype(np.int64)
+    labels.name = by.name if by.name is not None else "segment"
+    return codes, labels
+
+
+def _result(
+    name: str,
+    definition: str,
+    base: npt.NDArray[np.bool_],
+    hit: npt.NDArray[np.bool_],
+    *,
+    log: Log,
+    cuts: list[Cut],
+    by: object,
+    owner: str,
+    future: int,
+    non_purchase: int,
+    start: Cut,
+) -> Rate:
+    numerator = int((base & hit).sum())
+    denominator = int(base.sum())
+    by_segment = None
+    unassigned = 0
+    segments = _segments(by, log.ids, owner)
+    if segments is not None:
+        codes, labels = segments
+        known = base & (codes >= 0)
+        unassigned = int((base & (codes < 0)).sum())
+        den = np.bincount(codes[known], minlength=len(labels))
+        num = np.bincount(codes[known & hit], minlength=len(labels))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = np.where(den > 0, num / np.maximum(den, 1), np.nan)
+        lower, upper = wilson_interval(num, den)
+        by_segment = pd.DataFrame(
+            {
+                "numerator": num.astype(np.int64),
+                "denominator": den.astype(np.int64),
+                "rate": rate,
+                "lower": lower,
+                "upper": upper,
+            },
+            index=labels,
+        )
+    return Rate(
+        name=name,
+        definition=definition,
+        start=start.label,
+        end=cuts[-1].label,
+        numerator=numerator,
+        denominator=denominator,
+        by_segment=by_segment,
+        unassigned=unassigned,
+        future_rows=future,
+        non_purchase_rows=non_purchase,
+    )
+
+
+def _check_order(cuts: list[Cut], names: list[str], owner: str) -> None:
+    for (a, na), (b, nb) in zip(
+        zip(cuts[:-1], names[:-1], strict=True), zip(cuts[1:], names[1:], strict=True), strict=True
+    ):
+        if not b.instant > a.instant:
+            raise ConfigError(owner, nb, expected=f"after {na} ({a.label})", found=str(b.label))
+
+
+def _setup(
+    transactions: object,
+    points: list[tuple[str, object]],
+    *,
+    customer: str,
+    date: str,
+    amount: str | None,
+    timezone: str | None,
+    owner: str,
+    default_base: bool = False,
+) -> tuple[Log, list[Cut], int, int]:
+    """Validate, read the dates in order, and build the occasion log up to the last one.
+
+    With ``default_base`` the first point is None and becomes ``second - (third - second)``.
+    """
+    rows = read_rows(
+        transactions, customer=customer, date=date, amount=amount, timezone=timezone, owner=owner
+    )
+    if default_base:
+        a = make_cut(points[1][1], rows.zone, owner, points[1][0])
+        b = make_cut(points[2][1], rows.zone, owner, points[2][0])
+        length = b.instant - a.instant
+        base = Cut(
+            instant=a.instant - length,
+            wall=a.wall - length,
+            day=(a.wall - length - 1) // NS_PER_DAY,
+            label=a.label - pd.Timedelta(length, unit="ns"),
+            whole_day=a.whole_day and b.whole_day,
+        )
+        cuts = [base, a, b]
+    else:
+        cuts = [make_cut(value, rows.zone, owner, name) for name, value in points]
+    _check_order(cuts, [name for name, _ in points], owner)
+    before = rows.instant < cuts[-1].instant
+    keep = before & rows.purchase
+    future = int((~before).sum())
+    non_purchase = int((before & ~rows.purchase).sum())
+    return build_log(rows, keep, cuts[-1]), cuts, future, non_purchase
+
+
+def churn_rate(
+    transactions: pd.DataFrame,
+    *,
+    start: object,
+    end: object,
+    policy: LifecyclePolicy | None = None,
+    by: pd.Series | Mapping[Any, Any] | None = None,
+    customer: str = "customer_id",
+    date: str = "date",
+    amount: str | None = None,
+) -> Rate:
+    """Share of the customers not churned at ``start`` whose stage is churned at ``end``.
+
+    Denominator: customers with a purchase up to ``start`` whose stage at ``start`` is
+    anything but ``churned``. Numerator: those of them whose stage at ``end`` is
+    ``churned`` (no purchase for ``churned_days`` under the default policy).
+
+    Args:
+        transactions: One row per purchase; never modified.
+        start: Start of the period (a date means the end of that day).
+        end: End of the period, after ``start``.
+        policy: The stage rules (:class:`LifecyclePolicy` defaults when None).
+        by: Optional segment per customer id (a Series or mapping), e.g. RFM segments or
+            campaign groups; the result then carries ``by_segment``.
+        customer: Customer id column.
+        date: Date column.
+        amount: Optional amount column: only positive rows are purchases.
+
+    Returns:
+        A :class:`Rate`.
+
+    Raises:
+        ConfigError: ``end`` not after ``start``; a bad ``by``.
+        InvalidInputError: As :func:`classify_lifecycle`.
+
+    Examples:
+        Four customers on 31 December 2024; by 31 March 2025 the one whose last purchase
+        was on 15 March 2024 has passed 365 days without buying.
+
+        >>> import pandas as pd
+        >>> from crmkit.segmentation import churn_rate
+        >>> tx = pd.DataFrame({"customer_id": [1, 2, 3, 4],
+        ...     "date": pd.to_datetime(["2024-03-15", "2024-06-01", "2024-11-20", "2023-01-10"])})
+        >>> r = churn_rate(tx, start="2024-12-31", end="2025-03-31")
+        >>> r.numerator, r.denominator, r.value
+        (1, 3, 0.3333333333333333)
+    """
+    owner = "churn_rate()"
+    policy = policy if policy is not None else LifecyclePolicy()
+    log, cuts, future, non_purchase = _setup(
+        transactions, [("start", start), ("end", end)], customer=customer, date=date,
+        amount=amount, timezone=policy.timezone, owner=owner,
+    )  # fmt: skip
+    codes, _ = history_arrays(log, cuts, policy)
+    at_start, at_end = codes
+    base = (at_start >= 0) & (at_start != CHURNED)
+    hit = at_end == CHURNED
+    rule = (
+        f"no purchase for {policy.churned_days:g} days"
+        if policy.basis == "fixed"
+        else f"recency of {policy.churned_multiple:g}x their typical gap ({policy.basis})"
+    )
+    definition = (
+        f"customers not churned at {cuts[0]} (any stage but churned) who are churned "
+        f"at {cuts[1]} ({rule})"
+    )
+    return _result(
+        "churn", definition, base, hit, log=log, cuts=cuts, by=by, owner=owner, future=future,
+        non_purchase=non_purchase, start=cuts[0],
+    )  # fmt: skip
+
+
+def retention_rate(
+    transactions: pd.DataFrame,
+    *,
+    start: object,
+    end: object,
+    base_start: object = None,
+    by: pd.Series | Mapping[Any, Any] | None = None,
+    customer: str = "customer_id",
+    date: str = "date",
+    amount: str | None = None,
+    timezone: str | None = None,
+) -> Rate:
+    """Share of the customers who bought in ``(base_start, start]`` who bought again in ``(start, end]``.
+
+    Args:
+        transactions: One row per purchase; never modified.
+        start: End of the base period and start of the period.
+        end: End of the period.
+        base_start: Start of the base period (excluded); default ``start - (end - start)``.
+            For calendar months pass the month ends: ``base_start="2025-04-30",
+            start="2025-05-31", end="2025-06-30"``.
+        by: Optional segment per customer id.
+        customer: Customer id column.
+        date: Date column.
+        amount: Optional amount column: only positive rows are purchases.
+        timezone: Zone for naive dates (default: the data's own).
+
+    Returns:
+        A :class:`Rate`.
+
+    Raises:
+        ConfigError: Dates out of order; a bad ``by``.
+        InvalidInputError: As :func:`classify_lifecycle`.
+
+    Examples:
+        >>> import pandas as pd
+        >>> from crmkit.segmentation import retention_rate
+        >>> tx = pd.DataFrame({"customer_id": [1, 1, 2, 3, 3, 4],
+        ...     "date": pd.to_datetime(["2025-05-03", "2025-06-09", "2025-05-20",
+        ...                             "2025-05-28", "2025-06-30", "2025-06-02"])})
+        >>> r = retention_rate(tx, base_start="2025-04-30", start="2025-05-31", end="2025-06-30")
+        >>> r.numerator, r.denominator
+        (2, 3)
+    """
+    owner = "retention_rate()"
+    log, cuts, future, non_purchase = _setup(
+        transactions, [("base_start", base_start), ("start", start), ("end", end)],
+        customer=customer, date=date, amount=amount, timezone=timezone, owner=owner,
+        default_base=base_start is None,
+    )  # fmt: skip
+    _, counts = history_arrays(log, cuts, None)
+    c0, c1, c2 = counts
+    base = c1 > c0
+    hit = c2 > c1
+    definition = (
+        f"customers who bought in ({cuts[0]}, {cuts[1]}] and bought again in ({cuts[1]}, {cuts[2]}]"
+    )
+    return _result(
+        "retention", definition, base, hit, log=log, cuts=cuts, by=by, owner=owner, future=future,
+        non_purchase=non_purchase, start=cuts[1],
+    )  # fmt: skip
+
+
+def repurchase_rate(
+    transactions: pd.DataFrame,
+    *,
+    start: object,
+    end: object,
+    by: pd.Series | Mapping[Any, Any] | None = None,
+    customer: str = "customer_id",
+    date: str = "date",
+    amount: str | None = None,
+    timezone: str | None = None,
+) -> Rate:
+    """Share of the customers who bought in ``(start, end]`` who bought on 2+ days in it (复购率).
+
+    Several purchases on one day count once (a purchase day), so a split basket is not a
+    repurchase.
+
+    Args:
+        transactions: One row per purchase; never modified.
+        start: Start of the period (excluded; a date means the end of that day).
+        end: End of the period.
+        by: Optional segment per customer id.
+        customer: Customer id column.
+        date: Date column.
+        amount: Optional amount column: only positive rows are purchases.
+        timezone: Zone for naive dates (default: the data's own).
+
+    Returns:
+        A :class:`Rate`.
+
+    Raises:
+        ConfigError: ``end`` not after ``start``; a bad ``by``.
+        InvalidInputError: As :func:`classify_lifecycle`.
+
+    Examples:
+        >>> import pandas as pd
+        >>> from crmkit.segmentation import repurchase_rate
+        >>> tx = pd.DataFrame({"customer_id": [1, 1, 2, 2, 3],
+        ...     "date": pd.to_datetime(["2025-06-02 09:00", "2025-06-20 12:00", "2025-06-05 10:00",
+        ...                             "2025-06-05 18:00", "2025-06-11 15:30"])})
+        >>> r = repurchase_rate(tx, start="2025-05-31", end="2025-06-30")
+        >>> r.numerator, r.denominator
+        (1, 3)
+    """
+    owner = "repurchase_rate()"
+    log, cuts, future, non_purchase = _setup(
+        transactions, [("start", start), ("end", end)], customer=customer, date=date,
+        amount=amount, timezone=timezone, owner=owner,
+    )  # fmt: skip
+    _, counts = history_arrays(log, cuts, None)
+    c0, c1 = counts
+    base = c1 > c0
+    hit = c1 - c0 >= 2
+    definition = (
+        f"customers who bought in ({cuts[0]}, {cuts[1]}] on two or more distinct days in it"
+    )
+    return _result(
+        "repurchase", definition, base, hit, log=log, cuts=cuts, by=by, owner=owner, future=future,
+        non_purchase=non_purchase, start=cuts[0],
+    )  # fmt: skip
+
+
+def reactivation_rate(
+    transactions: pd.DataFrame,
+    *,
+    start: object,
+    end: object,
+    policy: LifecyclePolicy | None = None,
+    from_stages: Iterable[str] = ("dormant",),
+    by: pd.Series | Mapping[Any, Any] | None = None,
+    customer: str = "customer_id",
+    date: str = "date",
+    amount: str | None = None,
+) -> Rate:
+    """Share of the customers in ``from_stages`` at ``start`` who bought in ``(start, end]``.
+
+    The win-back measure: send a comeback coupon to the half-year sleepers (stage
+    ``dormant`` on the send date) and count how many buy by the end of the campaign.
+    Compare groups (sent / held out) with ``by=``.
+
+    Args:
+        transactions: One row per purchase; never modified.
+        start: The date the base is taken (e.g. the campaign send date).
+        end: End of the period.
+        policy: The stage rules (:class:`LifecyclePolicy` defaults when None).
+        from_stages: Stages that form the base; default ``("dormant",)``, add
+            ``"churned"`` to include the lost.
+        by: Optional segment per customer id (e.g. ``"coupon"`` / ``"control"``).
+        customer: Customer id column.
+        date: Date column.
+        amount: Optional amount column: only positive rows are purchases.
+
+    Returns:
+        A :class:`Rate`.
+
+    Raises:
+        ConfigError: ``end`` not after ``start``, an unknown stage, or a bad ``by``.
+        InvalidInputError: As :func:`classify_lifecycle`.
+
+    Examples:
+        Three half-year sleepers on 30 June 2025; one buys again in July.
+
+        >>> import pandas as pd
+        >>> from crmkit.segmentation import reactivation_rate
+        >>> tx = pd.DataFrame({"customer_id": [1, 2, 3, 1, 4],
+        ...     "date": pd.to_datetime(["2024-11-02", "2024-12-10", "2024-10-01",
+        ...                             "2025-07-15", "2025-06-01"])})
+        >>> r = reactivation_rate(tx, start="2025-06-30", end="2025-07-31")
+        >>> r.numerator, r.denominator, f"{r.value:.1%}"
+        (1, 3, '33.3%')
+    """
+    owner = "reactivation_rate()"
+    policy = policy if policy is not None else LifecyclePolicy()
+    stages = list(from_stages) if not isinstance(from_stages, str) else [from_stages]
+    unknown = [s for s in stages if s not in STAGES]
+    if unknown or not stages:
+        raise ConfigError(
+            owner,
+            "from_stages",
+            expected=f"one or more of {list(STAGES)}",
+            found=repr(unknown[0]) if unknown else "none",
+        )
+    log, cuts, future, non_purchase = _setup(
+        transactions, [("start", start), ("end", end)], customer=customer, date=date,
+        amount=amount, timezone=policy.timezone, owner=owner,
+    )  # fmt: skip
+    codes, counts = history_arrays(log, cuts, policy)
+    wanted = np.array([STAGES.index(s) for s in stages], dtype=np.int8)
+    base = np.isin(codes[0], wanted)
+    hit = counts[1] > counts[0]
+    definition = (
+        f"customers {' or '.join(stages)} at {cuts[0]} who bought in ({cuts[0]}, {cuts[1]}]"
+    )
+    return _result(
+        "reactivation", definition, base, hit, log=log, cuts=cuts, by=by, owner=owner, future=future,
+        non_purchase=non_purchase, start=cuts[0],
+    )  # fmt: skip

@@ -1,0 +1,150 @@
+"""The ``crmkit lifecycle`` subcommand and the lifecycle section of ``crmkit demo``."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from crmkit.cli import DemoData, main
+from crmkit.segmentation._lifecycle_cli import demo_section
+
+
+@pytest.fixture
+def tx_csv(tmp_path: Path) -> Path:
+    tx = pd.DataFrame(
+        {
+            "member": ["ann", "ann", "bob", "cy", "dee", "dee"],
+            "paid_at": [
+                "2025-01-05 10:00",
+                "2025-06-20 12:30",
+                "2024-12-01 09:00",
+                "2025-06-15 18:00",
+                "2024-05-01 11:00",
+                "2025-05-20 16:45",
+            ],
+            "net": [30.0, 40.0, 25.0, 60.0, 15.0, 20.0],
+        }
+    )
+    path = tmp_path / "tx.csv"
+    tx.to_csv(path, index=False)
+    return path
+
+
+def test_lifecycle_writes_stages_per_customer(
+    tx_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "lifecycle",
+            str(tx_csv),
+            "--as-of",
+            "2025-06-30",
+            "--customer",
+            "member",
+            "--date",
+            "paid_at",
+            "--amount",
+            "net",
+        ]
+    )
+    assert code == 0
+    out = pd.read_csv(io.StringIO(capsys.readouterr().out), index_col="member")
+    assert out["stage"].to_dict() == {
+        "ann": "active",
+        "bob": "dormant",
+        "cy": "new",
+        "dee": "reactivated",
+    }
+    assert out.loc["bob", "recency_days"] == 211
+
+
+def test_lifecycle_default_as_of_is_the_last_purchase_day(
+    tx_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "stages.parquet"
+    args = [
+        "lifecycle",
+        str(tx_csv),
+        "--customer",
+        "member",
+        "--date",
+        "paid_at",
+        "-o",
+        str(target),
+    ]
+    assert main(args) == 0
+    out = pd.read_parquet(target)
+    assert out.loc["ann", "recency_days"] == 0  # 20 June is the last day with a purchase
+    assert capsys.readouterr().out == ""
+
+
+def test_lifecycle_counts_with_a_policy_file(
+    tx_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"at_risk_days": 60, "dormant_days": 120, "churned_days": 200}))
+    args = ["lifecycle", str(tx_csv), "--customer", "member", "--date", "paid_at"]
+    assert main([*args, "--as-of", "2025-06-30", "--policy", str(policy), "--counts"]) == 0
+    counts = pd.read_csv(io.StringIO(capsys.readouterr().out), index_col="stage")
+    assert counts["customers"].to_dict() == {
+        "new": 1,
+        "reactivated": 2,  # ann's 166-day gap is a wake-up with a 120-day dormant threshold
+        "active": 0,
+        "at_risk": 0,
+        "dormant": 0,
+        "churned": 1,  # bob: 211 days >= 200
+    }
+    assert counts["share"].sum() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--policy", "missing.json"], "--policy"),
+        (["--customer", "customer_id"], "'customer_id'"),
+        (["--as-of", "someday"], "as_of"),
+    ],
+)
+def test_lifecycle_errors_are_one_line_and_exit_2(
+    tx_csv: Path, extra: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["lifecycle", str(tx_csv), "--customer", "member", "--date", "paid_at"]
+    if extra[0] == "--customer":
+        base = ["lifecycle", str(tx_csv), "--date", "paid_at"]
+    assert main([*base, *extra]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("crmkit: error:")
+    assert message in err
+    assert err.count("\n") == 1
+
+
+def test_lifecycle_bad_policy_json(
+    tx_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{dormant_days: 180")
+    assert main(["lifecycle", str(tx_csv), "--policy", str(bad)]) == 2
+    assert "valid JSON" in capsys.readouterr().err
+    unordered = tmp_path / "unordered.json"
+    unordered.write_text(json.dumps({"at_risk_days": 200}))
+    assert main(["lifecycle", str(tx_csv), "--policy", str(unordered)]) == 2
+    assert "'dormant_days'" in capsys.readouterr().err
+
+
+def test_demo_section_reports_stages_moves_and_cohorts() -> None:
+    text = demo_section(DemoData(seed=2))
+    assert "Lifecycle stages of 2,000 customers" in text
+    for stage in ("new", "reactivated", "active", "at_risk", "dormant", "churned"):
+        assert f"  {stage}" in text
+    assert "Moves from" in text
+    assert "Reactivation:" in text
+    assert "Cohort retention by quarter" in text
+
+
+def test_demo_includes_the_lifecycle_section(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--seed", "3"]) == 0
+    assert "Lifecycle: stages, transitions, cohorts" in capsys.readouterr().out
