@@ -65,3 +65,653 @@ def transaction_logs(
             "amount": amount,
         }
     )
+
+
+# --------------------------------------------------------------------------- segmentation: RFM scoring, ABC
+
+
+@st.composite
+def customer_summaries(
+    draw: st.DrawFn, *, min_customers: int = 1, max_customers: int = 40
+) -> pd.DataFrame:
+    """A customer summary as ``summarize`` returns it: recency_days, frequency, monetary.
+
+    Values come from small pools so that ties (and constant columns, and one-time buyers
+    only) are common; monetary may be zero or negative (net refunds). The columns are
+    drawn with numpy from a drawn seed (fast), the shape of the pools by hypothesis.
+    """
+    n = draw(st.integers(min_customers, max_customers))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    recency_pool = draw(st.integers(1, 60))
+    frequency_pool = draw(st.sampled_from([[1], [1, 2], [1, 1, 1, 2, 3, 5, 8, 13]]))
+    spread = draw(st.sampled_from([0.0, 1.0, 100.0, 5_000.0]))
+    recency = rng.integers(0, recency_pool, n) * 7
+    frequency = rng.choice(np.asarray(frequency_pool), n)
+    monetary = np.round(rng.normal(spread, spread + 1.0, n), 2) if spread else np.full(n, 10.0)
+    return pd.DataFrame(
+        {"recency_days": recency, "frequency": frequency, "monetary": monetary},
+        index=pd.Index([f"c{i}" for i in range(n)], name="customer_id"),
+    )
+
+
+#: Positive customer values with frequent ties, for ABC / pyramid / Gini properties.
+customer_values = st.lists(
+    st.one_of(st.sampled_from([1.0, 5.0, 5.0, 100.0]), st.floats(0.01, 1e6, allow_nan=False)),
+    min_size=1,
+    max_size=60,
+)
+
+
+# --------------------------------------------------------------------------- satisfaction: NPS, CSAT, CES
+
+#: NPS answers 0-10 with some "no score" (None) gaps.
+nps_scores = st.lists(st.one_of(st.integers(0, 10), st.none()), max_size=60)
+
+#: Trinomial counts (detractors, passives, promoters), zeros included.
+nps_counts = st.tuples(st.integers(0, 40), st.integers(0, 40), st.integers(0, 40))
+
+
+@st.composite
+def survey_frames(draw: st.DrawFn, *, max_rows: int = 50) -> pd.DataFrame:
+    """Survey responses: ``segment``, ``date`` (2025, whole days), ``nps``, ``csat``, ``ces``.
+
+    Scores are nullable Int64 with gaps; segments repeat so that groups have several rows.
+    """
+    n = draw(st.integers(0, max_rows))
+    day = st.integers(0, 200)
+    return pd.DataFrame(
+        {
+            "segment": draw(st.lists(st.sampled_from(["a", "b", "c"]), min_size=n, max_size=n)),
+            "date": pd.Timestamp("2025-01-01")
+            + pd.to_timedelta(draw(st.lists(day, min_size=n, max_size=n)), unit="D"),
+            "nps": pd.array(
+                draw(st.lists(st.one_of(st.integers(0, 10), st.none()), min_size=n, max_size=n)),
+                dtype="Int64",
+            ),
+            "csat": pd.array(
+                draw(st.lists(st.one_of(st.integers(1, 5), st.none()), min_size=n, max_size=n)),
+                dtype="Int64",
+            ),
+            "ces": pd.array(
+                draw(st.lists(st.one_of(st.integers(1, 7), st.none()), min_size=n, max_size=n)),
+                dtype="Int64",
+            ),
+            "weight": draw(st.lists(st.sampled_from([0.5, 1.0, 2.0, 3.5]), min_size=n, max_size=n)),
+        }
+    )
+
+
+# --------------------------------------------------------------------------- sla: SLA policies, ticket histories
+
+#: Event names a ticket history is drawn from (the built-in vocabulary of crmkit.service).
+SLA_EVENTS = (
+    "created",
+    "agent_reply",
+    "customer_reply",
+    "pending",
+    "open",
+    "solved",
+    "reopened",
+    "follow_up",
+    "on_site",
+)
+SLA_METRICS = (
+    "first_response",
+    "next_response",
+    "periodic_update",
+    "resolution",
+    "follow_up",
+    "on_site",
+)
+
+
+@st.composite
+def sla_targets(draw: st.DrawFn, *, clocks: tuple[str, ...] = ("business", "calendar")) -> object:
+    """An ``SLATarget`` of a random built-in metric (or a custom pair), goal 10 min to 12 h."""
+    from crmkit.service import SLATarget
+
+    metric = draw(st.sampled_from((*SLA_METRICS, "custom")))
+    minutes = draw(st.integers(10, 12 * 60))
+    warn = draw(st.lists(st.integers(1, minutes - 1), max_size=2)) if minutes > 1 else []
+    extra: dict[str, object] = {}
+    if metric == "custom":
+        start, stop = draw(
+            st.lists(
+                st.sampled_from(("created", "customer_reply", "solved", "on_site", "follow_up")),
+                min_size=2,
+                max_size=2,
+                unique=True,
+            )
+        )
+        extra = {"start": start, "stop": stop}
+    return SLATarget(
+        metric=metric,
+        name=f"{metric}_{draw(st.integers(0, 9))}",
+        duration=minutes * 60,
+        clock=draw(st.sampled_from(clocks)),
+        warn_before=[w * 60 for w in warn],
+        escalate_after=[e * 60 for e in draw(st.lists(st.integers(0, 600), max_size=2))],
+        pausable=draw(st.booleans()),
+        **extra,
+    )
+
+
+@st.composite
+def sla_calendars(draw: st.DrawFn) -> object:
+    """A ``BusinessCalendar`` with one or two intervals on some weekdays, in a DST-rich zone."""
+    from crmkit.service import BusinessCalendar
+
+    zone = draw(st.sampled_from(("UTC", "Europe/Berlin", "America/New_York", "Asia/Shanghai")))
+    days = draw(
+        st.lists(
+            st.sampled_from(("mon", "tue", "wed", "thu", "fri", "sat", "sun")),
+            min_size=2,
+            max_size=7,
+            unique=True,
+        )
+    )
+    shape = draw(
+        st.sampled_from(
+            (
+                [["09:00", "18:00"]],
+                [["09:00", "12:00"], ["13:00", "18:00"]],
+                [["00:00", "24:00"]],
+                [["22:00", "06:00"]],
+                [["08:30", "11:45"], ["14:15", "20:00"]],
+            )
+        )
+    )
+    return BusinessCalendar(zone, dict.fromkeys(days, shape))
+
+
+@st.composite
+def ticket_histories(
+    draw: st.DrawFn, *, max_tickets: int = 4, max_events: int = 12, minute_grid: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(events, tickets)``: a few tickets' event histories in March-April 2025 (UTC).
+
+    Each history starts with ``created``; the rest are random events (pauses, replies,
+    solves, reopenings, ...) at non-decreasing random offsets, ties included. With
+    ``minute_grid`` every time is on a whole minute. Tickets carry ``priority`` (P1-P3)
+    and ``kind``; one ticket may have no events at all.
+    """
+    n = draw(st.integers(1, max_tickets))
+    base = pd.Timestamp("2025-03-20 00:00", tz="UTC")
+    rows = []
+    for i in range(n):
+        if draw(st.integers(0, 9)) == 0 and n > 1:
+            continue
+        start = draw(st.integers(0, 14 * 24 * 60))
+        t = start * 60 + (0 if minute_grid else draw(st.integers(0, 59)))
+        rows.append((f"T{i}", base + pd.Timedelta(seconds=t), "created"))
+        for _ in range(draw(st.integers(0, max_events))):
+            step = draw(
+                st.one_of(st.just(0), st.integers(1, 6 * 60), st.integers(6 * 60, 3 * 24 * 60))
+            )
+            t += step * 60 + (0 if minute_grid else draw(st.integers(0, 59)))
+            rows.append(
+                (f"T{i}", base + pd.Timedelta(seconds=t), draw(st.sampled_from(SLA_EVENTS)))
+            )
+    events = pd.DataFrame(rows, columns=["ticket_id", "time", "event"])
+    events["time"] = pd.to_datetime(events["time"], utc=True)
+    tickets = pd.DataFrame(
+        {
+            "ticket_id": [f"T{i}" for i in range(n)],
+            "priority": [draw(st.sampled_from(("P1", "P2", "P3"))) for _ in range(n)],
+            "kind": [draw(st.sampled_from(("complaint", "question"))) for _ in range(n)],
+        }
+    )
+    return events, tickets
+
+
+# --------------------------------------------------------------------------- lifecycle
+
+from crmkit.segmentation import LifecyclePolicy  # noqa: E402 (this section's own import)
+
+
+@st.composite
+def lifecycle_policies(draw: st.DrawFn) -> LifecyclePolicy:
+    """A valid ``LifecyclePolicy`` of any basis, thresholds in order, small numbers of days."""
+    at_risk = draw(st.integers(5, 120))
+    dormant = at_risk + draw(st.integers(1, 120))
+    churned = dormant + draw(st.integers(1, 200))
+    dormant_multiple = draw(st.floats(1.1, 3.0))
+    return LifecyclePolicy(
+        basis=draw(st.sampled_from(("fixed", "quantile", "mean_sd"))),
+        new_days=draw(st.integers(0, at_risk)),
+        at_risk_days=at_risk,
+        dormant_days=dormant,
+        churned_days=churned,
+        reactivated_days=draw(st.integers(0, 120)),
+        quantile=draw(st.floats(0.05, 1.0)),
+        k=draw(st.floats(0.0, 2.5)),
+        dormant_multiple=dormant_multiple,
+        churned_multiple=dormant_multiple + draw(st.floats(0.1, 3.0)),
+        min_gaps=draw(st.integers(1, 3)),
+    )
+
+
+@st.composite
+def purchase_logs(draw: st.DrawFn, *, max_customers: int = 6, max_rows: int = 40) -> pd.DataFrame:
+    """Purchases of a few customers in bursts with long pauses (so every stage occurs).
+
+    Columns ``customer_id`` (str), ``date`` (naive, whole seconds, 2023-2025, several on a
+    day sometimes) and ``amount`` (positive).
+    """
+    n = draw(st.integers(1, max_rows))
+    customers = draw(st.lists(st.integers(0, max_customers - 1), min_size=n, max_size=n))
+    # Days cluster on a coarse grid (bursts) plus jitter: gaps of 0-3 days and of months.
+    coarse = draw(st.lists(st.integers(0, 20), min_size=n, max_size=n))
+    jitter = draw(st.lists(st.integers(0, 3), min_size=n, max_size=n))
+    seconds = draw(st.lists(st.integers(0, 86_399), min_size=n, max_size=n))
+    days = np.asarray(coarse) * 45 + np.asarray(jitter)
+    return pd.DataFrame(
+        {
+            "customer_id": [f"c{c}" for c in customers],
+            "date": pd.Timestamp("2023-01-01")
+            + pd.to_timedelta(days, unit="D")
+            + pd.to_timedelta(seconds, unit="s"),
+            "amount": np.round(
+                np.asarray(draw(st.lists(st.floats(1, 500), min_size=n, max_size=n))), 2
+            ),
+        }
+    )
+
+
+# --------------------------------------------------------------------------- service: business calendars
+
+#: Zones the business-calendar oracle tests cover: two DST regimes, Lord Howe's 30-minute
+#: switch, Kathmandu's +05:45 and plain UTC.
+CALENDAR_ZONES = (
+    "Europe/Berlin",
+    "America/New_York",
+    "Australia/Lord_Howe",
+    "Asia/Kathmandu",
+    "UTC",
+)
+
+#: Local dates of the 2025 DST switches in those zones; windows are centred near them.
+DST_SWITCH_DATES = (
+    dt.date(2025, 3, 9),  # New York, spring forward
+    dt.date(2025, 3, 30),  # Berlin, spring forward
+    dt.date(2025, 4, 6),  # Lord Howe, back 30 minutes
+    dt.date(2025, 10, 5),  # Lord Howe, forward 30 minutes
+    dt.date(2025, 10, 26),  # Berlin, fall back
+    dt.date(2025, 11, 2),  # New York, fall back
+)
+
+WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def quarter_clock(quarters: int) -> str:
+    """``"HH:MM"`` for a number of quarter hours after midnight (96 -> ``"24:00"``)."""
+    return f"{quarters // 4:02d}:{quarters % 4 * 15:02d}"
+
+
+@st.composite
+def day_quarters(draw: st.DrawFn, *, max_intervals: int = 3) -> list[list[int]]:
+    """One day's same-day intervals in quarter hours: sorted, disjoint, maybe touching."""
+    n = draw(st.integers(0, max_intervals))
+    points = sorted(draw(st.lists(st.integers(0, 96), min_size=2 * n, max_size=2 * n, unique=True)))
+    pairs = [[points[2 * k], points[2 * k + 1]] for k in range(n)]
+    if len(pairs) >= 2 and draw(st.booleans()):
+        pairs[1][0] = pairs[0][1]  # touching intervals must behave as one
+    return pairs
+
+
+@st.composite
+def business_calendar_dicts(
+    draw: st.DrawFn,
+    *,
+    around: dt.date = dt.date(2025, 3, 30),
+    zones: tuple[str, ...] = CALENDAR_ZONES,
+    overnight: bool = True,
+    extras: bool = True,
+) -> dict[str, object]:
+    """A valid ``BusinessCalendar.to_dict()``-shaped mapping on a quarter-hour grid.
+
+    Several intervals per day, touching ones, overnight ones (``end <= start``, also
+    ``"00:00"`` ends), ``"24:00"`` ends and, with ``extras``, holidays, overrides (half
+    days, opened weekend days, closed days) and a recurring holiday near ``around``.
+    """
+    days = [draw(day_quarters()) for _ in range(7)]
+    if overnight:
+        starts: list[int | None] = []
+        for hours in days:
+            last_end = hours[-1][1] if hours else 0
+            wanted = last_end <= 94 and draw(st.integers(0, 2)) == 0
+            starts.append(draw(st.integers(max(last_end, 1), 95)) if wanted else None)
+        firsts = [
+            min([h[0][0]] if h else [96] + ([s] if s is not None else []))
+            for h, s in zip(days, starts, strict=True)
+        ]
+        for k, start in enumerate(starts):
+            if start is not None:  # the spill must end before the next day's first opening
+                end = draw(st.integers(0, min(firsts[(k + 1) % 7], start - 1)))
+                days[k].append([start, end])
+    data: dict[str, object] = {
+        "timezone": draw(st.sampled_from(zones)),
+        "weekly": {
+            key: [[quarter_clock(a), quarter_clock(b)] for a, b in hours]
+            for key, hours in zip(WEEKDAY_KEYS, days, strict=True)
+        },
+        "holidays": [],
+        "overrides": {},
+    }
+    if not extras:
+        return data
+    offsets = draw(st.lists(st.integers(-8, 8), max_size=4, unique=True))
+    holidays = sorted({around + dt.timedelta(days=o) for o in offsets[: len(offsets) // 2 + 1]})
+    override_days = [
+        around + dt.timedelta(days=o) for o in offsets[len(offsets) // 2 + 1 :] if offsets
+    ]
+    overrides: dict[str, list[list[str]]] = {}
+    for day in override_days:
+        previous = day - dt.timedelta(days=1)
+        spill = 0
+        if previous not in holidays:
+            prior = days[previous.weekday()]
+            if prior and prior[-1][1] <= prior[-1][0]:
+                spill = prior[-1][1]
+        hours = [pair for pair in draw(day_quarters(max_intervals=2)) if pair[0] >= spill]
+        overrides[day.isoformat()] = [[quarter_clock(a), quarter_clock(b)] for a, b in hours]
+    # An override must not start before the spill of an overnight override the day before:
+    # overrides here never spill (no overnight pairs), so the check above is complete.
+    data["holidays"] = [d.isoformat() for d in holidays]
+    data["overrides"] = overrides
+    if draw(st.integers(0, 3)) == 0:
+        weekday = draw(st.sampled_from(["MO", "TU", "WE", "TH", "FR", "SA", "SU"]))
+        data["holiday_rules"] = [
+            f"DTSTART:{around.strftime('%Y%m%d')}T000000\nRRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY={weekday}"
+        ]
+    return data
+
+
+@st.composite
+def calendar_windows(
+    draw: st.DrawFn, *, zones: tuple[str, ...] = CALENDAR_ZONES, extras: bool = True
+) -> tuple[dict[str, object], dt.datetime]:
+    """A calendar mapping and a UTC midnight near a DST switch to centre queries on."""
+    base = draw(st.sampled_from(DST_SWITCH_DATES)) + dt.timedelta(days=draw(st.integers(-3, 3)))
+    data = draw(business_calendar_dicts(around=base, zones=zones, extras=extras))
+    return data, dt.datetime.combine(base, dt.time(), tzinfo=dt.UTC)
+
+
+# --------------------------------------------------------------------------- loyalty ledger: programs for replay
+
+
+@st.composite
+def loyalty_programs(draw: st.DrawFn) -> object:
+    """A :class:`crmkit.loyalty.Program` with a random expiry, shortfall and pending policy.
+
+    Earning is a base rate (whole or fractional) so that histories stay easy to build.
+    """
+    from crmkit.loyalty import EarningScheme, ExpiryPolicy, Program, Tier, TierLadder
+
+    expiry = draw(
+        st.sampled_from(
+            [
+                ExpiryPolicy.never(),
+                ExpiryPolicy.after_days(30),
+                ExpiryPolicy.after_months(1),
+                ExpiryPolicy.end_of_period("month"),
+                ExpiryPolicy.fixed_date(2, 29),
+                ExpiryPolicy.inactivity(20, "days", activity=("purchase", "redeem")),
+            ]
+        )
+    )
+    return Program(
+        timezone=draw(timezones),
+        earning=EarningScheme.base_rate(draw(st.sampled_from(["1", "0.5", "2.5"]))),
+        expiry=expiry,
+        shortfall=draw(st.sampled_from(["forfeit", "debt", "cash_offset"])),
+        pending_days=draw(st.sampled_from([0, 0, 7])),
+        point_value="0.01",
+        tiers=draw(
+            st.sampled_from(
+                [
+                    None,
+                    TierLadder(
+                        tiers=[
+                            Tier(name="member"),
+                            Tier(name="silver", spend="300"),
+                            Tier(name="gold", spend="900"),
+                        ],
+                        downgrade="one_down",
+                    ),
+                    TierLadder(
+                        tiers=[Tier(name="member"), Tier(name="gold", points=500)],
+                        window="rolling",
+                        window_months=1,
+                    ),
+                ]
+            )
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- loyalty rules: earning schemes, orders, tier ladders
+
+_CATEGORIES = ("tea", "shoes", "socks")
+_CHANNELS = ("store", "app")
+_TIER_NAMES = ("member", "silver", "gold", "vip")
+
+
+@st.composite
+def loyalty_orders(draw: st.DrawFn, *, max_lines: int = 5) -> object:
+    """A :class:`crmkit.loyalty.Order` (1..max_lines lines, cents amounts, some discounts
+    and a points tender of at most the net total) at a naive time in 2025."""
+    from decimal import Decimal
+
+    from crmkit.loyalty import Order, OrderLine
+
+    n = draw(st.integers(1, max_lines))
+    lines = []
+    for i in range(n):
+        cents = draw(st.integers(0, 200_000))
+        off = draw(st.integers(0, cents)) if draw(st.booleans()) else 0
+        lines.append(
+            OrderLine(
+                f"l{i}",
+                Decimal(cents).scaleb(-2),
+                sku=f"S{draw(st.integers(1, 3))}",
+                category=draw(st.sampled_from(_CATEGORIES)),
+                quantity=draw(st.integers(1, 3)),
+                discount=Decimal(off).scaleb(-2),
+            )
+        )
+    net = sum(int(line.net.scaleb(2)) for line in lines)
+    tender = draw(st.integers(0, net)) if draw(st.booleans()) else 0
+    when = draw(
+        st.datetimes(min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2025, 12, 31))
+    )
+    return Order(
+        "o1",
+        when,
+        lines,
+        channel=draw(st.sampled_from(_CHANNELS)),
+        points_tender=Decimal(tender).scaleb(-2),
+    )
+
+
+@st.composite
+def earning_conditions(draw: st.DrawFn) -> object:
+    """A :class:`crmkit.loyalty.Condition` narrowing by category, channel, tier, a window or
+    the birth month (often not at all)."""
+    import datetime as _dt
+
+    from crmkit.loyalty import Condition, DateWindow
+
+    kw: dict[str, object] = {}
+    if draw(st.booleans()):
+        kw["categories"] = draw(st.lists(st.sampled_from(_CATEGORIES), min_size=1, max_size=2))
+    if draw(st.integers(0, 3)) == 0:
+        kw["channels"] = [draw(st.sampled_from(_CHANNELS))]
+    if draw(st.integers(0, 3)) == 0:
+        kw["tiers"] = [draw(st.sampled_from(_TIER_NAMES))]
+    if draw(st.integers(0, 3)) == 0:
+        start = _dt.date(2025, 1, 1) + _dt.timedelta(days=draw(st.integers(0, 300)))
+        kw["windows"] = [DateWindow(start, start + _dt.timedelta(days=draw(st.integers(1, 60))))]
+    if draw(st.integers(0, 4)) == 0:
+        kw["birthday_month"] = True
+    return Condition(**kw)  # type: ignore[arg-type]
+
+
+@st.composite
+def earning_schemes(draw: st.DrawFn, *, max_rules: int = 6) -> object:
+    """An :class:`crmkit.loyalty.EarningScheme` mixing every rule kind, stacking mode,
+    priority, rounding setting and (sometimes) caps."""
+    from decimal import Decimal
+
+    from crmkit.loyalty import (
+        BaseRate,
+        EarningScheme,
+        Multiplier,
+        OrderBonus,
+        PerEvery,
+        PeriodCap,
+        SignUpBonus,
+    )
+
+    rules = []
+    for i in range(draw(st.integers(1, max_rules))):
+        kind = draw(st.sampled_from(["rate", "rate", "every", "mult", "bonus", "signup"]))
+        common = {
+            "id": f"r{i}",
+            "priority": draw(st.integers(0, 3)),
+            "when": draw(earning_conditions()),
+        }
+        rate = Decimal(draw(st.integers(0, 300))).scaleb(-2)
+        if kind == "rate":
+            rule: object = BaseRate(
+                rate=rate, stacking=draw(st.sampled_from(["add", "max", "first"])), **common
+            )  # type: ignore[arg-type]
+        elif kind == "every":
+            rule = PerEvery(
+                points=draw(st.integers(0, 20)),
+                every=Decimal(draw(st.integers(1, 500))),
+                per_line=draw(st.booleans()),
+                stacking=draw(st.sampled_from(["add", "max", "first"])),
+                **common,  # type: ignore[arg-type]
+            )
+        elif kind == "mult":
+            rule = Multiplier(
+                factor=Decimal(draw(st.integers(100, 400))).scaleb(-2),
+                stacking=draw(st.sampled_from(["add", "multiply", "max", "first"])),
+                **common,  # type: ignore[arg-type]
+            )
+        elif kind == "bonus":
+            rule = OrderBonus(
+                points=draw(st.integers(0, 300)),
+                min_spend=Decimal(draw(st.integers(0, 2000))),
+                stacking=draw(st.sampled_from(["add", "max", "first"])),
+                **common,  # type: ignore[arg-type]
+            )
+        else:
+            common["when"] = draw(earning_conditions())
+            rule = SignUpBonus(
+                points=draw(st.integers(0, 300)),
+                within_days=draw(st.sampled_from([None, 30])),
+                stacking=draw(st.sampled_from(["add", "max", "first"])),
+                **common,  # type: ignore[arg-type]
+            )
+        rules.append(rule)
+    caps = []
+    if draw(st.booleans()):
+        caps.append(
+            PeriodCap(draw(st.sampled_from(["day", "month", "year"])), draw(st.integers(0, 5000)))
+        )
+    return EarningScheme(
+        rules=rules,  # type: ignore[arg-type]
+        earning_base=draw(st.sampled_from(["net_paid", "net_of_discounts", "gross"])),
+        rounding_scope=draw(st.sampled_from(["per_order", "per_line"])),
+        rounding_mode=draw(st.sampled_from(["floor", "half_up", "half_even", "ceiling"])),
+        max_points_per_order=draw(st.sampled_from([None, None, draw(st.integers(0, 3000))])),
+        caps=caps,
+        point_decimals=draw(st.sampled_from([0, 0, 0, 1, 2])),
+    )
+
+
+@st.composite
+def member_contexts(draw: st.DrawFn) -> object:
+    """A :class:`crmkit.loyalty.MemberContext` with a birth date, tier, prior orders and
+    period points."""
+    import datetime as _dt
+
+    from crmkit.loyalty import MemberContext
+
+    return MemberContext(
+        birth_date=_dt.date(1990, draw(st.integers(1, 12)), 1) if draw(st.booleans()) else None,
+        enrolled_at=dt.datetime(2025, 1, 1) if draw(st.booleans()) else None,
+        tier=draw(st.sampled_from([None, *_TIER_NAMES])),
+        prior_orders=draw(st.integers(0, 2)),
+        period_points={p: draw(st.integers(0, 6000)) for p in ("day", "month", "year")},
+    )
+
+
+@st.composite
+def tier_ladders(
+    draw: st.DrawFn, *, downgrades: tuple[str, ...] = ("reevaluate", "one_down", "to_base")
+) -> object:
+    """A :class:`crmkit.loyalty.TierLadder` of 1-4 tiers on spend and/or orders, any
+    window, validity, downgrade policy (from ``downgrades``), grace and lifetime."""
+    from decimal import Decimal
+
+    from crmkit.loyalty import Tier, TierLadder
+
+    n = draw(st.integers(1, 4))
+    metrics = draw(st.sampled_from([("spend",), ("orders",), ("spend", "orders")]))
+    spend_steps = sorted(set(draw(st.lists(st.integers(1, 50), min_size=n, max_size=n))))
+    order_steps = sorted(set(draw(st.lists(st.integers(1, 12), min_size=n, max_size=n))))
+    size = min(len(spend_steps), len(order_steps)) if len(metrics) == 2 else n
+    if "spend" in metrics:
+        size = min(size, len(spend_steps))
+    if "orders" in metrics:
+        size = min(size, len(order_steps))
+    tiers = [Tier(name="t0")]
+    for i in range(1, size):
+        kw: dict[str, object] = {}
+        if "spend" in metrics:
+            kw["spend"] = Decimal(spend_steps[i] * 100)
+        if "orders" in metrics:
+            kw["orders"] = order_steps[i]
+        tiers.append(Tier(name=f"t{i}", **kw))  # type: ignore[arg-type]
+    lifetime = []
+    if len(tiers) > 1 and draw(st.integers(0, 3)) == 0:
+        top = tiers[-1]
+        lifetime = [Tier(name=top.name, **{m: v * 3 for m, v in top.thresholds().items()})]  # type: ignore[arg-type]
+    window = draw(st.sampled_from(["calendar_year", "rolling", "anniversary"]))
+    return TierLadder(
+        tiers=tiers,
+        combine=draw(st.sampled_from(["any", "all"])),
+        window=window,
+        window_months=draw(st.sampled_from([3, 6, 12])),
+        validity_windows=draw(st.integers(1, 2)),
+        downgrade=draw(st.sampled_from(downgrades)),
+        grace_days=draw(st.sampled_from([0, 0, 20])),
+        lifetime=lifetime,
+    )
+
+
+@st.composite
+def qualifying_postings(
+    draw: st.DrawFn, *, max_size: int = 12, refunds: bool = False
+) -> list[object]:
+    """Qualifying postings over 2024-2026 (naive times, whole seconds); spend in hundreds,
+    one order each; with ``refunds`` some postings are negative."""
+    from decimal import Decimal
+
+    from crmkit.loyalty import QualifyingPosting
+
+    out: list[object] = []
+    for _ in range(draw(st.integers(0, max_size))):
+        when = dt.datetime(2024, 1, 1) + dt.timedelta(
+            seconds=draw(st.integers(0, 3 * 365 * 86_400))
+        )
+        amount = draw(st.integers(-20 if refunds else 0, 40)) * 100
+        out.append(
+            QualifyingPosting(
+                when, spend=Decimal(amount), points=amount, orders=1 if amount >= 0 else -1
+            )
+        )
+    return out

@@ -34,7 +34,13 @@ from crmkit.errors import CrmkitError
 __all__ = ["DemoData", "main"]
 
 #: Modules that add subcommands and demo sections, in report order.
-_CAPABILITIES: tuple[str, ...] = ()
+_CAPABILITIES: tuple[str, ...] = (
+    "crmkit.segmentation._cli",
+    "crmkit.segmentation._lifecycle_cli",
+    "crmkit.loyalty._cli",
+    "crmkit.service._cli",
+    "crmkit.service._satisfaction_cli",
+)
 
 
 class _Capability(Protocol):
@@ -85,13 +91,17 @@ def _capabilities() -> list[_Capability]:
     return [cast("_Capability", importlib.import_module(name)) for name in _CAPABILITIES]
 
 
-def _frame_block(title: str, frame: pd.DataFrame, date_column: str | None) -> str:
-    lines = [f"{title}: {len(frame):,} rows x {frame.shape[1]} columns"]
-    if date_column is not None and len(frame):
-        col = frame[date_column]
-        lines.append(f"  {date_column} from {col.min()} to {col.max()}")
-    with pd.option_context("display.width", 120, "display.max_columns", 12):
-        lines.extend("  " + row for row in frame.head(3).to_string().splitlines())
+def _frame_block(title: str, frame: pd.DataFrame, date_column: str, columns: Sequence[str]) -> str:
+    """A few lines about one sample table: size, date range, the first rows of key columns."""
+    dates = frame[date_column]
+    first, last = dates.min(), dates.max()
+    size = f"{len(frame):,} rows x {frame.shape[1]} columns"
+    lines = [f"{title}: {size}, {date_column} {first:%Y-%m-%d} to {last:%Y-%m-%d}"]
+    head = frame.loc[:, list(columns)].head(3).copy()
+    for name in head.columns:
+        if pd.api.types.is_datetime64_any_dtype(head[name].dtype):
+            head[name] = head[name].dt.strftime("%Y-%m-%d %H:%M")
+    lines.extend("  " + row for row in head.to_string(index=False).splitlines())
     return "\n".join(lines)
 
 
@@ -104,10 +114,30 @@ def _run_demo(args: argparse.Namespace) -> int:
     out = [f"crmkit {__version__} demo on built-in sample data (seed {args.seed})"]
     samples = "\n\n".join(
         [
-            _frame_block("Transactions", data.transactions, "date"),
-            _frame_block("Tickets", data.tickets, "created_at"),
-            _frame_block("Survey responses", data.survey_responses, "date"),
-            _frame_block("Loyalty events", data.loyalty_events, "time"),
+            _frame_block(
+                "Transactions",
+                data.transactions,
+                "date",
+                ["order_id", "customer_id", "date", "amount", "channel"],
+            ),
+            _frame_block(
+                "Tickets",
+                data.tickets,
+                "created_at",
+                ["ticket_id", "created_at", "priority", "kind", "customer_tier"],
+            ),
+            _frame_block(
+                "Survey responses",
+                data.survey_responses,
+                "date",
+                ["response_id", "date", "segment", "nps", "csat", "ces"],
+            ),
+            _frame_block(
+                "Loyalty events",
+                data.loyalty_events,
+                "time",
+                ["member_id", "event_id", "time", "kind", "amount"],
+            ),
         ]
     )
     out.append(_section("Sample data", samples))

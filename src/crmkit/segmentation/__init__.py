@@ -3,4 +3,76 @@
 Public names are re-exported here from private modules; import from this facade.
 """
 
-__all__: list[str] = []
+from crmkit.segmentation._abc import (
+    ValuePotentialMatrix,
+    abc_classify,
+    class_summary,
+    pyramid,
+    pyramid_tiers,
+)
+from crmkit.segmentation._cohorts import CohortTable, cohort_retention
+from crmkit.segmentation._lifecycle import (
+    LifecyclePolicy,
+    StageResult,
+    TransitionMatrix,
+    classify_lifecycle,
+    lifecycle_history,
+    stage_flows,
+    transition_matrix,
+)
+from crmkit.segmentation._pareto import gini, pareto_curve, top_share
+from crmkit.segmentation._rates import (
+    Rate,
+    churn_rate,
+    reactivation_rate,
+    repurchase_rate,
+    retention_rate,
+)
+from crmkit.segmentation._rfm import (
+    RFMModel,
+    RFMScore,
+    RFMScorer,
+    ScoreScale,
+    rfm,
+    segment_summary,
+)
+from crmkit.segmentation._segment_maps import Segment, SegmentMap, SegmentMapReport, SegmentRule
+from crmkit.segmentation._summary import btyd_summary, calibration_holdout, summarize
+
+__all__: list[str] = [
+    "CohortTable",
+    "LifecyclePolicy",
+    "RFMModel",
+    "RFMScore",
+    "RFMScorer",
+    "Rate",
+    "ScoreScale",
+    "Segment",
+    "SegmentMap",
+    "SegmentMapReport",
+    "SegmentRule",
+    "StageResult",
+    "TransitionMatrix",
+    "ValuePotentialMatrix",
+    "abc_classify",
+    "btyd_summary",
+    "calibration_holdout",
+    "churn_rate",
+    "class_summary",
+    "classify_lifecycle",
+    "cohort_retention",
+    "gini",
+    "lifecycle_history",
+    "pareto_curve",
+    "pyramid",
+    "pyramid_tiers",
+    "reactivation_rate",
+    "repurchase_rate",
+    "retention_rate",
+    "rfm",
+    "segment_summary",
+    "stage_flows",
+    "summarize",
+    "top_share",
+    "transition_matrix",
+]
