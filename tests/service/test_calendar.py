@@ -614,3 +614,43 @@ def test_country_holidays_errors() -> None:
         country_holidays("XX", 2025)
     with pytest.raises(ConfigError, match="'makeup_like' must be one of"):
         office().with_country_holidays("CN", 2025, makeup_like="monday")
+
+
+# ------------------------------------------------------- reference values from the research
+def test_dst_over_a_weekend_berlin_and_new_york() -> None:
+    """pandas CustomBusinessHour gets these right too; crmkit must agree with it here."""
+    berlin = office("Europe/Berlin")
+    monday = berlin.add(dt.datetime(2025, 3, 28, 17), 2 * H)  # Fri CET + 2 h
+    assert monday.isoformat() == "2025-03-31T10:00:00+02:00"  # Mon CEST
+    new_york = office("America/New_York")
+    got = new_york.add(dt.datetime(2025, 10, 31, 17), 2 * H)  # Fri EDT + 2 h
+    assert got.isoformat() == "2025-11-03T10:00:00-05:00"  # Mon EST
+    # Across the switch, elapsed business time is still 2 h though 65 real hours passed.
+    assert berlin.elapsed(dt.datetime(2025, 3, 28, 17), monday) == 2 * H
+
+
+def test_servicenow_clock_started_outside_hours() -> None:
+    """ServiceNow's example: opened Fri 21:00, Mon 09:30 is 1 h 30 business, 60 h 30 real."""
+    cal = office("UTC", [["08:00", "17:00"]])
+    opened, later = dt.datetime(2025, 3, 7, 21), dt.datetime(2025, 3, 10, 9, 30)
+    assert cal.elapsed(opened, later) == 90 * M
+    assert BusinessCalendar.always_open("UTC").elapsed(opened, later) == 60 * H + 30 * M
+
+
+def test_where_the_python_libraries_fail() -> None:
+    """Cases the research measured wrong in businesstime / businesstimedelta / pandas."""
+    night = BusinessCalendar("UTC", [[("22:00", "06:00")]] * 7)
+    # businesstime 0.3.0: 0 minutes for a whole 22:00-06:00 night shift.
+    assert night.elapsed(dt.datetime(2025, 1, 6, 22), dt.datetime(2025, 1, 7, 6)) == 480 * M
+    day = office("UTC")
+    # businesstime: 780 min, businesstimedelta: +120 min, business-duration: NaN.
+    assert day.elapsed(dt.datetime(2025, 1, 6, 11), dt.datetime(2025, 1, 6, 9)) == -2 * H
+    # pandas: ValueError (whole hours only).
+    assert same(day.add(dt.datetime(2025, 1, 6, 9), 90 * M), local("UTC", 2025, 1, 6, 10, 30))
+    # pandas, biz and businesstimedelta roll t + 0 forward to Monday 09:00.
+    friday_evening = dt.datetime(2025, 1, 10, 19, tzinfo=UTC)
+    assert day.add(friday_evening, dt.timedelta(0)) == friday_evening
+    assert same(day.next_open(friday_evening), local("UTC", 2025, 1, 13, 9))
+    # pandas needs 23:59 for a whole day and loses a minute a day; 24:00 loses nothing.
+    whole = BusinessCalendar("UTC", [[("00:00", "24:00")]] * 7)
+    assert whole.elapsed(dt.datetime(2025, 1, 1), dt.datetime(2025, 1, 8)) == 7 * 24 * H

@@ -176,6 +176,30 @@ def test_paused_target_projects_from_as_of() -> None:
     assert res.due_at == t0 + 5 * H + 40 * M  # as if the clock resumed at as_of
 
 
+def test_solved_while_pending_ends_the_pause() -> None:
+    """Regression: solving a pending ticket left every later clock paused (follow-up never ran).
+
+    A status is exclusive: a solved ticket is no longer waiting on the customer (Zendesk,
+    Freshdesk and Jira Service Management all pause on the *current* status only).
+    """
+    t0 = at(2025, 3, 3, 9)
+    policy = SLAPolicy(
+        name="p", targets={"*": [target("resolution", "24h"), target("follow_up", "72h")]}
+    )
+    events = [(t0, "created"), (t0 + H, "pending"), (t0 + 2 * H, "solved")]
+    r = evaluate_ticket(policy, events, as_of=t0 + 100 * H)
+    assert (r["resolution"].state, r["resolution"].elapsed) == ("met", H)
+    fu = r["follow_up"]
+    assert (fu.state, fu.elapsed, fu.due_at) == ("breached", 98 * H, t0 + 74 * H)
+    tracker = SLATracker.start(policy)
+    for when, event in events:
+        tracker = tracker.record(event, when)
+    assert tracker.evaluate(t0 + 10 * H)["follow_up"].state == "running"
+    # A reopening after that starts the resolution clock unpaused.
+    r = evaluate_ticket(policy, [*events, (t0 + 5 * H, "reopened")], as_of=t0 + 7 * H)
+    assert (r["resolution"].state, r["resolution"].elapsed) == ("running", 2 * H)
+
+
 def test_reopen_starts_a_new_resolution_cycle() -> None:
     t0 = at(2025, 3, 3, 9)
     events = [
@@ -583,3 +607,35 @@ def test_custom_events_and_attributes_of_a_policy_set() -> None:
     )
     assert ps.custom_events == frozenset({"quote_sent"})
     assert ps.attributes == ("segment",)
+
+
+def test_custom_created_to_solved_judges_the_first_solution_only() -> None:
+    """The tutorial's alternative for an "initial solution" promise: one cycle only."""
+    t0 = at(2025, 3, 3, 9)
+    first = SLATarget(
+        metric="custom",
+        name="initial_solution",
+        start="created",
+        stop="solved",
+        duration="24h",
+        clock="calendar",
+    )
+    policy = SLAPolicy(name="p", targets={"*": [first, target("resolution", "24h")]})
+    events = [(t0, "created"), (t0 + 3 * H, "solved"), (t0 + 10 * H, "reopened")]
+    r = evaluate_ticket(policy, [*events, (t0 + 50 * H, "solved")], as_of=t0 + 60 * H)
+    assert (r["initial_solution"].state, len(r["initial_solution"].cycles)) == ("met", 1)
+    assert (r["resolution"].state, len(r["resolution"].cycles)) == ("breached", 2)
+
+
+def test_follow_up_runs_from_the_first_solution_through_a_reopening() -> None:
+    """As documented in the pauses-and-cycles how-to: no restart at the second ``solved``."""
+    t0 = at(2025, 3, 3, 9)
+    events = [
+        (t0, "created"),
+        (t0 + 3 * H, "solved"),
+        (t0 + 10 * H, "reopened"),
+        (t0 + 50 * H, "solved"),
+        (t0 + 60 * H, "follow_up"),
+    ]
+    fu = evaluate_ticket(target("follow_up", "72h"), events, as_of=t0 + 100 * H)["follow_up"]
+    assert (fu.state, len(fu.cycles), fu.start, fu.elapsed) == ("met", 1, t0 + 3 * H, 57 * H)

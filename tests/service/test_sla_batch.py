@@ -453,7 +453,7 @@ def _oracle(
             last = upto
             if e == "pending":
                 state = True
-            elif e in ("open", "reopened"):
+            elif e in ("open", "reopened", "solved"):
                 state = False
             if upto >= end:
                 break
@@ -571,3 +571,66 @@ def test_chunked_evaluation_equals_one_pass(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(_sla_batch, "_CHUNK_EVENTS", 7)
     pd.testing.assert_frame_equal(evaluate_sla(events, tickets, POLICIES, as_of=AS_OF), whole)
     pd.testing.assert_frame_equal(sla_cycles(events, tickets, POLICIES, as_of=AS_OF), whole_cycles)
+
+
+def test_solved_while_pending_ends_the_pause_in_batch_too() -> None:
+    """Regression: a ticket solved while pending left the follow-up clock paused forever."""
+    t0 = pd.Timestamp("2025-03-03 09:00", tz="UTC")
+    events = pd.DataFrame(
+        {
+            "ticket_id": ["a", "a", "a", "b", "b", "b", "b"],
+            "time": [t0 + pd.Timedelta(hours=h) for h in (0, 1, 2, 0, 1, 2, 50)],
+            "event": ["created", "pending", "solved", "created", "pending", "solved", "follow_up"],
+        }
+    )
+    tickets = pd.DataFrame({"ticket_id": ["a", "b"]})
+    policy = SLAPolicy(name="p", targets={"*": [_t("resolution", "24h"), _t("follow_up", "72h")]})
+    as_of = t0 + pd.Timedelta(hours=100)
+    out = evaluate_sla(events, tickets, policy, as_of=as_of)
+    a, b = out.loc["a"], out.loc["b"]
+    assert a.loc["follow_up", "state"] == "breached"
+    assert a.loc["follow_up", "elapsed"] == pd.Timedelta(hours=98)
+    assert a.loc["follow_up", "due_at"] == t0 + pd.Timedelta(hours=74)
+    assert b.loc["follow_up", "state"] == "met"
+    assert b.loc["follow_up", "elapsed"] == pd.Timedelta(hours=48)
+    # The pending hour does not count towards the resolution.
+    assert a.loc["resolution", "elapsed"] == pd.Timedelta(hours=1)
+    scalar = _scalar_all(events, tickets, policy, as_of)
+    for tid in ("a", "b"):
+        for target in scalar[tid].targets:
+            _assert_row_equals_scalar(out.loc[(tid, target.name)], target)
+
+
+def test_batch_path_has_no_per_ticket_calls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The batch never calls the scalar calendar methods, and its bulk calls do not grow
+    with the number of tickets (no Python loop per ticket)."""
+    calls: list[str] = []
+
+    def forbid(*args: object, **kwargs: object) -> object:
+        raise AssertionError("scalar calendar call on the batch path")
+
+    for name in ("add", "elapsed", "due_at", "breach_at", "subtract"):
+        monkeypatch.setattr(BusinessCalendar, name, forbid)
+    for name in ("add_many", "elapsed_many"):
+        original = getattr(BusinessCalendar, name)
+
+        def counted(
+            self: BusinessCalendar, *a: object, _f: object = original, _n: str = name
+        ) -> object:
+            calls.append(_n)
+            return _f(self, *a)  # type: ignore[operator]
+
+        monkeypatch.setattr(BusinessCalendar, name, counted)
+    counts = []
+    for n in (300, 3000):
+        tickets = datasets.tickets(n_tickets=n, seed=5)
+        events = datasets.ticket_events(tickets)
+        calls.clear()
+        out = evaluate_sla(events, tickets, POLICIES, as_of=AS_OF)
+        assert len(out) > n
+        counts.append(len(calls))
+    assert counts[0] > 0
+    # Ten times the tickets, about the same number of bulk calls (a few branches depend
+    # on the data, e.g. whether any paused cycle crosses its goal), far fewer than tickets.
+    assert counts[1] <= counts[0] + 5
+    assert counts[1] < 300 // 2

@@ -5,7 +5,11 @@ targets and prints the attainment table; ``--out`` writes the per-ticket verdict
 Parquet), ``--attainment-out`` the table. Events come from ``--events`` (``ticket_id``,
 ``time``, ``event``), or, without it, from the ticket rows themselves when they carry
 the timestamp columns of :func:`crmkit.datasets.tickets` (``created_at``,
-``first_reply_at``, ...).
+``first_reply_at``, ...). Written verdicts carry durations as whole seconds
+(``goal_seconds``, ``elapsed_seconds``, ``real_elapsed_seconds``, ``remaining_seconds``)
+and instants as RFC 3339 timestamps with their UTC offset. Bad input (a missing column,
+a missing or unreadable time, naive and aware times mixed, an unknown event or policy
+key, an empty file) is one line on stderr and exit code 2.
 """
 
 from __future__ import annotations
@@ -19,7 +23,12 @@ import pandas as pd
 
 from crmkit import datasets
 from crmkit._io import read_table, write_table
-from crmkit._validate import datetime_column, require_columns
+from crmkit._validate import (
+    check_not_empty,
+    datetime_column,
+    require_columns,
+    require_no_missing,
+)
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.service._calendar import BusinessCalendar
 from crmkit.service._sla import PolicySet, SLAPolicy, SLATarget
@@ -28,7 +37,7 @@ from crmkit.service._sla_batch import evaluate_sla, sla_attainment
 if TYPE_CHECKING:
     from crmkit.cli import DemoData
 
-__all__ = ["add_commands", "demo_policies", "demo_section"]
+__all__ = ["add_commands", "demo_policies", "demo_section", "seconds_columns"]
 
 _OWNER = "crmkit sla"
 _TICKET_TIMES = ("created_at", "first_reply_at", "resolved_at", "followed_up_at", "on_site_at")
@@ -193,9 +202,14 @@ def _read_policy(path: str) -> PolicySet:
 
 def _events_from_tickets(tickets: pd.DataFrame) -> pd.DataFrame:
     require_columns(tickets, [*_TICKET_TIMES, "waiting_seconds", "reopened"], _OWNER)
+    require_no_missing(tickets, "created_at", _OWNER, "creation times")
     frame = tickets.copy()
-    for column in _TICKET_TIMES:
+    dtype: Any = None
+    for column in _TICKET_TIMES:  # created_at first: its zone types the empty columns
         present = frame[column].notna()
+        if not present.any():  # e.g. no ticket had an on-site visit
+            frame[column] = pd.Series(pd.NaT, index=frame.index, dtype=dtype)
+            continue
         parsed = datetime_column(frame.loc[present], column, _OWNER)
         if not isinstance(parsed.dtype, pd.DatetimeTZDtype):
             raise InvalidInputError(
@@ -206,14 +220,22 @@ def _events_from_tickets(tickets: pd.DataFrame) -> pd.DataFrame:
                 hint="Give --events, or write the times with their UTC offset.",
             )
         frame[column] = parsed.reindex(frame.index)
+        dtype = dtype or parsed.dtype
     frame["reopened"] = frame["reopened"].astype(str).str.lower().isin(["true", "1"])
     return datasets.ticket_events(frame)
 
 
+def _read_rows(path: str, name: str) -> pd.DataFrame:
+    """Read a table; a file without rows is bad input (exit code 2), like an empty one."""
+    frame = read_table(path, owner=_OWNER)
+    check_not_empty(frame, _OWNER, name)
+    return frame
+
+
 def _run_sla(args: argparse.Namespace) -> int:
-    tickets = read_table(args.tickets, owner=_OWNER)
+    tickets = _read_rows(args.tickets, "tickets")
     policies = _read_policy(args.policy)
-    events = read_table(args.events, owner=_OWNER) if args.events else _events_from_tickets(tickets)
+    events = _read_rows(args.events, "events") if args.events else _events_from_tickets(tickets)
     by = [part.strip() for part in args.by.split(",") if part.strip()]
     verdicts = evaluate_sla(
         events,
@@ -226,12 +248,37 @@ def _run_sla(args: argparse.Namespace) -> int:
     )
     table = sla_attainment(verdicts, by=by)
     if args.out:
-        write_table(verdicts, args.out)
+        write_table(seconds_columns(verdicts), args.out)
     if args.attainment_out:
         write_table(table, args.attainment_out)
     if args.out != "-":
         print(_report(verdicts, table))
     return 0
+
+
+def seconds_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Durations as whole seconds for files: ``goal`` -> ``goal_seconds`` (nullable Int64).
+
+    pandas would write a timedelta as ``"0 days 01:00:00"``, which other tools cannot
+    read; instants stay RFC 3339 timestamps with their UTC offset.
+
+    Examples:
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({"elapsed": pd.to_timedelta(["1h", None]), "state": ["met", "x"]})
+        >>> out = seconds_columns(frame)
+        >>> list(out.columns), str(out["elapsed_seconds"].dtype), int(out["elapsed_seconds"].iloc[0])
+        (['elapsed_seconds', 'state'], 'Int64', 3600)
+        >>> bool(out["elapsed_seconds"].isna().iloc[1])
+        True
+    """
+    out = frame.copy()
+    renames = {}
+    for column in frame.columns:
+        if frame[column].dtype.kind == "m":
+            whole = frame[column].dt.total_seconds().round()  # durations are whole seconds
+            out[column] = whole.astype("Int64")
+            renames[column] = f"{column}_seconds"
+    return out.rename(columns=renames)
 
 
 def _report(verdicts: pd.DataFrame, table: pd.DataFrame) -> str:

@@ -8,7 +8,8 @@ where the first match wins, with a required default.
 
 Each metric is a start / stop rule over the ticket's events, evaluated in *cycles*: a cycle
 opens at a start event (when none is open) and closes at a stop event. ``pending`` pauses
-every open cycle of a pausable target, ``open`` and ``reopened`` resume it. The judged
+every open cycle of a pausable target; ``open`` and ``reopened`` resume it, and so does
+``solved`` (a solved ticket is no longer waiting on the customer). The judged
 quantity of a cycle is the time it ran on the target's clock, in whole seconds:
 
 - **met** when it stopped with ``elapsed <= duration``;
@@ -64,8 +65,10 @@ EVENTS: tuple[str, ...] = (
 )
 #: The event that pauses pausable targets (waiting on the customer) ...
 PAUSE_EVENT = "pending"
-#: ... and the events that resume them.
-RESUME_EVENTS: frozenset[str] = frozenset({"open", "reopened"})
+#: ... and the events that end the pause: ``open`` and ``reopened`` resume the clock, and
+#: ``solved`` ends the waiting status too (a solved ticket is no longer pending on the
+#: customer), so a clock that starts at ``solved`` (the follow-up) runs.
+RESUME_EVENTS: frozenset[str] = frozenset({"open", "reopened", "solved"})
 
 #: The clocks a target can run on.
 CLOCKS: tuple[str, ...] = ("business", "calendar")
@@ -1102,7 +1105,7 @@ class SLATracker:
 
     Immutable: :meth:`record` returns a new tracker. Events must come in time order
     (equal times keep the order they are recorded in). ``pending`` pauses pausable
-    targets; ``open`` and ``reopened`` resume them.
+    targets; ``open``, ``reopened`` and ``solved`` end the pause.
 
     Attributes:
         policy: The ticket's policy (see :meth:`PolicySet.select`).
