@@ -20,6 +20,7 @@ from crmkit.segmentation import (
     classify_lifecycle,
     cohort_retention,
     lifecycle_history,
+    rates_by_period,
     reactivation_rate,
     transition_matrix,
 )
@@ -76,3 +77,11 @@ print(f"uplift over the held-out group: {uplift:+.1%}")
 cohorts = cohort_retention(tx, period="Q", amount="amount", as_of="2025-06-30")
 print("\nCohort retention (NaN = quarter not over yet):")
 print(cohorts.shares.iloc[-6:, :5].round(2).to_string())
+
+# 7. Month by month: the churn rate of each month of the first half of 2025.
+monthly = rates_by_period(
+    tx, "churn", freq="M", start="2025-01-01", end="2025-06-30", amount="amount"
+)
+monthly["rate"] = monthly["rate"].round(3)
+print("\nMonthly churn (not churned at the previous month end -> churned at this one):")
+print(monthly[["period", "numerator", "denominator", "rate"]].to_string(index=False))

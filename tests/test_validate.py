@@ -169,3 +169,9 @@ def test_first_labels_unwraps_numpy_scalars() -> None:
     labels = v.first_labels(pd.Index(np.array([10, 11, 12])), np.array([True, False, True]))
     assert labels == [10, 12]
     assert all(type(x) is int for x in labels)
+
+
+def test_datetime_column_refuses_numbers() -> None:
+    """Regression: numbers were read as nanoseconds since 1970 (every customer churned)."""
+    with pytest.raises(SchemaError, match=r"found numbers \(dtype int64\)"):
+        v.datetime_column(pd.DataFrame({"d": [20250101, 20250102]}), "d", "f()")

@@ -237,6 +237,15 @@ def datetime_column(
     """
     series = frame[column]
     require_no_missing(frame, column, owner, what="dates")
+    if pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
+        # pandas would read numbers as nanoseconds since 1970: every date silently wrong.
+        raise SchemaError(
+            owner,
+            column,
+            expected="dates or datetimes",
+            found=f"numbers (dtype {series.dtype})",
+            hint="Convert epoch values explicitly, e.g. pd.to_datetime(col, unit='s').",
+        )
     if isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(
         series.dtype
     ):

@@ -39,7 +39,7 @@ def test_defaults_are_the_documented_ones() -> None:
         365.0,
     )
     assert p.reactivated_days == 90.0
-    assert LifecyclePolicy.stages == (
+    assert LifecyclePolicy().stages == (
         "new",
         "reactivated",
         "active",
@@ -157,7 +157,7 @@ def test_stage_is_an_ordered_categorical_youngest_first() -> None:
     out = classify_lifecycle(log(a=[0], b=[300]), as_of=D0 + pd.Timedelta(days=320))
     assert isinstance(out["stage"].dtype, pd.CategoricalDtype)
     assert out["stage"].cat.ordered
-    assert list(out["stage"].cat.categories) == list(LifecyclePolicy.stages)
+    assert list(out["stage"].cat.categories) == list(LifecyclePolicy().stages)
     assert out["stage"].min() == "new"
     assert out.sort_values("stage").index.tolist() == ["b", "a"]
 
@@ -508,3 +508,168 @@ def test_scalar_matches_batch_on_the_hand_checked_log() -> None:
             assert one.stage == row["stage"]
             assert one.recency_days == row["recency_days"]
             assert one.at_risk_after_days == row["at_risk_after_days"]
+
+
+# --------------------------------------------------------------------------- the stage set as data
+
+
+ZH = {"new": "新客", "reactivated": "回流", "active": "活跃", "dormant": "沉睡", "churned": "流失"}
+
+
+def test_stage_set_and_labels_round_trip_and_drive_the_categorical() -> None:
+    policy = LifecyclePolicy(
+        stages=["new", "reactivated", "active", "dormant", "churned"], labels=ZH
+    )
+    again = LifecyclePolicy.from_dict(json.loads(json.dumps(policy.to_dict())))
+    assert again == policy
+    assert again.stage_names == ("新客", "回流", "活跃", "沉睡", "流失")
+    assert policy.to_dict()["stages"] == ["new", "reactivated", "active", "dormant", "churned"]
+    # ann 41 days (would be active), bob 100 days (at risk folds into active), cy new,
+    # dee 200 days (dormant), eve 400 days (churned)
+    tx = log(ann=[140], bob=[81], cy=[170], dee=[-19], eve=[-219])
+    out = classify_lifecycle(tx, as_of="2025-06-30", policy=policy)
+    assert out["stage"].dtype == pd.CategoricalDtype(list(policy.stage_names), ordered=True)
+    assert out["stage"].astype(str).to_dict() == {
+        "ann": "活跃", "bob": "活跃", "cy": "新客", "dee": "沉睡", "eve": "流失",
+    }  # fmt: skip
+    assert policy.classify(days(81), as_of="2025-06-30").stage == "活跃"
+    assert policy.stage_key("沉睡") == "dormant"
+
+
+def test_defaults_keep_the_six_stages_and_their_keys_as_names() -> None:
+    p = LifecyclePolicy()
+    assert p.stages == p.stage_names
+    assert p.to_dict()["labels"] == {key: key for key in p.stages}
+
+
+def test_left_out_threshold_stages_hand_over_to_the_stage_below() -> None:
+    tx = log(a=[-19], b=[-219])  # 200 and 400 days without a purchase on 2025-06-30
+    no_dormant = LifecyclePolicy(stages=["new", "reactivated", "active", "at_risk", "churned"])
+    out = classify_lifecycle(tx, as_of="2025-06-30", policy=no_dormant)
+    assert out["stage"].astype(str).tolist() == ["at_risk", "churned"]
+    only = LifecyclePolicy(stages=["active", "dormant"])
+    out = classify_lifecycle(tx, as_of="2025-06-30", policy=only)
+    assert out["stage"].astype(str).tolist() == ["dormant", "dormant"]
+    # Without at_risk, a woken customer stays reactivated until at_risk would have ended it.
+    woke = log(w=[-300, 80])  # wake-up after 380 days, 101 days before 2025-06-30
+    plain = classify_lifecycle(
+        woke, as_of="2025-06-30", policy=LifecyclePolicy(reactivated_days=120)
+    )
+    folded = classify_lifecycle(
+        woke,
+        as_of="2025-06-30",
+        policy=LifecyclePolicy(
+            reactivated_days=120, stages=["new", "reactivated", "active", "dormant", "churned"]
+        ),
+    )
+    assert (plain.loc["w", "stage"], folded.loc["w", "stage"]) == ("at_risk", "reactivated")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"stages": ["new", "churned"]}, "'active'"),
+        ({"stages": ["active", "new"]}, "'new' after 'active'"),
+        ({"stages": ["active", "active"]}, "twice"),
+        ({"stages": ["active", "sleeping"]}, "'sleeping'"),
+        ({"stages": "active"}, "list of stage keys"),
+        ({"labels": {"sleeping": "x"}}, "'sleeping'"),
+        ({"labels": {"dormant": ""}}, "non-empty name for stage 'dormant'"),
+        ({"labels": {"dormant": "gone", "churned": "gone"}}, "'gone' for both 'dormant'"),
+        ({"labels": 3}, "mapping from stage key"),
+    ],
+)
+def test_bad_stage_sets_and_labels_are_config_errors(kwargs: dict[str, object], match: str) -> None:
+    with pytest.raises(ConfigError, match=match):
+        LifecyclePolicy(**kwargs)  # type: ignore[arg-type]
+
+
+def test_history_transitions_and_rates_follow_the_policy_names() -> None:
+    from crmkit.segmentation import (
+        churn_rate,
+        lifecycle_history,
+        reactivation_rate,
+        stage_flows,
+        transition_matrix,
+    )
+
+    policy = LifecyclePolicy(
+        stages=["new", "reactivated", "active", "dormant", "churned"], labels=ZH
+    )
+    tx = log(a=[-19, 190], b=[-100], c=[100])
+    history = lifecycle_history(tx, at=["2025-06-30", "2025-07-31"], policy=policy)
+    assert list(history.iloc[:, 0].cat.categories) == list(policy.stage_names)
+    tm = transition_matrix(history, "2025-06-30", "2025-07-31")
+    assert list(tm.counts.index) == list(policy.stage_names)
+    assert int(tm.counts.loc["沉睡", "回流"]) == 1
+    flows = stage_flows(history)
+    assert set(flows["to_stage"].astype(str)) <= set(policy.stage_names)
+    wake = reactivation_rate(
+        tx, start="2025-06-30", end="2025-07-31", policy=policy, from_stages=["沉睡"]
+    )
+    assert (wake.numerator, wake.denominator) == (1, 2)
+    with pytest.raises(ConfigError, match="'churned' stage"):
+        churn_rate(
+            tx, start="2025-06-30", end="2025-07-31", policy=LifecyclePolicy(stages=["active"])
+        )
+    with pytest.raises(InvalidInputError, match="same"):
+        transition_matrix(
+            pd.concat([history.iloc[:, :1], lifecycle_history(tx, at=["2025-07-31"])], axis=1),
+            "2025-06-30",
+            "2025-07-31",
+        )
+
+
+# --------------------------------------------------------------------------- the scalar call
+
+
+def test_scalar_classify_takes_what_an_app_has() -> None:
+    policy = LifecyclePolicy()
+    as_of = dt.datetime(2025, 6, 30, 18, 0)
+    expected = policy.classify(["2025-01-05", "2025-04-01"], as_of=as_of)
+    for purchases in (
+        pd.Series(pd.to_datetime(["2025-04-01", "2025-01-05"])),
+        np.array(["2025-01-05", "2025-04-01"], dtype="datetime64[ns]"),
+        (dt.date(2025, 1, 5), dt.datetime(2025, 4, 1, 9, 30)),
+        iter(["2025-04-01", "2025-01-05"]),
+    ):
+        got = policy.classify(purchases, as_of=as_of)
+        assert (got.stage, got.recency_days, got.purchase_days) == (
+            expected.stage,
+            expected.recency_days,
+            expected.purchase_days,
+        )
+    one = policy.classify(pd.Timestamp("2025-06-20"), as_of=as_of)
+    assert (one.stage, one.purchase_days) == ("new", 1)
+    assert policy.classify("2025-06-20", as_of=as_of).purchase_days == 1
+    with pytest.raises(InvalidInputError, match="'purchases'"):
+        policy.classify(["2025-06-20", None], as_of=as_of)
+    with pytest.raises(InvalidInputError, match="'purchases'"):
+        policy.classify(42, as_of=as_of)
+
+
+# --------------------------------------------------------------------------- regressions (audit)
+
+
+def test_a_numeric_date_column_is_a_schema_error_not_epoch_nanoseconds() -> None:
+    """Regression: numbers in the date column were read as nanoseconds since 1970 and
+    every customer came out churned."""
+    tx = pd.DataFrame({"customer_id": [1, 2], "date": [20250105.0, 20250301.0]})
+    with pytest.raises(SchemaError, match=r"'date' must be dates or datetimes; found numbers"):
+        classify_lifecycle(tx, as_of="2025-06-30")
+
+
+@pytest.mark.parametrize("value", [True, "90", None])
+def test_policy_numbers_refuse_bools_and_strings(value: object) -> None:
+    """Regression: ``float`` converters turned ``True`` into 1 day and ``"90"`` into 90."""
+    with pytest.raises(ConfigError, match="'at_risk_days' must be a number"):
+        LifecyclePolicy(at_risk_days=value)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="'at_risk_days' must be a number"):
+        LifecyclePolicy.from_dict({"at_risk_days": value})
+
+
+def test_period_order_errors_show_dates_as_given() -> None:
+    from crmkit.segmentation import churn_rate
+
+    with pytest.raises(ConfigError, match=r"after start \(2025-03-31\); found 2025-03-31\."):
+        churn_rate(log(a=[1]), start="2025-03-31", end="2025-03-31")

@@ -148,3 +148,46 @@ def test_demo_section_reports_stages_moves_and_cohorts() -> None:
 def test_demo_includes_the_lifecycle_section(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--seed", "3"]) == 0
     assert "Lifecycle: stages, transitions, cohorts" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("customer_id,date\n1,2025-01-01\n2,\n", "missing dates at rows [1]"),
+        ("", "empty file"),
+        ("customer_id,date\n", "at least one row"),
+        ("customer_id,day\n1,2025-01-01\n", "column 'date' must be present"),
+        ("customer_id,date\n1,2025-01-01\n2,last tuesday\n", "not dates at rows [1]"),
+    ],
+)
+def test_lifecycle_bad_files_are_one_line_errors_with_exit_2(
+    tmp_path: Path, content: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "tx.csv"
+    path.write_text(content, encoding="utf-8")
+    assert main(["lifecycle", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("crmkit: error:")
+    assert message in err
+    assert err.count("\n") == 1
+
+
+def test_lifecycle_policy_file_with_stage_names(
+    tx_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = tmp_path / "zh.json"
+    policy.write_text(
+        json.dumps(
+            {
+                "stages": ["new", "active", "dormant", "churned"],
+                "labels": {"new": "新客", "active": "活跃", "dormant": "沉睡", "churned": "流失"},
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    args = ["lifecycle", str(tx_csv), "--customer", "member", "--date", "paid_at"]
+    assert main([*args, "--as-of", "2025-06-30", "--policy", str(policy), "--counts"]) == 0
+    counts = pd.read_csv(io.StringIO(capsys.readouterr().out), index_col="stage")
+    # ann and dee were woken up (reactivated is not in this stage set: active), bob sleeps.
+    assert counts["customers"].to_dict() == {"新客": 1, "活跃": 2, "沉睡": 1, "流失": 0}

@@ -161,7 +161,7 @@ def test_transition_matrix_hand_checked() -> None:
     assert tm.shares.loc["active", "dormant"] == 0.5
     assert tm.shares.loc["churned"].isna().all()  # nobody was churned: 0/0
     assert tm.entered.sum() == 0
-    assert list(tm.counts.index) == list(LifecyclePolicy.stages)
+    assert list(tm.counts.index) == list(LifecyclePolicy().stages)
     assert tm.counts.index.name == "stage at start"
 
 

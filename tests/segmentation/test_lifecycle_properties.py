@@ -3,6 +3,7 @@ scalar = batch, conservation in transition matrices, censoring in cohort tables.
 
 from __future__ import annotations
 
+import attrs
 import numpy as np
 import pandas as pd
 from hypothesis import assume, given, settings
@@ -17,6 +18,9 @@ from crmkit.segmentation import (
 )
 from tests.strategies import lifecycle_policies, purchase_logs
 
+#: Stage sets with left-out stages (each keeps ``active``).
+STAGE_SUBSETS = (("new", "reactivated", "active", "dormant"), ("reactivated", "active", "churned"))
+
 #: Snapshot days (offsets from 2023-01-01) spread over the strategy's range (0..903 days).
 offsets = st.integers(0, 960)
 
@@ -29,6 +33,9 @@ def at(offset: int, seconds: int = 0) -> pd.Timestamp:
 def test_a_purchase_never_makes_a_customer_older(
     tx: pd.DataFrame, policy: LifecyclePolicy, day: int, second: int, data: st.DataObject
 ) -> None:
+    stages = data.draw(st.sampled_from([None, STAGE_SUBSETS[0], STAGE_SUBSETS[1]]))
+    if stages is not None:
+        policy = attrs.evolve(policy, stages=stages)
     as_of = at(day, second)
     before = classify_lifecycle(tx, as_of=as_of, policy=policy)
     assume(len(before) > 0)
@@ -38,7 +45,7 @@ def test_a_purchase_never_makes_a_customer_older(
         ignore_index=True,
     )
     after = classify_lifecycle(bought, as_of=as_of, policy=policy)
-    order = LifecyclePolicy.stages
+    order = policy.stage_names
     assert order.index(after.loc[who, "stage"]) <= order.index(before.loc[who, "stage"])
     assert after.loc[who, "stage"] in ("new", "reactivated", "active")
     assert after.loc[who, "recency_days"] == 0
@@ -84,9 +91,24 @@ def test_stages_at_a_snapshot_depend_only_on_data_up_to_it(
 
 
 @settings(max_examples=60)  # each example runs several batch calls
-@given(purchase_logs(), lifecycle_policies(), offsets)
-def test_scalar_classify_equals_batch(tx: pd.DataFrame, policy: LifecyclePolicy, day: int) -> None:
-    as_of = at(day).date()
+@given(
+    purchase_logs(),
+    lifecycle_policies(),
+    offsets,
+    st.one_of(st.none(), st.integers(0, 86_399)),
+    st.sampled_from([None, *STAGE_SUBSETS]),
+)
+def test_scalar_classify_equals_batch(
+    tx: pd.DataFrame,
+    policy: LifecyclePolicy,
+    day: int,
+    second: int | None,
+    stages: tuple[str, ...] | None,
+) -> None:
+    if stages is not None:
+        policy = attrs.evolve(policy, stages=stages, labels={"active": "活跃"})
+    # A date (the end of that day) or an instant within the day.
+    as_of = at(day).date() if second is None else at(day, second).to_pydatetime()
     batch = classify_lifecycle(tx, as_of=as_of, policy=policy)
     pop = batch.attrs["population_gap_days"]
     for cid, group in tx.groupby("customer_id"):
@@ -101,8 +123,21 @@ def test_scalar_classify_equals_batch(tx: pd.DataFrame, policy: LifecyclePolicy,
         assert one.tenure_days == row["tenure_days"]
         assert one.purchase_days == row["purchase_days"]
         assert one.gap_source == row["gap_source"]
+        assert one.at_risk_after_days == row["at_risk_after_days"]
         assert one.dormant_after_days == row["dormant_after_days"]
+        assert one.churned_after_days == row["churned_after_days"]
+        assert one.first_purchase == row["first_purchase"]
         assert one.last_purchase == row["last_purchase"]
+        if one.last_wake_up is None:
+            assert pd.isna(row["last_wake_up"])
+        else:
+            assert one.last_wake_up == row["last_wake_up"]
+        later = (
+            group["date"] >= pd.Timestamp(as_of) + pd.Timedelta(days=1)
+            if second is None
+            else group["date"] > pd.Timestamp(as_of)
+        )
+        assert one.excluded_purchases == int(later.sum())
         if one.typical_gap_days is None:
             assert np.isnan(row["typical_gap_days"])
         else:

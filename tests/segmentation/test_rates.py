@@ -15,6 +15,8 @@ from crmkit.segmentation import (
     Rate,
     churn_rate,
     classify_lifecycle,
+    cohort_retention,
+    rates_by_period,
     reactivation_rate,
     repurchase_rate,
     retention_rate,
@@ -250,3 +252,92 @@ def test_segments_from_a_categorical_keep_their_order() -> None:
     assert np.isnan(r.by_segment.loc["unused", "rate"])
     assert r.by_segment.loc["unused", "denominator"] == 0
     assert r.by_segment.loc["unused", ["lower", "upper"]].tolist() == [0.0, 1.0]
+
+
+# --------------------------------------------------------------------------- rates per period
+
+
+def test_monthly_churn_over_a_year_hand_checked() -> None:
+    """Customer 1 last bought 2024-01-15: churned (365 days) on 2025-01-14, so in January;
+    customer 2 last bought 2024-03-01: churned on 2025-03-01 (March); customer 3 stays."""
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 2, 3, 3],
+            "date": pd.to_datetime(["2024-01-15", "2024-03-01", "2024-06-01", "2025-02-01"]),
+        }
+    )
+    table = rates_by_period(tx, "churn", start="2025-01-01", end="2025-04-30")
+    assert [str(p) for p in table["period"]] == ["2025-01", "2025-02", "2025-03", "2025-04"]
+    assert table["numerator"].tolist() == [1, 0, 1, 0]
+    assert table["denominator"].tolist() == [3, 2, 2, 1]
+    assert table.attrs["rate"] == "churn"
+
+
+def test_rates_by_period_leaves_out_a_partly_observed_last_period() -> None:
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 2],
+            "date": pd.to_datetime(["2025-01-03", "2025-01-09", "2025-02-10"]),
+        }
+    )
+    table = rates_by_period(tx, "repurchase", end="2025-02-27")
+    assert [str(p) for p in table["period"]] == ["2025-01"]
+    assert table.attrs["future_rows"] == 1  # February's row: its period is not complete
+    table = rates_by_period(tx, "repurchase", end="2025-02-28")
+    assert [str(p) for p in table["period"]] == ["2025-01", "2025-02"]
+    with pytest.raises(ConfigError, match="complete 'M' period"):
+        rates_by_period(tx, "repurchase", end="2025-01-30")
+
+
+def test_rates_by_period_by_segment_and_errors() -> None:
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 2, 3, 3],
+            "date": pd.to_datetime(
+                ["2025-01-03", "2025-02-09", "2025-01-10", "2025-01-20", "2025-01-21"]
+            ),
+        }
+    )
+    by = pd.Series({1: "a", 2: "b"}, name="group")
+    table = rates_by_period(tx, "retention", start="2025-02-01", end="2025-02-28", by=by)
+    assert table[["segment", "numerator", "denominator"]].values.tolist() == [
+        ["a", 1, 1],
+        ["b", 0, 1],
+    ]
+    assert table.attrs["unassigned"] == [1]  # customer 3 bought in January, no segment
+    with pytest.raises(ConfigError, match="'rate'"):
+        rates_by_period(tx, "loyalty")
+    with pytest.raises(ConfigError, match="'freq'"):
+        rates_by_period(tx, "churn", freq="H")
+    with pytest.raises(ConfigError, match="'from_stages'"):
+        rates_by_period(tx, "reactivation", from_stages=["asleep"])
+
+
+def test_by_segment_lists_every_segment_even_one_without_customers_in_the_data() -> None:
+    """Regression: segments were taken from the customers in the data only, so a group
+    whose customers had not bought yet vanished instead of showing 0 of 0."""
+    tx = pd.DataFrame({"customer_id": [1, 2], "date": pd.to_datetime(["2025-06-02", "2025-06-03"])})
+    groups = pd.Series({1: "coupon", 2: "coupon", 9: "held out"}, name="group")
+    r = repurchase_rate(tx, start="2025-05-31", end="2025-06-30", by=groups)
+    assert r.by_segment is not None
+    assert r.by_segment.index.tolist() == ["coupon", "held out"]
+    assert r.by_segment.loc["held out", "denominator"] == 0
+    assert np.isnan(r.by_segment.loc["held out", "rate"])
+
+
+def test_no_rate_or_cohort_function_modifies_the_callers_frame() -> None:
+    tx = pd.DataFrame(
+        {
+            "customer_id": pd.Categorical(["b", "a", "b", "c", "a"]),
+            "date": ["2025-03-02", "2025-01-05", "2024-11-20", "2025-02-28 23:59", "2025-01-05"],
+            "amount": [20.0, -5.0, 30.0, 12.5, 40.0],
+        }
+    )
+    kept = tx.copy(deep=True)
+    churn_rate(tx, start="2025-01-31", end="2025-03-31", amount="amount")
+    retention_rate(tx, start="2025-01-31", end="2025-03-31", amount="amount")
+    repurchase_rate(tx, start="2025-01-31", end="2025-03-31", amount="amount")
+    reactivation_rate(tx, start="2025-01-31", end="2025-03-31", amount="amount")
+    rates_by_period(tx, "retention", end="2025-03-31", amount="amount")
+    cohort_retention(tx, metric="revenue", amount="amount")
+    pd.testing.assert_frame_equal(tx, kept)

@@ -24,6 +24,7 @@ from crmkit.segmentation._pareto import gini, pareto_curve, top_share
 from crmkit.segmentation._rates import (
     Rate,
     churn_rate,
+    rates_by_period,
     reactivation_rate,
     repurchase_rate,
     retention_rate,
@@ -66,6 +67,7 @@ __all__: list[str] = [
     "pareto_curve",
     "pyramid",
     "pyramid_tiers",
+    "rates_by_period",
     "reactivation_rate",
     "repurchase_rate",
     "retention_rate",

@@ -127,6 +127,12 @@ def cohort_retention(
     Returns:
         A :class:`CohortTable`.
 
+    Notes:
+        Exact duplicate rows do not change the ``"customers"`` table (a buyer counts once
+        per cell), but under ``"revenue"`` each row's amount counts, as in
+        :func:`summarize`: crmkit cannot tell a duplicate from two identical purchases.
+        Drop them first (``drop_duplicates()``) if they are errors.
+
     Raises:
         ConfigError: Unknown ``period`` or ``metric``, or ``"revenue"`` without ``amount``.
         InvalidInputError: As for the other lifecycle functions.

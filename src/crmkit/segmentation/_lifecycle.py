@@ -16,9 +16,13 @@ How a stage is decided (:class:`LifecyclePolicy` holds every number):
 - Otherwise recency against three thresholds: ``at_risk`` from ``at_risk_after_days``,
   ``dormant`` from ``dormant_after_days``, ``churned`` from ``churned_after_days`` (a stage
   starts on the day its threshold is reached: ``recency_days >= threshold``).
-- Below the at-risk threshold a customer is ``reactivated`` for ``reactivated_days`` after a
-  wake-up purchase (a purchase day at least ``dormant_days`` after the previous one: the
-  customer had been dormant or churned), else ``active``.
+- A customer who would be ``active`` (below the at-risk threshold) is ``reactivated`` for
+  ``reactivated_days`` after a wake-up purchase (a purchase day at least ``dormant_days``
+  after the previous one: the customer had been dormant or churned).
+- The stage set is the policy's: ``stages`` keeps a subset (a left-out threshold stage
+  hands its customers to the stage below it) and ``labels`` renames them; results carry
+  the policy's ``stage_names`` as ordered categories. Internally stages are computed as
+  the six canonical codes above and mapped to the policy's categories at the end.
 
 The thresholds are fixed days (basis ``"fixed"``: 90 / 180 / 365 by default) or relative to
 the customer's own inter-purchase gaps (basis ``"quantile"`` or ``"mean_sd"``), with the
@@ -35,7 +39,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, ClassVar, Final
+from typing import Any, Final
 
 import attrs
 import numpy as np
@@ -53,7 +57,7 @@ from crmkit._validate import (
     require_no_missing,
     resolve_timezone,
 )
-from crmkit.errors import ConfigError, InvalidInputError
+from crmkit.errors import ConfigError, InvalidInputError, SchemaError
 
 __all__ = [
     "LifecyclePolicy",
@@ -103,6 +107,66 @@ def _order(owner: str, lower_name: str, lower: float, name: str, value: float) -
         )
 
 
+def _stage_keys(value: object) -> tuple[str, ...]:
+    """Converter of ``stages``: any sequence of stage keys to a tuple (checked after)."""
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise ConfigError(
+            "LifecyclePolicy",
+            "stages",
+            expected=f"a list of stage keys out of {list(STAGES)}",
+            found=repr(value),
+        )
+    return tuple(value)
+
+
+def _stage_labels(value: object) -> tuple[tuple[str, str], ...]:
+    """Converter of ``labels``: a partial mapping key -> name to all six (key, name) pairs."""
+    if value is None:
+        return tuple((key, key) for key in STAGES)
+    pairs = isinstance(value, (tuple, list)) and all(
+        isinstance(pair, (tuple, list)) and len(pair) == 2 for pair in value
+    )
+    if isinstance(value, Mapping) or pairs:
+        given: dict[Any, Any] = dict(value)  # type: ignore[call-overload]
+    else:
+        raise ConfigError(
+            "LifecyclePolicy",
+            "labels",
+            expected="a mapping from stage key to its name, e.g. {'dormant': 'sleeping'}",
+            found=type(value).__name__,
+        )
+    unknown = [key for key in given if key not in STAGES]
+    if unknown:
+        raise ConfigError(
+            "LifecyclePolicy",
+            "labels",
+            expected=f"keys out of {list(STAGES)}",
+            found=repr(unknown[0]),
+        )
+    for key, name in given.items():
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(
+                "LifecyclePolicy",
+                "labels",
+                expected=f"a non-empty name for stage {key!r}",
+                found=repr(name),
+            )
+    return tuple((key, given.get(key, key)) for key in STAGES)
+
+
+_NUMBER_FIELDS: Final = (
+    "new_days",
+    "at_risk_days",
+    "dormant_days",
+    "churned_days",
+    "reactivated_days",
+    "quantile",
+    "k",
+    "dormant_multiple",
+    "churned_multiple",
+)
+
+
 @attrs.frozen
 class LifecyclePolicy:
     """The lifecycle stage rules, as data: validated when built, JSON round-trip.
@@ -112,6 +176,13 @@ class LifecyclePolicy:
     purchase, dormant ("sleeping") after 180 (half a year: the sleepers a comeback coupon
     is for), churned ("lost") after 365, and reactivated for 90 days after buying again
     having been dormant or churned.
+
+    The stage set is data too: ``stages`` picks which of the six stages a policy uses
+    (``active`` is required; a stage left out hands its customers to the stage below it on
+    the ladder active < at_risk < dormant < churned, a left-out ``new`` or ``reactivated``
+    simply never applies), and ``labels`` renames them, e.g. to the domain notes' terms
+    (新客, 活跃, 流失, ...) or a company's own. The ``stage`` categorical of every result has
+    the policy's stage names as its ordered categories.
 
     Attributes:
         basis: How the at-risk, dormant and churned thresholds are set.
@@ -141,6 +212,13 @@ class LifecyclePolicy:
         timezone: IANA zone in which naive dates and ``as_of`` are read and calendar days
             are counted; ``None`` keeps the data's own (naive wall time, or the zone of
             aware data).
+        stages: The stage keys in use, youngest first, a subset of ``("new",
+            "reactivated", "active", "at_risk", "dormant", "churned")`` in that order and
+            with ``"active"`` (default: all six). Thresholds of a left-out stage still
+            apply to the stages around it; ``dormant_days`` still defines a wake-up.
+        labels: The name of each stage key in results (a mapping; keys not given keep
+            their key as name; stored as ``(key, name)`` pairs of all six keys, and
+            written by :meth:`to_dict` as a mapping). Names in use must be distinct.
 
     Raises:
         ConfigError: A value of the wrong kind or range, or thresholds out of order (the
@@ -153,30 +231,44 @@ class LifecyclePolicy:
         (90.0, 180.0, 365.0)
         >>> LifecyclePolicy.from_dict(policy.to_dict()) == policy
         True
+
+        The domain notes' terms, with "at risk" folded into active:
+
+        >>> zh = LifecyclePolicy(
+        ...     stages=["new", "reactivated", "active", "dormant", "churned"],
+        ...     labels={"new": "新客", "reactivated": "回流", "active": "活跃",
+        ...             "dormant": "沉睡", "churned": "流失"})
+        >>> zh.stage_names
+        ('新客', '回流', '活跃', '沉睡', '流失')
+        >>> zh.classify(["2025-01-02", "2025-03-01"], as_of="2025-07-01").stage
+        '活跃'
         >>> LifecyclePolicy(at_risk_days=200)
         Traceback (most recent call last):
         ...
         crmkit.errors.ConfigError: LifecyclePolicy: parameter 'dormant_days' must be greater than at_risk_days (200): thresholds must be in order; found 180. Order them new_days <= at_risk_days < dormant_days < churned_days.
     """
 
-    #: The stage names, youngest first: the order of the ``stage`` categorical.
-    stages: ClassVar[tuple[str, ...]] = STAGES
-
     basis: str = "fixed"
-    new_days: float = attrs.field(default=30.0, converter=float)
-    at_risk_days: float = attrs.field(default=90.0, converter=float)
-    dormant_days: float = attrs.field(default=180.0, converter=float)
-    churned_days: float = attrs.field(default=365.0, converter=float)
-    reactivated_days: float = attrs.field(default=90.0, converter=float)
-    quantile: float = attrs.field(default=0.8, converter=float)
-    k: float = attrs.field(default=1.0, converter=float)
-    dormant_multiple: float = attrs.field(default=2.0, converter=float)
-    churned_multiple: float = attrs.field(default=4.0, converter=float)
+    new_days: float = 30.0
+    at_risk_days: float = 90.0
+    dormant_days: float = 180.0
+    churned_days: float = 365.0
+    reactivated_days: float = 90.0
+    quantile: float = 0.8
+    k: float = 1.0
+    dormant_multiple: float = 2.0
+    churned_multiple: float = 4.0
     min_gaps: int = 1
     timezone: str | None = None
+    stages: tuple[str, ...] = attrs.field(default=STAGES, converter=_stage_keys)
+    labels: tuple[tuple[str, str], ...] = attrs.field(default=None, converter=_stage_labels)
 
     def __attrs_post_init__(self) -> None:
         owner = "LifecyclePolicy"
+        # Numbers are checked before anything else and stored as floats; a bool or a
+        # string ("90") is refused rather than converted.
+        for field in _NUMBER_FIELDS:
+            object.__setattr__(self, field, _number(owner, field, getattr(self, field)))
         if self.basis not in BASES:
             raise ConfigError(
                 owner, "basis", expected=f"one of {list(BASES)}", found=repr(self.basis)
@@ -237,6 +329,94 @@ class LifecyclePolicy:
                     found=repr(self.timezone),
                 )
             resolve_timezone(self.timezone, owner)
+        for i, key in enumerate(self.stages):
+            if key not in STAGES:
+                raise ConfigError(
+                    owner, "stages", expected=f"stage keys out of {list(STAGES)}", found=repr(key)
+                )
+            if key in self.stages[:i]:
+                raise ConfigError(
+                    owner, "stages", expected="each stage once", found=f"{key!r} twice"
+                )
+            if i and STAGES.index(key) < STAGES.index(self.stages[i - 1]):
+                raise ConfigError(
+                    owner,
+                    "stages",
+                    expected=f"youngest first, in the order {list(STAGES)}",
+                    found=f"{key!r} after {self.stages[i - 1]!r}",
+                )
+        if "active" not in self.stages:
+            raise ConfigError(
+                owner,
+                "stages",
+                expected="a stage set with 'active' (the stage the others fall back to)",
+                found=repr(list(self.stages)),
+            )
+        names = self.stage_names
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                raise ConfigError(
+                    owner,
+                    "labels",
+                    expected="distinct names for the stages in use",
+                    found=f"{name!r} for both {self.stages[names.index(name)]!r} and "
+                    f"{self.stages[i]!r}",
+                )
+
+    @property
+    def stage_names(self) -> tuple[str, ...]:
+        """The names of the stages in use, youngest first: the ``stage`` categories.
+
+        Examples:
+            >>> LifecyclePolicy().stage_names
+            ('new', 'reactivated', 'active', 'at_risk', 'dormant', 'churned')
+            >>> LifecyclePolicy(labels={"dormant": "sleeping"}).stage_names[4]
+            'sleeping'
+        """
+        names = dict(self.labels)
+        return tuple(names[key] for key in self.stages)
+
+    @property
+    def stage_dtype(self) -> pd.CategoricalDtype:
+        """The ordered categorical dtype of the ``stage`` columns under this policy.
+
+        Examples:
+            >>> LifecyclePolicy(stages=["active", "dormant", "churned"]).stage_dtype
+            CategoricalDtype(categories=['active', 'dormant', 'churned'], ordered=True, categories_dtype=str)
+        """
+        return pd.CategoricalDtype(list(self.stage_names), ordered=True)
+
+    def stage_key(self, stage: str) -> str:
+        """The stage key (``"dormant"``, ...) of a stage key or name of this policy.
+
+        Raises:
+            ConfigError: ``stage`` is neither a key nor a name of a stage in use.
+
+        Examples:
+            >>> LifecyclePolicy(labels={"dormant": "沉睡"}).stage_key("沉睡")
+            'dormant'
+        """
+        if stage in self.stage_names:
+            return self.stages[self.stage_names.index(stage)]
+        if stage in self.stages:
+            return stage
+        raise ConfigError(
+            "LifecyclePolicy",
+            "stage",
+            expected=f"a stage of the policy, one of {list(self.stage_names)}",
+            found=repr(stage),
+        )
+
+    def _code_map(self) -> npt.NDArray[np.int8]:
+        """Canonical stage code (0..5, and -1 at index 6) -> category code of this policy."""
+        out = np.full(len(STAGES) + 1, -1, dtype=np.int8)
+        for position, key in enumerate(self.stages):
+            out[STAGES.index(key)] = position
+        return out
+
+    def _categorical(self, codes: npt.NDArray[np.int8]) -> pd.Categorical:
+        """Canonical codes (-1: no stage) as this policy's stage categorical."""
+        return pd.Categorical.from_codes(self._code_map()[codes], dtype=self.stage_dtype)
 
     @property
     def zone(self) -> dt.tzinfo | None:
@@ -257,6 +437,8 @@ class LifecyclePolicy:
         """
         out = attrs.asdict(self)
         out["min_gaps"] = int(self.min_gaps)
+        out["stages"] = list(self.stages)
+        out["labels"] = dict(self.labels)
         return out
 
     @classmethod
@@ -271,7 +453,7 @@ class LifecyclePolicy:
             >>> LifecyclePolicy.from_dict({"dormant": 150})
             Traceback (most recent call last):
             ...
-            crmkit.errors.ConfigError: LifecyclePolicy.from_dict(): parameter 'dormant' must be one of ['at_risk_days', 'basis', 'churned_days', 'churned_multiple', 'dormant_days', 'dormant_multiple', 'k', 'min_gaps', 'new_days', 'quantile', 'reactivated_days', 'timezone']; found an unknown key.
+            crmkit.errors.ConfigError: LifecyclePolicy.from_dict(): parameter 'dormant' must be one of ['at_risk_days', 'basis', 'churned_days', 'churned_multiple', 'dormant_days', 'dormant_multiple', 'k', 'labels', 'min_gaps', 'new_days', 'quantile', 'reactivated_days', 'stages', 'timezone']; found an unknown key.
         """
         allowed = {f.name for f in attrs.fields(cls)}
         check_keys(data, "LifecyclePolicy.from_dict()", allowed=allowed)
@@ -279,7 +461,7 @@ class LifecyclePolicy:
 
     def classify(
         self,
-        purchases: Iterable[object],
+        purchases: Iterable[object] | object,
         *,
         as_of: object,
         population_gap_days: float | None = None,
@@ -287,9 +469,12 @@ class LifecyclePolicy:
         """Return one customer's stage from their purchase dates: the batch rules exactly.
 
         Args:
-            purchases: The customer's purchase dates or datetimes (any order; several on
-                one day count as one purchase day; those after ``as_of`` are ignored and
-                counted in ``excluded_purchases``).
+            purchases: The customer's purchase dates or datetimes: a list, tuple, pandas
+                Series or numpy array of ``datetime``, ``date``, ``Timestamp``,
+                ``datetime64`` or ISO strings, or a single one of them (any order; several
+                on one day count as one purchase day; those after ``as_of`` are ignored and
+                counted in ``excluded_purchases``). The first and last purchase, the
+                purchase days and the gaps all come from this one argument.
             as_of: The instant to classify at (a ``datetime.date`` or ``"YYYY-MM-DD"``
                 means the end of that day).
             population_gap_days: Relative bases: the population's typical gap, used when
@@ -318,16 +503,31 @@ class LifecyclePolicy:
             'reactivated'
         """
         owner = "LifecyclePolicy.classify()"
-        values = list(purchases)
+        if isinstance(purchases, (str, dt.date, np.datetime64)):
+            values: list[object] = [purchases]  # one purchase (pd.Timestamp is a date too)
+        elif isinstance(purchases, Iterable):
+            values = list(purchases)
+        else:
+            raise InvalidInputError(
+                owner,
+                "purchases",
+                expected="purchase dates or datetimes (a list, Series or array)",
+                found=type(purchases).__name__,
+                kind="",
+            )
         if not values:
             raise InvalidInputError(
                 owner, "purchases", expected="at least one purchase date", found="none", kind=""
             )
-        frame = pd.DataFrame({"customer": np.zeros(len(values), dtype=np.int64), "date": values})
+        # Named "purchases" so that the shared checks' messages name the argument; their
+        # "rows" are positions in ``purchases``.
+        frame = pd.DataFrame(
+            {"customer": np.zeros(len(values), dtype=np.int64), "purchases": values}
+        )
         log, excluded = _prepare_log(
             frame,
             customer="customer",
-            date="date",
+            date="purchases",
             amount=None,
             policy=self,
             owner=owner,
@@ -353,7 +553,7 @@ class LifecyclePolicy:
         snap = _snapshot(log, n_inc, log.cut.day, policy=self, own=own, population=pop)
         wake = snap.last_wake[0]
         return StageResult(
-            stage=STAGES[int(snap.codes[0])],
+            stage=self.stage_names[int(self._code_map()[snap.codes[0]])],
             first_purchase=_stamp(int(log.first_ns[0]), log.zone),
             last_purchase=_stamp(int(log.last_ns[snap.last_idx[0]]), log.zone),
             purchase_days=int(n_inc[0]),
@@ -374,7 +574,7 @@ class StageResult:
     """One customer's lifecycle stage and the figures that decided it.
 
     Attributes:
-        stage: One of ``LifecyclePolicy.stages``.
+        stage: One of the policy's ``stage_names``.
         first_purchase: The first purchase instant.
         last_purchase: The last purchase instant up to ``as_of``.
         purchase_days: Distinct days with a purchase.
@@ -525,6 +725,16 @@ def read_rows(
     require_columns(frame, columns, owner)
     check_not_empty(frame, owner, "transactions")
     require_no_missing(frame, customer, owner, what="customer ids")
+    raw = frame[date].dtype
+    if pd.api.types.is_numeric_dtype(raw) or pd.api.types.is_bool_dtype(raw):
+        # Numbers would be read as nanoseconds since 1970: never what a purchase log means.
+        raise SchemaError(
+            owner,
+            date,
+            expected="dates or datetimes",
+            found=f"numbers (dtype {raw})",
+            hint="Convert epoch numbers first, e.g. pd.to_datetime(column, unit='s').",
+        )
     dates = datetime_column(frame, date, owner, tz=timezone)
     if dates.dt.unit != "ns":  # pandas 3 parses strings to "us"; work in ns throughout
         dates = dates.dt.as_unit("ns")
@@ -889,9 +1099,17 @@ def _snapshot(
     wake_day = log.day[np.maximum(last_wake, 0)] if len(log.day) else last_wake
 
     # Thresholds are in order, so the number reached counts the steps past active.
-    codes = steps + np.int8(ACTIVE)
-    codes[(steps == 0) & woke & (as_of_day - wake_day < policy.reactivated_days)] = REACTIVATED
-    codes[tenure < policy.new_days] = NEW
+    if policy.stages == STAGES:
+        codes = steps + np.int8(ACTIVE)
+    else:  # a left-out threshold stage hands its customers to the one below it
+        ladder = np.array([STAGES.index(key) for key in policy.stages], dtype=np.int8)
+        fold = np.array([ladder[ladder <= ACTIVE + i].max() for i in range(4)], dtype=np.int8)
+        codes = fold[steps]
+    if "reactivated" in policy.stages:
+        recent = woke & (as_of_day - wake_day < policy.reactivated_days)
+        codes[(codes == ACTIVE) & recent] = REACTIVATED
+    if "new" in policy.stages:
+        codes[tenure < policy.new_days] = NEW
     codes[~has] = -1
     return Snapshot(
         codes=codes,
@@ -936,7 +1154,7 @@ def classify_lifecycle(
 
     Returns:
         One row per customer with a purchase up to ``as_of``, indexed by customer id:
-        ``stage`` (ordered categorical), ``first_purchase``, ``last_purchase``,
+        ``stage`` (ordered categorical of the policy's ``stage_names``), ``first_purchase``, ``last_purchase``,
         ``purchase_days``, ``recency_days``, ``tenure_days``, ``typical_gap_days`` (NaN
         under the fixed basis), ``gap_source`` (own / population / fixed),
         ``at_risk_after_days``, ``dormant_after_days``, ``churned_after_days`` (the
@@ -988,7 +1206,7 @@ def classify_lifecycle(
     last_wake_up = _stamps(wake_ns, log.zone).where(wake >= 0)
     result = pd.DataFrame(
         {
-            "stage": pd.Categorical.from_codes(snap.codes, dtype=STAGE_DTYPE),
+            "stage": policy._categorical(snap.codes),
             "first_purchase": _stamps(
                 log.first_ns[log.start[:-1]] if len(log.ids) else log.first_ns, log.zone
             ),
@@ -1201,7 +1419,8 @@ def lifecycle_history(
     Returns:
         Indexed by customer id, one column per snapshot in time order (labelled with the
         snapshot as a Timestamp; a date becomes midnight of that day), each an ordered
-        stage categorical; NaN where the customer had not bought yet. ``attrs`` holds
+        categorical of the policy's ``stage_names``; NaN where the customer had not
+        bought yet. ``attrs`` holds
         ``future_rows`` (rows after the last snapshot), ``non_purchase_rows`` and
         ``policy``.
 
@@ -1230,7 +1449,7 @@ def lifecycle_history(
     )  # fmt: skip
     codes, _ = history_arrays(log, cuts, policy)
     columns = pd.Index([c.label for c in cuts], name="snapshot")
-    data = {i: pd.Categorical.from_codes(code, dtype=STAGE_DTYPE) for i, code in enumerate(codes)}
+    data = {i: policy._categorical(code) for i, code in enumerate(codes)}
     result = pd.DataFrame(data, index=log.ids)
     result.columns = columns
     result.attrs.update(
@@ -1244,17 +1463,26 @@ def lifecycle_history(
 # --------------------------------------------------------------------------- transitions
 
 
-def _history_codes(history: object, owner: str) -> pd.DataFrame:
+def _history_codes(history: object, owner: str) -> tuple[pd.DataFrame, pd.CategoricalDtype]:
+    """The history frame and its stage dtype (every column the same ordered categorical)."""
     frame = require_frame(history, owner, "history")
+    dtype: pd.CategoricalDtype | None = None
     for column in frame.columns:
-        if frame[column].dtype != STAGE_DTYPE:
+        this = frame[column].dtype
+        if (
+            not isinstance(this, pd.CategoricalDtype)
+            or not this.ordered
+            or (dtype is not None and this != dtype)
+        ):
             raise InvalidInputError(
                 owner,
                 str(column),
-                expected="a lifecycle stage categorical (lifecycle_history output)",
-                found=f"dtype {frame[column].dtype}",
+                expected="a lifecycle stage categorical (lifecycle_history output), the same "
+                "in every column",
+                found=f"dtype {this}",
             )
-    return frame
+        dtype = this
+    return frame, dtype if dtype is not None else STAGE_DTYPE
 
 
 def _column(frame: pd.DataFrame, value: object, owner: str, field: str) -> Any:
@@ -1305,7 +1533,8 @@ def transition_matrix(history: pd.DataFrame, start: object, end: object) -> Tran
     """Count stage-to-stage moves between two snapshots of a :func:`lifecycle_history`.
 
     Args:
-        history: The output of :func:`lifecycle_history`.
+        history: The output of :func:`lifecycle_history` (its stage categories, the
+            policy's, are the rows and columns).
         start: The earlier snapshot (a column label, or a date/string naming it).
         end: The later snapshot.
 
@@ -1329,7 +1558,7 @@ def transition_matrix(history: pd.DataFrame, start: object, end: object) -> Tran
         1
     """
     owner = "transition_matrix()"
-    frame = _history_codes(history, owner)
+    frame, dtype = _history_codes(history, owner)
     a = _column(frame, start, owner, "start")
     b = _column(frame, end, owner, "end")
     columns: list[Any] = list(frame.columns)
@@ -1338,9 +1567,9 @@ def transition_matrix(history: pd.DataFrame, start: object, end: object) -> Tran
     s = frame[a].cat.codes.to_numpy(dtype=np.int64)
     e = frame[b].cat.codes.to_numpy(dtype=np.int64)
     both = (s >= 0) & (e >= 0)
-    k = len(STAGES)
+    k = len(dtype.categories)
     grid = np.bincount(s[both] * k + e[both], minlength=k * k).reshape(k, k)
-    names = pd.CategoricalIndex(list(STAGES), dtype=STAGE_DTYPE)
+    names = pd.CategoricalIndex(list(dtype.categories), dtype=dtype)
     counts = pd.DataFrame(
         grid,
         index=names.rename("stage at start"),
@@ -1391,12 +1620,12 @@ def stage_flows(history: pd.DataFrame) -> pd.DataFrame:
                NaN      new          1
     """
     owner = "stage_flows()"
-    frame = _history_codes(history, owner)
+    frame, dtype = _history_codes(history, owner)
     if frame.shape[1] < 2:
         raise ConfigError(
             owner, "history", expected="at least two snapshots", found=f"{frame.shape[1]}"
         )
-    k = len(STAGES)
+    k = len(dtype.categories)
     parts = []
     for a, b in zip(frame.columns[:-1], frame.columns[1:], strict=True):
         s = frame[a].cat.codes.to_numpy(dtype=np.int64)
@@ -1411,8 +1640,8 @@ def stage_flows(history: pd.DataFrame) -> pd.DataFrame:
                 {
                     "from_snapshot": a,
                     "to_snapshot": b,
-                    "from_stage": pd.Categorical.from_codes(from_code, dtype=STAGE_DTYPE),
-                    "to_stage": pd.Categorical.from_codes(nz % k, dtype=STAGE_DTYPE),
+                    "from_stage": pd.Categorical.from_codes(from_code, dtype=dtype),
+                    "to_stage": pd.Categorical.from_codes(nz % k, dtype=dtype),
                     "customers": grid[nz].astype(np.int64),
                 }
             )

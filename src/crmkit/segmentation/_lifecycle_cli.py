@@ -112,7 +112,7 @@ def _run_lifecycle(args: argparse.Namespace) -> int:
         amount=args.amount,
     )  # fmt: skip
     if args.counts:
-        counts = stages["stage"].value_counts().reindex(list(STAGES), fill_value=0)
+        counts = stages["stage"].value_counts().reindex(list(policy.stage_names), fill_value=0)
         table = pd.DataFrame(
             {"customers": counts, "share": (counts / max(len(stages), 1)).round(4)}
         )

@@ -9,10 +9,13 @@ and optionally the same figures by segment. The four definitions:
 - **retention rate**: of the customers who bought in the base period ``(base_start,
   start]``, the share who bought again in ``(start, end]``. Needs no policy.
 - **repurchase rate** (复购率): of the customers who bought in ``(start, end]``, the share
-  who bought on two or more distinct days in it.
+  who bought on two or more distinct days in it (purchases are counted per customer and
+  calendar day, so a split basket is one purchase).
 - **reactivation rate**: of the customers in the ``from_stages`` (default: dormant) at
   ``start``, the share who bought in ``(start, end]``; e.g. a comeback coupon sent to the
   half-year sleepers "wakes 15%+".
+
+:func:`rates_by_period` gives any of the four for every complete calendar period.
 
 Churn and retention are not complements: churn counts customers who crossed the churn
 threshold, retention counts repeat buying from one period to the next.
@@ -20,6 +23,7 @@ threshold, retention counts repeat buying from one period to the next.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -47,6 +51,7 @@ from crmkit.segmentation._lifecycle import (
 __all__ = [
     "Rate",
     "churn_rate",
+    "rates_by_period",
     "reactivation_rate",
     "repurchase_rate",
     "retention_rate",
@@ -148,14 +153,18 @@ def _segments(
             total=int(duplicated.sum()),
             kind="",
         )
-    aligned = by.reindex(ids)
+    # Every segment of ``by`` is reported (with 0 of 0 when none of its customers is in
+    # the base), not only those of the customers who happen to be in the data.
     if isinstance(by.dtype, pd.CategoricalDtype):
         labels = pd.Index(by.cat.categories)
-        codes = pd.Categorical(aligned, dtype=by.dtype).codes.astype(np.int64)
+        own = by.cat.codes.to_numpy(dtype=np.int64)
     else:
-        codes, uniques = pd.factorize(aligned, sort=True)
+        own, uniques = pd.factorize(by, sort=True)
         labels = pd.Index(uniques)
-        codes = codes.astype(np.int64)
+        own = np.asarray(own, dtype=np.int64)
+    where = by.index.get_indexer(ids)
+    codes = np.where(where >= 0, own[np.maximum(where, 0)], -1) if len(own) else where
+    codes = np.asarray(codes, dtype=np.int64)
     labels.name = by.name if by.name is not None else "segment"
     return codes, labels
 
@@ -217,7 +226,7 @@ def _check_order(cuts: list[Cut], names: list[str], owner: str) -> None:
         zip(cuts[:-1], names[:-1], strict=True), zip(cuts[1:], names[1:], strict=True), strict=True
     ):
         if not b.instant > a.instant:
-            raise ConfigError(owner, nb, expected=f"after {na} ({a.label})", found=str(b.label))
+            raise ConfigError(owner, nb, expected=f"after {na} ({a})", found=str(b))
 
 
 def _setup(
@@ -292,7 +301,8 @@ def churn_rate(
         A :class:`Rate`.
 
     Raises:
-        ConfigError: ``end`` not after ``start``; a bad ``by``.
+        ConfigError: ``end`` not after ``start``; a bad ``by``; a policy without the
+            ``churned`` stage.
         InvalidInputError: As :func:`classify_lifecycle`.
 
     Examples:
@@ -309,6 +319,13 @@ def churn_rate(
     """
     owner = "churn_rate()"
     policy = policy if policy is not None else LifecyclePolicy()
+    if "churned" not in policy.stages:
+        raise ConfigError(
+            owner,
+            "policy",
+            expected="a policy with the 'churned' stage",
+            found=f"stages {list(policy.stages)}",
+        )
     log, cuts, future, non_purchase = _setup(
         transactions, [("start", start), ("end", end)], customer=customer, date=date,
         amount=amount, timezone=policy.timezone, owner=owner,
@@ -345,6 +362,11 @@ def retention_rate(
     timezone: str | None = None,
 ) -> Rate:
     """Share of the customers who bought in ``(base_start, start]`` who bought again in ``(start, end]``.
+
+    Denominator: customers with a purchase in the base period ``(base_start, start]``.
+    Numerator: those of them with a purchase in ``(start, end]``. A purchase is a row
+    (with a positive amount when ``amount`` is given); what counts is whether there was
+    any, so the number of orders or purchase days does not matter.
 
     Args:
         transactions: One row per purchase; never modified.
@@ -408,8 +430,11 @@ def repurchase_rate(
 ) -> Rate:
     """Share of the customers who bought in ``(start, end]`` who bought on 2+ days in it (复购率).
 
-    Several purchases on one day count once (a purchase day), so a split basket is not a
-    repurchase.
+    Denominator: customers with a purchase in ``(start, end]``. Numerator: those of them
+    with purchases on two or more distinct calendar days in it (the usual 复购率, "bought
+    twice or more in the period / bought in the period", counted in purchase days).
+    Several purchases on one day count once, so a split basket, or an order recorded as
+    several rows, is not a repurchase.
 
     Args:
         transactions: One row per purchase; never modified.
@@ -470,6 +495,9 @@ def reactivation_rate(
 ) -> Rate:
     """Share of the customers in ``from_stages`` at ``start`` who bought in ``(start, end]``.
 
+    Denominator: customers whose stage at ``start`` is one of ``from_stages``. Numerator:
+    those of them with a purchase in ``(start, end]``.
+
     The win-back measure: send a comeback coupon to the half-year sleepers (stage
     ``dormant`` on the send date) and count how many buy by the end of the campaign.
     Compare groups (sent / held out) with ``by=``.
@@ -479,8 +507,8 @@ def reactivation_rate(
         start: The date the base is taken (e.g. the campaign send date).
         end: End of the period.
         policy: The stage rules (:class:`LifecyclePolicy` defaults when None).
-        from_stages: Stages that form the base; default ``("dormant",)``, add
-            ``"churned"`` to include the lost.
+        from_stages: Stages that form the base (keys, or the policy's stage names);
+            default ``("dormant",)``, add ``"churned"`` to include the lost.
         by: Optional segment per customer id (e.g. ``"coupon"`` / ``"control"``).
         customer: Customer id column.
         date: Date column.
@@ -508,20 +536,21 @@ def reactivation_rate(
     owner = "reactivation_rate()"
     policy = policy if policy is not None else LifecyclePolicy()
     stages = list(from_stages) if not isinstance(from_stages, str) else [from_stages]
-    unknown = [s for s in stages if s not in STAGES]
+    unknown = [s for s in stages if s not in policy.stages and s not in policy.stage_names]
     if unknown or not stages:
         raise ConfigError(
             owner,
             "from_stages",
-            expected=f"one or more of {list(STAGES)}",
+            expected=f"one or more of the policy's stages {list(policy.stage_names)}",
             found=repr(unknown[0]) if unknown else "none",
         )
+    keys = [policy.stage_key(s) for s in stages]
     log, cuts, future, non_purchase = _setup(
         transactions, [("start", start), ("end", end)], customer=customer, date=date,
         amount=amount, timezone=policy.timezone, owner=owner,
     )  # fmt: skip
     codes, counts = history_arrays(log, cuts, policy)
-    wanted = np.array([STAGES.index(s) for s in stages], dtype=np.int8)
+    wanted = np.array([STAGES.index(key) for key in keys], dtype=np.int8)
     base = np.isin(codes[0], wanted)
     hit = counts[1] > counts[0]
     definition = (
@@ -531,3 +560,209 @@ def reactivation_rate(
         "reactivation", definition, base, hit, log=log, cuts=cuts, by=by, owner=owner, future=future,
         non_purchase=non_purchase, start=cuts[0],
     )  # fmt: skip
+
+
+_RATES = ("churn", "retention", "repurchase", "reactivation")
+_PERIOD_FREQS = ("D", "W", "M", "Q", "Y")
+
+
+def rates_by_period(
+    transactions: pd.DataFrame,
+    rate: str,
+    *,
+    freq: str = "M",
+    start: object = None,
+    end: object = None,
+    policy: LifecyclePolicy | None = None,
+    from_stages: Iterable[str] = ("dormant",),
+    by: pd.Series | Mapping[Any, Any] | None = None,
+    customer: str = "customer_id",
+    date: str = "date",
+    amount: str | None = None,
+) -> pd.DataFrame:
+    """One rate for every calendar period (e.g. monthly churn over a year), as a tidy frame.
+
+    Each period ``(end of the previous period, end of this one]`` is computed exactly as the
+    single-period function with those dates would compute it:
+
+    - ``"churn"``: :func:`churn_rate` with ``start`` = the end of the previous period;
+    - ``"retention"``: :func:`retention_rate` with the previous period as the base period
+      (bought in the previous period, bought again in this one);
+    - ``"repurchase"``: :func:`repurchase_rate` over the period (2+ purchase days in it);
+    - ``"reactivation"``: :func:`reactivation_rate`, base taken at the end of the previous
+      period.
+
+    Only **complete** periods are reported: from the period holding ``start`` to the last
+    period that has ended by ``end``; a period only partly observed is left out, never
+    reported with a partial numerator. Stages and counts come from one sorted pass over
+    all the period ends (vectorised, no loop per customer).
+
+    Args:
+        transactions: One row per purchase; never modified.
+        rate: ``"churn"``, ``"retention"``, ``"repurchase"`` or ``"reactivation"``.
+        freq: ``"D"``, ``"W"`` (weeks ending Sunday), ``"M"``, ``"Q"`` or ``"Y"``.
+        start: A day in the first period reported (default: the first purchase day).
+        end: The observation end (a date means the end of that day; default: the last
+            purchase day). Rows after the end of the last complete period (so also those
+            of a partly observed last period) are excluded and counted in
+            ``attrs["future_rows"]``.
+        policy: Stage rules for churn and reactivation (defaults when None).
+        from_stages: Reactivation only: the base stages (default ``("dormant",)``).
+        by: Optional segment per customer id: one row per period and segment.
+        customer: Customer id column.
+        date: Date column.
+        amount: Optional amount column: only positive rows are purchases.
+
+    Returns:
+        Columns ``period`` (a pandas Period), ``segment`` (only with ``by``),
+        ``numerator``, ``denominator``, ``rate`` (NaN when the denominator is 0) and the
+        95% Wilson interval ``lower``, ``upper``. ``attrs`` holds ``rate``,
+        ``definition``, ``future_rows``, ``non_purchase_rows`` and, with ``by``,
+        ``unassigned`` (base customers without a segment, per period).
+
+    Raises:
+        ConfigError: An unknown ``rate`` or ``freq``, no complete period between ``start``
+            and ``end``, or the errors of the single-period function.
+        InvalidInputError: As :func:`classify_lifecycle`.
+
+    Examples:
+        Monthly repurchase rate (复购率) over the first quarter:
+
+        >>> import pandas as pd
+        >>> from crmkit.segmentation import rates_by_period
+        >>> tx = pd.DataFrame({"customer_id": [1, 1, 2, 2, 2, 3, 3],
+        ...     "date": pd.to_datetime(["2025-01-03", "2025-01-20", "2025-01-09", "2025-02-11",
+        ...                             "2025-03-02", "2025-03-05", "2025-03-28"])})
+        >>> table = rates_by_period(tx, "repurchase", end="2025-03-31")
+        >>> table[["period", "numerator", "denominator", "rate"]]
+            period  numerator  denominator  rate
+        0  2025-01          1            2   0.5
+        1  2025-02          0            1   0.0
+        2  2025-03          1            2   0.5
+    """
+    owner = "rates_by_period()"
+    if rate not in _RATES:
+        raise ConfigError(owner, "rate", expected=f"one of {list(_RATES)}", found=repr(rate))
+    if freq not in _PERIOD_FREQS:
+        raise ConfigError(owner, "freq", expected=f"one of {list(_PERIOD_FREQS)}", found=repr(freq))
+    policy = policy if policy is not None else LifecyclePolicy()
+    if rate == "churn" and "churned" not in policy.stages:
+        raise ConfigError(
+            owner,
+            "policy",
+            expected="a policy with the 'churned' stage",
+            found=f"stages {list(policy.stages)}",
+        )
+    wanted: npt.NDArray[np.int8] = np.zeros(0, dtype=np.int8)
+    stages: list[str] = []
+    if rate == "reactivation":
+        stages = list(from_stages) if not isinstance(from_stages, str) else [from_stages]
+        unknown = [s for s in stages if s not in policy.stages and s not in policy.stage_names]
+        if unknown or not stages:
+            raise ConfigError(
+                owner,
+                "from_stages",
+                expected=f"one or more of the policy's stages {list(policy.stage_names)}",
+                found=repr(unknown[0]) if unknown else "none",
+            )
+        wanted = np.array([STAGES.index(policy.stage_key(s)) for s in stages], dtype=np.int8)
+    timezone = policy.timezone
+    rows = read_rows(
+        transactions, customer=customer, date=date, amount=amount, timezone=timezone, owner=owner
+    )
+    buying = rows.day[rows.purchase] if rows.purchase.any() else rows.day
+    first_day = make_cut(start, rows.zone, owner, "start").day if start is not None else None
+    end_cut = (
+        make_cut(end, rows.zone, owner, "end")
+        if end is not None
+        else make_cut(_date_of(int(buying.max())), rows.zone, owner, "end")
+    )
+    lo = first_day if first_day is not None else int(buying.min())
+    pfreq = "W-SUN" if freq == "W" else freq
+    first_period = pd.Period(_date_of(lo), freq=pfreq)
+    last_period = pd.Period(_date_of(end_cut.day), freq=pfreq)
+    if _date_of(end_cut.day) != last_period.end_time.date() or not end_cut.whole_day:
+        last_period = last_period - 1  # the period holding `end` is not complete
+    if last_period < first_period:
+        raise ConfigError(
+            owner,
+            "end",
+            expected=f"at least one complete {freq!r} period from start to end",
+            found=f"none ending between {_date_of(lo)} and {end_cut}",
+        )
+    periods = pd.period_range(first_period, last_period, freq=pfreq)
+    extra = 2 if rate == "retention" else 1  # period ends before the first period
+    ends = [(first_period - i).end_time.date() for i in range(extra, 0, -1)]
+    ends += [p.end_time.date() for p in periods]
+    cuts = [make_cut(day, rows.zone, owner, "end") for day in ends]
+    before = rows.instant < cuts[-1].instant
+    keep = before & rows.purchase
+    future = int((~before).sum())
+    non_purchase = int((before & ~rows.purchase).sum())
+    log = build_log(rows, keep, cuts[-1])
+    codes, counts = history_arrays(log, cuts, policy if rate in ("churn", "reactivation") else None)
+    segments = _segments(by, log.ids, owner)
+    parts: list[pd.DataFrame] = []
+    unassigned: list[int] = []
+    for j in range(len(periods)):
+        i = j + extra  # snapshot index of this period's end
+        if rate == "churn":
+            base = (codes[i - 1] >= 0) & (codes[i - 1] != CHURNED)
+            hit = codes[i] == CHURNED
+        elif rate == "retention":
+            base = counts[i - 1] > counts[i - 2]
+            hit = counts[i] > counts[i - 1]
+        elif rate == "repurchase":
+            base = counts[i] > counts[i - 1]
+            hit = counts[i] - counts[i - 1] >= 2
+        else:
+            base = np.isin(codes[i - 1], wanted)
+            hit = counts[i] > counts[i - 1]
+        if segments is None:
+            num = np.array([int((base & hit).sum())])
+            den = np.array([int(base.sum())])
+            labels: pd.Index | None = None
+        else:
+            seg, labels = segments
+            known = base & (seg >= 0)
+            unassigned.append(int((base & (seg < 0)).sum()))
+            den = np.bincount(seg[known], minlength=len(labels))
+            num = np.bincount(seg[known & hit], minlength=len(labels))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value = np.where(den > 0, num / np.maximum(den, 1), np.nan)
+        lower, upper = wilson_interval(num, den)
+        part = pd.DataFrame(
+            {
+                "period": pd.PeriodIndex([periods[j]] * len(num), dtype=periods.dtype),
+                "numerator": num.astype(np.int64),
+                "denominator": den.astype(np.int64),
+                "rate": value,
+                "lower": lower,
+                "upper": upper,
+            }
+        )
+        if labels is not None:
+            part.insert(1, "segment", labels)
+        parts.append(part)
+    table = pd.concat(parts, ignore_index=True)
+    definitions = {
+        "churn": "customers not churned at the end of the previous period who are churned at "
+        "the end of the period",
+        "retention": "customers who bought in the previous period and bought again in the period",
+        "repurchase": "customers who bought in the period on two or more distinct days in it",
+        "reactivation": f"customers {' or '.join(stages)} at the end of the previous period who "
+        "bought in the period",
+    }
+    table.attrs.update(
+        rate=rate,
+        definition=definitions[rate],
+        future_rows=future,
+        non_purchase_rows=non_purchase,
+    )
+    if segments is not None:
+        table.attrs["unassigned"] = unassigned
+    return table
+
+
+def _date_of(day: int) -> dt.date:
+    return dt.date(1970, 1, 1) + dt.timedelta(days=day)
