@@ -114,6 +114,22 @@ def _bad_positions(mask: npt.NDArray[np.bool_]) -> list[int]:
     return [int(i) for i in np.flatnonzero(mask.ravel())[:5]]
 
 
+def _reject_invalid(
+    bad: npt.NDArray[np.bool_], owner: str, field: str, expected: str, kind: str = "parameter"
+) -> None:
+    """Raise ``InvalidInputError`` ("N invalid values", first positions) where ``bad`` holds."""
+    if bad.any():
+        raise InvalidInputError(
+            owner,
+            field,
+            expected=expected,
+            found=f"{int(bad.sum())} invalid values",
+            rows=_bad_positions(bad),
+            total=int(bad.sum()),
+            kind=kind,
+        )
+
+
 def _counts(
     successes: ArrayLike,
     n: ArrayLike,
@@ -138,16 +154,8 @@ def _counts(
         bad = ~np.isfinite(arr) | (arr < 0)
         if not fractional:
             bad |= arr != np.floor(arr)
-        if bad.any():
-            raise InvalidInputError(
-                owner,
-                name,
-                expected="non-negative numbers" if fractional else "non-negative whole numbers",
-                found=f"{int(bad.sum())} invalid values",
-                rows=_bad_positions(bad),
-                total=int(bad.sum()),
-                kind="parameter",
-            )
+        expected = "non-negative numbers" if fractional else "non-negative whole numbers"
+        _reject_invalid(bad, owner, name, expected)
     over = x > nn * (1 + 1e-12) if fractional else x > nn
     if over.any():
         raise InvalidInputError(
@@ -160,6 +168,18 @@ def _counts(
             kind="parameter",
         )
     return np.array(x, dtype=np.float64), np.array(nn, dtype=np.float64)
+
+
+def _proportion_counts(
+    successes: ArrayLike, n: ArrayLike, owner: str, fractional: bool
+) -> tuple[bool, FloatArray, FloatArray]:
+    """What the proportion intervals start from: scalar input?, successes (at most ``n``), ``n``.
+
+    ``successes`` above ``n`` by rounding only (fractional counts) are capped at ``n``.
+    """
+    scalar = _is_scalar(successes, n)
+    x, nn = _counts(successes, n, owner, fractional=fractional)
+    return scalar, np.minimum(x, nn), nn
 
 
 def _safe_div(num: FloatArray, den: FloatArray, fill: float = 0.0) -> FloatArray:
@@ -211,9 +231,7 @@ def wilson_interval(
     """
     owner = "wilson_interval()"
     z = z_value(_check_level(level, owner))
-    scalar = _is_scalar(successes, n)
-    x, nn = _counts(successes, n, owner, fractional=fractional)
-    x = np.minimum(x, nn)
+    scalar, x, nn = _proportion_counts(successes, n, owner, fractional)
     p = _safe_div(x, nn)
     z2 = z * z
     denom = nn + z2
@@ -251,9 +269,7 @@ def agresti_coull_interval(
     """
     owner = "agresti_coull_interval()"
     z = z_value(_check_level(level, owner))
-    scalar = _is_scalar(successes, n)
-    x, nn = _counts(successes, n, owner, fractional=fractional)
-    x = np.minimum(x, nn)
+    scalar, x, nn = _proportion_counts(successes, n, owner, fractional)
     n_tilde = nn + z * z
     p_tilde = (x + z * z / 2) / n_tilde
     half = z * np.sqrt(p_tilde * (1 - p_tilde) / n_tilde)
@@ -287,9 +303,7 @@ def clopper_pearson_interval(
 
     owner = "clopper_pearson_interval()"
     alpha = 1 - _check_level(level, owner)
-    scalar = _is_scalar(successes, n)
-    x, nn = _counts(successes, n, owner, fractional=fractional)
-    x = np.minimum(x, nn)
+    scalar, x, nn = _proportion_counts(successes, n, owner, fractional)
     # Evaluate the beta quantiles only where their parameters are positive.
     a_lo = np.where(x > 0, x, 1.0)
     b_lo = np.where(x > 0, nn - x + 1, 1.0)
@@ -329,9 +343,7 @@ def jeffreys_interval(
 
     owner = "jeffreys_interval()"
     alpha = 1 - _check_level(level, owner)
-    scalar = _is_scalar(successes, n)
-    x, nn = _counts(successes, n, owner, fractional=fractional)
-    x = np.minimum(x, nn)
+    scalar, x, nn = _proportion_counts(successes, n, owner, fractional)
     a = x + 0.5
     b = np.maximum(nn - x, 0.0) + 0.5
     lower = np.where(x > 0, betaincinv(a, b, alpha / 2), 0.0)
@@ -425,16 +437,7 @@ def t_interval(
         np.asarray(n, dtype=np.float64),
     )
     bad = ~np.isfinite(m) | ~np.isfinite(s) | (s < 0) | ~np.isfinite(nn) | (nn < 0)
-    if bad.any():
-        raise InvalidInputError(
-            owner,
-            "mean, sd, n",
-            expected="finite, with sd >= 0 and n >= 0",
-            found=f"{int(bad.sum())} invalid values",
-            rows=_bad_positions(bad),
-            total=int(bad.sum()),
-            kind="parameters",
-        )
+    _reject_invalid(bad, owner, "mean, sd, n", "finite, with sd >= 0 and n >= 0", "parameters")
     se = _safe_div(s, np.sqrt(nn), 0.0)
     return t_interval_from_se(
         m if not scalar else float(m),
@@ -574,27 +577,9 @@ def poisson_interval(
         )
     k, e = np.broadcast_arrays(k_raw.astype(np.float64), np.asarray(exposure, dtype=np.float64))
     bad_k = ~np.isfinite(k) | (k < 0) | (k != np.floor(k))
-    if bad_k.any():
-        raise InvalidInputError(
-            owner,
-            "count",
-            expected="non-negative whole numbers",
-            found=f"{int(bad_k.sum())} invalid values",
-            rows=_bad_positions(bad_k),
-            total=int(bad_k.sum()),
-            kind="parameter",
-        )
+    _reject_invalid(bad_k, owner, "count", "non-negative whole numbers")
     bad_e = ~np.isfinite(e) | (e < 0)
-    if bad_e.any():
-        raise InvalidInputError(
-            owner,
-            "exposure",
-            expected="finite and >= 0",
-            found=f"{int(bad_e.sum())} invalid values",
-            rows=_bad_positions(bad_e),
-            total=int(bad_e.sum()),
-            kind="parameter",
-        )
+    _reject_invalid(bad_e, owner, "exposure", "finite and >= 0")
     # chdtri(v, y) is the upper-tail inverse: the x with P(X > x) = y.
     lo_count = np.where(k > 0, chdtri(np.where(k > 0, 2 * k, 1.0), 1 - alpha / 2) / 2, 0.0)
     hi_count = chdtri(2 * k + 2, alpha / 2) / 2
@@ -666,16 +651,7 @@ def holm_adjust(p_values: ArrayLike) -> FloatOut:
     scalar = _is_scalar(p_values)
     p = np.asarray(p_values, dtype=np.float64).ravel()
     bad = ~np.isfinite(p) | (p < 0) | (p > 1)
-    if bad.any():
-        raise InvalidInputError(
-            "holm_adjust()",
-            "p_values",
-            expected="numbers in [0, 1]",
-            found=f"{int(bad.sum())} invalid values",
-            rows=_bad_positions(bad),
-            total=int(bad.sum()),
-            kind="parameter",
-        )
+    _reject_invalid(bad, "holm_adjust()", "p_values", "numbers in [0, 1]")
     m = p.size
     order = np.argsort(p, kind="stable")
     scaled = p[order] * (m - np.arange(m))

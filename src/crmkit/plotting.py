@@ -209,6 +209,17 @@ def _numeric_or_nan(frame: pd.DataFrame, column: Hashable, owner: str) -> FloatA
     return series.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
+def _numeric_grid(frame: pd.DataFrame, owner: str) -> FloatArray:
+    """A frame's cells as a float64 matrix (rows x columns), NaN kept; text is an error."""
+    return np.column_stack([_numeric_or_nan(frame, c, owner) for c in frame.columns])
+
+
+def _check_values(values: str, owner: str) -> None:
+    """A heatmap's ``values`` argument: ``"shares"`` or ``"counts"``."""
+    if values not in ("shares", "counts"):
+        raise ConfigError(owner, "values", expected="'shares' or 'counts'", found=repr(values))
+
+
 def _colours(labels: Sequence[Hashable]) -> list[str]:
     """Stage colours for lifecycle stages, else the categorical cycle."""
     if labels and all(str(label) in _STAGE_COLOURS for label in labels):
@@ -841,8 +852,7 @@ def plot_transition_matrix(
         >>> plt.close(ax.figure)
     """
     owner = "plot_transition_matrix()"
-    if values not in ("shares", "counts"):
-        raise ConfigError(owner, "values", expected="'shares' or 'counts'", found=repr(values))
+    _check_values(values, owner)
     from crmkit.segmentation._lifecycle import TransitionMatrix
 
     default_title = "Stage moves"
@@ -863,7 +873,7 @@ def plot_transition_matrix(
             kind="",
         )
     check_not_empty(shown, owner, "matrix")
-    grid = np.column_stack([_numeric_or_nan(shown, c, owner) for c in shown.columns])
+    grid = _numeric_grid(shown, owner)
     rows = [_text(v) for v in shown.index]
     columns = [_text(v) for v in shown.columns]
     ax = _axes(ax, owner, (1.8 + 0.95 * len(columns), 1.2 + 0.6 * len(rows)))
@@ -953,8 +963,7 @@ def plot_cohort_retention(
         >>> plt.close(ax.figure)
     """
     owner = "plot_cohort_retention()"
-    if values not in ("shares", "counts"):
-        raise ConfigError(owner, "values", expected="'shares' or 'counts'", found=repr(values))
+    _check_values(values, owner)
     from crmkit.segmentation._cohorts import CohortTable
 
     sizes: pd.Series | None = None
@@ -980,7 +989,7 @@ def plot_cohort_retention(
         raise InvalidInputError(
             owner, "table", expected="at least one period column", found="none", kind=""
         )
-    grid = np.column_stack([_numeric_or_nan(frame, c, owner) for c in frame.columns])
+    grid = _numeric_grid(frame, owner)
     rows = [_text(v) for v in frame.index]
     if sizes is not None:
         rows = [f"{label} (n={int(size):,})" for label, size in zip(rows, sizes, strict=True)]

@@ -1,26 +1,20 @@
 """The customer-summaries how-to runs as written and prints what it shows.
 
 The page's ```python blocks run in order in one namespace; a ```text block right after a
-python block must equal what it printed (trailing spaces ignored).
+python block must equal what it printed (trailing spaces ignored); see
+`tests.markdown_pages.check_text_blocks`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
-import re
-import textwrap
 import warnings
 from pathlib import Path
 
 import pytest
 
-PAGE = Path(__file__).resolve().parents[2] / "docs" / "how-to" / "customer-summaries.md"
-_BLOCK = re.compile(r"^( *)```(\w+)\n(.*?)^\1```", re.S | re.M)
+from tests.markdown_pages import check_text_blocks, page_blocks
 
-
-def _normalise(text: str) -> str:
-    return "\n".join(line.rstrip() for line in text.strip("\n").splitlines())
+PAGE = "docs/how-to/customer-summaries.md"
 
 
 def test_how_to_runs_and_prints_what_it_shows(
@@ -28,19 +22,10 @@ def test_how_to_runs_and_prints_what_it_shows(
 ) -> None:
     pytest.importorskip("dask.dataframe")
     monkeypatch.chdir(tmp_path)
-    blocks = [(m.group(2), textwrap.dedent(m.group(3))) for m in _BLOCK.finditer(PAGE.read_text())]
-    assert sum(lang == "python" for lang, _ in blocks) >= 8
-    namespace: dict[str, object] = {}
-    checked = 0
-    for i, (lang, code) in enumerate(blocks):
-        if lang != "python":
-            continue
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out), warnings.catch_warnings():
-            # lifetimes sets a pandas option that pandas 3 deprecates, at import time.
-            warnings.filterwarnings("ignore", message="The 'mode.chained_assignment' option")
-            exec(compile(code, f"{PAGE.name} block {i}", "exec"), namespace)
-        if i + 1 < len(blocks) and blocks[i + 1][0] == "text":
-            assert _normalise(out.getvalue()) == _normalise(blocks[i + 1][1]), f"block {i}"
-            checked += 1
-    assert checked >= 7
+    blocks = page_blocks(PAGE)
+    assert sum(block.lang == "python" for block in blocks) >= 8
+    with warnings.catch_warnings():
+        # lifetimes sets a pandas option that pandas 3 deprecates, at import time.
+        warnings.filterwarnings("ignore", message="The 'mode.chained_assignment' option")
+        run = check_text_blocks(PAGE, blocks)
+    assert run.checked >= 7

@@ -33,7 +33,7 @@ from crmkit._validate import (
     require_frame,
 )
 from crmkit.errors import ConfigError, InvalidInputError
-from crmkit.segmentation._pareto import FloatArray, as_value_series
+from crmkit.segmentation._pareto import FloatArray, as_value_series, reject_negative, value_name
 
 __all__ = [
     "ValuePotentialMatrix",
@@ -115,16 +115,12 @@ def _descending(arr: FloatArray) -> tuple[IntArray, IntArray]:
 def _positive_total(series: pd.Series, arr: FloatArray, owner: str, negatives: str) -> float:
     if negatives not in ("lowest", "error"):
         raise ConfigError(owner, "negatives", expected="'lowest' or 'error'", found=repr(negatives))
-    negative = arr < 0
-    if negatives == "error" and negative.any():
-        count = int(negative.sum())
-        raise InvalidInputError(
+    if negatives == "error":
+        reject_negative(
+            series,
+            arr,
             owner,
-            "values" if series.name is None else str(series.name),
             expected="non-negative (negatives='error')",
-            found=f"{count} negative values",
-            rows=first_labels(series.index, negative),
-            total=count,
             hint="Use negatives='lowest' to put net-negative customers in the lowest class.",
         )
     return float(np.clip(arr, 0, None).sum())
@@ -238,7 +234,7 @@ def abc_classify(
         if positive_total <= 0:
             raise InvalidInputError(
                 owner,
-                "values" if series.name is None else str(series.name),
+                value_name(series),
                 expected="at least one positive value",
                 found="no positive value",
                 hint="Shares of a zero or negative total mean nothing; use method='thresholds'.",
@@ -452,7 +448,7 @@ def pyramid_tiers(
     if total <= 0:
         raise InvalidInputError(
             owner,
-            "values" if series.name is None else str(series.name),
+            value_name(series),
             expected="at least one positive value",
             found="no positive value",
         )

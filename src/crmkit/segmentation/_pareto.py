@@ -49,30 +49,48 @@ def as_value_series(values: Any, owner: str) -> tuple[pd.Series, FloatArray]:
                 kind="",
             )
         series = pd.Series(array)
-    name = "values" if series.name is None else str(series.name)
+    name = value_name(series)
     frame = pd.DataFrame({name: series.to_numpy()}, index=series.index)
     check_not_empty(frame, owner, name)
     return series, numeric_column(frame, name, owner)
 
 
-def _non_negative(series: pd.Series, arr: FloatArray, owner: str) -> float:
+def value_name(series: pd.Series) -> str:
+    """The name errors give a series of values: its own name, else ``"values"``."""
+    return "values" if series.name is None else str(series.name)
+
+
+def reject_negative(
+    series: pd.Series, arr: FloatArray, owner: str, *, expected: str, hint: str
+) -> None:
+    """Raise ``InvalidInputError`` naming the first negative values (by label), if any."""
     negative = arr < 0
     if negative.any():
         count = int(negative.sum())
         raise InvalidInputError(
             owner,
-            "values" if series.name is None else str(series.name),
-            expected="non-negative",
+            value_name(series),
+            expected=expected,
             found=f"{count} negative values",
             rows=first_labels(series.index, negative),
             total=count,
-            hint="Concentration needs non-negative values; clip net refunds to 0 or drop them.",
+            hint=hint,
         )
+
+
+def _non_negative(series: pd.Series, arr: FloatArray, owner: str) -> float:
+    reject_negative(
+        series,
+        arr,
+        owner,
+        expected="non-negative",
+        hint="Concentration needs non-negative values; clip net refunds to 0 or drop them.",
+    )
     total = float(arr.sum())
     if total <= 0:
         raise InvalidInputError(
             owner,
-            "values" if series.name is None else str(series.name),
+            value_name(series),
             expected="a positive total",
             found="only zeros",
             hint="With no value at all there is nothing to share.",
@@ -156,7 +174,7 @@ def gini(values: Any, *, corrected: bool = False) -> float:
     if corrected and n < 2:
         raise InvalidInputError(
             owner,
-            "values" if series.name is None else str(series.name),
+            value_name(series),
             expected="at least two values with corrected=True",
             found="one value",
             hint="The n / (n - 1) correction is undefined for one customer.",

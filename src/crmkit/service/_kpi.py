@@ -28,9 +28,10 @@ import numpy as np
 import pandas as pd
 
 from crmkit import _stats
+from crmkit._stats import _check_level
 from crmkit._validate import first_labels, require_columns, require_frame
 from crmkit.errors import ConfigError, InvalidInputError
-from crmkit.service._satisfaction import Interval, _round
+from crmkit.service._satisfaction import Interval, _check_method, _round
 
 __all__ = [
     "DurationQuantiles",
@@ -249,22 +250,10 @@ class DurationQuantiles:
 # --------------------------------------------------------------------------- helpers
 
 
-def _check_level(level: float, owner: str) -> float:
-    if not isinstance(level, (int, float)) or isinstance(level, bool) or not 0 < level < 1:
-        raise ConfigError(
-            owner, "level", expected="a number in (0, 1), e.g. 0.95", found=repr(level)
-        )
-    return float(level)
-
-
-def _check_ci(ci: str | None, owner: str) -> None:
-    if ci is not None and ci not in _stats.PROPORTION_METHODS:
-        raise ConfigError(
-            owner,
-            "ci",
-            expected=f"None or one of {list(_stats.PROPORTION_METHODS)}",
-            found=repr(ci),
-        )
+def _check_rate_options(ci: str | None, level: float, owner: str) -> float:
+    """Check a rate KPI's ``ci`` (a proportion interval method or None) and ``level``."""
+    _check_method(ci, _stats.PROPORTION_METHODS, owner)
+    return _check_level(level, owner)
 
 
 def _rate(
@@ -354,6 +343,18 @@ def _check_no_mixing(frame: pd.DataFrame, columns: Sequence[str], owner: str) ->
             kind="columns",
         )
     return zone if zone is not None else dt.UTC
+
+
+def _zone_and_cutoff(
+    frame: pd.DataFrame, columns: Sequence[str], as_of: Any, owner: str
+) -> tuple[Any, pd.Timestamp | None]:
+    """The zone of ``columns`` (not mixing naive and aware) and ``as_of`` read in it.
+
+    Whether the frame is aware is read off the first column.
+    """
+    zone = _check_no_mixing(frame, columns, owner)
+    aware = isinstance(frame[columns[0]].dtype, pd.DatetimeTZDtype)
+    return zone, _as_of(as_of, zone, owner, aware)
 
 
 def _as_of(as_of: Any, zone: Any, owner: str, aware_frame: bool) -> pd.Timestamp | None:
@@ -747,12 +748,9 @@ def first_contact_resolution(
         raise ConfigError(
             owner, "definition", expected=f"one of {list(FCR_DEFINITIONS)}", found=repr(definition)
         )
-    _check_ci(ci, owner)
-    level = _check_level(level, owner)
+    level = _check_rate_options(ci, level, owner)
     require_columns(tickets, [ticket, created, resolved], owner)
-    zone = _check_no_mixing(tickets, [created, resolved], owner)
-    aware = isinstance(tickets[created].dtype, pd.DatetimeTZDtype)
-    cutoff = _as_of(as_of, zone, owner, aware)
+    zone, cutoff = _zone_and_cutoff(tickets, [created, resolved], as_of, owner)
     starts = _instants(tickets, created, owner, zone, allow_missing=False)
     ends = _instants(tickets, resolved, owner, zone, allow_missing=True)
     solved = ends.notna().to_numpy(dtype=bool, copy=True)
@@ -869,8 +867,7 @@ def reopen_rate(
     owner = "reopen_rate()"
     require_frame(tickets, owner, "tickets")
     require_columns(tickets, [reopened, resolved], owner)
-    _check_ci(ci, owner)
-    level = _check_level(level, owner)
+    level = _check_rate_options(ci, level, owner)
     flags = tickets[reopened]
     if not pd.api.types.is_bool_dtype(flags.dtype):
         raise InvalidInputError(owner, reopened, expected="booleans", found=f"dtype {flags.dtype}")
@@ -928,13 +925,10 @@ def repeat_complaint_rate(
     owner = "repeat_complaint_rate()"
     require_frame(complaints, owner, "complaints")
     require_columns(complaints, [customer, created], owner)
-    _check_ci(ci, owner)
-    level = _check_level(level, owner)
+    level = _check_rate_options(ci, level, owner)
     if not isinstance(window, dt.timedelta) or window <= dt.timedelta(0):
         raise ConfigError(owner, "window", expected="a positive timedelta", found=repr(window))
-    zone = _check_no_mixing(complaints, [created], owner)
-    aware = isinstance(complaints[created].dtype, pd.DatetimeTZDtype)
-    cutoff = _as_of(as_of, zone, owner, aware)
+    zone, cutoff = _zone_and_cutoff(complaints, [created], as_of, owner)
     times = _instants(complaints, created, owner, zone, allow_missing=False)
     frame = pd.DataFrame({"cust": complaints[customer].to_numpy(), "t": _ns(times)})
     n_late = 0
@@ -1009,13 +1003,10 @@ def followup_completion(
     owner = "followup_completion()"
     require_frame(tickets, owner, "tickets")
     require_columns(tickets, [resolved, followed_up] + ([kind] if kinds is not None else []), owner)
-    _check_ci(ci, owner)
-    level = _check_level(level, owner)
+    level = _check_rate_options(ci, level, owner)
     if not isinstance(due, dt.timedelta) or due < dt.timedelta(0):
         raise ConfigError(owner, "due", expected="a timedelta >= 0", found=repr(due))
-    zone = _check_no_mixing(tickets, [resolved, followed_up], owner)
-    aware = isinstance(tickets[resolved].dtype, pd.DatetimeTZDtype)
-    cutoff = _as_of(as_of, zone, owner, aware)
+    zone, cutoff = _zone_and_cutoff(tickets, [resolved, followed_up], as_of, owner)
     ends = _instants(tickets, resolved, owner, zone, allow_missing=True)
     done_at = _instants(tickets, followed_up, owner, zone, allow_missing=True)
     applicable = ends.notna().to_numpy(dtype=bool, copy=True)

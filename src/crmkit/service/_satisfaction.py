@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import _stats
+from crmkit._stats import _check_level
 from crmkit._validate import check_keys, first_labels, require_columns, require_frame
 from crmkit.errors import ConfigError, InvalidInputError
 
@@ -722,14 +723,6 @@ def _parse(
         missing=miss,
         zero_weight=zero_weight,
     )
-
-
-def _check_level(level: float, owner: str) -> float:
-    if not isinstance(level, (int, float)) or isinstance(level, bool) or not 0 < level < 1:
-        raise ConfigError(
-            owner, "level", expected="a number in (0, 1), e.g. 0.95", found=repr(level)
-        )
-    return float(level)
 
 
 def _check_population(population_size: int | None, owner: str) -> None:

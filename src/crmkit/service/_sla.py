@@ -1176,6 +1176,19 @@ class SLATracker:
             return RealClock()
         return BusinessClock(self.policy.calendar)
 
+    def _not_before_last(self, value: object, field: str, owner: str, last: str) -> int:
+        """``value`` as an instant (`_instant`), at or after the last recorded event (``last``)."""
+        t = self._instant(value, field, owner)
+        if self.last is not None and t < self.last:
+            raise InvalidInputError(
+                owner,
+                field,
+                expected=f"at or after {last} ({from_seconds(self.last).isoformat()})",
+                found=from_seconds(t).isoformat(),
+                kind="",
+            )
+        return t
+
     def _instant(self, value: object, field: str, owner: str) -> int:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
@@ -1218,15 +1231,7 @@ class SLATracker:
             crmkit.errors.InvalidInputError: SLATracker.record(): 'time' must be at or after the previous event (2025-03-03T09:00:00+00:00); found 2025-03-03T08:00:00+00:00.
         """
         owner = "SLATracker.record()"
-        t = self._instant(time, "time", owner)
-        if self.last is not None and t < self.last:
-            raise InvalidInputError(
-                owner,
-                "time",
-                expected=f"at or after the previous event ({from_seconds(self.last).isoformat()})",
-                found=from_seconds(t).isoformat(),
-                kind="",
-            )
+        t = self._not_before_last(time, "time", owner, "the previous event")
         if not isinstance(event, str) or (
             event not in EVENTS and event not in _custom_events(self.policy)
         ):
@@ -1261,15 +1266,7 @@ class SLATracker:
             '2025-03-03T13:00:00+00:00'
         """
         owner = "SLATracker.evaluate()"
-        t = self._instant(as_of, "as_of", owner)
-        if self.last is not None and t < self.last:
-            raise InvalidInputError(
-                owner,
-                "as_of",
-                expected=f"at or after the last recorded event ({from_seconds(self.last).isoformat()})",
-                found=from_seconds(t).isoformat(),
-                kind="",
-            )
+        t = self._not_before_last(as_of, "as_of", owner, "the last recorded event")
         zone = self.policy.calendar.zone if self.policy.calendar is not None else dt.UTC
         results = []
         for track in self.tracks:
