@@ -3,44 +3,65 @@
 Public names are re-exported here from private modules; import from this facade.
 """
 
-from crmkit.segmentation._abc import (
-    ValuePotentialMatrix,
-    abc_classify,
-    class_summary,
-    pyramid,
-    pyramid_tiers,
-)
-from crmkit.segmentation._cohorts import CohortTable, cohort_retention
-from crmkit.segmentation._lifecycle import (
-    LifecyclePolicy,
-    StageResult,
-    TransitionMatrix,
-    classify_lifecycle,
-    lifecycle_history,
-    stage_flows,
-    transition_matrix,
-)
-from crmkit.segmentation._pareto import gini, pareto_curve, top_share
-from crmkit.segmentation._rates import (
-    Rate,
-    churn_rate,
-    rates_by_period,
-    reactivation_rate,
-    repurchase_rate,
-    retention_rate,
-)
-from crmkit.segmentation._rfm import (
-    RFMModel,
-    RFMScore,
-    RFMScorer,
-    ScoreScale,
-    rfm,
-    segment_summary,
-)
-from crmkit.segmentation._segment_maps import Segment, SegmentMap, SegmentMapReport, SegmentRule
-from crmkit.segmentation._summary import btyd_summary, calibration_holdout, summarize
+from typing import TYPE_CHECKING
 
-__all__: list[str] = [
+from crmkit._lazy import attach
+
+if TYPE_CHECKING:
+    from crmkit.segmentation._abc import (
+        ValuePotentialMatrix,
+        abc_classify,
+        class_summary,
+        pyramid,
+        pyramid_tiers,
+    )
+    from crmkit.segmentation._cohorts import (
+        CohortTable,
+        cohort_retention,
+    )
+    from crmkit.segmentation._lifecycle import (
+        LifecyclePolicy,
+        StageResult,
+        TransitionMatrix,
+        classify_lifecycle,
+        lifecycle_history,
+        stage_flows,
+        transition_matrix,
+    )
+    from crmkit.segmentation._pareto import (
+        gini,
+        pareto_curve,
+        top_share,
+    )
+    from crmkit.segmentation._rates import (
+        Rate,
+        churn_rate,
+        rates_by_period,
+        reactivation_rate,
+        repurchase_rate,
+        retention_rate,
+    )
+    from crmkit.segmentation._rfm import (
+        RFMModel,
+        RFMScore,
+        RFMScorer,
+        ScoreScale,
+        rfm,
+        segment_summary,
+    )
+    from crmkit.segmentation._segment_maps import (
+        Segment,
+        SegmentMap,
+        SegmentMapReport,
+        SegmentRule,
+    )
+    from crmkit.segmentation._summary import (
+        btyd_summary,
+        calibration_holdout,
+        summarize,
+    )
+
+__all__ = [
     "CohortTable",
     "LifecyclePolicy",
     "RFMModel",
@@ -78,3 +99,5 @@ __all__: list[str] = [
     "top_share",
     "transition_matrix",
 ]
+
+__getattr__, __dir__ = attach(__name__, __file__, __all__)
