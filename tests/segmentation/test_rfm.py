@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crmkit.errors import ConfigError, InvalidInputError, SchemaError
+from crmkit.errors import ConfigError, InvalidInputError, NotFittedError, SchemaError
 from crmkit.segmentation import (
     RFMModel,
     RFMScorer,
@@ -585,6 +585,20 @@ def test_from_dict_rejects_unknown_keys() -> None:
         ScoreScale.from_dict({"column": "x", "method": "fixed", "cut": [1]})
     with pytest.raises(ConfigError, match="'bnis'"):
         RFMScorer.from_dict({"bnis": 5})
+
+
+def test_a_stored_scorer_is_not_a_fitted_model() -> None:
+    """Loading scorer parameters (no cut points) as a model says it must be fitted first."""
+    edges = {
+        "recency": [30, 90, 180, 365],
+        "frequency": [1, 2, 4, 8],
+        "monetary": [50, 100, 500, 1000],
+    }
+    scorer = RFMScorer(method="fixed", edges=edges, bins=5)
+    with pytest.raises(NotFittedError, match=r"RFMScorer\.from_dict\(data\)\.fit\(summary\)"):
+        RFMModel.from_dict(scorer.to_dict())
+    with pytest.raises(NotFittedError, match="hold no cut points"):
+        RFMModel.from_dict(RFMScorer().to_dict())
 
 
 def test_inconsistent_models_are_rejected() -> None:

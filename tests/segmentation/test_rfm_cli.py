@@ -258,6 +258,7 @@ def test_binary_and_broken_parquet_inputs_give_one_line_and_exit_2(
         ("{bad", "'--model' must be valid JSON"),
         ("[1, 2]", "'--model' must be a JSON object"),
         ('{"bins": 5, "extra": 1}', "RFMModel.from_dict()"),
+        ('{"bins": 5, "method": "quantile"}', "RFMScorer's parameters, which hold no cut points"),
     ],
 )
 def test_bad_model_file_gives_one_line_and_exit_2(

@@ -44,7 +44,7 @@ from crmkit._validate import (
     require_columns,
     require_frame,
 )
-from crmkit.errors import ConfigError, InvalidInputError, SchemaError
+from crmkit.errors import ConfigError, InvalidInputError, NotFittedError, SchemaError
 from crmkit.segmentation._dask import computed, is_dask
 from crmkit.segmentation._segment_maps import SegmentMap
 
@@ -775,6 +775,9 @@ class RFMModel:
     def from_dict(cls, data: Mapping[str, Any]) -> RFMModel:
         """Build a model from :meth:`to_dict` output; unknown keys are a :class:`ConfigError`.
 
+        A stored :class:`RFMScorer` (parameters without cut points) is a
+        :class:`~crmkit.errors.NotFittedError`: fit it first.
+
         Examples:
             >>> RFMModel.from_dict({"bins": 2, "n_customers": 0, "segment_map": None,
             ...     "recency": {"column": "r", "method": "fixed", "cuts": [30], "reverse": True},
@@ -783,6 +786,16 @@ class RFMModel:
             RFMScore(r_score=2, f_score=2, m_score=1, rfm_code='221', segment=None)
         """
         owner = "RFMModel.from_dict()"
+        if isinstance(data, Mapping) and ({"method", "edges"} & set(data)):
+            # A stored scorer (parameters, no cut points) loaded where a fitted model
+            # belongs: say what is missing rather than "unknown key 'method'".
+            raise NotFittedError(
+                owner,
+                "data",
+                expected="a fitted model from RFMModel.to_dict() (cut points per dimension)",
+                found="an RFMScorer's parameters, which hold no cut points",
+                hint="Fit it first: RFMScorer.from_dict(data).fit(summary).",
+            )
         check_keys(
             data,
             owner,
