@@ -6,7 +6,10 @@ in the same run is the naive way an app would keep a state current without
 fresh subprocess; times are the process's CPU time (``time.process_time``: the machine is
 shared, and wall time there measures the neighbours); peak memory is that process's peak
 RSS (including the generated data). ``--profile`` prints the cProfile top functions of
-the one-member replay.
+the one-member replay. ``replay_one`` repeats the replay of the same event objects under
+one program (as an app does); nothing is cached on the events, but the program caches the
+expiry instant per local earning day, so ``replay_one_cold`` empties that cache before
+each replay.
 
 Every member has 200 events: an enrolment, then a repeating mix of purchases (1-3 lines),
 refunds (whole or one line), redemptions, cancellations and adjustments over a year,
@@ -27,6 +30,7 @@ import time
 
 CASES = {
     "replay_one": "Program.replay, one member's 200 events (per member)",
+    "replay_one_cold": "the same, expiry cache of the program emptied before each replay",
     "apply_one": "Program.apply, 200 events one by one (per member)",
     "replay_each_time": "baseline: full replay after every event, 200 events (per member)",
     "frame_to_events": "events_from_frame, N members x 200 rows (all members)",
@@ -126,7 +130,7 @@ def run_case(case: str, n_members: int) -> dict[str, float]:
     from crmkit.loyalty._replay_many import events_from_frame
 
     club = program()
-    if case in ("replay_one", "apply_one", "replay_each_time"):
+    if case in ("replay_one", "replay_one_cold", "apply_one", "replay_each_time"):
         table = frame(1)
         events = next(iter(events_from_frame(table, club).values()))  # type: ignore[arg-type]
         as_of = events[-1].time
@@ -137,6 +141,16 @@ def run_case(case: str, n_members: int) -> dict[str, float]:
             for _ in range(reps):
                 club.replay(events, as_of=as_of, on_error="skip")  # type: ignore[attr-defined]
             seconds = (time.process_time() - t0) / reps
+        elif case == "replay_one_cold":
+            reps = 50
+            cache = club._expiry_cache  # type: ignore[attr-defined]
+            seconds = 0.0
+            for _ in range(reps):
+                cache.clear()
+                t0 = time.process_time()
+                club.replay(events, as_of=as_of, on_error="skip")  # type: ignore[attr-defined]
+                seconds += time.process_time() - t0
+            seconds /= reps
         elif case == "apply_one":
             reps = 5
             t0 = time.process_time()

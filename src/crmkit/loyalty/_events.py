@@ -548,6 +548,38 @@ class Purchase(_Base):
         return sum((t.amount for t in self.tenders if t.kind == "points"), _ZERO)
 
 
+def _unchecked_purchase(
+    event_id: str,
+    time: dt.datetime,
+    lines: tuple[tuple[str, Decimal, int, str, str, Decimal], ...],
+    channel: str,
+) -> Purchase:
+    """A :class:`Purchase` of values the caller has already checked (no validation).
+
+    For the batch reader, which checks whole columns first; ``lines`` are
+    ``(line_id, amount, quantity, sku, category, discount)`` with unique ids, Decimal
+    amounts ``>= 0``, ``0 <= discount <= amount`` and ``quantity >= 1``.
+    """
+    setattr_ = object.__setattr__
+    built = []
+    for line_id, amount, quantity, sku, category, discount in lines:
+        line = object.__new__(PurchaseLine)
+        setattr_(line, "line_id", line_id)
+        setattr_(line, "amount", amount)
+        setattr_(line, "quantity", quantity)
+        setattr_(line, "sku", sku)
+        setattr_(line, "category", category)
+        setattr_(line, "discount", discount)
+        built.append(line)
+    event = object.__new__(Purchase)
+    setattr_(event, "event_id", event_id)
+    setattr_(event, "time", time)
+    setattr_(event, "lines", tuple(built))
+    setattr_(event, "channel", channel)
+    setattr_(event, "tenders", ())
+    return event
+
+
 @attrs.frozen
 class Refund(_Base):
     """A refund of a purchase, whole or by lines.

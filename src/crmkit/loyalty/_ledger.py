@@ -28,7 +28,8 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import heapq
-from collections.abc import Iterable, Mapping
+import operator
+from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -45,8 +46,8 @@ from crmkit.loyalty._events import (
     Redeem,
     Refund,
 )
-from crmkit.loyalty._rules import EarningResult, MemberContext, Order, OrderLine
-from crmkit.loyalty._tiers import QualifyingPosting, TierStatus, TierTracker
+from crmkit.loyalty._rules import EarningResult, EarningScheme, MemberContext, Order, OrderLine
+from crmkit.loyalty._tiers import TierStatus, TierTracker
 
 if TYPE_CHECKING:
     from crmkit.loyalty._program import Program
@@ -56,6 +57,9 @@ __all__ = ["Book", "Lot", "Posting", "sort_events"]
 _UTC = dt.UTC
 _FAR = dt.datetime.max.replace(tzinfo=_UTC)
 _ZERO = Decimal(0)
+_NO_INTS: dict[str, int] = {}
+_NO_DECIMALS: dict[str, Decimal] = {}
+_EXPIRY_CACHE_SIZE = 100_000  # local days per program (about 270 years of earning days)
 
 #: The kinds of postings in a member's ledger.
 POSTING_KINDS = (
@@ -188,9 +192,7 @@ def sort_events(events: Iterable[Event]) -> list[Event]:
     """
     seen: dict[str, Event] = {}
     for event in events:
-        if not isinstance(
-            event, Enroll | ProfileUpdate | Purchase | Refund | Redeem | CancelRedemption | Adjust
-        ):
+        if not isinstance(event, _EVENT_TYPES):
             raise InvalidInputError(
                 "replay()",
                 "events",
@@ -212,8 +214,11 @@ def sort_events(events: Iterable[Event]) -> list[Event]:
     return sorted(seen.values(), key=_key)
 
 
-def _key(event: Event) -> tuple[dt.datetime, int, str]:
-    return (event.time, event.rank, event.event_id)
+_EVENT_TYPES = (Enroll, ProfileUpdate, Purchase, Refund, Redeem, CancelRedemption, Adjust)
+#: Replay order of an event: ``(time, rank, event_id)``.
+_key: Callable[[Event], tuple[dt.datetime, int, str]] = operator.attrgetter(
+    "time", "rank", "event_id"
+)
 
 
 class _Lot:
@@ -297,6 +302,7 @@ class _Bought:
     """What the ledger remembers of a purchase, so refunds reverse stored numbers."""
 
     __slots__ = (
+        "_result",
         "base",
         "base_refunded",
         "deferred",
@@ -307,20 +313,33 @@ class _Bought:
         "qty",
         "qty_refunded",
         "refunded_net",
-        "result",
         "reversed_points",
+        "scheme",
         "tender",
     )
 
-    def __init__(self, event: Purchase, result: EarningResult | None) -> None:
+    def __init__(
+        self,
+        event: Purchase,
+        result: EarningResult | None,
+        base: Decimal | None = None,
+        scheme: EarningScheme | None = None,
+    ) -> None:
         self.event = event
-        self.result = result
+        # With ``scheme`` (the fast path of plain base rates) the full result is built
+        # only when read (refunds, explain): it depends on the order alone there.
+        self._result = result
+        self.scheme = scheme
         # Per-line numbers are unpacked on the first refund (most purchases never get one).
-        self.line_points: dict[str, int] = {}
-        self.line_base: dict[str, Decimal] = {}
-        self.base = result.base if result is not None else _ZERO
-        self.qty: dict[str, int] = {}
-        self.qty_refunded: dict[str, int] = {}
+        # (The shared empty dicts are replaced, never mutated, by ``unpack``.)
+        self.line_points: dict[str, int] = _NO_INTS
+        self.line_base: dict[str, Decimal] = _NO_DECIMALS
+        if base is not None:
+            self.base = base
+        else:
+            self.base = result.base if result is not None else _ZERO
+        self.qty: dict[str, int] = _NO_INTS
+        self.qty_refunded: dict[str, int] = _NO_INTS
         self.reversed_points = 0
         self.base_refunded = _ZERO
         self.refunded_net = _ZERO
@@ -340,11 +359,26 @@ class _Bought:
         new.deferred = list(self.deferred) if self.deferred is not None else None
         return new
 
+    @property
+    def result(self) -> EarningResult | None:
+        """The purchase's earning result (built on first read on the fast path)."""
+        if self._result is None and self.scheme is not None:
+            self._result = self.scheme.earn(_order(self.event, _ZERO), tz=_UTC)
+        return self._result
+
     def unpack(self) -> None:
         """Fill the per-line tables refunds need (once)."""
         if self.qty:
             return
-        if self.result is not None:
+        self.line_points = {}
+        self.line_base = {}
+        if self._result is None and self.scheme is not None:
+            # Fast path: the stored numbers of the lines, without the full result.
+            whole, bases, _ = self.scheme._flat_lines(self.event.lines)
+            for line, points, base in zip(self.event.lines, whole, bases, strict=True):
+                self.line_points[line.line_id] = points
+                self.line_base[line.line_id] = base
+        elif self.result is not None:
             for lp in self.result.lines:
                 self.line_points[lp.line_id] = lp.points
                 self.line_base[lp.line_id] = lp.base
@@ -375,14 +409,19 @@ class Book:
         self.rejected: list[tuple[str, str]] = []
         self.events: list[Event] = []
         self.event_ids: dict[str, Event] = {}
-        self.last_key: tuple[dt.datetime, int, str] | None = None
+        self.last: Event | None = None
         self.clock: dt.datetime | None = None
         self.activations: list[tuple[dt.datetime, str]] = []
         self.expiries: list[tuple[dt.datetime, str]] = []
         self.deadline: dt.datetime | None = None  # inactivity policy
         self.queue: list[_Lot] = []  # usable lots in consumption order (lazily pruned)
+        self.stale = False  # whether a queued lot may have run empty outside _draw
         self.queue_keys: list[tuple[dt.datetime, dt.datetime, str]] = []
-        self.expiry_cache: dict[dt.date, dt.datetime | None] = {}
+        self.expiry_cache = program._expiry_cache
+        self.expiry_kind = program.expiry.kind
+        self.pending_delta = (
+            dt.timedelta(days=program.pending_days) if program.pending_days else None
+        )
         self.available = 0
         self.pending = 0
         self.debt = 0
@@ -393,9 +432,13 @@ class Book:
         self.orders = 0
         self.skip_errors = False
         self.now = _FAR  # the instant of the event being applied, in UTC
+        self.local_day: dt.date | None = None  # its local date, when known without converting
         # Tier status, brought up to date lazily (only when something needs the tier).
         self.tier: TierTracker | None = None
         self.tier_posted = 0
+        # Purchases may skip the context and the Order: plain base rates that depend on
+        # nothing about the member (see EarningScheme._flat_totals).
+        self.quick_earning = not program.tier_dependent and not program.earning.uses_prior_orders
 
     # -- copying -------------------------------------------------------------------------
     def clone(self) -> Book:
@@ -430,7 +473,18 @@ class Book:
         while True:
             t_act = activations[0][0] if activations else _FAR
             t_exp = expiries[0][0] if expiries else _FAR
-            t_dead = self.deadline or _FAR
+            if self.deadline is None:
+                # No inactivity deadline: the sooner of the two heaps (activations first).
+                if t_act <= t_exp:
+                    if t_act > to:
+                        break
+                    self._activate(self.lots[heapq.heappop(activations)[1]], t_act)
+                else:
+                    if t_exp > to:
+                        break
+                    self._expire(self.lots[heapq.heappop(expiries)[1]], t_exp)
+                continue
+            t_dead = self.deadline
             first = min(t_act, t_exp, t_dead)
             if first > to:
                 break
@@ -452,24 +506,28 @@ class Book:
         if lot.active:
             return
         lot.active = True
-        self.pending -= lot.remaining
-        self.available += lot.remaining
-        self._enqueue(lot)
-        if lot.remaining:
-            self._post(at, "activate", 0, lot.lot_id, lot.lot_id, "pending")
-        bought = self.bought.get(lot.lot_id)
+        remaining = lot.remaining
+        lot_id = lot.lot_id
+        if remaining:
+            self.pending -= remaining
+            self.available += remaining
+            self._enqueue(lot)
+            self.postings.append((at, "activate", 0, lot_id, lot_id, "pending", (), None))
+        bought = self.bought.get(lot_id)
         if bought is not None and bought.deferred is not None:
             spend, points, orders = bought.deferred
             bought.deferred = None
             if spend or points or orders:
                 self.qualifying.append((at, spend, points, orders))
-        self._repay(at, lot.lot_id)
+        if self.debt:
+            self._repay(at, lot_id)
 
     def _expire(self, lot: _Lot, at: dt.datetime) -> None:
         points = lot.remaining
         if not points:
             return
         lot.remaining = 0
+        self.stale = True
         lot.expired += points
         if lot.active:
             self.available -= points
@@ -480,15 +538,19 @@ class Book:
     def _usable(self) -> list[_Lot]:
         """Usable lots with points left, in consumption order (soonest expiry, oldest, id)."""
         queue = self.queue
-        if any(not lot.remaining for lot in queue):
-            keep = []
-            for lot in queue:
+        if not self.stale:
+            return queue
+        self.stale = False
+        keep = [lot for lot in queue if lot.remaining]
+        if len(keep) != len(queue):
+            keys = []
+            for lot, key in zip(queue, self.queue_keys, strict=True):
                 if lot.remaining:
-                    keep.append(lot)
+                    keys.append(key)
                 else:
                     lot.queued = False
             self.queue = queue = keep
-            self.queue_keys = [lot.order_key() for lot in keep]
+            self.queue_keys = keys
         return queue
 
     def _enqueue(self, lot: _Lot) -> None:
@@ -529,7 +591,7 @@ class Book:
     ) -> _Lot:
         at = self.now
         expires_utc = self._expiry(at)
-        if self.deadline is None and self.program.expiry.kind == "inactivity":
+        if self.deadline is None and self.expiry_kind == "inactivity":
             # Points credited before any declared activity: the clock starts now.
             deadline = self.program.expiry.expires_at(at, self.zone)
             assert deadline is not None
@@ -550,27 +612,43 @@ class Book:
 
     def _expiry(self, at: dt.datetime) -> dt.datetime | None:
         """UTC expiry of a lot earned at ``at`` (cached per local earning day)."""
-        policy = self.program.expiry
-        if policy.kind in ("never", "inactivity"):
+        if self.expiry_kind in ("never", "inactivity"):
             return None
-        day = at.astimezone(self.zone).date()
-        if day not in self.expiry_cache:
-            expires = policy.expires_at(at, self.zone)
-            self.expiry_cache[day] = expires.astimezone(_UTC) if expires is not None else None
-        return self.expiry_cache[day]
+        day = self.local_day if at is self.now and self.local_day is not None else None
+        if day is None:
+            day = at.astimezone(self.zone).date()
+        cache = self.expiry_cache
+        try:
+            return cache[day]
+        except KeyError:
+            pass
+        expires = self.program.expiry.expires_at(at, self.zone)
+        if len(cache) >= _EXPIRY_CACHE_SIZE:
+            cache.clear()
+        cache[day] = value = expires.astimezone(_UTC) if expires is not None else None
+        return value
 
     def _draw(self, points: int) -> dict[str, int]:
         """Take ``points`` from usable lots, soonest-expiring first; the caller checked."""
         allocations: dict[str, int] = {}
         left = points
-        for lot in self._usable():
+        queue = self._usable()
+        emptied = 0
+        for lot in queue:
             take = min(left, lot.remaining)
             lot.remaining -= take
             lot.spent += take
             allocations[lot.lot_id] = take
             left -= take
+            if not lot.remaining:
+                emptied += 1
+                lot.queued = False
             if not left:
                 break
+        if emptied:
+            # The lots drawn dry are the first ones of the queue.
+            del queue[:emptied]
+            del self.queue_keys[:emptied]
         self.available -= points
         return allocations
 
@@ -651,8 +729,12 @@ class Book:
         self._post(at, "repay", -points, event_id, None, "debt", allocations)
 
     # -- events --------------------------------------------------------------------------
+    @property
+    def last_key(self) -> tuple[dt.datetime, int, str] | None:
+        """The replay-order key of the last event applied (None before any)."""
+        return None if self.last is None else _key(self.last)
+
     def apply(self, event: Event) -> None:
-        key = _key(event)
         known = self.event_ids.get(event.event_id)
         if known is not None:
             if known != event:
@@ -663,18 +745,32 @@ class Book:
                     found=f"a different {known.kind} event with the same id",
                 )
             return
-        self.now = event.time.astimezone(_UTC)  # one zone inside: fast, exact comparisons
-        self.advance(self.now)
+        time = event.time
+        self.now = now = time.astimezone(_UTC)  # one zone inside: exact comparisons
+        self.local_day = time.date() if time.tzinfo is self.zone else None
+        activations, expiries = self.activations, self.expiries
+        if (
+            (activations and activations[0][0] <= now)
+            or (expiries and expiries[0][0] <= now)
+            or (self.deadline is not None and self.deadline <= now)
+        ):
+            self.advance(now)
+        elif self.clock is None or now > self.clock:
+            self.clock = now
         try:
-            self._dispatch(event)
+            handler = _HANDLERS.get(type(event))
+            if handler is not None:
+                handler(self, event)
+            else:
+                self._dispatch(event)
         except LedgerError as err:
             if not self.skip_errors:
                 raise
             self.rejected.append((event.event_id, str(err)))
         self.event_ids[event.event_id] = event
         self.events.append(event)
-        self.last_key = key
-        if self.program.expiry.kind == "inactivity" and event.kind in self.program.expiry.activity:
+        self.last = event
+        if self.expiry_kind == "inactivity" and event.kind in self.program.expiry.activity:
             deadline = self.program.expiry.expires_at(self.now, self.zone)
             assert deadline is not None
             self.deadline = deadline.astimezone(_UTC)
@@ -716,65 +812,59 @@ class Book:
 
     def _purchase(self, event: Purchase) -> None:
         program = self.program
-        tender_points = event.points_tender if event.tenders else 0
-        if tender_points > self.available:
-            raise InsufficientPointsError.for_amounts(
-                f"Purchase {event.event_id!r}",
-                available=self.available,
-                requested=tender_points,
-                hint="The points tender needs that many points.",
-            )
-        context = self._context(event)
-        order = Order(
-            order_id=event.event_id,
-            time=self.now,
-            lines=tuple(
-                OrderLine(
-                    line_id=line.line_id,
-                    amount=line.amount,
-                    sku=line.sku,
-                    category=line.category,
-                    quantity=line.quantity,
-                    discount=line.discount,
+        now = self.now
+        event_id = event.event_id
+        tender_points = 0
+        quick = None
+        if event.tenders:
+            tender_points = event.points_tender
+            if tender_points > self.available:
+                raise InsufficientPointsError.for_amounts(
+                    f"Purchase {event_id!r}",
+                    available=self.available,
+                    requested=tender_points,
+                    hint="The points tender needs that many points.",
                 )
-                for line in event.lines
-            ),
-            channel=event.channel,
-            points_tender=event.points_tender_amount if event.tenders else _ZERO,
-        )
-        result = program.earning.earn(order, context, tz=self.zone)
-        bought = _Bought(event, result)
-        self.bought[event.event_id] = bought
+        elif self.quick_earning:
+            quick = program.earning._flat_totals(event.lines)
+        if quick is not None:
+            points, base, rule_points = quick
+            bought = _Bought(event, None, base, program.earning)
+        else:
+            context = self._context(event)
+            order = _order(event, event.points_tender_amount if event.tenders else _ZERO)
+            result = program.earning.earn(order, context, tz=self.zone)
+            points, base, rule_points = result.points, result.base, result.rule_points
+            bought = _Bought(event, result)
+        self.bought[event_id] = bought
         self.orders += 1
         if tender_points:
             debit = self._debit(event, "tender", tender_points, "points tender")
-            bought.tender = event.event_id
-            self._post(
-                self.now,
-                "tender",
-                -tender_points,
-                event.event_id,
-                None,
-                "tender",
-                debit.allocations,
-            )
+            bought.tender = event_id
+            self._post(now, "tender", -tender_points, event_id, None, "tender", debit.allocations)
         pending_until = None
-        if program.pending_days:
-            pending_until = self.now + dt.timedelta(days=program.pending_days)
-        if result.points > 0:
-            lot = self._new_lot(event, "purchase", _rules_of(result), result.points, pending_until)
-            bought.lot = lot.lot_id
-            for rule, points in result.rule_points:
-                if points:
-                    self._post(self.now, "earn", points, event.event_id, lot.lot_id, rule)
-            self.earn_history.append((self.now, result.points))
-        qualifying = [result.base, result.points, 1]
-        if pending_until is not None and not program.count_pending_for_tier and bought.lot:
-            bought.deferred = qualifying
+        if self.pending_delta is not None:
+            pending_until = now + self.pending_delta
+        if points > 0:
+            if len(rule_points) == 1:
+                rules = rule_points[0][0]
+            else:
+                rules = ",".join(rule for rule, part in rule_points if part)
+            self._new_lot(event, "purchase", rules, points, pending_until)
+            bought.lot = event_id
+            postings = self.postings
+            for rule, part in rule_points:
+                if part:
+                    postings.append((now, "earn", part, event_id, event_id, rule, (), None))
+            self.earn_history.append((now, points))
+            if pending_until is not None and not program.count_pending_for_tier:
+                bought.deferred = [base, points, 1]
+            else:
+                self.qualifying.append((now, base, points, 1))
+            if self.debt:
+                self._repay(now, event_id)
         else:
-            self.qualifying.append((self.now, result.base, result.points, 1))
-        if bought.lot:
-            self._repay(self.now, event.event_id)
+            self.qualifying.append((now, base, points, 1))
 
     def _context(self, event: Purchase) -> MemberContext:
         program = self.program
@@ -813,8 +903,9 @@ class Book:
             if not starts:
                 return ladder.tracker(at, tz=self.zone).status(at)
             tracker = self.tier = ladder.tracker(min(starts), tz=self.zone)
+        zone = self.zone
         for when, spend, points, orders in postings[self.tier_posted :]:
-            tracker.post(QualifyingPosting(time=when, spend=spend, points=points, orders=orders))
+            tracker._post(when.astimezone(zone), spend, points, orders)
         self.tier_posted = len(postings)
         return tracker.status(at)
 
@@ -933,6 +1024,8 @@ class Book:
         take = min(points, lot.remaining)
         if take:
             lot.remaining -= take
+            if not lot.remaining:
+                self.stale = True
             lot.reversed += take
             if lot.active:
                 self.available -= take
@@ -1064,6 +1157,38 @@ class Book:
                 event.reason,
                 debit.allocations,
             )
+
+
+#: Event class -> Book method (subclasses of event classes go through ``Book._dispatch``).
+_HANDLERS: dict[type[Any], Any] = {
+    Purchase: Book._purchase,
+    Refund: Book._refund,
+    Redeem: Book._redeem,
+    CancelRedemption: Book._cancel,
+    Adjust: Book._adjust,
+    Enroll: Book._enroll,
+}
+
+
+def _order(event: Purchase, points_tender: Decimal) -> Order:
+    """The earning rules' view of a purchase."""
+    return Order(
+        order_id=event.event_id,
+        time=event.time,
+        lines=tuple(
+            OrderLine(
+                line_id=line.line_id,
+                amount=line.amount,
+                sku=line.sku,
+                category=line.category,
+                quantity=line.quantity,
+                discount=line.discount,
+            )
+            for line in event.lines
+        ),
+        channel=event.channel,
+        points_tender=points_tender,
+    )
 
 
 def _rules_of(result: EarningResult) -> str:

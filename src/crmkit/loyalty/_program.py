@@ -9,7 +9,7 @@ member base from one events table.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -124,6 +124,11 @@ class Program:
     money_decimals: int = 2
     _zone: dt.tzinfo = attrs.field(init=False, repr=False, eq=False)
     _uses_tier: bool = attrs.field(init=False, repr=False, eq=False)
+    # Local earning day -> UTC expiry instant, shared by every replay under this program
+    # (the expiry of a lot depends on its local earning day only; see Book._expiry).
+    _expiry_cache: dict[dt.date, dt.datetime | None] = attrs.field(
+        init=False, repr=False, eq=False, factory=dict
+    )
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_zone", resolve_timezone(self.timezone, _OWNER))
@@ -413,6 +418,31 @@ class Program:
         return cls(**values)
 
 
+class _Earnings(Mapping[str, EarningResult]):
+    """Purchase id -> earning result, read from the fold (results built on first read)."""
+
+    __slots__ = ("_bought",)
+
+    def __init__(self, book: Book) -> None:
+        self._bought = dict(book.bought)
+
+    def __getitem__(self, key: str) -> EarningResult:
+        bought = self._bought[key]
+        result = bought.result
+        if result is None:
+            raise KeyError(key)
+        return result
+
+    def __iter__(self) -> Iterator[str]:
+        return (k for k, b in self._bought.items() if b.result is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
 @attrs.frozen
 class MemberState:
     """What a member has at ``as_of``, and why: the result of :meth:`Program.replay`.
@@ -439,7 +469,9 @@ class MemberState:
         enrolled_at: Enrolment instant, if an :class:`~crmkit.loyalty.Enroll` was replayed.
         birth_date: The member's birth date, if known.
         rejected: ``(event_id, message)`` of events left out with ``on_error="skip"``.
-        earnings: Purchase id -> :class:`~crmkit.loyalty.EarningResult` (for ``explain``).
+        earnings: Purchase id -> :class:`~crmkit.loyalty.EarningResult` (for ``explain``),
+            a read-only mapping; under plain base rates each result is built when first
+            read (the replay itself only needs its totals).
 
     Examples:
         >>> import datetime as dt
@@ -468,7 +500,7 @@ class MemberState:
     enrolled_at: dt.datetime | None
     birth_date: dt.date | None
     rejected: tuple[tuple[str, str], ...]
-    earnings: dict[str, EarningResult] = attrs.field(eq=False, repr=False)
+    earnings: Mapping[str, EarningResult] = attrs.field(eq=False, repr=False)
     _book: Book = attrs.field(eq=False, repr=False)
 
     @classmethod
@@ -526,7 +558,7 @@ class MemberState:
             enrolled_at=book.enrolled_at.astimezone(zone) if book.enrolled_at else None,
             birth_date=book.birth_date,
             rejected=tuple(book.rejected),
-            earnings={k: b.result for k, b in book.bought.items() if b.result is not None},
+            earnings=_Earnings(book),
             book=book,
         )
 

@@ -30,10 +30,12 @@ Points tenders are not expressed in the table: use :class:`~crmkit.loyalty.Tende
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import math
+import operator
 from collections.abc import Hashable, Iterator
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -58,6 +60,7 @@ from crmkit.loyalty._events import (
     Redeem,
     Refund,
     RefundLine,
+    _unchecked_purchase,
     to_decimal,
 )
 from crmkit.loyalty._ledger import Book
@@ -66,6 +69,7 @@ from crmkit.loyalty._program import Program
 __all__ = ["events_from_frame", "iter_member_events", "replay_many"]
 
 _OWNER = "replay_many()"
+_ZERO = Decimal(0)
 _KINDS = ("enroll", "profile", "purchase", "refund", "redeem", "cancel_redemption", "adjust")
 _OPTIONAL = (
     "amount",
@@ -148,6 +152,52 @@ def _int_or_none(value: Any, owner: str, column: str, row: Hashable) -> int | No
     raise InvalidInputError(owner, column, expected="whole numbers", found=repr(value), rows=[row])
 
 
+class _FallbackError(Exception):
+    """A member's rows need the checked path (it raises the precise error, if any)."""
+
+
+def _text_array(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """``_text`` of every element, vectorised when the column holds strings (or gaps)."""
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        out = values.copy()
+        out[pd.isna(values)] = ""
+        return out
+    return np.array([_text(v) for v in values], dtype=object)
+
+
+def _decimal_array(values: np.ndarray[Any, Any], rows: np.ndarray[Any, Any]) -> list[Any]:
+    """Decimal of ``values[rows]`` (None where missing, ``_BAD`` where not a finite number)."""
+    picked = values[rows]
+
+    def parse(value: Any) -> Any:
+        if value is None or _text(value) == "":
+            return None
+        try:
+            return to_decimal(value, _OWNER, "amount")
+        except InvalidInputError:
+            return _BAD
+
+    if pd.api.types.infer_dtype(picked, skipna=True) in ("string", "empty"):
+        # Equal strings parse to equal Decimals (same digits and exponent): parse each once.
+        codes, uniques = pd.factorize(picked, use_na_sentinel=True)
+        parsed = [parse(u) for u in uniques] + [None]
+        return [parsed[c] for c in codes.tolist()]
+    return [parse(v) for v in picked]
+
+
+_BAD = object()
+
+
+def _parsed(values: np.ndarray[Any, Any], rows: np.ndarray[Any, Any], parse: Any) -> list[Any]:
+    """``parse`` of ``values[rows]``, once per distinct value for string or int columns."""
+    picked = values[rows]
+    if pd.api.types.infer_dtype(picked, skipna=True) in ("string", "integer", "empty"):
+        codes, uniques = pd.factorize(picked, use_na_sentinel=True)
+        done = [parse(u) for u in uniques] + [parse(None)]
+        return [done[c] for c in codes.tolist()]
+    return [parse(v) for v in picked]
+
+
 def iter_member_events(
     frame: pd.DataFrame,
     program: Program,
@@ -159,9 +209,12 @@ def iter_member_events(
 ) -> Iterator[tuple[Hashable, list[Event]]]:
     """Yield ``(member, events)`` one member at a time, in order of first appearance.
 
-    The whole table is validated first (vectorised); event objects are built per member,
-    so a large table never holds every member's events at once. See
-    :func:`events_from_frame` for the arguments.
+    The whole table is validated and converted column by column first (vectorised:
+    amounts are parsed once per distinct value); event objects are then built per member,
+    so a large table never holds every member's events at once. Purchases whose columns
+    passed those checks are built without re-validating each field; a member with any
+    doubtful row is built through the checked constructors, which name the offending
+    row. See :func:`events_from_frame` for the arguments.
     """
     require_frame(frame, _OWNER, "events")
     require_columns(frame, [member, event_id, time, kind], _OWNER)
@@ -183,121 +236,343 @@ def iter_member_events(
     for column in ("amount", "discount"):
         if column in frame.columns:
             _money_column(frame, column, _OWNER)
-    columns = {name: frame[name].to_numpy(dtype=object) for name in _OPTIONAL if name in frame}
     n = len(frame)
     empty = np.full(n, None, dtype=object)
-
-    def col(name: str) -> np.ndarray[Any, Any]:
-        return columns.get(name, empty)
+    raw = {name: frame[name].to_numpy(dtype=object) for name in _OPTIONAL if name in frame}
 
     codes, uniques = pd.factorize(frame[member], sort=False)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.flatnonzero(np.diff(codes[order])) + 1
     ids = frame[event_id].astype(str).to_numpy(dtype=object)
-    stamps = list(times.dt.to_pydatetime())
+    # Rows of one event (same member and id) become contiguous, events in order of their
+    # first row within the member, rows of an event in table order.
+    id_codes, id_uniques = pd.factorize(ids, sort=False)
+    pair = codes.astype(np.int64) * max(len(id_uniques), 1) + id_codes
+    event_codes = pd.factorize(pair, sort=False)[0]
+    order = np.lexsort((event_codes, codes))
+    codes_s = codes[order]
+    events_s = event_codes[order]
+    member_starts = np.flatnonzero(np.r_[True, codes_s[1:] != codes_s[:-1]])
+    event_starts = np.flatnonzero(np.r_[True, events_s[1:] != events_s[:-1]])
+    event_ends = np.r_[event_starts[1:], n]
+    # Members whose events each own one row and a row's kind/time agree are the common
+    # case; an event of several rows checks its rows agree when built.
+    stamps = times.dt.to_pydatetime()
     kind_values = kinds.to_numpy(dtype=object)
+    purchase = kind_values == "purchase"
+    prows = np.flatnonzero(purchase)
+    amounts = np.full(n, None, dtype=object)
+    discounts = np.full(n, _ZERO, dtype=object)
+    quantities = np.full(n, 1, dtype=object)
+    if "amount" in raw:
+        amounts[prows] = _decimal_array(raw["amount"], prows)
+    if "discount" in raw:
+        discounts[prows] = [
+            _ZERO if d is None else d for d in _decimal_array(raw["discount"], prows)
+        ]
+    if "quantity" in raw:
+        quantities[prows] = [
+            1 if q is None else q for q in _parsed(raw["quantity"], prows, _quantity)
+        ]
+    # Purchase rows whose values the checked constructors would accept as they are.
+    ready = np.zeros(n, dtype=bool)
+    ready[prows] = [
+        type(a) is Decimal
+        and type(d) is Decimal
+        and type(q) is int
+        and q >= 1
+        and a >= 0
+        and _ZERO <= d <= a
+        for a, d, q in zip(
+            amounts[prows].tolist(),
+            discounts[prows].tolist(),
+            quantities[prows].tolist(),
+            strict=True,
+        )
+    ]
+    text = {
+        name: _text_array(raw[name]) if name in raw else np.full(n, "", dtype=object)
+        for name in ("line", "sku", "category", "channel", "ref", "reward", "reason")
+    }
+    # Other one-row events whose values the checked constructors would accept as they are
+    # (`ready`); everything else (and every error) goes through those constructors.
+    point_values = np.full(n, None, dtype=object)
+    point_rows = np.flatnonzero(np.isin(kind_values, ["redeem", "adjust"]))
+    if "points" in raw:
+        point_values[point_rows] = _parsed(raw["points"], point_rows, _whole)
+    has_ref = text["ref"].astype(bool)
+    ready |= (kind_values == "refund") & has_ref & ~text["line"].astype(bool)
+    ready |= (kind_values == "cancel_redemption") & has_ref
+    is_int = np.zeros(n, dtype=bool)
+    is_int[point_rows] = [type(v) is int for v in point_values[point_rows].tolist()]
+    positive = np.zeros(n, dtype=bool)
+    nonzero = np.zeros(n, dtype=bool)
+    positive[is_int] = point_values[is_int].astype(np.int64) >= 1
+    nonzero[is_int] = point_values[is_int].astype(np.int64) != 0
+    ready |= (kind_values == "redeem") & (
+        positive | (pd.isna(point_values) & text["reward"].astype(bool))
+    )
+    ready |= (kind_values == "adjust") & nonzero
+    ready &= ids.astype(bool)
     labels = frame.index
-    amount, discount, quantity, line = col("amount"), col("discount"), col("quantity"), col("line")
-    sku, category, channel, ref = col("sku"), col("category"), col("channel"), col("ref")
-    points, reward, reason, birth = col("points"), col("reward"), col("reason"), col("birth_date")
-    for chunk in np.split(order, bounds) if n else []:
-        who = uniques[codes[chunk[0]]]
+    columns = {name: raw.get(name, empty) for name in _OPTIONAL}
+    ids_list = ids.tolist()
+    kind_list = kind_values.tolist()
+    stamp_list = list(stamps)
+    ready_list = ready.tolist()
+    amount_list, discount_list, quantity_list = (
+        amounts.tolist(),
+        discounts.tolist(),
+        quantities.tolist(),
+    )
+    line_list, sku_list, category_list, channel_list = (
+        text["line"].tolist(),
+        text["sku"].tolist(),
+        text["category"].tolist(),
+        text["channel"].tolist(),
+    )
+    ref_list, reward_list, reason_list = (
+        text["ref"].tolist(),
+        text["reward"].tolist(),
+        text["reason"].tolist(),
+    )
+    points_list = point_values.tolist()
+    member_ends = np.r_[member_starts[1:], n]
+    bounds = np.append(member_starts, n)
+    member_events_at = cast("list[int]", np.searchsorted(event_starts, bounds).tolist())
+    new = object.__new__
+    set_ = object.__setattr__
+    # The slots' own setters (frozen classes refuse plain assignment).
+    line_id_, amount_, quantity_, sku_, category_, discount_ = (
+        cast("Any", getattr(PurchaseLine, name)).__set__
+        for name in ("line_id", "amount", "quantity", "sku", "category", "discount")
+    )
+    event_id_, time_, lines_, channel_, tenders_ = (
+        cast("Any", getattr(Purchase, name)).__set__
+        for name in ("event_id", "time", "lines", "channel", "tenders")
+    )
+    for k, (m_start, m_end) in enumerate(
+        zip(member_starts.tolist(), member_ends.tolist(), strict=True)
+    ):
+        who = uniques[codes_s[m_start]]
         who = who.item() if isinstance(who, np.generic) else who
-        # Rows of one event share its id; events keep the order of their first row.
-        groups: dict[str, list[int]] = {}
-        for i in chunk.tolist():
-            groups.setdefault(ids[i], []).append(i)
+        # The member's rows in replay-building order, and its events as spans of them.
+        order_list = order[m_start:m_end].tolist()
+        e0, e1 = member_events_at[k], member_events_at[k + 1]
+        spans = list(
+            zip(
+                (event_starts[e0:e1] - m_start).tolist(),
+                (event_ends[e0:e1] - m_start).tolist(),
+                strict=True,
+            )
+        )
         member_events: list[Event] = []
-        for eid, rows in groups.items():
-            first = rows[0]
-            what = kind_values[first]
-            at: dt.datetime = stamps[first]
-            for r in rows[1:]:
-                if kind_values[r] != what or stamps[r] != at:
+        try:
+            for a, b in spans:
+                r = order_list[a]
+                if b - a == 1 and ready_list[r]:
+                    what = kind_list[r]
+                    if what == "purchase":
+                        # A one-line purchase of checked values: built without re-checking.
+                        line = new(PurchaseLine)
+                        line_id_(line, line_list[r] or "1")
+                        amount_(line, amount_list[r])
+                        quantity_(line, quantity_list[r])
+                        sku_(line, sku_list[r])
+                        category_(line, category_list[r])
+                        discount_(line, discount_list[r])
+                        event: Event = new(Purchase)
+                        event_id_(event, ids_list[r])
+                        time_(event, stamp_list[r])
+                        lines_(event, (line,))
+                        channel_(event, channel_list[r])
+                        tenders_(event, ())
+                    else:
+                        event = new(_CLASSES[what])
+                        set_(event, "event_id", ids_list[r])
+                        set_(event, "time", stamp_list[r])
+                        if what == "refund":
+                            set_(event, "purchase_id", ref_list[r])
+                            set_(event, "lines", ())
+                        elif what == "cancel_redemption":
+                            set_(event, "redemption_id", ref_list[r])
+                        elif what == "redeem":
+                            set_(event, "reward", reward_list[r])
+                            set_(event, "points", points_list[r])
+                        else:
+                            set_(event, "points", points_list[r])
+                            set_(event, "reason", reason_list[r] or "adjust")
+                elif kind_list[r] == "purchase":
+                    event = _fast_purchase(
+                        order_list[a:b], ids_list, stamp_list, kind_list, ready_list,
+                        amount_list, discount_list, quantity_list, text,
+                    )  # fmt: skip
+                else:
+                    event = _build(
+                        order_list[a:b], ids_list, stamp_list, kind_list, columns, labels, event_id
+                    )
+                member_events.append(event)
+        except _FallbackError:
+            member_events = [
+                _build(order_list[a:b], ids_list, stamp_list, kind_list, columns, labels, event_id)
+                for a, b in spans
+            ]
+        yield who, member_events
+
+
+_CLASSES: dict[str, type[Any]] = {
+    "refund": Refund,
+    "cancel_redemption": CancelRedemption,
+    "redeem": Redeem,
+    "adjust": Adjust,
+}
+
+
+def _whole(value: Any) -> Any:
+    try:
+        return _int_or_none(value, _OWNER, "points", None)
+    except InvalidInputError:
+        return _BAD
+
+
+def _quantity(value: Any) -> Any:
+    try:
+        return _int_or_none(value, _OWNER, "quantity", None)
+    except InvalidInputError:
+        return _BAD
+
+
+def _fast_purchase(  # noqa: PLR0917 - internal, one call site
+    rows: list[int],
+    ids: list[str],
+    stamps: list[dt.datetime],
+    kinds: list[str],
+    ready: list[bool],
+    amounts: list[Any],
+    discounts: list[Any],
+    quantities: list[Any],
+    text: dict[str, np.ndarray[Any, Any]],
+) -> Event:
+    """A purchase of several rows from checked columns; ``_FallbackError`` on anything doubtful."""
+    first = rows[0]
+    at = stamps[first]
+    lines = []
+    line_text, sku, category = text["line"], text["sku"], text["category"]
+    for pos, r in enumerate(rows, start=1):
+        if not ready[r] or kinds[r] != "purchase" or stamps[r] != at:
+            raise _FallbackError
+        lines.append(
+            (line_text[r] or str(pos), amounts[r], quantities[r], sku[r], category[r], discounts[r])
+        )
+    if len({line[0] for line in lines}) != len(lines):
+        raise _FallbackError
+    return _unchecked_purchase(ids[first], at, tuple(lines), text["channel"][first])
+
+
+def _build(  # noqa: PLR0917 - internal
+    rows: list[int],
+    ids: list[str],
+    stamps: list[dt.datetime],
+    kinds: list[str],
+    columns: dict[str, np.ndarray[Any, Any]],
+    labels: pd.Index,
+    event_id: str,
+) -> Event:
+    """One event through the checked constructors (errors name the table row)."""
+    amount, discount, quantity = columns["amount"], columns["discount"], columns["quantity"]
+    line, sku, category, channel = (
+        columns["line"],
+        columns["sku"],
+        columns["category"],
+        columns["channel"],
+    )
+    ref, points, reward = columns["ref"], columns["points"], columns["reward"]
+    reason, birth = columns["reason"], columns["birth_date"]
+    first = rows[0]
+    eid = ids[first]
+    what = kinds[first]
+    at: dt.datetime = stamps[first]
+    for r in rows[1:]:
+        if kinds[r] != what or stamps[r] != at:
+            raise InvalidInputError(
+                _OWNER,
+                event_id,
+                expected="rows of one event to share kind and time",
+                found=f"event {eid!r} with differing rows",
+                rows=[labels[r]],
+            )
+    try:
+        event: Event
+        if what == "purchase":
+            lines = []
+            for pos, r in enumerate(rows, start=1):
+                if amount[r] is None or _text(amount[r]) == "":
                     raise InvalidInputError(
                         _OWNER,
-                        event_id,
-                        expected="rows of one event to share kind and time",
-                        found=f"event {eid!r} with differing rows",
+                        "amount",
+                        expected="an amount on purchase rows",
+                        found="none",
                         rows=[labels[r]],
                     )
-            try:
-                event: Event
-                if what == "purchase":
-                    lines = []
-                    for pos, r in enumerate(rows, start=1):
-                        if amount[r] is None or _text(amount[r]) == "":
-                            raise InvalidInputError(
-                                _OWNER,
-                                "amount",
-                                expected="an amount on purchase rows",
-                                found="none",
-                                rows=[labels[r]],
-                            )
-                        qty = _int_or_none(quantity[r], _OWNER, "quantity", labels[r])
-                        disc = discount[r]
-                        lines.append(
-                            PurchaseLine(
-                                _text(line[r]) or str(pos),
-                                to_decimal(amount[r], _OWNER, "amount"),
-                                quantity=1 if qty is None else qty,
-                                sku=_text(sku[r]),
-                                category=_text(category[r]),
-                                discount=Decimal(0)
-                                if _text(disc) == ""
-                                else to_decimal(disc, _OWNER, "discount"),
-                            )
-                        )
-                    event = Purchase(eid, at, lines=lines, channel=_text(channel[first]))
-                elif what == "refund":
-                    refund_lines = [
-                        RefundLine(
-                            _text(line[r]), _int_or_none(quantity[r], _OWNER, "quantity", labels[r])
-                        )
-                        for r in rows
-                        if _text(line[r])
-                    ]
-                    event = Refund(eid, at, _text(ref[first]), lines=refund_lines)
-                elif what == "redeem":
-                    event = Redeem(
-                        eid,
-                        at,
-                        reward=_text(reward[first]),
-                        points=_int_or_none(points[first], _OWNER, "points", labels[first]),
+                qty = _int_or_none(quantity[r], _OWNER, "quantity", labels[r])
+                disc = discount[r]
+                lines.append(
+                    PurchaseLine(
+                        _text(line[r]) or str(pos),
+                        to_decimal(amount[r], _OWNER, "amount"),
+                        quantity=1 if qty is None else qty,
+                        sku=_text(sku[r]),
+                        category=_text(category[r]),
+                        discount=Decimal(0)
+                        if _text(disc) == ""
+                        else to_decimal(disc, _OWNER, "discount"),
                     )
-                elif what == "adjust":
-                    value = _int_or_none(points[first], _OWNER, "points", labels[first])
-                    event = Adjust(
-                        eid,
-                        at,
-                        points=0 if value is None else value,
-                        reason=_text(reason[first]) or "adjust",
-                    )
-                elif what == "cancel_redemption":
-                    event = CancelRedemption(eid, at, _text(ref[first]))
-                elif what == "enroll":
-                    event = Enroll(
-                        eid,
-                        at,
-                        birth_date=_text(birth[first]) or None,
-                        channel=_text(channel[first]),
-                    )
-                else:
-                    event = ProfileUpdate(eid, at, birth_date=_text(birth[first]) or None)
-            except InvalidInputError as err:
-                if err.rows:
-                    raise
-                column = _FIELD_COLUMNS.get(err.field, err.field)
-                raise InvalidInputError(
-                    _OWNER,
-                    column,
-                    expected=err.expected,
-                    found=err.found,
-                    rows=[labels[first]],
-                    hint=err.hint,
-                ) from err
-            member_events.append(event)
-        yield who, member_events
+                )
+            event = Purchase(eid, at, lines=lines, channel=_text(channel[first]))
+        elif what == "refund":
+            refund_lines = [
+                RefundLine(_text(line[r]), _int_or_none(quantity[r], _OWNER, "quantity", labels[r]))
+                for r in rows
+                if _text(line[r])
+            ]
+            event = Refund(eid, at, _text(ref[first]), lines=refund_lines)
+        elif what == "redeem":
+            event = Redeem(
+                eid,
+                at,
+                reward=_text(reward[first]),
+                points=_int_or_none(points[first], _OWNER, "points", labels[first]),
+            )
+        elif what == "adjust":
+            value = _int_or_none(points[first], _OWNER, "points", labels[first])
+            event = Adjust(
+                eid,
+                at,
+                points=0 if value is None else value,
+                reason=_text(reason[first]) or "adjust",
+            )
+        elif what == "cancel_redemption":
+            event = CancelRedemption(eid, at, _text(ref[first]))
+        elif what == "enroll":
+            event = Enroll(
+                eid,
+                at,
+                birth_date=_text(birth[first]) or None,
+                channel=_text(channel[first]),
+            )
+        else:
+            event = ProfileUpdate(eid, at, birth_date=_text(birth[first]) or None)
+    except InvalidInputError as err:
+        if err.rows:
+            raise
+        column = _FIELD_COLUMNS.get(err.field, err.field)
+        raise InvalidInputError(
+            _OWNER,
+            column,
+            expected=err.expected,
+            found=err.found,
+            rows=[labels[first]],
+            hint=err.hint,
+        ) from err
+    return event
 
 
 def events_from_frame(
@@ -335,9 +610,17 @@ def events_from_frame(
         >>> [(line.line_id, line.amount) for line in events["m1"][0].lines]
         [('1', Decimal('20.00')), ('2', Decimal('5.50'))]
     """
-    return dict(
-        iter_member_events(frame, program, member=member, event_id=event_id, time=time, kind=kind)
-    )
+    collecting = gc.isenabled()
+    gc.disable()  # millions of new objects, no cycles: see _replay_part
+    try:
+        return dict(
+            iter_member_events(
+                frame, program, member=member, event_id=event_id, time=time, kind=kind
+            )
+        )
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def replay_many(
@@ -449,24 +732,45 @@ def _replay_part(  # noqa: PLR0917 - submitted positionally to worker processes
     """Replay the members of one part of the table (runs in a worker process too)."""
     index: list[Hashable] = []
     rows: list[tuple[Any, ...]] = []
-    for who, member_events in iter_member_events(events, program, **columns):
-        book = program._fold(member_events, end, on_error)
-        rows.append(_summary(book, end, expiring_days))
-        index.append(who)
+    # The fold allocates many small containers and frees them by reference counting;
+    # with the table's millions of objects alive, the cyclic collector's passes would
+    # cost a third of the time, so it is paused for the loop (and restored after).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for who, member_events in iter_member_events(events, program, **columns):
+            book = program._fold(member_events, end, on_error)
+            rows.append(_summary(book, end, expiring_days))
+            index.append(who)
+    finally:
+        if collecting:
+            gc.enable()
     return index, rows
+
+
+_SPENT = operator.attrgetter("spent")
+_EXPIRED = operator.attrgetter("expired")
+_REVERSED = operator.attrgetter("reversed")
+_FORFEITED = operator.attrgetter("forfeited")
 
 
 def _summary(book: Book, as_of: dt.datetime, expiring_days: int) -> tuple[Any, ...]:
     """One member's row, read straight from the fold (what :class:`MemberState` would say)."""
-    horizon = as_of + dt.timedelta(days=expiring_days)
+    tier = book.tier_status(as_of) if book.program.tiers is not None else None
+    # The horizon is `expiring_days` calendar days on the local clock (as in
+    # MemberState.expiring); the fold keeps instants in UTC, so compare in UTC (no zone
+    # offsets to look up per lot).
+    horizon = (as_of + dt.timedelta(days=expiring_days)).astimezone(dt.UTC)
+    as_of = as_of.astimezone(dt.UTC)
     inactivity = book.program.expiry.kind == "inactivity"
-    spent = expired = reversed_ = forfeited = expiring = 0
+    lots = list(book.lots.values())
+    spent = sum(map(_SPENT, lots))
+    expired = sum(map(_EXPIRED, lots))
+    reversed_ = sum(map(_REVERSED, lots))
+    forfeited = sum(map(_FORFEITED, lots))
+    expiring = 0
     soonest: dt.datetime | None = None
-    for lot in book.lots.values():
-        spent += lot.spent
-        expired += lot.expired
-        reversed_ += lot.reversed
-        forfeited += lot.forfeited
+    for lot in lots:
         if not lot.remaining or lot.activates_at > as_of:
             continue
         expires = lot.expires_at
@@ -478,7 +782,6 @@ def _summary(book: Book, as_of: dt.datetime, expiring_days: int) -> tuple[Any, .
             expiring += lot.remaining
         if soonest is None or expires < soonest:
             soonest = expires
-    tier = book.tier_status(as_of) if book.program.tiers is not None else None
     return (
         book.available,
         book.pending,

@@ -723,6 +723,7 @@ class TierTracker:
         "_pending",
         "_recent",
         "_since",
+        "_single",
         "_tz",
         "_valid_until",
         "_vcache",
@@ -749,6 +750,14 @@ class TierTracker:
         self._recent: deque[tuple[dt.datetime, Decimal, int, int]] = deque()
         self._vcache: tuple[dt.datetime, dt.datetime, dt.datetime] | None = None
         self._checks = ladder._checks()
+        # Tiers from the top down as (index, metric, threshold) when each tier above the
+        # base has one threshold (the common ladder): _qualify without the general loop.
+        self._single: list[tuple[int, int, Any]] | None = None
+        if all(len(self._checks[i]) == 1 for i in range(1, len(self._checks))):
+            self._single = [
+                (i, self._checks[i][0][0], self._checks[i][0][1])
+                for i in range(len(self._checks) - 1, 0, -1)
+            ]
         names = ladder.names
         self._life_checks = [
             (names.index(t.name), [(METRICS.index(m), v) for m, v in t.thresholds().items()])
@@ -849,6 +858,9 @@ class TierTracker:
     def _reached(self, checks: list[tuple[int, Decimal | int]], counts: list[Any]) -> bool:
         if not checks:
             return True
+        if len(checks) == 1:
+            index, value = checks[0]
+            return bool(counts[index] >= value)
         if self._ladder.combine == "all":
             return all(counts[i] >= v for i, v in checks)
         return any(counts[i] >= v for i, v in checks)
@@ -1006,21 +1018,43 @@ class TierTracker:
                 kind="",
             )
         when = self._local(posting.time, "posting.time")
-        self.advance(when)
+        self._post(when, posting.spend, posting.points, posting.orders)
+
+    def _post(self, time: dt.datetime, spend: Decimal, points: int, orders: int) -> None:
+        """:meth:`post` of checked values (the ledger's fold calls it with aware instants)."""
+        when = time if time.tzinfo is self._tz else self._local(time, "posting.time")
+        wend, valid = self._wend, self._valid_until
+        if (
+            self._pending is None
+            and (wend is None or when < wend)
+            and (valid is None or when < valid)
+            and when >= self._as_of
+        ):
+            self._as_of = when  # nothing falls due before ``when`` (see advance)
+        else:
+            self.advance(when)
         ladder = self._ladder
         counts = self._counts
-        counts[0] += posting.spend
-        counts[1] += posting.points
-        counts[2] += posting.orders
+        counts[0] += spend
+        counts[1] += points
+        counts[2] += orders
         life = self._lifetime
-        life[0] += posting.spend
-        life[1] += posting.points
-        life[2] += posting.orders
+        life[0] += spend
+        life[1] += points
+        life[2] += orders
         if ladder.window == "rolling":
-            self._recent.append((when, posting.spend, posting.points, posting.orders))
+            self._recent.append((when, spend, points, orders))
             self._prune(when)
         cur = self._cur
-        qualified = self._qualify()
+        single = self._single
+        if single is not None:
+            qualified = 0
+            for index, metric, value in single:
+                if counts[metric] >= value:
+                    qualified = index
+                    break
+        else:
+            qualified = self._qualify()
         for index, checks in self._life_checks:
             if index > self._floor and self._reached(checks, life):
                 self._floor = index
