@@ -80,6 +80,28 @@ def test_import_crmkit_is_light() -> None:
     assert not loaded & {"scipy", "matplotlib", "dask", "pandas", "numpy"}
 
 
+def test_subpackage_facades_load_their_modules_lazily() -> None:
+    """`import crmkit.segmentation, ...` defers every private module to first use."""
+    code = (
+        "import sys; import crmkit.segmentation, crmkit.loyalty, crmkit.service; "
+        "print('\\n'.join(sorted(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    private = [m for m in done.stdout.split() if m.startswith("crmkit.") and "._" in m]
+    assert private == ["crmkit._lazy"]
+
+
+@pytest.mark.parametrize("package", ["crmkit.segmentation", "crmkit.loyalty", "crmkit.service"])
+def test_lazy_names_resolve_and_are_cached(package: str) -> None:
+    module = importlib.import_module(package)
+    assert sorted(dir(module)) == sorted(module.__all__)
+    for name in module.__all__:
+        value = getattr(module, name)
+        assert vars(module)[name] is value  # cached: the next lookup is a plain attribute
+    with pytest.raises(AttributeError, match="has no attribute 'no_such_name'"):
+        _ = module.no_such_name
+
+
 def test_importing_the_subpackages_loads_no_optional_heavyweights() -> None:
     loaded = _modules_loaded_by("import crmkit.segmentation, crmkit.loyalty, crmkit.service")
     assert not loaded & {"scipy", "matplotlib", "dask", "distributed", "holidays", "statsmodels"}

@@ -3,52 +3,73 @@
 Public names are re-exported here from private modules; import from this facade.
 """
 
-from crmkit.loyalty._events import (
-    Adjust,
-    CancelRedemption,
-    Enroll,
-    ProfileUpdate,
-    Purchase,
-    PurchaseLine,
-    Redeem,
-    Refund,
-    RefundLine,
-    Tender,
-    event_from_dict,
-)
-from crmkit.loyalty._expiry import ExpiryPolicy
-from crmkit.loyalty._ledger import Lot, Posting, sort_events
-from crmkit.loyalty._privileges import Grant, Privilege, PrivilegeSet, QuotaStatus
-from crmkit.loyalty._program import MemberState, Program
-from crmkit.loyalty._replay_many import replay_many
-from crmkit.loyalty._rules import (
-    BaseRate,
-    Component,
-    Condition,
-    DateWindow,
-    EarningResult,
-    EarningRule,
-    EarningScheme,
-    LinePoints,
-    MemberContext,
-    Multiplier,
-    Order,
-    OrderBonus,
-    OrderLine,
-    PerEvery,
-    PeriodCap,
-    SignUpBonus,
-)
-from crmkit.loyalty._tiers import (
-    Counters,
-    QualifyingPosting,
-    Tier,
-    TierChange,
-    TierLadder,
-    TierStatus,
-    TierTracker,
-    assign_tiers,
-)
+from typing import TYPE_CHECKING
+
+from crmkit._lazy import attach
+
+if TYPE_CHECKING:
+    from crmkit.loyalty._events import (
+        Adjust,
+        CancelRedemption,
+        Enroll,
+        ProfileUpdate,
+        Purchase,
+        PurchaseLine,
+        Redeem,
+        Refund,
+        RefundLine,
+        Tender,
+        event_from_dict,
+    )
+    from crmkit.loyalty._expiry import (
+        ExpiryPolicy,
+    )
+    from crmkit.loyalty._ledger import (
+        Lot,
+        Posting,
+        sort_events,
+    )
+    from crmkit.loyalty._privileges import (
+        Grant,
+        Privilege,
+        PrivilegeSet,
+        QuotaStatus,
+    )
+    from crmkit.loyalty._program import (
+        MemberState,
+        Program,
+    )
+    from crmkit.loyalty._replay_many import (
+        replay_many,
+    )
+    from crmkit.loyalty._rules import (
+        BaseRate,
+        Component,
+        Condition,
+        DateWindow,
+        EarningResult,
+        EarningRule,
+        EarningScheme,
+        LinePoints,
+        MemberContext,
+        Multiplier,
+        Order,
+        OrderBonus,
+        OrderLine,
+        PerEvery,
+        PeriodCap,
+        SignUpBonus,
+    )
+    from crmkit.loyalty._tiers import (
+        Counters,
+        QualifyingPosting,
+        Tier,
+        TierChange,
+        TierLadder,
+        TierStatus,
+        TierTracker,
+        assign_tiers,
+    )
 
 __all__ = [
     "Adjust",
@@ -98,3 +119,5 @@ __all__ = [
     "replay_many",
     "sort_events",
 ]
+
+__getattr__, __dir__ = attach(__name__, __file__, __all__)
