@@ -3,7 +3,9 @@
 Invariants held after every step: conservation per lot and per member, lot bounds, debt
 only with nothing available, incremental apply == full replay, idempotent re-application,
 arrival order does not matter, advancing ``as_of`` never raises the usable points, and no
-float anywhere in the state.
+float anywhere in the state. ``TestTwoCurrencyLedger`` runs the same machine under a
+program with two point currencies ("points" and "miles", each with its own earning scheme
+and expiry policy) and checks every invariant per currency.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import datetime as dt
 import random
 from decimal import Decimal
 
+import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -28,6 +31,7 @@ from crmkit.loyalty import (
     Adjust,
     CancelRedemption,
     EarningScheme,
+    ExpiryPolicy,
     MemberState,
     Program,
     Purchase,
@@ -213,6 +217,104 @@ class LedgerMachine(RuleBasedStateMachine):
 
 LedgerMachine.TestCase.settings = settings(max_examples=60, stateful_step_count=25, deadline=None)
 TestLedger = LedgerMachine.TestCase
+
+
+@st.composite
+def two_currency_programs(draw: st.DrawFn) -> Program:
+    """A random program (as above) whose purchases also earn "miles" under their own rules."""
+    program = draw(loyalty_programs())
+    assert isinstance(program, Program)
+    miles = EarningScheme.base_rate(draw(st.sampled_from(["2", "0.3", "1"])))
+    policy = draw(
+        st.sampled_from(
+            [
+                ExpiryPolicy.never(),
+                ExpiryPolicy.after_days(10),
+                ExpiryPolicy.inactivity(15, "days", activity=("redeem", "adjust")),
+            ]
+        )
+    )
+    return attrs.evolve(
+        program,
+        earning={"points": program.earning_scheme, "miles": miles},
+        expiry={"points": program.expiry_policy, "miles": policy},
+    )
+
+
+class TwoCurrencyLedgerMachine(LedgerMachine):
+    """The ledger machine under two point currencies; every invariant holds per currency."""
+
+    @initialize(program=two_currency_programs())
+    def choose_program(self, program: Program) -> None:
+        self.program = program
+        self.state = program.replay([], as_of=T0)
+
+    def _miles(self) -> MemberState:
+        return self.state.by_currency["miles"]
+
+    @rule(target=LedgerMachine.redemptions, points=st.integers(1, 600))
+    def redeem_miles(self, points: int) -> str:
+        eid = self._id("m")
+        if points <= self._miles().available:
+            self._push(Redeem(eid, self.now, reward="r", points=points, currency="miles"))
+        return eid
+
+    @rule(points=st.integers(-300, 500).filter(bool))
+    def adjust_miles(self, points: int) -> None:
+        if points < 0 and -points > self._miles().available:
+            return
+        self._push(Adjust(self._id("b"), self.now, points=points, reason="t", currency="miles"))
+
+    @rule(redemption=consumes(LedgerMachine.redemptions))
+    def cancel_miles(self, redemption: str) -> None:
+        debit = self.state._book.subs["miles"].debits.get(redemption)
+        if debit is None:
+            return
+        points_before = self.state.available
+        lots_before = {lot.lot_id: lot for lot in self._miles().lots}
+        restorable = all(
+            lots_before[lot_id].forfeited == 0
+            and lots_before[lot_id].reversed == 0
+            and (
+                lots_before[lot_id].expires_at is None or lots_before[lot_id].expires_at > self.now
+            )
+            for lot_id in debit.allocations
+        )
+        self._push(CancelRedemption(self._id("c"), self.now, redemption))
+        assert self.state.available == points_before  # the other currency is untouched
+        if restorable and self._miles().debt == 0:
+            after = {lot.lot_id: lot for lot in self._miles().lots}
+            for lot_id, points in debit.allocations.items():
+                assert after[lot_id].remaining == lots_before[lot_id].remaining + points
+                assert after[lot_id].expires_at == lots_before[lot_id].expires_at
+
+    @rule(days=st.integers(0, 40))
+    def wait_every_currency(self, days: int) -> None:
+        later = self.now + dt.timedelta(days=days)
+        advanced = self.program.replay(self.events, as_of=later)
+        for name, before in self.state.by_currency.items():
+            after = advanced.by_currency[name]
+            assert after.available + after.pending <= before.available + before.pending
+        self.now = later
+        self.state = advanced
+
+    @invariant()
+    def every_currency_is_sound(self) -> None:
+        states = self.state.by_currency
+        assert list(states) == ["points", "miles"]
+        for state in states.values():
+            check_state(state)  # conservation, lot bounds, debt, no float: per currency
+        # Purchases earn both currencies: each purchase lot exists in both ledgers.
+        bought = {lot.lot_id for lot in states["points"].lots if lot.source == "purchase"}
+        miles = {lot.lot_id for lot in states["miles"].lots if lot.source == "purchase"}
+        assert miles <= set(self.state._book.bought)
+        assert bought <= set(self.state._book.bought)
+
+
+TwoCurrencyLedgerMachine.TestCase.settings = settings(
+    max_examples=40, stateful_step_count=25, deadline=None
+)
+TestTwoCurrencyLedger = TwoCurrencyLedgerMachine.TestCase
 
 
 @given(

@@ -380,6 +380,8 @@ class _Base:
         out: dict[str, Any] = {"kind": self.kind}
         for field in attrs.fields(cast("Any", type(self))):
             value = getattr(self, field.name)
+            if field.name == "currency" and value is None:
+                continue  # the primary currency: written as before currencies existed
             if isinstance(value, dt.datetime | dt.date):
                 value = value.isoformat()
             elif isinstance(value, Decimal):
@@ -630,11 +632,16 @@ class Redeem(_Base):
         time: When (aware datetime).
         reward: The reward's catalogue key.
         points: Points charged, or ``None`` for the catalogue price.
+        currency: The point currency charged (``"miles"``) in a program with several;
+            ``None`` (default) is the catalogue entry's currency, or else the program's
+            primary currency.
 
     Examples:
         >>> import datetime as dt
         >>> Redeem("x1", dt.datetime(2025, 3, 1, tzinfo=dt.UTC), reward="mug", points=300).points
         300
+        >>> Redeem("x2", dt.datetime(2025, 3, 1, tzinfo=dt.UTC), points=900, currency="miles").currency
+        'miles'
     """
 
     kind: ClassVar[str] = "redeem"
@@ -643,9 +650,12 @@ class Redeem(_Base):
     time: dt.datetime
     reward: str = ""
     points: int | None = None
+    currency: str | None = None
 
     def __attrs_post_init__(self) -> None:
         _check_event(self)
+        if self.currency is not None:
+            _check_id(self.currency, _owner(self), "currency")
         if self.points is not None:
             to_points(self.points, _owner(self), "points")
             if self.points < 1:
@@ -701,12 +711,17 @@ class Adjust(_Base):
         time: When (aware datetime).
         points: Signed, non-zero number of points.
         reason: The reason code (required, e.g. ``"goodwill"``, ``"gift"``).
+        currency: The point currency credited or debited in a program with several;
+            ``None`` (default) is the program's primary currency.
 
     Examples:
         >>> import datetime as dt
         >>> Adjust("a1", dt.datetime(2025, 3, 1, tzinfo=dt.UTC), points=-20,
         ...        reason="correction").points
         -20
+        >>> Adjust("a2", dt.datetime(2025, 3, 1, tzinfo=dt.UTC), points=50, reason="promo",
+        ...        currency="promo").currency
+        'promo'
     """
 
     kind: ClassVar[str] = "adjust"
@@ -715,9 +730,12 @@ class Adjust(_Base):
     time: dt.datetime
     points: int
     reason: str
+    currency: str | None = None
 
     def __attrs_post_init__(self) -> None:
         _check_event(self)
+        if self.currency is not None:
+            _check_id(self.currency, _owner(self), "currency")
         to_points(self.points, _owner(self), "points")
         if self.points == 0:
             raise InvalidInputError(_owner(self), "points", expected="non-zero", found="0", kind="")

@@ -31,7 +31,7 @@ import heapq
 import operator
 from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
@@ -46,6 +46,7 @@ from crmkit.loyalty._events import (
     Redeem,
     Refund,
 )
+from crmkit.loyalty._expiry import ExpiryPolicy
 from crmkit.loyalty._rules import EarningResult, EarningScheme, MemberContext, Order, OrderLine
 from crmkit.loyalty._tiers import TierStatus, TierTracker
 
@@ -396,6 +397,16 @@ class Book:
 
     def __init__(self, program: Program) -> None:
         self.program = program
+        # Several point currencies: the program the member's events are replayed under
+        # (``program`` is then its one-currency program of this book's currency), this
+        # book's currency, the other currencies' books (on the primary book) and the
+        # primary book (on the others; it keeps the tiers).
+        self.owner = program
+        self.currency = program._primary_points
+        self.subs: dict[str, Book] = {}
+        self.parent: Book | None = None
+        # Event class -> handler; a primary book with other currencies' books fans out.
+        self.handlers = _HANDLERS
         self.zone = program.zone
         self.lots: dict[str, _Lot] = {}
         self.debits: dict[str, _Debit] = {}
@@ -418,7 +429,10 @@ class Book:
         self.stale = False  # whether a queued lot may have run empty outside _draw
         self.queue_keys: list[tuple[dt.datetime, dt.datetime, str]] = []
         self.expiry_cache = program._expiry_cache
-        self.expiry_kind = program.expiry.kind
+        # The (one) point currency this book keeps: its scheme and policy.
+        self.scheme: EarningScheme = program._scheme
+        self.policy: ExpiryPolicy = program._policy
+        self.expiry_kind = self.policy.kind
         self.pending_delta = (
             dt.timedelta(days=program.pending_days) if program.pending_days else None
         )
@@ -436,9 +450,11 @@ class Book:
         # Tier status, brought up to date lazily (only when something needs the tier).
         self.tier: TierTracker | None = None
         self.tier_posted = 0
+        # The other ladders of a program with several (ladder name -> tracker, posted).
+        self.side: dict[str, tuple[TierTracker, int]] = {}
         # Purchases may skip the context and the Order: plain base rates that depend on
         # nothing about the member (see EarningScheme._flat_totals).
-        self.quick_earning = not program.tier_dependent and not program.earning.uses_prior_orders
+        self.quick_earning = not program.tier_dependent and not self.scheme.uses_prior_orders
 
     # -- copying -------------------------------------------------------------------------
     def clone(self) -> Book:
@@ -453,6 +469,11 @@ class Book:
             setattr(new, name, list(getattr(self, name)))
         new.event_ids = dict(self.event_ids)
         new.tier = self.tier.copy() if self.tier is not None else None
+        new.side = {k: (t.copy(), n) for k, (t, n) in self.side.items()}
+        if self.subs:
+            new.subs = {k: v.clone() for k, v in self.subs.items()}
+            for sub in new.subs.values():
+                sub.parent = new
         new.activations = list(self.activations)
         new.expiries = list(self.expiries)
         return new
@@ -533,7 +554,7 @@ class Book:
             self.available -= points
         else:
             self.pending -= points
-        self._post(at, "expire", -points, lot.lot_id, lot.lot_id, self.program.expiry.kind)
+        self._post(at, "expire", -points, lot.lot_id, lot.lot_id, self.policy.kind)
 
     def _usable(self) -> list[_Lot]:
         """Usable lots with points left, in consumption order (soonest expiry, oldest, id)."""
@@ -593,7 +614,7 @@ class Book:
         expires_utc = self._expiry(at)
         if self.deadline is None and self.expiry_kind == "inactivity":
             # Points credited before any declared activity: the clock starts now.
-            deadline = self.program.expiry.expires_at(at, self.zone)
+            deadline = self.policy.expires_at(at, self.zone)
             assert deadline is not None
             self.deadline = deadline.astimezone(_UTC)
         activates = pending_until if pending_until is not None and pending_until > at else at
@@ -622,7 +643,7 @@ class Book:
             return cache[day]
         except KeyError:
             pass
-        expires = self.program.expiry.expires_at(at, self.zone)
+        expires = self.policy.expires_at(at, self.zone)
         if len(cache) >= _EXPIRY_CACHE_SIZE:
             cache.clear()
         cache[day] = value = expires.astimezone(_UTC) if expires is not None else None
@@ -758,10 +779,10 @@ class Book:
         elif self.clock is None or now > self.clock:
             self.clock = now
         try:
-            handler = _HANDLERS.get(type(event))
+            handler = self.handlers.get(type(event))
             if handler is not None:
                 handler(self, event)
-            else:
+            elif not self.subs or self._fan_out(event):
                 self._dispatch(event)
         except LedgerError as err:
             if not self.skip_errors:
@@ -770,10 +791,60 @@ class Book:
         self.event_ids[event.event_id] = event
         self.events.append(event)
         self.last = event
-        if self.expiry_kind == "inactivity" and event.kind in self.program.expiry.activity:
-            deadline = self.program.expiry.expires_at(self.now, self.zone)
+        if self.expiry_kind == "inactivity" and event.kind in self.policy.activity:
+            deadline = self.policy.expires_at(self.now, self.zone)
             assert deadline is not None
             self.deadline = deadline.astimezone(_UTC)
+
+    def advance_all(self, to: dt.datetime) -> None:
+        """:meth:`advance` this book and the other currencies' books."""
+        self.advance(to)
+        for sub in self.subs.values():
+            sub.advance(to)
+
+    def _currency_of(self, event: Redeem | Adjust) -> str:
+        if event.currency is not None:
+            return event.currency
+        if isinstance(event, Redeem):
+            return self.owner._reward_currency.get(event.reward, self.currency)
+        return self.currency
+
+    def _fan_out(self, event: Event) -> bool:
+        """Several currencies: pass ``event`` to the books it concerns (before this one).
+
+        Redemptions and adjustments go to their currency's book, a cancellation to the
+        book holding the redemption; everything else goes to every book (each earns,
+        reverses and counts activity under its own rules). Returns whether this (the
+        primary) book applies the event too. The other books see an event only after
+        every check that could reject it here, so a rejected event changes no book.
+        """
+        subs = self.subs
+        if isinstance(event, Redeem | Adjust):
+            name = self._currency_of(event)
+            if name == self.currency:
+                return True
+            book = subs.get(name)
+            if book is None:
+                raise LedgerError(
+                    f"{type(event).__name__} {event.event_id!r}",
+                    "currency",
+                    expected=f"one of the point currencies {list(self.owner.point_currencies)}",
+                    found=repr(name),
+                )
+            book.apply(event)
+            return False
+        if isinstance(event, CancelRedemption):
+            if event.redemption_id not in self.debits:
+                for book in subs.values():
+                    if event.redemption_id in book.debits:
+                        book.apply(event)
+                        return False
+            return True
+        if isinstance(event, Purchase) and event.tenders and event.points_tender > self.available:
+            return True  # this book raises for the points tender before anything changes
+        for book in subs.values():
+            book.apply(event)
+        return True
 
     def _dispatch(self, event: Event) -> None:
         if isinstance(event, Purchase):
@@ -802,7 +873,7 @@ class Book:
         self.enrolled_at = self.now
         if event.birth_date is not None:
             self.birth_date = event.birth_date
-        result = self.program.earning.enrollment_points(self.now, tz=self.zone)
+        result = self.scheme.enrollment_points(self.now, tz=self.zone)
         if result.points > 0:
             self._new_lot(event, "enroll", _rules_of(result), result.points, None)
             for rule, points in result.rule_points:
@@ -817,7 +888,8 @@ class Book:
         tender_points = 0
         quick = None
         if event.tenders:
-            tender_points = event.points_tender
+            if self.parent is None:  # points tenders are paid in the primary currency
+                tender_points = event.points_tender
             if tender_points > self.available:
                 raise InsufficientPointsError.for_amounts(
                     f"Purchase {event_id!r}",
@@ -826,14 +898,14 @@ class Book:
                     hint="The points tender needs that many points.",
                 )
         elif self.quick_earning:
-            quick = program.earning._flat_totals(event.lines)
+            quick = self.scheme._flat_totals(event.lines)
         if quick is not None:
             points, base, rule_points = quick
-            bought = _Bought(event, None, base, program.earning)
+            bought = _Bought(event, None, base, self.scheme)
         else:
             context = self._context(event)
             order = _order(event, event.points_tender_amount if event.tenders else _ZERO)
-            result = program.earning.earn(order, context, tz=self.zone)
+            result = self.scheme.earn(order, context, tz=self.zone)
             points, base, rule_points = result.points, result.base, result.rule_points
             bought = _Bought(event, result)
         self.bought[event_id] = bought
@@ -868,14 +940,21 @@ class Book:
 
     def _context(self, event: Purchase) -> MemberContext:
         program = self.program
-        scheme = program.earning
+        scheme = self.scheme
         tier = None
         privileges: tuple[Any, ...] = ()
+        ladder_tiers: tuple[str, ...] = ()
         if program.tiers is not None and program.tier_dependent:
-            status = self.tier_status(self.now)
-            tier = status.tier
-            if program.privileges is not None:
-                privileges = program.privileges.active(status.history, self.now, tz=self.zone)
+            if isinstance(program.tiers, dict):
+                statuses = self.ladder_statuses(self.now)
+                tier = next(iter(statuses.values())).tier
+                ladder_tiers = tuple(f"{name}:{s.tier}" for name, s in statuses.items())
+                privileges = program._privileges_at(statuses, self.now)
+            else:
+                status = self.tier_status(self.now)
+                tier = status.tier
+                if program.privileges is not None:
+                    privileges = program.privileges.active(status.history, self.now, tz=self.zone)
         period_points: dict[str, int] = {}
         if scheme.caps:
             period_points = scheme.period_to_date(self.earn_history, at=self.now, tz=self.zone)
@@ -886,11 +965,45 @@ class Book:
             prior_orders=self.orders,
             period_points=period_points,
             privileges=privileges,
+            ladder_tiers=ladder_tiers,
         )
 
+    def ladder_statuses(self, at: dt.datetime) -> dict[str, TierStatus]:
+        """Every ladder's status at ``at`` by ladder name, the primary first."""
+        if self.parent is not None:
+            return self.parent.ladder_statuses(at)
+        program = self.program
+        names = iter(program._ladders)
+        out = {next(names): self.tier_status(at)}
+        for name in names:
+            out[name] = self._side_status(name, at)
+        return out
+
+    def _side_status(self, name: str, at: dt.datetime) -> TierStatus:
+        """A non-primary ladder's status at ``at`` (as :meth:`tier_status`)."""
+        ladder = self.program._ladders[name]
+        postings = self.qualifying
+        found = self.side.get(name)
+        if found is None:
+            starts = [p[0] for p in postings[:1]]
+            if self.enrolled_at is not None:
+                starts.append(self.enrolled_at)
+            if not starts:
+                return ladder.tracker(at, tz=self.zone).status(at)
+            tracker, posted = ladder.tracker(min(starts), tz=self.zone), 0
+        else:
+            tracker, posted = found
+        zone = self.zone
+        for when, spend, points, orders in postings[posted:]:
+            tracker._post(when.astimezone(zone), spend, points, orders)
+        self.side[name] = (tracker, len(postings))
+        return tracker.status(at)
+
     def tier_status(self, at: dt.datetime) -> TierStatus:
-        """The tier status at ``at`` (never before the last event), posting what is new."""
-        ladder = self.program.tiers
+        """The primary ladder's status at ``at`` (never before the last event), posting what is new."""
+        if self.parent is not None:
+            return self.parent.tier_status(at)
+        ladder = self.program._ladder
         assert ladder is not None
         postings = self.qualifying
         tracker = self.tier
@@ -1071,6 +1184,8 @@ class Book:
             self._repay(at, event_id)
 
     def _redeem(self, event: Redeem) -> None:
+        if event.currency is not None and event.currency != self.currency:
+            self._unknown_currency(event)
         points = event.points
         if points is None:
             points = self._price(event)
@@ -1086,7 +1201,8 @@ class Book:
 
     def _price(self, event: Redeem) -> int:
         catalogue = self.program.catalogue
-        prices = catalogue.get(event.reward)
+        # The book's program holds its own currency's rewards, prices only (ints).
+        prices = cast("dict[str, int] | None", catalogue.get(event.reward))
         if prices is None:
             raise LedgerError(
                 f"Redeem {event.event_id!r}",
@@ -1096,7 +1212,19 @@ class Book:
                 hint="Give points= explicitly for rewards outside the catalogue.",
             )
         tier = None
-        if self.program.tiers is not None and len(prices) > 1:
+        program = self.program
+        if isinstance(program.tiers, dict) and len(prices) > 1:
+            statuses = self.ladder_statuses(self.now)
+            tier = next(iter(statuses.values())).tier
+            refs = program._refs
+            matching = [
+                price
+                for key, price in prices.items()
+                if key != "*" and statuses[refs[key][0]].tier == refs[key][1]
+            ]
+            if matching:
+                return min(matching)
+        elif program.tiers is not None and len(prices) > 1:
             tier = self.tier_status(self.now).tier
         if tier is not None and tier in prices:
             return prices[tier]
@@ -1141,7 +1269,17 @@ class Book:
         debit.restored = dict(debit.allocations)
         self._repay(self.now, event.event_id)
 
+    def _unknown_currency(self, event: Redeem | Adjust) -> None:
+        raise LedgerError(
+            f"{type(event).__name__} {event.event_id!r}",
+            "currency",
+            expected=f"one of the point currencies {list(self.owner.point_currencies)}",
+            found=repr(event.currency),
+        )
+
     def _adjust(self, event: Adjust) -> None:
+        if event.currency is not None and event.currency != self.currency:
+            self._unknown_currency(event)
         if event.points > 0:
             lot = self._new_lot(event, "adjust", event.reason, event.points, None)
             self._post(self.now, "adjust", event.points, event.event_id, lot.lot_id, event.reason)
@@ -1168,6 +1306,18 @@ _HANDLERS: dict[type[Any], Any] = {
     Adjust: Book._adjust,
     Enroll: Book._enroll,
 }
+
+
+def _fanned(method: Callable[[Book, Any], None]) -> Callable[[Book, Any], None]:
+    def run(book: Book, event: Any) -> None:
+        if book._fan_out(event):
+            method(book, event)
+
+    return run
+
+
+#: The handlers of a primary book with other currencies' books (see ``Book._fan_out``).
+FANNED_HANDLERS: dict[type[Any], Any] = {cls: _fanned(m) for cls, m in _HANDLERS.items()}
 
 
 def _order(event: Purchase, points_tender: Decimal) -> Order:

@@ -19,22 +19,26 @@ from crmkit._validate import as_aware, check_keys, resolve_timezone
 from crmkit.errors import ConfigError, LedgerError
 from crmkit.loyalty._events import Event, to_decimal
 from crmkit.loyalty._expiry import ExpiryPolicy
-from crmkit.loyalty._ledger import Book, Lot, Posting, sort_events
+from crmkit.loyalty._ledger import FANNED_HANDLERS, Book, Lot, Posting, sort_events
 from crmkit.loyalty._privileges import Privilege, PrivilegeSet
 from crmkit.loyalty._rules import EarningResult, EarningScheme
 from crmkit.loyalty._tiers import QualifyingPosting, TierLadder, TierStatus
 
 __all__ = ["MemberState", "Program"]
 
+#: The name of a program's single tier ladder in :attr:`MemberState.tiers_by_ladder`.
+MAIN_LADDER = "main"
+#: The name of a program's single point currency in :attr:`MemberState.by_currency`.
+PRIMARY_POINTS = "points"
 _SHORTFALL = ("forfeit", "debt", "cash_offset")
 _EVENT_KINDS = ("enroll", "profile", "purchase", "refund", "redeem", "cancel_redemption", "adjust")
 _OWNER = "Program"
 
 
-def _catalogue(value: Mapping[str, Mapping[str, int]]) -> dict[str, dict[str, int]]:
+def _catalogue(value: Mapping[str, Mapping[str, int | str]]) -> dict[str, dict[str, int | str]]:
     if not isinstance(value, Mapping):
         raise ConfigError(_OWNER, "catalogue", expected="a mapping", found=type(value).__name__)
-    out: dict[str, dict[str, int]] = {}
+    out: dict[str, dict[str, int | str]] = {}
     for reward, prices in value.items():
         if (
             not isinstance(reward, str)
@@ -48,8 +52,18 @@ def _catalogue(value: Mapping[str, Mapping[str, int]]) -> dict[str, dict[str, in
                 expected="reward -> {tier name or '*': points}",
                 found=f"{reward!r}: {prices!r}",
             )
-        row: dict[str, int] = {}
+        row: dict[str, int | str] = {}
         for tier, points in prices.items():
+            if tier == "currency" and isinstance(points, str):
+                if not points:
+                    raise ConfigError(
+                        _OWNER,
+                        f"catalogue[{reward!r}]['currency']",
+                        expected="a point currency name",
+                        found="''",
+                    )
+                row[tier] = points
+                continue
             if isinstance(points, bool) or not isinstance(points, int) or points < 1:
                 raise ConfigError(
                     _OWNER,
@@ -60,6 +74,67 @@ def _catalogue(value: Mapping[str, Mapping[str, int]]) -> dict[str, dict[str, in
             row[str(tier)] = points
         out[reward] = row
     return out
+
+
+def _tiers(value: object) -> Any:
+    """A mapping of ladder name -> TierLadder becomes a dict; anything else is kept."""
+    if value is None or isinstance(value, TierLadder) or not isinstance(value, Mapping):
+        return value
+    if not value:
+        raise ConfigError(
+            _OWNER, "tiers", expected="at least one ladder in the mapping", found="none"
+        )
+    out: dict[str, TierLadder] = {}
+    for name, ladder in value.items():
+        if not isinstance(name, str) or not name.strip() or ":" in name:
+            raise ConfigError(
+                _OWNER,
+                "tiers",
+                expected="ladder names that are non-empty strings without ':'",
+                found=repr(name),
+            )
+        if not isinstance(ladder, TierLadder):
+            raise ConfigError(
+                _OWNER, f"tiers[{name!r}]", expected="a TierLadder", found=type(ladder).__name__
+            )
+        out[name] = ladder
+    return out
+
+
+def _by_currency(value: object, field: str, kind: type[Any]) -> Any:
+    """A mapping of point currency name -> ``kind`` becomes a dict; anything else is kept."""
+    if isinstance(value, kind) or not isinstance(value, Mapping):
+        return value
+    if not value:
+        raise ConfigError(
+            _OWNER, field, expected="at least one point currency in the mapping", found="none"
+        )
+    out: dict[str, Any] = {}
+    for name, item in value.items():
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(
+                _OWNER,
+                field,
+                expected="point currency names (non-empty strings)",
+                found=repr(name),
+            )
+        if not isinstance(item, kind):
+            raise ConfigError(
+                _OWNER,
+                f"{field}[{name!r}]",
+                expected=f"an {kind.__name__}",
+                found=type(item).__name__,
+            )
+        out[name] = item
+    return out
+
+
+def _earning(value: object) -> Any:
+    return _by_currency(value, "earning", EarningScheme)
+
+
+def _expiry(value: object) -> Any:
+    return _by_currency(value, "expiry", ExpiryPolicy)
 
 
 def _point_value(value: object) -> Decimal:
@@ -80,12 +155,29 @@ class Program:
         currency: The money currency code (``"CNY"``); amounts are Decimals in it.
         timezone: The program's IANA time zone: every day boundary (expiry, windows,
             birthday month) is local midnight there.
-        earning: The :class:`~crmkit.loyalty.EarningScheme` (default: 1 point per unit).
-        expiry: The :class:`~crmkit.loyalty.ExpiryPolicy` (default: never).
-        tiers: The :class:`~crmkit.loyalty.TierLadder`, or None for a program without tiers.
+        earning: The :class:`~crmkit.loyalty.EarningScheme` (default: 1 point per unit),
+            or a mapping of point currency name -> scheme for a program with several point
+            currencies (``{"points": ..., "miles": ...}``; the first is the *primary*
+            currency, a single scheme is the currency ``"points"``). Every purchase earns
+            each currency under its own scheme; see :attr:`MemberState.by_currency`.
+        expiry: The :class:`~crmkit.loyalty.ExpiryPolicy` (default: never), or a mapping
+            with the same currency names as ``earning``.
+        tiers: The :class:`~crmkit.loyalty.TierLadder`, or a mapping of ladder name ->
+            ladder for a program that runs several ladders at once (an airline's status
+            ladder on qualifying miles and a co-brand club ladder on spend), or None for a
+            program without tiers. Every ladder reads the same qualifying postings. The
+            *primary* ladder is the single ladder (named ``"main"`` in
+            :attr:`MemberState.tiers_by_ladder`) or the first of the mapping; a bare tier
+            name in an earning condition, a privilege or a catalogue price means a tier of
+            the primary ladder, and ``"ladder:tier"`` (``"club:plus"``) names a tier of any
+            ladder of a mapping. Ladder names may not contain ``":"``.
         privileges: The :class:`~crmkit.loyalty.PrivilegeSet` granted by tiers, or None.
+            Each privilege belongs to one ladder (all its tiers on the same ladder).
         catalogue: Reward prices in points per tier: ``{"mug": {"*": 500, "gold": 400}}``
-            (``"*"`` is the price for any other tier).
+            (``"*"`` is the price for any other tier). When several keys match the member
+            (tiers of different ladders), the lowest price applies. A ``"currency"`` key
+            (``{"lounge": {"*": 1500, "currency": "miles"}}``) prices the reward in that
+            point currency (default: the primary one).
         shortfall: What a refund does when the points it reverses were already spent:
             ``"forfeit"`` (recorded write-off), ``"debt"`` (negative balance, repaid first
             from the next points) or ``"cash_offset"`` (the money value is reported for the
@@ -112,11 +204,15 @@ class Program:
     name: str = "program"
     currency: str = "CNY"
     timezone: str = "UTC"
-    earning: EarningScheme = attrs.field(factory=lambda: EarningScheme.base_rate(1))
-    expiry: ExpiryPolicy = attrs.field(factory=ExpiryPolicy.never)
-    tiers: TierLadder | None = None
+    earning: EarningScheme | dict[str, EarningScheme] = attrs.field(
+        factory=lambda: EarningScheme.base_rate(1), converter=_earning
+    )
+    expiry: ExpiryPolicy | dict[str, ExpiryPolicy] = attrs.field(
+        factory=ExpiryPolicy.never, converter=_expiry
+    )
+    tiers: TierLadder | dict[str, TierLadder] | None = attrs.field(default=None, converter=_tiers)
     privileges: PrivilegeSet | None = None
-    catalogue: dict[str, dict[str, int]] = attrs.field(factory=dict, converter=_catalogue)
+    catalogue: dict[str, dict[str, int | str]] = attrs.field(factory=dict, converter=_catalogue)
     shortfall: str = "forfeit"
     point_value: Decimal = attrs.field(default=Decimal("0.01"), converter=_point_value)
     pending_days: int = 0
@@ -124,6 +220,27 @@ class Program:
     money_decimals: int = 2
     _zone: dt.tzinfo = attrs.field(init=False, repr=False, eq=False)
     _uses_tier: bool = attrs.field(init=False, repr=False, eq=False)
+    # Every ladder by name (the primary first), and every tier reference a condition,
+    # privilege or catalogue price may use -> (ladder name, tier name).
+    _ladders: dict[str, TierLadder] = attrs.field(init=False, repr=False, eq=False)
+    _refs: dict[str, tuple[str, str]] = attrs.field(init=False, repr=False, eq=False)
+    _ladder: TierLadder | None = attrs.field(init=False, repr=False, eq=False)
+    # Point currencies: name -> scheme / policy (the primary first); the one-currency
+    # program the primary book runs (``self`` unless there are several currencies or
+    # catalogue currencies), the one-currency programs of the other currencies, and the
+    # currency of each catalogue reward.
+    _schemes: dict[str, EarningScheme] = attrs.field(init=False, repr=False, eq=False)
+    _policies: dict[str, ExpiryPolicy] = attrs.field(init=False, repr=False, eq=False)
+    _single: Program = attrs.field(init=False, repr=False, eq=False)
+    _scheme: EarningScheme = attrs.field(init=False, repr=False, eq=False)
+    _policy: ExpiryPolicy = attrs.field(init=False, repr=False, eq=False)
+    _primary_points: str = attrs.field(init=False, repr=False, eq=False)
+    _others: dict[str, Program] = attrs.field(init=False, repr=False, eq=False)
+    _reward_currency: dict[str, str] = attrs.field(init=False, repr=False, eq=False)
+    # Several ladders: each ladder's privileges, tiers unqualified (None with one ladder).
+    _ladder_privileges: tuple[tuple[str, PrivilegeSet], ...] | None = attrs.field(
+        init=False, repr=False, eq=False
+    )
     # Local earning day -> UTC expiry instant, shared by every replay under this program
     # (the expiry of a lot depends on its local earning day only; see Book._expiry).
     _expiry_cache: dict[dt.date, dt.datetime | None] = attrs.field(
@@ -132,18 +249,23 @@ class Program:
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_zone", resolve_timezone(self.timezone, _OWNER))
-        if not isinstance(self.earning, EarningScheme):
+        if not isinstance(self.earning, (EarningScheme, dict)):
             raise ConfigError(
                 _OWNER, "earning", expected="an EarningScheme", found=type(self.earning).__name__
             )
-        if not isinstance(self.expiry, ExpiryPolicy):
+        if not isinstance(self.expiry, (ExpiryPolicy, dict)):
             raise ConfigError(
                 _OWNER, "expiry", expected="an ExpiryPolicy", found=type(self.expiry).__name__
             )
-        if self.tiers is not None and not isinstance(self.tiers, TierLadder):
+        self._index_currencies()
+        if self.tiers is not None and not isinstance(self.tiers, (TierLadder, dict)):
             raise ConfigError(
-                _OWNER, "tiers", expected="a TierLadder or None", found=type(self.tiers).__name__
+                _OWNER,
+                "tiers",
+                expected="a TierLadder, a mapping of ladder name -> TierLadder, or None",
+                found=type(self.tiers).__name__,
             )
+        self._index_ladders()
         if self.privileges is not None and not isinstance(self.privileges, PrivilegeSet):
             raise ConfigError(
                 _OWNER,
@@ -175,7 +297,7 @@ class Program:
                 expected="a bool",
                 found=repr(self.count_pending_for_tier),
             )
-        for kind in self.expiry.activity:
+        for kind in {k for policy in self._policies.values() for k in policy.activity}:
             if kind not in _EVENT_KINDS:
                 raise ConfigError(
                     _OWNER,
@@ -184,12 +306,15 @@ class Program:
                     found=repr(kind),
                 )
         if self.tiers is not None:
-            self.earning.check_tiers(self.tiers.names)
+            refs = list(self._refs)
+            for scheme in self._schemes.values():
+                scheme.check_tiers(refs)
             if self.privileges is not None:
-                self.privileges.check_tiers(self.tiers.names)
-            names = set(self.tiers.names)
+                self.privileges.check_tiers(refs)
+                self._split_privileges()
+            names = set(refs)
             for reward, prices in self.catalogue.items():
-                unknown = sorted(set(prices) - names - {"*"})
+                unknown = sorted(set(prices) - names - {"*", "currency"})
                 if unknown:
                     raise ConfigError(
                         _OWNER,
@@ -197,8 +322,176 @@ class Program:
                         expected=f"prices keyed by tiers {sorted(names)} or '*'",
                         found=f"unknown tiers {unknown}",
                     )
-        uses_tier = any(rule.when.tiers for rule in self.earning.rules)
+        uses_tier = any(r.when.tiers for scheme in self._schemes.values() for r in scheme.rules)
         object.__setattr__(self, "_uses_tier", uses_tier or self.privileges is not None)
+        self._split_currencies()
+
+    def _index_currencies(self) -> None:
+        earning, expiry = self.earning, self.expiry
+        if isinstance(earning, dict):
+            schemes = dict(earning)
+        else:
+            schemes = {PRIMARY_POINTS: earning}
+        if isinstance(expiry, dict):
+            if not isinstance(earning, dict) or list(expiry) != list(earning):
+                raise ConfigError(
+                    _OWNER,
+                    "expiry",
+                    expected=f"one policy, or a policy for each currency of earning {list(schemes)}",
+                    found=f"policies for {list(expiry)}",
+                )
+            policies = dict(expiry)
+        else:
+            policies = dict.fromkeys(schemes, expiry)
+        object.__setattr__(self, "_schemes", schemes)
+        object.__setattr__(self, "_policies", policies)
+        primary = next(iter(schemes))
+        object.__setattr__(self, "_primary_points", primary)
+        object.__setattr__(self, "_scheme", schemes[primary])
+        object.__setattr__(self, "_policy", policies[primary])
+        reward_currency: dict[str, str] = {}
+        for reward, prices in self.catalogue.items():
+            name = prices.get("currency", primary)
+            if name not in schemes:
+                raise ConfigError(
+                    _OWNER,
+                    f"catalogue[{reward!r}]['currency']",
+                    expected=f"one of the point currencies {list(schemes)}",
+                    found=repr(name),
+                )
+            reward_currency[reward] = str(name)
+        object.__setattr__(self, "_reward_currency", reward_currency)
+
+    def _split_currencies(self) -> None:
+        """The one-currency programs each currency's book runs under."""
+        plain = not isinstance(self.earning, dict) and not any(
+            "currency" in prices for prices in self.catalogue.values()
+        )
+        others: dict[str, Program] = {}
+        if plain:
+            object.__setattr__(self, "_single", self)
+            object.__setattr__(self, "_others", others)
+            return
+        for name, scheme in self._schemes.items():
+            catalogue = {
+                reward: {k: v for k, v in prices.items() if k != "currency"}
+                for reward, prices in self.catalogue.items()
+                if self._reward_currency[reward] == name
+            }
+            others[name] = attrs.evolve(
+                self,
+                earning=scheme,
+                expiry=self._policies[name],
+                catalogue=catalogue,
+            )
+        object.__setattr__(self, "_single", others.pop(next(iter(self._schemes))))
+        object.__setattr__(self, "_others", others)
+
+    def _index_ladders(self) -> None:
+        tiers = self.tiers
+        ladders: dict[str, TierLadder] = {}
+        refs: dict[str, tuple[str, str]] = {}
+        if isinstance(tiers, TierLadder):
+            ladders[MAIN_LADDER] = tiers
+            refs = {name: (MAIN_LADDER, name) for name in tiers.names}
+        elif isinstance(tiers, dict):
+            ladders = dict(tiers)
+            primary = next(iter(ladders))
+            refs = {name: (primary, name) for name in ladders[primary].names}
+            for ladder_name, ladder in ladders.items():
+                for name in ladder.names:
+                    ref = f"{ladder_name}:{name}"
+                    if ref in refs:
+                        raise ConfigError(
+                            _OWNER,
+                            "tiers",
+                            expected="tier references that name one tier",
+                            found=f"{ref!r} is a tier of the primary ladder and of {ladder_name!r}",
+                        )
+                    refs[ref] = (ladder_name, name)
+        object.__setattr__(self, "_ladders", ladders)
+        object.__setattr__(self, "_refs", refs)
+        object.__setattr__(self, "_ladder", next(iter(ladders.values()), None))
+        object.__setattr__(self, "_ladder_privileges", None)
+
+    def _split_privileges(self) -> None:
+        """Several ladders: group the privileges by ladder, tiers unqualified."""
+        if not isinstance(self.tiers, dict) or self.privileges is None:
+            return
+        groups: dict[str, list[Privilege]] = {name: [] for name in self._ladders}
+        primary = next(iter(self._ladders))
+        for priv in self.privileges.privileges:
+            where = {self._refs[t][0] for t in priv.tiers}
+            if len(where) > 1:
+                raise ConfigError(
+                    f"Privilege({priv.id!r})",
+                    "tiers",
+                    expected="tiers of one ladder",
+                    found=f"tiers of the ladders {sorted(where)}",
+                )
+            ladder = where.pop() if where else primary
+            groups[ladder].append(
+                attrs.evolve(priv, tiers=tuple(self._refs[t][1] for t in priv.tiers))
+            )
+        split = tuple((name, PrivilegeSet(group)) for name, group in groups.items() if group)
+        object.__setattr__(self, "_ladder_privileges", split)
+
+    def _privileges_at(
+        self, statuses: Mapping[str, TierStatus], at: dt.datetime
+    ) -> tuple[Privilege, ...]:
+        """The privileges active at ``at`` given each ladder's status (internal)."""
+        privileges = self.privileges
+        if privileges is None or not statuses:
+            return ()
+        split = self._ladder_privileges
+        if split is None:
+            status = next(iter(statuses.values()))
+            return privileges.active(status.history, at, tz=self._zone)
+        held: set[str] = set()
+        for ladder, group in split:
+            active = group.active(statuses[ladder].history, at, tz=self._zone)
+            held.update(p.id for p in active)
+        return tuple(p for p in privileges.privileges if p.id in held)
+
+    @property
+    def ladders(self) -> Mapping[str, TierLadder]:
+        """Every tier ladder by name, the primary first (a single ladder is ``"main"``).
+
+        Examples:
+            >>> from crmkit.loyalty import Tier, TierLadder
+            >>> status = TierLadder(tiers=[Tier(name="blue"), Tier(name="gold", points=50_000)])
+            >>> club = TierLadder(tiers=[Tier(name="basic"), Tier(name="plus", spend="20000")])
+            >>> list(Program(tiers={"status": status, "club": club}).ladders)
+            ['status', 'club']
+            >>> list(Program(tiers=status).ladders), list(Program().ladders)
+            (['main'], [])
+        """
+        return dict(self._ladders)
+
+    @property
+    def primary_ladder(self) -> str | None:
+        """The name of the primary ladder (``"main"`` for a single ladder; None without tiers).
+
+        Examples:
+            >>> from crmkit.loyalty import Tier, TierLadder
+            >>> status = TierLadder(tiers=[Tier(name="blue"), Tier(name="gold", points=50_000)])
+            >>> club = TierLadder(tiers=[Tier(name="basic"), Tier(name="plus", spend="20000")])
+            >>> Program(tiers={"status": status, "club": club}).primary_ladder
+            'status'
+        """
+        return next(iter(self._ladders), None)
+
+    @property
+    def ladder(self) -> TierLadder | None:
+        """The primary :class:`~crmkit.loyalty.TierLadder` (None without tiers).
+
+        Examples:
+            >>> from crmkit.loyalty import Tier, TierLadder
+            >>> status = TierLadder(tiers=[Tier(name="blue"), Tier(name="gold", points=50_000)])
+            >>> Program(tiers=status).ladder is status
+            True
+        """
+        return self._ladder
 
     @property
     def zone(self) -> dt.tzinfo:
@@ -232,7 +525,47 @@ class Program:
             >>> Program(earning=EarningScheme.base_rate(1, point_decimals=2)).point_decimals
             2
         """
-        return self.earning.point_decimals
+        return self.earning_scheme.point_decimals
+
+    @property
+    def earning_scheme(self) -> EarningScheme:
+        """The primary point currency's :class:`~crmkit.loyalty.EarningScheme`.
+
+        Examples:
+            >>> Program().earning_scheme.rules[0].id
+            'base'
+        """
+        return self._scheme
+
+    @property
+    def expiry_policy(self) -> ExpiryPolicy:
+        """The primary point currency's :class:`~crmkit.loyalty.ExpiryPolicy`.
+
+        Examples:
+            >>> Program().expiry_policy.kind
+            'never'
+        """
+        return self._policy
+
+    @property
+    def point_currencies(self) -> tuple[str, ...]:
+        """The point currencies, the primary first (``("points",)`` for a single scheme).
+
+        With a mapping ``earning={"points": ..., "miles": ...}`` each currency has its own
+        earning scheme and expiry policy (``expiry`` one policy for all, or a mapping with
+        the same keys); :class:`~crmkit.loyalty.Redeem`, :class:`~crmkit.loyalty.Adjust`
+        and catalogue entries (``{"upgrade": {"*": 9000, "currency": "miles"}}``) name
+        their currency, the primary one by default.
+
+        Examples:
+            >>> from crmkit.loyalty import EarningScheme
+            >>> Program(earning={"points": EarningScheme.base_rate(1),
+            ...                  "miles": EarningScheme.base_rate(2)}).point_currencies
+            ('points', 'miles')
+            >>> Program().point_currencies
+            ('points',)
+        """
+        return tuple(self._schemes)
 
     def in_points(self, units: int) -> Decimal:
         """A ledger figure as a Decimal number of points (``1234`` -> ``12.34`` with 2 decimals).
@@ -304,13 +637,25 @@ class Program:
             raise ConfigError(
                 "Program.replay()", "on_error", expected="'raise' or 'skip'", found=repr(on_error)
             )
-        book = Book(self)
+        book = self._new_book()
         book.skip_errors = on_error == "skip"
         for event in sort_events(events):
             if event.time > end:
                 break
             book.apply(event)
-        book.advance(end.astimezone(dt.UTC))
+        book.advance_all(end.astimezone(dt.UTC))
+        return book
+
+    def _new_book(self) -> Book:
+        """An empty fold: one book per point currency, the primary one on top."""
+        book = Book(self._single)
+        book.owner, book.currency = self, self.point_currencies[0]
+        for name, program in self._others.items():
+            sub = Book(program)
+            sub.owner, sub.currency, sub.parent = self, name, book
+            book.subs[name] = sub
+        if book.subs:
+            book.handlers = FANNED_HANDLERS
         return book
 
     def apply(self, state: MemberState, event: Event) -> MemberState:
@@ -337,7 +682,7 @@ class Program:
             >>> s1.available, program.apply(s1, Adjust("a1", t, points=50, reason="gift")) == s1
             (50, True)
         """
-        if not isinstance(state, MemberState) or state._book.program != self:
+        if not isinstance(state, MemberState) or state._book.owner != self:
             raise LedgerError(
                 "Program.apply()",
                 "state",
@@ -360,7 +705,7 @@ class Program:
             )
         new = book.clone()
         new.apply(sorted_event)
-        new.advance(end.astimezone(dt.UTC))
+        new.advance_all(end.astimezone(dt.UTC))
         return MemberState.from_book(new, end)
 
     def _as_of(self, as_of: object) -> dt.datetime:
@@ -380,9 +725,9 @@ class Program:
             "name": self.name,
             "currency": self.currency,
             "timezone": self.timezone,
-            "earning": self.earning.to_dict(),
-            "expiry": self.expiry.to_dict(),
-            "tiers": None if self.tiers is None else self.tiers.to_dict(),
+            "earning": _dict_by_currency(self.earning),
+            "expiry": _dict_by_currency(self.expiry),
+            "tiers": self._tiers_dict(),
             "privileges": None if self.privileges is None else self.privileges.to_dict(),
             "catalogue": {k: dict(v) for k, v in self.catalogue.items()},
             "shortfall": self.shortfall,
@@ -391,6 +736,14 @@ class Program:
             "count_pending_for_tier": self.count_pending_for_tier,
             "money_decimals": self.money_decimals,
         }
+
+    def _tiers_dict(self) -> dict[str, Any] | None:
+        tiers = self.tiers
+        if tiers is None:
+            return None
+        if isinstance(tiers, TierLadder):
+            return tiers.to_dict()
+        return {name: ladder.to_dict() for name, ladder in tiers.items()}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Program:
@@ -407,15 +760,37 @@ class Program:
         allowed = {f.name for f in attrs.fields(cls) if f.init}
         check_keys(data, "Program.from_dict()", allowed=allowed)
         values = dict(data)
-        if "earning" in values:
-            values["earning"] = EarningScheme.from_dict(values["earning"])
-        if "expiry" in values:
-            values["expiry"] = ExpiryPolicy.from_dict(values["expiry"])
-        if values.get("tiers") is not None:
-            values["tiers"] = TierLadder.from_dict(values["tiers"])
+        # Several point currencies are a mapping of currency name -> scheme (policy)
+        # mapping; one is the scheme's (policy's) own mapping, with its "rules" list
+        # ("kind" string).
+        for key, kind, marker in (
+            ("earning", EarningScheme, "rules"),
+            ("expiry", ExpiryPolicy, "kind"),
+        ):
+            if key in values:
+                value = values[key]
+                if isinstance(value, Mapping) and marker not in value:
+                    values[key] = {name: kind.from_dict(v) for name, v in value.items()}
+                else:
+                    values[key] = kind.from_dict(value)
+        tiers = values.get("tiers")
+        if tiers is not None:
+            # One ladder is a ladder's mapping (its "tiers" is a list); several are a
+            # mapping of ladder name -> ladder mapping.
+            if isinstance(tiers, Mapping) and not isinstance(tiers.get("tiers"), list):
+                values["tiers"] = {name: TierLadder.from_dict(d) for name, d in tiers.items()}
+            else:
+                values["tiers"] = TierLadder.from_dict(tiers)
         if values.get("privileges") is not None:
             values["privileges"] = PrivilegeSet.from_dict(values["privileges"])
         return cls(**values)
+
+
+def _dict_by_currency(value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return {name: item.to_dict() for name, item in value.items()}
+    out: dict[str, Any] = value.to_dict()
+    return out
 
 
 class _Earnings(Mapping[str, EarningResult]):
@@ -448,6 +823,8 @@ class MemberState:
     """What a member has at ``as_of``, and why: the result of :meth:`Program.replay`.
 
     ``credited == available + pending + spent + expired + reversed + forfeited`` always.
+    The figures are those of the program's primary point currency; :attr:`by_currency`
+    has the state of each currency of a program with several.
 
     Attributes:
         as_of: The instant of the state (in the program's zone).
@@ -464,8 +841,12 @@ class MemberState:
         lots: Every :class:`~crmkit.loyalty.Lot`, in crediting order.
         postings: The ledger: every :class:`~crmkit.loyalty.Posting`, in time order.
         qualifying: The qualifying postings that feed the tier ladder.
-        tier: The tier status (:class:`~crmkit.loyalty.TierStatus`) or None without tiers.
-        privileges: Privileges active at ``as_of``.
+        tier: The tier status (:class:`~crmkit.loyalty.TierStatus`) on the primary ladder
+            (the single ladder, or the first of :attr:`Program.tiers` when it is a mapping),
+            or None without tiers.
+        tiers_by_ladder: Every ladder's :class:`~crmkit.loyalty.TierStatus` by ladder name
+            (``{"main": ...}`` for a single ladder, empty without tiers).
+        privileges: Privileges active at ``as_of`` (on every ladder).
         enrolled_at: Enrolment instant, if an :class:`~crmkit.loyalty.Enroll` was replayed.
         birth_date: The member's birth date, if known.
         rejected: ``(event_id, message)`` of events left out with ``on_error="skip"``.
@@ -496,12 +877,15 @@ class MemberState:
     _raw_postings: tuple[tuple[Any, ...], ...] = attrs.field(repr=False)
     _raw_qualifying: tuple[tuple[Any, ...], ...] = attrs.field(repr=False)
     tier: TierStatus | None
+    tiers_by_ladder: Mapping[str, TierStatus]
     privileges: tuple[Privilege, ...]
     enrolled_at: dt.datetime | None
     birth_date: dt.date | None
     rejected: tuple[tuple[str, str], ...]
     earnings: Mapping[str, EarningResult] = attrs.field(eq=False, repr=False)
     _book: Book = attrs.field(eq=False, repr=False)
+    # The states of the program's other point currencies (empty with one).
+    _others: Mapping[str, MemberState] = attrs.field(repr=False)
 
     @classmethod
     def from_book(cls, book: Book, as_of: dt.datetime) -> MemberState:
@@ -510,7 +894,7 @@ class MemberState:
         local = as_of.astimezone(zone)
         lots = []
         totals = [0, 0, 0, 0]
-        inactivity = book.program.expiry.kind == "inactivity"
+        inactivity = book.policy.kind == "inactivity"
         for lot in book.lots.values():
             expires = lot.expires_at
             if expires is None and inactivity:
@@ -535,10 +919,10 @@ class MemberState:
             totals[1] += lot.expired
             totals[2] += lot.reversed
             totals[3] += lot.forfeited
-        tier = book.tier_status(as_of) if book.program.tiers is not None else None
-        privileges: tuple[Privilege, ...] = ()
-        if tier is not None and book.program.privileges is not None:
-            privileges = book.program.privileges.active(tier.history, as_of, tz=zone)
+        program = book.program
+        statuses = book.ladder_statuses(as_of) if program.tiers is not None else {}
+        tier = next(iter(statuses.values()), None)
+        privileges = program._privileges_at(statuses, as_of)
         return cls(
             as_of=local,
             available=book.available,
@@ -554,12 +938,14 @@ class MemberState:
             raw_postings=tuple(book.postings),
             raw_qualifying=tuple(book.qualifying),
             tier=tier,
+            tiers_by_ladder=statuses,
             privileges=privileges,
             enrolled_at=book.enrolled_at.astimezone(zone) if book.enrolled_at else None,
             birth_date=book.birth_date,
             rejected=tuple(book.rejected),
             earnings=_Earnings(book),
             book=book,
+            others={name: cls.from_book(sub, as_of) for name, sub in book.subs.items()},
         )
 
     @property
@@ -639,13 +1025,65 @@ class MemberState:
 
     @property
     def tier_name(self) -> str | None:
-        """The current tier's name (None without tiers).
+        """The current tier's name on the primary ladder (None without tiers).
 
         Examples:
             >>> import datetime as dt
             >>> Program().replay([], as_of=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)).tier_name
         """
         return None if self.tier is None else self.tier.tier
+
+    @property
+    def point_currency(self) -> str:
+        """The point currency this state counts (the primary one, or see :attr:`by_currency`).
+
+        Examples:
+            >>> import datetime as dt
+            >>> Program().replay([], as_of=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)).point_currency
+            'points'
+        """
+        return self._book.currency
+
+    @property
+    def by_currency(self) -> dict[str, MemberState]:
+        """The state of every point currency, by name, the primary (this state) first.
+
+        Each is a full state of that currency (balances, lots, postings; the tiers are the
+        member's), and each keeps ``credited == available + pending + spent + expired +
+        reversed + forfeited``. Purchases earn every currency under its own scheme and
+        refunds reverse what each earned; redemptions and adjustments move one currency.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from crmkit.loyalty import Adjust, EarningScheme, Purchase, PurchaseLine, Redeem
+            >>> program = Program(earning={"points": EarningScheme.base_rate(1),
+            ...                            "miles": EarningScheme.base_rate(2)})
+            >>> t = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
+            >>> events = [Purchase("p1", t, lines=[PurchaseLine("1", "100")]),
+            ...           Redeem("r1", t, points=150, currency="miles"),
+            ...           Adjust("a1", t, points=5, reason="gift")]
+            >>> s = program.replay(events, as_of=t)
+            >>> {name: (c.credited, c.available, c.spent) for name, c in s.by_currency.items()}
+            {'points': (105, 105, 0), 'miles': (200, 50, 150)}
+        """
+        return {self._book.currency: self, **self._others}
+
+    @property
+    def tier_names(self) -> dict[str, str]:
+        """The current tier's name on every ladder, by ladder name (empty without tiers).
+
+        Examples:
+            >>> import datetime as dt
+            >>> from crmkit.loyalty import Purchase, PurchaseLine, Tier, TierLadder
+            >>> status = TierLadder(tiers=[Tier(name="blue"), Tier(name="gold", points=5000)])
+            >>> club = TierLadder(tiers=[Tier(name="basic"), Tier(name="plus", spend="2000")])
+            >>> program = Program(tiers={"status": status, "club": club})
+            >>> t = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
+            >>> s = program.replay([Purchase("p1", t, lines=[PurchaseLine("1", "2500")])], as_of=t)
+            >>> s.tier_name, s.tier_names
+            ('blue', {'status': 'blue', 'club': 'plus'})
+        """
+        return {name: status.tier for name, status in self.tiers_by_ladder.items()}
 
     def expiring(self, days: int) -> int:
         """Points that expire within ``days`` days after :attr:`as_of` unless spent.

@@ -397,8 +397,10 @@ def iter_member_events(
                         elif what == "redeem":
                             set_(event, "reward", reward_list[r])
                             set_(event, "points", points_list[r])
+                            set_(event, "currency", None)
                         else:
                             set_(event, "points", points_list[r])
+                            set_(event, "currency", None)
                             set_(event, "reason", reason_list[r] or "adjust")
                 elif kind_list[r] == "purchase":
                     event = _fast_purchase(
@@ -658,11 +660,14 @@ def replay_many(
     Returns:
         A DataFrame indexed by member with the columns ``available``, ``pending``,
         ``debt``, ``balance``, ``credited``, ``spent``, ``expired``, ``reversed``,
-        ``forfeited`` (int64 points), ``cash_offset`` (Decimal), ``expiring`` (points
+        ``forfeited`` (int64 points of the program's primary point currency; the events
+        table has no currency column, so its redemptions and adjustments are in that
+        currency), ``cash_offset`` (Decimal), ``expiring`` (points
         expiring within ``expiring_days``), ``next_expiry`` (the soonest expiry of usable
         points, NaT if none), ``tier`` (ordered Categorical of the ladder's tiers, or None),
-        ``tier_since``, ``next_tier``, ``events`` (events replayed) and ``rejected``
-        (events left out).
+        ``tier_since``, ``next_tier`` (the primary ladder), ``events`` (events replayed)
+        and ``rejected`` (events left out); a program with several ladders adds one
+        ``tier_<ladder>`` column (ordered Categorical) per ladder after the primary one.
 
     Examples:
         >>> from crmkit.datasets import loyalty_events
@@ -704,7 +709,10 @@ def replay_many(
             by_member.update(zip(part_index, part_rows, strict=True))
         index = list(order)
         rows = [by_member[m] for m in index]
-    result = pd.DataFrame.from_records(rows, columns=list(RESULT_COLUMNS))
+    side = list(program.ladders)[1:]
+    result = pd.DataFrame.from_records(
+        rows, columns=[*RESULT_COLUMNS, *(f"tier_{name}" for name in side)]
+    )
     result.index = pd.Index(index, name=member)
     for column in (*RESULT_COLUMNS[:9], "expiring", "events", "rejected"):
         result[column] = result[column].astype("int64")
@@ -714,10 +722,14 @@ def replay_many(
     result["tier_since"] = pd.to_datetime(result["tier_since"], utc=True).dt.tz_convert(
         program.zone
     )
-    if program.tiers is not None:
-        names = program.tiers.names
+    if program.ladder is not None:
+        names = program.ladder.names
         result["tier"] = pd.Categorical(result["tier"], categories=names, ordered=True)
         result["next_tier"] = pd.Categorical(result["next_tier"], categories=names, ordered=True)
+    for name in side:
+        column = f"tier_{name}"
+        names = program.ladders[name].names
+        result[column] = pd.Categorical(result[column], categories=names, ordered=True)
     return result
 
 
@@ -756,13 +768,17 @@ _FORFEITED = operator.attrgetter("forfeited")
 
 def _summary(book: Book, as_of: dt.datetime, expiring_days: int) -> tuple[Any, ...]:
     """One member's row, read straight from the fold (what :class:`MemberState` would say)."""
-    tier = book.tier_status(as_of) if book.program.tiers is not None else None
+    tier = book.tier_status(as_of) if book.program._ladder is not None else None
+    side: tuple[str | None, ...] = ()
+    if isinstance(book.program.tiers, dict):
+        names = list(book.program.ladders)[1:]
+        side = tuple(book._side_status(name, as_of).tier for name in names)
     # The horizon is `expiring_days` calendar days on the local clock (as in
     # MemberState.expiring); the fold keeps instants in UTC, so compare in UTC (no zone
     # offsets to look up per lot).
     horizon = (as_of + dt.timedelta(days=expiring_days)).astimezone(dt.UTC)
     as_of = as_of.astimezone(dt.UTC)
-    inactivity = book.program.expiry.kind == "inactivity"
+    inactivity = book.policy.kind == "inactivity"
     lots = list(book.lots.values())
     spent = sum(map(_SPENT, lots))
     expired = sum(map(_EXPIRED, lots))
@@ -782,7 +798,7 @@ def _summary(book: Book, as_of: dt.datetime, expiring_days: int) -> tuple[Any, .
             expiring += lot.remaining
         if soonest is None or expires < soonest:
             soonest = expires
-    return (
+    row = (
         book.available,
         book.pending,
         book.debt,
@@ -801,3 +817,4 @@ def _summary(book: Book, as_of: dt.datetime, expiring_days: int) -> tuple[Any, .
         len(book.events),
         len(book.rejected),
     )
+    return row + side if side else row

@@ -253,7 +253,11 @@ class Condition:
         """
         if self.channels and channel not in self.channels:
             return False
-        if self.tiers and member.tier not in self.tiers:
+        if (
+            self.tiers
+            and member.tier not in self.tiers
+            and not any(t in self.tiers for t in member.ladder_tiers)
+        ):
             return False
         if self.windows and not any(w.contains(day) for w in self.windows):
             return False
@@ -484,12 +488,18 @@ class MemberContext:
             A missing period counts as 0.
         privileges: The member's privileges active at the order time; ``earning_multiplier``
             and ``birthday_bonus`` privileges act as multipliers.
+        ladder_tiers: In a program with several tier ladders, the member's tier on every
+            ladder as a qualified ``"ladder:tier"`` name (``("status:gold", "club:plus")``);
+            a :class:`Condition` naming ``"club:plus"`` matches it. Empty with one ladder.
 
     Examples:
         >>> import datetime as dt
         >>> m = MemberContext(birth_date=dt.date(1990, 5, 2), tier="gold", period_points={"month": 300})
         >>> m.points_in("month"), m.points_in("year")
         (300, 0)
+        >>> c = Condition(tiers=["club:plus"])
+        >>> c.matches_order(dt.date(2025, 3, 9), "", MemberContext(tier="gold", ladder_tiers=["club:plus"]))
+        True
     """
 
     birth_date: dt.date | None = attrs.field(default=None, converter=to_date)
@@ -500,6 +510,7 @@ class MemberContext:
         default=(), converter=_to_period_points
     )
     privileges: tuple[Privilege, ...] = attrs.field(default=(), converter=tuple)
+    ladder_tiers: tuple[str, ...] = attrs.field(default=(), converter=to_str_tuple)
 
     def __attrs_post_init__(self) -> None:
         owner = "MemberContext"
@@ -535,6 +546,14 @@ class MemberContext:
                 raise InvalidInputError(
                     owner, "privileges", expected="Privilege items", found=repr(priv), kind=""
                 )
+        if not all(isinstance(t, str) and ":" in t for t in self.ladder_tiers):
+            raise InvalidInputError(
+                owner,
+                "ladder_tiers",
+                expected="'ladder:tier' strings",
+                found=repr(self.ladder_tiers),
+                kind="",
+            )
 
     def points_in(self, period: str) -> int:
         """Points already earned in the current ``period`` (0 when not given).
