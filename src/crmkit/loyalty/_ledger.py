@@ -1107,6 +1107,8 @@ class Book:
         bought.reversed_points += points
         if points and bought.lot is not None:
             self._reverse(self.lots[bought.lot], points, at, event.event_id)
+            # Period caps count purchase points net of refunds, in the purchase's period.
+            self.earn_history.append((purchase.time, -points))
         # 3. qualifying counters shrink.
         orders = -1 if bought.fully_refunded else 0
         if bought.deferred is not None:
@@ -1165,7 +1167,9 @@ class Book:
             lot.spent -= shortfall
             lot.reversed += shortfall
             lot.cash_settled += shortfall
-            money = (Decimal(shortfall) * program.point_value).quantize(program.money_quantum)
+            # ``point_value`` is per point; the ledger counts 10**-point_decimals points.
+            points_owed = Decimal(shortfall).scaleb(-program.point_decimals)
+            money = (points_owed * program.point_value).quantize(program.money_quantum)
             self.cash_offset += money
             self._post(
                 at,

@@ -182,7 +182,7 @@ class Program:
             ``"forfeit"`` (recorded write-off), ``"debt"`` (negative balance, repaid first
             from the next points) or ``"cash_offset"`` (the money value is reported for the
             caller to deduct from the refund).
-        point_value: Money value of one point, for ``cash_offset``.
+        point_value: Money value of one (whole) point, for ``cash_offset``.
         pending_days: Return window: purchase points stay pending (unspendable) this many
             days (exact 24-hour days from the purchase instant); 0 = at once.
         count_pending_for_tier: Whether pending purchases count toward tiers at once
@@ -321,6 +321,20 @@ class Program:
                         f"catalogue[{reward!r}]",
                         expected=f"prices keyed by tiers {sorted(names)} or '*'",
                         found=f"unknown tiers {unknown}",
+                    )
+        else:
+            # Without a ladder, a tier condition would never match and a tier price never
+            # apply: name them instead of ignoring them.
+            for scheme in self._schemes.values():
+                scheme.check_tiers([])
+            for reward, prices in self.catalogue.items():
+                unknown = sorted(set(prices) - {"*", "currency"})
+                if unknown:
+                    raise ConfigError(
+                        _OWNER,
+                        f"catalogue[{reward!r}]",
+                        expected="'*' prices (the program has no tiers)",
+                        found=f"tier prices {unknown}",
                     )
         uses_tier = any(r.when.tiers for scheme in self._schemes.values() for r in scheme.rules)
         object.__setattr__(self, "_uses_tier", uses_tier or self.privileges is not None)
@@ -1088,7 +1102,8 @@ class MemberState:
     def expiring(self, days: int) -> int:
         """Points that expire within ``days`` days after :attr:`as_of` unless spent.
 
-        Counts usable lots whose ``expires_at`` is before ``as_of + days``.
+        Counts usable lots whose ``expires_at`` is at or before ``as_of + days`` (a lot is
+        usable while ``as_of < expires_at``, so one expiring exactly then is gone by then).
 
         Examples:
             >>> import datetime as dt
@@ -1120,7 +1135,7 @@ class MemberState:
             if lot.remaining
             and lot.active(self.as_of)
             and lot.expires_at is not None
-            and lot.expires_at < horizon
+            and lot.expires_at <= horizon
         ]
         return tuple(sorted(found, key=lambda lot: (lot.expires_at, lot.earned_at, lot.lot_id)))
 

@@ -794,7 +794,7 @@ def _summary(book: Book, as_of: dt.datetime, expiring_days: int) -> tuple[Any, .
             expires = book.deadline
         if expires is None or as_of >= expires:
             continue
-        if expires < horizon:
+        if expires <= horizon:  # gone at as_of + days: it expires within the horizon
             expiring += lot.remaining
         if soonest is None or expires < soonest:
             soonest = expires

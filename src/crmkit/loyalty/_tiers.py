@@ -378,9 +378,10 @@ class TierLadder:
         owner = "TierLadder"
         if not self.tiers:
             raise ConfigError(owner, "tiers", expected="at least one tier", found="none")
-        for tier in (*self.tiers, *self.lifetime):
-            if not isinstance(tier, Tier):
-                raise ConfigError(owner, "tiers", expected="Tier items", found=repr(tier))
+        for field, items in (("tiers", self.tiers), ("lifetime", self.lifetime)):
+            for tier in items:
+                if not isinstance(tier, Tier):
+                    raise ConfigError(owner, field, expected="Tier items", found=repr(tier))
         names = [t.name for t in self.tiers]
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
@@ -820,6 +821,10 @@ class TierTracker:
         if as_of is not None:
             self.advance(as_of)
         ladder = self._ladder
+        if ladder.window == "rolling":
+            # Postings are dropped lazily (on the next posting or assessment): drop those
+            # that left the window by now, so the counters and ``missing`` are current.
+            self._prune(self._as_of)
         counters = Counters(*self._counts)
         nxt = self._cur + 1 if self._cur + 1 < len(ladder.tiers) else None
         missing: dict[str, Decimal | int] = {}
