@@ -356,7 +356,12 @@ _ISO_HINT = (
     "date_format= states another format, e.g. date_format='%d.%m.%Y'."
 )
 # A time of day followed by a UTC offset ("T09:30Z", " 09:30:00+01:00", "T0930-0500").
-_OFFSET_AT_END = r"[T ]\d{2}(?::?\d{2}){0,2}(?:[.,]\d+)?\s*(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
+_OFFSET_AT_END = (
+    r"[T ]\d{2}(?::?\d{2}){0,2}(?:[.,]\d+)?\s*(?:[Zz]|[+-]\d{2}(?::?\d{2}(?::\d{2}(?:\.\d+)?)?)?)$"
+)
+# An offset with seconds (local mean time before ~1920, as pandas writes it): pandas' ISO
+# reader refuses these, Python's reads them.
+_OFFSET_SECONDS = r"[+-]\d{2}:\d{2}:\d{2}(?:\.\d+)?$"
 # Text that is a number ("1735689600", "20250131", "-3.5").
 _NUMBER_TEXT = r"[+-]?\d+(?:\.\d*)?"
 # Day and month in either order, then the year, then perhaps a time: 01/02/2025 10:00.
@@ -787,9 +792,23 @@ def _dates_from_strings(
         )
     parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=bool(aware.any()))
     bad = parsed.isna().to_numpy()
+    if bad.any() and aware.all():
+        seconds = bad & _flags(text.str.contains(_OFFSET_SECONDS, regex=True))
+        if seconds.any():  # rare (historic offsets): one Python step per such value
+            parsed = parsed.copy()
+            readings: Any = [_from_iso(t) for t in text[seconds]]
+            parsed[seconds] = pd.to_datetime(readings, utc=True).as_unit(parsed.dt.unit)
+            bad = parsed.isna().to_numpy()
     if bad.any():
         _refuse_non_iso(text, bad, index, column, owner)
     return parsed, False
+
+
+def _from_iso(value: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def _flags(result: pd.Series) -> np.ndarray[Any, np.dtype[np.bool_]]:
