@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal, localcontext
+from decimal import Decimal
 from fractions import Fraction
 from statistics import NormalDist
 from typing import Any, Literal
@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import _stats
+from crmkit._rounding import apportion, round_decimal, to_decimal
 from crmkit._stats import _check_level
 from crmkit._validate import check_keys, first_labels, require_columns, require_frame
 from crmkit.errors import ConfigError, InvalidInputError
@@ -67,12 +68,6 @@ __all__ = [
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
 NPS_METHODS = ("wald", "adjusted_wald", "score", "bootstrap")
-ROUNDING = {
-    "half_up": ROUND_HALF_UP,
-    "half_even": ROUND_HALF_EVEN,
-    "down": ROUND_DOWN,
-    "up": ROUND_UP,
-}
 _METHOD_LABELS = {
     "wald": "Wald",
     "adjusted_wald": "adjusted Wald",
@@ -93,30 +88,9 @@ DEFAULT_MIN_N = 30
 # --------------------------------------------------------------------------- rounding
 
 
-def _decimal(value: float | Fraction) -> Decimal:
-    if isinstance(value, Fraction):
-        return Decimal(value.numerator) / Decimal(value.denominator)
-    return Decimal(repr(float(value)))
-
-
 def _round(value: float | Fraction, decimals: int, rounding: str, owner: str) -> Decimal:
     """Round for display; a Fraction is rounded exactly (ties decided on the exact value)."""
-    if rounding not in ROUNDING:
-        raise ConfigError(
-            owner, "rounding", expected=f"one of {list(ROUNDING)}", found=repr(rounding)
-        )
-    if not isinstance(decimals, int) or isinstance(decimals, bool) or not 0 <= decimals <= 10:
-        raise ConfigError(owner, "decimals", expected="an int in [0, 10]", found=repr(decimals))
-    quantum = Decimal(1).scaleb(-decimals)
-    if isinstance(value, Fraction):
-        # A tie (exactly ...5 at the next place) has a terminating expansion, which 60
-        # significant digits hold exactly; non-terminating values can never be ties.
-        with localcontext() as ctx:
-            ctx.prec = 60
-            exact = Decimal(value.numerator) / Decimal(value.denominator)
-    else:
-        exact = _decimal(value)
-    return exact.quantize(quantum, rounding=ROUNDING[rounding])
+    return round_decimal(value, decimals, rounding, owner)
 
 
 def round_shares(
@@ -139,8 +113,8 @@ def round_shares(
         values: The shares, e.g. detractor, passive and promoter percentages.
         decimals: Decimal places to show.
         total: What the shares add up to (100 for percentages).
-        rounding: ``"half_up"`` (default, away from zero at .5), ``"half_even"``,
-            ``"down"`` or ``"up"``; used when not forcing the total.
+        rounding: A mode of :data:`crmkit._rounding.ROUNDING_MODES` (``"half_up"`` by
+            default: ties away from zero); used when not forcing the total.
         sum_to_total: Force the rounded shares to add up to ``total``.
 
     Returns:
@@ -153,20 +127,20 @@ def round_shares(
         [Decimal('33'), Decimal('33'), Decimal('33')]
     """
     owner = "round_shares()"
-    exact = [_decimal(v) for v in values]
+    exact = [to_decimal(v) for v in values]
     if not sum_to_total or not exact:
         return [_round(v, decimals, rounding, owner) for v in values]
     _round(0.0, decimals, rounding, owner)  # validates decimals and rounding
     unit = Decimal(1).scaleb(-decimals)
-    target = Decimal(total)
-    if abs(sum(exact) - target) > Decimal("1e-6"):
+    if abs(sum(exact) - Decimal(total)) > Decimal("1e-6"):
         return [_round(v, decimals, rounding, owner) for v in values]
-    floors = [v.quantize(unit, rounding=ROUND_DOWN) if v >= 0 else v.quantize(unit) for v in exact]
-    missing = int(((target - sum(floors)) / unit).to_integral_value(rounding=ROUND_HALF_EVEN))
-    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
-    for i in order[: max(missing, 0)]:
-        floors[i] += unit
-    return [f.quantize(unit) for f in floors]
+    try:
+        units = apportion([v.scaleb(decimals) for v in exact], total * 10**decimals)
+    except ValueError:
+        # Off by more than one unit of the last place per share (e.g. many decimals):
+        # no largest-remainder split can hit the total, so round each on its own.
+        return [_round(v, decimals, rounding, owner) for v in values]
+    return [Decimal(u).scaleb(-decimals).quantize(unit) for u in units]
 
 
 # --------------------------------------------------------------------------- results
@@ -1855,8 +1829,8 @@ def compare_proportions(a: Any, b: Any, *, level: float = 0.95) -> ProportionCom
             found=f"{(x1, n1)} and {(x2, n2)}",
             kind="parameters",
         )
-    lo, hi = _newcombe(x1, n1, x2, n2, level=level, fractional=fractional)
-    z, p = _score_test(x1, n1, x2, n2)
+    lo, hi = _stats.newcombe_interval(x1, n1, x2, n2, level, fractional=fractional)
+    z, p = _stats.two_proportion_score_test(x1, n1, x2, n2, fractional=fractional)
     reason = None
     if (x1 + x2) in (0, n1 + n2):
         reason = "both groups all on one side: the score test is undefined (p = 1)"
@@ -1869,31 +1843,6 @@ def compare_proportions(a: Any, b: Any, *, level: float = 0.95) -> ProportionCom
         (x2, n2),
         reason,
     )
-
-
-def _newcombe(
-    x1: float, n1: float, x2: float, n2: float, *, level: float, fractional: bool
-) -> tuple[float, float]:
-    if not fractional:
-        lo, hi = _stats.newcombe_interval(int(x1), int(n1), int(x2), int(n2), level)
-        return float(lo), float(hi)
-    l1, u1 = _stats.wilson_interval(x1, n1, level, fractional=True)
-    l2, u2 = _stats.wilson_interval(x2, n2, level, fractional=True)
-    p1, p2 = x1 / n1, x2 / n2
-    d = p1 - p2
-    return (
-        max(-1.0, d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)),
-        min(1.0, d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)),
-    )
-
-
-def _score_test(x1: float, n1: float, x2: float, n2: float) -> tuple[float, float]:
-    pooled = (x1 + x2) / (n1 + n2)
-    var = pooled * (1 - pooled) * (1 / n1 + 1 / n2)
-    if var <= 0:
-        return 0.0, 1.0
-    z = (x1 / n1 - x2 / n2) / math.sqrt(var)
-    return z, min(1.0, 2 * float(_stats.normal_sf(abs(z))))
 
 
 # --------------------------------------------------------------------------- tables
