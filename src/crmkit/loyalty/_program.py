@@ -2,8 +2,8 @@
 
 ``Program.replay(events, as_of=...)`` folds a member's events into a
 :class:`MemberState`; ``Program.apply(state, event)`` advances a state by one event and
-agrees with a full replay; ``Program.replay_many(frame, as_of=...)`` does it for a whole
-member base from one events table.
+agrees with a full replay; :func:`~crmkit.loyalty.replay_many` (``replay_many(frame, program,
+as_of=...)``) does it for a whole member base from one events table.
 """
 
 from __future__ import annotations

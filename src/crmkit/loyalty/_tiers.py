@@ -593,18 +593,24 @@ class TierLadder:
                 found=str(self.grace_days),
             )
 
-    def _checks(self) -> list[list[tuple[int, Decimal | int]]]:
-        """Per tier, the ``(metric position, threshold)`` pairs, for the fast fold."""
-        return [
-            [(METRICS.index(m), v) for m, v in tier.thresholds().items()] for tier in self.tiers
-        ]
+    def _checks(self, point_scale: int = 1) -> list[list[tuple[int, Decimal | int]]]:
+        """Per tier, the ``(metric position, threshold)`` pairs, for the fast fold.
 
-    def tracker(self, start: dt.datetime, *, tz: str | dt.tzinfo) -> TierTracker:
+        ``point_scale`` turns a threshold in points into ledger units (``10**point_decimals``).
+        """
+        return [_scaled_checks(tier, point_scale) for tier in self.tiers]
+
+    def tracker(
+        self, start: dt.datetime, *, tz: str | dt.tzinfo, point_decimals: int = 0
+    ) -> TierTracker:
         """A mutable, incremental fold of one member's tier, starting at ``start`` (enrolment).
 
         Feed it postings in time order with :meth:`TierTracker.post`, move it forward with
         :meth:`TierTracker.advance`, read it with :meth:`TierTracker.status`.
-        :meth:`evaluate` is exactly this fold over sorted postings.
+        :meth:`evaluate` is exactly this fold over sorted postings. With
+        ``point_decimals=d`` the postings count points in ledger units of ``10**-d`` points
+        (as a :class:`~crmkit.loyalty.Program` with decimal points does), while the tiers'
+        ``points`` thresholds stay in points; ``missing`` is then in ledger units too.
 
         Examples:
             >>> import datetime as dt
@@ -616,7 +622,7 @@ class TierLadder:
             >>> st.tier, st.since.date(), st.valid_until.date()
             ('vip', datetime.date(2025, 4, 2), datetime.date(2027, 1, 1))
         """
-        return TierTracker(self, start, tz=tz)
+        return TierTracker(self, start, tz=tz, point_decimals=point_decimals)
 
     def evaluate(
         self,
@@ -692,6 +698,14 @@ class TierLadder:
 _MICRO = dt.timedelta(microseconds=1)
 
 
+def _scaled_checks(tier: Tier, point_scale: int) -> list[tuple[int, Decimal | int]]:
+    """``(metric position, threshold)`` pairs, a points threshold in ledger units."""
+    return [
+        (METRICS.index(m), v * point_scale if m == "points" else v)
+        for m, v in tier.thresholds().items()
+    ]
+
+
 class TierTracker:
     """One member's tier, folded posting by posting (mutable; build with :meth:`TierLadder.tracker`).
 
@@ -732,8 +746,17 @@ class TierTracker:
         "_wstart",
     )
 
-    def __init__(self, ladder: TierLadder, start: dt.datetime, *, tz: str | dt.tzinfo) -> None:
+    def __init__(
+        self,
+        ladder: TierLadder,
+        start: dt.datetime,
+        *,
+        tz: str | dt.tzinfo,
+        point_decimals: int = 0,
+    ) -> None:
         owner = "TierLadder.tracker()"
+        check_int(owner, "point_decimals", point_decimals)
+        scale = 10**point_decimals
         self._ladder = ladder
         self._tz = zone(tz, owner)
         local = local_time(start, self._tz, owner, "start")
@@ -750,7 +773,7 @@ class TierTracker:
         self._history = [TierChange(local, None, ladder.tiers[0].name, "start")]
         self._recent: deque[tuple[dt.datetime, Decimal, int, int]] = deque()
         self._vcache: tuple[dt.datetime, dt.datetime, dt.datetime] | None = None
-        self._checks = ladder._checks()
+        self._checks = ladder._checks(scale)
         # Tiers from the top down as (index, metric, threshold) when each tier above the
         # base has one threshold (the common ladder): _qualify without the general loop.
         self._single: list[tuple[int, int, Any]] | None = None
@@ -761,8 +784,7 @@ class TierTracker:
             ]
         names = ladder.names
         self._life_checks = [
-            (names.index(t.name), [(METRICS.index(m), v) for m, v in t.thresholds().items()])
-            for t in ladder.lifetime
+            (names.index(t.name), _scaled_checks(t, scale)) for t in ladder.lifetime
         ]
 
     # ------------------------------------------------------------ reading
@@ -829,10 +851,10 @@ class TierTracker:
         nxt = self._cur + 1 if self._cur + 1 < len(ladder.tiers) else None
         missing: dict[str, Decimal | int] = {}
         if nxt is not None:
-            for metric, value in ladder.tiers[nxt].thresholds().items():
-                have = counters.get(metric)
+            for index, value in self._checks[nxt]:
+                have = self._counts[index]
                 if have < value:
-                    missing[metric] = value - have
+                    missing[METRICS[index]] = value - have
         pending = None
         if self._pending is not None:
             pending = (self._pending[0], ladder.tiers[self._pending[1]].name)
