@@ -193,6 +193,14 @@ def sort_events(events: Iterable[Event]) -> list[Event]:
         >>> [e.event_id for e in sort_events([a, b, a])]
         ['a', 'b']
     """
+    if isinstance(events, str | bytes | Mapping) or not isinstance(events, Iterable):
+        raise InvalidInputError(
+            "replay()",
+            "events",
+            expected="an iterable of crmkit.loyalty event objects (a list)",
+            found="None" if events is None else type(events).__name__,
+            kind="",
+        )
     seen: dict[str, Event] = {}
     for event in events:
         if not isinstance(event, _EVENT_TYPES):
