@@ -488,3 +488,14 @@ def test_require_finite_result_names_the_input_column_and_result_labels() -> Non
     assert "must be small enough that totals stay finite" in str(info.value)
     with pytest.raises(InvalidInputError, match="1 shares that overflow"):
         v.require_finite_result(np.nan, "f()", "amount", what="shares")
+
+
+def test_ambiguity_examples_are_two_different_values() -> None:
+    with pytest.raises(SchemaError) as info:
+        _read(["01/02/2025", "01/02/2025", "05/05/2025", "03/04/2025"])
+    text = str(info.value)
+    assert text.count("'01/02/2025'") == 1
+    assert "'03/04/2025' is 3 April 2025 or 4 March 2025" in text
+    with pytest.raises(SchemaError) as info:
+        _read(["05/05/2025", "05/05/2025"])
+    assert "'05/05/2025' is 5 May 2025 day first or 5 May 2025 month first" in str(info.value)

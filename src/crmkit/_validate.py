@@ -755,7 +755,8 @@ def _dates_from_numbers(
 
 
 def _examples(values: pd.Series, n: int = 2) -> str:
-    shown = [repr(str(v)[:40]) for v in pd.unique(values.to_numpy(dtype=object))[:n]]
+    # The first distinct values as text (values may be unhashable, e.g. lists).
+    shown = list(dict.fromkeys(repr(str(v)[:40]) for v in values.to_numpy(dtype=object)[:100]))[:n]
     return " and ".join(shown)
 
 
@@ -873,8 +874,10 @@ def _refuse_non_iso(
         day_ok = bool(np.all(b <= 12))
         month_ok = bool(np.all(a <= 12))
         if day_ok and month_ok:
-            distinct = a != b
-            pick = np.flatnonzero(distinct)[:2] if distinct.any() else np.arange(min(2, len(a)))
+            # Two different values, preferring ones whose readings differ (not 05/05).
+            first_seen = ~odd.duplicated().to_numpy()
+            differ = first_seen & (a != b)
+            pick = np.flatnonzero(differ if differ.any() else first_seen)[:2]
             years = found["year"].astype(int).to_numpy()
             years = np.where(years < 100, 2000 + years, years)
             shown = []

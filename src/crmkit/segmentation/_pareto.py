@@ -43,8 +43,24 @@ def as_value_series(values: Any, owner: str) -> tuple[pd.Series, FloatArray]:
         )
     if isinstance(values, pd.Series):
         series = values
+    elif isinstance(values, (list, tuple, range)):
+        series = pd.Series(list(values), dtype=None if len(values) else np.float64)
+        if series.dtype == object and bool(
+            series.map(lambda v: isinstance(v, (list, tuple, np.ndarray))).any()
+        ):
+            raise InvalidInputError(
+                owner, "values", expected="one-dimensional", found="nested lists", kind=""
+            )
+    elif not isinstance(values, (np.ndarray, pd.Index, pd.api.extensions.ExtensionArray)):
+        raise InvalidInputError(
+            owner,
+            "values",
+            expected="one value per customer (a Series, array or list)",
+            found=type(values).__name__,
+            kind="",
+        )
     else:
-        array = np.asarray(values)
+        array = np.asarray(values) if isinstance(values, np.ndarray) else values
         if array.ndim != 1:
             raise InvalidInputError(
                 owner,
@@ -55,7 +71,7 @@ def as_value_series(values: Any, owner: str) -> tuple[pd.Series, FloatArray]:
             )
         series = pd.Series(array)
     name = value_name(series)
-    frame = pd.DataFrame({name: series.to_numpy()}, index=series.index)
+    frame = pd.DataFrame({name: series.array}, index=series.index)
     check_not_empty(frame, owner, name)
     return series, numeric_column(frame, name, owner)
 
