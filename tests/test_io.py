@@ -248,3 +248,15 @@ def test_csv_reader_never_raises_a_foreign_exception(
     if options["labels"] == "lines":
         assert frame.index.is_unique
         assert (np.asarray(frame.index) >= 0).all()
+
+
+def test_standard_input_replaced_by_text_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", __import__("io").StringIO("a,b\n1,2\n"))
+    assert read_table("-").to_dict("records") == [{"a": 1, "b": 2}]
+
+
+def test_a_partitioned_parquet_directory_is_read(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"a": [1, 2], "part": ["x", "y"]})
+    frame.to_parquet(tmp_path / "sales.parquet", partition_cols=["part"])
+    got = read_table(tmp_path / "sales.parquet")
+    assert sorted(got["a"].tolist()) == [1, 2]
