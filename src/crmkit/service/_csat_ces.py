@@ -101,10 +101,9 @@ def scale_statistics(
     has = n > 0
     safe = np.where(has, sums.w, 1.0)
     share = np.where(has, sums.wpos / safe, 0.0)
-    n_eff = np.where(has, sums.w**2 / np.where(has, sums.w2, 1.0), 0.0)
+    n_eff = _stats.kish_effective_n(sums.w, sums.w2)
     # Linearised variance of the share: sum w^2 (x - p)^2 / (sum w)^2 (x in {0, 1}).
-    lin = (sums.w2pos * (1 - 2 * share) + share**2 * sums.w2) / safe**2
-    se = np.sqrt(np.where(has, np.maximum(lin, 0.0), 0.0) * fpc)
+    se = np.sqrt(_stats.linearized_share_variance(sums.w, sums.w2, sums.w2pos, share) * fpc)
     lower = np.full_like(share, np.nan)
     upper = np.full_like(share, np.nan)
     if method is not None:
@@ -123,11 +122,11 @@ def scale_statistics(
     hm = sums.m > 0
     safe_m = np.where(hm, sums.mw, 1.0)
     mean = np.where(hm, sums.wy / safe_m, 0.0)
-    m_eff = np.where(hm, sums.mw**2 / np.where(hm, sums.mw2, 1.0), 0.0)
-    sq = np.maximum(sums.w2yy - 2 * mean * sums.w2y + mean**2 * sums.mw2, 0.0) / safe_m**2
-    # Divisor n - 1 (so that weights of 1 give s / sqrt(n), the t interval's SE).
+    m_eff = _stats.kish_effective_n(sums.mw, sums.mw2)
+    # With the n / (n - 1) factor (so that weights of 1 give s / sqrt(n), the t SE).
+    lin = _stats.linearized_variance(sums.mw, sums.mw2, sums.w2y, sums.w2yy, mean, n=sums.m)
+    mean_se = np.sqrt(lin * fpc)
     corr = np.where(sums.m > 1, sums.m / np.where(sums.m > 1, sums.m - 1, 1.0), 0.0)
-    mean_se = np.sqrt(sq * corr * fpc)
     unweighted_sd_sq = np.where(
         sums.m > 1,
         (sums.wyy - sums.mw * mean**2) / np.where(sums.m > 1, sums.mw, 1.0) * corr,

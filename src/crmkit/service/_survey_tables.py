@@ -87,9 +87,8 @@ def compare_nps(
         fpc = float(fpc_factor(np.array([float(r.n)]), r.population_size, owner)[0])
         if method == "wald":
             return p - d, (r.se / 100) ** 2 if r.se is not None else 0.0
-        n_t = n_eff + 3
-        p_t, d_t = (p * n_eff + 0.75) / n_t, (d * n_eff + 0.75) / n_t
-        return p_t - d_t, (p_t + d_t - (p_t - d_t) ** 2) / n_t * fpc
+        centre, var_t, n_t = _stats.adjusted_nps(p, d, n_eff)
+        return centre, var_t / n_t * fpc
 
     va, vara = parts(a)
     vb, varb = parts(b)
@@ -394,7 +393,14 @@ def metric_table(
             bounds = np.cumsum(np.bincount(codes_g, minlength=n_groups))[:-1]
             rows = [(codes[idx].astype(np.float64), wts[idx]) for idx in np.split(order, bounds)]
         st = nps_statistics(
-            sums, method=method, level=level, fpc=fpc, seed=seed, n_boot=n_boot, rows=rows
+            sums,
+            method=method,
+            level=level,
+            fpc=fpc,
+            seed=seed,
+            n_boot=n_boot,
+            rows=rows,
+            weighted=wts is not None,
         )
         n = sums.n
         value, lower, upper, se = (
