@@ -41,7 +41,7 @@ if TYPE_CHECKING:
         sla_attainment,
         sla_cycles,
     )
-    from crmkit.service._survey_input import NpsScheme
+    from crmkit.service._survey_input import NpsScheme, SurveyOptions
     from crmkit.service._survey_planning import nps_sample_size
     from crmkit.service._survey_results import (
         Interval,
@@ -74,6 +74,7 @@ __all__ = [
     "SLATarget",
     "SLATracker",
     "ScaleResult",
+    "SurveyOptions",
     "TargetResult",
     "TicketSLA",
     "backlog",

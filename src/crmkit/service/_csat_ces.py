@@ -18,12 +18,15 @@ from crmkit import _stats
 from crmkit._stats import _check_level
 from crmkit.errors import ConfigError
 from crmkit.service._survey_input import (
-    DEFAULT_MIN_N,
+    DEFAULT,
+    Default,
+    SurveyOptions,
     check_method,
     check_min_n,
     check_population,
     fpc_factor,
     parse,
+    resolve_options,
 )
 from crmkit.service._survey_results import Interval, ScaleResult, join_reasons
 
@@ -323,13 +326,14 @@ def csat(
     scale: tuple[int, int] = (1, 5),
     positive: Iterable[int] = frozenset({4, 5}),
     weights: Any = None,
-    weights_kind: Literal["sampling", "frequency"] = "sampling",
-    ci: str | None = "wilson",
-    level: float = 0.95,
-    missing: Literal["exclude", "include"] = "exclude",
-    invalid: Literal["raise", "exclude"] = "raise",
-    population_size: int | None = None,
-    min_n: int = DEFAULT_MIN_N,
+    weights_kind: Literal["sampling", "frequency"] | Default = DEFAULT,
+    ci: str | Default | None = DEFAULT,
+    level: float | Default = DEFAULT,
+    missing: Literal["exclude", "include"] | Default = DEFAULT,
+    invalid: Literal["raise", "exclude"] | Default = DEFAULT,
+    population_size: int | Default | None = DEFAULT,
+    min_n: int | Default = DEFAULT,
+    options: SurveyOptions | None = None,
 ) -> ScaleResult:
     """Compute CSAT: the top-box share (percent positive) and the mean, with intervals.
 
@@ -352,6 +356,10 @@ def csat(
         invalid: ``"raise"`` or ``"exclude"`` off-scale / non-integer answers.
         population_size: ``N`` for the finite-population correction.
         min_n: Low-sample threshold.
+        options: A :class:`~crmkit.service.SurveyOptions` holding the option keywords
+            (``weights_kind``, ``ci``, ``level``, ``missing``, ``invalid``,
+            ``population_size``, ``min_n``); a keyword given explicitly wins. The defaults
+            shown as ``DEFAULT`` are those of ``SurveyOptions()`` (``ci``: Wilson).
 
     Returns:
         A :class:`ScaleResult` with ``metric="csat"``.
@@ -373,14 +381,19 @@ def csat(
         positive=pos,
         polarity="higher_is_better",
         weights=weights,
-        weights_kind=weights_kind,
-        ci=ci,
-        level=level,
-        missing=missing,
-        invalid=invalid,
-        population_size=population_size,
-        min_n=min_n,
         owner=owner,
+        **resolve_options(
+            options,
+            owner,
+            default_ci="wilson",
+            weights_kind=weights_kind,
+            ci=ci,
+            level=level,
+            missing=missing,
+            invalid=invalid,
+            population_size=population_size,
+            min_n=min_n,
+        ),
     )
 
 
@@ -389,13 +402,14 @@ def ces(
     *,
     version: Literal["2.0", "1.0"] = "2.0",
     weights: Any = None,
-    weights_kind: Literal["sampling", "frequency"] = "sampling",
-    ci: str | None = "wilson",
-    level: float = 0.95,
-    missing: Literal["exclude", "include"] = "exclude",
-    invalid: Literal["raise", "exclude"] = "raise",
-    population_size: int | None = None,
-    min_n: int = DEFAULT_MIN_N,
+    weights_kind: Literal["sampling", "frequency"] | Default = DEFAULT,
+    ci: str | Default | None = DEFAULT,
+    level: float | Default = DEFAULT,
+    missing: Literal["exclude", "include"] | Default = DEFAULT,
+    invalid: Literal["raise", "exclude"] | Default = DEFAULT,
+    population_size: int | Default | None = DEFAULT,
+    min_n: int | Default = DEFAULT,
+    options: SurveyOptions | None = None,
 ) -> ScaleResult:
     """Compute the Customer Effort Score: mean with t interval and share with Wilson interval.
 
@@ -419,6 +433,10 @@ def ces(
         invalid: ``"raise"`` or ``"exclude"`` off-scale answers.
         population_size: ``N`` for the finite-population correction.
         min_n: Low-sample threshold.
+        options: A :class:`~crmkit.service.SurveyOptions` holding the option keywords
+            (``weights_kind``, ``ci``, ``level``, ``missing``, ``invalid``,
+            ``population_size``, ``min_n``); a keyword given explicitly wins. The defaults
+            shown as ``DEFAULT`` are those of ``SurveyOptions()`` (``ci``: Wilson).
 
     Returns:
         A :class:`ScaleResult` with ``metric="ces"``.
@@ -442,12 +460,17 @@ def ces(
         positive=positive,
         polarity=polarity,
         weights=weights,
-        weights_kind=weights_kind,
-        ci=ci,
-        level=level,
-        missing=missing,
-        invalid=invalid,
-        population_size=population_size,
-        min_n=min_n,
         owner=owner,
+        **resolve_options(
+            options,
+            owner,
+            default_ci="wilson",
+            weights_kind=weights_kind,
+            ci=ci,
+            level=level,
+            missing=missing,
+            invalid=invalid,
+            population_size=population_size,
+            min_n=min_n,
+        ),
     )

@@ -33,7 +33,7 @@ from crmkit._stats import _check_level
 from crmkit._validate import first_labels, require_columns, require_frame
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.service._survey_input import check_method as _check_method
-from crmkit.service._survey_results import Interval
+from crmkit.service._survey_results import Interval, ResultDict
 
 __all__ = [
     "DurationQuantiles",
@@ -60,7 +60,7 @@ class _Calendar(Protocol):
 
 
 @attrs.frozen
-class RateResult:
+class RateResult(ResultDict):
     """A KPI share (percent) with its interval.
 
     Attributes:
@@ -113,7 +113,7 @@ class RateResult:
 
 
 @attrs.frozen
-class PoissonRate:
+class PoissonRate(ResultDict):
     """Events per ``per`` units of exposure with the exact Poisson (Garwood) interval.
 
     Attributes:
@@ -156,7 +156,7 @@ class PoissonRate:
 
 
 @attrs.frozen
-class DurationQuantiles:
+class DurationQuantiles(ResultDict):
     """Percentiles of a duration (first reply, resolution) with censoring handled.
 
     Attributes:

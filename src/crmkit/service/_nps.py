@@ -22,14 +22,19 @@ from crmkit import _stats
 from crmkit._stats import _check_level
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.service._survey_input import (
+    DEFAULT,
     DEFAULT_MIN_N,
+    NPS_METHODS,
+    Default,
     NpsScheme,
+    SurveyOptions,
     check_boot,
     check_method,
     check_min_n,
     check_population,
     fpc_factor,
     parse,
+    resolve_options,
 )
 from crmkit.service._survey_results import Interval, NpsResult, join_reasons
 
@@ -46,8 +51,6 @@ __all__ = [
 ]
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
-
-NPS_METHODS = ("wald", "adjusted_wald", "score", "bootstrap")
 
 
 @attrs.frozen
@@ -308,16 +311,17 @@ def nps(
     scores: Any,
     *,
     weights: Any = None,
-    weights_kind: Literal["sampling", "frequency"] = "sampling",
-    ci: str | None = "adjusted_wald",
-    level: float = 0.95,
+    weights_kind: Literal["sampling", "frequency"] | Default = DEFAULT,
+    ci: str | Default | None = DEFAULT,
+    level: float | Default = DEFAULT,
     scheme: NpsScheme | None = None,
-    missing: Literal["exclude", "include"] = "exclude",
-    invalid: Literal["raise", "exclude"] = "raise",
-    population_size: int | None = None,
-    min_n: int = DEFAULT_MIN_N,
+    missing: Literal["exclude", "include"] | Default = DEFAULT,
+    invalid: Literal["raise", "exclude"] | Default = DEFAULT,
+    population_size: int | Default | None = DEFAULT,
+    min_n: int | Default = DEFAULT,
     seed: int = 0,
     n_boot: int = 2000,
+    options: SurveyOptions | None = None,
 ) -> NpsResult:
     """Compute the Net Promoter Score with its standard error and interval.
 
@@ -343,6 +347,10 @@ def nps(
         min_n: Results with ``n < min_n`` are flagged ``low_sample`` (not hidden).
         seed: Seed of the bootstrap.
         n_boot: Bootstrap replicates.
+        options: A :class:`~crmkit.service.SurveyOptions` holding the option keywords
+            above (``weights_kind``, ``ci``, ``level``, ``missing``, ``invalid``,
+            ``population_size``, ``min_n``); a keyword given explicitly wins. The defaults
+            shown as ``DEFAULT`` are those of ``SurveyOptions()``.
 
     Returns:
         An :class:`NpsResult`.
@@ -361,6 +369,37 @@ def nps(
         >>> nps([9, 10, None, 3], missing="include").n
         4
     """
+    owner = "nps()"
+    o = resolve_options(
+        options,
+        owner,
+        default_ci="adjusted_wald",
+        weights_kind=weights_kind,
+        ci=ci,
+        level=level,
+        missing=missing,
+        invalid=invalid,
+        population_size=population_size,
+        min_n=min_n,
+    )
+    return _nps(scores, weights=weights, scheme=scheme, seed=seed, n_boot=n_boot, **o)
+
+
+def _nps(
+    scores: Any,
+    *,
+    weights: Any,
+    weights_kind: str,
+    ci: str | None,
+    level: float,
+    scheme: NpsScheme | None,
+    missing: str,
+    invalid: str,
+    population_size: int | None,
+    min_n: int,
+    seed: int,
+    n_boot: int,
+) -> NpsResult:
     owner = "nps()"
     scheme = NpsScheme() if scheme is None else scheme
     if not isinstance(scheme, NpsScheme):
@@ -459,10 +498,15 @@ def nps_from_counts(
             raise InvalidInputError(
                 owner, name, expected="a whole number >= 0", found=repr(value), kind="parameter"
             )
-    return nps(
+    return _nps(
         {0: int(detractors), 7: int(passives), 10: int(promoters)},
+        weights=None,
+        weights_kind="sampling",
         ci=ci,
         level=level,
+        scheme=None,
+        missing="exclude",
+        invalid="raise",
         population_size=population_size,
         min_n=min_n,
         seed=seed,

@@ -22,13 +22,16 @@ from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.service._csat_ces import ces, csat, scale_reasons, scale_statistics, scale_sums
 from crmkit.service._nps import NPS_METHODS, nps, nps_codes, nps_reasons, nps_statistics, nps_sums
 from crmkit.service._survey_input import (
-    DEFAULT_MIN_N,
+    DEFAULT,
+    Default,
     NpsScheme,
+    SurveyOptions,
     check_boot,
     check_method,
     check_min_n,
     fpc_factor,
     parse,
+    resolve_options,
 )
 from crmkit.service._survey_results import (
     Interval,
@@ -266,15 +269,17 @@ def metric_table(
     period: str | None = "M",
     date: str = "date",
     score: str | None = None,
-    weights: str | None = None,
-    ci: str | None = None,
-    level: float = 0.95,
-    min_n: int = DEFAULT_MIN_N,
-    missing: Literal["exclude", "include"] = "exclude",
-    invalid: Literal["raise", "exclude"] = "raise",
+    weights: str | Default | None = DEFAULT,
+    ci: str | Default | None = DEFAULT,
+    level: float | Default = DEFAULT,
+    min_n: int | Default = DEFAULT,
+    missing: Literal["exclude", "include"] | Default = DEFAULT,
+    invalid: Literal["raise", "exclude"] | Default = DEFAULT,
     scheme: NpsScheme | None = None,
     seed: int = 0,
     n_boot: int = 2000,
+    weights_kind: Literal["sampling", "frequency"] | Default = DEFAULT,
+    options: SurveyOptions | None = None,
 ) -> pd.DataFrame:
     """One row per group and period with value, n, interval and a low-sample flag.
 
@@ -304,6 +309,12 @@ def metric_table(
         scheme: NPS cut-offs (NPS only).
         seed: Bootstrap seed (NPS with ``ci="bootstrap"``).
         n_boot: Bootstrap replicates.
+        weights_kind: ``"sampling"`` (default) or ``"frequency"`` weights (see
+            :func:`nps`).
+        options: A :class:`~crmkit.service.SurveyOptions` holding ``weights`` (the
+            column), ``weights_kind``, ``ci``, ``level``, ``missing``, ``invalid`` and
+            ``min_n``; a keyword given explicitly wins. Its ``population_size`` must be
+            None (one ``N`` cannot serve many groups).
 
     Returns:
         A DataFrame with the ``by`` columns and ``period``, then ``n``, ``value``,
@@ -324,6 +335,65 @@ def metric_table(
         2025-01  2    0.0       False
         2025-02  2  100.0       False
     """
+    owner = "metric_table()"
+    o = resolve_options(
+        options,
+        owner,
+        default_ci="default",
+        weights_column=True,
+        weights=weights,
+        weights_kind=weights_kind,
+        ci=ci,
+        level=level,
+        missing=missing,
+        invalid=invalid,
+        min_n=min_n,
+    )
+    if o["population_size"] is not None:
+        raise ConfigError(
+            owner,
+            "options.population_size",
+            expected="None",
+            found=repr(o["population_size"]),
+            hint="A finite-population correction needs one N per group; use nps()/csat() "
+            "per group.",
+        )
+    del o["population_size"]
+    if o["ci"] == "default":
+        o["ci"] = None
+    return _metric_table(
+        responses,
+        metric,
+        by=by,
+        period=period,
+        date=date,
+        score=score,
+        scheme=scheme,
+        seed=seed,
+        n_boot=n_boot,
+        **o,
+    )
+
+
+def _metric_table(
+    responses: pd.DataFrame,
+    metric: str,
+    *,
+    by: str | Sequence[str],
+    period: str | None,
+    date: str,
+    score: str | None,
+    weights: str | None,
+    weights_kind: str,
+    ci: str | None,
+    level: float,
+    min_n: int,
+    missing: str,
+    invalid: str,
+    scheme: NpsScheme | None,
+    seed: int,
+    n_boot: int,
+) -> pd.DataFrame:
     owner = "metric_table()"
     require_frame(responses, owner, "responses")
     if metric not in _METRICS:
@@ -359,7 +429,7 @@ def metric_table(
     parsed = parse(
         responses[column].reset_index(drop=True),
         weights=None if weights is None else responses[weights].reset_index(drop=True),
-        weights_kind="sampling",
+        weights_kind=weights_kind,
         scale=scale,
         missing=missing,
         invalid=invalid,
