@@ -172,6 +172,49 @@ def survey_options(draw: st.DrawFn) -> Any:
     )
 
 
+@st.composite
+def loyalty_tiers(draw: st.DrawFn) -> Any:
+    """Valid :class:`~crmkit.loyalty.Tier` values (any subset of thresholds)."""
+    from decimal import Decimal
+
+    from crmkit.loyalty import Tier
+
+    name = draw(st.text(st.characters(categories=("L", "N")), min_size=1, max_size=8))
+    spend = draw(st.one_of(st.none(), st.decimals(0, 10**6, places=2).map(Decimal)))
+    points = draw(st.one_of(st.none(), st.integers(0, 10**6)))
+    orders = draw(st.one_of(st.none(), st.integers(0, 1000)))
+    return Tier(name=name, spend=spend, points=points, orders=orders)
+
+
+@st.composite
+def tier_ladders(draw: st.DrawFn) -> Any:
+    """Valid :class:`~crmkit.loyalty.TierLadder` values: a base tier and 0-3 spend tiers."""
+    from decimal import Decimal
+
+    from crmkit.loyalty import Tier, TierLadder
+
+    steps = draw(st.lists(st.integers(1, 10**5), max_size=3, unique=True).map(sorted))
+    tiers = [Tier(name="base")] + [
+        Tier(name=f"t{i}", spend=Decimal(v)) for i, v in enumerate(steps, start=1)
+    ]
+    return TierLadder(
+        tiers=tiers,
+        combine=draw(st.sampled_from(["any", "all"])),
+        downgrade=draw(st.sampled_from(["reevaluate", "one_down", "to_base"])),
+        validity_windows=draw(st.integers(1, 3)),
+    )
+
+
+#: The instances the contract suite (tests/contract.py) checks, per rule class (qualified
+#: name as the facade exports it). A class without an entry is checked on ``cls()``.
+RULE_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
+    "crmkit.service.NpsScheme": nps_schemes(),
+    "crmkit.service.SurveyOptions": survey_options(),
+    "crmkit.loyalty.Tier": loyalty_tiers(),
+    "crmkit.loyalty.TierLadder": tier_ladders(),
+}
+
+
 # --------------------------------------------------------------------------- sla: SLA policies, ticket histories
 
 #: Event names a ticket history is drawn from (the built-in vocabulary of crmkit.service).
