@@ -13,6 +13,7 @@ if TYPE_CHECKING:
         country_holidays,
     )
     from crmkit.service._csat_ces import ces, csat
+    from crmkit.service._events import EVENTS
     from crmkit.service._kpi import (
         DurationQuantiles,
         PoissonRate,
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "EVENTS",
     "BusinessCalendar",
     "DurationQuantiles",
     "Interval",

@@ -359,11 +359,12 @@ def parse(
         freq = np.ones(len(series))
         w_series = None
         if weights is not None:
-            w_series = (
-                weights.reindex(series.index)
-                if isinstance(weights, pd.Series) and isinstance(scores, pd.Series)
-                else _as_series(weights, owner, "weights")
-            )
+            if isinstance(weights, pd.Series) and isinstance(scores, pd.Series):
+                # Aligned on the index (as is, when it is the same index: also non-unique).
+                same = weights.index.equals(series.index)
+                w_series = weights if same else weights.reindex(series.index)
+            else:
+                w_series = _as_series(weights, owner, "weights")
             if len(w_series) != len(series):
                 raise InvalidInputError(
                     owner,

@@ -17,7 +17,7 @@ import pandas as pd
 
 from crmkit import _stats
 from crmkit._stats import _check_level
-from crmkit._validate import first_labels, require_columns, require_frame
+from crmkit._validate import datetime_column, require_columns, require_frame
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.service._csat_ces import ces, csat, scale_reasons, scale_statistics, scale_sums
 from crmkit.service._nps import NPS_METHODS, nps, nps_codes, nps_reasons, nps_statistics, nps_sums
@@ -193,32 +193,25 @@ def _column_default(metric: str) -> str:
 
 
 def _prepare_groups(
-    responses: pd.DataFrame, by: Sequence[str], period: str | None, date: str, owner: str
+    responses: pd.DataFrame,
+    by: Sequence[str],
+    period: str | None,
+    date: str,
+    owner: str,
+    *,
+    date_format: str | None = None,
+    date_unit: str | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     keys = list(by)
     frame = pd.DataFrame(index=responses.index)
     for key in keys:
         frame[key] = responses[key]
     if period is not None:
-        dates = responses[date]
-        if not pd.api.types.is_datetime64_any_dtype(dates.dtype):
-            raise InvalidInputError(
-                owner,
-                date,
-                expected="datetimes",
-                found=f"dtype {dates.dtype}",
-                hint="Convert it with pandas.to_datetime().",
-            )
-        if dates.isna().any():
-            bad = dates.isna().to_numpy(dtype=bool)
-            raise InvalidInputError(
-                owner,
-                date,
-                expected="without missing dates",
-                found=f"{int(bad.sum())} NaT",
-                rows=first_labels(responses.index, bad),
-                total=int(bad.sum()),
-            )
+        # The one date reader: datetime64 in any unit, Arrow timestamps, ISO strings;
+        # other formats with date_format=, epoch numbers with date_unit=; NaT refused.
+        dates = datetime_column(
+            responses, date, owner, date_format=date_format, date_unit=date_unit
+        )
         if getattr(dates.dt, "tz", None) is not None:
             dates = dates.dt.tz_localize(None)
         try:
@@ -280,6 +273,8 @@ def metric_table(
     n_boot: int = 2000,
     weights_kind: Literal["sampling", "frequency"] | Default = DEFAULT,
     options: SurveyOptions | None = None,
+    date_format: str | None = None,
+    date_unit: str | None = None,
 ) -> pd.DataFrame:
     """One row per group and period with value, n, interval and a low-sample flag.
 
@@ -315,6 +310,10 @@ def metric_table(
             column), ``weights_kind``, ``ci``, ``level``, ``missing``, ``invalid`` and
             ``min_n``; a keyword given explicitly wins. Its ``population_size`` must be
             None (one ``N`` cannot serve many groups).
+        date_format: strftime format of a ``date`` column held as text in another format
+            than ISO 8601 (see :func:`crmkit._validate.datetime_column`).
+        date_unit: Unit of a ``date`` column held as epoch numbers (``'s'``, ``'ms'``,
+            ``'us'``, ``'ns'``).
 
     Returns:
         A DataFrame with the ``by`` columns and ``period``, then ``n``, ``value``,
@@ -371,6 +370,8 @@ def metric_table(
         scheme=scheme,
         seed=seed,
         n_boot=n_boot,
+        date_format=date_format,
+        date_unit=date_unit,
         **o,
     )
 
@@ -393,6 +394,8 @@ def _metric_table(
     scheme: NpsScheme | None,
     seed: int,
     n_boot: int,
+    date_format: str | None,
+    date_unit: str | None,
 ) -> pd.DataFrame:
     owner = "metric_table()"
     require_frame(responses, owner, "responses")
@@ -425,10 +428,13 @@ def _metric_table(
         scale, positive = (1, 7), frozenset({5, 6, 7})
     else:
         scale, positive = (scheme.scale_min, scheme.scale_max), frozenset()
-    groups, keys = _prepare_groups(responses, by_list, period, date, owner)
+    groups, keys = _prepare_groups(
+        responses, by_list, period, date, owner, date_format=date_format, date_unit=date_unit
+    )
+    # Keep the frame's index: error messages name row labels, not positions.
     parsed = parse(
-        responses[column].reset_index(drop=True),
-        weights=None if weights is None else responses[weights].reset_index(drop=True),
+        responses[column],
+        weights=None if weights is None else responses[weights],
         weights_kind=weights_kind,
         scale=scale,
         missing=missing,
