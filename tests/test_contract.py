@@ -8,6 +8,7 @@ import pytest
 from crmkit._spec import Spec, field, one_of, whole
 from crmkit.errors import ConfigError
 from tests import contract
+from tests.markdown_pages import check_text_blocks, page_blocks
 
 RULES = contract.rule_classes()
 ON_SPEC = [name for name in contract.names(RULES) if name not in contract.PENDING]
@@ -218,3 +219,10 @@ def test_a_broken_fitted_model_fails() -> None:
     broken = attrs.evolve(case, scorer=SelfFit)
     with pytest.raises(contract.ContractError, match="fit returned the scorer itself"):
         contract.check_fitted("tests.SelfFit", broken)
+
+
+def test_design_page_runs_and_prints_what_it_shows() -> None:
+    """docs/explanation/spec-and-contract.md: every python block prints its text block."""
+    page = "docs/explanation/spec-and-contract.md"
+    run = check_text_blocks(page, page_blocks(page), every_print_shown=True)
+    assert run.checked > 0
