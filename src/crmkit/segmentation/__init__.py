@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         stage_flows,
         transition_matrix,
     )
+    from crmkit.segmentation._log import TransactionLog
     from crmkit.segmentation._pareto import (
         gini,
         pareto_curve,
@@ -74,6 +75,7 @@ __all__ = [
     "SegmentMapReport",
     "SegmentRule",
     "StageResult",
+    "TransactionLog",
     "TransitionMatrix",
     "ValuePotentialMatrix",
     "abc_classify",

@@ -49,15 +49,11 @@ import pandas as pd
 from crmkit._validate import (
     as_aware,
     check_keys,
-    check_not_empty,
-    datetime_column,
-    numeric_column,
-    require_columns,
     require_frame,
-    require_no_missing,
     resolve_timezone,
 )
-from crmkit.errors import ConfigError, InvalidInputError, SchemaError
+from crmkit.errors import ConfigError, InvalidInputError
+from crmkit.segmentation._log import TransactionLog, as_log
 
 __all__ = [
     "LifecyclePolicy",
@@ -689,19 +685,6 @@ def _stamps(ns: I64, zone: dt.tzinfo | None) -> pd.DatetimeIndex:
     return index if zone is None else index.tz_localize("UTC").tz_convert(zone)
 
 
-@attrs.frozen(eq=False)
-class TimedRows:
-    """Validated rows of a transaction log: codes, instants, wall days (not yet sorted)."""
-
-    ids: pd.Index
-    code: I64
-    instant: I64
-    day: I64
-    amount: F64 | None
-    zone: dt.tzinfo | None
-    purchase: npt.NDArray[np.bool_]
-
-
 @attrs.frozen
 class Excluded:
     """Rows left out: after the cutoff, or not purchases (amount <= 0)."""
@@ -710,7 +693,7 @@ class Excluded:
     non_purchase: int = 0
 
 
-def read_rows(
+def read_log(
     transactions: object,
     *,
     customer: str,
@@ -718,49 +701,21 @@ def read_rows(
     amount: str | None,
     timezone: str | None,
     owner: str,
-) -> TimedRows:
-    """Validate a transaction log and return its rows as arrays (input untouched)."""
-    frame = require_frame(transactions, owner, "transactions")
-    columns = [customer, date] + ([amount] if amount is not None else [])
-    require_columns(frame, columns, owner)
-    check_not_empty(frame, owner, "transactions")
-    require_no_missing(frame, customer, owner, what="customer ids")
-    raw = frame[date].dtype
-    if pd.api.types.is_numeric_dtype(raw) or pd.api.types.is_bool_dtype(raw):
-        # Numbers would be read as nanoseconds since 1970: never what a purchase log means.
-        raise SchemaError(
-            owner,
-            date,
-            expected="dates or datetimes",
-            found=f"numbers (dtype {raw})",
-            hint="Convert epoch numbers first, e.g. pd.to_datetime(column, unit='s').",
-        )
-    dates = datetime_column(frame, date, owner, tz=timezone)
-    if dates.dt.unit != "ns":  # pandas 3 parses strings to "us"; work in ns throughout
-        dates = dates.dt.as_unit("ns")
-    zone: dt.tzinfo | None = None
-    if isinstance(dates.dtype, pd.DatetimeTZDtype):
-        zone = dates.dt.tz
-        instant = dates.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().view(np.int64)
-        wall = dates.dt.tz_localize(None).to_numpy().view(np.int64)
-    else:
-        instant = dates.to_numpy().view(np.int64)
-        wall = instant
-    amounts = None if amount is None else numeric_column(frame, amount, owner)
-    purchase = np.ones(len(frame), dtype=bool) if amounts is None else amounts > 0
-    try:
-        codes, uniques = pd.factorize(frame[customer], sort=True)
-    except TypeError:  # ids of mixed, unorderable types: keep first-seen order
-        codes, uniques = pd.factorize(frame[customer], sort=False)
-    ids = pd.Index(uniques, name=customer)
-    return TimedRows(
-        ids=ids,
-        code=np.asarray(codes, dtype=np.int64),
-        instant=np.asarray(instant, dtype=np.int64),
-        day=np.floor_divide(wall, NS_PER_DAY),
-        amount=amounts,
-        zone=zone,
-        purchase=purchase,
+    read: Mapping[str, Any] | None = None,
+) -> TransactionLog:
+    """The transactions as a :class:`TransactionLog` (the one reader; input untouched).
+
+    ``read`` holds the other reading keywords (``refunds``, ``zero_amount``,
+    ``date_format``, ``date_unit``, ``order``).
+    """
+    return as_log(
+        transactions,
+        owner,
+        customer=customer,
+        date=date,
+        amount=amount,
+        timezone=timezone,
+        **dict(read or {}),
     )
 
 
@@ -812,12 +767,12 @@ def argsort_keys(key: I64) -> I64:
     return packed & ((1 << bits) - 1)
 
 
-def build_log(rows: TimedRows, keep: npt.NDArray[np.bool_], cut: Cut) -> Log:
+def build_log(rows: TransactionLog, keep: npt.NDArray[np.bool_], cut: Cut) -> Log:
     """Group the kept rows into occasions, sorted by (customer, day): the one sort."""
     if keep.all():
-        code, day, inst = rows.code, rows.day, rows.instant
+        code, day, inst = rows.codes, rows.days(), rows.instants_ns()
     else:
-        code, day, inst = rows.code[keep], rows.day[keep], rows.instant[keep]
+        code, day, inst = rows.codes[keep], rows.days()[keep], rows.instants_ns()[keep]
     if len(code) == 0:
         empty = np.zeros(0, dtype=np.int64)
         return Log(
@@ -875,17 +830,19 @@ def _prepare_log(
     policy: LifecyclePolicy,
     owner: str,
     as_of: object,
+    read: Mapping[str, Any] | None = None,
 ) -> tuple[Log, Excluded]:
-    rows = read_rows(
+    rows = read_log(
         transactions,
         customer=customer,
         date=date,
         amount=amount,
         timezone=policy.timezone,
         owner=owner,
+        read=read,
     )
     cut = make_cut(as_of, rows.zone, owner, "as_of")
-    before = rows.instant < cut.instant
+    before = rows.instants_ns() < cut.instant
     keep = before & rows.purchase
     excluded = Excluded(
         future=int((~before).sum()), non_purchase=int((before & ~rows.purchase).sum())
@@ -1252,7 +1209,7 @@ _FREQS: Final[Mapping[str, str]] = {"D": "D", "W": "W", "M": "M", "Q": "Q", "Y":
 
 
 def _snapshot_cuts(
-    rows: TimedRows,
+    rows: TransactionLog,
     *,
     at: object,
     freq: str | None,
@@ -1278,7 +1235,8 @@ def _snapshot_cuts(
     else:
         if freq not in _FREQS:
             raise ConfigError(owner, "freq", expected=f"one of {list(_FREQS)}", found=repr(freq))
-        buying = rows.day[rows.purchase] if rows.purchase.any() else rows.day
+        row_days = rows.days()
+        buying = row_days[rows.purchase] if rows.purchase.any() else row_days
         first_day = _day_of(start, rows, owner, "start") if start is not None else int(buying.min())
         last_day = _day_of(end, rows, owner, "end") if end is not None else int(buying.max())
         periods = pd.period_range(
@@ -1302,7 +1260,7 @@ def _snapshot_cuts(
     return sorted(cuts, key=lambda c: c.instant)
 
 
-def _day_of(value: object, rows: TimedRows, owner: str, field: str) -> int:
+def _day_of(value: object, rows: TransactionLog, owner: str, field: str) -> int:
     return make_cut(value, rows.zone, owner, field).day
 
 
@@ -1371,13 +1329,15 @@ def prepare_history(
     amount: str | None,
     timezone: str | None,
     owner: str,
+    read: Mapping[str, Any] | None = None,
 ) -> tuple[Log, list[Cut], Excluded]:
     """Validate, pick the snapshots, and build the occasion log up to the last one."""
-    rows = read_rows(
-        transactions, customer=customer, date=date, amount=amount, timezone=timezone, owner=owner
-    )
+    rows = read_log(
+        transactions, customer=customer, date=date, amount=amount, timezone=timezone,
+        owner=owner, read=read,
+    )  # fmt: skip
     cuts = _snapshot_cuts(rows, at=at, freq=freq, start=start, end=end, owner=owner)
-    before = rows.instant < cuts[-1].instant
+    before = rows.instants_ns() < cuts[-1].instant
     keep = before & rows.purchase
     excluded = Excluded(
         future=int((~before).sum()), non_purchase=int((before & ~rows.purchase).sum())

@@ -26,7 +26,7 @@ from crmkit.segmentation._lifecycle import (
     LifecyclePolicy,
     classify_lifecycle,
     lifecycle_history,
-    read_rows,
+    read_log,
     transition_matrix,
 )
 from crmkit.segmentation._rates import reactivation_rate
@@ -101,11 +101,12 @@ def _run_lifecycle(args: argparse.Namespace) -> int:
     frame = read_table(args.input, owner=owner)
     as_of: object = args.as_of
     if as_of is None:
-        rows = read_rows(
+        rows = read_log(
             frame, customer=args.customer, date=args.date, amount=args.amount,
             timezone=policy.timezone, owner=owner,
         )  # fmt: skip
-        buying = rows.day[rows.purchase] if rows.purchase.any() else rows.day
+        days = rows.days()
+        buying = days[rows.purchase] if rows.purchase.any() else days
         as_of = dt.date(1970, 1, 1) + dt.timedelta(days=int(buying.max()))
     stages = classify_lifecycle(
         frame, as_of=as_of, policy=policy, customer=args.customer, date=args.date,
@@ -141,10 +142,10 @@ def demo_section(data: DemoData) -> str:
         True
     """
     tx = data.transactions
-    rows = read_rows(
+    rows = read_log(
         tx, customer="customer_id", date="date", amount="amount", timezone=None, owner="demo"
     )
-    last_day = dt.date(1970, 1, 1) + dt.timedelta(days=int(rows.day[rows.purchase].max()))
+    last_day = dt.date(1970, 1, 1) + dt.timedelta(days=int(rows.days()[rows.purchase].max()))
     end = _month_end(last_day)
     start = end.replace(day=1) - dt.timedelta(days=1)
     stages = classify_lifecycle(tx, as_of=end, amount="amount")

@@ -45,7 +45,7 @@ from crmkit.segmentation._lifecycle import (
     build_log,
     history_arrays,
     make_cut,
-    read_rows,
+    read_log,
 )
 
 __all__ = [
@@ -244,7 +244,7 @@ def _setup(
 
     With ``default_base`` the first point is None and becomes ``second - (third - second)``.
     """
-    rows = read_rows(
+    rows = read_log(
         transactions, customer=customer, date=date, amount=amount, timezone=timezone, owner=owner
     )
     if default_base:
@@ -262,7 +262,7 @@ def _setup(
     else:
         cuts = [make_cut(value, rows.zone, owner, name) for name, value in points]
     _check_order(cuts, [name for name, _ in points], owner)
-    before = rows.instant < cuts[-1].instant
+    before = rows.instants_ns() < cuts[-1].instant
     keep = before & rows.purchase
     future = int((~before).sum())
     non_purchase = int((before & ~rows.purchase).sum())
@@ -667,10 +667,11 @@ def rates_by_period(
             )
         wanted = np.array([STAGES.index(policy.stage_key(s)) for s in stages], dtype=np.int8)
     timezone = policy.timezone
-    rows = read_rows(
+    rows = read_log(
         transactions, customer=customer, date=date, amount=amount, timezone=timezone, owner=owner
     )
-    buying = rows.day[rows.purchase] if rows.purchase.any() else rows.day
+    days = rows.days()
+    buying = days[rows.purchase] if rows.purchase.any() else days
     first_day = make_cut(start, rows.zone, owner, "start").day if start is not None else None
     end_cut = (
         make_cut(end, rows.zone, owner, "end")
@@ -695,7 +696,7 @@ def rates_by_period(
     ends = [(first_period - i).end_time.date() for i in range(extra, 0, -1)]
     ends += [p.end_time.date() for p in periods]
     cuts = [make_cut(day, rows.zone, owner, "end") for day in ends]
-    before = rows.instant < cuts[-1].instant
+    before = rows.instants_ns() < cuts[-1].instant
     keep = before & rows.purchase
     future = int((~before).sum())
     non_purchase = int((before & ~rows.purchase).sum())
