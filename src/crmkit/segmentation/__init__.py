@@ -19,14 +19,13 @@ if TYPE_CHECKING:
         CohortTable,
         cohort_retention,
     )
-    from crmkit.segmentation._lifecycle import (
-        LifecyclePolicy,
-        StageResult,
-        TransitionMatrix,
+    from crmkit.segmentation._lifecycle_engine import (
         classify_lifecycle,
         lifecycle_history,
-        stage_flows,
-        transition_matrix,
+    )
+    from crmkit.segmentation._lifecycle_policy import (
+        LifecyclePolicy,
+        StageResult,
     )
     from crmkit.segmentation._log import TransactionLog
     from crmkit.segmentation._pareto import (
@@ -60,6 +59,11 @@ if TYPE_CHECKING:
         btyd_summary,
         calibration_holdout,
         summarize,
+    )
+    from crmkit.segmentation._transitions import (
+        TransitionMatrix,
+        stage_flows,
+        transition_matrix,
     )
 
 __all__ = [

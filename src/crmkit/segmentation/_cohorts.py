@@ -18,7 +18,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from crmkit.errors import ConfigError
-from crmkit.segmentation._lifecycle import NS_PER_DAY, make_cut, read_log
+from crmkit.segmentation._lifecycle_engine import make_cut
+from crmkit.segmentation._lifecycle_policy import NS_PER_DAY
+from crmkit.segmentation._log import as_log
 
 __all__ = ["CohortTable", "cohort_retention"]
 
@@ -165,8 +167,8 @@ def cohort_retention(
         raise ConfigError(owner, "period", expected=f"one of {list(_PERIODS)}", found=repr(period))
     if metric not in _METRICS:
         raise ConfigError(owner, "metric", expected=f"one of {list(_METRICS)}", found=repr(metric))
-    rows = read_log(
-        transactions, customer=customer, date=date, amount=amount, timezone=timezone, owner=owner
+    rows = as_log(
+        transactions, owner, customer=customer, date=date, amount=amount, timezone=timezone
     )
     if metric == "revenue" and rows.amounts is None:
         raise ConfigError(

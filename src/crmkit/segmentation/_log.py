@@ -462,12 +462,9 @@ def _read(
     if not allow_empty:
         check_not_empty(data, owner, "transactions")
     require_no_missing(data, customer, owner, what="customer ids")
-    extra: dict[str, Any] = {}
-    if date_format is not None:
-        extra["date_format"] = date_format
-    if date_unit is not None:
-        extra["date_unit"] = date_unit
-    dates = datetime_column(data, date, owner, tz=timezone, **extra)
+    dates = datetime_column(
+        data, date, owner, tz=timezone, date_format=date_format, date_unit=date_unit
+    )
     zone: dt.tzinfo | None = None
     if isinstance(dates.dtype, pd.DatetimeTZDtype):
         zone = dates.dtype.tz

@@ -35,18 +35,20 @@ import pandas as pd
 from crmkit._stats import wilson_interval
 from crmkit._validate import first_labels
 from crmkit.errors import ConfigError, InvalidInputError
-from crmkit.segmentation._lifecycle import (
-    CHURNED,
-    NS_PER_DAY,
-    STAGES,
+from crmkit.segmentation._lifecycle_engine import (
     Cut,
-    LifecyclePolicy,
     Log,
     build_log,
     history_arrays,
     make_cut,
-    read_log,
 )
+from crmkit.segmentation._lifecycle_policy import (
+    CHURNED,
+    NS_PER_DAY,
+    STAGES,
+    LifecyclePolicy,
+)
+from crmkit.segmentation._log import as_log
 
 __all__ = [
     "Rate",
@@ -244,8 +246,8 @@ def _setup(
 
     With ``default_base`` the first point is None and becomes ``second - (third - second)``.
     """
-    rows = read_log(
-        transactions, customer=customer, date=date, amount=amount, timezone=timezone, owner=owner
+    rows = as_log(
+        transactions, owner, customer=customer, date=date, amount=amount, timezone=timezone
     )
     if default_base:
         a = make_cut(points[1][1], rows.zone, owner, points[1][0])
@@ -667,8 +669,8 @@ def rates_by_period(
             )
         wanted = np.array([STAGES.index(policy.stage_key(s)) for s in stages], dtype=np.int8)
     timezone = policy.timezone
-    rows = read_log(
-        transactions, customer=customer, date=date, amount=amount, timezone=timezone, owner=owner
+    rows = as_log(
+        transactions, owner, customer=customer, date=date, amount=amount, timezone=timezone
     )
     days = rows.days()
     buying = days[rows.purchase] if rows.purchase.any() else days
