@@ -16,6 +16,7 @@ PAGES = [
     "docs/how-to/calendar-holidays.md",
     "docs/how-to/calendar-makeup-days.md",
     "docs/how-to/calendar-bulk.md",
+    "docs/how-to/business-days.md",
     "docs/explanation/business-time.md",
 ]
 

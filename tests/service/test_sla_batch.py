@@ -76,7 +76,7 @@ POLICIES = PolicySet(
 AS_OF = pd.Timestamp("2025-08-01", tz="Asia/Shanghai")
 
 _FIELDS = ("due_at", "breach_at", "start", "stop")
-_SPANS = ("elapsed", "real_elapsed", "remaining")
+_SPANS = ("goal", "elapsed", "real_elapsed", "remaining")
 
 
 def _assert_row_equals_scalar(row: pd.Series, scalar: object) -> None:
@@ -107,8 +107,8 @@ def _scalar_all(
     for tid in tickets["ticket_id"]:
         rows = events[events["ticket_id"] == tid]
         out[tid] = evaluate_ticket(
-            policies,  # type: ignore[arg-type]
             list(zip(rows["time"], rows["event"], strict=True)),
+            policies,  # type: ignore[arg-type]
             as_of=as_of,
             ticket=attrs.loc[tid].to_dict(),
         )

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         round_shares,
     )
     from crmkit.service._sla import (
+        BusinessDays,
         PolicySet,
         SLACycle,
         SLAPolicy,
@@ -60,6 +61,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BusinessCalendar",
+    "BusinessDays",
     "DurationQuantiles",
     "Interval",
     "NpsComparison",

@@ -40,6 +40,7 @@ from crmkit._validate import (
     require_no_missing,
 )
 from crmkit.errors import ConfigError, InvalidInputError
+from crmkit.service import _timeline as tl
 from crmkit.service._sla import (
     ANY_PRIORITY,
     EVENTS,
@@ -291,10 +292,10 @@ class _Cycles:
     real: I64
     warn: I64
     escalation: I64
+    goal: I64  # clock seconds of each cycle's goal
 
 
-def _levels(target: SLATarget, elapsed: I64) -> tuple[I64, I64]:
-    goal = int(target.duration.total_seconds())
+def _levels(target: SLATarget, elapsed: I64, goal: I64) -> tuple[I64, I64]:
     warn = np.zeros(len(elapsed), dtype=np.int64)
     for w in target.warn_before:
         warn += elapsed >= goal - int(w.total_seconds())
@@ -356,7 +357,7 @@ def _target_cycles(
         )
     end = np.where(has_stop, stop, as_of)
 
-    goal = int(target.duration.total_seconds())
+    goal = _goals(target, clock, st)
     both_t = np.concatenate([st, end])
     both_c = np.concatenate([sc, sc])
     f_both = clock.pos(both_t)
@@ -404,8 +405,30 @@ def _target_cycles(
             ),
         ),
     ).astype(np.int64)
-    warn, escalation = _levels(target, elapsed)
-    return sc, number, st, has_stop, stop, state, due, breach, elapsed, real, warn, escalation
+    warn, escalation = _levels(target, elapsed, goal)
+    return sc, number, st, has_stop, stop, state, due, breach, elapsed, real, warn, escalation, goal
+
+
+def _goals(target: SLATarget, clock: _RealBulk | _BusinessBulk, st: I64) -> I64:
+    """Each cycle's goal in clock seconds (see :func:`crmkit.service._sla.goal_seconds`)."""
+    duration = target.duration
+    if isinstance(duration, dt.timedelta):
+        return np.full(len(st), int(duration.total_seconds()), dtype=np.int64)
+    assert isinstance(clock, _BusinessBulk)  # SLATarget refuses business days elsewhere
+    if len(st) == 0:
+        return st.copy()
+    cal = clock.calendar
+    local = tl.wall_many_ns(cal, st * _NS)  # local wall-clock ns of each start
+    days = np.floor_divide(local, 86_400 * _NS)
+    last = tl.offset_days_many(
+        cal, days, np.full(len(st), duration.days), "forward", "evaluate_sla()", _no_labels
+    )
+    end = tl.day_end_many_ns(cal, last) // _NS
+    return _business_elapsed(cal, st, end)
+
+
+def _no_labels(mask: Bool) -> list[Any]:
+    return [int(i) for i in np.flatnonzero(mask)[:5]]
 
 
 @attrs.frozen
@@ -690,17 +713,17 @@ def _evaluate(prep: _Prepared) -> tuple[_Cycles, list[_Job], I64, I64]:
                     row = offsets[order] + np.searchsorted(ticket_codes, out[0])
                     parts.append((*out, np.full(len(out[0]), job, dtype=np.int64), row, order))
     if parts:
-        cat = [np.concatenate([part[k] for part in parts]) for k in range(14)]
-        orders = np.concatenate([np.full(len(part[0]), part[14], dtype=np.int64) for part in parts])
+        cat = [np.concatenate([part[k] for part in parts]) for k in range(15)]
+        orders = np.concatenate([np.full(len(part[0]), part[15], dtype=np.int64) for part in parts])
     else:
-        cat = [np.zeros(0, dtype=np.int64) for _ in range(14)]
+        cat = [np.zeros(0, dtype=np.int64) for _ in range(15)]
         cat[3] = np.zeros(0, dtype=bool)
         orders = np.zeros(0, dtype=np.int64)
     cycles = _Cycles(
         code=cat[0],
         order=orders,
-        job=cat[12],
-        row=cat[13],
+        job=cat[13],
+        row=cat[14],
         number=cat[1],
         start=cat[2],
         stop=cat[4],
@@ -712,6 +735,7 @@ def _evaluate(prep: _Prepared) -> tuple[_Cycles, list[_Job], I64, I64]:
         real=cat[9],
         warn=cat[10],
         escalation=cat[11],
+        goal=cat[12],
     )
     row_code = np.concatenate(rows_code) if rows_code else np.zeros(0, dtype=np.int64)
     row_job = np.concatenate(rows_job) if rows_job else np.zeros(0, dtype=np.int64)
@@ -752,8 +776,14 @@ def _job_columns(jobs: list[_Job], job: I64, prep: _Prepared) -> dict[str, Any]:
             codes([0 if j.target.clock == "business" else 1 for j in jobs]),
             categories=pd.Index(["business", "calendar"]),
         ),
-        "goal": codes([int(j.target.duration.total_seconds()) for j in jobs]),
+        "goal": codes([_fixed_goal(j.target) for j in jobs]),
     }
+
+
+def _fixed_goal(target: SLATarget) -> int:
+    """The goal in seconds, or -1 for business days (fixed per cycle when it starts)."""
+    duration = target.duration
+    return int(duration.total_seconds()) if isinstance(duration, dt.timedelta) else -1
 
 
 def _multi_index(levels: list[pd.Index], codes: list[I64], names: list[str]) -> pd.MultiIndex:
@@ -965,13 +995,14 @@ def _run(
         "as_of": pd.Timestamp(prep.as_of * _NS, tz="UTC").tz_convert(zone),
         "events_after_as_of": prep.ignored,
     }
-    goal_of_job = np.array([int(j.target.duration.total_seconds()) for j in jobs], dtype=np.int64)
+    goal_of_job = np.array([_fixed_goal(j.target) for j in jobs], dtype=np.int64)
     cycles_frame = None
     if want_cycles:
         order = np.lexsort((cyc.number, cyc.order, cyc.code))
         c = {k: getattr(cyc, k)[order] for k in attrs.fields_dict(_Cycles)}
         cols = _job_columns(jobs, c["job"], prep)
-        goal = cols.pop("goal")
+        cols.pop("goal")
+        goal = c["goal"]
         everywhere = np.ones(len(order), dtype=bool)
         frame = pd.DataFrame(
             {
@@ -1035,6 +1066,8 @@ def _run(
         np.where(has, take(cyc.state), _STATE_CODE["not_started"]),
     ).astype(np.int64)
     goal = goal_of_job[row_job] if len(jobs) else np.zeros(0, dtype=np.int64)
+    goal = np.where(has, take(cyc.goal), goal)  # business days: the current cycle's goal
+    goal_valid = goal >= 0
     elapsed = take(cyc.elapsed)
     cols = _job_columns(jobs, row_job, prep)
     stop_valid = has & (take(cyc.has_stop.astype(np.int64)) > 0)
@@ -1042,7 +1075,7 @@ def _run(
         "policy": cols["policy"],
         "metric": cols["metric"],
         "clock": cols["clock"],
-        "goal": _deltas(goal, np.ones(n_rows, dtype=bool)),
+        "goal": _deltas(goal, goal_valid),
         "state": _state_column(state),
         "cycles": count,
         "breached_cycles": breached,

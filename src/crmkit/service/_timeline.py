@@ -645,12 +645,15 @@ class DayTable:
     ``d`` in range, ``rank[d - first]`` is numpy's ``busday_offset`` roll-forward index.
     """
 
-    __slots__ = ("days", "days_list", "first", "mask", "rank", "rank_list", "stop")
+    __slots__ = ("days", "days_list", "first", "mask", "rank", "rank_list", "spill", "stop")
 
-    def __init__(self, first: int, stop: int, mask: np.ndarray[Any, np.dtype[np.bool_]]) -> None:
+    def __init__(
+        self, first: int, stop: int, mask: np.ndarray[Any, np.dtype[np.bool_]], spill: I64
+    ) -> None:
         self.first = first
         self.stop = stop
         self.mask = mask
+        self.spill = spill  # seconds after the next midnight that the day's hours run
         self.rank = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)]).astype(np.int64)
         self.days = (np.flatnonzero(mask) + first).astype(np.int64)
         self.rank_list: list[int] = self.rank.tolist()
@@ -675,6 +678,8 @@ def compile_days(calendar: BusinessCalendar, first: int, stop: int) -> DayTable:
     weekday = (days + 3) % 7  # 1970-01-01 was a Thursday (weekday 3)
     open_weekday = np.array([bool(hours) for hours in calendar.weekly], dtype=bool)
     mask = open_weekday[weekday]
+    weekly_spill = np.array([_spill_of(hours) for hours in calendar.weekly], dtype=np.int64)
+    spill = weekly_spill[weekday]
     first_date = dt.date.fromordinal(first + _EPOCH_ORDINAL)
     stop_date = dt.date.fromordinal(stop + _EPOCH_ORDINAL)
     holidays = calendar._holidays_in(first_date, stop_date)
@@ -686,7 +691,28 @@ def compile_days(calendar: BusinessCalendar, first: int, stop: int) -> DayTable:
         k = day.toordinal() - _EPOCH_ORDINAL
         if first <= k < stop:
             mask[k - first] = bool(hours)
-    return DayTable(first, stop, mask)
+            spill[k - first] = _spill_of(hours)
+    spill[~mask] = 0
+    return DayTable(first, stop, mask, spill)
+
+
+def _spill_of(hours: tuple[tuple[int, int], ...]) -> int:
+    """Seconds after the next midnight that a day's overnight interval covers (else 0)."""
+    return hours[-1][1] if hours and hours[-1][1] <= hours[-1][0] else 0
+
+
+def day_end_many_ns(calendar: BusinessCalendar, days: I64) -> I64:
+    """UTC ns at the end of the hours each business day owns (its last closing time).
+
+    The instant is the next local midnight plus the overnight spill: business time is
+    flat from the day's last closing time to the next opening, so this instant has the
+    business-clock position of the closing time (end of day = closing time).
+    """
+    if len(days) == 0:
+        return days.copy()
+    table = ensure_days(calendar, int(days.min()), int(days.max()) + 1)
+    wall = (days + 1) * (DAY_S * NS) + table.spill[days - table.first] * NS
+    return localize_many_ns(calendar, wall)
 
 
 def ensure_days(calendar: BusinessCalendar, lo: int, hi: int) -> DayTable:
@@ -847,3 +873,18 @@ def is_business_day_many(calendar: BusinessCalendar, d: I64) -> np.ndarray[Any, 
     table = ensure_days(calendar, int(dv.min()), int(dv.max()))
     out[~missing] = table.mask[dv - table.first]
     return out
+
+
+def wall_many_ns(calendar: BusinessCalendar, utc: I64) -> I64:
+    """The calendar zone's wall-clock reading (naive ns) at UTC nanoseconds (no ``NAT``)."""
+    if len(utc) == 0:
+        return utc.copy()
+    timeline = ensure_timeline(
+        calendar,
+        int(utc.min()) // _NS_PER_US - DAY_US,
+        -(-int(utc.max()) // _NS_PER_US) + DAY_US,
+    )
+    starts = np.array([start for start, _ in timeline.pieces], dtype=np.int64) * NS
+    offsets = np.array([offset for _, offset in timeline.pieces], dtype=np.int64) * NS
+    index = np.maximum(np.searchsorted(starts, utc, side="right") - 1, 0)
+    return utc + offsets[index]
