@@ -27,7 +27,7 @@ import contextlib
 import datetime as dt
 import itertools
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, cast
 
 import attrs
@@ -870,6 +870,143 @@ class BusinessCalendar:
         """
         owner = "BusinessCalendar.next_close()"
         return self._dt(tl.next_edge_us(self, self._us(t, owner, "t"), close=True, owner=owner))
+
+    def rollback(self, t: dt.datetime) -> dt.datetime:
+        """The earliest instant ``x <= t`` with ``elapsed(x, t) == 0``.
+
+        ``t`` itself while business time runs up to ``t`` (inside hours, or exactly at a
+        closing instant); otherwise the last closing instant before ``t`` — also when
+        ``t`` is exactly an opening instant, since no business time runs between that
+        closing and ``t``. This is what ``add(subtract(t, 1 µs), 1 µs)`` gives, and biz's
+        ``periods.before(t).first.end_time``. pandas' ``rollback`` differs only at an
+        opening instant (it returns ``t``).
+
+        Args:
+            t: The instant (naive: calendar zone).
+
+        Returns:
+            An aware datetime in the calendar zone.
+
+        Raises:
+            ConfigError: No closing within ``horizon_days`` before ``t``.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from crmkit.service import BusinessCalendar
+            >>> cal = BusinessCalendar("UTC", {d: [["09:00", "18:00"]] for d in ["thu", "fri", "mon"]})
+            >>> cal.rollback(dt.datetime(2025, 1, 4, 12)).isoformat()  # Saturday
+            '2025-01-03T18:00:00+00:00'
+            >>> cal.rollback(dt.datetime(2025, 1, 6, 9)).isoformat()  # Monday's opening
+            '2025-01-03T18:00:00+00:00'
+            >>> cal.rollback(dt.datetime(2025, 1, 6, 10)).isoformat()
+            '2025-01-06T10:00:00+00:00'
+        """
+        owner = "BusinessCalendar.rollback()"
+        return self._dt(tl.rollback_us(self, self._us(t, owner, "t"), owner, opening=False))
+
+    def previous_open(self, t: dt.datetime) -> dt.datetime:
+        """The opening of the period :meth:`rollback` lands in: always earlier than ``t``.
+
+        The mirror of :meth:`next_close`: the period is the last one that opens strictly
+        before ``t`` (the one in progress, or the last one that closed). Adjacent
+        intervals are one period.
+
+        Args:
+            t: The instant (naive: calendar zone).
+
+        Returns:
+            An aware datetime in the calendar zone.
+
+        Raises:
+            ConfigError: No opening within ``horizon_days`` before ``t``.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from crmkit.service import BusinessCalendar
+            >>> cal = BusinessCalendar("UTC", {d: [["09:00", "18:00"]] for d in ["thu", "fri", "mon"]})
+            >>> cal.previous_open(dt.datetime(2025, 1, 6, 10)).isoformat()
+            '2025-01-06T09:00:00+00:00'
+            >>> cal.previous_open(dt.datetime(2025, 1, 6, 9)).isoformat()  # at an opening
+            '2025-01-03T09:00:00+00:00'
+        """
+        owner = "BusinessCalendar.previous_open()"
+        return self._dt(tl.rollback_us(self, self._us(t, owner, "t"), owner, opening=True))
+
+    def periods(
+        self, start: dt.datetime, end: dt.datetime
+    ) -> Iterator[tuple[dt.datetime, dt.datetime]]:
+        """The open periods within ``[start, end)``, in order, clipped to it.
+
+        Each is an ``(open, close)`` pair of aware datetimes; adjacent intervals are one
+        period. Their lengths sum to ``elapsed(start, end)``.
+
+        Args:
+            start: First instant (naive: calendar zone).
+            end: Instant after the last one.
+
+        Returns:
+            An iterator over the periods (empty when ``end <= start``).
+
+        Examples:
+            >>> import datetime as dt
+            >>> from crmkit.service import BusinessCalendar
+            >>> cal = BusinessCalendar("UTC", {d: [["09:00", "12:00"], ["13:00", "18:00"]] for d in ["mon", "tue"]})
+            >>> [f"{a:%a %H:%M}-{b:%H:%M}" for a, b in cal.periods(dt.datetime(2025, 1, 6, 10), dt.datetime(2025, 1, 7, 12))]
+            ['Mon 10:00-12:00', 'Mon 13:00-18:00', 'Tue 09:00-12:00']
+        """
+        owner = "BusinessCalendar.periods()"
+        a = self._us(start, owner, "start")
+        b = self._us(end, owner, "end")
+        return ((self._dt(x), self._dt(y)) for x, y in tl.periods_us(self, a, b))
+
+    def periods_after(self, t: dt.datetime) -> Iterator[tuple[dt.datetime, dt.datetime]]:
+        """The open periods from ``t`` on, lazily (biz's ``periods.after``).
+
+        The first one starts at ``t`` when ``t`` is open. The iterator ends once a period
+        would open more than ``horizon_days`` after ``t`` (a weekly calendar never runs
+        out before that).
+
+        Args:
+            t: The instant (naive: calendar zone).
+
+        Returns:
+            An iterator of ``(open, close)`` pairs.
+
+        Examples:
+            >>> import datetime as dt
+            >>> import itertools
+            >>> from crmkit.service import BusinessCalendar
+            >>> cal = BusinessCalendar("UTC", {"mon": [["09:00", "18:00"]]})
+            >>> [f"{a:%d %H:%M}-{b:%H:%M}" for a, b in itertools.islice(cal.periods_after(dt.datetime(2025, 1, 6, 10)), 2)]
+            ['06 10:00-18:00', '13 09:00-18:00']
+        """
+        owner = "BusinessCalendar.periods_after()"
+        u = self._us(t, owner, "t")
+        return ((self._dt(x), self._dt(y)) for x, y in tl.periods_after_us(self, u))
+
+    def periods_before(self, t: dt.datetime) -> Iterator[tuple[dt.datetime, dt.datetime]]:
+        """The open periods before ``t``, newest first, lazily (biz's ``periods.before``).
+
+        The first one ends at ``t`` when business time runs up to ``t``. The iterator
+        ends once a period would close more than ``horizon_days`` before ``t``.
+
+        Args:
+            t: The instant (naive: calendar zone).
+
+        Returns:
+            An iterator of ``(open, close)`` pairs, each with ``open < close``.
+
+        Examples:
+            >>> import datetime as dt
+            >>> import itertools
+            >>> from crmkit.service import BusinessCalendar
+            >>> cal = BusinessCalendar("UTC", {"mon": [["09:00", "18:00"]]})
+            >>> [f"{a:%d %H:%M}-{b:%H:%M}" for a, b in itertools.islice(cal.periods_before(dt.datetime(2025, 1, 13, 10)), 2)]
+            ['13 09:00-10:00', '06 09:00-18:00']
+        """
+        owner = "BusinessCalendar.periods_before()"
+        u = self._us(t, owner, "t")
+        return ((self._dt(x), self._dt(y)) for x, y in tl.periods_before_us(self, u))
 
     def due_at(self, t: dt.datetime, target: dt.timedelta) -> dt.datetime:
         """The deadline to show people: the earliest instant the target is used up.

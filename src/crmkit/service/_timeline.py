@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
@@ -888,3 +888,99 @@ def wall_many_ns(calendar: BusinessCalendar, utc: I64) -> I64:
     offsets = np.array([offset for _, offset in timeline.pieces], dtype=np.int64) * NS
     index = np.maximum(np.searchsorted(starts, utc, side="right") - 1, 0)
     return utc + offsets[index]
+
+
+# --------------------------------------------------------------------------------------
+# Rollback and periods (scalar, int microseconds)
+# --------------------------------------------------------------------------------------
+def rollback_us(calendar: BusinessCalendar, t: int, owner: str, *, opening: bool) -> int:
+    """The earliest ``x <= t`` with ``B(x) == B(t)`` (``opening``: that period's opening).
+
+    The period is the last one that opens strictly before ``t``: ``t`` itself is returned
+    when ``t`` lies in ``(open, close]``, else the period's closing time; with ``opening``
+    the period's opening instant (always before ``t``).
+    """
+    horizon = calendar.horizon_days * DAY_US
+    timeline = ensure_timeline(calendar, t, t)
+    while True:
+        i = bisect_left(timeline.opens, t) - 1
+        if i >= 0:
+            close, start = timeline.closes[i], timeline.opens[i]
+            if opening:
+                if start >= timeline.lo:  # the opening is exact (not cut by the range)
+                    if t - start > horizon:
+                        break
+                    return start
+            elif t <= close:
+                return t
+            elif close >= timeline.lo:
+                if t - close > horizon:
+                    break
+                return close
+        if timeline.lo <= t - horizon:
+            break
+        timeline = ensure_timeline(calendar, timeline.lo - 1, t)
+    raise _horizon_error(
+        calendar, owner, "an opening time before it" if opening else "a closing time before it"
+    )
+
+
+def periods_us(calendar: BusinessCalendar, start: int, end: int) -> list[tuple[int, int]]:
+    """The open periods intersected with ``[start, end)``, in order (UTC microseconds)."""
+    if end <= start:
+        return []
+    timeline = ensure_timeline(calendar, start, end)
+    i = max(bisect_right(timeline.closes, start), 0)
+    out = []
+    while i < len(timeline.opens) and timeline.opens[i] < end:
+        out.append((max(timeline.opens[i], start), min(timeline.closes[i], end)))
+        i += 1
+    return out
+
+
+def periods_after_us(calendar: BusinessCalendar, t: int) -> Iterator[tuple[int, int]]:
+    """Open periods from ``t`` on (the first one starts at ``t`` when open), lazily.
+
+    Ends once a period would open more than ``horizon_days`` after ``t``.
+    """
+    horizon = calendar.horizon_days * DAY_US
+    mark = t  # periods closing at or before mark were yielded already
+    step = 31 * DAY_US
+    while True:
+        hi = min(mark + step, t + horizon + DAY_US)
+        timeline = ensure_timeline(calendar, mark, hi)
+        i = bisect_right(timeline.closes, mark)
+        while i < len(timeline.opens) and timeline.closes[i] <= timeline.hi:
+            start = max(timeline.opens[i], mark)
+            if start - t > horizon:
+                return
+            yield start, timeline.closes[i]
+            mark = timeline.closes[i]
+            i += 1
+        if timeline.hi - t > horizon:
+            return
+        step *= 2
+
+
+def periods_before_us(calendar: BusinessCalendar, t: int) -> Iterator[tuple[int, int]]:
+    """Open periods before ``t``, newest first (the first one ends at ``t`` when open).
+
+    Ends once a period would close more than ``horizon_days`` before ``t``.
+    """
+    horizon = calendar.horizon_days * DAY_US
+    mark = t  # periods opening at or after mark were yielded already
+    step = 31 * DAY_US
+    while True:
+        lo = max(mark - step, t - horizon - DAY_US)
+        timeline = ensure_timeline(calendar, lo, mark)
+        i = bisect_left(timeline.opens, mark) - 1
+        while i >= 0 and timeline.opens[i] >= timeline.lo:
+            end = min(timeline.closes[i], mark)
+            if t - end > horizon:
+                return
+            yield timeline.opens[i], end
+            mark = timeline.opens[i]
+            i -= 1
+        if t - timeline.lo > horizon:
+            return
+        step *= 2
