@@ -12,7 +12,11 @@ The model, in the words the docs use:
   (``["22:00", "06:00"]``) is *overnight*: it opens on its own day and closes on the next.
 - **Ownership**: every interval belongs to the date it opens on. A holiday on that date
   removes the whole interval, including the part after midnight; an override of that date
-  replaces it.
+  replaces it. Precedence: **override > holiday > weekly hours** (an override of a holiday
+  opens it with the override's hours).
+- **Merging**: an overnight interval that meets or overlaps the next day's hours forms one
+  period with them (``["22:00", "06:00"]`` then ``["05:00", "12:00"]`` is open from 22:00
+  to 12:00); nothing is counted twice.
 - **Membership**: an instant is business time iff the calendar's wall clock, at that
   instant, reads a time inside an interval owned by its date (or by the day before, for
   the part of an overnight interval after midnight). Intervals are half-open: the opening
@@ -155,13 +159,6 @@ def _parse_intervals(value: object, where: str) -> tuple[Interval, ...]:
 
 def _show(interval: Interval) -> str:
     return f"[{_format_clock(interval[0])!r}, {_format_clock(interval[1])!r}]"
-
-
-def _spill(intervals: tuple[Interval, ...]) -> int:
-    """Seconds after the next midnight that the day's overnight interval still covers."""
-    if intervals and intervals[-1][1] <= intervals[-1][0]:
-        return intervals[-1][1]
-    return 0
 
 
 def _parse_date(value: object, where: str) -> dt.date:
@@ -322,17 +319,22 @@ class BusinessCalendar:
         weekly: Seven tuples (Monday first) of ``(start, end)`` intervals in seconds after
             midnight; ``end`` is at most 86400 (``"24:00"``); ``end <= start`` is an
             overnight interval, owned by the day it opens on. Missing days are closed.
-        holidays: Sorted dates without business hours (their overnight intervals too).
+        holidays: Sorted dates without business hours (their overnight intervals too),
+            unless the date is also an override.
         overrides: ``(date, intervals)`` pairs that replace a date's weekly hours: half
             days, and working days on weekends (make-up working days). ``()`` closes it.
+            Precedence: override > holiday > weekly hours, so "open 09:00-12:00 on this
+            public holiday" is an override of a date the holiday list also names.
         holiday_rules: Recurring holidays as RFC 5545 texts (``DTSTART`` + ``RRULE``), as
             produced by ``str(dateutil.rrule.rrule(...))``; expanded lazily.
         horizon_days: How far (in days of real time) any search looks before it gives up
             with a :class:`~crmkit.errors.ConfigError` (default ten years).
 
     Raises:
-        ConfigError: Unknown time zone, malformed or overlapping intervals (also across
-            midnight), a date both a holiday and an override, or a bad recurrence.
+        ConfigError: Unknown time zone, malformed intervals, intervals of one day that
+            overlap, or a bad recurrence. (An overnight interval that meets or overlaps
+            the next day's hours is merged with them; a date that is both a holiday and
+            an override takes the override's hours.)
 
     Examples:
         >>> import datetime as dt
@@ -372,44 +374,16 @@ class BusinessCalendar:
     )
 
     def __attrs_post_init__(self) -> None:
+        # Precedence: override > holiday > weekly hours. A date may be both a holiday
+        # and an override (holidays from a package, local exceptions on top): the
+        # override decides. An overnight interval that meets or overlaps the next day's
+        # hours is merged with them when compiled (one period), never refused.
         self._cache["zone"] = resolve_timezone(self.timezone, _OWNER)
-        holidays = frozenset(self.holidays)
-        overrides = dict(self.overrides)
-        clash = sorted(holidays & overrides.keys())
-        if clash:
-            raise ConfigError(
-                _OWNER,
-                f"overrides[{clash[0].isoformat()!r}]",
-                expected="a date that is not also a holiday",
-                found=f"{len(clash)} dates in both",
-                hint="Remove the date from one of them: a holiday closes the whole day.",
-            )
-        self._cache["holidays"] = holidays
-        self._cache["overrides"] = overrides
+        self._cache["holidays"] = frozenset(self.holidays)
+        self._cache["overrides"] = dict(self.overrides)
         self._cache["rules"] = tuple(
             _parse_rule(text, f"holiday_rules[{k}]") for k, text in enumerate(self.holiday_rules)
         )
-        # Overnight intervals must not run into the next day's first interval.
-        for k, day in enumerate(WEEKDAYS):
-            spill, following = _spill(self.weekly[k]), self.weekly[(k + 1) % 7]
-            if spill and following and _span(following[0])[0] < spill:
-                raise ConfigError(
-                    _OWNER,
-                    f"weekly.{day}",
-                    expected=f"an overnight interval that closes before {WEEKDAYS[(k + 1) % 7]}'s first interval",
-                    found=f"{_show(self.weekly[k][-1])} overlapping {_show(following[0])}",
-                )
-        for date in overrides:
-            for first in (date - dt.timedelta(days=1), date):
-                second = first + dt.timedelta(days=1)
-                spill, following = _spill(self.owned(first)), self.owned(second)
-                if spill and following and _span(following[0])[0] < spill:
-                    raise ConfigError(
-                        _OWNER,
-                        f"overrides.{date.isoformat()}",
-                        expected=f"hours that do not overlap the overnight interval of {first.isoformat()}",
-                        found=f"{_show(self.owned(first)[-1])} overlapping {_show(following[0])} on {second.isoformat()}",
-                    )
 
     # ----------------------------------------------------------------------------------
     # Construction helpers
@@ -646,11 +620,11 @@ class BusinessCalendar:
         weekly = self.weekly
 
         def owned(day: dt.date) -> tuple[Interval, ...]:
-            if day in holidays:
-                return ()
-            found = overrides.get(day)
+            found = overrides.get(day)  # override > holiday > weekly hours
             if found is not None:
                 return found
+            if day in holidays:
+                return ()
             return weekly[day.weekday()]
 
         return owned

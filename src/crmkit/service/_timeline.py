@@ -287,8 +287,8 @@ def compile_timeline(calendar: BusinessCalendar, first: dt.date, stop: dt.date) 
                 span = (base + start, base + end)
             else:
                 span = (base + start, base + end + DAY_S)
-            if walls and walls[-1][1] == span[0]:
-                walls[-1] = (walls[-1][0], span[1])
+            if walls and walls[-1][1] >= span[0]:  # meets or overlaps (across midnight)
+                walls[-1] = (walls[-1][0], max(walls[-1][1], span[1]))
             else:
                 walls.append(span)
         day += one
