@@ -699,3 +699,49 @@ def test_overnight_hours_that_meet_or_overlap_the_next_day_merge() -> None:
         "UTC", {"sun": [["22:00", "06:00"]], "mon": [["05:00", "12:00"]]}, holidays=["2025-01-06"]
     )
     assert closed.elapsed(sunday, sunday + dt.timedelta(days=1)) == dt.timedelta(hours=8)
+
+
+def test_add_many_refuses_series_with_different_indexes() -> None:
+    """Regression: add_many paired two Series by position, ignoring their indexes."""
+    cal = BusinessCalendar("UTC", {"mon": [["09:00", "17:00"]]})
+    times = pd.Series(pd.to_datetime(["2025-01-06 09:00", "2025-01-06 10:00"]), index=["a", "b"])
+    durations = pd.Series(pd.to_timedelta(["1h", "2h"]), index=["b", "a"])
+    with pytest.raises(InvalidInputError, match="same index as 'times'"):
+        cal.add_many(times, durations)
+    aligned = cal.add_many(times, durations.reindex(times.index))
+    assert aligned.dt.hour.tolist() == [11, 11]
+    assert cal.add_many(times, durations.to_numpy()).dt.hour.tolist() == [10, 12]
+
+
+def test_far_apart_queries_near_the_limits_are_cheap() -> None:
+    """Regression: add/elapsed near year 9999 burned 10-16 s of CPU before erroring."""
+    import time
+
+    cal = BusinessCalendar("Europe/Berlin", {"mon": [["09:00", "17:00"]]})
+    start = time.process_time()
+    cal.add(dt.datetime(2, 1, 1), dt.timedelta(hours=-10))  # caches a timeline near year 1
+    for call in (
+        lambda: cal.add(dt.datetime(9999, 12, 31, 23), dt.timedelta(hours=1)),
+        lambda: cal.next_open(dt.datetime(9999, 12, 28)),
+        lambda: cal.elapsed(dt.datetime(9990, 1, 1), dt.datetime(9999, 12, 30)),
+        lambda: cal.add_days(dt.date(9999, 12, 20), 3),
+    ):
+        with pytest.raises(InvalidInputError, match="years 1 to 9999"):
+            call()
+    assert time.process_time() - start < 3.0
+
+
+def test_add_many_reads_epoch_numbers_only_with_a_unit() -> None:
+    """Regression: epoch seconds in an object column were read as nanoseconds (1970)."""
+    cal = BusinessCalendar("Europe/Berlin", {"mon": [["09:00", "17:00"]]})
+    monday_9_utc = int(dt.datetime(2025, 1, 6, 9, tzinfo=dt.UTC).timestamp())
+    times = pd.Series([monday_9_utc], dtype=object)
+    with pytest.raises(InvalidInputError, match="date_unit"):
+        cal.add_many(times, dt.timedelta(hours=1))
+    out = cal.add_many(times, dt.timedelta(hours=1), date_unit="s")
+    assert out.iloc[0] == pd.Timestamp("2025-01-06 11:00", tz="Europe/Berlin")  # 10:00 + 1 h
+    gone = cal.elapsed_many(times, pd.Series([monday_9_utc + 3600], dtype=object), date_unit="s")
+    assert gone.iloc[0] == pd.Timedelta(hours=1)
+    text = pd.Series(["06/01/2025 10:00"])
+    out = cal.add_many(text, dt.timedelta(hours=1), date_format="%d/%m/%Y %H:%M")
+    assert out.iloc[0] == pd.Timestamp("2025-01-06 11:00", tz="Europe/Berlin")

@@ -1394,7 +1394,14 @@ class BusinessCalendar:
     # ----------------------------------------------------------------------------------
     # Bulk arithmetic
     # ----------------------------------------------------------------------------------
-    def add_many(self, times: Any, durations: Any) -> Any:
+    def add_many(
+        self,
+        times: Any,
+        durations: Any,
+        *,
+        date_format: str | None = None,
+        date_unit: str | None = None,
+    ) -> Any:
         """Vectorised :meth:`add`: identical results, one numpy pass for all rows.
 
         Input and output types:
@@ -1410,13 +1417,19 @@ class BusinessCalendar:
           calendar pickles with its compiled cache) and returns a lazy Dask Series.
 
         ``durations`` is one timedelta for every row or an array / Series of the same
-        length (``timedelta64``); negative durations subtract. Nanoseconds are kept.
+        length (``timedelta64``); negative durations subtract. Two Series must share their
+        index (as in :meth:`elapsed_many`): rows are never paired by position behind the
+        index's back. Nanoseconds are kept.
         ``NaT`` in either input gives ``NaT`` in the output (the only missing values
-        the result has).
+        the result has). Text and numbers are read as everywhere in crmkit: ISO 8601
+        text as is, other text only with ``date_format``, epoch numbers (UTC) only with
+        ``date_unit``.
 
         Args:
             times: Start instants.
             durations: Business time to add, per row or one for all.
+            date_format: The ``strftime`` format of non-ISO text times.
+            date_unit: The unit of epoch-number times (``"s"``, ``"ms"``, ``"us"``, ``"ns"``).
 
         Returns:
             The deadlines, typed as described above.
@@ -1441,14 +1454,45 @@ class BusinessCalendar:
             if _is_dask(durations):
                 import dask.dataframe as dd
 
-                return dd.map_partitions(self.add_many, times, durations, meta=meta)  # type: ignore[no-untyped-call]
-            return times.map_partitions(self.add_many, durations, meta=meta)
-        t, kind, index, name = self._times_ns(times, owner, "times")
+                return dd.map_partitions(  # type: ignore[no-untyped-call]
+                    self.add_many,
+                    times,
+                    durations,
+                    date_format=date_format,
+                    date_unit=date_unit,
+                    meta=meta,
+                )
+            return times.map_partitions(
+                self.add_many, durations, date_format=date_format, date_unit=date_unit, meta=meta
+            )
+        read = {"date_format": date_format, "date_unit": date_unit}
+        t, kind, index, name = self._times_ns(times, owner, "times", **read)
+        if (
+            isinstance(durations, pd.Series)
+            and index is not None
+            and not durations.index.equals(index)
+        ):
+            raise InvalidInputError(
+                owner,
+                "durations",
+                expected="a Series with the same index as 'times'",
+                found="a different index",
+                kind="",
+                hint="Align them first, e.g. durations.reindex(times.index); "
+                "pass .to_numpy() to pair by position.",
+            )
         d = self._durations_ns(durations, len(t), owner)
         out = tl.add_many_ns(self, t, d, owner, self._labeler(kind, index))
         return self._wrap_times(out, kind, index, name)
 
-    def elapsed_many(self, starts: Any, ends: Any) -> Any:
+    def elapsed_many(
+        self,
+        starts: Any,
+        ends: Any,
+        *,
+        date_format: str | None = None,
+        date_unit: str | None = None,
+    ) -> Any:
         """Vectorised :meth:`elapsed`: signed business time per row, identical results.
 
         ``starts`` and ``ends`` are read as in :meth:`add_many` (numpy arrays: UTC;
@@ -1460,6 +1504,8 @@ class BusinessCalendar:
         Args:
             starts: First instants.
             ends: Second instants, same length.
+            date_format: As in :meth:`add_many`.
+            date_unit: As in :meth:`add_many`.
 
         Returns:
             Business time per row.
@@ -1481,9 +1527,17 @@ class BusinessCalendar:
             import dask.dataframe as dd
 
             meta = pd.Series([], dtype="timedelta64[ns]", name="elapsed")
-            return dd.map_partitions(self.elapsed_many, starts, ends, meta=meta)  # type: ignore[no-untyped-call]
-        a, _, index_a, _ = self._times_ns(starts, owner, "starts")
-        b, _, index_b, _ = self._times_ns(ends, owner, "ends")
+            return dd.map_partitions(  # type: ignore[no-untyped-call]
+                self.elapsed_many,
+                starts,
+                ends,
+                date_format=date_format,
+                date_unit=date_unit,
+                meta=meta,
+            )
+        read = {"date_format": date_format, "date_unit": date_unit}
+        a, _, index_a, _ = self._times_ns(starts, owner, "starts", **read)
+        b, _, index_b, _ = self._times_ns(ends, owner, "ends", **read)
         if len(a) != len(b):
             raise InvalidInputError(
                 owner,
@@ -1516,14 +1570,21 @@ class BusinessCalendar:
         return labels
 
     def _times_ns(
-        self, values: Any, owner: str, field: str
+        self,
+        values: Any,
+        owner: str,
+        field: str,
+        *,
+        date_format: str | None = None,
+        date_unit: str | None = None,
     ) -> tuple[np.ndarray[Any, np.dtype[np.int64]], str, pd.Index | None, Any]:
         """UTC int64 nanoseconds, the input kind, its index and name."""
+        read = {"date_format": date_format, "date_unit": date_unit}
         if isinstance(values, np.ndarray):
             if values.dtype.kind == "M":
                 ns = values.astype("datetime64[ns]", copy=False).view(np.int64)
                 return ns, "numpy", None, None
-            ns, _, _, _ = self._times_ns(pd.Series(values), owner, field)
+            ns, _, _, _ = self._times_ns(pd.Series(values), owner, field, **read)
             return ns, "numpy", None, None
         if not isinstance(values, (pd.Series, pd.Index)):
             if isinstance(values, (str, bytes, dt.datetime)) or not hasattr(values, "__len__"):
@@ -1545,8 +1606,10 @@ class BusinessCalendar:
         else:
             from crmkit._validate import datetime_column
 
-            frame = pd.DataFrame({field: np.asarray(values, dtype=object)}, index=index)
-            stamps = pd.DatetimeIndex(datetime_column(frame, field, owner))
+            frame = pd.DataFrame({field: values.array}, index=index)
+            # Epoch numbers are UTC instants; other naive values are wall-clock times.
+            epoch = "UTC" if date_unit is not None else None
+            stamps = pd.DatetimeIndex(datetime_column(frame, field, owner, tz=epoch, **read))
         ns = stamps.as_unit("ns").asi8
         if stamps.tz is None:
             ns = tl.localize_many_ns(self, ns)

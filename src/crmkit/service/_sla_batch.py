@@ -494,6 +494,8 @@ def _prepare(
     priority: str,
     keep: Sequence[str],
     owner: str,
+    date_format: str | None = None,
+    date_unit: str | None = None,
 ) -> _Prepared:
     require_frame(events, owner, "events")
     require_frame(tickets, owner, "tickets")
@@ -570,7 +572,10 @@ def _prepare(
             rows=first_labels(events.index, stray),
             total=int(stray.sum()),
         )
-    when = datetime_column(events, time, owner)
+    read = {"date_format": date_format, "date_unit": date_unit}
+    # Epoch numbers are UTC instants: without a calendar zone they are read as UTC.
+    epoch_zone = "UTC" if date_unit is not None and zone is None else None
+    when = datetime_column(events, time, owner, tz=epoch_zone, **read)
     if not isinstance(when.dtype, pd.DatetimeTZDtype):
         if zone is None:
             raise InvalidInputError(
@@ -580,7 +585,7 @@ def _prepare(
                 found="naive times and no calendar zone to read them in",
                 hint="Localize the column, or give the policy set a calendar.",
             )
-        when = datetime_column(events, time, owner, tz=zone)
+        when = datetime_column(events, time, owner, tz=zone, **read)
     seconds = _seconds_of(when)
     code = code.astype(np.int64)
     seen = seconds <= limit
@@ -816,6 +821,8 @@ def evaluate_sla(
     event: str = "event",
     priority: str = "priority",
     keep: Sequence[str] | str = (),
+    date_format: str | None = None,
+    date_unit: str | None = None,
 ) -> pd.DataFrame:
     """Evaluate the SLA targets of many tickets from their event histories, as of an instant.
 
@@ -840,6 +847,10 @@ def evaluate_sla(
             priority).
         keep: Further ``tickets`` columns to copy into the result (for grouping
             attainment); the priority and the condition attributes are always copied.
+        date_format: The ``strftime`` format of a text time column that is not ISO 8601
+            (never guessed); ``"%Y%m%d"`` also reads ``20250131``-style integers.
+        date_unit: The unit (``"s"``, ``"ms"``, ``"us"``, ``"ns"``) of a numeric (epoch)
+            time column; numbers are refused without it.
 
     Returns:
         A DataFrame indexed by (``ticket``, ``target``) in ticket order, then target order,
@@ -892,6 +903,8 @@ def evaluate_sla(
         keep=_keep_list(keep, owner),
         owner=owner,
         want_cycles=False,
+        date_format=date_format,
+        date_unit=date_unit,
     )
     return summary
 
@@ -906,6 +919,8 @@ def sla_cycles(
     time: str = "time",
     event: str = "event",
     priority: str = "priority",
+    date_format: str | None = None,
+    date_unit: str | None = None,
 ) -> pd.DataFrame:
     """Every cycle of every target: the history behind :func:`evaluate_sla`'s rows.
 
@@ -921,6 +936,8 @@ def sla_cycles(
         time: Event time column.
         event: Event name column.
         priority: Priority column of ``tickets``.
+        date_format: As in :func:`evaluate_sla`.
+        date_unit: As in :func:`evaluate_sla`.
 
     Returns:
         A DataFrame indexed by (``ticket``, ``target``, ``cycle``) (cycle 0 first) with
@@ -957,6 +974,8 @@ def sla_cycles(
         keep=[],
         owner=owner,
         want_cycles=True,
+        date_format=date_format,
+        date_unit=date_unit,
     )
     assert cycles is not None
     return cycles
@@ -975,6 +994,8 @@ def _run(
     keep: list[str],
     owner: str,
     want_cycles: bool,
+    date_format: str | None = None,
+    date_unit: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     policy_set = as_policy_set(policies, owner)
     prep = _prepare(
@@ -988,6 +1009,8 @@ def _run(
         priority=priority,
         keep=keep,
         owner=owner,
+        date_format=date_format,
+        date_unit=date_unit,
     )
     cyc, jobs, row_code, row_job = _evaluate(prep)
     zone = prep.zone
@@ -1132,8 +1155,12 @@ def sla_attainment(
         whole ``[0, 1]`` where ``n == 0``), ``running`` (running or paused) and
         ``not_started``.
 
+    Every row is counted: a missing group key forms its own (NaN) group.
+
     Raises:
         SchemaError: ``results`` lacks a ``state`` column or a ``by`` column.
+        InvalidInputError: A row's ``state`` is missing or not one of the SLA states
+            (rows named): such a row has no verdict and would change ``n`` silently.
 
     Examples:
         >>> import pandas as pd
@@ -1155,7 +1182,21 @@ def sla_attainment(
         raise ConfigError(owner, "by", expected="at least one column", found="none")
     frame = results.reset_index() if any(k not in results.columns for k in keys) else results
     require_columns(frame, ["state", *keys], owner)
-    state = frame["state"].astype(str).to_numpy()
+    raw = frame["state"]
+    known = raw.isin(STATES).to_numpy(dtype=bool) & raw.notna().to_numpy(dtype=bool)
+    if not known.all():
+        bad = ~known
+        shown = sorted({str(v) for v in raw[bad].head(50)})[:3]
+        raise InvalidInputError(
+            owner,
+            "state",
+            expected=f"one of {list(STATES)} in every row",
+            found=f"{int(bad.sum())} rows with an unknown or missing state such as {shown}",
+            rows=first_labels(frame.index, bad),
+            total=int(bad.sum()),
+            hint="Rows without a verdict would change n silently; drop or fix them first.",
+        )
+    state = raw.astype(str).to_numpy()
     counts = pd.DataFrame(
         {
             "met": state == "met",
@@ -1167,7 +1208,7 @@ def sla_attainment(
     ).astype(np.int64)
     for key in keys:
         counts[key] = frame[key].to_numpy()
-    grouped = counts.groupby(keys, observed=True, sort=True)[
+    grouped = counts.groupby(keys, observed=True, sort=True, dropna=False)[
         ["met", "breached", "running", "not_started"]
     ].sum()
     met = grouped["met"].to_numpy()

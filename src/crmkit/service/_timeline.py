@@ -369,6 +369,11 @@ def ensure_timeline(calendar: BusinessCalendar, lo: int, hi: int) -> Timeline:
     # Work on ordinals so that clamping to the years 1-9999 never overflows a date.
     first = _ordinal_of(lo) - 3
     stop = _ordinal_of(hi) + 4
+    if current is not None:
+        old_first, old_stop = current.first.toordinal(), current.stop.toordinal()
+        span = old_stop - old_first
+        if first > old_stop + span or stop < old_first - span:
+            current = None  # far from the cached range: compile afresh, never the gap
     if current is None:
         first, stop = first - 31, stop + 366
     else:
@@ -740,6 +745,10 @@ def ensure_days(calendar: BusinessCalendar, lo: int, hi: int) -> DayTable:
             kind="",
         )
     first, stop = lo - 7, hi + 8
+    if current is not None:
+        span = current.stop - current.first
+        if first > current.stop + span or stop < current.first - span:
+            current = None  # far from the cached range: compile afresh, never the gap
     if current is None:
         first, stop = first - 366, stop + 732
     else:
@@ -757,32 +766,48 @@ def _days_horizon_error(calendar: BusinessCalendar, owner: str, n: int) -> Confi
     )
 
 
+def _limits_error() -> InvalidInputError:
+    return InvalidInputError(
+        "BusinessCalendar",
+        "day",
+        expected="a result within the years 1 to 9999",
+        found="a business day beyond them",
+        kind="",
+    )
+
+
 def offset_day(calendar: BusinessCalendar, d: int, n: int, roll: str, owner: str) -> int:
-    """``numpy.busday_offset(d, n, roll)`` on day numbers for ``roll`` forward / backward."""
+    """``numpy.busday_offset(d, n, roll)`` on day numbers for ``roll`` forward / backward.
+
+    The table widens only towards the missing side, and never past ``horizon_days`` or
+    the years 1-9999 (refused at once, not searched for).
+    """
     horizon = calendar.horizon_days
-    lo, hi = d, d
+    table = ensure_days(calendar, d, d)
     while True:
-        table = ensure_days(calendar, max(lo, _DAY_LO), min(hi, _DAY_HI))
-        if table.first <= d < table.stop:
-            i = table.rank_list[d - table.first]
-            if roll == "backward" and not table.mask[d - table.first]:
-                i -= 1
-            j = i + n
-            if (
-                0 <= j < len(table.days_list)
-                and (i >= 0 or n > 0)
-                and (i < len(table.days_list) or n < 0)
-            ):
-                result = table.days_list[j]
-                if abs(result - d) > horizon:
-                    break
-                # rolled day and result both lie in the table: exact
-                return result
-        if table.stop - d > horizon and d - table.first > horizon:
-            break
-        if table.first <= _DAY_LO and table.stop > _DAY_HI:
-            break
-        lo, hi = table.first - 1, table.stop
+        k = d - table.first
+        i = table.rank_list[k] - (1 if roll == "backward" and not table.mask[k] else 0)
+        j = i + n
+        size = len(table.days_list)
+        forward = j >= size or (i >= size and n >= 0)
+        backward = j < 0 or (i < 0 and n <= 0)
+        if not (forward or backward):
+            result = table.days_list[j]  # rolled day and result both in the table: exact
+            if abs(result - d) > horizon:
+                break
+            return result
+        if forward:
+            if table.stop - d > horizon:
+                break
+            if table.stop > _DAY_HI:
+                raise _limits_error()
+            table = ensure_days(calendar, table.first, table.stop)
+        else:
+            if d - table.first > horizon:
+                break
+            if table.first <= _DAY_LO:
+                raise _limits_error()
+            table = ensure_days(calendar, table.first - 1, table.stop - 1)
     raise _days_horizon_error(calendar, owner, n)
 
 
@@ -820,19 +845,27 @@ def offset_days_many(  # noqa: PLR0917 - mirrors add_many_ns plus the roll
             and int(i.max()) < size
         ):
             break  # the usual case: every rolled day and result lie in the table
-        bad = (j < 0) | (j >= size) | ((i < 0) & (nv <= 0)) | ((i >= size) & (nv >= 0))
+        need_fwd = (j >= size) | ((i >= size) & (nv >= 0))
+        need_back = ~need_fwd & ((j < 0) | ((i < 0) & (nv <= 0)))
+        bad = need_fwd | need_back
         if not bad.any():
             break
-        # Widen towards the rows that fell off; give up beyond the horizon.
-        gone = bad & (table.stop - dv > horizon) & (dv - table.first > horizon)
-        at_limits = table.first <= _DAY_LO and table.stop > _DAY_HI
-        if gone.any() or at_limits:
+        # Widen towards the rows that fell off; give up beyond the horizon or the limits.
+        gone = (need_fwd & (table.stop - dv > horizon)) | (need_back & (dv - table.first > horizon))
+        if gone.any():
             where = np.zeros(len(d), dtype=bool)
-            where[np.flatnonzero(~missing)[gone if gone.any() else bad]] = True
+            where[np.flatnonzero(~missing)[gone]] = True
             raise _horizon_error(
                 calendar, owner, "the business days asked for", labels(where), int(where.sum())
             )
-        table = ensure_days(calendar, max(table.first - 1, _DAY_LO), min(table.stop, _DAY_HI))
+        wants_fwd, wants_back = bool(need_fwd.any()), bool(need_back.any())
+        if (wants_fwd and table.stop > _DAY_HI) or (wants_back and table.first <= _DAY_LO):
+            raise _limits_error()
+        table = ensure_days(
+            calendar,
+            table.first - 1 if wants_back else table.first,
+            table.stop if wants_fwd else table.stop - 1,
+        )
     result = table.days[j]
     step = result - dv
     beyond = None if max(-int(step.min()), int(step.max())) <= horizon else np.abs(step) > horizon
