@@ -241,7 +241,10 @@ SLA_METRICS = (
 
 @st.composite
 def sla_targets(draw: st.DrawFn, *, clocks: tuple[str, ...] = ("business", "calendar")) -> object:
-    """An ``SLATarget`` of a random built-in metric (or a custom pair), goal 10 min to 12 h."""
+    """An ``SLATarget`` of a random built-in metric (or a custom pair), goal 10 min to 12 h.
+
+    A quarter of the business-clock targets count 1 to 3 business days instead.
+    """
     from crmkit.service import SLATarget
 
     metric = draw(st.sampled_from((*SLA_METRICS, "custom")))
@@ -258,11 +261,14 @@ def sla_targets(draw: st.DrawFn, *, clocks: tuple[str, ...] = ("business", "cale
             )
         )
         extra = {"start": start, "stop": stop}
+    clock = draw(st.sampled_from(clocks))
+    # A business clock sometimes counts in business days ("1bd" .. "3bd").
+    in_days = clock == "business" and draw(st.integers(0, 3)) == 0
     return SLATarget(
         metric=metric,
         name=f"{metric}_{draw(st.integers(0, 9))}",
-        duration=minutes * 60,
-        clock=draw(st.sampled_from(clocks)),
+        duration=f"{draw(st.integers(1, 3))}bd" if in_days else minutes * 60,
+        clock=clock,
         warn_before=[w * 60 for w in warn],
         escalate_after=[e * 60 for e in draw(st.lists(st.integers(0, 600), max_size=2))],
         pausable=draw(st.booleans()),
