@@ -310,3 +310,32 @@ def test_member_state_has_no_public_constructor_from_the_private_book() -> None:
     for name in public:
         hints = getattr(getattr(MemberState, name), "__annotations__", {})
         assert "Book" not in str(hints), name
+
+
+# ------------------------------------------------------------------ one compiled engine
+
+
+def test_program_is_pure_data_with_a_cached_compiled_engine() -> None:
+    """Issue 14: ``Program`` sets no hidden attributes; ``compile()`` is built once, kept
+    beside the value (not inside it) and never keeps the program alive."""
+    import pickle
+    import weakref
+
+    import attrs
+
+    for cls in (Program, EarningScheme, TierLadder, Tier):
+        assert all(f.init for f in attrs.fields(cls)), cls  # no hidden state in the value
+    ladder = TierLadder(tiers=[Tier(name="member"), Tier(name="gold", orders=2)])
+    program = Program(timezone=ZONE, tiers=ladder, catalogue={"mug": {"*": 5, "gold": 4}})
+    compiled = program.compile()
+    assert program.compile() is compiled
+    assert compiled.ladders == {"main": ladder}
+    assert compiled.single is None  # one currency: the book runs the program itself
+    again = pickle.loads(pickle.dumps(program))
+    assert again == program
+    assert again.compile() is not compiled  # each value compiles its own engine
+    assert again.compile().refs == compiled.refs
+    probe = weakref.ref(program)
+    del program, compiled
+    gc.collect()
+    assert probe() is None  # the cache does not keep the program alive

@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from crmkit._spec import encode
+from crmkit._spec import derived, encode
 from crmkit._validate import as_aware, check_keys, resolve_timezone
 from crmkit.errors import ConfigError, InvalidInputError, LedgerError
 from crmkit.loyalty._events import Event, to_decimal
@@ -25,7 +25,7 @@ from crmkit.loyalty._privileges import Privilege, PrivilegeSet
 from crmkit.loyalty._rules import EarningResult, EarningScheme
 from crmkit.loyalty._tiers import QualifyingPosting, TierLadder, TierStatus
 
-__all__ = ["MemberState", "Program"]
+__all__ = ["CompiledProgram", "MemberState", "Program"]
 
 #: The name of a program's single tier ladder in :attr:`MemberState.tiers_by_ladder`.
 MAIN_LADDER = "main"
@@ -219,37 +219,9 @@ class Program:
     pending_days: int = 0
     count_pending_for_tier: bool = False
     money_decimals: int = 2
-    _zone: dt.tzinfo = attrs.field(init=False, repr=False, eq=False)
-    _uses_tier: bool = attrs.field(init=False, repr=False, eq=False)
-    # Every ladder by name (the primary first), and every tier reference a condition,
-    # privilege or catalogue price may use -> (ladder name, tier name).
-    _ladders: dict[str, TierLadder] = attrs.field(init=False, repr=False, eq=False)
-    _refs: dict[str, tuple[str, str]] = attrs.field(init=False, repr=False, eq=False)
-    _ladder: TierLadder | None = attrs.field(init=False, repr=False, eq=False)
-    # Point currencies: name -> scheme / policy (the primary first); the one-currency
-    # program the primary book runs (``self`` unless there are several currencies or
-    # catalogue currencies), the one-currency programs of the other currencies, and the
-    # currency of each catalogue reward.
-    _schemes: dict[str, EarningScheme] = attrs.field(init=False, repr=False, eq=False)
-    _policies: dict[str, ExpiryPolicy] = attrs.field(init=False, repr=False, eq=False)
-    _single: Program = attrs.field(init=False, repr=False, eq=False)
-    _scheme: EarningScheme = attrs.field(init=False, repr=False, eq=False)
-    _policy: ExpiryPolicy = attrs.field(init=False, repr=False, eq=False)
-    _primary_points: str = attrs.field(init=False, repr=False, eq=False)
-    _others: dict[str, Program] = attrs.field(init=False, repr=False, eq=False)
-    _reward_currency: dict[str, str] = attrs.field(init=False, repr=False, eq=False)
-    # Several ladders: each ladder's privileges, tiers unqualified (None with one ladder).
-    _ladder_privileges: tuple[tuple[str, PrivilegeSet], ...] | None = attrs.field(
-        init=False, repr=False, eq=False
-    )
-    # Local earning day -> UTC expiry instant, shared by every replay under this program
-    # (the expiry of a lot depends on its local earning day only; see Book._expiry).
-    _expiry_cache: dict[dt.date, dt.datetime | None] = attrs.field(
-        init=False, repr=False, eq=False, factory=dict
-    )
 
     def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "_zone", resolve_timezone(self.timezone, _OWNER))
+        resolve_timezone(self.timezone, _OWNER)
         if not isinstance(self.earning, (EarningScheme, dict)):
             raise ConfigError(
                 _OWNER, "earning", expected="an EarningScheme", found=type(self.earning).__name__
@@ -258,7 +230,6 @@ class Program:
             raise ConfigError(
                 _OWNER, "expiry", expected="an ExpiryPolicy", found=type(self.expiry).__name__
             )
-        self._index_currencies()
         if self.tiers is not None and not isinstance(self.tiers, (TierLadder, dict)):
             raise ConfigError(
                 _OWNER,
@@ -266,7 +237,6 @@ class Program:
                 expected="a TierLadder, a mapping of ladder name -> TierLadder, or None",
                 found=type(self.tiers).__name__,
             )
-        self._index_ladders()
         if self.privileges is not None and not isinstance(self.privileges, PrivilegeSet):
             raise ConfigError(
                 _OWNER,
@@ -298,175 +268,22 @@ class Program:
                 expected="a bool",
                 found=repr(self.count_pending_for_tier),
             )
-        for kind in {k for policy in self._policies.values() for k in policy.activity}:
-            if kind not in _EVENT_KINDS:
-                raise ConfigError(
-                    _OWNER,
-                    "expiry.activity",
-                    expected=f"event kinds among {list(_EVENT_KINDS)}",
-                    found=repr(kind),
-                )
-        if self.tiers is not None:
-            refs = list(self._refs)
-            for scheme in self._schemes.values():
-                scheme.check_tiers(refs)
-            if self.privileges is not None:
-                self.privileges.check_tiers(refs)
-                self._split_privileges()
-            names = set(refs)
-            for reward, prices in self.catalogue.items():
-                unknown = sorted(set(prices) - names - {"*", "currency"})
-                if unknown:
-                    raise ConfigError(
-                        _OWNER,
-                        f"catalogue[{reward!r}]",
-                        expected=f"prices keyed by tiers {sorted(names)} or '*'",
-                        found=f"unknown tiers {unknown}",
-                    )
-        else:
-            # Without a ladder, a tier condition would never match and a tier price never
-            # apply: name them instead of ignoring them.
-            for scheme in self._schemes.values():
-                scheme.check_tiers([])
-            for reward, prices in self.catalogue.items():
-                unknown = sorted(set(prices) - {"*", "currency"})
-                if unknown:
-                    raise ConfigError(
-                        _OWNER,
-                        f"catalogue[{reward!r}]",
-                        expected="'*' prices (the program has no tiers)",
-                        found=f"tier prices {unknown}",
-                    )
-        uses_tier = any(r.when.tiers for scheme in self._schemes.values() for r in scheme.rules)
-        object.__setattr__(self, "_uses_tier", uses_tier or self.privileges is not None)
-        self._split_currencies()
+        # The rules that span fields (currencies, ladders, tier references) are checked
+        # when the engine is compiled: compile now, so a bad program fails when built.
+        self.compile()
 
-    def _index_currencies(self) -> None:
-        earning, expiry = self.earning, self.expiry
-        if isinstance(earning, dict):
-            schemes = dict(earning)
-        else:
-            schemes = {PRIMARY_POINTS: earning}
-        if isinstance(expiry, dict):
-            if not isinstance(earning, dict) or list(expiry) != list(earning):
-                raise ConfigError(
-                    _OWNER,
-                    "expiry",
-                    expected=f"one policy, or a policy for each currency of earning {list(schemes)}",
-                    found=f"policies for {list(expiry)}",
-                )
-            policies = dict(expiry)
-        else:
-            policies = dict.fromkeys(schemes, expiry)
-        object.__setattr__(self, "_schemes", schemes)
-        object.__setattr__(self, "_policies", policies)
-        primary = next(iter(schemes))
-        object.__setattr__(self, "_primary_points", primary)
-        object.__setattr__(self, "_scheme", schemes[primary])
-        object.__setattr__(self, "_policy", policies[primary])
-        reward_currency: dict[str, str] = {}
-        for reward, prices in self.catalogue.items():
-            name = prices.get("currency", primary)
-            if name not in schemes:
-                raise ConfigError(
-                    _OWNER,
-                    f"catalogue[{reward!r}]['currency']",
-                    expected=f"one of the point currencies {list(schemes)}",
-                    found=repr(name),
-                )
-            reward_currency[reward] = str(name)
-        object.__setattr__(self, "_reward_currency", reward_currency)
+    def compile(self) -> CompiledProgram:
+        """The engine derived from this program, built once and cached beside it.
 
-    def _split_currencies(self) -> None:
-        """The one-currency programs each currency's book runs under."""
-        plain = not isinstance(self.earning, dict) and not any(
-            "currency" in prices for prices in self.catalogue.values()
-        )
-        others: dict[str, Program] = {}
-        if plain:
-            object.__setattr__(self, "_single", self)
-            object.__setattr__(self, "_others", others)
-            return
-        for name, scheme in self._schemes.items():
-            catalogue = {
-                reward: {k: v for k, v in prices.items() if k != "currency"}
-                for reward, prices in self.catalogue.items()
-                if self._reward_currency[reward] == name
-            }
-            others[name] = attrs.evolve(
-                self,
-                earning=scheme,
-                expiry=self._policies[name],
-                catalogue=catalogue,
-            )
-        object.__setattr__(self, "_single", others.pop(next(iter(self._schemes))))
-        object.__setattr__(self, "_others", others)
+        The program stays pure data; replay, :meth:`apply` and
+        :func:`~crmkit.loyalty.replay_many` all run this one compiled form.
 
-    def _index_ladders(self) -> None:
-        tiers = self.tiers
-        ladders: dict[str, TierLadder] = {}
-        refs: dict[str, tuple[str, str]] = {}
-        if isinstance(tiers, TierLadder):
-            ladders[MAIN_LADDER] = tiers
-            refs = {name: (MAIN_LADDER, name) for name in tiers.names}
-        elif isinstance(tiers, dict):
-            ladders = dict(tiers)
-            primary = next(iter(ladders))
-            refs = {name: (primary, name) for name in ladders[primary].names}
-            for ladder_name, ladder in ladders.items():
-                for name in ladder.names:
-                    ref = f"{ladder_name}:{name}"
-                    if ref in refs:
-                        raise ConfigError(
-                            _OWNER,
-                            "tiers",
-                            expected="tier references that name one tier",
-                            found=f"{ref!r} is a tier of the primary ladder and of {ladder_name!r}",
-                        )
-                    refs[ref] = (ladder_name, name)
-        object.__setattr__(self, "_ladders", ladders)
-        object.__setattr__(self, "_refs", refs)
-        object.__setattr__(self, "_ladder", next(iter(ladders.values()), None))
-        object.__setattr__(self, "_ladder_privileges", None)
-
-    def _split_privileges(self) -> None:
-        """Several ladders: group the privileges by ladder, tiers unqualified."""
-        if not isinstance(self.tiers, dict) or self.privileges is None:
-            return
-        groups: dict[str, list[Privilege]] = {name: [] for name in self._ladders}
-        primary = next(iter(self._ladders))
-        for priv in self.privileges.privileges:
-            where = {self._refs[t][0] for t in priv.tiers}
-            if len(where) > 1:
-                raise ConfigError(
-                    f"Privilege({priv.id!r})",
-                    "tiers",
-                    expected="tiers of one ladder",
-                    found=f"tiers of the ladders {sorted(where)}",
-                )
-            ladder = where.pop() if where else primary
-            groups[ladder].append(
-                attrs.evolve(priv, tiers=tuple(self._refs[t][1] for t in priv.tiers))
-            )
-        split = tuple((name, PrivilegeSet(group)) for name, group in groups.items() if group)
-        object.__setattr__(self, "_ladder_privileges", split)
-
-    def _privileges_at(
-        self, statuses: Mapping[str, TierStatus], at: dt.datetime
-    ) -> tuple[Privilege, ...]:
-        """The privileges active at ``at`` given each ladder's status (internal)."""
-        privileges = self.privileges
-        if privileges is None or not statuses:
-            return ()
-        split = self._ladder_privileges
-        if split is None:
-            status = next(iter(statuses.values()))
-            return privileges.active(status.history, at, tz=self._zone)
-        held: set[str] = set()
-        for ladder, group in split:
-            active = group.active(statuses[ladder].history, at, tz=self._zone)
-            held.update(p.id for p in active)
-        return tuple(p for p in privileges.privileges if p.id in held)
+        Examples:
+            >>> p = Program(timezone="Asia/Shanghai")
+            >>> p.compile() is p.compile(), p.compile().point_currencies
+            (True, ('points',))
+        """
+        return derived(self, "compiled", lambda: CompiledProgram(self))
 
     @property
     def ladders(self) -> Mapping[str, TierLadder]:
@@ -481,7 +298,7 @@ class Program:
             >>> list(Program(tiers=status).ladders), list(Program().ladders)
             (['main'], [])
         """
-        return dict(self._ladders)
+        return dict(self.compile().ladders)
 
     @property
     def primary_ladder(self) -> str | None:
@@ -494,7 +311,7 @@ class Program:
             >>> Program(tiers={"status": status, "club": club}).primary_ladder
             'status'
         """
-        return next(iter(self._ladders), None)
+        return next(iter(self.compile().ladders), None)
 
     @property
     def ladder(self) -> TierLadder | None:
@@ -506,7 +323,7 @@ class Program:
             >>> Program(tiers=status).ladder is status
             True
         """
-        return self._ladder
+        return self.compile().ladder
 
     @property
     def zone(self) -> dt.tzinfo:
@@ -516,7 +333,7 @@ class Program:
             >>> Program(timezone="Europe/Berlin").zone
             zoneinfo.ZoneInfo(key='Europe/Berlin')
         """
-        return self._zone
+        return self.compile().zone
 
     @property
     def money_quantum(self) -> Decimal:
@@ -550,7 +367,7 @@ class Program:
             >>> Program().earning_scheme.rules[0].id
             'base'
         """
-        return self._scheme
+        return self.compile().scheme
 
     @property
     def expiry_policy(self) -> ExpiryPolicy:
@@ -560,7 +377,7 @@ class Program:
             >>> Program().expiry_policy.kind
             'never'
         """
-        return self._policy
+        return self.compile().policy
 
     @property
     def point_currencies(self) -> tuple[str, ...]:
@@ -580,7 +397,7 @@ class Program:
             >>> Program().point_currencies
             ('points',)
         """
-        return tuple(self._schemes)
+        return self.compile().point_currencies
 
     def in_points(self, units: int) -> Decimal:
         """A ledger figure as a Decimal number of points (``1234`` -> ``12.34`` with 2 decimals).
@@ -604,7 +421,7 @@ class Program:
             >>> Program().tier_dependent
             False
         """
-        return self._uses_tier
+        return self.compile().uses_tier
 
     # -- replay ----------------------------------------------------------------------------
     def replay(
@@ -666,9 +483,10 @@ class Program:
 
     def _new_book(self) -> Book:
         """An empty fold: one book per point currency, the primary one on top."""
-        book = Book(self._single)
-        book.owner, book.currency = self, self.point_currencies[0]
-        for name, program in self._others.items():
+        compiled = self.compile()
+        book = Book(compiled.single or self)
+        book.owner, book.currency = self, compiled.primary_points
+        for name, program in compiled.others.items():
             sub = Book(program)
             sub.owner, sub.currency, sub.parent = self, name, book
             book.subs[name] = sub
@@ -727,7 +545,7 @@ class Program:
         return MemberState._from_book(new, end)
 
     def _as_of(self, as_of: object) -> dt.datetime:
-        end = as_aware(as_of, self._zone, "Program.replay()", "as_of")
+        end = as_aware(as_of, self.compile().zone, "Program.replay()", "as_of")
         _check_range(end, "Program.replay()", "as_of")
         return end
 
@@ -830,6 +648,243 @@ def _dict_by_currency(value: Any) -> dict[str, Any]:
         return {name: item.to_dict() for name, item in value.items()}
     out: dict[str, Any] = value.to_dict()
     return out
+
+
+class CompiledProgram:
+    """What replays run: a :class:`Program`'s rules indexed once (build with ``compile()``).
+
+    Holds the zone, the earning scheme and expiry policy per point currency, the one-currency
+    programs each currency's book runs (``single`` is None when that is the program itself),
+    the ladders and tier references, the privileges by
+    ladder and a shared expiry cache. It is derived data: equal programs compile alike, and
+    it is never part of the program's value (equality, hashing, pickling, JSON).
+
+    Examples:
+        >>> from crmkit.loyalty import EarningScheme
+        >>> c = Program(earning={"points": EarningScheme.base_rate(1),
+        ...                      "miles": EarningScheme.base_rate(2)}).compile()
+        >>> c.point_currencies, list(c.others)
+        (('points', 'miles'), ['miles'])
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "expiry_cache",
+        "ladder",
+        "ladder_privileges",
+        "ladders",
+        "others",
+        "policies",
+        "policy",
+        "primary_points",
+        "privileges",
+        "refs",
+        "reward_currency",
+        "scheme",
+        "schemes",
+        "single",
+        "uses_tier",
+        "zone",
+    )
+
+    def __init__(self, program: Program) -> None:
+        # No reference to ``program`` is kept: the cache beside it must not keep it alive.
+        self.privileges: PrivilegeSet | None = program.privileges
+        self.zone: dt.tzinfo = resolve_timezone(program.timezone, _OWNER)
+        # Local earning day -> UTC expiry instant, shared by every replay under this
+        # program (the expiry of a lot depends on its local earning day only).
+        self.expiry_cache: dict[dt.date, dt.datetime | None] = {}
+        self._index_currencies(program)
+        self._index_ladders(program)
+        for kind in {k for policy in self.policies.values() for k in policy.activity}:
+            if kind not in _EVENT_KINDS:
+                raise ConfigError(
+                    _OWNER,
+                    "expiry.activity",
+                    expected=f"event kinds among {list(_EVENT_KINDS)}",
+                    found=repr(kind),
+                )
+        self._check_tier_references(program)
+        uses_tier = any(r.when.tiers for scheme in self.schemes.values() for r in scheme.rules)
+        self.uses_tier: bool = uses_tier or program.privileges is not None
+        self._split_currencies(program)
+
+    @property
+    def point_currencies(self) -> tuple[str, ...]:
+        """The point currencies, the primary first.
+
+        Examples:
+            >>> Program().compile().point_currencies
+            ('points',)
+        """
+        return tuple(self.schemes)
+
+    def _index_currencies(self, program: Program) -> None:
+        earning, expiry = program.earning, program.expiry
+        if isinstance(earning, dict):
+            schemes = dict(earning)
+        else:
+            schemes = {PRIMARY_POINTS: earning}
+        if isinstance(expiry, dict):
+            if not isinstance(earning, dict) or list(expiry) != list(earning):
+                raise ConfigError(
+                    _OWNER,
+                    "expiry",
+                    expected=f"one policy, or a policy for each currency of earning {list(schemes)}",
+                    found=f"policies for {list(expiry)}",
+                )
+            policies = dict(expiry)
+        else:
+            policies = dict.fromkeys(schemes, expiry)
+        self.schemes: dict[str, EarningScheme] = schemes
+        self.policies: dict[str, ExpiryPolicy] = policies
+        primary = next(iter(schemes))
+        self.primary_points: str = primary
+        self.scheme: EarningScheme = schemes[primary]
+        self.policy: ExpiryPolicy = policies[primary]
+        reward_currency: dict[str, str] = {}
+        for reward, prices in program.catalogue.items():
+            name = prices.get("currency", primary)
+            if name not in schemes:
+                raise ConfigError(
+                    _OWNER,
+                    f"catalogue[{reward!r}]['currency']",
+                    expected=f"one of the point currencies {list(schemes)}",
+                    found=repr(name),
+                )
+            reward_currency[reward] = str(name)
+        self.reward_currency: dict[str, str] = reward_currency
+
+    def _index_ladders(self, program: Program) -> None:
+        tiers = program.tiers
+        ladders: dict[str, TierLadder] = {}
+        refs: dict[str, tuple[str, str]] = {}
+        if isinstance(tiers, TierLadder):
+            ladders[MAIN_LADDER] = tiers
+            refs = {name: (MAIN_LADDER, name) for name in tiers.names}
+        elif isinstance(tiers, dict):
+            ladders = dict(tiers)
+            primary = next(iter(ladders))
+            refs = {name: (primary, name) for name in ladders[primary].names}
+            for ladder_name, ladder in ladders.items():
+                for name in ladder.names:
+                    ref = f"{ladder_name}:{name}"
+                    if ref in refs:
+                        raise ConfigError(
+                            _OWNER,
+                            "tiers",
+                            expected="tier references that name one tier",
+                            found=f"{ref!r} is a tier of the primary ladder and of {ladder_name!r}",
+                        )
+                    refs[ref] = (ladder_name, name)
+        self.ladders: dict[str, TierLadder] = ladders
+        self.refs: dict[str, tuple[str, str]] = refs
+        self.ladder: TierLadder | None = next(iter(ladders.values()), None)
+        # Several ladders: each ladder's privileges, tiers unqualified (None with one).
+        self.ladder_privileges: tuple[tuple[str, PrivilegeSet], ...] | None = None
+
+    def _check_tier_references(self, program: Program) -> None:
+        if program.tiers is not None:
+            refs = list(self.refs)
+            for scheme in self.schemes.values():
+                scheme.check_tiers(refs)
+            if program.privileges is not None:
+                program.privileges.check_tiers(refs)
+                self._split_privileges(program)
+            names = set(refs)
+            for reward, prices in program.catalogue.items():
+                unknown = sorted(set(prices) - names - {"*", "currency"})
+                if unknown:
+                    raise ConfigError(
+                        _OWNER,
+                        f"catalogue[{reward!r}]",
+                        expected=f"prices keyed by tiers {sorted(names)} or '*'",
+                        found=f"unknown tiers {unknown}",
+                    )
+            return
+        # Without a ladder, a tier condition would never match and a tier price never
+        # apply: name them instead of ignoring them.
+        for scheme in self.schemes.values():
+            scheme.check_tiers([])
+        for reward, prices in program.catalogue.items():
+            unknown = sorted(set(prices) - {"*", "currency"})
+            if unknown:
+                raise ConfigError(
+                    _OWNER,
+                    f"catalogue[{reward!r}]",
+                    expected="'*' prices (the program has no tiers)",
+                    found=f"tier prices {unknown}",
+                )
+
+    def _split_currencies(self, program: Program) -> None:
+        """The one-currency programs each currency's book runs under."""
+        plain = not isinstance(program.earning, dict) and not any(
+            "currency" in prices for prices in program.catalogue.values()
+        )
+        others: dict[str, Program] = {}
+        if plain:
+            self.single: Program | None = None  # the program itself
+            self.others: dict[str, Program] = others
+            return
+        for name, scheme in self.schemes.items():
+            catalogue = {
+                reward: {k: v for k, v in prices.items() if k != "currency"}
+                for reward, prices in program.catalogue.items()
+                if self.reward_currency[reward] == name
+            }
+            others[name] = attrs.evolve(
+                program,
+                earning=scheme,
+                expiry=self.policies[name],
+                catalogue=catalogue,
+            )
+        self.single = others.pop(next(iter(self.schemes)))
+        self.others = others
+
+    def _split_privileges(self, program: Program) -> None:
+        """Several ladders: group the privileges by ladder, tiers unqualified."""
+        if not isinstance(program.tiers, dict) or program.privileges is None:
+            return
+        groups: dict[str, list[Privilege]] = {name: [] for name in self.ladders}
+        primary = next(iter(self.ladders))
+        for priv in program.privileges.privileges:
+            where = {self.refs[t][0] for t in priv.tiers}
+            if len(where) > 1:
+                raise ConfigError(
+                    f"Privilege({priv.id!r})",
+                    "tiers",
+                    expected="tiers of one ladder",
+                    found=f"tiers of the ladders {sorted(where)}",
+                )
+            ladder = where.pop() if where else primary
+            groups[ladder].append(
+                attrs.evolve(priv, tiers=tuple(self.refs[t][1] for t in priv.tiers))
+            )
+        split = tuple((name, PrivilegeSet(group)) for name, group in groups.items() if group)
+        self.ladder_privileges = split
+
+    def privileges_at(
+        self, statuses: Mapping[str, TierStatus], at: dt.datetime
+    ) -> tuple[Privilege, ...]:
+        """The privileges active at ``at`` given each ladder's status.
+
+        Examples:
+            >>> import datetime as dt
+            >>> Program().compile().privileges_at({}, dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+            ()
+        """
+        privileges = self.privileges
+        if privileges is None or not statuses:
+            return ()
+        split = self.ladder_privileges
+        if split is None:
+            status = next(iter(statuses.values()))
+            return privileges.active(status.history, at, tz=self.zone)
+        held: set[str] = set()
+        for ladder, group in split:
+            active = group.active(statuses[ladder].history, at, tz=self.zone)
+            held.update(p.id for p in active)
+        return tuple(p for p in privileges.privileges if p.id in held)
 
 
 class _Earnings(Mapping[str, EarningResult]):
@@ -961,7 +1016,7 @@ class MemberState:
         program = book.program
         statuses = book.ladder_statuses(as_of) if program.tiers is not None else {}
         tier = next(iter(statuses.values()), None)
-        privileges = program._privileges_at(statuses, as_of)
+        privileges = program.compile().privileges_at(statuses, as_of)
         return cls(
             as_of=local,
             available=book.available,

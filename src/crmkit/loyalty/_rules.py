@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 
 import attrs
 
+from crmkit._spec import derived
 from crmkit._validate import check_keys
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.loyalty._privileges import Privilege
@@ -1202,15 +1203,6 @@ class EarningScheme:
     caps: tuple[PeriodCap, ...] = attrs.field(default=(), converter=_to_caps)
     currency_decimals: int = 2
     point_decimals: int = 0
-    # Built once from the fields above (not part of the value: no eq, no repr): the rules
-    # split by phase, the flat base rates of the fast path (None when rules need more), and
-    # the rounding label.
-    _phases: tuple[Any, ...] = attrs.field(init=False, repr=False, eq=False, hash=False)
-    _flat: tuple[tuple[str, Decimal, str], ...] | None = attrs.field(
-        init=False, repr=False, eq=False, hash=False
-    )
-    _rounding_label: str = attrs.field(init=False, repr=False, eq=False, hash=False)
-    _scale: int = attrs.field(init=False, repr=False, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
         owner = "EarningScheme"
@@ -1233,7 +1225,6 @@ class EarningScheme:
             raise ConfigError(
                 owner, "point_decimals", expected="at most 6", found=str(self.point_decimals)
             )
-        object.__setattr__(self, "_scale", 10**self.point_decimals)
         periods = []
         for cap in self.caps:
             if not isinstance(cap, PeriodCap):
@@ -1243,36 +1234,10 @@ class EarningScheme:
             raise ConfigError(
                 owner, "caps", expected="at most one cap per period", found=str(periods)
             )
-        multipliers = tuple(
-            (r.id, r.kind, r.stacking, r.factor, r.when, r._describe())
-            for r in self.rules
-            if isinstance(r, Multiplier)
-        )
-        flat = all(
-            isinstance(r, BaseRate) and r.stacking == "add" and r.when == _ALWAYS
-            for r in self.rules
-        )
-        object.__setattr__(
-            self,
-            "_flat",
-            tuple(
-                (r.id, r.rate * 10**self.point_decimals, r._describe())
-                for r in self.rules
-                if isinstance(r, BaseRate)
-            )
-            if flat
-            else None,
-        )
-        object.__setattr__(self, "_rounding_label", f"{self.rounding_mode} {self.rounding_scope}")
-        object.__setattr__(
-            self,
-            "_phases",
-            (
-                tuple(r for r in self.rules if r.phase == "points"),
-                multipliers,
-                tuple(r for r in self.rules if r.phase == "bonus"),
-            ),
-        )
+
+    def _engine(self) -> _SchemeEngine:
+        """What :meth:`earn` runs, derived once from the fields and cached beside the value."""
+        return derived(self, "engine", lambda: _SchemeEngine(self))
 
     @classmethod
     def base_rate(cls, rate: Decimal | int | str = 1, **settings: Any) -> EarningScheme:
@@ -1466,12 +1431,13 @@ class EarningScheme:
         day = local_time(enrolled_at, tzinfo, owner, "enrolled_at").date()
         chosen: list[SignUpBonus] = []
         total = 0
+        engine = self._engine()
         for rule in self.rules:
             if not isinstance(rule, SignUpBonus) or rule.trigger != "enroll":
                 continue
             if not rule.when.matches_order(day, "", MemberContext()):
                 continue
-            chosen, total, stop = _fold_bonus(chosen, total, rule, rule.points * self._scale)
+            chosen, total, stop = _fold_bonus(chosen, total, rule, rule.points * engine.scale)
             if stop:
                 break
         return EarningResult(
@@ -1479,9 +1445,9 @@ class EarningScheme:
             lines=(),
             points=total,
             base=Decimal(0),
-            rule_points=tuple((r.id, r.points * self._scale) for r in chosen),
+            rule_points=tuple((r.id, r.points * engine.scale) for r in chosen),
             capped=0,
-            rounding=self._rounding_label,
+            rounding=engine.rounding_label,
             point_decimals=self.point_decimals,
         )
 
@@ -1534,9 +1500,10 @@ class EarningScheme:
                 owner, "member", expected="a MemberContext", found=type(member).__name__, kind=""
             )
         tzinfo = zone(tz, owner)
-        if self._flat is not None and not member.privileges:
-            return self._earn_flat(order, member, self._flat)
-        scale = self._scale
+        engine = self._engine()
+        if engine.flat is not None and not member.privileges:
+            return self._earn_flat(order, member, engine.flat)
+        scale = engine.scale
         when = local_time(order.time, tzinfo, owner, "order.time")
         day = when.date()
         lines = order.lines
@@ -1552,7 +1519,7 @@ class EarningScheme:
         # Phase 1: points rules.
         value: list[Decimal | None] = [None] * n
         stopped = [False] * n
-        points_rules, rule_multipliers, bonus_rules = self._phases
+        points_rules, rule_multipliers, bonus_rules = engine.phases
         for rule in points_rules:
             if not rule.when.matches_order(day, order.channel, member):
                 continue
@@ -1664,7 +1631,7 @@ class EarningScheme:
             whole = _round_order(exact, self.rounding_mode)
         uncapped = sum(whole)
         limit = uncapped
-        scale = self._scale
+        scale = self._engine().scale
         if self.max_points_per_order is not None:
             limit = min(limit, self.max_points_per_order * scale)
         for cap in self.caps:
@@ -1688,7 +1655,7 @@ class EarningScheme:
             base=sum(bases, _ZERO),
             rule_points=tuple(zip(rule_ids, attribution, strict=True)),
             capped=uncapped - total,
-            rounding=self._rounding_label,
+            rounding=self._engine().rounding_label,
             point_decimals=self.point_decimals,
         )
 
@@ -1704,7 +1671,7 @@ class EarningScheme:
         conditional rules, caps, an order maximum). The ledger uses it on its hot path
         and builds the full :class:`EarningResult` only when it is read.
         """
-        flat = self._flat
+        flat = self._engine().flat
         if flat is None or len(flat) != 1 or self.caps or self.max_points_per_order is not None:
             return None
         rule_id, rate, _ = flat[0]
@@ -1729,8 +1696,9 @@ class EarningScheme:
         :class:`LinePoints` of :meth:`earn` would hold, without building them (the ledger
         reads them when a purchase is refunded).
         """
-        assert self._flat is not None
-        _, rate, _ = self._flat[0]
+        flat = self._engine().flat
+        assert flat is not None
+        _, rate, _ = flat[0]
         with decimal.localcontext(EXACT):
             if self.earning_base == "gross":
                 bases = [line.amount for line in lines]
@@ -1766,6 +1734,43 @@ class EarningScheme:
             comps.append(line_comps)
         return self._finish(
             order, bases=bases, exact=exact, comps=comps, rule_exact=rule_exact, member=member
+        )
+
+
+class _SchemeEngine:
+    """An :class:`EarningScheme`'s rules indexed for earning (derived, never in the value).
+
+    The rules by phase, the flat base rates of plain schemes (None when rules need more),
+    the rounding label and the point scale.
+    """
+
+    __slots__ = ("flat", "phases", "rounding_label", "scale")
+
+    def __init__(self, scheme: EarningScheme) -> None:
+        self.scale = 10**scheme.point_decimals
+        multipliers = tuple(
+            (r.id, r.kind, r.stacking, r.factor, r.when, r._describe())
+            for r in scheme.rules
+            if isinstance(r, Multiplier)
+        )
+        plain = all(
+            isinstance(r, BaseRate) and r.stacking == "add" and r.when == _ALWAYS
+            for r in scheme.rules
+        )
+        self.flat: tuple[tuple[str, Decimal, str], ...] | None = (
+            tuple(
+                (r.id, r.rate * self.scale, r._describe())
+                for r in scheme.rules
+                if isinstance(r, BaseRate)
+            )
+            if plain
+            else None
+        )
+        self.rounding_label = f"{scheme.rounding_mode} {scheme.rounding_scope}"
+        self.phases: tuple[Any, ...] = (
+            tuple(r for r in scheme.rules if r.phase == "points"),
+            multipliers,
+            tuple(r for r in scheme.rules if r.phase == "bonus"),
         )
 
 
