@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from crmkit._spec import derived, encode
+from crmkit._spec import Spec, derived, encode
 from crmkit._validate import as_aware, check_keys, resolve_timezone
 from crmkit.errors import ConfigError, InvalidInputError, LedgerError
 from crmkit.loyalty._events import Event, to_decimal
@@ -644,10 +644,13 @@ def _check_range(when: dt.datetime, owner: str, field: str) -> None:
 
 
 def _dict_by_currency(value: Any) -> dict[str, Any]:
+    def one(item: Any) -> dict[str, Any]:
+        # Rules on the spec layer nest without a schema version of their own.
+        return encode(item, top=False) if isinstance(item, Spec) else item.to_dict()
+
     if isinstance(value, dict):
-        return {name: item.to_dict() for name, item in value.items()}
-    out: dict[str, Any] = value.to_dict()
-    return out
+        return {name: one(item) for name, item in value.items()}
+    return one(value)
 
 
 class CompiledProgram:
