@@ -566,7 +566,7 @@ class Program:
             "earning": _dict_by_currency(self.earning),
             "expiry": _dict_by_currency(self.expiry),
             "tiers": self._tiers_dict(),
-            "privileges": None if self.privileges is None else self.privileges.to_dict(),
+            "privileges": None if self.privileges is None else encode(self.privileges, top=False),
             "catalogue": {k: dict(v) for k, v in self.catalogue.items()},
             "shortfall": self.shortfall,
             "point_value": str(self.point_value),
@@ -863,7 +863,7 @@ class CompiledProgram:
             groups[ladder].append(
                 attrs.evolve(priv, tiers=tuple(self.refs[t][1] for t in priv.tiers))
             )
-        split = tuple((name, PrivilegeSet(group)) for name, group in groups.items() if group)
+        split = tuple((name, PrivilegeSet(tuple(group))) for name, group in groups.items() if group)
         self.ladder_privileges = split
 
     def privileges_at(
