@@ -17,6 +17,7 @@ from crmkit.loyalty import (
     Adjust,
     BaseRate,
     EarningScheme,
+    ExpiryPolicy,
     MemberState,
     Program,
     Purchase,
@@ -339,3 +340,31 @@ def test_program_is_pure_data_with_a_cached_compiled_engine() -> None:
     del program, compiled
     gc.collect()
     assert probe() is None  # the cache does not keep the program alive
+
+
+def test_program_json_carries_a_schema_version_and_errors_name_the_full_path() -> None:
+    """Issue 11 in loyalty: every rule class is on the spec layer; a program's JSON has one
+    ``schema_version`` at the top, and a nested mistake is named by its full path."""
+    ladder = TierLadder(tiers=[Tier(name="member"), Tier(name="gold", spend=Decimal(5000))])
+    program = Program(timezone=ZONE, tiers=ladder, expiry=ExpiryPolicy.after_months(12))
+    data = program.to_dict()
+    assert data["schema_version"] == 1
+    assert "schema_version" not in data["tiers"]
+    assert "schema_version" not in data["expiry"]
+    assert Program.from_dict(data) == program
+    bad_rate = {"earning": {"rules": [{"kind": "base_rate", "id": "b", "rate": 0.5}]}}
+    with pytest.raises(ConfigError) as info:
+        Program.from_dict(bad_rate)
+    assert info.value.field == "earning.rules[0].rate"
+    bad_cap = {
+        "earning": {"points": {"rules": [], "caps": [{"period": "fortnight", "max_points": 1}]}}
+    }
+    with pytest.raises(ConfigError) as info:
+        Program.from_dict(bad_cap)
+    assert info.value.field == "earning['points'].caps[0].period"
+    with pytest.raises(ConfigError) as info:
+        Program.from_dict({"tiers": {"tiers": [{"name": "m"}, {"name": "g", "orders": -1}]}})
+    assert info.value.field == "tiers.tiers[1].orders"
+    with pytest.raises(ConfigError) as info:
+        Program.from_dict({"tiers": None, "privileges": {"privileges": None}})
+    assert info.value.field == "privileges.privileges"

@@ -15,10 +15,25 @@ from typing import Any
 
 import attrs
 
-from crmkit._spec import Spec, derived, encode
-from crmkit._validate import as_aware, check_keys, resolve_timezone
+from crmkit._spec import (
+    DECIMAL,
+    Codec,
+    Map,
+    Nested,
+    Optional,
+    Spec,
+    derived,
+    field,
+    instance_of,
+    one_of,
+    whole,
+)
+from crmkit._spec import decimal as decimal_value
+from crmkit._spec import timezone as spec_timezone
+from crmkit._spec import to_decimal as spec_to_decimal
+from crmkit._validate import as_aware, resolve_timezone
 from crmkit.errors import ConfigError, InvalidInputError, LedgerError
-from crmkit.loyalty._events import Event, to_decimal
+from crmkit.loyalty._events import Event
 from crmkit.loyalty._expiry import ExpiryPolicy
 from crmkit.loyalty._ledger import FANNED_HANDLERS, Book, Lot, Posting, sort_events
 from crmkit.loyalty._privileges import Privilege, PrivilegeSet
@@ -138,17 +153,43 @@ def _expiry(value: object) -> Any:
     return _by_currency(value, "expiry", ExpiryPolicy)
 
 
-def _point_value(value: object) -> Decimal:
-    return to_decimal(value, _OWNER, "point_value")
+class _OneOrMap(Codec):
+    """One spec value, or a mapping of name -> value.
+
+    They are told apart by a key of the value holding a value of ``marker_type`` (a
+    ladder's ``tiers`` list), so a ladder may even be named ``"tiers"``.
+    """
+
+    def __init__(self, cls: type[Spec], marker: str, marker_type: type) -> None:
+        self.one = Nested(cls)
+        self.many = Map(Nested(cls))
+        self.marker = marker
+        self.marker_type = marker_type
+
+    def encode(self, value: Any) -> Any:
+        """Encode one value, or each value of a mapping."""
+        return self.many.encode(value) if isinstance(value, dict) else self.one.encode(value)
+
+    def decode(self, data: Any, path: str) -> Any:
+        """A mapping whose marker key holds a ``marker_type`` is one value; else several."""
+        if (
+            isinstance(data, Mapping)
+            and data
+            and not isinstance(data.get(self.marker), self.marker_type)
+        ):
+            return self.many.decode(data, path)
+        return self.one.decode(data, path)
 
 
-def _int_at_least(name: str, value: object, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ConfigError(_OWNER, name, expected=f"an int of at least {low}", found=repr(value))
+def _with_tiers(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and instance.tiers is None:
+        raise ConfigError(
+            _OWNER, "privileges", expected="given with tiers", found="privileges without tiers"
+        )
 
 
 @attrs.frozen
-class Program:
+class Program(Spec):
     """A member club's rules: earning, expiry, tiers, privileges, redemption and refunds.
 
     Attributes:
@@ -200,74 +241,60 @@ class Program:
         >>> state = program.replay(events, as_of=t + dt.timedelta(days=2))
         >>> state.available, state.spent, state.lots[0].expires_at.isoformat()
         (288, 100, '2026-03-02T00:00:00+08:00')
+        >>> import json
+        >>> Program.from_dict(json.loads(json.dumps(program.to_dict()))) == program
+        True
+        >>> Program.from_dict({"timezone": "UTC", "pending": 14})
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: Program.from_dict(): parameter 'pending' must be one of ['catalogue', 'count_pending_for_tier', 'currency', 'earning', 'expiry', 'money_decimals', 'name', 'pending_days', 'point_value', 'privileges', 'schema_version', 'shortfall', 'tiers', 'timezone']; found an unknown key.
     """
 
-    name: str = "program"
-    currency: str = "CNY"
-    timezone: str = "UTC"
-    earning: EarningScheme | dict[str, EarningScheme] = attrs.field(
-        factory=lambda: EarningScheme.base_rate(1), converter=_earning
+    name: str = field(default="program", validator=instance_of(str, "a string"))
+    currency: str = field(default="CNY", validator=instance_of(str, "a string"))
+    timezone: str = field(default="UTC", validator=spec_timezone())
+    earning: EarningScheme | dict[str, EarningScheme] = field(
+        factory=lambda: EarningScheme.base_rate(1),
+        converter=_earning,
+        validator=instance_of((EarningScheme, dict), "an EarningScheme"),
+        codec=_OneOrMap(EarningScheme, "rules", list),
     )
-    expiry: ExpiryPolicy | dict[str, ExpiryPolicy] = attrs.field(
-        factory=ExpiryPolicy.never, converter=_expiry
+    expiry: ExpiryPolicy | dict[str, ExpiryPolicy] = field(
+        factory=ExpiryPolicy.never,
+        converter=_expiry,
+        validator=instance_of((ExpiryPolicy, dict), "an ExpiryPolicy"),
+        codec=_OneOrMap(ExpiryPolicy, "kind", str),
     )
-    tiers: TierLadder | dict[str, TierLadder] | None = attrs.field(default=None, converter=_tiers)
-    privileges: PrivilegeSet | None = None
-    catalogue: dict[str, dict[str, int | str]] = attrs.field(factory=dict, converter=_catalogue)
-    shortfall: str = "forfeit"
-    point_value: Decimal = attrs.field(default=Decimal("0.01"), converter=_point_value)
-    pending_days: int = 0
-    count_pending_for_tier: bool = False
-    money_decimals: int = 2
+    tiers: TierLadder | dict[str, TierLadder] | None = field(
+        default=None,
+        converter=_tiers,
+        validator=instance_of(
+            (TierLadder, dict),
+            "a TierLadder, a mapping of ladder name -> TierLadder, or None",
+            optional=True,
+        ),
+        codec=Optional(_OneOrMap(TierLadder, "tiers", list)),
+    )
+    privileges: PrivilegeSet | None = field(
+        default=None,
+        validator=[instance_of(PrivilegeSet, "a PrivilegeSet or None", optional=True), _with_tiers],
+        codec=Optional(Nested(PrivilegeSet)),
+    )
+    catalogue: dict[str, dict[str, int | str]] = field(
+        factory=dict, converter=_catalogue, codec=Map(Map())
+    )
+    shortfall: str = field(default="forfeit", validator=one_of(_SHORTFALL))
+    point_value: Decimal = field(
+        default=Decimal("0.01"),
+        converter=spec_to_decimal,
+        validator=decimal_value(min=0),
+        codec=DECIMAL,
+    )
+    pending_days: int = field(default=0, validator=whole(min=0))
+    count_pending_for_tier: bool = field(default=False, validator=instance_of(bool, "a bool"))
+    money_decimals: int = field(default=2, validator=whole(min=0))
 
     def __attrs_post_init__(self) -> None:
-        resolve_timezone(self.timezone, _OWNER)
-        if not isinstance(self.earning, (EarningScheme, dict)):
-            raise ConfigError(
-                _OWNER, "earning", expected="an EarningScheme", found=type(self.earning).__name__
-            )
-        if not isinstance(self.expiry, (ExpiryPolicy, dict)):
-            raise ConfigError(
-                _OWNER, "expiry", expected="an ExpiryPolicy", found=type(self.expiry).__name__
-            )
-        if self.tiers is not None and not isinstance(self.tiers, (TierLadder, dict)):
-            raise ConfigError(
-                _OWNER,
-                "tiers",
-                expected="a TierLadder, a mapping of ladder name -> TierLadder, or None",
-                found=type(self.tiers).__name__,
-            )
-        if self.privileges is not None and not isinstance(self.privileges, PrivilegeSet):
-            raise ConfigError(
-                _OWNER,
-                "privileges",
-                expected="a PrivilegeSet or None",
-                found=type(self.privileges).__name__,
-            )
-        if self.privileges is not None and self.tiers is None:
-            raise ConfigError(
-                _OWNER, "privileges", expected="given with tiers", found="privileges without tiers"
-            )
-        if self.shortfall not in _SHORTFALL:
-            raise ConfigError(
-                _OWNER,
-                "shortfall",
-                expected=f"one of {list(_SHORTFALL)}",
-                found=repr(self.shortfall),
-            )
-        if self.point_value < 0:
-            raise ConfigError(
-                _OWNER, "point_value", expected="at least 0", found=str(self.point_value)
-            )
-        _int_at_least("pending_days", self.pending_days, 0)
-        _int_at_least("money_decimals", self.money_decimals, 0)
-        if not isinstance(self.count_pending_for_tier, bool):
-            raise ConfigError(
-                _OWNER,
-                "count_pending_for_tier",
-                expected="a bool",
-                found=repr(self.count_pending_for_tier),
-            )
         # The rules that span fields (currencies, ladders, tier references) are checked
         # when the engine is compiled: compile now, so a bad program fails when built.
         self.compile()
@@ -549,81 +576,6 @@ class Program:
         _check_range(end, "Program.replay()", "as_of")
         return end
 
-    # -- serialisation --------------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready mapping; :meth:`from_dict` rebuilds an equal program.
-
-        Examples:
-            >>> import json
-            >>> p = Program(timezone="Asia/Shanghai", shortfall="debt")
-            >>> Program.from_dict(json.loads(json.dumps(p.to_dict()))) == p
-            True
-        """
-        return {
-            "name": self.name,
-            "currency": self.currency,
-            "timezone": self.timezone,
-            "earning": _dict_by_currency(self.earning),
-            "expiry": _dict_by_currency(self.expiry),
-            "tiers": self._tiers_dict(),
-            "privileges": None if self.privileges is None else encode(self.privileges, top=False),
-            "catalogue": {k: dict(v) for k, v in self.catalogue.items()},
-            "shortfall": self.shortfall,
-            "point_value": str(self.point_value),
-            "pending_days": self.pending_days,
-            "count_pending_for_tier": self.count_pending_for_tier,
-            "money_decimals": self.money_decimals,
-        }
-
-    def _tiers_dict(self) -> dict[str, Any] | None:
-        tiers = self.tiers
-        if tiers is None:
-            return None
-        # Nested rules carry no schema version of their own (the spec layer's convention).
-        if isinstance(tiers, TierLadder):
-            return encode(tiers, top=False)
-        return {name: encode(ladder, top=False) for name, ladder in tiers.items()}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Program:
-        """Build a program from :meth:`to_dict` output; unknown keys are errors.
-
-        Examples:
-            >>> Program.from_dict({"timezone": "UTC", "pending_days": 14}).pending_days
-            14
-            >>> Program.from_dict({"timezone": "UTC", "pending": 14})
-            Traceback (most recent call last):
-            ...
-            crmkit.errors.ConfigError: Program.from_dict(): parameter 'pending' must be one of ['catalogue', 'count_pending_for_tier', 'currency', 'earning', 'expiry', 'money_decimals', 'name', 'pending_days', 'point_value', 'privileges', 'shortfall', 'tiers', 'timezone']; found an unknown key.
-        """
-        allowed = {f.name for f in attrs.fields(cls) if f.init}
-        check_keys(data, "Program.from_dict()", allowed=allowed)
-        values = dict(data)
-        # Several point currencies are a mapping of currency name -> scheme (policy)
-        # mapping; one is the scheme's (policy's) own mapping, with its "rules" list
-        # ("kind" string).
-        for key, kind, marker in (
-            ("earning", EarningScheme, "rules"),
-            ("expiry", ExpiryPolicy, "kind"),
-        ):
-            if key in values:
-                value = values[key]
-                if isinstance(value, Mapping) and marker not in value:
-                    values[key] = {name: kind.from_dict(v) for name, v in value.items()}
-                else:
-                    values[key] = kind.from_dict(value)
-        tiers = values.get("tiers")
-        if tiers is not None:
-            # One ladder is a ladder's mapping (its "tiers" is a list); several are a
-            # mapping of ladder name -> ladder mapping.
-            if isinstance(tiers, Mapping) and not isinstance(tiers.get("tiers"), list):
-                values["tiers"] = {name: TierLadder.from_dict(d) for name, d in tiers.items()}
-            else:
-                values["tiers"] = TierLadder.from_dict(tiers)
-        if values.get("privileges") is not None:
-            values["privileges"] = PrivilegeSet.from_dict(values["privileges"])
-        return cls(**values)
-
 
 #: The instants a replay supports: windows, validity ends and expiry dates computed from
 #: them (years or months ahead, a rolling window back) stay inside Python's calendar.
@@ -641,16 +593,6 @@ def _check_range(when: dt.datetime, owner: str, field: str) -> None:
             kind="",
             hint="Tier windows, validity and expiry dates are computed years ahead of events.",
         )
-
-
-def _dict_by_currency(value: Any) -> dict[str, Any]:
-    def one(item: Any) -> dict[str, Any]:
-        # Rules on the spec layer nest without a schema version of their own.
-        return encode(item, top=False) if isinstance(item, Spec) else item.to_dict()
-
-    if isinstance(value, dict):
-        return {name: one(item) for name, item in value.items()}
-    return one(value)
 
 
 class CompiledProgram:
