@@ -22,6 +22,7 @@ from crmkit.loyalty import (
     Program,
     Purchase,
     PurchaseLine,
+    Redeem,
     Refund,
     RefundLine,
     Tender,
@@ -368,3 +369,38 @@ def test_program_json_carries_a_schema_version_and_errors_name_the_full_path() -
     with pytest.raises(ConfigError) as info:
         Program.from_dict({"tiers": None, "privileges": {"privileges": None}})
     assert info.value.field == "privileges.privileges"
+
+
+def test_states_stay_what_they_were_when_apply_moves_their_book_on() -> None:
+    """Issue 14: ``MemberState`` is an immutable snapshot plus a resume token. ``apply``
+    advances the book in place (no copy); an older state whose book moved on rebuilds from
+    its own events when read, and branching from it gives the replayed result."""
+    program = Program(
+        timezone=ZONE, tiers=TierLadder(tiers=[Tier(name="m"), Tier(name="g", orders=2)])
+    )
+    t = at(2025, 3, 1)
+    e1 = Purchase("p1", t, lines=[PurchaseLine("1", "100")])
+    e2 = Purchase("p2", t + dt.timedelta(days=1), lines=[PurchaseLine("1", "50")])
+    e3 = Redeem("r1", t + dt.timedelta(days=2), points=500)  # more than the balance
+    e4 = Adjust("a1", t + dt.timedelta(days=2), points=7, reason="gift")
+    s1 = program.apply(program.replay([], as_of=t), e1)
+    lots1, postings1 = s1.lots, s1.postings
+    s2 = program.apply(s1, e2)
+    assert s2 == program.replay([e1, e2], as_of=s2.as_of)
+    assert s2.tier_name == "g"
+    # s1 is unchanged (its lots, postings, tier, events), though its book moved on.
+    assert (s1.available, s1.lots, s1.postings) == (100, lots1, postings1)
+    assert s1.tier_name == "m"
+    assert s1.events == (e1,)
+    assert s1 == program.replay([e1], as_of=s1.as_of)
+    # Branching from the old state replays correctly.
+    branch = program.apply(s1, e4)
+    assert branch == program.replay([e1, e4], as_of=branch.as_of)
+    assert s2 == program.replay([e1, e2], as_of=s2.as_of)
+    # A refused event leaves every state as it was.
+    with pytest.raises(LedgerError):
+        program.apply(s2, e3)
+    assert s2 == program.replay([e1, e2], as_of=s2.as_of)
+    assert s2.available == 150
+    after = program.apply(s2, e4)
+    assert after == program.replay([e1, e2, e4], as_of=after.as_of)

@@ -226,6 +226,8 @@ def sort_events(events: Iterable[Event]) -> list[Event]:
 
 
 _EVENT_TYPES = (Enroll, ProfileUpdate, Purchase, Refund, Redeem, CancelRedemption, Adjust)
+#: The event classes (for an exact type check on the hot path of ``Program.apply``).
+EVENT_TYPES = frozenset(_EVENT_TYPES)
 #: Replay order of an event: ``(time, rank, event_id)``.
 _key: Callable[[Event], tuple[dt.datetime, int, str]] = operator.attrgetter(
     "time", "rank", "event_id"
@@ -408,6 +410,9 @@ class Book:
     def __init__(self, program: Program) -> None:
         self.program = program
         compiled = self.compiled = program.compile()
+        # Bumped whenever Program.apply advances this book in place: the states read
+        # from it before then rebuild from their own events.
+        self.generation = 0
         # Several point currencies: the program the member's events are replayed under
         # (``program`` is then its one-currency program of this book's currency), this
         # book's currency, the other currencies' books (on the primary book) and the

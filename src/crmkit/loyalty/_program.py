@@ -9,6 +9,7 @@ as_of=...)``) does it for a whole member base from one events table.
 from __future__ import annotations
 
 import datetime as dt
+import types
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
@@ -35,7 +36,7 @@ from crmkit._validate import as_aware, resolve_timezone
 from crmkit.errors import ConfigError, InvalidInputError, LedgerError
 from crmkit.loyalty._events import Event
 from crmkit.loyalty._expiry import ExpiryPolicy
-from crmkit.loyalty._ledger import FANNED_HANDLERS, Book, Lot, Posting, sort_events
+from crmkit.loyalty._ledger import EVENT_TYPES, FANNED_HANDLERS, Book, Lot, Posting, sort_events
 from crmkit.loyalty._privileges import Privilege, PrivilegeSet
 from crmkit.loyalty._rules import EarningResult, EarningScheme
 from crmkit.loyalty._tiers import QualifyingPosting, TierLadder, TierStatus
@@ -545,15 +546,19 @@ class Program(Spec):
             >>> s1.available, program.apply(s1, Adjust("a1", t, points=50, reason="gift")) == s1
             (50, True)
         """
-        if not isinstance(state, MemberState) or state._book.owner != self:
+        if not isinstance(state, MemberState) or (
+            state._snap.owner is not self and state._snap.owner != self
+        ):
             raise LedgerError(
                 "Program.apply()",
                 "state",
                 expected="a MemberState built by this program",
                 found=type(state).__name__,
             )
-        book = state._book
-        sorted_event = sort_events([event])[0]
+        # The state's resume token: its book, current (rebuilt from its events if a later
+        # apply moved that book on). The book is advanced in place: no copy of the state.
+        book = state._snap.root()
+        sorted_event = event if type(event) in EVENT_TYPES else sort_events([event])[0]
         known = book.event_ids.get(sorted_event.event_id)
         if known is not None:
             book.apply(sorted_event)  # raises for a conflicting duplicate
@@ -566,10 +571,12 @@ class Program(Spec):
                 as_of=end,
                 on_error="skip" if book.skip_errors else "raise",
             )
-        new = book.clone()
-        new.apply(sorted_event)
-        new.advance_all(end.astimezone(dt.UTC))
-        return MemberState._from_book(new, end)
+        # Every state built on this book so far now rebuilds from its own events when read
+        # (also when this event is refused half-way and raises).
+        book.generation += 1
+        book.apply(sorted_event)
+        book.advance_all(end.astimezone(dt.UTC))
+        return MemberState._from_book(book, end)
 
     def _as_of(self, as_of: object) -> dt.datetime:
         end = as_aware(as_of, self.compile().zone, "Program.replay()", "as_of")
@@ -832,6 +839,103 @@ class CompiledProgram:
         return tuple(p for p in privileges.privileges if p.id in held)
 
 
+_NO_OTHERS: Mapping[str, MemberState] = types.MappingProxyType({})
+
+
+class _Snapshot:
+    """A state's view of its book: what it read, and how to read the rest later.
+
+    The book may move on (``Program.apply`` advances it in place); a snapshot whose book
+    moved on rebuilds it by replaying its own events (the prefix it saw) to its instant,
+    so every state stays what it was when built.
+    """
+
+    __slots__ = ("_cache", "_root", "as_of", "currency", "generation", "n_events", "owner", "zone")
+
+    def __init__(self, book: Book, as_of: dt.datetime) -> None:
+        root = book.parent if book.parent is not None else book
+        self._root = root
+        self.generation = root.generation
+        self.n_events = len(root.events)
+        self.owner = root.owner
+        self.currency = book.currency
+        self.zone = book.zone
+        self.as_of = as_of
+        self._cache: dict[str, Any] = {}
+
+    def root(self) -> Book:
+        """The primary book as of this snapshot (rebuilt once if it moved on)."""
+        root = self._root
+        if root.generation != self.generation:
+            events = root.events[: self.n_events]
+            on_error = "skip" if root.skip_errors else "raise"
+            root = self.owner._fold(events, self.as_of, on_error)
+            self._root, self.generation = root, root.generation
+        return root
+
+    def book(self) -> Book:
+        """This snapshot's currency's book, current."""
+        root = self.root()
+        return root if self.currency == root.currency else root.subs[self.currency]
+
+    def events(self) -> tuple[Event, ...]:
+        """The events replayed, in replay order (the book's list only ever grows)."""
+        return tuple(self._root.events[: self.n_events])
+
+    def read(self, what: str) -> Any:
+        """``lots``, ``totals``, ``tiers``, ``postings``, ``qualifying`` or ``earnings``, once."""
+        cache = self._cache
+        if what not in cache:
+            book = self.book()
+            if what in ("lots", "totals"):
+                lots, totals = _lot_rows(book)
+                cache["lots"], cache["totals"] = lots, totals
+            elif what == "tiers":
+                program = book.program
+                statuses = book.ladder_statuses(self.as_of) if program.tiers is not None else {}
+                privileges = program.compile().privileges_at(statuses, self.as_of)
+                cache[what] = (statuses, privileges)
+            elif what == "postings":
+                cache[what] = tuple(book.postings)
+            elif what == "qualifying":
+                cache[what] = tuple(book.qualifying)
+            else:
+                cache[what] = _Earnings(book)
+        return cache[what]
+
+
+def _lot_rows(book: Book) -> tuple[tuple[tuple[Any, ...], ...], tuple[int, int, int, int]]:
+    """The lots as plain rows and the spent/expired/reversed/forfeited totals."""
+    lots = []
+    totals = [0, 0, 0, 0]
+    inactivity = book.policy.kind == "inactivity"
+    for lot in book.lots.values():
+        expires = lot.expires_at
+        if expires is None and inactivity:
+            expires = book.deadline
+        lots.append(
+            (
+                lot.lot_id,
+                lot.source,
+                lot.earned_at,
+                lot.activates_at,
+                expires,
+                lot.amount,
+                lot.remaining,
+                lot.spent,
+                lot.expired,
+                lot.reversed,
+                lot.forfeited,
+                lot.rule,
+            )
+        )
+        totals[0] += lot.spent
+        totals[1] += lot.expired
+        totals[2] += lot.reversed
+        totals[3] += lot.forfeited
+    return tuple(lots), (totals[0], totals[1], totals[2], totals[3])
+
+
 class _Earnings(Mapping[str, EarningResult]):
     """Purchase id -> earning result, read from the fold (results built on first read)."""
 
@@ -857,7 +961,7 @@ class _Earnings(Mapping[str, EarningResult]):
         return repr(dict(self))
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class MemberState:
     """What a member has at ``as_of``, and why: the result of :meth:`Program.replay`.
 
@@ -907,85 +1011,170 @@ class MemberState:
     pending: int
     debt: int
     credited: int
-    spent: int
-    expired: int
-    reversed: int
-    forfeited: int
     cash_offset: Decimal
-    _raw_lots: tuple[tuple[Any, ...], ...] = attrs.field(repr=False)
-    _raw_postings: tuple[tuple[Any, ...], ...] = attrs.field(repr=False)
-    _raw_qualifying: tuple[tuple[Any, ...], ...] = attrs.field(repr=False)
-    tier: TierStatus | None
-    tiers_by_ladder: Mapping[str, TierStatus]
-    privileges: tuple[Privilege, ...]
     enrolled_at: dt.datetime | None
     birth_date: dt.date | None
     rejected: tuple[tuple[str, str], ...]
-    earnings: Mapping[str, EarningResult] = attrs.field(eq=False, repr=False)
-    _book: Book = attrs.field(eq=False, repr=False)
+    # The snapshot of the rest (lots, postings, events, earnings), read on first use, and
+    # the resume token Program.apply continues from.
+    _snap: _Snapshot = attrs.field(repr=False)
     # The states of the program's other point currencies (empty with one).
     _others: Mapping[str, MemberState] = attrs.field(repr=False)
 
     @classmethod
     def _from_book(cls, book: Book, as_of: dt.datetime) -> MemberState:
-        """Build the immutable state from the replay's book (internal)."""
+        """Build the state from the replay's book (internal); lots and postings wait."""
         zone = book.zone
-        local = as_of.astimezone(zone)
-        lots = []
-        totals = [0, 0, 0, 0]
-        inactivity = book.policy.kind == "inactivity"
-        for lot in book.lots.values():
-            expires = lot.expires_at
-            if expires is None and inactivity:
-                expires = book.deadline
-            lots.append(
-                (
-                    lot.lot_id,
-                    lot.source,
-                    lot.earned_at,
-                    lot.activates_at,
-                    expires,
-                    lot.amount,
-                    lot.remaining,
-                    lot.spent,
-                    lot.expired,
-                    lot.reversed,
-                    lot.forfeited,
-                    lot.rule,
-                )
-            )
-            totals[0] += lot.spent
-            totals[1] += lot.expired
-            totals[2] += lot.reversed
-            totals[3] += lot.forfeited
-        program = book.program
-        statuses = book.ladder_statuses(as_of) if program.tiers is not None else {}
-        tier = next(iter(statuses.values()), None)
-        privileges = program.compile().privileges_at(statuses, as_of)
         return cls(
-            as_of=local,
+            as_of=as_of.astimezone(zone),
             available=book.available,
             pending=book.pending,
             debt=book.debt,
             credited=book.credited,
-            spent=totals[0],
-            expired=totals[1],
-            reversed=totals[2],
-            forfeited=totals[3],
             cash_offset=book.cash_offset,
-            raw_lots=tuple(lots),
-            raw_postings=tuple(book.postings),
-            raw_qualifying=tuple(book.qualifying),
-            tier=tier,
-            tiers_by_ladder=statuses,
-            privileges=privileges,
             enrolled_at=book.enrolled_at.astimezone(zone) if book.enrolled_at else None,
             birth_date=book.birth_date,
             rejected=tuple(book.rejected),
-            earnings=_Earnings(book),
-            book=book,
-            others={name: cls._from_book(sub, as_of) for name, sub in book.subs.items()},
+            snap=_Snapshot(book, as_of),
+            others={name: cls._from_book(sub, as_of) for name, sub in book.subs.items()}
+            if book.subs
+            else _NO_OTHERS,
         )
+
+    def _key(self) -> tuple[Any, ...]:
+        return (
+            self.as_of,
+            self.available,
+            self.pending,
+            self.debt,
+            self.credited,
+            self.cash_offset,
+            self.tiers_by_ladder,
+            self.privileges,
+            self.enrolled_at,
+            self.birth_date,
+            self.rejected,
+            self._snap.read("lots"),
+            self._snap.read("postings"),
+            self._snap.read("qualifying"),
+            self._others,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, MemberState):
+            return NotImplemented
+        return self is other or self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]  # holds mappings: not hashable
+
+    @property
+    def tier(self) -> TierStatus | None:
+        """The tier status on the primary ladder, or None without tiers.
+
+        The primary ladder is the single ladder, or the first of :attr:`Program.tiers`
+        when it is a mapping.
+
+        Examples:
+            >>> import datetime as dt
+            >>> Program().replay([], as_of=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)).tier is None
+            True
+        """
+        return next(iter(self.tiers_by_ladder.values()), None)
+
+    @property
+    def tiers_by_ladder(self) -> Mapping[str, TierStatus]:
+        """Every ladder's :class:`~crmkit.loyalty.TierStatus` by ladder name.
+
+        ``{"main": ...}`` for a single ladder, empty without tiers.
+
+        Examples:
+            >>> import datetime as dt
+            >>> Program().replay([], as_of=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)).tiers_by_ladder
+            {}
+        """
+        statuses: Mapping[str, TierStatus] = self._snap.read("tiers")[0]
+        return statuses
+
+    @property
+    def privileges(self) -> tuple[Privilege, ...]:
+        """Privileges active at :attr:`as_of` (on every ladder).
+
+        Examples:
+            >>> import datetime as dt
+            >>> Program().replay([], as_of=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)).privileges
+            ()
+        """
+        privileges: tuple[Privilege, ...] = self._snap.read("tiers")[1]
+        return privileges
+
+    @property
+    def _book(self) -> Book:
+        """The fold this state was read from (rebuilt from its events if moved on)."""
+        return self._snap.book()
+
+    @property
+    def spent(self) -> int:
+        """Points held by redemptions, points tenders, debits and debt repayments.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from crmkit.loyalty import Adjust, Redeem
+            >>> t = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+            >>> events = [Adjust("g", t, points=50, reason="gift"), Redeem("r", t, points=20)]
+            >>> Program().replay(events, as_of=t).spent
+            20
+        """
+        return int(self._snap.read("totals")[0])
+
+    @property
+    def expired(self) -> int:
+        """Points that expired unspent.
+
+        Examples:
+            >>> import datetime as dt
+            >>> Program().replay([], as_of=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)).expired
+            0
+        """
+        return int(self._snap.read("totals")[1])
+
+    @property
+    def reversed(self) -> int:
+        """Points taken back by refunds.
+
+        Examples:
+            >>> import datetime as dt
+            >>> Program().replay([], as_of=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)).reversed
+            0
+        """
+        return int(self._snap.read("totals")[2])
+
+    @property
+    def forfeited(self) -> int:
+        """Spent points whose earning was refunded, written off (``"forfeit"``).
+
+        Examples:
+            >>> import datetime as dt
+            >>> Program().replay([], as_of=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)).forfeited
+            0
+        """
+        return int(self._snap.read("totals")[3])
+
+    @property
+    def earnings(self) -> Mapping[str, EarningResult]:
+        """Purchase id -> :class:`~crmkit.loyalty.EarningResult` (for ``explain``).
+
+        A read-only mapping; under plain base rates each result is built when first read.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from crmkit.loyalty import Purchase, PurchaseLine
+            >>> t = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+            >>> s = Program().replay([Purchase("p1", t, lines=[PurchaseLine("1", "12")])], as_of=t)
+            >>> s.earnings["p1"].points
+            12
+        """
+        earnings: Mapping[str, EarningResult] = self._snap.read("earnings")
+        return earnings
 
     @property
     def lots(self) -> tuple[Lot, ...]:
@@ -1002,7 +1191,7 @@ class MemberState:
             >>> [(lot.lot_id, lot.amount, lot.remaining) for lot in s.lots]
             [('g1', 5, 5)]
         """
-        zone = self._book.zone
+        zone = self._snap.zone
         return tuple(
             Lot(
                 lot[0],
@@ -1012,7 +1201,7 @@ class MemberState:
                 None if lot[4] is None else lot[4].astimezone(zone),
                 *lot[5:],
             )
-            for lot in self._raw_lots
+            for lot in self._snap.read("lots")
         )
 
     @property
@@ -1027,8 +1216,8 @@ class MemberState:
             >>> [(p.kind, p.points, p.rule) for p in s.postings]
             [('adjust', 5, 'gift')]
         """
-        zone = self._book.zone
-        return tuple(Posting(p[0].astimezone(zone), *p[1:]) for p in self._raw_postings)
+        zone = self._snap.zone
+        return tuple(Posting(p[0].astimezone(zone), *p[1:]) for p in self._snap.read("postings"))
 
     @property
     def qualifying(self) -> tuple[QualifyingPosting, ...]:
@@ -1045,10 +1234,10 @@ class MemberState:
             >>> [(q.spend, q.points, q.orders) for q in s.qualifying]
             [(Decimal('30'), 30, 1)]
         """
-        zone = self._book.zone
+        zone = self._snap.zone
         return tuple(
             QualifyingPosting(time=q[0].astimezone(zone), spend=q[1], points=q[2], orders=q[3])
-            for q in self._raw_qualifying
+            for q in self._snap.read("qualifying")
         )
 
     @property
@@ -1081,7 +1270,7 @@ class MemberState:
             >>> Program().replay([], as_of=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)).point_currency
             'points'
         """
-        return self._book.currency
+        return self._snap.currency
 
     @property
     def by_currency(self) -> dict[str, MemberState]:
@@ -1105,7 +1294,7 @@ class MemberState:
             >>> {name: (c.credited, c.available, c.spent) for name, c in s.by_currency.items()}
             {'points': (105, 105, 0), 'miles': (200, 50, 150)}
         """
-        return {self._book.currency: self, **self._others}
+        return {self._snap.currency: self, **self._others}
 
     @property
     def tier_names(self) -> dict[str, str]:
@@ -1194,4 +1383,4 @@ class MemberState:
             >>> Program().replay([], as_of=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)).events
             ()
         """
-        return tuple(self._book.events)
+        return self._snap.events()
