@@ -126,6 +126,18 @@ def test_integer_ids_match_the_sdk():
         assert out["arm"].cat.codes.loc[user] == variation
 
 
+@pytest.mark.parametrize("width", [1, 7, 12])
+def test_fixed_width_and_mixed_batches_match_gbhash(width: int):
+    """Fixed-width ids (read in place) and mixed widths (sorted by length) agree with the SDK."""
+    from growthbook.core import gbhash
+
+    fixed = [f"{i:0{width}d}"[-width:] for i in range(2000)]
+    fixed = list(dict.fromkeys(fixed))
+    mixed = fixed + [f"m-{i}" for i in range(50)] + ["客户" * width]
+    for ids in (fixed, mixed, pd.Series(fixed), pd.Series(mixed)):
+        assert hash_ids(ids, "wake").tolist() == [gbhash("wake", str(v), 2) for v in ids]
+
+
 def test_integer_zero_hashes_as_its_text():
     """The SDK leaves a falsy id (0) out of experiments; crmkit hashes it as "0"."""
     from growthbook.core import gbhash

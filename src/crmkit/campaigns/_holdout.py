@@ -123,22 +123,43 @@ def _id_text(value: object, owner: str) -> str:
 
 
 # ------------------------------------------------------------------------- the batch hash
+def _by_length(lengths: I64) -> I64:
+    """Row order by length, longest first (a radix sort: lengths are small)."""
+    if lengths.size and int(lengths.max()) < 2**15:
+        return np.argsort(-lengths.astype(np.int16), kind="stable").astype(np.int64)
+    return np.argsort(-lengths, kind="stable")
+
+
 def _ragged_fnv(units: npt.NDArray[Any], starts: I64, lengths: I64, h0: int) -> U32:
     """FNV-1a over ``units[starts[i] : starts[i] + lengths[i]]`` for every i, from ``h0``."""
     n = lengths.size
-    order = np.argsort(-lengths, kind="stable")
+    prime = np.uint32(_PRIME)
+    if n and int(lengths.min()) == int(lengths.max()):
+        width = int(lengths[0])
+        if np.array_equal(starts, np.arange(n, dtype=np.int64) * width + int(starts[0])):
+            # Fixed-width ids laid out back to back (the common case): read columns in place.
+            grid = units[int(starts[0]) : int(starts[0]) + n * width].reshape(n, width)
+            h = np.full(n, h0, dtype=np.uint32)
+            for j in range(width):
+                np.bitwise_xor(h, grid[:, j], out=h, casting="unsafe")
+                np.multiply(h, prime, out=h)
+            return h
+    order = _by_length(lengths)
     pos = starts[order]
     lens = lengths[order]
     h = np.full(n, h0, dtype=np.uint32)
     longest = int(lens[0]) if n else 0
     # active[j]: how many rows (a prefix, since sorted by length descending) reach j.
     active = np.searchsorted(-lens, -np.arange(longest), side="left")
-    prime = np.uint32(_PRIME)
+    where = np.empty(n, dtype=np.int64)
+    unit = np.empty(n, dtype=units.dtype)
     for j in range(longest):
         k = int(active[j])
+        np.add(pos[:k], j, out=where[:k])
+        np.take(units, where[:k], out=unit[:k])
         head = h[:k]
-        head ^= units[pos[:k] + j].astype(np.uint32, copy=False)
-        head *= prime
+        np.bitwise_xor(head, unit[:k], out=head, casting="unsafe")
+        np.multiply(head, prime, out=head)
     out = np.empty_like(h)
     out[order] = h
     return out
@@ -150,16 +171,18 @@ _POW10 = 10 ** np.arange(19, dtype=np.int64)
 def _decimal_units(values: I64) -> tuple[npt.NDArray[np.uint8], I64, I64]:
     """Lay out the decimal text of int64 values (|v| < 2**53) as ASCII code units."""
     n = values.size
-    width = 18  # a sign and up to 17 digits
     neg = values < 0
     mag = np.abs(values)
     digits = np.searchsorted(_POW10[1:17], mag, side="right") + 1
+    most = int(digits.max()) if n else 1
+    width = most + 1  # room for a sign
     lengths = (digits + neg).astype(np.int64)
     grid = np.zeros((n, width), dtype=np.uint8)
-    for i in range(17):  # column width-1-i holds the digit for 10**i
-        grid[:, width - 1 - i] = 48 + (mag // _POW10[i]) % 10
-    rows = np.arange(n, dtype=np.int64)
-    starts = rows * width + width - lengths
+    rest = mag
+    for i in range(most):  # column width-1-i holds the digit for 10**i
+        rest, digit = np.divmod(rest, 10)
+        grid[:, width - 1 - i] = digit + 48
+    starts = np.arange(n, dtype=np.int64) * width + width - lengths
     grid.ravel()[starts[neg]] = 45  # "-"
     return grid.ravel(), starts, lengths
 
@@ -182,9 +205,44 @@ def _string_units(texts: Sequence[str]) -> tuple[npt.NDArray[Any], I64, I64]:
     return units, starts, lengths
 
 
+def _arrow_units(series: pd.Series) -> tuple[npt.NDArray[Any], I64, I64] | None:
+    """ASCII text held by pyarrow (pandas' default string storage): read its buffers as
+    they are, without a Python object per id. None when it does not apply."""
+    dtype = series.dtype
+    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+        return None
+    chunked = series.array.__arrow_array__()
+    array = chunked.combine_chunks()
+    if array.null_count:
+        return None
+    _, offsets_buf, data_buf = array.buffers()
+    width = np.int64 if str(array.type) == "large_string" else np.int32
+    offsets = np.frombuffer(offsets_buf, dtype=width)[array.offset : array.offset + len(array) + 1]
+    data = (
+        np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    )
+    data = data[int(offsets[0]) : int(offsets[-1])] if offsets.size else data[:0]
+    if data.size and int(data.max()) >= 128:
+        return None  # not ASCII: the UTF-16 path reads it
+    offsets = (
+        offsets.astype(np.int64) - int(offsets[0]) if offsets.size else offsets.astype(np.int64)
+    )
+    return data, offsets[:-1], np.diff(offsets)
+
+
+def _bad_ids(ids: pd.Series, mask: npt.NDArray[np.bool_], owner: str) -> SchemaError:
+    return SchemaError(
+        owner, "customer", expected="non-empty strings or integers (no missing ids)",
+        found=f"{int(mask.sum())} other values", rows=first_labels(ids.index, mask),
+        total=int(mask.sum()),
+    )  # fmt: skip
+
+
 def _first_hash(ids: pd.Series, seed: str, owner: str) -> U32:
     h_seed = _fnv1a32(seed)
     if pd.api.types.is_integer_dtype(ids.dtype) and not pd.api.types.is_bool_dtype(ids.dtype):
+        if ids.hasnans:
+            raise _bad_ids(ids, ids.isna().to_numpy(), owner)
         values = ids.to_numpy(dtype=np.int64)
         big = np.abs(values) >= _MAX_INT_ID
         if big.any():
@@ -195,22 +253,70 @@ def _first_hash(ids: pd.Series, seed: str, owner: str) -> U32:
             )  # fmt: skip
         units, starts, lengths = _decimal_units(values)
     else:
-        values_list = ids.tolist()
-        not_text = [not isinstance(v, str) or not v for v in values_list]
-        if any(not_text):
-            mask = np.array(not_text)
-            raise SchemaError(
-                owner, "customer", expected="non-empty strings or integers (no missing ids)",
-                found=f"{int(mask.sum())} other values", rows=first_labels(ids.index, mask),
-                total=int(mask.sum()),
-            )  # fmt: skip
-        units, starts, lengths = _string_units(values_list)
+        laid_out = _arrow_units(ids)
+        if laid_out is None:
+            values_list = ids.tolist()
+            types = set(map(type, values_list))
+            if types and all(issubclass(t, (int, np.integer)) and t is not bool for t in types):
+                return _first_hash(pd.Series(values_list, dtype=np.int64), seed, owner)
+            if not types <= {str}:
+                mask = np.fromiter(
+                    (type(v) is not str for v in values_list), bool, len(values_list)
+                )
+                raise _bad_ids(ids, mask, owner)
+            laid_out = _string_units(values_list)
+        units, starts, lengths = laid_out
+        empty = lengths == 0
+        if empty.any():
+            raise _bad_ids(ids, empty, owner)
     return _ragged_fnv(units, starts, lengths, h_seed)
 
 
-def _second_hash(h1: U32) -> U32:
-    units, starts, lengths = _decimal_units(h1.astype(np.int64))
+_SPLIT = 100_000  # the last five digits of h1 are hashed on top of a table of prefixes
+
+
+def _prefix_table() -> U32:
+    """FNV-1a state after the decimal text of every prefix ``h1 // 100000`` (0 unused)."""
+    prefixes = np.arange(_MASK // _SPLIT + 1, dtype=np.int64)
+    units, starts, lengths = _decimal_units(prefixes)
     return _ragged_fnv(units, starts, lengths, _OFFSET)
+
+
+_TABLE: list[U32] = []
+
+
+def _second_hash(h1: U32) -> U32:
+    """``fnv1a32(str(h1))`` for every value, vectorised.
+
+    The decimal text of ``h1 >= 100000`` is the text of ``h1 // 100000`` followed by
+    exactly five digits, so the hash continues from a table of prefix states (computed
+    once) over five fixed positions; the few smaller values take the general path.
+    """
+    if not _TABLE:
+        _TABLE.append(_prefix_table())
+    table = _TABLE[0]
+    big = h1 >= _SPLIT
+    every = bool(big.all())
+    hb = h1 if every else h1[big]
+    top, low = np.divmod(hb, np.uint32(_SPLIT))
+    h = table[top]
+    digits = []
+    for _ in range(5):  # least significant first
+        low, digit = np.divmod(low, np.uint32(10))
+        digits.append(digit)
+    prime = np.uint32(_PRIME)
+    for digit in reversed(digits):
+        digit += np.uint32(48)
+        h ^= digit
+        h *= prime
+    if every:
+        return h
+    out = np.empty_like(h1)
+    out[big] = h
+    small = ~big
+    units, starts, lengths = _decimal_units(h1[small].astype(np.int64))
+    out[small] = _ragged_fnv(units, starts, lengths, _OFFSET)
+    return out
 
 
 def hash_ids(ids: Any, seed: str) -> npt.NDArray[np.float64]:
@@ -233,14 +339,12 @@ def hash_ids(ids: Any, seed: str) -> npt.NDArray[np.float64]:
         >>> hash_ids([1, 2, 3], "my-test").tolist() == [gb_hash("my-test", i) for i in (1, 2, 3)]
         True
     """
-    series = ids if isinstance(ids, pd.Series) else pd.Series(np.asarray(ids, dtype=object))
-    if (
-        series.dtype == object
-        and len(series)
-        and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in series)
-    ):
-        series = series.astype(np.int64)
-    n2 = _second_hash(_first_hash(series, _seed(seed, "hash_ids()"), "hash_ids()"))
+    owner = "hash_ids()"
+    seed = _seed(seed, owner)
+    if len(ids) == 0:
+        return np.zeros(0, dtype=np.float64)
+    series = _id_series(ids, "customer", None, owner)["customer"]
+    n2 = _second_hash(_first_hash(series, seed, owner))
     return (n2 % 10000).astype(np.float64) / 10000
 
 
@@ -303,7 +407,8 @@ def _check_share(share: object, owner: str) -> float:
 
 
 # ------------------------------------------------------------------------------ assign
-def _ids_frame(customers: Any, customer: str, strata: str | None, owner: str) -> pd.DataFrame:
+def _id_series(customers: Any, customer: str, strata: str | None, owner: str) -> pd.DataFrame:
+    """The ids (and strata) as a frame with a fresh RangeIndex; lists stay Python objects."""
     if isinstance(customers, pd.DataFrame):
         need = [customer] + ([strata] if strata is not None else [])
         missing = [c for c in need if c not in customers.columns]
@@ -312,23 +417,25 @@ def _ids_frame(customers: Any, customer: str, strata: str | None, owner: str) ->
                 owner, missing[0], expected="a column of customers",
                 found=f"columns {list(customers.columns)[:10]}",
             )  # fmt: skip
-        frame = customers.loc[:, need]
+        frame = pd.DataFrame(
+            {c: customers[c].to_numpy() if c != customer else customers[c].array for c in need}
+        )
     else:
         if strata is not None:
             raise ConfigError(
                 owner, "strata", expected="None when customers is not a DataFrame",
                 found=repr(strata),
             )  # fmt: skip
-        values = customers if isinstance(customers, (pd.Series, pd.Index)) else list(customers)
-        frame = pd.DataFrame({customer: pd.Series(values).to_numpy()})
+        if isinstance(customers, (pd.Series, pd.Index)):
+            values: Any = customers.array
+        else:
+            values = np.asarray(customers)
+            if values.dtype.kind not in "iu":
+                values = np.empty(len(values), dtype=object)
+                values[:] = list(customers)
+        frame = pd.DataFrame({customer: pd.Series(values, copy=False)})
     if frame.empty:
         raise InvalidInputError(owner, customer, expected="at least one customer", found="none")
-    dup = frame[customer].duplicated().to_numpy()
-    if dup.any():
-        raise InvalidInputError(
-            owner, customer, expected="unique customer ids", found=f"{int(dup.sum())} repeats",
-            rows=first_labels(frame.index, dup), total=int(dup.sum()),
-        )  # fmt: skip
     if strata is not None and frame[strata].isna().any():
         bad = frame[strata].isna().to_numpy()
         raise InvalidInputError(
@@ -337,6 +444,33 @@ def _ids_frame(customers: Any, customer: str, strata: str | None, owner: str) ->
             total=int(bad.sum()),
         )  # fmt: skip
     return frame
+
+
+def _repeated_hashes(h: U32) -> npt.NDArray[np.bool_]:
+    """Where ``h`` holds a value that occurs more than once (one sort, then a binary search
+    for the few repeated values)."""
+    ranked = np.sort(h)
+    same = ranked[1:] == ranked[:-1]
+    if not same.any():
+        return np.zeros(h.size, dtype=bool)
+    values = np.unique(ranked[1:][same])
+    at = np.minimum(np.searchsorted(values, h), values.size - 1)
+    return np.asarray(values[at] == h)
+
+
+def _check_unique(ids: pd.Series, h1: U32, owner: str) -> None:
+    """Repeated ids have equal hashes: compare the ids only where the 32-bit hash repeats
+    (about a hundred random collisions per million ids)."""
+    suspects = _repeated_hashes(h1)
+    if not suspects.any():
+        return
+    dup = np.zeros(len(ids), dtype=bool)
+    dup[suspects] = ids[suspects].duplicated().to_numpy()
+    if dup.any():
+        raise InvalidInputError(
+            owner, "customer", expected="unique customer ids", found=f"{int(dup.sum())} repeats",
+            rows=first_labels(ids.index, dup), total=int(dup.sum()),
+        )  # fmt: skip
 
 
 def assign(
@@ -391,14 +525,11 @@ def assign(
     owner = "assign()"
     seed = _seed(campaign, owner, "campaign")
     share = _check_share(control_share, owner)
-    frame = _ids_frame(customers, customer, strata, owner)
-    ids = frame[customer].reset_index(drop=True)
-    if ids.dtype == object and all(
-        isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in ids
-    ):
-        ids = ids.astype(np.int64)
+    frame = _id_series(customers, customer, strata, owner)
+    ids = frame[customer]
     h1 = _first_hash(ids, seed, owner)
     h2 = _second_hash(h1)
+    _check_unique(ids, h1, owner)
     bucket = (h2 % 10000).astype(np.float64) / 10000
     if strata is None:
         control = choose_variation(bucket, bucket_ranges(share)) == 0
@@ -407,7 +538,7 @@ def assign(
     codes = np.where(control, 0, 1).astype(np.int8)
     out = pd.DataFrame(
         {"arm": pd.Categorical.from_codes(codes, dtype=_ARM_DTYPE), "bucket": bucket},
-        index=pd.Index(frame[customer].to_numpy(), name=customer),
+        index=pd.Index(ids.array, name=customer, copy=False),
     )
     if strata is not None:
         out[strata] = frame[strata].to_numpy()
