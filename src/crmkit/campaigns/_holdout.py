@@ -206,8 +206,10 @@ def _string_units(texts: Sequence[str]) -> tuple[npt.NDArray[Any], I64, I64]:
 
 
 def _arrow_units(series: pd.Series) -> tuple[npt.NDArray[Any], I64, I64] | None:
-    """ASCII text held by pyarrow (pandas' default string storage): read its buffers as
-    they are, without a Python object per id. None when it does not apply."""
+    """Read ASCII text held by pyarrow (pandas' default string storage) in place.
+
+    No Python object is made per id. None when it does not apply.
+    """
     dtype = series.dtype
     if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
         return None
@@ -224,10 +226,9 @@ def _arrow_units(series: pd.Series) -> tuple[npt.NDArray[Any], I64, I64] | None:
     data = data[int(offsets[0]) : int(offsets[-1])] if offsets.size else data[:0]
     if data.size and int(data.max()) >= 128:
         return None  # not ASCII: the UTF-16 path reads it
-    offsets = (
-        offsets.astype(np.int64) - int(offsets[0]) if offsets.size else offsets.astype(np.int64)
-    )
-    return data, offsets[:-1], np.diff(offsets)
+    bounds: I64 = offsets.astype(np.int64) - (int(offsets[0]) if offsets.size else 0)
+    lengths: I64 = np.diff(bounds)
+    return data, bounds[:-1], lengths
 
 
 def _bad_ids(ids: pd.Series, mask: npt.NDArray[np.bool_], owner: str) -> SchemaError:
@@ -306,8 +307,7 @@ def _second_hash(h1: U32) -> U32:
         digits.append(digit)
     prime = np.uint32(_PRIME)
     for digit in reversed(digits):
-        digit += np.uint32(48)
-        h ^= digit
+        h ^= digit + np.uint32(48)
         h *= prime
     if every:
         return h
@@ -447,8 +447,10 @@ def _id_series(customers: Any, customer: str, strata: str | None, owner: str) ->
 
 
 def _repeated_hashes(h: U32) -> npt.NDArray[np.bool_]:
-    """Where ``h`` holds a value that occurs more than once (one sort, then a binary search
-    for the few repeated values)."""
+    """Mark where ``h`` holds a value that occurs more than once.
+
+    One sort, then a binary search for the few repeated values.
+    """
     ranked = np.sort(h)
     same = ranked[1:] == ranked[:-1]
     if not same.any():
@@ -459,8 +461,11 @@ def _repeated_hashes(h: U32) -> npt.NDArray[np.bool_]:
 
 
 def _check_unique(ids: pd.Series, h1: U32, owner: str) -> None:
-    """Repeated ids have equal hashes: compare the ids only where the 32-bit hash repeats
-    (about a hundred random collisions per million ids)."""
+    """Refuse repeated ids; only ids whose 32-bit hash repeats are compared.
+
+    Repeated ids have equal hashes, and a million ids have about a hundred random
+    collisions, so the exact comparison touches only a few rows.
+    """
     suspects = _repeated_hashes(h1)
     if not suspects.any():
         return
