@@ -794,3 +794,16 @@ def audience_conditions(draw: st.DrawFn, *, depth: int = 3) -> object:
         return Not(draw(audience_conditions(depth=depth - 1)))
     children = draw(st.lists(audience_conditions(depth=depth - 1), max_size=3))
     return (AllOf if choice == "all" else AnyOf)(children)
+
+
+# --------------------------------------------------------------------------- service: business days
+
+
+@st.composite
+def business_day_calendars(draw: st.DrawFn) -> tuple[str, list[dt.date]]:
+    """A numpy weekmask (``"1111100"``, at least one day) and holidays in 2023-2027."""
+    mask = draw(st.lists(st.booleans(), min_size=7, max_size=7).filter(any))
+    holidays = draw(
+        st.lists(st.dates(dt.date(2023, 1, 1), dt.date(2027, 12, 31)), max_size=40, unique=True)
+    )
+    return "".join("1" if m else "0" for m in mask), sorted(holidays)
