@@ -306,7 +306,7 @@ class Compare(Condition):
     __spec_tag__: ClassVar[str] = "compare"
     column: str = spec.field(validator=_COLUMN)
     op: str = spec.field(validator=spec.one_of(OPS))
-    value: Any = spec.field(validator=_SCALAR)  # noqa: RUF009 - an attrs field declaration, not a shared default
+    value: Any = spec.field(validator=_SCALAR)
 
     def columns(self) -> set[str]:
         """Return ``{column}``."""
@@ -397,8 +397,8 @@ class Between(Condition):
 
     __spec_tag__: ClassVar[str] = "between"
     column: str = spec.field(validator=_COLUMN)
-    low: Any = spec.field(validator=_SCALAR)  # noqa: RUF009 - an attrs field declaration, not a shared default
-    high: Any = spec.field(validator=[_SCALAR, spec.not_less_than("low")])  # noqa: RUF009 - an attrs field declaration, not a shared default
+    low: Any = spec.field(validator=_SCALAR)
+    high: Any = spec.field(validator=[_SCALAR, spec.not_less_than("low")])
 
     def columns(self) -> set[str]:
         """Return ``{column}``."""
@@ -538,7 +538,7 @@ class Not(Condition):
     """
 
     __spec_tag__: ClassVar[str] = "not"
-    condition: Condition = spec.field(codec=_NODE, validator=_IS_CONDITION)  # noqa: RUF009 - an attrs field declaration, not a shared default
+    condition: Condition = spec.field(codec=_NODE, validator=_IS_CONDITION)
 
     def columns(self) -> set[str]:
         """Return the child's columns."""
@@ -618,7 +618,7 @@ class Audience(spec.Spec):
     """
 
     name: str = spec.field(validator=_COLUMN)
-    rule: Condition = spec.field(codec=_NODE, validator=_IS_CONDITION)  # noqa: RUF009 - an attrs field declaration, not a shared default
+    rule: Condition = spec.field(codec=_NODE, validator=_IS_CONDITION)
     description: str = spec.field(
         default="", validator=spec.instance_of(str, "a string"), omit_default=True
     )

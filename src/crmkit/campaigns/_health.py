@@ -128,7 +128,7 @@ class Indicator(spec.Spec):
     name: str = spec.field(validator=_NAME)
     column: str = spec.field(validator=_NAME)
     weight: float = spec.field(validator=spec.number(min=0, min_open=True))
-    scoring: Thresholds | Percentile = spec.field(  # noqa: RUF009 - an attrs field declaration, not a shared default
+    scoring: Thresholds | Percentile = spec.field(
         codec=spec.Union(Thresholds, Percentile),
         validator=spec.instance_of((Thresholds, Percentile), "Thresholds or Percentile"),
     )
@@ -315,10 +315,10 @@ class HealthModel(spec.Spec):
         True
     """
 
-    rules: HealthScore = spec.field(  # noqa: RUF009 - an attrs field declaration, not a shared default
+    rules: HealthScore = spec.field(
         codec=spec.Nested(HealthScore), validator=spec.instance_of(HealthScore, "a HealthScore")
     )
-    reference: dict[str, tuple[float, ...]] = spec.field(  # noqa: RUF009 - an attrs field declaration, not a shared default
+    reference: dict[str, tuple[float, ...]] = spec.field(
         converter=_grid_map, codec=spec.Map(spec.Seq()), validator=_check_reference
     )
     n_fitted: int = spec.field(default=0, validator=spec.whole(min=0))
