@@ -175,6 +175,27 @@ def test_window_rules_and_orders():
     assert r2.arms["treatment"].orders_per_customer.value == 2.0
 
 
+def test_date_format_and_unit_pass_through():
+    """Non-ISO and epoch date columns are read only when told how (the input core's rule)."""
+    a = pd.DataFrame(
+        {"arm": pd.Categorical(["treatment", "control"])},
+        index=pd.Index(["a", "b"], name="customer_id"),
+    )
+    iso = pd.DataFrame(
+        {"customer_id": ["a", "b"], "date": ["2025-07-02", "2025-06-01"], "amount": [5.0, 7.0]}
+    )
+    ref = measure(a, iso, start="2025-07-01", end="2025-07-31").to_dict()
+    dmy = iso.assign(date=["02/07/2025", "01/06/2025"])
+    assert (
+        measure(a, dmy, start="2025-07-01", end="2025-07-31", date_format="%d/%m/%Y").to_dict()
+        == ref
+    )
+    with pytest.raises(SchemaError):
+        measure(a, dmy, start="2025-07-01", end="2025-07-31")
+    epoch = iso.assign(date=pd.to_datetime(iso["date"]).astype("datetime64[s]").astype("int64"))
+    assert measure(a, epoch, start="2025-07-01", end="2025-07-31", date_unit="s").to_dict() == ref
+
+
 def test_errors():
     a = assign(["a", "b", "c", "d"], campaign="x", control_share=0.5)
     tx = pd.DataFrame({"customer_id": ["a"], "date": ["2025-07-01"], "amount": [1.0]})

@@ -93,6 +93,12 @@ def add_commands(subparsers: Any) -> None:
     m.add_argument("--date", default="date", help="transaction date column")
     m.add_argument("--amount", default="amount", help="transaction amount column")
     m.add_argument("--order", default=None, help="order id column (orders = distinct values)")
+    m.add_argument(
+        "--date-format", default=None, help="strptime format of non-ISO dates, e.g. %%d/%%m/%%Y"
+    )
+    m.add_argument(
+        "--date-unit", default=None, choices=["s", "ms", "us", "ns"], help="unit of epoch dates"
+    )
     m.set_defaults(handler=_run_measure)
 
 
@@ -128,7 +134,8 @@ def _run_measure(args: argparse.Namespace) -> int:
     result = measure(
         assignment, transactions, start=args.start, end=args.end, pre_start=args.pre_start,
         segment=args.segment, level=args.level, customer=args.customer, date=args.date,
-        amount=args.amount, order=args.order,
+        amount=args.amount, order=args.order, date_format=args.date_format,
+        date_unit=args.date_unit,
     )  # fmt: skip
     text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
     if args.output is None or args.output == "-":

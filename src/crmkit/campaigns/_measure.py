@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import _stats
-from crmkit._validate import datetime_column, numeric_column, require_columns
+from crmkit._validate import datetime_column, datetime_value, numeric_column, require_columns
 from crmkit.campaigns._holdout import ARMS, SRMResult, srm_check
 from crmkit.errors import ConfigError, InvalidInputError, SchemaError
 
@@ -311,15 +311,7 @@ def _date_only(value: object) -> bool:
 
 
 def _bound(value: object, owner: str, name: str, *, end: bool, tz: Any) -> pd.Timestamp:
-    try:
-        parsed = pd.Timestamp(value)  # type: ignore[arg-type]
-    except (ValueError, TypeError):
-        parsed = None
-    if value is None or parsed is None or pd.isna(parsed):
-        raise ConfigError(
-            owner, name, expected="a date ('2025-07-01') or datetime", found=repr(value)
-        )
-    stamp = pd.Timestamp(parsed)
+    stamp = datetime_value(value, owner, name)
     if end and _date_only(value):
         stamp = stamp + pd.Timedelta(days=1)  # a date includes its whole day
     if tz is not None and stamp.tzinfo is None:
@@ -419,6 +411,8 @@ def measure(
     date: str = "date",
     amount: str = "amount",
     order: str | None = None,
+    date_format: str | None = None,
+    date_unit: str | None = None,
 ) -> CampaignResult:
     """Measure a campaign: the treatment arm against the held-out control arm.
 
@@ -443,6 +437,10 @@ def measure(
         date: Date column (naive dates are read as they are; bounds follow the data's zone).
         amount: Amount column.
         order: Optional order id column: orders are its distinct values per customer.
+        date_format: How to read a ``date`` column of non-ISO strings (or ``"%Y%m%d"``
+            numbers), as :func:`crmkit._validate.datetime_column` documents.
+        date_unit: The unit of a ``date`` column of epoch numbers (``"s"``, ``"ms"``,
+            ``"us"``, ``"ns"``).
 
     Returns:
         A :class:`CampaignResult`.
@@ -475,7 +473,7 @@ def measure(
         )
     needed = [customer, date, amount] + ([order] if order is not None else [])
     require_columns(transactions, needed, owner)
-    dates = datetime_column(transactions, date, owner)
+    dates = datetime_column(transactions, date, owner, date_format=date_format, date_unit=date_unit)
     amounts = numeric_column(transactions, amount, owner)
     tz = dates.dt.tz
     lo = _bound(start, owner, "start", end=False, tz=tz)
