@@ -47,12 +47,13 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import numpy as np
 import pandas as pd
 
 from crmkit import datasets
+from crmkit._validate import datetime_column
 from crmkit.errors import ConfigError, CrmkitError, InvalidInputError, SchemaError
 
 __all__ = [
@@ -551,9 +552,10 @@ def convert_dates(
 ) -> pd.DataFrame:
     """Read the date columns with ``--date-format`` or ``--date-unit``, when given.
 
-    Without either option the columns are left to the library, which reads ISO 8601 and
-    refuses anything else. Empty cells stay missing; a value that does not match is an
-    error naming the column and the file's line numbers (header = line 1).
+    The reading is :func:`crmkit._validate.datetime_column`'s (nothing is guessed). Without
+    either option the columns are left to the library, which reads ISO 8601 and refuses
+    anything else. Empty cells stay missing; a value that does not match is an error
+    naming the column and, for CSV files, the file's line numbers (header = line 1).
 
     Examples:
         >>> f = pd.DataFrame({"d": ["31/01/2025", "01/02/2025"]})
@@ -561,24 +563,18 @@ def convert_dates(
         >>> a = argparse.Namespace(date_format="%d/%m/%Y", date_unit=None, command_name="x")
         >>> convert_dates(f, ["d"], a)["d"].dt.strftime("%Y-%m-%d").tolist()
         ['2025-01-31', '2025-02-01']
-        >>> convert_dates(pd.DataFrame({"d": ["31/01/2025", "2025-02-01"]}).assign(), ["d"], a)
+        >>> bad = pd.DataFrame({"d": ["31/01/2025", "2025-02-01"]})
+        >>> bad.attrs[_CSV_MARK] = True
+        >>> convert_dates(bad, ["d"], a)
         Traceback (most recent call last):
         ...
-        crmkit.errors.InvalidInputError: x: column 'd' must be dates written as %d/%m/%Y (--date-format); found 1 other values on row positions [1], the first '2025-02-01'.
+        crmkit.errors.SchemaError: x: column 'd' must be dates in the format '%d/%m/%Y'; found mixed formats: 1 values in ISO 8601, such as '2025-02-01' at lines [3] of the file. Write every value in one format.
     """
     fmt = getattr(args, "date_format", None)
     unit = getattr(args, "date_unit", None)
     if fmt is None and unit is None:
         return frame
     owner = _owner(args)
-    if fmt is not None and unit is not None:
-        raise ConfigError(
-            owner,
-            "--date-unit",
-            expected="used without --date-format",
-            found="both",
-            kind="option",
-        )
     out = frame.copy()
     for column in columns:
         if column not in out.columns:
@@ -586,33 +582,28 @@ def convert_dates(
         series = out[column]
         if pd.api.types.is_datetime64_any_dtype(series.dtype):
             continue
-        blank = series.isna() | series.astype(str).str.strip().eq("")
-        if unit is not None:
-            numbers = pd.to_numeric(series.where(~blank), errors="coerce")
-            parsed = pd.to_datetime(numbers, unit=unit, errors="coerce")
-            described = f"epoch numbers in {unit} (--date-unit)"
-        else:
-            parsed = pd.to_datetime(
-                series.where(~blank).astype("string"), format=fmt, errors="coerce"
-            )
-            described = f"dates written as {fmt} (--date-format)"
-        bad = (parsed.isna() & ~blank).to_numpy()
-        if bad.any():
-            positions = np.flatnonzero(bad)
-            # CSV: header on line 1, so row position p is on line p + 2.
-            offset, word = (2, "lines") if frame.attrs.get(_CSV_MARK) else (0, "row positions")
-            lines = ", ".join(str(int(p) + offset) for p in positions[:5])
-            more = f" (first 5 of {len(positions)})" if len(positions) > 5 else ""
-            first = str(series.iloc[int(positions[0])])[:40]
-            raise InvalidInputError(
-                owner,
-                column,
-                expected=described,
-                found=f"{len(positions)} other values on {word} [{lines}]{more}, "
-                f"the first {first!r}",
-            )
-        out[column] = parsed
+        blank = (series.isna() | series.astype(str).str.strip().eq("")).to_numpy()
+        present = out.loc[~blank, [column]]
+        try:
+            parsed = datetime_column(present, column, owner, date_format=fmt, date_unit=unit)
+        except CrmkitError as err:
+            raise _on_lines(err, frame) from None
+        out[column] = parsed.reindex(out.index)
     return out
+
+
+def _on_lines(err: CrmkitError, frame: pd.DataFrame) -> CrmkitError:
+    """Name CSV line numbers instead of row positions (row p is on line p + 2)."""
+    if not frame.attrs.get(_CSV_MARK) or not isinstance(frame.index, pd.RangeIndex):
+        return err
+    if not err.rows or not all(isinstance(r, int | np.integer) for r in err.rows):
+        return err
+    lines = ", ".join(str(int(cast("int", r)) + 2) for r in err.rows)
+    more = f" (first {len(err.rows)} of {err.total})" if (err.total or 0) > len(err.rows) else ""
+    err.found = f"{err.found} at lines [{lines}]{more} of the file"
+    err.rows, err.total = (), None
+    err.args = (err._message(),)
+    return err
 
 
 # --------------------------------------------------------------------------- writing

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -54,11 +55,11 @@ def demo_program() -> Program:
         earning=EarningScheme.base_rate(1),
         expiry=ExpiryPolicy.after_months(12),
         tiers=TierLadder(
-            tiers=[
+            tiers=(
                 Tier(name="member"),
-                Tier(name="silver", spend="2000"),
-                Tier(name="gold", spend="5000"),
-            ],
+                Tier(name="silver", spend=Decimal(2000)),
+                Tier(name="gold", spend=Decimal(5000)),
+            ),
             downgrade="one_down",
         ),
         catalogue={"coupon-30": {"*": 300, "gold": 250}},
@@ -77,7 +78,7 @@ def demo_section(data: DemoData) -> str:
     events = data.loyalty_events
     program = demo_program()
     as_of = events["time"].max()
-    states = replay_many(events, program, as_of=as_of, expiring_days=60)
+    states = replay_many(events, program, as_of=as_of, expiring_days=60, on_error="skip")
     lines = [
         (
             f"Program {program.name!r}: 1 point per yuan, valid 12 months, "
@@ -144,6 +145,12 @@ def add_commands(subparsers: Any) -> None:
     parser.add_argument(
         "--expiring-days", type=int, default=30, help="horizon of the 'expiring' column, days"
     )
+    parser.add_argument(
+        "--on-error",
+        choices=("skip", "raise"),
+        default="skip",
+        help="an event the ledger refuses: counted in 'rejected' and skipped, or an error",
+    )
     add_column_options(
         parser,
         {
@@ -193,6 +200,7 @@ def _run(args: argparse.Namespace) -> int:
         "time": args.time,
         "kind": args.kind,
         "expiring_days": args.expiring_days,
+        "on_error": args.on_error,
     }
     bar = Progress(total=len(events), label="replaying events")
     if not bar.shown or len(events) < _PROGRESS_ROWS or args.member not in events.columns:
