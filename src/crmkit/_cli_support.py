@@ -548,14 +548,19 @@ def apply_columns(
 
 
 def convert_dates(
-    frame: pd.DataFrame, columns: Sequence[str], args: argparse.Namespace
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    args: argparse.Namespace,
+    *,
+    always: bool = False,
 ) -> pd.DataFrame:
     """Read the date columns with ``--date-format`` or ``--date-unit``, when given.
 
     The reading is :func:`crmkit._validate.datetime_column`'s (nothing is guessed). Without
     either option the columns are left to the library, which reads ISO 8601 and refuses
-    anything else. Empty cells stay missing; a value that does not match is an error
-    naming the column and, for CSV files, the file's line numbers (header = line 1).
+    anything else (``always=True`` reads them here too, as ISO 8601). Empty cells stay
+    missing; a value that does not match is an error naming the column and, for CSV
+    files, the file's line numbers (header = line 1).
 
     Examples:
         >>> f = pd.DataFrame({"d": ["31/01/2025", "01/02/2025"]})
@@ -572,7 +577,7 @@ def convert_dates(
     """
     fmt = getattr(args, "date_format", None)
     unit = getattr(args, "date_unit", None)
-    if fmt is None and unit is None:
+    if fmt is None and unit is None and not always:
         return frame
     owner = _owner(args)
     out = frame.copy()
@@ -825,6 +830,9 @@ def _atomic(path: Path, binary: bool) -> Iterator[IO[Any]]:
     try:
         with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8") as f:
             yield f
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(name, 0o666 & ~umask)  # mkstemp's 0600 is for the temporary file only
         os.replace(name, path)
     except BaseException:
         with contextlib.suppress(OSError):

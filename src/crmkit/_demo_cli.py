@@ -1,4 +1,4 @@
-"""``crmkit demo`` (a text report over the sample data) and ``crmkit sample`` (files).
+"""``crmkit demo`` (text), ``crmkit sample`` (the sample data as files), ``crmkit report`` (HTML).
 
 Examples:
     >>> import argparse
@@ -26,6 +26,7 @@ from crmkit._cli_support import (
     section,
     write_text_file,
 )
+from crmkit._report import add_report_options, run_report
 from crmkit.errors import InvalidInputError
 
 __all__ = ["add_commands", "write_sample"]
@@ -43,7 +44,7 @@ SAMPLE_FILES: dict[str, str] = {
 
 
 def add_commands(subparsers: Any) -> None:
-    """Add ``demo`` and ``sample``.
+    """Add ``demo``, ``sample`` and ``report``.
 
     Examples:
         >>> import argparse
@@ -78,6 +79,30 @@ def add_commands(subparsers: Any) -> None:
     sample.add_argument("directory", help="folder to write into (created if missing)")
     sample.add_argument("--seed", type=int, default=7, help="sample data seed")
     sample.set_defaults(handler=_run_sample)
+
+    report = command(
+        subparsers,
+        "report",
+        help="write a self-contained HTML report (figures, tables, plain-language reading)",
+        description="Write DIRECTORY/report.html: customer value, lifecycle and cohorts, "
+        "loyalty, service levels and satisfaction, over the built-in sample data or your "
+        "own files, and print its path. Needs the `plot` extra (matplotlib). The page loads "
+        "nothing from the network: figures are embedded, fonts are the reader's own.",
+        examples=[
+            "crmkit report out/",
+            (
+                "crmkit report out/ --transactions data/transactions.csv "
+                "--responses data/responses.csv"
+            ),
+        ],
+    )
+    add_report_options(report)
+    report.set_defaults(handler=_run_report)
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    sys.stdout.write(f"{run_report(args)}\n")
+    return 0
 
 
 def _frame_block(title: str, frame: pd.DataFrame, date_column: str, columns: Sequence[str]) -> str:
