@@ -66,6 +66,7 @@ class Figure:
 
     caption: str
     svg: bytes
+    wide: bool = False
 
 
 @attrs.frozen
@@ -149,7 +150,8 @@ def _figure_factory() -> Callable[[float, float], Any]:
 def _svg(ax: Any, caption: str) -> Figure:
     buffer = io.BytesIO()
     ax.figure.savefig(buffer, format="svg", metadata={"Date": None})
-    return Figure(caption=caption, svg=buffer.getvalue())
+    width = float(ax.figure.get_figwidth())
+    return Figure(caption=caption, svg=buffer.getvalue(), wide=width >= 7)
 
 
 def _pct(share: float, digits: int = 1) -> str:
@@ -553,7 +555,8 @@ section.report-section { background: #fff; border: 1px solid #dde1e8; border-rad
 h2 { font-size: 1.3em; border-bottom: 2px solid #e5e8ee; padding-bottom: 6px; }
 .reading p { margin: 8px 0; max-width: 72ch; }
 .figures { display: flex; flex-wrap: wrap; gap: 14px; }
-figure { margin: 8px 0; flex: 1 1 440px; max-width: 100%; }
+figure { margin: 8px 0; flex: 1 1 420px; max-width: 480px; }
+figure.wide { flex-basis: 100%; max-width: 820px; }
 figure img { width: 100%; height: auto; border: 1px solid #eef0f4; }
 figcaption { color: #5b6475; font-size: .9em; }
 details { margin: 10px 0; }
@@ -620,7 +623,8 @@ def build_report(data: ReportData, *, generated: str | None = None) -> str:
             encoded = base64.b64encode(figure.svg).decode("ascii")
             alt = html.escape(figure.caption, quote=True)
             parts.append(
-                f'<figure><img class="figure" alt="{alt}" '
+                f'<figure class="{"wide" if figure.wide else "narrow"}">'
+                f'<img class="figure" alt="{alt}" '
                 f'src="data:image/svg+xml;base64,{encoded}">'
                 f"<figcaption>{html.escape(figure.caption)}</figcaption></figure>"
             )
