@@ -144,7 +144,7 @@ def _run_nps(args: argparse.Namespace) -> int:
         responses,
         args.metric,
         by=by,
-        period=period,
+        freq=period,
         date=args.date,
         score=args.score,
         weights=args.weights,
@@ -209,7 +209,7 @@ def demo_section(data: DemoData) -> str:
         "",
         "Monthly NPS trend (adjusted-Wald 95% CI):",
     ]
-    trend = metric_table(responses, "nps", period="M")
+    trend = metric_table(responses, "nps", freq="M")
     for _, row in trend.iterrows():
         bar = "#" * max(0, round(float(row["value"]) / 4))
         lines.append(
