@@ -980,3 +980,182 @@ def holm_adjust(p_values: ArrayLike) -> FloatOut:
     adjusted = np.empty_like(p)
     adjusted[order] = adjusted_sorted
     return float(adjusted[0]) if scalar else adjusted.reshape(np.shape(p_values))
+
+
+# --- campaigns: Welch and CUPED ---
+# Appended by branch `campaigns` (the rest of this file belongs to `satis`): the
+# difference of two means with unequal variances (Welch 1947), the CUPED covariate
+# adjustment (Deng, Xu, Kohavi & Walker 2013), the log risk-ratio interval (Katz et al.
+# 1978) and the chi-square goodness-of-fit test used for sample-ratio mismatch.
+__all__ += [
+    "chi_square_gof",
+    "cuped_adjust",
+    "risk_ratio_interval",
+    "welch_interval",
+]
+
+
+def welch_interval(
+    first: tuple[float, float, float],
+    second: tuple[float, float, float],
+    level: float = 0.95,
+) -> tuple[float, float, float, float, float]:
+    """Return Welch's interval and test for ``mean1 - mean2`` (unequal variances).
+
+    ``se = sqrt(var1/n1 + var2/n2)`` with the Welch-Satterthwaite degrees of freedom
+    ``se**4 / ((var1/n1)**2/(n1-1) + (var2/n2)**2/(n2-1))``; the interval is
+    ``diff -/+ t(df) * se`` and the p-value two-sided. Matches
+    ``scipy.stats.ttest_ind(a, b, equal_var=False)`` and its ``confidence_interval``.
+    With fewer than two observations in a group, or zero variance in both, the
+    interval is ``(diff, diff)`` when both variances are 0 and unbounded otherwise, the
+    statistic 0 and the p-value 1.
+
+    Args:
+        first: ``(mean1, var1, n1)`` of the first group: its mean, sample variance
+            (``ddof=1``) and size.
+        second: ``(mean2, var2, n2)`` of the second group.
+        level: Two-sided confidence level.
+
+    Returns:
+        ``(lower, upper, t, df, p_value)``.
+
+    Examples:
+        >>> lo, hi, t, df, p = welch_interval((12.0, 16.0, 40), (10.0, 9.0, 50))
+        >>> round(lo, 3), round(hi, 3), round(t, 3), round(df, 1), round(p, 4)
+        (0.481, 3.519, 2.626, 70.6, 0.0106)
+    """
+    from scipy.special import stdtr, stdtrit
+
+    level = _check_level(level, "welch_interval()")
+    (mean1, var1, n1), (mean2, var2, n2) = first, second
+    diff = float(mean1) - float(mean2)
+    if n1 < 2 or n2 < 2:
+        return -math.inf, math.inf, 0.0, 0.0, 1.0
+    a, b = float(var1) / float(n1), float(var2) / float(n2)
+    se = math.sqrt(a + b)
+    if se == 0:
+        return diff, diff, 0.0, float(n1 + n2 - 2), 1.0
+    df = (a + b) ** 2 / (a * a / (n1 - 1) + b * b / (n2 - 1))
+    t = diff / se
+    half = float(stdtrit(df, 0.5 + level / 2)) * se
+    p = float(2 * stdtr(df, -abs(t)))
+    return diff - half, diff + half, t, df, min(p, 1.0)
+
+
+def cuped_adjust(y: ArrayLike, x: ArrayLike) -> tuple[npt.NDArray[np.float64], float, float]:
+    """Return the CUPED-adjusted outcome, ``theta`` and the variance reduction.
+
+    The adjusted outcome is ``y - theta * (x - mean(x))`` and the reduction
+    ``1 - var(y_adj) / var(y)``.
+    ``theta = cov(x, y) / var(x)``, estimated on all units pooled (both arms), so the
+    adjustment does not depend on the treatment (Deng et al. 2013). The reduction equals
+    the squared correlation of ``x`` and ``y``. With a constant ``x`` (or constant
+    ``y``) nothing can be explained: ``theta`` is 0 and ``y`` comes back unchanged.
+
+    Args:
+        y: The outcome per unit (e.g. revenue in the campaign window).
+        x: The pre-period covariate per unit (e.g. spend before the campaign).
+
+    Returns:
+        ``(y_adjusted, theta, variance_reduction)``.
+
+    Examples:
+        >>> y_adj, theta, reduction = cuped_adjust([3.0, 5.0, 4.0, 8.0], [1.0, 2.0, 2.0, 3.0])
+        >>> y_adj.tolist(), round(theta, 6), round(reduction, 4)
+        ([5.5, 5.0, 4.0, 5.5], 2.5, 0.8929)
+    """
+    yy = np.asarray(y, dtype=np.float64).ravel()
+    xx = np.asarray(x, dtype=np.float64).ravel()
+    if yy.shape != xx.shape:
+        raise InvalidInputError(
+            "cuped_adjust()", "x", expected=f"{yy.size} values, one per y",
+            found=f"{xx.size}", kind="parameter",
+        )  # fmt: skip
+    bad = ~np.isfinite(yy) | ~np.isfinite(xx)
+    _reject_invalid(bad, "cuped_adjust()", "y, x", "finite numbers", "parameters")
+    if yy.size < 2:
+        return yy.copy(), 0.0, 0.0
+    xc = xx - xx.mean()
+    var_x = float(xc @ xc)
+    var_y = float(((yy - yy.mean()) ** 2).sum())
+    if var_x == 0 or var_y == 0:
+        return yy.copy(), 0.0, 0.0
+    theta = float(xc @ (yy - yy.mean())) / var_x
+    adjusted = yy - theta * xc
+    reduction = 1.0 - float(((adjusted - adjusted.mean()) ** 2).sum()) / var_y
+    return adjusted, theta, reduction
+
+
+def risk_ratio_interval(
+    x1: float, n1: float, x2: float, n2: float, level: float = 0.95
+) -> tuple[float, float]:
+    """Return the log (Katz) interval of the ratio of proportions ``(x1/n1) / (x2/n2)``.
+
+    ``exp(log(rr) -/+ z * sqrt(1/x1 - 1/n1 + 1/x2 - 1/n2))``; matches statsmodels
+    ``confint_proportions_2indep(compare="ratio", method="log")``. Undefined (``x1`` or
+    ``x2`` is 0, or an empty group): ``(0.0, inf)``.
+
+    Args:
+        x1: Successes in the first group.
+        n1: Trials in the first group.
+        x2: Successes in the second group.
+        n2: Trials in the second group.
+        level: Two-sided confidence level.
+
+    Returns:
+        ``(lower, upper)`` of the ratio.
+
+    Examples:
+        >>> lo, hi = risk_ratio_interval(150, 1000, 90, 1000)
+        >>> round(lo, 4), round(hi, 4)
+        (1.303, 2.1319)
+    """
+    owner = "risk_ratio_interval()"
+    z = z_value(_check_level(level, owner))
+    _counts(x1, n1, owner, ("x1", "n1"))
+    _counts(x2, n2, owner, ("x2", "n2"))
+    if min(x1, x2, n1, n2) <= 0:
+        return 0.0, math.inf
+    rr = (x1 / n1) / (x2 / n2)
+    se = math.sqrt(1 / x1 - 1 / n1 + 1 / x2 - 1 / n2)
+    return rr * math.exp(-z * se), rr * math.exp(z * se)
+
+
+def chi_square_gof(observed: ArrayLike, expected_shares: ArrayLike) -> tuple[float, int, float]:
+    """Return Pearson's chi-square goodness-of-fit ``(statistic, df, p_value)``.
+
+    The expected counts are ``sum(observed) * expected_shares`` (shares normalised to sum
+    to 1); ``df = k - 1``. Matches ``scipy.stats.chisquare``. With no observations the
+    statistic is 0 and the p-value 1.
+
+    Args:
+        observed: Counts per category.
+        expected_shares: The intended share of each category (e.g. ``[0.1, 0.9]``).
+
+    Returns:
+        ``(statistic, df, p_value)``.
+
+    Examples:
+        >>> stat, df, p = chi_square_gof([1080, 8920], [0.1, 0.9])
+        >>> round(stat, 4), df, round(p, 5)
+        (7.1111, 1, 0.00766)
+    """
+    from scipy.special import chdtrc
+
+    owner = "chi_square_gof()"
+    obs = np.asarray(observed, dtype=np.float64).ravel()
+    shares = np.asarray(expected_shares, dtype=np.float64).ravel()
+    if obs.shape != shares.shape or obs.size < 2:
+        raise InvalidInputError(
+            owner, "expected_shares", expected="one share per category (two or more)",
+            found=f"{shares.size} shares for {obs.size} counts", kind="parameter",
+        )  # fmt: skip
+    _reject_invalid(~np.isfinite(obs) | (obs < 0), owner, "observed", "counts >= 0")
+    _reject_invalid(~np.isfinite(shares) | (shares <= 0), owner, "expected_shares", "> 0")
+    total = float(obs.sum())
+    df = obs.size - 1
+    if total == 0:
+        return 0.0, df, 1.0
+    expected = total * shares / shares.sum()
+    stat = float(((obs - expected) ** 2 / expected).sum())
+    return stat, df, float(chdtrc(df, stat))

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     )
     from crmkit.service._nps import nps, nps_from_counts
     from crmkit.service._sla import (
+        BusinessDays,
         PolicySet,
         SLACycle,
         SLAPolicy,
@@ -62,6 +63,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EVENTS",
     "BusinessCalendar",
+    "BusinessDays",
     "DurationQuantiles",
     "Interval",
     "NpsComparison",
