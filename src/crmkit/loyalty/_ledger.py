@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
+from crmkit._rounding import largest_remainder
 from crmkit.errors import InsufficientPointsError, InvalidInputError, LedgerError
 from crmkit.loyalty._events import (
     Adjust,
@@ -1388,14 +1389,9 @@ def _share(amount: Decimal, part: int, total: int, quantum: Decimal) -> Decimal:
 def _largest_remainder(weights: Mapping[str, int], total: int) -> dict[str, int]:
     """Split ``total`` in proportion to ``weights`` (ints) into ints that add up exactly.
 
-    Each part stays within its weight when ``total <= sum(weights)``.
+    :func:`crmkit._rounding.largest_remainder` over the mapping's values; each part stays
+    within its weight when ``total <= sum(weights)``.
     """
-    whole = sum(weights.values())
-    if whole <= 0:
+    if sum(weights.values()) <= 0:
         return dict.fromkeys(weights, 0)
-    parts = {k: w * total // whole for k, w in weights.items()}
-    left = total - sum(parts.values())
-    order = sorted(weights, key=lambda k: (-((weights[k] * total) % whole), k))
-    for k in order[:left]:
-        parts[k] += 1
-    return parts
+    return dict(zip(weights, largest_remainder(total, list(weights.values())), strict=True))

@@ -31,6 +31,7 @@ from typing import Any, ClassVar, Self, cast
 
 import attrs
 
+from crmkit._rounding import ROUNDING_MODES, largest_remainder, rounding_mode
 from crmkit._spec import (
     DATE,
     DECIMAL,
@@ -52,14 +53,11 @@ from crmkit._spec import decimal as decimal_value
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.loyalty._privileges import Privilege
 from crmkit.loyalty._rules_util import (
-    _MODES,
     EXACT,
     PERIODS,
-    ROUNDING_MODES,
     check_date,
     check_labels,
     check_name,
-    largest_remainder,
     local_time,
     period_bounds,
     round_points,
@@ -1127,8 +1125,10 @@ class EarningScheme(Spec):
             the points tender), ``"net_of_discounts"`` or ``"gross"``.
         rounding_scope: ``"per_order"`` (default: round the order total, split to lines by
             largest remainder) or ``"per_line"`` (round each line).
-        rounding_mode: ``"floor"`` (default; never over-awards), ``"half_up"``,
-            ``"half_even"`` or ``"ceiling"``.
+        rounding_mode: A mode of crmkit's one rounding vocabulary
+            (:data:`crmkit._rounding.ROUNDING_MODES`): ``"floor"`` (default; never
+            over-awards), ``"ceiling"``, ``"down"``, ``"up"``, ``"half_up"``,
+            ``"half_down"`` or ``"half_even"``.
         max_points_per_order: Cap per order (None: none).
         caps: Per-period caps (one per period at most).
         currency_decimals: Minor-unit digits of the currency (the points tender is split
@@ -1575,7 +1575,7 @@ class EarningScheme(Spec):
             line = lines[0]
             base = line.amount if gross else EXACT.subtract(line.amount, line.discount)
             x = EXACT.multiply(base, rate)
-            total = int(x.to_integral_value(rounding=_MODES[self.rounding_mode]))
+            total = int(x.to_integral_value(rounding=self._engine().decimal_rounding))
             return total, EXACT.add(_ZERO, base), ((rule_id, total),) if x > 0 else ()
         whole, bases, rule_exact = self._flat_lines(lines)
         total = sum(whole)
@@ -1638,10 +1638,11 @@ class _SchemeEngine:
     the rounding label and the point scale.
     """
 
-    __slots__ = ("flat", "phases", "rounding_label", "scale")
+    __slots__ = ("decimal_rounding", "flat", "phases", "rounding_label", "scale")
 
     def __init__(self, scheme: EarningScheme) -> None:
         self.scale = 10**scheme.point_decimals
+        self.decimal_rounding = rounding_mode(scheme.rounding_mode, "EarningScheme")
         multipliers = tuple(
             (r.id, r.kind, r.stacking, r.factor, r.when, r._describe())
             for r in scheme.rules
