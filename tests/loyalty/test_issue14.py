@@ -430,3 +430,28 @@ def test_replay_many_reads_times_one_way_with_date_format_or_date_unit() -> None
     with pytest.raises(InvalidInputError):
         replay_many(epoch, program, as_of=as_of)
     pd.testing.assert_frame_equal(replay_many(epoch, program, as_of=as_of, date_unit="s"), expected)
+
+
+def test_loyalty_public_signatures_speak_the_one_vocabulary() -> None:
+    """Issue 12 in loyalty: ``timezone`` (not ``tz``/``zone``), ``as_of`` (not ``at``/
+    ``now``/``observation_end``) in every public function and method signature."""
+    import crmkit.loyalty as facade
+
+    retired = {"tz", "zone", "at", "now", "observation_end", "end_date"}
+    found = []
+    for name in facade.__all__:
+        obj = getattr(facade, name)
+        members = [(name, obj)]
+        if inspect.isclass(obj):
+            members += [
+                (f"{name}.{attr}", getattr(obj, attr))
+                for attr in dir(obj)
+                if not attr.startswith("_") and callable(getattr(obj, attr))
+            ]
+        for where, member in members:
+            try:
+                params = inspect.signature(member).parameters
+            except (TypeError, ValueError):
+                continue
+            found += [f"{where}({p})" for p in params if p in retired]
+    assert found == []

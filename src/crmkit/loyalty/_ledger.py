@@ -377,7 +377,7 @@ class _Bought:
     def result(self) -> EarningResult | None:
         """The purchase's earning result (built on first read on the fast path)."""
         if self._result is None and self.scheme is not None:
-            self._result = self.scheme.earn(_order(self.event, _ZERO), tz=_UTC)
+            self._result = self.scheme.earn(_order(self.event, _ZERO), timezone=_UTC)
         return self._result
 
     def unpack(self) -> None:
@@ -890,7 +890,7 @@ class Book:
         self.enrolled_at = self.now
         if event.birth_date is not None:
             self.birth_date = event.birth_date
-        result = self.scheme.enrollment_points(self.now, tz=self.zone)
+        result = self.scheme.enrollment_points(self.now, timezone=self.zone)
         if result.points > 0:
             self._new_lot(event, "enroll", _rules_of(result), result.points, None)
             for rule, points in result.rule_points:
@@ -922,7 +922,7 @@ class Book:
         else:
             context = self._context(event)
             order = _order(event, event.points_tender_amount if event.tenders else _ZERO)
-            result = self.scheme.earn(order, context, tz=self.zone)
+            result = self.scheme.earn(order, context, timezone=self.zone)
             points, base, rule_points = result.points, result.base, result.rule_points
             bought = _Bought(event, result)
         self.bought[event_id] = bought
@@ -971,10 +971,14 @@ class Book:
                 status = self.tier_status(self.now)
                 tier = status.tier
                 if program.privileges is not None:
-                    privileges = program.privileges.active(status.history, self.now, tz=self.zone)
+                    privileges = program.privileges.active(
+                        status.history, self.now, timezone=self.zone
+                    )
         period_points: dict[str, int] = {}
         if scheme.caps:
-            period_points = scheme.period_to_date(self.earn_history, at=self.now, tz=self.zone)
+            period_points = scheme.period_to_date(
+                self.earn_history, as_of=self.now, timezone=self.zone
+            )
         return MemberContext(
             birth_date=self.birth_date,
             enrolled_at=self.enrolled_at,
@@ -1006,11 +1010,11 @@ class Book:
                 starts.append(self.enrolled_at)
             if not starts:
                 return ladder.tracker(
-                    at, tz=self.zone, point_decimals=self.program.point_decimals
+                    at, timezone=self.zone, point_decimals=self.program.point_decimals
                 ).status(at)
             tracker, posted = (
                 ladder.tracker(
-                    min(starts), tz=self.zone, point_decimals=self.program.point_decimals
+                    min(starts), timezone=self.zone, point_decimals=self.program.point_decimals
                 ),
                 0,
             )
@@ -1038,10 +1042,10 @@ class Book:
                 starts.append(self.enrolled_at)
             if not starts:
                 return ladder.tracker(
-                    at, tz=self.zone, point_decimals=self.program.point_decimals
+                    at, timezone=self.zone, point_decimals=self.program.point_decimals
                 ).status(at)
             tracker = self.tier = ladder.tracker(
-                min(starts), tz=self.zone, point_decimals=self.program.point_decimals
+                min(starts), timezone=self.zone, point_decimals=self.program.point_decimals
             )
         zone = self.zone
         for when, spend, points, orders in postings[self.tier_posted :]:

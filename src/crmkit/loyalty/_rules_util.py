@@ -162,9 +162,9 @@ def local_time(value: object, tz: dt.tzinfo, owner: str, field: str) -> dt.datet
     return as_aware(value, tz, owner, field)
 
 
-def zone(tz: str | dt.tzinfo, owner: str) -> dt.tzinfo:
+def zone(timezone: str | dt.tzinfo, owner: str) -> dt.tzinfo:
     """Resolve the program's time zone."""
-    return resolve_timezone(tz, owner, "tz")
+    return resolve_timezone(timezone, owner, "timezone")
 
 
 def midnight(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
