@@ -41,6 +41,7 @@ _CAPABILITIES: tuple[str, ...] = (
     "crmkit.loyalty._cli",
     "crmkit.service._cli",
     "crmkit.service._satisfaction_cli",
+    "crmkit.campaigns._cli",
 )
 
 

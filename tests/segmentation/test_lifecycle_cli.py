@@ -153,11 +153,11 @@ def test_demo_includes_the_lifecycle_section(capsys: pytest.CaptureFixture[str])
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("customer_id,date\n1,2025-01-01\n2,\n", "missing dates at rows [1]"),
+        ("customer_id,date\n1,2025-01-01\n2,\n", "missing dates at rows [3]"),
         ("", "empty file"),
         ("customer_id,date\n", "at least one row"),
         ("customer_id,day\n1,2025-01-01\n", "column 'date' must be present"),
-        ("customer_id,date\n1,2025-01-01\n2,last tuesday\n", "not dates at rows [1]"),
+        ("customer_id,date\n1,2025-01-01\n2,last tuesday\n", "not dates at rows [3]"),
     ],
 )
 def test_lifecycle_bad_files_are_one_line_errors_with_exit_2(

@@ -318,4 +318,4 @@ def test_ticket_rows_without_any_on_site_visit(
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "'created_at' must be without missing creation times" in err
-    assert "rows [3]" in err
+    assert "rows [5]" in err  # the file's line: header on line 1, row 3 on line 5

@@ -30,15 +30,11 @@ from crmkit._cli_support import (
     section,
 )
 from crmkit.segmentation._cohorts import cohort_retention
-from crmkit.segmentation._lifecycle import (
-    STAGES,
-    LifecyclePolicy,
-    classify_lifecycle,
-    lifecycle_history,
-    read_rows,
-    transition_matrix,
-)
+from crmkit.segmentation._lifecycle_engine import classify_lifecycle, lifecycle_history
+from crmkit.segmentation._lifecycle_policy import STAGES, LifecyclePolicy
+from crmkit.segmentation._log import as_log
 from crmkit.segmentation._rates import reactivation_rate
+from crmkit.segmentation._transitions import transition_matrix
 
 if TYPE_CHECKING:  # pragma: no cover
     from crmkit._cli_support import DemoData
@@ -101,11 +97,12 @@ def _run_lifecycle(args: argparse.Namespace) -> int:
     frame = convert_dates(apply_columns(frame, args, ()), [args.date], args)
     as_of: object = args.as_of
     if as_of is None:
-        rows = read_rows(
-            frame, customer=args.customer, date=args.date, amount=args.amount,
-            timezone=policy.timezone, owner=owner,
+        rows = as_log(
+            frame, owner, customer=args.customer, date=args.date, amount=args.amount,
+            timezone=policy.timezone,
         )  # fmt: skip
-        buying = rows.day[rows.purchase] if rows.purchase.any() else rows.day
+        days = rows.days()
+        buying = days[rows.purchase] if rows.purchase.any() else days
         as_of = dt.date(1970, 1, 1) + dt.timedelta(days=int(buying.max()))
     stages = classify_lifecycle(
         frame, as_of=as_of, policy=policy, customer=args.customer, date=args.date,
@@ -137,10 +134,8 @@ def demo_section(data: DemoData) -> str:
         True
     """
     tx = data.transactions
-    rows = read_rows(
-        tx, customer="customer_id", date="date", amount="amount", timezone=None, owner="demo"
-    )
-    last_day = dt.date(1970, 1, 1) + dt.timedelta(days=int(rows.day[rows.purchase].max()))
+    rows = as_log(tx, "demo", customer="customer_id", date="date", amount="amount")
+    last_day = dt.date(1970, 1, 1) + dt.timedelta(days=int(rows.days()[rows.purchase].max()))
     end = _month_end(last_day)
     start = end.replace(day=1) - dt.timedelta(days=1)
     stages = classify_lifecycle(tx, as_of=end, amount="amount")
