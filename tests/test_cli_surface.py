@@ -243,7 +243,7 @@ def test_date_format_and_unit_read_non_iso_dates(
     assert main(["rfm", str(bad), *base, "--date-format", "%d/%m/%Y"]) == 2
     err = _err_line(capsys)
     assert "column 'date' must be dates in the format '%d/%m/%Y'" in err
-    assert "'2025-02-13' at lines [3] of the file" in err
+    assert "'2025-02-13' at rows [3]" in err  # rows are the file's line numbers
 
 
 @pytest.mark.parametrize("encoding", ["gb18030", "gbk", "utf-8-sig"])
