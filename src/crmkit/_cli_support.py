@@ -155,8 +155,11 @@ def command(
     help: str,
     description: str,
     examples: Sequence[str],
+    parent: str | None = None,
 ) -> argparse.ArgumentParser:
     """Add the subcommand ``name`` with the shared help layout and its examples.
+
+    ``parent`` names the command group of a nested subcommand (``crmkit campaign assign``).
 
     Examples:
         >>> root = argparse.ArgumentParser(prog="crmkit")
@@ -173,7 +176,8 @@ def command(
         epilog=epilog,
         formatter_class=HelpFormatter,
     )
-    parser.set_defaults(command_name=f"crmkit {name}", column_options={})
+    full = f"crmkit {parent} {name}" if parent else f"crmkit {name}"
+    parser.set_defaults(command_name=full, column_options={})
     return parser
 
 
