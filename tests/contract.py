@@ -59,7 +59,6 @@ PENDING: dict[str, str] = {
     "crmkit.segmentation.ScoreScale": "hand-written to_dict/from_dict (branch segmentation)",
     "crmkit.segmentation.SegmentMap": "hand-written to_dict/from_dict (branch segmentation)",
     "crmkit.segmentation.SegmentRule": "hand-written to_dict/from_dict (branch segmentation)",
-    "crmkit.segmentation.ValuePotentialMatrix": "hand-written from_dict (branch segmentation)",
     "crmkit.loyalty.BaseRate": "earning rules not yet on the spec layer (branch loyalty)",
     "crmkit.loyalty.DateWindow": "earning rules not yet on the spec layer (branch loyalty)",
     "crmkit.loyalty.EarningRule": "earning rules not yet on the spec layer (branch loyalty)",

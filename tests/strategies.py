@@ -207,7 +207,20 @@ def tier_ladders(draw: st.DrawFn) -> Any:
 
 #: The instances the contract suite (tests/contract.py) checks, per rule class (qualified
 #: name as the facade exports it). A class without an entry is checked on ``cls()``.
+@st.composite
+def value_potential_matrices(draw: st.DrawFn) -> object:
+    """A ``ValuePotentialMatrix`` of 1-4 value classes and 1-4 potential levels (unicode too)."""
+    from crmkit.segmentation import ValuePotentialMatrix
+
+    names = st.text(min_size=1, max_size=6)
+    classes = draw(st.lists(names, min_size=1, max_size=4, unique=True))
+    potentials = draw(st.lists(names, min_size=1, max_size=4, unique=True))
+    cells = {c: {p: draw(st.sampled_from(classes)) for p in potentials} for c in classes}
+    return ValuePotentialMatrix(cells=cells, classes=classes, potentials=potentials)
+
+
 RULE_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
+    "crmkit.segmentation.ValuePotentialMatrix": value_potential_matrices(),
     "crmkit.service.NpsScheme": nps_schemes(),
     "crmkit.service.SurveyOptions": survey_options(),
     "crmkit.loyalty.Tier": loyalty_tiers(),
