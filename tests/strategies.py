@@ -923,3 +923,76 @@ def health_scores(draw: st.DrawFn) -> object:
     mins = sorted(draw(st.sets(st.integers(1, 99), max_size=3)))
     bands = [Band(f"band{j}", m) for j, m in enumerate([0, *mins])]
     return HealthScore(indicators, bands=bands)
+
+
+# --------------------------------------------------------------------------- input: raw cells and date columns
+
+#: Raw cells as they arrive in an ``object`` column: text (dates in several formats,
+#: junk, numbers as text), numbers of every size, NaN and infinities, datetimes (naive,
+#: aware, years 1 to 9999), dates, None and booleans.
+raw_cells = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(
+        [
+            "2025-01-02",
+            "01/02/2025",
+            "2025-01-02T10:00Z",
+            "13/13/2025",
+            "9999-99-99",
+            "99999-01-01",
+            "2025-02-30",
+            "0000-01-01",
+            "1e308",
+            "+5",
+            "20251341",
+        ]
+    ),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.datetimes(min_value=dt.datetime(1, 1, 1), max_value=dt.datetime(9999, 12, 31)),
+    st.datetimes(timezones=st.just(dt.UTC)),
+    st.dates(),
+    st.none(),
+    st.booleans(),
+)
+
+#: Formats a user may state for a date column, and how a datetime is written in each.
+DATE_FORMATS = (
+    None,
+    "%d/%m/%Y %H:%M:%S",
+    "%m/%d/%Y",
+    "%d.%m.%Y %H:%M",
+    "%Y%m%d",
+    "%Y-%m-%dT%H:%M:%S%z",
+)
+
+
+@st.composite
+def accepted_date_columns(draw: st.DrawFn) -> tuple[pd.Series, str | None]:
+    """A date column as a user holds it, with the ``date_format`` that says what it means.
+
+    ``None`` (ISO 8601) comes with a ``datetime64`` column of any unit, naive or aware
+    (``to_csv`` writes it as ISO 8601); ``"%Y%m%d"`` with whole numbers such as 20250131;
+    the other formats with strings written in them (``%z`` ones in UTC). Instants fall in
+    1700-2250, inside the supported range.
+    """
+    fmt = draw(st.sampled_from(DATE_FORMATS))
+    n = draw(st.integers(1, 12))
+    stamps = draw(
+        st.lists(
+            st.datetimes(min_value=dt.datetime(1700, 1, 1), max_value=dt.datetime(2250, 12, 31)),
+            min_size=n,
+            max_size=n,
+        )
+    )
+    if fmt is None:
+        unit = draw(st.sampled_from(["s", "ms", "us", "ns"]))
+        series = pd.Series(pd.to_datetime(stamps)).dt.as_unit(unit)
+        if draw(st.booleans()):
+            series = series.dt.tz_localize("UTC").dt.tz_convert("Asia/Kathmandu")
+        return series, None
+    if fmt == "%Y%m%d":
+        return pd.Series([int(t.strftime(fmt)) for t in stamps]), fmt
+    if fmt.endswith("%z"):
+        return pd.Series([t.replace(tzinfo=dt.UTC).strftime(fmt) for t in stamps]), fmt
+    return pd.Series([t.strftime(fmt) for t in stamps]), fmt
