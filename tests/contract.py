@@ -78,26 +78,8 @@ PENDING: dict[str, str] = {
     "crmkit.service.PolicySet": "SLA policies not yet on the spec layer (branch service)",
     "crmkit.service.SLAPolicy": "SLA policies not yet on the spec layer (branch service)",
     "crmkit.service.SLATarget": "SLA policies not yet on the spec layer (branch service)",
-    **{
-        f"crmkit.campaigns.{name}": "on the spec layer; needs a tests/strategies.RULE_STRATEGIES "
-        "entry (branch campaigns)"
-        for name in (
-            "AllOf",
-            "AnyOf",
-            "Audience",
-            "Band",
-            "Between",
-            "Compare",
-            "HealthModel",
-            "HealthScore",
-            "In",
-            "Indicator",
-            "IsNull",
-            "Not",
-            "TagSet",
-            "Thresholds",
-        )
-    },
+    "crmkit.campaigns.HealthModel": "instances are unhashable (the reference dict) and evolve "
+    "with a wrong 'reference' raises ValueError, not ConfigError (branch campaigns)",
 }
 
 #: Exported base classes that are not values themselves (their subclasses are checked):

@@ -205,6 +205,110 @@ def tier_ladders(draw: st.DrawFn) -> Any:
     )
 
 
+# campaigns rule values for the contract suite: leaf conditions, audiences and tag sets,
+# health parts and fitted models (trees and health rules: the campaigns section below).
+_names = st.text(st.characters(categories=("L", "N")), min_size=1, max_size=8)
+_scalars = st.one_of(
+    st.integers(-(10**6), 10**6),
+    st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False),
+    st.booleans(),
+    st.text(max_size=6),
+)
+
+
+@st.composite
+def audience_leaves(draw: st.DrawFn) -> Any:
+    """A leaf condition: Compare, In, Between or IsNull on some column."""
+    from crmkit.campaigns import Between, Compare, In, IsNull
+    from crmkit.campaigns._audience import OPS
+
+    column = draw(_names)
+    kind = draw(st.sampled_from(["compare", "in", "between", "is_null"]))
+    if kind == "compare":
+        return Compare(column, draw(st.sampled_from(OPS)), draw(_scalars))
+    if kind == "in":
+        return In(column, draw(st.lists(_scalars, min_size=1, max_size=4)))
+    if kind == "between":
+        low, high = sorted(draw(st.lists(st.integers(-1000, 1000), min_size=2, max_size=2)))
+        return Between(column, low, high)
+    return IsNull(column)
+
+
+def _all_of(children: list[Any]) -> Any:
+    from crmkit.campaigns import AllOf
+
+    return AllOf(children)
+
+
+def _any_of(children: list[Any]) -> Any:
+    from crmkit.campaigns import AnyOf
+
+    return AnyOf(children)
+
+
+def _not(child: Any) -> Any:
+    from crmkit.campaigns import Not
+
+    return Not(child)
+
+
+@st.composite
+def audiences(draw: st.DrawFn) -> Any:
+    """An :class:`~crmkit.campaigns.Audience` with a condition tree."""
+    from crmkit.campaigns import Audience
+
+    tree = draw(audience_conditions(depth=2))
+    return Audience(draw(_names), tree, draw(st.text(max_size=10)))
+
+
+@st.composite
+def tag_sets(draw: st.DrawFn) -> Any:
+    """A :class:`~crmkit.campaigns.TagSet` of audiences with distinct names."""
+    from crmkit.campaigns import Audience, TagSet
+
+    names = draw(st.lists(_names, min_size=1, max_size=3, unique=True))
+    return TagSet([Audience(n, draw(audience_conditions(depth=2))) for n in names])
+
+
+@st.composite
+def health_thresholds(draw: st.DrawFn) -> Any:
+    """:class:`~crmkit.campaigns.Thresholds`: ascending edges, one more point each in [0, 100]."""
+    from crmkit.campaigns import Thresholds
+
+    edges = draw(st.lists(st.integers(-1000, 1000), min_size=1, max_size=4, unique=True))
+    points = draw(st.lists(st.integers(0, 100), min_size=len(edges) + 1, max_size=len(edges) + 1))
+    return Thresholds(sorted(edges), points)
+
+
+@st.composite
+def health_indicators(draw: st.DrawFn) -> Any:
+    """An :class:`~crmkit.campaigns.Indicator` scored by thresholds or percentile."""
+    from crmkit.campaigns import Indicator, Percentile
+
+    scoring = draw(st.one_of(health_thresholds(), st.builds(Percentile, st.booleans())))
+    return Indicator(draw(_names), draw(_names), draw(st.integers(1, 10)), scoring)
+
+
+@st.composite
+def health_bands(draw: st.DrawFn) -> Any:
+    """One :class:`~crmkit.campaigns.Band`."""
+    from crmkit.campaigns import Band
+
+    return Band(draw(_names), draw(st.integers(0, 100)))
+
+
+@st.composite
+def health_models(draw: st.DrawFn) -> Any:
+    """A fitted :class:`~crmkit.campaigns.HealthModel` (fitted on a small random frame)."""
+    score = draw(health_scores())
+    columns = sorted({i.column for i in score.indicators})
+    n = draw(st.integers(1, 8))
+    frame = pd.DataFrame(
+        {c: draw(st.lists(st.integers(0, 1000), min_size=n, max_size=n)) for c in columns}
+    ).astype(float)
+    return score.fit(frame)
+
+
 #: The instances the contract suite (tests/contract.py) checks, per rule class (qualified
 #: name as the facade exports it). A class without an entry is checked on ``cls()``.
 @st.composite
@@ -225,6 +329,26 @@ RULE_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "crmkit.service.SurveyOptions": survey_options(),
     "crmkit.loyalty.Tier": loyalty_tiers(),
     "crmkit.loyalty.TierLadder": tier_ladders(),
+    "crmkit.campaigns.Compare": audience_leaves().filter(lambda c: type(c).__name__ == "Compare"),
+    "crmkit.campaigns.In": audience_leaves().filter(lambda c: type(c).__name__ == "In"),
+    "crmkit.campaigns.Between": audience_leaves().filter(lambda c: type(c).__name__ == "Between"),
+    "crmkit.campaigns.IsNull": audience_leaves().filter(lambda c: type(c).__name__ == "IsNull"),
+    # audience_conditions and health_scores are the campaigns section's (below).
+    "crmkit.campaigns.AllOf": st.deferred(
+        lambda: st.lists(audience_conditions(depth=2), max_size=3).map(_all_of)
+    ),
+    "crmkit.campaigns.AnyOf": st.deferred(
+        lambda: st.lists(audience_conditions(depth=2), max_size=3).map(_any_of)
+    ),
+    "crmkit.campaigns.Not": st.deferred(lambda: audience_conditions(depth=2).map(_not)),
+    "crmkit.campaigns.Audience": audiences(),
+    "crmkit.campaigns.TagSet": tag_sets(),
+    "crmkit.campaigns.Thresholds": health_thresholds(),
+    "crmkit.campaigns.Indicator": health_indicators(),
+    "crmkit.campaigns.Band": health_bands(),
+    # A lambda: health_scores is defined further down (the campaigns section).
+    "crmkit.campaigns.HealthScore": st.deferred(lambda: health_scores()),  # noqa: PLW0108
+    "crmkit.campaigns.HealthModel": health_models(),
 }
 
 
