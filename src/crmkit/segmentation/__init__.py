@@ -15,9 +15,29 @@ if TYPE_CHECKING:
         pyramid,
         pyramid_tiers,
     )
+    from crmkit.segmentation._bgbb import (
+        BetaGeoBetaBinomFit,
+        BetaGeoBetaBinomModel,
+    )
+    from crmkit.segmentation._bgnbd import (
+        BetaGeoFit,
+        BetaGeoModel,
+        ModifiedBetaGeoFit,
+        ModifiedBetaGeoModel,
+    )
+    from crmkit.segmentation._clv import (
+        calibration_holdout_comparison,
+        customer_lifetime_value,
+        frequency_recency_matrix,
+        period_transactions,
+    )
     from crmkit.segmentation._cohorts import (
         CohortTable,
         cohort_retention,
+    )
+    from crmkit.segmentation._gamma_gamma import (
+        GammaGammaFit,
+        GammaGammaModel,
     )
     from crmkit.segmentation._lifecycle import (
         LifecyclePolicy,
@@ -28,10 +48,20 @@ if TYPE_CHECKING:
         stage_flows,
         transition_matrix,
     )
+    from crmkit.segmentation._model import (
+        Estimator,
+        FitInfo,
+        FittedModel,
+        LikelihoodFit,
+    )
     from crmkit.segmentation._pareto import (
         gini,
         pareto_curve,
         top_share,
+    )
+    from crmkit.segmentation._pareto_nbd import (
+        ParetoNBDFit,
+        ParetoNBDModel,
     )
     from crmkit.segmentation._rates import (
         Rate,
@@ -49,6 +79,10 @@ if TYPE_CHECKING:
         rfm,
         segment_summary,
     )
+    from crmkit.segmentation._sbg import (
+        ShiftedBetaGeoFit,
+        ShiftedBetaGeoModel,
+    )
     from crmkit.segmentation._segment_maps import (
         Segment,
         SegmentMap,
@@ -62,8 +96,22 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "BetaGeoBetaBinomFit",
+    "BetaGeoBetaBinomModel",
+    "BetaGeoFit",
+    "BetaGeoModel",
     "CohortTable",
+    "Estimator",
+    "FitInfo",
+    "FittedModel",
+    "GammaGammaFit",
+    "GammaGammaModel",
     "LifecyclePolicy",
+    "LikelihoodFit",
+    "ModifiedBetaGeoFit",
+    "ModifiedBetaGeoModel",
+    "ParetoNBDFit",
+    "ParetoNBDModel",
     "RFMModel",
     "RFMScore",
     "RFMScorer",
@@ -73,19 +121,25 @@ __all__ = [
     "SegmentMap",
     "SegmentMapReport",
     "SegmentRule",
+    "ShiftedBetaGeoFit",
+    "ShiftedBetaGeoModel",
     "StageResult",
     "TransitionMatrix",
     "ValuePotentialMatrix",
     "abc_classify",
     "btyd_summary",
     "calibration_holdout",
+    "calibration_holdout_comparison",
     "churn_rate",
     "class_summary",
     "classify_lifecycle",
     "cohort_retention",
+    "customer_lifetime_value",
+    "frequency_recency_matrix",
     "gini",
     "lifecycle_history",
     "pareto_curve",
+    "period_transactions",
     "pyramid",
     "pyramid_tiers",
     "rates_by_period",
