@@ -17,7 +17,7 @@ from itertools import product
 import numpy as np
 from scipy.special import gammaln
 
-from crmkit.service._satisfaction import _nps_intervals, _nps_sums
+from crmkit.service._nps import nps_statistics, nps_sums
 
 GRID = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
 METHODS = ("wald", "adjusted_wald", "score")
@@ -40,8 +40,8 @@ def intervals(n: int, method: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     codes = np.concatenate([np.full(k, -1), np.zeros(k, dtype=int), np.ones(k, dtype=int)])
     freq = np.concatenate([det, pas, pro])
     group = np.tile(np.arange(k), 3)
-    sums = _nps_sums(codes, freq, None, group, k)
-    st = _nps_intervals(sums, method=method, level=0.95, fpc=np.ones(k), seed=0, n_boot=100)
+    sums = nps_sums(codes, freq, None, group, k)
+    st = nps_statistics(sums, method=method, level=0.95, fpc=np.ones(k), seed=0, n_boot=100)
     return det, pro, st["lower"], st["upper"]
 
 

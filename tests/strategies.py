@@ -715,3 +715,16 @@ def qualifying_postings(
             )
         )
     return out
+
+
+# --------------------------------------------------------------------------- service: business days
+
+
+@st.composite
+def business_day_calendars(draw: st.DrawFn) -> tuple[str, list[dt.date]]:
+    """A numpy weekmask (``"1111100"``, at least one day) and holidays in 2023-2027."""
+    mask = draw(st.lists(st.booleans(), min_size=7, max_size=7).filter(any))
+    holidays = draw(
+        st.lists(st.dates(dt.date(2023, 1, 1), dt.date(2027, 12, 31)), max_size=40, unique=True)
+    )
+    return "".join("1" if m else "0" for m in mask), sorted(holidays)

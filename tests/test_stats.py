@@ -278,3 +278,63 @@ def test_bad_input_errors(call: object, field: str) -> None:
 def test_bad_level(level: object) -> None:
     with pytest.raises(ConfigError, match="level"):
         _stats.wilson_interval(1, 2, level)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- weighted variants
+
+FRACTIONAL_CASES = [
+    (52.5, 65.6, 40.1, 71.3),
+    (0.4, 3.7, 2.25, 2.25),
+    (10.0, 12.5, 0.0, 7.75),
+    (33.3, 33.3, 12.1, 40.9),
+]
+
+
+@pytest.mark.parametrize("counts", FRACTIONAL_CASES)
+def test_weighted_newcombe_matches_statsmodels_on_fractional_counts(
+    counts: tuple[float, float, float, float],
+) -> None:
+    """The weighted (Kish effective count) Newcombe interval is statsmodels' on the same floats."""
+    lo, hi = _stats.newcombe_interval(*counts, fractional=True)
+    ref = sm_prop.confint_proportions_2indep(*counts, method="newcomb")
+    assert (lo, hi) == pytest.approx(tuple(float(v) for v in ref), abs=1e-12)
+
+
+@pytest.mark.parametrize("counts", FRACTIONAL_CASES[:2])
+def test_weighted_score_test_matches_statsmodels_on_fractional_counts(
+    counts: tuple[float, float, float, float],
+) -> None:
+    """The weighted score test is statsmodels' pooled score test on the effective counts."""
+    z, p = _stats.two_proportion_score_test(*counts, fractional=True)
+    ref = sm_prop.test_proportions_2indep(*counts, method="score", correction=False)
+    assert z == pytest.approx(float(ref.statistic), abs=1e-12)
+    assert p == pytest.approx(float(ref.pvalue), abs=1e-12)
+
+
+@given(
+    st.integers(0, 60),
+    st.integers(1, 60),
+    st.integers(0, 60),
+    st.integers(1, 60),
+)
+def test_fractional_variants_equal_whole_ones_on_whole_counts(
+    x1: int, n1: int, x2: int, n2: int
+) -> None:
+    """On whole counts the weighted variants give the unweighted results to the bit."""
+    x1, x2 = min(x1, n1), min(x2, n2)
+    assert _stats.newcombe_interval(
+        float(x1), float(n1), float(x2), float(n2), fractional=True
+    ) == _stats.newcombe_interval(x1, n1, x2, n2)
+    assert _stats.two_proportion_score_test(
+        float(x1), float(n1), float(x2), float(n2), fractional=True
+    ) == _stats.two_proportion_score_test(x1, n1, x2, n2)
+
+
+def test_fractional_counts_refused_unless_asked_for() -> None:
+    """Without ``fractional=True`` a non-integer count is still an InvalidInputError."""
+    with pytest.raises(InvalidInputError, match="x1"):
+        _stats.newcombe_interval(2.5, 10, 3, 10)
+    with pytest.raises(InvalidInputError, match="x2"):
+        _stats.two_proportion_score_test(2, 10, 3.5, 10)
+    with pytest.raises(InvalidInputError, match="x1"):
+        _stats.newcombe_interval(10.5, 10, 3, 10, fractional=True)

@@ -175,3 +175,239 @@ def test_datetime_column_refuses_numbers() -> None:
     """Regression: numbers were read as nanoseconds since 1970 (every customer churned)."""
     with pytest.raises(SchemaError, match=r"found numbers \(dtype int64\)"):
         v.datetime_column(pd.DataFrame({"d": [20250101, 20250102]}), "d", "f()")
+
+
+# --------------------------------------------------------------------------- issue 10: dates
+
+
+def _read(values: object, **options: object) -> pd.Series:
+    frame = values if isinstance(values, pd.DataFrame) else pd.DataFrame({"d": values})
+    return v.datetime_column(frame, "d", "f()", **options)  # type: ignore[arg-type]
+
+
+def test_day_month_column_that_reads_one_way_is_still_refused_without_a_format() -> None:
+    """Regression: 01/02/2025 and 13/02/2025 were read month first and day first (exit 0)."""
+    frame = pd.DataFrame({"d": ["01/02/2025", "13/02/2025"]})
+    with pytest.raises(SchemaError) as info:
+        _read(frame)
+    assert "which read only day first" in str(info.value)
+    assert "date_format='%d/%m/%Y'" in str(info.value)
+    assert info.value.rows == (0, 1)
+    out = _read(frame, date_format="%d/%m/%Y")
+    assert list(out) == [pd.Timestamp("2025-02-01"), pd.Timestamp("2025-02-13")]
+
+
+def test_ambiguous_day_month_column_shows_two_examples_and_both_readings() -> None:
+    with pytest.raises(SchemaError) as info:
+        _read(["01/02/2025", "05/05/2025", "03/04/2025 "])
+    text = str(info.value)
+    assert "found 3 dates that read two ways" in text
+    assert "'01/02/2025' is 1 February 2025 day first or 2 January 2025 month first" in text
+    assert "'03/04/2025' is 3 April 2025 or 4 March 2025" in text
+    assert "date_format='%d/%m/%Y' (day first) or date_format='%m/%d/%Y' (month first)" in text
+    month_first = _read(["01/02/2025", "03/04/2025"], date_format="%m/%d/%Y")
+    assert list(month_first) == [pd.Timestamp("2025-01-02"), pd.Timestamp("2025-03-04")]
+
+
+@pytest.mark.parametrize(
+    ("values", "fragment"),
+    [
+        (["2025-01-02", "02/01/2025"], "mixed formats: 1 value such as '02/01/2025' besides ISO"),
+        (["13/02/2025", "02/13/2025"], "day first and month first mixed"),
+        (["01/02/2025", "01.02.2025"], "mixed formats"),
+        (["2025-01-02", "1735689600"], "not dates"),
+    ],
+)
+def test_mixed_date_formats_are_refused(values: list[str], fragment: str) -> None:
+    with pytest.raises(SchemaError, match=fragment.replace(".", r"\.").replace("(", r"\(")):
+        _read(values)
+
+
+def test_explicit_format_refuses_values_in_another_format() -> None:
+    with pytest.raises(SchemaError) as info:
+        _read(["31.01.2025", "2025-02-01"], date_format="%d.%m.%Y")
+    assert "mixed formats: 1 values in ISO 8601" in str(info.value) or "ISO 8601" in str(info.value)
+    assert info.value.rows == (1,)
+    with pytest.raises(ConfigError, match="date_format"):
+        _read(["2025-01-01"], date_format="%Q")
+    with pytest.raises(ConfigError, match="never guesses"):
+        _read(["2025-01-01"], date_format="mixed")
+
+
+def test_iso_strings_read_exactly_with_and_without_offsets() -> None:
+    out = _read(["2025-01-02T10:00+01:00", "2025-07-02T10:00Z"])
+    assert list(out) == [
+        pd.Timestamp("2025-01-02 09:00", tz="UTC"),
+        pd.Timestamp("2025-07-02 10:00", tz="UTC"),
+    ]
+    with pytest.raises(InvalidInputError, match="all naive or all timezone-aware") as info:
+        _read(["2025-01-02T10:00+01:00", "2025-01-02 10:00", "2025-01-03"])
+    assert info.value.rows == (0,)
+
+
+EPOCH_SECONDS = [1_735_689_600, 1_735_776_000]  # 2025-01-01 and 2025-01-02, UTC
+
+
+def _epoch_variants(scale: int) -> list[pd.Series]:
+    ints = [x * scale for x in EPOCH_SECONDS]
+    return [
+        pd.Series(ints, dtype="int64"),
+        pd.Series(ints, dtype="Int64"),
+        pd.Series(ints, dtype="int64[pyarrow]"),
+        pd.Series(ints, dtype=object),
+        pd.Series([float(x) for x in ints]) if scale <= 1000 else pd.Series(ints, dtype="uint64"),
+        pd.Series([str(x) for x in ints]),
+    ]
+
+
+@pytest.mark.parametrize("index", range(6))
+@pytest.mark.parametrize(("unit", "scale"), [("s", 1), ("ms", 10**3), ("us", 10**6), ("ns", 10**9)])
+def test_epoch_numbers_in_every_dtype_need_a_unit(index: int, unit: str, scale: int) -> None:
+    """Regression: epoch seconds in an object column were read as nanoseconds (1970)."""
+    series = _epoch_variants(scale)[index]
+    with pytest.raises(SchemaError, match="date_unit='s'") as info:
+        _read(series)
+    assert "found numbers" in str(info.value)
+    out = _read(series, date_unit=unit)
+    assert list(out) == [pd.Timestamp("2025-01-01"), pd.Timestamp("2025-01-02")]
+    aware = _read(series, date_unit=unit, tz="Asia/Shanghai")
+    assert aware.iloc[0] == pd.Timestamp("2025-01-01 08:00", tz="Asia/Shanghai")
+
+
+def test_yyyymmdd_numbers_hint_at_date_format_not_epoch_seconds() -> None:
+    """Regression: the hint for 20250131 suggested unit='s' (which reads 1970-08-23)."""
+    with pytest.raises(SchemaError) as info:
+        _read([20250131, 20250201])
+    assert str(info.value).index("date_format='%Y%m%d'") < str(info.value).index("date_unit")
+    for dtype in ["int64", "Int64", "int64[pyarrow]", object, "float64"]:
+        out = _read(pd.Series([20250131, 20250201], dtype=dtype), date_format="%Y%m%d")
+        assert list(out) == [pd.Timestamp("2025-01-31"), pd.Timestamp("2025-02-01")]
+    with pytest.raises(SchemaError, match="do not match") as info:
+        _read([20250131, 20251341], date_format="%Y%m%d")
+    assert info.value.rows == (1,)
+    with pytest.raises(ConfigError, match="date_unit"):
+        _read([20250131], date_format="%Y%m%d", date_unit="s")
+    with pytest.raises(ConfigError, match="one of 's', 'ms', 'us', 'ns'"):
+        _read([1], date_unit="days")
+
+
+def test_fractional_epoch_seconds_keep_their_fraction() -> None:
+    out = _read([1_735_689_600.25], date_unit="s")
+    assert out.iloc[0] == pd.Timestamp("2025-01-01 00:00:00.25")
+
+
+def test_epoch_numbers_outside_the_range_are_refused_not_overflowing() -> None:
+    with pytest.raises(InvalidInputError, match="outside it when read as 's'") as info:
+        _read([1_735_689_600_000, 0], date_unit="s")  # milliseconds read as seconds
+    assert info.value.rows == (0,)
+
+
+def test_arrow_and_numpy_timestamps_of_every_unit_read_alike() -> None:
+    """Regression: Arrow-backed timestamps raised ArrowInvalid / AttributeError downstream."""
+    import pyarrow as pa
+
+    plain = pd.Series(pd.to_datetime(["2025-01-01 09:00", "2025-06-01 10:30"]))
+    berlin = plain.dt.tz_localize("Europe/Berlin")
+    for unit in ("s", "ms", "us", "ns"):
+        naive = plain.astype(pd.ArrowDtype(pa.timestamp(unit)))
+        aware = berlin.astype(pd.ArrowDtype(pa.timestamp(unit, tz="Europe/Berlin")))
+        assert list(_read(naive)) == list(plain)
+        assert _read(naive).dt.unit == unit
+        assert list(_read(aware)) == list(berlin)
+        assert list(_read(plain.dt.as_unit(unit))) == list(plain)
+        assert _read(plain.dt.as_unit(unit)).dt.unit == unit
+        shanghai = _read(aware, tz="Asia/Shanghai")
+        assert list(shanghai) == list(berlin.dt.tz_convert("Asia/Shanghai"))
+    days = pd.Series([dt.date(2025, 1, 1)], dtype=pd.ArrowDtype(pa.date32()))
+    assert list(_read(days)) == [pd.Timestamp("2025-01-01")]
+    text = pd.Series(["2025-01-01"], dtype=pd.ArrowDtype(pa.string()))
+    assert list(_read(text)) == [pd.Timestamp("2025-01-01")]
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us"])
+@pytest.mark.parametrize("year", [1, 9999])
+def test_dates_outside_the_range_are_refused_in_every_unit(unit: str, year: int) -> None:
+    """Regression: years 1 and 9999 in datetime64[us] raised OutOfBoundsDatetime downstream."""
+    stamps = np.array([f"{year:04d}-06-01", "2025-01-01"], dtype=f"datetime64[{unit}]")
+    variants = [
+        pd.Series(stamps),
+        pd.Series(stamps).dt.tz_localize("UTC"),
+        pd.Series([f"{year:04d}-06-01", "2025-01-01"]),
+        pd.Series([dt.datetime(year, 6, 1), dt.datetime(2025, 1, 1)], dtype=object),
+    ]
+    for series in variants:
+        with pytest.raises(InvalidInputError, match="between 1678-01-01 and 2261-12-31") as info:
+            _read(series)
+        assert info.value.rows == (0,)
+
+
+def test_the_range_edges_are_read() -> None:
+    out = _read(["1678-01-01", "2261-12-31T23:59:59"], tz="Pacific/Kiritimati")
+    assert out.iloc[1].year == 2261
+
+
+def test_wall_times_that_dst_skips_or_repeats_are_named() -> None:
+    with pytest.raises(InvalidInputError, match="skips or repeats") as info:
+        _read(
+            pd.DataFrame({"d": ["2025-03-30 01:30", "2025-03-30 02:30"]}, index=[7, 8]),
+            tz="Europe/Berlin",
+        )
+    assert info.value.rows == (8,)
+
+
+def test_categorical_booleans_timedeltas_and_mixed_objects() -> None:
+    cats = pd.Series(["2025-01-02", "2025-01-01", "2025-01-02"], dtype="category")
+    assert list(_read(cats)) == list(_read(cats.astype(str)))
+    with pytest.raises(SchemaError, match="booleans"):
+        _read([True, False])
+    with pytest.raises(SchemaError, match="Timedelta values"):
+        _read(pd.Series([pd.Timedelta(1)], dtype=object))
+    with pytest.raises(SchemaError, match="1 int at rows \\[1\\]"):
+        _read(pd.Series(["2025-01-01", 5], dtype=object))
+
+
+def test_duplicated_column_names_are_a_schema_error() -> None:
+    frame = pd.DataFrame([["2025-01-01", "2025-01-02"]], columns=["d", "d"])
+    with pytest.raises(SchemaError, match="2 columns with that name"):
+        v.datetime_column(frame, "d", "f()")
+
+
+def test_datetime_column_never_modifies_the_frame() -> None:
+    frame = pd.DataFrame({"d": ["2025-01-02 ", "2025-01-03"], "x": [1, 2]})
+    before = frame.copy()
+    _read(frame, tz="UTC")
+    pd.testing.assert_frame_equal(frame, before)
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        (dt.datetime(9999, 1, 1), "between 1678-01-01 and 2261-12-31"),
+        (np.datetime64("99999-01-01"), "between 1678-01-01 and 2261-12-31"),
+        (dt.date(1, 1, 1), "between 1678-01-01 and 2261-12-31"),
+        ("9999-12-31", "between 1678-01-01 and 2261-12-31"),
+        (1_735_689_600, "Numbers are not read as dates"),
+        (None, "found None"),
+        (pd.NaT, "found NaT"),
+        ("01/02/2025", "ISO 8601"),
+        ([2025, 1, 1], "found list"),
+    ],
+)
+def test_datetime_value_refuses_with_a_crmkit_error(value: object, fragment: str) -> None:
+    """Regression: as_of in year 9999 raised OverflowError."""
+    with pytest.raises(ConfigError, match=fragment) as info:
+        v.datetime_value(value, "summarize()", "as_of")
+    assert info.value.field == "as_of"
+
+
+def test_datetime_value_reads_like_datetime_column() -> None:
+    berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+    assert v.datetime_value("2025-01-31T09:00", "f()", "as_of") == pd.Timestamp("2025-01-31 09:00")
+    local = v.datetime_value(dt.datetime(2025, 1, 31, 9), "f()", "as_of", tz=berlin)
+    assert local == pd.Timestamp("2025-01-31 09:00", tz=berlin)
+    assert local.unit == "ns"
+    assert v.datetime_value("31.01.2025", "f()", "as_of", date_format="%d.%m.%Y").day == 31
+    with pytest.raises(InvalidInputError, match="exists exactly once"):
+        v.datetime_value(
+            "2025-03-30 02:30", "f()", "at", tz="Europe/Berlin", error=InvalidInputError
+        )

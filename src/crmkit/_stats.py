@@ -498,7 +498,13 @@ def t_interval_from_se(
 
 
 def newcombe_interval(
-    x1: ArrayLike, n1: ArrayLike, x2: ArrayLike, n2: ArrayLike, level: float = 0.95
+    x1: ArrayLike,
+    n1: ArrayLike,
+    x2: ArrayLike,
+    n2: ArrayLike,
+    level: float = 0.95,
+    *,
+    fractional: bool = False,
 ) -> tuple[FloatOut, FloatOut]:
     """Return Newcombe's hybrid score interval for the difference ``x1/n1 - x2/n2``.
 
@@ -512,6 +518,8 @@ def newcombe_interval(
         x2: Successes in the second group.
         n2: Trials in the second group.
         level: Two-sided confidence level.
+        fractional: Accept non-integer counts: the weighted variant, fed with the Kish
+            effective counts ``share * n_effective`` and ``n_effective`` of each group.
 
     Returns:
         ``(lower, upper)`` for the difference of proportions.
@@ -520,14 +528,17 @@ def newcombe_interval(
         >>> lo, hi = newcombe_interval(56, 70, 48, 80)
         >>> round(lo, 4), round(hi, 4)
         (0.0524, 0.3339)
+        >>> lo, hi = newcombe_interval(52.5, 65.6, 40.1, 71.3, fractional=True)
+        >>> round(lo, 4), round(hi, 4)
+        (0.0815, 0.3777)
     """
     owner = "newcombe_interval()"
     level = _check_level(level, owner)
     scalar = _is_scalar(x1, n1, x2, n2)
-    a, na = _counts(x1, n1, owner, ("x1", "n1"))
-    b, nb = _counts(x2, n2, owner, ("x2", "n2"))
-    l1, u1 = wilson_interval(a, na, level)
-    l2, u2 = wilson_interval(b, nb, level)
+    a, na = _counts(x1, n1, owner, ("x1", "n1"), fractional=fractional)
+    b, nb = _counts(x2, n2, owner, ("x2", "n2"), fractional=fractional)
+    l1, u1 = wilson_interval(a, na, level, fractional=fractional)
+    l2, u2 = wilson_interval(b, nb, level, fractional=fractional)
     p1 = _safe_div(a, na, 0.5)
     p2 = _safe_div(b, nb, 0.5)
     d = p1 - p2
@@ -589,7 +600,7 @@ def poisson_interval(
 
 
 def two_proportion_score_test(
-    x1: ArrayLike, n1: ArrayLike, x2: ArrayLike, n2: ArrayLike
+    x1: ArrayLike, n1: ArrayLike, x2: ArrayLike, n2: ArrayLike, *, fractional: bool = False
 ) -> tuple[FloatOut, FloatOut]:
     """Return ``(z, p_value)`` of the two-sided score test of ``p1 == p2``.
 
@@ -604,6 +615,8 @@ def two_proportion_score_test(
         n1: Trials in the first group.
         x2: Successes in the second group.
         n2: Trials in the second group.
+        fractional: Accept non-integer counts: the weighted variant, fed with the Kish
+            effective counts of each group (as :func:`newcombe_interval`).
 
     Returns:
         ``(z, p_value)``.
@@ -612,11 +625,14 @@ def two_proportion_score_test(
         >>> z, p = two_proportion_score_test(56, 70, 48, 80)
         >>> round(z, 4), round(p, 4)
         (2.6502, 0.008)
+        >>> z, p = two_proportion_score_test(52.5, 65.6, 40.1, 71.3, fractional=True)
+        >>> round(z, 4), round(p, 4)
+        (2.9722, 0.003)
     """
     owner = "two_proportion_score_test()"
     scalar = _is_scalar(x1, n1, x2, n2)
-    a, na = _counts(x1, n1, owner, ("x1", "n1"))
-    b, nb = _counts(x2, n2, owner, ("x2", "n2"))
+    a, na = _counts(x1, n1, owner, ("x1", "n1"), fractional=fractional)
+    b, nb = _counts(x2, n2, owner, ("x2", "n2"), fractional=fractional)
     pooled = _safe_div(a + b, na + nb)
     inv = _safe_div(np.ones_like(na), na) + _safe_div(np.ones_like(nb), nb)
     var = pooled * (1 - pooled) * inv

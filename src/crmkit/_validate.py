@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmkit.errors import ConfigError, InvalidInputError, SchemaError
+from crmkit.errors import ConfigError, CrmkitError, InvalidInputError, SchemaError
 
 __all__ = [
     "as_aware",
@@ -23,6 +23,7 @@ __all__ = [
     "check_not_empty",
     "check_unique",
     "datetime_column",
+    "datetime_value",
     "first_labels",
     "numeric_column",
     "require_columns",
@@ -213,89 +214,684 @@ def as_aware(value: object, tz: dt.tzinfo, owner: str, field: str) -> dt.datetim
     return value.astimezone(tz)
 
 
+#: The first and last calendar day of the instants crmkit computes with. Every date column
+#: and every cut-off is checked against them, so that arithmetic in nanoseconds since 1970
+#: (what pandas and the batch engines use) can never overflow; they sit a few months inside
+#: pandas's own bounds (1677-09-21 and 2262-04-11) to leave room for time-zone shifts and
+#: whole-day arithmetic.
+EARLIEST_DATE = dt.date(1678, 1, 1)
+LATEST_DATE = dt.date(2261, 12, 31)
+_LOW = np.datetime64(EARLIEST_DATE.isoformat(), "D")
+_HIGH = np.datetime64(LATEST_DATE.isoformat(), "D") + np.timedelta64(1, "D")  # exclusive
+_NS_PER: dict[str, int] = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
+_LOW_NS = int(_LOW.astype("datetime64[ns]").astype(np.int64))
+_HIGH_NS = int(_HIGH.astype("datetime64[ns]").astype(np.int64))
+#: The units ``date_unit=`` accepts: time since 1970-01-01 00:00 UTC.
+DATE_UNITS = ("s", "ms", "us", "ns")
+_RANGE = f"between {EARLIEST_DATE} and {LATEST_DATE}"
+_RANGE_HINT = (
+    "Dates such as 0001-01-01 or 9999-12-31 usually stand for 'unknown' or 'never': "
+    "replace them with a real date or drop those rows."
+)
+_VALUE_RANGE_HINT = (
+    "crmkit computes in nanoseconds since 1970; pass a date inside that range "
+    "(9999-12-31 as 'never' has no meaning as a cut-off)."
+)
+_ISO_HINT = (
+    "Dates must be ISO 8601 (2025-01-31, 2025-01-31T09:30, 2025-01-31T09:30+01:00) unless "
+    "date_format= states another format, e.g. date_format='%d.%m.%Y'."
+)
+# A time of day followed by a UTC offset ("T09:30Z", " 09:30:00+01:00", "T0930-0500").
+_OFFSET_AT_END = r"[T ]\d{2}(?::?\d{2}){0,2}(?:[.,]\d+)?\s*(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
+# Text that is a number ("1735689600", "20250131", "-3.5").
+_NUMBER_TEXT = r"[+-]?\d+(?:\.\d*)?"
+# Day and month in either order, then the year, then perhaps a time: 01/02/2025 10:00.
+_DAY_MONTH = r"(?P<a>\d{1,2})(?P<sep>[/.\-])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{4}|\d{2})(?P<rest>.*)"
+
+
 def datetime_column(
     frame: pd.DataFrame,
     column: str,
     owner: str,
     *,
     tz: str | dt.tzinfo | None = None,
+    date_format: str | None = None,
+    date_unit: str | None = None,
 ) -> pd.Series:
-    """Return ``column`` as a datetime64 Series; NaT, junk and mixed zones are errors.
+    """Return ``column`` as a datetime64 Series, read one way exactly or refused.
 
-    Strings are parsed (ISO 8601). With ``tz`` given, naive values are read in ``tz`` and
-    aware values converted to it; without, values keep whatever awareness they have, but
-    a column must not mix naive and aware values.
+    What is read, and how (nothing is ever guessed):
 
-    >>> import pandas as pd
-    >>> s = datetime_column(pd.DataFrame({"d": ["2025-01-02", "2025-01-03"]}), "d", "f()")
-    >>> str(s.dtype).startswith("datetime64")
-    True
-    >>> datetime_column(pd.DataFrame({"d": ["2025-01-02", "soon"]}), "d", "f()")
-    Traceback (most recent call last):
-    ...
-    crmkit.errors.SchemaError: f(): column 'd' must be dates or datetimes; found 1 values that are not dates at rows [1].
+    * datetime64 columns in any unit, with or without a zone, and Arrow-backed
+      timestamps and dates (what ``read_parquet`` and ``dtype_backend="pyarrow"`` give)
+      are taken as they are (Arrow becomes the numpy dtype of the same unit and zone);
+    * strings are read as ISO 8601 (``2025-01-31``, ``2025-01-31T09:30``, with or without
+      a UTC offset); any other format only with ``date_format=`` (strftime codes, e.g.
+      ``"%d/%m/%Y"``). Without it, a column such as ``01/02/2025`` is refused with both
+      of its readings shown; a column mixing formats is refused;
+    * numbers, in any dtype (int, float, nullable, Arrow, or ``object`` holding numbers,
+      and text made only of digits), only with ``date_unit=`` (``'s'``, ``'ms'``, ``'us'``,
+      ``'ns'`` since 1970-01-01 00:00 UTC) or with ``date_format=`` (e.g. ``"%Y%m%d"``
+      for ``20250131``);
+    * ``datetime``/``date``/``Timestamp`` objects in an ``object`` column as they are.
+
+    Offsets in strings make the column aware (converted to UTC). With ``tz``, naive
+    values are read as wall-clock times in ``tz`` and aware ones converted to it; epoch
+    numbers are instants in UTC, converted to ``tz`` (naive UTC readings without it).
+    A column must not mix naive and aware values. Missing values, values that are not
+    dates, and dates outside :data:`EARLIEST_DATE` to :data:`LATEST_DATE` (the range that
+    nanosecond arithmetic covers) are errors that name the rows. The result keeps the
+    input's unit (seconds to nanoseconds) and index; the frame is never modified.
+
+    Args:
+        frame: The table holding the column.
+        column: The column to read.
+        owner: Who asks, for messages (``"summarize()"``).
+        tz: Read naive values in this zone and convert aware ones to it.
+        date_format: The strftime format of strings (or of whole numbers such as
+            ``20250131`` with ``"%Y%m%d"``); ``"ISO8601"`` is the default reading.
+        date_unit: The unit of epoch numbers: ``'s'``, ``'ms'``, ``'us'`` or ``'ns'``.
+
+    Returns:
+        A new datetime64 Series with the frame's index.
+
+    Raises:
+        SchemaError: Values that are not dates, numbers without a stated meaning, or
+            strings that are not ISO 8601 without a stated format.
+        InvalidInputError: Missing values, mixed naive and aware values, times that a
+            daylight-saving change skips or repeats in ``tz``, or dates out of range.
+        ConfigError: An unknown ``date_unit`` or a ``date_format`` that is not a format.
+
+    Examples:
+        >>> import pandas as pd
+        >>> s = datetime_column(pd.DataFrame({"d": ["2025-01-02", "2025-01-03"]}), "d", "f()")
+        >>> str(s.dtype).startswith("datetime64")
+        True
+        >>> datetime_column(pd.DataFrame({"d": ["2025-01-02", "soon"]}), "d", "f()")
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.SchemaError: f(): column 'd' must be dates or datetimes; found 1 values that are not dates at rows [1]. The first is 'soon'. ...
+
+        Day and month in either order are read only when the format is stated:
+
+        >>> days = pd.DataFrame({"d": ["01/02/2025", "03/04/2025"]})
+        >>> datetime_column(days, "d", "f()")
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.SchemaError: f(): column 'd' must be dates in one stated format; found 2 dates that read two ways: '01/02/2025' is 1 February 2025 day first or 2 January 2025 month first, '03/04/2025' is 3 April 2025 or 4 March 2025 at rows [0, 1]. Say which: date_format='%d/%m/%Y' (day first) or date_format='%m/%d/%Y' (month first).
+        >>> datetime_column(days, "d", "f()", date_format="%d/%m/%Y").dt.strftime("%F").tolist()
+        ['2025-02-01', '2025-04-03']
+
+        Numbers are dates only with a stated unit or format:
+
+        >>> ints = pd.DataFrame({"d": [20250131, 20250201]})
+        >>> datetime_column(ints, "d", "f()")
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.SchemaError: f(): column 'd' must be dates or datetimes; found numbers (dtype int64). They look like dates written as YYYYMMDD: pass date_format='%Y%m%d'. If they count time since 1970 instead, pass date_unit='s' (or 'ms', 'us', 'ns').
+        >>> datetime_column(ints, "d", "f()", date_format="%Y%m%d").dt.strftime("%F").tolist()
+        ['2025-01-31', '2025-02-01']
+        >>> epoch = pd.DataFrame({"d": [1735689600]})
+        >>> datetime_column(epoch, "d", "f()", date_unit="s", tz="Asia/Shanghai").iloc[0]
+        Timestamp('2025-01-01 08:00:00+0800', tz='Asia/Shanghai')
     """
-    series = frame[column]
+    series = _column(frame, column, owner)
+    _check_date_options(owner, date_format=date_format, date_unit=date_unit)
     require_no_missing(frame, column, owner, what="dates")
-    if pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
-        # pandas would read numbers as nanoseconds since 1970: every date silently wrong.
+    parsed, epoch = _parse_dates(
+        series, frame.index, column, owner, date_format=date_format, date_unit=date_unit
+    )
+    _check_range(parsed, frame.index, column, owner)
+    if tz is not None:
+        zone = resolve_timezone(tz, owner)
+        if epoch:
+            parsed = parsed.dt.tz_localize("UTC")
+        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+            parsed = parsed.dt.tz_convert(zone)
+        else:
+            parsed = _localize(parsed, zone, frame.index, column, owner)
+    return parsed
+
+
+def datetime_value(
+    value: object,
+    owner: str,
+    field: str,
+    *,
+    tz: str | dt.tzinfo | None = None,
+    date_format: str | None = None,
+    error: type[CrmkitError] = ConfigError,
+) -> pd.Timestamp:
+    """Read one instant (an ``as_of``-style argument) the way :func:`datetime_column` reads a column.
+
+    Accepts a ``datetime``, ``date``, ``Timestamp``, ``numpy.datetime64`` or a string in
+    ISO 8601 (another format only with ``date_format=``). Numbers, ``None``, NaT and
+    instants outside :data:`EARLIEST_DATE` to :data:`LATEST_DATE` are refused with
+    ``error`` (a :class:`ConfigError` by default, naming ``field`` as a parameter). With
+    ``tz``, a naive value is read in ``tz`` and an aware one converted to it. The result
+    has nanosecond unit, so ``.value`` is nanoseconds since 1970 without overflow.
+
+    Examples:
+        >>> import datetime as dt
+        >>> datetime_value("2025-01-31", "summarize()", "as_of")
+        Timestamp('2025-01-31 00:00:00')
+        >>> datetime_value(dt.datetime(2025, 1, 31, 9), "f()", "as_of", tz="Europe/Berlin")
+        Timestamp('2025-01-31 09:00:00+0100', tz='Europe/Berlin')
+        >>> datetime_value(dt.datetime(9999, 1, 1), "summarize()", "as_of")
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: summarize(): parameter 'as_of' must be a date between 1678-01-01 and 2261-12-31; found 9999-01-01 00:00:00. crmkit computes in nanoseconds since 1970; pass a date inside that range (9999-12-31 as 'never' has no meaning as a cut-off).
+    """
+    expected = "a date, datetime, Timestamp or ISO 8601 string"
+    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+        raise error(owner, field, expected=expected, found=repr(value))
+    if isinstance(value, (bool, int, float, np.number)):
+        raise error(
+            owner,
+            field,
+            expected=expected,
+            found=f"the number {value!r}",
+            hint="Numbers are not read as dates; pass a datetime or an ISO 8601 string.",
+        )
+    if not isinstance(value, (str, dt.date, np.datetime64)):
+        raise error(owner, field, expected=expected, found=type(value).__name__)
+    _check_date_options(owner, date_format, None)
+    stamp: Any
+    try:
+        if isinstance(value, str):
+            fmt = "ISO8601" if date_format is None else date_format
+            stamp = pd.to_datetime(value.strip(), format=fmt, utc="%z" in fmt)
+        else:
+            stamp = pd.Timestamp(value)
+    except (pd.errors.OutOfBoundsDatetime, OverflowError):
+        raise error(
+            owner, field, expected=f"a date {_RANGE}", found=repr(value), hint=_VALUE_RANGE_HINT
+        ) from None
+    except ValueError:
+        hint = _ISO_HINT if date_format is None else f"It must match {date_format!r}."
+        raise error(owner, field, expected=expected, found=repr(value), hint=hint) from None
+    if not isinstance(stamp, pd.Timestamp):  # NaT from np.datetime64("NaT")
+        raise error(owner, field, expected=expected, found=repr(value))
+    utc = stamp.tz_convert(None) if stamp.tzinfo is not None else stamp
+    if not _LOW <= np.datetime64(utc.to_datetime64()) < _HIGH:
+        raise error(
+            owner, field, expected=f"a date {_RANGE}", found=str(stamp), hint=_VALUE_RANGE_HINT
+        )
+    result: pd.Timestamp = stamp.as_unit("ns")
+    if tz is None:
+        return result
+    zone = resolve_timezone(tz, owner)
+    try:
+        if result.tzinfo is not None:
+            result = result.tz_convert(zone)
+        else:
+            result = result.tz_localize(zone, ambiguous="raise", nonexistent="raise")
+    except ValueError:  # a wall time that a daylight-saving change skips or repeats
+        raise error(
+            owner,
+            field,
+            expected=f"a wall-clock time that exists exactly once in {zone}",
+            found=str(stamp),
+            hint="Pass a timezone-aware value.",
+        ) from None
+    return result
+
+
+def _column(frame: pd.DataFrame, column: str, owner: str) -> pd.Series:
+    series: Any = frame[column]
+    if isinstance(series, pd.DataFrame):
+        raise SchemaError(
+            owner,
+            str(column),
+            expected="one column",
+            found=f"{series.shape[1]} columns with that name",
+            hint="Rename or drop the duplicated columns.",
+        )
+    column_values: pd.Series = series
+    return column_values
+
+
+def _check_date_options(owner: str, date_format: object, date_unit: object) -> None:
+    if date_unit is not None and date_unit not in DATE_UNITS:
+        raise ConfigError(
+            owner,
+            "date_unit",
+            expected="one of 's', 'ms', 'us', 'ns'",
+            found=repr(date_unit),
+        )
+    if date_format is not None and (not isinstance(date_format, str) or date_format == "mixed"):
+        raise ConfigError(
+            owner,
+            "date_format",
+            expected="a strftime format such as '%d/%m/%Y', or 'ISO8601'",
+            found=repr(date_format),
+            hint="crmkit never guesses a format per value ('mixed').",
+        )
+
+
+def _parse_dates(
+    series: pd.Series,
+    index: pd.Index,
+    column: str,
+    owner: str,
+    *,
+    date_format: str | None,
+    date_unit: str | None,
+) -> tuple[pd.Series, bool]:
+    """Parse ``series``; the flag says the values are epoch instants (UTC)."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        series = series.astype(dtype.categories.dtype)
+        dtype = series.dtype
+    if isinstance(dtype, pd.ArrowDtype) and dtype.kind == "M":
+        # Arrow timestamps and dates: the numpy dtype of the same unit and zone. Arrow
+        # dates (date32/date64) have no unit of their own; they become whole seconds.
+        arrow = dtype.pyarrow_dtype
+        unit: Any = getattr(arrow, "unit", None) or "s"
+        zone = getattr(arrow, "tz", None)
+        target: Any = pd.DatetimeTZDtype(unit, zone) if zone else np.dtype(f"datetime64[{unit}]")
+        return series.astype(target), False
+    if isinstance(dtype, pd.DatetimeTZDtype) or (isinstance(dtype, np.dtype) and dtype.kind == "M"):
+        return series, False
+    if pd.api.types.is_bool_dtype(dtype):
+        raise SchemaError(
+            owner, column, expected="dates or datetimes", found=f"booleans (dtype {dtype})"
+        )
+    if pd.api.types.is_numeric_dtype(dtype):
+        return _dates_from_numbers(
+            series, index, column, owner, date_format=date_format, date_unit=date_unit
+        ), True
+    kind = pd.api.types.infer_dtype(series, skipna=True)
+    if kind in ("string", "empty"):
+        return _dates_from_strings(
+            series, index, column, owner, date_format=date_format, date_unit=date_unit
+        )
+    if kind in ("integer", "floating", "mixed-integer-float", "decimal"):
+        return _dates_from_numbers(
+            series, index, column, owner, date_format=date_format, date_unit=date_unit
+        ), True
+    if kind in ("datetime", "datetime64", "date"):
+        return _dates_from_objects(series, index, column, owner), False
+    types = series.map(lambda v: type(v).__name__)
+    counts = types.value_counts()
+    if len(counts) == 1:
         raise SchemaError(
             owner,
             column,
             expected="dates or datetimes",
-            found=f"numbers (dtype {series.dtype})",
-            hint="Convert epoch values explicitly, e.g. pd.to_datetime(col, unit='s').",
+            found=f"{counts.index[0]} values (dtype {dtype})",
         )
-    if isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(
-        series.dtype
-    ):
-        parsed = series
+    minority = counts.index[-1]
+    mask = (types == minority).to_numpy()
+    raise SchemaError(
+        owner,
+        column,
+        expected="dates or datetimes of one kind",
+        found=f"values of {len(counts)} kinds ({', '.join(map(str, counts.index))}); "
+        f"{int(mask.sum())} {minority}",
+        rows=first_labels(index, mask),
+        total=int(mask.sum()),
+        hint="Convert the column to one type first.",
+    )
+
+
+def _numbers_hint(values: np.ndarray[Any, Any]) -> str:
+    whole = values.dtype.kind in "iu" or bool(np.all(np.mod(values, 1) == 0))
+    if whole and values.size:
+        ymd = values.astype(np.int64)
+        month, day = ymd // 100 % 100, ymd % 100
+        if bool(
+            np.all((ymd >= 10000101) & (ymd <= 99991231))
+            & np.all((month >= 1) & (month <= 12) & (day >= 1) & (day <= 31))
+        ):
+            return (
+                "They look like dates written as YYYYMMDD: pass date_format='%Y%m%d'. If they "
+                "count time since 1970 instead, pass date_unit='s' (or 'ms', 'us', 'ns')."
+            )
+    return (
+        "Say what the numbers mean: date_unit='s' (or 'ms', 'us', 'ns') for time since "
+        "1970-01-01 UTC, or date_format='%Y%m%d' for numbers such as 20250131."
+    )
+
+
+def _dates_from_numbers(
+    series: pd.Series,
+    index: pd.Index,
+    column: str,
+    owner: str,
+    *,
+    date_format: str | None,
+    date_unit: str | None,
+    found: str | None = None,
+) -> pd.Series:
+    """Epoch numbers (with ``date_unit``) or numbers such as 20250131 (with a format)."""
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iu":
+        values: np.ndarray[Any, Any] = series.to_numpy()
     else:
-        aware = series.map(_awareness)
-        kinds = set(aware.unique())
-        if {"naive", "aware"} <= kinds:
-            minority = "aware" if (aware == "aware").sum() <= (aware == "naive").sum() else "naive"
-            mask = (aware == minority).to_numpy()
+        numbers = pd.to_numeric(series, errors="coerce")
+        if isinstance(numbers.dtype, np.dtype) and numbers.dtype.kind in "iu":
+            values = numbers.to_numpy()
+        else:
+            values = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
+    found = found or f"numbers (dtype {series.dtype})"
+    if date_unit is None and date_format is None:
+        raise SchemaError(
+            owner, column, expected="dates or datetimes", found=found, hint=_numbers_hint(values)
+        )
+    if date_unit is not None and date_format is not None:
+        raise ConfigError(
+            owner,
+            "date_unit",
+            expected="given without date_format for a column of numbers",
+            found=f"date_unit={date_unit!r} and date_format={date_format!r}",
+            hint="Pass date_unit= for epoch numbers or date_format= for numbers like 20250131.",
+        )
+    floating = values.dtype.kind == "f"
+    if floating:
+        bad = ~np.isfinite(values)
+        if bad.any():
             raise InvalidInputError(
                 owner,
                 column,
-                expected="all naive or all timezone-aware",
-                found=f"{int(mask.sum())} {minority} values among the others",
-                rows=first_labels(frame.index, mask),
-                total=int(mask.sum()),
-                hint="Localize or convert the column to one time zone first.",
+                expected="finite numbers",
+                found=f"{int(bad.sum())} NaN or infinite values",
+                rows=first_labels(index, bad),
+                total=int(bad.sum()),
             )
-        utc = "aware" in kinds
-        parsed = pd.to_datetime(series, errors="coerce", utc=utc, format="mixed")
-        bad = parsed.isna().to_numpy()
-        if bad.any():
+    whole = not floating or bool(np.all(np.mod(values, 1) == 0))
+    if date_format is not None:
+        if not whole:
+            bad = np.mod(values, 1) != 0
+            raise InvalidInputError(
+                owner,
+                column,
+                expected=f"whole numbers written in the format {date_format!r}",
+                found=f"{int(bad.sum())} fractional numbers",
+                rows=first_labels(index, bad),
+                total=int(bad.sum()),
+            )
+        text = pd.Series(values.astype(np.int64).astype(str), index=series.index, name=series.name)
+        return _dates_from_format(text, index, column, owner, date_format)
+    assert date_unit is not None
+    per = _NS_PER[date_unit]
+    approx = values.astype(np.float64) * per
+    outside = (approx < _LOW_NS) | (approx >= _HIGH_NS)
+    if outside.any():
+        raise InvalidInputError(
+            owner,
+            column,
+            expected=f"dates {_RANGE}",
+            found=f"{_n(int(outside.sum()), 'number')} outside it when read as {date_unit!r} since 1970",
+            rows=first_labels(index, outside),
+            total=int(outside.sum()),
+            hint="Check date_unit: milliseconds read as seconds land far in the future.",
+        )
+    if whole:
+        stamps = values.astype(np.int64).astype(f"datetime64[{date_unit}]")
+    else:  # fractional: whole units plus the rounded fraction, in nanoseconds
+        floor = np.floor(values)
+        ns = floor.astype(np.int64) * per + np.round((values - floor) * per).astype(np.int64)
+        stamps = ns.astype("datetime64[ns]")
+    return pd.Series(stamps, index=series.index, name=series.name)
+
+
+def _examples(values: pd.Series, n: int = 2) -> str:
+    shown = [repr(str(v)[:40]) for v in pd.unique(values.to_numpy(dtype=object))[:n]]
+    return " and ".join(shown)
+
+
+def _dates_from_strings(
+    series: pd.Series,
+    index: pd.Index,
+    column: str,
+    owner: str,
+    *,
+    date_format: str | None,
+    date_unit: str | None,
+) -> tuple[pd.Series, bool]:
+    text = series.str.strip()
+    if date_format is not None and date_format != "ISO8601":
+        return _dates_from_format(text, index, column, owner, date_format), False
+    digits = _flags(text.str.fullmatch(_NUMBER_TEXT))
+    if digits.all() and date_format is None:
+        found = f"numbers written as text (dtype {series.dtype})"
+        return _dates_from_numbers(
+            text, index, column, owner, date_format=None, date_unit=date_unit, found=found
+        ), True
+    aware = _flags(text.str.contains(_OFFSET_AT_END, regex=True))
+    if aware.any() and not aware.all():
+        minority = aware if aware.sum() <= (~aware).sum() else ~aware
+        word = "aware" if minority is aware else "naive"
+        raise InvalidInputError(
+            owner,
+            column,
+            expected="all naive or all timezone-aware",
+            found=f"{int(minority.sum())} {word} values among the others",
+            rows=first_labels(index, minority),
+            total=int(minority.sum()),
+            hint="Give every value a UTC offset, or none.",
+        )
+    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=bool(aware.any()))
+    bad = parsed.isna().to_numpy()
+    if bad.any():
+        _refuse_non_iso(text, bad, index, column, owner)
+    return parsed, False
+
+
+def _flags(result: pd.Series) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    return np.asarray(result.fillna(False).to_numpy(dtype=object), dtype=bool)
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def _reading(day: int, month: int, year: int) -> str:
+    try:
+        return dt.date(year, month, day).strftime("%-d %B %Y")
+    except ValueError:
+        return "no such date"
+
+
+def _refuse_non_iso(
+    text: pd.Series,
+    bad: np.ndarray[Any, np.dtype[np.bool_]],
+    index: pd.Index,
+    column: str,
+    owner: str,
+) -> None:
+    """Explain why strings are not read: not ISO, two readings, or mixed formats."""
+    n_bad = int(bad.sum())
+    rows = first_labels(index, bad)
+    odd = text[bad]
+    parts = odd.str.fullmatch(_DAY_MONTH)
+    if _flags(parts).all():
+        found = odd.str.extract(_DAY_MONTH)
+        a = found["a"].astype(int).to_numpy()
+        b = found["b"].astype(int).to_numpy()
+        seps = found["sep"].unique()
+        widths = found["year"].str.len().unique()
+        rests = found["rest"].str.strip()
+        if (bad.sum() < len(bad)) or len(seps) > 1 or len(widths) > 1:
+            iso_example = _examples(text[~bad], 1)
             raise SchemaError(
                 owner,
                 column,
-                expected="dates or datetimes",
-                found=f"{int(bad.sum())} values that are not dates",
-                rows=first_labels(frame.index, bad),
-                total=int(bad.sum()),
+                expected="dates in one format",
+                found=f"mixed formats: {_n(n_bad, 'value')} such as {_examples(odd)}"
+                + (f" besides ISO 8601 ones such as {iso_example}" if iso_example else ""),
+                rows=rows,
+                total=n_bad,
+                hint="Write every value in one format; state it with date_format= "
+                "unless it is ISO 8601.",
             )
-    if tz is not None:
-        zone = resolve_timezone(tz, owner)
-        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-            parsed = parsed.dt.tz_convert(zone)
-        else:
-            parsed = parsed.dt.tz_localize(zone, ambiguous="raise", nonexistent="raise")
+        sep = str(seps[0])
+        year = "%Y" if int(widths[0]) == 4 else "%y"
+        time = ""
+        if (rests != "").any():
+            if rests.str.fullmatch(r"\d{1,2}:\d{2}:\d{2}").all():
+                time = " %H:%M:%S"
+            elif rests.str.fullmatch(r"\d{1,2}:\d{2}").all():
+                time = " %H:%M"
+            else:
+                time = " <time part>"
+        day_first = f"%d{sep}%m{sep}{year}{time}"
+        month_first = f"%m{sep}%d{sep}{year}{time}"
+        day_ok = bool(np.all(b <= 12))
+        month_ok = bool(np.all(a <= 12))
+        if day_ok and month_ok:
+            distinct = a != b
+            pick = np.flatnonzero(distinct)[:2] if distinct.any() else np.arange(min(2, len(a)))
+            years = found["year"].astype(int).to_numpy()
+            years = np.where(years < 100, 2000 + years, years)
+            shown = []
+            for k, i in enumerate(pick):
+                value = repr(str(odd.iloc[i]))
+                first = _reading(int(a[i]), int(b[i]), int(years[i]))
+                second = _reading(int(b[i]), int(a[i]), int(years[i]))
+                shown.append(
+                    f"{value} is {first} day first or {second} month first"
+                    if k == 0
+                    else f"{value} is {first} or {second}"
+                )
+            raise SchemaError(
+                owner,
+                column,
+                expected="dates in one stated format",
+                found=f"{_n(n_bad, 'date')} that read two ways: " + ", ".join(shown),
+                rows=rows,
+                total=n_bad,
+                hint=f"Say which: date_format={day_first!r} (day first) or "
+                f"date_format={month_first!r} (month first).",
+            )
+        if day_ok or month_ok:
+            fmt, order = (day_first, "day first") if day_ok else (month_first, "month first")
+            raise SchemaError(
+                owner,
+                column,
+                expected="dates in ISO 8601 or in the format named by date_format",
+                found=f"{_n(n_bad, 'value')} such as {_examples(odd)}, which read only {order}",
+                rows=rows,
+                total=n_bad,
+                hint=f"Pass date_format={fmt!r} to read them, or write them as ISO 8601.",
+            )
+        raise SchemaError(
+            owner,
+            column,
+            expected="dates in one format",
+            found=f"day first and month first mixed: {_examples(odd[a > 12], 1)} reads only "
+            f"day first and {_examples(odd[b > 12], 1)} only month first",
+            rows=rows,
+            total=n_bad,
+            hint="Correct the rows written in the other order.",
+        )
+    first = odd.iloc[0]
+    raise SchemaError(
+        owner,
+        column,
+        expected="dates or datetimes",
+        found=f"{n_bad} values that are not dates",
+        rows=rows,
+        total=n_bad,
+        hint=f"The first is {str(first)[:40]!r}. {_ISO_HINT}",
+    )
+
+
+def _dates_from_format(
+    text: pd.Series, index: pd.Index, column: str, owner: str, date_format: str
+) -> pd.Series:
+    try:
+        parsed = pd.to_datetime(text, format=date_format, errors="coerce", utc="%z" in date_format)
+    except ValueError as exc:
+        raise ConfigError(
+            owner,
+            "date_format",
+            expected="a strftime format such as '%d/%m/%Y'",
+            found=f"{date_format!r} ({exc})",
+        ) from None
+    bad = parsed.isna().to_numpy()
+    if bad.any():
+        odd = text[bad]
+        iso = pd.to_datetime(odd, format="ISO8601", errors="coerce").notna().to_numpy()
+        found = f"{int(bad.sum())} values that do not match it, such as {_examples(odd)}"
+        if iso.all():
+            found = f"mixed formats: {int(bad.sum())} values in ISO 8601, such as {_examples(odd)}"
+        raise SchemaError(
+            owner,
+            column,
+            expected=f"dates in the format {date_format!r}",
+            found=found,
+            rows=first_labels(index, bad),
+            total=int(bad.sum()),
+            hint="Write every value in one format.",
+        )
     return parsed
 
 
-def _awareness(value: Any) -> str:
-    if isinstance(value, dt.datetime):
-        return "naive" if value.tzinfo is None else "aware"
-    if isinstance(value, str):
-        text = value.strip()
-        tail = text[10:]
-        if text.endswith("Z") or "+" in tail or tail.count("-") >= 1:
-            return "aware"
-        return "naive"
-    return "naive"
+def _dates_from_objects(series: pd.Series, index: pd.Index, column: str, owner: str) -> pd.Series:
+    aware = series.map(_is_aware).to_numpy(dtype=bool)
+    if aware.any() and not aware.all():
+        minority = aware if aware.sum() <= (~aware).sum() else ~aware
+        word = "aware" if minority is aware else "naive"
+        raise InvalidInputError(
+            owner,
+            column,
+            expected="all naive or all timezone-aware",
+            found=f"{int(minority.sum())} {word} values among the others",
+            rows=first_labels(index, minority),
+            total=int(minority.sum()),
+            hint="Localize or convert the column to one time zone first.",
+        )
+    try:
+        return pd.to_datetime(series, utc=bool(aware.any()))
+    except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError):
+        raise SchemaError(
+            owner,
+            column,
+            expected=f"dates {_RANGE}",
+            found="values pandas cannot hold",
+            hint=_RANGE_HINT,
+        ) from None
+
+
+def _is_aware(value: Any) -> bool:
+    return isinstance(value, dt.datetime) and value.utcoffset() is not None
+
+
+def _check_range(parsed: pd.Series, index: pd.Index, column: str, owner: str) -> None:
+    values = parsed.dt.tz_convert(None) if isinstance(parsed.dtype, pd.DatetimeTZDtype) else parsed
+    stamps = values.to_numpy()
+    outside = (stamps < _LOW) | (stamps >= _HIGH)
+    if outside.any():
+        first = pd.Timestamp(stamps[np.flatnonzero(outside)[0]])
+        raise InvalidInputError(
+            owner,
+            column,
+            expected=f"dates {_RANGE}",
+            found=f"{_n(int(outside.sum()), 'date')} outside it, the first {first}",
+            rows=first_labels(index, outside),
+            total=int(outside.sum()),
+            hint=_RANGE_HINT,
+        )
+
+
+def _localize(
+    parsed: pd.Series, zone: dt.tzinfo, index: pd.Index, column: str, owner: str
+) -> pd.Series:
+    try:
+        local: pd.Series = parsed.dt.tz_localize(zone, ambiguous="raise", nonexistent="raise")
+    except ValueError:  # pandas' AmbiguousTimeError / NonExistentTimeError
+        flags = parsed.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT").isna().to_numpy()
+        raise InvalidInputError(
+            owner,
+            column,
+            expected=f"wall-clock times that exist exactly once in {zone}",
+            found=f"{_n(int(flags.sum()), 'time')} that a daylight-saving change skips or repeats",
+            rows=first_labels(index, flags),
+            total=int(flags.sum()),
+            hint="Give these values a UTC offset, or convert them to UTC first.",
+        ) from None
+    return local
 
 
 def check_unique(frame: pd.DataFrame, column: str | None, owner: str) -> None:

@@ -82,7 +82,7 @@ def test_batch_row_equals_scalar_replay(seed: int, shortfall: str) -> None:
         tiers=TierLadder(tiers=[Tier(name="member"), Tier(name="gold", spend="3000")]),
     )
     as_of = frame["time"].max()
-    states = replay_many(frame, program, as_of=as_of)
+    states = replay_many(frame, program, as_of=as_of, on_error="skip")
     per_member = events_from_frame(frame, program)
     for member, events in per_member.items():
         state = program.replay(events, as_of=as_of.to_pydatetime(), on_error="skip")
@@ -129,8 +129,10 @@ def test_replay_many_errors_name_rows() -> None:
     frame.loc[5, "points"] = 10_000
     with pytest.raises(LedgerError):
         replay_many(frame, program, as_of=dt.datetime(2025, 2, 1, tzinfo=SH), on_error="raise")
-    states = replay_many(frame, program, as_of=dt.datetime(2025, 2, 1, tzinfo=SH))
+    states = replay_many(frame, program, as_of=dt.datetime(2025, 2, 1, tzinfo=SH), on_error="skip")
     assert states.loc["m2", "rejected"] == 1
+    with pytest.raises(LedgerError):  # the default is "raise", as Program.replay's
+        replay_many(frame, program, as_of=dt.datetime(2025, 2, 1, tzinfo=SH))
 
 
 def test_naive_times_are_read_in_the_program_zone() -> None:

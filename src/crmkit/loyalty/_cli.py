@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,11 +43,11 @@ def demo_program() -> Program:
         earning=EarningScheme.base_rate(1),
         expiry=ExpiryPolicy.after_months(12),
         tiers=TierLadder(
-            tiers=[
+            tiers=(
                 Tier(name="member"),
-                Tier(name="silver", spend="2000"),
-                Tier(name="gold", spend="5000"),
-            ],
+                Tier(name="silver", spend=Decimal(2000)),
+                Tier(name="gold", spend=Decimal(5000)),
+            ),
             downgrade="one_down",
         ),
         catalogue={"coupon-30": {"*": 300, "gold": 250}},
@@ -65,7 +66,7 @@ def demo_section(data: DemoData) -> str:
     events = data.loyalty_events
     program = demo_program()
     as_of = events["time"].max()
-    states = replay_many(events, program, as_of=as_of, expiring_days=60)
+    states = replay_many(events, program, as_of=as_of, expiring_days=60, on_error="skip")
     lines = [
         (
             f"Program {program.name!r}: 1 point per yuan, valid 12 months, "
@@ -177,7 +178,12 @@ def _run(args: argparse.Namespace) -> int:
         ) from err
     events = _read_events(args.events)
     states = replay_many(
-        events, program, as_of=as_of, member=args.member, expiring_days=args.expiring_days
+        events,
+        program,
+        as_of=as_of,
+        member=args.member,
+        expiring_days=args.expiring_days,
+        on_error="skip",
     )
     write_table(states, args.output)
     return 0

@@ -12,14 +12,14 @@ refused, because ``0.1`` is not a decimal amount); points are ``int``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, TypeAlias, cast
 
 import attrs
 
 from crmkit._validate import check_keys
-from crmkit.errors import InvalidInputError
+from crmkit.errors import CrmkitError, InvalidInputError
 
 __all__ = [
     "Adjust",
@@ -311,8 +311,33 @@ class RefundLine:
                     kind="",
                 )
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RefundLine:
+        """Build a refund line from a mapping; unknown keys are errors.
+
+        Examples:
+            >>> RefundLine.from_dict({"line_id": "2", "quantity": 1})
+            RefundLine(line_id='2', quantity=1)
+            >>> RefundLine.from_dict({"line_id": "2", "qty": 1})
+            Traceback (most recent call last):
+            ...
+            crmkit.errors.ConfigError: RefundLine.from_dict(): parameter 'qty' must be one of ['line_id', 'quantity']; found an unknown key.
+        """
+        check_keys(
+            data, "RefundLine.from_dict()", allowed={"line_id", "quantity"}, required=("line_id",)
+        )
+        return cls(**data)
+
 
 def _items(values: Iterable[Any], kind: type[Any]) -> tuple[Any, ...]:
+    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
+        raise InvalidInputError(
+            kind.__name__,
+            "items",
+            expected=f"a list of {kind.__name__} objects",
+            found="None" if values is None else type(values).__name__,
+            kind="",
+        )
     items = tuple(values)
     for item in items:
         if not isinstance(item, kind):
@@ -811,10 +836,41 @@ def event_from_dict(data: Mapping[str, Any]) -> Event:
                 found=repr(time),
                 kind="",
             ) from err
+    owner = f"{cls.__name__}.from_dict()"
     if cls is Purchase:
-        values["lines"] = [PurchaseLine.from_dict(v) for v in values.get("lines", ())]
-        values["tenders"] = [Tender.from_dict(v) for v in values.get("tenders", ())]
+        values["lines"] = _nested(values, "lines", PurchaseLine.from_dict, owner)
+        values["tenders"] = _nested(values, "tenders", Tender.from_dict, owner)
     elif cls is Refund:
-        values["lines"] = [RefundLine(**v) for v in values.get("lines", ())]
+        values["lines"] = _nested(values, "lines", RefundLine.from_dict, owner)
     result: Event = cls(**values)
     return result
+
+
+def _nested(
+    values: Mapping[str, Any], key: str, build: Callable[[Mapping[str, Any]], Any], owner: str
+) -> list[Any]:
+    """Build the items of list ``key``; errors name the full path (``lines[1].amount``)."""
+    items = values.get(key, [])
+    if isinstance(items, str | bytes | Mapping) or not isinstance(items, Sequence):
+        raise InvalidInputError(
+            owner,
+            key,
+            expected="a list of mappings",
+            found="None" if items is None else type(items).__name__,
+            kind="",
+        )
+    out = []
+    for i, item in enumerate(items):
+        try:
+            out.append(build(item))
+        except CrmkitError as err:
+            field = str(getattr(err, "field", "data"))
+            where = f"{key}[{i}]" if field == "data" else f"{key}[{i}].{field}"
+            raise InvalidInputError(
+                owner,
+                where,
+                expected=str(getattr(err, "expected", "a valid item")),
+                found=str(getattr(err, "found", err)),
+                kind="",
+            ) from err
+    return out

@@ -28,9 +28,11 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import heapq
+import math
 import operator
 from collections.abc import Callable, Iterable, Mapping
-from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any, cast
 
 import attrs
@@ -191,6 +193,14 @@ def sort_events(events: Iterable[Event]) -> list[Event]:
         >>> [e.event_id for e in sort_events([a, b, a])]
         ['a', 'b']
     """
+    if isinstance(events, str | bytes | Mapping) or not isinstance(events, Iterable):
+        raise InvalidInputError(
+            "replay()",
+            "events",
+            expected="an iterable of crmkit.loyalty event objects (a list)",
+            found="None" if events is None else type(events).__name__,
+            kind="",
+        )
     seen: dict[str, Event] = {}
     for event in events:
         if not isinstance(event, _EVENT_TYPES):
@@ -989,8 +999,15 @@ class Book:
             if self.enrolled_at is not None:
                 starts.append(self.enrolled_at)
             if not starts:
-                return ladder.tracker(at, tz=self.zone).status(at)
-            tracker, posted = ladder.tracker(min(starts), tz=self.zone), 0
+                return ladder.tracker(
+                    at, tz=self.zone, point_decimals=self.program.point_decimals
+                ).status(at)
+            tracker, posted = (
+                ladder.tracker(
+                    min(starts), tz=self.zone, point_decimals=self.program.point_decimals
+                ),
+                0,
+            )
         else:
             tracker, posted = found
         zone = self.zone
@@ -1014,8 +1031,12 @@ class Book:
             if self.enrolled_at is not None:
                 starts.append(self.enrolled_at)
             if not starts:
-                return ladder.tracker(at, tz=self.zone).status(at)
-            tracker = self.tier = ladder.tracker(min(starts), tz=self.zone)
+                return ladder.tracker(
+                    at, tz=self.zone, point_decimals=self.program.point_decimals
+                ).status(at)
+            tracker = self.tier = ladder.tracker(
+                min(starts), tz=self.zone, point_decimals=self.program.point_decimals
+            )
         zone = self.zone
         for when, spend, points, orders in postings[self.tier_posted :]:
             tracker._post(when.astimezone(zone), spend, points, orders)
@@ -1099,8 +1120,10 @@ class Book:
             if bought.fully_refunded or purchase.net == 0:
                 target = debit.points
             else:
-                ratio = bought.refunded_net / purchase.net
-                target = int((debit.points * ratio).to_integral_value(ROUND_FLOOR))
+                # Exact: floor(points x refunded / net) in integers, never a rounded ratio.
+                target = math.floor(
+                    Fraction(debit.points) * Fraction(bought.refunded_net) / Fraction(purchase.net)
+                )
             already = sum(debit.restored.values())
             self._restore_share(debit, target - already, at, event.event_id, "tender_restore")
         # 2. the points the refunded lines earned are reversed.
@@ -1352,7 +1375,9 @@ def _rules_of(result: EarningResult) -> str:
 def _share(amount: Decimal, part: int, total: int, quantum: Decimal) -> Decimal:
     if part == total:
         return amount
-    return (amount * part / total).quantize(quantum, rounding=ROUND_HALF_EVEN)
+    # Exact rational share, rounded once (half to even) to the money quantum.
+    units = round(Fraction(amount) * part / (total * Fraction(quantum)))
+    return (Decimal(units) * quantum).quantize(quantum)
 
 
 def _largest_remainder(weights: Mapping[str, int], total: int) -> dict[str, int]:

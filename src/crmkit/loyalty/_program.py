@@ -2,8 +2,8 @@
 
 ``Program.replay(events, as_of=...)`` folds a member's events into a
 :class:`MemberState`; ``Program.apply(state, event)`` advances a state by one event and
-agrees with a full replay; ``Program.replay_many(frame, as_of=...)`` does it for a whole
-member base from one events table.
+agrees with a full replay; :func:`~crmkit.loyalty.replay_many` (``replay_many(frame, program,
+as_of=...)``) does it for a whole member base from one events table.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from typing import Any
 
 import attrs
 
+from crmkit._spec import encode
 from crmkit._validate import as_aware, check_keys, resolve_timezone
-from crmkit.errors import ConfigError, LedgerError
+from crmkit.errors import ConfigError, InvalidInputError, LedgerError
 from crmkit.loyalty._events import Event, to_decimal
 from crmkit.loyalty._expiry import ExpiryPolicy
 from crmkit.loyalty._ledger import FANNED_HANDLERS, Book, Lot, Posting, sort_events
@@ -644,7 +645,7 @@ class Program:
             (0, 250)
         """
         end = self._as_of(as_of)
-        return MemberState.from_book(self._fold(events, end, on_error), end)
+        return MemberState._from_book(self._fold(events, end, on_error), end)
 
     def _fold(self, events: Iterable[Event], end: dt.datetime, on_error: str) -> Book:
         if on_error not in ("raise", "skip"):
@@ -653,7 +654,10 @@ class Program:
             )
         book = self._new_book()
         book.skip_errors = on_error == "skip"
-        for event in sort_events(events):
+        ordered = sort_events(events)
+        if ordered:
+            _check_range(ordered[0].time, "Program.replay()", "events")
+        for event in ordered:
             if event.time > end:
                 break
             book.apply(event)
@@ -720,10 +724,12 @@ class Program:
         new = book.clone()
         new.apply(sorted_event)
         new.advance_all(end.astimezone(dt.UTC))
-        return MemberState.from_book(new, end)
+        return MemberState._from_book(new, end)
 
     def _as_of(self, as_of: object) -> dt.datetime:
-        return as_aware(as_of, self._zone, "Program.replay()", "as_of")
+        end = as_aware(as_of, self._zone, "Program.replay()", "as_of")
+        _check_range(end, "Program.replay()", "as_of")
+        return end
 
     # -- serialisation --------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -755,9 +761,10 @@ class Program:
         tiers = self.tiers
         if tiers is None:
             return None
+        # Nested rules carry no schema version of their own (the spec layer's convention).
         if isinstance(tiers, TierLadder):
-            return tiers.to_dict()
-        return {name: ladder.to_dict() for name, ladder in tiers.items()}
+            return encode(tiers, top=False)
+        return {name: encode(ladder, top=False) for name, ladder in tiers.items()}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Program:
@@ -798,6 +805,24 @@ class Program:
         if values.get("privileges") is not None:
             values["privileges"] = PrivilegeSet.from_dict(values["privileges"])
         return cls(**values)
+
+
+#: The instants a replay supports: windows, validity ends and expiry dates computed from
+#: them (years or months ahead, a rolling window back) stay inside Python's calendar.
+EARLIEST = dt.datetime(1000, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
+
+
+def _check_range(when: dt.datetime, owner: str, field: str) -> None:
+    if not EARLIEST <= when < LATEST:
+        raise InvalidInputError(
+            owner,
+            field,
+            expected="instants from year 1000 up to (not including) year 9000",
+            found=when.isoformat(),
+            kind="",
+            hint="Tier windows, validity and expiry dates are computed years ahead of events.",
+        )
 
 
 def _dict_by_currency(value: Any) -> dict[str, Any]:
@@ -902,7 +927,7 @@ class MemberState:
     _others: Mapping[str, MemberState] = attrs.field(repr=False)
 
     @classmethod
-    def from_book(cls, book: Book, as_of: dt.datetime) -> MemberState:
+    def _from_book(cls, book: Book, as_of: dt.datetime) -> MemberState:
         """Build the immutable state from the replay's book (internal)."""
         zone = book.zone
         local = as_of.astimezone(zone)
@@ -959,7 +984,7 @@ class MemberState:
             rejected=tuple(book.rejected),
             earnings=_Earnings(book),
             book=book,
-            others={name: cls.from_book(sub, as_of) for name, sub in book.subs.items()},
+            others={name: cls._from_book(sub, as_of) for name, sub in book.subs.items()},
         )
 
     @property

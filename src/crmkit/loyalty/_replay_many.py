@@ -11,7 +11,8 @@ line, sharing the ``event_id``). Columns, by their default names:
 ``amount``     purchase line amount: Decimal, int or decimal string (never float)
 ``discount``   purchase line discount (default 0)
 ``quantity``   purchase line units (default 1); refund line units (default: the rest)
-``line``       line id (default: the row's position within the event, from "1")
+``line``       line id (default: the row's position within the event, from "1"; rows
+               without one that repeat another row in every column are refused)
 ``sku``        purchase line sku
 ``category``   purchase line category
 ``channel``    purchase channel (first row of the event)
@@ -30,7 +31,6 @@ Points tenders are not expressed in the table: use :class:`~crmkit.loyalty.Tende
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import math
 import operator
 from collections.abc import Hashable, Iterator
@@ -292,6 +292,7 @@ def iter_member_events(
         name: _text_array(raw[name]) if name in raw else np.full(n, "", dtype=object)
         for name in ("line", "sku", "category", "channel", "ref", "reward", "reason")
     }
+    _refuse_repeated_lines(frame, purchase & ~text["line"].astype(bool))
     # Other one-row events whose values the checked constructors would accept as they are
     # (`ready`); everything else (and every error) goes through those constructors.
     point_values = np.full(n, None, dtype=object)
@@ -418,6 +419,38 @@ def iter_member_events(
                 for a, b in spans
             ]
         yield who, member_events
+
+
+def _refuse_repeated_lines(frame: pd.DataFrame, unlabelled: np.ndarray[Any, Any]) -> None:
+    """Refuse purchase rows without a line id that repeat another row in every column.
+
+    Rows of one purchase without line ids become its lines "1", "2", ...: a row exported
+    twice would silently earn twice, so identical rows are refused, naming them.
+    """
+    if int(unlabelled.sum()) < 2:
+        return
+    rows = frame.loc[unlabelled]
+    try:
+        repeated = rows.duplicated(keep=False).to_numpy()
+    except TypeError:  # unhashable cells: compare their text
+        repeated = rows.astype(str).duplicated(keep=False).to_numpy()
+    if not repeated.any():
+        return
+    mask = np.zeros(len(frame), dtype=bool)
+    mask[np.flatnonzero(unlabelled)[repeated]] = True
+    count = int(mask.sum())
+    raise InvalidInputError(
+        _OWNER,
+        "line",
+        expected="purchase rows that differ, or a line id on each row",
+        found=f"{count} purchase rows without a line id that repeat another row",
+        rows=first_labels(frame.index, mask),
+        total=count,
+        hint=(
+            "Drop duplicated rows (frame.drop_duplicates()), give a 'line' column, or write "
+            "one row with quantity= for several units."
+        ),
+    )
 
 
 _CLASSES: dict[str, type[Any]] = {
@@ -612,17 +645,9 @@ def events_from_frame(
         >>> [(line.line_id, line.amount) for line in events["m1"][0].lines]
         [('1', Decimal('20.00')), ('2', Decimal('5.50'))]
     """
-    collecting = gc.isenabled()
-    gc.disable()  # millions of new objects, no cycles: see _replay_part
-    try:
-        return dict(
-            iter_member_events(
-                frame, program, member=member, event_id=event_id, time=time, kind=kind
-            )
-        )
-    finally:
-        if collecting:
-            gc.enable()
+    return dict(
+        iter_member_events(frame, program, member=member, event_id=event_id, time=time, kind=kind)
+    )
 
 
 def replay_many(
@@ -635,7 +660,7 @@ def replay_many(
     time: str = "time",
     kind: str = "kind",
     expiring_days: int = 30,
-    on_error: str = "skip",
+    on_error: str = "raise",
     workers: int = 1,
 ) -> pd.DataFrame:
     """Replay every member of an events table at ``as_of``: one row of state per member.
@@ -652,8 +677,9 @@ def replay_many(
         time: Column of event times.
         kind: Column of event kinds.
         expiring_days: Horizon of the ``expiring`` column, in days.
-        on_error: ``"skip"`` (default) leaves events the ledger cannot honour out and
-            counts them in ``rejected``; ``"raise"`` raises the first one.
+        on_error: ``"raise"`` (default, as :meth:`Program.replay`) raises the first
+            event the ledger cannot honour; ``"skip"`` leaves such events out and counts
+            them in ``rejected``.
         workers: Processes to spread the members over (members are independent; the
             result is the same for any number). 1 (default) runs in this process.
 
@@ -714,6 +740,7 @@ def replay_many(
         rows, columns=[*RESULT_COLUMNS, *(f"tier_{name}" for name in side)]
     )
     result.index = pd.Index(index, name=member)
+    _check_int64(result, events, member)
     for column in (*RESULT_COLUMNS[:9], "expiring", "events", "rejected"):
         result[column] = result[column].astype("int64")
     result["next_expiry"] = pd.to_datetime(result["next_expiry"], utc=True).dt.tz_convert(
@@ -733,6 +760,30 @@ def replay_many(
     return result
 
 
+_INT64 = 2**63 - 1
+
+
+def _check_int64(result: pd.DataFrame, events: pd.DataFrame, member: str) -> None:
+    """Refuse figures beyond int64 (e.g. an amount of 1e308) with the members' rows."""
+    bad = np.zeros(len(result), dtype=bool)
+    for column in RESULT_COLUMNS[:9]:
+        values = result[column].to_numpy(dtype=object)
+        bad |= np.array([abs(v) > _INT64 for v in values.tolist()], dtype=bool)
+    if not bad.any():
+        return
+    members = result.index[bad]
+    rows = events[member].isin(members).to_numpy()
+    raise InvalidInputError(
+        _OWNER,
+        "amount",
+        expected=f"amounts whose points fit the int64 result columns (at most {_INT64:,})",
+        found=f"{int(bad.sum())} members whose points exceed it",
+        rows=first_labels(events.index, rows),
+        total=int(rows.sum()),
+        hint="Check the amount column's unit; Program.replay() keeps exact ints per member.",
+    )
+
+
 def _replay_part(  # noqa: PLR0917 - submitted positionally to worker processes
     events: pd.DataFrame,
     program: Program,
@@ -744,19 +795,12 @@ def _replay_part(  # noqa: PLR0917 - submitted positionally to worker processes
     """Replay the members of one part of the table (runs in a worker process too)."""
     index: list[Hashable] = []
     rows: list[tuple[Any, ...]] = []
-    # The fold allocates many small containers and frees them by reference counting;
-    # with the table's millions of objects alive, the cyclic collector's passes would
-    # cost a third of the time, so it is paused for the loop (and restored after).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        for who, member_events in iter_member_events(events, program, **columns):
-            book = program._fold(member_events, end, on_error)
-            rows.append(_summary(book, end, expiring_days))
-            index.append(who)
-    finally:
-        if collecting:
-            gc.enable()
+    # The garbage collector is left as the host process set it: a library does not change
+    # the global state of the process it runs in.
+    for who, member_events in iter_member_events(events, program, **columns):
+        book = program._fold(member_events, end, on_error)
+        rows.append(_summary(book, end, expiring_days))
+        index.append(who)
     return index, rows
 
 

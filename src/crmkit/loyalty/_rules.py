@@ -1131,7 +1131,19 @@ def _show(value: Decimal) -> str:
 # --------------------------------------------------------------------------- the scheme
 
 
+def _a_list(value: object, owner: str, field: str, what: str) -> None:
+    """Refuse ``None``, a string or a mapping where a list of ``what`` is expected."""
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise ConfigError(
+            owner,
+            field,
+            expected=f"a list of {what}",
+            found="None" if value is None else type(value).__name__,
+        )
+
+
 def _to_rules(value: Iterable[EarningRule | Mapping[str, Any]]) -> tuple[EarningRule, ...]:
+    _a_list(value, "EarningScheme", "rules", "earning rules")
     rules = [EarningRule.from_dict(r) if isinstance(r, Mapping) else r for r in value]
     ok = [r for r in rules if isinstance(r, EarningRule)]
     if len(ok) != len(rules):
@@ -1140,6 +1152,7 @@ def _to_rules(value: Iterable[EarningRule | Mapping[str, Any]]) -> tuple[Earning
 
 
 def _to_caps(value: Iterable[PeriodCap | Mapping[str, Any]]) -> tuple[PeriodCap, ...]:
+    _a_list(value, "EarningScheme", "caps", "PeriodCap")
     caps = [PeriodCap.from_dict(c) if isinstance(c, Mapping) else c for c in value]
     return tuple(
         sorted(caps, key=lambda c: PERIODS.index(c.period) if isinstance(c, PeriodCap) else -1)

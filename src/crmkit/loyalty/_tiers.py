@@ -34,8 +34,18 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from crmkit._spec import (
+    DECIMAL,
+    Nested,
+    Optional,
+    Seq,
+    Spec,
+    field,
+    one_of,
+    whole,
+)
+from crmkit._spec import decimal as decimal_value
 from crmkit._validate import (
-    check_keys,
     check_unique,
     first_labels,
     require_columns,
@@ -45,11 +55,8 @@ from crmkit._validate import (
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.loyalty._rules_util import (
     add_months,
-    check_choice,
-    check_decimal,
     check_int,
     check_name,
-    dec_str,
     local_time,
     midnight,
     to_decimal,
@@ -158,8 +165,12 @@ class QualifyingPosting:
         return Counters(self.spend, self.points, self.orders)
 
 
+def _named(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    check_name(type(instance).__name__, attribute.name, value)
+
+
 @attrs.frozen(kw_only=True)
-class Tier:
+class Tier(Spec):
     """One level of a ladder with its inclusive thresholds on the qualifying counters.
 
     The base tier (the ladder's first) has no thresholds. How the thresholds combine
@@ -168,7 +179,8 @@ class Tier:
     Attributes:
         name: Tier name (unique in its ladder).
         spend: Money spent in the window, at least.
-        points: Points earned in the window, at least.
+        points: Points earned in the window, at least (in points, also when the program's
+            points have decimals).
         orders: Orders in the window, at least.
 
     Examples:
@@ -177,19 +189,26 @@ class Tier:
         {'spend': Decimal('10000')}
         >>> Tier.from_dict(gold.to_dict()) == gold
         True
+        >>> Tier(name="gold", points=-1)
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: Tier: parameter 'points' must be an int at least 0; found -1.
     """
 
-    name: str
-    spend: Decimal | None = attrs.field(default=None, converter=to_optional_decimal)
-    points: int | None = None
-    orders: int | None = None
-
-    def __attrs_post_init__(self) -> None:
-        check_name("Tier", "name", self.name)
-        owner = f"Tier({self.name!r})"
-        check_decimal(owner, "spend", self.spend, optional=True)
-        check_int(owner, "points", self.points, optional=True)
-        check_int(owner, "orders", self.orders, optional=True)
+    name: str = field(validator=_named)
+    spend: Decimal | None = field(
+        default=None,
+        converter=to_optional_decimal,
+        validator=decimal_value(min=0, optional=True),
+        codec=Optional(DECIMAL),
+        omit_default=True,
+    )
+    points: int | None = field(
+        default=None, validator=whole(min=0, optional=True), omit_default=True
+    )
+    orders: int | None = field(
+        default=None, validator=whole(min=0, optional=True), omit_default=True
+    )
 
     def thresholds(self) -> dict[str, Decimal | int]:
         """The thresholds this tier sets, by metric.
@@ -217,33 +236,6 @@ class Tier:
         if not checks:
             return True
         return all(checks) if combine == "all" else any(checks)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-safe mapping (only the thresholds set).
-
-        Examples:
-            >>> Tier(name="gold", spend="10000").to_dict()
-            {'name': 'gold', 'spend': '10000'}
-        """
-        out: dict[str, Any] = {"name": self.name}
-        if self.spend is not None:
-            out["spend"] = dec_str(self.spend)
-        if self.points is not None:
-            out["points"] = self.points
-        if self.orders is not None:
-            out["orders"] = self.orders
-        return out
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Tier:
-        """Build from :meth:`to_dict` output; unknown keys are a ConfigError.
-
-        Examples:
-            >>> Tier.from_dict({"name": "base"}).thresholds()
-            {}
-        """
-        check_keys(data, "Tier.from_dict()", allowed={"name", *METRICS}, required=("name",))
-        return cls(**dict(data))
 
 
 @attrs.frozen
@@ -331,12 +323,109 @@ class TierStatus:
         return tier
 
 
-def _to_tiers(value: Iterable[Tier | Mapping[str, Any]]) -> tuple[Tier, ...]:
+def _to_tiers(value: Any) -> Any:
+    """A list of tiers (or their mappings) becomes a tuple (anything else: the validator)."""
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        return value
     return tuple(Tier.from_dict(t) if isinstance(t, Mapping) else t for t in value)
 
 
+def _tier_items(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, tuple):
+        raise ConfigError(
+            "TierLadder",
+            attribute.name,
+            expected="a list of Tier items",
+            found="None" if value is None else type(value).__name__,
+        )
+    for tier in value:
+        if not isinstance(tier, Tier):
+            raise ConfigError("TierLadder", attribute.name, expected="Tier items", found=repr(tier))
+
+
+def _ladder_shape(instance: Any, attribute: attrs.Attribute[Any], tiers: Any) -> None:
+    """A base tier without thresholds, then the same metrics strictly increasing."""
+    owner = "TierLadder"
+    if not tiers:
+        raise ConfigError(owner, "tiers", expected="at least one tier", found="none")
+    names = [t.name for t in tiers]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ConfigError(
+            owner, "tiers", expected="unique tier names", found=f"repeated {repeated}"
+        )
+    if tiers[0].thresholds():
+        raise ConfigError(
+            owner,
+            "tiers",
+            expected="a base tier without thresholds first",
+            found=f"{tiers[0].name!r} with {sorted(tiers[0].thresholds())}",
+        )
+    upper = tiers[1:]
+    if any(not t.thresholds() for t in upper):
+        empty = next(t.name for t in upper if not t.thresholds())
+        raise ConfigError(
+            owner,
+            "tiers",
+            expected="thresholds on every tier above the base",
+            found=f"none on {empty!r}",
+        )
+    metric_sets = {tuple(sorted(t.thresholds())) for t in upper}
+    if len(metric_sets) > 1:
+        raise ConfigError(
+            owner,
+            "tiers",
+            expected="the same metrics on every tier above the base",
+            found=f"{sorted(metric_sets)}",
+        )
+    for lower, higher in itertools.pairwise(upper):
+        for metric, value in higher.thresholds().items():
+            below = lower.thresholds()[metric]
+            if value <= below:
+                raise ConfigError(
+                    owner,
+                    "tiers",
+                    expected="thresholds strictly increasing up the ladder",
+                    found=f"{metric} {value} for {higher.name!r} after {below} for {lower.name!r}",
+                )
+
+
+def _lifetime_tiers(instance: Any, attribute: attrs.Attribute[Any], lifetime: Any) -> None:
+    """One entry with thresholds per ladder tier above the base."""
+    names = [t.name for t in instance.tiers] if isinstance(instance.tiers, tuple) else []
+    seen = set()
+    for life in lifetime:
+        if life.name not in names[1:]:
+            raise ConfigError(
+                "TierLadder",
+                "lifetime",
+                expected=f"names of tiers above the base {names[1:]}",
+                found=repr(life.name),
+            )
+        if not life.thresholds() or life.name in seen:
+            raise ConfigError(
+                "TierLadder",
+                "lifetime",
+                expected="one entry with thresholds per tier",
+                found=repr(life.name),
+            )
+        seen.add(life.name)
+
+
+def _shorter_than_a_window(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    months = instance.window_months if isinstance(instance.window_months, int) else 12
+    limit = 28 * months if instance.window == "rolling" else 365
+    if isinstance(value, int) and value >= limit:
+        raise ConfigError(
+            "TierLadder",
+            "grace_days",
+            expected=f"shorter than a window (< {limit} days)",
+            found=str(value),
+        )
+
+
 @attrs.frozen(kw_only=True)
-class TierLadder:
+class TierLadder(Spec):
     """An ordered ladder of tiers, how members qualify, and how they go down.
 
     Attributes:
@@ -363,124 +452,27 @@ class TierLadder:
         Traceback (most recent call last):
         ...
         crmkit.errors.ConfigError: TierLadder: parameter 'tiers' must be thresholds strictly increasing up the ladder; found spend 2000 for 'silver' after 10000 for 'gold'.
+        >>> TierLadder.from_dict({"tiers": [{"name": "member"}, {"name": "gold", "spend": 5.5}]})
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: TierLadder.from_dict(): parameter 'tiers[1].spend' must be a decimal written as a string such as '0.01'; found 5.5.
     """
 
-    tiers: tuple[Tier, ...] = attrs.field(converter=_to_tiers)
-    combine: str = "any"
-    window: str = "calendar_year"
-    window_months: int = 12
-    validity_windows: int = 1
-    downgrade: str = "reevaluate"
-    grace_days: int = 0
-    lifetime: tuple[Tier, ...] = attrs.field(default=(), converter=_to_tiers)
-
-    def __attrs_post_init__(self) -> None:
-        owner = "TierLadder"
-        if not self.tiers:
-            raise ConfigError(owner, "tiers", expected="at least one tier", found="none")
-        for field, items in (("tiers", self.tiers), ("lifetime", self.lifetime)):
-            for tier in items:
-                if not isinstance(tier, Tier):
-                    raise ConfigError(owner, field, expected="Tier items", found=repr(tier))
-        names = [t.name for t in self.tiers]
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        if repeated:
-            raise ConfigError(
-                owner, "tiers", expected="unique tier names", found=f"repeated {repeated}"
-            )
-        if self.tiers[0].thresholds():
-            raise ConfigError(
-                owner,
-                "tiers",
-                expected="a base tier without thresholds first",
-                found=f"{self.tiers[0].name!r} with {sorted(self.tiers[0].thresholds())}",
-            )
-        upper = self.tiers[1:]
-        metric_sets = {tuple(sorted(t.thresholds())) for t in upper}
-        if any(not t.thresholds() for t in upper):
-            empty = next(t.name for t in upper if not t.thresholds())
-            raise ConfigError(
-                owner,
-                "tiers",
-                expected="thresholds on every tier above the base",
-                found=f"none on {empty!r}",
-            )
-        if len(metric_sets) > 1:
-            raise ConfigError(
-                owner,
-                "tiers",
-                expected="the same metrics on every tier above the base",
-                found=f"{sorted(metric_sets)}",
-            )
-        for lower, higher in itertools.pairwise(upper):
-            for metric, value in higher.thresholds().items():
-                below = lower.thresholds()[metric]
-                if value <= below:
-                    raise ConfigError(
-                        owner,
-                        "tiers",
-                        expected="thresholds strictly increasing up the ladder",
-                        found=f"{metric} {value} for {higher.name!r} after {below} for {lower.name!r}",
-                    )
-        check_choice(owner, "combine", self.combine, ("any", "all"))
-        check_choice(owner, "window", self.window, WINDOWS)
-        check_int(owner, "window_months", self.window_months, minimum=1)
-        check_int(owner, "validity_windows", self.validity_windows, minimum=1)
-        check_choice(owner, "downgrade", self.downgrade, DOWNGRADES)
-        check_int(owner, "grace_days", self.grace_days)
-        self._validate_grace()
-        seen = set()
-        for life in self.lifetime:
-            if life.name not in names[1:]:
-                raise ConfigError(
-                    owner,
-                    "lifetime",
-                    expected=f"names of tiers above the base {names[1:]}",
-                    found=repr(life.name),
-                )
-            if not life.thresholds() or life.name in seen:
-                raise ConfigError(
-                    owner,
-                    "lifetime",
-                    expected="one entry with thresholds per tier",
-                    found=repr(life.name),
-                )
-            seen.add(life.name)
-
-    # ------------------------------------------------------------ serialisation
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-safe mapping.
-
-        Examples:
-            >>> TierLadder(tiers=[Tier(name="member")]).to_dict()["window"]
-            'calendar_year'
-        """
-        return {
-            "tiers": [t.to_dict() for t in self.tiers],
-            "combine": self.combine,
-            "window": self.window,
-            "window_months": self.window_months,
-            "validity_windows": self.validity_windows,
-            "downgrade": self.downgrade,
-            "grace_days": self.grace_days,
-            "lifetime": [t.to_dict() for t in self.lifetime],
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> TierLadder:
-        """Build from :meth:`to_dict` output; unknown keys are a ConfigError.
-
-        Examples:
-            >>> TierLadder.from_dict({"tiers": [{"name": "member"}], "windw": "rolling"})
-            Traceback (most recent call last):
-            ...
-            crmkit.errors.ConfigError: TierLadder.from_dict(): parameter 'windw' must be one of ['combine', 'downgrade', 'grace_days', 'lifetime', 'tiers', 'validity_windows', 'window', 'window_months']; found an unknown key.
-        """
-        check_keys(
-            data, "TierLadder.from_dict()", allowed=set(attrs.fields_dict(cls)), required=("tiers",)
-        )
-        return cls(**dict(data))
+    tiers: tuple[Tier, ...] = field(
+        converter=_to_tiers, validator=[_tier_items, _ladder_shape], codec=Seq(Nested(Tier))
+    )
+    combine: str = field(default="any", validator=one_of(("any", "all")))
+    window: str = field(default="calendar_year", validator=one_of(WINDOWS))
+    window_months: int = field(default=12, validator=whole(min=1))
+    validity_windows: int = field(default=1, validator=whole(min=1))
+    downgrade: str = field(default="reevaluate", validator=one_of(DOWNGRADES))
+    grace_days: int = field(default=0, validator=[whole(min=0), _shorter_than_a_window])
+    lifetime: tuple[Tier, ...] = field(
+        default=(),
+        converter=_to_tiers,
+        validator=[_tier_items, _lifetime_tiers],
+        codec=Seq(Nested(Tier)),
+    )
 
     # ------------------------------------------------------------ qualification
 
@@ -583,28 +575,24 @@ class TierLadder:
             None,
         )
 
-    def _validate_grace(self) -> None:
-        limit = 28 * self.window_months if self.window == "rolling" else 365
-        if self.grace_days >= limit:
-            raise ConfigError(
-                "TierLadder",
-                "grace_days",
-                expected=f"shorter than a window (< {limit} days)",
-                found=str(self.grace_days),
-            )
+    def _checks(self, point_scale: int = 1) -> list[list[tuple[int, Decimal | int]]]:
+        """Per tier, the ``(metric position, threshold)`` pairs, for the fast fold.
 
-    def _checks(self) -> list[list[tuple[int, Decimal | int]]]:
-        """Per tier, the ``(metric position, threshold)`` pairs, for the fast fold."""
-        return [
-            [(METRICS.index(m), v) for m, v in tier.thresholds().items()] for tier in self.tiers
-        ]
+        ``point_scale`` turns a threshold in points into ledger units (``10**point_decimals``).
+        """
+        return [_scaled_checks(tier, point_scale) for tier in self.tiers]
 
-    def tracker(self, start: dt.datetime, *, tz: str | dt.tzinfo) -> TierTracker:
+    def tracker(
+        self, start: dt.datetime, *, tz: str | dt.tzinfo, point_decimals: int = 0
+    ) -> TierTracker:
         """A mutable, incremental fold of one member's tier, starting at ``start`` (enrolment).
 
         Feed it postings in time order with :meth:`TierTracker.post`, move it forward with
         :meth:`TierTracker.advance`, read it with :meth:`TierTracker.status`.
-        :meth:`evaluate` is exactly this fold over sorted postings.
+        :meth:`evaluate` is exactly this fold over sorted postings. With
+        ``point_decimals=d`` the postings count points in ledger units of ``10**-d`` points
+        (as a :class:`~crmkit.loyalty.Program` with decimal points does), while the tiers'
+        ``points`` thresholds stay in points; ``missing`` is then in ledger units too.
 
         Examples:
             >>> import datetime as dt
@@ -616,7 +604,7 @@ class TierLadder:
             >>> st.tier, st.since.date(), st.valid_until.date()
             ('vip', datetime.date(2025, 4, 2), datetime.date(2027, 1, 1))
         """
-        return TierTracker(self, start, tz=tz)
+        return TierTracker(self, start, tz=tz, point_decimals=point_decimals)
 
     def evaluate(
         self,
@@ -692,6 +680,14 @@ class TierLadder:
 _MICRO = dt.timedelta(microseconds=1)
 
 
+def _scaled_checks(tier: Tier, point_scale: int) -> list[tuple[int, Decimal | int]]:
+    """``(metric position, threshold)`` pairs, a points threshold in ledger units."""
+    return [
+        (METRICS.index(m), v * point_scale if m == "points" else v)
+        for m, v in tier.thresholds().items()
+    ]
+
+
 class TierTracker:
     """One member's tier, folded posting by posting (mutable; build with :meth:`TierLadder.tracker`).
 
@@ -732,8 +728,17 @@ class TierTracker:
         "_wstart",
     )
 
-    def __init__(self, ladder: TierLadder, start: dt.datetime, *, tz: str | dt.tzinfo) -> None:
+    def __init__(
+        self,
+        ladder: TierLadder,
+        start: dt.datetime,
+        *,
+        tz: str | dt.tzinfo,
+        point_decimals: int = 0,
+    ) -> None:
         owner = "TierLadder.tracker()"
+        check_int(owner, "point_decimals", point_decimals)
+        scale = 10**point_decimals
         self._ladder = ladder
         self._tz = zone(tz, owner)
         local = local_time(start, self._tz, owner, "start")
@@ -750,7 +755,7 @@ class TierTracker:
         self._history = [TierChange(local, None, ladder.tiers[0].name, "start")]
         self._recent: deque[tuple[dt.datetime, Decimal, int, int]] = deque()
         self._vcache: tuple[dt.datetime, dt.datetime, dt.datetime] | None = None
-        self._checks = ladder._checks()
+        self._checks = ladder._checks(scale)
         # Tiers from the top down as (index, metric, threshold) when each tier above the
         # base has one threshold (the common ladder): _qualify without the general loop.
         self._single: list[tuple[int, int, Any]] | None = None
@@ -761,8 +766,7 @@ class TierTracker:
             ]
         names = ladder.names
         self._life_checks = [
-            (names.index(t.name), [(METRICS.index(m), v) for m, v in t.thresholds().items()])
-            for t in ladder.lifetime
+            (names.index(t.name), _scaled_checks(t, scale)) for t in ladder.lifetime
         ]
 
     # ------------------------------------------------------------ reading
@@ -829,10 +833,10 @@ class TierTracker:
         nxt = self._cur + 1 if self._cur + 1 < len(ladder.tiers) else None
         missing: dict[str, Decimal | int] = {}
         if nxt is not None:
-            for metric, value in ladder.tiers[nxt].thresholds().items():
-                have = counters.get(metric)
+            for index, value in self._checks[nxt]:
+                have = self._counts[index]
                 if have < value:
-                    missing[metric] = value - have
+                    missing[METRICS[index]] = value - have
         pending = None
         if self._pending is not None:
             pending = (self._pending[0], ladder.tiers[self._pending[1]].name)
@@ -1142,6 +1146,7 @@ def assign_tiers(
     columns = {"spend": spend, "points": points, "orders": orders}
     need = [member] + [columns[m] for m in used] + ([current] if current else [])
     require_columns(frame, need, owner)
+    require_no_missing(frame, member, owner)
     check_unique(frame, member, owner)
     values: dict[str, np.ndarray[Any, Any]] = {}
     for metric in used:
@@ -1227,7 +1232,18 @@ def _exact_column(
                 expected="integers",
                 found=f"dtype {series.dtype}",
             )
-        return series.to_numpy(dtype=np.int64)
+        counts = series.to_numpy(dtype=np.int64)
+        negative = counts < 0
+        if negative.any():
+            raise InvalidInputError(
+                owner,
+                column,
+                expected=f"{metric} counts of at least 0",
+                found=f"{int(negative.sum())} negative values",
+                rows=first_labels(frame.index, negative),
+                total=int(negative.sum()),
+            )
+        return counts
     if pd.api.types.is_integer_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
         return series.to_numpy(dtype=np.int64)
     # Decimal objects stay as they are; ints and decimal strings are converted; anything

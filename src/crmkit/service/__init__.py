@@ -12,6 +12,7 @@ if TYPE_CHECKING:
         BusinessCalendar,
         country_holidays,
     )
+    from crmkit.service._csat_ces import ces, csat
     from crmkit.service._kpi import (
         DurationQuantiles,
         PoissonRate,
@@ -24,24 +25,7 @@ if TYPE_CHECKING:
         reopen_rate,
         repeat_complaint_rate,
     )
-    from crmkit.service._satisfaction import (
-        Interval,
-        NpsComparison,
-        NpsResult,
-        NpsScheme,
-        ProportionComparison,
-        ScaleResult,
-        ces,
-        compare_groups,
-        compare_nps,
-        compare_proportions,
-        csat,
-        metric_table,
-        nps,
-        nps_from_counts,
-        nps_sample_size,
-        round_shares,
-    )
+    from crmkit.service._nps import nps, nps_from_counts
     from crmkit.service._sla import (
         PolicySet,
         SLACycle,
@@ -56,6 +40,22 @@ if TYPE_CHECKING:
         evaluate_sla,
         sla_attainment,
         sla_cycles,
+    )
+    from crmkit.service._survey_input import NpsScheme
+    from crmkit.service._survey_planning import nps_sample_size
+    from crmkit.service._survey_results import (
+        Interval,
+        NpsComparison,
+        NpsResult,
+        ProportionComparison,
+        ScaleResult,
+        round_shares,
+    )
+    from crmkit.service._survey_tables import (
+        compare_groups,
+        compare_nps,
+        compare_proportions,
+        metric_table,
     )
 
 __all__ = [

@@ -23,6 +23,7 @@ The model, in the words the docs use:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import re
@@ -936,6 +937,348 @@ class BusinessCalendar:
                 owner, "target", expected="a non-negative timedelta", found=str(target), kind=""
             )
         return d
+
+    # ----------------------------------------------------------------------------------
+    # Business days
+    # ----------------------------------------------------------------------------------
+    def _day(self, value: object, owner: str, field: str) -> int:
+        """Days since 1970-01-01 of a date (a datetime: its date in the calendar zone)."""
+        if isinstance(value, dt.datetime):
+            if value.tzinfo is not None:
+                value = value.astimezone(self.zone)
+            value = value.date()
+        elif isinstance(value, np.datetime64) and not np.isnat(value):
+            value = value.astype("datetime64[D]").astype(dt.date)
+        elif isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                value = dt.date.fromisoformat(value.strip())
+        if not isinstance(value, dt.date):
+            raise InvalidInputError(
+                owner,
+                field,
+                expected="a date (datetime.date or 'YYYY-MM-DD')",
+                found=f"{type(value).__name__} {value!r}",
+                kind="",
+            )
+        return value.toordinal() - tl.EPOCH_ORDINAL
+
+    @staticmethod
+    def _check_roll(roll: object, owner: str) -> str:
+        if roll not in ("forward", "backward"):
+            raise InvalidInputError(
+                owner, "roll", expected="'forward' or 'backward'", found=repr(roll), kind=""
+            )
+        return str(roll)
+
+    def is_business_day(self, day: dt.date) -> bool:
+        """Whether ``day`` is a business day: it owns at least one interval.
+
+        Weekly hours make a weekday a business day; a holiday closes it; a date override
+        decides on its own (precedence: override > holiday > weekly hours). Equal to
+        ``numpy.is_busday(day, weekmask, holidays)`` for the same week and holidays.
+
+        Args:
+            day: A date (a datetime means its date in the calendar zone).
+
+        Returns:
+            True on business days.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from crmkit.service import BusinessCalendar
+            >>> cal = BusinessCalendar("UTC", {"mon": [["09:00", "17:00"]]}, holidays=["2025-01-13"])
+            >>> cal.is_business_day(dt.date(2025, 1, 6)), cal.is_business_day(dt.date(2025, 1, 13))
+            (True, False)
+        """
+        k = self._day(day, "BusinessCalendar.is_business_day()", "day")
+        table = tl.ensure_days(self, k, k)
+        return bool(table.mask[k - table.first])
+
+    def add_days(self, day: dt.date, n: int, *, roll: str = "forward") -> dt.date:
+        """The business day ``n`` business days after ``day`` (before it when ``n < 0``).
+
+        ``day`` is first rolled to a business day (``roll="forward"``: the next one, as
+        ``numpy.busday_offset(day, n, roll="forward")`` does; ``"backward"``: the previous
+        one), then moved by ``n`` business days. pandas' ``day + CustomBusinessDay(n)`` is
+        this with ``roll="backward"`` for ``n > 0`` (and ``"forward"`` otherwise); on a
+        business day all of them agree.
+
+        Args:
+            day: The start date (a datetime means its date in the calendar zone).
+            n: Business days to move; ``0`` only rolls.
+            roll: ``"forward"`` (default) or ``"backward"``.
+
+        Returns:
+            A business day.
+
+        Raises:
+            ConfigError: No such business day within ``horizon_days``.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from crmkit.service import BusinessCalendar
+            >>> week = {d: [["09:00", "18:00"]] for d in ["mon", "tue", "wed", "thu", "fri"]}
+            >>> cal = BusinessCalendar("UTC", week, holidays=["2025-01-07"])
+            >>> cal.add_days(dt.date(2025, 1, 6), 2)  # Tuesday is a holiday
+            datetime.date(2025, 1, 9)
+            >>> cal.add_days(dt.date(2025, 1, 4), 0), cal.add_days(dt.date(2025, 1, 4), 1)
+            (datetime.date(2025, 1, 6), datetime.date(2025, 1, 8))
+        """
+        owner = "BusinessCalendar.add_days()"
+        k = self._day(day, owner, "day")
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+            raise InvalidInputError(
+                owner, "n", expected="an int", found=f"{type(n).__name__} {n!r}", kind=""
+            )
+        result = tl.offset_day(self, k, int(n), self._check_roll(roll, owner), owner)
+        return dt.date.fromordinal(result + tl.EPOCH_ORDINAL)
+
+    def business_days_between(self, start: dt.date, end: dt.date) -> int:
+        """Business days in ``[start, end)``; when ``end < start``, minus those in ``(end, start]``.
+
+        Equal to ``numpy.busday_count(start, end, weekmask, holidays)``, whose reversed
+        count excludes ``end`` and includes ``start`` (so ``business_days_between(b, a)`` is
+        ``-business_days_between(a, b)`` whenever ``a`` and ``b`` are both business days
+        or both not).
+
+        Args:
+            start: First date (counted when a business day).
+            end: Date after the last one counted.
+
+        Returns:
+            The signed count.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from crmkit.service import BusinessCalendar
+            >>> week = {d: [["09:00", "18:00"]] for d in ["mon", "tue", "wed", "thu", "fri"]}
+            >>> cal = BusinessCalendar("UTC", week)
+            >>> cal.business_days_between(dt.date(2025, 1, 6), dt.date(2025, 1, 13))
+            5
+            >>> cal.business_days_between(dt.date(2025, 1, 13), dt.date(2025, 1, 6))
+            -5
+        """
+        owner = "BusinessCalendar.business_days_between()"
+        a = self._day(start, owner, "start")
+        b = self._day(end, owner, "end")
+        table = tl.ensure_days(self, min(a, b), max(a, b) + 1)
+        back = 1 if b < a else 0  # numpy's convention for reversed dates
+        return table.rank_list[b + back - table.first] - table.rank_list[a + back - table.first]
+
+    def add_days_many(self, days: Any, n: Any, *, roll: str = "forward") -> Any:
+        """Vectorised :meth:`add_days` (``numpy.busday_offset``), one numpy pass for all rows.
+
+        ``days`` is a numpy ``datetime64`` array (returns ``datetime64[D]``), a pandas
+        Series or DatetimeIndex (returns the same kind, ``datetime64[s]``, same index and
+        name; tz-aware values are read as their date in the calendar zone), or a list of
+        dates. ``n`` is one int or one per row. ``NaT`` gives ``NaT``.
+
+        Args:
+            days: Start dates.
+            n: Business days to move, one for all or per row.
+            roll: ``"forward"`` (default) or ``"backward"``.
+
+        Returns:
+            The business days, typed as described.
+
+        Raises:
+            InvalidInputError: Not dates, ``n`` not integers, or lengths / indexes differ.
+            ConfigError: Some result lies beyond ``horizon_days`` (rows named).
+
+        Examples:
+            >>> import numpy as np
+            >>> from crmkit.service import BusinessCalendar
+            >>> week = {d: [["09:00", "18:00"]] for d in ["mon", "tue", "wed", "thu", "fri"]}
+            >>> cal = BusinessCalendar("UTC", week, holidays=["2025-01-07"])
+            >>> d = np.array(["2025-01-04", "2025-01-06"], dtype="datetime64[D]")
+            >>> cal.add_days_many(d, 2)
+            array(['2025-01-09', '2025-01-09'], dtype='datetime64[D]')
+        """
+        owner = "BusinessCalendar.add_days_many()"
+        k, kind, index, name = self._days_of(days, owner, "days")
+        steps = self._steps(n, len(k), index, owner)
+        out = tl.offset_days_many(
+            self, k, steps, self._check_roll(roll, owner), owner, self._labeler(kind, index)
+        )
+        return self._wrap_days(out, kind, index, name)
+
+    def business_days_between_many(self, starts: Any, ends: Any) -> Any:
+        """Vectorised :meth:`business_days_between` (``numpy.busday_count``).
+
+        Inputs as in :meth:`add_days_many`; two Series must share their index. Returns
+        ``int64`` (numpy) or a nullable ``Int64`` Series (pandas; ``<NA>`` where either
+        date is missing).
+
+        Args:
+            starts: First dates.
+            ends: Dates after the last counted, same length.
+
+        Returns:
+            Signed counts per row.
+
+        Examples:
+            >>> import numpy as np
+            >>> from crmkit.service import BusinessCalendar
+            >>> cal = BusinessCalendar("UTC", {d: [["09:00", "18:00"]] for d in ["mon", "fri"]})
+            >>> a = np.array(["2025-01-06", "2025-01-20"], dtype="datetime64[D]")
+            >>> b = np.array(["2025-01-20", "2025-01-06"], dtype="datetime64[D]")
+            >>> cal.business_days_between_many(a, b)
+            array([ 4, -4])
+        """
+        owner = "BusinessCalendar.business_days_between_many()"
+        a, _, index_a, _ = self._days_of(starts, owner, "starts")
+        b, _, index_b, _ = self._days_of(ends, owner, "ends")
+        index = self._paired_index(len(a), len(b), index_a, index_b, owner)
+        out = tl.count_days_many(self, a, b)
+        if index is None:
+            return out
+        series = pd.Series(out, index=index, name="business_days", dtype="Int64")
+        series[out == tl.NAT] = pd.NA
+        return series
+
+    def is_business_day_many(self, days: Any) -> Any:
+        """Vectorised :meth:`is_business_day` (``numpy.is_busday``); ``NaT`` gives False.
+
+        Args:
+            days: Dates, read as in :meth:`add_days_many`.
+
+        Returns:
+            A bool array, or a bool Series with the input's index.
+
+        Examples:
+            >>> import numpy as np
+            >>> from crmkit.service import BusinessCalendar
+            >>> cal = BusinessCalendar("UTC", {"mon": [["09:00", "18:00"]]})
+            >>> cal.is_business_day_many(np.array(["2025-01-06", "2025-01-07"], dtype="datetime64[D]"))
+            array([ True, False])
+        """
+        k, kind, index, name = self._days_of(
+            days, "BusinessCalendar.is_business_day_many()", "days"
+        )
+        out = tl.is_business_day_many(self, k)
+        if kind == "numpy":
+            return out
+        return pd.Series(out, index=index, name=name)
+
+    def _days_of(
+        self, values: Any, owner: str, field: str
+    ) -> tuple[np.ndarray[Any, np.dtype[np.int64]], str, pd.Index | None, Any]:
+        """Day numbers (``datetime64[D]`` as int64), the input kind, its index and name."""
+        kind, index, name = "numpy", None, None
+        if isinstance(values, (pd.Series, pd.Index)):
+            kind = "index" if isinstance(values, pd.Index) else "series"
+            index = values.index if isinstance(values, pd.Series) else None
+            name = values.name
+            dtype = values.dtype
+            if isinstance(dtype, pd.DatetimeTZDtype):
+                values = pd.DatetimeIndex(values).tz_convert(self.zone).tz_localize(None)
+                return self._floor_days(values.to_numpy()), kind, index, name
+            if dtype.kind == "M":
+                return self._floor_days(np.asarray(values)), kind, index, name
+            values = list(values)
+        elif isinstance(values, np.ndarray) and values.dtype.kind == "M":
+            return self._floor_days(values), kind, index, name
+        elif isinstance(values, (str, bytes, dt.date)) or not hasattr(values, "__len__"):
+            raise InvalidInputError(
+                owner,
+                field,
+                expected="an array, Series or list of dates",
+                found=type(values).__name__,
+                kind="",
+                hint="Use the scalar method for one date.",
+            )
+        try:
+            items = [
+                None if v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v)) else v
+                for v in values
+            ]
+            if any(isinstance(v, dt.datetime) for v in items):
+                items = [self._day(v, owner, field) if v is not None else None for v in items]
+                days = np.array([tl.NAT if v is None else v for v in items], dtype=np.int64)
+                return days, kind, index, name
+            array = np.array(items, dtype="datetime64[D]")
+        except (ValueError, TypeError, InvalidInputError):
+            raise InvalidInputError(
+                owner,
+                field,
+                expected="dates (datetime.date, datetime64 or 'YYYY-MM-DD')",
+                found="values that are not dates",
+                kind="",
+            ) from None
+        return array.view(np.int64), kind, index, name
+
+    @staticmethod
+    def _floor_days(values: np.ndarray[Any, Any]) -> np.ndarray[Any, np.dtype[np.int64]]:
+        days = values.astype("datetime64[D]")  # floors, NaT stays NaT
+        return days.view(np.int64)
+
+    @staticmethod
+    def _steps(
+        n: Any, size: int, index: pd.Index | None, owner: str
+    ) -> np.ndarray[Any, np.dtype[np.int64]]:
+        if isinstance(n, (int, np.integer)) and not isinstance(n, bool):
+            return np.full(size, int(n), dtype=np.int64)
+        if isinstance(n, pd.Series) and index is not None and not n.index.equals(index):
+            raise InvalidInputError(
+                owner,
+                "n",
+                expected="a Series with the same index as 'days'",
+                found="a different index",
+                kind="",
+                hint="Align them first, e.g. n.reindex(days.index).",
+            )
+        array = np.asarray(n)
+        if array.dtype.kind not in "iu" or array.ndim != 1:
+            raise InvalidInputError(
+                owner,
+                "n",
+                expected="an int, or an array / Series of ints",
+                found=f"{type(n).__name__}" + (f" of dtype {array.dtype}" if array.ndim else ""),
+                kind="",
+            )
+        if len(array) != size:
+            raise InvalidInputError(
+                owner,
+                "n",
+                expected=f"one int or {size} of them",
+                found=f"{len(array)} values",
+                kind="",
+            )
+        return array.astype(np.int64)
+
+    @staticmethod
+    def _paired_index(
+        n_a: int, n_b: int, index_a: pd.Index | None, index_b: pd.Index | None, owner: str
+    ) -> pd.Index | None:
+        if n_a != n_b:
+            raise InvalidInputError(
+                owner,
+                "ends",
+                expected=f"as long as 'starts' ({n_a} rows)",
+                found=f"{n_b} rows",
+                kind="",
+            )
+        if index_a is not None and index_b is not None and not index_a.equals(index_b):
+            raise InvalidInputError(
+                owner,
+                "ends",
+                expected="a Series with the same index as 'starts'",
+                found="a different index",
+                kind="",
+                hint="Align them first, e.g. ends.reindex(starts.index).",
+            )
+        return index_a if index_a is not None else index_b
+
+    def _wrap_days(
+        self, out: np.ndarray[Any, np.dtype[np.int64]], kind: str, index: pd.Index | None, name: Any
+    ) -> Any:
+        days = out.view("datetime64[D]")
+        if kind == "numpy":
+            return days
+        stamps = days.astype("datetime64[s]")
+        if kind == "index":
+            return pd.DatetimeIndex(stamps, name=name)
+        return pd.Series(stamps, index=index, name=name)
 
     # ----------------------------------------------------------------------------------
     # Bulk arithmetic

@@ -28,10 +28,12 @@ import numpy as np
 import pandas as pd
 
 from crmkit import _stats
+from crmkit._rounding import round_decimal as _round
 from crmkit._stats import _check_level
 from crmkit._validate import first_labels, require_columns, require_frame
 from crmkit.errors import ConfigError, InvalidInputError
-from crmkit.service._satisfaction import Interval, _check_method, _round
+from crmkit.service._survey_input import check_method as _check_method
+from crmkit.service._survey_results import Interval
 
 __all__ = [
     "DurationQuantiles",

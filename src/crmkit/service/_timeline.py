@@ -46,7 +46,8 @@ DAY_S = 86_400
 US = 1_000_000
 NS = 1_000_000_000
 DAY_US = DAY_S * US
-_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+_EPOCH_ORDINAL = EPOCH_ORDINAL
 _UTC = dt.UTC
 _SAMPLE_S = 6 * 3600  # zone offsets are sampled every 6 hours; transitions are then bisected
 _FIRST_DATE = dt.date(1, 1, 10)
@@ -625,4 +626,224 @@ def localize_many_ns(calendar: BusinessCalendar, wall: I64) -> I64:
         -(-int(values.max()) // _NS_PER_US) + DAY_US,
     )
     out[valid] = timeline.localize_many(values)
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Business days
+# --------------------------------------------------------------------------------------
+#: Day numbers are days since 1970-01-01 (numpy ``datetime64[D]`` as int64).
+_DAY_LO = _FIRST_DATE.toordinal() - _EPOCH_ORDINAL
+_DAY_HI = _LAST_DATE.toordinal() - _EPOCH_ORDINAL
+
+
+class DayTable:
+    """The business days of a calendar for the day numbers ``[first, stop)``.
+
+    ``rank[k]`` is the number of business days before day ``first + k`` (so ``rank`` has
+    one more entry than the range), ``days`` the business day numbers in order. Then, for
+    ``d`` in range, ``rank[d - first]`` is numpy's ``busday_offset`` roll-forward index.
+    """
+
+    __slots__ = ("days", "days_list", "first", "mask", "rank", "rank_list", "stop")
+
+    def __init__(self, first: int, stop: int, mask: np.ndarray[Any, np.dtype[np.bool_]]) -> None:
+        self.first = first
+        self.stop = stop
+        self.mask = mask
+        self.rank = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)]).astype(np.int64)
+        self.days = (np.flatnonzero(mask) + first).astype(np.int64)
+        self.rank_list: list[int] = self.rank.tolist()
+        self.days_list: list[int] = self.days.tolist()
+
+
+def compile_days(calendar: BusinessCalendar, first: int, stop: int) -> DayTable:
+    """Compile the business days of ``calendar`` for the day numbers ``[first, stop)``.
+
+    A date is a business day iff it owns at least one interval after overrides and
+    holidays (precedence: override > holiday > weekly hours).
+
+    Examples:
+        >>> import datetime as dt
+        >>> from crmkit.service import BusinessCalendar
+        >>> cal = BusinessCalendar("UTC", {"mon": [["09:00", "17:00"]]})
+        >>> table = compile_days(cal, 0, 14)  # 1970-01-01 is a Thursday
+        >>> table.days.tolist()
+        [4, 11]
+    """
+    days = np.arange(first, stop, dtype=np.int64)
+    weekday = (days + 3) % 7  # 1970-01-01 was a Thursday (weekday 3)
+    open_weekday = np.array([bool(hours) for hours in calendar.weekly], dtype=bool)
+    mask = open_weekday[weekday]
+    first_date = dt.date.fromordinal(first + _EPOCH_ORDINAL)
+    stop_date = dt.date.fromordinal(stop + _EPOCH_ORDINAL)
+    holidays = calendar._holidays_in(first_date, stop_date)
+    closed = [d.toordinal() - _EPOCH_ORDINAL for d in holidays]
+    closed = [k for k in closed if first <= k < stop]
+    if closed:
+        mask[np.asarray(closed, dtype=np.int64) - first] = False
+    for day, hours in calendar.overrides:
+        k = day.toordinal() - _EPOCH_ORDINAL
+        if first <= k < stop:
+            mask[k - first] = bool(hours)
+    return DayTable(first, stop, mask)
+
+
+def ensure_days(calendar: BusinessCalendar, lo: int, hi: int) -> DayTable:
+    """A day table covering the day numbers ``[lo, hi]`` (widened at least twofold).
+
+    Raises:
+        InvalidInputError: The range needs dates outside the years 1-9999.
+
+    Examples:
+        >>> from crmkit.service import BusinessCalendar
+        >>> cal = BusinessCalendar("UTC", {"mon": [["09:00", "17:00"]]})
+        >>> t = ensure_days(cal, 0, 10)
+        >>> t.first <= 0 and t.stop > 10
+        True
+    """
+    current: DayTable | None = calendar._cache.get("days")
+    if current is not None and current.first <= lo and hi < current.stop:
+        return current
+    if lo < _DAY_LO or hi > _DAY_HI:
+        raise InvalidInputError(
+            "BusinessCalendar",
+            "day",
+            expected="dates within the years 1 to 9999",
+            found="a date (or a result) outside them",
+            kind="",
+        )
+    first, stop = lo - 7, hi + 8
+    if current is None:
+        first, stop = first - 366, stop + 732
+    else:
+        span = current.stop - current.first
+        first = min(first, current.first - span) if first < current.first else current.first
+        stop = max(stop, current.stop + span) if stop > current.stop else current.stop
+    table = compile_days(calendar, max(first, _DAY_LO), min(stop, _DAY_HI + 1))
+    calendar._cache["days"] = table
+    return table
+
+
+def _days_horizon_error(calendar: BusinessCalendar, owner: str, n: int) -> ConfigError:
+    return _horizon_error(
+        calendar, owner, f"{abs(n)} business days {'after' if n >= 0 else 'before'} the date"
+    )
+
+
+def offset_day(calendar: BusinessCalendar, d: int, n: int, roll: str, owner: str) -> int:
+    """``numpy.busday_offset(d, n, roll)`` on day numbers for ``roll`` forward / backward."""
+    horizon = calendar.horizon_days
+    lo, hi = d, d
+    while True:
+        table = ensure_days(calendar, max(lo, _DAY_LO), min(hi, _DAY_HI))
+        if table.first <= d < table.stop:
+            i = table.rank_list[d - table.first]
+            if roll == "backward" and not table.mask[d - table.first]:
+                i -= 1
+            j = i + n
+            if (
+                0 <= j < len(table.days_list)
+                and (i >= 0 or n > 0)
+                and (i < len(table.days_list) or n < 0)
+            ):
+                result = table.days_list[j]
+                if abs(result - d) > horizon:
+                    break
+                # rolled day and result both lie in the table: exact
+                return result
+        if table.stop - d > horizon and d - table.first > horizon:
+            break
+        if table.first <= _DAY_LO and table.stop > _DAY_HI:
+            break
+        lo, hi = table.first - 1, table.stop
+    raise _days_horizon_error(calendar, owner, n)
+
+
+def offset_days_many(  # noqa: PLR0917 - mirrors add_many_ns plus the roll
+    calendar: BusinessCalendar,
+    d: I64,
+    n: I64,
+    roll: str,
+    owner: str,
+    labels: Callable[[np.ndarray[Any, np.dtype[np.bool_]]], list[Any]],
+) -> I64:
+    """Vectorised :func:`offset_day`; ``NAT`` in ``d`` gives ``NAT``."""
+    if len(d) == 0:
+        return d.copy()
+    missing = d == NAT
+    some_missing = bool(missing.any())
+    if some_missing and missing.all():
+        return np.full(len(d), NAT, dtype=np.int64)
+    dv, nv = (d[~missing], n[~missing]) if some_missing else (d, n)
+    horizon = calendar.horizon_days
+    lo, hi = int(dv.min()), int(dv.max())
+    table = ensure_days(calendar, lo, hi)
+    while True:
+        k = dv - table.first
+        i = table.rank[k]
+        if roll == "backward":
+            i = i - (~table.mask[k]).astype(np.int64)
+        j = i + nv
+        size = len(table.days)
+        if (
+            size
+            and int(j.min()) >= 0
+            and int(j.max()) < size
+            and int(i.min()) >= 0
+            and int(i.max()) < size
+        ):
+            break  # the usual case: every rolled day and result lie in the table
+        bad = (j < 0) | (j >= size) | ((i < 0) & (nv <= 0)) | ((i >= size) & (nv >= 0))
+        if not bad.any():
+            break
+        # Widen towards the rows that fell off; give up beyond the horizon.
+        gone = bad & (table.stop - dv > horizon) & (dv - table.first > horizon)
+        at_limits = table.first <= _DAY_LO and table.stop > _DAY_HI
+        if gone.any() or at_limits:
+            where = np.zeros(len(d), dtype=bool)
+            where[np.flatnonzero(~missing)[gone if gone.any() else bad]] = True
+            raise _horizon_error(
+                calendar, owner, "the business days asked for", labels(where), int(where.sum())
+            )
+        table = ensure_days(calendar, max(table.first - 1, _DAY_LO), min(table.stop, _DAY_HI))
+    result = table.days[j]
+    step = result - dv
+    beyond = None if max(-int(step.min()), int(step.max())) <= horizon else np.abs(step) > horizon
+    if beyond is not None:
+        where = np.zeros(len(d), dtype=bool)
+        where[np.flatnonzero(~missing)[beyond]] = True
+        raise _horizon_error(
+            calendar, owner, "the business days asked for", labels(where), int(where.sum())
+        )
+    if not some_missing:
+        return result
+    out = np.full(len(d), NAT, dtype=np.int64)
+    out[~missing] = result
+    return out
+
+
+def count_days_many(calendar: BusinessCalendar, a: I64, b: I64) -> I64:
+    """``numpy.busday_count(a, b)`` on day numbers; ``NAT`` in either gives ``NAT``."""
+    missing = (a == NAT) | (b == NAT)
+    out = np.full(len(a), NAT, dtype=np.int64)
+    if missing.all():
+        return out
+    av, bv = a[~missing], b[~missing]
+    table = ensure_days(calendar, int(min(av.min(), bv.min())), int(max(av.max(), bv.max())) + 1)
+    # numpy's convention: [a, b) when a <= b, and minus the days in (b, a] when b < a.
+    back = (bv < av).astype(np.int64)
+    out[~missing] = table.rank[bv + back - table.first] - table.rank[av + back - table.first]
+    return out
+
+
+def is_business_day_many(calendar: BusinessCalendar, d: I64) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """``numpy.is_busday(d)`` on day numbers; ``NAT`` gives False."""
+    missing = d == NAT
+    out = np.zeros(len(d), dtype=bool)
+    if missing.all():
+        return out
+    dv = d[~missing]
+    table = ensure_days(calendar, int(dv.min()), int(dv.max()))
+    out[~missing] = table.mask[dv - table.first]
     return out

@@ -1,0 +1,363 @@
+"""Survey input: how answers, weights and "no score" rows are read, and the options.
+
+The one reader of survey answers for every satisfaction metric (:func:`parse`): scores
+as a Series, array, list or mapping ``{score: count}``; optional weights (sampling weights,
+or whole-number frequency weights that act exactly like duplicated rows); the missing
+and invalid policies; the finite-population correction. Also the rule classes the metrics
+take: :class:`NpsScheme` (category cut-offs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from crmkit._validate import check_keys, first_labels
+from crmkit.errors import ConfigError, InvalidInputError
+
+__all__ = [
+    "DEFAULT_MIN_N",
+    "NpsScheme",
+    "Parsed",
+    "check_boot",
+    "check_method",
+    "check_min_n",
+    "check_population",
+    "fpc_factor",
+    "parse",
+]
+
+FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+
+#: Default low-sample threshold: results below it are flagged (never hidden).
+DEFAULT_MIN_N = 30
+
+
+def _scheme_check(instance: NpsScheme, attribute: Any, value: Any) -> None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ConfigError("NpsScheme", attribute.name, expected="an int", found=repr(value))
+
+
+@attrs.frozen
+class NpsScheme:
+    """How scores map to detractors, passives and promoters.
+
+    The default is the standard 0-10 scale with detractors 0-6, passives 7-8 and
+    promoters 9-10 (Reichheld / Bain; the R ``NPS`` package's ``breaks``).
+
+    Attributes:
+        scale_min: Lowest score on the scale.
+        scale_max: Highest score on the scale.
+        detractor_max: Highest score that counts as a detractor.
+        promoter_min: Lowest score that counts as a promoter.
+
+    Examples:
+        >>> NpsScheme().to_dict()
+        {'scale_min': 0, 'scale_max': 10, 'detractor_max': 6, 'promoter_min': 9}
+        >>> NpsScheme(scale_min=1, scale_max=5, detractor_max=3, promoter_min=5).category(4)
+        'passive'
+    """
+
+    scale_min: int = attrs.field(default=0, validator=_scheme_check)
+    scale_max: int = attrs.field(default=10, validator=_scheme_check)
+    detractor_max: int = attrs.field(default=6, validator=_scheme_check)
+    promoter_min: int = attrs.field(default=9, validator=_scheme_check)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.scale_min <= self.detractor_max < self.promoter_min <= self.scale_max:
+            raise ConfigError(
+                "NpsScheme",
+                "detractor_max, promoter_min",
+                expected="scale_min <= detractor_max < promoter_min <= scale_max",
+                found=(
+                    f"scale {self.scale_min}-{self.scale_max}, detractor_max "
+                    f"{self.detractor_max}, promoter_min {self.promoter_min}"
+                ),
+                kind="parameters",
+            )
+
+    def category(self, score: int) -> str:
+        """Return ``"detractor"``, ``"passive"`` or ``"promoter"`` for one score.
+
+        Examples:
+            >>> NpsScheme().category(8)
+            'passive'
+        """
+        if not self.scale_min <= score <= self.scale_max:
+            raise InvalidInputError(
+                "NpsScheme.category()",
+                "score",
+                expected=f"in [{self.scale_min}, {self.scale_max}]",
+                found=repr(score),
+                kind="parameter",
+            )
+        if score <= self.detractor_max:
+            return "detractor"
+        return "promoter" if score >= self.promoter_min else "passive"
+
+    def to_dict(self) -> dict[str, int]:
+        """Return the scheme as a JSON-ready dict.
+
+        Examples:
+            >>> NpsScheme.from_dict(NpsScheme().to_dict()) == NpsScheme()
+            True
+        """
+        return attrs.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> NpsScheme:
+        """Build a scheme from :meth:`to_dict` output; unknown keys are a ``ConfigError``.
+
+        Examples:
+            >>> NpsScheme.from_dict({"promoter_min": 10}).promoter_min
+            10
+        """
+        check_keys(data, "NpsScheme.from_dict()", allowed=[f.name for f in attrs.fields(cls)])
+        return cls(**data)
+
+
+@attrs.frozen
+class Parsed:
+    """Scores reduced to rows: value per row, repeat count, sampling weight."""
+
+    values: FloatArray  # NaN for missing (when included)
+    freq: FloatArray
+    weights: FloatArray | None
+    n_missing: int
+    n_invalid: int
+    kept: np.ndarray[Any, Any]  # per input row: used in the estimate
+    missing: np.ndarray[Any, Any]  # per input row: missing answer
+    zero_weight: np.ndarray[Any, Any]  # per input row: answered, but sampling weight 0
+
+    @property
+    def n_zero_weight(self) -> int:
+        """Rows left out because their sampling weight is 0."""
+        return int(self.zero_weight.sum())
+
+
+def _as_series(obj: Any, owner: str, name: str) -> pd.Series:
+    if isinstance(obj, pd.Series):
+        return obj
+    if isinstance(obj, pd.DataFrame):
+        raise InvalidInputError(
+            owner,
+            name,
+            expected="a Series, array, list or mapping of counts",
+            found="a DataFrame",
+            hint="Pass one column, e.g. frame['nps'].",
+            kind="",
+        )
+    if isinstance(obj, (str, bytes)) or not isinstance(obj, Iterable):
+        raise InvalidInputError(
+            owner,
+            name,
+            expected="a Series, array, list or mapping of counts",
+            found=type(obj).__name__,
+            kind="",
+        )
+    return pd.Series(list(obj) if not isinstance(obj, np.ndarray) else obj, dtype=object)
+
+
+def _numeric(series: pd.Series, owner: str, name: str) -> tuple[FloatArray, np.ndarray[Any, Any]]:
+    """Return float values (NaN where missing) and the missing mask."""
+    missing = np.array(series.isna().to_numpy(dtype=bool), dtype=bool)
+    if pd.api.types.is_bool_dtype(series.dtype):
+        raise InvalidInputError(owner, name, expected="numeric scores", found="booleans", kind="")
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+
+        def is_number(v: Any) -> bool:
+            return isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_))
+
+        ok = np.array(series.map(is_number).to_numpy(dtype=bool), dtype=bool) | missing
+        if not ok.all():
+            bad = ~ok
+            raise InvalidInputError(
+                owner,
+                name,
+                expected="numeric scores",
+                found=f"{int(bad.sum())} non-numeric values",
+                rows=first_labels(series.index, bad),
+                total=int(bad.sum()),
+            )
+        values = (
+            np.array(
+                [np.nan if m else float(v) for v, m in zip(series.tolist(), missing, strict=True)],
+                dtype=np.float64,
+            )
+            if len(series)
+            else np.empty(0)
+        )
+    missing = missing | np.isnan(values)
+    return values, missing
+
+
+def parse(
+    scores: Any,
+    *,
+    weights: Any,
+    weights_kind: str,
+    scale: tuple[int, int],
+    missing: str,
+    invalid: str,
+    owner: str,
+    names: tuple[str, str] = ("scores", "weights"),
+) -> Parsed:
+    """Validate scores (and weights) and reduce them to rows; ``names`` label the errors."""
+    score_name, weight_name = names
+    if missing not in ("exclude", "include"):
+        raise ConfigError(owner, "missing", expected="'exclude' or 'include'", found=repr(missing))
+    if invalid not in ("raise", "exclude"):
+        raise ConfigError(owner, "invalid", expected="'raise' or 'exclude'", found=repr(invalid))
+    if weights_kind not in ("sampling", "frequency"):
+        raise ConfigError(
+            owner, "weights_kind", expected="'sampling' or 'frequency'", found=repr(weights_kind)
+        )
+    if isinstance(scores, Mapping):
+        if weights is not None:
+            raise ConfigError(
+                owner,
+                "weights",
+                expected="None when scores is a mapping of counts",
+                found="weights",
+                hint="A mapping already gives each score's count.",
+            )
+        keys = list(scores.keys())
+        counts = pd.Series(list(scores.values()), index=pd.Index(keys, dtype=object), dtype=object)
+        count_values, count_missing = _numeric(counts.reset_index(drop=True), owner, "counts")
+        bad = count_missing | (count_values < 0) | (count_values != np.floor(count_values))
+        if bad.any():
+            raise InvalidInputError(
+                owner,
+                "scores",
+                expected="a mapping of scores to whole, non-negative counts",
+                found=f"{int(bad.sum())} bad counts",
+                rows=[keys[i] for i in np.flatnonzero(bad)[:5]],
+                total=int(bad.sum()),
+                kind="",
+            )
+        series = pd.Series(keys, dtype=object)
+        freq = count_values
+        w_series: pd.Series | None = None
+    else:
+        series = _as_series(scores, owner, "scores")
+        freq = np.ones(len(series))
+        w_series = None
+        if weights is not None:
+            w_series = (
+                weights.reindex(series.index)
+                if isinstance(weights, pd.Series) and isinstance(scores, pd.Series)
+                else _as_series(weights, owner, "weights")
+            )
+            if len(w_series) != len(series):
+                raise InvalidInputError(
+                    owner,
+                    "weights",
+                    expected=f"{len(series)} values, one per score",
+                    found=f"{len(w_series)} values",
+                    kind="",
+                )
+    values, miss = _numeric(series, owner, score_name)
+    w: FloatArray | None = None
+    if w_series is not None:
+        w_values, w_miss = _numeric(w_series.set_axis(series.index), owner, weight_name)
+        bad_w = w_miss | ~np.isfinite(w_values) | (w_values < 0)
+        if weights_kind == "frequency":
+            bad_w |= w_values != np.floor(np.nan_to_num(w_values))
+        if bad_w.any():
+            expected = "whole numbers >= 0" if weights_kind == "frequency" else "finite and >= 0"
+            raise InvalidInputError(
+                owner,
+                weight_name,
+                expected=expected,
+                found=f"{int(bad_w.sum())} bad weights",
+                rows=first_labels(series.index, bad_w),
+                total=int(bad_w.sum()),
+            )
+        if weights_kind == "frequency":
+            freq = freq * w_values
+        else:
+            w = w_values
+    lo, hi = scale
+    present = ~miss
+    off = present & ((values < lo) | (values > hi) | (values != np.floor(np.nan_to_num(values))))
+    n_invalid = int(freq[off].sum())
+    if off.any() and invalid == "raise":
+        raise InvalidInputError(
+            owner,
+            score_name,
+            expected=f"whole numbers in [{lo}, {hi}]",
+            found=f"{int(off.sum())} invalid scores",
+            rows=first_labels(series.index, off),
+            total=int(off.sum()),
+            hint="Fix them, or pass invalid='exclude' to leave them out (they are counted).",
+            kind="",
+        )
+    keep = ~off
+    if missing == "exclude":
+        keep &= present
+    n_missing = int(freq[miss].sum()) if missing == "exclude" else 0
+    zero_weight = np.zeros(len(keep), dtype=bool)
+    if w is not None:
+        zero_weight = keep & (w == 0)
+        keep &= w > 0
+    return Parsed(
+        values=values[keep],
+        freq=freq[keep],
+        weights=None if w is None else w[keep],
+        n_missing=n_missing,
+        n_invalid=n_invalid if invalid == "exclude" else 0,
+        kept=keep,
+        missing=miss,
+        zero_weight=zero_weight,
+    )
+
+
+def check_population(population_size: int | None, owner: str) -> None:
+    if population_size is not None and (
+        not isinstance(population_size, (int, np.integer))
+        or isinstance(population_size, bool)
+        or population_size < 1
+    ):
+        raise ConfigError(
+            owner, "population_size", expected="None or an int >= 1", found=repr(population_size)
+        )
+
+
+def check_min_n(min_n: int, owner: str) -> None:
+    if not isinstance(min_n, int) or isinstance(min_n, bool) or min_n < 0:
+        raise ConfigError(owner, "min_n", expected="an int >= 0", found=repr(min_n))
+
+
+def fpc_factor(n: FloatArray, population_size: int | None, owner: str) -> FloatArray:
+    """Finite-population correction factor ``(N - n) / (N - 1)`` (1 without ``N``)."""
+    if population_size is None:
+        return np.ones_like(n)
+    too_many = n > population_size
+    if too_many.any():
+        raise ConfigError(
+            owner,
+            "population_size",
+            expected="at least the number of responses",
+            found=f"N = {population_size} < n = {int(n[too_many][0])}",
+        )
+    if population_size == 1:
+        return np.zeros_like(n)
+    return np.asarray((population_size - n) / (population_size - 1), dtype=np.float64)
+
+
+def check_method(ci: str | None, allowed: Sequence[str], owner: str) -> None:
+    if ci is not None and ci not in allowed:
+        raise ConfigError(owner, "ci", expected=f"None or one of {list(allowed)}", found=repr(ci))
+
+
+def check_boot(seed: int, n_boot: int, owner: str) -> None:
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ConfigError(owner, "seed", expected="an int", found=repr(seed))
+    if not isinstance(n_boot, int) or isinstance(n_boot, bool) or n_boot < 100:
+        raise ConfigError(owner, "n_boot", expected="an int >= 100", found=repr(n_boot))

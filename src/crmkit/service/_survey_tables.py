@@ -1,0 +1,569 @@
+"""Comparisons and tables of satisfaction metrics: two groups, many groups, trends.
+
+:func:`compare_nps` and :func:`compare_proportions` test two independent groups;
+:func:`compare_groups` compares every group with a baseline (Holm-adjusted);
+:func:`metric_table` computes a metric per group and period from grouped sums, with
+exactly the statistics of the one-group functions.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from crmkit import _stats
+from crmkit._stats import _check_level
+from crmkit._validate import first_labels, require_columns, require_frame
+from crmkit.errors import ConfigError, InvalidInputError
+from crmkit.service._csat_ces import ces, csat, scale_reasons, scale_statistics, scale_sums
+from crmkit.service._nps import NPS_METHODS, nps, nps_codes, nps_reasons, nps_statistics, nps_sums
+from crmkit.service._survey_input import (
+    DEFAULT_MIN_N,
+    NpsScheme,
+    check_boot,
+    check_method,
+    check_min_n,
+    fpc_factor,
+    parse,
+)
+from crmkit.service._survey_results import (
+    Interval,
+    NpsComparison,
+    NpsResult,
+    ProportionComparison,
+    ScaleResult,
+)
+
+__all__ = ["compare_groups", "compare_nps", "compare_proportions", "metric_table"]
+
+FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+
+
+def compare_nps(
+    a: NpsResult, b: NpsResult, *, method: str = "adjusted_wald", level: float = 0.95
+) -> NpsComparison:
+    """Compare two independent NPS results (Rocks ``nps_test``; MeasuringU).
+
+    ``z = (NPS_a - NPS_b) / sqrt(Var_a / n_a + Var_b / n_b)``. With
+    ``method="adjusted_wald"`` (default) both groups get 3/4 detractor, 3/2 passive and
+    3/4 promoter added first (n + 3), and the interval is centred on the adjusted
+    difference; ``"wald"`` uses the raw counts. Weighted results use their effective
+    counts. The interval's method is ``"wald"`` or ``"adjusted_wald"``.
+
+    Args:
+        a: First result (e.g. this month).
+        b: Second result (e.g. last month).
+        method: ``"adjusted_wald"`` or ``"wald"``.
+        level: Two-sided confidence level.
+
+    Returns:
+        An :class:`NpsComparison`.
+
+    Examples:
+        >>> from crmkit.service import nps_from_counts
+        >>> c = compare_nps(nps_from_counts(10, 22, 68), nps_from_counts(20, 15, 65))
+        >>> round(c.difference), c.interval.method
+        (13, 'adjusted_wald')
+    """
+    owner = "compare_nps()"
+    if method not in ("wald", "adjusted_wald"):
+        raise ConfigError(owner, "method", expected="'wald' or 'adjusted_wald'", found=repr(method))
+    level = _check_level(level, owner)
+    for name, r in (("a", a), ("b", b)):
+        if not isinstance(r, NpsResult):
+            raise ConfigError(owner, name, expected="an NpsResult", found=type(r).__name__)
+    if a.value is None or b.value is None:
+        return NpsComparison(
+            None, None, 0.0, 1.0, None, method, a.n, b.n, "a group has no responses"
+        )
+
+    def parts(r: NpsResult) -> tuple[float, float]:
+        n_eff = r.n_effective
+        p, d = r.shares["promoters"] / 100, r.shares["detractors"] / 100
+        fpc = float(fpc_factor(np.array([float(r.n)]), r.population_size, owner)[0])
+        if method == "wald":
+            return p - d, (r.se / 100) ** 2 if r.se is not None else 0.0
+        n_t = n_eff + 3
+        p_t, d_t = (p * n_eff + 0.75) / n_t, (d * n_eff + 0.75) / n_t
+        return p_t - d_t, (p_t + d_t - (p_t - d_t) ** 2) / n_t * fpc
+
+    va, vara = parts(a)
+    vb, varb = parts(b)
+    se = math.sqrt(vara + varb)
+    centre = va - vb
+    z_crit = _stats.z_value(level)
+    difference = a.value - b.value
+    if se == 0:
+        reason = "zero standard error (both groups all in one category): no test"
+        interval = Interval(difference, difference, level, method)
+        return NpsComparison(difference, 0.0, 0.0, 1.0, interval, method, a.n, b.n, reason)
+    z = centre / se
+    p_value = min(1.0, 2 * float(_stats.normal_sf(abs(z))))
+    interval = Interval(
+        max(-200.0, (centre - z_crit * se) * 100),
+        min(200.0, (centre + z_crit * se) * 100),
+        level,
+        method,
+    )
+    return NpsComparison(difference, se * 100, z, p_value, interval, method, a.n, b.n, None)
+
+
+def _pair(obj: Any, owner: str, name: str) -> tuple[float, float, bool]:
+    if isinstance(obj, ScaleResult):
+        if obj.weighted and obj.value is not None:
+            return obj.value / 100 * obj.n_effective, obj.n_effective, True
+        return float(obj.positives), float(obj.n), False
+    if (
+        isinstance(obj, tuple)
+        and len(obj) == 2
+        and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in obj)
+    ):
+        return float(obj[0]), float(obj[1]), False
+    raise ConfigError(
+        owner,
+        name,
+        expected="a (successes, n) tuple of ints or a ScaleResult",
+        found=type(obj).__name__,
+    )
+
+
+def compare_proportions(a: Any, b: Any, *, level: float = 0.95) -> ProportionComparison:
+    """Compare two independent shares (CSAT top box, CES agree, FCR, SLA attainment).
+
+    The interval is Newcombe's hybrid score interval (method 10); the test is the score
+    (pooled) z test. Weighted :class:`ScaleResult` inputs use their effective counts.
+
+    Args:
+        a: ``(successes, n)`` or a :class:`ScaleResult`.
+        b: ``(successes, n)`` or a :class:`ScaleResult`.
+        level: Two-sided confidence level.
+
+    Returns:
+        A :class:`ProportionComparison`.
+
+    Examples:
+        >>> c = compare_proportions(csat({5: 40, 4: 30, 1: 30}), csat({5: 30, 4: 30, 1: 40}))
+        >>> round(c.difference), round(c.p_value, 3)
+        (10, 0.138)
+    """
+    owner = "compare_proportions()"
+    level = _check_level(level, owner)
+    x1, n1, f1 = _pair(a, owner, "a")
+    x2, n2, f2 = _pair(b, owner, "b")
+    if n1 == 0 or n2 == 0:
+        return ProportionComparison(
+            None, None, 0.0, 1.0, (x1, n1), (x2, n2), "a group has no responses"
+        )
+    fractional = f1 or f2
+    if not fractional and (x1 > n1 or x2 > n2 or min(x1, x2) < 0):
+        raise InvalidInputError(
+            owner,
+            "a, b",
+            expected="0 <= successes <= n",
+            found=f"{(x1, n1)} and {(x2, n2)}",
+            kind="parameters",
+        )
+    lo, hi = _stats.newcombe_interval(x1, n1, x2, n2, level, fractional=fractional)
+    z, p = _stats.two_proportion_score_test(x1, n1, x2, n2, fractional=fractional)
+    reason = None
+    if (x1 + x2) in (0, n1 + n2):
+        reason = "both groups all on one side: the score test is undefined (p = 1)"
+    return ProportionComparison(
+        (x1 / n1 - x2 / n2) * 100,
+        Interval(lo * 100, hi * 100, level, "newcombe"),
+        float(z),
+        float(p),
+        (x1, n1),
+        (x2, n2),
+        reason,
+    )
+
+
+_METRICS = ("nps", "csat", "csat_mean", "ces", "ces_mean")
+
+
+def _column_default(metric: str) -> str:
+    return metric.partition("_")[0]
+
+
+def _prepare_groups(
+    responses: pd.DataFrame, by: Sequence[str], period: str | None, date: str, owner: str
+) -> tuple[pd.DataFrame, list[str]]:
+    keys = list(by)
+    frame = pd.DataFrame(index=responses.index)
+    for key in keys:
+        frame[key] = responses[key]
+    if period is not None:
+        dates = responses[date]
+        if not pd.api.types.is_datetime64_any_dtype(dates.dtype):
+            raise InvalidInputError(
+                owner,
+                date,
+                expected="datetimes",
+                found=f"dtype {dates.dtype}",
+                hint="Convert it with pandas.to_datetime().",
+            )
+        if dates.isna().any():
+            bad = dates.isna().to_numpy(dtype=bool)
+            raise InvalidInputError(
+                owner,
+                date,
+                expected="without missing dates",
+                found=f"{int(bad.sum())} NaT",
+                rows=first_labels(responses.index, bad),
+                total=int(bad.sum()),
+            )
+        if getattr(dates.dt, "tz", None) is not None:
+            dates = dates.dt.tz_localize(None)
+        try:
+            frame["period"] = dates.dt.to_period(period)
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(
+                owner,
+                "period",
+                expected="a pandas period alias such as 'M', 'Q', 'W'",
+                found=repr(period),
+            ) from exc
+        keys.append("period")
+    return frame, keys
+
+
+def _group_codes(
+    frame: pd.DataFrame, keys: list[str]
+) -> tuple[np.ndarray[Any, np.dtype[np.int64]], pd.DataFrame]:
+    """Group number per row and the sorted group keys (as ``groupby(sort=True)``), fast.
+
+    Each key is factorised in sorted order (categoricals in category order, missing last),
+    the codes are combined into one integer and the observed combinations numbered.
+    """
+    codes, uniques = [], []
+    for key in keys:
+        c, u = pd.factorize(frame[key], sort=True, use_na_sentinel=False)
+        codes.append(np.asarray(c, dtype=np.int64))
+        uniques.append(u)
+    dims = [max(len(u), 1) for u in uniques]
+    combined = np.zeros(len(frame), dtype=np.int64)
+    for c, d in zip(codes, dims, strict=True):
+        combined = combined * d + c
+    observed, inverse = np.unique(combined, return_inverse=True)
+    parts: dict[str, Any] = {}
+    rest = observed
+    for key, u, d in reversed(list(zip(keys, uniques, dims, strict=True))):
+        parts[key] = u.take(rest % d) if len(u) else u
+        rest = rest // d
+    index_frame = pd.DataFrame({key: parts[key] for key in keys})
+    return np.asarray(inverse, dtype=np.int64).reshape(-1), index_frame
+
+
+def metric_table(
+    responses: pd.DataFrame,
+    metric: str = "nps",
+    *,
+    by: str | Sequence[str] = (),
+    period: str | None = "M",
+    date: str = "date",
+    score: str | None = None,
+    weights: str | None = None,
+    ci: str | None = None,
+    level: float = 0.95,
+    min_n: int = DEFAULT_MIN_N,
+    missing: Literal["exclude", "include"] = "exclude",
+    invalid: Literal["raise", "exclude"] = "raise",
+    scheme: NpsScheme | None = None,
+    seed: int = 0,
+    n_boot: int = 2000,
+) -> pd.DataFrame:
+    """One row per group and period with value, n, interval and a low-sample flag.
+
+    Ready for trend plots. The statistics are exactly those of :func:`nps`,
+    :func:`csat` and :func:`ces` on each group's rows (a property test holds them equal),
+    computed for all groups at once from grouped sums. The one exception is
+    ``ci="bootstrap"``: the table draws every group's resamples from one seeded stream, so
+    its intervals are reproducible but not bit-identical to one-group calls.
+
+    Args:
+        responses: One row per response.
+        metric: ``"nps"`` (points), ``"csat"`` (% top box 4-5 of 1-5), ``"csat_mean"``,
+            ``"ces"`` (% agree 5-7 of CES 2.0) or ``"ces_mean"``.
+        by: Column(s) to group by (e.g. ``["segment"]``); empty for one overall row per
+            period.
+        period: Pandas period alias (``"M"``, ``"Q"``, ``"W"``, ...) of ``date``, or
+            ``None`` for no time split.
+        date: Date column (naive or aware; aware dates are taken in their own zone).
+        score: Score column (default: ``"nps"``, ``"csat"`` or ``"ces"``).
+        weights: Optional sampling-weight column.
+        ci: Interval method (default: ``"adjusted_wald"`` for NPS, ``"wilson"`` for shares,
+            ``"t"`` for means).
+        level: Two-sided confidence level.
+        min_n: Groups with ``n < min_n`` get ``low_sample = True``.
+        missing: ``"exclude"`` or ``"include"`` missing scores (see :func:`nps`).
+        invalid: ``"raise"`` or ``"exclude"`` off-scale scores.
+        scheme: NPS cut-offs (NPS only).
+        seed: Bootstrap seed (NPS with ``ci="bootstrap"``).
+        n_boot: Bootstrap replicates.
+
+    Returns:
+        A DataFrame with the ``by`` columns and ``period``, then ``n``, ``value``,
+        ``lower``, ``upper``, ``se``, ``n_missing``, ``low_sample`` and ``reason``
+        (nullable floats: ``<NA>`` and a reason where a group has no scores), sorted by
+        group and period. ``.attrs`` holds ``metric``, ``method``, ``level`` and the rows
+        left out of every group: ``n_invalid`` (off-scale scores with
+        ``invalid="exclude"``) and ``n_zero_weight`` (rows whose sampling weight is 0).
+
+    Examples:
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({
+        ...     "date": pd.to_datetime(["2025-01-03", "2025-01-20", "2025-02-02", "2025-02-11"]),
+        ...     "nps": [10, 6, 9, 9]})
+        >>> t = metric_table(df, "nps", min_n=2)
+        >>> print(t[["period", "n", "value", "low_sample"]].to_string(index=False))
+         period  n  value  low_sample
+        2025-01  2    0.0       False
+        2025-02  2  100.0       False
+    """
+    owner = "metric_table()"
+    require_frame(responses, owner, "responses")
+    if metric not in _METRICS:
+        raise ConfigError(owner, "metric", expected=f"one of {list(_METRICS)}", found=repr(metric))
+    by_list = [by] if isinstance(by, str) else list(by)
+    column = score or _column_default(metric)
+    needed = [*by_list, column] + ([date] if period is not None else [])
+    if weights is not None:
+        needed.append(weights)
+    require_columns(responses, needed, owner)
+    level = _check_level(level, owner)
+    check_min_n(min_n, owner)
+    is_nps = metric == "nps"
+    is_mean = metric.endswith("_mean")
+    if ci is None:
+        method = "adjusted_wald" if is_nps else ("t" if is_mean else "wilson")
+    else:
+        method = ci
+    allowed: Sequence[str] = (
+        NPS_METHODS if is_nps else (("t",) if is_mean else _stats.PROPORTION_METHODS)
+    )
+    check_method(method, allowed, owner)
+    if is_nps:
+        check_boot(seed, n_boot, owner)
+    scheme = NpsScheme() if scheme is None else scheme
+    if metric.startswith("csat"):
+        scale, positive = (1, 5), frozenset({4, 5})
+    elif metric.startswith("ces"):
+        scale, positive = (1, 7), frozenset({5, 6, 7})
+    else:
+        scale, positive = (scheme.scale_min, scheme.scale_max), frozenset()
+    groups, keys = _prepare_groups(responses, by_list, period, date, owner)
+    parsed = parse(
+        responses[column].reset_index(drop=True),
+        weights=None if weights is None else responses[weights].reset_index(drop=True),
+        weights_kind="sampling",
+        scale=scale,
+        missing=missing,
+        invalid=invalid,
+        owner=owner,
+        names=(column, weights or "weights"),
+    )
+    # Group codes over all rows, so that groups whose rows are all missing still appear.
+    if keys:
+        codes_all, index_frame = _group_codes(groups.reset_index(drop=True), keys)
+    else:
+        codes_all = np.zeros(len(responses), dtype=np.int64)
+        index_frame = pd.DataFrame(index=range(1 if len(responses) else 0))
+    n_groups = len(index_frame)
+    n_missing = np.bincount(
+        codes_all,
+        weights=(parsed.missing & (missing == "exclude")).astype(np.float64),
+        minlength=n_groups,
+    )
+    codes_g = codes_all[parsed.kept]
+    values, freq, wts = parsed.values, parsed.freq, parsed.weights  # noqa: PD011 (attrs field)
+    ones = np.ones(n_groups)
+    fpc = ones
+    out = index_frame.reset_index(drop=True).copy()
+    if is_nps:
+        codes = nps_codes(values, scheme)
+        sums = nps_sums(codes, freq, wts, codes_g, n_groups)
+        rows = None
+        if method == "bootstrap" and wts is not None:
+            # Rows split by group in one sort (weighted bootstrap resamples rows per group).
+            order = np.argsort(codes_g, kind="stable")
+            bounds = np.cumsum(np.bincount(codes_g, minlength=n_groups))[:-1]
+            rows = [(codes[idx].astype(np.float64), wts[idx]) for idx in np.split(order, bounds)]
+        st = nps_statistics(
+            sums, method=method, level=level, fpc=fpc, seed=seed, n_boot=n_boot, rows=rows
+        )
+        n = sums.n
+        value, lower, upper, se = (
+            st["points"],
+            st["lower"] * 100,
+            st["upper"] * 100,
+            st["se"] * 100,
+        )
+        reasons = nps_reasons(sums, method, fpc, min_n)
+    else:
+        ssums = scale_sums(
+            values, positive, freq=freq, weights=wts, group=codes_g, n_groups=n_groups
+        )
+        st = scale_statistics(
+            ssums, method=None if is_mean else method, level=level, fpc=fpc, scale=scale
+        )
+        n = ssums.n
+        reasons = scale_reasons(ssums, fpc, min_n)
+        if is_mean:
+            value, lower, upper, se = st["mean"], st["mean_lower"], st["mean_upper"], st["mean_se"]
+            n = ssums.m
+        else:
+            value, lower, upper, se = (
+                st["percent"],
+                st["lower"] * 100,
+                st["upper"] * 100,
+                st["se"] * 100,
+            )
+    empty = n == 0
+
+    def nullable(a: FloatArray) -> pd.Series:
+        return pd.Series(np.where(empty, np.nan, a)).astype("Float64")
+
+    out["n"] = n.astype(np.int64)
+    out["value"] = nullable(value)
+    out["lower"] = nullable(lower)
+    out["upper"] = nullable(upper)
+    out["se"] = nullable(se)
+    out["n_missing"] = n_missing.astype(np.int64)
+    out["low_sample"] = n < min_n
+    out["reason"] = pd.array(reasons, dtype="string")
+    out.attrs.update(
+        {
+            "metric": metric,
+            "method": method,
+            "level": level,
+            "n_invalid": parsed.n_invalid,
+            "n_zero_weight": parsed.n_zero_weight,
+        }
+    )
+    return out
+
+
+def compare_groups(
+    responses: pd.DataFrame,
+    metric: str = "nps",
+    *,
+    by: str,
+    baseline: Hashable | None = None,
+    score: str | None = None,
+    level: float = 0.95,
+    adjust: Literal["holm", "none"] = "holm",
+    method: str | None = None,
+) -> pd.DataFrame:
+    """Compare every group with a baseline group, with Holm-adjusted p-values.
+
+    NPS groups are compared with :func:`compare_nps` (adjusted Wald by default), share
+    metrics (``"csat"``, ``"ces"``) with :func:`compare_proportions` (Newcombe interval,
+    score test). With many segments, raw p-values overstate significance: Holm's
+    step-down adjustment controls the family-wise error rate (``adjust="none"`` keeps
+    the raw ones).
+
+    Args:
+        responses: One row per response.
+        metric: ``"nps"``, ``"csat"`` or ``"ces"``.
+        by: The group column (e.g. ``"segment"``).
+        baseline: The group to compare against (default: the first group in order).
+        score: Score column (default: the metric's name).
+        level: Two-sided confidence level.
+        adjust: ``"holm"`` (default) or ``"none"``.
+        method: NPS comparison method (``"adjusted_wald"`` default or ``"wald"``).
+
+    Returns:
+        One row per non-baseline group: ``group``, ``n``, ``value``, ``baseline``,
+        ``difference``, ``lower``, ``upper``, ``z``, ``p_value``, ``p_adjusted``,
+        ``significant`` (``p_adjusted < 1 - level``) and ``reason`` (why a comparison is
+        undefined, e.g. a group without scores; else ``None``).
+
+    Examples:
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"seg": ["a"] * 50 + ["b"] * 50 + ["c"] * 50,
+        ...                    "nps": [9] * 30 + [5] * 20 + [9] * 20 + [5] * 30 + [9] * 40 + [5] * 10})
+        >>> t = compare_groups(df, "nps", by="seg")
+        >>> print(t[["group", "difference", "significant"]].to_string(index=False))
+        group  difference  significant
+            b       -40.0        False
+            c        40.0        False
+    """
+    owner = "compare_groups()"
+    require_frame(responses, owner, "responses")
+    if metric not in ("nps", "csat", "ces"):
+        raise ConfigError(owner, "metric", expected="'nps', 'csat' or 'ces'", found=repr(metric))
+    if adjust not in ("holm", "none"):
+        raise ConfigError(owner, "adjust", expected="'holm' or 'none'", found=repr(adjust))
+    column = score or metric
+    require_columns(responses, [by, column], owner)
+    level = _check_level(level, owner)
+    groups = responses.groupby(by, observed=True, sort=True)[column]
+    labels = list(groups.groups.keys())
+    if baseline is None:
+        if not labels:
+            return pd.DataFrame(
+                columns=[
+                    "group",
+                    "n",
+                    "value",
+                    "baseline",
+                    "difference",
+                    "lower",
+                    "upper",
+                    "z",
+                    "p_value",
+                    "p_adjusted",
+                    "significant",
+                    "reason",
+                ]
+            )
+        baseline = labels[0]
+    if baseline not in labels:
+        raise ConfigError(owner, "baseline", expected=f"one of {labels[:10]}", found=repr(baseline))
+    compute: Any
+    if metric == "nps":
+        compute = nps
+    elif metric == "csat":
+        compute = csat
+    else:
+        compute = ces
+    results = {label: compute(groups.get_group(label)) for label in labels}
+    base = results[baseline]
+    rows = []
+    for label in labels:
+        if label == baseline:
+            continue
+        r = results[label]
+        if metric == "nps":
+            c = compare_nps(r, base, method=method or "adjusted_wald", level=level)
+            diff, interval, z, p, why = c.difference, c.interval, c.z, c.p_value, c.reason
+        else:
+            cp = compare_proportions(r, base, level=level)
+            diff, interval, z, p, why = cp.difference, cp.interval, cp.z, cp.p_value, cp.reason
+        rows.append(
+            {
+                "group": label,
+                "n": r.n,
+                "value": r.value,
+                "baseline": base.value,
+                "difference": diff,
+                "lower": None if interval is None else interval.lower,
+                "upper": None if interval is None else interval.upper,
+                "z": z,
+                "p_value": p,
+                "reason": why,
+            }
+        )
+    table = pd.DataFrame(rows)
+    if len(table):
+        raw = table["p_value"].to_numpy(dtype=np.float64)
+        table["p_adjusted"] = _stats.holm_adjust(raw) if adjust == "holm" else raw
+        table["significant"] = table["p_adjusted"] < 1 - level
+        table["reason"] = table.pop("reason")  # last, after the adjusted p-values
+    table.attrs.update({"metric": metric, "baseline": baseline, "adjust": adjust, "level": level})
+    return table
