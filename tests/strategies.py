@@ -728,3 +728,47 @@ def business_day_calendars(draw: st.DrawFn) -> tuple[str, list[dt.date]]:
         st.lists(st.dates(dt.date(2023, 1, 1), dt.date(2027, 12, 31)), max_size=40, unique=True)
     )
     return "".join("1" if m else "0" for m in mask), sorted(holidays)
+
+
+# --------------------------------------------------------------------------- clv: BTYD histories and model parameters
+
+
+@st.composite
+def btyd_histories(draw: st.DrawFn, *, max_frequency: int = 400) -> tuple[float, float, float]:
+    """One customer's (frequency, recency, T) with 0 <= recency <= T, recency 0 with no repeat."""
+    big_t = draw(st.floats(min_value=0.5, max_value=400.0, allow_nan=False))
+    frequency = draw(st.integers(min_value=0, max_value=max_frequency))
+    if frequency == 0:
+        return 0.0, 0.0, big_t
+    recency = draw(st.floats(min_value=0.01, max_value=1.0)) * big_t
+    return float(frequency), recency, big_t
+
+
+def _positive(low: float, high: float) -> st.SearchStrategy[float]:
+    return st.floats(min_value=low, max_value=high, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def count_model_fits(draw: st.DrawFn) -> object:
+    """A BG/NBD, MBG/NBD or Pareto/NBD fit with parameters over a wide, realistic range."""
+    from crmkit.segmentation import BetaGeoFit, ModifiedBetaGeoFit, ParetoNBDFit
+
+    kind = draw(st.sampled_from(["bg", "mbg", "pareto"]))
+    r = draw(_positive(0.05, 5.0))
+    alpha = draw(_positive(0.1, 200.0))
+    if kind == "pareto":
+        params = {
+            "r": r,
+            "alpha": alpha,
+            "s": draw(_positive(0.05, 5.0)),
+            "beta": draw(_positive(0.1, 200.0)),
+        }
+        return ParetoNBDFit(params=params, time_unit="weeks")
+    params = {
+        "r": r,
+        "alpha": alpha,
+        "a": draw(_positive(0.05, 5.0)),
+        "b": draw(_positive(0.05, 10.0)),
+    }
+    cls = BetaGeoFit if kind == "bg" else ModifiedBetaGeoFit
+    return cls(params=params, time_unit="weeks")

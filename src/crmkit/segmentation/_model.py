@@ -192,10 +192,10 @@ class _Fitted(Spec):
     #: The parameter names of the model, in the order the papers write them.
     PARAMS: ClassVar[tuple[str, ...]] = ()
 
-    params: dict[str, float] = field(converter=_float_dict, codec=Map())  # noqa: RUF009
+    params: dict[str, float] = field(converter=_float_dict, codec=Map())
     time_unit: str = field(default="days", validator=one_of(tuple(TIME_UNITS)))
-    standard_errors: dict[str, float | None] = field(factory=dict, converter=_se_dict, codec=Map())  # noqa: RUF009
-    info: FitInfo | None = field(default=None, codec=Optional(Nested(FitInfo)))  # noqa: RUF009
+    standard_errors: dict[str, float | None] = field(factory=dict, converter=_se_dict, codec=Map())
+    info: FitInfo | None = field(default=None, codec=Optional(Nested(FitInfo)))
 
     def __attrs_post_init__(self) -> None:
         names = type(self).PARAMS
@@ -400,6 +400,20 @@ def maximise(
             bounds=bounds,
             options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9, "maxcor": 20},
         )
+    for _ in range(2):
+        if result.success:
+            break
+        # A line search that fails near the optimum (L-BFGS-B's "ABNORMAL") usually
+        # succeeds when restarted from where it stopped, with a fresh curvature memory.
+        with np.errstate(all="ignore"):
+            result = minimize(
+                objective,
+                result.x,
+                jac=jac,
+                method="L-BFGS-B",
+                bounds=bounds,
+                options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9, "maxcor": 20},
+            )
     phi = np.asarray(result.x, dtype=np.float64)
     theta = np.exp(phi)
     with np.errstate(all="ignore"):
