@@ -772,3 +772,24 @@ def count_model_fits(draw: st.DrawFn) -> object:
     }
     cls = BetaGeoFit if kind == "bg" else ModifiedBetaGeoFit
     return cls(params=params, time_unit="weeks")
+
+
+def simulated_btyd_summary(n: int = 2000, seed: int = 5) -> pd.DataFrame:
+    """A BG/NBD population (r = 0.5, alpha = 5, a = 0.8, b = 2.5) observed 20-52 weeks."""
+    rng = np.random.default_rng(seed)
+    big_t = rng.uniform(20, 52, n)
+    lam = rng.gamma(0.5, 1 / 5.0, n)
+    p = rng.beta(0.8, 2.5, n)
+    x = np.zeros(n)
+    tx = np.zeros(n)
+    for i in range(n):  # test data generation only (a few ms)
+        t = 0.0
+        while True:
+            t += rng.exponential(1 / lam[i])
+            if t > big_t[i]:
+                break
+            x[i] += 1
+            tx[i] = t
+            if rng.random() < p[i]:
+                break
+    return pd.DataFrame({"frequency": x, "recency": tx, "T": big_t})

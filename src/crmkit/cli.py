@@ -37,6 +37,7 @@ __all__ = ["DemoData", "main"]
 _CAPABILITIES: tuple[str, ...] = (
     "crmkit.segmentation._cli",
     "crmkit.segmentation._lifecycle_cli",
+    "crmkit.segmentation._clv_cli",
     "crmkit.loyalty._cli",
     "crmkit.service._cli",
     "crmkit.service._satisfaction_cli",

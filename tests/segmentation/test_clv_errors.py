@@ -19,6 +19,7 @@ from crmkit.segmentation import (
     customer_lifetime_value,
     frequency_recency_matrix,
 )
+from tests.strategies import simulated_btyd_summary
 
 MODELS = [BetaGeoModel(), ModifiedBetaGeoModel(), ParetoNBDModel()]
 
@@ -139,3 +140,17 @@ def test_bgbb_and_sbg_degenerate_inputs() -> None:
         ShiftedBetaGeoModel().fit_survivors([100, 80, 90])
     with pytest.raises(InvalidInputError, match="'churned'"):
         ShiftedBetaGeoModel().fit(pd.DataFrame({"periods": [1, 2], "churned": [0.5, 1.0]}))
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: type(m).__name__)
+def test_customers_first_seen_at_the_end_are_accepted(model: BetaGeoModel) -> None:
+    """Regression: T = 0 (first purchase in the last period, as btyd_summary gives for new
+    customers) was refused; such a row carries no information and leaves the fit as it is."""
+    summary = simulated_btyd_summary(500, seed=3)
+    with_new = pd.concat(
+        [summary, pd.DataFrame({"frequency": [0.0], "recency": [0.0], "T": [0.0]})]
+    )
+    a = model.fit(summary)
+    b = model.fit(with_new)
+    assert b.log_likelihood == pytest.approx(a.log_likelihood, rel=1e-7)
+    assert 0 < b.probability_alive(0, 0, 0) <= 1

@@ -24,7 +24,7 @@ from crmkit.segmentation import (
     ShiftedBetaGeoModel,
     customer_lifetime_value,
 )
-from tests.strategies import btyd_histories, count_model_fits
+from tests.strategies import btyd_histories, count_model_fits, simulated_btyd_summary
 
 histories = st.lists(btyd_histories(), min_size=1, max_size=8)
 
@@ -131,25 +131,7 @@ def test_fitted_model_with_fit_record_round_trips(cdnow_like: pd.DataFrame) -> N
 @pytest.fixture(scope="module")
 def cdnow_like() -> pd.DataFrame:
     """A simulated BG/NBD population (2,000 customers, weekly units)."""
-    rng = np.random.default_rng(5)
-    n = 2000
-    big_t = rng.uniform(20, 52, n)
-    lam = rng.gamma(0.5, 1 / 5.0, n)
-    p = rng.beta(0.8, 2.5, n)
-    # purchase times until dropout
-    x = np.zeros(n)
-    tx = np.zeros(n)
-    for i in range(n):  # test data generation only (a few ms)
-        t = 0.0
-        while True:
-            t += rng.exponential(1 / lam[i])
-            if t > big_t[i]:
-                break
-            x[i] += 1
-            tx[i] = t
-            if rng.random() < p[i]:
-                break
-    return pd.DataFrame({"frequency": x, "recency": tx, "T": big_t})
+    return simulated_btyd_summary(2000, seed=5)
 
 
 @settings(max_examples=8, deadline=None)
@@ -250,12 +232,13 @@ def test_sbg_and_gamma_gamma_weights_equal_duplication() -> None:
     a = ShiftedBetaGeoModel().fit(members, weights="w")
     b = ShiftedBetaGeoModel().fit(dup)
     assert a.params["alpha"] == pytest.approx(b.params["alpha"], rel=1e-6)
+    rng = np.random.default_rng(8)
+    n = 150
+    freq = rng.integers(1, 8, n)
+    nu = rng.gamma(3.7, 1 / 15.4, n)  # per-customer scale (Gamma-Gamma's q, gamma)
+    mean_spend = np.array([rng.gamma(6.25, 1 / v, k).mean() for v, k in zip(nu, freq, strict=True)])
     spend = pd.DataFrame(
-        {
-            "frequency": [1, 2, 3, 1, 4, 2, 5],
-            "monetary_value": [20.0, 35, 18, 60, 25, 41, 30],
-            "w": [2, 1, 3, 1, 2, 2, 1],
-        }
+        {"frequency": freq, "monetary_value": mean_spend, "w": rng.integers(1, 4, n)}
     )
     sdup = spend.loc[spend.index.repeat(spend["w"])]
     c = GammaGammaModel(max_correlation=None).fit(spend, weights="w")

@@ -38,6 +38,7 @@ from crmkit.errors import InvalidInputError
 from crmkit.segmentation._model import (
     TIME_UNITS,
     FloatArray,
+    Optimum,
     _CountFit,
     check_customers,
     compress,
@@ -45,6 +46,8 @@ from crmkit.segmentation._model import (
     maximise,
     read_columns,
     refuse_rows,
+    warm_start,
+    wsum,
 )
 
 __all__ = ["BetaGeoFit", "BetaGeoModel", "ModifiedBetaGeoFit", "ModifiedBetaGeoModel"]
@@ -57,58 +60,129 @@ def _nudge(a: float) -> float:
 
 
 # ------------------------------------------------------------------------- likelihoods
-def _bg_terms(
-    p: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray, modified: bool
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """(A1 + A2, A3, A4) of the (M)BG/NBD log-likelihood; A4 = -inf where it is absent."""
+class _XGroups:
+    """Distinct values of the columns and each row's position among them.
+
+    The gamma-function terms of the likelihood depend on the frequency only, and a
+    customer base has a few hundred distinct frequencies at most: they are evaluated once
+    per distinct value and gathered. Recency and T in whole periods (days, weeks) also
+    take few distinct values, so ``log(alpha + T)`` is computed per distinct value too
+    when that saves work.
+    """
+
+    def __init__(
+        self, x: FloatArray, tx: FloatArray | None = None, T: FloatArray | None = None
+    ) -> None:
+        self.values, self.index = np.unique(x, return_inverse=True)
+        self.tx = _Distinct(tx) if tx is not None else None
+        self.T = _Distinct(T) if T is not None else None
+
+
+class _Distinct:
+    """A column's distinct values and row positions, when there are few enough to pay off."""
+
+    def __init__(self, column: FloatArray) -> None:
+        values, index = np.unique(column, return_inverse=True)
+        self.useful = values.size * 4 < column.size
+        self.values, self.index, self.column = values, index, column
+
+    def log_plus(self, alpha: float) -> FloatArray:
+        """``log(alpha + column)``, per distinct value when that is cheaper."""
+        if self.useful:
+            return np.asarray(np.log(alpha + self.values)[self.index], dtype=np.float64)
+        return np.asarray(np.log(alpha + self.column), dtype=np.float64)
+
+
+def _log_plus(alpha: float, column: FloatArray, distinct: _Distinct | None) -> FloatArray:
+    if distinct is not None:
+        return distinct.log_plus(alpha)
+    return np.asarray(np.log(alpha + column), dtype=np.float64)
+
+
+def _bg_terms(  # noqa: PLR0917 - private helper over parallel arrays
+    p: FloatArray,
+    x: FloatArray,
+    tx: FloatArray,
+    T: FloatArray,
+    modified: bool,
+    groups: _XGroups | None = None,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """(A1 + A2, A3, A4, log(alpha+T), log(alpha+t_x)) of the (M)BG/NBD log-likelihood.
+
+    A4 is -inf where it is absent (BG/NBD, x = 0).
+    """
     r, alpha, a, b = p
     shift = 1.0 if modified else 0.0
-    base = (
-        gammaln(r + x)
-        - gammaln(r)
-        + r * np.log(alpha)
-        + gammaln(a + b)
-        + gammaln(b + x + shift)
-        - gammaln(b)
-        - gammaln(a + b + x + shift)
-    )
-    a3 = -(r + x) * np.log(alpha + T)
+    ux = x if groups is None else groups.values
     with np.errstate(divide="ignore", invalid="ignore"):
-        a4 = np.log(a) - np.log(b + x - 1.0 + shift) - (r + x) * np.log(alpha + tx)
+        base = (
+            gammaln(r + ux)
+            - gammaln(r)
+            + r * np.log(alpha)
+            + gammaln(a + b)
+            + gammaln(b + ux + shift)
+            - gammaln(b)
+            - gammaln(a + b + ux + shift)
+        )
+        log_b = np.log(b + ux - 1.0 + shift)
+    if groups is not None:
+        base = base[groups.index]
+        log_b = log_b[groups.index]
+    la_T = _log_plus(alpha, T, None if groups is None else groups.T)
+    la_tx = _log_plus(alpha, tx, None if groups is None else groups.tx)
+    rx = r + x
+    a3 = -rx * la_T
+    a4 = np.log(a) - log_b - rx * la_tx
     if not modified:
         a4 = np.where(x > 0, a4, -np.inf)
-    return base, a3, a4
+    return base, a3, a4, la_T, la_tx
 
 
-def _bg_loglik(
-    p: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray, modified: bool
+def _bg_loglik(  # noqa: PLR0917 - private helper over parallel arrays
+    p: FloatArray,
+    x: FloatArray,
+    tx: FloatArray,
+    T: FloatArray,
+    modified: bool,
+    groups: _XGroups | None = None,
 ) -> FloatArray:
-    base, a3, a4 = _bg_terms(p, x, tx, T, modified)
+    base, a3, a4, _, _ = _bg_terms(p, x, tx, T, modified, groups)
     return np.asarray(base + np.logaddexp(a3, a4), dtype=np.float64)
 
 
-def _bg_gradient(  # noqa: PLR0917 - private helper over parallel arrays
-    p: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray, w: FloatArray, modified: bool
-) -> FloatArray:
-    """Weighted-mean gradient of the (M)BG/NBD log-likelihood in (r, alpha, a, b)."""
+def _bg_value_and_gradient(  # noqa: PLR0917 - private helper over parallel arrays
+    p: FloatArray,
+    x: FloatArray,
+    tx: FloatArray,
+    T: FloatArray,
+    share: FloatArray,
+    modified: bool,
+    groups: _XGroups,
+) -> tuple[float, FloatArray]:
+    """Weighted-mean (M)BG/NBD log-likelihood and its gradient in (r, alpha, a, b)."""
     r, alpha, a, b = p
     shift = 1.0 if modified else 0.0
-    _, a3, a4 = _bg_terms(p, x, tx, T, modified)
+    base, a3, a4, la_T, la_tx = _bg_terms(p, x, tx, T, modified, groups)
     top = np.logaddexp(a3, a4)
-    w3 = np.exp(a3 - top)
-    w4 = np.exp(a4 - top)
-    la_T = np.log(alpha + T)
-    la_tx = np.log(alpha + tx)
-    d_r = digamma(r + x) - digamma(r) + np.log(alpha) - w3 * la_T - w4 * la_tx
+    value = float(wsum(share, base + top))
+    # Clipping at e^-700 keeps the weights out of subnormal floats, whose arithmetic is
+    # a hundred times slower; weights that small contribute nothing anyway.
+    w3 = np.exp(np.maximum(a3 - top, -700.0))
+    w4 = np.where(np.isfinite(a4), np.exp(np.maximum(a4 - top, -700.0)), 0.0)
+    ux, xi = groups.values, groups.index
+    psi_rx = digamma(r + ux)[xi]
+    psi_bx = digamma(b + ux + shift)[xi]
+    psi_abx = digamma(a + b + ux + shift)[xi]
+    d_r = psi_rx - digamma(r) + np.log(alpha) - w3 * la_T - w4 * la_tx
     d_alpha = r / alpha - (r + x) * (w3 / (alpha + T) + w4 / (alpha + tx))
     psi_ab = digamma(a + b)
-    psi_abx = digamma(a + b + x + shift)
     d_a = psi_ab - psi_abx + w4 / a
     with np.errstate(divide="ignore", invalid="ignore"):
         inv = np.where(w4 > 0, w4 / (b + x - 1.0 + shift), 0.0)
-    d_b = psi_ab + digamma(b + x + shift) - digamma(b) - psi_abx - inv
-    share = w / w.sum()
-    return np.array([share @ d_r, share @ d_alpha, share @ d_a, share @ d_b])
+    d_b = psi_ab + psi_bx - digamma(b) - psi_abx - inv
+    return value, np.array(
+        [wsum(share, d_r), wsum(share, d_alpha), wsum(share, d_a), wsum(share, d_b)]
+    )
 
 
 # -------------------------------------------------------------------------- the models
@@ -142,27 +216,36 @@ def _fit_counts(
         "greater than 0 for repeat buyers",
         "zero recency with repeat purchases",
     )
-    refuse_rows(cols.labels, TT <= 0, owner, T, "greater than 0", "zero observation times")
     _check_identifiable(owner, x, cols.weights, frequency)
     (x, tx, TT), w = compress((x, tx, TT), cols.weights)
     scale = float(TT.max())
     txs, Ts = tx / scale, TT / scale
 
-    def loglik(theta: FloatArray) -> FloatArray:
-        return _bg_loglik(theta, x, txs, Ts, modified)
+    default = (1.0, 1.0, 1.0, 1.0)
 
-    def gradient(theta: FloatArray) -> FloatArray:
-        return _bg_gradient(theta, x, txs, Ts, w, modified)
+    def solve(rows: slice, start: Optimum | None) -> Optimum:
+        xr, txr, tr, wr = x[rows], txs[rows], Ts[rows], w[rows]
+        groups = _XGroups(xr, txr, tr)
+        share = wr / wr.sum()
 
-    best = maximise(
-        owner,
-        fitted_cls.PARAMS,
-        loglik,
-        w,
-        (1.0, 1.0, 1.0, 1.0),
-        penalizer=model.penalizer,
-        gradient=gradient,
-    )
+        def loglik(theta: FloatArray) -> FloatArray:
+            return _bg_loglik(theta, xr, txr, tr, modified, groups)
+
+        def value_and_gradient(theta: FloatArray) -> tuple[float, FloatArray]:
+            return _bg_value_and_gradient(theta, xr, txr, tr, share, modified, groups)
+
+        return maximise(
+            owner,
+            fitted_cls.PARAMS,
+            loglik,
+            wr,
+            default if start is None else [start.params[n] for n in fitted_cls.PARAMS],
+            penalizer=model.penalizer,
+            value_and_gradient=value_and_gradient,
+            curvature=None if start is None else start.curvature,
+        )
+
+    best = solve(slice(None), warm_start(len(x), lambda rows: solve(rows, None)))
     return _rescaled(best, fitted_cls, model.time_unit, scale, x, tx, TT, w)
 
 
@@ -206,7 +289,7 @@ def _rescaled(  # noqa: PLR0917 - private helper over parallel arrays
         if ses[name] is not None:
             ses[name] *= scale
     fit = fitted_cls(params=params, time_unit=time_unit, standard_errors=ses, info=best.info)
-    ll = float(np.dot(w, fit._loglik(x, tx, T)))
+    ll = float(wsum(w, fit._loglik(x, tx, T)))
     return attrs.evolve(fit, info=attrs.evolve(best.info, log_likelihood=ll))
 
 

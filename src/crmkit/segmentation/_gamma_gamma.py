@@ -38,6 +38,7 @@ from crmkit.segmentation._model import (
     read_columns,
     refuse_rows,
     scalar_or_array,
+    wsum,
 )
 
 __all__ = ["GammaGammaFit", "GammaGammaModel"]
@@ -60,13 +61,13 @@ def _gg_loglik(theta: FloatArray, x: FloatArray, m: FloatArray) -> FloatArray:
 
 def _weighted_corr(x: FloatArray, y: FloatArray, w: FloatArray) -> float:
     share = w / w.sum()
-    dx = x - share @ x
-    dy = y - share @ y
-    sx = float(share @ (dx * dx))
-    sy = float(share @ (dy * dy))
+    dx = x - wsum(share, x)
+    dy = y - wsum(share, y)
+    sx = float(wsum(share, dx * dx))
+    sy = float(wsum(share, dy * dy))
     if sx <= 0 or sy <= 0:
         return 0.0
-    return float(share @ (dx * dy)) / float(np.sqrt(sx * sy))
+    return float(wsum(share, dx * dy)) / float(np.sqrt(sx * sy))
 
 
 @attrs.frozen
@@ -203,7 +204,7 @@ class GammaGammaModel(Spec):
                 hint="The spend distribution is too heavy-tailed for Gamma-Gamma; cap "
                 "outliers or segment the customers.",
             )
-        ll = float(np.dot(w, loglik(np.array([params[k] for k in GammaGammaFit.PARAMS]))))
+        ll = wsum(w, loglik(np.array([params[k] for k in GammaGammaFit.PARAMS])))
         return GammaGammaFit(
             params=params,
             time_unit=self.time_unit,
