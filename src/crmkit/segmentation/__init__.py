@@ -39,15 +39,15 @@ if TYPE_CHECKING:
         GammaGammaFit,
         GammaGammaModel,
     )
-    from crmkit.segmentation._lifecycle import (
-        LifecyclePolicy,
-        StageResult,
-        TransitionMatrix,
+    from crmkit.segmentation._lifecycle_engine import (
         classify_lifecycle,
         lifecycle_history,
-        stage_flows,
-        transition_matrix,
     )
+    from crmkit.segmentation._lifecycle_policy import (
+        LifecyclePolicy,
+        StageResult,
+    )
+    from crmkit.segmentation._log import TransactionLog
     from crmkit.segmentation._model import (
         Estimator,
         FitInfo,
@@ -94,6 +94,11 @@ if TYPE_CHECKING:
         calibration_holdout,
         summarize,
     )
+    from crmkit.segmentation._transitions import (
+        TransitionMatrix,
+        stage_flows,
+        transition_matrix,
+    )
 
 __all__ = [
     "BetaGeoBetaBinomFit",
@@ -124,6 +129,7 @@ __all__ = [
     "ShiftedBetaGeoFit",
     "ShiftedBetaGeoModel",
     "StageResult",
+    "TransactionLog",
     "TransitionMatrix",
     "ValuePotentialMatrix",
     "abc_classify",

@@ -76,6 +76,8 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument("--customer", default="customer_id", help="customer id column")
     p.add_argument("--date", default="date", help="purchase date column")
     p.add_argument("--amount", default="amount", help="amount column")
+    p.add_argument("--date-format", default=None, help="strptime format of non-ISO dates")
+    p.add_argument("--date-unit", default=None, help="unit of numeric dates (s, ms, us, ns)")
     p.set_defaults(handler=_run_clv)
 
 
@@ -91,10 +93,13 @@ def clv_table(
     customer: str = "customer_id",
     date: str = "date",
     amount: str = "amount",
+    date_format: str | None = None,
+    date_unit: str | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Fit the models on a transaction log; return per-customer predictions and the fits.
 
-    Refund rows (negative amounts) are left out of the summary. Customers are sorted by
+    Refund rows (negative amounts) are left out of the summary; ``date_format`` and
+    ``date_unit`` are passed to the date reader. Customers are sorted by
     CLV, highest first. The second value holds the fitted models as JSON-ready data.
 
     Examples:
@@ -123,7 +128,9 @@ def clv_table(
         customer=customer,
         date=date,
         amount=amount,
-        observation_end=as_of,
+        as_of=as_of,
+        date_format=date_format,
+        date_unit=date_unit,
         freq=freq,  # type: ignore[arg-type]
         refunds="drop",
     )
@@ -179,6 +186,8 @@ def _run_clv(args: argparse.Namespace) -> int:
         customer=args.customer,
         date=args.date,
         amount=args.amount,
+        date_format=args.date_format,
+        date_unit=args.date_unit,
     )
     fmt = args.format
     if fmt is None:
