@@ -342,7 +342,7 @@ class BetaGeoBetaBinomFit(_Fitted):
             1                3.75     0.93          0.74           0.08
         """
         owner = f"{type(self).__name__}.predict()"
-        cols = read_columns(data, owner, [frequency, recency, n])
+        cols = read_columns(data, owner, [frequency, recency, n], allow_empty=True)
         x, tx, nn = cols.arrays
         _check_bgbb(owner, cols.labels, x, tx, nn, (frequency, recency, n))
         horizon = np.full_like(x, float(t))

@@ -41,6 +41,7 @@ from crmkit.segmentation._model import (
     Optimum,
     _CountFit,
     check_customers,
+    collapse_dask,
     compress,
     log_hyp2f1,
     maximise,
@@ -198,6 +199,7 @@ def _fit_counts(
     modified: bool,
     fitted_cls: type[Any],
 ) -> Any:
+    data, weights = collapse_dask(data, owner, [frequency, recency, T], weights)
     cols = read_columns(
         data,
         owner,

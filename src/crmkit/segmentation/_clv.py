@@ -34,6 +34,7 @@ Examples:
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -156,7 +157,29 @@ def customer_lifetime_value(
         raise ConfigError(
             owner, "periods_per_month", expected="a number greater than 0", found=repr(per_month)
         )
-    cols = read_columns(data, owner, [frequency, recency, T, monetary])
+    from crmkit.segmentation._dask import is_dask
+
+    if is_dask(data):
+        return data.map_partitions(  # type: ignore[no-any-return]
+            functools.partial(
+                customer_lifetime_value,
+                model=model,
+                spend_model=spend_model,
+                horizon_months=horizon_months,
+                discount_rate=discount_rate,
+                periods_per_month=periods_per_month,
+                frequency=frequency,
+                recency=recency,
+                T=T,
+                monetary=monetary,
+            ),
+            meta=customer_lifetime_value(
+                data._meta, model, spend_model, horizon_months=horizon_months,
+                discount_rate=discount_rate, periods_per_month=periods_per_month,
+                frequency=frequency, recency=recency, T=T, monetary=monetary,
+            ),
+        )  # fmt: skip
+    cols = read_columns(data, owner, [frequency, recency, T, monetary], allow_empty=True)
     x, tx, TT, m = cols.arrays
     check_customers(owner, cols.labels, x, tx, TT, (frequency, recency, T))
     spend = spend_model.predict(

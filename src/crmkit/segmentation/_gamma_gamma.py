@@ -26,13 +26,16 @@ from scipy.special import gammaln
 
 from crmkit._spec import PLAIN, Optional, Spec, field, number, one_of
 from crmkit.errors import InvalidInputError, NotFittedError
+from crmkit.segmentation._dask import is_dask
 from crmkit.segmentation._model import (
     TIME_UNITS,
     FloatArray,
     _Fitted,
     aligned,
     as_arrays,
+    collapse_dask,
     compress,
+    map_predictions,
     maximise,
     numeric_gradient,
     read_columns,
@@ -133,6 +136,7 @@ class GammaGammaModel(Spec):
             crmkit.errors.InvalidInputError: GammaGammaModel.fit(): column 'monetary_value' must be greater than 0 for repeat buyers; found 1 zero or negative values at rows ['b']. Leave refunds out or net them per period (btyd_summary(refunds=...)), or drop these customers.
         """
         owner = "GammaGammaModel.fit()"
+        data, weights = collapse_dask(data, owner, [frequency, monetary], weights)
         cols = read_columns(
             data, owner, [frequency, monetary], weights=weights, nonnegative=[frequency]
         )
@@ -311,8 +315,14 @@ class GammaGammaFit(_Fitted):
             1                     24.66
             2                     35.22
         """
+        if is_dask(data):
+            return map_predictions(  # type: ignore[no-any-return]
+                data, self, "predict", {"frequency": frequency, "monetary": monetary}
+            )
         owner = f"{type(self).__name__}.predict()"
-        cols = read_columns(data, owner, [frequency, monetary], nonnegative=[frequency])
+        cols = read_columns(
+            data, owner, [frequency, monetary], nonnegative=[frequency], allow_empty=True
+        )
         x, m = cols.arrays
         refuse_rows(
             cols.labels,

@@ -265,11 +265,17 @@ def read_columns(
     weights: str | None = None,
     nonnegative: Sequence[str] = (),
     integral: Sequence[str] = (),
+    allow_empty: bool = False,
 ) -> Columns:
-    """Read float columns from a summary frame with the house checks and row labels."""
+    """Read float columns from a summary frame with the house checks and row labels.
+
+    Fits need rows; predictions (``allow_empty=True``) map an empty frame to an empty
+    result, as an empty Dask partition needs.
+    """
     frame = require_frame(data, owner, "data")
     require_columns(frame, [*columns, *([weights] if weights else [])], owner)
-    check_not_empty(frame, owner, "data")
+    if not allow_empty:
+        check_not_empty(frame, owner, "data")
     values = []
     for column in columns:
         array = _numeric_column(frame, column, owner)
@@ -866,8 +872,14 @@ class _CountFit(_Fitted):
             a               0.136    0.295         0.192          0.920
             b               1.851    0.869         0.566          0.368
         """
+        from crmkit.segmentation._dask import is_dask
+
+        if is_dask(data):
+            return map_predictions(  # type: ignore[no-any-return]
+                data, self, "predict", {"t": t, "frequency": frequency, "recency": recency, "T": T}
+            )
         owner = f"{type(self).__name__}.predict()"
-        cols = read_columns(data, owner, [frequency, recency, T])
+        cols = read_columns(data, owner, [frequency, recency, T], allow_empty=True)
         x, tx, TT = cols.arrays
         check_customers(owner, cols.labels, x, tx, TT, (frequency, recency, T))
         horizon = np.full_like(x, float(t))
@@ -892,3 +904,50 @@ class _CountFit(_Fitted):
         )
         out.attrs.update({"t": float(t), "time_unit": self.time_unit})
         return out
+
+
+# ---------------------------------------------------------------------------------- dask
+#: The weight column of a Dask frame collapsed to its distinct rows.
+DASK_WEIGHT = "__crmkit_weight__"
+
+
+def collapse_dask(
+    data: Any, owner: str, columns: Sequence[str], weights: str | None
+) -> tuple[Any, str | None]:
+    """A Dask frame as its distinct rows with their counts (pandas); other data unchanged.
+
+    The likelihood of identical rows is the same, so fitting the distinct rows with their
+    counts as weights is exact; the group-by runs on the cluster and only the distinct
+    rows (thousands, not millions) come back.
+    """
+    from crmkit.segmentation._dask import is_dask, require_dask_columns
+
+    if not is_dask(data):
+        return data, weights
+    require_dask_columns(data, owner, [*columns, *([weights] if weights else [])])
+    keys = list(columns)
+    if weights:
+        counts = data[[*keys, weights]].groupby(keys)[weights].sum()
+    else:
+        counts = data[keys].assign(**{DASK_WEIGHT: 1.0}).groupby(keys)[DASK_WEIGHT].sum()
+    frame = counts.compute().rename(DASK_WEIGHT).reset_index()
+    return frame.astype({DASK_WEIGHT: "float64"}), DASK_WEIGHT
+
+
+def _predict_partition(part: pd.DataFrame, fit: Any, method: str, kwargs: dict[str, Any]) -> Any:
+    """Apply a fitted model's pandas prediction to one partition (module level: pickles)."""
+    return getattr(fit, method)(part, **kwargs)
+
+
+def map_predictions(data: Any, fit: Any, method: str, kwargs: dict[str, Any]) -> Any:
+    """Run ``fit.<method>(partition, **kwargs)`` on every partition of a Dask frame.
+
+    The fitted model is a small frozen value shipped to the workers; the output schema is
+    learned from the model's own result on the empty metadata frame.
+    """
+    import functools
+
+    meta = getattr(fit, method)(data._meta, **kwargs)
+    return data.map_partitions(
+        functools.partial(_predict_partition, fit=fit, method=method, kwargs=kwargs), meta=meta
+    )

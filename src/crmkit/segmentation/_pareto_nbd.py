@@ -34,6 +34,7 @@ from crmkit.segmentation._model import (
     Optimum,
     _CountFit,
     check_customers,
+    collapse_dask,
     compress,
     expm1_ratio,
     log_hyp2f1,
@@ -244,6 +245,7 @@ class ParetoNBDModel(Spec):
             crmkit.errors.InvalidInputError: ParetoNBDModel.fit(): column 'T' must be at least recency; found 1 smaller values at rows [0].
         """
         owner = "ParetoNBDModel.fit()"
+        data, weights = collapse_dask(data, owner, [frequency, recency, T], weights)
         cols = read_columns(
             data,
             owner,

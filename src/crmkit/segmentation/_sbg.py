@@ -328,7 +328,9 @@ class ShiftedBetaGeoFit(_Fitted):
             b      0.8
         """
         owner = f"{type(self).__name__}.predict()"
-        cols = read_columns(data, owner, [periods], nonnegative=[periods], integral=[periods])
+        cols = read_columns(
+            data, owner, [periods], nonnegative=[periods], integral=[periods], allow_empty=True
+        )
         (n,) = cols.arrays
         return aligned(
             cols.labels, {"p_renew": self.probability_renew(np.full_like(n, float(t)), n)}
