@@ -244,3 +244,31 @@ def test_sbg_and_gamma_gamma_weights_equal_duplication() -> None:
     c = GammaGammaModel(max_correlation=None).fit(spend, weights="w")
     d = GammaGammaModel(max_correlation=None).fit(sdup)
     assert c.log_likelihood == pytest.approx(d.log_likelihood, rel=1e-10)
+
+
+def test_rfm_scorer_and_model_follow_the_fit_protocol() -> None:
+    """RFM scoring is an Estimator whose fit returns a FittedModel, like the CLV models."""
+    from crmkit.segmentation import (
+        Estimator,
+        FittedModel,
+        LikelihoodFit,
+        RFMModel,
+        RFMScorer,
+    )
+
+    summary = pd.DataFrame(
+        {
+            "recency_days": [1, 5, 20, 40, 90],
+            "frequency": [9, 7, 5, 4, 3],
+            "monetary": [900.0, 700, 500, 400, 300],
+        }
+    )
+    scorer = RFMScorer()
+    model = scorer.fit(summary)
+    assert isinstance(scorer, Estimator)
+    assert isinstance(model, FittedModel)
+    assert not isinstance(model, LikelihoodFit)
+    assert RFMModel.from_dict(json.loads(json.dumps(model.to_dict()))) == model
+    assert isinstance(BetaGeoModel(), Estimator)
+    fit = BetaGeoFit(params={"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+    assert isinstance(fit, LikelihoodFit)
