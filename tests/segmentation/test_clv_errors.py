@@ -154,3 +154,19 @@ def test_customers_first_seen_at_the_end_are_accepted(model: BetaGeoModel) -> No
     b = model.fit(with_new)
     assert b.log_likelihood == pytest.approx(a.log_likelihood, rel=1e-7)
     assert 0 < b.probability_alive(0, 0, 0) <= 1
+
+
+def test_potential_from_value_is_tie_safe_and_checked() -> None:
+    """Equal values share a level whatever the row order; bad input is refused."""
+    from crmkit.segmentation import potential_from_value
+
+    values = pd.Series([5.0, 5.0, 5.0, 1.0, 9.0, 0.0, 5.0, 2.0, 3.0, 4.0])
+    levels = potential_from_value(values)
+    shuffled = potential_from_value(values.sample(frac=1.0, random_state=3))
+    assert levels.equals(shuffled.reindex(levels.index))
+    assert levels[values == 5.0].nunique() == 1
+    assert levels[4] == "high"
+    with pytest.raises(InvalidInputError, match="finite"):
+        potential_from_value(pd.Series([1.0, np.nan]))
+    with pytest.raises(ConfigError, match="shares"):
+        potential_from_value(values, shares=(0.6, 0.5))

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         customer_lifetime_value,
         frequency_recency_matrix,
         period_transactions,
+        potential_from_value,
     )
     from crmkit.segmentation._cohorts import (
         CohortTable,
@@ -146,6 +147,7 @@ __all__ = [
     "lifecycle_history",
     "pareto_curve",
     "period_transactions",
+    "potential_from_value",
     "pyramid",
     "pyramid_tiers",
     "rates_by_period",

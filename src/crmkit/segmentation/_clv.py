@@ -55,6 +55,7 @@ __all__ = [
     "customer_lifetime_value",
     "frequency_recency_matrix",
     "period_transactions",
+    "potential_from_value",
 ]
 
 
@@ -423,3 +424,64 @@ def frequency_recency_matrix(
         {"quantity": quantity, "T": float(T), "t": float(t), "time_unit": fit.time_unit}
     )
     return out
+
+
+def potential_from_value(
+    value: pd.Series,
+    *,
+    shares: tuple[float, float] = (0.2, 0.5),
+    levels: tuple[str, str, str] = ("high", "medium", "low"),
+) -> pd.Series:
+    """Growth-potential levels from predicted value, for :class:`ValuePotentialMatrix`.
+
+    A customer is ``high`` while fewer than ``shares[0]`` of the customers have a
+    strictly higher predicted value (the customer that crosses the line stays in), then
+    ``medium`` up to ``shares[1]``, else ``low``; equal values share a level, so row
+    order never matters.
+
+    Args:
+        value: Predicted value per customer, e.g. ``customer_lifetime_value(...)["clv"]``.
+        shares: Cumulative customer shares that end ``high`` and ``medium``.
+        levels: The level names, best first (a ``ValuePotentialMatrix``'s potentials).
+
+    Returns:
+        An ordered categorical Series on ``value``'s index.
+
+    Examples:
+        >>> import pandas as pd
+        >>> from crmkit.segmentation import ValuePotentialMatrix
+        >>> clv = pd.Series([900.0, 50.0, 400.0, 50.0, 10.0], index=list("abcde"))
+        >>> potential = potential_from_value(clv)
+        >>> potential.tolist()  # one of 5 above 400: 20 %, not under 20 %
+        ['high', 'medium', 'medium', 'medium', 'low']
+        >>> ValuePotentialMatrix.default().apply(pd.Series(["C", "B", "C", "A", "B"],
+        ...     index=list("abcde")), potential).tolist()
+        ['A', 'B', 'C', 'A', 'C']
+    """
+    owner = "potential_from_value()"
+    if not isinstance(value, pd.Series):
+        raise InvalidInputError(
+            owner, "value", expected="a pandas Series", found=type(value).__name__, kind=""
+        )
+    low_share, mid_share = shares
+    if not (0 < low_share <= mid_share <= 1):
+        raise ConfigError(
+            owner, "shares", expected="0 < high share <= medium share <= 1", found=repr(shares)
+        )
+    if len(set(levels)) != 3:
+        raise ConfigError(owner, "levels", expected="three distinct names", found=repr(levels))
+    numbers = value.to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = ~np.isfinite(numbers)
+    if bad.any():
+        raise InvalidInputError(
+            owner, "value", expected="finite numbers", found=f"{int(bad.sum())} missing or infinite",
+            rows=list(value.index[np.flatnonzero(bad)[:5]]), total=int(bad.sum()), kind="",
+        )  # fmt: skip
+    n = max(len(numbers), 1)
+    above = pd.Series(numbers).rank(ascending=False, method="min").to_numpy() - 1  # strictly higher
+    share_above = above / n
+    codes = np.where(share_above < low_share, 0, np.where(share_above < mid_share, 1, 2))
+    dtype = pd.CategoricalDtype(list(levels), ordered=True)
+    return pd.Series(
+        pd.Categorical.from_codes(codes, dtype=dtype), index=value.index, name="potential"
+    )
