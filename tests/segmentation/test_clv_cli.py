@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from crmkit import datasets
-from crmkit.cli import DemoData, main
+from crmkit._cli_support import DemoData
+from crmkit.cli import main
 from crmkit.segmentation._clv_cli import clv_table, demo_section
 
 
@@ -31,19 +32,34 @@ def test_clv_writes_a_ranked_csv(tx_csv: Path, tmp_path: Path) -> None:
     assert (table["clv"] >= 0).all()
 
 
-def test_clv_json_states_unit_and_models(tx_csv: Path, tmp_path: Path) -> None:
-    """The JSON output carries the time unit, horizon, rate and both fitted models."""
+def test_clv_json_and_models_file(tx_csv: Path, tmp_path: Path) -> None:
+    """JSON records per customer; --models writes the unit, horizon, rate and both fits."""
     out = tmp_path / "clv.json"
-    assert main(["clv", str(tx_csv), "-o", str(out), "--model", "pareto", "--freq", "W"]) == 0
-    data = json.loads(out.read_text())
+    models = tmp_path / "models.json"
+    code = main(
+        [
+            "clv",
+            str(tx_csv),
+            "-o",
+            str(out),
+            "--model",
+            "pareto",
+            "--freq",
+            "W",
+            "--models",
+            str(models),
+        ]
+    )
+    assert code == 0
+    records = json.loads(out.read_text())
+    assert len(records) == 600
+    assert records[0]["clv"] >= records[-1]["clv"]
+    assert "customer_id" in records[0]
+    data = json.loads(models.read_text())
     assert data["time_unit"] == "weeks"
     assert data["horizon_months"] == 12
     assert data["purchase_model"]["kind"] == "pareto"
     assert set(data["purchase_model"]["params"]) == {"r", "alpha", "s", "beta"}
-    assert len(data["customers"]) == 600
-    first = data["customers"][0]
-    assert first["clv"] >= data["customers"][-1]["clv"]
-    assert "customer_id" in first
 
 
 def test_clv_table_matches_the_library_calls() -> None:

@@ -13,17 +13,27 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from crmkit._io import read_table, write_table
+from crmkit._cli_support import (
+    add_column_options,
+    add_input_options,
+    add_output_options,
+    apply_columns,
+    command,
+    convert_dates,
+    emit,
+    output_format,
+    read_input,
+    section,
+    write_text_file,
+)
 from crmkit.errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from crmkit.cli import DemoData
+    from crmkit._cli_support import DemoData
 
 __all__ = ["add_commands", "clv_table", "demo_section"]
 
@@ -42,42 +52,36 @@ def add_commands(subparsers: Any) -> None:
         >>> p.parse_args(["clv", "tx.csv", "--format", "json"]).format
         'json'
     """
-    p = subparsers.add_parser(
+    p = command(
+        subparsers,
         "clv",
         help="customer lifetime value: fit BTYD + Gamma-Gamma models, predict per customer",
         description="Read a transaction log (CSV or Parquet), summarise it per customer, fit "
         "a purchase model (MBG/NBD by default) and a Gamma-Gamma spend model, and write each "
         "customer's expected purchases, P(alive), expected spend and discounted CLV, highest "
-        "CLV first.",
+        "CLV first. --models writes the fitted models as JSON.",
+        examples=["crmkit clv transactions.csv --freq W --horizon-months 12 -o clv.csv"],
     )
     p.add_argument("input", help="transactions: CSV, Parquet (.parquet), or - for stdin")
-    p.add_argument("-o", "--output", help="output file; stdout if omitted")
-    p.add_argument(
-        "--format",
-        choices=("csv", "json"),
-        default=None,
-        help="output format (default: from the file suffix; CSV on stdout)",
-    )
     p.add_argument("--model", choices=_MODELS, default="mbgnbd", help="purchase model")
     p.add_argument(
         "--freq", choices=tuple(_UNITS), default="D", help="period unit of the summary (D, W, M)"
     )
     p.add_argument("--as-of", default=None, help="end of the observation (default: last date)")
-    p.add_argument(
-        "--horizon-months", type=int, default=12, help="CLV horizon in months (default 12)"
-    )
-    p.add_argument(
-        "--discount-rate",
-        type=float,
-        default=0.01,
-        help="discount rate per month (default 0.01)",
-    )
+    p.add_argument("--horizon-months", type=int, default=12, help="CLV horizon in months")
+    p.add_argument("--discount-rate", type=float, default=0.01, help="discount rate per month")
     p.add_argument("--penalizer", type=float, default=0.0, help="L2 penalty of the fits")
-    p.add_argument("--customer", default="customer_id", help="customer id column")
-    p.add_argument("--date", default="date", help="purchase date column")
-    p.add_argument("--amount", default="amount", help="amount column")
-    p.add_argument("--date-format", default=None, help="strptime format of non-ISO dates")
-    p.add_argument("--date-unit", default=None, help="unit of numeric dates (s, ms, us, ns)")
+    p.add_argument("--models", default=None, metavar="FILE", help="write the fitted models as JSON")
+    add_column_options(
+        p,
+        {
+            "customer": ("customer_id", "customer id column"),
+            "date": ("date", "purchase date column"),
+            "amount": ("amount", "amount column (negative rows, refunds, are left out)"),
+        },
+    )
+    add_input_options(p)
+    add_output_options(p)
     p.set_defaults(handler=_run_clv)
 
 
@@ -174,7 +178,9 @@ def clv_table(
 
 
 def _run_clv(args: argparse.Namespace) -> int:
-    frame = read_table(args.input, owner="crmkit clv")
+    fmt = output_format(args)
+    frame = read_input(args.input, args, what="transactions")
+    frame = convert_dates(apply_columns(frame, args, ()), [args.date], args)
     table, fits = clv_table(
         frame,
         model=args.model,
@@ -186,21 +192,10 @@ def _run_clv(args: argparse.Namespace) -> int:
         customer=args.customer,
         date=args.date,
         amount=args.amount,
-        date_format=args.date_format,
-        date_unit=args.date_unit,
     )
-    fmt = args.format
-    if fmt is None:
-        fmt = "json" if args.output and Path(args.output).suffix.lower() == ".json" else "csv"
-    if fmt == "csv":
-        write_table(table.round(6), args.output)
-        return 0
-    records = json.loads(table.round(6).reset_index().to_json(orient="records"))
-    payload = json.dumps({**fits, "n_customers": len(table), "customers": records}, indent=1)
-    if args.output is None or args.output == "-":
-        sys.stdout.write(payload + "\n")
-    else:
-        Path(args.output).write_text(payload + "\n", encoding="utf-8")
+    if args.models:
+        write_text_file(args.models, json.dumps(fits, indent=1) + "\n")
+    emit(table, args, fmt=fmt)
     return 0
 
 
@@ -208,7 +203,7 @@ def demo_section(data: DemoData) -> str:
     """Return the CLV part of ``crmkit demo``: the fits and the top predicted value.
 
     Examples:
-        >>> from crmkit.cli import DemoData
+        >>> from crmkit._cli_support import DemoData
         >>> text = demo_section(DemoData(seed=1))
         >>> "Customer lifetime value" in text and "Top predicted value" in text
         True
@@ -230,5 +225,4 @@ def demo_section(data: DemoData) -> str:
         "Top predicted value (next 12 months):",
     ]
     lines.extend("  " + row for row in top.round(2).to_string().splitlines())
-    title = "Customer lifetime value"
-    return f"\n{title}\n{'=' * len(title)}\n" + "\n".join(lines) + "\n"
+    return section("Customer lifetime value", "\n".join(lines))
