@@ -330,6 +330,26 @@ def wsum(weights: FloatArray, values: Any) -> float:
     return float(np.sum(weights * values))
 
 
+def distinct_rows(values: tuple[FloatArray, ...]) -> tuple[tuple[FloatArray, ...], Any]:
+    """The distinct rows of parallel columns and, per row, the position of its distinct row.
+
+    Examples:
+        >>> import numpy as np
+        >>> (x, t), inverse = distinct_rows((np.array([1., 1., 2.]), np.array([5., 5., 5.])))
+        >>> x.tolist(), inverse.tolist()
+        ([1.0, 2.0], [0, 0, 1])
+    """
+    n = values[0].size
+    key = np.zeros(n, dtype=np.int64)
+    for column in values:
+        codes, uniques = pd.factorize(column, sort=False)
+        key, _ = pd.factorize(key * len(uniques) + codes, sort=False)
+    n_groups = int(key.max()) + 1 if n else 0
+    first = np.full(n_groups, n, dtype=np.int64)
+    np.minimum.at(first, key, np.arange(n))
+    return tuple(np.ascontiguousarray(c[first]) for c in values), key
+
+
 def compress(
     values: tuple[FloatArray, ...], weights: FloatArray
 ) -> tuple[tuple[FloatArray, ...], FloatArray]:

@@ -36,6 +36,7 @@ from crmkit.segmentation._model import (
     check_customers,
     collapse_dask,
     compress,
+    distinct_rows,
     expm1_ratio,
     log_hyp2f1,
     logdiffexp,
@@ -191,9 +192,18 @@ def _parts_block(
 
 
 def _log_odds_dead(p: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray) -> FloatArray:
-    """Log of the second likelihood term over the first: P(alive) = 1 / (1 + exp(this))."""
+    """Log of the second likelihood term over the first: P(alive) = 1 / (1 + exp(this)).
+
+    Large inputs are evaluated once per distinct (x, t_x, T) row and gathered back: a
+    customer base repeats rows a lot, and each row costs a 24-node quadrature.
+    """
     shape = np.broadcast(x, tx, T).shape
-    x, tx, T = np.broadcast_arrays(x, tx, T)
+    x, tx, T = (
+        np.ascontiguousarray(v, dtype=np.float64).ravel() for v in np.broadcast_arrays(x, tx, T)
+    )
+    if x.size > 50_000:
+        (ux, utx, uT), inverse = distinct_rows((x, tx, T))
+        return np.asarray(_parts(p, ux, utx, uT).log_odds[inverse].reshape(shape))
     return _parts(p, x, tx, T).log_odds.reshape(shape)
 
 
