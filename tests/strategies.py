@@ -1026,6 +1026,71 @@ def business_day_calendars(draw: st.DrawFn) -> tuple[str, list[dt.date]]:
     return "".join("1" if m else "0" for m in mask), sorted(holidays)
 
 
+# --------------------------------------------------------------------------- clv: BTYD histories and model parameters
+
+
+@st.composite
+def btyd_histories(draw: st.DrawFn, *, max_frequency: int = 400) -> tuple[float, float, float]:
+    """One customer's (frequency, recency, T) with 0 <= recency <= T, recency 0 with no repeat."""
+    big_t = draw(st.floats(min_value=0.5, max_value=400.0, allow_nan=False))
+    frequency = draw(st.integers(min_value=0, max_value=max_frequency))
+    if frequency == 0:
+        return 0.0, 0.0, big_t
+    recency = draw(st.floats(min_value=0.01, max_value=1.0)) * big_t
+    return float(frequency), recency, big_t
+
+
+def _positive(low: float, high: float) -> st.SearchStrategy[float]:
+    return st.floats(min_value=low, max_value=high, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def count_model_fits(draw: st.DrawFn) -> object:
+    """A BG/NBD, MBG/NBD or Pareto/NBD fit with parameters over a wide, realistic range."""
+    from crmkit.segmentation import BetaGeoFit, ModifiedBetaGeoFit, ParetoNBDFit
+
+    kind = draw(st.sampled_from(["bg", "mbg", "pareto"]))
+    r = draw(_positive(0.05, 5.0))
+    alpha = draw(_positive(0.1, 200.0))
+    if kind == "pareto":
+        params = {
+            "r": r,
+            "alpha": alpha,
+            "s": draw(_positive(0.05, 5.0)),
+            "beta": draw(_positive(0.1, 200.0)),
+        }
+        return ParetoNBDFit(params=params, time_unit="weeks")
+    params = {
+        "r": r,
+        "alpha": alpha,
+        "a": draw(_positive(0.05, 5.0)),
+        "b": draw(_positive(0.05, 10.0)),
+    }
+    cls = BetaGeoFit if kind == "bg" else ModifiedBetaGeoFit
+    return cls(params=params, time_unit="weeks")
+
+
+def simulated_btyd_summary(n: int = 2000, seed: int = 5) -> pd.DataFrame:
+    """A BG/NBD population (r = 0.5, alpha = 5, a = 0.8, b = 2.5) observed 20-52 weeks."""
+    rng = np.random.default_rng(seed)
+    big_t = rng.uniform(20, 52, n)
+    lam = rng.gamma(0.5, 1 / 5.0, n)
+    p = rng.beta(0.8, 2.5, n)
+    x = np.zeros(n)
+    tx = np.zeros(n)
+    for i in range(n):  # test data generation only (a few ms)
+        t = 0.0
+        while True:
+            t += rng.exponential(1 / lam[i])
+            if t > big_t[i]:
+                break
+            x[i] += 1
+            tx[i] = t
+            if rng.random() < p[i]:
+                break
+    return pd.DataFrame({"frequency": x, "recency": tx, "T": big_t})
+
+
 @st.composite
 def health_scores(draw: st.DrawFn) -> object:
     """Valid health-score rules: 1-4 indicators (thresholds or percentiles) and 1-4 bands."""
