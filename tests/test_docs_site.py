@@ -70,3 +70,9 @@ def test_cli_reference_lists_every_subcommand_with_an_example() -> None:
         assert f"## crmkit {name}\n" in page
     assert page.count("example:") == len(action.choices)
     assert "(default: 5)" in page  # rfm --bins
+
+
+def test_code_blocks_wrap_instead_of_clipping() -> None:
+    css = (ROOT / "docs" / "assets" / "extra.css").read_text(encoding="utf-8")
+    assert "pre-wrap" in css
+    assert "assets/extra.css" in (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
