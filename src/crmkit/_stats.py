@@ -24,6 +24,12 @@ Functions:
     poisson_interval: exact (Garwood 1936) interval for a Poisson count, optionally per
         unit of exposure.
     two_proportion_score_test: pooled-variance z (score) test of two proportions.
+    kish_effective_n, linearized_variance, linearized_share_variance: weighted data
+        (Kish effective size; with-replacement Taylor linearisation, the ``n / (n - 1)``
+        factor of R ``survey`` and samplics).
+    nps_variance, adjusted_nps, wald_interval, nps_adjusted_wald_interval,
+        nps_score_interval: the Net Promoter Score (trinomial variance; Rocks 2016
+        adjusted Wald; the R ``NPS`` package's iterative score interval).
     holm_adjust: Holm (1979) step-down adjusted p-values.
     z_value, normal_sf: the normal quantile for a level and the upper tail probability.
 
@@ -47,17 +53,25 @@ from crmkit.errors import ConfigError, InvalidInputError
 
 __all__ = [
     "PROPORTION_METHODS",
+    "adjusted_nps",
     "agresti_coull_interval",
     "clopper_pearson_interval",
     "holm_adjust",
     "jeffreys_interval",
+    "kish_effective_n",
+    "linearized_share_variance",
+    "linearized_variance",
     "newcombe_interval",
     "normal_sf",
+    "nps_adjusted_wald_interval",
+    "nps_score_interval",
+    "nps_variance",
     "poisson_interval",
     "proportion_interval",
     "t_interval",
     "t_interval_from_se",
     "two_proportion_score_test",
+    "wald_interval",
     "wilson_interval",
     "z_value",
 ]
@@ -642,6 +656,297 @@ def two_proportion_score_test(
     p = 2 * np.asarray(normal_sf(np.abs(z)), dtype=np.float64)
     p = np.where(defined, np.minimum(p, 1.0), 1.0)
     return _out(z, scalar), _out(np.asarray(p, dtype=np.float64), scalar)
+
+
+# --------------------------------------------------------------------------- weighted data
+#
+# Sampling weights enter every interval the same way: the estimate is the ratio mean
+# sum(w*y) / sum(w); its standard error is the with-replacement Taylor linearisation; and
+# the proportion and NPS intervals are fed the Kish effective counts (share * n_eff,
+# n_eff) through their ``fractional=True`` variants.
+
+
+def kish_effective_n(sum_w: ArrayLike, sum_w2: ArrayLike) -> FloatOut:
+    """Return Kish's effective sample size ``(sum w)**2 / sum w**2`` (0 where there is none).
+
+    With all weights equal it is the number of rows; the design effect is
+    ``n / n_effective`` (Kish 1965; R ``svyweight::eff_n``, ``PracTools::deffK``).
+
+    Args:
+        sum_w: Sum of the weights (scalar or array).
+        sum_w2: Sum of the squared weights.
+
+    Returns:
+        The effective size, 0 where ``sum_w2 == 0``.
+
+    Examples:
+        >>> kish_effective_n(1 + 2 + 1 + 1 + 3, 1 + 4 + 1 + 1 + 9)
+        4.0
+    """
+    scalar = _is_scalar(sum_w, sum_w2)
+    w = np.asarray(sum_w, dtype=np.float64)
+    w2 = np.asarray(sum_w2, dtype=np.float64)
+    has = w2 > 0
+    return _out(np.where(has, w**2 / np.where(has, w2, 1.0), 0.0), scalar)
+
+
+def linearized_variance(
+    sum_w: ArrayLike,
+    sum_w2: ArrayLike,
+    sum_w2y: ArrayLike,
+    sum_w2yy: ArrayLike,
+    mean: ArrayLike,
+    *,
+    n: ArrayLike | None = None,
+) -> FloatOut:
+    """Return the Taylor-linearised variance of a weighted (ratio) mean, from sums.
+
+    ``sum w**2 * (y - mean)**2 / (sum w)**2``, expanded into the sums so that many groups
+    are evaluated at once, times ``n / (n - 1)`` when ``n`` (the number of sampled units)
+    is given: the with-replacement estimator of R ``survey::svymean``, Stata ``svy: mean``
+    and samplics ``TaylorEstimator("mean")``. Where ``n <= 1`` the spread is unknown and
+    the variance is 0; where ``sum_w == 0`` it is 0.
+
+    Args:
+        sum_w: Sum of the weights.
+        sum_w2: Sum of the squared weights.
+        sum_w2y: Sum of ``w**2 * y``.
+        sum_w2yy: Sum of ``w**2 * y**2``.
+        mean: The weighted mean ``sum(w*y) / sum(w)``.
+        n: Number of sampled units for the ``n / (n - 1)`` factor, or ``None`` to leave
+            it out (the plug-in form; with unit weights it is the population variance
+            over ``n``).
+
+    Returns:
+        The variance of the mean (take the square root for the standard error).
+
+    Examples:
+        >>> # NPS codes y = (1, 1, 0, -1, -1) with weights (1, 2, 1, 1, 3): mean -1/8.
+        >>> v = linearized_variance(8, 16, -5, 15, -0.125, n=5)
+        >>> round(v ** 0.5, 4)
+        0.5229
+    """
+    scalar = _is_scalar(sum_w, sum_w2, sum_w2y, sum_w2yy, mean)
+    w = np.asarray(sum_w, dtype=np.float64)
+    w2 = np.asarray(sum_w2, dtype=np.float64)
+    w2y = np.asarray(sum_w2y, dtype=np.float64)
+    w2yy = np.asarray(sum_w2yy, dtype=np.float64)
+    m = np.asarray(mean, dtype=np.float64)
+    safe = np.where(w > 0, w, 1.0)
+    var = np.maximum(w2yy - 2 * m * w2y + m**2 * w2, 0.0) / safe**2
+    if n is not None:
+        nn = np.asarray(n, dtype=np.float64)
+        var = var * np.where(nn > 1, nn / np.where(nn > 1, nn - 1, 1.0), 0.0)
+    return _out(np.asarray(var, dtype=np.float64), scalar)
+
+
+def linearized_share_variance(
+    sum_w: ArrayLike, sum_w2: ArrayLike, sum_w2x: ArrayLike, share: ArrayLike
+) -> FloatOut:
+    """Return the plug-in linearised variance of a weighted share (``x`` in {0, 1}).
+
+    The 0/1 case of :func:`linearized_variance` without the ``n / (n - 1)`` factor:
+    ``(sum w**2 x (1 - 2 p) + p**2 sum w**2) / (sum w)**2``. With unit weights it is
+    ``p (1 - p) / n``, the Wald variance.
+
+    Args:
+        sum_w: Sum of the weights.
+        sum_w2: Sum of the squared weights.
+        sum_w2x: Sum of ``w**2`` over the positive rows.
+        share: The weighted share ``p``.
+
+    Returns:
+        The variance of the share (0 where ``sum_w == 0``).
+
+    Examples:
+        >>> linearized_share_variance(4, 4, 1, 0.25) == 0.25 * 0.75 / 4
+        True
+    """
+    scalar = _is_scalar(sum_w, sum_w2, sum_w2x, share)
+    w = np.asarray(sum_w, dtype=np.float64)
+    w2 = np.asarray(sum_w2, dtype=np.float64)
+    w2x = np.asarray(sum_w2x, dtype=np.float64)
+    p = np.asarray(share, dtype=np.float64)
+    has = w > 0
+    safe = np.where(has, w, 1.0)
+    lin = (w2x * (1 - 2 * p) + p**2 * w2) / safe**2
+    return _out(np.where(has, np.maximum(lin, 0.0), 0.0), scalar)
+
+
+# --------------------------------------------------------------------------- NPS
+#
+# NPS codes each answer y in {-1, 0, +1}; with promoter share p and detractor share d the
+# score is p - d and the per-response variance p + d - (p - d)**2 (promoters and
+# detractors are not independent: Rocks 2016; R ``NPS::nps_var``). Shares may be weighted;
+# ``n`` may be a Kish effective size. Scores are on the -1..1 scale here.
+
+
+def nps_variance(promoters: Any, detractors: Any) -> Any:
+    """Return the per-response trinomial variance ``p + d - (p - d)**2`` of an NPS.
+
+    Plain arithmetic: floats give a float, arrays an array (no validation; callers
+    pass shares in [0, 1]).
+
+    Examples:
+        >>> round(nps_variance(0.5, 0.2), 2)  # 0.7 - 0.3**2
+        0.61
+    """
+    return promoters + detractors - (promoters - detractors) ** 2
+
+
+def adjusted_nps(promoters: Any, detractors: Any, n: Any) -> tuple[Any, Any, Any]:
+    """Return the adjusted-Wald ``(centre, variance, n + 3)`` of an NPS (Rocks 2016).
+
+    Adds 3/4 detractor, 3/2 passive and 3/4 promoter: ``p~ = (p*n + 3/4) / (n + 3)``,
+    likewise ``d~``; the centre is ``p~ - d~`` and the variance the trinomial one at the
+    adjusted shares. Plain arithmetic on floats or arrays, as :func:`nps_variance`.
+
+    Examples:
+        >>> centre, var, n_t = adjusted_nps(0.5, 0.2, 100)
+        >>> round(centre, 6), round(var, 6), n_t
+        (0.291262, 0.609341, 103)
+    """
+    n_t = n + 3
+    p_t = (promoters * n + 0.75) / n_t
+    d_t = (detractors * n + 0.75) / n_t
+    centre = p_t - d_t
+    return centre, p_t + d_t - centre**2, n_t
+
+
+def wald_interval(
+    estimate: ArrayLike, se: ArrayLike, level: float = 0.95
+) -> tuple[FloatOut, FloatOut]:
+    """Return ``estimate -/+ z * se`` (the normal-approximation interval).
+
+    Examples:
+        >>> lo, hi = wald_interval(0.3, 0.0781, 0.95)
+        >>> round(lo, 4), round(hi, 4)
+        (0.1469, 0.4531)
+    """
+    z = z_value(_check_level(level, "wald_interval()"))
+    scalar = _is_scalar(estimate, se)
+    e = np.asarray(estimate, dtype=np.float64)
+    s = np.asarray(se, dtype=np.float64)
+    return _out(e - z * s, scalar), _out(e + z * s, scalar)
+
+
+def nps_adjusted_wald_interval(
+    promoters: ArrayLike,
+    detractors: ArrayLike,
+    n: ArrayLike,
+    level: float = 0.95,
+    *,
+    fpc: ArrayLike = 1.0,
+) -> tuple[FloatOut, FloatOut]:
+    """Return the adjusted-Wald NPS interval (Rocks 2016; MeasuringU), on the -1..1 scale.
+
+    ``centre -/+ z * sqrt(var~ / (n + 3) * fpc)`` with ``centre``, ``var~`` from
+    :func:`adjusted_nps`; not clipped (callers clip to [-1, 1]).
+
+    Args:
+        promoters: Promoter share(s) (weighted shares allowed).
+        detractors: Detractor share(s).
+        n: Responses (or the Kish effective size of weighted data).
+        level: Two-sided confidence level.
+        fpc: Finite-population correction factor ``(N - n) / (N - 1)``.
+
+    Returns:
+        ``(lower, upper)``.
+
+    Examples:
+        >>> lo, hi = nps_adjusted_wald_interval(0.5, 0.2, 100)
+        >>> round(lo * 100, 2), round(hi * 100, 2)
+        (14.05, 44.2)
+    """
+    z = z_value(_check_level(level, "nps_adjusted_wald_interval()"))
+    scalar = _is_scalar(promoters, detractors, n, fpc)
+    p = np.asarray(promoters, dtype=np.float64)
+    d = np.asarray(detractors, dtype=np.float64)
+    nn = np.asarray(n, dtype=np.float64)
+    centre, var_t, n_tilde = adjusted_nps(p, d, nn)
+    half = z * np.sqrt(var_t / n_tilde * np.asarray(fpc, dtype=np.float64))
+    return _out(np.asarray(centre - half), scalar), _out(np.asarray(centre + half), scalar)
+
+
+def nps_score_interval(
+    detractors: ArrayLike, promoters: ArrayLike, n: ArrayLike, level: float = 0.95
+) -> tuple[FloatOut, FloatOut]:
+    """Return the iterative (Tango-type) score interval of the R ``NPS`` package, vectorised.
+
+    ``detractors`` and ``promoters`` are counts (fractional: effective counts of weighted
+    data), ``n`` the responses; the result is on the -1..1 scale. The R code
+    (``iterative()``), followed exactly: for the upper limit start at the estimate with
+    step ``1 - nps``; up to 50 times halve the step, try ``nps + step``, compute the score
+    statistic ``(c - b - n*D) / sqrt(n*(2*q + D*(1 - D)))`` with ``q`` the restricted
+    estimate ``(sqrt(B**2 - 4*A*C) - B) / (2*A)``, ``A = 2n``, ``B = -b - c + (2n - c + b)*D``,
+    ``C = -b*D*(1 - D)``; move to the trial point when ``|score| < z``; stop when the step
+    is below 1e-7 or ``|z - score| < 1e-6`` and report the last trial point. The lower
+    limit then searches downward the same way, starting from where the upper search left
+    the estimate (as the R code does). ``c == n`` gives the upper limit 1 and ``b == n``
+    the lower limit -1. Callers pass ``n > 0``.
+
+    Args:
+        detractors: Detractor counts ``b``.
+        promoters: Promoter counts ``c``.
+        n: Responses.
+        level: Two-sided confidence level.
+
+    Returns:
+        ``(lower, upper)``.
+
+    Examples:
+        >>> lo, hi = nps_score_interval(20, 50, 100)
+        >>> round(lo * 100, 2), round(hi * 100, 2)
+        (13.96, 44.34)
+    """
+    z = z_value(_check_level(level, "nps_score_interval()"))
+    scalar = _is_scalar(detractors, promoters, n)
+    b, c, nn = np.broadcast_arrays(
+        np.atleast_1d(np.asarray(detractors, dtype=np.float64)),
+        np.atleast_1d(np.asarray(promoters, dtype=np.float64)),
+        np.atleast_1d(np.asarray(n, dtype=np.float64)),
+    )
+    pa = 2 * nn
+
+    def score(delta: FloatArray) -> FloatArray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pb = -b - c + (2 * nn - c + b) * delta
+            pc = -b * delta * (1 - delta)
+            q = (np.sqrt(pb**2 - 4 * pa * pc) - pb) / (2 * pa)
+            return np.asarray((c - b - nn * delta) / np.sqrt(nn * (2 * q + delta * (1 - delta))))
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        est = (c - b) / nn
+
+    def search(
+        direction: float, boundary_done: npt.NDArray[np.bool_], start: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
+        current = start.copy()
+        step = 1 - current if direction > 0 else 1 + current
+        done = boundary_done.copy()
+        limit = np.full_like(current, direction)
+        last = current.copy()
+        for _ in range(50):
+            if done.all():
+                break
+            step = 0.5 * step
+            trial = current + direction * step
+            s = score(trial)
+            with np.errstate(invalid="ignore"):
+                inside = ~done & (np.abs(s) < z)
+                stop = ~done & ((step < 1e-7) | (np.abs(z - s) < 1e-6))
+            current = np.where(inside, trial, current)
+            limit = np.where(stop, trial, limit)
+            last = np.where(done, last, trial)
+            done = done | stop
+        limit = np.where(done | boundary_done, limit, last)
+        return limit, current
+
+    upper, moved = search(+1.0, c >= nn, est)
+    lower, _ = search(-1.0, b >= nn, moved)
+    if scalar:
+        return float(lower[0]), float(upper[0])
+    return lower, upper
 
 
 def holm_adjust(p_values: ArrayLike) -> FloatOut:
