@@ -78,8 +78,6 @@ PENDING: dict[str, str] = {
     "crmkit.service.PolicySet": "SLA policies not yet on the spec layer (branch service)",
     "crmkit.service.SLAPolicy": "SLA policies not yet on the spec layer (branch service)",
     "crmkit.service.SLATarget": "SLA policies not yet on the spec layer (branch service)",
-    "crmkit.campaigns.HealthModel": "instances are unhashable (the reference dict) and evolve "
-    "with a wrong 'reference' raises ValueError, not ConfigError (branch campaigns)",
 }
 
 #: Exported base classes that are not values themselves (their subclasses are checked):
@@ -90,10 +88,7 @@ ABSTRACT: dict[str, str] = {
 
 #: Fitted-model families that do not pass the fitted-model contract yet: scorer -> why.
 #: Strict like PENDING: a pending family with a case that passes fails the suite.
-PENDING_FITTED: dict[str, str] = {
-    "crmkit.campaigns.HealthScore": "a stored HealthScore given to HealthModel.from_dict is "
-    "a ConfigError (unknown key), not a NotFittedError (branch campaigns)",
-}
+PENDING_FITTED: dict[str, str] = {}
 
 #: Rule classes whose instances are not hashable, with the reason.
 UNHASHABLE: dict[str, str] = {}

@@ -986,16 +986,21 @@ def _campaign_value(draw: st.DrawFn, kind: str) -> object:
 
 
 @st.composite
-def audience_conditions(draw: st.DrawFn, *, depth: int = 3) -> object:
-    """Valid condition trees over the columns of :func:`customer_frames`."""
+def audience_conditions(
+    draw: st.DrawFn, *, depth: int = 3, kind_of_node: str | None = None
+) -> object:
+    """Valid condition trees over the columns of :func:`customer_frames`; with
+    ``kind_of_node`` (``"compare"``, ``"all"``, ...) the root is of that kind."""
     from crmkit.campaigns import AllOf, AnyOf, Between, Compare, In, IsNull, Not
 
     column = draw(st.sampled_from(sorted(CAMPAIGN_COLUMNS)))
+    if kind_of_node == "between":
+        column = draw(st.sampled_from(["joined", "monetary", "orders", "recency_days"]))
     kind = CAMPAIGN_COLUMNS[column]
     ordered = kind in ("number", "datetime")
     leaves = ["compare", "in", "is_null"] + (["between"] if ordered else [])
     nodes = ["all", "any", "not"] if depth > 0 else []
-    choice = draw(st.sampled_from(leaves + nodes))
+    choice = kind_of_node or draw(st.sampled_from(leaves + nodes))
     if choice == "compare":
         ops = ["==", "!=", "<", "<=", ">", ">="] if ordered else ["==", "!="]
         return Compare(column, draw(st.sampled_from(ops)), _campaign_value(draw, kind))
@@ -1185,3 +1190,57 @@ def accepted_date_columns(draw: st.DrawFn) -> tuple[pd.Series, str | None]:
     if fmt.endswith("%z"):
         return pd.Series([t.replace(tzinfo=dt.UTC).strftime(fmt) for t in stamps]), fmt
     return pd.Series([t.strftime(fmt) for t in stamps]), fmt
+
+
+def _audiences() -> st.SearchStrategy[Any]:
+    from crmkit.campaigns import Audience
+
+    return st.builds(
+        Audience,
+        st.text(min_size=1, max_size=12),
+        audience_conditions(depth=2),
+        description=st.sampled_from(["", "half-year sleepers", "高价值"]),
+    )
+
+
+def _tag_sets() -> st.SearchStrategy[Any]:
+    from crmkit.campaigns import TagSet
+
+    return st.lists(_audiences(), max_size=4, unique_by=lambda a: a.name).map(TagSet)
+
+
+def _health_models() -> st.SearchStrategy[Any]:
+    def fitted(rules: Any, seed: int) -> Any:
+        rng = np.random.default_rng(seed)
+        n = len(rules.indicators)
+        return rules.fit(pd.DataFrame({f"col{i}": rng.gamma(2.0, 50.0, 15) for i in range(n)}))
+
+    return st.builds(fitted, health_scores(), st.integers(0, 2**31))
+
+
+RULE_STRATEGIES.update(
+    {
+        **{
+            f"crmkit.campaigns.{name}": audience_conditions(depth=2, kind_of_node=kind)
+            for name, kind in (
+                ("Compare", "compare"),
+                ("In", "in"),
+                ("Between", "between"),
+                ("IsNull", "is_null"),
+                ("AllOf", "all"),
+                ("AnyOf", "any"),
+                ("Not", "not"),
+            )
+        },
+        "crmkit.campaigns.Audience": _audiences(),
+        "crmkit.campaigns.TagSet": _tag_sets(),
+        "crmkit.campaigns.HealthScore": health_scores(),
+        "crmkit.campaigns.Indicator": health_scores().map(lambda r: r.indicators[0]),
+        "crmkit.campaigns.Band": health_scores().map(lambda r: r.bands[-1]),
+        "crmkit.campaigns.Thresholds": health_scores()
+        .map(lambda r: [i.scoring for i in r.indicators if hasattr(i.scoring, "edges")])
+        .filter(bool)
+        .map(lambda found: found[0]),
+        "crmkit.campaigns.HealthModel": _health_models(),
+    }
+)
