@@ -32,13 +32,14 @@ import datetime as dt
 import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, ClassVar, cast
+from typing import Any, cast
 
 import attrs
 import numpy as np
 import pandas as pd
-from dateutil.rrule import rrule, rrulestr
+from dateutil.rrule import rrule
 
+from crmkit._spec import Custom, Seq, Spec, field, metadata, whole
 from crmkit._validate import as_aware, check_keys, first_labels, resolve_timezone
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.service import _timeline as tl
@@ -267,22 +268,43 @@ def _parse_rule(text: str, where: str) -> Any:
             hint="Without DTSTART dateutil would start the rule at the current time.",
         )
     try:
-        rules = rrulestr(text, forceset=True)
-        # Floating (naive) bounds: a DTSTART with a zone makes this a TypeError.
-        first = dt.datetime(2000, 1, 1)  # noqa: DTZ001 - recurrences are zone-less dates
-        rules.between(first, first + dt.timedelta(days=1), inc=True)
-    except (ValueError, TypeError) as exc:
+        return tl.parse_rule(text)
+    except ValueError as exc:
         raise ConfigError(
             _OWNER,
             where,
             expected="an RFC 5545 recurrence with a floating (zone-less) DTSTART",
             found=f"{text!r} ({exc})",
         ) from None
-    return rules
 
 
 def _check_timezone(instance: Any, attribute: Any, value: str) -> None:
     resolve_timezone(value, _OWNER)
+
+
+def _check_rules(instance: Any, attribute: Any, value: tuple[str, ...]) -> None:
+    for k, text in enumerate(value):
+        _parse_rule(text, f"holiday_rules[{k}]")
+
+
+def _dump_weekly(weekly: tuple[tuple[Interval, ...], ...]) -> dict[str, list[list[str]]]:
+    return {day: _dump(hours) for day, hours in zip(WEEKDAYS, weekly, strict=True)}
+
+
+def _dump_overrides(
+    overrides: tuple[tuple[dt.date, tuple[Interval, ...]], ...],
+) -> dict[str, list[list[str]]]:
+    return {day.isoformat(): _dump(hours) for day, hours in overrides}
+
+
+def _as_is(value: Any) -> Any:
+    return value  # the field's converter reads the JSON form and names what is wrong
+
+
+#: The JSON forms of the calendar's fields (the converters read them back).
+_WEEKLY = Custom(_dump_weekly, _as_is, "a mapping from 'mon'..'sun' to [start, end] pairs")
+_DATES = Custom(lambda days: [d.isoformat() for d in days], _as_is, "a list of dates")
+_OVERRIDES = Custom(_dump_overrides, _as_is, "a mapping from dates to [start, end] pairs")
 
 
 def _convert_timezone(value: object) -> str:
@@ -299,15 +321,8 @@ def _convert_timezone(value: object) -> str:
     )
 
 
-def _check_horizon(instance: Any, attribute: Any, value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 366 * 200:
-        raise ConfigError(
-            _OWNER, "horizon_days", expected="an int from 1 to 73200", found=repr(value)
-        )
-
-
 @attrs.frozen(repr=False)
-class BusinessCalendar:
+class BusinessCalendar(Spec):
     """Business hours in one time zone: weekly intervals, holidays and date overrides.
 
     Build it from code (the converters accept the JSON forms: ``"HH:MM"`` strings, ISO
@@ -353,37 +368,33 @@ class BusinessCalendar:
         datetime.timedelta(seconds=7200)
     """
 
-    timezone: str = attrs.field(converter=_convert_timezone, validator=_check_timezone)
-    weekly: tuple[tuple[Interval, ...], ...] = attrs.field(converter=_convert_weekly)
-    holidays: tuple[dt.date, ...] = attrs.field(default=(), converter=_convert_holidays)
+    timezone: str = attrs.field(
+        converter=_convert_timezone, validator=_check_timezone, metadata=metadata()
+    )
+    weekly: tuple[tuple[Interval, ...], ...] = attrs.field(
+        converter=_convert_weekly, metadata=metadata(codec=_WEEKLY)
+    )
+    holidays: tuple[dt.date, ...] = attrs.field(
+        default=(), converter=_convert_holidays, metadata=metadata(codec=_DATES)
+    )
     overrides: tuple[tuple[dt.date, tuple[Interval, ...]], ...] = attrs.field(
-        default=(), converter=_convert_overrides
+        default=(), converter=_convert_overrides, metadata=metadata(codec=_OVERRIDES)
     )
-    holiday_rules: tuple[str, ...] = attrs.field(default=(), converter=_convert_rules)
-    horizon_days: int = attrs.field(default=_DEFAULT_HORIZON_DAYS, validator=_check_horizon)
-    # Compiled timelines and parsed rules; not part of the value (eq/hash/repr ignore it).
-    _cache: dict[str, Any] = attrs.field(factory=dict, init=False, eq=False, hash=False, repr=False)
-
-    _KEYS: ClassVar[tuple[str, ...]] = (
-        "timezone",
-        "weekly",
-        "holidays",
-        "overrides",
-        "holiday_rules",
-        "horizon_days",
+    holiday_rules: tuple[str, ...] = attrs.field(
+        default=(),
+        converter=_convert_rules,
+        validator=_check_rules,
+        metadata=metadata(codec=Seq(), omit_default=True),
+    )
+    horizon_days: int = field(
+        default=_DEFAULT_HORIZON_DAYS, validator=whole(min=1, max=366 * 200), omit_default=True
     )
 
-    def __attrs_post_init__(self) -> None:
-        # Precedence: override > holiday > weekly hours. A date may be both a holiday
-        # and an override (holidays from a package, local exceptions on top): the
-        # override decides. An overnight interval that meets or overlaps the next day's
-        # hours is merged with them when compiled (one period), never refused.
-        self._cache["zone"] = resolve_timezone(self.timezone, _OWNER)
-        self._cache["holidays"] = frozenset(self.holidays)
-        self._cache["overrides"] = dict(self.overrides)
-        self._cache["rules"] = tuple(
-            _parse_rule(text, f"holiday_rules[{k}]") for k, text in enumerate(self.holiday_rules)
-        )
+    # Precedence: override > holiday > weekly hours. A date may be both a holiday and an
+    # override (holidays from a package, local exceptions on top): the override decides.
+    # An overnight interval that meets or overlaps the next day's hours is merged with
+    # them when compiled (one period), never refused. The compiled engine (zone, holiday
+    # set, timeline) lives beside the value: crmkit.service._timeline.engine(calendar).
 
     # ----------------------------------------------------------------------------------
     # Construction helpers
@@ -405,70 +416,7 @@ class BusinessCalendar:
             >>> cal.elapsed(dt.datetime(2025, 3, 30), dt.datetime(2025, 3, 31))  # DST day
             datetime.timedelta(seconds=82800)
         """
-        return cls(timezone, [[("00:00", "24:00")]] * 7)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> BusinessCalendar:
-        """Build a calendar from its JSON form (the inverse of :meth:`to_dict`).
-
-        Keys: ``timezone`` and ``weekly`` (required), ``holidays``, ``overrides``,
-        ``holiday_rules``, ``horizon_days``. Unknown keys are a ``ConfigError``.
-
-        Args:
-            data: The mapping, e.g. ``json.load(f)``.
-
-        Returns:
-            The validated calendar.
-
-        Raises:
-            ConfigError: Unknown or missing keys, or any invalid value.
-
-        Examples:
-            >>> from crmkit.service import BusinessCalendar
-            >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "weekly": {
-            ...     "mon": [["22:00", "06:00"]]}})
-            >>> cal.weekly[0]
-            ((79200, 21600),)
-            >>> BusinessCalendar.from_dict({"timezone": "UTC", "weekly": {}, "hollidays": []})
-            Traceback (most recent call last):
-            ...
-            crmkit.errors.ConfigError: BusinessCalendar.from_dict(): parameter 'hollidays' must be one of ['holiday_rules', 'holidays', 'horizon_days', 'overrides', 'timezone', 'weekly']; found an unknown key.
-        """
-        check_keys(
-            data, "BusinessCalendar.from_dict()", allowed=cls._KEYS, required=("timezone", "weekly")
-        )
-        return cls(**{key: data[key] for key in cls._KEYS if key in data})
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the JSON form: plain dicts, lists and strings.
-
-        ``holiday_rules`` and ``horizon_days`` appear only when they differ from their
-        defaults, so the issue's JSON shape round-trips unchanged.
-
-        Returns:
-            A mapping that :meth:`from_dict` turns back into an equal calendar.
-
-        Examples:
-            >>> import json
-            >>> from crmkit.service import BusinessCalendar
-            >>> cal = BusinessCalendar("Asia/Kathmandu", {"sat": [["10:00", "24:00"]]},
-            ...                        holidays=["2025-01-11"])
-            >>> cal.to_dict()["weekly"]["sat"], cal.to_dict()["holidays"]
-            ([['10:00', '24:00']], ['2025-01-11'])
-            >>> BusinessCalendar.from_dict(json.loads(json.dumps(cal.to_dict()))) == cal
-            True
-        """
-        out: dict[str, Any] = {
-            "timezone": self.timezone,
-            "weekly": {day: _dump(hours) for day, hours in zip(WEEKDAYS, self.weekly, strict=True)},
-            "holidays": [day.isoformat() for day in self.holidays],
-            "overrides": {day.isoformat(): _dump(hours) for day, hours in self.overrides},
-        }
-        if self.holiday_rules:
-            out["holiday_rules"] = list(self.holiday_rules)
-        if self.horizon_days != _DEFAULT_HORIZON_DAYS:
-            out["horizon_days"] = self.horizon_days
-        return out
+        return cls(timezone, cast("Any", [[("00:00", "24:00")]] * 7))
 
     def with_holidays(self, dates: Iterable[dt.date | str]) -> BusinessCalendar:
         """Return a copy with more holidays (e.g. a ``holidays`` package calendar).
@@ -487,7 +435,7 @@ class BusinessCalendar:
             >>> cal.with_holidays(["2025-01-06"]).is_open(dt.datetime(2025, 1, 6, 10))
             False
         """
-        overridden = self._cache["overrides"].keys()
+        overridden = dict(self.overrides).keys()
         extra = [d for d in _convert_holidays(dates) if d not in overridden]
         return attrs.evolve(self, holidays=(*self.holidays, *extra))
 
@@ -563,7 +511,7 @@ class BusinessCalendar:
             )
         workdays = _weekend_workdays(country, year_list, subdiv)
         hours = self.weekly[WEEKDAYS.index(makeup_like)]
-        overridden = cal._cache["overrides"].keys()
+        overridden = dict(cal.overrides).keys()
         fresh = {d: hours for d in workdays if d not in overridden and d not in set(dates)}
         return cal.with_overrides(cast("Any", fresh)) if fresh else cal
 
@@ -579,7 +527,7 @@ class BusinessCalendar:
             >>> BusinessCalendar.always_open("Asia/Kathmandu").zone
             zoneinfo.ZoneInfo(key='Asia/Kathmandu')
         """
-        return cast("dt.tzinfo", self._cache["zone"])
+        return tl.engine(self).zone
 
     def owned(self, day: dt.date) -> tuple[Interval, ...]:
         """The intervals that ``day`` owns (opens), after holidays and overrides.
@@ -616,30 +564,11 @@ class BusinessCalendar:
             >>> cal.owned_with(frozenset({dt.date(2025, 1, 6)}))(dt.date(2025, 1, 6))
             ()
         """
-        overrides: dict[dt.date, tuple[Interval, ...]] = self._cache["overrides"]
-        weekly = self.weekly
-
-        def owned(day: dt.date) -> tuple[Interval, ...]:
-            found = overrides.get(day)  # override > holiday > weekly hours
-            if found is not None:
-                return found
-            if day in holidays:
-                return ()
-            return weekly[day.weekday()]
-
-        return owned
+        return tl.engine(self).owned_with(holidays)
 
     def _holidays_in(self, first: dt.date, stop: dt.date) -> frozenset[dt.date]:
         """Explicit holidays plus recurring ones expanded over ``[first, stop)``."""
-        explicit: frozenset[dt.date] = self._cache["holidays"]
-        rules = self._cache["rules"]
-        if not rules:
-            return explicit
-        start = dt.datetime.combine(first, dt.time())
-        end = dt.datetime.combine(stop, dt.time()) - dt.timedelta(microseconds=1)
-        dates = {hit.date() for rule in rules for hit in rule.between(start, end, inc=True)}
-        overrides = self._cache["overrides"]
-        return explicit | {d for d in dates if d not in overrides}
+        return tl.engine(self).holidays_in(first, stop)
 
     # ----------------------------------------------------------------------------------
     # Scalar arithmetic
@@ -649,7 +578,7 @@ class BusinessCalendar:
         if t.__class__ is dt.datetime:
             moment: dt.datetime = t
             if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=self._cache["zone"])
+                moment = moment.replace(tzinfo=tl.engine(self).zone)
             try:
                 delta = moment - _EPOCH
             except TypeError:  # a tzinfo whose utcoffset() is None: read as naive
@@ -665,9 +594,9 @@ class BusinessCalendar:
         """The aware datetime in the calendar zone at UTC microsecond ``us`` (fold set)."""
         seconds, micro = divmod(us, 1_000_000)
         try:
-            moment = _FROM_TIMESTAMP(seconds, self._cache["zone"])  # exact for int seconds
+            moment = _FROM_TIMESTAMP(seconds, tl.engine(self).zone)  # exact for int seconds
         except (OverflowError, OSError, ValueError):  # platform limits near years 1 / 9999
-            return (_EPOCH + dt.timedelta(microseconds=us)).astimezone(self._cache["zone"])
+            return (_EPOCH + dt.timedelta(microseconds=us)).astimezone(tl.engine(self).zone)
         return moment.replace(microsecond=micro) if micro else moment
 
     @staticmethod

@@ -18,29 +18,35 @@ Scalars use Python ``int`` microseconds and :mod:`bisect` (no numpy call per ope
 arrays use ``int64`` nanoseconds and :func:`numpy.searchsorted`. Interval edges are whole
 seconds, so both give the same answers on every instant both can represent.
 
-A timeline is immutable; the calendar keeps the latest one in its private cache and
-replaces it with a wider one (at least doubling the range) when an operation needs more.
-Results never depend on what is cached: every search is checked against the calendar's
-horizon, not against the compiled range.
+Everything is compiled from the calendar's plain data (its public attributes: zone name,
+weekly intervals, holidays, overrides, recurrence texts, horizon) into an :class:`Engine`
+kept beside the frozen calendar with :func:`crmkit._spec.derived`; the calendar holds no
+hidden state. A timeline is immutable; the engine keeps the latest one and replaces it with
+a wider one (at least doubling the range) when an operation needs more, or compiles afresh
+for a range far from it. Results never depend on what is cached: every search is checked
+against the calendar's horizon, not against the compiled range.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import zoneinfo
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from dateutil.rrule import rrulestr
 
+from crmkit._spec import derived
 from crmkit.errors import ConfigError, InvalidInputError
 
 if TYPE_CHECKING:
     from crmkit.service._calendar import BusinessCalendar
 
-__all__ = ["Timeline", "compile_timeline", "ensure_timeline"]
+__all__ = ["Engine", "Timeline", "compile_timeline", "engine", "ensure_timeline"]
 
 DAY_S = 86_400
 US = 1_000_000
@@ -55,6 +61,104 @@ _LAST_DATE = dt.date(9999, 12, 20)
 
 I64 = np.ndarray[Any, np.dtype[np.int64]]
 NAT = np.iinfo(np.int64).min  # numpy's NaT as int64
+
+
+def parse_rule(text: str) -> Any:
+    r"""Parse one RFC 5545 recurrence (DTSTART + RRULE) with a floating DTSTART.
+
+    Raises:
+        ValueError: Not a recurrence, no DTSTART, or a DTSTART with a zone.
+
+    Examples:
+        >>> rules = parse_rule("DTSTART:20250101T000000\nRRULE:FREQ=YEARLY")
+        >>> rules.after(dt.datetime(2025, 6, 1)).date()
+        datetime.date(2026, 1, 1)
+    """
+    if "DTSTART" not in text.upper():
+        raise ValueError("no DTSTART line")
+    try:
+        rules = rrulestr(text, forceset=True)
+        # Floating (naive) bounds: a DTSTART with a zone makes this a TypeError.
+        first = dt.datetime(2000, 1, 1)  # noqa: DTZ001 - recurrences are zone-less dates
+        rules.between(first, first + dt.timedelta(days=1), inc=True)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(str(exc)) from None
+    return rules
+
+
+class Engine:
+    """A calendar compiled from its plain data, with the caches its arithmetic grows.
+
+    Built once per calendar value (see :func:`engine`); the calendar stays pure data.
+    ``timeline`` and ``days`` are replaced by wider compilations when needed.
+    """
+
+    __slots__ = ("days", "holidays", "overrides", "rules", "timeline", "weekly", "zone")
+
+    def __init__(
+        self,
+        timezone: str,
+        weekly: tuple[tuple[tuple[int, int], ...], ...],
+        holidays: tuple[dt.date, ...],
+        overrides: tuple[tuple[dt.date, tuple[tuple[int, int], ...]], ...],
+        holiday_rules: tuple[str, ...],
+    ) -> None:
+        self.zone: dt.tzinfo = zoneinfo.ZoneInfo(timezone)
+        self.weekly = weekly
+        self.holidays = frozenset(holidays)
+        self.overrides = dict(overrides)
+        self.rules = tuple(parse_rule(text) for text in holiday_rules)
+        self.timeline: Timeline | None = None
+        self.days: DayTable | None = None
+
+    def holidays_in(self, first: dt.date, stop: dt.date) -> frozenset[dt.date]:
+        """Explicit holidays plus recurring ones expanded over ``[first, stop)``."""
+        if not self.rules:
+            return self.holidays
+        start = dt.datetime.combine(first, dt.time())
+        end = dt.datetime.combine(stop, dt.time()) - dt.timedelta(microseconds=1)
+        dates = {hit.date() for rule in self.rules for hit in rule.between(start, end, inc=True)}
+        return self.holidays | dates
+
+    def owned_with(
+        self, holidays: frozenset[dt.date]
+    ) -> Callable[[dt.date], tuple[tuple[int, int], ...]]:
+        """The intervals a date owns; precedence override > holiday > weekly hours."""
+        overrides, weekly = self.overrides, self.weekly
+
+        def owned(day: dt.date) -> tuple[tuple[int, int], ...]:
+            found = overrides.get(day)
+            if found is not None:
+                return found
+            if day in holidays:
+                return ()
+            return weekly[day.weekday()]
+
+        return owned
+
+
+def engine(calendar: BusinessCalendar) -> Engine:
+    """The :class:`Engine` of ``calendar``, built from its public attributes on first use.
+
+    Examples:
+        >>> from crmkit.service import BusinessCalendar
+        >>> cal = BusinessCalendar("Asia/Kathmandu", {"mon": [["09:00", "17:00"]]})
+        >>> engine(cal).zone
+        zoneinfo.ZoneInfo(key='Asia/Kathmandu')
+        >>> engine(cal) is engine(cal)
+        True
+    """
+    return derived(
+        calendar,
+        "engine",
+        lambda: Engine(
+            calendar.timezone,
+            calendar.weekly,
+            calendar.holidays,
+            calendar.overrides,
+            calendar.holiday_rules,
+        ),
+    )
 
 
 def _wall_epoch(day: dt.date) -> int:
@@ -275,8 +379,9 @@ def compile_timeline(calendar: BusinessCalendar, first: dt.date, stop: dt.date) 
         >>> len(tl.opens), (tl.clock(tl.hi) - tl.clock(tl.lo)) // 3_600_000_000
         (1, 696)
     """
-    zone = calendar.zone
-    owned = calendar.owned_with(calendar._holidays_in(first - dt.timedelta(days=1), stop))
+    compiled = engine(calendar)
+    zone = compiled.zone
+    owned = compiled.owned_with(compiled.holidays_in(first - dt.timedelta(days=1), stop))
     walls: list[tuple[int, int]] = []
     day = first
     one = dt.timedelta(days=1)
@@ -362,8 +467,8 @@ def ensure_timeline(calendar: BusinessCalendar, lo: int, hi: int) -> Timeline:
         >>> tl.lo <= 0 and tl.hi >= 10 * 86_400_000_000
         True
     """
-    cache = calendar._cache
-    current: Timeline | None = cache.get("timeline")
+    compiled = engine(calendar)
+    current = compiled.timeline
     if current is not None and current.lo <= lo and hi <= current.hi:
         return current
     # Work on ordinals so that clamping to the years 1-9999 never overflows a date.
@@ -395,7 +500,7 @@ def ensure_timeline(calendar: BusinessCalendar, lo: int, hi: int) -> Timeline:
             found="an instant (or a result) too close to the limits of datetime",
             kind="",
         )
-    cache["timeline"] = timeline
+    compiled.timeline = timeline
     return timeline
 
 
@@ -687,7 +792,7 @@ def compile_days(calendar: BusinessCalendar, first: int, stop: int) -> DayTable:
     spill = weekly_spill[weekday]
     first_date = dt.date.fromordinal(first + _EPOCH_ORDINAL)
     stop_date = dt.date.fromordinal(stop + _EPOCH_ORDINAL)
-    holidays = calendar._holidays_in(first_date, stop_date)
+    holidays = engine(calendar).holidays_in(first_date, stop_date)
     closed = [d.toordinal() - _EPOCH_ORDINAL for d in holidays]
     closed = [k for k in closed if first <= k < stop]
     if closed:
@@ -733,7 +838,8 @@ def ensure_days(calendar: BusinessCalendar, lo: int, hi: int) -> DayTable:
         >>> t.first <= 0 and t.stop > 10
         True
     """
-    current: DayTable | None = calendar._cache.get("days")
+    compiled = engine(calendar)
+    current = compiled.days
     if current is not None and current.first <= lo and hi < current.stop:
         return current
     if lo < _DAY_LO or hi > _DAY_HI:
@@ -756,7 +862,7 @@ def ensure_days(calendar: BusinessCalendar, lo: int, hi: int) -> DayTable:
         first = min(first, current.first - span) if first < current.first else current.first
         stop = max(stop, current.stop + span) if stop > current.stop else current.stop
     table = compile_days(calendar, max(first, _DAY_LO), min(stop, _DAY_HI + 1))
-    calendar._cache["days"] = table
+    compiled.days = table
     return table
 
 
