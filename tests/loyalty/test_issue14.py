@@ -17,10 +17,12 @@ from crmkit.loyalty import (
     Adjust,
     BaseRate,
     EarningScheme,
+    ExpiryPolicy,
     MemberState,
     Program,
     Purchase,
     PurchaseLine,
+    Redeem,
     Refund,
     RefundLine,
     Tender,
@@ -310,3 +312,146 @@ def test_member_state_has_no_public_constructor_from_the_private_book() -> None:
     for name in public:
         hints = getattr(getattr(MemberState, name), "__annotations__", {})
         assert "Book" not in str(hints), name
+
+
+# ------------------------------------------------------------------ one compiled engine
+
+
+def test_program_is_pure_data_with_a_cached_compiled_engine() -> None:
+    """Issue 14: ``Program`` sets no hidden attributes; ``compile()`` is built once, kept
+    beside the value (not inside it) and never keeps the program alive."""
+    import pickle
+    import weakref
+
+    import attrs
+
+    for cls in (Program, EarningScheme, TierLadder, Tier):
+        assert all(f.init for f in attrs.fields(cls)), cls  # no hidden state in the value
+    ladder = TierLadder(tiers=[Tier(name="member"), Tier(name="gold", orders=2)])
+    program = Program(timezone=ZONE, tiers=ladder, catalogue={"mug": {"*": 5, "gold": 4}})
+    compiled = program.compile()
+    assert program.compile() is compiled
+    assert compiled.ladders == {"main": ladder}
+    assert compiled.single is None  # one currency: the book runs the program itself
+    again = pickle.loads(pickle.dumps(program))
+    assert again == program
+    assert again.compile() is not compiled  # each value compiles its own engine
+    assert again.compile().refs == compiled.refs
+    probe = weakref.ref(program)
+    del program, compiled
+    gc.collect()
+    assert probe() is None  # the cache does not keep the program alive
+
+
+def test_program_json_carries_a_schema_version_and_errors_name_the_full_path() -> None:
+    """Issue 11 in loyalty: every rule class is on the spec layer; a program's JSON has one
+    ``schema_version`` at the top, and a nested mistake is named by its full path."""
+    ladder = TierLadder(tiers=[Tier(name="member"), Tier(name="gold", spend=Decimal(5000))])
+    program = Program(timezone=ZONE, tiers=ladder, expiry=ExpiryPolicy.after_months(12))
+    data = program.to_dict()
+    assert data["schema_version"] == 1
+    assert "schema_version" not in data["tiers"]
+    assert "schema_version" not in data["expiry"]
+    assert Program.from_dict(data) == program
+    bad_rate = {"earning": {"rules": [{"kind": "base_rate", "id": "b", "rate": 0.5}]}}
+    with pytest.raises(ConfigError) as info:
+        Program.from_dict(bad_rate)
+    assert info.value.field == "earning.rules[0].rate"
+    bad_cap = {
+        "earning": {"points": {"rules": [], "caps": [{"period": "fortnight", "max_points": 1}]}}
+    }
+    with pytest.raises(ConfigError) as info:
+        Program.from_dict(bad_cap)
+    assert info.value.field == "earning['points'].caps[0].period"
+    with pytest.raises(ConfigError) as info:
+        Program.from_dict({"tiers": {"tiers": [{"name": "m"}, {"name": "g", "orders": -1}]}})
+    assert info.value.field == "tiers.tiers[1].orders"
+    with pytest.raises(ConfigError) as info:
+        Program.from_dict({"tiers": None, "privileges": {"privileges": None}})
+    assert info.value.field == "privileges.privileges"
+
+
+def test_states_stay_what_they_were_when_apply_moves_their_book_on() -> None:
+    """Issue 14: ``MemberState`` is an immutable snapshot plus a resume token. ``apply``
+    advances the book in place (no copy); an older state whose book moved on rebuilds from
+    its own events when read, and branching from it gives the replayed result."""
+    program = Program(
+        timezone=ZONE, tiers=TierLadder(tiers=[Tier(name="m"), Tier(name="g", orders=2)])
+    )
+    t = at(2025, 3, 1)
+    e1 = Purchase("p1", t, lines=[PurchaseLine("1", "100")])
+    e2 = Purchase("p2", t + dt.timedelta(days=1), lines=[PurchaseLine("1", "50")])
+    e3 = Redeem("r1", t + dt.timedelta(days=2), points=500)  # more than the balance
+    e4 = Adjust("a1", t + dt.timedelta(days=2), points=7, reason="gift")
+    s1 = program.apply(program.replay([], as_of=t), e1)
+    lots1, postings1 = s1.lots, s1.postings
+    s2 = program.apply(s1, e2)
+    assert s2 == program.replay([e1, e2], as_of=s2.as_of)
+    assert s2.tier_name == "g"
+    # s1 is unchanged (its lots, postings, tier, events), though its book moved on.
+    assert (s1.available, s1.lots, s1.postings) == (100, lots1, postings1)
+    assert s1.tier_name == "m"
+    assert s1.events == (e1,)
+    assert s1 == program.replay([e1], as_of=s1.as_of)
+    # Branching from the old state replays correctly.
+    branch = program.apply(s1, e4)
+    assert branch == program.replay([e1, e4], as_of=branch.as_of)
+    assert s2 == program.replay([e1, e2], as_of=s2.as_of)
+    # A refused event leaves every state as it was.
+    with pytest.raises(LedgerError):
+        program.apply(s2, e3)
+    assert s2 == program.replay([e1, e2], as_of=s2.as_of)
+    assert s2.available == 150
+    after = program.apply(s2, e4)
+    assert after == program.replay([e1, e2, e4], as_of=after.as_of)
+
+
+def test_replay_many_reads_times_one_way_with_date_format_or_date_unit() -> None:
+    """Issue 10: day/month strings need ``date_format=``; epoch numbers need ``date_unit=``;
+    either way the states equal those of the ISO column."""
+    iso = pd.DataFrame(
+        {
+            "member_id": ["m1", "m1"],
+            "event_id": ["p1", "p2"],
+            "time": ["2025-02-01T10:00:00", "2025-02-13T10:00:00"],
+            "kind": ["purchase"] * 2,
+            "amount": ["10", "5"],
+        }
+    )
+    program = Program(timezone="UTC")
+    as_of = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
+    expected = replay_many(iso, program, as_of=as_of)
+    day_first = iso.assign(time=["01/02/2025 10:00", "13/02/2025 10:00"])
+    with pytest.raises(InvalidInputError):
+        replay_many(day_first, program, as_of=as_of)
+    read = replay_many(day_first, program, as_of=as_of, date_format="%d/%m/%Y %H:%M")
+    pd.testing.assert_frame_equal(read, expected)
+    epoch = iso.assign(time=[1738404000, 1739440800])
+    with pytest.raises(InvalidInputError):
+        replay_many(epoch, program, as_of=as_of)
+    pd.testing.assert_frame_equal(replay_many(epoch, program, as_of=as_of, date_unit="s"), expected)
+
+
+def test_loyalty_public_signatures_speak_the_one_vocabulary() -> None:
+    """Issue 12 in loyalty: ``timezone`` (not ``tz``/``zone``), ``as_of`` (not ``at``/
+    ``now``/``observation_end``) in every public function and method signature."""
+    import crmkit.loyalty as facade
+
+    retired = {"tz", "zone", "at", "now", "observation_end", "end_date"}
+    found = []
+    for name in facade.__all__:
+        obj = getattr(facade, name)
+        members = [(name, obj)]
+        if inspect.isclass(obj):
+            members += [
+                (f"{name}.{attr}", getattr(obj, attr))
+                for attr in dir(obj)
+                if not attr.startswith("_") and callable(getattr(obj, attr))
+            ]
+        for where, member in members:
+            try:
+                params = inspect.signature(member).parameters
+            except (TypeError, ValueError):
+                continue
+            found += [f"{where}({p})" for p in params if p in retired]
+    assert found == []

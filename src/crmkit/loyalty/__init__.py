@@ -24,6 +24,11 @@ if TYPE_CHECKING:
     from crmkit.loyalty._expiry import (
         ExpiryPolicy,
     )
+    from crmkit.loyalty._finance import (
+        BreakageResult,
+        breakage,
+        points_liability,
+    )
     from crmkit.loyalty._ledger import (
         Lot,
         Posting,
@@ -36,6 +41,7 @@ if TYPE_CHECKING:
         QuotaStatus,
     )
     from crmkit.loyalty._program import (
+        CompiledProgram,
         MemberState,
         Program,
     )
@@ -74,7 +80,9 @@ if TYPE_CHECKING:
 __all__ = [
     "Adjust",
     "BaseRate",
+    "BreakageResult",
     "CancelRedemption",
+    "CompiledProgram",
     "Component",
     "Condition",
     "Counters",
@@ -115,7 +123,9 @@ __all__ = [
     "TierStatus",
     "TierTracker",
     "assign_tiers",
+    "breakage",
     "event_from_dict",
+    "points_liability",
     "replay_many",
     "sort_events",
 ]

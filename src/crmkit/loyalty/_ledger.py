@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
+from crmkit._rounding import largest_remainder
 from crmkit.errors import InsufficientPointsError, InvalidInputError, LedgerError
 from crmkit.loyalty._events import (
     Adjust,
@@ -226,6 +227,8 @@ def sort_events(events: Iterable[Event]) -> list[Event]:
 
 
 _EVENT_TYPES = (Enroll, ProfileUpdate, Purchase, Refund, Redeem, CancelRedemption, Adjust)
+#: The event classes (for an exact type check on the hot path of ``Program.apply``).
+EVENT_TYPES = frozenset(_EVENT_TYPES)
 #: Replay order of an event: ``(time, rank, event_id)``.
 _key: Callable[[Event], tuple[dt.datetime, int, str]] = operator.attrgetter(
     "time", "rank", "event_id"
@@ -374,7 +377,7 @@ class _Bought:
     def result(self) -> EarningResult | None:
         """The purchase's earning result (built on first read on the fast path)."""
         if self._result is None and self.scheme is not None:
-            self._result = self.scheme.earn(_order(self.event, _ZERO), tz=_UTC)
+            self._result = self.scheme.earn(_order(self.event, _ZERO), timezone=_UTC)
         return self._result
 
     def unpack(self) -> None:
@@ -407,12 +410,16 @@ class Book:
 
     def __init__(self, program: Program) -> None:
         self.program = program
+        compiled = self.compiled = program.compile()
+        # Bumped whenever Program.apply advances this book in place: the states read
+        # from it before then rebuild from their own events.
+        self.generation = 0
         # Several point currencies: the program the member's events are replayed under
         # (``program`` is then its one-currency program of this book's currency), this
         # book's currency, the other currencies' books (on the primary book) and the
         # primary book (on the others; it keeps the tiers).
         self.owner = program
-        self.currency = program._primary_points
+        self.currency = compiled.primary_points
         self.subs: dict[str, Book] = {}
         self.parent: Book | None = None
         # Event class -> handler; a primary book with other currencies' books fans out.
@@ -438,10 +445,10 @@ class Book:
         self.queue: list[_Lot] = []  # usable lots in consumption order (lazily pruned)
         self.stale = False  # whether a queued lot may have run empty outside _draw
         self.queue_keys: list[tuple[dt.datetime, dt.datetime, str]] = []
-        self.expiry_cache = program._expiry_cache
+        self.expiry_cache = compiled.expiry_cache
         # The (one) point currency this book keeps: its scheme and policy.
-        self.scheme: EarningScheme = program._scheme
-        self.policy: ExpiryPolicy = program._policy
+        self.scheme: EarningScheme = compiled.scheme
+        self.policy: ExpiryPolicy = compiled.policy
         self.expiry_kind = self.policy.kind
         self.pending_delta = (
             dt.timedelta(days=program.pending_days) if program.pending_days else None
@@ -816,7 +823,7 @@ class Book:
         if event.currency is not None:
             return event.currency
         if isinstance(event, Redeem):
-            return self.owner._reward_currency.get(event.reward, self.currency)
+            return self.owner.compile().reward_currency.get(event.reward, self.currency)
         return self.currency
 
     def _fan_out(self, event: Event) -> bool:
@@ -883,7 +890,7 @@ class Book:
         self.enrolled_at = self.now
         if event.birth_date is not None:
             self.birth_date = event.birth_date
-        result = self.scheme.enrollment_points(self.now, tz=self.zone)
+        result = self.scheme.enrollment_points(self.now, timezone=self.zone)
         if result.points > 0:
             self._new_lot(event, "enroll", _rules_of(result), result.points, None)
             for rule, points in result.rule_points:
@@ -915,7 +922,7 @@ class Book:
         else:
             context = self._context(event)
             order = _order(event, event.points_tender_amount if event.tenders else _ZERO)
-            result = self.scheme.earn(order, context, tz=self.zone)
+            result = self.scheme.earn(order, context, timezone=self.zone)
             points, base, rule_points = result.points, result.base, result.rule_points
             bought = _Bought(event, result)
         self.bought[event_id] = bought
@@ -959,15 +966,19 @@ class Book:
                 statuses = self.ladder_statuses(self.now)
                 tier = next(iter(statuses.values())).tier
                 ladder_tiers = tuple(f"{name}:{s.tier}" for name, s in statuses.items())
-                privileges = program._privileges_at(statuses, self.now)
+                privileges = self.compiled.privileges_at(statuses, self.now)
             else:
                 status = self.tier_status(self.now)
                 tier = status.tier
                 if program.privileges is not None:
-                    privileges = program.privileges.active(status.history, self.now, tz=self.zone)
+                    privileges = program.privileges.active(
+                        status.history, self.now, timezone=self.zone
+                    )
         period_points: dict[str, int] = {}
         if scheme.caps:
-            period_points = scheme.period_to_date(self.earn_history, at=self.now, tz=self.zone)
+            period_points = scheme.period_to_date(
+                self.earn_history, as_of=self.now, timezone=self.zone
+            )
         return MemberContext(
             birth_date=self.birth_date,
             enrolled_at=self.enrolled_at,
@@ -982,8 +993,7 @@ class Book:
         """Every ladder's status at ``at`` by ladder name, the primary first."""
         if self.parent is not None:
             return self.parent.ladder_statuses(at)
-        program = self.program
-        names = iter(program._ladders)
+        names = iter(self.compiled.ladders)
         out = {next(names): self.tier_status(at)}
         for name in names:
             out[name] = self._side_status(name, at)
@@ -991,7 +1001,7 @@ class Book:
 
     def _side_status(self, name: str, at: dt.datetime) -> TierStatus:
         """A non-primary ladder's status at ``at`` (as :meth:`tier_status`)."""
-        ladder = self.program._ladders[name]
+        ladder = self.compiled.ladders[name]
         postings = self.qualifying
         found = self.side.get(name)
         if found is None:
@@ -1000,11 +1010,11 @@ class Book:
                 starts.append(self.enrolled_at)
             if not starts:
                 return ladder.tracker(
-                    at, tz=self.zone, point_decimals=self.program.point_decimals
+                    at, timezone=self.zone, point_decimals=self.program.point_decimals
                 ).status(at)
             tracker, posted = (
                 ladder.tracker(
-                    min(starts), tz=self.zone, point_decimals=self.program.point_decimals
+                    min(starts), timezone=self.zone, point_decimals=self.program.point_decimals
                 ),
                 0,
             )
@@ -1020,7 +1030,7 @@ class Book:
         """The primary ladder's status at ``at`` (never before the last event), posting what is new."""
         if self.parent is not None:
             return self.parent.tier_status(at)
-        ladder = self.program._ladder
+        ladder = self.compiled.ladder
         assert ladder is not None
         postings = self.qualifying
         tracker = self.tier
@@ -1032,10 +1042,10 @@ class Book:
                 starts.append(self.enrolled_at)
             if not starts:
                 return ladder.tracker(
-                    at, tz=self.zone, point_decimals=self.program.point_decimals
+                    at, timezone=self.zone, point_decimals=self.program.point_decimals
                 ).status(at)
             tracker = self.tier = ladder.tracker(
-                min(starts), tz=self.zone, point_decimals=self.program.point_decimals
+                min(starts), timezone=self.zone, point_decimals=self.program.point_decimals
             )
         zone = self.zone
         for when, spend, points, orders in postings[self.tier_posted :]:
@@ -1243,7 +1253,7 @@ class Book:
         if isinstance(program.tiers, dict) and len(prices) > 1:
             statuses = self.ladder_statuses(self.now)
             tier = next(iter(statuses.values())).tier
-            refs = program._refs
+            refs = self.compiled.refs
             matching = [
                 price
                 for key, price in prices.items()
@@ -1383,14 +1393,9 @@ def _share(amount: Decimal, part: int, total: int, quantum: Decimal) -> Decimal:
 def _largest_remainder(weights: Mapping[str, int], total: int) -> dict[str, int]:
     """Split ``total`` in proportion to ``weights`` (ints) into ints that add up exactly.
 
-    Each part stays within its weight when ``total <= sum(weights)``.
+    :func:`crmkit._rounding.largest_remainder` over the mapping's values; each part stays
+    within its weight when ``total <= sum(weights)``.
     """
-    whole = sum(weights.values())
-    if whole <= 0:
+    if sum(weights.values()) <= 0:
         return dict.fromkeys(weights, 0)
-    parts = {k: w * total // whole for k, w in weights.items()}
-    left = total - sum(parts.values())
-    order = sorted(weights, key=lambda k: (-((weights[k] * total) % whole), k))
-    for k in order[:left]:
-        parts[k] += 1
-    return parts
+    return dict(zip(weights, largest_remainder(total, list(weights.values())), strict=True))

@@ -21,17 +21,25 @@ from typing import Any, Protocol
 
 import attrs
 
-from crmkit._validate import check_keys
+from crmkit._spec import (
+    DATE,
+    DECIMAL,
+    Nested,
+    Optional,
+    Seq,
+    Spec,
+    field,
+    instance_of,
+    not_less_than,
+    one_of,
+    whole,
+)
+from crmkit._spec import decimal as decimal_value
 from crmkit.errors import ConfigError, InvalidInputError, LedgerError
 from crmkit.loyalty._rules_util import (
-    check_choice,
     check_date,
-    check_decimal,
-    check_int,
     check_labels,
     check_name,
-    date_str,
-    dec_str,
     local_time,
     midnight,
     period_bounds,
@@ -57,8 +65,48 @@ class _Change(Protocol):
     def new(self) -> str: ...
 
 
+def _privilege_id(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    check_name("Privilege", attribute.name, value)
+
+
+def _labels_tuple(value: Any) -> Any:
+    if value is None or not isinstance(value, Iterable):
+        return value  # the validator names it
+    return to_str_tuple(value)
+
+
+def _tier_labels(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    owner = f"Privilege({instance.id!r})"
+    check_labels(owner, "tiers", value)
+    if not value:
+        raise ConfigError(owner, "tiers", expected="at least one tier", found="none")
+
+
+def _optional_date(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    check_date("Privilege", attribute.name, value)
+
+
+def _by_privilege_kind(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A factor for multiplier kinds, a quota for quota privileges (and only for them)."""
+    owner = f"Privilege({instance.id!r})"
+    kind = instance.kind
+    if kind in ("earning_multiplier", "birthday_bonus"):
+        if instance.value is None:
+            raise ConfigError(
+                owner, "value", expected=f"a factor >= 1 for kind {kind!r}", found="None"
+            )
+        if instance.value < 1:
+            raise ConfigError(owner, "value", expected="at least 1", found=str(instance.value))
+    if kind == "quota" and instance.quota is None:
+        raise ConfigError(owner, "quota", expected="an int >= 1 for kind 'quota'", found="None")
+    if kind != "quota" and instance.quota is not None:
+        raise ConfigError(
+            owner, "quota", expected="None unless kind is 'quota'", found=str(instance.quota)
+        )
+
+
 @attrs.frozen(kw_only=True)
-class Privilege:
+class Privilege(Spec):
     """A benefit carried by one or more tiers.
 
     Attributes:
@@ -79,96 +127,38 @@ class Privilege:
         >>> lounge = Privilege(id="lounge", kind="quota", tiers=["gold", "platinum"], quota=4)
         >>> Privilege.from_dict(lounge.to_dict()) == lounge
         True
+        >>> lounge.to_dict()["tiers"]
+        ['gold', 'platinum']
         >>> Privilege(id="x2", kind="earning_multiplier", tiers=["gold"])
         Traceback (most recent call last):
         ...
         crmkit.errors.ConfigError: Privilege('x2'): parameter 'value' must be a factor >= 1 for kind 'earning_multiplier'; found None.
     """
 
-    id: str
-    kind: str
-    tiers: tuple[str, ...] = attrs.field(converter=to_str_tuple)
-    value: Decimal | None = attrs.field(default=None, converter=to_optional_decimal)
-    quota: int | None = None
-    quota_period: str = "year"
-    start: dt.date | None = attrs.field(default=None, converter=to_date)
-    end: dt.date | None = attrs.field(default=None, converter=to_date)
-    keep_days: int = 0
-    description: str = ""
-
-    def __attrs_post_init__(self) -> None:
-        check_name("Privilege", "id", self.id)
-        owner = f"Privilege({self.id!r})"
-        check_choice(owner, "kind", self.kind, PRIVILEGE_KINDS)
-        check_labels(owner, "tiers", self.tiers)
-        if not self.tiers:
-            raise ConfigError(owner, "tiers", expected="at least one tier", found="none")
-        if self.kind in ("earning_multiplier", "birthday_bonus"):
-            if self.value is None:
-                raise ConfigError(
-                    owner, "value", expected=f"a factor >= 1 for kind {self.kind!r}", found="None"
-                )
-            check_decimal(owner, "value", self.value, minimum=Decimal(1))
-        elif self.value is not None:
-            check_decimal(owner, "value", self.value)
-        if self.kind == "quota":
-            if self.quota is None:
-                raise ConfigError(
-                    owner, "quota", expected="an int >= 1 for kind 'quota'", found="None"
-                )
-            check_int(owner, "quota", self.quota, minimum=1)
-        elif self.quota is not None:
-            raise ConfigError(
-                owner, "quota", expected="None unless kind is 'quota'", found=str(self.quota)
-            )
-        check_choice(owner, "quota_period", self.quota_period, QUOTA_PERIODS)
-        check_date(owner, "start", self.start)
-        check_date(owner, "end", self.end)
-        if self.start is not None and self.end is not None and self.end <= self.start:
-            raise ConfigError(
-                owner, "end", expected=f"later than start {self.start}", found=str(self.end)
-            )
-        check_int(owner, "keep_days", self.keep_days)
-        if not isinstance(self.description, str):
-            raise ConfigError(
-                owner, "description", expected="a string", found=repr(self.description)
-            )
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-safe mapping.
-
-        Examples:
-            >>> Privilege(id="ship", kind="free_shipping", tiers=["gold"]).to_dict()["tiers"]
-            ['gold']
-        """
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "tiers": list(self.tiers),
-            "value": dec_str(self.value),
-            "quota": self.quota,
-            "quota_period": self.quota_period,
-            "start": date_str(self.start),
-            "end": date_str(self.end),
-            "keep_days": self.keep_days,
-            "description": self.description,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Privilege:
-        """Build from :meth:`to_dict` output; unknown keys are a ConfigError.
-
-        Examples:
-            >>> Privilege.from_dict({"id": "b", "kind": "benefit", "tiers": ["vip"]}).kind
-            'benefit'
-        """
-        check_keys(
-            data,
-            "Privilege.from_dict()",
-            allowed=set(attrs.fields_dict(cls)),
-            required=("id", "kind", "tiers"),
-        )
-        return cls(**dict(data))
+    id: str = field(validator=_privilege_id)
+    kind: str = field(validator=one_of(PRIVILEGE_KINDS))
+    tiers: tuple[str, ...] = field(converter=_labels_tuple, validator=_tier_labels, codec=Seq())
+    value: Decimal | None = field(
+        default=None,
+        converter=to_optional_decimal,
+        validator=decimal_value(min=0, optional=True),
+        codec=Optional(DECIMAL),
+    )
+    quota: int | None = field(default=None, validator=whole(min=1, optional=True))
+    quota_period: str = field(default="year", validator=one_of(QUOTA_PERIODS))
+    start: dt.date | None = field(
+        default=None, converter=to_date, validator=_optional_date, codec=Optional(DATE)
+    )
+    end: dt.date | None = field(
+        default=None,
+        converter=to_date,
+        validator=[_optional_date, not_less_than("start", strict=True)],
+        codec=Optional(DATE),
+    )
+    keep_days: int = field(default=0, validator=whole(min=0))
+    description: str = field(
+        default="", validator=[instance_of(str, "a string"), _by_privilege_kind]
+    )
 
     def _span(self, tz: dt.tzinfo) -> tuple[dt.datetime | None, dt.datetime | None]:
         start = midnight(self.start, tz) if self.start is not None else None
@@ -209,7 +199,9 @@ class QuotaStatus:
     period_end: dt.datetime | None
 
 
-def _to_privileges(value: Iterable[Privilege | Mapping[str, Any]]) -> tuple[Privilege, ...]:
+def _to_privileges(value: Any) -> Any:
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        return value  # the validator names it
     items = [Privilege.from_dict(p) if isinstance(p, Mapping) else p for p in value]
     return tuple(sorted(items, key=lambda p: p.id if isinstance(p, Privilege) else ""))
 
@@ -228,8 +220,21 @@ def _intervals(
     return spans
 
 
+def _privilege_items(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    owner = "PrivilegeSet"
+    if not isinstance(value, tuple):
+        raise ConfigError(owner, "privileges", expected="a list of Privilege", found=repr(value))
+    for priv in value:
+        if not isinstance(priv, Privilege):
+            raise ConfigError(owner, "privileges", expected="Privilege items", found=repr(priv))
+    ids = [p.id for p in value]
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise ConfigError(owner, "privileges", expected="unique ids", found=f"repeated {repeated}")
+
+
 @attrs.frozen
-class PrivilegeSet:
+class PrivilegeSet(Spec):
     """The privileges of a program, read against a member's tier history.
 
     Attributes:
@@ -241,49 +246,20 @@ class PrivilegeSet:
         >>> privs = PrivilegeSet([Privilege(id="ship", kind="free_shipping", tiers=["gold"])])
         >>> history = [TierChange(dt.datetime(2025, 1, 1, tzinfo=dt.UTC), None, "member", "start"),
         ...            TierChange(dt.datetime(2025, 5, 1, tzinfo=dt.UTC), "member", "gold", "upgrade")]
-        >>> [p.id for p in privs.active(history, dt.datetime(2025, 6, 1), tz="UTC")]
+        >>> [p.id for p in privs.active(history, dt.datetime(2025, 6, 1), timezone="UTC")]
         ['ship']
         >>> PrivilegeSet.from_dict(privs.to_dict()) == privs
         True
+        >>> PrivilegeSet.from_dict({"privileges": [{"id": "x", "kind": "quota", "tiers": ["g"],
+        ...                                         "quota": 0}]})
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: PrivilegeSet.from_dict(): parameter 'privileges[0].quota' must be an int at least 1; found 0.
     """
 
-    privileges: tuple[Privilege, ...] = attrs.field(converter=_to_privileges)
-
-    def __attrs_post_init__(self) -> None:
-        owner = "PrivilegeSet"
-        for priv in self.privileges:
-            if not isinstance(priv, Privilege):
-                raise ConfigError(owner, "privileges", expected="Privilege items", found=repr(priv))
-        ids = [p.id for p in self.privileges]
-        repeated = sorted({i for i in ids if ids.count(i) > 1})
-        if repeated:
-            raise ConfigError(
-                owner, "privileges", expected="unique ids", found=f"repeated {repeated}"
-            )
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-safe mapping.
-
-        Examples:
-            >>> PrivilegeSet([]).to_dict()
-            {'privileges': []}
-        """
-        return {"privileges": [p.to_dict() for p in self.privileges]}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> PrivilegeSet:
-        """Build from :meth:`to_dict` output; unknown keys are a ConfigError.
-
-        Examples:
-            >>> PrivilegeSet.from_dict({"privileges": [], "extra": 1})
-            Traceback (most recent call last):
-            ...
-            crmkit.errors.ConfigError: PrivilegeSet.from_dict(): parameter 'extra' must be one of ['privileges']; found an unknown key.
-        """
-        check_keys(
-            data, "PrivilegeSet.from_dict()", allowed={"privileges"}, required=("privileges",)
-        )
-        return cls(data["privileges"])
+    privileges: tuple[Privilege, ...] = field(
+        converter=_to_privileges, validator=_privilege_items, codec=Seq(Nested(Privilege))
+    )
 
     def check_tiers(self, names: Iterable[str]) -> None:
         """Raise ConfigError if a privilege names a tier outside ``names`` (a ladder's).
@@ -324,7 +300,7 @@ class PrivilegeSet:
         )
 
     def grants(
-        self, history: Sequence[_Change], *, as_of: dt.datetime, tz: str | dt.tzinfo
+        self, history: Sequence[_Change], *, as_of: dt.datetime, timezone: str | dt.tzinfo
     ) -> tuple[Grant, ...]:
         """Every grant of every privilege up to ``as_of``, in time order.
 
@@ -339,11 +315,11 @@ class PrivilegeSet:
             ...            TierChange(dt.datetime(2025, 3, 1, tzinfo=utc), "m", "g", "upgrade"),
             ...            TierChange(dt.datetime(2026, 1, 1, tzinfo=utc), "g", "m", "downgrade")]
             >>> privs = PrivilegeSet([Privilege(id="ship", kind="free_shipping", tiers=["g"], keep_days=30)])
-            >>> [(g.granted_at.date(), g.revoked_at.date()) for g in privs.grants(history, as_of=dt.datetime(2026, 6, 1), tz="UTC")]
+            >>> [(g.granted_at.date(), g.revoked_at.date()) for g in privs.grants(history, as_of=dt.datetime(2026, 6, 1), timezone="UTC")]
             [(datetime.date(2025, 3, 1), datetime.date(2026, 1, 31))]
         """
         owner = "PrivilegeSet.grants()"
-        tzinfo = zone(tz, owner)
+        tzinfo = zone(timezone, owner)
         end = local_time(as_of, tzinfo, owner, "as_of")
         spans = _intervals(history, end)
         out: list[Grant] = []
@@ -382,9 +358,9 @@ class PrivilegeSet:
         return out
 
     def active(
-        self, history: Sequence[_Change], at: dt.datetime, *, tz: str | dt.tzinfo
+        self, history: Sequence[_Change], as_of: dt.datetime, *, timezone: str | dt.tzinfo
     ) -> tuple[Privilege, ...]:
-        """The privileges held at instant ``at``.
+        """The privileges held at instant ``as_of``.
 
         Pass the result as :attr:`crmkit.loyalty.MemberContext.privileges` when earning.
 
@@ -394,16 +370,18 @@ class PrivilegeSet:
             >>> history = [TierChange(dt.datetime(2025, 1, 1, tzinfo=dt.UTC), None, "gold", "start")]
             >>> privs = PrivilegeSet([Privilege(id="xmas", kind="benefit", tiers=["gold"],
             ...                                 start="2025-12-01", end="2025-12-27")])
-            >>> [p.id for p in privs.active(history, dt.datetime(2025, 12, 24), tz="UTC")]
+            >>> [p.id for p in privs.active(history, dt.datetime(2025, 12, 24), timezone="UTC")]
             ['xmas']
-            >>> privs.active(history, dt.datetime(2025, 12, 27), tz="UTC")
+            >>> privs.active(history, dt.datetime(2025, 12, 27), timezone="UTC")
             ()
         """
         owner = "PrivilegeSet.active()"
-        tzinfo = zone(tz, owner)
-        when = local_time(at, tzinfo, owner, "at")
+        tzinfo = zone(timezone, owner)
+        when = local_time(as_of, tzinfo, owner, "as_of")
         held = {
-            g.privilege for g in self.grants(history, as_of=when, tz=tzinfo) if g.revoked_at is None
+            g.privilege
+            for g in self.grants(history, as_of=when, timezone=tzinfo)
+            if g.revoked_at is None
         }
         return tuple(p for p in self.privileges if p.id in held)
 
@@ -413,7 +391,7 @@ class PrivilegeSet:
         uses: Iterable[tuple[dt.datetime, str]],
         *,
         as_of: dt.datetime,
-        tz: str | dt.tzinfo,
+        timezone: str | dt.tzinfo,
     ) -> dict[str, QuotaStatus]:
         """Allowed, used and remaining uses of every quota privilege at ``as_of``.
 
@@ -427,17 +405,17 @@ class PrivilegeSet:
             >>> history = [TierChange(dt.datetime(2025, 1, 1, tzinfo=dt.UTC), None, "gold", "start")]
             >>> privs = PrivilegeSet([Privilege(id="lounge", kind="quota", tiers=["gold"], quota=2)])
             >>> uses = [(dt.datetime(2025, 2, 3), "lounge")]
-            >>> privs.quota_status(history, uses, as_of=dt.datetime(2025, 7, 1), tz="UTC")["lounge"].remaining
+            >>> privs.quota_status(history, uses, as_of=dt.datetime(2025, 7, 1), timezone="UTC")["lounge"].remaining
             1
         """
         owner = "PrivilegeSet.quota_status()"
-        tzinfo = zone(tz, owner)
+        tzinfo = zone(timezone, owner)
         end = local_time(as_of, tzinfo, owner, "as_of")
         used_at: dict[str, list[dt.datetime]] = {}
         for when, pid in uses:
             self.get(pid)
             used_at.setdefault(pid, []).append(local_time(when, tzinfo, owner, "uses"))
-        grants = self.grants(history, as_of=end, tz=tzinfo)
+        grants = self.grants(history, as_of=end, timezone=tzinfo)
         out: dict[str, QuotaStatus] = {}
         for priv in self.privileges:
             if priv.kind != "quota":
@@ -467,30 +445,30 @@ class PrivilegeSet:
         uses: Iterable[tuple[dt.datetime, str]],
         privilege_id: str,
         *,
-        at: dt.datetime,
-        tz: str | dt.tzinfo,
+        as_of: dt.datetime,
+        timezone: str | dt.tzinfo,
     ) -> QuotaStatus:
-        """Check that ``privilege_id`` can be used at ``at``; return the quota after the use.
+        """Check that ``privilege_id`` can be used at ``as_of``; return the quota after the use.
 
         Raises:
-            LedgerError: The privilege is not held at ``at``, or its quota is used up.
+            LedgerError: The privilege is not held at ``as_of``, or its quota is used up.
 
         Examples:
             >>> import datetime as dt
             >>> from crmkit.loyalty import TierChange
             >>> history = [TierChange(dt.datetime(2025, 1, 1, tzinfo=dt.UTC), None, "gold", "start")]
             >>> privs = PrivilegeSet([Privilege(id="lounge", kind="quota", tiers=["gold"], quota=1)])
-            >>> privs.check_use(history, [], "lounge", at=dt.datetime(2025, 3, 1), tz="UTC").remaining
+            >>> privs.check_use(history, [], "lounge", as_of=dt.datetime(2025, 3, 1), timezone="UTC").remaining
             0
             >>> privs.check_use(history, [(dt.datetime(2025, 2, 1), "lounge")], "lounge",
-            ...                 at=dt.datetime(2025, 3, 1), tz="UTC")
+            ...                 as_of=dt.datetime(2025, 3, 1), timezone="UTC")
             Traceback (most recent call last):
             ...
             crmkit.errors.LedgerError: Privilege('lounge'): 'quota' must be a use left this year; found 1 of 1 used.
         """
         priv = self.get(privilege_id)
         if priv.kind != "quota":
-            held = {p.id for p in self.active(history, at, tz=tz)}
+            held = {p.id for p in self.active(history, as_of, timezone=timezone)}
             if priv.id not in held:
                 raise LedgerError(
                     f"Privilege({priv.id!r})",
@@ -499,7 +477,7 @@ class PrivilegeSet:
                     found="a member without it",
                 )
             return QuotaStatus(priv.id, 0, 0, 0, None, None)
-        status = self.quota_status(history, uses, as_of=at, tz=tz)[priv.id]
+        status = self.quota_status(history, uses, as_of=as_of, timezone=timezone)[priv.id]
         if status.allowed == 0:
             raise LedgerError(
                 f"Privilege({priv.id!r})",
