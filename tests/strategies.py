@@ -910,3 +910,50 @@ def health_scores(draw: st.DrawFn) -> object:
     mins = sorted(draw(st.sets(st.integers(1, 99), max_size=3)))
     bands = [Band(f"band{j}", m) for j, m in enumerate([0, *mins])]
     return HealthScore(indicators, bands=bands)
+
+
+@st.composite
+def sla_policies(draw: st.DrawFn) -> object:
+    """An ``SLAPolicy`` with one to three targets under ``"*"`` (and maybe ``"P1"``),
+    sometimes conditions and a calendar of its own."""
+    from crmkit.service import SLAPolicy
+
+    targets = draw(st.lists(sla_targets(), min_size=1, max_size=3, unique_by=lambda t: t.name))
+    by_priority: dict[str, list[object]] = {"*": targets}
+    if draw(st.booleans()):
+        by_priority["P1"] = [draw(sla_targets(clocks=("calendar",)))]
+    needs_calendar = any(t.clock == "business" for ts in by_priority.values() for t in ts)  # type: ignore[attr-defined]
+    calendar = draw(sla_calendars()) if needs_calendar or draw(st.booleans()) else None
+    when = draw(st.sampled_from([{}, {"kind": ["complaint"]}, {"tier": ["core", "vip"]}]))
+    name = draw(st.sampled_from(["standard", "complaints", "core"]))
+    return SLAPolicy(name=name, targets=by_priority, when=when, calendar=calendar)
+
+
+@st.composite
+def sla_policy_sets(draw: st.DrawFn) -> object:
+    """A ``PolicySet``: up to two conditional policies and a default, maybe a set calendar."""
+    import attrs as _attrs
+
+    from crmkit.service import PolicySet
+
+    policies = draw(st.lists(sla_policies(), max_size=2, unique_by=lambda p: p.name))  # type: ignore[attr-defined]
+    policies = [p if p.when else _attrs.evolve(p, when={"kind": ["x"]}) for p in policies]  # type: ignore[attr-defined]
+    default = draw(sla_policies())
+    default = _attrs.evolve(default, name="default", when={})  # type: ignore[misc]
+    return PolicySet(policies=policies, default=default, calendar=draw(st.none() | sla_calendars()))
+
+
+def _calendar_from(raw: dict[str, object]) -> object:
+    from crmkit.service import BusinessCalendar
+
+    return BusinessCalendar.from_dict(raw)
+
+
+RULE_STRATEGIES.update(
+    {
+        "crmkit.service.BusinessCalendar": business_calendar_dicts().map(_calendar_from),
+        "crmkit.service.SLATarget": sla_targets(),
+        "crmkit.service.SLAPolicy": sla_policies(),
+        "crmkit.service.PolicySet": sla_policy_sets(),
+    }
+)
