@@ -261,6 +261,12 @@ def sla_targets(draw: st.DrawFn, *, clocks: tuple[str, ...] = ("business", "cale
             )
         )
         extra = {"start": start, "stop": stop}
+        if draw(st.booleans()):  # the same metric as a rule, sometimes with more events
+            from crmkit.service import MetricRule
+
+            more = draw(st.sampled_from(((), ("on_site",), ("follow_up",))))
+            stops = tuple(e for e in (stop, *more) if e != start)
+            extra = {"rule": MetricRule(start=[start], stop=stops, once=draw(st.booleans()))}
     clock = draw(st.sampled_from(clocks))
     # A business clock sometimes counts in business days ("1bd" .. "3bd").
     in_days = clock == "business" and draw(st.integers(0, 3)) == 0
@@ -949,8 +955,23 @@ def _calendar_from(raw: dict[str, object]) -> object:
     return BusinessCalendar.from_dict(raw)
 
 
+@st.composite
+def metric_rules(draw: st.DrawFn) -> object:
+    """A ``MetricRule`` over the built-in events and a few of a user's own."""
+    from crmkit.service import MetricRule
+
+    names = st.sampled_from((*[e for e in SLA_EVENTS if e != "pending"], "arrived", "quote_sent"))
+    return MetricRule(
+        start=draw(st.lists(names, min_size=1, max_size=2)),
+        stop=draw(st.lists(names, min_size=1, max_size=2)),
+        restart=draw(st.lists(names, max_size=1)),
+        once=draw(st.booleans()),
+    )
+
+
 RULE_STRATEGIES.update(
     {
+        "crmkit.service.MetricRule": metric_rules(),
         "crmkit.service.BusinessCalendar": business_calendar_dicts().map(_calendar_from),
         "crmkit.service.SLATarget": sla_targets(),
         "crmkit.service.SLAPolicy": sla_policies(),

@@ -758,3 +758,32 @@ def test_stored_forms_still_read() -> None:
     import pickle
 
     assert pickle.loads(pickle.dumps(ps)) == ps
+
+
+def test_a_metric_as_data_time_to_on_site_arrival() -> None:
+    """A user-defined metric (MetricRule) runs in the scalar and the batch engine alike."""
+    import pandas as pd
+
+    from crmkit.service import MetricRule, evaluate_sla
+
+    arrival = MetricRule(start=["created"], stop=["arrived"], once=True)
+    target = SLATarget(
+        metric="custom", name="arrival", rule=arrival, duration="4h", clock="calendar"
+    )
+    policy = SLAPolicy(name="field", targets={"*": [target]})
+    assert SLAPolicy.from_dict(json.loads(json.dumps(policy.to_dict()))) == policy
+    t0 = dt.datetime(2025, 3, 3, 9, tzinfo=dt.UTC)
+    events = [(t0, "created"), (t0 + 5 * H, "arrived"), (t0 + 6 * H, "arrived")]
+    scalar = evaluate_ticket(events, policy, as_of=t0 + 8 * H)["arrival"]
+    assert (scalar.state, scalar.elapsed, len(scalar.cycles)) == ("breached", 5 * H, 1)
+    frame = pd.DataFrame(
+        {"ticket_id": "T", "time": [e[0] for e in events], "event": [e[1] for e in events]}
+    )
+    batch = evaluate_sla(frame, pd.DataFrame({"ticket_id": ["T"]}), policy, as_of=t0 + 8 * H)
+    assert batch.loc[("T", "arrival"), "elapsed"] == 5 * H
+    with pytest.raises(ConfigError, match="'rule' must be given only for metric 'custom'"):
+        SLATarget(metric="resolution", rule=arrival, duration="4h", clock="calendar")
+    with pytest.raises(ConfigError, match="'start' must be absent"):
+        SLATarget(metric="custom", rule=arrival, start="created", duration="4h", clock="calendar")
+    with pytest.raises(ConfigError, match="pending"):
+        MetricRule(start=["created"], stop=["pending"])

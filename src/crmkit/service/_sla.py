@@ -56,6 +56,7 @@ __all__ = [
     "METRICS",
     "STATES",
     "BusinessDays",
+    "MetricRule",
     "PolicySet",
     "SLACycle",
     "SLAPolicy",
@@ -94,17 +95,96 @@ STATES: tuple[str, ...] = ("not_started", "running", "paused", "met", "breached"
 Clock = Literal["business", "calendar"]
 
 
-@attrs.frozen
-class _MetricRule:
-    """Start / stop / restart events of a metric; ``once`` keeps only the first cycle."""
+def _event_names(value: object) -> tuple[str, ...]:
+    """A list of event names (one name alone is a list of one), sorted, without repeats."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, Iterable):
+        raise ConfigError(
+            "MetricRule", "events", expected="a list of event names", found=repr(value)
+        )
+    return tuple(sorted({v if isinstance(v, str) else repr(v) for v in value}))
 
-    start: frozenset[str]
-    stop: frozenset[str]
-    restart: frozenset[str] = frozenset()
-    once: bool = False
+
+def _check_events(instance: Any, attribute: Any, value: Any) -> None:
+    if attribute.name in ("start", "stop") and not value:
+        raise ConfigError(
+            "MetricRule", attribute.name, expected="at least one event name", found="none"
+        )
+    for name in value:
+        if not name or not name.replace("_", "").isalnum():
+            raise ConfigError(
+                "MetricRule",
+                attribute.name,
+                expected="event names (letters, digits and '_')",
+                found=repr(name),
+            )
+        if name == PAUSE_EVENT:
+            raise ConfigError(
+                "MetricRule",
+                attribute.name,
+                expected="not the pause event 'pending' (pausing is the target's 'pausable')",
+                found="'pending'",
+            )
 
 
-#: The built-in metrics and their cycle rules (``custom`` takes its pair from the target).
+@attrs.frozen(kw_only=True)
+class MetricRule(Spec):
+    """How a metric's cycles start and stop over a ticket's events: a metric as data.
+
+    A cycle opens at a ``start`` event when none is open and closes at a ``stop`` event; a
+    ``restart`` event closes the open cycle and opens the next one at once (periodic
+    updates). ``once`` keeps only the first cycle. Pausing is not part of the rule: the
+    target's ``pausable`` decides whether ``pending`` pauses it. The built-in metrics are
+    rules in :data:`METRICS`; a ``custom`` target takes its own (e.g. "time to on-site
+    arrival", from ``created`` to an ``arrived`` event of your system).
+
+    Attributes:
+        start: Events that open a cycle.
+        stop: Events that close the open cycle.
+        restart: Events that close the open cycle and open the next.
+        once: Only the first cycle counts.
+
+    Examples:
+        >>> import datetime as dt
+        >>> arrival = MetricRule(start=["created"], stop=["arrived", "solved"], once=True)
+        >>> target = SLATarget(metric="custom", name="on_site_arrival", rule=arrival,
+        ...                    duration="4h", clock="calendar", pausable=False)
+        >>> t0 = dt.datetime(2025, 3, 3, 9, tzinfo=dt.UTC)
+        >>> r = evaluate_ticket([(t0, "created"), (t0 + dt.timedelta(hours=3), "arrived")],
+        ...                     target, as_of=t0 + dt.timedelta(hours=5))
+        >>> r["on_site_arrival"].state, str(r["on_site_arrival"].elapsed)
+        ('met', '3:00:00')
+        >>> MetricRule.from_dict(arrival.to_dict()) == arrival
+        True
+    """
+
+    start: tuple[str, ...] = attrs.field(
+        converter=_event_names, validator=_check_events, metadata=metadata(codec=Seq())
+    )
+    stop: tuple[str, ...] = attrs.field(
+        converter=_event_names, validator=_check_events, metadata=metadata(codec=Seq())
+    )
+    restart: tuple[str, ...] = attrs.field(
+        default=(),
+        converter=_event_names,
+        validator=_check_events,
+        metadata=metadata(codec=Seq(), omit_default=True),
+    )
+    once: bool = field(default=False, validator=instance_of(bool, "a bool"), omit_default=True)
+
+    @property
+    def events(self) -> frozenset[str]:
+        """Every event the rule reads.
+
+        Examples:
+            >>> sorted(METRICS["periodic_update"].events)
+            ['agent_reply', 'created', 'reopened', 'solved']
+        """
+        return frozenset((*self.start, *self.stop, *self.restart))
+
+
+#: The built-in metrics and their cycle rules (a ``custom`` target brings its own).
 #:
 #: - ``first_response``: created -> first agent reply (or solved), one cycle.
 #: - ``next_response``: a customer reply -> the next agent reply (or solved); a new cycle
@@ -114,20 +194,15 @@ class _MetricRule:
 #: - ``resolution``: created -> solved; each reopening starts a new cycle.
 #: - ``follow_up``: solved -> follow-up done (回访).
 #: - ``on_site``: created -> on-site arrival (solved without a visit also stops it), one cycle.
-METRICS: Mapping[str, _MetricRule] = {
-    "first_response": _MetricRule(
-        frozenset({"created"}), frozenset({"agent_reply", "solved"}), once=True
+METRICS: Mapping[str, MetricRule] = {
+    "first_response": MetricRule(start=["created"], stop=["agent_reply", "solved"], once=True),
+    "next_response": MetricRule(start=["customer_reply"], stop=["agent_reply", "solved"]),
+    "periodic_update": MetricRule(
+        start=["created", "reopened"], stop=["solved"], restart=["agent_reply"]
     ),
-    "next_response": _MetricRule(
-        frozenset({"customer_reply"}), frozenset({"agent_reply", "solved"})
-    ),
-    "periodic_update": _MetricRule(
-        frozenset({"created", "reopened"}), frozenset({"solved"}), frozenset({"agent_reply"})
-    ),
-    "resolution": _MetricRule(frozenset({"created", "reopened"}), frozenset({"solved"})),
-    "follow_up": _MetricRule(frozenset({"solved"}), frozenset({"follow_up"})),
-    "on_site": _MetricRule(frozenset({"created"}), frozenset({"on_site", "solved"}), once=True),
-    "custom": _MetricRule(frozenset(), frozenset()),
+    "resolution": MetricRule(start=["created", "reopened"], stop=["solved"]),
+    "follow_up": MetricRule(start=["solved"], stop=["follow_up"]),
+    "on_site": MetricRule(start=["created"], stop=["on_site", "solved"], once=True),
 }
 
 _DURATION_RE = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
@@ -316,8 +391,27 @@ def _check_escalate(instance: Any, attribute: Any, value: Any) -> None:
             )
 
 
+def _check_rule(instance: Any, attribute: Any, value: Any) -> None:
+    if value is not None and instance.metric != "custom":
+        raise ConfigError(
+            "SLATarget",
+            "rule",
+            expected="given only for metric 'custom'",
+            found=f"a rule on metric {instance.metric!r}",
+        )
+
+
 def _check_custom(instance: Any, attribute: Any, value: Any) -> None:
     """``start``/``stop``: event names for a custom metric only, distinct, not the pause."""
+    if instance.metric == "custom" and instance.rule is not None:
+        if value is not None:
+            raise ConfigError(
+                "SLATarget",
+                attribute.name,
+                expected="absent when a 'rule' gives the events",
+                found=repr(value),
+            )
+        return
     if instance.metric != "custom":
         if value is not None:
             raise ConfigError(
@@ -384,6 +478,8 @@ class SLATarget(Spec):
         pausable: Whether ``pending`` (waiting on the customer) pauses the clock.
         start: The start event of a ``custom`` metric (custom metrics only).
         stop: The stop event of a ``custom`` metric (custom metrics only).
+        rule: A :class:`MetricRule` for a ``custom`` metric instead of ``start``/``stop``:
+            several start/stop events, restarts, one cycle only.
 
     Examples:
         >>> t = SLATarget(metric="first_response", duration="1h", clock="calendar")
@@ -401,7 +497,7 @@ class SLATarget(Spec):
         crmkit.errors.ConfigError: SLATarget.from_dict(): parameter 'clock' must be present; found no such key.
     """
 
-    metric: str = field(validator=one_of(tuple(METRICS)))
+    metric: str = field(validator=one_of((*METRICS, "custom")))
     duration: dt.timedelta | BusinessDays = attrs.field(
         converter=_to_duration, validator=_check_duration, metadata=metadata(codec=_GOAL)
     )
@@ -419,17 +515,23 @@ class SLATarget(Spec):
     pausable: bool = field(default=True, validator=instance_of(bool, "a bool"))
     start: str | None = field(default=None, validator=_check_custom, omit_default=True)
     stop: str | None = field(default=None, validator=_check_custom, omit_default=True)
+    rule: MetricRule | None = field(
+        default=None,
+        validator=[instance_of(MetricRule, "a MetricRule", optional=True), _check_rule],
+        codec=Optional(Nested(MetricRule)),
+        omit_default=True,
+    )
 
     @name.default
     def _name_default(self) -> str:
         return self.metric
 
-    def _rule(self) -> _MetricRule:
-        if self.metric == "custom":
-            return _MetricRule(
-                frozenset({cast("str", self.start)}), frozenset({cast("str", self.stop)})
-            )
-        return METRICS[self.metric]
+    def _rule(self) -> MetricRule:
+        if self.metric != "custom":
+            return METRICS[self.metric]
+        if self.rule is not None:
+            return self.rule
+        return MetricRule(start=[cast("str", self.start)], stop=[cast("str", self.stop)])
 
 
 # ------------------------------------------------------------------------------ policies
@@ -810,15 +912,8 @@ class PolicySet(Spec):
             >>> PolicySet(policies=[], default=SLAPolicy(name="d", targets={"*": [t]})).custom_events
             frozenset({'quote_sent'})
         """
-        names = {
-            e
-            for p in self.all_policies
-            for _, ts in p.targets
-            for t in ts
-            if t.metric == "custom"
-            for e in (t.start, t.stop)
-        }
-        return frozenset(cast("set[str]", names) - set(EVENTS))
+        names = {e for p in self.all_policies for e in _custom_events(p)}
+        return frozenset(names - set(EVENTS))
 
     def select(self, ticket: Mapping[str, Any]) -> SLAPolicy:
         """Return the first policy whose conditions match ``ticket`` (else the default).
@@ -1302,7 +1397,7 @@ class SLATracker:
             raise InvalidInputError(
                 owner,
                 "event",
-                expected=f"one of {list(EVENTS)} or a custom target's start/stop event",
+                expected=f"one of {list(EVENTS)} or an event of a custom target's rule",
                 found=repr(event),
                 kind="",
             )
@@ -1359,11 +1454,7 @@ class SLATracker:
 
 def _custom_events(policy: SLAPolicy) -> frozenset[str]:
     return frozenset(
-        cast("str", e)
-        for _, ts in policy.targets
-        for t in ts
-        if t.metric == "custom"
-        for e in (t.start, t.stop)
+        e for _, ts in policy.targets for t in ts if t.metric == "custom" for e in t._rule().events
     )
 
 

@@ -320,7 +320,7 @@ def _target_cycles(
 ) -> tuple[Any, ...]:
     rule = target._rule()
 
-    def codes_of(names: frozenset[str]) -> I64:
+    def codes_of(names: Sequence[str]) -> I64:
         return np.array([vocabulary[n] for n in names if n in vocabulary], dtype=np.int64)
 
     size = len(vocabulary)
