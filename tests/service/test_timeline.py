@@ -40,10 +40,15 @@ def test_compile_merges_touching_intervals_and_counts_business_time() -> None:
     # Two Mondays (Jan 6, 13): 09-18 and 22:00-Tue 02:00 each, touching pieces merged.
     assert len(mondays) == 4
     lengths = [
-        (c - o) // 3_600_000_000 for o, c in zip(timeline.opens, timeline.closes, strict=True)
+        (c - o) // 3_600_000_000_000 for o, c in zip(timeline.opens, timeline.closes, strict=True)
     ]
     assert lengths == [9, 4, 9, 4]
-    assert timeline.cum == [0, 9 * 3_600_000_000, 13 * 3_600_000_000, 22 * 3_600_000_000]
+    assert timeline.cum == [
+        0,
+        9 * 3_600_000_000_000,
+        13 * 3_600_000_000_000,
+        22 * 3_600_000_000_000,
+    ]
 
 
 def test_compile_maps_wall_intervals_through_dst() -> None:

@@ -573,8 +573,8 @@ class BusinessCalendar(Spec):
     # ----------------------------------------------------------------------------------
     # Scalar arithmetic
     # ----------------------------------------------------------------------------------
-    def _us(self, t: object, owner: str, field: str) -> int:
-        """UTC microseconds of ``t``; naive datetimes are read in the calendar zone."""
+    def _ns(self, t: object, owner: str, field: str) -> int:
+        """UTC nanoseconds of ``t``; naive datetimes are read in the calendar zone."""
         if t.__class__ is dt.datetime:
             moment: dt.datetime = t
             if moment.tzinfo is None:
@@ -583,28 +583,30 @@ class BusinessCalendar(Spec):
                 delta = moment - _EPOCH
             except TypeError:  # a tzinfo whose utcoffset() is None: read as naive
                 delta = as_aware(moment.replace(tzinfo=None), self.zone, owner, field) - _EPOCH
-            return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+            return ((delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds) * 1000
         if isinstance(t, pd.Timestamp):
             t = t.to_pydatetime(warn=False)  # microsecond resolution, like datetime
         aware = as_aware(t, self.zone, owner, field)
         delta = aware - _EPOCH
-        return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+        return ((delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds) * 1000
 
-    def _dt(self, us: int) -> dt.datetime:
-        """The aware datetime in the calendar zone at UTC microsecond ``us`` (fold set)."""
-        seconds, micro = divmod(us, 1_000_000)
+    def _dt(self, ns: int) -> dt.datetime:
+        """The aware datetime in the calendar zone at UTC nanosecond ``ns`` (fold set)."""
+        seconds, rest = divmod(ns, 1_000_000_000)
+        micro = rest // 1000  # datetime holds microseconds
         try:
             moment = _FROM_TIMESTAMP(seconds, tl.engine(self).zone)  # exact for int seconds
         except (OverflowError, OSError, ValueError):  # platform limits near years 1 / 9999
-            return (_EPOCH + dt.timedelta(microseconds=us)).astimezone(tl.engine(self).zone)
+            moment = (_EPOCH + dt.timedelta(seconds=seconds)).astimezone(tl.engine(self).zone)
         return moment.replace(microsecond=micro) if micro else moment
 
     @staticmethod
-    def _duration_us(duration: object, owner: str) -> int:
+    def _duration_ns(duration: object, owner: str) -> int:
         if isinstance(duration, dt.timedelta):
-            return (duration.days * 86_400 + duration.seconds) * 1_000_000 + duration.microseconds
+            micro = (duration.days * 86_400 + duration.seconds) * 1_000_000 + duration.microseconds
+            return micro * 1000
         if isinstance(duration, np.timedelta64) and not np.isnat(duration):
-            return int(duration.astype("timedelta64[us]").astype(np.int64))
+            return int(duration.astype("timedelta64[ns]").astype(np.int64))
         raise InvalidInputError(
             owner,
             "duration",
@@ -645,7 +647,7 @@ class BusinessCalendar(Spec):
             '2025-01-06T10:00:00+01:00'
         """
         owner = "BusinessCalendar.add()"
-        u = tl.add_us(self, self._us(t, owner, "t"), self._duration_us(duration, owner), owner)
+        u = tl.add_ns(self, self._ns(t, owner, "t"), self._duration_ns(duration, owner), owner)
         return self._dt(u)
 
     def subtract(self, t: dt.datetime, duration: dt.timedelta) -> dt.datetime:
@@ -678,7 +680,7 @@ class BusinessCalendar(Spec):
             '2025-01-03T17:00:00+01:00'
         """
         owner = "BusinessCalendar.subtract()"
-        u = tl.add_us(self, self._us(t, owner, "t"), -self._duration_us(duration, owner), owner)
+        u = tl.add_ns(self, self._ns(t, owner, "t"), -self._duration_ns(duration, owner), owner)
         return self._dt(u)
 
     def elapsed(self, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
@@ -705,9 +707,9 @@ class BusinessCalendar(Spec):
             datetime.timedelta(days=-1, seconds=81000)
         """
         owner = "BusinessCalendar.elapsed()"
-        a = self._us(start, owner, "start")
-        b = self._us(end, owner, "end")
-        return dt.timedelta(microseconds=tl.elapsed_us(self, a, b))
+        a = self._ns(start, owner, "start")
+        b = self._ns(end, owner, "end")
+        return dt.timedelta(microseconds=tl.elapsed_ns(self, a, b) // 1000)
 
     def is_open(self, t: dt.datetime) -> bool:
         """Whether ``t`` is business time (openings are inside, closing instants are not).
@@ -725,7 +727,7 @@ class BusinessCalendar(Spec):
             >>> cal.is_open(dt.datetime(2025, 1, 6, 9)), cal.is_open(dt.datetime(2025, 1, 6, 18))
             (True, False)
         """
-        return tl.is_open_us(self, self._us(t, "BusinessCalendar.is_open()", "t"))
+        return tl.is_open_ns(self, self._ns(t, "BusinessCalendar.is_open()", "t"))
 
     def next_open(self, t: dt.datetime) -> dt.datetime:
         """The earliest business instant at or after ``t`` (``t`` itself when open).
@@ -747,7 +749,7 @@ class BusinessCalendar(Spec):
             '2025-01-13T09:00:00+00:00'
         """
         owner = "BusinessCalendar.next_open()"
-        return self._dt(tl.next_edge_us(self, self._us(t, owner, "t"), close=False, owner=owner))
+        return self._dt(tl.next_edge_ns(self, self._ns(t, owner, "t"), close=False, owner=owner))
 
     def next_close(self, t: dt.datetime) -> dt.datetime:
         """The end of the business period in progress at ``t``, or else of the next one.
@@ -772,7 +774,7 @@ class BusinessCalendar(Spec):
             '2025-01-06T18:00:00+00:00'
         """
         owner = "BusinessCalendar.next_close()"
-        return self._dt(tl.next_edge_us(self, self._us(t, owner, "t"), close=True, owner=owner))
+        return self._dt(tl.next_edge_ns(self, self._ns(t, owner, "t"), close=True, owner=owner))
 
     def rollback(self, t: dt.datetime) -> dt.datetime:
         """The earliest instant ``x <= t`` with ``elapsed(x, t) == 0``.
@@ -805,7 +807,7 @@ class BusinessCalendar(Spec):
             '2025-01-06T10:00:00+00:00'
         """
         owner = "BusinessCalendar.rollback()"
-        return self._dt(tl.rollback_us(self, self._us(t, owner, "t"), owner, opening=False))
+        return self._dt(tl.rollback_ns(self, self._ns(t, owner, "t"), owner, opening=False))
 
     def previous_open(self, t: dt.datetime) -> dt.datetime:
         """The opening of the period :meth:`rollback` lands in: always earlier than ``t``.
@@ -833,7 +835,7 @@ class BusinessCalendar(Spec):
             '2025-01-03T09:00:00+00:00'
         """
         owner = "BusinessCalendar.previous_open()"
-        return self._dt(tl.rollback_us(self, self._us(t, owner, "t"), owner, opening=True))
+        return self._dt(tl.rollback_ns(self, self._ns(t, owner, "t"), owner, opening=True))
 
     def periods(
         self, start: dt.datetime, end: dt.datetime
@@ -858,9 +860,9 @@ class BusinessCalendar(Spec):
             ['Mon 10:00-12:00', 'Mon 13:00-18:00', 'Tue 09:00-12:00']
         """
         owner = "BusinessCalendar.periods()"
-        a = self._us(start, owner, "start")
-        b = self._us(end, owner, "end")
-        return ((self._dt(x), self._dt(y)) for x, y in tl.periods_us(self, a, b))
+        a = self._ns(start, owner, "start")
+        b = self._ns(end, owner, "end")
+        return ((self._dt(x), self._dt(y)) for x, y in tl.periods_ns(self, a, b))
 
     def periods_after(self, t: dt.datetime) -> Iterator[tuple[dt.datetime, dt.datetime]]:
         """The open periods from ``t`` on, lazily (biz's ``periods.after``).
@@ -884,8 +886,8 @@ class BusinessCalendar(Spec):
             ['06 10:00-18:00', '13 09:00-18:00']
         """
         owner = "BusinessCalendar.periods_after()"
-        u = self._us(t, owner, "t")
-        return ((self._dt(x), self._dt(y)) for x, y in tl.periods_after_us(self, u))
+        u = self._ns(t, owner, "t")
+        return ((self._dt(x), self._dt(y)) for x, y in tl.periods_after_ns(self, u))
 
     def periods_before(self, t: dt.datetime) -> Iterator[tuple[dt.datetime, dt.datetime]]:
         """The open periods before ``t``, newest first, lazily (biz's ``periods.before``).
@@ -908,8 +910,8 @@ class BusinessCalendar(Spec):
             ['13 09:00-10:00', '06 09:00-18:00']
         """
         owner = "BusinessCalendar.periods_before()"
-        u = self._us(t, owner, "t")
-        return ((self._dt(x), self._dt(y)) for x, y in tl.periods_before_us(self, u))
+        u = self._ns(t, owner, "t")
+        return ((self._dt(x), self._dt(y)) for x, y in tl.periods_before_ns(self, u))
 
     def due_at(self, t: dt.datetime, target: dt.timedelta) -> dt.datetime:
         """The deadline to show people: the earliest instant the target is used up.
@@ -938,8 +940,8 @@ class BusinessCalendar(Spec):
             '2025-01-03T18:00:00+00:00'
         """
         owner = "BusinessCalendar.due_at()"
-        d = self._target_us(target, owner)
-        return self._dt(tl.add_us(self, self._us(t, owner, "t"), d, owner))
+        d = self._target_ns(target, owner)
+        return self._dt(tl.add_ns(self, self._ns(t, owner, "t"), d, owner))
 
     def breach_at(self, t: dt.datetime, target: dt.timedelta) -> dt.datetime:
         """The latest instant that still complies with ``target`` of business time from ``t``.
@@ -967,11 +969,11 @@ class BusinessCalendar(Spec):
             '2025-01-06T09:00:00+00:00'
         """
         owner = "BusinessCalendar.breach_at()"
-        d = self._target_us(target, owner)
-        return self._dt(tl.latest_us(self, self._us(t, owner, "t"), d, owner))
+        d = self._target_ns(target, owner)
+        return self._dt(tl.latest_ns(self, self._ns(t, owner, "t"), d, owner))
 
-    def _target_us(self, target: object, owner: str) -> int:
-        d = self._duration_us(target, owner)
+    def _target_ns(self, target: object, owner: str) -> int:
+        d = self._duration_ns(target, owner)
         if d < 0:
             raise InvalidInputError(
                 owner, "target", expected="a non-negative timedelta", found=str(target), kind=""

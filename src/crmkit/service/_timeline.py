@@ -14,9 +14,10 @@ and every operation is a search on it:
   (``bisect_right`` on the cumulative starts, so a flat stretch resolves to its end);
 - ``elapsed(a, b) = B(b) - B(a)``.
 
-Scalars use Python ``int`` microseconds and :mod:`bisect` (no numpy call per operation);
-arrays use ``int64`` nanoseconds and :func:`numpy.searchsorted`. Interval edges are whole
-seconds, so both give the same answers on every instant both can represent.
+One unit everywhere: UTC nanoseconds since 1970, Python ``int`` for one instant (searched
+with :mod:`bisect`, no numpy call per operation) and ``int64`` arrays for many (searched
+with :func:`numpy.searchsorted`); both read the same compiled timeline, so they agree on
+every instant.
 
 Everything is compiled from the calendar's plain data (its public attributes: zone name,
 weekly intervals, holidays, overrides, recurrence texts, horizon) into an :class:`Engine`
@@ -49,9 +50,8 @@ if TYPE_CHECKING:
 __all__ = ["Engine", "Timeline", "compile_timeline", "engine", "ensure_timeline"]
 
 DAY_S = 86_400
-US = 1_000_000
 NS = 1_000_000_000
-DAY_US = DAY_S * US
+DAY_NS = DAY_S * NS
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 _EPOCH_ORDINAL = EPOCH_ORDINAL
 _UTC = dt.UTC
@@ -61,6 +61,7 @@ _LAST_DATE = dt.date(9999, 12, 20)
 
 I64 = np.ndarray[Any, np.dtype[np.int64]]
 NAT = np.iinfo(np.int64).min  # numpy's NaT as int64
+_INT64_MAX = int(np.iinfo(np.int64).max)
 
 
 def parse_rule(text: str) -> Any:
@@ -221,7 +222,7 @@ class Timeline:
     """A calendar compiled for the local dates ``[first, stop)``.
 
     Attributes are read by the arithmetic functions; they are not part of the public API.
-    ``lo``/``hi`` (UTC microseconds) bound the instants on which the timeline is exact.
+    ``lo``/``hi`` (UTC nanoseconds) bound the instants on which the timeline is exact.
     """
 
     __slots__ = (
@@ -250,22 +251,22 @@ class Timeline:
         self.first = first
         self.stop = stop
         self.pieces = pieces
-        self.opens = [start * US for start, _ in edges]
-        self.closes = [end * US for _, end in edges]
-        lengths = [(end - start) * US for start, end in edges]
+        self.opens = [start * NS for start, _ in edges]
+        self.closes = [end * NS for _, end in edges]
+        lengths = [(end - start) * NS for start, end in edges]
         self.cumend = list(accumulate(lengths))
         self.cum = [0, *self.cumend[:-1]] if edges else []
         # Exact on [lo, hi]: every interval owned by a date outside [first, stop) lies
         # outside, since UTC offsets and overnight spills are each under one day.
-        self.lo = (_wall_epoch(first) + 2 * DAY_S) * US
-        self.hi = (_wall_epoch(stop) - 2 * DAY_S) * US
+        self.lo = (_wall_epoch(first) + 2 * DAY_S) * NS
+        self.hi = (_wall_epoch(stop) - 2 * DAY_S) * NS
         self.b_lo = self.clock(self.lo)
         self.b_hi = self.clock(self.hi)
         self._arrays: tuple[I64, I64, I64, I64] | None = None
         self._lookups: dict[str, Any] = {}
 
     def clock(self, t: int) -> int:
-        """Business microseconds from the timeline's origin to ``t`` (UTC microseconds)."""
+        """Business nanoseconds from the timeline's origin to ``t`` (UTC nanoseconds)."""
         i = bisect_right(self.opens, t) - 1
         if i < 0:
             return 0
@@ -276,9 +277,10 @@ class Timeline:
     def arrays(self) -> tuple[I64, I64, I64, I64]:
         """``opens, closes, cum, cumend`` as int64 nanoseconds (built on first bulk use)."""
         if self._arrays is None:
-            scale = NS // US
+            # datetime64[ns] ends in 2262: intervals beyond int64 are never asked for in bulk.
+            keep = bisect_left(self.closes, _INT64_MAX)
             self._arrays = tuple(  # type: ignore[assignment]
-                np.asarray(values, dtype=np.int64) * scale
+                np.asarray(values[:keep], dtype=np.int64)
                 for values in (self.opens, self.closes, self.cum, self.cumend)
             )
         assert self._arrays is not None  # set just above
@@ -376,7 +378,7 @@ def compile_timeline(calendar: BusinessCalendar, first: dt.date, stop: dt.date) 
         >>> from crmkit.service import BusinessCalendar
         >>> cal = BusinessCalendar("Europe/Berlin", [[("00:00", "24:00")]] * 7)
         >>> tl = compile_timeline(cal, dt.date(2025, 3, 1), dt.date(2025, 4, 3))
-        >>> len(tl.opens), (tl.clock(tl.hi) - tl.clock(tl.lo)) // 3_600_000_000
+        >>> len(tl.opens), (tl.clock(tl.hi) - tl.clock(tl.lo)) // 3_600_000_000_000
         (1, 696)
     """
     compiled = engine(calendar)
@@ -437,21 +439,21 @@ def _to_utc(walls: list[tuple[int, int]], pieces: list[tuple[int, int]]) -> list
     return merged
 
 
-def _ordinal_of(utc_us: int) -> int:
-    """Proleptic ordinal of the UTC date of ``utc_us`` (may lie outside the years 1-9999)."""
-    return utc_us // DAY_US + _EPOCH_ORDINAL
+def _ordinal_of(utc_ns: int) -> int:
+    """Proleptic ordinal of the UTC date of ``utc_ns`` (may lie outside the years 1-9999)."""
+    return utc_ns // DAY_NS + _EPOCH_ORDINAL
 
 
 def ensure_timeline(calendar: BusinessCalendar, lo: int, hi: int) -> Timeline:
-    """Return a timeline exact on ``[lo, hi]`` (UTC microseconds), compiling if needed.
+    """Return a timeline exact on ``[lo, hi]`` (UTC nanoseconds), compiling if needed.
 
     A new timeline covers at least twice the range of the one it replaces, in the
     direction that was missing, so repeated extension costs amortised linear time.
 
     Args:
         calendar: The calendar whose cache holds the timeline.
-        lo: Earliest UTC microsecond needed.
-        hi: Latest UTC microsecond needed.
+        lo: Earliest UTC nanosecond needed.
+        hi: Latest UTC nanosecond needed.
 
     Returns:
         The cached or newly compiled timeline.
@@ -463,8 +465,8 @@ def ensure_timeline(calendar: BusinessCalendar, lo: int, hi: int) -> Timeline:
         >>> import datetime as dt
         >>> from crmkit.service import BusinessCalendar
         >>> cal = BusinessCalendar("UTC", {"mon": [["09:00", "17:00"]]})
-        >>> tl = ensure_timeline(cal, 0, 10 * 86_400_000_000)
-        >>> tl.lo <= 0 and tl.hi >= 10 * 86_400_000_000
+        >>> tl = ensure_timeline(cal, 0, 10 * 86_400_000_000_000)
+        >>> tl.lo <= 0 and tl.hi >= 10 * 86_400_000_000_000
         True
     """
     compiled = engine(calendar)
@@ -505,7 +507,7 @@ def ensure_timeline(calendar: BusinessCalendar, lo: int, hi: int) -> Timeline:
 
 
 # --------------------------------------------------------------------------------------
-# Scalar arithmetic on int microseconds
+# Scalar arithmetic on int nanoseconds
 # --------------------------------------------------------------------------------------
 def _horizon_error(
     calendar: BusinessCalendar,
@@ -528,13 +530,13 @@ def _horizon_error(
     )
 
 
-def add_us(calendar: BusinessCalendar, t: int, d: int, owner: str) -> int:
-    """``add`` on microseconds: earliest ``u`` with ``B(u) = B(t) + d`` (``d < 0``: latest)."""
+def add_ns(calendar: BusinessCalendar, t: int, d: int, owner: str) -> int:
+    """``add`` on nanoseconds: earliest ``u`` with ``B(u) = B(t) + d`` (``d < 0``: latest)."""
     if d == 0:
         return t
-    horizon = calendar.horizon_days * DAY_US
+    horizon = calendar.horizon_days * DAY_NS
     if abs(d) > horizon:
-        raise _horizon_error(calendar, owner, f"{abs(d) / 3.6e9:g} h of business time")
+        raise _horizon_error(calendar, owner, f"{abs(d) / 3.6e12:g} h of business time")
     timeline = ensure_timeline(calendar, t, t)
     while True:
         target = timeline.clock(t) + d
@@ -560,15 +562,15 @@ def add_us(calendar: BusinessCalendar, t: int, d: int, owner: str) -> int:
             timeline = ensure_timeline(calendar, min(timeline.lo - 1, t + d), t)
     word = "after" if d > 0 else "before"
     raise _horizon_error(
-        calendar, owner, f"{abs(d) / 3.6e9:g} h of business time {word} the start instant"
+        calendar, owner, f"{abs(d) / 3.6e12:g} h of business time {word} the start instant"
     )
 
 
-def latest_us(calendar: BusinessCalendar, t: int, d: int, owner: str) -> int:
+def latest_ns(calendar: BusinessCalendar, t: int, d: int, owner: str) -> int:
     """The latest ``u`` with ``B(u) = B(t) + d`` for ``d >= 0`` (``breach_at``)."""
-    horizon = calendar.horizon_days * DAY_US
+    horizon = calendar.horizon_days * DAY_NS
     if d > horizon:
-        raise _horizon_error(calendar, owner, f"{d / 3.6e9:g} h of business time")
+        raise _horizon_error(calendar, owner, f"{d / 3.6e12:g} h of business time")
     timeline = ensure_timeline(calendar, t, t)
     while True:
         target = timeline.clock(t) + d
@@ -586,22 +588,22 @@ def latest_us(calendar: BusinessCalendar, t: int, d: int, owner: str) -> int:
     )
 
 
-def elapsed_us(calendar: BusinessCalendar, a: int, b: int) -> int:
-    """Signed business microseconds from ``a`` to ``b``."""
+def elapsed_ns(calendar: BusinessCalendar, a: int, b: int) -> int:
+    """Signed business nanoseconds from ``a`` to ``b``."""
     timeline = ensure_timeline(calendar, min(a, b), max(a, b))
     return timeline.clock(b) - timeline.clock(a)
 
 
-def is_open_us(calendar: BusinessCalendar, t: int) -> bool:
+def is_open_ns(calendar: BusinessCalendar, t: int) -> bool:
     """Whether ``t`` lies in an interval ``[open, close)``."""
     timeline = ensure_timeline(calendar, t, t)
     i = bisect_right(timeline.opens, t) - 1
     return i >= 0 and t < timeline.closes[i]
 
 
-def next_edge_us(calendar: BusinessCalendar, t: int, *, close: bool, owner: str) -> int:
+def next_edge_ns(calendar: BusinessCalendar, t: int, *, close: bool, owner: str) -> int:
     """``next_open`` (``t`` itself when open) or ``next_close`` (always after ``t``)."""
-    horizon = calendar.horizon_days * DAY_US
+    horizon = calendar.horizon_days * DAY_NS
     timeline = ensure_timeline(calendar, t, t)
     while True:
         i = bisect_right(timeline.opens, t) - 1
@@ -624,11 +626,8 @@ def next_edge_us(calendar: BusinessCalendar, t: int, *, close: bool, owner: str)
 # --------------------------------------------------------------------------------------
 # Bulk arithmetic on int64 nanoseconds
 # --------------------------------------------------------------------------------------
-_NS_PER_US = NS // US
-
-
 def _span_ns(calendar: BusinessCalendar, t: I64) -> Timeline:
-    return ensure_timeline(calendar, int(t.min()) // _NS_PER_US, -(-int(t.max()) // _NS_PER_US))
+    return ensure_timeline(calendar, int(t.min()), -(-int(t.max())))
 
 
 def add_many_ns(
@@ -638,7 +637,7 @@ def add_many_ns(
     owner: str,
     labels: Callable[[np.ndarray[Any, np.dtype[np.bool_]]], list[Any]],
 ) -> I64:
-    """Vectorised :func:`add_us` on UTC nanoseconds; ``NAT`` in either input gives ``NAT``."""
+    """Vectorised :func:`add_ns` on UTC nanoseconds; ``NAT`` in either input gives ``NAT``."""
     missing = (t == NAT) | (d == NAT)
     if missing.all():
         return np.full(len(t), NAT, dtype=np.int64)
@@ -653,7 +652,7 @@ def add_many_ns(
             calendar, owner, "the business time asked for", labels(where), int(where.sum())
         )
 
-    horizon = calendar.horizon_days * DAY_US * _NS_PER_US
+    horizon = calendar.horizon_days * DAY_NS
     low_d, high_d = int(dv.min()), int(dv.max())
     if max(-low_d, high_d) > horizon:  # business time never runs faster than real time
         raise rows(np.abs(dv) > horizon)
@@ -662,27 +661,27 @@ def add_many_ns(
     timeline = _span_ns(calendar, tv)
     while True:
         target = timeline.clock_many(tv) + dv
-        b_hi, b_lo = timeline.b_hi * _NS_PER_US, timeline.b_lo * _NS_PER_US
+        b_hi, b_lo = timeline.b_hi, timeline.b_lo
         short_fwd = forward & (target > b_hi) if any_forward else None
         short_back = backward & (target < b_lo) if any_backward else None
         need_fwd = short_fwd is not None and bool(short_fwd.any())
         need_back = short_back is not None and bool(short_back.any())
         if not (need_fwd or need_back):
             break
-        hi, lo = timeline.hi * _NS_PER_US, timeline.lo * _NS_PER_US
+        hi, lo = timeline.hi, timeline.lo
         new_hi, new_lo = timeline.hi, timeline.lo
         if need_fwd:
             assert short_fwd is not None  # for mypy: set with need_fwd
             beyond = short_fwd & (hi >= tv + horizon)
             if beyond.any():
                 raise rows(beyond)
-            new_hi = max(new_hi + 1, int((tv + dv)[short_fwd].max()) // _NS_PER_US + 1)
+            new_hi = max(new_hi + 1, int((tv + dv)[short_fwd].max()) + 1)
         if need_back:
             assert short_back is not None  # for mypy: set with need_back
             beyond = short_back & (lo <= tv - horizon)
             if beyond.any():
                 raise rows(beyond)
-            new_lo = min(new_lo - 1, int((tv + dv)[short_back].min()) // _NS_PER_US - 1)
+            new_lo = min(new_lo - 1, int((tv + dv)[short_back].min()) - 1)
         timeline = ensure_timeline(calendar, new_lo, new_hi)
     opens, _, cum, _ = timeline.arrays
     if any_forward and not any_backward and bool(forward.all()):  # the usual case
@@ -710,7 +709,7 @@ def add_many_ns(
 
 
 def elapsed_many_ns(calendar: BusinessCalendar, a: I64, b: I64) -> I64:
-    """Vectorised :func:`elapsed_us` on UTC nanoseconds; ``NAT`` in either gives ``NAT``."""
+    """Vectorised :func:`elapsed_ns` on UTC nanoseconds; ``NAT`` in either gives ``NAT``."""
     missing = (a == NAT) | (b == NAT)
     out = np.full(len(a), NAT, dtype=np.int64)
     if missing.all():
@@ -732,8 +731,8 @@ def localize_many_ns(calendar: BusinessCalendar, wall: I64) -> I64:
     values = wall[valid]
     timeline = ensure_timeline(
         calendar,
-        int(values.min()) // _NS_PER_US - DAY_US,
-        -(-int(values.max()) // _NS_PER_US) + DAY_US,
+        int(values.min()) - DAY_NS,
+        -(-int(values.max())) + DAY_NS,
     )
     out[valid] = timeline.localize_many(values)
     return out
@@ -1020,8 +1019,8 @@ def wall_many_ns(calendar: BusinessCalendar, utc: I64) -> I64:
         return utc.copy()
     timeline = ensure_timeline(
         calendar,
-        int(utc.min()) // _NS_PER_US - DAY_US,
-        -(-int(utc.max()) // _NS_PER_US) + DAY_US,
+        int(utc.min()) - DAY_NS,
+        -(-int(utc.max())) + DAY_NS,
     )
     starts = np.array([start for start, _ in timeline.pieces], dtype=np.int64) * NS
     offsets = np.array([offset for _, offset in timeline.pieces], dtype=np.int64) * NS
@@ -1030,16 +1029,16 @@ def wall_many_ns(calendar: BusinessCalendar, utc: I64) -> I64:
 
 
 # --------------------------------------------------------------------------------------
-# Rollback and periods (scalar, int microseconds)
+# Rollback and periods (scalar, int nanoseconds)
 # --------------------------------------------------------------------------------------
-def rollback_us(calendar: BusinessCalendar, t: int, owner: str, *, opening: bool) -> int:
+def rollback_ns(calendar: BusinessCalendar, t: int, owner: str, *, opening: bool) -> int:
     """The earliest ``x <= t`` with ``B(x) == B(t)`` (``opening``: that period's opening).
 
     The period is the last one that opens strictly before ``t``: ``t`` itself is returned
     when ``t`` lies in ``(open, close]``, else the period's closing time; with ``opening``
     the period's opening instant (always before ``t``).
     """
-    horizon = calendar.horizon_days * DAY_US
+    horizon = calendar.horizon_days * DAY_NS
     timeline = ensure_timeline(calendar, t, t)
     while True:
         i = bisect_left(timeline.opens, t) - 1
@@ -1064,8 +1063,8 @@ def rollback_us(calendar: BusinessCalendar, t: int, owner: str, *, opening: bool
     )
 
 
-def periods_us(calendar: BusinessCalendar, start: int, end: int) -> list[tuple[int, int]]:
-    """The open periods intersected with ``[start, end)``, in order (UTC microseconds)."""
+def periods_ns(calendar: BusinessCalendar, start: int, end: int) -> list[tuple[int, int]]:
+    """The open periods intersected with ``[start, end)``, in order (UTC nanoseconds)."""
     if end <= start:
         return []
     timeline = ensure_timeline(calendar, start, end)
@@ -1077,16 +1076,16 @@ def periods_us(calendar: BusinessCalendar, start: int, end: int) -> list[tuple[i
     return out
 
 
-def periods_after_us(calendar: BusinessCalendar, t: int) -> Iterator[tuple[int, int]]:
+def periods_after_ns(calendar: BusinessCalendar, t: int) -> Iterator[tuple[int, int]]:
     """Open periods from ``t`` on (the first one starts at ``t`` when open), lazily.
 
     Ends once a period would open more than ``horizon_days`` after ``t``.
     """
-    horizon = calendar.horizon_days * DAY_US
+    horizon = calendar.horizon_days * DAY_NS
     mark = t  # periods closing at or before mark were yielded already
-    step = 31 * DAY_US
+    step = 31 * DAY_NS
     while True:
-        hi = min(mark + step, t + horizon + DAY_US)
+        hi = min(mark + step, t + horizon + DAY_NS)
         timeline = ensure_timeline(calendar, mark, hi)
         i = bisect_right(timeline.closes, mark)
         while i < len(timeline.opens) and timeline.closes[i] <= timeline.hi:
@@ -1101,16 +1100,16 @@ def periods_after_us(calendar: BusinessCalendar, t: int) -> Iterator[tuple[int, 
         step *= 2
 
 
-def periods_before_us(calendar: BusinessCalendar, t: int) -> Iterator[tuple[int, int]]:
+def periods_before_ns(calendar: BusinessCalendar, t: int) -> Iterator[tuple[int, int]]:
     """Open periods before ``t``, newest first (the first one ends at ``t`` when open).
 
     Ends once a period would close more than ``horizon_days`` before ``t``.
     """
-    horizon = calendar.horizon_days * DAY_US
+    horizon = calendar.horizon_days * DAY_NS
     mark = t  # periods opening at or after mark were yielded already
-    step = 31 * DAY_US
+    step = 31 * DAY_NS
     while True:
-        lo = max(mark - step, t - horizon - DAY_US)
+        lo = max(mark - step, t - horizon - DAY_NS)
         timeline = ensure_timeline(calendar, lo, mark)
         i = bisect_left(timeline.opens, mark) - 1
         while i >= 0 and timeline.opens[i] >= timeline.lo:
