@@ -627,7 +627,7 @@ def next_edge_ns(calendar: BusinessCalendar, t: int, *, close: bool, owner: str)
 # Bulk arithmetic on int64 nanoseconds
 # --------------------------------------------------------------------------------------
 def _span_ns(calendar: BusinessCalendar, t: I64) -> Timeline:
-    return ensure_timeline(calendar, int(t.min()), -(-int(t.max())))
+    return ensure_timeline(calendar, int(t.min()), int(t.max()))
 
 
 def add_many_ns(
@@ -732,7 +732,7 @@ def localize_many_ns(calendar: BusinessCalendar, wall: I64) -> I64:
     timeline = ensure_timeline(
         calendar,
         int(values.min()) - DAY_NS,
-        -(-int(values.max())) + DAY_NS,
+        int(values.max()) + DAY_NS,
     )
     out[valid] = timeline.localize_many(values)
     return out
@@ -1020,7 +1020,7 @@ def wall_many_ns(calendar: BusinessCalendar, utc: I64) -> I64:
     timeline = ensure_timeline(
         calendar,
         int(utc.min()) - DAY_NS,
-        -(-int(utc.max())) + DAY_NS,
+        int(utc.max()) + DAY_NS,
     )
     starts = np.array([start for start, _ in timeline.pieces], dtype=np.int64) * NS
     offsets = np.array([offset for _, offset in timeline.pieces], dtype=np.int64) * NS
