@@ -26,10 +26,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Literal, Protocol, cast
+from typing import Any, Literal, cast
 
 import attrs
-import numpy as np
 
 from crmkit._spec import (
     SCHEMA_KEY,
@@ -49,6 +48,7 @@ from crmkit._spec import (
 from crmkit._validate import as_aware
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.service._calendar import BusinessCalendar
+from crmkit.service._clock import SECOND, BusinessClock, RealClock, breach_instant
 
 __all__ = [
     "CLOCKS",
@@ -595,19 +595,6 @@ def _to_when(value: object) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple(out)
 
 
-class _CalendarLike(Protocol):
-    """What the SLA engine needs from a business calendar."""
-
-    @property
-    def zone(self) -> dt.tzinfo: ...
-
-    def add(self, t: dt.datetime, duration: dt.timedelta) -> dt.datetime: ...
-
-    def elapsed(self, a: dt.datetime, b: dt.datetime) -> dt.timedelta: ...
-
-    def to_dict(self) -> dict[str, Any]: ...
-
-
 def _to_calendar(value: object) -> BusinessCalendar | None:
     if value is None:
         return None
@@ -956,27 +943,7 @@ def resolved_policies(policy_set: PolicySet) -> tuple[SLAPolicy, ...]:
 # -------------------------------------------------------------------------------- clocks
 
 
-class Timeline(Protocol):
-    """Clock arithmetic on integer epoch seconds (UTC), scalar form."""
-
-    def elapsed(self, a: int, b: int) -> int:
-        """Clock seconds from ``a`` to ``b`` (signed)."""
-
-    def add(self, t: int, d: int) -> int:
-        """Earliest instant at which ``d >= 0`` clock seconds have elapsed since ``t``."""
-
-
-class RealClock:
-    """24x7 calendar time: clock seconds are real seconds."""
-
-    def elapsed(self, a: int, b: int) -> int:
-        """Real seconds from ``a`` to ``b``."""
-        return b - a
-
-    def add(self, t: int, d: int) -> int:
-        """``t + d``."""
-        return t + d
-
+Timeline = RealClock | BusinessClock
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -992,29 +959,11 @@ def from_seconds(s: int) -> dt.datetime:
     return _EPOCH + dt.timedelta(seconds=s)
 
 
-class BusinessClock:
-    """The business clock of a calendar, on integer epoch seconds."""
-
-    def __init__(self, calendar: _CalendarLike) -> None:
-        self.calendar = calendar
-
-    def elapsed(self, a: int, b: int) -> int:
-        """Business seconds from ``a`` to ``b`` (signed)."""
-        return int(self.calendar.elapsed(from_seconds(a), from_seconds(b)).total_seconds())
-
-    def add(self, t: int, d: int) -> int:
-        """Earliest instant at which ``d`` business seconds have elapsed since ``t``."""
-        return to_seconds(self.calendar.add(from_seconds(t), dt.timedelta(seconds=d)))
-
-    def days_goal(self, t: int, n: int) -> int:
-        """Business seconds from ``t`` to the end of the ``n``-th business day after it."""
-        from crmkit.service import _timeline as tl
-
-        cal = cast("BusinessCalendar", self.calendar)
-        last = cal.add_days(from_seconds(t), n)
-        day = np.array([last.toordinal() - tl.EPOCH_ORDINAL], dtype=np.int64)
-        end = int(tl.day_end_many_ns(cal, day)[0]) // 1_000_000_000
-        return self.elapsed(t, end)
+def clock_of(target: SLATarget, calendar: BusinessCalendar | None) -> Timeline:
+    """The clock a target runs on, in whole seconds (shared by the scalar and batch engines)."""
+    if target.clock == "calendar" or calendar is None:
+        return RealClock()
+    return BusinessClock(calendar, tick=SECOND)
 
 
 def goal_seconds(target: SLATarget, clock: Timeline, t: int) -> int:
@@ -1029,16 +978,6 @@ def goal_seconds(target: SLATarget, clock: Timeline, t: int) -> int:
         return _seconds(duration)
     assert isinstance(clock, BusinessClock)  # SLATarget refuses business days elsewhere
     return clock.days_goal(t, duration.days)
-
-
-def breach_instant(clock: Timeline, t: int, d: int) -> int:
-    """The latest whole second that still complies with ``d`` clock seconds from ``t``.
-
-    ``add(t, d + 1) - 1``: the earliest instant one clock second past the goal, less one
-    second. On a business clock a deadline on a closing time (Fri 18:00) stays compliant
-    until the next opening (Mon 09:00); on the 24x7 clock it is ``t + d``.
-    """
-    return clock.add(t, d + 1) - 1
 
 
 # ----------------------------------------------------------------------------- results
@@ -1331,9 +1270,7 @@ class SLATracker:
         return cls(policy=policy, priority=key, tracks=tuple(_TargetTrack(t) for t in targets))
 
     def _clock(self, target: SLATarget) -> Timeline:
-        if target.clock == "calendar" or self.policy.calendar is None:
-            return RealClock()
-        return BusinessClock(self.policy.calendar)
+        return clock_of(target, self.policy.calendar)
 
     def _not_before_last(self, value: object, field: str, owner: str, last: str) -> int:
         """``value`` as an instant (`_instant`), at or after the last recorded event (``last``)."""

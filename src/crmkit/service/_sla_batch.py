@@ -40,7 +40,7 @@ from crmkit._validate import (
     require_no_missing,
 )
 from crmkit.errors import ConfigError, InvalidInputError
-from crmkit.service import _timeline as tl
+from crmkit.service._clock import SECOND, BusinessClock, RealClock, breach_many
 from crmkit.service._sla import (
     ANY_PRIORITY,
     EVENTS,
@@ -66,49 +66,8 @@ _STATE_CODE = {name: code for code, name in enumerate(STATES)}
 # -------------------------------------------------------------------------------- clocks
 
 
-class _RealBulk:
-    """24x7 calendar time on epoch seconds."""
-
-    def pos(self, t: I64) -> I64:
-        return t
-
-    def add(self, t: I64, d: I64) -> I64:
-        return t + d
-
-
-class _BusinessBulk:
-    """A business calendar's clock on epoch seconds, through its bulk methods."""
-
-    def __init__(self, calendar: Any, origin: int) -> None:
-        self.calendar = calendar
-        self.origin = origin
-
-    def pos(self, t: I64) -> I64:
-        if len(t) == 0:
-            return t.copy()
-        start = np.full(len(t), self.origin, dtype=np.int64)
-        return _business_elapsed(self.calendar, start, t)
-
-    def add(self, t: I64, d: I64) -> I64:
-        if len(t) == 0:
-            return t.copy()
-        return _business_add(self.calendar, t, d)
-
-
-def _business_elapsed(calendar: Any, a: I64, b: I64) -> I64:
-    # numpy datetime64 in, numpy out: the calendar reads them as UTC instants.
-    out = calendar.elapsed_many((a * _NS).view("datetime64[ns]"), (b * _NS).view("datetime64[ns]"))
-    return np.asarray(out, dtype="timedelta64[ns]").view(np.int64) // _NS
-
-
-def _business_add(calendar: Any, t: I64, d: I64) -> I64:
-    out = calendar.add_many((t * _NS).view("datetime64[ns]"), (d * _NS).view("timedelta64[ns]"))
-    return np.asarray(out, dtype="datetime64[ns]").view(np.int64) // _NS
-
-
-def _breach(clock: _RealBulk | _BusinessBulk, t: I64, d: I64) -> I64:
-    # The latest whole second still within the goal (see _sla.breach_instant).
-    return clock.add(t, d + 1) - 1
+# The one clock (crmkit.service._clock), in whole seconds like the scalar tracker.
+_Clock = RealClock | BusinessClock
 
 
 # ------------------------------------------------------------------------ group helpers
@@ -196,7 +155,7 @@ def _pauses(
 class _RunningClock:
     """``R(t) = pos(t) - paused clock time before t`` for the tickets of one group."""
 
-    clock: _RealBulk | _BusinessBulk
+    clock: _Clock
     pauses: _Pauses
     span: int
     base: int
@@ -206,11 +165,9 @@ class _RunningClock:
     key: I64
 
     @classmethod
-    def build(
-        cls, clock: _RealBulk | _BusinessBulk, pauses: _Pauses, base: int, span: int
-    ) -> _RunningClock:
-        f0 = clock.pos(pauses.p0)
-        f1 = clock.pos(pauses.p1)
+    def build(cls, clock: _Clock, pauses: _Pauses, base: int, span: int) -> _RunningClock:
+        f0 = clock.pos_many(pauses.p0)
+        f1 = clock.pos_many(pauses.p1)
         dur = f1 - f0
         cum = np.cumsum(dur)
         cum_ex = cum - dur
@@ -238,7 +195,7 @@ class _RunningClock:
         partial = np.zeros(len(t), dtype=np.int64)
         if valid.any():
             partial[valid] = self.cum_ex[j[valid]] + (
-                self.clock.pos(inside[valid]) - self.f0[j[valid]]
+                self.clock.pos_many(inside[valid]) - self.f0[j[valid]]
             )
         return f_t - partial
 
@@ -312,7 +269,7 @@ def _target_cycles(
     kind: I64,
     *,
     vocabulary: dict[str, int],
-    clock: _RealBulk | _BusinessBulk,
+    clock: _Clock,
     running: _RunningClock,
     real_running: _RunningClock,
     paused_at_end: Bool,
@@ -360,7 +317,7 @@ def _target_cycles(
     goal = _goals(target, clock, st)
     both_t = np.concatenate([st, end])
     both_c = np.concatenate([sc, sc])
-    f_both = clock.pos(both_t)
+    f_both = clock.pos_many(both_t)
     if target.pausable:
         r_both = running.at(both_c, both_t, f_both)
         real_both = real_running.at(both_c, both_t, both_t)
@@ -380,7 +337,9 @@ def _target_cycles(
         if ahead.any():
             # Not reached by the end of the observation: count on from there.
             rest = level[ahead] - r_e[ahead]
-            out[ahead] = _breach(clock, end[ahead], rest) if strict else clock.add(end[ahead], rest)
+            out[ahead] = (
+                breach_many(clock, end[ahead], rest) if strict else clock.add_many(end[ahead], rest)
+            )
         if not crossed.any():
             continue
         if target.pausable:
@@ -390,9 +349,9 @@ def _target_cycles(
         else:
             r, r_at = st[crossed], r_s[crossed]
         if strict:
-            out[crossed] = _breach(clock, r, level[crossed] - r_at)
+            out[crossed] = breach_many(clock, r, level[crossed] - r_at)
         else:
-            out[crossed] = clock.add(r, level[crossed] - r_at)
+            out[crossed] = clock.add_many(r, level[crossed] - r_at)
 
     state = np.where(
         elapsed > goal,
@@ -409,26 +368,13 @@ def _target_cycles(
     return sc, number, st, has_stop, stop, state, due, breach, elapsed, real, warn, escalation, goal
 
 
-def _goals(target: SLATarget, clock: _RealBulk | _BusinessBulk, st: I64) -> I64:
+def _goals(target: SLATarget, clock: _Clock, st: I64) -> I64:
     """Each cycle's goal in clock seconds (see :func:`crmkit.service._sla.goal_seconds`)."""
     duration = target.duration
     if isinstance(duration, dt.timedelta):
         return np.full(len(st), int(duration.total_seconds()), dtype=np.int64)
-    assert isinstance(clock, _BusinessBulk)  # SLATarget refuses business days elsewhere
-    if len(st) == 0:
-        return st.copy()
-    cal = clock.calendar
-    local = tl.wall_many_ns(cal, st * _NS)  # local wall-clock ns of each start
-    days = np.floor_divide(local, 86_400 * _NS)
-    last = tl.offset_days_many(
-        cal, days, np.full(len(st), duration.days), "forward", "evaluate_sla()", _no_labels
-    )
-    end = tl.day_end_many_ns(cal, last) // _NS
-    return _business_elapsed(cal, st, end)
-
-
-def _no_labels(mask: Bool) -> list[Any]:
-    return [int(i) for i in np.flatnonzero(mask)[:5]]
+    assert isinstance(clock, BusinessClock)  # SLATarget refuses business days elsewhere
+    return clock.days_goal_many(st, duration.days)
 
 
 @attrs.frozen
@@ -647,7 +593,7 @@ class _Job:
 def _evaluate(prep: _Prepared) -> tuple[_Cycles, list[_Job], I64, I64]:
     """All cycles of all tickets; also (ticket code, job) of every expected target row."""
     n = len(prep.ticket_ids)
-    real = _RealBulk()
+    real = RealClock()
     lo = int(min(prep.t.min(), prep.as_of)) if len(prep.t) else prep.as_of
     span = prep.as_of - lo + 2
     jobs: list[_Job] = []
@@ -656,7 +602,7 @@ def _evaluate(prep: _Prepared) -> tuple[_Cycles, list[_Job], I64, I64]:
     parts: list[tuple[Any, ...]] = []
     n_rows = 0
     group_of_event = prep.policy_index[prep.code] if len(prep.code) else prep.code
-    clocks: dict[int, _BusinessBulk] = {}
+    clocks: dict[int, BusinessClock] = {}
     pause_kind = prep.vocabulary[PAUSE_EVENT]
     resume = np.array([prep.vocabulary[e] for e in RESUME_EVENTS], dtype=np.int64)
     for p, policy in enumerate(prep.policies):
@@ -694,9 +640,10 @@ def _evaluate(prep: _Prepared) -> tuple[_Cycles, list[_Job], I64, I64]:
                 for order, target in enumerate(targets):
                     if target.clock == "business":
                         cal = policy.calendar
+                        assert cal is not None  # PolicySet checks business targets have one
                         if id(cal) not in clocks:
-                            clocks[id(cal)] = _BusinessBulk(cal, lo)
-                        clock: _RealBulk | _BusinessBulk = clocks[id(cal)]
+                            clocks[id(cal)] = BusinessClock(cal, tick=SECOND, origin=lo)
+                        clock: _Clock = clocks[id(cal)]
                         if business_running is None:
                             business_running = _RunningClock.build(clock, pauses, lo, span)
                         running = business_running
