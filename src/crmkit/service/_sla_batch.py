@@ -709,7 +709,16 @@ def _deltas(seconds: I64, valid: Bool) -> np.ndarray[Any, np.dtype[np.timedelta6
 def _job_columns(jobs: list[_Job], job: I64, prep: _Prepared) -> dict[str, Any]:
     """Per-row policy / metric / clock / goal columns and target codes, built from codes."""
     targets = list(dict.fromkeys(j.target.name for j in jobs))
-    metrics = list(dict.fromkeys(j.target.metric for j in jobs))
+    # Every metric of the policy set, in policy order: the same categories for any subset
+    # of tickets (Dask partitions concatenate).
+    metrics = list(
+        dict.fromkeys(
+            [
+                *(t.metric for p in prep.policies for _, ts in p.targets for t in ts),
+                *(j.target.metric for j in jobs),
+            ]
+        )
+    )
 
     def codes(values: list[int]) -> I64:
         table = np.array(values, dtype=np.int64)
@@ -811,6 +820,13 @@ def evaluate_sla(
         ``events_after_as_of`` (events not seen) and ``untargeted_tickets`` (tickets
         whose policy has no targets for their priority; they have no rows).
 
+    Dask: ``events`` (and ``tickets``) may be Dask DataFrames. Events and tickets are
+    shuffled on the ticket id so that each ticket meets its events in one partition, and
+    each partition is evaluated as above; the result is a lazy Dask DataFrame whose rows
+    equal the pandas result, with the index levels (``ticket``, ``target``) as its first
+    columns (Dask has no MultiIndex) and without ``.attrs``. Every argument pickles, so
+    this runs on a distributed cluster.
+
     Raises:
         SchemaError: A missing column.
         InvalidInputError: Unknown events or tickets, missing times or priorities,
@@ -838,6 +854,21 @@ def evaluate_sla(
                   resolution    breached 2 days 00:00:00
     """
     owner = "evaluate_sla()"
+    if _is_dask(events) or _is_dask(tickets):
+        return _on_dask(  # type: ignore[no-any-return]
+            evaluate_sla,
+            events,
+            tickets,
+            policies,
+            ticket=ticket,
+            as_of=as_of,
+            time=time,
+            event=event,
+            priority=priority,
+            keep=keep,
+            date_format=date_format,
+            date_unit=date_unit,
+        )
     summary, _ = _run(
         events,
         tickets,
@@ -909,6 +940,20 @@ def sla_cycles(
                              1  breached 0 days 10:00:00
     """
     owner = "sla_cycles()"
+    if _is_dask(events) or _is_dask(tickets):
+        return _on_dask(  # type: ignore[no-any-return]
+            sla_cycles,
+            events,
+            tickets,
+            policies,
+            ticket=ticket,
+            as_of=as_of,
+            time=time,
+            event=event,
+            priority=priority,
+            date_format=date_format,
+            date_unit=date_unit,
+        )
     _, cycles = _run(
         events,
         tickets,
@@ -926,6 +971,50 @@ def sla_cycles(
     )
     assert cycles is not None
     return cycles
+
+
+def _is_dask(value: object) -> bool:
+    """A Dask collection, recognised without importing dask."""
+    return type(value).__module__.startswith("dask") and hasattr(value, "map_partitions")
+
+
+def _on_dask(
+    func: Any, events: Any, tickets: Any, policies: PolicySet | SLAPolicy, **options: Any
+) -> Any:
+    """Run ``func`` (evaluate_sla / sla_cycles) per partition of tickets and their events.
+
+    Events and tickets are shuffled on the ticket id into the same number of partitions,
+    so each ticket and all its events meet in one partition (a frame already partitioned
+    by ticket keeps its tickets together); every partition is evaluated by the pandas
+    function. Dask has no MultiIndex: the index levels come back as the first columns.
+    """
+    import dask.dataframe as dd
+
+    owner = f"{func.__name__}()"
+    ticket = options["ticket"]
+    if not _is_dask(events):
+        raise InvalidInputError(
+            owner,
+            "events",
+            expected="a Dask DataFrame when tickets is one",
+            found=type(events).__name__,
+            kind="",
+        )
+    if not _is_dask(tickets):
+        require_frame(tickets, owner, "tickets")
+        tickets = dd.from_pandas(tickets, npartitions=max(events.npartitions, 1))  # type: ignore[no-untyped-call]
+    require_columns(events._meta, [ticket, options["time"], options["event"]], owner)
+    require_columns(tickets._meta, [ticket], owner)
+    parts = max(events.npartitions, tickets.npartitions)
+    ev = events.shuffle(on=ticket, npartitions=parts)
+    tk = tickets.shuffle(on=ticket, npartitions=parts)
+
+    def one(ev_part: pd.DataFrame, tk_part: pd.DataFrame) -> pd.DataFrame:
+        out: pd.DataFrame = func(ev_part, tk_part, policies, **options)
+        return out.reset_index()
+
+    meta = one(events._meta, tickets._meta)
+    return dd.map_partitions(one, ev, tk, meta=meta, align_dataframes=False)  # type: ignore[no-untyped-call]
 
 
 def _run(
@@ -1091,7 +1180,7 @@ def sla_attainment(
 
     Args:
         results: The frame :func:`evaluate_sla` returns (or :func:`sla_cycles`, to count
-            every cycle).
+            every cycle), pandas or Dask (counted per partition, then added up).
         by: Column(s) or index level(s) to group by, e.g. ``"target"``,
             ``["policy", "target"]``, ``["kind", "target"]``.
         level: Confidence level of the Wilson score interval.
@@ -1123,10 +1212,48 @@ def sla_attainment(
     from crmkit._stats import wilson_interval
 
     owner = "sla_attainment()"
-    require_frame(results, owner, "results")
     keys = [by] if isinstance(by, str) else list(by)
     if not keys:
         raise ConfigError(owner, "by", expected="at least one column", found="none")
+    columns = ["met", "breached", "running", "not_started"]
+    if _is_dask(results):
+        # Count per partition, then add the (small) per-group counts up.
+        lazy: Any = results
+        meta = _state_counts(lazy._meta, keys, owner)
+        partial = lazy.map_partitions(_state_counts, keys, owner, meta=meta)
+        grouped = (
+            partial.groupby(keys, observed=True, sort=False, dropna=False)[columns]
+            .sum()
+            .compute()
+            .sort_index()
+        )
+    else:
+        require_frame(results, owner, "results")
+        counts = _state_counts(results, keys, owner)
+        grouped = counts.groupby(keys, observed=True, sort=True, dropna=False)[columns].sum()
+    met = grouped["met"].to_numpy()
+    n = met + grouped["breached"].to_numpy()
+    lo, hi = wilson_interval(met, n, level)
+    out = pd.DataFrame(
+        {
+            "met": met,
+            "breached": grouped["breached"].to_numpy(),
+            "n": n,
+            "attainment": np.divide(
+                met, n, out=np.full(len(n), np.nan), where=n > 0, casting="unsafe"
+            ),
+            "ci_low": np.asarray(lo, dtype=np.float64),
+            "ci_high": np.asarray(hi, dtype=np.float64),
+            "running": grouped["running"].to_numpy(),
+            "not_started": grouped["not_started"].to_numpy(),
+        },
+        index=grouped.index,
+    )
+    return out
+
+
+def _state_counts(results: pd.DataFrame, keys: list[str], owner: str) -> pd.DataFrame:
+    """0/1 columns met / breached / running / not_started per row, with the ``keys``."""
     frame = results.reset_index() if any(k not in results.columns for k in keys) else results
     require_columns(frame, ["state", *keys], owner)
     raw = frame["state"]
@@ -1155,25 +1282,4 @@ def sla_attainment(
     ).astype(np.int64)
     for key in keys:
         counts[key] = frame[key].to_numpy()
-    grouped = counts.groupby(keys, observed=True, sort=True, dropna=False)[
-        ["met", "breached", "running", "not_started"]
-    ].sum()
-    met = grouped["met"].to_numpy()
-    n = met + grouped["breached"].to_numpy()
-    lo, hi = wilson_interval(met, n, level)
-    out = pd.DataFrame(
-        {
-            "met": met,
-            "breached": grouped["breached"].to_numpy(),
-            "n": n,
-            "attainment": np.divide(
-                met, n, out=np.full(len(n), np.nan), where=n > 0, casting="unsafe"
-            ),
-            "ci_low": np.asarray(lo, dtype=np.float64),
-            "ci_high": np.asarray(hi, dtype=np.float64),
-            "running": grouped["running"].to_numpy(),
-            "not_started": grouped["not_started"].to_numpy(),
-        },
-        index=grouped.index,
-    )
-    return out
+    return counts
