@@ -503,11 +503,7 @@ def _prepare(
             total=int(unknown.sum()),
             hint="Drop or rename them first, or name them in a custom target.",
         )
-    # One hash pass over ticket ids then event ids: the tickets (unique) get codes 0..n-1.
-    both, _ = pd.factorize(
-        pd.concat([tickets[ticket], events[ticket]], ignore_index=True), use_na_sentinel=True
-    )
-    code = both[n:]
+    code = _ticket_codes(tickets[ticket], events[ticket])
     stray = (code < 0) | (code >= n)
     if stray.any():
         raise InvalidInputError(
@@ -558,6 +554,22 @@ def _prepare(
     )
 
 
+def _ticket_codes(ids: pd.Series, event_ids: pd.Series) -> I64:
+    """Position of each event's ticket id among the (unique) ticket ids; -1 when absent."""
+    n = len(ids)
+    a = getattr(ids.array, "_pa_array", None)
+    b = getattr(event_ids.array, "_pa_array", None)
+    if a is not None and b is not None and a.type == b.type:
+        # Arrow-backed ids (pandas' default str, read_parquet): one C++ hash lookup.
+        import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+        found = pc.index_in(b, value_set=a.combine_chunks())
+        return np.asarray(found.fill_null(-1).to_numpy(), dtype=np.int64)
+    # One hash pass over ticket ids then event ids: the tickets (unique) get codes 0..n-1.
+    both, _ = pd.factorize(pd.concat([ids, event_ids], ignore_index=True), use_na_sentinel=True)
+    return np.asarray(both[n:], dtype=np.int64)
+
+
 def _str_isin(series: pd.Series, values: Sequence[str]) -> Bool:
     """``series.astype(str).isin(values)``, hashing each distinct value once."""
     codes, uniques = pd.factorize(series, use_na_sentinel=False)
@@ -574,6 +586,8 @@ def _event_order(group: I64, code: I64, seconds: I64, n: int) -> I64:
     outer = (int(group.max()) + 1) * n
     if outer * span < 2**62:
         key = (group * n + code) * span + (seconds - lo)
+        if len(key) < 2 or bool((key[1:] >= key[:-1]).all()):
+            return np.arange(len(key), dtype=np.int64)  # already in order: exports often are
         return np.argsort(key, kind="stable").astype(np.int64)
     return np.lexsort((seconds, code, group)).astype(np.int64)
 
@@ -973,6 +987,15 @@ def sla_cycles(
     return cycles
 
 
+def _order_of_unique(key: I64, size: int) -> I64:
+    """``np.argsort(key)`` for distinct keys in ``[0, size)``: one scatter, no sort."""
+    if size > 4 * len(key) + 1024:
+        return np.argsort(key).astype(np.int64)
+    slot = np.full(size, -1, dtype=np.int64)
+    slot[key] = np.arange(len(key), dtype=np.int64)
+    return slot[slot >= 0]
+
+
 def _is_dask(value: object) -> bool:
     """A Dask collection, recognised without importing dask."""
     return type(value).__module__.startswith("dask") and hasattr(value, "map_partitions")
@@ -1110,7 +1133,7 @@ def _run(
     # every column is gathered once.
     orders = np.array([j.order for j in jobs], dtype=np.int64)[row_job] if len(jobs) else row_job
     width = int(orders.max(initial=0)) + 1
-    final = np.argsort(row_code * width + orders)
+    final = _order_of_unique(row_code * width + orders, len(prep.ticket_ids) * width)
     last, count, breached = last[final], count[final], breached[final]
     rows, row_job = row_code[final], row_job[final]
     has = last >= 0

@@ -989,15 +989,21 @@ def offset_days_many(  # noqa: PLR0917 - mirrors add_many_ns plus the roll
 
 def count_days_many(calendar: BusinessCalendar, a: I64, b: I64) -> I64:
     """``numpy.busday_count(a, b)`` on day numbers; ``NAT`` in either gives ``NAT``."""
+    if len(a) == 0:
+        return a.copy()
     missing = (a == NAT) | (b == NAT)
-    out = np.full(len(a), NAT, dtype=np.int64)
-    if missing.all():
-        return out
-    av, bv = a[~missing], b[~missing]
+    some_missing = bool(missing.any())
+    if some_missing and missing.all():
+        return np.full(len(a), NAT, dtype=np.int64)
+    av, bv = (a[~missing], b[~missing]) if some_missing else (a, b)
     table = ensure_days(calendar, int(min(av.min(), bv.min())), int(max(av.max(), bv.max())) + 1)
     # numpy's convention: [a, b) when a <= b, and minus the days in (b, a] when b < a.
-    back = (bv < av).astype(np.int64)
-    out[~missing] = table.rank[bv + back - table.first] - table.rank[av + back - table.first]
+    shift = (bv < av).astype(np.int64) - table.first
+    counts = table.rank[bv + shift] - table.rank[av + shift]
+    if not some_missing:
+        return counts
+    out = np.full(len(a), NAT, dtype=np.int64)
+    out[~missing] = counts
     return out
 
 
