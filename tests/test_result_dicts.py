@@ -52,9 +52,6 @@ MISSING = {
     "QualifyingPosting": "loyalty", "EarningResult": "loyalty", "LinePoints": "loyalty",
     "Component": "loyalty", "Grant": "loyalty", "QuotaStatus": "loyalty",
     "TicketSLA": "service", "TargetResult": "service", "SLACycle": "service",
-    "NpsResult": "satis", "ScaleResult": "satis", "Interval": "satis",
-    "NpsComparison": "satis", "ProportionComparison": "satis", "RateResult": "satis",
-    "PoissonRate": "satis", "DurationQuantiles": "satis",
     "RFMScore": "seg", "Rate": "seg", "StageResult": "seg", "TransitionMatrix": "seg",
     "CohortTable": "seg", "SegmentMapReport": "seg",
 }  # fmt: skip
