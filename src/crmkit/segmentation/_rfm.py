@@ -842,6 +842,11 @@ def rfm(
     refunds: Literal["net", "drop", "error"] = "net",
     scorer: RFMScorer | None = None,
     model: RFMModel | None = None,
+    zero_amount: Literal["ignore", "purchase"] = "ignore",
+    frequency: Literal["orders", "days", "rows"] | None = None,
+    timezone: str | None = None,
+    date_format: str | None = None,
+    date_unit: str | None = None,
 ) -> pd.DataFrame:
     """From transactions to one scored row per customer: summary, scores and segment.
 
@@ -850,7 +855,8 @@ def rfm(
     already fitted ``model`` (to score a new period with stored cut points).
 
     Args:
-        transactions: One row per purchase (refunds as negative amounts are netted).
+        transactions: One row per purchase (refunds as negative amounts are netted), or a
+            :class:`TransactionLog`.
         customer: Customer id column.
         date: Purchase date column.
         amount: Amount column.
@@ -859,6 +865,11 @@ def rfm(
         refunds: What to do with negative amounts, as in :func:`summarize`.
         scorer: The scoring settings; ignored when ``model`` is given.
         model: A fitted model to apply instead of fitting one.
+        zero_amount: Whether a zero-amount row is a purchase, as in :func:`summarize`.
+        frequency: How purchases are counted, as in :func:`summarize`.
+        timezone: Zone in which days are counted, as in :func:`summarize`.
+        date_format: Format of non-ISO date strings, as in :func:`summarize`.
+        date_unit: Unit of numeric dates, as in :func:`summarize`.
 
     Returns:
         The customer summary plus ``r_score``, ``f_score``, ``m_score``, ``rfm_code`` and
@@ -892,6 +903,11 @@ def rfm(
         order=order,
         as_of=as_of,
         refunds=refunds,
+        zero_amount=zero_amount,
+        frequency=frequency,
+        timezone=timezone,
+        date_format=date_format,
+        date_unit=date_unit,
     )
     fitted = model if model is not None else (scorer or RFMScorer()).fit(summary)
     scored: pd.DataFrame = fitted.transform(summary)
