@@ -17,10 +17,12 @@ from crmkit.loyalty import (
     Adjust,
     BaseRate,
     EarningScheme,
+    ExpiryPolicy,
     MemberState,
     Program,
     Purchase,
     PurchaseLine,
+    Redeem,
     Refund,
     RefundLine,
     Tender,
@@ -310,3 +312,95 @@ def test_member_state_has_no_public_constructor_from_the_private_book() -> None:
     for name in public:
         hints = getattr(getattr(MemberState, name), "__annotations__", {})
         assert "Book" not in str(hints), name
+
+
+# ------------------------------------------------------------------ one compiled engine
+
+
+def test_program_is_pure_data_with_a_cached_compiled_engine() -> None:
+    """Issue 14: ``Program`` sets no hidden attributes; ``compile()`` is built once, kept
+    beside the value (not inside it) and never keeps the program alive."""
+    import pickle
+    import weakref
+
+    import attrs
+
+    for cls in (Program, EarningScheme, TierLadder, Tier):
+        assert all(f.init for f in attrs.fields(cls)), cls  # no hidden state in the value
+    ladder = TierLadder(tiers=[Tier(name="member"), Tier(name="gold", orders=2)])
+    program = Program(timezone=ZONE, tiers=ladder, catalogue={"mug": {"*": 5, "gold": 4}})
+    compiled = program.compile()
+    assert program.compile() is compiled
+    assert compiled.ladders == {"main": ladder}
+    assert compiled.single is None  # one currency: the book runs the program itself
+    again = pickle.loads(pickle.dumps(program))
+    assert again == program
+    assert again.compile() is not compiled  # each value compiles its own engine
+    assert again.compile().refs == compiled.refs
+    probe = weakref.ref(program)
+    del program, compiled
+    gc.collect()
+    assert probe() is None  # the cache does not keep the program alive
+
+
+def test_program_json_carries_a_schema_version_and_errors_name_the_full_path() -> None:
+    """Issue 11 in loyalty: every rule class is on the spec layer; a program's JSON has one
+    ``schema_version`` at the top, and a nested mistake is named by its full path."""
+    ladder = TierLadder(tiers=[Tier(name="member"), Tier(name="gold", spend=Decimal(5000))])
+    program = Program(timezone=ZONE, tiers=ladder, expiry=ExpiryPolicy.after_months(12))
+    data = program.to_dict()
+    assert data["schema_version"] == 1
+    assert "schema_version" not in data["tiers"]
+    assert "schema_version" not in data["expiry"]
+    assert Program.from_dict(data) == program
+    bad_rate = {"earning": {"rules": [{"kind": "base_rate", "id": "b", "rate": 0.5}]}}
+    with pytest.raises(ConfigError) as info:
+        Program.from_dict(bad_rate)
+    assert info.value.field == "earning.rules[0].rate"
+    bad_cap = {
+        "earning": {"points": {"rules": [], "caps": [{"period": "fortnight", "max_points": 1}]}}
+    }
+    with pytest.raises(ConfigError) as info:
+        Program.from_dict(bad_cap)
+    assert info.value.field == "earning['points'].caps[0].period"
+    with pytest.raises(ConfigError) as info:
+        Program.from_dict({"tiers": {"tiers": [{"name": "m"}, {"name": "g", "orders": -1}]}})
+    assert info.value.field == "tiers.tiers[1].orders"
+    with pytest.raises(ConfigError) as info:
+        Program.from_dict({"tiers": None, "privileges": {"privileges": None}})
+    assert info.value.field == "privileges.privileges"
+
+
+def test_states_stay_what_they_were_when_apply_moves_their_book_on() -> None:
+    """Issue 14: ``MemberState`` is an immutable snapshot plus a resume token. ``apply``
+    advances the book in place (no copy); an older state whose book moved on rebuilds from
+    its own events when read, and branching from it gives the replayed result."""
+    program = Program(
+        timezone=ZONE, tiers=TierLadder(tiers=[Tier(name="m"), Tier(name="g", orders=2)])
+    )
+    t = at(2025, 3, 1)
+    e1 = Purchase("p1", t, lines=[PurchaseLine("1", "100")])
+    e2 = Purchase("p2", t + dt.timedelta(days=1), lines=[PurchaseLine("1", "50")])
+    e3 = Redeem("r1", t + dt.timedelta(days=2), points=500)  # more than the balance
+    e4 = Adjust("a1", t + dt.timedelta(days=2), points=7, reason="gift")
+    s1 = program.apply(program.replay([], as_of=t), e1)
+    lots1, postings1 = s1.lots, s1.postings
+    s2 = program.apply(s1, e2)
+    assert s2 == program.replay([e1, e2], as_of=s2.as_of)
+    assert s2.tier_name == "g"
+    # s1 is unchanged (its lots, postings, tier, events), though its book moved on.
+    assert (s1.available, s1.lots, s1.postings) == (100, lots1, postings1)
+    assert s1.tier_name == "m"
+    assert s1.events == (e1,)
+    assert s1 == program.replay([e1], as_of=s1.as_of)
+    # Branching from the old state replays correctly.
+    branch = program.apply(s1, e4)
+    assert branch == program.replay([e1, e4], as_of=branch.as_of)
+    assert s2 == program.replay([e1, e2], as_of=s2.as_of)
+    # A refused event leaves every state as it was.
+    with pytest.raises(LedgerError):
+        program.apply(s2, e3)
+    assert s2 == program.replay([e1, e2], as_of=s2.as_of)
+    assert s2.available == 150
+    after = program.apply(s2, e4)
+    assert after == program.replay([e1, e2, e4], as_of=after.as_of)

@@ -380,11 +380,20 @@ def test_weights_of_one_equal_no_weights(scores: list[int | None], method: str) 
     for field in ("value", "n", "n_missing", "detractors", "passives", "promoters", "n_effective"):
         assert getattr(ones, field) == pytest.approx(getattr(plain, field), abs=1e-9)
     if plain.value is not None:
-        assert ones.se == pytest.approx(plain.se, abs=1e-9)
+        # Survey weights carry the with-replacement n / (n - 1) factor (R survey, samplics);
+        # the unweighted trinomial SE (Rocks 2016) does not.
+        factor = math.sqrt(plain.n / (plain.n - 1)) if plain.n > 1 else 1.0
+        assert plain.se is not None
+        assert ones.se == pytest.approx(plain.se * factor, abs=1e-9)
         assert ones.interval is not None
         assert plain.interval is not None
-        assert ones.interval.lower == pytest.approx(plain.interval.lower, abs=1e-6)
-        assert ones.interval.upper == pytest.approx(plain.interval.upper, abs=1e-6)
+        if method == "wald":
+            half = 1.959963984540054 * ones.se
+            assert ones.interval.lower == pytest.approx(max(-100.0, ones.value - half), abs=1e-6)
+            assert ones.interval.upper == pytest.approx(min(100.0, ones.value + half), abs=1e-6)
+        else:  # the adjusted-Wald and score intervals use the (equal) effective counts
+            assert ones.interval.lower == pytest.approx(plain.interval.lower, abs=1e-6)
+            assert ones.interval.upper == pytest.approx(plain.interval.upper, abs=1e-6)
 
 
 @given(
@@ -503,9 +512,44 @@ def test_weighted_linearised_se_formula() -> None:
     r = nps(scores, weights=w, ci="wald")
     y = np.where(scores >= 9, 1.0, np.where(scores <= 6, -1.0, 0.0))
     mean = (w * y).sum() / w.sum()
-    se = math.sqrt((w**2 * (y - mean) ** 2).sum() / w.sum() ** 2)
+    se = math.sqrt(200 / 199 * (w**2 * (y - mean) ** 2).sum() / w.sum() ** 2)
     assert r.value == pytest.approx(mean * 100)
     assert r.se == pytest.approx(se * 100)
+
+
+def test_weighted_nps_se_reference_issue_11() -> None:
+    """Issue 11 reference: the linearised SE has the n / (n - 1) factor (R survey, Stata
+    svy, samplics): 0.5229 (52.29 points), not 0.4677; Kish n_eff 4.0, deff 1.25."""
+    r = nps([10, 9, 7, 3, 0], weights=[1, 2, 1, 1, 3], ci="wald")
+    # y = (1, 1, 0, -1, -1), mean -1/8; sum w^2 (y - mean)^2 = 14, (sum w)^2 = 64.
+    assert r.value == -12.5
+    assert r.se == pytest.approx(100 * math.sqrt(5 / 4 * 14 / 64), abs=1e-12)
+    assert round(r.se, 2) == 52.29
+    assert r.n_effective == 4.0
+    assert r.design_effect == 1.25
+    assert r.interval is not None
+    half = 1.959963984540054 * r.se
+    assert (r.interval.lower, r.interval.upper) == pytest.approx((-100.0, -12.5 + half))
+
+
+# samplics tests/estimation/one_stage_fpc.csv (R survey's `fpc` data with samplics' 0/1
+# variable z): TaylorEstimator("proportion").estimate(z, weight, fpc=1 - 21/44) gives
+# 0.6746988 with SE 0.0776683 (test_expansion_fpc.py::test_prop_estimator_without_str_nor_psu).
+ONE_STAGE_WEIGHTS = [3] * 5 + [3] * 6 + [5] * 10
+ONE_STAGE_Z = [1, 1, 0, 0, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 0, 0, 1, 1, 1, 1]
+
+
+@pytest.mark.parametrize(("low", "scale"), [(7, 1.0), (0, 2.0)])
+def test_weighted_nps_se_matches_samplics_one_stage_fpc(low: int, scale: float) -> None:
+    """z = 1 as a promoter and z = 0 as a passive (NPS = 100 p) or a detractor (NPS = 100
+    (2p - 1), twice the SE). samplics multiplies the variance by its fpc 1 - n/N; crmkit's
+    population_size uses (N - n)/(N - 1), so the comparison takes the SE without FPC."""
+    scores = [10 if z else low for z in ONE_STAGE_Z]
+    r = nps(scores, weights=ONE_STAGE_WEIGHTS, ci="wald", min_n=0)
+    share = 0.6746988
+    assert r.value == pytest.approx(100 * (share if low else 2 * share - 1), abs=1e-5)
+    assert r.se is not None
+    assert r.se / 100 * math.sqrt(1 - 21 / 44) == pytest.approx(0.0776683 * scale, abs=1e-7)
 
 
 def test_weighted_csat_mean_matches_statsmodels_descr_stats() -> None:

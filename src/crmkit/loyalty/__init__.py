@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         QuotaStatus,
     )
     from crmkit.loyalty._program import (
+        CompiledProgram,
         MemberState,
         Program,
     )
@@ -75,6 +76,7 @@ __all__ = [
     "Adjust",
     "BaseRate",
     "CancelRedemption",
+    "CompiledProgram",
     "Component",
     "Condition",
     "Counters",

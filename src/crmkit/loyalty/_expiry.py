@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
 
-from crmkit._validate import check_keys
+from crmkit._spec import Seq, Spec, field, instance_of, one_of, whole
 from crmkit.errors import ConfigError
 
 __all__ = ["ExpiryPolicy"]
@@ -48,14 +48,49 @@ def _period_end(day: dt.date, period: str, after: int) -> dt.date:
     return start - dt.timedelta(days=1)
 
 
-def _str_tuple(values: Iterable[str]) -> tuple[str, ...]:
+def _str_tuple(values: object) -> Any:
     if isinstance(values, str):
         return (values,)
+    if not isinstance(values, Iterable):
+        return values  # the validator names it
     return tuple(values)
 
 
+def _event_kinds(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, tuple) or not all(isinstance(k, str) for k in value):
+        raise ConfigError(
+            _OWNER, attribute.name, expected="a list of event kinds (strings)", found=repr(value)
+        )
+
+
+def _by_kind(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """The fields each kind needs: a count, a period, a day of the year, activity kinds."""
+    kind = instance.kind
+    if kind in ("days", "months", "inactivity") and instance.n < 1:
+        raise ConfigError(_OWNER, "n", expected="at least 1", found=str(instance.n))
+    if kind == "end_of_period":
+        one_of(_PERIODS)(instance, attrs.fields(ExpiryPolicy).period, instance.period)
+    if kind == "inactivity":
+        one_of(("days", "months"), what="'days' or 'months'")(
+            instance, attrs.fields(ExpiryPolicy).period, instance.period
+        )
+        if not instance.activity:
+            raise ConfigError(
+                _OWNER,
+                "activity",
+                expected="a non-empty list of event kinds that count as activity",
+                found="none",
+                hint="For example ['purchase', 'redeem'].",
+            )
+    if kind == "fixed_date":
+        if not 1 <= instance.month <= 12:
+            raise ConfigError(_OWNER, "month", expected="in 1..12", found=str(instance.month))
+        if not 1 <= instance.day <= 31:
+            raise ConfigError(_OWNER, "day", expected="in 1..31", found=str(instance.day))
+
+
 @attrs.frozen
-class ExpiryPolicy:
+class ExpiryPolicy(Spec):
     """How long earned points stay usable.
 
     Build one with the class methods: :meth:`never`, :meth:`after_days`,
@@ -84,48 +119,22 @@ class ExpiryPolicy:
         >>> ExpiryPolicy.end_of_period("year", 1).expires_at(
         ...     dt.datetime(2025, 6, 1, tzinfo=z), z).isoformat()
         '2027-01-01T00:00:00+08:00'
+        >>> ExpiryPolicy.after_months(24).to_dict()
+        {'schema_version': 1, 'kind': 'months', 'n': 24, 'period': '', 'month': 0, 'day': 0, 'activity': []}
+        >>> ExpiryPolicy.from_dict({"kind": "days", "days": 90})
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: ExpiryPolicy.from_dict(): parameter 'days' must be one of ['activity', 'day', 'kind', 'month', 'n', 'period', 'schema_version']; found an unknown key.
     """
 
-    kind: str = "never"
-    n: int = 0
-    period: str = ""
-    month: int = 0
-    day: int = 0
-    activity: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
-
-    def __attrs_post_init__(self) -> None:
-        if self.kind not in _KINDS:
-            raise ConfigError(
-                _OWNER, "kind", expected=f"one of {list(_KINDS)}", found=repr(self.kind)
-            )
-        for name in ("n", "month", "day"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ConfigError(_OWNER, name, expected="a non-negative int", found=repr(value))
-        if self.kind in ("days", "months", "inactivity") and self.n < 1:
-            raise ConfigError(_OWNER, "n", expected="at least 1", found=str(self.n))
-        if self.kind == "end_of_period" and self.period not in _PERIODS:
-            raise ConfigError(
-                _OWNER, "period", expected=f"one of {list(_PERIODS)}", found=repr(self.period)
-            )
-        if self.kind == "inactivity":
-            if self.period not in ("days", "months"):
-                raise ConfigError(
-                    _OWNER, "period", expected="'days' or 'months'", found=repr(self.period)
-                )
-            if not self.activity:
-                raise ConfigError(
-                    _OWNER,
-                    "activity",
-                    expected="a non-empty list of event kinds that count as activity",
-                    found="none",
-                    hint="For example ['purchase', 'redeem'].",
-                )
-        if self.kind == "fixed_date":
-            if not 1 <= self.month <= 12:
-                raise ConfigError(_OWNER, "month", expected="in 1..12", found=str(self.month))
-            if not 1 <= self.day <= 31:
-                raise ConfigError(_OWNER, "day", expected="in 1..31", found=str(self.day))
+    kind: str = field(default="never", validator=one_of(_KINDS))
+    n: int = field(default=0, validator=whole(min=0))
+    period: str = field(default="", validator=instance_of(str, "a string"))
+    month: int = field(default=0, validator=whole(min=0))
+    day: int = field(default=0, validator=whole(min=0))
+    activity: tuple[str, ...] = field(
+        default=(), converter=_str_tuple, validator=[_event_kinds, _by_kind], codec=Seq()
+    )
 
     @classmethod
     def never(cls) -> ExpiryPolicy:
@@ -233,42 +242,6 @@ class ExpiryPolicy:
             if self.n:
                 last = _fixed(last.year + self.n, self.month, self.day)
         return local_midnight(last + dt.timedelta(days=1), zone)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready mapping.
-
-        Examples:
-            >>> ExpiryPolicy.after_months(24).to_dict()
-            {'kind': 'months', 'n': 24, 'period': '', 'month': 0, 'day': 0, 'activity': []}
-        """
-        return {
-            "kind": self.kind,
-            "n": self.n,
-            "period": self.period,
-            "month": self.month,
-            "day": self.day,
-            "activity": list(self.activity),
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ExpiryPolicy:
-        """Build a policy from :meth:`to_dict` output; unknown keys are errors.
-
-        Examples:
-            >>> ExpiryPolicy.from_dict({"kind": "days", "n": 90}).n
-            90
-            >>> ExpiryPolicy.from_dict({"kind": "days", "days": 90})
-            Traceback (most recent call last):
-            ...
-            crmkit.errors.ConfigError: ExpiryPolicy.from_dict(): parameter 'days' must be one of ['activity', 'day', 'kind', 'month', 'n', 'period']; found an unknown key.
-        """
-        check_keys(
-            data,
-            "ExpiryPolicy.from_dict()",
-            allowed={"kind", "n", "period", "month", "day", "activity"},
-            required=("kind",),
-        )
-        return cls(**data)
 
 
 def _fixed(year: int, month: int, day: int) -> dt.date:

@@ -226,6 +226,8 @@ def sort_events(events: Iterable[Event]) -> list[Event]:
 
 
 _EVENT_TYPES = (Enroll, ProfileUpdate, Purchase, Refund, Redeem, CancelRedemption, Adjust)
+#: The event classes (for an exact type check on the hot path of ``Program.apply``).
+EVENT_TYPES = frozenset(_EVENT_TYPES)
 #: Replay order of an event: ``(time, rank, event_id)``.
 _key: Callable[[Event], tuple[dt.datetime, int, str]] = operator.attrgetter(
     "time", "rank", "event_id"
@@ -407,12 +409,16 @@ class Book:
 
     def __init__(self, program: Program) -> None:
         self.program = program
+        compiled = self.compiled = program.compile()
+        # Bumped whenever Program.apply advances this book in place: the states read
+        # from it before then rebuild from their own events.
+        self.generation = 0
         # Several point currencies: the program the member's events are replayed under
         # (``program`` is then its one-currency program of this book's currency), this
         # book's currency, the other currencies' books (on the primary book) and the
         # primary book (on the others; it keeps the tiers).
         self.owner = program
-        self.currency = program._primary_points
+        self.currency = compiled.primary_points
         self.subs: dict[str, Book] = {}
         self.parent: Book | None = None
         # Event class -> handler; a primary book with other currencies' books fans out.
@@ -438,10 +444,10 @@ class Book:
         self.queue: list[_Lot] = []  # usable lots in consumption order (lazily pruned)
         self.stale = False  # whether a queued lot may have run empty outside _draw
         self.queue_keys: list[tuple[dt.datetime, dt.datetime, str]] = []
-        self.expiry_cache = program._expiry_cache
+        self.expiry_cache = compiled.expiry_cache
         # The (one) point currency this book keeps: its scheme and policy.
-        self.scheme: EarningScheme = program._scheme
-        self.policy: ExpiryPolicy = program._policy
+        self.scheme: EarningScheme = compiled.scheme
+        self.policy: ExpiryPolicy = compiled.policy
         self.expiry_kind = self.policy.kind
         self.pending_delta = (
             dt.timedelta(days=program.pending_days) if program.pending_days else None
@@ -816,7 +822,7 @@ class Book:
         if event.currency is not None:
             return event.currency
         if isinstance(event, Redeem):
-            return self.owner._reward_currency.get(event.reward, self.currency)
+            return self.owner.compile().reward_currency.get(event.reward, self.currency)
         return self.currency
 
     def _fan_out(self, event: Event) -> bool:
@@ -959,7 +965,7 @@ class Book:
                 statuses = self.ladder_statuses(self.now)
                 tier = next(iter(statuses.values())).tier
                 ladder_tiers = tuple(f"{name}:{s.tier}" for name, s in statuses.items())
-                privileges = program._privileges_at(statuses, self.now)
+                privileges = self.compiled.privileges_at(statuses, self.now)
             else:
                 status = self.tier_status(self.now)
                 tier = status.tier
@@ -982,8 +988,7 @@ class Book:
         """Every ladder's status at ``at`` by ladder name, the primary first."""
         if self.parent is not None:
             return self.parent.ladder_statuses(at)
-        program = self.program
-        names = iter(program._ladders)
+        names = iter(self.compiled.ladders)
         out = {next(names): self.tier_status(at)}
         for name in names:
             out[name] = self._side_status(name, at)
@@ -991,7 +996,7 @@ class Book:
 
     def _side_status(self, name: str, at: dt.datetime) -> TierStatus:
         """A non-primary ladder's status at ``at`` (as :meth:`tier_status`)."""
-        ladder = self.program._ladders[name]
+        ladder = self.compiled.ladders[name]
         postings = self.qualifying
         found = self.side.get(name)
         if found is None:
@@ -1020,7 +1025,7 @@ class Book:
         """The primary ladder's status at ``at`` (never before the last event), posting what is new."""
         if self.parent is not None:
             return self.parent.tier_status(at)
-        ladder = self.program._ladder
+        ladder = self.compiled.ladder
         assert ladder is not None
         postings = self.qualifying
         tracker = self.tier
@@ -1243,7 +1248,7 @@ class Book:
         if isinstance(program.tiers, dict) and len(prices) > 1:
             statuses = self.ladder_statuses(self.now)
             tier = next(iter(statuses.values())).tier
-            refs = program._refs
+            refs = self.compiled.refs
             matching = [
                 price
                 for key, price in prices.items()

@@ -21,17 +21,25 @@ from typing import Any, Protocol
 
 import attrs
 
-from crmkit._validate import check_keys
+from crmkit._spec import (
+    DATE,
+    DECIMAL,
+    Nested,
+    Optional,
+    Seq,
+    Spec,
+    field,
+    instance_of,
+    not_less_than,
+    one_of,
+    whole,
+)
+from crmkit._spec import decimal as decimal_value
 from crmkit.errors import ConfigError, InvalidInputError, LedgerError
 from crmkit.loyalty._rules_util import (
-    check_choice,
     check_date,
-    check_decimal,
-    check_int,
     check_labels,
     check_name,
-    date_str,
-    dec_str,
     local_time,
     midnight,
     period_bounds,
@@ -57,8 +65,48 @@ class _Change(Protocol):
     def new(self) -> str: ...
 
 
+def _privilege_id(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    check_name("Privilege", attribute.name, value)
+
+
+def _labels_tuple(value: Any) -> Any:
+    if value is None or not isinstance(value, Iterable):
+        return value  # the validator names it
+    return to_str_tuple(value)
+
+
+def _tier_labels(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    owner = f"Privilege({instance.id!r})"
+    check_labels(owner, "tiers", value)
+    if not value:
+        raise ConfigError(owner, "tiers", expected="at least one tier", found="none")
+
+
+def _optional_date(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    check_date("Privilege", attribute.name, value)
+
+
+def _by_privilege_kind(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A factor for multiplier kinds, a quota for quota privileges (and only for them)."""
+    owner = f"Privilege({instance.id!r})"
+    kind = instance.kind
+    if kind in ("earning_multiplier", "birthday_bonus"):
+        if instance.value is None:
+            raise ConfigError(
+                owner, "value", expected=f"a factor >= 1 for kind {kind!r}", found="None"
+            )
+        if instance.value < 1:
+            raise ConfigError(owner, "value", expected="at least 1", found=str(instance.value))
+    if kind == "quota" and instance.quota is None:
+        raise ConfigError(owner, "quota", expected="an int >= 1 for kind 'quota'", found="None")
+    if kind != "quota" and instance.quota is not None:
+        raise ConfigError(
+            owner, "quota", expected="None unless kind is 'quota'", found=str(instance.quota)
+        )
+
+
 @attrs.frozen(kw_only=True)
-class Privilege:
+class Privilege(Spec):
     """A benefit carried by one or more tiers.
 
     Attributes:
@@ -79,96 +127,38 @@ class Privilege:
         >>> lounge = Privilege(id="lounge", kind="quota", tiers=["gold", "platinum"], quota=4)
         >>> Privilege.from_dict(lounge.to_dict()) == lounge
         True
+        >>> lounge.to_dict()["tiers"]
+        ['gold', 'platinum']
         >>> Privilege(id="x2", kind="earning_multiplier", tiers=["gold"])
         Traceback (most recent call last):
         ...
         crmkit.errors.ConfigError: Privilege('x2'): parameter 'value' must be a factor >= 1 for kind 'earning_multiplier'; found None.
     """
 
-    id: str
-    kind: str
-    tiers: tuple[str, ...] = attrs.field(converter=to_str_tuple)
-    value: Decimal | None = attrs.field(default=None, converter=to_optional_decimal)
-    quota: int | None = None
-    quota_period: str = "year"
-    start: dt.date | None = attrs.field(default=None, converter=to_date)
-    end: dt.date | None = attrs.field(default=None, converter=to_date)
-    keep_days: int = 0
-    description: str = ""
-
-    def __attrs_post_init__(self) -> None:
-        check_name("Privilege", "id", self.id)
-        owner = f"Privilege({self.id!r})"
-        check_choice(owner, "kind", self.kind, PRIVILEGE_KINDS)
-        check_labels(owner, "tiers", self.tiers)
-        if not self.tiers:
-            raise ConfigError(owner, "tiers", expected="at least one tier", found="none")
-        if self.kind in ("earning_multiplier", "birthday_bonus"):
-            if self.value is None:
-                raise ConfigError(
-                    owner, "value", expected=f"a factor >= 1 for kind {self.kind!r}", found="None"
-                )
-            check_decimal(owner, "value", self.value, minimum=Decimal(1))
-        elif self.value is not None:
-            check_decimal(owner, "value", self.value)
-        if self.kind == "quota":
-            if self.quota is None:
-                raise ConfigError(
-                    owner, "quota", expected="an int >= 1 for kind 'quota'", found="None"
-                )
-            check_int(owner, "quota", self.quota, minimum=1)
-        elif self.quota is not None:
-            raise ConfigError(
-                owner, "quota", expected="None unless kind is 'quota'", found=str(self.quota)
-            )
-        check_choice(owner, "quota_period", self.quota_period, QUOTA_PERIODS)
-        check_date(owner, "start", self.start)
-        check_date(owner, "end", self.end)
-        if self.start is not None and self.end is not None and self.end <= self.start:
-            raise ConfigError(
-                owner, "end", expected=f"later than start {self.start}", found=str(self.end)
-            )
-        check_int(owner, "keep_days", self.keep_days)
-        if not isinstance(self.description, str):
-            raise ConfigError(
-                owner, "description", expected="a string", found=repr(self.description)
-            )
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-safe mapping.
-
-        Examples:
-            >>> Privilege(id="ship", kind="free_shipping", tiers=["gold"]).to_dict()["tiers"]
-            ['gold']
-        """
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "tiers": list(self.tiers),
-            "value": dec_str(self.value),
-            "quota": self.quota,
-            "quota_period": self.quota_period,
-            "start": date_str(self.start),
-            "end": date_str(self.end),
-            "keep_days": self.keep_days,
-            "description": self.description,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Privilege:
-        """Build from :meth:`to_dict` output; unknown keys are a ConfigError.
-
-        Examples:
-            >>> Privilege.from_dict({"id": "b", "kind": "benefit", "tiers": ["vip"]}).kind
-            'benefit'
-        """
-        check_keys(
-            data,
-            "Privilege.from_dict()",
-            allowed=set(attrs.fields_dict(cls)),
-            required=("id", "kind", "tiers"),
-        )
-        return cls(**dict(data))
+    id: str = field(validator=_privilege_id)
+    kind: str = field(validator=one_of(PRIVILEGE_KINDS))
+    tiers: tuple[str, ...] = field(converter=_labels_tuple, validator=_tier_labels, codec=Seq())
+    value: Decimal | None = field(
+        default=None,
+        converter=to_optional_decimal,
+        validator=decimal_value(min=0, optional=True),
+        codec=Optional(DECIMAL),
+    )
+    quota: int | None = field(default=None, validator=whole(min=1, optional=True))
+    quota_period: str = field(default="year", validator=one_of(QUOTA_PERIODS))
+    start: dt.date | None = field(
+        default=None, converter=to_date, validator=_optional_date, codec=Optional(DATE)
+    )
+    end: dt.date | None = field(
+        default=None,
+        converter=to_date,
+        validator=[_optional_date, not_less_than("start", strict=True)],
+        codec=Optional(DATE),
+    )
+    keep_days: int = field(default=0, validator=whole(min=0))
+    description: str = field(
+        default="", validator=[instance_of(str, "a string"), _by_privilege_kind]
+    )
 
     def _span(self, tz: dt.tzinfo) -> tuple[dt.datetime | None, dt.datetime | None]:
         start = midnight(self.start, tz) if self.start is not None else None
@@ -209,7 +199,9 @@ class QuotaStatus:
     period_end: dt.datetime | None
 
 
-def _to_privileges(value: Iterable[Privilege | Mapping[str, Any]]) -> tuple[Privilege, ...]:
+def _to_privileges(value: Any) -> Any:
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        return value  # the validator names it
     items = [Privilege.from_dict(p) if isinstance(p, Mapping) else p for p in value]
     return tuple(sorted(items, key=lambda p: p.id if isinstance(p, Privilege) else ""))
 
@@ -228,8 +220,21 @@ def _intervals(
     return spans
 
 
+def _privilege_items(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    owner = "PrivilegeSet"
+    if not isinstance(value, tuple):
+        raise ConfigError(owner, "privileges", expected="a list of Privilege", found=repr(value))
+    for priv in value:
+        if not isinstance(priv, Privilege):
+            raise ConfigError(owner, "privileges", expected="Privilege items", found=repr(priv))
+    ids = [p.id for p in value]
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise ConfigError(owner, "privileges", expected="unique ids", found=f"repeated {repeated}")
+
+
 @attrs.frozen
-class PrivilegeSet:
+class PrivilegeSet(Spec):
     """The privileges of a program, read against a member's tier history.
 
     Attributes:
@@ -245,45 +250,16 @@ class PrivilegeSet:
         ['ship']
         >>> PrivilegeSet.from_dict(privs.to_dict()) == privs
         True
+        >>> PrivilegeSet.from_dict({"privileges": [{"id": "x", "kind": "quota", "tiers": ["g"],
+        ...                                         "quota": 0}]})
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: PrivilegeSet.from_dict(): parameter 'privileges[0].quota' must be an int at least 1; found 0.
     """
 
-    privileges: tuple[Privilege, ...] = attrs.field(converter=_to_privileges)
-
-    def __attrs_post_init__(self) -> None:
-        owner = "PrivilegeSet"
-        for priv in self.privileges:
-            if not isinstance(priv, Privilege):
-                raise ConfigError(owner, "privileges", expected="Privilege items", found=repr(priv))
-        ids = [p.id for p in self.privileges]
-        repeated = sorted({i for i in ids if ids.count(i) > 1})
-        if repeated:
-            raise ConfigError(
-                owner, "privileges", expected="unique ids", found=f"repeated {repeated}"
-            )
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-safe mapping.
-
-        Examples:
-            >>> PrivilegeSet([]).to_dict()
-            {'privileges': []}
-        """
-        return {"privileges": [p.to_dict() for p in self.privileges]}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> PrivilegeSet:
-        """Build from :meth:`to_dict` output; unknown keys are a ConfigError.
-
-        Examples:
-            >>> PrivilegeSet.from_dict({"privileges": [], "extra": 1})
-            Traceback (most recent call last):
-            ...
-            crmkit.errors.ConfigError: PrivilegeSet.from_dict(): parameter 'extra' must be one of ['privileges']; found an unknown key.
-        """
-        check_keys(
-            data, "PrivilegeSet.from_dict()", allowed={"privileges"}, required=("privileges",)
-        )
-        return cls(data["privileges"])
+    privileges: tuple[Privilege, ...] = field(
+        converter=_to_privileges, validator=_privilege_items, codec=Seq(Nested(Privilege))
+    )
 
     def check_tiers(self, names: Iterable[str]) -> None:
         """Raise ConfigError if a privilege names a tier outside ``names`` (a ladder's).

@@ -9,23 +9,39 @@ as_of=...)``) does it for a whole member base from one events table.
 from __future__ import annotations
 
 import datetime as dt
+import types
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
 import attrs
 
-from crmkit._spec import encode
-from crmkit._validate import as_aware, check_keys, resolve_timezone
+from crmkit._spec import (
+    DECIMAL,
+    Codec,
+    Map,
+    Nested,
+    Optional,
+    Spec,
+    derived,
+    field,
+    instance_of,
+    one_of,
+    whole,
+)
+from crmkit._spec import decimal as decimal_value
+from crmkit._spec import timezone as spec_timezone
+from crmkit._spec import to_decimal as spec_to_decimal
+from crmkit._validate import as_aware, resolve_timezone
 from crmkit.errors import ConfigError, InvalidInputError, LedgerError
-from crmkit.loyalty._events import Event, to_decimal
+from crmkit.loyalty._events import Event
 from crmkit.loyalty._expiry import ExpiryPolicy
-from crmkit.loyalty._ledger import FANNED_HANDLERS, Book, Lot, Posting, sort_events
+from crmkit.loyalty._ledger import EVENT_TYPES, FANNED_HANDLERS, Book, Lot, Posting, sort_events
 from crmkit.loyalty._privileges import Privilege, PrivilegeSet
 from crmkit.loyalty._rules import EarningResult, EarningScheme
 from crmkit.loyalty._tiers import QualifyingPosting, TierLadder, TierStatus
 
-__all__ = ["MemberState", "Program"]
+__all__ = ["CompiledProgram", "MemberState", "Program"]
 
 #: The name of a program's single tier ladder in :attr:`MemberState.tiers_by_ladder`.
 MAIN_LADDER = "main"
@@ -138,17 +154,43 @@ def _expiry(value: object) -> Any:
     return _by_currency(value, "expiry", ExpiryPolicy)
 
 
-def _point_value(value: object) -> Decimal:
-    return to_decimal(value, _OWNER, "point_value")
+class _OneOrMap(Codec):
+    """One spec value, or a mapping of name -> value.
+
+    They are told apart by a key of the value holding a value of ``marker_type`` (a
+    ladder's ``tiers`` list), so a ladder may even be named ``"tiers"``.
+    """
+
+    def __init__(self, cls: type[Spec], marker: str, marker_type: type) -> None:
+        self.one = Nested(cls)
+        self.many = Map(Nested(cls))
+        self.marker = marker
+        self.marker_type = marker_type
+
+    def encode(self, value: Any) -> Any:
+        """Encode one value, or each value of a mapping."""
+        return self.many.encode(value) if isinstance(value, dict) else self.one.encode(value)
+
+    def decode(self, data: Any, path: str) -> Any:
+        """A mapping whose marker key holds a ``marker_type`` is one value; else several."""
+        if (
+            isinstance(data, Mapping)
+            and data
+            and not isinstance(data.get(self.marker), self.marker_type)
+        ):
+            return self.many.decode(data, path)
+        return self.one.decode(data, path)
 
 
-def _int_at_least(name: str, value: object, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ConfigError(_OWNER, name, expected=f"an int of at least {low}", found=repr(value))
+def _with_tiers(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and instance.tiers is None:
+        raise ConfigError(
+            _OWNER, "privileges", expected="given with tiers", found="privileges without tiers"
+        )
 
 
 @attrs.frozen
-class Program:
+class Program(Spec):
     """A member club's rules: earning, expiry, tiers, privileges, redemption and refunds.
 
     Attributes:
@@ -200,273 +242,76 @@ class Program:
         >>> state = program.replay(events, as_of=t + dt.timedelta(days=2))
         >>> state.available, state.spent, state.lots[0].expires_at.isoformat()
         (288, 100, '2026-03-02T00:00:00+08:00')
+        >>> import json
+        >>> Program.from_dict(json.loads(json.dumps(program.to_dict()))) == program
+        True
+        >>> Program.from_dict({"timezone": "UTC", "pending": 14})
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: Program.from_dict(): parameter 'pending' must be one of ['catalogue', 'count_pending_for_tier', 'currency', 'earning', 'expiry', 'money_decimals', 'name', 'pending_days', 'point_value', 'privileges', 'schema_version', 'shortfall', 'tiers', 'timezone']; found an unknown key.
     """
 
-    name: str = "program"
-    currency: str = "CNY"
-    timezone: str = "UTC"
-    earning: EarningScheme | dict[str, EarningScheme] = attrs.field(
-        factory=lambda: EarningScheme.base_rate(1), converter=_earning
+    name: str = field(default="program", validator=instance_of(str, "a string"))
+    currency: str = field(default="CNY", validator=instance_of(str, "a string"))
+    timezone: str = field(default="UTC", validator=spec_timezone())
+    earning: EarningScheme | dict[str, EarningScheme] = field(
+        factory=lambda: EarningScheme.base_rate(1),
+        converter=_earning,
+        validator=instance_of((EarningScheme, dict), "an EarningScheme"),
+        codec=_OneOrMap(EarningScheme, "rules", list),
     )
-    expiry: ExpiryPolicy | dict[str, ExpiryPolicy] = attrs.field(
-        factory=ExpiryPolicy.never, converter=_expiry
+    expiry: ExpiryPolicy | dict[str, ExpiryPolicy] = field(
+        factory=ExpiryPolicy.never,
+        converter=_expiry,
+        validator=instance_of((ExpiryPolicy, dict), "an ExpiryPolicy"),
+        codec=_OneOrMap(ExpiryPolicy, "kind", str),
     )
-    tiers: TierLadder | dict[str, TierLadder] | None = attrs.field(default=None, converter=_tiers)
-    privileges: PrivilegeSet | None = None
-    catalogue: dict[str, dict[str, int | str]] = attrs.field(factory=dict, converter=_catalogue)
-    shortfall: str = "forfeit"
-    point_value: Decimal = attrs.field(default=Decimal("0.01"), converter=_point_value)
-    pending_days: int = 0
-    count_pending_for_tier: bool = False
-    money_decimals: int = 2
-    _zone: dt.tzinfo = attrs.field(init=False, repr=False, eq=False)
-    _uses_tier: bool = attrs.field(init=False, repr=False, eq=False)
-    # Every ladder by name (the primary first), and every tier reference a condition,
-    # privilege or catalogue price may use -> (ladder name, tier name).
-    _ladders: dict[str, TierLadder] = attrs.field(init=False, repr=False, eq=False)
-    _refs: dict[str, tuple[str, str]] = attrs.field(init=False, repr=False, eq=False)
-    _ladder: TierLadder | None = attrs.field(init=False, repr=False, eq=False)
-    # Point currencies: name -> scheme / policy (the primary first); the one-currency
-    # program the primary book runs (``self`` unless there are several currencies or
-    # catalogue currencies), the one-currency programs of the other currencies, and the
-    # currency of each catalogue reward.
-    _schemes: dict[str, EarningScheme] = attrs.field(init=False, repr=False, eq=False)
-    _policies: dict[str, ExpiryPolicy] = attrs.field(init=False, repr=False, eq=False)
-    _single: Program = attrs.field(init=False, repr=False, eq=False)
-    _scheme: EarningScheme = attrs.field(init=False, repr=False, eq=False)
-    _policy: ExpiryPolicy = attrs.field(init=False, repr=False, eq=False)
-    _primary_points: str = attrs.field(init=False, repr=False, eq=False)
-    _others: dict[str, Program] = attrs.field(init=False, repr=False, eq=False)
-    _reward_currency: dict[str, str] = attrs.field(init=False, repr=False, eq=False)
-    # Several ladders: each ladder's privileges, tiers unqualified (None with one ladder).
-    _ladder_privileges: tuple[tuple[str, PrivilegeSet], ...] | None = attrs.field(
-        init=False, repr=False, eq=False
+    tiers: TierLadder | dict[str, TierLadder] | None = field(
+        default=None,
+        converter=_tiers,
+        validator=instance_of(
+            (TierLadder, dict),
+            "a TierLadder, a mapping of ladder name -> TierLadder, or None",
+            optional=True,
+        ),
+        codec=Optional(_OneOrMap(TierLadder, "tiers", list)),
     )
-    # Local earning day -> UTC expiry instant, shared by every replay under this program
-    # (the expiry of a lot depends on its local earning day only; see Book._expiry).
-    _expiry_cache: dict[dt.date, dt.datetime | None] = attrs.field(
-        init=False, repr=False, eq=False, factory=dict
+    privileges: PrivilegeSet | None = field(
+        default=None,
+        validator=[instance_of(PrivilegeSet, "a PrivilegeSet or None", optional=True), _with_tiers],
+        codec=Optional(Nested(PrivilegeSet)),
     )
+    catalogue: dict[str, dict[str, int | str]] = field(
+        factory=dict, converter=_catalogue, codec=Map(Map())
+    )
+    shortfall: str = field(default="forfeit", validator=one_of(_SHORTFALL))
+    point_value: Decimal = field(
+        default=Decimal("0.01"),
+        converter=spec_to_decimal,
+        validator=decimal_value(min=0),
+        codec=DECIMAL,
+    )
+    pending_days: int = field(default=0, validator=whole(min=0))
+    count_pending_for_tier: bool = field(default=False, validator=instance_of(bool, "a bool"))
+    money_decimals: int = field(default=2, validator=whole(min=0))
 
     def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "_zone", resolve_timezone(self.timezone, _OWNER))
-        if not isinstance(self.earning, (EarningScheme, dict)):
-            raise ConfigError(
-                _OWNER, "earning", expected="an EarningScheme", found=type(self.earning).__name__
-            )
-        if not isinstance(self.expiry, (ExpiryPolicy, dict)):
-            raise ConfigError(
-                _OWNER, "expiry", expected="an ExpiryPolicy", found=type(self.expiry).__name__
-            )
-        self._index_currencies()
-        if self.tiers is not None and not isinstance(self.tiers, (TierLadder, dict)):
-            raise ConfigError(
-                _OWNER,
-                "tiers",
-                expected="a TierLadder, a mapping of ladder name -> TierLadder, or None",
-                found=type(self.tiers).__name__,
-            )
-        self._index_ladders()
-        if self.privileges is not None and not isinstance(self.privileges, PrivilegeSet):
-            raise ConfigError(
-                _OWNER,
-                "privileges",
-                expected="a PrivilegeSet or None",
-                found=type(self.privileges).__name__,
-            )
-        if self.privileges is not None and self.tiers is None:
-            raise ConfigError(
-                _OWNER, "privileges", expected="given with tiers", found="privileges without tiers"
-            )
-        if self.shortfall not in _SHORTFALL:
-            raise ConfigError(
-                _OWNER,
-                "shortfall",
-                expected=f"one of {list(_SHORTFALL)}",
-                found=repr(self.shortfall),
-            )
-        if self.point_value < 0:
-            raise ConfigError(
-                _OWNER, "point_value", expected="at least 0", found=str(self.point_value)
-            )
-        _int_at_least("pending_days", self.pending_days, 0)
-        _int_at_least("money_decimals", self.money_decimals, 0)
-        if not isinstance(self.count_pending_for_tier, bool):
-            raise ConfigError(
-                _OWNER,
-                "count_pending_for_tier",
-                expected="a bool",
-                found=repr(self.count_pending_for_tier),
-            )
-        for kind in {k for policy in self._policies.values() for k in policy.activity}:
-            if kind not in _EVENT_KINDS:
-                raise ConfigError(
-                    _OWNER,
-                    "expiry.activity",
-                    expected=f"event kinds among {list(_EVENT_KINDS)}",
-                    found=repr(kind),
-                )
-        if self.tiers is not None:
-            refs = list(self._refs)
-            for scheme in self._schemes.values():
-                scheme.check_tiers(refs)
-            if self.privileges is not None:
-                self.privileges.check_tiers(refs)
-                self._split_privileges()
-            names = set(refs)
-            for reward, prices in self.catalogue.items():
-                unknown = sorted(set(prices) - names - {"*", "currency"})
-                if unknown:
-                    raise ConfigError(
-                        _OWNER,
-                        f"catalogue[{reward!r}]",
-                        expected=f"prices keyed by tiers {sorted(names)} or '*'",
-                        found=f"unknown tiers {unknown}",
-                    )
-        else:
-            # Without a ladder, a tier condition would never match and a tier price never
-            # apply: name them instead of ignoring them.
-            for scheme in self._schemes.values():
-                scheme.check_tiers([])
-            for reward, prices in self.catalogue.items():
-                unknown = sorted(set(prices) - {"*", "currency"})
-                if unknown:
-                    raise ConfigError(
-                        _OWNER,
-                        f"catalogue[{reward!r}]",
-                        expected="'*' prices (the program has no tiers)",
-                        found=f"tier prices {unknown}",
-                    )
-        uses_tier = any(r.when.tiers for scheme in self._schemes.values() for r in scheme.rules)
-        object.__setattr__(self, "_uses_tier", uses_tier or self.privileges is not None)
-        self._split_currencies()
+        # The rules that span fields (currencies, ladders, tier references) are checked
+        # when the engine is compiled: compile now, so a bad program fails when built.
+        self.compile()
 
-    def _index_currencies(self) -> None:
-        earning, expiry = self.earning, self.expiry
-        if isinstance(earning, dict):
-            schemes = dict(earning)
-        else:
-            schemes = {PRIMARY_POINTS: earning}
-        if isinstance(expiry, dict):
-            if not isinstance(earning, dict) or list(expiry) != list(earning):
-                raise ConfigError(
-                    _OWNER,
-                    "expiry",
-                    expected=f"one policy, or a policy for each currency of earning {list(schemes)}",
-                    found=f"policies for {list(expiry)}",
-                )
-            policies = dict(expiry)
-        else:
-            policies = dict.fromkeys(schemes, expiry)
-        object.__setattr__(self, "_schemes", schemes)
-        object.__setattr__(self, "_policies", policies)
-        primary = next(iter(schemes))
-        object.__setattr__(self, "_primary_points", primary)
-        object.__setattr__(self, "_scheme", schemes[primary])
-        object.__setattr__(self, "_policy", policies[primary])
-        reward_currency: dict[str, str] = {}
-        for reward, prices in self.catalogue.items():
-            name = prices.get("currency", primary)
-            if name not in schemes:
-                raise ConfigError(
-                    _OWNER,
-                    f"catalogue[{reward!r}]['currency']",
-                    expected=f"one of the point currencies {list(schemes)}",
-                    found=repr(name),
-                )
-            reward_currency[reward] = str(name)
-        object.__setattr__(self, "_reward_currency", reward_currency)
+    def compile(self) -> CompiledProgram:
+        """The engine derived from this program, built once and cached beside it.
 
-    def _split_currencies(self) -> None:
-        """The one-currency programs each currency's book runs under."""
-        plain = not isinstance(self.earning, dict) and not any(
-            "currency" in prices for prices in self.catalogue.values()
-        )
-        others: dict[str, Program] = {}
-        if plain:
-            object.__setattr__(self, "_single", self)
-            object.__setattr__(self, "_others", others)
-            return
-        for name, scheme in self._schemes.items():
-            catalogue = {
-                reward: {k: v for k, v in prices.items() if k != "currency"}
-                for reward, prices in self.catalogue.items()
-                if self._reward_currency[reward] == name
-            }
-            others[name] = attrs.evolve(
-                self,
-                earning=scheme,
-                expiry=self._policies[name],
-                catalogue=catalogue,
-            )
-        object.__setattr__(self, "_single", others.pop(next(iter(self._schemes))))
-        object.__setattr__(self, "_others", others)
+        The program stays pure data; replay, :meth:`apply` and
+        :func:`~crmkit.loyalty.replay_many` all run this one compiled form.
 
-    def _index_ladders(self) -> None:
-        tiers = self.tiers
-        ladders: dict[str, TierLadder] = {}
-        refs: dict[str, tuple[str, str]] = {}
-        if isinstance(tiers, TierLadder):
-            ladders[MAIN_LADDER] = tiers
-            refs = {name: (MAIN_LADDER, name) for name in tiers.names}
-        elif isinstance(tiers, dict):
-            ladders = dict(tiers)
-            primary = next(iter(ladders))
-            refs = {name: (primary, name) for name in ladders[primary].names}
-            for ladder_name, ladder in ladders.items():
-                for name in ladder.names:
-                    ref = f"{ladder_name}:{name}"
-                    if ref in refs:
-                        raise ConfigError(
-                            _OWNER,
-                            "tiers",
-                            expected="tier references that name one tier",
-                            found=f"{ref!r} is a tier of the primary ladder and of {ladder_name!r}",
-                        )
-                    refs[ref] = (ladder_name, name)
-        object.__setattr__(self, "_ladders", ladders)
-        object.__setattr__(self, "_refs", refs)
-        object.__setattr__(self, "_ladder", next(iter(ladders.values()), None))
-        object.__setattr__(self, "_ladder_privileges", None)
-
-    def _split_privileges(self) -> None:
-        """Several ladders: group the privileges by ladder, tiers unqualified."""
-        if not isinstance(self.tiers, dict) or self.privileges is None:
-            return
-        groups: dict[str, list[Privilege]] = {name: [] for name in self._ladders}
-        primary = next(iter(self._ladders))
-        for priv in self.privileges.privileges:
-            where = {self._refs[t][0] for t in priv.tiers}
-            if len(where) > 1:
-                raise ConfigError(
-                    f"Privilege({priv.id!r})",
-                    "tiers",
-                    expected="tiers of one ladder",
-                    found=f"tiers of the ladders {sorted(where)}",
-                )
-            ladder = where.pop() if where else primary
-            groups[ladder].append(
-                attrs.evolve(priv, tiers=tuple(self._refs[t][1] for t in priv.tiers))
-            )
-        split = tuple((name, PrivilegeSet(group)) for name, group in groups.items() if group)
-        object.__setattr__(self, "_ladder_privileges", split)
-
-    def _privileges_at(
-        self, statuses: Mapping[str, TierStatus], at: dt.datetime
-    ) -> tuple[Privilege, ...]:
-        """The privileges active at ``at`` given each ladder's status (internal)."""
-        privileges = self.privileges
-        if privileges is None or not statuses:
-            return ()
-        split = self._ladder_privileges
-        if split is None:
-            status = next(iter(statuses.values()))
-            return privileges.active(status.history, at, tz=self._zone)
-        held: set[str] = set()
-        for ladder, group in split:
-            active = group.active(statuses[ladder].history, at, tz=self._zone)
-            held.update(p.id for p in active)
-        return tuple(p for p in privileges.privileges if p.id in held)
+        Examples:
+            >>> p = Program(timezone="Asia/Shanghai")
+            >>> p.compile() is p.compile(), p.compile().point_currencies
+            (True, ('points',))
+        """
+        return derived(self, "compiled", lambda: CompiledProgram(self))
 
     @property
     def ladders(self) -> Mapping[str, TierLadder]:
@@ -481,7 +326,7 @@ class Program:
             >>> list(Program(tiers=status).ladders), list(Program().ladders)
             (['main'], [])
         """
-        return dict(self._ladders)
+        return dict(self.compile().ladders)
 
     @property
     def primary_ladder(self) -> str | None:
@@ -494,7 +339,7 @@ class Program:
             >>> Program(tiers={"status": status, "club": club}).primary_ladder
             'status'
         """
-        return next(iter(self._ladders), None)
+        return next(iter(self.compile().ladders), None)
 
     @property
     def ladder(self) -> TierLadder | None:
@@ -506,7 +351,7 @@ class Program:
             >>> Program(tiers=status).ladder is status
             True
         """
-        return self._ladder
+        return self.compile().ladder
 
     @property
     def zone(self) -> dt.tzinfo:
@@ -516,7 +361,7 @@ class Program:
             >>> Program(timezone="Europe/Berlin").zone
             zoneinfo.ZoneInfo(key='Europe/Berlin')
         """
-        return self._zone
+        return self.compile().zone
 
     @property
     def money_quantum(self) -> Decimal:
@@ -550,7 +395,7 @@ class Program:
             >>> Program().earning_scheme.rules[0].id
             'base'
         """
-        return self._scheme
+        return self.compile().scheme
 
     @property
     def expiry_policy(self) -> ExpiryPolicy:
@@ -560,7 +405,7 @@ class Program:
             >>> Program().expiry_policy.kind
             'never'
         """
-        return self._policy
+        return self.compile().policy
 
     @property
     def point_currencies(self) -> tuple[str, ...]:
@@ -580,7 +425,7 @@ class Program:
             >>> Program().point_currencies
             ('points',)
         """
-        return tuple(self._schemes)
+        return self.compile().point_currencies
 
     def in_points(self, units: int) -> Decimal:
         """A ledger figure as a Decimal number of points (``1234`` -> ``12.34`` with 2 decimals).
@@ -604,7 +449,7 @@ class Program:
             >>> Program().tier_dependent
             False
         """
-        return self._uses_tier
+        return self.compile().uses_tier
 
     # -- replay ----------------------------------------------------------------------------
     def replay(
@@ -666,9 +511,10 @@ class Program:
 
     def _new_book(self) -> Book:
         """An empty fold: one book per point currency, the primary one on top."""
-        book = Book(self._single)
-        book.owner, book.currency = self, self.point_currencies[0]
-        for name, program in self._others.items():
+        compiled = self.compile()
+        book = Book(compiled.single or self)
+        book.owner, book.currency = self, compiled.primary_points
+        for name, program in compiled.others.items():
             sub = Book(program)
             sub.owner, sub.currency, sub.parent = self, name, book
             book.subs[name] = sub
@@ -700,15 +546,19 @@ class Program:
             >>> s1.available, program.apply(s1, Adjust("a1", t, points=50, reason="gift")) == s1
             (50, True)
         """
-        if not isinstance(state, MemberState) or state._book.owner != self:
+        if not isinstance(state, MemberState) or (
+            state._snap.owner is not self and state._snap.owner != self
+        ):
             raise LedgerError(
                 "Program.apply()",
                 "state",
                 expected="a MemberState built by this program",
                 found=type(state).__name__,
             )
-        book = state._book
-        sorted_event = sort_events([event])[0]
+        # The state's resume token: its book, current (rebuilt from its events if a later
+        # apply moved that book on). The book is advanced in place: no copy of the state.
+        book = state._snap.root()
+        sorted_event = event if type(event) in EVENT_TYPES else sort_events([event])[0]
         known = book.event_ids.get(sorted_event.event_id)
         if known is not None:
             book.apply(sorted_event)  # raises for a conflicting duplicate
@@ -721,90 +571,17 @@ class Program:
                 as_of=end,
                 on_error="skip" if book.skip_errors else "raise",
             )
-        new = book.clone()
-        new.apply(sorted_event)
-        new.advance_all(end.astimezone(dt.UTC))
-        return MemberState._from_book(new, end)
+        # Every state built on this book so far now rebuilds from its own events when read
+        # (also when this event is refused half-way and raises).
+        book.generation += 1
+        book.apply(sorted_event)
+        book.advance_all(end.astimezone(dt.UTC))
+        return MemberState._from_book(book, end)
 
     def _as_of(self, as_of: object) -> dt.datetime:
-        end = as_aware(as_of, self._zone, "Program.replay()", "as_of")
+        end = as_aware(as_of, self.compile().zone, "Program.replay()", "as_of")
         _check_range(end, "Program.replay()", "as_of")
         return end
-
-    # -- serialisation --------------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready mapping; :meth:`from_dict` rebuilds an equal program.
-
-        Examples:
-            >>> import json
-            >>> p = Program(timezone="Asia/Shanghai", shortfall="debt")
-            >>> Program.from_dict(json.loads(json.dumps(p.to_dict()))) == p
-            True
-        """
-        return {
-            "name": self.name,
-            "currency": self.currency,
-            "timezone": self.timezone,
-            "earning": _dict_by_currency(self.earning),
-            "expiry": _dict_by_currency(self.expiry),
-            "tiers": self._tiers_dict(),
-            "privileges": None if self.privileges is None else self.privileges.to_dict(),
-            "catalogue": {k: dict(v) for k, v in self.catalogue.items()},
-            "shortfall": self.shortfall,
-            "point_value": str(self.point_value),
-            "pending_days": self.pending_days,
-            "count_pending_for_tier": self.count_pending_for_tier,
-            "money_decimals": self.money_decimals,
-        }
-
-    def _tiers_dict(self) -> dict[str, Any] | None:
-        tiers = self.tiers
-        if tiers is None:
-            return None
-        # Nested rules carry no schema version of their own (the spec layer's convention).
-        if isinstance(tiers, TierLadder):
-            return encode(tiers, top=False)
-        return {name: encode(ladder, top=False) for name, ladder in tiers.items()}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Program:
-        """Build a program from :meth:`to_dict` output; unknown keys are errors.
-
-        Examples:
-            >>> Program.from_dict({"timezone": "UTC", "pending_days": 14}).pending_days
-            14
-            >>> Program.from_dict({"timezone": "UTC", "pending": 14})
-            Traceback (most recent call last):
-            ...
-            crmkit.errors.ConfigError: Program.from_dict(): parameter 'pending' must be one of ['catalogue', 'count_pending_for_tier', 'currency', 'earning', 'expiry', 'money_decimals', 'name', 'pending_days', 'point_value', 'privileges', 'shortfall', 'tiers', 'timezone']; found an unknown key.
-        """
-        allowed = {f.name for f in attrs.fields(cls) if f.init}
-        check_keys(data, "Program.from_dict()", allowed=allowed)
-        values = dict(data)
-        # Several point currencies are a mapping of currency name -> scheme (policy)
-        # mapping; one is the scheme's (policy's) own mapping, with its "rules" list
-        # ("kind" string).
-        for key, kind, marker in (
-            ("earning", EarningScheme, "rules"),
-            ("expiry", ExpiryPolicy, "kind"),
-        ):
-            if key in values:
-                value = values[key]
-                if isinstance(value, Mapping) and marker not in value:
-                    values[key] = {name: kind.from_dict(v) for name, v in value.items()}
-                else:
-                    values[key] = kind.from_dict(value)
-        tiers = values.get("tiers")
-        if tiers is not None:
-            # One ladder is a ladder's mapping (its "tiers" is a list); several are a
-            # mapping of ladder name -> ladder mapping.
-            if isinstance(tiers, Mapping) and not isinstance(tiers.get("tiers"), list):
-                values["tiers"] = {name: TierLadder.from_dict(d) for name, d in tiers.items()}
-            else:
-                values["tiers"] = TierLadder.from_dict(tiers)
-        if values.get("privileges") is not None:
-            values["privileges"] = PrivilegeSet.from_dict(values["privileges"])
-        return cls(**values)
 
 
 #: The instants a replay supports: windows, validity ends and expiry dates computed from
@@ -825,11 +602,338 @@ def _check_range(when: dt.datetime, owner: str, field: str) -> None:
         )
 
 
-def _dict_by_currency(value: Any) -> dict[str, Any]:
-    if isinstance(value, dict):
-        return {name: item.to_dict() for name, item in value.items()}
-    out: dict[str, Any] = value.to_dict()
-    return out
+class CompiledProgram:
+    """What replays run: a :class:`Program`'s rules indexed once (build with ``compile()``).
+
+    Holds the zone, the earning scheme and expiry policy per point currency, the one-currency
+    programs each currency's book runs (``single`` is None when that is the program itself),
+    the ladders and tier references, the privileges by
+    ladder and a shared expiry cache. It is derived data: equal programs compile alike, and
+    it is never part of the program's value (equality, hashing, pickling, JSON).
+
+    Examples:
+        >>> from crmkit.loyalty import EarningScheme
+        >>> c = Program(earning={"points": EarningScheme.base_rate(1),
+        ...                      "miles": EarningScheme.base_rate(2)}).compile()
+        >>> c.point_currencies, list(c.others)
+        (('points', 'miles'), ['miles'])
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "expiry_cache",
+        "ladder",
+        "ladder_privileges",
+        "ladders",
+        "others",
+        "policies",
+        "policy",
+        "primary_points",
+        "privileges",
+        "refs",
+        "reward_currency",
+        "scheme",
+        "schemes",
+        "single",
+        "uses_tier",
+        "zone",
+    )
+
+    def __init__(self, program: Program) -> None:
+        # No reference to ``program`` is kept: the cache beside it must not keep it alive.
+        self.privileges: PrivilegeSet | None = program.privileges
+        self.zone: dt.tzinfo = resolve_timezone(program.timezone, _OWNER)
+        # Local earning day -> UTC expiry instant, shared by every replay under this
+        # program (the expiry of a lot depends on its local earning day only).
+        self.expiry_cache: dict[dt.date, dt.datetime | None] = {}
+        self._index_currencies(program)
+        self._index_ladders(program)
+        for kind in {k for policy in self.policies.values() for k in policy.activity}:
+            if kind not in _EVENT_KINDS:
+                raise ConfigError(
+                    _OWNER,
+                    "expiry.activity",
+                    expected=f"event kinds among {list(_EVENT_KINDS)}",
+                    found=repr(kind),
+                )
+        self._check_tier_references(program)
+        uses_tier = any(r.when.tiers for scheme in self.schemes.values() for r in scheme.rules)
+        self.uses_tier: bool = uses_tier or program.privileges is not None
+        self._split_currencies(program)
+
+    @property
+    def point_currencies(self) -> tuple[str, ...]:
+        """The point currencies, the primary first.
+
+        Examples:
+            >>> Program().compile().point_currencies
+            ('points',)
+        """
+        return tuple(self.schemes)
+
+    def _index_currencies(self, program: Program) -> None:
+        earning, expiry = program.earning, program.expiry
+        if isinstance(earning, dict):
+            schemes = dict(earning)
+        else:
+            schemes = {PRIMARY_POINTS: earning}
+        if isinstance(expiry, dict):
+            if not isinstance(earning, dict) or list(expiry) != list(earning):
+                raise ConfigError(
+                    _OWNER,
+                    "expiry",
+                    expected=f"one policy, or a policy for each currency of earning {list(schemes)}",
+                    found=f"policies for {list(expiry)}",
+                )
+            policies = dict(expiry)
+        else:
+            policies = dict.fromkeys(schemes, expiry)
+        self.schemes: dict[str, EarningScheme] = schemes
+        self.policies: dict[str, ExpiryPolicy] = policies
+        primary = next(iter(schemes))
+        self.primary_points: str = primary
+        self.scheme: EarningScheme = schemes[primary]
+        self.policy: ExpiryPolicy = policies[primary]
+        reward_currency: dict[str, str] = {}
+        for reward, prices in program.catalogue.items():
+            name = prices.get("currency", primary)
+            if name not in schemes:
+                raise ConfigError(
+                    _OWNER,
+                    f"catalogue[{reward!r}]['currency']",
+                    expected=f"one of the point currencies {list(schemes)}",
+                    found=repr(name),
+                )
+            reward_currency[reward] = str(name)
+        self.reward_currency: dict[str, str] = reward_currency
+
+    def _index_ladders(self, program: Program) -> None:
+        tiers = program.tiers
+        ladders: dict[str, TierLadder] = {}
+        refs: dict[str, tuple[str, str]] = {}
+        if isinstance(tiers, TierLadder):
+            ladders[MAIN_LADDER] = tiers
+            refs = {name: (MAIN_LADDER, name) for name in tiers.names}
+        elif isinstance(tiers, dict):
+            ladders = dict(tiers)
+            primary = next(iter(ladders))
+            refs = {name: (primary, name) for name in ladders[primary].names}
+            for ladder_name, ladder in ladders.items():
+                for name in ladder.names:
+                    ref = f"{ladder_name}:{name}"
+                    if ref in refs:
+                        raise ConfigError(
+                            _OWNER,
+                            "tiers",
+                            expected="tier references that name one tier",
+                            found=f"{ref!r} is a tier of the primary ladder and of {ladder_name!r}",
+                        )
+                    refs[ref] = (ladder_name, name)
+        self.ladders: dict[str, TierLadder] = ladders
+        self.refs: dict[str, tuple[str, str]] = refs
+        self.ladder: TierLadder | None = next(iter(ladders.values()), None)
+        # Several ladders: each ladder's privileges, tiers unqualified (None with one).
+        self.ladder_privileges: tuple[tuple[str, PrivilegeSet], ...] | None = None
+
+    def _check_tier_references(self, program: Program) -> None:
+        if program.tiers is not None:
+            refs = list(self.refs)
+            for scheme in self.schemes.values():
+                scheme.check_tiers(refs)
+            if program.privileges is not None:
+                program.privileges.check_tiers(refs)
+                self._split_privileges(program)
+            names = set(refs)
+            for reward, prices in program.catalogue.items():
+                unknown = sorted(set(prices) - names - {"*", "currency"})
+                if unknown:
+                    raise ConfigError(
+                        _OWNER,
+                        f"catalogue[{reward!r}]",
+                        expected=f"prices keyed by tiers {sorted(names)} or '*'",
+                        found=f"unknown tiers {unknown}",
+                    )
+            return
+        # Without a ladder, a tier condition would never match and a tier price never
+        # apply: name them instead of ignoring them.
+        for scheme in self.schemes.values():
+            scheme.check_tiers([])
+        for reward, prices in program.catalogue.items():
+            unknown = sorted(set(prices) - {"*", "currency"})
+            if unknown:
+                raise ConfigError(
+                    _OWNER,
+                    f"catalogue[{reward!r}]",
+                    expected="'*' prices (the program has no tiers)",
+                    found=f"tier prices {unknown}",
+                )
+
+    def _split_currencies(self, program: Program) -> None:
+        """The one-currency programs each currency's book runs under."""
+        plain = not isinstance(program.earning, dict) and not any(
+            "currency" in prices for prices in program.catalogue.values()
+        )
+        others: dict[str, Program] = {}
+        if plain:
+            self.single: Program | None = None  # the program itself
+            self.others: dict[str, Program] = others
+            return
+        for name, scheme in self.schemes.items():
+            catalogue = {
+                reward: {k: v for k, v in prices.items() if k != "currency"}
+                for reward, prices in program.catalogue.items()
+                if self.reward_currency[reward] == name
+            }
+            others[name] = attrs.evolve(
+                program,
+                earning=scheme,
+                expiry=self.policies[name],
+                catalogue=catalogue,
+            )
+        self.single = others.pop(next(iter(self.schemes)))
+        self.others = others
+
+    def _split_privileges(self, program: Program) -> None:
+        """Several ladders: group the privileges by ladder, tiers unqualified."""
+        if not isinstance(program.tiers, dict) or program.privileges is None:
+            return
+        groups: dict[str, list[Privilege]] = {name: [] for name in self.ladders}
+        primary = next(iter(self.ladders))
+        for priv in program.privileges.privileges:
+            where = {self.refs[t][0] for t in priv.tiers}
+            if len(where) > 1:
+                raise ConfigError(
+                    f"Privilege({priv.id!r})",
+                    "tiers",
+                    expected="tiers of one ladder",
+                    found=f"tiers of the ladders {sorted(where)}",
+                )
+            ladder = where.pop() if where else primary
+            groups[ladder].append(
+                attrs.evolve(priv, tiers=tuple(self.refs[t][1] for t in priv.tiers))
+            )
+        split = tuple((name, PrivilegeSet(tuple(group))) for name, group in groups.items() if group)
+        self.ladder_privileges = split
+
+    def privileges_at(
+        self, statuses: Mapping[str, TierStatus], at: dt.datetime
+    ) -> tuple[Privilege, ...]:
+        """The privileges active at ``at`` given each ladder's status.
+
+        Examples:
+            >>> import datetime as dt
+            >>> Program().compile().privileges_at({}, dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+            ()
+        """
+        privileges = self.privileges
+        if privileges is None or not statuses:
+            return ()
+        split = self.ladder_privileges
+        if split is None:
+            status = next(iter(statuses.values()))
+            return privileges.active(status.history, at, tz=self.zone)
+        held: set[str] = set()
+        for ladder, group in split:
+            active = group.active(statuses[ladder].history, at, tz=self.zone)
+            held.update(p.id for p in active)
+        return tuple(p for p in privileges.privileges if p.id in held)
+
+
+_NO_OTHERS: Mapping[str, MemberState] = types.MappingProxyType({})
+
+
+class _Snapshot:
+    """A state's view of its book: what it read, and how to read the rest later.
+
+    The book may move on (``Program.apply`` advances it in place); a snapshot whose book
+    moved on rebuilds it by replaying its own events (the prefix it saw) to its instant,
+    so every state stays what it was when built.
+    """
+
+    __slots__ = ("_cache", "_root", "as_of", "currency", "generation", "n_events", "owner", "zone")
+
+    def __init__(self, book: Book, as_of: dt.datetime) -> None:
+        root = book.parent if book.parent is not None else book
+        self._root = root
+        self.generation = root.generation
+        self.n_events = len(root.events)
+        self.owner = root.owner
+        self.currency = book.currency
+        self.zone = book.zone
+        self.as_of = as_of
+        self._cache: dict[str, Any] = {}
+
+    def root(self) -> Book:
+        """The primary book as of this snapshot (rebuilt once if it moved on)."""
+        root = self._root
+        if root.generation != self.generation:
+            events = root.events[: self.n_events]
+            on_error = "skip" if root.skip_errors else "raise"
+            root = self.owner._fold(events, self.as_of, on_error)
+            self._root, self.generation = root, root.generation
+        return root
+
+    def book(self) -> Book:
+        """This snapshot's currency's book, current."""
+        root = self.root()
+        return root if self.currency == root.currency else root.subs[self.currency]
+
+    def events(self) -> tuple[Event, ...]:
+        """The events replayed, in replay order (the book's list only ever grows)."""
+        return tuple(self._root.events[: self.n_events])
+
+    def read(self, what: str) -> Any:
+        """``lots``, ``totals``, ``tiers``, ``postings``, ``qualifying`` or ``earnings``, once."""
+        cache = self._cache
+        if what not in cache:
+            book = self.book()
+            if what in ("lots", "totals"):
+                lots, totals = _lot_rows(book)
+                cache["lots"], cache["totals"] = lots, totals
+            elif what == "tiers":
+                program = book.program
+                statuses = book.ladder_statuses(self.as_of) if program.tiers is not None else {}
+                privileges = program.compile().privileges_at(statuses, self.as_of)
+                cache[what] = (statuses, privileges)
+            elif what == "postings":
+                cache[what] = tuple(book.postings)
+            elif what == "qualifying":
+                cache[what] = tuple(book.qualifying)
+            else:
+                cache[what] = _Earnings(book)
+        return cache[what]
+
+
+def _lot_rows(book: Book) -> tuple[tuple[tuple[Any, ...], ...], tuple[int, int, int, int]]:
+    """The lots as plain rows and the spent/expired/reversed/forfeited totals."""
+    lots = []
+    totals = [0, 0, 0, 0]
+    inactivity = book.policy.kind == "inactivity"
+    for lot in book.lots.values():
+        expires = lot.expires_at
+        if expires is None and inactivity:
+            expires = book.deadline
+        lots.append(
+            (
+                lot.lot_id,
+                lot.source,
+                lot.earned_at,
+                lot.activates_at,
+                expires,
+                lot.amount,
+                lot.remaining,
+                lot.spent,
+                lot.expired,
+                lot.reversed,
+                lot.forfeited,
+                lot.rule,
+            )
+        )
+        totals[0] += lot.spent
+        totals[1] += lot.expired
+        totals[2] += lot.reversed
+        totals[3] += lot.forfeited
+    return tuple(lots), (totals[0], totals[1], totals[2], totals[3])
 
 
 class _Earnings(Mapping[str, EarningResult]):
@@ -857,7 +961,7 @@ class _Earnings(Mapping[str, EarningResult]):
         return repr(dict(self))
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class MemberState:
     """What a member has at ``as_of``, and why: the result of :meth:`Program.replay`.
 
@@ -907,85 +1011,170 @@ class MemberState:
     pending: int
     debt: int
     credited: int
-    spent: int
-    expired: int
-    reversed: int
-    forfeited: int
     cash_offset: Decimal
-    _raw_lots: tuple[tuple[Any, ...], ...] = attrs.field(repr=False)
-    _raw_postings: tuple[tuple[Any, ...], ...] = attrs.field(repr=False)
-    _raw_qualifying: tuple[tuple[Any, ...], ...] = attrs.field(repr=False)
-    tier: TierStatus | None
-    tiers_by_ladder: Mapping[str, TierStatus]
-    privileges: tuple[Privilege, ...]
     enrolled_at: dt.datetime | None
     birth_date: dt.date | None
     rejected: tuple[tuple[str, str], ...]
-    earnings: Mapping[str, EarningResult] = attrs.field(eq=False, repr=False)
-    _book: Book = attrs.field(eq=False, repr=False)
+    # The snapshot of the rest (lots, postings, events, earnings), read on first use, and
+    # the resume token Program.apply continues from.
+    _snap: _Snapshot = attrs.field(repr=False)
     # The states of the program's other point currencies (empty with one).
     _others: Mapping[str, MemberState] = attrs.field(repr=False)
 
     @classmethod
     def _from_book(cls, book: Book, as_of: dt.datetime) -> MemberState:
-        """Build the immutable state from the replay's book (internal)."""
+        """Build the state from the replay's book (internal); lots and postings wait."""
         zone = book.zone
-        local = as_of.astimezone(zone)
-        lots = []
-        totals = [0, 0, 0, 0]
-        inactivity = book.policy.kind == "inactivity"
-        for lot in book.lots.values():
-            expires = lot.expires_at
-            if expires is None and inactivity:
-                expires = book.deadline
-            lots.append(
-                (
-                    lot.lot_id,
-                    lot.source,
-                    lot.earned_at,
-                    lot.activates_at,
-                    expires,
-                    lot.amount,
-                    lot.remaining,
-                    lot.spent,
-                    lot.expired,
-                    lot.reversed,
-                    lot.forfeited,
-                    lot.rule,
-                )
-            )
-            totals[0] += lot.spent
-            totals[1] += lot.expired
-            totals[2] += lot.reversed
-            totals[3] += lot.forfeited
-        program = book.program
-        statuses = book.ladder_statuses(as_of) if program.tiers is not None else {}
-        tier = next(iter(statuses.values()), None)
-        privileges = program._privileges_at(statuses, as_of)
         return cls(
-            as_of=local,
+            as_of=as_of.astimezone(zone),
             available=book.available,
             pending=book.pending,
             debt=book.debt,
             credited=book.credited,
-            spent=totals[0],
-            expired=totals[1],
-            reversed=totals[2],
-            forfeited=totals[3],
             cash_offset=book.cash_offset,
-            raw_lots=tuple(lots),
-            raw_postings=tuple(book.postings),
-            raw_qualifying=tuple(book.qualifying),
-            tier=tier,
-            tiers_by_ladder=statuses,
-            privileges=privileges,
             enrolled_at=book.enrolled_at.astimezone(zone) if book.enrolled_at else None,
             birth_date=book.birth_date,
             rejected=tuple(book.rejected),
-            earnings=_Earnings(book),
-            book=book,
-            others={name: cls._from_book(sub, as_of) for name, sub in book.subs.items()},
+            snap=_Snapshot(book, as_of),
+            others={name: cls._from_book(sub, as_of) for name, sub in book.subs.items()}
+            if book.subs
+            else _NO_OTHERS,
         )
+
+    def _key(self) -> tuple[Any, ...]:
+        return (
+            self.as_of,
+            self.available,
+            self.pending,
+            self.debt,
+            self.credited,
+            self.cash_offset,
+            self.tiers_by_ladder,
+            self.privileges,
+            self.enrolled_at,
+            self.birth_date,
+            self.rejected,
+            self._snap.read("lots"),
+            self._snap.read("postings"),
+            self._snap.read("qualifying"),
+            self._others,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, MemberState):
+            return NotImplemented
+        return self is other or self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]  # holds mappings: not hashable
+
+    @property
+    def tier(self) -> TierStatus | None:
+        """The tier status on the primary ladder, or None without tiers.
+
+        The primary ladder is the single ladder, or the first of :attr:`Program.tiers`
+        when it is a mapping.
+
+        Examples:
+            >>> import datetime as dt
+            >>> Program().replay([], as_of=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)).tier is None
+            True
+        """
+        return next(iter(self.tiers_by_ladder.values()), None)
+
+    @property
+    def tiers_by_ladder(self) -> Mapping[str, TierStatus]:
+        """Every ladder's :class:`~crmkit.loyalty.TierStatus` by ladder name.
+
+        ``{"main": ...}`` for a single ladder, empty without tiers.
+
+        Examples:
+            >>> import datetime as dt
+            >>> Program().replay([], as_of=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)).tiers_by_ladder
+            {}
+        """
+        statuses: Mapping[str, TierStatus] = self._snap.read("tiers")[0]
+        return statuses
+
+    @property
+    def privileges(self) -> tuple[Privilege, ...]:
+        """Privileges active at :attr:`as_of` (on every ladder).
+
+        Examples:
+            >>> import datetime as dt
+            >>> Program().replay([], as_of=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)).privileges
+            ()
+        """
+        privileges: tuple[Privilege, ...] = self._snap.read("tiers")[1]
+        return privileges
+
+    @property
+    def _book(self) -> Book:
+        """The fold this state was read from (rebuilt from its events if moved on)."""
+        return self._snap.book()
+
+    @property
+    def spent(self) -> int:
+        """Points held by redemptions, points tenders, debits and debt repayments.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from crmkit.loyalty import Adjust, Redeem
+            >>> t = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+            >>> events = [Adjust("g", t, points=50, reason="gift"), Redeem("r", t, points=20)]
+            >>> Program().replay(events, as_of=t).spent
+            20
+        """
+        return int(self._snap.read("totals")[0])
+
+    @property
+    def expired(self) -> int:
+        """Points that expired unspent.
+
+        Examples:
+            >>> import datetime as dt
+            >>> Program().replay([], as_of=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)).expired
+            0
+        """
+        return int(self._snap.read("totals")[1])
+
+    @property
+    def reversed(self) -> int:
+        """Points taken back by refunds.
+
+        Examples:
+            >>> import datetime as dt
+            >>> Program().replay([], as_of=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)).reversed
+            0
+        """
+        return int(self._snap.read("totals")[2])
+
+    @property
+    def forfeited(self) -> int:
+        """Spent points whose earning was refunded, written off (``"forfeit"``).
+
+        Examples:
+            >>> import datetime as dt
+            >>> Program().replay([], as_of=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)).forfeited
+            0
+        """
+        return int(self._snap.read("totals")[3])
+
+    @property
+    def earnings(self) -> Mapping[str, EarningResult]:
+        """Purchase id -> :class:`~crmkit.loyalty.EarningResult` (for ``explain``).
+
+        A read-only mapping; under plain base rates each result is built when first read.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from crmkit.loyalty import Purchase, PurchaseLine
+            >>> t = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+            >>> s = Program().replay([Purchase("p1", t, lines=[PurchaseLine("1", "12")])], as_of=t)
+            >>> s.earnings["p1"].points
+            12
+        """
+        earnings: Mapping[str, EarningResult] = self._snap.read("earnings")
+        return earnings
 
     @property
     def lots(self) -> tuple[Lot, ...]:
@@ -1002,7 +1191,7 @@ class MemberState:
             >>> [(lot.lot_id, lot.amount, lot.remaining) for lot in s.lots]
             [('g1', 5, 5)]
         """
-        zone = self._book.zone
+        zone = self._snap.zone
         return tuple(
             Lot(
                 lot[0],
@@ -1012,7 +1201,7 @@ class MemberState:
                 None if lot[4] is None else lot[4].astimezone(zone),
                 *lot[5:],
             )
-            for lot in self._raw_lots
+            for lot in self._snap.read("lots")
         )
 
     @property
@@ -1027,8 +1216,8 @@ class MemberState:
             >>> [(p.kind, p.points, p.rule) for p in s.postings]
             [('adjust', 5, 'gift')]
         """
-        zone = self._book.zone
-        return tuple(Posting(p[0].astimezone(zone), *p[1:]) for p in self._raw_postings)
+        zone = self._snap.zone
+        return tuple(Posting(p[0].astimezone(zone), *p[1:]) for p in self._snap.read("postings"))
 
     @property
     def qualifying(self) -> tuple[QualifyingPosting, ...]:
@@ -1045,10 +1234,10 @@ class MemberState:
             >>> [(q.spend, q.points, q.orders) for q in s.qualifying]
             [(Decimal('30'), 30, 1)]
         """
-        zone = self._book.zone
+        zone = self._snap.zone
         return tuple(
             QualifyingPosting(time=q[0].astimezone(zone), spend=q[1], points=q[2], orders=q[3])
-            for q in self._raw_qualifying
+            for q in self._snap.read("qualifying")
         )
 
     @property
@@ -1081,7 +1270,7 @@ class MemberState:
             >>> Program().replay([], as_of=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)).point_currency
             'points'
         """
-        return self._book.currency
+        return self._snap.currency
 
     @property
     def by_currency(self) -> dict[str, MemberState]:
@@ -1105,7 +1294,7 @@ class MemberState:
             >>> {name: (c.credited, c.available, c.spent) for name, c in s.by_currency.items()}
             {'points': (105, 105, 0), 'miles': (200, 50, 150)}
         """
-        return {self._book.currency: self, **self._others}
+        return {self._snap.currency: self, **self._others}
 
     @property
     def tier_names(self) -> dict[str, str]:
@@ -1194,4 +1383,4 @@ class MemberState:
             >>> Program().replay([], as_of=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)).events
             ()
         """
-        return tuple(self._book.events)
+        return self._snap.events()

@@ -812,7 +812,7 @@ _FORFEITED = operator.attrgetter("forfeited")
 
 def _summary(book: Book, as_of: dt.datetime, expiring_days: int) -> tuple[Any, ...]:
     """One member's row, read straight from the fold (what :class:`MemberState` would say)."""
-    tier = book.tier_status(as_of) if book.program._ladder is not None else None
+    tier = book.tier_status(as_of) if book.compiled.ladder is not None else None
     side: tuple[str | None, ...] = ()
     if isinstance(book.program.tiers, dict):
         names = list(book.program.ladders)[1:]

@@ -24,13 +24,31 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self, cast
 
 import attrs
 
-from crmkit._validate import check_keys
+from crmkit._spec import (
+    DATE,
+    DECIMAL,
+    SCHEMA_KEY,
+    Nested,
+    Seq,
+    Spec,
+    Union,
+    decode,
+    derived,
+    encode,
+    field,
+    instance_of,
+    not_less_than,
+    one_of,
+    whole,
+)
+from crmkit._spec import decimal as decimal_value
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.loyalty._privileges import Privilege
 from crmkit.loyalty._rules_util import (
@@ -38,13 +56,9 @@ from crmkit.loyalty._rules_util import (
     EXACT,
     PERIODS,
     ROUNDING_MODES,
-    check_choice,
     check_date,
-    check_decimal,
-    check_int,
     check_labels,
     check_name,
-    dec_str,
     largest_remainder,
     local_time,
     period_bounds,
@@ -87,8 +101,14 @@ _ONE = Decimal(1)
 # --------------------------------------------------------------------------- conditions
 
 
+def _a_date(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is None:
+        raise ConfigError(type(instance).__name__, attribute.name, expected="a date", found="None")
+    check_date(type(instance).__name__, attribute.name, value)
+
+
 @attrs.frozen
-class DateWindow:
+class DateWindow(Spec):
     """A promotion window of local calendar dates, ``start`` included, ``end`` excluded.
 
     Dates are read in the program's time zone: a purchase at 23:30 local time on the last
@@ -105,22 +125,14 @@ class DateWindow:
         (True, False)
         >>> DateWindow.from_dict(w.to_dict()) == w
         True
+        >>> w.to_dict()
+        {'schema_version': 1, 'start': '2025-11-11', 'end': '2025-11-12'}
     """
 
-    start: dt.date = attrs.field(converter=to_date)
-    end: dt.date = attrs.field(converter=to_date)
-
-    def __attrs_post_init__(self) -> None:
-        owner = "DateWindow"
-        for name in ("start", "end"):
-            value = getattr(self, name)
-            if value is None:
-                raise ConfigError(owner, name, expected="a date", found="None")
-            check_date(owner, name, value)
-        if self.end <= self.start:
-            raise ConfigError(
-                owner, "end", expected=f"later than start {self.start}", found=str(self.end)
-            )
+    start: dt.date = field(converter=to_date, validator=_a_date, codec=DATE)
+    end: dt.date = field(
+        converter=to_date, validator=[_a_date, not_less_than("start", strict=True)], codec=DATE
+    )
 
     def contains(self, day: dt.date) -> bool:
         """Whether the local date ``day`` is inside ``[start, end)``.
@@ -132,38 +144,45 @@ class DateWindow:
         """
         return self.start <= day < self.end
 
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-safe mapping.
 
-        Examples:
-            >>> DateWindow("2025-01-01", "2025-02-01").to_dict()
-            {'start': '2025-01-01', 'end': '2025-02-01'}
-        """
-        return {"start": self.start.isoformat(), "end": self.end.isoformat()}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DateWindow:
-        """Build from :meth:`to_dict` output; unknown keys are a ConfigError.
-
-        Examples:
-            >>> DateWindow.from_dict({"start": "2025-01-01", "end": "2025-01-08"}).end
-            datetime.date(2025, 1, 8)
-        """
-        check_keys(
-            data, "DateWindow.from_dict()", allowed={"start", "end"}, required=("start", "end")
-        )
-        return cls(data["start"], data["end"])
-
-
-def _to_windows(value: Iterable[DateWindow | Mapping[str, Any]]) -> tuple[DateWindow, ...]:
+def _to_windows(value: Any) -> Any:
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        return value  # the validator names it
     out = [DateWindow.from_dict(item) if isinstance(item, Mapping) else item for item in value]
     if not all(isinstance(w, DateWindow) for w in out):
         return tuple(out)  # rejected by the validator, which names the field
     return tuple(sorted(out, key=lambda w: (w.start, w.end)))
 
 
+def _labels_tuple(value: Any) -> Any:
+    if value is None or not isinstance(value, Iterable):
+        return value  # the validator names it
+    return to_str_tuple(value)
+
+
+def _labels(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    check_labels(type(instance).__name__, attribute.name, value)
+
+
+def _windows(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    owner = type(instance).__name__
+    if not isinstance(value, tuple):
+        raise ConfigError(owner, "windows", expected="a list of DateWindow", found=repr(value))
+    for window in value:
+        if not isinstance(window, DateWindow):
+            raise ConfigError(owner, "windows", expected="DateWindow items", found=repr(window))
+    for a, b in itertools.pairwise(value):
+        if b.start < a.end:
+            raise ConfigError(
+                owner,
+                "windows",
+                expected="non-overlapping date windows",
+                found=f"{a.start}..{a.end} overlapping {b.start}..{b.end}",
+            )
+
+
 @attrs.frozen(kw_only=True)
-class Condition:
+class Condition(Spec):
     """When a rule applies: to which lines, and for which orders.
 
     Every field narrows the rule; an empty field means "any". Line filters
@@ -184,6 +203,8 @@ class Condition:
         ('shoes',)
         >>> Condition.from_dict(c.to_dict()) == c
         True
+        >>> Condition(channels=["app"]).to_dict()
+        {'schema_version': 1, 'channels': ['app']}
         >>> Condition(windows=[DateWindow("2025-11-01", "2025-11-12"),
         ...                    DateWindow("2025-11-11", "2025-11-13")])
         Traceback (most recent call last):
@@ -191,32 +212,28 @@ class Condition:
         crmkit.errors.ConfigError: Condition: parameter 'windows' must be non-overlapping date windows; found 2025-11-01..2025-11-12 overlapping 2025-11-11..2025-11-13.
     """
 
-    categories: tuple[str, ...] = attrs.field(default=(), converter=to_str_tuple)
-    skus: tuple[str, ...] = attrs.field(default=(), converter=to_str_tuple)
-    channels: tuple[str, ...] = attrs.field(default=(), converter=to_str_tuple)
-    tiers: tuple[str, ...] = attrs.field(default=(), converter=to_str_tuple)
-    windows: tuple[DateWindow, ...] = attrs.field(default=(), converter=_to_windows)
-    birthday_month: bool = False
-
-    def __attrs_post_init__(self) -> None:
-        owner = "Condition"
-        for name in ("categories", "skus", "channels", "tiers"):
-            check_labels(owner, name, getattr(self, name))
-        if not isinstance(self.birthday_month, bool):
-            raise ConfigError(
-                owner, "birthday_month", expected="a bool", found=repr(self.birthday_month)
-            )
-        for window in self.windows:
-            if not isinstance(window, DateWindow):
-                raise ConfigError(owner, "windows", expected="DateWindow items", found=repr(window))
-        for a, b in zip(self.windows, self.windows[1:], strict=False):
-            if b.start < a.end:
-                raise ConfigError(
-                    owner,
-                    "windows",
-                    expected="non-overlapping date windows",
-                    found=f"{a.start}..{a.end} overlapping {b.start}..{b.end}",
-                )
+    categories: tuple[str, ...] = field(
+        default=(), converter=_labels_tuple, validator=_labels, codec=Seq(), omit_default=True
+    )
+    skus: tuple[str, ...] = field(
+        default=(), converter=_labels_tuple, validator=_labels, codec=Seq(), omit_default=True
+    )
+    channels: tuple[str, ...] = field(
+        default=(), converter=_labels_tuple, validator=_labels, codec=Seq(), omit_default=True
+    )
+    tiers: tuple[str, ...] = field(
+        default=(), converter=_labels_tuple, validator=_labels, codec=Seq(), omit_default=True
+    )
+    windows: tuple[DateWindow, ...] = field(
+        default=(),
+        converter=_to_windows,
+        validator=_windows,
+        codec=Seq(Nested(DateWindow)),
+        omit_default=True,
+    )
+    birthday_month: bool = field(
+        default=False, validator=instance_of(bool, "a bool"), omit_default=True
+    )
 
     @property
     def has_line_filter(self) -> bool:
@@ -264,34 +281,6 @@ class Condition:
         if self.birthday_month:
             return member.birth_date is not None and member.birth_date.month == day.month
         return True
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-safe mapping (only the fields that narrow the rule).
-
-        Examples:
-            >>> Condition(channels=["app"]).to_dict()
-            {'channels': ['app']}
-        """
-        out: dict[str, Any] = {}
-        for name in ("categories", "skus", "channels", "tiers"):
-            if getattr(self, name):
-                out[name] = list(getattr(self, name))
-        if self.windows:
-            out["windows"] = [w.to_dict() for w in self.windows]
-        if self.birthday_month:
-            out["birthday_month"] = True
-        return out
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Condition:
-        """Build from :meth:`to_dict` output; unknown keys are a ConfigError.
-
-        Examples:
-            >>> Condition.from_dict({"tiers": ["gold"]}).tiers
-            ('gold',)
-        """
-        check_keys(data, "Condition.from_dict()", allowed=set(attrs.fields_dict(cls)))
-        return cls(**dict(data))
 
 
 _ALWAYS = Condition()
@@ -571,12 +560,20 @@ class MemberContext:
 _RULE_KINDS: dict[str, type[EarningRule]] = {}
 
 
-def _to_condition(value: Condition | Mapping[str, Any]) -> Condition:
+def _rule_id(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    check_name(type(instance).__name__, attribute.name, value)
+
+
+def _to_condition(value: Any) -> Any:
     return Condition.from_dict(value) if isinstance(value, Mapping) else value
 
 
+def _stacking(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    one_of(type(instance).stacking_modes)(instance, attribute, value)
+
+
 @attrs.frozen(kw_only=True)
-class EarningRule:
+class EarningRule(Spec):
     """Base class of the earning rules; :meth:`from_dict` builds any kind from its ``kind``.
 
     Every rule has an ``id`` (unique in its scheme), a ``priority`` (lower runs first; ties
@@ -596,14 +593,20 @@ class EarningRule:
     phase: ClassVar[str] = ""
     stacking_modes: ClassVar[tuple[str, ...]] = ("add", "max", "first")
 
-    id: str
-    priority: int = 100
-    stacking: str = "add"
-    when: Condition = attrs.field(factory=Condition, converter=_to_condition)
+    id: str = field(validator=_rule_id)
+    priority: int = field(default=100, validator=whole())
+    stacking: str = field(default="add", validator=_stacking)
+    when: Condition = field(
+        factory=Condition,
+        converter=_to_condition,
+        validator=instance_of(Condition, "a Condition"),
+        codec=Nested(Condition),
+    )
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if cls.kind:
+            cls.__spec_tag__ = cls.kind
             _RULE_KINDS[cls.kind] = cls
 
     @property
@@ -616,35 +619,18 @@ class EarningRule:
         """
         return f"{type(self).__name__}({self.id!r})"
 
-    def _validate_common(self) -> None:
-        check_name(type(self).__name__, "id", self.id)
-        check_int(self.owner, "priority", self.priority, minimum=None)
-        check_choice(self.owner, "stacking", self.stacking, self.stacking_modes)
-        if not isinstance(self.when, Condition):
-            raise ConfigError(self.owner, "when", expected="a Condition", found=repr(self.when))
-
-    def _own_fields(self) -> dict[str, Any]:
-        return {}
-
     def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-safe mapping with the rule's ``kind``.
+        """Return a JSON-safe mapping with the rule's ``kind`` (after the schema version).
 
         Examples:
             >>> BaseRate(id="base", rate="0.5").to_dict()
-            {'kind': 'base_rate', 'id': 'base', 'priority': 100, 'stacking': 'add', 'when': {}, 'rate': '0.5'}
+            {'schema_version': 1, 'kind': 'base_rate', 'id': 'base', 'priority': 100, 'stacking': 'add', 'when': {}, 'rate': '0.5'}
         """
-        out: dict[str, Any] = {
-            "kind": self.kind,
-            "id": self.id,
-            "priority": self.priority,
-            "stacking": self.stacking,
-            "when": self.when.to_dict(),
-        }
-        out.update(self._own_fields())
-        return out
+        out = encode(self)
+        return {SCHEMA_KEY: out.pop(SCHEMA_KEY), "kind": self.kind, **out}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> EarningRule:
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
         """Build the rule of ``data["kind"]``; unknown kinds or keys are a ConfigError.
 
         Examples:
@@ -659,10 +645,8 @@ class EarningRule:
         if target is None or (cls is not EarningRule and target is not cls):
             choices = sorted(_RULE_KINDS) if cls is EarningRule else [cls.kind]
             raise ConfigError(owner, "kind", expected=f"one of {choices}", found=repr(kind))
-        allowed = {f.name for f in attrs.fields(target)} | {"kind"}
-        check_keys(data, owner, allowed=allowed, required=("id",))
         fields = {k: v for k, v in data.items() if k != "kind"}
-        return target(**fields)
+        return cast("Self", decode(target, fields, owner=owner))
 
     # The engine calls these; each kind overrides what it needs.
     def _points(self, bases: list[Decimal], eligible: list[int], scale: int) -> dict[int, Decimal]:
@@ -694,14 +678,7 @@ class BaseRate(EarningRule):
     kind: ClassVar[str] = "base_rate"
     phase: ClassVar[str] = "points"
 
-    rate: Decimal = attrs.field(converter=to_decimal)
-
-    def __attrs_post_init__(self) -> None:
-        self._validate_common()
-        check_decimal(self.owner, "rate", self.rate)
-
-    def _own_fields(self) -> dict[str, Any]:
-        return {"rate": dec_str(self.rate)}
+    rate: Decimal = field(converter=to_decimal, validator=decimal_value(min=0), codec=DECIMAL)
 
     def _points(self, bases: list[Decimal], eligible: list[int], scale: int) -> dict[int, Decimal]:
         rate = self.rate * scale
@@ -740,19 +717,11 @@ class PerEvery(EarningRule):
     kind: ClassVar[str] = "per_every"
     phase: ClassVar[str] = "points"
 
-    points: int
-    every: Decimal = attrs.field(converter=to_decimal)
-    per_line: bool = False
-
-    def __attrs_post_init__(self) -> None:
-        self._validate_common()
-        check_int(self.owner, "points", self.points)
-        check_decimal(self.owner, "every", self.every, positive=True)
-        if not isinstance(self.per_line, bool):
-            raise ConfigError(self.owner, "per_line", expected="a bool", found=repr(self.per_line))
-
-    def _own_fields(self) -> dict[str, Any]:
-        return {"points": self.points, "every": dec_str(self.every), "per_line": self.per_line}
+    points: int = field(validator=whole(min=0))
+    every: Decimal = field(
+        converter=to_decimal, validator=decimal_value(min=0, min_open=True), codec=DECIMAL
+    )
+    per_line: bool = field(default=False, validator=instance_of(bool, "a bool"))
 
     def _points(self, bases: list[Decimal], eligible: list[int], scale: int) -> dict[int, Decimal]:
         every = self.every
@@ -799,15 +768,8 @@ class Multiplier(EarningRule):
     phase: ClassVar[str] = "multiplier"
     stacking_modes: ClassVar[tuple[str, ...]] = STACKING_MODES
 
-    factor: Decimal = attrs.field(converter=to_decimal)
-    stacking: str = "multiply"
-
-    def __attrs_post_init__(self) -> None:
-        self._validate_common()
-        check_decimal(self.owner, "factor", self.factor, minimum=Decimal(1))
-
-    def _own_fields(self) -> dict[str, Any]:
-        return {"factor": dec_str(self.factor)}
+    factor: Decimal = field(converter=to_decimal, validator=decimal_value(min=1), codec=DECIMAL)
+    stacking: str = field(default="multiply", validator=_stacking)
 
     def _describe(self) -> str:
         return f"x{_show(self.factor)}, {self.stacking}"
@@ -840,19 +802,34 @@ class OrderBonus(EarningRule):
     kind: ClassVar[str] = "order_bonus"
     phase: ClassVar[str] = "bonus"
 
-    points: int
-    min_spend: Decimal = attrs.field(default=Decimal(0), converter=to_decimal)
-
-    def __attrs_post_init__(self) -> None:
-        self._validate_common()
-        check_int(self.owner, "points", self.points)
-        check_decimal(self.owner, "min_spend", self.min_spend)
-
-    def _own_fields(self) -> dict[str, Any]:
-        return {"points": self.points, "min_spend": dec_str(self.min_spend)}
+    points: int = field(validator=whole(min=0))
+    min_spend: Decimal = field(
+        default=Decimal(0), converter=to_decimal, validator=decimal_value(min=0), codec=DECIMAL
+    )
 
     def _describe(self) -> str:
         return f"+{self.points} at spend >= {self.min_spend}"
+
+
+def _enrolment_bonus(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """An enrolment bonus narrows only by windows and has no first-purchase deadline."""
+    if instance.trigger != "enroll":
+        return
+    used = set(encode(instance.when, top=False)) - {"windows"}
+    if used:
+        raise ConfigError(
+            instance.owner,
+            "when",
+            expected="only 'windows' for an enrolment bonus",
+            found=f"{sorted(used)}",
+        )
+    if value is not None:
+        raise ConfigError(
+            instance.owner,
+            "within_days",
+            expected="None for an enrolment bonus",
+            found=str(value),
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -882,34 +859,11 @@ class SignUpBonus(EarningRule):
     kind: ClassVar[str] = "signup_bonus"
     phase: ClassVar[str] = "bonus"
 
-    points: int
-    trigger: str = "first_purchase"
-    within_days: int | None = None
-
-    def __attrs_post_init__(self) -> None:
-        self._validate_common()
-        check_int(self.owner, "points", self.points)
-        check_choice(self.owner, "trigger", self.trigger, ("first_purchase", "enroll"))
-        check_int(self.owner, "within_days", self.within_days, minimum=1, optional=True)
-        if self.trigger == "enroll":
-            used = set(self.when.to_dict()) - {"windows"}
-            if used:
-                raise ConfigError(
-                    self.owner,
-                    "when",
-                    expected="only 'windows' for an enrolment bonus",
-                    found=f"{sorted(used)}",
-                )
-            if self.within_days is not None:
-                raise ConfigError(
-                    self.owner,
-                    "within_days",
-                    expected="None for an enrolment bonus",
-                    found=str(self.within_days),
-                )
-
-    def _own_fields(self) -> dict[str, Any]:
-        return {"points": self.points, "trigger": self.trigger, "within_days": self.within_days}
+    points: int = field(validator=whole(min=0))
+    trigger: str = field(default="first_purchase", validator=one_of(("first_purchase", "enroll")))
+    within_days: int | None = field(
+        default=None, validator=[whole(min=1, optional=True), _enrolment_bonus]
+    )
 
     def _describe(self) -> str:
         return f"+{self.points} sign-up ({self.trigger})"
@@ -928,7 +882,7 @@ class SignUpBonus(EarningRule):
 
 
 @attrs.frozen
-class PeriodCap:
+class PeriodCap(Spec):
     """At most ``max_points`` purchase points per member per calendar ``period``.
 
     Periods are local to the program's zone: ``day``, ``week`` (ISO, from Monday),
@@ -940,40 +894,13 @@ class PeriodCap:
 
     Examples:
         >>> PeriodCap("month", 5000).to_dict()
-        {'period': 'month', 'max_points': 5000}
+        {'schema_version': 1, 'period': 'month', 'max_points': 5000}
+        >>> PeriodCap.from_dict({"period": "year", "max_points": 10})
+        PeriodCap(period='year', max_points=10)
     """
 
-    period: str
-    max_points: int
-
-    def __attrs_post_init__(self) -> None:
-        check_choice("PeriodCap", "period", self.period, PERIODS)
-        check_int("PeriodCap", "max_points", self.max_points)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-safe mapping.
-
-        Examples:
-            >>> PeriodCap("day", 100).to_dict()["period"]
-            'day'
-        """
-        return {"period": self.period, "max_points": self.max_points}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> PeriodCap:
-        """Build from :meth:`to_dict` output; unknown keys are a ConfigError.
-
-        Examples:
-            >>> PeriodCap.from_dict({"period": "year", "max_points": 10})
-            PeriodCap(period='year', max_points=10)
-        """
-        check_keys(
-            data,
-            "PeriodCap.from_dict()",
-            allowed={"period", "max_points"},
-            required=("period", "max_points"),
-        )
-        return cls(data["period"], data["max_points"])
+    period: str = field(validator=one_of(PERIODS))
+    max_points: int = field(validator=whole(min=0))
 
 
 # --------------------------------------------------------------------------- results
@@ -1142,6 +1069,34 @@ def _a_list(value: object, owner: str, field: str, what: str) -> None:
         )
 
 
+def _rule_items(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    owner = "EarningScheme"
+    for rule in value:
+        if not isinstance(rule, EarningRule):
+            raise ConfigError(owner, "rules", expected="EarningRule items", found=repr(rule))
+    ids = [r.id for r in value]
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise ConfigError(
+            owner, "rules", expected="unique rule ids", found=f"repeated ids {repeated}"
+        )
+
+
+def _cap_items(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    periods = []
+    for cap in value:
+        if not isinstance(cap, PeriodCap):
+            raise ConfigError("EarningScheme", "caps", expected="PeriodCap items", found=repr(cap))
+        periods.append(cap.period)
+    if len(set(periods)) != len(periods):
+        raise ConfigError(
+            "EarningScheme", "caps", expected="at most one cap per period", found=str(periods)
+        )
+
+
+_RULES = Union(BaseRate, PerEvery, Multiplier, OrderBonus, SignUpBonus)
+
+
 def _to_rules(value: Iterable[EarningRule | Mapping[str, Any]]) -> tuple[EarningRule, ...]:
     _a_list(value, "EarningScheme", "rules", "earning rules")
     rules = [EarningRule.from_dict(r) if isinstance(r, Mapping) else r for r in value]
@@ -1160,7 +1115,7 @@ def _to_caps(value: Iterable[PeriodCap | Mapping[str, Any]]) -> tuple[PeriodCap,
 
 
 @attrs.frozen(kw_only=True)
-class EarningScheme:
+class EarningScheme(Spec):
     """The earning rules of a program, with the base, rounding and caps they run under.
 
     Rules are kept sorted by ``(priority, id)``: two schemes with the same rules written
@@ -1191,88 +1146,30 @@ class EarningScheme:
         >>> EarningScheme(rules=[BaseRate(id="base", rate=-1)])
         Traceback (most recent call last):
         ...
-        crmkit.errors.ConfigError: BaseRate('base'): parameter 'rate' must be at least 0; found -1.
+        crmkit.errors.ConfigError: BaseRate: parameter 'rate' must be a decimal at least 0; found Decimal('-1').
+        >>> EarningScheme.from_dict({"rules": [{"kind": "base_rate", "id": "b", "rate": "1"},
+        ...                                    {"kind": "multiplier", "id": "x", "factr": "2"}]})
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: EarningScheme.from_dict(): parameter 'rules[1].factr' must be one of ['factor', 'id', 'priority', 'stacking', 'when']; found an unknown key.
     """
 
-    rules: tuple[EarningRule, ...] = attrs.field(converter=_to_rules)
-    earning_base: str = "net_paid"
-    rounding_scope: str = "per_order"
-    rounding_mode: str = "floor"
-    max_points_per_order: int | None = None
-    caps: tuple[PeriodCap, ...] = attrs.field(default=(), converter=_to_caps)
-    currency_decimals: int = 2
-    point_decimals: int = 0
-    # Built once from the fields above (not part of the value: no eq, no repr): the rules
-    # split by phase, the flat base rates of the fast path (None when rules need more), and
-    # the rounding label.
-    _phases: tuple[Any, ...] = attrs.field(init=False, repr=False, eq=False, hash=False)
-    _flat: tuple[tuple[str, Decimal, str], ...] | None = attrs.field(
-        init=False, repr=False, eq=False, hash=False
+    rules: tuple[EarningRule, ...] = field(
+        converter=_to_rules, validator=_rule_items, codec=Seq(_RULES)
     )
-    _rounding_label: str = attrs.field(init=False, repr=False, eq=False, hash=False)
-    _scale: int = attrs.field(init=False, repr=False, eq=False, hash=False)
+    earning_base: str = field(default="net_paid", validator=one_of(EARNING_BASES))
+    rounding_scope: str = field(default="per_order", validator=one_of(ROUNDING_SCOPES))
+    rounding_mode: str = field(default="floor", validator=one_of(ROUNDING_MODES))
+    max_points_per_order: int | None = field(default=None, validator=whole(min=0, optional=True))
+    caps: tuple[PeriodCap, ...] = field(
+        default=(), converter=_to_caps, validator=_cap_items, codec=Seq(Nested(PeriodCap))
+    )
+    currency_decimals: int = field(default=2, validator=whole(min=0))
+    point_decimals: int = field(default=0, validator=whole(min=0, max=6))
 
-    def __attrs_post_init__(self) -> None:
-        owner = "EarningScheme"
-        for rule in self.rules:
-            if not isinstance(rule, EarningRule):
-                raise ConfigError(owner, "rules", expected="EarningRule items", found=repr(rule))
-        ids = [r.id for r in self.rules]
-        repeated = sorted({i for i in ids if ids.count(i) > 1})
-        if repeated:
-            raise ConfigError(
-                owner, "rules", expected="unique rule ids", found=f"repeated ids {repeated}"
-            )
-        check_choice(owner, "earning_base", self.earning_base, EARNING_BASES)
-        check_choice(owner, "rounding_scope", self.rounding_scope, ROUNDING_SCOPES)
-        check_choice(owner, "rounding_mode", self.rounding_mode, ROUNDING_MODES)
-        check_int(owner, "max_points_per_order", self.max_points_per_order, optional=True)
-        check_int(owner, "currency_decimals", self.currency_decimals)
-        check_int(owner, "point_decimals", self.point_decimals)
-        if self.point_decimals > 6:
-            raise ConfigError(
-                owner, "point_decimals", expected="at most 6", found=str(self.point_decimals)
-            )
-        object.__setattr__(self, "_scale", 10**self.point_decimals)
-        periods = []
-        for cap in self.caps:
-            if not isinstance(cap, PeriodCap):
-                raise ConfigError(owner, "caps", expected="PeriodCap items", found=repr(cap))
-            periods.append(cap.period)
-        if len(set(periods)) != len(periods):
-            raise ConfigError(
-                owner, "caps", expected="at most one cap per period", found=str(periods)
-            )
-        multipliers = tuple(
-            (r.id, r.kind, r.stacking, r.factor, r.when, r._describe())
-            for r in self.rules
-            if isinstance(r, Multiplier)
-        )
-        flat = all(
-            isinstance(r, BaseRate) and r.stacking == "add" and r.when == _ALWAYS
-            for r in self.rules
-        )
-        object.__setattr__(
-            self,
-            "_flat",
-            tuple(
-                (r.id, r.rate * 10**self.point_decimals, r._describe())
-                for r in self.rules
-                if isinstance(r, BaseRate)
-            )
-            if flat
-            else None,
-        )
-        object.__setattr__(self, "_rounding_label", f"{self.rounding_mode} {self.rounding_scope}")
-        object.__setattr__(
-            self,
-            "_phases",
-            (
-                tuple(r for r in self.rules if r.phase == "points"),
-                multipliers,
-                tuple(r for r in self.rules if r.phase == "bonus"),
-            ),
-        )
+    def _engine(self) -> _SchemeEngine:
+        """What :meth:`earn` runs, derived once from the fields and cached beside the value."""
+        return derived(self, "engine", lambda: _SchemeEngine(self))
 
     @classmethod
     def base_rate(cls, rate: Decimal | int | str = 1, **settings: Any) -> EarningScheme:
@@ -1286,7 +1183,7 @@ class EarningScheme:
             >>> EarningScheme.base_rate("0.5").rules[0].rate
             Decimal('0.5')
         """
-        return cls(rules=[BaseRate(id="base", rate=rate)], **settings)
+        return cls(rules=(BaseRate(id="base", rate=to_decimal(rate)),), **settings)
 
     # ---------------------------------------------------------------- what earn() reads
 
@@ -1352,44 +1249,6 @@ class EarningScheme:
                 )
 
     # ---------------------------------------------------------------- serialisation
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-safe mapping (Decimals as strings).
-
-        Examples:
-            >>> EarningScheme.base_rate(1).to_dict()["rounding_mode"]
-            'floor'
-        """
-        return {
-            "rules": [r.to_dict() for r in self.rules],
-            "earning_base": self.earning_base,
-            "rounding_scope": self.rounding_scope,
-            "rounding_mode": self.rounding_mode,
-            "max_points_per_order": self.max_points_per_order,
-            "caps": [c.to_dict() for c in self.caps],
-            "currency_decimals": self.currency_decimals,
-            "point_decimals": self.point_decimals,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> EarningScheme:
-        """Build from :meth:`to_dict` output; unknown keys are a ConfigError.
-
-        Examples:
-            >>> EarningScheme.from_dict({"rules": [], "rounding_scope": "per_line"}).rounding_scope
-            'per_line'
-            >>> EarningScheme.from_dict({"rules": [], "round": "floor"})
-            Traceback (most recent call last):
-            ...
-            crmkit.errors.ConfigError: EarningScheme.from_dict(): parameter 'round' must be one of ['caps', 'currency_decimals', 'earning_base', 'max_points_per_order', 'point_decimals', 'rounding_mode', 'rounding_scope', 'rules']; found an unknown key.
-        """
-        check_keys(
-            data,
-            "EarningScheme.from_dict()",
-            allowed={a.name for a in attrs.fields(cls) if a.init},
-            required=("rules",),
-        )
-        return cls(**dict(data))
 
     # ---------------------------------------------------------------- periods
 
@@ -1466,12 +1325,13 @@ class EarningScheme:
         day = local_time(enrolled_at, tzinfo, owner, "enrolled_at").date()
         chosen: list[SignUpBonus] = []
         total = 0
+        engine = self._engine()
         for rule in self.rules:
             if not isinstance(rule, SignUpBonus) or rule.trigger != "enroll":
                 continue
             if not rule.when.matches_order(day, "", MemberContext()):
                 continue
-            chosen, total, stop = _fold_bonus(chosen, total, rule, rule.points * self._scale)
+            chosen, total, stop = _fold_bonus(chosen, total, rule, rule.points * engine.scale)
             if stop:
                 break
         return EarningResult(
@@ -1479,9 +1339,9 @@ class EarningScheme:
             lines=(),
             points=total,
             base=Decimal(0),
-            rule_points=tuple((r.id, r.points * self._scale) for r in chosen),
+            rule_points=tuple((r.id, r.points * engine.scale) for r in chosen),
             capped=0,
-            rounding=self._rounding_label,
+            rounding=engine.rounding_label,
             point_decimals=self.point_decimals,
         )
 
@@ -1534,9 +1394,10 @@ class EarningScheme:
                 owner, "member", expected="a MemberContext", found=type(member).__name__, kind=""
             )
         tzinfo = zone(tz, owner)
-        if self._flat is not None and not member.privileges:
-            return self._earn_flat(order, member, self._flat)
-        scale = self._scale
+        engine = self._engine()
+        if engine.flat is not None and not member.privileges:
+            return self._earn_flat(order, member, engine.flat)
+        scale = engine.scale
         when = local_time(order.time, tzinfo, owner, "order.time")
         day = when.date()
         lines = order.lines
@@ -1552,7 +1413,7 @@ class EarningScheme:
         # Phase 1: points rules.
         value: list[Decimal | None] = [None] * n
         stopped = [False] * n
-        points_rules, rule_multipliers, bonus_rules = self._phases
+        points_rules, rule_multipliers, bonus_rules = engine.phases
         for rule in points_rules:
             if not rule.when.matches_order(day, order.channel, member):
                 continue
@@ -1664,7 +1525,7 @@ class EarningScheme:
             whole = _round_order(exact, self.rounding_mode)
         uncapped = sum(whole)
         limit = uncapped
-        scale = self._scale
+        scale = self._engine().scale
         if self.max_points_per_order is not None:
             limit = min(limit, self.max_points_per_order * scale)
         for cap in self.caps:
@@ -1688,7 +1549,7 @@ class EarningScheme:
             base=sum(bases, _ZERO),
             rule_points=tuple(zip(rule_ids, attribution, strict=True)),
             capped=uncapped - total,
-            rounding=self._rounding_label,
+            rounding=self._engine().rounding_label,
             point_decimals=self.point_decimals,
         )
 
@@ -1704,7 +1565,7 @@ class EarningScheme:
         conditional rules, caps, an order maximum). The ledger uses it on its hot path
         and builds the full :class:`EarningResult` only when it is read.
         """
-        flat = self._flat
+        flat = self._engine().flat
         if flat is None or len(flat) != 1 or self.caps or self.max_points_per_order is not None:
             return None
         rule_id, rate, _ = flat[0]
@@ -1729,8 +1590,9 @@ class EarningScheme:
         :class:`LinePoints` of :meth:`earn` would hold, without building them (the ledger
         reads them when a purchase is refunded).
         """
-        assert self._flat is not None
-        _, rate, _ = self._flat[0]
+        flat = self._engine().flat
+        assert flat is not None
+        _, rate, _ = flat[0]
         with decimal.localcontext(EXACT):
             if self.earning_base == "gross":
                 bases = [line.amount for line in lines]
@@ -1766,6 +1628,43 @@ class EarningScheme:
             comps.append(line_comps)
         return self._finish(
             order, bases=bases, exact=exact, comps=comps, rule_exact=rule_exact, member=member
+        )
+
+
+class _SchemeEngine:
+    """An :class:`EarningScheme`'s rules indexed for earning (derived, never in the value).
+
+    The rules by phase, the flat base rates of plain schemes (None when rules need more),
+    the rounding label and the point scale.
+    """
+
+    __slots__ = ("flat", "phases", "rounding_label", "scale")
+
+    def __init__(self, scheme: EarningScheme) -> None:
+        self.scale = 10**scheme.point_decimals
+        multipliers = tuple(
+            (r.id, r.kind, r.stacking, r.factor, r.when, r._describe())
+            for r in scheme.rules
+            if isinstance(r, Multiplier)
+        )
+        plain = all(
+            isinstance(r, BaseRate) and r.stacking == "add" and r.when == _ALWAYS
+            for r in scheme.rules
+        )
+        self.flat: tuple[tuple[str, Decimal, str], ...] | None = (
+            tuple(
+                (r.id, r.rate * self.scale, r._describe())
+                for r in scheme.rules
+                if isinstance(r, BaseRate)
+            )
+            if plain
+            else None
+        )
+        self.rounding_label = f"{scheme.rounding_mode} {scheme.rounding_scope}"
+        self.phases: tuple[Any, ...] = (
+            tuple(r for r in scheme.rules if r.phase == "points"),
+            multipliers,
+            tuple(r for r in scheme.rules if r.phase == "bonus"),
         )
 
 
