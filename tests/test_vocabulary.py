@@ -26,6 +26,7 @@ RETIRED = frozenset({"observation_end", "now", "at", "tz", "zone", "period"})
 #: (facade, qualified name, parameter) still to be renamed by their owners.
 NOT_YET_RENAMED = frozenset(
     {
+        ("crmkit.loyalty", "CompiledProgram.privileges_at", "at"),
         ("crmkit.loyalty", "EarningScheme.earn", "tz"),
         ("crmkit.loyalty", "EarningScheme.enrollment_points", "tz"),
         ("crmkit.loyalty", "EarningScheme.period_to_date", "at"),
