@@ -98,7 +98,7 @@ def run_case(case: str, n: int) -> dict[str, float]:
         t0 = time.process_time()
         total = 0
         for order in orders:
-            total += scheme.earn(order, member, tz="Asia/Shanghai").points
+            total += scheme.earn(order, member, timezone="Asia/Shanghai").points
         seconds = time.process_time() - t0
         return {"seconds": seconds, "per_item_us": seconds / n * 1e6, "items": n}
     if case == "tracker":
@@ -120,7 +120,7 @@ def run_case(case: str, n: int) -> dict[str, float]:
         ]
         t0 = time.process_time()
         for stream in streams:
-            tracker = ladder.tracker(dt.datetime(2023, 1, 1), tz="Asia/Shanghai")
+            tracker = ladder.tracker(dt.datetime(2023, 1, 1), timezone="Asia/Shanghai")
             for posting in stream:
                 tracker.post(posting)
             tracker.status(dt.datetime(2026, 1, 1))

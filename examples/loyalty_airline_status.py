@@ -47,7 +47,7 @@ flights = [
 ]
 postings = [QualifyingPosting(when, points=xp) for when, _, xp in flights]
 status = ladder.evaluate(
-    postings, as_of=dt.datetime(2029, 1, 1), tz=TZ, enrolled_at=dt.datetime(2024, 1, 10)
+    postings, as_of=dt.datetime(2029, 1, 1), timezone=TZ, enrolled_at=dt.datetime(2024, 1, 10)
 )
 
 print("Status history")
@@ -58,15 +58,16 @@ print("\nMiles per flight (tier and privileges held just before departure)")
 for number, (when, fare, _) in enumerate(flights, start=1):
     before = when - dt.timedelta(microseconds=1)
     member = MemberContext(
-        tier=status.tier_at(before), privileges=privileges.active(status.history, before, tz=TZ)
+        tier=status.tier_at(before),
+        privileges=privileges.active(status.history, before, timezone=TZ),
     )
-    result = miles.earn(Order(f"F{number}", when, [OrderLine("seg", fare)]), member, tz=TZ)
+    result = miles.earn(Order(f"F{number}", when, [OrderLine("seg", fare)]), member, timezone=TZ)
     print(f"  {when.date()}  fare {fare:>8}  tier {member.tier:<9} miles {result.points}")
 
 print("\nLounge passes left")
 uses = [(dt.datetime(2025, 2, 3, 9), "lounge"), (dt.datetime(2025, 2, 17, 9), "lounge")]
 for year in (2025, 2026, 2027):
-    quota = privileges.quota_status(status.history, uses, as_of=dt.datetime(year, 6, 30), tz=TZ)[
-        "lounge"
-    ]
+    quota = privileges.quota_status(
+        status.history, uses, as_of=dt.datetime(year, 6, 30), timezone=TZ
+    )["lounge"]
     print(f"  mid-{year}: {quota.remaining} of {quota.allowed}")

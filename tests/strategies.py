@@ -887,3 +887,26 @@ def business_day_calendars(draw: st.DrawFn) -> tuple[str, list[dt.date]]:
         st.lists(st.dates(dt.date(2023, 1, 1), dt.date(2027, 12, 31)), max_size=40, unique=True)
     )
     return "".join("1" if m else "0" for m in mask), sorted(holidays)
+
+
+@st.composite
+def health_scores(draw: st.DrawFn) -> object:
+    """Valid health-score rules: 1-4 indicators (thresholds or percentiles) and 1-4 bands."""
+    from crmkit.campaigns import Band, HealthScore, Indicator, Percentile, Thresholds
+
+    indicators = []
+    for i in range(draw(st.integers(1, 4))):
+        if draw(st.booleans()):
+            edges = sorted(draw(st.sets(st.integers(-50, 500), min_size=1, max_size=4)))
+            points = draw(
+                st.lists(st.integers(0, 100), min_size=len(edges) + 1, max_size=len(edges) + 1)
+            )
+            scoring: object = Thresholds(edges, points)
+        else:
+            scoring = Percentile(higher_is_better=draw(st.booleans()))
+        weight = draw(st.sampled_from([0.5, 1, 2, 3.25]))
+        missing = draw(st.sampled_from([0.0, 50.0]))
+        indicators.append(Indicator(f"ind{i}", f"col{i}", weight, scoring, missing_points=missing))
+    mins = sorted(draw(st.sets(st.integers(1, 99), max_size=3)))
+    bands = [Band(f"band{j}", m) for j, m in enumerate([0, *mins])]
+    return HealthScore(indicators, bands=bands)

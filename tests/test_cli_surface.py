@@ -18,13 +18,17 @@ from crmkit._demo_cli import write_sample
 from crmkit.cli import build_parser, main
 
 AS_OF = "2025-08-01"
-SUBCOMMANDS = ("rfm", "abc", "lifecycle", "loyalty", "sla", "nps")
+SUBCOMMANDS = ("rfm", "abc", "lifecycle", "loyalty", "sla", "nps", "campaign")
 
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("sample")
     write_sample(folder, seed=3)
+    extra = folder.parent / f"{folder.name}-extra"
+    extra.mkdir()
+    customers = pd.read_csv(folder / "transactions.csv")[["customer_id"]].drop_duplicates()
+    customers.to_csv(extra / "customers.csv", index=False)
     return folder
 
 
@@ -53,6 +57,13 @@ def _argv(command: str, folder: Path) -> list[str]:
             AS_OF,
         ],
         "nps": ["nps", str(folder / "responses.csv"), "--by", "segment"],
+        "campaign": [
+            "campaign",
+            "assign",
+            str(folder.parent / f"{folder.name}-extra" / "customers.csv"),
+            "--campaign",
+            "wake-up",
+        ],
     }[command]
 
 
@@ -243,7 +254,7 @@ def test_date_format_and_unit_read_non_iso_dates(
     assert main(["rfm", str(bad), *base, "--date-format", "%d/%m/%Y"]) == 2
     err = _err_line(capsys)
     assert "column 'date' must be dates in the format '%d/%m/%Y'" in err
-    assert "'2025-02-13' at lines [3] of the file" in err
+    assert "'2025-02-13' at rows [3]" in err  # rows are the file's line numbers
 
 
 @pytest.mark.parametrize("encoding", ["gb18030", "gbk", "utf-8-sig"])
@@ -277,13 +288,11 @@ def test_bad_files_give_one_line_and_documented_codes(
     ]
     for argv, message in cases:
         for command in SUBCOMMANDS:
-            extra = {
-                "loyalty": ["--program", str(latin), "--as-of", AS_OF],
-                "sla": ["--policy", str(latin), "--as-of", AS_OF],
-            }.get(command, [])
             if command in ("loyalty", "sla"):
                 continue  # their rule file is read first (below)
-            assert main([command, *argv, *extra]) == 2, (command, argv)
+            words = ["campaign", "assign"] if command == "campaign" else [command]
+            extra = ["--campaign", "x"] if command == "campaign" else []
+            assert main([*words, *argv, *extra]) == 2, (command, argv)
             assert message in _err_line(capsys)
     assert main(["rfm", str(latin), "--encoding", "latin-1", "--format", "csv"]) == 0
     capsys.readouterr()
@@ -336,9 +345,12 @@ def test_errors_speak_options(sample: Path, capsys: pytest.CaptureFixture[str]) 
     assert "keyword argument" not in err
 
 
-@pytest.mark.parametrize("command", [*SUBCOMMANDS, "demo", "sample"])
+@pytest.mark.parametrize("command", [*SUBCOMMANDS, "demo", "sample", "report", "campaign measure"])
 def test_help_shows_defaults_and_an_example(command: str) -> None:
-    sub = build_parser()._subparsers._group_actions[0].choices[command]  # type: ignore[union-attr]
+    command = "campaign assign" if command == "campaign" else command
+    sub = build_parser()._subparsers._group_actions[0].choices[command.split(maxsplit=1)[0]]  # type: ignore[union-attr]
+    if " " in command:
+        sub = sub._subparsers._group_actions[0].choices[command.split()[1]]  # type: ignore[union-attr]
     text = sub.format_help()
     assert "example:\n  crmkit " in text
     if command not in ("sample",):

@@ -45,9 +45,25 @@ def test_unhashable_list_names_rule_classes() -> None:
 
 @pytest.mark.parametrize("name", contract.names(contract.fitted_classes()))
 def test_fitted_model_contract(name: str) -> None:
-    """Each exported class with fit has a case and passes the fitted-model contract."""
+    """Each exported class with fit has a case and passes the fitted-model contract (or is
+    pending and still fails it: the pending list only shrinks)."""
     assert name in contract.FITTED_CASES, f"{name} has fit but no contract.FITTED_CASES entry"
-    contract.check_fitted(name, contract.FITTED_CASES[name]())
+    case = contract.FITTED_CASES[name]()
+    if name in contract.PENDING_FITTED:
+        with pytest.raises(contract.ContractError):
+            contract.check_fitted(name, case)
+    else:
+        contract.check_fitted(name, case)
+
+
+def test_abstract_bases_are_not_values() -> None:
+    """ABSTRACT lists exported spec bases only, none of them an instantiable attrs value."""
+    exported = contract.facade_classes()
+    for name in contract.ABSTRACT:
+        assert name in exported, f"{name} is listed as abstract but not exported"
+        assert issubclass(exported[name], Spec)
+        assert not attrs.has(exported[name])
+    assert set(contract.PENDING_FITTED) <= set(contract.fitted_classes())
 
 
 # --------------------------------------------------------------------------- the contract bites

@@ -381,3 +381,21 @@ def test_nps_intervals_hand_checked() -> None:
     assert lo < 1.0
     lo, hi = _stats.nps_score_interval(10, 0, 10)
     assert lo == -1.0
+
+
+def test_linearized_variance_matches_samplics_one_stage_mean() -> None:
+    """samplics tests/estimation/test_expansion_fpc.py::test_mean_estimator_without_str_nor_psu
+    on one_stage_fpc.csv (R survey's `fpc` data): weighted mean of y 10.27855, SE 0.6177327
+    with samplics' fpc 1 - 21/44 applied to the variance (crmkit's own FPC is (N-n)/(N-1),
+    so the factor is applied here by hand)."""
+    stratum_1_2 = [5.54, 7.7, 11.48, 12.2, 16.7, 7.16, 2.66, 9.5, 9.5, 7.7, 13.1]
+    stratum_3 = [6.26, 16.7, 5.54, 8.42, 8.6, 11.3, 11.12, 12.74, 11.48, 16.52]
+    y = np.array([*stratum_1_2, *stratum_3])
+    w = np.array([3.0] * 11 + [5.0] * 10)
+    mean = (w * y).sum() / w.sum()
+    var = _stats.linearized_variance(
+        w.sum(), (w * w).sum(), (w * w * y).sum(), (w * w * y * y).sum(), mean, n=len(y)
+    )
+    assert mean == pytest.approx(10.27855, abs=1e-5)
+    assert (var * (1 - 21 / 44)) ** 0.5 == pytest.approx(0.6177327, abs=1e-7)
+    assert _stats.kish_effective_n(w.sum(), (w * w).sum()) == pytest.approx(83**2 / 349)

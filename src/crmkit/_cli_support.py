@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import datasets
+from crmkit._io import read_table
 from crmkit._validate import datetime_column
 from crmkit.errors import ConfigError, CrmkitError, InvalidInputError, SchemaError
 
@@ -154,8 +155,11 @@ def command(
     help: str,
     description: str,
     examples: Sequence[str],
+    parent: str | None = None,
 ) -> argparse.ArgumentParser:
     """Add the subcommand ``name`` with the shared help layout and its examples.
+
+    ``parent`` names the command group of a nested subcommand (``crmkit campaign assign``).
 
     Examples:
         >>> root = argparse.ArgumentParser(prog="crmkit")
@@ -172,7 +176,8 @@ def command(
         epilog=epilog,
         formatter_class=HelpFormatter,
     )
-    parser.set_defaults(command_name=f"crmkit {name}", column_options={})
+    full = f"crmkit {parent} {name}" if parent else f"crmkit {name}"
+    parser.set_defaults(command_name=full, column_options={})
     return parser
 
 
@@ -338,30 +343,42 @@ def read_input(
     owner = _owner(args)
     encoding = _encoding(args, owner)
     sep = str(getattr(args, "sep", ",") or ",")
-    options: dict[str, Any] = {"encoding": encoding, "sep": sep}
-    if text:
-        options.update(dtype=str, keep_default_na=False)
-    if path == "-":
-        raw = sys.stdin.buffer.read()
-        frame = _read_csv(
-            io.BytesIO(raw), "standard input", owner=owner, what=what, options=options, file=None
-        )
+    parquet = path != "-" and Path(path).suffix.lower() in _PARQUET
+    if parquet and Path(path).is_file() and _parquet_engine() is None:
+        raise _no_parquet(owner, path)
+    if not text:
+        # The one reader of files (crmkit._io): rows are labelled with their line in the
+        # file, so every later message about a value names the line to fix.
+        stated = None if encoding == "utf-8-sig" else encoding  # UTF-8, BOM or not
+        frame = read_table(path, owner=owner, encoding=stated, sep=sep, labels="lines")
     else:
-        file = Path(path)
-        if file.is_dir():
-            raise InvalidInputError(
-                owner, path, expected="a file", found="a directory", kind="input"
-            )
-        if not file.is_file():
-            raise InvalidInputError(
-                owner, path, expected="an existing file", found="no such file", kind="input"
-            )
-        if file.suffix.lower() in _PARQUET:
-            frame = _read_parquet(file, owner)
+        # Every column as text, exactly as written (loyalty amounts are Decimals, ids keep
+        # their leading zeros): read_table has no text mode, so pandas reads it here.
+        options: dict[str, Any] = {
+            "encoding": encoding, "sep": sep, "dtype": str, "keep_default_na": False,
+        }  # fmt: skip
+        if path == "-":
+            raw = sys.stdin.buffer.read()
+            frame = _read_csv(
+                io.BytesIO(raw), "standard input", owner=owner, what=what, options=options,
+                file=None,
+            )  # fmt: skip
         else:
-            frame = _read_csv(file, path, owner=owner, what=what, options=options, file=file)
-    if path == "-" or Path(path).suffix.lower() not in _PARQUET:
-        frame.attrs[_CSV_MARK] = True
+            file = Path(path)
+            if file.is_dir():
+                raise InvalidInputError(
+                    owner, path, expected="a file", found="a directory", kind="input"
+                )
+            if not file.is_file():
+                raise InvalidInputError(
+                    owner, path, expected="an existing file", found="no such file", kind="input"
+                )
+            if file.suffix.lower() in _PARQUET:
+                frame = _read_parquet(file, owner)
+            else:
+                frame = _read_csv(file, path, owner=owner, what=what, options=options, file=file)
+        if path == "-" or Path(path).suffix.lower() not in _PARQUET:
+            frame.attrs[_CSV_MARK] = True  # row positions: line = position + 2
     if not allow_empty and len(frame) == 0:
         raise InvalidInputError(
             owner,

@@ -447,7 +447,7 @@ def satisfaction(responses: pd.DataFrame, figure: Callable[[float, float], Any])
     metrics = [m for m in ("nps", "csat", "ces") if m in responses.columns]
     figures, tables, reading = [], [], []
     for metric in metrics:
-        table = metric_table(responses, metric, period="M", min_n=MIN_N)
+        table = metric_table(responses, metric, freq="M", min_n=MIN_N)
         figures.append(
             _svg(
                 plot_metric_trend(table, ax=figure(7.5, 3.6)),

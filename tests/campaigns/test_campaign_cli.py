@@ -65,7 +65,7 @@ def test_errors_exit_2(files: dict[str, Path], capsys: pytest.CaptureFixture[str
         ["campaign", "assign", str(files["customers"]), "--campaign", "x", "--control-share", "1.5"]
     )
     assert code == 2
-    assert "control_share" in capsys.readouterr().err
+    assert "option --control-share" in capsys.readouterr().err
     code = main(
         [
             "campaign",

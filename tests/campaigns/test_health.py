@@ -19,6 +19,7 @@ from crmkit.campaigns import (
     Thresholds,
 )
 from crmkit.errors import ConfigError, NotFittedError, SchemaError
+from tests.strategies import health_scores
 
 RULES = HealthScore(
     [
@@ -83,6 +84,21 @@ def test_json_round_trip_of_rules_and_model():
     model = RULES.fit(pd.DataFrame({"recency_days": [1], "monetary": [5.0], "open_tickets": [0]}))
     assert HealthScore.from_dict(json.loads(json.dumps(RULES.to_dict()))) == RULES
     assert HealthModel.from_dict(json.loads(json.dumps(model.to_dict()))) == model
+
+
+@given(health_scores(), st.integers(0, 2**31))
+def test_json_round_trip_of_any_rules_and_fitted_model(rules, seed: int):
+    """Property: every rule set and its fitted model survive JSON unchanged, and the
+    reloaded model scores exactly as the original."""
+    assert HealthScore.from_dict(json.loads(json.dumps(rules.to_dict()))) == rules
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {f"col{i}": rng.gamma(2.0, 50.0, 20).round(1) for i in range(len(rules.indicators))}
+    )
+    model = rules.fit(frame)
+    again = HealthModel.from_dict(json.loads(json.dumps(model.to_dict())))
+    assert again == model
+    pd.testing.assert_frame_equal(again.apply(frame), model.apply(frame))
 
 
 def test_errors():

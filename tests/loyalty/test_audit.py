@@ -56,7 +56,7 @@ def earn(rules: list[object], lines: list[OrderLine], **settings: object) -> dic
     member = settings.pop("member", MemberContext())
     tender = settings.pop("points_tender", Decimal(0))
     order = Order("o", at(2025, 5, 20, 14), lines, points_tender=tender)  # type: ignore[arg-type]
-    result = EarningScheme(rules=rules, **settings).earn(order, member, tz=ZONE)  # type: ignore[arg-type]
+    result = EarningScheme(rules=rules, **settings).earn(order, member, timezone=ZONE)  # type: ignore[arg-type]
     assert sum(result.line_points().values()) == result.points
     return result.line_points()
 
@@ -457,10 +457,10 @@ def test_rolling_window_counters_drop_postings_that_left_the_window() -> None:
         QualifyingPosting(at(2025, 1, 31), spend="600"),
         QualifyingPosting(at(2025, 12, 15), spend="500"),
     ]
-    status = ladder.evaluate(posts, as_of=at(2026, 2, 1, 1), tz=ZONE)
+    status = ladder.evaluate(posts, as_of=at(2026, 2, 1, 1), timezone=ZONE)
     assert status.counters.spend == Decimal("500")
     # The last instant the January posting is still inside the window.
-    assert ladder.evaluate(posts, as_of=at(2026, 1, 30, 23), tz=ZONE).counters.spend == 1100
+    assert ladder.evaluate(posts, as_of=at(2026, 1, 30, 23), timezone=ZONE).counters.spend == 1100
 
 
 def test_enroll_twice_is_an_error() -> None:

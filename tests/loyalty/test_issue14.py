@@ -404,3 +404,54 @@ def test_states_stay_what_they_were_when_apply_moves_their_book_on() -> None:
     assert s2.available == 150
     after = program.apply(s2, e4)
     assert after == program.replay([e1, e2, e4], as_of=after.as_of)
+
+
+def test_replay_many_reads_times_one_way_with_date_format_or_date_unit() -> None:
+    """Issue 10: day/month strings need ``date_format=``; epoch numbers need ``date_unit=``;
+    either way the states equal those of the ISO column."""
+    iso = pd.DataFrame(
+        {
+            "member_id": ["m1", "m1"],
+            "event_id": ["p1", "p2"],
+            "time": ["2025-02-01T10:00:00", "2025-02-13T10:00:00"],
+            "kind": ["purchase"] * 2,
+            "amount": ["10", "5"],
+        }
+    )
+    program = Program(timezone="UTC")
+    as_of = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
+    expected = replay_many(iso, program, as_of=as_of)
+    day_first = iso.assign(time=["01/02/2025 10:00", "13/02/2025 10:00"])
+    with pytest.raises(InvalidInputError):
+        replay_many(day_first, program, as_of=as_of)
+    read = replay_many(day_first, program, as_of=as_of, date_format="%d/%m/%Y %H:%M")
+    pd.testing.assert_frame_equal(read, expected)
+    epoch = iso.assign(time=[1738404000, 1739440800])
+    with pytest.raises(InvalidInputError):
+        replay_many(epoch, program, as_of=as_of)
+    pd.testing.assert_frame_equal(replay_many(epoch, program, as_of=as_of, date_unit="s"), expected)
+
+
+def test_loyalty_public_signatures_speak_the_one_vocabulary() -> None:
+    """Issue 12 in loyalty: ``timezone`` (not ``tz``/``zone``), ``as_of`` (not ``at``/
+    ``now``/``observation_end``) in every public function and method signature."""
+    import crmkit.loyalty as facade
+
+    retired = {"tz", "zone", "at", "now", "observation_end", "end_date"}
+    found = []
+    for name in facade.__all__:
+        obj = getattr(facade, name)
+        members = [(name, obj)]
+        if inspect.isclass(obj):
+            members += [
+                (f"{name}.{attr}", getattr(obj, attr))
+                for attr in dir(obj)
+                if not attr.startswith("_") and callable(getattr(obj, attr))
+            ]
+        for where, member in members:
+            try:
+                params = inspect.signature(member).parameters
+            except (TypeError, ValueError):
+                continue
+            found += [f"{where}({p})" for p in params if p in retired]
+    assert found == []

@@ -64,12 +64,14 @@ def airline_history() -> tuple[TierChange, ...]:
         QualifyingPosting(at(2024, 9, 1), points=200),
         QualifyingPosting(at(2025, 5, 1), points=190),
     ]
-    return AIRLINE.evaluate(posts, as_of=at(2029, 1, 1), tz=SH, enrolled_at=at(2024, 1, 10)).history
+    return AIRLINE.evaluate(
+        posts, as_of=at(2029, 1, 1), timezone=SH, enrolled_at=at(2024, 1, 10)
+    ).history
 
 
 def test_airline_grants_follow_the_soft_landing() -> None:
     history = airline_history()
-    grants = AIRLINE_PRIVILEGES.grants(history, as_of=at(2029, 1, 1), tz=SH)
+    grants = AIRLINE_PRIVILEGES.grants(history, as_of=at(2029, 1, 1), timezone=SH)
     shown = [
         (g.privilege, g.granted_at.date(), g.revoked_at and g.revoked_at.date()) for g in grants
     ]
@@ -84,18 +86,24 @@ def test_airline_grants_follow_the_soft_landing() -> None:
 def test_airline_lounge_quota_per_calendar_year() -> None:
     history = airline_history()
     uses = [(at(2025, 2, 1), "lounge"), (at(2025, 3, 1), "lounge"), (at(2024, 12, 1), "lounge")]
-    status = AIRLINE_PRIVILEGES.quota_status(history, uses, as_of=at(2025, 6, 1), tz=SH)["lounge"]
+    status = AIRLINE_PRIVILEGES.quota_status(history, uses, as_of=at(2025, 6, 1), timezone=SH)[
+        "lounge"
+    ]
     assert (status.allowed, status.used, status.remaining) == (4, 2, 2)
     assert status.period_start == dt.datetime(2025, 1, 1, tzinfo=SH)
     # Silver in 2027: no lounge.
-    later = AIRLINE_PRIVILEGES.quota_status(history, uses, as_of=at(2027, 6, 1), tz=SH)["lounge"]
+    later = AIRLINE_PRIVILEGES.quota_status(history, uses, as_of=at(2027, 6, 1), timezone=SH)[
+        "lounge"
+    ]
     assert later.allowed == 0
     with pytest.raises(LedgerError, match="tier"):
-        AIRLINE_PRIVILEGES.check_use(history, uses, "lounge", at=at(2027, 6, 1), tz=SH)
+        AIRLINE_PRIVILEGES.check_use(history, uses, "lounge", as_of=at(2027, 6, 1), timezone=SH)
     four = [(at(2026, m, 1), "lounge") for m in (1, 2, 3, 4)]
     with pytest.raises(LedgerError, match="4 of 4 used"):
-        AIRLINE_PRIVILEGES.check_use(history, four, "lounge", at=at(2026, 5, 1), tz=SH)
-    after = AIRLINE_PRIVILEGES.check_use(history, four[:3], "lounge", at=at(2026, 5, 1), tz=SH)
+        AIRLINE_PRIVILEGES.check_use(history, four, "lounge", as_of=at(2026, 5, 1), timezone=SH)
+    after = AIRLINE_PRIVILEGES.check_use(
+        history, four[:3], "lounge", as_of=at(2026, 5, 1), timezone=SH
+    )
     assert (after.used, after.remaining) == (4, 0)
 
 
@@ -108,20 +116,22 @@ def test_quota_per_validity_counts_the_whole_grant() -> None:
         TierChange(at(2024, 6, 1), "member", "vip", "upgrade"),
     ]
     uses = [(at(2024, 7, 1), "guide"), (at(2025, 2, 1), "guide")]
-    status = privs.quota_status(history, uses, as_of=at(2025, 3, 1), tz=SH)["guide"]
+    status = privs.quota_status(history, uses, as_of=at(2025, 3, 1), timezone=SH)["guide"]
     assert (status.used, status.remaining, status.period_start) == (2, 0, at(2024, 6, 1))
 
 
 def test_non_quota_privilege_use_needs_the_tier() -> None:
     history = airline_history()
     assert (
-        AIRLINE_PRIVILEGES.check_use(history, [], "upgrade", at=at(2025, 6, 1), tz=SH).privilege
+        AIRLINE_PRIVILEGES.check_use(
+            history, [], "upgrade", as_of=at(2025, 6, 1), timezone=SH
+        ).privilege
         == "upgrade"
     )
     with pytest.raises(LedgerError):
-        AIRLINE_PRIVILEGES.check_use(history, [], "upgrade", at=at(2026, 6, 1), tz=SH)
+        AIRLINE_PRIVILEGES.check_use(history, [], "upgrade", as_of=at(2026, 6, 1), timezone=SH)
     with pytest.raises(InvalidInputError, match="privilege"):
-        AIRLINE_PRIVILEGES.check_use(history, [], "spa", at=at(2026, 6, 1), tz=SH)
+        AIRLINE_PRIVILEGES.check_use(history, [], "spa", as_of=at(2026, 6, 1), timezone=SH)
 
 
 def test_keep_days_survives_a_downgrade() -> None:
@@ -131,9 +141,9 @@ def test_keep_days_survives_a_downgrade() -> None:
         TierChange(at(2025, 3, 1), "member", "gold", "upgrade"),
         TierChange(dt.datetime(2027, 1, 1, tzinfo=SH), "gold", "member", "downgrade"),
     ]
-    assert [p.id for p in privs.active(history, at(2027, 1, 31), tz=SH)] == ["ship"]
-    assert privs.active(history, dt.datetime(2027, 2, 1, tzinfo=SH), tz=SH) == ()
-    assert privs.active(history, at(2025, 2, 28), tz=SH) == ()
+    assert [p.id for p in privs.active(history, at(2027, 1, 31), timezone=SH)] == ["ship"]
+    assert privs.active(history, dt.datetime(2027, 2, 1, tzinfo=SH), timezone=SH) == ()
+    assert privs.active(history, at(2025, 2, 28), timezone=SH) == ()
 
 
 def test_consecutive_tiers_make_one_grant_and_time_boxes_clip_it() -> None:
@@ -154,7 +164,7 @@ def test_consecutive_tiers_make_one_grant_and_time_boxes_clip_it() -> None:
         TierChange(at(2025, 2, 1), "member", "gold", "upgrade"),
         TierChange(at(2025, 5, 1), "gold", "vip", "upgrade"),
     ]
-    grants = privs.grants(history, as_of=at(2025, 12, 1), tz=SH)
+    grants = privs.grants(history, as_of=at(2025, 12, 1), timezone=SH)
     assert [(g.privilege, g.granted_at, g.revoked_at) for g in grants] == [
         ("early-access", at(2025, 2, 1), None),
         ("womens-day", dt.datetime(2025, 3, 8, tzinfo=SH), dt.datetime(2025, 3, 9, tzinfo=SH)),
@@ -189,11 +199,13 @@ def test_retail_program_birthday_bonus_and_vip_multiplier() -> None:
         QualifyingPosting(at(2025, 3, 1), spend="6000", orders=1),
         QualifyingPosting(at(2025, 6, 1), spend="4000", orders=1),
     ]
-    history = ladder.evaluate(posts, as_of=at(2025, 9, 1), tz=SH).history
-    active = privileges.active(history, at(2025, 9, 9), tz=SH)
+    history = ladder.evaluate(posts, as_of=at(2025, 9, 1), timezone=SH).history
+    active = privileges.active(history, at(2025, 9, 9), timezone=SH)
     assert [p.id for p in active] == ["guide", "vip-x"]
     member = MemberContext(birth_date=dt.date(1988, 9, 20), tier="vip", privileges=active)
-    result = scheme.earn(Order("o9", at(2025, 9, 9), [OrderLine("l1", "1000")]), member, tz=SH)
+    result = scheme.earn(
+        Order("o9", at(2025, 9, 9), [OrderLine("l1", "1000")]), member, timezone=SH
+    )
     assert result.points == 3000  # 1000 x 2 (birthday month) x 1.5 (VIP)
     assert result.by_rule() == {"base": 1000, "birthday": 1000, "privilege:vip-x": 1000}
 
@@ -257,5 +269,5 @@ def test_more_bad_privilege_inputs() -> None:
         PrivilegeSet(["lounge"])  # type: ignore[list-item]
     with pytest.raises(InvalidInputError, match="privilege"):
         AIRLINE_PRIVILEGES.quota_status(
-            airline_history(), [(at(2025, 1, 1), "spa")], as_of=at(2025, 6, 1), tz=SH
+            airline_history(), [(at(2025, 1, 1), "spa")], as_of=at(2025, 6, 1), timezone=SH
         )

@@ -199,7 +199,9 @@ def test_airline_lounge_quota_per_year() -> None:
     assert program.privileges is not None
     assert state.tier is not None
     uses = [(on(2026, 1, 5), "lounge"), (on(2026, 2, 9), "lounge"), (on(2026, 3, 1), "lounge")]
-    quota = program.privileges.quota_status(state.tier.history, uses, as_of=on(2026, 6, 1), tz=SH)
+    quota = program.privileges.quota_status(
+        state.tier.history, uses, as_of=on(2026, 6, 1), timezone=SH
+    )
     assert (quota["lounge"].allowed, quota["lounge"].used, quota["lounge"].remaining) == (4, 3, 1)
 
 

@@ -37,7 +37,7 @@ def order(*lines: OrderLine, time: dt.datetime = T, **kw: object) -> Order:
 
 
 def earn(scheme: EarningScheme, o: Order, member: MemberContext | None = None) -> dict[str, int]:
-    result = scheme.earn(o, member, tz=SH)
+    result = scheme.earn(o, member, timezone=SH)
     assert sum(result.line_points().values()) == result.points
     return result.line_points()
 
@@ -47,7 +47,7 @@ def earn(scheme: EarningScheme, o: Order, member: MemberContext | None = None) -
 
 def test_base_rate_floors_to_whole_points() -> None:
     scheme = EarningScheme.base_rate(1)
-    result = scheme.earn(order(OrderLine("l1", "99.90")), tz=SH)
+    result = scheme.earn(order(OrderLine("l1", "99.90")), timezone=SH)
     assert result.points == 99
     assert result.lines[0].exact == Decimal("99.90")
     assert result.base == Decimal("99.90")
@@ -55,16 +55,20 @@ def test_base_rate_floors_to_whole_points() -> None:
 
 def test_half_up_rounding_rounds_the_order_total() -> None:
     scheme = EarningScheme.base_rate(1, rounding_mode="half_up")
-    assert scheme.earn(order(OrderLine("l1", "99.50")), tz=SH).points == 100
-    assert scheme.earn(order(OrderLine("l1", "99.49")), tz=SH).points == 99
+    assert scheme.earn(order(OrderLine("l1", "99.50")), timezone=SH).points == 100
+    assert scheme.earn(order(OrderLine("l1", "99.49")), timezone=SH).points == 99
 
 
 def test_half_even_and_ceiling() -> None:
     line = OrderLine("l1", "2.5")
     assert (
-        EarningScheme.base_rate(1, rounding_mode="half_even").earn(order(line), tz=SH).points == 2
+        EarningScheme.base_rate(1, rounding_mode="half_even").earn(order(line), timezone=SH).points
+        == 2
     )
-    assert EarningScheme.base_rate(1, rounding_mode="ceiling").earn(order(line), tz=SH).points == 3
+    assert (
+        EarningScheme.base_rate(1, rounding_mode="ceiling").earn(order(line), timezone=SH).points
+        == 3
+    )
 
 
 def test_per_order_rounding_splits_by_largest_remainder() -> None:
@@ -78,7 +82,7 @@ def test_per_order_rounding_splits_by_largest_remainder() -> None:
 
 def test_fractional_rate() -> None:
     scheme = EarningScheme.base_rate("0.05")  # 1 point per 20 yuan
-    assert scheme.earn(order(OrderLine("l1", "399.00")), tz=SH).points == 19
+    assert scheme.earn(order(OrderLine("l1", "399.00")), timezone=SH).points == 19
 
 
 # --------------------------------------------------------------------------- earning base
@@ -87,14 +91,17 @@ def test_fractional_rate() -> None:
 def test_earning_base_is_net_of_discount_and_points_tender() -> None:
     line = OrderLine("l1", "100.00", discount="10.00")
     o = order(line, points_tender="30.00")
-    assert EarningScheme.base_rate(1).earn(o, tz=SH).points == 60
-    assert EarningScheme.base_rate(1, earning_base="net_of_discounts").earn(o, tz=SH).points == 90
-    assert EarningScheme.base_rate(1, earning_base="gross").earn(o, tz=SH).points == 100
+    assert EarningScheme.base_rate(1).earn(o, timezone=SH).points == 60
+    assert (
+        EarningScheme.base_rate(1, earning_base="net_of_discounts").earn(o, timezone=SH).points
+        == 90
+    )
+    assert EarningScheme.base_rate(1, earning_base="gross").earn(o, timezone=SH).points == 100
 
 
 def test_points_tender_is_spread_over_lines_by_net_amount_in_cents() -> None:
     lines = [OrderLine("a", "10"), OrderLine("b", "10"), OrderLine("c", "10")]
-    result = EarningScheme.base_rate(100).earn(order(*lines, points_tender="10.00"), tz=SH)
+    result = EarningScheme.base_rate(100).earn(order(*lines, points_tender="10.00"), timezone=SH)
     # 1000 cents split 334/333/333 -> bases 6.66, 6.67, 6.67.
     assert [line.base for line in result.lines] == [
         Decimal("6.66"),
@@ -107,12 +114,14 @@ def test_points_tender_is_spread_over_lines_by_net_amount_in_cents() -> None:
 
 def test_points_tender_with_more_decimals_than_the_currency_is_an_error() -> None:
     with pytest.raises(InvalidInputError, match="points_tender"):
-        EarningScheme.base_rate(1).earn(order(OrderLine("a", "10"), points_tender="1.005"), tz=SH)
+        EarningScheme.base_rate(1).earn(
+            order(OrderLine("a", "10"), points_tender="1.005"), timezone=SH
+        )
 
 
 def test_fully_points_paid_order_earns_nothing() -> None:
     o = order(OrderLine("a", "50"), points_tender="50")
-    result = EarningScheme.base_rate(1).earn(o, tz=SH)
+    result = EarningScheme.base_rate(1).earn(o, timezone=SH)
     assert result.points == 0
     assert result.base == 0
 
@@ -134,8 +143,8 @@ def test_per_every_per_line() -> None:
 
 def test_per_every_exact_threshold_counts() -> None:
     scheme = EarningScheme(rules=[PerEvery(id="step", points=5, every="50")])
-    assert scheme.earn(order(OrderLine("a", "100.00")), tz=SH).points == 10
-    assert scheme.earn(order(OrderLine("a", "99.99")), tz=SH).points == 5
+    assert scheme.earn(order(OrderLine("a", "100.00")), timezone=SH).points == 10
+    assert scheme.earn(order(OrderLine("a", "99.99")), timezone=SH).points == 5
 
 
 # --------------------------------------------------------------------------- multipliers
@@ -192,7 +201,7 @@ def test_sku_channel_and_tier_multipliers() -> None:
     assert earn(scheme, store) == {"s": 100, "k": 20}
     assert earn(scheme, app) == {"s": 150, "k": 30}
     # 100 x 1.5 x 1.25 = 187.5 and 10 x 2 x 1.5 x 1.25 = 37.5; the order floors to 225.
-    result = scheme.earn(app, gold, tz=SH)
+    result = scheme.earn(app, gold, timezone=SH)
     assert result.points == 225
     assert result.line_points() == {"s": 188, "k": 37}
 
@@ -210,11 +219,11 @@ def test_promotion_window_is_read_in_the_program_zone() -> None:
     )
     # 16:30 UTC on 10 Nov is 00:30 on 11 Nov in Shanghai.
     late = Order("o", dt.datetime(2025, 11, 10, 16, 30, tzinfo=dt.UTC), [OrderLine("a", "100")])
-    assert scheme.earn(late, tz="Asia/Shanghai").points == 200
-    assert scheme.earn(late, tz="UTC").points == 100
+    assert scheme.earn(late, timezone="Asia/Shanghai").points == 200
+    assert scheme.earn(late, timezone="UTC").points == 100
     # The window's end date is excluded.
     after = Order("o", dt.datetime(2025, 11, 12, 0, 0), [OrderLine("a", "100")])
-    assert scheme.earn(after, tz="Asia/Shanghai").points == 100
+    assert scheme.earn(after, timezone="Asia/Shanghai").points == 100
 
 
 def test_naive_order_time_is_read_in_the_program_zone() -> None:
@@ -227,7 +236,7 @@ def test_naive_order_time_is_read_in_the_program_zone() -> None:
         ]
     )
     naive = Order("o", dt.datetime(2025, 5, 31, 23, 30), [OrderLine("a", "10")])
-    assert scheme.earn(naive, tz="Asia/Shanghai").points == 20
+    assert scheme.earn(naive, timezone="Asia/Shanghai").points == 20
 
 
 # --------------------------------------------------------------------------- points-rule stacking
@@ -287,7 +296,7 @@ def test_add_rules_sum() -> None:
 def test_priority_ties_run_in_id_order() -> None:
     a = BaseRate(id="a", rate=1, stacking="first")
     b = BaseRate(id="b", rate=7, stacking="first")
-    assert EarningScheme(rules=[b, a]).earn(order(OrderLine("x", "10")), tz=SH).points == 10
+    assert EarningScheme(rules=[b, a]).earn(order(OrderLine("x", "10")), timezone=SH).points == 10
     assert EarningScheme(rules=[b, a]) == EarningScheme(rules=[a, b])
 
 
@@ -299,7 +308,7 @@ def test_order_bonus_at_threshold_is_split_by_base() -> None:
         rules=[BaseRate(id="base", rate=1), OrderBonus(id="spend-500", points=50, min_spend="500")]
     )
     assert earn(scheme, order(OrderLine("a", "300"), OrderLine("b", "200"))) == {"a": 330, "b": 220}
-    below = scheme.earn(order(OrderLine("a", "300"), OrderLine("b", "199.99")), tz=SH)
+    below = scheme.earn(order(OrderLine("a", "300"), OrderLine("b", "199.99")), timezone=SH)
     assert below.points == 499
     assert "spend-500" not in below.by_rule()
 
@@ -312,7 +321,7 @@ def test_order_bonus_is_not_multiplied() -> None:
             OrderBonus(id="bonus", points=50, min_spend="100"),
         ]
     )
-    assert scheme.earn(order(OrderLine("a", "100")), tz=SH).points == 250
+    assert scheme.earn(order(OrderLine("a", "100")), timezone=SH).points == 250
 
 
 def test_order_bonus_threshold_counts_covered_lines_only() -> None:
@@ -322,7 +331,7 @@ def test_order_bonus_threshold_counts_covered_lines_only() -> None:
         ]
     )
     o = order(OrderLine("t", "150", category="tea"), OrderLine("c", "100", category="coffee"))
-    assert scheme.earn(o, tz=SH).points == 0
+    assert scheme.earn(o, timezone=SH).points == 0
     o2 = order(OrderLine("t", "200", category="tea"), OrderLine("c", "100", category="coffee"))
     assert earn(scheme, o2) == {"t": 20, "c": 0}
 
@@ -331,13 +340,16 @@ def test_bonus_stacking_max_and_first() -> None:
     small = OrderBonus(id="small", points=50, min_spend="500", stacking="max")
     big = OrderBonus(id="big", points=120, min_spend="1000", stacking="max")
     o = order(OrderLine("a", "1200"))
-    assert EarningScheme(rules=[small, big]).earn(o, tz=SH).points == 120
-    assert EarningScheme(rules=[small, big]).earn(order(OrderLine("a", "600")), tz=SH).points == 50
+    assert EarningScheme(rules=[small, big]).earn(o, timezone=SH).points == 120
+    assert (
+        EarningScheme(rules=[small, big]).earn(order(OrderLine("a", "600")), timezone=SH).points
+        == 50
+    )
     first_a = OrderBonus(id="a", points=10, stacking="first")
     first_b = OrderBonus(id="b", points=99, stacking="first")
-    assert EarningScheme(rules=[first_b, first_a]).earn(o, tz=SH).points == 10
+    assert EarningScheme(rules=[first_b, first_a]).earn(o, timezone=SH).points == 10
     both = EarningScheme(rules=[OrderBonus(id="a", points=10), OrderBonus(id="b", points=99)])
-    assert both.earn(o, tz=SH).points == 109
+    assert both.earn(o, timezone=SH).points == 109
 
 
 def test_sign_up_bonus_on_first_purchase_within_days() -> None:
@@ -348,11 +360,11 @@ def test_sign_up_bonus_on_first_purchase_within_days() -> None:
     first = MemberContext(enrolled_at=enrolled, prior_orders=0)
     inside = Order("o", dt.datetime(2025, 1, 31, 9, 59, tzinfo=SH), [OrderLine("a", "10")])
     outside = Order("o", dt.datetime(2025, 1, 31, 10, 0, tzinfo=SH), [OrderLine("a", "10")])
-    assert scheme.earn(inside, first, tz=SH).points == 210
-    assert scheme.earn(outside, first, tz=SH).points == 10
+    assert scheme.earn(inside, first, timezone=SH).points == 210
+    assert scheme.earn(outside, first, timezone=SH).points == 10
     second = MemberContext(enrolled_at=enrolled, prior_orders=1)
-    assert scheme.earn(inside, second, tz=SH).points == 10
-    assert scheme.earn(inside, MemberContext(), tz=SH).points == 10  # enrolment unknown
+    assert scheme.earn(inside, second, timezone=SH).points == 10
+    assert scheme.earn(inside, MemberContext(), timezone=SH).points == 10  # enrolment unknown
 
 
 def test_sign_up_bonus_at_enrolment() -> None:
@@ -362,10 +374,10 @@ def test_sign_up_bonus_at_enrolment() -> None:
             SignUpBonus(id="welcome", points=100, trigger="enroll"),
         ]
     )
-    result = scheme.enrollment_points(dt.datetime(2025, 2, 1), tz=SH)
+    result = scheme.enrollment_points(dt.datetime(2025, 2, 1), timezone=SH)
     assert (result.points, result.by_rule(), result.lines) == (100, {"welcome": 100}, ())
     # An enrolment bonus is not an order bonus.
-    assert scheme.earn(order(OrderLine("a", "10")), MemberContext(), tz=SH).points == 10
+    assert scheme.earn(order(OrderLine("a", "10")), MemberContext(), timezone=SH).points == 10
 
 
 # --------------------------------------------------------------------------- caps
@@ -373,7 +385,7 @@ def test_sign_up_bonus_at_enrolment() -> None:
 
 def test_order_cap_scales_lines_down_and_reports_what_it_removed() -> None:
     scheme = EarningScheme.base_rate(1, max_points_per_order=100)
-    result = scheme.earn(order(OrderLine("a", "150"), OrderLine("b", "100")), tz=SH)
+    result = scheme.earn(order(OrderLine("a", "150"), OrderLine("b", "100")), timezone=SH)
     assert (result.points, result.capped) == (100, 150)
     assert result.line_points() == {"a": 60, "b": 40}
     assert "caps removed 150" in result.explain()
@@ -382,10 +394,10 @@ def test_order_cap_scales_lines_down_and_reports_what_it_removed() -> None:
 def test_period_cap_uses_points_already_earned_in_the_period() -> None:
     scheme = EarningScheme.base_rate(1, caps=[PeriodCap("month", 1000)])
     member = MemberContext(period_points={"month": 950})
-    result = scheme.earn(order(OrderLine("a", "300")), member, tz=SH)
+    result = scheme.earn(order(OrderLine("a", "300")), member, timezone=SH)
     assert (result.points, result.capped) == (50, 250)
     full = MemberContext(period_points={"month": 1200})
-    assert scheme.earn(order(OrderLine("a", "300")), full, tz=SH).points == 0
+    assert scheme.earn(order(OrderLine("a", "300")), full, timezone=SH).points == 0
 
 
 def test_period_to_date_sums_the_local_period() -> None:
@@ -396,7 +408,7 @@ def test_period_to_date_sums_the_local_period() -> None:
         (dt.datetime(2025, 5, 20, 9, tzinfo=SH), 40),
         (dt.datetime(2025, 5, 20, 12, tzinfo=SH), -10),  # a reversal
     ]
-    assert scheme.period_to_date(history, at=T, tz=SH) == {"day": 30, "month": 130}
+    assert scheme.period_to_date(history, as_of=T, timezone=SH) == {"day": 30, "month": 130}
 
 
 # --------------------------------------------------------------------------- privileges
@@ -407,19 +419,19 @@ def test_earning_privileges_multiply() -> None:
     gold_x = Privilege(id="gold-x", kind="earning_multiplier", tiers=["gold"], value="1.5")
     bday = Privilege(id="bday", kind="birthday_bonus", tiers=["gold"], value=2)
     member = MemberContext(birth_date=dt.date(1990, 5, 9), privileges=[gold_x, bday])
-    result = scheme.earn(order(OrderLine("a", "100")), member, tz=SH)
+    result = scheme.earn(order(OrderLine("a", "100")), member, timezone=SH)
     assert result.points == 300
     # Privileges apply in id order: bday x2 (100 -> 200), then gold-x x1.5 (200 -> 300).
     assert result.by_rule() == {"base": 100, "privilege:bday": 100, "privilege:gold-x": 100}
     june = MemberContext(birth_date=dt.date(1990, 6, 9), privileges=[gold_x, bday])
-    assert scheme.earn(order(OrderLine("a", "100")), june, tz=SH).points == 150
+    assert scheme.earn(order(OrderLine("a", "100")), june, timezone=SH).points == 150
 
 
 # --------------------------------------------------------------------------- explain & attribution
 
 
 def test_explain_lists_every_rule_per_line() -> None:
-    result = stacked("multiply").earn(order(SHOES, SOCKS), BIRTHDAY, tz=SH)
+    result = stacked("multiply").earn(order(SHOES, SOCKS), BIRTHDAY, timezone=SH)
     text = result.explain()
     assert text.splitlines()[0] == "order o1: 630 points on base 110 (floor per_order)"
     assert "line s: base 100 -> 600 points (exact 600)" in text
@@ -430,7 +442,7 @@ def test_explain_lists_every_rule_per_line() -> None:
 
 def test_rule_attribution_adds_up_after_rounding() -> None:
     scheme = EarningScheme(rules=[BaseRate(id="a", rate="0.3"), BaseRate(id="b", rate="0.3")])
-    result = scheme.earn(order(OrderLine("x", "5")), tz=SH)
+    result = scheme.earn(order(OrderLine("x", "5")), timezone=SH)
     assert result.points == 3
     assert sum(result.by_rule().values()) == 3
 
@@ -564,17 +576,17 @@ def test_bad_input_names_the_field(build: object, field: str) -> None:
 def test_earn_rejects_other_objects_and_bad_zones() -> None:
     scheme = EarningScheme.base_rate(1)
     with pytest.raises(InvalidInputError, match="order"):
-        scheme.earn({"order_id": "o"}, tz=SH)  # type: ignore[arg-type]
+        scheme.earn({"order_id": "o"}, timezone=SH)  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError, match="member"):
-        scheme.earn(order(OrderLine("a", "1")), {"tier": "gold"}, tz=SH)  # type: ignore[arg-type]
-    with pytest.raises(ConfigError, match="tz"):
-        scheme.earn(order(OrderLine("a", "1")), tz="Mars/Base")
+        scheme.earn(order(OrderLine("a", "1")), {"tier": "gold"}, timezone=SH)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="timezone"):
+        scheme.earn(order(OrderLine("a", "1")), timezone="Mars/Base")
 
 
 def test_inputs_are_not_mutated_and_results_are_frozen() -> None:
     o = order(OrderLine("a", "10"))
     before = (o, o.lines)
-    result = EarningScheme.base_rate(1).earn(o, tz=SH)
+    result = EarningScheme.base_rate(1).earn(o, timezone=SH)
     assert (o, o.lines) == before
     with pytest.raises(AttributeError):
         result.points = 5  # type: ignore[misc]
@@ -611,24 +623,24 @@ def test_point_decimals_count_hundredths_of_a_point() -> None:
         point_decimals=2,
         max_points_per_order=10,  # 10 points = 1000 units
     )
-    result = scheme.earn(order(OrderLine("a", "123.45")), tz=SH)
+    result = scheme.earn(order(OrderLine("a", "123.45")), timezone=SH)
     # 12.345 + 1 + 2 = 15.345 points -> 1534 hundredths (floor); capped at 1000.
     assert (result.points, result.capped, result.in_points()) == (1000, 534, Decimal("10.00"))
     uncapped = attrs_evolve(scheme, max_points_per_order=None).earn(
-        order(OrderLine("a", "123.45")), tz=SH
+        order(OrderLine("a", "123.45")), timezone=SH
     )
     assert uncapped.by_rule() == {"base": 1234, "step": 100, "bonus": 200}
     assert uncapped.in_points(1234) == Decimal("12.34")
     month = EarningScheme.base_rate(1, point_decimals=1, caps=[PeriodCap("month", 100)])
     # 100 points = 1000 tenths; 990 tenths already earned this month.
     capped = month.earn(
-        order(OrderLine("a", "5")), MemberContext(period_points={"month": 990}), tz=SH
+        order(OrderLine("a", "5")), MemberContext(period_points={"month": 990}), timezone=SH
     )
     assert capped.points == 10
     welcome = EarningScheme(
         rules=[SignUpBonus(id="w", points=5, trigger="enroll")], point_decimals=3
     )
-    assert welcome.enrollment_points(T, tz=SH).points == 5000
+    assert welcome.enrollment_points(T, timezone=SH).points == 5000
     with pytest.raises(ConfigError, match="point_decimals"):
         EarningScheme(rules=[], point_decimals=7)
 

@@ -66,7 +66,7 @@ def _reject_float(text: str) -> float:
 def test_line_points_add_up_and_attribution_adds_up(
     scheme: EarningScheme, order: Order, member: MemberContext
 ) -> None:
-    result = scheme.earn(order, member, tz=TZ)
+    result = scheme.earn(order, member, timezone=TZ)
     assert sum(line.points for line in result.lines) == result.points
     assert sum(result.by_rule().values()) == result.points
     assert all(line.points >= 0 for line in result.lines)
@@ -80,7 +80,7 @@ def test_floor_never_over_awards(
     scheme: EarningScheme, order: Order, member: MemberContext
 ) -> None:
     floor = attrs.evolve(scheme, rounding_mode="floor")
-    result = floor.earn(order, member, tz=TZ)
+    result = floor.earn(order, member, timezone=TZ)
     exact = sum((line.exact for line in result.lines), Decimal(0))
     assert result.points <= exact
     if floor.rounding_scope == "per_line":
@@ -89,7 +89,7 @@ def test_floor_never_over_awards(
     for mode in ("half_up", "half_even", "ceiling"):
         assert (
             result.points
-            <= attrs.evolve(scheme, rounding_mode=mode).earn(order, member, tz=TZ).points
+            <= attrs.evolve(scheme, rounding_mode=mode).earn(order, member, timezone=TZ).points
         )
 
 
@@ -101,12 +101,12 @@ def test_rule_order_never_matters(
     rnd.shuffle(rules)
     shuffled = attrs.evolve(scheme, rules=rules)
     assert shuffled == scheme
-    assert shuffled.earn(order, member, tz=TZ) == scheme.earn(order, member, tz=TZ)
+    assert shuffled.earn(order, member, timezone=TZ) == scheme.earn(order, member, timezone=TZ)
 
 
 @given(earning_schemes(), loyalty_orders(), member_contexts())
 def test_caps_hold(scheme: EarningScheme, order: Order, member: MemberContext) -> None:
-    result: EarningResult = scheme.earn(order, member, tz=TZ)
+    result: EarningResult = scheme.earn(order, member, timezone=TZ)
     scale = 10**scheme.point_decimals  # config speaks in points, results in point units
     if scheme.max_points_per_order is not None:
         assert result.points <= scheme.max_points_per_order * scale
@@ -145,8 +145,8 @@ def test_more_qualifying_activity_never_gives_a_lower_tier(
 ) -> None:
     for day in days:
         as_of = ENROLLED + dt.timedelta(days=day)
-        less = ladder.evaluate(posts, as_of=as_of, tz=TZ, enrolled_at=ENROLLED)
-        more = ladder.evaluate([*posts, *extra], as_of=as_of, tz=TZ, enrolled_at=ENROLLED)
+        less = ladder.evaluate(posts, as_of=as_of, timezone=TZ, enrolled_at=ENROLLED)
+        more = ladder.evaluate([*posts, *extra], as_of=as_of, timezone=TZ, enrolled_at=ENROLLED)
         assert ladder.rank(more.tier) >= ladder.rank(less.tier)
 
 
@@ -157,7 +157,7 @@ def test_tracker_step_by_step_equals_evaluate(
     ladder: TierLadder, posts: list[QualifyingPosting], stops: list[int]
 ) -> None:
     as_of = dt.datetime(2027, 6, 1)
-    tracker = ladder.tracker(ENROLLED, tz=TZ)
+    tracker = ladder.tracker(ENROLLED, timezone=TZ)
     events = sorted(
         [(p.time, 1, i) for i, p in enumerate(posts)]
         + [(ENROLLED + dt.timedelta(days=d), 0, -1) for d in stops],
@@ -171,7 +171,7 @@ def test_tracker_step_by_step_equals_evaluate(
         else:
             tracker.post(posts[index])
     status = tracker.status(as_of)
-    assert status == ladder.evaluate(posts, as_of=as_of, tz=TZ, enrolled_at=ENROLLED)
+    assert status == ladder.evaluate(posts, as_of=as_of, timezone=TZ, enrolled_at=ENROLLED)
     assert no_float(status)
     # Tiers change only at postings (upgrades) or at validity ends / grace ends (downgrades).
     for change in status.history[1:]:
@@ -252,8 +252,8 @@ def test_flat_fast_path_equals_the_general_path(
     settings = {"rounding_scope": scope, "rounding_mode": mode, "max_points_per_order": cap}
     flat = EarningScheme(rules=rules, **settings)  # type: ignore[arg-type]
     general = EarningScheme(rules=[*rules, Multiplier(id="zz-noop", factor=1)], **settings)  # type: ignore[arg-type]
-    a = flat.earn(order, tz=TZ)
-    b = general.earn(order, tz=TZ)
+    a = flat.earn(order, timezone=TZ)
+    b = general.earn(order, timezone=TZ)
     assert (a.points, a.line_points(), a.by_rule(), a.capped) == (
         b.points,
         b.line_points(),
@@ -268,12 +268,12 @@ def test_each_line_gets_its_floor_or_ceiling_before_caps(
     scheme: EarningScheme, order: Order, member: MemberContext
 ) -> None:
     uncapped = attrs.evolve(scheme, max_points_per_order=None, caps=())
-    result = uncapped.earn(order, member, tz=TZ)
+    result = uncapped.earn(order, member, timezone=TZ)
     assert result.capped == 0
     for line in result.lines:
         floor = int(line.exact.to_integral_value(rounding="ROUND_FLOOR"))
         ceiling = int(line.exact.to_integral_value(rounding="ROUND_CEILING"))
         assert floor <= line.points <= ceiling
-    capped = scheme.earn(order, member, tz=TZ)
+    capped = scheme.earn(order, member, timezone=TZ)
     assert all(c.points <= u.points for c, u in zip(capped.lines, result.lines, strict=True))
     assert capped.points + capped.capped == result.points

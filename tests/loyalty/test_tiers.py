@@ -61,7 +61,7 @@ AIRLINE = TierLadder(
 def tier_on(
     ladder: TierLadder, posts: list[QualifyingPosting], when: dt.datetime, **kw: object
 ) -> str:
-    return ladder.evaluate(posts, as_of=when, tz=SH, **kw).tier  # type: ignore[arg-type]
+    return ladder.evaluate(posts, as_of=when, timezone=SH, **kw).tier  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- upgrades
@@ -73,7 +73,7 @@ def test_repurchases_reaching_an_amount_upgrade_the_member_level() -> None:
         spend(at(2025, 6, 1), "4000"),
         spend(at(2025, 9, 1), "3000"),
     ]
-    status = RETAIL.evaluate(posts, as_of=at(2025, 12, 1), tz=SH)
+    status = RETAIL.evaluate(posts, as_of=at(2025, 12, 1), timezone=SH)
     assert status.tier == "vip"
     assert [(c.time.date(), c.old, c.new, c.reason) for c in status.history] == [
         (dt.date(2025, 3, 1), None, "member", "start"),
@@ -95,7 +95,7 @@ def test_thresholds_are_inclusive_and_upgrade_at_the_crossing_posting() -> None:
 
 
 def test_next_tier_and_what_is_missing() -> None:
-    status = RETAIL.evaluate([spend(at(2025, 3, 1), "3200")], as_of=at(2025, 4, 1), tz=SH)
+    status = RETAIL.evaluate([spend(at(2025, 3, 1), "3200")], as_of=at(2025, 4, 1), timezone=SH)
     assert (status.tier, status.next_tier, status.missing) == (
         "silver",
         "gold",
@@ -119,10 +119,10 @@ def test_calendar_window_is_local_to_the_program_zone() -> None:
     # 16:30 UTC on 31 Dec 2025 is 00:30 on 1 Jan 2026 in Shanghai: a 2026 posting.
     late = QualifyingPosting(dt.datetime(2025, 12, 31, 16, 30, tzinfo=dt.UTC), spend="1500")
     early = spend(at(2025, 6, 1), "1000")
-    status = RETAIL.evaluate([early, late], as_of=at(2026, 1, 2), tz=SH)
+    status = RETAIL.evaluate([early, late], as_of=at(2026, 1, 2), timezone=SH)
     assert status.tier == "member"
     assert status.counters.spend == Decimal("1500")
-    assert RETAIL.evaluate([early, late], as_of=at(2026, 1, 2), tz="UTC").tier == "silver"
+    assert RETAIL.evaluate([early, late], as_of=at(2026, 1, 2), timezone="UTC").tier == "silver"
 
 
 # --------------------------------------------------------------------------- downgrades
@@ -135,7 +135,7 @@ def test_airline_soft_landing_one_level_per_qualification_year() -> None:
         xp(at(2025, 5, 1), 190),  # gold-level year: not enough to keep platinum
     ]
     history = AIRLINE.evaluate(
-        posts, as_of=at(2029, 1, 1), tz=SH, enrolled_at=at(2024, 1, 10)
+        posts, as_of=at(2029, 1, 1), timezone=SH, enrolled_at=at(2024, 1, 10)
     ).history
     assert [(c.time.date(), c.new, c.reason) for c in history] == [
         (dt.date(2024, 1, 10), "explorer", "start"),
@@ -150,9 +150,11 @@ def test_airline_soft_landing_one_level_per_qualification_year() -> None:
 
 def test_downgrade_never_before_validity_end_even_after_a_refund() -> None:
     posts = [spend(at(2025, 3, 1), "10000"), spend(at(2025, 3, 20), "-6000", orders=-1)]
-    status = RETAIL.evaluate(posts, as_of=at(2026, 12, 31), tz=SH)
+    status = RETAIL.evaluate(posts, as_of=at(2026, 12, 31), timezone=SH)
     assert status.tier == "vip"
-    assert RETAIL.evaluate(posts, as_of=at(2025, 3, 21), tz=SH).counters.spend == Decimal("4000")
+    assert RETAIL.evaluate(posts, as_of=at(2025, 3, 21), timezone=SH).counters.spend == Decimal(
+        "4000"
+    )
     # At the end of 2026 the 2026 counters (nothing) decide: reevaluate drops to member.
     assert tier_on(RETAIL, posts, dt.datetime(2027, 1, 1, tzinfo=SH)) == "member"
 
@@ -168,7 +170,7 @@ def test_refund_before_the_crossing_prevents_the_upgrade() -> None:
 
 def test_requalifying_extends_the_validity() -> None:
     posts = [spend(at(2024, 5, 1), "6000"), spend(at(2025, 7, 1), "5000")]
-    status = RETAIL.evaluate(posts, as_of=at(2026, 6, 1), tz=SH)
+    status = RETAIL.evaluate(posts, as_of=at(2026, 6, 1), timezone=SH)
     assert status.tier == "gold"
     assert status.valid_until == dt.datetime(2027, 1, 1, tzinfo=SH)
     assert status.since == at(2024, 5, 1)
@@ -189,12 +191,12 @@ def test_grace_period_delays_the_drop_and_requalifying_cancels_it() -> None:
     ladder = TierLadder(tiers=RETAIL.tiers, grace_days=30)
     posts = [spend(at(2024, 5, 1), "6000")]
     end = dt.datetime(2026, 1, 1, tzinfo=SH)
-    status = ladder.evaluate(posts, as_of=end, tz=SH)
+    status = ladder.evaluate(posts, as_of=end, timezone=SH)
     assert status.tier == "gold"
     assert status.pending_downgrade == (end + dt.timedelta(days=30), "member")
     assert tier_on(ladder, posts, end + dt.timedelta(days=30)) == "member"
     saved = [*posts, spend(at(2026, 1, 20), "5000")]
-    status = ladder.evaluate(saved, as_of=at(2026, 3, 1), tz=SH)
+    status = ladder.evaluate(saved, as_of=at(2026, 3, 1), timezone=SH)
     assert (status.tier, status.pending_downgrade) == ("gold", None)
     assert status.valid_until == dt.datetime(2028, 1, 1, tzinfo=SH)
 
@@ -202,7 +204,7 @@ def test_grace_period_delays_the_drop_and_requalifying_cancels_it() -> None:
 def test_grace_period_lands_on_what_the_new_window_supports() -> None:
     ladder = TierLadder(tiers=RETAIL.tiers, grace_days=30)
     posts = [spend(at(2024, 5, 1), "6000"), spend(at(2026, 1, 10), "2500")]
-    history = ladder.evaluate(posts, as_of=at(2026, 3, 1), tz=SH).history
+    history = ladder.evaluate(posts, as_of=at(2026, 3, 1), timezone=SH).history
     assert (history[-1].new, history[-1].time) == ("silver", dt.datetime(2026, 1, 31, tzinfo=SH))
 
 
@@ -220,7 +222,7 @@ def test_rolling_window() -> None:
     ladder = TierLadder(tiers=RETAIL.tiers, window="rolling", window_months=12)
     posts = [spend(at(2025, 1, 10), "3000"), spend(at(2025, 11, 5), "3000")]
     # Both inside twelve months on 5 Nov 2025: gold, valid twelve months.
-    status = ladder.evaluate(posts, as_of=at(2025, 11, 6), tz=SH)
+    status = ladder.evaluate(posts, as_of=at(2025, 11, 6), timezone=SH)
     assert (status.tier, status.valid_until) == ("gold", at(2026, 11, 5))
     # On 5 Nov 2026 the rolling counters hold nothing (the 2025-11-05 posting is exactly
     # twelve months old and leaves the window): reevaluate drops to member.
@@ -231,7 +233,7 @@ def test_rolling_window() -> None:
 def test_rolling_window_forgets_old_activity_for_upgrades() -> None:
     ladder = TierLadder(tiers=RETAIL.tiers, window="rolling", window_months=6)
     posts = [spend(at(2025, 1, 10), "3000"), spend(at(2025, 8, 1), "3000")]
-    status = ladder.evaluate(posts, as_of=at(2025, 8, 2), tz=SH)
+    status = ladder.evaluate(posts, as_of=at(2025, 8, 2), timezone=SH)
     assert (status.tier, status.counters.spend) == ("silver", Decimal("3000"))
 
 
@@ -243,16 +245,16 @@ def test_anniversary_window_runs_from_enrolment() -> None:
         spend(at(2025, 6, 14), "1000"),
         spend(at(2025, 6, 15), "1000"),
     ]
-    status = ladder.evaluate(posts, as_of=at(2025, 6, 14, 20), tz=SH, enrolled_at=enrolled)
+    status = ladder.evaluate(posts, as_of=at(2025, 6, 14, 20), timezone=SH, enrolled_at=enrolled)
     assert (status.tier, status.window_end) == ("silver", dt.datetime(2025, 6, 15, tzinfo=SH))
-    status = ladder.evaluate(posts, as_of=at(2025, 6, 16), tz=SH, enrolled_at=enrolled)
+    status = ladder.evaluate(posts, as_of=at(2025, 6, 16), timezone=SH, enrolled_at=enrolled)
     assert status.counters.spend == Decimal("1000")
     assert status.valid_until == dt.datetime(2026, 6, 15, tzinfo=SH)
 
 
 def test_anniversary_of_29_february_clamps() -> None:
     ladder = TierLadder(tiers=[Tier(name="m")], window="anniversary")
-    status = ladder.evaluate([], as_of=at(2025, 3, 1), tz=SH, enrolled_at=at(2024, 2, 29))
+    status = ladder.evaluate([], as_of=at(2025, 3, 1), timezone=SH, enrolled_at=at(2024, 2, 29))
     assert status.window_start == dt.datetime(2025, 2, 28, tzinfo=SH)
 
 
@@ -264,7 +266,7 @@ def test_lifetime_tier_is_a_floor() -> None:
         tiers=AIRLINE.tiers, downgrade="one_down", lifetime=[Tier(name="gold", points=1000)]
     )
     posts = [xp(at(2020, 3, 1), 400), xp(at(2021, 3, 1), 400), xp(at(2022, 3, 1), 300)]
-    status = ladder.evaluate(posts, as_of=at(2030, 1, 1), tz=SH)
+    status = ladder.evaluate(posts, as_of=at(2030, 1, 1), timezone=SH)
     assert (status.tier, status.lifetime_floor, status.valid_until) == ("gold", "gold", None)
     assert [c.new for c in status.history] == ["explorer", "platinum", "gold"]
 
@@ -272,7 +274,7 @@ def test_lifetime_tier_is_a_floor() -> None:
 def test_lifetime_can_upgrade_by_itself() -> None:
     ladder = TierLadder(tiers=AIRLINE.tiers, lifetime=[Tier(name="silver", points=150)])
     posts = [xp(at(2020, 3, 1), 90), xp(at(2021, 3, 1), 90)]
-    history = ladder.evaluate(posts, as_of=at(2022, 1, 1), tz=SH).history
+    history = ladder.evaluate(posts, as_of=at(2022, 1, 1), timezone=SH).history
     assert (history[-1].new, history[-1].reason) == ("silver", "lifetime")
 
 
@@ -281,13 +283,13 @@ def test_lifetime_can_upgrade_by_itself() -> None:
 
 def test_tracker_agrees_with_evaluate_and_copies_are_independent() -> None:
     posts = [xp(at(2024, 3, 1), 120), xp(at(2024, 9, 1), 200), xp(at(2025, 5, 1), 190)]
-    tracker = AIRLINE.tracker(at(2024, 1, 1), tz=SH)
+    tracker = AIRLINE.tracker(at(2024, 1, 1), timezone=SH)
     for p in posts:
         tracker.post(p)
     frozen = tracker.copy()
     tracker.advance(at(2027, 6, 1))
     assert tracker.status() == AIRLINE.evaluate(
-        posts, as_of=at(2027, 6, 1), tz=SH, enrolled_at=at(2024, 1, 1)
+        posts, as_of=at(2027, 6, 1), timezone=SH, enrolled_at=at(2024, 1, 1)
     )
     assert (frozen.tier, tracker.tier) == ("platinum", "silver")
     with pytest.raises(InvalidInputError, match="to"):
@@ -296,7 +298,7 @@ def test_tracker_agrees_with_evaluate_and_copies_are_independent() -> None:
 
 def test_tier_at_reads_the_history() -> None:
     posts = [xp(at(2024, 3, 1), 120), xp(at(2024, 9, 1), 200)]
-    status = AIRLINE.evaluate(posts, as_of=at(2026, 6, 1), tz=SH)
+    status = AIRLINE.evaluate(posts, as_of=at(2026, 6, 1), timezone=SH)
     assert status.tier_at(at(2024, 5, 1)) == "silver"
     assert status.tier_at(at(2025, 5, 1)) == "platinum"
     assert status.tier_at(at(2026, 5, 1)) == "gold"
@@ -308,20 +310,23 @@ def test_evaluate_sorts_postings_and_ignores_later_ones() -> None:
         spend(at(2025, 3, 1), "3000"),
         spend(at(2026, 3, 1), "9000"),
     ]
-    status = RETAIL.evaluate(posts, as_of=at(2025, 7, 1), tz=SH)
+    status = RETAIL.evaluate(posts, as_of=at(2025, 7, 1), timezone=SH)
     assert (status.tier, status.since) == ("gold", at(2025, 6, 1))
 
 
 def test_evaluate_errors() -> None:
     anniversary = TierLadder(tiers=RETAIL.tiers, window="anniversary")
     with pytest.raises(InvalidInputError, match="enrolled_at"):
-        anniversary.evaluate([], as_of=at(2025, 1, 1), tz=SH)
+        anniversary.evaluate([], as_of=at(2025, 1, 1), timezone=SH)
     with pytest.raises(InvalidInputError, match="postings"):
         RETAIL.evaluate(
-            [spend(at(2024, 1, 1), "1")], as_of=at(2025, 1, 1), tz=SH, enrolled_at=at(2024, 6, 1)
+            [spend(at(2024, 1, 1), "1")],
+            as_of=at(2025, 1, 1),
+            timezone=SH,
+            enrolled_at=at(2024, 6, 1),
         )
     with pytest.raises(InvalidInputError, match="postings"):
-        RETAIL.evaluate([{"spend": 1}], as_of=at(2025, 1, 1), tz=SH)  # type: ignore[list-item]
+        RETAIL.evaluate([{"spend": 1}], as_of=at(2025, 1, 1), timezone=SH)  # type: ignore[list-item]
     with pytest.raises(InvalidInputError, match="spend"):
         QualifyingPosting(at(2025, 1, 1), spend=1.5)  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError, match="points"):
@@ -506,7 +511,7 @@ def test_more_bad_tier_inputs() -> None:
         QualifyingPosting("2025-01-01", spend="1")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="Tier items"):
         TierLadder(tiers=[Tier(name="m"), "gold"])  # type: ignore[list-item]
-    tracker = RETAIL.tracker(at(2025, 1, 1), tz=SH)
+    tracker = RETAIL.tracker(at(2025, 1, 1), timezone=SH)
     with pytest.raises(InvalidInputError, match="posting"):
         tracker.post({"spend": 5})  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError, match="DataFrame"):

@@ -441,7 +441,7 @@ def test_metric_table_rows_equal_scalar_results(
     frame: pd.DataFrame, metric: str, weighted: bool
 ) -> None:
     weights = "weight" if weighted else None
-    t = metric_table(frame, metric, by="segment", period="M", weights=weights, min_n=3)
+    t = metric_table(frame, metric, by="segment", freq="M", weights=weights, min_n=3)
     assert t["n"].sum() + t["n_missing"].sum() == len(frame)
     column = metric.partition("_")[0]
     fn = {"nps": nps, "csat": csat, "ces": ces}[column]
@@ -490,16 +490,16 @@ def test_zero_weight_rows_are_counted_not_dropped_silently() -> None:
     assert (s.n, s.n_zero_weight) == (2, 1)
     assert nps([9, 10]).n_zero_weight == 0
     df = pd.DataFrame({"nps": [9, 10, 3], "w": [1.0, 0.0, 2.0], "g": ["a", "a", "b"]})
-    t = metric_table(df, "nps", by="g", period=None, weights="w", min_n=1)
+    t = metric_table(df, "nps", by="g", freq=None, weights="w", min_n=1)
     assert t["n"].tolist() == [1, 1]
     assert t.attrs["n_zero_weight"] == 1
-    assert metric_table(df, "nps", by="g", period=None).attrs["n_zero_weight"] == 0
+    assert metric_table(df, "nps", by="g", freq=None).attrs["n_zero_weight"] == 0
 
 
 def test_metric_table_counts_invalid_scores() -> None:
     """Regression: with invalid="exclude" the table dropped off-scale rows uncounted."""
     df = pd.DataFrame({"nps": [9, 11, 3, -2, 12], "g": ["a", "a", "b", "b", "b"]})
-    t = metric_table(df, "nps", by="g", period=None, invalid="exclude", min_n=1)
+    t = metric_table(df, "nps", by="g", freq=None, invalid="exclude", min_n=1)
     assert t["n"].tolist() == [1, 1]
     assert t.attrs["n_invalid"] == 3
     assert t["n"].sum() + t["n_missing"].sum() + t.attrs["n_invalid"] == len(df)
@@ -735,7 +735,7 @@ def test_values_are_exact_so_half_up_ties_round_up() -> None:
     assert r.value == 14.5
     assert r.format().startswith("NPS 15 ")
     assert r.shares["promoters"] == 14.5
-    t = metric_table(pd.DataFrame({"nps": scores}), "nps", period=None)
+    t = metric_table(pd.DataFrame({"nps": scores}), "nps", freq=None)
     assert t.loc[0, "value"] == 14.5
     for n in range(1, 60):
         for k in range(n + 1):
@@ -824,7 +824,7 @@ def test_metric_table_shape_and_inputs_untouched() -> None:
 
     df = survey_responses(n_responses=600, seed=3)
     before = df.copy()
-    t = metric_table(df, "nps", by=["segment"], period="Q", min_n=40)
+    t = metric_table(df, "nps", by=["segment"], freq="Q", min_n=40)
     pd.testing.assert_frame_equal(df, before)
     assert list(t.columns) == [
         "segment",
@@ -840,11 +840,11 @@ def test_metric_table_shape_and_inputs_untouched() -> None:
     ]
     assert t.attrs["method"] == "adjusted_wald"
     assert (t["lower"] <= t["upper"]).all()
-    overall = metric_table(df, "csat", period=None)
+    overall = metric_table(df, "csat", freq=None)
     assert len(overall) == 1
     assert overall.loc[0, "n"] == df["csat"].notna().sum()
     tz = df.assign(date=df["date"].dt.tz_localize("Asia/Shanghai"))
-    assert metric_table(tz, "nps", period="M")["n"].sum() == df["nps"].notna().sum()
+    assert metric_table(tz, "nps", freq="M")["n"].sum() == df["nps"].notna().sum()
     assert len(metric_table(df.iloc[:0], "nps", by="segment")) == 0
 
 
@@ -899,18 +899,18 @@ def test_metric_table_shape_and_inputs_untouched() -> None:
         ),
         (
             lambda: metric_table(
-                pd.DataFrame({"date": [pd.Timestamp(0)], "nps": [1]}), "nps", period="fortnight"
+                pd.DataFrame({"date": [pd.Timestamp(0)], "nps": [1]}), "nps", freq="fortnight"
             ),
             ConfigError,
-            "period",
+            "freq",
         ),
         (
-            lambda: metric_table(pd.DataFrame({"nps": [1]}), "nps_mean", period=None),
+            lambda: metric_table(pd.DataFrame({"nps": [1]}), "nps_mean", freq=None),
             ConfigError,
             "metric",
         ),
         (
-            lambda: metric_table(pd.DataFrame({"csat": [1]}), "csat", period=None, ci="wald"),
+            lambda: metric_table(pd.DataFrame({"csat": [1]}), "csat", freq=None, ci="wald"),
             ConfigError,
             "ci",
         ),
@@ -986,8 +986,8 @@ def test_metric_table_bootstrap_is_seeded(weights: str | None) -> None:
     from crmkit.datasets import survey_responses
 
     df = survey_responses(n_responses=400, seed=8).assign(w=lambda f: 1.0 + (f.index % 3))
-    a = metric_table(df, by="segment", period="Q", weights=weights, ci="bootstrap", n_boot=300)
-    b = metric_table(df, by="segment", period="Q", weights=weights, ci="bootstrap", n_boot=300)
+    a = metric_table(df, by="segment", freq="Q", weights=weights, ci="bootstrap", n_boot=300)
+    b = metric_table(df, by="segment", freq="Q", weights=weights, ci="bootstrap", n_boot=300)
     pd.testing.assert_frame_equal(a, b)
     assert (a["lower"] <= a["value"]).all()
     assert (a["value"] <= a["upper"]).all()

@@ -13,6 +13,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crmkit.errors import ConfigError, InvalidInputError, SchemaError
 from crmkit.service import (
@@ -26,6 +28,7 @@ from crmkit.service import (
     reopen_rate,
     repeat_complaint_rate,
 )
+from tests.strategies import survey_frames
 
 pa = pytest.importorskip("pyarrow")
 
@@ -258,3 +261,18 @@ def test_events_constant_is_exported() -> None:
 
     assert tuple(EVENTS) == ENGINE
     assert "agent_reply" in EVENTS
+
+
+@settings(max_examples=30, deadline=None)
+@given(survey_frames(max_rows=40), st.sampled_from(["nps", "csat", "ces_mean"]))
+def test_arrow_dates_equal_plain_dates_property(frame: pd.DataFrame, metric: str) -> None:
+    """Any survey frame gives the same table with Arrow-backed dates (any row order)."""
+    arrow = _arrow(frame, ["date"], "ms")
+    expected = metric_table(frame, metric, by="segment", weights="weight", min_n=2)
+    pd.testing.assert_frame_equal(
+        metric_table(arrow, metric, by="segment", weights="weight", min_n=2), expected
+    )
+    shuffled = arrow.sample(frac=1.0, random_state=1)
+    pd.testing.assert_frame_equal(
+        metric_table(shuffled, metric, by="segment", weights="weight", min_n=2), expected
+    )

@@ -121,7 +121,7 @@ def test_demo_section() -> None:
         ("date,nps,w\n2025-01-03,9,\n", ["--weights", "w"], "column 'w' must be finite"),
         ("date,nps\n2025-01-03,9\n", ["--by", "segment"], "column 'segment' must be present"),
         ("date,nps\n2025-01-03,9\n", ["--ci", "wilson"], "option --ci"),
-        ("date,nps\n2025-01-03,9\n", ["--period", "XX"], "option --period"),
+        ("date,nps\n2025-01-03,9\n", ["--period", "XX"], "option --freq"),
     ],
 )
 def test_nps_bad_input_is_one_line_and_exits_2(

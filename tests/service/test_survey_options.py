@@ -103,7 +103,7 @@ def test_metric_table_takes_the_weight_column_and_kind_from_options() -> None:
         (lambda: csat([1], options=SurveyOptions(ci="score")), "ci"),
         (
             lambda: metric_table(
-                pd.DataFrame({"nps": [1]}), period=None, options=SurveyOptions(population_size=9)
+                pd.DataFrame({"nps": [1]}), freq=None, options=SurveyOptions(population_size=9)
             ),
             "options.population_size",
         ),

@@ -14,18 +14,28 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from crmkit._io import read_table, write_table
+from crmkit._cli_support import (
+    add_column_options,
+    add_input_options,
+    add_output_options,
+    apply_columns,
+    command,
+    emit,
+    output_format,
+    read_input,
+    section,
+    write_text_file,
+)
 from crmkit.campaigns._holdout import assign
 from crmkit.campaigns._measure import CampaignResult, measure
 from crmkit.errors import ConfigError, SchemaError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from crmkit.cli import DemoData
+    from crmkit._cli_support import DemoData
 
 __all__ = ["add_commands", "demo_section"]
 
@@ -41,44 +51,66 @@ def add_commands(subparsers: Any) -> None:
         ...               "--end", "2025-07-31"]).end
         '2025-07-31'
     """
-    top = subparsers.add_parser(
+    top = command(
+        subparsers,
         "campaign",
         help="holdout groups and measured uplift of a campaign",
         description="Assign customers to a held-out control group (GrowthBook-compatible "
         "hashing), and measure what the campaign changed against it.",
+        examples=["crmkit campaign assign customers.csv --campaign wake-up -o arms.csv"],
     )
     sub = top.add_subparsers(title="campaign commands", metavar="COMMAND")
     top.set_defaults(handler=lambda _args: _help(top))
 
-    a = sub.add_parser(
+    a = command(
+        sub,
         "assign",
         help="assign customers to control or treatment",
         description="Read customers (CSV or Parquet) and write each one's arm: the "
         "GrowthBook v2 hash of the id salted with the campaign name decides, so the same "
         "customer always lands in the same arm.",
+        examples=[
+            (
+                "crmkit campaign assign customers.csv --campaign wake-up --control-share 0.2 "
+                "-o arms.csv"
+            )
+        ],
+        parent="campaign",
     )
     a.add_argument("input", help="customers: CSV, Parquet (.parquet), or - for stdin")
-    a.add_argument(
-        "-o", "--output", help="output file (CSV, or Parquet by suffix); stdout if omitted"
-    )
     a.add_argument("--campaign", required=True, help="campaign name: the hash salt")
-    a.add_argument("--control-share", type=float, default=0.1, help="held-out share (default 0.1)")
-    a.add_argument("--strata", default=None, help="column to stratify by (exact share per stratum)")
-    a.add_argument("--customer", default="customer_id", help="customer id column")
+    a.add_argument("--control-share", type=float, default=0.1, help="held-out share")
+    add_column_options(
+        a,
+        {
+            "customer": ("customer_id", "customer id column"),
+            "strata": (None, "column to stratify by (exact share per stratum)"),
+        },
+    )
+    add_input_options(a)
+    add_output_options(a)
     a.set_defaults(handler=_run_assign)
 
-    m = sub.add_parser(
+    m = command(
+        sub,
         "measure",
         help="measure a campaign against its control group",
         description="Read an assignment (the output of 'crmkit campaign assign') and a "
         "transaction log, and write the result as JSON: per arm the response rate, revenue "
         "and orders per customer; the uplift with Newcombe's interval, the relative lift, "
         "the incremental revenue (Welch, and CUPED with --pre-start), by segment with "
-        "Holm-adjusted p-values, and a sample-ratio-mismatch check.",
+        "Holm-adjusted p-values, and a sample-ratio-mismatch check. On a terminal a short "
+        "summary is shown instead (--format json for the whole result).",
+        examples=[
+            (
+                "crmkit campaign measure arms.csv transactions.csv --start 2025-07-01 "
+                "--end 2025-07-31 --control-share 0.2 -o result.json"
+            )
+        ],
+        parent="campaign",
     )
     m.add_argument("assignment", help="assignment: CSV or Parquet with the id and arm columns")
     m.add_argument("transactions", help="transactions: CSV or Parquet")
-    m.add_argument("-o", "--output", help="output JSON file; stdout if omitted")
     m.add_argument("--start", required=True, help="first day of the response window")
     m.add_argument("--end", required=True, help="last day of the response window (included)")
     m.add_argument(
@@ -88,39 +120,61 @@ def add_commands(subparsers: Any) -> None:
         "--control-share", type=float, default=None, help="intended share, for the SRM check"
     )
     m.add_argument("--segment", default=None, help="assignment column to report the uplift by")
-    m.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
-    m.add_argument("--customer", default="customer_id", help="customer id column (both files)")
-    m.add_argument("--date", default="date", help="transaction date column")
-    m.add_argument("--amount", default="amount", help="transaction amount column")
-    m.add_argument("--order", default=None, help="order id column (orders = distinct values)")
-    m.add_argument(
-        "--date-format", default=None, help="strptime format of non-ISO dates, e.g. %%d/%%m/%%Y"
+    m.add_argument("--level", type=float, default=0.95, help="confidence level")
+    add_column_options(
+        m,
+        {
+            "customer": ("customer_id", "customer id column (both files)"),
+            "date": ("date", "transaction date column"),
+            "amount": ("amount", "transaction amount column"),
+            "order": (None, "order id column (orders = distinct values)"),
+        },
     )
-    m.add_argument(
-        "--date-unit", default=None, choices=["s", "ms", "us", "ns"], help="unit of epoch dates"
+    add_input_options(m)
+    group = m.add_argument_group("writing results")
+    group.add_argument(
+        "-o", "--output", default=None, metavar="FILE",
+        help="write the result to FILE ('-' for standard output; default: standard output)",
+    )  # fmt: skip
+    group.add_argument(
+        "--format",
+        choices=("table", "json", "jsonl"),
+        default=None,
+        help="output format (default: from the file's suffix; on standard output a "
+        "summary on a terminal, JSON in a pipe)",
     )
     m.set_defaults(handler=_run_measure)
 
 
 def _help(parser: argparse.ArgumentParser) -> int:
-    parser.print_help()
-    return 0
+    parser.print_help(sys.stderr)
+    return 2
 
 
 def _run_assign(args: argparse.Namespace) -> int:
-    owner = "crmkit campaign assign"
-    frame = read_table(args.input, owner=owner)
+    fmt = output_format(args)
+    frame = read_input(args.input, args, what="customers")
+    frame = apply_columns(frame, args, ())
     out = assign(
         frame, campaign=args.campaign, control_share=args.control_share, strata=args.strata,
         customer=args.customer,
     )  # fmt: skip
-    write_table(out, args.output)
+    emit(out, args, fmt=fmt)
     return 0
 
 
 def _run_measure(args: argparse.Namespace) -> int:
     owner = "crmkit campaign measure"
-    table = read_table(args.assignment, owner=owner)
+    if args.format is None and args.output in (None, "-"):
+        args.format = "table" if sys.stdout.isatty() else "json"
+    fmt = output_format(args)
+    if fmt not in ("table", "json", "jsonl"):
+        raise ConfigError(
+            owner, "--format", expected="json, jsonl or table (a campaign result is one "
+            "JSON document)", found=repr(fmt), kind="option",
+        )  # fmt: skip
+    table = read_input(args.assignment, args, what="assignment")
+    table = apply_columns(table, args, ())
     for column in (args.customer, "arm"):
         if column not in table.columns:
             raise SchemaError(
@@ -130,23 +184,24 @@ def _run_measure(args: argparse.Namespace) -> int:
     assignment = table.set_index(args.customer)
     if args.control_share is not None:
         assignment.attrs["control_share"] = args.control_share
-    transactions = read_table(args.transactions, owner=owner)
+    transactions = read_input(args.transactions, args, what="transactions")
+    transactions = apply_columns(transactions, args, ())
     result = measure(
         assignment, transactions, start=args.start, end=args.end, pre_start=args.pre_start,
         segment=args.segment, level=args.level, customer=args.customer, date=args.date,
         amount=args.amount, order=args.order, date_format=args.date_format,
         date_unit=args.date_unit,
     )  # fmt: skip
-    text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    if fmt == "table":
+        text = "\n".join(summary_lines(result)) + "\n"
+    elif fmt == "jsonl":
+        text = json.dumps(result.to_dict(), ensure_ascii=False) + "\n"
+    else:
+        text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
     if args.output is None or args.output == "-":
         sys.stdout.write(text)
     else:
-        try:
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as err:
-            raise ConfigError(
-                owner, "--output", expected="a writable file", found=str(err)
-            ) from err
+        write_text_file(args.output, text)
     return 0
 
 
@@ -154,7 +209,7 @@ def summary_lines(result: CampaignResult) -> list[str]:
     """Return the result as a few readable lines (the demo section and the tutorial).
 
     Examples:
-        >>> from crmkit.cli import DemoData
+        >>> from crmkit._cli_support import DemoData
         >>> lines = summary_lines(_demo_result(DemoData(seed=1)))
         >>> lines[0].startswith("control")
         True
@@ -214,7 +269,7 @@ def demo_section(data: DemoData) -> str:
     the report, not an effect.
 
     Examples:
-        >>> from crmkit.cli import DemoData
+        >>> from crmkit._cli_support import DemoData
         >>> "Campaigns" in demo_section(DemoData(seed=1))
         True
     """
@@ -227,5 +282,4 @@ def demo_section(data: DemoData) -> str:
         "no coupon was sent in the sample data, so any uplift here is chance:",
         *("  " + line for line in summary_lines(result)),
     ]
-    title = "Campaigns: holdout and uplift"
-    return f"\n{title}\n{'=' * len(title)}\n" + "\n".join(lines) + "\n"
+    return section("Campaigns: holdout and uplift", "\n".join(lines))

@@ -24,6 +24,11 @@ if TYPE_CHECKING:
     from crmkit.loyalty._expiry import (
         ExpiryPolicy,
     )
+    from crmkit.loyalty._finance import (
+        BreakageResult,
+        breakage,
+        points_liability,
+    )
     from crmkit.loyalty._ledger import (
         Lot,
         Posting,
@@ -75,6 +80,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Adjust",
     "BaseRate",
+    "BreakageResult",
     "CancelRedemption",
     "CompiledProgram",
     "Component",
@@ -117,7 +123,9 @@ __all__ = [
     "TierStatus",
     "TierTracker",
     "assign_tiers",
+    "breakage",
     "event_from_dict",
+    "points_liability",
     "replay_many",
     "sort_events",
 ]

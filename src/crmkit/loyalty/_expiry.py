@@ -213,14 +213,14 @@ class ExpiryPolicy(Spec):
         """
         return cls("inactivity", n=n, period=period, activity=activity)
 
-    def expires_at(self, earned_at: dt.datetime, zone: dt.tzinfo) -> dt.datetime | None:
+    def expires_at(self, earned_at: dt.datetime, timezone: dt.tzinfo) -> dt.datetime | None:
         """The instant a lot earned at ``earned_at`` stops being usable (None: never).
 
         For ``inactivity`` this is the deadline if ``earned_at`` were the last activity.
 
         Args:
             earned_at: When the lot was earned (aware).
-            zone: The program's time zone; day boundaries are local midnights there.
+            timezone: The program's time zone; day boundaries are local midnights there.
 
         Examples:
             >>> import datetime as dt
@@ -228,7 +228,7 @@ class ExpiryPolicy(Spec):
         """
         if self.kind == "never":
             return None
-        day = earned_at.astimezone(zone).date()
+        day = earned_at.astimezone(timezone).date()
         if self.kind == "days" or (self.kind == "inactivity" and self.period == "days"):
             last = day + dt.timedelta(days=self.n)
         elif self.kind in ("months", "inactivity"):
@@ -241,7 +241,7 @@ class ExpiryPolicy(Spec):
                 last = _fixed(day.year + 1, self.month, self.day)
             if self.n:
                 last = _fixed(last.year + self.n, self.month, self.day)
-        return local_midnight(last + dt.timedelta(days=1), zone)
+        return local_midnight(last + dt.timedelta(days=1), timezone)
 
 
 def _fixed(year: int, month: int, day: int) -> dt.date:

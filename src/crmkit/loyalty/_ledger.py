@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
+from crmkit._rounding import largest_remainder
 from crmkit.errors import InsufficientPointsError, InvalidInputError, LedgerError
 from crmkit.loyalty._events import (
     Adjust,
@@ -376,7 +377,7 @@ class _Bought:
     def result(self) -> EarningResult | None:
         """The purchase's earning result (built on first read on the fast path)."""
         if self._result is None and self.scheme is not None:
-            self._result = self.scheme.earn(_order(self.event, _ZERO), tz=_UTC)
+            self._result = self.scheme.earn(_order(self.event, _ZERO), timezone=_UTC)
         return self._result
 
     def unpack(self) -> None:
@@ -889,7 +890,7 @@ class Book:
         self.enrolled_at = self.now
         if event.birth_date is not None:
             self.birth_date = event.birth_date
-        result = self.scheme.enrollment_points(self.now, tz=self.zone)
+        result = self.scheme.enrollment_points(self.now, timezone=self.zone)
         if result.points > 0:
             self._new_lot(event, "enroll", _rules_of(result), result.points, None)
             for rule, points in result.rule_points:
@@ -921,7 +922,7 @@ class Book:
         else:
             context = self._context(event)
             order = _order(event, event.points_tender_amount if event.tenders else _ZERO)
-            result = self.scheme.earn(order, context, tz=self.zone)
+            result = self.scheme.earn(order, context, timezone=self.zone)
             points, base, rule_points = result.points, result.base, result.rule_points
             bought = _Bought(event, result)
         self.bought[event_id] = bought
@@ -970,10 +971,14 @@ class Book:
                 status = self.tier_status(self.now)
                 tier = status.tier
                 if program.privileges is not None:
-                    privileges = program.privileges.active(status.history, self.now, tz=self.zone)
+                    privileges = program.privileges.active(
+                        status.history, self.now, timezone=self.zone
+                    )
         period_points: dict[str, int] = {}
         if scheme.caps:
-            period_points = scheme.period_to_date(self.earn_history, at=self.now, tz=self.zone)
+            period_points = scheme.period_to_date(
+                self.earn_history, as_of=self.now, timezone=self.zone
+            )
         return MemberContext(
             birth_date=self.birth_date,
             enrolled_at=self.enrolled_at,
@@ -1005,11 +1010,11 @@ class Book:
                 starts.append(self.enrolled_at)
             if not starts:
                 return ladder.tracker(
-                    at, tz=self.zone, point_decimals=self.program.point_decimals
+                    at, timezone=self.zone, point_decimals=self.program.point_decimals
                 ).status(at)
             tracker, posted = (
                 ladder.tracker(
-                    min(starts), tz=self.zone, point_decimals=self.program.point_decimals
+                    min(starts), timezone=self.zone, point_decimals=self.program.point_decimals
                 ),
                 0,
             )
@@ -1037,10 +1042,10 @@ class Book:
                 starts.append(self.enrolled_at)
             if not starts:
                 return ladder.tracker(
-                    at, tz=self.zone, point_decimals=self.program.point_decimals
+                    at, timezone=self.zone, point_decimals=self.program.point_decimals
                 ).status(at)
             tracker = self.tier = ladder.tracker(
-                min(starts), tz=self.zone, point_decimals=self.program.point_decimals
+                min(starts), timezone=self.zone, point_decimals=self.program.point_decimals
             )
         zone = self.zone
         for when, spend, points, orders in postings[self.tier_posted :]:
@@ -1388,14 +1393,9 @@ def _share(amount: Decimal, part: int, total: int, quantum: Decimal) -> Decimal:
 def _largest_remainder(weights: Mapping[str, int], total: int) -> dict[str, int]:
     """Split ``total`` in proportion to ``weights`` (ints) into ints that add up exactly.
 
-    Each part stays within its weight when ``total <= sum(weights)``.
+    :func:`crmkit._rounding.largest_remainder` over the mapping's values; each part stays
+    within its weight when ``total <= sum(weights)``.
     """
-    whole = sum(weights.values())
-    if whole <= 0:
+    if sum(weights.values()) <= 0:
         return dict.fromkeys(weights, 0)
-    parts = {k: w * total // whole for k, w in weights.items()}
-    left = total - sum(parts.values())
-    order = sorted(weights, key=lambda k: (-((weights[k] * total) % whole), k))
-    for k in order[:left]:
-        parts[k] += 1
-    return parts
+    return dict(zip(weights, largest_remainder(total, list(weights.values())), strict=True))

@@ -246,7 +246,7 @@ class PrivilegeSet(Spec):
         >>> privs = PrivilegeSet([Privilege(id="ship", kind="free_shipping", tiers=["gold"])])
         >>> history = [TierChange(dt.datetime(2025, 1, 1, tzinfo=dt.UTC), None, "member", "start"),
         ...            TierChange(dt.datetime(2025, 5, 1, tzinfo=dt.UTC), "member", "gold", "upgrade")]
-        >>> [p.id for p in privs.active(history, dt.datetime(2025, 6, 1), tz="UTC")]
+        >>> [p.id for p in privs.active(history, dt.datetime(2025, 6, 1), timezone="UTC")]
         ['ship']
         >>> PrivilegeSet.from_dict(privs.to_dict()) == privs
         True
@@ -300,7 +300,7 @@ class PrivilegeSet(Spec):
         )
 
     def grants(
-        self, history: Sequence[_Change], *, as_of: dt.datetime, tz: str | dt.tzinfo
+        self, history: Sequence[_Change], *, as_of: dt.datetime, timezone: str | dt.tzinfo
     ) -> tuple[Grant, ...]:
         """Every grant of every privilege up to ``as_of``, in time order.
 
@@ -315,11 +315,11 @@ class PrivilegeSet(Spec):
             ...            TierChange(dt.datetime(2025, 3, 1, tzinfo=utc), "m", "g", "upgrade"),
             ...            TierChange(dt.datetime(2026, 1, 1, tzinfo=utc), "g", "m", "downgrade")]
             >>> privs = PrivilegeSet([Privilege(id="ship", kind="free_shipping", tiers=["g"], keep_days=30)])
-            >>> [(g.granted_at.date(), g.revoked_at.date()) for g in privs.grants(history, as_of=dt.datetime(2026, 6, 1), tz="UTC")]
+            >>> [(g.granted_at.date(), g.revoked_at.date()) for g in privs.grants(history, as_of=dt.datetime(2026, 6, 1), timezone="UTC")]
             [(datetime.date(2025, 3, 1), datetime.date(2026, 1, 31))]
         """
         owner = "PrivilegeSet.grants()"
-        tzinfo = zone(tz, owner)
+        tzinfo = zone(timezone, owner)
         end = local_time(as_of, tzinfo, owner, "as_of")
         spans = _intervals(history, end)
         out: list[Grant] = []
@@ -358,9 +358,9 @@ class PrivilegeSet(Spec):
         return out
 
     def active(
-        self, history: Sequence[_Change], at: dt.datetime, *, tz: str | dt.tzinfo
+        self, history: Sequence[_Change], as_of: dt.datetime, *, timezone: str | dt.tzinfo
     ) -> tuple[Privilege, ...]:
-        """The privileges held at instant ``at``.
+        """The privileges held at instant ``as_of``.
 
         Pass the result as :attr:`crmkit.loyalty.MemberContext.privileges` when earning.
 
@@ -370,16 +370,18 @@ class PrivilegeSet(Spec):
             >>> history = [TierChange(dt.datetime(2025, 1, 1, tzinfo=dt.UTC), None, "gold", "start")]
             >>> privs = PrivilegeSet([Privilege(id="xmas", kind="benefit", tiers=["gold"],
             ...                                 start="2025-12-01", end="2025-12-27")])
-            >>> [p.id for p in privs.active(history, dt.datetime(2025, 12, 24), tz="UTC")]
+            >>> [p.id for p in privs.active(history, dt.datetime(2025, 12, 24), timezone="UTC")]
             ['xmas']
-            >>> privs.active(history, dt.datetime(2025, 12, 27), tz="UTC")
+            >>> privs.active(history, dt.datetime(2025, 12, 27), timezone="UTC")
             ()
         """
         owner = "PrivilegeSet.active()"
-        tzinfo = zone(tz, owner)
-        when = local_time(at, tzinfo, owner, "at")
+        tzinfo = zone(timezone, owner)
+        when = local_time(as_of, tzinfo, owner, "as_of")
         held = {
-            g.privilege for g in self.grants(history, as_of=when, tz=tzinfo) if g.revoked_at is None
+            g.privilege
+            for g in self.grants(history, as_of=when, timezone=tzinfo)
+            if g.revoked_at is None
         }
         return tuple(p for p in self.privileges if p.id in held)
 
@@ -389,7 +391,7 @@ class PrivilegeSet(Spec):
         uses: Iterable[tuple[dt.datetime, str]],
         *,
         as_of: dt.datetime,
-        tz: str | dt.tzinfo,
+        timezone: str | dt.tzinfo,
     ) -> dict[str, QuotaStatus]:
         """Allowed, used and remaining uses of every quota privilege at ``as_of``.
 
@@ -403,17 +405,17 @@ class PrivilegeSet(Spec):
             >>> history = [TierChange(dt.datetime(2025, 1, 1, tzinfo=dt.UTC), None, "gold", "start")]
             >>> privs = PrivilegeSet([Privilege(id="lounge", kind="quota", tiers=["gold"], quota=2)])
             >>> uses = [(dt.datetime(2025, 2, 3), "lounge")]
-            >>> privs.quota_status(history, uses, as_of=dt.datetime(2025, 7, 1), tz="UTC")["lounge"].remaining
+            >>> privs.quota_status(history, uses, as_of=dt.datetime(2025, 7, 1), timezone="UTC")["lounge"].remaining
             1
         """
         owner = "PrivilegeSet.quota_status()"
-        tzinfo = zone(tz, owner)
+        tzinfo = zone(timezone, owner)
         end = local_time(as_of, tzinfo, owner, "as_of")
         used_at: dict[str, list[dt.datetime]] = {}
         for when, pid in uses:
             self.get(pid)
             used_at.setdefault(pid, []).append(local_time(when, tzinfo, owner, "uses"))
-        grants = self.grants(history, as_of=end, tz=tzinfo)
+        grants = self.grants(history, as_of=end, timezone=tzinfo)
         out: dict[str, QuotaStatus] = {}
         for priv in self.privileges:
             if priv.kind != "quota":
@@ -443,30 +445,30 @@ class PrivilegeSet(Spec):
         uses: Iterable[tuple[dt.datetime, str]],
         privilege_id: str,
         *,
-        at: dt.datetime,
-        tz: str | dt.tzinfo,
+        as_of: dt.datetime,
+        timezone: str | dt.tzinfo,
     ) -> QuotaStatus:
-        """Check that ``privilege_id`` can be used at ``at``; return the quota after the use.
+        """Check that ``privilege_id`` can be used at ``as_of``; return the quota after the use.
 
         Raises:
-            LedgerError: The privilege is not held at ``at``, or its quota is used up.
+            LedgerError: The privilege is not held at ``as_of``, or its quota is used up.
 
         Examples:
             >>> import datetime as dt
             >>> from crmkit.loyalty import TierChange
             >>> history = [TierChange(dt.datetime(2025, 1, 1, tzinfo=dt.UTC), None, "gold", "start")]
             >>> privs = PrivilegeSet([Privilege(id="lounge", kind="quota", tiers=["gold"], quota=1)])
-            >>> privs.check_use(history, [], "lounge", at=dt.datetime(2025, 3, 1), tz="UTC").remaining
+            >>> privs.check_use(history, [], "lounge", as_of=dt.datetime(2025, 3, 1), timezone="UTC").remaining
             0
             >>> privs.check_use(history, [(dt.datetime(2025, 2, 1), "lounge")], "lounge",
-            ...                 at=dt.datetime(2025, 3, 1), tz="UTC")
+            ...                 as_of=dt.datetime(2025, 3, 1), timezone="UTC")
             Traceback (most recent call last):
             ...
             crmkit.errors.LedgerError: Privilege('lounge'): 'quota' must be a use left this year; found 1 of 1 used.
         """
         priv = self.get(privilege_id)
         if priv.kind != "quota":
-            held = {p.id for p in self.active(history, at, tz=tz)}
+            held = {p.id for p in self.active(history, as_of, timezone=timezone)}
             if priv.id not in held:
                 raise LedgerError(
                     f"Privilege({priv.id!r})",
@@ -475,7 +477,7 @@ class PrivilegeSet(Spec):
                     found="a member without it",
                 )
             return QuotaStatus(priv.id, 0, 0, 0, None, None)
-        status = self.quota_status(history, uses, as_of=at, tz=tz)[priv.id]
+        status = self.quota_status(history, uses, as_of=as_of, timezone=timezone)[priv.id]
         if status.allowed == 0:
             raise LedgerError(
                 f"Privilege({priv.id!r})",

@@ -816,9 +816,9 @@ class CompiledProgram:
         self.ladder_privileges = split
 
     def privileges_at(
-        self, statuses: Mapping[str, TierStatus], at: dt.datetime
+        self, statuses: Mapping[str, TierStatus], as_of: dt.datetime
     ) -> tuple[Privilege, ...]:
-        """The privileges active at ``at`` given each ladder's status.
+        """The privileges active at ``as_of`` given each ladder's status.
 
         Examples:
             >>> import datetime as dt
@@ -831,10 +831,10 @@ class CompiledProgram:
         split = self.ladder_privileges
         if split is None:
             status = next(iter(statuses.values()))
-            return privileges.active(status.history, at, tz=self.zone)
+            return privileges.active(status.history, as_of, timezone=self.zone)
         held: set[str] = set()
         for ladder, group in split:
-            active = group.active(statuses[ladder].history, at, tz=self.zone)
+            active = group.active(statuses[ladder].history, as_of, timezone=self.zone)
             held.update(p.id for p in active)
         return tuple(p for p in privileges.privileges if p.id in held)
 

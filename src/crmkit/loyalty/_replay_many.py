@@ -206,6 +206,8 @@ def iter_member_events(
     event_id: str = "event_id",
     time: str = "time",
     kind: str = "kind",
+    date_format: str | None = None,
+    date_unit: str | None = None,
 ) -> Iterator[tuple[Hashable, list[Event]]]:
     """Yield ``(member, events)`` one member at a time, in order of first appearance.
 
@@ -232,7 +234,9 @@ def iter_member_events(
             rows=first_labels(frame.index, bad),
             total=int(bad.sum()),
         )
-    times = datetime_column(frame, time, _OWNER, tz=program.zone)
+    times = datetime_column(
+        frame, time, _OWNER, tz=program.zone, date_format=date_format, date_unit=date_unit
+    )
     for column in ("amount", "discount"):
         if column in frame.columns:
             _money_column(frame, column, _OWNER)
@@ -618,6 +622,8 @@ def events_from_frame(
     event_id: str = "event_id",
     time: str = "time",
     kind: str = "kind",
+    date_format: str | None = None,
+    date_unit: str | None = None,
 ) -> dict[Hashable, list[Event]]:
     """Turn an events table into event objects per member (see the module docs for columns).
 
@@ -628,6 +634,9 @@ def events_from_frame(
         event_id: Column of event ids.
         time: Column of event times.
         kind: Column of event kinds.
+        date_format: The ``strftime`` format of a text time column that is not ISO 8601
+            (e.g. ``"%d/%m/%Y %H:%M"``), or ``"%Y%m%d"`` for integer dates.
+        date_unit: The unit of a numeric time column (``"s"``, ``"ms"``, ``"us"``, ``"ns"``).
 
     Returns:
         Member id -> list of events, members in order of first appearance.
@@ -646,7 +655,16 @@ def events_from_frame(
         [('1', Decimal('20.00')), ('2', Decimal('5.50'))]
     """
     return dict(
-        iter_member_events(frame, program, member=member, event_id=event_id, time=time, kind=kind)
+        iter_member_events(
+            frame,
+            program,
+            member=member,
+            event_id=event_id,
+            time=time,
+            kind=kind,
+            date_format=date_format,
+            date_unit=date_unit,
+        )
     )
 
 
@@ -662,6 +680,8 @@ def replay_many(
     expiring_days: int = 30,
     on_error: str = "raise",
     workers: int = 1,
+    date_format: str | None = None,
+    date_unit: str | None = None,
 ) -> pd.DataFrame:
     """Replay every member of an events table at ``as_of``: one row of state per member.
 
@@ -682,6 +702,9 @@ def replay_many(
             them in ``rejected``.
         workers: Processes to spread the members over (members are independent; the
             result is the same for any number). 1 (default) runs in this process.
+        date_format: The ``strftime`` format of a text time column that is not ISO 8601,
+            or ``"%Y%m%d"`` for integer dates (nothing else is guessed).
+        date_unit: The unit of a numeric time column (``"s"``, ``"ms"``, ``"us"``, ``"ns"``).
 
     Returns:
         A DataFrame indexed by member with the columns ``available``, ``pending``,
@@ -712,7 +735,14 @@ def replay_many(
     if on_error not in ("raise", "skip"):
         raise ConfigError(_OWNER, "on_error", expected="'raise' or 'skip'", found=repr(on_error))
     end = program._as_of(as_of)
-    columns = {"member": member, "event_id": event_id, "time": time, "kind": kind}
+    columns: dict[str, Any] = {
+        "member": member,
+        "event_id": event_id,
+        "time": time,
+        "kind": kind,
+        "date_format": date_format,
+        "date_unit": date_unit,
+    }
     if workers == 1:
         index, rows = _replay_part(events, program, end, columns, expiring_days, on_error)
     else:
@@ -788,7 +818,7 @@ def _replay_part(  # noqa: PLR0917 - submitted positionally to worker processes
     events: pd.DataFrame,
     program: Program,
     end: dt.datetime,
-    columns: dict[str, str],
+    columns: dict[str, Any],
     expiring_days: int,
     on_error: str,
 ) -> tuple[list[Hashable], list[tuple[Any, ...]]]:

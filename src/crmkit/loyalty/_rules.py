@@ -31,6 +31,7 @@ from typing import Any, ClassVar, Self, cast
 
 import attrs
 
+from crmkit._rounding import ROUNDING_MODES, largest_remainder, rounding_mode
 from crmkit._spec import (
     DATE,
     DECIMAL,
@@ -52,14 +53,11 @@ from crmkit._spec import decimal as decimal_value
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.loyalty._privileges import Privilege
 from crmkit.loyalty._rules_util import (
-    _MODES,
     EXACT,
     PERIODS,
-    ROUNDING_MODES,
     check_date,
     check_labels,
     check_name,
-    largest_remainder,
     local_time,
     period_bounds,
     round_points,
@@ -671,7 +669,7 @@ class BaseRate(EarningRule):
         >>> import datetime as dt
         >>> scheme = EarningScheme(rules=[BaseRate(id="base", rate="1")])
         >>> order = Order("o1", dt.datetime(2025, 3, 1, 12), [OrderLine("l1", "99.90")])
-        >>> scheme.earn(order, tz="Asia/Shanghai").points
+        >>> scheme.earn(order, timezone="Asia/Shanghai").points
         99
     """
 
@@ -709,7 +707,7 @@ class PerEvery(EarningRule):
         >>> import datetime as dt
         >>> scheme = EarningScheme(rules=[PerEvery(id="step", points=10, every="100")])
         >>> order = Order("o1", dt.datetime(2025, 3, 1), [OrderLine("a", "150"), OrderLine("b", "99")])
-        >>> result = scheme.earn(order, tz="UTC")
+        >>> result = scheme.earn(order, timezone="UTC")
         >>> result.points, result.line_points()
         (20, {'a': 12, 'b': 8})
     """
@@ -760,7 +758,7 @@ class Multiplier(EarningRule):
         ...                when=Condition(windows=[DateWindow("2025-11-11", "2025-11-12")])),
         ... ])
         >>> order = Order("o1", dt.datetime(2025, 11, 11, 20), [OrderLine("l1", "300")])
-        >>> scheme.earn(order, tz="Asia/Shanghai").points
+        >>> scheme.earn(order, timezone="Asia/Shanghai").points
         600
     """
 
@@ -795,7 +793,7 @@ class OrderBonus(EarningRule):
         >>> scheme = EarningScheme(rules=[BaseRate(id="base", rate=1),
         ...                               OrderBonus(id="spend-500", points=50, min_spend="500")])
         >>> order = Order("o1", dt.datetime(2025, 3, 1), [OrderLine("a", "300"), OrderLine("b", "200")])
-        >>> scheme.earn(order, tz="UTC").line_points()
+        >>> scheme.earn(order, timezone="UTC").line_points()
         {'a': 330, 'b': 220}
     """
 
@@ -852,7 +850,7 @@ class SignUpBonus(EarningRule):
     Examples:
         >>> import datetime as dt
         >>> scheme = EarningScheme(rules=[SignUpBonus(id="welcome", points=200, trigger="enroll")])
-        >>> scheme.enrollment_points(dt.datetime(2025, 1, 5), tz="UTC").points
+        >>> scheme.enrollment_points(dt.datetime(2025, 1, 5), timezone="UTC").points
         200
     """
 
@@ -965,7 +963,7 @@ class EarningResult:
     Examples:
         >>> import datetime as dt
         >>> scheme = EarningScheme.base_rate(1)
-        >>> r = scheme.earn(Order("o1", dt.datetime(2025, 1, 1), [OrderLine("l1", "12.50")]), tz="UTC")
+        >>> r = scheme.earn(Order("o1", dt.datetime(2025, 1, 1), [OrderLine("l1", "12.50")]), timezone="UTC")
         >>> r.points, r.base, r.by_rule()
         (12, Decimal('12.50'), {'base': 12})
     """
@@ -987,7 +985,7 @@ class EarningResult:
         Examples:
             >>> import datetime as dt
             >>> scheme = EarningScheme.base_rate("0.1", point_decimals=2)
-            >>> r = scheme.earn(Order("o", dt.datetime(2025, 1, 1), [OrderLine("a", "12.34")]), tz="UTC")
+            >>> r = scheme.earn(Order("o", dt.datetime(2025, 1, 1), [OrderLine("a", "12.34")]), timezone="UTC")
             >>> r.points, r.in_points()
             (123, Decimal('1.23'))
         """
@@ -1000,7 +998,7 @@ class EarningResult:
         Examples:
             >>> import datetime as dt
             >>> o = Order("o", dt.datetime(2025, 1, 1), [OrderLine("a", "1"), OrderLine("b", "2")])
-            >>> EarningScheme.base_rate(1).earn(o, tz="UTC").line_points()
+            >>> EarningScheme.base_rate(1).earn(o, timezone="UTC").line_points()
             {'a': 1, 'b': 2}
         """
         return {line.line_id: line.points for line in self.lines}
@@ -1011,7 +1009,7 @@ class EarningResult:
         Examples:
             >>> import datetime as dt
             >>> o = Order("o", dt.datetime(2025, 1, 1), [OrderLine("a", "10")])
-            >>> EarningScheme.base_rate(2).earn(o, tz="UTC").by_rule()
+            >>> EarningScheme.base_rate(2).earn(o, timezone="UTC").by_rule()
             {'base': 20}
         """
         return dict(self.rule_points)
@@ -1026,7 +1024,7 @@ class EarningResult:
             ...     Multiplier(id="shoes-x2", factor=2, when=Condition(categories=["shoes"]))])
             >>> order = Order("o7", dt.datetime(2025, 5, 1), [
             ...     OrderLine("l1", "89.50", category="shoes"), OrderLine("l2", "20.75", category="socks")])
-            >>> print(scheme.earn(order, tz="UTC").explain())
+            >>> print(scheme.earn(order, timezone="UTC").explain())
             order o7: 199 points on base 110.25 (floor per_order)
               line l1: base 89.50 -> 179 points (exact 179)
                 base: +89.5 (1 per unit)
@@ -1127,8 +1125,10 @@ class EarningScheme(Spec):
             the points tender), ``"net_of_discounts"`` or ``"gross"``.
         rounding_scope: ``"per_order"`` (default: round the order total, split to lines by
             largest remainder) or ``"per_line"`` (round each line).
-        rounding_mode: ``"floor"`` (default; never over-awards), ``"half_up"``,
-            ``"half_even"`` or ``"ceiling"``.
+        rounding_mode: A mode of crmkit's one rounding vocabulary
+            (:data:`crmkit._rounding.ROUNDING_MODES`): ``"floor"`` (default; never
+            over-awards), ``"ceiling"``, ``"down"``, ``"up"``, ``"half_up"``,
+            ``"half_down"`` or ``"half_even"``.
         max_points_per_order: Cap per order (None: none).
         caps: Per-period caps (one per period at most).
         currency_decimals: Minor-unit digits of the currency (the points tender is split
@@ -1256,10 +1256,10 @@ class EarningScheme(Spec):
         self,
         history: Iterable[tuple[dt.datetime, int]],
         *,
-        at: dt.datetime,
-        tz: str | dt.tzinfo,
+        as_of: dt.datetime,
+        timezone: str | dt.tzinfo,
     ) -> dict[str, int]:
-        """Points of ``history`` inside the current period of each cap, at instant ``at``.
+        """Points of ``history`` inside the current period of each cap, at instant ``as_of``.
 
         Pass the member's earlier purchase credits as ``(time, points)`` pairs; the result
         goes into :attr:`MemberContext.period_points`.
@@ -1268,12 +1268,12 @@ class EarningScheme(Spec):
             >>> import datetime as dt
             >>> scheme = EarningScheme.base_rate(1, caps=[PeriodCap("month", 1000)])
             >>> history = [(dt.datetime(2025, 2, 28, 23), 300), (dt.datetime(2025, 3, 2), 200)]
-            >>> scheme.period_to_date(history, at=dt.datetime(2025, 3, 9), tz="Asia/Shanghai")
+            >>> scheme.period_to_date(history, as_of=dt.datetime(2025, 3, 9), timezone="Asia/Shanghai")
             {'month': 200}
         """
         owner = "EarningScheme.period_to_date()"
-        tzinfo = zone(tz, owner)
-        day = local_time(at, tzinfo, owner, "at").date()
+        tzinfo = zone(timezone, owner)
+        day = local_time(as_of, tzinfo, owner, "as_of").date()
         windows = {c.period: period_bounds(day, c.period) for c in self.caps}
         totals = dict.fromkeys(windows, 0)
         for when, pts in history:
@@ -1304,7 +1304,9 @@ class EarningScheme(Spec):
         shares = largest_remainder(int(minor), nets)
         return [net - share * unit for net, share in zip(nets, shares, strict=True)]
 
-    def enrollment_points(self, enrolled_at: dt.datetime, *, tz: str | dt.tzinfo) -> EarningResult:
+    def enrollment_points(
+        self, enrolled_at: dt.datetime, *, timezone: str | dt.tzinfo
+    ) -> EarningResult:
         """The sign-up bonus points (rules with ``trigger="enroll"``) for joining at ``enrolled_at``.
 
         The result has no lines; its ``order_id`` is ``"enroll"``.
@@ -1315,13 +1317,13 @@ class EarningScheme(Spec):
             ...     SignUpBonus(id="welcome", points=100, trigger="enroll"),
             ...     SignUpBonus(id="launch", points=500, trigger="enroll", stacking="max", priority=200,
             ...                 when=Condition(windows=[DateWindow("2025-01-01", "2025-02-01")]))])
-            >>> scheme.enrollment_points(dt.datetime(2025, 1, 20), tz="UTC").points
+            >>> scheme.enrollment_points(dt.datetime(2025, 1, 20), timezone="UTC").points
             500
-            >>> scheme.enrollment_points(dt.datetime(2025, 3, 1), tz="UTC").points
+            >>> scheme.enrollment_points(dt.datetime(2025, 3, 1), timezone="UTC").points
             100
         """
         owner = "EarningScheme.enrollment_points()"
-        tzinfo = zone(tz, owner)
+        tzinfo = zone(timezone, owner)
         day = local_time(enrolled_at, tzinfo, owner, "enrolled_at").date()
         chosen: list[SignUpBonus] = []
         total = 0
@@ -1350,14 +1352,14 @@ class EarningScheme(Spec):
         order: Order,
         member: MemberContext | None = None,
         *,
-        tz: str | dt.tzinfo,
+        timezone: str | dt.tzinfo,
     ) -> EarningResult:
         """The points ``order`` earns for ``member``, per line, with the trace of every rule.
 
         Args:
             order: The purchase.
             member: What the rules need to know about the member (default: nothing known).
-            tz: The program's time zone (windows, birthday month and cap periods are local).
+            timezone: The program's time zone (windows, birthday month and cap periods are local).
 
         Returns:
             An :class:`EarningResult`; its line points add up to its points.
@@ -1370,18 +1372,18 @@ class EarningScheme(Spec):
             >>> order = Order("o1", dt.datetime(2025, 6, 8, 15), [OrderLine("l1", "100")],
             ...               points_tender="30")
             >>> member = MemberContext(birth_date=dt.date(1992, 6, 20))
-            >>> scheme.earn(order, member, tz="Asia/Shanghai").points
+            >>> scheme.earn(order, member, timezone="Asia/Shanghai").points
             140
         """
         with decimal.localcontext(EXACT):
-            return self._earn(order, member, tz=tz)
+            return self._earn(order, member, timezone=timezone)
 
     def _earn(
         self,
         order: Order,
         member: MemberContext | None,
         *,
-        tz: str | dt.tzinfo,
+        timezone: str | dt.tzinfo,
     ) -> EarningResult:
         owner = "EarningScheme.earn()"
         if not isinstance(order, Order):
@@ -1393,7 +1395,7 @@ class EarningScheme(Spec):
             raise InvalidInputError(
                 owner, "member", expected="a MemberContext", found=type(member).__name__, kind=""
             )
-        tzinfo = zone(tz, owner)
+        tzinfo = zone(timezone, owner)
         engine = self._engine()
         if engine.flat is not None and not member.privileges:
             return self._earn_flat(order, member, engine.flat)
@@ -1575,7 +1577,7 @@ class EarningScheme(Spec):
             line = lines[0]
             base = line.amount if gross else EXACT.subtract(line.amount, line.discount)
             x = EXACT.multiply(base, rate)
-            total = int(x.to_integral_value(rounding=_MODES[self.rounding_mode]))
+            total = int(x.to_integral_value(rounding=self._engine().decimal_rounding))
             return total, EXACT.add(_ZERO, base), ((rule_id, total),) if x > 0 else ()
         whole, bases, rule_exact = self._flat_lines(lines)
         total = sum(whole)
@@ -1638,10 +1640,11 @@ class _SchemeEngine:
     the rounding label and the point scale.
     """
 
-    __slots__ = ("flat", "phases", "rounding_label", "scale")
+    __slots__ = ("decimal_rounding", "flat", "phases", "rounding_label", "scale")
 
     def __init__(self, scheme: EarningScheme) -> None:
         self.scale = 10**scheme.point_decimals
+        self.decimal_rounding = rounding_mode(scheme.rounding_mode, "EarningScheme")
         multipliers = tuple(
             (r.id, r.kind, r.stacking, r.factor, r.when, r._describe())
             for r in scheme.rules

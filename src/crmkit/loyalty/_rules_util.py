@@ -1,5 +1,7 @@
 """Small helpers shared by the earning rules, tiers and privileges (no public names).
 
+Rounding modes and largest-remainder splits are :mod:`crmkit._rounding`'s.
+
 Money is :class:`~decimal.Decimal`, points are ``int``; exact (unrounded) points are
 Decimals computed in :data:`EXACT`, a context that raises rather than round, and shares are
 split with integer arithmetic. Nothing here ever builds a float.
@@ -9,16 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import math
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from crmkit._rounding import round_integral
 from crmkit._validate import as_aware, resolve_timezone
 from crmkit.errors import ConfigError
 
-#: Rounding modes a scheme may declare, and how each turns exact points into whole points.
-ROUNDING_MODES = ("floor", "half_up", "half_even", "ceiling")
 #: Calendar periods used by caps and quotas.
 PERIODS = ("day", "week", "month", "quarter", "year")
 
@@ -145,65 +145,16 @@ EXACT = decimal.Context(
     traps=[decimal.Inexact, decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
 )
 
-_MODES = {
-    "floor": decimal.ROUND_FLOOR,
-    "half_up": decimal.ROUND_HALF_UP,
-    "half_even": decimal.ROUND_HALF_EVEN,
-    "ceiling": decimal.ROUND_CEILING,
-}
-
 
 def round_points(value: Decimal, mode: str) -> int:
-    """Round exact points to a whole number by ``mode``.
+    """Round exact points to a whole number by ``mode`` (:func:`crmkit._rounding.round_integral`).
 
     >>> round_points(Decimal("2.5"), "floor"), round_points(Decimal("2.5"), "half_up")
     (2, 3)
     >>> round_points(Decimal("2.5"), "half_even"), round_points(Decimal("0.01"), "ceiling")
     (2, 1)
     """
-    return int(value.to_integral_value(rounding=_MODES[mode]))
-
-
-def _as_ints(weights: Sequence[Decimal | int]) -> list[int]:
-    """Scale the weights by one common factor so that they become exact integers."""
-    ratios = [w.as_integer_ratio() for w in weights]
-    common = math.lcm(*[d for _, d in ratios])
-    return [n * (common // d) for n, d in ratios]
-
-
-def largest_remainder(total: int, weights: Sequence[Decimal | int]) -> list[int]:
-    """Split ``total`` whole units in proportion to ``weights`` so the parts add up exactly.
-
-    Each part gets the floor of its quota; the units left go to the largest remainders,
-    ties to the earlier position. Zero total weight splits evenly. Weights must be >= 0.
-    Integer arithmetic throughout: exact.
-
-    >>> largest_remainder(10, [1, 1, 1])
-    [4, 3, 3]
-    >>> largest_remainder(7, [Decimal("0"), Decimal("0")])
-    [4, 3]
-    >>> largest_remainder(100, [Decimal("0.5"), Decimal("1.25")])
-    [29, 71]
-    """
-    if not weights:
-        return []
-    ints = _as_ints(weights)
-    sum_w = sum(ints)
-    if sum_w == 0:
-        ints = [1] * len(ints)
-        sum_w = len(ints)
-    parts = []
-    rests = []
-    for w in ints:
-        q, r = divmod(total * w, sum_w)
-        parts.append(q)
-        rests.append(r)
-    left = total - sum(parts)
-    if left:
-        order = sorted(range(len(ints)), key=lambda i: (-rests[i], i))
-        for i in order[:left]:
-            parts[i] += 1
-    return parts
+    return round_integral(value, mode)
 
 
 def local_time(value: object, tz: dt.tzinfo, owner: str, field: str) -> dt.datetime:
@@ -211,9 +162,9 @@ def local_time(value: object, tz: dt.tzinfo, owner: str, field: str) -> dt.datet
     return as_aware(value, tz, owner, field)
 
 
-def zone(tz: str | dt.tzinfo, owner: str) -> dt.tzinfo:
+def zone(timezone: str | dt.tzinfo, owner: str) -> dt.tzinfo:
     """Resolve the program's time zone."""
-    return resolve_timezone(tz, owner, "tz")
+    return resolve_timezone(timezone, owner, "timezone")
 
 
 def midnight(day: dt.date, tz: dt.tzinfo) -> dt.datetime:

@@ -280,7 +280,7 @@ class TierStatus:
         >>> import datetime as dt
         >>> ladder = TierLadder(tiers=[Tier(name="member"), Tier(name="gold", spend="1000")])
         >>> status = ladder.evaluate([QualifyingPosting(dt.datetime(2025, 3, 1), spend="400")],
-        ...                          as_of=dt.datetime(2025, 6, 1), tz="UTC")
+        ...                          as_of=dt.datetime(2025, 6, 1), timezone="UTC")
         >>> status.tier, status.next_tier, status.missing
         ('member', 'gold', {'spend': Decimal('600')})
     """
@@ -307,7 +307,7 @@ class TierStatus:
             >>> import datetime as dt
             >>> ladder = TierLadder(tiers=[Tier(name="member"), Tier(name="gold", orders=2)])
             >>> posts = [QualifyingPosting(dt.datetime(2025, 1, d), orders=1) for d in (3, 9)]
-            >>> st = ladder.evaluate(posts, as_of=dt.datetime(2025, 2, 1), tz="UTC")
+            >>> st = ladder.evaluate(posts, as_of=dt.datetime(2025, 2, 1), timezone="UTC")
             >>> st.tier_at(dt.datetime(2025, 1, 5)), st.tier_at(dt.datetime(2025, 1, 9))
             ('member', 'gold')
         """
@@ -583,7 +583,7 @@ class TierLadder(Spec):
         return [_scaled_checks(tier, point_scale) for tier in self.tiers]
 
     def tracker(
-        self, start: dt.datetime, *, tz: str | dt.tzinfo, point_decimals: int = 0
+        self, start: dt.datetime, *, timezone: str | dt.tzinfo, point_decimals: int = 0
     ) -> TierTracker:
         """A mutable, incremental fold of one member's tier, starting at ``start`` (enrolment).
 
@@ -597,21 +597,21 @@ class TierLadder(Spec):
         Examples:
             >>> import datetime as dt
             >>> ladder = TierLadder(tiers=[Tier(name="member"), Tier(name="vip", spend="10000")])
-            >>> t = ladder.tracker(dt.datetime(2025, 1, 1), tz="Asia/Shanghai")
+            >>> t = ladder.tracker(dt.datetime(2025, 1, 1), timezone="Asia/Shanghai")
             >>> t.post(QualifyingPosting(dt.datetime(2025, 3, 8), spend="6000", orders=1))
             >>> t.post(QualifyingPosting(dt.datetime(2025, 4, 2), spend="4000", orders=1))
             >>> st = t.status()
             >>> st.tier, st.since.date(), st.valid_until.date()
             ('vip', datetime.date(2025, 4, 2), datetime.date(2027, 1, 1))
         """
-        return TierTracker(self, start, tz=tz, point_decimals=point_decimals)
+        return TierTracker(self, start, timezone=timezone, point_decimals=point_decimals)
 
     def evaluate(
         self,
         postings: Iterable[QualifyingPosting],
         *,
         as_of: dt.datetime,
-        tz: str | dt.tzinfo,
+        timezone: str | dt.tzinfo,
         enrolled_at: dt.datetime | None = None,
     ) -> TierStatus:
         """Replay qualifying postings up to ``as_of`` and return the member's tier status.
@@ -625,15 +625,15 @@ class TierLadder(Spec):
             >>> ladder = TierLadder(tiers=[Tier(name="member"), Tier(name="silver", spend="2000"),
             ...                            Tier(name="gold", spend="10000")], downgrade="one_down")
             >>> posts = [QualifyingPosting(dt.datetime(2024, 6, 1), spend="12000", orders=1)]
-            >>> ladder.evaluate(posts, as_of=dt.datetime(2025, 12, 31), tz="UTC").tier
+            >>> ladder.evaluate(posts, as_of=dt.datetime(2025, 12, 31), timezone="UTC").tier
             'gold'
-            >>> ladder.evaluate(posts, as_of=dt.datetime(2026, 1, 1), tz="UTC").tier
+            >>> ladder.evaluate(posts, as_of=dt.datetime(2026, 1, 1), timezone="UTC").tier
             'silver'
-            >>> ladder.evaluate(posts, as_of=dt.datetime(2027, 1, 1), tz="UTC").tier
+            >>> ladder.evaluate(posts, as_of=dt.datetime(2027, 1, 1), timezone="UTC").tier
             'member'
         """
         owner = "TierLadder.evaluate()"
-        tzinfo = zone(tz, owner)
+        tzinfo = zone(timezone, owner)
         items = list(postings)
         for item in items:
             if not isinstance(item, QualifyingPosting):
@@ -669,7 +669,7 @@ class TierLadder(Spec):
                 found=f"a posting at {keyed[0][0].isoformat()}",
                 kind="",
             )
-        tracker = TierTracker(self, min(first, end), tz=tzinfo)
+        tracker = TierTracker(self, min(first, end), timezone=tzinfo)
         for when, _, posting in keyed:
             if when > end:
                 break
@@ -698,7 +698,7 @@ class TierTracker:
     Examples:
         >>> import datetime as dt
         >>> ladder = TierLadder(tiers=[Tier(name="m"), Tier(name="g", orders=1)])
-        >>> t = ladder.tracker(dt.datetime(2024, 1, 1), tz="UTC")
+        >>> t = ladder.tracker(dt.datetime(2024, 1, 1), timezone="UTC")
         >>> t.post(QualifyingPosting(dt.datetime(2024, 5, 1), orders=1))
         >>> later = t.copy()
         >>> later.advance(dt.datetime(2026, 1, 1))
@@ -733,14 +733,14 @@ class TierTracker:
         ladder: TierLadder,
         start: dt.datetime,
         *,
-        tz: str | dt.tzinfo,
+        timezone: str | dt.tzinfo,
         point_decimals: int = 0,
     ) -> None:
         owner = "TierLadder.tracker()"
         check_int(owner, "point_decimals", point_decimals)
         scale = 10**point_decimals
         self._ladder = ladder
-        self._tz = zone(tz, owner)
+        self._tz = zone(timezone, owner)
         local = local_time(start, self._tz, owner, "start")
         self._anchor = local
         self._as_of = local
@@ -777,7 +777,7 @@ class TierTracker:
 
         Examples:
             >>> import datetime as dt
-            >>> TierLadder(tiers=[Tier(name="m")]).tracker(dt.datetime(2025, 1, 1), tz="UTC").tier
+            >>> TierLadder(tiers=[Tier(name="m")]).tracker(dt.datetime(2025, 1, 1), timezone="UTC").tier
             'm'
         """
         return self._ladder.tiers[self._cur].name
@@ -788,7 +788,7 @@ class TierTracker:
 
         Examples:
             >>> import datetime as dt
-            >>> TierLadder(tiers=[Tier(name="m")]).tracker(dt.datetime(2025, 1, 1), tz="UTC").history[0].reason
+            >>> TierLadder(tiers=[Tier(name="m")]).tracker(dt.datetime(2025, 1, 1), timezone="UTC").history[0].reason
             'start'
         """
         return tuple(self._history)
@@ -798,7 +798,7 @@ class TierTracker:
 
         Examples:
             >>> import datetime as dt
-            >>> t = TierLadder(tiers=[Tier(name="m")]).tracker(dt.datetime(2025, 1, 1), tz="UTC")
+            >>> t = TierLadder(tiers=[Tier(name="m")]).tracker(dt.datetime(2025, 1, 1), timezone="UTC")
             >>> t.copy().tier
             'm'
         """
@@ -817,7 +817,7 @@ class TierTracker:
         Examples:
             >>> import datetime as dt
             >>> ladder = TierLadder(tiers=[Tier(name="m"), Tier(name="g", orders=3)])
-            >>> t = ladder.tracker(dt.datetime(2025, 1, 1), tz="UTC")
+            >>> t = ladder.tracker(dt.datetime(2025, 1, 1), timezone="UTC")
             >>> t.post(QualifyingPosting(dt.datetime(2025, 2, 1), orders=1))
             >>> t.status().missing
             {'orders': 2}
@@ -915,7 +915,7 @@ class TierTracker:
         Examples:
             >>> import datetime as dt
             >>> ladder = TierLadder(tiers=[Tier(name="m"), Tier(name="g", orders=1)])
-            >>> t = ladder.tracker(dt.datetime(2024, 1, 1), tz="UTC")
+            >>> t = ladder.tracker(dt.datetime(2024, 1, 1), timezone="UTC")
             >>> t.post(QualifyingPosting(dt.datetime(2024, 5, 1), orders=1))
             >>> t.advance(dt.datetime(2025, 12, 31)); t.tier
             'g'
@@ -1014,7 +1014,7 @@ class TierTracker:
         Examples:
             >>> import datetime as dt
             >>> ladder = TierLadder(tiers=[Tier(name="m"), Tier(name="g", spend="100")])
-            >>> t = ladder.tracker(dt.datetime(2025, 1, 1), tz="UTC")
+            >>> t = ladder.tracker(dt.datetime(2025, 1, 1), timezone="UTC")
             >>> t.post(QualifyingPosting(dt.datetime(2025, 1, 2), spend="100")); t.tier
             'g'
         """

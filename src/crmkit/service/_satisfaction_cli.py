@@ -62,7 +62,7 @@ def add_commands(subparsers: Any) -> None:
         >>> import argparse
         >>> parser = argparse.ArgumentParser(prog="crmkit")
         >>> add_commands(parser.add_subparsers())
-        >>> parser.parse_args(["nps", "r.csv", "--by", "segment"]).period
+        >>> parser.parse_args(["nps", "r.csv", "--by", "segment"]).freq
         'M'
     """
     cmd = command(
@@ -84,7 +84,13 @@ def add_commands(subparsers: Any) -> None:
         help="metric",
     )
     cmd.add_argument("--by", default="", help="comma-separated group columns, e.g. segment,region")
-    cmd.add_argument("--period", default="M", help="pandas period alias (M, Q, W, Y) or 'none'")
+    cmd.add_argument(
+        "--freq",
+        "--period",
+        dest="freq",
+        default="M",
+        help="pandas period alias (M, Q, W, Y) or 'none' (metric_table's freq=)",
+    )
     add_column_options(
         cmd,
         {
@@ -122,7 +128,7 @@ def _run_nps(args: argparse.Namespace) -> int:
     fmt = output_format(args)
     responses = read_input(args.responses, args, what="responses")
     responses = apply_columns(responses, args, ())
-    period = None if str(args.period).lower() == "none" else args.period
+    period = None if str(args.freq).lower() == "none" else args.freq
     if period is not None and args.date in responses.columns:
         responses = convert_dates(responses, [args.date], args)
         if not pd.api.types.is_datetime64_any_dtype(responses[args.date].dtype):
@@ -134,7 +140,7 @@ def _run_nps(args: argparse.Namespace) -> int:
         responses,
         args.metric,
         by=by,
-        period=period,
+        freq=period,
         date=args.date,
         score=args.score,
         weights=args.weights,
@@ -193,7 +199,7 @@ def demo_section(data: DemoData) -> str:
         "",
         "Monthly NPS trend (adjusted-Wald 95% CI):",
     ]
-    trend = metric_table(responses, "nps", period="M")
+    trend = metric_table(responses, "nps", freq="M")
     for _, row in trend.iterrows():
         bar = "#" * max(0, round(float(row["value"]) / 4))
         lines.append(

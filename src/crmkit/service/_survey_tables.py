@@ -195,7 +195,7 @@ def _column_default(metric: str) -> str:
 def _prepare_groups(
     responses: pd.DataFrame,
     by: Sequence[str],
-    period: str | None,
+    freq: str | None,
     date: str,
     owner: str,
     *,
@@ -206,7 +206,7 @@ def _prepare_groups(
     frame = pd.DataFrame(index=responses.index)
     for key in keys:
         frame[key] = responses[key]
-    if period is not None:
+    if freq is not None:
         # The one date reader: datetime64 in any unit, Arrow timestamps, ISO strings;
         # other formats with date_format=, epoch numbers with date_unit=; NaT refused.
         dates = datetime_column(
@@ -215,13 +215,13 @@ def _prepare_groups(
         if getattr(dates.dt, "tz", None) is not None:
             dates = dates.dt.tz_localize(None)
         try:
-            frame["period"] = dates.dt.to_period(period)
+            frame["period"] = dates.dt.to_period(freq)
         except (ValueError, TypeError) as exc:
             raise ConfigError(
                 owner,
-                "period",
+                "freq",
                 expected="a pandas period alias such as 'M', 'Q', 'W'",
-                found=repr(period),
+                found=repr(freq),
             ) from exc
         keys.append("period")
     return frame, keys
@@ -259,7 +259,7 @@ def metric_table(
     metric: str = "nps",
     *,
     by: str | Sequence[str] = (),
-    period: str | None = "M",
+    freq: str | None = "M",
     date: str = "date",
     score: str | None = None,
     weights: str | Default | None = DEFAULT,
@@ -290,7 +290,7 @@ def metric_table(
             ``"ces"`` (% agree 5-7 of CES 2.0) or ``"ces_mean"``.
         by: Column(s) to group by (e.g. ``["segment"]``); empty for one overall row per
             period.
-        period: Pandas period alias (``"M"``, ``"Q"``, ``"W"``, ...) of ``date``, or
+        freq: Pandas period alias (``"M"``, ``"Q"``, ``"W"``, ...) of ``date``, or
             ``None`` for no time split.
         date: Date column (naive or aware; aware dates are taken in their own zone).
         score: Score column (default: ``"nps"``, ``"csat"`` or ``"ces"``).
@@ -364,7 +364,7 @@ def metric_table(
         responses,
         metric,
         by=by,
-        period=period,
+        period_freq=freq,
         date=date,
         score=score,
         scheme=scheme,
@@ -381,7 +381,7 @@ def _metric_table(
     metric: str,
     *,
     by: str | Sequence[str],
-    period: str | None,
+    period_freq: str | None,
     date: str,
     score: str | None,
     weights: str | None,
@@ -403,7 +403,7 @@ def _metric_table(
         raise ConfigError(owner, "metric", expected=f"one of {list(_METRICS)}", found=repr(metric))
     by_list = [by] if isinstance(by, str) else list(by)
     column = score or _column_default(metric)
-    needed = [*by_list, column] + ([date] if period is not None else [])
+    needed = [*by_list, column] + ([date] if period_freq is not None else [])
     if weights is not None:
         needed.append(weights)
     require_columns(responses, needed, owner)
@@ -429,7 +429,13 @@ def _metric_table(
     else:
         scale, positive = (scheme.scale_min, scheme.scale_max), frozenset()
     groups, keys = _prepare_groups(
-        responses, by_list, period, date, owner, date_format=date_format, date_unit=date_unit
+        responses,
+        by_list,
+        period_freq,
+        date,
+        owner,
+        date_format=date_format,
+        date_unit=date_unit,
     )
     # Keep the frame's index: error messages name row labels, not positions.
     parsed = parse(

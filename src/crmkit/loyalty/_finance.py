@@ -1,0 +1,384 @@
+"""The finance view of a program: the points liability and breakage.
+
+Points a member holds are a liability of the program owner: under IFRS 15 (paragraphs
+B39-B43, "customer options for additional goods or services") the revenue allocated to
+points is deferred until they are redeemed or expire, and the expected *breakage* (the
+share of points that will never be redeemed) is recognised in proportion to the pattern
+of redemptions. Two figures feed that accounting:
+
+* :func:`points_liability`: the points outstanding at ``as_of`` (usable and pending), by
+  point currency, tier and month of expiry, valued at the program's ``point_value``.
+* :func:`breakage`: per earning-month cohort, the points issued (net of refunds), redeemed,
+  expired and still open, the breakage observed so far and an *ultimate* breakage estimate,
+  with the method that produced it named in the result.
+
+Both read the ledger of :meth:`Program.replay <crmkit.loyalty.Program.replay>`: every lot
+keeps ``amount == remaining + spent + expired + reversed + forfeited``, so the cohort
+figures add up to the points credited, exactly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Hashable, Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from crmkit.errors import ConfigError, InvalidInputError
+from crmkit.loyalty._events import Event
+from crmkit.loyalty._program import MemberState, Program
+
+__all__ = ["BreakageResult", "breakage", "points_liability"]
+
+#: The name of the ultimate-breakage method, as written in every result.
+RESOLVED_RATIO = "resolved-ratio"
+_NEVER = "never"
+
+
+def _states(states: object, owner: str) -> list[MemberState]:
+    if isinstance(states, MemberState):
+        return [states]
+    if isinstance(states, Mapping):
+        items = list(states.values())
+    elif isinstance(states, Iterable) and not isinstance(states, str | bytes):
+        items = list(states)
+    else:
+        raise InvalidInputError(
+            owner,
+            "states",
+            expected="MemberState objects (a list, or a mapping of member -> state)",
+            found="None" if states is None else type(states).__name__,
+            kind="",
+        )
+    for item in items:
+        if not isinstance(item, MemberState):
+            raise InvalidInputError(
+                owner,
+                "states",
+                expected="MemberState objects",
+                found=type(item).__name__,
+                kind="",
+            )
+    return items
+
+
+def _at(state: MemberState, as_of: dt.datetime, owner: str) -> MemberState:
+    """``state`` moved forward to ``as_of`` (no events in between), or refused if later."""
+    program = state._snap.owner
+    end = program._as_of(as_of)
+    if state.as_of > end:
+        raise InvalidInputError(
+            owner,
+            "as_of",
+            expected=f"not before the states' instants (one is at {state.as_of.isoformat()})",
+            found=end.isoformat(),
+            kind="",
+            hint="Replay the members at as_of (Program.replay(events, as_of=...)).",
+        )
+    if state.as_of == end:
+        return state
+    on_error = "skip" if state._snap.root().skip_errors else "raise"
+    return program.replay(state.events, as_of=end, on_error=on_error)
+
+
+def points_liability(
+    states: Mapping[Hashable, MemberState] | Iterable[MemberState], as_of: dt.datetime
+) -> pd.DataFrame:
+    """The points outstanding at ``as_of``, by currency, tier and expiry month, valued.
+
+    Outstanding points are those a member could still redeem: usable and pending lots,
+    at what they hold at ``as_of``. A state earlier than ``as_of`` is moved forward to it
+    (its lots expire on the way; no events are assumed in between); a later one is an
+    error. Open debt (``shortfall="debt"``) is not netted: it is a separate receivable.
+
+    Args:
+        states: Member states of one program (from :meth:`Program.replay`), a list or a
+            mapping of member id -> state.
+        as_of: The balance-sheet instant (naive: read in the program's zone).
+
+    Returns:
+        A DataFrame with one row per point currency, tier (the primary ladder's tier at
+        ``as_of``; ``""`` without tiers) and expiry month (``"2026-03"``, or ``"never"``),
+        sorted so, with the columns ``points`` (int64 ledger units), ``pending`` (the part
+        not usable yet), ``members`` (members holding some) and ``value`` (Decimal money:
+        whole points times the program's ``point_value``, to the currency's minor unit).
+
+    Raises:
+        InvalidInputError: States that are not MemberStates, states of several programs,
+            or a state later than ``as_of``.
+
+    Examples:
+        >>> import datetime as dt
+        >>> from crmkit.loyalty import ExpiryPolicy, Program, Purchase, PurchaseLine
+        >>> program = Program(timezone="UTC", expiry=ExpiryPolicy.after_months(12))
+        >>> t = dt.datetime(2025, 3, 10, tzinfo=dt.UTC)
+        >>> a = program.replay([Purchase("p1", t, lines=[PurchaseLine("1", "300")])], as_of=t)
+        >>> b = program.replay([Purchase("p2", t, lines=[PurchaseLine("1", "120")])], as_of=t)
+        >>> points_liability({"m1": a, "m2": b}, dt.datetime(2025, 6, 30, tzinfo=dt.UTC))
+          currency tier   expires  points  pending  members value
+        0   points       2026-03     420        0        2  4.20
+    """
+    owner = "points_liability()"
+    items = _states(states, owner)
+    program = _one_program(items, owner)
+    zone = program.zone
+    end = program._as_of(as_of)
+    rows: dict[tuple[str, str, str], list[Any]] = {}
+    for state in items:
+        now = _at(state, end, owner)
+        tier = now.tier_name or ""
+        for currency, part in now.by_currency.items():
+            held: set[tuple[str, str, str]] = set()
+            for lot in part.lots:
+                if not lot.remaining:
+                    continue
+                expires = lot.expires_at
+                if expires is not None and expires <= end:
+                    continue
+                # A lot valid through day D expires at midnight starting D + 1: it is a
+                # liability of D's month.
+                month = (
+                    _NEVER
+                    if expires is None
+                    else (expires.astimezone(zone) - dt.timedelta(microseconds=1)).strftime("%Y-%m")
+                )
+                key = (currency, tier, month)
+                row = rows.setdefault(key, [0, 0, 0])
+                row[0] += lot.remaining
+                if not lot.active(end):
+                    row[1] += lot.remaining
+                held.add(key)
+            for key in held:
+                rows[key][2] += 1
+    scale = Decimal(1).scaleb(-program.point_decimals)
+    quantum = program.money_quantum
+    keys = sorted(rows, key=lambda k: (k[0] != next(iter(program.point_currencies)), k))
+    frame = pd.DataFrame(
+        {
+            "currency": [k[0] for k in keys],
+            "tier": [k[1] for k in keys],
+            "expires": [k[2] for k in keys],
+            "points": np.array([rows[k][0] for k in keys], dtype=np.int64),
+            "pending": np.array([rows[k][1] for k in keys], dtype=np.int64),
+            "members": np.array([rows[k][2] for k in keys], dtype=np.int64),
+            "value": pd.Series(
+                [(rows[k][0] * scale * program.point_value).quantize(quantum) for k in keys],
+                dtype=object,
+            ),
+        }
+    )
+    return frame
+
+
+def _one_program(items: list[MemberState], owner: str) -> Program:
+    if not items:
+        raise InvalidInputError(owner, "states", expected="at least one state", found="none")
+    program = items[0]._snap.owner
+    for state in items[1:]:
+        other = state._snap.owner
+        if other is not program and other != program:
+            raise InvalidInputError(
+                owner,
+                "states",
+                expected="states of one program",
+                found="states replayed under different programs",
+                kind="",
+            )
+    return program
+
+
+@attrs.frozen
+class BreakageResult:
+    """Breakage by earning cohort, with the ultimate estimate and the method that made it.
+
+    Attributes:
+        cohorts: One row per earning month (``"2025-03"``): ``issued`` (points credited
+            net of refunds), ``redeemed`` (spent, including points whose earning was later
+            refunded and written off), ``expired``, ``open`` (still held: usable or
+            pending), all int64 ledger units with ``issued == redeemed + expired + open``;
+            ``observed`` (``expired / issued``: breakage so far) and ``ultimate`` (the
+            estimate: ``(expired + open * rate) / issued``), float64 (NaN when nothing
+            was issued).
+        rate: The share of open points expected to expire unredeemed.
+        ultimate: The ultimate breakage of all cohorts together.
+        method: How ``rate`` was estimated (:data:`RESOLVED_RATIO`).
+        basis: The cohorts ``rate`` was estimated from (``"mature"``: those with no open
+            points left; ``"all"`` when no cohort is mature yet).
+        as_of: The instant of the figures.
+
+    Examples:
+        >>> import datetime as dt
+        >>> from crmkit.loyalty import Program
+        >>> r = breakage({}, Program(), as_of=dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+        >>> r.method, len(r.cohorts)
+        ('resolved-ratio', 0)
+    """
+
+    cohorts: pd.DataFrame = attrs.field(eq=False)
+    rate: float
+    ultimate: float
+    method: str
+    basis: str
+    as_of: dt.datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON types: the estimate, the method and the cohort rows.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from crmkit.loyalty import Program
+            >>> breakage({}, Program(), as_of=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)).to_dict()["method"]
+            'resolved-ratio'
+        """
+        rows = self.cohorts.reset_index().to_dict(orient="records")
+        clean = [
+            {k: (None if isinstance(v, float) and np.isnan(v) else _plain(v)) for k, v in r.items()}
+            for r in rows
+        ]
+        return {
+            "as_of": self.as_of.isoformat(),
+            "method": self.method,
+            "basis": self.basis,
+            "rate": None if np.isnan(self.rate) else self.rate,
+            "ultimate": None if np.isnan(self.ultimate) else self.ultimate,
+            "cohorts": clean,
+        }
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def breakage(
+    events: pd.DataFrame | Mapping[Hashable, Iterable[Event]],
+    program: Program,
+    *,
+    as_of: dt.datetime,
+    sources: Iterable[str] = ("purchase",),
+    on_error: str = "raise",
+    date_format: str | None = None,
+    date_unit: str | None = None,
+) -> BreakageResult:
+    """The share of issued points that expire unredeemed, by earning-month cohort.
+
+    Every member is replayed at ``as_of``; each lot (a parcel of points credited by one
+    event) is put in the cohort of its local earning month and split into what was
+    redeemed, what expired, and what is still open. Refunded points never counted as
+    issued. The *ultimate* breakage needs the fate of the open points: the
+    ``"resolved-ratio"`` method assumes they resolve as the points of the mature cohorts
+    did (those with nothing open left: ``rate = expired / (expired + redeemed)`` over
+    them), or, while no cohort is mature, as every resolved point so far did. Points that
+    never expire and are never redeemed keep cohorts immature: read ``basis``.
+
+    Args:
+        events: The events table of :func:`~crmkit.loyalty.replay_many`, or a mapping of
+            member id -> that member's events.
+        program: The program.
+        as_of: The instant of the figures (naive: read in the program's zone).
+        sources: Which lots count as issued points: ``"purchase"`` (default: points sold
+            with goods, the IFRS 15 case), ``"enroll"`` and/or ``"adjust"``.
+        on_error: ``"raise"`` (default) or ``"skip"`` (events the ledger cannot honour).
+        date_format: As for :func:`~crmkit.loyalty.replay_many` (a table's time column).
+        date_unit: As for :func:`~crmkit.loyalty.replay_many`.
+
+    Returns:
+        A :class:`BreakageResult`.
+
+    Raises:
+        ConfigError: Unknown ``sources`` or ``on_error``.
+        InvalidInputError: Bad events (with row labels for a table).
+
+    Examples:
+        >>> import datetime as dt
+        >>> from crmkit.loyalty import ExpiryPolicy, Program, Purchase, PurchaseLine, Redeem
+        >>> program = Program(timezone="UTC", expiry=ExpiryPolicy.after_months(6))
+        >>> t = dt.datetime(2025, 1, 15, tzinfo=dt.UTC)
+        >>> events = {
+        ...     "m1": [Purchase("a", t, lines=[PurchaseLine("1", "100")]),
+        ...            Redeem("r", t + dt.timedelta(days=30), points=60)],
+        ...     "m2": [Purchase("b", t, lines=[PurchaseLine("1", "100")])],
+        ...     "m3": [Purchase("c", t + dt.timedelta(days=200), lines=[PurchaseLine("1", "50")])],
+        ... }
+        >>> r = breakage(events, program, as_of=dt.datetime(2025, 9, 1, tzinfo=dt.UTC))
+        >>> r.cohorts[["issued", "redeemed", "expired", "open"]]
+                 issued  redeemed  expired  open
+        cohort
+        2025-01     200        60      140     0
+        2025-08      50         0        0    50
+        >>> round(r.rate, 4), round(r.ultimate, 4), r.method, r.basis
+        (0.7, 0.7, 'resolved-ratio', 'mature')
+    """
+    owner = "breakage()"
+    chosen = tuple(sources) if not isinstance(sources, str) else (sources,)
+    for source in chosen:
+        if source not in ("purchase", "enroll", "adjust"):
+            raise ConfigError(
+                owner,
+                "sources",
+                expected="lot sources among ['purchase', 'enroll', 'adjust']",
+                found=repr(source),
+            )
+    if on_error not in ("raise", "skip"):
+        raise ConfigError(owner, "on_error", expected="'raise' or 'skip'", found=repr(on_error))
+    if not isinstance(program, Program):
+        raise ConfigError(owner, "program", expected="a Program", found=type(program).__name__)
+    end = program._as_of(as_of)
+    if isinstance(events, pd.DataFrame):
+        from crmkit.loyalty._replay_many import iter_member_events
+
+        streams: Iterable[tuple[Hashable, Iterable[Event]]] = iter_member_events(
+            events, program, date_format=date_format, date_unit=date_unit
+        )
+    elif isinstance(events, Mapping):
+        streams = events.items()
+    else:
+        raise InvalidInputError(
+            owner,
+            "events",
+            expected="an events table (DataFrame) or a mapping of member -> events",
+            found="None" if events is None else type(events).__name__,
+            kind="",
+        )
+    zone = program.zone
+    cohorts: dict[str, list[int]] = {}
+    for _, member_events in streams:
+        state = program.replay(member_events, as_of=end, on_error=on_error)
+        for part in state.by_currency.values():
+            for lot in part.lots:
+                if lot.source not in chosen:
+                    continue
+                month = lot.earned_at.astimezone(zone).strftime("%Y-%m")
+                row = cohorts.setdefault(month, [0, 0, 0, 0])
+                row[0] += lot.amount - lot.reversed
+                row[1] += lot.spent + lot.forfeited
+                row[2] += lot.expired
+                row[3] += lot.remaining
+    months = sorted(cohorts)
+    table = pd.DataFrame(
+        [cohorts[m] for m in months],
+        columns=["issued", "redeemed", "expired", "open"],
+        index=pd.Index(months, name="cohort"),
+        dtype=np.int64,
+    )
+    mature = table[table["open"] == 0]
+    basis = "mature" if len(mature) else "all"
+    pool = mature if len(mature) else table
+    resolved = int(pool["expired"].sum() + pool["redeemed"].sum())
+    rate = float(pool["expired"].sum()) / resolved if resolved else float("nan")
+    issued = table["issued"].to_numpy(dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        table["observed"] = np.where(issued > 0, table["expired"] / issued, np.nan)
+        projected = table["expired"] + table["open"] * (rate if resolved else np.nan)
+        table["ultimate"] = np.where(issued > 0, projected / issued, np.nan)
+    total = float(issued.sum())
+    if total > 0 and resolved:
+        ultimate = float((table["expired"].sum() + table["open"].sum() * rate) / total)
+    else:
+        ultimate = float("nan")
+    return BreakageResult(
+        cohorts=table, rate=rate, ultimate=ultimate, method=RESOLVED_RATIO, basis=basis, as_of=end
+    )
