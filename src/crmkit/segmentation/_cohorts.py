@@ -226,7 +226,14 @@ def cohort_retention(
     if metric == "customers":
         sel = buying & has_cohort[codes]
         key = codes[sel] * (n_cols + 1) + np.minimum(since[sel], n_cols)
-        pairs = np.unique(key)
+        span = n_customers * (n_cols + 1)
+        if span <= 8 * len(key) + (1 << 20):
+            # Distinct (customer, period) pairs by one scatter into a flag per pair: no sort.
+            seen = np.zeros(span, dtype=bool)
+            seen[key] = True
+            pairs = np.flatnonzero(seen)
+        else:  # very many customers x periods for few rows: sort instead
+            pairs = np.unique(key)
         cust, k = np.divmod(pairs, n_cols + 1)
         in_table = k < n_cols
         cells = (first[cust[in_table]] - lo) * n_cols + k[in_table]
