@@ -33,7 +33,12 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from crmkit._validate import first_labels, resolve_timezone
+from crmkit._validate import (
+    datetime_value,
+    first_labels,
+    require_finite_result,
+    resolve_timezone,
+)
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.segmentation._dask import computed, is_dask, map_by_key, require_dask_columns
 from crmkit.segmentation._log import (
@@ -89,16 +94,8 @@ def _read_point(
     whole_day = (isinstance(value, dt.date) and not isinstance(value, dt.datetime)) or (
         isinstance(value, str) and _DATE_ONLY.match(value) is not None
     )
-    expected = "a date, datetime, Timestamp or ISO 8601 string"
-    if not isinstance(value, (str, dt.date, np.datetime64)):
-        raise ConfigError(owner, name, expected=expected, found=type(value).__name__)
-    try:
-        parsed = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        parsed = None
-    if not isinstance(parsed, pd.Timestamp):  # unparsable, or NaT
-        raise ConfigError(owner, name, expected=expected, found=repr(value))
-    stamp = parsed
+    # The one reader of single instants: ranges, numbers and junk are refused there.
+    stamp = datetime_value(value, owner, name)
     aware = stamp.tzinfo is not None
     if aware and tz is None:
         raise ConfigError(
@@ -202,6 +199,8 @@ def _money(amount: FloatArray) -> _Money:
     n = len(amount)
     if n == 0:
         return _Money(amount, 1.0)
+    if not np.isfinite(amount).all() or float(np.abs(amount).max()) * 100.0 >= 2**53:
+        return _Money(amount, 1.0)  # beyond whole cents held exactly (or overflowing)
     cents = np.empty(n)
     check = np.empty(min(n, _CHUNK))
     # In cache-sized chunks: one pass over memory instead of four.
@@ -403,6 +402,9 @@ def summarize(
     rule = log.frequency_rule(frequency, owner)
     cutoff, day = _summary_cutoff(log, as_of, owner)
     result = _summarize_log(log, owner, cutoff=cutoff, as_of_day=day, frequency=rule)
+    require_finite_result(
+        result["monetary"].to_numpy(), owner, log.amount or "amount", labels=result.index
+    )
     if len(result) == 0:
         raise InvalidInputError(
             owner,
