@@ -329,6 +329,7 @@ def _rfm_data() -> pd.DataFrame:
             "recency_days": [1, 5, 20, 40, 90, 200, 300, 400, 500, 700, 3, 45],
             "frequency": [9, 7, 5, 4, 3, 2, 1, 1, 1, 1, 6, 2],
             "monetary": [900.0, 700, 500, 400, 300, 200, 100, 80, 60, 40, 650, 210],
+            "tenure_days": [600, 300, 25, 400, 500, 800, 300, 900, 500, 700, 3, 300],
         },
         index=pd.Index([f"c{i}" for i in range(12)], name="customer_id"),
     )
@@ -338,7 +339,9 @@ def _rfm_case() -> FittedCase:
     from crmkit.segmentation import RFMScorer
 
     def one(model: Any, row: pd.Series) -> dict[str, Any]:
-        score = model.score(row["recency_days"], row["frequency"], row["monetary"])
+        score = model.score(
+            row["recency_days"], row["frequency"], row["monetary"], row["tenure_days"]
+        )
         return {k: getattr(score, k) for k in ("r_score", "f_score", "m_score", "rfm_code")}
 
     return FittedCase(

@@ -123,7 +123,7 @@ def _rfm_model(k: int) -> Any:
 
 def _history(k: int) -> pd.DataFrame:
     return segmentation.lifecycle_history(
-        _transactions(k), at=["2025-05-31", "2025-06-30"], amount="amount"
+        _transactions(k), as_of=["2025-05-31", "2025-06-30"], amount="amount"
     )
 
 
@@ -159,7 +159,9 @@ FACTORIES: dict[str, Callable[[int], Any]] = {
     "DurationQuantiles": lambda k: service.duration_quantiles(
         _tickets(k), q=(0.5, 0.9), as_of=_tickets(k)["created_at"].max()
     ),
-    "RFMScore": lambda k: _rfm_model(k).score(recency_days=30 + k, frequency=3, monetary=250.0),
+    "RFMScore": lambda k: _rfm_model(k).score(
+        recency_days=30 + k, frequency=3, monetary=250.0, tenure_days=300 + k
+    ),
     "Rate": lambda k: segmentation.churn_rate(
         _transactions(k), start="2025-06-30", end="2025-12-31", amount="amount"
     ),
@@ -170,7 +172,7 @@ FACTORIES: dict[str, Callable[[int], Any]] = {
         _history(k), "2025-05-31", "2025-06-30"
     ),
     "CohortTable": lambda k: segmentation.cohort_retention(
-        _transactions(k), period="Q", amount="amount"
+        _transactions(k), freq="Q", amount="amount"
     ),
     "SegmentMapReport": lambda k: (
         segmentation.SegmentMap.default() if k == 0 else segmentation.SegmentMap.three_layer()
