@@ -23,8 +23,8 @@ Examples:
     >>> cal = BusinessCalendar("UTC", {d: [["09:00", "17:00"]] for d in ["mon", "tue"]})
     >>> clock = BusinessClock(cal, tick=SECOND)
     >>> monday_16 = 1_736_179_200  # 2025-01-06 16:00 UTC, in seconds
-    >>> clock.add(monday_16, 2 * 3600) - monday_16  # 1 h on Monday, 1 h on Tuesday
-    61200
+    >>> clock.add(monday_16, 2 * 3600) - monday_16  # 1 h on Monday, then Tuesday 09-10
+    64800
     >>> breach_instant(RealClock(), 0, 60)
     60
 """
