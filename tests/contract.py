@@ -42,6 +42,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
+import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -110,7 +111,20 @@ PENDING_FITTED: dict[str, str] = {
 }
 
 #: Rule classes whose instances are not hashable, with the reason.
-UNHASHABLE: dict[str, str] = {}
+UNHASHABLE: dict[str, str] = {
+    **{
+        f"crmkit.segmentation.{name}": "params and standard errors are mappings (dict fields); "
+        "compare fitted models with == (branch clv)"
+        for name in (
+            "BetaGeoFit",
+            "ModifiedBetaGeoFit",
+            "ParetoNBDFit",
+            "BetaGeoBetaBinomFit",
+            "ShiftedBetaGeoFit",
+            "GammaGammaFit",
+        )
+    },
+}
 
 
 class ContractError(AssertionError):
@@ -375,10 +389,120 @@ def _health_case() -> FittedCase:
     )
 
 
+# --- CLV models (branch clv): predictions for a frame equal one-customer calls
+
+
+def _btyd_data() -> pd.DataFrame:
+    from tests.strategies import simulated_btyd_summary
+
+    frame = simulated_btyd_summary(300, seed=17)
+    frame.index = pd.Index([f"c{i}" for i in range(len(frame))], name="customer_id")
+    return frame
+
+
+def _count_case(cls_name: str) -> Callable[[], FittedCase]:
+    def case() -> FittedCase:
+        import crmkit.segmentation as seg
+
+        def one(model: Any, row: pd.Series) -> dict[str, Any]:
+            x, tx, big_t = row["frequency"], row["recency"], row["T"]
+            return {
+                "expected_purchases": model.expected_purchases(10.0, x, tx, big_t),
+                "p_alive": model.probability_alive(x, tx, big_t),
+            }
+
+        return FittedCase(
+            scorer=lambda: getattr(seg, cls_name)(time_unit="weeks"),
+            data=_btyd_data,
+            score_frame=lambda model, frame: model.predict(frame, t=10.0),
+            score_one=one,
+            columns=("expected_purchases", "p_alive"),
+        )
+
+    return case
+
+
+def _spend_case() -> FittedCase:
+    from crmkit.segmentation import GammaGammaModel
+
+    def data() -> pd.DataFrame:
+        rng = np.random.default_rng(4)
+        freq = rng.integers(0, 6, 60).astype(float)
+        nu = rng.gamma(3.7, 1 / 15.4, 60)
+        spend = np.where(freq > 0, rng.gamma(6.25, 1 / nu), 0.0)
+        return pd.DataFrame(
+            {"frequency": freq, "monetary_value": spend},
+            index=pd.Index([f"c{i}" for i in range(60)], name="customer_id"),
+        )
+
+    return FittedCase(
+        scorer=lambda: GammaGammaModel(max_correlation=None),
+        data=data,
+        score_frame=lambda model, frame: model.predict(frame),
+        score_one=lambda model, row: {
+            "expected_spend": model.expected_spend(row["frequency"], row["monetary_value"])
+        },
+        columns=("expected_spend",),
+    )
+
+
+def _bgbb_case() -> FittedCase:
+    from crmkit.segmentation import BetaGeoBetaBinomModel
+
+    def data() -> pd.DataFrame:
+        frame = pd.DataFrame(
+            {
+                "frequency": [0, 6, 1, 5, 2, 4, 3, 5],
+                "recency": [0, 6, 1, 6, 2, 6, 6, 5],
+                "n": [6] * 8,
+            }
+        )
+        weights = [346, 120, 109, 73, 61, 51, 36, 34]
+        frame = frame.loc[frame.index.repeat(weights)].reset_index(drop=True)
+        frame.index = pd.Index([f"d{i}" for i in range(len(frame))], name="donor")
+        return frame.head(830)
+
+    return FittedCase(
+        scorer=lambda: BetaGeoBetaBinomModel(time_unit="years"),
+        data=data,
+        score_frame=lambda model, frame: model.predict(frame, t=3),
+        score_one=lambda model, row: {
+            "expected_purchases": model.expected_purchases(
+                3, row["frequency"], row["recency"], row["n"]
+            )
+        },
+        columns=("expected_purchases",),
+    )
+
+
+def _sbg_case() -> FittedCase:
+    from crmkit.segmentation import ShiftedBetaGeoModel
+
+    def data() -> pd.DataFrame:
+        rows = [(1, 1)] * 13 + [(2, 1)] * 12 + [(3, 1)] * 9 + [(4, 1)] * 6 + [(4, 0)] * 60
+        frame = pd.DataFrame(rows, columns=["periods", "churned"])
+        frame.index = pd.Index([f"m{i}" for i in range(len(frame))], name="member")
+        return frame
+
+    return FittedCase(
+        scorer=lambda: ShiftedBetaGeoModel(time_unit="years"),
+        data=data,
+        score_frame=lambda model, frame: model.predict(frame, t=2),
+        score_one=lambda model, row: {"p_renew": model.probability_renew(2, row["periods"])},
+        columns=("p_renew",),
+    )
+
+
 #: Every exported class with ``fit`` needs a case here (qualified name of the scorer).
 FITTED_CASES: dict[str, Callable[[], FittedCase]] = {
     "crmkit.segmentation.RFMScorer": _rfm_case,
     "crmkit.campaigns.HealthScore": _health_case,
+    "crmkit.segmentation.BetaGeoModel": _count_case("BetaGeoModel"),
+    "crmkit.segmentation.ModifiedBetaGeoModel": _count_case("ModifiedBetaGeoModel"),
+    "crmkit.segmentation.ParetoNBDModel": _count_case("ParetoNBDModel"),
+    "crmkit.segmentation.GammaGammaModel": _spend_case,
+    "crmkit.segmentation.BetaGeoBetaBinomModel": _bgbb_case,
+    "crmkit.segmentation.ShiftedBetaGeoModel": _sbg_case,
 }
 
 

@@ -1126,6 +1126,41 @@ def health_scores(draw: st.DrawFn) -> object:
 
 
 @st.composite
+def fit_infos(draw: st.DrawFn) -> object:
+    """Fit records as a fitted model carries them."""
+    from crmkit.segmentation import FitInfo
+
+    return FitInfo(
+        log_likelihood=draw(st.floats(-1e6, 0.0, allow_nan=False)),
+        converged=draw(st.booleans()),
+        iterations=draw(st.integers(0, 500)),
+        message=draw(st.sampled_from(["ok", "Optimization terminated successfully."])),
+        n_customers=float(draw(st.integers(2, 10**6))),
+        n_unique=draw(st.integers(1, 10**5)),
+        penalizer=draw(st.sampled_from([0.0, 0.001, 0.1])),
+    )
+
+
+def _fitted(cls_name: str, names: tuple[str, ...]) -> st.SearchStrategy[object]:
+    @st.composite
+    def build(draw: st.DrawFn) -> object:
+        import crmkit.segmentation as seg
+
+        cls = getattr(seg, cls_name)
+        low = 1.05 if cls_name == "GammaGammaFit" else 0.01
+        params = {n: draw(_positive(low if n == "q" else 0.01, 100.0)) for n in names}
+        errors = {n: draw(st.one_of(st.none(), _positive(1e-4, 10.0))) for n in names}
+        return cls(
+            params=params,
+            time_unit=draw(st.sampled_from(["days", "weeks", "months", "years"])),
+            standard_errors=errors,
+            info=draw(st.one_of(st.none(), fit_infos())),
+        )
+
+    return build()
+
+
+@st.composite
 def sla_policies(draw: st.DrawFn) -> object:
     """An ``SLAPolicy`` with one to three targets under ``"*"`` (and maybe ``"P1"``),
     sometimes conditions and a calendar of its own."""
@@ -1277,6 +1312,17 @@ def _health_models() -> st.SearchStrategy[Any]:
 
 RULE_STRATEGIES.update(
     {
+        "crmkit.segmentation.FitInfo": fit_infos(),
+        "crmkit.segmentation.BetaGeoFit": _fitted("BetaGeoFit", ("r", "alpha", "a", "b")),
+        "crmkit.segmentation.ModifiedBetaGeoFit": _fitted(
+            "ModifiedBetaGeoFit", ("r", "alpha", "a", "b")
+        ),
+        "crmkit.segmentation.ParetoNBDFit": _fitted("ParetoNBDFit", ("r", "alpha", "s", "beta")),
+        "crmkit.segmentation.BetaGeoBetaBinomFit": _fitted(
+            "BetaGeoBetaBinomFit", ("alpha", "beta", "gamma", "delta")
+        ),
+        "crmkit.segmentation.ShiftedBetaGeoFit": _fitted("ShiftedBetaGeoFit", ("alpha", "beta")),
+        "crmkit.segmentation.GammaGammaFit": _fitted("GammaGammaFit", ("p", "q", "v")),
         "crmkit.service.MetricRule": metric_rules(),
         "crmkit.service.BusinessCalendar": business_calendar_dicts().map(_calendar_from),
         "crmkit.service.SLATarget": sla_targets(),
