@@ -30,6 +30,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmkit import datasets, loyalty, segmentation, service
+from crmkit.loyalty._cli import demo_program
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 FACADES = (segmentation, loyalty, service)
