@@ -30,6 +30,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmkit import datasets, loyalty, segmentation, service
+from crmkit.loyalty._cli import demo_program
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 FACADES = (segmentation, loyalty, service)
@@ -45,6 +46,8 @@ NOT_RESULTS = {
     "Segment", "BusinessDays",
     # inputs and engines: the transaction log reader, a program's compiled earner
     "TransactionLog", "CompiledProgram",
+    # the base classes of the fit -> model protocol (their subclasses are models)
+    "Estimator", "FittedModel", "LikelihoodFit",
 }  # fmt: skip
 
 #: Result types without ``to_dict()`` yet, and the branch that owns them.
@@ -77,8 +80,6 @@ def result_types() -> dict[str, type]:
 
 
 def _member_state(k: int) -> Any:
-    from crmkit.loyalty._cli import demo_program
-
     start = dt.datetime(2025, 1, 5, 10, tzinfo=SHANGHAI) + dt.timedelta(days=k)
     events = [
         loyalty.Enroll(event_id="e", time=start),
@@ -141,6 +142,12 @@ FACTORIES: dict[str, Callable[[int], Any]] = {
     "Grant": lambda k: loyalty.Grant("lounge", dt.datetime(2025, 3, 1 + k, tzinfo=SHANGHAI), None),
     "QuotaStatus": lambda k: loyalty.QuotaStatus(
         "lounge", 4, k, 4 - k, dt.datetime(2025, 1, 1), dt.datetime(2026, 1, 1)
+    ),
+    "BreakageResult": lambda k: loyalty.breakage(
+        datasets.loyalty_events(n_members=20, seed=k),
+        demo_program(),
+        as_of=dt.datetime(2026, 1, 1, tzinfo=SHANGHAI),
+        on_error="skip",
     ),
     "TicketSLA": _ticket,
     "TargetResult": lambda k: _ticket(k).targets[0],
