@@ -464,7 +464,7 @@ def loyalty_programs(draw: st.DrawFn) -> object:
         timezone=draw(timezones),
         earning=EarningScheme.base_rate(draw(st.sampled_from(["1", "0.5", "2.5"]))),
         expiry=expiry,
-        shortfall=draw(st.sampled_from(["forfeit", "debt", "cash_offset"])),
+        shortfall=draw(st.sampled_from(["forfeit", "debt", "cash_offset", "balance_then_cash"])),
         pending_days=draw(st.sampled_from([0, 0, 7])),
         point_value="0.01",
         tiers=draw(

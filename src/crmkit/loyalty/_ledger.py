@@ -1196,29 +1196,44 @@ class Book:
             lot.spent -= shortfall
             lot.forfeited += shortfall
             self._post(at, "forfeit", 0, event_id, lot.lot_id, "forfeit", {lot.lot_id: shortfall})
+        elif policy == "balance_then_cash":
+            # The member's other usable points first (as a debt repaid at once), then money.
+            take = min(shortfall, self.available)
+            if take:
+                lot.owed += take
+                self.debt += take
+                self._post(at, "debt", -take, event_id, lot.lot_id, "debt")
+                self._repay(at, event_id)
+            if shortfall > take:
+                self._cash_offset(lot, shortfall - take, at, event_id)
         elif policy == "cash_offset":
-            lot.spent -= shortfall
-            lot.reversed += shortfall
-            lot.cash_settled += shortfall
-            # ``point_value`` is per point; the ledger counts 10**-point_decimals points.
-            points_owed = Decimal(shortfall).scaleb(-program.point_decimals)
-            money = (points_owed * program.point_value).quantize(program.money_quantum)
-            self.cash_offset += money
-            self._post(
-                at,
-                "cash_offset",
-                0,
-                event_id,
-                lot.lot_id,
-                "cash_offset",
-                {lot.lot_id: shortfall},
-                money,
-            )
+            self._cash_offset(lot, shortfall, at, event_id)
         else:
             lot.owed += shortfall
             self.debt += shortfall
             self._post(at, "debt", -shortfall, event_id, lot.lot_id, "debt")
             self._repay(at, event_id)
+
+    def _cash_offset(self, lot: _Lot, shortfall: int, at: dt.datetime, event_id: str) -> None:
+        """Settle ``shortfall`` spent points of a refunded ``lot`` in money (reported)."""
+        program = self.program
+        lot.spent -= shortfall
+        lot.reversed += shortfall
+        lot.cash_settled += shortfall
+        # ``point_value`` is per point; the ledger counts 10**-point_decimals points.
+        points_owed = Decimal(shortfall).scaleb(-program.point_decimals)
+        money = (points_owed * program.point_value).quantize(program.money_quantum)
+        self.cash_offset += money
+        self._post(
+            at,
+            "cash_offset",
+            0,
+            event_id,
+            lot.lot_id,
+            "cash_offset",
+            {lot.lot_id: shortfall},
+            money,
+        )
 
     def _redeem(self, event: Redeem) -> None:
         if event.currency is not None and event.currency != self.currency:
