@@ -62,7 +62,7 @@ def case(name: str) -> float:
             from crmkit.service import metric_table
 
             def run() -> object:
-                return metric_table(df, "nps", by="segment", period="M")
+                return metric_table(df, "nps", by="segment", freq="M")
         else:
             import pandas as pd
 

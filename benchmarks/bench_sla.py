@@ -70,8 +70,8 @@ def run_case(case: str, tickets_path: str, events_path: str) -> dict[str, float]
         rows = 0
         for tid, group in sample_events.groupby("ticket_id", sort=False):
             result = evaluate_ticket(
-                policies,
                 list(zip(group["time"], group["event"], strict=True)),
+                policies,
                 as_of=AS_OF,
                 ticket=attrs.loc[tid].to_dict(),
             )

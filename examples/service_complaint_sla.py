@@ -73,7 +73,7 @@ events = [
     (dt.datetime(2025, 10, 2, 1, 0), "solved"),
 ]
 result = evaluate_ticket(
-    policies, events, as_of=dt.datetime(2025, 10, 9, 12), ticket={"kind": "complaint"}
+    events, policies, as_of=dt.datetime(2025, 10, 9, 12), ticket={"kind": "complaint"}
 )
 print(f"Complaint of {created:%a %d %b %H:%M} (policy {result.policy!r}):")
 for target in result.targets:

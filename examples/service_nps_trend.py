@@ -25,7 +25,7 @@ from crmkit.service import (
 responses = survey_responses(n_responses=2000, seed=7)
 
 print("Monthly NPS (adjusted-Wald 95% CI; '*' = fewer than 150 answers)")
-trend = metric_table(responses, "nps", period="M", min_n=150)
+trend = metric_table(responses, "nps", freq="M", min_n=150)
 for row in trend.itertuples():
     flag = "*" if row.low_sample else " "
     print(

@@ -8,6 +8,7 @@ Examples:
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -141,6 +142,79 @@ def survey_frames(draw: st.DrawFn, *, max_rows: int = 50) -> pd.DataFrame:
     )
 
 
+@st.composite
+def nps_schemes(draw: st.DrawFn) -> Any:
+    """Valid :class:`~crmkit.service.NpsScheme` values (ordered cut-offs on a scale)."""
+    from crmkit.service import NpsScheme
+
+    lo = draw(st.integers(-5, 5))
+    det = draw(st.integers(lo, lo + 8))
+    pro = draw(st.integers(det + 1, det + 6))
+    hi = draw(st.integers(pro, pro + 5))
+    return NpsScheme(scale_min=lo, scale_max=hi, detractor_max=det, promoter_min=pro)
+
+
+@st.composite
+def survey_options(draw: st.DrawFn) -> Any:
+    """Valid :class:`~crmkit.service.SurveyOptions` values (every field varied)."""
+    from crmkit.service import SurveyOptions
+    from crmkit.service._survey_input import CI_METHODS
+
+    return SurveyOptions(
+        weights=draw(st.one_of(st.none(), st.text(min_size=1, max_size=8))),
+        weights_kind=draw(st.sampled_from(["sampling", "frequency"])),
+        ci=draw(st.sampled_from([None, "default", *CI_METHODS])),
+        level=draw(st.floats(0.5, 0.999)),
+        missing=draw(st.sampled_from(["exclude", "include"])),
+        invalid=draw(st.sampled_from(["raise", "exclude"])),
+        population_size=draw(st.one_of(st.none(), st.integers(1, 10**6))),
+        min_n=draw(st.integers(0, 1000)),
+    )
+
+
+@st.composite
+def loyalty_tiers(draw: st.DrawFn) -> Any:
+    """Valid :class:`~crmkit.loyalty.Tier` values (any subset of thresholds)."""
+    from decimal import Decimal
+
+    from crmkit.loyalty import Tier
+
+    name = draw(st.text(st.characters(categories=("L", "N")), min_size=1, max_size=8))
+    spend = draw(st.one_of(st.none(), st.decimals(0, 10**6, places=2).map(Decimal)))
+    points = draw(st.one_of(st.none(), st.integers(0, 10**6)))
+    orders = draw(st.one_of(st.none(), st.integers(0, 1000)))
+    return Tier(name=name, spend=spend, points=points, orders=orders)
+
+
+@st.composite
+def tier_ladders(draw: st.DrawFn) -> Any:
+    """Valid :class:`~crmkit.loyalty.TierLadder` values: a base tier and 0-3 spend tiers."""
+    from decimal import Decimal
+
+    from crmkit.loyalty import Tier, TierLadder
+
+    steps = draw(st.lists(st.integers(1, 10**5), max_size=3, unique=True).map(sorted))
+    tiers = [Tier(name="base")] + [
+        Tier(name=f"t{i}", spend=Decimal(v)) for i, v in enumerate(steps, start=1)
+    ]
+    return TierLadder(
+        tiers=tiers,
+        combine=draw(st.sampled_from(["any", "all"])),
+        downgrade=draw(st.sampled_from(["reevaluate", "one_down", "to_base"])),
+        validity_windows=draw(st.integers(1, 3)),
+    )
+
+
+#: The instances the contract suite (tests/contract.py) checks, per rule class (qualified
+#: name as the facade exports it). A class without an entry is checked on ``cls()``.
+RULE_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
+    "crmkit.service.NpsScheme": nps_schemes(),
+    "crmkit.service.SurveyOptions": survey_options(),
+    "crmkit.loyalty.Tier": loyalty_tiers(),
+    "crmkit.loyalty.TierLadder": tier_ladders(),
+}
+
+
 # --------------------------------------------------------------------------- sla: SLA policies, ticket histories
 
 #: Event names a ticket history is drawn from (the built-in vocabulary of crmkit.service).
@@ -167,7 +241,10 @@ SLA_METRICS = (
 
 @st.composite
 def sla_targets(draw: st.DrawFn, *, clocks: tuple[str, ...] = ("business", "calendar")) -> object:
-    """An ``SLATarget`` of a random built-in metric (or a custom pair), goal 10 min to 12 h."""
+    """An ``SLATarget`` of a random built-in metric (or a custom pair), goal 10 min to 12 h.
+
+    A quarter of the business-clock targets count 1 to 3 business days instead.
+    """
     from crmkit.service import SLATarget
 
     metric = draw(st.sampled_from((*SLA_METRICS, "custom")))
@@ -184,11 +261,14 @@ def sla_targets(draw: st.DrawFn, *, clocks: tuple[str, ...] = ("business", "cale
             )
         )
         extra = {"start": start, "stop": stop}
+    clock = draw(st.sampled_from(clocks))
+    # A business clock sometimes counts in business days ("1bd" .. "3bd").
+    in_days = clock == "business" and draw(st.integers(0, 3)) == 0
     return SLATarget(
         metric=metric,
         name=f"{metric}_{draw(st.integers(0, 9))}",
-        duration=minutes * 60,
-        clock=draw(st.sampled_from(clocks)),
+        duration=f"{draw(st.integers(1, 3))}bd" if in_days else minutes * 60,
+        clock=clock,
         warn_before=[w * 60 for w in warn],
         escalate_after=[e * 60 for e in draw(st.lists(st.integers(0, 600), max_size=2))],
         pausable=draw(st.booleans()),
@@ -717,6 +797,85 @@ def qualifying_postings(
     return out
 
 
+# ---------------------------------------------------------------------------- campaigns
+#: The columns of :func:`customer_frames`, by kind.
+CAMPAIGN_COLUMNS = {
+    "recency_days": "number",
+    "monetary": "number",
+    "orders": "number",
+    "segment": "text",
+    "stage": "text",
+    "vip": "bool",
+    "joined": "datetime",
+}
+_SEGMENTS = ("A", "B", "C", "客户")
+_STAGES = ("new", "active", "dormant", "churned")
+_JOINED = tuple(f"2025-0{m}-01" for m in range(1, 7))
+
+
+@st.composite
+def customer_frames(draw: st.DrawFn, *, max_rows: int = 25) -> pd.DataFrame:
+    """Customer frames with numeric (NaN included), text, categorical, boolean and datetime
+    columns (missing values in each), indexed by customer id."""
+    n = draw(st.integers(0, max_rows))
+
+    def maybe(values: st.SearchStrategy[object]) -> list[object]:
+        return draw(st.lists(st.one_of(st.none(), values), min_size=n, max_size=n))
+
+    numbers = st.integers(-5, 400).map(float) | st.sampled_from([0.5, 180.0, 90.0])
+    frame = pd.DataFrame(
+        {
+            "recency_days": pd.array(maybe(numbers), dtype="float64"),
+            "monetary": pd.array(maybe(numbers), dtype="float64"),
+            "orders": pd.array(maybe(st.integers(0, 9)), dtype="Int64"),
+            "segment": pd.Series(maybe(st.sampled_from(_SEGMENTS)), dtype=object),
+            "stage": pd.Categorical(maybe(st.sampled_from(_STAGES)), categories=_STAGES),
+            "vip": pd.array(maybe(st.booleans()), dtype="boolean"),
+            "joined": pd.to_datetime(pd.Series(maybe(st.sampled_from(_JOINED)), dtype=object)),
+        },
+        index=pd.Index([f"c{i}" for i in range(n)], name="customer_id"),
+    )
+    return frame
+
+
+def _campaign_value(draw: st.DrawFn, kind: str) -> object:
+    if kind == "number":
+        return draw(st.sampled_from([0, 1, 90, 180, 180.5, -1, 400]))
+    if kind == "bool":
+        return draw(st.booleans())
+    if kind == "datetime":
+        return draw(st.sampled_from((*_JOINED, "2025-03-15")))
+    return draw(st.sampled_from(_SEGMENTS + _STAGES + ("zzz",)))
+
+
+@st.composite
+def audience_conditions(draw: st.DrawFn, *, depth: int = 3) -> object:
+    """Valid condition trees over the columns of :func:`customer_frames`."""
+    from crmkit.campaigns import AllOf, AnyOf, Between, Compare, In, IsNull, Not
+
+    column = draw(st.sampled_from(sorted(CAMPAIGN_COLUMNS)))
+    kind = CAMPAIGN_COLUMNS[column]
+    ordered = kind in ("number", "datetime")
+    leaves = ["compare", "in", "is_null"] + (["between"] if ordered else [])
+    nodes = ["all", "any", "not"] if depth > 0 else []
+    choice = draw(st.sampled_from(leaves + nodes))
+    if choice == "compare":
+        ops = ["==", "!=", "<", "<=", ">", ">="] if ordered else ["==", "!="]
+        return Compare(column, draw(st.sampled_from(ops)), _campaign_value(draw, kind))
+    if choice == "in":
+        values = [_campaign_value(draw, kind) for _ in range(draw(st.integers(0, 3)))]
+        return In(column, values)
+    if choice == "is_null":
+        return IsNull(column)
+    if choice == "between":
+        a, b = sorted([_campaign_value(draw, kind), _campaign_value(draw, kind)])
+        return Between(column, a, b)
+    if choice == "not":
+        return Not(draw(audience_conditions(depth=depth - 1)))
+    children = draw(st.lists(audience_conditions(depth=depth - 1), max_size=3))
+    return (AllOf if choice == "all" else AnyOf)(children)
+
+
 # --------------------------------------------------------------------------- service: business days
 
 
@@ -728,3 +887,26 @@ def business_day_calendars(draw: st.DrawFn) -> tuple[str, list[dt.date]]:
         st.lists(st.dates(dt.date(2023, 1, 1), dt.date(2027, 12, 31)), max_size=40, unique=True)
     )
     return "".join("1" if m else "0" for m in mask), sorted(holidays)
+
+
+@st.composite
+def health_scores(draw: st.DrawFn) -> object:
+    """Valid health-score rules: 1-4 indicators (thresholds or percentiles) and 1-4 bands."""
+    from crmkit.campaigns import Band, HealthScore, Indicator, Percentile, Thresholds
+
+    indicators = []
+    for i in range(draw(st.integers(1, 4))):
+        if draw(st.booleans()):
+            edges = sorted(draw(st.sets(st.integers(-50, 500), min_size=1, max_size=4)))
+            points = draw(
+                st.lists(st.integers(0, 100), min_size=len(edges) + 1, max_size=len(edges) + 1)
+            )
+            scoring: object = Thresholds(edges, points)
+        else:
+            scoring = Percentile(higher_is_better=draw(st.booleans()))
+        weight = draw(st.sampled_from([0.5, 1, 2, 3.25]))
+        missing = draw(st.sampled_from([0.0, 50.0]))
+        indicators.append(Indicator(f"ind{i}", f"col{i}", weight, scoring, missing_points=missing))
+    mins = sorted(draw(st.sets(st.integers(1, 99), max_size=3)))
+    bands = [Band(f"band{j}", m) for j, m in enumerate([0, *mins])]
+    return HealthScore(indicators, bands=bands)

@@ -16,9 +16,12 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out.strip() == f"crmkit {crmkit.__version__}"
 
 
-def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([]) == 0
-    assert "demo" in capsys.readouterr().out
+def test_no_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "demo" in captured.err
+    assert "exit codes:" in captured.err
 
 
 def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -43,7 +46,7 @@ def test_bad_input_is_one_line_and_exit_code_2(capsys: pytest.CaptureFixture[str
     assert main(["demo", "--seed", "-1"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1
-    assert err.startswith("crmkit: error: transactions(): parameter 'seed' must be an int >= 0")
+    assert err.startswith("crmkit: error: crmkit demo: option --seed must be an int >= 0")
     assert "Traceback" not in err
 
 

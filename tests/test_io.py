@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from crmkit._io import read_table, write_table
-from crmkit.errors import InvalidInputError
+from crmkit import _validate as v
+from crmkit._io import read_csv_bytes, read_table, write_table
+from crmkit.errors import ConfigError, CrmkitError, InvalidInputError, SchemaError
 
 
 def test_csv_and_parquet_round_trip(tmp_path: Path) -> None:
     frame = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})
     for name in ["t.csv", "t.parquet"]:
         write_table(frame, tmp_path / name, index=False)
-        pd.testing.assert_frame_equal(read_table(tmp_path / name), frame, check_dtype=False)
+        got = read_table(tmp_path / name, labels="positions")
+        pd.testing.assert_frame_equal(got, frame, check_dtype=False)
+    assert read_table(tmp_path / "t.csv").index.tolist() == [2, 3]  # the file's lines
 
 
 def test_written_tables_leave_result_attrs_out(tmp_path: Path) -> None:
@@ -41,3 +49,202 @@ def test_unreadable_csv_is_invalid_input(tmp_path: Path, content: str, found: st
 def test_missing_file_is_invalid_input(tmp_path: Path) -> None:
     with pytest.raises(InvalidInputError, match="no such file"):
         read_table(tmp_path / "nope.csv")
+
+
+# --------------------------------------------------------------------------- issue 10
+
+
+def test_row_labels_are_file_lines_across_blank_lines_and_quoted_breaks(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text('id,note\n1,plain\n\n2,"two\nlines"\n3,"a ""quoted"" word"\n4,x\n')
+    frame = read_table(path)
+    assert frame.index.tolist() == [2, 4, 6, 7]
+    assert frame.loc[4, "note"] == "two\nlines"
+    crlf = tmp_path / "crlf.csv"
+    crlf.write_bytes(b"id,amount\r\n1,2\r\n\r\n2,oops\r\n")
+    with pytest.raises(SchemaError) as info:
+        v.numeric_column(read_table(crlf), "amount", "crmkit rfm")
+    assert info.value.rows == (4,)
+
+
+def test_stray_quotes_inside_fields_still_give_line_labels(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text('id,size\n1,5" screen\n2,7" screen\n3,9" screen\n')
+    assert read_table(path).index.tolist() == [2, 3, 4]
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "gbk", "utf-8-sig", "utf-8", "cp1252", "utf-16"])
+def test_stated_encodings_are_read(tmp_path: Path, encoding: str) -> None:
+    text = (
+        "客户,金额\n张三,12.5\n" if encoding not in ("cp1252",) else "client,montant\nCéline,12.5\n"
+    )
+    path = tmp_path / "t.csv"
+    path.write_bytes(text.encode(encoding))
+    frame = read_table(path, encoding=encoding)
+    assert frame.columns.tolist() == text.splitlines()[0].split(",")
+    assert frame.iloc[0, 0] == text.splitlines()[1].split(",")[0]
+    assert frame.index.tolist() == [2]
+
+
+def test_utf8_with_a_byte_order_mark_is_the_default(tmp_path: Path) -> None:
+    """Regression: Excel's UTF-8 BOM became part of the first column's name."""
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"\xef\xbb\xbfcustomer_id,amount\n1,2\n")
+    assert read_table(path).columns.tolist() == ["customer_id", "amount"]
+    assert read_table(path, encoding="UTF8").columns.tolist() == ["customer_id", "amount"]
+
+
+@pytest.mark.parametrize(
+    ("data", "line"),
+    [("a,b\nCéline,1\n".encode("latin-1"), 2), ("客户\n1\n".encode("gbk"), 1)],
+)
+def test_undecodable_files_say_to_pass_the_encoding(tmp_path: Path, data: bytes, line: int) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes(data)
+    with pytest.raises(InvalidInputError) as info:
+        read_table(path, owner="crmkit rfm")
+    assert f"bytes that are not UTF-8 text at line {line}" in str(info.value)
+    assert "--encoding" in str(info.value)
+    assert info.value.field == str(path)
+
+
+def test_separator_and_bad_options(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("a;b\n1;2,5\n")
+    assert read_table(path, sep=";").to_dict("records") == [{"a": 1, "b": "2,5"}]
+    assert read_table(path, sep="\t").columns.tolist() == ["a;b"]
+    with pytest.raises(ConfigError, match="'sep' must be one character"):
+        read_table(path, sep=";;")
+    with pytest.raises(ConfigError, match="'encoding' must be a text encoding"):
+        read_table(path, encoding="klingon")
+    with pytest.raises(ConfigError, match="'labels'"):
+        read_table(path, labels="rows")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("content", ["", "\n\n", "   \n"])
+def test_empty_files(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text(content)
+    with pytest.raises(InvalidInputError, match="found an empty file"):
+        read_table(path)
+
+
+def test_header_only_file_is_an_empty_frame(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("a,b\n")
+    frame = read_table(path)
+    assert frame.columns.tolist() == ["a", "b"]
+    assert len(frame) == 0
+
+
+def test_a_directory_is_not_a_file(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInputError, match="must be a file; found a directory"):
+        read_table(tmp_path)
+
+
+def test_missing_parquet_engine_names_the_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "t.parquet"
+    pd.DataFrame({"a": [1]}).to_parquet(path)
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    monkeypatch.setitem(sys.modules, "fastparquet", None)
+    with pytest.raises(InvalidInputError, match=r"crmkit\[parquet\]") as info:
+        read_table(path)
+    assert "no Parquet engine installed" in str(info.value)
+
+
+def test_a_file_that_is_not_parquet(tmp_path: Path) -> None:
+    path = tmp_path / "t.parquet"
+    path.write_bytes(b"customer_id,date\n1,2025-01-01\n")
+    with pytest.raises(InvalidInputError, match="must be a Parquet file"):
+        read_table(path)
+
+
+def test_standard_input_is_read_as_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    class _Stdin:
+        buffer = __import__("io").BytesIO("a,b\n1,2\n".encode("gb18030"))
+
+    monkeypatch.setattr(sys, "stdin", _Stdin())
+    assert read_table("-", encoding="gb18030").to_dict("records") == [{"a": 1, "b": 2}]
+
+
+# Formats a user may state, and how a datetime is written in each.
+_FORMATS = [
+    None,
+    "%d/%m/%Y %H:%M:%S",
+    "%m/%d/%Y",
+    "%d.%m.%Y %H:%M",
+    "%Y%m%d",
+    "%Y-%m-%dT%H:%M:%S%z",
+]
+
+
+@st.composite
+def _date_columns(draw: st.DrawFn) -> tuple[pd.Series, str | None]:
+    """A column of dates as a user holds it, with the format that says what it means."""
+    fmt = draw(st.sampled_from(_FORMATS))
+    n = draw(st.integers(1, 12))
+    stamps = draw(
+        st.lists(
+            st.datetimes(min_value=dt.datetime(1700, 1, 1), max_value=dt.datetime(2250, 12, 31)),
+            min_size=n,
+            max_size=n,
+        )
+    )
+    if fmt is None:  # datetime64 columns (any unit, maybe aware), written by to_csv as ISO
+        unit = draw(st.sampled_from(["s", "ms", "us", "ns"]))
+        series = pd.Series(pd.to_datetime(stamps)).dt.as_unit(unit)
+        if draw(st.booleans()):
+            series = series.dt.tz_localize("UTC").dt.tz_convert("Asia/Kathmandu")
+        return series, None
+    if fmt == "%Y%m%d":  # whole numbers such as 20250131
+        return pd.Series([int(t.strftime(fmt)) for t in stamps]), fmt
+    if fmt.endswith("%z"):
+        return pd.Series([t.replace(tzinfo=dt.UTC).strftime(fmt) for t in stamps]), fmt
+    return pd.Series([t.strftime(fmt) for t in stamps]), fmt
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(column=_date_columns())
+def test_accepted_dates_survive_a_csv_round_trip(
+    tmp_path: Path, column: tuple[pd.Series, str | None]
+) -> None:
+    """Any date column crmkit accepts reads as the same instants after to_csv and back."""
+    series, fmt = column
+    frame = pd.DataFrame({"d": series})
+    first = v.datetime_column(frame, "d", "f()", date_format=fmt)
+    path = tmp_path / "t.csv"
+    write_table(frame, path, index=False)
+    again = v.datetime_column(read_table(path), "d", "f()", date_format=fmt)
+    assert again.tolist() == first.tolist()
+
+
+_OPTIONS = st.fixed_dictionaries(
+    {
+        "encoding": st.sampled_from([None, "gb18030", "latin-1", "utf-16"]),
+        "sep": st.sampled_from([None, ";", "\t"]),
+        "labels": st.sampled_from(["lines", "positions"]),
+    }
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.binary(max_size=200) | st.text(alphabet=',;"\n\r\t\\ab1é客\x00').map(str.encode),
+    options=_OPTIONS,
+)
+def test_csv_reader_never_raises_a_foreign_exception(
+    data: bytes, options: dict[str, object]
+) -> None:
+    """Arbitrary bytes give a DataFrame or a crmkit error, nothing else."""
+    try:
+        frame = read_csv_bytes(data, "x.csv", **options)  # type: ignore[arg-type]
+    except CrmkitError:
+        return
+    assert isinstance(frame, pd.DataFrame)
+    if options["labels"] == "lines":
+        assert frame.index.is_unique
+        assert (np.asarray(frame.index) >= 0).all()

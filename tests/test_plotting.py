@@ -519,7 +519,7 @@ def test_plot_metric_trend_leaves_a_gap_where_there_are_no_scores() -> None:
 
 
 def test_plot_metric_trend_errors(responses: pd.DataFrame) -> None:
-    no_period = metric_table(responses, "nps", period=None)
+    no_period = metric_table(responses, "nps", freq=None)
     with pytest.raises(SchemaError) as info:
         plot_metric_trend(no_period)
     assert info.value.field == "period"
@@ -599,7 +599,7 @@ def _all_calls(
             transition_matrix(history, history.columns[0], history.columns[1]),
         ),
         (plot_cohort_retention, cohort_retention(tx, period="Q")),
-        (plot_metric_trend, metric_table(responses, "nps", period="Q")),
+        (plot_metric_trend, metric_table(responses, "nps", freq="Q")),
         (plot_sla_attainment, sla_attainment(_results())),
     ]
 

@@ -18,6 +18,7 @@ PUBLIC_MODULES = [
     "crmkit.segmentation",
     "crmkit.loyalty",
     "crmkit.service",
+    "crmkit.campaigns",
     "crmkit.plotting",
 ]
 

@@ -338,3 +338,64 @@ def test_fractional_counts_refused_unless_asked_for() -> None:
         _stats.two_proportion_score_test(2, 10, 3.5, 10)
     with pytest.raises(InvalidInputError, match="x1"):
         _stats.newcombe_interval(10.5, 10, 3, 10, fractional=True)
+
+
+def test_linearized_variance_matches_samplics_yrbs_reference() -> None:
+    """samplics tests/estimation/test_expansion.py::test_mean_estimator_without_str_nor_psu:
+    the weighted mean of y = (qn8 == 1) over yrbs.csv's 8,757 answered rows is 0.8136225
+    with SE 0.0066567. The sums below were computed once from that file (y is 0/1, so the
+    sums of w^2 y and w^2 y^2 are equal)."""
+    n, sum_w, sum_w2 = 8757, 9756.7772, 23712.05931276
+    sum_wy, sum_w2y = 7938.3335, 18300.96494445
+    mean = sum_wy / sum_w
+    var = _stats.linearized_variance(sum_w, sum_w2, sum_w2y, sum_w2y, mean, n=n)
+    assert mean == pytest.approx(0.8136225, abs=1e-7)
+    assert var**0.5 == pytest.approx(0.0066567, abs=1e-7)
+    # Without n / (n - 1) it is the plug-in form, smaller by that factor.
+    plain = _stats.linearized_variance(sum_w, sum_w2, sum_w2y, sum_w2y, mean)
+    assert var == pytest.approx(plain * n / (n - 1), rel=1e-12)
+
+
+def test_linearized_variance_edge_cases_and_kish() -> None:
+    """n <= 1 or no weight gives 0 (no NaN); Kish n_eff of equal weights is the count."""
+    assert _stats.linearized_variance(0.0, 0.0, 0.0, 0.0, 0.0, n=0) == 0.0
+    assert _stats.linearized_variance(2.0, 4.0, 4.0, 4.0, 1.0, n=1) == 0.0
+    assert _stats.kish_effective_n(5.0, 5.0) == 5.0
+    assert _stats.kish_effective_n(0.0, 0.0) == 0.0
+    assert _stats.kish_effective_n([8.0, 4.0], [16.0, 4.0]).tolist() == [4.0, 4.0]
+
+
+def test_nps_intervals_hand_checked() -> None:
+    """Adjusted Wald (Rocks 2016) for 20/30/50 and the Wald interval, by hand."""
+    p_t, d_t = 50.75 / 103, 20.75 / 103
+    centre = p_t - d_t
+    half = 1.959963984540054 * ((p_t + d_t - centre**2) / 103) ** 0.5
+    lo, hi = _stats.nps_adjusted_wald_interval(0.5, 0.2, 100)
+    assert (lo, hi) == pytest.approx((centre - half, centre + half), abs=1e-12)
+    assert _stats.nps_variance(0.5, 0.2) == pytest.approx(0.61)
+    lo, hi = _stats.wald_interval(0.3, 0.1, 0.95)
+    assert (lo, hi) == pytest.approx((0.3 - 0.1959963984540054, 0.3 + 0.1959963984540054))
+    # The score interval: boundaries (all promoters: upper 1; all detractors: lower -1).
+    lo, hi = _stats.nps_score_interval(0, 10, 10)
+    assert hi == 1.0
+    assert lo < 1.0
+    lo, hi = _stats.nps_score_interval(10, 0, 10)
+    assert lo == -1.0
+
+
+def test_linearized_variance_matches_samplics_one_stage_mean() -> None:
+    """samplics tests/estimation/test_expansion_fpc.py::test_mean_estimator_without_str_nor_psu
+    on one_stage_fpc.csv (R survey's `fpc` data): weighted mean of y 10.27855, SE 0.6177327
+    with samplics' fpc 1 - 21/44 applied to the variance (crmkit's own FPC is (N-n)/(N-1),
+    so the factor is applied here by hand)."""
+    stratum_1_2 = [5.54, 7.7, 11.48, 12.2, 16.7, 7.16, 2.66, 9.5, 9.5, 7.7, 13.1]
+    stratum_3 = [6.26, 16.7, 5.54, 8.42, 8.6, 11.3, 11.12, 12.74, 11.48, 16.52]
+    y = np.array([*stratum_1_2, *stratum_3])
+    w = np.array([3.0] * 11 + [5.0] * 10)
+    mean = (w * y).sum() / w.sum()
+    var = _stats.linearized_variance(
+        w.sum(), (w * w).sum(), (w * w * y).sum(), (w * w * y * y).sum(), mean, n=len(y)
+    )
+    assert mean == pytest.approx(10.27855, abs=1e-5)
+    assert (var * (1 - 21 / 44)) ** 0.5 == pytest.approx(0.6177327, abs=1e-7)
+    assert _stats.kish_effective_n(w.sum(), (w * w).sum()) == pytest.approx(83**2 / 349)

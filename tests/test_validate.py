@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -411,3 +412,90 @@ def test_datetime_value_reads_like_datetime_column() -> None:
         v.datetime_value(
             "2025-03-30 02:30", "f()", "at", tz="Europe/Berlin", error=InvalidInputError
         )
+
+
+# --------------------------------------------------------------------------- issue 10: numbers
+
+
+def test_one_junk_value_is_counted_and_named_alone() -> None:
+    """Regression: one junk value among 49 was reported as 49 non-numeric values."""
+    values = [str(i) for i in range(48)] + ["12,5"]
+    frame = pd.DataFrame({"m": values}, index=range(2, 51))  # file line numbers
+    with pytest.raises(SchemaError) as info:
+        v.numeric_column(frame, "m", "crmkit rfm")
+    assert info.value.rows == (50,)
+    assert info.value.total == 1
+    assert "found 1 non-numeric value (dtype str), '12,5' at rows [50]" in str(info.value)
+
+
+def test_non_numeric_objects_are_named_with_their_values() -> None:
+    frame = pd.DataFrame({"m": [1, "x", True, 2.5], "secret": ["a", "b", "c", "d"]})
+    with pytest.raises(SchemaError) as info:
+        v.numeric_column(frame, "m", "f()")
+    assert info.value.rows == (1, 2)
+    assert "'x', 'True'" in str(info.value)
+    assert "secret" not in str(info.value)
+    assert "'b'" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "series",
+    [
+        pd.Series([1, 2, 3], dtype="Int64"),
+        pd.Series([1.0, 2.0, 3.0], dtype="Float64"),
+        pd.Series([1, 2, 3], dtype="int64[pyarrow]"),
+        pd.Series([1.0, 2.0, 3.0], dtype="double[pyarrow]"),
+        pd.Series([1, 2, 3], dtype="uint8"),
+        pd.Series([1, 2, 3], dtype=object),
+        pd.Series([Decimal("1"), 2, 3.0], dtype=object),
+        pd.Series([1.0, 2.0, 3.0], dtype="category"),
+    ],
+    ids=str,
+)
+def test_numbers_in_every_dtype_read_alike(series: pd.Series) -> None:
+    out = v.numeric_column(pd.DataFrame({"m": series}), "m", "f()")
+    np.testing.assert_array_equal(out, [1.0, 2.0, 3.0])
+    assert out.dtype == np.float64
+
+
+@pytest.mark.parametrize(
+    ("series", "fragment"),
+    [
+        (pd.Series([1, None], dtype="Int64"), "1 missing values at rows [1]"),
+        (pd.Series([1.0, None], dtype="double[pyarrow]"), "1 missing values at rows [1]"),
+        (pd.Series([0.0, 1.0], dtype="Float64") / 0, "1 missing values at rows [0]"),
+        (pd.Series([1, None], dtype=object), "1 missing values at rows [1]"),
+        (pd.Series([1.0, -np.inf], dtype="double[pyarrow]"), "1 infinite values at rows [1]"),
+        (pd.Series(pd.to_datetime(["2025-01-01"])), "1 non-numeric value (dtype datetime64"),
+        (pd.Series([True], dtype="boolean"), "1 non-numeric value (dtype boolean)"),
+    ],
+    ids=str,
+)
+def test_numeric_column_names_missing_and_odd_values(series: pd.Series, fragment: str) -> None:
+    with pytest.raises(InvalidInputError) as info:
+        v.numeric_column(pd.DataFrame({"m": series}), "m", "f()")
+    assert fragment in str(info.value)
+
+
+def test_require_finite_result_names_the_input_column_and_result_labels() -> None:
+    v.require_finite_result([1.0, 2.0], "f()", "amount")
+    with np.errstate(over="ignore"):
+        totals = np.array([1e308, 1e308, 1.0]).reshape(3) * np.array([2.0, 1.0, 1.0])
+    with pytest.raises(InvalidInputError) as info:
+        v.require_finite_result(totals, "f()", "amount", labels=pd.Index(["a", "b", "c"]))
+    assert info.value.field == "amount"
+    assert info.value.rows == ("a",)
+    assert "must be small enough that totals stay finite" in str(info.value)
+    with pytest.raises(InvalidInputError, match="1 shares that overflow"):
+        v.require_finite_result(np.nan, "f()", "amount", what="shares")
+
+
+def test_ambiguity_examples_are_two_different_values() -> None:
+    with pytest.raises(SchemaError) as info:
+        _read(["01/02/2025", "01/02/2025", "05/05/2025", "03/04/2025"])
+    text = str(info.value)
+    assert text.count("'01/02/2025'") == 1
+    assert "'03/04/2025' is 3 April 2025 or 4 March 2025" in text
+    with pytest.raises(SchemaError) as info:
+        _read(["05/05/2025", "05/05/2025"])
+    assert "'05/05/2025' is 5 May 2025 day first or 5 May 2025 month first" in str(info.value)

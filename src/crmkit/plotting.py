@@ -853,7 +853,7 @@ def plot_transition_matrix(
     """
     owner = "plot_transition_matrix()"
     _check_values(values, owner)
-    from crmkit.segmentation._lifecycle import TransitionMatrix
+    from crmkit.segmentation._transitions import TransitionMatrix
 
     default_title = "Stage moves"
     counts: pd.DataFrame | None

@@ -298,3 +298,69 @@ def test_cumulative_abc_hand_checked_against_inventorize() -> None:
     five = np.array([50.0, 20.0, 15.0, 10.0, 5.0])
     assert _inventorize_abc(five) == ["A", "A", "B", "C", "C"]
     assert abc_classify(five)["abc_class"].tolist() == ["A", "A", "A", "B", "C"]
+
+
+# ----------------------------------------------------------------- issue 10: overflow
+
+
+def test_abc_and_pyramid_of_huge_values_have_finite_shares() -> None:
+    """Regression: abc_classify and pyramid returned NaN/inf shares for 1e308 values."""
+    values = pd.Series([1e308, 1e308, 1e300, 1.0], index=list("wxyz"), name="monetary")
+    classes = abc_classify(values, cuts=(0.5, 0.9))
+    assert np.isfinite(classes[["share", "cumulative_share"]].to_numpy()).all()
+    total = 2e8 + 1.0  # the total over 1e300, which float64 can hold
+    expected = [1e8 / total, 1e8 / total, 1.0 / total, 0.0]
+    assert classes["share"].tolist() == pytest.approx(expected, rel=1e-12, abs=1e-300)
+    assert classes["abc_class"].tolist() == ["A", "A", "C", "C"]
+    small = abc_classify(values / 1e300, cuts=(0.5, 0.9))
+    pd.testing.assert_series_equal(classes["abc_class"], small["abc_class"])
+    tiers = pyramid_tiers(values)
+    assert np.isfinite(tiers["cumulative_share"]).all()
+
+
+def test_class_revenue_that_overflows_names_the_input_column() -> None:
+    values = pd.Series([1e308, 1e308, 1.0], name="monetary")
+    with pytest.raises(InvalidInputError) as info:
+        pyramid(values)
+    assert info.value.field == "monetary"
+    assert info.value.rows == ("VIP",)
+    assert "class revenues that overflow" in str(info.value)
+    with pytest.raises(InvalidInputError, match="column 'value' must be small enough"):
+        class_summary(abc_classify(values))
+    table = pyramid([1e308, 1e307, 1.0])  # no class overflows: finite throughout
+    assert np.isfinite(table["revenue_share"]).all()
+    assert table["revenue_share"].sum() == pytest.approx(1.0)
+
+
+# ------------------------------------------------------------- issue 10: the spec layer
+
+
+def test_value_potential_matrix_is_a_spec_with_a_schema_version() -> None:
+    m = ValuePotentialMatrix.default()
+    data = m.to_dict()
+    assert data["schema_version"] == 1
+    assert ValuePotentialMatrix.from_dict(data) == m
+    old = {k: v for k, v in data.items() if k != "schema_version"}  # the 0.1 JSON form
+    assert ValuePotentialMatrix.from_dict(old) == m
+    assert hash(ValuePotentialMatrix.from_dict(old)) == hash(m)
+    assert ValuePotentialMatrix(cells=data["cells"], classes=["A", "B", "C"]) == m
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({"cells": None}, "parameter 'cells' must be a mapping; found None"),
+        ({"cells": {"A": 5}}, "parameter \"cells['A']\" must be a mapping; found 5"),
+        ({"classes": "ABC"}, "parameter 'classes' must be a list; found 'ABC'"),
+        ({"classes": ["A", "A", "C"]}, "'classes' must be a list of distinct names"),
+        ({"classes": ["A", "B", "C", "D"]}, "one row per class ['A', 'B', 'C', 'D']"),
+        ({"schema_version": 9}, "schema_version"),
+    ],
+)
+def test_value_potential_matrix_from_dict_errors_name_the_path(
+    data: dict[str, object], error: str
+) -> None:
+    full = {**ValuePotentialMatrix.default().to_dict(), **data}
+    with pytest.raises(ConfigError) as info:
+        ValuePotentialMatrix.from_dict(full)
+    assert error in str(info.value)

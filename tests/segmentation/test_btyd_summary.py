@@ -96,7 +96,7 @@ def test_cdnow_sample_reproduces_the_shipped_summary(cdnow_sample: pd.DataFrame)
         amount="amount",
         freq="D",
         freq_multiplier=7,
-        observation_end="1997-09-30",
+        as_of="1997-09-30",
     )
     assert len(got) == 2357
     assert (got["frequency"] == shipped["x"]).all()
@@ -139,9 +139,9 @@ def test_parity_on_cdnow_master_with_an_observation_end(
     expected = _ref(
         lt, cdnow_master, monetary_value_col="amount", observation_period_end=end, **kwargs
     )
-    got = btyd_summary(cdnow_master, amount="amount", observation_end=end, **kwargs)
+    got = btyd_summary(cdnow_master, amount="amount", as_of=end, **kwargs)
     _assert_close(got, expected)
-    assert got.attrs["rows_after_observation_end"] == int(
+    assert got.attrs["rows_after_as_of"] == int(
         (cdnow_master["date"] >= pd.Timestamp("1997-06-16")).sum()
         if freq != "h"
         else (cdnow_master["date"] > pd.Timestamp(end)).sum()
@@ -172,7 +172,7 @@ def test_calibration_holdout_parity_on_cdnow_master(
         cdnow_master,
         amount="amount",
         calibration_end="1997-09-30",
-        observation_end="1998-06-30",
+        as_of="1998-06-30",
         freq=freq,
     )
     _assert_close(got, expected)
@@ -237,7 +237,7 @@ def test_parity_with_lifetimes(
         freq=freq,
         freq_multiplier=multiplier,
         include_first_transaction=include_first,
-        observation_end=end,
+        as_of=end,
     )
     pd.testing.assert_frame_equal(
         got, expected, check_exact=False, rtol=1e-9, atol=1e-6, check_index_type=False
@@ -305,20 +305,20 @@ def test_calendar_units_by_hand() -> None:
             "amount": [10.0, 20.0, 30.0, 40.0],
         }
     )
-    months = btyd_summary(tx, amount="amount", freq="M", observation_end="2025-01-10")
+    months = btyd_summary(tx, amount="amount", freq="M", as_of="2025-01-10")
     # Customer 1 bought in Jan, Feb and Nov 2024: 2 repeat months, Jan -> Nov = 10 months,
     # Jan 2024 -> Jan 2025 = 12 months; repeat spend (20 + 30) / 2.
     assert months.loc[1].tolist() == [2.0, 10.0, 12.0, 25.0]
     assert months.loc[2].tolist() == [0.0, 0.0, 10.0, 0.0]
-    quarters = btyd_summary(tx, amount="amount", freq="Q", observation_end="2025-01-10")
+    quarters = btyd_summary(tx, amount="amount", freq="Q", as_of="2025-01-10")
     assert quarters.loc[1].tolist() == [1.0, 3.0, 4.0, 30.0]  # Q1 (twice) and Q4
     assert quarters.loc[2].tolist() == [0.0, 0.0, 4.0, 0.0]
-    years = btyd_summary(tx, amount="amount", freq="Y", observation_end="2025-01-10")
+    years = btyd_summary(tx, amount="amount", freq="Y", as_of="2025-01-10")
     assert years.loc[1].tolist() == [0.0, 0.0, 1.0, 0.0]
-    assert years.attrs["observation_end"] == pd.Timestamp("2025-01-01")
-    assert quarters.attrs["observation_end"] == pd.Timestamp("2025-01-01")
+    assert years.attrs["as_of"] == pd.Timestamp("2025-01-01")
+    assert quarters.attrs["as_of"] == pd.Timestamp("2025-01-01")
     # Months in years: freq_multiplier=12.
-    in_years = btyd_summary(tx, freq="M", freq_multiplier=12, observation_end="2025-01-10")
+    in_years = btyd_summary(tx, freq="M", freq_multiplier=12, as_of="2025-01-10")
     assert in_years.loc[1, "T"] == 1.0
 
 
@@ -330,9 +330,9 @@ def test_weeks_run_monday_to_sunday() -> None:
             "date": pd.to_datetime(["2025-01-05", "2025-01-06", "2025-01-06", "2025-01-12"]),
         }
     )
-    weeks = btyd_summary(tx, freq="W", observation_end="2025-01-31")
+    weeks = btyd_summary(tx, freq="W", as_of="2025-01-31")
     assert weeks["frequency"].tolist() == [1.0, 0.0]
-    assert weeks.attrs["observation_end"] == pd.Timestamp("2025-01-27")  # a Monday
+    assert weeks.attrs["as_of"] == pd.Timestamp("2025-01-27")  # a Monday
 
 
 def test_single_customer_and_one_time_buyers() -> None:
@@ -372,7 +372,7 @@ def test_minutes() -> None:
 )
 def test_calendar_units_match_pandas_periods(log: pd.DataFrame, freq: str, extra_days: int) -> None:
     end = log["date"].max() + pd.Timedelta(days=extra_days)
-    got = btyd_summary(log, freq=freq, observation_end=end)
+    got = btyd_summary(log, freq=freq, as_of=end)
     expected = _period_oracle(log, freq, end)
     pd.testing.assert_frame_equal(got, expected, check_names=False, check_index_type=False)
 
@@ -392,8 +392,8 @@ def test_aware_dates_are_floored_in_their_zone() -> None:
     pd.testing.assert_frame_equal(got, naive)
     # An aware end is converted to the column's zone; a naive end is read in it.
     utc_end = pd.Timestamp("2025-03-09 16:00", tz="UTC")  # 10 March, 00:00 in Shanghai
-    assert btyd_summary(tx, observation_end=utc_end).loc[1, "T"] == 9.0
-    assert btyd_summary(tx, observation_end="2025-03-10").loc[1, "T"] == 9.0
+    assert btyd_summary(tx, as_of=utc_end).loc[1, "T"] == 9.0
+    assert btyd_summary(tx, as_of="2025-03-10").loc[1, "T"] == 9.0
 
 
 # ----------------------------------------------------------------- invariants
@@ -442,7 +442,7 @@ def test_calibration_holdout_by_hand() -> None:
         }
     )
     split = calibration_holdout(
-        tx, amount="amount", calibration_end="2025-01-31", observation_end="2025-02-28"
+        tx, amount="amount", calibration_end="2025-01-31", as_of="2025-02-28"
     )
     assert list(split.columns) == [
         "frequency_cal",
@@ -461,7 +461,7 @@ def test_calibration_holdout_by_hand() -> None:
         tx,
         amount="amount",
         calibration_end="2025-01-31",
-        observation_end="2025-02-28",
+        as_of="2025-02-28",
         holdout_monetary="periods",
     )
     assert periods.loc[1, "monetary_value_holdout"] == 40.0

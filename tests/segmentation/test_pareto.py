@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.segmentation import gini, pareto_curve, top_share
@@ -174,3 +175,36 @@ def test_top_share_interpolates_when_the_fraction_is_not_whole_customers() -> No
     assert top_share(INEQ_EXAMPLE, 0.2) == pytest.approx((22261 + 11904) / sum(INEQ_EXAMPLE))
     # Ties do not matter: the curve is the same whichever tied customer counts in part.
     assert top_share([5.0, 5.0, 5.0], 0.5) == pytest.approx(0.5)
+
+
+# ----------------------------------------------------------------- issue 10: overflow
+
+
+@pytest.mark.parametrize("values", [[1e308, 1e308], [1e308, 1e308, 1e308, 0.0], [1.7e308] * 9])
+def test_measures_of_huge_values_are_finite_and_scale_free(values: list[float]) -> None:
+    """Regression: gini([1e308, 1e308]) was NaN and top_share/pareto_curve NaN or inf."""
+    small = [v / 1e300 for v in values]  # not a power of two: equal up to rounding
+    assert gini(values) == pytest.approx(gini(small), abs=1e-15)
+    assert np.isfinite(gini(values))
+    assert top_share(values, 0.5) == pytest.approx(top_share(small, 0.5), rel=1e-15)
+    curve = pareto_curve(values)
+    assert np.isfinite(curve.to_numpy()).all()
+    pd.testing.assert_frame_equal(curve, pareto_curve(small), rtol=1e-15)
+
+
+def test_two_equal_huge_values() -> None:
+    assert gini([1e308, 1e308]) == 0.0
+    assert top_share([1e308, 1e308], 0.5) == 0.5
+    assert pareto_curve([1e308, 1e308])["revenue_share"].tolist() == [0.0, 0.5, 1.0]
+
+
+@given(customer_values, st.integers(-200, 200))
+def test_measures_do_not_change_when_values_are_scaled_by_powers_of_two(
+    values: list[float], exponent: int
+) -> None:
+    """Scaling by 2**k is exact, so every measure is bit-for-bit unchanged."""
+    scaled = list(np.ldexp(np.asarray(values, dtype=float), exponent))
+    if sum(values) <= 0 or max(scaled) < 1e-290:
+        return
+    assert gini(scaled) == gini(values)
+    assert top_share(scaled, 0.3) == top_share(values, 0.3)

@@ -193,7 +193,7 @@ def test_repurchase_rate_hand_checked() -> None:
 
 
 def test_argsort_keys_matches_a_stable_argsort() -> None:
-    from crmkit.segmentation._lifecycle import argsort_keys
+    from crmkit.segmentation._lifecycle_engine import argsort_keys
 
     rng = np.random.default_rng(0)
     for keys in (

@@ -245,10 +245,12 @@ def test_binary_and_broken_parquet_inputs_give_one_line_and_exit_2(
     """Regression: these exited 1 with a raw UnicodeDecodeError / pyarrow message."""
     binary = tmp_path / "tx.csv"
     binary.write_bytes(b"cust,when,paid\n\xff\xfe\x00\x81,1,2\n")
-    assert "not UTF-8 text" in _one_line_error(capsys, [command, str(binary)])
+    err = _one_line_error(capsys, [command, str(binary)])
+    assert "must be text in UTF-8; found bytes that are not UTF-8 text at line 2" in err
+    assert "--encoding" in err
     broken = tmp_path / "tx.parquet"
     broken.write_bytes(b"this is not parquet")
-    assert "a readable Parquet file" in _one_line_error(capsys, [command, str(broken)])
+    assert "must be a Parquet file; found" in _one_line_error(capsys, [command, str(broken)])
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,12 +42,14 @@ def reference_summary(
     as_of: pd.Timestamp | None = None,
     refunds: str = "net",
     order: str | None = None,
+    frequency: str | None = None,
+    zero_amount: str = "ignore",
 ) -> pd.DataFrame:
     """An independent, slow pandas group-by implementation of the documented rules."""
     cutoff = tx["date"].max() if as_of is None else as_of
     kept = tx[tx["date"] <= cutoff]
-    purchases = kept[kept["amount"] >= 0]
-    money_rows = kept if refunds == "net" else purchases
+    purchases = kept[kept["amount"] >= 0] if zero_amount == "purchase" else kept[kept["amount"] > 0]
+    money_rows = kept if refunds == "net" else kept[kept["amount"] >= 0]
     grouped = purchases.groupby("customer_id")
     out = pd.DataFrame(
         {
@@ -56,7 +59,14 @@ def reference_summary(
     )
     day = cutoff.normalize()
     out["recency_days"] = (day - out["last_purchase"].dt.normalize()).dt.days.astype(np.int64)
-    freq = grouped[order].nunique() if order else grouped.size()
+    rule = frequency or ("orders" if order else "days")
+    if rule == "orders":
+        freq = grouped[order].nunique()
+    elif rule == "days":
+        days = purchases.assign(day=purchases["date"].dt.normalize())
+        freq = days.groupby("customer_id")["day"].nunique()
+    else:
+        freq = grouped.size()
     out["frequency"] = freq.astype(np.int64)
     out["monetary"] = money_rows.groupby("customer_id")["amount"].sum().reindex(out.index)
     out["average_order_value"] = out["monetary"] / out["frequency"]
@@ -94,6 +104,8 @@ def test_hand_checked_example() -> None:
         "rows_after_as_of": 0,
         "refunds": "net",
         "refund_rows": 1,
+        "zero_amount_rows": 0,
+        "frequency": "days",
         "refund_only_customers": 0,
     }
 
@@ -264,20 +276,28 @@ def test_duplicate_rows_are_kept_as_documented() -> None:
     tx = _tx()
     doubled = pd.concat([tx, tx.loc[["r0"]]])
     s = summarize(doubled)
-    assert s.loc[1, "frequency"] == 3  # two identical purchases without an order id
+    assert s.loc[1, "frequency"] == 2  # the copy falls on the same purchase day
     assert s.loc[1, "monetary"] == 130.0
+    rows = summarize(doubled, frequency="rows")
+    assert rows.loc[1, "frequency"] == 3  # two identical purchases counted as rows
     by_order = summarize(doubled, order="order_id")
     assert by_order.loc[1, "frequency"] == 2  # one order, its amount counted twice
     assert by_order.loc[1, "monetary"] == 130.0
 
 
-def test_zero_amount_rows_are_purchases() -> None:
+def test_zero_amount_rows_are_not_purchases_unless_asked() -> None:
+    # Regression (issue 12): summarize counted $0 rows as purchases while lifecycle,
+    # cohorts and rates did not; one purchase rule now decides for all of them.
     tx = _tx()
     tx.loc["r4", "amount"] = 0.0
     s = summarize(tx)
-    assert s.loc[3, "frequency"] == 1
-    assert s.loc[3, "monetary"] == 0.0
-    assert s.loc[3, "average_order_value"] == 0.0
+    assert 3 not in s.index  # customer 3's only row is a zero amount: no purchase
+    assert s.attrs["zero_amount_rows"] == 1
+    assert s.attrs["refund_only_customers"] == 1
+    kept = summarize(tx, zero_amount="purchase")
+    assert kept.loc[3, "frequency"] == 1
+    assert kept.loc[3, "monetary"] == 0.0
+    assert kept.loc[3, "average_order_value"] == 0.0
 
 
 def test_matches_the_pandas_oracle_on_sample_data() -> None:
@@ -298,17 +318,31 @@ def test_matches_the_pandas_oracle_on_sample_data() -> None:
     policy=st.sampled_from(["net", "drop"]),
     use_order=st.booleans(),
     cut=st.floats(0.0, 1.2),
+    frequency=st.sampled_from([None, "days", "rows"]),
+    zero_amount=st.sampled_from(["ignore", "purchase"]),
 )
 def test_matches_the_pandas_oracle(
-    log: pd.DataFrame, policy: str, use_order: bool, cut: float
+    log: pd.DataFrame,
+    *,
+    policy: str,
+    use_order: bool,
+    cut: float,
+    frequency: str | None,
+    zero_amount: str,
 ) -> None:
     lo, hi = log["date"].min(), log["date"].max()
     as_of = (lo + (hi - lo) * cut).floor("s")
     order = "order_id" if use_order else None
-    expected = reference_summary(log, as_of=as_of, refunds=policy, order=order)
+    options: dict[str, Any] = {
+        "refunds": policy,
+        "order": order,
+        "frequency": frequency,
+        "zero_amount": zero_amount,
+    }
+    expected = reference_summary(log, as_of=as_of, **options)
     if expected.empty:
         return  # no purchase on or before as_of: an error, tested elsewhere
-    got = summarize(log, as_of=as_of, refunds=policy, order=order)
+    got = summarize(log, as_of=as_of, **options)
     pd.testing.assert_frame_equal(got, expected, check_index_type=False)
     assert got.attrs["rows_after_as_of"] == int((log["date"] > as_of).sum())
     in_window = log["date"] <= as_of

@@ -57,8 +57,8 @@ def test_btyd_summary_on_dask(
     kwargs = {"amount": "amount", "freq": freq, "freq_multiplier": multiplier}
     _same(btyd_summary(ddf, **kwargs), btyd_summary(tx, **kwargs))
     _same(
-        btyd_summary(ddf, observation_end="2024-12-31", include_first_transaction=True),
-        btyd_summary(tx, observation_end="2024-12-31", include_first_transaction=True),
+        btyd_summary(ddf, as_of="2024-12-31", include_first_transaction=True),
+        btyd_summary(tx, as_of="2024-12-31", include_first_transaction=True),
     )
 
 

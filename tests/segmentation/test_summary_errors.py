@@ -148,8 +148,8 @@ def test_aware_as_of_with_naive_dates() -> None:
         summarize(_tx(), as_of=pd.Timestamp("2025-02-01", tz="UTC"))
     assert info.value.field == "as_of"
     with pytest.raises(ConfigError, match="naive") as info:
-        btyd_summary(_tx(), observation_end=dt.datetime(2025, 2, 1, tzinfo=dt.UTC))
-    assert info.value.field == "observation_end"
+        btyd_summary(_tx(), as_of=dt.datetime(2025, 2, 1, tzinfo=dt.UTC))
+    assert info.value.field == "as_of"
 
 
 @pytest.mark.parametrize("as_of", ["last tuesday", 20250101, [2025, 1, 1], True])
@@ -163,7 +163,7 @@ def test_nothing_on_or_before_as_of() -> None:
     with pytest.raises(InvalidInputError, match="at least one purchase on or before as_of"):
         summarize(_tx(), as_of="2024-12-31")
     with pytest.raises(InvalidInputError, match="at least one row on or before"):
-        btyd_summary(_tx(), observation_end="2024-12-31")
+        btyd_summary(_tx(), as_of="2024-12-31")
 
 
 def test_only_refunds() -> None:
@@ -179,8 +179,10 @@ def test_refunds_error_policy_names_rows() -> None:
         summarize(tx, refunds="error")
     assert info.value.field == "amount"
     assert info.value.rows == ("b", "d")
-    # Refunds after as_of are out of the window: no error.
-    assert len(summarize(tx, refunds="error", as_of="2025-01-09")) == 2
+    # The rule is applied once, when the log is read: a refund after as_of is refused too.
+    with pytest.raises(InvalidInputError) as info:
+        summarize(tx, refunds="error", as_of="2025-01-09")
+    assert info.value.rows == ("b", "d")
     with pytest.raises(InvalidInputError) as info:
         btyd_summary(tx, amount="amount", refunds="error")
     assert info.value.rows == ("b", "d")
@@ -208,9 +210,7 @@ def test_refunds_error_policy_names_rows() -> None:
             "holdout_monetary",
         ),
         (
-            lambda: calibration_holdout(
-                _tx(), calibration_end="2025-02-01", observation_end="2025-01-15"
-            ),
+            lambda: calibration_holdout(_tx(), calibration_end="2025-02-01", as_of="2025-01-15"),
             "calibration_end",
         ),
         (lambda: calibration_holdout(_tx(), calibration_end=None), "calibration_end"),
@@ -233,7 +233,7 @@ def test_hint_for_upper_case_hours() -> None:
 )
 def test_empty_calibration_or_holdout(cal: str, end: str, which: str) -> None:
     with pytest.raises(InvalidInputError, match=f"at least one row in the {which} period"):
-        calibration_holdout(_tx(), calibration_end=cal, observation_end=end)
+        calibration_holdout(_tx(), calibration_end=cal, as_of=end)
 
 
 def test_errors_pickle() -> None:

@@ -142,16 +142,6 @@ def test_repr_is_short() -> None:
             "weekly.mon",
             "not overlap",
         ),
-        (
-            {"weekly": {"mon": [["22:00", "06:00"]], "tue": [["05:00", "09:00"]]}},
-            "weekly.mon",
-            "closes before tue",
-        ),
-        (
-            {"weekly": {"sun": [["22:00", "06:00"]], "mon": [["05:00", "09:00"]]}},
-            "weekly.sun",
-            "closes before mon",
-        ),
         ({"weekly": {"mon": [["09:00", "09:00"]]}}, "weekly.mon[0]", "end differs"),
         ({"weekly": {"mon": [["24:00", "06:00"]]}}, "weekly.mon[0]", "'24:00' is only legal"),
         ({"weekly": {"mon": [["09:00", "25:00"]]}}, "weekly.mon[0]", "'00:00' to '24:00'"),
@@ -176,24 +166,6 @@ def test_repr_is_short() -> None:
             "once",
         ),
         ({"overrides": [("2025-01-06",)]}, "overrides", "pairs"),
-        (
-            {"holidays": ["2025-01-06"], "overrides": {"2025-01-06": []}},
-            "overrides['2025-01-06']",
-            "not also a holiday",
-        ),
-        (
-            {
-                "weekly": {"sun": [["22:00", "06:00"]]},
-                "overrides": {"2025-01-06": [["05:00", "09:00"]]},
-            },
-            "overrides.2025-01-06",
-            "overnight interval of 2025-01-05",
-        ),
-        (
-            {"overrides": {"2025-01-05": [["22:00", "06:00"]]}},
-            "overrides.2025-01-05",
-            "overnight interval of 2025-01-05",
-        ),
         ({"holiday_rules": ["RRULE:FREQ=YEARLY"]}, "holiday_rules[0]", "DTSTART"),
         ({"holiday_rules": ["DTSTART:2020XX\nRRULE:FREQ=YEARLY"]}, "holiday_rules[0]", "RFC 5545"),
         (
@@ -654,3 +626,122 @@ def test_where_the_python_libraries_fail() -> None:
     # pandas needs 23:59 for a whole day and loses a minute a day; 24:00 loses nothing.
     whole = BusinessCalendar("UTC", [[("00:00", "24:00")]] * 7)
     assert whole.elapsed(dt.datetime(2025, 1, 1), dt.datetime(2025, 1, 8)) == 7 * 24 * H
+
+
+# ------------------------------------------------- precedence and merging across midnight
+
+
+def test_an_override_wins_over_a_holiday() -> None:
+    """Regression: a date both a holiday and an override was refused; the override now wins."""
+    week = {d: [["09:00", "18:00"]] for d in ["mon", "tue", "wed", "thu", "fri"]}
+    cal = BusinessCalendar(
+        "Europe/Berlin",
+        week,
+        holidays=["2025-12-25", "2025-12-26"],
+        overrides={"2025-12-26": [["09:00", "12:00"]]},
+    )
+    zone = cal.zone
+    assert not cal.is_open(dt.datetime(2025, 12, 25, 10))
+    assert cal.is_open(dt.datetime(2025, 12, 26, 10))
+    assert not cal.is_open(dt.datetime(2025, 12, 26, 13))
+    assert cal.elapsed(dt.datetime(2025, 12, 25), dt.datetime(2025, 12, 27)) == dt.timedelta(
+        hours=3
+    )
+    assert cal.is_business_day(dt.date(2025, 12, 26))
+    assert cal.add(dt.datetime(2025, 12, 24, 17), dt.timedelta(hours=2)) == dt.datetime(
+        2025, 12, 26, 10, tzinfo=zone
+    )
+    assert BusinessCalendar.from_dict(cal.to_dict()) == cal
+
+
+def test_a_package_holiday_opened_by_a_local_exception() -> None:
+    """Holidays from the holidays package plus 'we open 09:00-12:00 on this public holiday'."""
+    week = {d: [["09:00", "18:00"]] for d in ["mon", "tue", "wed", "thu", "fri"]}
+    cal = (
+        BusinessCalendar("Europe/Berlin", week)
+        .with_overrides({"2025-10-03": [["09:00", "12:00"]]})
+        .with_country_holidays("DE", 2025)
+    )
+    assert dt.date(2025, 10, 3) in dict(cal.overrides)
+    assert cal.is_open(dt.datetime(2025, 10, 3, 10))
+    assert not cal.is_open(dt.datetime(2025, 12, 25, 10))
+
+
+def test_overnight_hours_that_meet_or_overlap_the_next_day_merge() -> None:
+    """Regression: these were refused; now they are one period, counted once."""
+    overlapping = BusinessCalendar(
+        "UTC", {"mon": [["22:00", "06:00"]], "tue": [["05:00", "12:00"]]}
+    )
+    split = BusinessCalendar("UTC", {"mon": [["22:00", "24:00"]], "tue": [["00:00", "12:00"]]})
+    monday = dt.datetime(2025, 1, 6, 20, tzinfo=dt.UTC)
+    for hours in (1, 2, 3, 7, 8, 14, 20):
+        d = dt.timedelta(hours=hours)
+        assert overlapping.add(monday, d) == split.add(monday, d), hours
+    week = dt.timedelta(days=7)
+    assert overlapping.elapsed(monday, monday + week) == dt.timedelta(hours=14)
+    assert overlapping.next_close(monday) == dt.datetime(2025, 1, 7, 12, tzinfo=dt.UTC)
+    assert list(overlapping.periods(monday, monday + dt.timedelta(days=1))) == [
+        (dt.datetime(2025, 1, 6, 22, tzinfo=dt.UTC), dt.datetime(2025, 1, 7, 12, tzinfo=dt.UTC))
+    ]
+    # An override that meets the previous day's overnight interval, and an overnight
+    # override that overlaps the next day's hours, are merged too.
+    cal = BusinessCalendar(
+        "UTC",
+        {"sun": [["22:00", "06:00"]], "mon": [["09:00", "17:00"]]},
+        overrides={"2025-01-06": [["05:00", "09:00"]], "2025-01-12": [["20:00", "10:00"]]},
+    )
+    sunday = dt.datetime(2025, 1, 5, 21, tzinfo=dt.UTC)
+    assert cal.elapsed(sunday, sunday + dt.timedelta(days=1)) == dt.timedelta(hours=11)
+    sunday2 = sunday + week
+    assert cal.elapsed(sunday2, sunday2 + dt.timedelta(days=1)) == dt.timedelta(hours=20)
+    # A holiday on Monday keeps Sunday's overnight hours; its own hours go.
+    closed = BusinessCalendar(
+        "UTC", {"sun": [["22:00", "06:00"]], "mon": [["05:00", "12:00"]]}, holidays=["2025-01-06"]
+    )
+    assert closed.elapsed(sunday, sunday + dt.timedelta(days=1)) == dt.timedelta(hours=8)
+
+
+def test_add_many_refuses_series_with_different_indexes() -> None:
+    """Regression: add_many paired two Series by position, ignoring their indexes."""
+    cal = BusinessCalendar("UTC", {"mon": [["09:00", "17:00"]]})
+    times = pd.Series(pd.to_datetime(["2025-01-06 09:00", "2025-01-06 10:00"]), index=["a", "b"])
+    durations = pd.Series(pd.to_timedelta(["1h", "2h"]), index=["b", "a"])
+    with pytest.raises(InvalidInputError, match="same index as 'times'"):
+        cal.add_many(times, durations)
+    aligned = cal.add_many(times, durations.reindex(times.index))
+    assert aligned.dt.hour.tolist() == [11, 11]
+    assert cal.add_many(times, durations.to_numpy()).dt.hour.tolist() == [10, 12]
+
+
+def test_far_apart_queries_near_the_limits_are_cheap() -> None:
+    """Regression: add/elapsed near year 9999 burned 10-16 s of CPU before erroring."""
+    import time
+
+    cal = BusinessCalendar("Europe/Berlin", {"mon": [["09:00", "17:00"]]})
+    start = time.process_time()
+    cal.add(dt.datetime(2, 1, 1), dt.timedelta(hours=-10))  # caches a timeline near year 1
+    for call in (
+        lambda: cal.add(dt.datetime(9999, 12, 31, 23), dt.timedelta(hours=1)),
+        lambda: cal.next_open(dt.datetime(9999, 12, 28)),
+        lambda: cal.elapsed(dt.datetime(9990, 1, 1), dt.datetime(9999, 12, 30)),
+        lambda: cal.add_days(dt.date(9999, 12, 20), 3),
+    ):
+        with pytest.raises(InvalidInputError, match="years 1 to 9999"):
+            call()
+    assert time.process_time() - start < 3.0
+
+
+def test_add_many_reads_epoch_numbers_only_with_a_unit() -> None:
+    """Regression: epoch seconds in an object column were read as nanoseconds (1970)."""
+    cal = BusinessCalendar("Europe/Berlin", {"mon": [["09:00", "17:00"]]})
+    monday_9_utc = int(dt.datetime(2025, 1, 6, 9, tzinfo=dt.UTC).timestamp())
+    times = pd.Series([monday_9_utc], dtype=object)
+    with pytest.raises(InvalidInputError, match="date_unit"):
+        cal.add_many(times, dt.timedelta(hours=1))
+    out = cal.add_many(times, dt.timedelta(hours=1), date_unit="s")
+    assert out.iloc[0] == pd.Timestamp("2025-01-06 11:00", tz="Europe/Berlin")  # 10:00 + 1 h
+    gone = cal.elapsed_many(times, pd.Series([monday_9_utc + 3600], dtype=object), date_unit="s")
+    assert gone.iloc[0] == pd.Timedelta(hours=1)
+    text = pd.Series(["06/01/2025 10:00"])
+    out = cal.add_many(text, dt.timedelta(hours=1), date_format="%d/%m/%Y %H:%M")
+    assert out.iloc[0] == pd.Timestamp("2025-01-06 11:00", tz="Europe/Berlin")

@@ -16,6 +16,8 @@ PAGES = [
     "docs/how-to/calendar-holidays.md",
     "docs/how-to/calendar-makeup-days.md",
     "docs/how-to/calendar-bulk.md",
+    "docs/how-to/business-days.md",
+    "docs/how-to/migrate-business-time.md",
     "docs/explanation/business-time.md",
 ]
 

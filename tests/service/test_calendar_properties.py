@@ -12,13 +12,18 @@ import random
 import zoneinfo
 from functools import partial
 
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from crmkit.errors import ConfigError
 from crmkit.service import BusinessCalendar
 from tests.service.calendar_oracle import Oracle, UnknownError
-from tests.strategies import CALENDAR_ZONES, calendar_windows
+from tests.strategies import (
+    CALENDAR_ZONES,
+    DST_SWITCH_DATES,
+    business_calendar_dicts,
+    calendar_windows,
+)
 
 Q = dt.timedelta(minutes=15)
 S = dt.timedelta(seconds=1)
@@ -207,3 +212,84 @@ def test_order_of_intervals_and_dates_does_not_matter(
     rng.shuffle(items)
     shuffled["overrides"] = dict(items)
     assert BusinessCalendar.from_dict(shuffled) == BusinessCalendar.from_dict(raw)
+
+
+@settings(max_examples=40)
+@given(calendar_windows(), st.data())
+def test_override_wins_over_holiday(
+    case: tuple[dict[str, object], dt.datetime], data: st.DataObject
+) -> None:
+    """Precedence override > holiday > weekly: naming every override date a holiday too
+    changes nothing."""
+    raw, base = case
+    overrides = dict(raw["overrides"])  # type: ignore[call-overload]
+    assume(overrides)
+    both = {**raw, "holidays": sorted({*raw["holidays"], *overrides})}  # type: ignore[misc]
+    cal, cal_both = BusinessCalendar.from_dict(raw), BusinessCalendar.from_dict(both)
+    quarters = st.integers(-4 * 96, 5 * 96)
+    for _ in range(8):
+        t = base + Q * data.draw(quarters)
+        u = base + Q * data.draw(quarters)
+        assert cal.is_open(t) == cal_both.is_open(t)
+        assert cal.elapsed(t, u) == cal_both.elapsed(t, u)
+        assert cal.is_business_day(t.date()) == cal_both.is_business_day(t.date())
+
+
+@settings(max_examples=60)
+@given(
+    business_calendar_dicts(overnight=False, extras=False),
+    st.sampled_from(DST_SWITCH_DATES),
+    st.data(),
+)
+def test_overnight_overlap_merges_like_split_intervals(
+    raw: dict[str, object], switch: dt.date, data: st.DataObject
+) -> None:
+    """An overnight interval overlapping the next day's hours equals the split form
+    ``[start, 24:00]`` + next day ``[00:00, end]`` (union), on every query."""
+    base = dt.datetime.combine(switch, dt.time(), tzinfo=UTC)
+    weekly: dict[str, list[list[str]]] = raw["weekly"]  # type: ignore[assignment]
+    keys = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    k = data.draw(st.integers(0, 6))
+    day, following = keys[k], keys[(k + 1) % 7]
+    start = data.draw(st.integers(2, 95))
+    end = data.draw(st.integers(1, start - 1))
+    overlap_start = data.draw(st.integers(0, end))  # meets or overlaps the spill
+    overlap_end = data.draw(st.integers(overlap_start + 1, 96))
+
+    def clock(q: int) -> str:
+        return f"{q // 4:02d}:{q % 4 * 15:02d}"
+
+    def quarter(text: str) -> int:
+        return int(text[:2]) * 4 + int(text[3:]) // 15
+
+    def union(pairs: list[tuple[int, int]]) -> list[list[str]]:
+        merged: list[list[int]] = []
+        for a, b in sorted(pairs):
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        return [[clock(a), clock(b)] for a, b in merged]
+
+    today = [(quarter(a), quarter(b)) for a, b in weekly[day] if quarter(b) <= start]
+    nxt = [(quarter(a), quarter(b)) for a, b in weekly[following]]
+    overlapping = {
+        **weekly,
+        day: [*union(today), [clock(start), clock(end)]],
+        following: union([*nxt, (overlap_start, overlap_end)]),
+    }
+    split = {
+        **weekly,
+        day: union([*today, (start, 96)]),
+        following: union([*nxt, (overlap_start, overlap_end), (0, end)]),
+    }
+    cal = BusinessCalendar.from_dict({**raw, "weekly": overlapping})
+    flat = BusinessCalendar.from_dict({**raw, "weekly": split})
+    span = st.integers(-4 * 96, 5 * 96)
+    for _ in range(8):
+        t = base + Q * data.draw(span)
+        u = base + Q * data.draw(span)
+        assert cal.is_open(t) == flat.is_open(t)
+        assert cal.elapsed(t, u) == flat.elapsed(t, u)
+        d = Q * data.draw(st.integers(0, 2 * 96))
+        assert answer(partial(cal.add, t, d)) == answer(partial(flat.add, t, d))

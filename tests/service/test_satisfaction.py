@@ -380,11 +380,20 @@ def test_weights_of_one_equal_no_weights(scores: list[int | None], method: str) 
     for field in ("value", "n", "n_missing", "detractors", "passives", "promoters", "n_effective"):
         assert getattr(ones, field) == pytest.approx(getattr(plain, field), abs=1e-9)
     if plain.value is not None:
-        assert ones.se == pytest.approx(plain.se, abs=1e-9)
+        # Survey weights carry the with-replacement n / (n - 1) factor (R survey, samplics);
+        # the unweighted trinomial SE (Rocks 2016) does not.
+        factor = math.sqrt(plain.n / (plain.n - 1)) if plain.n > 1 else 1.0
+        assert plain.se is not None
+        assert ones.se == pytest.approx(plain.se * factor, abs=1e-9)
         assert ones.interval is not None
         assert plain.interval is not None
-        assert ones.interval.lower == pytest.approx(plain.interval.lower, abs=1e-6)
-        assert ones.interval.upper == pytest.approx(plain.interval.upper, abs=1e-6)
+        if method == "wald":
+            half = 1.959963984540054 * ones.se
+            assert ones.interval.lower == pytest.approx(max(-100.0, ones.value - half), abs=1e-6)
+            assert ones.interval.upper == pytest.approx(min(100.0, ones.value + half), abs=1e-6)
+        else:  # the adjusted-Wald and score intervals use the (equal) effective counts
+            assert ones.interval.lower == pytest.approx(plain.interval.lower, abs=1e-6)
+            assert ones.interval.upper == pytest.approx(plain.interval.upper, abs=1e-6)
 
 
 @given(
@@ -432,7 +441,7 @@ def test_metric_table_rows_equal_scalar_results(
     frame: pd.DataFrame, metric: str, weighted: bool
 ) -> None:
     weights = "weight" if weighted else None
-    t = metric_table(frame, metric, by="segment", period="M", weights=weights, min_n=3)
+    t = metric_table(frame, metric, by="segment", freq="M", weights=weights, min_n=3)
     assert t["n"].sum() + t["n_missing"].sum() == len(frame)
     column = metric.partition("_")[0]
     fn = {"nps": nps, "csat": csat, "ces": ces}[column]
@@ -481,16 +490,16 @@ def test_zero_weight_rows_are_counted_not_dropped_silently() -> None:
     assert (s.n, s.n_zero_weight) == (2, 1)
     assert nps([9, 10]).n_zero_weight == 0
     df = pd.DataFrame({"nps": [9, 10, 3], "w": [1.0, 0.0, 2.0], "g": ["a", "a", "b"]})
-    t = metric_table(df, "nps", by="g", period=None, weights="w", min_n=1)
+    t = metric_table(df, "nps", by="g", freq=None, weights="w", min_n=1)
     assert t["n"].tolist() == [1, 1]
     assert t.attrs["n_zero_weight"] == 1
-    assert metric_table(df, "nps", by="g", period=None).attrs["n_zero_weight"] == 0
+    assert metric_table(df, "nps", by="g", freq=None).attrs["n_zero_weight"] == 0
 
 
 def test_metric_table_counts_invalid_scores() -> None:
     """Regression: with invalid="exclude" the table dropped off-scale rows uncounted."""
     df = pd.DataFrame({"nps": [9, 11, 3, -2, 12], "g": ["a", "a", "b", "b", "b"]})
-    t = metric_table(df, "nps", by="g", period=None, invalid="exclude", min_n=1)
+    t = metric_table(df, "nps", by="g", freq=None, invalid="exclude", min_n=1)
     assert t["n"].tolist() == [1, 1]
     assert t.attrs["n_invalid"] == 3
     assert t["n"].sum() + t["n_missing"].sum() + t.attrs["n_invalid"] == len(df)
@@ -503,9 +512,44 @@ def test_weighted_linearised_se_formula() -> None:
     r = nps(scores, weights=w, ci="wald")
     y = np.where(scores >= 9, 1.0, np.where(scores <= 6, -1.0, 0.0))
     mean = (w * y).sum() / w.sum()
-    se = math.sqrt((w**2 * (y - mean) ** 2).sum() / w.sum() ** 2)
+    se = math.sqrt(200 / 199 * (w**2 * (y - mean) ** 2).sum() / w.sum() ** 2)
     assert r.value == pytest.approx(mean * 100)
     assert r.se == pytest.approx(se * 100)
+
+
+def test_weighted_nps_se_reference_issue_11() -> None:
+    """Issue 11 reference: the linearised SE has the n / (n - 1) factor (R survey, Stata
+    svy, samplics): 0.5229 (52.29 points), not 0.4677; Kish n_eff 4.0, deff 1.25."""
+    r = nps([10, 9, 7, 3, 0], weights=[1, 2, 1, 1, 3], ci="wald")
+    # y = (1, 1, 0, -1, -1), mean -1/8; sum w^2 (y - mean)^2 = 14, (sum w)^2 = 64.
+    assert r.value == -12.5
+    assert r.se == pytest.approx(100 * math.sqrt(5 / 4 * 14 / 64), abs=1e-12)
+    assert round(r.se, 2) == 52.29
+    assert r.n_effective == 4.0
+    assert r.design_effect == 1.25
+    assert r.interval is not None
+    half = 1.959963984540054 * r.se
+    assert (r.interval.lower, r.interval.upper) == pytest.approx((-100.0, -12.5 + half))
+
+
+# samplics tests/estimation/one_stage_fpc.csv (R survey's `fpc` data with samplics' 0/1
+# variable z): TaylorEstimator("proportion").estimate(z, weight, fpc=1 - 21/44) gives
+# 0.6746988 with SE 0.0776683 (test_expansion_fpc.py::test_prop_estimator_without_str_nor_psu).
+ONE_STAGE_WEIGHTS = [3] * 5 + [3] * 6 + [5] * 10
+ONE_STAGE_Z = [1, 1, 0, 0, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 0, 0, 1, 1, 1, 1]
+
+
+@pytest.mark.parametrize(("low", "scale"), [(7, 1.0), (0, 2.0)])
+def test_weighted_nps_se_matches_samplics_one_stage_fpc(low: int, scale: float) -> None:
+    """z = 1 as a promoter and z = 0 as a passive (NPS = 100 p) or a detractor (NPS = 100
+    (2p - 1), twice the SE). samplics multiplies the variance by its fpc 1 - n/N; crmkit's
+    population_size uses (N - n)/(N - 1), so the comparison takes the SE without FPC."""
+    scores = [10 if z else low for z in ONE_STAGE_Z]
+    r = nps(scores, weights=ONE_STAGE_WEIGHTS, ci="wald", min_n=0)
+    share = 0.6746988
+    assert r.value == pytest.approx(100 * (share if low else 2 * share - 1), abs=1e-5)
+    assert r.se is not None
+    assert r.se / 100 * math.sqrt(1 - 21 / 44) == pytest.approx(0.0776683 * scale, abs=1e-7)
 
 
 def test_weighted_csat_mean_matches_statsmodels_descr_stats() -> None:
@@ -691,7 +735,7 @@ def test_values_are_exact_so_half_up_ties_round_up() -> None:
     assert r.value == 14.5
     assert r.format().startswith("NPS 15 ")
     assert r.shares["promoters"] == 14.5
-    t = metric_table(pd.DataFrame({"nps": scores}), "nps", period=None)
+    t = metric_table(pd.DataFrame({"nps": scores}), "nps", freq=None)
     assert t.loc[0, "value"] == 14.5
     for n in range(1, 60):
         for k in range(n + 1):
@@ -780,7 +824,7 @@ def test_metric_table_shape_and_inputs_untouched() -> None:
 
     df = survey_responses(n_responses=600, seed=3)
     before = df.copy()
-    t = metric_table(df, "nps", by=["segment"], period="Q", min_n=40)
+    t = metric_table(df, "nps", by=["segment"], freq="Q", min_n=40)
     pd.testing.assert_frame_equal(df, before)
     assert list(t.columns) == [
         "segment",
@@ -796,11 +840,11 @@ def test_metric_table_shape_and_inputs_untouched() -> None:
     ]
     assert t.attrs["method"] == "adjusted_wald"
     assert (t["lower"] <= t["upper"]).all()
-    overall = metric_table(df, "csat", period=None)
+    overall = metric_table(df, "csat", freq=None)
     assert len(overall) == 1
     assert overall.loc[0, "n"] == df["csat"].notna().sum()
     tz = df.assign(date=df["date"].dt.tz_localize("Asia/Shanghai"))
-    assert metric_table(tz, "nps", period="M")["n"].sum() == df["nps"].notna().sum()
+    assert metric_table(tz, "nps", freq="M")["n"].sum() == df["nps"].notna().sum()
     assert len(metric_table(df.iloc[:0], "nps", by="segment")) == 0
 
 
@@ -855,18 +899,18 @@ def test_metric_table_shape_and_inputs_untouched() -> None:
         ),
         (
             lambda: metric_table(
-                pd.DataFrame({"date": [pd.Timestamp(0)], "nps": [1]}), "nps", period="fortnight"
+                pd.DataFrame({"date": [pd.Timestamp(0)], "nps": [1]}), "nps", freq="fortnight"
             ),
             ConfigError,
-            "period",
+            "freq",
         ),
         (
-            lambda: metric_table(pd.DataFrame({"nps": [1]}), "nps_mean", period=None),
+            lambda: metric_table(pd.DataFrame({"nps": [1]}), "nps_mean", freq=None),
             ConfigError,
             "metric",
         ),
         (
-            lambda: metric_table(pd.DataFrame({"csat": [1]}), "csat", period=None, ci="wald"),
+            lambda: metric_table(pd.DataFrame({"csat": [1]}), "csat", freq=None, ci="wald"),
             ConfigError,
             "ci",
         ),
@@ -942,8 +986,8 @@ def test_metric_table_bootstrap_is_seeded(weights: str | None) -> None:
     from crmkit.datasets import survey_responses
 
     df = survey_responses(n_responses=400, seed=8).assign(w=lambda f: 1.0 + (f.index % 3))
-    a = metric_table(df, by="segment", period="Q", weights=weights, ci="bootstrap", n_boot=300)
-    b = metric_table(df, by="segment", period="Q", weights=weights, ci="bootstrap", n_boot=300)
+    a = metric_table(df, by="segment", freq="Q", weights=weights, ci="bootstrap", n_boot=300)
+    b = metric_table(df, by="segment", freq="Q", weights=weights, ci="bootstrap", n_boot=300)
     pd.testing.assert_frame_equal(a, b)
     assert (a["lower"] <= a["value"]).all()
     assert (a["value"] <= a["upper"]).all()

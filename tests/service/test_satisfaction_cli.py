@@ -23,7 +23,7 @@ def responses_csv(tmp_path: pathlib.Path) -> pathlib.Path:
 def test_nps_table_by_segment_and_month(
     responses_csv: pathlib.Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["nps", str(responses_csv), "--by", "segment"]) == 0
+    assert main(["nps", str(responses_csv), "--by", "segment", "--format", "table"]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()
     assert lines[0] == "nps by segment, period (95% CI, adjusted_wald)"
@@ -48,10 +48,9 @@ def test_nps_out_writes_unrounded_table(
 ) -> None:
     out = tmp_path / "t.csv"
     assert (
-        main(["nps", str(responses_csv), "--metric", "csat", "--period", "Q", "--out", str(out)])
-        == 0
+        main(["nps", str(responses_csv), "--metric", "csat", "--period", "Q", "-o", str(out)]) == 0
     )
-    assert "wrote 4 rows" in capsys.readouterr().out
+    assert capsys.readouterr().out == ""  # a file was asked for: nothing else is printed
     table = pd.read_csv(out)
     assert list(table.columns[:3]) == ["period", "n", "value"]
     assert table["value"].between(0, 100).all()
@@ -75,6 +74,8 @@ def test_nps_without_period_and_weights(
                 "wald",
                 "--decimals",
                 "1",
+                "--format",
+                "table",
             ]
         )
         == 0
@@ -119,8 +120,8 @@ def test_demo_section() -> None:
         ("date,nps\n,9\n", [], "column 'date' must be without missing dates"),
         ("date,nps,w\n2025-01-03,9,\n", ["--weights", "w"], "column 'w' must be finite"),
         ("date,nps\n2025-01-03,9\n", ["--by", "segment"], "column 'segment' must be present"),
-        ("date,nps\n2025-01-03,9\n", ["--ci", "wilson"], "parameter 'ci'"),
-        ("date,nps\n2025-01-03,9\n", ["--period", "XX"], "parameter 'period'"),
+        ("date,nps\n2025-01-03,9\n", ["--ci", "wilson"], "option --ci"),
+        ("date,nps\n2025-01-03,9\n", ["--period", "XX"], "option --freq"),
     ],
 )
 def test_nps_bad_input_is_one_line_and_exits_2(
@@ -146,11 +147,13 @@ def test_nps_missing_scores_are_counted_not_errors(
     """NaN / empty scores follow the missing policy: left out of n and counted."""
     path = tmp_path / "r.csv"
     path.write_text("date,nps\n2025-01-03,9\n2025-01-04,NaN\n2025-01-05,\n")
-    assert main(["nps", str(path), "--min-n", "1"]) == 0
+    assert main(["nps", str(path), "--min-n", "1", "--format", "table"]) == 0
     row = capsys.readouterr().out.splitlines()[2].split()
     assert row[:3] == ["2025-01", "1", "100"]
     assert row[-1] == "2"  # n_missing
-    assert main(["nps", str(path), "--min-n", "1", "--missing", "include"]) == 0
+    assert (
+        main(["nps", str(path), "--min-n", "1", "--missing", "include", "--format", "table"]) == 0
+    )
     row = capsys.readouterr().out.splitlines()[2].split()
     assert row[:3] == ["2025-01", "3", "33"]
 
@@ -160,7 +163,9 @@ def test_nps_invalid_exclude_shows_the_count(
 ) -> None:
     path = tmp_path / "r.csv"
     path.write_text("date,nps\n2025-01-03,9\n2025-01-04,11\n")
-    assert main(["nps", str(path), "--invalid", "exclude", "--min-n", "1"]) == 0
+    assert (
+        main(["nps", str(path), "--invalid", "exclude", "--min-n", "1", "--format", "table"]) == 0
+    )
     lines = capsys.readouterr().out.splitlines()
     # One promoter: adjusted Wald (0.25 -/+ 1.96 * 0.375) -> -48 to 98.
     assert lines[2].split() == ["2025-01", "1", "100", "-48", "to", "98", "0"]
@@ -173,5 +178,5 @@ def test_nps_display_rounds_exact_ties_half_up(
     """Regression: 29 net promoters of 200 (exactly 14.5) was shown as 14."""
     path = tmp_path / "r.csv"
     pd.DataFrame({"nps": [10] * 29 + [8] * 171}).to_csv(path, index=False)
-    assert main(["nps", str(path), "--period", "none"]) == 0
+    assert main(["nps", str(path), "--period", "none", "--format", "table"]) == 0
     assert capsys.readouterr().out.splitlines()[2].split()[:2] == ["200", "15"]

@@ -82,7 +82,7 @@ def test_complaint_commitments_met_and_breached() -> None:
         (t0 + 23 * H, "solved"),
         (t0 + 23 * H + 80 * H, "follow_up"),  # 80 h after the solution: late
     ]
-    r = evaluate_ticket(POLICIES, events, as_of=t0 + 10 * 24 * H, ticket={"kind": "complaint"})
+    r = evaluate_ticket(events, POLICIES, as_of=t0 + 10 * 24 * H, ticket={"kind": "complaint"})
     assert r.policy == "complaints"
     fr, res, fu = r["first_response"], r["resolution"], r["follow_up"]
     assert (fr.state, fr.elapsed, fr.remaining) == ("met", 50 * M, 10 * M)
@@ -97,7 +97,7 @@ def test_core_customer_response_and_on_site() -> None:
     t0 = at(2025, 3, 4, 15)
     events = [(t0, "created"), (t0 + 90 * M, "agent_reply"), (t0 + 4 * H + M, "on_site")]
     r = evaluate_ticket(
-        POLICIES, events, as_of=t0 + 5 * H, ticket={"kind": "incident", "customer_tier": "core"}
+        events, POLICIES, as_of=t0 + 5 * H, ticket={"kind": "incident", "customer_tier": "core"}
     )
     assert r.policy == "core"
     assert r["first_response"].state == "met"
@@ -133,14 +133,14 @@ def test_business_clock_deadline_on_closing_time() -> None:
     )
     t0 = at(2025, 3, 7, 16)
     r = evaluate_ticket(
-        policy, [(t0, "created"), (at(2025, 3, 8, 10), "agent_reply")], as_of=t0 + 72 * H
+        [(t0, "created"), (at(2025, 3, 8, 10), "agent_reply")], policy, as_of=t0 + 72 * H
     )
     fr = r["first_response"]
     assert fr.due_at == at(2025, 3, 7, 18)
     assert fr.breach_at == at(2025, 3, 10, 9)
     assert (fr.state, fr.elapsed, fr.real_elapsed) == ("met", 2 * H, 18 * H)
     # Fri 17:00 + 2 h: the lunch break and the weekend are not business time.
-    r = evaluate_ticket(policy, [(at(2025, 3, 7, 17), "created")], as_of=at(2025, 3, 10, 11))
+    r = evaluate_ticket([(at(2025, 3, 7, 17), "created")], policy, as_of=at(2025, 3, 10, 11))
     assert r["first_response"].due_at == at(2025, 3, 10, 10)
     assert r["first_response"].state == "breached"
     assert r["first_response"].elapsed == 2 * H + H  # 17-18 Fri, 09-11 Mon
@@ -154,14 +154,14 @@ def test_pause_moves_the_deadline() -> None:
         (t0 + 150 * M, "open"),  # paused for two hours
         (t0 + 180 * M, "agent_reply"),
     ]
-    r = evaluate_ticket(target("first_response", "1h"), events, as_of=t0 + 5 * H)
+    r = evaluate_ticket(events, target("first_response", "1h"), as_of=t0 + 5 * H)
     fr = r["first_response"]
     assert fr.state == "met"
     assert fr.elapsed == H
     assert fr.real_elapsed == H
     assert fr.due_at == t0 + 3 * H  # 1 h goal + 2 h paused
     # Not pausable: the two hours count.
-    r = evaluate_ticket(target("first_response", "1h", pausable=False), events, as_of=t0 + 5 * H)
+    r = evaluate_ticket(events, target("first_response", "1h", pausable=False), as_of=t0 + 5 * H)
     assert (r["first_response"].state, r["first_response"].elapsed) == ("breached", 3 * H)
     assert r["first_response"].due_at == t0 + H
 
@@ -169,7 +169,7 @@ def test_pause_moves_the_deadline() -> None:
 def test_paused_target_projects_from_as_of() -> None:
     t0 = at(2025, 3, 3, 9)
     events = [(t0, "created"), (t0 + 20 * M, "pending")]
-    r = evaluate_ticket(target("resolution", "1h"), events, as_of=t0 + 5 * H)
+    r = evaluate_ticket(events, target("resolution", "1h"), as_of=t0 + 5 * H)
     res = r["resolution"]
     assert res.state == "paused"
     assert res.elapsed == 20 * M
@@ -187,7 +187,7 @@ def test_solved_while_pending_ends_the_pause() -> None:
         name="p", targets={"*": [target("resolution", "24h"), target("follow_up", "72h")]}
     )
     events = [(t0, "created"), (t0 + H, "pending"), (t0 + 2 * H, "solved")]
-    r = evaluate_ticket(policy, events, as_of=t0 + 100 * H)
+    r = evaluate_ticket(events, policy, as_of=t0 + 100 * H)
     assert (r["resolution"].state, r["resolution"].elapsed) == ("met", H)
     fu = r["follow_up"]
     assert (fu.state, fu.elapsed, fu.due_at) == ("breached", 98 * H, t0 + 74 * H)
@@ -196,7 +196,7 @@ def test_solved_while_pending_ends_the_pause() -> None:
         tracker = tracker.record(event, when)
     assert tracker.evaluate(t0 + 10 * H)["follow_up"].state == "running"
     # A reopening after that starts the resolution clock unpaused.
-    r = evaluate_ticket(policy, [*events, (t0 + 5 * H, "reopened")], as_of=t0 + 7 * H)
+    r = evaluate_ticket([*events, (t0 + 5 * H, "reopened")], policy, as_of=t0 + 7 * H)
     assert (r["resolution"].state, r["resolution"].elapsed) == ("running", 2 * H)
 
 
@@ -209,7 +209,7 @@ def test_reopen_starts_a_new_resolution_cycle() -> None:
         (t0 + 35 * H, "solved"),
         (t0 + 48 * H, "reopened"),
     ]
-    r = evaluate_ticket(target("resolution", "8h"), events, as_of=t0 + 50 * H)
+    r = evaluate_ticket(events, target("resolution", "8h"), as_of=t0 + 50 * H)
     res = r["resolution"]
     assert [c.state for c in res.cycles] == ["met", "breached", "running"]
     assert [c.elapsed for c in res.cycles] == [3 * H, 11 * H, 2 * H]
@@ -232,7 +232,7 @@ def test_next_response_and_periodic_update_cycles() -> None:
         name="p",
         targets={"*": [target("next_response", "2h"), target("periodic_update", "3h")]},
     )
-    r = evaluate_ticket(policy, events, as_of=t0 + 10 * H)
+    r = evaluate_ticket(events, policy, as_of=t0 + 10 * H)
     nr, pu = r["next_response"], r["periodic_update"]
     assert [(c.elapsed, c.state) for c in nr.cycles] == [(3 * H, "breached")]
     assert [(c.elapsed, c.state) for c in pu.cycles] == [
@@ -252,10 +252,10 @@ def test_custom_start_stop_pair() -> None:
         stop="quote_sent",
     )
     t0 = at(2025, 3, 3, 9)
-    r = evaluate_ticket(quote, [(t0, "created"), (t0 + 70 * H, "quote_sent")], as_of=t0 + 80 * H)
+    r = evaluate_ticket([(t0, "created"), (t0 + 70 * H, "quote_sent")], quote, as_of=t0 + 80 * H)
     assert r["prototype_and_quote"].state == "met"
     with pytest.raises(InvalidInputError, match="'event' must be one of"):
-        evaluate_ticket(quote, [(t0, "created"), (t0, "quote_snet")], as_of=t0)
+        evaluate_ticket([(t0, "created"), (t0, "quote_snet")], quote, as_of=t0)
 
 
 def test_warning_and_escalation_levels() -> None:
@@ -263,7 +263,7 @@ def test_warning_and_escalation_levels() -> None:
     t0 = at(2025, 3, 3, 9)
     levels = []
     for minutes in (20, 30, 55, 60, 61, 180, 181):
-        r = evaluate_ticket(t, [(t0, "created")], as_of=t0 + minutes * M)
+        r = evaluate_ticket([(t0, "created")], t, as_of=t0 + minutes * M)
         fr = r["first_response"]
         levels.append((fr.warn_level, fr.escalation_level, fr.state))
     assert levels == [
@@ -280,7 +280,7 @@ def test_warning_and_escalation_levels() -> None:
 def test_not_started_and_events_after_as_of() -> None:
     t0 = at(2025, 3, 3, 9)
     r = evaluate_ticket(
-        target("follow_up", "72h"), [(t0, "created"), (t0 + H, "solved")], as_of=t0 + 30 * M
+        [(t0, "created"), (t0 + H, "solved")], target("follow_up", "72h"), as_of=t0 + 30 * M
     )
     fu = r["follow_up"]
     assert (fu.state, fu.cycles, fu.due_at, fu.warn_level) == ("not_started", (), None, 0)
@@ -289,17 +289,17 @@ def test_not_started_and_events_after_as_of() -> None:
 def test_naive_times_read_in_calendar_zone() -> None:
     policy = SLAPolicy(name="b", targets={"*": [target("resolution", "2h")]}, calendar=SH)
     naive = evaluate_ticket(
-        policy, [(dt.datetime(2025, 3, 3, 9), "created")], as_of=dt.datetime(2025, 3, 3, 10)
+        [(dt.datetime(2025, 3, 3, 9), "created")], policy, as_of=dt.datetime(2025, 3, 3, 10)
     )
     aware = evaluate_ticket(
-        policy,
         [(dt.datetime(2025, 3, 3, 1, tzinfo=dt.UTC), "created")],
+        policy,
         as_of=dt.datetime(2025, 3, 3, 2, tzinfo=dt.UTC),
     )
     assert naive["resolution"].due_at == aware["resolution"].due_at == at(2025, 3, 3, 11)
     # Without a calendar there is no zone to read naive times in.
     with pytest.raises(InvalidInputError, match="timezone-aware"):
-        evaluate_ticket(target("resolution", "2h"), [], as_of=dt.datetime(2025, 3, 3))
+        evaluate_ticket([], target("resolution", "2h"), as_of=dt.datetime(2025, 3, 3))
 
 
 def test_tracker_rejects_time_going_backwards() -> None:
@@ -437,11 +437,11 @@ def test_missing_condition_attribute_is_an_error() -> None:
 def test_bad_events_input() -> None:
     t0 = at(2025, 3, 3, 9)
     with pytest.raises(InvalidInputError, match="pairs"):
-        evaluate_ticket(COMPLAINTS, [t0], as_of=t0)  # type: ignore[list-item]
+        evaluate_ticket([t0], COMPLAINTS, as_of=t0)  # type: ignore[list-item]
     with pytest.raises(InvalidInputError, match="event names"):
-        evaluate_ticket(COMPLAINTS, [(t0, 3)], as_of=t0)  # type: ignore[list-item]
+        evaluate_ticket([(t0, 3)], COMPLAINTS, as_of=t0)  # type: ignore[list-item]
     with pytest.raises(ConfigError, match="'policies'"):
-        evaluate_ticket("complaints", [], as_of=t0)  # type: ignore[arg-type]
+        evaluate_ticket([], "complaints", as_of=t0)  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------------------- round trips
@@ -502,8 +502,10 @@ def test_invariants_hold_at_every_step(
             assert c.elapsed >= dt.timedelta(0)
             assert c.real_elapsed >= dt.timedelta(0)
             assert c.due_at.timestamp() <= c.breach_at.timestamp()
-            assert c.remaining == t.duration - c.elapsed
-            assert (c.state == "breached") == (c.elapsed > t.duration)
+            assert c.remaining == c.goal - c.elapsed
+            assert (c.state == "breached") == (c.elapsed > c.goal)
+            if isinstance(t.duration, dt.timedelta):
+                assert c.goal == t.duration
             if t.clock == "calendar":
                 assert c.elapsed == c.real_elapsed
             else:
@@ -530,8 +532,8 @@ def test_more_pause_never_breaches_earlier(
     extra = [*base, (t0 + pause_at * M, "pending"), (t0 + (pause_at + pause_for) * M, "open")]
     extra.sort(key=lambda item: item[0])
     as_of = t0 + 72 * H
-    plain = evaluate_ticket(policy, base, as_of=as_of)[t.name]
-    paused = evaluate_ticket(policy, extra, as_of=as_of)[t.name]
+    plain = evaluate_ticket(base, policy, as_of=as_of)[t.name]
+    paused = evaluate_ticket(extra, policy, as_of=as_of)[t.name]
     assert len(plain.cycles) == len(paused.cycles)
     for a, b in zip(plain.cycles, paused.cycles, strict=True):
         assert b.elapsed <= a.elapsed
@@ -545,21 +547,32 @@ def test_more_pause_never_breaches_earlier(
 def test_single_cycle_matches_calendar_arithmetic(
     calendar: BusinessCalendar, start: int, goal: int
 ) -> None:
-    """Without pauses, due/breach are the calendar's own due_at/breach_at."""
+    """Without pauses, due/breach are the calendar's own due_at/breach_at.
+
+    The same holds for a business-day target with its goal (business time to the end of
+    the n-th business day).
+    """
     t = SLATarget(metric="resolution", duration=goal * 60, clock="business")
     policy = SLAPolicy(name="p", targets={"*": [t]}, calendar=calendar)
     t0 = dt.datetime(2025, 3, 24, tzinfo=dt.UTC) + start * M
-    r = evaluate_ticket(policy, [(t0, "created")], as_of=t0)["resolution"]
+    r = evaluate_ticket([(t0, "created")], policy, as_of=t0)["resolution"]
     assert r.due_at.timestamp() == calendar.due_at(t0, t.duration).timestamp()
     assert r.breach_at.timestamp() == calendar.breach_at(t0, t.duration).timestamp()
+    days = SLATarget(metric="resolution", duration=f"{goal % 3 + 1}bd", clock="business")
+    policy = SLAPolicy(name="p", targets={"*": [days]}, calendar=calendar)
+    r = evaluate_ticket([(t0, "created")], policy, as_of=t0)["resolution"]
+    last = calendar.add_days(t0, goal % 3 + 1)
+    assert r.goal is not None
+    assert r.due_at.timestamp() == calendar.due_at(t0, r.goal).timestamp()
+    assert r.due_at.astimezone(calendar.zone).date() in (last, last + dt.timedelta(days=1))
 
 
 def test_iso_strings_are_read_like_datetimes() -> None:
     t = target("resolution", "1h")
-    r = evaluate_ticket(t, [("2025-03-03T09:00+08:00", "created")], as_of="2025-03-03T09:30+08:00")
+    r = evaluate_ticket([("2025-03-03T09:00+08:00", "created")], t, as_of="2025-03-03T09:30+08:00")
     assert r["resolution"].remaining == 30 * M
     with pytest.raises(InvalidInputError, match="ISO 8601"):
-        evaluate_ticket(t, [], as_of="tomorrow")
+        evaluate_ticket([], t, as_of="tomorrow")
 
 
 @given(
@@ -579,8 +592,8 @@ def test_always_open_business_clock_equals_calendar_clock(
     calendar = SLAPolicy(name="c", targets={"*": [target("resolution", goal * 60, "calendar")]})
     t0 = dt.datetime(2025, 3, 29, 20, tzinfo=dt.UTC)  # the EU and Lord Howe switches are near
     events = [(t0, "created")] + [(t0 + m * M, e) for m, e in sorted(offsets)]
-    a = evaluate_ticket(business, events, as_of=t0 + 80 * H)["resolution"]
-    b = evaluate_ticket(calendar, events, as_of=t0 + 80 * H)["resolution"]
+    a = evaluate_ticket(events, business, as_of=t0 + 80 * H)["resolution"]
+    b = evaluate_ticket(events, calendar, as_of=t0 + 80 * H)["resolution"]
     assert a.state == b.state
     assert [c.elapsed for c in a.cycles] == [c.elapsed for c in b.cycles]
     assert [c.due_at.timestamp() for c in a.cycles] == [c.due_at.timestamp() for c in b.cycles]
@@ -622,7 +635,7 @@ def test_custom_created_to_solved_judges_the_first_solution_only() -> None:
     )
     policy = SLAPolicy(name="p", targets={"*": [first, target("resolution", "24h")]})
     events = [(t0, "created"), (t0 + 3 * H, "solved"), (t0 + 10 * H, "reopened")]
-    r = evaluate_ticket(policy, [*events, (t0 + 50 * H, "solved")], as_of=t0 + 60 * H)
+    r = evaluate_ticket([*events, (t0 + 50 * H, "solved")], policy, as_of=t0 + 60 * H)
     assert (r["initial_solution"].state, len(r["initial_solution"].cycles)) == ("met", 1)
     assert (r["resolution"].state, len(r["resolution"].cycles)) == ("breached", 2)
 
@@ -637,5 +650,62 @@ def test_follow_up_runs_from_the_first_solution_through_a_reopening() -> None:
         (t0 + 50 * H, "solved"),
         (t0 + 60 * H, "follow_up"),
     ]
-    fu = evaluate_ticket(target("follow_up", "72h"), events, as_of=t0 + 100 * H)["follow_up"]
+    fu = evaluate_ticket(events, target("follow_up", "72h"), as_of=t0 + 100 * H)["follow_up"]
     assert (fu.state, len(fu.cycles), fu.start, fu.elapsed) == ("met", 1, t0 + 3 * H, 57 * H)
+
+
+# ------------------------------------------------------------------ targets in business days
+
+
+def test_business_day_target_monday_plus_two_with_tuesday_holiday() -> None:
+    """Monday 10:00 + 2bd with Tuesday a holiday is due at the end (closing time) of Thursday."""
+    week = {d: [["09:00", "18:00"]] for d in ["mon", "tue", "wed", "thu", "fri"]}
+    cal = BusinessCalendar("Europe/Berlin", week, holidays=["2025-01-07"])
+    target = SLATarget(metric="resolution", duration="2bd", clock="business")
+    policy = SLAPolicy(name="p", calendar=cal, targets={"*": [target]})
+    monday = dt.datetime(2025, 1, 6, 10)
+    r = evaluate_ticket([(monday, "created")], policy, as_of=monday)["resolution"]
+    assert r.due_at == dt.datetime(2025, 1, 9, 18, tzinfo=cal.zone)
+    assert r.breach_at == dt.datetime(2025, 1, 10, 9, tzinfo=cal.zone)  # next opening
+    assert r.remaining == 8 * H + 9 * H + 9 * H  # Mon 10-18, Wed, Thu
+    # A reply Thursday 17:59 is met; Friday 09:00:01 breaches; a Thursday-evening one is met.
+    for reply, state in (
+        (dt.datetime(2025, 1, 9, 17, 59), "met"),
+        (dt.datetime(2025, 1, 9, 21, 0), "met"),
+        (dt.datetime(2025, 1, 10, 9, 0, 1), "breached"),
+    ):
+        got = evaluate_ticket([(monday, "created"), (reply, "solved")], policy, as_of=reply)
+        assert got["resolution"].state == state, reply
+
+
+def test_business_day_target_rolls_a_weekend_start_forward() -> None:
+    """Created on Saturday: day 0 is Monday, so 1bd is due at the end of Tuesday."""
+    week = {d: [["09:00", "17:00"]] for d in ["mon", "tue", "wed", "thu", "fri"]}
+    cal = BusinessCalendar("Asia/Shanghai", week)
+    target = SLATarget(metric="first_response", duration="1bd", clock="business")
+    policy = SLAPolicy(name="p", calendar=cal, targets={"*": [target]})
+    saturday = dt.datetime(2025, 1, 11, 15)
+    r = evaluate_ticket([(saturday, "created")], policy, as_of=saturday)["first_response"]
+    assert r.due_at == dt.datetime(2025, 1, 14, 17, tzinfo=cal.zone)
+    assert r.remaining == 16 * H
+
+
+def test_business_day_target_json_and_validation() -> None:
+    """'2bd' round-trips through JSON; it needs the business clock and a positive count."""
+    t = SLATarget(metric="resolution", duration="3bd", clock="business", warn_before=["4h"])
+    assert t.to_dict()["duration"] == "3bd"
+    assert SLATarget.from_dict(t.to_dict()) == t
+    with pytest.raises(ConfigError, match="'clock' must be 'business'"):
+        SLATarget(metric="resolution", duration="2bd", clock="calendar")
+    with pytest.raises(ConfigError, match="duration"):
+        SLATarget(metric="resolution", duration="0bd", clock="business")
+
+
+def test_evaluate_ticket_takes_the_events_first() -> None:
+    """Data first (issue 12); the old order and None events are crmkit errors."""
+    t0 = dt.datetime(2025, 3, 3, 9, tzinfo=dt.UTC)
+    target = SLATarget(metric="resolution", duration="1h", clock="calendar")
+    with pytest.raises(ConfigError, match="events first"):
+        evaluate_ticket(target, [(t0, "created")], as_of=t0)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="iterable of"):
+        evaluate_ticket(None, target, as_of=t0)  # type: ignore[arg-type]

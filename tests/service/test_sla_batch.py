@@ -76,7 +76,7 @@ POLICIES = PolicySet(
 AS_OF = pd.Timestamp("2025-08-01", tz="Asia/Shanghai")
 
 _FIELDS = ("due_at", "breach_at", "start", "stop")
-_SPANS = ("elapsed", "real_elapsed", "remaining")
+_SPANS = ("goal", "elapsed", "real_elapsed", "remaining")
 
 
 def _assert_row_equals_scalar(row: pd.Series, scalar: object) -> None:
@@ -107,8 +107,8 @@ def _scalar_all(
     for tid in tickets["ticket_id"]:
         rows = events[events["ticket_id"] == tid]
         out[tid] = evaluate_ticket(
-            policies,  # type: ignore[arg-type]
             list(zip(rows["time"], rows["event"], strict=True)),
+            policies,  # type: ignore[arg-type]
             as_of=as_of,
             ticket=attrs.loc[tid].to_dict(),
         )
@@ -634,3 +634,79 @@ def test_batch_path_has_no_per_ticket_calls(monkeypatch: pytest.MonkeyPatch) -> 
     # on the data, e.g. whether any paused cycle crosses its goal), far fewer than tickets.
     assert counts[1] <= counts[0] + 5
     assert counts[1] < 300 // 2
+
+
+def test_attainment_refuses_rows_without_a_known_state() -> None:
+    """Regression: an unknown or NaN state was dropped silently (n went 30 -> 29)."""
+    results = pd.DataFrame(
+        {"target": ["fr"] * 4, "state": ["met", "breached", None, "met"]}, index=[10, 11, 12, 13]
+    )
+    with pytest.raises(InvalidInputError, match=r"'state'.*rows \[12\]"):
+        sla_attainment(results)
+    results.loc[12, "state"] = "solved"
+    with pytest.raises(InvalidInputError, match="'solved'"):
+        sla_attainment(results)
+
+
+def test_attainment_counts_rows_with_a_missing_group_key() -> None:
+    """A missing 'by' value is its own group, not a dropped row."""
+    results = pd.DataFrame({"kind": ["a", None, "a"], "state": ["met", "breached", "met"]})
+    out = sla_attainment(results, "kind")
+    assert int(out["n"].sum()) == 3
+
+
+def test_arrow_backed_times_equal_numpy_times() -> None:
+    """Regression: Arrow timestamps (read_parquet, dtype_backend='pyarrow') give equal results."""
+    pa = pytest.importorskip("pyarrow")
+    tickets = datasets.tickets(n_tickets=25, seed=3)
+    events = datasets.ticket_events(tickets)
+    arrow = events.copy()
+    arrow["time"] = arrow["time"].astype(pd.ArrowDtype(pa.timestamp("us", tz="Asia/Shanghai")))
+    pd.testing.assert_frame_equal(
+        evaluate_sla(arrow, tickets, POLICIES, as_of=AS_OF),
+        evaluate_sla(events, tickets, POLICIES, as_of=AS_OF),
+    )
+    pd.testing.assert_frame_equal(
+        sla_cycles(arrow, tickets, POLICIES, as_of=AS_OF),
+        sla_cycles(events, tickets, POLICIES, as_of=AS_OF),
+    )
+    naive = events.copy()
+    naive["time"] = naive["time"].dt.tz_localize(None).astype(pd.ArrowDtype(pa.timestamp("ns")))
+    pd.testing.assert_frame_equal(
+        evaluate_sla(naive, tickets, POLICIES, as_of=AS_OF),
+        evaluate_sla(events, tickets, POLICIES, as_of=AS_OF),
+    )
+
+
+def test_epoch_seconds_need_a_date_unit() -> None:
+    """Regression: epoch numbers were read as nanoseconds (everything in 1970)."""
+    t0 = pd.Timestamp("2025-03-03 09:00", tz="UTC")
+    seconds = [int(t0.timestamp()), int((t0 + pd.Timedelta(minutes=30)).timestamp())]
+    events = pd.DataFrame(
+        {
+            "ticket_id": ["A", "A"],
+            "time": pd.Series(seconds, dtype=object),
+            "event": ["created", "agent_reply"],
+        }
+    )
+    tickets = pd.DataFrame({"ticket_id": ["A"]})
+    policy = SLAPolicy(name="p", targets={"*": [_t("first_response", "1h")]})
+    with pytest.raises(InvalidInputError, match="date_unit"):
+        evaluate_sla(events, tickets, policy, as_of=t0 + pd.Timedelta(hours=2))
+    out = evaluate_sla(events, tickets, policy, as_of=t0 + pd.Timedelta(hours=2), date_unit="s")
+    assert out.loc[("A", "first_response"), "elapsed"] == pd.Timedelta(minutes=30)
+    cycles = sla_cycles(events, tickets, policy, as_of=t0 + pd.Timedelta(hours=2), date_unit="s")
+    assert cycles["state"].astype(str).tolist() == ["met"]
+    text = events.assign(time=["03/03/2025 09:00", "03/03/2025 09:30"])
+    out = evaluate_sla(
+        text,
+        tickets,
+        SLAPolicy(
+            name="p",
+            targets={"*": [_t("first_response", "1h")]},
+            calendar=BusinessCalendar.always_open("UTC"),
+        ),
+        as_of=t0 + pd.Timedelta(hours=2),
+        date_format="%d/%m/%Y %H:%M",
+    )
+    assert out.loc[("A", "first_response"), "elapsed"] == pd.Timedelta(minutes=30)

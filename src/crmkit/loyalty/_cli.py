@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
+import itertools
 from decimal import Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
-from crmkit._io import read_table, write_table
-from crmkit.errors import ConfigError, InvalidInputError
+from crmkit._cli_support import (
+    Progress,
+    add_column_options,
+    add_input_options,
+    add_output_options,
+    apply_columns,
+    command,
+    convert_dates,
+    emit,
+    load_json_object,
+    output_format,
+    read_input,
+    section,
+)
+from crmkit.errors import InvalidInputError
 from crmkit.loyalty._expiry import ExpiryPolicy
 from crmkit.loyalty._program import Program
 from crmkit.loyalty._replay_many import replay_many
@@ -20,7 +32,7 @@ from crmkit.loyalty._rules import EarningScheme
 from crmkit.loyalty._tiers import Tier, TierLadder
 
 if TYPE_CHECKING:
-    from crmkit.cli import DemoData
+    from crmkit._cli_support import DemoData
 
 __all__ = ["add_commands", "demo_program", "demo_section"]
 
@@ -59,7 +71,7 @@ def demo_section(data: DemoData) -> str:
     """The loyalty section of ``crmkit demo``: balances, tiers and points expiring soon.
 
     Examples:
-        >>> from crmkit.cli import DemoData
+        >>> from crmkit._cli_support import DemoData
         >>> "Loyalty" in demo_section(DemoData(seed=1))
         True
     """
@@ -96,8 +108,7 @@ def demo_section(data: DemoData) -> str:
             f"  {member}  {int(row['expiring']):>6,} points expire within 60 days, the first "
             f"on {row['next_expiry']:%Y-%m-%d} ({row['tier']})"
         )
-    section = "\n".join(lines)
-    return f"\nLoyalty\n{'=' * 7}\n{section.rstrip()}\n"
+    return section("Loyalty", "\n".join(lines))
 
 
 def add_commands(subparsers: Any) -> None:
@@ -108,82 +119,118 @@ def add_commands(subparsers: Any) -> None:
         >>> sub = argparse.ArgumentParser().add_subparsers()
         >>> add_commands(sub)
     """
-    parser = subparsers.add_parser(
+    parser = command(
+        subparsers,
         "loyalty",
         help="replay loyalty events under a program: balances, tiers, expiring points",
         description=(
             "Replay every member's events (CSV or Parquet; CSV columns are read as text so "
             "amounts stay exact) under a program given as JSON (Program.to_dict()) and write "
-            "one row per member."
+            "one row per member. `crmkit sample DIR` writes an example program.json."
         ),
+        examples=[
+            (
+                "crmkit loyalty data/loyalty_events.csv --program data/program.json "
+                "--as-of 2025-12-31 -o states.csv"
+            )
+        ],
     )
     parser.add_argument("events", help="events table (CSV, '-' for stdin, or Parquet)")
-    parser.add_argument(
-        "--program", help="program JSON file (default: the demo's retail club)", default=None
-    )
+    parser.add_argument("--program", required=True, help="program JSON file (Program.to_dict())")
     parser.add_argument(
         "--as-of",
         required=True,
         help="instant of the states, ISO 8601 (naive: the program's zone)",
     )
     parser.add_argument(
-        "--expiring-days", type=int, default=30, help="horizon of the 'expiring' column"
+        "--expiring-days", type=int, default=30, help="horizon of the 'expiring' column, days"
     )
-    parser.add_argument("--member", default="member_id", help="member id column")
-    parser.add_argument("-o", "--output", default=None, help="output file (default: stdout)")
+    parser.add_argument(
+        "--on-error",
+        choices=("skip", "raise"),
+        default="skip",
+        help="an event the ledger refuses: counted in 'rejected' and skipped, or an error",
+    )
+    add_column_options(
+        parser,
+        {
+            "member": ("member_id", "member id column"),
+            "event-id": ("event_id", "event id column"),
+            "time": ("time", "event time column"),
+            "kind": ("kind", "event kind column"),
+        },
+    )
+    add_input_options(parser)
+    add_output_options(parser)
     parser.set_defaults(handler=_run)
 
 
-def _read_events(path: str) -> pd.DataFrame:
-    if path == "-" or Path(path).suffix.lower() not in (".parquet", ".pq"):
-        if path != "-" and not Path(path).is_file():
-            return read_table(path, owner="crmkit loyalty")  # raises the usual error
-        source: Any = path if path != "-" else sys.stdin
-        return pd.read_csv(source, dtype=str, keep_default_na=False)
-    return read_table(path, owner="crmkit loyalty")
+#: Columns read by fixed name (rename them with ``--column NAME=COLUMN``).
+_OTHER_COLUMNS = (
+    "amount", "discount", "quantity", "line", "sku", "category", "channel", "ref",
+    "points", "reward", "reason", "birth_date",
+)  # fmt: skip
+
+#: Above this many event rows, a terminal shows a progress bar (replayed in member chunks).
+_PROGRESS_ROWS = 100_000
 
 
 def _run(args: argparse.Namespace) -> int:
-    if args.program is None:
-        program = demo_program()
-    else:
-        file = Path(args.program)
-        if not file.is_file():
-            raise InvalidInputError(
-                "crmkit loyalty",
-                args.program,
-                expected="an existing file",
-                found="no such file",
-                kind="program",
-            )
-        try:
-            data = json.loads(file.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as err:
-            raise ConfigError(
-                "crmkit loyalty",
-                "program",
-                expected="a JSON object",
-                found=f"invalid JSON ({err.msg})",
-            ) from err
-        program = Program.from_dict(data)
+    owner = "crmkit loyalty"
+    fmt = output_format(args)
+    program = Program.from_dict(
+        load_json_object(args.program, owner, "--program", "a Program.to_dict()")
+    )
     try:
         as_of = pd.Timestamp(args.as_of).to_pydatetime()
     except ValueError as err:
         raise InvalidInputError(
-            "crmkit loyalty",
+            owner,
             "--as-of",
             expected="an ISO 8601 datetime",
             found=repr(args.as_of),
-            kind="",
+            kind="option",
         ) from err
-    events = _read_events(args.events)
-    states = replay_many(
-        events,
-        program,
-        as_of=as_of,
-        member=args.member,
-        expiring_days=args.expiring_days,
-        on_error="skip",
-    )
-    write_table(states, args.output)
+    events = read_input(args.events, args, what="events", text=True)
+    events = convert_dates(apply_columns(events, args, _OTHER_COLUMNS), [args.time], args)
+    options: dict[str, Any] = {
+        "as_of": as_of,
+        "member": args.member,
+        "event_id": args.event_id,
+        "time": args.time,
+        "kind": args.kind,
+        "expiring_days": args.expiring_days,
+        "on_error": args.on_error,
+    }
+    bar = Progress(total=len(events), label="replaying events")
+    if not bar.shown or len(events) < _PROGRESS_ROWS or args.member not in events.columns:
+        states = replay_many(events, program, **options)
+    else:
+        states = _replay_in_chunks(events, program, options, bar)
+    emit(states, args, fmt=fmt)
     return 0
+
+
+def _replay_in_chunks(
+    events: pd.DataFrame, program: Program, options: dict[str, Any], bar: Progress
+) -> pd.DataFrame:
+    """Replay members in about 20 chunks, advancing ``bar``; equal to one replay_many call."""
+    members = events[options["member"]]
+    codes, uniques = pd.factorize(members, sort=True)
+    chunks = max(1, min(20, len(uniques)))
+    bounds = np.linspace(0, len(uniques), chunks + 1).astype(int)
+    parts = []
+    try:
+        for lo, hi in itertools.pairwise(bounds):
+            mask = (codes >= lo) & (codes < hi)
+            part = events.loc[mask]
+            if len(part):
+                parts.append(replay_many(part, program, **options))
+            bar.update(int(mask.sum()))
+    finally:
+        bar.close()
+    return (
+        pd.concat(parts).sort_index(kind="stable")
+        if parts
+        else replay_many(events, program, **options)
+    )

@@ -19,15 +19,15 @@ if TYPE_CHECKING:
         CohortTable,
         cohort_retention,
     )
-    from crmkit.segmentation._lifecycle import (
-        LifecyclePolicy,
-        StageResult,
-        TransitionMatrix,
+    from crmkit.segmentation._lifecycle_engine import (
         classify_lifecycle,
         lifecycle_history,
-        stage_flows,
-        transition_matrix,
     )
+    from crmkit.segmentation._lifecycle_policy import (
+        LifecyclePolicy,
+        StageResult,
+    )
+    from crmkit.segmentation._log import TransactionLog
     from crmkit.segmentation._pareto import (
         gini,
         pareto_curve,
@@ -60,6 +60,11 @@ if TYPE_CHECKING:
         calibration_holdout,
         summarize,
     )
+    from crmkit.segmentation._transitions import (
+        TransitionMatrix,
+        stage_flows,
+        transition_matrix,
+    )
 
 __all__ = [
     "CohortTable",
@@ -74,6 +79,7 @@ __all__ = [
     "SegmentMapReport",
     "SegmentRule",
     "StageResult",
+    "TransactionLog",
     "TransitionMatrix",
     "ValuePotentialMatrix",
     "abc_classify",

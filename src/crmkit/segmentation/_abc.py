@@ -13,6 +13,10 @@ The rules that peers get wrong, fixed here by construction:
   the cumulative and rank methods raise: there is nothing to share.
 - **Boundaries do not hinge on float rounding.** A cumulative share within ``1e-9`` of a
   cut counts as reaching it.
+- **Totals cannot overflow.** Shares are computed on the values divided by a power of two
+  (exact, see :func:`~crmkit.segmentation._pareto.pow2_scaled`), so ``[1e308, 1e308]``
+  gives shares of one half; absolute revenues per class that exceed float64 are an
+  :class:`~crmkit.errors.InvalidInputError` naming the value column.
 """
 
 from __future__ import annotations
@@ -25,15 +29,22 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from crmkit._spec import Map, Seq, Spec, field
 from crmkit._validate import (
-    check_keys,
     check_not_empty,
     first_labels,
     require_columns,
+    require_finite_result,
     require_frame,
 )
 from crmkit.errors import ConfigError, InvalidInputError
-from crmkit.segmentation._pareto import FloatArray, as_value_series, reject_negative, value_name
+from crmkit.segmentation._pareto import (
+    FloatArray,
+    as_value_series,
+    pow2_scaled,
+    reject_negative,
+    value_name,
+)
 
 __all__ = [
     "ValuePotentialMatrix",
@@ -213,7 +224,8 @@ def abc_classify(
             owner, "method", expected=f"one of {sorted(_DEFAULT_CUTS)}", found=repr(method)
         )
     series, arr = as_value_series(values, owner)
-    positive_total = _positive_total(series, arr, owner, negatives)
+    scaled = pow2_scaled(arr)  # shares without overflow; order and ties as in arr
+    positive_total = _positive_total(series, scaled, owner, negatives)
     raw_cuts: Any = _DEFAULT_CUTS[method] if cuts is None else cuts
     n = len(arr)
 
@@ -243,7 +255,7 @@ def abc_classify(
             classes = _rank_class_array(arr, shares_cuts)
         else:
             order, starts = _descending(arr)
-            sorted_pos = np.clip(arr[order], 0, None)
+            sorted_pos = np.clip(scaled[order], 0, None)
             before = np.cumsum(sorted_pos) - sorted_pos
             position = before[starts] / positive_total
             sorted_classes = _classes_from_position(
@@ -252,7 +264,7 @@ def abc_classify(
             classes = np.empty(n, dtype=np.int64)
             classes[order] = sorted_classes
 
-    out = _value_frame(series, arr, positive_total)
+    out = _value_frame(series, arr, scaled, positive_total)
     out["abc_class"] = pd.Categorical.from_codes(
         classes, dtype=pd.CategoricalDtype(list(names), ordered=True)
     )
@@ -341,12 +353,15 @@ def _threshold_classes(
     return first.astype(np.int64)
 
 
-def _value_frame(series: pd.Series, arr: FloatArray, positive_total: float) -> pd.DataFrame:
+def _value_frame(
+    series: pd.Series, arr: FloatArray, scaled: FloatArray, positive_total: float
+) -> pd.DataFrame:
+    """Values, ranks and shares; shares from ``scaled`` (``arr`` over a power of two)."""
     n = len(arr)
     order, starts = _descending(arr)
     ranks = np.empty(n, dtype=np.int64)
     ranks[order] = starts + 1
-    positive = np.clip(arr, 0, None)
+    positive = np.clip(scaled, 0, None)
     if positive_total > 0:
         share = positive / positive_total
         sorted_pos = positive[order]
@@ -389,24 +404,36 @@ def class_summary(
         B                  1            0.25     30.0            0.3
         C                  2            0.50     20.0            0.2
     """
-    owner = "class_summary()"
+    return _class_summary(classified, by, value, "class_summary()", None)
+
+
+def _class_summary(
+    classified: Any, by: str, value: str, owner: str, field: str | None
+) -> pd.DataFrame:
+    """:func:`class_summary`; ``field`` names the caller's value column in messages."""
     frame = require_frame(classified, owner, "classified")
     require_columns(frame, [by, value], owner)
     check_not_empty(frame, owner, "classified")
     _, arr = as_value_series(frame[value], owner)
-    total = float(arr.sum())
+    scaled = pow2_scaled(arr)
+    total = float(scaled.sum())
     if total <= 0:
         raise InvalidInputError(
-            owner, value, expected="a positive total", found=f"a total of {total:g}"
+            owner, value, expected="a positive total", found=f"a total of {float(arr.sum()):g}"
         )
     labels = frame[by]
-    data = pd.DataFrame({"label": labels.to_numpy(), "value": arr})
+    data = pd.DataFrame({"label": labels.to_numpy(), "value": arr, "scaled": scaled})
     if isinstance(labels.dtype, pd.CategoricalDtype):
         data["label"] = pd.Categorical(labels.to_numpy(), dtype=labels.dtype)
-    grouped = data.groupby("label", observed=False, sort=True)["value"]
-    out = pd.DataFrame({"customers": grouped.size().astype("int64"), "revenue": grouped.sum()})
+    grouped = data.groupby("label", observed=False, sort=True)
+    with np.errstate(over="ignore"):  # checked just below
+        revenue = grouped["value"].sum()
+    require_finite_result(
+        revenue.to_numpy(), owner, field or value, labels=revenue.index, what="class revenues"
+    )
+    out = pd.DataFrame({"customers": grouped.size().astype("int64"), "revenue": revenue})
     out.insert(1, "customer_share", out["customers"] / len(frame))
-    out["revenue_share"] = out["revenue"] / total
+    out["revenue_share"] = grouped["scaled"].sum() / total
     out.index.name = by
     return out
 
@@ -444,7 +471,8 @@ def pyramid_tiers(
     shares = _check_shares(owner, cuts)
     names = _check_labels(owner, labels, len(shares) + 1)
     series, arr = as_value_series(values, owner)
-    total = _positive_total(series, arr, owner, "lowest")
+    scaled = pow2_scaled(arr)
+    total = _positive_total(series, scaled, owner, "lowest")
     if total <= 0:
         raise InvalidInputError(
             owner,
@@ -453,7 +481,7 @@ def pyramid_tiers(
             found="no positive value",
         )
     classes = _rank_class_array(arr, shares)
-    out = _value_frame(series, arr, total)
+    out = _value_frame(series, arr, scaled, total)
     out["tier"] = pd.Categorical.from_codes(
         classes, dtype=pd.CategoricalDtype(list(names), ordered=True)
     )
@@ -483,7 +511,8 @@ def pyramid(
         small          80          0.306
     """
     tiers = pyramid_tiers(values, cuts, labels)
-    table = class_summary(tiers, by="tier")
+    field = value_name(values) if isinstance(values, pd.Series) else "values"
+    table = _class_summary(tiers, "tier", "value", "pyramid()", field)
     grouped = pd.DataFrame({"tier": tiers["tier"], "value": tiers["value"]}).groupby(
         "tier", observed=False
     )["value"]
@@ -491,29 +520,73 @@ def pyramid(
     return table
 
 
-def _matrix_converter(value: Any) -> dict[str, dict[str, str]]:
-    if not isinstance(value, Mapping):
+def _matrix_converter(value: Any) -> Any:
+    """Normalise ``cells`` to ``{str: {str: str}}``; anything else is left for the validator."""
+    if not isinstance(value, Mapping) or not all(isinstance(c, Mapping) for c in value.values()):
+        return value
+    return {str(row): {str(k): str(v) for k, v in cols.items()} for row, cols in value.items()}
+
+
+def _names(value: Any) -> Any:
+    """Lists become tuples; a bare string is left for the validator to refuse."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        return value
+    return tuple(value)
+
+
+def _distinct_names(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if (
+        not isinstance(value, tuple)
+        or not value
+        or not all(isinstance(x, str) for x in value)
+        or len(set(value)) != len(value)
+    ):
         raise ConfigError(
-            "ValuePotentialMatrix",
+            type(instance).__name__,
+            attribute.name,
+            expected="a list of distinct names, best first",
+            found=repr(value),
+        )
+
+
+def _check_cells(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """Every class has one row, every row every potential, every entry a class."""
+    owner = type(instance).__name__
+    cells = instance.cells
+    if not isinstance(cells, Mapping) or not all(isinstance(c, Mapping) for c in cells.values()):
+        raise ConfigError(
+            owner,
             "cells",
             expected="a mapping value class -> potential -> class",
-            found=type(value).__name__,
+            found=type(cells).__name__,
         )
-    out: dict[str, dict[str, str]] = {}
-    for row, cols in value.items():
-        if not isinstance(cols, Mapping):
+    if set(cells) != set(instance.classes):
+        raise ConfigError(
+            owner,
+            "cells",
+            expected=f"one row per class {list(instance.classes)}",
+            found=f"rows {sorted(cells)}",
+        )
+    for row, cols in cells.items():
+        if set(cols) != set(instance.potentials):
             raise ConfigError(
-                "ValuePotentialMatrix",
+                owner,
                 f"cells[{row!r}]",
-                expected="a mapping potential -> class",
-                found=type(cols).__name__,
+                expected=f"one entry per potential {list(instance.potentials)}",
+                found=f"{sorted(cols)}",
             )
-        out[str(row)] = {str(k): str(v) for k, v in cols.items()}
-    return out
+        bad = [v for v in cols.values() if v not in instance.classes]
+        if bad:
+            raise ConfigError(
+                owner,
+                f"cells[{row!r}]",
+                expected=f"classes among {list(instance.classes)}",
+                found=repr(bad[0]),
+            )
 
 
-@attrs.frozen
-class ValuePotentialMatrix:
+@attrs.frozen(unsafe_hash=False)
+class ValuePotentialMatrix(Spec):
     r"""A 3 x 3 rule that moves a value class by growth potential (rules as data).
 
     ``cells[value_class][potential]`` is the new class. The default follows the CRM
@@ -524,6 +597,10 @@ class ValuePotentialMatrix:
         A                   A      A        B
         B                   A      B        C
         C                   A      C        C
+
+    A rule on the spec layer (:mod:`crmkit._spec`): validated when built, ``to_dict`` /
+    ``from_dict`` round-trip through JSON (with ``schema_version``; the 0.1 form without
+    it is still read), unknown keys are errors that name their path.
 
     Attributes:
         cells: The matrix, ``{value_class: {potential: new_class}}``; every value class
@@ -538,39 +615,27 @@ class ValuePotentialMatrix:
         ('A', 'C')
         >>> m.apply(pd.Series(["A", "B", "C"]), pd.Series(["low", "medium", "high"])).tolist()
         ['B', 'B', 'A']
+        >>> ValuePotentialMatrix.from_dict({"cells": {"A": {"high": "A"}}, "classes": ["A"],
+        ...                                 "potentials": ["high"]}).classify("A", "high")
+        'A'
     """
 
-    cells: dict[str, dict[str, str]] = attrs.field(converter=_matrix_converter, hash=False)
-    classes: tuple[str, ...] = ("A", "B", "C")
-    potentials: tuple[str, ...] = ("high", "medium", "low")
+    cells: dict[str, dict[str, str]] = field(converter=_matrix_converter, codec=Map(Map()))
+    classes: tuple[str, ...] = field(
+        default=("A", "B", "C"), converter=_names, validator=_distinct_names, codec=Seq()
+    )
+    potentials: tuple[str, ...] = field(
+        default=("high", "medium", "low"),
+        converter=_names,
+        # attrs runs validators once every field is set, so the cells check sees all three.
+        validator=[_distinct_names, _check_cells],
+        codec=Seq(),
+    )
 
-    def __attrs_post_init__(self) -> None:
-        owner = "ValuePotentialMatrix"
-        object.__setattr__(self, "classes", tuple(self.classes))
-        object.__setattr__(self, "potentials", tuple(self.potentials))
-        if set(self.cells) != set(self.classes):
-            raise ConfigError(
-                owner,
-                "cells",
-                expected=f"one row per class {list(self.classes)}",
-                found=f"rows {sorted(self.cells)}",
-            )
-        for row, cols in self.cells.items():
-            if set(cols) != set(self.potentials):
-                raise ConfigError(
-                    owner,
-                    f"cells[{row!r}]",
-                    expected=f"one entry per potential {list(self.potentials)}",
-                    found=f"{sorted(cols)}",
-                )
-            bad = [v for v in cols.values() if v not in self.classes]
-            if bad:
-                raise ConfigError(
-                    owner,
-                    f"cells[{row!r}]",
-                    expected=f"classes among {list(self.classes)}",
-                    found=repr(bad[0]),
-                )
+    def __hash__(self) -> int:
+        """Hash by value (``cells`` is a dict, so attrs' generated hash cannot use it)."""
+        rows = tuple(sorted((row, tuple(sorted(cols.items()))) for row, cols in self.cells.items()))
+        return hash((rows, self.classes, self.potentials))
 
     @classmethod
     def default(cls) -> ValuePotentialMatrix:
@@ -673,37 +738,3 @@ class ValuePotentialMatrix:
         return pd.Series(
             pd.Categorical.from_codes(codes, dtype=dtype), index=values.index, name="abc_class"
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the matrix as JSON-ready data.
-
-        Examples:
-            >>> ValuePotentialMatrix.default().to_dict()["potentials"]
-            ['high', 'medium', 'low']
-        """
-        return {
-            "cells": {row: dict(cols) for row, cols in self.cells.items()},
-            "classes": list(self.classes),
-            "potentials": list(self.potentials),
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ValuePotentialMatrix:
-        """Build a matrix from :meth:`to_dict` output; unknown keys are a :class:`ConfigError`.
-
-        Examples:
-            >>> m = ValuePotentialMatrix.default()
-            >>> ValuePotentialMatrix.from_dict(m.to_dict()) == m
-            True
-        """
-        check_keys(
-            data,
-            "ValuePotentialMatrix.from_dict()",
-            allowed={"cells", "classes", "potentials"},
-            required=("cells",),
-        )
-        kwargs: dict[str, Any] = {"cells": data["cells"]}
-        for key in ("classes", "potentials"):
-            if key in data:
-                kwargs[key] = tuple(data[key])
-        return cls(**kwargs)

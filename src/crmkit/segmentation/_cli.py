@@ -17,21 +17,34 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from crmkit._io import read_table, write_table
+from crmkit._cli_support import (
+    add_column_options,
+    add_input_options,
+    add_output_options,
+    apply_columns,
+    command,
+    convert_dates,
+    emit,
+    load_json_object,
+    output_format,
+    read_input,
+    section,
+    write_text_file,
+)
 from crmkit._validate import (
     check_not_empty,
     numeric_column,
     require_columns,
     require_no_missing,
 )
-from crmkit.errors import ConfigError, InvalidInputError
+from crmkit.errors import ConfigError
 from crmkit.segmentation._abc import abc_classify, class_summary, pyramid
 from crmkit.segmentation._pareto import gini, top_share
 from crmkit.segmentation._rfm import RFMModel, RFMScorer, rfm, segment_summary
 from crmkit.segmentation._segment_maps import SegmentMap
 
 if TYPE_CHECKING:  # pragma: no cover
-    from crmkit.cli import DemoData
+    from crmkit._cli_support import DemoData
 
 __all__ = ["add_commands", "demo_section"]
 
@@ -48,24 +61,33 @@ def add_commands(subparsers: Any) -> None:
         >>> p.parse_args(["rfm", "tx.csv", "--bins", "4", "--map", "none"]).bins
         4
     """
-    p = subparsers.add_parser(
+    p = command(
+        subparsers,
         "rfm",
         help="score customers by recency, frequency and monetary value and name segments",
         description="Read a transaction log (CSV or Parquet), summarise it per customer, "
         "score R/F/M tie-safely and label segments. Writes one row per customer, or the "
         "segment table with --summary.",
+        examples=["crmkit rfm transactions.csv --order order_id --summary"],
     )
     p.add_argument("input", help="transactions: CSV, Parquet (.parquet), or - for stdin")
-    p.add_argument(
-        "-o", "--output", help="output file (CSV, or Parquet by suffix); stdout if omitted"
+    add_column_options(
+        p,
+        {
+            "customer": ("customer_id", "customer id column"),
+            "date": ("date", "purchase date column"),
+            "amount": ("amount", "amount column"),
+            "order": (None, "order id column (frequency = distinct orders; default: rows)"),
+        },
     )
-    p.add_argument("--customer", default="customer_id", help="customer id column")
-    p.add_argument("--date", default="date", help="purchase date column")
-    p.add_argument("--amount", default="amount", help="amount column")
-    p.add_argument("--order", default=None, help="order id column (frequency = distinct orders)")
     p.add_argument("--as-of", default=None, help="analysis date (default: last date in the data)")
-    p.add_argument("--refunds", choices=("net", "drop", "error"), default="net")
-    p.add_argument("--bins", type=int, default=5, help="scores per dimension, 2-9 (default 5)")
+    p.add_argument(
+        "--refunds",
+        choices=("net", "drop", "error"),
+        default="net",
+        help="negative amounts: netted, dropped or an error",
+    )
+    p.add_argument("--bins", type=int, default=5, help="scores per dimension, 2-9")
     p.add_argument(
         "--map",
         default="default",
@@ -74,29 +96,44 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument("--model", default=None, help="apply a stored model (JSON) instead of fitting")
     p.add_argument("--save-model", default=None, help="write the fitted model as JSON")
     p.add_argument("--summary", action="store_true", help="write the per-segment table instead")
+    add_input_options(p)
+    add_output_options(p)
     p.set_defaults(handler=_run_rfm)
 
-    a = subparsers.add_parser(
+    a = command(
+        subparsers,
         "abc",
         help="classify customers A/B/C by value (cumulative share, rank share or thresholds)",
         description="Read one row per customer or a transaction log (values are summed per "
         "customer) and classify customers A/B/C.",
+        examples=["crmkit abc transactions.csv --method rank --cuts 0.1 0.3 --summary"],
     )
     a.add_argument("input", help="CSV, Parquet (.parquet), or - for stdin")
-    a.add_argument("-o", "--output", help="output file; stdout if omitted")
-    a.add_argument("--customer", default="customer_id", help="customer id column")
-    a.add_argument("--value", default="amount", help="value column (summed per customer)")
-    a.add_argument("--method", choices=("cumulative", "rank", "thresholds"), default="cumulative")
+    add_column_options(
+        a,
+        {
+            "customer": ("customer_id", "customer id column"),
+            "value": ("amount", "value column (summed per customer)"),
+        },
+    )
+    a.add_argument(
+        "--method",
+        choices=("cumulative", "rank", "thresholds"),
+        default="cumulative",
+        help="how classes are cut",
+    )
     a.add_argument(
         "--cuts",
         type=float,
         nargs="+",
         default=None,
-        help="class boundaries: shares for cumulative (0.8 0.95) and rank (0.1 0.3), "
-        "amounts for thresholds (5000000 1000000)",
+        help="class boundaries: shares for cumulative (default 0.8 0.95) and rank "
+        "(0.1 0.3), amounts for thresholds (5000000 1000000)",
     )
     a.add_argument("--labels", nargs="+", default=["A", "B", "C"], help="class names, best first")
     a.add_argument("--summary", action="store_true", help="write the per-class table instead")
+    add_input_options(a)
+    add_output_options(a)
     a.set_defaults(handler=_run_abc)
 
 
@@ -105,8 +142,7 @@ def _segment_map(value: str) -> SegmentMap | str | None:
         return None
     if value in _MAPS:
         return value
-    path = Path(value)
-    if not path.is_file():
+    if not Path(value).is_file():
         raise ConfigError(
             "crmkit rfm",
             "--map",
@@ -114,76 +150,19 @@ def _segment_map(value: str) -> SegmentMap | str | None:
             found=repr(value),
             kind="option",
         )
-    data = _load_json(value, "crmkit rfm", "--map")
-    if not isinstance(data, dict):
-        raise ConfigError(
-            "crmkit rfm",
-            "--map",
-            expected="a JSON object (a SegmentMap)",
-            found=type(data).__name__,
-            kind="option",
-        )
-    return SegmentMap.from_dict(data)
-
-
-def _read(path: str, owner: str) -> pd.DataFrame:
-    """Read the input table; undecodable text and broken Parquet are input errors too.
-
-    ``read_table`` already reports missing, empty and malformed CSV files.
-    """
-    try:
-        return read_table(path, owner=owner)
-    except UnicodeDecodeError:
-        raise InvalidInputError(
-            owner,
-            str(path),
-            expected="a UTF-8 CSV or a Parquet (.parquet) file",
-            found="bytes that are not UTF-8 text",
-            kind="input",
-        ) from None
-    except (OSError, ValueError) as err:
-        if Path(str(path)).suffix.lower() not in (".parquet", ".pq"):
-            raise
-        text = str(err).strip().splitlines()
-        raise InvalidInputError(
-            owner,
-            str(path),
-            expected="a readable Parquet file",
-            found=text[0] if text else type(err).__name__,
-            kind="input",
-        ) from None
-
-
-def _load_json(path: str, owner: str, option: str) -> Any:
-    """Read a JSON option file; a missing file or bad JSON is a one-line config error."""
-    file = Path(path)
-    if not file.is_file():
-        raise ConfigError(
-            owner, option, expected="an existing JSON file", found=repr(path), kind="option"
-        )
-    try:
-        return json.loads(file.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ConfigError(
-            owner, option, expected="valid JSON", found=f"{path}: {err}", kind="option"
-        ) from None
+    return SegmentMap.from_dict(load_json_object(value, "crmkit rfm", "--map", "a SegmentMap"))
 
 
 def _run_rfm(args: argparse.Namespace) -> int:
-    tx = _read(args.input, "crmkit rfm")
+    fmt = output_format(args)  # before any work: a bad choice writes nothing
     model = None
     if args.model:
-        data = _load_json(args.model, "crmkit rfm", "--model")
-        if not isinstance(data, dict):
-            raise ConfigError(
-                "crmkit rfm",
-                "--model",
-                expected="a JSON object (a stored RFMModel)",
-                found=type(data).__name__,
-                kind="option",
-            )
-        model = RFMModel.from_dict(data)
+        model = RFMModel.from_dict(
+            load_json_object(args.model, "crmkit rfm", "--model", "a stored RFMModel")
+        )
     scorer = RFMScorer(bins=args.bins, segment_map=_segment_map(args.map))
+    tx = read_input(args.input, args, what="transactions")
+    tx = convert_dates(apply_columns(tx, args, ()), [args.date], args)
     scored = rfm(
         tx,
         customer=args.customer,
@@ -195,32 +174,28 @@ def _run_rfm(args: argparse.Namespace) -> int:
         scorer=scorer,
         model=model,
     )
-    if args.save_model:
-        Path(args.save_model).write_text(
-            json.dumps(scored.attrs["rfm_model"], indent=2), encoding="utf-8"
+    if args.summary and "segment" not in scored.columns:
+        raise ConfigError(
+            "crmkit rfm",
+            "--summary",
+            expected="a segment map",
+            found="--map none",
+            kind="option",
         )
-    # attrs carry the model and the summary's bookkeeping (timestamps): not table data,
-    # and Parquet would warn that it cannot store them.
+    fitted = scored.attrs["rfm_model"]
     scored = scored.copy(deep=False)
     scored.attrs = {}
-    if args.summary:
-        if "segment" not in scored.columns:
-            raise ConfigError(
-                "crmkit rfm",
-                "--summary",
-                expected="a segment map",
-                found="--map none",
-                kind="option",
-            )
-        write_table(segment_summary(scored), args.output)
-    else:
-        write_table(scored, args.output)
+    emit(segment_summary(scored) if args.summary else scored, args, fmt=fmt)
+    if args.save_model:
+        write_text_file(args.save_model, json.dumps(fitted, indent=2) + "\n")
     return 0
 
 
 def _run_abc(args: argparse.Namespace) -> int:
     owner = "crmkit abc"
-    frame = _read(args.input, owner)
+    fmt = output_format(args)
+    frame = read_input(args.input, args, what="customer values")
+    frame = apply_columns(frame, args, ())
     require_columns(frame, [args.customer, args.value], owner)
     check_not_empty(frame, owner, "input")
     # Check before grouping: a group-by would silently skip missing ids and values.
@@ -230,7 +205,7 @@ def _run_abc(args: argparse.Namespace) -> int:
     values.index.name = args.customer
     values.name = args.value
     classified = abc_classify(values, method=args.method, cuts=args.cuts, labels=args.labels)
-    write_table(class_summary(classified) if args.summary else classified, args.output)
+    emit(class_summary(classified) if args.summary else classified, args, fmt=fmt)
     return 0
 
 
@@ -252,7 +227,7 @@ def demo_section(data: DemoData) -> str:
     """Return the segmentation part of ``crmkit demo``: RFM segments, ABC, pyramid, Gini.
 
     Examples:
-        >>> from crmkit.cli import DemoData
+        >>> from crmkit._cli_support import DemoData
         >>> text = demo_section(DemoData(seed=1))
         >>> "RFM segments" in text and "Customer pyramid" in text
         True
@@ -300,6 +275,4 @@ def demo_section(data: DemoData) -> str:
         f"Concentration: Gini {gini(values):.3f}; the top 20 % of customers bring "
         f"{top_share(values, 0.2):.1%} of revenue."
     )
-    body = "\n".join(lines)
-    title = "Segmentation: RFM, ABC, customer pyramid"
-    return f"\n{title}\n{'=' * len(title)}\n{body}\n"
+    return section("Segmentation: RFM, ABC, customer pyramid", "\n".join(lines))

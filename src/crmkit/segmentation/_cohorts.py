@@ -18,7 +18,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from crmkit.errors import ConfigError
-from crmkit.segmentation._lifecycle import NS_PER_DAY, make_cut, read_rows
+from crmkit.segmentation._lifecycle_engine import make_cut
+from crmkit.segmentation._lifecycle_policy import NS_PER_DAY
+from crmkit.segmentation._log import as_log
 
 __all__ = ["CohortTable", "cohort_retention"]
 
@@ -165,7 +167,10 @@ def cohort_retention(
         raise ConfigError(owner, "period", expected=f"one of {list(_PERIODS)}", found=repr(period))
     if metric not in _METRICS:
         raise ConfigError(owner, "metric", expected=f"one of {list(_METRICS)}", found=repr(metric))
-    if metric == "revenue" and amount is None:
+    rows = as_log(
+        transactions, owner, customer=customer, date=date, amount=amount, timezone=timezone
+    )
+    if metric == "revenue" and rows.amounts is None:
         raise ConfigError(
             owner,
             "amount",
@@ -173,25 +178,23 @@ def cohort_retention(
             found="None",
             hint="Pass amount='amount' (or your amount column).",
         )
-    rows = read_rows(
-        transactions, customer=customer, date=date, amount=amount, timezone=timezone, owner=owner
-    )
+    days, codes = rows.days(), rows.codes
     if as_of is None:
-        last_day = int(rows.day.max())
+        last_day = int(days.max())
         as_of = _EPOCH + dt.timedelta(days=last_day)
     cut = make_cut(as_of, rows.zone, owner, "as_of")
-    before = rows.instant < cut.instant
+    before = rows.instants_ns() < cut.instant
     future = int((~before).sum())
     non_purchase = int((before & ~rows.purchase).sum())
     buying = before & rows.purchase
 
-    per = _period_of(rows.day, period)
+    per = _period_of(days, period)
     n_customers = len(rows.ids)
     first = np.full(n_customers, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first, rows.code[buying], per[buying])
+    np.minimum.at(first, codes[buying], per[buying])
     has_cohort = first < np.iinfo(np.int64).max
-    since = per - np.where(has_cohort, first, 0)[rows.code]
-    counted = before & has_cohort[rows.code] & (since >= 0)
+    since = per - np.where(has_cohort, first, 0)[codes]
+    counted = before & has_cohort[codes] & (since >= 0)
     # Rows of customers with no purchase (refunds only), or refunds dated before the
     # customer's first purchase period: no cohort cell can hold them.
     orphan = int((before & ~counted).sum())
@@ -208,10 +211,10 @@ def cohort_retention(
         lo = hi = as_of_period
     n_rows = hi - lo + 1
     n_cols = max(last_complete - lo, 0) + 1
-    cohort = np.where(has_cohort, first, lo)[rows.code] - lo
+    cohort = np.where(has_cohort, first, lo)[codes] - lo
     if metric == "customers":
-        sel = buying & has_cohort[rows.code]
-        key = rows.code[sel] * (n_cols + 1) + np.minimum(since[sel], n_cols)
+        sel = buying & has_cohort[codes]
+        key = codes[sel] * (n_cols + 1) + np.minimum(since[sel], n_cols)
         pairs = np.unique(key)
         cust, k = np.divmod(pairs, n_cols + 1)
         in_table = k < n_cols
@@ -220,11 +223,11 @@ def cohort_retention(
             np.float64
         )
     else:
-        assert rows.amount is not None  # metric "revenue" was checked to have an amount
+        assert rows.amounts is not None  # metric "revenue" was checked to have an amount
         in_table = counted & (since < n_cols)
         sums = np.bincount(
             cohort[in_table] * n_cols + since[in_table],
-            weights=rows.amount[in_table],
+            weights=rows.money()[in_table],
             minlength=n_rows * n_cols,
         )
         grid = np.asarray(sums, dtype=np.float64)

@@ -12,27 +12,32 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from crmkit._io import read_table, write_table
-from crmkit.errors import ConfigError
-from crmkit.segmentation._cohorts import cohort_retention
-from crmkit.segmentation._lifecycle import (
-    STAGES,
-    LifecyclePolicy,
-    classify_lifecycle,
-    lifecycle_history,
-    read_rows,
-    transition_matrix,
+from crmkit._cli_support import (
+    add_column_options,
+    add_input_options,
+    add_output_options,
+    apply_columns,
+    command,
+    convert_dates,
+    emit,
+    load_json_object,
+    output_format,
+    read_input,
+    section,
 )
+from crmkit.segmentation._cohorts import cohort_retention
+from crmkit.segmentation._lifecycle_engine import classify_lifecycle, lifecycle_history
+from crmkit.segmentation._lifecycle_policy import STAGES, LifecyclePolicy
+from crmkit.segmentation._log import as_log
 from crmkit.segmentation._rates import reactivation_rate
+from crmkit.segmentation._transitions import transition_matrix
 
 if TYPE_CHECKING:  # pragma: no cover
-    from crmkit.cli import DemoData
+    from crmkit._cli_support import DemoData
 
 __all__ = ["add_commands", "demo_section"]
 
@@ -47,65 +52,57 @@ def add_commands(subparsers: Any) -> None:
         >>> p.parse_args(["lifecycle", "tx.csv", "--counts"]).counts
         True
     """
-    p = subparsers.add_parser(
+    p = command(
+        subparsers,
         "lifecycle",
         help="lifecycle stage per customer: new, reactivated, active, at risk, dormant, churned",
         description="Read a transaction log (CSV or Parquet) and write each customer's "
         "lifecycle stage with the figures behind it (recency, tenure, thresholds), or the "
         "stage counts with --counts.",
+        examples=["crmkit lifecycle transactions.csv --as-of 2025-06-30 --amount amount --counts"],
     )
     p.add_argument("input", help="transactions: CSV, Parquet (.parquet), or - for stdin")
-    p.add_argument(
-        "-o", "--output", help="output file (CSV, or Parquet by suffix); stdout if omitted"
-    )
     p.add_argument(
         "--as-of",
         default=None,
         help="classify at this date (end of day) or datetime (default: the last purchase day)",
     )
     p.add_argument("--policy", default=None, help="a LifecyclePolicy as a JSON file")
-    p.add_argument("--customer", default="customer_id", help="customer id column")
-    p.add_argument("--date", default="date", help="purchase date column")
-    p.add_argument(
-        "--amount",
-        default=None,
-        help="amount column: when given, only positive rows count as purchases",
+    add_column_options(
+        p,
+        {
+            "customer": ("customer_id", "customer id column"),
+            "date": ("date", "purchase date column"),
+            "amount": (None, "amount column: when given, only positive rows count as purchases"),
+        },
     )
     p.add_argument("--counts", action="store_true", help="write the stage counts instead")
+    add_input_options(p)
+    add_output_options(p)
     p.set_defaults(handler=_run_lifecycle)
 
 
 def _load_policy(path: str | None) -> LifecyclePolicy:
     if path is None:
         return LifecyclePolicy()
-    file = Path(path)
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise ConfigError(
-            "crmkit lifecycle", "--policy", expected="a readable JSON file", found=str(err)
-        ) from err
-    except json.JSONDecodeError as err:
-        raise ConfigError(
-            "crmkit lifecycle",
-            "--policy",
-            expected="valid JSON",
-            found=f"{err.msg} at line {err.lineno}",
-        ) from err
+    data = load_json_object(path, "crmkit lifecycle", "--policy", "a LifecyclePolicy")
     return LifecyclePolicy.from_dict(data)
 
 
 def _run_lifecycle(args: argparse.Namespace) -> int:
     owner = "crmkit lifecycle"
+    fmt = output_format(args)
     policy = _load_policy(args.policy)
-    frame = read_table(args.input, owner=owner)
+    frame = read_input(args.input, args, what="transactions")
+    frame = convert_dates(apply_columns(frame, args, ()), [args.date], args)
     as_of: object = args.as_of
     if as_of is None:
-        rows = read_rows(
-            frame, customer=args.customer, date=args.date, amount=args.amount,
-            timezone=policy.timezone, owner=owner,
+        rows = as_log(
+            frame, owner, customer=args.customer, date=args.date, amount=args.amount,
+            timezone=policy.timezone,
         )  # fmt: skip
-        buying = rows.day[rows.purchase] if rows.purchase.any() else rows.day
+        days = rows.days()
+        buying = days[rows.purchase] if rows.purchase.any() else days
         as_of = dt.date(1970, 1, 1) + dt.timedelta(days=int(buying.max()))
     stages = classify_lifecycle(
         frame, as_of=as_of, policy=policy, customer=args.customer, date=args.date,
@@ -113,15 +110,11 @@ def _run_lifecycle(args: argparse.Namespace) -> int:
     )  # fmt: skip
     if args.counts:
         counts = stages["stage"].value_counts().reindex(list(policy.stage_names), fill_value=0)
-        table = pd.DataFrame(
-            {"customers": counts, "share": (counts / max(len(stages), 1)).round(4)}
-        )
+        table = pd.DataFrame({"customers": counts, "share": counts / max(len(stages), 1)})
         table.index.name = "stage"
-        write_table(table, args.output)
+        emit(table, args, fmt=fmt)
     else:
-        # Parquet stores attrs as JSON: give it text for the as_of Timestamp.
-        stages.attrs["as_of"] = str(stages.attrs["as_of"])
-        write_table(stages, args.output)
+        emit(stages, args, fmt=fmt)
     return 0
 
 
@@ -135,16 +128,14 @@ def demo_section(data: DemoData) -> str:
     """Return the lifecycle part of ``crmkit demo``: stages, last month's moves, cohorts.
 
     Examples:
-        >>> from crmkit.cli import DemoData
+        >>> from crmkit._cli_support import DemoData
         >>> text = demo_section(DemoData(seed=1))
         >>> "Lifecycle stages" in text and "Cohort retention" in text
         True
     """
     tx = data.transactions
-    rows = read_rows(
-        tx, customer="customer_id", date="date", amount="amount", timezone=None, owner="demo"
-    )
-    last_day = dt.date(1970, 1, 1) + dt.timedelta(days=int(rows.day[rows.purchase].max()))
+    rows = as_log(tx, "demo", customer="customer_id", date="date", amount="amount")
+    last_day = dt.date(1970, 1, 1) + dt.timedelta(days=int(rows.days()[rows.purchase].max()))
     end = _month_end(last_day)
     start = end.replace(day=1) - dt.timedelta(days=1)
     stages = classify_lifecycle(tx, as_of=end, amount="amount")
@@ -190,6 +181,4 @@ def demo_section(data: DemoData) -> str:
         "each later quarter; blank = not observable yet):"
     )
     lines.extend("  " + row for row in shown.to_string().splitlines())
-    body = "\n".join(lines)
-    title = "Lifecycle: stages, transitions, cohorts"
-    return f"\n{title}\n{'=' * len(title)}\n{body}\n"
+    return section("Lifecycle: stages, transitions, cohorts", "\n".join(lines))

@@ -3,6 +3,11 @@
 All three take one value per customer (a Series, an array or a list). Values must be
 finite and non-negative with a positive total: a concentration measure of net-negative
 customers has no meaning, so such input is an error rather than a number.
+
+Values are finite one by one but their sum need not be (``[1e308, 1e308]``). Every
+measure here is a ratio, so it is computed on the values divided by a power of two that
+brings the largest below 1 (:func:`pow2_scaled`): such a division is exact, the ratios
+are the same bit for bit, and no sum can overflow.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import pandas as pd
 from crmkit._validate import check_not_empty, first_labels, numeric_column
 from crmkit.errors import ConfigError, InvalidInputError
 
-__all__ = ["as_value_series", "gini", "pareto_curve", "top_share"]
+__all__ = ["as_value_series", "gini", "pareto_curve", "pow2_scaled", "top_share"]
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
@@ -38,8 +43,24 @@ def as_value_series(values: Any, owner: str) -> tuple[pd.Series, FloatArray]:
         )
     if isinstance(values, pd.Series):
         series = values
+    elif isinstance(values, (list, tuple, range)):
+        series = pd.Series(list(values), dtype=None if len(values) else np.float64)
+        if series.dtype == object and bool(
+            series.map(lambda v: isinstance(v, (list, tuple, np.ndarray))).any()
+        ):
+            raise InvalidInputError(
+                owner, "values", expected="one-dimensional", found="nested lists", kind=""
+            )
+    elif not isinstance(values, (np.ndarray, pd.Index, pd.api.extensions.ExtensionArray)):
+        raise InvalidInputError(
+            owner,
+            "values",
+            expected="one value per customer (a Series, array or list)",
+            found=type(values).__name__,
+            kind="",
+        )
     else:
-        array = np.asarray(values)
+        array = np.asarray(values) if isinstance(values, np.ndarray) else values
         if array.ndim != 1:
             raise InvalidInputError(
                 owner,
@@ -50,9 +71,30 @@ def as_value_series(values: Any, owner: str) -> tuple[pd.Series, FloatArray]:
             )
         series = pd.Series(array)
     name = value_name(series)
-    frame = pd.DataFrame({name: series.to_numpy()}, index=series.index)
+    frame = pd.DataFrame({name: series.array}, index=series.index)
     check_not_empty(frame, owner, name)
     return series, numeric_column(frame, name, owner)
+
+
+def pow2_scaled(arr: FloatArray) -> FloatArray:
+    """Return ``arr`` divided by the power of two that brings its largest magnitude below 1.
+
+    Dividing by a power of two only changes the exponent, so it is exact (short of values
+    some 300 orders of magnitude below the largest), and every ratio, share, order and tie
+    computed from the result equals the one computed from ``arr``; but a sum of ``n``
+    scaled values is below ``n`` and never overflows.
+
+    >>> import numpy as np
+    >>> pow2_scaled(np.array([1e308, 1e308])).sum() > 0
+    np.True_
+    >>> pow2_scaled(np.array([3.0, 1.0])).tolist()
+    [0.75, 0.25]
+    """
+    peak = float(np.max(np.abs(arr))) if arr.size else 0.0
+    if peak == 0.0 or not np.isfinite(peak):
+        return arr
+    exponent = int(np.frexp(peak)[1])
+    return np.asarray(np.ldexp(arr, -exponent), dtype=np.float64)
 
 
 def value_name(series: pd.Series) -> str:
@@ -78,7 +120,8 @@ def reject_negative(
         )
 
 
-def _non_negative(series: pd.Series, arr: FloatArray, owner: str) -> float:
+def _non_negative(series: pd.Series, arr: FloatArray, owner: str) -> tuple[FloatArray, float]:
+    """The values scaled by :func:`pow2_scaled` and their (finite) total."""
     reject_negative(
         series,
         arr,
@@ -86,7 +129,8 @@ def _non_negative(series: pd.Series, arr: FloatArray, owner: str) -> float:
         expected="non-negative",
         hint="Concentration needs non-negative values; clip net refunds to 0 or drop them.",
     )
-    total = float(arr.sum())
+    scaled = pow2_scaled(arr)
+    total = float(scaled.sum())
     if total <= 0:
         raise InvalidInputError(
             owner,
@@ -95,7 +139,7 @@ def _non_negative(series: pd.Series, arr: FloatArray, owner: str) -> float:
             found="only zeros",
             hint="With no value at all there is nothing to share.",
         )
-    return total
+    return scaled, total
 
 
 def pareto_curve(
@@ -127,8 +171,8 @@ def pareto_curve(
     if order not in ("descending", "ascending"):
         raise ConfigError(owner, "order", expected="'descending' or 'ascending'", found=repr(order))
     series, arr = as_value_series(values, owner)
-    total = _non_negative(series, arr, owner)
-    ordered = np.sort(arr)
+    scaled, total = _non_negative(series, arr, owner)
+    ordered = np.sort(scaled)
     if order == "descending":
         ordered = ordered[::-1]
     n = len(arr)
@@ -168,8 +212,8 @@ def gini(values: Any, *, corrected: bool = False) -> float:
     if not isinstance(corrected, (bool, np.bool_)):
         raise ConfigError(owner, "corrected", expected="True or False", found=repr(corrected))
     series, arr = as_value_series(values, owner)
-    total = _non_negative(series, arr, owner)
-    ordered = np.sort(arr)
+    scaled, total = _non_negative(series, arr, owner)
+    ordered = np.sort(scaled)
     n = len(ordered)
     if corrected and n < 2:
         raise InvalidInputError(
@@ -211,8 +255,8 @@ def top_share(values: Any, fraction: float = 0.2) -> float:
     ):
         raise ConfigError(owner, "fraction", expected="a number in (0, 1]", found=repr(fraction))
     series, arr = as_value_series(values, owner)
-    total = _non_negative(series, arr, owner)
-    ordered = np.sort(arr)[::-1]
+    scaled, total = _non_negative(series, arr, owner)
+    ordered = np.sort(scaled)[::-1]
     n = len(ordered)
     k = float(fraction) * n
     whole = min(int(np.floor(k + 1e-9)), n)

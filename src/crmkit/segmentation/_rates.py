@@ -35,18 +35,20 @@ import pandas as pd
 from crmkit._stats import wilson_interval
 from crmkit._validate import first_labels
 from crmkit.errors import ConfigError, InvalidInputError
-from crmkit.segmentation._lifecycle import (
-    CHURNED,
-    NS_PER_DAY,
-    STAGES,
+from crmkit.segmentation._lifecycle_engine import (
     Cut,
-    LifecyclePolicy,
     Log,
     build_log,
     history_arrays,
     make_cut,
-    read_rows,
 )
+from crmkit.segmentation._lifecycle_policy import (
+    CHURNED,
+    NS_PER_DAY,
+    STAGES,
+    LifecyclePolicy,
+)
+from crmkit.segmentation._log import as_log
 
 __all__ = [
     "Rate",
@@ -244,8 +246,8 @@ def _setup(
 
     With ``default_base`` the first point is None and becomes ``second - (third - second)``.
     """
-    rows = read_rows(
-        transactions, customer=customer, date=date, amount=amount, timezone=timezone, owner=owner
+    rows = as_log(
+        transactions, owner, customer=customer, date=date, amount=amount, timezone=timezone
     )
     if default_base:
         a = make_cut(points[1][1], rows.zone, owner, points[1][0])
@@ -262,7 +264,7 @@ def _setup(
     else:
         cuts = [make_cut(value, rows.zone, owner, name) for name, value in points]
     _check_order(cuts, [name for name, _ in points], owner)
-    before = rows.instant < cuts[-1].instant
+    before = rows.instants_ns() < cuts[-1].instant
     keep = before & rows.purchase
     future = int((~before).sum())
     non_purchase = int((before & ~rows.purchase).sum())
@@ -667,10 +669,11 @@ def rates_by_period(
             )
         wanted = np.array([STAGES.index(policy.stage_key(s)) for s in stages], dtype=np.int8)
     timezone = policy.timezone
-    rows = read_rows(
-        transactions, customer=customer, date=date, amount=amount, timezone=timezone, owner=owner
+    rows = as_log(
+        transactions, owner, customer=customer, date=date, amount=amount, timezone=timezone
     )
-    buying = rows.day[rows.purchase] if rows.purchase.any() else rows.day
+    days = rows.days()
+    buying = days[rows.purchase] if rows.purchase.any() else days
     first_day = make_cut(start, rows.zone, owner, "start").day if start is not None else None
     end_cut = (
         make_cut(end, rows.zone, owner, "end")
@@ -695,7 +698,7 @@ def rates_by_period(
     ends = [(first_period - i).end_time.date() for i in range(extra, 0, -1)]
     ends += [p.end_time.date() for p in periods]
     cuts = [make_cut(day, rows.zone, owner, "end") for day in ends]
-    before = rows.instant < cuts[-1].instant
+    before = rows.instants_ns() < cuts[-1].instant
     keep = before & rows.purchase
     future = int((~before).sum())
     non_purchase = int((before & ~rows.purchase).sum())

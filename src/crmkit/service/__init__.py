@@ -13,6 +13,7 @@ if TYPE_CHECKING:
         country_holidays,
     )
     from crmkit.service._csat_ces import ces, csat
+    from crmkit.service._events import EVENTS
     from crmkit.service._kpi import (
         DurationQuantiles,
         PoissonRate,
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     )
     from crmkit.service._nps import nps, nps_from_counts
     from crmkit.service._sla import (
+        BusinessDays,
         PolicySet,
         SLACycle,
         SLAPolicy,
@@ -41,7 +43,7 @@ if TYPE_CHECKING:
         sla_attainment,
         sla_cycles,
     )
-    from crmkit.service._survey_input import NpsScheme
+    from crmkit.service._survey_input import NpsScheme, SurveyOptions
     from crmkit.service._survey_planning import nps_sample_size
     from crmkit.service._survey_results import (
         Interval,
@@ -59,7 +61,9 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "EVENTS",
     "BusinessCalendar",
+    "BusinessDays",
     "DurationQuantiles",
     "Interval",
     "NpsComparison",
@@ -74,6 +78,7 @@ __all__ = [
     "SLATarget",
     "SLATracker",
     "ScaleResult",
+    "SurveyOptions",
     "TargetResult",
     "TicketSLA",
     "backlog",

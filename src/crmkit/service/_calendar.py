@@ -12,7 +12,11 @@ The model, in the words the docs use:
   (``["22:00", "06:00"]``) is *overnight*: it opens on its own day and closes on the next.
 - **Ownership**: every interval belongs to the date it opens on. A holiday on that date
   removes the whole interval, including the part after midnight; an override of that date
-  replaces it.
+  replaces it. Precedence: **override > holiday > weekly hours** (an override of a holiday
+  opens it with the override's hours).
+- **Merging**: an overnight interval that meets or overlaps the next day's hours forms one
+  period with them (``["22:00", "06:00"]`` then ``["05:00", "12:00"]`` is open from 22:00
+  to 12:00); nothing is counted twice.
 - **Membership**: an instant is business time iff the calendar's wall clock, at that
   instant, reads a time inside an interval owned by its date (or by the day before, for
   the part of an overnight interval after midnight). Intervals are half-open: the opening
@@ -27,7 +31,7 @@ import contextlib
 import datetime as dt
 import itertools
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, cast
 
 import attrs
@@ -155,13 +159,6 @@ def _parse_intervals(value: object, where: str) -> tuple[Interval, ...]:
 
 def _show(interval: Interval) -> str:
     return f"[{_format_clock(interval[0])!r}, {_format_clock(interval[1])!r}]"
-
-
-def _spill(intervals: tuple[Interval, ...]) -> int:
-    """Seconds after the next midnight that the day's overnight interval still covers."""
-    if intervals and intervals[-1][1] <= intervals[-1][0]:
-        return intervals[-1][1]
-    return 0
 
 
 def _parse_date(value: object, where: str) -> dt.date:
@@ -322,17 +319,22 @@ class BusinessCalendar:
         weekly: Seven tuples (Monday first) of ``(start, end)`` intervals in seconds after
             midnight; ``end`` is at most 86400 (``"24:00"``); ``end <= start`` is an
             overnight interval, owned by the day it opens on. Missing days are closed.
-        holidays: Sorted dates without business hours (their overnight intervals too).
+        holidays: Sorted dates without business hours (their overnight intervals too),
+            unless the date is also an override.
         overrides: ``(date, intervals)`` pairs that replace a date's weekly hours: half
             days, and working days on weekends (make-up working days). ``()`` closes it.
+            Precedence: override > holiday > weekly hours, so "open 09:00-12:00 on this
+            public holiday" is an override of a date the holiday list also names.
         holiday_rules: Recurring holidays as RFC 5545 texts (``DTSTART`` + ``RRULE``), as
             produced by ``str(dateutil.rrule.rrule(...))``; expanded lazily.
         horizon_days: How far (in days of real time) any search looks before it gives up
             with a :class:`~crmkit.errors.ConfigError` (default ten years).
 
     Raises:
-        ConfigError: Unknown time zone, malformed or overlapping intervals (also across
-            midnight), a date both a holiday and an override, or a bad recurrence.
+        ConfigError: Unknown time zone, malformed intervals, intervals of one day that
+            overlap, or a bad recurrence. (An overnight interval that meets or overlaps
+            the next day's hours is merged with them; a date that is both a holiday and
+            an override takes the override's hours.)
 
     Examples:
         >>> import datetime as dt
@@ -372,44 +374,16 @@ class BusinessCalendar:
     )
 
     def __attrs_post_init__(self) -> None:
+        # Precedence: override > holiday > weekly hours. A date may be both a holiday
+        # and an override (holidays from a package, local exceptions on top): the
+        # override decides. An overnight interval that meets or overlaps the next day's
+        # hours is merged with them when compiled (one period), never refused.
         self._cache["zone"] = resolve_timezone(self.timezone, _OWNER)
-        holidays = frozenset(self.holidays)
-        overrides = dict(self.overrides)
-        clash = sorted(holidays & overrides.keys())
-        if clash:
-            raise ConfigError(
-                _OWNER,
-                f"overrides[{clash[0].isoformat()!r}]",
-                expected="a date that is not also a holiday",
-                found=f"{len(clash)} dates in both",
-                hint="Remove the date from one of them: a holiday closes the whole day.",
-            )
-        self._cache["holidays"] = holidays
-        self._cache["overrides"] = overrides
+        self._cache["holidays"] = frozenset(self.holidays)
+        self._cache["overrides"] = dict(self.overrides)
         self._cache["rules"] = tuple(
             _parse_rule(text, f"holiday_rules[{k}]") for k, text in enumerate(self.holiday_rules)
         )
-        # Overnight intervals must not run into the next day's first interval.
-        for k, day in enumerate(WEEKDAYS):
-            spill, following = _spill(self.weekly[k]), self.weekly[(k + 1) % 7]
-            if spill and following and _span(following[0])[0] < spill:
-                raise ConfigError(
-                    _OWNER,
-                    f"weekly.{day}",
-                    expected=f"an overnight interval that closes before {WEEKDAYS[(k + 1) % 7]}'s first interval",
-                    found=f"{_show(self.weekly[k][-1])} overlapping {_show(following[0])}",
-                )
-        for date in overrides:
-            for first in (date - dt.timedelta(days=1), date):
-                second = first + dt.timedelta(days=1)
-                spill, following = _spill(self.owned(first)), self.owned(second)
-                if spill and following and _span(following[0])[0] < spill:
-                    raise ConfigError(
-                        _OWNER,
-                        f"overrides.{date.isoformat()}",
-                        expected=f"hours that do not overlap the overnight interval of {first.isoformat()}",
-                        found=f"{_show(self.owned(first)[-1])} overlapping {_show(following[0])} on {second.isoformat()}",
-                    )
 
     # ----------------------------------------------------------------------------------
     # Construction helpers
@@ -646,11 +620,11 @@ class BusinessCalendar:
         weekly = self.weekly
 
         def owned(day: dt.date) -> tuple[Interval, ...]:
-            if day in holidays:
-                return ()
-            found = overrides.get(day)
+            found = overrides.get(day)  # override > holiday > weekly hours
             if found is not None:
                 return found
+            if day in holidays:
+                return ()
             return weekly[day.weekday()]
 
         return owned
@@ -870,6 +844,143 @@ class BusinessCalendar:
         """
         owner = "BusinessCalendar.next_close()"
         return self._dt(tl.next_edge_us(self, self._us(t, owner, "t"), close=True, owner=owner))
+
+    def rollback(self, t: dt.datetime) -> dt.datetime:
+        """The earliest instant ``x <= t`` with ``elapsed(x, t) == 0``.
+
+        ``t`` itself while business time runs up to ``t`` (inside hours, or exactly at a
+        closing instant); otherwise the last closing instant before ``t`` — also when
+        ``t`` is exactly an opening instant, since no business time runs between that
+        closing and ``t``. This is what ``add(subtract(t, 1 µs), 1 µs)`` gives, and biz's
+        ``periods.before(t).first.end_time``. pandas' ``rollback`` differs only at an
+        opening instant (it returns ``t``).
+
+        Args:
+            t: The instant (naive: calendar zone).
+
+        Returns:
+            An aware datetime in the calendar zone.
+
+        Raises:
+            ConfigError: No closing within ``horizon_days`` before ``t``.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from crmkit.service import BusinessCalendar
+            >>> cal = BusinessCalendar("UTC", {d: [["09:00", "18:00"]] for d in ["thu", "fri", "mon"]})
+            >>> cal.rollback(dt.datetime(2025, 1, 4, 12)).isoformat()  # Saturday
+            '2025-01-03T18:00:00+00:00'
+            >>> cal.rollback(dt.datetime(2025, 1, 6, 9)).isoformat()  # Monday's opening
+            '2025-01-03T18:00:00+00:00'
+            >>> cal.rollback(dt.datetime(2025, 1, 6, 10)).isoformat()
+            '2025-01-06T10:00:00+00:00'
+        """
+        owner = "BusinessCalendar.rollback()"
+        return self._dt(tl.rollback_us(self, self._us(t, owner, "t"), owner, opening=False))
+
+    def previous_open(self, t: dt.datetime) -> dt.datetime:
+        """The opening of the period :meth:`rollback` lands in: always earlier than ``t``.
+
+        The mirror of :meth:`next_close`: the period is the last one that opens strictly
+        before ``t`` (the one in progress, or the last one that closed). Adjacent
+        intervals are one period.
+
+        Args:
+            t: The instant (naive: calendar zone).
+
+        Returns:
+            An aware datetime in the calendar zone.
+
+        Raises:
+            ConfigError: No opening within ``horizon_days`` before ``t``.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from crmkit.service import BusinessCalendar
+            >>> cal = BusinessCalendar("UTC", {d: [["09:00", "18:00"]] for d in ["thu", "fri", "mon"]})
+            >>> cal.previous_open(dt.datetime(2025, 1, 6, 10)).isoformat()
+            '2025-01-06T09:00:00+00:00'
+            >>> cal.previous_open(dt.datetime(2025, 1, 6, 9)).isoformat()  # at an opening
+            '2025-01-03T09:00:00+00:00'
+        """
+        owner = "BusinessCalendar.previous_open()"
+        return self._dt(tl.rollback_us(self, self._us(t, owner, "t"), owner, opening=True))
+
+    def periods(
+        self, start: dt.datetime, end: dt.datetime
+    ) -> Iterator[tuple[dt.datetime, dt.datetime]]:
+        """The open periods within ``[start, end)``, in order, clipped to it.
+
+        Each is an ``(open, close)`` pair of aware datetimes; adjacent intervals are one
+        period. Their lengths sum to ``elapsed(start, end)``.
+
+        Args:
+            start: First instant (naive: calendar zone).
+            end: Instant after the last one.
+
+        Returns:
+            An iterator over the periods (empty when ``end <= start``).
+
+        Examples:
+            >>> import datetime as dt
+            >>> from crmkit.service import BusinessCalendar
+            >>> cal = BusinessCalendar("UTC", {d: [["09:00", "12:00"], ["13:00", "18:00"]] for d in ["mon", "tue"]})
+            >>> [f"{a:%a %H:%M}-{b:%H:%M}" for a, b in cal.periods(dt.datetime(2025, 1, 6, 10), dt.datetime(2025, 1, 7, 12))]
+            ['Mon 10:00-12:00', 'Mon 13:00-18:00', 'Tue 09:00-12:00']
+        """
+        owner = "BusinessCalendar.periods()"
+        a = self._us(start, owner, "start")
+        b = self._us(end, owner, "end")
+        return ((self._dt(x), self._dt(y)) for x, y in tl.periods_us(self, a, b))
+
+    def periods_after(self, t: dt.datetime) -> Iterator[tuple[dt.datetime, dt.datetime]]:
+        """The open periods from ``t`` on, lazily (biz's ``periods.after``).
+
+        The first one starts at ``t`` when ``t`` is open. The iterator ends once a period
+        would open more than ``horizon_days`` after ``t`` (a weekly calendar never runs
+        out before that).
+
+        Args:
+            t: The instant (naive: calendar zone).
+
+        Returns:
+            An iterator of ``(open, close)`` pairs.
+
+        Examples:
+            >>> import datetime as dt
+            >>> import itertools
+            >>> from crmkit.service import BusinessCalendar
+            >>> cal = BusinessCalendar("UTC", {"mon": [["09:00", "18:00"]]})
+            >>> [f"{a:%d %H:%M}-{b:%H:%M}" for a, b in itertools.islice(cal.periods_after(dt.datetime(2025, 1, 6, 10)), 2)]
+            ['06 10:00-18:00', '13 09:00-18:00']
+        """
+        owner = "BusinessCalendar.periods_after()"
+        u = self._us(t, owner, "t")
+        return ((self._dt(x), self._dt(y)) for x, y in tl.periods_after_us(self, u))
+
+    def periods_before(self, t: dt.datetime) -> Iterator[tuple[dt.datetime, dt.datetime]]:
+        """The open periods before ``t``, newest first, lazily (biz's ``periods.before``).
+
+        The first one ends at ``t`` when business time runs up to ``t``. The iterator
+        ends once a period would close more than ``horizon_days`` before ``t``.
+
+        Args:
+            t: The instant (naive: calendar zone).
+
+        Returns:
+            An iterator of ``(open, close)`` pairs, each with ``open < close``.
+
+        Examples:
+            >>> import datetime as dt
+            >>> import itertools
+            >>> from crmkit.service import BusinessCalendar
+            >>> cal = BusinessCalendar("UTC", {"mon": [["09:00", "18:00"]]})
+            >>> [f"{a:%d %H:%M}-{b:%H:%M}" for a, b in itertools.islice(cal.periods_before(dt.datetime(2025, 1, 13, 10)), 2)]
+            ['13 09:00-10:00', '06 09:00-18:00']
+        """
+        owner = "BusinessCalendar.periods_before()"
+        u = self._us(t, owner, "t")
+        return ((self._dt(x), self._dt(y)) for x, y in tl.periods_before_us(self, u))
 
     def due_at(self, t: dt.datetime, target: dt.timedelta) -> dt.datetime:
         """The deadline to show people: the earliest instant the target is used up.
@@ -1283,7 +1394,14 @@ class BusinessCalendar:
     # ----------------------------------------------------------------------------------
     # Bulk arithmetic
     # ----------------------------------------------------------------------------------
-    def add_many(self, times: Any, durations: Any) -> Any:
+    def add_many(
+        self,
+        times: Any,
+        durations: Any,
+        *,
+        date_format: str | None = None,
+        date_unit: str | None = None,
+    ) -> Any:
         """Vectorised :meth:`add`: identical results, one numpy pass for all rows.
 
         Input and output types:
@@ -1299,13 +1417,19 @@ class BusinessCalendar:
           calendar pickles with its compiled cache) and returns a lazy Dask Series.
 
         ``durations`` is one timedelta for every row or an array / Series of the same
-        length (``timedelta64``); negative durations subtract. Nanoseconds are kept.
+        length (``timedelta64``); negative durations subtract. Two Series must share their
+        index (as in :meth:`elapsed_many`): rows are never paired by position behind the
+        index's back. Nanoseconds are kept.
         ``NaT`` in either input gives ``NaT`` in the output (the only missing values
-        the result has).
+        the result has). Text and numbers are read as everywhere in crmkit: ISO 8601
+        text as is, other text only with ``date_format``, epoch numbers (UTC) only with
+        ``date_unit``.
 
         Args:
             times: Start instants.
             durations: Business time to add, per row or one for all.
+            date_format: The ``strftime`` format of non-ISO text times.
+            date_unit: The unit of epoch-number times (``"s"``, ``"ms"``, ``"us"``, ``"ns"``).
 
         Returns:
             The deadlines, typed as described above.
@@ -1330,14 +1454,45 @@ class BusinessCalendar:
             if _is_dask(durations):
                 import dask.dataframe as dd
 
-                return dd.map_partitions(self.add_many, times, durations, meta=meta)  # type: ignore[no-untyped-call]
-            return times.map_partitions(self.add_many, durations, meta=meta)
-        t, kind, index, name = self._times_ns(times, owner, "times")
+                return dd.map_partitions(  # type: ignore[no-untyped-call]
+                    self.add_many,
+                    times,
+                    durations,
+                    date_format=date_format,
+                    date_unit=date_unit,
+                    meta=meta,
+                )
+            return times.map_partitions(
+                self.add_many, durations, date_format=date_format, date_unit=date_unit, meta=meta
+            )
+        read = {"date_format": date_format, "date_unit": date_unit}
+        t, kind, index, name = self._times_ns(times, owner, "times", **read)
+        if (
+            isinstance(durations, pd.Series)
+            and index is not None
+            and not durations.index.equals(index)
+        ):
+            raise InvalidInputError(
+                owner,
+                "durations",
+                expected="a Series with the same index as 'times'",
+                found="a different index",
+                kind="",
+                hint="Align them first, e.g. durations.reindex(times.index); "
+                "pass .to_numpy() to pair by position.",
+            )
         d = self._durations_ns(durations, len(t), owner)
         out = tl.add_many_ns(self, t, d, owner, self._labeler(kind, index))
         return self._wrap_times(out, kind, index, name)
 
-    def elapsed_many(self, starts: Any, ends: Any) -> Any:
+    def elapsed_many(
+        self,
+        starts: Any,
+        ends: Any,
+        *,
+        date_format: str | None = None,
+        date_unit: str | None = None,
+    ) -> Any:
         """Vectorised :meth:`elapsed`: signed business time per row, identical results.
 
         ``starts`` and ``ends`` are read as in :meth:`add_many` (numpy arrays: UTC;
@@ -1349,6 +1504,8 @@ class BusinessCalendar:
         Args:
             starts: First instants.
             ends: Second instants, same length.
+            date_format: As in :meth:`add_many`.
+            date_unit: As in :meth:`add_many`.
 
         Returns:
             Business time per row.
@@ -1370,9 +1527,17 @@ class BusinessCalendar:
             import dask.dataframe as dd
 
             meta = pd.Series([], dtype="timedelta64[ns]", name="elapsed")
-            return dd.map_partitions(self.elapsed_many, starts, ends, meta=meta)  # type: ignore[no-untyped-call]
-        a, _, index_a, _ = self._times_ns(starts, owner, "starts")
-        b, _, index_b, _ = self._times_ns(ends, owner, "ends")
+            return dd.map_partitions(  # type: ignore[no-untyped-call]
+                self.elapsed_many,
+                starts,
+                ends,
+                date_format=date_format,
+                date_unit=date_unit,
+                meta=meta,
+            )
+        read = {"date_format": date_format, "date_unit": date_unit}
+        a, _, index_a, _ = self._times_ns(starts, owner, "starts", **read)
+        b, _, index_b, _ = self._times_ns(ends, owner, "ends", **read)
         if len(a) != len(b):
             raise InvalidInputError(
                 owner,
@@ -1405,14 +1570,21 @@ class BusinessCalendar:
         return labels
 
     def _times_ns(
-        self, values: Any, owner: str, field: str
+        self,
+        values: Any,
+        owner: str,
+        field: str,
+        *,
+        date_format: str | None = None,
+        date_unit: str | None = None,
     ) -> tuple[np.ndarray[Any, np.dtype[np.int64]], str, pd.Index | None, Any]:
         """UTC int64 nanoseconds, the input kind, its index and name."""
+        read = {"date_format": date_format, "date_unit": date_unit}
         if isinstance(values, np.ndarray):
             if values.dtype.kind == "M":
                 ns = values.astype("datetime64[ns]", copy=False).view(np.int64)
                 return ns, "numpy", None, None
-            ns, _, _, _ = self._times_ns(pd.Series(values), owner, field)
+            ns, _, _, _ = self._times_ns(pd.Series(values), owner, field, **read)
             return ns, "numpy", None, None
         if not isinstance(values, (pd.Series, pd.Index)):
             if isinstance(values, (str, bytes, dt.datetime)) or not hasattr(values, "__len__"):
@@ -1434,8 +1606,10 @@ class BusinessCalendar:
         else:
             from crmkit._validate import datetime_column
 
-            frame = pd.DataFrame({field: np.asarray(values, dtype=object)}, index=index)
-            stamps = pd.DatetimeIndex(datetime_column(frame, field, owner))
+            frame = pd.DataFrame({field: values.array}, index=index)
+            # Epoch numbers are UTC instants; other naive values are wall-clock times.
+            epoch = "UTC" if date_unit is not None else None
+            stamps = pd.DatetimeIndex(datetime_column(frame, field, owner, tz=epoch, **read))
         ns = stamps.as_unit("ns").asi8
         if stamps.tz is None:
             ns = tl.localize_many_ns(self, ns)

@@ -1,8 +1,8 @@
 """The ``crmkit sla`` command and the SLA section of ``crmkit demo``.
 
 ``crmkit sla TICKETS --policy POLICY.json --as-of INSTANT`` evaluates every ticket's SLA
-targets and prints the attainment table; ``--out`` writes the per-ticket verdicts (CSV or
-Parquet), ``--attainment-out`` the table. Events come from ``--events`` (``ticket_id``,
+targets and writes the attainment table (a human table on a terminal; ``-o``/``--format``
+for files); ``--verdicts`` writes the per-ticket verdicts instead. Events come from ``--events`` (``ticket_id``,
 ``time``, ``event``), or, without it, from the ticket rows themselves when they carry
 the timestamp columns of :func:`crmkit.datasets.tickets` (``created_at``,
 ``first_reply_at``, ...). Written verdicts carry durations as whole seconds
@@ -15,29 +15,38 @@ key, an empty file) is one line on stderr and exit code 2.
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from crmkit import datasets
-from crmkit._io import read_table, write_table
+from crmkit._cli_support import (
+    add_column_options,
+    add_input_options,
+    add_output_options,
+    apply_columns,
+    command,
+    convert_dates,
+    emit,
+    load_json_object,
+    output_format,
+    read_input,
+    section,
+)
 from crmkit._validate import (
-    check_not_empty,
     datetime_column,
     require_columns,
     require_no_missing,
 )
-from crmkit.errors import ConfigError, InvalidInputError
+from crmkit.errors import InvalidInputError
 from crmkit.service._calendar import BusinessCalendar
 from crmkit.service._sla import PolicySet, SLAPolicy, SLATarget
 from crmkit.service._sla_batch import evaluate_sla, sla_attainment
 
 if TYPE_CHECKING:
-    from crmkit.cli import DemoData
+    from crmkit._cli_support import DemoData
 
-__all__ = ["add_commands", "demo_policies", "demo_section", "seconds_columns"]
+__all__ = ["add_commands", "demo_policies", "demo_section"]
 
 _OWNER = "crmkit sla"
 _TICKET_TIMES = ("created_at", "first_reply_at", "resolved_at", "followed_up_at", "on_site_at")
@@ -154,19 +163,27 @@ def add_commands(subparsers: Any) -> None:
         >>> parser.parse_args(["sla", "t.csv", "--policy", "p.json", "--as-of", "2025-08-01"]).by
         'target'
     """
-    sla = subparsers.add_parser(
+    sla = command(
+        subparsers,
         "sla",
-        help="evaluate SLA targets of tickets: per-ticket verdicts and attainment",
+        help="evaluate SLA targets of tickets: attainment with intervals, or per-ticket verdicts",
         description=(
             "Evaluate the SLA targets of a policy set (JSON) on tickets and their events, "
-            "as of an instant; print the attainment table (met / (met + breached) with a "
-            "Wilson interval) and optionally write the per-ticket verdicts."
+            "as of an instant; write the attainment table (met / (met + breached) with a "
+            "Wilson interval), or the per-ticket verdicts with --verdicts (durations in "
+            "whole seconds, instants in RFC 3339)."
         ),
+        examples=[
+            (
+                "crmkit sla data/tickets.csv --events data/ticket_events.csv "
+                "--policy data/policies.json --as-of 2025-08-01 --by policy,target"
+            )
+        ],
     )
     sla.add_argument("tickets", help="tickets table (CSV or Parquet; '-' for stdin)")
     sla.add_argument(
         "--events",
-        help="events table (ticket_id, time, event); default: derived from the ticket "
+        help="events table (ticket, time, event columns); default: derived from the ticket "
         "timestamp columns (created_at, first_reply_at, resolved_at, ...)",
     )
     sla.add_argument("--policy", required=True, help="policy set JSON (PolicySet.to_dict form)")
@@ -176,26 +193,30 @@ def add_commands(subparsers: Any) -> None:
         help="evaluate as of this instant (ISO 8601; naive = the policy calendar's zone)",
     )
     sla.add_argument("--by", default="target", help="comma-separated attainment groups")
-    sla.add_argument("--ticket", default="ticket_id", help="ticket id column")
-    sla.add_argument("--priority", default="priority", help="priority column of the tickets")
-    sla.add_argument("--out", help="write the per-ticket verdicts here ('-' for stdout)")
-    sla.add_argument("--attainment-out", help="write the attainment table here")
+    sla.add_argument(
+        "--verdicts", action="store_true", help="write one row per ticket and target instead"
+    )
+    add_column_options(
+        sla,
+        {
+            "ticket": ("ticket_id", "ticket id column (tickets and events)"),
+            "priority": ("priority", "priority column of the tickets"),
+            "time": ("time", "event time column of --events"),
+            "event": ("event", "event name column of --events"),
+            **{
+                name.replace("_", "-"): (name, f"{name} column of the tickets (without --events)")
+                for name in (*_TICKET_TIMES, "waiting_seconds", "reopened")
+            },
+        },
+    )
+    add_input_options(sla)
+    add_output_options(sla)
     sla.set_defaults(handler=_run_sla)
 
 
 def _read_policy(path: str) -> PolicySet:
-    file = Path(path)
-    if not file.is_file():
-        raise InvalidInputError(
-            _OWNER, path, expected="an existing file", found="no such file", kind="policy"
-        )
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise ConfigError(
-            _OWNER, "policy", expected="valid JSON", found=f"{err.msg} at line {err.lineno}"
-        ) from err
-    if isinstance(data, dict) and "targets" in data and "default" not in data:
+    data = load_json_object(path, _OWNER, "--policy", "a PolicySet or SLAPolicy")
+    if "targets" in data and "default" not in data:
         return PolicySet(policies=(), default=SLAPolicy.from_dict(data))
     return PolicySet.from_dict(data)
 
@@ -225,60 +246,52 @@ def _events_from_tickets(tickets: pd.DataFrame) -> pd.DataFrame:
     return datasets.ticket_events(frame)
 
 
-def _read_rows(path: str, name: str) -> pd.DataFrame:
-    """Read a table; a file without rows is bad input (exit code 2), like an empty one."""
-    frame = read_table(path, owner=_OWNER)
-    check_not_empty(frame, _OWNER, name)
-    return frame
+def _canonical_tickets(tickets: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
+    """Rename the ticket timestamp columns named by options to the names the sample uses."""
+    renames = {}
+    for name in (*_TICKET_TIMES, "waiting_seconds", "reopened"):
+        given = getattr(args, name)
+        if given != name and given in tickets.columns:
+            renames[given] = name
+    frame = tickets.rename(columns=renames) if renames else tickets
+    if args.ticket != "ticket_id" and args.ticket in frame.columns:
+        frame = frame.rename(columns={args.ticket: "ticket_id"})
+    return convert_dates(frame, list(_TICKET_TIMES), args)
 
 
 def _run_sla(args: argparse.Namespace) -> int:
-    tickets = _read_rows(args.tickets, "tickets")
+    fmt = output_format(args)
     policies = _read_policy(args.policy)
-    events = _read_rows(args.events, "events") if args.events else _events_from_tickets(tickets)
+    tickets = read_input(args.tickets, args, what="tickets")
+    tickets = apply_columns(tickets, args, ())
+    if args.events:
+        events = read_input(args.events, args, what="events")
+        events = convert_dates(apply_columns(events, args, ()), [args.time], args)
+        ticket, time, event = args.ticket, args.time, args.event
+    else:
+        events = _events_from_tickets(_canonical_tickets(tickets, args))
+        ticket, time, event = "ticket_id", "time", "event"
+        if args.ticket != "ticket_id":
+            events = events.rename(columns={"ticket_id": args.ticket})
+            ticket = args.ticket
     by = [part.strip() for part in args.by.split(",") if part.strip()]
     verdicts = evaluate_sla(
         events,
         tickets,
         policies,
         as_of=args.as_of,
-        ticket=args.ticket,
+        ticket=ticket,
+        time=time,
+        event=event,
         priority=args.priority,
         keep=[c for c in by if c in tickets.columns and c not in (args.ticket,)],
     )
     table = sla_attainment(verdicts, by=by)
-    if args.out:
-        write_table(seconds_columns(verdicts), args.out)
-    if args.attainment_out:
-        write_table(table, args.attainment_out)
-    if args.out != "-":
-        print(_report(verdicts, table))
+    if args.verdicts:
+        emit(verdicts, args, fmt=fmt)
+    else:
+        emit(table, args, fmt=fmt, table=lambda t: _report(verdicts, t))
     return 0
-
-
-def seconds_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """Durations as whole seconds for files: ``goal`` -> ``goal_seconds`` (nullable Int64).
-
-    pandas would write a timedelta as ``"0 days 01:00:00"``, which other tools cannot
-    read; instants stay RFC 3339 timestamps with their UTC offset.
-
-    Examples:
-        >>> import pandas as pd
-        >>> frame = pd.DataFrame({"elapsed": pd.to_timedelta(["1h", None]), "state": ["met", "x"]})
-        >>> out = seconds_columns(frame)
-        >>> list(out.columns), str(out["elapsed_seconds"].dtype), int(out["elapsed_seconds"].iloc[0])
-        (['elapsed_seconds', 'state'], 'Int64', 3600)
-        >>> bool(out["elapsed_seconds"].isna().iloc[1])
-        True
-    """
-    out = frame.copy()
-    renames = {}
-    for column in frame.columns:
-        if frame[column].dtype.kind == "m":
-            whole = frame[column].dt.total_seconds().round()  # durations are whole seconds
-            out[column] = whole.astype("Int64")
-            renames[column] = f"{column}_seconds"
-    return out.rename(columns=renames)
 
 
 def _report(verdicts: pd.DataFrame, table: pd.DataFrame) -> str:
@@ -305,7 +318,7 @@ def demo_section(data: DemoData) -> str:
     """The SLA section of ``crmkit demo``: the domain's commitments on the sample tickets.
 
     Examples:
-        >>> from crmkit.cli import DemoData
+        >>> from crmkit._cli_support import DemoData
         >>> print(demo_section(DemoData(seed=1)))  # doctest: +ELLIPSIS
         <BLANKLINE>
         Service levels (SLA)
@@ -325,5 +338,4 @@ def demo_section(data: DemoData) -> str:
         "",
         _report(verdicts, table),
     ]
-    title = "Service levels (SLA)"
-    return f"\n{title}\n{'=' * len(title)}\n" + "\n".join(body).rstrip() + "\n"
+    return section("Service levels (SLA)", "\n".join(body))

@@ -18,12 +18,15 @@ from crmkit import _stats
 from crmkit._stats import _check_level
 from crmkit.errors import ConfigError
 from crmkit.service._survey_input import (
-    DEFAULT_MIN_N,
+    DEFAULT,
+    Default,
+    SurveyOptions,
     check_method,
     check_min_n,
     check_population,
     fpc_factor,
     parse,
+    resolve_options,
 )
 from crmkit.service._survey_results import Interval, ScaleResult, join_reasons
 
@@ -101,10 +104,9 @@ def scale_statistics(
     has = n > 0
     safe = np.where(has, sums.w, 1.0)
     share = np.where(has, sums.wpos / safe, 0.0)
-    n_eff = np.where(has, sums.w**2 / np.where(has, sums.w2, 1.0), 0.0)
+    n_eff = _stats.kish_effective_n(sums.w, sums.w2)
     # Linearised variance of the share: sum w^2 (x - p)^2 / (sum w)^2 (x in {0, 1}).
-    lin = (sums.w2pos * (1 - 2 * share) + share**2 * sums.w2) / safe**2
-    se = np.sqrt(np.where(has, np.maximum(lin, 0.0), 0.0) * fpc)
+    se = np.sqrt(_stats.linearized_share_variance(sums.w, sums.w2, sums.w2pos, share) * fpc)
     lower = np.full_like(share, np.nan)
     upper = np.full_like(share, np.nan)
     if method is not None:
@@ -123,11 +125,11 @@ def scale_statistics(
     hm = sums.m > 0
     safe_m = np.where(hm, sums.mw, 1.0)
     mean = np.where(hm, sums.wy / safe_m, 0.0)
-    m_eff = np.where(hm, sums.mw**2 / np.where(hm, sums.mw2, 1.0), 0.0)
-    sq = np.maximum(sums.w2yy - 2 * mean * sums.w2y + mean**2 * sums.mw2, 0.0) / safe_m**2
-    # Divisor n - 1 (so that weights of 1 give s / sqrt(n), the t interval's SE).
+    m_eff = _stats.kish_effective_n(sums.mw, sums.mw2)
+    # With the n / (n - 1) factor (so that weights of 1 give s / sqrt(n), the t SE).
+    lin = _stats.linearized_variance(sums.mw, sums.mw2, sums.w2y, sums.w2yy, mean, n=sums.m)
+    mean_se = np.sqrt(lin * fpc)
     corr = np.where(sums.m > 1, sums.m / np.where(sums.m > 1, sums.m - 1, 1.0), 0.0)
-    mean_se = np.sqrt(sq * corr * fpc)
     unweighted_sd_sq = np.where(
         sums.m > 1,
         (sums.wyy - sums.mw * mean**2) / np.where(sums.m > 1, sums.mw, 1.0) * corr,
@@ -324,13 +326,14 @@ def csat(
     scale: tuple[int, int] = (1, 5),
     positive: Iterable[int] = frozenset({4, 5}),
     weights: Any = None,
-    weights_kind: Literal["sampling", "frequency"] = "sampling",
-    ci: str | None = "wilson",
-    level: float = 0.95,
-    missing: Literal["exclude", "include"] = "exclude",
-    invalid: Literal["raise", "exclude"] = "raise",
-    population_size: int | None = None,
-    min_n: int = DEFAULT_MIN_N,
+    weights_kind: Literal["sampling", "frequency"] | Default = DEFAULT,
+    ci: str | Default | None = DEFAULT,
+    level: float | Default = DEFAULT,
+    missing: Literal["exclude", "include"] | Default = DEFAULT,
+    invalid: Literal["raise", "exclude"] | Default = DEFAULT,
+    population_size: int | Default | None = DEFAULT,
+    min_n: int | Default = DEFAULT,
+    options: SurveyOptions | None = None,
 ) -> ScaleResult:
     """Compute CSAT: the top-box share (percent positive) and the mean, with intervals.
 
@@ -353,6 +356,10 @@ def csat(
         invalid: ``"raise"`` or ``"exclude"`` off-scale / non-integer answers.
         population_size: ``N`` for the finite-population correction.
         min_n: Low-sample threshold.
+        options: A :class:`~crmkit.service.SurveyOptions` holding the option keywords
+            (``weights_kind``, ``ci``, ``level``, ``missing``, ``invalid``,
+            ``population_size``, ``min_n``); a keyword given explicitly wins. The defaults
+            shown as ``DEFAULT`` are those of ``SurveyOptions()`` (``ci``: Wilson).
 
     Returns:
         A :class:`ScaleResult` with ``metric="csat"``.
@@ -374,14 +381,19 @@ def csat(
         positive=pos,
         polarity="higher_is_better",
         weights=weights,
-        weights_kind=weights_kind,
-        ci=ci,
-        level=level,
-        missing=missing,
-        invalid=invalid,
-        population_size=population_size,
-        min_n=min_n,
         owner=owner,
+        **resolve_options(
+            options,
+            owner,
+            default_ci="wilson",
+            weights_kind=weights_kind,
+            ci=ci,
+            level=level,
+            missing=missing,
+            invalid=invalid,
+            population_size=population_size,
+            min_n=min_n,
+        ),
     )
 
 
@@ -390,13 +402,14 @@ def ces(
     *,
     version: Literal["2.0", "1.0"] = "2.0",
     weights: Any = None,
-    weights_kind: Literal["sampling", "frequency"] = "sampling",
-    ci: str | None = "wilson",
-    level: float = 0.95,
-    missing: Literal["exclude", "include"] = "exclude",
-    invalid: Literal["raise", "exclude"] = "raise",
-    population_size: int | None = None,
-    min_n: int = DEFAULT_MIN_N,
+    weights_kind: Literal["sampling", "frequency"] | Default = DEFAULT,
+    ci: str | Default | None = DEFAULT,
+    level: float | Default = DEFAULT,
+    missing: Literal["exclude", "include"] | Default = DEFAULT,
+    invalid: Literal["raise", "exclude"] | Default = DEFAULT,
+    population_size: int | Default | None = DEFAULT,
+    min_n: int | Default = DEFAULT,
+    options: SurveyOptions | None = None,
 ) -> ScaleResult:
     """Compute the Customer Effort Score: mean with t interval and share with Wilson interval.
 
@@ -420,6 +433,10 @@ def ces(
         invalid: ``"raise"`` or ``"exclude"`` off-scale answers.
         population_size: ``N`` for the finite-population correction.
         min_n: Low-sample threshold.
+        options: A :class:`~crmkit.service.SurveyOptions` holding the option keywords
+            (``weights_kind``, ``ci``, ``level``, ``missing``, ``invalid``,
+            ``population_size``, ``min_n``); a keyword given explicitly wins. The defaults
+            shown as ``DEFAULT`` are those of ``SurveyOptions()`` (``ci``: Wilson).
 
     Returns:
         A :class:`ScaleResult` with ``metric="ces"``.
@@ -443,12 +460,17 @@ def ces(
         positive=positive,
         polarity=polarity,
         weights=weights,
-        weights_kind=weights_kind,
-        ci=ci,
-        level=level,
-        missing=missing,
-        invalid=invalid,
-        population_size=population_size,
-        min_n=min_n,
         owner=owner,
+        **resolve_options(
+            options,
+            owner,
+            default_ci="wilson",
+            weights_kind=weights_kind,
+            ci=ci,
+            level=level,
+            missing=missing,
+            invalid=invalid,
+            population_size=population_size,
+            min_n=min_n,
+        ),
     )

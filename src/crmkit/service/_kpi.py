@@ -30,10 +30,10 @@ import pandas as pd
 from crmkit import _stats
 from crmkit._rounding import round_decimal as _round
 from crmkit._stats import _check_level
-from crmkit._validate import first_labels, require_columns, require_frame
-from crmkit.errors import ConfigError, InvalidInputError
+from crmkit._validate import datetime_column, first_labels, require_columns, require_frame
+from crmkit.errors import ConfigError, InvalidInputError, SchemaError
 from crmkit.service._survey_input import check_method as _check_method
-from crmkit.service._survey_results import Interval
+from crmkit.service._survey_results import Interval, ResultDict
 
 __all__ = [
     "DurationQuantiles",
@@ -60,7 +60,7 @@ class _Calendar(Protocol):
 
 
 @attrs.frozen
-class RateResult:
+class RateResult(ResultDict):
     """A KPI share (percent) with its interval.
 
     Attributes:
@@ -113,7 +113,7 @@ class RateResult:
 
 
 @attrs.frozen
-class PoissonRate:
+class PoissonRate(ResultDict):
     """Events per ``per`` units of exposure with the exact Poisson (Garwood) interval.
 
     Attributes:
@@ -156,7 +156,7 @@ class PoissonRate:
 
 
 @attrs.frozen
-class DurationQuantiles:
+class DurationQuantiles(ResultDict):
     """Percentiles of a duration (first reply, resolution) with censoring handled.
 
     Attributes:
@@ -268,19 +268,95 @@ def _rate(
     ci: str | None,
     level: float,
     empty_reason: str,
+    note: str | None = None,
 ) -> RateResult:
     if n == 0:
-        return RateResult(kpi, definition, None, 0, 0, None, n_excluded, empty_reason)
+        why = "; ".join(filter(None, [empty_reason, note]))
+        return RateResult(kpi, definition, None, 0, 0, None, n_excluded, why)
     interval = None
     if ci is not None:
         lo, hi = _stats.proportion_interval(successes, n, level, method=ci)
         interval = Interval(float(lo) * 100, float(hi) * 100, level, ci)
-    reason = None
+    reason: str | None = None
     if successes in (0, n):
         reason = "all on one side: the interval is one-sided"
+    if note:
+        reason = "; ".join(filter(None, [reason, note]))
     return RateResult(
         kpi, definition, successes / n * 100, successes, n, interval, n_excluded, reason
     )
+
+
+def _read_dates(
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    owner: str,
+    *,
+    date_format: str | None,
+    date_unit: str | None,
+) -> pd.DataFrame:
+    """Return ``frame`` with ``columns`` as numpy datetime64 (NaT kept), read one way.
+
+    Columns already datetime64 (any unit, naive or aware) are kept. Anything else (Arrow
+    timestamps as ``read_parquet`` gives them, ISO strings, epoch numbers with
+    ``date_unit``, other formats with ``date_format``) is read by the one date reader,
+    :func:`crmkit._validate.datetime_column`, on the rows that have a value; missing
+    values stay NaT (an open ticket has no resolution time). The caller's frame is never
+    modified (a new frame is returned when anything is converted).
+    """
+    converted: dict[str, pd.Series] = {}
+    for column in dict.fromkeys(columns):
+        series = frame[column]
+        dtype = series.dtype
+        if isinstance(dtype, pd.DatetimeTZDtype) or (
+            isinstance(dtype, np.dtype) and dtype.kind == "M"
+        ):
+            continue
+        missing = series.isna().to_numpy(dtype=bool, copy=True)
+        if missing.all():
+            continue  # all NaT: _instants reads it as such
+        present = frame.loc[~missing, [column]]
+        parsed = datetime_column(
+            present, column, owner, date_format=date_format, date_unit=date_unit
+        )
+        full = pd.Series(pd.NaT, index=frame.index, dtype=parsed.dtype)
+        full.iloc[np.flatnonzero(~missing)] = parsed.to_numpy()
+        converted[column] = full
+    if not converted:
+        return frame
+    return frame.assign(**converted)
+
+
+def _excluded_note(count: int, what: str) -> str | None:
+    """The reason text of a counted exclusion (``None`` when nothing was excluded)."""
+    return f"{count} {what} excluded (counted in n_excluded)" if count else None
+
+
+def _seconds_column(frame: pd.DataFrame, column: str, owner: str) -> FloatArray:
+    """A column of seconds as floats: missing counts as 0; text, booleans, inf refused."""
+    series = frame[column]
+    if pd.api.types.is_bool_dtype(series.dtype) or not pd.api.types.is_numeric_dtype(series.dtype):
+        present = series.notna().to_numpy(dtype=bool, copy=True)
+        raise SchemaError(
+            owner,
+            column,
+            expected="numbers of seconds",
+            found=f"dtype {series.dtype}",
+            rows=first_labels(frame.index, present),
+            total=int(present.sum()),
+        )
+    values = series.to_numpy(dtype=np.float64, na_value=0.0)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise InvalidInputError(
+            owner,
+            column,
+            expected="finite numbers of seconds",
+            found=f"{int(bad.sum())} infinite values",
+            rows=first_labels(frame.index, bad),
+            total=int(bad.sum()),
+        )
+    return values
 
 
 def _zone_of(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[Any, bool, bool]:
@@ -498,6 +574,8 @@ def duration_quantiles(
     subtract: str | None = None,
     level: float = 0.95,
     band: Literal["plain", "log"] = "plain",
+    date_format: str | None = None,
+    date_unit: str | None = None,
 ) -> DurationQuantiles:
     """Percentiles of the time from ``start`` to ``end`` (first reply, resolution, ...).
 
@@ -541,6 +619,10 @@ def duration_quantiles(
             ``"waiting_seconds"``, time paused waiting on the customer); clipped at 0.
         level: Confidence level of the percentile intervals.
         band: Greenwood band of ``S`` the intervals invert: ``"plain"`` or ``"log"``.
+        date_format: strftime format of date columns held as text in another format than
+            ISO 8601 (see :func:`crmkit._validate.datetime_column`).
+        date_unit: Unit of date columns held as epoch numbers (``'s'``, ``'ms'``,
+            ``'us'``, ``'ns'``).
 
     Returns:
         A :class:`DurationQuantiles`.
@@ -588,6 +670,9 @@ def duration_quantiles(
     level = _check_level(level, owner)
     if band not in ("plain", "log"):
         raise ConfigError(owner, "band", expected="'plain' or 'log'", found=repr(band))
+    tickets = _read_dates(
+        tickets, [start, end], owner, date_format=date_format, date_unit=date_unit
+    )
     zone = _check_no_mixing(tickets, [start, end], owner)
     aware = isinstance(tickets[start].dtype, pd.DatetimeTZDtype) or isinstance(
         tickets[end].dtype, pd.DatetimeTZDtype
@@ -624,7 +709,7 @@ def duration_quantiles(
     else:
         seconds = ((_ns(e_sel) - _ns(s_sel)) / _NS).astype(np.float64)
     if subtract:
-        pause = tickets.loc[use, subtract].to_numpy(dtype=np.float64, na_value=0.0)
+        pause = _seconds_column(tickets, subtract, owner)[use]
         seconds = np.maximum(seconds - pause, 0.0)
     negative = seconds < 0
     if negative.any():
@@ -705,6 +790,8 @@ def first_contact_resolution(
     event: str = "event",
     ci: str | None = "wilson",
     level: float = 0.95,
+    date_format: str | None = None,
+    date_unit: str | None = None,
 ) -> RateResult:
     """First contact resolution among solved tickets, by a named definition.
 
@@ -733,6 +820,10 @@ def first_contact_resolution(
         ci: Interval method (``"wilson"`` default, ``"agresti_coull"``,
             ``"clopper_pearson"``, ``"jeffreys"``, ``None``).
         level: Confidence level.
+        date_format: strftime format of date columns held as text in another format than
+            ISO 8601 (see :func:`crmkit._validate.datetime_column`).
+        date_unit: Unit of date columns held as epoch numbers (``'s'``, ``'ms'``,
+            ``'us'``, ``'ns'``).
 
     Returns:
         A :class:`RateResult`.
@@ -752,6 +843,9 @@ def first_contact_resolution(
         )
     level = _check_rate_options(ci, level, owner)
     require_columns(tickets, [ticket, created, resolved], owner)
+    tickets = _read_dates(
+        tickets, [created, resolved], owner, date_format=date_format, date_unit=date_unit
+    )
     zone, cutoff = _zone_and_cutoff(tickets, [created, resolved], as_of, owner)
     starts = _instants(tickets, created, owner, zone, allow_missing=False)
     ends = _instants(tickets, resolved, owner, zone, allow_missing=True)
@@ -769,10 +863,22 @@ def first_contact_resolution(
             )
         require_frame(events, owner, "events")
         require_columns(events, [ticket, event], owner)
+        if len(events) == 0 and solved.any():
+            # No event at all cannot tell one touch from many: it is not 100 % FCR.
+            raise InvalidInputError(
+                owner,
+                "events",
+                expected=f"the ticket events that definition={definition!r} counts",
+                found="an empty frame",
+                hint="Pass the event history (ticket_events()), or use "
+                "definition='no_recontact_within'.",
+                kind="",
+            )
         wanted = "agent_reply" if definition == "one_touch" else "customer_reply"
         ev = events
         if cutoff is not None and "time" in events.columns:
-            ev = events[_instants(events, "time", owner, zone, allow_missing=False) <= cutoff]
+            ev = _read_dates(events, ["time"], owner, date_format=date_format, date_unit=date_unit)
+            ev = ev[_instants(ev, "time", owner, zone, allow_missing=False) <= cutoff]
         counts = ev.loc[ev[event] == wanted, ticket].value_counts()
         per_ticket = tickets[ticket].map(counts).fillna(0).to_numpy(dtype=np.int64)
         good = per_ticket < 2 if definition == "one_touch" else per_ticket == 0
@@ -790,6 +896,10 @@ def first_contact_resolution(
     require_columns(tickets, [customer], owner)
     if not isinstance(window, dt.timedelta) or window <= dt.timedelta(0):
         raise ConfigError(owner, "window", expected="a positive timedelta", found=repr(window))
+    # Tickets without a customer id cannot be matched to a re-contact: excluded, counted.
+    anonymous = tickets[customer].isna().to_numpy(dtype=bool, copy=True)
+    n_anonymous = int((anonymous & solved).sum())
+    solved = solved & ~anonymous
     base = pd.DataFrame(
         {
             "cust": tickets[customer].to_numpy(),
@@ -804,6 +914,7 @@ def first_contact_resolution(
             "row": np.flatnonzero(solved),
         }
     )
+    base = base[~anonymous]
     if cutoff is not None:
         base = base[base["created"] <= cutoff.value]
     right = base.sort_values("created", kind="stable")[["cust", "created"]]
@@ -830,10 +941,11 @@ def first_contact_resolution(
         "no_recontact_within",
         good,
         int(decided.sum()),
-        n_unsolved + int(undecided.sum()),
+        n_unsolved + int(undecided.sum()) + n_anonymous,
         ci=ci,
         level=level,
         empty_reason="no solved tickets",
+        note=_excluded_note(n_anonymous, "solved tickets without a customer id"),
     )
 
 
@@ -874,6 +986,17 @@ def reopen_rate(
     if not pd.api.types.is_bool_dtype(flags.dtype):
         raise InvalidInputError(owner, reopened, expected="booleans", found=f"dtype {flags.dtype}")
     solved = tickets[resolved].notna().to_numpy(dtype=bool, copy=True)
+    unknown = flags.isna().to_numpy(dtype=bool, copy=True) & solved
+    if unknown.any():
+        raise InvalidInputError(
+            owner,
+            reopened,
+            expected="True or False for every solved ticket",
+            found=f"{int(unknown.sum())} missing values",
+            rows=first_labels(tickets.index, unknown),
+            total=int(unknown.sum()),
+            hint="A missing flag is not 'not reopened': fill it from the ticket history.",
+        )
     hits = flags.fillna(False).to_numpy(dtype=bool, copy=True) & solved
     return _rate(
         "reopen_rate",
@@ -896,12 +1019,15 @@ def repeat_complaint_rate(
     created: str = "created_at",
     ci: str | None = "wilson",
     level: float = 0.95,
+    date_format: str | None = None,
+    date_unit: str | None = None,
 ) -> RateResult:
     """Share of complainants who complained again within ``window`` of a complaint.
 
     Denominator: distinct complainants. With ``as_of``, complainants with no repeat so
     far whose last complaint is less than ``window`` before ``as_of`` are undecided:
-    excluded and counted.
+    excluded and counted. Complaints without a customer id cannot be linked to anyone:
+    they are excluded, counted in ``n_excluded`` and named in ``reason``.
 
     Args:
         complaints: One row per complaint (e.g. tickets of kind ``"complaint"``).
@@ -911,6 +1037,10 @@ def repeat_complaint_rate(
         created: Complaint time column.
         ci: Interval method.
         level: Confidence level.
+        date_format: strftime format of date columns held as text in another format than
+            ISO 8601 (see :func:`crmkit._validate.datetime_column`).
+        date_unit: Unit of date columns held as epoch numbers (``'s'``, ``'ms'``,
+            ``'us'``, ``'ns'``).
 
     Returns:
         A :class:`RateResult`.
@@ -930,9 +1060,15 @@ def repeat_complaint_rate(
     level = _check_rate_options(ci, level, owner)
     if not isinstance(window, dt.timedelta) or window <= dt.timedelta(0):
         raise ConfigError(owner, "window", expected="a positive timedelta", found=repr(window))
+    complaints = _read_dates(
+        complaints, [created], owner, date_format=date_format, date_unit=date_unit
+    )
     zone, cutoff = _zone_and_cutoff(complaints, [created], as_of, owner)
     times = _instants(complaints, created, owner, zone, allow_missing=False)
     frame = pd.DataFrame({"cust": complaints[customer].to_numpy(), "t": _ns(times)})
+    anonymous = complaints[customer].isna().to_numpy(dtype=bool, copy=True)
+    n_anonymous = int(anonymous.sum())
+    frame = frame[~anonymous]
     n_late = 0
     if cutoff is not None:
         late = frame["t"] > cutoff.value
@@ -952,10 +1088,11 @@ def repeat_complaint_rate(
         f"another complaint within {_span(window)}",
         int((repeat & decided).sum()),
         int(decided.sum()),
-        int(undecided.sum()) + n_late,
+        int(undecided.sum()) + n_late + n_anonymous,
         ci=ci,
         level=level,
         empty_reason="no complainants",
+        note=_excluded_note(n_anonymous, "complaints without a customer id"),
     )
 
 
@@ -971,6 +1108,8 @@ def followup_completion(
     followed_up: str = "followed_up_at",
     ci: str | None = "wilson",
     level: float = 0.95,
+    date_format: str | None = None,
+    date_unit: str | None = None,
 ) -> RateResult:
     """Follow-up (回访) completion: follow-ups done (on time) over follow-ups due.
 
@@ -990,6 +1129,10 @@ def followup_completion(
         followed_up: Follow-up time column (NaT if none).
         ci: Interval method.
         level: Confidence level.
+        date_format: strftime format of date columns held as text in another format than
+            ISO 8601 (see :func:`crmkit._validate.datetime_column`).
+        date_unit: Unit of date columns held as epoch numbers (``'s'``, ``'ms'``,
+            ``'us'``, ``'ns'``).
 
     Returns:
         A :class:`RateResult`.
@@ -1008,6 +1151,9 @@ def followup_completion(
     level = _check_rate_options(ci, level, owner)
     if not isinstance(due, dt.timedelta) or due < dt.timedelta(0):
         raise ConfigError(owner, "due", expected="a timedelta >= 0", found=repr(due))
+    tickets = _read_dates(
+        tickets, [resolved, followed_up], owner, date_format=date_format, date_unit=date_unit
+    )
     zone, cutoff = _zone_and_cutoff(tickets, [resolved, followed_up], as_of, owner)
     ends = _instants(tickets, resolved, owner, zone, allow_missing=True)
     done_at = _instants(tickets, followed_up, owner, zone, allow_missing=True)
@@ -1109,6 +1255,8 @@ def backlog(
     created: str = "created_at",
     resolved: str = "resolved_at",
     calendar: _Calendar | None = None,
+    date_format: str | None = None,
+    date_unit: str | None = None,
 ) -> pd.DataFrame:
     """Unsolved tickets at ``as_of``, counted by age bucket (a snapshot).
 
@@ -1126,6 +1274,10 @@ def backlog(
         created: Creation time column.
         resolved: Resolution time column (NaT while open).
         calendar: Measure ages in business time on this calendar.
+        date_format: strftime format of date columns held as text in another format than
+            ISO 8601 (see :func:`crmkit._validate.datetime_column`).
+        date_unit: Unit of date columns held as epoch numbers (``'s'``, ``'ms'``,
+            ``'us'``, ``'ns'``).
 
     Returns:
         One row per bucket (and ``by`` value): ``age`` (ordered categorical),
@@ -1152,6 +1304,9 @@ def backlog(
         raise ConfigError(
             owner, "buckets", expected="increasing positive day counts", found=repr(buckets)
         )
+    tickets = _read_dates(
+        tickets, [created, resolved], owner, date_format=date_format, date_unit=date_unit
+    )
     zone = _check_no_mixing(tickets, [created, resolved], owner)
     aware = isinstance(tickets[created].dtype, pd.DatetimeTZDtype)
     if as_of is None:

@@ -22,14 +22,19 @@ from crmkit import _stats
 from crmkit._stats import _check_level
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.service._survey_input import (
+    DEFAULT,
     DEFAULT_MIN_N,
+    NPS_METHODS,
+    Default,
     NpsScheme,
+    SurveyOptions,
     check_boot,
     check_method,
     check_min_n,
     check_population,
     fpc_factor,
     parse,
+    resolve_options,
 )
 from crmkit.service._survey_results import Interval, NpsResult, join_reasons
 
@@ -46,8 +51,6 @@ __all__ = [
 ]
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
-
-NPS_METHODS = ("wald", "adjusted_wald", "score", "bootstrap")
 
 
 @attrs.frozen
@@ -96,62 +99,6 @@ def nps_sums(
     )
 
 
-def _tango_score_interval(
-    b: FloatArray, c: FloatArray, n: FloatArray, z: float
-) -> tuple[FloatArray, FloatArray]:
-    """The iterative score interval of the R ``NPS`` package (``iterative()``), vectorised.
-
-    ``b`` detractors, ``c`` promoters, ``n`` responses (may be effective, fractional counts),
-    on the -1..1 scale. The R code, followed exactly: for the upper limit start at the
-    estimate with step ``1 - nps``; up to 50 times halve the step, try ``nps + step``,
-    compute the score statistic ``(c - b - n*D) / sqrt(n*(2*q + D*(1 - D)))`` with ``q`` the
-    restricted estimate ``(sqrt(B**2 - 4*A*C) - B) / (2*A)``, ``A = 2n``,
-    ``B = -b - c + (2n - c + b)*D``, ``C = -b*D*(1 - D)``; move to the trial point when
-    ``|score| < z``; stop when the step is below 1e-7 or ``|z - score| < 1e-6`` and report
-    the last trial point. The lower limit then searches downward the same way, starting
-    from where the upper search left the estimate (as the R code does). ``c == n`` gives
-    the upper limit 1 and ``b == n`` the lower limit -1.
-    """
-    pa = 2 * n
-
-    def score(delta: FloatArray) -> FloatArray:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            pb = -b - c + (2 * n - c + b) * delta
-            pc = -b * delta * (1 - delta)
-            q = (np.sqrt(pb**2 - 4 * pa * pc) - pb) / (2 * pa)
-            return np.asarray((c - b - n * delta) / np.sqrt(n * (2 * q + delta * (1 - delta))))
-
-    est = (c - b) / n
-
-    def search(
-        direction: float, boundary_done: np.ndarray[Any, Any], start: FloatArray
-    ) -> tuple[FloatArray, FloatArray]:
-        current = start.copy()
-        step = 1 - current if direction > 0 else 1 + current
-        done = boundary_done.copy()
-        limit = np.full_like(current, direction)
-        last = current.copy()
-        for _ in range(50):
-            if done.all():
-                break
-            step = 0.5 * step
-            trial = current + direction * step
-            s = score(trial)
-            with np.errstate(invalid="ignore"):
-                inside = ~done & (np.abs(s) < z)
-                stop = ~done & ((step < 1e-7) | (np.abs(z - s) < 1e-6))
-            current = np.where(inside, trial, current)
-            limit = np.where(stop, trial, limit)
-            last = np.where(done, last, trial)
-            done = done | stop
-        limit = np.where(done | boundary_done, limit, last)
-        return limit, current
-
-    upper, moved = search(+1.0, c >= n, est)
-    lower, _ = search(-1.0, b >= n, moved)
-    return lower, upper
-
-
 def nps_statistics(
     sums: NpsSums,
     *,
@@ -161,20 +108,28 @@ def nps_statistics(
     seed: int,
     n_boot: int,
     rows: Sequence[tuple[FloatArray, FloatArray | None]] | None = None,
+    weighted: bool = False,
 ) -> dict[str, FloatArray]:
-    """Value, shares, variance, SE and interval per group, on the -1..1 scale."""
+    """Value, shares, variance, SE and interval per group, on the -1..1 scale.
+
+    Every formula comes from :mod:`crmkit._stats`. Unweighted, the SE is the trinomial
+    ``sqrt(variance / n)`` of Rocks 2016 / R ``NPS``; with sampling weights
+    (``weighted=True``) it is the with-replacement Taylor linearisation with the
+    ``n / (n - 1)`` factor of R ``survey``, Stata ``svy`` and samplics.
+    """
     n = sums.n
     has = n > 0
     safe_w = np.where(has, sums.w, 1.0)
     p = np.where(has, sums.wp / safe_w, 0.0)
     d = np.where(has, sums.wd / safe_w, 0.0)
     value = p - d
-    variance = np.maximum(p + d - value**2, 0.0)
+    variance = np.maximum(_stats.nps_variance(p, d), 0.0)
     # Linearised variance of the ratio mean: sum w^2 (y - ybar)^2 / (sum w)^2; with all
-    # weights 1 it is exactly variance / n (the unweighted trinomial SE of Rocks 2016).
-    lin = (sums.w2yy - 2 * value * sums.w2y + value**2 * sums.w2) / safe_w**2
-    lin = np.where(has, np.maximum(lin, 0.0), 0.0)
-    n_eff = np.where(has, sums.w**2 / np.where(has, sums.w2, 1.0), 0.0)
+    # weights 1 and no n / (n - 1) it is exactly variance / n (the trinomial SE).
+    lin = _stats.linearized_variance(
+        sums.w, sums.w2, sums.w2y, sums.w2yy, value, n=n if weighted else None
+    )
+    n_eff = _stats.kish_effective_n(sums.w, sums.w2)
     se = np.sqrt(lin * fpc)
     # The score in points straight from the sums: one rounding (a division of whole
     # numbers when unweighted), so ties such as 14.5 stay exact for half-up display.
@@ -192,22 +147,15 @@ def nps_statistics(
     }
     if method is None:
         return out
-    z = _stats.z_value(level)
     if method == "wald":
-        lower, upper = value - z * se, value + z * se
+        lower, upper = _stats.wald_interval(value, se, level)
     elif method == "adjusted_wald":
-        n_tilde = n_eff + 3
-        p_t = (p * n_eff + 0.75) / n_tilde
-        d_t = (d * n_eff + 0.75) / n_tilde
-        centre = p_t - d_t
-        var_t = p_t + d_t - centre**2
-        half = z * np.sqrt(var_t / n_tilde * fpc)
-        lower, upper = centre - half, centre + half
+        lower, upper = _stats.nps_adjusted_wald_interval(p, d, n_eff, level, fpc=fpc)
     elif method == "score":
         # The FPC shrinks the variance by fpc, i.e. inflates the information to n / fpc.
         with np.errstate(divide="ignore"):
             m = np.where(has, n_eff / np.where(fpc > 0, fpc, 1.0), 1.0)
-        lower, upper = _tango_score_interval(d * m, p * m, m, z)
+        lower, upper = _stats.nps_score_interval(d * m, p * m, m, level)
     else:  # bootstrap
         lower, upper = _nps_bootstrap(
             sums, p=p, d=d, value=value, fpc=fpc, level=level, seed=seed, n_boot=n_boot, rows=rows
@@ -363,16 +311,17 @@ def nps(
     scores: Any,
     *,
     weights: Any = None,
-    weights_kind: Literal["sampling", "frequency"] = "sampling",
-    ci: str | None = "adjusted_wald",
-    level: float = 0.95,
+    weights_kind: Literal["sampling", "frequency"] | Default = DEFAULT,
+    ci: str | Default | None = DEFAULT,
+    level: float | Default = DEFAULT,
     scheme: NpsScheme | None = None,
-    missing: Literal["exclude", "include"] = "exclude",
-    invalid: Literal["raise", "exclude"] = "raise",
-    population_size: int | None = None,
-    min_n: int = DEFAULT_MIN_N,
+    missing: Literal["exclude", "include"] | Default = DEFAULT,
+    invalid: Literal["raise", "exclude"] | Default = DEFAULT,
+    population_size: int | Default | None = DEFAULT,
+    min_n: int | Default = DEFAULT,
     seed: int = 0,
     n_boot: int = 2000,
+    options: SurveyOptions | None = None,
 ) -> NpsResult:
     """Compute the Net Promoter Score with its standard error and interval.
 
@@ -398,6 +347,10 @@ def nps(
         min_n: Results with ``n < min_n`` are flagged ``low_sample`` (not hidden).
         seed: Seed of the bootstrap.
         n_boot: Bootstrap replicates.
+        options: A :class:`~crmkit.service.SurveyOptions` holding the option keywords
+            above (``weights_kind``, ``ci``, ``level``, ``missing``, ``invalid``,
+            ``population_size``, ``min_n``); a keyword given explicitly wins. The defaults
+            shown as ``DEFAULT`` are those of ``SurveyOptions()``.
 
     Returns:
         An :class:`NpsResult`.
@@ -416,6 +369,37 @@ def nps(
         >>> nps([9, 10, None, 3], missing="include").n
         4
     """
+    owner = "nps()"
+    o = resolve_options(
+        options,
+        owner,
+        default_ci="adjusted_wald",
+        weights_kind=weights_kind,
+        ci=ci,
+        level=level,
+        missing=missing,
+        invalid=invalid,
+        population_size=population_size,
+        min_n=min_n,
+    )
+    return _nps(scores, weights=weights, scheme=scheme, seed=seed, n_boot=n_boot, **o)
+
+
+def _nps(
+    scores: Any,
+    *,
+    weights: Any,
+    weights_kind: str,
+    ci: str | None,
+    level: float,
+    scheme: NpsScheme | None,
+    missing: str,
+    invalid: str,
+    population_size: int | None,
+    min_n: int,
+    seed: int,
+    n_boot: int,
+) -> NpsResult:
     owner = "nps()"
     scheme = NpsScheme() if scheme is None else scheme
     if not isinstance(scheme, NpsScheme):
@@ -442,7 +426,14 @@ def nps(
         reps = np.repeat(np.arange(len(codes)), parsed.freq.astype(np.int64))
         rows = [(codes[reps].astype(np.float64), parsed.weights[reps])]
     stats = nps_statistics(
-        sums, method=ci, level=level, fpc=fpc, seed=seed, n_boot=n_boot, rows=rows
+        sums,
+        method=ci,
+        level=level,
+        fpc=fpc,
+        seed=seed,
+        n_boot=n_boot,
+        rows=rows,
+        weighted=parsed.weights is not None,
     )
     reason = nps_reasons(sums, ci, fpc, min_n)[0]
     result = nps_result(
@@ -507,10 +498,15 @@ def nps_from_counts(
             raise InvalidInputError(
                 owner, name, expected="a whole number >= 0", found=repr(value), kind="parameter"
             )
-    return nps(
+    return _nps(
         {0: int(detractors), 7: int(passives), 10: int(promoters)},
+        weights=None,
+        weights_kind="sampling",
         ci=ci,
         level=level,
+        scheme=None,
+        missing="exclude",
+        invalid="raise",
         population_size=population_size,
         min_n=min_n,
         seed=seed,

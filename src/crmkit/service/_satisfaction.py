@@ -44,7 +44,7 @@ from __future__ import annotations
 
 from crmkit.service._csat_ces import ces, csat
 from crmkit.service._nps import NPS_METHODS, nps, nps_from_counts
-from crmkit.service._survey_input import NpsScheme
+from crmkit.service._survey_input import NpsScheme, SurveyOptions
 from crmkit.service._survey_planning import nps_sample_size
 from crmkit.service._survey_results import (
     Interval,
@@ -69,6 +69,7 @@ __all__ = [
     "NpsScheme",
     "ProportionComparison",
     "ScaleResult",
+    "SurveyOptions",
     "ces",
     "compare_groups",
     "compare_nps",

@@ -2,21 +2,32 @@
 
 ``crmkit nps RESPONSES.csv --by segment --period M`` prints one row per group and month
 with the score, its interval, ``n`` and a low-sample flag (:func:`crmkit.service.metric_table`);
-``--metric csat`` / ``ces`` / ``csat_mean`` / ``ces_mean`` switch the metric and ``--out``
-writes the unrounded table (CSV or Parquet). Rounding happens only in the printed table.
+``--metric csat`` / ``ces`` / ``csat_mean`` / ``ces_mean`` switch the metric and ``-o``
+writes the unrounded table (CSV, JSON, JSON lines or Parquet). Rounding for people happens
+only in the terminal table.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sys
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from crmkit._io import read_table, write_table
-from crmkit.errors import InvalidInputError
+from crmkit._cli_support import (
+    add_column_options,
+    add_input_options,
+    add_output_options,
+    apply_columns,
+    command,
+    convert_dates,
+    emit,
+    output_format,
+    read_input,
+    section,
+)
+from crmkit._validate import datetime_column
 from crmkit.service._kpi import (
     backlog,
     complaint_rate,
@@ -37,7 +48,7 @@ from crmkit.service._satisfaction import (
 )
 
 if TYPE_CHECKING:
-    from crmkit.cli import DemoData
+    from crmkit._cli_support import DemoData
 
 __all__ = ["add_commands", "demo_section"]
 
@@ -51,100 +62,85 @@ def add_commands(subparsers: Any) -> None:
         >>> import argparse
         >>> parser = argparse.ArgumentParser(prog="crmkit")
         >>> add_commands(parser.add_subparsers())
-        >>> parser.parse_args(["nps", "r.csv", "--by", "segment"]).period
+        >>> parser.parse_args(["nps", "r.csv", "--by", "segment"]).freq
         'M'
     """
-    cmd = subparsers.add_parser(
+    cmd = command(
+        subparsers,
         "nps",
         help="NPS (or CSAT/CES) with intervals by segment and month",
         description=(
-            "Read survey responses (CSV or Parquet) and print one row per group and period "
-            "with the score, its confidence interval, n and a low-sample flag."
+            "Read survey responses (CSV or Parquet) and write one row per group and period "
+            "with the score, its confidence interval, n and a low-sample flag. Files get "
+            "the unrounded table; the terminal shows it rounded (--decimals)."
         ),
+        examples=["crmkit nps data/responses.csv --by segment --period Q"],
     )
     cmd.add_argument("responses", help="responses table (CSV or Parquet; '-' for stdin)")
     cmd.add_argument(
         "--metric",
         default="nps",
         choices=["nps", "csat", "csat_mean", "ces", "ces_mean"],
-        help="metric (default nps)",
+        help="metric",
     )
     cmd.add_argument("--by", default="", help="comma-separated group columns, e.g. segment,region")
     cmd.add_argument(
-        "--period", default="M", help="pandas period alias (M, Q, W, Y) or 'none' (default M)"
+        "--freq",
+        "--period",
+        dest="freq",
+        default="M",
+        help="pandas period alias (M, Q, W, Y) or 'none' (metric_table's freq=)",
     )
-    cmd.add_argument("--date", default="date", help="date column (default date)")
-    cmd.add_argument("--score", help="score column (default: the metric's name)")
-    cmd.add_argument("--weights", help="sampling-weight column")
+    add_column_options(
+        cmd,
+        {
+            "date": ("date", "date column"),
+            "score": (None, "score column (default: the metric's name, e.g. nps)"),
+            "weights": (None, "sampling-weight column"),
+        },
+    )
     cmd.add_argument(
         "--ci",
         help=f"interval method (NPS: {', '.join(NPS_METHODS)}; shares: wilson, agresti_coull, "
         "clopper_pearson, jeffreys)",
     )
-    cmd.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
-    cmd.add_argument("--min-n", type=int, default=30, help="low-sample threshold (default 30)")
+    cmd.add_argument("--level", type=float, default=0.95, help="confidence level")
+    cmd.add_argument("--min-n", type=int, default=30, help="low-sample threshold")
     cmd.add_argument(
         "--missing",
         default="exclude",
         choices=["exclude", "include"],
-        help="missing scores: exclude from n (default) or count as neither/negative",
+        help="missing scores: exclude from n or count as neither/negative",
     )
     cmd.add_argument(
         "--invalid",
         default="raise",
         choices=["raise", "exclude"],
-        help="off-scale or non-integer scores: an error (default) or left out and counted",
+        help="off-scale or non-integer scores: an error or left out and counted",
     )
-    cmd.add_argument("--decimals", type=int, default=0, help="decimals shown (default 0)")
-    cmd.add_argument("--out", help="write the unrounded table here (CSV or Parquet; '-' stdout)")
+    cmd.add_argument("--decimals", type=int, default=0, help="decimals shown on a terminal")
+    add_input_options(cmd)
+    add_output_options(cmd)
     cmd.set_defaults(handler=_run_nps)
 
 
-def _read_responses(path: str) -> pd.DataFrame:
-    """Read the responses table; an empty file or one without rows is a one-line error."""
-    try:
-        responses = read_table(path, owner=_OWNER)
-    except pd.errors.EmptyDataError:
-        raise InvalidInputError(
-            _OWNER,
-            path,
-            expected="a table with a header row and one row per response",
-            found="an empty file",
-            kind="input",
-        ) from None
-    if len(responses) == 0:
-        raise InvalidInputError(
-            _OWNER,
-            path,
-            expected="at least one response row",
-            found="only a header row",
-            kind="input",
-        )
-    return responses
-
-
 def _run_nps(args: argparse.Namespace) -> int:
-    responses = _read_responses(args.responses)
-    period = None if str(args.period).lower() == "none" else args.period
+    fmt = output_format(args)
+    responses = read_input(args.responses, args, what="responses")
+    responses = apply_columns(responses, args, ())
+    period = None if str(args.freq).lower() == "none" else args.freq
     if period is not None and args.date in responses.columns:
-        converted = pd.to_datetime(responses[args.date], errors="coerce", format="ISO8601")
-        bad = converted.isna() & responses[args.date].notna()
-        if bad.any():
-            raise InvalidInputError(
-                _OWNER,
-                args.date,
-                expected="ISO 8601 dates",
-                found=f"{int(bad.sum())} values that are not dates",
-                rows=list(responses.index[bad.to_numpy()][:5]),
-                total=int(bad.sum()),
+        responses = convert_dates(responses, [args.date], args)
+        if not pd.api.types.is_datetime64_any_dtype(responses[args.date].dtype):
+            responses = responses.assign(
+                **{args.date: datetime_column(responses, args.date, _OWNER)}
             )
-        responses = responses.assign(**{args.date: converted})
     by = [c.strip() for c in args.by.split(",") if c.strip()]
     table = metric_table(
         responses,
         args.metric,
         by=by,
-        period=period,
+        freq=period,
         date=args.date,
         score=args.score,
         weights=args.weights,
@@ -154,12 +150,7 @@ def _run_nps(args: argparse.Namespace) -> int:
         missing=args.missing,
         invalid=args.invalid,
     )
-    if args.out:
-        write_table(table, args.out, index=False)
-        if args.out != "-":
-            sys.stdout.write(f"wrote {len(table)} rows to {args.out}\n")
-        return 0
-    sys.stdout.write(_show(table, args.decimals) + "\n")
+    emit(table, args, index=False, fmt=fmt, table=lambda t: _show(t, args.decimals))
     return 0
 
 
@@ -191,12 +182,11 @@ def demo_section(data: DemoData) -> str:
     """The satisfaction section of ``crmkit demo``: NPS/CSAT/CES, trend, service KPIs.
 
     Examples:
-        >>> from crmkit.cli import DemoData
+        >>> from crmkit._cli_support import DemoData
         >>> text = demo_section(DemoData(seed=1))
         >>> text.splitlines()[1]
         'Satisfaction and service KPIs'
     """
-    from crmkit.cli import _section
     from crmkit.service._cli import demo_policies
 
     responses = data.survey_responses
@@ -209,7 +199,7 @@ def demo_section(data: DemoData) -> str:
         "",
         "Monthly NPS trend (adjusted-Wald 95% CI):",
     ]
-    trend = metric_table(responses, "nps", period="M")
+    trend = metric_table(responses, "nps", freq="M")
     for _, row in trend.iterrows():
         bar = "#" * max(0, round(float(row["value"]) / 4))
         lines.append(
@@ -256,4 +246,4 @@ def demo_section(data: DemoData) -> str:
         f"  backlog: {back.attrs['total']} open tickets; by age "
         + ", ".join(f"{r.age} {r.tickets}" for r in back.itertuples()),
     ]
-    return _section("Satisfaction and service KPIs", "\n".join(lines))
+    return section("Satisfaction and service KPIs", "\n".join(lines))

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
 import attrs
+import numpy as np
 
 from crmkit._validate import as_aware, check_keys
 from crmkit.errors import ConfigError, InvalidInputError
@@ -41,6 +42,7 @@ __all__ = [
     "EVENTS",
     "METRICS",
     "STATES",
+    "BusinessDays",
     "PolicySet",
     "SLACycle",
     "SLAPolicy",
@@ -194,8 +196,57 @@ def _durations(value: object, owner: str, field: str) -> tuple[dt.timedelta, ...
 # ------------------------------------------------------------------------------- targets
 
 
-def _to_duration(value: object) -> dt.timedelta:
+_BUSINESS_DAYS_RE = re.compile(r"^(\d+)bd$")
+
+
+@attrs.frozen
+class BusinessDays:
+    """A goal in business days: due at the end of the *n*-th business day after the start.
+
+    The day the clock starts is day 0, rolled forward to a business day when it is not
+    one (as ``numpy.busday_offset(day, n, roll="forward")``); the target is due at the end
+    of the *n*-th business day after it, where **end of day is the closing time** (the
+    end of the last interval that day owns). Written ``"2bd"`` in JSON. Business days
+    come from the policy's calendar, so the target's clock must be ``"business"``.
+
+    Examples:
+        >>> import datetime as dt
+        >>> from crmkit.service import BusinessCalendar, SLAPolicy, SLATarget, evaluate_ticket
+        >>> week = {d: [["09:00", "18:00"]] for d in ["mon", "tue", "wed", "thu", "fri"]}
+        >>> cal = BusinessCalendar("Europe/Berlin", week, holidays=["2025-01-07"])
+        >>> target = SLATarget(metric="resolution", duration="2bd", clock="business")
+        >>> target.duration, str(target.duration)
+        (BusinessDays(days=2), '2bd')
+        >>> policy = SLAPolicy(name="p", calendar=cal, targets={"*": [target]})
+        >>> r = evaluate_ticket([(dt.datetime(2025, 1, 6, 10), "created")], policy,
+        ...                     as_of=dt.datetime(2025, 1, 6, 11))
+        >>> r["resolution"].due_at.isoformat(), str(r["resolution"].cycles[0].elapsed)
+        ('2025-01-09T18:00:00+01:00', '1:00:00')
+    """
+
+    days: int = attrs.field()
+
+    @days.validator
+    def _check(self, attribute: attrs.Attribute[int], value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(
+                "SLATarget", "duration", expected="at least 1 business day", found=repr(value)
+            )
+
+    def __str__(self) -> str:
+        return f"{self.days}bd"
+
+
+def _to_duration(value: object) -> dt.timedelta | BusinessDays:
+    if isinstance(value, BusinessDays):
+        return value
+    if isinstance(value, str) and (match := _BUSINESS_DAYS_RE.match(value.strip())):
+        return BusinessDays(int(match[1]))
     return parse_duration(value, "SLATarget", "duration")
+
+
+def _format_goal(value: dt.timedelta | BusinessDays) -> str:
+    return str(value) if isinstance(value, BusinessDays) else format_duration(value)
 
 
 def _to_warn(value: object) -> tuple[dt.timedelta, ...]:
@@ -214,7 +265,10 @@ class SLATarget:
         metric: One of ``first_response``, ``next_response``, ``periodic_update``,
             ``resolution``, ``follow_up``, ``on_site`` or ``custom`` (see :data:`METRICS`).
         duration: The goal (a ``timedelta``, whole seconds, or ``"1h"``, ``"90m"``, ...);
-            must be positive.
+            must be positive. ``"2bd"`` (a :class:`BusinessDays`) is due at the end
+            (closing time) of the 2nd business day after the day the clock starts; such a
+            target needs ``clock="business"``, and its goal in business time is fixed
+            per cycle when the cycle starts.
         clock: ``"business"`` (the policy's business calendar) or ``"calendar"`` (24x7
             real time). Required: "24 hours" on a 9-hour working day is almost three
             working days, so the choice is never implied.
@@ -243,7 +297,7 @@ class SLATarget:
     """
 
     metric: str
-    duration: dt.timedelta = attrs.field(converter=_to_duration)
+    duration: dt.timedelta | BusinessDays = attrs.field(converter=_to_duration)
     clock: Clock
     name: str = attrs.field()
     warn_before: tuple[dt.timedelta, ...] = attrs.field(default=(), converter=_to_warn)
@@ -271,16 +325,26 @@ class SLATarget:
             )
         if not isinstance(self.name, str) or not self.name:
             raise ConfigError(owner, "name", expected="a non-empty string", found=repr(self.name))
-        if self.duration <= dt.timedelta(0):
+        if isinstance(self.duration, BusinessDays):
+            if self.clock != "business":
+                raise ConfigError(
+                    owner,
+                    "clock",
+                    expected="'business' for a duration in business days",
+                    found=repr(self.clock),
+                    hint="Business days come from the policy's calendar.",
+                )
+        elif self.duration <= dt.timedelta(0):
             raise ConfigError(
                 owner, "duration", expected="positive", found=format_duration(self.duration)
             )
+        longest = self.duration if isinstance(self.duration, dt.timedelta) else dt.timedelta.max
         for w in self.warn_before:
-            if not dt.timedelta(0) < w < self.duration:
+            if not dt.timedelta(0) < w < longest:
                 raise ConfigError(
                     owner,
                     "warn_before",
-                    expected=f"positive and shorter than the duration {format_duration(self.duration)}",
+                    expected=f"positive and shorter than the duration {_format_goal(self.duration)}",
                     found=format_duration(w),
                 )
         for e in self.escalate_after:
@@ -333,7 +397,7 @@ class SLATarget:
         """
         out: dict[str, Any] = {
             "metric": self.metric,
-            "duration": format_duration(self.duration),
+            "duration": _format_goal(self.duration),
             "clock": self.clock,
             "name": self.name,
             "warn_before": [format_duration(w) for w in self.warn_before],
@@ -885,6 +949,30 @@ class BusinessClock:
         """Earliest instant at which ``d`` business seconds have elapsed since ``t``."""
         return to_seconds(self.calendar.add(from_seconds(t), dt.timedelta(seconds=d)))
 
+    def days_goal(self, t: int, n: int) -> int:
+        """Business seconds from ``t`` to the end of the ``n``-th business day after it."""
+        from crmkit.service import _timeline as tl
+
+        cal = cast("BusinessCalendar", self.calendar)
+        last = cal.add_days(from_seconds(t), n)
+        day = np.array([last.toordinal() - tl.EPOCH_ORDINAL], dtype=np.int64)
+        end = int(tl.day_end_many_ns(cal, day)[0]) // 1_000_000_000
+        return self.elapsed(t, end)
+
+
+def goal_seconds(target: SLATarget, clock: Timeline, t: int) -> int:
+    """The goal, in clock seconds, of a cycle of ``target`` that starts at ``t``.
+
+    A duration is its seconds. Business days (:class:`BusinessDays`) are the business
+    time from ``t`` to the end (closing time) of the *n*-th business day after ``t``'s
+    local date rolled forward to a business day.
+    """
+    duration = target.duration
+    if isinstance(duration, dt.timedelta):
+        return _seconds(duration)
+    assert isinstance(clock, BusinessClock)  # SLATarget refuses business days elsewhere
+    return clock.days_goal(t, duration.days)
+
 
 def breach_instant(clock: Timeline, t: int, d: int) -> int:
     """The latest whole second that still complies with ``d`` clock seconds from ``t``.
@@ -911,6 +999,8 @@ class SLACycle:
             paused, as if the clock resumed at ``as_of``).
         breach_at: The latest instant that still complies (``>= due_at``; later when
             ``due_at`` falls on a closing time of the business calendar).
+        goal: The goal on the target's clock: the duration, or for business days the
+            business time from the start to the end of the *n*-th business day.
         elapsed: Time used on the target's clock (pauses excluded).
         real_elapsed: Real time the clock ran (pauses excluded).
         remaining: ``goal - elapsed`` (negative after a breach).
@@ -922,7 +1012,7 @@ class SLACycle:
         >>> import datetime as dt
         >>> t = SLATarget(metric="resolution", duration="2h", clock="calendar")
         >>> t0 = dt.datetime(2025, 3, 3, 9, tzinfo=dt.UTC)
-        >>> r = evaluate_ticket(t, [(t0, "created")], as_of=t0 + dt.timedelta(hours=3))
+        >>> r = evaluate_ticket([(t0, "created")], t, as_of=t0 + dt.timedelta(hours=3))
         >>> c = r["resolution"].cycles[0]
         >>> c.state, str(c.remaining), c.used
         ('breached', '-1 day, 23:00:00', 1.5)
@@ -933,6 +1023,7 @@ class SLACycle:
     state: str
     due_at: dt.datetime
     breach_at: dt.datetime
+    goal: dt.timedelta
     elapsed: dt.timedelta
     real_elapsed: dt.timedelta
     remaining: dt.timedelta
@@ -953,15 +1044,16 @@ class TargetResult:
             state; ``not_started`` when no cycle has started.
         cycles: Every cycle, oldest first (:class:`SLACycle`).
         breached_cycles: How many cycles breached.
-        start, stop, due_at, breach_at, elapsed, real_elapsed, remaining, used: The
-            current cycle's (None before the first cycle).
+        start, stop, due_at, breach_at, goal, elapsed, real_elapsed, remaining, used: The
+            current cycle's (None before the first cycle; ``goal`` is then the duration,
+            or None for a target in business days).
         warn_level, escalation_level: The current cycle's levels (0 before the first).
 
     Examples:
         >>> import datetime as dt
         >>> t = SLATarget(metric="first_response", duration="1h", clock="calendar")
         >>> t0 = dt.datetime(2025, 3, 3, 9, tzinfo=dt.UTC)
-        >>> r = evaluate_ticket(t, [(t0, "created"), (t0 + dt.timedelta(minutes=20), "agent_reply")],
+        >>> r = evaluate_ticket([(t0, "created"), (t0 + dt.timedelta(minutes=20), "agent_reply")], t,
         ...                     as_of=t0 + dt.timedelta(hours=5))
         >>> r["first_response"].state, str(r["first_response"].elapsed)
         ('met', '0:20:00')
@@ -977,12 +1069,18 @@ class TargetResult:
     stop: dt.datetime | None
     due_at: dt.datetime | None
     breach_at: dt.datetime | None
+    goal: dt.timedelta | None
     elapsed: dt.timedelta | None
     real_elapsed: dt.timedelta | None
     remaining: dt.timedelta | None
     used: float | None
     warn_level: int
     escalation_level: int
+
+
+def _fixed_goal(target: SLATarget) -> dt.timedelta | None:
+    """The goal before any cycle: the duration, or None for business days (per cycle)."""
+    return target.duration if isinstance(target.duration, dt.timedelta) else None
 
 
 def _target_result(target: SLATarget, policy: str, cycles: Sequence[SLACycle]) -> TargetResult:
@@ -1004,6 +1102,7 @@ def _target_result(target: SLATarget, policy: str, cycles: Sequence[SLACycle]) -
         stop=None if last is None else last.stop,
         due_at=None if last is None else last.due_at,
         breach_at=None if last is None else last.breach_at,
+        goal=last.goal if last is not None else _fixed_goal(target),
         elapsed=None if last is None else last.elapsed,
         real_elapsed=None if last is None else last.real_elapsed,
         remaining=None if last is None else last.remaining,
@@ -1021,7 +1120,7 @@ class TicketSLA:
         >>> import datetime as dt
         >>> t = SLATarget(metric="resolution", duration="8h", clock="calendar")
         >>> t0 = dt.datetime(2025, 3, 3, 9, tzinfo=dt.UTC)
-        >>> r = evaluate_ticket(t, [(t0, "created")], as_of=t0)
+        >>> r = evaluate_ticket([(t0, "created")], t, as_of=t0)
         >>> r.policy, [x.state for x in r.targets]
         ('default', ['running'])
     """
@@ -1050,6 +1149,7 @@ class _Open:
     real: int  # real seconds counted up to mark
     due: int | None = None  # the crossing instants, once the goal was reached / exceeded
     breach: int | None = None
+    goal: int = 0  # clock seconds of the goal, fixed when the cycle starts
 
 
 @attrs.frozen
@@ -1060,6 +1160,7 @@ class _Closed:
     real: int
     due: int
     breach: int
+    goal: int
 
 
 @attrs.frozen
@@ -1076,7 +1177,7 @@ def _advance(track: _TargetTrack, clock: Timeline, t: int, paused: bool) -> _Tar
         return track
     if paused and track.target.pausable:
         return attrs.evolve(track, open=attrs.evolve(cycle, mark=t))
-    goal = _seconds(track.target.duration)
+    goal = cycle.goal
     step = clock.elapsed(cycle.mark, t)
     acc = cycle.acc + step
     due, breach = cycle.due, cycle.breach
@@ -1084,12 +1185,13 @@ def _advance(track: _TargetTrack, clock: Timeline, t: int, paused: bool) -> _Tar
         due = clock.add(cycle.mark, goal - cycle.acc)
     if breach is None and acc > goal:
         breach = breach_instant(clock, cycle.mark, goal - cycle.acc)
-    moved = _Open(cycle.start, t, acc, cycle.real + (t - cycle.mark), due, breach)
+    moved = _Open(cycle.start, t, acc, cycle.real + (t - cycle.mark), due, breach, goal)
     return attrs.evolve(track, open=moved)
 
 
-def _project(clock: Timeline, cycle: _Open, goal: int) -> tuple[int, int]:
+def _project(clock: Timeline, cycle: _Open) -> tuple[int, int]:
     """Due and breach instants of an open (or just stopped) cycle, from its mark on."""
+    goal = cycle.goal
     due = cycle.due if cycle.due is not None else clock.add(cycle.mark, goal - cycle.acc)
     breach = (
         cycle.breach
@@ -1272,13 +1374,20 @@ class SLATracker:
         for track in self.tracks:
             clock = self._clock(track.target)
             moved = _advance(track, clock, t, self.paused)
-            goal = _seconds(track.target.duration)
             cycles = [_cycle(track.target, c, zone) for c in moved.closed]
             if moved.open is not None:
-                due, breach = _project(clock, moved.open, goal)
+                due, breach = _project(clock, moved.open)
                 paused = self.paused and track.target.pausable
                 state = "paused" if paused else "running"
-                raw = _Closed(moved.open.start, None, moved.open.acc, moved.open.real, due, breach)
+                raw = _Closed(
+                    moved.open.start,
+                    None,
+                    moved.open.acc,
+                    moved.open.real,
+                    due,
+                    breach,
+                    moved.open.goal,
+                )
                 cycles.append(_cycle(track.target, raw, zone, state=state))
             results.append(_target_result(track.target, self.policy.name, cycles))
         return TicketSLA(
@@ -1305,17 +1414,17 @@ def _apply(track: _TargetTrack, clock: Timeline, event: str, t: int) -> _TargetT
     stops = event in rule.stop or (event in rule.restart and was_open)
     starts = (event in rule.start and not was_open) or (event in rule.restart and was_open)
     if stops and cycle is not None:
-        due, breach = _project(clock, cycle, _seconds(track.target.duration))
-        closed = (*closed, _Closed(cycle.start, t, cycle.acc, cycle.real, due, breach))
+        due, breach = _project(clock, cycle)
+        closed = (*closed, _Closed(cycle.start, t, cycle.acc, cycle.real, due, breach, cycle.goal))
         cycle = None
     if starts and not (rule.once and (closed or track.open is not None)):
-        cycle = _Open(t, t, 0, 0)
+        cycle = _Open(t, t, 0, 0, goal=goal_seconds(track.target, clock, t))
     return _TargetTrack(track.target, closed, cycle)
 
 
 def _cycle(target: SLATarget, raw: _Closed, zone: Any, *, state: str | None = None) -> SLACycle:
-    goal = _seconds(target.duration)
-    levels = cycle_levels(target, raw.acc)
+    goal = raw.goal
+    levels = cycle_levels(target, raw.acc, goal)
     if raw.acc > goal:
         verdict = "breached"
     elif state is None:
@@ -1328,6 +1437,7 @@ def _cycle(target: SLATarget, raw: _Closed, zone: Any, *, state: str | None = No
         state=verdict,
         due_at=from_seconds(raw.due).astimezone(zone),
         breach_at=from_seconds(raw.breach).astimezone(zone),
+        goal=dt.timedelta(seconds=goal),
         elapsed=dt.timedelta(seconds=raw.acc),
         real_elapsed=dt.timedelta(seconds=raw.real),
         remaining=dt.timedelta(seconds=goal - raw.acc),
@@ -1337,17 +1447,16 @@ def _cycle(target: SLATarget, raw: _Closed, zone: Any, *, state: str | None = No
     )
 
 
-def cycle_levels(target: SLATarget, elapsed: int) -> tuple[int, int]:
-    """Warning and escalation levels reached after ``elapsed`` clock seconds."""
-    goal = _seconds(target.duration)
+def cycle_levels(target: SLATarget, elapsed: int, goal: int) -> tuple[int, int]:
+    """Warning and escalation levels reached after ``elapsed`` of ``goal`` clock seconds."""
     warn = sum(elapsed >= goal - _seconds(w) for w in target.warn_before)
     escalation = sum(elapsed > goal + _seconds(e) for e in target.escalate_after)
     return warn, escalation
 
 
 def evaluate_ticket(
-    policies: PolicySet | SLAPolicy | SLATarget,
     events: Iterable[tuple[object, str]],
+    policies: PolicySet | SLAPolicy | SLATarget,
     *,
     as_of: object,
     ticket: Mapping[str, Any] | None = None,
@@ -1360,10 +1469,10 @@ def evaluate_ticket(
     by one with :class:`SLATracker`, and equals the batch :func:`crmkit.service.evaluate_sla`.
 
     Args:
+        events: ``(time, event)`` pairs; naive times are read in the policy calendar's zone.
         policies: A :class:`PolicySet`, one :class:`SLAPolicy` (applied to every ticket), or
             one :class:`SLATarget` (wrapped in a policy named ``"default"``; calendar clock
             only, since it has no calendar).
-        events: ``(time, event)`` pairs; naive times are read in the policy calendar's zone.
         as_of: The instant to evaluate at (never the system clock).
         ticket: The ticket's attributes for the policy conditions and priority.
         priority: The attribute that holds the priority.
@@ -1377,12 +1486,32 @@ def evaluate_ticket(
         ...     SLATarget(metric="first_response", duration="1h", clock="calendar"),
         ...     SLATarget(metric="resolution", duration="24h", clock="calendar")]})
         >>> t0 = dt.datetime(2025, 3, 3, 9, tzinfo=dt.UTC)
-        >>> r = evaluate_ticket(policy, [(t0, "created"), (t0 + dt.timedelta(minutes=70), "agent_reply")],
+        >>> r = evaluate_ticket([(t0, "created"), (t0 + dt.timedelta(minutes=70), "agent_reply")], policy,
         ...                     as_of=t0 + dt.timedelta(hours=2))
         >>> [(x.name, x.state) for x in r.targets]
         [('first_response', 'breached'), ('resolution', 'running')]
     """
     owner = "evaluate_ticket()"
+    if isinstance(events, (PolicySet, SLAPolicy, SLATarget)):
+        raise ConfigError(
+            owner,
+            "events",
+            expected="the events first, then the policies: evaluate_ticket(events, policies)",
+            found=f"a {type(events).__name__} first",
+            hint="The argument order changed in 0.2 (data first).",
+        )
+    if (
+        events is None
+        or isinstance(events, (str, bytes, Mapping))
+        or not isinstance(events, Iterable)
+    ):
+        raise InvalidInputError(
+            owner,
+            "events",
+            expected="an iterable of (time, event) pairs",
+            found=repr(events) if events is None else type(events).__name__,
+            kind="",
+        )
     if isinstance(policies, SLATarget):
         policies = SLAPolicy(name="default", targets={ANY_PRIORITY: [policies]})
     policy_set = as_policy_set(policies, owner)

@@ -40,6 +40,7 @@ from crmkit._validate import (
     require_no_missing,
 )
 from crmkit.errors import ConfigError, InvalidInputError
+from crmkit.service import _timeline as tl
 from crmkit.service._sla import (
     ANY_PRIORITY,
     EVENTS,
@@ -291,10 +292,10 @@ class _Cycles:
     real: I64
     warn: I64
     escalation: I64
+    goal: I64  # clock seconds of each cycle's goal
 
 
-def _levels(target: SLATarget, elapsed: I64) -> tuple[I64, I64]:
-    goal = int(target.duration.total_seconds())
+def _levels(target: SLATarget, elapsed: I64, goal: I64) -> tuple[I64, I64]:
     warn = np.zeros(len(elapsed), dtype=np.int64)
     for w in target.warn_before:
         warn += elapsed >= goal - int(w.total_seconds())
@@ -356,7 +357,7 @@ def _target_cycles(
         )
     end = np.where(has_stop, stop, as_of)
 
-    goal = int(target.duration.total_seconds())
+    goal = _goals(target, clock, st)
     both_t = np.concatenate([st, end])
     both_c = np.concatenate([sc, sc])
     f_both = clock.pos(both_t)
@@ -404,8 +405,30 @@ def _target_cycles(
             ),
         ),
     ).astype(np.int64)
-    warn, escalation = _levels(target, elapsed)
-    return sc, number, st, has_stop, stop, state, due, breach, elapsed, real, warn, escalation
+    warn, escalation = _levels(target, elapsed, goal)
+    return sc, number, st, has_stop, stop, state, due, breach, elapsed, real, warn, escalation, goal
+
+
+def _goals(target: SLATarget, clock: _RealBulk | _BusinessBulk, st: I64) -> I64:
+    """Each cycle's goal in clock seconds (see :func:`crmkit.service._sla.goal_seconds`)."""
+    duration = target.duration
+    if isinstance(duration, dt.timedelta):
+        return np.full(len(st), int(duration.total_seconds()), dtype=np.int64)
+    assert isinstance(clock, _BusinessBulk)  # SLATarget refuses business days elsewhere
+    if len(st) == 0:
+        return st.copy()
+    cal = clock.calendar
+    local = tl.wall_many_ns(cal, st * _NS)  # local wall-clock ns of each start
+    days = np.floor_divide(local, 86_400 * _NS)
+    last = tl.offset_days_many(
+        cal, days, np.full(len(st), duration.days), "forward", "evaluate_sla()", _no_labels
+    )
+    end = tl.day_end_many_ns(cal, last) // _NS
+    return _business_elapsed(cal, st, end)
+
+
+def _no_labels(mask: Bool) -> list[Any]:
+    return [int(i) for i in np.flatnonzero(mask)[:5]]
 
 
 @attrs.frozen
@@ -471,6 +494,8 @@ def _prepare(
     priority: str,
     keep: Sequence[str],
     owner: str,
+    date_format: str | None = None,
+    date_unit: str | None = None,
 ) -> _Prepared:
     require_frame(events, owner, "events")
     require_frame(tickets, owner, "tickets")
@@ -547,7 +572,10 @@ def _prepare(
             rows=first_labels(events.index, stray),
             total=int(stray.sum()),
         )
-    when = datetime_column(events, time, owner)
+    read = {"date_format": date_format, "date_unit": date_unit}
+    # Epoch numbers are UTC instants: without a calendar zone they are read as UTC.
+    epoch_zone = "UTC" if date_unit is not None and zone is None else None
+    when = datetime_column(events, time, owner, tz=epoch_zone, **read)
     if not isinstance(when.dtype, pd.DatetimeTZDtype):
         if zone is None:
             raise InvalidInputError(
@@ -557,7 +585,7 @@ def _prepare(
                 found="naive times and no calendar zone to read them in",
                 hint="Localize the column, or give the policy set a calendar.",
             )
-        when = datetime_column(events, time, owner, tz=zone)
+        when = datetime_column(events, time, owner, tz=zone, **read)
     seconds = _seconds_of(when)
     code = code.astype(np.int64)
     seen = seconds <= limit
@@ -690,17 +718,17 @@ def _evaluate(prep: _Prepared) -> tuple[_Cycles, list[_Job], I64, I64]:
                     row = offsets[order] + np.searchsorted(ticket_codes, out[0])
                     parts.append((*out, np.full(len(out[0]), job, dtype=np.int64), row, order))
     if parts:
-        cat = [np.concatenate([part[k] for part in parts]) for k in range(14)]
-        orders = np.concatenate([np.full(len(part[0]), part[14], dtype=np.int64) for part in parts])
+        cat = [np.concatenate([part[k] for part in parts]) for k in range(15)]
+        orders = np.concatenate([np.full(len(part[0]), part[15], dtype=np.int64) for part in parts])
     else:
-        cat = [np.zeros(0, dtype=np.int64) for _ in range(14)]
+        cat = [np.zeros(0, dtype=np.int64) for _ in range(15)]
         cat[3] = np.zeros(0, dtype=bool)
         orders = np.zeros(0, dtype=np.int64)
     cycles = _Cycles(
         code=cat[0],
         order=orders,
-        job=cat[12],
-        row=cat[13],
+        job=cat[13],
+        row=cat[14],
         number=cat[1],
         start=cat[2],
         stop=cat[4],
@@ -712,6 +740,7 @@ def _evaluate(prep: _Prepared) -> tuple[_Cycles, list[_Job], I64, I64]:
         real=cat[9],
         warn=cat[10],
         escalation=cat[11],
+        goal=cat[12],
     )
     row_code = np.concatenate(rows_code) if rows_code else np.zeros(0, dtype=np.int64)
     row_job = np.concatenate(rows_job) if rows_job else np.zeros(0, dtype=np.int64)
@@ -752,8 +781,14 @@ def _job_columns(jobs: list[_Job], job: I64, prep: _Prepared) -> dict[str, Any]:
             codes([0 if j.target.clock == "business" else 1 for j in jobs]),
             categories=pd.Index(["business", "calendar"]),
         ),
-        "goal": codes([int(j.target.duration.total_seconds()) for j in jobs]),
+        "goal": codes([_fixed_goal(j.target) for j in jobs]),
     }
+
+
+def _fixed_goal(target: SLATarget) -> int:
+    """The goal in seconds, or -1 for business days (fixed per cycle when it starts)."""
+    duration = target.duration
+    return int(duration.total_seconds()) if isinstance(duration, dt.timedelta) else -1
 
 
 def _multi_index(levels: list[pd.Index], codes: list[I64], names: list[str]) -> pd.MultiIndex:
@@ -786,6 +821,8 @@ def evaluate_sla(
     event: str = "event",
     priority: str = "priority",
     keep: Sequence[str] | str = (),
+    date_format: str | None = None,
+    date_unit: str | None = None,
 ) -> pd.DataFrame:
     """Evaluate the SLA targets of many tickets from their event histories, as of an instant.
 
@@ -810,6 +847,10 @@ def evaluate_sla(
             priority).
         keep: Further ``tickets`` columns to copy into the result (for grouping
             attainment); the priority and the condition attributes are always copied.
+        date_format: The ``strftime`` format of a text time column that is not ISO 8601
+            (never guessed); ``"%Y%m%d"`` also reads ``20250131``-style integers.
+        date_unit: The unit (``"s"``, ``"ms"``, ``"us"``, ``"ns"``) of a numeric (epoch)
+            time column; numbers are refused without it.
 
     Returns:
         A DataFrame indexed by (``ticket``, ``target``) in ticket order, then target order,
@@ -862,6 +903,8 @@ def evaluate_sla(
         keep=_keep_list(keep, owner),
         owner=owner,
         want_cycles=False,
+        date_format=date_format,
+        date_unit=date_unit,
     )
     return summary
 
@@ -876,6 +919,8 @@ def sla_cycles(
     time: str = "time",
     event: str = "event",
     priority: str = "priority",
+    date_format: str | None = None,
+    date_unit: str | None = None,
 ) -> pd.DataFrame:
     """Every cycle of every target: the history behind :func:`evaluate_sla`'s rows.
 
@@ -891,6 +936,8 @@ def sla_cycles(
         time: Event time column.
         event: Event name column.
         priority: Priority column of ``tickets``.
+        date_format: As in :func:`evaluate_sla`.
+        date_unit: As in :func:`evaluate_sla`.
 
     Returns:
         A DataFrame indexed by (``ticket``, ``target``, ``cycle``) (cycle 0 first) with
@@ -927,6 +974,8 @@ def sla_cycles(
         keep=[],
         owner=owner,
         want_cycles=True,
+        date_format=date_format,
+        date_unit=date_unit,
     )
     assert cycles is not None
     return cycles
@@ -945,6 +994,8 @@ def _run(
     keep: list[str],
     owner: str,
     want_cycles: bool,
+    date_format: str | None = None,
+    date_unit: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     policy_set = as_policy_set(policies, owner)
     prep = _prepare(
@@ -958,6 +1009,8 @@ def _run(
         priority=priority,
         keep=keep,
         owner=owner,
+        date_format=date_format,
+        date_unit=date_unit,
     )
     cyc, jobs, row_code, row_job = _evaluate(prep)
     zone = prep.zone
@@ -965,13 +1018,14 @@ def _run(
         "as_of": pd.Timestamp(prep.as_of * _NS, tz="UTC").tz_convert(zone),
         "events_after_as_of": prep.ignored,
     }
-    goal_of_job = np.array([int(j.target.duration.total_seconds()) for j in jobs], dtype=np.int64)
+    goal_of_job = np.array([_fixed_goal(j.target) for j in jobs], dtype=np.int64)
     cycles_frame = None
     if want_cycles:
         order = np.lexsort((cyc.number, cyc.order, cyc.code))
         c = {k: getattr(cyc, k)[order] for k in attrs.fields_dict(_Cycles)}
         cols = _job_columns(jobs, c["job"], prep)
-        goal = cols.pop("goal")
+        cols.pop("goal")
+        goal = c["goal"]
         everywhere = np.ones(len(order), dtype=bool)
         frame = pd.DataFrame(
             {
@@ -1035,6 +1089,8 @@ def _run(
         np.where(has, take(cyc.state), _STATE_CODE["not_started"]),
     ).astype(np.int64)
     goal = goal_of_job[row_job] if len(jobs) else np.zeros(0, dtype=np.int64)
+    goal = np.where(has, take(cyc.goal), goal)  # business days: the current cycle's goal
+    goal_valid = goal >= 0
     elapsed = take(cyc.elapsed)
     cols = _job_columns(jobs, row_job, prep)
     stop_valid = has & (take(cyc.has_stop.astype(np.int64)) > 0)
@@ -1042,7 +1098,7 @@ def _run(
         "policy": cols["policy"],
         "metric": cols["metric"],
         "clock": cols["clock"],
-        "goal": _deltas(goal, np.ones(n_rows, dtype=bool)),
+        "goal": _deltas(goal, goal_valid),
         "state": _state_column(state),
         "cycles": count,
         "breached_cycles": breached,
@@ -1099,8 +1155,12 @@ def sla_attainment(
         whole ``[0, 1]`` where ``n == 0``), ``running`` (running or paused) and
         ``not_started``.
 
+    Every row is counted: a missing group key forms its own (NaN) group.
+
     Raises:
         SchemaError: ``results`` lacks a ``state`` column or a ``by`` column.
+        InvalidInputError: A row's ``state`` is missing or not one of the SLA states
+            (rows named): such a row has no verdict and would change ``n`` silently.
 
     Examples:
         >>> import pandas as pd
@@ -1122,7 +1182,21 @@ def sla_attainment(
         raise ConfigError(owner, "by", expected="at least one column", found="none")
     frame = results.reset_index() if any(k not in results.columns for k in keys) else results
     require_columns(frame, ["state", *keys], owner)
-    state = frame["state"].astype(str).to_numpy()
+    raw = frame["state"]
+    known = raw.isin(STATES).to_numpy(dtype=bool) & raw.notna().to_numpy(dtype=bool)
+    if not known.all():
+        bad = ~known
+        shown = sorted({str(v) for v in raw[bad].head(50)})[:3]
+        raise InvalidInputError(
+            owner,
+            "state",
+            expected=f"one of {list(STATES)} in every row",
+            found=f"{int(bad.sum())} rows with an unknown or missing state such as {shown}",
+            rows=first_labels(frame.index, bad),
+            total=int(bad.sum()),
+            hint="Rows without a verdict would change n silently; drop or fix them first.",
+        )
+    state = raw.astype(str).to_numpy()
     counts = pd.DataFrame(
         {
             "met": state == "met",
@@ -1134,7 +1208,7 @@ def sla_attainment(
     ).astype(np.int64)
     for key in keys:
         counts[key] = frame[key].to_numpy()
-    grouped = counts.groupby(keys, observed=True, sort=True)[
+    grouped = counts.groupby(keys, observed=True, sort=True, dropna=False)[
         ["met", "breached", "running", "not_started"]
     ].sum()
     met = grouped["met"].to_numpy()

@@ -4,11 +4,13 @@ The one reader of survey answers for every satisfaction metric (:func:`parse`): 
 as a Series, array, list or mapping ``{score: count}``; optional weights (sampling weights,
 or whole-number frequency weights that act exactly like duplicated rows); the missing
 and invalid policies; the finite-population correction. Also the rule classes the metrics
-take: :class:`NpsScheme` (category cut-offs).
+take: :class:`NpsScheme` (category cut-offs) and :class:`SurveyOptions` (the eight options
+every metric shares, as one frozen value).
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -16,19 +18,27 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from crmkit._validate import check_keys, first_labels
+from crmkit import _spec as spec
+from crmkit import _stats
+from crmkit._validate import first_labels
 from crmkit.errors import ConfigError, InvalidInputError
 
 __all__ = [
+    "CI_METHODS",
+    "DEFAULT",
     "DEFAULT_MIN_N",
+    "NPS_METHODS",
+    "Default",
     "NpsScheme",
     "Parsed",
+    "SurveyOptions",
     "check_boot",
     "check_method",
     "check_min_n",
     "check_population",
     "fpc_factor",
     "parse",
+    "resolve_options",
 ]
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
@@ -37,13 +47,26 @@ FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 DEFAULT_MIN_N = 30
 
 
-def _scheme_check(instance: NpsScheme, attribute: Any, value: Any) -> None:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ConfigError("NpsScheme", attribute.name, expected="an int", found=repr(value))
+def _ordered(instance: NpsScheme, attribute: Any, value: Any) -> None:
+    """The cut-offs lie on the scale in order (a rule over four fields, checked once)."""
+    fields = (instance.scale_min, instance.detractor_max, instance.promoter_min)
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (*fields, value)):
+        return  # the per-field validators name the field of the wrong type
+    if not instance.scale_min <= instance.detractor_max < instance.promoter_min <= value:
+        raise ConfigError(
+            "NpsScheme",
+            "detractor_max, promoter_min",
+            expected="scale_min <= detractor_max < promoter_min <= scale_max",
+            found=(
+                f"scale {instance.scale_min}-{value}, detractor_max "
+                f"{instance.detractor_max}, promoter_min {instance.promoter_min}"
+            ),
+            kind="parameters",
+        )
 
 
 @attrs.frozen
-class NpsScheme:
+class NpsScheme(spec.Spec):
     """How scores map to detractors, passives and promoters.
 
     The default is the standard 0-10 scale with detractors 0-6, passives 7-8 and
@@ -57,28 +80,17 @@ class NpsScheme:
 
     Examples:
         >>> NpsScheme().to_dict()
-        {'scale_min': 0, 'scale_max': 10, 'detractor_max': 6, 'promoter_min': 9}
+        {'schema_version': 1, 'scale_min': 0, 'scale_max': 10, 'detractor_max': 6, 'promoter_min': 9}
+        >>> NpsScheme.from_dict({"promoter_min": 10}).promoter_min
+        10
         >>> NpsScheme(scale_min=1, scale_max=5, detractor_max=3, promoter_min=5).category(4)
         'passive'
     """
 
-    scale_min: int = attrs.field(default=0, validator=_scheme_check)
-    scale_max: int = attrs.field(default=10, validator=_scheme_check)
-    detractor_max: int = attrs.field(default=6, validator=_scheme_check)
-    promoter_min: int = attrs.field(default=9, validator=_scheme_check)
-
-    def __attrs_post_init__(self) -> None:
-        if not self.scale_min <= self.detractor_max < self.promoter_min <= self.scale_max:
-            raise ConfigError(
-                "NpsScheme",
-                "detractor_max, promoter_min",
-                expected="scale_min <= detractor_max < promoter_min <= scale_max",
-                found=(
-                    f"scale {self.scale_min}-{self.scale_max}, detractor_max "
-                    f"{self.detractor_max}, promoter_min {self.promoter_min}"
-                ),
-                kind="parameters",
-            )
+    scale_min: int = spec.field(default=0, validator=spec.whole())
+    scale_max: int = spec.field(default=10, validator=[spec.whole(), _ordered])
+    detractor_max: int = spec.field(default=6, validator=spec.whole())
+    promoter_min: int = spec.field(default=9, validator=spec.whole())
 
     def category(self, score: int) -> str:
         """Return ``"detractor"``, ``"passive"`` or ``"promoter"`` for one score.
@@ -99,25 +111,123 @@ class NpsScheme:
             return "detractor"
         return "promoter" if score >= self.promoter_min else "passive"
 
-    def to_dict(self) -> dict[str, int]:
-        """Return the scheme as a JSON-ready dict.
 
-        Examples:
-            >>> NpsScheme.from_dict(NpsScheme().to_dict()) == NpsScheme()
-            True
-        """
-        return attrs.asdict(self)
+#: The NPS interval methods (``ci=`` of :func:`~crmkit.service.nps`).
+NPS_METHODS = ("wald", "adjusted_wald", "score", "bootstrap")
+#: Every interval method name a survey metric takes (``"t"``: the mean's t interval).
+CI_METHODS = (*NPS_METHODS, *_stats.PROPORTION_METHODS, "t")
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> NpsScheme:
-        """Build a scheme from :meth:`to_dict` output; unknown keys are a ``ConfigError``.
 
-        Examples:
-            >>> NpsScheme.from_dict({"promoter_min": 10}).promoter_min
-            10
-        """
-        check_keys(data, "NpsScheme.from_dict()", allowed=[f.name for f in attrs.fields(cls)])
-        return cls(**data)
+class Default(enum.Enum):
+    """The "not given" marker of the option keywords (so options can fill them)."""
+
+    DEFAULT = "DEFAULT"
+
+    def __repr__(self) -> str:
+        return "DEFAULT"
+
+
+#: Default of the option keywords of ``nps``, ``csat``, ``ces`` and ``metric_table``: the
+#: value then comes from ``options`` (or :class:`SurveyOptions`' default).
+DEFAULT = Default.DEFAULT
+
+
+@attrs.frozen
+class SurveyOptions(spec.Spec):
+    """The options every survey metric shares, as one value (frozen, JSON round trip).
+
+    ``nps``, ``csat``, ``ces`` and ``metric_table`` accept ``options=`` alongside their
+    keywords: a keyword given explicitly wins over the option, so a stored house style
+    can be applied everywhere and overridden once. Each metric still checks what only it
+    knows (e.g. that ``ci`` is one of *its* methods).
+
+    Attributes:
+        weights: The sampling-weight **column** of ``metric_table`` (``None``: unweighted).
+            ``nps``/``csat``/``ces`` take weight data with their ``weights=`` keyword; a
+            column name in their options is a ``ConfigError``.
+        weights_kind: ``"sampling"`` (survey weights: ratio estimate, linearised SE, Kish
+            effective n) or ``"frequency"`` (whole-number repeat counts).
+        ci: Interval method, ``"default"`` for each metric's own default
+            (``"adjusted_wald"`` for NPS, ``"wilson"`` for shares, ``"t"`` for means), or
+            ``None`` for no interval (``metric_table`` always shows one: ``None`` there
+            means its default).
+        level: Two-sided confidence level in (0, 1).
+        missing: ``"exclude"`` missing answers from the denominator (counted) or
+            ``"include"`` them as neither promoter nor detractor / not satisfied.
+        invalid: ``"raise"`` on off-scale or non-integer scores, or ``"exclude"`` them
+            (counted).
+        population_size: ``N`` of the finite-population correction (``None``: none); one
+            group only, so ``metric_table`` refuses it.
+        min_n: Results with ``n < min_n`` are flagged ``low_sample`` (never hidden).
+
+    Examples:
+        >>> from crmkit.service import csat, nps
+        >>> house = SurveyOptions(level=0.9, min_n=5, missing="include")
+        >>> nps([10, 9, None, 3, 8, 10], options=house).n
+        6
+        >>> r = csat([5, 4, 2, 5, 1], options=house, ci="jeffreys")  # a keyword wins
+        >>> r.interval.level, r.interval.method
+        (0.9, 'jeffreys')
+        >>> SurveyOptions.from_dict(house.to_dict()) == house
+        True
+        >>> SurveyOptions(missing="drop")
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: SurveyOptions: parameter 'missing' must be one of ['exclude', 'include']; found 'drop'.
+    """
+
+    weights: str | None = spec.field(
+        default=None, validator=spec.instance_of(str, "None or a column name", optional=True)
+    )
+    weights_kind: str = spec.field(
+        default="sampling", validator=spec.one_of(("sampling", "frequency"))
+    )
+    ci: str | None = spec.field(
+        default="default", validator=spec.one_of((None, "default", *CI_METHODS))
+    )
+    level: float = spec.field(
+        default=0.95, validator=spec.number(min=0, max=1, min_open=True, max_open=True)
+    )
+    missing: str = spec.field(default="exclude", validator=spec.one_of(("exclude", "include")))
+    invalid: str = spec.field(default="raise", validator=spec.one_of(("raise", "exclude")))
+    population_size: int | None = spec.field(
+        default=None, validator=spec.whole(min=1, optional=True)
+    )
+    min_n: int = spec.field(default=DEFAULT_MIN_N, validator=spec.whole(min=0))
+
+
+def resolve_options(
+    options: Any, owner: str, *, default_ci: str, weights_column: bool = False, **given: Any
+) -> dict[str, Any]:
+    """Merge ``options`` with the keywords given explicitly (those not :data:`DEFAULT`).
+
+    Returns the option values by name (the eight, or seven without ``weights_column``), with ``ci="default"`` replaced by
+    ``default_ci``; the metric then checks them with its own name as the owner, as before.
+    ``options`` must be a :class:`SurveyOptions` or None. Without ``weights_column`` (the
+    one-group metrics take weight *data* by keyword) ``options.weights`` must be None.
+    """
+    if options is None:
+        options = SurveyOptions()
+    elif not isinstance(options, SurveyOptions):
+        raise ConfigError(
+            owner, "options", expected="None or a SurveyOptions", found=type(options).__name__
+        )
+    if not weights_column and options.weights is not None:
+        raise ConfigError(
+            owner,
+            "options.weights",
+            expected="None here",
+            found=repr(options.weights),
+            hint="Pass the weight data with weights=; options.weights names a column "
+            "for metric_table.",
+        )
+    merged = {a.name: getattr(options, a.name) for a in attrs.fields(SurveyOptions)}
+    merged.update({k: v for k, v in given.items() if v is not DEFAULT})
+    if not weights_column:
+        del merged["weights"]  # the metric's own weights= keyword carries the data
+    if merged["ci"] == "default":
+        merged["ci"] = default_ci
+    return merged
 
 
 @attrs.frozen
@@ -249,11 +359,12 @@ def parse(
         freq = np.ones(len(series))
         w_series = None
         if weights is not None:
-            w_series = (
-                weights.reindex(series.index)
-                if isinstance(weights, pd.Series) and isinstance(scores, pd.Series)
-                else _as_series(weights, owner, "weights")
-            )
+            if isinstance(weights, pd.Series) and isinstance(scores, pd.Series):
+                # Aligned on the index (as is, when it is the same index: also non-unique).
+                same = weights.index.equals(series.index)
+                w_series = weights if same else weights.reindex(series.index)
+            else:
+                w_series = _as_series(weights, owner, "weights")
             if len(w_series) != len(series):
                 raise InvalidInputError(
                     owner,

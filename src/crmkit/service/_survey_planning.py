@@ -66,7 +66,10 @@ def nps_sample_size(
         )
 
     def variance(p: float, d: float, names: str) -> float:
-        ok = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (p, d))
+        ok = all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+            for v in (p, d)
+        )
         if not ok or p < 0 or d < 0 or p + d > 1:
             raise ConfigError(
                 owner,

@@ -17,18 +17,21 @@ import pandas as pd
 
 from crmkit import _stats
 from crmkit._stats import _check_level
-from crmkit._validate import first_labels, require_columns, require_frame
+from crmkit._validate import datetime_column, require_columns, require_frame
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.service._csat_ces import ces, csat, scale_reasons, scale_statistics, scale_sums
 from crmkit.service._nps import NPS_METHODS, nps, nps_codes, nps_reasons, nps_statistics, nps_sums
 from crmkit.service._survey_input import (
-    DEFAULT_MIN_N,
+    DEFAULT,
+    Default,
     NpsScheme,
+    SurveyOptions,
     check_boot,
     check_method,
     check_min_n,
     fpc_factor,
     parse,
+    resolve_options,
 )
 from crmkit.service._survey_results import (
     Interval,
@@ -87,9 +90,8 @@ def compare_nps(
         fpc = float(fpc_factor(np.array([float(r.n)]), r.population_size, owner)[0])
         if method == "wald":
             return p - d, (r.se / 100) ** 2 if r.se is not None else 0.0
-        n_t = n_eff + 3
-        p_t, d_t = (p * n_eff + 0.75) / n_t, (d * n_eff + 0.75) / n_t
-        return p_t - d_t, (p_t + d_t - (p_t - d_t) ** 2) / n_t * fpc
+        centre, var_t, n_t = _stats.adjusted_nps(p, d, n_eff)
+        return centre, var_t / n_t * fpc
 
     va, vara = parts(a)
     vb, varb = parts(b)
@@ -191,42 +193,35 @@ def _column_default(metric: str) -> str:
 
 
 def _prepare_groups(
-    responses: pd.DataFrame, by: Sequence[str], period: str | None, date: str, owner: str
+    responses: pd.DataFrame,
+    by: Sequence[str],
+    freq: str | None,
+    date: str,
+    owner: str,
+    *,
+    date_format: str | None = None,
+    date_unit: str | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     keys = list(by)
     frame = pd.DataFrame(index=responses.index)
     for key in keys:
         frame[key] = responses[key]
-    if period is not None:
-        dates = responses[date]
-        if not pd.api.types.is_datetime64_any_dtype(dates.dtype):
-            raise InvalidInputError(
-                owner,
-                date,
-                expected="datetimes",
-                found=f"dtype {dates.dtype}",
-                hint="Convert it with pandas.to_datetime().",
-            )
-        if dates.isna().any():
-            bad = dates.isna().to_numpy(dtype=bool)
-            raise InvalidInputError(
-                owner,
-                date,
-                expected="without missing dates",
-                found=f"{int(bad.sum())} NaT",
-                rows=first_labels(responses.index, bad),
-                total=int(bad.sum()),
-            )
+    if freq is not None:
+        # The one date reader: datetime64 in any unit, Arrow timestamps, ISO strings;
+        # other formats with date_format=, epoch numbers with date_unit=; NaT refused.
+        dates = datetime_column(
+            responses, date, owner, date_format=date_format, date_unit=date_unit
+        )
         if getattr(dates.dt, "tz", None) is not None:
             dates = dates.dt.tz_localize(None)
         try:
-            frame["period"] = dates.dt.to_period(period)
+            frame["period"] = dates.dt.to_period(freq)
         except (ValueError, TypeError) as exc:
             raise ConfigError(
                 owner,
-                "period",
+                "freq",
                 expected="a pandas period alias such as 'M', 'Q', 'W'",
-                found=repr(period),
+                found=repr(freq),
             ) from exc
         keys.append("period")
     return frame, keys
@@ -264,18 +259,22 @@ def metric_table(
     metric: str = "nps",
     *,
     by: str | Sequence[str] = (),
-    period: str | None = "M",
+    freq: str | None = "M",
     date: str = "date",
     score: str | None = None,
-    weights: str | None = None,
-    ci: str | None = None,
-    level: float = 0.95,
-    min_n: int = DEFAULT_MIN_N,
-    missing: Literal["exclude", "include"] = "exclude",
-    invalid: Literal["raise", "exclude"] = "raise",
+    weights: str | Default | None = DEFAULT,
+    ci: str | Default | None = DEFAULT,
+    level: float | Default = DEFAULT,
+    min_n: int | Default = DEFAULT,
+    missing: Literal["exclude", "include"] | Default = DEFAULT,
+    invalid: Literal["raise", "exclude"] | Default = DEFAULT,
     scheme: NpsScheme | None = None,
     seed: int = 0,
     n_boot: int = 2000,
+    weights_kind: Literal["sampling", "frequency"] | Default = DEFAULT,
+    options: SurveyOptions | None = None,
+    date_format: str | None = None,
+    date_unit: str | None = None,
 ) -> pd.DataFrame:
     """One row per group and period with value, n, interval and a low-sample flag.
 
@@ -291,7 +290,7 @@ def metric_table(
             ``"ces"`` (% agree 5-7 of CES 2.0) or ``"ces_mean"``.
         by: Column(s) to group by (e.g. ``["segment"]``); empty for one overall row per
             period.
-        period: Pandas period alias (``"M"``, ``"Q"``, ``"W"``, ...) of ``date``, or
+        freq: Pandas period alias (``"M"``, ``"Q"``, ``"W"``, ...) of ``date``, or
             ``None`` for no time split.
         date: Date column (naive or aware; aware dates are taken in their own zone).
         score: Score column (default: ``"nps"``, ``"csat"`` or ``"ces"``).
@@ -305,6 +304,16 @@ def metric_table(
         scheme: NPS cut-offs (NPS only).
         seed: Bootstrap seed (NPS with ``ci="bootstrap"``).
         n_boot: Bootstrap replicates.
+        weights_kind: ``"sampling"`` (default) or ``"frequency"`` weights (see
+            :func:`nps`).
+        options: A :class:`~crmkit.service.SurveyOptions` holding ``weights`` (the
+            column), ``weights_kind``, ``ci``, ``level``, ``missing``, ``invalid`` and
+            ``min_n``; a keyword given explicitly wins. Its ``population_size`` must be
+            None (one ``N`` cannot serve many groups).
+        date_format: strftime format of a ``date`` column held as text in another format
+            than ISO 8601 (see :func:`crmkit._validate.datetime_column`).
+        date_unit: Unit of a ``date`` column held as epoch numbers (``'s'``, ``'ms'``,
+            ``'us'``, ``'ns'``).
 
     Returns:
         A DataFrame with the ``by`` columns and ``period``, then ``n``, ``value``,
@@ -326,12 +335,75 @@ def metric_table(
         2025-02  2  100.0       False
     """
     owner = "metric_table()"
+    o = resolve_options(
+        options,
+        owner,
+        default_ci="default",
+        weights_column=True,
+        weights=weights,
+        weights_kind=weights_kind,
+        ci=ci,
+        level=level,
+        missing=missing,
+        invalid=invalid,
+        min_n=min_n,
+    )
+    if o["population_size"] is not None:
+        raise ConfigError(
+            owner,
+            "options.population_size",
+            expected="None",
+            found=repr(o["population_size"]),
+            hint="A finite-population correction needs one N per group; use nps()/csat() "
+            "per group.",
+        )
+    del o["population_size"]
+    if o["ci"] == "default":
+        o["ci"] = None
+    return _metric_table(
+        responses,
+        metric,
+        by=by,
+        period_freq=freq,
+        date=date,
+        score=score,
+        scheme=scheme,
+        seed=seed,
+        n_boot=n_boot,
+        date_format=date_format,
+        date_unit=date_unit,
+        **o,
+    )
+
+
+def _metric_table(
+    responses: pd.DataFrame,
+    metric: str,
+    *,
+    by: str | Sequence[str],
+    period_freq: str | None,
+    date: str,
+    score: str | None,
+    weights: str | None,
+    weights_kind: str,
+    ci: str | None,
+    level: float,
+    min_n: int,
+    missing: str,
+    invalid: str,
+    scheme: NpsScheme | None,
+    seed: int,
+    n_boot: int,
+    date_format: str | None,
+    date_unit: str | None,
+) -> pd.DataFrame:
+    owner = "metric_table()"
     require_frame(responses, owner, "responses")
     if metric not in _METRICS:
         raise ConfigError(owner, "metric", expected=f"one of {list(_METRICS)}", found=repr(metric))
     by_list = [by] if isinstance(by, str) else list(by)
     column = score or _column_default(metric)
-    needed = [*by_list, column] + ([date] if period is not None else [])
+    needed = [*by_list, column] + ([date] if period_freq is not None else [])
     if weights is not None:
         needed.append(weights)
     require_columns(responses, needed, owner)
@@ -356,11 +428,20 @@ def metric_table(
         scale, positive = (1, 7), frozenset({5, 6, 7})
     else:
         scale, positive = (scheme.scale_min, scheme.scale_max), frozenset()
-    groups, keys = _prepare_groups(responses, by_list, period, date, owner)
+    groups, keys = _prepare_groups(
+        responses,
+        by_list,
+        period_freq,
+        date,
+        owner,
+        date_format=date_format,
+        date_unit=date_unit,
+    )
+    # Keep the frame's index: error messages name row labels, not positions.
     parsed = parse(
-        responses[column].reset_index(drop=True),
-        weights=None if weights is None else responses[weights].reset_index(drop=True),
-        weights_kind="sampling",
+        responses[column],
+        weights=None if weights is None else responses[weights],
+        weights_kind=weights_kind,
         scale=scale,
         missing=missing,
         invalid=invalid,
@@ -394,7 +475,14 @@ def metric_table(
             bounds = np.cumsum(np.bincount(codes_g, minlength=n_groups))[:-1]
             rows = [(codes[idx].astype(np.float64), wts[idx]) for idx in np.split(order, bounds)]
         st = nps_statistics(
-            sums, method=method, level=level, fpc=fpc, seed=seed, n_boot=n_boot, rows=rows
+            sums,
+            method=method,
+            level=level,
+            fpc=fpc,
+            seed=seed,
+            n_boot=n_boot,
+            rows=rows,
+            weighted=wts is not None,
         )
         n = sums.n
         value, lower, upper, se = (

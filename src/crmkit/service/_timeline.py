@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
@@ -287,8 +287,8 @@ def compile_timeline(calendar: BusinessCalendar, first: dt.date, stop: dt.date) 
                 span = (base + start, base + end)
             else:
                 span = (base + start, base + end + DAY_S)
-            if walls and walls[-1][1] == span[0]:
-                walls[-1] = (walls[-1][0], span[1])
+            if walls and walls[-1][1] >= span[0]:  # meets or overlaps (across midnight)
+                walls[-1] = (walls[-1][0], max(walls[-1][1], span[1]))
             else:
                 walls.append(span)
         day += one
@@ -369,6 +369,11 @@ def ensure_timeline(calendar: BusinessCalendar, lo: int, hi: int) -> Timeline:
     # Work on ordinals so that clamping to the years 1-9999 never overflows a date.
     first = _ordinal_of(lo) - 3
     stop = _ordinal_of(hi) + 4
+    if current is not None:
+        old_first, old_stop = current.first.toordinal(), current.stop.toordinal()
+        span = old_stop - old_first
+        if first > old_stop + span or stop < old_first - span:
+            current = None  # far from the cached range: compile afresh, never the gap
     if current is None:
         first, stop = first - 31, stop + 366
     else:
@@ -645,12 +650,15 @@ class DayTable:
     ``d`` in range, ``rank[d - first]`` is numpy's ``busday_offset`` roll-forward index.
     """
 
-    __slots__ = ("days", "days_list", "first", "mask", "rank", "rank_list", "stop")
+    __slots__ = ("days", "days_list", "first", "mask", "rank", "rank_list", "spill", "stop")
 
-    def __init__(self, first: int, stop: int, mask: np.ndarray[Any, np.dtype[np.bool_]]) -> None:
+    def __init__(
+        self, first: int, stop: int, mask: np.ndarray[Any, np.dtype[np.bool_]], spill: I64
+    ) -> None:
         self.first = first
         self.stop = stop
         self.mask = mask
+        self.spill = spill  # seconds after the next midnight that the day's hours run
         self.rank = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)]).astype(np.int64)
         self.days = (np.flatnonzero(mask) + first).astype(np.int64)
         self.rank_list: list[int] = self.rank.tolist()
@@ -675,6 +683,8 @@ def compile_days(calendar: BusinessCalendar, first: int, stop: int) -> DayTable:
     weekday = (days + 3) % 7  # 1970-01-01 was a Thursday (weekday 3)
     open_weekday = np.array([bool(hours) for hours in calendar.weekly], dtype=bool)
     mask = open_weekday[weekday]
+    weekly_spill = np.array([_spill_of(hours) for hours in calendar.weekly], dtype=np.int64)
+    spill = weekly_spill[weekday]
     first_date = dt.date.fromordinal(first + _EPOCH_ORDINAL)
     stop_date = dt.date.fromordinal(stop + _EPOCH_ORDINAL)
     holidays = calendar._holidays_in(first_date, stop_date)
@@ -686,7 +696,28 @@ def compile_days(calendar: BusinessCalendar, first: int, stop: int) -> DayTable:
         k = day.toordinal() - _EPOCH_ORDINAL
         if first <= k < stop:
             mask[k - first] = bool(hours)
-    return DayTable(first, stop, mask)
+            spill[k - first] = _spill_of(hours)
+    spill[~mask] = 0
+    return DayTable(first, stop, mask, spill)
+
+
+def _spill_of(hours: tuple[tuple[int, int], ...]) -> int:
+    """Seconds after the next midnight that a day's overnight interval covers (else 0)."""
+    return hours[-1][1] if hours and hours[-1][1] <= hours[-1][0] else 0
+
+
+def day_end_many_ns(calendar: BusinessCalendar, days: I64) -> I64:
+    """UTC ns at the end of the hours each business day owns (its last closing time).
+
+    The instant is the next local midnight plus the overnight spill: business time is
+    flat from the day's last closing time to the next opening, so this instant has the
+    business-clock position of the closing time (end of day = closing time).
+    """
+    if len(days) == 0:
+        return days.copy()
+    table = ensure_days(calendar, int(days.min()), int(days.max()) + 1)
+    wall = (days + 1) * (DAY_S * NS) + table.spill[days - table.first] * NS
+    return localize_many_ns(calendar, wall)
 
 
 def ensure_days(calendar: BusinessCalendar, lo: int, hi: int) -> DayTable:
@@ -714,6 +745,10 @@ def ensure_days(calendar: BusinessCalendar, lo: int, hi: int) -> DayTable:
             kind="",
         )
     first, stop = lo - 7, hi + 8
+    if current is not None:
+        span = current.stop - current.first
+        if first > current.stop + span or stop < current.first - span:
+            current = None  # far from the cached range: compile afresh, never the gap
     if current is None:
         first, stop = first - 366, stop + 732
     else:
@@ -731,32 +766,48 @@ def _days_horizon_error(calendar: BusinessCalendar, owner: str, n: int) -> Confi
     )
 
 
+def _limits_error() -> InvalidInputError:
+    return InvalidInputError(
+        "BusinessCalendar",
+        "day",
+        expected="a result within the years 1 to 9999",
+        found="a business day beyond them",
+        kind="",
+    )
+
+
 def offset_day(calendar: BusinessCalendar, d: int, n: int, roll: str, owner: str) -> int:
-    """``numpy.busday_offset(d, n, roll)`` on day numbers for ``roll`` forward / backward."""
+    """``numpy.busday_offset(d, n, roll)`` on day numbers for ``roll`` forward / backward.
+
+    The table widens only towards the missing side, and never past ``horizon_days`` or
+    the years 1-9999 (refused at once, not searched for).
+    """
     horizon = calendar.horizon_days
-    lo, hi = d, d
+    table = ensure_days(calendar, d, d)
     while True:
-        table = ensure_days(calendar, max(lo, _DAY_LO), min(hi, _DAY_HI))
-        if table.first <= d < table.stop:
-            i = table.rank_list[d - table.first]
-            if roll == "backward" and not table.mask[d - table.first]:
-                i -= 1
-            j = i + n
-            if (
-                0 <= j < len(table.days_list)
-                and (i >= 0 or n > 0)
-                and (i < len(table.days_list) or n < 0)
-            ):
-                result = table.days_list[j]
-                if abs(result - d) > horizon:
-                    break
-                # rolled day and result both lie in the table: exact
-                return result
-        if table.stop - d > horizon and d - table.first > horizon:
-            break
-        if table.first <= _DAY_LO and table.stop > _DAY_HI:
-            break
-        lo, hi = table.first - 1, table.stop
+        k = d - table.first
+        i = table.rank_list[k] - (1 if roll == "backward" and not table.mask[k] else 0)
+        j = i + n
+        size = len(table.days_list)
+        forward = j >= size or (i >= size and n >= 0)
+        backward = j < 0 or (i < 0 and n <= 0)
+        if not (forward or backward):
+            result = table.days_list[j]  # rolled day and result both in the table: exact
+            if abs(result - d) > horizon:
+                break
+            return result
+        if forward:
+            if table.stop - d > horizon:
+                break
+            if table.stop > _DAY_HI:
+                raise _limits_error()
+            table = ensure_days(calendar, table.first, table.stop)
+        else:
+            if d - table.first > horizon:
+                break
+            if table.first <= _DAY_LO:
+                raise _limits_error()
+            table = ensure_days(calendar, table.first - 1, table.stop - 1)
     raise _days_horizon_error(calendar, owner, n)
 
 
@@ -794,19 +845,27 @@ def offset_days_many(  # noqa: PLR0917 - mirrors add_many_ns plus the roll
             and int(i.max()) < size
         ):
             break  # the usual case: every rolled day and result lie in the table
-        bad = (j < 0) | (j >= size) | ((i < 0) & (nv <= 0)) | ((i >= size) & (nv >= 0))
+        need_fwd = (j >= size) | ((i >= size) & (nv >= 0))
+        need_back = ~need_fwd & ((j < 0) | ((i < 0) & (nv <= 0)))
+        bad = need_fwd | need_back
         if not bad.any():
             break
-        # Widen towards the rows that fell off; give up beyond the horizon.
-        gone = bad & (table.stop - dv > horizon) & (dv - table.first > horizon)
-        at_limits = table.first <= _DAY_LO and table.stop > _DAY_HI
-        if gone.any() or at_limits:
+        # Widen towards the rows that fell off; give up beyond the horizon or the limits.
+        gone = (need_fwd & (table.stop - dv > horizon)) | (need_back & (dv - table.first > horizon))
+        if gone.any():
             where = np.zeros(len(d), dtype=bool)
-            where[np.flatnonzero(~missing)[gone if gone.any() else bad]] = True
+            where[np.flatnonzero(~missing)[gone]] = True
             raise _horizon_error(
                 calendar, owner, "the business days asked for", labels(where), int(where.sum())
             )
-        table = ensure_days(calendar, max(table.first - 1, _DAY_LO), min(table.stop, _DAY_HI))
+        wants_fwd, wants_back = bool(need_fwd.any()), bool(need_back.any())
+        if (wants_fwd and table.stop > _DAY_HI) or (wants_back and table.first <= _DAY_LO):
+            raise _limits_error()
+        table = ensure_days(
+            calendar,
+            table.first - 1 if wants_back else table.first,
+            table.stop if wants_fwd else table.stop - 1,
+        )
     result = table.days[j]
     step = result - dv
     beyond = None if max(-int(step.min()), int(step.max())) <= horizon else np.abs(step) > horizon
@@ -847,3 +906,114 @@ def is_business_day_many(calendar: BusinessCalendar, d: I64) -> np.ndarray[Any, 
     table = ensure_days(calendar, int(dv.min()), int(dv.max()))
     out[~missing] = table.mask[dv - table.first]
     return out
+
+
+def wall_many_ns(calendar: BusinessCalendar, utc: I64) -> I64:
+    """The calendar zone's wall-clock reading (naive ns) at UTC nanoseconds (no ``NAT``)."""
+    if len(utc) == 0:
+        return utc.copy()
+    timeline = ensure_timeline(
+        calendar,
+        int(utc.min()) // _NS_PER_US - DAY_US,
+        -(-int(utc.max()) // _NS_PER_US) + DAY_US,
+    )
+    starts = np.array([start for start, _ in timeline.pieces], dtype=np.int64) * NS
+    offsets = np.array([offset for _, offset in timeline.pieces], dtype=np.int64) * NS
+    index = np.maximum(np.searchsorted(starts, utc, side="right") - 1, 0)
+    return utc + offsets[index]
+
+
+# --------------------------------------------------------------------------------------
+# Rollback and periods (scalar, int microseconds)
+# --------------------------------------------------------------------------------------
+def rollback_us(calendar: BusinessCalendar, t: int, owner: str, *, opening: bool) -> int:
+    """The earliest ``x <= t`` with ``B(x) == B(t)`` (``opening``: that period's opening).
+
+    The period is the last one that opens strictly before ``t``: ``t`` itself is returned
+    when ``t`` lies in ``(open, close]``, else the period's closing time; with ``opening``
+    the period's opening instant (always before ``t``).
+    """
+    horizon = calendar.horizon_days * DAY_US
+    timeline = ensure_timeline(calendar, t, t)
+    while True:
+        i = bisect_left(timeline.opens, t) - 1
+        if i >= 0:
+            close, start = timeline.closes[i], timeline.opens[i]
+            if opening:
+                if start >= timeline.lo:  # the opening is exact (not cut by the range)
+                    if t - start > horizon:
+                        break
+                    return start
+            elif t <= close:
+                return t
+            elif close >= timeline.lo:
+                if t - close > horizon:
+                    break
+                return close
+        if timeline.lo <= t - horizon:
+            break
+        timeline = ensure_timeline(calendar, timeline.lo - 1, t)
+    raise _horizon_error(
+        calendar, owner, "an opening time before it" if opening else "a closing time before it"
+    )
+
+
+def periods_us(calendar: BusinessCalendar, start: int, end: int) -> list[tuple[int, int]]:
+    """The open periods intersected with ``[start, end)``, in order (UTC microseconds)."""
+    if end <= start:
+        return []
+    timeline = ensure_timeline(calendar, start, end)
+    i = max(bisect_right(timeline.closes, start), 0)
+    out = []
+    while i < len(timeline.opens) and timeline.opens[i] < end:
+        out.append((max(timeline.opens[i], start), min(timeline.closes[i], end)))
+        i += 1
+    return out
+
+
+def periods_after_us(calendar: BusinessCalendar, t: int) -> Iterator[tuple[int, int]]:
+    """Open periods from ``t`` on (the first one starts at ``t`` when open), lazily.
+
+    Ends once a period would open more than ``horizon_days`` after ``t``.
+    """
+    horizon = calendar.horizon_days * DAY_US
+    mark = t  # periods closing at or before mark were yielded already
+    step = 31 * DAY_US
+    while True:
+        hi = min(mark + step, t + horizon + DAY_US)
+        timeline = ensure_timeline(calendar, mark, hi)
+        i = bisect_right(timeline.closes, mark)
+        while i < len(timeline.opens) and timeline.closes[i] <= timeline.hi:
+            start = max(timeline.opens[i], mark)
+            if start - t > horizon:
+                return
+            yield start, timeline.closes[i]
+            mark = timeline.closes[i]
+            i += 1
+        if timeline.hi - t > horizon:
+            return
+        step *= 2
+
+
+def periods_before_us(calendar: BusinessCalendar, t: int) -> Iterator[tuple[int, int]]:
+    """Open periods before ``t``, newest first (the first one ends at ``t`` when open).
+
+    Ends once a period would close more than ``horizon_days`` before ``t``.
+    """
+    horizon = calendar.horizon_days * DAY_US
+    mark = t  # periods opening at or after mark were yielded already
+    step = 31 * DAY_US
+    while True:
+        lo = max(mark - step, t - horizon - DAY_US)
+        timeline = ensure_timeline(calendar, lo, mark)
+        i = bisect_left(timeline.opens, mark) - 1
+        while i >= 0 and timeline.opens[i] >= timeline.lo:
+            end = min(timeline.closes[i], mark)
+            if t - end > horizon:
+                return
+            yield timeline.opens[i], end
+            mark = timeline.opens[i]
+            i -= 1
+        if t - timeline.lo > horizon:
+            return
+        step *= 2

@@ -1,0 +1,1074 @@
+"""What every ``crmkit`` subcommand shares: reading files, writing results, options, demo data.
+
+The subcommand modules (``segmentation/_cli.py``, ``loyalty/_cli.py``, ...) build their
+parsers and handlers from these helpers, so that every subcommand reads and writes files
+the same way:
+
+- **Input**: CSV (``--encoding``, ``--sep``; UTF-8 with or without a byte-order mark by
+  default, GBK/GB18030 exports from Excel with ``--encoding gb18030``) or Parquet (by the
+  ``.parquet``/``.pq`` suffix), ``-`` for standard input. ``--date-format`` and
+  ``--date-unit`` say how the date columns are written; ISO 8601 needs neither.
+  ``--column NAME=COLUMN`` maps any column the command reads to the file's header.
+- **Output**: ``-o/--output FILE`` and ``--format table|csv|json|jsonl|parquet``. Without
+  ``--format`` the format is the file's suffix (an unknown suffix is an error, never a
+  silent CSV); on standard output it is a human table on a terminal and CSV in a pipe.
+  Text formats write numbers without binary noise (15 significant digits) and shares
+  (columns named ``*share``) to 4 decimals. Files are written whole or not at all.
+- **Errors**: one line on stderr and an exit code (see :data:`EXIT_CODES`); library
+  messages are restated in the command's words (``option --bins``, not ``parameter 'bins'``).
+
+Examples:
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="crmkit x")
+    >>> add_output_options(parser)
+    >>> args = parser.parse_args(["-o", "scores.json"])
+    >>> output_format(args, "crmkit x")
+    'json'
+    >>> output_format(parser.parse_args(["-o", "scores.txt"]), "crmkit x")
+    Traceback (most recent call last):
+    ...
+    crmkit.errors.ConfigError: crmkit x: option '--format' must be given when the output file's suffix names no format (.csv, .json, .jsonl, .ndjson, .parquet, .pq, .txt with --format table); found 'scores.txt'.
+"""
+
+from __future__ import annotations
+
+import argparse
+import codecs
+import contextlib
+import datetime as dt
+import decimal
+import functools
+import importlib.util
+import io
+import json
+import math
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import IO, Any, cast
+
+import numpy as np
+import pandas as pd
+
+from crmkit import datasets
+from crmkit._io import read_table
+from crmkit._validate import datetime_column
+from crmkit.errors import ConfigError, CrmkitError, InvalidInputError, SchemaError
+
+__all__ = [
+    "EXIT_CODES",
+    "DemoData",
+    "Progress",
+    "add_column_options",
+    "add_input_options",
+    "add_output_options",
+    "apply_columns",
+    "command",
+    "convert_dates",
+    "emit",
+    "human_table",
+    "load_json",
+    "output_format",
+    "read_input",
+    "seconds_columns",
+    "section",
+    "tidy_numbers",
+]
+
+#: Exit codes of the ``crmkit`` command.
+EXIT_CODES: Mapping[int, str] = {
+    0: "success",
+    1: "the environment failed: a file could not be read or written, or an optional "
+    "dependency is missing (e.g. the `parquet` extra)",
+    2: "bad usage or bad input: an unknown option, a missing or malformed column, "
+    "invalid JSON rules, no subcommand",
+    130: "interrupted (Ctrl-C)",
+    141: "the reader of standard output went away (e.g. `| head`); nothing is printed",
+}
+
+_SUFFIX_FORMAT = {
+    ".csv": "csv",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+FORMATS = ("table", "csv", "json", "jsonl", "parquet")
+_PARQUET = {".parquet", ".pq"}
+_SHARE_DECIMALS = 4
+_SIGNIFICANT = 15
+_CHUNK = 1 << 16
+#: ``attrs`` key that marks a frame read from CSV (row p is on line p + 2 of the file).
+_CSV_MARK = "crmkit_cli_csv"
+
+
+class MissingDependencyError(CrmkitError):
+    """A problem of the machine, not of the input: a missing optional dependency.
+
+    Exits with code 1.
+
+    Examples:
+        >>> err = MissingDependencyError("crmkit rfm", "--format parquet",
+        ...     expected="a Parquet engine (pyarrow)", found="none installed",
+        ...     hint="Install it with: pip install 'crmkit[parquet]'.")
+        >>> err.exit_code
+        1
+    """
+
+    exit_code = 1
+
+
+# --------------------------------------------------------------------------- parsers
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Help text that shows each option's default (when it has a meaningful one).
+
+    Examples:
+        >>> p = argparse.ArgumentParser(formatter_class=HelpFormatter)
+        >>> _ = p.add_argument("--bins", type=int, default=5, help="scores per dimension")
+        >>> "(default: 5)" in p.format_help()
+        True
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if (
+            "%(default)" in text
+            or "default" in text
+            or default in (None, False, argparse.SUPPRESS)
+            or not action.option_strings
+            or (isinstance(default, list | tuple) and not default)
+        ):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+def command(
+    subparsers: Any,
+    name: str,
+    *,
+    help: str,
+    description: str,
+    examples: Sequence[str],
+    parent: str | None = None,
+) -> argparse.ArgumentParser:
+    """Add the subcommand ``name`` with the shared help layout and its examples.
+
+    ``parent`` names the command group of a nested subcommand (``crmkit campaign assign``).
+
+    Examples:
+        >>> root = argparse.ArgumentParser(prog="crmkit")
+        >>> p = command(root.add_subparsers(), "x", help="h", description="d",
+        ...             examples=["crmkit x in.csv"])
+        >>> p.epilog.splitlines()[1]
+        '  crmkit x in.csv'
+    """
+    epilog = "example:\n" + "\n".join(f"  {line}" for line in examples)
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        name,
+        help=help,
+        description=description,
+        epilog=epilog,
+        formatter_class=HelpFormatter,
+    )
+    full = f"crmkit {parent} {name}" if parent else f"crmkit {name}"
+    parser.set_defaults(command_name=full, column_options={})
+    return parser
+
+
+def add_input_options(parser: argparse.ArgumentParser) -> None:
+    """Add ``--encoding``, ``--sep``, ``--date-format``, ``--date-unit`` and ``--column``.
+
+    Examples:
+        >>> p = argparse.ArgumentParser()
+        >>> add_input_options(p)
+        >>> a = p.parse_args(["--encoding", "gb18030", "--column", "amount=paid"])
+        >>> a.encoding, a.column
+        ('gb18030', ['amount=paid'])
+    """
+    group = parser.add_argument_group("reading files")
+    group.add_argument(
+        "--encoding",
+        default="utf-8",
+        help="text encoding of CSV input (utf-8 reads files with or without a BOM; "
+        "gb18030 or gbk for Excel exports in mainland China; default utf-8)",
+    )
+    group.add_argument("--sep", default=",", help="CSV field separator (default ',')")
+    group.add_argument(
+        "--date-format",
+        default=None,
+        help="strftime format of the date columns, e.g. %%d/%%m/%%Y or %%Y%%m%%d "
+        "(default: ISO 8601 only)",
+    )
+    group.add_argument(
+        "--date-unit",
+        default=None,
+        choices=("s", "ms", "us", "ns"),
+        help="read numeric date columns as epoch times in this unit",
+    )
+    group.add_argument(
+        "--column",
+        action="append",
+        default=[],
+        metavar="NAME=COLUMN",
+        help="read the column NAME from the file's column COLUMN (repeatable), "
+        "for columns without an option of their own",
+    )
+
+
+def add_column_options(
+    parser: argparse.ArgumentParser, columns: Mapping[str, tuple[str | None, str]]
+) -> None:
+    """Add one ``--NAME COLUMN`` option per column the command reads.
+
+    ``columns`` maps the option name (``customer``, ``created-at``) to its default column
+    and help text. The options are remembered so that error messages can name them.
+
+    Examples:
+        >>> p = argparse.ArgumentParser()
+        >>> p.set_defaults(column_options={})
+        >>> add_column_options(p, {"customer": ("customer_id", "customer id column")})
+        >>> a = p.parse_args(["--customer", "cust"])
+        >>> a.customer, a.column_options
+        ('cust', {'customer': '--customer'})
+    """
+    group = parser.add_argument_group("columns")
+    known: dict[str, str] = dict(parser.get_default("column_options") or {})
+    for name, (default, text) in columns.items():
+        dest = name.replace("-", "_")
+        group.add_argument(f"--{name}", dest=dest, default=default, metavar="COLUMN", help=text)
+        known[dest] = f"--{name}"
+    parser.set_defaults(column_options=known)
+
+
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    """Add ``-o/--output`` and ``--format``.
+
+    Examples:
+        >>> p = argparse.ArgumentParser()
+        >>> add_output_options(p)
+        >>> p.parse_args(["-o", "x.parquet"]).output
+        'x.parquet'
+    """
+    group = parser.add_argument_group("writing results")
+    group.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        metavar="FILE",
+        help="write the result to FILE ('-' for standard output; default: standard output)",
+    )
+    group.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="output format (default: from the file's suffix; on standard output a "
+        "table on a terminal, CSV in a pipe)",
+    )
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _encoding(args: argparse.Namespace, owner: str) -> str:
+    name = str(getattr(args, "encoding", "utf-8") or "utf-8")
+    try:
+        codec = codecs.lookup(name)
+    except LookupError:
+        raise ConfigError(
+            owner,
+            "--encoding",
+            expected="a text encoding Python knows (utf-8, gb18030, gbk, latin-1, ...)",
+            found=repr(name),
+            kind="option",
+        ) from None
+    # utf-8-sig reads UTF-8 with and without a byte-order mark (Excel writes one).
+    return "utf-8-sig" if codec.name == "utf-8" else codec.name
+
+
+def _line_of_bad_byte(file: Path, encoding: str) -> tuple[int, int] | None:
+    """The 1-based line and byte offset of the first byte ``encoding`` cannot decode."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    line, offset = 1, 0
+    with file.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as err:
+                return line + chunk[: err.start].count(b"\n"), offset + err.start
+            line += chunk.count(b"\n")
+            offset += len(chunk)
+    return None
+
+
+def read_input(
+    path: str,
+    args: argparse.Namespace,
+    *,
+    what: str = "input",
+    text: bool = False,
+    allow_empty: bool = False,
+) -> pd.DataFrame:
+    r"""Read one input table of a subcommand: CSV, Parquet or ``-`` (standard input).
+
+    Args:
+        path: The file name as the user wrote it.
+        args: The parsed options (``--encoding``, ``--sep``, the command's name).
+        what: What the table is, for messages ("transactions", "events").
+        text: Read every CSV column as text (exact decimal amounts; no guessing).
+        allow_empty: Accept a header without rows.
+
+    Raises:
+        InvalidInputError: The file is missing, a directory, empty, not in the encoding,
+            or not a well-formed CSV/Parquet file.
+        MissingDependencyError: Parquet input without a Parquet engine installed.
+
+    Examples:
+        >>> import tempfile, pathlib
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (folder / "t.csv").write_bytes("\ufeffa;b\n1;客户\n".encode("utf-8"))
+        >>> args = argparse.Namespace(encoding="utf-8", sep=";", command_name="crmkit x")
+        >>> read_input(str(folder / "t.csv"), args).to_dict("records")
+        [{'a': 1, 'b': '客户'}]
+        >>> read_input(str(folder), args)
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.InvalidInputError: crmkit x: input '...' must be a file; found a directory.
+    """
+    owner = _owner(args)
+    encoding = _encoding(args, owner)
+    sep = str(getattr(args, "sep", ",") or ",")
+    parquet = path != "-" and Path(path).suffix.lower() in _PARQUET
+    if parquet and Path(path).is_file() and _parquet_engine() is None:
+        raise _no_parquet(owner, path)
+    if not text:
+        # The one reader of files (crmkit._io): rows are labelled with their line in the
+        # file, so every later message about a value names the line to fix.
+        stated = None if encoding == "utf-8-sig" else encoding  # UTF-8, BOM or not
+        frame = read_table(path, owner=owner, encoding=stated, sep=sep, labels="lines")
+    else:
+        # Every column as text, exactly as written (loyalty amounts are Decimals, ids keep
+        # their leading zeros): read_table has no text mode, so pandas reads it here.
+        options: dict[str, Any] = {
+            "encoding": encoding, "sep": sep, "dtype": str, "keep_default_na": False,
+        }  # fmt: skip
+        if path == "-":
+            raw = sys.stdin.buffer.read()
+            frame = _read_csv(
+                io.BytesIO(raw), "standard input", owner=owner, what=what, options=options,
+                file=None,
+            )  # fmt: skip
+        else:
+            file = Path(path)
+            if file.is_dir():
+                raise InvalidInputError(
+                    owner, path, expected="a file", found="a directory", kind="input"
+                )
+            if not file.is_file():
+                raise InvalidInputError(
+                    owner, path, expected="an existing file", found="no such file", kind="input"
+                )
+            if file.suffix.lower() in _PARQUET:
+                frame = _read_parquet(file, owner)
+            else:
+                frame = _read_csv(file, path, owner=owner, what=what, options=options, file=file)
+        if path == "-" or Path(path).suffix.lower() not in _PARQUET:
+            frame.attrs[_CSV_MARK] = True  # row positions: line = position + 2
+    if not allow_empty and len(frame) == 0:
+        raise InvalidInputError(
+            owner,
+            path,
+            expected=f"at least one row of {what}",
+            found="only a header row",
+            kind="input",
+        )
+    return frame
+
+
+def _read_csv(
+    source: Any,
+    name: str,
+    *,
+    owner: str,
+    what: str,
+    options: dict[str, Any],
+    file: Path | None,
+) -> pd.DataFrame:
+    try:
+        frame: pd.DataFrame = pd.read_csv(source, **options)
+    except UnicodeDecodeError:
+        where = _line_of_bad_byte(file, options["encoding"]) if file is not None else None
+        at = f" at line {where[0]} (byte {where[1]})" if where else ""
+        raise InvalidInputError(
+            owner,
+            name,
+            expected=f"text in {options['encoding'].replace('-sig', '')}",
+            found=f"bytes that are not{at}",
+            kind="input",
+            hint="Name the file's encoding with --encoding (gb18030 for Excel exports "
+            "in mainland China, latin-1 for Western European ones).",
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise InvalidInputError(
+            owner,
+            name,
+            expected=f"a CSV file of {what} with a header row",
+            found="an empty file",
+            kind="input",
+        ) from None
+    except pd.errors.ParserError as err:
+        raise InvalidInputError(
+            owner,
+            name,
+            expected="a well-formed CSV file",
+            found=str(err).strip().splitlines()[-1],
+            kind="input",
+            hint="Check --sep if the file uses another separator.",
+        ) from None
+    return frame
+
+
+def _parquet_engine() -> str | None:
+    for engine in ("pyarrow", "fastparquet"):
+        if importlib.util.find_spec(engine) is not None:
+            return engine
+    return None
+
+
+def _no_parquet(owner: str, option: str) -> MissingDependencyError:
+    return MissingDependencyError(
+        owner,
+        option,
+        expected="readable and writable with a Parquet engine (pyarrow)",
+        found="no Parquet engine installed",
+        kind="",
+        hint="Install the `parquet` extra: pip install 'crmkit[parquet]'.",
+    )
+
+
+def _read_parquet(file: Path, owner: str) -> pd.DataFrame:
+    if _parquet_engine() is None:
+        raise _no_parquet(owner, str(file))
+    try:
+        return pd.read_parquet(file)
+    except (OSError, ValueError) as err:
+        lines = str(err).strip().splitlines()
+        raise InvalidInputError(
+            owner,
+            str(file),
+            expected="a readable Parquet file",
+            found=lines[0] if lines else type(err).__name__,
+            kind="input",
+        ) from None
+
+
+def load_json(path: str, owner: str, option: str) -> Any:
+    """Read a JSON option file (rules, a policy, a model) as plain Python values.
+
+    Examples:
+        >>> load_json("/no/such.json", "crmkit rfm", "--model")
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: crmkit rfm: option '--model' must be an existing JSON file; found '/no/such.json'.
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise ConfigError(
+            owner, option, expected="an existing JSON file", found=repr(path), kind="option"
+        )
+    try:
+        return json.loads(file.read_text(encoding="utf-8-sig"))
+    except json.JSONDecodeError as err:
+        raise ConfigError(
+            owner,
+            option,
+            expected="valid JSON",
+            found=f"{err.msg} at line {err.lineno} of {path}",
+            kind="option",
+        ) from None
+    except UnicodeDecodeError:
+        raise ConfigError(
+            owner, option, expected="a UTF-8 JSON file", found=f"other bytes in {path}",
+            kind="option",
+        ) from None  # fmt: skip
+
+
+def load_json_object(path: str, owner: str, option: str, what: str) -> dict[str, Any]:
+    """:func:`load_json` for a file that must hold one JSON object (a rule or a model).
+
+    Examples:
+        >>> import tempfile, pathlib
+        >>> f = pathlib.Path(tempfile.mkdtemp()) / "m.json"
+        >>> _ = f.write_text("[1]")
+        >>> load_json_object(str(f), "crmkit rfm", "--model", "a stored RFMModel")
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: crmkit rfm: option '--model' must be a JSON object (a stored RFMModel); found list.
+    """
+    data = load_json(path, owner, option)
+    if not isinstance(data, dict):
+        raise ConfigError(
+            owner,
+            option,
+            expected=f"a JSON object ({what})",
+            found=type(data).__name__,
+            kind="option",
+        )
+    return data
+
+
+def apply_columns(
+    frame: pd.DataFrame, args: argparse.Namespace, canonical: Sequence[str]
+) -> pd.DataFrame:
+    """Rename the file's columns named with ``--column NAME=COLUMN`` to the names read.
+
+    ``canonical`` lists the names the command reads by fixed name; any other NAME is an
+    error (a typo would otherwise be ignored).
+
+    Examples:
+        >>> f = pd.DataFrame({"paid": [1]})
+        >>> a = argparse.Namespace(column=["amount=paid"], command_name="crmkit x")
+        >>> list(apply_columns(f, a, ["amount"]).columns)
+        ['amount']
+    """
+    owner = _owner(args)
+    renames: dict[str, str] = {}
+    for item in getattr(args, "column", None) or []:
+        name, sep, source = str(item).partition("=")
+        name, source = name.strip(), source.strip()
+        if not sep or not name or not source:
+            raise ConfigError(
+                owner, "--column", expected="NAME=COLUMN", found=repr(item), kind="option"
+            )
+        if name not in canonical:
+            raise ConfigError(
+                owner,
+                "--column",
+                expected=f"a NAME among {sorted(canonical)}",
+                found=repr(name),
+                kind="option",
+            )
+        if source not in frame.columns:
+            raise SchemaError(
+                owner,
+                source,
+                expected="present (named by --column)",
+                found=f"columns {list(map(str, frame.columns))[:20]}",
+            )
+        renames[source] = name
+    return frame.rename(columns=renames) if renames else frame
+
+
+def convert_dates(
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    args: argparse.Namespace,
+    *,
+    always: bool = False,
+) -> pd.DataFrame:
+    """Read the date columns with ``--date-format`` or ``--date-unit``, when given.
+
+    The reading is :func:`crmkit._validate.datetime_column`'s (nothing is guessed). Without
+    either option the columns are left to the library, which reads ISO 8601 and refuses
+    anything else (``always=True`` reads them here too, as ISO 8601). Empty cells stay
+    missing; a value that does not match is an error naming the column and, for CSV
+    files, the file's line numbers (header = line 1).
+
+    Examples:
+        >>> f = pd.DataFrame({"d": ["31/01/2025", "01/02/2025"]})
+        >>> f.attrs[_CSV_MARK] = True  # as read_input marks a CSV file
+        >>> a = argparse.Namespace(date_format="%d/%m/%Y", date_unit=None, command_name="x")
+        >>> convert_dates(f, ["d"], a)["d"].dt.strftime("%Y-%m-%d").tolist()
+        ['2025-01-31', '2025-02-01']
+        >>> bad = pd.DataFrame({"d": ["31/01/2025", "2025-02-01"]})
+        >>> bad.attrs[_CSV_MARK] = True
+        >>> convert_dates(bad, ["d"], a)
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.SchemaError: x: column 'd' must be dates in the format '%d/%m/%Y'; found mixed formats: 1 values in ISO 8601, such as '2025-02-01' at lines [3] of the file. Write every value in one format.
+    """
+    fmt = getattr(args, "date_format", None)
+    unit = getattr(args, "date_unit", None)
+    if fmt is None and unit is None and not always:
+        return frame
+    owner = _owner(args)
+    out = frame.copy()
+    for column in columns:
+        if column not in out.columns:
+            continue
+        series = out[column]
+        if pd.api.types.is_datetime64_any_dtype(series.dtype):
+            continue
+        blank = (series.isna() | series.astype(str).str.strip().eq("")).to_numpy()
+        present = out.loc[~blank, [column]]
+        try:
+            parsed = datetime_column(present, column, owner, date_format=fmt, date_unit=unit)
+        except CrmkitError as err:
+            raise _on_lines(err, frame) from None
+        out[column] = parsed.reindex(out.index)
+    return out
+
+
+def _on_lines(err: CrmkitError, frame: pd.DataFrame) -> CrmkitError:
+    """Name CSV line numbers instead of row positions (row p is on line p + 2)."""
+    if not frame.attrs.get(_CSV_MARK) or not isinstance(frame.index, pd.RangeIndex):
+        return err
+    if not err.rows or not all(isinstance(r, int | np.integer) for r in err.rows):
+        return err
+    lines = ", ".join(str(int(cast("int", r)) + 2) for r in err.rows)
+    more = f" (first {len(err.rows)} of {err.total})" if (err.total or 0) > len(err.rows) else ""
+    err.found = f"{err.found} at lines [{lines}]{more} of the file"
+    err.rows, err.total = (), None
+    err.args = (err._message(),)
+    return err
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def output_format(args: argparse.Namespace, owner: str | None = None) -> str:
+    """Decide the output format from ``--format``, ``--output``'s suffix and the terminal.
+
+    Checked before any work, so a bad choice writes nothing: an unknown suffix without
+    ``--format``, a suffix that contradicts ``--format``, or Parquet without an engine.
+
+    Examples:
+        >>> a = argparse.Namespace(output="x.csv", format="json", command_name="crmkit x")
+        >>> output_format(a)
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: crmkit x: option '--format' must be the format the suffix of 'x.csv' names (csv); found 'json'.
+    """
+    owner = owner or _owner(args)
+    fmt: str | None = getattr(args, "format", None)
+    output: str | None = getattr(args, "output", None)
+    if output not in (None, "-"):
+        suffix = Path(str(output)).suffix.lower()
+        inferred = _SUFFIX_FORMAT.get(suffix)
+        if fmt is None:
+            if inferred is None:
+                raise ConfigError(
+                    owner,
+                    "--format",
+                    expected="given when the output file's suffix names no format "
+                    "(.csv, .json, .jsonl, .ndjson, .parquet, .pq, .txt with --format table)",
+                    found=repr(output),
+                    kind="option",
+                )
+            fmt = inferred
+        elif inferred is not None and inferred != fmt:
+            raise ConfigError(
+                owner,
+                "--format",
+                expected=f"the format the suffix of {output!r} names ({inferred})",
+                found=repr(fmt),
+                kind="option",
+            )
+    elif fmt is None:
+        fmt = "table" if _isatty(sys.stdout) else "csv"
+    if fmt == "parquet":
+        if _parquet_engine() is None:
+            raise _no_parquet(owner, "--format parquet")
+        if output in (None, "-") and _isatty(sys.stdout):
+            raise ConfigError(
+                owner,
+                "--format",
+                expected="a text format on a terminal (Parquet is binary)",
+                found="'parquet'",
+                kind="option",
+                hint="Write it to a file with -o FILE.parquet.",
+            )
+    return fmt
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def seconds_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Durations as whole seconds for files: ``goal`` -> ``goal_seconds`` (nullable Int64).
+
+    pandas would write a timedelta as ``"0 days 01:00:00"``, which other tools cannot
+    read; instants stay RFC 3339 timestamps with their UTC offset.
+
+    Examples:
+        >>> frame = pd.DataFrame({"elapsed": pd.to_timedelta(["1h", None]), "state": ["met", "x"]})
+        >>> out = seconds_columns(frame)
+        >>> list(out.columns), str(out["elapsed_seconds"].dtype), int(out["elapsed_seconds"].iloc[0])
+        (['elapsed_seconds', 'state'], 'Int64', 3600)
+        >>> bool(out["elapsed_seconds"].isna().iloc[1])
+        True
+    """
+    out = frame.copy()
+    renames = {}
+    for column in frame.columns:
+        if frame[column].dtype.kind == "m":
+            whole = frame[column].dt.total_seconds().round()  # durations are whole seconds
+            out[column] = whole.astype("Int64")
+            renames[column] = f"{column}_seconds"
+    return out.rename(columns=renames)
+
+
+def _is_share(name: Any) -> bool:
+    text = str(name).lower()
+    return text.endswith("share") or text.startswith("share")
+
+
+def tidy_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Floats without binary noise (15 significant digits); shares to 4 decimals.
+
+    Examples:
+        >>> f = pd.DataFrame({"monetary": [492.44500000000005], "revenue_share": [0.123456]})
+        >>> tidy_numbers(f).to_dict("records")
+        [{'monetary': 492.445, 'revenue_share': 0.1235}]
+    """
+    out = frame.copy(deep=False)
+    for column in out.columns:
+        values = out[column]
+        if not pd.api.types.is_float_dtype(values.dtype):
+            continue
+        if _is_share(column):
+            out[column] = values.round(_SHARE_DECIMALS)
+        else:
+            out[column] = values.map(_significant, na_action="ignore").astype(values.dtype)
+    return out
+
+
+def _significant(value: float) -> float:
+    if not math.isfinite(value) or value == 0:
+        return value
+    return float(f"{value:.{_SIGNIFICANT}g}")
+
+
+def _plain_frame(frame: pd.DataFrame, index: bool) -> pd.DataFrame:
+    """The frame as a file holds it: index as columns, durations in seconds, no attrs."""
+    out = frame.copy(deep=False)
+    out.attrs = {}
+    if index:
+        if isinstance(out.index, pd.MultiIndex) or out.index.name is not None:
+            out = out.reset_index()
+        elif not isinstance(out.index, pd.RangeIndex):
+            out = out.reset_index(names="index")
+    else:
+        out = out.reset_index(drop=True)
+    out.columns = pd.Index([str(c) for c in out.columns])
+    return seconds_columns(out)
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        return None if math.isnan(number) else _significant(number)
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else str(value)
+    if isinstance(value, pd.Timestamp | dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, pd.Timedelta | dt.timedelta):
+        return pd.Timedelta(value).total_seconds()
+    if isinstance(value, pd.Period):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    if pd.api.types.is_scalar(value) and pd.isna(value):
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+def records(frame: pd.DataFrame, *, index: bool = True) -> list[dict[str, Any]]:
+    """The frame as JSON-ready records (plain types, ISO 8601 instants, seconds, null).
+
+    Examples:
+        >>> f = pd.DataFrame({"d": pd.to_datetime(["2025-01-02"]), "x": [0.1 + 0.2]})
+        >>> records(f)
+        [{'d': '2025-01-02T00:00:00', 'x': 0.3}]
+    """
+    plain = tidy_numbers(_plain_frame(frame, index))
+    columns = list(plain.columns)
+    data = [
+        {name: _json_value(value) for name, value in zip(columns, row, strict=True)}
+        for row in plain.itertuples(index=False, name=None)
+    ]
+    return data
+
+
+def human_table(frame: pd.DataFrame, *, index: bool = True, max_rows: int = 60) -> str:
+    """A table for people: shares as percentages, numbers rounded, long tables cut.
+
+    Examples:
+        >>> f = pd.DataFrame({"customers": [3, 1], "customer_share": [0.75, 0.25]},
+        ...                  index=pd.Index(["A", "B"], name="class"))
+        >>> print(human_table(f))
+              customers customer_share
+        class
+        A             3         75.0 %
+        B             1         25.0 %
+    """
+    shown = frame.copy(deep=False)
+    shown.attrs = {}
+    for column in shown.columns:
+        values = shown[column]
+        if pd.api.types.is_float_dtype(values.dtype):
+            if _is_share(column):
+                shown[column] = values.map(lambda v: "" if pd.isna(v) else f"{v * 100:.1f} %")
+            else:
+                shown[column] = values.map(lambda v: "" if pd.isna(v) else f"{v:,.2f}")
+        elif values.dtype.kind == "m":
+            shown[column] = values.map(lambda v: "" if pd.isna(v) else str(v))
+    with pd.option_context(
+        "display.width", 160, "display.max_columns", 40, "display.max_rows", max_rows
+    ):
+        text = shown.to_string(index=index, max_rows=max_rows)
+    if len(frame) > max_rows:
+        text += f"\n({len(frame):,} rows; write them all with -o FILE or --format csv)"
+    return text
+
+
+@contextlib.contextmanager
+def _atomic(path: Path, binary: bool) -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path``; move it into place only when complete."""
+    folder = path.parent if str(path.parent) else Path()
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    try:
+        with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8") as f:
+            yield f
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(name, 0o666 & ~umask)  # mkstemp's 0600 is for the temporary file only
+        os.replace(name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        raise
+
+
+def write_text_file(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` whole (a temporary file renamed into place) or not at all.
+
+    Examples:
+        >>> import tempfile, pathlib
+        >>> f = pathlib.Path(tempfile.mkdtemp()) / "a.json"
+        >>> write_text_file(str(f), "{}")
+        >>> f.read_text()
+        '{}'
+    """
+    with _atomic(Path(path), binary=False) as handle:
+        handle.write(text)
+
+
+def emit(
+    frame: pd.DataFrame,
+    args: argparse.Namespace,
+    *,
+    index: bool = True,
+    table: Callable[[pd.DataFrame], str] | None = None,
+    fmt: str | None = None,
+) -> None:
+    """Write a subcommand's result as ``--format`` says, to ``--output`` or standard output.
+
+    Args:
+        frame: The result.
+        args: The parsed options (``output``, ``format``).
+        index: Write the index (entity ids) as the first column(s).
+        table: How to show the frame to people (``--format table``); a plain rounded
+            table by default.
+        fmt: The format already decided by :func:`output_format` (decided here if None).
+
+    Examples:
+        >>> a = argparse.Namespace(output=None, format="jsonl", command_name="crmkit x")
+        >>> emit(pd.DataFrame({"x": [1.5]}, index=pd.Index(["a"], name="id")), a)
+        {"id": "a", "x": 1.5}
+    """
+    fmt = fmt or output_format(args)
+    output: str | None = getattr(args, "output", None)
+    to_stdout = output in (None, "-")
+    if fmt == "parquet":
+        plain = _plain_frame(frame, index)
+        if to_stdout:
+            buffer = io.BytesIO()
+            plain.to_parquet(buffer, index=False)
+            sys.stdout.buffer.write(buffer.getvalue())
+            sys.stdout.flush()
+            return
+        with _atomic(Path(str(output)), binary=True) as handle:
+            plain.to_parquet(handle, index=False)
+        return
+    if fmt == "table":
+        text = (table or functools.partial(human_table, index=index))(frame) + "\n"
+    elif fmt == "csv":
+        text = tidy_numbers(_plain_frame(frame, index)).to_csv(
+            index=False, lineterminator="\n", float_format=f"%.{_SIGNIFICANT}g"
+        )
+    elif fmt == "json":
+        text = json.dumps(records(frame, index=index), ensure_ascii=False, indent=1) + "\n"
+    else:  # jsonl
+        text = "".join(
+            json.dumps(row, ensure_ascii=False) + "\n" for row in records(frame, index=index)
+        )
+    if to_stdout:
+        # In pieces, so that a reader that goes away (``| head``) is noticed at once.
+        for start in range(0, len(text), _CHUNK):
+            sys.stdout.write(text[start : start + _CHUNK])
+            sys.stdout.flush()
+    else:
+        write_text_file(str(output), text)
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _owner(args: argparse.Namespace) -> str:
+    return str(getattr(args, "command_name", None) or "crmkit")
+
+
+def restate(err: CrmkitError, args: argparse.Namespace) -> str:
+    """The error's message in the command's words: options instead of parameters.
+
+    Examples:
+        >>> a = argparse.Namespace(command_name="crmkit rfm", bins=1, customer="cust",
+        ...     column_options={"customer": "--customer"})
+        >>> print(restate(ConfigError("RFMScorer", "bins", expected="an int in [2, 9]",
+        ...     found="1"), a))
+        crmkit rfm: option --bins must be an int in [2, 9]; found 1.
+        >>> print(restate(SchemaError("rfm()", "cust", expected="present",
+        ...     found="columns ['a']", hint="Name it with the keyword argument for that column."), a))
+        crmkit rfm: column 'cust' must be present; found columns ['a']. Name it with --customer.
+    """
+    if isinstance(err, MissingDependencyError) or not hasattr(err, "kind"):
+        return str(err)
+    owner, kind, field, hint = err.owner, err.kind, err.field, err.hint
+    options = {
+        dest: "--" + dest.replace("_", "-")
+        for dest in vars(args)
+        if dest not in ("handler", "command_name", "column_options")
+    }
+    columns: dict[str, str] = dict(getattr(args, "column_options", {}) or {})
+    try:
+        value = getattr(args, field, None) if field in options else None
+        # Restate only errors about the value the option passed (not, say, a policy key
+        # that happens to share an option's name).
+        if kind in ("parameter", "") and value is not None and str(value) in err.found:
+            err.kind, err.field = "option", options[field]
+            err.owner = _owner(args)
+            text = err._message().replace(f"option '{err.field}'", f"option {err.field}")
+            return text
+        if kind == "column":
+            by_value = {str(getattr(args, dest, "")): opt for dest, opt in columns.items()}
+            if field in by_value and "keyword argument" in hint:
+                err.hint = f"Name it with {by_value[field]}."
+            elif "keyword argument" in hint:
+                err.hint = "Name it with the command's column options (see --help)."
+            err.owner = _owner(args)
+            return err._message()
+        return str(err)
+    finally:
+        err.owner, err.kind, err.field, err.hint = owner, kind, field, hint
+
+
+# --------------------------------------------------------------------------- progress
+
+
+class Progress:
+    """A progress bar on standard error, shown only when standard error is a terminal.
+
+    Examples:
+        >>> bar = Progress(total=10, label="members", stream=io.StringIO())
+        >>> bar.update(5); bar.close()
+        >>> bar.shown
+        False
+    """
+
+    def __init__(self, total: int, label: str, *, stream: IO[str] | None = None) -> None:
+        self.total = max(int(total), 1)
+        self.label = label
+        self.done = 0
+        self.stream = stream if stream is not None else sys.stderr
+        self.shown = _isatty(self.stream)
+
+    def update(self, step: int) -> None:
+        """Advance by ``step`` units and redraw."""
+        self.done = min(self.total, self.done + int(step))
+        if self.shown:
+            width = 30
+            filled = round(width * self.done / self.total)
+            self.stream.write(
+                f"\r{self.label}: [{'#' * filled}{'.' * (width - filled)}] "
+                f"{self.done:,}/{self.total:,}"
+            )
+            self.stream.flush()
+
+    def close(self) -> None:
+        """Clear the bar's line."""
+        if self.shown:
+            self.stream.write("\r" + " " * 79 + "\r")
+            self.stream.flush()
+
+
+# --------------------------------------------------------------------------- demo data
+
+
+class DemoData:
+    """The built-in sample data that ``crmkit demo`` and ``crmkit report`` use, made once.
+
+    Examples:
+        >>> data = DemoData(seed=1)
+        >>> len(data.transactions) > 0
+        True
+    """
+
+    def __init__(self, seed: int = 7) -> None:
+        self.seed = seed
+
+    @functools.cached_property
+    def transactions(self) -> pd.DataFrame:
+        """A few years of transactions of 2,000 customers."""
+        return datasets.transactions(n_customers=2_000, seed=self.seed)
+
+    @functools.cached_property
+    def tickets(self) -> pd.DataFrame:
+        """1,000 support tickets, one row each."""
+        return datasets.tickets(n_tickets=1_000, seed=self.seed)
+
+    @functools.cached_property
+    def ticket_events(self) -> pd.DataFrame:
+        """The event history of :attr:`tickets`."""
+        return datasets.ticket_events(self.tickets)
+
+    @functools.cached_property
+    def survey_responses(self) -> pd.DataFrame:
+        """2,000 survey responses (NPS, CSAT, CES)."""
+        return datasets.survey_responses(n_responses=2_000, seed=self.seed)
+
+    @functools.cached_property
+    def loyalty_events(self) -> pd.DataFrame:
+        """The event streams of 100 loyalty members."""
+        return datasets.loyalty_events(n_members=100, seed=self.seed)
+
+
+def section(title: str, body: str) -> str:
+    """One titled section of ``crmkit demo``'s text report.
+
+    Examples:
+        >>> print(section("Loyalty", "points"))
+        <BLANKLINE>
+        Loyalty
+        =======
+        points
+        <BLANKLINE>
+    """
+    return f"\n{title}\n{'=' * len(title)}\n{body.rstrip()}\n"

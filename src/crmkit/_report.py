@@ -1,0 +1,780 @@
+"""``crmkit report``: one self-contained HTML page a manager can open, read and forward.
+
+The page holds five sections (customer value; lifecycle and cohorts; loyalty; service
+levels; satisfaction), each with a short plain-language reading of the result, its
+figures and its tables. Figures are SVG drawn by :mod:`crmkit.plotting` and embedded as
+``data:`` URIs; the page has no script, no web font and no link to any other host, so
+it reads the same offline, behind a firewall or in mainland China.
+
+It runs over the built-in sample data, or over your files (``--transactions``,
+``--tickets`` with ``--policy``, ``--responses``, ``--events`` with ``--program``): a
+section whose data you did not give is listed as not included, with the option that
+adds it.
+
+Examples:
+    >>> import tempfile, pathlib
+    >>> from crmkit._cli_support import DemoData
+    >>> page = build_report(ReportData.sample(DemoData(seed=1)))  # doctest: +SKIP
+    >>> "Customer value" in page  # doctest: +SKIP
+    True
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime as dt
+import html
+import io
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pandas as pd
+
+from crmkit import __version__
+from crmkit._cli_support import (
+    DemoData,
+    MissingDependencyError,
+    add_input_options,
+    apply_columns,
+    convert_dates,
+    load_json_object,
+    read_input,
+    write_text_file,
+)
+
+__all__ = ["ReportData", "Section", "add_report_options", "build_report", "run_report"]
+
+#: Section ids and titles, in page order.
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("customer-value", "Customer value"),
+    ("lifecycle", "Lifecycle and cohorts"),
+    ("loyalty", "Loyalty"),
+    ("service-levels", "Service levels"),
+    ("satisfaction", "Satisfaction"),
+)
+
+#: Below this many responses a month's score is marked as a low sample.
+MIN_N = 30
+
+
+@attrs.frozen
+class Figure:
+    """One embedded figure: SVG bytes and the sentence under it."""
+
+    caption: str
+    svg: bytes
+    wide: bool = False
+
+
+@attrs.frozen
+class Section:
+    """One section of the report: a reading in plain words, figures and tables.
+
+    ``missing`` says which option adds the section when its data was not given.
+
+    Examples:
+        >>> Section(id="x", title="X", reading=("All good.",)).missing
+        ''
+    """
+
+    id: str
+    title: str
+    reading: tuple[str, ...] = ()
+    figures: tuple[Figure, ...] = ()
+    tables: tuple[tuple[str, str], ...] = ()
+    missing: str = ""
+
+
+@attrs.frozen
+class ReportData:
+    """The tables the report reads, in the sample data's column names; None = not given.
+
+    Examples:
+        >>> ReportData().transactions is None
+        True
+    """
+
+    transactions: pd.DataFrame | None = None
+    tickets: pd.DataFrame | None = None
+    ticket_events: pd.DataFrame | None = None
+    policies: Any = None
+    responses: pd.DataFrame | None = None
+    loyalty_events: pd.DataFrame | None = None
+    program: Any = None
+    source: str = "your files"
+
+    @classmethod
+    def sample(cls, data: DemoData) -> ReportData:
+        """Everything from the built-in sample data, with the demo's program and policies."""
+        from crmkit.loyalty._cli import demo_program
+        from crmkit.service._cli import demo_policies
+
+        return cls(
+            transactions=data.transactions,
+            tickets=data.tickets,
+            ticket_events=data.ticket_events,
+            policies=demo_policies(),
+            responses=data.survey_responses,
+            loyalty_events=data.loyalty_events,
+            program=demo_program(),
+            source=f"the built-in sample data (seed {data.seed})",
+        )
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def _figure_factory() -> Callable[[float, float], Any]:
+    """A maker of matplotlib Axes that touches no global state (no pyplot)."""
+    try:
+        from matplotlib.figure import Figure as MplFigure
+    except ImportError:
+        raise MissingDependencyError(
+            "crmkit report",
+            "figures",
+            expected="drawn with matplotlib",
+            found="matplotlib not installed",
+            kind="",
+            hint="Install the `plot` extra: pip install 'crmkit[plot]'.",
+        ) from None
+
+    def make(width: float, height: float) -> Any:
+        return MplFigure(figsize=(width, height), layout="constrained").subplots()
+
+    return make
+
+
+def _svg(ax: Any, caption: str) -> Figure:
+    buffer = io.BytesIO()
+    ax.figure.savefig(buffer, format="svg", metadata={"Date": None})
+    width = float(ax.figure.get_figwidth())
+    return Figure(caption=caption, svg=buffer.getvalue(), wide=width >= 7)
+
+
+def _pct(share: float, digits: int = 1) -> str:
+    return "n/a" if pd.isna(share) else f"{share * 100:.{digits}f}%"
+
+
+def _table(frame: pd.DataFrame, *, shares: Sequence[str] = (), digits: int = 1) -> str:
+    shown = frame.copy()
+    for column in shown.columns:
+        values = shown[column]
+        if column in shares:
+            shown[column] = values.map(lambda v: "" if pd.isna(v) else _pct(float(v), digits))
+        elif pd.api.types.is_float_dtype(values.dtype):
+            shown[column] = values.map(lambda v: "" if pd.isna(v) else f"{v:,.1f}")
+        elif pd.api.types.is_integer_dtype(values.dtype):
+            shown[column] = values.map(lambda v: f"{v:,}")
+    shown.columns = pd.Index([str(c).replace("_", " ") for c in shown.columns])
+    if shown.index.name:
+        shown.index.name = str(shown.index.name).replace("_", " ")
+    return shown.to_html(border=0, classes="data", na_rep="", escape=True)
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def customer_value(tx: pd.DataFrame, figure: Callable[[float, float], Any]) -> Section:
+    """RFM segments, ABC classes, the customer pyramid and revenue concentration."""
+    from crmkit.plotting import plot_class_shares, plot_pareto, plot_segments
+    from crmkit.segmentation import (
+        abc_classify,
+        class_summary,
+        gini,
+        pareto_curve,
+        pyramid,
+        rfm,
+        segment_summary,
+        top_share,
+    )
+
+    order = "order_id" if "order_id" in tx.columns else None
+    scored = rfm(tx, order=order)
+    table = segment_summary(scored)
+    values = scored["monetary"].clip(lower=0)
+    abc = class_summary(abc_classify(values))
+    pyr = pyramid(values)
+    g, top = gini(values), top_share(values, 0.2)
+    at = int(table["revenue_share"].to_numpy().argmax())
+    best, row = table.index[at], table.iloc[at]
+    a = abc.iloc[0]
+    reading = (
+        (
+            f"{len(scored):,} customers were scored on how recently, how often and how much "
+            f"they bought. The largest share of revenue comes from the {best!s} segment: "
+            f"{_pct(row['customer_share'])} of customers bring {_pct(row['revenue_share'])} of "
+            "revenue."
+        ),
+        (
+            f"Revenue is concentrated: the top 20% of customers bring {_pct(top)} of it "
+            f"(Gini {g:.2f}; 0 means everyone spends the same, 1 that one customer brings "
+            f"everything). Class A is {_pct(a['customer_share'])} of customers and "
+            f"{_pct(a['revenue_share'])} of revenue; the top 1% (VIP) alone bring "
+            f"{_pct(pyr['revenue_share'].iloc[0])}."
+        ),
+    )
+    shown = table[["customers", "customer_share", "revenue_share", "recency_median"]]
+    shown = shown.assign(
+        frequency_median=table["frequency_median"],
+        monetary_median=table["monetary_median"],
+    )
+    return Section(
+        id="customer-value",
+        title="Customer value",
+        reading=reading,
+        figures=(
+            _svg(
+                plot_segments(table, ax=figure(7.5, 4.5)),
+                "Share of customers and of revenue by RFM segment.",
+            ),
+            _svg(
+                plot_pareto(pareto_curve(values), ax=figure(5.5, 4.2)),
+                "Pareto curve: the share of revenue brought by the best customers.",
+            ),
+            _svg(
+                plot_class_shares(abc, ax=figure(5.5, 3.2), title="ABC classes"),
+                "ABC classes: A up to 80% of revenue, B to 95%, C the rest.",
+            ),
+            _svg(
+                plot_class_shares(pyr, ax=figure(5.5, 3.4), title="Customer pyramid"),
+                "Customer pyramid: VIP top 1%, major next 4%, medium next 15%, small the rest.",
+            ),
+        ),
+        tables=(
+            (
+                "RFM segments (medians per customer)",
+                _table(shown, shares=("customer_share", "revenue_share")),
+            ),
+            ("ABC classes", _table(abc, shares=("customer_share", "revenue_share"))),
+            ("Customer pyramid", _table(pyr, shares=("customer_share", "revenue_share"))),
+        ),
+    )
+
+
+def _month_end(day: dt.date) -> dt.date:
+    nxt = day + dt.timedelta(days=1)
+    return day if nxt.month != day.month else day.replace(day=1) - dt.timedelta(days=1)
+
+
+def lifecycle(tx: pd.DataFrame, figure: Callable[[float, float], Any]) -> Section:
+    """Stages now, stages month by month, last month's moves, cohort retention."""
+    from crmkit.plotting import (
+        plot_cohort_retention,
+        plot_lifecycle_stages,
+        plot_transition_matrix,
+    )
+    from crmkit.segmentation import (
+        classify_lifecycle,
+        cohort_retention,
+        lifecycle_history,
+        transition_matrix,
+    )
+
+    amount = "amount" if "amount" in tx.columns else None
+    last = pd.Timestamp(tx["date"].max())
+    end = _month_end(last.date())
+    if end > last.date():  # the month is not over yet: look at the month before
+        end = last.date().replace(day=1) - dt.timedelta(days=1)
+    start = end.replace(day=1) - dt.timedelta(days=1)
+    stages = classify_lifecycle(tx, as_of=end, amount=amount)
+    counts = stages["stage"].value_counts(sort=False)
+    shares = counts / max(len(stages), 1)
+    months = [(pd.Timestamp(end) - pd.offsets.MonthEnd(k)).date() for k in range(11, 0, -1)]
+    history = lifecycle_history(tx, at=[*months, end], amount=amount)
+    moves = transition_matrix(history, start, end)
+    cohorts = cohort_retention(tx, period="Q", amount=amount, as_of=end)
+    kept = cohorts.shares.iloc[:, 1] if cohorts.shares.shape[1] > 1 else None
+    active = shares.get("active", float("nan"))
+    risk = shares.get("at_risk", 0.0) + shares.get("dormant", 0.0)
+    reading = [
+        (
+            f"On {end}, {_pct(active)} of {len(stages):,} customers are active, {_pct(risk)} are "
+            f"at risk or dormant (no purchase for 90 to 365 days) and "
+            f"{_pct(shares.get('churned', float('nan')))} have churned (no purchase for a year)."
+        ),
+    ]
+    if kept is not None and kept.notna().any():
+        recent = kept.dropna()
+        reading.append(
+            f"Of the customers who first bought in {recent.index[-1]}, "
+            f"{_pct(float(recent.iloc[-1]))} bought again in the next quarter; across all "
+            f"cohorts the median is {_pct(float(recent.median()))}. Blank cells in the cohort "
+            "table are periods not over yet, not losses."
+        )
+    table = pd.DataFrame({"customers": counts, "share": shares})
+    table.index.name = "stage"
+    return Section(
+        id="lifecycle",
+        title="Lifecycle and cohorts",
+        reading=tuple(reading),
+        figures=(
+            _svg(
+                plot_lifecycle_stages(history, share=True, ax=figure(7.5, 4.0)),
+                "Lifecycle stages at each month end (share of customers who had bought).",
+            ),
+            _svg(
+                plot_transition_matrix(moves, ax=figure(6.0, 5.0)),
+                f"Where the customers of each stage on {start} were on {end}.",
+            ),
+            _svg(
+                plot_cohort_retention(cohorts, ax=figure(7.5, 5.0)),
+                "Cohort retention by quarter of first purchase.",
+            ),
+        ),
+        tables=((f"Lifecycle stages on {end}", _table(table, shares=("share",))),),
+    )
+
+
+def loyalty(events: pd.DataFrame, program: Any, figure: Callable[[float, float], Any]) -> Section:
+    """Balances, members per tier and points expiring in the next 60 days."""
+    from crmkit.loyalty import replay_many
+
+    as_of = pd.Timestamp(events["time"].max()).to_pydatetime()
+    states = replay_many(events, program, as_of=as_of, expiring_days=60, on_error="skip")
+    totals = pd.DataFrame(
+        {
+            "points": [
+                int(states[c].sum())
+                for c in ("credited", "available", "pending", "spent", "expired")
+            ]
+        },
+        index=pd.Index(["credited", "available", "pending", "spent", "expired"], name="points"),
+    )
+    tiers = states["tier"].astype(str).value_counts(sort=False)
+    tiers = tiers.reindex([t for t in program.tiers.names if t in tiers.index], fill_value=0)
+    soon = states[states["expiring"] > 0].sort_values("expiring", ascending=False)
+    ax = figure(5.5, 3.0)
+    ax.barh([str(t) for t in tiers.index][::-1], tiers.to_numpy()[::-1], color="#1f77b4")
+    for y, v in enumerate(tiers.to_numpy()[::-1]):
+        ax.annotate(f" {int(v):,}", (float(v), y), va="center")
+    ax.set_xlabel("members")
+    ax.set_title("Members per tier")
+    ax.spines[["top", "right"]].set_visible(False)
+    reading = (
+        (
+            f"{len(states):,} members were replayed under the program {program.name!r} as of "
+            f"{as_of:%Y-%m-%d}. They hold {int(states['available'].sum()):,} points they can "
+            f"spend now and {int(states['pending'].sum()):,} still pending (inside the return "
+            "window)."
+        ),
+        (
+            f"{len(soon):,} members have {int(soon['expiring'].sum()):,} points expiring within "
+            "60 days: a renewal reminder (\u201cyour points can be exchanged for ...\u201d) plus a "
+            f"coupon is due. {int(states['rejected'].sum()):,} events were rejected by the ledger."
+        ),
+    )
+    top = soon.head(10)[["expiring", "next_expiry", "tier", "available"]].copy()
+    top["next_expiry"] = top["next_expiry"].map(
+        lambda v: "" if pd.isna(v) else f"{pd.Timestamp(v):%Y-%m-%d}"
+    )
+    top["tier"] = top["tier"].astype(str)
+    return Section(
+        id="loyalty",
+        title="Loyalty",
+        reading=reading,
+        figures=(_svg(ax, "Members per tier at the report date."),),
+        tables=(
+            ("Points of all members", _table(totals)),
+            ("Members with the most points expiring within 60 days", _table(top)),
+        ),
+    )
+
+
+def service_levels(
+    tickets: pd.DataFrame,
+    events: pd.DataFrame,
+    policies: Any,
+    figure: Callable[[float, float], Any],
+) -> Section:
+    """SLA attainment by policy and target, with Wilson intervals."""
+    from crmkit._stats import wilson_interval
+    from crmkit.plotting import plot_sla_attainment
+    from crmkit.service import evaluate_sla, sla_attainment
+
+    as_of = pd.Timestamp(events["time"].max()) + pd.Timedelta(days=1)
+    verdicts = evaluate_sla(events, tickets, policies, as_of=as_of)
+    table = sla_attainment(verdicts, by=["policy", "target"])
+    met, n = int(table["met"].sum()), int(table["met"].sum() + table["breached"].sum())
+    low, high = wilson_interval(met, n)
+    decided = table[table["n"] > 0]
+    pos = int(decided["attainment"].to_numpy().argmin())
+    worst = decided.index[pos]
+    worst_rate, worst_n = float(decided["attainment"].iloc[pos]), int(decided["n"].iloc[pos])
+    reading = (
+        (
+            f"{verdicts.index.get_level_values(0).nunique():,} tickets were checked against "
+            f"their commitments as of {as_of:%Y-%m-%d}: {_pct(met / n if n else float('nan'))} of "
+            f"{n:,} decided targets were met (95% Wilson interval {_pct(float(low))} to "
+            f"{_pct(float(high))})."
+        ),
+        (
+            f"The weakest commitment is {worst[1].replace('_', ' ')} under "
+            f"{worst[0]!r}: {_pct(worst_rate)} met of {worst_n:,}. Intervals are wide where few tickets were "
+            "decided; compare commitments by their intervals, not only their rates."
+        ),
+    )
+    labelled = table.copy()
+    labelled.index = pd.Index([f"{p} / {t}" for p, t in table.index], name="commitment")
+    shown = table[["met", "breached", "n", "attainment", "ci_low", "ci_high"]]
+    return Section(
+        id="service-levels",
+        title="Service levels",
+        reading=reading,
+        figures=(
+            _svg(
+                plot_sla_attainment(labelled, goal=0.9, ax=figure(7.5, 4.5)),
+                "Attainment by policy and target with 95% Wilson intervals; dashed line: "
+                "a 90% goal, red: the whole interval below it.",
+            ),
+        ),
+        tables=(
+            (
+                "Attainment by policy and target",
+                _table(shown, shares=("attainment", "ci_low", "ci_high")),
+            ),
+        ),
+    )
+
+
+def satisfaction(responses: pd.DataFrame, figure: Callable[[float, float], Any]) -> Section:
+    """NPS, CSAT and CES by month with intervals; low-sample months marked."""
+    from crmkit.plotting import plot_metric_trend
+    from crmkit.service import metric_table
+
+    metrics = [m for m in ("nps", "csat", "ces") if m in responses.columns]
+    figures, tables, reading = [], [], []
+    for metric in metrics:
+        table = metric_table(responses, metric, freq="M", min_n=MIN_N)
+        figures.append(
+            _svg(
+                plot_metric_trend(table, ax=figure(7.5, 3.6)),
+                f"{metric.upper()} by month with its 95% interval; hollow points: fewer than "
+                f"{MIN_N} responses.",
+            )
+        )
+        shown = table.set_index("period")[["n", "value", "lower", "upper", "low_sample"]]
+        shown = shown.assign(low_sample=shown["low_sample"].map({True: "low sample", False: ""}))
+        tables.append((f"{metric.upper()} by month", _table(shown)))
+        valid = table.dropna(subset=["value"])
+        if len(valid) == 0:
+            continue
+        first, last = valid.iloc[0], valid.iloc[-1]
+        low = int(table["low_sample"].sum())
+        unit = "points" if metric == "nps" else "percentage points"
+        reading.append(
+            f"{metric.upper()} went from {first['value']:.0f} in {first['period']} to "
+            f"{last['value']:.0f} in {last['period']} ({last['value'] - first['value']:+.0f} "
+            f"{unit}; the last month's 95% interval is {last['lower']:.0f} to "
+            f"{last['upper']:.0f})."
+            + (
+                f" {low} months had fewer than {MIN_N} responses: read them with care."
+                if low
+                else ""
+            )
+        )
+    return Section(
+        id="satisfaction",
+        title="Satisfaction",
+        reading=tuple(reading),
+        figures=tuple(figures),
+        tables=tuple(tables),
+    )
+
+
+def sections(data: ReportData) -> list[Section]:
+    """Every section of the report, computed from ``data`` (missing data: a note).
+
+    Examples:
+        >>> [s.missing != "" for s in sections(ReportData())]
+        [True, True, True, True, True]
+    """
+    figure: Callable[[float, float], Any] | None = None
+
+    def fig() -> Callable[[float, float], Any]:
+        nonlocal figure
+        if figure is None:
+            figure = _figure_factory()
+        return figure
+
+    out: list[Section] = []
+    if data.transactions is not None:
+        out.append(customer_value(data.transactions, fig()))
+        out.append(lifecycle(data.transactions, fig()))
+    else:
+        for sid in ("customer-value", "lifecycle"):
+            out.append(_missing(sid, "--transactions FILE"))
+    if data.loyalty_events is not None and data.program is not None:
+        out.append(loyalty(data.loyalty_events, data.program, fig()))
+    else:
+        out.append(_missing("loyalty", "--events FILE --program PROGRAM.json"))
+    if data.tickets is not None and data.policies is not None:
+        events = data.ticket_events
+        if events is None:
+            from crmkit.service._cli import _canonical_tickets, _events_from_tickets
+
+            ns = argparse.Namespace(
+                ticket="ticket_id", date_format=None, date_unit=None,
+                **{c: c for c in ("created_at", "first_reply_at", "resolved_at",
+                                  "followed_up_at", "on_site_at", "waiting_seconds",
+                                  "reopened")},
+            )  # fmt: skip
+            events = _events_from_tickets(_canonical_tickets(data.tickets, ns))
+        out.append(service_levels(data.tickets, events, data.policies, fig()))
+    else:
+        out.append(_missing("service-levels", "--tickets FILE --policy POLICY.json"))
+    if data.responses is not None:
+        out.append(satisfaction(data.responses, fig()))
+    else:
+        out.append(_missing("satisfaction", "--responses FILE"))
+    return out
+
+
+def _missing(sid: str, option: str) -> Section:
+    title = dict(SECTIONS)[sid]
+    return Section(id=sid, title=title, missing=option)
+
+
+# --------------------------------------------------------------------------- page
+
+_CSS = """
+:root { color-scheme: light; }
+body { margin: 0; background: #f6f7f9; color: #1d2433;
+  font: 15px/1.55 system-ui, -apple-system, "Segoe UI", "PingFang SC", "Hiragino Sans GB",
+  "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", Roboto, Arial, sans-serif; }
+header, main { max-width: 1040px; margin: 0 auto; padding: 0 20px; }
+header { padding-top: 28px; }
+h1 { font-size: 1.7em; margin: 0 0 4px; }
+.meta { color: #5b6475; margin: 0 0 12px; }
+nav ol { display: flex; flex-wrap: wrap; gap: 6px 18px; padding: 0; list-style: none; }
+nav a { color: #1a5fb4; text-decoration: none; }
+section.report-section { background: #fff; border: 1px solid #dde1e8; border-radius: 8px;
+  padding: 8px 24px 20px; margin: 18px 0; }
+h2 { font-size: 1.3em; border-bottom: 2px solid #e5e8ee; padding-bottom: 6px; }
+.reading p { margin: 8px 0; max-width: 72ch; }
+.figures { display: flex; flex-wrap: wrap; gap: 14px; }
+figure { margin: 8px 0; flex: 1 1 420px; max-width: 480px; }
+figure.wide { flex-basis: 100%; max-width: 820px; }
+figure img { width: 100%; height: auto; border: 1px solid #eef0f4; }
+figcaption { color: #5b6475; font-size: .9em; }
+details { margin: 10px 0; }
+summary { cursor: pointer; color: #1a5fb4; }
+.table-wrap { overflow-x: auto; }
+table.data { border-collapse: collapse; font-size: .9em; margin: 8px 0;
+  font-variant-numeric: tabular-nums; }
+table.data th, table.data td { padding: 3px 10px; border-bottom: 1px solid #eceff3;
+  text-align: right; white-space: nowrap; }
+table.data th:first-child, table.data td:first-child { text-align: left; }
+.missing { color: #8a5a00; background: #fff8e6; padding: 8px 12px; border-radius: 6px; }
+footer { max-width: 1040px; margin: 0 auto; padding: 10px 20px 30px; color: #5b6475;
+  font-size: .85em; }
+"""
+
+
+def build_report(data: ReportData, *, generated: str | None = None) -> str:
+    """The report as one HTML document (a string) over ``data``.
+
+    Args:
+        data: The tables to report on (see :class:`ReportData`).
+        generated: The "generated" line (default: crmkit's version only; no clock is read).
+
+    Examples:
+        >>> page = build_report(ReportData())
+        >>> page.startswith("<!DOCTYPE html>") and "Not included" in page
+        True
+    """
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        (
+            '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+            "img-src data:; style-src 'unsafe-inline'\">"
+        ),
+        "<title>crmkit report</title>",
+        f"<style>{_CSS}</style></head><body>",
+        "<header><h1>Customer report</h1>",
+        (
+            f'<p class="meta">Computed by crmkit {html.escape(__version__)} over '
+            f"{html.escape(data.source)}. {html.escape(generated or '')}</p>"
+        ),
+        "<nav><ol>",
+    ]
+    built = sections(data)
+    parts.extend(f'<li><a href="#{s.id}">{html.escape(s.title)}</a></li>' for s in built)
+    parts.append("</ol></nav></header><main>")
+    for section in built:
+        parts.append(
+            f'<section class="report-section" id="{section.id}">'
+            f"<h2>{html.escape(section.title)}</h2>"
+        )
+        if section.missing:
+            parts.append(
+                f'<p class="missing">Not included: no data was given for this section. '
+                f"Add it with <code>{html.escape(section.missing)}</code>.</p></section>"
+            )
+            continue
+        parts.append('<div class="reading">')
+        parts.extend(f"<p>{html.escape(text)}</p>" for text in section.reading)
+        parts.append('</div><div class="figures">')
+        for figure in section.figures:
+            encoded = base64.b64encode(figure.svg).decode("ascii")
+            alt = html.escape(figure.caption, quote=True)
+            parts.append(
+                f'<figure class="{"wide" if figure.wide else "narrow"}">'
+                f'<img class="figure" alt="{alt}" '
+                f'src="data:image/svg+xml;base64,{encoded}">'
+                f"<figcaption>{html.escape(figure.caption)}</figcaption></figure>"
+            )
+        parts.append("</div>")
+        for caption, table in section.tables:
+            parts.append(
+                f"<details open><summary>{html.escape(caption)}</summary>"
+                f'<div class="table-wrap">{table}</div></details>'
+            )
+        parts.append("</section>")
+    parts.append(
+        "</main><footer>Figures and tables show crmkit's results unrounded except for "
+        "display. Intervals are 95% (Wilson for shares, adjusted Wald for NPS).</footer>"
+        "</body></html>"
+    )
+    return "\n".join(parts) + "\n"
+
+
+# --------------------------------------------------------------------------- command
+
+
+def add_report_options(parser: argparse.ArgumentParser) -> None:
+    """The options of ``crmkit report``.
+
+    Examples:
+        >>> p = argparse.ArgumentParser()
+        >>> p.set_defaults(column_options={})
+        >>> add_report_options(p)
+        >>> p.parse_args(["out", "--transactions", "tx.csv"]).transactions
+        'tx.csv'
+    """
+    parser.add_argument("directory", help="folder to write report.html into (created if missing)")
+    parser.add_argument(
+        "--seed", type=int, default=7, help="sample data seed (when no file is given)"
+    )
+    files = parser.add_argument_group("your data (without any: the built-in sample data)")
+    files.add_argument("--transactions", metavar="FILE", help="transactions (rfm, lifecycle)")
+    files.add_argument("--tickets", metavar="FILE", help="tickets (needs --policy)")
+    files.add_argument(
+        "--ticket-events",
+        metavar="FILE",
+        help="ticket events (ticket_id, time, event); default: from the ticket timestamps",
+    )
+    files.add_argument("--policy", metavar="FILE", help="SLA policy set JSON")
+    files.add_argument("--responses", metavar="FILE", help="survey responses (nps, csat, ces)")
+    files.add_argument("--events", metavar="FILE", help="loyalty events (needs --program)")
+    files.add_argument("--program", metavar="FILE", help="loyalty program JSON")
+    columns = parser.add_argument_group("columns of your files")
+    for name, default, text in (
+        ("customer", "customer_id", "customer id column of transactions"),
+        ("date", "date", "date column of transactions and responses"),
+        ("amount", "amount", "amount column of transactions"),
+        ("order", "order_id", "order id column of transactions"),
+        ("member", "member_id", "member id column of loyalty events"),
+        ("time", "time", "time column of loyalty and ticket events"),
+        ("ticket", "ticket_id", "ticket id column of tickets and ticket events"),
+    ):
+        columns.add_argument(f"--{name}", default=default, metavar="COLUMN", help=text)
+    parser.set_defaults(
+        column_options={
+            n: f"--{n}" for n in ("customer", "date", "amount", "order", "member", "time", "ticket")
+        }
+    )
+    add_input_options(parser)
+
+
+_CANONICAL = {
+    "transactions": {
+        "customer": "customer_id",
+        "date": "date",
+        "amount": "amount",
+        "order": "order_id",
+    },
+    "responses": {"date": "date"},
+    "events": {"member": "member_id", "time": "time"},
+    "tickets": {"ticket": "ticket_id"},
+    "ticket_events": {"ticket": "ticket_id", "time": "time"},
+}
+
+
+def _read(args: argparse.Namespace, kind: str, dates: Sequence[str]) -> pd.DataFrame | None:
+    path = getattr(args, kind)
+    if path is None:
+        return None
+    frame = read_input(path, args, what=kind.replace("_", " "), text=kind == "events")
+    renames = {
+        getattr(args, option): name
+        for option, name in _CANONICAL[kind].items()
+        if getattr(args, option) != name and getattr(args, option) in frame.columns
+    }
+    frame = frame.rename(columns=renames) if renames else frame
+    frame = apply_columns(frame, args, list(frame.columns))
+    return convert_dates(frame, dates, args, always=True)
+
+
+def report_data(args: argparse.Namespace) -> ReportData:
+    """The report's data from the options: the user's files, or the sample data.
+
+    Examples:
+        >>> ns = argparse.Namespace(transactions=None, tickets=None, responses=None,
+        ...     events=None, ticket_events=None, policy=None, program=None, seed=1)
+        >>> report_data(ns).source
+        'the built-in sample data (seed 1)'
+    """
+    given = [args.transactions, args.tickets, args.responses, args.events]
+    if not any(given):
+        return ReportData.sample(DemoData(seed=args.seed))
+    from crmkit.loyalty import Program
+    from crmkit.service import PolicySet, SLAPolicy
+
+    owner = "crmkit report"
+    policies = program = None
+    if args.policy:
+        raw = load_json_object(args.policy, owner, "--policy", "a PolicySet")
+        policies = (
+            PolicySet(policies=(), default=SLAPolicy.from_dict(raw))
+            if "targets" in raw and "default" not in raw
+            else PolicySet.from_dict(raw)
+        )
+    if args.program:
+        program = Program.from_dict(
+            load_json_object(args.program, owner, "--program", "a Program.to_dict()")
+        )
+    times = ("created_at", "first_reply_at", "resolved_at", "followed_up_at", "on_site_at")
+    return ReportData(
+        transactions=_read(args, "transactions", ["date"]),
+        tickets=_read(args, "tickets", times),
+        ticket_events=_read(args, "ticket_events", ["time"]),
+        policies=policies,
+        responses=_read(args, "responses", ["date"]),
+        loyalty_events=_read(args, "events", ["time"]),
+        program=program,
+        source=", ".join(str(Path(p).name) for p in given if p),
+    )
+
+
+def run_report(args: argparse.Namespace) -> Path:
+    """Build the report from the options and write ``DIRECTORY/report.html``; its path.
+
+    Examples:
+        >>> import tempfile
+        >>> ns = argparse.Namespace(directory=tempfile.mkdtemp(), transactions=None,
+        ...     tickets=None, responses=None, events=None, ticket_events=None, policy=None,
+        ...     program=None, seed=1)
+        >>> run_report(ns).name  # doctest: +SKIP
+        'report.html'
+    """
+    folder = Path(args.directory)
+    page = build_report(report_data(args))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "report.html"
+    write_text_file(str(path), page)
+    return path.resolve()

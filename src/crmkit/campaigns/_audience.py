@@ -1,0 +1,823 @@
+"""Audiences and tags as data: a JSON condition tree over the columns of a customer frame.
+
+A condition is one of
+
+* ``{"kind": "compare", "column": c, "op": op, "value": v}`` with ``op`` one of ``==``,
+  ``!=``, ``<``, ``<=``, ``>``, ``>=``;
+* ``{"kind": "in", "column": c, "values": [...]}``;
+* ``{"kind": "between", "column": c, "low": a, "high": b}`` (both ends included);
+* ``{"kind": "is_null", "column": c}``;
+* ``{"kind": "all", "conditions": [...]}``, ``{"kind": "any", "conditions": [...]}``
+  (an empty ``all`` is true, an empty ``any`` false) and
+  ``{"kind": "not", "condition": {...}}``.
+
+Values are JSON scalars: numbers for numeric columns, ``true``/``false`` for boolean
+columns, strings for text and categorical columns, ISO date(time) strings for datetime
+columns. Ordering comparisons (``<``, ``between``, ...) need a numeric or datetime column.
+A missing value (NaN, None, NA, NaT) satisfies no comparison, ``!=`` included; only
+``is_null`` (or a ``not`` around a comparison) selects it. The tree is checked against
+the frame's columns and dtypes before anything is evaluated, and nothing is ever
+``eval``-ed: each node is a small vectorised numpy/pandas operation on a whole column,
+and the same node evaluated on one customer's mapping gives the same answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import operator
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from typing import Any, ClassVar
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from crmkit import _spec as spec
+from crmkit.errors import ConfigError, InvalidInputError, SchemaError
+
+__all__ = [
+    "AllOf",
+    "AnyOf",
+    "Audience",
+    "Between",
+    "Compare",
+    "Condition",
+    "In",
+    "IsNull",
+    "Not",
+    "TagSet",
+    "tag_history",
+]
+
+#: The comparison operators of :class:`Compare`.
+OPS: tuple[str, ...] = ("==", "!=", "<", "<=", ">", ">=")
+_ORDERING = frozenset(("<", "<=", ">", ">="))
+_PY_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+_Mask = np.ndarray[Any, np.dtype[np.bool_]]
+
+
+def _is_scalar_value(value: object) -> bool:
+    if isinstance(value, (bool, str)):
+        return True
+    return isinstance(value, (int, float)) and math.isfinite(value)
+
+
+_SCALAR = spec.predicate(_is_scalar_value, "a JSON scalar: a number, a string or true/false")
+_COLUMN = spec.predicate(lambda v: isinstance(v, str) and bool(v), "a non-empty column name")
+
+
+# -------------------------------------------------------------------- column kinds
+def _column_kind(series: pd.Series) -> str:
+    """``number``, ``bool``, ``text``, ``datetime`` or ``mixed`` (usable by is_null only)."""
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "bool"
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return "datetime_tz"
+    if pd.api.types.is_datetime64_dtype(dtype):
+        return "datetime"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "number"
+    if isinstance(dtype, pd.CategoricalDtype):
+        return _values_kind(pd.Series(dtype.categories))
+    if pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
+        return "text"
+    return _values_kind(series.dropna())
+
+
+def _values_kind(values: pd.Series) -> str:
+    kinds = {_value_kind(v) for v in values}
+    if len(kinds) == 1:
+        return kinds.pop()
+    return "missing" if not kinds else "mixed"
+
+
+def _value_kind(value: object) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "bool"
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return "number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, (pd.Timestamp, dt.datetime)):
+        return "datetime" if value.tzinfo is None else "datetime_tz"
+    if isinstance(value, (np.datetime64, dt.date)):
+        return "datetime"
+    return "mixed"
+
+
+def _is_missing(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, (float, np.floating)):
+        return bool(np.isnan(value))
+    if isinstance(value, np.datetime64):
+        return bool(np.isnat(value))
+    return False
+
+
+def _value_ok(value: object, kind: str) -> bool:
+    if kind == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind == "text":
+        return isinstance(value, str)
+    if kind in ("datetime", "datetime_tz"):
+        stamp = _parse_time(value) if isinstance(value, str) else None
+        return stamp is not None and (stamp.tzinfo is None) == (kind == "datetime")
+    return False
+
+
+def _parse_time(value: str) -> pd.Timestamp | None:
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        return None
+    return None if pd.isna(stamp) else stamp
+
+
+_EXPECTED = {
+    "number": "a number",
+    "bool": "true or false",
+    "text": "a string",
+    "datetime": "an ISO date or datetime string without a UTC offset",
+    "datetime_tz": "an ISO datetime string with a UTC offset",
+}
+_ORDERED_KINDS = ("number", "datetime", "datetime_tz")
+
+
+# --------------------------------------------------------------------------- the nodes
+class Condition(spec.Spec):
+    """Base class of the condition nodes; build trees from the subclasses.
+
+    Every node has ``mask(frame)`` (a boolean array, vectorised), ``test(customer)`` (one
+    customer's mapping) and ``columns()`` (the columns it reads).
+
+    Examples:
+        >>> rule = AllOf([Compare("recency_days", ">=", 180), In("segment", ["A", "B"])])
+        >>> sorted(rule.columns())
+        ['recency_days', 'segment']
+    """
+
+    __slots__ = ()
+
+    def columns(self) -> set[str]:
+        """Return the columns the condition reads.
+
+        Examples:
+            >>> IsNull("email").columns()
+            {'email'}
+        """
+        raise NotImplementedError  # pragma: no cover - every node overrides it
+
+    def mask(self, frame: pd.DataFrame) -> _Mask:
+        """Return the condition over every row of ``frame`` (checked first), as a bool array.
+
+        Examples:
+            >>> import pandas as pd
+            >>> Compare("n", "==", 1).mask(pd.DataFrame({"n": [1, 2]})).tolist()
+            [True, False]
+        """
+        owner = f"{type(self).__name__}.mask()"
+        kinds = _frame_kinds(frame, self.columns())
+        self._check(kinds, "", owner)
+        return self._mask(frame, kinds)
+
+    def test(self, customer: Mapping[str, Any]) -> bool:
+        """Return the condition for one customer's mapping (column -> value).
+
+        Examples:
+            >>> Compare("n", "==", 1).test({"n": 1})
+            True
+        """
+        owner = f"{type(self).__name__}.test()"
+        return self._test(customer, _scalar_kinds(self, customer, owner))
+
+    def _check(self, kinds: Mapping[str, str], path: str, owner: str) -> None:
+        raise NotImplementedError  # pragma: no cover
+
+    def _mask(self, frame: pd.DataFrame, kinds: Mapping[str, str]) -> _Mask:
+        raise NotImplementedError  # pragma: no cover
+
+    def _test(self, customer: Mapping[str, Any], kinds: Mapping[str, str]) -> bool:
+        raise NotImplementedError  # pragma: no cover
+
+
+class _ConditionCodec(spec.Codec):
+    """Any condition node, tagged on ``kind`` (resolved after the classes exist)."""
+
+    def encode(self, value: Any) -> Any:
+        return _UNION.encode(value)
+
+    def decode(self, data: Any, path: str) -> Any:
+        return _UNION.decode(data, path)
+
+
+_NODE = _ConditionCodec()
+
+
+def _is_condition(value: object) -> bool:
+    return isinstance(value, Condition)
+
+
+_IS_CONDITION = spec.predicate(_is_condition, "a condition (Compare, In, Between, ...)")
+
+
+def _leaf_check(column: str, kinds: Mapping[str, str], path: str, owner: str) -> str:
+    if column not in kinds:
+        raise SchemaError(
+            owner, f"{path}.column" if path else "column",
+            expected=f"one of the frame's columns {sorted(kinds)[:12]}",
+            found=repr(column), kind="parameter",
+        )  # fmt: skip
+    return kinds[column]
+
+
+def _bad_value(owner: str, where: str, column: str, kind: str, value: object) -> ConfigError:
+    return ConfigError(
+        owner, where, expected=f"{_EXPECTED.get(kind, 'a comparable value')} "
+        f"(column {column!r} holds {kind} values)", found=repr(value),
+    )  # fmt: skip
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _coerce(value: Any, kind: str) -> Any:
+    return _parse_time(value) if kind in ("datetime", "datetime_tz") else value
+
+
+def _column_values(frame: pd.DataFrame, column: str, kind: str) -> tuple[Any, _Mask]:
+    """The column as comparable values, and its not-missing mask."""
+    series = frame[column]
+    present = series.notna().to_numpy(dtype=bool)
+    if kind == "number":
+        return series.to_numpy(dtype=np.float64, na_value=np.nan), present
+    return series, present
+
+
+def _scalar(customer: Mapping[str, Any], column: str, kind: str) -> Any:
+    value = customer[column]
+    if _is_missing(value):
+        return None
+    if kind == "number":
+        return float(value)
+    if kind in ("datetime", "datetime_tz"):
+        return pd.Timestamp(value)
+    if kind == "bool":
+        return bool(value)
+    return value
+
+
+def _array(result: Any) -> _Mask:
+    if isinstance(result, pd.Series):
+        return result.fillna(False).to_numpy(dtype=bool)
+    return np.asarray(result, dtype=bool)
+
+
+@attrs.frozen
+class Compare(Condition):
+    """``column op value``: ``==``, ``!=``, ``<``, ``<=``, ``>``, ``>=``.
+
+    Attributes:
+        column: The column (or mapping key) compared.
+        op: The operator.
+        value: A number, string or boolean (an ISO string for a datetime column).
+
+    Examples:
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({"recency_days": [10, 200, None]})
+        >>> Compare("recency_days", ">=", 180).mask(frame).tolist()
+        [False, True, False]
+        >>> Compare("recency_days", ">=", 180).to_dict()
+        {'schema_version': 1, 'column': 'recency_days', 'op': '>=', 'value': 180}
+    """
+
+    __spec_tag__: ClassVar[str] = "compare"
+    column: str = spec.field(validator=_COLUMN)
+    op: str = spec.field(validator=spec.one_of(OPS))
+    value: Any = spec.field(validator=_SCALAR)
+
+    def columns(self) -> set[str]:
+        """Return ``{column}``."""
+        return {self.column}
+
+    def _check(self, kinds: Mapping[str, str], path: str, owner: str) -> None:
+        kind = _leaf_check(self.column, kinds, path, owner)
+        if kind == "missing":
+            return
+        if self.op in _ORDERING and kind not in _ORDERED_KINDS:
+            raise ConfigError(
+                owner, _join(path, "op"),
+                expected=f"'==' or '!=' for {kind} column {self.column!r} "
+                "(ordering needs numbers or datetimes)", found=repr(self.op),
+            )  # fmt: skip
+        if not _value_ok(self.value, kind):
+            raise _bad_value(owner, _join(path, "value"), self.column, kind, self.value)
+
+    def _mask(self, frame: pd.DataFrame, kinds: Mapping[str, str]) -> _Mask:
+        kind = kinds[self.column]
+        values, present = _column_values(frame, self.column, kind)
+        result = _array(_PY_OPS[self.op](values, _coerce(self.value, kind)))
+        return result & present
+
+    def _test(self, customer: Mapping[str, Any], kinds: Mapping[str, str]) -> bool:
+        kind = kinds[self.column]
+        value = _scalar(customer, self.column, kind)
+        if value is None:
+            return False
+        return bool(_PY_OPS[self.op](value, _coerce(self.value, kind)))
+
+
+@attrs.frozen
+class In(Condition):
+    """``column`` is one of ``values``.
+
+    Examples:
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({"stage": pd.Categorical(["dormant", "active", None])})
+        >>> In("stage", ["dormant", "churned"]).mask(frame).tolist()
+        [True, False, False]
+    """
+
+    __spec_tag__: ClassVar[str] = "in"
+    column: str = spec.field(validator=_COLUMN)
+    values: tuple[Any, ...] = spec.field(
+        converter=tuple, codec=spec.Seq(), validator=spec.each(_SCALAR)
+    )
+
+    def columns(self) -> set[str]:
+        """Return ``{column}``."""
+        return {self.column}
+
+    def _check(self, kinds: Mapping[str, str], path: str, owner: str) -> None:
+        kind = _leaf_check(self.column, kinds, path, owner)
+        if kind == "missing":
+            return
+        for i, value in enumerate(self.values):
+            if not _value_ok(value, kind):
+                raise _bad_value(owner, f"{_join(path, 'values')}[{i}]", self.column, kind, value)
+
+    def _mask(self, frame: pd.DataFrame, kinds: Mapping[str, str]) -> _Mask:
+        kind = kinds[self.column]
+        wanted = [_coerce(v, kind) for v in self.values]
+        series = frame[self.column]
+        if kind == "number":
+            values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+            return np.isin(values, np.asarray(wanted, dtype=np.float64))
+        return series.isin(wanted).to_numpy(dtype=bool) & series.notna().to_numpy(dtype=bool)
+
+    def _test(self, customer: Mapping[str, Any], kinds: Mapping[str, str]) -> bool:
+        kind = kinds[self.column]
+        value = _scalar(customer, self.column, kind)
+        if value is None:
+            return False
+        return any(value == _coerce(v, kind) for v in self.values)
+
+
+@attrs.frozen
+class Between(Condition):
+    """``low <= column <= high`` (both ends included).
+
+    Examples:
+        >>> import pandas as pd
+        >>> Between("clv", 100, 500).mask(pd.DataFrame({"clv": [50, 100, 500, 501]})).tolist()
+        [False, True, True, False]
+    """
+
+    __spec_tag__: ClassVar[str] = "between"
+    column: str = spec.field(validator=_COLUMN)
+    low: Any = spec.field(validator=_SCALAR)
+    high: Any = spec.field(validator=[_SCALAR, spec.not_less_than("low")])
+
+    def columns(self) -> set[str]:
+        """Return ``{column}``."""
+        return {self.column}
+
+    def _check(self, kinds: Mapping[str, str], path: str, owner: str) -> None:
+        kind = _leaf_check(self.column, kinds, path, owner)
+        if kind == "missing":
+            return
+        if kind not in _ORDERED_KINDS:
+            raise ConfigError(
+                owner, _join(path, "column"),
+                expected="a numeric or datetime column for 'between'",
+                found=f"{kind} column {self.column!r}",
+            )  # fmt: skip
+        for name in ("low", "high"):
+            if not _value_ok(getattr(self, name), kind):
+                raise _bad_value(owner, _join(path, name), self.column, kind, getattr(self, name))
+
+    def _mask(self, frame: pd.DataFrame, kinds: Mapping[str, str]) -> _Mask:
+        kind = kinds[self.column]
+        values, present = _column_values(frame, self.column, kind)
+        low, high = _coerce(self.low, kind), _coerce(self.high, kind)
+        return _array(values >= low) & _array(values <= high) & present
+
+    def _test(self, customer: Mapping[str, Any], kinds: Mapping[str, str]) -> bool:
+        kind = kinds[self.column]
+        value = _scalar(customer, self.column, kind)
+        if value is None:
+            return False
+        return bool(_coerce(self.low, kind) <= value <= _coerce(self.high, kind))
+
+
+@attrs.frozen
+class IsNull(Condition):
+    """``column`` is missing (NaN, None, NA, NaT).
+
+    Examples:
+        >>> import pandas as pd
+        >>> IsNull("email").mask(pd.DataFrame({"email": ["a@x.cn", None]})).tolist()
+        [False, True]
+    """
+
+    __spec_tag__: ClassVar[str] = "is_null"
+    column: str = spec.field(validator=_COLUMN)
+
+    def columns(self) -> set[str]:
+        """Return ``{column}``."""
+        return {self.column}
+
+    def _check(self, kinds: Mapping[str, str], path: str, owner: str) -> None:
+        _leaf_check(self.column, kinds, path, owner)
+
+    def _mask(self, frame: pd.DataFrame, kinds: Mapping[str, str]) -> _Mask:
+        return frame[self.column].isna().to_numpy(dtype=bool)
+
+    def _test(self, customer: Mapping[str, Any], kinds: Mapping[str, str]) -> bool:
+        return _is_missing(customer[self.column])
+
+
+@attrs.frozen
+class AllOf(Condition):
+    """Every condition holds (an empty list is true).
+
+    Examples:
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({"r": [200, 200, 10], "m": [50, 900, 900]})
+        >>> AllOf([Compare("r", ">=", 180), Compare("m", ">", 100)]).mask(frame).tolist()
+        [False, True, False]
+    """
+
+    __spec_tag__: ClassVar[str] = "all"
+    conditions: tuple[Condition, ...] = spec.field(
+        converter=tuple, codec=spec.Seq(_NODE), validator=spec.each(_IS_CONDITION)
+    )
+
+    def columns(self) -> set[str]:
+        """Return the union of the children's columns."""
+        return set().union(*(c.columns() for c in self.conditions))
+
+    def _check(self, kinds: Mapping[str, str], path: str, owner: str) -> None:
+        for i, child in enumerate(self.conditions):
+            child._check(kinds, f"{_join(path, 'conditions')}[{i}]", owner)
+
+    def _mask(self, frame: pd.DataFrame, kinds: Mapping[str, str]) -> _Mask:
+        out = np.ones(len(frame), dtype=bool)
+        for child in self.conditions:
+            out &= child._mask(frame, kinds)
+        return out
+
+    def _test(self, customer: Mapping[str, Any], kinds: Mapping[str, str]) -> bool:
+        return all(child._test(customer, kinds) for child in self.conditions)
+
+
+@attrs.frozen
+class AnyOf(Condition):
+    """At least one condition holds (an empty list is false).
+
+    Examples:
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({"r": [200, 10, 10], "m": [50, 900, 50]})
+        >>> AnyOf([Compare("r", ">=", 180), Compare("m", ">", 100)]).mask(frame).tolist()
+        [True, True, False]
+    """
+
+    __spec_tag__: ClassVar[str] = "any"
+    conditions: tuple[Condition, ...] = spec.field(
+        converter=tuple, codec=spec.Seq(_NODE), validator=spec.each(_IS_CONDITION)
+    )
+
+    def columns(self) -> set[str]:
+        """Return the union of the children's columns."""
+        return set().union(*(c.columns() for c in self.conditions))
+
+    def _check(self, kinds: Mapping[str, str], path: str, owner: str) -> None:
+        for i, child in enumerate(self.conditions):
+            child._check(kinds, f"{_join(path, 'conditions')}[{i}]", owner)
+
+    def _mask(self, frame: pd.DataFrame, kinds: Mapping[str, str]) -> _Mask:
+        out = np.zeros(len(frame), dtype=bool)
+        for child in self.conditions:
+            out |= child._mask(frame, kinds)
+        return out
+
+    def _test(self, customer: Mapping[str, Any], kinds: Mapping[str, str]) -> bool:
+        return any(child._test(customer, kinds) for child in self.conditions)
+
+
+@attrs.frozen
+class Not(Condition):
+    """The condition does not hold (missing values included).
+
+    Examples:
+        >>> import pandas as pd
+        >>> Not(Compare("r", ">=", 180)).mask(pd.DataFrame({"r": [200, 10, None]})).tolist()
+        [False, True, True]
+    """
+
+    __spec_tag__: ClassVar[str] = "not"
+    condition: Condition = spec.field(codec=_NODE, validator=_IS_CONDITION)
+
+    def columns(self) -> set[str]:
+        """Return the child's columns."""
+        return self.condition.columns()
+
+    def _check(self, kinds: Mapping[str, str], path: str, owner: str) -> None:
+        self.condition._check(kinds, _join(path, "condition"), owner)
+
+    def _mask(self, frame: pd.DataFrame, kinds: Mapping[str, str]) -> _Mask:
+        return ~self.condition._mask(frame, kinds)
+
+    def _test(self, customer: Mapping[str, Any], kinds: Mapping[str, str]) -> bool:
+        return not self.condition._test(customer, kinds)
+
+
+def _scalar_kinds(cond: Condition, customer: Mapping[str, Any], owner: str) -> dict[str, str]:
+    columns = cond.columns()
+    missing = sorted(c for c in columns if c not in customer)
+    if missing:
+        raise SchemaError(
+            owner, missing[0], expected="a key of the customer mapping",
+            found=f"keys {sorted(map(str, customer))[:12]}",
+        )  # fmt: skip
+    kinds = _mapping_kinds(customer, columns)
+    cond._check(kinds, "", owner)
+    return kinds
+
+
+_UNION = spec.Union(Compare, In, Between, IsNull, AllOf, AnyOf, Not)
+
+
+def _frame_kinds(frame: pd.DataFrame, columns: Iterable[str]) -> dict[str, str]:
+    return {c: _column_kind(frame[c]) for c in columns if c in frame.columns}
+
+
+def _mapping_kinds(customer: Mapping[str, Any], columns: Iterable[str]) -> dict[str, str]:
+    kinds = {}
+    for c in columns:
+        if c in customer:
+            value = customer[c]
+            kinds[c] = "missing" if _is_missing(value) else _value_kind(value)
+    return kinds
+
+
+# ---------------------------------------------------------------------------- audiences
+def _unique_names(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    names = [t.name for t in value]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ConfigError(
+            type(instance).__name__, attribute.name, expected="tags with distinct names",
+            found=f"repeated names {repeated}",
+        )  # fmt: skip
+
+
+@attrs.frozen
+class Audience(spec.Spec):
+    """A named audience (or tag): a condition tree over customer columns, as data.
+
+    Attributes:
+        name: The audience or tag name ("half-year sleepers", "high churn risk").
+        rule: The condition tree.
+        description: Free text for reviewers.
+
+    Examples:
+        >>> import pandas as pd
+        >>> sleepers = Audience("half-year sleepers", AllOf([
+        ...     In("stage", ["dormant"]), Compare("monetary", ">", 0)]))
+        >>> frame = pd.DataFrame({"stage": ["dormant", "active", "dormant"],
+        ...                       "monetary": [320.0, 80.0, 0.0]}, index=["ann", "bob", "cy"])
+        >>> sleepers.select(frame).tolist()
+        ['ann']
+        >>> sleepers.matches({"stage": "dormant", "monetary": 45.5})
+        True
+        >>> Audience.from_dict(sleepers.to_dict()) == sleepers
+        True
+    """
+
+    name: str = spec.field(validator=_COLUMN)
+    rule: Condition = spec.field(codec=_NODE, validator=_IS_CONDITION)
+    description: str = spec.field(
+        default="", validator=spec.instance_of(str, "a string"), omit_default=True
+    )
+
+    def validate(self, frame: pd.DataFrame) -> None:
+        """Check the rule against ``frame``'s columns and dtypes; raise on the first problem.
+
+        Raises:
+            SchemaError: A column the rule names is not in the frame (the message names
+                the path in the rule, e.g. ``rule.conditions[1].column``).
+            ConfigError: A value of the wrong kind for its column, or an ordering
+                comparison on a text column.
+
+        Examples:
+            >>> import pandas as pd
+            >>> Audience("x", Compare("stage", ">", 3)).validate(pd.DataFrame({"stage": ["a"]}))
+            Traceback (most recent call last):
+            ...
+            crmkit.errors.ConfigError: Audience 'x': parameter 'rule.op' must be '==' or '!=' for text column 'stage' (ordering needs numbers or datetimes); found '>'.
+        """
+        owner = f"Audience {self.name!r}"
+        if not isinstance(frame, pd.DataFrame):
+            raise InvalidInputError(
+                owner, "frame", expected="a DataFrame", found=type(frame).__name__
+            )
+        self.rule._check(_frame_kinds(frame, self.rule.columns()), "rule", owner)
+
+    def mask(self, frame: pd.DataFrame) -> pd.Series:
+        """Return a boolean Series (``frame``'s index): who is in the audience.
+
+        Examples:
+            >>> import pandas as pd
+            >>> a = Audience("big", Compare("m", ">=", 100))
+            >>> a.mask(pd.DataFrame({"m": [50, 150]}, index=["x", "y"])).to_dict()
+            {'x': False, 'y': True}
+        """
+        self.validate(frame)
+        kinds = _frame_kinds(frame, self.rule.columns())
+        return pd.Series(self.rule._mask(frame, kinds), index=frame.index, name=self.name)
+
+    def select(self, frame: pd.DataFrame) -> pd.Index:
+        """Return the index labels (customer ids) of the rows in the audience.
+
+        Examples:
+            >>> import pandas as pd
+            >>> a = Audience("big", Compare("m", ">=", 100))
+            >>> a.select(pd.DataFrame({"m": [50, 150]}, index=["x", "y"])).tolist()
+            ['y']
+        """
+        return frame.index[self.mask(frame).to_numpy()]
+
+    def matches(self, customer: Mapping[str, Any]) -> bool:
+        """Whether one customer (a mapping of column -> value) is in the audience.
+
+        Exactly the batch semantics: ``a.matches(row) == a.mask(frame)[label]`` for every
+        row of a frame.
+
+        Examples:
+            >>> Audience("big", Compare("m", ">=", 100)).matches({"m": None})
+            False
+        """
+        owner = f"Audience {self.name!r}"
+        return self.rule._test(customer, _scalar_kinds(self.rule, customer, owner))
+
+
+@attrs.frozen
+class TagSet(spec.Spec):
+    """Named tags ("high churn risk", "high upsell potential"), each an :class:`Audience`.
+
+    Attributes:
+        tags: The tags, with distinct names, in display order.
+
+    Examples:
+        >>> import pandas as pd
+        >>> tags = TagSet([Audience("high churn risk", Compare("p_alive", "<", 0.3)),
+        ...                Audience("high upsell potential", Compare("clv", ">=", 1000))])
+        >>> frame = pd.DataFrame({"p_alive": [0.1, 0.9], "clv": [1500.0, 200.0]},
+        ...                      index=["ann", "bob"])
+        >>> print(tags.apply(frame).to_string())
+             high churn risk  high upsell potential
+        ann             True                   True
+        bob            False                  False
+        >>> tags.tags_of({"p_alive": 0.2, "clv": 10.0})
+        ['high churn risk']
+    """
+
+    tags: tuple[Audience, ...] = spec.field(
+        converter=tuple,
+        codec=spec.Seq(spec.Nested(Audience)),
+        validator=[spec.each(spec.instance_of(Audience, "an Audience")), _unique_names],
+    )
+
+    def apply(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Return one boolean column per tag, indexed like ``frame``.
+
+        Examples:
+            >>> import pandas as pd
+            >>> TagSet([Audience("a", Compare("n", ">", 1))]).apply(pd.DataFrame({"n": [2]}))["a"].tolist()
+            [True]
+        """
+        data = {tag.name: tag.mask(frame).to_numpy() for tag in self.tags}
+        return pd.DataFrame(data, index=frame.index, columns=[t.name for t in self.tags])
+
+    def tags_of(self, customer: Mapping[str, Any]) -> list[str]:
+        """Return the names of the tags one customer carries, in tag order.
+
+        Examples:
+            >>> TagSet([Audience("a", Compare("n", ">", 1))]).tags_of({"n": 0})
+            []
+        """
+        return [tag.name for tag in self.tags if tag.matches(customer)]
+
+
+def tag_history(snapshots: Mapping[Hashable, pd.DataFrame], tags: TagSet) -> pd.DataFrame:
+    """Report who entered and who left each tag between consecutive snapshots.
+
+    Like the lifecycle transitions: a customer absent from a snapshot carries no tag there
+    (a new customer entering a tag counts as entering).
+
+    Args:
+        snapshots: Customer frames (indexed by customer id) in time order, keyed by their
+            label (a date, a period...). At least two.
+        tags: The tags.
+
+    Returns:
+        One row per change: ``from_snapshot``, ``to_snapshot``, ``tag`` (categorical in
+        tag order), ``customer`` and ``change`` (``"entered"`` or ``"left"``), ordered by
+        snapshot, tag, change and customer.
+
+    Raises:
+        ConfigError: Fewer than two snapshots, or a snapshot with repeated customer ids.
+
+    Examples:
+        >>> import pandas as pd
+        >>> tags = TagSet([Audience("at risk", Compare("recency_days", ">=", 90))])
+        >>> jan = pd.DataFrame({"recency_days": [100, 20]}, index=["ann", "bob"])
+        >>> feb = pd.DataFrame({"recency_days": [5, 120, 95]}, index=["ann", "bob", "cy"])
+        >>> out = tag_history({"2025-01": jan, "2025-02": feb}, tags)
+        >>> print(out.to_string(index=False))
+        from_snapshot to_snapshot     tag customer  change
+              2025-01     2025-02 at risk      bob entered
+              2025-01     2025-02 at risk       cy entered
+              2025-01     2025-02 at risk      ann    left
+    """
+    owner = "tag_history()"
+    if not isinstance(tags, TagSet):
+        raise ConfigError(owner, "tags", expected="a TagSet", found=type(tags).__name__)
+    labels = list(snapshots)
+    if len(labels) < 2:
+        raise ConfigError(
+            owner, "snapshots", expected="at least two snapshots", found=str(len(labels))
+        )
+    applied = []
+    for label in labels:
+        frame = snapshots[label]
+        if not isinstance(frame, pd.DataFrame):
+            raise InvalidInputError(
+                owner, f"snapshots[{label!r}]", expected="a DataFrame", found=type(frame).__name__
+            )
+        if frame.index.has_duplicates:
+            raise InvalidInputError(
+                owner, f"snapshots[{label!r}]", expected="one row per customer",
+                found="repeated customer ids in the index",
+            )  # fmt: skip
+        applied.append(tags.apply(frame))
+    names = [t.name for t in tags.tags]
+    parts = []
+    for (a, before), (b, after) in zip(
+        zip(labels[:-1], applied[:-1], strict=True),
+        zip(labels[1:], applied[1:], strict=True),
+        strict=True,
+    ):
+        ids = before.index.union(after.index, sort=False)
+        old = before.reindex(ids, fill_value=False)
+        new = after.reindex(ids, fill_value=False)
+        for name in names:
+            o, n = old[name].to_numpy(dtype=bool), new[name].to_numpy(dtype=bool)
+            for change, mask in (("entered", ~o & n), ("left", o & ~n)):
+                who = ids[mask]
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "from_snapshot": [a] * len(who),
+                            "to_snapshot": [b] * len(who),
+                            "tag": [name] * len(who),
+                            "customer": who.to_numpy(),
+                            "change": [change] * len(who),
+                        }
+                    )
+                )
+    out = pd.concat(parts, ignore_index=True)
+    out["tag"] = pd.Categorical(out["tag"], categories=names, ordered=True)
+    out["change"] = pd.Categorical(out["change"], categories=["entered", "left"])
+    snap = {label: i for i, label in enumerate(labels)}
+    key = out["from_snapshot"].map(snap)
+    out = (
+        out.assign(_k=key.to_numpy())
+        .sort_values(["_k", "tag", "change", "customer"], kind="stable")
+        .drop(columns="_k")
+        .reset_index(drop=True)
+    )
+    return out

@@ -1,0 +1,592 @@
+"""Measure what a campaign changed: treatment against the held-out control group.
+
+Per arm: the response rate (a purchase in the window) with a Wilson interval, revenue per
+customer and orders per customer with t intervals. Between the arms: the uplift in the
+response rate with Newcombe's hybrid score interval (method 10) and the score test,
+the relative lift with the log risk-ratio (Katz) interval, and the incremental revenue
+per customer with Welch's interval, plus a CUPED-adjusted Welch interval that uses each
+customer's spend in a pre-period as covariate (Deng et al. 2013; the variance reduction
+is reported). By segment: the uplift with Holm-adjusted p-values. Every figure carries
+its n and its method. Revenue is heavy-tailed: with few responders the Welch interval's
+normal approximation is rough, which is why the CUPED variant and the response-rate
+uplift (which needs no such assumption) are reported beside it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from crmkit import _stats
+from crmkit._validate import datetime_column, datetime_value, numeric_column, require_columns
+from crmkit.campaigns._holdout import ARMS, SRMResult, srm_check
+from crmkit.errors import ConfigError, InvalidInputError, SchemaError
+
+__all__ = ["ArmSummary", "CampaignResult", "Estimate", "SegmentUplift", "measure"]
+
+F64 = np.ndarray[Any, np.dtype[np.float64]]
+
+
+def _num(value: float | None) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+@attrs.frozen
+class Estimate:
+    """One figure with its interval, sample size and method.
+
+    Attributes:
+        value: The point estimate (``None`` when undefined, e.g. a lift over a control
+            rate of 0).
+        lower: Lower bound of the interval (``None`` when unbounded or undefined).
+        upper: Upper bound.
+        level: Two-sided confidence level.
+        method: How the interval (and p-value) were computed.
+        n: The customers behind the figure.
+        p_value: Two-sided p-value of "no difference", for comparisons.
+
+    Examples:
+        >>> e = Estimate(0.06, 0.041, 0.078, 0.95, "newcombe", 5000, 0.0001)
+        >>> e.to_dict()["method"], e.format(percent=True)
+        ('newcombe', '6.0% (95% CI 4.1% to 7.8%, n = 5,000, newcombe)')
+    """
+
+    value: float | None
+    lower: float | None
+    upper: float | None
+    level: float
+    method: str
+    n: int
+    p_value: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the estimate as plain JSON types (infinite bounds become ``None``).
+
+        Examples:
+            >>> Estimate(1.0, None, None, 0.95, "t", 1).to_dict()["lower"] is None
+            True
+        """
+        return {
+            "value": _num(self.value),
+            "lower": _num(self.lower),
+            "upper": _num(self.upper),
+            "level": self.level,
+            "method": self.method,
+            "n": self.n,
+            "p_value": _num(self.p_value),
+        }
+
+    def format(self, *, percent: bool = False, decimals: int = 1) -> str:
+        """Show ``value (95% CI lower to upper, n = ..., method)``.
+
+        Examples:
+            >>> Estimate(12.345, 10.0, 14.7, 0.95, "welch", 800).format()
+            '12.3 (95% CI 10.0 to 14.7, n = 800, welch)'
+        """
+
+        def show(v: float | None) -> str:
+            if v is None or not math.isfinite(v):
+                return "n/a"
+            return f"{v * 100:.{decimals}f}%" if percent else f"{v:,.{decimals}f}"
+
+        level = f"{self.level * 100:g}%"
+        return (
+            f"{show(self.value)} ({level} CI {show(self.lower)} to {show(self.upper)}, "
+            f"n = {self.n:,}, {self.method})"
+        )
+
+
+@attrs.frozen
+class ArmSummary:
+    """What one arm did in the window.
+
+    Attributes:
+        arm: ``"control"`` or ``"treatment"``.
+        n: Customers in the arm.
+        responders: Customers with a purchase in the window.
+        response_rate: Share of responders (Wilson interval).
+        revenue_per_customer: Mean revenue in the window over all the arm's customers,
+            zeros included (t interval).
+        orders_per_customer: Mean number of orders (t interval).
+
+    Examples:
+        >>> r = Estimate(0.15, 0.13, 0.17, 0.95, "wilson", 900)
+        >>> ArmSummary("treatment", 900, 135, r, r, r).to_dict()["responders"]
+        135
+    """
+
+    arm: str
+    n: int
+    responders: int
+    response_rate: Estimate
+    revenue_per_customer: Estimate
+    orders_per_customer: Estimate
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return plain JSON types.
+
+        Examples:
+            >>> r = Estimate(0.1, 0.0, 0.2, 0.95, "wilson", 10)
+            >>> sorted(ArmSummary("control", 10, 1, r, r, r).to_dict())[:3]
+            ['arm', 'n', 'orders_per_customer']
+        """
+        return {
+            "arm": self.arm,
+            "n": self.n,
+            "responders": self.responders,
+            "response_rate": self.response_rate.to_dict(),
+            "revenue_per_customer": self.revenue_per_customer.to_dict(),
+            "orders_per_customer": self.orders_per_customer.to_dict(),
+        }
+
+
+@attrs.frozen
+class SegmentUplift:
+    """The response-rate uplift within one segment.
+
+    Attributes:
+        segment: The segment label.
+        control: ``(responders, n)`` of the control group.
+        treatment: ``(responders, n)`` of the treatment group.
+        uplift: The difference with its Newcombe interval and score-test p-value.
+        p_holm: The p-value adjusted for the number of segments (Holm).
+
+    Examples:
+        >>> e = Estimate(0.05, 0.01, 0.09, 0.95, "newcombe", 1000, 0.02)
+        >>> SegmentUplift("A", (10, 100), (135, 900), e, 0.04).to_dict()["p_holm"]
+        0.04
+    """
+
+    segment: Any
+    control: tuple[int, int]
+    treatment: tuple[int, int]
+    uplift: Estimate
+    p_holm: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return plain JSON types.
+
+        Examples:
+            >>> e = Estimate(0.0, -0.1, 0.1, 0.95, "newcombe", 20, 1.0)
+            >>> SegmentUplift(3, (1, 10), (1, 10), e, 1.0).to_dict()["segment"]
+            '3'
+        """
+        return {
+            "segment": str(self.segment),
+            "control": list(self.control),
+            "treatment": list(self.treatment),
+            "uplift": self.uplift.to_dict(),
+            "p_holm": self.p_holm,
+        }
+
+
+@attrs.frozen
+class CampaignResult:
+    """The measured effect of a campaign (see :func:`measure`).
+
+    Attributes:
+        campaign: The campaign name (from the assignment), if known.
+        start: First instant of the response window (ISO text).
+        end: End of the window, exclusive (ISO text).
+        pre_start: Start of the pre-period of the CUPED covariate (ISO text), or None.
+        level: Confidence level of every interval.
+        arms: ``{"control": ArmSummary, "treatment": ArmSummary}``.
+        uplift: Treatment minus control response rate (Newcombe; score-test p-value).
+        relative_lift: Treatment rate / control rate - 1 (log risk-ratio interval).
+        incremental_revenue: Treatment minus control revenue per customer (Welch).
+        incremental_revenue_cuped: The same on CUPED-adjusted revenue (Welch), or None
+            without a pre-period.
+        variance_reduction: ``1 - var(adjusted) / var(revenue)`` of the CUPED step.
+        cuped_theta: The CUPED coefficient ``cov(pre, revenue) / var(pre)``.
+        by_segment: Per-segment uplift with Holm-adjusted p-values (empty without
+            segments).
+        srm: The sample-ratio-mismatch check, or None when the intended share is unknown.
+        unassigned_customers: Customers who bought in the window but are in neither arm.
+
+    Examples:
+        >>> import pandas as pd
+        >>> from crmkit.campaigns import assign, measure
+        >>> a = assign([f"c{i}" for i in range(10)], campaign="demo", control_share=0.5)
+        >>> tx = pd.DataFrame({"customer_id": ["c1", "c2"], "date": ["2025-07-02"] * 2,
+        ...                    "amount": [30.0, 50.0]})
+        >>> r = measure(a, tx, start="2025-07-01", end="2025-07-31")
+        >>> r.arms["treatment"].n + r.arms["control"].n
+        10
+    """
+
+    campaign: str | None
+    start: str
+    end: str
+    pre_start: str | None
+    level: float
+    arms: dict[str, ArmSummary]
+    uplift: Estimate
+    relative_lift: Estimate
+    incremental_revenue: Estimate
+    incremental_revenue_cuped: Estimate | None
+    variance_reduction: float | None
+    cuped_theta: float | None
+    by_segment: tuple[SegmentUplift, ...]
+    srm: SRMResult | None
+    unassigned_customers: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the whole result as plain JSON types.
+
+        Examples:
+            >>> import json
+            >>> from crmkit.campaigns import assign, measure
+            >>> a = assign(["x", "y", "z", "w"], campaign="demo", control_share=0.5)
+            >>> tx = pd.DataFrame({"customer_id": ["x"], "date": ["2025-07-02"], "amount": [9.0]})
+            >>> d = measure(a, tx, start="2025-07-01", end="2025-07-31").to_dict()
+            >>> json.loads(json.dumps(d)) == d
+            True
+        """
+        return {
+            "campaign": self.campaign,
+            "start": self.start,
+            "end": self.end,
+            "pre_start": self.pre_start,
+            "level": self.level,
+            "arms": {k: v.to_dict() for k, v in self.arms.items()},
+            "uplift": self.uplift.to_dict(),
+            "relative_lift": self.relative_lift.to_dict(),
+            "incremental_revenue": self.incremental_revenue.to_dict(),
+            "incremental_revenue_cuped": None
+            if self.incremental_revenue_cuped is None
+            else self.incremental_revenue_cuped.to_dict(),
+            "variance_reduction": _num(self.variance_reduction),
+            "cuped_theta": _num(self.cuped_theta),
+            "by_segment": [s.to_dict() for s in self.by_segment],
+            "srm": None if self.srm is None else self.srm.to_dict(),
+            "unassigned_customers": self.unassigned_customers,
+        }
+
+    def segments(self) -> pd.DataFrame:
+        """Return the per-segment uplift as a table (one row per segment).
+
+        Examples:
+            >>> import pandas as pd
+            >>> from crmkit.campaigns import assign, measure
+            >>> a = assign(["x", "y"], campaign="demo", control_share=0.5)
+            >>> tx = pd.DataFrame({"customer_id": ["x"], "date": ["2025-07-02"], "amount": [9.0]})
+            >>> measure(a, tx, start="2025-07-01", end="2025-07-31").segments().empty
+            True
+        """
+        rows = [
+            {
+                "segment": s.segment,
+                "control_n": s.control[1],
+                "control_rate": s.control[0] / s.control[1] if s.control[1] else np.nan,
+                "treatment_n": s.treatment[1],
+                "treatment_rate": s.treatment[0] / s.treatment[1] if s.treatment[1] else np.nan,
+                "uplift": s.uplift.value,
+                "lower": s.uplift.lower,
+                "upper": s.uplift.upper,
+                "p_value": s.uplift.p_value,
+                "p_holm": s.p_holm,
+            }
+            for s in self.by_segment
+        ]
+        columns = ["control_n", "control_rate", "treatment_n", "treatment_rate", "uplift",
+                   "lower", "upper", "p_value", "p_holm"]  # fmt: skip
+        if not rows:
+            return pd.DataFrame(columns=columns, index=pd.Index([], name="segment"))
+        return pd.DataFrame(rows).set_index("segment")
+
+
+# ---------------------------------------------------------------------------- reading
+def _date_only(value: object) -> bool:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return True
+    return isinstance(value, str) and len(value.strip()) == 10
+
+
+def _bound(value: object, owner: str, name: str, *, end: bool, tz: Any) -> pd.Timestamp:
+    stamp = datetime_value(value, owner, name)
+    if end and _date_only(value):
+        stamp = stamp + pd.Timedelta(days=1)  # a date includes its whole day
+    if tz is not None and stamp.tzinfo is None:
+        stamp = stamp.tz_localize(tz)
+    elif tz is None and stamp.tzinfo is not None:
+        raise ConfigError(
+            owner, name, expected="a naive date or datetime (the transaction dates are naive)",
+            found=repr(value),
+        )  # fmt: skip
+    return stamp
+
+
+def _arms(assignment: pd.DataFrame, owner: str) -> np.ndarray[Any, np.dtype[np.int8]]:
+    if not isinstance(assignment, pd.DataFrame) or "arm" not in assignment.columns:
+        raise SchemaError(
+            owner, "arm", expected="an assignment frame with an 'arm' column (see assign())",
+            found=type(assignment).__name__,
+        )  # fmt: skip
+    if assignment.index.has_duplicates:
+        dup = assignment.index.duplicated()
+        raise InvalidInputError(
+            owner, "assignment", expected="one row per customer",
+            found=f"{int(dup.sum())} repeated ids", rows=list(assignment.index[dup][:5]),
+            total=int(dup.sum()),
+        )  # fmt: skip
+    arm = assignment["arm"].astype(object).to_numpy()
+    codes = np.full(len(arm), -1, dtype=np.int8)
+    for i, name in enumerate(ARMS):
+        codes[arm == name] = i
+    bad = codes < 0
+    if bad.any():
+        raise InvalidInputError(
+            owner, "arm", expected="'control' or 'treatment'", found=f"{int(bad.sum())} other values",
+            rows=list(assignment.index[bad][:5]), total=int(bad.sum()),
+        )  # fmt: skip
+    for i, name in enumerate(ARMS):
+        if not (codes == i).any():
+            raise InvalidInputError(
+                owner, "arm", expected="customers in both arms", found=f"no {name} customers"
+            )
+    return codes
+
+
+def _per_customer(pos: np.ndarray[Any, np.dtype[np.int64]], values: F64, size: int) -> F64:
+    return np.bincount(pos, weights=values, minlength=size).astype(np.float64)
+
+
+def _mean_var(values: F64) -> tuple[float, float]:
+    n = values.size
+    mean = float(values.mean()) if n else 0.0
+    var = float(values.var(ddof=1)) if n > 1 else 0.0
+    return mean, var
+
+
+def _t_estimate(values: F64, level: float) -> Estimate:
+    mean, var = _mean_var(values)
+    lo, hi = _stats.t_interval(mean, math.sqrt(var), values.size, level)
+    return Estimate(mean, _num(lo), _num(hi), level, "t", int(values.size))
+
+
+def _welch(y: F64, codes: np.ndarray[Any, Any], level: float, method: str) -> Estimate:
+    t_vals, c_vals = y[codes == 1], y[codes == 0]
+    mt, vt = _mean_var(t_vals)
+    mc, vc = _mean_var(c_vals)
+    lo, hi, _, _, p = _stats.welch_interval((mt, vt, t_vals.size), (mc, vc, c_vals.size), level)
+    return Estimate(mt - mc, _num(lo), _num(hi), level, method, int(y.size), p)
+
+
+def _proportions(xt: int, nt: int, xc: int, nc: int, level: float) -> tuple[Estimate, Estimate]:
+    lo, hi = _stats.newcombe_interval(xt, nt, xc, nc, level)
+    _, p = _stats.two_proportion_score_test(xt, nt, xc, nc)
+    pt, pc = xt / nt, xc / nc
+    uplift = Estimate(
+        pt - pc, lo, hi, level, "newcombe hybrid score interval; score test", nt + nc, p
+    )
+    if xc == 0:
+        lift = Estimate(None, None, None, level, "log risk ratio (Katz)", nt + nc, p)
+    else:
+        rlo, rhi = _stats.risk_ratio_interval(xt, nt, xc, nc, level)
+        lift = Estimate(
+            pt / pc - 1, _num(rlo - 1), _num(rhi - 1), level, "log risk ratio (Katz)",
+            nt + nc, p,
+        )  # fmt: skip
+    return uplift, lift
+
+
+def measure(
+    assignment: pd.DataFrame,
+    transactions: pd.DataFrame,
+    *,
+    start: object,
+    end: object,
+    pre_start: object = None,
+    segment: str | None = None,
+    level: float = 0.95,
+    customer: str = "customer_id",
+    date: str = "date",
+    amount: str = "amount",
+    order: str | None = None,
+    date_format: str | None = None,
+    date_unit: str | None = None,
+) -> CampaignResult:
+    """Measure a campaign: the treatment arm against the held-out control arm.
+
+    A customer responds when they have a purchase (a row with a positive amount) in the
+    window. Revenue per customer is the net amount in the window (refunds included)
+    averaged over every customer of the arm, zeros included; orders per customer
+    counts the positive rows (or the distinct ``order`` values).
+
+    Args:
+        assignment: The output of :func:`assign` (indexed by customer id, ``arm``
+            column); any frame of that shape works.
+        transactions: One row per purchase (or refund); never modified.
+        start: First day (or instant) of the response window.
+        end: Last day of the window (a date includes its whole day; a datetime is an
+            exclusive end).
+        pre_start: Start of the pre-period ``[pre_start, start)`` whose spend is the CUPED
+            covariate; None skips CUPED.
+        segment: A column of ``assignment`` to report the uplift by (default: the
+            assignment's strata, if any).
+        level: Confidence level of every interval.
+        customer: Customer id column of ``transactions``.
+        date: Date column (naive dates are read as they are; bounds follow the data's zone).
+        amount: Amount column.
+        order: Optional order id column: orders are its distinct values per customer.
+        date_format: How to read a ``date`` column of non-ISO strings (or ``"%Y%m%d"``
+            numbers), as :func:`crmkit._validate.datetime_column` documents.
+        date_unit: The unit of a ``date`` column of epoch numbers (``"s"``, ``"ms"``,
+            ``"us"``, ``"ns"``).
+
+    Returns:
+        A :class:`CampaignResult`.
+
+    Raises:
+        SchemaError: Missing columns, non-numeric amounts, unreadable dates.
+        InvalidInputError: An arm without customers, repeated ids, unknown arms.
+        ConfigError: Bad window bounds or level.
+
+    Examples:
+        >>> import pandas as pd
+        >>> from crmkit.campaigns import assign
+        >>> a = assign([f"c{i}" for i in range(200)], campaign="wake-up", control_share=0.5)
+        >>> buyers = a.index[(a["arm"] == "treatment").to_numpy()][:30].tolist()
+        >>> buyers += a.index[(a["arm"] == "control").to_numpy()][:10].tolist()
+        >>> tx = pd.DataFrame({"customer_id": buyers, "date": "2025-07-10", "amount": 100.0})
+        >>> r = measure(a, tx, start="2025-07-01", end="2025-07-31")
+        >>> r.arms["treatment"].response_rate.format(percent=True)
+        '28.8% (95% CI 21.0% to 38.2%, n = 104, wilson)'
+        >>> r.uplift.format(percent=True)
+        '18.4% (95% CI 7.4% to 28.9%, n = 200, newcombe hybrid score interval; score test)'
+    """
+    owner = "measure()"
+    level = float(level)
+    _stats.z_value(level)  # checks the level
+    codes = _arms(assignment, owner)
+    if not isinstance(transactions, pd.DataFrame):
+        raise InvalidInputError(
+            owner, "transactions", expected="a DataFrame", found=type(transactions).__name__
+        )
+    needed = [customer, date, amount] + ([order] if order is not None else [])
+    require_columns(transactions, needed, owner)
+    dates = datetime_column(transactions, date, owner, date_format=date_format, date_unit=date_unit)
+    amounts = numeric_column(transactions, amount, owner)
+    tz = dates.dt.tz
+    lo = _bound(start, owner, "start", end=False, tz=tz)
+    hi = _bound(end, owner, "end", end=True, tz=tz)
+    if hi <= lo:
+        raise ConfigError(owner, "end", expected=f"after start ({lo})", found=repr(end))
+    ids = pd.Index(assignment.index)
+    pos_all = ids.get_indexer(transactions[customer])
+    stamp = dates.to_numpy()
+    lo64, hi64 = _np_time(lo, tz), _np_time(hi, tz)
+    in_window = (stamp >= lo64) & (stamp < hi64)
+    known = pos_all >= 0
+    size = len(ids)
+    win = in_window & known
+    pos = pos_all[win].astype(np.int64)
+    revenue = _per_customer(pos, amounts[win], size)
+    bought = win & (amounts > 0)
+    if order is None:
+        orders = np.bincount(pos_all[bought], minlength=size).astype(np.float64)
+    else:
+        pairs = pd.DataFrame(
+            {"p": pos_all[bought], "o": transactions[order].to_numpy()[bought]}
+        ).drop_duplicates()
+        orders = np.bincount(pairs["p"].to_numpy(), minlength=size).astype(np.float64)
+    responded = orders > 0
+    outside = in_window & ~known
+    unassigned = int(pd.unique(transactions[customer].to_numpy()[outside]).size)
+
+    arms: dict[str, ArmSummary] = {}
+    for i, name in enumerate(ARMS):
+        sel = codes == i
+        n, x = int(sel.sum()), int(responded[sel].sum())
+        wlo, whi = _stats.wilson_interval(x, n, level)
+        arms[name] = ArmSummary(
+            name, n, x, Estimate(x / n, wlo, whi, level, "wilson", n),
+            _t_estimate(revenue[sel], level), _t_estimate(orders[sel], level),
+        )  # fmt: skip
+    c, t = arms["control"], arms["treatment"]
+    uplift, lift = _proportions(t.responders, t.n, c.responders, c.n, level)
+    welch = _welch(revenue, codes, level, "welch")
+
+    cuped = theta = reduction = None
+    pre_text = None
+    if pre_start is not None:
+        pre_lo = _bound(pre_start, owner, "pre_start", end=False, tz=tz)
+        if pre_lo >= lo:
+            raise ConfigError(
+                owner, "pre_start", expected=f"before start ({lo})", found=repr(pre_start)
+            )
+        pre_win = (stamp >= _np_time(pre_lo, tz)) & (stamp < lo64) & known
+        pre_spend = _per_customer(pos_all[pre_win].astype(np.int64), amounts[pre_win], size)
+        adjusted, theta, reduction = _stats.cuped_adjust(revenue, pre_spend)
+        cuped = _welch(adjusted, codes, level, "welch on CUPED-adjusted revenue")
+        pre_text = pre_lo.isoformat()
+
+    seg_col = segment if segment is not None else assignment.attrs.get("strata")
+    by_segment = _by_segment(
+        assignment, column=seg_col, codes=codes, responded=responded, level=level, owner=owner
+    )
+    srm = None
+    if assignment.attrs.get("control_share") is not None:
+        srm = srm_check(assignment)
+    return CampaignResult(
+        campaign=assignment.attrs.get("campaign"),
+        start=lo.isoformat(), end=hi.isoformat(), pre_start=pre_text, level=level,
+        arms=arms, uplift=uplift, relative_lift=lift, incremental_revenue=welch,
+        incremental_revenue_cuped=cuped, variance_reduction=reduction, cuped_theta=theta,
+        by_segment=by_segment, srm=srm, unassigned_customers=unassigned,
+    )  # fmt: skip
+
+
+def _np_time(stamp: pd.Timestamp, tz: Any) -> Any:
+    if tz is not None:
+        return stamp.tz_convert(tz)
+    return stamp.to_datetime64()
+
+
+def _by_segment(
+    assignment: pd.DataFrame,
+    *,
+    column: str | None,
+    codes: np.ndarray[Any, Any],
+    responded: np.ndarray[Any, np.dtype[np.bool_]],
+    level: float,
+    owner: str,
+) -> tuple[SegmentUplift, ...]:
+    if column is None:
+        return ()
+    if column not in assignment.columns:
+        raise SchemaError(
+            owner, column, expected="a column of the assignment", found="no such column"
+        )
+    labels = assignment[column]
+    if labels.isna().any():
+        raise InvalidInputError(
+            owner, column, expected="a segment for every customer", found="missing values"
+        )
+    groups = pd.Series(np.arange(len(labels))).groupby(labels.to_numpy(), sort=True)
+    stats = []
+    for label, idx in groups:
+        rows = idx.to_numpy()
+        arm, resp = codes[rows], responded[rows]
+        nc, nt = int((arm == 0).sum()), int((arm == 1).sum())
+        xc, xt = int(resp[arm == 0].sum()), int(resp[arm == 1].sum())
+        if nc == 0 or nt == 0:
+            est = Estimate(None, None, None, level, "newcombe hybrid score interval; score test",
+                           nc + nt, 1.0)  # fmt: skip
+        else:
+            est, _ = _proportions(xt, nt, xc, nc, level)
+        stats.append((label, (xc, nc), (xt, nt), est))
+    p = np.array([s[3].p_value if s[3].p_value is not None else 1.0 for s in stats])
+    adjusted = np.atleast_1d(_stats.holm_adjust(p))
+    return tuple(
+        SegmentUplift(label, ctrl, treat, est, float(adj))
+        for (label, ctrl, treat, est), adj in zip(stats, adjusted, strict=True)
+    )

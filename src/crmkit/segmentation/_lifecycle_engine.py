@@ -1,0 +1,854 @@
+"""Lifecycle engine: where each customer is, at one instant or at many.
+
+Stages, youngest first (an ordered categorical, so sorting and plotting come out in this
+order): ``new``, ``reactivated``, ``active``, ``at_risk``, ``dormant``, ``churned``. They are
+the e-commerce lifecycle of the domain notes (new, repeat/active, lost, dead: 新客、复购、
+活跃、流失、死亡), with "about to sleep" (at risk) and "sleeping" (dormant) named apart because
+each gets its own playbook, and with woken-up customers (reactivated) kept apart from the
+steadily active ones so that a win-back campaign can see whom it brought back.
+
+How a stage is decided (:class:`LifecyclePolicy` holds every number):
+
+- Time is counted in **calendar days**: every purchase on a day is one purchase day (an
+  "occasion"), ``recency_days`` is the number of days from the last purchase day to the
+  ``as_of`` day, ``tenure_days`` the number from the first purchase day.
+- ``new`` while ``tenure_days < new_days`` (default 30), whatever else holds.
+- Otherwise recency against three thresholds: ``at_risk`` from ``at_risk_after_days``,
+  ``dormant`` from ``dormant_after_days``, ``churned`` from ``churned_after_days`` (a stage
+  starts on the day its threshold is reached: ``recency_days >= threshold``).
+- A customer who would be ``active`` (below the at-risk threshold) is ``reactivated`` for
+  ``reactivated_days`` after a wake-up purchase (a purchase day at least ``dormant_days``
+  after the previous one: the customer had been dormant or churned).
+- The stage set is the policy's: ``stages`` keeps a subset (a left-out threshold stage
+  hands its customers to the stage below it) and ``labels`` renames them; results carry
+  the policy's ``stage_names`` as ordered categories. Internally stages are computed as
+  the six canonical codes above and mapped to the policy's categories at the end.
+
+The thresholds are fixed days (basis ``"fixed"``: 90 / 180 / 365 by default) or relative to
+the customer's own inter-purchase gaps (basis ``"quantile"`` or ``"mean_sd"``), with the
+population's pooled gaps standing in for customers with too few gaps of their own.
+
+Everything is computed from the purchases up to ``as_of``; rows after it are excluded and
+counted. Batch paths sort once and are vectorised over customers and snapshots.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Final
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from crmkit._validate import as_aware
+from crmkit.errors import ConfigError, InvalidInputError
+from crmkit.segmentation._lifecycle_policy import (
+    _DATE_ONLY,
+    ACTIVE,
+    GAP_DTYPE,
+    NEW,
+    NS_PER_DAY,
+    REACTIVATED,
+    STAGES,
+    LifecyclePolicy,
+)
+from crmkit.segmentation._log import TransactionLog, as_log
+
+__all__ = ["classify_lifecycle", "lifecycle_history"]
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+I8 = npt.NDArray[np.int8]
+
+# --------------------------------------------------------------------------- time
+
+
+@attrs.frozen
+class Cut:
+    """An instant to classify at: exclusive cutoffs (UTC and wall ns), its day, a label."""
+
+    instant: int  # rows with instant ns < this are included
+    wall: int  # the same cutoff in wall-clock ns of the zone
+    day: int  # the as_of calendar day (days since 1970-01-01, wall clock)
+    label: pd.Timestamp
+    whole_day: bool = False  # given as a date: the end of that day
+
+    def __str__(self) -> str:
+        return str(self.label.date()) if self.whole_day else str(self.label)
+
+
+def make_cut(value: object, zone: dt.tzinfo | None, owner: str, field: str) -> Cut:
+    """Read ``value`` (date, datetime, Timestamp, ISO string) as a cutoff in ``zone``.
+
+    A ``datetime.date`` (or a ``"YYYY-MM-DD"`` string) means the end of that day; a
+    datetime is an instant (naive ones read in ``zone``). ``zone=None`` means the data are
+    naive wall times, and an aware ``value`` is then an error.
+    """
+    if isinstance(value, str) and _DATE_ONLY.fullmatch(value.strip()):
+        with contextlib.suppress(ValueError):  # not a calendar date: pd.Timestamp says so
+            value = dt.date.fromisoformat(value.strip())
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        day = (value - dt.date(1970, 1, 1)).days
+        wall = (day + 1) * NS_PER_DAY
+        if zone is None:
+            instant = wall
+        else:
+            nxt = pd.Timestamp(value + dt.timedelta(days=1)).tz_localize(
+                zone, ambiguous=False, nonexistent="shift_forward"
+            )
+            instant = int(nxt.as_unit("ns").value)
+        return Cut(instant=instant, wall=wall, day=day, label=pd.Timestamp(value), whole_day=True)
+    if value is None or value is pd.NaT or isinstance(value, (bool, int, float)):
+        raise InvalidInputError(
+            owner, field, expected="a date or datetime", found=repr(value), kind=""
+        )
+    try:
+        stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as err:
+        raise InvalidInputError(
+            owner, field, expected="a date or datetime", found=repr(value), kind=""
+        ) from err
+    if pd.isna(stamp):
+        raise InvalidInputError(owner, field, expected="a date or datetime", found="NaT", kind="")
+    stamp = stamp.as_unit("ns")
+    if zone is None:
+        if stamp.tzinfo is not None:
+            raise InvalidInputError(
+                owner,
+                field,
+                expected="naive like the data's dates",
+                found="a timezone-aware datetime",
+                kind="",
+                hint="Pass a naive datetime, or set the policy's timezone to read both in one zone.",
+            )
+        wall = int(stamp.value)
+        return Cut(instant=wall + 1, wall=wall + 1, day=wall // NS_PER_DAY, label=stamp)
+    aware = pd.Timestamp(as_aware(stamp, zone, owner, field)).as_unit("ns")
+    if stamp.tzinfo is None:
+        aware = stamp.tz_localize(zone, ambiguous=False, nonexistent="shift_forward")
+    wall = int(aware.tz_localize(None).value)
+    return Cut(instant=int(aware.value) + 1, wall=wall + 1, day=wall // NS_PER_DAY, label=aware)
+
+
+def _stamp(ns: int, zone: dt.tzinfo | None) -> pd.Timestamp:
+    stamp = pd.Timestamp(ns, unit="ns")
+    return stamp if zone is None else stamp.tz_localize("UTC").tz_convert(zone)
+
+
+def _stamps(ns: I64, zone: dt.tzinfo | None) -> pd.DatetimeIndex:
+    index = pd.DatetimeIndex(ns.view("datetime64[ns]"))
+    return index if zone is None else index.tz_localize("UTC").tz_convert(zone)
+
+
+@attrs.frozen
+class Excluded:
+    """Rows left out: after the cutoff, or not purchases (amount <= 0)."""
+
+    future: int = 0
+    non_purchase: int = 0
+
+
+# --------------------------------------------------------------------------- occasions
+
+
+@attrs.frozen(eq=False)
+class Log:
+    """Purchase days (occasions) sorted by customer then day, with per-customer offsets."""
+
+    ids: pd.Index
+    code: I64  # customer code per occasion
+    day: I64  # wall-clock day per occasion
+    first_ns: I64  # first purchase instant of the occasion
+    last_ns: I64  # last purchase instant of the occasion
+    start: I64  # offsets: occasions of customer c are start[c]:start[c+1]
+    zone: dt.tzinfo | None
+    cut: Cut
+
+    @property
+    def counts(self) -> I64:
+        """Occasions per customer."""
+        return np.diff(self.start)
+
+    @property
+    def gap(self) -> I64:
+        """Days since the previous occasion of the same customer (0 for a first one)."""
+        gap = np.zeros(len(self.day), dtype=np.int64)
+        if len(gap) > 1:
+            gap[1:] = self.day[1:] - self.day[:-1]
+        gap[self.start[:-1][self.counts > 0]] = 0
+        return gap
+
+
+def argsort_keys(key: I64) -> I64:
+    """A stable argsort of non-negative int64 keys, through numpy's fast (SIMD) value sort.
+
+    The row position is packed into the low bits of each key, so sorting the values sorts
+    by (key, position): the same order as a stable argsort, several times faster.
+    """
+    n = len(key)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    bits = max(int(n - 1).bit_length(), 1)
+    top = int(key.max())
+    if int(key.min()) < 0 or top.bit_length() + bits > 62:
+        return np.argsort(key, kind="stable")
+    packed = np.sort((key << bits) | np.arange(n, dtype=np.int64))
+    return packed & ((1 << bits) - 1)
+
+
+def build_log(rows: TransactionLog, keep: npt.NDArray[np.bool_], cut: Cut) -> Log:
+    """Group the kept rows into occasions, sorted by (customer, day): the one sort."""
+    if keep.all():
+        code, day, inst = rows.codes, rows.days(), rows.instants_ns()
+    else:
+        code, day, inst = rows.codes[keep], rows.days()[keep], rows.instants_ns()[keep]
+    if len(code) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return Log(
+            ids=rows.ids[:0], code=empty, day=empty, first_ns=empty, last_ns=empty,
+            start=np.zeros(1, dtype=np.int64), zone=rows.zone, cut=cut,
+        )  # fmt: skip
+    # Keep only customers with a purchase here, relabelled densely in id order.
+    present = np.zeros(len(rows.ids), dtype=bool)
+    present[code] = True
+    ids = rows.ids
+    if not present.all():
+        code = (np.cumsum(present) - 1)[code]
+        ids = rows.ids[present]
+    lo = int(day.min())
+    span = int(day.max()) - lo + 1
+    n = len(code)
+    bits = max(int(n - 1).bit_length(), 1)
+    if (span * len(ids)).bit_length() + bits <= 62:
+        # One value sort of (customer, day, row) packed in an int64: the sorted keys give
+        # customer and day directly, only the instants need gathering.
+        packed = np.sort(((code * span + (day - lo)) << bits) | np.arange(n, dtype=np.int64))
+        order = packed & ((1 << bits) - 1)
+        key = packed >> bits
+    else:  # pragma: no cover - needs ~10^13 customer-days
+        order = np.lexsort((day, code))
+        key = code[order] * span + (day[order] - lo)
+    inst = inst[order]
+    new = np.ones(n, dtype=bool)
+    np.not_equal(key[1:], key[:-1], out=new[1:])
+    heads = np.flatnonzero(new)
+    first_ns = np.minimum.reduceat(inst, heads)
+    last_ns = np.maximum.reduceat(inst, heads)
+    occ_code, occ_day = np.divmod(key[heads], span)
+    counts = np.bincount(occ_code, minlength=len(ids))
+    start = np.zeros(len(ids) + 1, dtype=np.int64)
+    np.cumsum(counts, out=start[1:])
+    return Log(
+        ids=ids,
+        code=occ_code,
+        day=occ_day + lo,
+        first_ns=first_ns,
+        last_ns=last_ns,
+        start=start,
+        zone=rows.zone,
+        cut=cut,
+    )
+
+
+def _prepare_log(
+    transactions: object,
+    *,
+    customer: str,
+    date: str,
+    amount: str | None,
+    policy: LifecyclePolicy,
+    owner: str,
+    as_of: object,
+    read: Mapping[str, Any] | None = None,
+) -> tuple[Log, Excluded]:
+    rows = as_log(
+        transactions,
+        owner,
+        customer=customer,
+        date=date,
+        amount=amount,
+        timezone=policy.timezone,
+        **dict(read or {}),
+    )
+    cut = make_cut(as_of, rows.zone, owner, "as_of")
+    before = rows.instants_ns() < cut.instant
+    keep = before & rows.purchase
+    excluded = Excluded(
+        future=int((~before).sum()), non_purchase=int((before & ~rows.purchase).sum())
+    )
+    return build_log(rows, keep, cut), excluded
+
+
+# --------------------------------------------------------------------------- the rules
+
+
+def grouped_quantile(values: F64, counts: I64, q: float) -> F64:
+    """Linear-interpolation quantile of consecutive groups of sorted ``values``.
+
+    ``values`` holds each group's values sorted ascending, groups one after another;
+    ``counts`` the group sizes. Empty groups give NaN.
+    """
+    out = np.full(len(counts), np.nan)
+    has = counts > 0
+    if not has.any():
+        return out
+    offsets = np.zeros(len(counts), dtype=np.int64)
+    np.cumsum(counts[:-1], out=offsets[1:])
+    h = (counts[has] - 1) * q
+    lo = np.floor(h).astype(np.int64)
+    frac = h - lo
+    hi = np.minimum(lo + 1, counts[has] - 1)
+    a = values[offsets[has] + lo]
+    b = values[offsets[has] + hi]
+    out[has] = a + frac * (b - a)
+    return out
+
+
+@attrs.frozen(eq=False)
+class GapIndex:
+    """The gaps of a log, pre-sorted for quantiles and summed for means (built once)."""
+
+    value_sorted: F64  # gap values, sorted by (customer, gap)
+    pos_sorted: I64  # occasion index of each gap, same order
+    pool_sorted: F64  # every gap value, sorted ascending
+    pool_pos: I64  # occasion index of each pooled gap
+    cum1: I64  # cumulative gap sum along occasions
+    cum2: I64  # cumulative squared gap sum
+
+
+def gap_index(log: Log) -> GapIndex:
+    """Sort and sum the gaps of ``log`` once, for every snapshot to come."""
+    gap = log.gap
+    is_gap = np.ones(len(gap), dtype=bool)
+    is_gap[log.start[:-1][log.counts > 0]] = False
+    pos = np.flatnonzero(is_gap)
+    owners = log.code[pos]
+    values = gap[pos]
+    span = int(values.max()) + 1 if len(values) else 1
+    order = argsort_keys(owners * span + values)
+    pool = argsort_keys(values)
+    return GapIndex(
+        value_sorted=values[order].astype(np.float64),
+        pos_sorted=pos[order],
+        pool_sorted=values[pool].astype(np.float64),
+        pool_pos=pos[pool],
+        cum1=np.cumsum(gap),
+        cum2=np.cumsum(gap * gap),
+    )
+
+
+def _own_typical(
+    log: Log,
+    n_inc: I64,
+    policy: LifecyclePolicy,
+    take: npt.NDArray[np.bool_] | None,
+    gaps: GapIndex | None = None,
+) -> F64:
+    """Each customer's typical gap over their first ``n_inc`` occasions (NaN: too few gaps).
+
+    ``take`` marks, in ``gaps.value_sorted`` order, the gaps included (those of the first
+    ``n_inc`` occasions of each customer); None when all of them are.
+    """
+    m = np.maximum(n_inc - 1, 0)
+    out = np.full(len(n_inc), np.nan)
+    if policy.basis == "fixed":
+        return out
+    gaps = gap_index(log) if gaps is None else gaps
+    enough = m >= policy.min_gaps
+    if policy.basis == "quantile":
+        vals = gaps.value_sorted if take is None else gaps.value_sorted[take]
+        out = grouped_quantile(vals, m, policy.quantile)
+    else:
+        first = log.start[:-1]
+        last = first + np.maximum(n_inc, 1) - 1
+        s1 = (gaps.cum1[last] - gaps.cum1[first]).astype(np.float64) if len(first) else np.zeros(0)
+        s2 = (gaps.cum2[last] - gaps.cum2[first]).astype(np.float64) if len(first) else np.zeros(0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = s1 / m
+            var = np.maximum(s2 / m - mean * mean, 0.0)
+        out = mean + policy.k * np.sqrt(var)
+    out[~enough] = np.nan
+    return out
+
+
+def _mean_sd(n: int, s1: int, s2: int, k: float) -> float:
+    """Mean + k * population SD from exact integer sums (the same figure on every path)."""
+    mean = s1 / n
+    return mean + k * math.sqrt(max(s2 / n - mean * mean, 0.0))
+
+
+def _population_typical(
+    gaps: GapIndex, policy: LifecyclePolicy, take: npt.NDArray[np.bool_] | None
+) -> float | None:
+    """The typical gap of the pooled gaps of every customer (None when there are none).
+
+    ``take`` marks the included gaps in ``gaps.pool_sorted`` order (None: all).
+    """
+    if policy.basis == "fixed":
+        return None
+    values = gaps.pool_sorted if take is None else gaps.pool_sorted[take]
+    if len(values) == 0:
+        return None
+    if policy.basis == "quantile":
+        return float(grouped_quantile(values, np.array([len(values)]), policy.quantile)[0])
+    whole = values.astype(np.int64)
+    return _mean_sd(len(whole), int(whole.sum()), int((whole * whole).sum()), policy.k)
+
+
+@attrs.frozen(eq=False)
+class Snapshot:
+    """Per-customer arrays of one snapshot."""
+
+    codes: I8
+    last_idx: I64
+    recency: I64
+    tenure: I64
+    typical: F64
+    source: I8
+    at_risk: F64
+    dormant: F64
+    churned: F64
+    last_wake: I64  # occasion index of the last wake-up, -1 when none
+
+
+def wake_index(log: Log, policy: LifecyclePolicy) -> I64:
+    """For each occasion, the index of the latest wake-up up to it in its customer (-1: none)."""
+    gap = log.gap
+    wake = gap >= policy.dormant_days
+    wake[log.start[:-1][log.counts > 0]] = False
+    idx = np.where(wake, np.arange(len(gap)), -1)
+    latest = np.maximum.accumulate(idx) if len(idx) else idx
+    own_first = log.start[:-1][log.code] if len(idx) else idx
+    return np.where(latest >= own_first, latest, -1)
+
+
+def _snapshot(
+    log: Log,
+    n_inc: I64,
+    as_of_day: int,
+    *,
+    policy: LifecyclePolicy,
+    own: F64,
+    population: float | None,
+    wakes: I64 | None = None,
+) -> Snapshot:
+    """Apply the stage rules to every customer, given how many occasions each has so far."""
+    n = len(n_inc)
+    has = n_inc > 0
+    first = log.start[:-1]
+    last = first + np.maximum(n_inc, 1) - 1
+    if n and len(log.day):
+        last = np.minimum(last, len(log.day) - 1)
+        recency = as_of_day - log.day[last]
+        tenure = as_of_day - log.day[first.clip(max=len(log.day) - 1)]
+    else:
+        recency = np.zeros(n, dtype=np.int64)
+        tenure = np.zeros(n, dtype=np.int64)
+    # Thresholds: fixed, or the customer's typical gap, else the population's.
+    if policy.basis == "fixed":
+        typical = np.full(n, np.nan)
+        source = np.full(n, 2, dtype=np.int8)
+        at_risk = np.full(n, policy.at_risk_days)
+        dormant = np.full(n, policy.dormant_days)
+        churned = np.full(n, policy.churned_days)
+        # Scalars compare faster than arrays; the arrays above are for the reason columns.
+        steps = (
+            (recency >= policy.at_risk_days).view(np.int8)
+            + (recency >= policy.dormant_days).view(np.int8)
+            + (recency >= policy.churned_days).view(np.int8)
+        )
+    else:
+        use_own = ~np.isnan(own)
+        typical = own.copy()
+        source = np.where(use_own, 0, 1).astype(np.int8)
+        if population is None:
+            source[~use_own] = 2
+        else:
+            typical[~use_own] = population
+        # Rounded to a millionth of a day (< 0.1 s) so that thresholds computed as
+        # 36.00000000000001 behave like the 36 days a person computes by hand.
+        typical = np.round(typical, 6)
+        relative = source < 2
+        at_risk = np.where(relative, typical, policy.at_risk_days)
+        dormant = np.where(relative, typical * policy.dormant_multiple, policy.dormant_days)
+        churned = np.where(relative, typical * policy.churned_multiple, policy.churned_days)
+        steps = (
+            (recency >= at_risk).view(np.int8)
+            + (recency >= dormant).view(np.int8)
+            + (recency >= churned).view(np.int8)
+        )
+    # The wake-up: the latest purchase day after a gap of dormant_days or more.
+    wakes = wake_index(log, policy) if wakes is None else wakes
+    last_wake = wakes[last] if len(wakes) else np.full(n, -1, dtype=np.int64)
+    last_wake = np.where(has, last_wake, -1)
+    woke = last_wake >= 0
+    wake_day = log.day[np.maximum(last_wake, 0)] if len(log.day) else last_wake
+
+    # Thresholds are in order, so the number reached counts the steps past active.
+    if policy.stages == STAGES:
+        codes = steps + np.int8(ACTIVE)
+    else:  # a left-out threshold stage hands its customers to the one below it
+        ladder = np.array([STAGES.index(key) for key in policy.stages], dtype=np.int8)
+        fold = np.array([ladder[ladder <= ACTIVE + i].max() for i in range(4)], dtype=np.int8)
+        codes = fold[steps]
+    if "reactivated" in policy.stages:
+        recent = woke & (as_of_day - wake_day < policy.reactivated_days)
+        codes[(codes == ACTIVE) & recent] = REACTIVATED
+    if "new" in policy.stages:
+        codes[tenure < policy.new_days] = NEW
+    codes[~has] = -1
+    return Snapshot(
+        codes=codes,
+        last_idx=last,
+        recency=recency,
+        tenure=tenure,
+        typical=typical,
+        source=source,
+        at_risk=at_risk,
+        dormant=dormant,
+        churned=churned,
+        last_wake=last_wake,
+    )
+
+
+# --------------------------------------------------------------------------- batch: one instant
+
+
+def classify_lifecycle(
+    transactions: pd.DataFrame,
+    *,
+    as_of: object,
+    policy: LifecyclePolicy | None = None,
+    customer: str = "customer_id",
+    date: str = "date",
+    amount: str | None = None,
+) -> pd.DataFrame:
+    """Return each customer's lifecycle stage at ``as_of``, with the figures behind it.
+
+    Args:
+        transactions: One row per purchase (any order; duplicate rows and several
+            purchases on one day count as one purchase day). Never modified.
+        as_of: The instant to classify at (``datetime``, ``Timestamp``, ISO string); a
+            ``datetime.date`` or ``"YYYY-MM-DD"`` means the end of that day. Rows after it
+            are excluded and counted in ``attrs["future_rows"]``.
+        policy: The rules; :class:`LifecyclePolicy` defaults when None.
+        customer: Customer id column.
+        date: Purchase date column (naive or aware; see ``LifecyclePolicy.timezone``).
+        amount: Optional amount column; when given, only rows with a positive amount are
+            purchases (refund and zero rows are excluded and counted in
+            ``attrs["non_purchase_rows"]``).
+
+    Returns:
+        One row per customer with a purchase up to ``as_of``, indexed by customer id:
+        ``stage`` (ordered categorical of the policy's ``stage_names``), ``first_purchase``, ``last_purchase``,
+        ``purchase_days``, ``recency_days``, ``tenure_days``, ``typical_gap_days`` (NaN
+        under the fixed basis), ``gap_source`` (own / population / fixed),
+        ``at_risk_after_days``, ``dormant_after_days``, ``churned_after_days`` (the
+        thresholds used) and ``last_wake_up`` (NaT if never woken). ``attrs`` holds
+        ``as_of`` (a Timestamp), ``future_rows``, ``non_purchase_rows``,
+        ``population_gap_days`` (None under the fixed basis or when nobody has a gap) and
+        ``policy`` (its dict).
+
+    Raises:
+        SchemaError: A named column is missing or not dates/numbers.
+        InvalidInputError: Empty input, missing ids or dates, mixed naive/aware dates,
+            an aware ``as_of`` for naive data.
+
+    Examples:
+        >>> import pandas as pd
+        >>> from crmkit.segmentation import classify_lifecycle
+        >>> tx = pd.DataFrame({
+        ...     "customer_id": ["ann", "ann", "bob", "cy", "dee", "dee"],
+        ...     "date": pd.to_datetime(["2025-01-05", "2025-06-20", "2024-12-01",
+        ...                             "2025-06-15", "2024-05-01", "2025-05-20"]),
+        ... })
+        >>> out = classify_lifecycle(tx, as_of="2025-06-30")
+        >>> out[["stage", "recency_days", "tenure_days"]]
+                      stage  recency_days  tenure_days
+        customer_id
+        ann          active            10          176
+        bob         dormant           211          211
+        cy              new            15           15
+        dee     reactivated            41          425
+    """
+    owner = "classify_lifecycle()"
+    policy = _policy(policy, owner)
+    log, excluded = _prepare_log(
+        transactions,
+        customer=customer,
+        date=date,
+        amount=amount,
+        policy=policy,
+        owner=owner,
+        as_of=as_of,
+    )
+    n_inc = log.counts
+    gaps = gap_index(log) if policy.basis != "fixed" else None
+    own = _own_typical(log, n_inc, policy, take=None, gaps=gaps)
+    population = None if gaps is None else _population_typical(gaps, policy, None)
+    snap = _snapshot(log, n_inc, log.cut.day, policy=policy, own=own, population=population)
+    wake = snap.last_wake
+    wake_ns = np.where(wake >= 0, log.first_ns[np.maximum(wake, 0)] if len(wake) else wake, 0)
+    last_wake_up = _stamps(wake_ns, log.zone).where(wake >= 0)
+    result = pd.DataFrame(
+        {
+            "stage": policy._categorical(snap.codes),
+            "first_purchase": _stamps(
+                log.first_ns[log.start[:-1]] if len(log.ids) else log.first_ns, log.zone
+            ),
+            "last_purchase": _stamps(
+                log.last_ns[snap.last_idx] if len(log.ids) else log.last_ns, log.zone
+            ),
+            "purchase_days": n_inc,
+            "recency_days": snap.recency,
+            "tenure_days": snap.tenure,
+            "typical_gap_days": snap.typical,
+            "gap_source": pd.Categorical.from_codes(snap.source, dtype=GAP_DTYPE),
+            "at_risk_after_days": snap.at_risk,
+            "dormant_after_days": snap.dormant,
+            "churned_after_days": snap.churned,
+            "last_wake_up": last_wake_up,
+        },
+        index=log.ids,
+    )
+    result.attrs.update(
+        as_of=log.cut.label,
+        future_rows=excluded.future,
+        non_purchase_rows=excluded.non_purchase,
+        population_gap_days=population,
+        policy=policy.to_dict(),
+    )
+    return result
+
+
+def _policy(policy: object, owner: str) -> LifecyclePolicy:
+    if policy is None:
+        return LifecyclePolicy()
+    if not isinstance(policy, LifecyclePolicy):
+        raise ConfigError(
+            owner, "policy", expected="a LifecyclePolicy", found=type(policy).__name__
+        )
+    return policy
+
+
+# --------------------------------------------------------------------------- batch: many instants
+
+
+_FREQS: Final[Mapping[str, str]] = {"D": "D", "W": "W", "M": "M", "Q": "Q", "Y": "Y"}
+
+
+def _snapshot_cuts(
+    rows: TransactionLog,
+    *,
+    at: object,
+    freq: str | None,
+    start: object,
+    end: object,
+    owner: str,
+) -> list[Cut]:
+    if (at is None) == (freq is None):
+        raise ConfigError(
+            owner,
+            "at",
+            expected="given, or freq given (exactly one of them)",
+            found="both" if at is not None else "neither",
+        )
+    if at is not None:
+        if isinstance(at, (str, dt.date)) or not isinstance(at, Iterable):
+            raise ConfigError(
+                owner, "at", expected="a list of dates or datetimes", found=type(at).__name__
+            )
+        cuts = [make_cut(value, rows.zone, owner, "at") for value in at]
+        if not cuts:
+            raise ConfigError(owner, "at", expected="at least one snapshot", found="an empty list")
+    else:
+        if freq not in _FREQS:
+            raise ConfigError(owner, "freq", expected=f"one of {list(_FREQS)}", found=repr(freq))
+        row_days = rows.days()
+        buying = row_days[rows.purchase] if rows.purchase.any() else row_days
+        first_day = _day_of(start, rows, owner, "start") if start is not None else int(buying.min())
+        last_day = _day_of(end, rows, owner, "end") if end is not None else int(buying.max())
+        periods = pd.period_range(
+            pd.Timestamp(first_day, unit="D"),
+            pd.Timestamp(last_day, unit="D"),
+            freq=_FREQS[str(freq)],
+        )
+        days = [p.end_time.date() for p in periods]
+        days = [d for d in days if (d - dt.date(1970, 1, 1)).days <= last_day]
+        if not days:
+            raise ConfigError(
+                owner,
+                "freq",
+                expected="a period that ends between start and end",
+                found=f"none for {freq!r}",
+            )
+        cuts = [make_cut(d, rows.zone, owner, "at") for d in days]
+    labels = [c.label for c in cuts]
+    if len(set(labels)) != len(labels):
+        raise ConfigError(owner, "at", expected="distinct snapshots", found="a repeated one")
+    return sorted(cuts, key=lambda c: c.instant)
+
+
+def _day_of(value: object, rows: TransactionLog, owner: str, field: str) -> int:
+    return make_cut(value, rows.zone, owner, field).day
+
+
+def history_arrays(
+    log: Log, cuts: Sequence[Cut], policy: LifecyclePolicy | None
+) -> tuple[list[I8], list[I64]]:
+    """Stage codes (when ``policy`` is given) and occasion counts per customer per snapshot.
+
+    Occasions are sorted by day within each customer, so the occasions that count at a
+    snapshot are a prefix of each customer's list: one pass adds each snapshot's new
+    occasions to running counts, and every rule reads the prefix end.
+    """
+    cutoffs = np.array([c.instant for c in cuts], dtype=np.int64)
+    bucket = np.searchsorted(cutoffs, log.first_ns, side="right").astype(np.int64)
+    order = argsort_keys(bucket)
+    bounds = np.searchsorted(bucket[order], np.arange(len(cuts) + 1), side="left")
+    n_inc = np.zeros(len(log.ids), dtype=np.int64)
+    gaps = gap_index(log) if policy is not None and policy.basis != "fixed" else None
+    wakes = wake_index(log, policy) if policy is not None else None
+    if gaps is not None:
+        small: npt.NDArray[np.integer[Any]] = bucket.astype(
+            np.int16 if len(cuts) < 2**15 else np.int64
+        )
+        own_bucket = small[gaps.pos_sorted]
+        pool_bucket = small[gaps.pool_pos]
+        pooled = gaps.pool_sorted.astype(np.int64)
+        per_bucket = np.bincount(pool_bucket, minlength=len(cuts))
+        pool_n = np.cumsum(per_bucket)
+        pool_s1 = np.cumsum(np.bincount(pool_bucket, weights=pooled, minlength=len(cuts)))
+        pool_s2 = np.cumsum(np.bincount(pool_bucket, weights=pooled * pooled, minlength=len(cuts)))
+    codes: list[I8] = []
+    counts: list[I64] = []
+    for j, cut in enumerate(cuts):
+        arrived = log.code[order[bounds[j] : bounds[j + 1]]]
+        n_inc = n_inc + np.bincount(arrived, minlength=len(log.ids))
+        counts.append(n_inc)
+        if policy is None:
+            continue
+        own, population = np.full(len(log.ids), np.nan), None
+        if gaps is not None:
+            # Gap buckets in each sorted order were read once: a snapshot compares, no gathers.
+            last = j == len(cuts) - 1
+            quantile = policy.basis == "quantile"
+            take = None if last or not quantile else own_bucket <= j
+            own = _own_typical(log, n_inc, policy, take=take, gaps=gaps)
+            if quantile:
+                population = _population_typical(gaps, policy, None if last else pool_bucket <= j)
+            elif pool_n[j] > 0:
+                population = _mean_sd(int(pool_n[j]), int(pool_s1[j]), int(pool_s2[j]), policy.k)
+        snap = _snapshot(
+            log, n_inc, cut.day, policy=policy, own=own, population=population, wakes=wakes
+        )
+        codes.append(snap.codes)
+    return codes, counts
+
+
+def prepare_history(
+    transactions: object,
+    *,
+    at: object,
+    freq: str | None,
+    start: object,
+    end: object,
+    customer: str,
+    date: str,
+    amount: str | None,
+    timezone: str | None,
+    owner: str,
+    read: Mapping[str, Any] | None = None,
+) -> tuple[Log, list[Cut], Excluded]:
+    """Validate, pick the snapshots, and build the occasion log up to the last one."""
+    rows = as_log(
+        transactions, owner, customer=customer, date=date, amount=amount, timezone=timezone,
+        **dict(read or {}),
+    )  # fmt: skip
+    cuts = _snapshot_cuts(rows, at=at, freq=freq, start=start, end=end, owner=owner)
+    before = rows.instants_ns() < cuts[-1].instant
+    keep = before & rows.purchase
+    excluded = Excluded(
+        future=int((~before).sum()), non_purchase=int((before & ~rows.purchase).sum())
+    )
+    return build_log(rows, keep, cuts[-1]), cuts, excluded
+
+
+def lifecycle_history(
+    transactions: pd.DataFrame,
+    *,
+    at: Iterable[object] | None = None,
+    freq: str | None = None,
+    start: object = None,
+    end: object = None,
+    policy: LifecyclePolicy | None = None,
+    customer: str = "customer_id",
+    date: str = "date",
+    amount: str | None = None,
+) -> pd.DataFrame:
+    """Return each customer's stage at each of several snapshots (sorted once, vectorised).
+
+    The stage at a snapshot is exactly ``classify_lifecycle(transactions, as_of=snapshot)``
+    for that customer: it depends only on the purchases up to the snapshot.
+
+    Args:
+        transactions: One row per purchase; never modified.
+        at: The snapshots (dates mean the end of the day, datetimes are instants).
+        freq: Instead of ``at``: one snapshot at the last day of every complete period,
+            ``"D"``, ``"W"`` (weeks ending Sunday), ``"M"``, ``"Q"`` or ``"Y"``, from the
+            period of ``start`` (default: the first purchase) to the last period that ends
+            by ``end`` (default: the last purchase day).
+        start: First day for ``freq``.
+        end: Last day for ``freq``.
+        policy: The rules; :class:`LifecyclePolicy` defaults when None.
+        customer: Customer id column.
+        date: Purchase date column.
+        amount: Optional amount column: only positive rows are purchases.
+
+    Returns:
+        Indexed by customer id, one column per snapshot in time order (labelled with the
+        snapshot as a Timestamp; a date becomes midnight of that day), each an ordered
+        categorical of the policy's ``stage_names``; NaN where the customer had not
+        bought yet. ``attrs`` holds
+        ``future_rows`` (rows after the last snapshot), ``non_purchase_rows`` and
+        ``policy``.
+
+    Raises:
+        ConfigError: Neither or both of ``at`` and ``freq``, an unknown ``freq``, repeated
+            snapshots, or no complete period.
+        InvalidInputError: As :func:`classify_lifecycle`.
+
+    Examples:
+        >>> import pandas as pd
+        >>> from crmkit.segmentation import lifecycle_history
+        >>> tx = pd.DataFrame({"customer_id": [1, 1, 2],
+        ...                    "date": pd.to_datetime(["2025-01-10", "2025-08-01", "2025-03-01"])})
+        >>> h = lifecycle_history(tx, at=["2025-01-31", "2025-06-30", "2025-09-30"])
+        >>> print(h.to_string())
+        snapshot    2025-01-31 2025-06-30   2025-09-30
+        customer_id
+        1                  new    at_risk  reactivated
+        2                  NaN    at_risk      dormant
+    """
+    owner = "lifecycle_history()"
+    policy = _policy(policy, owner)
+    log, cuts, excluded = prepare_history(
+        transactions, at=at, freq=freq, start=start, end=end, customer=customer, date=date,
+        amount=amount, timezone=policy.timezone, owner=owner,
+    )  # fmt: skip
+    codes, _ = history_arrays(log, cuts, policy)
+    columns = pd.Index([c.label for c in cuts], name="snapshot")
+    data = {i: policy._categorical(code) for i, code in enumerate(codes)}
+    result = pd.DataFrame(data, index=log.ids)
+    result.columns = columns
+    result.attrs.update(
+        future_rows=excluded.future,
+        non_purchase_rows=excluded.non_purchase,
+        policy=policy.to_dict(),
+    )
+    return result

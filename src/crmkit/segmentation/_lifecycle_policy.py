@@ -1,0 +1,568 @@
+"""Lifecycle stage policy: the rules as data (:class:`LifecyclePolicy`) and one result.
+
+The stages and how they are decided are described in :mod:`crmkit.segmentation._lifecycle_engine`
+and on the docs page "How lifecycle stages are decided".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from crmkit._validate import check_keys, resolve_timezone
+from crmkit.errors import ConfigError, InvalidInputError
+
+__all__ = ["LifecyclePolicy", "StageResult"]
+
+F64 = npt.NDArray[np.float64]
+I8 = npt.NDArray[np.int8]
+
+#: The stage set, youngest first (the order of the categorical).
+STAGES: Final[tuple[str, ...]] = ("new", "reactivated", "active", "at_risk", "dormant", "churned")
+STAGE_DTYPE: Final = pd.CategoricalDtype(list(STAGES), ordered=True)
+NEW, REACTIVATED, ACTIVE, AT_RISK, DORMANT, CHURNED = range(6)
+BASES: Final[tuple[str, ...]] = ("fixed", "quantile", "mean_sd")
+GAP_SOURCES: Final[tuple[str, ...]] = ("own", "population", "fixed")
+GAP_DTYPE: Final = pd.CategoricalDtype(list(GAP_SOURCES))
+NS_PER_DAY: Final = 86_400 * 10**9
+_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+# --------------------------------------------------------------------------- the policy
+
+
+def _number(owner: str, name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ConfigError(owner, name, expected="a number", found=repr(value))
+    number = float(value)
+    if not math.isfinite(number):
+        raise ConfigError(owner, name, expected="a finite number", found=repr(value))
+    return number
+
+
+def _order(owner: str, lower_name: str, lower: float, name: str, value: float) -> None:
+    if not value > lower:
+        raise ConfigError(
+            owner,
+            name,
+            expected=f"greater than {lower_name} ({lower:g}): thresholds must be in order",
+            found=f"{value:g}",
+            hint="Order them new_days <= at_risk_days < dormant_days < churned_days.",
+        )
+
+
+def _stage_keys(value: object) -> tuple[str, ...]:
+    """Converter of ``stages``: any sequence of stage keys to a tuple (checked after)."""
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise ConfigError(
+            "LifecyclePolicy",
+            "stages",
+            expected=f"a list of stage keys out of {list(STAGES)}",
+            found=repr(value),
+        )
+    return tuple(value)
+
+
+def _stage_labels(value: object) -> tuple[tuple[str, str], ...]:
+    """Converter of ``labels``: a partial mapping key -> name to all six (key, name) pairs."""
+    if value is None:
+        return tuple((key, key) for key in STAGES)
+    pairs = isinstance(value, (tuple, list)) and all(
+        isinstance(pair, (tuple, list)) and len(pair) == 2 for pair in value
+    )
+    if isinstance(value, Mapping) or pairs:
+        given: dict[Any, Any] = dict(value)  # type: ignore[call-overload]
+    else:
+        raise ConfigError(
+            "LifecyclePolicy",
+            "labels",
+            expected="a mapping from stage key to its name, e.g. {'dormant': 'sleeping'}",
+            found=type(value).__name__,
+        )
+    unknown = [key for key in given if key not in STAGES]
+    if unknown:
+        raise ConfigError(
+            "LifecyclePolicy",
+            "labels",
+            expected=f"keys out of {list(STAGES)}",
+            found=repr(unknown[0]),
+        )
+    for key, name in given.items():
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(
+                "LifecyclePolicy",
+                "labels",
+                expected=f"a non-empty name for stage {key!r}",
+                found=repr(name),
+            )
+    return tuple((key, given.get(key, key)) for key in STAGES)
+
+
+_NUMBER_FIELDS: Final = (
+    "new_days",
+    "at_risk_days",
+    "dormant_days",
+    "churned_days",
+    "reactivated_days",
+    "quantile",
+    "k",
+    "dormant_multiple",
+    "churned_multiple",
+)
+
+
+@attrs.frozen
+class LifecyclePolicy:
+    """The lifecycle stage rules, as data: validated when built, JSON round-trip.
+
+    The defaults are the retail practice of the domain notes: a customer is new for 30
+    days after the first purchase, at risk ("about to sleep") after 90 days without a
+    purchase, dormant ("sleeping") after 180 (half a year: the sleepers a comeback coupon
+    is for), churned ("lost") after 365, and reactivated for 90 days after buying again
+    having been dormant or churned.
+
+    The stage set is data too: ``stages`` picks which of the six stages a policy uses
+    (``active`` is required; a stage left out hands its customers to the stage below it on
+    the ladder active < at_risk < dormant < churned, a left-out ``new`` or ``reactivated``
+    simply never applies), and ``labels`` renames them, e.g. to the domain notes' terms
+    (新客, 活跃, 流失, ...) or a company's own. The ``stage`` categorical of every result has
+    the policy's stage names as its ordered categories.
+
+    Attributes:
+        basis: How the at-risk, dormant and churned thresholds are set.
+            ``"fixed"``: ``at_risk_days``, ``dormant_days``, ``churned_days`` for everyone.
+            ``"quantile"``: at risk when recency reaches the ``quantile`` of the customer's
+            own gaps between purchase days (linear interpolation, numpy's default);
+            ``"mean_sd"``: when it reaches their mean gap plus ``k`` standard deviations
+            (population SD, ``ddof=0``). Under both relative bases dormant starts at
+            ``dormant_multiple`` and churned at ``churned_multiple`` times that figure,
+            rounded to a millionth of a day.
+        new_days: A customer is new while fewer days than this have passed since the
+            first purchase day (0 turns ``new`` off).
+        at_risk_days: Fixed at-risk threshold (days without a purchase).
+        dormant_days: Fixed dormant threshold; also, under every basis, the gap that makes
+            a purchase a wake-up (so a wake-up stays one whatever happens later).
+        churned_days: Fixed churned threshold.
+        reactivated_days: How long a customer stays reactivated after a wake-up purchase
+            (0 turns ``reactivated`` off).
+        quantile: The quantile of the ``"quantile"`` basis, in (0, 1].
+        k: The number of standard deviations of the ``"mean_sd"`` basis, >= 0.
+        dormant_multiple: Relative bases: dormant threshold / at-risk threshold, > 1.
+        churned_multiple: Relative bases: churned threshold / at-risk threshold, greater
+            than ``dormant_multiple``.
+        min_gaps: Relative bases: customers with fewer gaps of their own than this (one-time
+            buyers, always) use the typical gap of the population's pooled gaps. When the
+            population has no gaps at all, the fixed thresholds apply.
+        timezone: IANA zone in which naive dates and ``as_of`` are read and calendar days
+            are counted; ``None`` keeps the data's own (naive wall time, or the zone of
+            aware data).
+        stages: The stage keys in use, youngest first, a subset of ``("new",
+            "reactivated", "active", "at_risk", "dormant", "churned")`` in that order and
+            with ``"active"`` (default: all six). Thresholds of a left-out stage still
+            apply to the stages around it; ``dormant_days`` still defines a wake-up.
+        labels: The name of each stage key in results (a mapping; keys not given keep
+            their key as name; stored as ``(key, name)`` pairs of all six keys, and
+            written by :meth:`to_dict` as a mapping). Names in use must be distinct.
+
+    Raises:
+        ConfigError: A value of the wrong kind or range, or thresholds out of order (the
+            message names the threshold that breaks the order).
+
+    Examples:
+        >>> from crmkit.segmentation import LifecyclePolicy
+        >>> policy = LifecyclePolicy()
+        >>> policy.at_risk_days, policy.dormant_days, policy.churned_days
+        (90.0, 180.0, 365.0)
+        >>> LifecyclePolicy.from_dict(policy.to_dict()) == policy
+        True
+
+        The domain notes' terms, with "at risk" folded into active:
+
+        >>> zh = LifecyclePolicy(
+        ...     stages=["new", "reactivated", "active", "dormant", "churned"],
+        ...     labels={"new": "新客", "reactivated": "回流", "active": "活跃",
+        ...             "dormant": "沉睡", "churned": "流失"})
+        >>> zh.stage_names
+        ('新客', '回流', '活跃', '沉睡', '流失')
+        >>> zh.classify(["2025-01-02", "2025-03-01"], as_of="2025-07-01").stage
+        '活跃'
+        >>> LifecyclePolicy(at_risk_days=200)
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: LifecyclePolicy: parameter 'dormant_days' must be greater than at_risk_days (200): thresholds must be in order; found 180. Order them new_days <= at_risk_days < dormant_days < churned_days.
+    """
+
+    basis: str = "fixed"
+    new_days: float = 30.0
+    at_risk_days: float = 90.0
+    dormant_days: float = 180.0
+    churned_days: float = 365.0
+    reactivated_days: float = 90.0
+    quantile: float = 0.8
+    k: float = 1.0
+    dormant_multiple: float = 2.0
+    churned_multiple: float = 4.0
+    min_gaps: int = 1
+    timezone: str | None = None
+    stages: tuple[str, ...] = attrs.field(default=STAGES, converter=_stage_keys)
+    labels: tuple[tuple[str, str], ...] = attrs.field(default=None, converter=_stage_labels)
+
+    def __attrs_post_init__(self) -> None:
+        owner = "LifecyclePolicy"
+        # Numbers are checked before anything else and stored as floats; a bool or a
+        # string ("90") is refused rather than converted.
+        for field in _NUMBER_FIELDS:
+            object.__setattr__(self, field, _number(owner, field, getattr(self, field)))
+        if self.basis not in BASES:
+            raise ConfigError(
+                owner, "basis", expected=f"one of {list(BASES)}", found=repr(self.basis)
+            )
+        for name in (
+            "new_days",
+            "at_risk_days",
+            "dormant_days",
+            "churned_days",
+            "reactivated_days",
+        ):
+            value = _number(owner, name, getattr(self, name))
+            if value < 0:
+                raise ConfigError(owner, name, expected="a number of days >= 0", found=f"{value:g}")
+        if not self.at_risk_days > 0:
+            raise ConfigError(owner, "at_risk_days", expected="> 0", found=f"{self.at_risk_days:g}")
+        if self.new_days > self.at_risk_days:
+            raise ConfigError(
+                owner,
+                "new_days",
+                expected=f"at most at_risk_days ({self.at_risk_days:g}): thresholds must be in order",
+                found=f"{self.new_days:g}",
+                hint="Order them new_days <= at_risk_days < dormant_days < churned_days.",
+            )
+        _order(owner, "at_risk_days", self.at_risk_days, "dormant_days", self.dormant_days)
+        _order(owner, "dormant_days", self.dormant_days, "churned_days", self.churned_days)
+        q = _number(owner, "quantile", self.quantile)
+        if not 0 < q <= 1:
+            raise ConfigError(owner, "quantile", expected="in (0, 1]", found=f"{q:g}")
+        if _number(owner, "k", self.k) < 0:
+            raise ConfigError(owner, "k", expected=">= 0", found=f"{self.k:g}")
+        if not _number(owner, "dormant_multiple", self.dormant_multiple) > 1:
+            raise ConfigError(
+                owner,
+                "dormant_multiple",
+                expected="greater than 1 (the at-risk threshold): thresholds must be in order",
+                found=f"{self.dormant_multiple:g}",
+            )
+        _order(
+            owner,
+            "dormant_multiple",
+            self.dormant_multiple,
+            "churned_multiple",
+            _number(owner, "churned_multiple", self.churned_multiple),
+        )
+        if (
+            isinstance(self.min_gaps, bool)
+            or not isinstance(self.min_gaps, (int, np.integer))
+            or self.min_gaps < 1
+        ):
+            raise ConfigError(owner, "min_gaps", expected="an int >= 1", found=repr(self.min_gaps))
+        if self.timezone is not None:
+            if not isinstance(self.timezone, str):
+                raise ConfigError(
+                    owner,
+                    "timezone",
+                    expected="an IANA zone name or None",
+                    found=repr(self.timezone),
+                )
+            resolve_timezone(self.timezone, owner)
+        for i, key in enumerate(self.stages):
+            if key not in STAGES:
+                raise ConfigError(
+                    owner, "stages", expected=f"stage keys out of {list(STAGES)}", found=repr(key)
+                )
+            if key in self.stages[:i]:
+                raise ConfigError(
+                    owner, "stages", expected="each stage once", found=f"{key!r} twice"
+                )
+            if i and STAGES.index(key) < STAGES.index(self.stages[i - 1]):
+                raise ConfigError(
+                    owner,
+                    "stages",
+                    expected=f"youngest first, in the order {list(STAGES)}",
+                    found=f"{key!r} after {self.stages[i - 1]!r}",
+                )
+        if "active" not in self.stages:
+            raise ConfigError(
+                owner,
+                "stages",
+                expected="a stage set with 'active' (the stage the others fall back to)",
+                found=repr(list(self.stages)),
+            )
+        names = self.stage_names
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                raise ConfigError(
+                    owner,
+                    "labels",
+                    expected="distinct names for the stages in use",
+                    found=f"{name!r} for both {self.stages[names.index(name)]!r} and "
+                    f"{self.stages[i]!r}",
+                )
+
+    @property
+    def stage_names(self) -> tuple[str, ...]:
+        """The names of the stages in use, youngest first: the ``stage`` categories.
+
+        Examples:
+            >>> LifecyclePolicy().stage_names
+            ('new', 'reactivated', 'active', 'at_risk', 'dormant', 'churned')
+            >>> LifecyclePolicy(labels={"dormant": "sleeping"}).stage_names[4]
+            'sleeping'
+        """
+        names = dict(self.labels)
+        return tuple(names[key] for key in self.stages)
+
+    @property
+    def stage_dtype(self) -> pd.CategoricalDtype:
+        """The ordered categorical dtype of the ``stage`` columns under this policy.
+
+        Examples:
+            >>> LifecyclePolicy(stages=["active", "dormant", "churned"]).stage_dtype
+            CategoricalDtype(categories=['active', 'dormant', 'churned'], ordered=True, categories_dtype=str)
+        """
+        return pd.CategoricalDtype(list(self.stage_names), ordered=True)
+
+    def stage_key(self, stage: str) -> str:
+        """The stage key (``"dormant"``, ...) of a stage key or name of this policy.
+
+        Raises:
+            ConfigError: ``stage`` is neither a key nor a name of a stage in use.
+
+        Examples:
+            >>> LifecyclePolicy(labels={"dormant": "沉睡"}).stage_key("沉睡")
+            'dormant'
+        """
+        if stage in self.stage_names:
+            return self.stages[self.stage_names.index(stage)]
+        if stage in self.stages:
+            return stage
+        raise ConfigError(
+            "LifecyclePolicy",
+            "stage",
+            expected=f"a stage of the policy, one of {list(self.stage_names)}",
+            found=repr(stage),
+        )
+
+    def _code_map(self) -> npt.NDArray[np.int8]:
+        """Canonical stage code (0..5, and -1 at index 6) -> category code of this policy."""
+        out = np.full(len(STAGES) + 1, -1, dtype=np.int8)
+        for position, key in enumerate(self.stages):
+            out[STAGES.index(key)] = position
+        return out
+
+    def _categorical(self, codes: npt.NDArray[np.int8]) -> pd.Categorical:
+        """Canonical codes (-1: no stage) as this policy's stage categorical."""
+        return pd.Categorical.from_codes(self._code_map()[codes], dtype=self.stage_dtype)
+
+    @property
+    def zone(self) -> dt.tzinfo | None:
+        """The zone object of :attr:`timezone` (``None`` when unset).
+
+        Examples:
+            >>> LifecyclePolicy(timezone="Asia/Shanghai").zone
+            zoneinfo.ZoneInfo(key='Asia/Shanghai')
+        """
+        return None if self.timezone is None else resolve_timezone(self.timezone, "LifecyclePolicy")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the policy as a JSON-ready dict (every field, plain types).
+
+        Examples:
+            >>> LifecyclePolicy(basis="quantile").to_dict()["basis"]
+            'quantile'
+        """
+        out = attrs.asdict(self)
+        out["min_gaps"] = int(self.min_gaps)
+        out["stages"] = list(self.stages)
+        out["labels"] = dict(self.labels)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LifecyclePolicy:
+        """Build a policy from :meth:`to_dict` output; unknown keys are a ConfigError.
+
+        Missing keys take their defaults, so ``{"dormant_days": 150}`` is a whole policy.
+
+        Examples:
+            >>> LifecyclePolicy.from_dict({"dormant_days": 150}).dormant_days
+            150.0
+            >>> LifecyclePolicy.from_dict({"dormant": 150})
+            Traceback (most recent call last):
+            ...
+            crmkit.errors.ConfigError: LifecyclePolicy.from_dict(): parameter 'dormant' must be one of ['at_risk_days', 'basis', 'churned_days', 'churned_multiple', 'dormant_days', 'dormant_multiple', 'k', 'labels', 'min_gaps', 'new_days', 'quantile', 'reactivated_days', 'stages', 'timezone']; found an unknown key.
+        """
+        allowed = {f.name for f in attrs.fields(cls)}
+        check_keys(data, "LifecyclePolicy.from_dict()", allowed=allowed)
+        return cls(**dict(data))
+
+    def classify(
+        self,
+        purchases: Iterable[object] | object,
+        *,
+        as_of: object,
+        population_gap_days: float | None = None,
+    ) -> StageResult:
+        """Return one customer's stage from their purchase dates: the batch rules exactly.
+
+        Args:
+            purchases: The customer's purchase dates or datetimes: a list, tuple, pandas
+                Series or numpy array of ``datetime``, ``date``, ``Timestamp``,
+                ``datetime64`` or ISO strings, or a single one of them (any order; several
+                on one day count as one purchase day; those after ``as_of`` are ignored and
+                counted in ``excluded_purchases``). The first and last purchase, the
+                purchase days and the gaps all come from this one argument.
+            as_of: The instant to classify at (a ``datetime.date`` or ``"YYYY-MM-DD"``
+                means the end of that day).
+            population_gap_days: Relative bases: the population's typical gap, used when
+                the customer has fewer than ``min_gaps`` gaps of their own. Take it from
+                ``classify_lifecycle(...).attrs["population_gap_days"]`` to reproduce a
+                batch run. When None, such a customer gets the fixed thresholds
+                (``gap_source == "fixed"``), as in a batch whose population has no gaps.
+
+        Returns:
+            A :class:`StageResult` with the stage and the figures behind it.
+
+        Raises:
+            InvalidInputError: No purchase up to ``as_of``, an unreadable date, or mixed
+                naive and aware datetimes.
+            ConfigError: ``population_gap_days`` is not a positive number.
+
+        Examples:
+            A half-year sleeper: last purchase on 1 January, classified on 10 July.
+
+            >>> from crmkit.segmentation import LifecyclePolicy
+            >>> r = LifecyclePolicy().classify(["2024-11-20", "2025-01-01"], as_of="2025-07-10")
+            >>> r.stage, r.recency_days, r.dormant_after_days
+            ('dormant', 190, 180.0)
+            >>> LifecyclePolicy().classify(
+            ...     ["2024-11-20", "2025-01-01", "2025-07-05"], as_of="2025-07-10").stage
+            'reactivated'
+        """
+        from crmkit.segmentation._lifecycle_engine import (
+            _own_typical,
+            _prepare_log,
+            _snapshot,
+            _stamp,
+        )
+
+        owner = "LifecyclePolicy.classify()"
+        if isinstance(purchases, (str, dt.date, np.datetime64)):
+            values: list[object] = [purchases]  # one purchase (pd.Timestamp is a date too)
+        elif isinstance(purchases, Iterable):
+            values = list(purchases)
+        else:
+            raise InvalidInputError(
+                owner,
+                "purchases",
+                expected="purchase dates or datetimes (a list, Series or array)",
+                found=type(purchases).__name__,
+                kind="",
+            )
+        if not values:
+            raise InvalidInputError(
+                owner, "purchases", expected="at least one purchase date", found="none", kind=""
+            )
+        # Named "purchases" so that the shared checks' messages name the argument; their
+        # "rows" are positions in ``purchases``.
+        frame = pd.DataFrame(
+            {"customer": np.zeros(len(values), dtype=np.int64), "purchases": values}
+        )
+        log, excluded = _prepare_log(
+            frame,
+            customer="customer",
+            date="purchases",
+            amount=None,
+            policy=self,
+            owner=owner,
+            as_of=as_of,
+        )
+        if len(log.ids) == 0:
+            raise InvalidInputError(
+                owner,
+                "purchases",
+                expected="at least one purchase up to as_of",
+                found="only later ones",
+                kind="",
+            )
+        pop = (
+            None
+            if population_gap_days is None
+            else _number(owner, "population_gap_days", population_gap_days)
+        )
+        if pop is not None and not pop > 0:
+            raise ConfigError(owner, "population_gap_days", expected="> 0", found=f"{pop:g}")
+        n_inc = log.counts.copy()
+        own = _own_typical(log, n_inc, self, take=None)
+        snap = _snapshot(log, n_inc, log.cut.day, policy=self, own=own, population=pop)
+        wake = snap.last_wake[0]
+        return StageResult(
+            stage=self.stage_names[int(self._code_map()[snap.codes[0]])],
+            first_purchase=_stamp(int(log.first_ns[0]), log.zone),
+            last_purchase=_stamp(int(log.last_ns[snap.last_idx[0]]), log.zone),
+            purchase_days=int(n_inc[0]),
+            recency_days=int(snap.recency[0]),
+            tenure_days=int(snap.tenure[0]),
+            typical_gap_days=None if np.isnan(snap.typical[0]) else float(snap.typical[0]),
+            gap_source=GAP_SOURCES[int(snap.source[0])],
+            at_risk_after_days=float(snap.at_risk[0]),
+            dormant_after_days=float(snap.dormant[0]),
+            churned_after_days=float(snap.churned[0]),
+            last_wake_up=None if wake < 0 else _stamp(int(log.first_ns[wake]), log.zone),
+            excluded_purchases=excluded.future,
+        )
+
+
+@attrs.frozen
+class StageResult:
+    """One customer's lifecycle stage and the figures that decided it.
+
+    Attributes:
+        stage: One of the policy's ``stage_names``.
+        first_purchase: The first purchase instant.
+        last_purchase: The last purchase instant up to ``as_of``.
+        purchase_days: Distinct days with a purchase.
+        recency_days: Days from the last purchase day to the ``as_of`` day.
+        tenure_days: Days from the first purchase day to the ``as_of`` day.
+        typical_gap_days: The typical gap of a relative basis (None under ``"fixed"``).
+        gap_source: ``"own"`` (the customer's gaps), ``"population"`` or ``"fixed"``.
+        at_risk_after_days: The at-risk threshold used for this customer.
+        dormant_after_days: The dormant threshold used.
+        churned_after_days: The churned threshold used.
+        last_wake_up: The last wake-up purchase (None if never woken).
+        excluded_purchases: Purchases after ``as_of``, left out.
+
+    Examples:
+        >>> from crmkit.segmentation import LifecyclePolicy
+        >>> LifecyclePolicy().classify(["2025-06-20"], as_of="2025-07-01").stage
+        'new'
+    """
+
+    stage: str
+    first_purchase: pd.Timestamp
+    last_purchase: pd.Timestamp
+    purchase_days: int
+    recency_days: int
+    tenure_days: int
+    typical_gap_days: float | None
+    gap_source: str
+    at_risk_after_days: float
+    dormant_after_days: float
+    churned_after_days: float
+    last_wake_up: pd.Timestamp | None
+    excluded_purchases: int = 0

@@ -1,0 +1,202 @@
+"""Lifecycle transitions: stage-to-stage moves between snapshots of a lifecycle history."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from crmkit._validate import require_frame
+from crmkit.errors import ConfigError, InvalidInputError
+from crmkit.segmentation._lifecycle_policy import STAGE_DTYPE
+
+__all__ = ["TransitionMatrix", "stage_flows", "transition_matrix"]
+
+
+def _history_codes(history: object, owner: str) -> tuple[pd.DataFrame, pd.CategoricalDtype]:
+    """The history frame and its stage dtype (every column the same ordered categorical)."""
+    frame = require_frame(history, owner, "history")
+    dtype: pd.CategoricalDtype | None = None
+    for column in frame.columns:
+        this = frame[column].dtype
+        if (
+            not isinstance(this, pd.CategoricalDtype)
+            or not this.ordered
+            or (dtype is not None and this != dtype)
+        ):
+            raise InvalidInputError(
+                owner,
+                str(column),
+                expected="a lifecycle stage categorical (lifecycle_history output), the same "
+                "in every column",
+                found=f"dtype {this}",
+            )
+        dtype = this
+    return frame, dtype if dtype is not None else STAGE_DTYPE
+
+
+def _column(frame: pd.DataFrame, value: object, owner: str, field: str) -> Any:
+    columns: list[Any] = list(frame.columns)
+    candidates: list[Any] = [value]
+    with contextlib.suppress(TypeError, ValueError):
+        candidates.insert(0, pd.Timestamp(value))  # type: ignore[arg-type]
+    for candidate in candidates:
+        if candidate in columns:
+            return candidate
+    shown = [str(c.date()) if isinstance(c, pd.Timestamp) else str(c) for c in columns[:6]]
+    raise ConfigError(
+        owner, field, expected=f"a snapshot of the history, e.g. {shown}", found=repr(value)
+    )
+
+
+@attrs.frozen(eq=False)
+class TransitionMatrix:
+    """Stage-to-stage flows between two snapshots of a :func:`lifecycle_history`.
+
+    Attributes:
+        start: The first snapshot.
+        end: The second snapshot.
+        counts: Customers by stage at ``start`` (rows) and at ``end`` (columns); every row
+            sums to that stage's count at ``start``.
+        shares: ``counts`` divided by the row totals (NaN for a stage nobody was in).
+        entered: Stage at ``end`` of the customers who first bought after ``start``.
+
+    Examples:
+        >>> import pandas as pd
+        >>> from crmkit.segmentation import lifecycle_history, transition_matrix
+        >>> tx = pd.DataFrame({"customer_id": [1, 2, 2],
+        ...                    "date": pd.to_datetime(["2025-01-02", "2025-01-03", "2025-04-20"])})
+        >>> h = lifecycle_history(tx, at=["2025-01-31", "2025-05-31"])
+        >>> tm = transition_matrix(h, "2025-01-31", "2025-05-31")
+        >>> int(tm.counts.loc["new", "at_risk"]), int(tm.counts.loc["new", "active"])
+        (1, 1)
+    """
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+    counts: pd.DataFrame
+    shares: pd.DataFrame
+    entered: pd.Series
+
+
+def transition_matrix(history: pd.DataFrame, start: object, end: object) -> TransitionMatrix:
+    """Count stage-to-stage moves between two snapshots of a :func:`lifecycle_history`.
+
+    Args:
+        history: The output of :func:`lifecycle_history` (its stage categories, the
+            policy's, are the rows and columns).
+        start: The earlier snapshot (a column label, or a date/string naming it).
+        end: The later snapshot.
+
+    Returns:
+        A :class:`TransitionMatrix`: counts, row shares, and the stages of new arrivals.
+
+    Raises:
+        ConfigError: A snapshot that is not in the history, or ``end`` not after ``start``.
+        InvalidInputError: ``history`` is not a lifecycle history.
+
+    Examples:
+        >>> import pandas as pd
+        >>> from crmkit.segmentation import lifecycle_history, transition_matrix
+        >>> tx = pd.DataFrame({"customer_id": [1, 2, 3],
+        ...                    "date": pd.to_datetime(["2024-01-02", "2024-09-20", "2025-04-20"])})
+        >>> h = lifecycle_history(tx, at=["2024-12-31", "2025-06-30"])
+        >>> tm = transition_matrix(h, "2024-12-31", "2025-06-30")
+        >>> int(tm.counts.loc["dormant", "churned"]), int(tm.counts.loc["at_risk", "dormant"])
+        (1, 1)
+        >>> int(tm.entered["active"])  # customer 3 first bought in April
+        1
+    """
+    owner = "transition_matrix()"
+    frame, dtype = _history_codes(history, owner)
+    a = _column(frame, start, owner, "start")
+    b = _column(frame, end, owner, "end")
+    columns: list[Any] = list(frame.columns)
+    if columns.index(b) <= columns.index(a):
+        raise ConfigError(owner, "end", expected=f"a snapshot after start ({a})", found=repr(end))
+    s = frame[a].cat.codes.to_numpy(dtype=np.int64)
+    e = frame[b].cat.codes.to_numpy(dtype=np.int64)
+    both = (s >= 0) & (e >= 0)
+    k = len(dtype.categories)
+    grid = np.bincount(s[both] * k + e[both], minlength=k * k).reshape(k, k)
+    names = pd.CategoricalIndex(list(dtype.categories), dtype=dtype)
+    counts = pd.DataFrame(
+        grid,
+        index=names.rename("stage at start"),
+        columns=names.rename("stage at end"),
+    )
+    totals = grid.sum(axis=1, keepdims=True).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(totals > 0, grid / totals, np.nan)
+    shares = pd.DataFrame(share, index=counts.index, columns=counts.columns)
+    arrived = (s < 0) & (e >= 0)
+    entered = pd.Series(
+        np.bincount(e[arrived], minlength=k), index=names.rename("stage at end"), name="customers"
+    )
+    return TransitionMatrix(
+        start=pd.Timestamp(a),
+        end=pd.Timestamp(b),
+        counts=counts,
+        shares=shares,
+        entered=entered,
+    )
+
+
+def stage_flows(history: pd.DataFrame) -> pd.DataFrame:
+    """Return every stage-to-stage flow between consecutive snapshots, for plotting.
+
+    Args:
+        history: The output of :func:`lifecycle_history` (two or more snapshots).
+
+    Returns:
+        Columns ``from_snapshot``, ``to_snapshot``, ``from_stage``, ``to_stage`` (ordered
+        stage categoricals; ``from_stage`` is missing for customers who first bought
+        between the two snapshots) and ``customers``; only flows with customers, ordered
+        by snapshot then stages (a Sankey or alluvial plot reads it directly).
+
+    Raises:
+        InvalidInputError: ``history`` is not a lifecycle history.
+        ConfigError: Fewer than two snapshots.
+
+    Examples:
+        >>> import pandas as pd
+        >>> from crmkit.segmentation import lifecycle_history, stage_flows
+        >>> tx = pd.DataFrame({"customer_id": [1, 2],
+        ...                    "date": pd.to_datetime(["2025-01-02", "2025-02-10"])})
+        >>> flows = stage_flows(lifecycle_history(tx, at=["2025-01-31", "2025-02-28"]))
+        >>> print(flows[["from_stage", "to_stage", "customers"]].to_string(index=False))
+        from_stage to_stage  customers
+               new   active          1
+               NaN      new          1
+    """
+    owner = "stage_flows()"
+    frame, dtype = _history_codes(history, owner)
+    if frame.shape[1] < 2:
+        raise ConfigError(
+            owner, "history", expected="at least two snapshots", found=f"{frame.shape[1]}"
+        )
+    k = len(dtype.categories)
+    parts = []
+    for a, b in zip(frame.columns[:-1], frame.columns[1:], strict=True):
+        s = frame[a].cat.codes.to_numpy(dtype=np.int64)
+        e = frame[b].cat.codes.to_numpy(dtype=np.int64)
+        ok = e >= 0
+        origin = np.where(s < 0, k, s)  # arrivals after every stage
+        grid = np.bincount(origin[ok] * k + e[ok], minlength=(k + 1) * k)
+        nz = np.flatnonzero(grid)
+        from_code = np.where(nz // k == k, -1, nz // k)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "from_snapshot": a,
+                    "to_snapshot": b,
+                    "from_stage": pd.Categorical.from_codes(from_code, dtype=dtype),
+                    "to_stage": pd.Categorical.from_codes(nz % k, dtype=dtype),
+                    "customers": grid[nz].astype(np.int64),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)

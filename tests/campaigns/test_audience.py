@@ -1,0 +1,163 @@
+"""Audiences and tags: condition trees as data, scalar = batch, validation, tag history."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+
+from crmkit.campaigns import (
+    AllOf,
+    AnyOf,
+    Audience,
+    Between,
+    Compare,
+    In,
+    IsNull,
+    Not,
+    TagSet,
+    tag_history,
+)
+from crmkit.errors import ConfigError, SchemaError
+from tests.strategies import audience_conditions, customer_frames
+
+
+def _rows(frame: pd.DataFrame) -> list[dict]:
+    """Each row as the mapping an app would hold: plain Python values, None for missing."""
+    out = []
+    for label in frame.index:
+        row = {}
+        for column in frame.columns:
+            value = frame.at[label, column]
+            row[column] = None if pd.isna(value) else value
+        out.append(row)
+    return out
+
+
+@given(customer_frames(), audience_conditions())
+def test_scalar_equals_batch(frame: pd.DataFrame, rule):
+    """Property: the rule on one customer's mapping equals the vectorised mask, row by row."""
+    audience = Audience("a", rule)
+    batch = audience.mask(frame).to_numpy().tolist()
+    scalar = [audience.matches(row) for row in _rows(frame)]
+    assert batch == scalar
+
+
+@given(audience_conditions())
+def test_json_round_trip(rule):
+    """Property: every rule survives to_dict -> JSON text -> from_dict unchanged."""
+    audience = Audience("sleepers", rule, description="half-year sleepers")
+    text = json.dumps(audience.to_dict(), ensure_ascii=False)
+    assert Audience.from_dict(json.loads(text)) == audience
+    tags = TagSet([audience, Audience("b", rule)])
+    assert TagSet.from_dict(json.loads(json.dumps(tags.to_dict()))) == tags
+
+
+@given(customer_frames(), audience_conditions())
+def test_not_is_the_complement(frame: pd.DataFrame, rule):
+    a = Audience("a", rule).mask(frame).to_numpy()
+    b = Audience("b", Not(rule)).mask(frame).to_numpy()
+    assert np.array_equal(a, ~b)
+
+
+def test_hand_checked_sleepers():
+    frame = pd.DataFrame(
+        {
+            "recency_days": [200, 30, 400, np.nan, 181],
+            "stage": pd.Categorical(["dormant", "active", "churned", "dormant", "dormant"]),
+            "monetary": [500.0, 900.0, 20.0, 100.0, np.nan],
+        },
+        index=["ann", "bob", "cy", "dee", "eve"],
+    )
+    rule = AllOf(
+        [
+            Between("recency_days", 180, 365),
+            In("stage", ["dormant"]),
+            AnyOf([Compare("monetary", ">=", 100), IsNull("monetary")]),
+        ]
+    )
+    assert Audience("sleepers", rule).select(frame).tolist() == ["ann", "eve"]
+
+
+def test_missing_values_satisfy_no_comparison():
+    frame = pd.DataFrame({"x": [1.0, np.nan], "s": ["a", None]})
+    assert Compare("x", "!=", 1).mask(frame).tolist() == [False, False]
+    assert Compare("s", "!=", "a").mask(frame).tolist() == [False, False]
+    assert Not(Compare("x", "==", 1)).mask(frame).tolist() == [False, True]
+    assert Compare("s", "!=", "a").test({"s": None}) is False
+
+
+def test_json_form_is_readable():
+    rule = AllOf([Compare("recency_days", ">=", 180), Not(IsNull("email"))])
+    assert Audience("x", rule).to_dict() == {
+        "schema_version": 1,
+        "name": "x",
+        "rule": {
+            "kind": "all",
+            "conditions": [
+                {"kind": "compare", "column": "recency_days", "op": ">=", "value": 180},
+                {"kind": "not", "condition": {"kind": "is_null", "column": "email"}},
+            ],
+        },
+    }
+
+
+def test_from_dict_errors_name_the_full_path():
+    data = {
+        "name": "x",
+        "rule": {"kind": "all", "conditions": [{"kind": "compare", "column": "r", "op": "=~"}]},
+    }
+    with pytest.raises(ConfigError, match=r"rule\.conditions\[0\]\.value"):
+        Audience.from_dict(data)
+    data["rule"]["conditions"][0]["value"] = 3
+    with pytest.raises(ConfigError, match=r"rule\.conditions\[0\]\.op"):
+        Audience.from_dict(data)
+    with pytest.raises(ConfigError, match=r"rule\.kind"):
+        Audience.from_dict({"name": "x", "rule": {"kind": "eval", "code": "1"}})
+
+
+def test_validated_against_columns_and_dtypes():
+    frame = pd.DataFrame({"r": [1.0], "seg": ["A"], "when": pd.to_datetime(["2025-01-01"])})
+    with pytest.raises(SchemaError, match=r"rule\.conditions\[1\]\.column"):
+        Audience("x", AllOf([Compare("r", ">", 1), Compare("nope", "==", 1)])).mask(frame)
+    with pytest.raises(ConfigError, match=r"rule\.value.*a number"):
+        Audience("x", Compare("r", "==", "1")).mask(frame)
+    with pytest.raises(ConfigError, match="ordering needs numbers"):
+        Audience("x", Compare("seg", "<", "B")).mask(frame)
+    with pytest.raises(ConfigError, match=r"rule\.values\[1\]"):
+        Audience("x", In("seg", ["A", 2])).mask(frame)
+    with pytest.raises(ConfigError, match="without a UTC offset"):
+        Audience("x", Compare("when", ">", "2025-01-01T00:00:00+08:00")).mask(frame)
+    assert Audience("x", Compare("when", ">=", "2025-01-01")).mask(frame).tolist() == [True]
+    with pytest.raises(SchemaError, match="'r'"):
+        Audience("x", Compare("r", ">", 1)).matches({"other": 1})
+    with pytest.raises(ConfigError):
+        Between("r", 5, 1)
+
+
+def test_tags_and_history():
+    tags = TagSet(
+        [
+            Audience("high churn risk", Compare("p_alive", "<", 0.3)),
+            Audience("high upsell potential", Compare("clv", ">=", 1000)),
+        ]
+    )
+    q1 = pd.DataFrame({"p_alive": [0.1, 0.9], "clv": [1500.0, 200.0]}, index=["ann", "bob"])
+    q2 = pd.DataFrame(
+        {"p_alive": [0.5, 0.2, 0.1], "clv": [1500.0, 50.0, 2000.0]}, index=["ann", "bob", "cy"]
+    )
+    out = tag_history({"Q1": q1, "Q2": q2}, tags)
+    got = out.astype({"tag": str, "change": str}).values.tolist()
+    assert got == [
+        ["Q1", "Q2", "high churn risk", "bob", "entered"],
+        ["Q1", "Q2", "high churn risk", "cy", "entered"],
+        ["Q1", "Q2", "high churn risk", "ann", "left"],
+        ["Q1", "Q2", "high upsell potential", "cy", "entered"],
+    ]
+    with pytest.raises(ConfigError, match="distinct names"):
+        TagSet([Audience("a", IsNull("x")), Audience("a", IsNull("y"))])
+    with pytest.raises(ConfigError, match="two snapshots"):
+        tag_history({"Q1": q1}, tags)

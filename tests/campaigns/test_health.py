@@ -1,0 +1,124 @@
+"""Health scores: thresholds and fitted percentiles, bands, explain, scalar = batch, JSON."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from crmkit.campaigns import (
+    Band,
+    HealthModel,
+    HealthScore,
+    Indicator,
+    Percentile,
+    Thresholds,
+)
+from crmkit.errors import ConfigError, NotFittedError, SchemaError
+from tests.strategies import health_scores
+
+RULES = HealthScore(
+    [
+        Indicator("recency", "recency_days", 3, Thresholds([30, 90, 180], [100, 70, 30, 0])),
+        Indicator("spend", "monetary", 2, Percentile()),
+        Indicator(
+            "tickets", "open_tickets", 1, Percentile(higher_is_better=False), missing_points=50
+        ),
+    ],
+    bands=[Band("at risk", 0), Band("watch", 40), Band("healthy", 70)],
+)
+
+
+def test_hand_checked_scores():
+    ref = pd.DataFrame(
+        {
+            "recency_days": [10, 60, 100, 400],
+            "monetary": [0.0, 100.0, 200.0, 300.0],
+            "open_tickets": [0, 0, 1, 4],
+        }
+    )
+    model = RULES.fit(ref)
+    one = {"recency_days": 45, "monetary": 150.0, "open_tickets": None}
+    # recency 70 points, spend at the 50th percentile of [0, 100, 200, 300] = 50,
+    # tickets missing = 50 -> (3*70 + 2*50 + 1*50) / 6 = 60
+    assert model.apply_one(one) == 60.0
+    out = model.explain(one)
+    assert out["points"].tolist() == [70.0, 50.0, 50.0]
+    assert out["contribution"].sum() == pytest.approx(60.0)
+    assert out.attrs == {"score": 60.0, "band": "watch"}
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.integers(0, 500)),
+            st.one_of(st.none(), st.floats(0, 5000, allow_nan=False)),
+            st.one_of(st.none(), st.integers(0, 9)),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_scalar_equals_batch(rows):
+    """Property: apply_one and explain agree with apply, row by row; contributions sum."""
+    frame = pd.DataFrame(
+        rows, columns=["recency_days", "monetary", "open_tickets"], dtype="float64"
+    )
+    if frame[["monetary", "open_tickets"]].isna().all().any():
+        return  # nothing to fit percentiles on
+    model = RULES.fit(frame)
+    batch = model.apply(frame)
+    for i, row in enumerate(frame.to_dict("records")):
+        assert model.apply_one(row) == batch["score"].iloc[i]
+        explained = model.explain(row)
+        assert explained.attrs["band"] == batch["band"].iloc[i]
+        assert round(explained["contribution"].sum(), 1) == batch["score"].iloc[i]
+    assert batch["score"].between(0, 100).all()
+
+
+def test_json_round_trip_of_rules_and_model():
+    model = RULES.fit(pd.DataFrame({"recency_days": [1], "monetary": [5.0], "open_tickets": [0]}))
+    assert HealthScore.from_dict(json.loads(json.dumps(RULES.to_dict()))) == RULES
+    assert HealthModel.from_dict(json.loads(json.dumps(model.to_dict()))) == model
+
+
+@given(health_scores(), st.integers(0, 2**31))
+def test_json_round_trip_of_any_rules_and_fitted_model(rules, seed: int):
+    """Property: every rule set and its fitted model survive JSON unchanged, and the
+    reloaded model scores exactly as the original."""
+    assert HealthScore.from_dict(json.loads(json.dumps(rules.to_dict()))) == rules
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {f"col{i}": rng.gamma(2.0, 50.0, 20).round(1) for i in range(len(rules.indicators))}
+    )
+    model = rules.fit(frame)
+    again = HealthModel.from_dict(json.loads(json.dumps(model.to_dict())))
+    assert again == model
+    pd.testing.assert_frame_equal(again.apply(frame), model.apply(frame))
+
+
+def test_errors():
+    with pytest.raises(NotFittedError, match="percentile"):
+        RULES.fit()
+    with pytest.raises(SchemaError, match="'monetary'"):
+        RULES.fit(pd.DataFrame({"recency_days": [1], "open_tickets": [1]}))
+    with pytest.raises(ConfigError, match="points"):
+        Thresholds([1, 2], [0, 100])
+    with pytest.raises(ConfigError, match="ascending"):
+        Thresholds([2, 1], [0, 50, 100])
+    with pytest.raises(ConfigError, match="first at 0"):
+        HealthScore(RULES.indicators, bands=[Band("ok", 10)])
+    with pytest.raises(ConfigError, match=r"indicators\[0\]\.scoring\.kind"):
+        HealthScore.from_dict(
+            {"indicators": [{"name": "a", "column": "a", "weight": 1, "scoring": {"kind": "eval"}}]}
+        )
+
+
+def test_percentile_direction():
+    rules = HealthScore([Indicator("t", "t", 1, Percentile(higher_is_better=False))])
+    model = rules.fit(pd.DataFrame({"t": np.arange(101, dtype=float)}))
+    assert model.apply(pd.DataFrame({"t": [0.0, 100.0, 25.0]}))["t"].tolist() == [100.0, 0.0, 75.0]

@@ -1,0 +1,216 @@
+"""Measurement: reference intervals (statsmodels, scipy), CUPED by hand, segments, errors."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmkit._stats import cuped_adjust, welch_interval
+from crmkit.campaigns import assign, measure
+from crmkit.errors import ConfigError, InvalidInputError, SchemaError
+
+
+def _scenario(seed: int = 3, n: int = 4000):
+    """Sleepers, 20 % held out; treatment wakes 15 %, control 9 %; pre-period spend drives
+    the revenue of those who wake up."""
+    rng = np.random.default_rng(seed)
+    ids = [f"c{i:05d}" for i in range(n)]
+    seg = rng.choice(["A", "B", "C"], size=n)
+    a = assign(
+        pd.DataFrame({"customer_id": ids, "seg": seg}),
+        campaign="wake",
+        control_share=0.2,
+        strata="seg",
+    )
+    pre = rng.gamma(2.0, 60.0, size=n)
+    treated = (a["arm"] == "treatment").to_numpy()
+    # big spenders before wake up more often (and spend more when they do)
+    wake = rng.random(n) < np.where(treated, 0.15, 0.09) * pre / pre.mean()
+    rows = []
+    for i in np.flatnonzero(pre > 0):
+        rows.append((ids[i], "2025-03-10", float(round(pre[i], 2))))  # pre-period spend
+    for i in np.flatnonzero(wake):
+        spend = float(round(1.5 * pre[i] + rng.gamma(2.0, 10.0), 2))
+        rows.append((ids[i], "2025-07-05", spend))
+        if rng.random() < 0.3:
+            rows.append((ids[i], "2025-07-20", 25.0))
+    tx = pd.DataFrame(rows, columns=["customer_id", "date", "amount"])
+    return a, tx
+
+
+def test_against_reference_implementations():
+    from scipy import stats as sps
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    a, tx = _scenario()
+    r = measure(a, tx, start="2025-07-01", end="2025-07-31", pre_start="2025-01-01")
+    t, c = r.arms["treatment"], r.arms["control"]
+    # Newcombe hybrid score interval (statsmodels "newcomb")
+    lo, hi = confint_proportions_2indep(t.responders, t.n, c.responders, c.n, method="newcomb")
+    assert (r.uplift.lower, r.uplift.upper) == pytest.approx((lo, hi), rel=1e-10)
+    # relative lift: log risk ratio
+    lo, hi = confint_proportions_2indep(
+        t.responders, t.n, c.responders, c.n, method="log", compare="ratio"
+    )
+    assert (r.relative_lift.lower, r.relative_lift.upper) == pytest.approx(
+        (lo - 1, hi - 1), rel=1e-10
+    )
+    # Welch on revenue per customer
+    window = tx[tx["date"] >= "2025-07-01"].groupby("customer_id")["amount"].sum()
+    revenue = window.reindex(a.index, fill_value=0.0).to_numpy()
+    arm = a["arm"].to_numpy()
+    ref = sps.ttest_ind(revenue[arm == "treatment"], revenue[arm == "control"], equal_var=False)
+    ci = ref.confidence_interval(0.95)
+    assert (r.incremental_revenue.lower, r.incremental_revenue.upper) == pytest.approx(
+        (ci.low, ci.high), rel=1e-9
+    )
+    assert r.incremental_revenue.p_value == pytest.approx(ref.pvalue, rel=1e-9)
+    # per-arm figures carry n and method
+    assert t.n + c.n == 4000
+    assert t.response_rate.method == "wilson"
+    assert r.uplift.n == 4000
+    # CUPED: the covariate explains much of the revenue variance
+    assert r.variance_reduction is not None
+    assert r.variance_reduction > 0.2
+    cuped = r.incremental_revenue_cuped
+    assert cuped is not None
+    assert (cuped.upper - cuped.lower) < (r.incremental_revenue.upper - r.incremental_revenue.lower)
+    # the segments are the strata, Holm-adjusted
+    assert [s.segment for s in r.by_segment] == ["A", "B", "C"]
+    p = sorted(s.uplift.p_value for s in r.by_segment)
+    assert min(s.p_holm for s in r.by_segment) == pytest.approx(min(1.0, 3 * p[0]))
+    assert not r.srm.mismatch
+    d = r.to_dict()
+    assert json.loads(json.dumps(d)) == d
+
+
+def test_cuped_by_hand():
+    """theta = cov(x, y) / var(x) pooled, y' = y - theta (x - mean x), reduction = rho**2."""
+    y = np.array([0.0, 10.0, 0.0, 30.0, 5.0, 0.0])
+    x = np.array([1.0, 4.0, 0.0, 9.0, 2.0, 2.0])
+    # mean x = 3, mean y = 7.5; sum (x-3)(y-7.5) = 185, sum (x-3)^2 = 52
+    adjusted, theta, reduction = cuped_adjust(y, x)
+    assert theta == pytest.approx(185 / 52)
+    assert adjusted == pytest.approx(y - 185 / 52 * (x - 3))
+    rho = np.corrcoef(x, y)[0, 1]
+    assert reduction == pytest.approx(rho**2)
+
+
+def test_cuped_in_measure_by_hand():
+    a = pd.DataFrame(
+        {
+            "arm": pd.Categorical(
+                ["treatment", "treatment", "treatment", "control", "control", "control"]
+            )
+        },
+        index=pd.Index(list("abcdef"), name="customer_id"),
+    )
+    tx = pd.DataFrame(
+        {
+            "customer_id": list("abcdef") + list("abde"),
+            "date": ["2025-06-01"] * 6 + ["2025-07-02"] * 4,
+            "amount": [1.0, 4.0, 0.5, 9.0, 2.0, 2.0, 10.0, 30.0, 5.0, 20.0],
+        }
+    )
+    r = measure(a, tx, start="2025-07-01", end="2025-07-31", pre_start="2025-05-01")
+    y = np.array([10.0, 30.0, 0.0, 5.0, 20.0, 0.0])
+    x = np.array([1.0, 4.0, 0.5, 9.0, 2.0, 2.0])
+    adjusted, theta, reduction = cuped_adjust(y, x)
+    assert r.cuped_theta == pytest.approx(theta)
+    assert r.variance_reduction == pytest.approx(reduction)
+    lo, hi, *_ = welch_interval(
+        (adjusted[:3].mean(), adjusted[:3].var(ddof=1), 3),
+        (adjusted[3:].mean(), adjusted[3:].var(ddof=1), 3),
+    )
+    assert (r.incremental_revenue_cuped.lower, r.incremental_revenue_cuped.upper) == pytest.approx(
+        (lo, hi)
+    )
+    assert r.incremental_revenue.value == pytest.approx(40 / 3 - 25 / 3)
+    assert r.srm is None  # a hand-made assignment carries no intended share
+
+
+def test_welch_matches_scipy_from_summaries():
+    from scipy import stats as sps
+
+    rng = np.random.default_rng(1)
+    a, b = rng.exponential(40, 300), rng.exponential(30, 80)
+    lo, hi, t, df, p = welch_interval((a.mean(), a.var(ddof=1), 300), (b.mean(), b.var(ddof=1), 80))
+    ref = sps.ttest_ind(a, b, equal_var=False)
+    ci = ref.confidence_interval(0.95)
+    assert (lo, hi, t, df, p) == pytest.approx(
+        (ci.low, ci.high, ref.statistic, ref.df, ref.pvalue), rel=1e-10
+    )
+
+
+def test_window_rules_and_orders():
+    a = pd.DataFrame(
+        {"arm": pd.Categorical(["treatment", "control"])},
+        index=pd.Index(["a", "b"], name="customer_id"),
+    )
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a", "a", "b", "z"],
+            "date": [
+                "2025-06-30 23:59",
+                "2025-07-01 00:00",
+                "2025-07-31 23:59",
+                "2025-08-01",
+                "2025-07-05",
+                "2025-07-05",
+            ],
+            "amount": [99.0, 10.0, 20.0, 99.0, -5.0, 7.0],
+            "order": ["o0", "o1", "o1", "o2", "o3", "o4"],
+        }
+    )
+    r = measure(a, tx, start="2025-07-01", end="2025-07-31", order="order")
+    assert r.arms["treatment"].revenue_per_customer.value == 30.0
+    assert r.arms["treatment"].orders_per_customer.value == 1.0  # one order id
+    assert r.arms["control"].responders == 0  # a refund is not a response
+    assert r.arms["control"].revenue_per_customer.value == -5.0
+    assert r.unassigned_customers == 1
+    r2 = measure(a, tx, start="2025-07-01", end="2025-07-31")
+    assert r2.arms["treatment"].orders_per_customer.value == 2.0
+
+
+def test_date_format_and_unit_pass_through():
+    """Non-ISO and epoch date columns are read only when told how (the input core's rule)."""
+    a = pd.DataFrame(
+        {"arm": pd.Categorical(["treatment", "control"])},
+        index=pd.Index(["a", "b"], name="customer_id"),
+    )
+    iso = pd.DataFrame(
+        {"customer_id": ["a", "b"], "date": ["2025-07-02", "2025-06-01"], "amount": [5.0, 7.0]}
+    )
+    ref = measure(a, iso, start="2025-07-01", end="2025-07-31").to_dict()
+    dmy = iso.assign(date=["02/07/2025", "01/06/2025"])
+    assert (
+        measure(a, dmy, start="2025-07-01", end="2025-07-31", date_format="%d/%m/%Y").to_dict()
+        == ref
+    )
+    with pytest.raises(SchemaError):
+        measure(a, dmy, start="2025-07-01", end="2025-07-31")
+    epoch = iso.assign(date=pd.to_datetime(iso["date"]).astype("datetime64[s]").astype("int64"))
+    assert measure(a, epoch, start="2025-07-01", end="2025-07-31", date_unit="s").to_dict() == ref
+
+
+def test_errors():
+    a = assign(["a", "b", "c", "d"], campaign="x", control_share=0.5)
+    tx = pd.DataFrame({"customer_id": ["a"], "date": ["2025-07-01"], "amount": [1.0]})
+    with pytest.raises(SchemaError, match="'amount'"):
+        measure(a, tx.drop(columns="amount"), start="2025-07-01", end="2025-07-02")
+    with pytest.raises(ConfigError, match="end"):
+        measure(a, tx, start="2025-07-02", end="2025-07-01")
+    with pytest.raises(ConfigError, match="start"):
+        measure(a, tx, start="someday", end="2025-07-01")
+    with pytest.raises(InvalidInputError, match="both arms"):
+        measure(a[a["arm"] == "control"], tx, start="2025-07-01", end="2025-07-02")
+    with pytest.raises(SchemaError, match="'arm'"):
+        measure(a.drop(columns="arm"), tx, start="2025-07-01", end="2025-07-02")
+    with pytest.raises(ConfigError, match="pre_start"):
+        measure(a, tx, start="2025-07-01", end="2025-07-02", pre_start="2025-08-01")
+    before = tx.copy()
+    measure(a, tx, start="2025-07-01", end="2025-07-02")
+    pd.testing.assert_frame_equal(tx, before)
