@@ -448,6 +448,7 @@ class Book:
         self.expiry_cache = compiled.expiry_cache
         # The (one) point currency this book keeps: its scheme and policy.
         self.scheme: EarningScheme = compiled.scheme
+        self.engine = self.scheme._engine()  # read once: the hot path passes it along
         self.policy: ExpiryPolicy = compiled.policy
         self.expiry_kind = self.policy.kind
         self.pending_delta = (
@@ -915,7 +916,7 @@ class Book:
                     hint="The points tender needs that many points.",
                 )
         elif self.quick_earning:
-            quick = self.scheme._flat_totals(event.lines)
+            quick = self.scheme._flat_totals(event.lines, self.engine)
         if quick is not None:
             points, base, rule_points = quick
             bought = _Bought(event, None, base, self.scheme)
@@ -1400,8 +1401,14 @@ def _rules_of(result: EarningResult) -> str:
 def _share(amount: Decimal, part: int, total: int, quantum: Decimal) -> Decimal:
     if part == total:
         return amount
-    # Exact rational share, rounded once (half to even) to the money quantum.
-    units = round(Fraction(amount) * part / (total * Fraction(quantum)))
+    # The exact share amount * part / total in quanta, rounded once (half to even), in
+    # integers: amount = n / d and quantum = qn / qd.
+    n, d = amount.as_integer_ratio()
+    qn, qd = quantum.as_integer_ratio()
+    den = d * total * qn
+    units, rest = divmod(n * part * qd, den)
+    if 2 * rest > den or (2 * rest == den and units % 2):
+        units += 1
     return (Decimal(units) * quantum).quantize(quantum)
 
 
