@@ -64,7 +64,6 @@ PENDING: dict[str, str] = {
     "crmkit.segmentation.ScoreScale": "hand-written to_dict/from_dict (branch segmentation)",
     "crmkit.segmentation.SegmentMap": "hand-written to_dict/from_dict (branch segmentation)",
     "crmkit.segmentation.SegmentRule": "hand-written to_dict/from_dict (branch segmentation)",
-    "crmkit.segmentation.ValuePotentialMatrix": "hand-written from_dict (branch segmentation)",
     "crmkit.loyalty.BaseRate": _TAGGED,
     "crmkit.loyalty.EarningRule": _TAGGED,
     "crmkit.loyalty.Multiplier": _TAGGED,
@@ -78,26 +77,6 @@ PENDING: dict[str, str] = {
     "crmkit.service.PolicySet": "SLA policies not yet on the spec layer (branch service)",
     "crmkit.service.SLAPolicy": "SLA policies not yet on the spec layer (branch service)",
     "crmkit.service.SLATarget": "SLA policies not yet on the spec layer (branch service)",
-    **{
-        f"crmkit.campaigns.{name}": "on the spec layer; needs a tests/strategies.RULE_STRATEGIES "
-        "entry (branch campaigns)"
-        for name in (
-            "AllOf",
-            "AnyOf",
-            "Audience",
-            "Band",
-            "Between",
-            "Compare",
-            "HealthModel",
-            "HealthScore",
-            "In",
-            "Indicator",
-            "IsNull",
-            "Not",
-            "TagSet",
-            "Thresholds",
-        )
-    },
 }
 
 #: Exported base classes that are not values themselves (their subclasses are checked):
@@ -108,10 +87,7 @@ ABSTRACT: dict[str, str] = {
 
 #: Fitted-model families that do not pass the fitted-model contract yet: scorer -> why.
 #: Strict like PENDING: a pending family with a case that passes fails the suite.
-PENDING_FITTED: dict[str, str] = {
-    "crmkit.campaigns.HealthScore": "a stored HealthScore given to HealthModel.from_dict is "
-    "a ConfigError (unknown key), not a NotFittedError (branch campaigns)",
-}
+PENDING_FITTED: dict[str, str] = {}
 
 #: Rule classes whose instances are not hashable, with the reason.
 UNHASHABLE: dict[str, str] = {

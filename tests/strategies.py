@@ -205,13 +205,150 @@ def tier_ladders(draw: st.DrawFn) -> Any:
     )
 
 
+# campaigns rule values for the contract suite: leaf conditions, audiences and tag sets,
+# health parts and fitted models (trees and health rules: the campaigns section below).
+_names = st.text(st.characters(categories=("L", "N")), min_size=1, max_size=8)
+_scalars = st.one_of(
+    st.integers(-(10**6), 10**6),
+    st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False),
+    st.booleans(),
+    st.text(max_size=6),
+)
+
+
+@st.composite
+def audience_leaves(draw: st.DrawFn) -> Any:
+    """A leaf condition: Compare, In, Between or IsNull on some column."""
+    from crmkit.campaigns import Between, Compare, In, IsNull
+    from crmkit.campaigns._audience import OPS
+
+    column = draw(_names)
+    kind = draw(st.sampled_from(["compare", "in", "between", "is_null"]))
+    if kind == "compare":
+        return Compare(column, draw(st.sampled_from(OPS)), draw(_scalars))
+    if kind == "in":
+        return In(column, draw(st.lists(_scalars, min_size=1, max_size=4)))
+    if kind == "between":
+        low, high = sorted(draw(st.lists(st.integers(-1000, 1000), min_size=2, max_size=2)))
+        return Between(column, low, high)
+    return IsNull(column)
+
+
+def _all_of(children: list[Any]) -> Any:
+    from crmkit.campaigns import AllOf
+
+    return AllOf(children)
+
+
+def _any_of(children: list[Any]) -> Any:
+    from crmkit.campaigns import AnyOf
+
+    return AnyOf(children)
+
+
+def _not(child: Any) -> Any:
+    from crmkit.campaigns import Not
+
+    return Not(child)
+
+
+@st.composite
+def audiences(draw: st.DrawFn) -> Any:
+    """An :class:`~crmkit.campaigns.Audience` with a condition tree."""
+    from crmkit.campaigns import Audience
+
+    tree = draw(audience_conditions(depth=2))
+    return Audience(draw(_names), tree, draw(st.text(max_size=10)))
+
+
+@st.composite
+def tag_sets(draw: st.DrawFn) -> Any:
+    """A :class:`~crmkit.campaigns.TagSet` of audiences with distinct names."""
+    from crmkit.campaigns import Audience, TagSet
+
+    names = draw(st.lists(_names, min_size=1, max_size=3, unique=True))
+    return TagSet([Audience(n, draw(audience_conditions(depth=2))) for n in names])
+
+
+@st.composite
+def health_thresholds(draw: st.DrawFn) -> Any:
+    """:class:`~crmkit.campaigns.Thresholds`: ascending edges, one more point each in [0, 100]."""
+    from crmkit.campaigns import Thresholds
+
+    edges = draw(st.lists(st.integers(-1000, 1000), min_size=1, max_size=4, unique=True))
+    points = draw(st.lists(st.integers(0, 100), min_size=len(edges) + 1, max_size=len(edges) + 1))
+    return Thresholds(sorted(edges), points)
+
+
+@st.composite
+def health_indicators(draw: st.DrawFn) -> Any:
+    """An :class:`~crmkit.campaigns.Indicator` scored by thresholds or percentile."""
+    from crmkit.campaigns import Indicator, Percentile
+
+    scoring = draw(st.one_of(health_thresholds(), st.builds(Percentile, st.booleans())))
+    return Indicator(draw(_names), draw(_names), draw(st.integers(1, 10)), scoring)
+
+
+@st.composite
+def health_bands(draw: st.DrawFn) -> Any:
+    """One :class:`~crmkit.campaigns.Band`."""
+    from crmkit.campaigns import Band
+
+    return Band(draw(_names), draw(st.integers(0, 100)))
+
+
+@st.composite
+def health_models(draw: st.DrawFn) -> Any:
+    """A fitted :class:`~crmkit.campaigns.HealthModel` (fitted on a small random frame)."""
+    score = draw(health_scores())
+    columns = sorted({i.column for i in score.indicators})
+    n = draw(st.integers(1, 8))
+    frame = pd.DataFrame(
+        {c: draw(st.lists(st.integers(0, 1000), min_size=n, max_size=n)) for c in columns}
+    ).astype(float)
+    return score.fit(frame)
+
+
 #: The instances the contract suite (tests/contract.py) checks, per rule class (qualified
 #: name as the facade exports it). A class without an entry is checked on ``cls()``.
+@st.composite
+def value_potential_matrices(draw: st.DrawFn) -> object:
+    """A ``ValuePotentialMatrix`` of 1-4 value classes and 1-4 potential levels (unicode too)."""
+    from crmkit.segmentation import ValuePotentialMatrix
+
+    names = st.text(min_size=1, max_size=6)
+    classes = draw(st.lists(names, min_size=1, max_size=4, unique=True))
+    potentials = draw(st.lists(names, min_size=1, max_size=4, unique=True))
+    cells = {c: {p: draw(st.sampled_from(classes)) for p in potentials} for c in classes}
+    return ValuePotentialMatrix(cells=cells, classes=classes, potentials=potentials)
+
+
 RULE_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
+    "crmkit.segmentation.ValuePotentialMatrix": value_potential_matrices(),
     "crmkit.service.NpsScheme": nps_schemes(),
     "crmkit.service.SurveyOptions": survey_options(),
     "crmkit.loyalty.Tier": loyalty_tiers(),
     "crmkit.loyalty.TierLadder": tier_ladders(),
+    "crmkit.campaigns.Compare": audience_leaves().filter(lambda c: type(c).__name__ == "Compare"),
+    "crmkit.campaigns.In": audience_leaves().filter(lambda c: type(c).__name__ == "In"),
+    "crmkit.campaigns.Between": audience_leaves().filter(lambda c: type(c).__name__ == "Between"),
+    "crmkit.campaigns.IsNull": audience_leaves().filter(lambda c: type(c).__name__ == "IsNull"),
+    # audience_conditions and health_scores are the campaigns section's (below).
+    "crmkit.campaigns.AllOf": st.deferred(
+        lambda: st.lists(audience_conditions(depth=2), max_size=3).map(_all_of)
+    ),
+    "crmkit.campaigns.AnyOf": st.deferred(
+        lambda: st.lists(audience_conditions(depth=2), max_size=3).map(_any_of)
+    ),
+    "crmkit.campaigns.Not": st.deferred(lambda: audience_conditions(depth=2).map(_not)),
+    "crmkit.campaigns.Audience": audiences(),
+    "crmkit.campaigns.TagSet": tag_sets(),
+    "crmkit.campaigns.Thresholds": health_thresholds(),
+    "crmkit.campaigns.Indicator": health_indicators(),
+    "crmkit.campaigns.Band": health_bands(),
+    # A lambda: health_scores is defined further down (the campaigns section).
+    "crmkit.campaigns.HealthScore": st.deferred(lambda: health_scores()),  # noqa: PLW0108
+    "crmkit.campaigns.HealthModel": health_models(),
 }
 
 
@@ -849,16 +986,21 @@ def _campaign_value(draw: st.DrawFn, kind: str) -> object:
 
 
 @st.composite
-def audience_conditions(draw: st.DrawFn, *, depth: int = 3) -> object:
-    """Valid condition trees over the columns of :func:`customer_frames`."""
+def audience_conditions(
+    draw: st.DrawFn, *, depth: int = 3, kind_of_node: str | None = None
+) -> object:
+    """Valid condition trees over the columns of :func:`customer_frames`; with
+    ``kind_of_node`` (``"compare"``, ``"all"``, ...) the root is of that kind."""
     from crmkit.campaigns import AllOf, AnyOf, Between, Compare, In, IsNull, Not
 
     column = draw(st.sampled_from(sorted(CAMPAIGN_COLUMNS)))
+    if kind_of_node == "between":
+        column = draw(st.sampled_from(["joined", "monetary", "orders", "recency_days"]))
     kind = CAMPAIGN_COLUMNS[column]
     ordered = kind in ("number", "datetime")
     leaves = ["compare", "in", "is_null"] + (["between"] if ordered else [])
     nodes = ["all", "any", "not"] if depth > 0 else []
-    choice = draw(st.sampled_from(leaves + nodes))
+    choice = kind_of_node or draw(st.sampled_from(leaves + nodes))
     if choice == "compare":
         ops = ["==", "!=", "<", "<=", ">", ">="] if ordered else ["==", "!="]
         return Compare(column, draw(st.sampled_from(ops)), _campaign_value(draw, kind))
@@ -887,6 +1029,71 @@ def business_day_calendars(draw: st.DrawFn) -> tuple[str, list[dt.date]]:
         st.lists(st.dates(dt.date(2023, 1, 1), dt.date(2027, 12, 31)), max_size=40, unique=True)
     )
     return "".join("1" if m else "0" for m in mask), sorted(holidays)
+
+
+# --------------------------------------------------------------------------- clv: BTYD histories and model parameters
+
+
+@st.composite
+def btyd_histories(draw: st.DrawFn, *, max_frequency: int = 400) -> tuple[float, float, float]:
+    """One customer's (frequency, recency, T) with 0 <= recency <= T, recency 0 with no repeat."""
+    big_t = draw(st.floats(min_value=0.5, max_value=400.0, allow_nan=False))
+    frequency = draw(st.integers(min_value=0, max_value=max_frequency))
+    if frequency == 0:
+        return 0.0, 0.0, big_t
+    recency = draw(st.floats(min_value=0.01, max_value=1.0)) * big_t
+    return float(frequency), recency, big_t
+
+
+def _positive(low: float, high: float) -> st.SearchStrategy[float]:
+    return st.floats(min_value=low, max_value=high, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def count_model_fits(draw: st.DrawFn) -> object:
+    """A BG/NBD, MBG/NBD or Pareto/NBD fit with parameters over a wide, realistic range."""
+    from crmkit.segmentation import BetaGeoFit, ModifiedBetaGeoFit, ParetoNBDFit
+
+    kind = draw(st.sampled_from(["bg", "mbg", "pareto"]))
+    r = draw(_positive(0.05, 5.0))
+    alpha = draw(_positive(0.1, 200.0))
+    if kind == "pareto":
+        params = {
+            "r": r,
+            "alpha": alpha,
+            "s": draw(_positive(0.05, 5.0)),
+            "beta": draw(_positive(0.1, 200.0)),
+        }
+        return ParetoNBDFit(params=params, time_unit="weeks")
+    params = {
+        "r": r,
+        "alpha": alpha,
+        "a": draw(_positive(0.05, 5.0)),
+        "b": draw(_positive(0.05, 10.0)),
+    }
+    cls = BetaGeoFit if kind == "bg" else ModifiedBetaGeoFit
+    return cls(params=params, time_unit="weeks")
+
+
+def simulated_btyd_summary(n: int = 2000, seed: int = 5) -> pd.DataFrame:
+    """A BG/NBD population (r = 0.5, alpha = 5, a = 0.8, b = 2.5) observed 20-52 weeks."""
+    rng = np.random.default_rng(seed)
+    big_t = rng.uniform(20, 52, n)
+    lam = rng.gamma(0.5, 1 / 5.0, n)
+    p = rng.beta(0.8, 2.5, n)
+    x = np.zeros(n)
+    tx = np.zeros(n)
+    for i in range(n):  # test data generation only (a few ms)
+        t = 0.0
+        while True:
+            t += rng.exponential(1 / lam[i])
+            if t > big_t[i]:
+                break
+            x[i] += 1
+            tx[i] = t
+            if rng.random() < p[i]:
+                break
+    return pd.DataFrame({"frequency": x, "recency": tx, "T": big_t})
 
 
 @st.composite
@@ -971,8 +1178,129 @@ def privilege_sets(draw: st.DrawFn) -> object:
     return PrivilegeSet(tuple(draw(privileges(pid=pid)) for pid in ids))
 
 
+# --------------------------------------------------------------------------- input: raw cells and date columns
+
+#: Raw cells as they arrive in an ``object`` column: text (dates in several formats,
+#: junk, numbers as text), numbers of every size, NaN and infinities, datetimes (naive,
+#: aware, years 1 to 9999), dates, None and booleans.
+raw_cells = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(
+        [
+            "2025-01-02",
+            "01/02/2025",
+            "2025-01-02T10:00Z",
+            "13/13/2025",
+            "9999-99-99",
+            "99999-01-01",
+            "2025-02-30",
+            "0000-01-01",
+            "1e308",
+            "+5",
+            "20251341",
+        ]
+    ),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.datetimes(min_value=dt.datetime(1, 1, 1), max_value=dt.datetime(9999, 12, 31)),
+    st.datetimes(timezones=st.just(dt.UTC)),
+    st.dates(),
+    st.none(),
+    st.booleans(),
+)
+
+#: Formats a user may state for a date column, and how a datetime is written in each.
+DATE_FORMATS = (
+    None,
+    "%d/%m/%Y %H:%M:%S",
+    "%m/%d/%Y",
+    "%d.%m.%Y %H:%M",
+    "%Y%m%d",
+    "%Y-%m-%dT%H:%M:%S%z",
+)
+
+
+@st.composite
+def accepted_date_columns(draw: st.DrawFn) -> tuple[pd.Series, str | None]:
+    """A date column as a user holds it, with the ``date_format`` that says what it means.
+
+    ``None`` (ISO 8601) comes with a ``datetime64`` column of any unit, naive or aware
+    (``to_csv`` writes it as ISO 8601); ``"%Y%m%d"`` with whole numbers such as 20250131;
+    the other formats with strings written in them (``%z`` ones in UTC). Instants fall in
+    1700-2250, inside the supported range.
+    """
+    fmt = draw(st.sampled_from(DATE_FORMATS))
+    n = draw(st.integers(1, 12))
+    stamps = draw(
+        st.lists(
+            st.datetimes(min_value=dt.datetime(1700, 1, 1), max_value=dt.datetime(2250, 12, 31)),
+            min_size=n,
+            max_size=n,
+        )
+    )
+    if fmt is None:
+        unit = draw(st.sampled_from(["s", "ms", "us", "ns"]))
+        series = pd.Series(pd.to_datetime(stamps)).dt.as_unit(unit)
+        if draw(st.booleans()):
+            series = series.dt.tz_localize("UTC").dt.tz_convert("Asia/Kathmandu")
+        return series, None
+    if fmt == "%Y%m%d":
+        return pd.Series([int(t.strftime(fmt)) for t in stamps]), fmt
+    if fmt.endswith("%z"):
+        return pd.Series([t.replace(tzinfo=dt.UTC).strftime(fmt) for t in stamps]), fmt
+    return pd.Series([t.strftime(fmt) for t in stamps]), fmt
+
+
+def _audiences() -> st.SearchStrategy[Any]:
+    from crmkit.campaigns import Audience
+
+    return st.builds(
+        Audience,
+        st.text(min_size=1, max_size=12),
+        audience_conditions(depth=2),
+        description=st.sampled_from(["", "half-year sleepers", "高价值"]),
+    )
+
+
+def _tag_sets() -> st.SearchStrategy[Any]:
+    from crmkit.campaigns import TagSet
+
+    return st.lists(_audiences(), max_size=4, unique_by=lambda a: a.name).map(TagSet)
+
+
+def _health_models() -> st.SearchStrategy[Any]:
+    def fitted(rules: Any, seed: int) -> Any:
+        rng = np.random.default_rng(seed)
+        n = len(rules.indicators)
+        return rules.fit(pd.DataFrame({f"col{i}": rng.gamma(2.0, 50.0, 15) for i in range(n)}))
+
+    return st.builds(fitted, health_scores(), st.integers(0, 2**31))
+
+
 RULE_STRATEGIES.update(
     {
+        **{
+            f"crmkit.campaigns.{name}": audience_conditions(depth=2, kind_of_node=kind)
+            for name, kind in (
+                ("Compare", "compare"),
+                ("In", "in"),
+                ("Between", "between"),
+                ("IsNull", "is_null"),
+                ("AllOf", "all"),
+                ("AnyOf", "any"),
+                ("Not", "not"),
+            )
+        },
+        "crmkit.campaigns.Audience": _audiences(),
+        "crmkit.campaigns.TagSet": _tag_sets(),
+        "crmkit.campaigns.HealthScore": health_scores(),
+        "crmkit.campaigns.Indicator": health_scores().map(lambda r: r.indicators[0]),
+        "crmkit.campaigns.Band": health_scores().map(lambda r: r.bands[-1]),
+        "crmkit.campaigns.Thresholds": health_scores()
+        .map(lambda r: [i.scoring for i in r.indicators if hasattr(i.scoring, "edges")])
+        .filter(bool)
+        .map(lambda found: found[0]),
+        "crmkit.campaigns.HealthModel": _health_models(),
         "crmkit.loyalty.DateWindow": date_windows(),
         "crmkit.loyalty.EarningScheme": earning_schemes(),
         "crmkit.loyalty.PeriodCap": period_caps(),

@@ -341,7 +341,7 @@ def test_unicode_ids_shuffled_rows_and_odd_indexes(function: str) -> None:
     [
         (None, "'data' must be a mapping; found NoneType"),
         ([], "must be a mapping; found list"),
-        ({}, "'cells' must be present"),
+        ({"potentials": ["high", "high"]}, "'potentials' must be a list of distinct names"),
         ({"cells": None}, "'cells' must be a mapping; found None"),
         ({"cells": [1, 2]}, "'cells' must be a mapping; found [1, 2]"),
         ({"cells": {"A": None}}, "\"cells['A']\" must be a mapping; found None"),
@@ -357,6 +357,7 @@ def test_value_potential_matrix_from_dict_refuses(data: Any, fragment: str) -> N
 
 def test_value_potential_matrix_apply_bad_and_valid_variants() -> None:
     m = ValuePotentialMatrix.default()
+    assert ValuePotentialMatrix.from_dict({}) == m == ValuePotentialMatrix()  # the handbook
     classes = pd.Series(["A", "B", "C", "C"], index=["客户", "b", "c", "d"])
     potential = pd.Series(["low", "high", "high", "medium"], index=classes.index)
     plain = m.apply(classes, potential)

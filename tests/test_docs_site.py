@@ -26,7 +26,7 @@ def _hook(name: str) -> ModuleType:
 def test_theme_uses_no_google_fonts_and_registers_the_hooks() -> None:
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     assert "  font: false\n" in config
-    for hook in ("math", "summary", "cli_reference"):
+    for hook in ("mathml", "summary", "cli_reference"):
         assert f"docs/hooks/{hook}.py" in config
     assert "cdn" not in config.lower()
     assert "googleapis" not in config
@@ -34,7 +34,7 @@ def test_theme_uses_no_google_fonts_and_registers_the_hooks() -> None:
 
 def test_formulas_become_mathml() -> None:
     pytest.importorskip("latex2mathml")
-    math = _hook("math")
+    math = _hook("mathml")
     page = (
         '<div class="arithmatex">\\[\\text{NPS} = p - d, \\qquad x^2 &lt; 1\\]</div>'
         '<p>and <span class="arithmatex">\\(\\sqrt{n}\\)</span></p>'
@@ -70,3 +70,9 @@ def test_cli_reference_lists_every_subcommand_with_an_example() -> None:
         assert f"## crmkit {name}\n" in page
     assert page.count("example:") == len(action.choices)
     assert "(default: 5)" in page  # rfm --bins
+
+
+def test_code_blocks_wrap_instead_of_clipping() -> None:
+    css = (ROOT / "docs" / "assets" / "extra.css").read_text(encoding="utf-8")
+    assert "pre-wrap" in css
+    assert "assets/extra.css" in (ROOT / "mkdocs.yml").read_text(encoding="utf-8")

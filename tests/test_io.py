@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from hypothesis import strategies as st
 from crmkit import _validate as v
 from crmkit._io import read_csv_bytes, read_table, write_table
 from crmkit.errors import ConfigError, CrmkitError, InvalidInputError, SchemaError
+from tests.strategies import accepted_date_columns
 
 
 def test_csv_and_parquet_round_trip(tmp_path: Path) -> None:
@@ -169,46 +169,10 @@ def test_standard_input_is_read_as_bytes(monkeypatch: pytest.MonkeyPatch) -> Non
     assert read_table("-", encoding="gb18030").to_dict("records") == [{"a": 1, "b": 2}]
 
 
-# Formats a user may state, and how a datetime is written in each.
-_FORMATS = [
-    None,
-    "%d/%m/%Y %H:%M:%S",
-    "%m/%d/%Y",
-    "%d.%m.%Y %H:%M",
-    "%Y%m%d",
-    "%Y-%m-%dT%H:%M:%S%z",
-]
-
-
-@st.composite
-def _date_columns(draw: st.DrawFn) -> tuple[pd.Series, str | None]:
-    """A column of dates as a user holds it, with the format that says what it means."""
-    fmt = draw(st.sampled_from(_FORMATS))
-    n = draw(st.integers(1, 12))
-    stamps = draw(
-        st.lists(
-            st.datetimes(min_value=dt.datetime(1700, 1, 1), max_value=dt.datetime(2250, 12, 31)),
-            min_size=n,
-            max_size=n,
-        )
-    )
-    if fmt is None:  # datetime64 columns (any unit, maybe aware), written by to_csv as ISO
-        unit = draw(st.sampled_from(["s", "ms", "us", "ns"]))
-        series = pd.Series(pd.to_datetime(stamps)).dt.as_unit(unit)
-        if draw(st.booleans()):
-            series = series.dt.tz_localize("UTC").dt.tz_convert("Asia/Kathmandu")
-        return series, None
-    if fmt == "%Y%m%d":  # whole numbers such as 20250131
-        return pd.Series([int(t.strftime(fmt)) for t in stamps]), fmt
-    if fmt.endswith("%z"):
-        return pd.Series([t.replace(tzinfo=dt.UTC).strftime(fmt) for t in stamps]), fmt
-    return pd.Series([t.strftime(fmt) for t in stamps]), fmt
-
-
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(column=_date_columns())
+@given(column=accepted_date_columns())
 def test_accepted_dates_survive_a_csv_round_trip(
     tmp_path: Path, column: tuple[pd.Series, str | None]
 ) -> None:
@@ -248,3 +212,15 @@ def test_csv_reader_never_raises_a_foreign_exception(
     if options["labels"] == "lines":
         assert frame.index.is_unique
         assert (np.asarray(frame.index) >= 0).all()
+
+
+def test_standard_input_replaced_by_text_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", __import__("io").StringIO("a,b\n1,2\n"))
+    assert read_table("-").to_dict("records") == [{"a": 1, "b": 2}]
+
+
+def test_a_partitioned_parquet_directory_is_read(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"a": [1, 2], "part": ["x", "y"]})
+    frame.to_parquet(tmp_path / "sales.parquet", partition_cols=["part"])
+    got = read_table(tmp_path / "sales.parquet")
+    assert sorted(got["a"].tolist()) == [1, 2]

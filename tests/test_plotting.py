@@ -669,3 +669,44 @@ def test_inputs_are_not_modified(scored: pd.DataFrame, history: pd.DataFrame) ->
     plot_lifecycle_stages(history, share=True)
     pd.testing.assert_frame_equal(scored, scored_copy)
     pd.testing.assert_frame_equal(history, history_copy)
+
+
+# --------------------------------------------------------------------------- clv figures
+
+
+def test_clv_figures_draw_the_diagnostic_frames() -> None:
+    """Each CLV figure shows exactly the numbers of the frame it was given."""
+    from crmkit.plotting import (
+        plot_calibration_holdout,
+        plot_frequency_recency,
+        plot_period_transactions,
+        plot_survival_curve,
+    )
+    from crmkit.segmentation import (
+        BetaGeoFit,
+        ShiftedBetaGeoFit,
+        frequency_recency_matrix,
+        period_transactions,
+    )
+
+    fit = BetaGeoFit(params={"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}, time_unit="weeks")
+    summary = pd.DataFrame({"frequency": [0, 0, 1, 2, 5], "T": [30.0, 35.0, 38.0, 39.0, 39.0]})
+    table = period_transactions(summary, fit, max_frequency=3)
+    ax = plot_period_transactions(table)
+    assert [float(b.get_height()) for b in ax.containers[1]] == table["model"].tolist()
+    assert ax.get_xticklabels()[-1].get_text() == "3+"
+    grid = frequency_recency_matrix(fit, T=10, quantity="expected_purchases", t=4)
+    ax = plot_frequency_recency(grid)
+    np.testing.assert_allclose(ax.images[0].get_array().filled(np.nan), grid.to_numpy())
+    comparison = pd.DataFrame(
+        {"customers": [3, 2], "actual": [0.3, 1.5], "expected": [0.28, 1.4]},
+        index=pd.RangeIndex(2, name="frequency_cal"),
+    )
+    ax = plot_calibration_holdout(comparison)
+    assert ax.lines[0].get_ydata().tolist() == [0.3, 1.5]
+    curve = ShiftedBetaGeoFit(params={"alpha": 0.668, "beta": 3.806}, time_unit="years").curve(5)
+    ax = plot_survival_curve(curve)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), curve["survival"])
+    assert ax.get_xlabel() == "years since joining"
+    with pytest.raises(SchemaError):
+        plot_period_transactions(comparison)

@@ -41,8 +41,10 @@ NOT_RESULTS = {
     "Order", "OrderLine", "MemberContext",
     # stateful trackers (fed event by event; their snapshots are the results)
     "SLATracker", "TierTracker",
-    # a piece of a SegmentMap rule (a rule part, covered with SegmentMap)
-    "Segment",
+    # rule parts: a piece of a SegmentMap, a goal of an SLATarget ("2bd")
+    "Segment", "BusinessDays",
+    # inputs and engines: the transaction log reader, a program's compiled earner
+    "TransactionLog", "CompiledProgram",
 }  # fmt: skip
 
 #: Result types without ``to_dict()`` yet, and the branch that owns them.
@@ -52,9 +54,6 @@ MISSING = {
     "QualifyingPosting": "loyalty", "EarningResult": "loyalty", "LinePoints": "loyalty",
     "Component": "loyalty", "Grant": "loyalty", "QuotaStatus": "loyalty",
     "TicketSLA": "service", "TargetResult": "service", "SLACycle": "service",
-    "NpsResult": "satis", "ScaleResult": "satis", "Interval": "satis",
-    "NpsComparison": "satis", "ProportionComparison": "satis", "RateResult": "satis",
-    "PoissonRate": "satis", "DurationQuantiles": "satis",
     "RFMScore": "seg", "Rate": "seg", "StageResult": "seg", "TransitionMatrix": "seg",
     "CohortTable": "seg", "SegmentMapReport": "seg",
 }  # fmt: skip

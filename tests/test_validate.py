@@ -9,11 +9,12 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmkit import _validate as v
-from crmkit.errors import ConfigError, InvalidInputError, SchemaError
+from crmkit.errors import ConfigError, CrmkitError, InvalidInputError, SchemaError
+from tests.strategies import raw_cells
 
 
 def test_require_frame_accepts_frames_and_names_the_argument() -> None:
@@ -499,3 +500,46 @@ def test_ambiguity_examples_are_two_different_values() -> None:
     with pytest.raises(SchemaError) as info:
         _read(["05/05/2025", "05/05/2025"])
     assert "'05/05/2025' is 5 May 2025 day first or 5 May 2025 month first" in str(info.value)
+
+
+# --------------------------------------------------------------------------- properties
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    cells=st.lists(raw_cells, min_size=1, max_size=6),
+    date_format=st.sampled_from([None, "%d/%m/%Y", "%Y%m%d", "ISO8601", "%Y-%m-%dT%H:%M%z"]),
+    date_unit=st.sampled_from([None, "s", "ms", "ns"]),
+    tz=st.sampled_from([None, "UTC", "Europe/Berlin"]),
+)
+def test_the_date_reader_answers_any_cells_with_dates_or_a_crmkit_error(
+    cells: list[object], date_format: str | None, date_unit: str | None, tz: str | None
+) -> None:
+    """Never an exception (or warning) from inside pandas/numpy; accepted dates are in range."""
+    frame = pd.DataFrame({"d": pd.Series(cells, dtype=object)})
+    try:
+        out = v.datetime_column(
+            frame, "d", "f()", date_format=date_format, date_unit=date_unit, tz=tz
+        )
+    except CrmkitError:
+        return
+    assert len(out) == len(cells)
+    assert out.notna().all()
+    utc = out.dt.tz_convert(None) if isinstance(out.dtype, pd.DatetimeTZDtype) else out
+    assert (utc >= pd.Timestamp("1677-09-22")).all()
+    assert (utc < pd.Timestamp("2262-04-11")).all()
+
+
+@settings(max_examples=300, deadline=None)
+@given(cells=st.lists(raw_cells, min_size=1, max_size=6))
+def test_the_number_reader_answers_any_cells_with_finite_floats_or_a_crmkit_error(
+    cells: list[object],
+) -> None:
+    """Any object column: finite float64 values, or a crmkit error."""
+    frame = pd.DataFrame({"m": pd.Series(cells, dtype=object)})
+    try:
+        out = v.numeric_column(frame, "m", "f()")
+    except CrmkitError:
+        return
+    assert out.dtype == np.float64
+    assert np.isfinite(out).all()

@@ -85,10 +85,13 @@ def read_table(
     if labels not in ("lines", "positions"):
         raise ConfigError(owner, "labels", expected="'lines' or 'positions'", found=repr(labels))
     if str(path) == "-":
-        return read_csv_bytes(
-            sys.stdin.buffer.read(), "-", owner=owner, encoding=encoding, sep=sep, labels=labels
-        )
+        stdin: Any = sys.stdin
+        buffer = getattr(stdin, "buffer", None)  # absent when stdin was replaced by text
+        data = buffer.read() if buffer is not None else str(stdin.read()).encode("utf-8")
+        return read_csv_bytes(data, "-", owner=owner, encoding=encoding, sep=sep, labels=labels)
     file = Path(path)
+    if file.is_dir() and file.suffix.lower() in _PARQUET:  # a partitioned Parquet dataset
+        return _read_parquet(file, owner)
     if file.is_dir():
         raise InvalidInputError(
             owner, str(path), expected="a file", found="a directory", kind="input"

@@ -655,9 +655,12 @@ def _parse_dates(
 
 
 def _numbers_hint(values: np.ndarray[Any, Any]) -> str:
-    whole = values.dtype.kind in "iu" or bool(np.all(np.mod(values, 1) == 0))
+    as_float = values.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        plausible = bool(np.all(np.isfinite(as_float) & (np.abs(as_float) < 1e15)))
+        whole = plausible and bool(np.all(np.mod(as_float, 1) == 0))
     if whole and values.size:
-        ymd = values.astype(np.int64)
+        ymd = as_float.astype(np.int64)
         month, day = ymd // 100 % 100, ymd % 100
         if bool(
             np.all((ymd >= 10000101) & (ymd <= 99991231))
@@ -728,6 +731,16 @@ def _dates_from_numbers(
                 found=f"{int(bad.sum())} fractional numbers",
                 rows=first_labels(index, bad),
                 total=int(bad.sum()),
+            )
+        huge = np.abs(values.astype(np.float64)) >= 1e15  # no format has 16 digits of date
+        if huge.any():
+            raise InvalidInputError(
+                owner,
+                column,
+                expected=f"whole numbers written in the format {date_format!r}",
+                found=f"{int(huge.sum())} numbers of 16 digits or more",
+                rows=first_labels(index, huge),
+                total=int(huge.sum()),
             )
         text = pd.Series(values.astype(np.int64).astype(str), index=series.index, name=series.name)
         return _dates_from_format(text, index, column, owner, date_format)
@@ -948,7 +961,7 @@ def _dates_from_format(
     bad = parsed.isna().to_numpy()
     if bad.any():
         odd = text[bad]
-        iso = pd.to_datetime(odd, format="ISO8601", errors="coerce").notna().to_numpy()
+        iso = pd.to_datetime(odd, format="ISO8601", errors="coerce", utc=True).notna().to_numpy()
         found = f"{int(bad.sum())} values that do not match it, such as {_examples(odd)}"
         if iso.all():
             found = f"mixed formats: {int(bad.sum())} values in ISO 8601, such as {_examples(odd)}"

@@ -38,6 +38,7 @@ _CAPABILITIES: tuple[str, ...] = (
     "crmkit._demo_cli",
     "crmkit.segmentation._cli",
     "crmkit.segmentation._lifecycle_cli",
+    "crmkit.segmentation._clv_cli",
     "crmkit.loyalty._cli",
     "crmkit.service._cli",
     "crmkit.service._satisfaction_cli",

@@ -13,7 +13,9 @@ restyled or saved by the caller:
 - `plot_transition_matrix`: `crmkit.segmentation.transition_matrix`;
 - `plot_cohort_retention`: `crmkit.segmentation.cohort_retention`;
 - `plot_metric_trend`: `crmkit.service.metric_table`;
-- `plot_sla_attainment`: `crmkit.service.sla_attainment`.
+- `plot_sla_attainment`: `crmkit.service.sla_attainment`;
+- `plot_period_transactions`, `plot_calibration_holdout`, `plot_frequency_recency`,
+  `plot_survival_curve`: the CLV diagnostics of `crmkit.segmentation`.
 
 Conventions shared by all of them:
 
@@ -59,14 +61,18 @@ from crmkit._validate import (
 from crmkit.errors import ConfigError, InvalidInputError, SchemaError
 
 __all__ = [
+    "plot_calibration_holdout",
     "plot_class_shares",
     "plot_cohort_retention",
+    "plot_frequency_recency",
     "plot_lifecycle_stages",
     "plot_metric_trend",
     "plot_pareto",
+    "plot_period_transactions",
     "plot_rfm_grid",
     "plot_segments",
     "plot_sla_attainment",
+    "plot_survival_curve",
     "plot_transition_matrix",
 ]
 
@@ -1278,4 +1284,207 @@ def plot_sla_attainment(
     ax.grid(axis="x", alpha=0.3)
     ax.set_axisbelow(True)
     _title(ax, title, "SLA attainment")
+    return ax
+
+
+# --------------------------------------------------------------------------- clv (branch clv)
+
+
+def plot_period_transactions(
+    table: pd.DataFrame, *, ax: Any = None, title: str | None = None
+) -> Any:
+    """Bars of customers by number of repeat purchases: actual next to the fitted model.
+
+    Args:
+        table: The output of :func:`crmkit.segmentation.period_transactions` (columns
+            ``actual`` and ``model``, indexed by frequency).
+        ax: The axes to draw on (default: a new figure).
+        title: The title (``None``: a default; ``""``: none).
+
+    Returns:
+        The matplotlib ``Axes``: the first bar container is ``actual``, the second
+        ``model``.
+
+    Examples:
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> import pandas as pd
+        >>> from crmkit.plotting import plot_period_transactions
+        >>> table = pd.DataFrame({"actual": [50, 30, 20], "model": [48.5, 31.0, 20.5]},
+        ...                      index=pd.RangeIndex(3, name="frequency"))
+        >>> ax = plot_period_transactions(table)
+        >>> [float(b.get_height()) for b in ax.containers[0]]
+        [50.0, 30.0, 20.0]
+        >>> plt.close(ax.figure)
+    """
+    owner = "plot_period_transactions()"
+    frame = require_frame(table, owner, "table")
+    require_columns(frame, ["actual", "model"], owner)
+    check_not_empty(frame, owner, "table")
+    actual = numeric_column(frame, "actual", owner)
+    model = numeric_column(frame, "model", owner)
+    ax = _axes(ax, owner, (7.0, 4.0))
+    where = np.arange(len(frame))
+    ax.bar(where - 0.2, actual, width=0.4, label="actual", color=_CUSTOMERS_COLOUR)
+    ax.bar(where + 0.2, model, width=0.4, label="model", color=_REVENUE_COLOUR)
+    labels = [_text(v) for v in frame.index]
+    if labels:
+        labels[-1] = labels[-1] + "+"
+    ax.set_xticks(where, labels=labels)
+    ax.set_xlabel("repeat purchases")
+    ax.set_ylabel("customers")
+    ax.legend()
+    _title(ax, title, "Customers by repeat purchases: actual vs model")
+    return ax
+
+
+def plot_calibration_holdout(
+    table: pd.DataFrame, *, ax: Any = None, title: str | None = None
+) -> Any:
+    """Mean holdout purchases by calibration frequency: actual and expected lines.
+
+    Args:
+        table: The output of :func:`crmkit.segmentation.calibration_holdout_comparison`.
+        ax: The axes to draw on (default: a new figure).
+        title: The title (``None``: a default; ``""``: none).
+
+    Returns:
+        The matplotlib ``Axes`` with two lines (``actual``, ``expected``).
+
+    Examples:
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> import pandas as pd
+        >>> from crmkit.plotting import plot_calibration_holdout
+        >>> table = pd.DataFrame({"customers": [10, 5], "actual": [0.2, 1.1],
+        ...                       "expected": [0.25, 1.0]},
+        ...                      index=pd.RangeIndex(2, name="frequency_cal"))
+        >>> ax = plot_calibration_holdout(table)
+        >>> ax.lines[1].get_ydata().tolist()
+        [0.25, 1.0]
+        >>> plt.close(ax.figure)
+    """
+    owner = "plot_calibration_holdout()"
+    frame = require_frame(table, owner, "table")
+    require_columns(frame, ["actual", "expected"], owner)
+    check_not_empty(frame, owner, "table")
+    ax = _axes(ax, owner, (7.0, 4.0))
+    where = np.arange(len(frame))
+    ax.plot(where, _numeric_or_nan(frame, "actual", owner), marker="o", label="actual",
+            color=_CUSTOMERS_COLOUR)  # fmt: skip
+    ax.plot(where, _numeric_or_nan(frame, "expected", owner), marker="s", linestyle="--",
+            label="expected (model)", color=_REVENUE_COLOUR)  # fmt: skip
+    labels = [_text(v) for v in frame.index]
+    if labels:
+        labels[-1] = labels[-1] + "+"
+    ax.set_xticks(where, labels=labels)
+    ax.set_xlabel("purchases in the calibration period")
+    ax.set_ylabel("mean purchases in the holdout")
+    ax.legend()
+    _title(ax, title, "Calibration vs holdout")
+    return ax
+
+
+def plot_frequency_recency(
+    matrix: pd.DataFrame, *, ax: Any = None, title: str | None = None
+) -> Any:
+    """Heatmap of :func:`crmkit.segmentation.frequency_recency_matrix` (impossible cells blank).
+
+    Frequency runs up the vertical axis and recency along the horizontal one, so the most
+    valuable customers (frequent and recent) sit at the top right.
+
+    Args:
+        matrix: The frequency x recency frame (its ``attrs["quantity"]`` names the values).
+        ax: The axes to draw on (default: a new figure).
+        title: The title (``None``: a default; ``""``: none).
+
+    Returns:
+        The matplotlib ``Axes``; ``ax.images[0].get_array()`` is the matrix.
+
+    Examples:
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> from crmkit.plotting import plot_frequency_recency
+        >>> from crmkit.segmentation import BetaGeoFit, frequency_recency_matrix
+        >>> fit = BetaGeoFit(params={"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+        >>> grid = frequency_recency_matrix(fit, T=39, quantity="p_alive")
+        >>> ax = plot_frequency_recency(grid)
+        >>> ax.get_title()
+        'P(alive) by frequency and recency'
+        >>> plt.close(ax.figure)
+    """
+    owner = "plot_frequency_recency()"
+    frame = require_frame(matrix, owner, "matrix")
+    check_not_empty(frame, owner, "matrix")
+    grid = _numeric_grid(frame, owner)
+    quantity = str(frame.attrs.get("quantity", "value"))
+    ax = _axes(ax, owner, (8.0, 6.0))
+    is_probability = quantity == "p_alive"
+    image = _heatmap(
+        ax,
+        grid,
+        cmap_name="viridis",
+        vmin=0.0,
+        vmax=1.0 if is_probability else None,
+        origin="lower",
+    )
+    ax.set_xlabel(_axis_name(frame.columns.name, "recency"))
+    ax.set_ylabel(_axis_name(frame.index.name, "frequency"))
+    label = (
+        "P(alive)"
+        if is_probability
+        else f"expected purchases in the next {frame.attrs.get('t', 1):g}"
+    )
+    ax.figure.colorbar(image, ax=ax, label=label)
+    default = (
+        "P(alive) by frequency and recency"
+        if is_probability
+        else "Expected purchases by frequency and recency"
+    )
+    _title(ax, title, default)
+    return ax
+
+
+def plot_survival_curve(curve: pd.DataFrame, *, ax: Any = None, title: str | None = None) -> Any:
+    """Survival and retention rate of a fitted sBG model (``ShiftedBetaGeoFit.curve``).
+
+    Args:
+        curve: The frame from :meth:`crmkit.segmentation.ShiftedBetaGeoFit.curve`.
+        ax: The axes to draw on (default: a new figure).
+        title: The title (``None``: a default; ``""``: none).
+
+    Returns:
+        The matplotlib ``Axes``: line 0 is the survival share, line 1 the retention rate.
+
+    Examples:
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> from crmkit.plotting import plot_survival_curve
+        >>> from crmkit.segmentation import ShiftedBetaGeoFit
+        >>> fit = ShiftedBetaGeoFit(params={"alpha": 0.704, "beta": 1.182}, time_unit="years")
+        >>> ax = plot_survival_curve(fit.curve(12))
+        >>> round(float(ax.lines[0].get_ydata()[1]), 3)
+        0.627
+        >>> plt.close(ax.figure)
+    """
+    owner = "plot_survival_curve()"
+    frame = require_frame(curve, owner, "curve")
+    require_columns(frame, ["survival", "retention_rate"], owner)
+    check_not_empty(frame, owner, "curve")
+    ax = _axes(ax, owner, (7.0, 4.0))
+    periods = np.asarray(frame.index, dtype=np.float64)
+    ax.plot(periods, _numeric_or_nan(frame, "survival", owner), marker="o",
+            label="still active (survival)", color=_CUSTOMERS_COLOUR)  # fmt: skip
+    ax.plot(periods, _numeric_or_nan(frame, "retention_rate", owner), marker="s",
+            linestyle="--", label="retention rate", color=_REVENUE_COLOUR)  # fmt: skip
+    ax.set_ylim(0.0, 1.02)
+    _percent_axis(ax.yaxis)
+    unit = str(frame.attrs.get("time_unit", "periods"))
+    ax.set_xlabel(f"{unit} since joining")
+    ax.legend()
+    _title(ax, title, "Projected retention (sBG)")
     return ax

@@ -58,12 +58,14 @@ def test_json_round_trip(rule):
 
 @given(customer_frames(), audience_conditions())
 def test_not_is_the_complement(frame: pd.DataFrame, rule):
+    """Property: Not(rule) selects exactly the rows rule does not (missing values included)."""
     a = Audience("a", rule).mask(frame).to_numpy()
     b = Audience("b", Not(rule)).mask(frame).to_numpy()
     assert np.array_equal(a, ~b)
 
 
 def test_hand_checked_sleepers():
+    """Dormant, 180-365 days, and valuable or of unknown value: picked by hand."""
     frame = pd.DataFrame(
         {
             "recency_days": [200, 30, 400, np.nan, 181],
@@ -83,6 +85,7 @@ def test_hand_checked_sleepers():
 
 
 def test_missing_values_satisfy_no_comparison():
+    """NaN/None satisfy no comparison, != included; Not selects them."""
     frame = pd.DataFrame({"x": [1.0, np.nan], "s": ["a", None]})
     assert Compare("x", "!=", 1).mask(frame).tolist() == [False, False]
     assert Compare("s", "!=", "a").mask(frame).tolist() == [False, False]
@@ -91,6 +94,7 @@ def test_missing_values_satisfy_no_comparison():
 
 
 def test_json_form_is_readable():
+    """The stored JSON is the documented tree: kinds, columns, ops, values."""
     rule = AllOf([Compare("recency_days", ">=", 180), Not(IsNull("email"))])
     assert Audience("x", rule).to_dict() == {
         "schema_version": 1,
@@ -106,6 +110,7 @@ def test_json_form_is_readable():
 
 
 def test_from_dict_errors_name_the_full_path():
+    """from_dict names the path of a bad node (rule.conditions[0].op)."""
     data = {
         "name": "x",
         "rule": {"kind": "all", "conditions": [{"kind": "compare", "column": "r", "op": "=~"}]},
@@ -120,6 +125,7 @@ def test_from_dict_errors_name_the_full_path():
 
 
 def test_validated_against_columns_and_dtypes():
+    """Unknown columns and values of the wrong kind are refused before evaluation."""
     frame = pd.DataFrame({"r": [1.0], "seg": ["A"], "when": pd.to_datetime(["2025-01-01"])})
     with pytest.raises(SchemaError, match=r"rule\.conditions\[1\]\.column"):
         Audience("x", AllOf([Compare("r", ">", 1), Compare("nope", "==", 1)])).mask(frame)
@@ -139,6 +145,7 @@ def test_validated_against_columns_and_dtypes():
 
 
 def test_tags_and_history():
+    """Tags per customer and who entered/left each tag between two snapshots, by hand."""
     tags = TagSet(
         [
             Audience("high churn risk", Compare("p_alive", "<", 0.3)),

@@ -32,6 +32,7 @@ def files(tmp_path: Path) -> dict[str, Path]:
 
 
 def test_assign_then_measure(files: dict[str, Path], capsys: pytest.CaptureFixture[str]):
+    """assign then measure on CSV files give what the Python functions give."""
     code = main(
         ["campaign", "assign", str(files["customers"]), "--campaign", "wake-up",
          "--control-share", "0.2", "--strata", "stage", "-o", str(files["arms"])]
@@ -61,6 +62,7 @@ def test_assign_then_measure(files: dict[str, Path], capsys: pytest.CaptureFixtu
 
 
 def test_errors_exit_2(files: dict[str, Path], capsys: pytest.CaptureFixture[str]):
+    """Bad options and files are one line on stderr and exit code 2."""
     code = main(
         ["campaign", "assign", str(files["customers"]), "--campaign", "x", "--control-share", "1.5"]
     )
@@ -83,6 +85,7 @@ def test_errors_exit_2(files: dict[str, Path], capsys: pytest.CaptureFixture[str
 
 
 def test_measure_to_stdout(files: dict[str, Path], capsys: pytest.CaptureFixture[str]):
+    """Without -o the JSON goes to stdout; no pre-period means no CUPED, no share no SRM."""
     main(
         ["campaign", "assign", str(files["customers"]), "--campaign", "c", "-o", str(files["arms"])]
     )

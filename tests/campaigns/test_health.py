@@ -34,6 +34,7 @@ RULES = HealthScore(
 
 
 def test_hand_checked_scores():
+    """One customer's score and explanation computed by hand."""
     ref = pd.DataFrame(
         {
             "recency_days": [10, 60, 100, 400],
@@ -81,6 +82,7 @@ def test_scalar_equals_batch(rows):
 
 
 def test_json_round_trip_of_rules_and_model():
+    """The example rules and their fitted model survive JSON unchanged."""
     model = RULES.fit(pd.DataFrame({"recency_days": [1], "monetary": [5.0], "open_tickets": [0]}))
     assert HealthScore.from_dict(json.loads(json.dumps(RULES.to_dict()))) == RULES
     assert HealthModel.from_dict(json.loads(json.dumps(model.to_dict()))) == model
@@ -102,6 +104,7 @@ def test_json_round_trip_of_any_rules_and_fitted_model(rules, seed: int):
 
 
 def test_errors():
+    """Bad rules, missing data and out-of-range arguments are refused with their names."""
     with pytest.raises(NotFittedError, match="percentile"):
         RULES.fit()
     with pytest.raises(SchemaError, match="'monetary'"):
@@ -119,6 +122,7 @@ def test_errors():
 
 
 def test_percentile_direction():
+    """Percentile points: 100 for the best of the reference, reversed when lower is better."""
     rules = HealthScore([Indicator("t", "t", 1, Percentile(higher_is_better=False))])
     model = rules.fit(pd.DataFrame({"t": np.arange(101, dtype=float)}))
     assert model.apply(pd.DataFrame({"t": [0.0, 100.0, 25.0]}))["t"].tolist() == [100.0, 0.0, 75.0]

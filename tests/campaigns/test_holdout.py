@@ -58,6 +58,7 @@ def test_bucket_ranges_match_vectors(case: list):
 
 @pytest.mark.parametrize("case", CASES["chooseVariation"], ids=lambda c: c[0])
 def test_choose_variation_matches_vectors(case: list):
+    """GrowthBook's chooseVariation vectors, reduced ranges (-1) included."""
     _, n, ranges, expected = case
     assert choose_variation(np.array([n]), [tuple(r) for r in ranges]).tolist() == [expected]
 
@@ -176,7 +177,7 @@ def test_assignment_is_stable_under_row_order(ids: list[str], rnd):
 def test_arm_depends_only_on_own_id(ids: list[str], suffix: str):
     """Property: relabelling (or adding) other customers never changes a customer's arm."""
     keep = ids[0]
-    relabelled = [keep] + [i + "#" + suffix for i in ids[1:]]
+    relabelled = [keep, *(i + "#" + suffix for i in ids[1:])]
     if len(set(relabelled)) != len(relabelled):
         return
     a = assign(ids, campaign="c", control_share=0.2)
@@ -212,7 +213,20 @@ def test_stratified_shares_are_exact(n_per: int, share: float):
         assert int((group["arm"] == "control").sum()) == expected
 
 
+def test_row_labels_do_not_matter():
+    """The frame's own index (row labels) plays no part: only the id column is hashed."""
+    frame = pd.DataFrame(
+        {"customer_id": [f"c{i}" for i in range(50)], "seg": [i % 2 for i in range(50)]}
+    )
+    other = frame.set_axis([f"row-{i}" for i in range(50)])
+    for strata in (None, "seg"):
+        a = assign(frame, campaign="c", control_share=0.3, strata=strata)
+        b = assign(other, campaign="c", control_share=0.3, strata=strata)
+        pd.testing.assert_frame_equal(a, b)
+
+
 def test_assign_does_not_mutate_and_keeps_order():
+    """The caller's frame is untouched; rows keep their order; attrs say how."""
     frame = pd.DataFrame({"customer_id": ["b", "a", "c"], "seg": [1, 1, 2]})
     before = frame.copy()
     out = assign(frame, campaign="x", strata="seg")
@@ -228,6 +242,7 @@ def test_assign_does_not_mutate_and_keeps_order():
 
 # ----------------------------------------------------------------------------- errors
 def test_bad_ids_are_refused():
+    """Repeated, missing, empty, float and huge ids, and bad options, are refused."""
     with pytest.raises(InvalidInputError, match="unique customer ids"):
         assign(["a", "a"], campaign="x")
     with pytest.raises(SchemaError, match="non-empty strings or integers"):
@@ -248,6 +263,7 @@ def test_bad_ids_are_refused():
 
 # -------------------------------------------------------------------------------- SRM
 def test_srm_matches_scipy_chisquare():
+    """The SRM statistic and p-value equal scipy.stats.chisquare."""
     from scipy.stats import chisquare
 
     r = srm_check({"control": 1_150, "treatment": 8_850}, control_share=0.1)
@@ -259,6 +275,7 @@ def test_srm_matches_scipy_chisquare():
 
 
 def test_srm_on_an_assignment_uses_its_share():
+    """srm_check reads the intended share from the assignment's attrs."""
     out = assign([f"c{i}" for i in range(5000)], campaign="q3", control_share=0.2)
     r = srm_check(out)
     assert r.counts["control"] + r.counts["treatment"] == 5000

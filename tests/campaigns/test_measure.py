@@ -42,6 +42,7 @@ def _scenario(seed: int = 3, n: int = 4000):
 
 
 def test_against_reference_implementations():
+    """Newcombe and log-ratio intervals (statsmodels) and Welch (scipy) on a simulated campaign."""
     from scipy import stats as sps
     from statsmodels.stats.proportion import confint_proportions_2indep
 
@@ -100,6 +101,7 @@ def test_cuped_by_hand():
 
 
 def test_cuped_in_measure_by_hand():
+    """measure's CUPED theta, reduction and interval equal the hand computation."""
     a = pd.DataFrame(
         {
             "arm": pd.Categorical(
@@ -133,6 +135,7 @@ def test_cuped_in_measure_by_hand():
 
 
 def test_welch_matches_scipy_from_summaries():
+    """welch_interval from summaries equals scipy's ttest_ind(equal_var=False)."""
     from scipy import stats as sps
 
     rng = np.random.default_rng(1)
@@ -146,6 +149,7 @@ def test_welch_matches_scipy_from_summaries():
 
 
 def test_window_rules_and_orders():
+    """Window edges (dates include their day), refunds, order ids and unassigned buyers."""
     a = pd.DataFrame(
         {"arm": pd.Categorical(["treatment", "control"])},
         index=pd.Index(["a", "b"], name="customer_id"),
@@ -197,6 +201,7 @@ def test_date_format_and_unit_pass_through():
 
 
 def test_errors():
+    """Bad rules, missing data and out-of-range arguments are refused with their names."""
     a = assign(["a", "b", "c", "d"], campaign="x", control_share=0.5)
     tx = pd.DataFrame({"customer_id": ["a"], "date": ["2025-07-01"], "amount": [1.0]})
     with pytest.raises(SchemaError, match="'amount'"):

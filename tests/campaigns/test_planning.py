@@ -44,6 +44,7 @@ def test_mde_inverts_sample_size(baseline: float, uplift: float, share: float, p
 
 
 def test_smaller_control_needs_more_customers():
+    """A 10 % control group costs more customers than a 50 % one."""
     assert (
         sample_size(0.09, 0.06, control_share=0.1).n_total
         > sample_size(0.09, 0.06, control_share=0.5).n_total
@@ -51,6 +52,7 @@ def test_smaller_control_needs_more_customers():
 
 
 def test_errors():
+    """Bad rules, missing data and out-of-range arguments are refused with their names."""
     with pytest.raises(ConfigError, match="baseline"):
         sample_size(0, 0.05)
     with pytest.raises(ConfigError, match="uplift"):

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmkit.errors import ConfigError, InvalidInputError, SchemaError
@@ -364,3 +364,34 @@ def test_value_potential_matrix_from_dict_errors_name_the_path(
     with pytest.raises(ConfigError) as info:
         ValuePotentialMatrix.from_dict(full)
     assert error in str(info.value)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.floats(min_value=0, max_value=1.7976931348623157e308, allow_subnormal=False),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_any_finite_values_give_finite_shares_or_name_the_column(values: list[float]) -> None:
+    """Sums may overflow float64; shares never do, absolute class revenues are refused."""
+    if max(values) == 0:
+        return
+    series = pd.Series(values, name="monetary")
+    for frame in (abc_classify(series), pyramid_tiers(series)):
+        shares = frame[["share", "cumulative_share"]].to_numpy()
+        assert np.isfinite(shares).all()
+        assert frame["cumulative_share"].max() == pytest.approx(1.0)
+    with np.errstate(over="ignore"):
+        overflows = not np.isfinite(
+            pyramid_tiers(series).groupby("tier", observed=True)["value"].sum()
+        ).all()
+    if overflows:
+        with pytest.raises(InvalidInputError, match="class revenues that overflow") as info:
+            pyramid(series)
+        assert info.value.field == "monetary"
+        return
+    table = pyramid(series)
+    assert np.isfinite(table["revenue"]).all()
+    assert table["revenue_share"].sum() == pytest.approx(1.0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmkit.errors import ConfigError, InvalidInputError
@@ -208,3 +208,22 @@ def test_measures_do_not_change_when_values_are_scaled_by_powers_of_two(
         return
     assert gini(scaled) == gini(values)
     assert top_share(scaled, 0.3) == top_share(values, 0.3)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.floats(min_value=0, max_value=1.7976931348623157e308, allow_subnormal=False),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_any_finite_values_give_finite_concentration(values: list[float]) -> None:
+    """No input of finite non-negative values makes Gini, top share or the curve NaN/inf."""
+    if max(values) == 0:
+        return
+    assert 0.0 <= gini(values) <= 1.0
+    assert 0.0 <= top_share(values, 0.2) <= 1.0
+    curve = pareto_curve(values)
+    assert np.isfinite(curve.to_numpy()).all()
+    assert (np.diff(curve["revenue_share"]) >= -1e-12).all()

@@ -258,7 +258,7 @@ class HealthScore(spec.Spec):
                 )  # fmt: skip
             reference[ind.name] = tuple(float(q) for q in np.quantile(values, _GRID / 100))
         n = 0 if frame is None else len(frame)
-        return HealthModel(rules=self, reference=reference, n_fitted=n)
+        return HealthModel(rules=self, reference=tuple(sorted(reference.items())), n_fitted=n)
 
 
 def _numeric(frame: pd.DataFrame, column: str, owner: str) -> np.ndarray[Any, np.dtype[np.float64]]:
@@ -278,23 +278,63 @@ def _numeric(frame: pd.DataFrame, column: str, owner: str) -> np.ndarray[Any, np
 
 
 def _check_reference(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, tuple) or not all(
+        isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in value
+    ):
+        raise ConfigError(
+            "HealthModel", attribute.name,
+            expected="a mapping of indicator name -> fitted quantiles", found=repr(value),
+        )  # fmt: skip
     wanted = {i.name for i in instance.rules.indicators if isinstance(i.scoring, Percentile)}
-    if set(value) != wanted:
+    names = [name for name, _ in value]
+    if sorted(names) != sorted(wanted):
         raise ConfigError(
             "HealthModel", attribute.name,
             expected=f"fitted quantiles for exactly the percentile indicators {sorted(wanted)}",
-            found=repr(sorted(value)),
+            found=repr(sorted(names)),
         )  # fmt: skip
-    for name, grid in value.items():
-        if len(grid) != len(_GRID) or any(b < a for a, b in itertools.pairwise(grid)):
+    for name, grid in value:
+        ok = isinstance(grid, tuple) and len(grid) == len(_GRID)
+        ok = ok and all(isinstance(q, float) and np.isfinite(q) for q in grid)
+        if not ok or any(b < a for a, b in itertools.pairwise(grid)):
             raise ConfigError(
                 "HealthModel", f"{attribute.name}[{name!r}]",
-                expected=f"{len(_GRID)} ascending quantiles", found=f"{len(grid)} values",
+                expected=f"{len(_GRID)} ascending finite quantiles", found=f"{grid!r:.60}",
             )  # fmt: skip
 
 
-def _grid_map(value: Any) -> dict[str, tuple[float, ...]]:
-    return {str(k): tuple(float(x) for x in v) for k, v in dict(value).items()}
+def _grid_pairs(value: Any) -> Any:
+    """Normalise ``{name: quantiles}`` (or pairs) to sorted ``(name, tuple)`` pairs."""
+    items = value.items() if isinstance(value, Mapping) else value
+    try:
+        pairs = [(k, tuple(float(x) for x in v)) for k, v in items]
+    except (TypeError, ValueError):
+        return value  # the validator reports it
+    return tuple(sorted(pairs, key=lambda p: str(p[0])))
+
+
+_REFERENCE = spec.Custom(
+    lambda pairs: {name: list(grid) for name, grid in pairs},
+    lambda data: _grid_pairs(_mapping(data)),
+    "a mapping of indicator name -> 101 fitted quantiles",
+)
+
+
+def _mapping(data: Any) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping):
+        raise TypeError("not a mapping")
+    return data
+
+
+def _stored_scorer(data: dict[str, Any]) -> dict[str, Any]:
+    """A HealthScore's JSON (rules only) is not a fitted model: say so, not 'unknown key'."""
+    if "rules" not in data and "indicators" in data:
+        raise NotFittedError(
+            "HealthModel.from_dict()", "data", expected="a fitted HealthModel (rules and reference)",
+            found="a stored HealthScore (rules without fitted percentiles)",
+            hint="Fit it first: HealthScore.from_dict(data).fit(frame).",
+        )  # fmt: skip
+    return data
 
 
 @attrs.frozen
@@ -303,7 +343,9 @@ class HealthModel(spec.Spec):
 
     Attributes:
         rules: The :class:`HealthScore`.
-        reference: Per percentile indicator, the 101 fitted quantiles (0 %, 1 %, ... 100 %).
+        reference: Per percentile indicator, the 101 fitted quantiles (0 %, 1 %, ... 100 %),
+            as ``(name, quantiles)`` pairs sorted by name (given as a mapping or pairs;
+            written to JSON as a mapping).
         n_fitted: Customers in the reference population.
 
     Examples:
@@ -318,16 +360,21 @@ class HealthModel(spec.Spec):
     rules: HealthScore = spec.field(
         codec=spec.Nested(HealthScore), validator=spec.instance_of(HealthScore, "a HealthScore")
     )
-    reference: dict[str, tuple[float, ...]] = spec.field(
-        converter=_grid_map, codec=spec.Map(spec.Seq()), validator=_check_reference
+    reference: tuple[tuple[str, tuple[float, ...]], ...] = spec.field(
+        converter=_grid_pairs, codec=_REFERENCE, validator=_check_reference
     )
     n_fitted: int = spec.field(default=0, validator=spec.whole(min=0))
+
+    @classmethod
+    def __spec_upgrade__(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """Refuse a stored :class:`HealthScore` (not fitted) with a NotFittedError."""
+        return _stored_scorer(data)
 
     def _points(self, ind: Indicator, values: F64) -> F64:
         if isinstance(ind.scoring, Thresholds):
             points = ind.scoring.score(values)
         else:
-            grid = np.asarray(self.reference[ind.name])
+            grid = np.asarray(dict(self.reference)[ind.name])
             points = np.interp(values, grid, _GRID)
             if not ind.scoring.higher_is_better:
                 points = 100.0 - points

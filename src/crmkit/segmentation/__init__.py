@@ -15,9 +15,30 @@ if TYPE_CHECKING:
         pyramid,
         pyramid_tiers,
     )
+    from crmkit.segmentation._bgbb import (
+        BetaGeoBetaBinomFit,
+        BetaGeoBetaBinomModel,
+    )
+    from crmkit.segmentation._bgnbd import (
+        BetaGeoFit,
+        BetaGeoModel,
+        ModifiedBetaGeoFit,
+        ModifiedBetaGeoModel,
+    )
+    from crmkit.segmentation._clv import (
+        calibration_holdout_comparison,
+        customer_lifetime_value,
+        frequency_recency_matrix,
+        period_transactions,
+        potential_from_value,
+    )
     from crmkit.segmentation._cohorts import (
         CohortTable,
         cohort_retention,
+    )
+    from crmkit.segmentation._gamma_gamma import (
+        GammaGammaFit,
+        GammaGammaModel,
     )
     from crmkit.segmentation._lifecycle_engine import (
         classify_lifecycle,
@@ -28,10 +49,20 @@ if TYPE_CHECKING:
         StageResult,
     )
     from crmkit.segmentation._log import TransactionLog
+    from crmkit.segmentation._model import (
+        Estimator,
+        FitInfo,
+        FittedModel,
+        LikelihoodFit,
+    )
     from crmkit.segmentation._pareto import (
         gini,
         pareto_curve,
         top_share,
+    )
+    from crmkit.segmentation._pareto_nbd import (
+        ParetoNBDFit,
+        ParetoNBDModel,
     )
     from crmkit.segmentation._rates import (
         Rate,
@@ -48,6 +79,10 @@ if TYPE_CHECKING:
         ScoreScale,
         rfm,
         segment_summary,
+    )
+    from crmkit.segmentation._sbg import (
+        ShiftedBetaGeoFit,
+        ShiftedBetaGeoModel,
     )
     from crmkit.segmentation._segment_maps import (
         Segment,
@@ -67,8 +102,22 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "BetaGeoBetaBinomFit",
+    "BetaGeoBetaBinomModel",
+    "BetaGeoFit",
+    "BetaGeoModel",
     "CohortTable",
+    "Estimator",
+    "FitInfo",
+    "FittedModel",
+    "GammaGammaFit",
+    "GammaGammaModel",
     "LifecyclePolicy",
+    "LikelihoodFit",
+    "ModifiedBetaGeoFit",
+    "ModifiedBetaGeoModel",
+    "ParetoNBDFit",
+    "ParetoNBDModel",
     "RFMModel",
     "RFMScore",
     "RFMScorer",
@@ -78,6 +127,8 @@ __all__ = [
     "SegmentMap",
     "SegmentMapReport",
     "SegmentRule",
+    "ShiftedBetaGeoFit",
+    "ShiftedBetaGeoModel",
     "StageResult",
     "TransactionLog",
     "TransitionMatrix",
@@ -85,13 +136,18 @@ __all__ = [
     "abc_classify",
     "btyd_summary",
     "calibration_holdout",
+    "calibration_holdout_comparison",
     "churn_rate",
     "class_summary",
     "classify_lifecycle",
     "cohort_retention",
+    "customer_lifetime_value",
+    "frequency_recency_matrix",
     "gini",
     "lifecycle_history",
     "pareto_curve",
+    "period_transactions",
+    "potential_from_value",
     "pyramid",
     "pyramid_tiers",
     "rates_by_period",

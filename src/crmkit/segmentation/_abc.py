@@ -585,6 +585,14 @@ def _check_cells(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> 
             )
 
 
+#: The handbook matrix: a C with large potential becomes A, a B about to fail becomes C.
+_HANDBOOK: dict[str, dict[str, str]] = {
+    "A": {"high": "A", "medium": "A", "low": "B"},
+    "B": {"high": "A", "medium": "B", "low": "C"},
+    "C": {"high": "A", "medium": "C", "low": "C"},
+}
+
+
 @attrs.frozen(unsafe_hash=False)
 class ValuePotentialMatrix(Spec):
     r"""A 3 x 3 rule that moves a value class by growth potential (rules as data).
@@ -604,7 +612,8 @@ class ValuePotentialMatrix(Spec):
 
     Attributes:
         cells: The matrix, ``{value_class: {potential: new_class}}``; every value class
-            must have every potential level, and results must be value classes.
+            must have every potential level, and results must be value classes. The
+            handbook matrix above by default.
         classes: The value classes, best first.
         potentials: The potential levels, best first.
 
@@ -620,7 +629,11 @@ class ValuePotentialMatrix(Spec):
         'A'
     """
 
-    cells: dict[str, dict[str, str]] = field(converter=_matrix_converter, codec=Map(Map()))
+    cells: dict[str, dict[str, str]] = field(
+        factory=lambda: {row: dict(cols) for row, cols in _HANDBOOK.items()},
+        converter=_matrix_converter,
+        codec=Map(Map()),
+    )
     classes: tuple[str, ...] = field(
         default=("A", "B", "C"), converter=_names, validator=_distinct_names, codec=Seq()
     )
@@ -645,13 +658,7 @@ class ValuePotentialMatrix(Spec):
             >>> ValuePotentialMatrix.default().classify("A", "medium")
             'A'
         """
-        return cls(
-            cells={
-                "A": {"high": "A", "medium": "A", "low": "B"},
-                "B": {"high": "A", "medium": "B", "low": "C"},
-                "C": {"high": "A", "medium": "C", "low": "C"},
-            }
-        )
+        return cls()
 
     def classify(self, value_class: str, potential: str) -> str:
         """Reclassify one customer.
