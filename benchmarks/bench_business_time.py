@@ -9,7 +9,12 @@ and its peak resident set size (``ru_maxrss``). pandas is timed on a sample (it 
 reported per element; crmkit's bulk path runs on 1,000,000 instants. The run also checks
 that both land on the same business position (``elapsed(ours, theirs) == 0``) on the sample.
 
-Run: ``.venv/bin/python benchmarks/bench_business_time.py`` (a few minutes).
+Business days: ``add_days_many`` / ``business_days_between_many`` against
+``numpy.busday_offset`` / ``numpy.busday_count`` on the same 1,000,000 dates, weekmask and
+holidays.
+
+Run: ``.venv/bin/python benchmarks/bench_business_time.py`` (a few minutes), or one case:
+``.venv/bin/python benchmarks/bench_business_time.py --case "<case>" 9-18``.
 """
 
 from __future__ import annotations
@@ -195,6 +200,53 @@ def case_pandas_scalar_add(schedule: str) -> dict[str, object]:
     return {"n": 5_000, "seconds": per * 5_000, "per_op_us": per * 1e6}
 
 
+def _dates(n: int, seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return (np.datetime64("2024-01-01") + rng.integers(0, 366, n)).astype("datetime64[D]")
+
+
+def case_crmkit_add_days_many(schedule: str) -> dict[str, object]:
+    cal = calendar(schedule)
+    days = _dates(N_BULK)
+    steps = np.random.default_rng(2).integers(-20, 21, N_BULK)
+    cal.add_days_many(days[:10], 1)  # compile the day table
+    seconds = best_of(lambda: cal.add_days_many(days, steps))
+    expected = np.busday_offset(
+        days,
+        steps,
+        roll="forward",
+        weekmask="1111100",
+        holidays=np.array(HOLIDAYS, "datetime64[D]"),
+    )
+    same = int((cal.add_days_many(days, steps) == expected).sum())
+    return {"n": N_BULK, "seconds": seconds, "per_op_us": seconds / N_BULK * 1e6, "same": same}
+
+
+def case_numpy_busday_offset(schedule: str) -> dict[str, object]:
+    days = _dates(N_BULK)
+    steps = np.random.default_rng(2).integers(-20, 21, N_BULK)
+    holidays = np.array(HOLIDAYS, "datetime64[D]")
+    seconds = best_of(
+        lambda: np.busday_offset(days, steps, roll="forward", weekmask="1111100", holidays=holidays)
+    )
+    return {"n": N_BULK, "seconds": seconds, "per_op_us": seconds / N_BULK * 1e6}
+
+
+def case_crmkit_business_days_between_many(schedule: str) -> dict[str, object]:
+    cal = calendar(schedule)
+    a, b = _dates(N_BULK, 1), _dates(N_BULK, 3)
+    cal.business_days_between_many(a[:10], b[:10])
+    seconds = best_of(lambda: cal.business_days_between_many(a, b))
+    return {"n": N_BULK, "seconds": seconds, "per_op_us": seconds / N_BULK * 1e6}
+
+
+def case_numpy_busday_count(schedule: str) -> dict[str, object]:
+    a, b = _dates(N_BULK, 1), _dates(N_BULK, 3)
+    holidays = np.array(HOLIDAYS, "datetime64[D]")
+    seconds = best_of(lambda: np.busday_count(a, b, weekmask="1111100", holidays=holidays))
+    return {"n": N_BULK, "seconds": seconds, "per_op_us": seconds / N_BULK * 1e6}
+
+
 def case_compile_year(schedule: str) -> dict[str, object]:
     from crmkit.service._timeline import compile_timeline
 
@@ -219,6 +271,10 @@ CASES: dict[str, Callable[[str], dict[str, object]]] = {
     "crmkit elapsed, scalar, aware": case_scalar_elapsed,
     "pandas CBH Timestamp + 3*off, scalar": case_pandas_scalar_add,
     "crmkit compile one calendar-year": case_compile_year,
+    "crmkit add_days_many, 1M": case_crmkit_add_days_many,
+    "numpy busday_offset, 1M": case_numpy_busday_offset,
+    "crmkit business_days_between_many, 1M": case_crmkit_business_days_between_many,
+    "numpy busday_count, 1M": case_numpy_busday_count,
 }
 
 
@@ -259,6 +315,8 @@ def main() -> None:
                     f"(deadline on a closing time) equal `breach_at`: "
                     f"{row['differ_equal_breach_at']:,}/{differ:,}"
                 )
+            if "same" in row:
+                notes = f"equal to numpy.busday_offset in {row['same']:,}/{row['n']:,}"
             if "cold_ms" in row:
                 notes = f"cold (first use of the zone) {row['cold_ms']:.1f} ms"
             per = float(row["per_op_us"])
@@ -268,9 +326,13 @@ def main() -> None:
         bulk_per = float(rows["crmkit add_many, 1M, one duration"]["per_op_us"])
         scalar_pandas = float(rows["pandas CBH Timestamp + 3*off, scalar"]["per_op_us"])
         scalar_ours = float(rows["crmkit add, scalar, Berlin-aware in/out"]["per_op_us"])
+        days_ratio = float(rows["numpy busday_offset, 1M"]["seconds"]) / float(
+            rows["crmkit add_days_many, 1M"]["seconds"]
+        )
         print(
             f"\nbulk speed-up per element vs pandas elementwise: {pandas_per / bulk_per:,.0f}x; "
-            f"scalar speed-up: {scalar_pandas / scalar_ours:,.0f}x"
+            f"scalar speed-up: {scalar_pandas / scalar_ours:,.0f}x; "
+            f"add_days_many vs numpy.busday_offset: {days_ratio:.2f}x"
         )
 
 

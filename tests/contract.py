@@ -73,10 +73,6 @@ PENDING: dict[str, str] = {
     "crmkit.loyalty.RefundLine": "event lines not yet on the spec layer (branch loyalty)",
     "crmkit.loyalty.SignUpBonus": _TAGGED,
     "crmkit.loyalty.Tender": "event tenders not yet on the spec layer (branch loyalty)",
-    "crmkit.service.BusinessCalendar": "calendar not yet on the spec layer (branch service)",
-    "crmkit.service.PolicySet": "SLA policies not yet on the spec layer (branch service)",
-    "crmkit.service.SLAPolicy": "SLA policies not yet on the spec layer (branch service)",
-    "crmkit.service.SLATarget": "SLA policies not yet on the spec layer (branch service)",
 }
 
 #: Exported base classes that are not values themselves (their subclasses are checked):

@@ -398,6 +398,12 @@ def sla_targets(draw: st.DrawFn, *, clocks: tuple[str, ...] = ("business", "cale
             )
         )
         extra = {"start": start, "stop": stop}
+        if draw(st.booleans()):  # the same metric as a rule, sometimes with more events
+            from crmkit.service import MetricRule
+
+            more = draw(st.sampled_from(((), ("on_site",), ("follow_up",))))
+            stops = tuple(e for e in (stop, *more) if e != start)
+            extra = {"rule": MetricRule(start=[start], stop=stops, once=draw(st.booleans()))}
     clock = draw(st.sampled_from(clocks))
     # A business clock sometimes counts in business days ("1bd" .. "3bd").
     in_days = clock == "business" and draw(st.integers(0, 3)) == 0
@@ -1178,6 +1184,57 @@ def privilege_sets(draw: st.DrawFn) -> object:
     return PrivilegeSet(tuple(draw(privileges(pid=pid)) for pid in ids))
 
 
+@st.composite
+def sla_policies(draw: st.DrawFn) -> object:
+    """An ``SLAPolicy`` with one to three targets under ``"*"`` (and maybe ``"P1"``),
+    sometimes conditions and a calendar of its own."""
+    from crmkit.service import SLAPolicy
+
+    targets = draw(st.lists(sla_targets(), min_size=1, max_size=3, unique_by=lambda t: t.name))
+    by_priority: dict[str, list[object]] = {"*": targets}
+    if draw(st.booleans()):
+        by_priority["P1"] = [draw(sla_targets(clocks=("calendar",)))]
+    needs_calendar = any(t.clock == "business" for ts in by_priority.values() for t in ts)  # type: ignore[attr-defined]
+    calendar = draw(sla_calendars()) if needs_calendar or draw(st.booleans()) else None
+    when = draw(st.sampled_from([{}, {"kind": ["complaint"]}, {"tier": ["core", "vip"]}]))
+    name = draw(st.sampled_from(["standard", "complaints", "core"]))
+    return SLAPolicy(name=name, targets=by_priority, when=when, calendar=calendar)
+
+
+@st.composite
+def sla_policy_sets(draw: st.DrawFn) -> object:
+    """A ``PolicySet``: up to two conditional policies and a default, maybe a set calendar."""
+    import attrs as _attrs
+
+    from crmkit.service import PolicySet
+
+    policies = draw(st.lists(sla_policies(), max_size=2, unique_by=lambda p: p.name))  # type: ignore[attr-defined]
+    policies = [p if p.when else _attrs.evolve(p, when={"kind": ["x"]}) for p in policies]  # type: ignore[attr-defined]
+    default = draw(sla_policies())
+    default = _attrs.evolve(default, name="default", when={})  # type: ignore[misc]
+    return PolicySet(policies=policies, default=default, calendar=draw(st.none() | sla_calendars()))
+
+
+def _calendar_from(raw: dict[str, object]) -> object:
+    from crmkit.service import BusinessCalendar
+
+    return BusinessCalendar.from_dict(raw)
+
+
+@st.composite
+def metric_rules(draw: st.DrawFn) -> object:
+    """A ``MetricRule`` over the built-in events and a few of a user's own."""
+    from crmkit.service import MetricRule
+
+    names = st.sampled_from((*[e for e in SLA_EVENTS if e != "pending"], "arrived", "quote_sent"))
+    return MetricRule(
+        start=draw(st.lists(names, min_size=1, max_size=2)),
+        stop=draw(st.lists(names, min_size=1, max_size=2)),
+        restart=draw(st.lists(names, max_size=1)),
+        once=draw(st.booleans()),
+    )
+
+
 # --------------------------------------------------------------------------- input: raw cells and date columns
 
 #: Raw cells as they arrive in an ``object`` column: text (dates in several formats,
@@ -1279,6 +1336,11 @@ def _health_models() -> st.SearchStrategy[Any]:
 
 RULE_STRATEGIES.update(
     {
+        "crmkit.service.MetricRule": metric_rules(),
+        "crmkit.service.BusinessCalendar": business_calendar_dicts().map(_calendar_from),
+        "crmkit.service.SLATarget": sla_targets(),
+        "crmkit.service.SLAPolicy": sla_policies(),
+        "crmkit.service.PolicySet": sla_policy_sets(),
         **{
             f"crmkit.campaigns.{name}": audience_conditions(depth=2, kind_of_node=kind)
             for name, kind in (

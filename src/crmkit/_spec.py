@@ -947,3 +947,25 @@ def derived(obj: object, name: str, build: Callable[[], T]) -> T:
             slot = _cache[key] = {}
             weakref.finalize(obj, _cache.pop, key, None)
         return slot.setdefault(name, value)  # type: ignore[no-any-return]
+
+
+# --------------------------------------------------------------------- branch: service
+def metadata(
+    *, codec: Codec = PLAIN, key: str | None = None, omit_default: bool = False
+) -> dict[str, Any]:
+    """The metadata :func:`field` attaches, for a plain ``attrs.field(..., metadata=...)``.
+
+    Use it where a field has a converter that accepts more than the attribute's type
+    (``list`` -> ``tuple``, JSON forms): mypy's attrs plugin types ``__init__`` from
+    converters only on ``attrs.field`` itself.
+
+    Examples:
+        >>> import attrs
+        >>> @attrs.frozen
+        ... class Rule(Spec):
+        ...     '''Toy.'''
+        ...     skus: tuple[str, ...] = attrs.field(converter=tuple, metadata=metadata(codec=Seq()))
+        >>> Rule(["a"]).to_dict()
+        {'schema_version': 1, 'skus': ['a']}
+    """
+    return {_META: _FieldSpec(key, codec, omit_default)}

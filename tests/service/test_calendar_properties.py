@@ -193,7 +193,7 @@ def test_holiday_on_a_closed_day_changes_nothing(first: int, second: int) -> Non
 def test_json_round_trip_is_exact(case: tuple[dict[str, object], dt.datetime]) -> None:
     raw, _ = case
     cal = BusinessCalendar.from_dict(raw)
-    assert cal.to_dict() == raw
+    assert cal.to_dict() == {"schema_version": 1, **raw}
     again = BusinessCalendar.from_dict(json.loads(json.dumps(cal.to_dict())))
     assert again == cal
     assert hash(again) == hash(cal)

@@ -412,7 +412,7 @@ def test_policy_config_errors() -> None:
         SLAPolicy(name="x", targets={"*": [fr]}, calendar="Shanghai")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="'colour'"):
         SLAPolicy.from_dict({"name": "x", "targets": {}, "colour": "red"})
-    with pytest.raises(ConfigError, match="lists of targets"):
+    with pytest.raises(ConfigError, match=r"""targets\['\*'\]" must be a list"""):
         SLAPolicy.from_dict({"name": "x", "targets": {"*": "fr"}})
     business = SLAPolicy(name="b", targets={"*": [target("first_response", "1h", "business")]})
     with pytest.raises(ConfigError, match="business calendar"):
@@ -709,3 +709,81 @@ def test_evaluate_ticket_takes_the_events_first() -> None:
         evaluate_ticket(target, [(t0, "created")], as_of=t0)  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError, match="iterable of"):
         evaluate_ticket(None, target, as_of=t0)  # type: ignore[arg-type]
+
+
+def test_nested_errors_name_the_full_path() -> None:
+    """Regression (issue 10): nested from_dict errors named only the inner key."""
+    target = {"metric": "resolution", "duration": "1x", "clock": "calendar"}
+    bad = {"default": {"name": "d", "targets": {"*": [target]}}}
+    with pytest.raises(ConfigError, match=r"default\.targets\['\*'\]\[0\]\.duration"):
+        PolicySet.from_dict(bad)
+    with pytest.raises(ConfigError, match=r"policies\[1\]\.calendar\.weekly\.mon"):
+        PolicySet.from_dict(
+            {
+                "policies": [
+                    {"name": "a", "when": {"k": ["x"]}, "targets": {"*": [_fr_json()]}},
+                    {
+                        "name": "b",
+                        "when": {"k": ["y"]},
+                        "targets": {"*": [_fr_json()]},
+                        "calendar": {"timezone": "UTC", "weekly": {"mon": [["9am", "5pm"]]}},
+                    },
+                ],
+                "default": {"name": "d", "targets": {"*": [_fr_json()]}},
+            }
+        )
+
+
+def _fr_json() -> dict[str, str]:
+    return {"metric": "first_response", "duration": "1h", "clock": "calendar"}
+
+
+def test_stored_forms_still_read() -> None:
+    """JSON written before the spec layer (no schema_version, nested calendars with one)."""
+    cal = BusinessCalendar("Asia/Shanghai", {"mon": [["09:00", "18:00"]]})
+    old = {
+        "policies": [],
+        "default": {
+            "name": "d",
+            "when": {},
+            "targets": {"*": [{**_fr_json(), "clock": "business", "warn_before": []}]},
+            "calendar": cal.to_dict(),  # a calendar stored on its own, schema key included
+        },
+    }
+    ps = PolicySet.from_dict(old)
+    assert ps.default.calendar == cal
+    assert PolicySet.from_dict(ps.to_dict()) == ps
+    assert ps.to_dict()["schema_version"] == 1
+    assert "schema_version" not in ps.to_dict()["default"]
+    import pickle
+
+    assert pickle.loads(pickle.dumps(ps)) == ps
+
+
+def test_a_metric_as_data_time_to_on_site_arrival() -> None:
+    """A user-defined metric (MetricRule) runs in the scalar and the batch engine alike."""
+    import pandas as pd
+
+    from crmkit.service import MetricRule, evaluate_sla
+
+    arrival = MetricRule(start=["created"], stop=["arrived"], once=True)
+    target = SLATarget(
+        metric="custom", name="arrival", rule=arrival, duration="4h", clock="calendar"
+    )
+    policy = SLAPolicy(name="field", targets={"*": [target]})
+    assert SLAPolicy.from_dict(json.loads(json.dumps(policy.to_dict()))) == policy
+    t0 = dt.datetime(2025, 3, 3, 9, tzinfo=dt.UTC)
+    events = [(t0, "created"), (t0 + 5 * H, "arrived"), (t0 + 6 * H, "arrived")]
+    scalar = evaluate_ticket(events, policy, as_of=t0 + 8 * H)["arrival"]
+    assert (scalar.state, scalar.elapsed, len(scalar.cycles)) == ("breached", 5 * H, 1)
+    frame = pd.DataFrame(
+        {"ticket_id": "T", "time": [e[0] for e in events], "event": [e[1] for e in events]}
+    )
+    batch = evaluate_sla(frame, pd.DataFrame({"ticket_id": ["T"]}), policy, as_of=t0 + 8 * H)
+    assert batch.loc[("T", "arrival"), "elapsed"] == 5 * H
+    with pytest.raises(ConfigError, match="'rule' must be given only for metric 'custom'"):
+        SLATarget(metric="resolution", rule=arrival, duration="4h", clock="calendar")
+    with pytest.raises(ConfigError, match="'start' must be absent"):
+        SLATarget(metric="custom", rule=arrival, start="created", duration="4h", clock="calendar")
+    with pytest.raises(ConfigError, match="pending"):
+        MetricRule(start=["created"], stop=["pending"])

@@ -238,7 +238,11 @@ def test_bad_ticket_files_and_policy_keys_exit_2(
         ("ticket_id,priority,kind\nT1,P2,complaint\n", policy, "'customer_tier' must be present"),
         ("ticket_id,priority,kind,customer_tier\n", policy, "must be at least one row of tickets"),
         ("", policy, "empty file"),
-        ("ticket_id,priority,kind,customer_tier\nT1,P2,complaint,core\n", typo, "'colour'"),
+        (
+            "ticket_id,priority,kind,customer_tier\nT1,P2,complaint,core\n",
+            typo,
+            "targets['*'][0].colour",
+        ),
     ]
     for content, policy_file, message in cases:
         tickets = tmp_path / "t.csv"

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.service import BusinessCalendar
-from crmkit.service._timeline import compile_timeline, ensure_timeline
+from crmkit.service._timeline import compile_timeline, engine, ensure_timeline
 from tests.strategies import CALENDAR_ZONES, calendar_windows
 
 H = dt.timedelta(hours=1)
@@ -40,10 +40,15 @@ def test_compile_merges_touching_intervals_and_counts_business_time() -> None:
     # Two Mondays (Jan 6, 13): 09-18 and 22:00-Tue 02:00 each, touching pieces merged.
     assert len(mondays) == 4
     lengths = [
-        (c - o) // 3_600_000_000 for o, c in zip(timeline.opens, timeline.closes, strict=True)
+        (c - o) // 3_600_000_000_000 for o, c in zip(timeline.opens, timeline.closes, strict=True)
     ]
     assert lengths == [9, 4, 9, 4]
-    assert timeline.cum == [0, 9 * 3_600_000_000, 13 * 3_600_000_000, 22 * 3_600_000_000]
+    assert timeline.cum == [
+        0,
+        9 * 3_600_000_000_000,
+        13 * 3_600_000_000_000,
+        22 * 3_600_000_000_000,
+    ]
 
 
 def test_compile_maps_wall_intervals_through_dst() -> None:
@@ -57,10 +62,12 @@ def test_timeline_is_extended_lazily_and_at_least_doubles() -> None:
     cal = shanghai()
     t = dt.datetime(2025, 1, 6, 10)
     cal.add(t, H)
-    first = cal._cache["timeline"]
+    first = engine(cal).timeline
+    assert first is not None
     assert first.stop - first.first < dt.timedelta(days=420)
     cal.add(t, 3000 * H)  # about 1.5 years of 8-hour days
-    second = cal._cache["timeline"]
+    second = engine(cal).timeline
+    assert second is not None
     assert second.stop - second.first >= 2 * (first.stop - first.first)
     assert second.first == first.first
     same = ensure_timeline(cal, second.lo, second.hi)
@@ -335,3 +342,15 @@ def test_dask_series_are_processed_per_partition() -> None:
     pd.testing.assert_series_equal(cal.add_many(lazy_t, rows).compute(), due)
     spent = cal.elapsed_many(lazy_t, lazy_r).compute()
     pd.testing.assert_series_equal(spent, cal.elapsed_many(created, replied))
+
+
+def test_the_calendar_holds_no_hidden_state() -> None:
+    """The engine lives beside the frozen value (crmkit._spec.derived), not inside it."""
+    cal = shanghai()
+    cal.add(dt.datetime(2025, 1, 6, 10), H)
+    assert not hasattr(cal, "_cache")
+    assert engine(cal).timeline is not None
+    assert engine(cal) is engine(cal)
+    assert (
+        engine(BusinessCalendar.from_dict(cal.to_dict())).timeline is None
+    )  # an equal value, its own engine

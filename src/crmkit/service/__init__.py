@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from crmkit.service._nps import nps, nps_from_counts
     from crmkit.service._sla import (
         BusinessDays,
+        MetricRule,
         PolicySet,
         SLACycle,
         SLAPolicy,
@@ -66,6 +67,7 @@ __all__ = [
     "BusinessDays",
     "DurationQuantiles",
     "Interval",
+    "MetricRule",
     "NpsComparison",
     "NpsResult",
     "NpsScheme",

@@ -32,13 +32,14 @@ import datetime as dt
 import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, ClassVar, cast
+from typing import Any, cast
 
 import attrs
 import numpy as np
 import pandas as pd
-from dateutil.rrule import rrule, rrulestr
+from dateutil.rrule import rrule
 
+from crmkit._spec import Custom, Seq, Spec, field, metadata, whole
 from crmkit._validate import as_aware, check_keys, first_labels, resolve_timezone
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.service import _timeline as tl
@@ -267,22 +268,43 @@ def _parse_rule(text: str, where: str) -> Any:
             hint="Without DTSTART dateutil would start the rule at the current time.",
         )
     try:
-        rules = rrulestr(text, forceset=True)
-        # Floating (naive) bounds: a DTSTART with a zone makes this a TypeError.
-        first = dt.datetime(2000, 1, 1)  # noqa: DTZ001 - recurrences are zone-less dates
-        rules.between(first, first + dt.timedelta(days=1), inc=True)
-    except (ValueError, TypeError) as exc:
+        return tl.parse_rule(text)
+    except ValueError as exc:
         raise ConfigError(
             _OWNER,
             where,
             expected="an RFC 5545 recurrence with a floating (zone-less) DTSTART",
             found=f"{text!r} ({exc})",
         ) from None
-    return rules
 
 
 def _check_timezone(instance: Any, attribute: Any, value: str) -> None:
     resolve_timezone(value, _OWNER)
+
+
+def _check_rules(instance: Any, attribute: Any, value: tuple[str, ...]) -> None:
+    for k, text in enumerate(value):
+        _parse_rule(text, f"holiday_rules[{k}]")
+
+
+def _dump_weekly(weekly: tuple[tuple[Interval, ...], ...]) -> dict[str, list[list[str]]]:
+    return {day: _dump(hours) for day, hours in zip(WEEKDAYS, weekly, strict=True)}
+
+
+def _dump_overrides(
+    overrides: tuple[tuple[dt.date, tuple[Interval, ...]], ...],
+) -> dict[str, list[list[str]]]:
+    return {day.isoformat(): _dump(hours) for day, hours in overrides}
+
+
+def _as_is(value: Any) -> Any:
+    return value  # the field's converter reads the JSON form and names what is wrong
+
+
+#: The JSON forms of the calendar's fields (the converters read them back).
+_WEEKLY = Custom(_dump_weekly, _as_is, "a mapping from 'mon'..'sun' to [start, end] pairs")
+_DATES = Custom(lambda days: [d.isoformat() for d in days], _as_is, "a list of dates")
+_OVERRIDES = Custom(_dump_overrides, _as_is, "a mapping from dates to [start, end] pairs")
 
 
 def _convert_timezone(value: object) -> str:
@@ -299,15 +321,8 @@ def _convert_timezone(value: object) -> str:
     )
 
 
-def _check_horizon(instance: Any, attribute: Any, value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 366 * 200:
-        raise ConfigError(
-            _OWNER, "horizon_days", expected="an int from 1 to 73200", found=repr(value)
-        )
-
-
 @attrs.frozen(repr=False)
-class BusinessCalendar:
+class BusinessCalendar(Spec):
     """Business hours in one time zone: weekly intervals, holidays and date overrides.
 
     Build it from code (the converters accept the JSON forms: ``"HH:MM"`` strings, ISO
@@ -353,37 +368,33 @@ class BusinessCalendar:
         datetime.timedelta(seconds=7200)
     """
 
-    timezone: str = attrs.field(converter=_convert_timezone, validator=_check_timezone)
-    weekly: tuple[tuple[Interval, ...], ...] = attrs.field(converter=_convert_weekly)
-    holidays: tuple[dt.date, ...] = attrs.field(default=(), converter=_convert_holidays)
+    timezone: str = attrs.field(
+        converter=_convert_timezone, validator=_check_timezone, metadata=metadata()
+    )
+    weekly: tuple[tuple[Interval, ...], ...] = attrs.field(
+        converter=_convert_weekly, metadata=metadata(codec=_WEEKLY)
+    )
+    holidays: tuple[dt.date, ...] = attrs.field(
+        default=(), converter=_convert_holidays, metadata=metadata(codec=_DATES)
+    )
     overrides: tuple[tuple[dt.date, tuple[Interval, ...]], ...] = attrs.field(
-        default=(), converter=_convert_overrides
+        default=(), converter=_convert_overrides, metadata=metadata(codec=_OVERRIDES)
     )
-    holiday_rules: tuple[str, ...] = attrs.field(default=(), converter=_convert_rules)
-    horizon_days: int = attrs.field(default=_DEFAULT_HORIZON_DAYS, validator=_check_horizon)
-    # Compiled timelines and parsed rules; not part of the value (eq/hash/repr ignore it).
-    _cache: dict[str, Any] = attrs.field(factory=dict, init=False, eq=False, hash=False, repr=False)
-
-    _KEYS: ClassVar[tuple[str, ...]] = (
-        "timezone",
-        "weekly",
-        "holidays",
-        "overrides",
-        "holiday_rules",
-        "horizon_days",
+    holiday_rules: tuple[str, ...] = attrs.field(
+        default=(),
+        converter=_convert_rules,
+        validator=_check_rules,
+        metadata=metadata(codec=Seq(), omit_default=True),
+    )
+    horizon_days: int = field(
+        default=_DEFAULT_HORIZON_DAYS, validator=whole(min=1, max=366 * 200), omit_default=True
     )
 
-    def __attrs_post_init__(self) -> None:
-        # Precedence: override > holiday > weekly hours. A date may be both a holiday
-        # and an override (holidays from a package, local exceptions on top): the
-        # override decides. An overnight interval that meets or overlaps the next day's
-        # hours is merged with them when compiled (one period), never refused.
-        self._cache["zone"] = resolve_timezone(self.timezone, _OWNER)
-        self._cache["holidays"] = frozenset(self.holidays)
-        self._cache["overrides"] = dict(self.overrides)
-        self._cache["rules"] = tuple(
-            _parse_rule(text, f"holiday_rules[{k}]") for k, text in enumerate(self.holiday_rules)
-        )
+    # Precedence: override > holiday > weekly hours. A date may be both a holiday and an
+    # override (holidays from a package, local exceptions on top): the override decides.
+    # An overnight interval that meets or overlaps the next day's hours is merged with
+    # them when compiled (one period), never refused. The compiled engine (zone, holiday
+    # set, timeline) lives beside the value: crmkit.service._timeline.engine(calendar).
 
     # ----------------------------------------------------------------------------------
     # Construction helpers
@@ -405,70 +416,7 @@ class BusinessCalendar:
             >>> cal.elapsed(dt.datetime(2025, 3, 30), dt.datetime(2025, 3, 31))  # DST day
             datetime.timedelta(seconds=82800)
         """
-        return cls(timezone, [[("00:00", "24:00")]] * 7)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> BusinessCalendar:
-        """Build a calendar from its JSON form (the inverse of :meth:`to_dict`).
-
-        Keys: ``timezone`` and ``weekly`` (required), ``holidays``, ``overrides``,
-        ``holiday_rules``, ``horizon_days``. Unknown keys are a ``ConfigError``.
-
-        Args:
-            data: The mapping, e.g. ``json.load(f)``.
-
-        Returns:
-            The validated calendar.
-
-        Raises:
-            ConfigError: Unknown or missing keys, or any invalid value.
-
-        Examples:
-            >>> from crmkit.service import BusinessCalendar
-            >>> cal = BusinessCalendar.from_dict({"timezone": "UTC", "weekly": {
-            ...     "mon": [["22:00", "06:00"]]}})
-            >>> cal.weekly[0]
-            ((79200, 21600),)
-            >>> BusinessCalendar.from_dict({"timezone": "UTC", "weekly": {}, "hollidays": []})
-            Traceback (most recent call last):
-            ...
-            crmkit.errors.ConfigError: BusinessCalendar.from_dict(): parameter 'hollidays' must be one of ['holiday_rules', 'holidays', 'horizon_days', 'overrides', 'timezone', 'weekly']; found an unknown key.
-        """
-        check_keys(
-            data, "BusinessCalendar.from_dict()", allowed=cls._KEYS, required=("timezone", "weekly")
-        )
-        return cls(**{key: data[key] for key in cls._KEYS if key in data})
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the JSON form: plain dicts, lists and strings.
-
-        ``holiday_rules`` and ``horizon_days`` appear only when they differ from their
-        defaults, so the issue's JSON shape round-trips unchanged.
-
-        Returns:
-            A mapping that :meth:`from_dict` turns back into an equal calendar.
-
-        Examples:
-            >>> import json
-            >>> from crmkit.service import BusinessCalendar
-            >>> cal = BusinessCalendar("Asia/Kathmandu", {"sat": [["10:00", "24:00"]]},
-            ...                        holidays=["2025-01-11"])
-            >>> cal.to_dict()["weekly"]["sat"], cal.to_dict()["holidays"]
-            ([['10:00', '24:00']], ['2025-01-11'])
-            >>> BusinessCalendar.from_dict(json.loads(json.dumps(cal.to_dict()))) == cal
-            True
-        """
-        out: dict[str, Any] = {
-            "timezone": self.timezone,
-            "weekly": {day: _dump(hours) for day, hours in zip(WEEKDAYS, self.weekly, strict=True)},
-            "holidays": [day.isoformat() for day in self.holidays],
-            "overrides": {day.isoformat(): _dump(hours) for day, hours in self.overrides},
-        }
-        if self.holiday_rules:
-            out["holiday_rules"] = list(self.holiday_rules)
-        if self.horizon_days != _DEFAULT_HORIZON_DAYS:
-            out["horizon_days"] = self.horizon_days
-        return out
+        return cls(timezone, cast("Any", [[("00:00", "24:00")]] * 7))
 
     def with_holidays(self, dates: Iterable[dt.date | str]) -> BusinessCalendar:
         """Return a copy with more holidays (e.g. a ``holidays`` package calendar).
@@ -487,7 +435,7 @@ class BusinessCalendar:
             >>> cal.with_holidays(["2025-01-06"]).is_open(dt.datetime(2025, 1, 6, 10))
             False
         """
-        overridden = self._cache["overrides"].keys()
+        overridden = dict(self.overrides).keys()
         extra = [d for d in _convert_holidays(dates) if d not in overridden]
         return attrs.evolve(self, holidays=(*self.holidays, *extra))
 
@@ -563,7 +511,7 @@ class BusinessCalendar:
             )
         workdays = _weekend_workdays(country, year_list, subdiv)
         hours = self.weekly[WEEKDAYS.index(makeup_like)]
-        overridden = cal._cache["overrides"].keys()
+        overridden = dict(cal.overrides).keys()
         fresh = {d: hours for d in workdays if d not in overridden and d not in set(dates)}
         return cal.with_overrides(cast("Any", fresh)) if fresh else cal
 
@@ -579,7 +527,7 @@ class BusinessCalendar:
             >>> BusinessCalendar.always_open("Asia/Kathmandu").zone
             zoneinfo.ZoneInfo(key='Asia/Kathmandu')
         """
-        return cast("dt.tzinfo", self._cache["zone"])
+        return tl.engine(self).zone
 
     def owned(self, day: dt.date) -> tuple[Interval, ...]:
         """The intervals that ``day`` owns (opens), after holidays and overrides.
@@ -616,66 +564,49 @@ class BusinessCalendar:
             >>> cal.owned_with(frozenset({dt.date(2025, 1, 6)}))(dt.date(2025, 1, 6))
             ()
         """
-        overrides: dict[dt.date, tuple[Interval, ...]] = self._cache["overrides"]
-        weekly = self.weekly
-
-        def owned(day: dt.date) -> tuple[Interval, ...]:
-            found = overrides.get(day)  # override > holiday > weekly hours
-            if found is not None:
-                return found
-            if day in holidays:
-                return ()
-            return weekly[day.weekday()]
-
-        return owned
+        return tl.engine(self).owned_with(holidays)
 
     def _holidays_in(self, first: dt.date, stop: dt.date) -> frozenset[dt.date]:
         """Explicit holidays plus recurring ones expanded over ``[first, stop)``."""
-        explicit: frozenset[dt.date] = self._cache["holidays"]
-        rules = self._cache["rules"]
-        if not rules:
-            return explicit
-        start = dt.datetime.combine(first, dt.time())
-        end = dt.datetime.combine(stop, dt.time()) - dt.timedelta(microseconds=1)
-        dates = {hit.date() for rule in rules for hit in rule.between(start, end, inc=True)}
-        overrides = self._cache["overrides"]
-        return explicit | {d for d in dates if d not in overrides}
+        return tl.engine(self).holidays_in(first, stop)
 
     # ----------------------------------------------------------------------------------
     # Scalar arithmetic
     # ----------------------------------------------------------------------------------
-    def _us(self, t: object, owner: str, field: str) -> int:
-        """UTC microseconds of ``t``; naive datetimes are read in the calendar zone."""
+    def _ns(self, t: object, owner: str, field: str) -> int:
+        """UTC nanoseconds of ``t``; naive datetimes are read in the calendar zone."""
         if t.__class__ is dt.datetime:
             moment: dt.datetime = t
             if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=self._cache["zone"])
+                moment = moment.replace(tzinfo=tl.engine(self).zone)
             try:
                 delta = moment - _EPOCH
             except TypeError:  # a tzinfo whose utcoffset() is None: read as naive
                 delta = as_aware(moment.replace(tzinfo=None), self.zone, owner, field) - _EPOCH
-            return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+            return ((delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds) * 1000
         if isinstance(t, pd.Timestamp):
             t = t.to_pydatetime(warn=False)  # microsecond resolution, like datetime
         aware = as_aware(t, self.zone, owner, field)
         delta = aware - _EPOCH
-        return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+        return ((delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds) * 1000
 
-    def _dt(self, us: int) -> dt.datetime:
-        """The aware datetime in the calendar zone at UTC microsecond ``us`` (fold set)."""
-        seconds, micro = divmod(us, 1_000_000)
+    def _dt(self, ns: int) -> dt.datetime:
+        """The aware datetime in the calendar zone at UTC nanosecond ``ns`` (fold set)."""
+        seconds, rest = divmod(ns, 1_000_000_000)
+        micro = rest // 1000  # datetime holds microseconds
         try:
-            moment = _FROM_TIMESTAMP(seconds, self._cache["zone"])  # exact for int seconds
+            moment = _FROM_TIMESTAMP(seconds, tl.engine(self).zone)  # exact for int seconds
         except (OverflowError, OSError, ValueError):  # platform limits near years 1 / 9999
-            return (_EPOCH + dt.timedelta(microseconds=us)).astimezone(self._cache["zone"])
+            moment = (_EPOCH + dt.timedelta(seconds=seconds)).astimezone(tl.engine(self).zone)
         return moment.replace(microsecond=micro) if micro else moment
 
     @staticmethod
-    def _duration_us(duration: object, owner: str) -> int:
+    def _duration_ns(duration: object, owner: str) -> int:
         if isinstance(duration, dt.timedelta):
-            return (duration.days * 86_400 + duration.seconds) * 1_000_000 + duration.microseconds
+            micro = (duration.days * 86_400 + duration.seconds) * 1_000_000 + duration.microseconds
+            return micro * 1000
         if isinstance(duration, np.timedelta64) and not np.isnat(duration):
-            return int(duration.astype("timedelta64[us]").astype(np.int64))
+            return int(duration.astype("timedelta64[ns]").astype(np.int64))
         raise InvalidInputError(
             owner,
             "duration",
@@ -716,7 +647,7 @@ class BusinessCalendar:
             '2025-01-06T10:00:00+01:00'
         """
         owner = "BusinessCalendar.add()"
-        u = tl.add_us(self, self._us(t, owner, "t"), self._duration_us(duration, owner), owner)
+        u = tl.add_ns(self, self._ns(t, owner, "t"), self._duration_ns(duration, owner), owner)
         return self._dt(u)
 
     def subtract(self, t: dt.datetime, duration: dt.timedelta) -> dt.datetime:
@@ -749,7 +680,7 @@ class BusinessCalendar:
             '2025-01-03T17:00:00+01:00'
         """
         owner = "BusinessCalendar.subtract()"
-        u = tl.add_us(self, self._us(t, owner, "t"), -self._duration_us(duration, owner), owner)
+        u = tl.add_ns(self, self._ns(t, owner, "t"), -self._duration_ns(duration, owner), owner)
         return self._dt(u)
 
     def elapsed(self, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
@@ -776,9 +707,9 @@ class BusinessCalendar:
             datetime.timedelta(days=-1, seconds=81000)
         """
         owner = "BusinessCalendar.elapsed()"
-        a = self._us(start, owner, "start")
-        b = self._us(end, owner, "end")
-        return dt.timedelta(microseconds=tl.elapsed_us(self, a, b))
+        a = self._ns(start, owner, "start")
+        b = self._ns(end, owner, "end")
+        return dt.timedelta(microseconds=tl.elapsed_ns(self, a, b) // 1000)
 
     def is_open(self, t: dt.datetime) -> bool:
         """Whether ``t`` is business time (openings are inside, closing instants are not).
@@ -796,7 +727,7 @@ class BusinessCalendar:
             >>> cal.is_open(dt.datetime(2025, 1, 6, 9)), cal.is_open(dt.datetime(2025, 1, 6, 18))
             (True, False)
         """
-        return tl.is_open_us(self, self._us(t, "BusinessCalendar.is_open()", "t"))
+        return tl.is_open_ns(self, self._ns(t, "BusinessCalendar.is_open()", "t"))
 
     def next_open(self, t: dt.datetime) -> dt.datetime:
         """The earliest business instant at or after ``t`` (``t`` itself when open).
@@ -818,7 +749,7 @@ class BusinessCalendar:
             '2025-01-13T09:00:00+00:00'
         """
         owner = "BusinessCalendar.next_open()"
-        return self._dt(tl.next_edge_us(self, self._us(t, owner, "t"), close=False, owner=owner))
+        return self._dt(tl.next_edge_ns(self, self._ns(t, owner, "t"), close=False, owner=owner))
 
     def next_close(self, t: dt.datetime) -> dt.datetime:
         """The end of the business period in progress at ``t``, or else of the next one.
@@ -843,7 +774,7 @@ class BusinessCalendar:
             '2025-01-06T18:00:00+00:00'
         """
         owner = "BusinessCalendar.next_close()"
-        return self._dt(tl.next_edge_us(self, self._us(t, owner, "t"), close=True, owner=owner))
+        return self._dt(tl.next_edge_ns(self, self._ns(t, owner, "t"), close=True, owner=owner))
 
     def rollback(self, t: dt.datetime) -> dt.datetime:
         """The earliest instant ``x <= t`` with ``elapsed(x, t) == 0``.
@@ -876,7 +807,7 @@ class BusinessCalendar:
             '2025-01-06T10:00:00+00:00'
         """
         owner = "BusinessCalendar.rollback()"
-        return self._dt(tl.rollback_us(self, self._us(t, owner, "t"), owner, opening=False))
+        return self._dt(tl.rollback_ns(self, self._ns(t, owner, "t"), owner, opening=False))
 
     def previous_open(self, t: dt.datetime) -> dt.datetime:
         """The opening of the period :meth:`rollback` lands in: always earlier than ``t``.
@@ -904,7 +835,7 @@ class BusinessCalendar:
             '2025-01-03T09:00:00+00:00'
         """
         owner = "BusinessCalendar.previous_open()"
-        return self._dt(tl.rollback_us(self, self._us(t, owner, "t"), owner, opening=True))
+        return self._dt(tl.rollback_ns(self, self._ns(t, owner, "t"), owner, opening=True))
 
     def periods(
         self, start: dt.datetime, end: dt.datetime
@@ -929,9 +860,9 @@ class BusinessCalendar:
             ['Mon 10:00-12:00', 'Mon 13:00-18:00', 'Tue 09:00-12:00']
         """
         owner = "BusinessCalendar.periods()"
-        a = self._us(start, owner, "start")
-        b = self._us(end, owner, "end")
-        return ((self._dt(x), self._dt(y)) for x, y in tl.periods_us(self, a, b))
+        a = self._ns(start, owner, "start")
+        b = self._ns(end, owner, "end")
+        return ((self._dt(x), self._dt(y)) for x, y in tl.periods_ns(self, a, b))
 
     def periods_after(self, t: dt.datetime) -> Iterator[tuple[dt.datetime, dt.datetime]]:
         """The open periods from ``t`` on, lazily (biz's ``periods.after``).
@@ -955,8 +886,8 @@ class BusinessCalendar:
             ['06 10:00-18:00', '13 09:00-18:00']
         """
         owner = "BusinessCalendar.periods_after()"
-        u = self._us(t, owner, "t")
-        return ((self._dt(x), self._dt(y)) for x, y in tl.periods_after_us(self, u))
+        u = self._ns(t, owner, "t")
+        return ((self._dt(x), self._dt(y)) for x, y in tl.periods_after_ns(self, u))
 
     def periods_before(self, t: dt.datetime) -> Iterator[tuple[dt.datetime, dt.datetime]]:
         """The open periods before ``t``, newest first, lazily (biz's ``periods.before``).
@@ -979,8 +910,8 @@ class BusinessCalendar:
             ['13 09:00-10:00', '06 09:00-18:00']
         """
         owner = "BusinessCalendar.periods_before()"
-        u = self._us(t, owner, "t")
-        return ((self._dt(x), self._dt(y)) for x, y in tl.periods_before_us(self, u))
+        u = self._ns(t, owner, "t")
+        return ((self._dt(x), self._dt(y)) for x, y in tl.periods_before_ns(self, u))
 
     def due_at(self, t: dt.datetime, target: dt.timedelta) -> dt.datetime:
         """The deadline to show people: the earliest instant the target is used up.
@@ -1009,8 +940,8 @@ class BusinessCalendar:
             '2025-01-03T18:00:00+00:00'
         """
         owner = "BusinessCalendar.due_at()"
-        d = self._target_us(target, owner)
-        return self._dt(tl.add_us(self, self._us(t, owner, "t"), d, owner))
+        d = self._target_ns(target, owner)
+        return self._dt(tl.add_ns(self, self._ns(t, owner, "t"), d, owner))
 
     def breach_at(self, t: dt.datetime, target: dt.timedelta) -> dt.datetime:
         """The latest instant that still complies with ``target`` of business time from ``t``.
@@ -1038,11 +969,11 @@ class BusinessCalendar:
             '2025-01-06T09:00:00+00:00'
         """
         owner = "BusinessCalendar.breach_at()"
-        d = self._target_us(target, owner)
-        return self._dt(tl.latest_us(self, self._us(t, owner, "t"), d, owner))
+        d = self._target_ns(target, owner)
+        return self._dt(tl.latest_ns(self, self._ns(t, owner, "t"), d, owner))
 
-    def _target_us(self, target: object, owner: str) -> int:
-        d = self._duration_us(target, owner)
+    def _target_ns(self, target: object, owner: str) -> int:
+        d = self._duration_ns(target, owner)
         if d < 0:
             raise InvalidInputError(
                 owner, "target", expected="a non-negative timedelta", found=str(target), kind=""

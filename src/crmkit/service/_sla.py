@@ -26,16 +26,29 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
+from typing import Any, Literal, cast
 
 import attrs
-import numpy as np
 
-from crmkit._validate import as_aware, check_keys
+from crmkit._spec import (
+    SCHEMA_KEY,
+    Codec,
+    Custom,
+    Map,
+    Nested,
+    Optional,
+    Seq,
+    Spec,
+    field,
+    instance_of,
+    metadata,
+    one_of,
+    predicate,
+)
+from crmkit._validate import as_aware
 from crmkit.errors import ConfigError, InvalidInputError
-
-if TYPE_CHECKING:
-    from crmkit.service._calendar import BusinessCalendar
+from crmkit.service._calendar import BusinessCalendar
+from crmkit.service._clock import SECOND, BusinessClock, RealClock, breach_instant
 
 __all__ = [
     "CLOCKS",
@@ -43,6 +56,7 @@ __all__ = [
     "METRICS",
     "STATES",
     "BusinessDays",
+    "MetricRule",
     "PolicySet",
     "SLACycle",
     "SLAPolicy",
@@ -81,17 +95,96 @@ STATES: tuple[str, ...] = ("not_started", "running", "paused", "met", "breached"
 Clock = Literal["business", "calendar"]
 
 
-@attrs.frozen
-class _MetricRule:
-    """Start / stop / restart events of a metric; ``once`` keeps only the first cycle."""
+def _event_names(value: object) -> tuple[str, ...]:
+    """A list of event names (one name alone is a list of one), sorted, without repeats."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, Iterable):
+        raise ConfigError(
+            "MetricRule", "events", expected="a list of event names", found=repr(value)
+        )
+    return tuple(sorted({v if isinstance(v, str) else repr(v) for v in value}))
 
-    start: frozenset[str]
-    stop: frozenset[str]
-    restart: frozenset[str] = frozenset()
-    once: bool = False
+
+def _check_events(instance: Any, attribute: Any, value: Any) -> None:
+    if attribute.name in ("start", "stop") and not value:
+        raise ConfigError(
+            "MetricRule", attribute.name, expected="at least one event name", found="none"
+        )
+    for name in value:
+        if not name or not name.replace("_", "").isalnum():
+            raise ConfigError(
+                "MetricRule",
+                attribute.name,
+                expected="event names (letters, digits and '_')",
+                found=repr(name),
+            )
+        if name == PAUSE_EVENT:
+            raise ConfigError(
+                "MetricRule",
+                attribute.name,
+                expected="not the pause event 'pending' (pausing is the target's 'pausable')",
+                found="'pending'",
+            )
 
 
-#: The built-in metrics and their cycle rules (``custom`` takes its pair from the target).
+@attrs.frozen(kw_only=True)
+class MetricRule(Spec):
+    """How a metric's cycles start and stop over a ticket's events: a metric as data.
+
+    A cycle opens at a ``start`` event when none is open and closes at a ``stop`` event; a
+    ``restart`` event closes the open cycle and opens the next one at once (periodic
+    updates). ``once`` keeps only the first cycle. Pausing is not part of the rule: the
+    target's ``pausable`` decides whether ``pending`` pauses it. The built-in metrics are
+    rules in :data:`METRICS`; a ``custom`` target takes its own (e.g. "time to on-site
+    arrival", from ``created`` to an ``arrived`` event of your system).
+
+    Attributes:
+        start: Events that open a cycle.
+        stop: Events that close the open cycle.
+        restart: Events that close the open cycle and open the next.
+        once: Only the first cycle counts.
+
+    Examples:
+        >>> import datetime as dt
+        >>> arrival = MetricRule(start=["created"], stop=["arrived", "solved"], once=True)
+        >>> target = SLATarget(metric="custom", name="on_site_arrival", rule=arrival,
+        ...                    duration="4h", clock="calendar", pausable=False)
+        >>> t0 = dt.datetime(2025, 3, 3, 9, tzinfo=dt.UTC)
+        >>> r = evaluate_ticket([(t0, "created"), (t0 + dt.timedelta(hours=3), "arrived")],
+        ...                     target, as_of=t0 + dt.timedelta(hours=5))
+        >>> r["on_site_arrival"].state, str(r["on_site_arrival"].elapsed)
+        ('met', '3:00:00')
+        >>> MetricRule.from_dict(arrival.to_dict()) == arrival
+        True
+    """
+
+    start: tuple[str, ...] = attrs.field(
+        converter=_event_names, validator=_check_events, metadata=metadata(codec=Seq())
+    )
+    stop: tuple[str, ...] = attrs.field(
+        converter=_event_names, validator=_check_events, metadata=metadata(codec=Seq())
+    )
+    restart: tuple[str, ...] = attrs.field(
+        default=(),
+        converter=_event_names,
+        validator=_check_events,
+        metadata=metadata(codec=Seq(), omit_default=True),
+    )
+    once: bool = field(default=False, validator=instance_of(bool, "a bool"), omit_default=True)
+
+    @property
+    def events(self) -> frozenset[str]:
+        """Every event the rule reads.
+
+        Examples:
+            >>> sorted(METRICS["periodic_update"].events)
+            ['agent_reply', 'created', 'reopened', 'solved']
+        """
+        return frozenset((*self.start, *self.stop, *self.restart))
+
+
+#: The built-in metrics and their cycle rules (a ``custom`` target brings its own).
 #:
 #: - ``first_response``: created -> first agent reply (or solved), one cycle.
 #: - ``next_response``: a customer reply -> the next agent reply (or solved); a new cycle
@@ -101,20 +194,15 @@ class _MetricRule:
 #: - ``resolution``: created -> solved; each reopening starts a new cycle.
 #: - ``follow_up``: solved -> follow-up done (回访).
 #: - ``on_site``: created -> on-site arrival (solved without a visit also stops it), one cycle.
-METRICS: Mapping[str, _MetricRule] = {
-    "first_response": _MetricRule(
-        frozenset({"created"}), frozenset({"agent_reply", "solved"}), once=True
+METRICS: Mapping[str, MetricRule] = {
+    "first_response": MetricRule(start=["created"], stop=["agent_reply", "solved"], once=True),
+    "next_response": MetricRule(start=["customer_reply"], stop=["agent_reply", "solved"]),
+    "periodic_update": MetricRule(
+        start=["created", "reopened"], stop=["solved"], restart=["agent_reply"]
     ),
-    "next_response": _MetricRule(
-        frozenset({"customer_reply"}), frozenset({"agent_reply", "solved"})
-    ),
-    "periodic_update": _MetricRule(
-        frozenset({"created", "reopened"}), frozenset({"solved"}), frozenset({"agent_reply"})
-    ),
-    "resolution": _MetricRule(frozenset({"created", "reopened"}), frozenset({"solved"})),
-    "follow_up": _MetricRule(frozenset({"solved"}), frozenset({"follow_up"})),
-    "on_site": _MetricRule(frozenset({"created"}), frozenset({"on_site", "solved"}), once=True),
-    "custom": _MetricRule(frozenset(), frozenset()),
+    "resolution": MetricRule(start=["created", "reopened"], stop=["solved"]),
+    "follow_up": MetricRule(start=["solved"], stop=["follow_up"]),
+    "on_site": MetricRule(start=["created"], stop=["on_site", "solved"], once=True),
 }
 
 _DURATION_RE = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
@@ -257,8 +345,115 @@ def _to_escalate(value: object) -> tuple[dt.timedelta, ...]:
     return _durations(value, "SLATarget", "escalate_after")
 
 
+_CLOCK_CHOICES = "'business' (the policy's business calendar) or 'calendar' (24x7)"
+
+
+def _non_empty(value: object) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+def _check_duration(instance: Any, attribute: Any, value: Any) -> None:
+    if isinstance(value, dt.timedelta) and value <= dt.timedelta(0):
+        raise ConfigError(
+            "SLATarget", "duration", expected="positive", found=format_duration(value)
+        )
+
+
+def _check_clock(instance: Any, attribute: Any, value: Any) -> None:
+    if isinstance(instance.duration, BusinessDays) and value != "business":
+        raise ConfigError(
+            "SLATarget",
+            "clock",
+            expected="'business' for a duration in business days",
+            found=repr(value),
+            hint="Business days come from the policy's calendar.",
+        )
+
+
+def _check_warn(instance: Any, attribute: Any, value: Any) -> None:
+    duration = instance.duration
+    longest = duration if isinstance(duration, dt.timedelta) else dt.timedelta.max
+    for w in value:
+        if not dt.timedelta(0) < w < longest:
+            raise ConfigError(
+                "SLATarget",
+                "warn_before",
+                expected=f"positive and shorter than the duration {_format_goal(duration)}",
+                found=format_duration(w),
+            )
+
+
+def _check_escalate(instance: Any, attribute: Any, value: Any) -> None:
+    for e in value:
+        if e < dt.timedelta(0):
+            raise ConfigError(
+                "SLATarget", "escalate_after", expected="zero or positive", found=format_duration(e)
+            )
+
+
+def _check_rule(instance: Any, attribute: Any, value: Any) -> None:
+    if value is not None and instance.metric != "custom":
+        raise ConfigError(
+            "SLATarget",
+            "rule",
+            expected="given only for metric 'custom'",
+            found=f"a rule on metric {instance.metric!r}",
+        )
+
+
+def _check_custom(instance: Any, attribute: Any, value: Any) -> None:
+    """``start``/``stop``: event names for a custom metric only, distinct, not the pause."""
+    if instance.metric == "custom" and instance.rule is not None:
+        if value is not None:
+            raise ConfigError(
+                "SLATarget",
+                attribute.name,
+                expected="absent when a 'rule' gives the events",
+                found=repr(value),
+            )
+        return
+    if instance.metric != "custom":
+        if value is not None:
+            raise ConfigError(
+                "SLATarget",
+                attribute.name,
+                expected="given only for metric 'custom'",
+                found=f"start={instance.start!r}, stop={instance.stop!r} on metric {instance.metric!r}",
+            )
+        return
+    if not isinstance(value, str) or not value:
+        raise ConfigError(
+            "SLATarget",
+            attribute.name,
+            expected="an event name for a custom metric",
+            found=repr(value),
+        )
+    if value == PAUSE_EVENT:
+        raise ConfigError(
+            "SLATarget",
+            attribute.name,
+            expected="not the pause event 'pending'",
+            found="'pending'",
+        )
+    if attribute.name == "stop" and value == instance.start:
+        raise ConfigError("SLATarget", "stop", expected="different from 'start'", found=repr(value))
+
+
+def _dump_spans(values: tuple[dt.timedelta, ...]) -> list[str]:
+    return [format_duration(v) for v in values]
+
+
+def _as_is(value: Any) -> Any:
+    return value  # the field's converter reads the JSON form and names what is wrong
+
+
+#: JSON forms: a goal as "1h30m" or "2bd"; lists of durations as ["2h", ...].
+_GOAL = Custom(_format_goal, _as_is, "a duration such as '1h' or '2bd'")
+_SPANS = Custom(_dump_spans, _as_is, "a list of durations")
+
+
 @attrs.frozen(kw_only=True)
-class SLATarget:
+class SLATarget(Spec):
     """One promise: a metric completes within ``duration`` on an explicit clock.
 
     Attributes:
@@ -283,6 +478,8 @@ class SLATarget:
         pausable: Whether ``pending`` (waiting on the customer) pauses the clock.
         start: The start event of a ``custom`` metric (custom metrics only).
         stop: The stop event of a ``custom`` metric (custom metrics only).
+        rule: A :class:`MetricRule` for a ``custom`` metric instead of ``start``/``stop``:
+            several start/stop events, restarts, one cycle only.
 
     Examples:
         >>> t = SLATarget(metric="first_response", duration="1h", clock="calendar")
@@ -294,145 +491,47 @@ class SLATarget:
         Traceback (most recent call last):
         ...
         TypeError: SLATarget.__init__() missing 1 required keyword-only argument: 'clock'
+        >>> SLATarget.from_dict({"metric": "on_site", "duration": "4h"})
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: SLATarget.from_dict(): parameter 'clock' must be present; found no such key.
     """
 
-    metric: str
-    duration: dt.timedelta | BusinessDays = attrs.field(converter=_to_duration)
-    clock: Clock
-    name: str = attrs.field()
-    warn_before: tuple[dt.timedelta, ...] = attrs.field(default=(), converter=_to_warn)
-    escalate_after: tuple[dt.timedelta, ...] = attrs.field(default=(), converter=_to_escalate)
-    pausable: bool = True
-    start: str | None = None
-    stop: str | None = None
+    metric: str = field(validator=one_of((*METRICS, "custom")))
+    duration: dt.timedelta | BusinessDays = attrs.field(
+        converter=_to_duration, validator=_check_duration, metadata=metadata(codec=_GOAL)
+    )
+    clock: Clock = field(validator=[one_of(CLOCKS, what=_CLOCK_CHOICES), _check_clock])
+    name: str = field(validator=predicate(_non_empty, "a non-empty string"))
+    warn_before: tuple[dt.timedelta, ...] = attrs.field(
+        default=(), converter=_to_warn, validator=_check_warn, metadata=metadata(codec=_SPANS)
+    )
+    escalate_after: tuple[dt.timedelta, ...] = attrs.field(
+        default=(),
+        converter=_to_escalate,
+        validator=_check_escalate,
+        metadata=metadata(codec=_SPANS),
+    )
+    pausable: bool = field(default=True, validator=instance_of(bool, "a bool"))
+    start: str | None = field(default=None, validator=_check_custom, omit_default=True)
+    stop: str | None = field(default=None, validator=_check_custom, omit_default=True)
+    rule: MetricRule | None = field(
+        default=None,
+        validator=[instance_of(MetricRule, "a MetricRule", optional=True), _check_rule],
+        codec=Optional(Nested(MetricRule)),
+        omit_default=True,
+    )
 
     @name.default
     def _name_default(self) -> str:
         return self.metric
 
-    def __attrs_post_init__(self) -> None:
-        owner = "SLATarget"
-        if self.metric not in METRICS:
-            raise ConfigError(
-                owner, "metric", expected=f"one of {sorted(METRICS)}", found=repr(self.metric)
-            )
-        if self.clock not in CLOCKS:
-            raise ConfigError(
-                owner,
-                "clock",
-                expected="'business' (the policy's business calendar) or 'calendar' (24x7)",
-                found=repr(self.clock),
-            )
-        if not isinstance(self.name, str) or not self.name:
-            raise ConfigError(owner, "name", expected="a non-empty string", found=repr(self.name))
-        if isinstance(self.duration, BusinessDays):
-            if self.clock != "business":
-                raise ConfigError(
-                    owner,
-                    "clock",
-                    expected="'business' for a duration in business days",
-                    found=repr(self.clock),
-                    hint="Business days come from the policy's calendar.",
-                )
-        elif self.duration <= dt.timedelta(0):
-            raise ConfigError(
-                owner, "duration", expected="positive", found=format_duration(self.duration)
-            )
-        longest = self.duration if isinstance(self.duration, dt.timedelta) else dt.timedelta.max
-        for w in self.warn_before:
-            if not dt.timedelta(0) < w < longest:
-                raise ConfigError(
-                    owner,
-                    "warn_before",
-                    expected=f"positive and shorter than the duration {_format_goal(self.duration)}",
-                    found=format_duration(w),
-                )
-        for e in self.escalate_after:
-            if e < dt.timedelta(0):
-                raise ConfigError(
-                    owner, "escalate_after", expected="zero or positive", found=format_duration(e)
-                )
-        if not isinstance(self.pausable, bool):
-            raise ConfigError(owner, "pausable", expected="a bool", found=repr(self.pausable))
-        if self.metric == "custom":
-            for field in ("start", "stop"):
-                value = getattr(self, field)
-                if not isinstance(value, str) or not value:
-                    raise ConfigError(
-                        owner,
-                        field,
-                        expected="an event name for a custom metric",
-                        found=repr(value),
-                    )
-            if self.start == self.stop:
-                raise ConfigError(
-                    owner, "stop", expected="different from 'start'", found=repr(self.stop)
-                )
-            if PAUSE_EVENT in (self.start, self.stop):
-                raise ConfigError(
-                    owner, "start", expected="not the pause event 'pending'", found="'pending'"
-                )
-        elif self.start is not None or self.stop is not None:
-            raise ConfigError(
-                owner,
-                "start",
-                expected="given only for metric 'custom'",
-                found=f"start={self.start!r}, stop={self.stop!r} on metric {self.metric!r}",
-            )
-
-    def _rule(self) -> _MetricRule:
-        if self.metric == "custom":
-            return _MetricRule(
-                frozenset({cast("str", self.start)}), frozenset({cast("str", self.stop)})
-            )
-        return METRICS[self.metric]
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the JSON-ready form that :meth:`from_dict` reads.
-
-        Examples:
-            >>> SLATarget(metric="resolution", duration="24h", clock="business",
-            ...           warn_before=["2h"]).to_dict()
-            {'metric': 'resolution', 'duration': '24h', 'clock': 'business', 'name': 'resolution', 'warn_before': ['2h'], 'escalate_after': [], 'pausable': True}
-        """
-        out: dict[str, Any] = {
-            "metric": self.metric,
-            "duration": _format_goal(self.duration),
-            "clock": self.clock,
-            "name": self.name,
-            "warn_before": [format_duration(w) for w in self.warn_before],
-            "escalate_after": [format_duration(e) for e in self.escalate_after],
-            "pausable": self.pausable,
-        }
-        if self.metric == "custom":
-            out["start"] = self.start
-            out["stop"] = self.stop
-        return out
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> SLATarget:
-        """Build a target from its dict form; unknown keys are a ``ConfigError``.
-
-        Examples:
-            >>> SLATarget.from_dict({"metric": "on_site", "duration": "4h", "clock": "calendar"}).name
-            'on_site'
-            >>> SLATarget.from_dict({"metric": "on_site", "duration": "4h"})
-            Traceback (most recent call last):
-            ...
-            crmkit.errors.ConfigError: SLATarget.from_dict(): parameter 'clock' must be present; found no such key. Say 'business' or 'calendar'.
-        """
-        owner = "SLATarget.from_dict()"
-        allowed = {f.name for f in attrs.fields(cls)}
-        check_keys(data, owner, allowed=allowed, required=("metric", "duration"))
-        if "clock" not in data:
-            raise ConfigError(
-                owner,
-                "clock",
-                expected="present",
-                found="no such key",
-                hint="Say 'business' or 'calendar'.",
-            )
-        return cls(**dict(data))
+    def _rule(self) -> MetricRule:
+        if self.metric != "custom":
+            return METRICS[self.metric]
+        if self.rule is not None:
+            return self.rule
+        return MetricRule(start=[cast("str", self.start)], stop=[cast("str", self.stop)])
 
 
 # ------------------------------------------------------------------------------ policies
@@ -471,7 +570,7 @@ def _to_targets(value: object) -> tuple[tuple[str, tuple[SLATarget, ...]], ...]:
 
 def _to_when(value: object) -> tuple[tuple[str, tuple[str, ...]], ...]:
     owner = "SLAPolicy"
-    if value is None:
+    if value is None:  # stored policies may say "when": null
         return ()
     if isinstance(value, Mapping):
         items = list(value.items())
@@ -496,24 +595,9 @@ def _to_when(value: object) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple(out)
 
 
-class _CalendarLike(Protocol):
-    """What the SLA engine needs from a business calendar."""
-
-    @property
-    def zone(self) -> dt.tzinfo: ...
-
-    def add(self, t: dt.datetime, duration: dt.timedelta) -> dt.datetime: ...
-
-    def elapsed(self, a: dt.datetime, b: dt.datetime) -> dt.timedelta: ...
-
-    def to_dict(self) -> dict[str, Any]: ...
-
-
 def _to_calendar(value: object) -> BusinessCalendar | None:
     if value is None:
         return None
-    from crmkit.service._calendar import BusinessCalendar
-
     if isinstance(value, BusinessCalendar):
         return value
     if isinstance(value, Mapping):
@@ -526,8 +610,72 @@ def _to_calendar(value: object) -> BusinessCalendar | None:
     )
 
 
+class _Lenient(Nested):
+    """A nested spec that also accepts a stored top-level form (with ``schema_version``)."""
+
+    def decode(self, data: Any, path: str) -> Any:
+        """Drop this crmkit's own schema key, then build the nested class."""
+        if isinstance(data, Mapping) and data.get(SCHEMA_KEY) == self.cls.__spec_version__:
+            data = {k: v for k, v in data.items() if k != SCHEMA_KEY}
+        return super().decode(data, path)
+
+
+class _Pairs(Codec):
+    """``((key, values), ...)`` in the value, ``{key: [...]}`` in JSON."""
+
+    def __init__(self, inner: Codec) -> None:
+        self.inner = Map(inner)
+
+    def encode(self, value: Any) -> Any:
+        """The pairs as a mapping."""
+        return self.inner.encode(dict(value))
+
+    def decode(self, data: Any, path: str) -> Any:
+        """A mapping (each value decoded at ``path['key']``); the converter makes pairs."""
+        return self.inner.decode(data, path)
+
+
+def _dump_when(value: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, list[str]]:
+    return {key: list(values) for key, values in value}
+
+
+def _check_policy_name(instance: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, str) or not value:
+        raise ConfigError("SLAPolicy", "name", expected="a non-empty string", found=repr(value))
+
+
+def _check_targets(instance: Any, attribute: Any, value: Any) -> None:
+    owner = f"SLAPolicy {instance.name!r}"
+    keys = [k for k, _ in value]
+    if len(set(keys)) != len(keys):
+        raise ConfigError(owner, "targets", expected="one entry per priority", found=str(keys))
+    if not value or not any(ts for _, ts in value):
+        raise ConfigError(owner, "targets", expected="at least one target", found="none")
+    for key, targets in value:
+        names = [t.name for t in targets]
+        if len(set(names)) != len(names):
+            raise ConfigError(
+                owner,
+                f"targets[{key!r}]",
+                expected="unique target names",
+                found=str(names),
+                hint="Give repeated metrics distinct 'name's.",
+            )
+
+
+def _check_when(instance: Any, attribute: Any, value: Any) -> None:
+    attributes = [k for k, _ in value]
+    if len(set(attributes)) != len(attributes):
+        raise ConfigError(
+            f"SLAPolicy {instance.name!r}",
+            "when",
+            expected="each attribute once",
+            found=str(attributes),
+        )
+
+
 @attrs.frozen(kw_only=True)
-class SLAPolicy:
+class SLAPolicy(Spec):
     """Targets by ticket priority, the calendar they run on, and which tickets they cover.
 
     Attributes:
@@ -554,33 +702,25 @@ class SLAPolicy:
         True
     """
 
-    name: str
-    targets: tuple[tuple[str, tuple[SLATarget, ...]], ...] = attrs.field(converter=_to_targets)
-    when: tuple[tuple[str, tuple[str, ...]], ...] = attrs.field(default=(), converter=_to_when)
-    calendar: BusinessCalendar | None = attrs.field(default=None, converter=_to_calendar)
-
-    def __attrs_post_init__(self) -> None:
-        owner = f"SLAPolicy {self.name!r}" if isinstance(self.name, str) else "SLAPolicy"
-        if not isinstance(self.name, str) or not self.name:
-            raise ConfigError(owner, "name", expected="a non-empty string", found=repr(self.name))
-        keys = [k for k, _ in self.targets]
-        if len(set(keys)) != len(keys):
-            raise ConfigError(owner, "targets", expected="one entry per priority", found=str(keys))
-        if not self.targets or not any(ts for _, ts in self.targets):
-            raise ConfigError(owner, "targets", expected="at least one target", found="none")
-        for key, targets in self.targets:
-            names = [t.name for t in targets]
-            if len(set(names)) != len(names):
-                raise ConfigError(
-                    owner,
-                    f"targets[{key!r}]",
-                    expected="unique target names",
-                    found=str(names),
-                    hint="Give repeated metrics distinct 'name's.",
-                )
-        attributes = [k for k, _ in self.when]
-        if len(set(attributes)) != len(attributes):
-            raise ConfigError(owner, "when", expected="each attribute once", found=str(attributes))
+    name: str = field(validator=_check_policy_name)
+    when: tuple[tuple[str, tuple[str, ...]], ...] = attrs.field(
+        default=(),
+        converter=_to_when,
+        validator=_check_when,
+        metadata=metadata(
+            codec=Custom(_dump_when, _as_is, "a mapping of ticket attribute to values")
+        ),
+    )
+    targets: tuple[tuple[str, tuple[SLATarget, ...]], ...] = attrs.field(
+        converter=_to_targets,
+        validator=_check_targets,
+        metadata=metadata(codec=_Pairs(Seq(_Lenient(SLATarget)))),
+    )
+    calendar: BusinessCalendar | None = attrs.field(
+        default=None,
+        converter=_to_calendar,
+        metadata=metadata(codec=Optional(_Lenient(BusinessCalendar)), omit_default=True),
+    )
 
     @property
     def uses_business_clock(self) -> bool:
@@ -640,70 +780,6 @@ class SLAPolicy:
                 return False
         return True
 
-    def to_dict(self) -> dict[str, Any]:
-        """Return the JSON-ready form that :meth:`from_dict` reads.
-
-        Examples:
-            >>> SLAPolicy(name="x", targets={"*": [SLATarget(metric="resolution",
-            ...     duration="8h", clock="calendar")]}).to_dict()["targets"]["*"][0]["duration"]
-            '8h'
-        """
-        out: dict[str, Any] = {
-            "name": self.name,
-            "when": {k: list(v) for k, v in self.when},
-            "targets": {k: [t.to_dict() for t in ts] for k, ts in self.targets},
-        }
-        if self.calendar is not None:
-            out["calendar"] = self.calendar.to_dict()
-        return out
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> SLAPolicy:
-        """Build a policy from its dict form; unknown keys are a ``ConfigError``.
-
-        Examples:
-            >>> SLAPolicy.from_dict({"name": "x", "targets": {}, "colour": "red"})
-            Traceback (most recent call last):
-            ...
-            crmkit.errors.ConfigError: SLAPolicy.from_dict(): parameter 'colour' must be one of ['calendar', 'name', 'targets', 'when']; found an unknown key.
-        """
-        owner = "SLAPolicy.from_dict()"
-        check_keys(
-            data,
-            owner,
-            allowed={"name", "targets", "when", "calendar"},
-            required=("name", "targets"),
-        )
-        targets = data["targets"]
-        if not isinstance(targets, Mapping):
-            raise ConfigError(
-                owner,
-                "targets",
-                expected="a mapping of priority to a list of targets",
-                found=type(targets).__name__,
-            )
-        return cls(
-            name=data["name"],
-            targets={
-                str(k): [SLATarget.from_dict(_mapping(t, owner)) for t in _list(v, owner)]
-                for k, v in targets.items()
-            },
-            when=data.get("when") or (),
-            calendar=data.get("calendar"),
-        )
-
-
-def _mapping(value: object, owner: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ConfigError(owner, "targets", expected="target mappings", found=repr(value))
-    return value
-
-
-def _list(value: object, owner: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise ConfigError(owner, "targets", expected="lists of targets", found=repr(value))
-    return value
-
 
 def _to_policies(value: object) -> tuple[SLAPolicy, ...]:
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
@@ -719,8 +795,34 @@ def _to_policy(value: object) -> SLAPolicy:
     raise ConfigError("PolicySet", "default", expected="an SLAPolicy", found=repr(value))
 
 
+def _check_default(instance: Any, attribute: Any, value: Any) -> None:
+    if value.when:
+        raise ConfigError(
+            "PolicySet",
+            "default",
+            expected="a policy without conditions ('when')",
+            found=f"conditions on {[k for k, _ in value.when]}",
+        )
+
+
+def _check_set(instance: Any, attribute: Any, value: Any) -> None:
+    """Unique names, and a calendar for every policy with business-clock targets."""
+    names = [p.name for p in instance.all_policies]
+    if len(set(names)) != len(names):
+        raise ConfigError("PolicySet", "policies", expected="unique policy names", found=str(names))
+    for policy in instance.all_policies:
+        if policy.uses_business_clock and policy.calendar is None and value is None:
+            raise ConfigError(
+                f"PolicySet policy {policy.name!r}",
+                "calendar",
+                expected="a business calendar for its 'business' targets",
+                found="none on the policy or the set",
+                hint="Give the policy or the set a calendar, or use clock 'calendar'.",
+            )
+
+
 @attrs.frozen(kw_only=True)
-class PolicySet:
+class PolicySet(Spec):
     """An ordered list of policies: the first whose conditions match a ticket wins.
 
     Attributes:
@@ -746,31 +848,18 @@ class PolicySet:
         True
     """
 
-    policies: tuple[SLAPolicy, ...] = attrs.field(converter=_to_policies)
-    default: SLAPolicy = attrs.field(converter=_to_policy)
-    calendar: BusinessCalendar | None = attrs.field(default=None, converter=_to_calendar)
-
-    def __attrs_post_init__(self) -> None:
-        owner = "PolicySet"
-        if self.default.when:
-            raise ConfigError(
-                owner,
-                "default",
-                expected="a policy without conditions ('when')",
-                found=f"conditions on {[k for k, _ in self.default.when]}",
-            )
-        names = [p.name for p in self.all_policies]
-        if len(set(names)) != len(names):
-            raise ConfigError(owner, "policies", expected="unique policy names", found=str(names))
-        for policy in self.all_policies:
-            if policy.uses_business_clock and policy.calendar is None and self.calendar is None:
-                raise ConfigError(
-                    f"PolicySet policy {policy.name!r}",
-                    "calendar",
-                    expected="a business calendar for its 'business' targets",
-                    found="none on the policy or the set",
-                    hint="Give the policy or the set a calendar, or use clock 'calendar'.",
-                )
+    policies: tuple[SLAPolicy, ...] = attrs.field(
+        default=(), converter=_to_policies, metadata=metadata(codec=Seq(_Lenient(SLAPolicy)))
+    )
+    default: SLAPolicy = attrs.field(
+        converter=_to_policy, validator=_check_default, metadata=metadata(codec=_Lenient(SLAPolicy))
+    )
+    calendar: BusinessCalendar | None = attrs.field(
+        default=None,
+        converter=_to_calendar,
+        validator=_check_set,
+        metadata=metadata(codec=Optional(_Lenient(BusinessCalendar)), omit_default=True),
+    )
 
     @property
     def all_policies(self) -> tuple[SLAPolicy, ...]:
@@ -810,15 +899,8 @@ class PolicySet:
             >>> PolicySet(policies=[], default=SLAPolicy(name="d", targets={"*": [t]})).custom_events
             frozenset({'quote_sent'})
         """
-        names = {
-            e
-            for p in self.all_policies
-            for _, ts in p.targets
-            for t in ts
-            if t.metric == "custom"
-            for e in (t.start, t.stop)
-        }
-        return frozenset(cast("set[str]", names) - set(EVENTS))
+        names = {e for p in self.all_policies for e in _custom_events(p)}
+        return frozenset(names - set(EVENTS))
 
     def select(self, ticket: Mapping[str, Any]) -> SLAPolicy:
         """Return the first policy whose conditions match ``ticket`` (else the default).
@@ -841,44 +923,6 @@ class PolicySet:
             return attrs.evolve(policy, calendar=self.calendar)
         return policy
 
-    def to_dict(self) -> dict[str, Any]:
-        """Return the JSON-ready form that :meth:`from_dict` reads.
-
-        Examples:
-            >>> t = SLATarget(metric="resolution", duration="8h", clock="calendar")
-            >>> sorted(PolicySet(policies=[], default=SLAPolicy(name="d",
-            ...     targets={"*": [t]})).to_dict())
-            ['default', 'policies']
-        """
-        out: dict[str, Any] = {
-            "policies": [p.to_dict() for p in self.policies],
-            "default": self.default.to_dict(),
-        }
-        if self.calendar is not None:
-            out["calendar"] = self.calendar.to_dict()
-        return out
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> PolicySet:
-        """Build a policy set from its dict form (e.g. a JSON file); unknown keys are errors.
-
-        Examples:
-            >>> PolicySet.from_dict({"policies": []})
-            Traceback (most recent call last):
-            ...
-            crmkit.errors.ConfigError: PolicySet.from_dict(): parameter 'default' must be present; found no such key.
-        """
-        owner = "PolicySet.from_dict()"
-        check_keys(data, owner, allowed={"policies", "default", "calendar"}, required=("default",))
-        policies = data.get("policies", [])
-        if not isinstance(policies, list):
-            raise ConfigError(owner, "policies", expected="a list", found=repr(policies))
-        return cls(
-            policies=[SLAPolicy.from_dict(_mapping(p, owner)) for p in policies],
-            default=SLAPolicy.from_dict(_mapping(data["default"], owner)),
-            calendar=data.get("calendar"),
-        )
-
 
 def as_policy_set(policies: PolicySet | SLAPolicy, owner: str) -> PolicySet:
     """Wrap a single policy as a set with it as the default (checks the type)."""
@@ -899,27 +943,7 @@ def resolved_policies(policy_set: PolicySet) -> tuple[SLAPolicy, ...]:
 # -------------------------------------------------------------------------------- clocks
 
 
-class Timeline(Protocol):
-    """Clock arithmetic on integer epoch seconds (UTC), scalar form."""
-
-    def elapsed(self, a: int, b: int) -> int:
-        """Clock seconds from ``a`` to ``b`` (signed)."""
-
-    def add(self, t: int, d: int) -> int:
-        """Earliest instant at which ``d >= 0`` clock seconds have elapsed since ``t``."""
-
-
-class RealClock:
-    """24x7 calendar time: clock seconds are real seconds."""
-
-    def elapsed(self, a: int, b: int) -> int:
-        """Real seconds from ``a`` to ``b``."""
-        return b - a
-
-    def add(self, t: int, d: int) -> int:
-        """``t + d``."""
-        return t + d
-
+Timeline = RealClock | BusinessClock
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -935,29 +959,11 @@ def from_seconds(s: int) -> dt.datetime:
     return _EPOCH + dt.timedelta(seconds=s)
 
 
-class BusinessClock:
-    """The business clock of a calendar, on integer epoch seconds."""
-
-    def __init__(self, calendar: _CalendarLike) -> None:
-        self.calendar = calendar
-
-    def elapsed(self, a: int, b: int) -> int:
-        """Business seconds from ``a`` to ``b`` (signed)."""
-        return int(self.calendar.elapsed(from_seconds(a), from_seconds(b)).total_seconds())
-
-    def add(self, t: int, d: int) -> int:
-        """Earliest instant at which ``d`` business seconds have elapsed since ``t``."""
-        return to_seconds(self.calendar.add(from_seconds(t), dt.timedelta(seconds=d)))
-
-    def days_goal(self, t: int, n: int) -> int:
-        """Business seconds from ``t`` to the end of the ``n``-th business day after it."""
-        from crmkit.service import _timeline as tl
-
-        cal = cast("BusinessCalendar", self.calendar)
-        last = cal.add_days(from_seconds(t), n)
-        day = np.array([last.toordinal() - tl.EPOCH_ORDINAL], dtype=np.int64)
-        end = int(tl.day_end_many_ns(cal, day)[0]) // 1_000_000_000
-        return self.elapsed(t, end)
+def clock_of(target: SLATarget, calendar: BusinessCalendar | None) -> Timeline:
+    """The clock a target runs on, in whole seconds (shared by the scalar and batch engines)."""
+    if target.clock == "calendar" or calendar is None:
+        return RealClock()
+    return BusinessClock(calendar, tick=SECOND)
 
 
 def goal_seconds(target: SLATarget, clock: Timeline, t: int) -> int:
@@ -972,16 +978,6 @@ def goal_seconds(target: SLATarget, clock: Timeline, t: int) -> int:
         return _seconds(duration)
     assert isinstance(clock, BusinessClock)  # SLATarget refuses business days elsewhere
     return clock.days_goal(t, duration.days)
-
-
-def breach_instant(clock: Timeline, t: int, d: int) -> int:
-    """The latest whole second that still complies with ``d`` clock seconds from ``t``.
-
-    ``add(t, d + 1) - 1``: the earliest instant one clock second past the goal, less one
-    second. On a business clock a deadline on a closing time (Fri 18:00) stays compliant
-    until the next opening (Mon 09:00); on the 24x7 clock it is ``t + d``.
-    """
-    return clock.add(t, d + 1) - 1
 
 
 # ----------------------------------------------------------------------------- results
@@ -1274,9 +1270,7 @@ class SLATracker:
         return cls(policy=policy, priority=key, tracks=tuple(_TargetTrack(t) for t in targets))
 
     def _clock(self, target: SLATarget) -> Timeline:
-        if target.clock == "calendar" or self.policy.calendar is None:
-            return RealClock()
-        return BusinessClock(self.policy.calendar)
+        return clock_of(target, self.policy.calendar)
 
     def _not_before_last(self, value: object, field: str, owner: str, last: str) -> int:
         """``value`` as an instant (`_instant`), at or after the last recorded event (``last``)."""
@@ -1340,7 +1334,7 @@ class SLATracker:
             raise InvalidInputError(
                 owner,
                 "event",
-                expected=f"one of {list(EVENTS)} or a custom target's start/stop event",
+                expected=f"one of {list(EVENTS)} or an event of a custom target's rule",
                 found=repr(event),
                 kind="",
             )
@@ -1397,11 +1391,7 @@ class SLATracker:
 
 def _custom_events(policy: SLAPolicy) -> frozenset[str]:
     return frozenset(
-        cast("str", e)
-        for _, ts in policy.targets
-        for t in ts
-        if t.metric == "custom"
-        for e in (t.start, t.stop)
+        e for _, ts in policy.targets for t in ts if t.metric == "custom" for e in t._rule().events
     )
 
 

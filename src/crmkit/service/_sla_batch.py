@@ -40,7 +40,7 @@ from crmkit._validate import (
     require_no_missing,
 )
 from crmkit.errors import ConfigError, InvalidInputError
-from crmkit.service import _timeline as tl
+from crmkit.service._clock import SECOND, BusinessClock, RealClock, breach_many
 from crmkit.service._sla import (
     ANY_PRIORITY,
     EVENTS,
@@ -66,49 +66,8 @@ _STATE_CODE = {name: code for code, name in enumerate(STATES)}
 # -------------------------------------------------------------------------------- clocks
 
 
-class _RealBulk:
-    """24x7 calendar time on epoch seconds."""
-
-    def pos(self, t: I64) -> I64:
-        return t
-
-    def add(self, t: I64, d: I64) -> I64:
-        return t + d
-
-
-class _BusinessBulk:
-    """A business calendar's clock on epoch seconds, through its bulk methods."""
-
-    def __init__(self, calendar: Any, origin: int) -> None:
-        self.calendar = calendar
-        self.origin = origin
-
-    def pos(self, t: I64) -> I64:
-        if len(t) == 0:
-            return t.copy()
-        start = np.full(len(t), self.origin, dtype=np.int64)
-        return _business_elapsed(self.calendar, start, t)
-
-    def add(self, t: I64, d: I64) -> I64:
-        if len(t) == 0:
-            return t.copy()
-        return _business_add(self.calendar, t, d)
-
-
-def _business_elapsed(calendar: Any, a: I64, b: I64) -> I64:
-    # numpy datetime64 in, numpy out: the calendar reads them as UTC instants.
-    out = calendar.elapsed_many((a * _NS).view("datetime64[ns]"), (b * _NS).view("datetime64[ns]"))
-    return np.asarray(out, dtype="timedelta64[ns]").view(np.int64) // _NS
-
-
-def _business_add(calendar: Any, t: I64, d: I64) -> I64:
-    out = calendar.add_many((t * _NS).view("datetime64[ns]"), (d * _NS).view("timedelta64[ns]"))
-    return np.asarray(out, dtype="datetime64[ns]").view(np.int64) // _NS
-
-
-def _breach(clock: _RealBulk | _BusinessBulk, t: I64, d: I64) -> I64:
-    # The latest whole second still within the goal (see _sla.breach_instant).
-    return clock.add(t, d + 1) - 1
+# The one clock (crmkit.service._clock), in whole seconds like the scalar tracker.
+_Clock = RealClock | BusinessClock
 
 
 # ------------------------------------------------------------------------ group helpers
@@ -196,7 +155,7 @@ def _pauses(
 class _RunningClock:
     """``R(t) = pos(t) - paused clock time before t`` for the tickets of one group."""
 
-    clock: _RealBulk | _BusinessBulk
+    clock: _Clock
     pauses: _Pauses
     span: int
     base: int
@@ -206,11 +165,9 @@ class _RunningClock:
     key: I64
 
     @classmethod
-    def build(
-        cls, clock: _RealBulk | _BusinessBulk, pauses: _Pauses, base: int, span: int
-    ) -> _RunningClock:
-        f0 = clock.pos(pauses.p0)
-        f1 = clock.pos(pauses.p1)
+    def build(cls, clock: _Clock, pauses: _Pauses, base: int, span: int) -> _RunningClock:
+        f0 = clock.pos_many(pauses.p0)
+        f1 = clock.pos_many(pauses.p1)
         dur = f1 - f0
         cum = np.cumsum(dur)
         cum_ex = cum - dur
@@ -238,7 +195,7 @@ class _RunningClock:
         partial = np.zeros(len(t), dtype=np.int64)
         if valid.any():
             partial[valid] = self.cum_ex[j[valid]] + (
-                self.clock.pos(inside[valid]) - self.f0[j[valid]]
+                self.clock.pos_many(inside[valid]) - self.f0[j[valid]]
             )
         return f_t - partial
 
@@ -312,7 +269,7 @@ def _target_cycles(
     kind: I64,
     *,
     vocabulary: dict[str, int],
-    clock: _RealBulk | _BusinessBulk,
+    clock: _Clock,
     running: _RunningClock,
     real_running: _RunningClock,
     paused_at_end: Bool,
@@ -320,7 +277,7 @@ def _target_cycles(
 ) -> tuple[Any, ...]:
     rule = target._rule()
 
-    def codes_of(names: frozenset[str]) -> I64:
+    def codes_of(names: Sequence[str]) -> I64:
         return np.array([vocabulary[n] for n in names if n in vocabulary], dtype=np.int64)
 
     size = len(vocabulary)
@@ -360,7 +317,7 @@ def _target_cycles(
     goal = _goals(target, clock, st)
     both_t = np.concatenate([st, end])
     both_c = np.concatenate([sc, sc])
-    f_both = clock.pos(both_t)
+    f_both = clock.pos_many(both_t)
     if target.pausable:
         r_both = running.at(both_c, both_t, f_both)
         real_both = real_running.at(both_c, both_t, both_t)
@@ -380,7 +337,9 @@ def _target_cycles(
         if ahead.any():
             # Not reached by the end of the observation: count on from there.
             rest = level[ahead] - r_e[ahead]
-            out[ahead] = _breach(clock, end[ahead], rest) if strict else clock.add(end[ahead], rest)
+            out[ahead] = (
+                breach_many(clock, end[ahead], rest) if strict else clock.add_many(end[ahead], rest)
+            )
         if not crossed.any():
             continue
         if target.pausable:
@@ -390,9 +349,9 @@ def _target_cycles(
         else:
             r, r_at = st[crossed], r_s[crossed]
         if strict:
-            out[crossed] = _breach(clock, r, level[crossed] - r_at)
+            out[crossed] = breach_many(clock, r, level[crossed] - r_at)
         else:
-            out[crossed] = clock.add(r, level[crossed] - r_at)
+            out[crossed] = clock.add_many(r, level[crossed] - r_at)
 
     state = np.where(
         elapsed > goal,
@@ -409,26 +368,13 @@ def _target_cycles(
     return sc, number, st, has_stop, stop, state, due, breach, elapsed, real, warn, escalation, goal
 
 
-def _goals(target: SLATarget, clock: _RealBulk | _BusinessBulk, st: I64) -> I64:
+def _goals(target: SLATarget, clock: _Clock, st: I64) -> I64:
     """Each cycle's goal in clock seconds (see :func:`crmkit.service._sla.goal_seconds`)."""
     duration = target.duration
     if isinstance(duration, dt.timedelta):
         return np.full(len(st), int(duration.total_seconds()), dtype=np.int64)
-    assert isinstance(clock, _BusinessBulk)  # SLATarget refuses business days elsewhere
-    if len(st) == 0:
-        return st.copy()
-    cal = clock.calendar
-    local = tl.wall_many_ns(cal, st * _NS)  # local wall-clock ns of each start
-    days = np.floor_divide(local, 86_400 * _NS)
-    last = tl.offset_days_many(
-        cal, days, np.full(len(st), duration.days), "forward", "evaluate_sla()", _no_labels
-    )
-    end = tl.day_end_many_ns(cal, last) // _NS
-    return _business_elapsed(cal, st, end)
-
-
-def _no_labels(mask: Bool) -> list[Any]:
-    return [int(i) for i in np.flatnonzero(mask)[:5]]
+    assert isinstance(clock, BusinessClock)  # SLATarget refuses business days elsewhere
+    return clock.days_goal_many(st, duration.days)
 
 
 @attrs.frozen
@@ -557,11 +503,7 @@ def _prepare(
             total=int(unknown.sum()),
             hint="Drop or rename them first, or name them in a custom target.",
         )
-    # One hash pass over ticket ids then event ids: the tickets (unique) get codes 0..n-1.
-    both, _ = pd.factorize(
-        pd.concat([tickets[ticket], events[ticket]], ignore_index=True), use_na_sentinel=True
-    )
-    code = both[n:]
+    code = _ticket_codes(tickets[ticket], events[ticket])
     stray = (code < 0) | (code >= n)
     if stray.any():
         raise InvalidInputError(
@@ -612,6 +554,22 @@ def _prepare(
     )
 
 
+def _ticket_codes(ids: pd.Series, event_ids: pd.Series) -> I64:
+    """Position of each event's ticket id among the (unique) ticket ids; -1 when absent."""
+    n = len(ids)
+    a = getattr(ids.array, "_pa_array", None)
+    b = getattr(event_ids.array, "_pa_array", None)
+    if a is not None and b is not None and a.type == b.type:
+        # Arrow-backed ids (pandas' default str, read_parquet): one C++ hash lookup.
+        import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+        found = pc.index_in(b, value_set=a.combine_chunks())
+        return np.asarray(found.fill_null(-1).to_numpy(), dtype=np.int64)
+    # One hash pass over ticket ids then event ids: the tickets (unique) get codes 0..n-1.
+    both, _ = pd.factorize(pd.concat([ids, event_ids], ignore_index=True), use_na_sentinel=True)
+    return np.asarray(both[n:], dtype=np.int64)
+
+
 def _str_isin(series: pd.Series, values: Sequence[str]) -> Bool:
     """``series.astype(str).isin(values)``, hashing each distinct value once."""
     codes, uniques = pd.factorize(series, use_na_sentinel=False)
@@ -628,6 +586,8 @@ def _event_order(group: I64, code: I64, seconds: I64, n: int) -> I64:
     outer = (int(group.max()) + 1) * n
     if outer * span < 2**62:
         key = (group * n + code) * span + (seconds - lo)
+        if len(key) < 2 or bool((key[1:] >= key[:-1]).all()):
+            return np.arange(len(key), dtype=np.int64)  # already in order: exports often are
         return np.argsort(key, kind="stable").astype(np.int64)
     return np.lexsort((seconds, code, group)).astype(np.int64)
 
@@ -647,7 +607,7 @@ class _Job:
 def _evaluate(prep: _Prepared) -> tuple[_Cycles, list[_Job], I64, I64]:
     """All cycles of all tickets; also (ticket code, job) of every expected target row."""
     n = len(prep.ticket_ids)
-    real = _RealBulk()
+    real = RealClock()
     lo = int(min(prep.t.min(), prep.as_of)) if len(prep.t) else prep.as_of
     span = prep.as_of - lo + 2
     jobs: list[_Job] = []
@@ -656,7 +616,7 @@ def _evaluate(prep: _Prepared) -> tuple[_Cycles, list[_Job], I64, I64]:
     parts: list[tuple[Any, ...]] = []
     n_rows = 0
     group_of_event = prep.policy_index[prep.code] if len(prep.code) else prep.code
-    clocks: dict[int, _BusinessBulk] = {}
+    clocks: dict[int, BusinessClock] = {}
     pause_kind = prep.vocabulary[PAUSE_EVENT]
     resume = np.array([prep.vocabulary[e] for e in RESUME_EVENTS], dtype=np.int64)
     for p, policy in enumerate(prep.policies):
@@ -694,9 +654,10 @@ def _evaluate(prep: _Prepared) -> tuple[_Cycles, list[_Job], I64, I64]:
                 for order, target in enumerate(targets):
                     if target.clock == "business":
                         cal = policy.calendar
+                        assert cal is not None  # PolicySet checks business targets have one
                         if id(cal) not in clocks:
-                            clocks[id(cal)] = _BusinessBulk(cal, lo)
-                        clock: _RealBulk | _BusinessBulk = clocks[id(cal)]
+                            clocks[id(cal)] = BusinessClock(cal, tick=SECOND, origin=lo)
+                        clock: _Clock = clocks[id(cal)]
                         if business_running is None:
                             business_running = _RunningClock.build(clock, pauses, lo, span)
                         running = business_running
@@ -762,7 +723,16 @@ def _deltas(seconds: I64, valid: Bool) -> np.ndarray[Any, np.dtype[np.timedelta6
 def _job_columns(jobs: list[_Job], job: I64, prep: _Prepared) -> dict[str, Any]:
     """Per-row policy / metric / clock / goal columns and target codes, built from codes."""
     targets = list(dict.fromkeys(j.target.name for j in jobs))
-    metrics = list(dict.fromkeys(j.target.metric for j in jobs))
+    # Every metric of the policy set, in policy order: the same categories for any subset
+    # of tickets (Dask partitions concatenate).
+    metrics = list(
+        dict.fromkeys(
+            [
+                *(t.metric for p in prep.policies for _, ts in p.targets for t in ts),
+                *(j.target.metric for j in jobs),
+            ]
+        )
+    )
 
     def codes(values: list[int]) -> I64:
         table = np.array(values, dtype=np.int64)
@@ -864,6 +834,13 @@ def evaluate_sla(
         ``events_after_as_of`` (events not seen) and ``untargeted_tickets`` (tickets
         whose policy has no targets for their priority; they have no rows).
 
+    Dask: ``events`` (and ``tickets``) may be Dask DataFrames. Events and tickets are
+    shuffled on the ticket id so that each ticket meets its events in one partition, and
+    each partition is evaluated as above; the result is a lazy Dask DataFrame whose rows
+    equal the pandas result, with the index levels (``ticket``, ``target``) as its first
+    columns (Dask has no MultiIndex) and without ``.attrs``. Every argument pickles, so
+    this runs on a distributed cluster.
+
     Raises:
         SchemaError: A missing column.
         InvalidInputError: Unknown events or tickets, missing times or priorities,
@@ -891,6 +868,21 @@ def evaluate_sla(
                   resolution    breached 2 days 00:00:00
     """
     owner = "evaluate_sla()"
+    if _is_dask(events) or _is_dask(tickets):
+        return _on_dask(  # type: ignore[no-any-return]
+            evaluate_sla,
+            events,
+            tickets,
+            policies,
+            ticket=ticket,
+            as_of=as_of,
+            time=time,
+            event=event,
+            priority=priority,
+            keep=keep,
+            date_format=date_format,
+            date_unit=date_unit,
+        )
     summary, _ = _run(
         events,
         tickets,
@@ -962,6 +954,20 @@ def sla_cycles(
                              1  breached 0 days 10:00:00
     """
     owner = "sla_cycles()"
+    if _is_dask(events) or _is_dask(tickets):
+        return _on_dask(  # type: ignore[no-any-return]
+            sla_cycles,
+            events,
+            tickets,
+            policies,
+            ticket=ticket,
+            as_of=as_of,
+            time=time,
+            event=event,
+            priority=priority,
+            date_format=date_format,
+            date_unit=date_unit,
+        )
     _, cycles = _run(
         events,
         tickets,
@@ -979,6 +985,59 @@ def sla_cycles(
     )
     assert cycles is not None
     return cycles
+
+
+def _order_of_unique(key: I64, size: int) -> I64:
+    """``np.argsort(key)`` for distinct keys in ``[0, size)``: one scatter, no sort."""
+    if size > 4 * len(key) + 1024:
+        return np.argsort(key).astype(np.int64)
+    slot = np.full(size, -1, dtype=np.int64)
+    slot[key] = np.arange(len(key), dtype=np.int64)
+    return slot[slot >= 0]
+
+
+def _is_dask(value: object) -> bool:
+    """A Dask collection, recognised without importing dask."""
+    return type(value).__module__.startswith("dask") and hasattr(value, "map_partitions")
+
+
+def _on_dask(
+    func: Any, events: Any, tickets: Any, policies: PolicySet | SLAPolicy, **options: Any
+) -> Any:
+    """Run ``func`` (evaluate_sla / sla_cycles) per partition of tickets and their events.
+
+    Events and tickets are shuffled on the ticket id into the same number of partitions,
+    so each ticket and all its events meet in one partition (a frame already partitioned
+    by ticket keeps its tickets together); every partition is evaluated by the pandas
+    function. Dask has no MultiIndex: the index levels come back as the first columns.
+    """
+    import dask.dataframe as dd
+
+    owner = f"{func.__name__}()"
+    ticket = options["ticket"]
+    if not _is_dask(events):
+        raise InvalidInputError(
+            owner,
+            "events",
+            expected="a Dask DataFrame when tickets is one",
+            found=type(events).__name__,
+            kind="",
+        )
+    if not _is_dask(tickets):
+        require_frame(tickets, owner, "tickets")
+        tickets = dd.from_pandas(tickets, npartitions=max(events.npartitions, 1))  # type: ignore[no-untyped-call]
+    require_columns(events._meta, [ticket, options["time"], options["event"]], owner)
+    require_columns(tickets._meta, [ticket], owner)
+    parts = max(events.npartitions, tickets.npartitions)
+    ev = events.shuffle(on=ticket, npartitions=parts)
+    tk = tickets.shuffle(on=ticket, npartitions=parts)
+
+    def one(ev_part: pd.DataFrame, tk_part: pd.DataFrame) -> pd.DataFrame:
+        out: pd.DataFrame = func(ev_part, tk_part, policies, **options)
+        return out.reset_index()
+
+    meta = one(events._meta, tickets._meta)
+    return dd.map_partitions(one, ev, tk, meta=meta, align_dataframes=False)  # type: ignore[no-untyped-call]
 
 
 def _run(
@@ -1074,7 +1133,7 @@ def _run(
     # every column is gathered once.
     orders = np.array([j.order for j in jobs], dtype=np.int64)[row_job] if len(jobs) else row_job
     width = int(orders.max(initial=0)) + 1
-    final = np.argsort(row_code * width + orders)
+    final = _order_of_unique(row_code * width + orders, len(prep.ticket_ids) * width)
     last, count, breached = last[final], count[final], breached[final]
     rows, row_job = row_code[final], row_job[final]
     has = last >= 0
@@ -1144,7 +1203,7 @@ def sla_attainment(
 
     Args:
         results: The frame :func:`evaluate_sla` returns (or :func:`sla_cycles`, to count
-            every cycle).
+            every cycle), pandas or Dask (counted per partition, then added up).
         by: Column(s) or index level(s) to group by, e.g. ``"target"``,
             ``["policy", "target"]``, ``["kind", "target"]``.
         level: Confidence level of the Wilson score interval.
@@ -1176,10 +1235,48 @@ def sla_attainment(
     from crmkit._stats import wilson_interval
 
     owner = "sla_attainment()"
-    require_frame(results, owner, "results")
     keys = [by] if isinstance(by, str) else list(by)
     if not keys:
         raise ConfigError(owner, "by", expected="at least one column", found="none")
+    columns = ["met", "breached", "running", "not_started"]
+    if _is_dask(results):
+        # Count per partition, then add the (small) per-group counts up.
+        lazy: Any = results
+        meta = _state_counts(lazy._meta, keys, owner)
+        partial = lazy.map_partitions(_state_counts, keys, owner, meta=meta)
+        grouped = (
+            partial.groupby(keys, observed=True, sort=False, dropna=False)[columns]
+            .sum()
+            .compute()
+            .sort_index()
+        )
+    else:
+        require_frame(results, owner, "results")
+        counts = _state_counts(results, keys, owner)
+        grouped = counts.groupby(keys, observed=True, sort=True, dropna=False)[columns].sum()
+    met = grouped["met"].to_numpy()
+    n = met + grouped["breached"].to_numpy()
+    lo, hi = wilson_interval(met, n, level)
+    out = pd.DataFrame(
+        {
+            "met": met,
+            "breached": grouped["breached"].to_numpy(),
+            "n": n,
+            "attainment": np.divide(
+                met, n, out=np.full(len(n), np.nan), where=n > 0, casting="unsafe"
+            ),
+            "ci_low": np.asarray(lo, dtype=np.float64),
+            "ci_high": np.asarray(hi, dtype=np.float64),
+            "running": grouped["running"].to_numpy(),
+            "not_started": grouped["not_started"].to_numpy(),
+        },
+        index=grouped.index,
+    )
+    return out
+
+
+def _state_counts(results: pd.DataFrame, keys: list[str], owner: str) -> pd.DataFrame:
+    """0/1 columns met / breached / running / not_started per row, with the ``keys``."""
     frame = results.reset_index() if any(k not in results.columns for k in keys) else results
     require_columns(frame, ["state", *keys], owner)
     raw = frame["state"]
@@ -1208,25 +1305,4 @@ def sla_attainment(
     ).astype(np.int64)
     for key in keys:
         counts[key] = frame[key].to_numpy()
-    grouped = counts.groupby(keys, observed=True, sort=True, dropna=False)[
-        ["met", "breached", "running", "not_started"]
-    ].sum()
-    met = grouped["met"].to_numpy()
-    n = met + grouped["breached"].to_numpy()
-    lo, hi = wilson_interval(met, n, level)
-    out = pd.DataFrame(
-        {
-            "met": met,
-            "breached": grouped["breached"].to_numpy(),
-            "n": n,
-            "attainment": np.divide(
-                met, n, out=np.full(len(n), np.nan), where=n > 0, casting="unsafe"
-            ),
-            "ci_low": np.asarray(lo, dtype=np.float64),
-            "ci_high": np.asarray(hi, dtype=np.float64),
-            "running": grouped["running"].to_numpy(),
-            "not_started": grouped["not_started"].to_numpy(),
-        },
-        index=grouped.index,
-    )
-    return out
+    return counts

@@ -14,38 +14,44 @@ and every operation is a search on it:
   (``bisect_right`` on the cumulative starts, so a flat stretch resolves to its end);
 - ``elapsed(a, b) = B(b) - B(a)``.
 
-Scalars use Python ``int`` microseconds and :mod:`bisect` (no numpy call per operation);
-arrays use ``int64`` nanoseconds and :func:`numpy.searchsorted`. Interval edges are whole
-seconds, so both give the same answers on every instant both can represent.
+One unit everywhere: UTC nanoseconds since 1970, Python ``int`` for one instant (searched
+with :mod:`bisect`, no numpy call per operation) and ``int64`` arrays for many (searched
+with :func:`numpy.searchsorted`); both read the same compiled timeline, so they agree on
+every instant.
 
-A timeline is immutable; the calendar keeps the latest one in its private cache and
-replaces it with a wider one (at least doubling the range) when an operation needs more.
-Results never depend on what is cached: every search is checked against the calendar's
-horizon, not against the compiled range.
+Everything is compiled from the calendar's plain data (its public attributes: zone name,
+weekly intervals, holidays, overrides, recurrence texts, horizon) into an :class:`Engine`
+kept beside the frozen calendar with :func:`crmkit._spec.derived`; the calendar holds no
+hidden state. A timeline is immutable; the engine keeps the latest one and replaces it with
+a wider one (at least doubling the range) when an operation needs more, or compiles afresh
+for a range far from it. Results never depend on what is cached: every search is checked
+against the calendar's horizon, not against the compiled range.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import zoneinfo
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from dateutil.rrule import rrulestr
 
+from crmkit._spec import derived
 from crmkit.errors import ConfigError, InvalidInputError
 
 if TYPE_CHECKING:
     from crmkit.service._calendar import BusinessCalendar
 
-__all__ = ["Timeline", "compile_timeline", "ensure_timeline"]
+__all__ = ["Engine", "Timeline", "compile_timeline", "engine", "ensure_timeline"]
 
 DAY_S = 86_400
-US = 1_000_000
 NS = 1_000_000_000
-DAY_US = DAY_S * US
+DAY_NS = DAY_S * NS
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 _EPOCH_ORDINAL = EPOCH_ORDINAL
 _UTC = dt.UTC
@@ -55,6 +61,105 @@ _LAST_DATE = dt.date(9999, 12, 20)
 
 I64 = np.ndarray[Any, np.dtype[np.int64]]
 NAT = np.iinfo(np.int64).min  # numpy's NaT as int64
+_INT64_MAX = int(np.iinfo(np.int64).max)
+
+
+def parse_rule(text: str) -> Any:
+    r"""Parse one RFC 5545 recurrence (DTSTART + RRULE) with a floating DTSTART.
+
+    Raises:
+        ValueError: Not a recurrence, no DTSTART, or a DTSTART with a zone.
+
+    Examples:
+        >>> rules = parse_rule("DTSTART:20250101T000000\nRRULE:FREQ=YEARLY")
+        >>> rules.after(dt.datetime(2025, 6, 1)).date()
+        datetime.date(2026, 1, 1)
+    """
+    if "DTSTART" not in text.upper():
+        raise ValueError("no DTSTART line")
+    try:
+        rules = rrulestr(text, forceset=True)
+        # Floating (naive) bounds: a DTSTART with a zone makes this a TypeError.
+        first = dt.datetime(2000, 1, 1)  # noqa: DTZ001 - recurrences are zone-less dates
+        rules.between(first, first + dt.timedelta(days=1), inc=True)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(str(exc)) from None
+    return rules
+
+
+class Engine:
+    """A calendar compiled from its plain data, with the caches its arithmetic grows.
+
+    Built once per calendar value (see :func:`engine`); the calendar stays pure data.
+    ``timeline`` and ``days`` are replaced by wider compilations when needed.
+    """
+
+    __slots__ = ("days", "holidays", "overrides", "rules", "timeline", "weekly", "zone")
+
+    def __init__(
+        self,
+        timezone: str,
+        weekly: tuple[tuple[tuple[int, int], ...], ...],
+        holidays: tuple[dt.date, ...],
+        overrides: tuple[tuple[dt.date, tuple[tuple[int, int], ...]], ...],
+        holiday_rules: tuple[str, ...],
+    ) -> None:
+        self.zone: dt.tzinfo = zoneinfo.ZoneInfo(timezone)
+        self.weekly = weekly
+        self.holidays = frozenset(holidays)
+        self.overrides = dict(overrides)
+        self.rules = tuple(parse_rule(text) for text in holiday_rules)
+        self.timeline: Timeline | None = None
+        self.days: DayTable | None = None
+
+    def holidays_in(self, first: dt.date, stop: dt.date) -> frozenset[dt.date]:
+        """Explicit holidays plus recurring ones expanded over ``[first, stop)``."""
+        if not self.rules:
+            return self.holidays
+        start = dt.datetime.combine(first, dt.time())
+        end = dt.datetime.combine(stop, dt.time()) - dt.timedelta(microseconds=1)
+        dates = {hit.date() for rule in self.rules for hit in rule.between(start, end, inc=True)}
+        return self.holidays | dates
+
+    def owned_with(
+        self, holidays: frozenset[dt.date]
+    ) -> Callable[[dt.date], tuple[tuple[int, int], ...]]:
+        """The intervals a date owns; precedence override > holiday > weekly hours."""
+        overrides, weekly = self.overrides, self.weekly
+
+        def owned(day: dt.date) -> tuple[tuple[int, int], ...]:
+            found = overrides.get(day)
+            if found is not None:
+                return found
+            if day in holidays:
+                return ()
+            return weekly[day.weekday()]
+
+        return owned
+
+
+def engine(calendar: BusinessCalendar) -> Engine:
+    """The :class:`Engine` of ``calendar``, built from its public attributes on first use.
+
+    Examples:
+        >>> from crmkit.service import BusinessCalendar
+        >>> cal = BusinessCalendar("Asia/Kathmandu", {"mon": [["09:00", "17:00"]]})
+        >>> engine(cal).zone
+        zoneinfo.ZoneInfo(key='Asia/Kathmandu')
+        >>> engine(cal) is engine(cal)
+        True
+    """
+    return derived(
+        calendar,
+        "engine",
+        lambda: Engine(
+            calendar.timezone,
+            calendar.weekly,
+            calendar.holidays,
+            calendar.overrides,
+            calendar.holiday_rules,
+        ),
+    )
 
 
 def _wall_epoch(day: dt.date) -> int:
@@ -117,7 +222,7 @@ class Timeline:
     """A calendar compiled for the local dates ``[first, stop)``.
 
     Attributes are read by the arithmetic functions; they are not part of the public API.
-    ``lo``/``hi`` (UTC microseconds) bound the instants on which the timeline is exact.
+    ``lo``/``hi`` (UTC nanoseconds) bound the instants on which the timeline is exact.
     """
 
     __slots__ = (
@@ -146,22 +251,22 @@ class Timeline:
         self.first = first
         self.stop = stop
         self.pieces = pieces
-        self.opens = [start * US for start, _ in edges]
-        self.closes = [end * US for _, end in edges]
-        lengths = [(end - start) * US for start, end in edges]
+        self.opens = [start * NS for start, _ in edges]
+        self.closes = [end * NS for _, end in edges]
+        lengths = [(end - start) * NS for start, end in edges]
         self.cumend = list(accumulate(lengths))
         self.cum = [0, *self.cumend[:-1]] if edges else []
         # Exact on [lo, hi]: every interval owned by a date outside [first, stop) lies
         # outside, since UTC offsets and overnight spills are each under one day.
-        self.lo = (_wall_epoch(first) + 2 * DAY_S) * US
-        self.hi = (_wall_epoch(stop) - 2 * DAY_S) * US
+        self.lo = (_wall_epoch(first) + 2 * DAY_S) * NS
+        self.hi = (_wall_epoch(stop) - 2 * DAY_S) * NS
         self.b_lo = self.clock(self.lo)
         self.b_hi = self.clock(self.hi)
         self._arrays: tuple[I64, I64, I64, I64] | None = None
         self._lookups: dict[str, Any] = {}
 
     def clock(self, t: int) -> int:
-        """Business microseconds from the timeline's origin to ``t`` (UTC microseconds)."""
+        """Business nanoseconds from the timeline's origin to ``t`` (UTC nanoseconds)."""
         i = bisect_right(self.opens, t) - 1
         if i < 0:
             return 0
@@ -172,9 +277,10 @@ class Timeline:
     def arrays(self) -> tuple[I64, I64, I64, I64]:
         """``opens, closes, cum, cumend`` as int64 nanoseconds (built on first bulk use)."""
         if self._arrays is None:
-            scale = NS // US
+            # datetime64[ns] ends in 2262: intervals beyond int64 are never asked for in bulk.
+            keep = bisect_left(self.closes, _INT64_MAX)
             self._arrays = tuple(  # type: ignore[assignment]
-                np.asarray(values, dtype=np.int64) * scale
+                np.asarray(values[:keep], dtype=np.int64)
                 for values in (self.opens, self.closes, self.cum, self.cumend)
             )
         assert self._arrays is not None  # set just above
@@ -272,11 +378,12 @@ def compile_timeline(calendar: BusinessCalendar, first: dt.date, stop: dt.date) 
         >>> from crmkit.service import BusinessCalendar
         >>> cal = BusinessCalendar("Europe/Berlin", [[("00:00", "24:00")]] * 7)
         >>> tl = compile_timeline(cal, dt.date(2025, 3, 1), dt.date(2025, 4, 3))
-        >>> len(tl.opens), (tl.clock(tl.hi) - tl.clock(tl.lo)) // 3_600_000_000
+        >>> len(tl.opens), (tl.clock(tl.hi) - tl.clock(tl.lo)) // 3_600_000_000_000
         (1, 696)
     """
-    zone = calendar.zone
-    owned = calendar.owned_with(calendar._holidays_in(first - dt.timedelta(days=1), stop))
+    compiled = engine(calendar)
+    zone = compiled.zone
+    owned = compiled.owned_with(compiled.holidays_in(first - dt.timedelta(days=1), stop))
     walls: list[tuple[int, int]] = []
     day = first
     one = dt.timedelta(days=1)
@@ -332,21 +439,21 @@ def _to_utc(walls: list[tuple[int, int]], pieces: list[tuple[int, int]]) -> list
     return merged
 
 
-def _ordinal_of(utc_us: int) -> int:
-    """Proleptic ordinal of the UTC date of ``utc_us`` (may lie outside the years 1-9999)."""
-    return utc_us // DAY_US + _EPOCH_ORDINAL
+def _ordinal_of(utc_ns: int) -> int:
+    """Proleptic ordinal of the UTC date of ``utc_ns`` (may lie outside the years 1-9999)."""
+    return utc_ns // DAY_NS + _EPOCH_ORDINAL
 
 
 def ensure_timeline(calendar: BusinessCalendar, lo: int, hi: int) -> Timeline:
-    """Return a timeline exact on ``[lo, hi]`` (UTC microseconds), compiling if needed.
+    """Return a timeline exact on ``[lo, hi]`` (UTC nanoseconds), compiling if needed.
 
     A new timeline covers at least twice the range of the one it replaces, in the
     direction that was missing, so repeated extension costs amortised linear time.
 
     Args:
         calendar: The calendar whose cache holds the timeline.
-        lo: Earliest UTC microsecond needed.
-        hi: Latest UTC microsecond needed.
+        lo: Earliest UTC nanosecond needed.
+        hi: Latest UTC nanosecond needed.
 
     Returns:
         The cached or newly compiled timeline.
@@ -358,12 +465,12 @@ def ensure_timeline(calendar: BusinessCalendar, lo: int, hi: int) -> Timeline:
         >>> import datetime as dt
         >>> from crmkit.service import BusinessCalendar
         >>> cal = BusinessCalendar("UTC", {"mon": [["09:00", "17:00"]]})
-        >>> tl = ensure_timeline(cal, 0, 10 * 86_400_000_000)
-        >>> tl.lo <= 0 and tl.hi >= 10 * 86_400_000_000
+        >>> tl = ensure_timeline(cal, 0, 10 * 86_400_000_000_000)
+        >>> tl.lo <= 0 and tl.hi >= 10 * 86_400_000_000_000
         True
     """
-    cache = calendar._cache
-    current: Timeline | None = cache.get("timeline")
+    compiled = engine(calendar)
+    current = compiled.timeline
     if current is not None and current.lo <= lo and hi <= current.hi:
         return current
     # Work on ordinals so that clamping to the years 1-9999 never overflows a date.
@@ -395,12 +502,12 @@ def ensure_timeline(calendar: BusinessCalendar, lo: int, hi: int) -> Timeline:
             found="an instant (or a result) too close to the limits of datetime",
             kind="",
         )
-    cache["timeline"] = timeline
+    compiled.timeline = timeline
     return timeline
 
 
 # --------------------------------------------------------------------------------------
-# Scalar arithmetic on int microseconds
+# Scalar arithmetic on int nanoseconds
 # --------------------------------------------------------------------------------------
 def _horizon_error(
     calendar: BusinessCalendar,
@@ -423,13 +530,13 @@ def _horizon_error(
     )
 
 
-def add_us(calendar: BusinessCalendar, t: int, d: int, owner: str) -> int:
-    """``add`` on microseconds: earliest ``u`` with ``B(u) = B(t) + d`` (``d < 0``: latest)."""
+def add_ns(calendar: BusinessCalendar, t: int, d: int, owner: str) -> int:
+    """``add`` on nanoseconds: earliest ``u`` with ``B(u) = B(t) + d`` (``d < 0``: latest)."""
     if d == 0:
         return t
-    horizon = calendar.horizon_days * DAY_US
+    horizon = calendar.horizon_days * DAY_NS
     if abs(d) > horizon:
-        raise _horizon_error(calendar, owner, f"{abs(d) / 3.6e9:g} h of business time")
+        raise _horizon_error(calendar, owner, f"{abs(d) / 3.6e12:g} h of business time")
     timeline = ensure_timeline(calendar, t, t)
     while True:
         target = timeline.clock(t) + d
@@ -455,15 +562,15 @@ def add_us(calendar: BusinessCalendar, t: int, d: int, owner: str) -> int:
             timeline = ensure_timeline(calendar, min(timeline.lo - 1, t + d), t)
     word = "after" if d > 0 else "before"
     raise _horizon_error(
-        calendar, owner, f"{abs(d) / 3.6e9:g} h of business time {word} the start instant"
+        calendar, owner, f"{abs(d) / 3.6e12:g} h of business time {word} the start instant"
     )
 
 
-def latest_us(calendar: BusinessCalendar, t: int, d: int, owner: str) -> int:
+def latest_ns(calendar: BusinessCalendar, t: int, d: int, owner: str) -> int:
     """The latest ``u`` with ``B(u) = B(t) + d`` for ``d >= 0`` (``breach_at``)."""
-    horizon = calendar.horizon_days * DAY_US
+    horizon = calendar.horizon_days * DAY_NS
     if d > horizon:
-        raise _horizon_error(calendar, owner, f"{d / 3.6e9:g} h of business time")
+        raise _horizon_error(calendar, owner, f"{d / 3.6e12:g} h of business time")
     timeline = ensure_timeline(calendar, t, t)
     while True:
         target = timeline.clock(t) + d
@@ -481,22 +588,22 @@ def latest_us(calendar: BusinessCalendar, t: int, d: int, owner: str) -> int:
     )
 
 
-def elapsed_us(calendar: BusinessCalendar, a: int, b: int) -> int:
-    """Signed business microseconds from ``a`` to ``b``."""
+def elapsed_ns(calendar: BusinessCalendar, a: int, b: int) -> int:
+    """Signed business nanoseconds from ``a`` to ``b``."""
     timeline = ensure_timeline(calendar, min(a, b), max(a, b))
     return timeline.clock(b) - timeline.clock(a)
 
 
-def is_open_us(calendar: BusinessCalendar, t: int) -> bool:
+def is_open_ns(calendar: BusinessCalendar, t: int) -> bool:
     """Whether ``t`` lies in an interval ``[open, close)``."""
     timeline = ensure_timeline(calendar, t, t)
     i = bisect_right(timeline.opens, t) - 1
     return i >= 0 and t < timeline.closes[i]
 
 
-def next_edge_us(calendar: BusinessCalendar, t: int, *, close: bool, owner: str) -> int:
+def next_edge_ns(calendar: BusinessCalendar, t: int, *, close: bool, owner: str) -> int:
     """``next_open`` (``t`` itself when open) or ``next_close`` (always after ``t``)."""
-    horizon = calendar.horizon_days * DAY_US
+    horizon = calendar.horizon_days * DAY_NS
     timeline = ensure_timeline(calendar, t, t)
     while True:
         i = bisect_right(timeline.opens, t) - 1
@@ -519,11 +626,8 @@ def next_edge_us(calendar: BusinessCalendar, t: int, *, close: bool, owner: str)
 # --------------------------------------------------------------------------------------
 # Bulk arithmetic on int64 nanoseconds
 # --------------------------------------------------------------------------------------
-_NS_PER_US = NS // US
-
-
 def _span_ns(calendar: BusinessCalendar, t: I64) -> Timeline:
-    return ensure_timeline(calendar, int(t.min()) // _NS_PER_US, -(-int(t.max()) // _NS_PER_US))
+    return ensure_timeline(calendar, int(t.min()), int(t.max()))
 
 
 def add_many_ns(
@@ -533,7 +637,7 @@ def add_many_ns(
     owner: str,
     labels: Callable[[np.ndarray[Any, np.dtype[np.bool_]]], list[Any]],
 ) -> I64:
-    """Vectorised :func:`add_us` on UTC nanoseconds; ``NAT`` in either input gives ``NAT``."""
+    """Vectorised :func:`add_ns` on UTC nanoseconds; ``NAT`` in either input gives ``NAT``."""
     missing = (t == NAT) | (d == NAT)
     if missing.all():
         return np.full(len(t), NAT, dtype=np.int64)
@@ -548,7 +652,7 @@ def add_many_ns(
             calendar, owner, "the business time asked for", labels(where), int(where.sum())
         )
 
-    horizon = calendar.horizon_days * DAY_US * _NS_PER_US
+    horizon = calendar.horizon_days * DAY_NS
     low_d, high_d = int(dv.min()), int(dv.max())
     if max(-low_d, high_d) > horizon:  # business time never runs faster than real time
         raise rows(np.abs(dv) > horizon)
@@ -557,27 +661,27 @@ def add_many_ns(
     timeline = _span_ns(calendar, tv)
     while True:
         target = timeline.clock_many(tv) + dv
-        b_hi, b_lo = timeline.b_hi * _NS_PER_US, timeline.b_lo * _NS_PER_US
+        b_hi, b_lo = timeline.b_hi, timeline.b_lo
         short_fwd = forward & (target > b_hi) if any_forward else None
         short_back = backward & (target < b_lo) if any_backward else None
         need_fwd = short_fwd is not None and bool(short_fwd.any())
         need_back = short_back is not None and bool(short_back.any())
         if not (need_fwd or need_back):
             break
-        hi, lo = timeline.hi * _NS_PER_US, timeline.lo * _NS_PER_US
+        hi, lo = timeline.hi, timeline.lo
         new_hi, new_lo = timeline.hi, timeline.lo
         if need_fwd:
             assert short_fwd is not None  # for mypy: set with need_fwd
             beyond = short_fwd & (hi >= tv + horizon)
             if beyond.any():
                 raise rows(beyond)
-            new_hi = max(new_hi + 1, int((tv + dv)[short_fwd].max()) // _NS_PER_US + 1)
+            new_hi = max(new_hi + 1, int((tv + dv)[short_fwd].max()) + 1)
         if need_back:
             assert short_back is not None  # for mypy: set with need_back
             beyond = short_back & (lo <= tv - horizon)
             if beyond.any():
                 raise rows(beyond)
-            new_lo = min(new_lo - 1, int((tv + dv)[short_back].min()) // _NS_PER_US - 1)
+            new_lo = min(new_lo - 1, int((tv + dv)[short_back].min()) - 1)
         timeline = ensure_timeline(calendar, new_lo, new_hi)
     opens, _, cum, _ = timeline.arrays
     if any_forward and not any_backward and bool(forward.all()):  # the usual case
@@ -605,7 +709,7 @@ def add_many_ns(
 
 
 def elapsed_many_ns(calendar: BusinessCalendar, a: I64, b: I64) -> I64:
-    """Vectorised :func:`elapsed_us` on UTC nanoseconds; ``NAT`` in either gives ``NAT``."""
+    """Vectorised :func:`elapsed_ns` on UTC nanoseconds; ``NAT`` in either gives ``NAT``."""
     missing = (a == NAT) | (b == NAT)
     out = np.full(len(a), NAT, dtype=np.int64)
     if missing.all():
@@ -627,8 +731,8 @@ def localize_many_ns(calendar: BusinessCalendar, wall: I64) -> I64:
     values = wall[valid]
     timeline = ensure_timeline(
         calendar,
-        int(values.min()) // _NS_PER_US - DAY_US,
-        -(-int(values.max()) // _NS_PER_US) + DAY_US,
+        int(values.min()) - DAY_NS,
+        int(values.max()) + DAY_NS,
     )
     out[valid] = timeline.localize_many(values)
     return out
@@ -687,7 +791,7 @@ def compile_days(calendar: BusinessCalendar, first: int, stop: int) -> DayTable:
     spill = weekly_spill[weekday]
     first_date = dt.date.fromordinal(first + _EPOCH_ORDINAL)
     stop_date = dt.date.fromordinal(stop + _EPOCH_ORDINAL)
-    holidays = calendar._holidays_in(first_date, stop_date)
+    holidays = engine(calendar).holidays_in(first_date, stop_date)
     closed = [d.toordinal() - _EPOCH_ORDINAL for d in holidays]
     closed = [k for k in closed if first <= k < stop]
     if closed:
@@ -733,7 +837,8 @@ def ensure_days(calendar: BusinessCalendar, lo: int, hi: int) -> DayTable:
         >>> t.first <= 0 and t.stop > 10
         True
     """
-    current: DayTable | None = calendar._cache.get("days")
+    compiled = engine(calendar)
+    current = compiled.days
     if current is not None and current.first <= lo and hi < current.stop:
         return current
     if lo < _DAY_LO or hi > _DAY_HI:
@@ -756,7 +861,7 @@ def ensure_days(calendar: BusinessCalendar, lo: int, hi: int) -> DayTable:
         first = min(first, current.first - span) if first < current.first else current.first
         stop = max(stop, current.stop + span) if stop > current.stop else current.stop
     table = compile_days(calendar, max(first, _DAY_LO), min(stop, _DAY_HI + 1))
-    calendar._cache["days"] = table
+    compiled.days = table
     return table
 
 
@@ -884,15 +989,21 @@ def offset_days_many(  # noqa: PLR0917 - mirrors add_many_ns plus the roll
 
 def count_days_many(calendar: BusinessCalendar, a: I64, b: I64) -> I64:
     """``numpy.busday_count(a, b)`` on day numbers; ``NAT`` in either gives ``NAT``."""
+    if len(a) == 0:
+        return a.copy()
     missing = (a == NAT) | (b == NAT)
-    out = np.full(len(a), NAT, dtype=np.int64)
-    if missing.all():
-        return out
-    av, bv = a[~missing], b[~missing]
+    some_missing = bool(missing.any())
+    if some_missing and missing.all():
+        return np.full(len(a), NAT, dtype=np.int64)
+    av, bv = (a[~missing], b[~missing]) if some_missing else (a, b)
     table = ensure_days(calendar, int(min(av.min(), bv.min())), int(max(av.max(), bv.max())) + 1)
     # numpy's convention: [a, b) when a <= b, and minus the days in (b, a] when b < a.
-    back = (bv < av).astype(np.int64)
-    out[~missing] = table.rank[bv + back - table.first] - table.rank[av + back - table.first]
+    shift = (bv < av).astype(np.int64) - table.first
+    counts = table.rank[bv + shift] - table.rank[av + shift]
+    if not some_missing:
+        return counts
+    out = np.full(len(a), NAT, dtype=np.int64)
+    out[~missing] = counts
     return out
 
 
@@ -914,8 +1025,8 @@ def wall_many_ns(calendar: BusinessCalendar, utc: I64) -> I64:
         return utc.copy()
     timeline = ensure_timeline(
         calendar,
-        int(utc.min()) // _NS_PER_US - DAY_US,
-        -(-int(utc.max()) // _NS_PER_US) + DAY_US,
+        int(utc.min()) - DAY_NS,
+        int(utc.max()) + DAY_NS,
     )
     starts = np.array([start for start, _ in timeline.pieces], dtype=np.int64) * NS
     offsets = np.array([offset for _, offset in timeline.pieces], dtype=np.int64) * NS
@@ -924,16 +1035,16 @@ def wall_many_ns(calendar: BusinessCalendar, utc: I64) -> I64:
 
 
 # --------------------------------------------------------------------------------------
-# Rollback and periods (scalar, int microseconds)
+# Rollback and periods (scalar, int nanoseconds)
 # --------------------------------------------------------------------------------------
-def rollback_us(calendar: BusinessCalendar, t: int, owner: str, *, opening: bool) -> int:
+def rollback_ns(calendar: BusinessCalendar, t: int, owner: str, *, opening: bool) -> int:
     """The earliest ``x <= t`` with ``B(x) == B(t)`` (``opening``: that period's opening).
 
     The period is the last one that opens strictly before ``t``: ``t`` itself is returned
     when ``t`` lies in ``(open, close]``, else the period's closing time; with ``opening``
     the period's opening instant (always before ``t``).
     """
-    horizon = calendar.horizon_days * DAY_US
+    horizon = calendar.horizon_days * DAY_NS
     timeline = ensure_timeline(calendar, t, t)
     while True:
         i = bisect_left(timeline.opens, t) - 1
@@ -958,8 +1069,8 @@ def rollback_us(calendar: BusinessCalendar, t: int, owner: str, *, opening: bool
     )
 
 
-def periods_us(calendar: BusinessCalendar, start: int, end: int) -> list[tuple[int, int]]:
-    """The open periods intersected with ``[start, end)``, in order (UTC microseconds)."""
+def periods_ns(calendar: BusinessCalendar, start: int, end: int) -> list[tuple[int, int]]:
+    """The open periods intersected with ``[start, end)``, in order (UTC nanoseconds)."""
     if end <= start:
         return []
     timeline = ensure_timeline(calendar, start, end)
@@ -971,16 +1082,16 @@ def periods_us(calendar: BusinessCalendar, start: int, end: int) -> list[tuple[i
     return out
 
 
-def periods_after_us(calendar: BusinessCalendar, t: int) -> Iterator[tuple[int, int]]:
+def periods_after_ns(calendar: BusinessCalendar, t: int) -> Iterator[tuple[int, int]]:
     """Open periods from ``t`` on (the first one starts at ``t`` when open), lazily.
 
     Ends once a period would open more than ``horizon_days`` after ``t``.
     """
-    horizon = calendar.horizon_days * DAY_US
+    horizon = calendar.horizon_days * DAY_NS
     mark = t  # periods closing at or before mark were yielded already
-    step = 31 * DAY_US
+    step = 31 * DAY_NS
     while True:
-        hi = min(mark + step, t + horizon + DAY_US)
+        hi = min(mark + step, t + horizon + DAY_NS)
         timeline = ensure_timeline(calendar, mark, hi)
         i = bisect_right(timeline.closes, mark)
         while i < len(timeline.opens) and timeline.closes[i] <= timeline.hi:
@@ -995,16 +1106,16 @@ def periods_after_us(calendar: BusinessCalendar, t: int) -> Iterator[tuple[int, 
         step *= 2
 
 
-def periods_before_us(calendar: BusinessCalendar, t: int) -> Iterator[tuple[int, int]]:
+def periods_before_ns(calendar: BusinessCalendar, t: int) -> Iterator[tuple[int, int]]:
     """Open periods before ``t``, newest first (the first one ends at ``t`` when open).
 
     Ends once a period would close more than ``horizon_days`` before ``t``.
     """
-    horizon = calendar.horizon_days * DAY_US
+    horizon = calendar.horizon_days * DAY_NS
     mark = t  # periods opening at or after mark were yielded already
-    step = 31 * DAY_US
+    step = 31 * DAY_NS
     while True:
-        lo = max(mark - step, t - horizon - DAY_US)
+        lo = max(mark - step, t - horizon - DAY_NS)
         timeline = ensure_timeline(calendar, lo, mark)
         i = bisect_left(timeline.opens, mark) - 1
         while i >= 0 and timeline.opens[i] >= timeline.lo:
