@@ -687,7 +687,7 @@ def loyalty_programs(draw: st.DrawFn) -> object:
         timezone=draw(timezones),
         earning=EarningScheme.base_rate(draw(st.sampled_from(["1", "0.5", "2.5"]))),
         expiry=expiry,
-        shortfall=draw(st.sampled_from(["forfeit", "debt", "cash_offset"])),
+        shortfall=draw(st.sampled_from(["forfeit", "debt", "cash_offset", "balance_then_cash"])),
         pending_days=draw(st.sampled_from([0, 0, 7])),
         point_value="0.01",
         tiers=draw(
@@ -1125,6 +1125,65 @@ def health_scores(draw: st.DrawFn) -> object:
     return HealthScore(indicators, bands=bands)
 
 
+# --------------------------------------------------------------------------- loyalty: the rule classes on the spec layer
+
+
+@st.composite
+def date_windows(draw: st.DrawFn) -> object:
+    """A :class:`crmkit.loyalty.DateWindow` of 1-60 days in 2024-2026."""
+    from crmkit.loyalty import DateWindow
+
+    start = draw(st.dates(dt.date(2024, 1, 1), dt.date(2026, 12, 31)))
+    return DateWindow(start, start + dt.timedelta(days=draw(st.integers(1, 60))))
+
+
+@st.composite
+def period_caps(draw: st.DrawFn) -> object:
+    """A :class:`crmkit.loyalty.PeriodCap`."""
+    from crmkit.loyalty import PeriodCap
+
+    period = draw(st.sampled_from(["day", "week", "month", "quarter", "year"]))
+    return PeriodCap(period, draw(st.integers(0, 100_000)))
+
+
+@st.composite
+def privileges(draw: st.DrawFn, *, pid: str | None = None) -> object:
+    """A :class:`crmkit.loyalty.Privilege` of any kind, with the fields its kind needs."""
+    from crmkit.loyalty import Privilege
+
+    kind = draw(
+        st.sampled_from(
+            ["earning_multiplier", "birthday_bonus", "free_shipping", "quota", "benefit"]
+        )
+    )
+    value = None
+    if kind in ("earning_multiplier", "birthday_bonus"):
+        value = draw(st.sampled_from(["1", "1.5", "2", "3.25"]))
+    start = draw(st.none() | st.dates(dt.date(2024, 1, 1), dt.date(2026, 12, 31)))
+    end = None if start is None else start + dt.timedelta(days=draw(st.integers(1, 90)))
+    return Privilege(
+        id=pid or draw(st.sampled_from(["lounge", "ship", "x2", "gift"])),
+        kind=kind,
+        tiers=draw(st.lists(st.sampled_from(_TIER_NAMES), min_size=1, max_size=3)),
+        value=value,
+        quota=draw(st.integers(1, 12)) if kind == "quota" else None,
+        quota_period=draw(st.sampled_from(["year", "month", "validity"])),
+        start=start,
+        end=end,
+        keep_days=draw(st.integers(0, 60)),
+        description=draw(st.sampled_from(["", "airport lounge", "免运费"])),
+    )
+
+
+@st.composite
+def privilege_sets(draw: st.DrawFn) -> object:
+    """A :class:`crmkit.loyalty.PrivilegeSet` of 0-3 privileges with distinct ids."""
+    from crmkit.loyalty import PrivilegeSet
+
+    ids = draw(st.lists(st.sampled_from(["lounge", "ship", "x2", "gift"]), unique=True, max_size=3))
+    return PrivilegeSet(tuple(draw(privileges(pid=pid)) for pid in ids))
+
+
 @st.composite
 def fit_infos(draw: st.DrawFn) -> object:
     """Fit records as a fitted model carries them."""
@@ -1350,5 +1409,11 @@ RULE_STRATEGIES.update(
         .filter(bool)
         .map(lambda found: found[0]),
         "crmkit.campaigns.HealthModel": _health_models(),
+        "crmkit.loyalty.DateWindow": date_windows(),
+        "crmkit.loyalty.EarningScheme": earning_schemes(),
+        "crmkit.loyalty.PeriodCap": period_caps(),
+        "crmkit.loyalty.Privilege": privileges(),
+        "crmkit.loyalty.PrivilegeSet": privilege_sets(),
+        "crmkit.loyalty.Program": loyalty_programs(),
     }
 )

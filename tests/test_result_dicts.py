@@ -93,6 +93,14 @@ def _member_state(k: int) -> Any:
     return demo_program().replay(events, as_of=start + dt.timedelta(days=90 + 200 * k))
 
 
+def _breakage(k: int) -> Any:
+    from crmkit.loyalty._cli import demo_program
+
+    events = datasets.loyalty_events(n_members=12, seed=k)
+    as_of = events["time"].max() + pd.Timedelta(days=400)
+    return loyalty.breakage(events, demo_program(), as_of=as_of, on_error="skip")
+
+
 def _ticket(k: int) -> Any:
     from crmkit.service._cli import demo_policies
 
@@ -139,6 +147,7 @@ FACTORIES: dict[str, Callable[[int], Any]] = {
     "EarningResult": lambda k: _member_state(k).earnings["p1"],
     "LinePoints": lambda k: _member_state(k).earnings["p1"].lines[0],
     "Component": lambda k: _member_state(k).earnings["p1"].lines[0].components[0],
+    "BreakageResult": _breakage,
     "Grant": lambda k: loyalty.Grant("lounge", dt.datetime(2025, 3, 1 + k, tzinfo=SHANGHAI), None),
     "QuotaStatus": lambda k: loyalty.QuotaStatus(
         "lounge", 4, k, 4 - k, dt.datetime(2025, 1, 1), dt.datetime(2026, 1, 1)

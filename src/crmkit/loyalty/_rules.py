@@ -1556,7 +1556,7 @@ class EarningScheme(Spec):
         )
 
     def _flat_totals(
-        self, lines: Sequence[Any]
+        self, lines: Sequence[Any], engine: _SchemeEngine | None = None
     ) -> tuple[int, Decimal, tuple[tuple[str, int], ...]] | None:
         """Totals of :meth:`earn` for one plain base rate, without building any objects.
 
@@ -1565,9 +1565,12 @@ class EarningScheme(Spec):
         Returns ``(points, base, rule_points)`` exactly as :meth:`earn` would report them
         for any member, or None when the scheme needs the full path (several or
         conditional rules, caps, an order maximum). The ledger uses it on its hot path
-        and builds the full :class:`EarningResult` only when it is read.
+        (passing the scheme's ``engine``, read once per replay) and builds the full
+        :class:`EarningResult` only when it is read.
         """
-        flat = self._engine().flat
+        if engine is None:
+            engine = self._engine()
+        flat = engine.flat
         if flat is None or len(flat) != 1 or self.caps or self.max_points_per_order is not None:
             return None
         rule_id, rate, _ = flat[0]
@@ -1577,22 +1580,24 @@ class EarningScheme(Spec):
             line = lines[0]
             base = line.amount if gross else EXACT.subtract(line.amount, line.discount)
             x = EXACT.multiply(base, rate)
-            total = int(x.to_integral_value(rounding=self._engine().decimal_rounding))
+            total = int(x.to_integral_value(rounding=engine.decimal_rounding))
             return total, EXACT.add(_ZERO, base), ((rule_id, total),) if x > 0 else ()
-        whole, bases, rule_exact = self._flat_lines(lines)
+        whole, bases, rule_exact = self._flat_lines(lines, engine)
         total = sum(whole)
         rule_points = ((rule_id, total),) if rule_exact > 0 else ()
         with decimal.localcontext(EXACT):
             return total, sum(bases, _ZERO), rule_points
 
-    def _flat_lines(self, lines: Sequence[Any]) -> tuple[list[int], list[Decimal], Decimal]:
+    def _flat_lines(
+        self, lines: Sequence[Any], engine: _SchemeEngine | None = None
+    ) -> tuple[list[int], list[Decimal], Decimal]:
         """Per-line points and earning bases on the path of :meth:`_flat_totals`.
 
         Returns ``(points per line, base per line, exact points of the rule)``: what the
         :class:`LinePoints` of :meth:`earn` would hold, without building them (the ledger
         reads them when a purchase is refunded).
         """
-        flat = self._engine().flat
+        flat = (engine or self._engine()).flat
         assert flat is not None
         _, rate, _ = flat[0]
         with decimal.localcontext(EXACT):
