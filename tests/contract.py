@@ -52,11 +52,6 @@ from crmkit.errors import ConfigError, NotFittedError
 
 FACADES = ("crmkit.segmentation", "crmkit.loyalty", "crmkit.service", "crmkit.campaigns")
 
-_TAGGED = (
-    "on the spec layer, but a rule's own JSON carries its kind (so a stored rule reads back "
-    "by kind) and the spec layer writes a tag only inside a Union: needs a top-level tag (lead)"
-)
-
 #: Rule classes not yet on the spec layer: qualified name -> why (who moves it).
 PENDING: dict[str, str] = {
     "crmkit.segmentation.LifecyclePolicy": "hand-written to_dict/from_dict (branch segmentation)",
@@ -65,28 +60,9 @@ PENDING: dict[str, str] = {
     "crmkit.segmentation.ScoreScale": "hand-written to_dict/from_dict (branch segmentation)",
     "crmkit.segmentation.SegmentMap": "hand-written to_dict/from_dict (branch segmentation)",
     "crmkit.segmentation.SegmentRule": "hand-written to_dict/from_dict (branch segmentation)",
-    "crmkit.loyalty.BaseRate": _TAGGED,
-    "crmkit.loyalty.EarningRule": _TAGGED,
-    "crmkit.loyalty.Multiplier": _TAGGED,
-    "crmkit.loyalty.OrderBonus": _TAGGED,
-    "crmkit.loyalty.PerEvery": _TAGGED,
     "crmkit.loyalty.PurchaseLine": "event lines not yet on the spec layer (branch loyalty)",
     "crmkit.loyalty.RefundLine": "event lines not yet on the spec layer (branch loyalty)",
-    "crmkit.loyalty.SignUpBonus": _TAGGED,
     "crmkit.loyalty.Tender": "event tenders not yet on the spec layer (branch loyalty)",
-    **{
-        f"crmkit.segmentation.{name}": "on the spec layer; needs a "
-        "tests/strategies.RULE_STRATEGIES entry (branch seg)"
-        for name in (
-            "BetaGeoBetaBinomFit",
-            "BetaGeoFit",
-            "FitInfo",
-            "GammaGammaFit",
-            "ModifiedBetaGeoFit",
-            "ParetoNBDFit",
-            "ShiftedBetaGeoFit",
-        )
-    },
 }
 
 #: Exported base classes that are not values themselves (their subclasses are checked):
@@ -97,17 +73,7 @@ ABSTRACT: dict[str, str] = {
 
 #: Fitted-model families that do not pass the fitted-model contract yet: scorer -> why.
 #: Strict like PENDING: a pending family with a case that passes fails the suite.
-PENDING_FITTED: dict[str, str] = {
-    f"crmkit.segmentation.{name}": "needs a contract.FITTED_CASES entry (branch seg)"
-    for name in (
-        "BetaGeoBetaBinomModel",
-        "BetaGeoModel",
-        "GammaGammaModel",
-        "ModifiedBetaGeoModel",
-        "ParetoNBDModel",
-        "ShiftedBetaGeoModel",
-    )
-}
+PENDING_FITTED: dict[str, str] = {}
 
 #: Rule classes whose instances are not hashable, with the reason.
 UNHASHABLE: dict[str, str] = {

@@ -1411,6 +1411,14 @@ RULE_STRATEGIES.update(
         "crmkit.campaigns.HealthModel": _health_models(),
         "crmkit.loyalty.DateWindow": date_windows(),
         "crmkit.loyalty.EarningScheme": earning_schemes(),
+        "crmkit.loyalty.EarningRule": earning_schemes().map(lambda s: s.rules[0]),
+        **{
+            f"crmkit.loyalty.{name}": earning_schemes()
+            .map(lambda s, name=name: [r for r in s.rules if type(r).__name__ == name])
+            .filter(bool)
+            .map(lambda found: found[0])
+            for name in ("BaseRate", "PerEvery", "Multiplier", "OrderBonus", "SignUpBonus")
+        },
         "crmkit.loyalty.PeriodCap": period_caps(),
         "crmkit.loyalty.Privilege": privileges(),
         "crmkit.loyalty.PrivilegeSet": privilege_sets(),

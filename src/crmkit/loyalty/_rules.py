@@ -27,7 +27,7 @@ import decimal
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, ClassVar, Self, cast
+from typing import Any, ClassVar
 
 import attrs
 
@@ -35,12 +35,10 @@ from crmkit._rounding import ROUNDING_MODES, largest_remainder, rounding_mode
 from crmkit._spec import (
     DATE,
     DECIMAL,
-    SCHEMA_KEY,
     Nested,
     Seq,
     Spec,
     Union,
-    decode,
     derived,
     encode,
     field,
@@ -590,6 +588,8 @@ class EarningRule(Spec):
     kind: ClassVar[str] = ""
     phase: ClassVar[str] = ""
     stacking_modes: ClassVar[tuple[str, ...]] = ("add", "max", "first")
+    # ``from_dict`` on this base builds the kind named by ``kind`` (the spec layer's union).
+    __spec_union__: ClassVar[Mapping[str, type[Spec]]] = _RULE_KINDS
 
     id: str = field(validator=_rule_id)
     priority: int = field(default=100, validator=whole())
@@ -616,35 +616,6 @@ class EarningRule(Spec):
             "BaseRate('base')"
         """
         return f"{type(self).__name__}({self.id!r})"
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-safe mapping with the rule's ``kind`` (after the schema version).
-
-        Examples:
-            >>> BaseRate(id="base", rate="0.5").to_dict()
-            {'schema_version': 1, 'kind': 'base_rate', 'id': 'base', 'priority': 100, 'stacking': 'add', 'when': {}, 'rate': '0.5'}
-        """
-        out = encode(self)
-        return {SCHEMA_KEY: out.pop(SCHEMA_KEY), "kind": self.kind, **out}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Self:
-        """Build the rule of ``data["kind"]``; unknown kinds or keys are a ConfigError.
-
-        Examples:
-            >>> Multiplier.from_dict({"kind": "multiplier", "id": "x2", "factor": "2"}).factor
-            Decimal('2')
-        """
-        owner = f"{cls.__name__}.from_dict()"
-        if not isinstance(data, Mapping):
-            raise ConfigError(owner, "data", expected="a mapping", found=type(data).__name__)
-        kind = data.get("kind", cls.kind)
-        target = _RULE_KINDS.get(kind) if isinstance(kind, str) else None
-        if target is None or (cls is not EarningRule and target is not cls):
-            choices = sorted(_RULE_KINDS) if cls is EarningRule else [cls.kind]
-            raise ConfigError(owner, "kind", expected=f"one of {choices}", found=repr(kind))
-        fields = {k: v for k, v in data.items() if k != "kind"}
-        return cast("Self", decode(target, fields, owner=owner))
 
     # The engine calls these; each kind overrides what it needs.
     def _points(self, bases: list[Decimal], eligible: list[int], scale: int) -> dict[int, Decimal]:
