@@ -47,6 +47,7 @@ import pandas as pd
 
 from crmkit._validate import as_aware
 from crmkit.errors import ConfigError, InvalidInputError
+from crmkit.segmentation._dask import is_dask
 from crmkit.segmentation._lifecycle_policy import (
     _DATE_ONLY,
     ACTIVE,
@@ -513,7 +514,7 @@ def _snapshot(
 
 
 def classify_lifecycle(
-    transactions: pd.DataFrame,
+    transactions: Any,
     *,
     as_of: object,
     policy: LifecyclePolicy | None = None,
@@ -525,7 +526,7 @@ def classify_lifecycle(
     date_unit: str | None = None,
     refunds: RefundRule = "net",
     zero_amount: ZeroRule = "ignore",
-) -> pd.DataFrame:
+) -> Any:
     """Return each customer's lifecycle stage at ``as_of``, with the figures behind it.
 
     Args:
@@ -587,6 +588,13 @@ def classify_lifecycle(
         policy, owner, timezone=timezone, date_format=date_format, date_unit=date_unit,
         refunds=refunds, zero_amount=zero_amount,
     )  # fmt: skip
+    if is_dask(transactions):
+        from crmkit.segmentation._lifecycle_dask import classify_dask
+
+        return classify_dask(
+            transactions, as_of=as_of, policy=policy, customer=customer, date=date,
+            amount=amount, read=read, owner=owner,
+        )  # fmt: skip
     log, excluded = _prepare_log(
         transactions,
         customer=customer,
@@ -597,10 +605,24 @@ def classify_lifecycle(
         as_of=as_of,
         read=read,
     )
+    return classify_log(log, excluded, policy)
+
+
+def classify_log(
+    log: Log, excluded: Excluded, policy: LifecyclePolicy, pool: tuple[float | None] | None = None
+) -> pd.DataFrame:
+    """The :func:`classify_lifecycle` frame of an occasion log.
+
+    ``pool`` holds the population's typical gap when it was computed elsewhere (over every
+    Dask partition); None computes it from ``log``.
+    """
     n_inc = log.counts
     gaps = gap_index(log) if policy.basis != "fixed" else None
     own = _own_typical(log, n_inc, policy, take=None, gaps=gaps)
-    population = None if gaps is None else _population_typical(gaps, policy, None)
+    if pool is not None:
+        population = pool[0]
+    else:
+        population = None if gaps is None else _population_typical(gaps, policy, None)
     snap = _snapshot(log, n_inc, log.cut.day, policy=policy, own=own, population=population)
     wake = snap.last_wake
     wake_ns = np.where(wake >= 0, log.first_ns[np.maximum(wake, 0)] if len(wake) else wake, 0)
@@ -745,9 +767,15 @@ def _day_of(value: object, rows: TransactionLog, owner: str, field: str) -> int:
 
 
 def history_arrays(
-    log: Log, cuts: Sequence[Cut], policy: LifecyclePolicy | None
+    log: Log,
+    cuts: Sequence[Cut],
+    policy: LifecyclePolicy | None,
+    populations: Sequence[float | None] | None = None,
 ) -> tuple[list[I8], list[I64]]:
     """Stage codes (when ``policy`` is given) and occasion counts per customer per snapshot.
+
+    ``populations`` holds the population's typical gap at each snapshot when it was
+    computed elsewhere (over every Dask partition); None computes it from ``log``.
 
     Occasions are sorted by day within each customer, so the occasions that count at a
     snapshot are a prefix of each customer's list: one pass adds each snapshot's new
@@ -786,7 +814,9 @@ def history_arrays(
             quantile = policy.basis == "quantile"
             take = None if last or not quantile else own_bucket <= j
             own = _own_typical(log, n_inc, policy, take=take, gaps=gaps)
-            if quantile:
+            if populations is not None:
+                population = populations[j]
+            elif quantile:
                 population = _population_typical(gaps, policy, None if last else pool_bucket <= j)
             elif pool_n[j] > 0:
                 population = _mean_sd(int(pool_n[j]), int(pool_s1[j]), int(pool_s2[j]), policy.k)
@@ -824,7 +854,7 @@ def prepare_history(
 
 
 def lifecycle_history(
-    transactions: pd.DataFrame,
+    transactions: Any,
     *,
     as_of: Iterable[object] | None = None,
     freq: str | None = None,
@@ -839,7 +869,7 @@ def lifecycle_history(
     date_unit: str | None = None,
     refunds: RefundRule = "net",
     zero_amount: ZeroRule = "ignore",
-) -> pd.DataFrame:
+) -> Any:
     """Return each customer's stage at each of several snapshots (sorted once, vectorised).
 
     The stage at a snapshot is exactly ``classify_lifecycle(transactions, as_of=snapshot, amount=None)``
@@ -899,18 +929,35 @@ def lifecycle_history(
         policy, owner, timezone=timezone, date_format=date_format, date_unit=date_unit,
         refunds=refunds, zero_amount=zero_amount,
     )  # fmt: skip
+    if is_dask(transactions):
+        from crmkit.segmentation._lifecycle_dask import history_dask
+
+        return history_dask(
+            transactions, at=as_of, freq=freq, start=start, end=end, policy=policy,
+            customer=customer, date=date, amount=amount, read=read, owner=owner,
+        )  # fmt: skip
     log, cuts, excluded = prepare_history(
         transactions, at=as_of, freq=freq, start=start, end=end, customer=customer, date=date,
         amount=amount, timezone=read.pop("timezone"), owner=owner, read=read,
     )  # fmt: skip
-    codes, _ = history_arrays(log, cuts, policy)
-    columns = pd.Index([c.label for c in cuts], name="snapshot")
-    data = {i: policy._categorical(code) for i, code in enumerate(codes)}
-    result = pd.DataFrame(data, index=log.ids)
-    result.columns = columns
+    result = history_frame(log, cuts, policy)
     result.attrs.update(
         future_rows=excluded.future,
         non_purchase_rows=excluded.non_purchase,
         policy=policy.to_dict(),
     )
+    return result
+
+
+def history_frame(
+    log: Log,
+    cuts: Sequence[Cut],
+    policy: LifecyclePolicy,
+    populations: Sequence[float | None] | None = None,
+) -> pd.DataFrame:
+    """The :func:`lifecycle_history` frame (without ``attrs``) of an occasion log."""
+    codes, _ = history_arrays(log, cuts, policy, populations)
+    data = {i: policy._categorical(code) for i, code in enumerate(codes)}
+    result = pd.DataFrame(data, index=log.ids)
+    result.columns = pd.Index([c.label for c in cuts], name="snapshot")
     return result

@@ -1,0 +1,111 @@
+"""classify_lifecycle() and lifecycle_history() on Dask, on a real two-process cluster.
+
+The Dask results must equal the pandas results row for row (after sorting: Dask returns
+customers in partition order), including the population's typical gap, which is global.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crmkit import datasets
+from crmkit.errors import SchemaError
+from crmkit.segmentation import LifecyclePolicy, classify_lifecycle, lifecycle_history
+from crmkit.segmentation._dask import is_dask
+from crmkit.segmentation._lifecycle_dask import pooled_typical
+from crmkit.segmentation._lifecycle_engine import GapIndex, _population_typical
+
+dd = pytest.importorskip("dask.dataframe")
+
+POLICIES = [
+    LifecyclePolicy(),
+    LifecyclePolicy(basis="quantile", quantile=0.8, min_gaps=2),
+    LifecyclePolicy(basis="mean_sd", k=1.5, min_gaps=3),
+]
+
+
+@pytest.fixture(scope="module")
+def tx() -> pd.DataFrame:
+    return datasets.transactions(300, seed=3)
+
+
+def _same(lazy: Any, expected: pd.DataFrame) -> None:
+    assert is_dask(lazy)
+    got = lazy.compute().sort_index()
+    pd.testing.assert_frame_equal(got, expected)
+
+
+@pytest.mark.parametrize("policy", POLICIES, ids=["fixed", "quantile", "mean_sd"])
+def test_classify_lifecycle_on_dask(dask_client: Any, tx: pd.DataFrame, policy: Any) -> None:
+    ddf = dd.from_pandas(tx, npartitions=3)
+    expected = classify_lifecycle(tx, as_of="2025-03-31", policy=policy)
+    if policy.basis != "fixed":  # the global figure is used, not each partition's own
+        assert (expected["gap_source"] == "population").any()
+    _same(classify_lifecycle(ddf, as_of="2025-03-31", policy=policy), expected)
+
+
+def test_classify_lifecycle_on_dask_in_a_zone(dask_client: Any, tx: pd.DataFrame) -> None:
+    aware = tx.assign(date=tx["date"].dt.tz_localize("Asia/Shanghai"))
+    ddf = dd.from_pandas(aware, npartitions=2)
+    kwargs = {"as_of": "2024-12-31 18:00", "policy": POLICIES[1], "timezone": "Europe/Paris"}
+    _same(classify_lifecycle(ddf, **kwargs), classify_lifecycle(aware, **kwargs))
+
+
+@pytest.mark.parametrize("policy", POLICIES, ids=["fixed", "quantile", "mean_sd"])
+def test_lifecycle_history_on_dask(dask_client: Any, tx: pd.DataFrame, policy: Any) -> None:
+    ddf = dd.from_pandas(tx, npartitions=3)
+    # freq: the snapshots span the whole log's purchase days (a global pass).
+    _same(
+        lifecycle_history(ddf, freq="Q", policy=policy),
+        lifecycle_history(tx, freq="Q", policy=policy),
+    )
+    snapshots = ["2023-06-30", "2024-01-01 12:00", "2025-02-28"]
+    _same(
+        lifecycle_history(ddf, as_of=snapshots, policy=policy, amount=None),
+        lifecycle_history(tx, as_of=snapshots, policy=policy, amount=None),
+    )
+
+
+def test_lifecycle_history_on_dask_with_one_bound(dask_client: Any, tx: pd.DataFrame) -> None:
+    ddf = dd.from_pandas(tx, npartitions=2)
+    kwargs = {"freq": "M", "start": "2024-06-15", "policy": POLICIES[2]}
+    _same(lifecycle_history(ddf, **kwargs), lifecycle_history(tx, **kwargs))
+
+
+def test_lifecycle_dask_schema_checks_need_no_computation(tx: pd.DataFrame) -> None:
+    ddf = dd.from_pandas(tx, npartitions=2)
+    with pytest.raises(SchemaError) as info:
+        classify_lifecycle(ddf, as_of="2025-01-01", amount="revenue")
+    assert info.value.field == "revenue"
+    as_text = dd.from_pandas(tx.assign(date=tx["date"].dt.strftime("%Y-%m-%d")), npartitions=2)
+    with pytest.raises(SchemaError, match="datetime64 column on Dask input"):
+        lifecycle_history(as_text, freq="M")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    gaps=st.lists(st.integers(0, 400), min_size=0, max_size=40),
+    quantile=st.floats(0.01, 1.0),
+    k=st.floats(0.0, 3.0),
+)
+def test_pooled_typical_equals_the_engine_on_the_gaps(
+    gaps: list[int], quantile: float, k: float
+) -> None:
+    values, counts = np.unique(np.array(gaps, dtype=np.int64), return_counts=True)
+    pool = np.sort(np.array(gaps, dtype=np.float64))
+    index = GapIndex(
+        value_sorted=pool, pos_sorted=np.zeros(len(pool), np.int64), pool_sorted=pool,
+        pool_pos=np.zeros(len(pool), np.int64), cum1=np.zeros(0, np.int64),
+        cum2=np.zeros(0, np.int64),
+    )  # fmt: skip
+    for policy in (
+        LifecyclePolicy(basis="quantile", quantile=quantile),
+        LifecyclePolicy(basis="mean_sd", k=k),
+    ):
+        assert pooled_typical(values, counts, policy) == _population_typical(index, policy, None)
