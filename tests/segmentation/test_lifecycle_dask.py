@@ -109,3 +109,42 @@ def test_pooled_typical_equals_the_engine_on_the_gaps(
         LifecyclePolicy(basis="mean_sd", k=k),
     ):
         assert pooled_typical(values, counts, policy) == _population_typical(index, policy, None)
+
+
+def _same_table(got: Any, expected: Any) -> None:
+    pd.testing.assert_frame_equal(got.counts, expected.counts)
+    pd.testing.assert_frame_equal(got.shares, expected.shares)
+    pd.testing.assert_series_equal(got.sizes, expected.sizes)
+    assert (got.freq, got.metric, got.as_of) == (expected.freq, expected.metric, expected.as_of)
+    assert (got.future_rows, got.non_purchase_rows, got.orphan_rows) == (
+        expected.future_rows,
+        expected.non_purchase_rows,
+        expected.orphan_rows,
+    )
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"freq": "Q"},  # as_of: the last day of the whole frame (a global pass)
+        {"freq": "M", "metric": "revenue", "as_of": "2024-11-20", "refunds": "drop"},
+        {"freq": "W", "as_of": "2024-06-30 12:00", "timezone": "America/New_York"},
+    ],
+    ids=["quarters", "revenue", "weeks-in-a-zone"],
+)
+def test_cohort_retention_on_dask(dask_client: Any, tx: pd.DataFrame, kwargs: Any) -> None:
+    from crmkit.segmentation import cohort_retention
+
+    ddf = dd.from_pandas(tx, npartitions=3)
+    expected = cohort_retention(tx, **kwargs)
+    assert expected.non_purchase_rows > 0
+    assert len(expected.counts) > 1
+    _same_table(cohort_retention(ddf, **kwargs), expected)
+
+
+def test_cohort_retention_on_dask_refuses_revenue_without_amount(tx: pd.DataFrame) -> None:
+    from crmkit.errors import ConfigError
+    from crmkit.segmentation import cohort_retention
+
+    with pytest.raises(ConfigError, match="metric='revenue'"):
+        cohort_retention(dd.from_pandas(tx, npartitions=2), metric="revenue", amount=None)

@@ -10,7 +10,8 @@ observed yet: it is NaN, never 0, so "not seen yet" is never mistaken for "churn
 from __future__ import annotations
 
 import datetime as dt
-from typing import Final
+import functools
+from typing import Any, Final
 
 import attrs
 import numpy as np
@@ -18,9 +19,10 @@ import numpy.typing as npt
 import pandas as pd
 
 from crmkit.errors import ConfigError
-from crmkit.segmentation._lifecycle_engine import make_cut
+from crmkit.segmentation._dask import computed, is_dask, map_by_key, require_dask_columns
+from crmkit.segmentation._lifecycle_engine import Cut, make_cut
 from crmkit.segmentation._lifecycle_policy import NS_PER_DAY
-from crmkit.segmentation._log import RefundRule, ZeroRule, as_log
+from crmkit.segmentation._log import RefundRule, TransactionLog, ZeroRule, as_log
 
 __all__ = ["CohortTable", "cohort_retention"]
 
@@ -99,7 +101,7 @@ class CohortTable:
 
 
 def cohort_retention(
-    transactions: pd.DataFrame,
+    transactions: Any,
     *,
     freq: str = "M",
     metric: str = "customers",
@@ -177,23 +179,63 @@ def cohort_retention(
         raise ConfigError(owner, "freq", expected=f"one of {list(_PERIODS)}", found=repr(freq))
     if metric not in _METRICS:
         raise ConfigError(owner, "metric", expected=f"one of {list(_METRICS)}", found=repr(metric))
-    rows = as_log(
-        transactions, owner, customer=customer, date=date, amount=amount, timezone=timezone,
-        date_format=date_format, date_unit=date_unit, refunds=refunds, zero_amount=zero_amount,
-    )  # fmt: skip
+    read: dict[str, Any] = {
+        "customer": customer, "date": date, "amount": amount, "timezone": timezone,
+        "date_format": date_format, "date_unit": date_unit, "refunds": refunds,
+        "zero_amount": zero_amount, "owner": owner,
+    }  # fmt: skip
+    if is_dask(transactions):
+        if metric == "revenue" and amount is None:
+            raise _no_amount(owner)
+        return _cohorts_dask(transactions, read=read, freq=freq, metric=metric, as_of=as_of)
+    rows = as_log(transactions, **read)
     if metric == "revenue" and rows.amounts is None:
-        raise ConfigError(
-            owner,
-            "amount",
-            expected="a column name for metric='revenue'",
-            found="None",
-            hint="Pass amount='amount' (or your amount column).",
-        )
-    days, codes = rows.days(), rows.codes
+        raise _no_amount(owner)
     if as_of is None:
-        last_day = int(days.max())
-        as_of = _EPOCH + dt.timedelta(days=last_day)
+        as_of = _EPOCH + dt.timedelta(days=int(rows.days().max()))
     cut = make_cut(as_of, rows.tzinfo, owner, "as_of")
+    last_complete = _last_complete(cut, freq)
+    cells = _grid(rows, freq, metric, cut, last_complete)
+    return _table(cells, freq=freq, metric=metric, cut=cut, last_complete=last_complete)
+
+
+def _no_amount(owner: str) -> ConfigError:
+    return ConfigError(
+        owner,
+        "amount",
+        expected="a column name for metric='revenue'",
+        found="None",
+        hint="Pass amount='amount' (or your amount column).",
+    )
+
+
+def _last_complete(cut: Cut, freq: str) -> int:
+    """The ordinal of the last period that has ended by the cut."""
+    as_of_period = int(_period_of(np.array([cut.day], dtype=np.int64), freq)[0])
+    next_start = _first_day_of(as_of_period + 1, freq) * NS_PER_DAY
+    return as_of_period if cut.wall >= next_start else as_of_period - 1
+
+
+@attrs.frozen(eq=False)
+class _Cells:
+    """The cohort cells of some customers, before the unseen ones are masked.
+
+    ``grid[i, j]`` is the cell of cohort ``lo + i``, ``j`` periods since; ``sizes[i]``
+    the customers of cohort ``lo + i``. Cells after the last complete period are left
+    out or hold what happened so far (masked by :func:`_table`).
+    """
+
+    lo: int
+    grid: npt.NDArray[np.float64]
+    sizes: npt.NDArray[np.int64]
+    future: int
+    non_purchase: int
+    orphan: int
+
+
+def _grid(rows: TransactionLog, freq: str, metric: str, cut: Cut, last_complete: int) -> _Cells:
+    """Count the cells of ``rows`` (all customers, or one Dask partition's)."""
+    days, codes = rows.days(), rows.codes
     before = rows.instants_ns() < cut.instant
     future = int((~before).sum())
     non_purchase = int((before & ~rows.purchase).sum())
@@ -210,16 +252,11 @@ def cohort_retention(
     # customer's first purchase period: no cohort cell can hold them.
     orphan = int((before & ~counted).sum())
 
-    # The last period that has ended by as_of.
-    as_of_period = int(_period_of(np.array([cut.day], dtype=np.int64), freq)[0])
-    next_start = _first_day_of(as_of_period + 1, freq) * NS_PER_DAY
-    last_complete = as_of_period if cut.wall >= next_start else as_of_period - 1
-
     if has_cohort.any():
         lo = int(first[has_cohort].min())
         hi = int(first[has_cohort].max())
     else:
-        lo = hi = as_of_period
+        lo = hi = last_complete
     n_rows = hi - lo + 1
     n_cols = max(last_complete - lo, 0) + 1
     cohort = np.where(has_cohort, first, lo)[codes] - lo
@@ -249,11 +286,23 @@ def cohort_retention(
             minlength=n_rows * n_cols,
         )
         grid = np.asarray(sums, dtype=np.float64)
-    grid = grid.reshape(n_rows, n_cols)
-    ordinals = np.arange(lo, hi + 1)
+    return _Cells(
+        lo=lo,
+        grid=grid.reshape(n_rows, n_cols),
+        sizes=np.bincount(first[has_cohort] - lo, minlength=n_rows).astype(np.int64),
+        future=future,
+        non_purchase=non_purchase,
+        orphan=orphan,
+    )
+
+
+def _table(cells: _Cells, *, freq: str, metric: str, cut: Cut, last_complete: int) -> CohortTable:
+    """Mask the unseen cells, label the periods and divide by period 0."""
+    grid, sizes_all, lo = cells.grid, cells.sizes, cells.lo  # grid: ours to mask
+    n_rows, n_cols = grid.shape
+    ordinals = np.arange(lo, lo + n_rows)
     unseen = (ordinals[:, None] + np.arange(n_cols)[None, :]) > last_complete
     grid[unseen] = np.nan
-    sizes_all = np.bincount(first[has_cohort] - lo, minlength=n_rows)
     present = sizes_all > 0
     index = pd.PeriodIndex(
         [_label(int(o), freq) for o in ordinals[present]],
@@ -274,7 +323,106 @@ def cohort_retention(
         freq=freq,
         metric=metric,
         as_of=cut.label,
-        future_rows=future,
-        non_purchase_rows=non_purchase,
-        orphan_rows=orphan,
+        future_rows=cells.future,
+        non_purchase_rows=cells.non_purchase,
+        orphan_rows=cells.orphan,
     )
+
+
+# --------------------------------------------------------------------------- Dask
+
+_LONG_META = pd.DataFrame(
+    {
+        "what": pd.Series([], dtype="int8"),  # 0 a cell, 1 a cohort size, 2 excluded rows
+        "cohort": pd.Series([], dtype="int64"),
+        "since": pd.Series([], dtype="int64"),
+        "value": pd.Series([], dtype="float64"),
+    }
+)
+
+
+def _last_day_part(part: pd.DataFrame, *, read: dict[str, Any]) -> pd.DataFrame:
+    """The last local day of one Dask partition (picklable; zero rows allowed)."""
+    rows = TransactionLog.from_partition(part, **read)
+    days = rows.days()
+    return pd.DataFrame({"day": days[[int(np.argmax(days))]] if len(days) else days[:0]})
+
+
+def _cells_part(
+    part: pd.DataFrame,
+    *,
+    read: dict[str, Any],
+    freq: str,
+    metric: str,
+    cut: Cut,
+    last_complete: int,
+) -> pd.DataFrame:
+    """One Dask partition's cells, cohort sizes and excluded rows, long (picklable)."""
+    cells = _grid(TransactionLog.from_partition(part, **read), freq, metric, cut, last_complete)
+    i, j = np.nonzero(cells.grid)
+    (s,) = np.nonzero(cells.sizes)
+    n = len(i)
+    out = pd.DataFrame(
+        {
+            "what": np.repeat(np.array([0, 1, 2, 2, 2], dtype=np.int8), [n, len(s), 1, 1, 1]),
+            "cohort": np.concatenate([i + cells.lo, s + cells.lo, [0, 0, 0]]).astype(np.int64),
+            "since": np.concatenate([j, np.zeros(len(s), np.int64), [0, 1, 2]]).astype(np.int64),
+            "value": np.concatenate(
+                [
+                    cells.grid[i, j],
+                    cells.sizes[s].astype(np.float64),
+                    [cells.future, cells.non_purchase, cells.orphan],
+                ]
+            ),
+        }
+    )
+    return out
+
+
+def _cohorts_dask(
+    ddf: Any, *, read: dict[str, Any], freq: str, metric: str, as_of: object
+) -> CohortTable:
+    """:func:`cohort_retention` on a Dask DataFrame partitioned by customer.
+
+    The observation end (by default the last day of the whole frame: one pass) and the
+    last complete period are global; each partition counts its customers' cells, and the
+    small long tables are added up here. Counts are exact; revenue sums may differ from
+    pandas in the last bits (additions in another order).
+    """
+    owner, date = read["owner"], read["date"]
+    columns = [read["customer"], date] + ([read["amount"]] if read["amount"] else [])
+    require_dask_columns(ddf, owner, columns, datetime=date)
+    selected = ddf[columns]
+    zone = TransactionLog.from_partition(selected._meta, **read).tzinfo
+    if as_of is None:
+        last = selected.map_partitions(
+            functools.partial(_last_day_part, read=read),
+            meta=pd.DataFrame({"day": pd.Series([], dtype="int64")}),
+        )
+        (days,) = computed(last)
+        if len(days) == 0:  # an empty frame: the pandas reader says so
+            as_log(selected._meta, **read)
+        as_of = _EPOCH + dt.timedelta(days=int(days["day"].max()))
+    cut = make_cut(as_of, zone, owner, "as_of")
+    last_complete = _last_complete(cut, freq)
+    func = functools.partial(
+        _cells_part, read=read, freq=freq, metric=metric, cut=cut, last_complete=last_complete
+    )
+    (long,) = computed(map_by_key(ddf, read["customer"], columns, func))
+    what = long["what"].to_numpy()
+    cohort, since = long["cohort"].to_numpy(), long["since"].to_numpy()
+    value = long["value"].to_numpy()
+    sizes_at = what == 1
+    if sizes_at.any():
+        lo, hi = int(cohort[sizes_at].min()), int(cohort[sizes_at].max())
+    else:
+        lo = hi = last_complete
+    n_cols = max(last_complete - lo, 0) + 1
+    grid = np.zeros((hi - lo + 1, n_cols))
+    at = (what == 0) & (since < n_cols)
+    np.add.at(grid, (cohort[at] - lo, since[at]), value[at])
+    sizes = np.zeros(hi - lo + 1, dtype=np.int64)
+    np.add.at(sizes, cohort[sizes_at] - lo, value[sizes_at].astype(np.int64))
+    excluded = [int(value[(what == 2) & (since == k)].sum()) for k in range(3)]
+    cells = _Cells(lo, grid, sizes, *excluded)
+    return _table(cells, freq=freq, metric=metric, cut=cut, last_complete=last_complete)
