@@ -148,3 +148,70 @@ def test_cohort_retention_on_dask_refuses_revenue_without_amount(tx: pd.DataFram
 
     with pytest.raises(ConfigError, match="metric='revenue'"):
         cohort_retention(dd.from_pandas(tx, npartitions=2), metric="revenue", amount=None)
+
+
+def _same_rate(got: Any, expected: Any) -> None:
+    assert (got.numerator, got.denominator, got.unassigned) == (
+        expected.numerator,
+        expected.denominator,
+        expected.unassigned,
+    )
+    assert (got.definition, got.start, got.end) == (
+        expected.definition,
+        expected.start,
+        expected.end,
+    )
+    assert (got.future_rows, got.non_purchase_rows) == (
+        expected.future_rows,
+        expected.non_purchase_rows,
+    )
+    if expected.by_segment is None:
+        assert got.by_segment is None
+    else:
+        pd.testing.assert_frame_equal(got.by_segment, expected.by_segment)
+
+
+def test_every_rate_on_dask(dask_client: Any, tx: pd.DataFrame) -> None:
+    from crmkit.segmentation import churn_rate, reactivation_rate, repurchase_rate, retention_rate
+
+    ddf = dd.from_pandas(tx, npartitions=3)
+    ids = tx["customer_id"].unique()
+    by = pd.Series(np.where(ids % 3 == 0, "a", "b"), index=ids).iloc[5:]  # some unassigned
+    period = {"start": "2024-06-30", "end": "2024-12-31"}
+    calls = [
+        (churn_rate, {**period, "by": by}),
+        (churn_rate, {**period, "policy": POLICIES[1]}),  # the population gap is global
+        (retention_rate, {**period}),
+        (
+            retention_rate,
+            {
+                "base_start": "2024-01-01",
+                "start": "2024-06-30 12:00",
+                "end": "2024-12-31",
+                "by": by,
+            },
+        ),
+        (repurchase_rate, {**period, "by": by}),
+        (reactivation_rate, {**period, "policy": POLICIES[2], "by": by}),
+    ]
+    for func, kwargs in calls:
+        expected = func(tx, **kwargs)
+        assert expected.numerator > 0
+        _same_rate(func(ddf, **kwargs), expected)
+
+
+@pytest.mark.parametrize("rate", ["churn", "retention", "repurchase", "reactivation"])
+def test_rates_by_period_on_dask(dask_client: Any, tx: pd.DataFrame, rate: str) -> None:
+    from crmkit.segmentation import rates_by_period
+
+    ddf = dd.from_pandas(tx, npartitions=2)
+    by = pd.Series("all", index=tx["customer_id"].unique()[::2])
+    for kwargs in (
+        {"freq": "Q"},
+        {"freq": "M", "start": "2024-01-01", "by": by, "policy": POLICIES[1]},
+    ):
+        expected = rates_by_period(tx, rate, **kwargs)
+        got = rates_by_period(ddf, rate, **kwargs)
+        pd.testing.assert_frame_equal(got, expected)
+        assert got.attrs == expected.attrs
+

@@ -119,6 +119,7 @@ def cohort_retention(
 
     Args:
         transactions: One row per purchase (refunds too, with ``amount``); never modified.
+            A Dask DataFrame (date column already datetime64) is counted on the cluster.
         freq: ``"D"``, ``"W"`` (Monday to Sunday), ``"M"``, ``"Q"`` or ``"Y"``.
         metric: ``"customers"`` (distinct buyers per cell) or ``"revenue"`` (net amount
             per cell, refunds included in the period they happened; needs ``amount``).

@@ -531,7 +531,9 @@ def classify_lifecycle(
 
     Args:
         transactions: One row per purchase (any order; duplicate rows and several
-            purchases on one day count as one purchase day). Never modified.
+            purchases on one day count as one purchase day). Never modified. A Dask
+            DataFrame (date column already datetime64) gives a lazy Dask DataFrame
+            without ``attrs``.
         as_of: The instant to classify at (``datetime``, ``Timestamp``, ISO string); a
             ``datetime.date`` or ``"YYYY-MM-DD"`` means the end of that day. Rows after it
             are excluded and counted in ``attrs["future_rows"]``.
@@ -876,7 +878,8 @@ def lifecycle_history(
     for that customer: it depends only on the purchases up to the snapshot.
 
     Args:
-        transactions: One row per purchase; never modified.
+        transactions: One row per purchase; never modified. A Dask DataFrame (its date
+            column already datetime64) is worked on the cluster, partitioned by customer.
         as_of: The snapshots (dates mean the end of the day, datetimes are instants).
         freq: Instead of ``as_of``: one snapshot at the last day of every complete period,
             ``"D"``, ``"W"`` (weeks ending Sunday), ``"M"``, ``"Q"`` or ``"Y"``, from the

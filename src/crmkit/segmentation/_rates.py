@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import numpy as np
@@ -35,9 +35,9 @@ import pandas as pd
 from crmkit._stats import wilson_interval
 from crmkit._validate import first_labels
 from crmkit.errors import ConfigError, InvalidInputError
+from crmkit.segmentation._dask import is_dask, require_dask_columns
 from crmkit.segmentation._lifecycle_engine import (
     Cut,
-    Log,
     build_log,
     history_arrays,
     make_cut,
@@ -49,7 +49,10 @@ from crmkit.segmentation._lifecycle_policy import (
     STAGES,
     LifecyclePolicy,
 )
-from crmkit.segmentation._log import RefundRule, ZeroRule, as_log
+from crmkit.segmentation._log import RefundRule, TransactionLog, ZeroRule, as_log
+
+I8 = npt.NDArray[np.int8]
+I64 = npt.NDArray[np.int64]
 
 __all__ = [
     "Rate",
@@ -178,7 +181,7 @@ def _result(
     base: npt.NDArray[np.bool_],
     hit: npt.NDArray[np.bool_],
     *,
-    log: Log,
+    ids: pd.Index,
     cuts: list[Cut],
     by: object,
     owner: str,
@@ -190,7 +193,7 @@ def _result(
     denominator = int(base.sum())
     by_segment = None
     unassigned = 0
-    segments = _segments(by, log.ids, owner)
+    segments = _segments(by, ids, owner)
     if segments is not None:
         codes, labels = segments
         known = base & (codes >= 0)
@@ -241,13 +244,27 @@ def _setup(
     amount: str | None,
     read: dict[str, Any],
     owner: str,
+    policy: LifecyclePolicy | None,
     default_base: bool = False,
-) -> tuple[Log, list[Cut], int, int]:
-    """Validate, read the dates in order, and build the occasion log up to the last one.
+) -> tuple[pd.Index, list[Cut], int, int, list[I8], list[I64]]:
+    """Validate, read the dates in order, and count every customer's purchase days.
 
+    Returns the customer ids, the cuts, the rows after the last one and the non-purchase
+    rows before it, and per cut the stage codes (with a ``policy``) and purchase-day
+    counts of each customer (:func:`history_arrays`). A Dask DataFrame is counted on the
+    cluster (the cuts need only its metadata) and only these per-customer arrays return.
     With ``default_base`` the first point is None and becomes ``second - (third - second)``.
     """
-    rows = as_log(transactions, owner, customer=customer, date=date, amount=amount, **read)
+    dask = is_dask(transactions)
+    if dask:
+        columns = [customer, date] + ([amount] if amount else [])
+        require_dask_columns(transactions, owner, columns, datetime=date)
+        rows = TransactionLog.from_partition(
+            cast("Any", transactions)[columns]._meta, customer=customer, date=date, amount=amount,
+            owner=owner, **read,
+        )  # fmt: skip
+    else:
+        rows = as_log(transactions, owner, customer=customer, date=date, amount=amount, **read)
     if default_base:
         a = make_cut(points[1][1], rows.tzinfo, owner, points[1][0])
         b = make_cut(points[2][1], rows.tzinfo, owner, points[2][0])
@@ -263,15 +280,24 @@ def _setup(
     else:
         cuts = [make_cut(value, rows.tzinfo, owner, name) for name, value in points]
     _check_order(cuts, [name for name, _ in points], owner)
+    if dask:
+        from crmkit.segmentation._lifecycle_dask import history_counts_dask
+
+        return history_counts_dask(
+            transactions, cuts=cuts, policy=policy, customer=customer, date=date,
+            amount=amount, read=read, owner=owner,
+        )  # fmt: skip
     before = rows.instants_ns() < cuts[-1].instant
     keep = before & rows.purchase
     future = int((~before).sum())
     non_purchase = int((before & ~rows.purchase).sum())
-    return build_log(rows, keep, cuts[-1]), cuts, future, non_purchase
+    log = build_log(rows, keep, cuts[-1])
+    codes, counts = history_arrays(log, cuts, policy)
+    return log.ids, cuts, future, non_purchase, codes, counts
 
 
 def churn_rate(
-    transactions: pd.DataFrame,
+    transactions: Any,
     *,
     start: object,
     end: object,
@@ -293,7 +319,8 @@ def churn_rate(
     ``churned`` (no purchase for ``churned_days`` under the default policy).
 
     Args:
-        transactions: One row per purchase; never modified.
+        transactions: One row per purchase; never modified. A Dask DataFrame (its date
+            column already datetime64) is worked on the cluster, partitioned by customer.
         start: Start of the period (a date means the end of that day).
         end: End of the period, after ``start``.
         policy: The stage rules (:class:`LifecyclePolicy` defaults when None).
@@ -345,11 +372,10 @@ def churn_rate(
         policy, owner, timezone=timezone, date_format=date_format, date_unit=date_unit,
         refunds=refunds, zero_amount=zero_amount,
     )  # fmt: skip
-    log, cuts, future, non_purchase = _setup(
+    ids, cuts, future, non_purchase, codes, _ = _setup(
         transactions, [("start", start), ("end", end)], customer=customer, date=date,
-        amount=amount, read=read, owner=owner,
+        amount=amount, read=read, owner=owner, policy=policy,
     )  # fmt: skip
-    codes, _ = history_arrays(log, cuts, policy)
     at_start, at_end = codes
     base = (at_start >= 0) & (at_start != CHURNED)
     hit = at_end == CHURNED
@@ -363,13 +389,13 @@ def churn_rate(
         f"at {cuts[1]} ({rule})"
     )
     return _result(
-        "churn", definition, base, hit, log=log, cuts=cuts, by=by, owner=owner, future=future,
+        "churn", definition, base, hit, ids=ids, cuts=cuts, by=by, owner=owner, future=future,
         non_purchase=non_purchase, start=cuts[0],
     )  # fmt: skip
 
 
 def retention_rate(
-    transactions: pd.DataFrame,
+    transactions: Any,
     *,
     start: object,
     end: object,
@@ -392,7 +418,8 @@ def retention_rate(
     any, so the number of orders or purchase days does not matter.
 
     Args:
-        transactions: One row per purchase; never modified.
+        transactions: One row per purchase; never modified. A Dask DataFrame (its date
+            column already datetime64) is worked on the cluster, partitioned by customer.
         start: End of the base period and start of the period.
         end: End of the period.
         base_start: Start of the base period (excluded); default ``start - (end - start)``.
@@ -434,12 +461,11 @@ def retention_rate(
         None, owner, timezone=timezone, date_format=date_format, date_unit=date_unit,
         refunds=refunds, zero_amount=zero_amount,
     )  # fmt: skip
-    log, cuts, future, non_purchase = _setup(
+    ids, cuts, future, non_purchase, _, counts = _setup(
         transactions, [("base_start", base_start), ("start", start), ("end", end)],
         customer=customer, date=date, amount=amount, read=read, owner=owner,
-        default_base=base_start is None,
+        default_base=base_start is None, policy=None,
     )  # fmt: skip
-    _, counts = history_arrays(log, cuts, None)
     c0, c1, c2 = counts
     base = c1 > c0
     hit = c2 > c1
@@ -447,13 +473,13 @@ def retention_rate(
         f"customers who bought in ({cuts[0]}, {cuts[1]}] and bought again in ({cuts[1]}, {cuts[2]}]"
     )
     return _result(
-        "retention", definition, base, hit, log=log, cuts=cuts, by=by, owner=owner, future=future,
+        "retention", definition, base, hit, ids=ids, cuts=cuts, by=by, owner=owner, future=future,
         non_purchase=non_purchase, start=cuts[1],
     )  # fmt: skip
 
 
 def repurchase_rate(
-    transactions: pd.DataFrame,
+    transactions: Any,
     *,
     start: object,
     end: object,
@@ -476,7 +502,8 @@ def repurchase_rate(
     several rows, is not a repurchase.
 
     Args:
-        transactions: One row per purchase; never modified.
+        transactions: One row per purchase; never modified. A Dask DataFrame (its date
+            column already datetime64) is worked on the cluster, partitioned by customer.
         start: Start of the period (excluded; a date means the end of that day).
         end: End of the period.
         by: Optional segment per customer id.
@@ -515,11 +542,10 @@ def repurchase_rate(
         None, owner, timezone=timezone, date_format=date_format, date_unit=date_unit,
         refunds=refunds, zero_amount=zero_amount,
     )  # fmt: skip
-    log, cuts, future, non_purchase = _setup(
+    ids, cuts, future, non_purchase, _, counts = _setup(
         transactions, [("start", start), ("end", end)], customer=customer, date=date,
-        amount=amount, read=read, owner=owner,
+        amount=amount, read=read, owner=owner, policy=None,
     )  # fmt: skip
-    _, counts = history_arrays(log, cuts, None)
     c0, c1 = counts
     base = c1 > c0
     hit = c1 - c0 >= 2
@@ -527,13 +553,13 @@ def repurchase_rate(
         f"customers who bought in ({cuts[0]}, {cuts[1]}] on two or more distinct days in it"
     )
     return _result(
-        "repurchase", definition, base, hit, log=log, cuts=cuts, by=by, owner=owner, future=future,
+        "repurchase", definition, base, hit, ids=ids, cuts=cuts, by=by, owner=owner, future=future,
         non_purchase=non_purchase, start=cuts[0],
     )  # fmt: skip
 
 
 def reactivation_rate(
-    transactions: pd.DataFrame,
+    transactions: Any,
     *,
     start: object,
     end: object,
@@ -559,7 +585,8 @@ def reactivation_rate(
     Compare groups (sent / held out) with ``by=``.
 
     Args:
-        transactions: One row per purchase; never modified.
+        transactions: One row per purchase; never modified. A Dask DataFrame (its date
+            column already datetime64) is worked on the cluster, partitioned by customer.
         start: The date the base is taken (e.g. the campaign send date).
         end: End of the period.
         policy: The stage rules (:class:`LifecyclePolicy` defaults when None).
@@ -614,11 +641,10 @@ def reactivation_rate(
         policy, owner, timezone=timezone, date_format=date_format, date_unit=date_unit,
         refunds=refunds, zero_amount=zero_amount,
     )  # fmt: skip
-    log, cuts, future, non_purchase = _setup(
+    ids, cuts, future, non_purchase, codes, counts = _setup(
         transactions, [("start", start), ("end", end)], customer=customer, date=date,
-        amount=amount, read=read, owner=owner,
+        amount=amount, read=read, owner=owner, policy=policy,
     )  # fmt: skip
-    codes, counts = history_arrays(log, cuts, policy)
     wanted = np.array([STAGES.index(key) for key in keys], dtype=np.int8)
     base = np.isin(codes[0], wanted)
     hit = counts[1] > counts[0]
@@ -626,7 +652,7 @@ def reactivation_rate(
         f"customers {' or '.join(stages)} at {cuts[0]} who bought in ({cuts[0]}, {cuts[1]}]"
     )
     return _result(
-        "reactivation", definition, base, hit, log=log, cuts=cuts, by=by, owner=owner, future=future,
+        "reactivation", definition, base, hit, ids=ids, cuts=cuts, by=by, owner=owner, future=future,
         non_purchase=non_purchase, start=cuts[0],
     )  # fmt: skip
 
@@ -636,7 +662,7 @@ _PERIOD_FREQS = ("D", "W", "M", "Q", "Y")
 
 
 def rates_by_period(
-    transactions: pd.DataFrame,
+    transactions: Any,
     rate: str,
     *,
     freq: str = "M",
@@ -672,7 +698,8 @@ def rates_by_period(
     all the period ends (vectorised, no loop per customer).
 
     Args:
-        transactions: One row per purchase; never modified.
+        transactions: One row per purchase; never modified. A Dask DataFrame (its date
+            column already datetime64) is worked on the cluster, partitioned by customer.
         rate: ``"churn"``, ``"retention"``, ``"repurchase"`` or ``"reactivation"``.
         freq: ``"D"``, ``"W"`` (weeks ending Sunday), ``"M"``, ``"Q"`` or ``"Y"``.
         start: A day in the first period reported (default: the first purchase day).
@@ -753,16 +780,31 @@ def rates_by_period(
         policy, owner, timezone=timezone, date_format=date_format, date_unit=date_unit,
         refunds=refunds, zero_amount=zero_amount,
     )  # fmt: skip
-    rows = as_log(transactions, owner, customer=customer, date=date, amount=amount, **read)
-    days = rows.days()
-    buying = days[rows.purchase] if rows.purchase.any() else days
+    dask = is_dask(transactions)
+    if dask:
+        from crmkit.segmentation._lifecycle_dask import day_range_dask, history_counts_dask
+
+        columns = [customer, date] + ([amount] if amount else [])
+        require_dask_columns(transactions, owner, columns, datetime=date)
+        rows = TransactionLog.from_partition(
+            cast("Any", transactions)[columns]._meta, customer=customer, date=date, amount=amount,
+            owner=owner, **read,
+        )  # fmt: skip
+        low, high = day_range_dask(
+            transactions, customer=customer, date=date, amount=amount, read=read, owner=owner
+        )
+    else:
+        rows = as_log(transactions, owner, customer=customer, date=date, amount=amount, **read)
+        days = rows.days()
+        buying = days[rows.purchase] if rows.purchase.any() else days
+        low, high = int(buying.min()), int(buying.max())
     first_day = make_cut(start, rows.tzinfo, owner, "start").day if start is not None else None
     end_cut = (
         make_cut(end, rows.tzinfo, owner, "end")
         if end is not None
-        else make_cut(_date_of(int(buying.max())), rows.tzinfo, owner, "end")
+        else make_cut(_date_of(high), rows.tzinfo, owner, "end")
     )
-    lo = first_day if first_day is not None else int(buying.min())
+    lo = first_day if first_day is not None else low
     pfreq = "W-SUN" if freq == "W" else freq
     first_period = pd.Period(_date_of(lo), freq=pfreq)
     last_period = pd.Period(_date_of(end_cut.day), freq=pfreq)
@@ -780,13 +822,21 @@ def rates_by_period(
     ends = [(first_period - i).end_time.date() for i in range(extra, 0, -1)]
     ends += [p.end_time.date() for p in periods]
     cuts = [make_cut(day, rows.tzinfo, owner, "end") for day in ends]
-    before = rows.instants_ns() < cuts[-1].instant
-    keep = before & rows.purchase
-    future = int((~before).sum())
-    non_purchase = int((before & ~rows.purchase).sum())
-    log = build_log(rows, keep, cuts[-1])
-    codes, counts = history_arrays(log, cuts, policy if rate in ("churn", "reactivation") else None)
-    segments = _segments(by, log.ids, owner)
+    stage_policy = policy if rate in ("churn", "reactivation") else None
+    if dask:
+        ids, _, future, non_purchase, codes, counts = history_counts_dask(
+            transactions, cuts=cuts, policy=stage_policy, customer=customer, date=date,
+            amount=amount, read=read, owner=owner,
+        )  # fmt: skip
+    else:
+        before = rows.instants_ns() < cuts[-1].instant
+        keep = before & rows.purchase
+        future = int((~before).sum())
+        non_purchase = int((before & ~rows.purchase).sum())
+        log = build_log(rows, keep, cuts[-1])
+        codes, counts = history_arrays(log, cuts, stage_policy)
+        ids = log.ids
+    segments = _segments(by, ids, owner)
     parts: list[pd.DataFrame] = []
     unassigned: list[int] = []
     for j in range(len(periods)):
