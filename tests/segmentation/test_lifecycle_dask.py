@@ -215,3 +215,18 @@ def test_rates_by_period_on_dask(dask_client: Any, tx: pd.DataFrame, rate: str) 
         pd.testing.assert_frame_equal(got, expected)
         assert got.attrs == expected.attrs
 
+
+def test_transitions_of_a_dask_history(dask_client: Any, tx: pd.DataFrame) -> None:
+    from crmkit.segmentation import stage_flows, transition_matrix
+
+    history = lifecycle_history(tx, freq="Q", policy=POLICIES[1])
+    lazy = lifecycle_history(dd.from_pandas(tx, npartitions=3), freq="Q", policy=POLICIES[1])
+    start, end = history.columns[2], history.columns[6]  # not adjacent
+    expected = transition_matrix(history, start, end)
+    got = transition_matrix(lazy, start, end)
+    assert int(expected.entered.sum()) > 0
+    assert (got.start, got.end) == (expected.start, expected.end)
+    pd.testing.assert_frame_equal(got.counts, expected.counts)
+    pd.testing.assert_frame_equal(got.shares, expected.shares)
+    pd.testing.assert_series_equal(got.entered, expected.entered)
+    pd.testing.assert_frame_equal(stage_flows(lazy), stage_flows(history))

@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from typing import Any
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from crmkit._validate import require_frame
 from crmkit.errors import ConfigError, InvalidInputError
+from crmkit.segmentation._dask import computed, is_dask
 from crmkit.segmentation._lifecycle_policy import STAGE_DTYPE
 
 __all__ = ["TransitionMatrix", "stage_flows", "transition_matrix"]
 
 
 def _history_codes(history: object, owner: str) -> tuple[pd.DataFrame, pd.CategoricalDtype]:
-    """The history frame and its stage dtype (every column the same ordered categorical)."""
-    frame = require_frame(history, owner, "history")
+    """The history frame and its stage dtype (every column the same ordered categorical).
+
+    For a Dask history the frame is its metadata (no rows): only labels and dtypes.
+    """
+    frame = require_frame(history._meta if is_dask(history) else history, owner, "history")  # type: ignore[attr-defined]
     dtype: pd.CategoricalDtype | None = None
     for column in frame.columns:
         this = frame[column].dtype
@@ -52,6 +58,37 @@ def _column(frame: pd.DataFrame, value: object, owner: str, field: str) -> Any:
     )
 
 
+def _flow_grids(part: pd.DataFrame, *, k: int) -> pd.DataFrame:
+    """Customers by (stage before, stage after) for each pair of consecutive columns.
+
+    Row ``j`` is the flattened ``(k + 1) x k`` grid of columns ``j`` and ``j + 1``: rows
+    are the stage codes before, plus ``k`` for customers who had not bought yet, columns
+    the stage codes after; customers not yet buyers after are left out. Module-level and
+    additive over rows, so it runs on each Dask partition and the grids add up.
+    """
+    out = np.zeros((max(part.shape[1] - 1, 0), (k + 1) * k), dtype=np.int64)
+    for j in range(part.shape[1] - 1):
+        s = part.iloc[:, j].cat.codes.to_numpy(dtype=np.int64)
+        e = part.iloc[:, j + 1].cat.codes.to_numpy(dtype=np.int64)
+        ok = e >= 0
+        origin = np.where(s < 0, k, s)  # arrivals after every stage
+        out[j] = np.bincount(origin[ok] * k + e[ok], minlength=(k + 1) * k)
+    return pd.DataFrame(out)
+
+
+def _grids(history: Any, columns: list[Any], k: int) -> npt.NDArray[np.int64]:
+    """:func:`_flow_grids` of ``columns`` over the whole history, pandas or Dask (one pass)."""
+    selected = history[columns]
+    if not is_dask(history):
+        return _flow_grids(selected, k=k).to_numpy(dtype=np.int64)
+    func = functools.partial(_flow_grids, k=k)
+    (parts,) = computed(selected.map_partitions(func, meta=func(selected._meta)))
+    total = np.zeros((len(columns) - 1, (k + 1) * k), dtype=np.int64)
+    flat = parts.to_numpy(dtype=np.int64)
+    np.add.at(total, parts.index.to_numpy(), flat)
+    return total
+
+
 @attrs.frozen(eq=False)
 class TransitionMatrix:
     """Stage-to-stage flows between two snapshots of a :func:`lifecycle_history`.
@@ -82,7 +119,7 @@ class TransitionMatrix:
     entered: pd.Series
 
 
-def transition_matrix(history: pd.DataFrame, start: object, end: object) -> TransitionMatrix:
+def transition_matrix(history: Any, start: object, end: object) -> TransitionMatrix:
     """Count stage-to-stage moves between two snapshots of a :func:`lifecycle_history`.
 
     Args:
@@ -117,11 +154,9 @@ def transition_matrix(history: pd.DataFrame, start: object, end: object) -> Tran
     columns: list[Any] = list(frame.columns)
     if columns.index(b) <= columns.index(a):
         raise ConfigError(owner, "end", expected=f"a snapshot after start ({a})", found=repr(end))
-    s = frame[a].cat.codes.to_numpy(dtype=np.int64)
-    e = frame[b].cat.codes.to_numpy(dtype=np.int64)
-    both = (s >= 0) & (e >= 0)
     k = len(dtype.categories)
-    grid = np.bincount(s[both] * k + e[both], minlength=k * k).reshape(k, k)
+    flows = _grids(history, [a, b], k)[0].reshape(k + 1, k)
+    grid = flows[:k]
     names = pd.CategoricalIndex(list(dtype.categories), dtype=dtype)
     counts = pd.DataFrame(
         grid,
@@ -132,10 +167,7 @@ def transition_matrix(history: pd.DataFrame, start: object, end: object) -> Tran
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(totals > 0, grid / totals, np.nan)
     shares = pd.DataFrame(share, index=counts.index, columns=counts.columns)
-    arrived = (s < 0) & (e >= 0)
-    entered = pd.Series(
-        np.bincount(e[arrived], minlength=k), index=names.rename("stage at end"), name="customers"
-    )
+    entered = pd.Series(flows[k], index=names.rename("stage at end"), name="customers")
     return TransitionMatrix(
         start=pd.Timestamp(a),
         end=pd.Timestamp(b),
@@ -145,7 +177,7 @@ def transition_matrix(history: pd.DataFrame, start: object, end: object) -> Tran
     )
 
 
-def stage_flows(history: pd.DataFrame) -> pd.DataFrame:
+def stage_flows(history: Any) -> pd.DataFrame:
     """Return every stage-to-stage flow between consecutive snapshots, for plotting.
 
     Args:
@@ -179,13 +211,10 @@ def stage_flows(history: pd.DataFrame) -> pd.DataFrame:
             owner, "history", expected="at least two snapshots", found=f"{frame.shape[1]}"
         )
     k = len(dtype.categories)
+    grids = _grids(history, list(frame.columns), k)
     parts = []
-    for a, b in zip(frame.columns[:-1], frame.columns[1:], strict=True):
-        s = frame[a].cat.codes.to_numpy(dtype=np.int64)
-        e = frame[b].cat.codes.to_numpy(dtype=np.int64)
-        ok = e >= 0
-        origin = np.where(s < 0, k, s)  # arrivals after every stage
-        grid = np.bincount(origin[ok] * k + e[ok], minlength=(k + 1) * k)
+    for j, (a, b) in enumerate(zip(frame.columns[:-1], frame.columns[1:], strict=True)):
+        grid = grids[j]
         nz = np.flatnonzero(grid)
         from_code = np.where(nz // k == k, -1, nz // k)
         parts.append(
