@@ -60,9 +60,6 @@ PENDING: dict[str, str] = {
     "crmkit.segmentation.ScoreScale": "hand-written to_dict/from_dict (branch segmentation)",
     "crmkit.segmentation.SegmentMap": "hand-written to_dict/from_dict (branch segmentation)",
     "crmkit.segmentation.SegmentRule": "hand-written to_dict/from_dict (branch segmentation)",
-    "crmkit.loyalty.PurchaseLine": "event lines not yet on the spec layer (branch loyalty)",
-    "crmkit.loyalty.RefundLine": "event lines not yet on the spec layer (branch loyalty)",
-    "crmkit.loyalty.Tender": "event tenders not yet on the spec layer (branch loyalty)",
 }
 
 #: Exported base classes that are not values themselves (their subclasses are checked):

@@ -8,6 +8,7 @@ Examples:
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -1184,6 +1185,45 @@ def privilege_sets(draw: st.DrawFn) -> object:
     return PrivilegeSet(tuple(draw(privileges(pid=pid)) for pid in ids))
 
 
+_CENTS = st.integers(0, 10**7).map(lambda c: Decimal(c).scaleb(-2))
+
+
+@st.composite
+def purchase_lines(draw: st.DrawFn) -> object:
+    """A :class:`crmkit.loyalty.PurchaseLine`: cents amounts, a discount up to the amount."""
+    from crmkit.loyalty import PurchaseLine
+
+    amount = draw(_CENTS)
+    discount = draw(st.integers(0, int(amount * 100))) if draw(st.booleans()) else 0
+    return PurchaseLine(
+        draw(st.text(min_size=1, max_size=5)),
+        amount,
+        quantity=draw(st.integers(1, 50)),
+        sku=draw(st.text(max_size=5)),
+        category=draw(st.sampled_from(["", "shoes", "gift_card", "tax", "餐饮"])),
+        discount=Decimal(discount).scaleb(-2),
+    )
+
+
+@st.composite
+def tenders(draw: st.DrawFn) -> object:
+    """A :class:`crmkit.loyalty.Tender`: money of any kind, or a points tender."""
+    from crmkit.loyalty import Tender
+
+    kind = draw(st.sampled_from(["cash", "card", "gift_card", "points"]))
+    points = draw(st.integers(1, 10**6)) if kind == "points" else 0
+    return Tender(kind, draw(_CENTS), points=points)
+
+
+@st.composite
+def refund_lines(draw: st.DrawFn) -> object:
+    """A :class:`crmkit.loyalty.RefundLine` of some units or the rest of the line."""
+    from crmkit.loyalty import RefundLine
+
+    quantity = draw(st.none() | st.integers(1, 50))
+    return RefundLine(draw(st.text(min_size=1, max_size=5)), quantity)
+
+
 @st.composite
 def fit_infos(draw: st.DrawFn) -> object:
     """Fit records as a fitted model carries them."""
@@ -1423,5 +1463,8 @@ RULE_STRATEGIES.update(
         "crmkit.loyalty.Privilege": privileges(),
         "crmkit.loyalty.PrivilegeSet": privilege_sets(),
         "crmkit.loyalty.Program": loyalty_programs(),
+        "crmkit.loyalty.PurchaseLine": purchase_lines(),
+        "crmkit.loyalty.Tender": tenders(),
+        "crmkit.loyalty.RefundLine": refund_lines(),
     }
 )
