@@ -55,9 +55,6 @@ FACADES = ("crmkit.segmentation", "crmkit.loyalty", "crmkit.service", "crmkit.ca
 #: Rule classes not yet on the spec layer: qualified name -> why (who moves it).
 PENDING: dict[str, str] = {
     "crmkit.segmentation.LifecyclePolicy": "hand-written to_dict/from_dict (branch segmentation)",
-    "crmkit.segmentation.RFMModel": "hand-written to_dict/from_dict (branch segmentation)",
-    "crmkit.segmentation.RFMScorer": "hand-written to_dict/from_dict (branch segmentation)",
-    "crmkit.segmentation.ScoreScale": "hand-written to_dict/from_dict (branch segmentation)",
     "crmkit.segmentation.SegmentMap": "hand-written to_dict/from_dict (branch segmentation)",
     "crmkit.segmentation.SegmentRule": "hand-written to_dict/from_dict (branch segmentation)",
 }

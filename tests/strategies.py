@@ -1468,3 +1468,88 @@ RULE_STRATEGIES.update(
         "crmkit.loyalty.RefundLine": refund_lines(),
     }
 )
+
+
+# --------------------------------------------------------------------------- segmentation (branch seg): RFM
+
+
+_RFM_FLOATS = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def score_scales(draw: st.DrawFn, *, bins: int | None = None, reverse: bool | None = None) -> Any:
+    """A valid :class:`~crmkit.segmentation.ScoreScale` (quantile cuts may tie, fixed may not)."""
+    from crmkit.segmentation import ScoreScale
+
+    k = bins if bins is not None else draw(st.integers(2, 9))
+    method = draw(st.sampled_from(["quantile", "fixed"]))
+    cuts = draw(st.lists(_RFM_FLOATS, min_size=k - 1, max_size=k - 1, unique=method == "fixed"))
+    used = draw(st.lists(st.integers(1, k), unique=True, max_size=k).map(sorted))
+    return ScoreScale(
+        draw(st.text(max_size=8)),
+        method,
+        sorted(cuts),
+        draw(st.booleans()) if reverse is None else reverse,
+        used,
+    )
+
+
+_BUILTIN_MAPS = ("default", "marketer-11", "rf-grid", "three-layer")  # all written for 5 bins
+
+
+@st.composite
+def rfm_scorers(draw: st.DrawFn) -> Any:
+    """A valid :class:`~crmkit.segmentation.RFMScorer`: fixed, quantile or mixed edges."""
+    from crmkit.segmentation import RFMScorer, SegmentMap
+
+    bins = draw(st.integers(2, 9))
+    method = draw(st.sampled_from(["quantile", "fixed"]))
+    dims = ["recency", "frequency", "monetary"]
+    given = dims if method == "fixed" else draw(st.lists(st.sampled_from(dims), unique=True))
+    edges = {
+        d: sorted(draw(st.lists(_RFM_FLOATS, min_size=bins - 1, max_size=bins - 1, unique=True)))
+        for d in given
+    }
+    maps: list[Any] = [None]
+    if bins == 5:
+        maps += [*_BUILTIN_MAPS, SegmentMap.builtin(draw(st.sampled_from(_BUILTIN_MAPS)))]
+    names = st.text(min_size=1, max_size=8)
+    return RFMScorer(
+        bins=bins,
+        method=method,
+        edges=edges if (edges or draw(st.booleans())) else None,
+        recency=draw(names),
+        frequency=draw(names),
+        monetary=draw(names),
+        segment_map=draw(st.sampled_from(maps)),
+        tenure=draw(names),
+    )
+
+
+@st.composite
+def rfm_models(draw: st.DrawFn) -> Any:
+    """A valid :class:`~crmkit.segmentation.RFMModel` (scales built directly, not fitted)."""
+    from crmkit.segmentation import RFMModel, SegmentMap
+
+    bins = draw(st.integers(2, 9))
+    seg = None
+    if bins == 5 and draw(st.booleans()):
+        seg = SegmentMap.builtin(draw(st.sampled_from(_BUILTIN_MAPS)))
+    return RFMModel(
+        bins,
+        recency=draw(score_scales(bins=bins, reverse=True)),
+        frequency=draw(score_scales(bins=bins, reverse=False)),
+        monetary=draw(score_scales(bins=bins, reverse=False)),
+        segment_map=seg,
+        n_customers=draw(st.integers(0, 10**9)),
+        tenure=draw(st.text(max_size=8)),
+    )
+
+
+RULE_STRATEGIES.update(
+    {
+        "crmkit.segmentation.ScoreScale": score_scales(),
+        "crmkit.segmentation.RFMScorer": rfm_scorers(),
+        "crmkit.segmentation.RFMModel": rfm_models(),
+    }
+)
