@@ -53,7 +53,7 @@ for cause, count in complaints["cause"].value_counts().items():
 
 # 3. Satisfaction by region.
 for metric in ("csat", "ces"):
-    table = metric_table(responses, metric, by="region", period=None)
+    table = metric_table(responses, metric, by="region", freq=None)
     best = table.loc[table["value"].idxmax(), "region"]
     comparison = compare_groups(responses, metric, by="region", baseline=best)
     print(f"\n{metric.upper()} by region (% top box, 95% Wilson interval), against {best}:")

@@ -18,7 +18,7 @@ from crmkit._demo_cli import write_sample
 from crmkit.cli import build_parser, main
 
 AS_OF = "2025-08-01"
-SUBCOMMANDS = ("rfm", "abc", "lifecycle", "loyalty", "sla", "nps", "campaign")
+SUBCOMMANDS = ("rfm", "abc", "lifecycle", "clv", "loyalty", "sla", "nps", "campaign")
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +38,7 @@ def _argv(command: str, folder: Path) -> list[str]:
         "rfm": ["rfm", str(folder / "transactions.csv"), "--order", "order_id"],
         "abc": ["abc", str(folder / "transactions.csv")],
         "lifecycle": ["lifecycle", str(folder / "transactions.csv"), "--amount", "amount"],
+        "clv": ["clv", str(folder / "transactions.csv"), "--freq", "W"],
         "loyalty": [
             "loyalty",
             str(folder / "loyalty_events.csv"),

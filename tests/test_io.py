@@ -191,6 +191,7 @@ _OPTIONS = st.fixed_dictionaries(
         "encoding": st.sampled_from([None, "gb18030", "latin-1", "utf-16"]),
         "sep": st.sampled_from([None, ";", "\t"]),
         "labels": st.sampled_from(["lines", "positions"]),
+        "as_text": st.booleans(),
     }
 )
 
@@ -224,3 +225,16 @@ def test_a_partitioned_parquet_directory_is_read(tmp_path: Path) -> None:
     frame.to_parquet(tmp_path / "sales.parquet", partition_cols=["part"])
     got = read_table(tmp_path / "sales.parquet")
     assert sorted(got["a"].tolist()) == [1, 2]
+
+
+def test_as_text_keeps_every_value_as_written_with_line_labels(tmp_path: Path) -> None:
+    """Decimal money and ids with leading zeros never pass through float or NaN."""
+    path = tmp_path / "t.csv"
+    path.write_bytes('会员,金额,备注\n007,12.50,NA\n\n008,,"a\nb"\n'.encode("gb18030"))
+    frame = read_table(path, encoding="gb18030", as_text=True)
+    assert frame.to_dict("records") == [
+        {"会员": "007", "金额": "12.50", "备注": "NA"},
+        {"会员": "008", "金额": "", "备注": "a\nb"},
+    ]
+    assert frame.index.tolist() == [2, 4]
+    assert all(frame[c].map(type).eq(str).all() for c in frame.columns)

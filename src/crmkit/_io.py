@@ -48,6 +48,7 @@ def read_table(
     encoding: str | None = None,
     sep: str | None = None,
     labels: RowLabels = "lines",
+    as_text: bool = False,
 ) -> pd.DataFrame:
     r"""Read a CSV (``-`` for standard input) or Parquet file into a DataFrame.
 
@@ -60,6 +61,9 @@ def read_table(
         labels: ``"lines"`` labels CSV rows with their line number in the file (the
             header is line 1), so messages name the line to fix; ``"positions"`` keeps
             the default 0, 1, 2, ... labels.
+        as_text: Read every CSV column as text exactly as written (no number or missing-value
+            inference: ``"007"`` keeps its zeros, ``"NA"`` stays ``"NA"``, an empty field is
+            ``""``), for values that must not pass through float (decimal money, ids).
 
     Raises:
         InvalidInputError: The file is missing, a directory, empty, malformed, not in
@@ -88,7 +92,9 @@ def read_table(
         stdin: Any = sys.stdin
         buffer = getattr(stdin, "buffer", None)  # absent when stdin was replaced by text
         data = buffer.read() if buffer is not None else str(stdin.read()).encode("utf-8")
-        return read_csv_bytes(data, "-", owner=owner, encoding=encoding, sep=sep, labels=labels)
+        return read_csv_bytes(
+            data, "-", owner=owner, encoding=encoding, sep=sep, labels=labels, as_text=as_text
+        )
     file = Path(path)
     if file.is_dir() and file.suffix.lower() in _PARQUET:  # a partitioned Parquet dataset
         return _read_parquet(file, owner)
@@ -108,7 +114,9 @@ def read_table(
         raise InvalidInputError(
             owner, str(path), expected="a readable file", found=str(err.strerror), kind="input"
         ) from None
-    return read_csv_bytes(data, str(path), owner=owner, encoding=encoding, sep=sep, labels=labels)
+    return read_csv_bytes(
+        data, str(path), owner=owner, encoding=encoding, sep=sep, labels=labels, as_text=as_text
+    )
 
 
 def read_csv_bytes(
@@ -119,6 +127,7 @@ def read_csv_bytes(
     encoding: str | None = None,
     sep: str | None = None,
     labels: RowLabels = "lines",
+    as_text: bool = False,
 ) -> pd.DataFrame:
     r"""Read the bytes of a CSV file; ``name`` is what messages call it.
 
@@ -128,6 +137,8 @@ def read_csv_bytes(
     Examples:
         >>> read_csv_bytes(b"\xef\xbb\xbfa,b\n1,2\n", "upload.csv").columns.tolist()
         ['a', 'b']
+        >>> read_csv_bytes(b"id,amount\n007,12.50\n008,\n", "t.csv", as_text=True).to_dict("records")
+        [{'id': '007', 'amount': '12.50'}, {'id': '008', 'amount': ''}]
         >>> read_csv_bytes(b"", "upload.csv")
         Traceback (most recent call last):
         ...
@@ -161,7 +172,7 @@ def read_csv_bytes(
         )
     # pandas parses UTF-8 bytes fastest; the same bytes give the record lines.
     utf8 = data if codec == "utf-8" else text.encode("utf-8")
-    frame = _parse_csv(utf8, name, owner, delimiter)
+    frame = _parse_csv(utf8, name, owner, delimiter, as_text=as_text)
     if labels == "lines":
         frame.index = _line_labels(utf8, text, delimiter, len(frame))
     return frame
@@ -198,9 +209,15 @@ def _separator(sep: str | None, owner: str) -> str:
     return sep
 
 
-def _parse_csv(utf8: bytes, name: str, owner: str, delimiter: str) -> pd.DataFrame:
+def _parse_csv(
+    utf8: bytes, name: str, owner: str, delimiter: str, *, as_text: bool = False
+) -> pd.DataFrame:
+    options: dict[str, Any] = {"dtype": str, "keep_default_na": False} if as_text else {}
     try:
-        return pd.read_csv(io.BytesIO(utf8), sep=delimiter, encoding="utf-8")
+        frame: pd.DataFrame = pd.read_csv(
+            io.BytesIO(utf8), sep=delimiter, encoding="utf-8", **options
+        )
+        return frame
     except pd.errors.EmptyDataError:
         raise InvalidInputError(
             owner,

@@ -201,7 +201,7 @@ def customer_value(tx: pd.DataFrame, figure: Callable[[float, float], Any]) -> S
     at = int(table["revenue_share"].to_numpy().argmax())
     best, row = table.index[at], table.iloc[at]
     a = abc.iloc[0]
-    reading = (
+    reading: tuple[str, ...] = (
         (
             f"{len(scored):,} customers were scored on how recently, how often and how much "
             f"they bought. The largest share of revenue comes from the {best!s} segment: "
@@ -216,6 +216,8 @@ def customer_value(tx: pd.DataFrame, figure: Callable[[float, float], Any]) -> S
             f"{_pct(pyr['revenue_share'].iloc[0])}."
         ),
     )
+    clv_reading, clv_figures, clv_tables = _clv_parts(tx, scored, figure)
+    reading = (*reading, *clv_reading)
     shown = table[["customers", "customer_share", "revenue_share", "recency_median"]]
     shown = shown.assign(
         frequency_median=table["frequency_median"],
@@ -242,6 +244,7 @@ def customer_value(tx: pd.DataFrame, figure: Callable[[float, float], Any]) -> S
                 plot_class_shares(pyr, ax=figure(5.5, 3.4), title="Customer pyramid"),
                 "Customer pyramid: VIP top 1%, major next 4%, medium next 15%, small the rest.",
             ),
+            *clv_figures,
         ),
         tables=(
             (
@@ -250,6 +253,67 @@ def customer_value(tx: pd.DataFrame, figure: Callable[[float, float], Any]) -> S
             ),
             ("ABC classes", _table(abc, shares=("customer_share", "revenue_share"))),
             ("Customer pyramid", _table(pyr, shares=("customer_share", "revenue_share"))),
+            *clv_tables,
+        ),
+    )
+
+
+def _clv_parts(
+    tx: pd.DataFrame, scored: pd.DataFrame, figure: Callable[[float, float], Any]
+) -> tuple[tuple[str, ...], tuple[Figure, ...], tuple[tuple[str, str], ...]]:
+    """Customer lifetime value (MBG/NBD + Gamma-Gamma, 12 months) by segment; top customers.
+
+    A data set the models cannot be fitted on (too few repeat buyers) leaves CLV out with
+    a sentence saying why, instead of failing the report.
+    """
+    from crmkit.errors import CrmkitError
+    from crmkit.segmentation._clv_cli import clv_table
+
+    try:
+        table, fits = clv_table(tx, freq="W", amount="amount")
+    except CrmkitError as err:
+        return (
+            (f"Customer lifetime value is left out: the models could not be fitted ({err}).",),
+            (),
+            (),
+        )
+    clv = table["clv"].reindex(scored.index).fillna(0.0)
+    total = float(clv.sum())
+    by_segment = clv.groupby(scored["segment"], observed=True).sum()
+    by_segment = by_segment / total if total > 0 else by_segment * 0
+    top = clv.sort_values(ascending=False)
+    top_decile = (
+        float(top.head(max(1, len(top) // 10)).sum() / total) if total > 0 else float("nan")
+    )
+    ax = figure(7.5, 4.0)
+    labels = [str(s) for s in by_segment.index][::-1]
+    ax.barh(labels, by_segment.to_numpy()[::-1], color="#2ca02c")
+    for y, v in enumerate(by_segment.to_numpy()[::-1]):
+        ax.annotate(f" {v:.0%}", (float(v), y), va="center")
+    from matplotlib.ticker import PercentFormatter
+
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("share of the expected 12-month value")
+    ax.set_title("Customer lifetime value by RFM segment")
+    ax.spines[["top", "right"]].set_visible(False)
+    reading = (
+        (
+            f"Over the next 12 months the customers are expected to bring {total:,.0f} "
+            f"(MBG/NBD purchase model with Gamma-Gamma spend, discounted 1% a month). The "
+            f"top 10% of customers hold {_pct(top_decile)} of it; the "
+            f"{by_segment.idxmax()!s} segment alone {_pct(float(by_segment.max()))}."
+        ),
+    )
+    head = table.head(10)[["frequency", "p_alive", "expected_purchases", "clv"]].copy()
+    head["segment"] = scored["segment"].reindex(head.index).astype(str)
+    return (
+        reading,
+        (_svg(ax, "Share of the expected 12-month customer lifetime value by RFM segment."),),
+        (
+            (
+                f"Highest expected lifetime value (purchase model: {fits['purchase_model']['kind']})",
+                _table(head, shares=("p_alive",)),
+            ),
         ),
     )
 
