@@ -40,7 +40,7 @@ print(f"\n{len(slipping)} customers at risk (90+ days without a purchase), e.g.:
 print(slipping[["recency_days", "purchase_days", "last_purchase"]].head(5).to_string())
 
 # 3. What moved in June?
-history = lifecycle_history(tx, at=["2025-05-31", "2025-06-30"], amount="amount")
+history = lifecycle_history(tx, as_of=["2025-05-31", "2025-06-30"], amount="amount")
 moves = transition_matrix(history, "2025-05-31", "2025-06-30")
 print("\nJune moves (rows: stage on 31 May, columns: stage on 30 June):")
 print(moves.counts.to_string())
@@ -74,7 +74,7 @@ uplift = wake.by_segment.loc["coupon", "rate"] - wake.by_segment.loc["held out",
 print(f"uplift over the held-out group: {uplift:+.1%}")
 
 # 6. The longer view: quarterly cohorts, share of each cohort buying in later quarters.
-cohorts = cohort_retention(tx, period="Q", amount="amount", as_of="2025-06-30")
+cohorts = cohort_retention(tx, freq="Q", amount="amount", as_of="2025-06-30")
 print("\nCohort retention (NaN = quarter not over yet):")
 print(cohorts.shares.iloc[-6:, :5].round(2).to_string())
 

@@ -44,7 +44,10 @@ print("Dimensions with unused scores:", model.incomplete)
 # 4. Store the model as JSON and score one customer later, exactly as in the batch.
 stored = json.dumps(model.to_dict())
 again = RFMModel.from_dict(json.loads(stored))
-print("\nOne customer (12 days ago, 6 orders, 850 spent):", again.score(12, 6, 850.0))
+print(
+    "\nOne customer (12 days ago, 6 orders, 850 spent, first order 400 days ago):",
+    again.score(12, 6, 850.0, tenure_days=400),
+)
 
 # 5. Playbooks: the handbook's three layers, with fixed recency periods in days.
 layers = rfm(

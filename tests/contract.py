@@ -42,6 +42,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
+import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -59,20 +60,8 @@ PENDING: dict[str, str] = {
     "crmkit.segmentation.ScoreScale": "hand-written to_dict/from_dict (branch segmentation)",
     "crmkit.segmentation.SegmentMap": "hand-written to_dict/from_dict (branch segmentation)",
     "crmkit.segmentation.SegmentRule": "hand-written to_dict/from_dict (branch segmentation)",
-    "crmkit.loyalty.BaseRate": "earning rules not yet on the spec layer (branch loyalty)",
-    "crmkit.loyalty.DateWindow": "earning rules not yet on the spec layer (branch loyalty)",
-    "crmkit.loyalty.EarningRule": "earning rules not yet on the spec layer (branch loyalty)",
-    "crmkit.loyalty.EarningScheme": "earning rules not yet on the spec layer (branch loyalty)",
-    "crmkit.loyalty.Multiplier": "earning rules not yet on the spec layer (branch loyalty)",
-    "crmkit.loyalty.OrderBonus": "earning rules not yet on the spec layer (branch loyalty)",
-    "crmkit.loyalty.PerEvery": "earning rules not yet on the spec layer (branch loyalty)",
-    "crmkit.loyalty.PeriodCap": "earning rules not yet on the spec layer (branch loyalty)",
-    "crmkit.loyalty.Privilege": "privileges not yet on the spec layer (branch loyalty)",
-    "crmkit.loyalty.PrivilegeSet": "privileges not yet on the spec layer (branch loyalty)",
-    "crmkit.loyalty.Program": "program not yet on the spec layer (branch loyalty)",
     "crmkit.loyalty.PurchaseLine": "event lines not yet on the spec layer (branch loyalty)",
     "crmkit.loyalty.RefundLine": "event lines not yet on the spec layer (branch loyalty)",
-    "crmkit.loyalty.SignUpBonus": "earning rules not yet on the spec layer (branch loyalty)",
     "crmkit.loyalty.Tender": "event tenders not yet on the spec layer (branch loyalty)",
 }
 
@@ -87,7 +76,21 @@ ABSTRACT: dict[str, str] = {
 PENDING_FITTED: dict[str, str] = {}
 
 #: Rule classes whose instances are not hashable, with the reason.
-UNHASHABLE: dict[str, str] = {}
+UNHASHABLE: dict[str, str] = {
+    **{
+        f"crmkit.segmentation.{name}": "params and standard errors are mappings (dict fields); "
+        "compare fitted models with == (branch clv)"
+        for name in (
+            "BetaGeoFit",
+            "ModifiedBetaGeoFit",
+            "ParetoNBDFit",
+            "BetaGeoBetaBinomFit",
+            "ShiftedBetaGeoFit",
+            "GammaGammaFit",
+        )
+    },
+    "crmkit.loyalty.Program": "its catalogue (and earning/expiry/tiers by name) are dicts",
+}
 
 
 class ContractError(AssertionError):
@@ -126,9 +129,11 @@ def rule_classes() -> dict[str, type]:
 
 
 def fitted_classes() -> dict[str, type]:
-    """The exported classes that learn from data (have ``fit``)."""
+    """The exported classes that learn from data (have ``fit``; protocols left out)."""
     return {
-        name: cls for name, cls in facade_classes().items() if callable(getattr(cls, "fit", None))
+        name: cls
+        for name, cls in facade_classes().items()
+        if callable(getattr(cls, "fit", None)) and not getattr(cls, "_is_protocol", False)
     }
 
 
@@ -304,6 +309,7 @@ def _rfm_data() -> pd.DataFrame:
             "recency_days": [1, 5, 20, 40, 90, 200, 300, 400, 500, 700, 3, 45],
             "frequency": [9, 7, 5, 4, 3, 2, 1, 1, 1, 1, 6, 2],
             "monetary": [900.0, 700, 500, 400, 300, 200, 100, 80, 60, 40, 650, 210],
+            "tenure_days": [600, 300, 25, 400, 500, 800, 300, 900, 500, 700, 3, 300],
         },
         index=pd.Index([f"c{i}" for i in range(12)], name="customer_id"),
     )
@@ -313,7 +319,9 @@ def _rfm_case() -> FittedCase:
     from crmkit.segmentation import RFMScorer
 
     def one(model: Any, row: pd.Series) -> dict[str, Any]:
-        score = model.score(row["recency_days"], row["frequency"], row["monetary"])
+        score = model.score(
+            row["recency_days"], row["frequency"], row["monetary"], row["tenure_days"]
+        )
         return {k: getattr(score, k) for k in ("r_score", "f_score", "m_score", "rfm_code")}
 
     return FittedCase(
@@ -347,10 +355,120 @@ def _health_case() -> FittedCase:
     )
 
 
+# --- CLV models (branch clv): predictions for a frame equal one-customer calls
+
+
+def _btyd_data() -> pd.DataFrame:
+    from tests.strategies import simulated_btyd_summary
+
+    frame = simulated_btyd_summary(300, seed=17)
+    frame.index = pd.Index([f"c{i}" for i in range(len(frame))], name="customer_id")
+    return frame
+
+
+def _count_case(cls_name: str) -> Callable[[], FittedCase]:
+    def case() -> FittedCase:
+        import crmkit.segmentation as seg
+
+        def one(model: Any, row: pd.Series) -> dict[str, Any]:
+            x, tx, big_t = row["frequency"], row["recency"], row["T"]
+            return {
+                "expected_purchases": model.expected_purchases(10.0, x, tx, big_t),
+                "p_alive": model.probability_alive(x, tx, big_t),
+            }
+
+        return FittedCase(
+            scorer=lambda: getattr(seg, cls_name)(time_unit="weeks"),
+            data=_btyd_data,
+            score_frame=lambda model, frame: model.predict(frame, t=10.0),
+            score_one=one,
+            columns=("expected_purchases", "p_alive"),
+        )
+
+    return case
+
+
+def _spend_case() -> FittedCase:
+    from crmkit.segmentation import GammaGammaModel
+
+    def data() -> pd.DataFrame:
+        rng = np.random.default_rng(4)
+        freq = rng.integers(0, 6, 60).astype(float)
+        nu = rng.gamma(3.7, 1 / 15.4, 60)
+        spend = np.where(freq > 0, rng.gamma(6.25, 1 / nu), 0.0)
+        return pd.DataFrame(
+            {"frequency": freq, "monetary_value": spend},
+            index=pd.Index([f"c{i}" for i in range(60)], name="customer_id"),
+        )
+
+    return FittedCase(
+        scorer=lambda: GammaGammaModel(max_correlation=None),
+        data=data,
+        score_frame=lambda model, frame: model.predict(frame),
+        score_one=lambda model, row: {
+            "expected_spend": model.expected_spend(row["frequency"], row["monetary_value"])
+        },
+        columns=("expected_spend",),
+    )
+
+
+def _bgbb_case() -> FittedCase:
+    from crmkit.segmentation import BetaGeoBetaBinomModel
+
+    def data() -> pd.DataFrame:
+        frame = pd.DataFrame(
+            {
+                "frequency": [0, 6, 1, 5, 2, 4, 3, 5],
+                "recency": [0, 6, 1, 6, 2, 6, 6, 5],
+                "n": [6] * 8,
+            }
+        )
+        weights = [346, 120, 109, 73, 61, 51, 36, 34]
+        frame = frame.loc[frame.index.repeat(weights)].reset_index(drop=True)
+        frame.index = pd.Index([f"d{i}" for i in range(len(frame))], name="donor")
+        return frame.head(830)
+
+    return FittedCase(
+        scorer=lambda: BetaGeoBetaBinomModel(time_unit="years"),
+        data=data,
+        score_frame=lambda model, frame: model.predict(frame, t=3),
+        score_one=lambda model, row: {
+            "expected_purchases": model.expected_purchases(
+                3, row["frequency"], row["recency"], row["n"]
+            )
+        },
+        columns=("expected_purchases",),
+    )
+
+
+def _sbg_case() -> FittedCase:
+    from crmkit.segmentation import ShiftedBetaGeoModel
+
+    def data() -> pd.DataFrame:
+        rows = [(1, 1)] * 13 + [(2, 1)] * 12 + [(3, 1)] * 9 + [(4, 1)] * 6 + [(4, 0)] * 60
+        frame = pd.DataFrame(rows, columns=["periods", "churned"])
+        frame.index = pd.Index([f"m{i}" for i in range(len(frame))], name="member")
+        return frame
+
+    return FittedCase(
+        scorer=lambda: ShiftedBetaGeoModel(time_unit="years"),
+        data=data,
+        score_frame=lambda model, frame: model.predict(frame, t=2),
+        score_one=lambda model, row: {"p_renew": model.probability_renew(2, row["periods"])},
+        columns=("p_renew",),
+    )
+
+
 #: Every exported class with ``fit`` needs a case here (qualified name of the scorer).
 FITTED_CASES: dict[str, Callable[[], FittedCase]] = {
     "crmkit.segmentation.RFMScorer": _rfm_case,
     "crmkit.campaigns.HealthScore": _health_case,
+    "crmkit.segmentation.BetaGeoModel": _count_case("BetaGeoModel"),
+    "crmkit.segmentation.ModifiedBetaGeoModel": _count_case("ModifiedBetaGeoModel"),
+    "crmkit.segmentation.ParetoNBDModel": _count_case("ParetoNBDModel"),
+    "crmkit.segmentation.GammaGammaModel": _spend_case,
+    "crmkit.segmentation.BetaGeoBetaBinomModel": _bgbb_case,
+    "crmkit.segmentation.ShiftedBetaGeoModel": _sbg_case,
 }
 
 

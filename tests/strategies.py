@@ -687,7 +687,7 @@ def loyalty_programs(draw: st.DrawFn) -> object:
         timezone=draw(timezones),
         earning=EarningScheme.base_rate(draw(st.sampled_from(["1", "0.5", "2.5"]))),
         expiry=expiry,
-        shortfall=draw(st.sampled_from(["forfeit", "debt", "cash_offset"])),
+        shortfall=draw(st.sampled_from(["forfeit", "debt", "cash_offset", "balance_then_cash"])),
         pending_days=draw(st.sampled_from([0, 0, 7])),
         point_value="0.01",
         tiers=draw(
@@ -1125,6 +1125,100 @@ def health_scores(draw: st.DrawFn) -> object:
     return HealthScore(indicators, bands=bands)
 
 
+# --------------------------------------------------------------------------- loyalty: the rule classes on the spec layer
+
+
+@st.composite
+def date_windows(draw: st.DrawFn) -> object:
+    """A :class:`crmkit.loyalty.DateWindow` of 1-60 days in 2024-2026."""
+    from crmkit.loyalty import DateWindow
+
+    start = draw(st.dates(dt.date(2024, 1, 1), dt.date(2026, 12, 31)))
+    return DateWindow(start, start + dt.timedelta(days=draw(st.integers(1, 60))))
+
+
+@st.composite
+def period_caps(draw: st.DrawFn) -> object:
+    """A :class:`crmkit.loyalty.PeriodCap`."""
+    from crmkit.loyalty import PeriodCap
+
+    period = draw(st.sampled_from(["day", "week", "month", "quarter", "year"]))
+    return PeriodCap(period, draw(st.integers(0, 100_000)))
+
+
+@st.composite
+def privileges(draw: st.DrawFn, *, pid: str | None = None) -> object:
+    """A :class:`crmkit.loyalty.Privilege` of any kind, with the fields its kind needs."""
+    from crmkit.loyalty import Privilege
+
+    kind = draw(
+        st.sampled_from(
+            ["earning_multiplier", "birthday_bonus", "free_shipping", "quota", "benefit"]
+        )
+    )
+    value = None
+    if kind in ("earning_multiplier", "birthday_bonus"):
+        value = draw(st.sampled_from(["1", "1.5", "2", "3.25"]))
+    start = draw(st.none() | st.dates(dt.date(2024, 1, 1), dt.date(2026, 12, 31)))
+    end = None if start is None else start + dt.timedelta(days=draw(st.integers(1, 90)))
+    return Privilege(
+        id=pid or draw(st.sampled_from(["lounge", "ship", "x2", "gift"])),
+        kind=kind,
+        tiers=draw(st.lists(st.sampled_from(_TIER_NAMES), min_size=1, max_size=3)),
+        value=value,
+        quota=draw(st.integers(1, 12)) if kind == "quota" else None,
+        quota_period=draw(st.sampled_from(["year", "month", "validity"])),
+        start=start,
+        end=end,
+        keep_days=draw(st.integers(0, 60)),
+        description=draw(st.sampled_from(["", "airport lounge", "免运费"])),
+    )
+
+
+@st.composite
+def privilege_sets(draw: st.DrawFn) -> object:
+    """A :class:`crmkit.loyalty.PrivilegeSet` of 0-3 privileges with distinct ids."""
+    from crmkit.loyalty import PrivilegeSet
+
+    ids = draw(st.lists(st.sampled_from(["lounge", "ship", "x2", "gift"]), unique=True, max_size=3))
+    return PrivilegeSet(tuple(draw(privileges(pid=pid)) for pid in ids))
+
+
+@st.composite
+def fit_infos(draw: st.DrawFn) -> object:
+    """Fit records as a fitted model carries them."""
+    from crmkit.segmentation import FitInfo
+
+    return FitInfo(
+        log_likelihood=draw(st.floats(-1e6, 0.0, allow_nan=False)),
+        converged=draw(st.booleans()),
+        iterations=draw(st.integers(0, 500)),
+        message=draw(st.sampled_from(["ok", "Optimization terminated successfully."])),
+        n_customers=float(draw(st.integers(2, 10**6))),
+        n_unique=draw(st.integers(1, 10**5)),
+        penalizer=draw(st.sampled_from([0.0, 0.001, 0.1])),
+    )
+
+
+def _fitted(cls_name: str, names: tuple[str, ...]) -> st.SearchStrategy[object]:
+    @st.composite
+    def build(draw: st.DrawFn) -> object:
+        import crmkit.segmentation as seg
+
+        cls = getattr(seg, cls_name)
+        low = 1.05 if cls_name == "GammaGammaFit" else 0.01
+        params = {n: draw(_positive(low if n == "q" else 0.01, 100.0)) for n in names}
+        errors = {n: draw(st.one_of(st.none(), _positive(1e-4, 10.0))) for n in names}
+        return cls(
+            params=params,
+            time_unit=draw(st.sampled_from(["days", "weeks", "months", "years"])),
+            standard_errors=errors,
+            info=draw(st.one_of(st.none(), fit_infos())),
+        )
+
+    return build()
+
+
 @st.composite
 def sla_policies(draw: st.DrawFn) -> object:
     """An ``SLAPolicy`` with one to three targets under ``"*"`` (and maybe ``"P1"``),
@@ -1277,6 +1371,17 @@ def _health_models() -> st.SearchStrategy[Any]:
 
 RULE_STRATEGIES.update(
     {
+        "crmkit.segmentation.FitInfo": fit_infos(),
+        "crmkit.segmentation.BetaGeoFit": _fitted("BetaGeoFit", ("r", "alpha", "a", "b")),
+        "crmkit.segmentation.ModifiedBetaGeoFit": _fitted(
+            "ModifiedBetaGeoFit", ("r", "alpha", "a", "b")
+        ),
+        "crmkit.segmentation.ParetoNBDFit": _fitted("ParetoNBDFit", ("r", "alpha", "s", "beta")),
+        "crmkit.segmentation.BetaGeoBetaBinomFit": _fitted(
+            "BetaGeoBetaBinomFit", ("alpha", "beta", "gamma", "delta")
+        ),
+        "crmkit.segmentation.ShiftedBetaGeoFit": _fitted("ShiftedBetaGeoFit", ("alpha", "beta")),
+        "crmkit.segmentation.GammaGammaFit": _fitted("GammaGammaFit", ("p", "q", "v")),
         "crmkit.service.MetricRule": metric_rules(),
         "crmkit.service.BusinessCalendar": business_calendar_dicts().map(_calendar_from),
         "crmkit.service.SLATarget": sla_targets(),
@@ -1304,5 +1409,19 @@ RULE_STRATEGIES.update(
         .filter(bool)
         .map(lambda found: found[0]),
         "crmkit.campaigns.HealthModel": _health_models(),
+        "crmkit.loyalty.DateWindow": date_windows(),
+        "crmkit.loyalty.EarningScheme": earning_schemes(),
+        "crmkit.loyalty.EarningRule": earning_schemes().map(lambda s: s.rules[0]),
+        **{
+            f"crmkit.loyalty.{name}": earning_schemes()
+            .map(lambda s, name=name: [r for r in s.rules if type(r).__name__ == name])
+            .filter(bool)
+            .map(lambda found: found[0])
+            for name in ("BaseRate", "PerEvery", "Multiplier", "OrderBonus", "SignUpBonus")
+        },
+        "crmkit.loyalty.PeriodCap": period_caps(),
+        "crmkit.loyalty.Privilege": privileges(),
+        "crmkit.loyalty.PrivilegeSet": privilege_sets(),
+        "crmkit.loyalty.Program": loyalty_programs(),
     }
 )

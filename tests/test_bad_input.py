@@ -547,22 +547,12 @@ def test_aware_arrow_timestamps_equal_numpy_aware() -> None:
         pd.testing.assert_frame_equal(call(arrow), call(aware), check_dtype=False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="branch seg owns _summary: summarize must call _validate.require_finite_result "
-    "after aggregating (today a RuntimeWarning/inf); remove this mark when it does",
-)
 @pytest.mark.parametrize("entry", list(ENTRY_POINTS))
 def test_amounts_that_sum_past_float64_name_the_amount_column(entry: str) -> None:
     tx = _tx().assign(amount=[1e308, 1e308, 1.0, 1.0, 1.0, 1.0])
     _refused(ENTRY_POINTS[entry], tx, InvalidInputError, "overflow", field="amount")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="branch seg owns _summary: as_of must be read with _validate.datetime_value "
-    "(today OutOfBoundsDatetime); remove this mark when it is",
-)
 def test_as_of_in_year_9999_is_a_crmkit_error() -> None:
     with pytest.raises(ConfigError, match="between 1678-01-01 and 2261-12-31"):
         summarize(_tx(), as_of="9999-01-01")

@@ -57,7 +57,9 @@ def _answers(program: Program, policies: PolicySet, model: RFMModel, k: int) -> 
             "customer_tier": "core" if k % 4 == 0 else "regular",
         },
     )
-    score = model.score(recency_days=k % 400, frequency=1 + k % 20, monetary=37.5 * k)
+    score = model.score(
+        recency_days=k % 400, frequency=1 + k % 20, monetary=37.5 * k, tenure_days=k % 400 + 30
+    )
     return (
         state.available,
         state.tier_name,

@@ -77,7 +77,7 @@ def spend(scored: pd.DataFrame) -> pd.Series:
 
 @pytest.fixture(scope="module")
 def history(tx: pd.DataFrame) -> pd.DataFrame:
-    return lifecycle_history(tx, freq="Q")
+    return lifecycle_history(tx, freq="Q", amount=None)
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +119,7 @@ def test_global_rcparams_are_left_alone(
     plot_rfm_grid(scored)
     plot_lifecycle_stages(history)
     plot_transition_matrix(transition_matrix(history, history.columns[0], history.columns[-1]))
-    plot_cohort_retention(cohort_retention(tx, period="Q"))
+    plot_cohort_retention(cohort_retention(tx, freq="Q", amount=None))
     assert dict(matplotlib.rcParams) == before
 
 
@@ -384,7 +384,7 @@ def test_plot_transition_matrix_leaves_empty_rows_blank() -> None:
             "date": pd.to_datetime(["2025-01-02", "2025-01-03", "2025-04-20"]),
         }
     )
-    h = lifecycle_history(tx, at=["2025-01-31", "2025-05-31"])
+    h = lifecycle_history(tx, as_of=["2025-01-31", "2025-05-31"], amount=None)
     ax = plot_transition_matrix(transition_matrix(h, "2025-01-31", "2025-05-31"))
     mask = np.ma.getmaskarray(ax.images[0].get_array())
     assert mask[1:].all()  # only "new" had customers at the start
@@ -411,7 +411,7 @@ def test_plot_transition_matrix_counts_and_frames(history: pd.DataFrame) -> None
 
 
 def test_plot_cohort_retention_keeps_unobservable_cells_blank(tx: pd.DataFrame) -> None:
-    table = cohort_retention(tx, period="Q")
+    table = cohort_retention(tx, freq="Q", amount=None)
     assert table.shares.isna().any().any()
     ax = plot_cohort_retention(table)
     image = ax.images[0].get_array()
@@ -425,7 +425,7 @@ def test_plot_cohort_retention_keeps_unobservable_cells_blank(tx: pd.DataFrame) 
 
 
 def test_plot_cohort_retention_counts_and_plain_frames(tx: pd.DataFrame) -> None:
-    table = cohort_retention(tx, period="Q", metric="revenue", amount="amount")
+    table = cohort_retention(tx, freq="Q", metric="revenue", amount="amount")
     ax = plot_cohort_retention(table, values="counts", annotate=False)
     np.testing.assert_allclose(
         ax.images[0].get_array().filled(np.nan), table.counts.to_numpy(), equal_nan=True
@@ -438,7 +438,7 @@ def test_plot_cohort_retention_counts_and_plain_frames(tx: pd.DataFrame) -> None
 
 def test_plot_cohort_retention_of_a_cohort_not_observable_at_all_is_blank() -> None:
     tx = pd.DataFrame({"customer_id": [1], "date": pd.to_datetime(["2025-03-10"])})
-    table = cohort_retention(tx, as_of="2025-03-20")  # March has not ended
+    table = cohort_retention(tx, as_of="2025-03-20", amount=None)  # March has not ended
     assert table.counts.isna().all().all()
     ax = plot_cohort_retention(table)
     assert np.ma.getmaskarray(ax.images[0].get_array()).all()
@@ -447,7 +447,7 @@ def test_plot_cohort_retention_of_a_cohort_not_observable_at_all_is_blank() -> N
 
 def test_plot_cohort_retention_errors(tx: pd.DataFrame) -> None:
     with pytest.raises(ConfigError, match="'values'"):
-        plot_cohort_retention(cohort_retention(tx), values="rates")  # type: ignore[arg-type]
+        plot_cohort_retention(cohort_retention(tx, amount=None), values="rates")  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError, match="CohortTable"):
         plot_cohort_retention({"a": 1})
     with pytest.raises(InvalidInputError, match="at least one row"):
@@ -598,7 +598,7 @@ def _all_calls(
             plot_transition_matrix,
             transition_matrix(history, history.columns[0], history.columns[1]),
         ),
-        (plot_cohort_retention, cohort_retention(tx, period="Q")),
+        (plot_cohort_retention, cohort_retention(tx, freq="Q", amount=None)),
         (plot_metric_trend, metric_table(responses, "nps", freq="Q")),
         (plot_sla_attainment, sla_attainment(_results())),
     ]

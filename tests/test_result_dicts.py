@@ -30,6 +30,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmkit import datasets, loyalty, segmentation, service
+from crmkit.loyalty._cli import demo_program
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 FACADES = (segmentation, loyalty, service)
@@ -45,6 +46,8 @@ NOT_RESULTS = {
     "Segment", "BusinessDays",
     # inputs and engines: the transaction log reader, a program's compiled earner
     "TransactionLog", "CompiledProgram",
+    # the base classes of the fit -> model protocol (their subclasses are models)
+    "Estimator", "FittedModel", "LikelihoodFit",
 }  # fmt: skip
 
 #: Result types without ``to_dict()`` yet, and the branch that owns them.
@@ -77,8 +80,6 @@ def result_types() -> dict[str, type]:
 
 
 def _member_state(k: int) -> Any:
-    from crmkit.loyalty._cli import demo_program
-
     start = dt.datetime(2025, 1, 5, 10, tzinfo=SHANGHAI) + dt.timedelta(days=k)
     events = [
         loyalty.Enroll(event_id="e", time=start),
@@ -90,6 +91,14 @@ def _member_state(k: int) -> Any:
         loyalty.Redeem(event_id="r", time=start + dt.timedelta(days=40), reward="coupon-30"),
     ]
     return demo_program().replay(events, as_of=start + dt.timedelta(days=90 + 200 * k))
+
+
+def _breakage(k: int) -> Any:
+    from crmkit.loyalty._cli import demo_program
+
+    events = datasets.loyalty_events(n_members=12, seed=k)
+    as_of = events["time"].max() + pd.Timedelta(days=400)
+    return loyalty.breakage(events, demo_program(), as_of=as_of, on_error="skip")
 
 
 def _ticket(k: int) -> Any:
@@ -123,7 +132,7 @@ def _rfm_model(k: int) -> Any:
 
 def _history(k: int) -> pd.DataFrame:
     return segmentation.lifecycle_history(
-        _transactions(k), at=["2025-05-31", "2025-06-30"], amount="amount"
+        _transactions(k), as_of=["2025-05-31", "2025-06-30"], amount="amount"
     )
 
 
@@ -138,9 +147,16 @@ FACTORIES: dict[str, Callable[[int], Any]] = {
     "EarningResult": lambda k: _member_state(k).earnings["p1"],
     "LinePoints": lambda k: _member_state(k).earnings["p1"].lines[0],
     "Component": lambda k: _member_state(k).earnings["p1"].lines[0].components[0],
+    "BreakageResult": _breakage,
     "Grant": lambda k: loyalty.Grant("lounge", dt.datetime(2025, 3, 1 + k, tzinfo=SHANGHAI), None),
     "QuotaStatus": lambda k: loyalty.QuotaStatus(
         "lounge", 4, k, 4 - k, dt.datetime(2025, 1, 1), dt.datetime(2026, 1, 1)
+    ),
+    "BreakageResult": lambda k: loyalty.breakage(
+        datasets.loyalty_events(n_members=20, seed=k),
+        demo_program(),
+        as_of=dt.datetime(2026, 1, 1, tzinfo=SHANGHAI),
+        on_error="skip",
     ),
     "TicketSLA": _ticket,
     "TargetResult": lambda k: _ticket(k).targets[0],
@@ -159,7 +175,9 @@ FACTORIES: dict[str, Callable[[int], Any]] = {
     "DurationQuantiles": lambda k: service.duration_quantiles(
         _tickets(k), q=(0.5, 0.9), as_of=_tickets(k)["created_at"].max()
     ),
-    "RFMScore": lambda k: _rfm_model(k).score(recency_days=30 + k, frequency=3, monetary=250.0),
+    "RFMScore": lambda k: _rfm_model(k).score(
+        recency_days=30 + k, frequency=3, monetary=250.0, tenure_days=300 + k
+    ),
     "Rate": lambda k: segmentation.churn_rate(
         _transactions(k), start="2025-06-30", end="2025-12-31", amount="amount"
     ),
@@ -170,7 +188,7 @@ FACTORIES: dict[str, Callable[[int], Any]] = {
         _history(k), "2025-05-31", "2025-06-30"
     ),
     "CohortTable": lambda k: segmentation.cohort_retention(
-        _transactions(k), period="Q", amount="amount"
+        _transactions(k), freq="Q", amount="amount"
     ),
     "SegmentMapReport": lambda k: (
         segmentation.SegmentMap.default() if k == 0 else segmentation.SegmentMap.three_layer()

@@ -43,7 +43,7 @@ def main() -> None:
     tx = datasets.transactions(n_customers=2_000, seed=7)
     scored = rfm(tx)
     spend = scored["monetary"].clip(lower=0)
-    history = lifecycle_history(tx, freq="Q")
+    history = lifecycle_history(tx, freq="Q", amount=None)
     snapshots = list(history.columns)
     responses = datasets.survey_responses(n_responses=2_000, seed=0)
 
@@ -82,7 +82,9 @@ def main() -> None:
         "transition_matrix": plotting.plot_transition_matrix(
             transition_matrix(history, snapshots[-5], snapshots[-1])
         ),
-        "cohort_retention": plotting.plot_cohort_retention(cohort_retention(tx, period="Q")),
+        "cohort_retention": plotting.plot_cohort_retention(
+            cohort_retention(tx, freq="Q", amount=None)
+        ),
         "metric_trend": plotting.plot_metric_trend(
             nps_table[nps_table["segment"].isin(["VIP", "regular"])]
         ),

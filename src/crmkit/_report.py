@@ -347,9 +347,9 @@ def lifecycle(tx: pd.DataFrame, figure: Callable[[float, float], Any]) -> Sectio
     counts = stages["stage"].value_counts(sort=False)
     shares = counts / max(len(stages), 1)
     months = [(pd.Timestamp(end) - pd.offsets.MonthEnd(k)).date() for k in range(11, 0, -1)]
-    history = lifecycle_history(tx, at=[*months, end], amount=amount)
+    history = lifecycle_history(tx, as_of=[*months, end], amount=amount)
     moves = transition_matrix(history, start, end)
-    cohorts = cohort_retention(tx, period="Q", amount=amount, as_of=end)
+    cohorts = cohort_retention(tx, freq="Q", amount=amount, as_of=end)
     kept = cohorts.shares.iloc[:, 1] if cohorts.shares.shape[1] > 1 else None
     active = shares.get("active", float("nan"))
     risk = shares.get("at_risk", 0.0) + shares.get("dormant", 0.0)

@@ -544,7 +544,11 @@ class Union(Codec):
 
     def encode(self, value: Any) -> Any:
         """Encode with the tag first."""
-        return {self.tag: type(value).__spec_tag__, **encode(value, top=False)}
+        fields = encode(value, top=False)
+        return {
+            self.tag: type(value).__spec_tag__,
+            **{k: v for k, v in fields.items() if k != self.tag},
+        }
 
     def decode(self, data: Any, path: str) -> Any:
         """Dispatch on the tag, then build that class."""
@@ -762,6 +766,8 @@ def encode(value: Any, *, top: bool = True) -> dict[str, Any]:
     """
     cls = type(value)
     out: dict[str, Any] = {SCHEMA_KEY: cls.__spec_version__} if top else {}
+    if cls.__spec_tag__:
+        out[cls.__spec_tag_key__] = cls.__spec_tag__
     for attribute, meta in _fields(cls):
         current = getattr(value, attribute.name)
         if meta.omit_default and current == _default_of(attribute):
@@ -801,6 +807,27 @@ def decode(cls: type[S], data: Any, path: str = "", *, owner: str | None = None)
     if not isinstance(data, Mapping):
         raise ConfigError(who, path or "data", expected="a mapping", found=type(data).__name__)
     data = cls.__spec_upgrade__(dict(data))
+    tag_key = cls.__spec_tag_key__
+    if cls.__spec_union__ and (tag_key in data or not cls.__spec_tag__):
+        # A polymorphic base: the tag picks the subclass to build.
+        tag = data.get(tag_key, cls.__spec_tag__)
+        choices = {t: c for t, c in cls.__spec_union__.items() if issubclass(c, cls)}
+        target = choices.get(tag) if isinstance(tag, str) else None
+        if target is None:
+            raise ConfigError(
+                who, _join(path, tag_key), expected=f"one of {sorted(choices)}", found=repr(tag)
+            )
+        if target is not cls:
+            return decode(target, data, path, owner=owner or who)
+    if cls.__spec_tag__ and data.get(tag_key, cls.__spec_tag__) != cls.__spec_tag__:
+        raise ConfigError(
+            who,
+            _join(path, tag_key),
+            expected=f"one of {[cls.__spec_tag__]}",
+            found=repr(data[tag_key]),
+        )
+    if cls.__spec_tag__:
+        data.pop(tag_key, None)
     specs = _fields(cls)
     known = {meta.key or attribute.name: (attribute, meta) for attribute, meta in specs}
     allowed = set(known) | ({SCHEMA_KEY} if not path else set())
@@ -863,11 +890,34 @@ class Spec:
         ...     names: tuple[str, ...] = field(converter=tuple, codec=Seq())
         >>> Ladder.from_dict(Ladder(["silver", "gold"]).to_dict())
         Ladder(names=('silver', 'gold'))
+
+        A polymorphic base maps tags to subclasses; each subclass writes its tag:
+
+        >>> @attrs.frozen
+        ... class Expiry(Spec):
+        ...     "Toy base."
+        >>> @attrs.frozen
+        ... class AfterDays(Expiry):
+        ...     "Toy kind."
+        ...     __spec_tag__ = "days"
+        ...     n: int = field(validator=whole(min=1))
+        >>> Expiry.__spec_union__ = {"days": AfterDays}
+        >>> AfterDays(30).to_dict()
+        {'schema_version': 1, 'kind': 'days', 'n': 30}
+        >>> Expiry.from_dict({"kind": "days", "n": 30})
+        AfterDays(n=30)
+        >>> Expiry.from_dict({"kind": "weeks"})
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: Expiry.from_dict(): parameter 'kind' must be one of ['days']; found 'weeks'.
     """
 
     __slots__ = ()
     __spec_version__: ClassVar[int] = 1
     __spec_tag__: ClassVar[str] = ""
+    __spec_tag_key__: ClassVar[str] = "kind"
+    #: On a polymorphic base: tag -> subclass, so ``Base.from_dict`` builds the right kind.
+    __spec_union__: ClassVar[Mapping[str, type[Spec]]] = {}
 
     @classmethod
     def __spec_upgrade__(cls, data: dict[str, Any]) -> dict[str, Any]:

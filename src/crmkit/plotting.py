@@ -743,7 +743,7 @@ def plot_lifecycle_stages(
         >>> from crmkit.segmentation import lifecycle_history
         >>> tx = pd.DataFrame({"customer_id": [1, 1, 2],
         ...                    "date": pd.to_datetime(["2025-01-10", "2025-08-01", "2025-03-01"])})
-        >>> h = lifecycle_history(tx, at=["2025-01-31", "2025-06-30", "2025-09-30"])
+        >>> h = lifecycle_history(tx, as_of=["2025-01-31", "2025-06-30", "2025-09-30"], amount=None)
         >>> ax = plot_lifecycle_stages(h)
         >>> [t.get_text() for t in ax.get_xticklabels()]
         ['2025-01-31', '2025-06-30', '2025-09-30']
@@ -847,7 +847,7 @@ def plot_transition_matrix(
         >>> from crmkit.segmentation import lifecycle_history, transition_matrix
         >>> tx = pd.DataFrame({"customer_id": [1, 2, 2],
         ...                    "date": pd.to_datetime(["2025-01-02", "2025-01-03", "2025-04-20"])})
-        >>> h = lifecycle_history(tx, at=["2025-01-31", "2025-05-31"])
+        >>> h = lifecycle_history(tx, as_of=["2025-01-31", "2025-05-31"], amount=None)
         >>> ax = plot_transition_matrix(transition_matrix(h, "2025-01-31", "2025-05-31"))
         >>> ax.get_title()
         'Stage moves from 2025-01-31 to 2025-05-31'
@@ -961,7 +961,7 @@ def plot_cohort_retention(
         ...     "customer_id": [1, 1, 1, 2, 3, 3, 4],
         ...     "date": pd.to_datetime(["2025-01-03", "2025-02-10", "2025-03-15", "2025-01-20",
         ...                             "2025-02-02", "2025-03-30", "2025-02-14"])})
-        >>> ax = plot_cohort_retention(cohort_retention(tx, as_of="2025-03-31"))
+        >>> ax = plot_cohort_retention(cohort_retention(tx, as_of="2025-03-31", amount=None))
         >>> ax.images[0].get_array().tolist()  # the February cohort's month 2 is unseen
         [[1.0, 0.5, 0.5], [1.0, 0.5, None]]
         >>> [t.get_text() for t in ax.get_yticklabels()]

@@ -71,7 +71,10 @@ def test_replay_many_reads_lines_refunds_and_adjustments() -> None:
 
 
 @settings(max_examples=15)
-@given(seed=st.integers(0, 10_000), shortfall=st.sampled_from(["forfeit", "debt", "cash_offset"]))
+@given(
+    seed=st.integers(0, 10_000),
+    shortfall=st.sampled_from(["forfeit", "debt", "cash_offset", "balance_then_cash"]),
+)
 def test_batch_row_equals_scalar_replay(seed: int, shortfall: str) -> None:
     frame = datasets.loyalty_events(n_members=4, seed=seed)
     program = Program(

@@ -152,7 +152,7 @@ def test_parity_on_cdnow_master_with_an_observation_end(
 def test_parity_on_example_transactions(lt: ModuleType, freq: str) -> None:
     frame = pd.read_csv(_dataset("example_transactions.csv"), parse_dates=["date"])
     frame = frame.rename(columns={"id": "customer_id"})
-    _assert_close(btyd_summary(frame, freq=freq), _ref(lt, frame, freq=freq))
+    _assert_close(btyd_summary(frame, freq=freq, amount=None), _ref(lt, frame, freq=freq))
 
 
 @pytest.mark.parametrize("freq", ["D", "W", "h"])
@@ -318,7 +318,7 @@ def test_calendar_units_by_hand() -> None:
     assert years.attrs["as_of"] == pd.Timestamp("2025-01-01")
     assert quarters.attrs["as_of"] == pd.Timestamp("2025-01-01")
     # Months in years: freq_multiplier=12.
-    in_years = btyd_summary(tx, freq="M", freq_multiplier=12, as_of="2025-01-10")
+    in_years = btyd_summary(tx, freq="M", freq_multiplier=12, as_of="2025-01-10", amount=None)
     assert in_years.loc[1, "T"] == 1.0
 
 
@@ -330,7 +330,7 @@ def test_weeks_run_monday_to_sunday() -> None:
             "date": pd.to_datetime(["2025-01-05", "2025-01-06", "2025-01-06", "2025-01-12"]),
         }
     )
-    weeks = btyd_summary(tx, freq="W", as_of="2025-01-31")
+    weeks = btyd_summary(tx, freq="W", as_of="2025-01-31", amount=None)
     assert weeks["frequency"].tolist() == [1.0, 0.0]
     assert weeks.attrs["as_of"] == pd.Timestamp("2025-01-27")  # a Monday
 
@@ -361,7 +361,7 @@ def test_minutes() -> None:
             ),
         }
     )
-    got = btyd_summary(tx, freq="min")
+    got = btyd_summary(tx, freq="min", amount=None)
     assert got.loc[1].tolist() == [1.0, 3.0, 3.0]
 
 
@@ -372,7 +372,7 @@ def test_minutes() -> None:
 )
 def test_calendar_units_match_pandas_periods(log: pd.DataFrame, freq: str, extra_days: int) -> None:
     end = log["date"].max() + pd.Timedelta(days=extra_days)
-    got = btyd_summary(log, freq=freq, as_of=end)
+    got = btyd_summary(log, freq=freq, as_of=end, amount=None)
     expected = _period_oracle(log, freq, end)
     pd.testing.assert_frame_equal(got, expected, check_names=False, check_index_type=False)
 
@@ -386,14 +386,14 @@ def test_aware_dates_are_floored_in_their_zone() -> None:
             ),
         }
     )
-    got = btyd_summary(tx)
+    got = btyd_summary(tx, amount=None)
     assert got.loc[1].tolist() == [1.0, 1.0, 1.0]  # two local days, though one UTC day
-    naive = btyd_summary(tx.assign(date=tx["date"].dt.tz_localize(None)))
+    naive = btyd_summary(tx.assign(date=tx["date"].dt.tz_localize(None)), amount=None)
     pd.testing.assert_frame_equal(got, naive)
     # An aware end is converted to the column's zone; a naive end is read in it.
     utc_end = pd.Timestamp("2025-03-09 16:00", tz="UTC")  # 10 March, 00:00 in Shanghai
-    assert btyd_summary(tx, as_of=utc_end).loc[1, "T"] == 9.0
-    assert btyd_summary(tx, as_of="2025-03-10").loc[1, "T"] == 9.0
+    assert btyd_summary(tx, as_of=utc_end, amount=None).loc[1, "T"] == 9.0
+    assert btyd_summary(tx, as_of="2025-03-10", amount=None).loc[1, "T"] == 9.0
 
 
 # ----------------------------------------------------------------- invariants
@@ -466,7 +466,7 @@ def test_calibration_holdout_by_hand() -> None:
     )
     assert periods.loc[1, "monetary_value_holdout"] == 40.0
     # Without an amount there are no monetary columns.
-    bare = calibration_holdout(tx, calibration_end="2025-01-31", freq="W")
+    bare = calibration_holdout(tx, calibration_end="2025-01-31", freq="W", amount=None)
     assert list(bare.columns) == [
         "frequency_cal",
         "recency_cal",

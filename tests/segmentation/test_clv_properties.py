@@ -248,13 +248,8 @@ def test_sbg_and_gamma_gamma_weights_equal_duplication() -> None:
 
 def test_rfm_scorer_and_model_follow_the_fit_protocol() -> None:
     """RFM scoring is an Estimator whose fit returns a FittedModel, like the CLV models."""
-    from crmkit.segmentation import (
-        Estimator,
-        FittedModel,
-        LikelihoodFit,
-        RFMModel,
-        RFMScorer,
-    )
+    from crmkit.segmentation import RFMModel, RFMScorer
+    from crmkit.segmentation._model import Estimator, FittedModel, LikelihoodFit
 
     summary = pd.DataFrame(
         {

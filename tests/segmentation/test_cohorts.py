@@ -34,7 +34,7 @@ def sample() -> pd.DataFrame:
 
 
 def test_customers_table_hand_checked() -> None:
-    table = cohort_retention(sample(), as_of="2025-03-31")
+    table = cohort_retention(sample(), as_of="2025-03-31", amount=None)
     assert isinstance(table, CohortTable)
     expected = pd.DataFrame(
         [[2.0, 1.0, 1.0], [2.0, 1.0, np.nan], [1.0, np.nan, np.nan]],
@@ -45,7 +45,7 @@ def test_customers_table_hand_checked() -> None:
     assert table.shares.loc[pd.Period("2025-01", "M")].tolist() == [1.0, 0.5, 0.5]
     assert table.sizes.tolist() == [2, 2, 1]
     assert table.metric == "customers"
-    assert table.period == "M"
+    assert table.freq == "M"
     assert table.as_of == pd.Timestamp("2025-03-31")
 
 
@@ -61,7 +61,7 @@ def test_refunds_count_as_revenue_not_as_purchases() -> None:
 
 def test_a_period_that_has_not_ended_is_nan_not_zero() -> None:
     # as_of in the middle of March: March cells cannot be seen whole yet.
-    table = cohort_retention(sample(), as_of="2025-03-20")
+    table = cohort_retention(sample(), as_of="2025-03-20", amount=None)
     assert table.counts.columns.tolist() == [0, 1]
     assert table.counts.loc[pd.Period("2025-01", "M")].tolist() == [2.0, 1.0]
     assert np.isnan(table.counts.loc[pd.Period("2025-02", "M"), 1])
@@ -71,7 +71,7 @@ def test_a_period_that_has_not_ended_is_nan_not_zero() -> None:
 
 
 def test_default_as_of_is_the_end_of_the_last_day() -> None:
-    table = cohort_retention(sample())
+    table = cohort_retention(sample(), amount=None)
     assert table.as_of == pd.Timestamp("2025-03-30")
     assert table.counts.columns.tolist() == [0, 1]  # March ends on the 31st: not complete
     assert table.counts.loc[pd.Period("2025-03", "M")].isna().all()
@@ -79,13 +79,13 @@ def test_default_as_of_is_the_end_of_the_last_day() -> None:
 
 def test_zero_is_a_real_zero() -> None:
     tx = pd.DataFrame({"customer_id": [1, 2], "date": pd.to_datetime(["2025-01-05", "2025-01-06"])})
-    table = cohort_retention(tx, as_of="2025-04-30")
+    table = cohort_retention(tx, as_of="2025-04-30", amount=None)
     assert table.counts.iloc[0].tolist() == [2.0, 0.0, 0.0, 0.0]
 
 
 @pytest.mark.parametrize(("period", "label"), [("Q", "2025Q1"), ("Y", "2025"), ("D", "2025-01-03")])
 def test_other_periods(period: str, label: str) -> None:
-    table = cohort_retention(sample(), period=period, as_of="2025-12-31")
+    table = cohort_retention(sample(), freq=period, as_of="2025-12-31", amount=None)
     assert str(table.counts.index[0]) == label
     assert table.counts.iloc[0, 0] >= 1
 
@@ -97,7 +97,7 @@ def test_weeks_run_monday_to_sunday() -> None:
             "date": pd.to_datetime(["2025-03-03", "2025-03-10", "2025-03-09"]),
         }
     )  # Mon 3rd, Mon 10th, Sun 9th
-    table = cohort_retention(tx, period="W", as_of="2025-03-16")
+    table = cohort_retention(tx, freq="W", as_of="2025-03-16", amount=None)
     assert table.sizes.tolist() == [2]
     assert table.counts.iloc[0].tolist() == [2.0, 1.0]
     assert table.counts.index[0].start_time == pd.Timestamp("2025-03-03")
@@ -125,7 +125,7 @@ def test_input_is_not_modified_and_row_order_does_not_matter() -> None:
 
 
 def test_no_purchase_up_to_as_of_gives_an_empty_table() -> None:
-    table = cohort_retention(sample(), as_of="2024-12-31")
+    table = cohort_retention(sample(), as_of="2024-12-31", amount=None)
     assert len(table.counts) == 0
     assert table.counts.index.dtype == pd.PeriodDtype("M")
     assert table.future_rows == len(sample())
@@ -142,22 +142,22 @@ def test_refund_only_customers_are_orphans() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "field"),
     [
-        ({"period": "fortnight"}, "period"),
+        ({"freq": "fortnight"}, "freq"),
         ({"metric": "orders"}, "metric"),
-        ({"metric": "revenue"}, "amount"),
+        ({"metric": "revenue", "amount": None}, "amount"),
     ],
 )
 def test_config_errors(kwargs: dict[str, str], field: str) -> None:
     with pytest.raises(ConfigError) as info:
-        cohort_retention(sample(), **kwargs)  # type: ignore[arg-type]
+        cohort_retention(sample(), **{"amount": None, **kwargs})  # type: ignore[arg-type]
     assert info.value.field == field
 
 
 def test_input_errors() -> None:
     with pytest.raises(SchemaError, match="'signup'"):
-        cohort_retention(sample(), date="signup")
+        cohort_retention(sample(), date="signup", amount=None)
     bad = sample()
     bad.loc[2, "customer_id"] = None
     with pytest.raises(InvalidInputError) as info:
-        cohort_retention(bad)
+        cohort_retention(bad, amount=None)
     assert info.value.rows == (2,)

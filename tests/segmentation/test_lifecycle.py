@@ -133,7 +133,7 @@ def test_fixed_thresholds_hand_checked() -> None:
         almost_lost=[0, 36],  # 364 days: dormant
         lost=[0, 35],  # 365 days: churned
     )
-    out = classify_lifecycle(tx, as_of=D0 + pd.Timedelta(days=400))
+    out = classify_lifecycle(tx, as_of=D0 + pd.Timedelta(days=400), amount=None)
     assert out["stage"].to_dict() == {
         "active": "active",
         "almost_lost": "dormant",
@@ -154,7 +154,7 @@ def test_fixed_thresholds_hand_checked() -> None:
 
 
 def test_stage_is_an_ordered_categorical_youngest_first() -> None:
-    out = classify_lifecycle(log(a=[0], b=[300]), as_of=D0 + pd.Timedelta(days=320))
+    out = classify_lifecycle(log(a=[0], b=[300]), as_of=D0 + pd.Timedelta(days=320), amount=None)
     assert isinstance(out["stage"].dtype, pd.CategoricalDtype)
     assert out["stage"].cat.ordered
     assert list(out["stage"].cat.categories) == list(LifecyclePolicy().stages)
@@ -167,7 +167,7 @@ def test_reactivated_after_a_half_year_gap_for_the_configured_period() -> None:
     tx = log(woken=[0, 200], steady=[0, 100, 170])
     policy = LifecyclePolicy(reactivated_days=60)
     at = {
-        d: classify_lifecycle(tx, as_of=D0 + pd.Timedelta(days=d), policy=policy)
+        d: classify_lifecycle(tx, as_of=D0 + pd.Timedelta(days=d), policy=policy, amount=None)
         for d in (230, 259, 260)
     }
     assert at[230].loc["woken", "stage"] == "reactivated"
@@ -181,14 +181,14 @@ def test_reactivated_after_a_half_year_gap_for_the_configured_period() -> None:
 def test_reactivated_customer_who_slips_again_is_at_risk() -> None:
     tx = log(woken=[0, 200])
     policy = LifecyclePolicy(reactivated_days=120)
-    out = classify_lifecycle(tx, as_of=D0 + pd.Timedelta(days=295), policy=policy)
+    out = classify_lifecycle(tx, as_of=D0 + pd.Timedelta(days=295), policy=policy, amount=None)
     assert out.loc["woken", "stage"] == "at_risk"  # 95 days since waking: recency wins
 
 
 def test_reactivated_off_and_new_off() -> None:
     tx = log(woken=[0, 200], fresh=[190])
     policy = LifecyclePolicy(reactivated_days=0, new_days=0)
-    out = classify_lifecycle(tx, as_of=D0 + pd.Timedelta(days=210), policy=policy)
+    out = classify_lifecycle(tx, as_of=D0 + pd.Timedelta(days=210), policy=policy, amount=None)
     assert out["stage"].to_dict() == {"fresh": "active", "woken": "active"}
 
 
@@ -207,7 +207,9 @@ def test_quantile_of_own_gaps_hand_checked() -> None:
         (72, "dormant"),
         (144, "churned"),
     ]:
-        out = classify_lifecycle(tx, as_of=D0 + pd.Timedelta(days=100 + after), policy=policy)
+        out = classify_lifecycle(
+            tx, as_of=D0 + pd.Timedelta(days=100 + after), policy=policy, amount=None
+        )
         row = out.loc["a"]
         assert row["stage"] == stage, after
         assert row["typical_gap_days"] == pytest.approx(36.0)
@@ -224,13 +226,16 @@ def test_mean_plus_k_sd_of_own_gaps_hand_checked() -> None:
     # Gaps 10, 20, 10, 60: mean 25, population SD sqrt(425) = 20.6155; k = 1 -> 45.6155.
     tx = log(a=[0, 10, 30, 40, 100])
     policy = LifecyclePolicy(basis="mean_sd", k=1.0)
-    out = classify_lifecycle(tx, as_of=D0 + pd.Timedelta(days=146), policy=policy)
+    out = classify_lifecycle(tx, as_of=D0 + pd.Timedelta(days=146), policy=policy, amount=None)
     assert out.loc["a", "typical_gap_days"] == pytest.approx(25 + math.sqrt(425))
     assert out.loc["a", "stage"] == "at_risk"  # 46 >= 45.6
-    out = classify_lifecycle(tx, as_of=D0 + pd.Timedelta(days=145), policy=policy)
+    out = classify_lifecycle(tx, as_of=D0 + pd.Timedelta(days=145), policy=policy, amount=None)
     assert out.loc["a", "stage"] == "active"  # 45 < 45.6
     k0 = classify_lifecycle(
-        tx, as_of=D0 + pd.Timedelta(days=125), policy=LifecyclePolicy(basis="mean_sd", k=0)
+        tx,
+        as_of=D0 + pd.Timedelta(days=125),
+        policy=LifecyclePolicy(basis="mean_sd", k=0),
+        amount=None,
     )
     assert k0.loc["a", "typical_gap_days"] == pytest.approx(25.0)
     assert k0.loc["a", "stage"] == "at_risk"
@@ -240,7 +245,7 @@ def test_one_time_buyers_fall_back_to_the_population_gaps() -> None:
     # Pooled gaps: 10, 20 (a) and 30 (b) -> 0.5 quantile 20. One-time buyer c uses 20.
     tx = log(a=[0, 10, 30], b=[0, 30], c=[50])
     policy = LifecyclePolicy(basis="quantile", quantile=0.5)
-    out = classify_lifecycle(tx, as_of=D0 + pd.Timedelta(days=90), policy=policy)
+    out = classify_lifecycle(tx, as_of=D0 + pd.Timedelta(days=90), policy=policy, amount=None)
     assert out.attrs["population_gap_days"] == pytest.approx(20.0)
     assert out.loc["c", "gap_source"] == "population"
     assert out.loc["c", "typical_gap_days"] == pytest.approx(20.0)
@@ -252,7 +257,7 @@ def test_one_time_buyers_fall_back_to_the_population_gaps() -> None:
 def test_min_gaps_sends_thin_histories_to_the_population() -> None:
     tx = log(a=[0, 10, 30, 40], b=[0, 100])
     policy = LifecyclePolicy(basis="mean_sd", k=0, min_gaps=2)
-    out = classify_lifecycle(tx, as_of=D0 + pd.Timedelta(days=120), policy=policy)
+    out = classify_lifecycle(tx, as_of=D0 + pd.Timedelta(days=120), policy=policy, amount=None)
     assert out.loc["b", "gap_source"] == "population"
     assert out.loc["b", "typical_gap_days"] == pytest.approx((10 + 20 + 10 + 100) / 4)
 
@@ -260,7 +265,7 @@ def test_min_gaps_sends_thin_histories_to_the_population() -> None:
 def test_relative_basis_with_only_one_time_buyers_uses_fixed_days() -> None:
     tx = log(a=[0], b=[100])
     out = classify_lifecycle(
-        tx, as_of=D0 + pd.Timedelta(days=200), policy=LifecyclePolicy(basis="quantile")
+        tx, as_of=D0 + pd.Timedelta(days=200), policy=LifecyclePolicy(basis="quantile"), amount=None
     )
     assert (out["gap_source"] == "fixed").all()
     assert out["stage"].to_dict() == {"a": "dormant", "b": "at_risk"}
@@ -276,7 +281,9 @@ def test_several_purchases_on_one_day_are_one_purchase_day() -> None:
             ),
         }
     )
-    out = classify_lifecycle(tx, as_of="2025-02-10", policy=LifecyclePolicy(basis="mean_sd"))
+    out = classify_lifecycle(
+        tx, as_of="2025-02-10", policy=LifecyclePolicy(basis="mean_sd"), amount=None
+    )
     assert out.loc["a", "purchase_days"] == 2
     assert out.loc["a", "typical_gap_days"] == pytest.approx(10.0)  # one gap of 10, SD 0
     assert out.loc["a", "last_purchase"] == pd.Timestamp("2025-01-11 10:00")
@@ -293,11 +300,11 @@ def test_as_of_date_means_the_end_of_that_day() -> None:
             "date": [pd.Timestamp("2025-01-01"), pd.Timestamp("2025-03-10 18:00")],
         }
     )
-    by_date = classify_lifecycle(tx, as_of=dt.date(2025, 3, 10))
-    by_str = classify_lifecycle(tx, as_of="2025-03-10")
+    by_date = classify_lifecycle(tx, as_of=dt.date(2025, 3, 10), amount=None)
+    by_str = classify_lifecycle(tx, as_of="2025-03-10", amount=None)
     assert by_date.loc[1, "purchase_days"] == by_str.loc[1, "purchase_days"] == 2
     assert by_date.attrs["future_rows"] == 0
-    noon = classify_lifecycle(tx, as_of="2025-03-10 12:00")
+    noon = classify_lifecycle(tx, as_of="2025-03-10 12:00", amount=None)
     assert noon.loc[1, "purchase_days"] == 1
     assert noon.attrs["future_rows"] == 1
     assert noon.loc[1, "recency_days"] == 68
@@ -305,7 +312,7 @@ def test_as_of_date_means_the_end_of_that_day() -> None:
 
 def test_future_rows_are_excluded_and_counted() -> None:
     tx = log(a=[0, 10, 500], b=[600])
-    out = classify_lifecycle(tx, as_of=D0 + pd.Timedelta(days=100))
+    out = classify_lifecycle(tx, as_of=D0 + pd.Timedelta(days=100), amount=None)
     assert list(out.index) == ["a"]
     assert out.attrs["future_rows"] == 2
     assert out.loc["a", "purchase_days"] == 2
@@ -317,7 +324,7 @@ def test_refunds_are_not_purchases_when_amount_is_named() -> None:
     with_amount = classify_lifecycle(tx, as_of=D0 + pd.Timedelta(days=200), amount="amount")
     assert with_amount.loc["a", "stage"] == "dormant"
     assert with_amount.attrs["non_purchase_rows"] == 1
-    without = classify_lifecycle(tx, as_of=D0 + pd.Timedelta(days=200))
+    without = classify_lifecycle(tx, as_of=D0 + pd.Timedelta(days=200), amount=None)
     assert without.loc["a", "stage"] == "active"
 
 
@@ -331,42 +338,45 @@ def test_aware_dates_count_days_in_their_zone() -> None:
             .tz_convert("Asia/Shanghai"),
         }
     )
-    out = classify_lifecycle(tx, as_of="2025-03-31")
+    out = classify_lifecycle(tx, as_of="2025-03-31", amount=None)
     assert out.loc[1, "recency_days"] == 30
-    utc = classify_lifecycle(tx, as_of="2025-03-31", policy=LifecyclePolicy(timezone="UTC"))
+    utc = classify_lifecycle(
+        tx, as_of="2025-03-31", policy=LifecyclePolicy(timezone="UTC"), amount=None
+    )
     assert utc.loc[1, "recency_days"] == 30
     la = classify_lifecycle(
-        tx, as_of="2025-03-31", policy=LifecyclePolicy(timezone="America/Los_Angeles")
+        tx, as_of="2025-03-31", policy=LifecyclePolicy(timezone="America/Los_Angeles"), amount=None
     )
     assert la.loc[1, "recency_days"] == 30  # 1 March 07:30 there
     tokyo_naive = classify_lifecycle(
         tx.assign(date=tx["date"].dt.tz_localize(None)),
         as_of="2025-03-31",
         policy=LifecyclePolicy(timezone="Asia/Tokyo"),
+        amount=None,
     )
     assert str(tokyo_naive.loc[1, "last_purchase"].tz) == "Asia/Tokyo"
 
 
 def test_aware_as_of_with_naive_data_is_an_error() -> None:
     with pytest.raises(InvalidInputError, match="naive"):
-        classify_lifecycle(log(a=[0]), as_of=pd.Timestamp("2025-03-01", tz="UTC"))
+        classify_lifecycle(log(a=[0]), as_of=pd.Timestamp("2025-03-01", tz="UTC"), amount=None)
 
 
 def test_naive_as_of_with_aware_data_is_read_in_the_data_zone() -> None:
     tx = pd.DataFrame(
         {"customer_id": [1], "date": [pd.Timestamp("2025-03-01 20:00", tz="Asia/Shanghai")]}
     )
-    before = classify_lifecycle(tx, as_of=dt.datetime(2025, 3, 1, 19))
+    before = classify_lifecycle(tx, as_of=dt.datetime(2025, 3, 1, 19), amount=None)
     assert len(before) == 0
     assert before.attrs["future_rows"] == 1
-    after = classify_lifecycle(tx, as_of=dt.datetime(2025, 3, 1, 21))
+    after = classify_lifecycle(tx, as_of=dt.datetime(2025, 3, 1, 21), amount=None)
     assert len(after) == 1
 
 
 @pytest.mark.parametrize("as_of", [None, "soon", 20250101, pd.NaT])
 def test_bad_as_of(as_of: object) -> None:
     with pytest.raises(InvalidInputError) as info:
-        classify_lifecycle(log(a=[0]), as_of=as_of)
+        classify_lifecycle(log(a=[0]), as_of=as_of, amount=None)
     assert info.value.field == "as_of"
 
 
@@ -385,7 +395,9 @@ def test_named_columns() -> None:
 
 def test_missing_column_is_a_schema_error() -> None:
     with pytest.raises(SchemaError, match="'customer_id'"):
-        classify_lifecycle(log(a=[0]).rename(columns={"customer_id": "cid"}), as_of="2025-06-01")
+        classify_lifecycle(
+            log(a=[0]).rename(columns={"customer_id": "cid"}), as_of="2025-06-01", amount=None
+        )
     with pytest.raises(SchemaError, match="'amount'"):
         classify_lifecycle(log(a=[0]), as_of="2025-06-01", amount="amount")
 
@@ -393,12 +405,12 @@ def test_missing_column_is_a_schema_error() -> None:
 def test_missing_ids_and_dates_name_the_rows() -> None:
     tx = pd.DataFrame({"customer_id": ["a", None, "b"], "date": days(0, 1, 2)}, index=[10, 11, 12])
     with pytest.raises(InvalidInputError) as info:
-        classify_lifecycle(tx, as_of="2025-06-01")
+        classify_lifecycle(tx, as_of="2025-06-01", amount=None)
     assert info.value.field == "customer_id"
     assert info.value.rows == (11,)
     tx = pd.DataFrame({"customer_id": ["a", "b"], "date": [D0, pd.NaT]}, index=[10, 11])
     with pytest.raises(InvalidInputError) as info:
-        classify_lifecycle(tx, as_of="2025-06-01")
+        classify_lifecycle(tx, as_of="2025-06-01", amount=None)
     assert info.value.field == "date"
     assert info.value.rows == (11,)
 
@@ -410,7 +422,7 @@ def test_nan_amount_and_text_dates() -> None:
         classify_lifecycle(tx, as_of="2025-06-01", amount="amount")
     tx = pd.DataFrame({"customer_id": ["a", "b"], "date": ["2025-01-01", "someday"]})
     with pytest.raises(SchemaError, match="'date'"):
-        classify_lifecycle(tx, as_of="2025-06-01")
+        classify_lifecycle(tx, as_of="2025-06-01", amount=None)
 
 
 def test_mixed_naive_and_aware_dates_are_an_error() -> None:
@@ -421,20 +433,22 @@ def test_mixed_naive_and_aware_dates_are_an_error() -> None:
         }
     )
     with pytest.raises(InvalidInputError, match="naive or all timezone-aware"):
-        classify_lifecycle(tx, as_of="2025-06-01")
+        classify_lifecycle(tx, as_of="2025-06-01", amount=None)
 
 
 def test_empty_and_non_frame_input() -> None:
     with pytest.raises(InvalidInputError, match="at least one row"):
-        classify_lifecycle(log(a=[0]).iloc[:0], as_of="2025-06-01")
+        classify_lifecycle(log(a=[0]).iloc[:0], as_of="2025-06-01", amount=None)
     with pytest.raises(InvalidInputError, match="DataFrame"):
-        classify_lifecycle([("a", D0)], as_of="2025-06-01")  # type: ignore[arg-type]
+        classify_lifecycle([("a", D0)], as_of="2025-06-01", amount=None)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="LifecyclePolicy"):
-        classify_lifecycle(log(a=[0]), as_of="2025-06-01", policy={"dormant_days": 180})  # type: ignore[arg-type]
+        classify_lifecycle(
+            log(a=[0]), as_of="2025-06-01", policy={"dormant_days": 180}, amount=None
+        )  # type: ignore[arg-type]
 
 
 def test_only_future_rows_give_an_empty_result() -> None:
-    out = classify_lifecycle(log(a=[100]), as_of="2025-01-31")
+    out = classify_lifecycle(log(a=[100]), as_of="2025-01-31", amount=None)
     assert len(out) == 0
     assert out.attrs["future_rows"] == 1
     assert out.columns[0] == "stage"
@@ -444,15 +458,15 @@ def test_unsorted_duplicated_input_gives_the_same_result_and_is_not_modified() -
     tx = log(a=[0, 40, 200], b=[5, 300], c=[310])
     messy = pd.concat([tx, tx.iloc[[1, 3]]]).iloc[::-1].reset_index(drop=True)
     before = messy.copy(deep=True)
-    a = classify_lifecycle(tx, as_of="2025-11-30")
-    b = classify_lifecycle(messy, as_of="2025-11-30")
+    a = classify_lifecycle(tx, as_of="2025-11-30", amount=None)
+    b = classify_lifecycle(messy, as_of="2025-11-30", amount=None)
     pd.testing.assert_frame_equal(a, b)
     pd.testing.assert_frame_equal(messy, before)
 
 
 def test_integer_and_string_ids_keep_their_type() -> None:
     tx = pd.DataFrame({"customer_id": [3, 1, 2], "date": days(0, 1, 2)})
-    out = classify_lifecycle(tx, as_of="2025-06-01")
+    out = classify_lifecycle(tx, as_of="2025-06-01", amount=None)
     assert out.index.tolist() == [1, 2, 3]
     assert out.index.dtype == np.int64
 
@@ -500,7 +514,7 @@ def test_scalar_matches_batch_on_the_hand_checked_log() -> None:
         LifecyclePolicy(basis="quantile"),
         LifecyclePolicy(basis="mean_sd"),
     ):
-        batch = classify_lifecycle(tx, as_of="2025-10-01", policy=policy)
+        batch = classify_lifecycle(tx, as_of="2025-10-01", policy=policy, amount=None)
         pop = batch.attrs["population_gap_days"]
         for cid, group in tx.groupby("customer_id"):
             one = policy.classify(group["date"], as_of="2025-10-01", population_gap_days=pop)
@@ -527,7 +541,7 @@ def test_stage_set_and_labels_round_trip_and_drive_the_categorical() -> None:
     # ann 41 days (would be active), bob 100 days (at risk folds into active), cy new,
     # dee 200 days (dormant), eve 400 days (churned)
     tx = log(ann=[140], bob=[81], cy=[170], dee=[-19], eve=[-219])
-    out = classify_lifecycle(tx, as_of="2025-06-30", policy=policy)
+    out = classify_lifecycle(tx, as_of="2025-06-30", policy=policy, amount=None)
     assert out["stage"].dtype == pd.CategoricalDtype(list(policy.stage_names), ordered=True)
     assert out["stage"].astype(str).to_dict() == {
         "ann": "活跃", "bob": "活跃", "cy": "新客", "dee": "沉睡", "eve": "流失",
@@ -545,15 +559,15 @@ def test_defaults_keep_the_six_stages_and_their_keys_as_names() -> None:
 def test_left_out_threshold_stages_hand_over_to_the_stage_below() -> None:
     tx = log(a=[-19], b=[-219])  # 200 and 400 days without a purchase on 2025-06-30
     no_dormant = LifecyclePolicy(stages=["new", "reactivated", "active", "at_risk", "churned"])
-    out = classify_lifecycle(tx, as_of="2025-06-30", policy=no_dormant)
+    out = classify_lifecycle(tx, as_of="2025-06-30", policy=no_dormant, amount=None)
     assert out["stage"].astype(str).tolist() == ["at_risk", "churned"]
     only = LifecyclePolicy(stages=["active", "dormant"])
-    out = classify_lifecycle(tx, as_of="2025-06-30", policy=only)
+    out = classify_lifecycle(tx, as_of="2025-06-30", policy=only, amount=None)
     assert out["stage"].astype(str).tolist() == ["dormant", "dormant"]
     # Without at_risk, a woken customer stays reactivated until at_risk would have ended it.
     woke = log(w=[-300, 80])  # wake-up after 380 days, 101 days before 2025-06-30
     plain = classify_lifecycle(
-        woke, as_of="2025-06-30", policy=LifecyclePolicy(reactivated_days=120)
+        woke, as_of="2025-06-30", policy=LifecyclePolicy(reactivated_days=120), amount=None
     )
     folded = classify_lifecycle(
         woke,
@@ -561,6 +575,7 @@ def test_left_out_threshold_stages_hand_over_to_the_stage_below() -> None:
         policy=LifecyclePolicy(
             reactivated_days=120, stages=["new", "reactivated", "active", "dormant", "churned"]
         ),
+        amount=None,
     )
     assert (plain.loc["w", "stage"], folded.loc["w", "stage"]) == ("at_risk", "reactivated")
 
@@ -597,7 +612,7 @@ def test_history_transitions_and_rates_follow_the_policy_names() -> None:
         stages=["new", "reactivated", "active", "dormant", "churned"], labels=ZH
     )
     tx = log(a=[-19, 190], b=[-100], c=[100])
-    history = lifecycle_history(tx, at=["2025-06-30", "2025-07-31"], policy=policy)
+    history = lifecycle_history(tx, as_of=["2025-06-30", "2025-07-31"], policy=policy, amount=None)
     assert list(history.iloc[:, 0].cat.categories) == list(policy.stage_names)
     tm = transition_matrix(history, "2025-06-30", "2025-07-31")
     assert list(tm.counts.index) == list(policy.stage_names)
@@ -605,16 +620,23 @@ def test_history_transitions_and_rates_follow_the_policy_names() -> None:
     flows = stage_flows(history)
     assert set(flows["to_stage"].astype(str)) <= set(policy.stage_names)
     wake = reactivation_rate(
-        tx, start="2025-06-30", end="2025-07-31", policy=policy, from_stages=["沉睡"]
+        tx, start="2025-06-30", end="2025-07-31", policy=policy, from_stages=["沉睡"], amount=None
     )
     assert (wake.numerator, wake.denominator) == (1, 2)
     with pytest.raises(ConfigError, match="'churned' stage"):
         churn_rate(
-            tx, start="2025-06-30", end="2025-07-31", policy=LifecyclePolicy(stages=["active"])
+            tx,
+            start="2025-06-30",
+            end="2025-07-31",
+            policy=LifecyclePolicy(stages=["active"]),
+            amount=None,
         )
     with pytest.raises(InvalidInputError, match="same"):
         transition_matrix(
-            pd.concat([history.iloc[:, :1], lifecycle_history(tx, at=["2025-07-31"])], axis=1),
+            pd.concat(
+                [history.iloc[:, :1], lifecycle_history(tx, as_of=["2025-07-31"], amount=None)],
+                axis=1,
+            ),
             "2025-06-30",
             "2025-07-31",
         )
@@ -656,7 +678,7 @@ def test_a_numeric_date_column_is_a_schema_error_not_epoch_nanoseconds() -> None
     every customer came out churned."""
     tx = pd.DataFrame({"customer_id": [1, 2], "date": [20250105.0, 20250301.0]})
     with pytest.raises(SchemaError, match=r"'date' must be dates or datetimes; found numbers"):
-        classify_lifecycle(tx, as_of="2025-06-30")
+        classify_lifecycle(tx, as_of="2025-06-30", amount=None)
 
 
 @pytest.mark.parametrize("value", [True, "90", None])
@@ -672,4 +694,4 @@ def test_period_order_errors_show_dates_as_given() -> None:
     from crmkit.segmentation import churn_rate
 
     with pytest.raises(ConfigError, match=r"after start \(2025-03-31\); found 2025-03-31\."):
-        churn_rate(log(a=[1]), start="2025-03-31", end="2025-03-31")
+        churn_rate(log(a=[1]), start="2025-03-31", end="2025-03-31", amount=None)

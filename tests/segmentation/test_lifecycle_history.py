@@ -32,7 +32,7 @@ def small_log() -> pd.DataFrame:
 
 
 def test_monthly_history_hand_checked() -> None:
-    h = lifecycle_history(small_log(), freq="M", end="2024-12-31")
+    h = lifecycle_history(small_log(), freq="M", end="2024-12-31", amount=None)
     assert list(h.columns[:3]) == [
         pd.Timestamp("2024-01-31"),
         pd.Timestamp("2024-02-29"),
@@ -59,7 +59,10 @@ def test_monthly_history_hand_checked() -> None:
     assert h.loc["cy", pd.Timestamp("2024-08-31")] == "reactivated"
     assert h.loc["cy", pd.Timestamp("2024-11-30")] == "at_risk"  # 107 days after waking
     for column in h.columns:
-        assert h[column].dtype == classify_lifecycle(small_log(), as_of="2024-12-31")["stage"].dtype
+        assert (
+            h[column].dtype
+            == classify_lifecycle(small_log(), as_of="2024-12-31", amount=None)["stage"].dtype
+        )
 
 
 def test_history_equals_classify_at_every_snapshot_on_sample_data() -> None:
@@ -79,22 +82,24 @@ def test_history_equals_classify_at_every_snapshot_on_sample_data() -> None:
 
 def test_freq_periods_and_end() -> None:
     tx = small_log()
-    assert lifecycle_history(tx, freq="Q").columns.tolist() == [
+    assert lifecycle_history(tx, freq="Q", amount=None).columns.tolist() == [
         pd.Timestamp("2024-03-31"),
         pd.Timestamp("2024-06-30"),
     ]  # the last purchase is on 15 August: Q3 has not ended
-    weeks = lifecycle_history(tx, freq="W", start="2024-08-01", end="2024-08-31")
+    weeks = lifecycle_history(tx, freq="W", start="2024-08-01", end="2024-08-31", amount=None)
     assert [d.day_name() for d in weeks.columns] == ["Sunday"] * 4
-    years = lifecycle_history(tx, freq="Y", end="2025-12-31")
+    years = lifecycle_history(tx, freq="Y", end="2025-12-31", amount=None)
     assert years.columns.tolist() == [pd.Timestamp("2024-12-31"), pd.Timestamp("2025-12-31")]
-    days = lifecycle_history(tx, freq="D", start="2024-04-01", end="2024-04-03")
+    days = lifecycle_history(tx, freq="D", start="2024-04-01", end="2024-04-03", amount=None)
     assert len(days.columns) == 3
 
 
 def test_at_accepts_dates_datetimes_and_strings_in_any_order() -> None:
     tx = small_log()
     h = lifecycle_history(
-        tx, at=[dt.date(2024, 6, 30), "2024-03-31", pd.Timestamp("2024-04-02 09:00")]
+        tx,
+        as_of=[dt.date(2024, 6, 30), "2024-03-31", pd.Timestamp("2024-04-02 09:00")],
+        amount=None,
     )
     assert h.columns.tolist() == [
         pd.Timestamp("2024-03-31"),
@@ -108,8 +113,8 @@ def test_history_is_vectorised_not_mutating_and_order_free() -> None:
     tx = small_log()
     shuffled = tx.sample(frac=1, random_state=1)
     kept = shuffled.copy()
-    a = lifecycle_history(tx, freq="M")
-    b = lifecycle_history(shuffled, freq="M")
+    a = lifecycle_history(tx, freq="M", amount=None)
+    b = lifecycle_history(shuffled, freq="M", amount=None)
     pd.testing.assert_frame_equal(a, b)
     pd.testing.assert_frame_equal(shuffled, kept)
 
@@ -117,32 +122,32 @@ def test_history_is_vectorised_not_mutating_and_order_free() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "field"),
     [
-        ({}, "at"),
-        ({"at": ["2024-05-31"], "freq": "M"}, "at"),
+        ({}, "as_of"),
+        ({"as_of": ["2024-05-31"], "freq": "M"}, "as_of"),
         ({"freq": "fortnight"}, "freq"),
-        ({"at": []}, "at"),
-        ({"at": "2024-05-31"}, "at"),
-        ({"at": ["2024-05-31", dt.date(2024, 5, 31)]}, "at"),
+        ({"as_of": []}, "as_of"),
+        ({"as_of": "2024-05-31"}, "as_of"),
+        ({"as_of": ["2024-05-31", dt.date(2024, 5, 31)]}, "as_of"),
         ({"freq": "M", "end": "2024-01-15"}, "freq"),
     ],
 )
 def test_history_config_errors(kwargs: dict[str, object], field: str) -> None:
     with pytest.raises(ConfigError) as info:
-        lifecycle_history(small_log(), **kwargs)  # type: ignore[arg-type]
+        lifecycle_history(small_log(), amount=None, **kwargs)  # type: ignore[arg-type]
     assert info.value.field == field
 
 
 def test_history_bad_snapshot_value() -> None:
     with pytest.raises(InvalidInputError) as info:
-        lifecycle_history(small_log(), at=["2024-05-31", "later"])
-    assert info.value.field == "at"
+        lifecycle_history(small_log(), as_of=["2024-05-31", "later"], amount=None)
+    assert info.value.field == "as_of"
 
 
 # --------------------------------------------------------------------------- transitions
 
 
 def test_transition_matrix_hand_checked() -> None:
-    h = lifecycle_history(small_log(), at=["2024-03-31", "2024-10-31"])
+    h = lifecycle_history(small_log(), as_of=["2024-03-31", "2024-10-31"], amount=None)
     tm = transition_matrix(h, "2024-03-31", "2024-10-31")
     assert isinstance(tm, TransitionMatrix)
     assert tm.start == pd.Timestamp("2024-03-31")
@@ -166,14 +171,14 @@ def test_transition_matrix_hand_checked() -> None:
 
 
 def test_transition_matrix_counts_arrivals_apart() -> None:
-    h = lifecycle_history(small_log(), at=["2024-01-31", "2024-03-31"])
+    h = lifecycle_history(small_log(), as_of=["2024-01-31", "2024-03-31"], amount=None)
     tm = transition_matrix(h, pd.Timestamp("2024-01-31"), dt.date(2024, 3, 31))
     assert tm.entered["new"] == 1  # bob
     assert tm.counts.to_numpy().sum() == 2
 
 
 def test_transition_matrix_errors() -> None:
-    h = lifecycle_history(small_log(), at=["2024-01-31", "2024-03-31"])
+    h = lifecycle_history(small_log(), as_of=["2024-01-31", "2024-03-31"], amount=None)
     with pytest.raises(ConfigError, match="snapshot of the history") as info:
         transition_matrix(h, "2024-02-29", "2024-03-31")
     assert info.value.field == "start"
@@ -205,7 +210,7 @@ def test_stage_flows_cover_every_customer_at_every_step() -> None:
 
 
 def test_stage_flows_needs_two_snapshots() -> None:
-    h = lifecycle_history(small_log(), at=["2024-03-31"])
+    h = lifecycle_history(small_log(), as_of=["2024-03-31"], amount=None)
     with pytest.raises(ConfigError, match="two snapshots"):
         stage_flows(h)
 
@@ -213,15 +218,18 @@ def test_stage_flows_needs_two_snapshots() -> None:
 def test_history_on_a_relative_policy_uses_only_past_gaps() -> None:
     # ann's gaps up to 31 March are 29 and 33 days; the later gap of 26 must not count yet.
     h = lifecycle_history(
-        small_log(), at=["2024-03-31", "2024-05-15"], policy=LifecyclePolicy(basis="mean_sd", k=0)
+        small_log(),
+        as_of=["2024-03-31", "2024-05-15"],
+        policy=LifecyclePolicy(basis="mean_sd", k=0),
+        amount=None,
     )
     one = classify_lifecycle(
-        small_log(), as_of="2024-03-31", policy=LifecyclePolicy(basis="mean_sd", k=0)
+        small_log(), as_of="2024-03-31", policy=LifecyclePolicy(basis="mean_sd", k=0), amount=None
     )
     assert one.loc["ann", "typical_gap_days"] == pytest.approx(31.0)
     assert h.loc["ann", pd.Timestamp("2024-03-31")] == one.loc["ann", "stage"]
     later = classify_lifecycle(
-        small_log(), as_of="2024-05-15", policy=LifecyclePolicy(basis="mean_sd", k=0)
+        small_log(), as_of="2024-05-15", policy=LifecyclePolicy(basis="mean_sd", k=0), amount=None
     )
     assert later.loc["ann", "typical_gap_days"] == pytest.approx(np.mean([29, 33, 26]))
     assert h.loc["ann", pd.Timestamp("2024-05-15")] == later.loc["ann", "stage"] == "at_risk"
@@ -237,14 +245,15 @@ def test_aware_data_snapshots_are_days_in_the_data_zone() -> None:
             ),
         }
     )
-    h = lifecycle_history(tx, at=["2025-03-31", "2025-04-30"])
+    h = lifecycle_history(tx, as_of=["2025-03-31", "2025-04-30"], amount=None)
     assert h[pd.Timestamp("2025-03-31")].notna().tolist() == [True, False]
     in_utc = lifecycle_history(
-        tx, at=["2025-03-31", "2025-04-30"], policy=LifecyclePolicy(timezone="UTC")
+        tx, as_of=["2025-03-31", "2025-04-30"], policy=LifecyclePolicy(timezone="UTC"), amount=None
     )
     assert in_utc[pd.Timestamp("2025-03-31")].notna().tolist() == [True, True]
     with pytest.raises(InvalidInputError, match="naive"):
         lifecycle_history(
             tx.assign(date=tx["date"].dt.tz_localize(None)),
-            at=[pd.Timestamp("2025-03-31", tz="UTC")],
+            as_of=[pd.Timestamp("2025-03-31", tz="UTC")],
+            amount=None,
         )

@@ -117,7 +117,9 @@ def test_classify_lifecycle_matches_the_oracle(
     expected = oracle_stages(tx, as_of, policy)
     if not expected:
         return
-    got = classify_lifecycle(tx.sample(frac=1, random_state=1), as_of=as_of, policy=policy)
+    got = classify_lifecycle(
+        tx.sample(frac=1, random_state=1), as_of=as_of, policy=policy, amount=None
+    )
     assert sorted(got.index) == sorted(expected)
     assert list(got["stage"].cat.categories) == list(policy.stage_names)
     for cid, (stage, recency, tenure, at_risk) in expected.items():
@@ -133,7 +135,7 @@ def test_classify_lifecycle_matches_the_oracle(
 def test_lifecycle_history_matches_the_oracle(
     tx: pd.DataFrame, policy: LifecyclePolicy, snaps: list[dt.date]
 ) -> None:
-    history = lifecycle_history(tx, at=snaps, policy=policy)
+    history = lifecycle_history(tx, as_of=snaps, policy=policy, amount=None)
     for snap in sorted(snaps):
         expected = oracle_stages(tx, snap, policy)
         column = history[pd.Timestamp(snap)].dropna()
@@ -163,20 +165,20 @@ def test_the_four_rates_match_the_oracle(
     in_period = _bought(tx, start, end)
     in_base = _bought(tx, base_start, start)
 
-    churn = churn_rate(tx, start=start, end=end, policy=policy)
+    churn = churn_rate(tx, start=start, end=end, policy=policy, amount=None)
     base = [c for c, v in at_start.items() if v[0] != "churned"]
     assert churn.denominator == len(base)
     assert churn.numerator == sum(at_end[c][0] == "churned" for c in base)
 
-    retention = retention_rate(tx, base_start=base_start, start=start, end=end)
+    retention = retention_rate(tx, base_start=base_start, start=start, end=end, amount=None)
     assert retention.denominator == len(in_base)
     assert retention.numerator == sum(c in in_period for c in in_base)
 
-    repurchase = repurchase_rate(tx, start=start, end=end)
+    repurchase = repurchase_rate(tx, start=start, end=end, amount=None)
     assert repurchase.denominator == len(in_period)
     assert repurchase.numerator == sum(len(d) >= 2 for d in in_period.values())
 
-    wake = reactivation_rate(tx, start=start, end=end, policy=policy)
+    wake = reactivation_rate(tx, start=start, end=end, policy=policy, amount=None)
     dormant = [c for c, v in at_start.items() if v[0] == "dormant"]
     assert wake.denominator == len(dormant)
     assert wake.numerator == sum(c in in_period for c in dormant)
@@ -189,7 +191,7 @@ def test_monthly_cohort_table_matches_the_oracle(tx: pd.DataFrame, as_of: dt.dat
     seen = tx[tx["date"] < cutoff]
     if seen.empty:
         return
-    table = cohort_retention(tx, as_of=as_of)
+    table = cohort_retention(tx, as_of=as_of, amount=None)
     months = {
         c: sorted({d.year * 12 + d.month - 1 for d in g})
         for c, g in seen.groupby("customer_id")["date"]
@@ -223,7 +225,9 @@ def test_rates_by_period_equals_the_single_period_functions(  # noqa: PLR0917 (h
     end = start + dt.timedelta(days=length)
     by = pd.Series({f"c{i}": "odd" if i % 2 else "even" for i in range(5)})
     try:
-        table = rates_by_period(tx, rate, freq=freq, start=start, end=end, policy=policy, by=by)
+        table = rates_by_period(
+            tx, rate, freq=freq, start=start, end=end, policy=policy, by=by, amount=None
+        )
     except ConfigError:  # no complete period between start and end
         assume(False)
         return
@@ -235,15 +239,22 @@ def test_rates_by_period_equals_the_single_period_functions(  # noqa: PLR0917 (h
         assert this_end <= end
         assert p.end_time.date() >= start
         if rate == "churn":
-            one = churn_rate(tx, start=prev_end, end=this_end, policy=policy, by=by)
+            one = churn_rate(tx, start=prev_end, end=this_end, policy=policy, by=by, amount=None)
         elif rate == "retention":
             one = retention_rate(
-                tx, base_start=(p - 2).end_time.date(), start=prev_end, end=this_end, by=by
+                tx,
+                base_start=(p - 2).end_time.date(),
+                start=prev_end,
+                end=this_end,
+                by=by,
+                amount=None,
             )
         elif rate == "repurchase":
-            one = repurchase_rate(tx, start=prev_end, end=this_end, by=by)
+            one = repurchase_rate(tx, start=prev_end, end=this_end, by=by, amount=None)
         else:
-            one = reactivation_rate(tx, start=prev_end, end=this_end, policy=policy, by=by)
+            one = reactivation_rate(
+                tx, start=prev_end, end=this_end, policy=policy, by=by, amount=None
+            )
         assert one.by_segment is not None
         got = rows.set_index("segment")[["numerator", "denominator"]]
         want = one.by_segment[["numerator", "denominator"]]
@@ -260,15 +271,15 @@ def test_cohorts_and_period_rates_ignore_row_order_and_duplicate_rows(
     messy = pd.concat([tx.iloc[order], tx.iloc[order[: len(order) // 2]]])
     if not (tx["date"] < pd.Timestamp(as_of) + pd.Timedelta(days=1)).any():
         return
-    a = cohort_retention(tx, as_of=as_of, period="W")
-    b = cohort_retention(messy, as_of=as_of, period="W")
+    a = cohort_retention(tx, as_of=as_of, freq="W", amount=None)
+    b = cohort_retention(messy, as_of=as_of, freq="W", amount=None)
     pd.testing.assert_frame_equal(a.counts, b.counts)
     for rate in ("churn", "retention", "repurchase", "reactivation"):
         try:
-            x = rates_by_period(tx, rate, end=as_of)
+            x = rates_by_period(tx, rate, end=as_of, amount=None)
         except ConfigError:  # no complete month before as_of
             return
-        y = rates_by_period(messy, rate, end=as_of)
+        y = rates_by_period(messy, rate, end=as_of, amount=None)
         pd.testing.assert_frame_equal(x.drop(columns="period"), y.drop(columns="period"))
         assert x["period"].tolist() == y["period"].tolist()
 
@@ -323,8 +334,8 @@ def test_aware_data_are_classified_on_the_policy_zones_calendar_days(
     if not (wall["date"] < pd.Timestamp(as_of) + pd.Timedelta(days=1)).any():
         return
     zoned = attrs.evolve(policy, timezone=zone)
-    a = classify_lifecycle(aware, as_of=as_of, policy=zoned)
-    b = classify_lifecycle(wall, as_of=as_of, policy=policy)
+    a = classify_lifecycle(aware, as_of=as_of, policy=zoned, amount=None)
+    b = classify_lifecycle(wall, as_of=as_of, policy=policy, amount=None)
     pd.testing.assert_series_equal(a["stage"], b["stage"])
     pd.testing.assert_series_equal(a["recency_days"], b["recency_days"])
     assert a.attrs["future_rows"] == b.attrs["future_rows"]

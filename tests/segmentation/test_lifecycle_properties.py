@@ -37,14 +37,14 @@ def test_a_purchase_never_makes_a_customer_older(
     if stages is not None:
         policy = attrs.evolve(policy, stages=stages)
     as_of = at(day, second)
-    before = classify_lifecycle(tx, as_of=as_of, policy=policy)
+    before = classify_lifecycle(tx, as_of=as_of, policy=policy, amount=None)
     assume(len(before) > 0)
     who = data.draw(st.sampled_from(sorted(before.index)))
     bought = pd.concat(
         [tx, pd.DataFrame({"customer_id": [who], "date": [as_of], "amount": [10.0]})],
         ignore_index=True,
     )
-    after = classify_lifecycle(bought, as_of=as_of, policy=policy)
+    after = classify_lifecycle(bought, as_of=as_of, policy=policy, amount=None)
     order = policy.stage_names
     assert order.index(after.loc[who, "stage"]) <= order.index(before.loc[who, "stage"])
     assert after.loc[who, "stage"] in ("new", "reactivated", "active")
@@ -59,8 +59,8 @@ def test_shuffling_and_duplicating_rows_changes_nothing(
     rnd.shuffle(order)  # type: ignore[attr-defined]
     messy = pd.concat([tx.iloc[order], tx.iloc[order[: len(order) // 3]]])
     kept = messy.copy(deep=True)
-    a = classify_lifecycle(tx, as_of=at(day), policy=policy)
-    b = classify_lifecycle(messy, as_of=at(day), policy=policy)
+    a = classify_lifecycle(tx, as_of=at(day), policy=policy, amount=None)
+    b = classify_lifecycle(messy, as_of=at(day), policy=policy, amount=None)
     pd.testing.assert_frame_equal(a, b)
     pd.testing.assert_frame_equal(messy, kept)
 
@@ -73,7 +73,7 @@ def test_stages_at_a_snapshot_depend_only_on_data_up_to_it(
     tx: pd.DataFrame, policy: LifecyclePolicy, days: list[int]
 ) -> None:
     snapshots = sorted(at(d).date() for d in days)
-    history = lifecycle_history(tx, at=snapshots, policy=policy)
+    history = lifecycle_history(tx, as_of=snapshots, policy=policy, amount=None)
     cutoff_last = pd.Timestamp(snapshots[-1]) + pd.Timedelta(days=1)
     assert history.attrs["future_rows"] == int((tx["date"] >= cutoff_last).sum())
     for snap in snapshots:
@@ -83,8 +83,8 @@ def test_stages_at_a_snapshot_depend_only_on_data_up_to_it(
         if len(past) == 0:
             assert len(column) == 0
             continue
-        truncated = classify_lifecycle(past, as_of=snap, policy=policy)
-        full = classify_lifecycle(tx, as_of=snap, policy=policy)
+        truncated = classify_lifecycle(past, as_of=snap, policy=policy, amount=None)
+        full = classify_lifecycle(tx, as_of=snap, policy=policy, amount=None)
         pd.testing.assert_frame_equal(truncated, full, check_like=False, check_exact=True, obj="x")
         assert column.index.tolist() == truncated.index.tolist()
         assert (column.astype(str) == truncated["stage"].astype(str)).all()
@@ -109,7 +109,7 @@ def test_scalar_classify_equals_batch(
         policy = attrs.evolve(policy, stages=stages, labels={"active": "活跃"})
     # A date (the end of that day) or an instant within the day.
     as_of = at(day).date() if second is None else at(day, second).to_pydatetime()
-    batch = classify_lifecycle(tx, as_of=as_of, policy=policy)
+    batch = classify_lifecycle(tx, as_of=as_of, policy=policy, amount=None)
     pop = batch.attrs["population_gap_days"]
     for cid, group in tx.groupby("customer_id"):
         if cid not in batch.index:
@@ -151,7 +151,7 @@ def test_transition_rows_sum_to_the_stage_counts(
     tx: pd.DataFrame, policy: LifecyclePolicy, days: list[int]
 ) -> None:
     snapshots = sorted(at(d).date() for d in days)
-    history = lifecycle_history(tx, at=snapshots, policy=policy)
+    history = lifecycle_history(tx, as_of=snapshots, policy=policy, amount=None)
     start, end = history.columns[0], history.columns[-1]
     tm = transition_matrix(history, start, end)
     at_start = history[start].value_counts().reindex(tm.counts.index, fill_value=0)
@@ -174,7 +174,7 @@ def test_cohort_cells_after_as_of_are_nan_and_the_rest_are_not(
 ) -> None:
     as_of = at(day)
     assume((tx["date"] <= as_of).any())
-    table = cohort_retention(tx, period=period, metric=metric, as_of=as_of, amount="amount")
+    table = cohort_retention(tx, freq=period, metric=metric, as_of=as_of, amount="amount")
     for cohort, row in table.counts.iterrows():
         for k, value in row.items():
             cell_end = (cohort + int(k)).end_time  # type: ignore[operator]

@@ -65,7 +65,7 @@ def test_every_analysis_sees_the_same_customers() -> None:
     assert rfm(tx).index.tolist() == buyers
     assert classify_lifecycle(tx, as_of="2025-03-31", amount="amount").index.tolist() == buyers
     assert cohort_retention(tx, amount="amount").sizes.sum() == len(buyers)
-    history = lifecycle_history(tx, at=["2025-03-31"], amount="amount")
+    history = lifecycle_history(tx, as_of=["2025-03-31"], amount="amount")
     assert history.index.tolist() == buyers
     # With zero_amount="purchase", customer 2 is a customer everywhere.
     log = TransactionLog.from_frame(tx, zero_amount="purchase")
@@ -113,8 +113,8 @@ def test_a_log_built_once_gives_the_frame_results() -> None:
         classify_lifecycle(tx, as_of="2025-06-30", amount="amount"),
     )
     pd.testing.assert_frame_equal(
-        cohort_retention(log, period="Q").counts,
-        cohort_retention(tx, period="Q", amount="amount").counts,
+        cohort_retention(log, freq="Q").counts,
+        cohort_retention(tx, freq="Q", amount="amount").counts,
     )
     pd.testing.assert_frame_equal(
         rates_by_period(log, "repurchase", end="2025-06-30"),
@@ -173,14 +173,14 @@ def test_cdnow_every_analysis_agrees_on_who_bought(cdnow: pd.DataFrame) -> None:
     assert summary.attrs["refund_only_customers"] == 68
     stages = classify_lifecycle(log, as_of="1998-06-30")
     assert stages.index.equals(summary.index)
-    cohorts = cohort_retention(log, period="Q")
+    cohorts = cohort_retention(log, freq="Q")
     # Cohorts are the quarters of the first purchases summarize reports, no other.
     first = summary["first_purchase"].dt.to_period("Q").value_counts().sort_index()
     assert cohorts.sizes.to_dict() == first.to_dict()
     # Every CDNOW customer first had a row in 1997Q1; counting $0 rows as purchases
     # everywhere puts them all in that cohort.
     everyone = TransactionLog.from_frame(cdnow, zero_amount="purchase")
-    assert [str(p) for p in cohort_retention(everyone, period="Q").sizes.index] == ["1997Q1"]
+    assert [str(p) for p in cohort_retention(everyone, freq="Q").sizes.index] == ["1997Q1"]
     assert len(summarize(everyone)) == 23_570
     # Purchase days, not rows: with every row a purchase, lifetimes' frequency + 1.
     btyd = btyd_summary(cdnow, amount=None)

@@ -54,9 +54,9 @@ def campaign_log() -> tuple[pd.DataFrame, pd.Series]:
 
 def test_reactivation_rate_of_half_year_sleepers_wakes_15_percent_plus() -> None:
     tx, group = campaign_log()
-    at_send = classify_lifecycle(tx, as_of="2025-06-30")
+    at_send = classify_lifecycle(tx, as_of="2025-06-30", amount=None)
     assert (at_send["stage"] == "dormant").sum() == 40
-    r = reactivation_rate(tx, start="2025-06-30", end="2025-07-31", by=group)
+    r = reactivation_rate(tx, start="2025-06-30", end="2025-07-31", by=group, amount=None)
     assert isinstance(r, Rate)
     assert (r.numerator, r.denominator) == (7, 40)
     assert r.value == pytest.approx(0.175)
@@ -76,17 +76,21 @@ def test_reactivation_rate_of_half_year_sleepers_wakes_15_percent_plus() -> None
 def test_reactivation_rate_can_include_the_lost() -> None:
     tx, _ = campaign_log()
     r = reactivation_rate(
-        tx, start="2025-06-30", end="2025-07-31", from_stages=("dormant", "churned")
+        tx, start="2025-06-30", end="2025-07-31", from_stages=("dormant", "churned"), amount=None
     )
     assert (r.numerator, r.denominator) == (12, 45)
-    only_lost = reactivation_rate(tx, start="2025-06-30", end="2025-07-31", from_stages="churned")
+    only_lost = reactivation_rate(
+        tx, start="2025-06-30", end="2025-07-31", from_stages="churned", amount=None
+    )
     assert (only_lost.numerator, only_lost.denominator) == (5, 5)
 
 
 def test_reactivation_rate_by_segment_with_partial_assignment() -> None:
     tx, group = campaign_log()
     partial = group.iloc[:10]
-    r = reactivation_rate(tx, start="2025-06-30", end="2025-07-31", by=partial.to_dict())
+    r = reactivation_rate(
+        tx, start="2025-06-30", end="2025-07-31", by=partial.to_dict(), amount=None
+    )
     assert r.unassigned == 30
     assert r.by_segment is not None
     assert r.by_segment["denominator"].sum() == 10
@@ -96,17 +100,19 @@ def test_reactivation_rate_by_segment_with_partial_assignment() -> None:
 def test_reactivation_rate_errors() -> None:
     tx, group = campaign_log()
     with pytest.raises(ConfigError, match="from_stages"):
-        reactivation_rate(tx, start="2025-06-30", end="2025-07-31", from_stages=("sleeping",))
+        reactivation_rate(
+            tx, start="2025-06-30", end="2025-07-31", from_stages=("sleeping",), amount=None
+        )
     with pytest.raises(ConfigError, match="from_stages"):
-        reactivation_rate(tx, start="2025-06-30", end="2025-07-31", from_stages=())
+        reactivation_rate(tx, start="2025-06-30", end="2025-07-31", from_stages=(), amount=None)
     with pytest.raises(ConfigError) as info:
-        reactivation_rate(tx, start="2025-07-31", end="2025-06-30")
+        reactivation_rate(tx, start="2025-07-31", end="2025-06-30", amount=None)
     assert info.value.field == "end"
     with pytest.raises(ConfigError, match="Series"):
-        reactivation_rate(tx, start="2025-06-30", end="2025-07-31", by=["coupon"])  # type: ignore[arg-type]
+        reactivation_rate(tx, start="2025-06-30", end="2025-07-31", by=["coupon"], amount=None)  # type: ignore[arg-type]
     doubled = pd.concat([group, group.iloc[:2]])
     with pytest.raises(InvalidInputError, match="one segment per customer"):
-        reactivation_rate(tx, start="2025-06-30", end="2025-07-31", by=doubled)
+        reactivation_rate(tx, start="2025-06-30", end="2025-07-31", by=doubled, amount=None)
 
 
 def test_churn_rate_hand_checked() -> None:
@@ -117,16 +123,17 @@ def test_churn_rate_hand_checked() -> None:
             "date": pd.to_datetime(["2024-03-15", "2024-06-01", "2024-11-20", "2023-01-10"]),
         }
     )
-    r = churn_rate(tx, start="2024-12-31", end="2025-03-31")
+    r = churn_rate(tx, start="2024-12-31", end="2025-03-31", amount=None)
     assert (r.numerator, r.denominator) == (1, 3)  # 1 passes 365 days on 15 March 2025
     assert r.name == "churn"
-    short = churn_rate(tx, start="2024-12-31", end="2025-03-14")
+    short = churn_rate(tx, start="2024-12-31", end="2025-03-14", amount=None)
     assert short.numerator == 0  # 364 days: still dormant
     strict = churn_rate(
         tx,
         start="2024-12-31",
         end="2025-03-31",
         policy=LifecyclePolicy(at_risk_days=60, dormant_days=120, churned_days=200),
+        amount=None,
     )
     # 200-day churn: 1 (291 days) and 2 (213 days) are already churned at the start; 3 is
     # the whole base and is dormant (131 days) at the end.
@@ -135,7 +142,7 @@ def test_churn_rate_hand_checked() -> None:
 
 def test_churn_rate_by_segment() -> None:
     tx, group = campaign_log()
-    r = churn_rate(tx, start="2025-06-30", end="2025-12-31", by=group)
+    r = churn_rate(tx, start="2025-06-30", end="2025-12-31", by=group, amount=None)
     # Sleepers who did not wake and whose last purchase falls before 31 Dec 2024 churn.
     assert r.denominator == 50  # 40 sleepers + 10 active; the 5 lost are already churned
     assert r.by_segment is not None
@@ -154,20 +161,24 @@ def test_retention_rate_hand_checked() -> None:
             ),
         }
     )
-    r = retention_rate(tx, base_start="2025-04-30", start="2025-05-31", end="2025-06-30")
+    r = retention_rate(
+        tx, base_start="2025-04-30", start="2025-05-31", end="2025-06-30", amount=None
+    )
     assert (r.numerator, r.denominator) == (2, 3)  # 4 is new in June: not in the base
     assert r.start == pd.Timestamp("2025-05-31")
     # The default base period has the length of (start, end]: 30 days, (1 May, 31 May].
-    d = retention_rate(tx, start="2025-05-31", end="2025-06-30")
+    d = retention_rate(tx, start="2025-05-31", end="2025-06-30", amount=None)
     assert (d.numerator, d.denominator) == (2, 3)
-    late = retention_rate(tx, start="2025-05-31", end="2025-06-29")
+    late = retention_rate(tx, start="2025-05-31", end="2025-06-29", amount=None)
     assert (late.numerator, late.denominator) == (1, 3)  # 3's 30 June purchase is outside
 
 
 def test_retention_rate_order_errors() -> None:
     tx = pd.DataFrame({"customer_id": [1], "date": pd.to_datetime(["2025-05-03"])})
     with pytest.raises(ConfigError) as info:
-        retention_rate(tx, base_start="2025-06-30", start="2025-05-31", end="2025-06-30")
+        retention_rate(
+            tx, base_start="2025-06-30", start="2025-05-31", end="2025-06-30", amount=None
+        )
     assert info.value.field == "start"
 
 
@@ -235,8 +246,8 @@ def test_rates_on_sample_data_are_consistent_with_stages() -> None:
     for rate in (
         r,
         c,
-        retention_rate(tx, start=start, end=end),
-        repurchase_rate(tx, start=start, end=end),
+        retention_rate(tx, start=start, end=end, amount=None),
+        repurchase_rate(tx, start=start, end=end, amount=None),
     ):
         assert 0 <= rate.numerator <= rate.denominator
         assert rate.future_rows == int((tx["date"] >= pd.Timestamp("2025-07-01")).sum())
@@ -246,7 +257,7 @@ def test_rates_on_sample_data_are_consistent_with_stages() -> None:
 def test_segments_from_a_categorical_keep_their_order() -> None:
     tx, group = campaign_log()
     cat = group.astype(pd.CategoricalDtype(["coupon", "control", "unused"]))
-    r = reactivation_rate(tx, start="2025-06-30", end="2025-07-31", by=cat)
+    r = reactivation_rate(tx, start="2025-06-30", end="2025-07-31", by=cat, amount=None)
     assert r.by_segment is not None
     assert r.by_segment.index.tolist() == ["coupon", "control", "unused"]
     assert np.isnan(r.by_segment.loc["unused", "rate"])
@@ -266,7 +277,7 @@ def test_monthly_churn_over_a_year_hand_checked() -> None:
             "date": pd.to_datetime(["2024-01-15", "2024-03-01", "2024-06-01", "2025-02-01"]),
         }
     )
-    table = rates_by_period(tx, "churn", start="2025-01-01", end="2025-04-30")
+    table = rates_by_period(tx, "churn", start="2025-01-01", end="2025-04-30", amount=None)
     assert [str(p) for p in table["period"]] == ["2025-01", "2025-02", "2025-03", "2025-04"]
     assert table["numerator"].tolist() == [1, 0, 1, 0]
     assert table["denominator"].tolist() == [3, 2, 2, 1]
@@ -280,13 +291,13 @@ def test_rates_by_period_leaves_out_a_partly_observed_last_period() -> None:
             "date": pd.to_datetime(["2025-01-03", "2025-01-09", "2025-02-10"]),
         }
     )
-    table = rates_by_period(tx, "repurchase", end="2025-02-27")
+    table = rates_by_period(tx, "repurchase", end="2025-02-27", amount=None)
     assert [str(p) for p in table["period"]] == ["2025-01"]
     assert table.attrs["future_rows"] == 1  # February's row: its period is not complete
-    table = rates_by_period(tx, "repurchase", end="2025-02-28")
+    table = rates_by_period(tx, "repurchase", end="2025-02-28", amount=None)
     assert [str(p) for p in table["period"]] == ["2025-01", "2025-02"]
     with pytest.raises(ConfigError, match="complete 'M' period"):
-        rates_by_period(tx, "repurchase", end="2025-01-30")
+        rates_by_period(tx, "repurchase", end="2025-01-30", amount=None)
 
 
 def test_rates_by_period_by_segment_and_errors() -> None:
@@ -299,18 +310,20 @@ def test_rates_by_period_by_segment_and_errors() -> None:
         }
     )
     by = pd.Series({1: "a", 2: "b"}, name="group")
-    table = rates_by_period(tx, "retention", start="2025-02-01", end="2025-02-28", by=by)
+    table = rates_by_period(
+        tx, "retention", start="2025-02-01", end="2025-02-28", by=by, amount=None
+    )
     assert table[["segment", "numerator", "denominator"]].values.tolist() == [
         ["a", 1, 1],
         ["b", 0, 1],
     ]
     assert table.attrs["unassigned"] == [1]  # customer 3 bought in January, no segment
     with pytest.raises(ConfigError, match="'rate'"):
-        rates_by_period(tx, "loyalty")
+        rates_by_period(tx, "loyalty", amount=None)
     with pytest.raises(ConfigError, match="'freq'"):
-        rates_by_period(tx, "churn", freq="H")
+        rates_by_period(tx, "churn", freq="H", amount=None)
     with pytest.raises(ConfigError, match="'from_stages'"):
-        rates_by_period(tx, "reactivation", from_stages=["asleep"])
+        rates_by_period(tx, "reactivation", from_stages=["asleep"], amount=None)
 
 
 def test_by_segment_lists_every_segment_even_one_without_customers_in_the_data() -> None:
@@ -318,7 +331,7 @@ def test_by_segment_lists_every_segment_even_one_without_customers_in_the_data()
     whose customers had not bought yet vanished instead of showing 0 of 0."""
     tx = pd.DataFrame({"customer_id": [1, 2], "date": pd.to_datetime(["2025-06-02", "2025-06-03"])})
     groups = pd.Series({1: "coupon", 2: "coupon", 9: "held out"}, name="group")
-    r = repurchase_rate(tx, start="2025-05-31", end="2025-06-30", by=groups)
+    r = repurchase_rate(tx, start="2025-05-31", end="2025-06-30", by=groups, amount=None)
     assert r.by_segment is not None
     assert r.by_segment.index.tolist() == ["coupon", "held out"]
     assert r.by_segment.loc["held out", "denominator"] == 0

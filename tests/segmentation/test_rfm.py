@@ -94,7 +94,7 @@ def test_skewed_frequency_does_not_raise_and_reports_used_scores() -> None:
     s = _summary(list(range(100)), freq, [float(v) for v in range(100)])
     with pytest.raises(ValueError, match="Bin edges must be unique"):
         pd.qcut(s["frequency"], 5)
-    model = RFMScorer().fit(s)
+    model = RFMScorer(segment_map="marketer-11").fit(s)
     # Positions ceil(100 * j / 5) - 1 = 19, 39, 59, 79 of the sorted data: 1, 1, 1, 2.
     assert model.frequency.cuts == (1.0, 1.0, 1.0, 2.0)
     assert model.frequency.scores_used == (1, 4, 5)
@@ -108,7 +108,7 @@ def test_skewed_frequency_does_not_raise_and_reports_used_scores() -> None:
 
 def test_constant_data_gets_one_documented_score() -> None:
     s = _summary([3, 3, 3], [1, 1, 1], [10.0, 10.0, 10.0])
-    model = RFMScorer().fit(s)
+    model = RFMScorer(segment_map="marketer-11").fit(s)
     scored = model.transform(s)
     assert set(scored["rfm_code"]) == {"511"}
     assert model.recency.scores_used == (5,)
@@ -117,9 +117,11 @@ def test_constant_data_gets_one_documented_score() -> None:
 
 def test_single_customer_and_all_one_time_buyers() -> None:
     one = _summary([12], [1], [99.0])
-    assert RFMScorer().fit(one).transform(one)["rfm_code"].tolist() == ["511"]
+    assert RFMScorer(segment_map="marketer-11").fit(one).transform(one)["rfm_code"].tolist() == [
+        "511"
+    ]
     s = _summary([1, 50, 100, 200, 300], [1] * 5, [5.0, 10.0, 20.0, 40.0, 80.0])
-    scored = RFMScorer().fit(s).transform(s)
+    scored = RFMScorer(segment_map="marketer-11").fit(s).transform(s)
     assert scored["f_score"].tolist() == [1] * 5
     assert scored["r_score"].tolist() == [5, 4, 3, 2, 1]
 
@@ -127,6 +129,7 @@ def test_single_customer_and_all_one_time_buyers() -> None:
 def test_fixed_edges_are_inclusive_upper_bounds() -> None:
     scorer = RFMScorer(
         method="fixed",
+        segment_map="marketer-11",
         edges={
             "recency": [30, 90, 180, 365],
             "frequency": [1, 2, 4, 8],
@@ -149,7 +152,7 @@ def test_mixed_scorer_fixed_recency_quantile_rest() -> None:
 
 
 def test_transform_output_shape_and_dtypes() -> None:
-    model = RFMScorer().fit(TEN)
+    model = RFMScorer(segment_map="marketer-11").fit(TEN)
     out = model.transform(TEN)
     assert list(out.columns) == [
         *TEN.columns,
@@ -168,7 +171,7 @@ def test_transform_output_shape_and_dtypes() -> None:
 
 def test_transform_and_fit_never_modify_input() -> None:
     before = TEN.copy()
-    model = RFMScorer().fit(TEN)
+    model = RFMScorer(segment_map="marketer-11").fit(TEN)
     model.transform(TEN)
     pd.testing.assert_frame_equal(TEN, before)
 
@@ -183,15 +186,15 @@ def test_scores_only_without_map_and_other_bins() -> None:
 
 def test_custom_column_names() -> None:
     s = TEN.rename(columns={"recency_days": "r", "frequency": "f", "monetary": "m"})
-    model = RFMScorer(recency="r", frequency="f", monetary="m").fit(s)
+    model = RFMScorer(recency="r", frequency="f", monetary="m", segment_map="marketer-11").fit(s)
     assert (
         model.transform(s)["rfm_code"].tolist()
-        == RFMScorer().fit(TEN).transform(TEN)["rfm_code"].tolist()
+        == RFMScorer(segment_map="marketer-11").fit(TEN).transform(TEN)["rfm_code"].tolist()
     )
 
 
 def test_empty_transform_gives_empty_result() -> None:
-    model = RFMScorer().fit(TEN)
+    model = RFMScorer(segment_map="marketer-11").fit(TEN)
     out = model.transform(TEN.iloc[:0])
     assert len(out) == 0
     assert "segment" in out.columns
@@ -276,7 +279,7 @@ def test_segment_summary_hand_checked() -> None:
 
 
 def test_segment_summary_rejects_non_positive_revenue() -> None:
-    scored = RFMScorer().fit(TEN).transform(TEN).assign(monetary=0.0)
+    scored = RFMScorer(segment_map="marketer-11").fit(TEN).transform(TEN).assign(monetary=0.0)
     with pytest.raises(InvalidInputError, match="positive total"):
         segment_summary(scored)
 
@@ -338,7 +341,7 @@ def test_rfm_on_sample_data_has_every_segment_and_full_recency() -> None:
 
 @given(customer_summaries())
 def test_equal_values_get_equal_scores_and_never_raise(summary: pd.DataFrame) -> None:
-    model = RFMScorer().fit(summary)
+    model = RFMScorer(segment_map="marketer-11").fit(summary)
     scored = model.transform(summary)
     for column, score in (
         ("recency_days", "r_score"),
@@ -356,7 +359,7 @@ def test_equal_values_get_equal_scores_and_never_raise(summary: pd.DataFrame) ->
 def test_monotone_more_spend_never_lowers_m_more_recent_never_lowers_r(
     summary: pd.DataFrame,
 ) -> None:
-    scored = RFMScorer().fit(summary).transform(summary)
+    scored = RFMScorer(segment_map="marketer-11").fit(summary).transform(summary)
     by_m = scored.sort_values("monetary", kind="stable")
     assert (np.diff(by_m["m_score"].to_numpy().astype(int)) >= 0).all()
     by_f = scored.sort_values("frequency", kind="stable")
@@ -459,7 +462,7 @@ def test_cdnow_sample_scores_equal_qcut_where_qcut_works() -> None:
 
 @given(customer_summaries())
 def test_cut_points_are_numpy_linear_quantiles_even_with_ties(summary: pd.DataFrame) -> None:
-    model = RFMScorer().fit(summary)
+    model = RFMScorer(segment_map="marketer-11").fit(summary)
     for dim, column in (
         ("recency", "recency_days"),
         ("frequency", "frequency"),
@@ -474,7 +477,7 @@ def test_cut_points_are_numpy_linear_quantiles_even_with_ties(summary: pd.DataFr
 
 @given(customer_summaries(), st.data())
 def test_scalar_equals_batch(summary: pd.DataFrame, data: st.DataObject) -> None:
-    model = RFMScorer().fit(summary)
+    model = RFMScorer(segment_map="marketer-11").fit(summary)
     scored = model.transform(summary)
     probe = data.draw(st.sampled_from(list(summary.index)))
     row = summary.loc[probe]
@@ -492,18 +495,18 @@ def test_scalar_equals_batch(summary: pd.DataFrame, data: st.DataObject) -> None
 
 @given(customer_summaries(), st.randoms(use_true_random=False))
 def test_order_and_label_invariance(summary: pd.DataFrame, rnd) -> None:
-    scored = RFMScorer().fit(summary).transform(summary)
+    scored = RFMScorer(segment_map="marketer-11").fit(summary).transform(summary)
     positions = list(range(len(summary)))
     rnd.shuffle(positions)
     shuffled = summary.iloc[positions]
     relabelled = shuffled.set_axis(pd.Index([f"x{i}" for i in positions], name="customer_id"))
-    again = RFMScorer().fit(relabelled).transform(relabelled)
+    again = RFMScorer(segment_map="marketer-11").fit(relabelled).transform(relabelled)
     assert again["rfm_code"].tolist() == scored["rfm_code"].iloc[positions].tolist()
 
 
 @given(customer_summaries())
 def test_json_round_trip_property(summary: pd.DataFrame) -> None:
-    model = RFMScorer().fit(summary)
+    model = RFMScorer(segment_map="marketer-11").fit(summary)
     assert RFMModel.from_dict(json.loads(json.dumps(model.to_dict()))) == model
 
 
@@ -547,11 +550,11 @@ def test_map_must_match_bins() -> None:
 
 def test_missing_and_mistyped_columns() -> None:
     with pytest.raises(SchemaError, match="'monetary' must be present"):
-        RFMScorer().fit(TEN.drop(columns="monetary"))
+        RFMScorer(segment_map="marketer-11").fit(TEN.drop(columns="monetary"))
     bad = TEN.assign(monetary=["x"] * 10)
     with pytest.raises(SchemaError, match="numeric"):
-        RFMScorer().fit(bad)
-    model = RFMScorer().fit(TEN)
+        RFMScorer(segment_map="marketer-11").fit(bad)
+    model = RFMScorer(segment_map="marketer-11").fit(TEN)
     with pytest.raises(SchemaError, match="frequency"):
         model.transform(TEN.drop(columns="frequency"))
 
@@ -560,13 +563,13 @@ def test_missing_values_name_the_rows() -> None:
     bad = TEN.astype({"monetary": float}).copy()
     bad.loc[[3, 7], "monetary"] = np.nan
     with pytest.raises(InvalidInputError, match=r"rows \[3, 7\]"):
-        RFMScorer().fit(bad)
+        RFMScorer(segment_map="marketer-11").fit(bad)
 
 
 def test_negative_recency_or_frequency() -> None:
     with pytest.raises(InvalidInputError, match="non-negative"):
-        RFMScorer().fit(TEN.assign(recency_days=-TEN["recency_days"]))
-    model = RFMScorer().fit(TEN)
+        RFMScorer(segment_map="marketer-11").fit(TEN.assign(recency_days=-TEN["recency_days"]))
+    model = RFMScorer(segment_map="marketer-11").fit(TEN)
     with pytest.raises(InvalidInputError, match="frequency"):
         model.score(1, -2, 10)
     with pytest.raises(InvalidInputError, match="finite"):
@@ -577,13 +580,13 @@ def test_negative_recency_or_frequency() -> None:
 
 def test_empty_and_non_frame_input() -> None:
     with pytest.raises(InvalidInputError, match="at least one row"):
-        RFMScorer().fit(TEN.iloc[:0])
+        RFMScorer(segment_map="marketer-11").fit(TEN.iloc[:0])
     with pytest.raises(InvalidInputError, match="pandas DataFrame"):
-        RFMScorer().fit([1, 2, 3])
+        RFMScorer(segment_map="marketer-11").fit([1, 2, 3])
 
 
 def test_from_dict_rejects_unknown_keys() -> None:
-    data = RFMScorer().fit(TEN).to_dict()
+    data = RFMScorer(segment_map="marketer-11").fit(TEN).to_dict()
     with pytest.raises(ConfigError, match="'extra'"):
         RFMModel.from_dict({**data, "extra": 1})
     with pytest.raises(ConfigError, match="'cut'"):
@@ -603,7 +606,7 @@ def test_a_stored_scorer_is_not_a_fitted_model() -> None:
     with pytest.raises(NotFittedError, match=r"RFMScorer\.from_dict\(data\)\.fit\(summary\)"):
         RFMModel.from_dict(scorer.to_dict())
     with pytest.raises(NotFittedError, match="hold no cut points"):
-        RFMModel.from_dict(RFMScorer().to_dict())
+        RFMModel.from_dict(RFMScorer(segment_map="marketer-11").to_dict())
 
 
 def test_inconsistent_models_are_rejected() -> None:

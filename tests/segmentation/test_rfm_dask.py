@@ -19,11 +19,15 @@ dd = pytest.importorskip("dask.dataframe")
 def _summary(n: int = 3_000, seed: int = 5) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     frequency = np.where(rng.random(n) < 0.6, 1, rng.geometric(0.3, n) + 1)  # 60 % one-timers
+    recency = rng.integers(0, 900, n)
+    # Tenure: recency for one-time buyers, longer for the others.
+    tenure = recency + np.where(frequency > 1, rng.integers(1, 400, n), 0)
     return pd.DataFrame(
         {
-            "recency_days": rng.integers(0, 900, n),
+            "recency_days": recency,
             "frequency": frequency,
             "monetary": np.round(rng.lognormal(4, 1.2, n), 2),
+            "tenure_days": tenure,
         },
         index=pd.Index(np.arange(10_000, 10_000 + n), name="customer_id"),
     )

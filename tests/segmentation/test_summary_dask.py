@@ -57,8 +57,8 @@ def test_btyd_summary_on_dask(
     kwargs = {"amount": "amount", "freq": freq, "freq_multiplier": multiplier}
     _same(btyd_summary(ddf, **kwargs), btyd_summary(tx, **kwargs))
     _same(
-        btyd_summary(ddf, as_of="2024-12-31", include_first_transaction=True),
-        btyd_summary(tx, as_of="2024-12-31", include_first_transaction=True),
+        btyd_summary(ddf, as_of="2024-12-31", include_first_transaction=True, amount=None),
+        btyd_summary(tx, as_of="2024-12-31", include_first_transaction=True, amount=None),
     )
 
 
@@ -85,7 +85,7 @@ def test_dask_schema_checks_need_no_computation(tx: pd.DataFrame) -> None:
     assert info.value.field == "revenue"
     as_text = dd.from_pandas(tx.assign(date=tx["date"].dt.strftime("%Y-%m-%d")), npartitions=2)
     with pytest.raises(SchemaError, match="datetime64 column on Dask input"):
-        btyd_summary(as_text)
+        btyd_summary(as_text, amount=None)
 
 
 def test_is_dask() -> None:

@@ -148,7 +148,7 @@ def test_aware_as_of_with_naive_dates() -> None:
         summarize(_tx(), as_of=pd.Timestamp("2025-02-01", tz="UTC"))
     assert info.value.field == "as_of"
     with pytest.raises(ConfigError, match="naive") as info:
-        btyd_summary(_tx(), as_of=dt.datetime(2025, 2, 1, tzinfo=dt.UTC))
+        btyd_summary(_tx(), as_of=dt.datetime(2025, 2, 1, tzinfo=dt.UTC), amount=None)
     assert info.value.field == "as_of"
 
 
@@ -163,7 +163,7 @@ def test_nothing_on_or_before_as_of() -> None:
     with pytest.raises(InvalidInputError, match="at least one purchase on or before as_of"):
         summarize(_tx(), as_of="2024-12-31")
     with pytest.raises(InvalidInputError, match="at least one row on or before"):
-        btyd_summary(_tx(), as_of="2024-12-31")
+        btyd_summary(_tx(), as_of="2024-12-31", amount=None)
 
 
 def test_only_refunds() -> None:
@@ -196,24 +196,26 @@ def test_refunds_error_policy_names_rows() -> None:
         (lambda: summarize(_tx(), refunds="keep"), "refunds"),
         (lambda: summarize(_tx(), order=3), "order"),
         (lambda: btyd_summary(_tx(), amount="amount", refunds="net"), "refunds"),
-        (lambda: btyd_summary(_tx(), refunds="drop"), "refunds"),
-        (lambda: btyd_summary(_tx(), freq="H"), "freq"),
-        (lambda: btyd_summary(_tx(), freq="ms"), "freq"),
-        (lambda: btyd_summary(_tx(), freq_multiplier=0), "freq_multiplier"),
-        (lambda: btyd_summary(_tx(), freq_multiplier=True), "freq_multiplier"),
-        (lambda: btyd_summary(_tx(), freq_multiplier="7"), "freq_multiplier"),
-        (lambda: btyd_summary(_tx(), freq_multiplier=float("nan")), "freq_multiplier"),
+        (lambda: btyd_summary(_tx(), refunds="drop", amount=None), "refunds"),
+        (lambda: btyd_summary(_tx(), freq="H", amount=None), "freq"),
+        (lambda: btyd_summary(_tx(), freq="ms", amount=None), "freq"),
+        (lambda: btyd_summary(_tx(), freq_multiplier=0, amount=None), "freq_multiplier"),
+        (lambda: btyd_summary(_tx(), freq_multiplier=True, amount=None), "freq_multiplier"),
+        (lambda: btyd_summary(_tx(), freq_multiplier="7", amount=None), "freq_multiplier"),
+        (lambda: btyd_summary(_tx(), freq_multiplier=float("nan"), amount=None), "freq_multiplier"),
         (
             lambda: calibration_holdout(
-                _tx(), calibration_end="2025-01-07", holdout_monetary="mean"
+                _tx(), calibration_end="2025-01-07", holdout_monetary="mean", amount=None
             ),
             "holdout_monetary",
         ),
         (
-            lambda: calibration_holdout(_tx(), calibration_end="2025-02-01", as_of="2025-01-15"),
+            lambda: calibration_holdout(
+                _tx(), calibration_end="2025-02-01", as_of="2025-01-15", amount=None
+            ),
             "calibration_end",
         ),
-        (lambda: calibration_holdout(_tx(), calibration_end=None), "calibration_end"),
+        (lambda: calibration_holdout(_tx(), calibration_end=None, amount=None), "calibration_end"),
     ],
 )
 def test_bad_parameters(call: Callable[[], Any], field: str) -> None:
@@ -224,7 +226,7 @@ def test_bad_parameters(call: Callable[[], Any], field: str) -> None:
 
 def test_hint_for_upper_case_hours() -> None:
     with pytest.raises(ConfigError, match="Use 'h' for hours"):
-        btyd_summary(_tx(), freq="H")
+        btyd_summary(_tx(), freq="H", amount=None)
 
 
 @pytest.mark.parametrize(
@@ -233,7 +235,7 @@ def test_hint_for_upper_case_hours() -> None:
 )
 def test_empty_calibration_or_holdout(cal: str, end: str, which: str) -> None:
     with pytest.raises(InvalidInputError, match=f"at least one row in the {which} period"):
-        calibration_holdout(_tx(), calibration_end=cal, as_of=end)
+        calibration_holdout(_tx(), calibration_end=cal, as_of=end, amount=None)
 
 
 def test_errors_pickle() -> None:

@@ -448,6 +448,7 @@ class Book:
         self.expiry_cache = compiled.expiry_cache
         # The (one) point currency this book keeps: its scheme and policy.
         self.scheme: EarningScheme = compiled.scheme
+        self.engine = self.scheme._engine()  # read once: the hot path passes it along
         self.policy: ExpiryPolicy = compiled.policy
         self.expiry_kind = self.policy.kind
         self.pending_delta = (
@@ -915,7 +916,7 @@ class Book:
                     hint="The points tender needs that many points.",
                 )
         elif self.quick_earning:
-            quick = self.scheme._flat_totals(event.lines)
+            quick = self.scheme._flat_totals(event.lines, self.engine)
         if quick is not None:
             points, base, rule_points = quick
             bought = _Bought(event, None, base, self.scheme)
@@ -1196,29 +1197,44 @@ class Book:
             lot.spent -= shortfall
             lot.forfeited += shortfall
             self._post(at, "forfeit", 0, event_id, lot.lot_id, "forfeit", {lot.lot_id: shortfall})
+        elif policy == "balance_then_cash":
+            # The member's other usable points first (as a debt repaid at once), then money.
+            take = min(shortfall, self.available)
+            if take:
+                lot.owed += take
+                self.debt += take
+                self._post(at, "debt", -take, event_id, lot.lot_id, "debt")
+                self._repay(at, event_id)
+            if shortfall > take:
+                self._cash_offset(lot, shortfall - take, at, event_id)
         elif policy == "cash_offset":
-            lot.spent -= shortfall
-            lot.reversed += shortfall
-            lot.cash_settled += shortfall
-            # ``point_value`` is per point; the ledger counts 10**-point_decimals points.
-            points_owed = Decimal(shortfall).scaleb(-program.point_decimals)
-            money = (points_owed * program.point_value).quantize(program.money_quantum)
-            self.cash_offset += money
-            self._post(
-                at,
-                "cash_offset",
-                0,
-                event_id,
-                lot.lot_id,
-                "cash_offset",
-                {lot.lot_id: shortfall},
-                money,
-            )
+            self._cash_offset(lot, shortfall, at, event_id)
         else:
             lot.owed += shortfall
             self.debt += shortfall
             self._post(at, "debt", -shortfall, event_id, lot.lot_id, "debt")
             self._repay(at, event_id)
+
+    def _cash_offset(self, lot: _Lot, shortfall: int, at: dt.datetime, event_id: str) -> None:
+        """Settle ``shortfall`` spent points of a refunded ``lot`` in money (reported)."""
+        program = self.program
+        lot.spent -= shortfall
+        lot.reversed += shortfall
+        lot.cash_settled += shortfall
+        # ``point_value`` is per point; the ledger counts 10**-point_decimals points.
+        points_owed = Decimal(shortfall).scaleb(-program.point_decimals)
+        money = (points_owed * program.point_value).quantize(program.money_quantum)
+        self.cash_offset += money
+        self._post(
+            at,
+            "cash_offset",
+            0,
+            event_id,
+            lot.lot_id,
+            "cash_offset",
+            {lot.lot_id: shortfall},
+            money,
+        )
 
     def _redeem(self, event: Redeem) -> None:
         if event.currency is not None and event.currency != self.currency:
@@ -1385,8 +1401,14 @@ def _rules_of(result: EarningResult) -> str:
 def _share(amount: Decimal, part: int, total: int, quantum: Decimal) -> Decimal:
     if part == total:
         return amount
-    # Exact rational share, rounded once (half to even) to the money quantum.
-    units = round(Fraction(amount) * part / (total * Fraction(quantum)))
+    # The exact share amount * part / total in quanta, rounded once (half to even), in
+    # integers: amount = n / d and quantum = qn / qd.
+    n, d = amount.as_integer_ratio()
+    qn, qd = quantum.as_integer_ratio()
+    den = d * total * qn
+    units, rest = divmod(n * part * qd, den)
+    if 2 * rest > den or (2 * rest == den and units % 2):
+        units += 1
     return (Decimal(units) * quantum).quantize(quantum)
 
 

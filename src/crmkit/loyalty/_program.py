@@ -47,7 +47,7 @@ __all__ = ["CompiledProgram", "MemberState", "Program"]
 MAIN_LADDER = "main"
 #: The name of a program's single point currency in :attr:`MemberState.by_currency`.
 PRIMARY_POINTS = "points"
-_SHORTFALL = ("forfeit", "debt", "cash_offset")
+_SHORTFALL = ("forfeit", "debt", "cash_offset", "balance_then_cash")
 _EVENT_KINDS = ("enroll", "profile", "purchase", "refund", "redeem", "cancel_redemption", "adjust")
 _OWNER = "Program"
 
@@ -223,9 +223,12 @@ class Program(Spec):
             point currency (default: the primary one).
         shortfall: What a refund does when the points it reverses were already spent:
             ``"forfeit"`` (recorded write-off), ``"debt"`` (negative balance, repaid first
-            from the next points) or ``"cash_offset"`` (the money value is reported for the
-            caller to deduct from the refund).
-        point_value: Money value of one (whole) point, for ``cash_offset``.
+            from the next points), ``"cash_offset"`` (the money value is reported for the
+            caller to deduct from the refund) or ``"balance_then_cash"`` (the member's
+            other usable points are taken first; what they cannot cover is reported as
+            ``cash_offset``: the common rule of Chinese e-commerce programmes).
+        point_value: Money value of one (whole) point, for ``cash_offset`` and
+            ``balance_then_cash``.
         pending_days: Return window: purchase points stay pending (unspendable) this many
             days (exact 24-hour days from the purchase instant); 0 = at once.
         count_pending_for_tier: Whether pending purchases count toward tiers at once

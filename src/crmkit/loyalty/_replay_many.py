@@ -31,6 +31,7 @@ Points tenders are not expressed in the table: use :class:`~crmkit.loyalty.Tende
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import operator
 from collections.abc import Hashable, Iterator
@@ -65,6 +66,7 @@ from crmkit.loyalty._events import (
 )
 from crmkit.loyalty._ledger import Book
 from crmkit.loyalty._program import Program
+from crmkit.segmentation._dask import is_dask, map_by_key, require_dask_columns
 
 __all__ = ["events_from_frame", "iter_member_events", "replay_many"]
 
@@ -689,7 +691,11 @@ def replay_many(
     equals the replay of that member alone.
 
     Args:
-        events: The events table (see the module docs for its columns; not modified).
+        events: The events table (see the module docs for its columns; not modified), or
+            a Dask DataFrame of it (the ``dask`` extra; its ``time`` column datetime64):
+            the rows are shuffled so each member sits in one partition, every partition is
+            replayed as a pandas table, and a lazy Dask DataFrame of the same rows comes
+            back (members in partition order).
         program: The program to replay under.
         as_of: The instant of the states (naive: read in the program's zone).
         member: Column of member ids.
@@ -743,6 +749,20 @@ def replay_many(
         "date_format": date_format,
         "date_unit": date_unit,
     }
+    if is_dask(events):
+        # Members are independent: shuffle each member's rows into one partition and
+        # replay every partition with the pandas path (the program travels by pickle).
+        require_dask_columns(events, _OWNER, [member, event_id, time, kind])
+        func = functools.partial(
+            _replay_frame,
+            program=program,
+            end=end,
+            columns=columns,
+            expiring_days=expiring_days,
+            on_error=on_error,
+        )
+        lazy: pd.DataFrame = map_by_key(events, member, list(events.columns), func)
+        return lazy
     if workers == 1:
         index, rows = _replay_part(events, program, end, columns, expiring_days, on_error)
     else:
@@ -765,14 +785,41 @@ def replay_many(
             by_member.update(zip(part_index, part_rows, strict=True))
         index = list(order)
         rows = [by_member[m] for m in index]
+    _check_int64(rows, index, events, member)
+    return _result_frame(index, rows, program, member)
+
+
+def _replay_frame(
+    part: pd.DataFrame,
+    *,
+    program: Program,
+    end: dt.datetime,
+    columns: dict[str, Any],
+    expiring_days: int,
+    on_error: str,
+) -> pd.DataFrame:
+    """The pandas path on one partition of a Dask table (empty partitions give no rows)."""
+    member = columns["member"]
+    if len(part):
+        index, rows = _replay_part(part, program, end, columns, expiring_days, on_error)
+        _check_int64(rows, index, part, member)
+    else:
+        index, rows = [], []
+    return _result_frame(index, rows, program, member)
+
+
+def _result_frame(
+    index: list[Hashable], rows: list[tuple[Any, ...]], program: Program, member: str
+) -> pd.DataFrame:
+    """The result table of :func:`replay_many` from the members' summary rows."""
     side = list(program.ladders)[1:]
     result = pd.DataFrame.from_records(
         rows, columns=[*RESULT_COLUMNS, *(f"tier_{name}" for name in side)]
     )
     result.index = pd.Index(index, name=member)
-    _check_int64(result, events, member)
     for column in (*RESULT_COLUMNS[:9], "expiring", "events", "rejected"):
         result[column] = result[column].astype("int64")
+    result["cash_offset"] = result["cash_offset"].astype(object)
     result["next_expiry"] = pd.to_datetime(result["next_expiry"], utc=True).dt.tz_convert(
         program.zone
     )
@@ -783,6 +830,9 @@ def replay_many(
         names = program.ladder.names
         result["tier"] = pd.Categorical(result["tier"], categories=names, ordered=True)
         result["next_tier"] = pd.Categorical(result["next_tier"], categories=names, ordered=True)
+    else:
+        result["tier"] = result["tier"].astype(object)
+        result["next_tier"] = result["next_tier"].astype(object)
     for name in side:
         column = f"tier_{name}"
         names = program.ladders[name].names
@@ -793,23 +843,23 @@ def replay_many(
 _INT64 = 2**63 - 1
 
 
-def _check_int64(result: pd.DataFrame, events: pd.DataFrame, member: str) -> None:
+def _check_int64(
+    rows: list[tuple[Any, ...]], index: list[Hashable], events: pd.DataFrame, member: str
+) -> None:
     """Refuse figures beyond int64 (e.g. an amount of 1e308) with the members' rows."""
-    bad = np.zeros(len(result), dtype=bool)
-    for column in RESULT_COLUMNS[:9]:
-        values = result[column].to_numpy(dtype=object)
-        bad |= np.array([abs(v) > _INT64 for v in values.tolist()], dtype=bool)
-    if not bad.any():
+    bad = [
+        who for who, row in zip(index, rows, strict=True) if any(abs(v) > _INT64 for v in row[:9])
+    ]
+    if not bad:
         return
-    members = result.index[bad]
-    rows = events[member].isin(members).to_numpy()
+    mask = events[member].isin(bad).to_numpy()
     raise InvalidInputError(
         _OWNER,
         "amount",
         expected=f"amounts whose points fit the int64 result columns (at most {_INT64:,})",
-        found=f"{int(bad.sum())} members whose points exceed it",
-        rows=first_labels(events.index, rows),
-        total=int(rows.sum()),
+        found=f"{len(bad)} members whose points exceed it",
+        rows=first_labels(events.index, mask),
+        total=int(mask.sum()),
         hint="Check the amount column's unit; Program.replay() keeps exact ints per member.",
     )
 

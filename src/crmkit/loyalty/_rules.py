@@ -27,7 +27,7 @@ import decimal
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, ClassVar, Self, cast
+from typing import Any, ClassVar
 
 import attrs
 
@@ -35,12 +35,10 @@ from crmkit._rounding import ROUNDING_MODES, largest_remainder, rounding_mode
 from crmkit._spec import (
     DATE,
     DECIMAL,
-    SCHEMA_KEY,
     Nested,
     Seq,
     Spec,
     Union,
-    decode,
     derived,
     encode,
     field,
@@ -590,6 +588,8 @@ class EarningRule(Spec):
     kind: ClassVar[str] = ""
     phase: ClassVar[str] = ""
     stacking_modes: ClassVar[tuple[str, ...]] = ("add", "max", "first")
+    # ``from_dict`` on this base builds the kind named by ``kind`` (the spec layer's union).
+    __spec_union__: ClassVar[Mapping[str, type[Spec]]] = _RULE_KINDS
 
     id: str = field(validator=_rule_id)
     priority: int = field(default=100, validator=whole())
@@ -616,35 +616,6 @@ class EarningRule(Spec):
             "BaseRate('base')"
         """
         return f"{type(self).__name__}({self.id!r})"
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-safe mapping with the rule's ``kind`` (after the schema version).
-
-        Examples:
-            >>> BaseRate(id="base", rate="0.5").to_dict()
-            {'schema_version': 1, 'kind': 'base_rate', 'id': 'base', 'priority': 100, 'stacking': 'add', 'when': {}, 'rate': '0.5'}
-        """
-        out = encode(self)
-        return {SCHEMA_KEY: out.pop(SCHEMA_KEY), "kind": self.kind, **out}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Self:
-        """Build the rule of ``data["kind"]``; unknown kinds or keys are a ConfigError.
-
-        Examples:
-            >>> Multiplier.from_dict({"kind": "multiplier", "id": "x2", "factor": "2"}).factor
-            Decimal('2')
-        """
-        owner = f"{cls.__name__}.from_dict()"
-        if not isinstance(data, Mapping):
-            raise ConfigError(owner, "data", expected="a mapping", found=type(data).__name__)
-        kind = data.get("kind", cls.kind)
-        target = _RULE_KINDS.get(kind) if isinstance(kind, str) else None
-        if target is None or (cls is not EarningRule and target is not cls):
-            choices = sorted(_RULE_KINDS) if cls is EarningRule else [cls.kind]
-            raise ConfigError(owner, "kind", expected=f"one of {choices}", found=repr(kind))
-        fields = {k: v for k, v in data.items() if k != "kind"}
-        return cast("Self", decode(target, fields, owner=owner))
 
     # The engine calls these; each kind overrides what it needs.
     def _points(self, bases: list[Decimal], eligible: list[int], scale: int) -> dict[int, Decimal]:
@@ -1556,7 +1527,7 @@ class EarningScheme(Spec):
         )
 
     def _flat_totals(
-        self, lines: Sequence[Any]
+        self, lines: Sequence[Any], engine: _SchemeEngine | None = None
     ) -> tuple[int, Decimal, tuple[tuple[str, int], ...]] | None:
         """Totals of :meth:`earn` for one plain base rate, without building any objects.
 
@@ -1565,9 +1536,12 @@ class EarningScheme(Spec):
         Returns ``(points, base, rule_points)`` exactly as :meth:`earn` would report them
         for any member, or None when the scheme needs the full path (several or
         conditional rules, caps, an order maximum). The ledger uses it on its hot path
-        and builds the full :class:`EarningResult` only when it is read.
+        (passing the scheme's ``engine``, read once per replay) and builds the full
+        :class:`EarningResult` only when it is read.
         """
-        flat = self._engine().flat
+        if engine is None:
+            engine = self._engine()
+        flat = engine.flat
         if flat is None or len(flat) != 1 or self.caps or self.max_points_per_order is not None:
             return None
         rule_id, rate, _ = flat[0]
@@ -1577,22 +1551,24 @@ class EarningScheme(Spec):
             line = lines[0]
             base = line.amount if gross else EXACT.subtract(line.amount, line.discount)
             x = EXACT.multiply(base, rate)
-            total = int(x.to_integral_value(rounding=self._engine().decimal_rounding))
+            total = int(x.to_integral_value(rounding=engine.decimal_rounding))
             return total, EXACT.add(_ZERO, base), ((rule_id, total),) if x > 0 else ()
-        whole, bases, rule_exact = self._flat_lines(lines)
+        whole, bases, rule_exact = self._flat_lines(lines, engine)
         total = sum(whole)
         rule_points = ((rule_id, total),) if rule_exact > 0 else ()
         with decimal.localcontext(EXACT):
             return total, sum(bases, _ZERO), rule_points
 
-    def _flat_lines(self, lines: Sequence[Any]) -> tuple[list[int], list[Decimal], Decimal]:
+    def _flat_lines(
+        self, lines: Sequence[Any], engine: _SchemeEngine | None = None
+    ) -> tuple[list[int], list[Decimal], Decimal]:
         """Per-line points and earning bases on the path of :meth:`_flat_totals`.
 
         Returns ``(points per line, base per line, exact points of the rule)``: what the
         :class:`LinePoints` of :meth:`earn` would hold, without building them (the ledger
         reads them when a purchase is refunded).
         """
-        flat = self._engine().flat
+        flat = (engine or self._engine()).flat
         assert flat is not None
         _, rate, _ = flat[0]
         with decimal.localcontext(EXACT):

@@ -300,6 +300,25 @@ class TierStatus:
     history: tuple[TierChange, ...]
     anchor: dt.datetime
 
+    @property
+    def valid_through(self) -> dt.date | None:
+        """The last local day the tier is held before its next assessment (None: open).
+
+        :attr:`valid_until` is the first instant after it (local midnight).
+
+        Examples:
+            >>> import datetime as dt
+            >>> ladder = TierLadder(tiers=[Tier(name="m"), Tier(name="g", orders=1)],
+            ...                     validity_extra_months=2)
+            >>> st = ladder.evaluate([QualifyingPosting(dt.datetime(2026, 5, 1), orders=1)],
+            ...                      as_of=dt.datetime(2026, 6, 1), timezone="UTC")
+            >>> st.valid_until.date(), st.valid_through
+            (datetime.date(2028, 3, 1), datetime.date(2028, 2, 29))
+        """
+        if self.valid_until is None:
+            return None
+        return (self.valid_until - dt.timedelta(microseconds=1)).date()
+
     def tier_at(self, when: dt.datetime) -> str:
         """The tier held at instant ``when`` (from :attr:`history`; naive is read in the status's zone).
 
@@ -437,6 +456,10 @@ class TierLadder(Spec):
         window_months: Length of a rolling window.
         validity_windows: A tier reached in window W holds to the end of window
             W + validity_windows (rolling: that many window lengths after the posting).
+        validity_extra_months: Calendar months the validity runs on past that window end
+            (0-11): status earned in year N "kept through 31 March of N + 2" is a calendar
+            year with ``validity_windows=1, validity_extra_months=3``; month ends are
+            calendar ends, so "through the end of February" includes a 29 February.
         downgrade: ``"reevaluate"``, ``"one_down"`` (soft landing) or ``"to_base"``.
         grace_days: Days a due downgrade waits; re-qualifying meanwhile cancels it.
         lifetime: Lifetime tiers: a ladder tier's name with thresholds on all-time
@@ -465,6 +488,7 @@ class TierLadder(Spec):
     window: str = field(default="calendar_year", validator=one_of(WINDOWS))
     window_months: int = field(default=12, validator=whole(min=1))
     validity_windows: int = field(default=1, validator=whole(min=1))
+    validity_extra_months: int = field(default=0, validator=whole(min=0, max=11), omit_default=True)
     downgrade: str = field(default="reevaluate", validator=one_of(DOWNGRADES))
     grace_days: int = field(default=0, validator=[whole(min=0), _shorter_than_a_window])
     lifetime: tuple[Tier, ...] = field(
@@ -882,8 +906,10 @@ class TierTracker:
 
     def _validity_from(self, t: dt.datetime) -> dt.datetime:
         ladder = self._ladder
+        extra = ladder.validity_extra_months
         if ladder.window == "rolling":
-            day = add_months(t.date(), ladder.window_months * ladder.validity_windows)
+            months = ladder.window_months * ladder.validity_windows + extra
+            day = add_months(t.date(), months)
             return t.replace(year=day.year, month=day.month, day=day.day)
         cache = self._vcache
         if cache is not None and cache[0] <= t < cache[1]:
@@ -895,6 +921,8 @@ class TierTracker:
             _, nxt = ladder._window(self._anchor, valid, self._tz)
             assert nxt is not None
             valid = nxt
+        if extra:
+            valid = midnight(add_months(valid.date(), extra), self._tz)
         self._vcache = (start, end, valid)
         return valid
 

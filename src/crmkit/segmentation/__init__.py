@@ -49,12 +49,7 @@ if TYPE_CHECKING:
         StageResult,
     )
     from crmkit.segmentation._log import TransactionLog
-    from crmkit.segmentation._model import (
-        Estimator,
-        FitInfo,
-        FittedModel,
-        LikelihoodFit,
-    )
+    from crmkit.segmentation._model import FitInfo
     from crmkit.segmentation._pareto import (
         gini,
         pareto_curve,
@@ -107,13 +102,10 @@ __all__ = [
     "BetaGeoFit",
     "BetaGeoModel",
     "CohortTable",
-    "Estimator",
     "FitInfo",
-    "FittedModel",
     "GammaGammaFit",
     "GammaGammaModel",
     "LifecyclePolicy",
-    "LikelihoodFit",
     "ModifiedBetaGeoFit",
     "ModifiedBetaGeoModel",
     "ParetoNBDFit",

@@ -20,7 +20,7 @@ import pandas as pd
 from crmkit.errors import ConfigError
 from crmkit.segmentation._lifecycle_engine import make_cut
 from crmkit.segmentation._lifecycle_policy import NS_PER_DAY
-from crmkit.segmentation._log import as_log
+from crmkit.segmentation._log import RefundRule, ZeroRule, as_log
 
 __all__ = ["CohortTable", "cohort_retention"]
 
@@ -69,7 +69,7 @@ class CohortTable:
             had not ended by ``as_of``.
         shares: ``counts`` divided by each cohort's period-0 cell.
         sizes: Customers per cohort (known even where period 0 is not complete yet).
-        period: The period code.
+        freq: The period unit (``"D"``, ``"W"``, ``"M"``, ``"Q"`` or ``"Y"``).
         metric: ``"customers"`` or ``"revenue"``.
         as_of: The observation end.
         future_rows: Rows after ``as_of``, excluded.
@@ -81,7 +81,7 @@ class CohortTable:
         >>> from crmkit.segmentation import cohort_retention
         >>> tx = pd.DataFrame({"customer_id": [1, 1, 2],
         ...                    "date": pd.to_datetime(["2025-01-05", "2025-02-07", "2025-01-20"])})
-        >>> cohort_retention(tx, as_of="2025-03-31").shares
+        >>> cohort_retention(tx, as_of="2025-03-31", amount=None).shares
         periods_since    0    1    2
         cohort
         2025-01        1.0  0.5  0.0
@@ -90,7 +90,7 @@ class CohortTable:
     counts: pd.DataFrame
     shares: pd.DataFrame
     sizes: pd.Series
-    period: str
+    freq: str
     metric: str
     as_of: pd.Timestamp
     future_rows: int = 0
@@ -101,19 +101,23 @@ class CohortTable:
 def cohort_retention(
     transactions: pd.DataFrame,
     *,
-    period: str = "M",
+    freq: str = "M",
     metric: str = "customers",
     as_of: object = None,
     customer: str = "customer_id",
     date: str = "date",
-    amount: str | None = None,
+    amount: str | None = "amount",
     timezone: str | None = None,
+    date_format: str | None = None,
+    date_unit: str | None = None,
+    refunds: RefundRule = "net",
+    zero_amount: ZeroRule = "ignore",
 ) -> CohortTable:
     """Build the cohort retention table: cohorts by first-purchase period x periods since.
 
     Args:
         transactions: One row per purchase (refunds too, with ``amount``); never modified.
-        period: ``"D"``, ``"W"`` (Monday to Sunday), ``"M"``, ``"Q"`` or ``"Y"``.
+        freq: ``"D"``, ``"W"`` (Monday to Sunday), ``"M"``, ``"Q"`` or ``"Y"``.
         metric: ``"customers"`` (distinct buyers per cell) or ``"revenue"`` (net amount
             per cell, refunds included in the period they happened; needs ``amount``).
         as_of: Observation end (a date means the end of that day); rows after it are
@@ -121,10 +125,16 @@ def cohort_retention(
             is observable once its period has ended by ``as_of``.
         customer: Customer id column.
         date: Date column.
-        amount: Amount column; when given, only positive rows are purchases (they define
-            cohorts and buyers); for ``"revenue"`` every row's amount counts.
-        timezone: Zone in which naive dates are read and periods are cut (default: the
-            data's own).
+        amount: Amount column (None: every row is a purchase); by the purchase rule of
+            :class:`TransactionLog` only positive amounts are purchases.
+        timezone: IANA zone in which naive dates are read, aware ones converted and
+            calendar days counted (None: the data's own).
+        date_format: Format of non-ISO date strings (see the input docs).
+        date_unit: Unit of numeric dates (``"s"``, ``"ms"``, ``"us"``, ``"ns"``).
+        refunds: ``"net"``, ``"drop"`` or ``"error"``: the purchase rule of
+            :class:`TransactionLog`.
+        zero_amount: ``"ignore"`` or ``"purchase"``: the purchase rule of
+            :class:`TransactionLog`.
 
     Returns:
         A :class:`CohortTable`.
@@ -136,7 +146,7 @@ def cohort_retention(
         Drop them first (``drop_duplicates()``) if they are errors.
 
     Raises:
-        ConfigError: Unknown ``period`` or ``metric``, or ``"revenue"`` without ``amount``.
+        ConfigError: Unknown ``freq`` or ``metric``, or ``"revenue"`` without ``amount``.
         InvalidInputError: As for the other lifecycle functions.
 
     Examples:
@@ -150,7 +160,7 @@ def cohort_retention(
         ...     "date": pd.to_datetime(["2025-01-03", "2025-02-10", "2025-03-15", "2025-01-20",
         ...                             "2025-02-02", "2025-03-30", "2025-02-14"]),
         ...     "amount": [50.0, 20.0, 30.0, 80.0, 40.0, 10.0, 25.0]})
-        >>> table = cohort_retention(tx, as_of="2025-03-31")
+        >>> table = cohort_retention(tx, as_of="2025-03-31", amount=None)
         >>> table.counts
         periods_since    0    1    2
         cohort
@@ -163,13 +173,14 @@ def cohort_retention(
         2025-02         65.0  10.0   NaN
     """
     owner = "cohort_retention()"
-    if period not in _PERIODS:
-        raise ConfigError(owner, "period", expected=f"one of {list(_PERIODS)}", found=repr(period))
+    if freq not in _PERIODS:
+        raise ConfigError(owner, "freq", expected=f"one of {list(_PERIODS)}", found=repr(freq))
     if metric not in _METRICS:
         raise ConfigError(owner, "metric", expected=f"one of {list(_METRICS)}", found=repr(metric))
     rows = as_log(
-        transactions, owner, customer=customer, date=date, amount=amount, timezone=timezone
-    )
+        transactions, owner, customer=customer, date=date, amount=amount, timezone=timezone,
+        date_format=date_format, date_unit=date_unit, refunds=refunds, zero_amount=zero_amount,
+    )  # fmt: skip
     if metric == "revenue" and rows.amounts is None:
         raise ConfigError(
             owner,
@@ -182,13 +193,13 @@ def cohort_retention(
     if as_of is None:
         last_day = int(days.max())
         as_of = _EPOCH + dt.timedelta(days=last_day)
-    cut = make_cut(as_of, rows.zone, owner, "as_of")
+    cut = make_cut(as_of, rows.tzinfo, owner, "as_of")
     before = rows.instants_ns() < cut.instant
     future = int((~before).sum())
     non_purchase = int((before & ~rows.purchase).sum())
     buying = before & rows.purchase
 
-    per = _period_of(days, period)
+    per = _period_of(days, freq)
     n_customers = len(rows.ids)
     first = np.full(n_customers, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first, codes[buying], per[buying])
@@ -200,8 +211,8 @@ def cohort_retention(
     orphan = int((before & ~counted).sum())
 
     # The last period that has ended by as_of.
-    as_of_period = int(_period_of(np.array([cut.day], dtype=np.int64), period)[0])
-    next_start = _first_day_of(as_of_period + 1, period) * NS_PER_DAY
+    as_of_period = int(_period_of(np.array([cut.day], dtype=np.int64), freq)[0])
+    next_start = _first_day_of(as_of_period + 1, freq) * NS_PER_DAY
     last_complete = as_of_period if cut.wall >= next_start else as_of_period - 1
 
     if has_cohort.any():
@@ -215,7 +226,14 @@ def cohort_retention(
     if metric == "customers":
         sel = buying & has_cohort[codes]
         key = codes[sel] * (n_cols + 1) + np.minimum(since[sel], n_cols)
-        pairs = np.unique(key)
+        span = n_customers * (n_cols + 1)
+        if span <= 8 * len(key) + (1 << 20):
+            # Distinct (customer, period) pairs by one scatter into a flag per pair: no sort.
+            seen = np.zeros(span, dtype=bool)
+            seen[key] = True
+            pairs = np.flatnonzero(seen)
+        else:  # very many customers x periods for few rows: sort instead
+            pairs = np.unique(key)
         cust, k = np.divmod(pairs, n_cols + 1)
         in_table = k < n_cols
         cells = (first[cust[in_table]] - lo) * n_cols + k[in_table]
@@ -238,8 +256,8 @@ def cohort_retention(
     sizes_all = np.bincount(first[has_cohort] - lo, minlength=n_rows)
     present = sizes_all > 0
     index = pd.PeriodIndex(
-        [_label(int(o), period) for o in ordinals[present]],
-        dtype=pd.PeriodDtype("W-SUN" if period == "W" else period),
+        [_label(int(o), freq) for o in ordinals[present]],
+        dtype=pd.PeriodDtype("W-SUN" if freq == "W" else freq),
         name="cohort",
     )
     columns = pd.RangeIndex(n_cols, name="periods_since")
@@ -253,7 +271,7 @@ def cohort_retention(
         counts=counts,
         shares=shares,
         sizes=sizes,
-        period=period,
+        freq=freq,
         metric=metric,
         as_of=cut.label,
         future_rows=future,

@@ -149,7 +149,7 @@ def demo_section(data: DemoData) -> str:
     for stage, n in counts.items():
         lines.append(f"  {stage:<12} {int(n):>6,}  {n / max(len(stages), 1):6.1%}")
 
-    history = lifecycle_history(tx, at=[start, end], amount="amount")
+    history = lifecycle_history(tx, as_of=[start, end], amount="amount")
     tm = transition_matrix(history, start, end)
     lines.append("")
     lines.append(f"Moves from {start} to {end} (rows: stage at start; columns: stage at end):")
@@ -169,7 +169,7 @@ def demo_section(data: DemoData) -> str:
         f"{sent} bought again by {end} ({wake.value:.1%})."
     )
 
-    table = cohort_retention(tx, period="Q", amount="amount", as_of=end)
+    table = cohort_retention(tx, freq="Q", amount="amount", as_of=end)
     shares = table.shares.iloc[-6:, :6]
     shown = shares.map(lambda v: "" if pd.isna(v) else f"{v:.0%}")
     shown.index = pd.Index([str(p) for p in shown.index], name="cohort")

@@ -57,7 +57,7 @@ from crmkit.segmentation._lifecycle_policy import (
     STAGES,
     LifecyclePolicy,
 )
-from crmkit.segmentation._log import TransactionLog, as_log
+from crmkit.segmentation._log import RefundRule, TransactionLog, ZeroRule, as_log
 
 __all__ = ["classify_lifecycle", "lifecycle_history"]
 
@@ -211,7 +211,7 @@ def build_log(rows: TransactionLog, keep: npt.NDArray[np.bool_], cut: Cut) -> Lo
         empty = np.zeros(0, dtype=np.int64)
         return Log(
             ids=rows.ids[:0], code=empty, day=empty, first_ns=empty, last_ns=empty,
-            start=np.zeros(1, dtype=np.int64), zone=rows.zone, cut=cut,
+            start=np.zeros(1, dtype=np.int64), zone=rows.tzinfo, cut=cut,
         )  # fmt: skip
     # Keep only customers with a purchase here, relabelled densely in id order.
     present = np.zeros(len(rows.ids), dtype=bool)
@@ -250,7 +250,7 @@ def build_log(rows: TransactionLog, keep: npt.NDArray[np.bool_], cut: Cut) -> Lo
         first_ns=first_ns,
         last_ns=last_ns,
         start=start,
-        zone=rows.zone,
+        zone=rows.tzinfo,
         cut=cut,
     )
 
@@ -266,16 +266,9 @@ def _prepare_log(
     as_of: object,
     read: Mapping[str, Any] | None = None,
 ) -> tuple[Log, Excluded]:
-    rows = as_log(
-        transactions,
-        owner,
-        customer=customer,
-        date=date,
-        amount=amount,
-        timezone=policy.timezone,
-        **dict(read or {}),
-    )
-    cut = make_cut(as_of, rows.zone, owner, "as_of")
+    options: dict[str, Any] = {"timezone": policy.timezone, **dict(read or {})}
+    rows = as_log(transactions, owner, customer=customer, date=date, amount=amount, **options)
+    cut = make_cut(as_of, rows.tzinfo, owner, "as_of")
     before = rows.instants_ns() < cut.instant
     keep = before & rows.purchase
     excluded = Excluded(
@@ -526,7 +519,12 @@ def classify_lifecycle(
     policy: LifecyclePolicy | None = None,
     customer: str = "customer_id",
     date: str = "date",
-    amount: str | None = None,
+    amount: str | None = "amount",
+    timezone: str | None = None,
+    date_format: str | None = None,
+    date_unit: str | None = None,
+    refunds: RefundRule = "net",
+    zero_amount: ZeroRule = "ignore",
 ) -> pd.DataFrame:
     """Return each customer's lifecycle stage at ``as_of``, with the figures behind it.
 
@@ -539,9 +537,16 @@ def classify_lifecycle(
         policy: The rules; :class:`LifecyclePolicy` defaults when None.
         customer: Customer id column.
         date: Purchase date column (naive or aware; see ``LifecyclePolicy.timezone``).
-        amount: Optional amount column; when given, only rows with a positive amount are
-            purchases (refund and zero rows are excluded and counted in
-            ``attrs["non_purchase_rows"]``).
+        amount: Amount column (None: every row is a purchase); by the purchase rule of
+            :class:`TransactionLog` only positive amounts are purchases.
+        timezone: IANA zone in which naive dates are read, aware ones converted and
+            calendar days counted (None: the data's own; overrides the policy's zone).
+        date_format: Format of non-ISO date strings (see the input docs).
+        date_unit: Unit of numeric dates (``"s"``, ``"ms"``, ``"us"``, ``"ns"``).
+        refunds: ``"net"``, ``"drop"`` or ``"error"``: the purchase rule of
+            :class:`TransactionLog`.
+        zero_amount: ``"ignore"`` or ``"purchase"``: the purchase rule of
+            :class:`TransactionLog`.
 
     Returns:
         One row per customer with a purchase up to ``as_of``, indexed by customer id:
@@ -567,7 +572,7 @@ def classify_lifecycle(
         ...     "date": pd.to_datetime(["2025-01-05", "2025-06-20", "2024-12-01",
         ...                             "2025-06-15", "2024-05-01", "2025-05-20"]),
         ... })
-        >>> out = classify_lifecycle(tx, as_of="2025-06-30")
+        >>> out = classify_lifecycle(tx, as_of="2025-06-30", amount=None)
         >>> out[["stage", "recency_days", "tenure_days"]]
                       stage  recency_days  tenure_days
         customer_id
@@ -578,6 +583,10 @@ def classify_lifecycle(
     """
     owner = "classify_lifecycle()"
     policy = _policy(policy, owner)
+    read = reading(
+        policy, owner, timezone=timezone, date_format=date_format, date_unit=date_unit,
+        refunds=refunds, zero_amount=zero_amount,
+    )  # fmt: skip
     log, excluded = _prepare_log(
         transactions,
         customer=customer,
@@ -586,6 +595,7 @@ def classify_lifecycle(
         policy=policy,
         owner=owner,
         as_of=as_of,
+        read=read,
     )
     n_inc = log.counts
     gaps = gap_index(log) if policy.basis != "fixed" else None
@@ -626,6 +636,40 @@ def classify_lifecycle(
     return result
 
 
+def reading(
+    policy: LifecyclePolicy | None,
+    owner: str,
+    *,
+    timezone: str | None,
+    date_format: str | None,
+    date_unit: str | None,
+    refunds: str,
+    zero_amount: str,
+) -> dict[str, Any]:
+    """The reading keywords of a lifecycle function, with the zone resolved.
+
+    ``timezone`` overrides the policy's zone when the policy has none; two different
+    zones are a ConfigError (days would be counted in one and thresholds meant in the other).
+    """
+    zone = policy.timezone if policy is not None else None
+    if timezone is not None:
+        if zone is not None and zone != timezone:
+            raise ConfigError(
+                owner,
+                "timezone",
+                expected=f"the policy's zone ({zone}) or None",
+                found=repr(timezone),
+            )
+        zone = timezone
+    return {
+        "timezone": zone,
+        "date_format": date_format,
+        "date_unit": date_unit,
+        "refunds": refunds,
+        "zero_amount": zero_amount,
+    }
+
+
 def _policy(policy: object, owner: str) -> LifecyclePolicy:
     if policy is None:
         return LifecyclePolicy()
@@ -654,18 +698,20 @@ def _snapshot_cuts(
     if (at is None) == (freq is None):
         raise ConfigError(
             owner,
-            "at",
+            "as_of",
             expected="given, or freq given (exactly one of them)",
             found="both" if at is not None else "neither",
         )
     if at is not None:
         if isinstance(at, (str, dt.date)) or not isinstance(at, Iterable):
             raise ConfigError(
-                owner, "at", expected="a list of dates or datetimes", found=type(at).__name__
+                owner, "as_of", expected="a list of dates or datetimes", found=type(at).__name__
             )
-        cuts = [make_cut(value, rows.zone, owner, "at") for value in at]
+        cuts = [make_cut(value, rows.tzinfo, owner, "as_of") for value in at]
         if not cuts:
-            raise ConfigError(owner, "at", expected="at least one snapshot", found="an empty list")
+            raise ConfigError(
+                owner, "as_of", expected="at least one snapshot", found="an empty list"
+            )
     else:
         if freq not in _FREQS:
             raise ConfigError(owner, "freq", expected=f"one of {list(_FREQS)}", found=repr(freq))
@@ -687,15 +733,15 @@ def _snapshot_cuts(
                 expected="a period that ends between start and end",
                 found=f"none for {freq!r}",
             )
-        cuts = [make_cut(d, rows.zone, owner, "at") for d in days]
+        cuts = [make_cut(d, rows.tzinfo, owner, "as_of") for d in days]
     labels = [c.label for c in cuts]
     if len(set(labels)) != len(labels):
-        raise ConfigError(owner, "at", expected="distinct snapshots", found="a repeated one")
+        raise ConfigError(owner, "as_of", expected="distinct snapshots", found="a repeated one")
     return sorted(cuts, key=lambda c: c.instant)
 
 
 def _day_of(value: object, rows: TransactionLog, owner: str, field: str) -> int:
-    return make_cut(value, rows.zone, owner, field).day
+    return make_cut(value, rows.tzinfo, owner, field).day
 
 
 def history_arrays(
@@ -766,10 +812,8 @@ def prepare_history(
     read: Mapping[str, Any] | None = None,
 ) -> tuple[Log, list[Cut], Excluded]:
     """Validate, pick the snapshots, and build the occasion log up to the last one."""
-    rows = as_log(
-        transactions, owner, customer=customer, date=date, amount=amount, timezone=timezone,
-        **dict(read or {}),
-    )  # fmt: skip
+    options: dict[str, Any] = {"timezone": timezone, **dict(read or {})}
+    rows = as_log(transactions, owner, customer=customer, date=date, amount=amount, **options)
     cuts = _snapshot_cuts(rows, at=at, freq=freq, start=start, end=end, owner=owner)
     before = rows.instants_ns() < cuts[-1].instant
     keep = before & rows.purchase
@@ -782,24 +826,29 @@ def prepare_history(
 def lifecycle_history(
     transactions: pd.DataFrame,
     *,
-    at: Iterable[object] | None = None,
+    as_of: Iterable[object] | None = None,
     freq: str | None = None,
     start: object = None,
     end: object = None,
     policy: LifecyclePolicy | None = None,
     customer: str = "customer_id",
     date: str = "date",
-    amount: str | None = None,
+    amount: str | None = "amount",
+    timezone: str | None = None,
+    date_format: str | None = None,
+    date_unit: str | None = None,
+    refunds: RefundRule = "net",
+    zero_amount: ZeroRule = "ignore",
 ) -> pd.DataFrame:
     """Return each customer's stage at each of several snapshots (sorted once, vectorised).
 
-    The stage at a snapshot is exactly ``classify_lifecycle(transactions, as_of=snapshot)``
+    The stage at a snapshot is exactly ``classify_lifecycle(transactions, as_of=snapshot, amount=None)``
     for that customer: it depends only on the purchases up to the snapshot.
 
     Args:
         transactions: One row per purchase; never modified.
-        at: The snapshots (dates mean the end of the day, datetimes are instants).
-        freq: Instead of ``at``: one snapshot at the last day of every complete period,
+        as_of: The snapshots (dates mean the end of the day, datetimes are instants).
+        freq: Instead of ``as_of``: one snapshot at the last day of every complete period,
             ``"D"``, ``"W"`` (weeks ending Sunday), ``"M"``, ``"Q"`` or ``"Y"``, from the
             period of ``start`` (default: the first purchase) to the last period that ends
             by ``end`` (default: the last purchase day).
@@ -808,7 +857,16 @@ def lifecycle_history(
         policy: The rules; :class:`LifecyclePolicy` defaults when None.
         customer: Customer id column.
         date: Purchase date column.
-        amount: Optional amount column: only positive rows are purchases.
+        amount: Amount column (None: every row is a purchase); by the purchase rule of
+            :class:`TransactionLog` only positive amounts are purchases.
+        timezone: IANA zone in which naive dates are read, aware ones converted and
+            calendar days counted (None: the data's own; overrides the policy's zone).
+        date_format: Format of non-ISO date strings (see the input docs).
+        date_unit: Unit of numeric dates (``"s"``, ``"ms"``, ``"us"``, ``"ns"``).
+        refunds: ``"net"``, ``"drop"`` or ``"error"``: the purchase rule of
+            :class:`TransactionLog`.
+        zero_amount: ``"ignore"`` or ``"purchase"``: the purchase rule of
+            :class:`TransactionLog`.
 
     Returns:
         Indexed by customer id, one column per snapshot in time order (labelled with the
@@ -819,7 +877,7 @@ def lifecycle_history(
         ``policy``.
 
     Raises:
-        ConfigError: Neither or both of ``at`` and ``freq``, an unknown ``freq``, repeated
+        ConfigError: Neither or both of ``as_of`` and ``freq``, an unknown ``freq``, repeated
             snapshots, or no complete period.
         InvalidInputError: As :func:`classify_lifecycle`.
 
@@ -828,7 +886,7 @@ def lifecycle_history(
         >>> from crmkit.segmentation import lifecycle_history
         >>> tx = pd.DataFrame({"customer_id": [1, 1, 2],
         ...                    "date": pd.to_datetime(["2025-01-10", "2025-08-01", "2025-03-01"])})
-        >>> h = lifecycle_history(tx, at=["2025-01-31", "2025-06-30", "2025-09-30"])
+        >>> h = lifecycle_history(tx, amount=None, as_of=["2025-01-31", "2025-06-30", "2025-09-30"])
         >>> print(h.to_string())
         snapshot    2025-01-31 2025-06-30   2025-09-30
         customer_id
@@ -837,9 +895,13 @@ def lifecycle_history(
     """
     owner = "lifecycle_history()"
     policy = _policy(policy, owner)
+    read = reading(
+        policy, owner, timezone=timezone, date_format=date_format, date_unit=date_unit,
+        refunds=refunds, zero_amount=zero_amount,
+    )  # fmt: skip
     log, cuts, excluded = prepare_history(
-        transactions, at=at, freq=freq, start=start, end=end, customer=customer, date=date,
-        amount=amount, timezone=policy.timezone, owner=owner,
+        transactions, at=as_of, freq=freq, start=start, end=end, customer=customer, date=date,
+        amount=amount, timezone=read.pop("timezone"), owner=owner, read=read,
     )  # fmt: skip
     codes, _ = history_arrays(log, cuts, policy)
     columns = pd.Index([c.label for c in cuts], name="snapshot")

@@ -431,7 +431,7 @@ class LifecyclePolicy:
                 means the end of that day).
             population_gap_days: Relative bases: the population's typical gap, used when
                 the customer has fewer than ``min_gaps`` gaps of their own. Take it from
-                ``classify_lifecycle(...).attrs["population_gap_days"]`` to reproduce a
+                ``classify_lifecycle(..., amount=None).attrs["population_gap_days"]`` to reproduce a
                 batch run. When None, such a customer gets the fixed thresholds
                 (``gap_source == "fixed"``), as in a batch whose population has no gaps.
 

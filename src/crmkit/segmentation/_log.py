@@ -204,7 +204,7 @@ class TransactionLog:
         times: Each row's instant as an integer in ``unit``: UTC for an aware date column,
             the wall-clock reading for a naive one.
         unit: ``"s"``, ``"ms"``, ``"us"`` or ``"ns"``.
-        zone: The date column's zone (None for naive dates).
+        tzinfo: The zone of the instants (the date column's, or ``timezone``; None for naive dates).
         amounts: The amounts (None without an amount column).
         orders: Order ids as int64 keys (None without an order column).
         purchase: Whether each row is a purchase under the rule.
@@ -236,7 +236,7 @@ class TransactionLog:
     counts: IntArray
     times: IntArray
     unit: str
-    zone: dt.tzinfo | None
+    tzinfo: dt.tzinfo | None
     amounts: FloatArray | None
     orders: IntArray | None
     purchase: BoolArray
@@ -376,7 +376,7 @@ class TransactionLog:
 
     def wall(self) -> IntArray:
         """Each row's wall-clock reading in the log's zone (integers in ``unit``)."""
-        return derived(self, "wall", lambda: wall_clock(self.times, self.unit, self.zone))
+        return derived(self, "wall", lambda: wall_clock(self.times, self.unit, self.tzinfo))
 
     def days(self) -> IntArray:
         """Each row's local calendar day (days since 1970-01-01 in the log's zone)."""
@@ -512,7 +512,7 @@ def _read(
         counts=groups.counts,
         times=raw.view(np.int64),
         unit=unit,
-        zone=zone,
+        tzinfo=zone,
         amounts=values,
         orders=orders,
         purchase=purchase,
@@ -558,7 +558,7 @@ def as_log(
             )
         if timezone is not None and data.timezone is None:
             resolve_timezone(timezone, owner)
-            if data.zone is None or str(data.zone) != timezone:
+            if data.tzinfo is None or str(data.tzinfo) != timezone:
                 raise ConfigError(
                     owner,
                     "timezone",

@@ -197,6 +197,19 @@ class _Fitted(Spec):
     standard_errors: dict[str, float | None] = field(factory=dict, converter=_se_dict, codec=Map())
     info: FitInfo | None = field(default=None, codec=Optional(Nested(FitInfo)))
 
+    @classmethod
+    def __spec_upgrade__(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """A model's stored options (no ``params``) are not a fitted model: say so."""
+        if "params" not in data and "penalizer" in data:
+            raise NotFittedError(
+                f"{cls.__name__}.from_dict()",
+                "params",
+                expected="the parameters of a fitted model",
+                found="the options of a model that was not fitted",
+                hint="Fit it first: model.fit(summary), then store the result's to_dict().",
+            )
+        return data
+
     def __attrs_post_init__(self) -> None:
         names = type(self).PARAMS
         if not _positive_params(names)(self.params):

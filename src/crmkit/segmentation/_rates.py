@@ -41,6 +41,7 @@ from crmkit.segmentation._lifecycle_engine import (
     build_log,
     history_arrays,
     make_cut,
+    reading,
 )
 from crmkit.segmentation._lifecycle_policy import (
     CHURNED,
@@ -48,7 +49,7 @@ from crmkit.segmentation._lifecycle_policy import (
     STAGES,
     LifecyclePolicy,
 )
-from crmkit.segmentation._log import as_log
+from crmkit.segmentation._log import RefundRule, ZeroRule, as_log
 
 __all__ = [
     "Rate",
@@ -238,7 +239,7 @@ def _setup(
     customer: str,
     date: str,
     amount: str | None,
-    timezone: str | None,
+    read: dict[str, Any],
     owner: str,
     default_base: bool = False,
 ) -> tuple[Log, list[Cut], int, int]:
@@ -246,12 +247,10 @@ def _setup(
 
     With ``default_base`` the first point is None and becomes ``second - (third - second)``.
     """
-    rows = as_log(
-        transactions, owner, customer=customer, date=date, amount=amount, timezone=timezone
-    )
+    rows = as_log(transactions, owner, customer=customer, date=date, amount=amount, **read)
     if default_base:
-        a = make_cut(points[1][1], rows.zone, owner, points[1][0])
-        b = make_cut(points[2][1], rows.zone, owner, points[2][0])
+        a = make_cut(points[1][1], rows.tzinfo, owner, points[1][0])
+        b = make_cut(points[2][1], rows.tzinfo, owner, points[2][0])
         length = b.instant - a.instant
         base = Cut(
             instant=a.instant - length,
@@ -262,7 +261,7 @@ def _setup(
         )
         cuts = [base, a, b]
     else:
-        cuts = [make_cut(value, rows.zone, owner, name) for name, value in points]
+        cuts = [make_cut(value, rows.tzinfo, owner, name) for name, value in points]
     _check_order(cuts, [name for name, _ in points], owner)
     before = rows.instants_ns() < cuts[-1].instant
     keep = before & rows.purchase
@@ -280,7 +279,12 @@ def churn_rate(
     by: pd.Series | Mapping[Any, Any] | None = None,
     customer: str = "customer_id",
     date: str = "date",
-    amount: str | None = None,
+    amount: str | None = "amount",
+    timezone: str | None = None,
+    date_format: str | None = None,
+    date_unit: str | None = None,
+    refunds: RefundRule = "net",
+    zero_amount: ZeroRule = "ignore",
 ) -> Rate:
     """Share of the customers not churned at ``start`` whose stage is churned at ``end``.
 
@@ -297,7 +301,16 @@ def churn_rate(
             campaign groups; the result then carries ``by_segment``.
         customer: Customer id column.
         date: Date column.
-        amount: Optional amount column: only positive rows are purchases.
+        amount: Amount column (None: every row is a purchase); by the purchase rule of
+            :class:`TransactionLog` only positive amounts are purchases.
+        timezone: IANA zone in which naive dates are read, aware ones converted and
+            calendar days counted (None: the data's own; overrides the policy's zone).
+        date_format: Format of non-ISO date strings (see the input docs).
+        date_unit: Unit of numeric dates (``"s"``, ``"ms"``, ``"us"``, ``"ns"``).
+        refunds: ``"net"``, ``"drop"`` or ``"error"``: the purchase rule of
+            :class:`TransactionLog`.
+        zero_amount: ``"ignore"`` or ``"purchase"``: the purchase rule of
+            :class:`TransactionLog`.
 
     Returns:
         A :class:`Rate`.
@@ -315,7 +328,7 @@ def churn_rate(
         >>> from crmkit.segmentation import churn_rate
         >>> tx = pd.DataFrame({"customer_id": [1, 2, 3, 4],
         ...     "date": pd.to_datetime(["2024-03-15", "2024-06-01", "2024-11-20", "2023-01-10"])})
-        >>> r = churn_rate(tx, start="2024-12-31", end="2025-03-31")
+        >>> r = churn_rate(tx, start="2024-12-31", end="2025-03-31", amount=None)
         >>> r.numerator, r.denominator, r.value
         (1, 3, 0.3333333333333333)
     """
@@ -328,9 +341,13 @@ def churn_rate(
             expected="a policy with the 'churned' stage",
             found=f"stages {list(policy.stages)}",
         )
+    read = reading(
+        policy, owner, timezone=timezone, date_format=date_format, date_unit=date_unit,
+        refunds=refunds, zero_amount=zero_amount,
+    )  # fmt: skip
     log, cuts, future, non_purchase = _setup(
         transactions, [("start", start), ("end", end)], customer=customer, date=date,
-        amount=amount, timezone=policy.timezone, owner=owner,
+        amount=amount, read=read, owner=owner,
     )  # fmt: skip
     codes, _ = history_arrays(log, cuts, policy)
     at_start, at_end = codes
@@ -360,8 +377,12 @@ def retention_rate(
     by: pd.Series | Mapping[Any, Any] | None = None,
     customer: str = "customer_id",
     date: str = "date",
-    amount: str | None = None,
+    amount: str | None = "amount",
     timezone: str | None = None,
+    date_format: str | None = None,
+    date_unit: str | None = None,
+    refunds: RefundRule = "net",
+    zero_amount: ZeroRule = "ignore",
 ) -> Rate:
     """Share of the customers who bought in ``(base_start, start]`` who bought again in ``(start, end]``.
 
@@ -380,8 +401,16 @@ def retention_rate(
         by: Optional segment per customer id.
         customer: Customer id column.
         date: Date column.
-        amount: Optional amount column: only positive rows are purchases.
-        timezone: Zone for naive dates (default: the data's own).
+        amount: Amount column (None: every row is a purchase); by the purchase rule of
+            :class:`TransactionLog` only positive amounts are purchases.
+        timezone: IANA zone in which naive dates are read, aware ones converted and
+            calendar days counted (None: the data's own).
+        date_format: Format of non-ISO date strings (see the input docs).
+        date_unit: Unit of numeric dates (``"s"``, ``"ms"``, ``"us"``, ``"ns"``).
+        refunds: ``"net"``, ``"drop"`` or ``"error"``: the purchase rule of
+            :class:`TransactionLog`.
+        zero_amount: ``"ignore"`` or ``"purchase"``: the purchase rule of
+            :class:`TransactionLog`.
 
     Returns:
         A :class:`Rate`.
@@ -396,14 +425,18 @@ def retention_rate(
         >>> tx = pd.DataFrame({"customer_id": [1, 1, 2, 3, 3, 4],
         ...     "date": pd.to_datetime(["2025-05-03", "2025-06-09", "2025-05-20",
         ...                             "2025-05-28", "2025-06-30", "2025-06-02"])})
-        >>> r = retention_rate(tx, base_start="2025-04-30", start="2025-05-31", end="2025-06-30")
+        >>> r = retention_rate(tx, base_start="2025-04-30", start="2025-05-31", end="2025-06-30", amount=None)
         >>> r.numerator, r.denominator
         (2, 3)
     """
     owner = "retention_rate()"
+    read = reading(
+        None, owner, timezone=timezone, date_format=date_format, date_unit=date_unit,
+        refunds=refunds, zero_amount=zero_amount,
+    )  # fmt: skip
     log, cuts, future, non_purchase = _setup(
         transactions, [("base_start", base_start), ("start", start), ("end", end)],
-        customer=customer, date=date, amount=amount, timezone=timezone, owner=owner,
+        customer=customer, date=date, amount=amount, read=read, owner=owner,
         default_base=base_start is None,
     )  # fmt: skip
     _, counts = history_arrays(log, cuts, None)
@@ -427,8 +460,12 @@ def repurchase_rate(
     by: pd.Series | Mapping[Any, Any] | None = None,
     customer: str = "customer_id",
     date: str = "date",
-    amount: str | None = None,
+    amount: str | None = "amount",
     timezone: str | None = None,
+    date_format: str | None = None,
+    date_unit: str | None = None,
+    refunds: RefundRule = "net",
+    zero_amount: ZeroRule = "ignore",
 ) -> Rate:
     """Share of the customers who bought in ``(start, end]`` who bought on 2+ days in it (复购率).
 
@@ -445,8 +482,16 @@ def repurchase_rate(
         by: Optional segment per customer id.
         customer: Customer id column.
         date: Date column.
-        amount: Optional amount column: only positive rows are purchases.
-        timezone: Zone for naive dates (default: the data's own).
+        amount: Amount column (None: every row is a purchase); by the purchase rule of
+            :class:`TransactionLog` only positive amounts are purchases.
+        timezone: IANA zone in which naive dates are read, aware ones converted and
+            calendar days counted (None: the data's own).
+        date_format: Format of non-ISO date strings (see the input docs).
+        date_unit: Unit of numeric dates (``"s"``, ``"ms"``, ``"us"``, ``"ns"``).
+        refunds: ``"net"``, ``"drop"`` or ``"error"``: the purchase rule of
+            :class:`TransactionLog`.
+        zero_amount: ``"ignore"`` or ``"purchase"``: the purchase rule of
+            :class:`TransactionLog`.
 
     Returns:
         A :class:`Rate`.
@@ -461,14 +506,18 @@ def repurchase_rate(
         >>> tx = pd.DataFrame({"customer_id": [1, 1, 2, 2, 3],
         ...     "date": pd.to_datetime(["2025-06-02 09:00", "2025-06-20 12:00", "2025-06-05 10:00",
         ...                             "2025-06-05 18:00", "2025-06-11 15:30"])})
-        >>> r = repurchase_rate(tx, start="2025-05-31", end="2025-06-30")
+        >>> r = repurchase_rate(tx, start="2025-05-31", end="2025-06-30", amount=None)
         >>> r.numerator, r.denominator
         (1, 3)
     """
     owner = "repurchase_rate()"
+    read = reading(
+        None, owner, timezone=timezone, date_format=date_format, date_unit=date_unit,
+        refunds=refunds, zero_amount=zero_amount,
+    )  # fmt: skip
     log, cuts, future, non_purchase = _setup(
         transactions, [("start", start), ("end", end)], customer=customer, date=date,
-        amount=amount, timezone=timezone, owner=owner,
+        amount=amount, read=read, owner=owner,
     )  # fmt: skip
     _, counts = history_arrays(log, cuts, None)
     c0, c1 = counts
@@ -493,7 +542,12 @@ def reactivation_rate(
     by: pd.Series | Mapping[Any, Any] | None = None,
     customer: str = "customer_id",
     date: str = "date",
-    amount: str | None = None,
+    amount: str | None = "amount",
+    timezone: str | None = None,
+    date_format: str | None = None,
+    date_unit: str | None = None,
+    refunds: RefundRule = "net",
+    zero_amount: ZeroRule = "ignore",
 ) -> Rate:
     """Share of the customers in ``from_stages`` at ``start`` who bought in ``(start, end]``.
 
@@ -514,7 +568,16 @@ def reactivation_rate(
         by: Optional segment per customer id (e.g. ``"coupon"`` / ``"control"``).
         customer: Customer id column.
         date: Date column.
-        amount: Optional amount column: only positive rows are purchases.
+        amount: Amount column (None: every row is a purchase); by the purchase rule of
+            :class:`TransactionLog` only positive amounts are purchases.
+        timezone: IANA zone in which naive dates are read, aware ones converted and
+            calendar days counted (None: the data's own; overrides the policy's zone).
+        date_format: Format of non-ISO date strings (see the input docs).
+        date_unit: Unit of numeric dates (``"s"``, ``"ms"``, ``"us"``, ``"ns"``).
+        refunds: ``"net"``, ``"drop"`` or ``"error"``: the purchase rule of
+            :class:`TransactionLog`.
+        zero_amount: ``"ignore"`` or ``"purchase"``: the purchase rule of
+            :class:`TransactionLog`.
 
     Returns:
         A :class:`Rate`.
@@ -531,7 +594,7 @@ def reactivation_rate(
         >>> tx = pd.DataFrame({"customer_id": [1, 2, 3, 1, 4],
         ...     "date": pd.to_datetime(["2024-11-02", "2024-12-10", "2024-10-01",
         ...                             "2025-07-15", "2025-06-01"])})
-        >>> r = reactivation_rate(tx, start="2025-06-30", end="2025-07-31")
+        >>> r = reactivation_rate(tx, start="2025-06-30", end="2025-07-31", amount=None)
         >>> r.numerator, r.denominator, f"{r.value:.1%}"
         (1, 3, '33.3%')
     """
@@ -547,9 +610,13 @@ def reactivation_rate(
             found=repr(unknown[0]) if unknown else "none",
         )
     keys = [policy.stage_key(s) for s in stages]
+    read = reading(
+        policy, owner, timezone=timezone, date_format=date_format, date_unit=date_unit,
+        refunds=refunds, zero_amount=zero_amount,
+    )  # fmt: skip
     log, cuts, future, non_purchase = _setup(
         transactions, [("start", start), ("end", end)], customer=customer, date=date,
-        amount=amount, timezone=policy.timezone, owner=owner,
+        amount=amount, read=read, owner=owner,
     )  # fmt: skip
     codes, counts = history_arrays(log, cuts, policy)
     wanted = np.array([STAGES.index(key) for key in keys], dtype=np.int8)
@@ -580,7 +647,12 @@ def rates_by_period(
     by: pd.Series | Mapping[Any, Any] | None = None,
     customer: str = "customer_id",
     date: str = "date",
-    amount: str | None = None,
+    amount: str | None = "amount",
+    timezone: str | None = None,
+    date_format: str | None = None,
+    date_unit: str | None = None,
+    refunds: RefundRule = "net",
+    zero_amount: ZeroRule = "ignore",
 ) -> pd.DataFrame:
     """One rate for every calendar period (e.g. monthly churn over a year), as a tidy frame.
 
@@ -613,7 +685,16 @@ def rates_by_period(
         by: Optional segment per customer id: one row per period and segment.
         customer: Customer id column.
         date: Date column.
-        amount: Optional amount column: only positive rows are purchases.
+        amount: Amount column (None: every row is a purchase); by the purchase rule of
+            :class:`TransactionLog` only positive amounts are purchases.
+        timezone: IANA zone in which naive dates are read, aware ones converted and
+            calendar days counted (None: the data's own; overrides the policy's zone).
+        date_format: Format of non-ISO date strings (see the input docs).
+        date_unit: Unit of numeric dates (``"s"``, ``"ms"``, ``"us"``, ``"ns"``).
+        refunds: ``"net"``, ``"drop"`` or ``"error"``: the purchase rule of
+            :class:`TransactionLog`.
+        zero_amount: ``"ignore"`` or ``"purchase"``: the purchase rule of
+            :class:`TransactionLog`.
 
     Returns:
         Columns ``period`` (a pandas Period), ``segment`` (only with ``by``),
@@ -635,7 +716,7 @@ def rates_by_period(
         >>> tx = pd.DataFrame({"customer_id": [1, 1, 2, 2, 2, 3, 3],
         ...     "date": pd.to_datetime(["2025-01-03", "2025-01-20", "2025-01-09", "2025-02-11",
         ...                             "2025-03-02", "2025-03-05", "2025-03-28"])})
-        >>> table = rates_by_period(tx, "repurchase", end="2025-03-31")
+        >>> table = rates_by_period(tx, "repurchase", end="2025-03-31", amount=None)
         >>> table[["period", "numerator", "denominator", "rate"]]
             period  numerator  denominator  rate
         0  2025-01          1            2   0.5
@@ -668,17 +749,18 @@ def rates_by_period(
                 found=repr(unknown[0]) if unknown else "none",
             )
         wanted = np.array([STAGES.index(policy.stage_key(s)) for s in stages], dtype=np.int8)
-    timezone = policy.timezone
-    rows = as_log(
-        transactions, owner, customer=customer, date=date, amount=amount, timezone=timezone
-    )
+    read = reading(
+        policy, owner, timezone=timezone, date_format=date_format, date_unit=date_unit,
+        refunds=refunds, zero_amount=zero_amount,
+    )  # fmt: skip
+    rows = as_log(transactions, owner, customer=customer, date=date, amount=amount, **read)
     days = rows.days()
     buying = days[rows.purchase] if rows.purchase.any() else days
-    first_day = make_cut(start, rows.zone, owner, "start").day if start is not None else None
+    first_day = make_cut(start, rows.tzinfo, owner, "start").day if start is not None else None
     end_cut = (
-        make_cut(end, rows.zone, owner, "end")
+        make_cut(end, rows.tzinfo, owner, "end")
         if end is not None
-        else make_cut(_date_of(int(buying.max())), rows.zone, owner, "end")
+        else make_cut(_date_of(int(buying.max())), rows.tzinfo, owner, "end")
     )
     lo = first_day if first_day is not None else int(buying.min())
     pfreq = "W-SUN" if freq == "W" else freq
@@ -697,7 +779,7 @@ def rates_by_period(
     extra = 2 if rate == "retention" else 1  # period ends before the first period
     ends = [(first_period - i).end_time.date() for i in range(extra, 0, -1)]
     ends += [p.end_time.date() for p in periods]
-    cuts = [make_cut(day, rows.zone, owner, "end") for day in ends]
+    cuts = [make_cut(day, rows.tzinfo, owner, "end") for day in ends]
     before = rows.instants_ns() < cuts[-1].instant
     keep = before & rows.purchase
     future = int((~before).sum())

@@ -264,6 +264,7 @@ class RFMScore(NamedTuple):
     m_score: int
     rfm_code: str
     segment: str | None
+    t_score: int | None = None
 
 
 def _resolve_map(owner: str, segment_map: object, bins: int) -> SegmentMap | None:
@@ -344,24 +345,28 @@ class RFMScorer:
         frequency: Summary column of the number of purchases.
         monetary: Summary column of the total spend.
         segment_map: A :class:`SegmentMap`, a built-in map name (``"default"``,
-            ``"rf-grid"``, ``"three-layer"``) or None for scores without segments.
+            ``"marketer-11"``, ``"rf-grid"``, ``"three-layer"``) or None for scores
+            without segments.
+        tenure: Summary column of days since the first purchase, scored on the recency
+            scale as ``t_score`` when the segment map uses tenure (the default map does).
 
     Examples:
         >>> import pandas as pd
         >>> summary = pd.DataFrame({
         ...     "recency_days": [1, 5, 20, 40, 90, 200, 300, 400, 500, 700],
         ...     "frequency": [9, 7, 5, 4, 3, 2, 1, 1, 1, 1],
-        ...     "monetary": [900, 700, 500, 400, 300, 200, 100, 80, 60, 40]},
+        ...     "monetary": [900, 700, 500, 400, 300, 200, 100, 80, 60, 40],
+        ...     "tenure_days": [600, 300, 25, 400, 500, 800, 300, 900, 500, 700]},
         ...     index=pd.Index(list("abcdefghij"), name="customer_id"))
         >>> model = RFMScorer().fit(summary)
         >>> [round(c, 2) for c in model.frequency.cuts], model.frequency.scores_used
         ([1.0, 1.6, 3.4, 5.4], (1, 3, 4, 5))
-        >>> model.transform(summary)[["rfm_code", "segment"]].head(3)
-                    rfm_code      segment
+        >>> model.transform(summary)[["rfm_code", "t_score", "segment"]].head(3)
+                    rfm_code  t_score    segment
         customer_id
-        a                555    Champions
-        b                555    Champions
-        c                444        Loyal
+        a                555        1  Champions
+        b                555        2  Champions
+        c                444        4  Champions
     """
 
     bins: int = 5
@@ -373,6 +378,7 @@ class RFMScorer:
     frequency: str = "frequency"
     monetary: str = "monetary"
     segment_map: SegmentMap | str | None = "default"
+    tenure: str = "tenure_days"
 
     def __attrs_post_init__(self) -> None:
         owner = "RFMScorer"
@@ -432,8 +438,8 @@ class RFMScorer:
             >>> model = RFMScorer().fit(s)  # constant data never raises
             >>> model.incomplete
             ('recency', 'frequency', 'monetary')
-            >>> model.score(3, 1, 10.0)
-            RFMScore(r_score=5, f_score=1, m_score=1, rfm_code='511', segment='New Customers')
+            >>> model.score(3, 1, 10.0, tenure_days=3)
+            RFMScore(r_score=5, f_score=1, m_score=1, rfm_code='511', segment='New Customers', t_score=5)
         """
         owner = "RFMScorer.fit()"
         columns = self._columns()
@@ -467,6 +473,7 @@ class RFMScorer:
             monetary=scales["monetary"],
             segment_map=_resolve_map("RFMScorer", self.segment_map, self.bins),
             n_customers=n_customers,
+            tenure=self.tenure,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -487,6 +494,7 @@ class RFMScorer:
             "frequency": self.frequency,
             "monetary": self.monetary,
             "segment_map": seg,
+            "tenure": self.tenure,
         }
 
     @classmethod
@@ -502,7 +510,16 @@ class RFMScorer:
         check_keys(
             data,
             "RFMScorer.from_dict()",
-            allowed={"bins", "method", "edges", "recency", "frequency", "monetary", "segment_map"},
+            allowed={
+                "bins",
+                "method",
+                "edges",
+                "recency",
+                "frequency",
+                "monetary",
+                "segment_map",
+                "tenure",
+            },
         )
         kwargs = dict(data)
         if isinstance(kwargs.get("segment_map"), Mapping):
@@ -514,7 +531,7 @@ def _checked_values(
     frame: pd.DataFrame, column: str, dim: str, owner: str
 ) -> np.ndarray[Any, np.dtype[np.float64]]:
     values = numeric_column(frame, column, owner)
-    if dim in ("recency", "frequency"):
+    if dim in ("recency", "frequency", "tenure"):
         negative = values < 0
         if negative.any():
             count = int(negative.sum())
@@ -588,6 +605,8 @@ class RFMModel:
         monetary: The monetary scale.
         segment_map: The segment map, or None for scores only.
         n_customers: How many customers the model was fitted on.
+        tenure: The summary column of days since the first purchase (read only when
+            the segment map uses tenure: ``t_score`` is it on the recency scale).
 
     Examples:
         >>> import json, pandas as pd
@@ -606,6 +625,7 @@ class RFMModel:
     monetary: ScoreScale
     segment_map: SegmentMap | None = None
     n_customers: int = 0
+    tenure: str = "tenure_days"
 
     def __attrs_post_init__(self) -> None:
         owner = "RFMModel"
@@ -678,16 +698,17 @@ class RFMModel:
             >>> import pandas as pd
             >>> s = pd.DataFrame({"recency_days": [2, 9, 30, 200, 400],
             ...                   "frequency": [8, 6, 3, 2, 1],
-            ...                   "monetary": [800.0, 20.0, 300.0, 90.0, 20.0]},
+            ...                   "monetary": [800.0, 20.0, 300.0, 90.0, 20.0],
+            ...                   "tenure_days": [700, 9, 400, 500, 400]},
             ...                  index=["ann", "bob", "cy", "dee", "eve"])
             >>> model = RFMScorer().fit(s)
-            >>> model.transform(s)[["r_score", "f_score", "m_score", "segment"]]
-                 r_score  f_score  m_score             segment
-            ann        5        5        5           Champions
-            bob        4        4        1  Potential Loyalist
-            cy         3        3        4      Need Attention
-            dee        2        2        3         Hibernating
-            eve        1        1        1                Lost
+            >>> model.transform(s)[["r_score", "f_score", "m_score", "t_score", "segment"]]
+                 r_score  f_score  m_score  t_score         segment
+            ann        5        5        5        1       Champions
+            bob        4        4        1        4           Loyal
+            cy         3        3        4        1  Need Attention
+            dee        2        2        3        1     Hibernating
+            eve        1        1        1        1            Lost
         """
         if is_dask(summary):
             meta = self.transform(summary._meta)
@@ -709,7 +730,12 @@ class RFMModel:
             "rfm_code": pd.Series(codes, index=frame.index),
         }
         if self.segment_map is not None:
-            new["segment"] = pd.Series(self.segment_map.categorical(r, f, m), index=frame.index)
+            t = None
+            if self.segment_map.uses_tenure:
+                require_columns(frame, [self.tenure], owner)
+                t = self.recency.scores(_checked_values(frame, self.tenure, "tenure", owner))
+                new["t_score"] = pd.array(t, dtype="int8")
+            new["segment"] = pd.Series(self.segment_map.categorical(r, f, m, t), index=frame.index)
         out = frame.copy(deep=False)
         for name, column in new.items():
             out[name] = (
@@ -717,23 +743,36 @@ class RFMModel:
             )
         return out
 
-    def score(self, recency_days: float, frequency: float, monetary: float) -> RFMScore:
+    def score(
+        self,
+        recency_days: float,
+        frequency: float,
+        monetary: float,
+        tenure_days: float | None = None,
+    ) -> RFMScore:
         """Score one customer exactly as :meth:`transform` scores a row.
+
+        ``tenure_days`` (days since the first purchase) is needed when the segment map
+        uses tenure.
 
         Examples:
             >>> import pandas as pd
             >>> s = pd.DataFrame({"recency_days": [2, 30, 400], "frequency": [8, 3, 1],
             ...                   "monetary": [800.0, 150.0, 20.0]})
-            >>> RFMScorer().fit(s).score(recency_days=10, frequency=5, monetary=300.0)
-            RFMScore(r_score=5, f_score=4, m_score=4, rfm_code='544', segment='Champions')
+            >>> RFMScorer().fit(s).score(recency_days=10, frequency=5, monetary=300.0,
+            ...                          tenure_days=200)
+            RFMScore(r_score=5, f_score=4, m_score=4, rfm_code='544', segment='Champions', t_score=2)
         """
         owner = "RFMModel.score()"
         values = []
-        for name, value in (
+        named: list[tuple[str, object]] = [
             ("recency_days", recency_days),
             ("frequency", frequency),
             ("monetary", monetary),
-        ):
+        ]
+        if tenure_days is not None:
+            named.append(("tenure_days", tenure_days))
+        for name, value in named:
             if isinstance(value, bool) or not isinstance(
                 value, (int, float, np.integer, np.floating)
             ):
@@ -750,8 +789,9 @@ class RFMModel:
         r = self.recency.score(values[0])
         f = self.frequency.score(values[1])
         m = self.monetary.score(values[2])
-        segment = None if self.segment_map is None else self.segment_map.label(r, f, m)
-        return RFMScore(r, f, m, f"{r}{f}{m}", segment)
+        t = self.recency.score(values[3]) if tenure_days is not None else None
+        segment = None if self.segment_map is None else self.segment_map.label(r, f, m, t)
+        return RFMScore(r, f, m, f"{r}{f}{m}", segment, t)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the model as JSON-ready data; :meth:`from_dict` restores it exactly.
@@ -760,7 +800,7 @@ class RFMModel:
             >>> import pandas as pd
             >>> s = pd.DataFrame({"recency_days": [1, 9], "frequency": [2, 1], "monetary": [5.0, 1.0]})
             >>> sorted(RFMScorer().fit(s).to_dict())
-            ['bins', 'frequency', 'monetary', 'n_customers', 'recency', 'segment_map']
+            ['bins', 'frequency', 'monetary', 'n_customers', 'recency', 'segment_map', 'tenure']
         """
         return {
             "bins": self.bins,
@@ -769,6 +809,7 @@ class RFMModel:
             "monetary": self.monetary.to_dict(),
             "segment_map": None if self.segment_map is None else self.segment_map.to_dict(),
             "n_customers": self.n_customers,
+            "tenure": self.tenure,
         }
 
     @classmethod
@@ -783,7 +824,7 @@ class RFMModel:
             ...     "recency": {"column": "r", "method": "fixed", "cuts": [30], "reverse": True},
             ...     "frequency": {"column": "f", "method": "fixed", "cuts": [1]},
             ...     "monetary": {"column": "m", "method": "fixed", "cuts": [100]}}).score(3, 2, 50)
-            RFMScore(r_score=2, f_score=2, m_score=1, rfm_code='221', segment=None)
+            RFMScore(r_score=2, f_score=2, m_score=1, rfm_code='221', segment=None, t_score=None)
         """
         owner = "RFMModel.from_dict()"
         if isinstance(data, Mapping) and ({"method", "edges"} & set(data)):
@@ -799,7 +840,15 @@ class RFMModel:
         check_keys(
             data,
             owner,
-            allowed={"bins", "recency", "frequency", "monetary", "segment_map", "n_customers"},
+            allowed={
+                "bins",
+                "recency",
+                "frequency",
+                "monetary",
+                "segment_map",
+                "n_customers",
+                "tenure",
+            },
             required=("bins", "recency", "frequency", "monetary"),
         )
         seg = data.get("segment_map")
@@ -810,6 +859,7 @@ class RFMModel:
             monetary=ScoreScale.from_dict(data["monetary"]),
             segment_map=None if seg is None else SegmentMap.from_dict(seg),
             n_customers=int(data.get("n_customers", 0)),
+            tenure=data.get("tenure", "tenure_days"),
         )
 
 
@@ -842,6 +892,11 @@ def rfm(
     refunds: Literal["net", "drop", "error"] = "net",
     scorer: RFMScorer | None = None,
     model: RFMModel | None = None,
+    zero_amount: Literal["ignore", "purchase"] = "ignore",
+    frequency: Literal["orders", "days", "rows"] | None = None,
+    timezone: str | None = None,
+    date_format: str | None = None,
+    date_unit: str | None = None,
 ) -> pd.DataFrame:
     """From transactions to one scored row per customer: summary, scores and segment.
 
@@ -850,7 +905,8 @@ def rfm(
     already fitted ``model`` (to score a new period with stored cut points).
 
     Args:
-        transactions: One row per purchase (refunds as negative amounts are netted).
+        transactions: One row per purchase (refunds as negative amounts are netted), or a
+            :class:`TransactionLog`.
         customer: Customer id column.
         date: Purchase date column.
         amount: Amount column.
@@ -859,6 +915,11 @@ def rfm(
         refunds: What to do with negative amounts, as in :func:`summarize`.
         scorer: The scoring settings; ignored when ``model`` is given.
         model: A fitted model to apply instead of fitting one.
+        zero_amount: Whether a zero-amount row is a purchase, as in :func:`summarize`.
+        frequency: How purchases are counted, as in :func:`summarize`.
+        timezone: Zone in which days are counted, as in :func:`summarize`.
+        date_format: Format of non-ISO date strings, as in :func:`summarize`.
+        date_unit: Unit of numeric dates, as in :func:`summarize`.
 
     Returns:
         The customer summary plus ``r_score``, ``f_score``, ``m_score``, ``rfm_code`` and
@@ -892,6 +953,11 @@ def rfm(
         order=order,
         as_of=as_of,
         refunds=refunds,
+        zero_amount=zero_amount,
+        frequency=frequency,
+        timezone=timezone,
+        date_format=date_format,
+        date_unit=date_unit,
     )
     fitted = model if model is not None else (scorer or RFMScorer()).fit(summary)
     scored: pd.DataFrame = fitted.transform(summary)
@@ -907,8 +973,12 @@ def segment_summary(
     recency: str = "recency_days",
     frequency: str = "frequency",
     monetary: str = "monetary",
+    segment_map: SegmentMap | str | None = None,
 ) -> pd.DataFrame:
     """Per segment: customers, customer share, revenue share, median R/F/M, average order value.
+
+    With a segment map whose segments state promises (the default map does), the table
+    also says whether each segment's median scores keep its promise.
 
     Args:
         scored: The output of :func:`rfm` or :meth:`RFMModel.transform`.
@@ -917,12 +987,18 @@ def segment_summary(
         recency: Recency column.
         frequency: Frequency column (orders).
         monetary: Monetary column (total spend).
+        segment_map: The map the segments come from (a :class:`SegmentMap` or a built-in
+            name); default: the map stored by :func:`rfm` in ``scored.attrs``, if any.
 
     Returns:
         One row per segment: ``customers``, ``customer_share``, ``revenue``,
         ``revenue_share``, ``recency_median``, ``frequency_median``,
         ``monetary_median`` and ``average_order_value`` (revenue / orders). Medians and
         average order value of empty segments are NaN (there is nothing to summarise).
+        When the map states promises and ``scored`` has the score columns: ``promise``
+        (the promise in words), ``r_median``, ``f_median``, ``m_median`` (and
+        ``t_median`` with tenure scores) and ``keeps_promise`` (whether the median scores
+        keep the promise; missing for an empty segment or one without a promise).
 
     Raises:
         InvalidInputError: Empty input, or total revenue not positive (shares would be
@@ -985,4 +1061,45 @@ def segment_summary(
     out.insert(3, "revenue_share", out["revenue"] / total)
     out["average_order_value"] = (out["revenue"] / orders).where(orders > 0)
     out.index.name = segment
+    seg_map = _summary_map(frame, segment_map, owner)
+    if seg_map is not None and any(s.promise for s in seg_map.segments):
+        _add_promises(out, frame, data, seg_map)
     return out
+
+
+def _summary_map(frame: pd.DataFrame, segment_map: object, owner: str) -> SegmentMap | None:
+    if segment_map is not None:
+        return _resolve_map(owner, segment_map, int(getattr(segment_map, "bins", 5)))
+    stored = frame.attrs.get("rfm_model", {})
+    if isinstance(stored, Mapping) and isinstance(stored.get("segment_map"), Mapping):
+        return SegmentMap.from_dict(stored["segment_map"])
+    return None
+
+
+def _add_promises(
+    out: pd.DataFrame, frame: pd.DataFrame, data: pd.DataFrame, seg_map: SegmentMap
+) -> None:
+    """Add the promise columns of :func:`segment_summary` (in place, on its new table)."""
+    dims = [d for d in ("r", "f", "m", "t") if f"{d}_score" in frame.columns]
+    if not {"r", "f", "m"} <= set(dims):
+        return
+    scores = data[["segment"]].copy()
+    for d in dims:
+        scores[d] = frame[f"{d}_score"].to_numpy(dtype=np.float64)
+    medians = scores.groupby("segment", observed=False, sort=True)[dims].median()
+    promises = {s.name: s for s in seg_map.segments}
+    words: list[str] = []
+    kept: list[Any] = []
+    for name in out.index:
+        seg = promises.get(str(name))
+        words.append(" or ".join(str(rule) for rule in seg.promise) if seg else "")
+        row = medians.loc[name] if name in medians.index else None
+        if seg is None or not seg.promise or row is None or row.isna().all():
+            kept.append(pd.NA)
+            continue
+        t = float(row["t"]) if "t" in row.index else None
+        kept.append(seg.keeps_promise(float(row["r"]), float(row["f"]), float(row["m"]), t))
+    out["promise"] = words
+    for d in dims:
+        out[f"{d}_median"] = medians[d].reindex(out.index)
+    out["keeps_promise"] = pd.array(kept, dtype="boolean")

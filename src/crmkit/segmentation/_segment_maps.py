@@ -32,6 +32,7 @@ from crmkit.errors import ConfigError
 __all__ = ["Segment", "SegmentMap", "SegmentMapReport", "SegmentRule"]
 
 _DIMS = ("r", "f", "m")
+_ALL_DIMS = ("r", "f", "m", "t")
 _MAX_BINS = 9
 
 
@@ -70,6 +71,10 @@ def _m_range(value: Any) -> tuple[int, int] | None:
     return _as_range(value, "SegmentRule", "m")
 
 
+def _t_range(value: Any) -> tuple[int, int] | None:
+    return _as_range(value, "SegmentRule", "t")
+
+
 def _rules_converter(value: Any) -> tuple[SegmentRule, ...]:
     return tuple(value)
 
@@ -101,11 +106,17 @@ class SegmentRule:
     Ranges are inclusive ``(lo, hi)`` pairs; ``None`` matches any score. A rule with
     ``codes`` matches exactly those codes and must not also give ranges.
 
+    The tenure score ``t`` is the customer's tenure (days since the first purchase)
+    scored on the recency scale: ``t = 5`` means the first purchase falls in the window of
+    ``r = 5``. Tenure is never shorter than recency, so ``t <= r`` always; "first purchase
+    within the recency window" is ``t`` in the top scores.
+
     Attributes:
         r: Recency score range (5 = most recent on the default 5-bin scale).
         f: Frequency score range.
         m: Monetary score range.
         codes: Explicit RFM codes such as ``"545"`` (R, F, M digits).
+        t: Tenure score range (see above).
 
     Examples:
         >>> rule = SegmentRule(r=(4, 5), f=(4, 5))
@@ -121,36 +132,67 @@ class SegmentRule:
     f: tuple[int, int] | None = attrs.field(default=None, converter=_f_range)
     m: tuple[int, int] | None = attrs.field(default=None, converter=_m_range)
     codes: tuple[str, ...] = attrs.field(default=(), converter=_codes_converter)
+    t: tuple[int, int] | None = attrs.field(default=None, converter=_t_range)
 
     def __attrs_post_init__(self) -> None:
-        if self.codes and (self.r or self.f or self.m):
+        if self.codes and (self.r or self.f or self.m or self.t):
             raise ConfigError(
                 "SegmentRule",
                 "codes",
                 expected="given alone (a rule is either ranges or codes)",
                 found="codes together with ranges",
             )
-        for dim in _DIMS:
+        for dim in _ALL_DIMS:
             rng = getattr(self, dim)
             if rng is not None and (rng[0] < 1 or rng[1] > _MAX_BINS):
                 raise ConfigError(
                     "SegmentRule", dim, expected="scores within 1-9", found=f"{list(rng)}"
                 )
 
-    def matches(self, r: int, f: int, m: int) -> bool:
-        """Return whether the scores ``(r, f, m)`` satisfy this rule.
+    def matches(self, r: float, f: float, m: float, t: float | None = None) -> bool:
+        """Return whether the scores ``(r, f, m)`` (and tenure ``t``) satisfy this rule.
+
+        Scores may be fractional (a median): a range holds them when ``lo <= x <= hi``. A
+        rule on tenure never matches when ``t`` is None.
 
         Examples:
             >>> SegmentRule(r=(1, 2)).matches(2, 5, 5)
             True
+            >>> SegmentRule(t=(4, 5)).matches(5, 1, 1, t=4), SegmentRule(t=(4, 5)).matches(5, 1, 1)
+            (True, False)
         """
         if self.codes:
             return f"{r}{f}{m}" in self.codes
-        for dim, score in zip(_DIMS, (r, f, m), strict=True):
+        for dim, score in zip(_ALL_DIMS, (r, f, m, t), strict=True):
             rng = getattr(self, dim)
-            if rng is not None and not rng[0] <= score <= rng[1]:
+            if rng is None:
+                continue
+            if score is None or not rng[0] <= score <= rng[1]:
                 return False
         return True
+
+    @property
+    def uses_tenure(self) -> bool:
+        """Whether the rule has a tenure range.
+
+        Examples:
+            >>> SegmentRule(t=5).uses_tenure
+            True
+        """
+        return self.t is not None
+
+    def __str__(self) -> str:
+        if self.codes:
+            return "codes " + " ".join(self.codes)
+        parts = []
+        for dim in _ALL_DIMS:
+            rng = getattr(self, dim)
+            if rng is not None:
+                name = dim.upper()
+                parts.append(
+                    f"{name} = {rng[0]}" if rng[0] == rng[1] else f"{name} {rng[0]}-{rng[1]}"
+                )
+        return ", ".join(parts) or "any scores"
 
     def to_dict(self) -> dict[str, Any]:
         """Return the rule as plain JSON-ready data.
@@ -161,7 +203,9 @@ class SegmentRule:
         """
         if self.codes:
             return {"codes": list(self.codes)}
-        return {dim: list(getattr(self, dim)) for dim in _DIMS if getattr(self, dim) is not None}
+        return {
+            dim: list(getattr(self, dim)) for dim in _ALL_DIMS if getattr(self, dim) is not None
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SegmentRule:
@@ -169,9 +213,9 @@ class SegmentRule:
 
         Examples:
             >>> SegmentRule.from_dict({"m": [4, 5]})
-            SegmentRule(r=None, f=None, m=(4, 5), codes=())
+            SegmentRule(r=None, f=None, m=(4, 5), codes=(), t=None)
         """
-        check_keys(data, "SegmentRule.from_dict()", allowed={"r", "f", "m", "codes"})
+        check_keys(data, "SegmentRule.from_dict()", allowed={"r", "f", "m", "t", "codes"})
         return cls(**dict(data))
 
 
@@ -179,12 +223,16 @@ class SegmentRule:
 class Segment:
     """One named segment of a :class:`SegmentMap`: its rules and its playbook.
 
-    A code belongs to the segment when any of its rules matches.
+    A code belongs to the segment when any of its rules matches. The ``promise`` is what
+    the label claims about its customers, as data (any of its rules must hold for every
+    customer of the segment): :meth:`SegmentMap.validate` checks it against the rules,
+    and :func:`~crmkit.segmentation.segment_summary` against the segment's medians.
 
     Attributes:
         name: The label customers get.
         rules: The rules; at least one.
         description: What the segment is and what to do with it (the playbook).
+        promise: What the label promises, as rules (empty: no promise stated).
 
     Examples:
         >>> seg = Segment("Recent", (SegmentRule(r=(4, 5)),), "Bought lately.")
@@ -195,6 +243,19 @@ class Segment:
     name: str
     rules: tuple[SegmentRule, ...] = attrs.field(converter=_rules_converter)
     description: str = ""
+    promise: tuple[SegmentRule, ...] = attrs.field(default=(), converter=_rules_converter)
+
+    def keeps_promise(self, r: float, f: float, m: float, t: float | None = None) -> bool | None:
+        """Whether scores (e.g. a segment's medians) keep the promise (None: no promise).
+
+        Examples:
+            >>> seg = Segment("Lost", (SegmentRule(r=(1, 2), f=1),), promise=(SegmentRule(r=(1, 2)),))
+            >>> seg.keeps_promise(1.5, 1, 3), seg.keeps_promise(3, 1, 3)
+            (True, False)
+        """
+        if not self.promise:
+            return None
+        return any(rule.matches(r, f, m, t) for rule in self.promise)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the segment as plain JSON-ready data (see :meth:`SegmentMap.from_dict`).
@@ -206,6 +267,8 @@ class Segment:
         out: dict[str, Any] = {"name": self.name, "rules": [r.to_dict() for r in self.rules]}
         if self.description:
             out["description"] = self.description
+        if self.promise:
+            out["promise"] = [r.to_dict() for r in self.promise]
         return out
 
 
@@ -222,6 +285,8 @@ class SegmentMapReport:
             or by an earlier rule of the same segment.
         first_match: Whether the map resolves overlaps by rule order.
         has_fallback: Whether gaps get a fallback segment.
+        broken_promises: ``(segment name, code)`` for each code a segment receives that
+            breaks the segment's promise (none of its promise rules holds).
 
     Examples:
         >>> report = SegmentMap.default().validate()
@@ -234,10 +299,11 @@ class SegmentMapReport:
     unreachable: tuple[tuple[str, int], ...]
     first_match: bool
     has_fallback: bool
+    broken_promises: tuple[tuple[str, str], ...] = ()
 
     @property
     def ok(self) -> bool:
-        """True when every code maps to exactly one segment and every rule can match.
+        """True when every code maps to one segment, every rule can match, every promise holds.
 
         Examples:
             >>> SegmentMap.rf_grid().validate().ok
@@ -245,7 +311,7 @@ class SegmentMapReport:
         """
         overlaps_bad = bool(self.overlaps) and not self.first_match
         gaps_bad = bool(self.gaps) and not self.has_fallback
-        return not (overlaps_bad or gaps_bad or self.unreachable)
+        return not (overlaps_bad or gaps_bad or self.unreachable or self.broken_promises)
 
     def __str__(self) -> str:
         lines = ["segment map is valid" if self.ok else "segment map has problems"]
@@ -260,7 +326,39 @@ class SegmentMapReport:
             lines.append(f"- {len(self.gaps)} codes {dest}: {shown}")
         for name, index in self.unreachable:
             lines.append(f"- rule {index} of segment {name!r} can never match")
+        broken: dict[str, list[str]] = {}
+        for name, code in self.broken_promises:
+            broken.setdefault(name, []).append(code)
+        for name, codes in broken.items():
+            shown = ", ".join(codes[:8]) + (", ..." if len(codes) > 8 else "")
+            lines.append(f"- {len(codes)} codes break the promise of {name!r}: {shown}")
         return "\n".join(lines)
+
+
+#: The default map's segments: name, rules, promise (empty: the rules are the promise).
+_DEFAULT_SPEC: list[tuple[str, list[dict[str, Any]], list[dict[str, Any]]]] = [
+    ("Champions", [{"r": [4, 5], "f": [4, 5], "m": [4, 5]}], []),
+    ("Loyal", [{"r": 3, "f": [4, 5]}, {"r": [4, 5], "f": [4, 5], "m": [1, 3]}],
+     [{"r": [3, 5], "f": [4, 5]}]),
+    ("Potential Loyalist", [{"r": [4, 5], "f": [1, 3], "t": [1, 3]}], []),
+    ("New Customers", [{"f": [1, 3], "m": [1, 3], "t": [4, 5]}], [{"t": [4, 5]}]),
+    ("Promising", [{"f": [1, 3], "m": [4, 5], "t": [4, 5]}], [{"m": [4, 5], "t": [4, 5]}]),
+    ("Need Attention", [{"r": 3, "f": [2, 3]}], []),
+    ("About To Sleep", [{"r": 3, "f": 1}], []),
+    ("At Risk", [{"r": [1, 2], "f": [4, 5], "m": [1, 3]}], [{"r": [1, 2], "f": [4, 5]}]),
+    ("Can't Lose Them", [{"r": [1, 2], "f": [2, 5], "m": [4, 5]}], []),
+    ("Hibernating", [{"r": [1, 2], "f": [2, 3], "m": [1, 3]}],
+     [{"r": [1, 2], "f": [2, 3]}]),
+    ("Lost", [{"r": [1, 2], "f": 1}], []),
+]  # fmt: skip
+
+
+def _promise(name: str) -> tuple[SegmentRule, ...]:
+    """The promise of a default segment name, as rules."""
+    for label, rules, promise in _DEFAULT_SPEC:
+        if label == name:
+            return tuple(SegmentRule.from_dict(r) for r in (promise or rules))
+    return ()
 
 
 def _cached_catalogue(make: Callable[[Any], SegmentMap]) -> Callable[[Any], SegmentMap]:
@@ -305,7 +403,7 @@ class SegmentMap:
 
     Examples:
         >>> seg = SegmentMap.default()
-        >>> seg.label(5, 5, 5), seg.label(1, 1, 1), seg.label(5, 1, 1)
+        >>> seg.label(5, 5, 5, t=1), seg.label(1, 1, 1, t=1), seg.label(5, 1, 1, t=5)
         ('Champions', 'Lost', 'New Customers')
         >>> custom = SegmentMap.from_dict({
         ...     "name": "two groups", "bins": 5,
@@ -359,7 +457,7 @@ class SegmentMap:
                     found="no rules",
                     kind="segment",
                 )
-            for rule in seg.rules:
+            for rule in seg.rules + seg.promise:
                 self._check_rule_scale(seg.name, rule)
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
@@ -372,7 +470,7 @@ class SegmentMap:
 
     def _check_rule_scale(self, segment: str, rule: SegmentRule) -> None:
         top = int(self.bins)
-        for dim in _DIMS:
+        for dim in _ALL_DIMS:
             rng = getattr(rule, dim)
             if rng is not None and rng[1] > top:
                 raise ConfigError(
@@ -394,23 +492,51 @@ class SegmentMap:
 
     # ---- compilation -------------------------------------------------------------------
 
-    def _all_codes(self) -> list[tuple[int, int, int]]:
-        scale = range(1, int(self.bins) + 1)
-        return list(itertools.product(scale, scale, scale))
+    @property
+    def uses_tenure(self) -> bool:
+        """Whether a rule of the map reads the tenure score ``t``.
 
-    def _rule_masks(self) -> list[list[np.ndarray[Any, np.dtype[np.bool_]]]]:
-        """Per segment and rule, which codes of :meth:`_all_codes` the rule matches."""
+        A promise on tenure in a map whose rules ignore tenure cannot be kept by the
+        rules: :meth:`validate` reports it broken.
+
+        Examples:
+            >>> SegmentMap.default().uses_tenure, SegmentMap.marketer11().uses_tenure
+            (True, False)
+        """
+        return any(rule.uses_tenure for seg in self.segments for rule in seg.rules)
+
+    def _all_codes(self) -> list[tuple[int, int, int, int]]:
+        """Every score combination ``(r, f, m, t)``; ``t`` is 0 when the map ignores tenure.
+
+        With tenure, only ``t <= r`` exists (tenure is never shorter than recency).
+        """
+        scale = range(1, int(self.bins) + 1)
+        if not self.uses_tenure:
+            return [(r, f, m, 0) for r, f, m in itertools.product(scale, scale, scale)]
+        return [
+            (r, f, m, t)
+            for r, f, m in itertools.product(scale, scale, scale)
+            for t in range(1, r + 1)
+        ]
+
+    @staticmethod
+    def _code_text(r: int, f: int, m: int, t: int) -> str:
+        return f"{r}{f}{m}" if t == 0 else f"{r}{f}{m}/t{t}"
+
+    def _masks(
+        self, rules_of: Callable[[Segment], tuple[SegmentRule, ...]]
+    ) -> list[list[np.ndarray[Any, np.dtype[np.bool_]]]]:
         grid = np.array(self._all_codes(), dtype=np.int64)
-        text = np.array([f"{r}{f}{m}" for r, f, m in grid.tolist()])
+        text = np.array([f"{r}{f}{m}" for r, f, m, _ in grid.tolist()])
         masks = []
         for seg in self.segments:
             per_rule = []
-            for rule in seg.rules:
+            for rule in rules_of(seg):
                 if rule.codes:
                     mask = np.isin(text, np.array(rule.codes))
                 else:
                     mask = np.ones(len(grid), dtype=bool)
-                    for col, dim in enumerate(_DIMS):
+                    for col, dim in enumerate(_ALL_DIMS):
                         rng = getattr(rule, dim)
                         if rng is not None:
                             mask &= (grid[:, col] >= rng[0]) & (grid[:, col] <= rng[1])
@@ -418,7 +544,11 @@ class SegmentMap:
             masks.append(per_rule)
         return masks
 
-    def _matches(self) -> dict[tuple[int, int, int], list[int]]:
+    def _rule_masks(self) -> list[list[np.ndarray[Any, np.dtype[np.bool_]]]]:
+        """Per segment and rule, which codes of :meth:`_all_codes` the rule matches."""
+        return self._masks(lambda seg: seg.rules)
+
+    def _matches(self) -> dict[tuple[int, int, int, int], list[int]]:
         """For each code, the indexes of the segments whose rules match it."""
         seg_masks = [np.logical_or.reduce(rules) for rules in self._rule_masks()]
         hits = np.array(seg_masks)  # segments x codes
@@ -426,14 +556,19 @@ class SegmentMap:
             code: np.flatnonzero(hits[:, i]).tolist() for i, code in enumerate(self._all_codes())
         }
 
-    def _compile(self) -> np.ndarray[Any, np.dtype[np.int16]]:
-        # Index (r-1)*b*b + (f-1)*b + (m-1) -> segment position; len(segments) = fallback,
-        # -1 = no segment at all.
+    def _index(self, r: Any, f: Any, m: Any, t: Any) -> Any:
+        """Table position of scores: ``(t-1)*b**3 + (r-1)*b*b + (f-1)*b + (m-1)``."""
         b = int(self.bins)
-        table = np.full(b**3, -1, dtype=np.int16)
+        base = (r - 1) * b * b + (f - 1) * b + (m - 1)
+        return base if not self.uses_tenure else base + (t - 1) * b**3
+
+    def _compile(self) -> np.ndarray[Any, np.dtype[np.int16]]:
+        # Index -> segment position; len(segments) = fallback, -1 = no segment at all.
+        b = int(self.bins)
+        table = np.full(b**4 if self.uses_tenure else b**3, -1, dtype=np.int16)
         fallback_pos = len(self.segments)
-        for (r, f, m), hits in self._matches().items():
-            pos = (r - 1) * b * b + (f - 1) * b + (m - 1)
+        for (r, f, m, t), hits in self._matches().items():
+            pos = self._index(r, f, m, t)
             if hits:
                 table[pos] = hits[0]
             elif self.fallback is not None:
@@ -476,14 +611,20 @@ class SegmentMap:
             kind="",
         )
 
-    def label(self, r: int, f: int, m: int) -> str:
+    def label(self, r: int, f: int, m: int, t: int | None = None) -> str:
         """Return the segment of one customer's scores.
 
+        ``t`` is the tenure score (see :class:`SegmentRule`), needed by maps that use it.
+
         Examples:
-            >>> SegmentMap.default().label(2, 5, 5)
+            >>> SegmentMap.marketer11().label(2, 5, 5)
             'At Risk'
+            >>> SegmentMap.default().label(5, 1, 1, t=5), SegmentMap.default().label(5, 1, 1, t=2)
+            ('New Customers', 'Potential Loyalist')
         """
-        positions = self.positions(np.array([r]), np.array([f]), np.array([m]))
+        positions = self.positions(
+            np.array([r]), np.array([f]), np.array([m]), None if t is None else np.array([t])
+        )
         return self.labels[int(positions[0])]
 
     def positions(
@@ -491,8 +632,11 @@ class SegmentMap:
         r: np.ndarray[Any, Any],
         f: np.ndarray[Any, Any],
         m: np.ndarray[Any, Any],
+        t: np.ndarray[Any, Any] | None = None,
     ) -> np.ndarray[Any, np.dtype[np.int16]]:
         """Return the position of each customer's segment in :attr:`labels` (vectorised).
+
+        ``t`` (tenure scores) is needed by maps that use tenure and ignored by the others.
 
         Examples:
             >>> import numpy as np
@@ -504,7 +648,19 @@ class SegmentMap:
         r_ = np.asarray(r, dtype=np.int64)
         f_ = np.asarray(f, dtype=np.int64)
         m_ = np.asarray(m, dtype=np.int64)
-        for dim, arr in zip(_DIMS, (r_, f_, m_), strict=True):
+        t_ = np.ones_like(r_)
+        if self.uses_tenure:
+            if t is None:
+                raise ConfigError(
+                    f"SegmentMap {self.name!r}",
+                    "t",
+                    expected="tenure scores (the map's rules use tenure)",
+                    found="none",
+                    hint="Score a summary with a tenure_days column (summarize() gives one).",
+                    kind="score",
+                )
+            t_ = np.asarray(t, dtype=np.int64)
+        for dim, arr in zip(_ALL_DIMS, (r_, f_, m_, t_), strict=True):
             bad = (arr < 1) | (arr > b)
             if bad.any():
                 raise ConfigError(
@@ -515,9 +671,16 @@ class SegmentMap:
                     hint="Use a segment map written for the scorer's number of bins.",
                     kind="score",
                 )
-        out: np.ndarray[Any, np.dtype[np.int16]] = self._table[
-            (r_ - 1) * b * b + (f_ - 1) * b + (m_ - 1)
-        ]
+        if self.uses_tenure and (t_ > r_).any():
+            bad = t_ > r_
+            raise ConfigError(
+                f"SegmentMap {self.name!r}",
+                "t",
+                expected="tenure scores at most the recency scores (tenure >= recency)",
+                found=f"{int(bad.sum())} larger ones",
+                kind="score",
+            )
+        out: np.ndarray[Any, np.dtype[np.int16]] = self._table[self._index(r_, f_, m_, t_)]
         missing = out < 0
         if missing.any():
             first = np.flatnonzero(missing)[0]
@@ -541,6 +704,7 @@ class SegmentMap:
         r: np.ndarray[Any, Any],
         f: np.ndarray[Any, Any],
         m: np.ndarray[Any, Any],
+        t: np.ndarray[Any, Any] | None = None,
     ) -> pd.Categorical:
         """Return the segments as an ordered categorical in business order.
 
@@ -552,13 +716,16 @@ class SegmentMap:
             ['Champions', 'Hibernating']
         """
         dtype = pd.CategoricalDtype(list(self.labels), ordered=True)
-        return pd.Categorical.from_codes(self.positions(r, f, m).astype(np.int64), dtype=dtype)
+        return pd.Categorical.from_codes(self.positions(r, f, m, t).astype(np.int64), dtype=dtype)
 
     def codes_of(self, segment: str) -> tuple[str, ...]:
         """Return the RFM codes that land in ``segment``, sorted from best to worst.
 
+        For a map that uses tenure a code reads ``"511/t5"`` (R, F, M, then the tenure
+        score).
+
         Examples:
-            >>> SegmentMap.default().codes_of("Lost")
+            >>> SegmentMap.marketer11().codes_of("Lost")
             ('151', '141', '131', '121', '112', '111')
         """
         if segment not in self.labels:
@@ -570,14 +737,13 @@ class SegmentMap:
                 kind="",
             )
         pos = self.labels.index(segment)
-        b = int(self.bins)
         out = []
-        for r, f, m in self._all_codes():
-            pos_code = int(self._table[(r - 1) * b * b + (f - 1) * b + (m - 1)])
+        for r, f, m, t in self._all_codes():
+            pos_code = int(self._table[self._index(r, f, m, t)])
             if pos_code == len(self.segments) and self.fallback is not None:
                 pos_code = self.labels.index(self.fallback)
             if pos_code == pos:
-                out.append(f"{r}{f}{m}")
+                out.append(self._code_text(r, f, m, t))
         return tuple(sorted(out, reverse=True))
 
     def validate(self) -> SegmentMapReport:
@@ -601,16 +767,17 @@ class SegmentMap:
             - 75 codes have no segment: 355, 354, ...
         """
         matches = self._matches()
+        text = self._code_text
         overlaps = tuple(
-            (f"{r}{f}{m}", tuple(self.segments[i].name for i in hits))
-            for (r, f, m), hits in sorted(matches.items(), reverse=True)
+            (text(*code), tuple(self.segments[i].name for i in hits))
+            for code, hits in sorted(matches.items(), reverse=True)
             if len(hits) > 1
         )
         gaps = tuple(
-            f"{r}{f}{m}" for (r, f, m), hits in sorted(matches.items(), reverse=True) if not hits
+            text(*code) for code, hits in sorted(matches.items(), reverse=True) if not hits
         )
         unreachable: list[tuple[str, int]] = []
-        n_codes = int(self.bins) ** 3
+        n_codes = len(self._all_codes())
         decided = np.zeros(n_codes, dtype=bool)
         for seg, rule_masks in zip(self.segments, self._rule_masks(), strict=True):
             own = np.zeros(n_codes, dtype=bool)
@@ -622,12 +789,27 @@ class SegmentMap:
                     unreachable.append((seg.name, index))
                 own |= hit
             decided |= own
+        # Promises: every code a segment receives (the first matching segment) must keep
+        # one of the segment's promise rules.
+        broken: list[tuple[str, str]] = []
+        codes = self._all_codes()
+        for i, (seg, promise_masks) in enumerate(
+            zip(self.segments, self._masks(lambda seg: seg.promise), strict=True)
+        ):
+            if not seg.promise:
+                continue
+            kept = np.logical_or.reduce(promise_masks)
+            for j, code in enumerate(codes):
+                hits = matches[code]
+                if hits and hits[0] == i and not kept[j]:
+                    broken.append((seg.name, text(*code)))
         return SegmentMapReport(
             overlaps=overlaps,
             gaps=gaps,
             unreachable=tuple(unreachable),
             first_match=bool(self.first_match),
             has_fallback=self.fallback is not None,
+            broken_promises=tuple(broken),
         )
 
     # ---- serialisation -----------------------------------------------------------------
@@ -678,7 +860,10 @@ class SegmentMap:
         segments = []
         for raw in raw_segments:
             check_keys(
-                raw, owner, allowed={"name", "rules", "description"}, required=("name", "rules")
+                raw,
+                owner,
+                allowed={"name", "rules", "description", "promise"},
+                required=("name", "rules"),
             )
             rules_raw = raw["rules"]
             if isinstance(rules_raw, (str, Mapping)) or not isinstance(rules_raw, Iterable):
@@ -691,7 +876,15 @@ class SegmentMap:
                 raise ConfigError(
                     owner, "description", expected="a string", found=repr(description)
                 )
-            segments.append(Segment(name=raw["name"], rules=rules, description=description))
+            promise_raw = raw.get("promise", [])
+            if isinstance(promise_raw, (str, Mapping)) or not isinstance(promise_raw, Iterable):
+                raise ConfigError(
+                    owner, "promise", expected="a list of rules", found=type(promise_raw).__name__
+                )
+            promise = tuple(SegmentRule.from_dict(r) for r in promise_raw)
+            segments.append(
+                Segment(name=raw["name"], rules=rules, description=description, promise=promise)
+            )
         first_match = data.get("first_match", False)
         if not isinstance(first_match, bool):
             raise ConfigError(
@@ -708,22 +901,73 @@ class SegmentMap:
     # ---- catalogues --------------------------------------------------------------------
 
     @classmethod
+    @_cached_catalogue
     def default(cls) -> SegmentMap:
-        """The default map: :meth:`marketer11`.
+        """The default map: the 11 marketer segments, each keeping the promise of its name.
+
+        The names and playbooks are those of :meth:`marketer11`; the rules are crmkit's,
+        written so that every code a segment receives keeps the segment's promise (stated
+        as data in ``Segment.promise`` and checked by :meth:`validate`), using the tenure
+        score ``t`` where the label needs it (5 bins; ``t`` is the first purchase scored
+        on the recency scale, see :class:`SegmentRule`):
+
+        ========================  ===============================================
+        Segment                   Promise (= rules, unless noted)
+        ========================  ===============================================
+        Champions                 R 4-5, F 4-5, M 4-5
+        Loyal                     R 3-5, F 4-5 (not Champions)
+        Potential Loyalist        R 4-5, F 1-3, first purchase not recent (T 1-3)
+        New Customers             first purchase recent (T 4-5) (F 1-3, M 1-3)
+        Promising                 first purchase recent (T 4-5), M 4-5 (F 1-3)
+        Need Attention            R = 3, F 2-3
+        About To Sleep            R = 3, F = 1
+        At Risk                   R 1-2, F 4-5 (M 1-3)
+        Can't Lose Them           R 1-2, M 4-5 with F 2-5
+        Hibernating               R 1-2, F 2-3 (M 1-3)
+        Lost                      R 1-2, F = 1
+        ========================  ===============================================
+
+        Every (R, F, M, T) combination lands in exactly one segment. Unlike the
+        published table (:meth:`marketer11`), a one-time buyer is never "Can't Lose Them"
+        and a customer who first bought a year ago is never "New Customers".
 
         Examples:
-            >>> SegmentMap.default().name
-            'marketer-11'
+            >>> m = SegmentMap.default()
+            >>> m.name, m.validate().ok
+            ('crmkit-11', True)
+            >>> m.label(1, 1, 3, t=1), SegmentMap.marketer11().label(1, 1, 3)
+            ('Lost', "Can't Lose Them")
+            >>> m.label(5, 1, 5, t=5), m.label(5, 1, 5, t=2)
+            ('Promising', 'Potential Loyalist')
         """
-        return cls.marketer11()
+        text = {seg.name: seg.description for seg in cls.marketer11().segments}
+        return cls(
+            name="crmkit-11",
+            segments=tuple(
+                Segment(
+                    name=name,
+                    rules=tuple(SegmentRule.from_dict(r) for r in rules),
+                    description=text[name],
+                    promise=_promise(name),
+                )
+                for name, rules, promise in _DEFAULT_SPEC
+            ),
+        )
 
     @classmethod
     @_cached_catalogue
     def marketer11(cls) -> SegmentMap:
-        """The 11-segment marketer map as a lookup of all 125 codes (5 bins).
+        """The published 11-segment marketer table: a lookup of all 125 codes (5 bins).
 
         Each of the 125 R/F/M codes is listed in exactly one segment, so the map has no
-        gaps, no overlaps and no order dependence.
+        gaps, no overlaps and no order dependence. Its segments carry the promises of
+        :meth:`default`, and it does not keep them: R/F/M codes alone cannot. On the
+        CDNOW log "Can't Lose Them" holds one-time buyers (code 113: F = 1), "New
+        Customers" and "Promising" hold customers who first bought well over a year
+        before, and Champions include customers last seen over a year before (R is
+        relative to the data). ``SegmentMap.marketer11().validate()`` lists every code
+        that breaks its segment's promise. Use it to reproduce reports built on the
+        published table; use :meth:`default` for labels that mean what they say.
 
         References:
             The 125-code table (Champions, Loyal, Potential Loyalist, New Customers,
@@ -751,6 +995,9 @@ class SegmentMap:
             >>> m = SegmentMap.marketer11()
             >>> len(m.labels), sum(len(m.codes_of(s)) for s in m.labels)
             (11, 125)
+            >>> report = m.validate()
+            >>> ("Can't Lose Them", "113") in report.broken_promises, report.ok
+            (True, False)
         """
         table = {
             "Champions": (
@@ -842,7 +1089,10 @@ class SegmentMap:
             name="marketer-11",
             segments=tuple(
                 Segment(
-                    name=name, rules=(SegmentRule(codes=tuple(codes.split())),), description=text
+                    name=name,
+                    rules=(SegmentRule(codes=tuple(codes.split())),),
+                    description=text,
+                    promise=_promise(name),
                 )
                 for name, (codes, text) in table.items()
             ),

@@ -33,7 +33,12 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from crmkit._validate import first_labels, resolve_timezone
+from crmkit._validate import (
+    datetime_value,
+    first_labels,
+    require_finite_result,
+    resolve_timezone,
+)
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.segmentation._dask import computed, is_dask, map_by_key, require_dask_columns
 from crmkit.segmentation._log import (
@@ -89,16 +94,8 @@ def _read_point(
     whole_day = (isinstance(value, dt.date) and not isinstance(value, dt.datetime)) or (
         isinstance(value, str) and _DATE_ONLY.match(value) is not None
     )
-    expected = "a date, datetime, Timestamp or ISO 8601 string"
-    if not isinstance(value, (str, dt.date, np.datetime64)):
-        raise ConfigError(owner, name, expected=expected, found=type(value).__name__)
-    try:
-        parsed = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        parsed = None
-    if not isinstance(parsed, pd.Timestamp):  # unparsable, or NaT
-        raise ConfigError(owner, name, expected=expected, found=repr(value))
-    stamp = parsed
+    # The one reader of single instants: ranges, numbers and junk are refused there.
+    stamp = datetime_value(value, owner, name)
     aware = stamp.tzinfo is not None
     if aware and tz is None:
         raise ConfigError(
@@ -202,6 +199,8 @@ def _money(amount: FloatArray) -> _Money:
     n = len(amount)
     if n == 0:
         return _Money(amount, 1.0)
+    if not np.isfinite(amount).all() or float(np.abs(amount).max()) * 100.0 >= 2**53:
+        return _Money(amount, 1.0)  # beyond whole cents held exactly (or overflowing)
     cents = np.empty(n)
     check = np.empty(min(n, _CHUNK))
     # In cache-sized chunks: one pass over memory instead of four.
@@ -403,6 +402,9 @@ def summarize(
     rule = log.frequency_rule(frequency, owner)
     cutoff, day = _summary_cutoff(log, as_of, owner)
     result = _summarize_log(log, owner, cutoff=cutoff, as_of_day=day, frequency=rule)
+    require_finite_result(
+        result["monetary"].to_numpy(), owner, log.amount or "amount", labels=result.index
+    )
     if len(result) == 0:
         raise InvalidInputError(
             owner,
@@ -421,14 +423,16 @@ def _summary_cutoff(log: TransactionLog, as_of: object, owner: str) -> tuple[int
     per = NS_PER[log.unit]
     if as_of is None:
         cutoff = int(log.times.max()) if len(log.times) else 0
-        stamp = to_datetimes(np.array([cutoff], dtype=np.int64), log.unit, log.zone)[0]
+        stamp = to_datetimes(np.array([cutoff], dtype=np.int64), log.unit, log.tzinfo)[0]
         return cutoff, _wall_ns(stamp) // DAY_NS
-    stamp, whole_day = _read_point(as_of, log.zone, owner, "as_of")
+    stamp, whole_day = _read_point(as_of, log.tzinfo, owner, "as_of")
     if whole_day:
         start = stamp.normalize().tz_localize(None)
         next_day = start + pd.Timedelta(days=1)
-        if log.zone is not None:
-            next_day = next_day.tz_localize(log.zone, nonexistent="shift_forward", ambiguous=False)
+        if log.tzinfo is not None:
+            next_day = next_day.tz_localize(
+                log.tzinfo, nonexistent="shift_forward", ambiguous=False
+            )
         # Everything strictly before the next midnight: ceil(next / per) - 1.
         return -(-_ns(next_day) // per) - 1, _ns(start) // DAY_NS
     return _ns(stamp) // per, _wall_ns(stamp) // DAY_NS
@@ -476,18 +480,18 @@ def _summarize_log(
     first, last = first[has_purchase], last[has_purchase]
     result = pd.DataFrame(
         {
-            "first_purchase": to_datetimes(first, log.unit, log.zone),
-            "last_purchase": to_datetimes(last, log.unit, log.zone),
-            "recency_days": as_of_day - day_numbers(last, log.unit, log.zone),
+            "first_purchase": to_datetimes(first, log.unit, log.tzinfo),
+            "last_purchase": to_datetimes(last, log.unit, log.tzinfo),
+            "recency_days": as_of_day - day_numbers(last, log.unit, log.tzinfo),
             "frequency": freq_counts,
             "monetary": monetary,
             "average_order_value": monetary / np.maximum(freq_counts, 1),
-            "tenure_days": as_of_day - day_numbers(first, log.unit, log.zone),
+            "tenure_days": as_of_day - day_numbers(first, log.unit, log.tzinfo),
         },
         index=log.ids[has_purchase],
         copy=False,  # fresh arrays, all ours: no copy, no consolidation (0.1 s at 10M)
     )
-    cutoff_stamp = to_datetimes(np.array([cutoff], dtype=np.int64), log.unit, log.zone)[0]
+    cutoff_stamp = to_datetimes(np.array([cutoff], dtype=np.int64), log.unit, log.tzinfo)[0]
     result.attrs = {
         "as_of": cutoff_stamp,
         "rows": n_rows,
@@ -681,7 +685,7 @@ def btyd_summary(
     *,
     customer: str = "customer_id",
     date: str = "date",
-    amount: str | None = None,
+    amount: str | None = "amount",
     as_of: object = None,
     freq: Freq = "D",
     freq_multiplier: float = 1,
@@ -719,7 +723,7 @@ def btyd_summary(
         customer: Column with the customer id.
         date: Column with the transaction time (naive or aware; aware times are floored
             in their own zone's wall-clock time, as lifetimes does).
-        amount: Column with the amount; adds ``monetary_value`` when given.
+        amount: Column with the amount (``None``: no amounts); adds ``monetary_value``.
         as_of: End of the observation window; defaults to the last date.
             Naive values are read in the date column's zone.
         freq: Period unit: ``"Y"``, ``"Q"``, ``"M"``, ``"W"``, ``"D"``, ``"h"``,
@@ -767,7 +771,7 @@ def btyd_summary(
         customer_id
         a                  1.0     10.0  30.0            30.0
         b                  0.0      0.0  26.0             0.0
-        >>> btyd_summary(tx, freq="M", as_of="2025-06-30")["T"].tolist()
+        >>> btyd_summary(tx, freq="M", as_of="2025-06-30", amount=None)["T"].tolist()
         [5.0, 5.0]
     """
     owner = "btyd_summary()"
@@ -858,7 +862,7 @@ def _observation_end(log: TransactionLog, value: object, owner: str, name: str) 
     if value is None:
         last = int(log.wall().max())
         return pd.Timestamp(np.int64(last).view(f"datetime64[{log.unit}]"))
-    stamp, _ = _read_point(value, log.zone, owner, name)
+    stamp, _ = _read_point(value, log.tzinfo, owner, name)
     return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
 
 
@@ -1011,7 +1015,7 @@ def calibration_holdout(
     *,
     customer: str = "customer_id",
     date: str = "date",
-    amount: str | None = None,
+    amount: str | None = "amount",
     calibration_end: object,
     as_of: object = None,
     freq: Freq = "D",
@@ -1043,8 +1047,8 @@ def calibration_holdout(
         transactions: Transaction rows (pandas, or Dask with a datetime64 date column).
         customer: Column with the customer id.
         date: Column with the transaction time.
-        amount: Column with the amount; adds ``monetary_value_cal`` and
-            ``monetary_value_holdout``.
+        amount: Column with the amount (``None``: no amounts); adds ``monetary_value_cal``
+            and ``monetary_value_holdout``.
         calibration_end: Last moment of the calibration period (inclusive).
         as_of: Last moment of the holdout period (inclusive); defaults to the
             last date.

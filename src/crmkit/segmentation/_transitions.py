@@ -69,7 +69,7 @@ class TransitionMatrix:
         >>> from crmkit.segmentation import lifecycle_history, transition_matrix
         >>> tx = pd.DataFrame({"customer_id": [1, 2, 2],
         ...                    "date": pd.to_datetime(["2025-01-02", "2025-01-03", "2025-04-20"])})
-        >>> h = lifecycle_history(tx, at=["2025-01-31", "2025-05-31"])
+        >>> h = lifecycle_history(tx, as_of=["2025-01-31", "2025-05-31"], amount=None)
         >>> tm = transition_matrix(h, "2025-01-31", "2025-05-31")
         >>> int(tm.counts.loc["new", "at_risk"]), int(tm.counts.loc["new", "active"])
         (1, 1)
@@ -103,7 +103,7 @@ def transition_matrix(history: pd.DataFrame, start: object, end: object) -> Tran
         >>> from crmkit.segmentation import lifecycle_history, transition_matrix
         >>> tx = pd.DataFrame({"customer_id": [1, 2, 3],
         ...                    "date": pd.to_datetime(["2024-01-02", "2024-09-20", "2025-04-20"])})
-        >>> h = lifecycle_history(tx, at=["2024-12-31", "2025-06-30"])
+        >>> h = lifecycle_history(tx, as_of=["2024-12-31", "2025-06-30"], amount=None)
         >>> tm = transition_matrix(h, "2024-12-31", "2025-06-30")
         >>> int(tm.counts.loc["dormant", "churned"]), int(tm.counts.loc["at_risk", "dormant"])
         (1, 1)
@@ -166,7 +166,7 @@ def stage_flows(history: pd.DataFrame) -> pd.DataFrame:
         >>> from crmkit.segmentation import lifecycle_history, stage_flows
         >>> tx = pd.DataFrame({"customer_id": [1, 2],
         ...                    "date": pd.to_datetime(["2025-01-02", "2025-02-10"])})
-        >>> flows = stage_flows(lifecycle_history(tx, at=["2025-01-31", "2025-02-28"]))
+        >>> flows = stage_flows(lifecycle_history(tx, as_of=["2025-01-31", "2025-02-28"], amount=None))
         >>> print(flows[["from_stage", "to_stage", "customers"]].to_string(index=False))
         from_stage to_stage  customers
                new   active          1
