@@ -55,14 +55,8 @@ FACADES = ("crmkit.segmentation", "crmkit.loyalty", "crmkit.service", "crmkit.ca
 #: Rule classes not yet on the spec layer: qualified name -> why (who moves it).
 PENDING: dict[str, str] = {
     "crmkit.segmentation.LifecyclePolicy": "hand-written to_dict/from_dict (branch segmentation)",
-    "crmkit.segmentation.RFMModel": "hand-written to_dict/from_dict (branch segmentation)",
-    "crmkit.segmentation.RFMScorer": "hand-written to_dict/from_dict (branch segmentation)",
-    "crmkit.segmentation.ScoreScale": "hand-written to_dict/from_dict (branch segmentation)",
     "crmkit.segmentation.SegmentMap": "hand-written to_dict/from_dict (branch segmentation)",
     "crmkit.segmentation.SegmentRule": "hand-written to_dict/from_dict (branch segmentation)",
-    "crmkit.loyalty.PurchaseLine": "event lines not yet on the spec layer (branch loyalty)",
-    "crmkit.loyalty.RefundLine": "event lines not yet on the spec layer (branch loyalty)",
-    "crmkit.loyalty.Tender": "event tenders not yet on the spec layer (branch loyalty)",
 }
 
 #: Exported base classes that are not values themselves (their subclasses are checked):

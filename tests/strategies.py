@@ -8,6 +8,7 @@ Examples:
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -680,9 +681,36 @@ def loyalty_programs(draw: st.DrawFn) -> object:
                 ExpiryPolicy.end_of_period("month"),
                 ExpiryPolicy.fixed_date(2, 29),
                 ExpiryPolicy.inactivity(20, "days", activity=("purchase", "redeem")),
+                ExpiryPolicy.inactivity(
+                    20, "days", activity=("purchase", "adjust"), ignore_reasons=("gift",)
+                ),
             ]
         )
     )
+    tiers = draw(
+        st.sampled_from(
+            [
+                None,
+                TierLadder(
+                    tiers=[
+                        Tier(name="member"),
+                        Tier(name="silver", spend="300"),
+                        Tier(name="gold", spend="900"),
+                    ],
+                    downgrade="one_down",
+                ),
+                TierLadder(
+                    tiers=[Tier(name="member"), Tier(name="gold", points=500)],
+                    window="rolling",
+                    window_months=1,
+                ),
+            ]
+        )
+    )
+    if tiers is not None and expiry.kind != "inactivity" and draw(st.booleans()):
+        # Rule 5: gold members' points never expire, or last 60 days.
+        gold = draw(st.sampled_from([ExpiryPolicy.never(), ExpiryPolicy.after_days(60)]))
+        expiry = expiry.per_tier({"gold": gold})
     return Program(
         timezone=draw(timezones),
         earning=EarningScheme.base_rate(draw(st.sampled_from(["1", "0.5", "2.5"]))),
@@ -690,26 +718,7 @@ def loyalty_programs(draw: st.DrawFn) -> object:
         shortfall=draw(st.sampled_from(["forfeit", "debt", "cash_offset", "balance_then_cash"])),
         pending_days=draw(st.sampled_from([0, 0, 7])),
         point_value="0.01",
-        tiers=draw(
-            st.sampled_from(
-                [
-                    None,
-                    TierLadder(
-                        tiers=[
-                            Tier(name="member"),
-                            Tier(name="silver", spend="300"),
-                            Tier(name="gold", spend="900"),
-                        ],
-                        downgrade="one_down",
-                    ),
-                    TierLadder(
-                        tiers=[Tier(name="member"), Tier(name="gold", points=500)],
-                        window="rolling",
-                        window_months=1,
-                    ),
-                ]
-            )
-        ),
+        tiers=tiers,
     )
 
 
@@ -1184,6 +1193,45 @@ def privilege_sets(draw: st.DrawFn) -> object:
     return PrivilegeSet(tuple(draw(privileges(pid=pid)) for pid in ids))
 
 
+_CENTS = st.integers(0, 10**7).map(lambda c: Decimal(c).scaleb(-2))
+
+
+@st.composite
+def purchase_lines(draw: st.DrawFn) -> object:
+    """A :class:`crmkit.loyalty.PurchaseLine`: cents amounts, a discount up to the amount."""
+    from crmkit.loyalty import PurchaseLine
+
+    amount = draw(_CENTS)
+    discount = draw(st.integers(0, int(amount * 100))) if draw(st.booleans()) else 0
+    return PurchaseLine(
+        draw(st.text(min_size=1, max_size=5)),
+        amount,
+        quantity=draw(st.integers(1, 50)),
+        sku=draw(st.text(max_size=5)),
+        category=draw(st.sampled_from(["", "shoes", "gift_card", "tax", "餐饮"])),
+        discount=Decimal(discount).scaleb(-2),
+    )
+
+
+@st.composite
+def tenders(draw: st.DrawFn) -> object:
+    """A :class:`crmkit.loyalty.Tender`: money of any kind, or a points tender."""
+    from crmkit.loyalty import Tender
+
+    kind = draw(st.sampled_from(["cash", "card", "gift_card", "points"]))
+    points = draw(st.integers(1, 10**6)) if kind == "points" else 0
+    return Tender(kind, draw(_CENTS), points=points)
+
+
+@st.composite
+def refund_lines(draw: st.DrawFn) -> object:
+    """A :class:`crmkit.loyalty.RefundLine` of some units or the rest of the line."""
+    from crmkit.loyalty import RefundLine
+
+    quantity = draw(st.none() | st.integers(1, 50))
+    return RefundLine(draw(st.text(min_size=1, max_size=5)), quantity)
+
+
 @st.composite
 def fit_infos(draw: st.DrawFn) -> object:
     """Fit records as a fitted model carries them."""
@@ -1423,5 +1471,93 @@ RULE_STRATEGIES.update(
         "crmkit.loyalty.Privilege": privileges(),
         "crmkit.loyalty.PrivilegeSet": privilege_sets(),
         "crmkit.loyalty.Program": loyalty_programs(),
+        "crmkit.loyalty.PurchaseLine": purchase_lines(),
+        "crmkit.loyalty.Tender": tenders(),
+        "crmkit.loyalty.RefundLine": refund_lines(),
+    }
+)
+
+
+# --------------------------------------------------------------------------- segmentation (branch seg): RFM
+
+
+_RFM_FLOATS = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def score_scales(draw: st.DrawFn, *, bins: int | None = None, reverse: bool | None = None) -> Any:
+    """A valid :class:`~crmkit.segmentation.ScoreScale` (quantile cuts may tie, fixed may not)."""
+    from crmkit.segmentation import ScoreScale
+
+    k = bins if bins is not None else draw(st.integers(2, 9))
+    method = draw(st.sampled_from(["quantile", "fixed"]))
+    cuts = draw(st.lists(_RFM_FLOATS, min_size=k - 1, max_size=k - 1, unique=method == "fixed"))
+    used = draw(st.lists(st.integers(1, k), unique=True, max_size=k).map(sorted))
+    return ScoreScale(
+        draw(st.text(max_size=8)),
+        method,
+        sorted(cuts),
+        draw(st.booleans()) if reverse is None else reverse,
+        used,
+    )
+
+
+_BUILTIN_MAPS = ("default", "marketer-11", "rf-grid", "three-layer")  # all written for 5 bins
+
+
+@st.composite
+def rfm_scorers(draw: st.DrawFn) -> Any:
+    """A valid :class:`~crmkit.segmentation.RFMScorer`: fixed, quantile or mixed edges."""
+    from crmkit.segmentation import RFMScorer, SegmentMap
+
+    bins = draw(st.integers(2, 9))
+    method = draw(st.sampled_from(["quantile", "fixed"]))
+    dims = ["recency", "frequency", "monetary"]
+    given = dims if method == "fixed" else draw(st.lists(st.sampled_from(dims), unique=True))
+    edges = {
+        d: sorted(draw(st.lists(_RFM_FLOATS, min_size=bins - 1, max_size=bins - 1, unique=True)))
+        for d in given
+    }
+    maps: list[Any] = [None]
+    if bins == 5:
+        maps += [*_BUILTIN_MAPS, SegmentMap.builtin(draw(st.sampled_from(_BUILTIN_MAPS)))]
+    names = st.text(min_size=1, max_size=8)
+    return RFMScorer(
+        bins=bins,
+        method=method,
+        edges=edges if (edges or draw(st.booleans())) else None,
+        recency=draw(names),
+        frequency=draw(names),
+        monetary=draw(names),
+        segment_map=draw(st.sampled_from(maps)),
+        tenure=draw(names),
+    )
+
+
+@st.composite
+def rfm_models(draw: st.DrawFn) -> Any:
+    """A valid :class:`~crmkit.segmentation.RFMModel` (scales built directly, not fitted)."""
+    from crmkit.segmentation import RFMModel, SegmentMap
+
+    bins = draw(st.integers(2, 9))
+    seg = None
+    if bins == 5 and draw(st.booleans()):
+        seg = SegmentMap.builtin(draw(st.sampled_from(_BUILTIN_MAPS)))
+    return RFMModel(
+        bins,
+        recency=draw(score_scales(bins=bins, reverse=True)),
+        frequency=draw(score_scales(bins=bins, reverse=False)),
+        monetary=draw(score_scales(bins=bins, reverse=False)),
+        segment_map=seg,
+        n_customers=draw(st.integers(0, 10**9)),
+        tenure=draw(st.text(max_size=8)),
+    )
+
+
+RULE_STRATEGIES.update(
+    {
+        "crmkit.segmentation.ScoreScale": score_scales(),
+        "crmkit.segmentation.RFMScorer": rfm_scorers(),
+        "crmkit.segmentation.RFMModel": rfm_models(),
     }
 )

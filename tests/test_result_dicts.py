@@ -152,12 +152,6 @@ FACTORIES: dict[str, Callable[[int], Any]] = {
     "QuotaStatus": lambda k: loyalty.QuotaStatus(
         "lounge", 4, k, 4 - k, dt.datetime(2025, 1, 1), dt.datetime(2026, 1, 1)
     ),
-    "BreakageResult": lambda k: loyalty.breakage(
-        datasets.loyalty_events(n_members=20, seed=k),
-        demo_program(),
-        as_of=dt.datetime(2026, 1, 1, tzinfo=SHANGHAI),
-        on_error="skip",
-    ),
     "TicketSLA": _ticket,
     "TargetResult": lambda k: _ticket(k).targets[0],
     "SLACycle": lambda k: _ticket(k).targets[0].cycles[0],

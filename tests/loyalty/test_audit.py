@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from crmkit.errors import InsufficientPointsError, InvalidInputError, LedgerError
+from crmkit.errors import ConfigError, InsufficientPointsError, InvalidInputError, LedgerError
 from crmkit.loyalty import (
     Adjust,
     BaseRate,
@@ -403,9 +403,9 @@ def test_same_instant_events_are_ordered_by_kind_then_id() -> None:
 def test_bad_input_is_rejected_naming_the_field() -> None:
     with pytest.raises(InvalidInputError, match="timezone-aware"):
         buy("p", dt.datetime(2025, 1, 1), "1")
-    with pytest.raises(InvalidInputError, match="never a float"):
+    with pytest.raises(ConfigError, match="never a float"):
         PurchaseLine("a", 1.5)  # type: ignore[arg-type]
-    with pytest.raises(InvalidInputError, match="quantity"):
+    with pytest.raises(ConfigError, match="quantity"):
         RefundLine("a", 0)
     with pytest.raises(InvalidInputError, match="at least 1"):
         Redeem("x", at(2025, 1, 2), points=-5)

@@ -222,6 +222,107 @@ def test_scorer_round_trip_with_custom_map() -> None:
     assert RFMScorer.from_dict(json.loads(json.dumps(scorer.to_dict()))) == scorer
 
 
+def test_to_dict_writes_the_schema_version_once() -> None:
+    scale = ScoreScale("monetary", "fixed", (10, 20), scores_used=(1, 3))
+    assert scale.to_dict() == {
+        "schema_version": 1,
+        "column": "monetary",
+        "method": "fixed",
+        "cuts": [10.0, 20.0],
+        "reverse": False,
+        "scores_used": [1, 3],
+    }
+    data = RFMScorer(segment_map="marketer-11").fit(TEN).to_dict()
+    assert data["schema_version"] == 1
+    assert "schema_version" not in data["recency"]
+    assert "schema_version" not in data["segment_map"]
+    assert RFMScorer(bins=3, segment_map=None).to_dict() == {
+        "schema_version": 1,
+        "bins": 3,
+        "method": "quantile",
+        "edges": None,
+        "recency": "recency_days",
+        "frequency": "frequency",
+        "monetary": "monetary",
+        "segment_map": None,
+        "tenure": "tenure_days",
+    }
+
+
+def test_a_scorer_without_a_map_round_trips() -> None:
+    """Regression: segment_map=None must load back (it is a valid setting)."""
+    scorer = RFMScorer(bins=3, segment_map=None)
+    assert RFMScorer.from_dict(json.loads(json.dumps(scorer.to_dict()))) == scorer
+
+
+def test_stored_0_1_json_still_loads() -> None:
+    """JSON written by crmkit 0.1 (no schema_version) loads to the same values."""
+    old_model = {
+        "bins": 2,
+        "recency": {
+            "column": "r",
+            "method": "fixed",
+            "cuts": [30],
+            "reverse": True,
+            "scores_used": [1, 2],
+        },
+        "frequency": {"column": "f", "method": "fixed", "cuts": [1], "reverse": False},
+        "monetary": {"column": "m", "method": "fixed", "cuts": [100]},
+        "segment_map": None,
+        "n_customers": 7,
+        "tenure": "tenure_days",
+    }
+    model = RFMModel.from_dict(old_model)
+    assert model.recency == ScoreScale("r", "fixed", (30.0,), True, (1, 2))
+    assert model.n_customers == 7
+    assert model.score(3, 2, 50) == (2, 2, 1, "221", None, None)
+    old_scorer = {
+        "bins": 5,
+        "method": "fixed",
+        "edges": {
+            "recency": [30, 90, 180, 365],
+            "frequency": [1, 2, 4, 8],
+            "monetary": [50, 100, 500, 1000],
+        },
+        "recency": "recency_days",
+        "frequency": "frequency",
+        "monetary": "monetary",
+        "segment_map": "marketer-11",
+        "tenure": "tenure_days",
+    }
+    scorer = RFMScorer.from_dict(old_scorer)
+    assert scorer.edges == {k: tuple(map(float, v)) for k, v in old_scorer["edges"].items()}
+    assert scorer.segment_map == "marketer-11"
+
+
+def test_from_dict_errors_name_the_nested_path() -> None:
+    data = RFMScorer(segment_map=None).fit(TEN).to_dict()
+    data["frequency"]["method"] = "jenks"
+    with pytest.raises(
+        ConfigError,
+        match=r"parameter 'frequency\.method' must be one of \['quantile', 'fixed'\]; found 'jenks'",
+    ):
+        RFMModel.from_dict(data)
+    data = RFMScorer(segment_map=None).fit(TEN).to_dict()
+    data["monetary"]["cutz"] = [1]
+    with pytest.raises(ConfigError, match=r"RFMModel\.from_dict\(\): parameter 'monetary\.cutz'"):
+        RFMModel.from_dict(data)
+    with pytest.raises(ConfigError, match=r"parameter 'schema_version' must be 1"):
+        RFMScorer.from_dict({"schema_version": 2})
+
+
+def test_evolve_keeps_validation() -> None:
+    import attrs
+
+    model = RFMScorer(segment_map=None).fit(TEN)
+    with pytest.raises(ConfigError, match="'n_customers' must be an int at least 0"):
+        attrs.evolve(model, n_customers=-1)
+    with pytest.raises(ConfigError, match="'scores_used' must be scores within 1-5"):
+        attrs.evolve(model.recency, scores_used=(0,))
+    with pytest.raises(ConfigError, match="'recency' must be a column name; found int 3"):
+        attrs.evolve(RFMScorer(), recency=3)
+
+
 def test_non_integer_quantile_levels_are_exact() -> None:
     # n = 3, bins = 3: type-7 positions 2/3 and 4/3 (levels 1/3, 2/3, rounded up as qcut
     # does), so the cuts are 1 + 2/3 and 2 + 1/3 and the scores are 1, 2, 3 as with qcut.

@@ -18,8 +18,20 @@ from typing import Any, ClassVar, TypeAlias, cast
 
 import attrs
 
+from crmkit._spec import (
+    DECIMAL,
+    Spec,
+    Validator,
+    encode,
+    field,
+    instance_of,
+    metadata,
+    predicate,
+    whole,
+)
+from crmkit._spec import to_decimal as _as_decimal
 from crmkit._validate import check_keys
-from crmkit.errors import CrmkitError, InvalidInputError
+from crmkit.errors import ConfigError, CrmkitError, InvalidInputError
 
 __all__ = [
     "Adjust",
@@ -78,18 +90,6 @@ def to_points(value: object, owner: str, field: str) -> int:
     return int(value)
 
 
-def _line_amount(value: object) -> Decimal:
-    return to_decimal(value, "PurchaseLine", "amount")
-
-
-def _line_discount(value: object) -> Decimal:
-    return to_decimal(value, "PurchaseLine", "discount")
-
-
-def _tender_amount(value: object) -> Decimal:
-    return to_decimal(value, "Tender", "amount")
-
-
 def _aware(value: object, owner: str) -> dt.datetime:
     if not isinstance(value, dt.datetime):
         raise InvalidInputError(
@@ -119,9 +119,39 @@ def _owner(event: Any) -> str:
     return f"{type(event).__name__} {event.event_id!r}"
 
 
+def _id_ok(value: object) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+_ID = predicate(_id_ok, "a non-empty string")
+
+
+def _money(*, upto: str | None = None) -> Validator:
+    """Validator: a finite Decimal at least 0 (and at most field ``upto``); ConfigError."""
+    expected = "a Decimal, int or decimal string (never a float)"
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not isinstance(value, Decimal) or not value.is_finite():
+            raise ConfigError(
+                type(instance).__name__, attribute.name, expected=expected, found=repr(value)
+            )
+        bound = getattr(instance, upto) if upto else None
+        if value < 0 or (isinstance(bound, Decimal) and value > bound):
+            shown = f"between 0 and the line {upto} {bound}" if upto else "at least 0"
+            raise ConfigError(
+                type(instance).__name__, attribute.name, expected=shown, found=str(value)
+            )
+
+    return check
+
+
 @attrs.frozen
-class PurchaseLine:
+class PurchaseLine(Spec):
     """One line of a purchase: what was bought, how many, for how much.
+
+    A value on the spec layer: a bad value is a :class:`~crmkit.errors.ConfigError` and
+    ``to_dict``/``from_dict`` round-trip it (amounts as decimal strings; inside an event's
+    JSON the line is written without ``schema_version``).
 
     Attributes:
         line_id: The line's id, unique within its purchase (refunds name it).
@@ -137,35 +167,29 @@ class PurchaseLine:
         ...                     discount=Decimal("20"))
         >>> line.net
         Decimal('100.00')
+        >>> PurchaseLine("1", "10.00").to_dict()
+        {'schema_version': 1, 'line_id': '1', 'amount': '10.00', 'quantity': 1, 'sku': '', 'category': '', 'discount': '0'}
+        >>> PurchaseLine.from_dict({"line_id": "1", "amount": "5"}).amount
+        Decimal('5')
+        >>> PurchaseLine("1", "10", discount="11")
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: PurchaseLine: parameter 'discount' must be between 0 and the line amount 10; found 11.
     """
 
-    line_id: str
-    amount: Decimal = attrs.field(converter=_line_amount)
-    quantity: int = 1
-    sku: str = ""
-    category: str = ""
-    discount: Decimal = attrs.field(default=_ZERO, converter=_line_discount)
-
-    def __attrs_post_init__(self) -> None:
-        owner = f"PurchaseLine {self.line_id!r}"
-        _check_id(self.line_id, "PurchaseLine", "line_id")
-        to_points(self.quantity, owner, "quantity")
-        if self.quantity < 1:
-            raise InvalidInputError(
-                owner, "quantity", expected="at least 1", found=str(self.quantity), kind=""
-            )
-        if self.amount < 0:
-            raise InvalidInputError(
-                owner, "amount", expected="at least 0", found=str(self.amount), kind=""
-            )
-        if not _ZERO <= self.discount <= self.amount:
-            raise InvalidInputError(
-                owner,
-                "discount",
-                expected=f"between 0 and the line amount {self.amount}",
-                found=str(self.discount),
-                kind="",
-            )
+    line_id: str = attrs.field(validator=_ID, metadata=metadata())
+    amount: Decimal = attrs.field(
+        converter=_as_decimal, validator=_money(), metadata=metadata(codec=DECIMAL)
+    )
+    quantity: int = field(default=1, validator=whole(min=1))
+    sku: str = field(default="", validator=instance_of(str, "a string"))
+    category: str = field(default="", validator=instance_of(str, "a string"))
+    discount: Decimal = attrs.field(
+        default=_ZERO,
+        converter=_as_decimal,
+        validator=_money(upto="amount"),
+        metadata=metadata(codec=DECIMAL),
+    )
 
     @property
     def net(self) -> Decimal:
@@ -177,41 +201,20 @@ class PurchaseLine:
         """
         return self.amount - self.discount
 
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready mapping (amounts as strings).
 
-        Examples:
-            >>> PurchaseLine("1", "10.00").to_dict()["amount"]
-            '10.00'
-        """
-        return {
-            "line_id": self.line_id,
-            "amount": str(self.amount),
-            "quantity": self.quantity,
-            "sku": self.sku,
-            "category": self.category,
-            "discount": str(self.discount),
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> PurchaseLine:
-        """Build a line from :meth:`to_dict` output; unknown keys are errors.
-
-        Examples:
-            >>> PurchaseLine.from_dict({"line_id": "1", "amount": "5"}).amount
-            Decimal('5')
-        """
-        check_keys(
-            data,
-            "PurchaseLine.from_dict()",
-            allowed={"line_id", "amount", "quantity", "sku", "category", "discount"},
-            required=("line_id", "amount"),
+def _points_ok(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if instance.kind == "points" and value < 1:
+        raise ConfigError(
+            "Tender", attribute.name, expected="at least 1 for a points tender", found=str(value)
         )
-        return cls(**data)
+    if instance.kind != "points" and value:
+        raise ConfigError(
+            "Tender", attribute.name, expected="0 unless kind is 'points'", found=str(value)
+        )
 
 
 @attrs.frozen
-class Tender:
+class Tender(Spec):
     """How (part of) a purchase was paid.
 
     A ``"points"`` tender pays ``amount`` of money with ``points`` points; those points are
@@ -226,64 +229,21 @@ class Tender:
     Examples:
         >>> Tender("points", "5.00", points=500).points
         500
+        >>> Tender("card", "9.90").to_dict()
+        {'schema_version': 1, 'kind': 'card', 'amount': '9.90', 'points': 0}
+        >>> Tender.from_dict({"kind": "cash", "amount": "3"}).amount
+        Decimal('3')
     """
 
-    kind: str
-    amount: Decimal = attrs.field(converter=_tender_amount)
-    points: int = 0
-
-    def __attrs_post_init__(self) -> None:
-        _check_id(self.kind, "Tender", "kind")
-        to_points(self.points, "Tender", "points")
-        if self.amount < 0:
-            raise InvalidInputError(
-                "Tender", "amount", expected="at least 0", found=str(self.amount), kind=""
-            )
-        if self.kind == "points" and self.points < 1:
-            raise InvalidInputError(
-                "Tender",
-                "points",
-                expected="at least 1 for a points tender",
-                found=str(self.points),
-                kind="",
-            )
-        if self.kind != "points" and self.points:
-            raise InvalidInputError(
-                "Tender",
-                "points",
-                expected="0 unless kind is 'points'",
-                found=str(self.points),
-                kind="",
-            )
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready mapping.
-
-        Examples:
-            >>> Tender("card", "9.90").to_dict()
-            {'kind': 'card', 'amount': '9.90', 'points': 0}
-        """
-        return {"kind": self.kind, "amount": str(self.amount), "points": self.points}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Tender:
-        """Build a tender from :meth:`to_dict` output; unknown keys are errors.
-
-        Examples:
-            >>> Tender.from_dict({"kind": "cash", "amount": "3"}).amount
-            Decimal('3')
-        """
-        check_keys(
-            data,
-            "Tender.from_dict()",
-            allowed={"kind", "amount", "points"},
-            required=("kind", "amount"),
-        )
-        return cls(**data)
+    kind: str = attrs.field(validator=_ID, metadata=metadata())
+    amount: Decimal = attrs.field(
+        converter=_as_decimal, validator=_money(), metadata=metadata(codec=DECIMAL)
+    )
+    points: int = field(default=0, validator=[whole(min=0), _points_ok])
 
 
 @attrs.frozen
-class RefundLine:
+class RefundLine(Spec):
     """Which line of a purchase a refund returns, and how many units.
 
     Attributes:
@@ -293,40 +253,16 @@ class RefundLine:
     Examples:
         >>> RefundLine("2", quantity=1)
         RefundLine(line_id='2', quantity=1)
+        >>> RefundLine.from_dict({"line_id": "2", "quantity": 1})
+        RefundLine(line_id='2', quantity=1)
+        >>> RefundLine.from_dict({"line_id": "2", "qty": 1})
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: RefundLine.from_dict(): parameter 'qty' must be one of ['line_id', 'quantity', 'schema_version']; found an unknown key.
     """
 
-    line_id: str
-    quantity: int | None = None
-
-    def __attrs_post_init__(self) -> None:
-        _check_id(self.line_id, "RefundLine", "line_id")
-        if self.quantity is not None:
-            to_points(self.quantity, f"RefundLine {self.line_id!r}", "quantity")
-            if self.quantity < 1:
-                raise InvalidInputError(
-                    f"RefundLine {self.line_id!r}",
-                    "quantity",
-                    expected="at least 1 (or None for the rest of the line)",
-                    found=str(self.quantity),
-                    kind="",
-                )
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> RefundLine:
-        """Build a refund line from a mapping; unknown keys are errors.
-
-        Examples:
-            >>> RefundLine.from_dict({"line_id": "2", "quantity": 1})
-            RefundLine(line_id='2', quantity=1)
-            >>> RefundLine.from_dict({"line_id": "2", "qty": 1})
-            Traceback (most recent call last):
-            ...
-            crmkit.errors.ConfigError: RefundLine.from_dict(): parameter 'qty' must be one of ['line_id', 'quantity']; found an unknown key.
-        """
-        check_keys(
-            data, "RefundLine.from_dict()", allowed={"line_id", "quantity"}, required=("line_id",)
-        )
-        return cls(**data)
+    line_id: str = attrs.field(validator=_ID, metadata=metadata())
+    quantity: int | None = field(default=None, validator=whole(min=1, optional=True))
 
 
 def _items(values: Iterable[Any], kind: type[Any]) -> tuple[Any, ...]:
@@ -403,9 +339,9 @@ class _Base:
             'adjust'
         """
         out: dict[str, Any] = {"kind": self.kind}
-        for field in attrs.fields(cast("Any", type(self))):
-            value = getattr(self, field.name)
-            if field.name == "currency" and value is None:
+        for attribute in attrs.fields(cast("Any", type(self))):
+            value = getattr(self, attribute.name)
+            if attribute.name == "currency" and value is None:
                 continue  # the primary currency: written as before currencies existed
             if isinstance(value, dt.datetime | dt.date):
                 value = value.isoformat()
@@ -413,14 +349,12 @@ class _Base:
                 value = str(value)
             elif isinstance(value, tuple):
                 value = [_item_dict(v) for v in value]
-            out[field.name] = value
+            out[attribute.name] = value
         return out
 
 
 def _item_dict(value: Any) -> Any:
-    if isinstance(value, RefundLine):
-        return {"line_id": value.line_id, "quantity": value.quantity}
-    return value.to_dict()
+    return encode(value, top=False)
 
 
 def _check_event(event: Any) -> None:

@@ -36,6 +36,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from crmkit import _spec
 from crmkit._validate import (
     check_keys,
     check_not_empty,
@@ -115,16 +116,58 @@ def _cuts_from_counts(
     return tuple(float(c) for c in cuts)
 
 
-def _float_tuple(values: Any) -> tuple[float, ...]:
-    return tuple(float(c) for c in values)
+def _float_tuple(values: Any) -> Any:
+    """Normalise cut points to a tuple of floats; anything else is left for the validator."""
+    try:
+        return tuple(float(c) for c in values)
+    except (TypeError, ValueError):
+        return values
 
 
-def _int_tuple(values: Any) -> tuple[int, ...]:
-    return tuple(int(c) for c in values)
+def _int_tuple(values: Any) -> Any:
+    """Normalise scores to a tuple of ints; anything else is left for the validator."""
+    try:
+        return tuple(
+            int(c) if isinstance(c, (int, np.integer)) and not isinstance(c, bool) else c
+            for c in values
+        )
+    except TypeError:
+        return values
+
+
+def _bins_ok(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    _check_bins(type(instance).__name__, value)
+
+
+def _cuts_ok(instance: ScoreScale, attribute: attrs.Attribute[Any], value: Any) -> None:
+    owner = "ScoreScale"
+    if not isinstance(value, tuple) or any(not isinstance(c, float) for c in value):
+        raise ConfigError(owner, "cuts", expected="a list of numbers", found=repr(value))
+    _check_bins(owner, len(value) + 1)
+    if any(not math.isfinite(c) for c in value):
+        raise ConfigError(owner, "cuts", expected="finite numbers", found=repr(list(value)))
+    if any(b < a for a, b in itertools.pairwise(value)):
+        raise ConfigError(owner, "cuts", expected="sorted ascending", found=repr(list(value)))
+    if instance.method == "fixed" and len(set(value)) != len(value):
+        raise ConfigError(
+            owner, "cuts", expected="strictly increasing edges", found=repr(list(value))
+        )
+
+
+def _scores_used_ok(instance: ScoreScale, attribute: attrs.Attribute[Any], value: Any) -> None:
+    bins = len(instance.cuts) + 1 if isinstance(instance.cuts, tuple) else _MAX_BINS
+    if (
+        not isinstance(value, tuple)
+        or any(not isinstance(u, int) or isinstance(u, bool) for u in value)
+        or any(not 1 <= u <= bins for u in value)
+    ):
+        raise ConfigError(
+            "ScoreScale", "scores_used", expected=f"scores within 1-{bins}", found=repr(value)
+        )
 
 
 @attrs.frozen
-class ScoreScale:
+class ScoreScale(_spec.Spec):
     """The fitted scale of one RFM dimension: its cut points and how they score.
 
     Attributes:
@@ -141,38 +184,28 @@ class ScoreScale:
         (1, 3, 4, 5)
         >>> s.complete, s.bins
         (False, 5)
+        >>> ScoreScale("monetary", "fixed", (10, 20)).to_dict()
+        {'schema_version': 1, 'column': 'monetary', 'method': 'fixed', 'cuts': [10.0, 20.0], 'reverse': False, 'scores_used': []}
+        >>> ScoreScale("monetary", "fixed", (20, 10))
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: ScoreScale: parameter 'cuts' must be sorted ascending; found [20.0, 10.0].
     """
 
-    column: str
-    method: str
-    cuts: tuple[float, ...] = attrs.field(converter=_float_tuple)
-    reverse: bool = False
-    scores_used: tuple[int, ...] = attrs.field(default=(), converter=_int_tuple)
-
-    def __attrs_post_init__(self) -> None:
-        owner = f"ScoreScale({self.column!r})"
-        if self.method not in _METHODS:
-            raise ConfigError(
-                owner, "method", expected=f"one of {list(_METHODS)}", found=repr(self.method)
-            )
-        _check_bins(owner, len(self.cuts) + 1)
-        if any(not math.isfinite(c) for c in self.cuts):
-            raise ConfigError(owner, "cuts", expected="finite numbers", found=repr(list(self.cuts)))
-        if any(b < a for a, b in itertools.pairwise(self.cuts)):
-            raise ConfigError(
-                owner, "cuts", expected="sorted ascending", found=repr(list(self.cuts))
-            )
-        if self.method == "fixed" and len(set(self.cuts)) != len(self.cuts):
-            raise ConfigError(
-                owner, "cuts", expected="strictly increasing edges", found=repr(list(self.cuts))
-            )
-        if any(not 1 <= s <= self.bins for s in self.scores_used):
-            raise ConfigError(
-                owner,
-                "scores_used",
-                expected=f"scores within 1-{self.bins}",
-                found=repr(self.scores_used),
-            )
+    column: str = attrs.field(
+        validator=_spec.instance_of(str, "a column name"), metadata=_spec.metadata()
+    )
+    method: str = attrs.field(validator=_spec.one_of(_METHODS), metadata=_spec.metadata())
+    cuts: tuple[float, ...] = attrs.field(
+        converter=_float_tuple, validator=_cuts_ok, metadata=_spec.metadata(codec=_spec.Seq())
+    )
+    reverse: bool = _spec.field(default=False, validator=_spec.instance_of(bool, "True or False"))
+    scores_used: tuple[int, ...] = attrs.field(
+        default=(),
+        converter=_int_tuple,
+        validator=_scores_used_ok,
+        metadata=_spec.metadata(codec=_spec.Seq()),
+    )
 
     @property
     def bins(self) -> int:
@@ -217,38 +250,6 @@ class ScoreScale:
         """
         raw = 1 + bisect.bisect_left(self.cuts, float(value))
         return self.bins + 1 - raw if self.reverse else raw
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the scale as JSON-ready data.
-
-        Examples:
-            >>> ScoreScale("monetary", "fixed", (10, 20)).to_dict()["cuts"]
-            [10.0, 20.0]
-        """
-        return {
-            "column": self.column,
-            "method": self.method,
-            "cuts": list(self.cuts),
-            "reverse": self.reverse,
-            "scores_used": list(self.scores_used),
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ScoreScale:
-        """Build a scale from :meth:`to_dict` output; unknown keys are a :class:`ConfigError`.
-
-        Examples:
-            >>> s = ScoreScale("monetary", "fixed", (10, 20))
-            >>> ScoreScale.from_dict(s.to_dict()) == s
-            True
-        """
-        check_keys(
-            data,
-            "ScoreScale.from_dict()",
-            allowed={"column", "method", "cuts", "reverse", "scores_used"},
-            required=("column", "method", "cuts"),
-        )
-        return cls(**dict(data))
 
 
 class RFMScore(NamedTuple):
@@ -328,8 +329,58 @@ def _edges_converter(value: Any) -> dict[str, tuple[float, ...]] | None:
     return out
 
 
+_COLUMN = _spec.instance_of(str, "a column name")
+
+
+def _edges_ok(instance: RFMScorer, attribute: attrs.Attribute[Any], value: Any) -> None:
+    owner = "RFMScorer"
+    edges = value or {}
+    if instance.method == "fixed":
+        missing = [d for d in _DIMENSIONS if d not in edges]
+        if missing:
+            raise ConfigError(
+                owner,
+                "edges",
+                expected="edges for recency, frequency and monetary with method='fixed'",
+                found=f"none for {missing}",
+            )
+    bins = instance.bins
+    for dim, cuts in edges.items():
+        if len(cuts) != bins - 1:
+            raise ConfigError(
+                owner,
+                f"edges[{dim!r}]",
+                expected=f"{bins - 1} edges for bins={bins}",
+                found=f"{len(cuts)} edges",
+            )
+
+
+def _segment_map_ok(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    _resolve_map(type(instance).__name__, value, instance.bins)
+
+
+def _encode_map(value: Any) -> Any:
+    if not isinstance(value, SegmentMap):
+        return value
+    data = value.to_dict()
+    data.pop(_spec.SCHEMA_KEY, None)  # nested mappings do not repeat it
+    return data
+
+
+def _decode_map(data: Any) -> Any:
+    if isinstance(data, Mapping):
+        return SegmentMap.from_dict(data)
+    if isinstance(data, str):
+        return data
+    raise TypeError(data)
+
+
+#: A segment map inside an RFM rule: a nested map, or the name of a built-in one.
+_MAP_CODEC = _spec.Custom(_encode_map, _decode_map, "a segment map or a built-in map name")
+
+
 @attrs.frozen
-class RFMScorer:
+class RFMScorer(_spec.Spec):
     """Settings for RFM scoring; :meth:`fit` learns cut points and returns an :class:`RFMModel`.
 
     Attributes:
@@ -369,48 +420,24 @@ class RFMScorer:
         c                444        4  Champions
     """
 
-    bins: int = 5
-    method: Literal["quantile", "fixed"] = "quantile"
-    edges: dict[str, tuple[float, ...]] | None = attrs.field(
-        default=None, converter=_edges_converter, hash=False
+    bins: int = _spec.field(default=5, validator=_bins_ok)
+    method: Literal["quantile", "fixed"] = _spec.field(
+        default="quantile", validator=_spec.one_of(_METHODS)
     )
-    recency: str = "recency_days"
-    frequency: str = "frequency"
-    monetary: str = "monetary"
-    segment_map: SegmentMap | str | None = "default"
-    tenure: str = "tenure_days"
-
-    def __attrs_post_init__(self) -> None:
-        owner = "RFMScorer"
-        bins = _check_bins(owner, self.bins)
-        if self.method not in _METHODS:
-            raise ConfigError(
-                owner, "method", expected=f"one of {list(_METHODS)}", found=repr(self.method)
-            )
-        edges = self.edges or {}
-        if self.method == "fixed":
-            missing = [d for d in _DIMENSIONS if d not in edges]
-            if missing:
-                raise ConfigError(
-                    owner,
-                    "edges",
-                    expected="edges for recency, frequency and monetary with method='fixed'",
-                    found=f"none for {missing}",
-                )
-        for dim, cuts in edges.items():
-            if len(cuts) != bins - 1:
-                raise ConfigError(
-                    owner,
-                    f"edges[{dim!r}]",
-                    expected=f"{bins - 1} edges for bins={bins}",
-                    found=f"{len(cuts)} edges",
-                )
-        for name in ("recency", "frequency", "monetary"):
-            if not isinstance(getattr(self, name), str):
-                raise ConfigError(
-                    owner, name, expected="a column name", found=repr(getattr(self, name))
-                )
-        _resolve_map(owner, self.segment_map, bins)
+    edges: dict[str, tuple[float, ...]] | None = attrs.field(
+        default=None,
+        converter=_edges_converter,
+        validator=_edges_ok,
+        hash=False,
+        metadata=_spec.metadata(codec=_spec.Optional(_spec.Map(_spec.Seq()))),
+    )
+    recency: str = _spec.field(default="recency_days", validator=_COLUMN)
+    frequency: str = _spec.field(default="frequency", validator=_COLUMN)
+    monetary: str = _spec.field(default="monetary", validator=_COLUMN)
+    segment_map: SegmentMap | str | None = _spec.field(
+        default="default", validator=_segment_map_ok, codec=_spec.Optional(_MAP_CODEC)
+    )
+    tenure: str = _spec.field(default="tenure_days", validator=_COLUMN)
 
     def _columns(self) -> dict[str, str]:
         return {"recency": self.recency, "frequency": self.frequency, "monetary": self.monetary}
@@ -476,56 +503,6 @@ class RFMScorer:
             tenure=self.tenure,
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """Return the settings as JSON-ready data.
-
-        Examples:
-            >>> RFMScorer(bins=4, segment_map=None).to_dict()["bins"]
-            4
-        """
-        seg: Any = self.segment_map
-        if isinstance(seg, SegmentMap):
-            seg = seg.to_dict()
-        return {
-            "bins": self.bins,
-            "method": self.method,
-            "edges": None if self.edges is None else {k: list(v) for k, v in self.edges.items()},
-            "recency": self.recency,
-            "frequency": self.frequency,
-            "monetary": self.monetary,
-            "segment_map": seg,
-            "tenure": self.tenure,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> RFMScorer:
-        """Build a scorer from :meth:`to_dict` output; unknown keys are a :class:`ConfigError`.
-
-        Examples:
-            >>> s = RFMScorer(method="fixed", edges={"recency": [30, 90, 180, 365],
-            ...     "frequency": [1, 2, 4, 8], "monetary": [50, 100, 500, 1000]})
-            >>> RFMScorer.from_dict(s.to_dict()) == s
-            True
-        """
-        check_keys(
-            data,
-            "RFMScorer.from_dict()",
-            allowed={
-                "bins",
-                "method",
-                "edges",
-                "recency",
-                "frequency",
-                "monetary",
-                "segment_map",
-                "tenure",
-            },
-        )
-        kwargs = dict(data)
-        if isinstance(kwargs.get("segment_map"), Mapping):
-            kwargs["segment_map"] = SegmentMap.from_dict(kwargs["segment_map"])
-        return cls(**kwargs)
-
 
 def _checked_values(
     frame: pd.DataFrame, column: str, dim: str, owner: str
@@ -590,8 +567,36 @@ def _dask_value_counts(
     return out
 
 
+def _scale_ok(instance: RFMModel, attribute: attrs.Attribute[Any], value: Any) -> None:
+    owner, dim = "RFMModel", attribute.name
+    if not isinstance(value, ScoreScale):
+        raise ConfigError(owner, dim, expected="a ScoreScale", found=type(value).__name__)
+    if isinstance(instance.bins, int) and value.bins != instance.bins:
+        raise ConfigError(
+            owner, dim, expected=f"{instance.bins - 1} cut points", found=f"{len(value.cuts)}"
+        )
+    if value.reverse != (dim == "recency"):
+        raise ConfigError(
+            owner,
+            dim,
+            expected=f"a scale with reverse={dim == 'recency'} (True for recency only)",
+            found=f"reverse={value.reverse}",
+        )
+
+
+_SCALE = _spec.metadata(codec=_spec.Nested(ScoreScale))
+
+
+def _model_map_ok(instance: RFMModel, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if isinstance(value, str):
+        raise ConfigError(
+            "RFMModel", "segment_map", expected="a SegmentMap or None", found=repr(value)
+        )
+    _resolve_map("RFMModel", value, instance.bins)
+
+
 @attrs.frozen
-class RFMModel:
+class RFMModel(_spec.Spec):
     """A fitted RFM scorer: frozen cut points per dimension plus an optional segment map.
 
     Build it with :meth:`RFMScorer.fit` (or :meth:`from_dict` from stored JSON). It scores
@@ -619,30 +624,29 @@ class RFMModel:
         True
     """
 
-    bins: int
-    recency: ScoreScale
-    frequency: ScoreScale
-    monetary: ScoreScale
-    segment_map: SegmentMap | None = None
-    n_customers: int = 0
-    tenure: str = "tenure_days"
+    bins: int = attrs.field(validator=_bins_ok, metadata=_spec.metadata())
+    recency: ScoreScale = attrs.field(validator=_scale_ok, metadata=_SCALE)
+    frequency: ScoreScale = attrs.field(validator=_scale_ok, metadata=_SCALE)
+    monetary: ScoreScale = attrs.field(validator=_scale_ok, metadata=_SCALE)
+    segment_map: SegmentMap | None = _spec.field(
+        default=None, validator=_model_map_ok, codec=_spec.Optional(_MAP_CODEC)
+    )
+    n_customers: int = _spec.field(default=0, validator=_spec.whole(min=0))
+    tenure: str = _spec.field(default="tenure_days", validator=_COLUMN)
 
-    def __attrs_post_init__(self) -> None:
-        owner = "RFMModel"
-        bins = _check_bins(owner, self.bins)
-        for dim in _DIMENSIONS:
-            scale = getattr(self, dim)
-            if not isinstance(scale, ScoreScale):
-                raise ConfigError(owner, dim, expected="a ScoreScale", found=type(scale).__name__)
-            if scale.bins != bins:
-                raise ConfigError(
-                    owner, dim, expected=f"{bins - 1} cut points", found=f"{len(scale.cuts)}"
-                )
-        if not self.recency.reverse or self.frequency.reverse or self.monetary.reverse:
-            raise ConfigError(
-                owner, "reverse", expected="True for recency only", found="another combination"
+    @classmethod
+    def __spec_upgrade__(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """A stored scorer (parameters, no cut points) is not a model: fit it first."""
+        if {"method", "edges"} & set(data):
+            # Say what is missing rather than "unknown key 'method'".
+            raise NotFittedError(
+                "RFMModel.from_dict()",
+                "data",
+                expected="a fitted model from RFMModel.to_dict() (cut points per dimension)",
+                found="an RFMScorer's parameters, which hold no cut points",
+                hint="Fit it first: RFMScorer.from_dict(data).fit(summary).",
             )
-        _resolve_map(owner, self.segment_map, bins)
+        return data
 
     @property
     def incomplete(self) -> tuple[str, ...]:
@@ -792,75 +796,6 @@ class RFMModel:
         t = self.recency.score(values[3]) if tenure_days is not None else None
         segment = None if self.segment_map is None else self.segment_map.label(r, f, m, t)
         return RFMScore(r, f, m, f"{r}{f}{m}", segment, t)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the model as JSON-ready data; :meth:`from_dict` restores it exactly.
-
-        Examples:
-            >>> import pandas as pd
-            >>> s = pd.DataFrame({"recency_days": [1, 9], "frequency": [2, 1], "monetary": [5.0, 1.0]})
-            >>> sorted(RFMScorer().fit(s).to_dict())
-            ['bins', 'frequency', 'monetary', 'n_customers', 'recency', 'segment_map', 'tenure']
-        """
-        return {
-            "bins": self.bins,
-            "recency": self.recency.to_dict(),
-            "frequency": self.frequency.to_dict(),
-            "monetary": self.monetary.to_dict(),
-            "segment_map": None if self.segment_map is None else self.segment_map.to_dict(),
-            "n_customers": self.n_customers,
-            "tenure": self.tenure,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> RFMModel:
-        """Build a model from :meth:`to_dict` output; unknown keys are a :class:`ConfigError`.
-
-        A stored :class:`RFMScorer` (parameters without cut points) is a
-        :class:`~crmkit.errors.NotFittedError`: fit it first.
-
-        Examples:
-            >>> RFMModel.from_dict({"bins": 2, "n_customers": 0, "segment_map": None,
-            ...     "recency": {"column": "r", "method": "fixed", "cuts": [30], "reverse": True},
-            ...     "frequency": {"column": "f", "method": "fixed", "cuts": [1]},
-            ...     "monetary": {"column": "m", "method": "fixed", "cuts": [100]}}).score(3, 2, 50)
-            RFMScore(r_score=2, f_score=2, m_score=1, rfm_code='221', segment=None, t_score=None)
-        """
-        owner = "RFMModel.from_dict()"
-        if isinstance(data, Mapping) and ({"method", "edges"} & set(data)):
-            # A stored scorer (parameters, no cut points) loaded where a fitted model
-            # belongs: say what is missing rather than "unknown key 'method'".
-            raise NotFittedError(
-                owner,
-                "data",
-                expected="a fitted model from RFMModel.to_dict() (cut points per dimension)",
-                found="an RFMScorer's parameters, which hold no cut points",
-                hint="Fit it first: RFMScorer.from_dict(data).fit(summary).",
-            )
-        check_keys(
-            data,
-            owner,
-            allowed={
-                "bins",
-                "recency",
-                "frequency",
-                "monetary",
-                "segment_map",
-                "n_customers",
-                "tenure",
-            },
-            required=("bins", "recency", "frequency", "monetary"),
-        )
-        seg = data.get("segment_map")
-        return cls(
-            bins=data["bins"],
-            recency=ScoreScale.from_dict(data["recency"]),
-            frequency=ScoreScale.from_dict(data["frequency"]),
-            monetary=ScoreScale.from_dict(data["monetary"]),
-            segment_map=None if seg is None else SegmentMap.from_dict(seg),
-            n_customers=int(data.get("n_customers", 0)),
-            tenure=data.get("tenure", "tenure_days"),
-        )
 
 
 def _transform_partition(part: pd.DataFrame, model: RFMModel) -> pd.DataFrame:
