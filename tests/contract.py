@@ -55,8 +55,6 @@ FACADES = ("crmkit.segmentation", "crmkit.loyalty", "crmkit.service", "crmkit.ca
 #: Rule classes not yet on the spec layer: qualified name -> why (who moves it).
 PENDING: dict[str, str] = {
     "crmkit.segmentation.LifecyclePolicy": "hand-written to_dict/from_dict (branch segmentation)",
-    "crmkit.segmentation.SegmentMap": "hand-written to_dict/from_dict (branch segmentation)",
-    "crmkit.segmentation.SegmentRule": "hand-written to_dict/from_dict (branch segmentation)",
 }
 
 #: Exported base classes that are not values themselves (their subclasses are checked):
