@@ -1606,3 +1606,38 @@ RULE_STRATEGIES.update(
         "crmkit.segmentation.SegmentMap": segment_maps(),
     }
 )
+
+
+# --------------------------------------------------------------------------- segmentation (branch seg): lifecycle policies
+
+
+@st.composite
+def lifecycle_policies_any(draw: st.DrawFn) -> Any:
+    """A valid ``LifecyclePolicy`` with any stage set, names and zone (for the contract)."""
+    import attrs
+
+    policy = draw(lifecycle_policies())
+    optional = ("new", "reactivated", "at_risk", "dormant", "churned")
+    kept = set(draw(st.lists(st.sampled_from(optional), unique=True)))
+    stages = [
+        s
+        for s in ("new", "reactivated", "active", "at_risk", "dormant", "churned")
+        if s == "active" or s in kept
+    ]
+    names = draw(
+        st.lists(
+            st.text(min_size=1, max_size=5).filter(str.strip),
+            unique=True,
+            min_size=len(stages),
+            max_size=len(stages),
+        )
+    )
+    return attrs.evolve(
+        policy,
+        stages=stages,
+        labels=dict(zip(stages, names, strict=True)) if draw(st.booleans()) else None,
+        timezone=draw(st.sampled_from([None, "Asia/Shanghai", "UTC"])),
+    )
+
+
+RULE_STRATEGIES["crmkit.segmentation.LifecyclePolicy"] = lifecycle_policies_any()
