@@ -681,9 +681,36 @@ def loyalty_programs(draw: st.DrawFn) -> object:
                 ExpiryPolicy.end_of_period("month"),
                 ExpiryPolicy.fixed_date(2, 29),
                 ExpiryPolicy.inactivity(20, "days", activity=("purchase", "redeem")),
+                ExpiryPolicy.inactivity(
+                    20, "days", activity=("purchase", "adjust"), ignore_reasons=("gift",)
+                ),
             ]
         )
     )
+    tiers = draw(
+        st.sampled_from(
+            [
+                None,
+                TierLadder(
+                    tiers=[
+                        Tier(name="member"),
+                        Tier(name="silver", spend="300"),
+                        Tier(name="gold", spend="900"),
+                    ],
+                    downgrade="one_down",
+                ),
+                TierLadder(
+                    tiers=[Tier(name="member"), Tier(name="gold", points=500)],
+                    window="rolling",
+                    window_months=1,
+                ),
+            ]
+        )
+    )
+    if tiers is not None and expiry.kind != "inactivity" and draw(st.booleans()):
+        # Rule 5: gold members' points never expire, or last 60 days.
+        gold = draw(st.sampled_from([ExpiryPolicy.never(), ExpiryPolicy.after_days(60)]))
+        expiry = expiry.per_tier({"gold": gold})
     return Program(
         timezone=draw(timezones),
         earning=EarningScheme.base_rate(draw(st.sampled_from(["1", "0.5", "2.5"]))),
@@ -691,26 +718,7 @@ def loyalty_programs(draw: st.DrawFn) -> object:
         shortfall=draw(st.sampled_from(["forfeit", "debt", "cash_offset", "balance_then_cash"])),
         pending_days=draw(st.sampled_from([0, 0, 7])),
         point_value="0.01",
-        tiers=draw(
-            st.sampled_from(
-                [
-                    None,
-                    TierLadder(
-                        tiers=[
-                            Tier(name="member"),
-                            Tier(name="silver", spend="300"),
-                            Tier(name="gold", spend="900"),
-                        ],
-                        downgrade="one_down",
-                    ),
-                    TierLadder(
-                        tiers=[Tier(name="member"), Tier(name="gold", points=500)],
-                        window="rolling",
-                        window_months=1,
-                    ),
-                ]
-            )
-        ),
+        tiers=tiers,
     )
 
 

@@ -9,14 +9,19 @@ import json
 import zoneinfo
 from decimal import Decimal
 
+import pytest
+
+from crmkit.errors import ConfigError
 from crmkit.loyalty import (
     Adjust,
+    ExpiryPolicy,
     Program,
     Purchase,
     PurchaseLine,
     QualifyingPosting,
     Redeem,
     Refund,
+    RefundLine,
     Tier,
     TierLadder,
 )
@@ -113,3 +118,152 @@ def test_refund_shortfall_takes_the_balance_first_then_cash() -> None:
     ]
     s = Program(timezone="Asia/Shanghai", shortfall="balance_then_cash").replay(rich, as_of=as_of)
     assert (s.available, s.cash_offset) == (420, Decimal(0))
+
+
+# ---------------------------------------------------------------- rule 5: expiry by tier
+
+
+def _status_ladder() -> TierLadder:
+    return TierLadder(
+        tiers=[Tier(name="member"), Tier(name="senator", spend=Decimal(1000))],
+        validity_windows=1,
+    )
+
+
+def test_points_of_top_tier_members_never_expire() -> None:
+    """Issue 14, rule 5 (as described in the issue; the airline-style "miles of status
+    holders are protected from expiry", e.g. Lufthansa Miles & More for Senator members,
+    clause not verified here): points expire 36 months after earning, except those
+    credited while the member holds the top tier, which never expire.
+
+    A ¥200 purchase on 1 March 2025 (member): 200 points valid through 1 March 2028, so
+    the lot expires at 2 March 2028 00:00 local. A ¥1,000 purchase on 1 April 2025 makes
+    the member a senator (spend 1,200 >= 1,000), but its own 1,000 points are credited at
+    the tier held before it (member): they expire at 2 April 2028 00:00. A ¥300 purchase
+    on 1 May 2025 (senator) earns 300 that never expire. On 3 April 2028 the 1,200 have
+    expired and the 300 are still available.
+    """
+    expiry = ExpiryPolicy.after_months(36).per_tier({"senator": ExpiryPolicy.never()})
+    program = Program(timezone="Asia/Shanghai", tiers=_status_ladder(), expiry=expiry)
+    events = [
+        Purchase("p1", dt.datetime(2025, 3, 1, 10, tzinfo=SH), lines=[PurchaseLine("1", "200")]),
+        Purchase("p2", dt.datetime(2025, 4, 1, 10, tzinfo=SH), lines=[PurchaseLine("1", "1000")]),
+        Purchase("p3", dt.datetime(2025, 5, 1, 10, tzinfo=SH), lines=[PurchaseLine("1", "300")]),
+    ]
+    as_of = dt.datetime(2028, 4, 3, tzinfo=SH)
+    state = program.replay(events, as_of=as_of)
+    expires = {lot.lot_id: lot.expires_at for lot in state.lots}
+    assert expires == {
+        "p1": dt.datetime(2028, 3, 2, tzinfo=SH),
+        "p2": dt.datetime(2028, 4, 2, tzinfo=SH),
+        "p3": None,
+    }
+    assert (state.available, state.expired, state.credited) == (300, 1200, 1500)
+    back = Program.from_dict(json.loads(json.dumps(program.to_dict())))
+    assert back == program
+    assert back.replay(events, as_of=as_of).available == 300
+    # Without the tier rule every lot expires (p3 at 2 May 2028 00:00).
+    plain = Program(
+        timezone="Asia/Shanghai", tiers=_status_ladder(), expiry=ExpiryPolicy.after_months(36)
+    )
+    later = dt.datetime(2028, 5, 3, tzinfo=SH)
+    assert (
+        plain.replay(events, as_of=later).available,
+        program.replay(events, as_of=later).available,
+    ) == (0, 300)
+
+
+def test_different_validity_per_tier() -> None:
+    """Issue 14, rule 5, "different validity per tier" (as described in the issue): base
+    members' points are valid 12 months, gold members' 24 months (lot-dated at earning).
+
+    Member earns 100 on 10 January 2025: valid through 10 January 2026 (expires
+    11 January 2026 00:00). After reaching gold (spend 1,000 in 2025) a ¥50 purchase on
+    1 June 2025 earns 50 valid through 1 June 2027 (expires 2 June 2027 00:00).
+    """
+    ladder = TierLadder(
+        tiers=[Tier(name="member"), Tier(name="gold", spend=Decimal(1000))], validity_windows=1
+    )
+    expiry = ExpiryPolicy.after_months(12).per_tier({"gold": ExpiryPolicy.after_months(24)})
+    program = Program(timezone="Asia/Shanghai", tiers=ladder, expiry=expiry)
+    events = [
+        Purchase("a", dt.datetime(2025, 1, 10, 9, tzinfo=SH), lines=[PurchaseLine("1", "100")]),
+        Purchase("b", dt.datetime(2025, 3, 1, 9, tzinfo=SH), lines=[PurchaseLine("1", "900")]),
+        Purchase("c", dt.datetime(2025, 6, 1, 9, tzinfo=SH), lines=[PurchaseLine("1", "50")]),
+    ]
+    state = program.replay(events, as_of=dt.datetime(2025, 7, 1, tzinfo=SH))
+    by_event = {lot.lot_id: lot.expires_at for lot in state.lots}
+    expiries = sorted(by_event.values(), key=lambda d: (d is None, d))
+    assert dt.datetime(2026, 1, 11, tzinfo=SH) in expiries
+    assert dt.datetime(2027, 6, 2, tzinfo=SH) in expiries
+    assert ExpiryPolicy.from_dict(json.loads(json.dumps(expiry.to_dict()))) == expiry
+
+
+def test_tier_expiry_names_unknown_tiers_and_refuses_inactivity() -> None:
+    """A tier the ladder lacks, a program without tiers, an inactivity policy: ConfigErrors."""
+    with pytest.raises(ConfigError, match="unknown tiers"):
+        Program(
+            tiers=_status_ladder(),
+            expiry=ExpiryPolicy.never().per_tier({"platinum": ExpiryPolicy.never()}),
+        ).compile()
+    with pytest.raises(ConfigError, match="unknown tiers"):
+        Program(expiry=ExpiryPolicy.never().per_tier({"gold": ExpiryPolicy.never()})).compile()
+    with pytest.raises(ConfigError, match="by_tier"):
+        ExpiryPolicy.inactivity(12, activity=("purchase",)).per_tier({"gold": ExpiryPolicy.never()})
+    with pytest.raises(ConfigError, match="lot-dated"):
+        ExpiryPolicy.never().per_tier({"gold": ExpiryPolicy.inactivity(6, activity=("redeem",))})
+    with pytest.raises(ConfigError, match=r"by_tier\['gold'\]\.n"):
+        ExpiryPolicy.from_dict({"kind": "never", "by_tier": {"gold": {"kind": "days", "n": -1}}})
+
+
+# ------------------------------------------------ rule 6: what counts as activity
+
+
+def test_a_received_gift_and_a_return_are_not_activity() -> None:
+    """Issue 14, rule 6 (as described in the issue: "a received gift or a transfer is not
+    activity in some programs; a return is not"): all points expire after 12 months
+    without a purchase, a redemption or an adjustment other than a gift.
+
+    Purchase of ¥120 on 1 February 2025 (120 points): deadline 1 February 2026 ends, so
+    expiry at 2 February 2026 00:00. A gift of 30 on 1 December 2025 and the return of
+    the ¥20 line on 2 December 2025 (20 points reversed) are not activity, so the other
+    130 expire at 2 February 2026. With gifts counted (no ``ignore_reasons``) the gift
+    moves the deadline to 2 December 2026 and the 130 stay; a goodwill credit of 5 on
+    5 January 2026 is activity under the first policy too (135 stay).
+    """
+    policy = ExpiryPolicy.inactivity(
+        12, "months", activity=("purchase", "redeem", "adjust"), ignore_reasons=("gift",)
+    )
+    t0 = dt.datetime(2025, 2, 1, 10, tzinfo=SH)
+    events = [
+        Purchase("p", t0, lines=[PurchaseLine("1", "100"), PurchaseLine("2", "20")]),
+        Adjust("g", dt.datetime(2025, 12, 1, 10, tzinfo=SH), points=30, reason="gift"),
+        Refund("f", dt.datetime(2025, 12, 2, 10, tzinfo=SH), "p", lines=[RefundLine("2")]),
+    ]
+    as_of = dt.datetime(2026, 2, 2, 0, 0, 1, tzinfo=SH)
+    program = Program(timezone="Asia/Shanghai", expiry=policy)
+    state = program.replay(events, as_of=as_of)
+    # 120 + 30 credited, 20 reversed by the return, the other 130 expired at the deadline.
+    assert (state.credited, state.reversed, state.expired, state.available) == (150, 20, 130, 0)
+    before = program.replay(events, as_of=dt.datetime(2026, 2, 1, 23, 59, tzinfo=SH))
+    assert before.available == 130
+    counted = Program(
+        timezone="Asia/Shanghai",
+        expiry=ExpiryPolicy.inactivity(12, "months", activity=("purchase", "redeem", "adjust")),
+    ).replay(events, as_of=as_of)
+    assert counted.available == 130
+    # A goodwill credit is activity under the first policy: it moves the deadline.
+    goodwill = [
+        *events,
+        Adjust("w", dt.datetime(2026, 1, 5, tzinfo=SH), points=5, reason="goodwill"),
+    ]
+    assert program.replay(goodwill, as_of=as_of).available == 135
+    assert ExpiryPolicy.from_dict(json.loads(json.dumps(policy.to_dict()))) == policy
+    assert policy.to_dict()["ignore_reasons"] == ["gift"]
+
+
+def test_ignore_reasons_only_under_inactivity() -> None:
+    """``ignore_reasons`` on a lot-dated policy would do nothing: a ConfigError."""
+    with pytest.raises(ConfigError, match="ignore_reasons"):
+        ExpiryPolicy(kind="months", n=12, ignore_reasons=("gift",))
+    assert "ignore_reasons" not in ExpiryPolicy.after_months(12).to_dict()

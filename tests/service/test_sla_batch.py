@@ -710,3 +710,32 @@ def test_epoch_seconds_need_a_date_unit() -> None:
         date_format="%d/%m/%Y %H:%M",
     )
     assert out.loc[("A", "first_response"), "elapsed"] == pd.Timedelta(minutes=30)
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        pd.array(["A", "B", "A"], dtype="str"),  # Arrow-backed: one dictionary_encode pass
+        np.array(["A", "B", "A"], dtype=object),
+        np.array([7, 8, 7]),
+    ],
+)
+def test_ticket_ids_matched_and_checked_in_one_pass(ids: object) -> None:
+    """Regression (one hash pass for codes and uniqueness): duplicates named on every
+    storage, unknown event tickets refused, known ones matched to the right ticket."""
+    t0 = pd.Timestamp("2025-03-03 09:00", tz="UTC")
+    policy = SLAPolicy(name="p", targets={"*": [_t("resolution", "8h")]})
+    tickets = pd.DataFrame({"ticket_id": ids})
+    events = pd.DataFrame(
+        {"ticket_id": tickets["ticket_id"].iloc[[1]].to_numpy(), "event": ["created"], "time": [t0]}
+    )
+    with pytest.raises(InvalidInputError, match="unique") as err:
+        evaluate_sla(events, tickets, policy, as_of=t0 + pd.Timedelta("1h"))
+    assert err.value.rows == (2,)
+    unique = tickets.iloc[:2]
+    out = evaluate_sla(events, unique, policy, as_of=t0 + pd.Timedelta("1h"))
+    assert list(out["state"]) == ["not_started", "running"]
+    assert list(out["elapsed"].isna()) == [True, False]
+    stray = events.assign(ticket_id=tickets["ticket_id"].iloc[[0]].to_numpy())
+    with pytest.raises(InvalidInputError, match="unknown tickets"):
+        evaluate_sla(stray, tickets.iloc[1:2], policy, as_of=t0 + pd.Timedelta("1h"))

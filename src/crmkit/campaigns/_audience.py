@@ -300,7 +300,7 @@ class Compare(Condition):
         >>> Compare("recency_days", ">=", 180).mask(frame).tolist()
         [False, True, False]
         >>> Compare("recency_days", ">=", 180).to_dict()
-        {'schema_version': 1, 'column': 'recency_days', 'op': '>=', 'value': 180}
+        {'schema_version': 1, 'kind': 'compare', 'column': 'recency_days', 'op': '>=', 'value': 180}
     """
 
     __spec_tag__: ClassVar[str] = "compare"

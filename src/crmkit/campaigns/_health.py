@@ -99,7 +99,7 @@ class Percentile(spec.Spec):
 
     Examples:
         >>> Percentile(higher_is_better=False).to_dict()
-        {'schema_version': 1, 'higher_is_better': False}
+        {'schema_version': 1, 'kind': 'percentile', 'higher_is_better': False}
     """
 
     __spec_tag__: ClassVar[str] = "percentile"

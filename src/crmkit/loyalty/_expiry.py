@@ -9,12 +9,24 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
 
-from crmkit._spec import Seq, Spec, field, instance_of, one_of, whole
+from crmkit._spec import (
+    Codec,
+    Seq,
+    Spec,
+    _bad,
+    decode,
+    encode,
+    field,
+    instance_of,
+    metadata,
+    one_of,
+    whole,
+)
 from crmkit.errors import ConfigError
 
 __all__ = ["ExpiryPolicy"]
@@ -60,6 +72,93 @@ def _event_kinds(instance: object, attribute: attrs.Attribute[Any], value: Any) 
     if not isinstance(value, tuple) or not all(isinstance(k, str) for k in value):
         raise ConfigError(
             _OWNER, attribute.name, expected="a list of event kinds (strings)", found=repr(value)
+        )
+
+
+def _pairs(values: object) -> Any:
+    if isinstance(values, Mapping):
+        return tuple(values.items())
+    if isinstance(values, str) or not isinstance(values, Iterable):
+        return values  # the validator names it
+    return tuple(values)
+
+
+def _tier_policies(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """``by_tier``: (tier name, lot-dated policy without its own tiers) pairs, names unique."""
+    if not isinstance(value, tuple):
+        raise ConfigError(
+            _OWNER,
+            attribute.name,
+            expected="a mapping of tier name -> ExpiryPolicy",
+            found=repr(value),
+        )
+    seen: set[str] = set()
+    for item in value:
+        ok = (
+            isinstance(item, tuple)
+            and len(item) == 2
+            and isinstance(item[0], str)
+            and bool(item[0])
+            and isinstance(item[1], ExpiryPolicy)
+        )
+        if not ok:
+            raise ConfigError(
+                _OWNER,
+                attribute.name,
+                expected="a mapping of tier name -> ExpiryPolicy",
+                found=repr(item),
+            )
+        name, policy = item
+        if name in seen:
+            raise ConfigError(
+                _OWNER, f"by_tier[{name!r}]", expected="one policy per tier", found="a repeat"
+            )
+        seen.add(name)
+        if policy.by_tier or policy.kind == "inactivity":
+            raise ConfigError(
+                _OWNER,
+                f"by_tier[{name!r}]",
+                expected="a lot-dated policy (never, days, months, end_of_period, fixed_date) "
+                "without tiers of its own",
+                found=f"kind {policy.kind!r}" + (" with by_tier" if policy.by_tier else ""),
+            )
+    if value and instance.kind == "inactivity":
+        raise ConfigError(
+            _OWNER,
+            "by_tier",
+            expected="empty under an inactivity policy",
+            found=f"policies for {[name for name, _ in value]}",
+            hint="Tier-dependent validity dates each lot when it is earned; inactivity "
+            "expiry has one deadline for the whole balance.",
+        )
+
+
+def _reasons(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, tuple) or not all(isinstance(k, str) and k for k in value):
+        raise ConfigError(
+            _OWNER, attribute.name, expected="a list of reason codes (strings)", found=repr(value)
+        )
+    if value and instance.kind != "inactivity":
+        raise ConfigError(
+            _OWNER,
+            attribute.name,
+            expected="empty unless kind is 'inactivity'",
+            found=repr(list(value)),
+        )
+
+
+class _ByTier(Codec):
+    """``by_tier`` as a JSON object: tier name -> the policy's mapping."""
+
+    def encode(self, value: Any) -> Any:
+        return {name: encode(policy, top=False) for name, policy in value}
+
+    def decode(self, data: Any, path: str) -> Any:
+        if not isinstance(data, Mapping):
+            raise _bad(path, "a mapping of tier name -> policy", data)
+        return tuple(
+            (name, decode(ExpiryPolicy, policy, f"{path}[{name!r}]"))
+            for name, policy in data.items()
         )
 
 
@@ -109,6 +208,18 @@ class ExpiryPolicy(Spec):
         month: For ``fixed_date``: the month of the expiry day.
         day: For ``fixed_date``: the day of the month (clamped in short months).
         activity: For ``inactivity``: event kinds that count as activity.
+        by_tier: Validity that depends on the tier held (rule 5): tier name -> a
+            lot-dated policy (``never``, ``days``, ``months``, ``end_of_period``,
+            ``fixed_date``). A lot is dated by the policy of the tier the member holds
+            when the points are credited (before any upgrade the crediting event itself
+            causes, as earning rates are); members in other tiers, or without a tier, get this policy itself. Needs a
+            tier ladder naming those tiers; not under ``inactivity``. Build it with
+            :meth:`per_tier`.
+        ignore_reasons: For ``inactivity`` (rule 6): reason codes of
+            :class:`~crmkit.loyalty.Adjust` events that are never activity even when
+            ``"adjust"`` is an activity kind (a received gift, a transfer, a goodwill
+            credit). Which event kinds count is ``activity``: leave ``"refund"`` out
+            and a return is not activity.
 
     Examples:
         >>> import datetime as dt, zoneinfo
@@ -124,7 +235,7 @@ class ExpiryPolicy(Spec):
         >>> ExpiryPolicy.from_dict({"kind": "days", "days": 90})
         Traceback (most recent call last):
         ...
-        crmkit.errors.ConfigError: ExpiryPolicy.from_dict(): parameter 'days' must be one of ['activity', 'day', 'kind', 'month', 'n', 'period', 'schema_version']; found an unknown key.
+        crmkit.errors.ConfigError: ExpiryPolicy.from_dict(): parameter 'days' must be one of ['activity', 'by_tier', 'day', 'ignore_reasons', 'kind', 'month', 'n', 'period', 'schema_version']; found an unknown key.
     """
 
     kind: str = field(default="never", validator=one_of(_KINDS))
@@ -134,6 +245,18 @@ class ExpiryPolicy(Spec):
     day: int = field(default=0, validator=whole(min=0))
     activity: tuple[str, ...] = field(
         default=(), converter=_str_tuple, validator=[_event_kinds, _by_kind], codec=Seq()
+    )
+    by_tier: tuple[tuple[str, ExpiryPolicy], ...] = attrs.field(
+        default=(),
+        converter=_pairs,
+        validator=_tier_policies,
+        metadata=metadata(codec=_ByTier(), omit_default=True),
+    )
+    ignore_reasons: tuple[str, ...] = attrs.field(
+        default=(),
+        converter=_str_tuple,
+        validator=_reasons,
+        metadata=metadata(codec=Seq(), omit_default=True),
     )
 
     @classmethod
@@ -198,20 +321,78 @@ class ExpiryPolicy(Spec):
 
     @classmethod
     def inactivity(
-        cls, n: int, period: str = "months", activity: tuple[str, ...] = ()
+        cls,
+        n: int,
+        period: str = "months",
+        activity: tuple[str, ...] = (),
+        *,
+        ignore_reasons: tuple[str, ...] = (),
     ) -> ExpiryPolicy:
         """All points expire when the member has no activity of the given kinds for N periods.
 
         The deadline is the end of the local day N days/months after the last activity;
         each activity pushes it back for every lot. Points credited while no deadline runs
         (before any activity, or after everything expired) start the clock themselves.
+        ``ignore_reasons`` names adjustment reason codes that are not activity.
 
         Examples:
             >>> p = ExpiryPolicy.inactivity(18, "months", activity=("purchase", "redeem"))
             >>> p.activity
             ('purchase', 'redeem')
+            >>> ExpiryPolicy.inactivity(
+            ...     12, activity=("purchase", "adjust"), ignore_reasons=("gift",)
+            ... ).counts_as_activity("adjust", "gift")
+            False
         """
-        return cls("inactivity", n=n, period=period, activity=activity)
+        return cls(
+            "inactivity", n=n, period=period, activity=activity, ignore_reasons=ignore_reasons
+        )
+
+    def per_tier(self, policies: Mapping[str, ExpiryPolicy]) -> ExpiryPolicy:
+        """This policy, with a different validity for the members of some tiers.
+
+        Args:
+            policies: Tier name -> the lot-dated policy for points credited while the
+                member holds that tier (e.g. :meth:`never` for the top tier).
+
+        Returns:
+            A new policy; members of other tiers keep this one.
+
+        Examples:
+            >>> p = ExpiryPolicy.after_months(36).per_tier({"senator": ExpiryPolicy.never()})
+            >>> p.for_tier("senator").kind, p.for_tier("member").kind, p.for_tier(None).kind
+            ('never', 'months', 'months')
+            >>> p.to_dict()["by_tier"]
+            {'senator': {'kind': 'never', 'n': 0, 'period': '', 'month': 0, 'day': 0, 'activity': []}}
+            >>> ExpiryPolicy.from_dict(p.to_dict()) == p
+            True
+        """
+        return attrs.evolve(self, by_tier=tuple(policies.items()))
+
+    def for_tier(self, tier: str | None) -> ExpiryPolicy:
+        """The policy that dates points credited while the member holds ``tier``.
+
+        Examples:
+            >>> ExpiryPolicy.never().for_tier("gold").kind
+            'never'
+        """
+        for name, policy in self.by_tier:
+            if name == tier:
+                return policy
+        return self
+
+    def counts_as_activity(self, kind: str, reason: str = "") -> bool:
+        """Whether an event of ``kind`` (with adjustment ``reason``) is activity (rule 6).
+
+        Examples:
+            >>> p = ExpiryPolicy.inactivity(24, activity=("purchase", "adjust"),
+            ...                             ignore_reasons=("transfer_in",))
+            >>> p.counts_as_activity("purchase"), p.counts_as_activity("refund")
+            (True, False)
+            >>> p.counts_as_activity("adjust", "goodwill"), p.counts_as_activity("adjust", "transfer_in")
+            (True, False)
+        """
+        return kind in self.activity and not (reason and reason in self.ignore_reasons)
 
     def expires_at(self, earned_at: dt.datetime, timezone: dt.tzinfo) -> dt.datetime | None:
         """The instant a lot earned at ``earned_at`` stops being usable (None: never).

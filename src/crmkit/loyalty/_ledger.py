@@ -651,6 +651,11 @@ class Book:
 
     def _expiry(self, at: dt.datetime) -> dt.datetime | None:
         """UTC expiry of a lot earned at ``at`` (cached per local earning day)."""
+        if self.policy.by_tier:
+            # Validity by the tier held now (rule 5): not cached, the tier varies.
+            tier = self.tier_status(at).tier
+            expires = self.policy.for_tier(tier).expires_at(at, self.zone)
+            return expires.astimezone(_UTC) if expires is not None else None
         if self.expiry_kind in ("never", "inactivity"):
             return None
         day = self.local_day if at is self.now and self.local_day is not None else None
@@ -809,7 +814,9 @@ class Book:
         self.event_ids[event.event_id] = event
         self.events.append(event)
         self.last = event
-        if self.expiry_kind == "inactivity" and event.kind in self.policy.activity:
+        if self.expiry_kind == "inactivity" and self.policy.counts_as_activity(
+            event.kind, getattr(event, "reason", "")
+        ):
             deadline = self.policy.expires_at(self.now, self.zone)
             assert deadline is not None
             self.deadline = deadline.astimezone(_UTC)

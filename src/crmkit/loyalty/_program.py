@@ -739,6 +739,18 @@ class CompiledProgram:
         self.ladder_privileges: tuple[tuple[str, PrivilegeSet], ...] | None = None
 
     def _check_tier_references(self, program: Program) -> None:
+        for currency, policy in self.policies.items():
+            if not policy.by_tier:
+                continue
+            known = set(self.ladder.names) if self.ladder is not None else set()
+            unknown = sorted(name for name, _ in policy.by_tier if name not in known)
+            if unknown:
+                raise ConfigError(
+                    _OWNER,
+                    "expiry.by_tier",
+                    expected=f"tiers of the primary ladder {sorted(known)}",
+                    found=f"unknown tiers {unknown} (currency {currency!r})",
+                )
         if program.tiers is not None:
             refs = list(self.refs)
             for scheme in self.schemes.values():

@@ -186,11 +186,19 @@ class _RunningClock:
             valid[:] = False
         return jj, valid
 
-    def at(self, code: I64, t: I64, f_t: I64) -> I64:
-        """R at instants ``t`` (with ``f_t = pos(t)``) of tickets ``code``."""
+    def shares_pauses(self, other: _RunningClock) -> bool:
+        """Same pause table and key layout: :meth:`_last_pause` answers alike."""
+        return self.pauses is other.pauses and (self.base, self.span) == (other.base, other.span)
+
+    def at(self, code: I64, t: I64, f_t: I64, last: tuple[I64, Bool] | None = None) -> I64:
+        """R at instants ``t`` (with ``f_t = pos(t)``) of tickets ``code``.
+
+        ``last``: ``_last_pause(code, t)`` when already known (from a clock that
+        :meth:`shares_pauses` with this one).
+        """
         if not len(self.key):
             return f_t
-        j, valid = self._last_pause(code, t)
+        j, valid = self._last_pause(code, t) if last is None else last
         inside = np.minimum(self.pauses.p1[j], t)
         partial = np.zeros(len(t), dtype=np.int64)
         if valid.any():
@@ -319,8 +327,15 @@ def _target_cycles(
     both_c = np.concatenate([sc, sc])
     f_both = clock.pos_many(both_t)
     if target.pausable:
-        r_both = running.at(both_c, both_t, f_both)
-        real_both = real_running.at(both_c, both_t, both_t)
+        # Real time runs on the real clock: R is computed once for a calendar target, and
+        # a business clock reuses the pause lookup (same pauses, same instants).
+        found = real_running._last_pause(both_c, both_t) if len(real_running.key) else None
+        real_both = real_running.at(both_c, both_t, both_t, found)
+        if running is real_running:
+            r_both = real_both
+        else:
+            shared = found if running.shares_pauses(real_running) else None
+            r_both = running.at(both_c, both_t, f_both, shared)
     else:
         r_both, real_both = f_both, both_t
     n = len(sc)
@@ -452,7 +467,11 @@ def _prepare(
         wanted.append(priority)
     require_columns(tickets, wanted, owner)
     require_no_missing(tickets, ticket, owner, what="ticket ids")
-    check_unique(tickets, ticket, owner)
+    # One hash pass over ticket ids and event ids gives both the event codes and the
+    # uniqueness of the ids; only duplicated ids are hashed again, for the error message.
+    code, unique = _ticket_codes(tickets[ticket], events[ticket])
+    if not unique:
+        check_unique(tickets, ticket, owner)
     zone = _zone(policy_set)
     limit = _instant(as_of, zone, owner, "as_of")
 
@@ -503,7 +522,6 @@ def _prepare(
             total=int(unknown.sum()),
             hint="Drop or rename them first, or name them in a custom target.",
         )
-    code = _ticket_codes(tickets[ticket], events[ticket])
     stray = (code < 0) | (code >= n)
     if stray.any():
         raise InvalidInputError(
@@ -554,20 +572,35 @@ def _prepare(
     )
 
 
-def _ticket_codes(ids: pd.Series, event_ids: pd.Series) -> I64:
-    """Position of each event's ticket id among the (unique) ticket ids; -1 when absent."""
+def _ticket_codes(ids: pd.Series, event_ids: pd.Series) -> tuple[I64, bool]:
+    """Each event's ticket position (-1 for unknown tickets), and whether the ids are unique.
+
+    The positions are only meaningful when the ticket ids are unique. One hash pass over the ticket ids then the event ids: the ids get codes in order of
+    first appearance, so they are unique exactly when theirs are ``0..n-1``.
+    """
     n = len(ids)
     a = getattr(ids.array, "_pa_array", None)
     b = getattr(event_ids.array, "_pa_array", None)
     if a is not None and b is not None and a.type == b.type:
-        # Arrow-backed ids (pandas' default str, read_parquet): one C++ hash lookup.
-        import pyarrow.compute as pc  # type: ignore[import-untyped]
+        # Arrow-backed ids (pandas' default str, read_parquet): one C++ hash pass.
+        import pyarrow as pa  # type: ignore[import-untyped]
 
-        found = pc.index_in(b, value_set=a.combine_chunks())
-        return np.asarray(found.fill_null(-1).to_numpy(), dtype=np.int64)
-    # One hash pass over ticket ids then event ids: the tickets (unique) get codes 0..n-1.
-    both, _ = pd.factorize(pd.concat([ids, event_ids], ignore_index=True), use_na_sentinel=True)
-    return np.asarray(both[n:], dtype=np.int64)
+        encoded = pa.chunked_array([*a.chunks, *b.chunks], type=a.type).dictionary_encode()
+        both = np.asarray(
+            pa.chunked_array([c.indices for c in encoded.chunks], type=encoded.type.index_type)
+            .fill_null(-1)
+            .to_numpy(),
+            dtype=np.int64,
+        )
+    else:
+        both = np.asarray(
+            pd.factorize(pd.concat([ids, event_ids], ignore_index=True), use_na_sentinel=True)[0],
+            dtype=np.int64,
+        )
+    unique = bool((both[:n] == np.arange(n)).all())
+    codes = both[n:]
+    codes[codes >= n] = -1
+    return codes, unique
 
 
 def _str_isin(series: pd.Series, values: Sequence[str]) -> Bool:
@@ -710,13 +743,15 @@ def _evaluate(prep: _Prepared) -> tuple[_Cycles, list[_Job], I64, I64]:
 
 def _times(seconds: I64, valid: Bool, zone: dt.tzinfo) -> pd.Series:
     """Aware instants (NaT where not ``valid``) from epoch seconds."""
-    ns = np.where(valid, seconds * _NS, np.iinfo(np.int64).min)
+    ns = seconds * _NS
+    ns[~valid] = np.iinfo(np.int64).min
     return pd.Series(ns.view("datetime64[ns]")).dt.tz_localize("UTC").dt.tz_convert(zone)
 
 
 def _deltas(seconds: I64, valid: Bool) -> np.ndarray[Any, np.dtype[np.timedelta64]]:
     """``timedelta64[ns]`` (NaT where not ``valid``) from seconds."""
-    ns = np.where(valid, seconds * _NS, np.iinfo(np.int64).min)
+    ns = seconds * _NS
+    ns[~valid] = np.iinfo(np.int64).min
     return ns.view("timedelta64[ns]")
 
 
@@ -1113,6 +1148,7 @@ def _run(
                 [c["code"], cols["target_code"], c["number"]],
                 [ticket, "target", "cycle"],
             ),
+            copy=False,  # fresh arrays: neither copied nor consolidated into 2-D blocks
         )
         frame.attrs.update(attrs_out)
         cycles_frame = frame
@@ -1137,10 +1173,18 @@ def _run(
     last, count, breached = last[final], count[final], breached[final]
     rows, row_job = row_code[final], row_job[final]
     has = last >= 0
-    li = np.where(has, last, 0)
+    missing = ~has
+    any_missing = bool(missing.any())
+    li = np.where(has, last, 0) if any_missing else last
 
-    def take(values: I64, fill: int = 0) -> I64:
-        return np.where(has, values[li], fill) if len(values) else np.full(n_rows, fill)
+    def take(values: I64) -> I64:
+        """The row's last-cycle value, 0 for rows without a cycle: one gather, no copy."""
+        if not len(values):
+            return np.zeros(n_rows, dtype=np.int64)
+        out = values[li]
+        if any_missing:
+            out[missing] = 0
+        return out
 
     state = np.where(
         breached > 0,
@@ -1179,6 +1223,7 @@ def _run(
         index=_multi_index(
             [prep.ticket_ids, cols["targets"]], [rows, cols["target_code"]], [ticket, "target"]
         ),
+        copy=False,  # fresh arrays: neither copied nor consolidated into 2-D blocks
     )
     targeted = np.zeros(len(prep.ticket_ids), dtype=bool)
     targeted[row_code] = True
