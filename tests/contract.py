@@ -53,11 +53,7 @@ from crmkit.errors import ConfigError, NotFittedError
 FACADES = ("crmkit.segmentation", "crmkit.loyalty", "crmkit.service", "crmkit.campaigns")
 
 #: Rule classes not yet on the spec layer: qualified name -> why (who moves it).
-PENDING: dict[str, str] = {
-    "crmkit.segmentation.LifecyclePolicy": "hand-written to_dict/from_dict (branch segmentation)",
-    "crmkit.segmentation.SegmentMap": "hand-written to_dict/from_dict (branch segmentation)",
-    "crmkit.segmentation.SegmentRule": "hand-written to_dict/from_dict (branch segmentation)",
-}
+PENDING: dict[str, str] = {}
 
 #: Exported base classes that are not values themselves (their subclasses are checked):
 #: qualified name -> why. Each must be a Spec subclass that is not an attrs class.

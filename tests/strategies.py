@@ -1561,3 +1561,91 @@ RULE_STRATEGIES.update(
         "crmkit.segmentation.RFMModel": rfm_models(),
     }
 )
+
+
+# --------------------------------------------------------------------------- segmentation (branch seg): segment maps
+
+
+def segment_rules(bins: int = 5) -> st.SearchStrategy[Any]:
+    """A valid :class:`~crmkit.segmentation.SegmentRule` on the scale ``1..bins``."""
+    from crmkit.segmentation import SegmentRule
+
+    score = st.integers(1, bins)
+    rng = st.none() | st.tuples(score, score).map(lambda p: (min(p), max(p)))
+    ranges = st.builds(lambda r, f, m, t: SegmentRule(r=r, f=f, m=m, t=t), rng, rng, rng, rng)
+    code = st.tuples(score, score, score).map(lambda c: "".join(map(str, c)))
+    codes = st.lists(code, min_size=1, max_size=4).map(lambda c: SegmentRule(codes=c))
+    return ranges | codes
+
+
+def segments(bins: int = 5, name: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[Any]:
+    """A valid :class:`~crmkit.segmentation.Segment` (1-3 rules, an optional promise)."""
+    from crmkit.segmentation import Segment
+
+    return st.builds(
+        Segment,
+        name if name is not None else st.text(min_size=1, max_size=6),
+        st.lists(segment_rules(bins), min_size=1, max_size=3),
+        st.text(max_size=10),
+        st.lists(segment_rules(bins), max_size=2),
+    )
+
+
+@st.composite
+def segment_maps(draw: st.DrawFn) -> Any:
+    """A valid :class:`~crmkit.segmentation.SegmentMap` (any coverage: gaps and overlaps too)."""
+    from crmkit.segmentation import SegmentMap
+
+    bins = draw(st.integers(2, 6))
+    names = draw(st.lists(st.text(min_size=1, max_size=6), min_size=1, max_size=4, unique=True))
+    return SegmentMap(
+        draw(st.text(max_size=8)),
+        [draw(segments(bins, st.just(n))) for n in names],
+        bins,
+        draw(st.booleans()),
+        draw(st.none() | st.text(min_size=1, max_size=6)),
+    )
+
+
+RULE_STRATEGIES.update(
+    {
+        "crmkit.segmentation.SegmentRule": segment_rules(9) | segment_rules(),
+        "crmkit.segmentation.Segment": segments(),
+        "crmkit.segmentation.SegmentMap": segment_maps(),
+    }
+)
+
+
+# --------------------------------------------------------------------------- segmentation (branch seg): lifecycle policies
+
+
+@st.composite
+def lifecycle_policies_any(draw: st.DrawFn) -> Any:
+    """A valid ``LifecyclePolicy`` with any stage set, names and zone (for the contract)."""
+    import attrs
+
+    policy = draw(lifecycle_policies())
+    optional = ("new", "reactivated", "at_risk", "dormant", "churned")
+    kept = set(draw(st.lists(st.sampled_from(optional), unique=True)))
+    stages = [
+        s
+        for s in ("new", "reactivated", "active", "at_risk", "dormant", "churned")
+        if s == "active" or s in kept
+    ]
+    names = draw(
+        st.lists(
+            st.text(min_size=1, max_size=5).filter(str.strip),
+            unique=True,
+            min_size=len(stages),
+            max_size=len(stages),
+        )
+    )
+    return attrs.evolve(
+        policy,
+        stages=stages,
+        labels=dict(zip(stages, names, strict=True)) if draw(st.booleans()) else None,
+        timezone=draw(st.sampled_from([None, "Asia/Shanghai", "UTC"])),
+    )
+
+
+RULE_STRATEGIES["crmkit.segmentation.LifecyclePolicy"] = lifecycle_policies_any()

@@ -75,6 +75,7 @@ __all__ = [
     "Seq",
     "Spec",
     "Union",
+    "bounded_by",
     "decimal",
     "derived",
     "each",
@@ -1019,3 +1020,58 @@ def metadata(
         {'schema_version': 1, 'skus': ['a']}
     """
     return {_META: _FieldSpec(key, codec, omit_default)}
+
+
+# ------------------------------------------------------------------------- branch: seg
+def bounded_by(
+    other: str, *, below: bool = False, strict: bool = False, hint: str = ""
+) -> Validator:
+    """Validator: this field is ``>=`` the field ``other`` (``<=`` with ``below=True``).
+
+    :func:`not_less_than` with both directions and a ``hint``, for a chain of ordered
+    thresholds where the message should name the field the caller changed (e.g.
+    ``new_days <= at_risk_days`` reported on ``new_days``). ``strict`` makes it ``>``
+    (``<``). ``None`` or a bool on either side, or values that do not compare, skip the
+    check (the per-field validators report those).
+
+    Examples:
+        >>> import attrs
+        >>> @attrs.frozen
+        ... class P:
+        ...     new_days: int = attrs.field(default=30, validator=bounded_by(
+        ...         "at_risk_days", below=True, hint="Keep them in order."))
+        ...     at_risk_days: int = 90
+        >>> P(new_days=120)
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: P: parameter 'new_days' must be at most at_risk_days (90); found 120. Keep them in order.
+    """
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+        bound = getattr(instance, other)
+        if value is None or bound is None or isinstance(value, bool) or isinstance(bound, bool):
+            return  # the per-field validators report a missing or a bool value
+        try:
+            if below:
+                bad = value >= bound if strict else value > bound
+            else:
+                bad = value <= bound if strict else value < bound
+        except TypeError:
+            return
+        if bad:
+            word = (
+                ("less than" if strict else "at most")
+                if below
+                else ("greater than" if strict else "at least")
+            )
+            raise ConfigError(
+                _owner(instance),
+                attribute.name,
+                expected=f"{word} {other} ({bound:g})"
+                if isinstance(bound, float)
+                else f"{word} {other} ({bound})",
+                found=f"{value:g}" if isinstance(value, float) else repr(value),
+                hint=hint,
+            )
+
+    return check

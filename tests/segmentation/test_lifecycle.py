@@ -695,3 +695,33 @@ def test_period_order_errors_show_dates_as_given() -> None:
 
     with pytest.raises(ConfigError, match=r"after start \(2025-03-31\); found 2025-03-31\."):
         churn_rate(log(a=[1]), start="2025-03-31", end="2025-03-31", amount=None)
+
+
+def test_policy_json_carries_the_schema_version_and_0_1_json_still_loads() -> None:
+    policy = LifecyclePolicy(stages=["active", "dormant", "churned"], labels={"dormant": "zz"})
+    data = policy.to_dict()
+    assert data["schema_version"] == 1
+    assert data["labels"]["dormant"] == "zz"
+    assert data["stages"] == ["active", "dormant", "churned"]
+    old = {k: v for k, v in data.items() if k != "schema_version"}  # as 0.1 wrote it
+    assert LifecyclePolicy.from_dict(old) == policy
+    with pytest.raises(ConfigError, match=r"'schema_version' must be 1"):
+        LifecyclePolicy.from_dict({**data, "schema_version": 7})
+
+
+def test_policy_numbers_are_stored_as_floats_and_numpy_ints_as_ints() -> None:
+    policy = LifecyclePolicy(at_risk_days=np.int64(60), min_gaps=np.int64(2))
+    assert type(policy.at_risk_days) is float
+    assert type(policy.min_gaps) is int
+    assert json.loads(json.dumps(policy.to_dict()))["min_gaps"] == 2
+
+
+def test_evolve_keeps_the_threshold_order() -> None:
+    import attrs
+
+    with pytest.raises(
+        ConfigError, match=r"'churned_days' must be greater than dormant_days \(180\)"
+    ):
+        attrs.evolve(LifecyclePolicy(), churned_days=100)
+    with pytest.raises(ConfigError, match=r"'new_days' must be at most at_risk_days \(90\)"):
+        attrs.evolve(LifecyclePolicy(), new_days=91)

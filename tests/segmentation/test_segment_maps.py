@@ -276,7 +276,10 @@ def test_builtin_by_name() -> None:
             {"name": "x", "segments": [{"name": "A", "rules": [{"codes": ["555"], "r": 5}]}]},
             "either ranges or codes",
         ),
-        ({"name": "x", "segments": [{"name": "A", "rules": [{"x": 5}]}]}, "'x'"),
+        (
+            {"name": "x", "segments": [{"name": "A", "rules": [{"x": 5}]}]},
+            r"parameter 'segments\[0\]\.rules\[0\]\.x' must be one of",
+        ),
         (
             {
                 "name": "x",
@@ -338,8 +341,8 @@ def _custom_maps(draw: st.DrawFn) -> SegmentMap:
     segments = [
         {
             "name": name,
-            "rules": [
-                r.to_dict()
+            "rules": [  # nested mappings carry no schema_version
+                {k: v for k, v in r.to_dict().items() if k != "schema_version"}
                 for r in draw(st.lists(ranges_rule | codes_rule, min_size=1, max_size=3))
             ],
             "description": draw(st.text(max_size=10)),
@@ -366,3 +369,55 @@ def test_custom_maps_round_trip_through_json_and_label_alike(seg_map: SegmentMap
     assert again.validate() == seg_map.validate()
     for name in seg_map.labels:
         assert again.codes_of(name) == seg_map.codes_of(name)
+
+
+def test_to_dict_carries_the_schema_version_at_the_top_only() -> None:
+    data = SegmentMap.rf_grid().to_dict()
+    assert data["schema_version"] == 1
+    assert all("schema_version" not in seg for seg in data["segments"])
+    assert all("schema_version" not in r for seg in data["segments"] for r in seg["rules"])
+    assert SegmentRule(r=5, t=(4, 5)).to_dict() == {"schema_version": 1, "r": [5, 5], "t": [4, 5]}
+
+
+def test_stored_0_1_json_still_loads() -> None:
+    """A map as crmkit 0.1 wrote it (no schema_version, its key order) loads unchanged."""
+    old = {
+        "name": "two",
+        "bins": 3,
+        "first_match": True,
+        "fallback": "Others",
+        "segments": [
+            {"name": "Hot", "rules": [{"r": [3, 3]}], "description": "Recent."},
+            {"name": "Cold", "rules": [{"codes": ["111"]}], "promise": [{"r": [1, 1]}]},
+        ],
+    }
+    seg_map = SegmentMap.from_dict(old)
+    assert (seg_map.bins, seg_map.first_match, seg_map.fallback) == (3, True, "Others")
+    assert seg_map.segments[1].promise == (SegmentRule(r=(1, 1)),)
+    assert (seg_map.label(3, 1, 1), seg_map.label(1, 1, 1), seg_map.label(2, 2, 2)) == (
+        "Hot",
+        "Cold",
+        "Others",
+    )
+    assert {k: v for k, v in seg_map.to_dict().items() if k != "schema_version"} == old
+
+
+def test_the_lookup_table_is_derived_not_a_hidden_field() -> None:
+    import attrs
+
+    assert [a.name for a in attrs.fields(SegmentMap)] == [
+        "name",
+        "segments",
+        "bins",
+        "first_match",
+        "fallback",
+    ]
+    seg_map = SegmentMap.marketer11()
+    assert seg_map._table is seg_map._table  # built once per map
+    with pytest.raises(
+        ConfigError,
+        match=r"segment 'Champions' must be written with codes of scores 1-3; found '555'",
+    ):
+        attrs.evolve(seg_map, bins=3)
+    with pytest.raises(ConfigError, match="'fallback' must be a non-empty name or None"):
+        attrs.evolve(seg_map, fallback="")

@@ -17,7 +17,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from crmkit._validate import check_keys, resolve_timezone
+from crmkit import _spec
+from crmkit._validate import resolve_timezone
 from crmkit.errors import ConfigError, InvalidInputError
 
 __all__ = ["LifecyclePolicy", "StageResult"]
@@ -40,6 +41,7 @@ _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _number(owner: str, name: str, value: object) -> float:
+    """A finite real number (not a bool) argument, as a float (for call arguments)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise ConfigError(owner, name, expected="a number", found=repr(value))
     number = float(value)
@@ -48,15 +50,69 @@ def _number(owner: str, name: str, value: object) -> float:
     return number
 
 
-def _order(owner: str, lower_name: str, lower: float, name: str, value: float) -> None:
-    if not value > lower:
+def _days(value: Any) -> Any:
+    """Converter of the number fields: a real number (not a bool) as a float; else as is.
+
+    A bool or a string (``"90"``) is left for the validator to refuse, not converted.
+    """
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def _whole(value: Any) -> Any:
+    """Converter of ``min_gaps``: a numpy integer as a Python int; else as is."""
+    return int(value) if isinstance(value, np.integer) else value
+
+
+_IN_ORDER = "Thresholds must be in order: new_days <= at_risk_days < dormant_days < churned_days."
+_DAYS = _spec.number(min=0)
+
+
+def _stages_ok(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    owner = "LifecyclePolicy"
+    for i, key in enumerate(value):
+        if key not in STAGES:
+            raise ConfigError(
+                owner, "stages", expected=f"stage keys out of {list(STAGES)}", found=repr(key)
+            )
+        if key in value[:i]:
+            raise ConfigError(owner, "stages", expected="each stage once", found=f"{key!r} twice")
+        if i and STAGES.index(key) < STAGES.index(value[i - 1]):
+            raise ConfigError(
+                owner,
+                "stages",
+                expected=f"youngest first, in the order {list(STAGES)}",
+                found=f"{key!r} after {value[i - 1]!r}",
+            )
+    if "active" not in value:
         raise ConfigError(
             owner,
-            name,
-            expected=f"greater than {lower_name} ({lower:g}): thresholds must be in order",
-            found=f"{value:g}",
-            hint="Order them new_days <= at_risk_days < dormant_days < churned_days.",
+            "stages",
+            expected="a stage set with 'active' (the stage the others fall back to)",
+            found=repr(list(value)),
         )
+
+
+def _labels_ok(instance: LifecyclePolicy, attribute: attrs.Attribute[Any], value: Any) -> None:
+    names = instance.stage_names
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            raise ConfigError(
+                "LifecyclePolicy",
+                "labels",
+                expected="distinct names for the stages in use",
+                found=f"{name!r} for both {instance.stages[names.index(name)]!r} and "
+                f"{instance.stages[i]!r}",
+            )
+
+
+def _label_map(value: Any) -> Any:
+    return dict(value)
+
+
+def _as_is(data: Any) -> Any:
+    return data
 
 
 def _stage_keys(value: object) -> tuple[str, ...]:
@@ -106,21 +162,8 @@ def _stage_labels(value: object) -> tuple[tuple[str, str], ...]:
     return tuple((key, given.get(key, key)) for key in STAGES)
 
 
-_NUMBER_FIELDS: Final = (
-    "new_days",
-    "at_risk_days",
-    "dormant_days",
-    "churned_days",
-    "reactivated_days",
-    "quantile",
-    "k",
-    "dormant_multiple",
-    "churned_multiple",
-)
-
-
 @attrs.frozen
-class LifecyclePolicy:
+class LifecyclePolicy(_spec.Spec):
     """The lifecycle stage rules, as data: validated when built, JSON round-trip.
 
     The defaults are the retail practice of the domain notes: a customer is new for 30
@@ -197,123 +240,102 @@ class LifecyclePolicy:
         >>> LifecyclePolicy(at_risk_days=200)
         Traceback (most recent call last):
         ...
-        crmkit.errors.ConfigError: LifecyclePolicy: parameter 'dormant_days' must be greater than at_risk_days (200): thresholds must be in order; found 180. Order them new_days <= at_risk_days < dormant_days < churned_days.
+        crmkit.errors.ConfigError: LifecyclePolicy: parameter 'dormant_days' must be greater than at_risk_days (200); found 180. Thresholds must be in order: new_days <= at_risk_days < dormant_days < churned_days.
+
+        Stored as JSON with every field (``labels`` as a mapping); missing keys take
+        their defaults, unknown keys are errors:
+
+        >>> LifecyclePolicy(stages=["active", "dormant", "churned"]).to_dict()
+        {'schema_version': 1, 'basis': 'fixed', 'new_days': 30.0, 'at_risk_days': 90.0, 'dormant_days': 180.0, 'churned_days': 365.0, 'reactivated_days': 90.0, 'quantile': 0.8, 'k': 1.0, 'dormant_multiple': 2.0, 'churned_multiple': 4.0, 'min_gaps': 1, 'timezone': None, 'stages': ['active', 'dormant', 'churned'], 'labels': {'new': 'new', 'reactivated': 'reactivated', 'active': 'active', 'at_risk': 'at_risk', 'dormant': 'dormant', 'churned': 'churned'}}
+        >>> LifecyclePolicy.from_dict({"dormant_days": 150}).dormant_days
+        150.0
+        >>> LifecyclePolicy.from_dict({"dormant": 150})
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: LifecyclePolicy.from_dict(): parameter 'dormant' must be one of ['at_risk_days', 'basis', 'churned_days', 'churned_multiple', 'dormant_days', 'dormant_multiple', 'k', 'labels', 'min_gaps', 'new_days', 'quantile', 'reactivated_days', 'schema_version', 'stages', 'timezone']; found an unknown key.
     """
 
-    basis: str = "fixed"
-    new_days: float = 30.0
-    at_risk_days: float = 90.0
-    dormant_days: float = 180.0
-    churned_days: float = 365.0
-    reactivated_days: float = 90.0
-    quantile: float = 0.8
-    k: float = 1.0
-    dormant_multiple: float = 2.0
-    churned_multiple: float = 4.0
-    min_gaps: int = 1
-    timezone: str | None = None
-    stages: tuple[str, ...] = attrs.field(default=STAGES, converter=_stage_keys)
-    labels: tuple[tuple[str, str], ...] = attrs.field(default=None, converter=_stage_labels)
-
-    def __attrs_post_init__(self) -> None:
-        owner = "LifecyclePolicy"
-        # Numbers are checked before anything else and stored as floats; a bool or a
-        # string ("90") is refused rather than converted.
-        for field in _NUMBER_FIELDS:
-            object.__setattr__(self, field, _number(owner, field, getattr(self, field)))
-        if self.basis not in BASES:
-            raise ConfigError(
-                owner, "basis", expected=f"one of {list(BASES)}", found=repr(self.basis)
-            )
-        for name in (
-            "new_days",
-            "at_risk_days",
-            "dormant_days",
-            "churned_days",
-            "reactivated_days",
-        ):
-            value = _number(owner, name, getattr(self, name))
-            if value < 0:
-                raise ConfigError(owner, name, expected="a number of days >= 0", found=f"{value:g}")
-        if not self.at_risk_days > 0:
-            raise ConfigError(owner, "at_risk_days", expected="> 0", found=f"{self.at_risk_days:g}")
-        if self.new_days > self.at_risk_days:
-            raise ConfigError(
-                owner,
-                "new_days",
-                expected=f"at most at_risk_days ({self.at_risk_days:g}): thresholds must be in order",
-                found=f"{self.new_days:g}",
-                hint="Order them new_days <= at_risk_days < dormant_days < churned_days.",
-            )
-        _order(owner, "at_risk_days", self.at_risk_days, "dormant_days", self.dormant_days)
-        _order(owner, "dormant_days", self.dormant_days, "churned_days", self.churned_days)
-        q = _number(owner, "quantile", self.quantile)
-        if not 0 < q <= 1:
-            raise ConfigError(owner, "quantile", expected="in (0, 1]", found=f"{q:g}")
-        if _number(owner, "k", self.k) < 0:
-            raise ConfigError(owner, "k", expected=">= 0", found=f"{self.k:g}")
-        if not _number(owner, "dormant_multiple", self.dormant_multiple) > 1:
-            raise ConfigError(
-                owner,
+    basis: str = _spec.field(default="fixed", validator=_spec.one_of(BASES))
+    new_days: float = attrs.field(
+        default=30.0,
+        converter=_days,
+        validator=[_DAYS, _spec.bounded_by("at_risk_days", below=True, hint=_IN_ORDER)],
+        metadata=_spec.metadata(),
+    )
+    at_risk_days: float = attrs.field(
+        default=90.0,
+        converter=_days,
+        validator=_spec.number(min=0, min_open=True),
+        metadata=_spec.metadata(),
+    )
+    dormant_days: float = attrs.field(
+        default=180.0,
+        converter=_days,
+        validator=[_DAYS, _spec.bounded_by("at_risk_days", strict=True, hint=_IN_ORDER)],
+        metadata=_spec.metadata(),
+    )
+    churned_days: float = attrs.field(
+        default=365.0,
+        converter=_days,
+        validator=[_DAYS, _spec.bounded_by("dormant_days", strict=True, hint=_IN_ORDER)],
+        metadata=_spec.metadata(),
+    )
+    reactivated_days: float = attrs.field(
+        default=90.0, converter=_days, validator=_DAYS, metadata=_spec.metadata()
+    )
+    quantile: float = attrs.field(
+        default=0.8,
+        converter=_days,
+        validator=_spec.number(min=0, max=1, min_open=True),
+        metadata=_spec.metadata(),
+    )
+    k: float = attrs.field(
+        default=1.0, converter=_days, validator=_spec.number(min=0), metadata=_spec.metadata()
+    )
+    dormant_multiple: float = attrs.field(
+        default=2.0,
+        converter=_days,
+        validator=[
+            _spec.number(),
+            _spec.predicate(
+                lambda v: v > 1,
+                "greater than 1 (the at-risk threshold)",
+                hint="Thresholds must be in order: 1 < dormant_multiple < churned_multiple.",
+            ),
+        ],
+        metadata=_spec.metadata(),
+    )
+    churned_multiple: float = attrs.field(
+        default=4.0,
+        converter=_days,
+        validator=[
+            _spec.number(),
+            _spec.bounded_by(
                 "dormant_multiple",
-                expected="greater than 1 (the at-risk threshold): thresholds must be in order",
-                found=f"{self.dormant_multiple:g}",
-            )
-        _order(
-            owner,
-            "dormant_multiple",
-            self.dormant_multiple,
-            "churned_multiple",
-            _number(owner, "churned_multiple", self.churned_multiple),
-        )
-        if (
-            isinstance(self.min_gaps, bool)
-            or not isinstance(self.min_gaps, (int, np.integer))
-            or self.min_gaps < 1
-        ):
-            raise ConfigError(owner, "min_gaps", expected="an int >= 1", found=repr(self.min_gaps))
-        if self.timezone is not None:
-            if not isinstance(self.timezone, str):
-                raise ConfigError(
-                    owner,
-                    "timezone",
-                    expected="an IANA zone name or None",
-                    found=repr(self.timezone),
-                )
-            resolve_timezone(self.timezone, owner)
-        for i, key in enumerate(self.stages):
-            if key not in STAGES:
-                raise ConfigError(
-                    owner, "stages", expected=f"stage keys out of {list(STAGES)}", found=repr(key)
-                )
-            if key in self.stages[:i]:
-                raise ConfigError(
-                    owner, "stages", expected="each stage once", found=f"{key!r} twice"
-                )
-            if i and STAGES.index(key) < STAGES.index(self.stages[i - 1]):
-                raise ConfigError(
-                    owner,
-                    "stages",
-                    expected=f"youngest first, in the order {list(STAGES)}",
-                    found=f"{key!r} after {self.stages[i - 1]!r}",
-                )
-        if "active" not in self.stages:
-            raise ConfigError(
-                owner,
-                "stages",
-                expected="a stage set with 'active' (the stage the others fall back to)",
-                found=repr(list(self.stages)),
-            )
-        names = self.stage_names
-        for i, name in enumerate(names):
-            if name in names[:i]:
-                raise ConfigError(
-                    owner,
-                    "labels",
-                    expected="distinct names for the stages in use",
-                    found=f"{name!r} for both {self.stages[names.index(name)]!r} and "
-                    f"{self.stages[i]!r}",
-                )
+                strict=True,
+                hint="Thresholds must be in order: 1 < dormant_multiple < churned_multiple.",
+            ),
+        ],
+        metadata=_spec.metadata(),
+    )
+    min_gaps: int = attrs.field(
+        default=1, converter=_whole, validator=_spec.whole(min=1), metadata=_spec.metadata()
+    )
+    timezone: str | None = _spec.field(default=None, validator=_spec.timezone(optional=True))
+    stages: tuple[str, ...] = attrs.field(
+        default=STAGES,
+        converter=_stage_keys,
+        validator=_stages_ok,
+        metadata=_spec.metadata(codec=_spec.Seq()),
+    )
+    labels: tuple[tuple[str, str], ...] = attrs.field(
+        default=None,
+        converter=_stage_labels,
+        validator=_labels_ok,
+        metadata=_spec.metadata(
+            codec=_spec.Custom(_label_map, _as_is, "a mapping from stage key to its name")
+        ),
+    )
 
     @property
     def stage_names(self) -> tuple[str, ...]:
@@ -379,37 +401,6 @@ class LifecyclePolicy:
             zoneinfo.ZoneInfo(key='Asia/Shanghai')
         """
         return None if self.timezone is None else resolve_timezone(self.timezone, "LifecyclePolicy")
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the policy as a JSON-ready dict (every field, plain types).
-
-        Examples:
-            >>> LifecyclePolicy(basis="quantile").to_dict()["basis"]
-            'quantile'
-        """
-        out = attrs.asdict(self)
-        out["min_gaps"] = int(self.min_gaps)
-        out["stages"] = list(self.stages)
-        out["labels"] = dict(self.labels)
-        return out
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> LifecyclePolicy:
-        """Build a policy from :meth:`to_dict` output; unknown keys are a ConfigError.
-
-        Missing keys take their defaults, so ``{"dormant_days": 150}`` is a whole policy.
-
-        Examples:
-            >>> LifecyclePolicy.from_dict({"dormant_days": 150}).dormant_days
-            150.0
-            >>> LifecyclePolicy.from_dict({"dormant": 150})
-            Traceback (most recent call last):
-            ...
-            crmkit.errors.ConfigError: LifecyclePolicy.from_dict(): parameter 'dormant' must be one of ['at_risk_days', 'basis', 'churned_days', 'churned_multiple', 'dormant_days', 'dormant_multiple', 'k', 'labels', 'min_gaps', 'new_days', 'quantile', 'reactivated_days', 'stages', 'timezone']; found an unknown key.
-        """
-        allowed = {f.name for f in attrs.fields(cls)}
-        check_keys(data, "LifecyclePolicy.from_dict()", allowed=allowed)
-        return cls(**dict(data))
 
     def classify(
         self,

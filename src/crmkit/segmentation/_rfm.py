@@ -360,11 +360,8 @@ def _segment_map_ok(instance: Any, attribute: attrs.Attribute[Any], value: Any) 
 
 
 def _encode_map(value: Any) -> Any:
-    if not isinstance(value, SegmentMap):
-        return value
-    data = value.to_dict()
-    data.pop(_spec.SCHEMA_KEY, None)  # nested mappings do not repeat it
-    return data
+    # A nested map does not repeat schema_version.
+    return _spec.encode(value, top=False) if isinstance(value, SegmentMap) else value
 
 
 def _decode_map(data: Any) -> Any:

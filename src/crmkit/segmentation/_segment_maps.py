@@ -26,7 +26,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from crmkit._validate import check_keys
+from crmkit import _spec
 from crmkit.errors import ConfigError
 
 __all__ = ["Segment", "SegmentMap", "SegmentMapReport", "SegmentRule"]
@@ -75,8 +75,56 @@ def _t_range(value: Any) -> tuple[int, int] | None:
     return _as_range(value, "SegmentRule", "t")
 
 
-def _rules_converter(value: Any) -> tuple[SegmentRule, ...]:
+def _rules_converter(value: Any) -> Any:
+    if isinstance(value, (str, Mapping)) or not isinstance(value, Iterable):
+        return value  # the validator names it
     return tuple(value)
+
+
+def _rules_ok(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, tuple) or not all(isinstance(r, SegmentRule) for r in value):
+        raise ConfigError(
+            type(instance).__name__,
+            attribute.name,
+            expected="a list of rules (SegmentRule)",
+            found=repr(value),
+        )
+
+
+def _range_ok(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and (value[0] < 1 or value[1] > _MAX_BINS):
+        raise ConfigError(
+            "SegmentRule", attribute.name, expected="scores within 1-9", found=f"{list(value)}"
+        )
+
+
+def _codes_alone(instance: SegmentRule, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value and any(getattr(instance, d) is not None for d in _ALL_DIMS):
+        raise ConfigError(
+            "SegmentRule",
+            "codes",
+            expected="given alone (a rule is either ranges or codes)",
+            found="codes together with ranges",
+        )
+
+
+def _listed(value: Any) -> Any:
+    return None if value is None else list(value)
+
+
+def _as_is(data: Any) -> Any:
+    return data
+
+
+#: A range is written ``[lo, hi]``; reading also takes one int (the converter checks it).
+_RANGE = _spec.metadata(
+    codec=_spec.Custom(_listed, _as_is, "an int score or a [lo, hi] pair of ints"),
+    omit_default=True,
+)
+_CODES = _spec.metadata(
+    codec=_spec.Custom(_listed, _as_is, "a list of codes such as ['555', '554']"),
+    omit_default=True,
+)
 
 
 def _codes_converter(value: Any) -> tuple[str, ...]:
@@ -100,7 +148,7 @@ def _codes_converter(value: Any) -> tuple[str, ...]:
 
 
 @attrs.frozen
-class SegmentRule:
+class SegmentRule(_spec.Spec):
     """One rule of a segment: score ranges per dimension, or an explicit list of codes.
 
     Ranges are inclusive ``(lo, hi)`` pairs; ``None`` matches any score. A rule with
@@ -125,29 +173,30 @@ class SegmentRule:
         >>> SegmentRule(codes=("555", "554")).matches(5, 5, 4)
         True
         >>> SegmentRule.from_dict({"r": 5, "f": [1, 2]}).to_dict()
-        {'r': [5, 5], 'f': [1, 2]}
+        {'schema_version': 1, 'r': [5, 5], 'f': [1, 2]}
+        >>> SegmentRule(codes=("511",)).to_dict()
+        {'schema_version': 1, 'codes': ['511']}
+        >>> SegmentRule(r=(0, 3))
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: SegmentRule: parameter 'r' must be scores within 1-9; found [0, 3].
     """
 
-    r: tuple[int, int] | None = attrs.field(default=None, converter=_r_range)
-    f: tuple[int, int] | None = attrs.field(default=None, converter=_f_range)
-    m: tuple[int, int] | None = attrs.field(default=None, converter=_m_range)
-    codes: tuple[str, ...] = attrs.field(default=(), converter=_codes_converter)
-    t: tuple[int, int] | None = attrs.field(default=None, converter=_t_range)
-
-    def __attrs_post_init__(self) -> None:
-        if self.codes and (self.r or self.f or self.m or self.t):
-            raise ConfigError(
-                "SegmentRule",
-                "codes",
-                expected="given alone (a rule is either ranges or codes)",
-                found="codes together with ranges",
-            )
-        for dim in _ALL_DIMS:
-            rng = getattr(self, dim)
-            if rng is not None and (rng[0] < 1 or rng[1] > _MAX_BINS):
-                raise ConfigError(
-                    "SegmentRule", dim, expected="scores within 1-9", found=f"{list(rng)}"
-                )
+    r: tuple[int, int] | None = attrs.field(
+        default=None, converter=_r_range, validator=_range_ok, metadata=_RANGE
+    )
+    f: tuple[int, int] | None = attrs.field(
+        default=None, converter=_f_range, validator=_range_ok, metadata=_RANGE
+    )
+    m: tuple[int, int] | None = attrs.field(
+        default=None, converter=_m_range, validator=_range_ok, metadata=_RANGE
+    )
+    codes: tuple[str, ...] = attrs.field(
+        default=(), converter=_codes_converter, validator=_codes_alone, metadata=_CODES
+    )
+    t: tuple[int, int] | None = attrs.field(
+        default=None, converter=_t_range, validator=_range_ok, metadata=_RANGE
+    )
 
     def matches(self, r: float, f: float, m: float, t: float | None = None) -> bool:
         """Return whether the scores ``(r, f, m)`` (and tenure ``t``) satisfy this rule.
@@ -194,33 +243,12 @@ class SegmentRule:
                 )
         return ", ".join(parts) or "any scores"
 
-    def to_dict(self) -> dict[str, Any]:
-        """Return the rule as plain JSON-ready data.
 
-        Examples:
-            >>> SegmentRule(codes=("511",)).to_dict()
-            {'codes': ['511']}
-        """
-        if self.codes:
-            return {"codes": list(self.codes)}
-        return {
-            dim: list(getattr(self, dim)) for dim in _ALL_DIMS if getattr(self, dim) is not None
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> SegmentRule:
-        """Build a rule from :meth:`to_dict` output; unknown keys are a :class:`ConfigError`.
-
-        Examples:
-            >>> SegmentRule.from_dict({"m": [4, 5]})
-            SegmentRule(r=None, f=None, m=(4, 5), codes=(), t=None)
-        """
-        check_keys(data, "SegmentRule.from_dict()", allowed={"r", "f", "m", "t", "codes"})
-        return cls(**dict(data))
+_RULES = _spec.metadata(codec=_spec.Seq(_spec.Nested(SegmentRule)))
 
 
 @attrs.frozen
-class Segment:
+class Segment(_spec.Spec):
     """One named segment of a :class:`SegmentMap`: its rules and its playbook.
 
     A code belongs to the segment when any of its rules matches. The ``promise`` is what
@@ -237,13 +265,26 @@ class Segment:
     Examples:
         >>> seg = Segment("Recent", (SegmentRule(r=(4, 5)),), "Bought lately.")
         >>> seg.to_dict()
-        {'name': 'Recent', 'rules': [{'r': [4, 5]}], 'description': 'Bought lately.'}
+        {'schema_version': 1, 'name': 'Recent', 'rules': [{'r': [4, 5]}], 'description': 'Bought lately.'}
+        >>> Segment("All", (SegmentRule(),)).to_dict()
+        {'schema_version': 1, 'name': 'All', 'rules': [{}]}
     """
 
-    name: str
-    rules: tuple[SegmentRule, ...] = attrs.field(converter=_rules_converter)
-    description: str = ""
-    promise: tuple[SegmentRule, ...] = attrs.field(default=(), converter=_rules_converter)
+    name: str = attrs.field(
+        validator=_spec.instance_of(str, "a non-empty name"), metadata=_spec.metadata()
+    )
+    rules: tuple[SegmentRule, ...] = attrs.field(
+        converter=_rules_converter, validator=_rules_ok, metadata=_RULES
+    )
+    description: str = _spec.field(
+        default="", validator=_spec.instance_of(str, "a string"), omit_default=True
+    )
+    promise: tuple[SegmentRule, ...] = attrs.field(
+        default=(),
+        converter=_rules_converter,
+        validator=_rules_ok,
+        metadata=_spec.metadata(codec=_spec.Seq(_spec.Nested(SegmentRule)), omit_default=True),
+    )
 
     def keeps_promise(self, r: float, f: float, m: float, t: float | None = None) -> bool | None:
         """Whether scores (e.g. a segment's medians) keep the promise (None: no promise).
@@ -256,20 +297,6 @@ class Segment:
         if not self.promise:
             return None
         return any(rule.matches(r, f, m, t) for rule in self.promise)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the segment as plain JSON-ready data (see :meth:`SegmentMap.from_dict`).
-
-        Examples:
-            >>> Segment("All", (SegmentRule(),)).to_dict()
-            {'name': 'All', 'rules': [{}]}
-        """
-        out: dict[str, Any] = {"name": self.name, "rules": [r.to_dict() for r in self.rules]}
-        if self.description:
-            out["description"] = self.description
-        if self.promise:
-            out["promise"] = [r.to_dict() for r in self.promise]
-        return out
 
 
 @attrs.frozen
@@ -375,15 +402,50 @@ def _cached_catalogue(make: Callable[[Any], SegmentMap]) -> Callable[[Any], Segm
 
 
 def _segments_converter(value: Any) -> tuple[Segment, ...]:
-    if isinstance(value, Mapping) or not isinstance(value, Iterable):
+    if isinstance(value, (str, Mapping)) or not isinstance(value, Iterable):
         raise ConfigError(
             "SegmentMap", "segments", expected="a list of segments", found=type(value).__name__
         )
     return tuple(value)
 
 
+def _segments_ok(instance: SegmentMap, attribute: attrs.Attribute[Any], value: Any) -> None:
+    owner = "SegmentMap"
+    if not value:
+        raise ConfigError(owner, "segments", expected="at least one segment", found="none")
+    for seg in value:
+        if not isinstance(seg, Segment):
+            raise ConfigError(
+                owner,
+                "segments",
+                expected="segments built by SegmentMap.from_dict()",
+                found=type(seg).__name__,
+            )
+        if not isinstance(seg.name, str) or not seg.name:
+            raise ConfigError(owner, "segments", expected="non-empty names", found=repr(seg.name))
+        if not seg.rules:
+            raise ConfigError(
+                owner,
+                seg.name,
+                expected="given at least one rule",
+                found="no rules",
+                kind="segment",
+            )
+    names = [s.name for s in value]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ConfigError(owner, "segments", expected="unique names", found=f"repeated {dup}")
+
+
+def _bins_fit_rules(instance: SegmentMap, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """Every rule of every segment is written within ``1..bins`` (run after the bins check)."""
+    for seg in instance.segments:
+        for rule in seg.rules + seg.promise:
+            instance._check_rule_scale(seg.name, rule)
+
+
 @attrs.frozen
-class SegmentMap:
+class SegmentMap(_spec.Spec):
     """Named RFM segments as data: which codes belong to which segment, in business order.
 
     Build one with :meth:`from_dict` (a custom map), or take a built-in catalogue:
@@ -413,60 +475,45 @@ class SegmentMap:
         ...     ]})
         >>> custom.label(4, 1, 1), custom.validate().ok
         ('Active', True)
+
+        The JSON shape (``from_dict`` reads it, ``to_dict`` writes it) is ``{"name",
+        "segments": [{"name", "rules": [...], "description"?, "promise"?}], "bins"?,
+        "first_match"?, "fallback"?}``; a rule is ``{"r": [lo, hi], "f": ..., "m": ...,
+        "t": ...}`` (any subset; an int means one score) or ``{"codes": [...]}``. Unknown
+        keys are errors that name the full path:
+
+        >>> SegmentMap.from_dict({"name": "vip", "segments": [
+        ...     {"name": "VIP", "rules": [{"codes": ["555"]}]}], "fallback": "Others"}).to_dict()
+        {'schema_version': 1, 'name': 'vip', 'segments': [{'name': 'VIP', 'rules': [{'codes': ['555']}]}], 'bins': 5, 'first_match': False, 'fallback': 'Others'}
+        >>> SegmentMap.from_dict({"name": "x", "segments": [{"name": "A", "rules": [{"rr": 5}]}]})
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: SegmentMap.from_dict(): parameter 'segments[0].rules[0].rr' must be one of ['codes', 'f', 'm', 'r', 't']; found an unknown key.
     """
 
-    name: str
-    segments: tuple[Segment, ...] = attrs.field(converter=_segments_converter)
-    bins: int = 5
-    first_match: bool = False
-    fallback: str | None = None
-    _table: np.ndarray[Any, np.dtype[np.int16]] = attrs.field(
-        init=False, eq=False, repr=False, default=None
+    name: str = attrs.field(validator=_spec.instance_of(str, "a string"), metadata=_spec.metadata())
+    segments: tuple[Segment, ...] = attrs.field(
+        converter=_segments_converter,
+        validator=_segments_ok,
+        metadata=_spec.metadata(codec=_spec.Seq(_spec.Nested(Segment))),
+    )
+    bins: int = _spec.field(
+        default=5, validator=[_spec.whole(min=2, max=_MAX_BINS), _bins_fit_rules]
+    )
+    first_match: bool = _spec.field(
+        default=False, validator=_spec.instance_of(bool, "true or false")
+    )
+    fallback: str | None = _spec.field(
+        default=None,
+        validator=_spec.predicate(
+            lambda v: v is None or (isinstance(v, str) and bool(v)), "a non-empty name or None"
+        ),
     )
 
-    def __attrs_post_init__(self) -> None:
-        owner = "SegmentMap"
-        if not isinstance(self.name, str):
-            raise ConfigError(owner, "name", expected="a string", found=repr(self.name))
-        if (
-            not isinstance(self.bins, (int, np.integer))
-            or isinstance(self.bins, bool)
-            or not 2 <= self.bins <= _MAX_BINS
-        ):
-            raise ConfigError(owner, "bins", expected="an int in [2, 9]", found=repr(self.bins))
-        if not self.segments:
-            raise ConfigError(owner, "segments", expected="at least one segment", found="none")
-        names = [s.name for s in self.segments]
-        for seg in self.segments:
-            if not isinstance(seg, Segment):
-                raise ConfigError(
-                    owner,
-                    "segments",
-                    expected="segments built by SegmentMap.from_dict()",
-                    found=type(seg).__name__,
-                )
-            if not isinstance(seg.name, str) or not seg.name:
-                raise ConfigError(
-                    owner, "segments", expected="non-empty names", found=repr(seg.name)
-                )
-            if not seg.rules:
-                raise ConfigError(
-                    owner,
-                    seg.name,
-                    expected="given at least one rule",
-                    found="no rules",
-                    kind="segment",
-                )
-            for rule in seg.rules + seg.promise:
-                self._check_rule_scale(seg.name, rule)
-        dup = sorted({n for n in names if names.count(n) > 1})
-        if dup:
-            raise ConfigError(owner, "segments", expected="unique names", found=f"repeated {dup}")
-        if self.fallback is not None and (not isinstance(self.fallback, str) or not self.fallback):
-            raise ConfigError(
-                owner, "fallback", expected="a non-empty name or None", found=repr(self.fallback)
-            )
-        object.__setattr__(self, "_table", self._compile())
+    @property
+    def _table(self) -> np.ndarray[Any, np.dtype[np.int16]]:
+        """The compiled lookup table (built once per map, cached beside the frozen value)."""
+        return _spec.derived(self, "table", self._compile)
 
     def _check_rule_scale(self, segment: str, rule: SegmentRule) -> None:
         top = int(self.bins)
@@ -810,92 +857,6 @@ class SegmentMap:
             first_match=bool(self.first_match),
             has_fallback=self.fallback is not None,
             broken_promises=tuple(broken),
-        )
-
-    # ---- serialisation -----------------------------------------------------------------
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the map as plain data that :meth:`from_dict` reads back exactly.
-
-        Examples:
-            >>> import json
-            >>> m = SegmentMap.rf_grid()
-            >>> SegmentMap.from_dict(json.loads(json.dumps(m.to_dict()))) == m
-            True
-        """
-        return {
-            "name": self.name,
-            "bins": int(self.bins),
-            "first_match": bool(self.first_match),
-            "fallback": self.fallback,
-            "segments": [s.to_dict() for s in self.segments],
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> SegmentMap:
-        """Build a map from plain data (e.g. loaded from JSON); unknown keys are errors.
-
-        The shape is ``{"name", "bins", "segments": [{"name", "rules": [...],
-        "description"?}], "first_match"?, "fallback"?}``; a rule is ``{"r": [lo, hi],
-        "f": ..., "m": ...}`` (any subset; an int means one score) or ``{"codes": [...]}``.
-
-        Examples:
-            >>> m = SegmentMap.from_dict({"name": "vip", "segments": [
-            ...     {"name": "VIP", "rules": [{"codes": ["555"]}]}], "fallback": "Others"})
-            >>> m.label(5, 5, 5), m.label(1, 2, 3)
-            ('VIP', 'Others')
-        """
-        owner = "SegmentMap.from_dict()"
-        check_keys(
-            data,
-            owner,
-            allowed={"name", "bins", "segments", "first_match", "fallback"},
-            required=("name", "segments"),
-        )
-        raw_segments = data["segments"]
-        if isinstance(raw_segments, (str, Mapping)) or not isinstance(raw_segments, Iterable):
-            raise ConfigError(
-                owner, "segments", expected="a list of segments", found=type(raw_segments).__name__
-            )
-        segments = []
-        for raw in raw_segments:
-            check_keys(
-                raw,
-                owner,
-                allowed={"name", "rules", "description", "promise"},
-                required=("name", "rules"),
-            )
-            rules_raw = raw["rules"]
-            if isinstance(rules_raw, (str, Mapping)) or not isinstance(rules_raw, Iterable):
-                raise ConfigError(
-                    owner, "rules", expected="a list of rules", found=type(rules_raw).__name__
-                )
-            rules = tuple(SegmentRule.from_dict(r) for r in rules_raw)
-            description = raw.get("description", "")
-            if not isinstance(description, str):
-                raise ConfigError(
-                    owner, "description", expected="a string", found=repr(description)
-                )
-            promise_raw = raw.get("promise", [])
-            if isinstance(promise_raw, (str, Mapping)) or not isinstance(promise_raw, Iterable):
-                raise ConfigError(
-                    owner, "promise", expected="a list of rules", found=type(promise_raw).__name__
-                )
-            promise = tuple(SegmentRule.from_dict(r) for r in promise_raw)
-            segments.append(
-                Segment(name=raw["name"], rules=rules, description=description, promise=promise)
-            )
-        first_match = data.get("first_match", False)
-        if not isinstance(first_match, bool):
-            raise ConfigError(
-                owner, "first_match", expected="true or false", found=repr(first_match)
-            )
-        return cls(
-            name=data["name"],
-            segments=tuple(segments),
-            bins=data.get("bins", 5),
-            first_match=first_match,
-            fallback=data.get("fallback"),
         )
 
     # ---- catalogues --------------------------------------------------------------------
