@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
+from crmkit._jsonable import ResultDict
 from crmkit._rounding import largest_remainder
 from crmkit.errors import InsufficientPointsError, InvalidInputError, LedgerError
 from crmkit.loyalty._events import (
@@ -84,7 +85,7 @@ POSTING_KINDS = (
 
 
 @attrs.frozen
-class Lot:
+class Lot(ResultDict):
     """A parcel of points credited by one event, and what became of it.
 
     ``amount == remaining + spent + expired + reversed + forfeited`` always holds.
@@ -138,7 +139,7 @@ class Lot:
 
 
 @attrs.frozen
-class Posting:
+class Posting(ResultDict):
     """One line of the member's ledger.
 
     Attributes:

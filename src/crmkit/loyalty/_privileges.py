@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 import attrs
 
+from crmkit._jsonable import ResultDict
 from crmkit._spec import (
     DATE,
     DECIMAL,
@@ -167,7 +168,7 @@ class Privilege(Spec):
 
 
 @attrs.frozen
-class Grant:
+class Grant(ResultDict):
     """A privilege held from ``granted_at`` until ``revoked_at`` (None: still held at ``as_of``).
 
     Examples:
@@ -182,7 +183,7 @@ class Grant:
 
 
 @attrs.frozen
-class QuotaStatus:
+class QuotaStatus(ResultDict):
     """How much of a quota privilege is left in the current period.
 
     Examples:

@@ -31,6 +31,7 @@ from typing import Any, ClassVar
 
 import attrs
 
+from crmkit._jsonable import ResultDict
 from crmkit._rounding import ROUNDING_MODES, largest_remainder, rounding_mode
 from crmkit._spec import (
     DATE,
@@ -876,7 +877,7 @@ class PeriodCap(Spec):
 
 
 @attrs.frozen
-class Component:
+class Component(ResultDict):
     """One rule's contribution to one line: exact points and a short description.
 
     Examples:
@@ -892,7 +893,7 @@ class Component:
 
 
 @attrs.frozen
-class LinePoints:
+class LinePoints(ResultDict):
     """The points of one order line, with the exact value and the rules that made it.
 
     Attributes:
@@ -916,7 +917,7 @@ class LinePoints:
 
 
 @attrs.frozen
-class EarningResult:
+class EarningResult(ResultDict):
     """What an order earns: per line, in total, per rule, and what caps removed.
 
     ``points == sum(line.points for line in lines)`` always holds.

@@ -34,6 +34,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from crmkit._jsonable import ResultDict
 from crmkit._spec import (
     DECIMAL,
     Nested,
@@ -82,7 +83,7 @@ DOWNGRADES = ("reevaluate", "one_down", "to_base")
 
 
 @attrs.frozen
-class Counters:
+class Counters(ResultDict):
     """Qualifying counters: money spent, points earned, orders placed.
 
     Examples:
@@ -117,7 +118,7 @@ class Counters:
 
 
 @attrs.frozen
-class QualifyingPosting:
+class QualifyingPosting(ResultDict):
     """A change of the qualifying counters at an instant (negative for refunds).
 
     Purchases post their earning base as ``spend``, their earned points and one order;
@@ -239,7 +240,7 @@ class Tier(Spec):
 
 
 @attrs.frozen
-class TierChange:
+class TierChange(ResultDict):
     """A change of tier: when, from what, to what, and why.
 
     ``reason`` is one of ``"upgrade"``, ``"lifetime"``, ``"downgrade"`` or ``"start"``.
@@ -257,7 +258,7 @@ class TierChange:
 
 
 @attrs.frozen(kw_only=True)
-class TierStatus:
+class TierStatus(ResultDict):
     """A member's tier state at ``as_of``: the tier, its validity, the counters, the history.
 
     Attributes:

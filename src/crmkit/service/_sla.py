@@ -30,6 +30,7 @@ from typing import Any, Literal, cast
 
 import attrs
 
+from crmkit._jsonable import ResultDict
 from crmkit._spec import (
     SCHEMA_KEY,
     Codec,
@@ -984,7 +985,7 @@ def goal_seconds(target: SLATarget, clock: Timeline, t: int) -> int:
 
 
 @attrs.frozen(kw_only=True)
-class SLACycle:
+class SLACycle(ResultDict):
     """One cycle of a target: from a start event to a stop event (or to ``as_of``).
 
     Attributes:
@@ -1029,7 +1030,7 @@ class SLACycle:
 
 
 @attrs.frozen(kw_only=True)
-class TargetResult:
+class TargetResult(ResultDict):
     """A target's verdict for one ticket: the state overall and the current cycle's numbers.
 
     Attributes:
@@ -1109,7 +1110,7 @@ def _target_result(target: SLATarget, policy: str, cycles: Sequence[SLACycle]) -
 
 
 @attrs.frozen(kw_only=True)
-class TicketSLA:
+class TicketSLA(ResultDict):
     """The SLA verdicts of one ticket as of an instant: one :class:`TargetResult` per target.
 
     Examples:
