@@ -111,6 +111,8 @@ class Lot(ResultDict):
         >>> lot = Lot("p1", "purchase", t, t, None, 100, 60, 40, 0, 0, 0, "base")
         >>> lot.active(t)
         True
+        >>> lot.to_dict()["expires_at"], lot.to_dict()["remaining"]
+        (None, 60)
     """
 
     lot_id: str
@@ -160,6 +162,9 @@ class Posting(ResultDict):
         >>> import datetime as dt
         >>> Posting(dt.datetime(2025, 1, 1, tzinfo=dt.UTC), "earn", 120, "p1", "p1", "base").points
         120
+        >>> Posting(dt.datetime(2025, 1, 1, tzinfo=dt.UTC), "redeem", -50, "r1",
+        ...         allocations=(("p1", 50),)).to_dict()["allocations"]
+        [['p1', 50]]
     """
 
     time: dt.datetime

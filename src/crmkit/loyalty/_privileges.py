@@ -175,6 +175,8 @@ class Grant(ResultDict):
         >>> import datetime as dt
         >>> Grant("lounge", dt.datetime(2025, 3, 1), None).revoked_at is None
         True
+        >>> Grant("lounge", dt.datetime(2025, 3, 1), None).to_dict()
+        {'privilege': 'lounge', 'granted_at': '2025-03-01T00:00:00', 'revoked_at': None}
     """
 
     privilege: str
@@ -189,6 +191,8 @@ class QuotaStatus(ResultDict):
     Examples:
         >>> import datetime as dt
         >>> QuotaStatus("lounge", 4, 1, 3, dt.datetime(2025, 1, 1), dt.datetime(2026, 1, 1)).remaining
+        3
+        >>> QuotaStatus("lounge", 4, 1, 3, None, None).to_dict()["remaining"]
         3
     """
 

@@ -884,6 +884,8 @@ class Component(ResultDict):
         >>> from decimal import Decimal
         >>> Component("base", "base_rate", "1 per unit", Decimal("90.00")).points
         Decimal('90.00')
+        >>> Component("base", "base_rate", "1 per unit", Decimal("90.00")).to_dict()["points"]
+        '90.00'
     """
 
     rule_id: str
@@ -907,6 +909,8 @@ class LinePoints(ResultDict):
         >>> from decimal import Decimal
         >>> LinePoints("l1", Decimal("9.90"), Decimal("9.90"), 9, ()).points
         9
+        >>> LinePoints("l1", Decimal("9.90"), Decimal("9.90"), 9, ()).to_dict()
+        {'line_id': 'l1', 'base': '9.90', 'exact': '9.90', 'points': 9, 'components': []}
     """
 
     line_id: str
@@ -938,6 +942,8 @@ class EarningResult(ResultDict):
         >>> r = scheme.earn(Order("o1", dt.datetime(2025, 1, 1), [OrderLine("l1", "12.50")]), timezone="UTC")
         >>> r.points, r.base, r.by_rule()
         (12, Decimal('12.50'), {'base': 12})
+        >>> r.to_dict()["base"], r.to_dict()["rule_points"]
+        ('12.50', [['base', 12]])
     """
 
     order_id: str

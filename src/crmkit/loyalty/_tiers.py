@@ -90,6 +90,8 @@ class Counters(ResultDict):
         >>> from decimal import Decimal
         >>> Counters(Decimal("100"), 100, 1) + Counters(Decimal("-40"), -40, 0)
         Counters(spend=Decimal('60'), points=60, orders=1)
+        >>> Counters(Decimal("100.50"), 100, 1).to_dict()
+        {'spend': '100.50', 'points': 100, 'orders': 1}
     """
 
     spend: Decimal = Decimal(0)
@@ -128,6 +130,8 @@ class QualifyingPosting(ResultDict):
         >>> import datetime as dt
         >>> QualifyingPosting(dt.datetime(2025, 1, 5, 10), spend="1200", points=1200, orders=1).spend
         Decimal('1200')
+        >>> QualifyingPosting(dt.datetime(2025, 1, 5, 10, tzinfo=dt.UTC), spend="12").to_dict()
+        {'time': '2025-01-05T10:00:00+00:00', 'spend': '12', 'points': 0, 'orders': 0}
     """
 
     time: dt.datetime
@@ -249,6 +253,8 @@ class TierChange(ResultDict):
         >>> import datetime as dt
         >>> TierChange(dt.datetime(2025, 1, 1), "base", "gold", "upgrade").new
         'gold'
+        >>> TierChange(dt.datetime(2025, 1, 1), "base", "gold", "upgrade").to_dict()["old"]
+        'base'
     """
 
     time: dt.datetime
@@ -284,6 +290,8 @@ class TierStatus(ResultDict):
         ...                          as_of=dt.datetime(2025, 6, 1), timezone="UTC")
         >>> status.tier, status.next_tier, status.missing
         ('member', 'gold', {'spend': Decimal('600')})
+        >>> status.to_dict()["missing"], status.to_dict()["counters"]["spend"]
+        ({'spend': '600'}, '400')
     """
 
     as_of: dt.datetime

@@ -1013,6 +1013,8 @@ class SLACycle(ResultDict):
         >>> c = r["resolution"].cycles[0]
         >>> c.state, str(c.remaining), c.used
         ('breached', '-1 day, 23:00:00', 1.5)
+        >>> c.to_dict()["remaining"], c.to_dict()["due_at"]
+        (-3600.0, '2025-03-03T11:00:00+00:00')
     """
 
     start: dt.datetime
@@ -1054,6 +1056,9 @@ class TargetResult(ResultDict):
         ...                     as_of=t0 + dt.timedelta(hours=5))
         >>> r["first_response"].state, str(r["first_response"].elapsed)
         ('met', '0:20:00')
+        >>> d = r["first_response"].to_dict()
+        >>> d["state"], d["elapsed"], d["target"]["duration"]
+        ('met', 1200.0, '1h')
     """
 
     target: SLATarget
@@ -1120,6 +1125,9 @@ class TicketSLA(ResultDict):
         >>> r = evaluate_ticket([(t0, "created")], t, as_of=t0)
         >>> r.policy, [x.state for x in r.targets]
         ('default', ['running'])
+        >>> d = r.to_dict()
+        >>> d["as_of"], d["targets"][0]["remaining"]
+        ('2025-03-03T09:00:00+00:00', 28800.0)
     """
 
     policy: str
