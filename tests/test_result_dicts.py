@@ -52,11 +52,6 @@ NOT_RESULTS = {
 
 #: Result types without ``to_dict()`` yet, and the branch that owns them.
 MISSING = {
-    "MemberState": "loyalty", "TierStatus": "loyalty", "Counters": "loyalty",
-    "TierChange": "loyalty", "Lot": "loyalty", "Posting": "loyalty",
-    "QualifyingPosting": "loyalty", "EarningResult": "loyalty", "LinePoints": "loyalty",
-    "Component": "loyalty", "Grant": "loyalty", "QuotaStatus": "loyalty",
-    "TicketSLA": "service", "TargetResult": "service", "SLACycle": "service",
     "RFMScore": "seg", "Rate": "seg", "StageResult": "seg", "TransitionMatrix": "seg",
     "CohortTable": "seg", "SegmentMapReport": "seg",
 }  # fmt: skip

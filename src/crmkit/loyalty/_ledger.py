@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
+from crmkit._jsonable import ResultDict
 from crmkit._rounding import largest_remainder
 from crmkit.errors import InsufficientPointsError, InvalidInputError, LedgerError
 from crmkit.loyalty._events import (
@@ -84,7 +85,7 @@ POSTING_KINDS = (
 
 
 @attrs.frozen
-class Lot:
+class Lot(ResultDict):
     """A parcel of points credited by one event, and what became of it.
 
     ``amount == remaining + spent + expired + reversed + forfeited`` always holds.
@@ -110,6 +111,8 @@ class Lot:
         >>> lot = Lot("p1", "purchase", t, t, None, 100, 60, 40, 0, 0, 0, "base")
         >>> lot.active(t)
         True
+        >>> lot.to_dict()["expires_at"], lot.to_dict()["remaining"]
+        (None, 60)
     """
 
     lot_id: str
@@ -138,7 +141,7 @@ class Lot:
 
 
 @attrs.frozen
-class Posting:
+class Posting(ResultDict):
     """One line of the member's ledger.
 
     Attributes:
@@ -159,6 +162,9 @@ class Posting:
         >>> import datetime as dt
         >>> Posting(dt.datetime(2025, 1, 1, tzinfo=dt.UTC), "earn", 120, "p1", "p1", "base").points
         120
+        >>> Posting(dt.datetime(2025, 1, 1, tzinfo=dt.UTC), "redeem", -50, "r1",
+        ...         allocations=(("p1", 50),)).to_dict()["allocations"]
+        [['p1', 50]]
     """
 
     time: dt.datetime

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 import attrs
 
+from crmkit._jsonable import ResultDict
 from crmkit._spec import (
     DATE,
     DECIMAL,
@@ -167,13 +168,15 @@ class Privilege(Spec):
 
 
 @attrs.frozen
-class Grant:
+class Grant(ResultDict):
     """A privilege held from ``granted_at`` until ``revoked_at`` (None: still held at ``as_of``).
 
     Examples:
         >>> import datetime as dt
         >>> Grant("lounge", dt.datetime(2025, 3, 1), None).revoked_at is None
         True
+        >>> Grant("lounge", dt.datetime(2025, 3, 1), None).to_dict()
+        {'privilege': 'lounge', 'granted_at': '2025-03-01T00:00:00', 'revoked_at': None}
     """
 
     privilege: str
@@ -182,12 +185,14 @@ class Grant:
 
 
 @attrs.frozen
-class QuotaStatus:
+class QuotaStatus(ResultDict):
     """How much of a quota privilege is left in the current period.
 
     Examples:
         >>> import datetime as dt
         >>> QuotaStatus("lounge", 4, 1, 3, dt.datetime(2025, 1, 1), dt.datetime(2026, 1, 1)).remaining
+        3
+        >>> QuotaStatus("lounge", 4, 1, 3, None, None).to_dict()["remaining"]
         3
     """
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import attrs
 
+from crmkit._jsonable import json_ready
 from crmkit._spec import (
     DECIMAL,
     Codec,
@@ -1286,6 +1287,58 @@ class MemberState:
             'points'
         """
         return self._snap.currency
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON types: the figures, tiers, lots, ledger and earnings at :attr:`as_of`.
+
+        Points are ints, money (``cash_offset``) exact text, instants ISO 8601 with their
+        offset; ``tier`` and each ``tiers_by_ladder`` entry are :class:`TierStatus` dicts
+        (``None``/empty without tiers), ``privileges`` the ids of the active privileges,
+        ``earnings`` purchase id -> :class:`EarningResult` dict, and ``other_currencies``
+        the same figures for each further point currency (empty with one).
+
+        Examples:
+            >>> import datetime as dt, json
+            >>> from crmkit.loyalty import Adjust
+            >>> t = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+            >>> d = Program().replay([Adjust("g1", t, points=200, reason="gift")], as_of=t).to_dict()
+            >>> d["as_of"], d["available"], d["cash_offset"], d["lots"][0]["amount"]
+            ('2025-01-01T00:00:00+00:00', 200, '0', 200)
+            >>> json.loads(json.dumps(d, allow_nan=False)) == d
+            True
+        """
+        out = self._figures()
+        out["other_currencies"] = {name: s._figures() for name, s in self._others.items()}
+        return out
+
+    def _figures(self) -> dict[str, Any]:
+        """:meth:`to_dict` of this currency alone."""
+        tier = self.tier
+        return {
+            "as_of": json_ready(self.as_of),
+            "point_currency": self.point_currency,
+            "available": self.available,
+            "pending": self.pending,
+            "debt": self.debt,
+            "balance": self.balance,
+            "credited": self.credited,
+            "spent": self.spent,
+            "expired": self.expired,
+            "reversed": self.reversed,
+            "forfeited": self.forfeited,
+            "cash_offset": json_ready(self.cash_offset),
+            "enrolled_at": json_ready(self.enrolled_at),
+            "birth_date": json_ready(self.birth_date),
+            "tier_name": self.tier_name,
+            "tier": None if tier is None else tier.to_dict(),
+            "tiers_by_ladder": json_ready(self.tiers_by_ladder),
+            "privileges": [p.id for p in self.privileges],
+            "lots": json_ready(self.lots),
+            "postings": json_ready(self.postings),
+            "qualifying": json_ready(self.qualifying),
+            "earnings": json_ready(self.earnings),
+            "rejected": json_ready(self.rejected),
+        }
 
     @property
     def by_currency(self) -> dict[str, MemberState]:

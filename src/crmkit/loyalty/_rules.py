@@ -31,6 +31,7 @@ from typing import Any, ClassVar
 
 import attrs
 
+from crmkit._jsonable import ResultDict
 from crmkit._rounding import ROUNDING_MODES, largest_remainder, rounding_mode
 from crmkit._spec import (
     DATE,
@@ -876,13 +877,15 @@ class PeriodCap(Spec):
 
 
 @attrs.frozen
-class Component:
+class Component(ResultDict):
     """One rule's contribution to one line: exact points and a short description.
 
     Examples:
         >>> from decimal import Decimal
         >>> Component("base", "base_rate", "1 per unit", Decimal("90.00")).points
         Decimal('90.00')
+        >>> Component("base", "base_rate", "1 per unit", Decimal("90.00")).to_dict()["points"]
+        '90.00'
     """
 
     rule_id: str
@@ -892,7 +895,7 @@ class Component:
 
 
 @attrs.frozen
-class LinePoints:
+class LinePoints(ResultDict):
     """The points of one order line, with the exact value and the rules that made it.
 
     Attributes:
@@ -906,6 +909,8 @@ class LinePoints:
         >>> from decimal import Decimal
         >>> LinePoints("l1", Decimal("9.90"), Decimal("9.90"), 9, ()).points
         9
+        >>> LinePoints("l1", Decimal("9.90"), Decimal("9.90"), 9, ()).to_dict()
+        {'line_id': 'l1', 'base': '9.90', 'exact': '9.90', 'points': 9, 'components': []}
     """
 
     line_id: str
@@ -916,7 +921,7 @@ class LinePoints:
 
 
 @attrs.frozen
-class EarningResult:
+class EarningResult(ResultDict):
     """What an order earns: per line, in total, per rule, and what caps removed.
 
     ``points == sum(line.points for line in lines)`` always holds.
@@ -937,6 +942,8 @@ class EarningResult:
         >>> r = scheme.earn(Order("o1", dt.datetime(2025, 1, 1), [OrderLine("l1", "12.50")]), timezone="UTC")
         >>> r.points, r.base, r.by_rule()
         (12, Decimal('12.50'), {'base': 12})
+        >>> r.to_dict()["base"], r.to_dict()["rule_points"]
+        ('12.50', [['base', 12]])
     """
 
     order_id: str

@@ -34,6 +34,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from crmkit._jsonable import ResultDict
 from crmkit._spec import (
     DECIMAL,
     Nested,
@@ -82,13 +83,15 @@ DOWNGRADES = ("reevaluate", "one_down", "to_base")
 
 
 @attrs.frozen
-class Counters:
+class Counters(ResultDict):
     """Qualifying counters: money spent, points earned, orders placed.
 
     Examples:
         >>> from decimal import Decimal
         >>> Counters(Decimal("100"), 100, 1) + Counters(Decimal("-40"), -40, 0)
         Counters(spend=Decimal('60'), points=60, orders=1)
+        >>> Counters(Decimal("100.50"), 100, 1).to_dict()
+        {'spend': '100.50', 'points': 100, 'orders': 1}
     """
 
     spend: Decimal = Decimal(0)
@@ -117,7 +120,7 @@ class Counters:
 
 
 @attrs.frozen
-class QualifyingPosting:
+class QualifyingPosting(ResultDict):
     """A change of the qualifying counters at an instant (negative for refunds).
 
     Purchases post their earning base as ``spend``, their earned points and one order;
@@ -127,6 +130,8 @@ class QualifyingPosting:
         >>> import datetime as dt
         >>> QualifyingPosting(dt.datetime(2025, 1, 5, 10), spend="1200", points=1200, orders=1).spend
         Decimal('1200')
+        >>> QualifyingPosting(dt.datetime(2025, 1, 5, 10, tzinfo=dt.UTC), spend="12").to_dict()
+        {'time': '2025-01-05T10:00:00+00:00', 'spend': '12', 'points': 0, 'orders': 0}
     """
 
     time: dt.datetime
@@ -239,7 +244,7 @@ class Tier(Spec):
 
 
 @attrs.frozen
-class TierChange:
+class TierChange(ResultDict):
     """A change of tier: when, from what, to what, and why.
 
     ``reason`` is one of ``"upgrade"``, ``"lifetime"``, ``"downgrade"`` or ``"start"``.
@@ -248,6 +253,8 @@ class TierChange:
         >>> import datetime as dt
         >>> TierChange(dt.datetime(2025, 1, 1), "base", "gold", "upgrade").new
         'gold'
+        >>> TierChange(dt.datetime(2025, 1, 1), "base", "gold", "upgrade").to_dict()["old"]
+        'base'
     """
 
     time: dt.datetime
@@ -257,7 +264,7 @@ class TierChange:
 
 
 @attrs.frozen(kw_only=True)
-class TierStatus:
+class TierStatus(ResultDict):
     """A member's tier state at ``as_of``: the tier, its validity, the counters, the history.
 
     Attributes:
@@ -283,6 +290,8 @@ class TierStatus:
         ...                          as_of=dt.datetime(2025, 6, 1), timezone="UTC")
         >>> status.tier, status.next_tier, status.missing
         ('member', 'gold', {'spend': Decimal('600')})
+        >>> status.to_dict()["missing"], status.to_dict()["counters"]["spend"]
+        ({'spend': '600'}, '400')
     """
 
     as_of: dt.datetime

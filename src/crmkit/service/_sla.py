@@ -30,6 +30,7 @@ from typing import Any, Literal, cast
 
 import attrs
 
+from crmkit._jsonable import ResultDict
 from crmkit._spec import (
     SCHEMA_KEY,
     Codec,
@@ -984,7 +985,7 @@ def goal_seconds(target: SLATarget, clock: Timeline, t: int) -> int:
 
 
 @attrs.frozen(kw_only=True)
-class SLACycle:
+class SLACycle(ResultDict):
     """One cycle of a target: from a start event to a stop event (or to ``as_of``).
 
     Attributes:
@@ -1012,6 +1013,8 @@ class SLACycle:
         >>> c = r["resolution"].cycles[0]
         >>> c.state, str(c.remaining), c.used
         ('breached', '-1 day, 23:00:00', 1.5)
+        >>> c.to_dict()["remaining"], c.to_dict()["due_at"]
+        (-3600.0, '2025-03-03T11:00:00+00:00')
     """
 
     start: dt.datetime
@@ -1029,7 +1032,7 @@ class SLACycle:
 
 
 @attrs.frozen(kw_only=True)
-class TargetResult:
+class TargetResult(ResultDict):
     """A target's verdict for one ticket: the state overall and the current cycle's numbers.
 
     Attributes:
@@ -1053,6 +1056,9 @@ class TargetResult:
         ...                     as_of=t0 + dt.timedelta(hours=5))
         >>> r["first_response"].state, str(r["first_response"].elapsed)
         ('met', '0:20:00')
+        >>> d = r["first_response"].to_dict()
+        >>> d["state"], d["elapsed"], d["target"]["duration"]
+        ('met', 1200.0, '1h')
     """
 
     target: SLATarget
@@ -1109,7 +1115,7 @@ def _target_result(target: SLATarget, policy: str, cycles: Sequence[SLACycle]) -
 
 
 @attrs.frozen(kw_only=True)
-class TicketSLA:
+class TicketSLA(ResultDict):
     """The SLA verdicts of one ticket as of an instant: one :class:`TargetResult` per target.
 
     Examples:
@@ -1119,6 +1125,9 @@ class TicketSLA:
         >>> r = evaluate_ticket([(t0, "created")], t, as_of=t0)
         >>> r.policy, [x.state for x in r.targets]
         ('default', ['running'])
+        >>> d = r.to_dict()
+        >>> d["as_of"], d["targets"][0]["remaining"]
+        ('2025-03-03T09:00:00+00:00', 28800.0)
     """
 
     policy: str
