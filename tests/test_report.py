@@ -87,7 +87,7 @@ def test_report_over_your_files_lists_what_is_missing(
     assert main(argv) == 0
     page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "over orders.csv, responses.csv" in page
-    assert page.count("Not included") == 2  # loyalty and service levels
+    assert page.count("Not included") == 3  # loyalty, service levels and campaigns
     assert "--events FILE --program PROGRAM.json" in page
     assert "--tickets FILE --policy POLICY.json" in page
     assert main(["report", str(tmp_path / "bad"), "--transactions", str(tx)]) == 2
@@ -282,5 +282,50 @@ def test_report_over_the_sample_files_has_every_section(tmp_path: Path) -> None:
     argv += ["--events", str(data / "loyalty_events.csv"), "--program", str(data / "program.json")]
     assert main(argv) == 0
     page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
-    assert "Not included" not in page
+    # Every section but campaigns, which needs an assignment the command cannot read.
+    assert page.count("Not included") == 1
+    assert "Not included: this section needs an assignment" in page
     assert page.count('<img class="figure"') >= 10
+
+
+def test_campaigns_section_on_the_sample_data() -> None:
+    """The seed scenario: sleepers, 10% held out, measured; per arm, uplift, revenue, SRM."""
+    from crmkit._report import CONTROL_SHARE, campaigns, sample_campaign, sections
+
+    data = DemoData(seed=3)
+    arms, start = sample_campaign(data.transactions)
+    assert arms.attrs["control_share"] == CONTROL_SHARE == 0.1
+    share = float((arms["arm"] == "control").mean())
+    assert 0.05 < share < 0.15
+    built = sections(ReportData(transactions=data.transactions, assignment=arms,
+                                campaign_start=start))  # fmt: skip
+    section = built[-1]
+    assert section.id == "campaigns"
+    assert section.missing == ""
+    again = campaigns(arms, data.transactions, start, _axes())
+    assert (again.reading, again.tables) == (section.reading, section.tables)
+    text = " ".join(section.reading)
+    assert "Newcombe" in text
+    assert "Welch" in text
+    assert "CUPED" in text
+    assert "Sample-ratio check" in text
+    assert "control group" in text
+    assert "no coupon was sent" in text
+    assert len(section.figures) == 2
+    assert all(f.svg.startswith(b"<?xml") for f in section.figures)
+    titles = [title for title, _ in section.tables]
+    assert titles == ["Arms", "What the campaign changed (treatment minus control)",
+                      "Sample-ratio check"]  # fmt: skip
+    arms_table = section.tables[0][1]
+    assert "control" in arms_table
+    assert "treatment" in arms_table
+    assert f"{int((arms['arm'] == 'control').sum()):,}" in arms_table
+    assert "newcombe" in section.tables[1][1]
+    assert "welch" in section.tables[1][1]
+    assert "CUPED" in section.tables[1][1]
+
+
+def _axes() -> Any:
+    from crmkit._report import _figure_factory
+
+    return _figure_factory()

@@ -85,8 +85,9 @@ def add_commands(subparsers: Any) -> None:
         "report",
         help="write a self-contained HTML report (figures, tables, plain-language reading)",
         description="Write DIRECTORY/report.html: customer value, lifecycle and cohorts, "
-        "loyalty, service levels and satisfaction, over the built-in sample data or your "
-        "own files, and print its path. Needs the `plot` extra (matplotlib). The page loads "
+        "loyalty, service levels, satisfaction and (on the sample data) a campaign against "
+        "its control group, over the built-in sample data or your own files, and print its "
+        "path. Needs the `plot` extra (matplotlib). The page loads "
         "nothing from the network: figures are embedded, fonts are the reader's own.",
         examples=[
             "crmkit report out/",
