@@ -51,10 +51,7 @@ NOT_RESULTS = {
 }  # fmt: skip
 
 #: Result types without ``to_dict()`` yet, and the branch that owns them.
-MISSING = {
-    "RFMScore": "seg", "Rate": "seg", "StageResult": "seg", "TransitionMatrix": "seg",
-    "CohortTable": "seg", "SegmentMapReport": "seg",
-}  # fmt: skip
+MISSING: dict[str, str] = {}
 
 
 def result_types() -> dict[str, type]:

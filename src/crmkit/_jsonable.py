@@ -18,6 +18,8 @@ from fractions import Fraction
 from typing import Any, cast
 
 import attrs
+import numpy as np
+import pandas as pd
 
 __all__ = ["ResultDict", "json_ready"]
 
@@ -27,7 +29,8 @@ def json_ready(value: Any) -> Any:
 
     Result values only, never rules (rules use the spec layer): nested attrs results
     become dicts; tuples, lists and sets become lists (sets sorted); ``Fraction`` becomes
-    its exact text ``"-500/11"``; ``Decimal`` its text; ``timedelta`` seconds (float);
+    its exact text ``"-500/11"``; ``Decimal`` its text; DataFrames
+    ``{"index", "columns", "data"}`` (rows of values) and Series ``{"index", "data"}``; ``timedelta`` seconds (float);
     dates and datetimes ISO text; numpy scalars Python numbers; NaN and infinities
     ``None`` (JSON has none; an unbounded interval end reads as "no bound").
 
@@ -35,9 +38,30 @@ def json_ready(value: Any) -> Any:
         >>> from fractions import Fraction
         >>> json_ready({"exact": Fraction(-500, 11), "bounds": (1.5, float("inf")), "s": {5, 4}})
         {'exact': '-500/11', 'bounds': [1.5, None], 's': [4, 5]}
+        >>> import pandas as pd
+        >>> json_ready(pd.DataFrame({"n": [3, 1]}, index=pd.period_range("2025-01", periods=2, freq="M")))
+        {'index': ['2025-01', '2025-02'], 'columns': ['n'], 'data': [[3], [1]]}
     """
     if value is None or isinstance(value, (bool, str)):
         return value
+    if value is pd.NaT:
+        return None
+    if isinstance(value, pd.DataFrame):
+        # Tables keep their shape: row labels, column labels, rows of values.
+        return {
+            "index": [json_ready(v) for v in value.index],
+            "columns": [json_ready(v) for v in value.columns],
+            "data": [[json_ready(v) for v in row] for row in value.itertuples(index=False)],
+        }
+    if isinstance(value, pd.Series):
+        return {
+            "index": [json_ready(v) for v in value.index],
+            "data": [json_ready(v) for v in value.tolist()],
+        }
+    if isinstance(value, (pd.Period, pd.Interval)):
+        return str(value)
+    if isinstance(value, np.ndarray):
+        return [json_ready(v) for v in value.tolist()]
     if isinstance(value, Fraction):
         return str(value)
     if isinstance(value, Decimal):

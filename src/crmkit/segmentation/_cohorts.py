@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from crmkit._jsonable import ResultDict
 from crmkit.errors import ConfigError
 from crmkit.segmentation._dask import computed, is_dask, map_by_key, require_dask_columns
 from crmkit.segmentation._lifecycle_engine import Cut, make_cut
@@ -61,7 +62,7 @@ def _label(ordinal: int, period: str) -> pd.Period:
 
 
 @attrs.frozen(eq=False)
-class CohortTable:
+class CohortTable(ResultDict):
     """A cohort retention table as counts and as shares of period 0.
 
     Attributes:

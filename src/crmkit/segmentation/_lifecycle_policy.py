@@ -18,6 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from crmkit import _spec
+from crmkit._jsonable import ResultDict
 from crmkit._validate import resolve_timezone
 from crmkit.errors import ConfigError, InvalidInputError
 
@@ -520,7 +521,7 @@ class LifecyclePolicy(_spec.Spec):
 
 
 @attrs.frozen
-class StageResult:
+class StageResult(ResultDict):
     """One customer's lifecycle stage and the figures that decided it.
 
     Attributes:

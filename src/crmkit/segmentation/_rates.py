@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from crmkit._jsonable import ResultDict
 from crmkit._stats import wilson_interval
 from crmkit._validate import first_labels
 from crmkit.errors import ConfigError, InvalidInputError
@@ -65,7 +66,7 @@ __all__ = [
 
 
 @attrs.frozen(eq=False)
-class Rate:
+class Rate(ResultDict):
     """A rate with its definition, numerator and denominator, overall and by segment.
 
     Attributes:

@@ -30,13 +30,14 @@ import bisect
 import itertools
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, cast
 
 import attrs
 import numpy as np
 import pandas as pd
 
 from crmkit import _spec
+from crmkit._jsonable import json_ready
 from crmkit._validate import (
     check_keys,
     check_not_empty,
@@ -266,6 +267,15 @@ class RFMScore(NamedTuple):
     rfm_code: str
     segment: str | None
     t_score: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the scores as plain JSON types (for an app's endpoint).
+
+        Examples:
+            >>> RFMScore(5, 4, 3, "543", "Loyal").to_dict()
+            {'r_score': 5, 'f_score': 4, 'm_score': 3, 'rfm_code': '543', 'segment': 'Loyal', 't_score': None}
+        """
+        return cast("dict[str, Any]", json_ready(self._asdict()))
 
 
 def _resolve_map(owner: str, segment_map: object, bins: int) -> SegmentMap | None:

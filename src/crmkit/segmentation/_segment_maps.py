@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import _spec
+from crmkit._jsonable import ResultDict
 from crmkit.errors import ConfigError
 
 __all__ = ["Segment", "SegmentMap", "SegmentMapReport", "SegmentRule"]
@@ -300,7 +301,7 @@ class Segment(_spec.Spec):
 
 
 @attrs.frozen
-class SegmentMapReport:
+class SegmentMapReport(ResultDict):
     """What :meth:`SegmentMap.validate` found.
 
     Attributes:

@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from crmkit._jsonable import ResultDict
 from crmkit._validate import require_frame
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.segmentation._dask import computed, is_dask
@@ -90,7 +91,7 @@ def _grids(history: Any, columns: list[Any], k: int) -> npt.NDArray[np.int64]:
 
 
 @attrs.frozen(eq=False)
-class TransitionMatrix:
+class TransitionMatrix(ResultDict):
     """Stage-to-stage flows between two snapshots of a :func:`lifecycle_history`.
 
     Attributes:
