@@ -707,7 +707,7 @@ def campaigns(
         },
         index=pd.Index(names, name="arm"),
     )
-    rows = [("uplift (points)", u, True), ("relative lift", result.relative_lift, True)]
+    rows = [("uplift in response rate", u, True), ("relative lift", result.relative_lift, True)]
     rows += [("incremental revenue per customer", r, False)]
     if c is not None:
         rows.append(("incremental revenue per customer, CUPED", c, False))
