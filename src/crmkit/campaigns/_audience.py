@@ -23,6 +23,7 @@ and the same node evaluated on one customer's mapping gives the same answer.
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
 import math
 import operator
@@ -156,7 +157,7 @@ _ORDERED_KINDS = ("number", "datetime", "datetime_tz")
 
 
 # --------------------------------------------------------------------------- the nodes
-class Condition(spec.Spec):
+class Condition(spec.Spec, abc.ABC):
     """Base class of the condition nodes; build trees from the subclasses.
 
     Every node has ``mask(frame)`` (a boolean array, vectorised), ``test(customer)`` (one
@@ -170,6 +171,7 @@ class Condition(spec.Spec):
 
     __slots__ = ()
 
+    @abc.abstractmethod
     def columns(self) -> set[str]:
         """Return the columns the condition reads.
 
@@ -177,7 +179,6 @@ class Condition(spec.Spec):
             >>> IsNull("email").columns()
             {'email'}
         """
-        raise NotImplementedError  # pragma: no cover - every node overrides it
 
     def mask(self, frame: pd.DataFrame) -> _Mask:
         """Return the condition over every row of ``frame`` (checked first), as a bool array.
@@ -202,14 +203,17 @@ class Condition(spec.Spec):
         owner = f"{type(self).__name__}.test()"
         return self._test(customer, _scalar_kinds(self, customer, owner))
 
+    @abc.abstractmethod
     def _check(self, kinds: Mapping[str, str], path: str, owner: str) -> None:
-        raise NotImplementedError  # pragma: no cover
+        """Refuse columns or kinds the condition cannot read (path names the node)."""
 
+    @abc.abstractmethod
     def _mask(self, frame: pd.DataFrame, kinds: Mapping[str, str]) -> _Mask:
-        raise NotImplementedError  # pragma: no cover
+        """The vectorised condition over checked columns."""
 
+    @abc.abstractmethod
     def _test(self, customer: Mapping[str, Any], kinds: Mapping[str, str]) -> bool:
-        raise NotImplementedError  # pragma: no cover
+        """The condition for one customer's checked mapping."""
 
 
 class _ConditionCodec(spec.Codec):

@@ -23,6 +23,7 @@ Examples:
 
 from __future__ import annotations
 
+import abc
 import math
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, ClassVar, NamedTuple, Protocol, runtime_checkable
@@ -766,24 +767,28 @@ def check_customers(  # noqa: PLR0917 - private helper over parallel arrays
 
 
 @attrs.frozen
-class _CountFit(_Fitted):
+class _CountFit(_Fitted, abc.ABC):
     """Shared predictions of the continuous-time transaction models (BG/NBD, MBG/NBD, Pareto/NBD).
 
     Subclasses provide the per-customer log-likelihood and the closed forms; this base
     gives the checked, vectorised public entry points and :meth:`predict`.
     """
 
+    @abc.abstractmethod
     def _loglik(self, x: FloatArray, tx: FloatArray, T: FloatArray) -> FloatArray:
-        raise NotImplementedError
+        """Per-customer log-likelihood of (x, t_x, T)."""
 
+    @abc.abstractmethod
     def _expected(self, t: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray) -> FloatArray:
-        raise NotImplementedError
+        """E[X(t) | x, t_x, T]: expected purchases in the next t."""
 
+    @abc.abstractmethod
     def _alive(self, x: FloatArray, tx: FloatArray, T: FloatArray, t: FloatArray) -> FloatArray:
-        raise NotImplementedError
+        """P(alive at T + t | x, t_x, T)."""
 
+    @abc.abstractmethod
     def _population(self, t: FloatArray) -> FloatArray:
-        raise NotImplementedError
+        """E[X(t)] for a new customer: the population's expected purchases."""
 
     def _inputs(
         self, method: str, t: Any, frequency: Any, recency: Any, T: Any
