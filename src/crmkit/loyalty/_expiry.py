@@ -358,9 +358,7 @@ class ExpiryPolicy(Spec):
             ... ).counts_as_activity("adjust", "gift")
             False
         """
-        return cls(
-            "inactivity", n=n, freq=freq, activity=activity, ignore_reasons=ignore_reasons
-        )
+        return cls("inactivity", n=n, freq=freq, activity=activity, ignore_reasons=ignore_reasons)
 
     def per_tier(self, policies: Mapping[str, ExpiryPolicy]) -> ExpiryPolicy:
         """This policy, with a different validity for the members of some tiers.

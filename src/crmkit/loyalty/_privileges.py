@@ -502,9 +502,7 @@ class PrivilegeSet(Spec):
                 found="a member without it",
             )
         if status.remaining == 0:
-            period = (
-                "while held" if priv.quota_freq == "validity" else f"this {priv.quota_freq}"
-            )
+            period = "while held" if priv.quota_freq == "validity" else f"this {priv.quota_freq}"
             raise LedgerError(
                 f"Privilege({priv.id!r})",
                 "quota",

@@ -213,9 +213,7 @@ def as_dict_list(items: Iterable[Any]) -> list[dict[str, Any]]:
     return [item.to_dict() for item in items]
 
 
-def renamed_keys(
-    data: dict[str, Any], renames: dict[str, str], *, version: int
-) -> dict[str, Any]:
+def renamed_keys(data: dict[str, Any], renames: dict[str, str], *, version: int) -> dict[str, Any]:
     """A ``__spec_upgrade__`` step: read the JSON of an older schema with renamed keys.
 
     ``data`` is the mapping :func:`crmkit._spec.decode` is about to read: a top-level
