@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import codecs
 import contextlib
-import datetime as dt
 import decimal
 import functools
 import importlib.util
@@ -54,6 +53,7 @@ import pandas as pd
 
 from crmkit import datasets
 from crmkit._io import read_table
+from crmkit._jsonable import json_ready
 from crmkit._validate import datetime_column
 from crmkit.errors import ConfigError, CrmkitError, InvalidInputError, SchemaError
 
@@ -643,30 +643,16 @@ def _plain_frame(frame: pd.DataFrame, index: bool) -> pd.DataFrame:
 
 
 def _json_value(value: Any) -> Any:
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, float | np.floating):
-        number = float(value)
-        return None if math.isnan(number) else _significant(number)
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    if isinstance(value, int | np.integer):
+    """One cell of JSON output: the command line's number style, then :func:`json_ready`.
+
+    Floats get 15 significant digits (no binary noise) and whole ``Decimal`` amounts are
+    written as numbers; a value with no JSON form is written as its text.
+    """
+    if isinstance(value, decimal.Decimal) and value.is_finite() and value == value.to_integral():
         return int(value)
-    if isinstance(value, decimal.Decimal):
-        return int(value) if value == value.to_integral_value() else str(value)
-    if isinstance(value, pd.Timestamp | dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, pd.Timedelta | dt.timedelta):
-        return pd.Timedelta(value).total_seconds()
-    if isinstance(value, pd.Period):
-        return str(value)
-    if isinstance(value, list | tuple):
-        return [_json_value(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _json_value(v) for k, v in value.items()}
-    if pd.api.types.is_scalar(value) and pd.isna(value):
-        return None
-    return value if isinstance(value, str) else str(value)
+    if isinstance(value, float | np.floating):
+        value = _significant(float(value))
+    return json_ready(value, default=str)
 
 
 def records(frame: pd.DataFrame, *, index: bool = True) -> list[dict[str, Any]]:
