@@ -294,7 +294,9 @@ def iter_member_events(
         name: _text_array(raw[name]) if name in raw else np.full(n, "", dtype=object)
         for name in ("line", "sku", "category", "channel", "ref", "reward", "reason")
     }
-    _refuse_repeated_lines(frame, purchase & ~text["line"].astype(bool))
+    # Repeated rows share member and event id: only events of several rows can hold them.
+    several = np.bincount(event_codes)[event_codes] > 1
+    _refuse_repeated_lines(frame, purchase & several & ~text["line"].astype(bool))
     # Other one-row events whose values the checked constructors would accept as they are
     # (`ready`); everything else (and every error) goes through those constructors.
     point_values = np.full(n, None, dtype=object)
