@@ -89,8 +89,9 @@ def sort_events(events: Iterable[Event]) -> list[Event]:
             kind="",
         )
     seen: dict[str, Event] = {}
+    exact = EVENT_TYPES
     for event in events:
-        if not isinstance(event, _EVENT_TYPES):
+        if type(event) not in exact and not isinstance(event, _EVENT_TYPES):
             raise InvalidInputError(
                 "replay()",
                 "events",

@@ -210,9 +210,6 @@ class _Lot:
             setattr(new, name, getattr(self, name))
         return new
 
-    def order_key(self) -> tuple[dt.datetime, dt.datetime, str]:
-        return (self.expires_at or _FAR, self.earned_at, self.lot_id)
-
 
 class _Debit:
     __slots__ = ("allocations", "cancelled", "debit_id", "kind", "points", "restored")
@@ -368,9 +365,15 @@ class LotBook:
     def _enqueue(self, lot: _Lot) -> None:
         if lot.active and lot.remaining and not lot.queued:
             lot.queued = True
-            key = lot.order_key()
-            at = bisect.bisect_right(self.queue_keys, key)
-            self.queue_keys.insert(at, key)
+            key = (lot.expires_at or _FAR, lot.earned_at, lot.lot_id)
+            keys = self.queue_keys
+            if not keys or key >= keys[-1]:
+                # Lots mostly become usable in consumption order: the end of the queue.
+                keys.append(key)
+                self.queue.append(lot)
+                return
+            at = bisect.bisect_right(keys, key)
+            keys.insert(at, key)
             self.queue.insert(at, lot)
 
     # -- posting helpers -----------------------------------------------------------------
