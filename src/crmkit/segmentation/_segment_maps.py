@@ -3,16 +3,24 @@
 A :class:`SegmentMap` lists segments in business order. Each segment holds one or more
 :class:`SegmentRule` objects; a rule matches a set of RFM codes either by score ranges
 (``r``, ``f``, ``m``, inclusive; a missing dimension matches any score) or by an explicit
-list of codes (``"545"``). The map compiles once into a lookup table over the whole score
-space (``bins ** 3`` codes), so labelling a million customers is one array lookup.
+list of codes (``"545"``), optionally with day guards. The map compiles once into a
+lookup table over the whole score space (``bins ** 3`` codes, times the day classes its
+guards use), so labelling a million customers is one array lookup.
 
 Built-in catalogues (each names its source):
 
-- :meth:`SegmentMap.default` (alias :meth:`SegmentMap.marketer11`): the 11-segment marketer
-  map, the 125-code lookup table found in many public RFM notebooks and SQL scripts.
+- :meth:`SegmentMap.default` (``crmkit-11``): the 11 marketer segments with rules that keep
+  the promise of each name, day guards included.
+- :meth:`SegmentMap.marketer11` (``marketer-11``): the published 125-code lookup table
+  found in many public RFM notebooks and SQL scripts, kept by name with its limits.
 - :meth:`SegmentMap.rf_grid`: the 10-segment R x F grid.
 - :meth:`SegmentMap.three_layer`: the three layers of the CRM handbooks (high-value loyal,
   potential growth, sleeping), each with its playbook.
+
+Scores are relative to the data, so the default and three-layer maps also guard the
+labels that speak of time with absolute day guards (``last_within``, ``first_within``,
+...: see :class:`SegmentRule`): "recent" is a last purchase within 180 days, "new" a first
+purchase within 90.
 """
 
 from __future__ import annotations
@@ -1017,7 +1025,7 @@ class SegmentMap(_spec.Spec):
         Examples:
             >>> import numpy as np
             >>> SegmentMap.three_layer().positions(np.array([5, 1]), np.array([5, 5]),
-            ...                                    np.array([5, 5])).tolist()
+            ...     np.array([5, 5]), recency_days=np.array([3, 400])).tolist()
             [0, 2]
         """
         b = int(self.bins)
@@ -1535,44 +1543,50 @@ class SegmentMap(_spec.Spec):
     def three_layer(cls) -> SegmentMap:
         """The handbook's three layers: high-value loyal, potential growth, sleeping (5 bins).
 
-        - High-value loyal (高价值忠诚型): bought recently (R 3-5) and in the top two
-          frequency and spend bins (F 4-5, M 4-5).
-        - Potential growth (潜力成长型): bought recently (R 3-5), not (yet) high value.
-        - Sleeping, to be woken (沉睡唤醒型): no recent purchase (R 1-2).
+        - High-value loyal (高价值忠诚型): bought recently (R 3-5 and within the last 180
+          days) and in the top two frequency and spend bins (F 4-5, M 4-5).
+        - Potential growth (潜力成长型): bought recently (R 3-5, within 180 days), not
+          (yet) high value.
+        - Sleeping, to be woken (沉睡唤醒型): no recent purchase (R 1-2), or none for
+          half a year (the handbook's sleeping customer) whatever the score.
 
         References:
             The RFM layering and playbooks of Chinese CRM handbooks (客户关系管理), as
             summarised in ``shared/domain.md`` ("Customer value and segmentation"): VIP
             service channel and custom products for high value; "spend N to unlock"
             stepped benefits for potential; a wake-up gift plus a needs survey for
-            sleepers. The score cut-offs are crmkit's reading of those words.
+            sleepers, "a sleeping customer has not bought for 6 months". The score
+            cut-offs are crmkit's reading of those words.
 
         Examples:
             >>> t = SegmentMap.three_layer()
-            >>> t.label(5, 5, 4), t.label(4, 2, 5), t.label(2, 5, 5)
-            ('High-value loyal', 'Potential growth', 'Sleeping')
+            >>> t.label(5, 5, 4, recency_days=10), t.label(4, 2, 5, recency_days=10)
+            ('High-value loyal', 'Potential growth')
+            >>> t.label(2, 5, 5, recency_days=10), t.label(5, 5, 5, recency_days=200)
+            ('Sleeping', 'Sleeping')
         """
+        recent = RECENT_DAYS
         return cls(
             name="three-layer",
             segments=(
                 Segment(
                     name="High-value loyal",
-                    rules=(SegmentRule(r=(3, 5), f=(4, 5), m=(4, 5)),),
+                    rules=(SegmentRule(r=(3, 5), f=(4, 5), m=(4, 5), last_within=recent),),
                     description="VIP service channel, dedicated shopping guide, custom "
                     "products and early access.",
                 ),
                 Segment(
                     name="Potential growth",
                     rules=(
-                        SegmentRule(r=(3, 5), f=(1, 3)),
-                        SegmentRule(r=(3, 5), f=(4, 5), m=(1, 3)),
+                        SegmentRule(r=(3, 5), f=(1, 3), last_within=recent),
+                        SegmentRule(r=(3, 5), f=(4, 5), m=(1, 3), last_within=recent),
                     ),
                     description="'Spend N to unlock' stepped benefits; upgrade by "
                     "repurchase amount.",
                 ),
                 Segment(
                     name="Sleeping",
-                    rules=(SegmentRule(r=(1, 2)),),
+                    rules=(SegmentRule(r=(1, 2)), SegmentRule(r=(3, 5), last_over=recent)),
                     description="Wake-up gift plus a needs survey; a comeback coupon for "
                     "half-year sleepers.",
                 ),
