@@ -59,6 +59,16 @@ TIME_UNITS: Mapping[str, float] = {
     "years": 1.0 / 12.0,
 }
 
+#: Days in one period of each time unit (the inverse view of :data:`TIME_UNITS`).
+DAYS_PER_UNIT: Mapping[str, float] = {
+    "hours": 1.0 / 24.0,
+    "days": 1.0,
+    "weeks": 7.0,
+    "months": 30.4375,
+    "quarters": 91.3125,
+    "years": 365.25,
+}
+
 
 # ---------------------------------------------------------------------------- protocols
 @runtime_checkable
