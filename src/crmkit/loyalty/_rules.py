@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -59,6 +59,7 @@ from crmkit.loyalty._rules_util import (
     check_name,
     local_time,
     period_bounds,
+    renamed_keys,
     round_points,
     to_date,
     to_decimal,
@@ -541,14 +542,14 @@ class MemberContext:
                 kind="",
             )
 
-    def points_in(self, period: str) -> int:
-        """Points already earned in the current ``period`` (0 when not given).
+    def points_in(self, freq: str) -> int:
+        """Points already earned in the current calendar period ``freq`` (0 when not given).
 
         Examples:
             >>> MemberContext(period_points={"day": 5}).points_in("day")
             5
         """
-        return dict(self.period_points).get(period, 0)
+        return dict(self.period_points).get(freq, 0)
 
 
 # --------------------------------------------------------------------------- rules
@@ -853,24 +854,33 @@ class SignUpBonus(EarningRule):
 
 @attrs.frozen
 class PeriodCap(Spec):
-    """At most ``max_points`` purchase points per member per calendar ``period``.
+    """At most ``max_points`` purchase points per member per calendar period ``freq``.
 
     Periods are local to the program's zone: ``day``, ``week`` (ISO, from Monday),
     ``month``, ``quarter``, ``year``.
 
     Attributes:
-        period: The calendar period.
+        freq: The calendar period (called ``period`` in schema version 1; such JSON
+            still loads).
         max_points: The cap (>= 0).
 
     Examples:
         >>> PeriodCap("month", 5000).to_dict()
-        {'schema_version': 1, 'period': 'month', 'max_points': 5000}
-        >>> PeriodCap.from_dict({"period": "year", "max_points": 10})
-        PeriodCap(period='year', max_points=10)
+        {'schema_version': 2, 'freq': 'month', 'max_points': 5000}
+        >>> PeriodCap.from_dict({"freq": "year", "max_points": 10})
+        PeriodCap(freq='year', max_points=10)
+        >>> PeriodCap.from_dict({"schema_version": 1, "period": "year", "max_points": 10})
+        PeriodCap(freq='year', max_points=10)
     """
 
-    period: str = field(validator=one_of(PERIODS))
+    __spec_version__ = 2
+    freq: str = field(validator=one_of(PERIODS))
     max_points: int = field(validator=whole(min=0))
+
+    @classmethod
+    def __spec_upgrade__(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """Schema 1 called ``freq`` ``period``."""
+        return renamed_keys(data, {"period": "freq"}, version=2)
 
 
 # --------------------------------------------------------------------------- results
@@ -1063,7 +1073,7 @@ def _cap_items(instance: object, attribute: attrs.Attribute[Any], value: Any) ->
     for cap in value:
         if not isinstance(cap, PeriodCap):
             raise ConfigError("EarningScheme", "caps", expected="PeriodCap items", found=repr(cap))
-        periods.append(cap.period)
+        periods.append(cap.freq)
     if len(set(periods)) != len(periods):
         raise ConfigError(
             "EarningScheme", "caps", expected="at most one cap per period", found=str(periods)
@@ -1086,7 +1096,7 @@ def _to_caps(value: Iterable[PeriodCap | Mapping[str, Any]]) -> tuple[PeriodCap,
     _a_list(value, "EarningScheme", "caps", "PeriodCap")
     caps = [PeriodCap.from_dict(c) if isinstance(c, Mapping) else c for c in value]
     return tuple(
-        sorted(caps, key=lambda c: PERIODS.index(c.period) if isinstance(c, PeriodCap) else -1)
+        sorted(caps, key=lambda c: PERIODS.index(c.freq) if isinstance(c, PeriodCap) else -1)
     )
 
 
@@ -1252,7 +1262,7 @@ class EarningScheme(Spec):
         owner = "EarningScheme.period_to_date()"
         tzinfo = zone(timezone, owner)
         day = local_time(as_of, tzinfo, owner, "as_of").date()
-        windows = {c.period: period_bounds(day, c.period) for c in self.caps}
+        windows = {c.freq: period_bounds(day, c.freq) for c in self.caps}
         totals = dict.fromkeys(windows, 0)
         for when, pts in history:
             local_day = local_time(when, tzinfo, owner, "history").date()
@@ -1509,7 +1519,7 @@ class EarningScheme(Spec):
         if self.max_points_per_order is not None:
             limit = min(limit, self.max_points_per_order * scale)
         for cap in self.caps:
-            limit = min(limit, max(0, cap.max_points * scale - member.points_in(cap.period)))
+            limit = min(limit, max(0, cap.max_points * scale - member.points_in(cap.freq)))
         if limit < uncapped:
             whole = largest_remainder(limit, whole)
         total = sum(whole)
@@ -1532,66 +1542,6 @@ class EarningScheme(Spec):
             rounding=self._engine().rounding_label,
             point_decimals=self.point_decimals,
         )
-
-    def _flat_totals(
-        self, lines: Sequence[Any], engine: _SchemeEngine | None = None
-    ) -> tuple[int, Decimal, tuple[tuple[str, int], ...]] | None:
-        """Totals of :meth:`earn` for one plain base rate, without building any objects.
-
-        ``lines`` are the (validated) lines of an order paid without points: objects with
-        ``amount`` and ``discount`` Decimals, such as :class:`OrderLine`.
-        Returns ``(points, base, rule_points)`` exactly as :meth:`earn` would report them
-        for any member, or None when the scheme needs the full path (several or
-        conditional rules, caps, an order maximum). The ledger uses it on its hot path
-        (passing the scheme's ``engine``, read once per replay) and builds the full
-        :class:`EarningResult` only when it is read.
-        """
-        if engine is None:
-            engine = self._engine()
-        flat = engine.flat
-        if flat is None or len(flat) != 1 or self.caps or self.max_points_per_order is not None:
-            return None
-        rule_id, rate, _ = flat[0]
-        gross = self.earning_base == "gross"
-        if len(lines) == 1:
-            # The common single-line order, in EXACT's arithmetic without switching contexts.
-            line = lines[0]
-            base = line.amount if gross else EXACT.subtract(line.amount, line.discount)
-            x = EXACT.multiply(base, rate)
-            total = int(x.to_integral_value(rounding=engine.decimal_rounding))
-            return total, EXACT.add(_ZERO, base), ((rule_id, total),) if x > 0 else ()
-        whole, bases, rule_exact = self._flat_lines(lines, engine)
-        total = sum(whole)
-        rule_points = ((rule_id, total),) if rule_exact > 0 else ()
-        with decimal.localcontext(EXACT):
-            return total, sum(bases, _ZERO), rule_points
-
-    def _flat_lines(
-        self, lines: Sequence[Any], engine: _SchemeEngine | None = None
-    ) -> tuple[list[int], list[Decimal], Decimal]:
-        """Per-line points and earning bases on the path of :meth:`_flat_totals`.
-
-        Returns ``(points per line, base per line, exact points of the rule)``: what the
-        :class:`LinePoints` of :meth:`earn` would hold, without building them (the ledger
-        reads them when a purchase is refunded).
-        """
-        flat = (engine or self._engine()).flat
-        assert flat is not None
-        _, rate, _ = flat[0]
-        with decimal.localcontext(EXACT):
-            if self.earning_base == "gross":
-                bases = [line.amount for line in lines]
-            else:
-                bases = [line.amount - line.discount for line in lines]
-            exact = [base * rate for base in bases]
-            if self.rounding_scope == "per_line":
-                whole = [round_points(x, self.rounding_mode) for x in exact]
-            else:
-                whole = _round_order(exact, self.rounding_mode)
-            rule_exact = _ZERO
-            for x in exact:
-                rule_exact += x
-            return whole, bases, rule_exact
 
     def _earn_flat(
         self, order: Order, member: MemberContext, flat: tuple[tuple[str, Decimal, str], ...]
