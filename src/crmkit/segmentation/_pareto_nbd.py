@@ -312,6 +312,36 @@ class ParetoNBDFit(_CountFit):
             rate * expm1_ratio(s - 1.0, np.log1p(t / (beta + T))) * alive, dtype=np.float64
         )
 
+    def _columns(
+        self, t: float, x: FloatArray, tx: FloatArray, T: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """The predict columns from two quadratures per distinct (x, t_x, T) row.
+
+        The likelihood at T gives P(alive) (its two terms' ratio) and, with the
+        likelihood at T + t, P(no purchase in t); E[X(t)] and P(alive at t) follow in
+        closed form.
+        """
+        p = np.array(self._p())
+        r, alpha, s, beta = self._p()
+        if x.size > 20_000:
+            (ux, utx, uT), inverse = distinct_rows((x, tx, T))
+        else:
+            (ux, utx, uT), inverse = (x, tx, T), None
+        at_T = _parts(p, ux, utx, uT)
+        later_T = _parts(p, ux, utx, uT + t)
+        now = expit(-at_T.log_odds)
+        horizon = np.log1p(t / (beta + uT))
+        rate = (r + ux) / (alpha + uT) * (beta + uT)
+        out = (
+            rate * expm1_ratio(s - 1.0, horizon) * now,
+            now,
+            now * np.exp(-s * horizon),
+            np.exp(later_T.ll - at_T.ll),
+        )
+        if inverse is None:
+            return out
+        return out[0][inverse], out[1][inverse], out[2][inverse], out[3][inverse]
+
     def _population(self, t: FloatArray) -> FloatArray:
         r, alpha, s, beta = self._p()
         return np.asarray(
