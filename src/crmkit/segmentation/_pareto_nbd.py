@@ -143,10 +143,24 @@ def _parts(
     return _Parts(ll, odds, gradient)
 
 
+def _row_logsumexp(values: FloatArray) -> FloatArray:
+    """``log(sum(exp(values), axis=1))`` by the row maximum (scipy's general one is 2x slower).
+
+    Every row here has a finite maximum (the first node is finite), -inf only where the
+    whole row is (then the result is -inf).
+    """
+    top = values.max(axis=1)
+    shift = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(divide="ignore"):
+        return np.asarray(
+            np.log(np.exp(values - shift[:, None]).sum(axis=1)) + shift, dtype=np.float64
+        )
+
+
 def _parts_block(
     p: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray, grad: bool
 ) -> tuple[FloatArray, FloatArray, FloatArray | None]:
-    from scipy.special import digamma, logsumexp
+    from scipy.special import digamma
 
     r, alpha, s, beta = p
     m = r + x
@@ -163,7 +177,7 @@ def _parts_block(
         b_tau = a_tau + (beta - alpha)  # beta + tau
         lb_tau = np.log(b_tau)
         log_f = -q[:, None] * y - (s + 1.0) * lb_tau + _QLOG_W
-        log_sum = logsumexp(log_f, axis=1)
+        log_sum = _row_logsumexp(log_f)
         log_int = (1.0 - m) * la_tx + np.log(length) + log_sum  # -inf where t_x == T
         log_si = np.log(s) + log_int
     top = np.logaddexp(log_e1, log_si)
