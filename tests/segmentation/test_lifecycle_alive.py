@@ -7,8 +7,10 @@ library's model code.
 
 from __future__ import annotations
 
+import io
 import json
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,6 +20,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from crmkit import datasets
+from crmkit.cli import main
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.segmentation import (
     AliveRule,
@@ -292,3 +295,20 @@ def test_on_dask_equals_pandas(dask_client: Any) -> None:
         ddf, as_of="2025-03-31", policy=rule, p_alive=expected["p_alive"]
     )
     pd.testing.assert_series_equal(given_col.compute().sort_index()["stage"], expected["stage"])
+
+
+def test_cli_reads_a_p_alive_policy_with_its_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`crmkit lifecycle --policy policy.json`: the stored model decides, as in Python."""
+    path = tmp_path / "tx.csv"
+    ONE.to_csv(path, index=False)
+    policy = _policy(MBG, at_risk_below=0.8)
+    (tmp_path / "policy.json").write_text(json.dumps(policy.to_dict()), encoding="utf-8")
+    code = main(
+        ["lifecycle", str(path), "--as-of", AS_OF, "--policy", str(tmp_path / "policy.json")]
+    )
+    assert code == 0
+    out = pd.read_csv(io.StringIO(capsys.readouterr().out), index_col="customer_id")
+    assert out.loc["ann", "stage"] == "at_risk"
+    assert out.loc["ann", "p_alive"] == pytest.approx(_bg_closed_form(2, 4.0, 10.0, True))
