@@ -1654,15 +1654,37 @@ def lifecycle_policies_any(draw: st.DrawFn) -> Any:
             max_size=len(stages),
         )
     )
+    alive = draw(st.none() | alive_rules())
     return attrs.evolve(
         policy,
+        basis="p_alive" if alive is not None else policy.basis,
+        alive=alive,
         stages=stages,
         labels=dict(zip(stages, names, strict=True)) if draw(st.booleans()) else None,
         timezone=draw(st.sampled_from([None, "Asia/Shanghai", "UTC"])),
     )
 
 
+# --------------------------------------------------------------------------- clvlife: P(alive) rules
+
+
+@st.composite
+def alive_rules(draw: st.DrawFn, *, model: bool | None = None) -> Any:
+    """An ``AliveRule``: thresholds in order in [0, 1]; a count model, or none (``model``)."""
+    from crmkit.segmentation import AliveRule
+
+    cuts = sorted(draw(st.lists(st.floats(0.0, 1.0), min_size=3, max_size=3, unique=True)))
+    with_model = draw(st.booleans()) if model is None else model
+    return AliveRule(
+        model=draw(count_model_fits()) if with_model else None,
+        churned_below=cuts[0],
+        dormant_below=cuts[1],
+        at_risk_below=cuts[2],
+    )
+
+
 RULE_STRATEGIES["crmkit.segmentation.LifecyclePolicy"] = lifecycle_policies_any()
+RULE_STRATEGIES["crmkit.segmentation.AliveRule"] = alive_rules()
 
 
 # --------------------------------------------------------------------------- loyalty engine (branch loyengine): event tables with their event objects
