@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 from crmkit.errors import InsufficientPointsError, InvalidInputError, LedgerError
 from crmkit.loyalty._engine import Earner
-from crmkit.loyalty._engine import order_of as _order
 from crmkit.loyalty._events import (
     Adjust,
     CancelRedemption,
@@ -360,13 +359,7 @@ class Book(ReversalBook):
                     requested=tender_points,
                     hint="The points tender needs that many points.",
                 )
-        if earner.plain and not event.tenders:
-            earned = earner.plain_order(event.lines)
-        else:
-            context = self._context(event)
-            order = _order(event, event.points_tender_amount if event.tenders else _ZERO)
-            result = self.scheme.earn(order, context, timezone=self.zone)
-            earned = (result.points, result.base, result.rule_points, result, None, None)
+        earned = earner.earn(event, self._context, self.zone)
         points, base, rule_points = earned[0], earned[1], earned[2]
         bought = _Bought(event, earned, earner)
         self.bought[event_id] = bought
