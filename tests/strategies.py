@@ -11,6 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import numpy as np
 import pandas as pd
 from hypothesis import strategies as st
@@ -1575,7 +1576,20 @@ def segment_rules(bins: int = 5) -> st.SearchStrategy[Any]:
     ranges = st.builds(lambda r, f, m, t: SegmentRule(r=r, f=f, m=m, t=t), rng, rng, rng, rng)
     code = st.tuples(score, score, score).map(lambda c: "".join(map(str, c)))
     codes = st.lists(code, min_size=1, max_size=4).map(lambda c: SegmentRule(codes=c))
-    return ranges | codes
+    # Day guards (days since the last / first purchase): "over N" below "within M".
+    bounds = st.none() | st.tuples(st.integers(0, 400), st.integers(1, 400)).map(
+        lambda p: (min(p), max(p) + 1)
+    )
+    guarded = st.tuples(ranges | codes, bounds, bounds, st.booleans(), st.booleans()).map(
+        lambda a: attrs.evolve(
+            a[0],
+            last_over=a[1][0] if a[1] and a[3] else None,
+            last_within=a[1][1] if a[1] else None,
+            first_over=a[2][0] if a[2] and a[4] else None,
+            first_within=a[2][1] if a[2] and not a[4] else None,
+        )
+    )
+    return ranges | codes | guarded
 
 
 def segments(bins: int = 5, name: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[Any]:
@@ -1640,15 +1654,37 @@ def lifecycle_policies_any(draw: st.DrawFn) -> Any:
             max_size=len(stages),
         )
     )
+    alive = draw(st.none() | alive_rules())
     return attrs.evolve(
         policy,
+        basis="p_alive" if alive is not None else policy.basis,
+        alive=alive,
         stages=stages,
         labels=dict(zip(stages, names, strict=True)) if draw(st.booleans()) else None,
         timezone=draw(st.sampled_from([None, "Asia/Shanghai", "UTC"])),
     )
 
 
+# --------------------------------------------------------------------------- clvlife: P(alive) rules
+
+
+@st.composite
+def alive_rules(draw: st.DrawFn, *, model: bool | None = None) -> Any:
+    """An ``AliveRule``: thresholds in order in [0, 1]; a count model, or none (``model``)."""
+    from crmkit.segmentation import AliveRule
+
+    cuts = sorted(draw(st.lists(st.floats(0.0, 1.0), min_size=3, max_size=3, unique=True)))
+    with_model = draw(st.booleans()) if model is None else model
+    return AliveRule(
+        model=draw(count_model_fits()) if with_model else None,
+        churned_below=cuts[0],
+        dormant_below=cuts[1],
+        at_risk_below=cuts[2],
+    )
+
+
 RULE_STRATEGIES["crmkit.segmentation.LifecyclePolicy"] = lifecycle_policies_any()
+RULE_STRATEGIES["crmkit.segmentation.AliveRule"] = alive_rules()
 
 
 # --------------------------------------------------------------------------- loyalty engine (branch loyengine): event tables with their event objects

@@ -27,7 +27,7 @@ length, so each step touches a contiguous prefix).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence, Sized
 from typing import Any
 
 import attrs
@@ -98,7 +98,7 @@ def gb_hash(seed: str, value: str | int) -> float:
         True
     """
     text = _id_text(value, "gb_hash()")
-    n = _fnv1a32(str(_fnv1a32(seed + text)))
+    n = _fnv1a32(str(_fnv1a32(_seed(seed, "gb_hash()") + text)))
     return (n % 10000) / 10000
 
 
@@ -231,16 +231,26 @@ def _arrow_units(series: pd.Series) -> tuple[npt.NDArray[Any], I64, I64] | None:
     return data, bounds[:-1], lengths
 
 
-def _bad_ids(ids: pd.Series, mask: npt.NDArray[np.bool_], owner: str) -> SchemaError:
+def _bad_ids(
+    ids: pd.Series, mask: npt.NDArray[np.bool_], owner: str, what: str = "other values"
+) -> SchemaError:
     return SchemaError(
-        owner, "customer", expected="non-empty strings or integers (no missing ids)",
-        found=f"{int(mask.sum())} other values", rows=first_labels(ids.index, mask),
+        owner, _name(ids), expected="non-empty strings or integers (no missing ids)",
+        found=f"{int(mask.sum())} {what}", rows=first_labels(ids.index, mask),
         total=int(mask.sum()),
     )  # fmt: skip
 
 
+def _name(ids: pd.Series) -> str:
+    """The id column's name, for messages."""
+    return str(ids.name) if ids.name is not None else "customer"
+
+
 def _first_hash(ids: pd.Series, seed: str, owner: str) -> U32:
     h_seed = _fnv1a32(seed)
+    missing = ids.isna().to_numpy()
+    if missing.any():  # named first: a blank id makes a CSV column float, all "bad"
+        raise _bad_ids(ids, missing, owner, "missing ids")
     if pd.api.types.is_integer_dtype(ids.dtype) and not pd.api.types.is_bool_dtype(ids.dtype):
         if ids.hasnans:
             raise _bad_ids(ids, ids.isna().to_numpy(), owner)
@@ -248,7 +258,7 @@ def _first_hash(ids: pd.Series, seed: str, owner: str) -> U32:
         big = np.abs(values) >= _MAX_INT_ID
         if big.any():
             raise InvalidInputError(
-                owner, "customer", expected="integer ids with |id| < 2**53",
+                owner, _name(ids), expected="integer ids with |id| < 2**53",
                 found=f"{int(big.sum())} larger ids", rows=first_labels(ids.index, big),
                 total=int(big.sum()),
             )  # fmt: skip
@@ -341,6 +351,7 @@ def hash_ids(ids: Any, seed: str) -> npt.NDArray[np.float64]:
     """
     owner = "hash_ids()"
     seed = _seed(seed, owner)
+    _require_ids(ids, owner, "ids")
     if len(ids) == 0:
         return np.zeros(0, dtype=np.float64)
     series = _id_series(ids, "customer", None, owner)["customer"]
@@ -407,8 +418,22 @@ def _check_share(share: object, owner: str) -> float:
 
 
 # ------------------------------------------------------------------------------ assign
+def _require_ids(customers: object, owner: str, name: str) -> None:
+    """Refuse what is not a collection of ids (None, one string, a mapping, a number)."""
+    if (
+        isinstance(customers, (str, bytes, Mapping))
+        or not isinstance(customers, Sized)
+        or getattr(customers, "ndim", 1) == 0
+    ):
+        raise InvalidInputError(
+            owner, name, expected="a DataFrame, Series, Index, array or list of customer ids",
+            found=type(customers).__name__, kind="",
+        )  # fmt: skip
+
+
 def _id_series(customers: Any, customer: str, strata: str | None, owner: str) -> pd.DataFrame:
-    """The ids (and strata) as a frame with a fresh RangeIndex; lists stay Python objects."""
+    """The ids (and strata) as a frame indexed like the input (lists: by position)."""
+    _require_ids(customers, owner, "customers")
     if isinstance(customers, pd.DataFrame):
         need = [customer] + ([strata] if strata is not None else [])
         missing = [c for c in need if c not in customers.columns]
@@ -418,7 +443,8 @@ def _id_series(customers: Any, customer: str, strata: str | None, owner: str) ->
                 found=f"columns {list(customers.columns)[:10]}",
             )  # fmt: skip
         frame = pd.DataFrame(
-            {c: customers[c].to_numpy() if c != customer else customers[c].array for c in need}
+            {c: customers[c].to_numpy() if c != customer else customers[c].array for c in need},
+            index=customers.index,  # messages name the caller's labels
         )
     else:
         if strata is not None:
@@ -426,6 +452,7 @@ def _id_series(customers: Any, customer: str, strata: str | None, owner: str) ->
                 owner, "strata", expected="None when customers is not a DataFrame",
                 found=repr(strata),
             )  # fmt: skip
+        labels = customers.index if isinstance(customers, pd.Series) else None
         if isinstance(customers, (pd.Series, pd.Index)):
             values: Any = customers.array
         else:
@@ -433,7 +460,7 @@ def _id_series(customers: Any, customer: str, strata: str | None, owner: str) ->
             if values.dtype.kind not in "iu":
                 values = np.empty(len(values), dtype=object)
                 values[:] = list(customers)
-        frame = pd.DataFrame({customer: pd.Series(values, copy=False)})
+        frame = pd.DataFrame({customer: pd.Series(values, index=labels, copy=False)})
     if frame.empty:
         raise InvalidInputError(owner, customer, expected="at least one customer", found="none")
     if strata is not None and frame[strata].isna().any():
@@ -473,7 +500,7 @@ def _check_unique(ids: pd.Series, h1: U32, owner: str) -> None:
     dup[suspects] = ids[suspects].duplicated().to_numpy()
     if dup.any():
         raise InvalidInputError(
-            owner, "customer", expected="unique customer ids", found=f"{int(dup.sum())} repeats",
+            owner, _name(ids), expected="unique customer ids", found=f"{int(dup.sum())} repeats",
             rows=first_labels(ids.index, dup), total=int(dup.sum()),
         )  # fmt: skip
 
@@ -608,6 +635,28 @@ class SRMResult:
         return attrs.asdict(self)
 
 
+def _arm_counts(counts: object, owner: str) -> dict[str, int]:
+    """``{"control": n, "treatment": m}`` checked: both arms, whole counts, no other keys."""
+    expected = "a DataFrame with an 'arm' column, or {'control': n, 'treatment': m}"
+    if not isinstance(counts, Mapping):
+        raise InvalidInputError(
+            owner, "assignment", expected=expected, found=type(counts).__name__, kind=""
+        )
+    if set(counts) != set(ARMS):
+        raise InvalidInputError(
+            owner, "assignment", expected=expected, found=f"keys {sorted(map(str, counts))}",
+            kind="",
+        )  # fmt: skip
+    for arm in ARMS:
+        n = counts[arm]
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 0 <= n <= 2**53:
+            raise InvalidInputError(
+                owner, f"assignment[{arm!r}]", expected="a whole count from 0 to 2**53",
+                found=repr(n), kind="",
+            )  # fmt: skip
+    return {arm: int(counts[arm]) for arm in ARMS}
+
+
 def srm_check(
     assignment: pd.DataFrame | dict[str, int],
     *,
@@ -638,12 +687,23 @@ def srm_check(
     if isinstance(assignment, pd.DataFrame):
         if "arm" not in assignment.columns:
             raise SchemaError(owner, "arm", expected="a column of arms", found="no such column")
-        arm = assignment["arm"].astype(str)
+        arm = assignment["arm"]
+        other = ~arm.isin(ARMS).to_numpy(dtype=bool)  # missing arms included
+        if other.any():
+            raise InvalidInputError(
+                owner, "arm", expected="'control' or 'treatment' in every row",
+                found=f"{int(other.sum())} other values", rows=first_labels(assignment.index, other),
+                total=int(other.sum()),
+            )  # fmt: skip
         counts = {a: int((arm == a).sum()) for a in ARMS}
         if control_share is None:
             control_share = assignment.attrs.get("control_share")
     else:
-        counts = {a: int(assignment.get(a, 0)) for a in ARMS}
+        counts = _arm_counts(assignment, owner)
+    if sum(counts.values()) == 0:
+        raise InvalidInputError(
+            owner, "assignment", expected="at least one customer", found="none", kind=""
+        )
     if control_share is None:
         raise ConfigError(
             owner, "control_share", expected="the intended share", found="None",
