@@ -184,7 +184,14 @@ def loyalty_tiers(draw: st.DrawFn) -> Any:
     spend = draw(st.one_of(st.none(), st.decimals(0, 10**6, places=2).map(Decimal)))
     points = draw(st.one_of(st.none(), st.integers(0, 10**6)))
     orders = draw(st.one_of(st.none(), st.integers(0, 1000)))
-    return Tier(name=name, spend=spend, points=points, orders=orders)
+    counts = draw(
+        st.dictionaries(
+            st.sampled_from(["nights", "stays", "segments", "miles"]),
+            st.integers(0, 10**5),
+            max_size=2,
+        )
+    )
+    return Tier(name=name, spend=spend, points=points, orders=orders, counts=counts)
 
 
 @st.composite
@@ -704,6 +711,15 @@ def loyalty_programs(draw: st.DrawFn) -> object:
                     window="rolling",
                     window_months=1,
                 ),
+                # Rule 1: "4 nights or 600 points" in a rolling quarter.
+                TierLadder(
+                    tiers=[
+                        Tier(name="member"),
+                        Tier(name="gold", points=600, counts={"nights": 4}),
+                    ],
+                    window="rolling",
+                    window_months=3,
+                ),
             ]
         )
     )
@@ -885,20 +901,25 @@ def member_contexts(draw: st.DrawFn) -> object:
 def tier_ladders(
     draw: st.DrawFn, *, downgrades: tuple[str, ...] = ("reevaluate", "one_down", "to_base")
 ) -> object:
-    """A :class:`crmkit.loyalty.TierLadder` of 1-4 tiers on spend and/or orders, any
-    window, validity, downgrade policy (from ``downgrades``), grace and lifetime."""
+    """A :class:`crmkit.loyalty.TierLadder` of 1-4 tiers on spend, orders and/or a named
+    count (``nights``), any window, validity, downgrade policy (from ``downgrades``),
+    grace and lifetime."""
     from decimal import Decimal
 
     from crmkit.loyalty import Tier, TierLadder
 
     n = draw(st.integers(1, 4))
-    metrics = draw(st.sampled_from([("spend",), ("orders",), ("spend", "orders")]))
+    metrics = draw(
+        st.sampled_from(
+            [("spend",), ("orders",), ("spend", "orders"), ("nights",), ("spend", "nights")]
+        )
+    )
     spend_steps = sorted(set(draw(st.lists(st.integers(1, 50), min_size=n, max_size=n))))
     order_steps = sorted(set(draw(st.lists(st.integers(1, 12), min_size=n, max_size=n))))
     size = min(len(spend_steps), len(order_steps)) if len(metrics) == 2 else n
     if "spend" in metrics:
         size = min(size, len(spend_steps))
-    if "orders" in metrics:
+    if "orders" in metrics or "nights" in metrics:
         size = min(size, len(order_steps))
     tiers = [Tier(name="t0")]
     for i in range(1, size):
@@ -907,11 +928,16 @@ def tier_ladders(
             kw["spend"] = Decimal(spend_steps[i] * 100)
         if "orders" in metrics:
             kw["orders"] = order_steps[i]
+        if "nights" in metrics:
+            kw["counts"] = {"nights": 3 * order_steps[i]}
         tiers.append(Tier(name=f"t{i}", **kw))  # type: ignore[arg-type]
     lifetime = []
     if len(tiers) > 1 and draw(st.integers(0, 3)) == 0:
         top = tiers[-1]
-        lifetime = [Tier(name=top.name, **{m: v * 3 for m, v in top.thresholds().items()})]  # type: ignore[arg-type]
+        tripled = {m: v * 3 for m, v in top.thresholds().items() if m != "nights"}
+        if top.counts:
+            tripled["counts"] = {k: 3 * v for k, v in top.counts}
+        lifetime = [Tier(name=top.name, **tripled)]  # type: ignore[arg-type]
     window = draw(st.sampled_from(["calendar_year", "rolling", "anniversary"]))
     return TierLadder(
         tiers=tiers,
@@ -930,7 +956,7 @@ def qualifying_postings(
     draw: st.DrawFn, *, max_size: int = 12, refunds: bool = False
 ) -> list[object]:
     """Qualifying postings over 2024-2026 (naive times, whole seconds); spend in hundreds,
-    one order each; with ``refunds`` some postings are negative."""
+    one order and 0-7 ``nights`` each; with ``refunds`` some postings are negative."""
     from decimal import Decimal
 
     from crmkit.loyalty import QualifyingPosting
@@ -941,9 +967,14 @@ def qualifying_postings(
             seconds=draw(st.integers(0, 3 * 365 * 86_400))
         )
         amount = draw(st.integers(-20 if refunds else 0, 40)) * 100
+        nights = draw(st.integers(0, 7))
         out.append(
             QualifyingPosting(
-                when, spend=Decimal(amount), points=amount, orders=1 if amount >= 0 else -1
+                when,
+                spend=Decimal(amount),
+                points=amount,
+                orders=1 if amount >= 0 else -1,
+                counts={"nights": nights if amount >= 0 else -nights},
             )
         )
     return out

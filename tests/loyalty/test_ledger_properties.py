@@ -77,6 +77,10 @@ def check_state(state: MemberState) -> None:
         assert all(type(points) is int for _, points in posting.allocations)
     for q in state.qualifying:
         assert isinstance(q.spend, Decimal)
+    # Named counts (rule 1): taken back at most once, with the purchase's last unit.
+    nights = sum(q.counts.get("nights", 0) for q in state.qualifying)
+    bought = state._book.bought.values()
+    assert 0 <= nights <= sum(dict(b.event.counts).get("nights", 0) for b in bought)
 
 
 class LedgerMachine(RuleBasedStateMachine):
@@ -126,8 +130,9 @@ class LedgerMachine(RuleBasedStateMachine):
         amounts=st.lists(st.integers(0, 50_000), min_size=1, max_size=3),
         quantities=st.lists(st.integers(1, 3), min_size=3, max_size=3),
         tender=st.integers(0, 300),
+        nights=st.integers(0, 4),
     )
-    def purchase(self, amounts: list[int], quantities: list[int], tender: int) -> str:
+    def purchase(self, amounts: list[int], quantities: list[int], tender: int, nights: int) -> str:
         lines = [
             PurchaseLine(str(i), Decimal(a).scaleb(-2), quantity=quantities[i])
             for i, a in enumerate(amounts)
@@ -141,7 +146,10 @@ class LedgerMachine(RuleBasedStateMachine):
             if net - value:
                 tenders.append(Tender("card", net - value))
         eid = self._id("p")
-        self._push(Purchase(eid, self.now, lines=lines, channel="store", tenders=tenders))
+        counts = {"nights": nights} if nights else {}
+        self._push(
+            Purchase(eid, self.now, lines=lines, channel="store", tenders=tenders, counts=counts)
+        )
         return eid
 
     @rule(purchase=purchases, data=st.data())

@@ -32,6 +32,7 @@ from crmkit._spec import (
 from crmkit._spec import to_decimal as _as_decimal
 from crmkit._validate import check_keys
 from crmkit.errors import ConfigError, CrmkitError, InvalidInputError
+from crmkit.loyalty._rules_util import count_pairs, count_problem
 
 __all__ = [
     "Adjust",
@@ -347,6 +348,10 @@ class _Base:
                 value = value.isoformat()
             elif isinstance(value, Decimal):
                 value = str(value)
+            elif attribute.name == "counts":
+                if not value:
+                    continue  # written only when there are any, as before they existed
+                value = dict(value)
             elif isinstance(value, tuple):
                 value = [_item_dict(v) for v in value]
             out[attribute.name] = value
@@ -429,9 +434,18 @@ class Purchase(_Base):
         lines: The :class:`PurchaseLine` objects (at least one; unique ``line_id``).
         channel: Where it happened (``"store"``, ``"online"``, ...).
         tenders: The :class:`Tender` objects that paid it.
+        counts: Named activity counts the purchase carries for tier qualification beyond
+            spend, points and orders (``{"nights": 3, "stays": 1}``, ``{"segments": 2,
+            "miles": 1650}``): non-negative ints. A tier ladder qualifying on a name reads
+            it (:attr:`Tier.counts <crmkit.loyalty.Tier.counts>`); like the order count,
+            they are taken back when the purchase is fully refunded.
 
     Examples:
         >>> import datetime as dt
+        >>> stay = Purchase("s1", dt.datetime(2025, 3, 1, 10, tzinfo=dt.UTC),
+        ...                 lines=[PurchaseLine("room", "450.00")], counts={"nights": 3, "stays": 1})
+        >>> stay.counts, stay.to_dict()["counts"]
+        ((('nights', 3), ('stays', 1)), {'nights': 3, 'stays': 1})
         >>> p = Purchase("p1", dt.datetime(2025, 3, 1, 10, tzinfo=dt.UTC),
         ...              lines=[PurchaseLine("1", "80.00"), PurchaseLine("2", "20.00")],
         ...              tenders=[Tender("card", "90.00"), Tender("points", "10.00", points=1000)])
@@ -446,10 +460,14 @@ class Purchase(_Base):
     lines: tuple[PurchaseLine, ...] = attrs.field(converter=_lines)
     channel: str = ""
     tenders: tuple[Tender, ...] = attrs.field(default=(), converter=_tenders)
+    counts: tuple[tuple[str, int], ...] = attrs.field(default=(), converter=count_pairs)
 
     def __attrs_post_init__(self) -> None:
         _check_event(self)
         owner = _owner(self)
+        problem = count_problem(self.counts)
+        if problem is not None:
+            raise InvalidInputError(owner, "counts", expected=problem[0], found=problem[1], kind="")
         if not self.lines:
             raise InvalidInputError(
                 owner, "lines", expected="at least one line", found="none", kind=""
@@ -538,6 +556,7 @@ def _unchecked_purchase(
     setattr_(event, "lines", tuple(built))
     setattr_(event, "channel", channel)
     setattr_(event, "tenders", ())
+    setattr_(event, "counts", ())
     return event
 
 

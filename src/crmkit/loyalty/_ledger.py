@@ -365,7 +365,8 @@ class _Bought:
         self.refunded_net = _ZERO
         self.lot: str | None = None
         self.tender: str | None = None
-        # Qualifying posting held back while the points are pending: [spend, points, orders].
+        # Qualifying posting held back while the points are pending:
+        # [spend, points, orders, named counts].
         self.deferred: list[Any] | None = None
 
     def clone(self) -> _Bought:
@@ -436,9 +437,9 @@ class Book:
         self.bought: dict[str, _Bought] = {}
         # Postings as plain tuples (the fields of Posting); the snapshot builds the objects.
         self.postings: list[tuple[Any, ...]] = []
-        # Qualifying changes as (time, spend, points, orders); QualifyingPosting objects are
-        # built only for the tier tracker and the snapshot.
-        self.qualifying: list[tuple[dt.datetime, Decimal, int, int]] = []
+        # Qualifying changes as (time, spend, points, orders, named counts); QualifyingPosting
+        # objects are built only for the snapshot.
+        self.qualifying: list[tuple[dt.datetime, Decimal, int, int, tuple[Any, ...]]] = []
         self.earn_history: list[tuple[dt.datetime, int]] = []
         self.rejected: list[tuple[str, str]] = []
         self.events: list[Event] = []
@@ -560,10 +561,10 @@ class Book:
             self.postings.append((at, "activate", 0, lot_id, lot_id, "pending", (), None))
         bought = self.bought.get(lot_id)
         if bought is not None and bought.deferred is not None:
-            spend, points, orders = bought.deferred
+            spend, points, orders, counts = bought.deferred
             bought.deferred = None
-            if spend or points or orders:
-                self.qualifying.append((at, spend, points, orders))
+            if spend or points or orders or counts:
+                self.qualifying.append((at, spend, points, orders, counts))
         if self.debt:
             self._repay(at, lot_id)
 
@@ -961,13 +962,13 @@ class Book:
                     postings.append((now, "earn", part, event_id, event_id, rule, (), None))
             self.earn_history.append((now, points))
             if pending_until is not None and not program.count_pending_for_tier:
-                bought.deferred = [base, points, 1]
+                bought.deferred = [base, points, 1, event.counts]
             else:
-                self.qualifying.append((now, base, points, 1))
+                self.qualifying.append((now, base, points, 1, event.counts))
             if self.debt:
                 self._repay(now, event_id)
         else:
-            self.qualifying.append((now, base, points, 1))
+            self.qualifying.append((now, base, points, 1, event.counts))
 
     def _context(self, event: Purchase) -> MemberContext:
         program = self.program
@@ -1035,8 +1036,8 @@ class Book:
         else:
             tracker, posted = found
         zone = self.zone
-        for when, spend, points, orders in postings[posted:]:
-            tracker._post(when.astimezone(zone), spend, points, orders)
+        for when, spend, points, orders, counts in postings[posted:]:
+            tracker._post(when.astimezone(zone), spend, points, orders, counts)
         self.side[name] = (tracker, len(postings))
         return tracker.status(at)
 
@@ -1062,8 +1063,8 @@ class Book:
                 min(starts), timezone=self.zone, point_decimals=self.program.point_decimals
             )
         zone = self.zone
-        for when, spend, points, orders in postings[self.tier_posted :]:
-            tracker._post(when.astimezone(zone), spend, points, orders)
+        for when, spend, points, orders, counts in postings[self.tier_posted :]:
+            tracker._post(when.astimezone(zone), spend, points, orders, counts)
         self.tier_posted = len(postings)
         return tracker.status(at)
 
@@ -1157,13 +1158,17 @@ class Book:
             # Period caps count purchase points net of refunds, in the purchase's period.
             self.earn_history.append((purchase.time, -points))
         # 3. qualifying counters shrink.
+        # The order and its named counts (nights, segments, ...) go with the last unit.
         orders = -1 if bought.fully_refunded else 0
+        counts = tuple((k, -v) for k, v in purchase.counts) if orders else ()
         if bought.deferred is not None:
             bought.deferred[0] -= base
             bought.deferred[1] -= points
             bought.deferred[2] += orders
+            if orders:
+                bought.deferred[3] = ()
         elif base or points or orders:
-            self.qualifying.append((at, -base, -points, orders))
+            self.qualifying.append((at, -base, -points, orders, counts))
         self._repay(at, event.event_id)
 
     def _restore_share(
