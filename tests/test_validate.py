@@ -543,3 +543,32 @@ def test_the_number_reader_answers_any_cells_with_finite_floats_or_a_crmkit_erro
         return
     assert out.dtype == np.float64
     assert np.isfinite(out).all()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2025-01-31",
+        " 2025-01-31T09:30 ",
+        "2025-01-31T09:30+01:00",
+        "20250131",
+        "1900-01-01T00:00+00:53:28",  # an offset with seconds (local mean time)
+        dt.datetime(2025, 1, 31, 9, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai")),
+        dt.date(2025, 1, 31),
+        np.datetime64("2025-01-31T09:30"),
+    ],
+)
+@pytest.mark.parametrize("tz", [None, "Europe/Berlin"])
+def test_datetime_value_is_the_column_reader_on_one_row(value: object, tz: str | None) -> None:
+    """One date path: a value reads as the same instant as a one-row column of it.
+
+    Regression: ``datetime_value`` had its own parser and refused ISO strings whose
+    offset has seconds (``+00:53:28``), which ``datetime_column`` reads.
+    """
+    got = v.datetime_value(value, "f()", "as_of", tz=tz)
+    column = v.datetime_column(
+        pd.DataFrame({"d": [value]}), "d", "f()", tz=tz, date_format="ISO8601"
+    )
+    assert got == column.iloc[0]
+    assert got.unit == "ns"
+    assert (got.tzinfo is None) == (column.dt.tz is None)

@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import codecs
 import contextlib
-import datetime as dt
 import decimal
 import functools
 import importlib.util
@@ -47,13 +46,14 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
 
 from crmkit import datasets
 from crmkit._io import read_table
+from crmkit._jsonable import json_ready
 from crmkit._validate import datetime_column
 from crmkit.errors import ConfigError, CrmkitError, InvalidInputError, SchemaError
 
@@ -101,8 +101,6 @@ _PARQUET = {".parquet", ".pq"}
 _SHARE_DECIMALS = 4
 _SIGNIFICANT = 15
 _CHUNK = 1 << 16
-#: ``attrs`` key that marks a frame read from CSV (row p is on line p + 2 of the file).
-_CSV_MARK = "crmkit_cli_csv"
 
 
 class MissingDependencyError(CrmkitError):
@@ -291,21 +289,6 @@ def _encoding(args: argparse.Namespace, owner: str) -> str:
     return "utf-8-sig" if codec.name == "utf-8" else codec.name
 
 
-def _line_of_bad_byte(file: Path, encoding: str) -> tuple[int, int] | None:
-    """The 1-based line and byte offset of the first byte ``encoding`` cannot decode."""
-    decoder = codecs.getincrementaldecoder(encoding)()
-    line, offset = 1, 0
-    with file.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError as err:
-                return line + chunk[: err.start].count(b"\n"), offset + err.start
-            line += chunk.count(b"\n")
-            offset += len(chunk)
-    return None
-
-
 def read_input(
     path: str,
     args: argparse.Namespace,
@@ -346,39 +329,12 @@ def read_input(
     parquet = path != "-" and Path(path).suffix.lower() in _PARQUET
     if parquet and Path(path).is_file() and _parquet_engine() is None:
         raise _no_parquet(owner, path)
-    if not text:
-        # The one reader of files (crmkit._io): rows are labelled with their line in the
-        # file, so every later message about a value names the line to fix.
-        stated = None if encoding == "utf-8-sig" else encoding  # UTF-8, BOM or not
-        frame = read_table(path, owner=owner, encoding=stated, sep=sep, labels="lines")
-    else:
-        # Every column as text, exactly as written (loyalty amounts are Decimals, ids keep
-        # their leading zeros): read_table has no text mode, so pandas reads it here.
-        options: dict[str, Any] = {
-            "encoding": encoding, "sep": sep, "dtype": str, "keep_default_na": False,
-        }  # fmt: skip
-        if path == "-":
-            raw = sys.stdin.buffer.read()
-            frame = _read_csv(
-                io.BytesIO(raw), "standard input", owner=owner, what=what, options=options,
-                file=None,
-            )  # fmt: skip
-        else:
-            file = Path(path)
-            if file.is_dir():
-                raise InvalidInputError(
-                    owner, path, expected="a file", found="a directory", kind="input"
-                )
-            if not file.is_file():
-                raise InvalidInputError(
-                    owner, path, expected="an existing file", found="no such file", kind="input"
-                )
-            if file.suffix.lower() in _PARQUET:
-                frame = _read_parquet(file, owner)
-            else:
-                frame = _read_csv(file, path, owner=owner, what=what, options=options, file=file)
-        if path == "-" or Path(path).suffix.lower() not in _PARQUET:
-            frame.attrs[_CSV_MARK] = True  # row positions: line = position + 2
+    # The one reader of files (crmkit._io): rows are labelled with their line in the
+    # file, so every later message about a value names the line to fix. With ``text``
+    # every CSV column is read as written (loyalty amounts are Decimals, ids keep their
+    # leading zeros, an empty field is "").
+    stated = None if encoding == "utf-8-sig" else encoding  # UTF-8, BOM or not
+    frame = read_table(path, owner=owner, encoding=stated, sep=sep, labels="lines", as_text=text)
     if not allow_empty and len(frame) == 0:
         raise InvalidInputError(
             owner,
@@ -387,49 +343,6 @@ def read_input(
             found="only a header row",
             kind="input",
         )
-    return frame
-
-
-def _read_csv(
-    source: Any,
-    name: str,
-    *,
-    owner: str,
-    what: str,
-    options: dict[str, Any],
-    file: Path | None,
-) -> pd.DataFrame:
-    try:
-        frame: pd.DataFrame = pd.read_csv(source, **options)
-    except UnicodeDecodeError:
-        where = _line_of_bad_byte(file, options["encoding"]) if file is not None else None
-        at = f" at line {where[0]} (byte {where[1]})" if where else ""
-        raise InvalidInputError(
-            owner,
-            name,
-            expected=f"text in {options['encoding'].replace('-sig', '')}",
-            found=f"bytes that are not{at}",
-            kind="input",
-            hint="Name the file's encoding with --encoding (gb18030 for Excel exports "
-            "in mainland China, latin-1 for Western European ones).",
-        ) from None
-    except pd.errors.EmptyDataError:
-        raise InvalidInputError(
-            owner,
-            name,
-            expected=f"a CSV file of {what} with a header row",
-            found="an empty file",
-            kind="input",
-        ) from None
-    except pd.errors.ParserError as err:
-        raise InvalidInputError(
-            owner,
-            name,
-            expected="a well-formed CSV file",
-            found=str(err).strip().splitlines()[-1],
-            kind="input",
-            hint="Check --sep if the file uses another separator.",
-        ) from None
     return frame
 
 
@@ -449,22 +362,6 @@ def _no_parquet(owner: str, option: str) -> MissingDependencyError:
         kind="",
         hint="Install the `parquet` extra: pip install 'crmkit[parquet]'.",
     )
-
-
-def _read_parquet(file: Path, owner: str) -> pd.DataFrame:
-    if _parquet_engine() is None:
-        raise _no_parquet(owner, str(file))
-    try:
-        return pd.read_parquet(file)
-    except (OSError, ValueError) as err:
-        lines = str(err).strip().splitlines()
-        raise InvalidInputError(
-            owner,
-            str(file),
-            expected="a readable Parquet file",
-            found=lines[0] if lines else type(err).__name__,
-            kind="input",
-        ) from None
 
 
 def load_json(path: str, owner: str, option: str) -> Any:
@@ -576,21 +473,20 @@ def convert_dates(
     The reading is :func:`crmkit._validate.datetime_column`'s (nothing is guessed). Without
     either option the columns are left to the library, which reads ISO 8601 and refuses
     anything else (``always=True`` reads them here too, as ISO 8601). Empty cells stay
-    missing; a value that does not match is an error naming the column and, for CSV
-    files, the file's line numbers (header = line 1).
+    missing; a value that does not match is an error naming the column and the rows'
+    labels (for CSV files, their line numbers: the header is line 1).
 
     Examples:
-        >>> f = pd.DataFrame({"d": ["31/01/2025", "01/02/2025"]})
-        >>> f.attrs[_CSV_MARK] = True  # as read_input marks a CSV file
+        >>> lines = [2, 3]  # read_input labels CSV rows with their line in the file
+        >>> f = pd.DataFrame({"d": ["31/01/2025", "01/02/2025"]}, index=lines)
         >>> a = argparse.Namespace(date_format="%d/%m/%Y", date_unit=None, command_name="x")
         >>> convert_dates(f, ["d"], a)["d"].dt.strftime("%Y-%m-%d").tolist()
         ['2025-01-31', '2025-02-01']
-        >>> bad = pd.DataFrame({"d": ["31/01/2025", "2025-02-01"]})
-        >>> bad.attrs[_CSV_MARK] = True
+        >>> bad = pd.DataFrame({"d": ["31/01/2025", "2025-02-01"]}, index=lines)
         >>> convert_dates(bad, ["d"], a)
         Traceback (most recent call last):
         ...
-        crmkit.errors.SchemaError: x: column 'd' must be dates in the format '%d/%m/%Y'; found mixed formats: 1 values in ISO 8601, such as '2025-02-01' at lines [3] of the file. Write every value in one format.
+        crmkit.errors.SchemaError: x: column 'd' must be dates in the format '%d/%m/%Y'; found mixed formats: 1 values in ISO 8601, such as '2025-02-01' at rows [3]. Write every value in one format.
     """
     fmt = getattr(args, "date_format", None)
     unit = getattr(args, "date_unit", None)
@@ -606,26 +502,9 @@ def convert_dates(
             continue
         blank = (series.isna() | series.astype(str).str.strip().eq("")).to_numpy()
         present = out.loc[~blank, [column]]
-        try:
-            parsed = datetime_column(present, column, owner, date_format=fmt, date_unit=unit)
-        except CrmkitError as err:
-            raise _on_lines(err, frame) from None
+        parsed = datetime_column(present, column, owner, date_format=fmt, date_unit=unit)
         out[column] = parsed.reindex(out.index)
     return out
-
-
-def _on_lines(err: CrmkitError, frame: pd.DataFrame) -> CrmkitError:
-    """Name CSV line numbers instead of row positions (row p is on line p + 2)."""
-    if not frame.attrs.get(_CSV_MARK) or not isinstance(frame.index, pd.RangeIndex):
-        return err
-    if not err.rows or not all(isinstance(r, int | np.integer) for r in err.rows):
-        return err
-    lines = ", ".join(str(int(cast("int", r)) + 2) for r in err.rows)
-    more = f" (first {len(err.rows)} of {err.total})" if (err.total or 0) > len(err.rows) else ""
-    err.found = f"{err.found} at lines [{lines}]{more} of the file"
-    err.rows, err.total = (), None
-    err.args = (err._message(),)
-    return err
 
 
 # --------------------------------------------------------------------------- writing
@@ -764,30 +643,16 @@ def _plain_frame(frame: pd.DataFrame, index: bool) -> pd.DataFrame:
 
 
 def _json_value(value: Any) -> Any:
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, float | np.floating):
-        number = float(value)
-        return None if math.isnan(number) else _significant(number)
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    if isinstance(value, int | np.integer):
+    """One cell of JSON output: the command line's number style, then :func:`json_ready`.
+
+    Floats get 15 significant digits (no binary noise) and whole ``Decimal`` amounts are
+    written as numbers; a value with no JSON form is written as its text.
+    """
+    if isinstance(value, decimal.Decimal) and value.is_finite() and value == value.to_integral():
         return int(value)
-    if isinstance(value, decimal.Decimal):
-        return int(value) if value == value.to_integral_value() else str(value)
-    if isinstance(value, pd.Timestamp | dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, pd.Timedelta | dt.timedelta):
-        return pd.Timedelta(value).total_seconds()
-    if isinstance(value, pd.Period):
-        return str(value)
-    if isinstance(value, list | tuple):
-        return [_json_value(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _json_value(v) for k, v in value.items()}
-    if pd.api.types.is_scalar(value) and pd.isna(value):
-        return None
-    return value if isinstance(value, str) else str(value)
+    if isinstance(value, float | np.floating):
+        value = _significant(float(value))
+    return json_ready(value, default=str)
 
 
 def records(frame: pd.DataFrame, *, index: bool = True) -> list[dict[str, Any]]:

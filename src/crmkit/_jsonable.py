@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import numbers
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, cast
@@ -24,15 +24,17 @@ import pandas as pd
 __all__ = ["ResultDict", "json_ready"]
 
 
-def json_ready(value: Any) -> Any:
+def json_ready(value: Any, default: Callable[[Any], Any] | None = None) -> Any:
     """Return ``value`` as plain JSON types (what ``json.dumps(..., allow_nan=False)`` takes).
 
     Result values only, never rules (rules use the spec layer): nested attrs results
     become dicts; tuples, lists and sets become lists (sets sorted); ``Fraction`` becomes
     its exact text ``"-500/11"``; ``Decimal`` its text; DataFrames
     ``{"index", "columns", "data"}`` (rows of values) and Series ``{"index", "data"}``; ``timedelta`` seconds (float);
-    dates and datetimes ISO text; numpy scalars Python numbers; NaN and infinities
-    ``None`` (JSON has none; an unbounded interval end reads as "no bound").
+    dates, datetimes and times ISO text; numpy scalars Python numbers; NaN, infinities
+    and missing markers (``NaT``, ``pd.NA``) ``None`` (JSON has none; an unbounded interval
+    end reads as "no bound"). A value with no JSON form is a ``TypeError``, or
+    ``default(value)`` when ``default`` is given (as in :func:`json.dumps`).
 
     Examples:
         >>> from fractions import Fraction
@@ -41,27 +43,34 @@ def json_ready(value: Any) -> Any:
         >>> import pandas as pd
         >>> json_ready(pd.DataFrame({"n": [3, 1]}, index=pd.period_range("2025-01", periods=2, freq="M")))
         {'index': ['2025-01', '2025-02'], 'columns': ['n'], 'data': [[3], [1]]}
+        >>> import numpy as np
+        >>> json_ready([np.bool_(True), pd.NA, object()], default=lambda v: "other")
+        [True, None, 'other']
     """
     if value is None or isinstance(value, (bool, str)):
         return value
-    if value is pd.NaT:
+    if value is pd.NaT or value is pd.NA:
         return None
+    if isinstance(value, np.bool_):
+        return bool(value)
     if isinstance(value, pd.DataFrame):
         # Tables keep their shape: row labels, column labels, rows of values.
         return {
-            "index": [json_ready(v) for v in value.index],
-            "columns": [json_ready(v) for v in value.columns],
-            "data": [[json_ready(v) for v in row] for row in value.itertuples(index=False)],
+            "index": [json_ready(v, default) for v in value.index],
+            "columns": [json_ready(v, default) for v in value.columns],
+            "data": [
+                [json_ready(v, default) for v in row] for row in value.itertuples(index=False)
+            ],
         }
     if isinstance(value, pd.Series):
         return {
-            "index": [json_ready(v) for v in value.index],
-            "data": [json_ready(v) for v in value.tolist()],
+            "index": [json_ready(v, default) for v in value.index],
+            "data": [json_ready(v, default) for v in value.tolist()],
         }
     if isinstance(value, (pd.Period, pd.Interval)):
         return str(value)
     if isinstance(value, np.ndarray):
-        return [json_ready(v) for v in value.tolist()]
+        return [json_ready(v, default) for v in value.tolist()]
     if isinstance(value, Fraction):
         return str(value)
     if isinstance(value, Decimal):
@@ -73,16 +82,20 @@ def json_ready(value: Any) -> Any:
         return f if math.isfinite(f) else None
     if isinstance(value, dt.timedelta):
         return value.total_seconds()
-    if isinstance(value, (dt.date, dt.datetime)):
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
         return value.isoformat()
     if hasattr(value, "to_dict") and attrs.has(type(value)):
         return value.to_dict()
     if isinstance(value, Mapping):
-        return {str(k): json_ready(v) for k, v in value.items()}
+        return {str(k): json_ready(v, default) for k, v in value.items()}
     if isinstance(value, (set, frozenset)):
-        return [json_ready(v) for v in sorted(value)]
+        return [json_ready(v, default) for v in sorted(value)]
     if isinstance(value, (list, tuple)):
-        return [json_ready(v) for v in value]
+        return [json_ready(v, default) for v in value]
+    if isinstance(value, np.datetime64):
+        return None if np.isnat(value) else pd.Timestamp(value).isoformat()
+    if default is not None:
+        return default(value)
     raise TypeError(f"json_ready(): no JSON form for {type(value).__name__}")
 
 

@@ -343,6 +343,7 @@ _HIGH_NS = int(_HIGH.astype("datetime64[ns]").astype(np.int64))
 #: The units ``date_unit=`` accepts: time since 1970-01-01 00:00 UTC.
 DATE_UNITS = ("s", "ms", "us", "ns")
 _RANGE = f"between {EARLIEST_DATE} and {LATEST_DATE}"
+_RANGE_EXPECTED = f"dates {_RANGE}"
 _RANGE_HINT = (
     "Dates such as 0001-01-01 or 9999-12-31 usually stand for 'unknown' or 'never': "
     "replace them with a real date or drop those rows."
@@ -460,16 +461,35 @@ def datetime_column(
     parsed, epoch = _parse_dates(
         series, frame.index, column, owner, date_format=date_format, date_unit=date_unit
     )
-    _check_range(parsed, frame.index, column, owner)
-    if tz is not None:
-        zone = resolve_timezone(tz, owner)
-        if epoch:
-            parsed = parsed.dt.tz_localize("UTC")
-        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-            parsed = parsed.dt.tz_convert(zone)
-        else:
-            parsed = _localize(parsed, zone, frame.index, column, owner)
-    return parsed
+    outside = _outside(parsed)
+    if outside.any():
+        first = parsed.iloc[int(np.flatnonzero(outside)[0])]
+        raise InvalidInputError(
+            owner,
+            column,
+            expected=_RANGE_EXPECTED,
+            found=f"{_n(int(outside.sum()), 'date')} outside it, the first {first}",
+            rows=first_labels(frame.index, outside),
+            total=int(outside.sum()),
+            hint=_RANGE_HINT,
+        )
+    if tz is None:
+        return parsed
+    zone = resolve_timezone(tz, owner)
+    try:
+        return _in_zone(parsed, zone, epoch=epoch)
+    except ValueError:  # pandas' AmbiguousTimeError / NonExistentTimeError
+        local = parsed.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+        flags = local.isna().to_numpy()
+        raise InvalidInputError(
+            owner,
+            column,
+            expected=f"wall-clock times that exist exactly once in {zone}",
+            found=f"{_n(int(flags.sum()), 'time')} that a daylight-saving change skips or repeats",
+            rows=first_labels(frame.index, flags),
+            total=int(flags.sum()),
+            hint="Give these values a UTC offset, or convert them to UTC first.",
+        ) from None
 
 
 def datetime_value(
@@ -502,7 +522,12 @@ def datetime_value(
         crmkit.errors.ConfigError: summarize(): parameter 'as_of' must be a date between 1678-01-01 and 2261-12-31; found 9999-01-01 00:00:00. crmkit computes in nanoseconds since 1970; pass a date inside that range (9999-12-31 as 'never' has no meaning as a cut-off).
     """
     expected = "a date, datetime, Timestamp or ISO 8601 string"
-    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+    if (
+        value is None
+        or value is pd.NaT
+        or (isinstance(value, float) and np.isnan(value))
+        or (isinstance(value, np.datetime64) and np.isnat(value))
+    ):
         raise error(owner, field, expected=expected, found=repr(value))
     if isinstance(value, (bool, int, float, np.number)):
         raise error(
@@ -515,36 +540,33 @@ def datetime_value(
     if not isinstance(value, (str, dt.date, np.datetime64)):
         raise error(owner, field, expected=expected, found=type(value).__name__)
     _check_date_options(owner, date_format, None)
-    stamp: Any
+    # The one date path: the column reader's steps on a one-row column. A string is read
+    # as ISO 8601 (basic "20250131" included) unless ``date_format`` says otherwise.
+    one = pd.Series([value.strip() if isinstance(value, str) else value], dtype=object)
+    in_range = f"a date {_RANGE}"
     try:
-        if isinstance(value, str):
-            fmt = "ISO8601" if date_format is None else date_format
-            stamp = pd.to_datetime(value.strip(), format=fmt, utc="%z" in fmt)
-        else:
-            stamp = pd.Timestamp(value)
-    except (pd.errors.OutOfBoundsDatetime, OverflowError):
-        raise error(
-            owner, field, expected=f"a date {_RANGE}", found=repr(value), hint=_VALUE_RANGE_HINT
-        ) from None
-    except ValueError:
+        parsed, _ = _parse_dates(
+            one, one.index, field, owner, date_format=date_format or "ISO8601", date_unit=None
+        )
+    except CrmkitError as exc:
+        if exc.expected == _RANGE_EXPECTED:  # beyond what pandas can hold at all
+            raise error(
+                owner, field, expected=in_range, found=repr(value), hint=_VALUE_RANGE_HINT
+            ) from None
         hint = _ISO_HINT if date_format is None else f"It must match {date_format!r}."
         raise error(owner, field, expected=expected, found=repr(value), hint=hint) from None
-    if not isinstance(stamp, pd.Timestamp):  # NaT from np.datetime64("NaT")
-        raise error(owner, field, expected=expected, found=repr(value))
-    utc = stamp.tz_convert(None) if stamp.tzinfo is not None else stamp
-    if not _LOW <= np.datetime64(utc.to_datetime64()) < _HIGH:
-        raise error(
-            owner, field, expected=f"a date {_RANGE}", found=str(stamp), hint=_VALUE_RANGE_HINT
-        )
-    result: pd.Timestamp = stamp.as_unit("ns")
+    stamp: pd.Timestamp = parsed.iloc[0]
+    if _outside(parsed).any():
+        raise error(owner, field, expected=in_range, found=str(stamp), hint=_VALUE_RANGE_HINT)
     if tz is None:
-        return result
+        # An aware datetime keeps its own zone (the column reader gives UTC).
+        zone_of = value.tzinfo if isinstance(value, dt.datetime) else None
+        if stamp.tzinfo is not None and zone_of is not None:
+            stamp = stamp.tz_convert(zone_of)
+        return stamp.as_unit("ns")
     zone = resolve_timezone(tz, owner)
     try:
-        if result.tzinfo is not None:
-            result = result.tz_convert(zone)
-        else:
-            result = result.tz_localize(zone, ambiguous="raise", nonexistent="raise")
+        zoned: pd.Timestamp = _in_zone(parsed, zone, epoch=False).iloc[0]
     except ValueError:  # a wall time that a daylight-saving change skips or repeats
         raise error(
             owner,
@@ -553,7 +575,7 @@ def datetime_value(
             found=str(stamp),
             hint="Pass a timezone-aware value.",
         ) from None
-    return result
+    return zoned.as_unit("ns")
 
 
 def _column(frame: pd.DataFrame, column: str, owner: str) -> pd.Series:
@@ -752,7 +774,7 @@ def _dates_from_numbers(
         raise InvalidInputError(
             owner,
             column,
-            expected=f"dates {_RANGE}",
+            expected=_RANGE_EXPECTED,
             found=f"{_n(int(outside.sum()), 'number')} outside it when read as {date_unit!r} since 1970",
             rows=first_labels(index, outside),
             total=int(outside.sum()),
@@ -792,18 +814,7 @@ def _dates_from_strings(
             text, index, column, owner, date_format=None, date_unit=date_unit, found=found
         ), True
     aware = _flags(text.str.slice(10).str.contains(_OFFSET_MARK, regex=True))
-    if aware.any() and not aware.all():
-        minority = aware if aware.sum() <= (~aware).sum() else ~aware
-        word = "aware" if minority is aware else "naive"
-        raise InvalidInputError(
-            owner,
-            column,
-            expected="all naive or all timezone-aware",
-            found=f"{int(minority.sum())} {word} values among the others",
-            rows=first_labels(index, minority),
-            total=int(minority.sum()),
-            hint="Give every value a UTC offset, or none.",
-        )
+    _refuse_mixed_awareness(aware, index, column, owner, "Give every value a UTC offset, or none.")
     parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=bool(aware.any()))
     bad = parsed.isna().to_numpy()
     if bad.any() and aware.all():
@@ -979,67 +990,65 @@ def _dates_from_format(
 
 def _dates_from_objects(series: pd.Series, index: pd.Index, column: str, owner: str) -> pd.Series:
     aware = series.map(_is_aware).to_numpy(dtype=bool)
-    if aware.any() and not aware.all():
-        minority = aware if aware.sum() <= (~aware).sum() else ~aware
-        word = "aware" if minority is aware else "naive"
-        raise InvalidInputError(
-            owner,
-            column,
-            expected="all naive or all timezone-aware",
-            found=f"{int(minority.sum())} {word} values among the others",
-            rows=first_labels(index, minority),
-            total=int(minority.sum()),
-            hint="Localize or convert the column to one time zone first.",
-        )
+    _refuse_mixed_awareness(
+        aware, index, column, owner, "Localize or convert the column to one time zone first."
+    )
     try:
         return pd.to_datetime(series, utc=bool(aware.any()))
     except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError):
         raise SchemaError(
             owner,
             column,
-            expected=f"dates {_RANGE}",
+            expected=_RANGE_EXPECTED,
             found="values pandas cannot hold",
             hint=_RANGE_HINT,
         ) from None
+
+
+def _refuse_mixed_awareness(
+    aware: np.ndarray[Any, np.dtype[np.bool_]], index: pd.Index, column: str, owner: str, hint: str
+) -> None:
+    """Refuse a column mixing naive and aware values, naming the fewer kind's rows."""
+    if not aware.any() or aware.all():
+        return
+    minority = aware if aware.sum() <= (~aware).sum() else ~aware
+    word = "aware" if minority is aware else "naive"
+    raise InvalidInputError(
+        owner,
+        column,
+        expected="all naive or all timezone-aware",
+        found=f"{int(minority.sum())} {word} values among the others",
+        rows=first_labels(index, minority),
+        total=int(minority.sum()),
+        hint=hint,
+    )
 
 
 def _is_aware(value: Any) -> bool:
     return isinstance(value, dt.datetime) and value.utcoffset() is not None
 
 
-def _check_range(parsed: pd.Series, index: pd.Index, column: str, owner: str) -> None:
+def _outside(parsed: pd.Series) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Flag the instants outside :data:`EARLIEST_DATE` to :data:`LATEST_DATE` (in UTC)."""
     values = parsed.dt.tz_convert(None) if isinstance(parsed.dtype, pd.DatetimeTZDtype) else parsed
     stamps = values.to_numpy()
-    outside = (stamps < _LOW) | (stamps >= _HIGH)
-    if outside.any():
-        first = pd.Timestamp(stamps[np.flatnonzero(outside)[0]])
-        raise InvalidInputError(
-            owner,
-            column,
-            expected=f"dates {_RANGE}",
-            found=f"{_n(int(outside.sum()), 'date')} outside it, the first {first}",
-            rows=first_labels(index, outside),
-            total=int(outside.sum()),
-            hint=_RANGE_HINT,
-        )
+    flags: np.ndarray[Any, np.dtype[np.bool_]] = (stamps < _LOW) | (stamps >= _HIGH)
+    return flags
 
 
-def _localize(
-    parsed: pd.Series, zone: dt.tzinfo, index: pd.Index, column: str, owner: str
-) -> pd.Series:
-    try:
-        local: pd.Series = parsed.dt.tz_localize(zone, ambiguous="raise", nonexistent="raise")
-    except ValueError:  # pandas' AmbiguousTimeError / NonExistentTimeError
-        flags = parsed.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT").isna().to_numpy()
-        raise InvalidInputError(
-            owner,
-            column,
-            expected=f"wall-clock times that exist exactly once in {zone}",
-            found=f"{_n(int(flags.sum()), 'time')} that a daylight-saving change skips or repeats",
-            rows=first_labels(index, flags),
-            total=int(flags.sum()),
-            hint="Give these values a UTC offset, or convert them to UTC first.",
-        ) from None
+def _in_zone(parsed: pd.Series, zone: dt.tzinfo, *, epoch: bool) -> pd.Series:
+    """Aware values converted to ``zone``, naive ones read as wall-clock times there.
+
+    Epoch readings are instants in UTC. Raises pandas' ``ValueError`` for wall-clock
+    times that a daylight-saving change skips or repeats; the callers phrase it.
+    """
+    if epoch:
+        parsed = parsed.dt.tz_localize("UTC")
+    local: pd.Series
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        local = parsed.dt.tz_convert(zone)
+    else:
+        local = parsed.dt.tz_localize(zone, ambiguous="raise", nonexistent="raise")
     return local
 
 

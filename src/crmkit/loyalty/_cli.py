@@ -24,7 +24,8 @@ from crmkit._cli_support import (
     read_input,
     section,
 )
-from crmkit.errors import InvalidInputError
+from crmkit._validate import EARLIEST_DATE, LATEST_DATE, datetime_value
+from crmkit.errors import CrmkitError, InvalidInputError
 from crmkit.loyalty._expiry import ExpiryPolicy
 from crmkit.loyalty._program import Program
 from crmkit.loyalty._replay_many import replay_many
@@ -181,16 +182,17 @@ def _run(args: argparse.Namespace) -> int:
     program = Program.from_dict(
         load_json_object(args.program, owner, "--program", "a Program.to_dict()")
     )
-    try:
-        as_of = pd.Timestamp(args.as_of).to_pydatetime()
-    except ValueError as err:
+    try:  # the one reader of instants: ISO 8601, nothing guessed
+        as_of = datetime_value(args.as_of, owner, "--as-of").to_pydatetime()
+    except CrmkitError:
         raise InvalidInputError(
             owner,
             "--as-of",
-            expected="an ISO 8601 datetime",
+            expected=f"an ISO 8601 datetime between {EARLIEST_DATE} and {LATEST_DATE}",
             found=repr(args.as_of),
             kind="option",
-        ) from err
+            hint="For example 2025-12-31 or 2025-12-31T18:00 (naive: the program's zone).",
+        ) from None
     events = read_input(args.events, args, what="events", text=True)
     events = convert_dates(apply_columns(events, args, _OTHER_COLUMNS), [args.time], args)
     options: dict[str, Any] = {

@@ -28,6 +28,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from crmkit._jsonable import json_ready
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.loyalty._events import Event
 from crmkit.loyalty._program import MemberState, Program
@@ -234,23 +235,18 @@ class BreakageResult:
             >>> breakage({}, Program(), as_of=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)).to_dict()["method"]
             'resolved-ratio'
         """
-        rows = self.cohorts.reset_index().to_dict(orient="records")
-        clean = [
-            {k: (None if isinstance(v, float) and np.isnan(v) else _plain(v)) for k, v in r.items()}
-            for r in rows
-        ]
-        return {
-            "as_of": self.as_of.isoformat(),
-            "method": self.method,
-            "basis": self.basis,
-            "rate": None if np.isnan(self.rate) else self.rate,
-            "ultimate": None if np.isnan(self.ultimate) else self.ultimate,
-            "cohorts": clean,
-        }
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
+        plain: dict[str, Any] = json_ready(
+            {
+                "as_of": self.as_of,
+                "method": self.method,
+                "basis": self.basis,
+                "rate": self.rate,
+                "ultimate": self.ultimate,
+                # One record per cohort (not the table form json_ready gives a frame).
+                "cohorts": self.cohorts.reset_index().to_dict(orient="records"),
+            }
+        )
+        return plain
 
 
 def breakage(

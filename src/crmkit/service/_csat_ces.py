@@ -7,7 +7,7 @@ statistic comes from per-group sums (:class:`ScaleSums`), shared with ``metric_t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from typing import Any, Literal
 
@@ -15,20 +15,10 @@ import attrs
 import numpy as np
 
 from crmkit import _stats
-from crmkit._stats import _check_level
 from crmkit.errors import ConfigError
-from crmkit.service._survey_input import (
-    DEFAULT,
-    Default,
-    SurveyOptions,
-    check_method,
-    check_min_n,
-    check_population,
-    fpc_factor,
-    parse,
-    resolve_options,
-)
-from crmkit.service._survey_results import Interval, ScaleResult, join_reasons
+from crmkit.service._survey_flow import group_reasons, one_group
+from crmkit.service._survey_input import DEFAULT, Default, Parsed, SurveyOptions, resolve_options
+from crmkit.service._survey_results import Interval, ScaleResult
 
 __all__ = ["ScaleSums", "ces", "csat", "scale_reasons", "scale_statistics", "scale_sums"]
 
@@ -157,23 +147,15 @@ def scale_statistics(
 
 
 def scale_reasons(sums: ScaleSums, fpc: FloatArray, min_n: int) -> list[str | None]:
-    reasons: list[str | None] = []
-    for i in range(len(sums.n)):
-        n = sums.n[i]
+    def specific(i: int) -> list[str]:
         parts: list[str] = []
-        if n == 0:
-            parts.append("no responses")
-        else:
-            if n < min_n:
-                parts.append(f"low sample: n = {int(n)} < min_n = {min_n}")
-            if sums.pos[i] in (0, n):
-                parts.append("all responses on one side of the cut-off")
-            if sums.m[i] < 2:
-                parts.append("fewer than 2 scores: the mean's interval is the whole scale")
-            if fpc[i] == 0:
-                parts.append("census (n = population_size): no sampling error")
-        reasons.append(join_reasons(parts))
-    return reasons
+        if sums.pos[i] in (0, sums.n[i]):
+            parts.append("all responses on one side of the cut-off")
+        if sums.m[i] < 2:
+            parts.append("fewer than 2 scores: the mean's interval is the whole scale")
+        return parts
+
+    return group_reasons(sums.n, fpc, min_n, specific)
 
 
 def _scale(
@@ -184,55 +166,68 @@ def _scale(
     scale: tuple[int, int],
     positive: frozenset[int],
     polarity: str,
-    weights: Any,
-    weights_kind: str,
-    ci: str | None,
-    level: float,
-    missing: str,
-    invalid: str,
-    population_size: int | None,
-    min_n: int,
     owner: str,
+    **options: Any,
 ) -> ScaleResult:
-    check_method(ci, _stats.PROPORTION_METHODS, owner)
-    level = _check_level(level, owner)
-    check_population(population_size, owner)
-    check_min_n(min_n, owner)
-    parsed = parse(
+    return one_group(
         scores,
-        weights=weights,
-        weights_kind=weights_kind,
-        scale=scale,
-        missing=missing,
-        invalid=invalid,
+        _ScaleMetric(metric, version, scale, positive, polarity),
         owner=owner,
+        **options,
     )
-    group = np.zeros(len(parsed.values), dtype=np.int64)
-    sums = scale_sums(
-        parsed.values, positive, freq=parsed.freq, weights=parsed.weights, group=group, n_groups=1
-    )
-    fpc = fpc_factor(sums.n, population_size, owner)
-    st = scale_statistics(sums, method=ci, level=level, fpc=fpc, scale=scale)
-    reason = scale_reasons(sums, fpc, min_n)[0]
-    result = _scale_result(
-        sums,
-        st,
-        0,
-        metric=metric,
-        version=version,
-        scale=scale,
-        positive=positive,
-        polarity=polarity,
-        method=ci,
-        level=level,
-        n_missing=parsed.n_missing,
-        n_invalid=parsed.n_invalid,
-        weighted=parsed.weights is not None,
-        population_size=population_size,
-        min_n=min_n,
-        reason=reason,
-    )
-    return attrs.evolve(result, n_zero_weight=parsed.n_zero_weight)
+
+
+@attrs.frozen
+class _ScaleMetric:
+    """CSAT's and CES's steps in the one survey flow (``_survey_flow.one_group``)."""
+
+    metric: str
+    version: str | None
+    scale: tuple[int, int]
+    positive: frozenset[int]
+    polarity: str
+    methods: Sequence[str] = _stats.PROPORTION_METHODS
+
+    def check(self, owner: str) -> None:
+        """Nothing beyond the shared options."""
+
+    def sums(self, parsed: Parsed, group: np.ndarray[Any, Any], n_groups: int) -> ScaleSums:
+        return scale_sums(
+            parsed.values,
+            self.positive,
+            freq=parsed.freq,
+            weights=parsed.weights,
+            group=group,
+            n_groups=n_groups,
+        )
+
+    def n(self, sums: ScaleSums) -> FloatArray:
+        return sums.n
+
+    def statistics(
+        self, sums: ScaleSums, parsed: Parsed, *, method: str | None, level: float, fpc: FloatArray
+    ) -> dict[str, FloatArray]:
+        return scale_statistics(sums, method=method, level=level, fpc=fpc, scale=self.scale)
+
+    def reasons(
+        self, sums: ScaleSums, method: str | None, fpc: FloatArray, min_n: int
+    ) -> list[str | None]:
+        return scale_reasons(sums, fpc, min_n)
+
+    def result(
+        self, sums: ScaleSums, stats: dict[str, FloatArray], i: int, **common: Any
+    ) -> ScaleResult:
+        return _scale_result(
+            sums,
+            stats,
+            i,
+            metric=self.metric,
+            version=self.version,
+            scale=self.scale,
+            positive=self.positive,
+            polarity=self.polarity,
+            **common,
+        )
 
 
 def _scale_result(

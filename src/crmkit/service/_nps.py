@@ -19,24 +19,20 @@ import attrs
 import numpy as np
 
 from crmkit import _stats
-from crmkit._stats import _check_level
 from crmkit.errors import ConfigError, InvalidInputError
+from crmkit.service._survey_flow import group_reasons, one_group
 from crmkit.service._survey_input import (
     DEFAULT,
     DEFAULT_MIN_N,
     NPS_METHODS,
     Default,
     NpsScheme,
+    Parsed,
     SurveyOptions,
     check_boot,
-    check_method,
-    check_min_n,
-    check_population,
-    fpc_factor,
-    parse,
     resolve_options,
 )
-from crmkit.service._survey_results import Interval, NpsResult, join_reasons
+from crmkit.service._survey_results import Interval, NpsResult
 
 __all__ = [
     "NPS_METHODS",
@@ -215,27 +211,17 @@ def _nps_bootstrap(
 
 
 def nps_reasons(sums: NpsSums, method: str | None, fpc: FloatArray, min_n: int) -> list[str | None]:
-    reasons: list[str | None] = []
-    for i in range(len(sums.n)):
-        n = sums.n[i]
-        parts: list[str] = []
-        if n == 0:
-            parts.append("no responses")
-        else:
-            if n < min_n:
-                parts.append(f"low sample: n = {int(n)} < min_n = {min_n}")
-            one = sum(x > 0 for x in (sums.det[i], sums.pas[i], sums.pro[i])) == 1
-            if one and method in ("wald", "bootstrap"):
-                parts.append(
-                    f"all responses in one category: the {method} interval has zero width; "
-                    "use 'adjusted_wald' or 'score'"
-                )
-            elif one:
-                parts.append("all responses in one category")
-            if fpc[i] == 0:
-                parts.append("census (n = population_size): no sampling error")
-        reasons.append(join_reasons(parts))
-    return reasons
+    def specific(i: int) -> list[str]:
+        one = sum(x > 0 for x in (sums.det[i], sums.pas[i], sums.pro[i])) == 1
+        if one and method in ("wald", "bootstrap"):
+            zero_width = (
+                f"all responses in one category: the {method} interval has zero width; "
+                "use 'adjusted_wald' or 'score'"
+            )
+            return [zero_width]
+        return ["all responses in one category"] if one else []
+
+    return group_reasons(sums.n, fpc, min_n, specific)
 
 
 def nps_result(
@@ -404,53 +390,72 @@ def _nps(
     scheme = NpsScheme() if scheme is None else scheme
     if not isinstance(scheme, NpsScheme):
         raise ConfigError(owner, "scheme", expected="an NpsScheme", found=type(scheme).__name__)
-    check_method(ci, NPS_METHODS, owner)
-    level = _check_level(level, owner)
-    check_population(population_size, owner)
-    check_min_n(min_n, owner)
-    check_boot(seed, n_boot, owner)
-    parsed = parse(
+    return one_group(
         scores,
+        _NpsMetric(scheme, seed, n_boot),
+        owner=owner,
         weights=weights,
         weights_kind=weights_kind,
-        scale=(scheme.scale_min, scheme.scale_max),
+        ci=ci,
+        level=level,
         missing=missing,
         invalid=invalid,
-        owner=owner,
-    )
-    codes = nps_codes(parsed.values, scheme)
-    sums = nps_sums(codes, parsed.freq, parsed.weights, np.zeros(len(codes), dtype=np.int64), 1)
-    fpc = fpc_factor(sums.n, population_size, owner)
-    rows = None
-    if ci == "bootstrap" and parsed.weights is not None:
-        reps = np.repeat(np.arange(len(codes)), parsed.freq.astype(np.int64))
-        rows = [(codes[reps].astype(np.float64), parsed.weights[reps])]
-    stats = nps_statistics(
-        sums,
-        method=ci,
-        level=level,
-        fpc=fpc,
-        seed=seed,
-        n_boot=n_boot,
-        rows=rows,
-        weighted=parsed.weights is not None,
-    )
-    reason = nps_reasons(sums, ci, fpc, min_n)[0]
-    result = nps_result(
-        sums,
-        stats,
-        0,
-        method=ci,
-        level=level,
-        n_missing=parsed.n_missing,
-        n_invalid=parsed.n_invalid,
-        weighted=parsed.weights is not None,
         population_size=population_size,
         min_n=min_n,
-        reason=reason,
-        scheme=scheme,
     )
-    return attrs.evolve(result, n_zero_weight=parsed.n_zero_weight)
+
+
+@attrs.frozen
+class _NpsMetric:
+    """NPS's steps in the one survey flow (:func:`~crmkit.service._survey_flow.one_group`)."""
+
+    scheme: NpsScheme
+    seed: int
+    n_boot: int
+    methods: Sequence[str] = NPS_METHODS
+
+    @property
+    def scale(self) -> tuple[int, int]:
+        return (self.scheme.scale_min, self.scheme.scale_max)
+
+    def check(self, owner: str) -> None:
+        check_boot(self.seed, self.n_boot, owner)
+
+    def sums(self, parsed: Parsed, group: np.ndarray[Any, Any], n_groups: int) -> NpsSums:
+        codes = nps_codes(parsed.values, self.scheme)
+        return nps_sums(codes, parsed.freq, parsed.weights, group, n_groups)
+
+    def n(self, sums: NpsSums) -> FloatArray:
+        return sums.n
+
+    def statistics(
+        self, sums: NpsSums, parsed: Parsed, *, method: str | None, level: float, fpc: FloatArray
+    ) -> dict[str, FloatArray]:
+        rows = None
+        if method == "bootstrap" and parsed.weights is not None:
+            codes = nps_codes(parsed.values, self.scheme)
+            reps = np.repeat(np.arange(len(codes)), parsed.freq.astype(np.int64))
+            rows = [(codes[reps].astype(np.float64), parsed.weights[reps])]
+        return nps_statistics(
+            sums,
+            method=method,
+            level=level,
+            fpc=fpc,
+            seed=self.seed,
+            n_boot=self.n_boot,
+            rows=rows,
+            weighted=parsed.weights is not None,
+        )
+
+    def reasons(
+        self, sums: NpsSums, method: str | None, fpc: FloatArray, min_n: int
+    ) -> list[str | None]:
+        return nps_reasons(sums, method, fpc, min_n)
+
+    def result(
+        self, sums: NpsSums, stats: dict[str, FloatArray], i: int, **common: Any
+    ) -> NpsResult:
+        return nps_result(sums, stats, i, scheme=self.scheme, **common)
 
 
 def nps_from_counts(
