@@ -785,7 +785,7 @@ def loyalty_orders(draw: st.DrawFn, *, max_lines: int = 5) -> object:
 @st.composite
 def earning_conditions(draw: st.DrawFn) -> object:
     """A :class:`crmkit.loyalty.Condition` narrowing by category, channel, tier, a window or
-    the birth month (often not at all)."""
+    the birth month, or excluding categories or a channel (often not at all)."""
     import datetime as _dt
 
     from crmkit.loyalty import Condition, DateWindow
@@ -795,6 +795,12 @@ def earning_conditions(draw: st.DrawFn) -> object:
         kw["categories"] = draw(st.lists(st.sampled_from(_CATEGORIES), min_size=1, max_size=2))
     if draw(st.integers(0, 3)) == 0:
         kw["channels"] = [draw(st.sampled_from(_CHANNELS))]
+    if draw(st.integers(0, 3)) == 0:
+        kw["except_categories"] = draw(
+            st.lists(st.sampled_from(_CATEGORIES), min_size=1, max_size=2)
+        )
+    if draw(st.integers(0, 5)) == 0:
+        kw["except_channels"] = [draw(st.sampled_from(_CHANNELS))]
     if draw(st.integers(0, 3)) == 0:
         kw["tiers"] = [draw(st.sampled_from(_TIER_NAMES))]
     if draw(st.integers(0, 3)) == 0:
@@ -813,6 +819,7 @@ def earning_schemes(draw: st.DrawFn, *, max_rules: int = 6) -> object:
 
     from crmkit.loyalty import (
         BaseRate,
+        Condition,
         EarningScheme,
         Multiplier,
         OrderBonus,
@@ -877,6 +884,15 @@ def earning_schemes(draw: st.DrawFn, *, max_rules: int = 6) -> object:
         max_points_per_order=draw(st.sampled_from([None, None, draw(st.integers(0, 3000))])),
         caps=caps,
         point_decimals=draw(st.sampled_from([0, 0, 0, 1, 2])),
+        qualifying=draw(
+            st.sampled_from(
+                [
+                    Condition(),
+                    Condition(except_categories=[_CATEGORIES[0]]),
+                    Condition(categories=list(_CATEGORIES[1:])),
+                ]
+            )
+        ),
     )
 
 

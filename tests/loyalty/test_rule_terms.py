@@ -10,14 +10,22 @@ from __future__ import annotations
 import datetime as dt
 import json
 import zoneinfo
+from decimal import Decimal
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.loyalty import (
+    BaseRate,
+    Condition,
     EarningScheme,
     ExpiryPolicy,
+    MemberContext,
+    Order,
+    OrderLine,
     PeriodCap,
     Privilege,
     PrivilegeSet,
@@ -31,6 +39,7 @@ from crmkit.loyalty import (
     assign_tiers,
     event_from_dict,
 )
+from tests.strategies import earning_schemes, loyalty_orders
 
 # ----------------------------------------------------------------- issue 12: freq rename
 
@@ -249,3 +258,144 @@ def test_assign_tiers_reads_named_counts_from_columns() -> None:
     out = assign_tiers(frame, ladder)
     assert out["tier"].tolist() == ["silver", "gold", "diamond", "member"]
     assert out.loc["d", "missing_stays"] == 4
+
+
+# -------------------------------------------- rule 2: what qualifies apart from what earns
+
+LA = "America/Los_Angeles"
+
+
+def _sephora() -> Program:
+    """Beauty Insider tiers on qualifying spend; points on everything but gift cards."""
+    return Program(
+        currency="USD",
+        timezone=LA,
+        earning=EarningScheme(
+            rules=[BaseRate(id="base", rate=1, when=Condition(except_categories=["gift_card"]))],
+            qualifying=Condition(except_categories=["gift_card", "egift", "tax", "shipping"]),
+        ),
+        tiers=TierLadder(
+            tiers=[
+                Tier(name="insider"),
+                Tier(name="vib", spend="350"),
+                Tier(name="rouge", spend="1000"),
+            ],
+            window="calendar_year",
+        ),
+    )
+
+
+def test_sephora_rouge_spend_excludes_gift_cards_taxes_and_shipping() -> None:
+    """Sephora Beauty Insider, VIB Rouge FAQ (community.sephora.com, "VIB Rouge FAQs"):
+    "When you spend $1,000 on merchandise purchases (excluding gift cards, egift
+    certificates, taxes & shipping) ... within one calendar year (January-December), you
+    qualify for VIB Rouge status"; VIB at $350 a year (as summarised by third-party pages).
+    The earning side (1 point per dollar on every line but gift cards) is this example's
+    choice, unverified against Sephora's terms.
+
+    Order 1: $900 merchandise + $80 tax + $20 shipping + a $100 gift card. Points: 900 + 80
+    + 20 = 1,000 (the gift card earns nothing). Qualifying spend: 900 only: VIB (>= 350),
+    not Rouge (< 1,000), although the order is $1,100 and earned 1,000 points. Order 2:
+    $100 merchandise: spend 1,000: Rouge.
+    """
+    program = _sephora()
+    t = dt.datetime(2025, 3, 1, 12, tzinfo=zoneinfo.ZoneInfo(LA))
+    first = Purchase(
+        "o1",
+        t,
+        lines=[
+            PurchaseLine("m", "900", category="merchandise"),
+            PurchaseLine("t", "80", category="tax"),
+            PurchaseLine("s", "20", category="shipping"),
+            PurchaseLine("g", "100", category="gift_card"),
+        ],
+    )
+    state = program.replay([first], as_of=t + dt.timedelta(hours=1))
+    assert state.credited == 1_000
+    assert state.tier is not None
+    assert (state.tier.tier, state.tier.counters.spend) == ("vib", Decimal(900))
+    assert state.tier.missing == {"spend": Decimal(100)}
+    second = Purchase(
+        "o2", t + dt.timedelta(days=30), lines=[PurchaseLine("m", "100", category="merchandise")]
+    )
+    state = program.replay([first, second], as_of=t + dt.timedelta(days=31))
+    assert state.tier is not None
+    assert (state.tier.tier, state.tier.counters.spend) == ("rouge", Decimal(1000))
+
+
+def test_refunding_an_excluded_line_leaves_the_qualifying_spend() -> None:
+    """Sephora (as above): returning the gift card of order 1 changes neither points nor
+    spend (it earned and qualified nothing); returning the $20 shipping takes back its 20
+    points and no spend; returning $300 of merchandise takes back 300 points and $300 of
+    spend (900 - 300 = 600)."""
+    program = _sephora()
+    t = dt.datetime(2025, 3, 1, 12, tzinfo=zoneinfo.ZoneInfo(LA))
+    first = Purchase(
+        "o1",
+        t,
+        lines=[
+            PurchaseLine("m", "900", quantity=3, category="merchandise"),
+            PurchaseLine("s", "20", category="shipping"),
+            PurchaseLine("g", "100", category="gift_card"),
+        ],
+    )
+    refunds = [
+        Refund("r1", t + dt.timedelta(days=1), "o1", lines=[RefundLine("g")]),
+        Refund("r2", t + dt.timedelta(days=2), "o1", lines=[RefundLine("s")]),
+        Refund("r3", t + dt.timedelta(days=3), "o1", lines=[RefundLine("m", quantity=1)]),
+    ]
+    seen = []
+    for k in range(4):
+        state = program.replay([first, *refunds[:k]], as_of=t + dt.timedelta(days=4))
+        assert state.tier is not None
+        seen.append((state.available, state.tier.counters.spend))
+    assert seen == [(920, 900), (920, 900), (900, 900), (600, 600)]
+
+
+def test_qualifying_lines_must_be_line_filters() -> None:
+    """A qualifying condition selects lines; an order filter there is a ConfigError, and
+    the scheme round-trips through JSON."""
+    with pytest.raises(ConfigError) as info:
+        EarningScheme.base_rate(1, qualifying=Condition(channels=["app"]))
+    assert info.value.field == "qualifying"
+    scheme = _sephora().earning_scheme
+    assert scheme.to_dict()["qualifying"] == {
+        "except_categories": ["egift", "gift_card", "shipping", "tax"]
+    }
+    assert EarningScheme.from_dict(json.loads(json.dumps(scheme.to_dict()))) == scheme
+    assert "qualifying" not in EarningScheme.base_rate(1).to_dict()
+
+
+_CATS = st.sampled_from(["tea", "shoes", "gift_card", "tax", ""])
+
+
+@given(st.lists(_CATS, max_size=3), st.lists(_CATS, min_size=1, max_size=3), _CATS, _CATS)
+def test_except_is_the_negation_of_the_list(
+    listed: list[str], line_cats: list[str], sku: str, channel: str
+) -> None:
+    """``except_categories=X`` keeps exactly the lines ``categories=X`` drops, and the
+    ``except_`` fields combine with the positive ones by "and"."""
+    listed = [c for c in listed if c] or ["tea"]
+    only, but = Condition(categories=listed), Condition(except_categories=listed)
+    for i, cat in enumerate(line_cats):
+        line = OrderLine(str(i), "10", sku=sku, category=cat)
+        assert but.matches_line(line) is (not only.matches_line(line))
+        both = Condition(categories=listed, except_skus=[sku or "x"])
+        assert both.matches_line(line) is (only.matches_line(line) and line.sku != (sku or "x"))
+    no_channel = Condition(except_channels=[channel or "app"])
+    member = MemberContext()
+    day = dt.date(2025, 1, 1)
+    assert no_channel.matches_order(day, channel, member) is (channel != (channel or "app"))
+
+
+@given(earning_schemes(), loyalty_orders())
+def test_qualifying_spend_is_the_base_of_the_qualifying_lines(
+    scheme: EarningScheme, order: Order
+) -> None:
+    """The qualifying spend never exceeds the earning base, is the sum of the lines', and
+    equals the base when every line qualifies."""
+    result = scheme.earn(order, timezone="UTC")
+    assert result.spend == sum((lp.spend for lp in result.lines), Decimal(0))
+    assert 0 <= result.spend <= result.base
+    for lp, line in zip(result.lines, order.lines, strict=True):
+        assert lp.spend == (lp.base if scheme.qualifying.matches_line(line) else 0)

@@ -357,7 +357,7 @@ class _Bought:
         if base is not None:
             self.base = base
         else:
-            self.base = result.base if result is not None else _ZERO
+            self.base = result.spend if result is not None else _ZERO
         self.qty: dict[str, int] = _NO_INTS
         self.qty_refunded: dict[str, int] = _NO_INTS
         self.reversed_points = 0
@@ -402,7 +402,7 @@ class _Bought:
         elif self.result is not None:
             for lp in self.result.lines:
                 self.line_points[lp.line_id] = lp.points
-                self.line_base[lp.line_id] = lp.base
+                self.line_base[lp.line_id] = lp.spend  # qualifying spend (rule 2)
         self.qty = {line.line_id: line.quantity for line in self.event.lines}
         self.qty_refunded = dict.fromkeys(self.qty, 0)
 
@@ -938,7 +938,8 @@ class Book:
             context = self._context(event)
             order = _order(event, event.points_tender_amount if event.tenders else _ZERO)
             result = self.scheme.earn(order, context, timezone=self.zone)
-            points, base, rule_points = result.points, result.base, result.rule_points
+            # ``spend``: the qualifying spend, the earning base less excluded lines (rule 2).
+            points, base, rule_points = result.points, result.spend, result.rule_points
             bought = _Bought(event, result)
         self.bought[event_id] = bought
         self.orders += 1

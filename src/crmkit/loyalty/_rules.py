@@ -184,13 +184,20 @@ class Condition(Spec):
     """When a rule applies: to which lines, and for which orders.
 
     Every field narrows the rule; an empty field means "any". Line filters
-    (``categories``, ``skus``) pick lines; order filters (``channels``, ``tiers``,
-    ``windows``, ``birthday_month``) pick whole orders.
+    (``categories``, ``skus``, ``except_categories``, ``except_skus``) pick lines; order
+    filters (``channels``, ``except_channels``, ``tiers``, ``windows``,
+    ``birthday_month``) pick whole orders. The ``except_`` fields are negations:
+    "everything except gift cards and shipping" is
+    ``Condition(except_categories=["gift_card", "shipping"])``, without listing every
+    other category.
 
     Attributes:
         categories: Line categories the rule covers.
         skus: Line SKUs the rule covers.
+        except_categories: Line categories the rule never covers.
+        except_skus: Line SKUs the rule never covers.
         channels: Order channels the rule covers.
+        except_channels: Order channels the rule never covers.
         tiers: Member tiers (at the order time) the rule covers.
         windows: Promotion windows (local dates); they must not overlap.
         birthday_month: Only in the member's birth month (local time).
@@ -203,6 +210,11 @@ class Condition(Spec):
         True
         >>> Condition(channels=["app"]).to_dict()
         {'schema_version': 1, 'channels': ['app']}
+        >>> everything_but = Condition(except_categories=["gift_card", "shipping"])
+        >>> everything_but.matches_line(OrderLine("1", "50", category="shoes"))
+        True
+        >>> everything_but.matches_line(OrderLine("2", "50", category="gift_card"))
+        False
         >>> Condition(windows=[DateWindow("2025-11-01", "2025-11-12"),
         ...                    DateWindow("2025-11-11", "2025-11-13")])
         Traceback (most recent call last):
@@ -217,6 +229,15 @@ class Condition(Spec):
         default=(), converter=_labels_tuple, validator=_labels, codec=Seq(), omit_default=True
     )
     channels: tuple[str, ...] = field(
+        default=(), converter=_labels_tuple, validator=_labels, codec=Seq(), omit_default=True
+    )
+    except_categories: tuple[str, ...] = field(
+        default=(), converter=_labels_tuple, validator=_labels, codec=Seq(), omit_default=True
+    )
+    except_skus: tuple[str, ...] = field(
+        default=(), converter=_labels_tuple, validator=_labels, codec=Seq(), omit_default=True
+    )
+    except_channels: tuple[str, ...] = field(
         default=(), converter=_labels_tuple, validator=_labels, codec=Seq(), omit_default=True
     )
     tiers: tuple[str, ...] = field(
@@ -235,13 +256,33 @@ class Condition(Spec):
 
     @property
     def has_line_filter(self) -> bool:
-        """Whether the condition picks lines (by category or SKU).
+        """Whether the condition picks lines (by category or SKU, or all but some).
 
         Examples:
             >>> Condition(skus=["A1"]).has_line_filter, Condition().has_line_filter
             (True, False)
+            >>> Condition(except_skus=["GIFT-50"]).has_line_filter
+            True
         """
-        return bool(self.categories or self.skus)
+        return bool(self.categories or self.skus or self.except_categories or self.except_skus)
+
+    @property
+    def has_order_filter(self) -> bool:
+        """Whether the condition picks orders (channel, tier, window, birthday month).
+
+        Examples:
+            >>> Condition(except_channels=["marketplace"]).has_order_filter
+            True
+            >>> Condition(categories=["tea"]).has_order_filter
+            False
+        """
+        return bool(
+            self.channels
+            or self.except_channels
+            or self.tiers
+            or self.windows
+            or self.birthday_month
+        )
 
     def matches_line(self, line: OrderLine) -> bool:
         """Whether ``line`` passes the line filters.
@@ -253,7 +294,11 @@ class Condition(Spec):
         """
         if self.categories and line.category not in self.categories:
             return False
-        return not (self.skus and line.sku not in self.skus)
+        if self.skus and line.sku not in self.skus:
+            return False
+        if self.except_categories and line.category in self.except_categories:
+            return False
+        return not (self.except_skus and line.sku in self.except_skus)
 
     def matches_order(self, day: dt.date, channel: str, member: MemberContext) -> bool:
         """Whether an order on local date ``day`` in ``channel`` by ``member`` passes.
@@ -267,6 +312,8 @@ class Condition(Spec):
             False
         """
         if self.channels and channel not in self.channels:
+            return False
+        if self.except_channels and channel in self.except_channels:
             return False
         if (
             self.tiers
@@ -914,13 +961,15 @@ class LinePoints(ResultDict):
         exact: Unrounded points (exact Decimal).
         points: Whole points after rounding and caps.
         components: Each rule's contribution, in the order the rules ran.
+        spend: What the line adds to the qualifying spend of tiers: its base, or 0 when
+            the scheme's ``qualifying`` condition leaves it out (default: the base).
 
     Examples:
         >>> from decimal import Decimal
         >>> LinePoints("l1", Decimal("9.90"), Decimal("9.90"), 9, ()).points
         9
         >>> LinePoints("l1", Decimal("9.90"), Decimal("9.90"), 9, ()).to_dict()
-        {'line_id': 'l1', 'base': '9.90', 'exact': '9.90', 'points': 9, 'components': []}
+        {'line_id': 'l1', 'base': '9.90', 'exact': '9.90', 'points': 9, 'components': [], 'spend': '9.90'}
     """
 
     line_id: str
@@ -928,6 +977,7 @@ class LinePoints(ResultDict):
     exact: Decimal
     points: int
     components: tuple[Component, ...]
+    spend: Decimal = attrs.field(default=attrs.Factory(lambda self: self.base, takes_self=True))
 
 
 @attrs.frozen
@@ -940,11 +990,13 @@ class EarningResult(ResultDict):
         order_id: The order's id (``"enroll"`` for enrolment points).
         lines: One :class:`LinePoints` per order line, in order.
         points: Whole points (point units with ``point_decimals``) after rounding and caps.
-        base: The total earning base (money): the qualifying spend of the order.
+        base: The total earning base (money).
         rule_points: ``(rule id, points)`` pairs; they add up to :attr:`points`.
         capped: Points the caps removed.
         rounding: ``"<mode> <scope>"``, e.g. ``"floor per_order"``.
         point_decimals: The scheme's point decimals (0: whole points).
+        spend: The order's qualifying spend for tiers: the base of the lines the scheme's
+            ``qualifying`` condition keeps (default: :attr:`base`).
 
     Examples:
         >>> import datetime as dt
@@ -964,6 +1016,7 @@ class EarningResult(ResultDict):
     capped: int
     rounding: str
     point_decimals: int = 0
+    spend: Decimal = attrs.field(default=attrs.Factory(lambda self: self.base, takes_self=True))
 
     def in_points(self, units: int | None = None) -> Decimal:
         """``units`` (default: :attr:`points`) as a Decimal number of points.
@@ -1042,6 +1095,21 @@ def _show(value: Decimal) -> str:
 
 
 # --------------------------------------------------------------------------- the scheme
+
+
+def _line_filter_only(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, Condition):
+        raise ConfigError(
+            type(instance).__name__, attribute.name, expected="a Condition", found=repr(value)
+        )
+    if value.has_order_filter:
+        raise ConfigError(
+            type(instance).__name__,
+            attribute.name,
+            expected="a Condition of line filters only (categories, skus, except_categories, "
+            "except_skus)",
+            found=repr(value),
+        )
 
 
 def _a_list(value: object, owner: str, field: str, what: str) -> None:
@@ -1126,6 +1194,10 @@ class EarningScheme(Spec):
             point amount the scheme returns (and reads back, like
             :attr:`MemberContext.period_points`) is an ``int`` count of ``10**-d`` points;
             :meth:`EarningResult.in_points` turns one into a Decimal of points.
+        qualifying: Which lines count toward the qualifying spend of tiers, apart from
+            what earns (a :class:`Condition` of line filters only; default: every line):
+            ``Condition(except_categories=["tax", "shipping", "gift_card"])`` keeps taxes,
+            shipping and gift cards out of status spend whatever they earn.
 
     Examples:
         >>> scheme = EarningScheme(rules=[BaseRate(id="base", rate=1)], caps=[PeriodCap("month", 5000)])
@@ -1154,6 +1226,13 @@ class EarningScheme(Spec):
     )
     currency_decimals: int = field(default=2, validator=whole(min=0))
     point_decimals: int = field(default=0, validator=whole(min=0, max=6))
+    qualifying: Condition = field(
+        default=_ALWAYS,
+        converter=_to_condition,
+        validator=_line_filter_only,
+        codec=Nested(Condition),
+        omit_default=True,
+    )
 
     def _engine(self) -> _SchemeEngine:
         """What :meth:`earn` runs, derived once from the fields and cached beside the value."""
@@ -1529,10 +1608,20 @@ class EarningScheme(Spec):
         else:
             attribution = [total] * len(rule_ids)
         lines = order.lines
+        qualifying = self.qualifying
+        if qualifying.has_line_filter:
+            spends = [
+                b if qualifying.matches_line(line) else _ZERO
+                for b, line in zip(bases, lines, strict=True)
+            ]
+        else:
+            spends = bases
         return EarningResult(
             order_id=order.order_id,
             lines=tuple(
-                LinePoints(lines[i].line_id, bases[i], exact[i], whole[i], tuple(comps[i]))
+                LinePoints(
+                    lines[i].line_id, bases[i], exact[i], whole[i], tuple(comps[i]), spends[i]
+                )
                 for i in range(len(lines))
             ),
             points=total,
@@ -1541,6 +1630,7 @@ class EarningScheme(Spec):
             capped=uncapped - total,
             rounding=self._engine().rounding_label,
             point_decimals=self.point_decimals,
+            spend=sum(spends, _ZERO),
         )
 
     def _flat_totals(
@@ -1559,7 +1649,13 @@ class EarningScheme(Spec):
         if engine is None:
             engine = self._engine()
         flat = engine.flat
-        if flat is None or len(flat) != 1 or self.caps or self.max_points_per_order is not None:
+        if (
+            flat is None
+            or len(flat) != 1
+            or self.caps
+            or self.max_points_per_order is not None
+            or self.qualifying.has_line_filter
+        ):
             return None
         rule_id, rate, _ = flat[0]
         gross = self.earning_base == "gross"
