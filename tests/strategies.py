@@ -836,6 +836,9 @@ def earning_schemes(draw: st.DrawFn, *, max_rules: int = 6) -> object:
             "priority": draw(st.integers(0, 3)),
             "when": draw(earning_conditions()),
         }
+        if draw(st.integers(0, 4)) == 0:  # rule 10: "once a year" and other use limits
+            common["max_uses"] = draw(st.integers(1, 3))
+            common["uses_freq"] = draw(st.sampled_from(["day", "month", "year"]))
         rate = Decimal(draw(st.integers(0, 300))).scaleb(-2)
         if kind == "rate":
             rule: object = BaseRate(
@@ -898,8 +901,8 @@ def earning_schemes(draw: st.DrawFn, *, max_rules: int = 6) -> object:
 
 @st.composite
 def member_contexts(draw: st.DrawFn) -> object:
-    """A :class:`crmkit.loyalty.MemberContext` with a birth date, tier, prior orders and
-    period points."""
+    """A :class:`crmkit.loyalty.MemberContext` with a birth date, tier, prior orders,
+    period points and uses of the rules ``r0``..``r5``."""
     import datetime as _dt
 
     from crmkit.loyalty import MemberContext
@@ -910,6 +913,7 @@ def member_contexts(draw: st.DrawFn) -> object:
         tier=draw(st.sampled_from([None, *_TIER_NAMES])),
         prior_orders=draw(st.integers(0, 2)),
         period_points={p: draw(st.integers(0, 6000)) for p in ("day", "month", "year")},
+        rule_uses={f"r{i}": draw(st.integers(0, 3)) for i in range(6)},
     )
 
 
@@ -1223,7 +1227,9 @@ def privileges(draw: st.DrawFn, *, pid: str | None = None) -> object:
         tiers=draw(st.lists(st.sampled_from(_TIER_NAMES), min_size=1, max_size=3)),
         value=value,
         quota=draw(st.integers(1, 12)) if kind == "quota" else None,
-        quota_freq=draw(st.sampled_from(["year", "month", "validity"])),
+        quota_freq=draw(
+            st.sampled_from(["year", "month", "validity", "birthday", "birthday_month"])
+        ),
         start=start,
         end=end,
         keep_days=draw(st.integers(0, 60)),

@@ -17,14 +17,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crmkit.errors import ConfigError, InvalidInputError
+from crmkit.errors import ConfigError, InvalidInputError, LedgerError
 from crmkit.loyalty import (
     BaseRate,
     Condition,
+    EarningRule,
     EarningScheme,
+    Enroll,
     ExpiryPolicy,
     MemberContext,
+    Multiplier,
     Order,
+    OrderBonus,
     OrderLine,
     PeriodCap,
     Privilege,
@@ -35,10 +39,12 @@ from crmkit.loyalty import (
     Refund,
     RefundLine,
     Tier,
+    TierChange,
     TierLadder,
     assign_tiers,
     event_from_dict,
 )
+from crmkit.loyalty._rules_util import period_bounds
 from tests.strategies import earning_schemes, loyalty_orders
 
 # ----------------------------------------------------------------- issue 12: freq rename
@@ -399,3 +405,165 @@ def test_qualifying_spend_is_the_base_of_the_qualifying_lines(
     assert 0 <= result.spend <= result.base
     for lp, line in zip(result.lines, order.lines, strict=True):
         assert lp.spend == (lp.base if scheme.qualifying.matches_line(line) else 0)
+
+
+# ------------------------------------------- rule 10: birthday rewards, once-a-year limits
+
+
+def test_starbucks_birthday_reward_is_a_voucher_for_the_birthday() -> None:
+    """Starbucks Rewards birthday reward: one complimentary item, loaded on the member's
+    birthday and valid that day only, once a year (as described by third-party guides,
+    e.g. visualfoodie.com and freebiebag.co.uk; Starbucks' own terms unverified).
+
+    A quota privilege of 1 use with ``quota_freq="birthday"``: usable on 9 June 2025 (local
+    time, any hour), not twice, not on 10 June, again on 9 June 2026; a 29 February
+    birthday is 28 February in 2025.
+    """
+    sh = zoneinfo.ZoneInfo("Asia/Shanghai")
+    history = [TierChange(dt.datetime(2024, 1, 1, tzinfo=sh), None, "member", "start")]
+    gift = PrivilegeSet(
+        [
+            Privilege(
+                id="birthday-drink", kind="quota", tiers=["member"], quota=1, quota_freq="birthday"
+            )
+        ]
+    )
+    born = dt.date(1990, 6, 9)
+    morning = dt.datetime(2025, 6, 9, 0, 5, tzinfo=sh)
+    after = gift.check_use(
+        history, [], "birthday-drink", as_of=morning, timezone=sh, birth_date=born
+    )
+    assert (after.used, after.remaining) == (1, 0)
+    uses = [(morning, "birthday-drink")]
+    evening = dt.datetime(2025, 6, 9, 23, 50, tzinfo=sh)
+    with pytest.raises(LedgerError) as twice:
+        gift.check_use(history, uses, "birthday-drink", as_of=evening, timezone=sh, birth_date=born)
+    assert twice.value.field == "quota"
+    late = dt.datetime(2025, 6, 10, 0, 0, tzinfo=sh)
+    with pytest.raises(LedgerError) as outside:
+        gift.check_use(history, [], "birthday-drink", as_of=late, timezone=sh, birth_date=born)
+    assert outside.value.field == "as_of"
+    assert "2025-06-09..2025-06-09" in str(outside.value)
+    next_year = dt.datetime(2026, 6, 9, 12, tzinfo=sh)
+    status = gift.check_use(
+        history, uses, "birthday-drink", as_of=next_year, timezone=sh, birth_date=born
+    )
+    assert status.remaining == 0
+    leap = gift.quota_status(
+        history,
+        [],
+        as_of=dt.datetime(2025, 2, 28, 9, tzinfo=sh),
+        timezone=sh,
+        birth_date=dt.date(1992, 2, 29),
+    )["birthday-drink"]
+    assert (leap.remaining, leap.period_start.date()) == (1, dt.date(2025, 2, 28))  # type: ignore[union-attr]
+    with pytest.raises(LedgerError) as unknown:
+        gift.check_use(history, [], "birthday-drink", as_of=morning, timezone=sh)
+    assert unknown.value.field == "birth_date"
+
+
+def _birthday_program() -> Program:
+    """1 point per unit; 250 points on the first purchase of the birth month, once a year."""
+    return Program(
+        timezone="Asia/Shanghai",
+        earning=EarningScheme(
+            rules=[
+                BaseRate(id="base", rate=1),
+                OrderBonus(
+                    id="birthday",
+                    points=250,
+                    when=Condition(birthday_month=True),
+                    max_uses=1,
+                    uses_freq="year",
+                ),
+            ]
+        ),
+    )
+
+
+def test_a_fixed_birthday_bonus_once_a_year() -> None:
+    """A fixed yearly birthday bonus (Sephora Beauty Insider lists 250 points among its
+    birthday gift choices, per thekrazycouponlady.com; crediting it with the first
+    purchase of the birth month, once a year, is this example's rule, unverified).
+
+    Born in May. 2025: purchases of 100 on 3 May and 80 on 20 May: 100 + 250 = 350, then
+    80 (the bonus is used): 430. A purchase of 50 in June: 50 (not the birth month): 480.
+    2026: 60 on 2 May: 60 + 250 = 310: 790 in all.
+    """
+    program = _birthday_program()
+    sh = zoneinfo.ZoneInfo("Asia/Shanghai")
+
+    def on(y: int, m: int, d: int) -> dt.datetime:
+        return dt.datetime(y, m, d, 12, tzinfo=sh)
+
+    events = [
+        Enroll("e", on(2025, 1, 2), birth_date=dt.date(1995, 5, 17)),
+        Purchase("a", on(2025, 5, 3), lines=[PurchaseLine("1", "100")]),
+        Purchase("b", on(2025, 5, 20), lines=[PurchaseLine("1", "80")]),
+        Purchase("c", on(2025, 6, 1), lines=[PurchaseLine("1", "50")]),
+        Purchase("d", on(2026, 5, 2), lines=[PurchaseLine("1", "60")]),
+    ]
+    credited = [program.replay(events[: k + 1], as_of=events[k].time).credited for k in range(5)]
+    assert credited == [0, 350, 430, 480, 790]
+    state = program.replay(events, as_of=on(2026, 6, 1))
+    assert [(p.event_id, p.points) for p in state.postings if p.rule == "birthday"] == [
+        ("a", 250),
+        ("d", 250),
+    ]
+    # Incremental apply gives the same state as the replay.
+    step = program.replay([], as_of=events[0].time)
+    for event in events:
+        step = program.apply(step, event)
+    assert program.replay(events, as_of=step.as_of) == step
+
+
+def test_use_limits_round_trip_and_are_validated() -> None:
+    """``max_uses``/``uses_freq`` are data: JSON round trip, omitted when unset, checked."""
+    rule = OrderBonus(id="b", points=5, max_uses=1, uses_freq="month")
+    assert rule.to_dict()["max_uses"] == 1
+    assert EarningRule.from_dict(json.loads(json.dumps(rule.to_dict()))) == rule
+    assert "max_uses" not in BaseRate(id="x", rate=1).to_dict()
+    with pytest.raises(ConfigError) as info:
+        OrderBonus(id="b", points=5, max_uses=0)
+    assert info.value.field == "max_uses"
+    with pytest.raises(ConfigError) as info:
+        Multiplier(id="m", factor=2, max_uses=1, uses_freq="fortnight")
+    assert info.value.field == "uses_freq"
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 800), st.integers(1, 500)), min_size=1, max_size=12),
+    st.integers(1, 2),
+    st.sampled_from(["week", "month", "year"]),
+)
+def test_a_limited_rule_never_applies_more_than_max_uses_per_period(
+    steps: list[tuple[int, int]], limit: int, freq: str
+) -> None:
+    """Over any purchase history, a rule with ``max_uses=n`` gives points to at most n
+    orders per calendar period, and to exactly min(n, orders) when every order qualifies."""
+    program = Program(
+        timezone="Asia/Shanghai",
+        earning=EarningScheme(
+            rules=[
+                BaseRate(id="base", rate=1),
+                Multiplier(id="double", factor=2, max_uses=limit, uses_freq=freq),
+            ]
+        ),
+    )
+    t = dt.datetime(2025, 1, 1, 9, tzinfo=dt.UTC)
+    events = []
+    for i, (hours, amount) in enumerate(steps):
+        t += dt.timedelta(hours=hours)
+        events.append(Purchase(f"p{i}", t, lines=[PurchaseLine("1", str(amount))]))
+    state = program.replay(events, as_of=t)
+    scheme = program.earning_scheme
+    periods: dict[tuple[dt.date, dt.date], list[bool]] = {}
+    doubled = {p.event_id for p in state.postings if p.rule == "double" and p.points}
+    for event in events:
+        local = event.time.astimezone(program.zone).date()
+        key = period_bounds(local, freq)
+        periods.setdefault(key, []).append(event.event_id in doubled)
+    for flags in periods.values():
+        assert sum(flags) == min(limit, len(flags))
+        assert all(flags[: sum(flags)])  # the first orders of the period get it
+    assert scheme.uses_limits

@@ -440,6 +440,8 @@ class Book:
         # objects are built only for the snapshot.
         self.qualifying: list[tuple[dt.datetime, Decimal, int, int, tuple[Any, ...]]] = []
         self.earn_history: list[tuple[dt.datetime, int]] = []
+        # (time, rule id) of the orders each rule gave points to, for max_uses (rule 10).
+        self.rule_uses: list[tuple[dt.datetime, str]] = []
         self.rejected: list[tuple[str, str]] = []
         self.events: list[Event] = []
         self.event_ids: dict[str, Event] = {}
@@ -486,7 +488,7 @@ class Book:
         new.queue_keys = list(self.queue_keys)
         new.debits = {k: v.clone() for k, v in self.debits.items()}
         new.bought = {k: v.clone() for k, v in self.bought.items()}
-        for name in ("postings", "qualifying", "earn_history", "rejected", "events"):
+        for name in ("postings", "qualifying", "earn_history", "rule_uses", "rejected", "events"):
             setattr(new, name, list(getattr(self, name)))
         new.event_ids = dict(self.event_ids)
         new.tier = self.tier.copy() if self.tier is not None else None
@@ -933,6 +935,8 @@ class Book:
             result = self.scheme.earn(order, context, timezone=self.zone)
             # ``spend``: the qualifying spend, the earning base less excluded lines (rule 2).
             earned = (result.points, result.spend, result.rule_points, result, None, None)
+            if self.scheme.uses_limits:
+                self.rule_uses.extend((now, rule) for rule, _ in result.rule_points)
         points, base, rule_points = earned[0], earned[1], earned[2]
         bought = _Bought(event, earned, earner)
         self.bought[event_id] = bought
@@ -989,6 +993,9 @@ class Book:
             period_points = scheme.period_to_date(
                 self.earn_history, as_of=self.now, timezone=self.zone
             )
+        rule_uses: dict[str, int] = {}
+        if scheme.uses_limits:
+            rule_uses = scheme.uses_to_date(self.rule_uses, as_of=self.now, timezone=self.zone)
         return MemberContext(
             birth_date=self.birth_date,
             enrolled_at=self.enrolled_at,
@@ -997,6 +1004,7 @@ class Book:
             period_points=period_points,
             privileges=privileges,
             ladder_tiers=ladder_tiers,
+            rule_uses=rule_uses,
         )
 
     def ladder_statuses(self, at: dt.datetime) -> dict[str, TierStatus]:

@@ -525,6 +525,9 @@ class MemberContext:
         ladder_tiers: In a program with several tier ladders, the member's tier on every
             ladder as a qualified ``"ladder:tier"`` name (``("status:gold", "club:plus")``);
             a :class:`Condition` naming ``"club:plus"`` matches it. Empty with one ladder.
+        rule_uses: Orders each limited rule (``max_uses``) already gave points to in its
+            current period, by rule id (``{"birthday": 1}``); see
+            :meth:`EarningScheme.uses_to_date`. A missing rule counts as 0.
 
     Examples:
         >>> import datetime as dt
@@ -545,9 +548,19 @@ class MemberContext:
     )
     privileges: tuple[Privilege, ...] = attrs.field(default=(), converter=tuple)
     ladder_tiers: tuple[str, ...] = attrs.field(default=(), converter=to_str_tuple)
+    rule_uses: tuple[tuple[str, int], ...] = attrs.field(default=(), converter=_to_period_points)
 
     def __attrs_post_init__(self) -> None:
         owner = "MemberContext"
+        for key, count in self.rule_uses:
+            if not isinstance(key, str) or not isinstance(count, int) or isinstance(count, bool):
+                raise InvalidInputError(
+                    owner,
+                    "rule_uses",
+                    expected="int counts keyed by rule id",
+                    found=f"{key!r}: {count!r}",
+                    kind="",
+                )
         if self.birth_date is not None and (
             not isinstance(self.birth_date, dt.date) or isinstance(self.birth_date, dt.datetime)
         ):
@@ -598,6 +611,15 @@ class MemberContext:
         """
         return dict(self.period_points).get(freq, 0)
 
+    def uses_of(self, rule_id: str) -> int:
+        """Orders rule ``rule_id`` already gave points to in its current period (0 if unknown).
+
+        Examples:
+            >>> MemberContext(rule_uses={"birthday": 1}).uses_of("birthday")
+            1
+        """
+        return dict(self.rule_uses).get(rule_id, 0)
+
 
 # --------------------------------------------------------------------------- rules
 
@@ -622,7 +644,11 @@ class EarningRule(Spec):
     """Base class of the earning rules; :meth:`from_dict` builds any kind from its ``kind``.
 
     Every rule has an ``id`` (unique in its scheme), a ``priority`` (lower runs first; ties
-    run in ``id`` order), a ``stacking`` mode and a :class:`Condition` (``when``).
+    run in ``id`` order), a ``stacking`` mode and a :class:`Condition` (``when``). Any rule
+    can be limited to ``max_uses`` orders per member per calendar period ``uses_freq``
+    (``day``, ``week``, ``month``, ``quarter``, ``year``; local): "once a year" is
+    ``max_uses=1, uses_freq="year"``. A rule is used by an order it gives points to
+    (the count is :attr:`MemberContext.rule_uses`; a refund does not give the use back).
 
     Examples:
         >>> rule = EarningRule.from_dict({"kind": "base_rate", "id": "base", "rate": "1"})
@@ -649,6 +675,10 @@ class EarningRule(Spec):
         validator=instance_of(Condition, "a Condition"),
         codec=Nested(Condition),
     )
+    max_uses: int | None = field(
+        default=None, validator=whole(min=1, optional=True), omit_default=True
+    )
+    uses_freq: str = field(default="year", validator=one_of(PERIODS), omit_default=True)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -1211,7 +1241,7 @@ class EarningScheme(Spec):
         ...                                    {"kind": "multiplier", "id": "x", "factr": "2"}]})
         Traceback (most recent call last):
         ...
-        crmkit.errors.ConfigError: EarningScheme.from_dict(): parameter 'rules[1].factr' must be one of ['factor', 'id', 'priority', 'stacking', 'when']; found an unknown key.
+        crmkit.errors.ConfigError: EarningScheme.from_dict(): parameter 'rules[1].factr' must be one of ['factor', 'id', 'max_uses', 'priority', 'stacking', 'uses_freq', 'when']; found an unknown key.
     """
 
     rules: tuple[EarningRule, ...] = field(
@@ -1294,6 +1324,16 @@ class EarningScheme(Spec):
         """
         return any(isinstance(r, SignUpBonus) and r.trigger == "first_purchase" for r in self.rules)
 
+    @property
+    def uses_limits(self) -> bool:
+        """Whether a rule is limited to ``max_uses`` per period (reads :attr:`MemberContext.rule_uses`).
+
+        Examples:
+            >>> EarningScheme(rules=[OrderBonus(id="b", points=5, max_uses=1)]).uses_limits
+            True
+        """
+        return any(r.max_uses is not None for r in self.rules)
+
     def check_tiers(self, names: Iterable[str]) -> None:
         """Raise ConfigError if a rule's condition names a tier outside ``names`` (a ladder's).
 
@@ -1348,6 +1388,42 @@ class EarningScheme(Spec):
             for period, (start, end) in windows.items():
                 if start <= local_day < end:
                     totals[period] += pts
+        return totals
+
+    def uses_to_date(
+        self,
+        history: Iterable[tuple[dt.datetime, str]],
+        *,
+        as_of: dt.datetime,
+        timezone: str | dt.tzinfo,
+    ) -> dict[str, int]:
+        """Uses of each limited rule inside its current period (``uses_freq``) at ``as_of``.
+
+        Pass the member's earlier uses as ``(time, rule id)`` pairs (one per order a rule
+        gave points to); the result goes into :attr:`MemberContext.rule_uses`.
+
+        Examples:
+            >>> import datetime as dt
+            >>> scheme = EarningScheme(rules=[BaseRate(id="base", rate=1),
+            ...     OrderBonus(id="bday", points=100, max_uses=1, uses_freq="year")])
+            >>> uses = [(dt.datetime(2024, 6, 3), "bday"), (dt.datetime(2025, 6, 2), "bday")]
+            >>> scheme.uses_to_date(uses, as_of=dt.datetime(2025, 6, 20), timezone="UTC")
+            {'bday': 1}
+        """
+        owner = "EarningScheme.uses_to_date()"
+        tzinfo = zone(timezone, owner)
+        day = local_time(as_of, tzinfo, owner, "as_of").date()
+        windows = {
+            r.id: period_bounds(day, r.uses_freq) for r in self.rules if r.max_uses is not None
+        }
+        totals = dict.fromkeys(windows, 0)
+        for when, rule_id in history:
+            window = windows.get(rule_id)
+            if window is None:
+                continue
+            local_day = local_time(when, tzinfo, owner, "history").date()
+            if window[0] <= local_day < window[1]:
+                totals[rule_id] += 1
         return totals
 
     # ---------------------------------------------------------------- earning
@@ -1483,8 +1559,9 @@ class EarningScheme(Spec):
         value: list[Decimal | None] = [None] * n
         stopped = [False] * n
         points_rules, rule_multipliers, bonus_rules = engine.phases
+        used_up = engine.used_up(member)
         for rule in points_rules:
-            if not rule.when.matches_order(day, order.channel, member):
+            if rule.id in used_up or not rule.when.matches_order(day, order.channel, member):
                 continue
             eligible = [
                 i
@@ -1522,7 +1599,7 @@ class EarningScheme(Spec):
         touched = [False] * n
         mstopped = [False] * n
         for rule_id, kind, stacking, f, cond, detail in multipliers:
-            if not cond.matches_order(day, order.channel, member):
+            if rule_id in used_up or not cond.matches_order(day, order.channel, member):
                 continue
             for i in range(n):
                 if not cond.matches_line(lines[i]) or mstopped[i]:
@@ -1547,7 +1624,7 @@ class EarningScheme(Spec):
         chosen: list[tuple[EarningRule, int, list[int]]] = []
         total_bonus = 0
         for rule in bonus_rules:
-            if not rule.when.matches_order(day, order.channel, member):
+            if rule.id in used_up or not rule.when.matches_order(day, order.channel, member):
                 continue
             if isinstance(rule, SignUpBonus):
                 if not rule._applies_to(when, member):
@@ -1663,7 +1740,7 @@ class _SchemeEngine:
     the rounding label and the point scale.
     """
 
-    __slots__ = ("decimal_rounding", "flat", "phases", "rounding_label", "scale")
+    __slots__ = ("decimal_rounding", "flat", "limits", "phases", "rounding_label", "scale")
 
     def __init__(self, scheme: EarningScheme) -> None:
         self.scale = 10**scheme.point_decimals
@@ -1674,9 +1751,14 @@ class _SchemeEngine:
             if isinstance(r, Multiplier)
         )
         plain = all(
-            isinstance(r, BaseRate) and r.stacking == "add" and r.when == _ALWAYS
+            isinstance(r, BaseRate)
+            and r.stacking == "add"
+            and r.when == _ALWAYS
+            and r.max_uses is None
             for r in scheme.rules
         )
+        #: Rule id -> max_uses of the limited rules.
+        self.limits = {r.id: r.max_uses for r in scheme.rules if r.max_uses is not None}
         self.flat: tuple[tuple[str, Decimal, str], ...] | None = (
             tuple(
                 (r.id, r.rate * self.scale, r._describe())
@@ -1692,6 +1774,12 @@ class _SchemeEngine:
             multipliers,
             tuple(r for r in scheme.rules if r.phase == "bonus"),
         )
+
+    def used_up(self, member: MemberContext) -> frozenset[str]:
+        """The limited rules the member has used ``max_uses`` times in their period."""
+        if not self.limits:
+            return frozenset()
+        return frozenset(r for r, limit in self.limits.items() if member.uses_of(r) >= limit)
 
 
 def _fold_bonus(
