@@ -1310,6 +1310,8 @@ def assign_tiers(
     """
     owner = "assign_tiers()"
     frame = require_frame(qualifying, owner, "qualifying")
+    if not isinstance(ladder, TierLadder):  # walksvc: was an AttributeError on None
+        raise ConfigError(owner, "ladder", expected="a TierLadder", found=type(ladder).__name__)
     metrics = ladder.metrics
     used = sorted({m for t in ladder.tiers for m in t.thresholds()}, key=metrics.index)
     # A named count (nights, stays, ...) is read from the column of the same name.

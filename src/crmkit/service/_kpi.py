@@ -30,7 +30,13 @@ import pandas as pd
 from crmkit import _stats
 from crmkit._rounding import round_decimal as _round
 from crmkit._stats import _check_level
-from crmkit._validate import datetime_column, first_labels, require_columns, require_frame
+from crmkit._validate import (
+    datetime_column,
+    datetime_value,
+    first_labels,
+    require_columns,
+    require_frame,
+)
 from crmkit.errors import ConfigError, InvalidInputError, SchemaError
 from crmkit.service._survey_input import check_method as _check_method
 from crmkit.service._survey_results import Interval, ResultDict
@@ -308,10 +314,6 @@ def _read_dates(
     for column in dict.fromkeys(columns):
         series = frame[column]
         dtype = series.dtype
-        if isinstance(dtype, pd.DatetimeTZDtype) or (
-            isinstance(dtype, np.dtype) and dtype.kind == "M"
-        ):
-            continue
         missing = series.isna().to_numpy(dtype=bool, copy=True)
         if missing.all():
             continue  # all NaT: _instants reads it as such
@@ -319,6 +321,10 @@ def _read_dates(
         parsed = datetime_column(
             present, column, owner, date_format=date_format, date_unit=date_unit
         )
+        if isinstance(dtype, pd.DatetimeTZDtype) or (
+            isinstance(dtype, np.dtype) and dtype.kind == "M"
+        ):
+            continue  # kept as it is, now known to lie within 1678-2261 (no ns overflow)
         full = pd.Series(pd.NaT, index=frame.index, dtype=parsed.dtype)
         full.iloc[np.flatnonzero(~missing)] = parsed.to_numpy()
         converted[column] = full
@@ -438,12 +444,8 @@ def _zone_and_cutoff(
 def _as_of(as_of: Any, zone: Any, owner: str, aware_frame: bool) -> pd.Timestamp | None:
     if as_of is None:
         return None
-    try:
-        ts = pd.Timestamp(as_of)
-    except (TypeError, ValueError):
-        raise ConfigError(owner, "as_of", expected="a datetime", found=repr(as_of)) from None
-    if pd.isna(ts):
-        raise ConfigError(owner, "as_of", expected="a datetime", found="NaT")
+    # The one reader of single instants: no numbers read as nanoseconds, no year 9999.
+    ts = datetime_value(as_of, owner, "as_of")
     if ts.tzinfo is None:
         if aware_frame:
             raise ConfigError(
