@@ -1269,12 +1269,14 @@ def purchase_lines(draw: st.DrawFn) -> object:
 
 @st.composite
 def tenders(draw: st.DrawFn) -> object:
-    """A :class:`crmkit.loyalty.Tender`: money of any kind, or a points tender."""
+    """A :class:`crmkit.loyalty.Tender`: money of any kind, or a points tender (in the
+    primary point currency or a named one)."""
     from crmkit.loyalty import Tender
 
     kind = draw(st.sampled_from(["cash", "card", "gift_card", "points"]))
     points = draw(st.integers(1, 10**6)) if kind == "points" else 0
-    return Tender(kind, draw(_CENTS), points=points)
+    currency = draw(st.sampled_from([None, "miles"])) if kind == "points" else None
+    return Tender(kind, draw(_CENTS), points=points, currency=currency)
 
 
 @st.composite

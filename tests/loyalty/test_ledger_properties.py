@@ -267,6 +267,26 @@ class TwoCurrencyLedgerMachine(LedgerMachine):
             self._push(Redeem(eid, self.now, reward="r", points=points, currency="miles"))
         return eid
 
+    @rule(target=LedgerMachine.purchases, amount=st.integers(1, 50_000), miles=st.integers(1, 400))
+    def purchase_with_miles(self, amount: int, miles: int) -> str:
+        """Rule 11: part of the purchase paid with miles (a points tender in miles)."""
+        net = Decimal(amount).scaleb(-2)
+        # The balances at the purchase instant (a lot may expire between two events).
+        fresh = self.program.replay(self.events, as_of=self.now)
+        miles = min(miles, fresh.by_currency["miles"].available)
+        eid = self._id("q")
+        if not miles:
+            return eid
+        value = min(net, Decimal(miles).scaleb(-2))
+        tenders = [Tender("points", value, points=miles, currency="miles")]
+        if net - value:
+            tenders.append(Tender("card", net - value))
+        self._push(Purchase(eid, self.now, lines=[PurchaseLine("1", net)], tenders=tenders))
+        # The tender is spent in miles only; the primary currency pays nothing.
+        assert self._miles().spent == fresh.by_currency["miles"].spent + miles
+        assert self.state.spent == fresh.spent
+        return eid
+
     @rule(points=st.integers(-300, 500).filter(bool))
     def adjust_miles(self, points: int) -> None:
         if points < 0 and -points > self._miles().available:

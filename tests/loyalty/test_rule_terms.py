@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crmkit.errors import ConfigError, InvalidInputError, LedgerError
+from crmkit.errors import ConfigError, InsufficientPointsError, InvalidInputError, LedgerError
 from crmkit.loyalty import (
     BaseRate,
     Condition,
@@ -38,6 +38,7 @@ from crmkit.loyalty import (
     PurchaseLine,
     Refund,
     RefundLine,
+    Tender,
     Tier,
     TierChange,
     TierLadder,
@@ -567,3 +568,81 @@ def test_a_limited_rule_never_applies_more_than_max_uses_per_period(
         assert sum(flags) == min(limit, len(flags))
         assert all(flags[: sum(flags)])  # the first orders of the period get it
     assert scheme.uses_limits
+
+
+# ------------------------------------------ rule 11: a points tender in any point currency
+
+
+def _jd() -> Program:
+    """Store points (1 per yuan) and JD-style beans (1 per 2 yuan), each its own currency."""
+    return Program(
+        timezone="Asia/Shanghai",
+        earning={"points": EarningScheme.base_rate(1), "beans": EarningScheme.base_rate("0.5")},
+        expiry={"points": ExpiryPolicy.after_months(24), "beans": ExpiryPolicy.never()},
+    )
+
+
+def _sh(d: int) -> dt.datetime:
+    return dt.datetime(2025, 3, d, 10, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
+
+
+def test_pay_with_the_second_currency_and_refund_it() -> None:
+    """JD.com 京豆 (JD beans): beans pay part of an order at 100 beans per yuan (as commonly
+    described; JD's published terms unverified), next to the store's own points.
+
+    A ¥1,000 order earns 1,000 points and 500 beans. A ¥300 order paid ¥5 with 500 beans
+    and ¥295 by card: beans 500 - 500 + floor(295 x 0.5) = 147; points 1,000 + 295 =
+    1,295 (money paid with beans earns nothing). Its full refund gives the 500 beans back
+    to their lot and reverses the 147 beans and 295 points: 500 beans, 1,000 points.
+    """
+    program = _jd()
+    buy = Purchase("p1", _sh(1), lines=[PurchaseLine("a", "1000")])
+    pay = Purchase(
+        "p2",
+        _sh(2),
+        lines=[PurchaseLine("a", "300")],
+        tenders=[Tender("points", "5", points=500, currency="beans"), Tender("card", "295")],
+    )
+    state = program.replay([buy, pay], as_of=_sh(3))
+    beans, points = state.by_currency["beans"], state.by_currency["points"]
+    assert (beans.available, beans.spent, points.available, points.spent) == (147, 500, 1_295, 0)
+    refund = Refund("r2", _sh(4), "p2")
+    state = program.replay([buy, pay, refund], as_of=_sh(5))
+    beans, points = state.by_currency["beans"], state.by_currency["points"]
+    assert (beans.available, beans.spent, beans.reversed) == (500, 0, 147)
+    assert (points.available, points.reversed) == (1_000, 295)
+    assert beans.lots[0].remaining == 500
+    assert event_from_dict(json.loads(json.dumps(pay.to_dict()))) == pay
+
+
+def test_a_tender_beyond_the_balance_or_in_an_unknown_currency_changes_nothing() -> None:
+    """600 beans needed, 500 held: InsufficientPointsError naming both figures; skipped,
+    no currency changed. A tender in a currency the program has not: LedgerError on
+    ``tenders``; a currency on a card tender: ConfigError."""
+    program = _jd()
+    buy = Purchase("p1", _sh(1), lines=[PurchaseLine("a", "1000")])
+    greedy = Purchase(
+        "p2",
+        _sh(2),
+        lines=[PurchaseLine("a", "300")],
+        tenders=[Tender("points", "6", points=600, currency="beans"), Tender("card", "294")],
+    )
+    with pytest.raises(InsufficientPointsError, match="600"):
+        program.replay([buy, greedy], as_of=_sh(3))
+    skipped = program.replay([buy, greedy], as_of=_sh(3), on_error="skip")
+    assert [eid for eid, _ in skipped.rejected] == ["p2"]
+    alone = program.replay([buy], as_of=_sh(3))
+    for name in ("points", "beans"):
+        assert skipped.by_currency[name].available == alone.by_currency[name].available
+    coins = Purchase(
+        "p3",
+        _sh(2),
+        lines=[PurchaseLine("a", "10")],
+        tenders=[Tender("points", "10", points=1000, currency="coins")],
+    )
+    with pytest.raises(LedgerError) as info:
+        program.replay([buy, coins], as_of=_sh(3))
+    assert info.value.field == "tenders"
+    with pytest.raises(ConfigError) as bad:
+        Tender("card", "5", currency="beans")
+    assert bad.value.field == "currency"

@@ -20,6 +20,8 @@ import attrs
 
 from crmkit._spec import (
     DECIMAL,
+    PLAIN,
+    Optional,
     Spec,
     Validator,
     encode,
@@ -214,6 +216,19 @@ def _points_ok(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> No
         )
 
 
+def _tender_currency(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(
+            "Tender", attribute.name, expected="a currency name or None", found=repr(value)
+        )
+    if instance.kind != "points":
+        raise ConfigError(
+            "Tender", attribute.name, expected="None unless kind is 'points'", found=repr(value)
+        )
+
+
 @attrs.frozen
 class Tender(Spec):
     """How (part of) a purchase was paid.
@@ -226,6 +241,9 @@ class Tender(Spec):
         kind: ``"cash"``, ``"card"``, ``"gift_card"``, ``"points"``, ...
         amount: The money value this tender covers.
         points: Points paid (only for ``kind="points"``, and then at least 1).
+        currency: For a points tender in a program with several point currencies, the
+            currency paid with (``"miles"``); None (default): the primary one. Only for
+            ``kind="points"``.
 
     Examples:
         >>> Tender("points", "5.00", points=500).points
@@ -234,6 +252,8 @@ class Tender(Spec):
         {'schema_version': 1, 'kind': 'card', 'amount': '9.90', 'points': 0}
         >>> Tender.from_dict({"kind": "cash", "amount": "3"}).amount
         Decimal('3')
+        >>> Tender("points", "20.00", points=2000, currency="miles").to_dict()["currency"]
+        'miles'
     """
 
     kind: str = attrs.field(validator=_ID, metadata=metadata())
@@ -241,6 +261,9 @@ class Tender(Spec):
         converter=_as_decimal, validator=_money(), metadata=metadata(codec=DECIMAL)
     )
     points: int = field(default=0, validator=[whole(min=0), _points_ok])
+    currency: str | None = field(
+        default=None, validator=_tender_currency, codec=Optional(PLAIN), omit_default=True
+    )
 
 
 @attrs.frozen
@@ -503,7 +526,7 @@ class Purchase(_Base):
 
     @property
     def points_tender(self) -> int:
-        """Points paid with (the sum of the points tenders).
+        """Points paid with (the sum of the points tenders, in any point currency).
 
         Examples:
             >>> import datetime as dt
@@ -512,6 +535,20 @@ class Purchase(_Base):
             0
         """
         return sum(t.points for t in self.tenders)
+
+    def points_tender_in(self, currency: str | None) -> int:
+        """Points paid with point currency ``currency`` (None: the primary one).
+
+        Examples:
+            >>> import datetime as dt
+            >>> p = Purchase("p", dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+            ...              lines=[PurchaseLine("1", "30")],
+            ...              tenders=[Tender("points", "10", points=1000),
+            ...                       Tender("points", "20", points=2000, currency="miles")])
+            >>> p.points_tender_in(None), p.points_tender_in("miles"), p.points_tender
+            (1000, 2000, 3000)
+        """
+        return sum(t.points for t in self.tenders if t.kind == "points" and t.currency == currency)
 
     @property
     def points_tender_amount(self) -> Decimal:

@@ -306,8 +306,11 @@ class Book(ReversalBook):
                         book.apply(event)
                         return False
             return True
-        if isinstance(event, Purchase) and event.tenders and event.points_tender > self.available:
-            return True  # this book raises for the points tender before anything changes
+        if isinstance(event, Purchase) and event.tenders:
+            # Every book's points tender is checked before any book changes (rule 11).
+            self._check_tender(event)
+            for book in subs.values():
+                book._check_tender(event)
         for book in subs.values():
             book.apply(event)
         return True
@@ -354,15 +357,7 @@ class Book(ReversalBook):
         tender_points = 0
         earner = self.earner
         if event.tenders:
-            if self.parent is None:  # points tenders are paid in the primary currency
-                tender_points = event.points_tender
-            if tender_points > self.available:
-                raise InsufficientPointsError.for_amounts(
-                    f"Purchase {event_id!r}",
-                    available=self.available,
-                    requested=tender_points,
-                    hint="The points tender needs that many points.",
-                )
+            tender_points = self._check_tender(event)
         if earner.plain and not event.tenders:
             earned = earner.plain_order(event.lines)
         else:
@@ -404,6 +399,41 @@ class Book(ReversalBook):
                 self._repay(now, event_id)
         else:
             self.qualifying.append((now, base, points, 1, event.counts))
+
+    def _tender_points(self, event: Purchase) -> int:
+        """The points ``event`` pays in this book's currency.
+
+        A points tender without a currency pays in the primary one.
+        """
+        mine = self.currency
+        primary = self.parent is None
+        return sum(
+            t.points
+            for t in event.tenders
+            if t.kind == "points" and (t.currency == mine or (primary and t.currency is None))
+        )
+
+    def _check_tender(self, event: Purchase) -> int:
+        """This book's points tender of ``event``; unknown currencies and too few points raise."""
+        if self.parent is None:
+            known = self.owner.point_currencies
+            for tender in event.tenders:
+                if tender.currency is not None and tender.currency not in known:
+                    raise LedgerError(
+                        f"Purchase {event.event_id!r}",
+                        "tenders",
+                        expected=f"points tenders in the point currencies {list(known)}",
+                        found=repr(tender.currency),
+                    )
+        points = self._tender_points(event)
+        if points > self.available:
+            raise InsufficientPointsError.for_amounts(
+                f"Purchase {event.event_id!r}",
+                available=self.available,
+                requested=points,
+                hint=f"The points tender needs that many {self.currency}.",
+            )
+        return points
 
     def _context(self, event: Purchase) -> MemberContext:
         program = self.program
