@@ -31,11 +31,14 @@ from crmkit.service import (
     SLATarget,
     SLATracker,
     backlog,
+    complaint_rate,
     duration_quantiles,
     evaluate_sla,
     evaluate_ticket,
     first_contact_resolution,
     followup_completion,
+    metric_table,
+    reopen_rate,
     repeat_complaint_rate,
     sla_attainment,
     sla_cycles,
@@ -1009,3 +1012,125 @@ def test_nested_from_dict_errors_name_the_full_path(cls: Any, change: Any, field
 def test_business_days_refuses_what_is_not_a_positive_whole_number(days: Any) -> None:
     with pytest.raises(ConfigError):
         SLATarget(metric="resolution", duration=BusinessDays(days), clock="business")
+
+
+# ------------------------------------------------------------ metric_table, other rates
+
+
+def _responses() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2025-01-05", "2025-01-20", "2025-02-03", "2025-02-10"]),
+            "score": [9, 10, 3, 7],
+            "region": ["n", "s", "n", "s"],
+            "email": [_SECRET] * 4,
+        },
+        index=[101, 102, 103, 104],
+    )
+
+
+def _nps_table(responses: Any) -> pd.DataFrame:
+    return metric_table(responses, "nps", score="score", by="region")
+
+
+BAD_RESPONSES: list[Any] = [
+    _case("none", lambda r: None, InvalidInputError, "found NoneType", "responses", ()),
+    _case("nat", lambda r: r.assign(date=r["date"].where(r.index != 102)), InvalidInputError,
+          "1 missing dates", "date", (102,)),
+    _case("epoch", _epoch("int64", column="date"), SchemaError, "date_unit='s'", "date", ()),
+    _case("day_first", _replace("date", ["05/01/2025", "20/01/2025", "03/02/2025",
+                                         "10/02/2025"]),
+          SchemaError, "read only day first", "date", (101, 102, 103, 104)),
+    _case("score_inf", _replace("score", [9, np.inf, 3, 7]), InvalidInputError,
+          "1 invalid scores", "score", (102,)),
+    _case("score_11", _replace("score", [9, 11, 3, 7]), InvalidInputError, "1 invalid scores",
+          "score", (102,)),
+    _case("score_text", _replace("score", ["9", "10", "x", "7"]), InvalidInputError,
+          "non-numeric values", "score", (101, 102, 103, 104)),
+]  # fmt: skip
+BAD_RESPONSES += [
+    _case(f"year_{year}_{unit}", _far(year, unit, column="date"), InvalidInputError,
+          "must be dates between 1678-01-01 and 2261-12-31", "date", (103,))
+    for unit in ["s", "ms", "us"]
+    for year in [1, 9999]
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", BAD_RESPONSES)
+def test_metric_table_refuses_bad_responses(case: tuple[Any, ...]) -> None:
+    change, error, fragment, field, rows = case
+    err = _refused(_nps_table, change(_responses()), error, fragment, field=field,
+                   secrets=(_SECRET,))  # fmt: skip
+    if rows:
+        assert err.rows == rows
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        lambda r: r.assign(date=r["date"].astype("timestamp[us][pyarrow]")),
+        lambda r: r.assign(region=r["region"].astype("category")),
+        lambda r: r.assign(region=r["region"].map({"n": "北", "s": "Zoë"})),
+        lambda r: r.set_axis(pd.MultiIndex.from_arrays([["a"] * 4, range(4)])),
+        lambda r: r.iloc[[3, 0, 2, 1]],
+    ],
+    ids=["arrow_dates", "categorical_groups", "unicode_groups", "multiindex", "shuffled"],
+)
+def test_valid_metric_table_variants_equal_the_plain_result(variant: Any) -> None:
+    responses = variant(_responses())
+    before = responses.copy()
+    got = _nps_table(responses)
+    _unchanged(before, responses)
+    expected = _nps_table(_responses())
+    if "北" in set(responses["region"]):
+        expected = expected.assign(region=expected["region"].map({"n": "北", "s": "Zoë"}))
+    got = got.assign(region=got["region"].astype(str))
+    keys = list(expected.columns[:2])  # the group and the period: groups sort by name
+
+    def ordered(table: pd.DataFrame) -> pd.DataFrame:
+        return table.sort_values(keys).reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(ordered(got), ordered(expected))
+
+
+def _flags() -> pd.DataFrame:
+    resolved = pd.to_datetime(["2025-01-01", "2025-01-02", None]).tz_localize("UTC")
+    return pd.DataFrame(
+        {
+            "kind": ["complaint"] * 3,
+            "resolved_at": resolved,
+            "followed_up_at": pd.to_datetime(["2025-01-02", None, None]).tz_localize("UTC"),
+            "reopened": [True, False, False],
+        },
+        index=[1, 2, 3],
+    )
+
+
+def test_followup_reopen_and_complaint_rate_refuse_bad_input() -> None:
+    far = _flags()["resolved_at"].dt.as_unit("s").copy()
+    far.iloc[0] = pd.Timestamp("9999-01-01", tz="UTC")
+    err = _refused(followup_completion, _flags().assign(resolved_at=far), InvalidInputError,
+                   "dates between 1678-01-01 and 2261-12-31", field="resolved_at")  # fmt: skip
+    assert err.rows == (1,)
+    _refused(followup_completion, _flags().assign(resolved_at=[1.7e9, 1.7e9, np.nan]),
+             SchemaError, "date_unit='s'", field="resolved_at")  # fmt: skip
+    for due in (TD(days=-1), None):
+        with pytest.raises(ConfigError, match="'due' must be a timedelta >= 0"):
+            followup_completion(_flags(), due=due)  # type: ignore[arg-type]
+    err = _refused(reopen_rate, _flags().assign(reopened=pd.array([True, None, False],
+                   dtype="boolean")), InvalidInputError, "1 missing values", field="reopened")  # fmt: skip
+    assert err.rows == (2,)
+    _refused(reopen_rate, _flags().assign(reopened=[1, 0, 0]), InvalidInputError,
+             "must be booleans; found dtype int64", field="reopened")  # fmt: skip
+    for exposure in (float("nan"), float("inf"), -1.0):
+        with pytest.raises(InvalidInputError, match="'exposure' must be a finite number >= 0"):
+            complaint_rate(5, exposure)
+    for count in (-1, None):
+        with pytest.raises(InvalidInputError, match="'complaints' must be a count >= 0"):
+            complaint_rate(count, 100)  # type: ignore[arg-type]
+    assert complaint_rate(5, 1e308).value == pytest.approx(5e-305)  # finite, documented
+    text = _flags().assign(
+        resolved_at=["2025-01-01T00:00Z", "2025-01-02T00:00Z", None],
+        followed_up_at=["2025-01-02T00:00Z", None, None],
+    )
+    assert followup_completion(text) == followup_completion(_flags())

@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 from crmkit.errors import InsufficientPointsError, InvalidInputError, LedgerError
 from crmkit.loyalty._engine import Earner
-from crmkit.loyalty._engine import order_of as _order
 from crmkit.loyalty._events import (
     Adjust,
     CancelRedemption,
@@ -358,16 +357,10 @@ class Book(ReversalBook):
         earner = self.earner
         if event.tenders:
             tender_points = self._check_tender(event)
-        if earner.plain and not event.tenders:
-            earned = earner.plain_order(event.lines)
-        else:
-            context = self._context(event)
-            order = _order(event, event.points_tender_amount if event.tenders else _ZERO)
-            result = self.scheme.earn(order, context, timezone=self.zone)
-            # ``spend``: the qualifying spend, the earning base less excluded lines (rule 2).
-            earned = (result.points, result.spend, result.rule_points, result, None, None)
-            if self.scheme.uses_limits:
-                self.rule_uses.extend((now, rule) for rule, _ in result.rule_points)
+        earned = earner.earn(event, self._context, self.zone)
+        if self.scheme.uses_limits and earned[3] is not None:
+            # Which limited rules this order used (max_uses, rule 10).
+            self.rule_uses.extend((now, rule) for rule, _ in earned[2])
         points, base, rule_points = earned[0], earned[1], earned[2]
         bought = _Bought(event, earned, earner)
         self.bought[event_id] = bought

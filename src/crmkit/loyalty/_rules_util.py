@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from crmkit._rounding import round_integral
+from crmkit._spec import Custom
 from crmkit._validate import as_aware, resolve_timezone
 from crmkit.errors import ConfigError
 
@@ -288,3 +289,14 @@ def count_problem(value: Any, *, signed: bool = False) -> tuple[str, str] | None
             what = "int counts" if signed else "int counts of at least 0"
             return what, f"{name!r}: {count!r}"
     return None
+
+
+def _decode_counts(data: Any) -> tuple[tuple[str, int], ...]:
+    if not isinstance(data, dict):
+        raise TypeError(data)
+    pairs: tuple[tuple[str, int], ...] = count_pairs(data)
+    return pairs
+
+
+#: Named counts in JSON: an object of name -> count (``{"nights": 3}``).
+COUNTS_CODEC = Custom(dict, _decode_counts, "a mapping of counter name -> count")

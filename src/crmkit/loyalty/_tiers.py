@@ -37,7 +37,6 @@ import pandas as pd
 from crmkit._jsonable import ResultDict
 from crmkit._spec import (
     DECIMAL,
-    Custom,
     Nested,
     Optional,
     Seq,
@@ -56,6 +55,7 @@ from crmkit._validate import (
 )
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.loyalty._rules_util import (
+    COUNTS_CODEC,
     add_months,
     check_int,
     check_name,
@@ -216,17 +216,6 @@ def _count_thresholds(instance: object, attribute: attrs.Attribute[Any], value: 
         )
 
 
-def _decode_counts(data: Any) -> tuple[tuple[str, int], ...]:
-    if not isinstance(data, Mapping):
-        raise TypeError(data)
-    pairs: tuple[tuple[str, int], ...] = count_pairs(dict(data))
-    return pairs
-
-
-#: Named counts in JSON: an object of name -> count.
-_COUNTS = Custom(dict, _decode_counts, "a mapping of counter name -> count")
-
-
 @attrs.frozen(kw_only=True)
 class Tier(Spec):
     """One level of a ladder with its inclusive thresholds on the qualifying counters.
@@ -276,7 +265,7 @@ class Tier(Spec):
         default=(),
         converter=count_pairs,
         validator=_count_thresholds,
-        codec=_COUNTS,
+        codec=COUNTS_CODEC,
         omit_default=True,
     )
 

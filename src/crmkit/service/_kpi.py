@@ -31,6 +31,8 @@ from crmkit import _stats
 from crmkit._rounding import round_decimal as _round
 from crmkit._stats import _check_level
 from crmkit._validate import (
+    EARLIEST_DATE,
+    LATEST_DATE,
     datetime_column,
     datetime_value,
     first_labels,
@@ -314,23 +316,38 @@ def _read_dates(
     for column in dict.fromkeys(columns):
         series = frame[column]
         dtype = series.dtype
+        datetimes = isinstance(dtype, pd.DatetimeTZDtype) or (
+            isinstance(dtype, np.dtype) and dtype.kind == "M"
+        )
+        if datetimes and _in_range(series):
+            continue  # kept as it is: any unit, within 1678-2261 (no nanosecond overflow)
         missing = series.isna().to_numpy(dtype=bool, copy=True)
         if missing.all():
             continue  # all NaT: _instants reads it as such
         present = frame.loc[~missing, [column]]
-        parsed = datetime_column(
+        parsed = datetime_column(  # refuses out-of-range datetimes, naming their rows
             present, column, owner, date_format=date_format, date_unit=date_unit
         )
-        if isinstance(dtype, pd.DatetimeTZDtype) or (
-            isinstance(dtype, np.dtype) and dtype.kind == "M"
-        ):
-            continue  # kept as it is, now known to lie within 1678-2261 (no ns overflow)
         full = pd.Series(pd.NaT, index=frame.index, dtype=parsed.dtype)
         full.iloc[np.flatnonzero(~missing)] = parsed.to_numpy()
         converted[column] = full
     if not converted:
         return frame
     return frame.assign(**converted)
+
+
+_FIRST = pd.Timestamp(EARLIEST_DATE)
+_AFTER_LAST = pd.Timestamp(LATEST_DATE) + pd.Timedelta(days=1)
+
+
+def _in_range(series: pd.Series) -> bool:
+    """Whether a datetime64 column (NaT aside) lies within 1678-2261 (two reductions)."""
+    low, high = series.min(), series.max()
+    if low is pd.NaT:
+        return True  # all NaT
+    if low.tzinfo is not None:
+        low, high = low.tz_convert(None), high.tz_convert(None)
+    return bool(low >= _FIRST and high < _AFTER_LAST)
 
 
 def _excluded_note(count: int, what: str) -> str | None:
