@@ -969,6 +969,7 @@ def tier_ladders(
         downgrade=draw(st.sampled_from(downgrades)),
         grace_days=draw(st.sampled_from([0, 0, 20])),
         lifetime=lifetime,
+        refunds=draw(st.sampled_from(["posted", "purchase_window", "net"])),
     )
 
 
@@ -977,7 +978,8 @@ def qualifying_postings(
     draw: st.DrawFn, *, max_size: int = 12, refunds: bool = False
 ) -> list[object]:
     """Qualifying postings over 2024-2026 (naive times, whole seconds); spend in hundreds,
-    one order and 0-7 ``nights`` each; with ``refunds`` some postings are negative."""
+    one order and 0-7 ``nights`` each; with ``refunds`` some postings are negative, each
+    reversing a purchase 0-400 days earlier."""
     from decimal import Decimal
 
     from crmkit.loyalty import QualifyingPosting
@@ -996,6 +998,9 @@ def qualifying_postings(
                 points=amount,
                 orders=1 if amount >= 0 else -1,
                 counts={"nights": nights if amount >= 0 else -nights},
+                reverses=(
+                    None if amount >= 0 else when - dt.timedelta(days=draw(st.integers(0, 400)))
+                ),
             )
         )
     return out

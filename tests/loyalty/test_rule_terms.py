@@ -36,6 +36,7 @@ from crmkit.loyalty import (
     Program,
     Purchase,
     PurchaseLine,
+    QualifyingPosting,
     Refund,
     RefundLine,
     Tender,
@@ -646,3 +647,104 @@ def test_a_tender_beyond_the_balance_or_in_an_unknown_currency_changes_nothing()
     with pytest.raises(ConfigError) as bad:
         Tender("card", "5", currency="beans")
     assert bad.value.field == "currency"
+
+
+# ------------------------------------------------------------- rule 8: refunds and status
+
+
+def _beauty(refunds: str) -> Program:
+    """Sephora-style tiers on calendar-year merchandise spend (VIB 350, Rouge 1,000)."""
+    return Program(
+        currency="USD",
+        timezone=LA,
+        tiers=TierLadder(
+            tiers=[
+                Tier(name="insider"),
+                Tier(name="vib", spend="350"),
+                Tier(name="rouge", spend="1000"),
+            ],
+            window="calendar_year",
+            refunds=refunds,
+        ),
+    )
+
+
+def _la(y: int, m: int, d: int) -> dt.datetime:
+    return dt.datetime(y, m, d, 12, tzinfo=zoneinfo.ZoneInfo(LA))
+
+
+def test_a_refund_inside_the_window_undoes_the_upgrade() -> None:
+    """Tiers on net purchases (rule 8; Sephora deducting returned merchandise from the
+    annual spend is unverified against its terms): $400 on 1 March reaches VIB (>= 350);
+    returning $100 on 10 March leaves 300 < 350: back to Insider at once with
+    ``refunds="net"`` (reason "refund"); by default the tier stays until its assessment.
+    Then $700 (spend 1,000: Rouge) and the $700 returned: back to VIB with VIB's own
+    validity (reached 1 March 2025, held through 2026), not below it.
+    """
+    buy = Purchase("p1", _la(2025, 3, 1), lines=[PurchaseLine("m", "400", quantity=4)])
+    ret = Refund("r1", _la(2025, 3, 10), "p1", lines=[RefundLine("m", quantity=1)])
+    net = _beauty("net").replay([buy, ret], as_of=_la(2025, 3, 11))
+    assert net.tier is not None
+    assert (net.tier.tier, net.tier.counters.spend, net.tier.valid_until) == ("insider", 300, None)
+    assert [(c.new, c.reason) for c in net.tier.history[1:]] == [
+        ("vib", "upgrade"),
+        ("insider", "refund"),
+    ]
+    posted = _beauty("posted").replay([buy, ret], as_of=_la(2025, 3, 11))
+    assert posted.tier is not None
+    assert (posted.tier.tier, posted.tier.counters.spend) == ("vib", 300)
+    big = Purchase("p2", _la(2025, 4, 1), lines=[PurchaseLine("m", "700")])
+    back = Refund("r2", _la(2025, 4, 5), "p2")
+    st = _beauty("net").replay([buy, big, back], as_of=_la(2025, 4, 6))
+    assert st.tier is not None
+    assert (st.tier.tier, st.tier.since, st.tier.valid_through) == (
+        "vib",
+        _la(2025, 3, 1),
+        dt.date(2026, 12, 31),
+    )
+    assert [c.reason for c in st.tier.history[1:]] == ["upgrade", "upgrade", "refund"]
+
+
+def test_a_refund_counts_in_the_window_of_the_purchase_it_reverses() -> None:
+    """Refunds counted against the qualification window of the purchase they reverse (rule
+    8, as issue 14 states it; no programme's wording verified): $1,000 on 20 December 2025
+    reaches Rouge for 2025 (held through 2026); $400 on 5 January 2026; the December order
+    returned on 8 January. By default the return is posted in 2026: 400 - 1,000 = -600 of
+    2026 spend. With ``refunds="purchase_window"`` it belongs to 2025, which has closed:
+    2026 spend stays 400, and the 2025 status stands.
+    """
+    dec = Purchase("p1", _la(2025, 12, 20), lines=[PurchaseLine("m", "1000")])
+    jan = Purchase("p2", _la(2026, 1, 5), lines=[PurchaseLine("m", "400")])
+    ret = Refund("r1", _la(2026, 1, 8), "p1")
+    spend = {}
+    for policy in ("posted", "purchase_window", "net"):
+        st = _beauty(policy).replay([dec, jan, ret], as_of=_la(2026, 2, 1))
+        assert st.tier is not None
+        spend[policy] = (st.tier.tier, st.tier.counters.spend, st.tier.lifetime.spend)
+    assert spend == {
+        "posted": ("rouge", -600, 400),
+        "purchase_window": ("rouge", 400, 400),
+        "net": ("rouge", 400, 400),
+    }
+    refunds = [
+        q
+        for q in _beauty("net").replay([dec, jan, ret], as_of=_la(2026, 2, 1)).qualifying
+        if q.orders < 0
+    ]
+    assert [q.reverses for q in refunds] == [_la(2025, 12, 20)]
+
+
+def test_refund_policies_round_trip_and_evaluate_from_postings() -> None:
+    """``refunds`` is ladder data (omitted when "posted"); ``evaluate`` reads ``reverses``."""
+    ladder = TierLadder(tiers=[Tier(name="m"), Tier(name="g", spend="100")], refunds="net")
+    assert TierLadder.from_dict(json.loads(json.dumps(ladder.to_dict()))) == ladder
+    assert "refunds" not in TierLadder(tiers=[Tier(name="m")]).to_dict()
+    with pytest.raises(ConfigError) as info:
+        TierLadder(tiers=[Tier(name="m")], refunds="never")
+    assert info.value.field == "refunds"
+    t = dt.datetime(2025, 5, 1)
+    posts = [
+        QualifyingPosting(t, spend="150", orders=1),
+        QualifyingPosting(t + dt.timedelta(days=3), spend="-60", orders=-1, reverses=t),
+    ]
+    assert ladder.evaluate(posts, as_of=t + dt.timedelta(days=4), timezone="UTC").tier == "m"

@@ -177,6 +177,10 @@ def test_tracker_step_by_step_equals_evaluate(
     for change in status.history[1:]:
         if change.reason in ("upgrade", "lifetime"):
             assert ladder.rank(change.new) > ladder.rank(change.old or ladder.names[0])
+        elif change.reason == "refund":  # rule 8: only at a refund, only with refunds="net"
+            assert ladder.refunds == "net"
+            assert ladder.rank(change.new) < ladder.rank(change.old or ladder.names[0])
+            assert any(p.time == change.time.replace(tzinfo=None) and p.orders < 0 for p in posts)
         else:
             assert ladder.rank(change.new) < ladder.rank(change.old or ladder.names[0])
             if ladder.downgrade == "one_down":

@@ -148,8 +148,11 @@ class Book(ReversalBook):
         self.postings: list[tuple[Any, ...]] = []
         # Qualifying changes as (time, spend, points, orders); QualifyingPosting objects are
         # built only for the tier tracker and the snapshot.
-        # (time, spend, points, orders, named counts such as nights: rule 1).
-        self.qualifying: list[tuple[dt.datetime, Decimal, int, int, tuple[Any, ...]]] = []
+        # (time, spend, points, orders, named counts such as nights (rule 1), and for a
+        # refund the time of the purchase it reverses (rule 8), else None).
+        self.qualifying: list[
+            tuple[dt.datetime, Decimal, int, int, tuple[Any, ...], dt.datetime | None]
+        ] = []
         self.earn_history: list[tuple[dt.datetime, int]] = []
         # (time, rule id) of the orders each rule gave points to, for max_uses (rule 10).
         self.rule_uses: list[tuple[dt.datetime, str]] = []
@@ -387,11 +390,11 @@ class Book(ReversalBook):
             if pending_until is not None and not program.count_pending_for_tier:
                 bought.deferred = [base, points, 1, event.counts]
             else:
-                self.qualifying.append((now, base, points, 1, event.counts))
+                self.qualifying.append((now, base, points, 1, event.counts, None))
             if self.debt:
                 self._repay(now, event_id)
         else:
-            self.qualifying.append((now, base, points, 1, event.counts))
+            self.qualifying.append((now, base, points, 1, event.counts, None))
 
     def _tender_points(self, event: Purchase) -> int:
         """The points ``event`` pays in this book's currency.
@@ -498,8 +501,8 @@ class Book(ReversalBook):
         else:
             tracker, posted = found
         zone = self.zone
-        for when, spend, points, orders, counts in postings[posted:]:
-            tracker._post(when.astimezone(zone), spend, points, orders, counts)
+        for when, spend, points, orders, counts, origin in postings[posted:]:
+            tracker._post(when.astimezone(zone), spend, points, orders, counts, origin)
         self.side[name] = (tracker, len(postings))
         return tracker.status(at)
 
@@ -525,8 +528,8 @@ class Book(ReversalBook):
                 min(starts), timezone=self.zone, point_decimals=self.program.point_decimals
             )
         zone = self.zone
-        for when, spend, points, orders, counts in postings[self.tier_posted :]:
-            tracker._post(when.astimezone(zone), spend, points, orders, counts)
+        for when, spend, points, orders, counts, origin in postings[self.tier_posted :]:
+            tracker._post(when.astimezone(zone), spend, points, orders, counts, origin)
         self.tier_posted = len(postings)
         return tracker.status(at)
 

@@ -228,7 +228,7 @@ class ReversalBook(LotBook):
             if orders:
                 bought.deferred[3] = ()
         elif base or points or orders:
-            self.qualifying.append((at, -base, -points, orders, counts))
+            self.qualifying.append((at, -base, -points, orders, counts, purchase.time))
         self._repay(at, event.event_id)
 
     def _restore_share(

@@ -22,6 +22,7 @@ in one call (:meth:`TierLadder.evaluate`, which runs that same fold).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import decimal
 import itertools
@@ -83,6 +84,7 @@ __all__ = [
 METRICS = ("spend", "points", "orders")
 WINDOWS = ("calendar_year", "rolling", "anniversary")
 DOWNGRADES = ("reevaluate", "one_down", "to_base")
+REFUNDS = ("posted", "purchase_window", "net")
 
 
 def _count_dict(value: Mapping[str, int]) -> dict[str, int]:
@@ -154,14 +156,15 @@ class QualifyingPosting(ResultDict):
 
     Purchases post their earning base as ``spend``, their earned points, one order and
     their named activity ``counts`` (``{"nights": 3}``); refunds post the reversed share
-    with a minus sign. Redemptions never post.
+    with a minus sign, and ``reverses`` the time of the purchase they reverse (what a
+    ladder with ``refunds="purchase_window"`` or ``"net"`` reads). Redemptions never post.
 
     Examples:
         >>> import datetime as dt
         >>> QualifyingPosting(dt.datetime(2025, 1, 5, 10), spend="1200", points=1200, orders=1).spend
         Decimal('1200')
         >>> QualifyingPosting(dt.datetime(2025, 1, 5, 10, tzinfo=dt.UTC), spend="12").to_dict()
-        {'time': '2025-01-05T10:00:00+00:00', 'spend': '12', 'points': 0, 'orders': 0, 'counts': {}}
+        {'time': '2025-01-05T10:00:00+00:00', 'spend': '12', 'points': 0, 'orders': 0, 'counts': {}, 'reverses': None}
     """
 
     time: dt.datetime
@@ -169,9 +172,14 @@ class QualifyingPosting(ResultDict):
     points: int = 0
     orders: int = 0
     counts: dict[str, int] = attrs.field(factory=dict, converter=_count_dict, hash=False)
+    reverses: dt.datetime | None = None
 
     def __attrs_post_init__(self) -> None:
         owner = "QualifyingPosting"
+        if self.reverses is not None and not isinstance(self.reverses, dt.datetime):
+            raise InvalidInputError(
+                owner, "reverses", expected="a datetime or None", found=repr(self.reverses), kind=""
+            )
         problem = count_problem(self.counts, signed=True)
         if problem is not None:
             raise InvalidInputError(owner, "counts", expected=problem[0], found=problem[1], kind="")
@@ -304,7 +312,8 @@ class Tier(Spec):
 class TierChange(ResultDict):
     """A change of tier: when, from what, to what, and why.
 
-    ``reason`` is one of ``"upgrade"``, ``"lifetime"``, ``"downgrade"`` or ``"start"``.
+    ``reason`` is one of ``"upgrade"``, ``"lifetime"``, ``"downgrade"``, ``"start"`` or
+    ``"refund"`` (a refund undid an upgrade: ``TierLadder(refunds="net")``).
 
     Examples:
         >>> import datetime as dt
@@ -530,6 +539,13 @@ class TierLadder(Spec):
         grace_days: Days a due downgrade waits; re-qualifying meanwhile cancels it.
         lifetime: Lifetime tiers: a ladder tier's name with thresholds on all-time
             counters; once reached, that tier is a floor for good.
+        refunds: How a refund counts (rule 8): ``"posted"`` (default) against the window
+            it is posted in, never changing the tier; ``"purchase_window"`` against the
+            window of the purchase it reverses (nothing, once that window has closed);
+            ``"net"`` as ``"purchase_window"``, and the tier follows net purchases: a
+            refund that takes the window's counters below the tier reached by an upgrade
+            in that window undoes the upgrade (reason ``"refund"``), back to what the
+            counters support and never below the tier held before that upgrade.
 
     Examples:
         >>> ladder = TierLadder(tiers=[Tier(name="member"), Tier(name="silver", spend="2000"),
@@ -563,6 +579,7 @@ class TierLadder(Spec):
         validator=[_tier_items, _lifetime_tiers],
         codec=Seq(Nested(Tier)),
     )
+    refunds: str = field(default="posted", validator=one_of(REFUNDS), omit_default=True)
 
     # ------------------------------------------------------------ qualification
 
@@ -851,6 +868,7 @@ class TierTracker:
         "_since",
         "_single",
         "_tz",
+        "_ups",
         "_valid_until",
         "_vcache",
         "_wend",
@@ -885,6 +903,9 @@ class TierTracker:
         self._floor = 0
         self._pending: tuple[dt.datetime, int] | None = None
         self._history = [TierChange(local, None, ladder.tiers[0].name, "start")]
+        # Upgrades of the current window a refund may undo (refunds="net"): (time, tier
+        # before, its validity, its since, tier after).
+        self._ups: list[tuple[dt.datetime, int, dt.datetime | None, dt.datetime, int]] = []
         self._recent: deque[tuple[dt.datetime, Decimal, int, int, tuple[Any, ...]]] = deque()
         self._vcache: tuple[dt.datetime, dt.datetime, dt.datetime] | None = None
         self._checks = ladder._checks(scale)
@@ -941,6 +962,7 @@ class TierTracker:
         other._lifetime = list(self._lifetime)
         other._history = list(self._history)
         other._recent = deque(self._recent)
+        other._ups = list(self._ups)
         return other
 
     def status(self, as_of: dt.datetime | None = None) -> TierStatus:
@@ -1039,6 +1061,8 @@ class TierTracker:
         start, _ = self._ladder._window(self._anchor, when, self._tz)
         recent = self._recent
         counts = self._counts
+        if self._ups and self._ups[0][0] <= start:
+            self._ups = [u for u in self._ups if u[0] > start]
         while recent and recent[0][0] <= start:
             _, spend, points, orders, named = recent.popleft()
             counts[0] -= spend
@@ -1102,8 +1126,10 @@ class TierTracker:
             self._validity_ends(when)
         self._wstart, self._wend = self._ladder._window(self._anchor, when, self._tz)
         self._counts = _zeros(len(self._metrics))
+        self._ups = []
 
     def _validity_ends(self, when: dt.datetime) -> None:
+        self._ups = []
         ladder = self._ladder
         if ladder.window == "rolling":
             self._prune(when)
@@ -1121,6 +1147,7 @@ class TierTracker:
 
     def _downgrade(self, when: dt.datetime) -> None:
         assert self._pending is not None
+        self._ups = []
         ladder = self._ladder
         landed = self._pending[1]
         self._pending = None
@@ -1165,21 +1192,31 @@ class TierTracker:
                 kind="",
             )
         when = self._local(posting.time, "posting.time")
+        origin = None
+        if posting.reverses is not None:
+            origin = self._local(posting.reverses, "posting.reverses")
         self._post(
-            when, posting.spend, posting.points, posting.orders, tuple(posting.counts.items())
+            when,
+            posting.spend,
+            posting.points,
+            posting.orders,
+            tuple(posting.counts.items()),
+            origin,
         )
 
-    def _post(
+    def _post(  # noqa: PLR0917 - the ledger's fold calls it positionally, once per posting
         self,
         time: dt.datetime,
         spend: Decimal,
         points: int,
         orders: int,
         extra: tuple[tuple[str, int], ...] = (),
+        origin: dt.datetime | None = None,
     ) -> None:
         """:meth:`post` of checked values (the ledger's fold calls it with aware instants).
 
         ``extra`` are named activity counts; those no tier of the ladder uses are ignored.
+        ``origin`` is, for a refund, the time of the purchase it reverses.
         """
         when = time if time.tzinfo is self._tz else self._local(time, "posting.time")
         wend, valid = self._wend, self._valid_until
@@ -1193,10 +1230,6 @@ class TierTracker:
         else:
             self.advance(when)
         ladder = self._ladder
-        counts = self._counts
-        counts[0] += spend
-        counts[1] += points
-        counts[2] += orders
         life = self._lifetime
         life[0] += spend
         life[1] += points
@@ -1205,10 +1238,28 @@ class TierTracker:
         if extra and self._named:
             named = tuple((self._named[k], v) for k, v in extra if k in self._named)
             for index, value in named:
-                counts[index] += value
                 life[index] += value
+        # Rule 8: a refund counts in the window of the purchase it reverses.
+        counted_at = when
+        if origin is not None and ladder.refunds != "posted":
+            counted_at = origin if origin.tzinfo is self._tz else self._local(origin, "origin")
+            if ladder.window == "rolling":
+                if counted_at <= ladder._window(self._anchor, when, self._tz)[0]:
+                    return  # the purchase has left the rolling window already
+            elif counted_at < self._wstart:
+                return  # the purchase's window has closed: its assessment stands
+        counts = self._counts
+        counts[0] += spend
+        counts[1] += points
+        counts[2] += orders
+        for index, value in named:
+            counts[index] += value
         if ladder.window == "rolling":
-            self._recent.append((when, spend, points, orders, named))
+            entry = (counted_at, spend, points, orders, named)
+            if counted_at < when:
+                bisect.insort(self._recent, entry, key=lambda e: e[0])
+            else:
+                self._recent.append(entry)
             self._prune(when)
         cur = self._cur
         single = self._single
@@ -1230,6 +1281,8 @@ class TierTracker:
             self._history.append(
                 TierChange(when, ladder.tiers[cur].name, ladder.tiers[new].name, reason)
             )
+            if ladder.refunds == "net":
+                self._ups.append((when, cur, self._valid_until, self._since, new))
             self._cur = new
             self._since = when
             self._valid_until = None if new <= floor else self._validity_from(when)
@@ -1243,6 +1296,31 @@ class TierTracker:
             if self._valid_until is None or valid > self._valid_until:
                 self._valid_until = valid
             self._pending = None
+        elif qualified < cur and self._ups:
+            self._undo_upgrades(when, max(qualified, floor))
+
+    def _undo_upgrades(self, when: dt.datetime, target: int) -> None:
+        """``refunds="net"``: a refund took the counters below upgrades of this window."""
+        ups = self._ups
+        undone = None
+        while ups and ups[-1][4] > target:
+            undone = ups.pop()
+        if undone is None:
+            return
+        _, before, before_valid, before_since, _ = undone
+        cur = self._cur
+        if target <= before:
+            new, valid, since = before, before_valid, before_since
+        else:  # the counters still reach a tier between: held as if reached now
+            new, valid, since = target, self._validity_from(when), when
+            ups.append((when, before, before_valid, before_since, target))
+        ladder = self._ladder
+        self._history.append(
+            TierChange(when, ladder.tiers[cur].name, ladder.tiers[new].name, "refund")
+        )
+        self._cur = new
+        self._since = since
+        self._valid_until = valid
 
 
 # --------------------------------------------------------------------------- batch
