@@ -11,6 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import numpy as np
 import pandas as pd
 from hypothesis import strategies as st
@@ -1575,7 +1576,20 @@ def segment_rules(bins: int = 5) -> st.SearchStrategy[Any]:
     ranges = st.builds(lambda r, f, m, t: SegmentRule(r=r, f=f, m=m, t=t), rng, rng, rng, rng)
     code = st.tuples(score, score, score).map(lambda c: "".join(map(str, c)))
     codes = st.lists(code, min_size=1, max_size=4).map(lambda c: SegmentRule(codes=c))
-    return ranges | codes
+    # Day guards (days since the last / first purchase): "over N" below "within M".
+    bounds = st.none() | st.tuples(st.integers(0, 400), st.integers(1, 400)).map(
+        lambda p: (min(p), max(p) + 1)
+    )
+    guarded = st.tuples(ranges | codes, bounds, bounds, st.booleans(), st.booleans()).map(
+        lambda a: attrs.evolve(
+            a[0],
+            last_over=a[1][0] if a[1] and a[3] else None,
+            last_within=a[1][1] if a[1] else None,
+            first_over=a[2][0] if a[2] and a[4] else None,
+            first_within=a[2][1] if a[2] and not a[4] else None,
+        )
+    )
+    return ranges | codes | guarded
 
 
 def segments(bins: int = 5, name: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[Any]:
