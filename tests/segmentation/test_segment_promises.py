@@ -7,7 +7,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crmkit import datasets
-from crmkit.segmentation import Segment, SegmentMap, SegmentRule, rfm, segment_summary
+from crmkit.segmentation import (
+    RFMScorer,
+    Segment,
+    SegmentMap,
+    SegmentRule,
+    rfm,
+    segment_summary,
+)
 from crmkit.segmentation._segment_maps import NEW_DAYS, RECENT_DAYS
 
 
@@ -199,9 +206,7 @@ def test_every_default_segment_keeps_its_promise_on_cdnow(cdnow: pd.DataFrame) -
     assert 0.75 < old.loc["Champions", "promise_kept_share"] < 0.8
 
 
-def _marketer11() -> object:
-    from crmkit.segmentation import RFMScorer
-
+def _marketer11() -> RFMScorer:
     return RFMScorer(segment_map="marketer-11")
 
 
@@ -219,3 +224,46 @@ def test_segment_summary_without_a_map_has_no_promise_columns() -> None:
         scored.assign(r_score=[5, 1], f_score=[4, 1], m_score=[4, 1]), segment_map="marketer-11"
     )
     assert with_map["keeps_promise"].isna().all()  # its segments are not these labels
+
+
+def test_a_map_with_day_guards_needs_the_days() -> None:
+    import numpy as np
+    import pytest
+
+    from crmkit.errors import ConfigError, InvalidInputError
+
+    m = SegmentMap.default()
+    with pytest.raises(ConfigError, match="recency_days"):
+        m.label(5, 5, 5)
+    with pytest.raises(ConfigError, match="tenure_days"):
+        m.label(5, 5, 5, recency_days=10)
+    with pytest.raises(InvalidInputError, match="at least recency_days"):
+        m.label(5, 5, 5, recency_days=10, tenure_days=5)
+    with pytest.raises(InvalidInputError, match="finite days >= 0"):
+        m.positions(
+            np.array([5]), np.array([5]), np.array([5]),
+            recency_days=np.array([np.nan]), tenure_days=np.array([3.0]),
+        )  # fmt: skip
+    # A map without guards ignores days; the published table needs none.
+    assert SegmentMap.marketer11().label(5, 5, 5) == "Champions"
+
+
+def test_scoring_one_customer_needs_tenure_for_the_default_map() -> None:
+    import pytest
+
+    from crmkit.errors import InvalidInputError
+
+    tx = datasets.transactions(300, seed=1)
+    model = RFMScorer().fit(rfm(tx, scorer=RFMScorer(segment_map=None)))
+    with pytest.raises(InvalidInputError, match="tenure_days"):
+        model.score(recency_days=10, frequency=3, monetary=100.0)
+    one = model.score(recency_days=10, frequency=1, monetary=20.0, tenure_days=10)
+    assert one.segment == "New Customers"
+
+
+def test_segment_summary_without_tenure_does_not_judge_new_customers() -> None:
+    scored = rfm(datasets.transactions(2_000, seed=7), order="order_id")
+    table = segment_summary(scored.drop(columns=["tenure_days"]))
+    assert table.loc["New Customers", "keeps_promise"] is pd.NA
+    assert table.loc["Champions", "keeps_promise"]
+    assert "tenure_median" not in table.columns

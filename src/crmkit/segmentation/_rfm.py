@@ -969,7 +969,8 @@ def segment_summary(
         median days since the last and first purchase keep the promise) and
         ``promise_kept_share`` (the share of the segment's customers who keep it, each
         with their own scores and days); both are missing for an empty segment or one
-        without a promise. A day guard on tenure needs a ``tenure_days`` column.
+        without a promise, and for a promise on the first purchase when ``scored`` has
+        no ``tenure_days`` column.
 
     Raises:
         InvalidInputError: Empty input, or total revenue not positive (shares would be
@@ -1073,7 +1074,16 @@ def _add_promises(
         seg = promises.get(str(name))
         words.append(" or ".join(str(rule) for rule in seg.promise) if seg else "")
         row = medians.loc[name] if name in medians.index else None
-        if seg is None or not seg.promise or row is None or row.isna().all():
+        reads_tenure = any(
+            r.first_within is not None or r.first_over is not None for r in seg.promise
+        ) if seg is not None else False  # fmt: skip
+        if (
+            seg is None
+            or not seg.promise
+            or row is None
+            or row.isna().all()
+            or (reads_tenure and "tenure_days" not in day_cols)  # cannot be checked
+        ):
             kept.append(pd.NA)
             shares.append(np.nan)
             continue

@@ -1107,10 +1107,11 @@ class SegmentMap(_spec.Spec):
                 continue
             field = f"{what}_days"
             if days is None:
+                words = "last" if what == "recency" else "first"
                 raise ConfigError(
                     owner,
                     field,
-                    expected=f"{field} (the map's rules have day guards on it)",
+                    expected=f"given: the map's rules guard the days since the {words} purchase",
                     found="none",
                     hint="Score a summary with recency_days and tenure_days columns "
                     "(summarize() gives both).",
