@@ -557,3 +557,32 @@ def test_points_liability_refuses_an_as_of_before_the_states() -> None:
     plain = points_liability([state], AS_OF)
     pd.testing.assert_frame_equal(points_liability({"会员😀": state}, AS_OF), plain)
     pd.testing.assert_frame_equal(points_liability((s for s in [state]), AS_OF), plain)
+
+
+# ------------------------------------------------------------ messages name the caller's call
+
+
+@pytest.mark.parametrize("as_of", [None, "2025-02-01", dt.datetime(9999, 1, 1, tzinfo=SH)])
+def test_as_of_errors_name_the_function_called(as_of: Any) -> None:
+    """Regression: replay_many, breakage and points_liability named Program.replay()."""
+    state = PROGRAM.replay(_GOOD, as_of=AS_OF)
+    calls: dict[str, Callable[[], Any]] = {
+        "replay_many()": lambda: replay_many(_events(), PROGRAM, as_of=as_of),
+        "breakage()": lambda: breakage(_events(), PROGRAM, as_of=as_of),
+        "points_liability()": lambda: points_liability({"m1": state}, as_of),
+        "Program.replay()": lambda: PROGRAM.replay(_GOOD, as_of=as_of),
+    }
+    for owner, call in calls.items():
+        with pytest.raises(InvalidInputError) as info:
+            call()
+        assert str(info.value).startswith(f"{owner}: 'as_of' must be")
+        assert info.value.field == "as_of"
+
+
+def test_points_liability_of_no_states_names_an_argument_not_a_column() -> None:
+    """Regression: points_liability({}) said "column 'states'"."""
+    with pytest.raises(InvalidInputError) as info:
+        points_liability({}, AS_OF)
+    assert str(info.value) == (
+        "points_liability(): 'states' must be at least one state; found none."
+    )

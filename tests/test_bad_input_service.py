@@ -657,7 +657,7 @@ _GOOD = [(_T0, "created"), (_T0 + TD(hours=1), "agent_reply")]
         ([(D(1, 1, 1), "created")], InvalidInputError, "inside the years 1 to 9999"),
         ([("03/03/2025", "created")], InvalidInputError, "an ISO 8601 datetime"),
         ([(_T0, "zzz")], InvalidInputError, "found 'zzz'"),
-        ([(_T0, None)], InvalidInputError, "event names (str); found None"),
+        ([(_T0, None)], InvalidInputError, "found None at rows [0]"),
         ([(_T0, "created", 1)], InvalidInputError, "(time, event) pairs"),
         (POLICY, ConfigError, "the events first, then the policies"),
     ],
@@ -1134,3 +1134,61 @@ def test_followup_reopen_and_complaint_rate_refuse_bad_input() -> None:
         followed_up_at=["2025-01-02T00:00Z", None, None],
     )
     assert followup_completion(text) == followup_completion(_flags())
+
+
+# ------------------------------------------------------------ messages name the caller's call
+
+
+@pytest.mark.parametrize(
+    ("events", "fragment", "expected"),
+    [
+        ([_GOOD[0], (_T0, None)], "found None at rows [1]", "event names (str) among"),
+        ([_GOOD[0], (_T0, "zzz")], "found 'zzz' at rows [1]", "event names (str) among"),
+        ([_GOOD[0], (None, "solved")], "found NoneType at rows [1]", "a datetime.datetime"),
+        ([_GOOD[0], ("soon", "solved")], "found 'soon' at rows [1]", "an ISO 8601 datetime"),
+        ([_GOOD[0], ("x",)], "found ('x',) at rows [1]", "(time, event) pairs"),
+    ],
+)
+def test_evaluate_ticket_names_the_events_argument_and_its_position(
+    events: Any, fragment: str, expected: str
+) -> None:
+    """Regression: event errors said "column 'events'" (an argument) or named SLATracker.record()."""
+    with pytest.raises(InvalidInputError) as info:
+        evaluate_ticket(events, POLICY, as_of=D(2025, 3, 4, 9))
+    message = str(info.value)
+    assert message.startswith(f"evaluate_ticket(): 'events' must be {expected}")
+    assert fragment in message
+    assert info.value.field == "events"
+    assert info.value.rows == (1,)
+
+
+@pytest.mark.parametrize("level", [0, 1, 2, float("nan"), "0.95", None, True])
+def test_sla_attainment_level_error_names_sla_attainment(level: Any) -> None:
+    """Regression: the error named wilson_interval(), which the caller never called."""
+    with pytest.raises(ConfigError, match=r"^sla_attainment\(\): parameter 'level'") as info:
+        sla_attainment(_results(), level=level)
+    assert info.value.field == "level"
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "field"),
+    [
+        (D(2025, 1, 1), D(9999, 12, 31), "end"),
+        (D(9999, 12, 31), D(2025, 1, 1), "start"),
+        (D(1, 1, 1), D(2025, 1, 1), "start"),
+        (D(2025, 1, 1), D(1, 1, 1), "end"),
+    ],
+)
+def test_calendar_limit_errors_name_the_method_and_argument(start: D, end: D, field: str) -> None:
+    """Regression: limit errors named 'BusinessCalendar' and 't' even for elapsed's end."""
+    for name, call in [("elapsed", _fresh().elapsed), ("periods", _fresh().periods)]:
+        if name == "periods" and start > end:
+            continue  # documented: no periods
+        with pytest.raises(InvalidInputError) as info:
+            call(start, end)
+        assert str(info.value).startswith(f"BusinessCalendar.{name}(): '{field}' must be")
+        assert info.value.field == field
+    with pytest.raises(InvalidInputError, match=r"^BusinessCalendar.add\(\): 't' must be"):
+        _fresh().add(D(9999, 12, 31), TD(hours=1))
+    with pytest.raises(InvalidInputError, match=r"^BusinessCalendar.is_open\(\): 't' must be"):
+        _fresh().is_open(D(1, 1, 1))

@@ -254,7 +254,7 @@ def test_custom_start_stop_pair() -> None:
     t0 = at(2025, 3, 3, 9)
     r = evaluate_ticket([(t0, "created"), (t0 + 70 * H, "quote_sent")], quote, as_of=t0 + 80 * H)
     assert r["prototype_and_quote"].state == "met"
-    with pytest.raises(InvalidInputError, match="'event' must be one of"):
+    with pytest.raises(InvalidInputError, match="'events' must be event names"):
         evaluate_ticket([(t0, "created"), (t0, "quote_snet")], quote, as_of=t0)
 
 

@@ -70,7 +70,7 @@ def _states(states: object, owner: str) -> list[MemberState]:
 def _at(state: MemberState, as_of: dt.datetime, owner: str) -> MemberState:
     """``state`` moved forward to ``as_of`` (no events in between), or refused if later."""
     program = state._snap.owner
-    end = program._as_of(as_of)
+    end = program._as_of(as_of, owner)
     if state.as_of > end:
         raise InvalidInputError(
             owner,
@@ -127,7 +127,7 @@ def points_liability(
     items = _states(states, owner)
     program = _one_program(items, owner)
     zone = program.zone
-    end = program._as_of(as_of)
+    end = program._as_of(as_of, owner)
     rows: dict[tuple[str, str, str], list[Any]] = {}
     for state in items:
         now = _at(state, end, owner)
@@ -177,7 +177,9 @@ def points_liability(
 
 def _one_program(items: list[MemberState], owner: str) -> Program:
     if not items:
-        raise InvalidInputError(owner, "states", expected="at least one state", found="none")
+        raise InvalidInputError(
+            owner, "states", expected="at least one state", found="none", kind=""
+        )
     program = items[0]._snap.owner
     for state in items[1:]:
         other = state._snap.owner
@@ -322,7 +324,7 @@ def breakage(
         raise ConfigError(owner, "on_error", expected="'raise' or 'skip'", found=repr(on_error))
     if not isinstance(program, Program):
         raise ConfigError(owner, "program", expected="a Program", found=type(program).__name__)
-    end = program._as_of(as_of)
+    end = program._as_of(as_of, owner)
     if isinstance(events, pd.DataFrame):
         from crmkit.loyalty._replay_many import iter_member_events
 

@@ -584,9 +584,10 @@ class Program(Spec):
         book.advance_all(end.astimezone(dt.UTC))
         return MemberState._from_book(book, end)
 
-    def _as_of(self, as_of: object) -> dt.datetime:
-        end = as_aware(as_of, self.compile().zone, "Program.replay()", "as_of")
-        _check_range(end, "Program.replay()", "as_of")
+    def _as_of(self, as_of: object, owner: str = "Program.replay()") -> dt.datetime:
+        """``as_of`` read in the program's zone; errors name ``owner`` (the caller's call)."""
+        end = as_aware(as_of, self.compile().zone, owner, "as_of")
+        _check_range(end, owner, "as_of")
         return end
 
 

@@ -747,7 +747,7 @@ def replay_many(
         raise ConfigError(_OWNER, "on_error", expected="'raise' or 'skip'", found=repr(on_error))
     if not isinstance(program, Program):  # walksvc: was an AttributeError on None
         raise ConfigError(_OWNER, "program", expected="a Program", found=type(program).__name__)
-    end = program._as_of(as_of)
+    end = program._as_of(as_of, _OWNER)
     columns: dict[str, Any] = {
         "member": member,
         "event_id": event_id,

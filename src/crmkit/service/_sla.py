@@ -1559,17 +1559,41 @@ def evaluate_ticket(
     tracker = SLATracker.start(policy, priority=attributes.get(priority))
     limit = _Seconds(tracker._instant(as_of, "as_of", owner))
     timed = []
+    known = set(EVENTS) | _custom_events(tracker.policy)
     for position, item in enumerate(events):
+        # ``events`` is an argument (a list), not a column: kind="", and rows are positions.
         if not (isinstance(item, (tuple, list)) and len(item) == 2):
             raise InvalidInputError(
-                owner, "events", expected="(time, event) pairs", found=repr(item), kind=""
+                owner,
+                "events",
+                expected="(time, event) pairs",
+                found=repr(item),
+                rows=[position],
+                kind="",
             )
         time, event = item
-        if not isinstance(event, str):
+        if not isinstance(event, str) or event not in known:
             raise InvalidInputError(
-                owner, "events", expected="event names (str)", found=repr(event), rows=[position]
+                owner,
+                "events",
+                expected=f"event names (str) among {list(EVENTS)} or a custom target's events",
+                found=repr(event),
+                rows=[position],
+                kind="",
             )
-        timed.append((tracker._instant(time, "events", owner), position, event))
+        try:
+            instant = tracker._instant(time, "events", owner)
+        except InvalidInputError as err:
+            raise InvalidInputError(
+                owner,
+                "events",
+                expected=err.expected,
+                found=err.found,
+                rows=[position],
+                hint=err.hint,
+                kind="",
+            ) from None
+        timed.append((instant, position, event))
     timed.sort()
     for t, _, event in timed:
         if t <= limit:

@@ -1279,9 +1279,10 @@ def sla_attainment(
         first_response    2         1    0.666667        1            0
         resolution        1         0    1.000000        0            1
     """
-    from crmkit._stats import wilson_interval
+    from crmkit._stats import _check_level, wilson_interval
 
     owner = "sla_attainment()"
+    _check_level(level, owner)  # named here: the caller called sla_attainment()
     if not isinstance(by, str) and not (
         isinstance(by, Iterable) and all(isinstance(k, str) for k in by)
     ):

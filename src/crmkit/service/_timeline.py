@@ -469,7 +469,13 @@ def _ordinal_of(utc_ns: int) -> int:
 
 
 def ensure_timeline(
-    calendar: BusinessCalendar, lo: int, hi: int, *, bulk: bool = False
+    calendar: BusinessCalendar,
+    lo: int,
+    hi: int,
+    *,
+    bulk: bool = False,
+    owner: str = "BusinessCalendar",
+    fields: tuple[str, str] = ("t", "t"),
 ) -> Timeline:
     """Return a timeline exact on ``[lo, hi]`` (UTC nanoseconds), compiling if needed.
 
@@ -482,6 +488,8 @@ def ensure_timeline(
         hi: Latest UTC nanosecond needed.
         bulk: For the vectorised paths: a separate timeline kept inside the range of
             int64 nanoseconds (1677-2262), so that its arrays never overflow.
+        owner: The method the caller called, named by a limit error.
+        fields: The arguments ``lo`` and ``hi`` came from, named by a limit error.
 
     Returns:
         The cached or newly compiled timeline.
@@ -511,7 +519,7 @@ def ensure_timeline(
         else (_FIRST_DATE.toordinal(), _LAST_DATE.toordinal())
     )
     if first < low or stop > high:  # refused up front: no compiling towards the limit
-        raise _limit_error(lo if first < low else hi, bulk)
+        raise _limit_error(lo if first < low else hi, bulk, owner, fields[first >= low])
     if current is not None:
         old_first, old_stop = current.first.toordinal(), current.stop.toordinal()
         span = old_stop - old_first
@@ -530,7 +538,7 @@ def ensure_timeline(
         dt.date.fromordinal(min(max(stop, low), high)),
     )
     if not (timeline.lo <= lo and hi <= timeline.hi):
-        raise _limit_error(lo if lo < timeline.lo else hi, bulk)
+        raise _limit_error(lo if lo < timeline.lo else hi, bulk, owner, fields[lo >= timeline.lo])
     if bulk:
         compiled.bulk_timeline = timeline
     else:
@@ -538,12 +546,12 @@ def ensure_timeline(
     return timeline
 
 
-def _limit_error(t: int, bulk: bool) -> InvalidInputError:
+def _limit_error(t: int, bulk: bool, owner: str, field: str) -> InvalidInputError:
     """The instant ``t`` (UTC nanoseconds, an input or a result) is too near the limits."""
     day = dt.date(1970, 1, 1) + dt.timedelta(days=min(max(t // DAY_NS, -719_162), 2_932_896))
     return InvalidInputError(
-        "BusinessCalendar",
-        "t",
+        owner,
+        field,
         expected=(
             "instants between 1677-09-25 and 2262-04-05 for bulk arithmetic (datetime64[ns])"
             if bulk
@@ -585,7 +593,7 @@ def add_ns(calendar: BusinessCalendar, t: int, d: int, owner: str) -> int:
     horizon = calendar.horizon_days * DAY_NS
     if abs(d) > horizon:
         raise _horizon_error(calendar, owner, f"{abs(d) / 3.6e12:g} h of business time")
-    timeline = ensure_timeline(calendar, t, t)
+    timeline = ensure_timeline(calendar, t, t, owner=owner)
     while True:
         target = timeline.clock(t) + d
         if d > 0 and target <= timeline.b_hi:
@@ -603,11 +611,11 @@ def add_ns(calendar: BusinessCalendar, t: int, d: int, owner: str) -> int:
         if d > 0:
             if timeline.hi >= t + horizon:
                 break
-            timeline = ensure_timeline(calendar, t, max(timeline.hi + 1, t + d))
+            timeline = ensure_timeline(calendar, t, max(timeline.hi + 1, t + d), owner=owner)
         else:
             if timeline.lo <= t - horizon:
                 break
-            timeline = ensure_timeline(calendar, min(timeline.lo - 1, t + d), t)
+            timeline = ensure_timeline(calendar, min(timeline.lo - 1, t + d), t, owner=owner)
     word = "after" if d > 0 else "before"
     raise _horizon_error(
         calendar, owner, f"{abs(d) / 3.6e12:g} h of business time {word} the start instant"
@@ -619,7 +627,7 @@ def latest_ns(calendar: BusinessCalendar, t: int, d: int, owner: str) -> int:
     horizon = calendar.horizon_days * DAY_NS
     if d > horizon:
         raise _horizon_error(calendar, owner, f"{d / 3.6e12:g} h of business time")
-    timeline = ensure_timeline(calendar, t, t)
+    timeline = ensure_timeline(calendar, t, t, owner=owner)
     while True:
         target = timeline.clock(t) + d
         if target < timeline.b_hi:
@@ -630,21 +638,24 @@ def latest_ns(calendar: BusinessCalendar, t: int, d: int, owner: str) -> int:
             return u
         if timeline.hi >= t + horizon:
             break
-        timeline = ensure_timeline(calendar, t, max(timeline.hi + 1, t + d))
+        timeline = ensure_timeline(calendar, t, max(timeline.hi + 1, t + d), owner=owner)
     raise _horizon_error(
         calendar, owner, "the end of the business time that complies (an opening after it)"
     )
 
 
-def elapsed_ns(calendar: BusinessCalendar, a: int, b: int) -> int:
-    """Signed business nanoseconds from ``a`` to ``b``."""
-    timeline = ensure_timeline(calendar, min(a, b), max(a, b))
+def elapsed_ns(
+    calendar: BusinessCalendar, a: int, b: int, owner: str = "BusinessCalendar.elapsed()"
+) -> int:
+    """Signed business nanoseconds from ``a`` to ``b`` (``start`` to ``end`` of ``owner``)."""
+    fields = ("start", "end") if a <= b else ("end", "start")
+    timeline = ensure_timeline(calendar, min(a, b), max(a, b), owner=owner, fields=fields)
     return timeline.clock(b) - timeline.clock(a)
 
 
 def is_open_ns(calendar: BusinessCalendar, t: int) -> bool:
     """Whether ``t`` lies in an interval ``[open, close)``."""
-    timeline = ensure_timeline(calendar, t, t)
+    timeline = ensure_timeline(calendar, t, t, owner="BusinessCalendar.is_open()")
     i = bisect_right(timeline.opens, t) - 1
     return i >= 0 and t < timeline.closes[i]
 
@@ -652,7 +663,7 @@ def is_open_ns(calendar: BusinessCalendar, t: int) -> bool:
 def next_edge_ns(calendar: BusinessCalendar, t: int, *, close: bool, owner: str) -> int:
     """``next_open`` (``t`` itself when open) or ``next_close`` (always after ``t``)."""
     horizon = calendar.horizon_days * DAY_NS
-    timeline = ensure_timeline(calendar, t, t)
+    timeline = ensure_timeline(calendar, t, t, owner=owner)
     while True:
         i = bisect_right(timeline.opens, t) - 1
         inside = i >= 0 and t < timeline.closes[i]
@@ -667,7 +678,7 @@ def next_edge_ns(calendar: BusinessCalendar, t: int, *, close: bool, owner: str)
                 return u
         if timeline.hi >= t + horizon:
             break
-        timeline = ensure_timeline(calendar, t, timeline.hi + 1)
+        timeline = ensure_timeline(calendar, t, timeline.hi + 1, owner=owner)
     raise _horizon_error(calendar, owner, "a closing time" if close else "an opening time")
 
 
@@ -1089,7 +1100,7 @@ def rollback_ns(calendar: BusinessCalendar, t: int, owner: str, *, opening: bool
     the period's opening instant (always before ``t``).
     """
     horizon = calendar.horizon_days * DAY_NS
-    timeline = ensure_timeline(calendar, t, t)
+    timeline = ensure_timeline(calendar, t, t, owner=owner)
     while True:
         i = bisect_left(timeline.opens, t) - 1
         if i >= 0:
@@ -1107,17 +1118,19 @@ def rollback_ns(calendar: BusinessCalendar, t: int, owner: str, *, opening: bool
                 return close
         if timeline.lo <= t - horizon:
             break
-        timeline = ensure_timeline(calendar, timeline.lo - 1, t)
+        timeline = ensure_timeline(calendar, timeline.lo - 1, t, owner=owner)
     raise _horizon_error(
         calendar, owner, "an opening time before it" if opening else "a closing time before it"
     )
 
 
-def periods_ns(calendar: BusinessCalendar, start: int, end: int) -> list[tuple[int, int]]:
+def periods_ns(
+    calendar: BusinessCalendar, start: int, end: int, owner: str = "BusinessCalendar.periods()"
+) -> list[tuple[int, int]]:
     """The open periods intersected with ``[start, end)``, in order (UTC nanoseconds)."""
     if end <= start:
         return []
-    timeline = ensure_timeline(calendar, start, end)
+    timeline = ensure_timeline(calendar, start, end, owner=owner, fields=("start", "end"))
     i = max(bisect_right(timeline.closes, start), 0)
     out = []
     while i < len(timeline.opens) and timeline.opens[i] < end:
