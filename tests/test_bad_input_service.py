@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -1192,3 +1193,68 @@ def test_calendar_limit_errors_name_the_method_and_argument(start: D, end: D, fi
         _fresh().add(D(9999, 12, 31), TD(hours=1))
     with pytest.raises(InvalidInputError, match=r"^BusinessCalendar.is_open\(\): 't' must be"):
         _fresh().is_open(D(1, 1, 1))
+
+
+# ------------------------------------------------------------ policies: conditions, warnings
+
+
+def _policy_json(**changes: Any) -> dict[str, Any]:
+    return {**POLICY.to_dict(), **changes}
+
+
+@pytest.mark.parametrize(
+    ("when", "field", "found"),
+    [
+        ({"q": 1}, "when['q']", "found 1."),
+        ({"q": [1]}, "when['q'][0]", "found 1. Write it as text, e.g. '1'."),
+        ({"q": ["a", 1.5]}, "when['q'][1]", "found 1.5. Write it as text, e.g. '1.5'."),
+        ({"q": [True]}, "when['q'][0]", "found True."),
+        ({"q": [None]}, "when['q'][0]", "found None."),
+        ({"q": [["a"]]}, "when['q'][0]", "found ['a']."),
+        ({"q": None}, "when['q']", "found None."),
+        ({"q": []}, "when['q']", "found []."),
+        ({"q": {"a": 1}}, "when['q']", "found {'a': 1}."),
+    ],
+)
+def test_policy_conditions_refuse_values_that_are_not_strings(
+    when: dict[str, Any], field: str, found: str
+) -> None:
+    """Regression: SLAPolicy.from_dict turned when={"q": 1} into '1' without a word."""
+    with pytest.raises(ConfigError) as info:
+        SLAPolicy.from_dict(_policy_json(when=when))
+    assert info.value.field == field
+    assert found in str(info.value)
+    with pytest.raises(ConfigError) as nested:
+        PolicySet.from_dict({"policies": [_policy_json(when=when)], "default": None})
+    assert nested.value.field == f"policies[0].{field}"
+    with pytest.raises(ConfigError, match=re.escape(field)):
+        SLAPolicy(name="p", when=when, targets=POLICY.targets)
+    strings = SLAPolicy.from_dict(_policy_json(when={"q": "1", "r": ["a", "b"]}))
+    assert strings.when == (("q", ("1",)), ("r", ("a", "b")))
+    assert strings.matches({"q": 1, "r": "b"})  # documented: compared with str(attribute)
+
+
+@pytest.mark.parametrize(
+    ("warn_before", "field", "fragment"),
+    [
+        ({"1h": 1}, "warn_before", "must be a list of durations; found a dict"),
+        ("1h", "warn_before", "must be a list of durations; found '1h'"),
+        (None, "warn_before", "found None"),
+        (["1h", "soon"], "warn_before[1]", "found 'soon'"),
+        (["1h", None], "warn_before[1]", "found None"),
+    ],
+)
+def test_target_warn_before_refuses_a_mapping_and_names_the_item(
+    warn_before: Any, field: str, fragment: str
+) -> None:
+    """Regression: a dict for warn_before was iterated (its keys read as the durations)."""
+    kwargs = {"metric": "resolution", "duration": "4h", "clock": "calendar"}
+    with pytest.raises(ConfigError) as info:
+        SLATarget(**kwargs, warn_before=warn_before)
+    assert info.value.field == field
+    assert fragment in str(info.value)
+    data = {**SLATarget(**kwargs).to_dict(), "warn_before": warn_before}
+    with pytest.raises(ConfigError) as loaded:
+        SLATarget.from_dict(data)
+    assert info.value.field in loaded.value.field
+    assert SLATarget(**kwargs, warn_before=["1h", 60]).warn_before == (TD(minutes=1), TD(hours=1))

@@ -277,9 +277,15 @@ def _seconds(delta: dt.timedelta) -> int:
 
 
 def _durations(value: object, owner: str, field: str) -> tuple[dt.timedelta, ...]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise ConfigError(owner, field, expected="a list of durations", found=repr(value))
-    out = tuple(parse_duration(v, owner, field) for v in value)
+    # A mapping is refused, not iterated: its keys would be read as the durations.
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise ConfigError(
+            owner,
+            field,
+            expected="a list of durations",
+            found=f"a {type(value).__name__}" if isinstance(value, Mapping) else repr(value),
+        )
+    out = tuple(parse_duration(v, owner, f"{field}[{i}]") for i, v in enumerate(value))
     return tuple(sorted(set(out)))
 
 
@@ -587,13 +593,34 @@ def _to_when(value: object) -> tuple[tuple[str, tuple[str, ...]], ...]:
         if not (isinstance(item, tuple) and len(item) == 2):
             raise ConfigError(owner, "when", expected="(attribute, values) pairs", found=repr(item))
         key, values = item
-        if isinstance(values, (str, int)):
-            values = (values,)
-        if not isinstance(values, Iterable) or not values:
+        if not isinstance(key, str) or not key:
             raise ConfigError(
-                owner, f"when[{key!r}]", expected="a non-empty list of values", found=repr(values)
+                owner, "when", expected="attribute names (non-empty strings)", found=repr(key)
             )
-        out.append((str(key), tuple(str(v) for v in values)))
+        # Conditions compare the ticket attribute's text (``str(ticket[key])``) with these
+        # strings; any other value (1, 1.0, True, None) is refused rather than turned into
+        # text silently ('1' would never match a ticket's 1.0).
+        if isinstance(values, str):
+            values = (values,)
+        if not isinstance(values, (list, tuple)) or not values:
+            raise ConfigError(
+                owner,
+                f"when[{key!r}]",
+                expected="a string or a non-empty list of strings",
+                found=repr(values),
+            )
+        for i, v in enumerate(values):
+            if not isinstance(v, str):
+                raise ConfigError(
+                    owner,
+                    f"when[{key!r}][{i}]",
+                    expected="a string (conditions compare the ticket attribute as text)",
+                    found=repr(v),
+                    hint=f"Write it as text, e.g. {str(v)!r}."
+                    if isinstance(v, int | float)
+                    else "",
+                )
+        out.append((key, tuple(values)))
     return tuple(out)
 
 
@@ -686,8 +713,10 @@ class SLAPolicy(Spec):
             forms). The key ``"*"`` holds targets for every priority; a priority's own
             list adds targets and replaces ``"*"`` targets of the same name.
         when: Conditions on ticket attributes, ``{"kind": ["complaint"], "customer_tier":
-            ["core"]}``: every attribute must match, any listed value matches (values are
-            compared as strings). Empty (the default) matches every ticket.
+            ["core"]}``: every attribute must match, any listed value matches. Values are
+            strings (a lone string is a list of one), compared with ``str()`` of the
+            ticket's attribute; a number, bool or None is refused. Empty (the default)
+            matches every ticket.
         calendar: The :class:`BusinessCalendar` that ``"business"`` targets run on (or its
             dict form). Optional when every target is on the ``"calendar"`` clock or a
             :class:`PolicySet` supplies one.
