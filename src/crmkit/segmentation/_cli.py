@@ -50,7 +50,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["add_commands", "demo_section"]
 
-_MAPS = ("default", "rf-grid", "three-layer")
+_MAPS = ("default", "marketer-11", "rf-grid", "three-layer")
 
 
 def add_commands(subparsers: Any) -> None:
@@ -79,7 +79,10 @@ def add_commands(subparsers: Any) -> None:
             "customer": ("customer_id", "customer id column"),
             "date": ("date", "purchase date column"),
             "amount": ("amount", "amount column"),
-            "order": (None, "order id column (frequency = distinct orders; default: rows)"),
+            "order": (
+                None,
+                "order id column (frequency = distinct orders; default: distinct purchase days)",
+            ),
         },
     )
     p.add_argument("--as-of", default=None, help="analysis date (default: last date in the data)")
@@ -93,7 +96,8 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument(
         "--map",
         default="default",
-        help="segment map: default (11 segments), rf-grid, three-layer, none, or a JSON file",
+        help="segment map: default (crmkit's 11 segments, with day guards), marketer-11 (the "
+        "published 125-code table), rf-grid, three-layer, none, or a JSON file",
     )
     p.add_argument("--model", default=None, help="apply a stored model (JSON) instead of fitting")
     p.add_argument("--save-model", default=None, help="write the fitted model as JSON")
@@ -187,7 +191,11 @@ def _run_rfm(args: argparse.Namespace) -> int:
     fitted = scored.attrs["rfm_model"]
     scored = scored.copy(deep=False)
     scored.attrs = {}
-    emit(segment_summary(scored) if args.summary else scored, args, fmt=fmt)
+    if args.summary:  # with the map's promises: does each segment keep its name's promise?
+        used = RFMModel.from_dict(fitted).segment_map
+        emit(segment_summary(scored, segment_map=used), args, fmt=fmt)
+    else:
+        emit(scored, args, fmt=fmt)
     if args.save_model:
         write_text_file(args.save_model, json.dumps(fitted, indent=2) + "\n")
     return 0
