@@ -959,8 +959,11 @@ def tier_ladders(
         if top.counts:
             tripled["counts"] = {k: 3 * v for k, v in top.counts}
         lifetime = [Tier(name=top.name, **tripled)]  # type: ignore[arg-type]
-    window = draw(st.sampled_from(["calendar_year", "rolling", "anniversary"]))
+    window = draw(st.sampled_from(["calendar_year", "rolling", "anniversary", "since_change"]))
+    rollover = draw(st.sampled_from(["none", "surplus"])) if window == "since_change" else "none"
     return TierLadder(
+        rollover=rollover,
+        rollover_cap=draw(st.sampled_from([None, 300])) if rollover == "surplus" else None,
         tiers=tiers,
         combine=draw(st.sampled_from(["any", "all"])),
         window=window,

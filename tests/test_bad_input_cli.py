@@ -98,11 +98,11 @@ WALKS: dict[str, Walk] = {
                   "value_inf": "must be a finite decimal amount; found 'inf'",
                   "value_missing": "must be an amount on purchase rows; found none",
                   "date_junk": "all naive or all timezone-aware",
-                  "date_ambiguous": "all naive or all timezone-aware"},
+                  "date_ambiguous": "all naive or all timezone-aware",
+                  "value_1e308": "must be amounts whose points fit the int64 result columns"},
         row=lambda frame: int((frame["kind"] == "purchase").to_numpy()[ROW:].argmax()) + ROW,
-        # Not walked (reported): a blank member id is read as the member "" (exit 0), and
-        # amount 1e308 raises decimal.InvalidOperation from the ledger (a traceback).
-        skip=("ident_missing", "value_1e308"),
+        # Not walked (reported): a blank member id is read as the member "" (exit 0).
+        skip=("ident_missing",),
     ),
     "sla": Walk(
         "ticket_events.csv",
@@ -356,6 +356,22 @@ def test_commands_without_tables(tmp_path: Path) -> None:
     code, err = _run([])
     assert code == 2
     assert err.startswith("usage: crmkit")
+
+
+def test_report_names_column_and_line_of_its_inputs(sample: Path, tmp_path: Path) -> None:
+    """``crmkit report`` reads the same files the same way; nothing is written on error."""
+    frame = _plain(sample, WALKS["rfm"])
+    frame.loc[frame.index[ROW], "amount"] = "12,50"
+    path = tmp_path / "tx.csv"
+    frame.to_csv(path, index=False)
+    out = tmp_path / "report"
+    code, err = _run(["report", str(out), "--transactions", str(path)])
+    expected = (
+        "crmkit: error: crmkit report: column 'amount' must be numeric; found 1 non-numeric "
+        f"value (dtype str), '12,50' at rows [{LINE}].\n"
+    )
+    assert (code, err) == (2, expected)
+    assert not out.exists() or not any(out.iterdir())
 
 
 # ------------------------------------------------------------- signals and closed pipes

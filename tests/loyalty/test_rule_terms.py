@@ -748,3 +748,118 @@ def test_refund_policies_round_trip_and_evaluate_from_postings() -> None:
         QualifyingPosting(t + dt.timedelta(days=3), spend="-60", orders=-1, reverses=t),
     ]
     assert ladder.evaluate(posts, as_of=t + dt.timedelta(days=4), timezone="UTC").tier == "m"
+
+
+# --------------------------------- rule 4: a qualification period restarting at each change
+
+
+def _flying_blue(rollover: str = "surplus") -> TierLadder:
+    return TierLadder(
+        tiers=[
+            Tier(name="explorer"),
+            Tier(name="silver", points=100),
+            Tier(name="gold", points=180),
+            Tier(name="platinum", points=300),
+        ],
+        window="since_change",
+        window_months=12,
+        downgrade="one_down",
+        rollover=rollover,
+        rollover_cap=300 if rollover == "surplus" else None,
+    )
+
+
+def test_flying_blue_period_restarts_at_each_new_level_with_the_surplus() -> None:
+    """Flying Blue (Air France-KLM), as the research notes of issue 14 summarise it
+    (onemileatatime.com, travelguys.fr): a personal 12-month qualification period; on
+    reaching a level the XP counter is offset by the threshold and a new period starts,
+    the surplus rolling over (capped at 300 XP from November 2024); Silver 100 XP, Gold
+    180, Platinum 300; one level down when not re-qualified. The airline's own terms are
+    unverified.
+
+    Enrolled 1 January 2025. 120 XP on 1 March 2025: Silver, new period to 1 March 2026,
+    counter 120 - 100 = 20. 100 XP on 1 September: 120 in the period (re-qualifies
+    Silver, not Gold). 1 March 2026: Silver kept (120 >= 100), counter 0, period to
+    1 March 2027. 200 XP on 1 May 2026: Gold, new period to 1 May 2027, counter 20.
+    1 May 2027: 20 < 180: one down to Silver, a new period, counter 0.
+    """
+    posts = [
+        QualifyingPosting(dt.datetime(2025, 3, 1), points=120),
+        QualifyingPosting(dt.datetime(2025, 9, 1), points=100),
+        QualifyingPosting(dt.datetime(2026, 5, 1), points=200),
+    ]
+    ladder = _flying_blue()
+
+    def at(y: int, m: int, d: int) -> object:
+        return ladder.evaluate(
+            posts,
+            as_of=dt.datetime(y, m, d),
+            timezone="Europe/Paris",
+            enrolled_at=dt.datetime(2025, 1, 1),
+        )
+
+    st = at(2025, 4, 1)
+    assert (st.tier, st.counters.points, st.window_end.date()) == (
+        "silver",
+        20,
+        dt.date(2026, 3, 1),
+    )
+    st = at(2025, 10, 1)
+    assert (st.tier, st.counters.points) == ("silver", 120)
+    st = at(2026, 3, 2)
+    assert (st.tier, st.counters.points, st.valid_through) == ("silver", 0, dt.date(2027, 2, 28))
+    st = at(2026, 6, 1)
+    assert (st.tier, st.counters.points, st.window_start.date()) == (
+        "gold",
+        20,
+        dt.date(2026, 5, 1),
+    )
+    st = at(2027, 5, 2)
+    assert (st.tier, st.counters.points) == ("silver", 0)
+    assert [(c.new, c.reason) for c in st.history[1:]] == [
+        ("silver", "upgrade"),
+        ("gold", "upgrade"),
+        ("silver", "downgrade"),
+    ]
+    # Without rollover the counter starts at 0 on each new level.
+    plain = _flying_blue("none").evaluate(
+        posts,
+        as_of=dt.datetime(2025, 4, 1),
+        timezone="Europe/Paris",
+        enrolled_at=dt.datetime(2025, 1, 1),
+    )
+    assert plain.counters.points == 0
+
+
+def test_the_rollover_is_capped() -> None:
+    """Flying Blue (as above): the surplus carried into the new period is at most 300 XP:
+    500 XP at once from Explorer reaches Platinum (300) with 200 left (under the cap); 900
+    XP would leave 600, capped to 300."""
+    ladder = _flying_blue()
+    t = dt.datetime(2025, 2, 1)
+    for xp, left in ((500, 200), (900, 300)):
+        st = ladder.evaluate(
+            [QualifyingPosting(t, points=xp)], as_of=t, timezone="UTC", enrolled_at=t
+        )
+        assert (st.tier, st.counters.points) == ("platinum", left)
+    assert TierLadder.from_dict(json.loads(json.dumps(ladder.to_dict()))) == ladder
+    with pytest.raises(ConfigError) as info:
+        TierLadder(tiers=[Tier(name="m")], window="calendar_year", rollover="surplus")
+    assert info.value.field == "rollover"
+
+
+def test_a_program_restarts_the_period_at_each_change() -> None:
+    """The same ladder in a Program (1 XP per 10 yuan spent, Flying Blue terms as above,
+    unverified): purchases of ¥1,200 then ¥1,000: Silver at the first (120 XP; 20 left),
+    then 20 + 100 = 120 in the new period."""
+    program = Program(
+        timezone="Europe/Paris", earning=EarningScheme.base_rate("0.1"), tiers=_flying_blue()
+    )
+    t = dt.datetime(2025, 3, 1, 10, tzinfo=zoneinfo.ZoneInfo("Europe/Paris"))
+    events = [
+        Purchase("f1", t, lines=[PurchaseLine("1", "1200")]),
+        Purchase("f2", t + dt.timedelta(days=30), lines=[PurchaseLine("1", "1000")]),
+    ]
+    st = program.replay(events, as_of=t + dt.timedelta(days=31))
+    assert st.tier is not None
+    assert (st.tier.tier, st.tier.counters.points, st.tier.window_start) == ("silver", 120, t)

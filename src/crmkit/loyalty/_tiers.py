@@ -82,7 +82,8 @@ __all__ = [
 
 #: The qualifying metrics a tier threshold may use.
 METRICS = ("spend", "points", "orders")
-WINDOWS = ("calendar_year", "rolling", "anniversary")
+WINDOWS = ("calendar_year", "rolling", "anniversary", "since_change")
+ROLLOVERS = ("none", "surplus")
 DOWNGRADES = ("reevaluate", "one_down", "to_base")
 REFUNDS = ("posted", "purchase_window", "net")
 
@@ -506,9 +507,19 @@ def _lifetime_tiers(instance: Any, attribute: attrs.Attribute[Any], lifetime: An
         seen.add(life.name)
 
 
+def _rollover_window(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value != "none" and instance.window != "since_change":
+        raise ConfigError(
+            "TierLadder",
+            attribute.name,
+            expected="'none' unless window is 'since_change'",
+            found=repr(value),
+        )
+
+
 def _shorter_than_a_window(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     months = instance.window_months if isinstance(instance.window_months, int) else 12
-    limit = 28 * months if instance.window == "rolling" else 365
+    limit = 28 * months if instance.window in ("rolling", "since_change") else 365
     if isinstance(value, int) and value >= limit:
         raise ConfigError(
             "TierLadder",
@@ -527,7 +538,10 @@ class TierLadder(Spec):
             uses the same metrics, with thresholds strictly increasing up the ladder.
         combine: ``"any"`` (one threshold reached is enough) or ``"all"``.
         window: ``"calendar_year"`` (local Jan 1 to Jan 1), ``"anniversary"`` (member
-            years from enrolment) or ``"rolling"`` (the last ``window_months`` months).
+            years from enrolment), ``"rolling"`` (the last ``window_months`` months) or
+            ``"since_change"`` (rule 4: a qualification period of ``window_months`` that
+            starts at enrolment and restarts, counters reset, whenever the tier changes
+            and at its own end; a tier then holds ``validity_windows`` such periods).
         window_months: Length of a rolling window.
         validity_windows: A tier reached in window W holds to the end of window
             W + validity_windows (rolling: that many window lengths after the posting).
@@ -539,6 +553,10 @@ class TierLadder(Spec):
         grace_days: Days a due downgrade waits; re-qualifying meanwhile cancels it.
         lifetime: Lifetime tiers: a ladder tier's name with thresholds on all-time
             counters; once reached, that tier is a floor for good.
+        rollover: With ``window="since_change"``: ``"none"`` (default) or ``"surplus"``:
+            on an upgrade, what the counters hold above the new tier's thresholds starts
+            the new period (capped at ``rollover_cap`` per metric, in points for points).
+        rollover_cap: The most a metric rolls over (None: no cap).
         refunds: How a refund counts (rule 8): ``"posted"`` (default) against the window
             it is posted in, never changing the tier; ``"purchase_window"`` against the
             window of the purchase it reverses (nothing, once that window has closed);
@@ -580,6 +598,12 @@ class TierLadder(Spec):
         codec=Seq(Nested(Tier)),
     )
     refunds: str = field(default="posted", validator=one_of(REFUNDS), omit_default=True)
+    rollover: str = field(
+        default="none", validator=[one_of(ROLLOVERS), _rollover_window], omit_default=True
+    )
+    rollover_cap: int | None = field(
+        default=None, validator=whole(min=0, optional=True), omit_default=True
+    )
 
     # ------------------------------------------------------------ qualification
 
@@ -692,6 +716,9 @@ class TierLadder(Spec):
         if self.window == "calendar_year":
             start = dt.date(local.year, 1, 1)
             return midnight(start, tz), midnight(dt.date(local.year + 1, 1, 1), tz)
+        if self.window == "since_change":
+            # The period starting at ``local`` (the tracker restarts it itself).
+            return local, _months_later(local, self.window_months)
         if self.window == "anniversary":
             first = anchor.astimezone(tz).date()
             years = local.year - first.year
@@ -822,6 +849,12 @@ def _scaled_checks(
     ]
 
 
+def _months_later(t: dt.datetime, months: int) -> dt.datetime:
+    """The instant ``months`` calendar months after ``t`` (month ends clamp)."""
+    day = add_months(t.date(), months)
+    return t.replace(year=day.year, month=day.month, day=day.day)
+
+
 def _zeros(n: int) -> list[Any]:
     """Fresh counters: spend (a Decimal), then ``n - 1`` integer counts."""
     return [Decimal(0)] + [0] * (n - 1)
@@ -865,6 +898,7 @@ class TierTracker:
         "_named",
         "_pending",
         "_recent",
+        "_scale",
         "_since",
         "_single",
         "_tz",
@@ -886,6 +920,7 @@ class TierTracker:
         owner = "TierLadder.tracker()"
         check_int(owner, "point_decimals", point_decimals)
         scale = 10**point_decimals
+        self._scale = scale
         self._ladder = ladder
         self._tz = zone(timezone, owner)
         local = local_time(start, self._tz, owner, "start")
@@ -1041,6 +1076,9 @@ class TierTracker:
             months = ladder.window_months * ladder.validity_windows + extra
             day = add_months(t.date(), months)
             return t.replace(year=day.year, month=day.month, day=day.day)
+        if ladder.window == "since_change":
+            months = ladder.window_months * ladder.validity_windows + extra
+            return _months_later(self._wstart, months)
         cache = self._vcache
         if cache is not None and cache[0] <= t < cache[1]:
             return cache[2]
@@ -1137,7 +1175,13 @@ class TierTracker:
         new = max(ladder._assess_index(cur, self._qualify()), self._floor)
         if new >= cur:
             lifetime_hold = cur <= self._floor and bool(ladder.lifetime)
-            self._valid_until = None if lifetime_hold else self._validity_from(when - _MICRO)
+            if lifetime_hold:
+                self._valid_until = None
+            elif ladder.window == "since_change":  # kept: held through the next period(s)
+                months = ladder.window_months * ladder.validity_windows
+                self._valid_until = _months_later(when, months + ladder.validity_extra_months)
+            else:
+                self._valid_until = self._validity_from(when - _MICRO)
             return
         if ladder.grace_days:
             self._pending = (when + dt.timedelta(days=ladder.grace_days), new)
@@ -1159,8 +1203,12 @@ class TierTracker:
         if landed >= self._cur:
             self._valid_until = self._validity_from(when)
             return
+        if ladder.window == "since_change":
+            self._restart(when)  # the level changes: a new qualification period
         if landed == 0:
             valid = None
+        elif ladder.window == "since_change":
+            valid = self._validity_from(when)
         else:
             # A tier landed on at the end of window W holds through window W + validity;
             # the decision was taken at the end of W, ``grace_days`` before ``when``.
@@ -1283,6 +1331,8 @@ class TierTracker:
             )
             if ladder.refunds == "net":
                 self._ups.append((when, cur, self._valid_until, self._since, new))
+            if ladder.window == "since_change":
+                self._restart(when, new)
             self._cur = new
             self._since = when
             self._valid_until = None if new <= floor else self._validity_from(when)
@@ -1296,8 +1346,30 @@ class TierTracker:
             if self._valid_until is None or valid > self._valid_until:
                 self._valid_until = valid
             self._pending = None
-        elif qualified < cur and self._ups:
+        elif qualified < cur and self._ups and (spend < 0 or points < 0 or orders < 0):
             self._undo_upgrades(when, max(qualified, floor))
+
+    def _restart(self, when: dt.datetime, reached: int | None = None) -> None:
+        """``window="since_change"``: a new qualification period starts at ``when``.
+
+        On an upgrade to tier ``reached`` with ``rollover="surplus"`` the counters keep what
+        they hold above that tier's thresholds (capped); otherwise they start at 0.
+        """
+        ladder = self._ladder
+        old = self._counts
+        self._wstart, self._wend = when, _months_later(when, ladder.window_months)
+        self._counts = fresh = _zeros(len(self._metrics))
+        self._vcache = None
+        if reached is None or ladder.rollover == "none":
+            return
+        cap = ladder.rollover_cap
+        for index, threshold in self._checks[reached]:
+            surplus = old[index] - threshold
+            if surplus > 0:
+                if cap is not None:
+                    limit = cap * self._scale if self._metrics[index] == "points" else cap
+                    surplus = min(surplus, limit)
+                fresh[index] = surplus
 
     def _undo_upgrades(self, when: dt.datetime, target: int) -> None:
         """``refunds="net"``: a refund took the counters below upgrades of this window."""
