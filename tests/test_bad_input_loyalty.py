@@ -586,3 +586,39 @@ def test_points_liability_of_no_states_names_an_argument_not_a_column() -> None:
     assert str(info.value) == (
         "points_liability(): 'states' must be at least one state; found none."
     )
+
+
+# ------------------------------------------------------------ amounts beyond exact arithmetic
+
+_HUGE = Purchase(
+    "p9", _T0, lines=[PurchaseLine("a", Decimal("1e308")), PurchaseLine("b", Decimal("50"))]
+)
+
+
+def test_replay_of_an_order_beyond_exact_arithmetic_names_the_event() -> None:
+    """Regression: a two-line purchase with an amount of 1e308 raised decimal.Inexact."""
+    with pytest.raises(InvalidInputError) as info:
+        PROGRAM.replay([*_GOOD, _HUGE], as_of=AS_OF)
+    assert str(info.value).startswith("Program.replay(): 'events' must be events whose amounts")
+    assert "found event 'p9' (Purchase) beyond it" in str(info.value)
+    assert info.value.field == "events"
+    state = PROGRAM.replay(_GOOD, as_of=AS_OF)
+    with pytest.raises(InvalidInputError, match=r"^Program.apply\(\): 'event' must be") as one:
+        PROGRAM.apply(state, _HUGE)
+    assert one.value.field == "event"
+    with pytest.raises(InvalidInputError, match="event 'p9'") as mapped:
+        breakage({"m1": [*_GOOD, _HUGE]}, PROGRAM, as_of=AS_OF)
+    assert str(mapped.value).startswith("breakage(): 'events' must be")
+    # one line of 1e308 is exact (no sum): its points are a (huge) exact int
+    alone = Purchase("p9", _T0, lines=[PurchaseLine("a", Decimal("1e308"))])
+    assert PROGRAM.replay([_GOOD[0], alone], as_of=AS_OF).balance == 10**308
+
+
+def test_breakage_of_a_table_beyond_exact_arithmetic_names_the_members_rows() -> None:
+    """Regression: breakage raised decimal.Inexact for '1e308' on a two-line purchase."""
+    err = _refused(
+        BATCH["breakage"], _amount("1e308")(_events()), InvalidInputError,
+        "found event 'p1' (Purchase) beyond it", field="amount", secrets=(_SECRET,),
+    )  # fmt: skip
+    assert err.rows == (101, 102, 103, 104, 107)  # member m1's rows, not m2's
+    assert str(err).startswith("breakage(): column 'amount'")

@@ -29,9 +29,10 @@ import numpy as np
 import pandas as pd
 
 from crmkit._jsonable import json_ready
+from crmkit._validate import first_labels
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.loyalty._events import Event
-from crmkit.loyalty._program import MemberState, Program
+from crmkit.loyalty._program import MemberState, PointsArithmeticError, Program
 
 __all__ = ["BreakageResult", "breakage", "points_liability"]
 
@@ -173,6 +174,26 @@ def points_liability(
         }
     )
     return frame
+
+
+def _too_large(
+    err: PointsArithmeticError, events: object, who: Hashable, owner: str
+) -> InvalidInputError:
+    """``err`` re-owned by ``owner``, naming the member's table rows (or the member)."""
+    if isinstance(events, pd.DataFrame):
+        mask = (events["member_id"] == who).to_numpy(dtype=bool)  # breakage's member column
+        return InvalidInputError(
+            owner,
+            "amount",
+            expected="amounts whose points the exact points arithmetic holds",
+            found=err.found,
+            rows=first_labels(events.index, mask),
+            total=int(mask.sum()),
+            hint=err.hint,
+        )
+    return InvalidInputError(
+        owner, "events", expected=err.expected, found=f"{err.found} (member {who!r})", kind=""
+    )
 
 
 def _one_program(items: list[MemberState], owner: str) -> Program:
@@ -343,8 +364,11 @@ def breakage(
         )
     zone = program.zone
     cohorts: dict[str, list[int]] = {}
-    for _, member_events in streams:
-        state = program.replay(member_events, as_of=end, on_error=on_error)
+    for who, member_events in streams:
+        try:
+            state = program.replay(member_events, as_of=end, on_error=on_error)
+        except PointsArithmeticError as err:  # walkfix: was decimal.Inexact (1e308 + a line)
+            raise _too_large(err, events, who, owner) from None
         for part in state.by_currency.values():
             for lot in part.lots:
                 if lot.source not in chosen:

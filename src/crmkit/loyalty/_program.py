@@ -9,6 +9,7 @@ as_of=...)``) does it for a whole member base from one events table.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import types
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
@@ -511,7 +512,7 @@ class Program(Spec):
         for event in ordered:
             if event.time > end:
                 break
-            book.apply(event)
+            _apply_exact(book, event, "Program.replay()", "events")
         book.advance_all(end.astimezone(dt.UTC))
         return book
 
@@ -572,15 +573,21 @@ class Program(Spec):
         end = max(state.as_of, sorted_event.time)
         key = (sorted_event.time, sorted_event.rank, sorted_event.event_id)
         if sorted_event.time < state.as_of or (book.last_key is not None and key < book.last_key):
-            return self.replay(
-                [*book.events, sorted_event],
-                as_of=end,
-                on_error="skip" if book.skip_errors else "raise",
-            )
+            try:
+                return self.replay(
+                    [*book.events, sorted_event],
+                    as_of=end,
+                    on_error="skip" if book.skip_errors else "raise",
+                )
+            except PointsArithmeticError as err:  # named by the call the caller made
+                raise PointsArithmeticError(
+                    "Program.apply()", "event", expected=err.expected, found=err.found,
+                    kind="", hint=err.hint,
+                ) from None  # fmt: skip
         # Every state built on this book so far now rebuilds from its own events when read
         # (also when this event is refused half-way and raises).
         book.generation += 1
-        book.apply(sorted_event)
+        _apply_exact(book, sorted_event, "Program.apply()", "event")
         book.advance_all(end.astimezone(dt.UTC))
         return MemberState._from_book(book, end)
 
@@ -589,6 +596,32 @@ class Program(Spec):
         end = as_aware(as_of, self.compile().zone, owner, "as_of")
         _check_range(end, owner, "as_of")
         return end
+
+
+class PointsArithmeticError(InvalidInputError, decimal.DecimalException):
+    """An event whose amounts the exact points arithmetic cannot hold (e.g. ``1e308``).
+
+    Also a ``decimal.DecimalException`` (what the arithmetic raised), so that the batch
+    readers that name the member's table rows keep catching it (walkfix).
+    """
+
+
+def _apply_exact(book: Book, event: Event, owner: str, field: str) -> None:
+    """``book.apply(event)``; an amount beyond the exact arithmetic names the event."""
+    try:
+        book.apply(event)
+    except decimal.DecimalException as err:
+        if isinstance(err, PointsArithmeticError):
+            raise
+        raise PointsArithmeticError(
+            owner,
+            field,
+            expected="events whose amounts the exact points arithmetic holds "
+            "(60 significant digits per order total)",
+            found=f"event {event.event_id!r} ({type(event).__name__}) beyond it",
+            kind="",
+            hint="Check the amounts' unit (e.g. 1e308 is not a price).",
+        ) from None
 
 
 #: The instants a replay supports: windows, validity ends and expiry dates computed from
