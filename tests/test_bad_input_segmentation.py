@@ -38,7 +38,10 @@ from crmkit.segmentation import (
     churn_rate,
     classify_lifecycle,
     cohort_retention,
+    customer_lifetime_value,
+    frequency_recency_matrix,
     lifecycle_history,
+    period_transactions,
     potential_from_value,
     rates_by_period,
     reactivation_rate,
@@ -665,3 +668,49 @@ def test_abc_groups_valid_variants_equal_the_plain_result() -> None:
         GROUPS.astype("string[pyarrow]"),
     ):
         pd.testing.assert_frame_equal(by_group(groups=variant), plain)
+
+
+# ------------------------------------------------- the CLV helpers over summaries
+
+CLV_HELPERS: dict[str, Callable[[Any], Any]] = {
+    "customer_lifetime_value": lambda data: customer_lifetime_value(
+        data, _fitted("BetaGeo"), _fitted("GammaGamma")
+    ),
+    "period_transactions": lambda data: period_transactions(data, _fitted("BetaGeo")),
+}
+
+
+@pytest.mark.parametrize("helper", list(CLV_HELPERS))
+@pytest.mark.parametrize("case", BAD_SUMMARIES)
+def test_clv_helpers_refuse_bad_summaries(helper: str, case: tuple[Any, ...]) -> None:
+    change, error, fragment, field, row = case
+    plain = _count_summary()
+    err = _refused(
+        CLV_HELPERS[helper], change(plain, "frequency"), error, fragment,
+        field="frequency" if field == "column" else field, secrets=(_SECRET,),
+    )  # fmt: skip
+    if row is not None:
+        assert err.rows[:1] == (plain.index[row],)
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"T": float("nan")}, "T"),
+        ({"T": -1}, "T"),
+        ({"T": float("inf")}, "T"),  # was a bare OverflowError
+        ({"T": 1e308}, "T"),  # was a bare ValueError (a grid of 1e308 rows)
+        ({"T": True}, "T"),
+        ({"T": 10, "t": float("inf")}, "t"),  # was a matrix of inf
+        ({"T": 10, "t": -1}, "t"),
+        ({"T": 10, "max_frequency": 10**7}, "max_frequency"),
+        ({"T": 10, "quantity": "clv"}, "quantity"),
+    ],
+)
+def test_frequency_recency_matrix_refuses_bad_options(options: dict[str, Any], field: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        frequency_recency_matrix(_fitted("BetaGeo"), **options)
+    assert info.value.field == field
+    grid = frequency_recency_matrix(_fitted("BetaGeo"), T=10, t=0)
+    assert grid.shape == (11, 11)
+    assert np.nanmax(grid.to_numpy()) == 0.0  # nothing is bought in no time

@@ -359,6 +359,10 @@ def period_transactions(
     )
 
 
+#: The most cells :func:`frequency_recency_matrix` computes (a 3,162 x 3,162 grid).
+_MAX_CELLS = 10_000_000
+
+
 def frequency_recency_matrix(
     model: Any,
     *,
@@ -393,8 +397,11 @@ def frequency_recency_matrix(
         raise ConfigError(
             owner, "quantity", expected="'expected_purchases' or 'p_alive'", found=repr(quantity)
         )
-    if isinstance(T, bool) or not isinstance(T, (int, float)) or not T > 0:
-        raise ConfigError(owner, "T", expected="a number greater than 0", found=repr(T))
+    for name, value, zero_ok in (("T", T, False), ("t", t, True)):
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not (number and (value >= 0 if zero_ok else value > 0) and value < float("inf")):
+            least = "at least 0" if zero_ok else "greater than 0"
+            raise ConfigError(owner, name, expected=f"a finite number {least}", found=repr(value))
     top_f = int(T) if max_frequency is None else max_frequency
     top_r = int(T) if max_recency is None else max_recency
     for name, value in (("max_frequency", top_f), ("max_recency", top_r)):
@@ -406,6 +413,12 @@ def frequency_recency_matrix(
                 found=repr(value),
                 kind="parameter",
             )
+    if (top_f + 1) * (top_r + 1) > _MAX_CELLS:  # regression: T=1e308 was a raw ValueError
+        raise ConfigError(
+            owner, "T" if max_frequency is None and max_recency is None else "max_frequency",
+            expected=f"a grid of at most {_MAX_CELLS:,} cells; pass smaller max_frequency "
+            "and max_recency", found=f"{top_f + 1} x {top_r + 1} cells",
+        )  # fmt: skip
     f, r = np.meshgrid(np.arange(top_f + 1.0), np.arange(top_r + 1.0), indexing="ij")
     TT = np.full_like(f, float(T))
     possible = r <= T
