@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import attrs
 import numpy as np
 import pandas as pd
 import pytest
@@ -35,6 +36,7 @@ from crmkit.service import (
     SLATracker,
     backlog,
     complaint_rate,
+    country_holidays,
     duration_quantiles,
     evaluate_sla,
     evaluate_ticket,
@@ -48,7 +50,16 @@ from crmkit.service import (
 )
 from crmkit.service import _timeline as tl
 from tests.strategies import DST_SWITCH_DATES, business_calendar_dicts
-from tests.test_bad_input import _SECRET, _case, _epoch, _far, _refused, _replace, _unchanged
+from tests.test_bad_input import (
+    _SECRET,
+    BAD_KWARGS,
+    _case,
+    _epoch,
+    _far,
+    _refused,
+    _replace,
+    _unchanged,
+)
 
 pa = pytest.importorskip("pyarrow")
 
@@ -1320,3 +1331,130 @@ def test_elapsed_over_thousands_of_years_is_fast_and_exact() -> None:
     slow = SH.elapsed(D(2025, 1, 1), D(2100, 1, 1)) + SH.elapsed(D(2100, 1, 1), D(9990, 1, 1))
     assert far == slow  # additivity against two shorter (also fast) spans
     assert far == TD(days=692655, hours=16)  # as the compiled timeline gave (11 s to compute)
+
+
+# ------------------------------------------------------------ constructors: every keyword
+
+
+_TARGET = SLATarget(metric="resolution", duration="4h", clock="calendar")
+
+#: constructor name -> (class, valid keywords the walk starts from)
+CONSTRUCTORS: dict[str, tuple[type, dict[str, Any]]] = {
+    "BusinessCalendar": (
+        BusinessCalendar,
+        {"timezone": "UTC", "weekly": {"mon": [["09:00", "17:00"]]}},
+    ),
+    "SLATarget": (SLATarget, {"metric": "resolution", "duration": "4h", "clock": "calendar"}),
+    "SLAPolicy": (SLAPolicy, {"name": "p", "targets": {"*": [_TARGET]}}),
+}
+
+#: (constructor, keyword, bad value) that are valid, each with the reason.
+ACCEPTED_KWARGS: dict[tuple[str, str, str], str] = {
+    # an empty week: a calendar that is never open (horizon errors say so when used)
+    ("BusinessCalendar", "weekly", "dict"): "no hours",
+    # empty collections of optional extras
+    **{("BusinessCalendar", k, v): "none" for k in ("holidays", "overrides", "holiday_rules")
+       for v in ("list", "dict")},  # a mapping of holidays reads its keys (holidays.CN(...))
+    ("SLATarget", "name", "text"): "a name",
+    ("SLATarget", "name", "unicode"): "a name",
+    ("SLATarget", "warn_before", "list"): "no warnings",
+    ("SLATarget", "escalate_after", "list"): "no escalations",
+    ("SLATarget", "pausable", "bool"): "a bool",
+    ("SLATarget", "start", "none"): "the default",
+    ("SLATarget", "stop", "none"): "the default",
+    ("SLATarget", "rule", "none"): "the default",
+    ("SLAPolicy", "name", "text"): "a name",
+    ("SLAPolicy", "name", "unicode"): "a name",
+    ("SLAPolicy", "when", "none"): "no conditions (stored policies may say null)",
+    ("SLAPolicy", "when", "list"): "no conditions",
+    ("SLAPolicy", "when", "dict"): "no conditions",
+    ("SLAPolicy", "calendar", "none"): "the default",
+}  # fmt: skip
+
+
+def _constructor_cases() -> list[Any]:
+    cases = []
+    for name, (cls, _) in CONSTRUCTORS.items():
+        for attribute in attrs.fields(cls):
+            for kind in BAD_KWARGS:
+                key = (name, attribute.alias or attribute.name, kind)
+                cases.append(pytest.param(*key, id="-".join(key)))
+    return cases
+
+
+@pytest.mark.parametrize(("name", "keyword", "kind"), _constructor_cases())
+def test_constructor_keywords_refuse_bad_values_naming_the_field(
+    name: str, keyword: str, kind: str
+) -> None:
+    """Every keyword of the service rule constructors, through wrong types, None, NaN, inf,
+    1e308, negatives, empties and unicode: a ConfigError naming the field, or documented."""
+    cls, valid = CONSTRUCTORS[name]
+    kwargs = {**valid, keyword: BAD_KWARGS[kind]}
+    if (name, keyword, kind) in ACCEPTED_KWARGS:
+        built = cls(**kwargs)
+        assert cls.from_dict(built.to_dict()) == built
+        return
+    with pytest.raises(ConfigError) as info:
+        cls(**kwargs)
+    assert info.value.field.split("[")[0].split(".")[0] == keyword
+
+
+def test_policy_calendar_mapping_errors_name_the_calendar_path() -> None:
+    """Regression: SLAPolicy(calendar={}) named 'timezone', not 'calendar.timezone'."""
+    with pytest.raises(ConfigError) as info:
+        SLAPolicy(name="p", targets={"*": [_TARGET]}, calendar={})
+    assert info.value.field == "calendar.timezone"
+
+
+@pytest.mark.parametrize("name", list(CONSTRUCTORS))
+def test_constructor_from_dict_refuses_unknown_keys_and_what_is_not_a_mapping(name: str) -> None:
+    cls, valid = CONSTRUCTORS[name]
+    data = cls(**valid).to_dict()
+    with pytest.raises(ConfigError, match="must be one of") as info:
+        cls.from_dict({**data, "zzz": 1})
+    assert info.value.field == "zzz"
+    for junk in (None, [], "x"):
+        with pytest.raises(ConfigError, match="must be a mapping"):
+            cls.from_dict(junk)
+
+
+@pytest.mark.parametrize(
+    ("country", "years", "subdiv", "field"),
+    [
+        (None, 2025, None, "country"),
+        (float("nan"), 2025, None, "country"),
+        (86, 2025, None, "country"),
+        ("", 2025, None, "country"),
+        (["CN"], 2025, None, "country"),
+        ("CN", None, None, "years"),
+        ("CN", float("nan"), None, "years"),
+        ("CN", float("inf"), None, "years"),
+        ("CN", 1e308, None, "years"),
+        ("CN", 2025.0, None, "years"),
+        ("CN", "2025", None, "years"),
+        ("CN", {2025: 1}, None, "years"),
+        ("CN", [], None, "years"),
+        ("CN", -1, None, "years"),
+        ("CN", True, None, "years"),
+        ("CN", [2025, "x"], None, "years[1]"),
+        ("CN", [2025, 10000], None, "years[1]"),
+        ("CN", 2025, 3, "subdiv"),
+        ("CN", 2025, "", "subdiv"),
+        ("会员😀", 2025, None, "country"),
+        ("ZZ", 2025, None, "country"),
+    ],
+)
+def test_country_holidays_refuses_bad_arguments_naming_them(
+    country: Any, years: Any, subdiv: Any, field: str
+) -> None:
+    """Regression: country=None, years='x' or years=None raised a bare TypeError/ValueError."""
+    pytest.importorskip("holidays")
+    with pytest.raises(ConfigError) as info:
+        country_holidays(country, years, subdiv=subdiv)
+    assert info.value.field == field
+    assert str(info.value).startswith("country_holidays(): ")
+    week = BusinessCalendar("Asia/Shanghai", {"mon": [["09:00", "17:00"]]})
+    with pytest.raises(ConfigError) as method:
+        week.with_country_holidays(country, years, subdiv=subdiv)
+    assert method.value.field == field
+    assert country_holidays("CN", [2025]) == country_holidays("CN", 2025)
