@@ -82,6 +82,22 @@ def _refused(
     return info.value
 
 
+#: Bad values tried on every keyword argument of the rule constructors.
+BAD_KWARGS: dict[str, Any] = {
+    "none": None,
+    "nan": float("nan"),
+    "inf": float("inf"),
+    "huge": 1e308,
+    "negative": -1,
+    "text": "x",
+    "fraction": 3.5,
+    "bool": True,
+    "list": [],
+    "dict": {},
+    "unicode": "会员😀",
+}
+
+
 # ------------------------------------------------------------------ the value functions
 
 #: One value per customer, named like the column it came from.

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import numpy as np
 import pandas as pd
 import pytest
@@ -26,6 +27,7 @@ from crmkit.loyalty import (
     EarningScheme,
     Enroll,
     ExpiryPolicy,
+    PrivilegeSet,
     Program,
     Purchase,
     PurchaseLine,
@@ -39,7 +41,16 @@ from crmkit.loyalty import (
     points_liability,
     replay_many,
 )
-from tests.test_bad_input import _SECRET, _case, _epoch, _far, _refused, _replace, _unchanged
+from tests.test_bad_input import (
+    _SECRET,
+    BAD_KWARGS,
+    _case,
+    _epoch,
+    _far,
+    _refused,
+    _replace,
+    _unchanged,
+)
 
 pa = pytest.importorskip("pyarrow")
 
@@ -603,9 +614,10 @@ def test_replay_of_an_order_beyond_exact_arithmetic_names_the_event() -> None:
     assert "found event 'p9' (Purchase) beyond it" in str(info.value)
     assert info.value.field == "events"
     state = PROGRAM.replay(_GOOD, as_of=AS_OF)
-    with pytest.raises(InvalidInputError, match=r"^Program.apply\(\): 'event' must be") as one:
-        PROGRAM.apply(state, _HUGE)
-    assert one.value.field == "event"
+    later = attrs.evolve(_HUGE, time=_T0 + dt.timedelta(days=1))
+    for event in (_HUGE, later):  # a replay from the start, or one more event on the state
+        with pytest.raises(InvalidInputError, match=r"^Program.apply\(\): 'event' must"):
+            PROGRAM.apply(state, event)
     with pytest.raises(InvalidInputError, match="event 'p9'") as mapped:
         breakage({"m1": [*_GOOD, _HUGE]}, PROGRAM, as_of=AS_OF)
     assert str(mapped.value).startswith("breakage(): 'events' must be")
@@ -622,3 +634,73 @@ def test_breakage_of_a_table_beyond_exact_arithmetic_names_the_members_rows() ->
     )  # fmt: skip
     assert err.rows == (101, 102, 103, 104, 107)  # member m1's rows, not m2's
     assert str(err).startswith("breakage(): column 'amount'")
+
+
+# ------------------------------------------------------------ constructors: every keyword
+
+
+#: constructor name -> (class, valid keywords the walk starts from)
+CONSTRUCTORS: dict[str, tuple[type, dict[str, Any]]] = {
+    "Program": (Program, {}),
+    "Tier": (Tier, {"name": "gold", "spend": 100}),
+    "PrivilegeSet": (PrivilegeSet, {"privileges": []}),
+}
+
+#: (constructor, keyword, bad value) that are valid, each with the reason.
+ACCEPTED_KWARGS: dict[tuple[str, str, str], str] = {
+    ("Program", "name", "text"): "a name",
+    ("Program", "name", "unicode"): "a name",
+    ("Program", "currency", "text"): "a currency name",
+    ("Program", "currency", "unicode"): "a currency name",
+    ("Program", "tiers", "none"): "no tiers",
+    ("Program", "privileges", "none"): "no privileges",
+    ("Program", "catalogue", "dict"): "no rewards",
+    ("Program", "count_pending_for_tier", "bool"): "a bool",
+    ("Tier", "name", "text"): "a name",
+    ("Tier", "name", "unicode"): "a name",
+    ("Tier", "spend", "none"): "no spend threshold",
+    ("Tier", "points", "none"): "no points threshold",
+    ("Tier", "orders", "none"): "no orders threshold",
+    ("Tier", "counts", "list"): "no count thresholds",
+    ("Tier", "counts", "dict"): "no count thresholds",
+    ("PrivilegeSet", "privileges", "list"): "no privileges",
+}
+
+
+def _constructor_cases() -> list[Any]:
+    return [
+        pytest.param(name, attribute.alias or attribute.name, kind,
+                     id=f"{name}-{attribute.alias or attribute.name}-{kind}")
+        for name, (cls, _) in CONSTRUCTORS.items()
+        for attribute in attrs.fields(cls)
+        for kind in BAD_KWARGS
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "keyword", "kind"), _constructor_cases())
+def test_constructor_keywords_refuse_bad_values_naming_the_field(
+    name: str, keyword: str, kind: str
+) -> None:
+    """Every keyword of Program, Tier and PrivilegeSet through wrong types, None, NaN, inf,
+    1e308, negatives, empties and unicode: a ConfigError naming the field, or documented."""
+    cls, valid = CONSTRUCTORS[name]
+    kwargs = {**valid, keyword: BAD_KWARGS[kind]}
+    if (name, keyword, kind) in ACCEPTED_KWARGS:
+        built = cls(**kwargs)
+        assert cls.from_dict(built.to_dict()) == built
+        return
+    with pytest.raises(ConfigError) as info:
+        cls(**kwargs)
+    assert info.value.field.split("[")[0].split(".")[0] == keyword
+
+
+@pytest.mark.parametrize("name", list(CONSTRUCTORS))
+def test_constructor_from_dict_refuses_unknown_keys_and_what_is_not_a_mapping(name: str) -> None:
+    cls, valid = CONSTRUCTORS[name]
+    data = cls(**valid).to_dict()
+    with pytest.raises(ConfigError, match="must be one of") as info:
+        cls.from_dict({**data, "zzz": 1})
+    assert info.value.field == "zzz"
+    for junk in (None, [], "x"):
+        with pytest.raises(ConfigError, match="must be a mapping"):
+            cls.from_dict(junk)

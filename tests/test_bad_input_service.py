@@ -18,9 +18,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import attrs
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crmkit.errors import ConfigError, CrmkitError, InvalidInputError, SchemaError
 from crmkit.service import (
@@ -33,6 +36,7 @@ from crmkit.service import (
     SLATracker,
     backlog,
     complaint_rate,
+    country_holidays,
     duration_quantiles,
     evaluate_sla,
     evaluate_ticket,
@@ -44,7 +48,18 @@ from crmkit.service import (
     sla_attainment,
     sla_cycles,
 )
-from tests.test_bad_input import _SECRET, _case, _epoch, _far, _refused, _replace, _unchanged
+from crmkit.service import _timeline as tl
+from tests.strategies import DST_SWITCH_DATES, business_calendar_dicts
+from tests.test_bad_input import (
+    _SECRET,
+    BAD_KWARGS,
+    _case,
+    _epoch,
+    _far,
+    _refused,
+    _replace,
+    _unchanged,
+)
 
 pa = pytest.importorskip("pyarrow")
 
@@ -1258,3 +1273,188 @@ def test_target_warn_before_refuses_a_mapping_and_names_the_item(
         SLATarget.from_dict(data)
     assert info.value.field in loaded.value.field
     assert SLATarget(**kwargs, warn_before=["1h", 60]).warn_before == (TD(minutes=1), TD(hours=1))
+
+
+# ------------------------------------------------------------ calendar: long spans
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    base=st.sampled_from(DST_SWITCH_DATES),
+    overnight=st.booleans(),
+    data=st.data(),
+    offsets=st.tuples(st.integers(-30 * 96, 0), st.integers(10 * 96, 60 * 96)),
+)
+def test_long_span_count_equals_the_compiled_timeline(
+    base: dt.date, overnight: bool, data: st.DataObject, offsets: tuple[int, int]
+) -> None:
+    """The long-span count (weeks + holidays + overrides + transition days) equals the
+    timeline compiled day by day, on short spans around DST switches."""
+    cal = BusinessCalendar.from_dict(
+        data.draw(business_calendar_dicts(around=base, overnight=overnight))
+    )
+    origin = dt.datetime.combine(base, dt.time(), tzinfo=dt.UTC)
+    a, b = (origin + TD(minutes=15 * k + 7) for k in offsets)
+    ns = [cal._ns(t, "test", "t") for t in (a, b)]
+    fast = tl.long_elapsed_ns(cal, *ns)
+    timeline = tl.compile_timeline(cal, base - TD(days=40), base + TD(days=70))
+    slow = timeline.clock(ns[1]) - timeline.clock(ns[0])
+    if fast is None:  # documented: overnight hours take the compiled path
+        assert any(
+            e <= s for day in (*tl.engine(cal).weekly, *tl.engine(cal).overrides.values())
+            for s, e in day
+        )  # fmt: skip
+    else:
+        assert fast == slow
+    assert cal.elapsed(a, b) == TD(microseconds=slow // 1000)
+
+
+def test_elapsed_over_thousands_of_years_is_fast_and_exact() -> None:
+    """Regression: elapsed(2025, 9990) compiled ~8000 years of timeline (~9 s of CPU).
+
+    Hand-checked: 400 Gregorian years are 146,097 days = 20,871 whole weeks, so from Monday
+    2025-01-06 to Monday 2425-01-06 a Mon-Fri 09:00-17:00 UTC calendar counts
+    20,871 x 40 h = 834,840 h; a Tuesday holiday (2030-01-01) takes 8 h off, and an override
+    opening Saturday 2100-01-02 10:00-12:00 adds 2 h: 834,834 h.
+    """
+    week = {d: [["09:00", "17:00"]] for d in ["mon", "tue", "wed", "thu", "fri"]}
+    cal = BusinessCalendar(
+        "UTC", week, holidays=["2030-01-01"], overrides={"2100-01-02": [["10:00", "12:00"]]}
+    )
+    assert dt.date(2100, 1, 2).weekday() == 5
+    assert dt.date(2030, 1, 1).weekday() == 1
+    assert cal.elapsed(D(2025, 1, 6), D(2425, 1, 6)) == TD(hours=834_834)
+    assert cal.elapsed(D(2425, 1, 6), D(2025, 1, 6)) == -TD(hours=834_834)
+    started = time.process_time()
+    far = _fresh().elapsed(D(2025, 1, 1), D(9990, 1, 1))
+    assert time.process_time() - started < 3.0  # was ~9 s; ~0.5 s here
+    slow = SH.elapsed(D(2025, 1, 1), D(2100, 1, 1)) + SH.elapsed(D(2100, 1, 1), D(9990, 1, 1))
+    assert far == slow  # additivity against two shorter (also fast) spans
+    assert far == TD(days=692655, hours=16)  # as the compiled timeline gave (11 s to compute)
+
+
+# ------------------------------------------------------------ constructors: every keyword
+
+
+_TARGET = SLATarget(metric="resolution", duration="4h", clock="calendar")
+
+#: constructor name -> (class, valid keywords the walk starts from)
+CONSTRUCTORS: dict[str, tuple[type, dict[str, Any]]] = {
+    "BusinessCalendar": (
+        BusinessCalendar,
+        {"timezone": "UTC", "weekly": {"mon": [["09:00", "17:00"]]}},
+    ),
+    "SLATarget": (SLATarget, {"metric": "resolution", "duration": "4h", "clock": "calendar"}),
+    "SLAPolicy": (SLAPolicy, {"name": "p", "targets": {"*": [_TARGET]}}),
+}
+
+#: (constructor, keyword, bad value) that are valid, each with the reason.
+ACCEPTED_KWARGS: dict[tuple[str, str, str], str] = {
+    # an empty week: a calendar that is never open (horizon errors say so when used)
+    ("BusinessCalendar", "weekly", "dict"): "no hours",
+    # empty collections of optional extras
+    **{("BusinessCalendar", k, v): "none" for k in ("holidays", "overrides", "holiday_rules")
+       for v in ("list", "dict")},  # a mapping of holidays reads its keys (holidays.CN(...))
+    ("SLATarget", "name", "text"): "a name",
+    ("SLATarget", "name", "unicode"): "a name",
+    ("SLATarget", "warn_before", "list"): "no warnings",
+    ("SLATarget", "escalate_after", "list"): "no escalations",
+    ("SLATarget", "pausable", "bool"): "a bool",
+    ("SLATarget", "start", "none"): "the default",
+    ("SLATarget", "stop", "none"): "the default",
+    ("SLATarget", "rule", "none"): "the default",
+    ("SLAPolicy", "name", "text"): "a name",
+    ("SLAPolicy", "name", "unicode"): "a name",
+    ("SLAPolicy", "when", "none"): "no conditions (stored policies may say null)",
+    ("SLAPolicy", "when", "list"): "no conditions",
+    ("SLAPolicy", "when", "dict"): "no conditions",
+    ("SLAPolicy", "calendar", "none"): "the default",
+}  # fmt: skip
+
+
+def _constructor_cases() -> list[Any]:
+    cases = []
+    for name, (cls, _) in CONSTRUCTORS.items():
+        for attribute in attrs.fields(cls):
+            for kind in BAD_KWARGS:
+                key = (name, attribute.alias or attribute.name, kind)
+                cases.append(pytest.param(*key, id="-".join(key)))
+    return cases
+
+
+@pytest.mark.parametrize(("name", "keyword", "kind"), _constructor_cases())
+def test_constructor_keywords_refuse_bad_values_naming_the_field(
+    name: str, keyword: str, kind: str
+) -> None:
+    """Every keyword of the service rule constructors, through wrong types, None, NaN, inf,
+    1e308, negatives, empties and unicode: a ConfigError naming the field, or documented."""
+    cls, valid = CONSTRUCTORS[name]
+    kwargs = {**valid, keyword: BAD_KWARGS[kind]}
+    if (name, keyword, kind) in ACCEPTED_KWARGS:
+        built = cls(**kwargs)
+        assert cls.from_dict(built.to_dict()) == built
+        return
+    with pytest.raises(ConfigError) as info:
+        cls(**kwargs)
+    assert info.value.field.split("[")[0].split(".")[0] == keyword
+
+
+def test_policy_calendar_mapping_errors_name_the_calendar_path() -> None:
+    """Regression: SLAPolicy(calendar={}) named 'timezone', not 'calendar.timezone'."""
+    with pytest.raises(ConfigError) as info:
+        SLAPolicy(name="p", targets={"*": [_TARGET]}, calendar={})
+    assert info.value.field == "calendar.timezone"
+
+
+@pytest.mark.parametrize("name", list(CONSTRUCTORS))
+def test_constructor_from_dict_refuses_unknown_keys_and_what_is_not_a_mapping(name: str) -> None:
+    cls, valid = CONSTRUCTORS[name]
+    data = cls(**valid).to_dict()
+    with pytest.raises(ConfigError, match="must be one of") as info:
+        cls.from_dict({**data, "zzz": 1})
+    assert info.value.field == "zzz"
+    for junk in (None, [], "x"):
+        with pytest.raises(ConfigError, match="must be a mapping"):
+            cls.from_dict(junk)
+
+
+@pytest.mark.parametrize(
+    ("country", "years", "subdiv", "field"),
+    [
+        (None, 2025, None, "country"),
+        (float("nan"), 2025, None, "country"),
+        (86, 2025, None, "country"),
+        ("", 2025, None, "country"),
+        (["CN"], 2025, None, "country"),
+        ("CN", None, None, "years"),
+        ("CN", float("nan"), None, "years"),
+        ("CN", float("inf"), None, "years"),
+        ("CN", 1e308, None, "years"),
+        ("CN", 2025.0, None, "years"),
+        ("CN", "2025", None, "years"),
+        ("CN", {2025: 1}, None, "years"),
+        ("CN", [], None, "years"),
+        ("CN", -1, None, "years"),
+        ("CN", True, None, "years"),
+        ("CN", [2025, "x"], None, "years[1]"),
+        ("CN", [2025, 10000], None, "years[1]"),
+        ("CN", 2025, 3, "subdiv"),
+        ("CN", 2025, "", "subdiv"),
+        ("会员😀", 2025, None, "country"),
+        ("ZZ", 2025, None, "country"),
+    ],
+)
+def test_country_holidays_refuses_bad_arguments_naming_them(
+    country: Any, years: Any, subdiv: Any, field: str
+) -> None:
+    """Regression: country=None, years='x' or years=None raised a bare TypeError/ValueError."""
+    pytest.importorskip("holidays")
+    with pytest.raises(ConfigError) as info:
+        country_holidays(country, years, subdiv=subdiv)
+    assert info.value.field == field
+    assert str(info.value).startswith("country_holidays(): ")
+    week = BusinessCalendar("Asia/Shanghai", {"mon": [["09:00", "17:00"]]})
+    with pytest.raises(ConfigError) as method:
+        week.with_country_holidays(country, years, subdiv=subdiv)
+    assert method.value.field == field
+    assert country_holidays("CN", [2025]) == country_holidays("CN", 2025)

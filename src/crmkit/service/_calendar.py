@@ -504,7 +504,9 @@ class BusinessCalendar(Spec):
             >>> cal.is_open(dt.datetime(2025, 10, 1, 10)), cal.is_open(dt.datetime(2025, 9, 28, 10))
             (False, True)
         """
-        year_list = [years] if isinstance(years, int) else list(years)
+        year_list = _country_args(
+            country, years, subdiv, "BusinessCalendar.with_country_holidays()"
+        )
         dates = country_holidays(country, year_list, subdiv=subdiv)
         cal = self.with_holidays(dates)
         if makeup_like is None:
@@ -1765,15 +1767,38 @@ def country_holidays(
         The sorted holiday dates.
 
     Raises:
-        ConfigError: ``holidays`` is not installed, or the country is unknown.
+        ConfigError: ``holidays`` is not installed, the country is unknown, or an argument
+            is not what is described above (named: ``country``, ``years[1]``, ``subdiv``).
 
     Examples:
         >>> from crmkit.service import country_holidays
         >>> [d.isoformat() for d in country_holidays("CN", 2025) if d.month == 10][:3]
         ['2025-10-01', '2025-10-02', '2025-10-03']
     """
-    year_list = [years] if isinstance(years, int) else list(years)
+    year_list = _country_args(country, years, subdiv, "country_holidays()")
     return tuple(sorted(_country(country, year_list, subdiv)))
+
+
+def _country_args(country: object, years: object, subdiv: object, owner: str) -> list[int]:
+    """Check ``country``, ``years``, ``subdiv``; return the years as a list (walkfix)."""
+    if not isinstance(country, str) or not country.strip():
+        raise ConfigError(
+            owner, "country", expected="an ISO 3166 code such as 'CN'", found=repr(country)
+        )
+    if subdiv is not None and (not isinstance(subdiv, str) or not subdiv.strip()):
+        raise ConfigError(
+            owner, "subdiv", expected="a subdivision code (str) or None", found=repr(subdiv)
+        )
+    if isinstance(years, (str, bytes, Mapping)) or not (isinstance(years, (int, Iterable))):
+        raise ConfigError(owner, "years", expected="a year or a list of years", found=repr(years))
+    year_list = [years] if isinstance(years, int) else list(years)
+    if not year_list:
+        raise ConfigError(owner, "years", expected="at least one year", found="none")
+    for k, year in enumerate(year_list):
+        if isinstance(year, bool) or not isinstance(year, int) or not 1 <= year <= 9999:
+            field = "years" if isinstance(years, int) else f"years[{k}]"
+            raise ConfigError(owner, field, expected="a year (int) in 1-9999", found=repr(year))
+    return year_list
 
 
 def _weekend_workdays(country: str, years: list[int], subdiv: str | None) -> list[dt.date]:

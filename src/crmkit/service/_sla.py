@@ -630,7 +630,16 @@ def _to_calendar(value: object) -> BusinessCalendar | None:
     if isinstance(value, BusinessCalendar):
         return value
     if isinstance(value, Mapping):
-        return BusinessCalendar.from_dict(value)
+        try:
+            return BusinessCalendar.from_dict(value)
+        except ConfigError as err:  # walkfix: name the path, calendar.timezone, not timezone
+            raise ConfigError(
+                "SLAPolicy",
+                f"calendar.{err.field}" if err.field != "data" else "calendar",
+                expected=err.expected,
+                found=err.found,
+                hint=err.hint,
+            ) from None
     raise ConfigError(
         "SLAPolicy",
         "calendar",

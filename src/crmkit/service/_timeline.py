@@ -647,10 +647,137 @@ def latest_ns(calendar: BusinessCalendar, t: int, d: int, owner: str) -> int:
 def elapsed_ns(
     calendar: BusinessCalendar, a: int, b: int, owner: str = "BusinessCalendar.elapsed()"
 ) -> int:
-    """Signed business nanoseconds from ``a`` to ``b`` (``start`` to ``end`` of ``owner``)."""
+    """Signed business nanoseconds from ``a`` to ``b`` (``start`` to ``end`` of ``owner``).
+
+    A span longer than :data:`LONG_SPAN_DAYS` that the cached timeline does not cover is
+    counted by :func:`long_elapsed_ns` (no timeline of every day in between).
+    """
     fields = ("start", "end") if a <= b else ("end", "start")
-    timeline = ensure_timeline(calendar, min(a, b), max(a, b), owner=owner, fields=fields)
+    lo, hi = min(a, b), max(a, b)
+    current = engine(calendar).timeline
+    covered = current is not None and current.lo <= lo and hi <= current.hi
+    if not covered and hi - lo > LONG_SPAN_DAYS * DAY_NS:
+        _check_limits(lo, hi, owner, fields)
+        found = long_elapsed_ns(calendar, lo, hi)
+        if found is not None:
+            return found if a <= b else -found
+    timeline = ensure_timeline(calendar, lo, hi, owner=owner, fields=fields)
     return timeline.clock(b) - timeline.clock(a)
+
+
+#: Spans longer than this (days) are counted without compiling every day in between.
+LONG_SPAN_DAYS = 800
+
+#: From this year on, zone transitions are found by weekly samples (the zone rules there
+#: are the tz database's yearly rules: never two transitions within a week).
+_WEEKLY_SAMPLES_FROM = 2100
+
+
+def _check_limits(lo: int, hi: int, owner: str, fields: tuple[str, str]) -> None:
+    """The up-front range check of :func:`ensure_timeline` (scalar limits)."""
+    first, stop = _ordinal_of(lo) - 3, _ordinal_of(hi) + 4
+    low, high = _FIRST_DATE.toordinal(), _LAST_DATE.toordinal()
+    if first < low or stop > high:
+        raise _limit_error(lo if first < low else hi, False, owner, fields[first >= low])
+
+
+def _transitions(zone: dt.tzinfo, start: int, stop: int) -> list[tuple[int, int, int]]:
+    """``(utc_second, old_offset, new_offset)`` of the zone's transitions in ``(start, stop)``.
+
+    Years before :data:`_WEEKLY_SAMPLES_FROM` use the exact 6-hourly scan
+    (:func:`_year_transitions`); later years sample weekly and bisect each change.
+    """
+    if isinstance(zone, dt.timezone):
+        return []
+    out: list[tuple[int, int, int]] = []
+    previous = _offset_at(zone, start)
+    first_year = (dt.date(1970, 1, 1) + dt.timedelta(seconds=start)).year
+    last_year = (dt.date(1970, 1, 1) + dt.timedelta(seconds=stop)).year
+    exact_until = min(last_year, _WEEKLY_SAMPLES_FROM - 1)
+    for year in range(max(first_year, 2), exact_until + 1):
+        for moment, offset in _year_transitions(zone, year):
+            if start < moment < stop:
+                out.append((moment, previous, offset))
+                previous = offset
+    if last_year < _WEEKLY_SAMPLES_FROM:
+        return out
+    u = max(start, _wall_epoch(dt.date(_WEEKLY_SAMPLES_FROM, 1, 1)))
+    step = 7 * DAY_S
+    while u < stop:
+        v = min(u + step, stop)
+        current = _offset_at(zone, v)
+        if current != previous:
+            low, high = u, v
+            while high - low > 1:
+                middle = (low + high) // 2
+                if _offset_at(zone, middle) == previous:
+                    low = middle
+                else:
+                    high = middle
+            if high < stop:
+                out.append((high, previous, current))
+            previous = current
+        u = v
+    return out
+
+
+def _day_seconds(intervals: tuple[tuple[int, int], ...]) -> int:
+    return sum(end - start for start, end in intervals)
+
+
+def long_elapsed_ns(calendar: BusinessCalendar, a: int, b: int) -> int | None:
+    """Business nanoseconds from ``a`` to ``b > a`` without compiling the days in between.
+
+    ``None`` when the calendar has an overnight interval (the slow path then counts).
+    Business time is additive over the intervals each local date owns (the UTC image of
+    disjoint wall intervals is disjoint), so the days strictly inside the span add up as
+    whole weeks of weekly hours, minus the holidays, plus the overrides' difference, plus,
+    for the few days whose hours meet a zone transition, the exact (compiled) value less
+    the wall-clock one. The days at either end come from small compiled timelines.
+    """
+    compiled = engine(calendar)
+    weekly, overrides = compiled.weekly, compiled.overrides
+    if any(end <= start for day in (*weekly, *overrides.values()) for start, end in day):
+        return None
+    day_a = dt.date.fromordinal(_ordinal_of(a))
+    day_b = dt.date.fromordinal(_ordinal_of(b))
+    first, stop = day_a + dt.timedelta(days=5), day_b - dt.timedelta(days=4)
+    if stop <= first:
+        return None
+    head = compile_timeline(calendar, day_a - dt.timedelta(days=3), first)
+    tail = compile_timeline(calendar, stop, day_b + dt.timedelta(days=5))
+    total = (head.cumend[-1] if head.cumend else 0) - head.clock(a) + tail.clock(b)
+    # Whole weeks, then the remaining weekdays, of the weekly hours.
+    days = stop.toordinal() - first.toordinal()
+    week = [_day_seconds(hours) for hours in weekly]
+    weeks, rest = divmod(days, 7)
+    seconds = weeks * sum(week)
+    seconds += sum(week[(first.weekday() + k) % 7] for k in range(rest))
+    holidays = compiled.holidays_in(first, stop)
+    for day in holidays:
+        if first <= day < stop and day not in overrides:
+            seconds -= week[day.weekday()]
+    for day, hours in overrides.items():
+        if first <= day < stop:
+            seconds += _day_seconds(hours) - (0 if day in holidays else week[day.weekday()])
+    # Days whose hours meet a transition's gap or fold (wall clock): the exact value.
+    owned = compiled.owned_with(holidays)
+    checked: set[dt.date] = set()
+    one = dt.timedelta(days=1)
+    for moment, old, new in _transitions(compiled.zone, _wall_epoch(first) - 2 * DAY_S,
+                                         _wall_epoch(stop) + 2 * DAY_S):  # fmt: skip
+        low, high = moment + min(old, new), moment + max(old, new)
+        day = dt.date(1970, 1, 1) + dt.timedelta(days=low // DAY_S - 1)
+        while _wall_epoch(day) <= high + 1:
+            if first <= day < stop and day not in checked:
+                base = _wall_epoch(day)
+                if any(base + s <= high + 1 and low - 1 <= base + e for s, e in owned(day)):
+                    checked.add(day)
+                    exact = compile_timeline(calendar, day, day + one)
+                    seconds -= _day_seconds(owned(day))
+                    total += exact.cumend[-1] if exact.cumend else 0
+            day += one
+    return total + seconds * NS
 
 
 def is_open_ns(calendar: BusinessCalendar, t: int) -> bool:
