@@ -85,7 +85,8 @@ EXIT_CODES: Mapping[int, str] = {
     2: "bad usage or bad input: an unknown option, a missing or malformed column, "
     "invalid JSON rules, no subcommand",
     130: "interrupted (Ctrl-C)",
-    141: "the reader of standard output went away (e.g. `| head`); nothing is printed",
+    141: "the reader of standard output went away (e.g. `| head`) before everything was "
+    "written; one line on stderr says the output is incomplete",
 }
 
 _SUFFIX_FORMAT = {
@@ -839,6 +840,9 @@ def restate(err: CrmkitError, args: argparse.Namespace) -> str:
             elif "keyword argument" in hint:
                 err.hint = "Name it with the command's column options (see --help)."
             err.owner = _owner(args)
+            return err._message()
+        if owner.endswith("()") and "." not in owner:  # a library function: the command
+            err.owner = _owner(args)  # says it (a rule file's Class.from_dict() stays named)
             return err._message()
         return str(err)
     finally:

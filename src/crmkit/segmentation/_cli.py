@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from crmkit._cli_support import (
@@ -35,6 +36,7 @@ from crmkit._validate import (
     check_not_empty,
     numeric_column,
     require_columns,
+    require_finite_result,
     require_no_missing,
 )
 from crmkit.errors import ConfigError
@@ -209,7 +211,13 @@ def _run_abc(args: argparse.Namespace) -> int:
     # Check before grouping: a group-by would silently skip missing ids and values.
     require_no_missing(frame, args.customer, owner, what="customer ids")
     amounts = pd.Series(numeric_column(frame, args.value, owner), index=frame.index)
-    values = amounts.groupby(frame[args.customer].to_numpy(), sort=True).sum()
+    with np.errstate(over="ignore"):  # checked just below
+        # By amount first: each customer's sum adds the same numbers in the same order
+        # whatever the row order of the file (float sums depend on the order).
+        order = np.argsort(amounts.to_numpy(), kind="stable")
+        ids = frame[args.customer].to_numpy()[order]
+        values = amounts.iloc[order].groupby(ids, sort=True).sum()
+    require_finite_result(values.to_numpy(), owner, args.value, labels=values.index)
     values.index.name = args.customer
     values.name = args.value
     classified = abc_classify(values, method=args.method, cuts=args.cuts, labels=args.labels)
