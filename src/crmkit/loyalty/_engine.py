@@ -61,7 +61,18 @@ class Earner:
         29
     """
 
-    __slots__ = ("gross", "mode", "per_line", "plain", "rate", "rounding", "rule_id", "scheme")
+    __slots__ = (
+        "floor",
+        "gross",
+        "mode",
+        "per_line",
+        "plain",
+        "rate",
+        "rounding",
+        "rule_id",
+        "scheme",
+        "unit",
+    )
 
     def __init__(self, scheme: EarningScheme, *, member_free: bool) -> None:
         self.scheme = scheme
@@ -81,6 +92,11 @@ class Earner:
         self.rounding = engine.decimal_rounding
         self.mode = scheme.rounding_mode
         self.per_line = scheme.rounding_scope == "per_line"
+        # A rate of exactly 1 (digits and exponent) leaves the base as it is, digit for
+        # digit; bases are never negative (amounts >= 0, discounts <= amounts), so with a
+        # rate >= 0 flooring is truncation.
+        self.unit = self.rate == 1 and self.rate.as_tuple().exponent == 0
+        self.floor = self.rounding == decimal.ROUND_FLOOR and self.rate >= 0
 
     def plain_order(self, lines: Sequence[PurchaseLine]) -> Earned:
         """The figures :meth:`EarningScheme.earn` reports for an order paid without points.
@@ -93,8 +109,8 @@ class Earner:
             # The common single-line order, in EXACT's arithmetic without switching contexts.
             line = lines[0]
             base = line.amount if self.gross else EXACT.subtract(line.amount, line.discount)
-            x = EXACT.multiply(base, rate)
-            total = int(x.to_integral_value(rounding=self.rounding))
+            x = base if self.unit else EXACT.multiply(base, rate)
+            total = int(x) if self.floor else int(x.to_integral_value(rounding=self.rounding))
             rule_points = ((rule_id, total),) if x > 0 else ()
             return total, EXACT.add(_ZERO, base), rule_points, None, (total,), (base,)
         with decimal.localcontext(EXACT):
