@@ -200,15 +200,16 @@ def test_assign_tiers_equals_per_member_evaluation(
             "spend": [Decimal(s).scaleb(-1) for s, _, _ in rows],
             "orders": [o for _, o, _ in rows],
             "points": [s for s, _, _ in rows],
+            "nights": [2 * o for _, o, _ in rows],
             "current": [ladder.names[min(c, len(ladder.names) - 1)] for _, _, c in rows],
         }
     )
     plain = assign_tiers(frame, ladder)
     assessed = assign_tiers(frame, ladder, current="current")
     for i, (s, o, _) in enumerate(rows):
-        counters = Counters(Decimal(s).scaleb(-1), s, o)
+        counters = Counters(Decimal(s).scaleb(-1), s, o, {"nights": 2 * o})
         assert plain["tier"].iloc[i] == ladder.qualify(
-            counters.spend, counters.points, counters.orders
+            counters.spend, counters.points, counters.orders, counts=counters.counts
         )
         assert assessed["tier"].iloc[i] == ladder.assess(frame["current"].iloc[i], counters)
 

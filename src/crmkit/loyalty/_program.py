@@ -1253,7 +1253,9 @@ class MemberState:
         """
         zone = self._snap.zone
         return tuple(
-            QualifyingPosting(time=q[0].astimezone(zone), spend=q[1], points=q[2], orders=q[3])
+            QualifyingPosting(
+                time=q[0].astimezone(zone), spend=q[1], points=q[2], orders=q[3], counts=dict(q[4])
+            )
             for q in self._snap.read("qualifying")
         )
 

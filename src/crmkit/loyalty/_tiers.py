@@ -55,9 +55,12 @@ from crmkit._validate import (
 )
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.loyalty._rules_util import (
+    COUNTS_CODEC,
     add_months,
     check_int,
     check_name,
+    count_pairs,
+    count_problem,
     local_time,
     midnight,
     to_decimal,
@@ -82,65 +85,96 @@ WINDOWS = ("calendar_year", "rolling", "anniversary")
 DOWNGRADES = ("reevaluate", "one_down", "to_base")
 
 
+def _count_dict(value: Mapping[str, int]) -> dict[str, int]:
+    return dict(value)
+
+
+def _merge(a: Mapping[str, int], b: Mapping[str, int], sign: int) -> dict[str, int]:
+    out = dict(a)
+    for name, value in b.items():
+        out[name] = out.get(name, 0) + sign * value
+    return out
+
+
 @attrs.frozen
 class Counters(ResultDict):
-    """Qualifying counters: money spent, points earned, orders placed.
+    """Qualifying counters: money spent, points earned, orders placed, named activity counts.
+
+    ``counts`` holds the named activity counters a ladder qualifies on beyond spend, points
+    and orders (nights, stays, segments, distance, ...; rule 1 of issue 14), as carried by
+    :attr:`Purchase.counts <crmkit.loyalty.Purchase.counts>`.
 
     Examples:
         >>> from decimal import Decimal
         >>> Counters(Decimal("100"), 100, 1) + Counters(Decimal("-40"), -40, 0)
-        Counters(spend=Decimal('60'), points=60, orders=1)
-        >>> Counters(Decimal("100.50"), 100, 1).to_dict()
-        {'spend': '100.50', 'points': 100, 'orders': 1}
+        Counters(spend=Decimal('60'), points=60, orders=1, counts={})
+        >>> Counters(Decimal("100.50"), 100, 1, {"nights": 3}).to_dict()
+        {'spend': '100.50', 'points': 100, 'orders': 1, 'counts': {'nights': 3}}
+        >>> Counters(counts={"nights": 3}).get("nights"), Counters().get("stays")
+        (3, 0)
     """
 
     spend: Decimal = Decimal(0)
     points: int = 0
     orders: int = 0
+    counts: dict[str, int] = attrs.field(factory=dict, converter=_count_dict, hash=False)
 
     def __add__(self, other: Counters) -> Counters:
         return Counters(
-            self.spend + other.spend, self.points + other.points, self.orders + other.orders
+            self.spend + other.spend,
+            self.points + other.points,
+            self.orders + other.orders,
+            _merge(self.counts, other.counts, 1),
         )
 
     def __sub__(self, other: Counters) -> Counters:
         return Counters(
-            self.spend - other.spend, self.points - other.points, self.orders - other.orders
+            self.spend - other.spend,
+            self.points - other.points,
+            self.orders - other.orders,
+            _merge(self.counts, other.counts, -1),
         )
 
     def get(self, metric: str) -> Decimal | int:
-        """The value of ``metric`` (``"spend"``, ``"points"`` or ``"orders"``).
+        """The value of ``metric``: ``"spend"``, ``"points"``, ``"orders"`` or a named count.
 
         Examples:
             >>> Counters(points=5).get("points")
             5
         """
-        value: Decimal | int = getattr(self, metric)
-        return value
+        if metric in METRICS:
+            value: Decimal | int = getattr(self, metric)
+            return value
+        return self.counts.get(metric, 0)
 
 
 @attrs.frozen
 class QualifyingPosting(ResultDict):
     """A change of the qualifying counters at an instant (negative for refunds).
 
-    Purchases post their earning base as ``spend``, their earned points and one order;
-    refunds post the reversed share with a minus sign. Redemptions never post.
+    Purchases post their earning base as ``spend``, their earned points, one order and
+    their named activity ``counts`` (``{"nights": 3}``); refunds post the reversed share
+    with a minus sign. Redemptions never post.
 
     Examples:
         >>> import datetime as dt
         >>> QualifyingPosting(dt.datetime(2025, 1, 5, 10), spend="1200", points=1200, orders=1).spend
         Decimal('1200')
         >>> QualifyingPosting(dt.datetime(2025, 1, 5, 10, tzinfo=dt.UTC), spend="12").to_dict()
-        {'time': '2025-01-05T10:00:00+00:00', 'spend': '12', 'points': 0, 'orders': 0}
+        {'time': '2025-01-05T10:00:00+00:00', 'spend': '12', 'points': 0, 'orders': 0, 'counts': {}}
     """
 
     time: dt.datetime
     spend: Decimal = attrs.field(default=Decimal(0), converter=to_decimal)
     points: int = 0
     orders: int = 0
+    counts: dict[str, int] = attrs.field(factory=dict, converter=_count_dict, hash=False)
 
     def __attrs_post_init__(self) -> None:
         owner = "QualifyingPosting"
+        problem = count_problem(self.counts, signed=True)
+        if problem is not None:
+            raise InvalidInputError(owner, "counts", expected=problem[0], found=problem[1], kind="")
         if not isinstance(self.time, dt.datetime):
             raise InvalidInputError(
                 owner, "time", expected="a datetime", found=repr(self.time), kind=""
@@ -167,11 +201,19 @@ class QualifyingPosting(ResultDict):
             >>> QualifyingPosting(dt.datetime(2025, 1, 1), orders=1).counters.orders
             1
         """
-        return Counters(self.spend, self.points, self.orders)
+        return Counters(self.spend, self.points, self.orders, self.counts)
 
 
 def _named(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     check_name(type(instance).__name__, attribute.name, value)
+
+
+def _count_thresholds(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    problem = count_problem(value)
+    if problem is not None:
+        raise ConfigError(
+            type(instance).__name__, attribute.name, expected=problem[0], found=problem[1]
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -187,6 +229,11 @@ class Tier(Spec):
         points: Points earned in the window, at least (in points, also when the program's
             points have decimals).
         orders: Orders in the window, at least.
+        counts: Named activity counters in the window, at least (``{"nights": 25}``): any
+            counter the purchases carry in :attr:`Purchase.counts
+            <crmkit.loyalty.Purchase.counts>` (nights, stays, segments, distance, ...).
+            With the ladder's ``combine="any"``, ``Tier(name="gold", points=50000,
+            counts={"nights": 25})`` reads "25 nights or 50,000 points".
 
     Examples:
         >>> gold = Tier(name="gold", spend="10000")
@@ -214,19 +261,29 @@ class Tier(Spec):
     orders: int | None = field(
         default=None, validator=whole(min=0, optional=True), omit_default=True
     )
+    counts: tuple[tuple[str, int], ...] = field(
+        default=(),
+        converter=count_pairs,
+        validator=_count_thresholds,
+        codec=COUNTS_CODEC,
+        omit_default=True,
+    )
 
     def thresholds(self) -> dict[str, Decimal | int]:
-        """The thresholds this tier sets, by metric.
+        """The thresholds this tier sets, by metric (named counts after the built-in ones).
 
         Examples:
             >>> Tier(name="silver", points=1000, orders=5).thresholds()
             {'points': 1000, 'orders': 5}
+            >>> Tier(name="gold", points=50000, counts={"nights": 25}).thresholds()
+            {'points': 50000, 'nights': 25}
         """
         out: dict[str, Decimal | int] = {}
         for metric in METRICS:
             value = getattr(self, metric)
             if value is not None:
                 out[metric] = value
+        out.update(self.counts)
         return out
 
     def reached(self, counters: Counters, combine: str = "any") -> bool:
@@ -510,6 +567,19 @@ class TierLadder(Spec):
     # ------------------------------------------------------------ qualification
 
     @property
+    def metrics(self) -> tuple[str, ...]:
+        """Every qualifying metric the tracker keeps.
+
+        Spend, points, orders, then the named counts the tiers and lifetime tiers use (sorted).
+
+        Examples:
+            >>> TierLadder(tiers=[Tier(name="a"), Tier(name="b", counts={"nights": 25})]).metrics
+            ('spend', 'points', 'orders', 'nights')
+        """
+        named = {name for t in (*self.tiers, *self.lifetime) for name, _ in t.counts}
+        return METRICS + tuple(sorted(named))
+
+    @property
     def names(self) -> list[str]:
         """Tier names, lowest first.
 
@@ -547,16 +617,27 @@ class TierLadder(Spec):
                 best = max(best, self.rank(life.name))
         return best
 
-    def qualify(self, spend: Decimal | int | str = 0, points: int = 0, orders: int = 0) -> str:
+    def qualify(
+        self,
+        spend: Decimal | int | str = 0,
+        points: int = 0,
+        orders: int = 0,
+        *,
+        counts: Mapping[str, int] | None = None,
+    ) -> str:
         """The highest tier the counters reach (thresholds inclusive).
 
         Examples:
             >>> ladder = TierLadder(tiers=[Tier(name="member"), Tier(name="gold", spend="10000")])
             >>> ladder.qualify(spend="9999.99"), ladder.qualify(spend="10000")
             ('member', 'gold')
+            >>> hotel = TierLadder(tiers=[Tier(name="member"),
+            ...                           Tier(name="gold", points=50000, counts={"nights": 25})])
+            >>> hotel.qualify(points=12000, counts={"nights": 25})
+            'gold'
         """
         counters = QualifyingPosting(
-            dt.datetime(2000, 1, 1, tzinfo=dt.UTC), spend, points, orders
+            dt.datetime(2000, 1, 1, tzinfo=dt.UTC), spend, points, orders, dict(counts or {})
         ).counters
         return self.tiers[self._qualify_index(counters)].name
 
@@ -613,7 +694,8 @@ class TierLadder(Spec):
 
         ``point_scale`` turns a threshold in points into ledger units (``10**point_decimals``).
         """
-        return [_scaled_checks(tier, point_scale) for tier in self.tiers]
+        metrics = self.metrics
+        return [_scaled_checks(tier, point_scale, metrics) for tier in self.tiers]
 
     def tracker(
         self, start: dt.datetime, *, timezone: str | dt.tzinfo, point_decimals: int = 0
@@ -713,12 +795,24 @@ class TierLadder(Spec):
 _MICRO = dt.timedelta(microseconds=1)
 
 
-def _scaled_checks(tier: Tier, point_scale: int) -> list[tuple[int, Decimal | int]]:
+def _scaled_checks(
+    tier: Tier, point_scale: int, metrics: tuple[str, ...]
+) -> list[tuple[int, Decimal | int]]:
     """``(metric position, threshold)`` pairs, a points threshold in ledger units."""
     return [
-        (METRICS.index(m), v * point_scale if m == "points" else v)
+        (metrics.index(m), v * point_scale if m == "points" else v)
         for m, v in tier.thresholds().items()
     ]
+
+
+def _zeros(n: int) -> list[Any]:
+    """Fresh counters: spend (a Decimal), then ``n - 1`` integer counts."""
+    return [Decimal(0)] + [0] * (n - 1)
+
+
+def _as_counters(values: list[Any], metrics: tuple[str, ...]) -> Counters:
+    named = {m: values[i] for i, m in enumerate(metrics[3:], start=3)}
+    return Counters(values[0], values[1], values[2], named)
 
 
 class TierTracker:
@@ -750,6 +844,8 @@ class TierTracker:
         "_ladder",
         "_life_checks",
         "_lifetime",
+        "_metrics",
+        "_named",
         "_pending",
         "_recent",
         "_since",
@@ -781,12 +877,15 @@ class TierTracker:
         self._since = local
         self._valid_until: dt.datetime | None = None
         self._wstart, self._wend = ladder._window(local, local, self._tz)
-        self._counts: list[Any] = [Decimal(0), 0, 0]
-        self._lifetime: list[Any] = [Decimal(0), 0, 0]
+        metrics = self._metrics = ladder.metrics
+        # Named counts -> their position in the counters (names no tier uses are ignored).
+        self._named = {m: i for i, m in enumerate(metrics[3:], start=3)}
+        self._counts: list[Any] = _zeros(len(metrics))
+        self._lifetime: list[Any] = _zeros(len(metrics))
         self._floor = 0
         self._pending: tuple[dt.datetime, int] | None = None
         self._history = [TierChange(local, None, ladder.tiers[0].name, "start")]
-        self._recent: deque[tuple[dt.datetime, Decimal, int, int]] = deque()
+        self._recent: deque[tuple[dt.datetime, Decimal, int, int, tuple[Any, ...]]] = deque()
         self._vcache: tuple[dt.datetime, dt.datetime, dt.datetime] | None = None
         self._checks = ladder._checks(scale)
         # Tiers from the top down as (index, metric, threshold) when each tier above the
@@ -799,7 +898,7 @@ class TierTracker:
             ]
         names = ladder.names
         self._life_checks = [
-            (names.index(t.name), _scaled_checks(t, scale)) for t in ladder.lifetime
+            (names.index(t.name), _scaled_checks(t, scale, metrics)) for t in ladder.lifetime
         ]
 
     # ------------------------------------------------------------ reading
@@ -862,14 +961,14 @@ class TierTracker:
             # Postings are dropped lazily (on the next posting or assessment): drop those
             # that left the window by now, so the counters and ``missing`` are current.
             self._prune(self._as_of)
-        counters = Counters(*self._counts)
+        counters = _as_counters(self._counts, self._metrics)
         nxt = self._cur + 1 if self._cur + 1 < len(ladder.tiers) else None
         missing: dict[str, Decimal | int] = {}
         if nxt is not None:
             for index, value in self._checks[nxt]:
                 have = self._counts[index]
                 if have < value:
-                    missing[METRICS[index]] = value - have
+                    missing[self._metrics[index]] = value - have
         pending = None
         if self._pending is not None:
             pending = (self._pending[0], ladder.tiers[self._pending[1]].name)
@@ -881,7 +980,7 @@ class TierTracker:
             window_start=self._wstart,
             window_end=self._wend,
             counters=counters,
-            lifetime=Counters(*self._lifetime),
+            lifetime=_as_counters(self._lifetime, self._metrics),
             lifetime_floor=ladder.tiers[self._floor].name if self._floor else None,
             pending_downgrade=pending,
             next_tier=None if nxt is None else ladder.tiers[nxt].name,
@@ -941,10 +1040,12 @@ class TierTracker:
         recent = self._recent
         counts = self._counts
         while recent and recent[0][0] <= start:
-            _, spend, points, orders = recent.popleft()
+            _, spend, points, orders, named = recent.popleft()
             counts[0] -= spend
             counts[1] -= points
             counts[2] -= orders
+            for index, value in named:
+                counts[index] -= value
 
     def advance(self, to: dt.datetime) -> None:
         """Move forward to instant ``to``: window ends and due downgrades up to and at ``to``.
@@ -1000,7 +1101,7 @@ class TierTracker:
         if self._pending is None and self._valid_until is not None and self._valid_until <= when:
             self._validity_ends(when)
         self._wstart, self._wend = self._ladder._window(self._anchor, when, self._tz)
-        self._counts = [Decimal(0), 0, 0]
+        self._counts = _zeros(len(self._metrics))
 
     def _validity_ends(self, when: dt.datetime) -> None:
         ladder = self._ladder
@@ -1064,10 +1165,22 @@ class TierTracker:
                 kind="",
             )
         when = self._local(posting.time, "posting.time")
-        self._post(when, posting.spend, posting.points, posting.orders)
+        self._post(
+            when, posting.spend, posting.points, posting.orders, tuple(posting.counts.items())
+        )
 
-    def _post(self, time: dt.datetime, spend: Decimal, points: int, orders: int) -> None:
-        """:meth:`post` of checked values (the ledger's fold calls it with aware instants)."""
+    def _post(
+        self,
+        time: dt.datetime,
+        spend: Decimal,
+        points: int,
+        orders: int,
+        extra: tuple[tuple[str, int], ...] = (),
+    ) -> None:
+        """:meth:`post` of checked values (the ledger's fold calls it with aware instants).
+
+        ``extra`` are named activity counts; those no tier of the ladder uses are ignored.
+        """
         when = time if time.tzinfo is self._tz else self._local(time, "posting.time")
         wend, valid = self._wend, self._valid_until
         if (
@@ -1088,8 +1201,14 @@ class TierTracker:
         life[0] += spend
         life[1] += points
         life[2] += orders
+        named: tuple[tuple[int, int], ...] = ()
+        if extra and self._named:
+            named = tuple((self._named[k], v) for k, v in extra if k in self._named)
+            for index, value in named:
+                counts[index] += value
+                life[index] += value
         if ladder.window == "rolling":
-            self._recent.append((when, spend, points, orders))
+            self._recent.append((when, spend, points, orders, named))
             self._prune(when)
         cur = self._cur
         single = self._single
@@ -1153,7 +1272,8 @@ def assign_tiers(
         spend: Spend column (Decimal objects, ints or decimal strings; floats are
             rejected). Only read when the ladder uses spend; likewise for the others.
         points: Points column (integers).
-        orders: Orders column (integers).
+        orders: Orders column (integers). A named count a tier uses (``nights``, ...) is
+            read, as integers, from the column of the same name.
         current: Optional column of current tier names.
 
     Returns:
@@ -1181,8 +1301,10 @@ def assign_tiers(
     frame = require_frame(qualifying, owner, "qualifying")
     if not isinstance(ladder, TierLadder):  # walksvc: was an AttributeError on None
         raise ConfigError(owner, "ladder", expected="a TierLadder", found=type(ladder).__name__)
-    used = sorted({m for t in ladder.tiers for m in t.thresholds()}, key=METRICS.index)
-    columns = {"spend": spend, "points": points, "orders": orders}
+    metrics = ladder.metrics
+    used = sorted({m for t in ladder.tiers for m in t.thresholds()}, key=metrics.index)
+    # A named count (nights, stays, ...) is read from the column of the same name.
+    columns = {m: m for m in metrics[3:]} | {"spend": spend, "points": points, "orders": orders}
     need = [member] + [columns[m] for m in used] + ([current] if current else [])
     require_columns(frame, need, owner)
     require_no_missing(frame, member, owner)

@@ -220,9 +220,15 @@ def build_log(rows: TransactionLog, keep: npt.NDArray[np.bool_], cut: Cut) -> Lo
     if (span * len(ids)).bit_length() + bits <= 62:
         # One value sort of (customer, day, row) packed in an int64: the sorted keys give
         # customer and day directly, only the instants need gathering.
-        packed = np.sort(((code * span + (day - lo)) << bits) | np.arange(n, dtype=np.int64))
-        order = packed & ((1 << bits) - 1)
+        packed = np.multiply(code, span, dtype=np.int64)  # in place: no temporaries
+        packed += day
+        packed -= lo
+        packed <<= bits
+        packed |= np.arange(n, dtype=np.int64)
+        packed.sort()
         key = packed >> bits
+        order = packed
+        order &= (1 << bits) - 1
     else:  # pragma: no cover - needs ~10^13 customer-days
         order = np.lexsort((day, code))
         key = code[order] * span + (day[order] - lo)
@@ -741,6 +747,7 @@ def classify_log(
             "last_wake_up": last_wake_up,
         },
         index=log.ids,
+        copy=False,  # fresh arrays, all ours: no copy, no consolidation
     )
     if snap.alive is not None:
         result.insert(1, "p_alive", snap.alive)
