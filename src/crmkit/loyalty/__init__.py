@@ -78,6 +78,12 @@ if TYPE_CHECKING:
         TierTracker,
         assign_tiers,
     )
+    from crmkit.loyalty._transfers import (
+        Transfer,
+        TransferPolicy,
+        merge_accounts,
+        transfer,
+    )
 
 __all__ = [
     "Adjust",
@@ -124,12 +130,16 @@ __all__ = [
     "TierLadder",
     "TierStatus",
     "TierTracker",
+    "Transfer",
+    "TransferPolicy",
     "assign_tiers",
     "breakage",
     "event_from_dict",
+    "merge_accounts",
     "points_liability",
     "replay_many",
     "sort_events",
+    "transfer",
 ]
 
 __getattr__, __dir__ = attach(__name__, __file__, __all__)
