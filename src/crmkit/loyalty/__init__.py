@@ -79,9 +79,11 @@ if TYPE_CHECKING:
         assign_tiers,
     )
     from crmkit.loyalty._transfers import (
+        Pool,
         Transfer,
         TransferPolicy,
         merge_accounts,
+        pool_points,
         transfer,
     )
 
@@ -111,6 +113,7 @@ __all__ = [
     "OrderLine",
     "PerEvery",
     "PeriodCap",
+    "Pool",
     "Posting",
     "Privilege",
     "PrivilegeSet",
@@ -137,6 +140,7 @@ __all__ = [
     "event_from_dict",
     "merge_accounts",
     "points_liability",
+    "pool_points",
     "replay_many",
     "sort_events",
     "transfer",

@@ -29,6 +29,7 @@ The rules, in one place:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 
 import attrs
@@ -41,10 +42,27 @@ from crmkit.errors import LedgerError
 from crmkit.loyalty._events import Adjust
 from crmkit.loyalty._program import MemberState, Program
 
-__all__ = ["TRANSFER_REASONS", "Transfer", "TransferPolicy", "merge_accounts", "transfer"]
+__all__ = [
+    "TRANSFER_REASONS",
+    "Pool",
+    "Transfer",
+    "TransferPolicy",
+    "merge_accounts",
+    "pool_points",
+    "transfer",
+]
 
-#: The reason codes of the events :func:`transfer` and :func:`merge_accounts` write.
-TRANSFER_REASONS = ("transfer_out", "transfer_in", "transfer_fee", "merge_out", "merge_in")
+#: The reason codes of the events :func:`transfer`, :func:`merge_accounts` and
+#: :func:`pool_points` write.
+TRANSFER_REASONS = (
+    "transfer_out",
+    "transfer_in",
+    "transfer_fee",
+    "merge_out",
+    "merge_in",
+    "pool_out",
+    "pool_in",
+)
 
 _FIXED_EXPIRY_KINDS = ("days", "months", "end_of_period", "fixed_date")
 
@@ -265,6 +283,117 @@ def merge_accounts(
     after = program.apply(at, out)
     receiver = _credits(program, after, out.event_id, merge_id, time, "merge_in", keep=True)
     return Transfer(merge_id, at.available, 0, (out,), receiver)
+
+
+@attrs.frozen
+class Pool(ResultDict):
+    """Points of several members pooled in one member's account for a redemption.
+
+    Attributes:
+        pool_id: The id the events' ids derive from (``<id>/<member>/out``,
+            ``<id>/<member>/in/<n>``).
+        redeemer: The member whose account receives the pooled points.
+        points: Points moved into the redeemer's account (the redeemer's own share does
+            not move).
+        events: Member -> the events to append to that member's stream (contributors'
+            ``pool_out`` debits; the redeemer's ``pool_in`` credits).
+
+    Examples:
+        >>> import datetime as dt
+        >>> from crmkit.loyalty import Adjust, Program
+        >>> t = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+        >>> kid = Program().replay([Adjust("g", t, points=40, reason="gift")], as_of=t)
+        >>> pooled = pool_points(Program(), {"kid": (kid, 40)}, "mum", pool_id="h1", time=t)
+        >>> sorted(pooled.events), pooled.points
+        (['kid', 'mum'], 40)
+    """
+
+    pool_id: str
+    redeemer: str
+    points: int
+    events: Mapping[str, tuple[Adjust, ...]]
+
+
+def pool_points(
+    program: Program,
+    contributions: Mapping[str, tuple[MemberState, int]],
+    redeemer: str,
+    *,
+    pool_id: str,
+    time: dt.datetime,
+) -> Pool:
+    """Pool members' points into ``redeemer``'s account, each parcel keeping its expiry.
+
+    Household pooling: each contributor gives a share (no fee, minimum or cap); the shares
+    arrive in the redeemer's account like a transfer with ``expiry="keep"``, and the app
+    then records the redemption (a :class:`~crmkit.loyalty.Redeem`) there. A contribution
+    of the redeemer's own points moves nothing.
+
+    Args:
+        program: The program every member belongs to.
+        contributions: Member id -> (the member's state, points given).
+        redeemer: The member id that receives the points.
+        pool_id: A unique id; the events' ids derive from it.
+        time: When (aware datetime).
+
+    Returns:
+        A :class:`Pool` with every member's events.
+
+    Raises:
+        LedgerError: A share that is not a positive int, or a debit at an instant where
+            the contributor has an event that replays after it.
+        InsufficientPointsError: A contributor lacks the share at ``time``.
+
+    Examples:
+        Hilton Honors "Points Pooling" lets members combine points with other members for
+        a reward (Hilton Honors Terms and Conditions, points pooling; unverified wording):
+        two contributors give 30,000 and 20,000, the redeemer adds 10,000 of her own and
+        redeems 60,000.
+
+        >>> import datetime as dt
+        >>> from crmkit.loyalty import Adjust, Program, Redeem
+        >>> program = Program()
+        >>> t = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
+        >>> ev = {m: [Adjust(f"{m}-g", t, points=p, reason="gift")]
+        ...       for m, p in {"ann": 30_000, "bob": 25_000, "cyd": 10_000}.items()}
+        >>> st = {m: program.replay(e, as_of=t) for m, e in ev.items()}
+        >>> later = t + dt.timedelta(hours=1)
+        >>> pooled = pool_points(program, {"ann": (st["ann"], 30_000), "bob": (st["bob"], 20_000),
+        ...                                "cyd": (st["cyd"], 10_000)}, "cyd",
+        ...                      pool_id="h1", time=later)
+        >>> pooled.points
+        50000
+        >>> cyd = program.replay([*ev["cyd"], *pooled.events["cyd"],
+        ...                       Redeem("x1", later, points=60_000)], as_of=later)
+        >>> cyd.available, [program.replay([*ev[m], *pooled.events[m]], as_of=later).available
+        ...                 for m in ("ann", "bob")]
+        (0, [0, 5000])
+    """
+    owner = f"pool_points({pool_id!r})"
+    events: dict[str, tuple[Adjust, ...]] = {}
+    credits: tuple[Adjust, ...] = ()
+    moved = 0
+    for member, (state, points) in contributions.items():
+        if isinstance(points, bool) or not isinstance(points, int) or points < 1:
+            raise LedgerError(
+                owner,
+                "contributions",
+                expected="a positive int share per member",
+                found=f"{points!r} for {member!r}",
+            )
+        if member == redeemer:
+            continue
+        out = Adjust(f"{pool_id}/{member}/out", time, points=-points, reason="pool_out")
+        _check_instant(state, out, owner)
+        after = program.apply(state, out)
+        events[member] = (out,)
+        credits += _credits(
+            program, after, out.event_id, f"{pool_id}/{member}", time, "pool_in", keep=True
+        )
+        moved += points
+    if credits:
+        events[redeemer] = credits
+    return Pool(pool_id, redeemer, moved, events)
 
 
 def _advance(program: Program, state: MemberState, time: dt.datetime) -> MemberState:
