@@ -1908,12 +1908,17 @@ def loyalty_events(draw: st.DrawFn, kind: str) -> object:
         return Redeem(eid, when, reward=reward, points=points, currency=draw(st.none() | ids))
     if kind == "CancelRedemption":
         return CancelRedemption(eid, when, draw(ids))
+    points = draw(st.integers(-1000, 1000).filter(bool))
     return Adjust(
         eid,
         when,
-        points=draw(st.integers(-1000, 1000).filter(bool)),
+        points=points,
         reason=draw(st.sampled_from(["goodwill", "gift"])),
         currency=draw(st.none() | ids),
+        # A kept expiry (points transferred with their lot's expiry), credits only.
+        expires_at=when + dt.timedelta(days=draw(st.integers(1, 800)))
+        if points > 0 and draw(st.booleans())
+        else None,
     )
 
 
@@ -1931,3 +1936,21 @@ RULE_STRATEGIES.update(
         )
     }
 )
+
+
+# --------------------------------------------------------------------------- loyalty transfers (branch loytransfer)
+@st.composite
+def transfer_policies(draw: st.DrawFn) -> Any:
+    """Valid :class:`crmkit.loyalty.TransferPolicy` values."""
+    from crmkit.loyalty import TransferPolicy
+
+    return TransferPolicy(
+        expiry=draw(st.sampled_from(["keep", "reset"])),
+        minimum=draw(st.integers(1, 10_000)),
+        fee_points=draw(st.integers(0, 1_000)),
+        fee_rate=Decimal(draw(st.integers(0, 1000))).scaleb(-3),
+        yearly_cap=draw(st.none() | st.integers(1, 10**7)),
+    )
+
+
+RULE_STRATEGIES["crmkit.loyalty.TransferPolicy"] = transfer_policies()

@@ -140,6 +140,35 @@ FACTORIES: dict[str, Callable[[int], Any]] = {
     "LinePoints": lambda k: _member_state(k).earnings["p1"].lines[0],
     "Component": lambda k: _member_state(k).earnings["p1"].lines[0].components[0],
     "BreakageResult": _breakage,
+    "Pool": lambda k: loyalty.pool_points(
+        loyalty.Program(),
+        {
+            "kid": (
+                loyalty.Program().replay(
+                    [
+                        loyalty.Adjust(
+                            "g", dt.datetime(2025, 1, 1, tzinfo=SHANGHAI), points=9, reason="x"
+                        )
+                    ],
+                    as_of=dt.datetime(2025, 1, 1, tzinfo=SHANGHAI),
+                ),
+                1 + k,
+            )
+        },
+        "mum",
+        pool_id=f"h{k}",
+        time=dt.datetime(2025, 1, 2, tzinfo=SHANGHAI),
+    ),
+    "Transfer": lambda k: loyalty.transfer(
+        loyalty.Program(),
+        loyalty.Program().replay(
+            [loyalty.Adjust("g", dt.datetime(2025, 1, 1, tzinfo=SHANGHAI), points=10, reason="x")],
+            as_of=dt.datetime(2025, 1, 1, tzinfo=SHANGHAI),
+        ),
+        1 + k,
+        transfer_id=f"t{k}",
+        time=dt.datetime(2025, 1, 2, tzinfo=SHANGHAI),
+    ),
     "Grant": lambda k: loyalty.Grant("lounge", dt.datetime(2025, 3, 1 + k, tzinfo=SHANGHAI), None),
     "QuotaStatus": lambda k: loyalty.QuotaStatus(
         "lounge", 4, k, 4 - k, dt.datetime(2025, 1, 1), dt.datetime(2026, 1, 1)

@@ -78,6 +78,14 @@ if TYPE_CHECKING:
         TierTracker,
         assign_tiers,
     )
+    from crmkit.loyalty._transfers import (
+        Pool,
+        Transfer,
+        TransferPolicy,
+        merge_accounts,
+        pool_points,
+        transfer,
+    )
 
 __all__ = [
     "Adjust",
@@ -105,6 +113,7 @@ __all__ = [
     "OrderLine",
     "PerEvery",
     "PeriodCap",
+    "Pool",
     "Posting",
     "Privilege",
     "PrivilegeSet",
@@ -124,12 +133,17 @@ __all__ = [
     "TierLadder",
     "TierStatus",
     "TierTracker",
+    "Transfer",
+    "TransferPolicy",
     "assign_tiers",
     "breakage",
     "event_from_dict",
+    "merge_accounts",
     "points_liability",
+    "pool_points",
     "replay_many",
     "sort_events",
+    "transfer",
 ]
 
 __getattr__, __dir__ = attach(__name__, __file__, __all__)

@@ -104,15 +104,15 @@ def to_points(value: object, owner: str, field: str) -> int:
     return int(value)
 
 
-def _aware(value: object, owner: str) -> dt.datetime:
+def _aware(value: object, owner: str, field: str = "time") -> dt.datetime:
     if not isinstance(value, dt.datetime):
         raise _EventError(
-            owner, "time", expected="a datetime.datetime", found=type(value).__name__, kind=""
+            owner, field, expected="a datetime.datetime", found=type(value).__name__, kind=""
         )
     if value.tzinfo is None or value.utcoffset() is None:
         raise _EventError(
             owner,
-            "time",
+            field,
             expected="timezone-aware",
             found=f"the naive datetime {value.isoformat()}",
             kind="",
@@ -398,6 +398,25 @@ def _adjust_points(instance: Any, attribute: attrs.Attribute[Any], value: Any) -
     to_points(value, _owner(instance), attribute.name)
     if value == 0:
         raise _EventError(_owner(instance), attribute.name, expected="non-zero", found="0", kind="")
+
+
+def _kept_expiry(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is None:
+        return
+    owner = _owner(instance)
+    expires = _aware(value, owner, attribute.name)
+    if instance.points < 0:
+        raise _EventError(
+            owner, attribute.name, expected="None for a debit", found=expires.isoformat(), kind=""
+        )
+    if expires <= instance.time:
+        raise _EventError(
+            owner,
+            attribute.name,
+            expected=f"after the event's time {instance.time.isoformat()}",
+            found=expires.isoformat(),
+            kind="",
+        )
 
 
 def _currency_ok(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -739,6 +758,9 @@ class Adjust(_Base):
         reason: The reason code (required, e.g. ``"goodwill"``, ``"gift"``).
         currency: The point currency credited or debited in a program with several;
             ``None`` (default) is the program's primary currency.
+        expires_at: For a credit only: the lot's expiry, kept from elsewhere (points
+            transferred with their expiry, see :func:`~crmkit.loyalty.transfer`); must be
+            after ``time``. ``None`` (default): the program's expiry policy decides.
 
     Examples:
         >>> import datetime as dt
@@ -759,6 +781,9 @@ class Adjust(_Base):
     reason: str = attrs.field(validator=_event_id_ok, metadata=metadata())
     currency: str | None = field(
         default=None, validator=_currency_ok, codec=Optional(PLAIN), omit_default=True
+    )
+    expires_at: dt.datetime | None = field(
+        default=None, validator=_kept_expiry, codec=Optional(DATETIME), omit_default=True
     )
 
 

@@ -599,7 +599,9 @@ class Book(ReversalBook):
         if event.currency is not None and event.currency != self.currency:
             self._unknown_currency(event)
         if event.points > 0:
-            lot = self._new_lot(event, "adjust", event.reason, event.points, None)
+            lot = self._new_lot(
+                event, "adjust", event.reason, event.points, None, expires_at=event.expires_at
+            )
             self._post(self.now, "adjust", event.points, event.event_id, lot.lot_id, event.reason)
             self._repay(self.now, event.event_id)
         else:

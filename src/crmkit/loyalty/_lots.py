@@ -402,10 +402,18 @@ class LotBook:
         )
 
     def _new_lot(
-        self, event: Event, source: str, rule: str, points: int, pending_until: dt.datetime | None
+        self,
+        event: Event,
+        source: str,
+        rule: str,
+        points: int,
+        pending_until: dt.datetime | None,
+        *,
+        expires_at: dt.datetime | None = None,
     ) -> _Lot:
         at = self.now
-        expires_utc = self._expiry(at)
+        # A kept expiry (points transferred with their expiry) replaces the policy's.
+        expires_utc = self._expiry(at) if expires_at is None else expires_at.astimezone(_UTC)
         if self.deadline is None and self.expiry_kind == "inactivity":
             # Points credited before any declared activity: the clock starts now.
             deadline = self.policy.expires_at(at, self.zone)

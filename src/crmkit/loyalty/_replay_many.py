@@ -420,6 +420,7 @@ def iter_member_events(
                         set_(event, "points", points_m[a])
                         set_(event, "currency", None)
                         set_(event, "reason", reason_m[a] or "adjust")
+                        set_(event, "expires_at", None)
             elif what == "purchase" and _checked_lines(
                 kind_m[a:b], stamp_m[a:b], ready_m[a:b], line_m[a:b]
             ):
