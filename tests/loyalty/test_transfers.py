@@ -25,6 +25,7 @@ from crmkit.loyalty import (
     pool_points,
     transfer,
 )
+from tests.markdown_pages import check_commented_blocks
 
 UTC = dt.UTC
 T0 = dt.datetime(2025, 1, 1, 9, tzinfo=UTC)
@@ -227,6 +228,11 @@ def test_avios_household_pool_for_one_redemption() -> None:
     assert {m: s.available for m, s in after.items()} == {"mum": 0, "dad": 0, "kid": 1_000}
     with pytest.raises(LedgerError, match=r"found 0 for 'kid'"):
         pool_points(program, {"kid": (states["kid"], 0)}, "mum", pool_id="z", time=when)
+
+
+def test_how_to_page_runs_and_prints_what_it_shows() -> None:
+    """docs/how-to/loyalty-transfers.md runs as written."""
+    check_commented_blocks("docs/how-to/loyalty-transfers.md")
 
 
 # ---------------------------------------------------------------------------- the event
