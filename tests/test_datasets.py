@@ -134,7 +134,7 @@ def test_loyalty_events_take_the_program_timezone() -> None:
         (lambda: datasets.transactions(n_customers=0), "n_customers"),
         (lambda: datasets.transactions(seed=-1), "seed"),
         (lambda: datasets.transactions(start="2025-01-01", end="2024-01-01"), "end"),
-        (lambda: datasets.tickets(n_tickets=10, tz="Mars/Base"), "tz"),
+        (lambda: datasets.tickets(n_tickets=10, timezone="Mars/Base"), "timezone"),
         (lambda: datasets.survey_responses(months=0), "months"),
         (lambda: datasets.loyalty_events(n_members=True), "n_members"),
         (lambda: datasets.loyalty_events(n_members=1, timezone="Mars/Base"), "timezone"),

@@ -20,7 +20,14 @@ from typing import Any
 
 import pytest
 
-FACADES = ("crmkit.segmentation", "crmkit.loyalty", "crmkit.service", "crmkit.campaigns")
+FACADES = (
+    "crmkit.segmentation",
+    "crmkit.loyalty",
+    "crmkit.service",
+    "crmkit.campaigns",
+    "crmkit.datasets",
+    "crmkit.plotting",
+)
 RETIRED = frozenset({"observation_end", "now", "at", "tz", "zone", "period"})
 
 #: (facade, qualified name, parameter) still to be renamed by their owners.

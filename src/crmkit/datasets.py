@@ -178,7 +178,7 @@ def tickets(
     *,
     start: str | pd.Timestamp = "2025-01-01",
     days: int = 180,
-    tz: str = "Asia/Shanghai",
+    timezone: str = "Asia/Shanghai",
     seed: int = 0,
 ) -> pd.DataFrame:
     """Generate support tickets, one row per ticket.
@@ -191,9 +191,9 @@ def tickets(
 
     Args:
         n_tickets: How many tickets.
-        start: First day tickets arrive (read in ``tz``).
+        start: First day tickets arrive (read in ``timezone``).
         days: How many days tickets arrive over.
-        tz: The IANA time zone of the service desk.
+        timezone: The IANA time zone of the service desk.
         seed: Random seed.
 
     Returns:
@@ -213,7 +213,7 @@ def tickets(
     """
     _check_size("tickets()", "n_tickets", n_tickets)
     _check_size("tickets()", "days", days)
-    zone = resolve_timezone(tz, "tickets()", "tz")
+    zone = resolve_timezone(timezone, "tickets()", "timezone")
     rng = _rng("tickets()", seed)
     n = n_tickets
 

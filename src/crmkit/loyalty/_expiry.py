@@ -28,7 +28,7 @@ from crmkit._spec import (
     whole,
 )
 from crmkit.errors import ConfigError
-from crmkit.loyalty._rules_util import renamed_keys
+from crmkit.loyalty._rules_util import add_months, midnight, renamed_keys
 
 __all__ = ["ExpiryPolicy"]
 
@@ -37,20 +37,9 @@ _PERIODS = ("month", "quarter", "year")
 _OWNER = "ExpiryPolicy"
 
 
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` plus ``months`` calendar months, clamped to the month's end (31 Jan + 1 = 28 Feb)."""
-    index = day.year * 12 + day.month - 1 + months
-    return _clamped(index // 12, index % 12 + 1, day.day)
-
-
 def _clamped(year: int, month: int, day: int) -> dt.date:
     last = calendar.monthrange(year, month)[1]
     return dt.date(year, month, min(day, last))
-
-
-def local_midnight(day: dt.date, zone: dt.tzinfo) -> dt.datetime:
-    """The instant local midnight starts ``day`` in ``zone`` (as an aware datetime)."""
-    return dt.datetime(day.year, day.month, day.day, tzinfo=zone)
 
 
 def _period_end(day: dt.date, period: str, after: int) -> dt.date:
@@ -434,7 +423,7 @@ class ExpiryPolicy(Spec):
                 last = _fixed(day.year + 1, self.month, self.day)
             if self.n:
                 last = _fixed(last.year + self.n, self.month, self.day)
-        return local_midnight(last + dt.timedelta(days=1), timezone)
+        return midnight(last + dt.timedelta(days=1), timezone)
 
 
 def _fixed(year: int, month: int, day: int) -> dt.date:
