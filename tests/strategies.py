@@ -1176,7 +1176,7 @@ def privileges(draw: st.DrawFn, *, pid: str | None = None) -> object:
         tiers=draw(st.lists(st.sampled_from(_TIER_NAMES), min_size=1, max_size=3)),
         value=value,
         quota=draw(st.integers(1, 12)) if kind == "quota" else None,
-        quota_period=draw(st.sampled_from(["year", "month", "validity"])),
+        quota_freq=draw(st.sampled_from(["year", "month", "validity"])),
         start=start,
         end=end,
         keep_days=draw(st.integers(0, 60)),

@@ -113,6 +113,21 @@ def test_loyalty_events_reference_earlier_events() -> None:
         assert (by_id.loc[rows["ref"], "time"].to_numpy() < rows["time"].to_numpy()).all()
 
 
+def test_loyalty_events_take_the_program_timezone() -> None:
+    """Issue 12: ``loyalty_events(timezone=...)``; the same local times in another zone,
+    and the autumn clock change (a local hour that occurs twice) never gives NaT."""
+    shanghai = datasets.loyalty_events(n_members=300, seed=2)
+    paris = datasets.loyalty_events(n_members=300, seed=2, timezone="Europe/Paris")
+    assert str(shanghai["time"].dt.tz) == "Asia/Shanghai"
+    assert str(paris["time"].dt.tz) == "Europe/Paris"
+    assert paris["time"].notna().all()
+    local = paris["time"].dt.tz_localize(None)
+    assert (
+        local.dt.floor("h") == shanghai["time"].dt.tz_localize(None).dt.floor("h")
+    ).mean() > 0.99
+    assert paris.drop(columns="time").equals(shanghai.drop(columns="time"))
+
+
 @pytest.mark.parametrize(
     ("call", "field"),
     [
@@ -122,6 +137,7 @@ def test_loyalty_events_reference_earlier_events() -> None:
         (lambda: datasets.tickets(n_tickets=10, tz="Mars/Base"), "tz"),
         (lambda: datasets.survey_responses(months=0), "months"),
         (lambda: datasets.loyalty_events(n_members=True), "n_members"),
+        (lambda: datasets.loyalty_events(n_members=1, timezone="Mars/Base"), "timezone"),
     ],
 )
 def test_bad_sizes_and_seeds_are_config_errors(call: object, field: str) -> None:

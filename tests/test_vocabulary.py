@@ -24,15 +24,7 @@ FACADES = ("crmkit.segmentation", "crmkit.loyalty", "crmkit.service", "crmkit.ca
 RETIRED = frozenset({"observation_end", "now", "at", "tz", "zone", "period"})
 
 #: (facade, qualified name, parameter) still to be renamed by their owners.
-NOT_YET_RENAMED = frozenset(
-    {
-        ("crmkit.loyalty", "ExpiryPolicy.__init__", "period"),
-        ("crmkit.loyalty", "ExpiryPolicy.end_of_period", "period"),
-        ("crmkit.loyalty", "ExpiryPolicy.inactivity", "period"),
-        ("crmkit.loyalty", "MemberContext.points_in", "period"),
-        ("crmkit.loyalty", "PeriodCap.__init__", "period"),
-    }
-)
+NOT_YET_RENAMED: frozenset[tuple[str, str, str]] = frozenset()
 
 
 def _signatures() -> Iterator[tuple[str, str, inspect.Signature]]:
@@ -139,3 +131,8 @@ def test_no_retired_names_outside_the_known_list(facade: str) -> None:
 
 def test_segmentation_is_fully_renamed() -> None:
     assert not any(facade == "crmkit.segmentation" for facade, _, _ in NOT_YET_RENAMED)
+
+
+def test_loyalty_is_fully_renamed() -> None:
+    """Issue 12 leftover: the loyalty rule fields now use ``freq`` (schema version 2)."""
+    assert not any(facade == "crmkit.loyalty" for facade, _, _ in NOT_YET_RENAMED)

@@ -415,7 +415,7 @@ def loyalty_events(
     *,
     start: str | pd.Timestamp = "2025-01-01",
     days: int = 365,
-    tz: str = "Asia/Shanghai",
+    timezone: str = "Asia/Shanghai",
     seed: int = 0,
 ) -> pd.DataFrame:
     """Generate the event streams of loyalty-club members, in the table that replay reads.
@@ -427,9 +427,9 @@ def loyalty_events(
 
     Args:
         n_members: How many members.
-        start: First enrolment day (read in ``tz``).
+        start: First enrolment day (read in ``timezone``).
         days: How many days the streams span.
-        tz: The program's IANA time zone.
+        timezone: The program's IANA time zone (the ``time`` column is in it).
         seed: Random seed.
 
     Returns:
@@ -449,10 +449,12 @@ def loyalty_events(
         ['enroll']
         >>> ev.columns[:6].tolist()
         ['member_id', 'event_id', 'time', 'kind', 'amount', 'quantity']
+        >>> str(loyalty_events(n_members=1, timezone="Europe/Paris")["time"].dt.tz)
+        'Europe/Paris'
     """
     _check_size("loyalty_events()", "n_members", n_members)
     _check_size("loyalty_events()", "days", days)
-    zone = resolve_timezone(tz, "loyalty_events()", "tz")
+    zone = resolve_timezone(timezone, "loyalty_events()", "timezone")
     rng = np.random.default_rng(seed)
     first = pd.Timestamp(start)
     span_s = days * 86_400
@@ -524,8 +526,10 @@ def loyalty_events(
     seconds = np.asarray(rows["time"], dtype=np.int64)
     local = first + pd.to_timedelta(seconds, unit="s")
     frame = pd.DataFrame(rows)
+    # A local time that occurs twice (the autumn clock change) is read as the first one,
+    # never as NaT: every event keeps a time in any zone.
     frame["time"] = pd.DatetimeIndex(local).tz_localize(
-        zone, ambiguous="NaT", nonexistent="shift_forward"
+        zone, ambiguous=np.ones(len(local), dtype=bool), nonexistent="shift_forward"
     )
     for column in ("points", "quantity"):
         frame[column] = frame[column].astype("Int64")

@@ -115,7 +115,7 @@ def test_caps_per_order_and_per_period() -> None:
     lines = [OrderLine("a", Decimal("300")), OrderLine("b", Decimal("100"))]
     assert earn([BaseRate(id="b", rate=1)], lines, max_points_per_order=100) == {"a": 75, "b": 25}
     member = MemberContext(period_points={"month": 450})
-    cap = (PeriodCap(period="month", max_points=500),)
+    cap = (PeriodCap(freq="month", max_points=500),)
     assert earn([BaseRate(id="b", rate=1)], lines, member=member, caps=cap) == {"a": 38, "b": 12}
 
 
@@ -475,7 +475,7 @@ def test_period_cap_counts_purchase_points_net_of_refunds() -> None:
     """Regression: refunded points still used up the period cap, so a member who
     returned an order was capped on the next one (the points were taken twice)."""
     scheme = EarningScheme(
-        rules=[BaseRate(id="b", rate=1)], caps=(PeriodCap(period="month", max_points=500),)
+        rules=[BaseRate(id="b", rate=1)], caps=(PeriodCap(freq="month", max_points=500),)
     )
     program = Program(timezone=ZONE, earning=scheme)
     events = [

@@ -358,11 +358,11 @@ def test_program_json_carries_a_schema_version_and_errors_name_the_full_path() -
         Program.from_dict(bad_rate)
     assert info.value.field == "earning.rules[0].rate"
     bad_cap = {
-        "earning": {"points": {"rules": [], "caps": [{"period": "fortnight", "max_points": 1}]}}
+        "earning": {"points": {"rules": [], "caps": [{"freq": "fortnight", "max_points": 1}]}}
     }
     with pytest.raises(ConfigError) as info:
         Program.from_dict(bad_cap)
-    assert info.value.field == "earning['points'].caps[0].period"
+    assert info.value.field == "earning['points'].caps[0].freq"
     with pytest.raises(ConfigError) as info:
         Program.from_dict({"tiers": {"tiers": [{"name": "m"}, {"name": "g", "orders": -1}]}})
     assert info.value.field == "tiers.tiers[1].orders"

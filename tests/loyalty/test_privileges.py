@@ -109,7 +109,7 @@ def test_airline_lounge_quota_per_calendar_year() -> None:
 
 def test_quota_per_validity_counts_the_whole_grant() -> None:
     privs = PrivilegeSet(
-        [Privilege(id="guide", kind="quota", tiers=["vip"], quota=2, quota_period="validity")]
+        [Privilege(id="guide", kind="quota", tiers=["vip"], quota=2, quota_freq="validity")]
     )
     history = [
         TierChange(at(2024, 1, 1), None, "member", "start"),
@@ -230,8 +230,8 @@ def test_privileges_round_trip_and_check_tier_names() -> None:
         ({"id": "x", "kind": "quota", "tiers": ["g"], "quota": 0}, "quota"),
         ({"id": "x", "kind": "benefit", "tiers": ["g"], "quota": 2}, "quota"),
         (
-            {"id": "x", "kind": "quota", "tiers": ["g"], "quota": 2, "quota_period": "week"},
-            "quota_period",
+            {"id": "x", "kind": "quota", "tiers": ["g"], "quota": 2, "quota_freq": "week"},
+            "quota_freq",
         ),
         (
             {

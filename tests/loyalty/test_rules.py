@@ -510,7 +510,7 @@ def test_scheme_round_trips_through_json() -> None:
             "when",
         ),
         (lambda: SignUpBonus(id="s", points=5, within_days=0), "within_days"),
-        (lambda: PeriodCap("fortnight", 5), "period"),
+        (lambda: PeriodCap("fortnight", 5), "freq"),
         (lambda: PeriodCap("day", -5), "max_points"),
         (lambda: DateWindow("2025-02-01", "2025-02-01"), "end"),
         (

@@ -111,7 +111,7 @@ def test_caps_hold(scheme: EarningScheme, order: Order, member: MemberContext) -
     if scheme.max_points_per_order is not None:
         assert result.points <= scheme.max_points_per_order * scale
     for cap in scheme.caps:
-        assert result.points <= max(0, cap.max_points * scale - member.points_in(cap.period))
+        assert result.points <= max(0, cap.max_points * scale - member.points_in(cap.freq))
 
 
 @given(earning_schemes())

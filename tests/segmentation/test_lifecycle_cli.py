@@ -191,3 +191,38 @@ def test_lifecycle_policy_file_with_stage_names(
     counts = pd.read_csv(io.StringIO(capsys.readouterr().out), index_col="stage")
     # ann and dee were woken up (reactivated is not in this stage set: active), bob sleeps.
     assert counts["customers"].to_dict() == {"新客": 1, "活跃": 2, "沉睡": 1, "流失": 0}
+
+
+def test_lifecycle_without_amount_reads_the_amount_column_so_refunds_are_not_purchases(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Regression (issue 12): without --amount a refund used to count as a purchase."""
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["ann", "ann", "bob"],
+            "date": ["2025-01-05", "2025-06-20", "2025-06-10"],
+            "amount": [50.0, -50.0, 30.0],  # ann's June row is a refund
+        }
+    )
+    path = tmp_path / "tx.csv"
+    tx.to_csv(path, index=False)
+    assert main(["lifecycle", str(path), "--as-of", "2025-06-30"]) == 0
+    captured = capsys.readouterr()
+    out = pd.read_csv(io.StringIO(captured.out), index_col="customer_id")
+    assert out.loc["ann", "last_purchase"].startswith("2025-01-05")  # not the refund day
+    assert out.loc["ann", "recency_days"] == 176
+    assert "note" not in captured.err
+    # The same file named explicitly gives the same table.
+    assert main(["lifecycle", str(path), "--as-of", "2025-06-30", "--amount", "amount"]) == 0
+    assert capsys.readouterr().out == captured.out
+
+
+def test_lifecycle_without_an_amount_column_says_every_row_is_a_purchase(
+    tx_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["lifecycle", str(tx_csv), "--as-of", "2025-06-30"]
+    args += ["--customer", "member", "--date", "paid_at"]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert "no 'amount' column and no --amount, so every row counts as a purchase" in captured.err
+    assert len(pd.read_csv(io.StringIO(captured.out))) == 4

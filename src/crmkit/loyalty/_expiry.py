@@ -28,6 +28,7 @@ from crmkit._spec import (
     whole,
 )
 from crmkit.errors import ConfigError
+from crmkit.loyalty._rules_util import renamed_keys
 
 __all__ = ["ExpiryPolicy"]
 
@@ -168,10 +169,10 @@ def _by_kind(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None
     if kind in ("days", "months", "inactivity") and instance.n < 1:
         raise ConfigError(_OWNER, "n", expected="at least 1", found=str(instance.n))
     if kind == "end_of_period":
-        one_of(_PERIODS)(instance, attrs.fields(ExpiryPolicy).period, instance.period)
+        one_of(_PERIODS)(instance, attrs.fields(ExpiryPolicy).freq, instance.freq)
     if kind == "inactivity":
         one_of(("days", "months"), what="'days' or 'months'")(
-            instance, attrs.fields(ExpiryPolicy).period, instance.period
+            instance, attrs.fields(ExpiryPolicy).freq, instance.freq
         )
         if not instance.activity:
             raise ConfigError(
@@ -203,8 +204,9 @@ class ExpiryPolicy(Spec):
         kind: One of ``never``, ``days``, ``months``, ``end_of_period``, ``fixed_date``,
             ``inactivity``.
         n: The count of days, months or periods.
-        period: For ``end_of_period``: ``month``, ``quarter`` or ``year``; for
-            ``inactivity``: ``days`` or ``months``.
+        freq: For ``end_of_period``: ``month``, ``quarter`` or ``year``; for
+            ``inactivity``: ``days`` or ``months`` (called ``period`` in schema
+            version 1; such JSON still loads).
         month: For ``fixed_date``: the month of the expiry day.
         day: For ``fixed_date``: the day of the month (clamped in short months).
         activity: For ``inactivity``: event kinds that count as activity.
@@ -231,16 +233,17 @@ class ExpiryPolicy(Spec):
         ...     dt.datetime(2025, 6, 1, tzinfo=z), z).isoformat()
         '2027-01-01T00:00:00+08:00'
         >>> ExpiryPolicy.after_months(24).to_dict()
-        {'schema_version': 1, 'kind': 'months', 'n': 24, 'period': '', 'month': 0, 'day': 0, 'activity': []}
+        {'schema_version': 2, 'kind': 'months', 'n': 24, 'freq': '', 'month': 0, 'day': 0, 'activity': []}
         >>> ExpiryPolicy.from_dict({"kind": "days", "days": 90})
         Traceback (most recent call last):
         ...
-        crmkit.errors.ConfigError: ExpiryPolicy.from_dict(): parameter 'days' must be one of ['activity', 'by_tier', 'day', 'ignore_reasons', 'kind', 'month', 'n', 'period', 'schema_version']; found an unknown key.
+        crmkit.errors.ConfigError: ExpiryPolicy.from_dict(): parameter 'days' must be one of ['activity', 'by_tier', 'day', 'freq', 'ignore_reasons', 'kind', 'month', 'n', 'schema_version']; found an unknown key.
     """
 
+    __spec_version__ = 2
     kind: str = field(default="never", validator=one_of(_KINDS))
     n: int = field(default=0, validator=whole(min=0))
-    period: str = field(default="", validator=instance_of(str, "a string"))
+    freq: str = field(default="", validator=instance_of(str, "a string"))
     month: int = field(default=0, validator=whole(min=0))
     day: int = field(default=0, validator=whole(min=0))
     activity: tuple[str, ...] = field(
@@ -258,6 +261,17 @@ class ExpiryPolicy(Spec):
         validator=_reasons,
         metadata=metadata(codec=Seq(), omit_default=True),
     )
+
+    @classmethod
+    def __spec_upgrade__(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """Schema 1 called ``freq`` ``period``.
+
+        Examples:
+            >>> ExpiryPolicy.from_dict({"schema_version": 1, "kind": "end_of_period",
+            ...                         "n": 1, "period": "year"}).freq
+            'year'
+        """
+        return renamed_keys(data, {"period": "freq"}, version=2)
 
     @classmethod
     def never(cls) -> ExpiryPolicy:
@@ -294,7 +308,7 @@ class ExpiryPolicy(Spec):
         return cls("months", n=n)
 
     @classmethod
-    def end_of_period(cls, period: str, n: int = 0) -> ExpiryPolicy:
+    def end_of_period(cls, freq: str, n: int = 0) -> ExpiryPolicy:
         """Valid through the end of the month/quarter/year that is N periods after earning.
 
         ``n=0`` is the end of the earning period itself.
@@ -305,7 +319,7 @@ class ExpiryPolicy(Spec):
             ...     dt.datetime(2025, 2, 14, tzinfo=dt.UTC), dt.UTC).date()
             datetime.date(2025, 7, 1)
         """
-        return cls("end_of_period", n=n, period=period)
+        return cls("end_of_period", n=n, freq=freq)
 
     @classmethod
     def fixed_date(cls, month: int, day: int, n: int = 0) -> ExpiryPolicy:
@@ -323,7 +337,7 @@ class ExpiryPolicy(Spec):
     def inactivity(
         cls,
         n: int,
-        period: str = "months",
+        freq: str = "months",
         activity: tuple[str, ...] = (),
         *,
         ignore_reasons: tuple[str, ...] = (),
@@ -344,9 +358,7 @@ class ExpiryPolicy(Spec):
             ... ).counts_as_activity("adjust", "gift")
             False
         """
-        return cls(
-            "inactivity", n=n, period=period, activity=activity, ignore_reasons=ignore_reasons
-        )
+        return cls("inactivity", n=n, freq=freq, activity=activity, ignore_reasons=ignore_reasons)
 
     def per_tier(self, policies: Mapping[str, ExpiryPolicy]) -> ExpiryPolicy:
         """This policy, with a different validity for the members of some tiers.
@@ -363,7 +375,7 @@ class ExpiryPolicy(Spec):
             >>> p.for_tier("senator").kind, p.for_tier("member").kind, p.for_tier(None).kind
             ('never', 'months', 'months')
             >>> p.to_dict()["by_tier"]
-            {'senator': {'kind': 'never', 'n': 0, 'period': '', 'month': 0, 'day': 0, 'activity': []}}
+            {'senator': {'kind': 'never', 'n': 0, 'freq': '', 'month': 0, 'day': 0, 'activity': []}}
             >>> ExpiryPolicy.from_dict(p.to_dict()) == p
             True
         """
@@ -410,12 +422,12 @@ class ExpiryPolicy(Spec):
         if self.kind == "never":
             return None
         day = earned_at.astimezone(timezone).date()
-        if self.kind == "days" or (self.kind == "inactivity" and self.period == "days"):
+        if self.kind == "days" or (self.kind == "inactivity" and self.freq == "days"):
             last = day + dt.timedelta(days=self.n)
         elif self.kind in ("months", "inactivity"):
             last = add_months(day, self.n)
         elif self.kind == "end_of_period":
-            last = _period_end(day, self.period, self.n)
+            last = _period_end(day, self.freq, self.n)
         else:
             last = _fixed(day.year, self.month, self.day)
             if last < day:

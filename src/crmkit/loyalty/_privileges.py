@@ -9,7 +9,7 @@ which privileges were granted when, which are active at an instant, and how much
 
 Kinds: ``earning_multiplier`` and ``birthday_bonus`` (``value`` is a factor applied by the
 earning rules; the birthday one only in the birth month), ``free_shipping``, ``quota``
-(``quota`` uses per ``quota_period``) and ``benefit`` (anything else, by name).
+(``quota`` uses per ``quota_freq``) and ``benefit`` (anything else, by name).
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from crmkit.loyalty._rules_util import (
     local_time,
     midnight,
     period_bounds,
+    renamed_keys,
     to_date,
     to_optional_decimal,
     to_str_tuple,
@@ -116,9 +117,10 @@ class Privilege(Spec):
             ``"quota"`` or ``"benefit"``.
         tiers: The tiers that carry it.
         value: Factor (>= 1) for ``earning_multiplier`` and ``birthday_bonus``.
-        quota: Uses per ``quota_period`` for ``quota`` privileges (>= 1).
-        quota_period: ``"year"``, ``"month"`` (local calendar) or ``"validity"`` (the
-            whole time the privilege is held).
+        quota: Uses per ``quota_freq`` for ``quota`` privileges (>= 1).
+        quota_freq: ``"year"``, ``"month"`` (local calendar) or ``"validity"`` (the
+            whole time the privilege is held); called ``quota_period`` in schema
+            version 1 (such JSON still loads).
         start: First local date it can be held (time-boxed special rewards).
         end: First local date it can no longer be held.
         keep_days: Days it survives losing the tier (0: revoked with the tier).
@@ -134,8 +136,12 @@ class Privilege(Spec):
         Traceback (most recent call last):
         ...
         crmkit.errors.ConfigError: Privilege('x2'): parameter 'value' must be a factor >= 1 for kind 'earning_multiplier'; found None.
+        >>> Privilege.from_dict({"schema_version": 1, "id": "guide", "kind": "quota",
+        ...                      "tiers": ["vip"], "quota": 2, "quota_period": "month"}).quota_freq
+        'month'
     """
 
+    __spec_version__ = 2
     id: str = field(validator=_privilege_id)
     kind: str = field(validator=one_of(PRIVILEGE_KINDS))
     tiers: tuple[str, ...] = field(converter=_labels_tuple, validator=_tier_labels, codec=Seq())
@@ -146,7 +152,7 @@ class Privilege(Spec):
         codec=Optional(DECIMAL),
     )
     quota: int | None = field(default=None, validator=whole(min=1, optional=True))
-    quota_period: str = field(default="year", validator=one_of(QUOTA_PERIODS))
+    quota_freq: str = field(default="year", validator=one_of(QUOTA_PERIODS))
     start: dt.date | None = field(
         default=None, converter=to_date, validator=_optional_date, codec=Optional(DATE)
     )
@@ -160,6 +166,11 @@ class Privilege(Spec):
     description: str = field(
         default="", validator=[instance_of(str, "a string"), _by_privilege_kind]
     )
+
+    @classmethod
+    def __spec_upgrade__(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """Schema 1 called ``quota_freq`` ``quota_period``."""
+        return renamed_keys(data, {"quota_period": "quota_freq"}, version=2)
 
     def _span(self, tz: dt.tzinfo) -> tuple[dt.datetime | None, dt.datetime | None]:
         start = midnight(self.start, tz) if self.start is not None else None
@@ -431,10 +442,10 @@ class PrivilegeSet(Spec):
                 out[priv.id] = QuotaStatus(priv.id, 0, 0, 0, None, None)
                 continue
             grant = current[-1]
-            if priv.quota_period == "validity":
+            if priv.quota_freq == "validity":
                 start, stop = grant.granted_at, None
             else:
-                lo, hi = period_bounds(end.date(), priv.quota_period)
+                lo, hi = period_bounds(end.date(), priv.quota_freq)
                 start, stop = midnight(lo, tzinfo), midnight(hi, tzinfo)
             used = sum(
                 1 for t in used_at.get(priv.id, []) if start <= t <= end and t >= grant.granted_at
@@ -491,9 +502,7 @@ class PrivilegeSet(Spec):
                 found="a member without it",
             )
         if status.remaining == 0:
-            period = (
-                "while held" if priv.quota_period == "validity" else f"this {priv.quota_period}"
-            )
+            period = "while held" if priv.quota_freq == "validity" else f"this {priv.quota_freq}"
             raise LedgerError(
                 f"Privilege({priv.id!r})",
                 "quota",

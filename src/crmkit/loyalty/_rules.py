@@ -59,6 +59,7 @@ from crmkit.loyalty._rules_util import (
     check_name,
     local_time,
     period_bounds,
+    renamed_keys,
     round_points,
     to_date,
     to_decimal,
@@ -541,14 +542,14 @@ class MemberContext:
                 kind="",
             )
 
-    def points_in(self, period: str) -> int:
-        """Points already earned in the current ``period`` (0 when not given).
+    def points_in(self, freq: str) -> int:
+        """Points already earned in the current calendar period ``freq`` (0 when not given).
 
         Examples:
             >>> MemberContext(period_points={"day": 5}).points_in("day")
             5
         """
-        return dict(self.period_points).get(period, 0)
+        return dict(self.period_points).get(freq, 0)
 
 
 # --------------------------------------------------------------------------- rules
@@ -853,24 +854,33 @@ class SignUpBonus(EarningRule):
 
 @attrs.frozen
 class PeriodCap(Spec):
-    """At most ``max_points`` purchase points per member per calendar ``period``.
+    """At most ``max_points`` purchase points per member per calendar period ``freq``.
 
     Periods are local to the program's zone: ``day``, ``week`` (ISO, from Monday),
     ``month``, ``quarter``, ``year``.
 
     Attributes:
-        period: The calendar period.
+        freq: The calendar period (called ``period`` in schema version 1; such JSON
+            still loads).
         max_points: The cap (>= 0).
 
     Examples:
         >>> PeriodCap("month", 5000).to_dict()
-        {'schema_version': 1, 'period': 'month', 'max_points': 5000}
-        >>> PeriodCap.from_dict({"period": "year", "max_points": 10})
-        PeriodCap(period='year', max_points=10)
+        {'schema_version': 2, 'freq': 'month', 'max_points': 5000}
+        >>> PeriodCap.from_dict({"freq": "year", "max_points": 10})
+        PeriodCap(freq='year', max_points=10)
+        >>> PeriodCap.from_dict({"schema_version": 1, "period": "year", "max_points": 10})
+        PeriodCap(freq='year', max_points=10)
     """
 
-    period: str = field(validator=one_of(PERIODS))
+    __spec_version__ = 2
+    freq: str = field(validator=one_of(PERIODS))
     max_points: int = field(validator=whole(min=0))
+
+    @classmethod
+    def __spec_upgrade__(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """Schema 1 called ``freq`` ``period``."""
+        return renamed_keys(data, {"period": "freq"}, version=2)
 
 
 # --------------------------------------------------------------------------- results
@@ -1063,7 +1073,7 @@ def _cap_items(instance: object, attribute: attrs.Attribute[Any], value: Any) ->
     for cap in value:
         if not isinstance(cap, PeriodCap):
             raise ConfigError("EarningScheme", "caps", expected="PeriodCap items", found=repr(cap))
-        periods.append(cap.period)
+        periods.append(cap.freq)
     if len(set(periods)) != len(periods):
         raise ConfigError(
             "EarningScheme", "caps", expected="at most one cap per period", found=str(periods)
@@ -1086,7 +1096,7 @@ def _to_caps(value: Iterable[PeriodCap | Mapping[str, Any]]) -> tuple[PeriodCap,
     _a_list(value, "EarningScheme", "caps", "PeriodCap")
     caps = [PeriodCap.from_dict(c) if isinstance(c, Mapping) else c for c in value]
     return tuple(
-        sorted(caps, key=lambda c: PERIODS.index(c.period) if isinstance(c, PeriodCap) else -1)
+        sorted(caps, key=lambda c: PERIODS.index(c.freq) if isinstance(c, PeriodCap) else -1)
     )
 
 
@@ -1252,7 +1262,7 @@ class EarningScheme(Spec):
         owner = "EarningScheme.period_to_date()"
         tzinfo = zone(timezone, owner)
         day = local_time(as_of, tzinfo, owner, "as_of").date()
-        windows = {c.period: period_bounds(day, c.period) for c in self.caps}
+        windows = {c.freq: period_bounds(day, c.freq) for c in self.caps}
         totals = dict.fromkeys(windows, 0)
         for when, pts in history:
             local_day = local_time(when, tzinfo, owner, "history").date()
@@ -1509,7 +1519,7 @@ class EarningScheme(Spec):
         if self.max_points_per_order is not None:
             limit = min(limit, self.max_points_per_order * scale)
         for cap in self.caps:
-            limit = min(limit, max(0, cap.max_points * scale - member.points_in(cap.period)))
+            limit = min(limit, max(0, cap.max_points * scale - member.points_in(cap.freq)))
         if limit < uncapped:
             whole = largest_remainder(limit, whole)
         total = sum(whole)

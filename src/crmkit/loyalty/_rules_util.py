@@ -211,3 +211,31 @@ def period_bounds(day: dt.date, period: str) -> tuple[dt.date, dt.date]:
 def as_dict_list(items: Iterable[Any]) -> list[dict[str, Any]]:
     """``[item.to_dict() for item in items]``."""
     return [item.to_dict() for item in items]
+
+
+def renamed_keys(data: dict[str, Any], renames: dict[str, str], *, version: int) -> dict[str, Any]:
+    """A ``__spec_upgrade__`` step: read the JSON of an older schema with renamed keys.
+
+    ``data`` is the mapping :func:`crmkit._spec.decode` is about to read: a top-level
+    mapping of the older schema carries ``schema_version`` below ``version``; a nested one
+    carries no version and is recognised by its old keys. Old keys are renamed (unless the
+    new key is also present, which the decoder then reports) and the version becomes
+    ``version``.
+
+    >>> renamed_keys({"schema_version": 1, "period": "month"}, {"period": "freq"}, version=2)
+    {'schema_version': 2, 'freq': 'month'}
+    >>> renamed_keys({"period": "year"}, {"period": "freq"}, version=2)
+    {'freq': 'year'}
+    >>> renamed_keys({"schema_version": 2, "freq": "day"}, {"period": "freq"}, version=2)
+    {'schema_version': 2, 'freq': 'day'}
+    """
+    stored = data.get("schema_version")
+    if isinstance(stored, int) and not isinstance(stored, bool) and stored >= version:
+        return data
+    out = dict(data)
+    for old, new in renames.items():
+        if old in out and new not in out:
+            out[new] = out.pop(old)
+    if isinstance(stored, int) and not isinstance(stored, bool):
+        out["schema_version"] = version
+    return out

@@ -29,13 +29,12 @@ from crmkit.errors import InvalidInputError
 from crmkit.segmentation._model import (
     TIME_UNITS,
     FloatArray,
+    Objective,
     _Fitted,
     aligned,
     as_arrays,
-    compress,
+    fit_model,
     logdiffexp,
-    maximise,
-    numeric_gradient,
     read_columns,
     refuse_rows,
     scalar_or_array,
@@ -152,25 +151,14 @@ class BetaGeoBetaBinomModel(Spec):
                 expected="at least 2 customers and some purchases",
                 found=f"{total:g} customers, {float(cols.weights[x > 0].sum()):g} with purchases",
             )
-        (x, tx, nn), w = compress((x, tx, nn), cols.weights)
-
-        def loglik(theta: FloatArray) -> FloatArray:
-            return _bgbb_loglik(theta, x, tx, nn)
-
-        best = maximise(
+        return fit_model(
             owner,
-            BetaGeoBetaBinomFit.PARAMS,
-            loglik,
-            w,
-            (1.0, 1.0, 1.0, 1.0),
+            BetaGeoBetaBinomFit,
+            (x, tx, nn),
+            cols.weights,
+            lambda v, w: Objective(lambda theta: _bgbb_loglik(theta, *v)),
             penalizer=self.penalizer,
-            gradient=numeric_gradient(loglik, w),
-        )
-        return BetaGeoBetaBinomFit(
-            params=best.params,
             time_unit=self.time_unit,
-            standard_errors=best.standard_errors,
-            info=best.info,
         )
 
 

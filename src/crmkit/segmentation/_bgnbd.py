@@ -34,20 +34,15 @@ import numpy as np
 from scipy.special import digamma, gammaln
 
 from crmkit._spec import Spec, field, number, one_of
-from crmkit.errors import InvalidInputError
 from crmkit.segmentation._model import (
     TIME_UNITS,
     FloatArray,
-    Optimum,
+    Objective,
     _CountFit,
-    check_customers,
-    collapse_dask,
-    compress,
+    fit_model,
     log_hyp2f1,
-    maximise,
-    read_columns,
-    refuse_rows,
-    warm_start,
+    read_counts,
+    time_scale,
     wsum,
 )
 
@@ -188,111 +183,25 @@ def _bg_value_and_gradient(  # noqa: PLR0917 - private helper over parallel arra
 
 # -------------------------------------------------------------------------- the models
 def _fit_counts(
-    model: Any,
-    data: Any,
-    owner: str,
-    *,
-    frequency: str,
-    recency: str,
-    T: str,
-    weights: str | None,
-    modified: bool,
-    fitted_cls: type[Any],
+    model: Any, data: Any, owner: str, columns: dict[str, Any], fitted_cls: type[Any]
 ) -> Any:
-    data, weights = collapse_dask(data, owner, [frequency, recency, T], weights)
-    cols = read_columns(
-        data,
-        owner,
-        [frequency, recency, T],
-        weights=weights,
-        nonnegative=[frequency, recency],
-        integral=[frequency],
-    )
-    x, tx, TT = cols.arrays
-    check_customers(owner, cols.labels, x, tx, TT, (frequency, recency, T))
-    refuse_rows(
-        cols.labels,
-        (x > 0) & (tx <= 0),
-        owner,
-        recency,
-        "greater than 0 for repeat buyers",
-        "zero recency with repeat purchases",
-    )
-    _check_identifiable(owner, x, cols.weights, frequency)
-    (x, tx, TT), w = compress((x, tx, TT), cols.weights)
-    scale = float(TT.max())
-    txs, Ts = tx / scale, TT / scale
+    """Fit BG/NBD (or MBG/NBD when ``fitted_cls._MODIFIED``) through the one driver."""
+    values, w = read_counts(data, owner, positive_recency=True, **columns)
+    modified = bool(fitted_cls._MODIFIED)
 
-    default = (1.0, 1.0, 1.0, 1.0)
-
-    def solve(rows: slice, start: Optimum | None) -> Optimum:
-        xr, txr, tr, wr = x[rows], txs[rows], Ts[rows], w[rows]
-        groups = _XGroups(xr, txr, tr)
-        share = wr / wr.sum()
-
-        def loglik(theta: FloatArray) -> FloatArray:
-            return _bg_loglik(theta, xr, txr, tr, modified, groups)
-
-        def value_and_gradient(theta: FloatArray) -> tuple[float, FloatArray]:
-            return _bg_value_and_gradient(theta, xr, txr, tr, share, modified, groups)
-
-        return maximise(
-            owner,
-            fitted_cls.PARAMS,
-            loglik,
-            wr,
-            default if start is None else [start.params[n] for n in fitted_cls.PARAMS],
-            penalizer=model.penalizer,
-            value_and_gradient=value_and_gradient,
-            curvature=None if start is None else start.curvature,
+    def objective(rows: tuple[FloatArray, ...], weights: FloatArray) -> Objective:
+        x, tx, T = rows
+        groups = _XGroups(x, tx, T)
+        share = weights / weights.sum()
+        return Objective(
+            lambda theta: _bg_loglik(theta, x, tx, T, modified, groups),
+            lambda theta: _bg_value_and_gradient(theta, x, tx, T, share, modified, groups),
         )
 
-    best = solve(slice(None), warm_start(len(x), lambda rows: solve(rows, None)))
-    return _rescaled(best, fitted_cls, model.time_unit, scale, x, tx, TT, w)
-
-
-def _check_identifiable(owner: str, x: FloatArray, weights: FloatArray, column: str) -> None:
-    if float(weights.sum()) < 2:
-        raise InvalidInputError(
-            owner,
-            "data",
-            expected="at least 2 customers",
-            found=f"{float(weights.sum()):g}",
-            hint="A population model needs a population: fit it on all customers, then "
-            "score one customer with the fitted model.",
-            kind="",
-        )
-    if not np.any((x > 0) & (weights > 0)):
-        raise InvalidInputError(
-            owner,
-            column,
-            expected="at least one customer with a repeat purchase",
-            found="only one-time buyers",
-            hint="With no repeat purchase the purchase rate and the dropout cannot be told "
-            "apart; collect a longer history.",
-        )
-
-
-def _rescaled(  # noqa: PLR0917 - private helper over parallel arrays
-    best: Any,
-    fitted_cls: type[Any],
-    time_unit: str,
-    scale: float,
-    x: FloatArray,
-    tx: FloatArray,
-    T: FloatArray,
-    w: FloatArray,
-) -> Any:
-    """Map an estimate in time/scale units back to the data's units (alpha/beta scale)."""
-    params = dict(best.params)
-    ses = dict(best.standard_errors)
-    for name in fitted_cls.SCALE_PARAMS:
-        params[name] *= scale
-        if ses[name] is not None:
-            ses[name] *= scale
-    fit = fitted_cls(params=params, time_unit=time_unit, standard_errors=ses, info=best.info)
-    ll = float(wsum(w, fit._loglik(x, tx, T)))
-    return attrs.evolve(fit, info=attrs.evolve(best.info, log_likelihood=ll))
+    return fit_model(
+        owner, fitted_cls, values, w, objective, penalizer=model.penalizer,
+        time_unit=model.time_unit, scale=time_scale, scaled=(1, 2),
+    )  # fmt: skip
 
 
 @attrs.frozen
@@ -355,17 +264,8 @@ class BetaGeoModel(Spec):
             ...
             crmkit.errors.InvalidInputError: BetaGeoModel.fit(): column 'frequency' must be at least one customer with a repeat purchase; found only one-time buyers. With no repeat purchase the purchase rate and the dropout cannot be told apart; collect a longer history.
         """
-        return _fit_counts(  # type: ignore[no-any-return]
-            self,
-            data,
-            "BetaGeoModel.fit()",
-            frequency=frequency,
-            recency=recency,
-            T=T,
-            weights=weights,
-            modified=False,
-            fitted_cls=BetaGeoFit,
-        )
+        columns = {"frequency": frequency, "recency": recency, "T": T, "weights": weights}
+        return _fit_counts(self, data, "BetaGeoModel.fit()", columns, BetaGeoFit)  # type: ignore[no-any-return]
 
 
 @attrs.frozen
@@ -387,7 +287,7 @@ class BetaGeoFit(_CountFit):
     """
 
     PARAMS: ClassVar[tuple[str, ...]] = ("r", "alpha", "a", "b")
-    SCALE_PARAMS: ClassVar[tuple[str, ...]] = ("alpha",)
+    SCALE_PARAMS: ClassVar[tuple[str, ...]] = ("alpha",)  # the time scale
     _MODIFIED: ClassVar[bool] = False
 
     def _loglik(self, x: FloatArray, tx: FloatArray, T: FloatArray) -> FloatArray:
@@ -487,17 +387,8 @@ class ModifiedBetaGeoModel(Spec):
             ...
             crmkit.errors.InvalidInputError: ModifiedBetaGeoModel.fit(): 'data' must be at least 2 customers; found 1. A population model needs a population: fit it on all customers, then score one customer with the fitted model.
         """
-        return _fit_counts(  # type: ignore[no-any-return]
-            self,
-            data,
-            "ModifiedBetaGeoModel.fit()",
-            frequency=frequency,
-            recency=recency,
-            T=T,
-            weights=weights,
-            modified=True,
-            fitted_cls=ModifiedBetaGeoFit,
-        )
+        columns = {"frequency": frequency, "recency": recency, "T": T, "weights": weights}
+        return _fit_counts(self, data, "ModifiedBetaGeoModel.fit()", columns, ModifiedBetaGeoFit)  # type: ignore[no-any-return]
 
 
 @attrs.frozen

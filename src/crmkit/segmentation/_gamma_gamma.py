@@ -30,14 +30,13 @@ from crmkit.segmentation._dask import is_dask
 from crmkit.segmentation._model import (
     TIME_UNITS,
     FloatArray,
+    Objective,
     _Fitted,
     aligned,
     as_arrays,
     collapse_dask,
-    compress,
+    fit_model,
     map_predictions,
-    maximise,
-    numeric_gradient,
     read_columns,
     refuse_rows,
     scalar_or_array,
@@ -174,46 +173,29 @@ class GammaGammaModel(Spec):
                 hint="Gamma-Gamma assumes spend does not depend on purchase frequency; "
                 "segment the customers, or pass max_correlation=None to fit anyway.",
             )
-        (x, m), w = compress((x, m), w)
 
-        def loglik(theta: FloatArray) -> FloatArray:
-            return _gg_loglik(theta, x, m)
+        def finite_mean(params: dict[str, float]) -> None:
+            if params["q"] <= 1:
+                raise NotFittedError(
+                    owner,
+                    "q",
+                    expected="greater than 1 (a finite mean spend)",
+                    found=f"{params['q']:.4g}",
+                    hint="The spend distribution is too heavy-tailed for Gamma-Gamma; cap "
+                    "outliers or segment the customers.",
+                )
 
-        scale = float(np.average(m, weights=w))
-        ms = m / scale
-
-        def loglik_scaled(theta: FloatArray) -> FloatArray:
-            return _gg_loglik(theta, x, ms)
-
-        best = maximise(
+        return fit_model(
             owner,
-            GammaGammaFit.PARAMS,
-            loglik_scaled,
+            GammaGammaFit,
+            (x, m),
             w,
-            (1.0, 1.0, 1.0),
+            lambda v, _: Objective(lambda theta: _gg_loglik(theta, *v)),
             penalizer=self.penalizer,
-            gradient=numeric_gradient(loglik_scaled, w),
-        )
-        params = dict(best.params)
-        ses = dict(best.standard_errors)
-        params["v"] *= scale
-        if ses["v"] is not None:
-            ses["v"] *= scale
-        if params["q"] <= 1:
-            raise NotFittedError(
-                owner,
-                "q",
-                expected="greater than 1 (a finite mean spend)",
-                found=f"{params['q']:.4g}",
-                hint="The spend distribution is too heavy-tailed for Gamma-Gamma; cap "
-                "outliers or segment the customers.",
-            )
-        ll = wsum(w, loglik(np.array([params[k] for k in GammaGammaFit.PARAMS])))
-        return GammaGammaFit(
-            params=params,
             time_unit=self.time_unit,
-            standard_errors=ses,
-            info=attrs.evolve(best.info, log_likelihood=ll),
+            scale=lambda v, weights: float(np.average(v[1], weights=weights)),
+            scaled=(1,),
+            check=finite_mean,
             frequency_spend_correlation=corr,
         )
 
@@ -236,6 +218,7 @@ class GammaGammaFit(_Fitted):
     """
 
     PARAMS: ClassVar[tuple[str, ...]] = ("p", "q", "v")
+    SCALE_PARAMS: ClassVar[tuple[str, ...]] = ("v",)  # the money scale
 
     frequency_spend_correlation: float | None = field(
         default=None, validator=number(optional=True), codec=Optional(PLAIN)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -73,7 +74,14 @@ def add_commands(subparsers: Any) -> None:
         {
             "customer": ("customer_id", "customer id column"),
             "date": ("date", "purchase date column"),
-            "amount": (None, "amount column: when given, only positive rows count as purchases"),
+            "amount": (
+                None,
+                (
+                    "amount column (default: 'amount' when the file has one); only rows "
+                    "with a positive amount count as purchases, so refunds and $0 rows are "
+                    "not; without an amount column every row counts (said on stderr)"
+                ),
+            ),
         },
     )
     p.add_argument("--counts", action="store_true", help="write the stage counts instead")
@@ -89,16 +97,33 @@ def _load_policy(path: str | None) -> LifecyclePolicy:
     return LifecyclePolicy.from_dict(data)
 
 
+def _amount_column(frame: pd.DataFrame, given: str | None) -> str | None:
+    """The amount column to read: ``--amount``, else ``amount`` when the file has one.
+
+    Without an amount column every row is a purchase (refunds included); the command then
+    says so on stderr (:func:`_run_lifecycle`) rather than counting refunds silently.
+
+    Examples:
+        >>> f = pd.DataFrame({"amount": [1.0]})
+        >>> _amount_column(f, None), _amount_column(f, "net"), _amount_column(f[[]], None)
+        ('amount', 'net', None)
+    """
+    if given is not None:
+        return given
+    return "amount" if "amount" in frame.columns else None
+
+
 def _run_lifecycle(args: argparse.Namespace) -> int:
     owner = "crmkit lifecycle"
     fmt = output_format(args)
     policy = _load_policy(args.policy)
     frame = read_input(args.input, args, what="transactions")
     frame = convert_dates(apply_columns(frame, args, ()), [args.date], args)
+    amount = _amount_column(frame, args.amount)
     as_of: object = args.as_of
     if as_of is None:
         rows = as_log(
-            frame, owner, customer=args.customer, date=args.date, amount=args.amount,
+            frame, owner, customer=args.customer, date=args.date, amount=amount,
             timezone=policy.timezone,
         )  # fmt: skip
         days = rows.days()
@@ -106,7 +131,7 @@ def _run_lifecycle(args: argparse.Namespace) -> int:
         as_of = dt.date(1970, 1, 1) + dt.timedelta(days=int(buying.max()))
     stages = classify_lifecycle(
         frame, as_of=as_of, policy=policy, customer=args.customer, date=args.date,
-        amount=args.amount,
+        amount=amount,
     )  # fmt: skip
     if args.counts:
         counts = stages["stage"].value_counts().reindex(list(policy.stage_names), fill_value=0)
@@ -115,6 +140,12 @@ def _run_lifecycle(args: argparse.Namespace) -> int:
         emit(table, args, fmt=fmt)
     else:
         emit(stages, args, fmt=fmt)
+    if amount is None:  # said after the result, so that errors stay one line
+        sys.stderr.write(
+            f"{owner}: note: no 'amount' column and no --amount, so every row counts as a "
+            "purchase (refunds and $0 rows included); name the amount column with --amount "
+            "COLUMN to count only positive amounts.\n"
+        )
     return 0
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import abc
 import math
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from typing import Any, ClassVar, NamedTuple, Protocol, runtime_checkable
+from typing import Any, ClassVar, NamedTuple, Protocol, TypeVar, runtime_checkable
 
 import attrs
 import numpy as np
@@ -192,6 +192,9 @@ class _Fitted(Spec):
 
     #: The parameter names of the model, in the order the papers write them.
     PARAMS: ClassVar[tuple[str, ...]] = ()
+    #: The parameters in the data's units (time or money): fitted on rescaled data, then
+    #: multiplied back by the scale (see :func:`fit_model`).
+    SCALE_PARAMS: ClassVar[tuple[str, ...]] = ()
 
     params: dict[str, float] = field(converter=_float_dict, codec=Map())
     time_unit: str = field(default="days", validator=one_of(tuple(TIME_UNITS)))
@@ -620,6 +623,106 @@ def warm_start(
         return None
 
 
+class Objective(NamedTuple):
+    """A model's likelihood over one data set, as :func:`fit_model` asks for it.
+
+    ``loglik(theta)`` gives the per-row log-likelihood; ``value_and_gradient(theta)``,
+    when the model has an analytic gradient, the weighted-mean log-likelihood and its
+    gradient (None: central differences of ``loglik``).
+    """
+
+    loglik: Callable[[FloatArray], FloatArray]
+    value_and_gradient: Callable[[FloatArray], tuple[float, FloatArray]] | None = None
+
+
+_FitT = TypeVar("_FitT", bound="_Fitted")
+
+
+def fit_model(
+    owner: str,
+    fitted_cls: type[_FitT],
+    values: tuple[FloatArray, ...],
+    weights: FloatArray,
+    objective: Callable[[tuple[FloatArray, ...], FloatArray], Objective],
+    *,
+    penalizer: float,
+    time_unit: str,
+    scale: Callable[[tuple[FloatArray, ...], FloatArray], float] | None = None,
+    scaled: Sequence[int] = (),
+    check: Callable[[dict[str, float]], None] | None = None,
+    **extra: Any,
+) -> _FitT:
+    """The one optimiser driver of every likelihood model: data in, fitted model out.
+
+    1. Identical rows are collapsed into one with their summed weight (exact).
+    2. The columns at positions ``scaled`` are divided by ``scale(values, weights)`` so
+       that the scale parameters (``fitted_cls.SCALE_PARAMS``) are near 1 where the
+       optimiser starts (every parameter starts at 1).
+    3. :func:`maximise` runs on ``objective(columns, weights)``, started from a fit on a
+       stride of the rows when there are many (:func:`warm_start`).
+    4. The scale parameters and their standard errors are multiplied back, and the
+       log-likelihood is evaluated on the data as given.
+    5. ``check(params)`` may refuse the estimate (e.g. Gamma-Gamma's ``q <= 1``); the
+       fitted model is ``fitted_cls(params=..., time_unit=..., standard_errors=...,
+       info=..., **extra)``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from crmkit.segmentation import ShiftedBetaGeoFit
+        >>> from crmkit.segmentation._sbg import _sbg_loglik
+
+        Fader & Hardie's (2007) high-end cohort under sBG, as (periods, churned) rows
+        with customer counts as weights:
+
+        >>> survivors = np.array([1000, 869, 743, 653, 593, 551, 517, 491], dtype=float)
+        >>> periods = np.array([1, 2, 3, 4, 5, 6, 7, 7], dtype=float)
+        >>> lost = np.array([1, 1, 1, 1, 1, 1, 1, 0], dtype=float)
+        >>> counts = np.append(-np.diff(survivors), survivors[-1])
+        >>> fit = fit_model("demo", ShiftedBetaGeoFit, (periods, lost), counts,
+        ...                 lambda v, w: Objective(lambda th: _sbg_loglik(th, *v)),
+        ...                 penalizer=0.0, time_unit="years")
+        >>> round(fit.params["alpha"], 3), round(fit.params["beta"], 3), fit.info.n_customers
+        (0.668, 3.806, 1000.0)
+    """
+    values, w = compress(values, weights)
+    factor = 1.0 if scale is None else float(scale(values, w))
+    fitted = tuple(v / factor if i in scaled else v for i, v in enumerate(values))
+    names = fitted_cls.PARAMS
+
+    def solve(rows: slice, origin: Optimum | None) -> Optimum:
+        wr = w[rows]
+        model = objective(tuple(v[rows] for v in fitted), wr)
+        vg = model.value_and_gradient
+        return maximise(
+            owner,
+            names,
+            model.loglik,
+            wr,
+            [1.0] * len(names) if origin is None else [origin.params[n] for n in names],
+            penalizer=penalizer,
+            gradient=numeric_gradient(model.loglik, wr) if vg is None else None,
+            value_and_gradient=vg,
+            curvature=None if origin is None else origin.curvature,
+        )
+
+    best = solve(slice(None), warm_start(len(w), lambda rows: solve(rows, None)))
+    params = dict(best.params)
+    errors = dict(best.standard_errors)
+    info = best.info
+    if scale is not None:
+        for name in fitted_cls.SCALE_PARAMS:
+            params[name] *= factor
+            error = errors[name]
+            errors[name] = None if error is None else error * factor
+        theta = np.array([params[n] for n in names])
+        info = attrs.evolve(info, log_likelihood=wsum(w, objective(values, w).loglik(theta)))
+    if check is not None:
+        check(params)
+    return fitted_cls(
+        params=params, time_unit=time_unit, standard_errors=errors, info=info, **extra
+    )
+
+
 def numeric_gradient(
     loglik: Callable[[FloatArray], FloatArray], weights: FloatArray, step: float = 1e-6
 ) -> Callable[[FloatArray], FloatArray]:
@@ -764,6 +867,68 @@ def check_customers(  # noqa: PLR0917 - private helper over parallel arrays
     refuse_rows(
         index, ~np.isfinite(T) | (tx > T), owner, names[2], f"at least {names[1]}", "smaller values"
     )
+
+
+def read_counts(
+    data: Any,
+    owner: str,
+    *,
+    frequency: str,
+    recency: str,
+    T: str,
+    weights: str | None,
+    positive_recency: bool,
+) -> tuple[tuple[FloatArray, FloatArray, FloatArray], FloatArray]:
+    """The checked (frequency, recency, T) columns and weights a count model is fitted on.
+
+    A Dask frame is collapsed to its distinct rows first. ``positive_recency`` refuses
+    repeat buyers with zero recency (impossible under BG/NBD's likelihood).
+    """
+    data, weights = collapse_dask(data, owner, [frequency, recency, T], weights)
+    cols = read_columns(
+        data,
+        owner,
+        [frequency, recency, T],
+        weights=weights,
+        nonnegative=[frequency, recency],
+        integral=[frequency],
+    )
+    x, tx, TT = cols.arrays
+    check_customers(owner, cols.labels, x, tx, TT, (frequency, recency, T))
+    if positive_recency:
+        refuse_rows(
+            cols.labels,
+            (x > 0) & (tx <= 0),
+            owner,
+            recency,
+            "greater than 0 for repeat buyers",
+            "zero recency with repeat purchases",
+        )
+    if float(cols.weights.sum()) < 2:
+        raise InvalidInputError(
+            owner,
+            "data",
+            expected="at least 2 customers",
+            found=f"{float(cols.weights.sum()):g}",
+            hint="A population model needs a population: fit it on all customers, then "
+            "score one customer with the fitted model.",
+            kind="",
+        )
+    if not np.any((x > 0) & (cols.weights > 0)):
+        raise InvalidInputError(
+            owner,
+            frequency,
+            expected="at least one customer with a repeat purchase",
+            found="only one-time buyers",
+            hint="With no repeat purchase the purchase rate and the dropout cannot be told "
+            "apart; collect a longer history.",
+        )
+    return (x, tx, TT), cols.weights
+
+
+def time_scale(values: tuple[FloatArray, ...], weights: FloatArray) -> float:
+    """The longest observation time ``T`` (the third column): the count models' time scale."""
+    return float(values[2].max())
 
 
 @attrs.frozen

@@ -27,22 +27,18 @@ import numpy as np
 from scipy.special import expit, gammaln
 
 from crmkit._spec import Spec, field, number, one_of
-from crmkit.segmentation._bgnbd import _check_identifiable, _rescaled
 from crmkit.segmentation._model import (
     TIME_UNITS,
     FloatArray,
-    Optimum,
+    Objective,
     _CountFit,
-    check_customers,
-    collapse_dask,
-    compress,
     distinct_rows,
     expm1_ratio,
+    fit_model,
     log_hyp2f1,
     logdiffexp,
-    maximise,
-    read_columns,
-    warm_start,
+    read_counts,
+    time_scale,
     wsum,
 )
 
@@ -213,6 +209,21 @@ def _pnbd_loglik(p: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray) ->
     return _parts(p, x, tx, T).ll.reshape(shape)
 
 
+def _objective(rows: tuple[FloatArray, ...], weights: FloatArray) -> Objective:
+    """The Pareto/NBD likelihood of (x, t_x, T) rows with its gradient (for the driver)."""
+    x, tx, T = rows
+    share = weights / weights.sum()
+
+    def value_and_gradient(theta: FloatArray) -> tuple[float, FloatArray]:
+        parts = _parts(theta, x, tx, T, grad=True)
+        assert parts.grad is not None
+        return wsum(share, parts.ll), np.asarray(
+            (share[:, None] * parts.grad).sum(axis=0), dtype=np.float64
+        )
+
+    return Objective(lambda theta: _parts(theta, x, tx, T).ll, value_and_gradient)
+
+
 @attrs.frozen
 class ParetoNBDModel(Spec):
     """Pareto/NBD options; :meth:`fit` returns a :class:`ParetoNBDFit`.
@@ -255,51 +266,15 @@ class ParetoNBDModel(Spec):
             crmkit.errors.InvalidInputError: ParetoNBDModel.fit(): column 'T' must be at least recency; found 1 smaller values at rows [0].
         """
         owner = "ParetoNBDModel.fit()"
-        data, weights = collapse_dask(data, owner, [frequency, recency, T], weights)
-        cols = read_columns(
-            data,
-            owner,
-            [frequency, recency, T],
-            weights=weights,
-            nonnegative=[frequency, recency],
-            integral=[frequency],
-        )
-        x, tx, TT = cols.arrays
-        check_customers(owner, cols.labels, x, tx, TT, (frequency, recency, T))
-        _check_identifiable(owner, x, cols.weights, frequency)
-        (x, tx, TT), w = compress((x, tx, TT), cols.weights)
-        scale = float(TT.max())
-        txs, Ts = tx / scale, TT / scale
+        values, w = read_counts(
+            data, owner, frequency=frequency, recency=recency, T=T, weights=weights,
+            positive_recency=False,
+        )  # fmt: skip
 
-        default = (1.0, 1.0, 1.0, 1.0)
-
-        def solve(rows: slice, start: Optimum | None) -> Optimum:
-            xr, txr, tr, wr = x[rows], txs[rows], Ts[rows], w[rows]
-            share = wr / wr.sum()
-
-            def loglik(theta: FloatArray) -> FloatArray:
-                return _parts(theta, xr, txr, tr).ll
-
-            def value_and_gradient(theta: FloatArray) -> tuple[float, FloatArray]:
-                parts = _parts(theta, xr, txr, tr, grad=True)
-                assert parts.grad is not None
-                return wsum(share, parts.ll), np.asarray(
-                    (share[:, None] * parts.grad).sum(axis=0), dtype=np.float64
-                )
-
-            return maximise(
-                owner,
-                ParetoNBDFit.PARAMS,
-                loglik,
-                wr,
-                default if start is None else [start.params[n] for n in ParetoNBDFit.PARAMS],
-                penalizer=self.penalizer,
-                value_and_gradient=value_and_gradient,
-                curvature=None if start is None else start.curvature,
-            )
-
-        best = solve(slice(None), warm_start(len(x), lambda rows: solve(rows, None)))
-        return _rescaled(best, ParetoNBDFit, self.time_unit, scale, x, tx, TT, w)  # type: ignore[no-any-return]
+        return fit_model(
+            owner, ParetoNBDFit, values, w, _objective, penalizer=self.penalizer,
+            time_unit=self.time_unit, scale=time_scale, scaled=(1, 2),
+        )  # fmt: skip
 
 
 @attrs.frozen

@@ -33,12 +33,11 @@ from crmkit.errors import InvalidInputError
 from crmkit.segmentation._model import (
     TIME_UNITS,
     FloatArray,
+    Objective,
     _Fitted,
     aligned,
     as_arrays,
-    compress,
-    maximise,
-    numeric_gradient,
+    fit_model,
     read_columns,
     refuse_rows,
     scalar_or_array,
@@ -192,25 +191,14 @@ class ShiftedBetaGeoModel(Spec):
                 hint="With everyone gone (or everyone staying) the churn heterogeneity "
                 "cannot be estimated.",
             )
-        (t, lost), w = compress((t, lost), w)
-
-        def loglik(theta: FloatArray) -> FloatArray:
-            return _sbg_loglik(theta, t, lost)
-
-        best = maximise(
+        return fit_model(
             owner,
-            ShiftedBetaGeoFit.PARAMS,
-            loglik,
+            ShiftedBetaGeoFit,
+            (t, lost),
             w,
-            (1.0, 1.0),
+            lambda v, _: Objective(lambda theta: _sbg_loglik(theta, *v)),
             penalizer=self.penalizer,
-            gradient=numeric_gradient(loglik, w),
-        )
-        return ShiftedBetaGeoFit(
-            params=best.params,
             time_unit=self.time_unit,
-            standard_errors=best.standard_errors,
-            info=best.info,
         )
 
 
