@@ -63,7 +63,7 @@ def test_one_of_and_check_choice_say_the_same() -> None:
     ("call", "error", "message"),
     [
         (
-            lambda: pareto_curve([1.0, 2.0], order="up"),
+            lambda: pareto_curve([1.0, 2.0], order="up"),  # type: ignore[arg-type]
             ConfigError,
             (
                 "pareto_curve(): parameter 'order' must be one of ['descending', 'ascending']; "
@@ -71,7 +71,7 @@ def test_one_of_and_check_choice_say_the_same() -> None:
             ),
         ),
         (
-            lambda: csat([5, 4], missing="drop"),
+            lambda: csat([5, 4], missing="drop"),  # type: ignore[arg-type]
             ConfigError,
             "csat(): parameter 'missing' must be one of ['exclude', 'include']; found 'drop'.",
         ),
