@@ -1649,3 +1649,101 @@ def lifecycle_policies_any(draw: st.DrawFn) -> Any:
 
 
 RULE_STRATEGIES["crmkit.segmentation.LifecyclePolicy"] = lifecycle_policies_any()
+
+
+# --------------------------------------------------------------------------- loyalty engine (branch loyengine): event tables with their event objects
+
+
+@st.composite
+def loyalty_event_tables(
+    draw: st.DrawFn, *, max_members: int = 3, max_events: int = 14
+) -> tuple[pd.DataFrame, dict[str, list[object]]]:
+    """An events table for ``replay_many`` and, per member, the same events as objects.
+
+    Members get enrolments, purchases of 1-3 lines (unit quantities 1-3, some discounts),
+    whole and per-line refunds, redemptions, cancellations and adjustments at UTC instants
+    at least an hour apart; a refund or cancellation may name an event that cannot be
+    refunded or cancelled (the ledger rejects it), so rejected events are covered too.
+    """
+    from decimal import Decimal
+
+    from crmkit.loyalty import (
+        Adjust,
+        CancelRedemption,
+        Enroll,
+        Purchase,
+        PurchaseLine,
+        Redeem,
+        Refund,
+        RefundLine,
+    )
+
+    rows: list[dict[str, object]] = []
+    objects: dict[str, list[object]] = {}
+    kinds = ["purchase", "purchase", "purchase", "refund", "redeem", "cancel", "adjust", "enroll"]
+    for m in range(draw(st.integers(1, max_members))):
+        member = f"m{m}"
+        objects[member] = events = []
+        at = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+        purchases: list[tuple[str, int]] = []
+        others: list[str] = []
+        for k in range(draw(st.integers(1, max_events))):
+            at += dt.timedelta(hours=draw(st.integers(1, 24 * 40)))
+            kind = draw(st.sampled_from(kinds))
+            eid = f"{member}-{k}"
+            row: dict[str, object] = {"member_id": member, "event_id": eid, "time": at}
+            if kind == "purchase":
+                lines = []
+                for i in range(draw(st.integers(1, 3))):
+                    cents = draw(st.integers(0, 80_000))
+                    off = draw(st.integers(0, cents)) if draw(st.booleans()) else 0
+                    quantity = draw(st.integers(1, 3))
+                    amount, discount = Decimal(cents).scaleb(-2), Decimal(off).scaleb(-2)
+                    lines.append(
+                        PurchaseLine(str(i + 1), amount, quantity=quantity, discount=discount)
+                    )
+                    rows.append(
+                        {
+                            **row,
+                            "kind": "purchase",
+                            "amount": str(amount),
+                            "discount": str(discount),
+                            "quantity": quantity,
+                            "line": str(i + 1),
+                        }
+                    )
+                events.append(Purchase(eid, at, lines=lines))
+                purchases.append((eid, len(lines)))
+                continue
+            if kind == "refund" and purchases:
+                ref, n_lines = draw(st.sampled_from(purchases))
+                if draw(st.booleans()):
+                    rows.append({**row, "kind": "refund", "ref": ref})
+                    events.append(Refund(eid, at, ref))
+                else:
+                    line = str(draw(st.integers(1, n_lines)))
+                    rows.append({**row, "kind": "refund", "ref": ref, "line": line, "quantity": 1})
+                    events.append(Refund(eid, at, ref, lines=[RefundLine(line, 1)]))
+            elif kind == "cancel" and others:
+                ref = draw(st.sampled_from(others))
+                rows.append({**row, "kind": "cancel_redemption", "ref": ref})
+                events.append(CancelRedemption(eid, at, ref))
+            elif kind == "redeem":
+                points = draw(st.integers(1, 400))
+                rows.append({**row, "kind": "redeem", "points": points})
+                events.append(Redeem(eid, at, points=points))
+                others.append(eid)
+            elif kind == "enroll":
+                rows.append({**row, "kind": "enroll"})
+                events.append(Enroll(eid, at))
+                others.append(eid)
+            else:
+                points = draw(st.integers(-200, 300).filter(bool))
+                rows.append({**row, "kind": "adjust", "points": points, "reason": "goodwill"})
+                events.append(Adjust(eid, at, points=points, reason="goodwill"))
+    table = pd.DataFrame(rows)
+    for column in ("amount", "discount", "quantity", "line", "ref", "points", "reason"):
+        if column not in table:
+            table[column] = None
+        table[column] = table[column].astype(object).where(table[column].notna(), None)
+    return table, objects

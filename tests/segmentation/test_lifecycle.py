@@ -375,7 +375,7 @@ def test_naive_as_of_with_aware_data_is_read_in_the_data_zone() -> None:
 
 @pytest.mark.parametrize("as_of", [None, "soon", 20250101, pd.NaT])
 def test_bad_as_of(as_of: object) -> None:
-    with pytest.raises(InvalidInputError) as info:
+    with pytest.raises(ConfigError) as info:
         classify_lifecycle(log(a=[0]), as_of=as_of, amount=None)
     assert info.value.field == "as_of"
 

@@ -138,7 +138,7 @@ def test_history_config_errors(kwargs: dict[str, object], field: str) -> None:
 
 
 def test_history_bad_snapshot_value() -> None:
-    with pytest.raises(InvalidInputError) as info:
+    with pytest.raises(ConfigError) as info:
         lifecycle_history(small_log(), as_of=["2024-05-31", "later"], amount=None)
     assert info.value.field == "as_of"
 

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import _spec as spec
+from crmkit._validate import require_frame
 from crmkit.errors import ConfigError, InvalidInputError, SchemaError
 
 __all__ = [
@@ -644,10 +645,7 @@ class Audience(spec.Spec):
             crmkit.errors.ConfigError: Audience 'x': parameter 'rule.op' must be '==' or '!=' for text column 'stage' (ordering needs numbers or datetimes); found '>'.
         """
         owner = f"Audience {self.name!r}"
-        if not isinstance(frame, pd.DataFrame):
-            raise InvalidInputError(
-                owner, "frame", expected="a DataFrame", found=type(frame).__name__
-            )
+        require_frame(frame, owner, "frame")
         self.rule._check(_frame_kinds(frame, self.rule.columns()), "rule", owner)
 
     def mask(self, frame: pd.DataFrame) -> pd.Series:
@@ -672,7 +670,8 @@ class Audience(spec.Spec):
             >>> a.select(pd.DataFrame({"m": [50, 150]}, index=["x", "y"])).tolist()
             ['y']
         """
-        return frame.index[self.mask(frame).to_numpy()]
+        inside = self.mask(frame).to_numpy()
+        return frame.index[inside]
 
     def matches(self, customer: Mapping[str, Any]) -> bool:
         """Whether one customer (a mapping of column -> value) is in the audience.
@@ -686,6 +685,13 @@ class Audience(spec.Spec):
         """
         owner = f"Audience {self.name!r}"
         return self.rule._test(customer, _scalar_kinds(self.rule, customer, owner))
+
+
+def _tags_tuple(value: Any) -> Any:
+    """A list of tags as a tuple; anything else is left for the validator to name."""
+    if isinstance(value, Iterable) and not isinstance(value, (str, bytes, Mapping)):
+        return tuple(value)
+    return value
 
 
 @attrs.frozen
@@ -710,9 +716,13 @@ class TagSet(spec.Spec):
     """
 
     tags: tuple[Audience, ...] = spec.field(
-        converter=tuple,
+        converter=_tags_tuple,
         codec=spec.Seq(spec.Nested(Audience)),
-        validator=[spec.each(spec.instance_of(Audience, "an Audience")), _unique_names],
+        validator=[
+            spec.instance_of(tuple, "a list of Audiences"),
+            spec.each(spec.instance_of(Audience, "an Audience")),
+            _unique_names,
+        ],
     )
 
     def apply(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -723,6 +733,7 @@ class TagSet(spec.Spec):
             >>> TagSet([Audience("a", Compare("n", ">", 1))]).apply(pd.DataFrame({"n": [2]}))["a"].tolist()
             [True]
         """
+        require_frame(frame, "TagSet.apply()", "frame")
         data = {tag.name: tag.mask(frame).to_numpy() for tag in self.tags}
         return pd.DataFrame(data, index=frame.index, columns=[t.name for t in self.tags])
 
@@ -770,6 +781,11 @@ def tag_history(snapshots: Mapping[Hashable, pd.DataFrame], tags: TagSet) -> pd.
     owner = "tag_history()"
     if not isinstance(tags, TagSet):
         raise ConfigError(owner, "tags", expected="a TagSet", found=type(tags).__name__)
+    if not isinstance(snapshots, Mapping):
+        raise ConfigError(
+            owner, "snapshots", expected="a mapping of label to customer frame",
+            found=type(snapshots).__name__,
+        )  # fmt: skip
     labels = list(snapshots)
     if len(labels) < 2:
         raise ConfigError(

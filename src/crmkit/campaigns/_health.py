@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import _spec as spec
-from crmkit._validate import first_labels
+from crmkit._validate import first_labels, require_frame
 from crmkit.errors import ConfigError, InvalidInputError, NotFittedError, SchemaError
 
 __all__ = ["Band", "HealthModel", "HealthScore", "Indicator", "Percentile", "Thresholds"]
@@ -408,6 +408,7 @@ class HealthModel(spec.Spec):
             ['at risk', 'healthy']
         """
         owner = "HealthModel.apply()"
+        require_frame(frame, owner, "frame")
         columns = {}
         for ind in self.rules.indicators:
             columns[ind.name] = self._points(ind, _numeric(frame, ind.column, owner))

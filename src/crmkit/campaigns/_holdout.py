@@ -27,7 +27,7 @@ length, so each step touches a contiguous prefix).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence, Sized
 from typing import Any
 
 import attrs
@@ -98,7 +98,7 @@ def gb_hash(seed: str, value: str | int) -> float:
         True
     """
     text = _id_text(value, "gb_hash()")
-    n = _fnv1a32(str(_fnv1a32(seed + text)))
+    n = _fnv1a32(str(_fnv1a32(_seed(seed, "gb_hash()") + text)))
     return (n % 10000) / 10000
 
 
@@ -341,6 +341,7 @@ def hash_ids(ids: Any, seed: str) -> npt.NDArray[np.float64]:
     """
     owner = "hash_ids()"
     seed = _seed(seed, owner)
+    _require_ids(ids, owner, "ids")
     if len(ids) == 0:
         return np.zeros(0, dtype=np.float64)
     series = _id_series(ids, "customer", None, owner)["customer"]
@@ -407,8 +408,22 @@ def _check_share(share: object, owner: str) -> float:
 
 
 # ------------------------------------------------------------------------------ assign
+def _require_ids(customers: object, owner: str, name: str) -> None:
+    """Refuse what is not a collection of ids (None, one string, a mapping, a number)."""
+    if (
+        isinstance(customers, (str, bytes, Mapping))
+        or not isinstance(customers, Sized)
+        or getattr(customers, "ndim", 1) == 0
+    ):
+        raise InvalidInputError(
+            owner, name, expected="a DataFrame, Series, Index, array or list of customer ids",
+            found=type(customers).__name__, kind="",
+        )  # fmt: skip
+
+
 def _id_series(customers: Any, customer: str, strata: str | None, owner: str) -> pd.DataFrame:
     """The ids (and strata) as a frame with a fresh RangeIndex; lists stay Python objects."""
+    _require_ids(customers, owner, "customers")
     if isinstance(customers, pd.DataFrame):
         need = [customer] + ([strata] if strata is not None else [])
         missing = [c for c in need if c not in customers.columns]
@@ -608,6 +623,28 @@ class SRMResult:
         return attrs.asdict(self)
 
 
+def _arm_counts(counts: object, owner: str) -> dict[str, int]:
+    """``{"control": n, "treatment": m}`` checked: both arms, whole counts, no other keys."""
+    expected = "a DataFrame with an 'arm' column, or {'control': n, 'treatment': m}"
+    if not isinstance(counts, Mapping):
+        raise InvalidInputError(
+            owner, "assignment", expected=expected, found=type(counts).__name__, kind=""
+        )
+    if set(counts) != set(ARMS):
+        raise InvalidInputError(
+            owner, "assignment", expected=expected, found=f"keys {sorted(map(str, counts))}",
+            kind="",
+        )  # fmt: skip
+    for arm in ARMS:
+        n = counts[arm]
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 0 <= n <= 2**53:
+            raise InvalidInputError(
+                owner, f"assignment[{arm!r}]", expected="a whole count from 0 to 2**53",
+                found=repr(n), kind="",
+            )  # fmt: skip
+    return {arm: int(counts[arm]) for arm in ARMS}
+
+
 def srm_check(
     assignment: pd.DataFrame | dict[str, int],
     *,
@@ -638,12 +675,23 @@ def srm_check(
     if isinstance(assignment, pd.DataFrame):
         if "arm" not in assignment.columns:
             raise SchemaError(owner, "arm", expected="a column of arms", found="no such column")
-        arm = assignment["arm"].astype(str)
+        arm = assignment["arm"]
+        other = ~arm.isin(ARMS).to_numpy(dtype=bool)  # missing arms included
+        if other.any():
+            raise InvalidInputError(
+                owner, "arm", expected="'control' or 'treatment' in every row",
+                found=f"{int(other.sum())} other values", rows=first_labels(assignment.index, other),
+                total=int(other.sum()),
+            )  # fmt: skip
         counts = {a: int((arm == a).sum()) for a in ARMS}
         if control_share is None:
             control_share = assignment.attrs.get("control_share")
     else:
-        counts = {a: int(assignment.get(a, 0)) for a in ARMS}
+        counts = _arm_counts(assignment, owner)
+    if sum(counts.values()) == 0:
+        raise InvalidInputError(
+            owner, "assignment", expected="at least one customer", found="none", kind=""
+        )
     if control_share is None:
         raise ConfigError(
             owner, "control_share", expected="the intended share", found="None",

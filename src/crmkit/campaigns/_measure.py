@@ -23,7 +23,14 @@ import numpy as np
 import pandas as pd
 
 from crmkit import _stats
-from crmkit._validate import datetime_column, datetime_value, numeric_column, require_columns
+from crmkit._validate import (
+    datetime_column,
+    datetime_value,
+    numeric_column,
+    require_columns,
+    require_finite_result,
+    require_frame,
+)
 from crmkit.campaigns._holdout import ARMS, SRMResult, srm_check
 from crmkit.errors import ConfigError, InvalidInputError, SchemaError
 
@@ -361,8 +368,9 @@ def _per_customer(pos: np.ndarray[Any, np.dtype[np.int64]], values: F64, size: i
 
 def _mean_var(values: F64) -> tuple[float, float]:
     n = values.size
-    mean = float(values.mean()) if n else 0.0
-    var = float(values.var(ddof=1)) if n > 1 else 0.0
+    with np.errstate(over="ignore", invalid="ignore"):  # huge amounts: measure() checks
+        mean = float(values.mean()) if n else 0.0
+        var = float(values.var(ddof=1)) if n > 1 else 0.0
     return mean, var
 
 
@@ -464,13 +472,10 @@ def measure(
         '18.4% (95% CI 7.4% to 28.9%, n = 200, newcombe hybrid score interval; score test)'
     """
     owner = "measure()"
-    level = float(level)
     _stats.z_value(level)  # checks the level
+    level = float(level)
     codes = _arms(assignment, owner)
-    if not isinstance(transactions, pd.DataFrame):
-        raise InvalidInputError(
-            owner, "transactions", expected="a DataFrame", found=type(transactions).__name__
-        )
+    require_frame(transactions, owner, "transactions")
     needed = [customer, date, amount] + ([order] if order is not None else [])
     require_columns(transactions, needed, owner)
     dates = datetime_column(transactions, date, owner, date_format=date_format, date_unit=date_unit)
@@ -489,7 +494,11 @@ def measure(
     size = len(ids)
     win = in_window & known
     pos = pos_all[win].astype(np.int64)
-    revenue = _per_customer(pos, amounts[win], size)
+    with np.errstate(over="ignore"):  # checked just below
+        revenue = _per_customer(pos, amounts[win], size)
+    require_finite_result(revenue, owner, amount, labels=ids, what="revenues per customer")
+    spread = [v for i in range(len(ARMS)) for v in _mean_var(revenue[codes == i])]
+    require_finite_result(spread, owner, amount, what="revenue means and variances")
     bought = win & (amounts > 0)
     if order is None:
         orders = np.bincount(pos_all[bought], minlength=size).astype(np.float64)
@@ -524,7 +533,11 @@ def measure(
                 owner, "pre_start", expected=f"before start ({lo})", found=repr(pre_start)
             )
         pre_win = (stamp >= _np_time(pre_lo, tz)) & (stamp < lo64) & known
-        pre_spend = _per_customer(pos_all[pre_win].astype(np.int64), amounts[pre_win], size)
+        with np.errstate(over="ignore"):  # checked just below
+            pre_spend = _per_customer(pos_all[pre_win].astype(np.int64), amounts[pre_win], size)
+        require_finite_result(
+            [*pre_spend, *_mean_var(pre_spend)], owner, amount, what="pre-period spends"
+        )
         adjusted, theta, reduction = _stats.cuped_adjust(revenue, pre_spend)
         cuped = _welch(adjusted, codes, level, "welch on CUPED-adjusted revenue")
         pre_text = pre_lo.isoformat()

@@ -184,6 +184,11 @@ def minimum_detectable_uplift(
             owner, "n_total", expected="enough customers to detect some uplift",
             found=f"{n_total} (even {top:.3g} would need more)",
         )  # fmt: skip
+    if _n_exact(p0, 1e-12, s, pw, lv) <= n_total:  # brentq needs a sign change
+        raise ConfigError(
+            owner, "n_total", expected="few enough customers that the uplift is above 1e-12",
+            found=f"{n_total} (it would detect even 1e-12)",
+        )  # fmt: skip
     d = float(brentq(lambda x: _n_exact(p0, x, s, pw, lv) - n_total, 1e-12, top, xtol=1e-12))
     n_c = round(n_total * s)
     return SamplePlan(p0, d, s, pw, lv, n_total, n_c, n_total - n_c)

@@ -40,6 +40,8 @@ import attrs
 from crmkit._jsonable import ResultDict
 from crmkit._rounding import largest_remainder
 from crmkit.errors import InsufficientPointsError, InvalidInputError, LedgerError
+from crmkit.loyalty._engine import Earned, Earner
+from crmkit.loyalty._engine import order_of as _order
 from crmkit.loyalty._events import (
     Adjust,
     CancelRedemption,
@@ -51,7 +53,7 @@ from crmkit.loyalty._events import (
     Refund,
 )
 from crmkit.loyalty._expiry import ExpiryPolicy
-from crmkit.loyalty._rules import EarningResult, EarningScheme, MemberContext, Order, OrderLine
+from crmkit.loyalty._rules import EarningResult, EarningScheme, MemberContext
 from crmkit.loyalty._tiers import TierStatus, TierTracker
 
 if TYPE_CHECKING:
@@ -326,38 +328,33 @@ class _Bought:
         "base",
         "base_refunded",
         "deferred",
+        "earner",
         "event",
         "line_base",
         "line_points",
+        "lines_base",
+        "lines_whole",
         "lot",
         "qty",
         "qty_refunded",
         "refunded_net",
         "reversed_points",
-        "scheme",
         "tender",
     )
 
-    def __init__(
-        self,
-        event: Purchase,
-        result: EarningResult | None,
-        base: Decimal | None = None,
-        scheme: EarningScheme | None = None,
-    ) -> None:
+    def __init__(self, event: Purchase, earned: Earned, earner: Earner) -> None:
         self.event = event
-        # With ``scheme`` (the fast path of plain base rates) the full result is built
-        # only when read (refunds, explain): it depends on the order alone there.
-        self._result = result
-        self.scheme = scheme
+        # A plain earner's full result is built only when read (refunds, explain): it
+        # depends on the order alone there; the per-line figures are kept as earned.
+        self._result = earned[3]
+        self.earner = earner
+        self.lines_whole = earned[4]
+        self.lines_base = earned[5]
+        self.base = earned[1]
         # Per-line numbers are unpacked on the first refund (most purchases never get one).
         # (The shared empty dicts are replaced, never mutated, by ``unpack``.)
         self.line_points: dict[str, int] = _NO_INTS
         self.line_base: dict[str, Decimal] = _NO_DECIMALS
-        if base is not None:
-            self.base = base
-        else:
-            self.base = result.base if result is not None else _ZERO
         self.qty: dict[str, int] = _NO_INTS
         self.qty_refunded: dict[str, int] = _NO_INTS
         self.reversed_points = 0
@@ -380,29 +377,30 @@ class _Bought:
         return new
 
     @property
-    def result(self) -> EarningResult | None:
-        """The purchase's earning result (built on first read on the fast path)."""
-        if self._result is None and self.scheme is not None:
-            self._result = self.scheme.earn(_order(self.event, _ZERO), timezone=_UTC)
+    def result(self) -> EarningResult:
+        """The purchase's earning result (built on first read for a plain earner)."""
+        if self._result is None:
+            self._result = self.earner.result(self.event)
         return self._result
 
     def unpack(self) -> None:
         """Fill the per-line tables refunds need (once)."""
         if self.qty:
             return
-        self.line_points = {}
-        self.line_base = {}
-        if self._result is None and self.scheme is not None:
-            # Fast path: the stored numbers of the lines, without the full result.
-            whole, bases, _ = self.scheme._flat_lines(self.event.lines)
-            for line, points, base in zip(self.event.lines, whole, bases, strict=True):
-                self.line_points[line.line_id] = points
-                self.line_base[line.line_id] = base
-        elif self.result is not None:
-            for lp in self.result.lines:
-                self.line_points[lp.line_id] = lp.points
-                self.line_base[lp.line_id] = lp.base
-        self.qty = {line.line_id: line.quantity for line in self.event.lines}
+        lines = self.event.lines
+        if self.lines_whole is not None and self.lines_base is not None:
+            # The figures stored when the purchase was earned.
+            self.line_points = {
+                line.line_id: points for line, points in zip(lines, self.lines_whole, strict=True)
+            }
+            self.line_base = {
+                line.line_id: base for line, base in zip(lines, self.lines_base, strict=True)
+            }
+        else:
+            result = self.result
+            self.line_points = {lp.line_id: lp.points for lp in result.lines}
+            self.line_base = {lp.line_id: lp.base for lp in result.lines}
+        self.qty = {line.line_id: line.quantity for line in lines}
         self.qty_refunded = dict.fromkeys(self.qty, 0)
 
     @property
@@ -454,7 +452,7 @@ class Book:
         self.expiry_cache = compiled.expiry_cache
         # The (one) point currency this book keeps: its scheme and policy.
         self.scheme: EarningScheme = compiled.scheme
-        self.engine = self.scheme._engine()  # read once: the hot path passes it along
+        self.earner: Earner = compiled.earner
         self.policy: ExpiryPolicy = compiled.policy
         self.expiry_kind = self.policy.kind
         self.pending_delta = (
@@ -476,9 +474,6 @@ class Book:
         self.tier_posted = 0
         # The other ladders of a program with several (ladder name -> tracker, posted).
         self.side: dict[str, tuple[TierTracker, int]] = {}
-        # Purchases may skip the context and the Order: plain base rates that depend on
-        # nothing about the member (see EarningScheme._flat_totals).
-        self.quick_earning = not program.tier_dependent and not self.scheme.uses_prior_orders
 
     # -- copying -------------------------------------------------------------------------
     def clone(self) -> Book:
@@ -917,7 +912,7 @@ class Book:
         now = self.now
         event_id = event.event_id
         tender_points = 0
-        quick = None
+        earner = self.earner
         if event.tenders:
             if self.parent is None:  # points tenders are paid in the primary currency
                 tender_points = event.points_tender
@@ -928,17 +923,15 @@ class Book:
                     requested=tender_points,
                     hint="The points tender needs that many points.",
                 )
-        elif self.quick_earning:
-            quick = self.scheme._flat_totals(event.lines, self.engine)
-        if quick is not None:
-            points, base, rule_points = quick
-            bought = _Bought(event, None, base, self.scheme)
+        if earner.plain and not event.tenders:
+            earned = earner.plain_order(event.lines)
         else:
             context = self._context(event)
             order = _order(event, event.points_tender_amount if event.tenders else _ZERO)
             result = self.scheme.earn(order, context, timezone=self.zone)
-            points, base, rule_points = result.points, result.base, result.rule_points
-            bought = _Bought(event, result)
+            earned = (result.points, result.base, result.rule_points, result, None, None)
+        points, base, rule_points = earned[0], earned[1], earned[2]
+        bought = _Bought(event, earned, earner)
         self.bought[event_id] = bought
         self.orders += 1
         if tender_points:
@@ -1384,27 +1377,6 @@ def _fanned(method: Callable[[Book, Any], None]) -> Callable[[Book, Any], None]:
 
 #: The handlers of a primary book with other currencies' books (see ``Book._fan_out``).
 FANNED_HANDLERS: dict[type[Any], Any] = {cls: _fanned(m) for cls, m in _HANDLERS.items()}
-
-
-def _order(event: Purchase, points_tender: Decimal) -> Order:
-    """The earning rules' view of a purchase."""
-    return Order(
-        order_id=event.event_id,
-        time=event.time,
-        lines=tuple(
-            OrderLine(
-                line_id=line.line_id,
-                amount=line.amount,
-                sku=line.sku,
-                category=line.category,
-                quantity=line.quantity,
-                discount=line.discount,
-            )
-            for line in event.lines
-        ),
-        channel=event.channel,
-        points_tender=points_tender,
-    )
 
 
 def _rules_of(result: EarningResult) -> str:

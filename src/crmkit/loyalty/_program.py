@@ -35,6 +35,7 @@ from crmkit._spec import timezone as spec_timezone
 from crmkit._spec import to_decimal as spec_to_decimal
 from crmkit._validate import as_aware, resolve_timezone
 from crmkit.errors import ConfigError, InvalidInputError, LedgerError
+from crmkit.loyalty._engine import Earner
 from crmkit.loyalty._events import Event
 from crmkit.loyalty._expiry import ExpiryPolicy
 from crmkit.loyalty._ledger import EVENT_TYPES, FANNED_HANDLERS, Book, Lot, Posting, sort_events
@@ -625,6 +626,7 @@ class CompiledProgram:
 
     __slots__ = (
         "__weakref__",
+        "earner",
         "expiry_cache",
         "ladder",
         "ladder_privileges",
@@ -664,6 +666,8 @@ class CompiledProgram:
         uses_tier = any(r.when.tiers for scheme in self.schemes.values() for r in scheme.rules)
         self.uses_tier: bool = uses_tier or program.privileges is not None
         self._split_currencies(program)
+        # The one earner every fold of this program's (one-currency) books runs.
+        self.earner = Earner(self.scheme, member_free=not self.uses_tier)
 
     @property
     def point_currencies(self) -> tuple[str, ...]:
@@ -961,17 +965,13 @@ class _Earnings(Mapping[str, EarningResult]):
         self._bought = dict(book.bought)
 
     def __getitem__(self, key: str) -> EarningResult:
-        bought = self._bought[key]
-        result = bought.result
-        if result is None:
-            raise KeyError(key)
-        return result
+        return self._bought[key].result
 
     def __iter__(self) -> Iterator[str]:
-        return (k for k, b in self._bought.items() if b.result is not None)
+        return iter(self._bought)
 
     def __len__(self) -> int:
-        return sum(1 for _ in self)
+        return len(self._bought)
 
     def __repr__(self) -> str:
         return repr(dict(self))

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import math
 import operator
 from collections.abc import Hashable, Iterator
@@ -154,10 +155,6 @@ def _int_or_none(value: Any, owner: str, column: str, row: Hashable) -> int | No
     raise InvalidInputError(owner, column, expected="whole numbers", found=repr(value), rows=[row])
 
 
-class _FallbackError(Exception):
-    """A member's rows need the checked path (it raises the precise error, if any)."""
-
-
 def _text_array(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     """``_text`` of every element, vectorised when the column holds strings (or gaps)."""
     if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
@@ -258,10 +255,9 @@ def iter_member_events(
     events_s = event_codes[order]
     member_starts = np.flatnonzero(np.r_[True, codes_s[1:] != codes_s[:-1]])
     event_starts = np.flatnonzero(np.r_[True, events_s[1:] != events_s[:-1]])
-    event_ends = np.r_[event_starts[1:], n]
     # Members whose events each own one row and a row's kind/time agree are the common
     # case; an event of several rows checks its rows agree when built.
-    stamps = times.dt.to_pydatetime()
+    stamps = np.asarray(times.dt.to_pydatetime(), dtype=object)
     kind_values = kinds.to_numpy(dtype=object)
     purchase = kind_values == "purchase"
     prows = np.flatnonzero(purchase)
@@ -298,7 +294,9 @@ def iter_member_events(
         name: _text_array(raw[name]) if name in raw else np.full(n, "", dtype=object)
         for name in ("line", "sku", "category", "channel", "ref", "reward", "reason")
     }
-    _refuse_repeated_lines(frame, purchase & ~text["line"].astype(bool))
+    # Repeated rows share member and event id: only events of several rows can hold them.
+    several = np.bincount(event_codes)[event_codes] > 1
+    _refuse_repeated_lines(frame, purchase & several & ~text["line"].astype(bool))
     # Other one-row events whose values the checked constructors would accept as they are
     # (`ready`); everything else (and every error) goes through those constructors.
     point_values = np.full(n, None, dtype=object)
@@ -321,29 +319,31 @@ def iter_member_events(
     ready &= ids.astype(bool)
     labels = frame.index
     columns = {name: raw.get(name, empty) for name in _OPTIONAL}
-    ids_list = ids.tolist()
-    kind_list = kind_values.tolist()
-    stamp_list = list(stamps)
-    ready_list = ready.tolist()
-    amount_list, discount_list, quantity_list = (
-        amounts.tolist(),
-        discounts.tolist(),
-        quantities.tolist(),
-    )
-    line_list, sku_list, category_list, channel_list = (
-        text["line"].tolist(),
-        text["sku"].tolist(),
-        text["category"].tolist(),
-        text["channel"].tolist(),
-    )
-    ref_list, reward_list, reason_list = (
-        text["ref"].tolist(),
-        text["reward"].tolist(),
-        text["reason"].tolist(),
-    )
-    points_list = point_values.tolist()
-    member_ends = np.r_[member_starts[1:], n]
+    # Every per-row value in replay-building order, kept in numpy arrays: a table-sized
+    # Python list would be traversed by every full garbage collection while the members
+    # are folded; each member takes short lists of its own slice.
+    sorted_columns = [
+        values[order]
+        for values in (
+            ids,
+            kind_values,
+            stamps,
+            ready,
+            amounts,
+            discounts,
+            quantities,
+            text["line"],
+            text["sku"],
+            text["category"],
+            text["channel"],
+            text["ref"],
+            text["reward"],
+            text["reason"],
+            point_values,
+        )
+    ]
     bounds = np.append(member_starts, n)
+    event_bounds = np.append(event_starts, n)
     member_events_at = cast("list[int]", np.searchsorted(event_starts, bounds).tolist())
     new = object.__new__
     set_ = object.__setattr__
@@ -356,74 +356,93 @@ def iter_member_events(
         cast("Any", getattr(Purchase, name)).__set__
         for name in ("event_id", "time", "lines", "channel", "tenders")
     )
-    for k, (m_start, m_end) in enumerate(
-        zip(member_starts.tolist(), member_ends.tolist(), strict=True)
-    ):
-        who = uniques[codes_s[m_start]]
+    bounds_list = cast("list[int]", bounds.tolist())
+    members = np.asarray(uniques, dtype=object)
+    for k in range(len(member_starts)):
+        m_start, m_end = bounds_list[k], bounds_list[k + 1]
+        who = members[codes_s[m_start]]
         who = who.item() if isinstance(who, np.generic) else who
-        # The member's rows in replay-building order, and its events as spans of them.
-        order_list = order[m_start:m_end].tolist()
+        (
+            id_m,
+            kind_m,
+            stamp_m,
+            ready_m,
+            amount_m,
+            discount_m,
+            quantity_m,
+            line_m,
+            sku_m,
+            category_m,
+            channel_m,
+            ref_m,
+            reward_m,
+            reason_m,
+            points_m,
+        ) = [values[m_start:m_end].tolist() for values in sorted_columns]
+        # The member's events as spans of its rows.
         e0, e1 = member_events_at[k], member_events_at[k + 1]
-        spans = list(
-            zip(
-                (event_starts[e0:e1] - m_start).tolist(),
-                (event_ends[e0:e1] - m_start).tolist(),
-                strict=True,
-            )
-        )
+        edges = cast("list[int]", (event_bounds[e0 : e1 + 1] - m_start).tolist())
         member_events: list[Event] = []
-        try:
-            for a, b in spans:
-                r = order_list[a]
-                if b - a == 1 and ready_list[r]:
-                    what = kind_list[r]
-                    if what == "purchase":
-                        # A one-line purchase of checked values: built without re-checking.
-                        line = new(PurchaseLine)
-                        line_id_(line, line_list[r] or "1")
-                        amount_(line, amount_list[r])
-                        quantity_(line, quantity_list[r])
-                        sku_(line, sku_list[r])
-                        category_(line, category_list[r])
-                        discount_(line, discount_list[r])
-                        event: Event = new(Purchase)
-                        event_id_(event, ids_list[r])
-                        time_(event, stamp_list[r])
-                        lines_(event, (line,))
-                        channel_(event, channel_list[r])
-                        tenders_(event, ())
-                    else:
-                        event = new(_CLASSES[what])
-                        set_(event, "event_id", ids_list[r])
-                        set_(event, "time", stamp_list[r])
-                        if what == "refund":
-                            set_(event, "purchase_id", ref_list[r])
-                            set_(event, "lines", ())
-                        elif what == "cancel_redemption":
-                            set_(event, "redemption_id", ref_list[r])
-                        elif what == "redeem":
-                            set_(event, "reward", reward_list[r])
-                            set_(event, "points", points_list[r])
-                            set_(event, "currency", None)
-                        else:
-                            set_(event, "points", points_list[r])
-                            set_(event, "currency", None)
-                            set_(event, "reason", reason_list[r] or "adjust")
-                elif kind_list[r] == "purchase":
-                    event = _fast_purchase(
-                        order_list[a:b], ids_list, stamp_list, kind_list, ready_list,
-                        amount_list, discount_list, quantity_list, text,
-                    )  # fmt: skip
+        for a, b in itertools.pairwise(edges):
+            what = kind_m[a]
+            if b - a == 1 and ready_m[a]:
+                if what == "purchase":
+                    # A one-line purchase of checked values: built without re-checking.
+                    line = new(PurchaseLine)
+                    line_id_(line, line_m[a] or "1")
+                    amount_(line, amount_m[a])
+                    quantity_(line, quantity_m[a])
+                    sku_(line, sku_m[a])
+                    category_(line, category_m[a])
+                    discount_(line, discount_m[a])
+                    event: Event = new(Purchase)
+                    event_id_(event, id_m[a])
+                    time_(event, stamp_m[a])
+                    lines_(event, (line,))
+                    channel_(event, channel_m[a])
+                    tenders_(event, ())
                 else:
-                    event = _build(
-                        order_list[a:b], ids_list, stamp_list, kind_list, columns, labels, event_id
-                    )
-                member_events.append(event)
-        except _FallbackError:
-            member_events = [
-                _build(order_list[a:b], ids_list, stamp_list, kind_list, columns, labels, event_id)
-                for a, b in spans
-            ]
+                    event = new(_CLASSES[what])
+                    set_(event, "event_id", id_m[a])
+                    set_(event, "time", stamp_m[a])
+                    if what == "refund":
+                        set_(event, "purchase_id", ref_m[a])
+                        set_(event, "lines", ())
+                    elif what == "cancel_redemption":
+                        set_(event, "redemption_id", ref_m[a])
+                    elif what == "redeem":
+                        set_(event, "reward", reward_m[a])
+                        set_(event, "points", points_m[a])
+                        set_(event, "currency", None)
+                    else:
+                        set_(event, "points", points_m[a])
+                        set_(event, "currency", None)
+                        set_(event, "reason", reason_m[a] or "adjust")
+            elif what == "purchase" and _checked_lines(
+                kind_m[a:b], stamp_m[a:b], ready_m[a:b], line_m[a:b]
+            ):
+                # Several lines of checked values, agreeing rows and unique line ids.
+                event = _unchecked_purchase(
+                    id_m[a],
+                    stamp_m[a],
+                    tuple(
+                        zip(
+                            [text or str(pos) for pos, text in enumerate(line_m[a:b], start=1)],
+                            amount_m[a:b],
+                            quantity_m[a:b],
+                            sku_m[a:b],
+                            category_m[a:b],
+                            discount_m[a:b],
+                            strict=True,
+                        )
+                    ),
+                    channel_m[a],
+                )
+            else:
+                # Anything else goes through the checked constructors (which name the row).
+                rows = cast("list[int]", order[m_start + a : m_start + b].tolist())
+                event = _build(rows, ids, stamps, kind_values, columns, labels, event_id)
+            member_events.append(event)
         yield who, member_events
 
 
@@ -481,38 +500,22 @@ def _quantity(value: Any) -> Any:
         return _BAD
 
 
-def _fast_purchase(  # noqa: PLR0917 - internal, one call site
-    rows: list[int],
-    ids: list[str],
-    stamps: list[dt.datetime],
-    kinds: list[str],
-    ready: list[bool],
-    amounts: list[Any],
-    discounts: list[Any],
-    quantities: list[Any],
-    text: dict[str, np.ndarray[Any, Any]],
-) -> Event:
-    """A purchase of several rows from checked columns; ``_FallbackError`` on anything doubtful."""
-    first = rows[0]
-    at = stamps[first]
-    lines = []
-    line_text, sku, category = text["line"], text["sku"], text["category"]
-    for pos, r in enumerate(rows, start=1):
-        if not ready[r] or kinds[r] != "purchase" or stamps[r] != at:
-            raise _FallbackError
-        lines.append(
-            (line_text[r] or str(pos), amounts[r], quantities[r], sku[r], category[r], discounts[r])
-        )
-    if len({line[0] for line in lines}) != len(lines):
-        raise _FallbackError
-    return _unchecked_purchase(ids[first], at, tuple(lines), text["channel"][first])
+def _checked_lines(
+    kinds: list[str], stamps: list[dt.datetime], ready: list[bool], lines: list[str]
+) -> bool:
+    """Whether purchase rows passed the column checks, agree, and give unique line ids."""
+    at = stamps[0]
+    if not all(ready) or any(k != "purchase" for k in kinds) or any(t != at for t in stamps):
+        return False
+    ids = [text or str(pos) for pos, text in enumerate(lines, start=1)]
+    return len(set(ids)) == len(ids)
 
 
 def _build(  # noqa: PLR0917 - internal
     rows: list[int],
-    ids: list[str],
-    stamps: list[dt.datetime],
-    kinds: list[str],
+    ids: np.ndarray[Any, Any],
+    stamps: np.ndarray[Any, Any],
+    kinds: np.ndarray[Any, Any],
     columns: dict[str, np.ndarray[Any, Any]],
     labels: pd.Index,
     event_id: str,

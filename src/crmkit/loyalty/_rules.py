@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -1542,66 +1542,6 @@ class EarningScheme(Spec):
             rounding=self._engine().rounding_label,
             point_decimals=self.point_decimals,
         )
-
-    def _flat_totals(
-        self, lines: Sequence[Any], engine: _SchemeEngine | None = None
-    ) -> tuple[int, Decimal, tuple[tuple[str, int], ...]] | None:
-        """Totals of :meth:`earn` for one plain base rate, without building any objects.
-
-        ``lines`` are the (validated) lines of an order paid without points: objects with
-        ``amount`` and ``discount`` Decimals, such as :class:`OrderLine`.
-        Returns ``(points, base, rule_points)`` exactly as :meth:`earn` would report them
-        for any member, or None when the scheme needs the full path (several or
-        conditional rules, caps, an order maximum). The ledger uses it on its hot path
-        (passing the scheme's ``engine``, read once per replay) and builds the full
-        :class:`EarningResult` only when it is read.
-        """
-        if engine is None:
-            engine = self._engine()
-        flat = engine.flat
-        if flat is None or len(flat) != 1 or self.caps or self.max_points_per_order is not None:
-            return None
-        rule_id, rate, _ = flat[0]
-        gross = self.earning_base == "gross"
-        if len(lines) == 1:
-            # The common single-line order, in EXACT's arithmetic without switching contexts.
-            line = lines[0]
-            base = line.amount if gross else EXACT.subtract(line.amount, line.discount)
-            x = EXACT.multiply(base, rate)
-            total = int(x.to_integral_value(rounding=engine.decimal_rounding))
-            return total, EXACT.add(_ZERO, base), ((rule_id, total),) if x > 0 else ()
-        whole, bases, rule_exact = self._flat_lines(lines, engine)
-        total = sum(whole)
-        rule_points = ((rule_id, total),) if rule_exact > 0 else ()
-        with decimal.localcontext(EXACT):
-            return total, sum(bases, _ZERO), rule_points
-
-    def _flat_lines(
-        self, lines: Sequence[Any], engine: _SchemeEngine | None = None
-    ) -> tuple[list[int], list[Decimal], Decimal]:
-        """Per-line points and earning bases on the path of :meth:`_flat_totals`.
-
-        Returns ``(points per line, base per line, exact points of the rule)``: what the
-        :class:`LinePoints` of :meth:`earn` would hold, without building them (the ledger
-        reads them when a purchase is refunded).
-        """
-        flat = (engine or self._engine()).flat
-        assert flat is not None
-        _, rate, _ = flat[0]
-        with decimal.localcontext(EXACT):
-            if self.earning_base == "gross":
-                bases = [line.amount for line in lines]
-            else:
-                bases = [line.amount - line.discount for line in lines]
-            exact = [base * rate for base in bases]
-            if self.rounding_scope == "per_line":
-                whole = [round_points(x, self.rounding_mode) for x in exact]
-            else:
-                whole = _round_order(exact, self.rounding_mode)
-            rule_exact = _ZERO
-            for x in exact:
-                rule_exact += x
-            return whole, bases, rule_exact
 
     def _earn_flat(
         self, order: Order, member: MemberContext, flat: tuple[tuple[str, Decimal, str], ...]

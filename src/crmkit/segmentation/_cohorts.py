@@ -20,6 +20,7 @@ import pandas as pd
 
 from crmkit._jsonable import ResultDict
 from crmkit._spec import check_choice
+from crmkit._validate import require_finite_result
 from crmkit.errors import ConfigError
 from crmkit.segmentation._dask import computed, is_dask, map_by_key, require_dask_columns
 from crmkit.segmentation._lifecycle_engine import Cut, make_cut
@@ -197,6 +198,8 @@ def cohort_retention(
     cut = make_cut(as_of, rows.tzinfo, owner, "as_of")
     last_complete = _last_complete(cut, freq)
     cells = _grid(rows, freq, metric, cut, last_complete)
+    if metric == "revenue":
+        _require_finite(cells, freq, owner, str(rows.amount))
     return _table(cells, freq=freq, metric=metric, cut=cut, last_complete=last_complete)
 
 
@@ -208,6 +211,18 @@ def _no_amount(owner: str) -> ConfigError:
         found="None",
         hint="Pass amount='amount' (or your amount column).",
     )
+
+
+def _require_finite(cells: _Cells, freq: str, owner: str, amount: str) -> None:
+    """Refuse revenue cells whose sums overflowed float64, naming their cohorts."""
+    bad = ~np.isfinite(cells.grid).all(axis=1)
+    if bad.any():
+        cohorts = pd.Index(
+            [_label(cells.lo + int(i), freq) for i in np.flatnonzero(bad)], dtype=object
+        )
+        require_finite_result(
+            np.full(len(cohorts), np.inf), owner, amount, labels=cohorts, what="cohort revenues"
+        )
 
 
 def _last_complete(cut: Cut, freq: str) -> int:
@@ -426,4 +441,6 @@ def _cohorts_dask(
     np.add.at(sizes, cohort[sizes_at] - lo, value[sizes_at].astype(np.int64))
     excluded = [int(value[(what == 2) & (since == k)].sum()) for k in range(3)]
     cells = _Cells(lo, grid, sizes, *excluded)
+    if metric == "revenue":
+        _require_finite(cells, freq, owner, str(read["amount"]))
     return _table(cells, freq=freq, metric=metric, cut=cut, last_complete=last_complete)

@@ -45,7 +45,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from crmkit._validate import as_aware
+from crmkit._validate import as_aware, datetime_value
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.segmentation._dask import is_dask
 from crmkit.segmentation._lifecycle_policy import (
@@ -94,6 +94,7 @@ def make_cut(value: object, zone: dt.tzinfo | None, owner: str, field: str) -> C
         with contextlib.suppress(ValueError):  # not a calendar date: pd.Timestamp says so
             value = dt.date.fromisoformat(value.strip())
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        datetime_value(value, owner, field)  # inside the supported range, or refused
         day = (value - dt.date(1970, 1, 1)).days
         wall = (day + 1) * NS_PER_DAY
         if zone is None:
@@ -104,18 +105,7 @@ def make_cut(value: object, zone: dt.tzinfo | None, owner: str, field: str) -> C
             )
             instant = int(nxt.as_unit("ns").value)
         return Cut(instant=instant, wall=wall, day=day, label=pd.Timestamp(value), whole_day=True)
-    if value is None or value is pd.NaT or isinstance(value, (bool, int, float)):
-        raise InvalidInputError(
-            owner, field, expected="a date or datetime", found=repr(value), kind=""
-        )
-    try:
-        stamp = pd.Timestamp(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError) as err:
-        raise InvalidInputError(
-            owner, field, expected="a date or datetime", found=repr(value), kind=""
-        ) from err
-    if pd.isna(stamp):
-        raise InvalidInputError(owner, field, expected="a date or datetime", found="NaT", kind="")
+    stamp = datetime_value(value, owner, field)  # the one reader of instants
     stamp = stamp.as_unit("ns")
     if zone is None:
         if stamp.tzinfo is not None:

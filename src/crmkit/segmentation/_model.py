@@ -274,6 +274,16 @@ class Columns(NamedTuple):
     weights: FloatArray
 
 
+#: The largest magnitude a summary column may hold: 2**53, past which float64 has no exact
+#: whole numbers and the models' arithmetic (counts x spend, powers of T) overflows.
+_LARGEST = 2.0**53
+
+
+def _too_large(index: pd.Index, array: FloatArray, owner: str, column: str) -> None:
+    _refuse(index, np.abs(array) > _LARGEST, owner, column, "at most 2**53 (about 9.0e15) in "
+            "magnitude", "values too large to compute with")  # fmt: skip
+
+
 def read_columns(
     data: Any,
     owner: str,
@@ -296,6 +306,7 @@ def read_columns(
     values = []
     for column in columns:
         array = _numeric_column(frame, column, owner)
+        _too_large(frame.index, array, owner, column)
         if column in nonnegative:
             _refuse(frame.index, array < 0, owner, column, "at least 0", "negative values")
         if column in integral:
@@ -305,6 +316,7 @@ def read_columns(
         values.append(array)
     if weights:
         w = _numeric_column(frame, weights, owner)
+        _too_large(frame.index, w, owner, weights)
         _refuse(frame.index, w < 0, owner, weights, "at least 0", "negative weights")
     else:
         w = np.ones(len(frame))
