@@ -16,16 +16,24 @@ refunds (whole or one line), redemptions, cancellations and adjustments over a y
 replayed under a retail program (1 point per yuan, 12-month expiry, 7-day return window,
 three spend-based tiers, a catalogue).
 
-Run: .venv/bin/python benchmarks/bench_loyalty.py [n_members] [--profile]
+``--against DIR`` measures ``replay_many`` on the same table with the code in ``DIR`` (a
+checkout's ``src``, e.g. ``git archive <commit> src | tar -x -C /tmp/old`` gives
+``/tmp/old/src``) and with this checkout, alternately in fresh processes, and checks the two
+result frames are exactly equal.
+
+Run: .venv/bin/python benchmarks/bench_loyalty.py [n_members] [--profile] [--against DIR [rounds]]
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import pathlib
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 
 CASES = {
@@ -208,10 +216,64 @@ def profile() -> None:
     pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
 
 
+def replay_many_to(n_members: int, path: str) -> float:
+    """CPU seconds of ``replay_many`` on the bench table; the result is pickled to ``path``."""
+    from crmkit.loyalty import replay_many
+
+    club = program()
+    table = frame(n_members)
+    as_of = table["time"].max()  # type: ignore[index]
+    t0 = time.process_time()
+    result = replay_many(table, club, as_of=as_of, on_error="skip")  # type: ignore[arg-type]
+    seconds = time.process_time() - t0
+    result.to_pickle(path)
+    return seconds
+
+
+def against(n_members: int, other_src: str, rounds: int) -> None:
+    """``replay_many`` with the code in ``other_src`` and with this checkout, alternately."""
+    import pandas as pd
+
+    here = str(pathlib.Path(__file__).resolve().parents[1] / "src")
+    print(f"replay_many, {n_members:,} members x 200 events; CPU s (fresh process each)")
+    with tempfile.TemporaryDirectory() as tmp:
+        for k in range(rounds):
+            seconds = {}
+            for label, src in (("other", other_src), ("this", here)):
+                env = {**os.environ, "PYTHONPATH": src}
+                out = subprocess.run(
+                    [sys.executable, __file__, "--to", str(n_members), f"{tmp}/{label}.pkl"],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    env=env,
+                )
+                seconds[label] = float(out.stdout)
+            pd.testing.assert_frame_equal(
+                pd.read_pickle(f"{tmp}/other.pkl"),
+                pd.read_pickle(f"{tmp}/this.pkl"),
+                check_exact=True,
+            )
+            ratio = seconds["other"] / seconds["this"]
+            print(
+                f"round {k + 1}: other {seconds['other']:.2f}  this {seconds['this']:.2f}  "
+                f"ratio {ratio:.2f}x  results equal"
+            )
+
+
 def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     if "--profile" in sys.argv:
         profile()
+        return
+    if "--to" in sys.argv:
+        print(replay_many_to(int(args[0]), args[1]))
+        return
+    if "--against" in sys.argv:
+        at = sys.argv.index("--against")
+        rest = sys.argv[at + 1 :]
+        n_members = int(args[0]) if args and args[0] != rest[0] else 1_000
+        against(n_members, rest[0], int(rest[1]) if len(rest) > 1 else 1)
         return
     if len(args) == 2 and args[0] in CASES:
         print(json.dumps(run_case(args[0], int(args[1]))))

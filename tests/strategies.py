@@ -11,6 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import numpy as np
 import pandas as pd
 from hypothesis import strategies as st
@@ -1575,7 +1576,20 @@ def segment_rules(bins: int = 5) -> st.SearchStrategy[Any]:
     ranges = st.builds(lambda r, f, m, t: SegmentRule(r=r, f=f, m=m, t=t), rng, rng, rng, rng)
     code = st.tuples(score, score, score).map(lambda c: "".join(map(str, c)))
     codes = st.lists(code, min_size=1, max_size=4).map(lambda c: SegmentRule(codes=c))
-    return ranges | codes
+    # Day guards (days since the last / first purchase): "over N" below "within M".
+    bounds = st.none() | st.tuples(st.integers(0, 400), st.integers(1, 400)).map(
+        lambda p: (min(p), max(p) + 1)
+    )
+    guarded = st.tuples(ranges | codes, bounds, bounds, st.booleans(), st.booleans()).map(
+        lambda a: attrs.evolve(
+            a[0],
+            last_over=a[1][0] if a[1] and a[3] else None,
+            last_within=a[1][1] if a[1] else None,
+            first_over=a[2][0] if a[2] and a[4] else None,
+            first_within=a[2][1] if a[2] and not a[4] else None,
+        )
+    )
+    return ranges | codes | guarded
 
 
 def segments(bins: int = 5, name: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[Any]:
@@ -1640,15 +1654,37 @@ def lifecycle_policies_any(draw: st.DrawFn) -> Any:
             max_size=len(stages),
         )
     )
+    alive = draw(st.none() | alive_rules())
     return attrs.evolve(
         policy,
+        basis="p_alive" if alive is not None else policy.basis,
+        alive=alive,
         stages=stages,
         labels=dict(zip(stages, names, strict=True)) if draw(st.booleans()) else None,
         timezone=draw(st.sampled_from([None, "Asia/Shanghai", "UTC"])),
     )
 
 
+# --------------------------------------------------------------------------- clvlife: P(alive) rules
+
+
+@st.composite
+def alive_rules(draw: st.DrawFn, *, model: bool | None = None) -> Any:
+    """An ``AliveRule``: thresholds in order in [0, 1]; a count model, or none (``model``)."""
+    from crmkit.segmentation import AliveRule
+
+    cuts = sorted(draw(st.lists(st.floats(0.0, 1.0), min_size=3, max_size=3, unique=True)))
+    with_model = draw(st.booleans()) if model is None else model
+    return AliveRule(
+        model=draw(count_model_fits()) if with_model else None,
+        churned_below=cuts[0],
+        dormant_below=cuts[1],
+        at_risk_below=cuts[2],
+    )
+
+
 RULE_STRATEGIES["crmkit.segmentation.LifecyclePolicy"] = lifecycle_policies_any()
+RULE_STRATEGIES["crmkit.segmentation.AliveRule"] = alive_rules()
 
 
 # --------------------------------------------------------------------------- loyalty engine (branch loyengine): event tables with their event objects
@@ -1747,3 +1783,88 @@ def loyalty_event_tables(
             table[column] = None
         table[column] = table[column].astype(object).where(table[column].notna(), None)
     return table, objects
+
+
+@st.composite
+def loyalty_events(draw: st.DrawFn, kind: str) -> object:
+    """One loyalty event of ``kind`` (the class name) with drawn ids, an aware time (UTC or
+    +08:00) and drawn fields, for the spec-layer contract."""
+    from decimal import Decimal
+
+    from crmkit.loyalty import (
+        Adjust,
+        CancelRedemption,
+        Enroll,
+        ProfileUpdate,
+        Purchase,
+        PurchaseLine,
+        Redeem,
+        Refund,
+        RefundLine,
+        Tender,
+    )
+
+    ids = st.text("abcxyz0123-", min_size=1, max_size=6)
+    zone = draw(st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=8))]))
+    when = draw(
+        st.datetimes(min_value=dt.datetime(2020, 1, 1), max_value=dt.datetime(2030, 1, 1))
+    ).replace(tzinfo=zone)
+    eid = draw(ids)
+    birth = draw(st.none() | st.dates(min_value=dt.date(1940, 1, 1), max_value=dt.date(2010, 1, 1)))
+    if kind == "Enroll":
+        return Enroll(eid, when, birth_date=birth, channel=draw(st.sampled_from(["", "app"])))
+    if kind == "ProfileUpdate":
+        return ProfileUpdate(eid, when, birth_date=birth)
+    if kind == "Purchase":
+        n = draw(st.integers(1, 3))
+        lines = [
+            PurchaseLine(
+                str(i + 1),
+                Decimal(draw(st.integers(0, 10**6))).scaleb(-2),
+                quantity=draw(st.integers(1, 3)),
+                category=draw(st.sampled_from(["", "tea"])),
+            )
+            for i in range(n)
+        ]
+        net = sum((line.net for line in lines), Decimal(0))
+        tenders = []
+        if draw(st.booleans()) and net > 0:
+            part = Decimal(draw(st.integers(1, int(net * 100)))).scaleb(-2)
+            tenders = [Tender("points", part, points=draw(st.integers(1, 10**5)))]
+            if net - part:
+                tenders.append(Tender("card", net - part))
+        return Purchase(eid, when, lines=lines, channel="store", tenders=tenders)
+    if kind == "Refund":
+        lines = (
+            [RefundLine("1", draw(st.none() | st.integers(1, 3)))] if draw(st.booleans()) else []
+        )
+        return Refund(eid, when, draw(ids), lines=lines)
+    if kind == "Redeem":
+        points = draw(st.none() | st.integers(1, 10**6))
+        reward = draw(st.sampled_from(["", "mug"])) if points is not None else "mug"
+        return Redeem(eid, when, reward=reward, points=points, currency=draw(st.none() | ids))
+    if kind == "CancelRedemption":
+        return CancelRedemption(eid, when, draw(ids))
+    return Adjust(
+        eid,
+        when,
+        points=draw(st.integers(-1000, 1000).filter(bool)),
+        reason=draw(st.sampled_from(["goodwill", "gift"])),
+        currency=draw(st.none() | ids),
+    )
+
+
+RULE_STRATEGIES.update(
+    {
+        f"crmkit.loyalty.{name}": loyalty_events(name)
+        for name in (
+            "Enroll",
+            "ProfileUpdate",
+            "Purchase",
+            "Refund",
+            "Redeem",
+            "CancelRedemption",
+            "Adjust",
+        )
+    }
+)

@@ -420,19 +420,30 @@ def _replace(column: str, values: Any) -> Callable[[pd.DataFrame], pd.DataFrame]
     return change
 
 
-def _epoch(dtype: Any, scale: int = 1) -> Callable[[pd.DataFrame], pd.DataFrame]:
+def _epoch(
+    dtype: Any, scale: int = 1, column: str = "date"
+) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """``column`` as seconds (times ``scale``) since 1970 in ``dtype``; naive or aware input."""
+
     def change(tx: pd.DataFrame) -> pd.DataFrame:
-        seconds = (tx["date"] - pd.Timestamp("1970-01-01")) // pd.Timedelta(seconds=1)
-        return tx.assign(date=pd.Series((seconds * scale).to_numpy(), index=tx.index, dtype=dtype))
+        naive = tx[column].dt.tz_convert(None) if tx[column].dt.tz else tx[column]
+        seconds = (naive - pd.Timestamp("1970-01-01")) // pd.Timedelta(seconds=1)
+        values = pd.Series((seconds * scale).to_numpy(), index=tx.index, dtype=dtype)
+        return tx.assign(**{column: values})
 
     return change
 
 
-def _far(year: int, unit: str, aware: bool = False) -> Callable[[pd.DataFrame], pd.DataFrame]:
+def _far(
+    year: int, unit: str, aware: bool = False, column: str = "date"
+) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """``column`` in ``unit`` with its third row in ``year`` (aware: in UTC)."""
+
     def change(tx: pd.DataFrame) -> pd.DataFrame:
-        dates = tx["date"].dt.as_unit(unit).copy()
+        dates = tx[column].dt.tz_localize(None) if tx[column].dt.tz else tx[column]
+        dates = dates.dt.as_unit(unit).copy()
         dates.iloc[2] = pd.Timestamp(dt.datetime(year, 6, 1))
-        return tx.assign(date=dates.dt.tz_localize("UTC") if aware else dates)
+        return tx.assign(**{column: dates.dt.tz_localize("UTC") if aware else dates})
 
     return change
 

@@ -308,11 +308,15 @@ def test_ctrl_c_is_exit_130(monkeypatch: pytest.MonkeyPatch, capsys) -> None:  #
 
     monkeypatch.setattr("crmkit._demo_cli._run_demo", interrupted)
     assert main(["demo"]) == 130
-    assert _err_line(capsys) == "crmkit: error: interrupted\n"
+    assert _err_line(capsys) == "crmkit: error: crmkit demo: interrupted\n"
 
 
-def test_closed_pipe_is_quiet(tmp_path: Path) -> None:
-    """`crmkit rfm x.csv | head -1`: no traceback, no message, exit code 141."""
+def test_closed_pipe_is_one_line_and_exit_141(tmp_path: Path) -> None:
+    """`crmkit rfm x.csv | head -1`: no traceback, one line on stderr, exit code 141.
+
+    Regression (issue 10): the closed pipe exited 141 without a word, so a script could
+    not tell a truncated output from a complete one.
+    """
     n = 40_000  # output larger than any pipe buffer, so the writer sees the closed pipe
     big = tmp_path / "big.csv"
     pd.DataFrame({"customer_id": range(n), "date": "2025-01-01", "amount": 1.5}).to_csv(
@@ -327,7 +331,10 @@ def test_closed_pipe_is_quiet(tmp_path: Path) -> None:
     )
     assert done.stdout.startswith("customer_id,")
     assert "status=141" in done.stdout
-    assert done.stderr == ""
+    assert done.stderr == (
+        "crmkit: error: crmkit rfm: standard output was closed before all results were "
+        "written (e.g. by `| head`); the output is incomplete\n"
+    )
 
 
 def test_no_program_is_an_error(sample: Path, capsys: pytest.CaptureFixture[str]) -> None:

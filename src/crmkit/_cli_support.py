@@ -86,7 +86,8 @@ EXIT_CODES: Mapping[int, str] = {
     2: "bad usage or bad input: an unknown option, a missing or malformed column, "
     "invalid JSON rules, no subcommand",
     130: "interrupted (Ctrl-C)",
-    141: "the reader of standard output went away (e.g. `| head`); nothing is printed",
+    141: "the reader of standard output went away (e.g. `| head`) before everything was "
+    "written; one line on stderr says the output is incomplete",
 }
 
 _SUFFIX_FORMAT = {

@@ -820,6 +820,21 @@ def _dates_from_strings(
             parsed[seconds] = pd.to_datetime(readings, utc=True).as_unit(parsed.dt.unit)
             bad = parsed.isna().to_numpy()
     if bad.any():
+        # ISO 8601 that pandas cannot hold (years 1 to 1677, 2263 to 9999): out of range,
+        # not "not a date" (an error path: one Python step per refused value).
+        far = bad.copy()
+        far[bad] = [_from_iso(t) is not None for t in text[bad]]
+        if far.any():
+            first = text[far].iloc[0]
+            raise InvalidInputError(
+                owner,
+                column,
+                expected=_RANGE_EXPECTED,
+                found=f"{_n(int(far.sum()), 'date')} outside it, the first {first}",
+                rows=first_labels(index, far),
+                total=int(far.sum()),
+                hint=_RANGE_HINT,
+            )
         _refuse_non_iso(text, bad, index, column, owner)
     return parsed, False
 

@@ -7,8 +7,9 @@ option helpers live in :mod:`crmkit._cli_support`.
 
 Exit codes: 0 success; 1 the environment failed (a file could not be read or written, an
 optional dependency is missing); 2 bad usage or bad input (also: no subcommand); 130
-interrupted (Ctrl-C); 141 standard output was closed by its reader (``| head``). Every
-failure is one line on standard error, never a traceback.
+interrupted (Ctrl-C); 141 standard output was closed by its reader (``| head``) before
+everything was written. Every failure, these two included, is one line on standard error,
+never a traceback.
 
 Examples:
     >>> from crmkit.cli import main
@@ -97,17 +98,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Returns:
         The exit code (see the module docs): 0 success, 1 environment, 2 bad usage or
-        input, 130 interrupted, 141 closed output.
+        input, 130 interrupted, 141 output closed by its reader.
 
     Examples:
         >>> main(["demo", "--seed", "notanint"])  # doctest: +SKIP
         2
     """
-    parser = build_parser()
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exit_:
+            return int(exit_.code or 0)
+    except KeyboardInterrupt:  # Ctrl-C while crmkit starts up
+        _say("interrupted")
+        return 130
     handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(sys.stderr)
@@ -118,10 +123,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say(restate(err, args))
         return int(getattr(err, "exit_code", 2))
     except KeyboardInterrupt:
-        _say("interrupted")
+        _say(f"{getattr(args, 'command_name', 'crmkit')}: interrupted")
         return 130
     except BrokenPipeError:
         _silence_stdout()
+        _say(
+            f"{getattr(args, 'command_name', 'crmkit')}: standard output was closed before all results were "
+            "written (e.g. by `| head`); the output is incomplete"
+        )
         return 141
     except UnicodeError as err:
         _say(f"{args.command_name}: cannot decode the input ({err}); name it with --encoding")

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -135,3 +136,43 @@ def test_replay_many_equals_replay_of_each_member(
         assert (None if pd.isna(row["tier"]) else row["tier"]) == state.tier_name
         assert row["events"] == len(state.events)
         assert row["rejected"] == len(state.rejected)
+
+
+def test_events_are_on_the_spec_layer_and_old_json_still_loads() -> None:
+    """Events write ``schema_version`` and ``kind``; JSON stored before (no version, the
+    primary currency left out) still loads, through ``event_from_dict`` and ``from_dict``."""
+    import json
+
+    from crmkit._spec import Spec
+    from crmkit.errors import ConfigError, InvalidInputError
+    from crmkit.loyalty import Adjust, Redeem, event_from_dict
+
+    t = dt.datetime(2025, 3, 1, 10, tzinfo=dt.UTC)
+    adjust = Adjust("a1", t, points=50, reason="gift")
+    assert isinstance(adjust, Spec)
+    assert adjust.to_dict() == {
+        "schema_version": 1,
+        "kind": "adjust",
+        "event_id": "a1",
+        "time": "2025-03-01T10:00:00+00:00",
+        "points": 50,
+        "reason": "gift",
+    }
+    old = {
+        "kind": "redeem",
+        "event_id": "x1",
+        "time": "2025-03-01T10:00:00+08:00",
+        "reward": "mug",
+        "points": None,
+    }
+    assert (
+        event_from_dict(old)
+        == Redeem.from_dict(old)
+        == Redeem("x1", dt.datetime(2025, 3, 1, 2, tzinfo=dt.UTC), reward="mug")
+    )
+    assert event_from_dict(json.loads(json.dumps(adjust.to_dict()))) == adjust
+    # A bad value is bad input (as before) and, on the spec layer, a ConfigError.
+    with pytest.raises(InvalidInputError) as info:
+        Adjust("a1", t, points=0, reason="gift")
+    assert isinstance(info.value, ConfigError)
+    assert info.value.field == "points"

@@ -166,7 +166,7 @@ def test_potential_from_value_is_tie_safe_and_checked() -> None:
     assert levels.equals(shuffled.reindex(levels.index))
     assert levels[values == 5.0].nunique() == 1
     assert levels[4] == "high"
-    with pytest.raises(InvalidInputError, match="finite"):
+    with pytest.raises(InvalidInputError, match="1 missing values at rows \\[1\\]"):
         potential_from_value(pd.Series([1.0, np.nan]))
     with pytest.raises(ConfigError, match="shares"):
         potential_from_value(values, shares=(0.6, 0.5))

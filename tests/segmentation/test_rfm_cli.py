@@ -288,3 +288,14 @@ def test_bad_map_file_gives_one_line_and_exit_2(
     bad.write_text('"a string"', encoding="utf-8")
     err = _one_line_error(capsys, ["rfm", str(tx_csv), *COLS, "--map", str(bad)])
     assert "'--map' must be a JSON object" in err
+
+
+def test_rfm_published_table_by_name_reports_its_broken_promises(
+    tx_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--map marketer-11`` keeps the published table available from the shell."""
+    assert main(["rfm", str(tx_csv), *COLS, "--summary", "--map", "marketer-11"]) == 0
+    table = pd.read_csv(io.StringIO(capsys.readouterr().out), index_col=0)
+    assert len(table) == 11
+    assert "promise_kept_share" in table.columns
+    assert table["customers"].sum() == 4

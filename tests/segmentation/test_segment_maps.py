@@ -44,13 +44,20 @@ def test_every_code_in_exactly_one_segment(seg_map: SegmentMap) -> None:
     assert report.gaps == ()
     assert report.overlaps == ()
     assert report.unreachable == ()
-    hits = {
-        code: [s.name for s in seg_map.segments if any(r.matches(*code) for r in s.rules)]
-        for code in ALL_CODES
-    }
-    assert all(len(v) == 1 for v in hits.values())
-    listed = [c for s in seg_map.labels for c in seg_map.codes_of(s)]
-    assert sorted(listed) == sorted(f"{r}{f}{m}" for r, f, m in ALL_CODES)
+    # A map with day guards is walked on both sides of its 180-day guard.
+    day_sets: list[dict[str, int]] = [{}]
+    if seg_map.uses_days:
+        day_sets = [{"recency_days": d, "tenure_days": 500} for d in (10, 400)]
+    for days in day_sets:
+        hits = {
+            code: [
+                s.name for s in seg_map.segments if any(r.matches(*code, **days) for r in s.rules)
+            ]
+            for code in ALL_CODES
+        }
+        assert all(len(v) == 1 for v in hits.values()), days
+    listed = [c.split("/")[0] for s in seg_map.labels for c in seg_map.codes_of(s)]
+    assert sorted(listed) == sorted(f"{r}{f}{m}" for r, f, m in ALL_CODES * len(day_sets))
 
 
 def test_default_map_names_and_hand_checked_codes() -> None:
@@ -164,9 +171,12 @@ def test_three_layer_words_of_the_domain() -> None:
     assert "VIP service channel" in t.description("High-value loyal")
     assert "spend n to unlock" in t.description("Potential growth").lower()
     assert "wake-up gift" in t.description("Sleeping").lower()
-    assert t.label(3, 4, 4) == "High-value loyal"
-    assert t.label(3, 4, 3) == "Potential growth"
-    assert t.label(2, 5, 5) == "Sleeping"
+    assert t.label(3, 4, 4, recency_days=30) == "High-value loyal"
+    assert t.label(3, 4, 3, recency_days=30) == "Potential growth"
+    assert t.label(2, 5, 5, recency_days=30) == "Sleeping"
+    # The handbook's sleeper: no purchase for half a year, whatever the recency score.
+    assert t.label(5, 5, 5, recency_days=180) == "High-value loyal"
+    assert t.label(5, 5, 5, recency_days=181) == "Sleeping"
 
 
 def test_validate_reproduces_the_r_package_problems() -> None:
@@ -229,7 +239,8 @@ def test_json_round_trip(seg_map: SegmentMap) -> None:
     again = SegmentMap.from_dict(json.loads(json.dumps(seg_map.to_dict())))
     assert again == seg_map
     r, f, m = (np.array(v) for v in zip(*ALL_CODES, strict=True))
-    assert list(again.categorical(r, f, m)) == list(seg_map.categorical(r, f, m))
+    days = {"recency_days": np.full(len(r), 30), "tenure_days": np.full(len(r), 400)}
+    assert list(again.categorical(r, f, m, **days)) == list(seg_map.categorical(r, f, m, **days))
 
 
 @given(

@@ -7,41 +7,127 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crmkit import datasets
-from crmkit.segmentation import Segment, SegmentMap, SegmentRule, rfm, segment_summary
+from crmkit.segmentation import (
+    RFMScorer,
+    Segment,
+    SegmentMap,
+    SegmentRule,
+    rfm,
+    segment_summary,
+)
+from crmkit.segmentation._segment_maps import NEW_DAYS, RECENT_DAYS
 
 
 def test_the_default_map_keeps_every_promise_by_its_rules() -> None:
+    """validate() walks every (R, F, M, recency class, tenure class): no gap, no overlap,
+    every promise (day guards included) kept by every code its segment receives."""
     m = SegmentMap.default()
     report = m.validate()
     assert report.ok, str(report)
     assert report.broken_promises == ()
     assert all(seg.promise for seg in m.segments)
-    # Every (r, f, m, t) combination with t <= r: 5 * 5 * (1 + 2 + 3 + 4 + 5) = 375.
-    assert sum(len(m.codes_of(name)) for name in m.labels) == 375
+    assert m.days_read == ("recency_days", "tenure_days")
+    # 125 codes x the day classes that can occur: last <= 180 d with first <= 90 d or
+    # > 90 d, and last > 180 d with first > 90 d (first <= 90 d with last > 180 d cannot be).
+    assert sum(len(m.codes_of(name)) for name in m.labels) == 125 * 3
+    assert m.codes_of("Champions")[0] == "555/last<=180d/first>90d"
+    assert all("/last<=180d" in code for code in m.codes_of("Champions"))
+    assert all("/first<=90d" in code for code in m.codes_of("New Customers"))
+    assert all("/last>180d" in code for code in m.codes_of("Lost"))
+
+
+def test_the_default_promises_state_the_day_guards() -> None:
+    m = SegmentMap.default()
+    promise = {seg.name: " or ".join(str(rule) for rule in seg.promise) for seg in m.segments}
+    assert promise["Champions"] == "R 4-5, F 4-5, M 4-5, last purchase within 180 days"
+    assert promise["New Customers"] == "first purchase within 90 days"
+    assert promise["Lost"] == "R 1-2, F = 1, last purchase over 180 days ago"
+    # Guards are data: they round-trip through JSON.
+    assert m.segments[0].rules[0].to_dict() == {
+        "schema_version": 1,
+        "r": [4, 5],
+        "f": [4, 5],
+        "m": [4, 5],
+        "last_within": 180,
+    }
+
+
+def test_customers_who_fail_a_guard_fall_through_to_a_promise_they_keep() -> None:
+    m = SegmentMap.default()
+    # Top scores but no purchase for half a year: slipping, not a Champion.
+    assert m.label(5, 5, 5, recency_days=181, tenure_days=400) == "Need Attention"
+    assert m.label(5, 5, 5, recency_days=180, tenure_days=400) == "Champions"
+    assert m.label(4, 1, 1, recency_days=200, tenure_days=400) == "About To Sleep"
+    # A low recency score on a young log (bought within half a year): not "Lost".
+    assert m.label(1, 1, 1, recency_days=150, tenure_days=400) == "About To Sleep"
+    assert m.label(1, 1, 1, recency_days=181, tenure_days=400) == "Lost"
+    assert m.label(2, 4, 4, recency_days=100, tenure_days=400) == "Need Attention"
+    # New is the first purchase within 90 days, whatever the recency score.
+    assert m.label(1, 1, 1, recency_days=80, tenure_days=90) == "New Customers"
+    assert m.label(5, 1, 1, recency_days=1, tenure_days=91) == "Potential Loyalist"
+    assert m.label(5, 2, 5, recency_days=1, tenure_days=40) == "Promising"
 
 
 def test_the_published_table_is_kept_by_name_and_its_broken_promises_listed() -> None:
-    report = SegmentMap.marketer11().validate()
+    published = SegmentMap.marketer11()
+    report = published.validate()
     assert (report.gaps, report.overlaps, report.unreachable) == ((), (), ())
     broken = {(name, code) for name, code in report.broken_promises}
-    assert ("Can't Lose Them", "113") in broken  # a one-time buyer
-    assert ("Lost", "111") not in broken
-    # Its New Customers cannot promise a recent first purchase: it has no tenure.
-    assert {c for n, c in broken if n == "New Customers"} == set(
-        SegmentMap.marketer11().codes_of("New Customers")
-    )
+    assert ("Can't Lose Them", "113/last>180d/first>90d") in broken  # a one-time buyer
+    assert ("Lost", "111/last>180d/first>90d") not in broken
+    assert ("Lost", "111/last<=180d/first>90d") in broken  # "Lost" within half a year
+    # Champions break "recent" exactly when the last purchase is over 180 days ago.
+    champions = {code for name, code in broken if name == "Champions"}
+    assert champions == {f"{c}/last>180d/first>90d" for c in published.codes_of("Champions")}
+    # Its New Customers cannot promise a recent first purchase: its rules ignore days.
+    new = {code.split("/")[0] for name, code in broken if name == "New Customers"}
+    assert new == set(published.codes_of("New Customers"))
     assert not report.ok
 
 
-@given(r=st.integers(1, 5), f=st.integers(1, 5), m=st.integers(1, 5), data=st.data())
-def test_every_label_keeps_its_promise_for_every_score(
-    r: int, f: int, m: int, data: st.DataObject
+@given(
+    r=st.integers(1, 5),
+    f=st.integers(1, 5),
+    m=st.integers(1, 5),
+    recency=st.integers(0, 1500),
+    extra=st.integers(0, 1500),
+)
+def test_every_label_keeps_its_promise_for_every_score_and_day(
+    r: int, f: int, m: int, recency: int, extra: int
 ) -> None:
-    t = data.draw(st.integers(1, r))
+    """Whatever the scores and days (tenure >= recency), the label keeps its promise."""
     seg_map = SegmentMap.default()
-    name = seg_map.label(r, f, m, t)
+    days = {"recency_days": recency, "tenure_days": recency + extra}
+    name = seg_map.label(r, f, m, **days)
     segment = next(s for s in seg_map.segments if s.name == name)
-    assert segment.keeps_promise(r, f, m, t)
+    assert segment.keeps_promise(r, f, m, **days)
+    assert segment.rules  # and the rule that placed it holds too
+    assert any(rule.matches(r, f, m, **days) for rule in segment.rules)
+
+
+def test_scalar_and_vector_promise_checks_agree() -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    n = 2_000
+    r, f, m = (rng.integers(1, 6, n) for _ in range(3))
+    rec = rng.integers(0, 800, n)
+    ten = rec + rng.integers(0, 800, n)
+    seg_map = SegmentMap.default()
+    for seg in seg_map.segments:
+        vec = seg.kept_by(r, f, m, recency_days=rec, tenure_days=ten)
+        assert vec is not None
+        one = [
+            seg.keeps_promise(*map(int, x), recency_days=int(a), tenure_days=int(b))
+            for *x, a, b in zip(r, f, m, rec, ten, strict=True)
+        ]
+        assert vec.tolist() == one
+    pos = seg_map.positions(r, f, m, recency_days=rec, tenure_days=ten)
+    labels = [seg_map.labels[p] for p in pos]
+    assert labels[:50] == [
+        seg_map.label(int(a), int(b), int(c), recency_days=int(d), tenure_days=int(e))
+        for a, b, c, d, e in list(zip(r, f, m, rec, ten, strict=True))[:50]
+    ]
 
 
 def test_promises_round_trip_and_are_checked() -> None:
@@ -60,48 +146,67 @@ def test_promises_round_trip_and_are_checked() -> None:
     assert "break the promise of 'Big'" in str(report)
 
 
-def _check_summary(table: pd.DataFrame) -> None:
+def _check_summary(scored: pd.DataFrame) -> pd.DataFrame:
+    """Every present segment keeps its promise by its medians and customer by customer."""
+    table = segment_summary(scored)
     present = table[table["customers"] > 0]
     assert present["keeps_promise"].all(), present[["promise", "keeps_promise"]]
+    assert (present["promise_kept_share"] == 1.0).all(), present["promise_kept_share"]
     assert list(table.index) == list(SegmentMap.default().labels)
+    # The day guards, customer by customer.
+    days = scored.groupby("segment", observed=True)[["recency_days", "tenure_days"]]
+    last, first = days.max()["recency_days"], days.max()["tenure_days"]
+    for name in ("Champions", "Loyal", "Potential Loyalist"):
+        assert last.get(name, 0) <= RECENT_DAYS
+    for name in ("New Customers", "Promising"):
+        assert first.get(name, 0) <= NEW_DAYS
+    lapsed = scored[scored["segment"].isin(["At Risk", "Can't Lose Them", "Hibernating", "Lost"])]
+    assert (lapsed["recency_days"] > RECENT_DAYS).all()
+    assert (scored.loc[scored["segment"] == "Potential Loyalist", "tenure_days"] > NEW_DAYS).all()
+    return table
 
 
 def test_every_default_segment_keeps_its_promise_on_the_sample() -> None:
     tx = datasets.transactions(5_000, seed=7)
     scored = rfm(tx, order="order_id")
-    table = segment_summary(scored)
-    _check_summary(table)
-    # New Customers first bought recently: within the R-4 window of the recency scale.
-    new = scored[scored["segment"] == "New Customers"]
-    assert (new["t_score"] >= 4).all()
-    assert (new["tenure_days"] <= scored.attrs["rfm_model"]["recency"]["cuts"][1]).all()
+    table = _check_summary(scored)
+    # No segment is degenerate on the sample: each holds at least 30 customers.
+    assert table["customers"].min() >= 30, table["customers"]
+    assert table.loc["New Customers", "customers"] == 256
 
 
 def test_every_default_segment_keeps_its_promise_on_cdnow(cdnow: pd.DataFrame) -> None:
     scored = rfm(cdnow)
-    table = segment_summary(scored)
-    _check_summary(table)
+    assert str(scored["last_purchase"].max().date()) == "1998-06-30"
+    table = _check_summary(scored)
     # The failures of the published table on this log (issue 12) do not happen:
     cant_lose = scored[scored["segment"] == "Can't Lose Them"]
     assert (cant_lose["frequency"] >= 2).all()  # no one-time buyer
-    window = scored.attrs["rfm_model"]["recency"]["cuts"][1]  # the R-4 window, in days
-    new = scored[scored["segment"] == "New Customers"]
-    assert (new["tenure_days"] <= window).all()
+    assert table.loc["Loyal", "recency_median"] <= RECENT_DAYS  # was 311 days
+    assert table.loc["Potential Loyalist", "recency_median"] <= RECENT_DAYS  # was 260 days
+    # Degenerate segments, explained: CDNOW is one acquisition cohort (first purchases in
+    # 1997Q1, a few first positive ones later), seen 15 months on, so nobody first bought
+    # within 90 days: New Customers and Promising are empty, not mislabelled.
+    assert scored["tenure_days"].min() > NEW_DAYS
+    assert table.loc[["New Customers", "Promising"], "customers"].tolist() == [0, 0]
+    others = table.drop(index=["New Customers", "Promising"])
+    assert others["customers"].min() >= 20, others["customers"]
+    assert table.loc["At Risk", "customers"] == 23  # few frequent buyers lapsed with low spend
     # ... while the published table, scored on the same cut points, breaks promises.
-    published = rfm(cdnow, scorer=None, model=None)  # the default again: same cut points
-    assert published["rfm_code"].equals(scored["rfm_code"])
-    old = segment_summary(rfm(cdnow, scorer=_marketer11()), segment_map=SegmentMap.marketer11())
+    old_scored = rfm(cdnow, scorer=_marketer11())
+    assert old_scored["rfm_code"].equals(scored["rfm_code"])
+    old = segment_summary(old_scored)
     assert not old.loc["Can't Lose Them", "keeps_promise"]
     assert old.loc["Can't Lose Them", "frequency_median"] == 1
-    assert not old.loc["New Customers", "keeps_promise"]  # the table has no tenure
-    old_scored = rfm(cdnow, scorer=_marketer11())
-    old_new = old_scored[old_scored["segment"] == "New Customers"]
-    assert old_new["tenure_days"].median() > window  # most first bought before the window
+    assert old.loc["Can't Lose Them", "promise_kept_share"] < 0.01
+    assert not old.loc["New Customers", "keeps_promise"]  # first bought over a year ago
+    assert old.loc["New Customers", "promise_kept_share"] == 0.0
+    old_champions = old_scored[old_scored["segment"] == "Champions"]
+    assert old_champions["recency_days"].max() == 430  # "Champions" last seen 430 days ago
+    assert 0.75 < old.loc["Champions", "promise_kept_share"] < 0.8
 
 
-def _marketer11() -> object:
-    from crmkit.segmentation import RFMScorer
-
+def _marketer11() -> RFMScorer:
     return RFMScorer(segment_map="marketer-11")
 
 
@@ -119,3 +224,46 @@ def test_segment_summary_without_a_map_has_no_promise_columns() -> None:
         scored.assign(r_score=[5, 1], f_score=[4, 1], m_score=[4, 1]), segment_map="marketer-11"
     )
     assert with_map["keeps_promise"].isna().all()  # its segments are not these labels
+
+
+def test_a_map_with_day_guards_needs_the_days() -> None:
+    import numpy as np
+    import pytest
+
+    from crmkit.errors import ConfigError, InvalidInputError
+
+    m = SegmentMap.default()
+    with pytest.raises(ConfigError, match="recency_days"):
+        m.label(5, 5, 5)
+    with pytest.raises(ConfigError, match="tenure_days"):
+        m.label(5, 5, 5, recency_days=10)
+    with pytest.raises(InvalidInputError, match="at least recency_days"):
+        m.label(5, 5, 5, recency_days=10, tenure_days=5)
+    with pytest.raises(InvalidInputError, match="finite days >= 0"):
+        m.positions(
+            np.array([5]), np.array([5]), np.array([5]),
+            recency_days=np.array([np.nan]), tenure_days=np.array([3.0]),
+        )  # fmt: skip
+    # A map without guards ignores days; the published table needs none.
+    assert SegmentMap.marketer11().label(5, 5, 5) == "Champions"
+
+
+def test_scoring_one_customer_needs_tenure_for_the_default_map() -> None:
+    import pytest
+
+    from crmkit.errors import InvalidInputError
+
+    tx = datasets.transactions(300, seed=1)
+    model = RFMScorer().fit(rfm(tx, scorer=RFMScorer(segment_map=None)))
+    with pytest.raises(InvalidInputError, match="tenure_days"):
+        model.score(recency_days=10, frequency=3, monetary=100.0)
+    one = model.score(recency_days=10, frequency=1, monetary=20.0, tenure_days=10)
+    assert one.segment == "New Customers"
+
+
+def test_segment_summary_without_tenure_does_not_judge_new_customers() -> None:
+    scored = rfm(datasets.transactions(2_000, seed=7), order="order_id")
+    table = segment_summary(scored.drop(columns=["tenure_days"]))
+    assert table.loc["New Customers", "keeps_promise"] is pd.NA
+    assert table.loc["Champions", "keeps_promise"]
+    assert "tenure_median" not in table.columns

@@ -130,7 +130,7 @@ def test_repr_is_short() -> None:
     [
         ({"timezone": "Mars/Olympus"}, "timezone", "IANA time zone"),
         ({"timezone": 5}, "timezone", "IANA time zone"),
-        ({"weekly": {"tues": []}}, "tues", "one of"),
+        ({"weekly": {"tues": []}}, "weekly.tues", "one of"),
         ({"weekly": "09:00-18:00"}, "weekly", "mapping"),
         (
             {"weekly": {"mon": [["09:00", "12:00"], ["11:00", "13:00"]]}},

@@ -171,7 +171,7 @@ def test_bad_inputs_exit_2(
         ["sla", str(files["tickets"]), "--policy", str(files["policy"]), "--as-of", "later"]
     )
     assert code == 2
-    assert "option --as-of must be a datetime" in capsys.readouterr().err
+    assert "option --as-of must be a date, datetime" in capsys.readouterr().err
 
 
 def test_demo_section_reports_the_commitments() -> None:

@@ -231,16 +231,26 @@ def _arrow_units(series: pd.Series) -> tuple[npt.NDArray[Any], I64, I64] | None:
     return data, bounds[:-1], lengths
 
 
-def _bad_ids(ids: pd.Series, mask: npt.NDArray[np.bool_], owner: str) -> SchemaError:
+def _bad_ids(
+    ids: pd.Series, mask: npt.NDArray[np.bool_], owner: str, what: str = "other values"
+) -> SchemaError:
     return SchemaError(
-        owner, "customer", expected="non-empty strings or integers (no missing ids)",
-        found=f"{int(mask.sum())} other values", rows=first_labels(ids.index, mask),
+        owner, _name(ids), expected="non-empty strings or integers (no missing ids)",
+        found=f"{int(mask.sum())} {what}", rows=first_labels(ids.index, mask),
         total=int(mask.sum()),
     )  # fmt: skip
 
 
+def _name(ids: pd.Series) -> str:
+    """The id column's name, for messages."""
+    return str(ids.name) if ids.name is not None else "customer"
+
+
 def _first_hash(ids: pd.Series, seed: str, owner: str) -> U32:
     h_seed = _fnv1a32(seed)
+    missing = ids.isna().to_numpy()
+    if missing.any():  # named first: a blank id makes a CSV column float, all "bad"
+        raise _bad_ids(ids, missing, owner, "missing ids")
     if pd.api.types.is_integer_dtype(ids.dtype) and not pd.api.types.is_bool_dtype(ids.dtype):
         if ids.hasnans:
             raise _bad_ids(ids, ids.isna().to_numpy(), owner)
@@ -248,7 +258,7 @@ def _first_hash(ids: pd.Series, seed: str, owner: str) -> U32:
         big = np.abs(values) >= _MAX_INT_ID
         if big.any():
             raise InvalidInputError(
-                owner, "customer", expected="integer ids with |id| < 2**53",
+                owner, _name(ids), expected="integer ids with |id| < 2**53",
                 found=f"{int(big.sum())} larger ids", rows=first_labels(ids.index, big),
                 total=int(big.sum()),
             )  # fmt: skip
@@ -422,7 +432,7 @@ def _require_ids(customers: object, owner: str, name: str) -> None:
 
 
 def _id_series(customers: Any, customer: str, strata: str | None, owner: str) -> pd.DataFrame:
-    """The ids (and strata) as a frame with a fresh RangeIndex; lists stay Python objects."""
+    """The ids (and strata) as a frame indexed like the input (lists: by position)."""
     _require_ids(customers, owner, "customers")
     if isinstance(customers, pd.DataFrame):
         need = [customer] + ([strata] if strata is not None else [])
@@ -433,7 +443,8 @@ def _id_series(customers: Any, customer: str, strata: str | None, owner: str) ->
                 found=f"columns {list(customers.columns)[:10]}",
             )  # fmt: skip
         frame = pd.DataFrame(
-            {c: customers[c].to_numpy() if c != customer else customers[c].array for c in need}
+            {c: customers[c].to_numpy() if c != customer else customers[c].array for c in need},
+            index=customers.index,  # messages name the caller's labels
         )
     else:
         if strata is not None:
@@ -441,6 +452,7 @@ def _id_series(customers: Any, customer: str, strata: str | None, owner: str) ->
                 owner, "strata", expected="None when customers is not a DataFrame",
                 found=repr(strata),
             )  # fmt: skip
+        labels = customers.index if isinstance(customers, pd.Series) else None
         if isinstance(customers, (pd.Series, pd.Index)):
             values: Any = customers.array
         else:
@@ -448,7 +460,7 @@ def _id_series(customers: Any, customer: str, strata: str | None, owner: str) ->
             if values.dtype.kind not in "iu":
                 values = np.empty(len(values), dtype=object)
                 values[:] = list(customers)
-        frame = pd.DataFrame({customer: pd.Series(values, copy=False)})
+        frame = pd.DataFrame({customer: pd.Series(values, index=labels, copy=False)})
     if frame.empty:
         raise InvalidInputError(owner, customer, expected="at least one customer", found="none")
     if strata is not None and frame[strata].isna().any():
@@ -488,7 +500,7 @@ def _check_unique(ids: pd.Series, h1: U32, owner: str) -> None:
     dup[suspects] = ids[suspects].duplicated().to_numpy()
     if dup.any():
         raise InvalidInputError(
-            owner, "customer", expected="unique customer ids", found=f"{int(dup.sum())} repeats",
+            owner, _name(ids), expected="unique customer ids", found=f"{int(dup.sum())} repeats",
             rows=first_labels(ids.index, dup), total=int(dup.sum()),
         )  # fmt: skip
 

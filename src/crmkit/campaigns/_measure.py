@@ -30,6 +30,7 @@ from crmkit._validate import (
     require_columns,
     require_finite_result,
     require_frame,
+    require_no_missing,
 )
 from crmkit.campaigns._holdout import ARMS, SRMResult, srm_check
 from crmkit.errors import ConfigError, InvalidInputError, SchemaError
@@ -432,7 +433,9 @@ def measure(
     Args:
         assignment: The output of :func:`assign` (indexed by customer id, ``arm``
             column); any frame of that shape works.
-        transactions: One row per purchase (or refund); never modified.
+        transactions: One row per purchase (or refund); never modified. No row may miss
+            its customer id; rows of customers in neither arm are counted
+            (``unassigned_customers``); no rows at all means nobody responded.
         start: First day (or instant) of the response window.
         end: Last day of the window (a date includes its whole day; a datetime is an
             exclusive end).
@@ -455,7 +458,8 @@ def measure(
 
     Raises:
         SchemaError: Missing columns, non-numeric amounts, unreadable dates.
-        InvalidInputError: An arm without customers, repeated ids, unknown arms.
+        InvalidInputError: An arm without customers, repeated ids, unknown arms, missing
+            customer ids, amounts whose sums overflow float64.
         ConfigError: Bad window bounds or level.
 
     Examples:
@@ -478,6 +482,7 @@ def measure(
     require_frame(transactions, owner, "transactions")
     needed = [customer, date, amount] + ([order] if order is not None else [])
     require_columns(transactions, needed, owner)
+    require_no_missing(transactions, customer, owner, what="customer ids")
     dates = datetime_column(transactions, date, owner, date_format=date_format, date_unit=date_unit)
     amounts = numeric_column(transactions, amount, owner)
     tz = dates.dt.tz

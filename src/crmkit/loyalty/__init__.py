@@ -30,9 +30,11 @@ if TYPE_CHECKING:
         points_liability,
     )
     from crmkit.loyalty._ledger import (
+        sort_events,
+    )
+    from crmkit.loyalty._lots import (
         Lot,
         Posting,
-        sort_events,
     )
     from crmkit.loyalty._privileges import (
         Grant,

@@ -1,26 +1,34 @@
 """The compiled earner: how every fold (replay, ``apply``, ``replay_many``) earns a purchase.
 
 :meth:`Program.compile` builds one :class:`Earner` per point currency; the ledger calls
-:meth:`Earner.purchase` for every purchase and nothing else, so a single replay, an
+:meth:`Earner.earn` for every purchase and nothing else, so a single replay, an
 incremental ``apply`` and a whole member base in ``replay_many`` earn through the same
 code. The earner is compiled from the scheme once: when the points of an order depend on
 nothing about the member (one unconditional base rate, no caps, no order maximum, no tier
-conditions or privileges, no first-purchase bonus), it computes the figures of
-:meth:`EarningScheme.earn` directly, in the same exact ``Decimal`` arithmetic, and the full
-:class:`EarningResult` (the explanation) is built only when read. Otherwise it builds the
-member's context and runs :meth:`EarningScheme.earn`. The tests hold the two equal on
-generated orders (``tests/loyalty/test_engine.py``).
+conditions or privileges, no first-purchase bonus) and the order is paid without points,
+it computes the figures of :meth:`EarningScheme.earn` directly, in the same exact
+``Decimal`` arithmetic (:meth:`Earner.plain_order`), and the full :class:`EarningResult`
+(the explanation) is built only when read. Otherwise it asks the ledger for the member's
+context and runs :meth:`EarningScheme.earn`. The tests hold the two equal on generated
+orders (``tests/loyalty/test_engine.py``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from crmkit.loyalty._events import Purchase, PurchaseLine
-from crmkit.loyalty._rules import EarningResult, EarningScheme, Order, OrderLine, _round_order
+from crmkit.loyalty._rules import (
+    EarningResult,
+    EarningScheme,
+    MemberContext,
+    Order,
+    OrderLine,
+    _round_order,
+)
 from crmkit.loyalty._rules_util import EXACT, round_points
 
 __all__ = ["Earned", "Earner", "order_of"]
@@ -61,7 +69,18 @@ class Earner:
         29
     """
 
-    __slots__ = ("gross", "mode", "per_line", "plain", "rate", "rounding", "rule_id", "scheme")
+    __slots__ = (
+        "floor",
+        "gross",
+        "mode",
+        "per_line",
+        "plain",
+        "rate",
+        "rounding",
+        "rule_id",
+        "scheme",
+        "unit",
+    )
 
     def __init__(self, scheme: EarningScheme, *, member_free: bool) -> None:
         self.scheme = scheme
@@ -81,6 +100,28 @@ class Earner:
         self.rounding = engine.decimal_rounding
         self.mode = scheme.rounding_mode
         self.per_line = scheme.rounding_scope == "per_line"
+        # A rate of exactly 1 (digits and exponent) leaves the base as it is, digit for
+        # digit; bases are never negative (amounts >= 0, discounts <= amounts), so with a
+        # rate >= 0 flooring is truncation.
+        self.unit = self.rate == 1 and self.rate.as_tuple().exponent == 0
+        self.floor = self.rounding == decimal.ROUND_FLOOR and self.rate >= 0
+
+    def earn(
+        self,
+        event: Purchase,
+        context: Callable[[Purchase], MemberContext],
+        zone: dt.tzinfo,
+    ) -> Earned:
+        """What ``event`` earns: ``(points, base, rule_points, result, line_points, line_bases)``.
+
+        ``context`` gives the member's context (called only when the scheme needs it);
+        ``zone`` is the program's.
+        """
+        if self.plain and not event.tenders:
+            return self.plain_order(event.lines)
+        order = order_of(event, event.points_tender_amount if event.tenders else _ZERO)
+        result = self.scheme.earn(order, context(event), timezone=zone)
+        return result.points, result.base, result.rule_points, result, None, None
 
     def plain_order(self, lines: Sequence[PurchaseLine]) -> Earned:
         """The figures :meth:`EarningScheme.earn` reports for an order paid without points.
@@ -93,8 +134,8 @@ class Earner:
             # The common single-line order, in EXACT's arithmetic without switching contexts.
             line = lines[0]
             base = line.amount if self.gross else EXACT.subtract(line.amount, line.discount)
-            x = EXACT.multiply(base, rate)
-            total = int(x.to_integral_value(rounding=self.rounding))
+            x = base if self.unit else EXACT.multiply(base, rate)
+            total = int(x) if self.floor else int(x.to_integral_value(rounding=self.rounding))
             rule_points = ((rule_id, total),) if x > 0 else ()
             return total, EXACT.add(_ZERO, base), rule_points, None, (total,), (base,)
         with decimal.localcontext(EXACT):

@@ -12,17 +12,22 @@ refused, because ``0.1`` is not a decimal amount); points are ``int``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any, ClassVar, TypeAlias, cast
+from typing import Any, ClassVar, TypeAlias
 
 import attrs
 
 from crmkit._spec import (
+    DATE,
+    DATETIME,
     DECIMAL,
+    PLAIN,
+    Nested,
+    Optional,
+    Seq,
     Spec,
     Validator,
-    encode,
     field,
     instance_of,
     metadata,
@@ -30,8 +35,7 @@ from crmkit._spec import (
     whole,
 )
 from crmkit._spec import to_decimal as _as_decimal
-from crmkit._validate import check_keys
-from crmkit.errors import ConfigError, CrmkitError, InvalidInputError
+from crmkit.errors import ConfigError, InvalidInputError
 
 __all__ = [
     "Adjust",
@@ -49,6 +53,15 @@ __all__ = [
 ]
 
 _ZERO = Decimal(0)
+
+
+class _EventError(InvalidInputError, ConfigError):
+    """A bad event value: bad input data (as before) and, on the spec layer, a bad value.
+
+    Events are values on the spec layer (``to_dict``/``from_dict``, ``attrs.evolve``), where
+    a bad value is a :class:`~crmkit.errors.ConfigError`; an app feeding events still
+    catches :class:`~crmkit.errors.InvalidInputError`, so the error is both.
+    """
 
 
 def to_decimal(value: object, owner: str, field: str) -> Decimal:
@@ -80,7 +93,7 @@ def to_decimal(value: object, owner: str, field: str) -> Decimal:
 def to_points(value: object, owner: str, field: str) -> int:
     """Return ``value`` as an int of points; floats, bools and strings are errors."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInputError(
+        raise _EventError(
             owner,
             field,
             expected="an int number of points (never a float)",
@@ -92,11 +105,11 @@ def to_points(value: object, owner: str, field: str) -> int:
 
 def _aware(value: object, owner: str) -> dt.datetime:
     if not isinstance(value, dt.datetime):
-        raise InvalidInputError(
+        raise _EventError(
             owner, "time", expected="a datetime.datetime", found=type(value).__name__, kind=""
         )
     if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidInputError(
+        raise _EventError(
             owner,
             "time",
             expected="timezone-aware",
@@ -109,9 +122,7 @@ def _aware(value: object, owner: str) -> dt.datetime:
 
 def _check_id(value: object, owner: str, field: str) -> str:
     if not isinstance(value, str) or not value:
-        raise InvalidInputError(
-            owner, field, expected="a non-empty string", found=repr(value), kind=""
-        )
+        raise _EventError(owner, field, expected="a non-empty string", found=repr(value), kind="")
     return value
 
 
@@ -267,7 +278,7 @@ class RefundLine(Spec):
 
 def _items(values: Iterable[Any], kind: type[Any]) -> tuple[Any, ...]:
     if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
-        raise InvalidInputError(
+        raise _EventError(
             kind.__name__,
             "items",
             expected=f"a list of {kind.__name__} objects",
@@ -277,7 +288,7 @@ def _items(values: Iterable[Any], kind: type[Any]) -> tuple[Any, ...]:
     items = tuple(values)
     for item in items:
         if not isinstance(item, kind):
-            raise InvalidInputError(
+            raise _EventError(
                 kind.__name__,
                 "items",
                 expected=f"{kind.__name__} objects",
@@ -308,7 +319,7 @@ def _date_or_none(value: object) -> dt.date | None:
                 return dt.date.fromisoformat(value)
             except ValueError:
                 pass
-        raise InvalidInputError(
+        raise _EventError(
             "ProfileUpdate",
             "birth_date",
             expected="a datetime.date or ISO date string",
@@ -318,8 +329,14 @@ def _date_or_none(value: object) -> dt.date | None:
     return value
 
 
-class _Base:
-    """Shared behaviour of events: validation, JSON round trip."""
+class _Base(Spec):
+    """Shared behaviour of events: validation, JSON round trip (the spec layer's).
+
+    ``to_dict`` writes ``schema_version``, the event's ``kind`` and its fields (times as ISO
+    strings with their offset, amounts as decimal strings, ``currency`` only when set);
+    :func:`event_from_dict` (or the class's ``from_dict``) reads it back, and reads the JSON
+    written before events were on the spec layer (no ``schema_version``) too.
+    """
 
     __slots__ = ()
     kind: ClassVar[str]
@@ -329,37 +346,41 @@ class _Base:
     event_id: str
     time: dt.datetime
 
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready mapping with a ``kind`` key (see :func:`event_from_dict`).
 
-        Examples:
-            >>> import datetime as dt
-            >>> Adjust("a1", dt.datetime(2025, 1, 1, tzinfo=dt.UTC), points=5,
-            ...        reason="goodwill").to_dict()["kind"]
-            'adjust'
-        """
-        out: dict[str, Any] = {"kind": self.kind}
-        for attribute in attrs.fields(cast("Any", type(self))):
-            value = getattr(self, attribute.name)
-            if attribute.name == "currency" and value is None:
-                continue  # the primary currency: written as before currencies existed
-            if isinstance(value, dt.datetime | dt.date):
-                value = value.isoformat()
-            elif isinstance(value, Decimal):
-                value = str(value)
-            elif isinstance(value, tuple):
-                value = [_item_dict(v) for v in value]
-            out[attribute.name] = value
-        return out
+def _event_id_ok(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    _check_id(value, type(instance).__name__, attribute.name)
 
 
-def _item_dict(value: Any) -> Any:
-    return encode(value, top=False)
+def _time_ok(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    _aware(value, _owner(instance))
 
 
-def _check_event(event: Any) -> None:
-    _check_id(event.event_id, type(event).__name__, "event_id")
-    _aware(event.time, _owner(event))
+def _text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, str):
+        raise _EventError(
+            _owner(instance), attribute.name, expected="a string", found=repr(value), kind=""
+        )
+
+
+def _redeem_points(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is None:
+        return
+    to_points(value, _owner(instance), attribute.name)
+    if value < 1:
+        raise _EventError(
+            _owner(instance), attribute.name, expected="at least 1", found=str(value), kind=""
+        )
+
+
+def _adjust_points(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    to_points(value, _owner(instance), attribute.name)
+    if value == 0:
+        raise _EventError(_owner(instance), attribute.name, expected="non-zero", found="0", kind="")
+
+
+def _currency_ok(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None:
+        _check_id(value, _owner(instance), attribute.name)
 
 
 @attrs.frozen
@@ -379,14 +400,14 @@ class Enroll(_Base):
     """
 
     kind: ClassVar[str] = "enroll"
+    __spec_tag__: ClassVar[str] = "enroll"
     rank: ClassVar[int] = 0
-    event_id: str
-    time: dt.datetime
-    birth_date: dt.date | None = attrs.field(default=None, converter=_date_or_none)
-    channel: str = ""
-
-    def __attrs_post_init__(self) -> None:
-        _check_event(self)
+    event_id: str = attrs.field(validator=_event_id_ok, metadata=metadata())
+    time: dt.datetime = attrs.field(validator=_time_ok, metadata=metadata(codec=DATETIME))
+    birth_date: dt.date | None = attrs.field(
+        default=None, converter=_date_or_none, metadata=metadata(codec=Optional(DATE))
+    )
+    channel: str = field(default="", validator=_text)
 
 
 @attrs.frozen
@@ -406,13 +427,13 @@ class ProfileUpdate(_Base):
     """
 
     kind: ClassVar[str] = "profile"
+    __spec_tag__: ClassVar[str] = "profile"
     rank: ClassVar[int] = 1
-    event_id: str
-    time: dt.datetime
-    birth_date: dt.date | None = attrs.field(default=None, converter=_date_or_none)
-
-    def __attrs_post_init__(self) -> None:
-        _check_event(self)
+    event_id: str = attrs.field(validator=_event_id_ok, metadata=metadata())
+    time: dt.datetime = attrs.field(validator=_time_ok, metadata=metadata(codec=DATETIME))
+    birth_date: dt.date | None = attrs.field(
+        default=None, converter=_date_or_none, metadata=metadata(codec=Optional(DATE))
+    )
 
 
 @attrs.frozen
@@ -440,30 +461,32 @@ class Purchase(_Base):
     """
 
     kind: ClassVar[str] = "purchase"
+    __spec_tag__: ClassVar[str] = "purchase"
     rank: ClassVar[int] = 3
-    event_id: str
-    time: dt.datetime
-    lines: tuple[PurchaseLine, ...] = attrs.field(converter=_lines)
-    channel: str = ""
-    tenders: tuple[Tender, ...] = attrs.field(default=(), converter=_tenders)
+    event_id: str = attrs.field(validator=_event_id_ok, metadata=metadata())
+    time: dt.datetime = attrs.field(validator=_time_ok, metadata=metadata(codec=DATETIME))
+    lines: tuple[PurchaseLine, ...] = attrs.field(
+        converter=_lines, metadata=metadata(codec=Seq(Nested(PurchaseLine)))
+    )
+    channel: str = field(default="", validator=_text)
+    tenders: tuple[Tender, ...] = attrs.field(
+        default=(), converter=_tenders, metadata=metadata(codec=Seq(Nested(Tender)))
+    )
 
     def __attrs_post_init__(self) -> None:
-        _check_event(self)
         owner = _owner(self)
         if not self.lines:
-            raise InvalidInputError(
-                owner, "lines", expected="at least one line", found="none", kind=""
-            )
+            raise _EventError(owner, "lines", expected="at least one line", found="none", kind="")
         ids = [line.line_id for line in self.lines]
         if len(set(ids)) != len(ids):
             dup = sorted({i for i in ids if ids.count(i) > 1})
-            raise InvalidInputError(
+            raise _EventError(
                 owner, "lines", expected="unique line ids", found=f"repeated ids {dup}", kind=""
             )
         if self.tenders:
             paid = sum((t.amount for t in self.tenders), _ZERO)
             if paid != self.net:
-                raise InvalidInputError(
+                raise _EventError(
                     owner,
                     "tenders",
                     expected=f"amounts adding up to the net amount {self.net}",
@@ -563,18 +586,19 @@ class Refund(_Base):
     """
 
     kind: ClassVar[str] = "refund"
+    __spec_tag__: ClassVar[str] = "refund"
     rank: ClassVar[int] = 5
-    event_id: str
-    time: dt.datetime
-    purchase_id: str
-    lines: tuple[RefundLine, ...] = attrs.field(default=(), converter=_refund_lines)
+    event_id: str = attrs.field(validator=_event_id_ok, metadata=metadata())
+    time: dt.datetime = attrs.field(validator=_time_ok, metadata=metadata(codec=DATETIME))
+    purchase_id: str = attrs.field(validator=_event_id_ok, metadata=metadata())
+    lines: tuple[RefundLine, ...] = attrs.field(
+        default=(), converter=_refund_lines, metadata=metadata(codec=Seq(Nested(RefundLine)))
+    )
 
     def __attrs_post_init__(self) -> None:
-        _check_event(self)
-        _check_id(self.purchase_id, _owner(self), "purchase_id")
         ids = [line.line_id for line in self.lines]
         if len(set(ids)) != len(ids):
-            raise InvalidInputError(
+            raise _EventError(
                 _owner(self), "lines", expected="unique line ids", found=str(ids), kind=""
             )
 
@@ -604,25 +628,19 @@ class Redeem(_Base):
     """
 
     kind: ClassVar[str] = "redeem"
+    __spec_tag__: ClassVar[str] = "redeem"
     rank: ClassVar[int] = 4
-    event_id: str
-    time: dt.datetime
-    reward: str = ""
-    points: int | None = None
-    currency: str | None = None
+    event_id: str = attrs.field(validator=_event_id_ok, metadata=metadata())
+    time: dt.datetime = attrs.field(validator=_time_ok, metadata=metadata(codec=DATETIME))
+    reward: str = field(default="", validator=_text)
+    points: int | None = field(default=None, validator=_redeem_points, codec=Optional(PLAIN))
+    currency: str | None = field(
+        default=None, validator=_currency_ok, codec=Optional(PLAIN), omit_default=True
+    )
 
     def __attrs_post_init__(self) -> None:
-        _check_event(self)
-        if self.currency is not None:
-            _check_id(self.currency, _owner(self), "currency")
-        if self.points is not None:
-            to_points(self.points, _owner(self), "points")
-            if self.points < 1:
-                raise InvalidInputError(
-                    _owner(self), "points", expected="at least 1", found=str(self.points), kind=""
-                )
-        elif not self.reward:
-            raise InvalidInputError(
+        if self.points is None and not self.reward:
+            raise _EventError(
                 _owner(self),
                 "reward",
                 expected="a catalogue reward when points is None",
@@ -647,14 +665,11 @@ class CancelRedemption(_Base):
     """
 
     kind: ClassVar[str] = "cancel_redemption"
+    __spec_tag__: ClassVar[str] = "cancel_redemption"
     rank: ClassVar[int] = 6
-    event_id: str
-    time: dt.datetime
-    redemption_id: str
-
-    def __attrs_post_init__(self) -> None:
-        _check_event(self)
-        _check_id(self.redemption_id, _owner(self), "redemption_id")
+    event_id: str = attrs.field(validator=_event_id_ok, metadata=metadata())
+    time: dt.datetime = attrs.field(validator=_time_ok, metadata=metadata(codec=DATETIME))
+    redemption_id: str = attrs.field(validator=_event_id_ok, metadata=metadata())
 
 
 @attrs.frozen
@@ -684,21 +699,15 @@ class Adjust(_Base):
     """
 
     kind: ClassVar[str] = "adjust"
+    __spec_tag__: ClassVar[str] = "adjust"
     rank: ClassVar[int] = 2
-    event_id: str
-    time: dt.datetime
-    points: int
-    reason: str
-    currency: str | None = None
-
-    def __attrs_post_init__(self) -> None:
-        _check_event(self)
-        if self.currency is not None:
-            _check_id(self.currency, _owner(self), "currency")
-        to_points(self.points, _owner(self), "points")
-        if self.points == 0:
-            raise InvalidInputError(_owner(self), "points", expected="non-zero", found="0", kind="")
-        _check_id(self.reason, _owner(self), "reason")
+    event_id: str = attrs.field(validator=_event_id_ok, metadata=metadata())
+    time: dt.datetime = attrs.field(validator=_time_ok, metadata=metadata(codec=DATETIME))
+    points: int = attrs.field(validator=_adjust_points, metadata=metadata())
+    reason: str = attrs.field(validator=_event_id_ok, metadata=metadata())
+    currency: str | None = field(
+        default=None, validator=_currency_ok, codec=Optional(PLAIN), omit_default=True
+    )
 
 
 #: Any member event.
@@ -746,65 +755,16 @@ def event_from_dict(data: Mapping[str, Any]) -> Event:
             found=repr(kind),
             kind="",
         )
-    names = {f.name for f in attrs.fields(cls)}
     try:
-        check_keys(data, f"{cls.__name__}.from_dict()", allowed=names | {"kind"})
-    except Exception as err:
+        result: Event = cls.from_dict(data)
+    except InvalidInputError:
+        raise  # a bad value (the event's own check): already names its field
+    except ConfigError as err:
         raise InvalidInputError(
             f"{cls.__name__}.from_dict()",
-            str(getattr(err, "field", "data")),
-            expected=f"one of {sorted(names | {'kind'})}",
-            found="an unknown key",
+            err.field,
+            expected=err.expected,
+            found=err.found,
             kind="",
         ) from err
-    values = {k: v for k, v in data.items() if k != "kind"}
-    time = values.get("time")
-    if isinstance(time, str):
-        try:
-            values["time"] = dt.datetime.fromisoformat(time)
-        except ValueError as err:
-            raise InvalidInputError(
-                f"{cls.__name__}.from_dict()",
-                "time",
-                expected="an ISO 8601 datetime with offset",
-                found=repr(time),
-                kind="",
-            ) from err
-    owner = f"{cls.__name__}.from_dict()"
-    if cls is Purchase:
-        values["lines"] = _nested(values, "lines", PurchaseLine.from_dict, owner)
-        values["tenders"] = _nested(values, "tenders", Tender.from_dict, owner)
-    elif cls is Refund:
-        values["lines"] = _nested(values, "lines", RefundLine.from_dict, owner)
-    result: Event = cls(**values)
     return result
-
-
-def _nested(
-    values: Mapping[str, Any], key: str, build: Callable[[Mapping[str, Any]], Any], owner: str
-) -> list[Any]:
-    """Build the items of list ``key``; errors name the full path (``lines[1].amount``)."""
-    items = values.get(key, [])
-    if isinstance(items, str | bytes | Mapping) or not isinstance(items, Sequence):
-        raise InvalidInputError(
-            owner,
-            key,
-            expected="a list of mappings",
-            found="None" if items is None else type(items).__name__,
-            kind="",
-        )
-    out = []
-    for i, item in enumerate(items):
-        try:
-            out.append(build(item))
-        except CrmkitError as err:
-            field = str(getattr(err, "field", "data"))
-            where = f"{key}[{i}]" if field == "data" else f"{key}[{i}].{field}"
-            raise InvalidInputError(
-                owner,
-                where,
-                expected=str(getattr(err, "expected", "a valid item")),
-                found=str(getattr(err, "found", err)),
-                kind="",
-            ) from err
-    return out

@@ -1,12 +1,10 @@
-"""The points ledger: lots, consumption, expiry, pending points, refunds and redemptions.
+"""The points ledger: one member's events folded into lots, debits and reversals.
 
-A member's events are folded in time order into a book of *lots* (one per crediting
-event: a purchase, an enrolment bonus, a positive adjustment). Every debit (redemption,
-points tender, negative adjustment, debt repayment) records the lots it drew from, so
-expiry never touches spent points and a cancellation puts points back exactly where they
-came from, with their original expiry.
-
-Per lot, always::
+A member's events are folded in time order by :class:`Book`, which dispatches each event
+(enrolment, purchase, redemption, adjustment, refund, cancellation) and keeps the tier
+status. The lots half of the fold (earn, consume, activate, expire) is
+:class:`~crmkit.loyalty._lots.LotBook`; the reversals half (refunds, cancellations) is
+:class:`~crmkit.loyalty._reversals.ReversalBook`. Per lot, always::
 
     amount = remaining + spent + expired + reversed + forfeited
 
@@ -25,23 +23,14 @@ cancellation at the same instant, so the result never depends on the order event
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
-import heapq
-import math
 import operator
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from fractions import Fraction
 from typing import TYPE_CHECKING, Any, cast
 
-import attrs
-
-from crmkit._jsonable import ResultDict
-from crmkit._rounding import largest_remainder
 from crmkit.errors import InsufficientPointsError, InvalidInputError, LedgerError
-from crmkit.loyalty._engine import Earned, Earner
-from crmkit.loyalty._engine import order_of as _order
+from crmkit.loyalty._engine import Earner
 from crmkit.loyalty._events import (
     Adjust,
     CancelRedemption,
@@ -53,6 +42,8 @@ from crmkit.loyalty._events import (
     Refund,
 )
 from crmkit.loyalty._expiry import ExpiryPolicy
+from crmkit.loyalty._lots import _FAR, Lot, Posting, _Debit, _Lot
+from crmkit.loyalty._reversals import ReversalBook, _Bought
 from crmkit.loyalty._rules import EarningResult, EarningScheme, MemberContext
 from crmkit.loyalty._tiers import TierStatus, TierTracker
 
@@ -62,121 +53,7 @@ if TYPE_CHECKING:
 __all__ = ["Book", "Lot", "Posting", "sort_events"]
 
 _UTC = dt.UTC
-_FAR = dt.datetime.max.replace(tzinfo=_UTC)
 _ZERO = Decimal(0)
-_NO_INTS: dict[str, int] = {}
-_NO_DECIMALS: dict[str, Decimal] = {}
-_EXPIRY_CACHE_SIZE = 100_000  # local days per program (about 270 years of earning days)
-
-#: The kinds of postings in a member's ledger.
-POSTING_KINDS = (
-    "earn",
-    "activate",
-    "expire",
-    "redeem",
-    "cancel",
-    "tender",
-    "tender_restore",
-    "reverse",
-    "forfeit",
-    "cash_offset",
-    "debt",
-    "repay",
-    "adjust",
-)
-
-
-@attrs.frozen
-class Lot(ResultDict):
-    """A parcel of points credited by one event, and what became of it.
-
-    ``amount == remaining + spent + expired + reversed + forfeited`` always holds.
-
-    Attributes:
-        lot_id: The lot's id (the crediting event's id).
-        source: What credited it: ``"purchase"``, ``"enroll"`` or ``"adjust"``.
-        earned_at: When it was credited (in the program's zone).
-        activates_at: When pending points become usable (``earned_at`` if never pending).
-        expires_at: First instant it is no longer usable (None: never); under an
-            inactivity policy, the current deadline.
-        amount: Points credited.
-        remaining: Points still in the lot (usable once active and before expiry).
-        spent: Points drawn by debits that still stand.
-        expired: Points that expired unspent.
-        reversed: Points taken back by refunds (or debt repayments).
-        forfeited: Spent points whose earning was later refunded and written off.
-        rule: The reason code or, for purchases, the rules that earned it.
-
-    Examples:
-        >>> import datetime as dt
-        >>> t = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
-        >>> lot = Lot("p1", "purchase", t, t, None, 100, 60, 40, 0, 0, 0, "base")
-        >>> lot.active(t)
-        True
-        >>> lot.to_dict()["expires_at"], lot.to_dict()["remaining"]
-        (None, 60)
-    """
-
-    lot_id: str
-    source: str
-    earned_at: dt.datetime
-    activates_at: dt.datetime
-    expires_at: dt.datetime | None
-    amount: int
-    remaining: int
-    spent: int
-    expired: int
-    reversed: int
-    forfeited: int
-    rule: str
-
-    def active(self, as_of: dt.datetime) -> bool:
-        """Whether the lot's remaining points are usable at ``as_of``.
-
-        Examples:
-            >>> import datetime as dt
-            >>> t = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
-            >>> Lot("p1", "purchase", t, t, t, 10, 10, 0, 0, 0, 0, "").active(t)
-            False
-        """
-        return self.activates_at <= as_of and (self.expires_at is None or as_of < self.expires_at)
-
-
-@attrs.frozen
-class Posting(ResultDict):
-    """One line of the member's ledger.
-
-    Attributes:
-        time: When (in the program's zone).
-        kind: One of ``earn``, ``activate``, ``expire``, ``redeem``, ``cancel``, ``tender``,
-            ``tender_restore``, ``reverse``, ``forfeit``, ``cash_offset``, ``debt``,
-            ``repay``, ``adjust``.
-        points: Signed change of the member's points (``activate`` moves pending to
-            available and ``forfeit``/``cash_offset``/``debt`` record a shortfall; their sign
-            follows what the member sees: 0 for forfeit and cash offset).
-        event_id: The event that caused it (for expiry and activation: the lot's event).
-        lot_id: The lot credited or debited, when one lot.
-        rule: What produced it: an earning rule id, a reason code or a policy name.
-        allocations: For debits and restorations, ``(lot_id, points)`` per lot.
-        money: For ``cash_offset``: the money to deduct from the refund.
-
-    Examples:
-        >>> import datetime as dt
-        >>> Posting(dt.datetime(2025, 1, 1, tzinfo=dt.UTC), "earn", 120, "p1", "p1", "base").points
-        120
-        >>> Posting(dt.datetime(2025, 1, 1, tzinfo=dt.UTC), "redeem", -50, "r1",
-        ...         allocations=(("p1", 50),)).to_dict()["allocations"]
-        [['p1', 50]]
-    """
-
-    time: dt.datetime
-    kind: str
-    points: int
-    event_id: str
-    lot_id: str | None = None
-    rule: str = ""
-    allocations: tuple[tuple[str, int], ...] = ()
-    money: Decimal | None = None
 
 
 def sort_events(events: Iterable[Event]) -> list[Event]:
@@ -211,8 +88,9 @@ def sort_events(events: Iterable[Event]) -> list[Event]:
             kind="",
         )
     seen: dict[str, Event] = {}
+    exact = EVENT_TYPES
     for event in events:
-        if not isinstance(event, _EVENT_TYPES):
+        if type(event) not in exact and not isinstance(event, _EVENT_TYPES):
             raise InvalidInputError(
                 "replay()",
                 "events",
@@ -243,173 +121,7 @@ _key: Callable[[Event], tuple[dt.datetime, int, str]] = operator.attrgetter(
 )
 
 
-class _Lot:
-    """The mutable lot inside the fold (see :class:`Lot`)."""
-
-    __slots__ = (
-        "activates_at",
-        "active",
-        "amount",
-        "cash_settled",
-        "earned_at",
-        "expired",
-        "expires_at",
-        "forfeited",
-        "lot_id",
-        "owed",
-        "queued",
-        "remaining",
-        "reversed",
-        "rule",
-        "source",
-        "spent",
-    )
-
-    def __init__(  # noqa: PLR0917 - internal, built in one place
-        self,
-        lot_id: str,
-        source: str,
-        rule: str,
-        amount: int,
-        earned_at: dt.datetime,
-        activates_at: dt.datetime,
-        expires_at: dt.datetime | None,
-    ) -> None:
-        self.lot_id = lot_id
-        self.source = source
-        self.rule = rule
-        self.amount = amount
-        self.remaining = amount
-        self.spent = 0
-        self.expired = 0
-        self.reversed = 0
-        self.forfeited = 0
-        self.owed = 0  # part of `spent` still owed as debt
-        self.cash_settled = 0  # part of `reversed` settled in money by the cash_offset policy
-        self.earned_at = earned_at
-        self.activates_at = activates_at
-        self.expires_at = expires_at
-        self.active = activates_at <= earned_at
-        self.queued = False
-
-    def clone(self) -> _Lot:
-        new = _Lot.__new__(_Lot)
-        for name in _Lot.__slots__:
-            setattr(new, name, getattr(self, name))
-        return new
-
-    def order_key(self) -> tuple[dt.datetime, dt.datetime, str]:
-        return (self.expires_at or _FAR, self.earned_at, self.lot_id)
-
-
-class _Debit:
-    __slots__ = ("allocations", "cancelled", "debit_id", "kind", "points", "restored")
-
-    def __init__(self, debit_id: str, kind: str, points: int, allocations: dict[str, int]) -> None:
-        self.debit_id = debit_id
-        self.kind = kind
-        self.points = points
-        self.allocations = allocations
-        self.restored = dict.fromkeys(allocations, 0)
-        self.cancelled = False
-
-    def clone(self) -> _Debit:
-        new = _Debit(self.debit_id, self.kind, self.points, dict(self.allocations))
-        new.restored = dict(self.restored)
-        new.cancelled = self.cancelled
-        return new
-
-
-class _Bought:
-    """What the ledger remembers of a purchase, so refunds reverse stored numbers."""
-
-    __slots__ = (
-        "_result",
-        "base",
-        "base_refunded",
-        "deferred",
-        "earner",
-        "event",
-        "line_base",
-        "line_points",
-        "lines_base",
-        "lines_whole",
-        "lot",
-        "qty",
-        "qty_refunded",
-        "refunded_net",
-        "reversed_points",
-        "tender",
-    )
-
-    def __init__(self, event: Purchase, earned: Earned, earner: Earner) -> None:
-        self.event = event
-        # A plain earner's full result is built only when read (refunds, explain): it
-        # depends on the order alone there; the per-line figures are kept as earned.
-        self._result = earned[3]
-        self.earner = earner
-        self.lines_whole = earned[4]
-        self.lines_base = earned[5]
-        self.base = earned[1]
-        # Per-line numbers are unpacked on the first refund (most purchases never get one).
-        # (The shared empty dicts are replaced, never mutated, by ``unpack``.)
-        self.line_points: dict[str, int] = _NO_INTS
-        self.line_base: dict[str, Decimal] = _NO_DECIMALS
-        self.qty: dict[str, int] = _NO_INTS
-        self.qty_refunded: dict[str, int] = _NO_INTS
-        self.reversed_points = 0
-        self.base_refunded = _ZERO
-        self.refunded_net = _ZERO
-        self.lot: str | None = None
-        self.tender: str | None = None
-        # Qualifying posting held back while the points are pending: [spend, points, orders].
-        self.deferred: list[Any] | None = None
-
-    def clone(self) -> _Bought:
-        new = _Bought.__new__(_Bought)
-        for name in _Bought.__slots__:
-            setattr(new, name, getattr(self, name))
-        new.qty_refunded = dict(self.qty_refunded)
-        new.qty = dict(self.qty)
-        new.line_points = dict(self.line_points)
-        new.line_base = dict(self.line_base)
-        new.deferred = list(self.deferred) if self.deferred is not None else None
-        return new
-
-    @property
-    def result(self) -> EarningResult:
-        """The purchase's earning result (built on first read for a plain earner)."""
-        if self._result is None:
-            self._result = self.earner.result(self.event)
-        return self._result
-
-    def unpack(self) -> None:
-        """Fill the per-line tables refunds need (once)."""
-        if self.qty:
-            return
-        lines = self.event.lines
-        if self.lines_whole is not None and self.lines_base is not None:
-            # The figures stored when the purchase was earned.
-            self.line_points = {
-                line.line_id: points for line, points in zip(lines, self.lines_whole, strict=True)
-            }
-            self.line_base = {
-                line.line_id: base for line, base in zip(lines, self.lines_base, strict=True)
-            }
-        else:
-            result = self.result
-            self.line_points = {lp.line_id: lp.points for lp in result.lines}
-            self.line_base = {lp.line_id: lp.base for lp in result.lines}
-        self.qty = {line.line_id: line.quantity for line in lines}
-        self.qty_refunded = dict.fromkeys(self.qty, 0)
-
-    @property
-    def fully_refunded(self) -> bool:
-        self.unpack()
-        return all(self.qty_refunded[k] == self.qty[k] for k in self.qty)
-
-
-class Book:
+class Book(ReversalBook):
     """The mutable fold of one member's events under a program (internal)."""
 
     def __init__(self, program: Program) -> None:
@@ -496,282 +208,6 @@ class Book:
         new.activations = list(self.activations)
         new.expiries = list(self.expiries)
         return new
-
-    # -- time ----------------------------------------------------------------------------
-    def advance(self, to: dt.datetime) -> None:
-        """Activate and expire lots at every instant up to and including ``to``."""
-        activations, expiries = self.activations, self.expiries
-        deadline = self.deadline
-        if not (
-            (activations and activations[0][0] <= to)
-            or (expiries and expiries[0][0] <= to)
-            or (deadline is not None and deadline <= to)
-        ):
-            if self.clock is None or to > self.clock:
-                self.clock = to
-            return
-        while True:
-            t_act = activations[0][0] if activations else _FAR
-            t_exp = expiries[0][0] if expiries else _FAR
-            if self.deadline is None:
-                # No inactivity deadline: the sooner of the two heaps (activations first).
-                if t_act <= t_exp:
-                    if t_act > to:
-                        break
-                    self._activate(self.lots[heapq.heappop(activations)[1]], t_act)
-                else:
-                    if t_exp > to:
-                        break
-                    self._expire(self.lots[heapq.heappop(expiries)[1]], t_exp)
-                continue
-            t_dead = self.deadline
-            first = min(t_act, t_exp, t_dead)
-            if first > to:
-                break
-            if t_act == first:
-                _, lot_id = heapq.heappop(activations)
-                self._activate(self.lots[lot_id], first)
-            elif t_exp == first:
-                _, lot_id = heapq.heappop(expiries)
-                self._expire(self.lots[lot_id], first)
-            else:
-                self.deadline = None
-                for lot in self._usable():
-                    lot.expires_at = first
-                    self._expire(lot, first)
-        if self.clock is None or to > self.clock:
-            self.clock = to
-
-    def _activate(self, lot: _Lot, at: dt.datetime) -> None:
-        if lot.active:
-            return
-        lot.active = True
-        remaining = lot.remaining
-        lot_id = lot.lot_id
-        if remaining:
-            self.pending -= remaining
-            self.available += remaining
-            self._enqueue(lot)
-            self.postings.append((at, "activate", 0, lot_id, lot_id, "pending", (), None))
-        bought = self.bought.get(lot_id)
-        if bought is not None and bought.deferred is not None:
-            spend, points, orders = bought.deferred
-            bought.deferred = None
-            if spend or points or orders:
-                self.qualifying.append((at, spend, points, orders))
-        if self.debt:
-            self._repay(at, lot_id)
-
-    def _expire(self, lot: _Lot, at: dt.datetime) -> None:
-        points = lot.remaining
-        if not points:
-            return
-        lot.remaining = 0
-        self.stale = True
-        lot.expired += points
-        if lot.active:
-            self.available -= points
-        else:
-            self.pending -= points
-        self._post(at, "expire", -points, lot.lot_id, lot.lot_id, self.policy.kind)
-
-    def _usable(self) -> list[_Lot]:
-        """Usable lots with points left, in consumption order (soonest expiry, oldest, id)."""
-        queue = self.queue
-        if not self.stale:
-            return queue
-        self.stale = False
-        keep = [lot for lot in queue if lot.remaining]
-        if len(keep) != len(queue):
-            keys = []
-            for lot, key in zip(queue, self.queue_keys, strict=True):
-                if lot.remaining:
-                    keys.append(key)
-                else:
-                    lot.queued = False
-            self.queue = queue = keep
-            self.queue_keys = keys
-        return queue
-
-    def _enqueue(self, lot: _Lot) -> None:
-        if lot.active and lot.remaining and not lot.queued:
-            lot.queued = True
-            key = lot.order_key()
-            at = bisect.bisect_right(self.queue_keys, key)
-            self.queue_keys.insert(at, key)
-            self.queue.insert(at, lot)
-
-    # -- posting helpers -----------------------------------------------------------------
-    def _post(  # noqa: PLR0917 - an internal helper called positionally throughout
-        self,
-        at: dt.datetime,
-        kind: str,
-        points: int,
-        event_id: str,
-        lot_id: str | None,
-        rule: str,
-        allocations: Mapping[str, int] | None = None,
-        money: Decimal | None = None,
-    ) -> None:
-        self.postings.append(
-            (
-                at,
-                kind,
-                points,
-                event_id,
-                lot_id,
-                rule,
-                tuple(allocations.items()) if allocations else (),
-                money,
-            )
-        )
-
-    def _new_lot(
-        self, event: Event, source: str, rule: str, points: int, pending_until: dt.datetime | None
-    ) -> _Lot:
-        at = self.now
-        expires_utc = self._expiry(at)
-        if self.deadline is None and self.expiry_kind == "inactivity":
-            # Points credited before any declared activity: the clock starts now.
-            deadline = self.policy.expires_at(at, self.zone)
-            assert deadline is not None
-            self.deadline = deadline.astimezone(_UTC)
-        activates = pending_until if pending_until is not None and pending_until > at else at
-        lot = _Lot(event.event_id, source, rule, points, at, activates, expires_utc)
-        self.lots[lot.lot_id] = lot
-        self.credited += points
-        if lot.active:
-            self.available += points
-            self._enqueue(lot)
-        else:
-            self.pending += points
-            heapq.heappush(self.activations, (activates, lot.lot_id))
-        if expires_utc is not None:
-            heapq.heappush(self.expiries, (expires_utc, lot.lot_id))
-        return lot
-
-    def _expiry(self, at: dt.datetime) -> dt.datetime | None:
-        """UTC expiry of a lot earned at ``at`` (cached per local earning day)."""
-        if self.policy.by_tier:
-            # Validity by the tier held now (rule 5): not cached, the tier varies.
-            tier = self.tier_status(at).tier
-            expires = self.policy.for_tier(tier).expires_at(at, self.zone)
-            return expires.astimezone(_UTC) if expires is not None else None
-        if self.expiry_kind in ("never", "inactivity"):
-            return None
-        day = self.local_day if at is self.now and self.local_day is not None else None
-        if day is None:
-            day = at.astimezone(self.zone).date()
-        cache = self.expiry_cache
-        try:
-            return cache[day]
-        except KeyError:
-            pass
-        expires = self.policy.expires_at(at, self.zone)
-        if len(cache) >= _EXPIRY_CACHE_SIZE:
-            cache.clear()
-        cache[day] = value = expires.astimezone(_UTC) if expires is not None else None
-        return value
-
-    def _draw(self, points: int) -> dict[str, int]:
-        """Take ``points`` from usable lots, soonest-expiring first; the caller checked."""
-        allocations: dict[str, int] = {}
-        left = points
-        queue = self._usable()
-        emptied = 0
-        for lot in queue:
-            take = min(left, lot.remaining)
-            lot.remaining -= take
-            lot.spent += take
-            allocations[lot.lot_id] = take
-            left -= take
-            if not lot.remaining:
-                emptied += 1
-                lot.queued = False
-            if not left:
-                break
-        if emptied:
-            # The lots drawn dry are the first ones of the queue.
-            del queue[:emptied]
-            del self.queue_keys[:emptied]
-        self.available -= points
-        return allocations
-
-    def _debit(self, event: Event, kind: str, points: int, what: str) -> _Debit:
-        if points > self.available:
-            raise InsufficientPointsError.for_amounts(
-                f"{type(event).__name__} {event.event_id!r}",
-                available=self.available,
-                requested=points,
-                hint=f"The {what} needs {points} points."
-                + (f" The member owes {self.debt} points of debt." if self.debt else ""),
-            )
-        allocations = self._draw(points)
-        debit = _Debit(event.event_id, kind, points, allocations)
-        self.debits[event.event_id] = debit
-        return debit
-
-    def _restore(self, lot: _Lot, points: int, at: dt.datetime) -> None:
-        """Put ``points`` drawn from ``lot`` back (its original expiry stays)."""
-        back = points
-        if lot.forfeited:
-            # The lot's earning was refunded while these points were spent and written
-            # off: returning them completes the reversal instead.
-            take = min(back, lot.forfeited)
-            lot.forfeited -= take
-            lot.reversed += take
-            back -= take
-        if back and lot.owed:
-            take = min(back, lot.owed)
-            lot.owed -= take
-            lot.spent -= take
-            lot.reversed += take
-            self.debt -= take
-            back -= take
-        if back and lot.cash_settled:
-            # The member paid money for these points (cash_offset): they come back.
-            take = min(back, lot.cash_settled)
-            lot.cash_settled -= take
-            lot.reversed -= take
-            lot.remaining += take
-            self._credit_remaining(lot, take)
-            back -= take
-        lot.spent -= back
-        lot.remaining += back
-        self._credit_remaining(lot, back)
-        if lot.expires_at is not None and lot.expires_at <= at:
-            # Restored into a lot already past its expiry: the points expire now.
-            self._expire(lot, at)
-
-    def _credit_remaining(self, lot: _Lot, points: int) -> None:
-        if lot.active:
-            self.available += points
-            self._enqueue(lot)
-        else:
-            self.pending += points
-
-    def _repay(self, at: dt.datetime, event_id: str) -> None:
-        """Repay open debt from usable points (``debt`` shortfall policy).
-
-        The repayment is a debit like a redemption (the repaying lots book the points as
-        spent); the owing lots' debt shrinks, oldest first.
-        """
-        if not self.debt or not self.available:
-            return
-        points = min(self.debt, self.available)
-        allocations = self._draw(points)
-        debit_id = f"{event_id}#repay{len(self.debits)}"
-        self.debits[debit_id] = _Debit(debit_id, "repay", points, allocations)
-        self.debt -= points
-        left = points
-        for lot in self.lots.values():  # oldest debt first (lots keep insertion order)
-            if not left:
-                break
-            if lot.owed:
-                take = min(left, lot.owed)
-                lot.owed -= take
-                left -= take
-        self._post(at, "repay", -points, event_id, None, "debt", allocations)
 
     # -- events --------------------------------------------------------------------------
     @property
@@ -923,13 +359,7 @@ class Book:
                     requested=tender_points,
                     hint="The points tender needs that many points.",
                 )
-        if earner.plain and not event.tenders:
-            earned = earner.plain_order(event.lines)
-        else:
-            context = self._context(event)
-            order = _order(event, event.points_tender_amount if event.tenders else _ZERO)
-            result = self.scheme.earn(order, context, timezone=self.zone)
-            earned = (result.points, result.base, result.rule_points, result, None, None)
+        earned = earner.earn(event, self._context, self.zone)
         points, base, rule_points = earned[0], earned[1], earned[2]
         bought = _Bought(event, earned, earner)
         self.bought[event_id] = bought
@@ -1060,188 +490,6 @@ class Book:
         self.tier_posted = len(postings)
         return tracker.status(at)
 
-    def _refund(self, event: Refund) -> None:
-        owner = f"Refund {event.event_id!r}"
-        bought = self.bought.get(event.purchase_id)
-        if bought is None:
-            raise LedgerError(
-                owner,
-                "purchase_id",
-                expected="a purchase replayed before the refund",
-                found=f"{event.purchase_id!r}, which is unknown",
-                hint="Refunds must refer to a purchase event of the same member.",
-            )
-        purchase = bought.event
-        bought.unpack()
-        if event.lines:
-            wanted: dict[str, int] = {}
-            for line in event.lines:
-                if line.line_id not in bought.qty:
-                    raise LedgerError(
-                        owner,
-                        "lines",
-                        expected=f"lines of purchase {purchase.event_id!r} {sorted(bought.qty)}",
-                        found=f"line {line.line_id!r}",
-                    )
-                left = bought.qty[line.line_id] - bought.qty_refunded[line.line_id]
-                quantity = left if line.quantity is None else line.quantity
-                if quantity > left or quantity == 0:
-                    raise LedgerError(
-                        owner,
-                        "quantity",
-                        expected=f"at most the {left} units of line {line.line_id!r} not yet refunded",
-                        found=f"{quantity if line.quantity is not None else 'the rest'}",
-                    )
-                wanted[line.line_id] = quantity
-        else:
-            wanted = {
-                k: bought.qty[k] - bought.qty_refunded[k]
-                for k in bought.qty
-                if bought.qty[k] > bought.qty_refunded[k]
-            }
-            if not wanted:
-                raise LedgerError(
-                    owner,
-                    "purchase_id",
-                    expected="a purchase with something left to refund",
-                    found=f"{purchase.event_id!r}, already fully refunded",
-                )
-        # Exact reversal of stored numbers: cumulative shares, so the parts of a line
-        # refunded in several goes add up to the whole line.
-        points = 0
-        base = _ZERO
-        net = _ZERO
-        quantum = self.program.money_quantum
-        for bought_line in purchase.lines:
-            units = wanted.get(bought_line.line_id)
-            if not units:
-                continue
-            total = bought.qty[bought_line.line_id]
-            before = bought.qty_refunded[bought_line.line_id]
-            after = before + units
-            line_points = bought.line_points.get(bought_line.line_id, 0)
-            points += line_points * after // total - line_points * before // total
-            line_base = bought.line_base.get(bought_line.line_id, _ZERO)
-            base += _share(line_base, after, total, quantum) - _share(
-                line_base, before, total, quantum
-            )
-            net += _share(bought_line.net, after, total, quantum) - _share(
-                bought_line.net, before, total, quantum
-            )
-            bought.qty_refunded[bought_line.line_id] = after
-        bought.refunded_net += net
-        at = self.now
-        # 1. points paid as a tender come back, pro rata to the refunded money.
-        if bought.tender is not None:
-            debit = self.debits[bought.tender]
-            if bought.fully_refunded or purchase.net == 0:
-                target = debit.points
-            else:
-                # Exact: floor(points x refunded / net) in integers, never a rounded ratio.
-                target = math.floor(
-                    Fraction(debit.points) * Fraction(bought.refunded_net) / Fraction(purchase.net)
-                )
-            already = sum(debit.restored.values())
-            self._restore_share(debit, target - already, at, event.event_id, "tender_restore")
-        # 2. the points the refunded lines earned are reversed.
-        bought.reversed_points += points
-        if points and bought.lot is not None:
-            self._reverse(self.lots[bought.lot], points, at, event.event_id)
-            # Period caps count purchase points net of refunds, in the purchase's period.
-            self.earn_history.append((purchase.time, -points))
-        # 3. qualifying counters shrink.
-        orders = -1 if bought.fully_refunded else 0
-        if bought.deferred is not None:
-            bought.deferred[0] -= base
-            bought.deferred[1] -= points
-            bought.deferred[2] += orders
-        elif base or points or orders:
-            self.qualifying.append((at, -base, -points, orders))
-        self._repay(at, event.event_id)
-
-    def _restore_share(
-        self, debit: _Debit, points: int, at: dt.datetime, event_id: str, kind: str
-    ) -> None:
-        """Give ``points`` of ``debit`` back, pro rata to what is still out of each lot."""
-        if points <= 0:
-            return
-        out = {k: v - debit.restored[k] for k, v in debit.allocations.items()}
-        shares = _largest_remainder(out, points)
-        self._post(at, kind, points, event_id, None, kind, {k: v for k, v in shares.items() if v})
-        for lot_id, share in shares.items():
-            if share:
-                debit.restored[lot_id] += share
-                self._restore(self.lots[lot_id], share, at)
-
-    def _reverse(self, lot: _Lot, points: int, at: dt.datetime, event_id: str) -> None:
-        """Take back ``points`` a refunded purchase earned into ``lot``."""
-        program = self.program
-        take = min(points, lot.remaining)
-        if take:
-            lot.remaining -= take
-            if not lot.remaining:
-                self.stale = True
-            lot.reversed += take
-            if lot.active:
-                self.available -= take
-            else:
-                self.pending -= take
-            self._post(at, "reverse", -take, event_id, lot.lot_id, "refund")
-        left = points - take
-        gone = min(left, lot.expired)
-        if gone:
-            # Points that already expired cost the member nothing more.
-            lot.expired -= gone
-            lot.reversed += gone
-            left -= gone
-        if not left:
-            return
-        # The rest was spent: the shortfall policy decides.
-        shortfall = left
-        policy = program.shortfall
-        if policy == "forfeit":
-            lot.spent -= shortfall
-            lot.forfeited += shortfall
-            self._post(at, "forfeit", 0, event_id, lot.lot_id, "forfeit", {lot.lot_id: shortfall})
-        elif policy == "balance_then_cash":
-            # The member's other usable points first (as a debt repaid at once), then money.
-            take = min(shortfall, self.available)
-            if take:
-                lot.owed += take
-                self.debt += take
-                self._post(at, "debt", -take, event_id, lot.lot_id, "debt")
-                self._repay(at, event_id)
-            if shortfall > take:
-                self._cash_offset(lot, shortfall - take, at, event_id)
-        elif policy == "cash_offset":
-            self._cash_offset(lot, shortfall, at, event_id)
-        else:
-            lot.owed += shortfall
-            self.debt += shortfall
-            self._post(at, "debt", -shortfall, event_id, lot.lot_id, "debt")
-            self._repay(at, event_id)
-
-    def _cash_offset(self, lot: _Lot, shortfall: int, at: dt.datetime, event_id: str) -> None:
-        """Settle ``shortfall`` spent points of a refunded ``lot`` in money (reported)."""
-        program = self.program
-        lot.spent -= shortfall
-        lot.reversed += shortfall
-        lot.cash_settled += shortfall
-        # ``point_value`` is per point; the ledger counts 10**-point_decimals points.
-        points_owed = Decimal(shortfall).scaleb(-program.point_decimals)
-        money = (points_owed * program.point_value).quantize(program.money_quantum)
-        self.cash_offset += money
-        self._post(
-            at,
-            "cash_offset",
-            0,
-            event_id,
-            lot.lot_id,
-            "cash_offset",
-            {lot.lot_id: shortfall},
-            money,
-        )
-
     def _redeem(self, event: Redeem) -> None:
         if event.currency is not None and event.currency != self.currency:
             self._unknown_currency(event)
@@ -1296,38 +544,6 @@ class Book:
             found=f"prices for {sorted(prices)}",
         )
 
-    def _cancel(self, event: CancelRedemption) -> None:
-        owner = f"CancelRedemption {event.event_id!r}"
-        debit = self.debits.get(event.redemption_id)
-        if debit is None or debit.kind != "redeem":
-            raise LedgerError(
-                owner,
-                "redemption_id",
-                expected="a redemption replayed before the cancellation",
-                found=f"{event.redemption_id!r}, which is unknown",
-            )
-        if debit.cancelled:
-            raise LedgerError(
-                owner,
-                "redemption_id",
-                expected="a redemption not yet cancelled",
-                found=f"{event.redemption_id!r}, already cancelled",
-            )
-        debit.cancelled = True
-        self._post(
-            self.now,
-            "cancel",
-            debit.points,
-            event.event_id,
-            None,
-            event.redemption_id,
-            debit.allocations,
-        )
-        for lot_id, points in debit.allocations.items():
-            self._restore(self.lots[lot_id], points, self.now)
-        debit.restored = dict(debit.allocations)
-        self._repay(self.now, event.event_id)
-
     def _unknown_currency(self, event: Redeem | Adjust) -> None:
         raise LedgerError(
             f"{type(event).__name__} {event.event_id!r}",
@@ -1381,28 +597,3 @@ FANNED_HANDLERS: dict[type[Any], Any] = {cls: _fanned(m) for cls, m in _HANDLERS
 
 def _rules_of(result: EarningResult) -> str:
     return ",".join(rule for rule, points in result.rule_points if points)
-
-
-def _share(amount: Decimal, part: int, total: int, quantum: Decimal) -> Decimal:
-    if part == total:
-        return amount
-    # The exact share amount * part / total in quanta, rounded once (half to even), in
-    # integers: amount = n / d and quantum = qn / qd.
-    n, d = amount.as_integer_ratio()
-    qn, qd = quantum.as_integer_ratio()
-    den = d * total * qn
-    units, rest = divmod(n * part * qd, den)
-    if 2 * rest > den or (2 * rest == den and units % 2):
-        units += 1
-    return (Decimal(units) * quantum).quantize(quantum)
-
-
-def _largest_remainder(weights: Mapping[str, int], total: int) -> dict[str, int]:
-    """Split ``total`` in proportion to ``weights`` (ints) into ints that add up exactly.
-
-    :func:`crmkit._rounding.largest_remainder` over the mapping's values; each part stays
-    within its weight when ``total <= sum(weights)``.
-    """
-    if sum(weights.values()) <= 0:
-        return dict.fromkeys(weights, 0)
-    return dict(zip(weights, largest_remainder(total, list(weights.values())), strict=True))

@@ -38,7 +38,8 @@ from crmkit.errors import ConfigError, InvalidInputError, LedgerError
 from crmkit.loyalty._engine import Earner
 from crmkit.loyalty._events import Event
 from crmkit.loyalty._expiry import ExpiryPolicy
-from crmkit.loyalty._ledger import EVENT_TYPES, FANNED_HANDLERS, Book, Lot, Posting, sort_events
+from crmkit.loyalty._ledger import EVENT_TYPES, FANNED_HANDLERS, Book, sort_events
+from crmkit.loyalty._lots import Lot, Posting
 from crmkit.loyalty._privileges import Privilege, PrivilegeSet
 from crmkit.loyalty._rules import EarningResult, EarningScheme
 from crmkit.loyalty._tiers import QualifyingPosting, TierLadder, TierStatus

@@ -31,6 +31,7 @@ Points tenders are not expressed in the table: use :class:`~crmkit.loyalty.Tende
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import functools
 import itertools
 import math
@@ -604,8 +605,8 @@ def _build(  # noqa: PLR0917 - internal
             )
         else:
             event = ProfileUpdate(eid, at, birth_date=_text(birth[first]) or None)
-    except InvalidInputError as err:
-        if err.rows:
+    except (InvalidInputError, ConfigError) as err:  # ConfigError: a checked constructor's
+        if err.rows:  # refusal of a table value (walksvc: it named no row), e.g. amount < 0
             raise
         column = _FIELD_COLUMNS.get(err.field, err.field)
         raise InvalidInputError(
@@ -743,6 +744,8 @@ def replay_many(
         )
     if on_error not in ("raise", "skip"):
         raise ConfigError(_OWNER, "on_error", expected="'raise' or 'skip'", found=repr(on_error))
+    if not isinstance(program, Program):  # walksvc: was an AttributeError on None
+        raise ConfigError(_OWNER, "program", expected="a Program", found=type(program).__name__)
     end = program._as_of(as_of)
     columns: dict[str, Any] = {
         "member": member,
@@ -881,7 +884,19 @@ def _replay_part(  # noqa: PLR0917 - submitted positionally to worker processes
     # The garbage collector is left as the host process set it: a library does not change
     # the global state of the process it runs in.
     for who, member_events in iter_member_events(events, program, **columns):
-        book = program._fold(member_events, end, on_error)
+        try:
+            book = program._fold(member_events, end, on_error)
+        except decimal.DecimalException:  # walksvc: e.g. '1e308' beside another order line
+            mask = (events[columns["member"]] == who).to_numpy(dtype=bool)
+            raise InvalidInputError(
+                _OWNER,
+                "amount",
+                expected=f"amounts whose points fit the int64 result columns (at most {_INT64:,})",
+                found="a member whose order totals exceed the exact points arithmetic",
+                rows=first_labels(events.index, mask),
+                total=int(mask.sum()),
+                hint="Check the amount column's unit.",
+            ) from None
         rows.append(_summary(book, end, expiring_days))
         index.append(who)
     return index, rows

@@ -1179,6 +1179,8 @@ def assign_tiers(
     """
     owner = "assign_tiers()"
     frame = require_frame(qualifying, owner, "qualifying")
+    if not isinstance(ladder, TierLadder):  # walksvc: was an AttributeError on None
+        raise ConfigError(owner, "ladder", expected="a TierLadder", found=type(ladder).__name__)
     used = sorted({m for t in ladder.tiers for m in t.thresholds()}, key=METRICS.index)
     columns = {"spend": spend, "points": points, "orders": orders}
     need = [member] + [columns[m] for m in used] + ([current] if current else [])

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
         lifecycle_history,
     )
     from crmkit.segmentation._lifecycle_policy import (
+        AliveRule,
         LifecyclePolicy,
         StageResult,
     )
@@ -97,6 +98,7 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "AliveRule",
     "BetaGeoBetaBinomFit",
     "BetaGeoBetaBinomModel",
     "BetaGeoFit",

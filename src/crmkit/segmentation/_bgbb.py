@@ -43,6 +43,11 @@ from crmkit.segmentation._model import (
 __all__ = ["BetaGeoBetaBinomFit", "BetaGeoBetaBinomModel"]
 
 
+#: The most purchase opportunities BG/BB accepts (weekly for ~190 years): the likelihood
+#: holds one column per opportunity after the last purchase.
+_MAX_OPPORTUNITIES = 10_000
+
+
 def _bgbb_loglik(theta: FloatArray, x: FloatArray, tx: FloatArray, n: FloatArray) -> FloatArray:
     """FHS 2010 eq. 5: alive through n, plus dropping out after each opportunity tx..n-1."""
     a, b, g, d = theta
@@ -83,6 +88,11 @@ def _check_bgbb(  # noqa: PLR0917 - private helper over parallel arrays
             "bad values",
         )
     refuse_rows(index, tx > n, owner, names[2], f"at least {names[1]}", "smaller values")
+    # The likelihood sums over every opportunity after the last purchase (one column each).
+    refuse_rows(
+        index, n > _MAX_OPPORTUNITIES, owner, names[2],
+        f"at most {_MAX_OPPORTUNITIES:,} opportunities", "larger values",
+    )  # fmt: skip
     refuse_rows(
         index,
         x > tx,

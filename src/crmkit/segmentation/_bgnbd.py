@@ -41,6 +41,7 @@ from crmkit.segmentation._model import (
     _CountFit,
     fit_model,
     log_hyp2f1,
+    on_distinct,
     read_counts,
     time_scale,
     wsum,
@@ -307,40 +308,100 @@ class BetaGeoFit(_CountFit):
             odds = np.where(x > 0, odds, -np.inf)
         return np.asarray(odds, dtype=np.float64)
 
-    def _alive(self, x: FloatArray, tx: FloatArray, T: FloatArray, t: FloatArray) -> FloatArray:
-        from scipy.special import expit
+    def _later(self, x: FloatArray, T: FloatArray, t: FloatArray) -> FloatArray:
+        """P(alive at T + t | alive at T): survive the purchases made in (T, T + t].
 
+        Given alive at T, lambda ~ Gamma(r + x, alpha + T) and p ~ Beta(a, b + x [+ 1]),
+        so E[(1 - p)^N] = E[exp(-lambda p t)] = 2F1(r + x, a; a + b + x [+ 1];
+        -t/(alpha + T)), written with Pfaff's transformation to an argument in [0, 1).
+        """
         r, alpha, a, b = self._p()
         shift = 1.0 if self._MODIFIED else 0.0
-        now = expit(-self._alive_now_log_odds(x, tx, T))
-        # Alive at T + t: survive the purchases made in (T, T + t]. Given alive at T,
-        # lambda ~ Gamma(r + x, alpha + T) and p ~ Beta(a, b + x [+ 1]), so
-        # E[(1 - p)^N] = E[exp(-lambda p t)] = 2F1(r + x, a; a + b + x [+ 1]; -t/(alpha + T)),
-        # written with Pfaff's transformation to an argument in [0, 1).
+        if not np.any(t > 0):
+            return np.ones(np.broadcast(x, T, t).shape)
         z = t / (alpha + T + t)
         with np.errstate(divide="ignore", invalid="ignore"):
             log_later = a * np.log1p(-z) + log_hyp2f1(a, a + b + shift - r, a + b + x + shift, z)
-        later = np.where(t > 0, np.exp(log_later), 1.0)
-        return np.asarray(now * later, dtype=np.float64)
+        return np.asarray(np.where(t > 0, np.exp(log_later), 1.0), dtype=np.float64)
 
-    def _expected(self, t: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray) -> FloatArray:
+    def _alive(self, x: FloatArray, tx: FloatArray, T: FloatArray, t: FloatArray) -> FloatArray:
         from scipy.special import expit
+
+        now = expit(-self._alive_now_log_odds(x, tx, T))
+        if not np.any(t > 0):
+            return np.asarray(now * self._later(x, T, t), dtype=np.float64)
+        # The 2F1 depends on (x, T, t) only: evaluated once per distinct triple.
+        return np.asarray(now * on_distinct(self._later, x, T, t), dtype=np.float64)
+
+    def _tail(self, x: FloatArray, T: FloatArray, t: FloatArray) -> FloatArray:
+        """((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x+s; a+b+x-1+s; z) of E[X(t)].
+
+        Euler-transformed to (1-z)^(a-1) 2F1(a+b-1+s-r, a-1; a+b+x-1+s; z): no overflow
+        at large x.
+        """
+        from scipy.special import hyp2f1
 
         r, alpha, a, b = self._p()
         a = _nudge(a)
         shift = 1.0 if self._MODIFIED else 0.0
         z = t / (alpha + T + t)
-        # 1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x+s; a+b+x-1+s; z), Euler-transformed
-        # to (1-z)^(a-1) 2F1(a+b-1+s-r, a-1; a+b+x-1+s; z): no overflow at large x.
-        from scipy.special import hyp2f1
-
         with np.errstate(all="ignore"):
-            tail = np.exp((a - 1.0) * np.log1p(-z)) * hyp2f1(
-                a + b - 1.0 + shift - r, a - 1.0, a + b + x - 1.0 + shift, z
+            return np.asarray(
+                np.exp((a - 1.0) * np.log1p(-z))
+                * hyp2f1(a + b - 1.0 + shift - r, a - 1.0, a + b + x - 1.0 + shift, z),
+                dtype=np.float64,
             )
+
+    def _expected_given(
+        self, t: FloatArray, x: FloatArray, T: FloatArray, now: FloatArray
+    ) -> FloatArray:
+        """E[X(t) | x, t_x, T] from P(alive) ``now``: (a+b+x-1+s)/(a-1) (1 - tail) now."""
+        _, _, a, b = self._p()
+        a = _nudge(a)
+        shift = 1.0 if self._MODIFIED else 0.0
+        with np.errstate(all="ignore"):
             first = (a + b + x - 1.0 + shift) / (a - 1.0)
-            value = first * (1.0 - tail) * expit(-self._alive_now_log_odds(x, tx, T))
+            value = first * (1.0 - on_distinct(self._tail, x, T, t)) * now
         return np.asarray(np.where(t > 0, value, 0.0), dtype=np.float64)
+
+    def _expected(self, t: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray) -> FloatArray:
+        from scipy.special import expit
+
+        return self._expected_given(t, x, T, expit(-self._alive_now_log_odds(x, tx, T)))
+
+    def _columns(
+        self, t: float, x: FloatArray, tx: FloatArray, T: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """The predict columns sharing P(alive) now and the per-(x, T) terms.
+
+        P(no purchase in t) = 1 - P(alive) (1 - ((alpha+T)/(alpha+T+t))^(r+x)): a dead
+        customer buys nothing, a live one none with E[exp(-lambda t)] (the ratio of
+        likelihoods of the base class, in closed form).
+        """
+        from scipy.special import expit
+
+        now = expit(-self._alive_now_log_odds(x, tx, T))
+        horizon = np.full_like(x, t)
+        return (
+            self._expected_given(horizon, x, T, now),
+            now,
+            now * on_distinct(self._later, x, T, t),
+            self._no_purchase_given(horizon, x, T, now),
+        )
+
+    def _no_purchase_given(
+        self, t: FloatArray, x: FloatArray, T: FloatArray, now: FloatArray
+    ) -> FloatArray:
+        """1 - P(alive) (1 - ((alpha+T)/(alpha+T+t))^(r+x)): the likelihood ratio, closed."""
+        r, alpha, _, _ = self._p()
+        return np.asarray(1.0 + now * np.expm1(-(r + x) * np.log1p(t / (alpha + T))))
+
+    def _no_purchase(
+        self, t: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray
+    ) -> FloatArray:
+        from scipy.special import expit
+
+        return self._no_purchase_given(t, x, T, expit(-self._alive_now_log_odds(x, tx, T)))
 
     def _population(self, t: FloatArray) -> FloatArray:
         # A new customer is one with x = 0 observed for T = 0: the conditional expectation

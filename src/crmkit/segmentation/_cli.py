@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from crmkit._cli_support import (
@@ -35,6 +36,7 @@ from crmkit._validate import (
     check_not_empty,
     numeric_column,
     require_columns,
+    require_finite_result,
     require_no_missing,
 )
 from crmkit.errors import ConfigError
@@ -48,7 +50,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["add_commands", "demo_section"]
 
-_MAPS = ("default", "rf-grid", "three-layer")
+_MAPS = ("default", "marketer-11", "rf-grid", "three-layer")
 
 
 def add_commands(subparsers: Any) -> None:
@@ -77,7 +79,10 @@ def add_commands(subparsers: Any) -> None:
             "customer": ("customer_id", "customer id column"),
             "date": ("date", "purchase date column"),
             "amount": ("amount", "amount column"),
-            "order": (None, "order id column (frequency = distinct orders; default: rows)"),
+            "order": (
+                None,
+                "order id column (frequency = distinct orders; default: distinct purchase days)",
+            ),
         },
     )
     p.add_argument("--as-of", default=None, help="analysis date (default: last date in the data)")
@@ -91,7 +96,8 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument(
         "--map",
         default="default",
-        help="segment map: default (11 segments), rf-grid, three-layer, none, or a JSON file",
+        help="segment map: default (crmkit's 11 segments, with day guards), marketer-11 (the "
+        "published 125-code table), rf-grid, three-layer, none, or a JSON file",
     )
     p.add_argument("--model", default=None, help="apply a stored model (JSON) instead of fitting")
     p.add_argument("--save-model", default=None, help="write the fitted model as JSON")
@@ -185,7 +191,11 @@ def _run_rfm(args: argparse.Namespace) -> int:
     fitted = scored.attrs["rfm_model"]
     scored = scored.copy(deep=False)
     scored.attrs = {}
-    emit(segment_summary(scored) if args.summary else scored, args, fmt=fmt)
+    if args.summary:  # with the map's promises: does each segment keep its name's promise?
+        used = RFMModel.from_dict(fitted).segment_map
+        emit(segment_summary(scored, segment_map=used), args, fmt=fmt)
+    else:
+        emit(scored, args, fmt=fmt)
     if args.save_model:
         write_text_file(args.save_model, json.dumps(fitted, indent=2) + "\n")
     return 0
@@ -201,7 +211,9 @@ def _run_abc(args: argparse.Namespace) -> int:
     # Check before grouping: a group-by would silently skip missing ids and values.
     require_no_missing(frame, args.customer, owner, what="customer ids")
     amounts = pd.Series(numeric_column(frame, args.value, owner), index=frame.index)
-    values = amounts.groupby(frame[args.customer].to_numpy(), sort=True).sum()
+    with np.errstate(over="ignore"):  # checked just below
+        values = amounts.groupby(frame[args.customer].to_numpy(), sort=True).sum()
+    require_finite_result(values.to_numpy(), owner, args.value, labels=values.index)
     values.index.name = args.customer
     values.name = args.value
     classified = abc_classify(values, method=args.method, cuts=args.cuts, labels=args.labels)

@@ -49,6 +49,7 @@ from crmkit.segmentation._model import (
     check_customers,
     read_columns,
 )
+from crmkit.segmentation._pareto import as_value_series
 
 __all__ = [
     "calibration_holdout_comparison",
@@ -470,13 +471,7 @@ def potential_from_value(
         )
     if len(set(levels)) != 3:
         raise ConfigError(owner, "levels", expected="three distinct names", found=repr(levels))
-    numbers = value.to_numpy(dtype=np.float64, na_value=np.nan)
-    bad = ~np.isfinite(numbers)
-    if bad.any():
-        raise InvalidInputError(
-            owner, "value", expected="finite numbers", found=f"{int(bad.sum())} missing or infinite",
-            rows=list(value.index[np.flatnonzero(bad)[:5]]), total=int(bad.sum()), kind="",
-        )  # fmt: skip
+    _, numbers = as_value_series(value, owner)  # the one reader of values: labels, dtypes
     n = max(len(numbers), 1)
     above = pd.Series(numbers).rank(ascending=False, method="min").to_numpy() - 1  # strictly higher
     share_above = above / n

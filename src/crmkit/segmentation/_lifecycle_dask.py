@@ -37,6 +37,7 @@ from crmkit.segmentation._lifecycle_engine import (
     build_log,
     classify_log,
     gap_index,
+    given_alive,
     history_arrays,
     history_frame,
     prepare_history,
@@ -211,7 +212,7 @@ def pooled_typical(values: Any, counts: Any, policy: LifecyclePolicy) -> float |
 
 def _populations(ddf: Any, job: _Job, n_cuts: int) -> tuple[float | None, ...] | None:
     """The population's typical gap at each snapshot, over the whole frame (one pass)."""
-    if job.policy.basis == "fixed":
+    if not job.policy.uses_gaps:
         return None
     (counts,) = computed(
         map_by_key(ddf, job.customer, job.columns, functools.partial(_gap_counts, job=job))
@@ -229,12 +230,20 @@ def _populations(ddf: Any, job: _Job, n_cuts: int) -> tuple[float | None, ...] |
 
 
 def _classify_part(
-    part: pd.DataFrame, *, job: _Job, populations: tuple[float | None, ...] | None
+    part: pd.DataFrame,
+    *,
+    job: _Job,
+    populations: tuple[float | None, ...] | None,
+    p_alive: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """:func:`classify_lifecycle` on one partition with the global figures (picklable)."""
+    """:func:`classify_lifecycle` on one partition with the global figures (picklable).
+
+    ``p_alive`` (P(alive) given with the call) travels whole and is aligned per partition.
+    """
     log, _ = job.prepare(part)
     pool = None if populations is None else (populations[0],)
-    result = classify_log(log, Excluded(), job.policy, pool=pool)
+    alive = None if p_alive is None else given_alive(job.policy, job.owner, p_alive, log.ids)
+    result = classify_log(log, Excluded(), job.policy, pool=pool, alive=alive)
     result.attrs = {}
     return result
 
@@ -257,12 +266,13 @@ def classify_dask(
     amount: str | None,
     read: dict[str, Any],
     owner: str,
+    p_alive: pd.Series | None = None,
 ) -> Any:
     """:func:`classify_lifecycle` on a Dask DataFrame (a lazy Dask DataFrame, no attrs)."""
     job = _Job(owner, customer, date, amount, dict(read), policy, as_of=as_of)
     require_dask_columns(ddf, owner, job.columns, datetime=date)
     populations = _populations(ddf, job, 1)
-    func = functools.partial(_classify_part, job=job, populations=populations)
+    func = functools.partial(_classify_part, job=job, populations=populations, p_alive=p_alive)
     return map_by_key(ddf, customer, job.columns, func)
 
 

@@ -26,7 +26,9 @@ How a stage is decided (:class:`LifecyclePolicy` holds every number):
 
 The thresholds are fixed days (basis ``"fixed"``: 90 / 180 / 365 by default) or relative to
 the customer's own inter-purchase gaps (basis ``"quantile"`` or ``"mean_sd"``), with the
-population's pooled gaps standing in for customers with too few gaps of their own.
+population's pooled gaps standing in for customers with too few gaps of their own, or
+thresholds on a count model's P(alive) (basis ``"p_alive"``, :class:`AliveRule`), with
+frequency, recency and T taken from the same occasion log.
 
 Everything is computed from the purchases up to ``as_of``; rows after it are excluded and
 counted. Batch paths sort once and are vectorised over customers and snapshots.
@@ -218,9 +220,15 @@ def build_log(rows: TransactionLog, keep: npt.NDArray[np.bool_], cut: Cut) -> Lo
     if (span * len(ids)).bit_length() + bits <= 62:
         # One value sort of (customer, day, row) packed in an int64: the sorted keys give
         # customer and day directly, only the instants need gathering.
-        packed = np.sort(((code * span + (day - lo)) << bits) | np.arange(n, dtype=np.int64))
-        order = packed & ((1 << bits) - 1)
+        packed = np.multiply(code, span, dtype=np.int64)  # in place: no temporaries
+        packed += day
+        packed -= lo
+        packed <<= bits
+        packed |= np.arange(n, dtype=np.int64)
+        packed.sort()
         key = packed >> bits
+        order = packed
+        order &= (1 << bits) - 1
     else:  # pragma: no cover - needs ~10^13 customer-days
         order = np.lexsort((day, code))
         key = code[order] * span + (day[order] - lo)
@@ -340,7 +348,7 @@ def _own_typical(
     """
     m = np.maximum(n_inc - 1, 0)
     out = np.full(len(n_inc), np.nan)
-    if policy.basis == "fixed":
+    if not policy.uses_gaps:
         return out
     gaps = gap_index(log) if gaps is None else gaps
     enough = m >= policy.min_gaps
@@ -373,7 +381,7 @@ def _population_typical(
 
     ``take`` marks the included gaps in ``gaps.pool_sorted`` order (None: all).
     """
-    if policy.basis == "fixed":
+    if not policy.uses_gaps:
         return None
     values = gaps.pool_sorted if take is None else gaps.pool_sorted[take]
     if len(values) == 0:
@@ -398,6 +406,7 @@ class Snapshot:
     dormant: F64
     churned: F64
     last_wake: I64  # occasion index of the last wake-up, -1 when none
+    alive: F64 | None = None  # P(alive) under the "p_alive" basis
 
 
 def wake_index(log: Log, policy: LifecyclePolicy) -> I64:
@@ -420,8 +429,13 @@ def _snapshot(
     own: F64,
     population: float | None,
     wakes: I64 | None = None,
+    alive: F64 | None = None,
 ) -> Snapshot:
-    """Apply the stage rules to every customer, given how many occasions each has so far."""
+    """Apply the stage rules to every customer, given how many occasions each has so far.
+
+    ``alive`` holds P(alive) per customer when it was given with the call (basis
+    ``"p_alive"`` with a rule without a model); None computes it from the rule's model.
+    """
     n = len(n_inc)
     has = n_inc > 0
     first = log.start[:-1]
@@ -433,8 +447,20 @@ def _snapshot(
     else:
         recency = np.zeros(n, dtype=np.int64)
         tenure = np.zeros(n, dtype=np.int64)
-    # Thresholds: fixed, or the customer's typical gap, else the population's.
-    if policy.basis == "fixed":
+    # Thresholds: fixed, or the customer's typical gap, else the population's, or P(alive).
+    if policy.alive is not None:
+        if alive is None:
+            alive = policy.alive.probability_alive(n_inc, recency, tenure)
+        typical = np.full(n, np.nan)
+        source = np.full(n, 3, dtype=np.int8)
+        at_risk = dormant = churned = typical
+        rule = policy.alive
+        steps = (
+            (alive < rule.at_risk_below).view(np.int8)
+            + (alive < rule.dormant_below).view(np.int8)
+            + (alive < rule.churned_below).view(np.int8)
+        )
+    elif policy.basis == "fixed":
         typical = np.full(n, np.nan)
         source = np.full(n, 2, dtype=np.int8)
         at_risk = np.full(n, policy.at_risk_days)
@@ -497,7 +523,74 @@ def _snapshot(
         dormant=dormant,
         churned=churned,
         last_wake=last_wake,
+        alive=alive,
     )
+
+
+def given_alive(
+    policy: LifecyclePolicy, owner: str, p_alive: object, ids: pd.Index | None = None
+) -> F64 | None:
+    """P(alive) given with a call, checked and aligned to ``ids`` (None when not given).
+
+    Given exactly when the policy's basis is ``"p_alive"`` and its rule has no model: a
+    Series indexed by customer id with values in [0, 1], one for every customer in
+    ``ids`` (a missing customer is an error naming the labels).
+    """
+    needed = policy.alive is not None and policy.alive.model is None
+    if p_alive is None:
+        if needed:
+            raise ConfigError(
+                owner,
+                "p_alive",
+                expected="P(alive) per customer: the policy's AliveRule has no model",
+                found="None",
+                hint="Pass p_alive=, or give the AliveRule a fitted model.",
+            )
+        return None
+    if not needed:
+        raise ConfigError(
+            owner,
+            "p_alive",
+            expected="None: only a 'p_alive' policy whose AliveRule has no model takes it",
+            found=type(p_alive).__name__,
+        )
+    if not isinstance(p_alive, pd.Series):
+        raise ConfigError(
+            owner,
+            "p_alive",
+            expected="a Series indexed by customer id",
+            found=type(p_alive).__name__,
+        )
+    values = pd.to_numeric(p_alive, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = ~((values >= 0) & (values <= 1))
+    if bad.any():
+        raise InvalidInputError(
+            owner,
+            "p_alive",
+            expected="probabilities in [0, 1]",
+            found=f"{int(bad.sum())} other values",
+            rows=list(p_alive.index[bad][:5]),
+            total=int(bad.sum()),
+        )
+    if ids is None:
+        return values
+    if not p_alive.index.is_unique:
+        raise InvalidInputError(
+            owner, "p_alive", expected="one value per customer", found="repeated customer ids",
+            rows=list(p_alive.index[p_alive.index.duplicated()][:5]), kind="",
+        )  # fmt: skip
+    position = p_alive.index.get_indexer(ids)
+    missing = position < 0
+    if missing.any():
+        raise InvalidInputError(
+            owner,
+            "p_alive",
+            expected="a value for every customer with a purchase",
+            found=f"{int(missing.sum())} customers without one",
+            rows=list(ids[missing][:5]),
+            total=int(missing.sum()),
+        )
+    return np.asarray(values[position], dtype=np.float64)
 
 
 # --------------------------------------------------------------------------- batch: one instant
@@ -516,6 +609,7 @@ def classify_lifecycle(
     date_unit: str | None = None,
     refunds: RefundRule = "net",
     zero_amount: ZeroRule = "ignore",
+    p_alive: pd.Series | None = None,
 ) -> Any:
     """Return each customer's lifecycle stage at ``as_of``, with the figures behind it.
 
@@ -540,6 +634,9 @@ def classify_lifecycle(
             :class:`TransactionLog`.
         zero_amount: ``"ignore"`` or ``"purchase"``: the purchase rule of
             :class:`TransactionLog`.
+        p_alive: Only for a ``"p_alive"`` policy whose :class:`AliveRule` has no model:
+            each customer's P(alive) at ``as_of``, a Series indexed by customer id (e.g.
+            a column of ``fit.predict(summary, t=0)``).
 
     Returns:
         One row per customer with a purchase up to ``as_of``, indexed by customer id:
@@ -550,7 +647,9 @@ def classify_lifecycle(
         thresholds used) and ``last_wake_up`` (NaT if never woken). ``attrs`` holds
         ``as_of`` (a Timestamp), ``future_rows``, ``non_purchase_rows``,
         ``population_gap_days`` (None under the fixed basis or when nobody has a gap) and
-        ``policy`` (its dict).
+        ``policy`` (its dict). Under the ``"p_alive"`` basis a ``p_alive`` column follows
+        ``stage``; ``gap_source`` is ``"model"`` and the threshold columns are NaN (the
+        thresholds are probabilities, in ``policy.alive``).
 
     Raises:
         SchemaError: A named column is missing or not dates/numbers.
@@ -583,9 +682,10 @@ def classify_lifecycle(
     if is_dask(transactions):
         from crmkit.segmentation._lifecycle_dask import classify_dask
 
+        given_alive(policy, owner, p_alive)
         return classify_dask(
             transactions, as_of=as_of, policy=policy, customer=customer, date=date,
-            amount=amount, read=read, owner=owner,
+            amount=amount, read=read, owner=owner, p_alive=p_alive,
         )  # fmt: skip
     log, excluded = _prepare_log(
         transactions,
@@ -597,25 +697,33 @@ def classify_lifecycle(
         as_of=as_of,
         read=read,
     )
-    return classify_log(log, excluded, policy)
+    alive = given_alive(policy, owner, p_alive, log.ids)
+    return classify_log(log, excluded, policy, alive=alive)
 
 
 def classify_log(
-    log: Log, excluded: Excluded, policy: LifecyclePolicy, pool: tuple[float | None] | None = None
+    log: Log,
+    excluded: Excluded,
+    policy: LifecyclePolicy,
+    pool: tuple[float | None] | None = None,
+    alive: F64 | None = None,
 ) -> pd.DataFrame:
     """The :func:`classify_lifecycle` frame of an occasion log.
 
     ``pool`` holds the population's typical gap when it was computed elsewhere (over every
-    Dask partition); None computes it from ``log``.
+    Dask partition); None computes it from ``log``. ``alive``: P(alive) given with the
+    call, aligned to ``log.ids``.
     """
     n_inc = log.counts
-    gaps = gap_index(log) if policy.basis != "fixed" else None
+    gaps = gap_index(log) if policy.uses_gaps else None
     own = _own_typical(log, n_inc, policy, take=None, gaps=gaps)
     if pool is not None:
         population = pool[0]
     else:
         population = None if gaps is None else _population_typical(gaps, policy, None)
-    snap = _snapshot(log, n_inc, log.cut.day, policy=policy, own=own, population=population)
+    snap = _snapshot(
+        log, n_inc, log.cut.day, policy=policy, own=own, population=population, alive=alive
+    )
     wake = snap.last_wake
     wake_ns = np.where(wake >= 0, log.first_ns[np.maximum(wake, 0)] if len(wake) else wake, 0)
     last_wake_up = _stamps(wake_ns, log.zone).where(wake >= 0)
@@ -639,7 +747,10 @@ def classify_log(
             "last_wake_up": last_wake_up,
         },
         index=log.ids,
+        copy=False,  # fresh arrays, all ours: no copy, no consolidation
     )
+    if snap.alive is not None:
+        result.insert(1, "p_alive", snap.alive)
     result.attrs.update(
         as_of=log.cut.label,
         future_rows=excluded.future,
@@ -778,7 +889,7 @@ def history_arrays(
     order = argsort_keys(bucket)
     bounds = np.searchsorted(bucket[order], np.arange(len(cuts) + 1), side="left")
     n_inc = np.zeros(len(log.ids), dtype=np.int64)
-    gaps = gap_index(log) if policy is not None and policy.basis != "fixed" else None
+    gaps = gap_index(log) if policy is not None and policy.uses_gaps else None
     wakes = wake_index(log, policy) if policy is not None else None
     if gaps is not None:
         small: npt.NDArray[np.integer[Any]] = bucket.astype(
@@ -918,6 +1029,13 @@ def lifecycle_history(
     """
     owner = "lifecycle_history()"
     policy = _policy(policy, owner)
+    if policy.alive is not None and policy.alive.model is None:
+        raise ConfigError(
+            owner,
+            "policy",
+            expected="an AliveRule with a fitted model (P(alive) changes at every snapshot)",
+            found="an AliveRule without one",
+        )
     read = reading(
         policy, owner, timezone=timezone, date_format=date_format, date_unit=date_unit,
         refunds=refunds, zero_amount=zero_amount,

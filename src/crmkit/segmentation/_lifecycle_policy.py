@@ -22,7 +22,7 @@ from crmkit._jsonable import ResultDict
 from crmkit._validate import resolve_timezone
 from crmkit.errors import ConfigError, InvalidInputError
 
-__all__ = ["LifecyclePolicy", "StageResult"]
+__all__ = ["AliveRule", "LifecyclePolicy", "StageResult"]
 
 F64 = npt.NDArray[np.float64]
 I8 = npt.NDArray[np.int8]
@@ -31,8 +31,8 @@ I8 = npt.NDArray[np.int8]
 STAGES: Final[tuple[str, ...]] = ("new", "reactivated", "active", "at_risk", "dormant", "churned")
 STAGE_DTYPE: Final = pd.CategoricalDtype(list(STAGES), ordered=True)
 NEW, REACTIVATED, ACTIVE, AT_RISK, DORMANT, CHURNED = range(6)
-BASES: Final[tuple[str, ...]] = ("fixed", "quantile", "mean_sd")
-GAP_SOURCES: Final[tuple[str, ...]] = ("own", "population", "fixed")
+BASES: Final[tuple[str, ...]] = ("fixed", "quantile", "mean_sd", "p_alive")
+GAP_SOURCES: Final[tuple[str, ...]] = ("own", "population", "fixed", "model")
 GAP_DTYPE: Final = pd.CategoricalDtype(list(GAP_SOURCES))
 NS_PER_DAY: Final = 86_400 * 10**9
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -163,6 +163,209 @@ def _stage_labels(value: object) -> tuple[tuple[str, str], ...]:
     return tuple((key, given.get(key, key)) for key in STAGES)
 
 
+# --------------------------------------------------------------------------- P(alive) rule
+
+
+def _count_models() -> dict[str, Any]:
+    """The count models whose P(alive) a lifecycle rule may use, by JSON ``kind``.
+
+    Imported on first use: a policy without a model never loads scipy.
+    """
+    from crmkit.segmentation._bgnbd import BetaGeoFit, ModifiedBetaGeoFit
+    from crmkit.segmentation._pareto_nbd import ParetoNBDFit
+
+    return {"bg_nbd": BetaGeoFit, "mbg_nbd": ModifiedBetaGeoFit, "pareto_nbd": ParetoNBDFit}
+
+
+def _model_kind(model: object) -> str | None:
+    return next((k for k, c in _count_models().items() if type(model) is c), None)
+
+
+def _model_ok(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and _model_kind(value) is None:
+        raise ConfigError(
+            "AliveRule",
+            "model",
+            expected="a fitted BetaGeoFit, ModifiedBetaGeoFit or ParetoNBDFit, or None "
+            "(P(alive) given with each call)",
+            found=type(value).__name__,
+        )
+
+
+def _encode_model(model: Any) -> Any:
+    if model is None:
+        return None
+    fields = {k: v for k, v in model.to_dict().items() if k != _spec.SCHEMA_KEY}
+    return {"kind": _model_kind(model), **fields}
+
+
+def _decode_model(data: Any) -> Any:
+    if data is None:
+        return None
+    models = _count_models()
+    if not isinstance(data, Mapping) or data.get("kind") not in models:
+        raise ConfigError(
+            "AliveRule.from_dict()",
+            "model.kind",
+            expected=f"one of {sorted(models)}",
+            found=repr(data.get("kind") if isinstance(data, Mapping) else data),
+        )
+    rest = {k: v for k, v in data.items() if k != "kind"}
+    return models[str(data["kind"])].from_dict(rest)
+
+
+_P = _spec.number(min=0, max=1)
+_P_ORDER = "Thresholds must be in order: churned_below < dormant_below < at_risk_below."
+
+
+@attrs.frozen
+class AliveRule(_spec.Spec):
+    """Lifecycle stages from a count model's P(alive): the ``"p_alive"`` basis of a policy.
+
+    A customer is at risk once P(alive) falls below ``at_risk_below``, dormant below
+    ``dormant_below`` and churned below ``churned_below`` (``new`` and ``reactivated``
+    keep their day rules). P(alive) comes from ``model`` at the classification instant,
+    computed from the same occasion log as every other basis: ``frequency`` = purchase
+    days - 1, ``recency`` = days from the first to the last purchase day, ``T`` = days
+    from the first purchase day to the ``as_of`` day, both divided by the days in one
+    period of the model's ``time_unit`` (7 for weeks). These are exactly the columns of
+    ``btyd_summary(transactions, freq="D", freq_multiplier=days_per_period,
+    as_of=as_of)``: fit the model on such a summary.
+
+    Prefer MBG/NBD or Pareto/NBD: BG/NBD says a one-time buyer is surely alive
+    (P(alive) = 1 at any age), so its one-time buyers never leave ``active``.
+
+    Attributes:
+        model: A fitted :class:`~crmkit.segmentation.ModifiedBetaGeoFit`,
+            :class:`~crmkit.segmentation.ParetoNBDFit` or
+            :class:`~crmkit.segmentation.BetaGeoFit` (stored in JSON with a ``kind`` of
+            ``"mbg_nbd"``, ``"pareto_nbd"`` or ``"bg_nbd"``), or None: then P(alive) is
+            given with each call (``classify_lifecycle(..., p_alive=series)``,
+            ``policy.classify(..., p_alive=0.4)``).
+        at_risk_below: At risk when P(alive) < this (in [0, 1]).
+        dormant_below: Dormant when P(alive) < this (below ``at_risk_below``).
+        churned_below: Churned when P(alive) < this (below ``dormant_below``).
+
+    Raises:
+        ConfigError: A threshold outside [0, 1] or out of order, or a model of another
+            kind.
+
+    Examples:
+        >>> from crmkit.segmentation import AliveRule, LifecyclePolicy, ParetoNBDFit
+        >>> fit = ParetoNBDFit(params={"r": 0.553, "alpha": 10.578, "s": 0.606,
+        ...                            "beta": 11.669}, time_unit="weeks")
+        >>> policy = LifecyclePolicy(basis="p_alive", alive=AliveRule(model=fit))
+        >>> r = policy.classify(["2025-01-06", "2025-02-03"], as_of="2025-09-30")
+        >>> r.stage, round(r.p_alive, 4), r.tenure_days, r.recency_days
+        ('dormant', 0.2338, 267, 239)
+
+        That is the model's P(alive) of frequency 1, recency 28 days = 4 weeks and T 267
+        days:
+
+        >>> round(fit.probability_alive(1, 4, 267 / 7), 4)
+        0.2338
+        >>> LifecyclePolicy.from_dict(policy.to_dict()) == policy
+        True
+        >>> policy.to_dict()["alive"]["model"]["kind"]
+        'pareto_nbd'
+        >>> AliveRule(at_risk_below=0.2, dormant_below=0.3)
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: AliveRule: parameter 'dormant_below' must be less than at_risk_below (0.2); found 0.3. Thresholds must be in order: churned_below < dormant_below < at_risk_below.
+    """
+
+    # Fitted models hold dicts (unhashable): the hash leaves the model out, equality not.
+    model: Any = attrs.field(
+        default=None,
+        validator=_model_ok,
+        hash=False,
+        metadata=_spec.metadata(
+            codec=_spec.Custom(_encode_model, _decode_model, "a fitted count model or None")
+        ),
+    )
+    at_risk_below: float = attrs.field(
+        default=0.5, converter=_days, validator=_P, metadata=_spec.metadata()
+    )
+    dormant_below: float = attrs.field(
+        default=0.25,
+        converter=_days,
+        validator=[_P, _spec.bounded_by("at_risk_below", below=True, strict=True, hint=_P_ORDER)],
+        metadata=_spec.metadata(),
+    )
+    churned_below: float = attrs.field(
+        default=0.1,
+        converter=_days,
+        validator=[_P, _spec.bounded_by("dormant_below", below=True, strict=True, hint=_P_ORDER)],
+        metadata=_spec.metadata(),
+    )
+
+    @property
+    def days_per_period(self) -> float:
+        """Days in one period of the model's time unit (1 without a model).
+
+        Examples:
+            >>> from crmkit.segmentation import AliveRule, ModifiedBetaGeoFit
+            >>> fit = ModifiedBetaGeoFit(params={"r": 0.525, "alpha": 6.183, "a": 0.891,
+            ...                                  "b": 1.614}, time_unit="weeks")
+            >>> AliveRule(model=fit).days_per_period
+            7.0
+        """
+        from crmkit.segmentation._model import DAYS_PER_UNIT
+
+        return 1.0 if self.model is None else DAYS_PER_UNIT[self.model.time_unit]
+
+    def probability_alive(self, purchase_days: Any, recency_days: Any, tenure_days: Any) -> F64:
+        """The model's P(alive) of customers with these purchase days, recency and tenure.
+
+        ``recency_days`` is the days since the last purchase day, ``tenure_days`` since
+        the first (the lifecycle columns); vectorised over arrays.
+
+        Raises:
+            ConfigError: The rule has no model.
+
+        Examples:
+            >>> from crmkit.segmentation import AliveRule, BetaGeoFit
+            >>> fit = BetaGeoFit(params={"r": 0.243, "alpha": 4.414, "a": 0.793,
+            ...                          "b": 2.426}, time_unit="weeks")
+            >>> AliveRule(model=fit).probability_alive([3, 1], [59, 100], [272, 100]).round(4)
+            array([0.7266, 1.    ])
+            >>> round(fit.probability_alive(2, (272 - 59) / 7, 272 / 7), 4)
+            0.7266
+        """
+        if self.model is None:
+            raise ConfigError(
+                "AliveRule",
+                "model",
+                expected="a fitted count model to compute P(alive)",
+                found="None",
+                hint="Pass P(alive) per customer with the call (p_alive=...).",
+            )
+        n = np.asarray(purchase_days, dtype=np.float64)
+        recency = np.asarray(recency_days, dtype=np.float64)
+        tenure = np.asarray(tenure_days, dtype=np.float64)
+        scale = self.days_per_period
+        x = np.maximum(n - 1.0, 0.0)
+        tx = (tenure - recency) / scale
+        big_t = tenure / scale
+        with np.errstate(all="ignore"):
+            alive = self.model._alive(x, tx, big_t, np.zeros_like(big_t))
+        return np.asarray(np.clip(alive, 0.0, 1.0), dtype=np.float64)
+
+
+def _alive_ok(instance: LifecyclePolicy, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and not isinstance(value, AliveRule):
+        raise ConfigError(
+            "LifecyclePolicy", "alive", expected="an AliveRule or None", found=type(value).__name__
+        )
+    if (instance.basis == "p_alive") != (value is not None):
+        raise ConfigError(
+            "LifecyclePolicy",
+            "alive",
+            expected="an AliveRule exactly when basis is 'p_alive'",
+            found=f"{'None' if value is None else 'a rule'} with basis {instance.basis!r}",
+        )
+
+
 @attrs.frozen
 class LifecyclePolicy(_spec.Spec):
     """The lifecycle stage rules, as data: validated when built, JSON round-trip.
@@ -188,7 +391,9 @@ class LifecyclePolicy(_spec.Spec):
             ``"mean_sd"``: when it reaches their mean gap plus ``k`` standard deviations
             (population SD, ``ddof=0``). Under both relative bases dormant starts at
             ``dormant_multiple`` and churned at ``churned_multiple`` times that figure,
-            rounded to a millionth of a day.
+            rounded to a millionth of a day. ``"p_alive"``: by a count model's
+            probability that the customer is still active, with the thresholds of
+            ``alive`` (an :class:`AliveRule`) instead of days.
         new_days: A customer is new while fewer days than this have passed since the
             first purchase day (0 turns ``new`` off).
         at_risk_days: Fixed at-risk threshold (days without a purchase).
@@ -215,6 +420,8 @@ class LifecyclePolicy(_spec.Spec):
         labels: The name of each stage key in results (a mapping; keys not given keep
             their key as name; stored as ``(key, name)`` pairs of all six keys, and
             written by :meth:`to_dict` as a mapping). Names in use must be distinct.
+        alive: The :class:`AliveRule` of the ``"p_alive"`` basis (required with it, None
+            with every other basis; left out of :meth:`to_dict` when None).
 
     Raises:
         ConfigError: A value of the wrong kind or range, or thresholds out of order (the
@@ -253,7 +460,7 @@ class LifecyclePolicy(_spec.Spec):
         >>> LifecyclePolicy.from_dict({"dormant": 150})
         Traceback (most recent call last):
         ...
-        crmkit.errors.ConfigError: LifecyclePolicy.from_dict(): parameter 'dormant' must be one of ['at_risk_days', 'basis', 'churned_days', 'churned_multiple', 'dormant_days', 'dormant_multiple', 'k', 'labels', 'min_gaps', 'new_days', 'quantile', 'reactivated_days', 'schema_version', 'stages', 'timezone']; found an unknown key.
+        crmkit.errors.ConfigError: LifecyclePolicy.from_dict(): parameter 'dormant' must be one of ['alive', 'at_risk_days', 'basis', 'churned_days', 'churned_multiple', 'dormant_days', 'dormant_multiple', 'k', 'labels', 'min_gaps', 'new_days', 'quantile', 'reactivated_days', 'schema_version', 'stages', 'timezone']; found an unknown key.
     """
 
     basis: str = _spec.field(default="fixed", validator=_spec.one_of(BASES))
@@ -337,6 +544,12 @@ class LifecyclePolicy(_spec.Spec):
             codec=_spec.Custom(_label_map, _as_is, "a mapping from stage key to its name")
         ),
     )
+    alive: AliveRule | None = _spec.field(
+        default=None,
+        validator=_alive_ok,
+        codec=_spec.Optional(_spec.Nested(AliveRule)),
+        omit_default=True,
+    )
 
     @property
     def stage_names(self) -> tuple[str, ...]:
@@ -350,6 +563,16 @@ class LifecyclePolicy(_spec.Spec):
         """
         names = dict(self.labels)
         return tuple(names[key] for key in self.stages)
+
+    @property
+    def uses_gaps(self) -> bool:
+        """Whether the thresholds come from purchase gaps (bases ``quantile``, ``mean_sd``).
+
+        Examples:
+            >>> LifecyclePolicy().uses_gaps, LifecyclePolicy(basis="quantile").uses_gaps
+            (False, True)
+        """
+        return self.basis in {"quantile", "mean_sd"}
 
     @property
     def stage_dtype(self) -> pd.CategoricalDtype:
@@ -409,6 +632,7 @@ class LifecyclePolicy(_spec.Spec):
         *,
         as_of: object,
         population_gap_days: float | None = None,
+        p_alive: float | None = None,
     ) -> StageResult:
         """Return one customer's stage from their purchase dates: the batch rules exactly.
 
@@ -426,6 +650,8 @@ class LifecyclePolicy(_spec.Spec):
                 ``classify_lifecycle(..., amount=None).attrs["population_gap_days"]`` to reproduce a
                 batch run. When None, such a customer gets the fixed thresholds
                 (``gap_source == "fixed"``), as in a batch whose population has no gaps.
+            p_alive: Basis ``"p_alive"`` with a rule without a model: the customer's
+                P(alive) at ``as_of`` (in [0, 1]); must be None otherwise.
 
         Returns:
             A :class:`StageResult` with the stage and the figures behind it.
@@ -451,6 +677,7 @@ class LifecyclePolicy(_spec.Spec):
             _prepare_log,
             _snapshot,
             _stamp,
+            given_alive,
         )
 
         owner = "LifecyclePolicy.classify()"
@@ -499,9 +726,10 @@ class LifecyclePolicy(_spec.Spec):
         )
         if pop is not None and not pop > 0:
             raise ConfigError(owner, "population_gap_days", expected="> 0", found=f"{pop:g}")
+        alive = given_alive(self, owner, None if p_alive is None else pd.Series([p_alive]))
         n_inc = log.counts.copy()
         own = _own_typical(log, n_inc, self, take=None)
-        snap = _snapshot(log, n_inc, log.cut.day, policy=self, own=own, population=pop)
+        snap = _snapshot(log, n_inc, log.cut.day, policy=self, own=own, population=pop, alive=alive)
         wake = snap.last_wake[0]
         return StageResult(
             stage=self.stage_names[int(self._code_map()[snap.codes[0]])],
@@ -517,6 +745,7 @@ class LifecyclePolicy(_spec.Spec):
             churned_after_days=float(snap.churned[0]),
             last_wake_up=None if wake < 0 else _stamp(int(log.first_ns[wake]), log.zone),
             excluded_purchases=excluded.future,
+            p_alive=None if snap.alive is None else float(snap.alive[0]),
         )
 
 
@@ -538,6 +767,7 @@ class StageResult(ResultDict):
         churned_after_days: The churned threshold used.
         last_wake_up: The last wake-up purchase (None if never woken).
         excluded_purchases: Purchases after ``as_of``, left out.
+        p_alive: P(alive) at ``as_of`` under the ``"p_alive"`` basis (else None).
 
     Examples:
         >>> from crmkit.segmentation import LifecyclePolicy
@@ -558,3 +788,4 @@ class StageResult(ResultDict):
     churned_after_days: float
     last_wake_up: pd.Timestamp | None
     excluded_purchases: int = 0
+    p_alive: float | None = None

@@ -59,6 +59,16 @@ TIME_UNITS: Mapping[str, float] = {
     "years": 1.0 / 12.0,
 }
 
+#: Days in one period of each time unit (the inverse view of :data:`TIME_UNITS`).
+DAYS_PER_UNIT: Mapping[str, float] = {
+    "hours": 1.0 / 24.0,
+    "days": 1.0,
+    "weeks": 7.0,
+    "months": 30.4375,
+    "quarters": 91.3125,
+    "years": 365.25,
+}
+
 
 # ---------------------------------------------------------------------------- protocols
 @runtime_checkable
@@ -359,8 +369,16 @@ def wsum(weights: FloatArray, values: Any) -> float:
     return float(np.sum(weights * values))
 
 
+#: Largest code space (product of distinct counts) marked in a dense table, not re-hashed.
+_DENSE = 1 << 22
+
+
 def distinct_rows(values: tuple[FloatArray, ...]) -> tuple[tuple[FloatArray, ...], Any]:
     """The distinct rows of parallel columns and, per row, the position of its distinct row.
+
+    Each column is hash-factorised once (pandas, no sort) and the codes are combined in
+    mixed radix; while the code space is small the combinations present are numbered
+    through a dense table, cheaper than hashing the combined codes again.
 
     Examples:
         >>> import numpy as np
@@ -368,15 +386,53 @@ def distinct_rows(values: tuple[FloatArray, ...]) -> tuple[tuple[FloatArray, ...
         >>> x.tolist(), inverse.tolist()
         ([1.0, 2.0], [0, 0, 1])
     """
-    n = values[0].size
-    key = np.zeros(n, dtype=np.int64)
-    for column in values:
+    codes, uniques = pd.factorize(values[0], sort=False)
+    key = np.asarray(codes, dtype=np.int64)
+    size = len(uniques)
+    for column in values[1:]:
         codes, uniques = pd.factorize(column, sort=False)
-        key, _ = pd.factorize(key * len(uniques) + codes, sort=False)
-    n_groups = int(key.max()) + 1 if n else 0
-    first = np.full(n_groups, n, dtype=np.int64)
-    np.minimum.at(first, key, np.arange(n))
-    return tuple(np.ascontiguousarray(c[first]) for c in values), key
+        key = key * len(uniques) + codes
+        size *= len(uniques)
+        if size <= _DENSE:
+            present = np.zeros(size, dtype=bool)
+            present[key] = True
+            number = np.cumsum(present, dtype=np.int64) - 1
+            key, size = number[key], int(number[-1]) + 1 if size else 0
+        else:
+            codes, uniques = pd.factorize(key, sort=False)  # type: ignore[arg-type]
+            key, size = np.asarray(codes, dtype=np.int64), len(uniques)
+    # Any row of a group stands for it: the rows of a group are identical.
+    heads = np.zeros(size, dtype=np.int64)
+    heads[key] = np.arange(key.size, dtype=np.int64)
+    return tuple(np.ascontiguousarray(c[heads]) for c in values), key
+
+
+def on_distinct(fn: Callable[..., FloatArray], *columns: Any, min_rows: int = 20_000) -> FloatArray:
+    """``fn(*columns)`` (elementwise) evaluated once per distinct row, gathered back.
+
+    Customer summaries repeat (frequency, recency, T) rows a lot: whole days or weeks,
+    few distinct frequencies. Scalars (and arrays of one value) are passed as they are;
+    below ``min_rows`` rows, or when most rows are distinct, ``fn`` runs on every row.
+    The result equals ``fn(*columns)`` exactly.
+
+    Examples:
+        >>> import numpy as np
+        >>> on_distinct(np.add, np.array([1.0, 1.0, 2.0]), 10.0, min_rows=1).tolist()
+        [11.0, 11.0, 12.0]
+    """
+    shape = np.broadcast(*columns).shape
+    varying = [i for i, c in enumerate(columns) if np.size(c) > 1 and np.ptp(c) != 0]
+    n = math.prod(shape)
+    if n < min_rows or not varying:
+        return np.asarray(fn(*columns), dtype=np.float64)
+    flat = [np.ascontiguousarray(np.broadcast_to(columns[i], shape)).ravel() for i in varying]
+    uniques, inverse = distinct_rows(tuple(flat))
+    if 2 * uniques[0].size > n:
+        return np.asarray(fn(*columns), dtype=np.float64)
+    args = [c if i in varying else np.ravel(c)[0] for i, c in enumerate(columns)]
+    for i, unique in zip(varying, uniques, strict=True):
+        args[i] = unique
+    return np.asarray(np.asarray(fn(*args), dtype=np.float64)[inverse].reshape(shape))
 
 
 def compress(
@@ -967,6 +1023,22 @@ class _CountFit(_Fitted, abc.ABC):
     def _population(self, t: FloatArray) -> FloatArray:
         """E[X(t)] for a new customer: the population's expected purchases."""
 
+    def _columns(
+        self, t: float, x: FloatArray, tx: FloatArray, T: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """The :meth:`predict` columns before clipping.
+
+        E[X(t)], P(alive) now and at t, P(no purchase in t); models override it to share
+        their intermediate terms.
+        """
+        horizon = np.full_like(x, t)
+        return (
+            self._expected(horizon, x, tx, T),
+            self._alive(x, tx, T, np.zeros_like(x)),
+            self._alive(x, tx, T, horizon),
+            self._no_purchase(horizon, x, tx, T),
+        )
+
     def _inputs(
         self, method: str, t: Any, frequency: Any, recency: Any, T: Any
     ) -> tuple[bool, tuple[FloatArray, ...]]:
@@ -1027,8 +1099,14 @@ class _CountFit(_Fitted, abc.ABC):
         """
         scalar, (tt, x, tx, TT) = self._inputs("probability_no_purchase", t, frequency, recency, T)
         with np.errstate(all="ignore"):
-            ratio = np.exp(self._loglik(x, tx, TT + tt) - self._loglik(x, tx, TT))
+            ratio = self._no_purchase(tt, x, tx, TT)
         return scalar_or_array(np.clip(ratio, 0.0, 1.0), scalar)
+
+    def _no_purchase(
+        self, t: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray
+    ) -> FloatArray:
+        """P(no purchase in the next t): the likelihood ratio (models may use a closed form)."""
+        return np.asarray(np.exp(self._loglik(x, tx, T + t) - self._loglik(x, tx, T)))
 
     def expected_population_purchases(self, t: Any) -> Any:
         """E[X(t)]: expected purchases of a new customer in its first ``t`` periods.
@@ -1097,7 +1175,6 @@ class _CountFit(_Fitted, abc.ABC):
         cols = read_columns(data, owner, [frequency, recency, T], allow_empty=True)
         x, tx, TT = cols.arrays
         check_customers(owner, cols.labels, x, tx, TT, (frequency, recency, T))
-        horizon = np.full_like(x, float(t))
         refuse_rows(
             pd.RangeIndex(1),
             np.array([not (math.isfinite(float(t)) and float(t) >= 0)]),
@@ -1107,13 +1184,13 @@ class _CountFit(_Fitted, abc.ABC):
             "bad values",
         )
         with np.errstate(all="ignore"):
-            no_purchase = np.exp(self._loglik(x, tx, TT + horizon) - self._loglik(x, tx, TT))
+            expected, alive, alive_at_t, no_purchase = self._columns(float(t), x, tx, TT)
         out = aligned(
             cols.labels,
             {
-                "expected_purchases": np.maximum(self._expected(horizon, x, tx, TT), 0.0),
-                "p_alive": np.clip(self._alive(x, tx, TT, np.zeros_like(x)), 0.0, 1.0),
-                "p_alive_at_t": np.clip(self._alive(x, tx, TT, horizon), 0.0, 1.0),
+                "expected_purchases": np.maximum(expected, 0.0),
+                "p_alive": np.clip(alive, 0.0, 1.0),
+                "p_alive_at_t": np.clip(alive_at_t, 0.0, 1.0),
                 "p_no_purchase": np.clip(no_purchase, 0.0, 1.0),
             },
         )

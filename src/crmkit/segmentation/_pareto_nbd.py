@@ -143,10 +143,24 @@ def _parts(
     return _Parts(ll, odds, gradient)
 
 
+def _row_logsumexp(values: FloatArray) -> FloatArray:
+    """``log(sum(exp(values), axis=1))`` by the row maximum (scipy's general one is 2x slower).
+
+    Every row here has a finite maximum (the first node is finite), -inf only where the
+    whole row is (then the result is -inf).
+    """
+    top = values.max(axis=1)
+    shift = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(divide="ignore"):
+        return np.asarray(
+            np.log(np.exp(values - shift[:, None]).sum(axis=1)) + shift, dtype=np.float64
+        )
+
+
 def _parts_block(
     p: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray, grad: bool
 ) -> tuple[FloatArray, FloatArray, FloatArray | None]:
-    from scipy.special import digamma, logsumexp
+    from scipy.special import digamma
 
     r, alpha, s, beta = p
     m = r + x
@@ -163,7 +177,7 @@ def _parts_block(
         b_tau = a_tau + (beta - alpha)  # beta + tau
         lb_tau = np.log(b_tau)
         log_f = -q[:, None] * y - (s + 1.0) * lb_tau + _QLOG_W
-        log_sum = logsumexp(log_f, axis=1)
+        log_sum = _row_logsumexp(log_f)
         log_int = (1.0 - m) * la_tx + np.log(length) + log_sum  # -inf where t_x == T
         log_si = np.log(s) + log_int
     top = np.logaddexp(log_e1, log_si)
@@ -311,6 +325,36 @@ class ParetoNBDFit(_CountFit):
         return np.asarray(
             rate * expm1_ratio(s - 1.0, np.log1p(t / (beta + T))) * alive, dtype=np.float64
         )
+
+    def _columns(
+        self, t: float, x: FloatArray, tx: FloatArray, T: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """The predict columns from two quadratures per distinct (x, t_x, T) row.
+
+        The likelihood at T gives P(alive) (its two terms' ratio) and, with the
+        likelihood at T + t, P(no purchase in t); E[X(t)] and P(alive at t) follow in
+        closed form.
+        """
+        p = np.array(self._p())
+        r, alpha, s, beta = self._p()
+        if x.size > 20_000:
+            (ux, utx, uT), inverse = distinct_rows((x, tx, T))
+        else:
+            (ux, utx, uT), inverse = (x, tx, T), None
+        at_T = _parts(p, ux, utx, uT)
+        later_T = _parts(p, ux, utx, uT + t)
+        now = expit(-at_T.log_odds)
+        horizon = np.log1p(t / (beta + uT))
+        rate = (r + ux) / (alpha + uT) * (beta + uT)
+        out = (
+            rate * expm1_ratio(s - 1.0, horizon) * now,
+            now,
+            now * np.exp(-s * horizon),
+            np.exp(later_T.ll - at_T.ll),
+        )
+        if inverse is None:
+            return out
+        return out[0][inverse], out[1][inverse], out[2][inverse], out[3][inverse]
 
     def _population(self, t: FloatArray) -> FloatArray:
         r, alpha, s, beta = self._p()

@@ -384,6 +384,8 @@ def churn_rate(
     rule = (
         f"no purchase for {policy.churned_days:g} days"
         if policy.basis == "fixed"
+        else f"P(alive) below {policy.alive.churned_below:g}"
+        if policy.alive is not None
         else f"recency of {policy.churned_multiple:g}x their typical gap ({policy.basis})"
     )
     definition = (

@@ -405,8 +405,10 @@ class RFMScorer(_spec.Spec):
         segment_map: A :class:`SegmentMap`, a built-in map name (``"default"``,
             ``"marketer-11"``, ``"rf-grid"``, ``"three-layer"``) or None for scores
             without segments.
-        tenure: Summary column of days since the first purchase, scored on the recency
-            scale as ``t_score`` when the segment map uses tenure (the default map does).
+        tenure: Summary column of days since the first purchase: read when the segment
+            map's rules have a day guard on the first purchase (the default map's "new"
+            does), and scored on the recency scale as ``t_score`` when they use the tenure
+            score ``t``.
 
     Examples:
         >>> import pandas as pd
@@ -419,12 +421,12 @@ class RFMScorer(_spec.Spec):
         >>> model = RFMScorer().fit(summary)
         >>> [round(c, 2) for c in model.frequency.cuts], model.frequency.scores_used
         ([1.0, 1.6, 3.4, 5.4], (1, 3, 4, 5))
-        >>> model.transform(summary)[["rfm_code", "t_score", "segment"]].head(3)
-                    rfm_code  t_score    segment
+        >>> model.transform(summary)[["rfm_code", "tenure_days", "segment"]].head(3)
+                    rfm_code  tenure_days    segment
         customer_id
-        a                555        1  Champions
-        b                555        2  Champions
-        c                444        4  Champions
+        a                555          600  Champions
+        b                555          300  Champions
+        c                444           25  Champions
     """
 
     bins: int = _spec.field(default=5, validator=_bins_ok)
@@ -618,7 +620,8 @@ class RFMModel(_spec.Spec):
         segment_map: The segment map, or None for scores only.
         n_customers: How many customers the model was fitted on.
         tenure: The summary column of days since the first purchase (read only when
-            the segment map uses tenure: ``t_score`` is it on the recency scale).
+            the segment map's rules read it: day guards on the first purchase, or the
+            tenure score ``t_score``, which is it on the recency scale).
 
     Examples:
         >>> import json, pandas as pd
@@ -713,13 +716,13 @@ class RFMModel(_spec.Spec):
             ...                   "tenure_days": [700, 9, 400, 500, 400]},
             ...                  index=["ann", "bob", "cy", "dee", "eve"])
             >>> model = RFMScorer().fit(s)
-            >>> model.transform(s)[["r_score", "f_score", "m_score", "t_score", "segment"]]
-                 r_score  f_score  m_score  t_score         segment
-            ann        5        5        5        1       Champions
-            bob        4        4        1        4           Loyal
-            cy         3        3        4        1  Need Attention
-            dee        2        2        3        1     Hibernating
-            eve        1        1        1        1            Lost
+            >>> model.transform(s)[["r_score", "f_score", "m_score", "segment"]]
+                 r_score  f_score  m_score         segment
+            ann        5        5        5       Champions
+            bob        4        4        1           Loyal
+            cy         3        3        4  Need Attention
+            dee        2        2        3     Hibernating
+            eve        1        1        1            Lost
         """
         if is_dask(summary):
             meta = self.transform(summary._meta)
@@ -728,7 +731,8 @@ class RFMModel(_spec.Spec):
         frame = require_frame(summary, owner, "summary")
         cols = [self.recency.column, self.frequency.column, self.monetary.column]
         require_columns(frame, cols, owner)
-        r = self.recency.scores(_checked_values(frame, self.recency.column, "recency", owner))
+        rec = _checked_values(frame, self.recency.column, "recency", owner)
+        r = self.recency.scores(rec)
         f = self.frequency.scores(_checked_values(frame, self.frequency.column, "frequency", owner))
         m = self.monetary.scores(_checked_values(frame, self.monetary.column, "monetary", owner))
         b = self.bins
@@ -742,11 +746,16 @@ class RFMModel(_spec.Spec):
         }
         if self.segment_map is not None:
             t = None
-            if self.segment_map.uses_tenure:
+            seg_map = self.segment_map
+            tenure_days = None
+            if seg_map.uses_tenure or "tenure_days" in seg_map.days_read:
                 require_columns(frame, [self.tenure], owner)
-                t = self.recency.scores(_checked_values(frame, self.tenure, "tenure", owner))
+                tenure_days = _checked_values(frame, self.tenure, "tenure", owner)
+            if seg_map.uses_tenure and tenure_days is not None:
+                t = self.recency.scores(tenure_days)
                 new["t_score"] = pd.array(t, dtype="int8")
-            new["segment"] = pd.Series(self.segment_map.categorical(r, f, m, t), index=frame.index)
+            cat = seg_map.categorical(r, f, m, t, recency_days=rec, tenure_days=tenure_days)
+            new["segment"] = pd.Series(cat, index=frame.index)
         out = frame.copy(deep=False)
         for name, column in new.items():
             out[name] = (
@@ -800,8 +809,23 @@ class RFMModel(_spec.Spec):
         r = self.recency.score(values[0])
         f = self.frequency.score(values[1])
         m = self.monetary.score(values[2])
-        t = self.recency.score(values[3]) if tenure_days is not None else None
-        segment = None if self.segment_map is None else self.segment_map.label(r, f, m, t)
+        seg_map = self.segment_map
+        tenure = values[3] if tenure_days is not None else None
+        t = self.recency.score(tenure) if tenure is not None else None
+        segment = None
+        if seg_map is not None:
+            if "tenure_days" in seg_map.days_read and tenure is None:
+                raise InvalidInputError(
+                    owner,
+                    "tenure_days",
+                    expected="given (the segment map's rules read days since the first purchase)",
+                    found="None",
+                    kind="",
+                )
+            segment = seg_map.label(
+                r, f, m, t if seg_map.uses_tenure else None,
+                recency_days=values[0], tenure_days=tenure,
+            )  # fmt: skip
         return RFMScore(r, f, m, f"{r}{f}{m}", segment, t)
 
 
@@ -920,7 +944,8 @@ def segment_summary(
     """Per segment: customers, customer share, revenue share, median R/F/M, average order value.
 
     With a segment map whose segments state promises (the default map does), the table
-    also says whether each segment's median scores keep its promise.
+    also says whether each segment keeps its promise: by its medians, and customer by
+    customer.
 
     Args:
         scored: The output of :func:`rfm` or :meth:`RFMModel.transform`.
@@ -938,9 +963,14 @@ def segment_summary(
         ``monetary_median`` and ``average_order_value`` (revenue / orders). Medians and
         average order value of empty segments are NaN (there is nothing to summarise).
         When the map states promises and ``scored`` has the score columns: ``promise``
-        (the promise in words), ``r_median``, ``f_median``, ``m_median`` (and
-        ``t_median`` with tenure scores) and ``keeps_promise`` (whether the median scores
-        keep the promise; missing for an empty segment or one without a promise).
+        (the promise in words, day guards included), ``r_median``, ``f_median``,
+        ``m_median`` (``t_median`` with tenure scores, ``tenure_median`` when ``scored``
+        has ``tenure_days``), ``keeps_promise`` (whether the median scores and the
+        median days since the last and first purchase keep the promise) and
+        ``promise_kept_share`` (the share of the segment's customers who keep it, each
+        with their own scores and days); both are missing for an empty segment or one
+        without a promise, and for a promise on the first purchase when ``scored`` has
+        no ``tenure_days`` column.
 
     Raises:
         InvalidInputError: Empty input, or total revenue not positive (shares would be
@@ -1028,20 +1058,51 @@ def _add_promises(
     scores = data[["segment"]].copy()
     for d in dims:
         scores[d] = frame[f"{d}_score"].to_numpy(dtype=np.float64)
-    medians = scores.groupby("segment", observed=False, sort=True)[dims].median()
+    scores["recency_days"] = data["r"].to_numpy(dtype=np.float64)
+    day_cols = ["recency_days"]
+    if "tenure_days" in frame.columns:
+        scores["tenure_days"] = frame["tenure_days"].to_numpy(dtype=np.float64)
+        day_cols.append("tenure_days")
+    medians = scores.groupby("segment", observed=False, sort=True)[dims + day_cols].median()
     promises = {s.name: s for s in seg_map.segments}
+    labels = scores["segment"].astype(str).to_numpy()
+    arrays = {c: scores[c].to_numpy() for c in dims + day_cols}
     words: list[str] = []
     kept: list[Any] = []
+    shares: list[float] = []
     for name in out.index:
         seg = promises.get(str(name))
         words.append(" or ".join(str(rule) for rule in seg.promise) if seg else "")
         row = medians.loc[name] if name in medians.index else None
-        if seg is None or not seg.promise or row is None or row.isna().all():
+        reads_tenure = any(
+            r.first_within is not None or r.first_over is not None for r in seg.promise
+        ) if seg is not None else False  # fmt: skip
+        if (
+            seg is None
+            or not seg.promise
+            or row is None
+            or row.isna().all()
+            or (reads_tenure and "tenure_days" not in day_cols)  # cannot be checked
+        ):
             kept.append(pd.NA)
+            shares.append(np.nan)
             continue
+        days = {c: float(row[c]) for c in day_cols}
         t = float(row["t"]) if "t" in row.index else None
-        kept.append(seg.keeps_promise(float(row["r"]), float(row["f"]), float(row["m"]), t))
+        kept.append(seg.keeps_promise(float(row["r"]), float(row["f"]), float(row["m"]), t, **days))
+        inside = labels == str(name)
+        held = seg.kept_by(
+            arrays["r"][inside],
+            arrays["f"][inside],
+            arrays["m"][inside],
+            arrays["t"][inside] if "t" in arrays else None,
+            **{c: arrays[c][inside] for c in day_cols},
+        )
+        shares.append(float(np.mean(held)) if held is not None else np.nan)
     out["promise"] = words
     for d in dims:
         out[f"{d}_median"] = medians[d].reindex(out.index)
+    if "tenure_days" in day_cols:
+        out["tenure_median"] = medians["tenure_days"].reindex(out.index)
     out["keeps_promise"] = pd.array(kept, dtype="boolean")
+    out["promise_kept_share"] = shares

@@ -3,16 +3,24 @@
 A :class:`SegmentMap` lists segments in business order. Each segment holds one or more
 :class:`SegmentRule` objects; a rule matches a set of RFM codes either by score ranges
 (``r``, ``f``, ``m``, inclusive; a missing dimension matches any score) or by an explicit
-list of codes (``"545"``). The map compiles once into a lookup table over the whole score
-space (``bins ** 3`` codes), so labelling a million customers is one array lookup.
+list of codes (``"545"``), optionally with day guards. The map compiles once into a
+lookup table over the whole score space (``bins ** 3`` codes, times the day classes its
+guards use), so labelling a million customers is one array lookup.
 
 Built-in catalogues (each names its source):
 
-- :meth:`SegmentMap.default` (alias :meth:`SegmentMap.marketer11`): the 11-segment marketer
-  map, the 125-code lookup table found in many public RFM notebooks and SQL scripts.
+- :meth:`SegmentMap.default` (``crmkit-11``): the 11 marketer segments with rules that keep
+  the promise of each name, day guards included.
+- :meth:`SegmentMap.marketer11` (``marketer-11``): the published 125-code lookup table
+  found in many public RFM notebooks and SQL scripts, kept by name with its limits.
 - :meth:`SegmentMap.rf_grid`: the 10-segment R x F grid.
 - :meth:`SegmentMap.three_layer`: the three layers of the CRM handbooks (high-value loyal,
   potential growth, sleeping), each with its playbook.
+
+Scores are relative to the data, so the default and three-layer maps also guard the
+labels that speak of time with absolute day guards (``last_within``, ``first_within``,
+...: see :class:`SegmentRule`): "recent" is a last purchase within 180 days, "new" a first
+purchase within 90.
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ import pandas as pd
 
 from crmkit import _spec
 from crmkit._jsonable import ResultDict
-from crmkit.errors import ConfigError
+from crmkit.errors import ConfigError, InvalidInputError
 
 __all__ = ["Segment", "SegmentMap", "SegmentMapReport", "SegmentRule"]
 
@@ -100,12 +108,42 @@ def _range_ok(instance: object, attribute: attrs.Attribute[Any], value: Any) -> 
 
 
 def _codes_alone(instance: SegmentRule, attribute: attrs.Attribute[Any], value: Any) -> None:
+    # Codes fix R, F and M; day guards may still narrow them ("555, last within 180 days").
     if value and any(getattr(instance, d) is not None for d in _ALL_DIMS):
         raise ConfigError(
             "SegmentRule",
             "codes",
             expected="given alone (a rule is either ranges or codes)",
             found="codes together with ranges",
+        )
+
+
+#: The day guards of a rule: (field, summary value it reads, True for "within", False for "over").
+_GUARDS = (
+    ("last_within", "recency", True),
+    ("last_over", "recency", False),
+    ("first_within", "tenure", True),
+    ("first_over", "tenure", False),
+)
+
+
+def _guard_ok(instance: SegmentRule, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A day guard is a whole number of days; "over N" with "within M" needs N < M."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ConfigError(
+            "SegmentRule", attribute.name, expected="a whole number of days >= 0", found=repr(value)
+        )
+    pairs = {"last_over": "last_within", "first_over": "first_within"}
+    other = pairs.get(attribute.name)
+    within = getattr(instance, other) if other else None
+    if within is not None and value >= within:
+        raise ConfigError(
+            "SegmentRule",
+            attribute.name,
+            expected=f"less than {other} ({within}), or the rule can never match",
+            found=repr(value),
         )
 
 
@@ -160,12 +198,22 @@ class SegmentRule(_spec.Spec):
     ``r = 5``. Tenure is never shorter than recency, so ``t <= r`` always; "first purchase
     within the recency window" is ``t`` in the top scores.
 
+    Scores are relative (quintiles of the data), so a rule can also carry absolute **day
+    guards**, in days as of the analysis date: ``last_within=180`` (last purchase at most
+    180 days ago: ``recency_days <= 180``), ``last_over=180`` (``recency_days > 180``),
+    ``first_within=90`` (first purchase at most 90 days ago: ``tenure_days <= 90``) and
+    ``first_over=90`` (``tenure_days > 90``). Every condition of a rule must hold.
+
     Attributes:
         r: Recency score range (5 = most recent on the default 5-bin scale).
         f: Frequency score range.
         m: Monetary score range.
         codes: Explicit RFM codes such as ``"545"`` (R, F, M digits).
         t: Tenure score range (see above).
+        last_within: The last purchase was at most this many days ago.
+        last_over: The last purchase was more than this many days ago.
+        first_within: The first purchase was at most this many days ago.
+        first_over: The first purchase was more than this many days ago.
 
     Examples:
         >>> rule = SegmentRule(r=(4, 5), f=(4, 5))
@@ -177,6 +225,11 @@ class SegmentRule(_spec.Spec):
         {'schema_version': 1, 'r': [5, 5], 'f': [1, 2]}
         >>> SegmentRule(codes=("511",)).to_dict()
         {'schema_version': 1, 'codes': ['511']}
+        >>> recent = SegmentRule(r=(4, 5), last_within=180)
+        >>> recent.matches(5, 1, 1, recency_days=30), recent.matches(5, 1, 1, recency_days=300)
+        (True, False)
+        >>> print(recent)
+        R 4-5, last purchase within 180 days
         >>> SegmentRule(r=(0, 3))
         Traceback (most recent call last):
         ...
@@ -198,28 +251,100 @@ class SegmentRule(_spec.Spec):
     t: tuple[int, int] | None = attrs.field(
         default=None, converter=_t_range, validator=_range_ok, metadata=_RANGE
     )
+    last_within: int | None = _spec.field(default=None, validator=_guard_ok, omit_default=True)
+    last_over: int | None = _spec.field(default=None, validator=_guard_ok, omit_default=True)
+    first_within: int | None = _spec.field(default=None, validator=_guard_ok, omit_default=True)
+    first_over: int | None = _spec.field(default=None, validator=_guard_ok, omit_default=True)
 
-    def matches(self, r: float, f: float, m: float, t: float | None = None) -> bool:
-        """Return whether the scores ``(r, f, m)`` (and tenure ``t``) satisfy this rule.
+    def matches(
+        self,
+        r: float,
+        f: float,
+        m: float,
+        t: float | None = None,
+        *,
+        recency_days: float | None = None,
+        tenure_days: float | None = None,
+    ) -> bool:
+        """Return whether one customer's scores and days satisfy this rule.
 
         Scores may be fractional (a median): a range holds them when ``lo <= x <= hi``. A
-        rule on tenure never matches when ``t`` is None.
+        rule on tenure never matches when ``t`` is None; a day guard never matches when
+        the days it reads (``recency_days``, ``tenure_days``) are None.
 
         Examples:
             >>> SegmentRule(r=(1, 2)).matches(2, 5, 5)
             True
             >>> SegmentRule(t=(4, 5)).matches(5, 1, 1, t=4), SegmentRule(t=(4, 5)).matches(5, 1, 1)
             (True, False)
+            >>> SegmentRule(first_within=90).matches(5, 1, 1, tenure_days=90)
+            True
         """
+        held = self.holds(
+            np.array([r], dtype=np.float64),
+            np.array([f], dtype=np.float64),
+            np.array([m], dtype=np.float64),
+            None if t is None else np.array([t], dtype=np.float64),
+            recency_days=None if recency_days is None else np.array([recency_days], np.float64),
+            tenure_days=None if tenure_days is None else np.array([tenure_days], np.float64),
+        )
+        return bool(held[0])
+
+    def holds(
+        self,
+        r: np.ndarray[Any, Any],
+        f: np.ndarray[Any, Any],
+        m: np.ndarray[Any, Any],
+        t: np.ndarray[Any, Any] | None = None,
+        *,
+        recency_days: np.ndarray[Any, Any] | None = None,
+        tenure_days: np.ndarray[Any, Any] | None = None,
+    ) -> np.ndarray[Any, np.dtype[np.bool_]]:
+        """Vectorised :meth:`matches`: which customers (array positions) satisfy the rule.
+
+        Examples:
+            >>> import numpy as np
+            >>> rule = SegmentRule(f=(2, 5), last_over=180)
+            >>> rule.holds(np.array([1, 1]), np.array([3, 3]), np.array([1, 1]),
+            ...            recency_days=np.array([200, 100])).tolist()
+            [True, False]
+        """
+        r_ = np.asarray(r, dtype=np.float64)
+        ok = np.ones(r_.shape, dtype=bool)
         if self.codes:
-            return f"{r}{f}{m}" in self.codes
+            digits = {tuple(int(c) for c in code) for code in self.codes}
+            f_, m_ = np.asarray(f, dtype=np.float64), np.asarray(m, dtype=np.float64)
+            ok = np.zeros(r_.shape, dtype=bool)
+            for cr, cf, cm in digits:
+                ok |= (r_ == cr) & (f_ == cf) & (m_ == cm)
         for dim, score in zip(_ALL_DIMS, (r, f, m, t), strict=True):
             rng = getattr(self, dim)
             if rng is None:
                 continue
-            if score is None or not rng[0] <= score <= rng[1]:
-                return False
-        return True
+            if score is None:
+                return np.zeros(r_.shape, dtype=bool)
+            x = np.asarray(score, dtype=np.float64)
+            ok &= (x >= rng[0]) & (x <= rng[1])
+        days = {"recency": recency_days, "tenure": tenure_days}
+        for name, reads, within in _GUARDS:
+            limit = getattr(self, name)
+            if limit is None:
+                continue
+            if days[reads] is None:
+                return np.zeros(r_.shape, dtype=bool)
+            x = np.asarray(days[reads], dtype=np.float64)
+            ok &= (x <= limit) if within else (x > limit)
+        return ok
+
+    @property
+    def uses_days(self) -> bool:
+        """Whether the rule has a day guard.
+
+        Examples:
+            >>> SegmentRule(last_within=180).uses_days, SegmentRule(r=5).uses_days
+            (True, False)
+        """
+        return any(getattr(self, name) is not None for name, _, _ in _GUARDS)
 
     @property
     def uses_tenure(self) -> bool:
@@ -232,9 +357,7 @@ class SegmentRule(_spec.Spec):
         return self.t is not None
 
     def __str__(self) -> str:
-        if self.codes:
-            return "codes " + " ".join(self.codes)
-        parts = []
+        parts = ["codes " + " ".join(self.codes)] if self.codes else []
         for dim in _ALL_DIMS:
             rng = getattr(self, dim)
             if rng is not None:
@@ -242,6 +365,16 @@ class SegmentRule(_spec.Spec):
                 parts.append(
                     f"{name} = {rng[0]}" if rng[0] == rng[1] else f"{name} {rng[0]}-{rng[1]}"
                 )
+        words = {
+            "last_within": "last purchase within {} days",
+            "last_over": "last purchase over {} days ago",
+            "first_within": "first purchase within {} days",
+            "first_over": "first purchase over {} days ago",
+        }
+        for name, _, _ in _GUARDS:
+            limit = getattr(self, name)
+            if limit is not None:
+                parts.append(words[name].format(limit))
         return ", ".join(parts) or "any scores"
 
 
@@ -287,17 +420,60 @@ class Segment(_spec.Spec):
         metadata=_spec.metadata(codec=_spec.Seq(_spec.Nested(SegmentRule)), omit_default=True),
     )
 
-    def keeps_promise(self, r: float, f: float, m: float, t: float | None = None) -> bool | None:
-        """Whether scores (e.g. a segment's medians) keep the promise (None: no promise).
+    def keeps_promise(
+        self,
+        r: float,
+        f: float,
+        m: float,
+        t: float | None = None,
+        *,
+        recency_days: float | None = None,
+        tenure_days: float | None = None,
+    ) -> bool | None:
+        """Whether scores and days (e.g. a segment's medians) keep the promise (None: no promise).
 
         Examples:
             >>> seg = Segment("Lost", (SegmentRule(r=(1, 2), f=1),), promise=(SegmentRule(r=(1, 2)),))
             >>> seg.keeps_promise(1.5, 1, 3), seg.keeps_promise(3, 1, 3)
             (True, False)
+            >>> new = Segment("New", (SegmentRule(first_within=90),),
+            ...               promise=(SegmentRule(first_within=90),))
+            >>> new.keeps_promise(5, 1, 1, tenure_days=30), new.keeps_promise(5, 1, 1, tenure_days=400)
+            (True, False)
         """
         if not self.promise:
             return None
-        return any(rule.matches(r, f, m, t) for rule in self.promise)
+        return any(
+            rule.matches(r, f, m, t, recency_days=recency_days, tenure_days=tenure_days)
+            for rule in self.promise
+        )
+
+    def kept_by(
+        self,
+        r: np.ndarray[Any, Any],
+        f: np.ndarray[Any, Any],
+        m: np.ndarray[Any, Any],
+        t: np.ndarray[Any, Any] | None = None,
+        *,
+        recency_days: np.ndarray[Any, Any] | None = None,
+        tenure_days: np.ndarray[Any, Any] | None = None,
+    ) -> np.ndarray[Any, np.dtype[np.bool_]] | None:
+        """Vectorised :meth:`keeps_promise`: which customers keep it (None: no promise).
+
+        Examples:
+            >>> import numpy as np
+            >>> seg = Segment("Recent", (SegmentRule(r=(4, 5)),),
+            ...               promise=(SegmentRule(last_within=180),))
+            >>> seg.kept_by(np.array([5, 4]), np.array([1, 1]), np.array([1, 1]),
+            ...             recency_days=np.array([20, 300])).tolist()
+            [True, False]
+        """
+        if not self.promise:
+            return None
+        kept = np.zeros(np.shape(r), dtype=bool)
+        for rule in self.promise:
+            kept |= rule.holds(r, f, m, t, recency_days=recency_days, tenure_days=tenure_days)
+        return kept
 
 
 @attrs.frozen
@@ -363,21 +539,49 @@ class SegmentMapReport(ResultDict):
         return "\n".join(lines)
 
 
+#: "Recent" in the default map: the last purchase at most this many days ago (half a year:
+#: the handbooks' "sleeping customer has not bought for 6 months", and the ``dormant``
+#: threshold of the default lifecycle policy).
+RECENT_DAYS = 180
+#: "New" in the default map: the first purchase at most this many days ago (a quarter).
+NEW_DAYS = 90
+
+_R, _N = RECENT_DAYS, NEW_DAYS
+
 #: The default map's segments: name, rules, promise (empty: the rules are the promise).
+#: Rules are disjoint: every (R, F, M, recency class, tenure class) lands in one segment.
 _DEFAULT_SPEC: list[tuple[str, list[dict[str, Any]], list[dict[str, Any]]]] = [
-    ("Champions", [{"r": [4, 5], "f": [4, 5], "m": [4, 5]}], []),
-    ("Loyal", [{"r": 3, "f": [4, 5]}, {"r": [4, 5], "f": [4, 5], "m": [1, 3]}],
-     [{"r": [3, 5], "f": [4, 5]}]),
-    ("Potential Loyalist", [{"r": [4, 5], "f": [1, 3], "t": [1, 3]}], []),
-    ("New Customers", [{"f": [1, 3], "m": [1, 3], "t": [4, 5]}], [{"t": [4, 5]}]),
-    ("Promising", [{"f": [1, 3], "m": [4, 5], "t": [4, 5]}], [{"m": [4, 5], "t": [4, 5]}]),
-    ("Need Attention", [{"r": 3, "f": [2, 3]}], []),
-    ("About To Sleep", [{"r": 3, "f": 1}], []),
-    ("At Risk", [{"r": [1, 2], "f": [4, 5], "m": [1, 3]}], [{"r": [1, 2], "f": [4, 5]}]),
-    ("Can't Lose Them", [{"r": [1, 2], "f": [2, 5], "m": [4, 5]}], []),
-    ("Hibernating", [{"r": [1, 2], "f": [2, 3], "m": [1, 3]}],
-     [{"r": [1, 2], "f": [2, 3]}]),
-    ("Lost", [{"r": [1, 2], "f": 1}], []),
+    ("Champions", [{"r": [4, 5], "f": [4, 5], "m": [4, 5], "last_within": _R}], []),
+    ("Loyal", [{"r": 3, "f": [4, 5], "last_within": _R},
+               {"r": [4, 5], "f": [4, 5], "m": [1, 3], "last_within": _R}],
+     [{"r": [3, 5], "f": [4, 5], "last_within": _R}]),
+    ("Potential Loyalist", [{"r": [4, 5], "f": [1, 3], "last_within": _R, "first_over": _N}],
+     [{"r": [4, 5], "last_within": _R, "first_over": _N}]),
+    ("New Customers", [{"f": [1, 3], "m": [1, 3], "first_within": _N}],
+     [{"first_within": _N}]),
+    ("Promising", [{"f": [1, 3], "m": [4, 5], "first_within": _N}],
+     [{"m": [4, 5], "first_within": _N}]),
+    # The fall-through for the middle: R = 3, or high R but no purchase for half a year, or
+    # low R but a purchase within half a year (customers who fail a guard of the segments
+    # above land here, or in About To Sleep when they bought once).
+    ("Need Attention", [{"r": 3, "f": [2, 3], "first_over": _N},
+                        {"r": 3, "f": [4, 5], "last_over": _R},
+                        {"r": [4, 5], "f": [2, 5], "last_over": _R},
+                        {"r": [1, 2], "f": [2, 3], "last_within": _R, "first_over": _N},
+                        {"r": [1, 2], "f": [4, 5], "last_within": _R}],
+     [{"r": 3, "f": [2, 5]}, {"r": [3, 5], "f": [2, 5], "last_over": _R},
+      {"r": [1, 2], "f": [2, 5], "last_within": _R}]),
+    ("About To Sleep", [{"r": 3, "f": 1, "first_over": _N},
+                        {"r": [4, 5], "f": 1, "last_over": _R},
+                        {"r": [1, 2], "f": 1, "last_within": _R, "first_over": _N}],
+     [{"r": 3, "f": 1}, {"r": [3, 5], "f": 1, "last_over": _R},
+      {"r": [1, 2], "f": 1, "last_within": _R}]),
+    ("At Risk", [{"r": [1, 2], "f": [4, 5], "m": [1, 3], "last_over": _R}],
+     [{"r": [1, 2], "f": [4, 5], "last_over": _R}]),
+    ("Can't Lose Them", [{"r": [1, 2], "f": [2, 5], "m": [4, 5], "last_over": _R}], []),
+    ("Hibernating", [{"r": [1, 2], "f": [2, 3], "m": [1, 3], "last_over": _R}],
+     [{"r": [1, 2], "f": [2, 3], "last_over": _R}]),
+    ("Lost", [{"r": [1, 2], "f": 1, "last_over": _R}], []),
 ]  # fmt: skip
 
 
@@ -466,8 +670,12 @@ class SegmentMap(_spec.Spec):
 
     Examples:
         >>> seg = SegmentMap.default()
-        >>> seg.label(5, 5, 5, t=1), seg.label(1, 1, 1, t=1), seg.label(5, 1, 1, t=5)
-        ('Champions', 'Lost', 'New Customers')
+        >>> seg.label(5, 5, 5, recency_days=3, tenure_days=400)
+        'Champions'
+        >>> seg.label(1, 1, 1, recency_days=400, tenure_days=400)
+        'Lost'
+        >>> seg.label(5, 1, 1, recency_days=3, tenure_days=3)
+        'New Customers'
         >>> custom = SegmentMap.from_dict({
         ...     "name": "two groups", "bins": 5,
         ...     "segments": [
@@ -480,8 +688,9 @@ class SegmentMap(_spec.Spec):
         The JSON shape (``from_dict`` reads it, ``to_dict`` writes it) is ``{"name",
         "segments": [{"name", "rules": [...], "description"?, "promise"?}], "bins"?,
         "first_match"?, "fallback"?}``; a rule is ``{"r": [lo, hi], "f": ..., "m": ...,
-        "t": ...}`` (any subset; an int means one score) or ``{"codes": [...]}``. Unknown
-        keys are errors that name the full path:
+        "t": ...}`` (any subset; an int means one score) or ``{"codes": [...]}``, either
+        with optional day guards ``"last_within"``, ``"last_over"``, ``"first_within"``,
+        ``"first_over"`` (days). Unknown keys are errors that name the full path:
 
         >>> SegmentMap.from_dict({"name": "vip", "segments": [
         ...     {"name": "VIP", "rules": [{"codes": ["555"]}]}], "fallback": "Others"}).to_dict()
@@ -489,7 +698,7 @@ class SegmentMap(_spec.Spec):
         >>> SegmentMap.from_dict({"name": "x", "segments": [{"name": "A", "rules": [{"rr": 5}]}]})
         Traceback (most recent call last):
         ...
-        crmkit.errors.ConfigError: SegmentMap.from_dict(): parameter 'segments[0].rules[0].rr' must be one of ['codes', 'f', 'm', 'r', 't']; found an unknown key.
+        crmkit.errors.ConfigError: SegmentMap.from_dict(): parameter 'segments[0].rules[0].rr' must be one of ['codes', 'f', 'first_over', 'first_within', 'last_over', 'last_within', 'm', 'r', 't']; found an unknown key.
     """
 
     name: str = attrs.field(validator=_spec.instance_of(str, "a string"), metadata=_spec.metadata())
@@ -545,37 +754,120 @@ class SegmentMap(_spec.Spec):
         """Whether a rule of the map reads the tenure score ``t``.
 
         A promise on tenure in a map whose rules ignore tenure cannot be kept by the
-        rules: :meth:`validate` reports it broken.
+        rules: :meth:`validate` reports it broken. (The default map states "new" in
+        days, with a day guard, rather than with the tenure score.)
 
         Examples:
-            >>> SegmentMap.default().uses_tenure, SegmentMap.marketer11().uses_tenure
-            (True, False)
+            >>> SegmentMap.default().uses_tenure, SegmentMap.from_dict({"name": "x",
+            ...     "segments": [{"name": "All", "rules": [{"t": [1, 5]}]}]}).uses_tenure
+            (False, True)
         """
         return any(rule.uses_tenure for seg in self.segments for rule in seg.rules)
 
-    def _all_codes(self) -> list[tuple[int, int, int, int]]:
-        """Every score combination ``(r, f, m, t)``; ``t`` is 0 when the map ignores tenure.
+    def _reads(self, what: str) -> bool:
+        """Whether a rule (not only a promise) has a day guard on ``recency`` or ``tenure``."""
+        return any(
+            getattr(rule, name) is not None
+            for seg in self.segments
+            for rule in seg.rules
+            for name, reads, _ in _GUARDS
+            if reads == what
+        )
 
-        With tenure, only ``t <= r`` exists (tenure is never shorter than recency).
+    @property
+    def uses_days(self) -> bool:
+        """Whether a rule of the map has a day guard (see :attr:`days_read`).
+
+        Examples:
+            >>> SegmentMap.default().uses_days, SegmentMap.marketer11().uses_days
+            (True, False)
+        """
+        return bool(self.days_read)
+
+    @property
+    def days_read(self) -> tuple[str, ...]:
+        """The days the rules' guards read besides the scores: ``recency_days``, ``tenure_days``.
+
+        Examples:
+            >>> SegmentMap.default().days_read
+            ('recency_days', 'tenure_days')
+        """
+        return tuple(f"{what}_days" for what in ("recency", "tenure") if self._reads(what))
+
+    def _cuts(self, what: str) -> tuple[int, ...]:
+        """The day thresholds of rules and promises on ``recency`` or ``tenure``, sorted.
+
+        Days are split into classes at these thresholds (class ``k`` holds days in
+        ``(cuts[k-1], cuts[k]]``), so that a finite code space decides every rule.
+        """
+        return tuple(
+            sorted(
+                {
+                    int(getattr(rule, name))
+                    for seg in self.segments
+                    for rule in seg.rules + seg.promise
+                    for name, reads, _ in _GUARDS
+                    if reads == what and getattr(rule, name) is not None
+                }
+            )
+        )
+
+    def _all_codes(self) -> list[tuple[int, int, int, int, int, int]]:
+        """Every combination ``(r, f, m, t, recency class, tenure class)`` that can occur.
+
+        ``t`` is 0 when the map ignores the tenure score; with it only ``t <= r`` exists.
+        Day classes come from :meth:`_cuts` (0 when there are no thresholds); a tenure class
+        wholly below a recency class cannot occur (tenure is never shorter than recency).
         """
         scale = range(1, int(self.bins) + 1)
-        if not self.uses_tenure:
-            return [(r, f, m, 0) for r, f, m in itertools.product(scale, scale, scale)]
+        rec_cuts, ten_cuts = self._cuts("recency"), self._cuts("tenure")
+        inf = float("inf")
+        days = [
+            (kr, kt)
+            for kr in range(len(rec_cuts) + 1)
+            for kt in range(len(ten_cuts) + 1)
+            if (ten_cuts[kt] if kt < len(ten_cuts) else inf)
+            > (rec_cuts[kr - 1] if kr > 0 else -inf)
+        ]
+        tenure = self.uses_tenure
         return [
-            (r, f, m, t)
+            (r, f, m, t, kr, kt)
             for r, f, m in itertools.product(scale, scale, scale)
-            for t in range(1, r + 1)
+            for t in (range(1, r + 1) if tenure else (0,))
+            for kr, kt in days
         ]
 
-    @staticmethod
-    def _code_text(r: int, f: int, m: int, t: int) -> str:
-        return f"{r}{f}{m}" if t == 0 else f"{r}{f}{m}/t{t}"
+    def _code_text(
+        self,
+        code: tuple[int, int, int, int, int, int],
+        *,
+        recency: bool = True,
+        tenure: bool = True,
+    ) -> str:
+        """``"555"``, with ``/t4`` for a tenure score and ``/last<=180d`` for day classes."""
+        r, f, m, t, kr, kt = code
+        text = f"{r}{f}{m}" if t == 0 else f"{r}{f}{m}/t{t}"
+        for word, cuts, k, shown in (
+            ("last", self._cuts("recency"), kr, recency),
+            ("first", self._cuts("tenure"), kt, tenure),
+        ):
+            if not cuts or not shown:
+                continue
+            if k == 0:
+                text += f"/{word}<={cuts[0]}d"
+            elif k == len(cuts):
+                text += f"/{word}>{cuts[-1]}d"
+            else:
+                text += f"/{word}>{cuts[k - 1]}d<={cuts[k]}d"
+        return text
 
     def _masks(
         self, rules_of: Callable[[Segment], tuple[SegmentRule, ...]]
     ) -> list[list[np.ndarray[Any, np.dtype[np.bool_]]]]:
         grid = np.array(self._all_codes(), dtype=np.int64)
-        text = np.array([f"{r}{f}{m}" for r, f, m, _ in grid.tolist()])
+        text = np.array([f"{r}{f}{m}" for r, f, m, *_ in grid.tolist()])
+        cuts = {"recency": self._cuts("recency"), "tenure": self._cuts("tenure")}
+        column = {"recency": 4, "tenure": 5}
         masks = []
         for seg in self.segments:
             per_rule = []
@@ -584,10 +876,17 @@ class SegmentMap(_spec.Spec):
                     mask = np.isin(text, np.array(rule.codes))
                 else:
                     mask = np.ones(len(grid), dtype=bool)
-                    for col, dim in enumerate(_ALL_DIMS):
-                        rng = getattr(rule, dim)
-                        if rng is not None:
-                            mask &= (grid[:, col] >= rng[0]) & (grid[:, col] <= rng[1])
+                for col, dim in enumerate(_ALL_DIMS):
+                    rng = getattr(rule, dim)
+                    if rng is not None:
+                        mask &= (grid[:, col] >= rng[0]) & (grid[:, col] <= rng[1])
+                for name, reads, within in _GUARDS:
+                    limit = getattr(rule, name)
+                    if limit is None:
+                        continue
+                    k = cuts[reads].index(limit)  # classes 0..k hold days <= limit
+                    cls = grid[:, column[reads]]
+                    mask &= (cls <= k) if within else (cls > k)
                 per_rule.append(mask)
             masks.append(per_rule)
         return masks
@@ -596,7 +895,7 @@ class SegmentMap(_spec.Spec):
         """Per segment and rule, which codes of :meth:`_all_codes` the rule matches."""
         return self._masks(lambda seg: seg.rules)
 
-    def _matches(self) -> dict[tuple[int, int, int, int], list[int]]:
+    def _matches(self) -> dict[tuple[int, int, int, int, int, int], list[int]]:
         """For each code, the indexes of the segments whose rules match it."""
         seg_masks = [np.logical_or.reduce(rules) for rules in self._rule_masks()]
         hits = np.array(seg_masks)  # segments x codes
@@ -604,19 +903,26 @@ class SegmentMap(_spec.Spec):
             code: np.flatnonzero(hits[:, i]).tolist() for i, code in enumerate(self._all_codes())
         }
 
-    def _index(self, r: Any, f: Any, m: Any, t: Any) -> Any:
-        """Table position of scores: ``(t-1)*b**3 + (r-1)*b*b + (f-1)*b + (m-1)``."""
+    def _index(self, r: Any, f: Any, m: Any, t: Any, *days: Any) -> Any:
+        """Table position: ``(r-1)*b*b + (f-1)*b + (m-1)``, then tenure score, then days."""
         b = int(self.bins)
         base = (r - 1) * b * b + (f - 1) * b + (m - 1)
-        return base if not self.uses_tenure else base + (t - 1) * b**3
+        block = b**3
+        if self.uses_tenure:
+            base = base + (t - 1) * b**3
+            block *= b
+        kr, kt = days  # the recency and tenure day classes
+        return base + (kr * (len(self._cuts("tenure")) + 1) + kt) * block
 
     def _compile(self) -> np.ndarray[Any, np.dtype[np.int16]]:
         # Index -> segment position; len(segments) = fallback, -1 = no segment at all.
         b = int(self.bins)
-        table = np.full(b**4 if self.uses_tenure else b**3, -1, dtype=np.int16)
+        size = b**4 if self.uses_tenure else b**3
+        size *= (len(self._cuts("recency")) + 1) * (len(self._cuts("tenure")) + 1)
+        table = np.full(size, -1, dtype=np.int16)
         fallback_pos = len(self.segments)
-        for (r, f, m, t), hits in self._matches().items():
-            pos = self._index(r, f, m, t)
+        for code, hits in self._matches().items():
+            pos = self._index(*code)
             if hits:
                 table[pos] = hits[0]
             elif self.fallback is not None:
@@ -659,19 +965,44 @@ class SegmentMap(_spec.Spec):
             kind="",
         )
 
-    def label(self, r: int, f: int, m: int, t: int | None = None) -> str:
+    def label(
+        self,
+        r: int,
+        f: int,
+        m: int,
+        t: int | None = None,
+        *,
+        recency_days: float | None = None,
+        tenure_days: float | None = None,
+    ) -> str:
         """Return the segment of one customer's scores.
 
-        ``t`` is the tenure score (see :class:`SegmentRule`), needed by maps that use it.
+        ``t`` is the tenure score (see :class:`SegmentRule`), needed by maps that use it;
+        ``recency_days`` and ``tenure_days`` (days since the last and the first purchase)
+        are needed by maps whose rules have day guards (the default map does).
 
         Examples:
             >>> SegmentMap.marketer11().label(2, 5, 5)
             'At Risk'
-            >>> SegmentMap.default().label(5, 1, 1, t=5), SegmentMap.default().label(5, 1, 1, t=2)
-            ('New Customers', 'Potential Loyalist')
+            >>> d = SegmentMap.default()
+            >>> d.label(5, 1, 1, recency_days=10, tenure_days=40)
+            'New Customers'
+            >>> d.label(5, 5, 5, recency_days=20, tenure_days=400)
+            'Champions'
+            >>> d.label(5, 5, 5, recency_days=300, tenure_days=400)  # top scores, lapsed
+            'Need Attention'
         """
+
+        def one(x: float | None) -> np.ndarray[Any, Any] | None:
+            return None if x is None else np.array([x])
+
         positions = self.positions(
-            np.array([r]), np.array([f]), np.array([m]), None if t is None else np.array([t])
+            np.array([r]),
+            np.array([f]),
+            np.array([m]),
+            one(t),
+            recency_days=one(recency_days),
+            tenure_days=one(tenure_days),
         )
         return self.labels[int(positions[0])]
 
@@ -681,15 +1012,20 @@ class SegmentMap(_spec.Spec):
         f: np.ndarray[Any, Any],
         m: np.ndarray[Any, Any],
         t: np.ndarray[Any, Any] | None = None,
+        *,
+        recency_days: np.ndarray[Any, Any] | None = None,
+        tenure_days: np.ndarray[Any, Any] | None = None,
     ) -> np.ndarray[Any, np.dtype[np.int16]]:
         """Return the position of each customer's segment in :attr:`labels` (vectorised).
 
-        ``t`` (tenure scores) is needed by maps that use tenure and ignored by the others.
+        ``t`` (tenure scores) is needed by maps that use tenure and ignored by the others;
+        ``recency_days`` and ``tenure_days`` are needed by maps whose rules have day
+        guards on them, and ignored by the others.
 
         Examples:
             >>> import numpy as np
             >>> SegmentMap.three_layer().positions(np.array([5, 1]), np.array([5, 5]),
-            ...                                    np.array([5, 5])).tolist()
+            ...     np.array([5, 5]), recency_days=np.array([3, 400])).tolist()
             [0, 2]
         """
         b = int(self.bins)
@@ -728,7 +1064,8 @@ class SegmentMap(_spec.Spec):
                 found=f"{int(bad.sum())} larger ones",
                 kind="score",
             )
-        out: np.ndarray[Any, np.dtype[np.int16]] = self._table[self._index(r_, f_, m_, t_)]
+        kr, kt = self._day_classes(r_.shape, recency_days, tenure_days)
+        out: np.ndarray[Any, np.dtype[np.int16]] = self._table[self._index(r_, f_, m_, t_, kr, kt)]
         missing = out < 0
         if missing.any():
             first = np.flatnonzero(missing)[0]
@@ -747,12 +1084,72 @@ class SegmentMap(_spec.Spec):
             out = np.where(out == len(self.segments), self.labels.index(self.fallback), out)
         return np.asarray(out, dtype=np.int16)
 
+    def _day_classes(
+        self,
+        shape: tuple[int, ...],
+        recency_days: np.ndarray[Any, Any] | None,
+        tenure_days: np.ndarray[Any, Any] | None,
+    ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        """The day classes (see :meth:`_cuts`) of each customer, for the lookup table.
+
+        A dimension the rules do not read gets a class that always exists (any class
+        gives the same segment then).
+        """
+        owner = f"SegmentMap {self.name!r}"
+        given = {"recency": recency_days, "tenure": tenure_days}
+        classes = {
+            "recency": np.zeros(shape, dtype=np.int64),
+            "tenure": np.full(shape, len(self._cuts("tenure")), dtype=np.int64),
+        }
+        values: dict[str, np.ndarray[Any, Any]] = {}
+        for what, days in given.items():
+            if not self._reads(what):
+                continue
+            field = f"{what}_days"
+            if days is None:
+                words = "last" if what == "recency" else "first"
+                raise ConfigError(
+                    owner,
+                    field,
+                    expected=f"given: the map's rules guard the days since the {words} purchase",
+                    found="none",
+                    hint="Score a summary with recency_days and tenure_days columns "
+                    "(summarize() gives both).",
+                    kind="value",
+                )
+            x = np.asarray(days, dtype=np.float64)
+            if x.shape != shape or not np.isfinite(x).all() or (x < 0).any():
+                raise InvalidInputError(
+                    owner,
+                    field,
+                    expected="finite days >= 0, one per customer",
+                    found=f"{x.size} values, {int((~np.isfinite(x) | (x < 0)).sum())} not",
+                    kind="value",
+                )
+            values[what] = x
+            classes[what] = np.searchsorted(
+                np.asarray(self._cuts(what), dtype=np.float64), x, side="left"
+            )
+        if len(values) == 2 and (values["tenure"] < values["recency"]).any():
+            bad = values["tenure"] < values["recency"]
+            raise InvalidInputError(
+                owner,
+                "tenure_days",
+                expected="at least recency_days (the first purchase is never after the last)",
+                found=f"{int(bad.sum())} smaller ones",
+                kind="value",
+            )
+        return classes["recency"], classes["tenure"]
+
     def categorical(
         self,
         r: np.ndarray[Any, Any],
         f: np.ndarray[Any, Any],
         m: np.ndarray[Any, Any],
         t: np.ndarray[Any, Any] | None = None,
+        *,
+        recency_days: np.ndarray[Any, Any] | None = None,
+        tenure_days: np.ndarray[Any, Any] | None = None,
     ) -> pd.Categorical:
         """Return the segments as an ordered categorical in business order.
 
@@ -764,13 +1161,15 @@ class SegmentMap(_spec.Spec):
             ['Champions', 'Hibernating']
         """
         dtype = pd.CategoricalDtype(list(self.labels), ordered=True)
-        return pd.Categorical.from_codes(self.positions(r, f, m, t).astype(np.int64), dtype=dtype)
+        pos = self.positions(r, f, m, t, recency_days=recency_days, tenure_days=tenure_days)
+        return pd.Categorical.from_codes(pos.astype(np.int64), dtype=dtype)
 
     def codes_of(self, segment: str) -> tuple[str, ...]:
         """Return the RFM codes that land in ``segment``, sorted from best to worst.
 
         For a map that uses tenure a code reads ``"511/t5"`` (R, F, M, then the tenure
-        score).
+        score); for a map whose rules have day guards, the day classes follow
+        (``"555/last<=180d/first>90d"``).
 
         Examples:
             >>> SegmentMap.marketer11().codes_of("Lost")
@@ -785,13 +1184,19 @@ class SegmentMap(_spec.Spec):
                 kind="",
             )
         pos = self.labels.index(segment)
+        # Day classes the rules do not read change nothing: list each code once, at the
+        # class the lookup uses for them (see _day_classes), and without their text.
+        reads_r, reads_t = self._reads("recency"), self._reads("tenure")
+        last_t = len(self._cuts("tenure"))
         out = []
-        for r, f, m, t in self._all_codes():
-            pos_code = int(self._table[self._index(r, f, m, t)])
+        for code in self._all_codes():
+            if (not reads_r and code[4] != 0) or (not reads_t and code[5] != last_t):
+                continue
+            pos_code = int(self._table[self._index(*code)])
             if pos_code == len(self.segments) and self.fallback is not None:
                 pos_code = self.labels.index(self.fallback)
             if pos_code == pos:
-                out.append(self._code_text(r, f, m, t))
+                out.append(self._code_text(code, recency=reads_r, tenure=reads_t))
         return tuple(sorted(out, reverse=True))
 
     def validate(self) -> SegmentMapReport:
@@ -799,7 +1204,10 @@ class SegmentMap(_spec.Spec):
 
         Returns:
             A :class:`SegmentMapReport`; ``report.ok`` is True when every code of the
-            ``bins ** 3`` score space lands in exactly one segment and every rule matters.
+            score space (``bins ** 3`` codes, times the tenure scores and the day classes
+            the map's rules and promises use) lands in exactly one segment, every rule
+            matters and every segment's promise holds for every code it receives, day
+            guards included.
 
         Examples:
             >>> bad = SegmentMap.from_dict({"name": "x", "bins": 5, "segments": [
@@ -817,13 +1225,11 @@ class SegmentMap(_spec.Spec):
         matches = self._matches()
         text = self._code_text
         overlaps = tuple(
-            (text(*code), tuple(self.segments[i].name for i in hits))
+            (text(code), tuple(self.segments[i].name for i in hits))
             for code, hits in sorted(matches.items(), reverse=True)
             if len(hits) > 1
         )
-        gaps = tuple(
-            text(*code) for code, hits in sorted(matches.items(), reverse=True) if not hits
-        )
+        gaps = tuple(text(code) for code, hits in sorted(matches.items(), reverse=True) if not hits)
         unreachable: list[tuple[str, int]] = []
         n_codes = len(self._all_codes())
         decided = np.zeros(n_codes, dtype=bool)
@@ -850,7 +1256,7 @@ class SegmentMap(_spec.Spec):
             for j, code in enumerate(codes):
                 hits = matches[code]
                 if hits and hits[0] == i and not kept[j]:
-                    broken.append((seg.name, text(*code)))
+                    broken.append((seg.name, text(code)))
         return SegmentMapReport(
             overlaps=overlaps,
             gaps=gaps,
@@ -868,39 +1274,62 @@ class SegmentMap(_spec.Spec):
         """The default map: the 11 marketer segments, each keeping the promise of its name.
 
         The names and playbooks are those of :meth:`marketer11`; the rules are crmkit's,
-        written so that every code a segment receives keeps the segment's promise (stated
-        as data in ``Segment.promise`` and checked by :meth:`validate`), using the tenure
-        score ``t`` where the label needs it (5 bins; ``t`` is the first purchase scored
-        on the recency scale, see :class:`SegmentRule`):
+        written so that every customer a segment receives keeps the segment's promise
+        (stated as data in ``Segment.promise`` and checked by :meth:`validate`).
+
+        R/F/M scores are relative: on an old log the R-4 window can reach back more than a
+        year. So the promises that speak of time carry absolute **day guards**:
+        "recent" means the last purchase at most ``RECENT_DAYS`` = 180 days before the
+        analysis date, "new" means the first purchase at most ``NEW_DAYS`` = 90 days
+        before it (see :class:`SegmentRule`):
 
         ========================  ===============================================
-        Segment                   Promise (= rules, unless noted)
+        Segment                   Promise (R/F/M scores 1-5; days as of the date)
         ========================  ===============================================
-        Champions                 R 4-5, F 4-5, M 4-5
-        Loyal                     R 3-5, F 4-5 (not Champions)
-        Potential Loyalist        R 4-5, F 1-3, first purchase not recent (T 1-3)
-        New Customers             first purchase recent (T 4-5) (F 1-3, M 1-3)
-        Promising                 first purchase recent (T 4-5), M 4-5 (F 1-3)
-        Need Attention            R = 3, F 2-3
-        About To Sleep            R = 3, F = 1
-        At Risk                   R 1-2, F 4-5 (M 1-3)
-        Can't Lose Them           R 1-2, M 4-5 with F 2-5
-        Hibernating               R 1-2, F 2-3 (M 1-3)
-        Lost                      R 1-2, F = 1
+        Champions                 R 4-5, F 4-5, M 4-5, last purchase within 180 d
+        Loyal                     R 3-5, F 4-5, last purchase within 180 d
+        Potential Loyalist        R 4-5, last purchase within 180 d, first over 90 d
+                                  ago (F 1-3)
+        New Customers             first purchase within 90 d (F 1-3, M 1-3)
+        Promising                 first purchase within 90 d, M 4-5 (F 1-3)
+        Need Attention            F 2-5, and R = 3, or R 3-5 but no purchase for
+                                  180 d, or R 1-2 but a purchase within 180 d
+        About To Sleep            as Need Attention, with F = 1
+        At Risk                   R 1-2, F 4-5, last purchase over 180 d ago (M 1-3)
+        Can't Lose Them           R 1-2, F 2-5, M 4-5, last purchase over 180 d ago
+        Hibernating               R 1-2, F 2-3, last purchase over 180 d ago (M 1-3)
+        Lost                      R 1-2, F = 1, last purchase over 180 d ago
         ========================  ===============================================
 
-        Every (R, F, M, T) combination lands in exactly one segment. Unlike the
-        published table (:meth:`marketer11`), a one-time buyer is never "Can't Lose Them"
-        and a customer who first bought a year ago is never "New Customers".
+        Where customers who fail a guard go: high scores but no purchase for 180 days
+        (the Champions, Loyal and Potential Loyalist cells) fall through to **Need
+        Attention** ("above average, but slipping"; **About To Sleep** for one purchase);
+        low recency scores with a purchase within 180 days (young or short logs) go there
+        too rather than to At Risk, Can't Lose Them, Hibernating or Lost, which promise
+        a lapse of over 180 days. A first purchase within 90 days always makes a New
+        Customer or Promising (F 1-3), whatever the recency score. Every (R, F, M,
+        recency, tenure) combination lands in exactly one segment.
+
+        Unlike the published table (:meth:`marketer11`), a one-time buyer is never
+        "Can't Lose Them", a customer who first bought a year ago is never "New
+        Customers" and a customer last seen a year ago is never a Champion. On a log of
+        one acquisition cohort seen long after it (CDNOW: every customer first bought
+        in the first quarter of 1997) New Customers and Promising are empty: nobody is new.
 
         Examples:
             >>> m = SegmentMap.default()
             >>> m.name, m.validate().ok
             ('crmkit-11', True)
-            >>> m.label(1, 1, 3, t=1), SegmentMap.marketer11().label(1, 1, 3)
-            ('Lost', "Can't Lose Them")
-            >>> m.label(5, 1, 5, t=5), m.label(5, 1, 5, t=2)
-            ('Promising', 'Potential Loyalist')
+            >>> m.label(1, 1, 3, recency_days=400, tenure_days=500)
+            'Lost'
+            >>> SegmentMap.marketer11().label(1, 1, 3)
+            "Can't Lose Them"
+            >>> m.label(5, 1, 5, recency_days=5, tenure_days=30)
+            'Promising'
+            >>> m.label(5, 1, 5, recency_days=5, tenure_days=200)
+            'Potential Loyalist'
+            >>> m.label(5, 5, 5, recency_days=250, tenure_days=400)
+            'Need Attention'
         """
         text = {seg.name: seg.description for seg in cls.marketer11().segments}
         return cls(
@@ -923,13 +1352,15 @@ class SegmentMap(_spec.Spec):
 
         Each of the 125 R/F/M codes is listed in exactly one segment, so the map has no
         gaps, no overlaps and no order dependence. Its segments carry the promises of
-        :meth:`default`, and it does not keep them: R/F/M codes alone cannot. On the
-        CDNOW log "Can't Lose Them" holds one-time buyers (code 113: F = 1), "New
+        :meth:`default` (day guards included), and it does not keep them: R/F/M codes
+        alone cannot, because scores are relative to the data. Its limits, measured on
+        the CDNOW log as of 1998-06-30 (quintile scores; the R-4 window reaches back 430
+        days): "Can't Lose Them" holds one-time buyers (code 113: F = 1); "New
         Customers" and "Promising" hold customers who first bought well over a year
-        before, and Champions include customers last seen over a year before (R is
-        relative to the data). ``SegmentMap.marketer11().validate()`` lists every code
-        that breaks its segment's promise. Use it to reproduce reports built on the
-        published table; use :meth:`default` for labels that mean what they say.
+        before; Champions include customers last seen 430 days before.
+        ``SegmentMap.marketer11().validate()`` lists every code that breaks its
+        segment's promise. Use it to reproduce reports built on the published table;
+        use :meth:`default` for labels that mean what they say.
 
         References:
             The 125-code table (Champions, Loyal, Potential Loyalist, New Customers,
@@ -958,8 +1389,12 @@ class SegmentMap(_spec.Spec):
             >>> len(m.labels), sum(len(m.codes_of(s)) for s in m.labels)
             (11, 125)
             >>> report = m.validate()
-            >>> ("Can't Lose Them", "113") in report.broken_promises, report.ok
-            (True, False)
+            >>> [code for seg, code in report.broken_promises if seg == "Can't Lose Them"][:2]
+            ['113/last<=180d/first<=90d', '113/last<=180d/first>90d']
+            >>> ("Can't Lose Them", "113/last>180d/first>90d") in report.broken_promises
+            True
+            >>> report.ok
+            False
         """
         table = {
             "Champions": (
@@ -1109,44 +1544,50 @@ class SegmentMap(_spec.Spec):
     def three_layer(cls) -> SegmentMap:
         """The handbook's three layers: high-value loyal, potential growth, sleeping (5 bins).
 
-        - High-value loyal (高价值忠诚型): bought recently (R 3-5) and in the top two
-          frequency and spend bins (F 4-5, M 4-5).
-        - Potential growth (潜力成长型): bought recently (R 3-5), not (yet) high value.
-        - Sleeping, to be woken (沉睡唤醒型): no recent purchase (R 1-2).
+        - High-value loyal (高价值忠诚型): bought recently (R 3-5 and within the last 180
+          days) and in the top two frequency and spend bins (F 4-5, M 4-5).
+        - Potential growth (潜力成长型): bought recently (R 3-5, within 180 days), not
+          (yet) high value.
+        - Sleeping, to be woken (沉睡唤醒型): no recent purchase (R 1-2), or none for
+          half a year (the handbook's sleeping customer) whatever the score.
 
         References:
             The RFM layering and playbooks of Chinese CRM handbooks (客户关系管理), as
             summarised in ``shared/domain.md`` ("Customer value and segmentation"): VIP
             service channel and custom products for high value; "spend N to unlock"
             stepped benefits for potential; a wake-up gift plus a needs survey for
-            sleepers. The score cut-offs are crmkit's reading of those words.
+            sleepers, "a sleeping customer has not bought for 6 months". The score
+            cut-offs are crmkit's reading of those words.
 
         Examples:
             >>> t = SegmentMap.three_layer()
-            >>> t.label(5, 5, 4), t.label(4, 2, 5), t.label(2, 5, 5)
-            ('High-value loyal', 'Potential growth', 'Sleeping')
+            >>> t.label(5, 5, 4, recency_days=10), t.label(4, 2, 5, recency_days=10)
+            ('High-value loyal', 'Potential growth')
+            >>> t.label(2, 5, 5, recency_days=10), t.label(5, 5, 5, recency_days=200)
+            ('Sleeping', 'Sleeping')
         """
+        recent = RECENT_DAYS
         return cls(
             name="three-layer",
             segments=(
                 Segment(
                     name="High-value loyal",
-                    rules=(SegmentRule(r=(3, 5), f=(4, 5), m=(4, 5)),),
+                    rules=(SegmentRule(r=(3, 5), f=(4, 5), m=(4, 5), last_within=recent),),
                     description="VIP service channel, dedicated shopping guide, custom "
                     "products and early access.",
                 ),
                 Segment(
                     name="Potential growth",
                     rules=(
-                        SegmentRule(r=(3, 5), f=(1, 3)),
-                        SegmentRule(r=(3, 5), f=(4, 5), m=(1, 3)),
+                        SegmentRule(r=(3, 5), f=(1, 3), last_within=recent),
+                        SegmentRule(r=(3, 5), f=(4, 5), m=(1, 3), last_within=recent),
                     ),
                     description="'Spend N to unlock' stepped benefits; upgrade by "
                     "repurchase amount.",
                 ),
                 Segment(
                     name="Sleeping",
-                    rules=(SegmentRule(r=(1, 2)),),
+                    rules=(SegmentRule(r=(1, 2)), SegmentRule(r=(3, 5), last_over=recent)),
                     description="Wake-up gift plus a needs survey; a comeback coupon for "
                     "half-year sleepers.",
                 ),

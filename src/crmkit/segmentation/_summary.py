@@ -901,6 +901,7 @@ def _btyd_log(
         index=log.ids[present],
         copy=False,
     )
+    _require_finite_money(result, owner, log)
     result.attrs = {
         "as_of": _period_start(end_period, freq),
         "rows": len(periods_all),
@@ -908,6 +909,16 @@ def _btyd_log(
         "refund_rows_dropped": n_dropped,
     }
     return result
+
+
+def _require_finite_money(frame: pd.DataFrame, owner: str, log: TransactionLog) -> None:
+    """Refuse mean spends that overflowed float64 (``1e308`` amounts), naming the customers."""
+    for name in frame.columns:
+        if str(name).startswith("monetary_value"):
+            require_finite_result(
+                frame[name].to_numpy(), owner, log.amount or "amount", labels=frame.index,
+                what="mean spends",
+            )  # fmt: skip
 
 
 def _period_start(period: int, freq: str) -> pd.Timestamp:
@@ -1222,6 +1233,7 @@ def _holdout_log(
         index=log.ids[known],
         copy=False,
     )
+    _require_finite_money(frame, owner, log)
     frame.attrs = {
         "calibration_end": cal,
         "as_of": end,

@@ -40,7 +40,7 @@ import pandas as pd
 from dateutil.rrule import rrule
 
 from crmkit._spec import Custom, Seq, Spec, check_choice, field, metadata, whole
-from crmkit._validate import as_aware, check_keys, first_labels, resolve_timezone
+from crmkit._validate import as_aware, first_labels, resolve_timezone
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.service import _timeline as tl
 
@@ -183,7 +183,14 @@ def _parse_date(value: object, where: str) -> dt.date:
 
 def _convert_weekly(value: object) -> tuple[tuple[Interval, ...], ...]:
     if isinstance(value, Mapping):
-        check_keys(value, _OWNER, allowed=WEEKDAYS)
+        unknown = [key for key in value if key not in WEEKDAYS]
+        if unknown:  # named with its path, as every nested key is
+            raise ConfigError(
+                _OWNER,
+                f"weekly.{unknown[0]}",
+                expected=f"one of {sorted(WEEKDAYS)}",
+                found="an unknown key",
+            )
         return tuple(_parse_intervals(value.get(day, ()), f"weekly.{day}") for day in WEEKDAYS)
     if isinstance(value, Sequence) and not isinstance(value, (str, bytes)) and len(value) == 7:
         return tuple(
@@ -980,6 +987,8 @@ class BusinessCalendar(Spec):
     # ----------------------------------------------------------------------------------
     def _day(self, value: object, owner: str, field: str) -> int:
         """Days since 1970-01-01 of a date (a datetime: its date in the calendar zone)."""
+        if value is pd.NaT:  # NaT passes isinstance(datetime) but has no date
+            raise InvalidInputError(owner, field, expected="a date", found="NaT", kind="")
         if isinstance(value, dt.datetime):
             if value.tzinfo is not None:
                 value = value.astimezone(self.zone)
@@ -1099,18 +1108,32 @@ class BusinessCalendar(Spec):
         back = 1 if b < a else 0  # numpy's convention for reversed dates
         return table.rank_list[b + back - table.first] - table.rank_list[a + back - table.first]
 
-    def add_days_many(self, days: Any, n: Any, *, roll: str = "forward") -> Any:
+    def add_days_many(
+        self,
+        days: Any,
+        n: Any,
+        *,
+        roll: str = "forward",
+        date_format: str | None = None,
+        date_unit: str | None = None,
+    ) -> Any:
         """Vectorised :meth:`add_days` (``numpy.busday_offset``), one numpy pass for all rows.
 
         ``days`` is a numpy ``datetime64`` array (returns ``datetime64[D]``), a pandas
         Series or DatetimeIndex (returns the same kind, ``datetime64[s]``, same index and
         name; tz-aware values are read as their date in the calendar zone), or a list of
-        dates. ``n`` is one int or one per row. ``NaT`` gives ``NaT``.
+        dates. ``n`` is one int or one per row. ``NaT`` gives ``NaT``. Text, Arrow and
+        numbers are read as everywhere in crmkit: ISO 8601 text as is, other text only
+        with ``date_format``, epoch numbers (UTC) only with ``date_unit``.
 
         Args:
             days: Start dates.
             n: Business days to move, one for all or per row.
             roll: ``"forward"`` (default) or ``"backward"``.
+            date_format: The ``strftime`` format of text dates that are not ISO 8601
+                (e.g. ``"%d/%m/%Y"``, or ``"%Y%m%d"`` for numbers such as 20250131).
+            date_unit: The unit of epoch-number dates (``"s"``, ``"ms"``, ``"us"``,
+                ``"ns"`` since 1970-01-01 UTC; the date is then read in the calendar zone).
 
         Returns:
             The business days, typed as described.
@@ -1129,14 +1152,21 @@ class BusinessCalendar(Spec):
             array(['2025-01-09', '2025-01-09'], dtype='datetime64[D]')
         """
         owner = "BusinessCalendar.add_days_many()"
-        k, kind, index, name = self._days_of(days, owner, "days")
+        k, kind, index, name = self._days_of(days, owner, "days", date_format, date_unit)
         steps = self._steps(n, len(k), index, owner)
         out = tl.offset_days_many(
             self, k, steps, self._check_roll(roll, owner), owner, self._labeler(kind, index)
         )
         return self._wrap_days(out, kind, index, name)
 
-    def business_days_between_many(self, starts: Any, ends: Any) -> Any:
+    def business_days_between_many(
+        self,
+        starts: Any,
+        ends: Any,
+        *,
+        date_format: str | None = None,
+        date_unit: str | None = None,
+    ) -> Any:
         """Vectorised :meth:`business_days_between` (``numpy.busday_count``).
 
         Inputs as in :meth:`add_days_many`; two Series must share their index. Returns
@@ -1146,6 +1176,8 @@ class BusinessCalendar(Spec):
         Args:
             starts: First dates.
             ends: Dates after the last counted, same length.
+            date_format: As in :meth:`add_days_many`.
+            date_unit: As in :meth:`add_days_many`.
 
         Returns:
             Signed counts per row.
@@ -1160,8 +1192,8 @@ class BusinessCalendar(Spec):
             array([ 4, -4])
         """
         owner = "BusinessCalendar.business_days_between_many()"
-        a, _, index_a, _ = self._days_of(starts, owner, "starts")
-        b, _, index_b, _ = self._days_of(ends, owner, "ends")
+        a, _, index_a, _ = self._days_of(starts, owner, "starts", date_format, date_unit)
+        b, _, index_b, _ = self._days_of(ends, owner, "ends", date_format, date_unit)
         index = self._paired_index(len(a), len(b), index_a, index_b, owner)
         out = tl.count_days_many(self, a, b)
         if index is None:
@@ -1170,11 +1202,15 @@ class BusinessCalendar(Spec):
         series[out == tl.NAT] = pd.NA
         return series
 
-    def is_business_day_many(self, days: Any) -> Any:
+    def is_business_day_many(
+        self, days: Any, *, date_format: str | None = None, date_unit: str | None = None
+    ) -> Any:
         """Vectorised :meth:`is_business_day` (``numpy.is_busday``); ``NaT`` gives False.
 
         Args:
             days: Dates, read as in :meth:`add_days_many`.
+            date_format: As in :meth:`add_days_many`.
+            date_unit: As in :meth:`add_days_many`.
 
         Returns:
             A bool array, or a bool Series with the input's index.
@@ -1187,7 +1223,7 @@ class BusinessCalendar(Spec):
             array([ True, False])
         """
         k, kind, index, name = self._days_of(
-            days, "BusinessCalendar.is_business_day_many()", "days"
+            days, "BusinessCalendar.is_business_day_many()", "days", date_format, date_unit
         )
         out = tl.is_business_day_many(self, k)
         if kind == "numpy":
@@ -1195,9 +1231,19 @@ class BusinessCalendar(Spec):
         return pd.Series(out, index=index, name=name)
 
     def _days_of(
-        self, values: Any, owner: str, field: str
+        self,
+        values: Any,
+        owner: str,
+        field: str,
+        date_format: str | None = None,
+        date_unit: str | None = None,
     ) -> tuple[np.ndarray[Any, np.dtype[np.int64]], str, pd.Index | None, Any]:
-        """Day numbers (``datetime64[D]`` as int64), the input kind, its index and name."""
+        """Day numbers (``datetime64[D]`` as int64), the input kind, its index and name.
+
+        numpy ``datetime64`` values (any unit, years 1-9999) are floored to their day;
+        everything else (text, Arrow, objects, epoch numbers) is read by the one date
+        reader, ``datetime_column``: aware values give their date in the calendar zone.
+        """
         kind, index, name = "numpy", None, None
         if isinstance(values, (pd.Series, pd.Index)):
             kind = "index" if isinstance(values, pd.Index) else "series"
@@ -1207,9 +1253,9 @@ class BusinessCalendar(Spec):
             if isinstance(dtype, pd.DatetimeTZDtype):
                 values = pd.DatetimeIndex(values).tz_convert(self.zone).tz_localize(None)
                 return self._floor_days(values.to_numpy()), kind, index, name
-            if dtype.kind == "M":
+            if isinstance(dtype, np.dtype) and dtype.kind == "M":
                 return self._floor_days(np.asarray(values)), kind, index, name
-            values = list(values)
+            series = values if isinstance(values, pd.Series) else pd.Series(values.array)
         elif isinstance(values, np.ndarray) and values.dtype.kind == "M":
             return self._floor_days(values), kind, index, name
         elif isinstance(values, (str, bytes, dt.date)) or not hasattr(values, "__len__"):
@@ -1221,25 +1267,19 @@ class BusinessCalendar(Spec):
                 kind="",
                 hint="Use the scalar method for one date.",
             )
-        try:
-            items = [
-                None if v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v)) else v
-                for v in values
-            ]
-            if any(isinstance(v, dt.datetime) for v in items):
-                items = [self._day(v, owner, field) if v is not None else None for v in items]
-                days = np.array([tl.NAT if v is None else v for v in items], dtype=np.int64)
-                return days, kind, index, name
-            array = np.array(items, dtype="datetime64[D]")
-        except (ValueError, TypeError, InvalidInputError):
-            raise InvalidInputError(
-                owner,
-                field,
-                expected="dates (datetime.date, datetime64 or 'YYYY-MM-DD')",
-                found="values that are not dates",
-                kind="",
-            ) from None
-        return array.view(np.int64), kind, index, name
+        else:
+            series = pd.Series(values if isinstance(values, np.ndarray) else list(values))
+        wall, _ = self._read_ns(
+            series,
+            owner,
+            field,
+            utc=False,
+            date_format=date_format,
+            date_unit=date_unit,
+            local=True,
+        )
+        days = np.where(wall == tl.NAT, tl.NAT, np.floor_divide(wall, tl.DAY_NS))
+        return days.astype(np.int64), kind, index, name
 
     @staticmethod
     def _floor_days(values: np.ndarray[Any, Any]) -> np.ndarray[Any, np.dtype[np.int64]]:
@@ -1501,13 +1541,22 @@ class BusinessCalendar(Spec):
         date_format: str | None = None,
         date_unit: str | None = None,
     ) -> tuple[np.ndarray[Any, np.dtype[np.int64]], str, pd.Index | None, Any]:
-        """UTC int64 nanoseconds, the input kind, its index and name."""
-        read = {"date_format": date_format, "date_unit": date_unit}
+        """UTC int64 nanoseconds (``NAT`` where missing), the input kind, its index and name.
+
+        Every input goes through the one date reader (:func:`crmkit._validate.datetime_column`):
+        units other than nanoseconds, Arrow timestamps, text and epoch numbers are read
+        the same way everywhere, and instants outside 1678-2261 are refused by row.
+        """
         if isinstance(values, np.ndarray):
-            if values.dtype.kind == "M":
-                ns = values.astype("datetime64[ns]", copy=False).view(np.int64)
-                return ns, "numpy", None, None
-            ns, _, _, _ = self._times_ns(pd.Series(values), owner, field, **read)
+            utc = values.dtype.kind == "M"  # numpy datetime64 holds UTC instants
+            ns, _ = self._read_ns(
+                pd.Series(values),
+                owner,
+                field,
+                utc=utc,
+                date_format=date_format,
+                date_unit=date_unit,
+            )
             return ns, "numpy", None, None
         if not isinstance(values, (pd.Series, pd.Index)):
             if isinstance(values, (str, bytes, dt.datetime)) or not hasattr(values, "__len__"):
@@ -1521,29 +1570,62 @@ class BusinessCalendar(Spec):
                 )
             values = pd.Series(list(values))
         kind = "index" if isinstance(values, pd.Index) else "series"
-        index = values if isinstance(values, pd.Index) else values.index
-        name = values.name
-        dtype = values.dtype
-        if isinstance(dtype, pd.DatetimeTZDtype) or dtype.kind == "M":
-            stamps = pd.DatetimeIndex(values)
-        else:
-            from crmkit._validate import datetime_column
+        series = values if isinstance(values, pd.Series) else pd.Series(values.array, index=values)
+        ns, _ = self._read_ns(
+            series, owner, field, utc=False, date_format=date_format, date_unit=date_unit
+        )
+        return ns, kind, (None if kind == "index" else series.index), values.name
 
-            frame = pd.DataFrame({field: values.array}, index=index)
-            # Epoch numbers are UTC instants; other naive values are wall-clock times.
-            epoch = "UTC" if date_unit is not None else None
-            stamps = pd.DatetimeIndex(datetime_column(frame, field, owner, tz=epoch, **read))
-        ns = stamps.as_unit("ns").asi8
-        if stamps.tz is None:
-            ns = tl.localize_many_ns(self, ns)
-        return ns, kind, (None if kind == "index" else index), name
+    def _read_ns(
+        self,
+        series: pd.Series,
+        owner: str,
+        field: str,
+        *,
+        utc: bool,
+        date_format: str | None,
+        date_unit: str | None,
+        local: bool = False,
+    ) -> tuple[np.ndarray[Any, np.dtype[np.int64]], bool]:
+        """``series`` read by ``datetime_column`` (missing values kept as ``NAT``).
+
+        Returns UTC nanoseconds (naive values read in the calendar zone, or in UTC when
+        ``utc``), or with ``local`` the calendar zone's wall-clock nanoseconds; and
+        whether any value was missing.
+        """
+        from crmkit._validate import datetime_column
+
+        missing = np.asarray(series.isna(), dtype=bool)
+        frame = pd.DataFrame({field: series.array}, index=series.index)
+        some_missing = bool(missing.any())
+        if some_missing:
+            frame = frame.iloc[np.flatnonzero(~missing)]
+        # Epoch numbers are UTC instants; other naive values are wall-clock times.
+        zone = "UTC" if utc or date_unit is not None else None
+        read = datetime_column(
+            frame, field, owner, tz=zone, date_format=date_format, date_unit=date_unit
+        )
+        stamps = pd.DatetimeIndex(read)
+        if local:
+            if stamps.tz is not None:
+                stamps = stamps.tz_convert(self.zone).tz_localize(None)
+            got = stamps.as_unit("ns").asi8
+        else:
+            got = stamps.as_unit("ns").asi8
+            if stamps.tz is None:
+                got = tl.localize_many_ns(self, got)
+        if not some_missing:
+            return np.asarray(got, dtype=np.int64), False
+        ns = np.full(len(series), tl.NAT, dtype=np.int64)
+        ns[~missing] = got
+        return ns, True
 
     def _durations_ns(
         self, durations: Any, n: int, owner: str
     ) -> np.ndarray[Any, np.dtype[np.int64]]:
         """Int64 nanoseconds, one per row; integers are refused (no implicit unit)."""
         if isinstance(durations, (dt.timedelta, np.timedelta64)):
-            ns = pd.to_timedelta([durations]).as_unit("ns").asi8
+            ns = self._timedelta_ns([durations], owner)
             return np.full(n, ns[0], dtype=np.int64)
         values: Any
         if isinstance(durations, (np.ndarray, pd.Series, pd.Index)):
@@ -1567,7 +1649,7 @@ class BusinessCalendar(Spec):
                 kind="",
                 hint="Say which unit you mean, e.g. pd.to_timedelta(minutes, unit='min').",
             )
-        ns = pd.TimedeltaIndex(values).as_unit("ns").asi8
+        ns = self._timedelta_ns(values, owner)
         if len(ns) != n:
             raise InvalidInputError(
                 owner,
@@ -1577,6 +1659,20 @@ class BusinessCalendar(Spec):
                 kind="",
             )
         return ns
+
+    @staticmethod
+    def _timedelta_ns(values: Any, owner: str) -> np.ndarray[Any, np.dtype[np.int64]]:
+        """Int64 nanoseconds of timedeltas; spans beyond int64 (about 292 years) refused."""
+        try:
+            return np.asarray(pd.TimedeltaIndex(values).as_unit("ns").asi8, dtype=np.int64)
+        except (OverflowError, pd.errors.OutOfBoundsTimedelta):
+            raise InvalidInputError(
+                owner,
+                "durations",
+                expected="timedeltas within about 292 years (int64 nanoseconds)",
+                found="a longer one",
+                kind="",
+            ) from None
 
     def _wrap_times(
         self, out: np.ndarray[Any, np.dtype[np.int64]], kind: str, index: pd.Index | None, name: Any

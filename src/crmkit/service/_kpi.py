@@ -31,7 +31,15 @@ from crmkit import _stats
 from crmkit._rounding import round_decimal as _round
 from crmkit._spec import check_choice
 from crmkit._stats import _check_level
-from crmkit._validate import datetime_column, first_labels, require_columns, require_frame
+from crmkit._validate import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+    datetime_column,
+    datetime_value,
+    first_labels,
+    require_columns,
+    require_frame,
+)
 from crmkit.errors import ConfigError, InvalidInputError, SchemaError
 from crmkit.service._survey_input import check_method as _check_method
 from crmkit.service._survey_results import Interval, ResultDict
@@ -309,15 +317,16 @@ def _read_dates(
     for column in dict.fromkeys(columns):
         series = frame[column]
         dtype = series.dtype
-        if isinstance(dtype, pd.DatetimeTZDtype) or (
+        datetimes = isinstance(dtype, pd.DatetimeTZDtype) or (
             isinstance(dtype, np.dtype) and dtype.kind == "M"
-        ):
-            continue
+        )
+        if datetimes and _in_range(series):
+            continue  # kept as it is: any unit, within 1678-2261 (no nanosecond overflow)
         missing = series.isna().to_numpy(dtype=bool, copy=True)
         if missing.all():
             continue  # all NaT: _instants reads it as such
         present = frame.loc[~missing, [column]]
-        parsed = datetime_column(
+        parsed = datetime_column(  # refuses out-of-range datetimes, naming their rows
             present, column, owner, date_format=date_format, date_unit=date_unit
         )
         full = pd.Series(pd.NaT, index=frame.index, dtype=parsed.dtype)
@@ -326,6 +335,20 @@ def _read_dates(
     if not converted:
         return frame
     return frame.assign(**converted)
+
+
+_FIRST = pd.Timestamp(EARLIEST_DATE)
+_AFTER_LAST = pd.Timestamp(LATEST_DATE) + pd.Timedelta(days=1)
+
+
+def _in_range(series: pd.Series) -> bool:
+    """Whether a datetime64 column (NaT aside) lies within 1678-2261 (two reductions)."""
+    low, high = series.min(), series.max()
+    if low is pd.NaT:
+        return True  # all NaT
+    if low.tzinfo is not None:
+        low, high = low.tz_convert(None), high.tz_convert(None)
+    return bool(low >= _FIRST and high < _AFTER_LAST)
 
 
 def _excluded_note(count: int, what: str) -> str | None:
@@ -439,12 +462,8 @@ def _zone_and_cutoff(
 def _as_of(as_of: Any, zone: Any, owner: str, aware_frame: bool) -> pd.Timestamp | None:
     if as_of is None:
         return None
-    try:
-        ts = pd.Timestamp(as_of)
-    except (TypeError, ValueError):
-        raise ConfigError(owner, "as_of", expected="a datetime", found=repr(as_of)) from None
-    if pd.isna(ts):
-        raise ConfigError(owner, "as_of", expected="a datetime", found="NaT")
+    # The one reader of single instants: no numbers read as nanoseconds, no year 9999.
+    ts = datetime_value(as_of, owner, "as_of")
     if ts.tzinfo is None:
         if aware_frame:
             raise ConfigError(

@@ -24,6 +24,7 @@ for many tickets with numpy. Both share the definitions in this module.
 from __future__ import annotations
 
 import datetime as dt
+import numbers
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, cast
@@ -1295,8 +1296,33 @@ class SLATracker:
         return t
 
     def _instant(self, value: object, field: str, owner: str) -> int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
+        if isinstance(value, _Seconds):  # already read (evaluate_ticket); a bare int is not
+            return int(value)
+        if isinstance(value, numbers.Number):
+            raise InvalidInputError(
+                owner,
+                field,
+                expected="a datetime or an ISO 8601 string",
+                found=f"the number {value!r}",
+                kind="",
+                hint="Numbers are not read as times: convert epoch numbers first, e.g. "
+                "pd.to_datetime(x, unit='s', utc=True).",
+            )
+        try:
+            t = self._seconds_of(value, field, owner)
+            from_seconds(t - 2 * 86_400)  # both ends representable as datetimes
+            from_seconds(t + 2 * 86_400)
+        except OverflowError:  # an instant whose zone shift leaves the years 1-9999
+            raise InvalidInputError(
+                owner,
+                field,
+                expected="an instant a few days inside the years 1 to 9999",
+                found=repr(value),
+                kind="",
+            ) from None
+        return t
+
+    def _seconds_of(self, value: object, field: str, owner: str) -> int:
         if isinstance(value, str):
             try:
                 value = dt.datetime.fromisoformat(value)
@@ -1453,6 +1479,12 @@ def cycle_levels(target: SLATarget, elapsed: int, goal: int) -> tuple[int, int]:
     return warn, escalation
 
 
+class _Seconds(int):
+    """UTC seconds already read from a datetime (bare ints are refused as times)."""
+
+    __slots__ = ()
+
+
 def evaluate_ticket(
     events: Iterable[tuple[object, str]],
     policies: PolicySet | SLAPolicy | SLATarget,
@@ -1514,10 +1546,18 @@ def evaluate_ticket(
     if isinstance(policies, SLATarget):
         policies = SLAPolicy(name="default", targets={ANY_PRIORITY: [policies]})
     policy_set = as_policy_set(policies, owner)
+    if ticket is not None and not isinstance(ticket, Mapping):
+        raise InvalidInputError(
+            owner,
+            "ticket",
+            expected="a mapping of ticket attributes (or None)",
+            found=type(ticket).__name__,
+            kind="",
+        )
     attributes = dict(ticket or {})
     policy = policy_set.select(attributes)
     tracker = SLATracker.start(policy, priority=attributes.get(priority))
-    limit = tracker._instant(as_of, "as_of", owner)
+    limit = _Seconds(tracker._instant(as_of, "as_of", owner))
     timed = []
     for position, item in enumerate(events):
         if not (isinstance(item, (tuple, list)) and len(item) == 2):
@@ -1533,5 +1573,5 @@ def evaluate_ticket(
     timed.sort()
     for t, _, event in timed:
         if t <= limit:
-            tracker = tracker.record(event, t)
+            tracker = tracker.record(event, _Seconds(t))
     return tracker.evaluate(limit)

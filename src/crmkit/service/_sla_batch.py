@@ -24,7 +24,7 @@ target lists, chunks and targets.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import attrs
@@ -34,6 +34,7 @@ import pandas as pd
 from crmkit._validate import (
     check_unique,
     datetime_column,
+    datetime_value,
     first_labels,
     require_columns,
     require_frame,
@@ -422,25 +423,26 @@ def _seconds_of(series: pd.Series) -> I64:
 
 
 def _instant(value: object, zone: dt.tzinfo | None, owner: str, field: str) -> int:
-    if value is None or value is pd.NaT:
-        raise InvalidInputError(owner, field, expected="a datetime", found=repr(value), kind="")
+    """``value`` (an ``as_of``) in UTC seconds, read by the one reader of single instants.
+
+    Naive values are read in ``zone``; without a zone they are refused. Instants outside
+    1678-2261 are refused before any arithmetic (no OverflowError from pandas).
+    """
     try:
-        stamp = pd.Timestamp(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError) as err:
+        stamp = datetime_value(value, owner, field, tz=zone)
+    except ConfigError as err:  # the same message, as the InvalidInputError of 0.1
         raise InvalidInputError(
-            owner, field, expected="a datetime", found=repr(value), kind=""
-        ) from err
+            owner, field, expected=err.expected, found=err.found, hint=err.hint, kind=""
+        ) from None
     if stamp.tzinfo is None:
-        if zone is None:
-            raise InvalidInputError(
-                owner,
-                field,
-                expected="timezone-aware",
-                found="a naive datetime and no calendar zone to read it in",
-                kind="",
-            )
-        stamp = stamp.tz_localize(zone)
-    return int(stamp.tz_convert("UTC").value // _NS)
+        raise InvalidInputError(
+            owner,
+            field,
+            expected="timezone-aware",
+            found="a naive datetime and no calendar zone to read it in",
+            kind="",
+        )
+    return int(stamp.value // _NS)
 
 
 def _prepare(
@@ -810,7 +812,7 @@ def _state_column(codes: I64) -> Any:
 def _keep_list(keep: Sequence[str] | str, owner: str) -> list[str]:
     if isinstance(keep, str):
         return [keep]
-    if not all(isinstance(k, str) for k in keep):
+    if keep is None or not isinstance(keep, Iterable) or not all(isinstance(k, str) for k in keep):
         raise ConfigError(owner, "keep", expected="column names", found=repr(keep))
     return list(keep)
 
@@ -1280,6 +1282,10 @@ def sla_attainment(
     from crmkit._stats import wilson_interval
 
     owner = "sla_attainment()"
+    if not isinstance(by, str) and not (
+        isinstance(by, Iterable) and all(isinstance(k, str) for k in by)
+    ):
+        raise ConfigError(owner, "by", expected="a column name or a list of them", found=repr(by))
     keys = [by] if isinstance(by, str) else list(by)
     if not keys:
         raise ConfigError(owner, "by", expected="at least one column", found="none")
@@ -1334,7 +1340,7 @@ def _state_counts(results: pd.DataFrame, keys: list[str], owner: str) -> pd.Data
             "state",
             expected=f"one of {list(STATES)} in every row",
             found=f"{int(bad.sum())} rows with an unknown or missing state such as {shown}",
-            rows=first_labels(frame.index, bad),
+            rows=first_labels(results.index, bad),  # the caller's labels, not reset ones
             total=int(bad.sum()),
             hint="Rows without a verdict would change n silently; drop or fix them first.",
         )

@@ -58,6 +58,10 @@ _UTC = dt.UTC
 _SAMPLE_S = 6 * 3600  # zone offsets are sampled every 6 hours; transitions are then bisected
 _FIRST_DATE = dt.date(1, 1, 10)
 _LAST_DATE = dt.date(9999, 12, 20)
+# Bulk timelines hold int64 nanoseconds (numpy's datetime64[ns]): they stay a few days
+# inside 1677-09-21 .. 2262-04-11, whatever the scalar timeline of the calendar spans.
+_BULK_FIRST_DATE = dt.date(1677, 9, 25)
+_BULK_LAST_DATE = dt.date(2262, 4, 5)
 
 I64 = np.ndarray[Any, np.dtype[np.int64]]
 NAT = np.iinfo(np.int64).min  # numpy's NaT as int64
@@ -94,7 +98,16 @@ class Engine:
     ``timeline`` and ``days`` are replaced by wider compilations when needed.
     """
 
-    __slots__ = ("days", "holidays", "overrides", "rules", "timeline", "weekly", "zone")
+    __slots__ = (
+        "bulk_timeline",
+        "days",
+        "holidays",
+        "overrides",
+        "rules",
+        "timeline",
+        "weekly",
+        "zone",
+    )
 
     def __init__(
         self,
@@ -110,6 +123,7 @@ class Engine:
         self.overrides = dict(overrides)
         self.rules = tuple(parse_rule(text) for text in holiday_rules)
         self.timeline: Timeline | None = None
+        self.bulk_timeline: Timeline | None = None  # inside the int64-nanosecond range
         self.days: DayTable | None = None
 
     def holidays_in(self, first: dt.date, stop: dt.date) -> frozenset[dt.date]:
@@ -279,10 +293,20 @@ class Timeline:
         if self._arrays is None:
             # datetime64[ns] ends in 2262: intervals beyond int64 are never asked for in bulk.
             keep = bisect_left(self.closes, _INT64_MAX)
-            self._arrays = tuple(  # type: ignore[assignment]
-                np.asarray(values[:keep], dtype=np.int64)
-                for values in (self.opens, self.closes, self.cum, self.cumend)
-            )
+            try:
+                self._arrays = tuple(  # type: ignore[assignment]
+                    np.asarray(values[:keep], dtype=np.int64)
+                    for values in (self.opens, self.closes, self.cum, self.cumend)
+                )
+            except OverflowError:  # over ~292 years of round-the-clock business time
+                raise InvalidInputError(
+                    "BusinessCalendar",
+                    "t",
+                    expected="instants whose business time from the earliest one fits in "
+                    "int64 nanoseconds (about 292 years of round-the-clock hours)",
+                    found=f"a span from {self.first} to {self.stop}",
+                    kind="",
+                ) from None
         assert self._arrays is not None  # set just above
         return self._arrays
 
@@ -444,7 +468,9 @@ def _ordinal_of(utc_ns: int) -> int:
     return utc_ns // DAY_NS + _EPOCH_ORDINAL
 
 
-def ensure_timeline(calendar: BusinessCalendar, lo: int, hi: int) -> Timeline:
+def ensure_timeline(
+    calendar: BusinessCalendar, lo: int, hi: int, *, bulk: bool = False
+) -> Timeline:
     """Return a timeline exact on ``[lo, hi]`` (UTC nanoseconds), compiling if needed.
 
     A new timeline covers at least twice the range of the one it replaces, in the
@@ -454,12 +480,15 @@ def ensure_timeline(calendar: BusinessCalendar, lo: int, hi: int) -> Timeline:
         calendar: The calendar whose cache holds the timeline.
         lo: Earliest UTC nanosecond needed.
         hi: Latest UTC nanosecond needed.
+        bulk: For the vectorised paths: a separate timeline kept inside the range of
+            int64 nanoseconds (1677-2262), so that its arrays never overflow.
 
     Returns:
         The cached or newly compiled timeline.
 
     Raises:
-        InvalidInputError: The range needs dates outside the years 1-9999.
+        InvalidInputError: The range needs dates outside the years 1-9999 (``bulk``:
+            outside 1677-2262), checked before any work.
 
     Examples:
         >>> import datetime as dt
@@ -470,12 +499,19 @@ def ensure_timeline(calendar: BusinessCalendar, lo: int, hi: int) -> Timeline:
         True
     """
     compiled = engine(calendar)
-    current = compiled.timeline
+    current = compiled.bulk_timeline if bulk else compiled.timeline
     if current is not None and current.lo <= lo and hi <= current.hi:
         return current
     # Work on ordinals so that clamping to the years 1-9999 never overflows a date.
     first = _ordinal_of(lo) - 3
     stop = _ordinal_of(hi) + 4
+    low, high = (
+        (_BULK_FIRST_DATE.toordinal(), _BULK_LAST_DATE.toordinal())
+        if bulk
+        else (_FIRST_DATE.toordinal(), _LAST_DATE.toordinal())
+    )
+    if first < low or stop > high:  # refused up front: no compiling towards the limit
+        raise _limit_error(lo if first < low else hi, bulk)
     if current is not None:
         old_first, old_stop = current.first.toordinal(), current.stop.toordinal()
         span = old_stop - old_first
@@ -488,22 +524,34 @@ def ensure_timeline(calendar: BusinessCalendar, lo: int, hi: int) -> Timeline:
         span = old_stop - old_first
         first = min(first, old_first - span) if first < old_first else old_first
         stop = max(stop, old_stop + span) if stop > old_stop else old_stop
-    low, high = _FIRST_DATE.toordinal(), _LAST_DATE.toordinal()
     timeline = compile_timeline(
         calendar,
         dt.date.fromordinal(min(max(first, low), high)),
         dt.date.fromordinal(min(max(stop, low), high)),
     )
     if not (timeline.lo <= lo and hi <= timeline.hi):
-        raise InvalidInputError(
-            "BusinessCalendar",
-            "t",
-            expected="an instant a few days inside the years 1 to 9999",
-            found="an instant (or a result) too close to the limits of datetime",
-            kind="",
-        )
-    compiled.timeline = timeline
+        raise _limit_error(lo if lo < timeline.lo else hi, bulk)
+    if bulk:
+        compiled.bulk_timeline = timeline
+    else:
+        compiled.timeline = timeline
     return timeline
+
+
+def _limit_error(t: int, bulk: bool) -> InvalidInputError:
+    """The instant ``t`` (UTC nanoseconds, an input or a result) is too near the limits."""
+    day = dt.date(1970, 1, 1) + dt.timedelta(days=min(max(t // DAY_NS, -719_162), 2_932_896))
+    return InvalidInputError(
+        "BusinessCalendar",
+        "t",
+        expected=(
+            "instants between 1677-09-25 and 2262-04-05 for bulk arithmetic (datetime64[ns])"
+            if bulk
+            else "an instant a few days inside the years 1 to 9999"
+        ),
+        found=f"an instant (or a result) on {day.isoformat()}, too close to the limits",
+        kind="",
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -627,7 +675,7 @@ def next_edge_ns(calendar: BusinessCalendar, t: int, *, close: bool, owner: str)
 # Bulk arithmetic on int64 nanoseconds
 # --------------------------------------------------------------------------------------
 def _span_ns(calendar: BusinessCalendar, t: I64) -> Timeline:
-    return ensure_timeline(calendar, int(t.min()), int(t.max()))
+    return ensure_timeline(calendar, int(t.min()), int(t.max()), bulk=True)
 
 
 def add_many_ns(
@@ -682,7 +730,7 @@ def add_many_ns(
             if beyond.any():
                 raise rows(beyond)
             new_lo = min(new_lo - 1, int((tv + dv)[short_back].min()) - 1)
-        timeline = ensure_timeline(calendar, new_lo, new_hi)
+        timeline = ensure_timeline(calendar, new_lo, new_hi, bulk=True)
     opens, _, cum, _ = timeline.arrays
     if any_forward and not any_backward and bool(forward.all()):  # the usual case
         j = timeline.search("cumend", target, "left")
@@ -730,9 +778,7 @@ def localize_many_ns(calendar: BusinessCalendar, wall: I64) -> I64:
     valid = ~missing
     values = wall[valid]
     timeline = ensure_timeline(
-        calendar,
-        int(values.min()) - DAY_NS,
-        int(values.max()) + DAY_NS,
+        calendar, int(values.min()) - DAY_NS, int(values.max()) + DAY_NS, bulk=True
     )
     out[valid] = timeline.localize_many(values)
     return out
@@ -1024,9 +1070,7 @@ def wall_many_ns(calendar: BusinessCalendar, utc: I64) -> I64:
     if len(utc) == 0:
         return utc.copy()
     timeline = ensure_timeline(
-        calendar,
-        int(utc.min()) - DAY_NS,
-        int(utc.max()) + DAY_NS,
+        calendar, int(utc.min()) - DAY_NS, int(utc.max()) + DAY_NS, bulk=True
     )
     starts = np.array([start for start, _ in timeline.pieces], dtype=np.int64) * NS
     offsets = np.array([offset for _, offset in timeline.pieces], dtype=np.int64) * NS

@@ -1,0 +1,549 @@
+"""Lots: what a member's fold credits, consumes, activates and expires.
+
+A member's events are folded in time order into a book of *lots* (one per crediting
+event: a purchase, an enrolment bonus, a positive adjustment). Every debit (redemption,
+points tender, negative adjustment, debt repayment) records the lots it drew from, so
+expiry never touches spent points and a cancellation puts points back exactly where they
+came from, with their original expiry. Per lot, always::
+
+    amount = remaining + spent + expired + reversed + forfeited
+
+This module holds the lot records (:class:`Lot`, :class:`Posting` and their mutable
+counterparts inside the fold) and :class:`LotBook`, the part of the ledger's
+:class:`~crmkit.loyalty._ledger.Book` that earns (credits a lot), consumes (draws lots
+soonest-expiring first), activates pending points and expires lots. Reversals (refunds,
+cancellations) are in :mod:`crmkit.loyalty._reversals`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import heapq
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from crmkit._jsonable import ResultDict
+from crmkit.errors import InsufficientPointsError
+
+if TYPE_CHECKING:
+    from crmkit.loyalty._engine import Earner
+    from crmkit.loyalty._events import Event
+    from crmkit.loyalty._expiry import ExpiryPolicy
+    from crmkit.loyalty._program import Program
+    from crmkit.loyalty._reversals import _Bought
+    from crmkit.loyalty._rules import EarningScheme
+    from crmkit.loyalty._tiers import TierStatus
+
+__all__ = ["POSTING_KINDS", "Lot", "LotBook", "Posting"]
+
+_UTC = dt.UTC
+_FAR = dt.datetime.max.replace(tzinfo=_UTC)
+_EXPIRY_CACHE_SIZE = 100_000  # local days per program (about 270 years of earning days)
+
+#: The kinds of postings in a member's ledger.
+POSTING_KINDS = (
+    "earn",
+    "activate",
+    "expire",
+    "redeem",
+    "cancel",
+    "tender",
+    "tender_restore",
+    "reverse",
+    "forfeit",
+    "cash_offset",
+    "debt",
+    "repay",
+    "adjust",
+)
+
+
+@attrs.frozen
+class Lot(ResultDict):
+    """A parcel of points credited by one event, and what became of it.
+
+    ``amount == remaining + spent + expired + reversed + forfeited`` always holds.
+
+    Attributes:
+        lot_id: The lot's id (the crediting event's id).
+        source: What credited it: ``"purchase"``, ``"enroll"`` or ``"adjust"``.
+        earned_at: When it was credited (in the program's zone).
+        activates_at: When pending points become usable (``earned_at`` if never pending).
+        expires_at: First instant it is no longer usable (None: never); under an
+            inactivity policy, the current deadline.
+        amount: Points credited.
+        remaining: Points still in the lot (usable once active and before expiry).
+        spent: Points drawn by debits that still stand.
+        expired: Points that expired unspent.
+        reversed: Points taken back by refunds (or debt repayments).
+        forfeited: Spent points whose earning was later refunded and written off.
+        rule: The reason code or, for purchases, the rules that earned it.
+
+    Examples:
+        >>> import datetime as dt
+        >>> t = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+        >>> lot = Lot("p1", "purchase", t, t, None, 100, 60, 40, 0, 0, 0, "base")
+        >>> lot.active(t)
+        True
+        >>> lot.to_dict()["expires_at"], lot.to_dict()["remaining"]
+        (None, 60)
+    """
+
+    lot_id: str
+    source: str
+    earned_at: dt.datetime
+    activates_at: dt.datetime
+    expires_at: dt.datetime | None
+    amount: int
+    remaining: int
+    spent: int
+    expired: int
+    reversed: int
+    forfeited: int
+    rule: str
+
+    def active(self, as_of: dt.datetime) -> bool:
+        """Whether the lot's remaining points are usable at ``as_of``.
+
+        Examples:
+            >>> import datetime as dt
+            >>> t = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+            >>> Lot("p1", "purchase", t, t, t, 10, 10, 0, 0, 0, 0, "").active(t)
+            False
+        """
+        return self.activates_at <= as_of and (self.expires_at is None or as_of < self.expires_at)
+
+
+@attrs.frozen
+class Posting(ResultDict):
+    """One line of the member's ledger.
+
+    Attributes:
+        time: When (in the program's zone).
+        kind: One of ``earn``, ``activate``, ``expire``, ``redeem``, ``cancel``, ``tender``,
+            ``tender_restore``, ``reverse``, ``forfeit``, ``cash_offset``, ``debt``,
+            ``repay``, ``adjust``.
+        points: Signed change of the member's points (``activate`` moves pending to
+            available and ``forfeit``/``cash_offset``/``debt`` record a shortfall; their sign
+            follows what the member sees: 0 for forfeit and cash offset).
+        event_id: The event that caused it (for expiry and activation: the lot's event).
+        lot_id: The lot credited or debited, when one lot.
+        rule: What produced it: an earning rule id, a reason code or a policy name.
+        allocations: For debits and restorations, ``(lot_id, points)`` per lot.
+        money: For ``cash_offset``: the money to deduct from the refund.
+
+    Examples:
+        >>> import datetime as dt
+        >>> Posting(dt.datetime(2025, 1, 1, tzinfo=dt.UTC), "earn", 120, "p1", "p1", "base").points
+        120
+        >>> Posting(dt.datetime(2025, 1, 1, tzinfo=dt.UTC), "redeem", -50, "r1",
+        ...         allocations=(("p1", 50),)).to_dict()["allocations"]
+        [['p1', 50]]
+    """
+
+    time: dt.datetime
+    kind: str
+    points: int
+    event_id: str
+    lot_id: str | None = None
+    rule: str = ""
+    allocations: tuple[tuple[str, int], ...] = ()
+    money: Decimal | None = None
+
+
+class _Lot:
+    """The mutable lot inside the fold (see :class:`Lot`)."""
+
+    __slots__ = (
+        "activates_at",
+        "active",
+        "amount",
+        "cash_settled",
+        "earned_at",
+        "expired",
+        "expires_at",
+        "forfeited",
+        "lot_id",
+        "owed",
+        "queued",
+        "remaining",
+        "reversed",
+        "rule",
+        "source",
+        "spent",
+    )
+
+    def __init__(  # noqa: PLR0917 - internal, built in one place
+        self,
+        lot_id: str,
+        source: str,
+        rule: str,
+        amount: int,
+        earned_at: dt.datetime,
+        activates_at: dt.datetime,
+        expires_at: dt.datetime | None,
+    ) -> None:
+        self.lot_id = lot_id
+        self.source = source
+        self.rule = rule
+        self.amount = amount
+        self.remaining = amount
+        self.spent = 0
+        self.expired = 0
+        self.reversed = 0
+        self.forfeited = 0
+        self.owed = 0  # part of `spent` still owed as debt
+        self.cash_settled = 0  # part of `reversed` settled in money by the cash_offset policy
+        self.earned_at = earned_at
+        self.activates_at = activates_at
+        self.expires_at = expires_at
+        self.active = activates_at <= earned_at
+        self.queued = False
+
+    def clone(self) -> _Lot:
+        new = _Lot.__new__(_Lot)
+        for name in _Lot.__slots__:
+            setattr(new, name, getattr(self, name))
+        return new
+
+
+class _Debit:
+    __slots__ = ("allocations", "cancelled", "debit_id", "kind", "points", "restored")
+
+    def __init__(self, debit_id: str, kind: str, points: int, allocations: dict[str, int]) -> None:
+        self.debit_id = debit_id
+        self.kind = kind
+        self.points = points
+        self.allocations = allocations
+        self.restored = dict.fromkeys(allocations, 0)
+        self.cancelled = False
+
+    def clone(self) -> _Debit:
+        new = _Debit(self.debit_id, self.kind, self.points, dict(self.allocations))
+        new.restored = dict(self.restored)
+        new.cancelled = self.cancelled
+        return new
+
+
+class LotBook:
+    """Earn, consume, activate and expire lots: the lot half of the ledger's fold (internal).
+
+    The state is set up by :class:`~crmkit.loyalty._ledger.Book`; this class declares
+    what its methods read and write.
+    """
+
+    program: Program
+    zone: dt.tzinfo
+    policy: ExpiryPolicy
+    expiry_kind: str
+    expiry_cache: dict[dt.date, dt.datetime | None]
+    scheme: EarningScheme
+    earner: Earner
+    lots: dict[str, _Lot]
+    debits: dict[str, _Debit]
+    bought: dict[str, _Bought]
+    postings: list[tuple[Any, ...]]
+    qualifying: list[tuple[dt.datetime, Decimal, int, int]]
+    earn_history: list[tuple[dt.datetime, int]]
+    activations: list[tuple[dt.datetime, str]]
+    expiries: list[tuple[dt.datetime, str]]
+    queue: list[_Lot]
+    queue_keys: list[tuple[dt.datetime, dt.datetime, str]]
+    stale: bool
+    clock: dt.datetime | None
+    deadline: dt.datetime | None
+    now: dt.datetime
+    local_day: dt.date | None
+    available: int
+    pending: int
+    debt: int
+    credited: int
+    cash_offset: Decimal
+    #: The primary ladder's status at an instant (the ledger's; rule 5 reads it).
+    tier_status: Callable[[dt.datetime], TierStatus]
+
+    # -- time ----------------------------------------------------------------------------
+    def advance(self, to: dt.datetime) -> None:
+        """Activate and expire lots at every instant up to and including ``to``."""
+        activations, expiries = self.activations, self.expiries
+        deadline = self.deadline
+        if not (
+            (activations and activations[0][0] <= to)
+            or (expiries and expiries[0][0] <= to)
+            or (deadline is not None and deadline <= to)
+        ):
+            if self.clock is None or to > self.clock:
+                self.clock = to
+            return
+        while True:
+            t_act = activations[0][0] if activations else _FAR
+            t_exp = expiries[0][0] if expiries else _FAR
+            if self.deadline is None:
+                # No inactivity deadline: the sooner of the two heaps (activations first).
+                if t_act <= t_exp:
+                    if t_act > to:
+                        break
+                    self._activate(self.lots[heapq.heappop(activations)[1]], t_act)
+                else:
+                    if t_exp > to:
+                        break
+                    self._expire(self.lots[heapq.heappop(expiries)[1]], t_exp)
+                continue
+            t_dead = self.deadline
+            first = min(t_act, t_exp, t_dead)
+            if first > to:
+                break
+            if t_act == first:
+                _, lot_id = heapq.heappop(activations)
+                self._activate(self.lots[lot_id], first)
+            elif t_exp == first:
+                _, lot_id = heapq.heappop(expiries)
+                self._expire(self.lots[lot_id], first)
+            else:
+                self.deadline = None
+                for lot in self._usable():
+                    lot.expires_at = first
+                    self._expire(lot, first)
+        if self.clock is None or to > self.clock:
+            self.clock = to
+
+    def _activate(self, lot: _Lot, at: dt.datetime) -> None:
+        if lot.active:
+            return
+        lot.active = True
+        remaining = lot.remaining
+        lot_id = lot.lot_id
+        if remaining:
+            self.pending -= remaining
+            self.available += remaining
+            self._enqueue(lot)
+            self.postings.append((at, "activate", 0, lot_id, lot_id, "pending", (), None))
+        bought = self.bought.get(lot_id)
+        if bought is not None and bought.deferred is not None:
+            spend, points, orders = bought.deferred
+            bought.deferred = None
+            if spend or points or orders:
+                self.qualifying.append((at, spend, points, orders))
+        if self.debt:
+            self._repay(at, lot_id)
+
+    def _expire(self, lot: _Lot, at: dt.datetime) -> None:
+        points = lot.remaining
+        if not points:
+            return
+        lot.remaining = 0
+        self.stale = True
+        lot.expired += points
+        if lot.active:
+            self.available -= points
+        else:
+            self.pending -= points
+        self._post(at, "expire", -points, lot.lot_id, lot.lot_id, self.policy.kind)
+
+    def _usable(self) -> list[_Lot]:
+        """Usable lots with points left, in consumption order (soonest expiry, oldest, id)."""
+        queue = self.queue
+        if not self.stale:
+            return queue
+        self.stale = False
+        keep = [lot for lot in queue if lot.remaining]
+        if len(keep) != len(queue):
+            keys = []
+            for lot, key in zip(queue, self.queue_keys, strict=True):
+                if lot.remaining:
+                    keys.append(key)
+                else:
+                    lot.queued = False
+            self.queue = queue = keep
+            self.queue_keys = keys
+        return queue
+
+    def _enqueue(self, lot: _Lot) -> None:
+        if lot.active and lot.remaining and not lot.queued:
+            lot.queued = True
+            key = (lot.expires_at or _FAR, lot.earned_at, lot.lot_id)
+            keys = self.queue_keys
+            if not keys or key >= keys[-1]:
+                # Lots mostly become usable in consumption order: the end of the queue.
+                keys.append(key)
+                self.queue.append(lot)
+                return
+            at = bisect.bisect_right(keys, key)
+            keys.insert(at, key)
+            self.queue.insert(at, lot)
+
+    # -- posting helpers -----------------------------------------------------------------
+    def _post(  # noqa: PLR0917 - an internal helper called positionally throughout
+        self,
+        at: dt.datetime,
+        kind: str,
+        points: int,
+        event_id: str,
+        lot_id: str | None,
+        rule: str,
+        allocations: Mapping[str, int] | None = None,
+        money: Decimal | None = None,
+    ) -> None:
+        self.postings.append(
+            (
+                at,
+                kind,
+                points,
+                event_id,
+                lot_id,
+                rule,
+                tuple(allocations.items()) if allocations else (),
+                money,
+            )
+        )
+
+    def _new_lot(
+        self, event: Event, source: str, rule: str, points: int, pending_until: dt.datetime | None
+    ) -> _Lot:
+        at = self.now
+        expires_utc = self._expiry(at)
+        if self.deadline is None and self.expiry_kind == "inactivity":
+            # Points credited before any declared activity: the clock starts now.
+            deadline = self.policy.expires_at(at, self.zone)
+            assert deadline is not None
+            self.deadline = deadline.astimezone(_UTC)
+        activates = pending_until if pending_until is not None and pending_until > at else at
+        lot = _Lot(event.event_id, source, rule, points, at, activates, expires_utc)
+        self.lots[lot.lot_id] = lot
+        self.credited += points
+        if lot.active:
+            self.available += points
+            self._enqueue(lot)
+        else:
+            self.pending += points
+            heapq.heappush(self.activations, (activates, lot.lot_id))
+        if expires_utc is not None:
+            heapq.heappush(self.expiries, (expires_utc, lot.lot_id))
+        return lot
+
+    def _expiry(self, at: dt.datetime) -> dt.datetime | None:
+        """UTC expiry of a lot earned at ``at`` (cached per local earning day)."""
+        if self.policy.by_tier:
+            # Validity by the tier held now (rule 5): not cached, the tier varies.
+            tier = self.tier_status(at).tier
+            expires = self.policy.for_tier(tier).expires_at(at, self.zone)
+            return expires.astimezone(_UTC) if expires is not None else None
+        if self.expiry_kind in ("never", "inactivity"):
+            return None
+        day = self.local_day if at is self.now and self.local_day is not None else None
+        if day is None:
+            day = at.astimezone(self.zone).date()
+        cache = self.expiry_cache
+        try:
+            return cache[day]
+        except KeyError:
+            pass
+        expires = self.policy.expires_at(at, self.zone)
+        if len(cache) >= _EXPIRY_CACHE_SIZE:
+            cache.clear()
+        cache[day] = value = expires.astimezone(_UTC) if expires is not None else None
+        return value
+
+    def _draw(self, points: int) -> dict[str, int]:
+        """Take ``points`` from usable lots, soonest-expiring first; the caller checked."""
+        allocations: dict[str, int] = {}
+        left = points
+        queue = self._usable()
+        emptied = 0
+        for lot in queue:
+            take = min(left, lot.remaining)
+            lot.remaining -= take
+            lot.spent += take
+            allocations[lot.lot_id] = take
+            left -= take
+            if not lot.remaining:
+                emptied += 1
+                lot.queued = False
+            if not left:
+                break
+        if emptied:
+            # The lots drawn dry are the first ones of the queue.
+            del queue[:emptied]
+            del self.queue_keys[:emptied]
+        self.available -= points
+        return allocations
+
+    def _debit(self, event: Event, kind: str, points: int, what: str) -> _Debit:
+        if points > self.available:
+            raise InsufficientPointsError.for_amounts(
+                f"{type(event).__name__} {event.event_id!r}",
+                available=self.available,
+                requested=points,
+                hint=f"The {what} needs {points} points."
+                + (f" The member owes {self.debt} points of debt." if self.debt else ""),
+            )
+        allocations = self._draw(points)
+        debit = _Debit(event.event_id, kind, points, allocations)
+        self.debits[event.event_id] = debit
+        return debit
+
+    def _restore(self, lot: _Lot, points: int, at: dt.datetime) -> None:
+        """Put ``points`` drawn from ``lot`` back (its original expiry stays)."""
+        back = points
+        if lot.forfeited:
+            # The lot's earning was refunded while these points were spent and written
+            # off: returning them completes the reversal instead.
+            take = min(back, lot.forfeited)
+            lot.forfeited -= take
+            lot.reversed += take
+            back -= take
+        if back and lot.owed:
+            take = min(back, lot.owed)
+            lot.owed -= take
+            lot.spent -= take
+            lot.reversed += take
+            self.debt -= take
+            back -= take
+        if back and lot.cash_settled:
+            # The member paid money for these points (cash_offset): they come back.
+            take = min(back, lot.cash_settled)
+            lot.cash_settled -= take
+            lot.reversed -= take
+            lot.remaining += take
+            self._credit_remaining(lot, take)
+            back -= take
+        lot.spent -= back
+        lot.remaining += back
+        self._credit_remaining(lot, back)
+        if lot.expires_at is not None and lot.expires_at <= at:
+            # Restored into a lot already past its expiry: the points expire now.
+            self._expire(lot, at)
+
+    def _credit_remaining(self, lot: _Lot, points: int) -> None:
+        if lot.active:
+            self.available += points
+            self._enqueue(lot)
+        else:
+            self.pending += points
+
+    def _repay(self, at: dt.datetime, event_id: str) -> None:
+        """Repay open debt from usable points (``debt`` shortfall policy).
+
+        The repayment is a debit like a redemption (the repaying lots book the points as
+        spent); the owing lots' debt shrinks, oldest first.
+        """
+        if not self.debt or not self.available:
+            return
+        points = min(self.debt, self.available)
+        allocations = self._draw(points)
+        debit_id = f"{event_id}#repay{len(self.debits)}"
+        self.debits[debit_id] = _Debit(debit_id, "repay", points, allocations)
+        self.debt -= points
+        left = points
+        for lot in self.lots.values():  # oldest debt first (lots keep insertion order)
+            if not left:
+                break
+            if lot.owed:
+                take = min(left, lot.owed)
+                lot.owed -= take
+                left -= take
+        self._post(at, "repay", -points, event_id, None, "debt", allocations)

@@ -1,0 +1,366 @@
+"""Reversals: refunds and cancellations of what a member's fold earned or spent.
+
+A refund reverses the stored numbers of the purchase it names (never recomputed): the
+points its refunded lines earned are taken back from their lot (the shortfall policy
+decides what happens to points already spent), a points tender comes back pro rata to the
+refunded money into the lots it was drawn from, and the qualifying counters shrink. A
+cancellation puts a redemption's points back into the lots they came from, with their
+original expiry. :class:`ReversalBook` is that half of the ledger's
+:class:`~crmkit.loyalty._ledger.Book`; lots are in :mod:`crmkit.loyalty._lots`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from decimal import Decimal
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from crmkit._rounding import largest_remainder
+from crmkit.errors import LedgerError
+from crmkit.loyalty._lots import LotBook, _Debit, _Lot
+
+if TYPE_CHECKING:
+    from crmkit.loyalty._engine import Earned, Earner
+    from crmkit.loyalty._events import CancelRedemption, Purchase, Refund
+    from crmkit.loyalty._rules import EarningResult
+
+__all__ = ["ReversalBook"]
+
+_ZERO = Decimal(0)
+_NO_INTS: dict[str, int] = {}
+_NO_DECIMALS: dict[str, Decimal] = {}
+
+
+class _Bought:
+    """What the ledger remembers of a purchase, so refunds reverse stored numbers."""
+
+    __slots__ = (
+        "_result",
+        "base",
+        "base_refunded",
+        "deferred",
+        "earner",
+        "event",
+        "line_base",
+        "line_points",
+        "lines_base",
+        "lines_whole",
+        "lot",
+        "qty",
+        "qty_refunded",
+        "refunded_net",
+        "reversed_points",
+        "tender",
+    )
+
+    def __init__(self, event: Purchase, earned: Earned, earner: Earner) -> None:
+        self.event = event
+        # A plain earner's full result is built only when read (refunds, explain): it
+        # depends on the order alone there; the per-line figures are kept as earned.
+        self._result = earned[3]
+        self.earner = earner
+        self.lines_whole = earned[4]
+        self.lines_base = earned[5]
+        self.base = earned[1]
+        # Per-line numbers are unpacked on the first refund (most purchases never get one).
+        # (The shared empty dicts are replaced, never mutated, by ``unpack``.)
+        self.line_points: dict[str, int] = _NO_INTS
+        self.line_base: dict[str, Decimal] = _NO_DECIMALS
+        self.qty: dict[str, int] = _NO_INTS
+        self.qty_refunded: dict[str, int] = _NO_INTS
+        self.reversed_points = 0
+        self.base_refunded = _ZERO
+        self.refunded_net = _ZERO
+        self.lot: str | None = None
+        self.tender: str | None = None
+        # Qualifying posting held back while the points are pending: [spend, points, orders].
+        self.deferred: list[Any] | None = None
+
+    def clone(self) -> _Bought:
+        new = _Bought.__new__(_Bought)
+        for name in _Bought.__slots__:
+            setattr(new, name, getattr(self, name))
+        new.qty_refunded = dict(self.qty_refunded)
+        new.qty = dict(self.qty)
+        new.line_points = dict(self.line_points)
+        new.line_base = dict(self.line_base)
+        new.deferred = list(self.deferred) if self.deferred is not None else None
+        return new
+
+    @property
+    def result(self) -> EarningResult:
+        """The purchase's earning result (built on first read for a plain earner)."""
+        if self._result is None:
+            self._result = self.earner.result(self.event)
+        return self._result
+
+    def unpack(self) -> None:
+        """Fill the per-line tables refunds need (once)."""
+        if self.qty:
+            return
+        lines = self.event.lines
+        if self.lines_whole is not None and self.lines_base is not None:
+            # The figures stored when the purchase was earned.
+            self.line_points = {
+                line.line_id: points for line, points in zip(lines, self.lines_whole, strict=True)
+            }
+            self.line_base = {
+                line.line_id: base for line, base in zip(lines, self.lines_base, strict=True)
+            }
+        else:
+            result = self.result
+            self.line_points = {lp.line_id: lp.points for lp in result.lines}
+            self.line_base = {lp.line_id: lp.base for lp in result.lines}
+        self.qty = {line.line_id: line.quantity for line in lines}
+        self.qty_refunded = dict.fromkeys(self.qty, 0)
+
+    @property
+    def fully_refunded(self) -> bool:
+        self.unpack()
+        return all(self.qty_refunded[k] == self.qty[k] for k in self.qty)
+
+
+class ReversalBook(LotBook):
+    """Refunds and cancellations: the reversal half of the ledger's fold (internal)."""
+
+    def _refund(self, event: Refund) -> None:
+        owner = f"Refund {event.event_id!r}"
+        bought = self.bought.get(event.purchase_id)
+        if bought is None:
+            raise LedgerError(
+                owner,
+                "purchase_id",
+                expected="a purchase replayed before the refund",
+                found=f"{event.purchase_id!r}, which is unknown",
+                hint="Refunds must refer to a purchase event of the same member.",
+            )
+        purchase = bought.event
+        bought.unpack()
+        if event.lines:
+            wanted: dict[str, int] = {}
+            for line in event.lines:
+                if line.line_id not in bought.qty:
+                    raise LedgerError(
+                        owner,
+                        "lines",
+                        expected=f"lines of purchase {purchase.event_id!r} {sorted(bought.qty)}",
+                        found=f"line {line.line_id!r}",
+                    )
+                left = bought.qty[line.line_id] - bought.qty_refunded[line.line_id]
+                quantity = left if line.quantity is None else line.quantity
+                if quantity > left or quantity == 0:
+                    raise LedgerError(
+                        owner,
+                        "quantity",
+                        expected=f"at most the {left} units of line {line.line_id!r} not yet refunded",
+                        found=f"{quantity if line.quantity is not None else 'the rest'}",
+                    )
+                wanted[line.line_id] = quantity
+        else:
+            wanted = {
+                k: bought.qty[k] - bought.qty_refunded[k]
+                for k in bought.qty
+                if bought.qty[k] > bought.qty_refunded[k]
+            }
+            if not wanted:
+                raise LedgerError(
+                    owner,
+                    "purchase_id",
+                    expected="a purchase with something left to refund",
+                    found=f"{purchase.event_id!r}, already fully refunded",
+                )
+        # Exact reversal of stored numbers: cumulative shares, so the parts of a line
+        # refunded in several goes add up to the whole line.
+        points = 0
+        base = _ZERO
+        net = _ZERO
+        quantum = self.program.money_quantum
+        for bought_line in purchase.lines:
+            units = wanted.get(bought_line.line_id)
+            if not units:
+                continue
+            total = bought.qty[bought_line.line_id]
+            before = bought.qty_refunded[bought_line.line_id]
+            after = before + units
+            line_points = bought.line_points.get(bought_line.line_id, 0)
+            points += line_points * after // total - line_points * before // total
+            line_base = bought.line_base.get(bought_line.line_id, _ZERO)
+            base += _share(line_base, after, total, quantum) - _share(
+                line_base, before, total, quantum
+            )
+            net += _share(bought_line.net, after, total, quantum) - _share(
+                bought_line.net, before, total, quantum
+            )
+            bought.qty_refunded[bought_line.line_id] = after
+        bought.refunded_net += net
+        at = self.now
+        # 1. points paid as a tender come back, pro rata to the refunded money.
+        if bought.tender is not None:
+            debit = self.debits[bought.tender]
+            if bought.fully_refunded or purchase.net == 0:
+                target = debit.points
+            else:
+                # Exact: floor(points x refunded / net) in integers, never a rounded ratio.
+                target = math.floor(
+                    Fraction(debit.points) * Fraction(bought.refunded_net) / Fraction(purchase.net)
+                )
+            already = sum(debit.restored.values())
+            self._restore_share(debit, target - already, at, event.event_id, "tender_restore")
+        # 2. the points the refunded lines earned are reversed.
+        bought.reversed_points += points
+        if points and bought.lot is not None:
+            self._reverse(self.lots[bought.lot], points, at, event.event_id)
+            # Period caps count purchase points net of refunds, in the purchase's period.
+            self.earn_history.append((purchase.time, -points))
+        # 3. qualifying counters shrink.
+        orders = -1 if bought.fully_refunded else 0
+        if bought.deferred is not None:
+            bought.deferred[0] -= base
+            bought.deferred[1] -= points
+            bought.deferred[2] += orders
+        elif base or points or orders:
+            self.qualifying.append((at, -base, -points, orders))
+        self._repay(at, event.event_id)
+
+    def _restore_share(
+        self, debit: _Debit, points: int, at: dt.datetime, event_id: str, kind: str
+    ) -> None:
+        """Give ``points`` of ``debit`` back, pro rata to what is still out of each lot."""
+        if points <= 0:
+            return
+        out = {k: v - debit.restored[k] for k, v in debit.allocations.items()}
+        shares = _largest_remainder(out, points)
+        self._post(at, kind, points, event_id, None, kind, {k: v for k, v in shares.items() if v})
+        for lot_id, share in shares.items():
+            if share:
+                debit.restored[lot_id] += share
+                self._restore(self.lots[lot_id], share, at)
+
+    def _reverse(self, lot: _Lot, points: int, at: dt.datetime, event_id: str) -> None:
+        """Take back ``points`` a refunded purchase earned into ``lot``."""
+        program = self.program
+        take = min(points, lot.remaining)
+        if take:
+            lot.remaining -= take
+            if not lot.remaining:
+                self.stale = True
+            lot.reversed += take
+            if lot.active:
+                self.available -= take
+            else:
+                self.pending -= take
+            self._post(at, "reverse", -take, event_id, lot.lot_id, "refund")
+        left = points - take
+        gone = min(left, lot.expired)
+        if gone:
+            # Points that already expired cost the member nothing more.
+            lot.expired -= gone
+            lot.reversed += gone
+            left -= gone
+        if not left:
+            return
+        # The rest was spent: the shortfall policy decides.
+        shortfall = left
+        policy = program.shortfall
+        if policy == "forfeit":
+            lot.spent -= shortfall
+            lot.forfeited += shortfall
+            self._post(at, "forfeit", 0, event_id, lot.lot_id, "forfeit", {lot.lot_id: shortfall})
+        elif policy == "balance_then_cash":
+            # The member's other usable points first (as a debt repaid at once), then money.
+            take = min(shortfall, self.available)
+            if take:
+                lot.owed += take
+                self.debt += take
+                self._post(at, "debt", -take, event_id, lot.lot_id, "debt")
+                self._repay(at, event_id)
+            if shortfall > take:
+                self._cash_offset(lot, shortfall - take, at, event_id)
+        elif policy == "cash_offset":
+            self._cash_offset(lot, shortfall, at, event_id)
+        else:
+            lot.owed += shortfall
+            self.debt += shortfall
+            self._post(at, "debt", -shortfall, event_id, lot.lot_id, "debt")
+            self._repay(at, event_id)
+
+    def _cash_offset(self, lot: _Lot, shortfall: int, at: dt.datetime, event_id: str) -> None:
+        """Settle ``shortfall`` spent points of a refunded ``lot`` in money (reported)."""
+        program = self.program
+        lot.spent -= shortfall
+        lot.reversed += shortfall
+        lot.cash_settled += shortfall
+        # ``point_value`` is per point; the ledger counts 10**-point_decimals points.
+        points_owed = Decimal(shortfall).scaleb(-program.point_decimals)
+        money = (points_owed * program.point_value).quantize(program.money_quantum)
+        self.cash_offset += money
+        self._post(
+            at,
+            "cash_offset",
+            0,
+            event_id,
+            lot.lot_id,
+            "cash_offset",
+            {lot.lot_id: shortfall},
+            money,
+        )
+
+    def _cancel(self, event: CancelRedemption) -> None:
+        owner = f"CancelRedemption {event.event_id!r}"
+        debit = self.debits.get(event.redemption_id)
+        if debit is None or debit.kind != "redeem":
+            raise LedgerError(
+                owner,
+                "redemption_id",
+                expected="a redemption replayed before the cancellation",
+                found=f"{event.redemption_id!r}, which is unknown",
+            )
+        if debit.cancelled:
+            raise LedgerError(
+                owner,
+                "redemption_id",
+                expected="a redemption not yet cancelled",
+                found=f"{event.redemption_id!r}, already cancelled",
+            )
+        debit.cancelled = True
+        self._post(
+            self.now,
+            "cancel",
+            debit.points,
+            event.event_id,
+            None,
+            event.redemption_id,
+            debit.allocations,
+        )
+        for lot_id, points in debit.allocations.items():
+            self._restore(self.lots[lot_id], points, self.now)
+        debit.restored = dict(debit.allocations)
+        self._repay(self.now, event.event_id)
+
+
+def _share(amount: Decimal, part: int, total: int, quantum: Decimal) -> Decimal:
+    if part == total:
+        return amount
+    # The exact share amount * part / total in quanta, rounded once (half to even), in
+    # integers: amount = n / d and quantum = qn / qd.
+    n, d = amount.as_integer_ratio()
+    qn, qd = quantum.as_integer_ratio()
+    den = d * total * qn
+    units, rest = divmod(n * part * qd, den)
+    if 2 * rest > den or (2 * rest == den and units % 2):
+        units += 1
+    return (Decimal(units) * quantum).quantize(quantum)
+
+
+def _largest_remainder(weights: Mapping[str, int], total: int) -> dict[str, int]:
+    """Split ``total`` in proportion to ``weights`` (ints) into ints that add up exactly.
+
+    :func:`crmkit._rounding.largest_remainder` over the mapping's values; each part stays
+    within its weight when ``total <= sum(weights)``.
+    """
+    if sum(weights.values()) <= 0:
+        return dict.fromkeys(weights, 0)
+    return dict(zip(weights, largest_remainder(total, list(weights.values())), strict=True))
