@@ -185,7 +185,14 @@ def loyalty_tiers(draw: st.DrawFn) -> Any:
     spend = draw(st.one_of(st.none(), st.decimals(0, 10**6, places=2).map(Decimal)))
     points = draw(st.one_of(st.none(), st.integers(0, 10**6)))
     orders = draw(st.one_of(st.none(), st.integers(0, 1000)))
-    return Tier(name=name, spend=spend, points=points, orders=orders)
+    counts = draw(
+        st.dictionaries(
+            st.sampled_from(["nights", "stays", "segments", "miles"]),
+            st.integers(0, 10**5),
+            max_size=2,
+        )
+    )
+    return Tier(name=name, spend=spend, points=points, orders=orders, counts=counts)
 
 
 @st.composite
@@ -705,6 +712,15 @@ def loyalty_programs(draw: st.DrawFn) -> object:
                     window="rolling",
                     window_months=1,
                 ),
+                # Rule 1: "4 nights or 600 points" in a rolling quarter.
+                TierLadder(
+                    tiers=[
+                        Tier(name="member"),
+                        Tier(name="gold", points=600, counts={"nights": 4}),
+                    ],
+                    window="rolling",
+                    window_months=3,
+                ),
             ]
         )
     )
@@ -770,7 +786,7 @@ def loyalty_orders(draw: st.DrawFn, *, max_lines: int = 5) -> object:
 @st.composite
 def earning_conditions(draw: st.DrawFn) -> object:
     """A :class:`crmkit.loyalty.Condition` narrowing by category, channel, tier, a window or
-    the birth month (often not at all)."""
+    the birth month, or excluding categories or a channel (often not at all)."""
     import datetime as _dt
 
     from crmkit.loyalty import Condition, DateWindow
@@ -780,6 +796,12 @@ def earning_conditions(draw: st.DrawFn) -> object:
         kw["categories"] = draw(st.lists(st.sampled_from(_CATEGORIES), min_size=1, max_size=2))
     if draw(st.integers(0, 3)) == 0:
         kw["channels"] = [draw(st.sampled_from(_CHANNELS))]
+    if draw(st.integers(0, 3)) == 0:
+        kw["except_categories"] = draw(
+            st.lists(st.sampled_from(_CATEGORIES), min_size=1, max_size=2)
+        )
+    if draw(st.integers(0, 5)) == 0:
+        kw["except_channels"] = [draw(st.sampled_from(_CHANNELS))]
     if draw(st.integers(0, 3)) == 0:
         kw["tiers"] = [draw(st.sampled_from(_TIER_NAMES))]
     if draw(st.integers(0, 3)) == 0:
@@ -798,6 +820,7 @@ def earning_schemes(draw: st.DrawFn, *, max_rules: int = 6) -> object:
 
     from crmkit.loyalty import (
         BaseRate,
+        Condition,
         EarningScheme,
         Multiplier,
         OrderBonus,
@@ -814,6 +837,9 @@ def earning_schemes(draw: st.DrawFn, *, max_rules: int = 6) -> object:
             "priority": draw(st.integers(0, 3)),
             "when": draw(earning_conditions()),
         }
+        if draw(st.integers(0, 4)) == 0:  # rule 10: "once a year" and other use limits
+            common["max_uses"] = draw(st.integers(1, 3))
+            common["uses_freq"] = draw(st.sampled_from(["day", "month", "year"]))
         rate = Decimal(draw(st.integers(0, 300))).scaleb(-2)
         if kind == "rate":
             rule: object = BaseRate(
@@ -862,13 +888,22 @@ def earning_schemes(draw: st.DrawFn, *, max_rules: int = 6) -> object:
         max_points_per_order=draw(st.sampled_from([None, None, draw(st.integers(0, 3000))])),
         caps=caps,
         point_decimals=draw(st.sampled_from([0, 0, 0, 1, 2])),
+        qualifying=draw(
+            st.sampled_from(
+                [
+                    Condition(),
+                    Condition(except_categories=[_CATEGORIES[0]]),
+                    Condition(categories=list(_CATEGORIES[1:])),
+                ]
+            )
+        ),
     )
 
 
 @st.composite
 def member_contexts(draw: st.DrawFn) -> object:
-    """A :class:`crmkit.loyalty.MemberContext` with a birth date, tier, prior orders and
-    period points."""
+    """A :class:`crmkit.loyalty.MemberContext` with a birth date, tier, prior orders,
+    period points and uses of the rules ``r0``..``r5``."""
     import datetime as _dt
 
     from crmkit.loyalty import MemberContext
@@ -879,6 +914,7 @@ def member_contexts(draw: st.DrawFn) -> object:
         tier=draw(st.sampled_from([None, *_TIER_NAMES])),
         prior_orders=draw(st.integers(0, 2)),
         period_points={p: draw(st.integers(0, 6000)) for p in ("day", "month", "year")},
+        rule_uses={f"r{i}": draw(st.integers(0, 3)) for i in range(6)},
     )
 
 
@@ -886,20 +922,25 @@ def member_contexts(draw: st.DrawFn) -> object:
 def tier_ladders(
     draw: st.DrawFn, *, downgrades: tuple[str, ...] = ("reevaluate", "one_down", "to_base")
 ) -> object:
-    """A :class:`crmkit.loyalty.TierLadder` of 1-4 tiers on spend and/or orders, any
-    window, validity, downgrade policy (from ``downgrades``), grace and lifetime."""
+    """A :class:`crmkit.loyalty.TierLadder` of 1-4 tiers on spend, orders and/or a named
+    count (``nights``), any window, validity, downgrade policy (from ``downgrades``),
+    grace and lifetime."""
     from decimal import Decimal
 
     from crmkit.loyalty import Tier, TierLadder
 
     n = draw(st.integers(1, 4))
-    metrics = draw(st.sampled_from([("spend",), ("orders",), ("spend", "orders")]))
+    metrics = draw(
+        st.sampled_from(
+            [("spend",), ("orders",), ("spend", "orders"), ("nights",), ("spend", "nights")]
+        )
+    )
     spend_steps = sorted(set(draw(st.lists(st.integers(1, 50), min_size=n, max_size=n))))
     order_steps = sorted(set(draw(st.lists(st.integers(1, 12), min_size=n, max_size=n))))
     size = min(len(spend_steps), len(order_steps)) if len(metrics) == 2 else n
     if "spend" in metrics:
         size = min(size, len(spend_steps))
-    if "orders" in metrics:
+    if "orders" in metrics or "nights" in metrics:
         size = min(size, len(order_steps))
     tiers = [Tier(name="t0")]
     for i in range(1, size):
@@ -908,13 +949,21 @@ def tier_ladders(
             kw["spend"] = Decimal(spend_steps[i] * 100)
         if "orders" in metrics:
             kw["orders"] = order_steps[i]
+        if "nights" in metrics:
+            kw["counts"] = {"nights": 3 * order_steps[i]}
         tiers.append(Tier(name=f"t{i}", **kw))  # type: ignore[arg-type]
     lifetime = []
     if len(tiers) > 1 and draw(st.integers(0, 3)) == 0:
         top = tiers[-1]
-        lifetime = [Tier(name=top.name, **{m: v * 3 for m, v in top.thresholds().items()})]  # type: ignore[arg-type]
-    window = draw(st.sampled_from(["calendar_year", "rolling", "anniversary"]))
+        tripled = {m: v * 3 for m, v in top.thresholds().items() if m != "nights"}
+        if top.counts:
+            tripled["counts"] = {k: 3 * v for k, v in top.counts}
+        lifetime = [Tier(name=top.name, **tripled)]  # type: ignore[arg-type]
+    window = draw(st.sampled_from(["calendar_year", "rolling", "anniversary", "since_change"]))
+    rollover = draw(st.sampled_from(["none", "surplus"])) if window == "since_change" else "none"
     return TierLadder(
+        rollover=rollover,
+        rollover_cap=draw(st.sampled_from([None, 300])) if rollover == "surplus" else None,
         tiers=tiers,
         combine=draw(st.sampled_from(["any", "all"])),
         window=window,
@@ -923,6 +972,7 @@ def tier_ladders(
         downgrade=draw(st.sampled_from(downgrades)),
         grace_days=draw(st.sampled_from([0, 0, 20])),
         lifetime=lifetime,
+        refunds=draw(st.sampled_from(["posted", "purchase_window", "net"])),
     )
 
 
@@ -931,7 +981,8 @@ def qualifying_postings(
     draw: st.DrawFn, *, max_size: int = 12, refunds: bool = False
 ) -> list[object]:
     """Qualifying postings over 2024-2026 (naive times, whole seconds); spend in hundreds,
-    one order each; with ``refunds`` some postings are negative."""
+    one order and 0-7 ``nights`` each; with ``refunds`` some postings are negative, each
+    reversing a purchase 0-400 days earlier."""
     from decimal import Decimal
 
     from crmkit.loyalty import QualifyingPosting
@@ -942,9 +993,17 @@ def qualifying_postings(
             seconds=draw(st.integers(0, 3 * 365 * 86_400))
         )
         amount = draw(st.integers(-20 if refunds else 0, 40)) * 100
+        nights = draw(st.integers(0, 7))
         out.append(
             QualifyingPosting(
-                when, spend=Decimal(amount), points=amount, orders=1 if amount >= 0 else -1
+                when,
+                spend=Decimal(amount),
+                points=amount,
+                orders=1 if amount >= 0 else -1,
+                counts={"nights": nights if amount >= 0 else -nights},
+                reverses=(
+                    None if amount >= 0 else when - dt.timedelta(days=draw(st.integers(0, 400)))
+                ),
             )
         )
     return out
@@ -1177,7 +1236,9 @@ def privileges(draw: st.DrawFn, *, pid: str | None = None) -> object:
         tiers=draw(st.lists(st.sampled_from(_TIER_NAMES), min_size=1, max_size=3)),
         value=value,
         quota=draw(st.integers(1, 12)) if kind == "quota" else None,
-        quota_freq=draw(st.sampled_from(["year", "month", "validity"])),
+        quota_freq=draw(
+            st.sampled_from(["year", "month", "validity", "birthday", "birthday_month"])
+        ),
         start=start,
         end=end,
         keep_days=draw(st.integers(0, 60)),
@@ -1216,12 +1277,14 @@ def purchase_lines(draw: st.DrawFn) -> object:
 
 @st.composite
 def tenders(draw: st.DrawFn) -> object:
-    """A :class:`crmkit.loyalty.Tender`: money of any kind, or a points tender."""
+    """A :class:`crmkit.loyalty.Tender`: money of any kind, or a points tender (in the
+    primary point currency or a named one)."""
     from crmkit.loyalty import Tender
 
     kind = draw(st.sampled_from(["cash", "card", "gift_card", "points"]))
     points = draw(st.integers(1, 10**6)) if kind == "points" else 0
-    return Tender(kind, draw(_CENTS), points=points)
+    currency = draw(st.sampled_from([None, "miles"])) if kind == "points" else None
+    return Tender(kind, draw(_CENTS), points=points, currency=currency)
 
 
 @st.composite

@@ -32,6 +32,7 @@ from crmkit.segmentation import (
     ModifiedBetaGeoModel,
     ParetoNBDModel,
     ShiftedBetaGeoModel,
+    abc_classify,
     btyd_summary,
     calibration_holdout,
     churn_rate,
@@ -616,3 +617,51 @@ def test_potential_from_value_variants_and_options() -> None:
         with pytest.raises(ConfigError) as info:
             potential_from_value(PLAIN, **options)
         assert info.value.field == field
+
+
+# ------------------------------------------------------------ abc_classify(groups=...)
+
+GROUPS = pd.Series(["x", "x", "y", "y", "x", "y"], index=PLAIN.index, name="region")
+GROUP_CUTS = {"x": (500.0, 30.0), "y": (100.0, 10.0)}
+by_group = functools.partial(abc_classify, PLAIN, method="thresholds", cuts=GROUP_CUTS)
+
+
+@pytest.mark.parametrize(
+    ("groups", "fragment", "rows"),
+    [
+        ("region", "(a Series, array or list); found str", ()),
+        ({"c1": "x"}, "found dict", ()),
+        (None, "one group label per customer when cuts is a mapping", ()),
+        (["x", "y", "x"], "6 labels (one per value); found 3", ()),
+        (GROUPS.iloc[:3], "indexed by the values' labels", ()),
+        (GROUPS.set_axis(["c1"] * 6), "indexed by the values' labels", ()),
+        (GROUPS.set_axis(list("abcdef")), "indexed by the values' labels", ()),
+        (GROUPS.where(GROUPS.index != "c3"), "1 customers in groups without thresholds", ("c3",)),
+        (GROUPS.replace("y", "z"), "3 customers in groups without thresholds", ("c3", "c4", "c6")),
+    ],
+)
+def test_abc_groups_are_paired_by_label_or_refused(
+    groups: Any, fragment: str, rows: tuple[Any, ...]
+) -> None:
+    """Regression: a groups Series in another order was paired by position (wrong
+    thresholds, no error) and groups='region' was read letter by letter."""
+    error = ConfigError if groups is None else InvalidInputError
+    with pytest.raises(error) as info:
+        by_group(groups=groups)
+    assert info.value.field == "groups"
+    assert fragment in str(info.value)
+    assert info.value.rows == rows
+
+
+def test_abc_groups_valid_variants_equal_the_plain_result() -> None:
+    # c4 (980.25, y: >= 100) is A; c1 (120, x: 30..500) B; c3 (0, y) C; ...
+    plain = by_group(groups=GROUPS)
+    assert plain["abc_class"].tolist() == ["B", "B", "C", "A", "B", "B"]
+    for variant in (
+        GROUPS.iloc[::-1],
+        list(GROUPS),
+        GROUPS.to_numpy(),
+        GROUPS.astype("category"),
+        GROUPS.astype("string[pyarrow]"),
+    ):
+        pd.testing.assert_frame_equal(by_group(groups=variant), plain)

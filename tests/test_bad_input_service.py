@@ -1046,7 +1046,7 @@ BAD_RESPONSES: list[Any] = [
     _case("score_11", _replace("score", [9, 11, 3, 7]), InvalidInputError, "1 invalid scores",
           "score", (102,)),
     _case("score_text", _replace("score", ["9", "10", "x", "7"]), InvalidInputError,
-          "non-numeric values", "score", (101, 102, 103, 104)),
+          "found 1 non-numeric values, the first 'x'", "score", (103,)),
 ]  # fmt: skip
 BAD_RESPONSES += [
     _case(f"year_{year}_{unit}", _far(year, unit, column="date"), InvalidInputError,

@@ -838,6 +838,9 @@ def restate(err: CrmkitError, args: argparse.Namespace) -> str:
                 err.hint = "Name it with the command's column options (see --help)."
             err.owner = _owner(args)
             return err._message()
+        if owner.endswith("()") and "." not in owner:  # a library function: the command
+            err.owner = _owner(args)  # says it (a rule file's Class.from_dict() stays named)
+            return err._message()
         return str(err)
     finally:
         err.owner, err.kind, err.field, err.hint = owner, kind, field, hint

@@ -464,16 +464,8 @@ def datetime_column(
     )
     outside = _outside(parsed)
     if outside.any():
-        first = parsed.iloc[int(np.flatnonzero(outside)[0])]
-        raise InvalidInputError(
-            owner,
-            column,
-            expected=_RANGE_EXPECTED,
-            found=f"{_n(int(outside.sum()), 'date')} outside it, the first {first}",
-            rows=first_labels(frame.index, outside),
-            total=int(outside.sum()),
-            hint=_RANGE_HINT,
-        )
+        _refuse_outside(outside, parsed.iloc[int(np.flatnonzero(outside)[0])], frame.index,
+                        column, owner)  # fmt: skip
     if tz is None:
         return parsed
     zone = resolve_timezone(tz, owner)
@@ -800,6 +792,11 @@ def _dates_from_strings(
     date_unit: str | None,
 ) -> tuple[pd.Series, bool]:
     text = series.str.strip()
+    blank = _flags(text == "")
+    if blank.any():  # an empty CSV cell read as text: a missing date, said the same way
+        values = text.to_numpy(dtype=object, copy=True)
+        values[blank] = None
+        require_no_missing(pd.DataFrame({column: values}, index=index), column, owner, "dates")
     if date_format is not None and date_format != "ISO8601":
         return _dates_from_format(text, index, column, owner, date_format), False
     digits = _flags(text.str.fullmatch(_NUMBER_TEXT))
@@ -825,16 +822,7 @@ def _dates_from_strings(
         far = bad.copy()
         far[bad] = [_from_iso(t) is not None for t in text[bad]]
         if far.any():
-            first = text[far].iloc[0]
-            raise InvalidInputError(
-                owner,
-                column,
-                expected=_RANGE_EXPECTED,
-                found=f"{_n(int(far.sum()), 'date')} outside it, the first {first}",
-                rows=first_labels(index, far),
-                total=int(far.sum()),
-                hint=_RANGE_HINT,
-            )
+            _refuse_outside(far, text[far].iloc[0], index, column, owner)
         _refuse_non_iso(text, bad, index, column, owner)
     return parsed, False
 
@@ -1013,6 +1001,25 @@ def _dates_from_objects(series: pd.Series, index: pd.Index, column: str, owner: 
             found="values pandas cannot hold",
             hint=_RANGE_HINT,
         ) from None
+
+
+def _refuse_outside(
+    outside: np.ndarray[Any, np.dtype[np.bool_]],
+    first: object,
+    index: pd.Index,
+    column: str,
+    owner: str,
+) -> NoReturn:
+    """Refuse dates outside :data:`EARLIEST_DATE` to :data:`LATEST_DATE`, naming the rows."""
+    raise InvalidInputError(
+        owner,
+        column,
+        expected=_RANGE_EXPECTED,
+        found=f"{_n(int(outside.sum()), 'date')} outside it, the first {first}",
+        rows=first_labels(index, outside),
+        total=int(outside.sum()),
+        hint=_RANGE_HINT,
+    )
 
 
 def _refuse_mixed_awareness(

@@ -77,6 +77,10 @@ def check_state(state: MemberState) -> None:
         assert all(type(points) is int for _, points in posting.allocations)
     for q in state.qualifying:
         assert isinstance(q.spend, Decimal)
+    # Named counts (rule 1): taken back at most once, with the purchase's last unit.
+    nights = sum(q.counts.get("nights", 0) for q in state.qualifying)
+    bought = state._book.bought.values()
+    assert 0 <= nights <= sum(dict(b.event.counts).get("nights", 0) for b in bought)
 
 
 class LedgerMachine(RuleBasedStateMachine):
@@ -126,8 +130,9 @@ class LedgerMachine(RuleBasedStateMachine):
         amounts=st.lists(st.integers(0, 50_000), min_size=1, max_size=3),
         quantities=st.lists(st.integers(1, 3), min_size=3, max_size=3),
         tender=st.integers(0, 300),
+        nights=st.integers(0, 4),
     )
-    def purchase(self, amounts: list[int], quantities: list[int], tender: int) -> str:
+    def purchase(self, amounts: list[int], quantities: list[int], tender: int, nights: int) -> str:
         lines = [
             PurchaseLine(str(i), Decimal(a).scaleb(-2), quantity=quantities[i])
             for i, a in enumerate(amounts)
@@ -141,7 +146,10 @@ class LedgerMachine(RuleBasedStateMachine):
             if net - value:
                 tenders.append(Tender("card", net - value))
         eid = self._id("p")
-        self._push(Purchase(eid, self.now, lines=lines, channel="store", tenders=tenders))
+        counts = {"nights": nights} if nights else {}
+        self._push(
+            Purchase(eid, self.now, lines=lines, channel="store", tenders=tenders, counts=counts)
+        )
         return eid
 
     @rule(purchase=purchases, data=st.data())
@@ -257,6 +265,26 @@ class TwoCurrencyLedgerMachine(LedgerMachine):
         eid = self._id("m")
         if points <= self._miles().available:
             self._push(Redeem(eid, self.now, reward="r", points=points, currency="miles"))
+        return eid
+
+    @rule(target=LedgerMachine.purchases, amount=st.integers(1, 50_000), miles=st.integers(1, 400))
+    def purchase_with_miles(self, amount: int, miles: int) -> str:
+        """Rule 11: part of the purchase paid with miles (a points tender in miles)."""
+        net = Decimal(amount).scaleb(-2)
+        # The balances at the purchase instant (a lot may expire between two events).
+        fresh = self.program.replay(self.events, as_of=self.now)
+        miles = min(miles, fresh.by_currency["miles"].available)
+        eid = self._id("q")
+        if not miles:
+            return eid
+        value = min(net, Decimal(miles).scaleb(-2))
+        tenders = [Tender("points", value, points=miles, currency="miles")]
+        if net - value:
+            tenders.append(Tender("card", net - value))
+        self._push(Purchase(eid, self.now, lines=[PurchaseLine("1", net)], tenders=tenders))
+        # The tender is spent in miles only; the primary currency pays nothing.
+        assert self._miles().spent == fresh.by_currency["miles"].spent + miles
+        assert self.state.spent == fresh.spent
         return eid
 
     @rule(points=st.integers(-300, 500).filter(bool))

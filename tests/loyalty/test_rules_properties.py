@@ -177,6 +177,10 @@ def test_tracker_step_by_step_equals_evaluate(
     for change in status.history[1:]:
         if change.reason in ("upgrade", "lifetime"):
             assert ladder.rank(change.new) > ladder.rank(change.old or ladder.names[0])
+        elif change.reason == "refund":  # rule 8: only at a refund, only with refunds="net"
+            assert ladder.refunds == "net"
+            assert ladder.rank(change.new) < ladder.rank(change.old or ladder.names[0])
+            assert any(p.time == change.time.replace(tzinfo=None) and p.orders < 0 for p in posts)
         else:
             assert ladder.rank(change.new) < ladder.rank(change.old or ladder.names[0])
             if ladder.downgrade == "one_down":
@@ -200,15 +204,16 @@ def test_assign_tiers_equals_per_member_evaluation(
             "spend": [Decimal(s).scaleb(-1) for s, _, _ in rows],
             "orders": [o for _, o, _ in rows],
             "points": [s for s, _, _ in rows],
+            "nights": [2 * o for _, o, _ in rows],
             "current": [ladder.names[min(c, len(ladder.names) - 1)] for _, _, c in rows],
         }
     )
     plain = assign_tiers(frame, ladder)
     assessed = assign_tiers(frame, ladder, current="current")
     for i, (s, o, _) in enumerate(rows):
-        counters = Counters(Decimal(s).scaleb(-1), s, o)
+        counters = Counters(Decimal(s).scaleb(-1), s, o, {"nights": 2 * o})
         assert plain["tier"].iloc[i] == ladder.qualify(
-            counters.spend, counters.points, counters.orders
+            counters.spend, counters.points, counters.orders, counts=counters.counts
         )
         assert assessed["tier"].iloc[i] == ladder.assess(frame["current"].iloc[i], counters)
 

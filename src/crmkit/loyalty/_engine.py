@@ -94,6 +94,8 @@ class Earner:
             and len(flat) == 1
             and not scheme.caps
             and scheme.max_points_per_order is None
+            # Qualifying spend apart from the earning base (rule 2): the full result.
+            and not scheme.qualifying.has_line_filter
         )
         self.rule_id, self.rate = (flat[0][0], flat[0][1]) if self.plain and flat else ("", _ZERO)
         self.gross = scheme.earning_base == "gross"
@@ -121,7 +123,8 @@ class Earner:
             return self.plain_order(event.lines)
         order = order_of(event, event.points_tender_amount if event.tenders else _ZERO)
         result = self.scheme.earn(order, context(event), timezone=zone)
-        return result.points, result.base, result.rule_points, result, None, None
+        # ``spend``: the qualifying spend, the earning base less excluded lines (rule 2).
+        return result.points, result.spend, result.rule_points, result, None, None
 
     def plain_order(self, lines: Sequence[PurchaseLine]) -> Earned:
         """The figures :meth:`EarningScheme.earn` reports for an order paid without points.

@@ -36,6 +36,7 @@ from crmkit._spec import (
 )
 from crmkit._spec import to_decimal as _as_decimal
 from crmkit.errors import ConfigError, InvalidInputError
+from crmkit.loyalty._rules_util import COUNTS_CODEC, count_pairs, count_problem
 
 __all__ = [
     "Adjust",
@@ -224,6 +225,19 @@ def _points_ok(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> No
         )
 
 
+def _tender_currency(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(
+            "Tender", attribute.name, expected="a currency name or None", found=repr(value)
+        )
+    if instance.kind != "points":
+        raise ConfigError(
+            "Tender", attribute.name, expected="None unless kind is 'points'", found=repr(value)
+        )
+
+
 @attrs.frozen
 class Tender(Spec):
     """How (part of) a purchase was paid.
@@ -236,6 +250,9 @@ class Tender(Spec):
         kind: ``"cash"``, ``"card"``, ``"gift_card"``, ``"points"``, ...
         amount: The money value this tender covers.
         points: Points paid (only for ``kind="points"``, and then at least 1).
+        currency: For a points tender in a program with several point currencies, the
+            currency paid with (``"miles"``); None (default): the primary one. Only for
+            ``kind="points"``.
 
     Examples:
         >>> Tender("points", "5.00", points=500).points
@@ -244,6 +261,8 @@ class Tender(Spec):
         {'schema_version': 1, 'kind': 'card', 'amount': '9.90', 'points': 0}
         >>> Tender.from_dict({"kind": "cash", "amount": "3"}).amount
         Decimal('3')
+        >>> Tender("points", "20.00", points=2000, currency="miles").to_dict()["currency"]
+        'miles'
     """
 
     kind: str = attrs.field(validator=_ID, metadata=metadata())
@@ -251,6 +270,9 @@ class Tender(Spec):
         converter=_as_decimal, validator=_money(), metadata=metadata(codec=DECIMAL)
     )
     points: int = field(default=0, validator=[whole(min=0), _points_ok])
+    currency: str | None = field(
+        default=None, validator=_tender_currency, codec=Optional(PLAIN), omit_default=True
+    )
 
 
 @attrs.frozen
@@ -450,9 +472,18 @@ class Purchase(_Base):
         lines: The :class:`PurchaseLine` objects (at least one; unique ``line_id``).
         channel: Where it happened (``"store"``, ``"online"``, ...).
         tenders: The :class:`Tender` objects that paid it.
+        counts: Named activity counts the purchase carries for tier qualification beyond
+            spend, points and orders (``{"nights": 3, "stays": 1}``, ``{"segments": 2,
+            "miles": 1650}``): non-negative ints. A tier ladder qualifying on a name reads
+            it (:attr:`Tier.counts <crmkit.loyalty.Tier.counts>`); like the order count,
+            they are taken back when the purchase is fully refunded.
 
     Examples:
         >>> import datetime as dt
+        >>> stay = Purchase("s1", dt.datetime(2025, 3, 1, 10, tzinfo=dt.UTC),
+        ...                 lines=[PurchaseLine("room", "450.00")], counts={"nights": 3, "stays": 1})
+        >>> stay.counts, stay.to_dict()["counts"]
+        ((('nights', 3), ('stays', 1)), {'nights': 3, 'stays': 1})
         >>> p = Purchase("p1", dt.datetime(2025, 3, 1, 10, tzinfo=dt.UTC),
         ...              lines=[PurchaseLine("1", "80.00"), PurchaseLine("2", "20.00")],
         ...              tenders=[Tender("card", "90.00"), Tender("points", "10.00", points=1000)])
@@ -472,9 +503,15 @@ class Purchase(_Base):
     tenders: tuple[Tender, ...] = attrs.field(
         default=(), converter=_tenders, metadata=metadata(codec=Seq(Nested(Tender)))
     )
+    counts: tuple[tuple[str, int], ...] = attrs.field(
+        default=(), converter=count_pairs, metadata=metadata(codec=COUNTS_CODEC, omit_default=True)
+    )
 
     def __attrs_post_init__(self) -> None:
         owner = _owner(self)
+        problem = count_problem(self.counts)
+        if problem is not None:
+            raise _EventError(owner, "counts", expected=problem[0], found=problem[1], kind="")
         if not self.lines:
             raise _EventError(owner, "lines", expected="at least one line", found="none", kind="")
         ids = [line.line_id for line in self.lines]
@@ -508,7 +545,7 @@ class Purchase(_Base):
 
     @property
     def points_tender(self) -> int:
-        """Points paid with (the sum of the points tenders).
+        """Points paid with (the sum of the points tenders, in any point currency).
 
         Examples:
             >>> import datetime as dt
@@ -517,6 +554,20 @@ class Purchase(_Base):
             0
         """
         return sum(t.points for t in self.tenders)
+
+    def points_tender_in(self, currency: str | None) -> int:
+        """Points paid with point currency ``currency`` (None: the primary one).
+
+        Examples:
+            >>> import datetime as dt
+            >>> p = Purchase("p", dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+            ...              lines=[PurchaseLine("1", "30")],
+            ...              tenders=[Tender("points", "10", points=1000),
+            ...                       Tender("points", "20", points=2000, currency="miles")])
+            >>> p.points_tender_in(None), p.points_tender_in("miles"), p.points_tender
+            (1000, 2000, 3000)
+        """
+        return sum(t.points for t in self.tenders if t.kind == "points" and t.currency == currency)
 
     @property
     def points_tender_amount(self) -> Decimal:
@@ -561,6 +612,7 @@ def _unchecked_purchase(
     setattr_(event, "lines", tuple(built))
     setattr_(event, "channel", channel)
     setattr_(event, "tenders", ())
+    setattr_(event, "counts", ())
     return event
 
 

@@ -148,8 +148,14 @@ class Book(ReversalBook):
         self.postings: list[tuple[Any, ...]] = []
         # Qualifying changes as (time, spend, points, orders); QualifyingPosting objects are
         # built only for the tier tracker and the snapshot.
-        self.qualifying: list[tuple[dt.datetime, Decimal, int, int]] = []
+        # (time, spend, points, orders, named counts such as nights (rule 1), and for a
+        # refund the time of the purchase it reverses (rule 8), else None).
+        self.qualifying: list[
+            tuple[dt.datetime, Decimal, int, int, tuple[Any, ...], dt.datetime | None]
+        ] = []
         self.earn_history: list[tuple[dt.datetime, int]] = []
+        # (time, rule id) of the orders each rule gave points to, for max_uses (rule 10).
+        self.rule_uses: list[tuple[dt.datetime, str]] = []
         self.rejected: list[tuple[str, str]] = []
         self.events: list[Event] = []
         self.event_ids: dict[str, Event] = {}
@@ -196,7 +202,7 @@ class Book(ReversalBook):
         new.queue_keys = list(self.queue_keys)
         new.debits = {k: v.clone() for k, v in self.debits.items()}
         new.bought = {k: v.clone() for k, v in self.bought.items()}
-        for name in ("postings", "qualifying", "earn_history", "rejected", "events"):
+        for name in ("postings", "qualifying", "earn_history", "rule_uses", "rejected", "events"):
             setattr(new, name, list(getattr(self, name)))
         new.event_ids = dict(self.event_ids)
         new.tier = self.tier.copy() if self.tier is not None else None
@@ -302,8 +308,11 @@ class Book(ReversalBook):
                         book.apply(event)
                         return False
             return True
-        if isinstance(event, Purchase) and event.tenders and event.points_tender > self.available:
-            return True  # this book raises for the points tender before anything changes
+        if isinstance(event, Purchase) and event.tenders:
+            # Every book's points tender is checked before any book changes (rule 11).
+            self._check_tender(event)
+            for book in subs.values():
+                book._check_tender(event)
         for book in subs.values():
             book.apply(event)
         return True
@@ -350,16 +359,11 @@ class Book(ReversalBook):
         tender_points = 0
         earner = self.earner
         if event.tenders:
-            if self.parent is None:  # points tenders are paid in the primary currency
-                tender_points = event.points_tender
-            if tender_points > self.available:
-                raise InsufficientPointsError.for_amounts(
-                    f"Purchase {event_id!r}",
-                    available=self.available,
-                    requested=tender_points,
-                    hint="The points tender needs that many points.",
-                )
+            tender_points = self._check_tender(event)
         earned = earner.earn(event, self._context, self.zone)
+        if self.scheme.uses_limits and earned[3] is not None:
+            # Which limited rules this order used (max_uses, rule 10).
+            self.rule_uses.extend((now, rule) for rule, _ in earned[2])
         points, base, rule_points = earned[0], earned[1], earned[2]
         bought = _Bought(event, earned, earner)
         self.bought[event_id] = bought
@@ -384,13 +388,48 @@ class Book(ReversalBook):
                     postings.append((now, "earn", part, event_id, event_id, rule, (), None))
             self.earn_history.append((now, points))
             if pending_until is not None and not program.count_pending_for_tier:
-                bought.deferred = [base, points, 1]
+                bought.deferred = [base, points, 1, event.counts]
             else:
-                self.qualifying.append((now, base, points, 1))
+                self.qualifying.append((now, base, points, 1, event.counts, None))
             if self.debt:
                 self._repay(now, event_id)
         else:
-            self.qualifying.append((now, base, points, 1))
+            self.qualifying.append((now, base, points, 1, event.counts, None))
+
+    def _tender_points(self, event: Purchase) -> int:
+        """The points ``event`` pays in this book's currency.
+
+        A points tender without a currency pays in the primary one.
+        """
+        mine = self.currency
+        primary = self.parent is None
+        return sum(
+            t.points
+            for t in event.tenders
+            if t.kind == "points" and (t.currency == mine or (primary and t.currency is None))
+        )
+
+    def _check_tender(self, event: Purchase) -> int:
+        """This book's points tender of ``event``; unknown currencies and too few points raise."""
+        if self.parent is None:
+            known = self.owner.point_currencies
+            for tender in event.tenders:
+                if tender.currency is not None and tender.currency not in known:
+                    raise LedgerError(
+                        f"Purchase {event.event_id!r}",
+                        "tenders",
+                        expected=f"points tenders in the point currencies {list(known)}",
+                        found=repr(tender.currency),
+                    )
+        points = self._tender_points(event)
+        if points > self.available:
+            raise InsufficientPointsError.for_amounts(
+                f"Purchase {event.event_id!r}",
+                available=self.available,
+                requested=points,
+                hint=f"The points tender needs that many {self.currency}.",
+            )
+        return points
 
     def _context(self, event: Purchase) -> MemberContext:
         program = self.program
@@ -416,6 +455,9 @@ class Book(ReversalBook):
             period_points = scheme.period_to_date(
                 self.earn_history, as_of=self.now, timezone=self.zone
             )
+        rule_uses: dict[str, int] = {}
+        if scheme.uses_limits:
+            rule_uses = scheme.uses_to_date(self.rule_uses, as_of=self.now, timezone=self.zone)
         return MemberContext(
             birth_date=self.birth_date,
             enrolled_at=self.enrolled_at,
@@ -424,6 +466,7 @@ class Book(ReversalBook):
             period_points=period_points,
             privileges=privileges,
             ladder_tiers=ladder_tiers,
+            rule_uses=rule_uses,
         )
 
     def ladder_statuses(self, at: dt.datetime) -> dict[str, TierStatus]:
@@ -458,8 +501,8 @@ class Book(ReversalBook):
         else:
             tracker, posted = found
         zone = self.zone
-        for when, spend, points, orders in postings[posted:]:
-            tracker._post(when.astimezone(zone), spend, points, orders)
+        for when, spend, points, orders, counts, origin in postings[posted:]:
+            tracker._post(when.astimezone(zone), spend, points, orders, counts, origin)
         self.side[name] = (tracker, len(postings))
         return tracker.status(at)
 
@@ -485,8 +528,8 @@ class Book(ReversalBook):
                 min(starts), timezone=self.zone, point_decimals=self.program.point_decimals
             )
         zone = self.zone
-        for when, spend, points, orders in postings[self.tier_posted :]:
-            tracker._post(when.astimezone(zone), spend, points, orders)
+        for when, spend, points, orders, counts, origin in postings[self.tier_posted :]:
+            tracker._post(when.astimezone(zone), spend, points, orders, counts, origin)
         self.tier_posted = len(postings)
         return tracker.status(at)
 

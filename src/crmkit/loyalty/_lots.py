@@ -247,7 +247,7 @@ class LotBook:
     debits: dict[str, _Debit]
     bought: dict[str, _Bought]
     postings: list[tuple[Any, ...]]
-    qualifying: list[tuple[dt.datetime, Decimal, int, int]]
+    qualifying: list[tuple[dt.datetime, Decimal, int, int, tuple[Any, ...], dt.datetime | None]]
     earn_history: list[tuple[dt.datetime, int]]
     activations: list[tuple[dt.datetime, str]]
     expiries: list[tuple[dt.datetime, str]]
@@ -324,10 +324,10 @@ class LotBook:
             self.postings.append((at, "activate", 0, lot_id, lot_id, "pending", (), None))
         bought = self.bought.get(lot_id)
         if bought is not None and bought.deferred is not None:
-            spend, points, orders = bought.deferred
+            spend, points, orders, counts = bought.deferred
             bought.deferred = None
-            if spend or points or orders:
-                self.qualifying.append((at, spend, points, orders))
+            if spend or points or orders or counts:
+                self.qualifying.append((at, spend, points, orders, counts, None))
         if self.debt:
             self._repay(at, lot_id)
 

@@ -9,11 +9,13 @@ which privileges were granted when, which are active at an instant, and how much
 
 Kinds: ``earning_multiplier`` and ``birthday_bonus`` (``value`` is a factor applied by the
 earning rules; the birthday one only in the birth month), ``free_shipping``, ``quota``
-(``quota`` uses per ``quota_freq``) and ``benefit`` (anything else, by name).
+(``quota`` uses per ``quota_freq``; a birthday voucher is a quota of the member's birthday or
+birth month) and ``benefit`` (anything else, by name).
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -54,7 +56,7 @@ from crmkit.loyalty._rules_util import (
 __all__ = ["Grant", "Privilege", "PrivilegeSet", "QuotaStatus"]
 
 PRIVILEGE_KINDS = ("earning_multiplier", "birthday_bonus", "free_shipping", "quota", "benefit")
-QUOTA_PERIODS = ("year", "month", "validity")
+QUOTA_PERIODS = ("year", "month", "validity", "birthday", "birthday_month")
 
 
 class _Change(Protocol):
@@ -118,9 +120,12 @@ class Privilege(Spec):
         tiers: The tiers that carry it.
         value: Factor (>= 1) for ``earning_multiplier`` and ``birthday_bonus``.
         quota: Uses per ``quota_freq`` for ``quota`` privileges (>= 1).
-        quota_freq: ``"year"``, ``"month"`` (local calendar) or ``"validity"`` (the
-            whole time the privilege is held); called ``quota_period`` in schema
-            version 1 (such JSON still loads).
+        quota_freq: ``"year"``, ``"month"`` (local calendar), ``"validity"`` (the
+            whole time the privilege is held), ``"birthday"`` or ``"birthday_month"``
+            (a birthday voucher: ``quota`` uses a year, usable only on the member's
+            birthday, or in the birth month; a 29 February birthday is 28 February in
+            common years); called ``quota_period`` in schema version 1 (such JSON still
+            loads).
         start: First local date it can be held (time-boxed special rewards).
         end: First local date it can no longer be held.
         keep_days: Days it survives losing the tier (0: revoked with the tier).
@@ -408,12 +413,15 @@ class PrivilegeSet(Spec):
         *,
         as_of: dt.datetime,
         timezone: str | dt.tzinfo,
+        birth_date: dt.date | None = None,
     ) -> dict[str, QuotaStatus]:
         """Allowed, used and remaining uses of every quota privilege at ``as_of``.
 
         ``uses`` are ``(time, privilege_id)`` pairs of past uses. The period is the local
         calendar year or month containing ``as_of``, or (``"validity"``) the current grant.
-        A privilege not held at ``as_of`` allows 0.
+        A privilege not held at ``as_of`` allows 0. A birthday voucher (``"birthday"``,
+        ``"birthday_month"``) needs ``birth_date``: its period is the member's birthday
+        (or birth month) of ``as_of``'s year, and outside it nothing remains.
 
         Examples:
             >>> import datetime as dt
@@ -423,6 +431,12 @@ class PrivilegeSet(Spec):
             >>> uses = [(dt.datetime(2025, 2, 3), "lounge")]
             >>> privs.quota_status(history, uses, as_of=dt.datetime(2025, 7, 1), timezone="UTC")["lounge"].remaining
             1
+            >>> gift = PrivilegeSet([Privilege(id="drink", kind="quota", tiers=["gold"], quota=1,
+            ...                                quota_freq="birthday")])
+            >>> on = gift.quota_status(history, [], as_of=dt.datetime(2025, 6, 9, 20), timezone="UTC",
+            ...                        birth_date=dt.date(1990, 6, 9))["drink"]
+            >>> on.remaining, on.period_start.date(), on.period_end.date()
+            (1, datetime.date(2025, 6, 9), datetime.date(2025, 6, 10))
         """
         owner = "PrivilegeSet.quota_status()"
         tzinfo = zone(timezone, owner)
@@ -442,7 +456,16 @@ class PrivilegeSet(Spec):
                 out[priv.id] = QuotaStatus(priv.id, 0, 0, 0, None, None)
                 continue
             grant = current[-1]
-            if priv.quota_freq == "validity":
+            if priv.quota_freq in ("birthday", "birthday_month"):
+                if birth_date is None:
+                    out[priv.id] = QuotaStatus(priv.id, 0, 0, 0, None, None)
+                    continue
+                lo, hi = _birthday_window(birth_date, end.year, priv.quota_freq)
+                start, stop = midnight(lo, tzinfo), midnight(hi, tzinfo)
+                if not start <= end < stop:
+                    out[priv.id] = QuotaStatus(priv.id, priv.quota, 0, 0, start, stop)
+                    continue
+            elif priv.quota_freq == "validity":
                 start, stop = grant.granted_at, None
             else:
                 lo, hi = period_bounds(end.date(), priv.quota_freq)
@@ -463,8 +486,12 @@ class PrivilegeSet(Spec):
         *,
         as_of: dt.datetime,
         timezone: str | dt.tzinfo,
+        birth_date: dt.date | None = None,
     ) -> QuotaStatus:
         """Check that ``privilege_id`` can be used at ``as_of``; return the quota after the use.
+
+        A birthday voucher needs the member's ``birth_date`` and is usable only in its
+        window (see :meth:`quota_status`).
 
         Raises:
             LedgerError: The privilege is not held at ``as_of``, or its quota is used up.
@@ -493,7 +520,17 @@ class PrivilegeSet(Spec):
                     found="a member without it",
                 )
             return QuotaStatus(priv.id, 0, 0, 0, None, None)
-        status = self.quota_status(history, uses, as_of=as_of, timezone=timezone)[priv.id]
+        status = self.quota_status(
+            history, uses, as_of=as_of, timezone=timezone, birth_date=birth_date
+        )[priv.id]
+        birthday = priv.quota_freq in ("birthday", "birthday_month")
+        if birthday and birth_date is None:
+            raise LedgerError(
+                f"Privilege({priv.id!r})",
+                "birth_date",
+                expected="the member's birth date for a birthday voucher",
+                found="None",
+            )
         if status.allowed == 0:
             raise LedgerError(
                 f"Privilege({priv.id!r})",
@@ -501,8 +538,24 @@ class PrivilegeSet(Spec):
                 expected=f"one of {list(priv.tiers)} at the time",
                 found="a member without it",
             )
+        if birthday and status.used == 0 and status.remaining == 0:
+            start, stop = status.period_start, status.period_end
+            assert start is not None
+            assert stop is not None
+            raise LedgerError(
+                f"Privilege({priv.id!r})",
+                "as_of",
+                expected=f"within the member's {priv.quota_freq.replace('_', ' ')} "
+                f"({start.date()}..{(stop - dt.timedelta(days=1)).date()})",
+                found=str(local_time(as_of, start.tzinfo or dt.UTC, "check_use", "as_of").date()),
+            )
         if status.remaining == 0:
-            period = "while held" if priv.quota_freq == "validity" else f"this {priv.quota_freq}"
+            if priv.quota_freq == "validity":
+                period = "while held"
+            elif birthday:
+                period = "this year"
+            else:
+                period = f"this {priv.quota_freq}"
             raise LedgerError(
                 f"Privilege({priv.id!r})",
                 "quota",
@@ -510,3 +563,18 @@ class PrivilegeSet(Spec):
                 found=f"{status.used} of {status.allowed} used",
             )
         return attrs.evolve(status, used=status.used + 1, remaining=status.remaining - 1)
+
+
+def _birthday_window(born: dt.date, year: int, freq: str) -> tuple[dt.date, dt.date]:
+    """The local dates ``[start, end)`` of a member's birthday (or birth month) in ``year``.
+
+    >>> _birthday_window(dt.date(1992, 2, 29), 2025, "birthday")
+    (datetime.date(2025, 2, 28), datetime.date(2025, 3, 1))
+    >>> _birthday_window(dt.date(1992, 2, 29), 2025, "birthday_month")
+    (datetime.date(2025, 2, 1), datetime.date(2025, 3, 1))
+    """
+    if freq == "birthday_month":
+        return period_bounds(dt.date(year, born.month, 1), "month")
+    day = min(born.day, calendar.monthrange(year, born.month)[1])
+    start = dt.date(year, born.month, day)
+    return start, start + dt.timedelta(days=1)

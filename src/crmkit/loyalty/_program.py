@@ -1253,7 +1253,14 @@ class MemberState:
         """
         zone = self._snap.zone
         return tuple(
-            QualifyingPosting(time=q[0].astimezone(zone), spend=q[1], points=q[2], orders=q[3])
+            QualifyingPosting(
+                time=q[0].astimezone(zone),
+                spend=q[1],
+                points=q[2],
+                orders=q[3],
+                counts=dict(q[4]),
+                reverses=None if q[5] is None else q[5].astimezone(zone),
+            )
             for q in self._snap.read("qualifying")
         )
 

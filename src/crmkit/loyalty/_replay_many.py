@@ -353,9 +353,9 @@ def iter_member_events(
         cast("Any", getattr(PurchaseLine, name)).__set__
         for name in ("line_id", "amount", "quantity", "sku", "category", "discount")
     )
-    event_id_, time_, lines_, channel_, tenders_ = (
+    event_id_, time_, lines_, channel_, tenders_, counts_ = (
         cast("Any", getattr(Purchase, name)).__set__
-        for name in ("event_id", "time", "lines", "channel", "tenders")
+        for name in ("event_id", "time", "lines", "channel", "tenders", "counts")
     )
     bounds_list = cast("list[int]", bounds.tolist())
     members = np.asarray(uniques, dtype=object)
@@ -402,6 +402,7 @@ def iter_member_events(
                     lines_(event, (line,))
                     channel_(event, channel_m[a])
                     tenders_(event, ())
+                    counts_(event, ())
                 else:
                     event = new(_CLASSES[what])
                     set_(event, "event_id", id_m[a])

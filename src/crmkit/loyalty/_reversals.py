@@ -76,7 +76,8 @@ class _Bought:
         self.refunded_net = _ZERO
         self.lot: str | None = None
         self.tender: str | None = None
-        # Qualifying posting held back while the points are pending: [spend, points, orders].
+        # Qualifying posting held back while the points are pending:
+        # [spend, points, orders, named counts].
         self.deferred: list[Any] | None = None
 
     def clone(self) -> _Bought:
@@ -113,7 +114,8 @@ class _Bought:
         else:
             result = self.result
             self.line_points = {lp.line_id: lp.points for lp in result.lines}
-            self.line_base = {lp.line_id: lp.base for lp in result.lines}
+            # The qualifying spend each line posted (rule 2: excluded lines post 0).
+            self.line_base = {lp.line_id: lp.spend for lp in result.lines}
         self.qty = {line.line_id: line.quantity for line in lines}
         self.qty_refunded = dict.fromkeys(self.qty, 0)
 
@@ -216,13 +218,17 @@ class ReversalBook(LotBook):
             # Period caps count purchase points net of refunds, in the purchase's period.
             self.earn_history.append((purchase.time, -points))
         # 3. qualifying counters shrink.
+        # The order and its named counts (nights, segments, ...) go with the last unit.
         orders = -1 if bought.fully_refunded else 0
+        counts = tuple((k, -v) for k, v in purchase.counts) if orders else ()
         if bought.deferred is not None:
             bought.deferred[0] -= base
             bought.deferred[1] -= points
             bought.deferred[2] += orders
+            if orders:
+                bought.deferred[3] = ()
         elif base or points or orders:
-            self.qualifying.append((at, -base, -points, orders))
+            self.qualifying.append((at, -base, -points, orders, counts, purchase.time))
         self._repay(at, event.event_id)
 
     def _restore_share(

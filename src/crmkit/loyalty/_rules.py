@@ -184,13 +184,20 @@ class Condition(Spec):
     """When a rule applies: to which lines, and for which orders.
 
     Every field narrows the rule; an empty field means "any". Line filters
-    (``categories``, ``skus``) pick lines; order filters (``channels``, ``tiers``,
-    ``windows``, ``birthday_month``) pick whole orders.
+    (``categories``, ``skus``, ``except_categories``, ``except_skus``) pick lines; order
+    filters (``channels``, ``except_channels``, ``tiers``, ``windows``,
+    ``birthday_month``) pick whole orders. The ``except_`` fields are negations:
+    "everything except gift cards and shipping" is
+    ``Condition(except_categories=["gift_card", "shipping"])``, without listing every
+    other category.
 
     Attributes:
         categories: Line categories the rule covers.
         skus: Line SKUs the rule covers.
+        except_categories: Line categories the rule never covers.
+        except_skus: Line SKUs the rule never covers.
         channels: Order channels the rule covers.
+        except_channels: Order channels the rule never covers.
         tiers: Member tiers (at the order time) the rule covers.
         windows: Promotion windows (local dates); they must not overlap.
         birthday_month: Only in the member's birth month (local time).
@@ -203,6 +210,11 @@ class Condition(Spec):
         True
         >>> Condition(channels=["app"]).to_dict()
         {'schema_version': 1, 'channels': ['app']}
+        >>> everything_but = Condition(except_categories=["gift_card", "shipping"])
+        >>> everything_but.matches_line(OrderLine("1", "50", category="shoes"))
+        True
+        >>> everything_but.matches_line(OrderLine("2", "50", category="gift_card"))
+        False
         >>> Condition(windows=[DateWindow("2025-11-01", "2025-11-12"),
         ...                    DateWindow("2025-11-11", "2025-11-13")])
         Traceback (most recent call last):
@@ -217,6 +229,15 @@ class Condition(Spec):
         default=(), converter=_labels_tuple, validator=_labels, codec=Seq(), omit_default=True
     )
     channels: tuple[str, ...] = field(
+        default=(), converter=_labels_tuple, validator=_labels, codec=Seq(), omit_default=True
+    )
+    except_categories: tuple[str, ...] = field(
+        default=(), converter=_labels_tuple, validator=_labels, codec=Seq(), omit_default=True
+    )
+    except_skus: tuple[str, ...] = field(
+        default=(), converter=_labels_tuple, validator=_labels, codec=Seq(), omit_default=True
+    )
+    except_channels: tuple[str, ...] = field(
         default=(), converter=_labels_tuple, validator=_labels, codec=Seq(), omit_default=True
     )
     tiers: tuple[str, ...] = field(
@@ -235,13 +256,33 @@ class Condition(Spec):
 
     @property
     def has_line_filter(self) -> bool:
-        """Whether the condition picks lines (by category or SKU).
+        """Whether the condition picks lines (by category or SKU, or all but some).
 
         Examples:
             >>> Condition(skus=["A1"]).has_line_filter, Condition().has_line_filter
             (True, False)
+            >>> Condition(except_skus=["GIFT-50"]).has_line_filter
+            True
         """
-        return bool(self.categories or self.skus)
+        return bool(self.categories or self.skus or self.except_categories or self.except_skus)
+
+    @property
+    def has_order_filter(self) -> bool:
+        """Whether the condition picks orders (channel, tier, window, birthday month).
+
+        Examples:
+            >>> Condition(except_channels=["marketplace"]).has_order_filter
+            True
+            >>> Condition(categories=["tea"]).has_order_filter
+            False
+        """
+        return bool(
+            self.channels
+            or self.except_channels
+            or self.tiers
+            or self.windows
+            or self.birthday_month
+        )
 
     def matches_line(self, line: OrderLine) -> bool:
         """Whether ``line`` passes the line filters.
@@ -253,7 +294,11 @@ class Condition(Spec):
         """
         if self.categories and line.category not in self.categories:
             return False
-        return not (self.skus and line.sku not in self.skus)
+        if self.skus and line.sku not in self.skus:
+            return False
+        if self.except_categories and line.category in self.except_categories:
+            return False
+        return not (self.except_skus and line.sku in self.except_skus)
 
     def matches_order(self, day: dt.date, channel: str, member: MemberContext) -> bool:
         """Whether an order on local date ``day`` in ``channel`` by ``member`` passes.
@@ -267,6 +312,8 @@ class Condition(Spec):
             False
         """
         if self.channels and channel not in self.channels:
+            return False
+        if self.except_channels and channel in self.except_channels:
             return False
         if (
             self.tiers
@@ -478,6 +525,9 @@ class MemberContext:
         ladder_tiers: In a program with several tier ladders, the member's tier on every
             ladder as a qualified ``"ladder:tier"`` name (``("status:gold", "club:plus")``);
             a :class:`Condition` naming ``"club:plus"`` matches it. Empty with one ladder.
+        rule_uses: Orders each limited rule (``max_uses``) already gave points to in its
+            current period, by rule id (``{"birthday": 1}``); see
+            :meth:`EarningScheme.uses_to_date`. A missing rule counts as 0.
 
     Examples:
         >>> import datetime as dt
@@ -498,9 +548,19 @@ class MemberContext:
     )
     privileges: tuple[Privilege, ...] = attrs.field(default=(), converter=tuple)
     ladder_tiers: tuple[str, ...] = attrs.field(default=(), converter=to_str_tuple)
+    rule_uses: tuple[tuple[str, int], ...] = attrs.field(default=(), converter=_to_period_points)
 
     def __attrs_post_init__(self) -> None:
         owner = "MemberContext"
+        for key, count in self.rule_uses:
+            if not isinstance(key, str) or not isinstance(count, int) or isinstance(count, bool):
+                raise InvalidInputError(
+                    owner,
+                    "rule_uses",
+                    expected="int counts keyed by rule id",
+                    found=f"{key!r}: {count!r}",
+                    kind="",
+                )
         if self.birth_date is not None and (
             not isinstance(self.birth_date, dt.date) or isinstance(self.birth_date, dt.datetime)
         ):
@@ -551,6 +611,15 @@ class MemberContext:
         """
         return dict(self.period_points).get(freq, 0)
 
+    def uses_of(self, rule_id: str) -> int:
+        """Orders rule ``rule_id`` already gave points to in its current period (0 if unknown).
+
+        Examples:
+            >>> MemberContext(rule_uses={"birthday": 1}).uses_of("birthday")
+            1
+        """
+        return dict(self.rule_uses).get(rule_id, 0)
+
 
 # --------------------------------------------------------------------------- rules
 
@@ -575,7 +644,11 @@ class EarningRule(Spec):
     """Base class of the earning rules; :meth:`from_dict` builds any kind from its ``kind``.
 
     Every rule has an ``id`` (unique in its scheme), a ``priority`` (lower runs first; ties
-    run in ``id`` order), a ``stacking`` mode and a :class:`Condition` (``when``).
+    run in ``id`` order), a ``stacking`` mode and a :class:`Condition` (``when``). Any rule
+    can be limited to ``max_uses`` orders per member per calendar period ``uses_freq``
+    (``day``, ``week``, ``month``, ``quarter``, ``year``; local): "once a year" is
+    ``max_uses=1, uses_freq="year"``. A rule is used by an order it gives points to
+    (the count is :attr:`MemberContext.rule_uses`; a refund does not give the use back).
 
     Examples:
         >>> rule = EarningRule.from_dict({"kind": "base_rate", "id": "base", "rate": "1"})
@@ -602,6 +675,10 @@ class EarningRule(Spec):
         validator=instance_of(Condition, "a Condition"),
         codec=Nested(Condition),
     )
+    max_uses: int | None = field(
+        default=None, validator=whole(min=1, optional=True), omit_default=True
+    )
+    uses_freq: str = field(default="year", validator=one_of(PERIODS), omit_default=True)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -914,13 +991,15 @@ class LinePoints(ResultDict):
         exact: Unrounded points (exact Decimal).
         points: Whole points after rounding and caps.
         components: Each rule's contribution, in the order the rules ran.
+        spend: What the line adds to the qualifying spend of tiers: its base, or 0 when
+            the scheme's ``qualifying`` condition leaves it out (default: the base).
 
     Examples:
         >>> from decimal import Decimal
         >>> LinePoints("l1", Decimal("9.90"), Decimal("9.90"), 9, ()).points
         9
         >>> LinePoints("l1", Decimal("9.90"), Decimal("9.90"), 9, ()).to_dict()
-        {'line_id': 'l1', 'base': '9.90', 'exact': '9.90', 'points': 9, 'components': []}
+        {'line_id': 'l1', 'base': '9.90', 'exact': '9.90', 'points': 9, 'components': [], 'spend': '9.90'}
     """
 
     line_id: str
@@ -928,6 +1007,7 @@ class LinePoints(ResultDict):
     exact: Decimal
     points: int
     components: tuple[Component, ...]
+    spend: Decimal = attrs.field(default=attrs.Factory(lambda self: self.base, takes_self=True))
 
 
 @attrs.frozen
@@ -940,11 +1020,13 @@ class EarningResult(ResultDict):
         order_id: The order's id (``"enroll"`` for enrolment points).
         lines: One :class:`LinePoints` per order line, in order.
         points: Whole points (point units with ``point_decimals``) after rounding and caps.
-        base: The total earning base (money): the qualifying spend of the order.
+        base: The total earning base (money).
         rule_points: ``(rule id, points)`` pairs; they add up to :attr:`points`.
         capped: Points the caps removed.
         rounding: ``"<mode> <scope>"``, e.g. ``"floor per_order"``.
         point_decimals: The scheme's point decimals (0: whole points).
+        spend: The order's qualifying spend for tiers: the base of the lines the scheme's
+            ``qualifying`` condition keeps (default: :attr:`base`).
 
     Examples:
         >>> import datetime as dt
@@ -964,6 +1046,7 @@ class EarningResult(ResultDict):
     capped: int
     rounding: str
     point_decimals: int = 0
+    spend: Decimal = attrs.field(default=attrs.Factory(lambda self: self.base, takes_self=True))
 
     def in_points(self, units: int | None = None) -> Decimal:
         """``units`` (default: :attr:`points`) as a Decimal number of points.
@@ -1042,6 +1125,21 @@ def _show(value: Decimal) -> str:
 
 
 # --------------------------------------------------------------------------- the scheme
+
+
+def _line_filter_only(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, Condition):
+        raise ConfigError(
+            type(instance).__name__, attribute.name, expected="a Condition", found=repr(value)
+        )
+    if value.has_order_filter:
+        raise ConfigError(
+            type(instance).__name__,
+            attribute.name,
+            expected="a Condition of line filters only (categories, skus, except_categories, "
+            "except_skus)",
+            found=repr(value),
+        )
 
 
 def _a_list(value: object, owner: str, field: str, what: str) -> None:
@@ -1126,6 +1224,10 @@ class EarningScheme(Spec):
             point amount the scheme returns (and reads back, like
             :attr:`MemberContext.period_points`) is an ``int`` count of ``10**-d`` points;
             :meth:`EarningResult.in_points` turns one into a Decimal of points.
+        qualifying: Which lines count toward the qualifying spend of tiers, apart from
+            what earns (a :class:`Condition` of line filters only; default: every line):
+            ``Condition(except_categories=["tax", "shipping", "gift_card"])`` keeps taxes,
+            shipping and gift cards out of status spend whatever they earn.
 
     Examples:
         >>> scheme = EarningScheme(rules=[BaseRate(id="base", rate=1)], caps=[PeriodCap("month", 5000)])
@@ -1139,7 +1241,7 @@ class EarningScheme(Spec):
         ...                                    {"kind": "multiplier", "id": "x", "factr": "2"}]})
         Traceback (most recent call last):
         ...
-        crmkit.errors.ConfigError: EarningScheme.from_dict(): parameter 'rules[1].factr' must be one of ['factor', 'id', 'priority', 'stacking', 'when']; found an unknown key.
+        crmkit.errors.ConfigError: EarningScheme.from_dict(): parameter 'rules[1].factr' must be one of ['factor', 'id', 'max_uses', 'priority', 'stacking', 'uses_freq', 'when']; found an unknown key.
     """
 
     rules: tuple[EarningRule, ...] = field(
@@ -1154,6 +1256,13 @@ class EarningScheme(Spec):
     )
     currency_decimals: int = field(default=2, validator=whole(min=0))
     point_decimals: int = field(default=0, validator=whole(min=0, max=6))
+    qualifying: Condition = field(
+        default=_ALWAYS,
+        converter=_to_condition,
+        validator=_line_filter_only,
+        codec=Nested(Condition),
+        omit_default=True,
+    )
 
     def _engine(self) -> _SchemeEngine:
         """What :meth:`earn` runs, derived once from the fields and cached beside the value."""
@@ -1215,6 +1324,16 @@ class EarningScheme(Spec):
         """
         return any(isinstance(r, SignUpBonus) and r.trigger == "first_purchase" for r in self.rules)
 
+    @property
+    def uses_limits(self) -> bool:
+        """Whether a rule is limited to ``max_uses`` per period (reads :attr:`MemberContext.rule_uses`).
+
+        Examples:
+            >>> EarningScheme(rules=[OrderBonus(id="b", points=5, max_uses=1)]).uses_limits
+            True
+        """
+        return any(r.max_uses is not None for r in self.rules)
+
     def check_tiers(self, names: Iterable[str]) -> None:
         """Raise ConfigError if a rule's condition names a tier outside ``names`` (a ladder's).
 
@@ -1269,6 +1388,42 @@ class EarningScheme(Spec):
             for period, (start, end) in windows.items():
                 if start <= local_day < end:
                     totals[period] += pts
+        return totals
+
+    def uses_to_date(
+        self,
+        history: Iterable[tuple[dt.datetime, str]],
+        *,
+        as_of: dt.datetime,
+        timezone: str | dt.tzinfo,
+    ) -> dict[str, int]:
+        """Uses of each limited rule inside its current period (``uses_freq``) at ``as_of``.
+
+        Pass the member's earlier uses as ``(time, rule id)`` pairs (one per order a rule
+        gave points to); the result goes into :attr:`MemberContext.rule_uses`.
+
+        Examples:
+            >>> import datetime as dt
+            >>> scheme = EarningScheme(rules=[BaseRate(id="base", rate=1),
+            ...     OrderBonus(id="bday", points=100, max_uses=1, uses_freq="year")])
+            >>> uses = [(dt.datetime(2024, 6, 3), "bday"), (dt.datetime(2025, 6, 2), "bday")]
+            >>> scheme.uses_to_date(uses, as_of=dt.datetime(2025, 6, 20), timezone="UTC")
+            {'bday': 1}
+        """
+        owner = "EarningScheme.uses_to_date()"
+        tzinfo = zone(timezone, owner)
+        day = local_time(as_of, tzinfo, owner, "as_of").date()
+        windows = {
+            r.id: period_bounds(day, r.uses_freq) for r in self.rules if r.max_uses is not None
+        }
+        totals = dict.fromkeys(windows, 0)
+        for when, rule_id in history:
+            window = windows.get(rule_id)
+            if window is None:
+                continue
+            local_day = local_time(when, tzinfo, owner, "history").date()
+            if window[0] <= local_day < window[1]:
+                totals[rule_id] += 1
         return totals
 
     # ---------------------------------------------------------------- earning
@@ -1404,8 +1559,9 @@ class EarningScheme(Spec):
         value: list[Decimal | None] = [None] * n
         stopped = [False] * n
         points_rules, rule_multipliers, bonus_rules = engine.phases
+        used_up = engine.used_up(member)
         for rule in points_rules:
-            if not rule.when.matches_order(day, order.channel, member):
+            if rule.id in used_up or not rule.when.matches_order(day, order.channel, member):
                 continue
             eligible = [
                 i
@@ -1443,7 +1599,7 @@ class EarningScheme(Spec):
         touched = [False] * n
         mstopped = [False] * n
         for rule_id, kind, stacking, f, cond, detail in multipliers:
-            if not cond.matches_order(day, order.channel, member):
+            if rule_id in used_up or not cond.matches_order(day, order.channel, member):
                 continue
             for i in range(n):
                 if not cond.matches_line(lines[i]) or mstopped[i]:
@@ -1468,7 +1624,7 @@ class EarningScheme(Spec):
         chosen: list[tuple[EarningRule, int, list[int]]] = []
         total_bonus = 0
         for rule in bonus_rules:
-            if not rule.when.matches_order(day, order.channel, member):
+            if rule.id in used_up or not rule.when.matches_order(day, order.channel, member):
                 continue
             if isinstance(rule, SignUpBonus):
                 if not rule._applies_to(when, member):
@@ -1529,10 +1685,20 @@ class EarningScheme(Spec):
         else:
             attribution = [total] * len(rule_ids)
         lines = order.lines
+        qualifying = self.qualifying
+        if qualifying.has_line_filter:
+            spends = [
+                b if qualifying.matches_line(line) else _ZERO
+                for b, line in zip(bases, lines, strict=True)
+            ]
+        else:
+            spends = bases
         return EarningResult(
             order_id=order.order_id,
             lines=tuple(
-                LinePoints(lines[i].line_id, bases[i], exact[i], whole[i], tuple(comps[i]))
+                LinePoints(
+                    lines[i].line_id, bases[i], exact[i], whole[i], tuple(comps[i]), spends[i]
+                )
                 for i in range(len(lines))
             ),
             points=total,
@@ -1541,6 +1707,7 @@ class EarningScheme(Spec):
             capped=uncapped - total,
             rounding=self._engine().rounding_label,
             point_decimals=self.point_decimals,
+            spend=sum(spends, _ZERO),
         )
 
     def _earn_flat(
@@ -1573,7 +1740,7 @@ class _SchemeEngine:
     the rounding label and the point scale.
     """
 
-    __slots__ = ("decimal_rounding", "flat", "phases", "rounding_label", "scale")
+    __slots__ = ("decimal_rounding", "flat", "limits", "phases", "rounding_label", "scale")
 
     def __init__(self, scheme: EarningScheme) -> None:
         self.scale = 10**scheme.point_decimals
@@ -1584,9 +1751,14 @@ class _SchemeEngine:
             if isinstance(r, Multiplier)
         )
         plain = all(
-            isinstance(r, BaseRate) and r.stacking == "add" and r.when == _ALWAYS
+            isinstance(r, BaseRate)
+            and r.stacking == "add"
+            and r.when == _ALWAYS
+            and r.max_uses is None
             for r in scheme.rules
         )
+        #: Rule id -> max_uses of the limited rules.
+        self.limits = {r.id: r.max_uses for r in scheme.rules if r.max_uses is not None}
         self.flat: tuple[tuple[str, Decimal, str], ...] | None = (
             tuple(
                 (r.id, r.rate * self.scale, r._describe())
@@ -1602,6 +1774,12 @@ class _SchemeEngine:
             multipliers,
             tuple(r for r in scheme.rules if r.phase == "bonus"),
         )
+
+    def used_up(self, member: MemberContext) -> frozenset[str]:
+        """The limited rules the member has used ``max_uses`` times in their period."""
+        if not self.limits:
+            return frozenset()
+        return frozenset(r for r, limit in self.limits.items() if member.uses_of(r) >= limit)
 
 
 def _fold_bonus(

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from crmkit._rounding import round_integral
+from crmkit._spec import Custom
 from crmkit._validate import as_aware, resolve_timezone
 from crmkit.errors import ConfigError
 
@@ -239,3 +240,63 @@ def renamed_keys(data: dict[str, Any], renames: dict[str, str], *, version: int)
     if isinstance(stored, int) and not isinstance(stored, bool):
         out["schema_version"] = version
     return out
+
+
+#: Names a named activity counter may not take (the built-in qualifying metrics).
+RESERVED_COUNTS = ("spend", "points", "orders")
+
+
+def count_pairs(value: Any) -> Any:
+    """A mapping of named counts becomes sorted ``(name, count)`` pairs (else: as is).
+
+    >>> count_pairs({"stays": 1, "nights": 3})
+    (('nights', 3), ('stays', 1))
+    """
+    if isinstance(value, dict) or (hasattr(value, "items") and hasattr(value, "keys")):
+        return tuple(sorted(value.items(), key=lambda kv: str(kv[0])))
+    if isinstance(value, list | tuple) and all(
+        isinstance(kv, list | tuple) and len(kv) == 2 for kv in value
+    ):
+        return tuple(sorted((tuple(kv) for kv in value), key=lambda kv: str(kv[0])))
+    return value
+
+
+def count_problem(value: Any, *, signed: bool = False) -> tuple[str, str] | None:
+    """``(expected, found)`` when ``value`` is not named integer counts, else None.
+
+    Names are non-empty strings other than ``spend``/``points``/``orders``; counts are
+    ints, at least 0 unless ``signed`` (a refund posts them negative).
+
+    >>> count_problem((("nights", 3),)) is None
+    True
+    >>> count_problem((("points", 3),))
+    ("names other than ['spend', 'points', 'orders']", "'points'")
+    >>> count_problem((("nights", -1),))
+    ('int counts of at least 0', "'nights': -1")
+    """
+    pairs = value.items() if isinstance(value, dict) else value
+    if not isinstance(pairs, tuple | list) and not isinstance(value, dict):
+        return "a mapping of name -> count", type(value).__name__
+    for item in pairs:
+        if not isinstance(item, tuple | list) or len(item) != 2:
+            return "a mapping of name -> count", repr(item)
+        name, count = item
+        if not isinstance(name, str) or not name.strip():
+            return "non-empty string names", repr(name)
+        if name in RESERVED_COUNTS:
+            return f"names other than {list(RESERVED_COUNTS)}", repr(name)
+        if not isinstance(count, int) or isinstance(count, bool) or (count < 0 and not signed):
+            what = "int counts" if signed else "int counts of at least 0"
+            return what, f"{name!r}: {count!r}"
+    return None
+
+
+def _decode_counts(data: Any) -> tuple[tuple[str, int], ...]:
+    if not isinstance(data, dict):
+        raise TypeError(data)
+    pairs: tuple[tuple[str, int], ...] = count_pairs(data)
+    return pairs
+
+
+#: Named counts in JSON: an object of name -> count (``{"nights": 3}``).
+COUNTS_CODEC = Custom(dict, _decode_counts, "a mapping of counter name -> count")

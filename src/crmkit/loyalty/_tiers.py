@@ -22,6 +22,7 @@ in one call (:meth:`TierLadder.evaluate`, which runs that same fold).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import decimal
 import itertools
@@ -55,9 +56,12 @@ from crmkit._validate import (
 )
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.loyalty._rules_util import (
+    COUNTS_CODEC,
     add_months,
     check_int,
     check_name,
+    count_pairs,
+    count_problem,
     local_time,
     midnight,
     to_decimal,
@@ -78,69 +82,108 @@ __all__ = [
 
 #: The qualifying metrics a tier threshold may use.
 METRICS = ("spend", "points", "orders")
-WINDOWS = ("calendar_year", "rolling", "anniversary")
+WINDOWS = ("calendar_year", "rolling", "anniversary", "since_change")
+ROLLOVERS = ("none", "surplus")
 DOWNGRADES = ("reevaluate", "one_down", "to_base")
+REFUNDS = ("posted", "purchase_window", "net")
+
+
+def _count_dict(value: Mapping[str, int]) -> dict[str, int]:
+    return dict(value)
+
+
+def _merge(a: Mapping[str, int], b: Mapping[str, int], sign: int) -> dict[str, int]:
+    out = dict(a)
+    for name, value in b.items():
+        out[name] = out.get(name, 0) + sign * value
+    return out
 
 
 @attrs.frozen
 class Counters(ResultDict):
-    """Qualifying counters: money spent, points earned, orders placed.
+    """Qualifying counters: money spent, points earned, orders placed, named activity counts.
+
+    ``counts`` holds the named activity counters a ladder qualifies on beyond spend, points
+    and orders (nights, stays, segments, distance, ...; rule 1 of issue 14), as carried by
+    :attr:`Purchase.counts <crmkit.loyalty.Purchase.counts>`.
 
     Examples:
         >>> from decimal import Decimal
         >>> Counters(Decimal("100"), 100, 1) + Counters(Decimal("-40"), -40, 0)
-        Counters(spend=Decimal('60'), points=60, orders=1)
-        >>> Counters(Decimal("100.50"), 100, 1).to_dict()
-        {'spend': '100.50', 'points': 100, 'orders': 1}
+        Counters(spend=Decimal('60'), points=60, orders=1, counts={})
+        >>> Counters(Decimal("100.50"), 100, 1, {"nights": 3}).to_dict()
+        {'spend': '100.50', 'points': 100, 'orders': 1, 'counts': {'nights': 3}}
+        >>> Counters(counts={"nights": 3}).get("nights"), Counters().get("stays")
+        (3, 0)
     """
 
     spend: Decimal = Decimal(0)
     points: int = 0
     orders: int = 0
+    counts: dict[str, int] = attrs.field(factory=dict, converter=_count_dict, hash=False)
 
     def __add__(self, other: Counters) -> Counters:
         return Counters(
-            self.spend + other.spend, self.points + other.points, self.orders + other.orders
+            self.spend + other.spend,
+            self.points + other.points,
+            self.orders + other.orders,
+            _merge(self.counts, other.counts, 1),
         )
 
     def __sub__(self, other: Counters) -> Counters:
         return Counters(
-            self.spend - other.spend, self.points - other.points, self.orders - other.orders
+            self.spend - other.spend,
+            self.points - other.points,
+            self.orders - other.orders,
+            _merge(self.counts, other.counts, -1),
         )
 
     def get(self, metric: str) -> Decimal | int:
-        """The value of ``metric`` (``"spend"``, ``"points"`` or ``"orders"``).
+        """The value of ``metric``: ``"spend"``, ``"points"``, ``"orders"`` or a named count.
 
         Examples:
             >>> Counters(points=5).get("points")
             5
         """
-        value: Decimal | int = getattr(self, metric)
-        return value
+        if metric in METRICS:
+            value: Decimal | int = getattr(self, metric)
+            return value
+        return self.counts.get(metric, 0)
 
 
 @attrs.frozen
 class QualifyingPosting(ResultDict):
     """A change of the qualifying counters at an instant (negative for refunds).
 
-    Purchases post their earning base as ``spend``, their earned points and one order;
-    refunds post the reversed share with a minus sign. Redemptions never post.
+    Purchases post their earning base as ``spend``, their earned points, one order and
+    their named activity ``counts`` (``{"nights": 3}``); refunds post the reversed share
+    with a minus sign, and ``reverses`` the time of the purchase they reverse (what a
+    ladder with ``refunds="purchase_window"`` or ``"net"`` reads). Redemptions never post.
 
     Examples:
         >>> import datetime as dt
         >>> QualifyingPosting(dt.datetime(2025, 1, 5, 10), spend="1200", points=1200, orders=1).spend
         Decimal('1200')
         >>> QualifyingPosting(dt.datetime(2025, 1, 5, 10, tzinfo=dt.UTC), spend="12").to_dict()
-        {'time': '2025-01-05T10:00:00+00:00', 'spend': '12', 'points': 0, 'orders': 0}
+        {'time': '2025-01-05T10:00:00+00:00', 'spend': '12', 'points': 0, 'orders': 0, 'counts': {}, 'reverses': None}
     """
 
     time: dt.datetime
     spend: Decimal = attrs.field(default=Decimal(0), converter=to_decimal)
     points: int = 0
     orders: int = 0
+    counts: dict[str, int] = attrs.field(factory=dict, converter=_count_dict, hash=False)
+    reverses: dt.datetime | None = None
 
     def __attrs_post_init__(self) -> None:
         owner = "QualifyingPosting"
+        if self.reverses is not None and not isinstance(self.reverses, dt.datetime):
+            raise InvalidInputError(
+                owner, "reverses", expected="a datetime or None", found=repr(self.reverses), kind=""
+            )
+        problem = count_problem(self.counts, signed=True)
+        if problem is not None:
+            raise InvalidInputError(owner, "counts", expected=problem[0], found=problem[1], kind="")
         if not isinstance(self.time, dt.datetime):
             raise InvalidInputError(
                 owner, "time", expected="a datetime", found=repr(self.time), kind=""
@@ -167,11 +210,19 @@ class QualifyingPosting(ResultDict):
             >>> QualifyingPosting(dt.datetime(2025, 1, 1), orders=1).counters.orders
             1
         """
-        return Counters(self.spend, self.points, self.orders)
+        return Counters(self.spend, self.points, self.orders, self.counts)
 
 
 def _named(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     check_name(type(instance).__name__, attribute.name, value)
+
+
+def _count_thresholds(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    problem = count_problem(value)
+    if problem is not None:
+        raise ConfigError(
+            type(instance).__name__, attribute.name, expected=problem[0], found=problem[1]
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -187,6 +238,11 @@ class Tier(Spec):
         points: Points earned in the window, at least (in points, also when the program's
             points have decimals).
         orders: Orders in the window, at least.
+        counts: Named activity counters in the window, at least (``{"nights": 25}``): any
+            counter the purchases carry in :attr:`Purchase.counts
+            <crmkit.loyalty.Purchase.counts>` (nights, stays, segments, distance, ...).
+            With the ladder's ``combine="any"``, ``Tier(name="gold", points=50000,
+            counts={"nights": 25})`` reads "25 nights or 50,000 points".
 
     Examples:
         >>> gold = Tier(name="gold", spend="10000")
@@ -214,19 +270,29 @@ class Tier(Spec):
     orders: int | None = field(
         default=None, validator=whole(min=0, optional=True), omit_default=True
     )
+    counts: tuple[tuple[str, int], ...] = field(
+        default=(),
+        converter=count_pairs,
+        validator=_count_thresholds,
+        codec=COUNTS_CODEC,
+        omit_default=True,
+    )
 
     def thresholds(self) -> dict[str, Decimal | int]:
-        """The thresholds this tier sets, by metric.
+        """The thresholds this tier sets, by metric (named counts after the built-in ones).
 
         Examples:
             >>> Tier(name="silver", points=1000, orders=5).thresholds()
             {'points': 1000, 'orders': 5}
+            >>> Tier(name="gold", points=50000, counts={"nights": 25}).thresholds()
+            {'points': 50000, 'nights': 25}
         """
         out: dict[str, Decimal | int] = {}
         for metric in METRICS:
             value = getattr(self, metric)
             if value is not None:
                 out[metric] = value
+        out.update(self.counts)
         return out
 
     def reached(self, counters: Counters, combine: str = "any") -> bool:
@@ -247,7 +313,8 @@ class Tier(Spec):
 class TierChange(ResultDict):
     """A change of tier: when, from what, to what, and why.
 
-    ``reason`` is one of ``"upgrade"``, ``"lifetime"``, ``"downgrade"`` or ``"start"``.
+    ``reason`` is one of ``"upgrade"``, ``"lifetime"``, ``"downgrade"``, ``"start"`` or
+    ``"refund"`` (a refund undid an upgrade: ``TierLadder(refunds="net")``).
 
     Examples:
         >>> import datetime as dt
@@ -440,9 +507,19 @@ def _lifetime_tiers(instance: Any, attribute: attrs.Attribute[Any], lifetime: An
         seen.add(life.name)
 
 
+def _rollover_window(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value != "none" and instance.window != "since_change":
+        raise ConfigError(
+            "TierLadder",
+            attribute.name,
+            expected="'none' unless window is 'since_change'",
+            found=repr(value),
+        )
+
+
 def _shorter_than_a_window(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     months = instance.window_months if isinstance(instance.window_months, int) else 12
-    limit = 28 * months if instance.window == "rolling" else 365
+    limit = 28 * months if instance.window in ("rolling", "since_change") else 365
     if isinstance(value, int) and value >= limit:
         raise ConfigError(
             "TierLadder",
@@ -461,7 +538,10 @@ class TierLadder(Spec):
             uses the same metrics, with thresholds strictly increasing up the ladder.
         combine: ``"any"`` (one threshold reached is enough) or ``"all"``.
         window: ``"calendar_year"`` (local Jan 1 to Jan 1), ``"anniversary"`` (member
-            years from enrolment) or ``"rolling"`` (the last ``window_months`` months).
+            years from enrolment), ``"rolling"`` (the last ``window_months`` months) or
+            ``"since_change"`` (rule 4: a qualification period of ``window_months`` that
+            starts at enrolment and restarts, counters reset, whenever the tier changes
+            and at its own end; a tier then holds ``validity_windows`` such periods).
         window_months: Length of a rolling window.
         validity_windows: A tier reached in window W holds to the end of window
             W + validity_windows (rolling: that many window lengths after the posting).
@@ -473,6 +553,17 @@ class TierLadder(Spec):
         grace_days: Days a due downgrade waits; re-qualifying meanwhile cancels it.
         lifetime: Lifetime tiers: a ladder tier's name with thresholds on all-time
             counters; once reached, that tier is a floor for good.
+        rollover: With ``window="since_change"``: ``"none"`` (default) or ``"surplus"``:
+            on an upgrade, what the counters hold above the new tier's thresholds starts
+            the new period (capped at ``rollover_cap`` per metric, in points for points).
+        rollover_cap: The most a metric rolls over (None: no cap).
+        refunds: How a refund counts (rule 8): ``"posted"`` (default) against the window
+            it is posted in, never changing the tier; ``"purchase_window"`` against the
+            window of the purchase it reverses (nothing, once that window has closed);
+            ``"net"`` as ``"purchase_window"``, and the tier follows net purchases: a
+            refund that takes the window's counters below the tier reached by an upgrade
+            in that window undoes the upgrade (reason ``"refund"``), back to what the
+            counters support and never below the tier held before that upgrade.
 
     Examples:
         >>> ladder = TierLadder(tiers=[Tier(name="member"), Tier(name="silver", spend="2000"),
@@ -506,8 +597,28 @@ class TierLadder(Spec):
         validator=[_tier_items, _lifetime_tiers],
         codec=Seq(Nested(Tier)),
     )
+    refunds: str = field(default="posted", validator=one_of(REFUNDS), omit_default=True)
+    rollover: str = field(
+        default="none", validator=[one_of(ROLLOVERS), _rollover_window], omit_default=True
+    )
+    rollover_cap: int | None = field(
+        default=None, validator=whole(min=0, optional=True), omit_default=True
+    )
 
     # ------------------------------------------------------------ qualification
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        """Every qualifying metric the tracker keeps.
+
+        Spend, points, orders, then the named counts the tiers and lifetime tiers use (sorted).
+
+        Examples:
+            >>> TierLadder(tiers=[Tier(name="a"), Tier(name="b", counts={"nights": 25})]).metrics
+            ('spend', 'points', 'orders', 'nights')
+        """
+        named = {name for t in (*self.tiers, *self.lifetime) for name, _ in t.counts}
+        return METRICS + tuple(sorted(named))
 
     @property
     def names(self) -> list[str]:
@@ -547,16 +658,27 @@ class TierLadder(Spec):
                 best = max(best, self.rank(life.name))
         return best
 
-    def qualify(self, spend: Decimal | int | str = 0, points: int = 0, orders: int = 0) -> str:
+    def qualify(
+        self,
+        spend: Decimal | int | str = 0,
+        points: int = 0,
+        orders: int = 0,
+        *,
+        counts: Mapping[str, int] | None = None,
+    ) -> str:
         """The highest tier the counters reach (thresholds inclusive).
 
         Examples:
             >>> ladder = TierLadder(tiers=[Tier(name="member"), Tier(name="gold", spend="10000")])
             >>> ladder.qualify(spend="9999.99"), ladder.qualify(spend="10000")
             ('member', 'gold')
+            >>> hotel = TierLadder(tiers=[Tier(name="member"),
+            ...                           Tier(name="gold", points=50000, counts={"nights": 25})])
+            >>> hotel.qualify(points=12000, counts={"nights": 25})
+            'gold'
         """
         counters = QualifyingPosting(
-            dt.datetime(2000, 1, 1, tzinfo=dt.UTC), spend, points, orders
+            dt.datetime(2000, 1, 1, tzinfo=dt.UTC), spend, points, orders, dict(counts or {})
         ).counters
         return self.tiers[self._qualify_index(counters)].name
 
@@ -594,6 +716,9 @@ class TierLadder(Spec):
         if self.window == "calendar_year":
             start = dt.date(local.year, 1, 1)
             return midnight(start, tz), midnight(dt.date(local.year + 1, 1, 1), tz)
+        if self.window == "since_change":
+            # The period starting at ``local`` (the tracker restarts it itself).
+            return local, _months_later(local, self.window_months)
         if self.window == "anniversary":
             first = anchor.astimezone(tz).date()
             years = local.year - first.year
@@ -613,7 +738,8 @@ class TierLadder(Spec):
 
         ``point_scale`` turns a threshold in points into ledger units (``10**point_decimals``).
         """
-        return [_scaled_checks(tier, point_scale) for tier in self.tiers]
+        metrics = self.metrics
+        return [_scaled_checks(tier, point_scale, metrics) for tier in self.tiers]
 
     def tracker(
         self, start: dt.datetime, *, timezone: str | dt.tzinfo, point_decimals: int = 0
@@ -713,12 +839,30 @@ class TierLadder(Spec):
 _MICRO = dt.timedelta(microseconds=1)
 
 
-def _scaled_checks(tier: Tier, point_scale: int) -> list[tuple[int, Decimal | int]]:
+def _scaled_checks(
+    tier: Tier, point_scale: int, metrics: tuple[str, ...]
+) -> list[tuple[int, Decimal | int]]:
     """``(metric position, threshold)`` pairs, a points threshold in ledger units."""
     return [
-        (METRICS.index(m), v * point_scale if m == "points" else v)
+        (metrics.index(m), v * point_scale if m == "points" else v)
         for m, v in tier.thresholds().items()
     ]
+
+
+def _months_later(t: dt.datetime, months: int) -> dt.datetime:
+    """The instant ``months`` calendar months after ``t`` (month ends clamp)."""
+    day = add_months(t.date(), months)
+    return t.replace(year=day.year, month=day.month, day=day.day)
+
+
+def _zeros(n: int) -> list[Any]:
+    """Fresh counters: spend (a Decimal), then ``n - 1`` integer counts."""
+    return [Decimal(0)] + [0] * (n - 1)
+
+
+def _as_counters(values: list[Any], metrics: tuple[str, ...]) -> Counters:
+    named = {m: values[i] for i, m in enumerate(metrics[3:], start=3)}
+    return Counters(values[0], values[1], values[2], named)
 
 
 class TierTracker:
@@ -750,11 +894,15 @@ class TierTracker:
         "_ladder",
         "_life_checks",
         "_lifetime",
+        "_metrics",
+        "_named",
         "_pending",
         "_recent",
+        "_scale",
         "_since",
         "_single",
         "_tz",
+        "_ups",
         "_valid_until",
         "_vcache",
         "_wend",
@@ -772,6 +920,7 @@ class TierTracker:
         owner = "TierLadder.tracker()"
         check_int(owner, "point_decimals", point_decimals)
         scale = 10**point_decimals
+        self._scale = scale
         self._ladder = ladder
         self._tz = zone(timezone, owner)
         local = local_time(start, self._tz, owner, "start")
@@ -781,12 +930,18 @@ class TierTracker:
         self._since = local
         self._valid_until: dt.datetime | None = None
         self._wstart, self._wend = ladder._window(local, local, self._tz)
-        self._counts: list[Any] = [Decimal(0), 0, 0]
-        self._lifetime: list[Any] = [Decimal(0), 0, 0]
+        metrics = self._metrics = ladder.metrics
+        # Named counts -> their position in the counters (names no tier uses are ignored).
+        self._named = {m: i for i, m in enumerate(metrics[3:], start=3)}
+        self._counts: list[Any] = _zeros(len(metrics))
+        self._lifetime: list[Any] = _zeros(len(metrics))
         self._floor = 0
         self._pending: tuple[dt.datetime, int] | None = None
         self._history = [TierChange(local, None, ladder.tiers[0].name, "start")]
-        self._recent: deque[tuple[dt.datetime, Decimal, int, int]] = deque()
+        # Upgrades of the current window a refund may undo (refunds="net"): (time, tier
+        # before, its validity, its since, tier after).
+        self._ups: list[tuple[dt.datetime, int, dt.datetime | None, dt.datetime, int]] = []
+        self._recent: deque[tuple[dt.datetime, Decimal, int, int, tuple[Any, ...]]] = deque()
         self._vcache: tuple[dt.datetime, dt.datetime, dt.datetime] | None = None
         self._checks = ladder._checks(scale)
         # Tiers from the top down as (index, metric, threshold) when each tier above the
@@ -799,7 +954,7 @@ class TierTracker:
             ]
         names = ladder.names
         self._life_checks = [
-            (names.index(t.name), _scaled_checks(t, scale)) for t in ladder.lifetime
+            (names.index(t.name), _scaled_checks(t, scale, metrics)) for t in ladder.lifetime
         ]
 
     # ------------------------------------------------------------ reading
@@ -842,6 +997,7 @@ class TierTracker:
         other._lifetime = list(self._lifetime)
         other._history = list(self._history)
         other._recent = deque(self._recent)
+        other._ups = list(self._ups)
         return other
 
     def status(self, as_of: dt.datetime | None = None) -> TierStatus:
@@ -862,14 +1018,14 @@ class TierTracker:
             # Postings are dropped lazily (on the next posting or assessment): drop those
             # that left the window by now, so the counters and ``missing`` are current.
             self._prune(self._as_of)
-        counters = Counters(*self._counts)
+        counters = _as_counters(self._counts, self._metrics)
         nxt = self._cur + 1 if self._cur + 1 < len(ladder.tiers) else None
         missing: dict[str, Decimal | int] = {}
         if nxt is not None:
             for index, value in self._checks[nxt]:
                 have = self._counts[index]
                 if have < value:
-                    missing[METRICS[index]] = value - have
+                    missing[self._metrics[index]] = value - have
         pending = None
         if self._pending is not None:
             pending = (self._pending[0], ladder.tiers[self._pending[1]].name)
@@ -881,7 +1037,7 @@ class TierTracker:
             window_start=self._wstart,
             window_end=self._wend,
             counters=counters,
-            lifetime=Counters(*self._lifetime),
+            lifetime=_as_counters(self._lifetime, self._metrics),
             lifetime_floor=ladder.tiers[self._floor].name if self._floor else None,
             pending_downgrade=pending,
             next_tier=None if nxt is None else ladder.tiers[nxt].name,
@@ -920,6 +1076,9 @@ class TierTracker:
             months = ladder.window_months * ladder.validity_windows + extra
             day = add_months(t.date(), months)
             return t.replace(year=day.year, month=day.month, day=day.day)
+        if ladder.window == "since_change":
+            months = ladder.window_months * ladder.validity_windows + extra
+            return _months_later(self._wstart, months)
         cache = self._vcache
         if cache is not None and cache[0] <= t < cache[1]:
             return cache[2]
@@ -940,11 +1099,15 @@ class TierTracker:
         start, _ = self._ladder._window(self._anchor, when, self._tz)
         recent = self._recent
         counts = self._counts
+        if self._ups and self._ups[0][0] <= start:
+            self._ups = [u for u in self._ups if u[0] > start]
         while recent and recent[0][0] <= start:
-            _, spend, points, orders = recent.popleft()
+            _, spend, points, orders, named = recent.popleft()
             counts[0] -= spend
             counts[1] -= points
             counts[2] -= orders
+            for index, value in named:
+                counts[index] -= value
 
     def advance(self, to: dt.datetime) -> None:
         """Move forward to instant ``to``: window ends and due downgrades up to and at ``to``.
@@ -1000,9 +1163,11 @@ class TierTracker:
         if self._pending is None and self._valid_until is not None and self._valid_until <= when:
             self._validity_ends(when)
         self._wstart, self._wend = self._ladder._window(self._anchor, when, self._tz)
-        self._counts = [Decimal(0), 0, 0]
+        self._counts = _zeros(len(self._metrics))
+        self._ups = []
 
     def _validity_ends(self, when: dt.datetime) -> None:
+        self._ups = []
         ladder = self._ladder
         if ladder.window == "rolling":
             self._prune(when)
@@ -1010,7 +1175,13 @@ class TierTracker:
         new = max(ladder._assess_index(cur, self._qualify()), self._floor)
         if new >= cur:
             lifetime_hold = cur <= self._floor and bool(ladder.lifetime)
-            self._valid_until = None if lifetime_hold else self._validity_from(when - _MICRO)
+            if lifetime_hold:
+                self._valid_until = None
+            elif ladder.window == "since_change":  # kept: held through the next period(s)
+                months = ladder.window_months * ladder.validity_windows
+                self._valid_until = _months_later(when, months + ladder.validity_extra_months)
+            else:
+                self._valid_until = self._validity_from(when - _MICRO)
             return
         if ladder.grace_days:
             self._pending = (when + dt.timedelta(days=ladder.grace_days), new)
@@ -1020,6 +1191,7 @@ class TierTracker:
 
     def _downgrade(self, when: dt.datetime) -> None:
         assert self._pending is not None
+        self._ups = []
         ladder = self._ladder
         landed = self._pending[1]
         self._pending = None
@@ -1031,8 +1203,12 @@ class TierTracker:
         if landed >= self._cur:
             self._valid_until = self._validity_from(when)
             return
+        if ladder.window == "since_change":
+            self._restart(when)  # the level changes: a new qualification period
         if landed == 0:
             valid = None
+        elif ladder.window == "since_change":
+            valid = self._validity_from(when)
         else:
             # A tier landed on at the end of window W holds through window W + validity;
             # the decision was taken at the end of W, ``grace_days`` before ``when``.
@@ -1064,10 +1240,32 @@ class TierTracker:
                 kind="",
             )
         when = self._local(posting.time, "posting.time")
-        self._post(when, posting.spend, posting.points, posting.orders)
+        origin = None
+        if posting.reverses is not None:
+            origin = self._local(posting.reverses, "posting.reverses")
+        self._post(
+            when,
+            posting.spend,
+            posting.points,
+            posting.orders,
+            tuple(posting.counts.items()),
+            origin,
+        )
 
-    def _post(self, time: dt.datetime, spend: Decimal, points: int, orders: int) -> None:
-        """:meth:`post` of checked values (the ledger's fold calls it with aware instants)."""
+    def _post(  # noqa: PLR0917 - the ledger's fold calls it positionally, once per posting
+        self,
+        time: dt.datetime,
+        spend: Decimal,
+        points: int,
+        orders: int,
+        extra: tuple[tuple[str, int], ...] = (),
+        origin: dt.datetime | None = None,
+    ) -> None:
+        """:meth:`post` of checked values (the ledger's fold calls it with aware instants).
+
+        ``extra`` are named activity counts; those no tier of the ladder uses are ignored.
+        ``origin`` is, for a refund, the time of the purchase it reverses.
+        """
         when = time if time.tzinfo is self._tz else self._local(time, "posting.time")
         wend, valid = self._wend, self._valid_until
         if (
@@ -1080,16 +1278,36 @@ class TierTracker:
         else:
             self.advance(when)
         ladder = self._ladder
-        counts = self._counts
-        counts[0] += spend
-        counts[1] += points
-        counts[2] += orders
         life = self._lifetime
         life[0] += spend
         life[1] += points
         life[2] += orders
+        named: tuple[tuple[int, int], ...] = ()
+        if extra and self._named:
+            named = tuple((self._named[k], v) for k, v in extra if k in self._named)
+            for index, value in named:
+                life[index] += value
+        # Rule 8: a refund counts in the window of the purchase it reverses.
+        counted_at = when
+        if origin is not None and ladder.refunds != "posted":
+            counted_at = origin if origin.tzinfo is self._tz else self._local(origin, "origin")
+            if ladder.window == "rolling":
+                if counted_at <= ladder._window(self._anchor, when, self._tz)[0]:
+                    return  # the purchase has left the rolling window already
+            elif counted_at < self._wstart:
+                return  # the purchase's window has closed: its assessment stands
+        counts = self._counts
+        counts[0] += spend
+        counts[1] += points
+        counts[2] += orders
+        for index, value in named:
+            counts[index] += value
         if ladder.window == "rolling":
-            self._recent.append((when, spend, points, orders))
+            entry = (counted_at, spend, points, orders, named)
+            if counted_at < when:
+                bisect.insort(self._recent, entry, key=lambda e: e[0])
+            else:
+                self._recent.append(entry)
             self._prune(when)
         cur = self._cur
         single = self._single
@@ -1111,6 +1329,10 @@ class TierTracker:
             self._history.append(
                 TierChange(when, ladder.tiers[cur].name, ladder.tiers[new].name, reason)
             )
+            if ladder.refunds == "net":
+                self._ups.append((when, cur, self._valid_until, self._since, new))
+            if ladder.window == "since_change":
+                self._restart(when, new)
             self._cur = new
             self._since = when
             self._valid_until = None if new <= floor else self._validity_from(when)
@@ -1124,6 +1346,53 @@ class TierTracker:
             if self._valid_until is None or valid > self._valid_until:
                 self._valid_until = valid
             self._pending = None
+        elif qualified < cur and self._ups and (spend < 0 or points < 0 or orders < 0):
+            self._undo_upgrades(when, max(qualified, floor))
+
+    def _restart(self, when: dt.datetime, reached: int | None = None) -> None:
+        """``window="since_change"``: a new qualification period starts at ``when``.
+
+        On an upgrade to tier ``reached`` with ``rollover="surplus"`` the counters keep what
+        they hold above that tier's thresholds (capped); otherwise they start at 0.
+        """
+        ladder = self._ladder
+        old = self._counts
+        self._wstart, self._wend = when, _months_later(when, ladder.window_months)
+        self._counts = fresh = _zeros(len(self._metrics))
+        self._vcache = None
+        if reached is None or ladder.rollover == "none":
+            return
+        cap = ladder.rollover_cap
+        for index, threshold in self._checks[reached]:
+            surplus = old[index] - threshold
+            if surplus > 0:
+                if cap is not None:
+                    limit = cap * self._scale if self._metrics[index] == "points" else cap
+                    surplus = min(surplus, limit)
+                fresh[index] = surplus
+
+    def _undo_upgrades(self, when: dt.datetime, target: int) -> None:
+        """``refunds="net"``: a refund took the counters below upgrades of this window."""
+        ups = self._ups
+        undone = None
+        while ups and ups[-1][4] > target:
+            undone = ups.pop()
+        if undone is None:
+            return
+        _, before, before_valid, before_since, _ = undone
+        cur = self._cur
+        if target <= before:
+            new, valid, since = before, before_valid, before_since
+        else:  # the counters still reach a tier between: held as if reached now
+            new, valid, since = target, self._validity_from(when), when
+            ups.append((when, before, before_valid, before_since, target))
+        ladder = self._ladder
+        self._history.append(
+            TierChange(when, ladder.tiers[cur].name, ladder.tiers[new].name, "refund")
+        )
+        self._cur = new
+        self._since = since
+        self._valid_until = valid
 
 
 # --------------------------------------------------------------------------- batch
@@ -1153,7 +1422,8 @@ def assign_tiers(
         spend: Spend column (Decimal objects, ints or decimal strings; floats are
             rejected). Only read when the ladder uses spend; likewise for the others.
         points: Points column (integers).
-        orders: Orders column (integers).
+        orders: Orders column (integers). A named count a tier uses (``nights``, ...) is
+            read, as integers, from the column of the same name.
         current: Optional column of current tier names.
 
     Returns:
@@ -1181,8 +1451,10 @@ def assign_tiers(
     frame = require_frame(qualifying, owner, "qualifying")
     if not isinstance(ladder, TierLadder):  # walksvc: was an AttributeError on None
         raise ConfigError(owner, "ladder", expected="a TierLadder", found=type(ladder).__name__)
-    used = sorted({m for t in ladder.tiers for m in t.thresholds()}, key=METRICS.index)
-    columns = {"spend": spend, "points": points, "orders": orders}
+    metrics = ladder.metrics
+    used = sorted({m for t in ladder.tiers for m in t.thresholds()}, key=metrics.index)
+    # A named count (nights, stays, ...) is read from the column of the same name.
+    columns = {m: m for m in metrics[3:]} | {"spend": spend, "points": points, "orders": orders}
     need = [member] + [columns[m] for m in used] + ([current] if current else [])
     require_columns(frame, need, owner)
     require_no_missing(frame, member, owner)

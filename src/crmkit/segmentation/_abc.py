@@ -22,7 +22,7 @@ The rules that peers get wrong, fixed here by construction:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Sized
 from typing import Any, Literal
 
 import attrs
@@ -61,6 +61,36 @@ _DEFAULT_CUTS: dict[str, tuple[float, ...]] = {
     "thresholds": (5_000_000.0, 1_000_000.0),
 }
 IntArray = np.ndarray[Any, np.dtype[np.int64]]
+
+
+def _group_labels(groups: Any, series: pd.Series, owner: str) -> pd.Series:
+    """``groups`` paired with the values: a Series by its labels, anything else by position."""
+    if isinstance(groups, (str, bytes, Mapping)) or not isinstance(groups, Sized):
+        raise InvalidInputError(
+            owner, "groups", expected="one group label per customer (a Series, array or list)",
+            found=type(groups).__name__, kind="",
+        )  # fmt: skip
+    if not isinstance(groups, pd.Series):
+        if len(groups) != len(series):
+            raise InvalidInputError(
+                owner, "groups", expected=f"{len(series)} labels (one per value)",
+                found=f"{len(groups)}", kind="",
+            )  # fmt: skip
+        labels: Any = groups  # a list, array or Index, in the values' order
+        return pd.Series(list(labels), index=series.index, dtype=object)
+    if groups.index.equals(series.index):
+        return groups
+    if (
+        groups.index.is_unique
+        and series.index.is_unique
+        and len(groups) == len(series)
+        and bool(series.index.isin(groups.index).all())
+    ):
+        return groups.reindex(series.index)  # the same customers in another order
+    raise InvalidInputError(
+        owner, "groups", expected="a Series indexed by the values' labels (or a list in "
+        "their order)", found="other or repeated labels", kind="",
+    )  # fmt: skip
 
 
 def _check_labels(owner: str, labels: Sequence[str], n: int) -> tuple[str, ...]:
@@ -303,9 +333,7 @@ def _threshold_classes(
                 owner, "cuts", expected="the same number of thresholds per group", found=repr(cuts)
             )
         k = len(next(iter(table.values())))
-        group_values = (
-            pd.Series(groups, index=series.index) if not isinstance(groups, pd.Series) else groups
-        )
+        group_values = _group_labels(groups, series, owner)
         if len(group_values) != n:
             raise InvalidInputError(
                 owner,

@@ -212,7 +212,11 @@ def _run_abc(args: argparse.Namespace) -> int:
     require_no_missing(frame, args.customer, owner, what="customer ids")
     amounts = pd.Series(numeric_column(frame, args.value, owner), index=frame.index)
     with np.errstate(over="ignore"):  # checked just below
-        values = amounts.groupby(frame[args.customer].to_numpy(), sort=True).sum()
+        # By amount first: each customer's sum adds the same numbers in the same order
+        # whatever the row order of the file (float sums depend on the order).
+        order = np.argsort(amounts.to_numpy(), kind="stable")
+        ids = frame[args.customer].to_numpy()[order]
+        values = amounts.iloc[order].groupby(ids, sort=True).sum()
     require_finite_result(values.to_numpy(), owner, args.value, labels=values.index)
     values.index.name = args.customer
     values.name = args.value

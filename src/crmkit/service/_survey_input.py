@@ -287,12 +287,17 @@ def _numeric(series: pd.Series, owner: str, name: str) -> tuple[FloatArray, np.n
 
         ok = np.array(series.map(is_number).to_numpy(dtype=bool), dtype=bool) | missing
         if not ok.all():
-            bad = ~ok
+            # Count only the values that are no number at all: one junk value in a CSV column
+            # makes pandas read the whole column as text (then every value is a string).
+            numeric_text = pd.to_numeric(series.astype(object), errors="coerce").notna()
+            junk = ~ok & ~np.asarray(numeric_text.to_numpy(dtype=bool), dtype=bool)
+            bad = junk if junk.any() else ~ok
+            what = "non-numeric values" if junk.any() else "numbers stored as text"
             raise InvalidInputError(
                 owner,
                 name,
                 expected="numeric scores",
-                found=f"{int(bad.sum())} non-numeric values",
+                found=f"{int(bad.sum())} {what}, the first {series[bad].iloc[0]!r}",
                 rows=first_labels(series.index, bad),
                 total=int(bad.sum()),
             )
