@@ -79,7 +79,7 @@ def test_cli_records_keep_the_command_line_number_style() -> None:
             "monetary": [492.44500000000005, np.inf],
             "points": [Decimal("90"), Decimal("12.5")],
             "flag": pd.array([True, None], dtype="boolean"),
-            "at": pd.to_datetime(["2025-01-02 09:00", None]),
+            "at": pd.to_datetime(pd.Series(["2025-01-02 09:00", None])),
             "other": [dt.time(9), object],
         }
     )

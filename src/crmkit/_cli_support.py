@@ -54,6 +54,7 @@ import pandas as pd
 from crmkit import datasets
 from crmkit._io import read_table
 from crmkit._jsonable import json_ready
+from crmkit._spec import check_choice
 from crmkit._validate import datetime_column
 from crmkit.errors import ConfigError, CrmkitError, InvalidInputError, SchemaError
 
@@ -443,14 +444,10 @@ def apply_columns(
             raise ConfigError(
                 owner, "--column", expected="NAME=COLUMN", found=repr(item), kind="option"
             )
-        if name not in canonical:
-            raise ConfigError(
-                owner,
-                "--column",
-                expected=f"a NAME among {sorted(canonical)}",
-                found=repr(name),
-                kind="option",
-            )
+        check_choice(
+            name, canonical, owner, "--column", what=f"a NAME among {sorted(canonical)}",
+            kind="option",
+        )  # fmt: skip
         if source not in frame.columns:
             raise SchemaError(
                 owner,

@@ -27,6 +27,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from crmkit._spec import check_choice
 from crmkit.errors import ConfigError, InvalidInputError
 
 __all__ = ["read_csv_bytes", "read_table", "write_table"]
@@ -86,8 +87,7 @@ def read_table(
         ...
         crmkit.errors.InvalidInputError: crmkit: input '...t.csv' must be text in UTF-8; found bytes that are not UTF-8 text at line 1 (byte 3). Pass the file's encoding with --encoding (encoding= in Python), e.g. gb18030 for Chinese Excel exports or cp1252 for Western European ones.
     """
-    if labels not in ("lines", "positions"):
-        raise ConfigError(owner, "labels", expected="'lines' or 'positions'", found=repr(labels))
+    check_choice(labels, ("lines", "positions"), owner, "labels")
     if str(path) == "-":
         stdin: Any = sys.stdin
         buffer = getattr(stdin, "buffer", None)  # absent when stdin was replaced by text

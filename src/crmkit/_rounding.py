@@ -50,6 +50,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TypeAlias
 
+from crmkit._spec import check_choice
 from crmkit.errors import ConfigError
 
 __all__ = [
@@ -102,9 +103,8 @@ def rounding_mode(mode: object, owner: str, field: str = "rounding") -> str:
         ...
         crmkit.errors.ConfigError: example(): parameter 'rounding' must be one of ['floor', 'ceiling', 'down', 'up', 'half_up', 'half_down', 'half_even']; found 'bankers'.
     """
-    if not isinstance(mode, str) or mode not in _MODES:
-        raise ConfigError(owner, field, expected=f"one of {list(_MODES)}", found=repr(mode))
-    return _MODES[mode]
+    check_choice(mode, _MODES, owner, field)
+    return _MODES[str(mode)]
 
 
 def to_decimal(value: float | Fraction | Decimal | int) -> Decimal:

@@ -53,12 +53,12 @@ import numbers
 import threading
 import weakref
 import zoneinfo
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Self, TypeVar
 
 import attrs
 
-from crmkit.errors import ConfigError
+from crmkit.errors import ConfigError, CrmkitError
 
 __all__ = [
     "DATE",
@@ -76,6 +76,7 @@ __all__ = [
     "Spec",
     "Union",
     "bounded_by",
+    "check_choice",
     "decimal",
     "derived",
     "each",
@@ -115,19 +116,61 @@ def one_of(choices: Iterable[Any], *, what: str = "") -> Validator:
         crmkit.errors.ConfigError: R: parameter 'mode' must be one of ['floor', 'half_up']; found 'up'.
     """
     options = tuple(choices)
-    expected = what or f"one of {list(options)}"
 
     def check(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-        try:
-            ok = value in options and not (isinstance(value, bool) and True not in options)
-        except TypeError:  # unhashable values compared against a set-like
-            ok = False
-        if not ok:
-            raise ConfigError(
-                _owner(instance), attribute.name, expected=expected, found=repr(value)
-            )
+        check_choice(value, options, _owner(instance), attribute.name, what=what)
 
     return check
+
+
+def check_choice(
+    value: Any,
+    choices: Collection[Any],
+    owner: str,
+    field: str,
+    *,
+    optional: bool = False,
+    what: str = "",
+    hint: str = "",
+    error: type[CrmkitError] = ConfigError,
+    kind: str | None = None,
+) -> None:
+    """Check a function argument (or a look-up) against its choices, in :func:`one_of`'s words.
+
+    The one "one of" check of the library: rule fields use :func:`one_of`, function
+    arguments call this. ``optional`` also accepts ``None``; ``what`` replaces the listed
+    choices in the message (for long or computed lists); ``error`` and ``kind`` choose the
+    exception (a :class:`~crmkit.errors.ConfigError` on a parameter by default). ``False``
+    is not taken for ``0`` unless ``True`` is a choice too, and an unhashable value is
+    refused, not a ``TypeError``.
+
+    Examples:
+        >>> check_choice("half_up", ("floor", "half_up"), "round_points()", "rounding")
+        >>> check_choice("up", ("floor", "half_up"), "round_points()", "rounding")
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: round_points(): parameter 'rounding' must be one of ['floor', 'half_up']; found 'up'.
+        >>> check_choice("x", {"wald": 1}, "nps()", "ci", optional=True)
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: nps(): parameter 'ci' must be one of ['wald'] or None; found 'x'.
+    """
+    if optional and value is None:
+        return
+    try:
+        ok = value in choices and not (isinstance(value, bool) and True not in choices)
+    except TypeError:  # unhashable values compared against a set-like
+        ok = False
+    if not ok:
+        expected = what or f"one of {list(choices)}"
+        raise error(
+            owner,
+            field,
+            expected=f"{expected} or None" if optional and not what else expected,
+            found=repr(value),
+            hint=hint,
+            kind=kind,
+        )
 
 
 def _interval(lo: Any, hi: Any, lo_open: bool, hi_open: bool) -> str:

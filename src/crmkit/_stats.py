@@ -49,6 +49,7 @@ from typing import Any, TypeAlias
 import numpy as np
 import numpy.typing as npt
 
+from crmkit._spec import check_choice
 from crmkit.errors import ConfigError, InvalidInputError
 
 __all__ = [
@@ -401,13 +402,7 @@ def proportion_interval(
         "clopper_pearson": clopper_pearson_interval,
         "jeffreys": jeffreys_interval,
     }
-    if method not in functions:
-        raise ConfigError(
-            "proportion_interval()",
-            "method",
-            expected=f"one of {list(PROPORTION_METHODS)}",
-            found=repr(method),
-        )
+    check_choice(method, PROPORTION_METHODS, "proportion_interval()", "method")
     return functions[method](successes, n, level, fractional=fractional)
 
 

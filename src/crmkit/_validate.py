@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 import numpy as np
 import pandas as pd
 
+from crmkit._spec import check_choice
 from crmkit.errors import ConfigError, CrmkitError, InvalidInputError, SchemaError
 
 __all__ = [
@@ -585,13 +586,7 @@ def _column(frame: pd.DataFrame, column: str, owner: str) -> pd.Series:
 
 
 def _check_date_options(owner: str, date_format: object, date_unit: object) -> None:
-    if date_unit is not None and date_unit not in DATE_UNITS:
-        raise ConfigError(
-            owner,
-            "date_unit",
-            expected="one of 's', 'ms', 'us', 'ns'",
-            found=repr(date_unit),
-        )
+    check_choice(date_unit, DATE_UNITS, owner, "date_unit", optional=True)
     if date_format is not None and (not isinstance(date_format, str) or date_format == "mixed"):
         raise ConfigError(
             owner,

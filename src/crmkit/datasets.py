@@ -27,6 +27,7 @@ from crmkit._validate import resolve_timezone
 from crmkit.errors import ConfigError
 
 __all__ = [
+    "campaign_orders",
     "loyalty_events",
     "survey_responses",
     "ticket_events",
@@ -165,6 +166,103 @@ def transactions(
         }
     )
     return frame
+
+
+def campaign_orders(
+    transactions: pd.DataFrame,
+    assignment: pd.DataFrame,
+    *,
+    start: str | pd.Timestamp,
+    end: str | pd.Timestamp,
+    wake_rate: float = 0.2,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Simulate the orders a coupon adds in a campaign window: a known effect to measure.
+
+    The sample data hold no campaign, so nothing in them can show what a campaign
+    measurement finds when there is an effect. This adds one, and only one: each customer
+    of the ``treatment`` arm of ``assignment`` is woken by the coupon with probability
+    ``wake_rate`` and places one order on a day drawn uniformly from ``start`` to ``end``
+    (both included; opening hours 08:00 to 22:00), in the app, worth about their usual
+    order (their mean positive amount in ``transactions`` before ``start``, times
+    lognormal noise; 40 where they have none). The control arm gets nothing: its
+    customers buy in the window only as they do in ``transactions`` anyway. So the true
+    uplift in the response rate is ``wake_rate * (1 - p)``, where ``p`` is the share of
+    treated customers who buy in the window without the coupon.
+
+    Args:
+        transactions: A frame from :func:`transactions` (its column names and dtypes).
+        assignment: Arms per customer id, as :func:`crmkit.campaigns.assign` returns
+            (indexed by customer id, with an ``arm`` column).
+        start: First day of the campaign window.
+        end: Last day of the campaign window.
+        wake_rate: The share of treated customers the coupon brings to buy, in [0, 1].
+        seed: Random seed; the same seed gives the same orders.
+
+    Returns:
+        The new orders only, in the columns and dtypes of ``transactions`` (``order_id``
+        continues after the largest one), sorted by date: append them with
+        ``pd.concat([transactions, orders], ignore_index=True)``.
+
+    Examples:
+        >>> import pandas as pd
+        >>> from crmkit.campaigns import assign
+        >>> from crmkit.datasets import campaign_orders, transactions
+        >>> tx = transactions(n_customers=2_000, seed=5)
+        >>> arms = assign(pd.Index(range(1, 2_001), name="customer_id"), campaign="demo")
+        >>> orders = campaign_orders(tx, arms, start="2025-10-01", end="2025-11-30", seed=1)
+        >>> len(orders), int((arms["arm"] == "treatment").sum())  # about a fifth woken
+        (340, 1791)
+        >>> set(arms.loc[orders["customer_id"], "arm"])
+        {'treatment'}
+        >>> orders.columns.equals(tx.columns), bool(orders["order_id"].min() > tx["order_id"].max())
+        (True, True)
+        >>> orders[["customer_id", "date", "amount", "channel"]].head(1).to_dict("records")
+        [{'customer_id': 1606, 'date': Timestamp('2025-10-01 12:51:27'), 'amount': 35.15, 'channel': 'app'}]
+    """
+    owner = "campaign_orders()"
+    rng = _rng(owner, seed)
+    lo, hi = _span(owner, start, end)
+    if (
+        not isinstance(wake_rate, (int, float, np.integer, np.floating))
+        or isinstance(wake_rate, bool)
+        or not 0.0 <= float(wake_rate) <= 1.0
+    ):
+        raise ConfigError(owner, "wake_rate", expected="a share in [0, 1]", found=repr(wake_rate))
+    if not isinstance(assignment, pd.DataFrame) or "arm" not in assignment.columns:
+        raise ConfigError(
+            owner,
+            "assignment",
+            expected="a frame with an 'arm' column, indexed by customer id (see assign())",
+            found=type(assignment).__name__,
+        )
+    treated = assignment.index[(assignment["arm"] == "treatment").to_numpy()]
+    woken = treated[rng.random(len(treated)) < float(wake_rate)]
+    # Their usual order: the mean positive amount before the window.
+    before = transactions[(transactions["date"] < pd.Timestamp(lo)) & (transactions["amount"] > 0)]
+    usual = before.groupby("customer_id")["amount"].mean().reindex(woken).fillna(40.0)
+    amount = np.maximum(
+        np.round(usual.to_numpy() * np.exp(rng.normal(0.0, 0.45, len(woken))), 2), 1.0
+    )
+    first_day = lo // _NS_PER_DAY
+    days = rng.integers(first_day, hi // _NS_PER_DAY + 1, len(woken))
+    seconds = (8 * 3_600 + rng.random(len(woken)) * 14 * 3_600).astype(np.int64)
+    stamps = days * _NS_PER_DAY + seconds * 10**9
+    category = rng.choice(len(_CATEGORIES), len(woken))
+    order = np.argsort(stamps, kind="stable")
+    first_id = int(transactions["order_id"].max()) + 1 if len(transactions) else 1
+    return pd.DataFrame(
+        {
+            "order_id": np.arange(first_id, first_id + len(woken), dtype=np.int64),
+            "customer_id": np.asarray(woken, dtype=np.int64)[order],
+            "date": pd.to_datetime(stamps[order], unit="ns"),
+            "amount": amount[order],
+            "channel": pd.Categorical.from_codes(
+                np.full(len(woken), _CHANNELS.index("app")), pd.Index(_CHANNELS)
+            ),
+            "category": pd.Categorical.from_codes(category[order], pd.Index(_CATEGORIES)),
+        }
+    )
 
 
 _PRIORITIES = ["P1", "P2", "P3", "P4"]

@@ -51,6 +51,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from crmkit._spec import check_choice
 from crmkit._validate import (
     check_not_empty,
     first_labels,
@@ -222,8 +223,7 @@ def _numeric_grid(frame: pd.DataFrame, owner: str) -> FloatArray:
 
 def _check_values(values: str, owner: str) -> None:
     """A heatmap's ``values`` argument: ``"shares"`` or ``"counts"``."""
-    if values not in ("shares", "counts"):
-        raise ConfigError(owner, "values", expected="'shares' or 'counts'", found=repr(values))
+    check_choice(values, ("shares", "counts"), owner, "values")
 
 
 def _colours(labels: Sequence[Hashable]) -> list[str]:

@@ -30,9 +30,10 @@ from crmkit._cli_support import (
     section,
     write_text_file,
 )
+from crmkit._spec import check_choice
 from crmkit.campaigns._holdout import assign
 from crmkit.campaigns._measure import CampaignResult, measure
-from crmkit.errors import ConfigError, SchemaError
+from crmkit.errors import SchemaError
 
 if TYPE_CHECKING:  # pragma: no cover
     from crmkit._cli_support import DemoData
@@ -168,11 +169,10 @@ def _run_measure(args: argparse.Namespace) -> int:
     if args.format is None and args.output in (None, "-"):
         args.format = "table" if sys.stdout.isatty() else "json"
     fmt = output_format(args)
-    if fmt not in ("table", "json", "jsonl"):
-        raise ConfigError(
-            owner, "--format", expected="json, jsonl or table (a campaign result is one "
-            "JSON document)", found=repr(fmt), kind="option",
-        )  # fmt: skip
+    check_choice(
+        fmt, ("table", "json", "jsonl"), owner, "--format", kind="option",
+        hint="A campaign result is one JSON document.",
+    )  # fmt: skip
     table = read_input(args.assignment, args, what="assignment")
     table = apply_columns(table, args, ())
     for column in (args.customer, "arm"):

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit._jsonable import json_ready
+from crmkit._spec import check_choice
 from crmkit._validate import first_labels
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.loyalty._events import Event
@@ -334,15 +335,8 @@ def breakage(
     owner = "breakage()"
     chosen = tuple(sources) if not isinstance(sources, str) else (sources,)
     for source in chosen:
-        if source not in ("purchase", "enroll", "adjust"):
-            raise ConfigError(
-                owner,
-                "sources",
-                expected="lot sources among ['purchase', 'enroll', 'adjust']",
-                found=repr(source),
-            )
-    if on_error not in ("raise", "skip"):
-        raise ConfigError(owner, "on_error", expected="'raise' or 'skip'", found=repr(on_error))
+        check_choice(source, ("purchase", "enroll", "adjust"), owner, "sources")
+    check_choice(on_error, ("raise", "skip"), owner, "on_error")
     if not isinstance(program, Program):
         raise ConfigError(owner, "program", expected="a Program", found=type(program).__name__)
     end = program._as_of(as_of, owner)

@@ -29,7 +29,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from crmkit._spec import Map, Seq, Spec, field
+from crmkit._spec import Map, Seq, Spec, check_choice, field
 from crmkit._validate import (
     check_not_empty,
     first_labels,
@@ -154,8 +154,7 @@ def _descending(arr: FloatArray) -> tuple[IntArray, IntArray]:
 
 
 def _positive_total(series: pd.Series, arr: FloatArray, owner: str, negatives: str) -> float:
-    if negatives not in ("lowest", "error"):
-        raise ConfigError(owner, "negatives", expected="'lowest' or 'error'", found=repr(negatives))
+    check_choice(negatives, ("lowest", "error"), owner, "negatives")
     if negatives == "error":
         reject_negative(
             series,
@@ -249,10 +248,7 @@ def abc_classify(
         ['A', 'B', 'B', 'C']
     """
     owner = "abc_classify()"
-    if method not in _DEFAULT_CUTS:
-        raise ConfigError(
-            owner, "method", expected=f"one of {sorted(_DEFAULT_CUTS)}", found=repr(method)
-        )
+    check_choice(method, sorted(_DEFAULT_CUTS), owner, "method")
     series, arr = as_value_series(values, owner)
     scaled = pow2_scaled(arr)  # shares without overflow; order and ties as in arr
     positive_total = _positive_total(series, scaled, owner, negatives)
@@ -695,24 +691,15 @@ class ValuePotentialMatrix(Spec):
             >>> ValuePotentialMatrix.default().classify("B", "high")
             'A'
         """
-        if value_class not in self.cells:
-            raise InvalidInputError(
-                "ValuePotentialMatrix.classify()",
-                "value_class",
-                expected=f"one of {list(self.classes)}",
-                found=repr(value_class),
-                kind="",
-            )
-        row = self.cells[value_class]
-        if potential not in row:
-            raise InvalidInputError(
-                "ValuePotentialMatrix.classify()",
-                "potential",
-                expected=f"one of {list(self.potentials)}",
-                found=repr(potential),
-                kind="",
-            )
-        return row[potential]
+        owner = "ValuePotentialMatrix.classify()"
+        # The validator holds the cells to exactly these classes and potentials.
+        check_choice(
+            value_class, self.classes, owner, "value_class", error=InvalidInputError, kind=""
+        )
+        check_choice(
+            potential, self.potentials, owner, "potential", error=InvalidInputError, kind=""
+        )
+        return self.cells[value_class][potential]
 
     def apply(self, value_classes: pd.Series, potential: pd.Series) -> pd.Series:
         """Reclassify many customers (vectorised); the result is an ordered categorical.

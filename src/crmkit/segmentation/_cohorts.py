@@ -19,6 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from crmkit._jsonable import ResultDict
+from crmkit._spec import check_choice
 from crmkit._validate import require_finite_result
 from crmkit.errors import ConfigError
 from crmkit.segmentation._dask import computed, is_dask, map_by_key, require_dask_columns
@@ -178,10 +179,8 @@ def cohort_retention(
         2025-02         65.0  10.0   NaN
     """
     owner = "cohort_retention()"
-    if freq not in _PERIODS:
-        raise ConfigError(owner, "freq", expected=f"one of {list(_PERIODS)}", found=repr(freq))
-    if metric not in _METRICS:
-        raise ConfigError(owner, "metric", expected=f"one of {list(_METRICS)}", found=repr(metric))
+    check_choice(freq, _PERIODS, owner, "freq")
+    check_choice(metric, _METRICS, owner, "metric")
     read: dict[str, Any] = {
         "customer": customer, "date": date, "amount": amount, "timezone": timezone,
         "date_format": date_format, "date_unit": date_unit, "refunds": refunds,

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from crmkit._spec import check_choice
 from crmkit._validate import check_not_empty, first_labels, numeric_column
 from crmkit.errors import ConfigError, InvalidInputError
 
@@ -168,8 +169,7 @@ def pareto_curve(
         3        1.000000            1.0
     """
     owner = "pareto_curve()"
-    if order not in ("descending", "ascending"):
-        raise ConfigError(owner, "order", expected="'descending' or 'ascending'", found=repr(order))
+    check_choice(order, ("descending", "ascending"), owner, "order")
     series, arr = as_value_series(values, owner)
     scaled, total = _non_negative(series, arr, owner)
     ordered = np.sort(scaled)

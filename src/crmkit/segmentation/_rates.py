@@ -33,6 +33,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from crmkit._jsonable import ResultDict
+from crmkit._spec import check_choice
 from crmkit._stats import wilson_interval
 from crmkit._validate import first_labels
 from crmkit.errors import ConfigError, InvalidInputError
@@ -754,10 +755,8 @@ def rates_by_period(
         2  2025-03          1            2   0.5
     """
     owner = "rates_by_period()"
-    if rate not in _RATES:
-        raise ConfigError(owner, "rate", expected=f"one of {list(_RATES)}", found=repr(rate))
-    if freq not in _PERIOD_FREQS:
-        raise ConfigError(owner, "freq", expected=f"one of {list(_PERIOD_FREQS)}", found=repr(freq))
+    check_choice(rate, _RATES, owner, "rate")
+    check_choice(freq, _PERIOD_FREQS, owner, "freq")
     policy = policy if policy is not None else LifecyclePolicy()
     if rate == "churn" and "churned" not in policy.stages:
         raise ConfigError(

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 from dateutil.rrule import rrule
 
-from crmkit._spec import Custom, Seq, Spec, field, metadata, whole
+from crmkit._spec import Custom, Seq, Spec, check_choice, field, metadata, whole
 from crmkit._validate import as_aware, first_labels, resolve_timezone
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.service import _timeline as tl
@@ -509,15 +509,10 @@ class BusinessCalendar(Spec):
         )
         dates = country_holidays(country, year_list, subdiv=subdiv)
         cal = self.with_holidays(dates)
+        owner = "BusinessCalendar.with_country_holidays()"
+        check_choice(makeup_like, WEEKDAYS, owner, "makeup_like", optional=True)
         if makeup_like is None:
             return cal
-        if makeup_like not in WEEKDAYS:
-            raise ConfigError(
-                "BusinessCalendar.with_country_holidays()",
-                "makeup_like",
-                expected=f"one of {list(WEEKDAYS)} or None",
-                found=repr(makeup_like),
-            )
         workdays = _weekend_workdays(country, year_list, subdiv)
         hours = self.weekly[WEEKDAYS.index(makeup_like)]
         overridden = dict(cal.overrides).keys()
@@ -1017,10 +1012,7 @@ class BusinessCalendar(Spec):
 
     @staticmethod
     def _check_roll(roll: object, owner: str) -> str:
-        if roll not in ("forward", "backward"):
-            raise InvalidInputError(
-                owner, "roll", expected="'forward' or 'backward'", found=repr(roll), kind=""
-            )
+        check_choice(roll, ("forward", "backward"), owner, "roll", error=InvalidInputError, kind="")
         return str(roll)
 
     def is_business_day(self, day: dt.date) -> bool:

@@ -15,6 +15,7 @@ import attrs
 import numpy as np
 
 from crmkit import _stats
+from crmkit._spec import check_choice
 from crmkit.errors import ConfigError
 from crmkit.service._survey_flow import group_reasons, one_group
 from crmkit.service._survey_input import DEFAULT, Default, Parsed, SurveyOptions, resolve_options
@@ -444,8 +445,7 @@ def ces(
         'lower_is_better'
     """
     owner = "ces()"
-    if version not in _CES_VERSIONS:
-        raise ConfigError(owner, "version", expected="'2.0' or '1.0'", found=repr(version))
+    check_choice(version, _CES_VERSIONS, owner, "version")
     scale, positive, polarity = _CES_VERSIONS[version]
     return _scale(
         scores,

@@ -29,6 +29,7 @@ import pandas as pd
 
 from crmkit import _stats
 from crmkit._rounding import round_decimal as _round
+from crmkit._spec import check_choice
 from crmkit._stats import _check_level
 from crmkit._validate import (
     EARLIEST_DATE,
@@ -663,17 +664,8 @@ def duration_quantiles(
     require_frame(tickets, owner, "tickets")
     columns = [start, end] + ([subtract] if subtract else [])
     require_columns(tickets, columns, owner)
-    if method not in ("nearest_rank", "midpoint", "linear"):
-        raise ConfigError(
-            owner,
-            "method",
-            expected="'nearest_rank', 'midpoint' or 'linear'",
-            found=repr(method),
-        )
-    if censoring not in ("kaplan_meier", "exclude"):
-        raise ConfigError(
-            owner, "censoring", expected="'kaplan_meier' or 'exclude'", found=repr(censoring)
-        )
+    check_choice(method, ("nearest_rank", "midpoint", "linear"), owner, "method")
+    check_choice(censoring, ("kaplan_meier", "exclude"), owner, "censoring")
     if method == "linear" and censoring == "kaplan_meier":
         raise ConfigError(
             owner,
@@ -687,8 +679,7 @@ def duration_quantiles(
     if not qs or any(not 0 < v < 1 for v in qs):
         raise ConfigError(owner, "q", expected="probabilities in (0, 1)", found=repr(q))
     level = _check_level(level, owner)
-    if band not in ("plain", "log"):
-        raise ConfigError(owner, "band", expected="'plain' or 'log'", found=repr(band))
+    check_choice(band, ("plain", "log"), owner, "band")
     tickets = _read_dates(
         tickets, [start, end], owner, date_format=date_format, date_unit=date_unit
     )
@@ -856,10 +847,7 @@ def first_contact_resolution(
     """
     owner = "first_contact_resolution()"
     require_frame(tickets, owner, "tickets")
-    if definition not in FCR_DEFINITIONS:
-        raise ConfigError(
-            owner, "definition", expected=f"one of {list(FCR_DEFINITIONS)}", found=repr(definition)
-        )
+    check_choice(definition, FCR_DEFINITIONS, owner, "definition")
     level = _check_rate_options(ci, level, owner)
     require_columns(tickets, [ticket, created, resolved], owner)
     tickets = _read_dates(

@@ -20,6 +20,7 @@ import pandas as pd
 
 from crmkit import _spec as spec
 from crmkit import _stats
+from crmkit._spec import check_choice
 from crmkit._validate import first_labels
 from crmkit.errors import ConfigError, InvalidInputError
 
@@ -325,14 +326,9 @@ def parse(
 ) -> Parsed:
     """Validate scores (and weights) and reduce them to rows; ``names`` label the errors."""
     score_name, weight_name = names
-    if missing not in ("exclude", "include"):
-        raise ConfigError(owner, "missing", expected="'exclude' or 'include'", found=repr(missing))
-    if invalid not in ("raise", "exclude"):
-        raise ConfigError(owner, "invalid", expected="'raise' or 'exclude'", found=repr(invalid))
-    if weights_kind not in ("sampling", "frequency"):
-        raise ConfigError(
-            owner, "weights_kind", expected="'sampling' or 'frequency'", found=repr(weights_kind)
-        )
+    check_choice(missing, ("exclude", "include"), owner, "missing")
+    check_choice(invalid, ("raise", "exclude"), owner, "invalid")
+    check_choice(weights_kind, ("sampling", "frequency"), owner, "weights_kind")
     if isinstance(scores, Mapping):
         if weights is not None:
             raise ConfigError(
@@ -468,8 +464,7 @@ def fpc_factor(n: FloatArray, population_size: int | None, owner: str) -> FloatA
 
 
 def check_method(ci: str | None, allowed: Sequence[str], owner: str) -> None:
-    if ci is not None and ci not in allowed:
-        raise ConfigError(owner, "ci", expected=f"None or one of {list(allowed)}", found=repr(ci))
+    check_choice(ci, allowed, owner, "ci", optional=True)
 
 
 def check_boot(seed: int, n_boot: int, owner: str) -> None:

@@ -16,7 +16,7 @@ import attrs
 
 from crmkit._jsonable import ResultDict, json_ready
 from crmkit._rounding import apportion, round_decimal, to_decimal
-from crmkit.errors import ConfigError
+from crmkit._spec import check_choice
 from crmkit.service._survey_input import NpsScheme
 
 __all__ = [
@@ -359,8 +359,7 @@ class ScaleResult(ResultDict):
         """
         owner = f"{type(self).__name__}.format()"
         name = self.metric.upper() + (f" {self.version}" if self.version else "")
-        if what not in ("share", "mean"):
-            raise ConfigError(owner, "what", expected="'share' or 'mean'", found=repr(what))
+        check_choice(what, ("share", "mean"), owner, "what")
         if self.value is None or (what == "mean" and self.mean is None):
             return f"{name} n/a (n = {self.n}: {self.reason})"
         if what == "mean" and self.mean is not None:

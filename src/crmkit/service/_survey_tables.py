@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import _stats
+from crmkit._spec import check_choice
 from crmkit._stats import _check_level
 from crmkit._validate import datetime_column, require_columns, require_frame
 from crmkit.errors import ConfigError, InvalidInputError
@@ -73,8 +74,7 @@ def compare_nps(
         (13, 'adjusted_wald')
     """
     owner = "compare_nps()"
-    if method not in ("wald", "adjusted_wald"):
-        raise ConfigError(owner, "method", expected="'wald' or 'adjusted_wald'", found=repr(method))
+    check_choice(method, ("wald", "adjusted_wald"), owner, "method")
     level = _check_level(level, owner)
     for name, r in (("a", a), ("b", b)):
         if not isinstance(r, NpsResult):
@@ -399,8 +399,7 @@ def _metric_table(
 ) -> pd.DataFrame:
     owner = "metric_table()"
     require_frame(responses, owner, "responses")
-    if metric not in _METRICS:
-        raise ConfigError(owner, "metric", expected=f"one of {list(_METRICS)}", found=repr(metric))
+    check_choice(metric, _METRICS, owner, "metric")
     by_list = [by] if isinstance(by, str) else list(by)
     column = score or _column_default(metric)
     needed = [*by_list, column] + ([date] if period_freq is not None else [])
@@ -583,10 +582,8 @@ def compare_groups(
     """
     owner = "compare_groups()"
     require_frame(responses, owner, "responses")
-    if metric not in ("nps", "csat", "ces"):
-        raise ConfigError(owner, "metric", expected="'nps', 'csat' or 'ces'", found=repr(metric))
-    if adjust not in ("holm", "none"):
-        raise ConfigError(owner, "adjust", expected="'holm' or 'none'", found=repr(adjust))
+    check_choice(metric, ("nps", "csat", "ces"), owner, "metric")
+    check_choice(adjust, ("holm", "none"), owner, "adjust")
     column = score or metric
     require_columns(responses, [by, column], owner)
     level = _check_level(level, owner)
@@ -611,8 +608,7 @@ def compare_groups(
                 ]
             )
         baseline = labels[0]
-    if baseline not in labels:
-        raise ConfigError(owner, "baseline", expected=f"one of {labels[:10]}", found=repr(baseline))
+    check_choice(baseline, labels, owner, "baseline", what=f"one of {labels[:10]}")
     compute: Any
     if metric == "nps":
         compute = nps
