@@ -25,6 +25,7 @@ from crmkit._spec import (
     Nested,
     Optional,
     Spec,
+    check_choice,
     derived,
     field,
     instance_of,
@@ -500,10 +501,7 @@ class Program(Spec):
         return MemberState._from_book(self._fold(events, end, on_error), end)
 
     def _fold(self, events: Iterable[Event], end: dt.datetime, on_error: str) -> Book:
-        if on_error not in ("raise", "skip"):
-            raise ConfigError(
-                "Program.replay()", "on_error", expected="'raise' or 'skip'", found=repr(on_error)
-            )
+        check_choice(on_error, ("raise", "skip"), "Program.replay()", "on_error")
         book = self._new_book()
         book.skip_errors = on_error == "skip"
         ordered = sort_events(events)

@@ -43,6 +43,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from crmkit._spec import check_choice
 from crmkit._validate import (
     check_not_empty,
     datetime_column,
@@ -744,8 +745,7 @@ def replay_many(
         raise ConfigError(
             _OWNER, "expiring_days", expected="an int of at least 0", found=repr(expiring_days)
         )
-    if on_error not in ("raise", "skip"):
-        raise ConfigError(_OWNER, "on_error", expected="'raise' or 'skip'", found=repr(on_error))
+    check_choice(on_error, ("raise", "skip"), _OWNER, "on_error")
     if not isinstance(program, Program):  # walksvc: was an AttributeError on None
         raise ConfigError(_OWNER, "program", expected="a Program", found=type(program).__name__)
     end = program._as_of(as_of, _OWNER)

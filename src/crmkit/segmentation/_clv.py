@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crmkit._spec import check_choice
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.segmentation._model import (
     TIME_UNITS,
@@ -393,10 +394,7 @@ def frequency_recency_matrix(
     """
     owner = "frequency_recency_matrix()"
     fit = _require_count_fit(owner, model)
-    if quantity not in ("expected_purchases", "p_alive"):
-        raise ConfigError(
-            owner, "quantity", expected="'expected_purchases' or 'p_alive'", found=repr(quantity)
-        )
+    check_choice(quantity, ("expected_purchases", "p_alive"), owner, "quantity")
     for name, value, zero_ok in (("T", T, False), ("t", t, True)):
         number = isinstance(value, (int, float)) and not isinstance(value, bool)
         if not (number and (value >= 0 if zero_ok else value > 0) and value < float("inf")):

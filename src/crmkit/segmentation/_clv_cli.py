@@ -30,7 +30,7 @@ from crmkit._cli_support import (
     section,
     write_text_file,
 )
-from crmkit.errors import ConfigError
+from crmkit._spec import check_choice
 
 if TYPE_CHECKING:  # pragma: no cover
     from crmkit._cli_support import DemoData
@@ -122,10 +122,8 @@ def clv_table(
     from crmkit.segmentation._summary import btyd_summary
 
     owner = "crmkit clv"
-    if model not in _MODELS:
-        raise ConfigError(owner, "--model", expected=f"one of {list(_MODELS)}", found=repr(model))
-    if freq not in _UNITS:
-        raise ConfigError(owner, "--freq", expected=f"one of {list(_UNITS)}", found=repr(freq))
+    check_choice(model, _MODELS, owner, "--model")
+    check_choice(freq, _UNITS, owner, "--freq")
     unit = _UNITS[freq]
     summary = btyd_summary(
         transactions,

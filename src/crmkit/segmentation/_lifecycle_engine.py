@@ -47,6 +47,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from crmkit._spec import check_choice
 from crmkit._validate import as_aware, datetime_value
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.segmentation._dask import is_dask
@@ -838,8 +839,7 @@ def _snapshot_cuts(
                 owner, "as_of", expected="at least one snapshot", found="an empty list"
             )
     else:
-        if freq not in _FREQS:
-            raise ConfigError(owner, "freq", expected=f"one of {list(_FREQS)}", found=repr(freq))
+        check_choice(freq, _FREQS, owner, "freq")
         row_days = rows.days()
         buying = row_days[rows.purchase] if rows.purchase.any() else row_days
         first_day = _day_of(start, rows, owner, "start") if start is not None else int(buying.min())

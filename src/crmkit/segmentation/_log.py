@@ -51,7 +51,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from crmkit._spec import derived
+from crmkit._spec import check_choice, derived
 from crmkit._validate import (
     check_not_empty,
     datetime_column,
@@ -146,17 +146,6 @@ def order_keys(order: pd.Series, owner: str) -> IntArray:
             expected="hashable order ids (numbers or strings)",
             found=f"{exc} (dtype {dtype})",
         ) from exc
-
-
-def check_choice(value: object, allowed: tuple[str, ...], owner: str, name: str) -> None:
-    """A ConfigError unless ``value`` is one of ``allowed``."""
-    if not isinstance(value, str) or value not in allowed:
-        raise ConfigError(
-            owner,
-            name,
-            expected="one of " + ", ".join(repr(a) for a in allowed),
-            found=repr(value),
-        )
 
 
 def to_datetimes(values: IntArray, unit: str, tz: dt.tzinfo | None) -> pd.DatetimeIndex:

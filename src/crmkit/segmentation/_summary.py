@@ -33,6 +33,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from crmkit._spec import check_choice
 from crmkit._validate import (
     datetime_value,
     first_labels,
@@ -46,7 +47,6 @@ from crmkit.segmentation._log import (
     NS_PER,
     TransactionLog,
     as_log,
-    check_choice,
     day_numbers,
     to_datetimes,
 )
@@ -569,15 +569,8 @@ def _summarize_dask(
 
 
 def _check_freq(freq: object, multiplier: object, owner: str) -> float:
-    if not isinstance(freq, str) or freq not in _FREQ_UNITS:
-        hint = "Use 'h' for hours." if freq in ("H", "hour") else ""
-        raise ConfigError(
-            owner,
-            "freq",
-            expected="one of " + ", ".join(repr(f) for f in _FREQ_UNITS),
-            found=repr(freq),
-            hint=hint,
-        )
+    hint = "Use 'h' for hours." if freq in ("H", "hour") else ""
+    check_choice(freq, _FREQ_UNITS, owner, "freq", hint=hint)
     if (
         isinstance(multiplier, bool)
         or not isinstance(multiplier, (int, float, np.integer, np.floating))
