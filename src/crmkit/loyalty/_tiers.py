@@ -727,11 +727,7 @@ class TierLadder(Spec):
                 years -= 1
                 start = add_months(first, 12 * years)
             return midnight(start, tz), midnight(add_months(first, 12 * (years + 1)), tz)
-        back = add_months(local.date(), -self.window_months)
-        return (
-            local.replace(year=back.year, month=back.month, day=back.day),
-            None,
-        )
+        return _months_later(local, -self.window_months), None
 
     def _checks(self, point_scale: int = 1) -> list[list[tuple[int, Decimal | int]]]:
         """Per tier, the ``(metric position, threshold)`` pairs, for the fast fold.
@@ -1072,13 +1068,9 @@ class TierTracker:
     def _validity_from(self, t: dt.datetime) -> dt.datetime:
         ladder = self._ladder
         extra = ladder.validity_extra_months
-        if ladder.window == "rolling":
+        if ladder.window in ("rolling", "since_change"):
             months = ladder.window_months * ladder.validity_windows + extra
-            day = add_months(t.date(), months)
-            return t.replace(year=day.year, month=day.month, day=day.day)
-        if ladder.window == "since_change":
-            months = ladder.window_months * ladder.validity_windows + extra
-            return _months_later(self._wstart, months)
+            return _months_later(t if ladder.window == "rolling" else self._wstart, months)
         cache = self._vcache
         if cache is not None and cache[0] <= t < cache[1]:
             return cache[2]
