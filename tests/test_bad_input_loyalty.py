@@ -704,3 +704,16 @@ def test_constructor_from_dict_refuses_unknown_keys_and_what_is_not_a_mapping(na
     for junk in (None, [], "x"):
         with pytest.raises(ConfigError, match="must be a mapping"):
             cls.from_dict(junk)
+
+
+@pytest.mark.parametrize("column", ["member_id", "event_id", "kind"])
+def test_replay_many_refuses_blank_required_text_naming_the_row(column: str) -> None:
+    """Regression: an empty text id (an empty CSV field read as text) was the member ``""``."""
+    events = _events()
+    events[column] = events[column].astype(object)
+    events.loc[events.index[1], column] = ""
+    with pytest.raises(InvalidInputError) as info:
+        replay_many(events, PROGRAM, as_of=AS_OF)
+    message = str(info.value)
+    assert f"column '{column}' must be without missing values" in message
+    assert f"rows [{events.index[1]}]" in message

@@ -105,16 +105,28 @@ def check_not_empty(frame: pd.DataFrame | pd.Series, owner: str, name: str) -> N
         )
 
 
-def require_no_missing(frame: pd.DataFrame, column: str, owner: str, what: str = "values") -> None:
+def require_no_missing(
+    frame: pd.DataFrame, column: str, owner: str, what: str = "values", *, blank: bool = False
+) -> None:
     """Raise :class:`InvalidInputError` listing the rows where ``column`` is NaN/NaT/None.
+
+    ``blank=True`` also counts empty text (``""``, what an empty CSV field is when a file is
+    read as text) as missing: for required ids.
 
     >>> import pandas as pd
     >>> require_no_missing(pd.DataFrame({"x": [1.0, None]}, index=[10, 11]), "x", "f()")
     Traceback (most recent call last):
     ...
     crmkit.errors.InvalidInputError: f(): column 'x' must be without missing values; found 1 missing values at rows [11].
+    >>> require_no_missing(pd.DataFrame({"id": ["m1", ""]}, index=[2, 3]), "id", "f()", "ids", blank=True)
+    Traceback (most recent call last):
+    ...
+    crmkit.errors.InvalidInputError: f(): column 'id' must be without missing ids; found 1 missing ids at rows [3].
     """
-    missing = frame[column].isna().to_numpy()
+    values = frame[column]
+    missing = values.isna().to_numpy()
+    if blank and (values.dtype.kind in "OSUT" or isinstance(values.dtype, pd.StringDtype)):
+        missing = missing | (values.to_numpy(dtype=object) == "")
     count = int(missing.sum())
     if count:
         raise InvalidInputError(

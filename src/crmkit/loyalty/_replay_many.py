@@ -223,7 +223,7 @@ def iter_member_events(
     require_columns(frame, [member, event_id, time, kind], _OWNER)
     check_not_empty(frame, _OWNER, "events")
     for column in (member, event_id, kind):
-        require_no_missing(frame, column, _OWNER)
+        require_no_missing(frame, column, _OWNER, blank=True)
     kinds = frame[kind].astype(str)
     bad = ~kinds.isin(_KINDS).to_numpy()
     if bad.any():
