@@ -500,23 +500,31 @@ BAD_LOGS: list[Any] = [
     _case("amount_inf", _replace("amount", [120.0, 35.5, np.inf, 12.0, -np.inf, 8.5]),
           InvalidInputError, "2 infinite values", "amount", (103, 105)),
 ]  # fmt: skip
-BAD_LOGS += [
-    _case(f"epoch_seconds_{dtype}", _epoch(dtype), SchemaError, "date_unit='s'", "date", ())
-    for dtype in ["int64", "Int64", "int64[pyarrow]", object, "float64", "uint64", "str"]
-]
-BAD_LOGS += [
-    _case(
-        f"year_{year}_{unit}{'_utc' if aware else ''}",
-        _far(year, unit, aware),
-        InvalidInputError,
-        "must be dates between 1678-01-01 and 2261-12-31",
-        "date",
-        (103,),
-    )
-    for unit in ["s", "ms", "us"]
-    for year in [1, 9999]
-    for aware in [False, True]
-]
+
+
+def date_unit_cases(column: str, far_row: Any) -> list[Any]:
+    """Epoch numbers in every dtype (need ``date_unit``) and years 1/9999 in every unit.
+
+    Shared by every walk that reads a date column: ``far_row`` is the label of the row
+    that :func:`_far` moves out of range.
+    """
+    epoch = [
+        _case(f"epoch_seconds_{dtype}", _epoch(dtype, column=column), SchemaError,
+              "date_unit='s'", column, ())
+        for dtype in ["int64", "Int64", "int64[pyarrow]", object, "float64", "uint64", "str"]
+    ]  # fmt: skip
+    far = [
+        _case(f"year_{year}_{unit}{'_utc' if aware else ''}", _far(year, unit, aware, column=column),
+              InvalidInputError, "must be dates between 1678-01-01 and 2261-12-31", column,
+              (far_row,))
+        for unit in ["s", "ms", "us"]
+        for year in [1, 9999]
+        for aware in [False, True]
+    ]  # fmt: skip
+    return epoch + far
+
+
+BAD_LOGS += date_unit_cases("date", 103)
 
 
 @pytest.mark.parametrize("entry", list(ENTRY_POINTS))

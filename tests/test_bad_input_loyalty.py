@@ -46,10 +46,10 @@ from tests.test_bad_input import (
     BAD_KWARGS,
     _case,
     _epoch,
-    _far,
     _refused,
     _replace,
     _unchanged,
+    date_unit_cases,
 )
 
 pa = pytest.importorskip("pyarrow")
@@ -150,18 +150,7 @@ BAD_EVENT_TABLES: list[Any] = [
     _case("one_id_two_kinds", _replace("event_id", ["e", "p1", "p1", "r1", "g", "g", "c"]),
           InvalidInputError, "to share kind and time", "event_id", (106,)),
 ]  # fmt: skip
-BAD_EVENT_TABLES += [
-    _case(f"epoch_seconds_{dtype}", _epoch(dtype, column="time"), SchemaError, "date_unit='s'",
-          "time", ())
-    for dtype in ["int64", "Int64", "int64[pyarrow]", object, "float64", "uint64", "str"]
-]  # fmt: skip
-BAD_EVENT_TABLES += [
-    _case(f"year_{year}_{unit}{'_utc' if aware else ''}", _far(year, unit, aware, column="time"),
-          InvalidInputError, "must be dates between 1678-01-01 and 2261-12-31", "time", (103,))
-    for unit in ["s", "ms", "us"]
-    for year in [1, 9999]
-    for aware in [False, True]
-]  # fmt: skip
+BAD_EVENT_TABLES += date_unit_cases("time", 103)
 
 
 @pytest.mark.parametrize("entry", list(BATCH))

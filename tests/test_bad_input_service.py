@@ -59,6 +59,7 @@ from tests.test_bad_input import (
     _refused,
     _replace,
     _unchanged,
+    date_unit_cases,
 )
 
 pa = pytest.importorskip("pyarrow")
@@ -500,18 +501,7 @@ BAD_EVENTS: list[Any] = [
                             "2025-03-05", "2025-03-06"]),
           SchemaError, "mixed formats", "time", (12,)),
 ]  # fmt: skip
-BAD_EVENTS += [
-    _case(f"epoch_seconds_{dtype}", _epoch(dtype, column="time"), SchemaError, "date_unit='s'",
-          "time", ())
-    for dtype in ["int64", "Int64", "int64[pyarrow]", object, "float64", "uint64", "str"]
-]  # fmt: skip
-BAD_EVENTS += [
-    _case(f"year_{year}_{unit}{'_utc' if aware else ''}", _far(year, unit, aware, column="time"),
-          InvalidInputError, "must be dates between 1678-01-01 and 2261-12-31", "time", (13,))
-    for unit in ["s", "ms", "us"]
-    for year in [1, 9999]
-    for aware in [False, True]
-]  # fmt: skip
+BAD_EVENTS += date_unit_cases("time", 13)
 
 
 @pytest.mark.parametrize("entry", list(SLA_ENTRY_POINTS))
