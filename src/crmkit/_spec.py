@@ -369,6 +369,21 @@ def _tuple(types: type | tuple[type, ...]) -> tuple[type, ...]:
     return types if isinstance(types, tuple) else (types,)
 
 
+def as_tuple(value: Any) -> Any:
+    """Converter: a list or other iterable as a tuple; anything else is left for the validator.
+
+    Text and mappings are left as they are too, so ``each`` names them instead of a bare
+    ``TypeError`` (or a string read letter by letter).
+
+    Examples:
+        >>> as_tuple([1, 2]), as_tuple(None), as_tuple("ab")
+        ((1, 2), None, 'ab')
+    """
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        return value
+    return tuple(value)
+
+
 def each(validator: Validator) -> Validator:
     """Validator: apply ``validator`` to every item of a sequence; messages name the index.
 
@@ -384,6 +399,13 @@ def each(validator: Validator) -> Validator:
     """
 
     def check(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not isinstance(value, (tuple, list, frozenset)):
+            raise ConfigError(
+                type(instance).__name__,
+                attribute.name,
+                expected="a list",
+                found=f"{type(value).__name__} {value!r:.60}",
+            )
         for i, item in enumerate(value):
             try:
                 validator(instance, attribute, item)

@@ -222,7 +222,7 @@ def test_amount_1e308_is_a_crmkit_error_naming_the_rows() -> None:
         (
             lambda: Purchase("p", at(2025, 1, 1), lines=None),  # type: ignore[arg-type]
             InvalidInputError,
-            "items",
+            "lines",  # regression: was 'items', a name the caller never wrote
         ),
         (
             lambda: Program().replay(None, as_of=at(2025, 1, 1)),  # type: ignore[arg-type]

@@ -358,7 +358,7 @@ class In(Condition):
     __spec_tag__: ClassVar[str] = "in"
     column: str = spec.field(validator=_COLUMN)
     values: tuple[Any, ...] = spec.field(
-        converter=tuple, codec=spec.Seq(), validator=spec.each(_SCALAR)
+        converter=spec.as_tuple, codec=spec.Seq(), validator=spec.each(_SCALAR)
     )
 
     def columns(self) -> set[str]:
@@ -477,7 +477,7 @@ class AllOf(Condition):
 
     __spec_tag__: ClassVar[str] = "all"
     conditions: tuple[Condition, ...] = spec.field(
-        converter=tuple, codec=spec.Seq(_NODE), validator=spec.each(_IS_CONDITION)
+        converter=spec.as_tuple, codec=spec.Seq(_NODE), validator=spec.each(_IS_CONDITION)
     )
 
     def columns(self) -> set[str]:
@@ -511,7 +511,7 @@ class AnyOf(Condition):
 
     __spec_tag__: ClassVar[str] = "any"
     conditions: tuple[Condition, ...] = spec.field(
-        converter=tuple, codec=spec.Seq(_NODE), validator=spec.each(_IS_CONDITION)
+        converter=spec.as_tuple, codec=spec.Seq(_NODE), validator=spec.each(_IS_CONDITION)
     )
 
     def columns(self) -> set[str]:

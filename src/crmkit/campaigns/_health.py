@@ -30,7 +30,10 @@ _GRID = np.linspace(0.0, 100.0, 101)
 F64 = np.ndarray[Any, np.dtype[np.float64]]
 
 
-def _floats(value: Any) -> tuple[float, ...]:
+def _floats(value: Any) -> Any:
+    value = spec.as_tuple(value)
+    if not isinstance(value, tuple):
+        return value  # ``each`` names it
     return tuple(float(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in value)
 
 
@@ -207,13 +210,13 @@ class HealthScore(spec.Spec):
     """
 
     indicators: tuple[Indicator, ...] = spec.field(
-        converter=tuple,
+        converter=spec.as_tuple,
         codec=spec.Seq(spec.Nested(Indicator)),
         validator=[spec.each(spec.instance_of(Indicator, "an Indicator")), _indicators_ok],
     )
     bands: tuple[Band, ...] = spec.field(
         default=DEFAULT_BANDS,
-        converter=tuple,
+        converter=spec.as_tuple,
         codec=spec.Seq(spec.Nested(Band)),
         validator=[spec.each(spec.instance_of(Band, "a Band")), _bands_ok],
     )

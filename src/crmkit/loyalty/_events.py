@@ -298,21 +298,21 @@ class RefundLine(Spec):
     quantity: int | None = field(default=None, validator=whole(min=1, optional=True))
 
 
-def _items(values: Iterable[Any], kind: type[Any]) -> tuple[Any, ...]:
+def _items(values: Iterable[Any], kind: type[Any], owner: str, name: str) -> tuple[Any, ...]:
     if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
         raise _EventError(
-            kind.__name__,
-            "items",
+            owner,
+            name,
             expected=f"a list of {kind.__name__} objects",
             found="None" if values is None else type(values).__name__,
             kind="",
         )
     items = tuple(values)
-    for item in items:
+    for i, item in enumerate(items):
         if not isinstance(item, kind):
             raise _EventError(
-                kind.__name__,
-                "items",
+                owner,
+                f"{name}[{i}]",
                 expected=f"{kind.__name__} objects",
                 found=type(item).__name__,
                 kind="",
@@ -321,15 +321,15 @@ def _items(values: Iterable[Any], kind: type[Any]) -> tuple[Any, ...]:
 
 
 def _lines(values: Iterable[PurchaseLine]) -> tuple[PurchaseLine, ...]:
-    return _items(values, PurchaseLine)
+    return _items(values, PurchaseLine, "Purchase", "lines")
 
 
 def _tenders(values: Iterable[Tender]) -> tuple[Tender, ...]:
-    return _items(values, Tender)
+    return _items(values, Tender, "Purchase", "tenders")
 
 
 def _refund_lines(values: Iterable[RefundLine]) -> tuple[RefundLine, ...]:
-    return _items(values, RefundLine)
+    return _items(values, RefundLine, "Refund", "lines")
 
 
 def _date_or_none(value: object) -> dt.date | None:

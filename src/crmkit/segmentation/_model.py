@@ -32,7 +32,18 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from crmkit._spec import Map, Nested, Optional, Spec, field, number, one_of, predicate, whole
+from crmkit._spec import (
+    Map,
+    Nested,
+    Optional,
+    Spec,
+    field,
+    instance_of,
+    number,
+    one_of,
+    predicate,
+    whole,
+)
 from crmkit._validate import check_not_empty, first_labels, require_columns, require_frame
 from crmkit._validate import numeric_column as _numeric_column
 from crmkit.errors import ConfigError, InvalidInputError, NotFittedError
@@ -208,8 +219,17 @@ class _Fitted(Spec):
 
     params: dict[str, float] = field(converter=_float_dict, codec=Map())
     time_unit: str = field(default="days", validator=one_of(tuple(TIME_UNITS)))
-    standard_errors: dict[str, float | None] = field(factory=dict, converter=_se_dict, codec=Map())
-    info: FitInfo | None = field(default=None, codec=Optional(Nested(FitInfo)))
+    standard_errors: dict[str, float | None] = field(
+        factory=dict,
+        converter=_se_dict,
+        codec=Map(),
+        validator=instance_of(dict, "a mapping of parameter names to standard errors"),
+    )
+    info: FitInfo | None = field(
+        default=None,
+        codec=Optional(Nested(FitInfo)),
+        validator=instance_of(FitInfo, "a FitInfo", optional=True),
+    )
 
     @classmethod
     def __spec_upgrade__(cls, data: dict[str, Any]) -> dict[str, Any]:
