@@ -16,11 +16,13 @@ import pytest
 from crmkit.errors import LedgerError
 from crmkit.loyalty import (
     Adjust,
+    EarningScheme,
     Program,
     Purchase,
     PurchaseLine,
     Redeem,
     Refund,
+    RefundLine,
     TransferPolicy,
     pool_points,
     transfer,
@@ -208,3 +210,51 @@ def test_macys_return_takes_points_first_then_reduces_the_refund() -> None:
     ]
     enough = program.replay(rich, as_of=t + dt.timedelta(days=4))
     assert (enough.available, enough.cash_offset) == (420, Decimal(0))
+
+
+def _youzan() -> Program:
+    """A shop on Youzan's default rule: 1 point per 10 yuan, rounded down."""
+    return Program(timezone="Asia/Shanghai", earning=EarningScheme.base_rate("0.1"))
+
+
+def test_youzan_points_are_earned_rounded_down_and_taken_back_on_refund() -> None:
+    """Youzan (有赞) help centre, "订单退款如何扣除积分?"
+    (https://help.youzan.com/displaylist/detail_13_13-1-68260): "客户下单送的积分,退款后
+    积分会被收回。... 注:积分获取的时候是向下取整,积分扣除是向上取整。例如:店铺10元1积分,
+    订单100元,退款22元会扣3积分。" (points given for an order are taken back on refund;
+    points are rounded down when earned and up when deducted: at 1 point per 10 yuan, a
+    ¥100 order refunded ¥22 loses 3 points).
+
+    ¥99 earns floor(9.9) = 9 points; ¥100 earns 10, and its full refund takes all 10 back.
+    (The partial refund's rounding up: see the xfail below.)
+    """
+    program = _youzan()
+    t = dt.datetime(2025, 3, 1, 10, tzinfo=UTC)
+    assert (
+        program.replay([Purchase("a", t, lines=[PurchaseLine("1", "99")])], as_of=t).credited == 9
+    )
+    order = Purchase("b", t, lines=[PurchaseLine("1", "100", quantity=100)])
+    refunded = program.replay(
+        [order, Refund("r", t + dt.timedelta(days=1), "b")], as_of=t + dt.timedelta(days=2)
+    )
+    assert (refunded.credited, refunded.reversed, refunded.available) == (10, 10, 0)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="library gap (refunds): a partial refund reverses floor(points x refunded / paid); "
+    "Youzan rounds the deduction up",
+)
+def test_youzan_partial_refund_deduction_is_rounded_up() -> None:
+    """Youzan, the clause above: "店铺10元1积分,订单100元,退款22元会扣3积分".
+
+    A ¥100 order (100 units of ¥1, so that ¥22 can be returned) earns 10 points; ¥22
+    refunded: 10 x 22 / 100 = 2.2 points, rounded up: 3 taken back, 7 left. crmkit
+    takes back 2 (rounded down), leaving 8.
+    """
+    program = _youzan()
+    t = dt.datetime(2025, 3, 1, 10, tzinfo=UTC)
+    order = Purchase("b", t, lines=[PurchaseLine("1", "100", quantity=100)])
+    part = Refund("r", t + dt.timedelta(days=1), "b", lines=[RefundLine("1", quantity=22)])
+    state = program.replay([order, part], as_of=t + dt.timedelta(days=2))
+    assert (state.reversed, state.available) == (3, 7)
