@@ -26,6 +26,7 @@ from crmkit.loyalty import (
     Tender,
     Tier,
     TierLadder,
+    transfer,
 )
 
 LA = zoneinfo.ZoneInfo("America/Los_Angeles")
@@ -257,6 +258,55 @@ def test_hilton_a_redemption_is_not_activity_a_points_purchase_is() -> None:
     assert (day_before.available, gone.available, gone.expired) == (500, 0, 500)
     kept = program.replay([stay, redeem, bought], as_of=dt.datetime(2025, 3, 2, tzinfo=NY))
     assert (kept.available, kept.expired) == (1_500, 0)
+
+
+def test_marriott_a_transfer_given_or_received_is_not_activity() -> None:
+    """Marriott Bonvoy Terms and Conditions 1.6.d, "Points Expiration Policy", quoted word
+    for word at https://travel-dealz.com/blog/marriott-bonvoy-points-expiration/ and
+    http://txlandsurvey.com/index-469.html: "If a Member Account is inactive for twenty-
+    four (24) consecutive months, that Member Account will forfeit all accumulated Points.
+    Members can remain active ... by earning Points or Miles, redeeming Points, or
+    purchasing Points ... Examples of activities that do not count toward maintaining an
+    active status ... A. Gifting or transferring Points ... B. Receiving Points as a gift
+    or transfer". ``inactivity(24, activity=("purchase", "redeem", "adjust"),
+    ignore_reasons=("gift", "transfer_in", "transfer_out"))``.
+
+    A stay on 1 March 2023 earns 5,000 (deadline 1 March 2025, end of day). On 1 February
+    2025 the member receives 10,000 from a friend and gives 1,000 away (``transfer``):
+    neither is activity, so on 2 March 2025 00:00 all 14,000 are forfeited. Bought points
+    (500 on 1 February 2025) are activity: the deadline moves to 1 February 2027 and
+    14,500 stay.
+    """
+    policy = ExpiryPolicy.inactivity(
+        24,
+        "months",
+        activity=("purchase", "redeem", "adjust"),
+        ignore_reasons=("gift", "transfer_in", "transfer_out"),
+    )
+    program = Program(currency="USD", timezone="America/New_York", expiry=policy)
+    stay = _credit("stay", dt.datetime(2023, 3, 1, 15, tzinfo=NY), 5_000, reason="stay")
+    when = dt.datetime(2025, 2, 1, 10, tzinfo=NY)
+    friend = program.replay([_credit("f", dt.datetime(2024, 6, 1, tzinfo=NY), 20_000)], as_of=when)
+    gift_in = transfer(program, friend, 10_000, transfer_id="in", time=when).receiver_events
+    me = program.replay([stay, *gift_in], as_of=when + dt.timedelta(hours=1))
+    gift_out = transfer(
+        program, me, 1_000, transfer_id="out", time=when + dt.timedelta(hours=1)
+    ).sender_events
+    events = [stay, *gift_in, *gift_out]
+    assert [e.reason for e in events[1:]] == ["transfer_in", "transfer_out"]
+    eve = program.replay(events, as_of=dt.datetime(2025, 3, 1, 23, 59, tzinfo=NY))
+    gone = program.replay(events, as_of=dt.datetime(2025, 3, 2, tzinfo=NY))
+    assert (eve.available, gone.available, gone.expired) == (14_000, 0, 14_000)
+    bought = Adjust("buy", when, points=500, reason="purchase")
+    kept = program.replay([*events, bought], as_of=dt.datetime(2025, 3, 2, tzinfo=NY))
+    assert (kept.available, kept.expired) == (14_500, 0)
+    # Had transfers counted (no ignore_reasons), they would have kept the 14,000 alive.
+    lax = Program(
+        currency="USD",
+        timezone="America/New_York",
+        expiry=ExpiryPolicy.inactivity(24, "months", activity=("purchase", "redeem", "adjust")),
+    )
+    assert lax.replay(events, as_of=dt.datetime(2025, 3, 2, tzinfo=NY)).available == 14_000
 
 
 def test_sephora_points_expire_after_18_months_without_purchase_or_redemption() -> None:
