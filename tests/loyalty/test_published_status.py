@@ -1,5 +1,5 @@
-"""Status validity and qualification periods as real programmes publish them (issue 14,
-rules 1, 3 and 4).
+"""Status validity, qualification periods and refunds as real programmes publish them
+(issue 14, rules 1, 3, 4 and 8).
 
 Each test quotes the programme's clause with the address it was read at (the programme's
 own page, or a page quoting or summarising it: said so), and checks crmkit's dates by
@@ -11,10 +11,20 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from decimal import Decimal
 
 import pytest
 
-from crmkit.loyalty import QualifyingPosting, Tier, TierLadder, TierStatus
+from crmkit.loyalty import (
+    Program,
+    Purchase,
+    PurchaseLine,
+    QualifyingPosting,
+    Refund,
+    Tier,
+    TierLadder,
+    TierStatus,
+)
 
 NY = zoneinfo.ZoneInfo("America/New_York")
 LA = zoneinfo.ZoneInfo("America/Los_Angeles")
@@ -252,3 +262,53 @@ def test_flying_blue_climbs_one_level_at_a_time() -> None:
         [QualifyingPosting(t, points=500)], as_of=t, timezone="UTC", enrolled_at=t
     )
     assert (st.tier, st.counters.points) == ("gold", 220)
+
+
+# ------------------------------------------------------------- rule 8: refunds and status
+
+
+def test_thorne_returning_the_order_that_moved_a_member_up_drops_the_tier() -> None:
+    """Thorne Rewards, "What happens if I return a product order? How will that affect my
+    Reward Tier status?" (https://www.thorne.com/faq/what-happens-if-i-return-a-product-
+    order-how-will-that-affect-my-reward-tier-status): "The dollar amount associated with
+    a returned order does not count toward a Member's total yearly purchases ... If a
+    Member returns an order that made the Member eligible to move up a Reward Tier, then
+    the Member's status will drop down to the previous Reward Tier. Thus, it is possible
+    to drop down a Reward Tier during a 12-month period." ``TierLadder(refunds="net")``;
+    the tier names, the $500 and $1,000 thresholds and the calendar year are this
+    example's (Thorne's own figures were not found).
+
+    $600 on 1 March 2025: Silver. $500 on 11 March: $1,100: Gold. The $500 order returned
+    on 21 March: yearly purchases $600 again, and the member drops back to Silver at once
+    (reason "refund"), not waiting for the end of the year.
+    """
+    program = Program(
+        currency="USD",
+        timezone="America/Denver",
+        tiers=TierLadder(
+            tiers=[
+                Tier(name="member"),
+                Tier(name="silver", spend="500"),
+                Tier(name="gold", spend="1000"),
+            ],
+            refunds="net",
+        ),
+    )
+    t = dt.datetime(2025, 3, 1, 19, tzinfo=UTC)
+    events = [
+        Purchase("a", t, lines=[PurchaseLine("1", "600")]),
+        Purchase("b", t + dt.timedelta(days=10), lines=[PurchaseLine("1", "500")]),
+        Refund("r", t + dt.timedelta(days=20), "b"),
+    ]
+    as_of = t + dt.timedelta(days=21)
+    gold = program.replay(events[:2], as_of=as_of).tier
+    assert gold is not None
+    assert (gold.tier, gold.counters.spend) == ("gold", Decimal(1100))
+    back = program.replay(events, as_of=as_of).tier
+    assert back is not None
+    assert (back.tier, back.counters.spend) == ("silver", Decimal(600))
+    assert [(c.new, c.reason) for c in back.history[1:]] == [
+        ("silver", "upgrade"),
+        ("gold", "upgrade"),
+        ("silver", "refund"),
+    ]

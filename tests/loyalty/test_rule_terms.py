@@ -708,7 +708,10 @@ def _la(y: int, m: int, d: int) -> dt.datetime:
 
 
 def test_a_refund_inside_the_window_undoes_the_upgrade() -> None:
-    """Tiers on net purchases (rule 8, as issue 14 states it). Whether Sephora deducts
+    """Tiers on net purchases (rule 8, as issue 14 states it; Thorne publishes it: "If a
+    Member returns an order that made the Member eligible to move up a Reward Tier, then
+    the Member's status will drop down to the previous Reward Tier", see
+    test_published_status.py). Whether Sephora deducts
     returned merchandise from the annual spend is unverified: no stored Sephora page says
     it (searched "Sephora Beauty Insider terms returned merchandise deduct points and
     spend"); the VIB/Rouge thresholds are Sephora's (see above). $400 on 1 March reaches
