@@ -163,7 +163,7 @@ def test_loyaltylion_birthday_points_once_a_year_even_if_the_birthday_changes() 
     step = program.replay([], as_of=_at(2025, 1, 1))
     for event in events:
         step = program.apply(step, event)
-        assert step == program.replay(events, as_of=step.as_of)
+        assert step == program.replay(events[: events.index(event) + 1], as_of=step.as_of)
 
 
 def test_anniversary_bonus_on_the_enrolment_date_expires_like_other_points() -> None:
