@@ -70,6 +70,7 @@ if TYPE_CHECKING:
     )
     from crmkit.loyalty._tiers import (
         Counters,
+        Qualification,
         QualifyingPosting,
         Tier,
         TierChange,
@@ -121,6 +122,7 @@ __all__ = [
     "Program",
     "Purchase",
     "PurchaseLine",
+    "Qualification",
     "QualifyingPosting",
     "QuotaStatus",
     "Redeem",

@@ -176,6 +176,14 @@ class Book(ReversalBook):
         self.pending_delta = (
             dt.timedelta(days=program.pending_days) if program.pending_days else None
         )
+        # Read once per book, not per event (scheme properties walk the rules).
+        self.uses_limits = self.scheme.uses_limits
+        # The points earned per order are read only by period caps.
+        self.uses_caps = bool(self.scheme.caps)
+        self.defer_qualifying = (
+            self.pending_delta is not None and not program.count_pending_for_tier
+        )
+        self.inactivity = self.expiry_kind == "inactivity"
         self.available = 0
         self.pending = 0
         self.debt = 0
@@ -257,7 +265,7 @@ class Book(ReversalBook):
         self.event_ids[event.event_id] = event
         self.events.append(event)
         self.last = event
-        if self.expiry_kind == "inactivity" and self.policy.counts_as_activity(
+        if self.inactivity and self.policy.counts_as_activity(
             event.kind, getattr(event, "reason", "")
         ):
             deadline = self.policy.expires_at(self.now, self.zone)
@@ -346,25 +354,28 @@ class Book(ReversalBook):
             self.birth_date = event.birth_date
         result = self.scheme.enrollment_points(self.now, timezone=self.zone)
         if result.points > 0:
-            self._new_lot(event, "enroll", _rules_of(result), result.points, None)
+            self._new_lot(event.event_id, "enroll", _rules_of(result), result.points, None)
             for rule, points in result.rule_points:
                 if points:
                     self._post(self.now, "earn", points, event.event_id, event.event_id, rule)
             self._repay(self.now, event.event_id)
 
     def _purchase(self, event: Purchase) -> None:
-        program = self.program
         now = self.now
         event_id = event.event_id
         tender_points = 0
         earner = self.earner
         if event.tenders:
             tender_points = self._check_tender(event)
-        earned = earner.earn(event, self._context, self.zone)
-        if self.scheme.uses_limits and earned[3] is not None:
-            # Which limited rules this order used (max_uses, rule 10).
-            self.rule_uses.extend((now, rule) for rule, _ in earned[2])
+            earned = earner.earn(event, self._context, self.zone)
+        elif earner.plain:
+            earned = earner.plain_order(event.lines)
+        else:
+            earned = earner.earn(event, self._context, self.zone)
         points, base, rule_points = earned[0], earned[1], earned[2]
+        if self.uses_limits and earned[3] is not None:
+            # Which limited rules this order used (max_uses, rule 10).
+            self.rule_uses.extend((now, rule) for rule, _ in rule_points)
         bought = _Bought(event, earned, earner)
         self.bought[event_id] = bought
         self.orders += 1
@@ -372,22 +383,23 @@ class Book(ReversalBook):
             debit = self._debit(event, "tender", tender_points, "points tender")
             bought.tender = event_id
             self._post(now, "tender", -tender_points, event_id, None, "tender", debit.allocations)
-        pending_until = None
-        if self.pending_delta is not None:
-            pending_until = now + self.pending_delta
         if points > 0:
             if len(rule_points) == 1:
                 rules = rule_points[0][0]
             else:
                 rules = ",".join(rule for rule, part in rule_points if part)
-            self._new_lot(event, "purchase", rules, points, pending_until)
+            delta = self.pending_delta
+            self._new_lot(
+                event_id, "purchase", rules, points, None if delta is None else now + delta
+            )
             bought.lot = event_id
             postings = self.postings
             for rule, part in rule_points:
                 if part:
                     postings.append((now, "earn", part, event_id, event_id, rule, (), None))
-            self.earn_history.append((now, points))
-            if pending_until is not None and not program.count_pending_for_tier:
+            if self.uses_caps:
+                self.earn_history.append((now, points))
+            if self.defer_qualifying:
                 bought.deferred = [base, points, 1, event.counts]
             else:
                 self.qualifying.append((now, base, points, 1, event.counts, None))
@@ -600,7 +612,7 @@ class Book(ReversalBook):
             self._unknown_currency(event)
         if event.points > 0:
             lot = self._new_lot(
-                event, "adjust", event.reason, event.points, None, expires_at=event.expires_at
+                event.event_id, "adjust", event.reason, event.points, None, event.expires_at
             )
             self._post(self.now, "adjust", event.points, event.event_id, lot.lot_id, event.reason)
             self._repay(self.now, event.event_id)
