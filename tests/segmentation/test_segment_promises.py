@@ -146,6 +146,32 @@ def test_every_label_keeps_its_promise_for_every_score_and_day(
     assert any(rule.matches(r, f, m, **days) for rule in segment.rules)
 
 
+@given(
+    r=st.integers(1, 5),
+    f=st.integers(1, 5),
+    m=st.integers(1, 5),
+    recency=st.integers(0, 1500),
+    extra=st.integers(0, 1500),
+)
+def test_the_fall_through_segments_never_hold_a_lapsed_customer(
+    r: int, f: int, m: int, recency: int, extra: int
+) -> None:
+    """Over a year without a purchase is lapsed whatever the scores; about to sleep is
+    within half a year; a one-time buyer 181-365 days ago is asleep, not lost."""
+    name = SegmentMap.default().label(r, f, m, recency_days=recency, tenure_days=recency + extra)
+    if recency > LAPSED_DAYS:
+        assert name in LAPSED
+        assert (name == "Lost") == (f == 1)
+    if name == "Need Attention":
+        assert recency <= LAPSED_DAYS
+        assert f >= 2
+    if name == "About To Sleep":
+        assert recency <= RECENT_DAYS
+        assert f == 1
+    if f == 1 and RECENT_DAYS < recency <= LAPSED_DAYS:
+        assert name == "Hibernating"
+
+
 def test_scalar_and_vector_promise_checks_agree() -> None:
     import numpy as np
 

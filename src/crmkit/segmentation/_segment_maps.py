@@ -230,6 +230,11 @@ class SegmentRule(_spec.Spec):
         (True, False)
         >>> print(recent)
         R 4-5, last purchase within 180 days
+        >>> asleep = SegmentRule(f=1, last_over=180, last_within=365)  # days on both sides
+        >>> print(asleep)
+        F = 1, last purchase over 180 days ago, within 365 days
+        >>> [asleep.matches(3, 1, 1, recency_days=d) for d in (180, 181, 365, 366)]
+        [False, True, True, False]
         >>> SegmentRule(r=(0, 3))
         Traceback (most recent call last):
         ...
