@@ -146,7 +146,10 @@ class Book(YearlyBonuses):
         self.debits: dict[str, _Debit] = {}
         self.bought: dict[str, _Bought] = {}
         # Postings as plain tuples (the fields of Posting); the snapshot builds the objects.
+        # The fold never reads them back: a fold whose postings nobody reads (a
+        # ``replay_many`` row) does not record them (``journal`` False).
         self.postings: list[tuple[Any, ...]] = []
+        self.journal = True
         # Qualifying changes as (time, spend, points, orders); QualifyingPosting objects are
         # built only for the tier tracker and the snapshot.
         # (time, spend, points, orders, named counts such as nights (rule 1), and for a
@@ -396,10 +399,11 @@ class Book(YearlyBonuses):
                 event_id, "purchase", rules, points, None if delta is None else now + delta
             )
             bought.lot = event_id
-            postings = self.postings
-            for rule, part in rule_points:
-                if part:
-                    postings.append((now, "earn", part, event_id, event_id, rule, (), None))
+            if self.journal:
+                postings = self.postings
+                for rule, part in rule_points:
+                    if part:
+                        postings.append((now, "earn", part, event_id, event_id, rule, (), None))
             if self.uses_caps:
                 self.earn_history.append((now, points))
             if self.defer_qualifying:

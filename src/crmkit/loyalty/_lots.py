@@ -249,6 +249,7 @@ class LotBook:
     debits: dict[str, _Debit]
     bought: dict[str, _Bought]
     postings: list[tuple[Any, ...]]
+    journal: bool
     qualifying: list[tuple[dt.datetime, Decimal, int, int, tuple[Any, ...], dt.datetime | None]]
     earn_history: list[tuple[dt.datetime, int]]
     activations: list[tuple[dt.datetime, str]]
@@ -334,7 +335,8 @@ class LotBook:
                     where = bisect.bisect_right(keys, key)
                     keys.insert(where, key)
                     self.queue.insert(where, lot)
-            self.postings.append((at, "activate", 0, lot_id, lot_id, "pending", (), None))
+            if self.journal:
+                self.postings.append((at, "activate", 0, lot_id, lot_id, "pending", (), None))
         bought = self.bought.get(lot_id)
         if bought is not None and bought.deferred is not None:
             spend, points, orders, counts = bought.deferred
@@ -401,6 +403,8 @@ class LotBook:
         allocations: Mapping[str, int] | None = None,
         money: Decimal | None = None,
     ) -> None:
+        if not self.journal:
+            return
         self.postings.append(
             (
                 at,

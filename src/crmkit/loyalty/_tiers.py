@@ -42,6 +42,7 @@ from crmkit._spec import (
     Optional,
     Seq,
     Spec,
+    derived,
     field,
     one_of,
     whole,
@@ -1030,6 +1031,27 @@ def _scaled_checks(
     return [(metrics.index(m), v * point_scale if m == "points" else v) for m, v in lowest.items()]
 
 
+def _tracker_tables(ladder: TierLadder, scale: int) -> tuple[Any, ...]:
+    """A tracker's read-only tables of ``ladder`` at ``scale`` (shared by its trackers)."""
+    metrics = ladder.metrics
+    # Named counts -> their position in the counters (names no tier uses are ignored).
+    named = {m: i for i, m in enumerate(metrics[3:], start=3)}
+    checks = ladder._checks(scale)
+    # Per tier its ways to qualify, each a list of thresholds that must all be reached.
+    ways = ladder._ways(scale)
+    # Tiers from the top down as (index, metric, threshold) when each tier above the
+    # base has one threshold (the common ladder): _qualify without the general loop.
+    single: list[tuple[int, int, Any]] | None = None
+    if all(len(w) == 1 and len(w[0]) == 1 for w in ways[1:]):
+        single = [(i, ways[i][0][0][0], ways[i][0][0][1]) for i in range(len(ways) - 1, 0, -1)]
+    names = ladder.names
+    life_checks = [
+        (names.index(t.name), _scaled_ways(t, ladder.combine, scale, metrics))
+        for t in ladder.lifetime
+    ]
+    return named, checks, ways, single, life_checks
+
+
 def _scaled_ways(
     tier: Tier, combine: str, point_scale: int, metrics: tuple[str, ...]
 ) -> list[list[tuple[int, Decimal | int]]]:
@@ -1151,8 +1173,11 @@ class TierTracker:
         self._valid_until: dt.datetime | None = None
         self._wstart, self._wend = ladder._window(local, local, self._tz)
         metrics = self._metrics = ladder.metrics
-        # Named counts -> their position in the counters (names no tier uses are ignored).
-        self._named = {m: i for i, m in enumerate(metrics[3:], start=3)}
+        # The ladder's read-only tables, built once per ladder and scale (loyspeed: one
+        # tracker per member in replay_many).
+        (self._named, self._checks, self._ways, self._single, self._life_checks) = derived(
+            ladder, f"tracker_tables_{scale}", lambda: _tracker_tables(ladder, scale)
+        )
         self._counts: list[Any] = _zeros(len(metrics))
         self._lifetime: list[Any] = _zeros(len(metrics))
         self._floor = 0
@@ -1163,21 +1188,6 @@ class TierTracker:
         self._ups: list[tuple[dt.datetime, int, dt.datetime | None, dt.datetime, int]] = []
         self._recent: deque[tuple[dt.datetime, Decimal, int, int, tuple[Any, ...]]] = deque()
         self._vcache: tuple[dt.datetime, dt.datetime, dt.datetime] | None = None
-        self._checks = ladder._checks(scale)
-        # Per tier its ways to qualify, each a list of thresholds that must all be reached.
-        ways = self._ways = ladder._ways(scale)
-        # Tiers from the top down as (index, metric, threshold) when each tier above the
-        # base has one threshold (the common ladder): _qualify without the general loop.
-        self._single: list[tuple[int, int, Any]] | None = None
-        if all(len(w) == 1 and len(w[0]) == 1 for w in ways[1:]):
-            self._single = [
-                (i, ways[i][0][0][0], ways[i][0][0][1]) for i in range(len(ways) - 1, 0, -1)
-            ]
-        names = ladder.names
-        self._life_checks = [
-            (names.index(t.name), _scaled_ways(t, ladder.combine, scale, metrics))
-            for t in ladder.lifetime
-        ]
 
     # ------------------------------------------------------------ reading
 
