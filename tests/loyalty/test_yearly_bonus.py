@@ -369,9 +369,25 @@ def yearly_programs(draw: st.DrawFn) -> Program:
             ]
         )
     )
+    earning: Any = EarningScheme(rules=rules)
+    if draw(st.booleans()):
+        # A second point currency with a yearly bonus of its own (gold only, or anyone).
+        gold = ladder is not None and draw(st.booleans())
+        miles = EarningScheme(
+            rules=[
+                BaseRate(id="m", rate=2),
+                YearlyBonus(
+                    id="ym",
+                    points=draw(st.integers(1, 300)),
+                    on=draw(st.sampled_from(["birthday", "anniversary"])),
+                    when=Condition(tiers=["gold"]) if gold else Condition(),
+                ),
+            ]
+        )
+        earning = {"points": earning, "miles": miles}
     return Program(
         timezone=draw(st.sampled_from(_ZONES)),
-        earning=EarningScheme(rules=rules),
+        earning=earning,
         expiry=expiry,
         tiers=ladder,
         shortfall=draw(st.sampled_from(["forfeit", "debt", "cash_offset"])),
@@ -430,7 +446,8 @@ def test_incremental_apply_equals_replay_and_points_are_conserved(
         step = program.apply(step, event)
         replayed = program.replay(events[: k + 1], as_of=step.as_of, on_error="skip")
         assert step == replayed
-        check_state(step)
+        for part in step.by_currency.values():
+            check_state(part)
     end = step.as_of + dt.timedelta(days=extra)
     later = program.replay(events, as_of=end, on_error="skip")
     check_state(later)
