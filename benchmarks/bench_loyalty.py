@@ -231,14 +231,19 @@ def replay_many_to(n_members: int, path: str) -> float:
 
 
 def against(n_members: int, other_src: str, rounds: int) -> None:
-    """``replay_many`` with the code in ``other_src`` and with this checkout, alternately."""
+    """``replay_many`` with the code in ``other_src`` and with this checkout, alternately.
+
+    Each round also times the one-member cases (``replay_one``, ``apply_one``) of both,
+    and prints the 1-minute load average at its end.
+    """
     import pandas as pd
 
     here = str(pathlib.Path(__file__).resolve().parents[1] / "src")
     print(f"replay_many, {n_members:,} members x 200 events; CPU s (fresh process each)")
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(rounds):
-            seconds = {}
+            seconds: dict[str, float] = {}
+            one: dict[str, list[float]] = {}
             for label, src in (("other", other_src), ("this", here)):
                 env = {**os.environ, "PYTHONPATH": src}
                 out = subprocess.run(
@@ -249,6 +254,16 @@ def against(n_members: int, other_src: str, rounds: int) -> None:
                     env=env,
                 )
                 seconds[label] = float(out.stdout)
+                one[label] = []
+                for case in ("replay_one", "apply_one"):
+                    out = subprocess.run(
+                        [sys.executable, __file__, case, "1"],
+                        capture_output=True,
+                        text=True,
+                        check=True,
+                        env=env,
+                    )
+                    one[label].append(json.loads(out.stdout)["seconds"] * 1000)
             pd.testing.assert_frame_equal(
                 pd.read_pickle(f"{tmp}/other.pkl"),
                 pd.read_pickle(f"{tmp}/this.pkl"),
@@ -257,7 +272,10 @@ def against(n_members: int, other_src: str, rounds: int) -> None:
             ratio = seconds["other"] / seconds["this"]
             print(
                 f"round {k + 1}: other {seconds['other']:.2f}  this {seconds['this']:.2f}  "
-                f"ratio {ratio:.2f}x  results equal"
+                f"ratio {ratio:.2f}x  results equal; replay_one ms other "
+                f"{one['other'][0]:.2f} this {one['this'][0]:.2f}; apply_one ms other "
+                f"{one['other'][1]:.2f} this {one['this'][1]:.2f}; "
+                f"load average {os.getloadavg()[0]:.1f}"
             )
 
 

@@ -163,7 +163,7 @@ def test_loyaltylion_birthday_points_once_a_year_even_if_the_birthday_changes() 
     step = program.replay([], as_of=_at(2025, 1, 1))
     for event in events:
         step = program.apply(step, event)
-        assert step == program.replay(events, as_of=step.as_of)
+        assert step == program.replay(events[: events.index(event) + 1], as_of=step.as_of)
 
 
 def test_anniversary_bonus_on_the_enrolment_date_expires_like_other_points() -> None:
@@ -518,3 +518,40 @@ def test_yearly_bonus_rules_never_change_what_an_order_earns(scheme: Any, order:
     assert plus._engine().flat is not None  # the flat fast path stays on
     assert plus.earn(order, timezone="UTC") == plain.earn(order, timezone="UTC")
     assert OrderLine  # (imported for the strategies' orders)
+
+
+@given(
+    st.lists(st.tuples(st.integers(1, 24 * 120), st.integers(0, 400)), min_size=1, max_size=12),
+    st.sampled_from(_ZONES),
+)
+def test_a_once_a_year_order_bonus_goes_to_the_first_qualifying_order_of_each_year(
+    steps: list[tuple[int, int]], zone: str
+) -> None:
+    """Rule 10, "a once-per-year limit on any bonus", for an order bonus (the property in
+    ``test_rule_terms`` holds it for a multiplier): with ``max_uses=1, uses_freq="year"``
+    the 50-point bonus for orders of 100 or more goes to the first such order of each local
+    calendar year, and to no other."""
+    from crmkit.loyalty import OrderBonus
+
+    program = Program(
+        timezone=zone,
+        earning=EarningScheme(
+            rules=[
+                BaseRate(id="base", rate=1),
+                OrderBonus(id="big", points=50, min_spend="100", max_uses=1, uses_freq="year"),
+            ]
+        ),
+    )
+    at = dt.datetime(2024, 11, 1, tzinfo=dt.UTC)
+    events = []
+    for k, (hours, amount) in enumerate(steps):
+        at += dt.timedelta(hours=hours)
+        events.append(Purchase(f"p{k}", at, lines=[PurchaseLine("1", str(amount))]))
+    state = program.replay(events, as_of=at)
+    given_to = [p.event_id for p in state.postings if p.rule == "big" and p.points]
+    expected: dict[int, str] = {}
+    for event, (_, amount) in zip(events, steps, strict=True):
+        year = event.time.astimezone(program.zone).year
+        if amount >= 100:
+            expected.setdefault(year, event.event_id)
+    assert given_to == list(expected.values())

@@ -27,21 +27,11 @@ from crmkit.loyalty._rules import MemberContext, YearlyBonus
 from crmkit.loyalty._rules_util import midnight
 
 if TYPE_CHECKING:
-    from crmkit.loyalty._events import Event
     from crmkit.loyalty._tiers import TierStatus
 
 __all__ = ["YearlyBonuses"]
 
 _UTC = dt.UTC
-
-
-class _Source:
-    """What a yearly bonus's lot is credited from (the lot id; no event)."""
-
-    __slots__ = ("event_id",)
-
-    def __init__(self, event_id: str) -> None:
-        self.event_id = event_id
 
 
 class YearlyBonuses(ReversalBook):
@@ -189,8 +179,7 @@ class YearlyBonuses(ReversalBook):
                 lot_id = f"{rule.id}@{day.year}"
                 points = rule.points * scale
                 self.yearly_given = self.yearly_given | {(rule.id, day.year)}
-                source: Any = _Source(lot_id)
-                self._new_lot(_as_event(source), "yearly", rule.id, points, None)
+                self._new_lot(lot_id, "yearly", rule.id, points, None)
                 self._post(due, "earn", points, lot_id, lot_id, rule.id)
                 self._repay(due, lot_id)
         finally:
@@ -207,9 +196,3 @@ class YearlyBonuses(ReversalBook):
             named = tuple(f"{name}:{status.tier}" for name, status in statuses.items())
             return MemberContext(tier=first, ladder_tiers=named)
         return MemberContext(tier=self.tier_status(due).tier)
-
-
-def _as_event(source: Any) -> Event:
-    """A lot's source for ``LotBook._new_lot``, which reads only its ``event_id``."""
-    event: Event = source
-    return event
