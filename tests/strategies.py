@@ -192,7 +192,34 @@ def loyalty_tiers(draw: st.DrawFn) -> Any:
             max_size=2,
         )
     )
-    return Tier(name=name, spend=spend, points=points, orders=orders, counts=counts)
+    alternatives = draw(st.lists(loyalty_qualifications(), max_size=2))
+    return Tier(
+        name=name,
+        spend=spend,
+        points=points,
+        orders=orders,
+        counts=counts,
+        alternatives=alternatives,
+    )
+
+
+@st.composite
+def loyalty_qualifications(draw: st.DrawFn) -> Any:
+    """Valid :class:`~crmkit.loyalty.Qualification` values: one way to a tier, 1+ thresholds."""
+    from decimal import Decimal
+
+    from crmkit.loyalty import Qualification
+
+    spend = draw(st.one_of(st.none(), st.decimals(0, 10**6, places=2).map(Decimal)))
+    points = draw(st.one_of(st.none(), st.integers(0, 10**6)))
+    counts = draw(
+        st.dictionaries(
+            st.sampled_from(["nights", "pqf", "pqp"]), st.integers(0, 10**5), max_size=2
+        )
+    )
+    if spend is None and points is None and not counts:
+        counts = {"nights": draw(st.integers(0, 100))}
+    return Qualification(spend=spend, points=points, counts=counts)
 
 
 @st.composite
@@ -337,6 +364,7 @@ RULE_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "crmkit.service.NpsScheme": nps_schemes(),
     "crmkit.service.SurveyOptions": survey_options(),
     "crmkit.loyalty.Tier": loyalty_tiers(),
+    "crmkit.loyalty.Qualification": loyalty_qualifications(),
     "crmkit.loyalty.TierLadder": tier_ladders(),
     "crmkit.campaigns.Compare": audience_leaves().filter(lambda c: type(c).__name__ == "Compare"),
     "crmkit.campaigns.In": audience_leaves().filter(lambda c: type(c).__name__ == "In"),
@@ -678,7 +706,14 @@ def loyalty_programs(draw: st.DrawFn) -> object:
 
     Earning is a base rate (whole or fractional) so that histories stay easy to build.
     """
-    from crmkit.loyalty import EarningScheme, ExpiryPolicy, Program, Tier, TierLadder
+    from crmkit.loyalty import (
+        EarningScheme,
+        ExpiryPolicy,
+        Program,
+        Qualification,
+        Tier,
+        TierLadder,
+    )
 
     expiry = draw(
         st.sampled_from(
@@ -720,6 +755,20 @@ def loyalty_programs(draw: st.DrawFn) -> object:
                     ],
                     window="rolling",
                     window_months=3,
+                ),
+                # Combined metrics (branch loyrules): "2 nights AND 300 spent, or 900
+                # spent" in a calendar year: an OR of ANDs.
+                TierLadder(
+                    tiers=[
+                        Tier(name="member"),
+                        Tier(
+                            name="gold",
+                            alternatives=[
+                                Qualification(spend="300", counts={"nights": 2}),
+                                Qualification(spend="900"),
+                            ],
+                        ),
+                    ],
                 ),
             ]
         )
@@ -813,6 +862,31 @@ def earning_conditions(draw: st.DrawFn) -> object:
 
 
 @st.composite
+def yearly_bonuses(draw: st.DrawFn, rule_id: str = "yearly") -> object:
+    """A :class:`crmkit.loyalty.YearlyBonus`: birthday (with or without notice) or
+    enrolment anniversary, sometimes only for some tiers or inside a date window."""
+    import datetime as _dt
+
+    from crmkit.loyalty import Condition, DateWindow, YearlyBonus
+
+    on = draw(st.sampled_from(["birthday", "anniversary"]))
+    when: dict[str, object] = {}
+    if draw(st.integers(0, 2)) == 0:
+        when["tiers"] = draw(st.lists(st.sampled_from(_TIER_NAMES), min_size=1, max_size=2))
+    if draw(st.integers(0, 4)) == 0:
+        start = _dt.date(2025, 1, 1) + _dt.timedelta(days=draw(st.integers(0, 300)))
+        when["windows"] = [DateWindow(start, start + _dt.timedelta(days=draw(st.integers(1, 400))))]
+    return YearlyBonus(
+        id=rule_id,
+        points=draw(st.integers(1, 1000)),
+        on=on,
+        notice_days=draw(st.sampled_from([0, 0, 30])) if on == "birthday" else 0,
+        priority=draw(st.integers(0, 3)),
+        when=Condition(**when),  # type: ignore[arg-type]
+    )
+
+
+@st.composite
 def earning_schemes(draw: st.DrawFn, *, max_rules: int = 6) -> object:
     """An :class:`crmkit.loyalty.EarningScheme` mixing every rule kind, stacking mode,
     priority, rounding setting and (sometimes) caps."""
@@ -831,7 +905,10 @@ def earning_schemes(draw: st.DrawFn, *, max_rules: int = 6) -> object:
 
     rules = []
     for i in range(draw(st.integers(1, max_rules))):
-        kind = draw(st.sampled_from(["rate", "rate", "every", "mult", "bonus", "signup"]))
+        kind = draw(st.sampled_from(["rate", "rate", "every", "mult", "bonus", "signup", "yearly"]))
+        if kind == "yearly":  # branch loyrules: credited by the calendar, never by an order
+            rules.append(draw(yearly_bonuses(f"r{i}")))
+            continue
         common = {
             "id": f"r{i}",
             "priority": draw(st.integers(0, 3)),
@@ -959,6 +1036,13 @@ def tier_ladders(
         if top.counts:
             tripled["counts"] = {k: 3 * v for k, v in top.counts}
         lifetime = [Tier(name=top.name, **tripled)]  # type: ignore[arg-type]
+    # Combined metrics (branch loyrules): 0 = own thresholds only; 1 = plus an
+    # alternative "spend AND nights" way; 2 = ways only (the own thresholds as one AND way,
+    # and a spend-only way at twice the spend).
+    ways = draw(st.sampled_from([0, 0, 1, 2]))
+    if ways:
+        tiers = [tiers[0]] + [_with_ways(t, i, ways) for i, t in enumerate(tiers[1:], start=1)]
+        lifetime = [_with_ways(t, 3, ways) for t in lifetime]
     window = draw(st.sampled_from(["calendar_year", "rolling", "anniversary", "since_change"]))
     rollover = draw(st.sampled_from(["none", "surplus"])) if window == "since_change" else "none"
     return TierLadder(
@@ -974,6 +1058,26 @@ def tier_ladders(
         lifetime=lifetime,
         refunds=draw(st.sampled_from(["posted", "purchase_window", "net"])),
     )
+
+
+def _with_ways(tier: Any, step: int, mode: int) -> Any:
+    """``tier`` with combined-metric alternatives (see :func:`tier_ladders`)."""
+    from decimal import Decimal
+
+    from crmkit.loyalty import Qualification, Tier
+
+    both = Qualification(spend=Decimal(150 * step), counts={"nights": 2 * step})
+    if mode == 1:
+        return Tier(
+            name=tier.name,
+            spend=tier.spend,
+            orders=tier.orders,
+            counts=tier.counts,
+            alternatives=[both],
+        )
+    own = Qualification(spend=tier.spend, orders=tier.orders, counts=tier.counts)
+    doubled = Qualification(spend=Decimal(2 * (tier.spend or 0) + 500 * step))
+    return Tier(name=tier.name, alternatives=[own, doubled])
 
 
 @st.composite
@@ -1531,6 +1635,7 @@ RULE_STRATEGIES.update(
             .map(lambda found: found[0])
             for name in ("BaseRate", "PerEvery", "Multiplier", "OrderBonus", "SignUpBonus")
         },
+        "crmkit.loyalty.YearlyBonus": yearly_bonuses(),
         "crmkit.loyalty.PeriodCap": period_caps(),
         "crmkit.loyalty.Privilege": privileges(),
         "crmkit.loyalty.PrivilegeSet": privilege_sets(),

@@ -18,7 +18,7 @@ from crmkit.loyalty import (
     PurchaseLine,
     replay_many,
 )
-from crmkit.loyalty._engine import Earner
+from crmkit.loyalty._engine import Earner, order_of
 from tests.strategies import loyalty_event_tables, loyalty_orders, loyalty_programs
 
 _T = dt.datetime(2025, 3, 1, 12, tzinfo=dt.UTC)
@@ -176,3 +176,102 @@ def test_events_are_on_the_spec_layer_and_old_json_still_loads() -> None:
         Adjust("a1", t, points=0, reason="gift")
     assert isinstance(info.value, ConfigError)
     assert info.value.field == "points"
+
+
+# -- issue 14 speed (branch loyspeed): the leaner fold gives the same states ----------------
+
+
+@settings(max_examples=60)
+@given(
+    scheme=_plain_schemes(),
+    cents=st.lists(st.integers(0, 30_000), min_size=1, max_size=40),
+)
+def test_one_line_orders_through_one_earner_report_what_earn_reports(
+    scheme: EarningScheme, cents: list[int]
+) -> None:
+    """One earner earns many one-line orders (as a fold does, sharing the tuples of equal
+    point totals between orders): each order's figures are still exactly
+    :meth:`EarningScheme.earn`'s, whatever was earned before it."""
+    earner = Earner(scheme, member_free=True)
+    for k, c in enumerate(cents):
+        line = PurchaseLine("1", Decimal(c).scaleb(-2))
+        result = scheme.earn(
+            order_of(Purchase(f"p{k}", _T, lines=[line]), Decimal(0)), timezone=dt.UTC
+        )
+        points, base, rule_points, _, line_points, line_bases = earner.plain_order([line])
+        assert (points, str(base), rule_points) == (
+            result.points,
+            str(result.base),
+            result.rule_points,
+        )
+        assert line_points == (result.lines[0].points,)
+        assert line_bases is not None
+        assert str(line_bases[0]) == str(result.lines[0].base)
+
+
+def _capped_two_currency_program(pending_days: int) -> Program:
+    from crmkit.loyalty import ExpiryPolicy, PeriodCap, Tier, TierLadder
+
+    return Program(
+        timezone="Asia/Shanghai",
+        earning={
+            "points": EarningScheme.base_rate(1, caps=[PeriodCap("month", 400)]),
+            "miles": EarningScheme.base_rate("0.5"),
+        },
+        expiry={"points": ExpiryPolicy.after_months(1), "miles": ExpiryPolicy.after_days(40)},
+        tiers=TierLadder(tiers=[Tier(name="member"), Tier(name="gold", spend="500")]),
+        pending_days=pending_days,
+        shortfall="debt",
+    )
+
+
+@settings(max_examples=30, deadline=None)
+@given(pending_days=st.sampled_from([0, 7]), drawn=loyalty_event_tables())
+def test_replay_many_and_apply_equal_replay_under_caps_and_two_currencies(
+    pending_days: int, drawn: tuple[pd.DataFrame, dict[str, list[Any]]]
+) -> None:
+    """Under a monthly earning cap (the fold keeps the points earned per order only for
+    caps) and a second point currency (its book records no postings in ``replay_many``
+    either), every ``replay_many`` row is the member's :meth:`Program.replay`, and the
+    member's events applied one at a time give the replay's state, postings included."""
+    program = _capped_two_currency_program(pending_days)
+    table, objects = drawn
+    as_of = max(e.time for events in objects.values() for e in events) + dt.timedelta(days=3)
+    states = replay_many(table, program, as_of=as_of, on_error="skip")
+    for member, events in objects.items():
+        state = program.replay(events, as_of=as_of, on_error="skip")
+        row = states.loc[member]
+        for name in (*_FIGURES, *_MORE):
+            assert row[name] == getattr(state, name), name
+        assert row["events"] == len(state.events)
+        assert row["rejected"] == len(state.rejected)
+        ordered = sorted(events, key=lambda e: (e.time, e.rank, e.event_id))
+        step = program.replay([], as_of=ordered[0].time, on_error="skip")
+        for event in ordered:
+            step = program.apply(step, event)
+        step = program.apply(step, ordered[-1])  # idempotent: already applied
+        full = program.replay(events, as_of=ordered[-1].time, on_error="skip")
+        assert step == full
+        assert step.postings == full.postings
+        assert step.by_currency["miles"].postings == full.by_currency["miles"].postings
+
+
+def test_a_replay_many_fold_records_no_postings_but_the_same_figures() -> None:
+    """Worked example: a purchase of 250 (pending 7 days) and a redemption of 100 after it
+    activates. The fold behind a ``replay_many`` row (``journal=False``) keeps the same
+    lots and balances as the replay (available 150, spent 100) and no postings; the
+    replay's state lists earn, activate and redeem."""
+    from crmkit.loyalty import Redeem
+
+    program = Program(pending_days=7)
+    events = [
+        Purchase("p1", _T, lines=[PurchaseLine("1", "250")]),
+        Redeem("x1", _T + dt.timedelta(days=8), points=100),
+    ]
+    end = _T + dt.timedelta(days=9)
+    quiet = program._fold(events, end, "raise", journal=False)
+    state = program.replay(events, as_of=end)
+    assert (quiet.available, quiet.pending, quiet.credited) == (150, 0, 250)
+    assert (state.available, state.spent) == (150, 100)
+    assert quiet.postings == []
+    assert [p.kind for p in state.postings] == ["earn", "activate", "redeem"]

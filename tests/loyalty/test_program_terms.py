@@ -32,7 +32,11 @@ SH = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 def test_status_kept_through_31_march_of_the_year_after_next() -> None:
     """Hilton Honors, tier status: status earned in a calendar year is kept for the rest
-    of that year, the next year, and through 31 March of the year after.
+    of that year, the next year, and through 31 March of the year after ("Qualify for a
+    membership level in 2008 and your elite status level will remain effective through
+    March 31, 2010", Hilton quoted at https://loyaltytraveler.boardingarea.com/2008/08/05/
+    hilton-hhonors-ends-%e2%80%9crolling-tier%e2%80%9d-elite-qualification-as-of-jan-1-
+    2009/).
 
     Gold reached on 1 June 2024 (calendar year 2024): held through 2025 (validity_windows=1
     gives 1 January 2026) plus 3 months: the last day is 31 March 2026, the drop on
@@ -57,7 +61,9 @@ def test_status_kept_through_31_march_of_the_year_after_next() -> None:
 
 def test_status_through_the_end_of_february_is_leap_year_safe() -> None:
     """Status "kept through the end of February following" the year after qualification
-    (the hotel-programme wording in issue 14, rule 3): earned in 2026, held through 2027
+    (issue 14, rule 3; Marriott Bonvoy status is "valid until the February two years
+    later", per the guide copied at https://viajaatodoelmundo.com/marriott-bonvoy-elite-
+    status-guide-to-qualifying-privileges): earned in 2026, held through 2027
     and the end of February 2028, which is 29 February (a leap year): valid_until is
     1 March 2028 and ``valid_through`` shows the real last day.
     """
@@ -76,9 +82,11 @@ def test_status_through_the_end_of_february_is_leap_year_safe() -> None:
 
 
 def test_refund_shortfall_takes_the_balance_first_then_cash() -> None:
-    """Issue 14, rule 9: the common Chinese e-commerce return rule, "points already used
-    are taken from the member's balance first; what the balance cannot cover is deducted
-    from the refund" (``shortfall="balance_then_cash"``).
+    """Issue 14, rule 9: "points already used are taken from the member's balance first;
+    what the balance cannot cover is deducted from the refund"
+    (``shortfall="balance_then_cash"``). The issue calls it the common Chinese e-commerce
+    rule; no Chinese programme's wording was found (searched "退货 积分不足 从退款金额中
+    扣除"); Macy's publishes it (test_published_points.py).
 
     A ¥100 purchase earns 100 points; 80 are redeemed; a later gift brings 50; the purchase
     is refunded: the lot's 20 unspent points are reversed, the 80 spent ones are the
@@ -131,10 +139,13 @@ def _status_ladder() -> TierLadder:
 
 
 def test_points_of_top_tier_members_never_expire() -> None:
-    """Issue 14, rule 5 (as described in the issue; the airline-style "miles of status
-    holders are protected from expiry", e.g. Lufthansa Miles & More for Senator members,
-    clause not verified here): points expire 36 months after earning, except those
-    credited while the member holds the top tier, which never expire.
+    """Issue 14, rule 5, as the issue words it: points expire 36 months after earning,
+    except those credited while the member holds the top tier, which never expire. Not
+    Miles & More's rule, which protects every mile while the status lasts ("Irrespective
+    of whether they were earned before or during that status membership",
+    https://www.miles-and-more.com/pl/en/general-information/help-and-contact/help/
+    mileage-protection.html): crmkit cannot express that (strict xfail in
+    test_published_expiry.py).
 
     A ¥200 purchase on 1 March 2025 (member): 200 points valid through 1 March 2028, so
     the lot expires at 2 March 2028 00:00 local. A ¥1,000 purchase on 1 April 2025 makes

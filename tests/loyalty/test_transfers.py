@@ -80,9 +80,10 @@ def test_transfer_reset_dates_the_points_as_newly_earned() -> None:
 
 
 def test_marriott_style_transfer_with_yearly_cap() -> None:
-    """Marriott Bonvoy terms, "Points Transfer" (unverified wording): a member may give
-    points to another member up to a yearly limit; we model a cap of 100,000 points per
-    calendar year (fees not counted). Under a 24-month inactivity policy the points arrive
+    """Marriott Bonvoy points transfer, as listed from Marriott's rules at
+    https://thetravelsisters.com/transfer-marriott-points-between-accounts/: "Can transfer
+    up to a maximum of 100,000 points per calendar year to other accounts" (Marriott's own
+    terms page not stored; the 1,000 minimum is in test_published_points.py). Under a 24-month inactivity policy the points arrive
     under the receiver's policy (no fixed lot expiry to keep).
 
     Ann has 150,000; she sends 60,000 in March and 40,000 in June (100,000: the cap);
@@ -198,8 +199,11 @@ def test_a_debit_that_would_replay_before_an_event_at_the_same_instant_is_refuse
 
 # ---------------------------------------------------------------------------- pooling
 def test_avios_household_pool_for_one_redemption() -> None:
-    """British Airways Executive Club Household Account (unverified wording): members of a
-    household combine Avios to book a reward. Modelled: each gives a share to the booker's
+    """Pooling with explicit shares, after the British Airways Executive Club Household
+    Account (https://www.britishairways.com/en-fr/executive-club/household-accounts:
+    members "pool your Avios with up to six people who live with you"). BA itself spends
+    "a proportional amount from each Member's balance", which these shares do not follow:
+    that rule is test_published_points.py. Here each gives a share to the booker's
     account, each parcel keeps its lot's expiry (36 months here), the booker redeems.
 
     Mum 9,000 of her own + dad 6,000 + kid 3,000 (of 4,000) = 18,000 for the flight; the

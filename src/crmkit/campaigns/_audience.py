@@ -465,7 +465,38 @@ class IsNull(Condition):
 
 
 @attrs.frozen
-class AllOf(Condition):
+class _Group(Condition):
+    """Conditions combined by one operator: all of them (``_ALL``) or any of them."""
+
+    _ALL: ClassVar[bool]
+    conditions: tuple[Condition, ...] = spec.field(
+        converter=spec.as_tuple, codec=spec.Seq(_NODE), validator=spec.each(_IS_CONDITION)
+    )
+
+    def columns(self) -> set[str]:
+        """Return the union of the children's columns."""
+        return set().union(*(c.columns() for c in self.conditions))
+
+    def _check(self, kinds: Mapping[str, str], path: str, owner: str) -> None:
+        for i, child in enumerate(self.conditions):
+            child._check(kinds, f"{_join(path, 'conditions')}[{i}]", owner)
+
+    def _mask(self, frame: pd.DataFrame, kinds: Mapping[str, str]) -> _Mask:
+        out = np.full(len(frame), self._ALL, dtype=bool)
+        for child in self.conditions:
+            if self._ALL:
+                out &= child._mask(frame, kinds)
+            else:
+                out |= child._mask(frame, kinds)
+        return out
+
+    def _test(self, customer: Mapping[str, Any], kinds: Mapping[str, str]) -> bool:
+        fold = all if self._ALL else any
+        return fold(child._test(customer, kinds) for child in self.conditions)
+
+
+@attrs.frozen
+class AllOf(_Group):
     """Every condition holds (an empty list is true).
 
     Examples:
@@ -476,30 +507,11 @@ class AllOf(Condition):
     """
 
     __spec_tag__: ClassVar[str] = "all"
-    conditions: tuple[Condition, ...] = spec.field(
-        converter=spec.as_tuple, codec=spec.Seq(_NODE), validator=spec.each(_IS_CONDITION)
-    )
-
-    def columns(self) -> set[str]:
-        """Return the union of the children's columns."""
-        return set().union(*(c.columns() for c in self.conditions))
-
-    def _check(self, kinds: Mapping[str, str], path: str, owner: str) -> None:
-        for i, child in enumerate(self.conditions):
-            child._check(kinds, f"{_join(path, 'conditions')}[{i}]", owner)
-
-    def _mask(self, frame: pd.DataFrame, kinds: Mapping[str, str]) -> _Mask:
-        out = np.ones(len(frame), dtype=bool)
-        for child in self.conditions:
-            out &= child._mask(frame, kinds)
-        return out
-
-    def _test(self, customer: Mapping[str, Any], kinds: Mapping[str, str]) -> bool:
-        return all(child._test(customer, kinds) for child in self.conditions)
+    _ALL: ClassVar[bool] = True
 
 
 @attrs.frozen
-class AnyOf(Condition):
+class AnyOf(_Group):
     """At least one condition holds (an empty list is false).
 
     Examples:
@@ -510,26 +522,7 @@ class AnyOf(Condition):
     """
 
     __spec_tag__: ClassVar[str] = "any"
-    conditions: tuple[Condition, ...] = spec.field(
-        converter=spec.as_tuple, codec=spec.Seq(_NODE), validator=spec.each(_IS_CONDITION)
-    )
-
-    def columns(self) -> set[str]:
-        """Return the union of the children's columns."""
-        return set().union(*(c.columns() for c in self.conditions))
-
-    def _check(self, kinds: Mapping[str, str], path: str, owner: str) -> None:
-        for i, child in enumerate(self.conditions):
-            child._check(kinds, f"{_join(path, 'conditions')}[{i}]", owner)
-
-    def _mask(self, frame: pd.DataFrame, kinds: Mapping[str, str]) -> _Mask:
-        out = np.zeros(len(frame), dtype=bool)
-        for child in self.conditions:
-            out |= child._mask(frame, kinds)
-        return out
-
-    def _test(self, customer: Mapping[str, Any], kinds: Mapping[str, str]) -> bool:
-        return any(child._test(customer, kinds) for child in self.conditions)
+    _ALL: ClassVar[bool] = False
 
 
 @attrs.frozen

@@ -67,9 +67,11 @@ if TYPE_CHECKING:
         PerEvery,
         PeriodCap,
         SignUpBonus,
+        YearlyBonus,
     )
     from crmkit.loyalty._tiers import (
         Counters,
+        Qualification,
         QualifyingPosting,
         Tier,
         TierChange,
@@ -121,6 +123,7 @@ __all__ = [
     "Program",
     "Purchase",
     "PurchaseLine",
+    "Qualification",
     "QualifyingPosting",
     "QuotaStatus",
     "Redeem",
@@ -135,6 +138,7 @@ __all__ = [
     "TierTracker",
     "Transfer",
     "TransferPolicy",
+    "YearlyBonus",
     "assign_tiers",
     "breakage",
     "event_from_dict",

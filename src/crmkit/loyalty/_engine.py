@@ -34,6 +34,7 @@ from crmkit.loyalty._rules_util import EXACT, round_points
 __all__ = ["Earned", "Earner", "order_of"]
 
 _ZERO = Decimal(0)
+_SINGLES_SIZE = 4096  # distinct point totals of one-line orders kept per earner
 
 #: What earning a purchase gives the ledger: ``(points, base, rule_points, result,
 #: line_points, line_bases)``; ``result`` is None when it is built on read, and the
@@ -79,6 +80,7 @@ class Earner:
         "rounding",
         "rule_id",
         "scheme",
+        "singles",
         "unit",
     )
 
@@ -107,6 +109,9 @@ class Earner:
         # rate >= 0 flooring is truncation.
         self.unit = self.rate == 1 and self.rate.as_tuple().exponent == 0
         self.floor = self.rounding == decimal.ROUND_FLOOR and self.rate >= 0
+        # Points of a one-line order -> its (rule_points, line_points) tuples, shared
+        # (immutable) by every order that earns as many points.
+        self.singles: dict[int, tuple[tuple[tuple[str, int], ...], tuple[int, ...]]] = {}
 
     def earn(
         self,
@@ -139,6 +144,13 @@ class Earner:
             base = line.amount if self.gross else EXACT.subtract(line.amount, line.discount)
             x = base if self.unit else EXACT.multiply(base, rate)
             total = int(x) if self.floor else int(x.to_integral_value(rounding=self.rounding))
+            if total > 0:  # then x > 0 too
+                shared = self.singles.get(total)
+                if shared is None:
+                    if len(self.singles) >= _SINGLES_SIZE:
+                        self.singles.clear()
+                    shared = self.singles[total] = (((rule_id, total),), (total,))
+                return total, EXACT.add(_ZERO, base), shared[0], None, shared[1], (base,)
             rule_points = ((rule_id, total),) if x > 0 else ()
             return total, EXACT.add(_ZERO, base), rule_points, None, (total,), (base,)
         with decimal.localcontext(EXACT):

@@ -43,9 +43,10 @@ from crmkit.loyalty._events import (
 )
 from crmkit.loyalty._expiry import ExpiryPolicy
 from crmkit.loyalty._lots import _FAR, Lot, Posting, _Debit, _Lot
-from crmkit.loyalty._reversals import ReversalBook, _Bought
+from crmkit.loyalty._reversals import _Bought
 from crmkit.loyalty._rules import EarningResult, EarningScheme, MemberContext
 from crmkit.loyalty._tiers import TierStatus, TierTracker
+from crmkit.loyalty._yearly import YearlyBonuses
 
 if TYPE_CHECKING:
     from crmkit.loyalty._program import Program
@@ -121,7 +122,7 @@ _key: Callable[[Event], tuple[dt.datetime, int, str]] = operator.attrgetter(
 )
 
 
-class Book(ReversalBook):
+class Book(YearlyBonuses):
     """The mutable fold of one member's events under a program (internal)."""
 
     def __init__(self, program: Program) -> None:
@@ -145,7 +146,10 @@ class Book(ReversalBook):
         self.debits: dict[str, _Debit] = {}
         self.bought: dict[str, _Bought] = {}
         # Postings as plain tuples (the fields of Posting); the snapshot builds the objects.
+        # The fold never reads them back: a fold whose postings nobody reads (a
+        # ``replay_many`` row) does not record them (``journal`` False).
         self.postings: list[tuple[Any, ...]] = []
+        self.journal = True
         # Qualifying changes as (time, spend, points, orders); QualifyingPosting objects are
         # built only for the tier tracker and the snapshot.
         # (time, spend, points, orders, named counts such as nights (rule 1), and for a
@@ -176,6 +180,14 @@ class Book(ReversalBook):
         self.pending_delta = (
             dt.timedelta(days=program.pending_days) if program.pending_days else None
         )
+        # Read once per book, not per event (scheme properties walk the rules).
+        self.uses_limits = self.scheme.uses_limits
+        # The points earned per order are read only by period caps.
+        self.uses_caps = bool(self.scheme.caps)
+        self.defer_qualifying = (
+            self.pending_delta is not None and not program.count_pending_for_tier
+        )
+        self.inactivity = self.expiry_kind == "inactivity"
         self.available = 0
         self.pending = 0
         self.debt = 0
@@ -192,6 +204,7 @@ class Book(ReversalBook):
         self.tier_posted = 0
         # The other ladders of a program with several (ladder name -> tracker, posted).
         self.side: dict[str, tuple[TierTracker, int]] = {}
+        self.setup_yearly()  # birthday and anniversary bonuses (_yearly)
 
     # -- copying -------------------------------------------------------------------------
     def clone(self) -> Book:
@@ -240,6 +253,7 @@ class Book(ReversalBook):
             (activations and activations[0][0] <= now)
             or (expiries and expiries[0][0] <= now)
             or (self.deadline is not None and self.deadline <= now)
+            or self.yearly_any
         ):
             self.advance(now)
         elif self.clock is None or now > self.clock:
@@ -257,7 +271,7 @@ class Book(ReversalBook):
         self.event_ids[event.event_id] = event
         self.events.append(event)
         self.last = event
-        if self.expiry_kind == "inactivity" and self.policy.counts_as_activity(
+        if self.inactivity and self.policy.counts_as_activity(
             event.kind, getattr(event, "reason", "")
         ):
             deadline = self.policy.expires_at(self.now, self.zone)
@@ -331,7 +345,7 @@ class Book(ReversalBook):
         elif isinstance(event, Enroll):
             self._enroll(event)
         elif event.birth_date is not None:
-            self.birth_date = event.birth_date
+            self.set_birth_date(event.birth_date)
 
     def _enroll(self, event: Enroll) -> None:
         if self.enrolled_at is not None:
@@ -343,28 +357,31 @@ class Book(ReversalBook):
             )
         self.enrolled_at = self.now
         if event.birth_date is not None:
-            self.birth_date = event.birth_date
+            self.set_birth_date(event.birth_date)
         result = self.scheme.enrollment_points(self.now, timezone=self.zone)
         if result.points > 0:
-            self._new_lot(event, "enroll", _rules_of(result), result.points, None)
+            self._new_lot(event.event_id, "enroll", _rules_of(result), result.points, None)
             for rule, points in result.rule_points:
                 if points:
                     self._post(self.now, "earn", points, event.event_id, event.event_id, rule)
             self._repay(self.now, event.event_id)
 
     def _purchase(self, event: Purchase) -> None:
-        program = self.program
         now = self.now
         event_id = event.event_id
         tender_points = 0
         earner = self.earner
         if event.tenders:
             tender_points = self._check_tender(event)
-        earned = earner.earn(event, self._context, self.zone)
-        if self.scheme.uses_limits and earned[3] is not None:
-            # Which limited rules this order used (max_uses, rule 10).
-            self.rule_uses.extend((now, rule) for rule, _ in earned[2])
+            earned = earner.earn(event, self._context, self.zone)
+        elif earner.plain:
+            earned = earner.plain_order(event.lines)
+        else:
+            earned = earner.earn(event, self._context, self.zone)
         points, base, rule_points = earned[0], earned[1], earned[2]
+        if self.uses_limits and earned[3] is not None:
+            # Which limited rules this order used (max_uses, rule 10).
+            self.rule_uses.extend((now, rule) for rule, _ in rule_points)
         bought = _Bought(event, earned, earner)
         self.bought[event_id] = bought
         self.orders += 1
@@ -372,22 +389,24 @@ class Book(ReversalBook):
             debit = self._debit(event, "tender", tender_points, "points tender")
             bought.tender = event_id
             self._post(now, "tender", -tender_points, event_id, None, "tender", debit.allocations)
-        pending_until = None
-        if self.pending_delta is not None:
-            pending_until = now + self.pending_delta
         if points > 0:
             if len(rule_points) == 1:
                 rules = rule_points[0][0]
             else:
                 rules = ",".join(rule for rule, part in rule_points if part)
-            self._new_lot(event, "purchase", rules, points, pending_until)
+            delta = self.pending_delta
+            self._new_lot(
+                event_id, "purchase", rules, points, None if delta is None else now + delta
+            )
             bought.lot = event_id
-            postings = self.postings
-            for rule, part in rule_points:
-                if part:
-                    postings.append((now, "earn", part, event_id, event_id, rule, (), None))
-            self.earn_history.append((now, points))
-            if pending_until is not None and not program.count_pending_for_tier:
+            if self.journal:
+                postings = self.postings
+                for rule, part in rule_points:
+                    if part:
+                        postings.append((now, "earn", part, event_id, event_id, rule, (), None))
+            if self.uses_caps:
+                self.earn_history.append((now, points))
+            if self.defer_qualifying:
                 bought.deferred = [base, points, 1, event.counts]
             else:
                 self.qualifying.append((now, base, points, 1, event.counts, None))
@@ -600,7 +619,7 @@ class Book(ReversalBook):
             self._unknown_currency(event)
         if event.points > 0:
             lot = self._new_lot(
-                event, "adjust", event.reason, event.points, None, expires_at=event.expires_at
+                event.event_id, "adjust", event.reason, event.points, None, event.expires_at
             )
             self._post(self.now, "adjust", event.points, event.event_id, lot.lot_id, event.reason)
             self._repay(self.now, event.event_id)

@@ -43,6 +43,8 @@ __all__ = ["POSTING_KINDS", "Lot", "LotBook", "Posting"]
 _UTC = dt.UTC
 _FAR = dt.datetime.max.replace(tzinfo=_UTC)
 _EXPIRY_CACHE_SIZE = 100_000  # local days per program (about 270 years of earning days)
+_NO_LOT_EXPIRY = frozenset({"never", "inactivity"})
+_UNKNOWN: Any = object()  # a day not in the expiry cache yet
 
 #: The kinds of postings in a member's ledger.
 POSTING_KINDS = (
@@ -247,6 +249,7 @@ class LotBook:
     debits: dict[str, _Debit]
     bought: dict[str, _Bought]
     postings: list[tuple[Any, ...]]
+    journal: bool
     qualifying: list[tuple[dt.datetime, Decimal, int, int, tuple[Any, ...], dt.datetime | None]]
     earn_history: list[tuple[dt.datetime, int]]
     activations: list[tuple[dt.datetime, str]]
@@ -263,6 +266,7 @@ class LotBook:
     debt: int
     credited: int
     cash_offset: Decimal
+    uses_caps: bool
     #: The primary ladder's status at an instant (the ledger's; rule 5 reads it).
     tier_status: Callable[[dt.datetime], TierStatus]
 
@@ -320,8 +324,19 @@ class LotBook:
         if remaining:
             self.pending -= remaining
             self.available += remaining
-            self._enqueue(lot)
-            self.postings.append((at, "activate", 0, lot_id, lot_id, "pending", (), None))
+            if not lot.queued:  # (_enqueue, inlined: the lot is active with points left)
+                lot.queued = True
+                key = (lot.expires_at or _FAR, lot.earned_at, lot_id)
+                keys = self.queue_keys
+                if not keys or key >= keys[-1]:
+                    keys.append(key)
+                    self.queue.append(lot)
+                else:
+                    where = bisect.bisect_right(keys, key)
+                    keys.insert(where, key)
+                    self.queue.insert(where, lot)
+            if self.journal:
+                self.postings.append((at, "activate", 0, lot_id, lot_id, "pending", (), None))
         bought = self.bought.get(lot_id)
         if bought is not None and bought.deferred is not None:
             spend, points, orders, counts = bought.deferred
@@ -388,6 +403,8 @@ class LotBook:
         allocations: Mapping[str, int] | None = None,
         money: Decimal | None = None,
     ) -> None:
+        if not self.journal:
+            return
         self.postings.append(
             (
                 at,
@@ -401,36 +418,48 @@ class LotBook:
             )
         )
 
-    def _new_lot(
+    def _new_lot(  # noqa: PLR0917 - an internal helper called positionally
         self,
-        event: Event,
+        lot_id: str,
         source: str,
         rule: str,
         points: int,
         pending_until: dt.datetime | None,
-        *,
         expires_at: dt.datetime | None = None,
     ) -> _Lot:
+        """Credit ``points`` to a new lot (``expires_at``: a kept expiry, e.g. a transfer's)."""
         at = self.now
         # A kept expiry (points transferred with their expiry) replaces the policy's.
-        expires_utc = self._expiry(at) if expires_at is None else expires_at.astimezone(_UTC)
+        if expires_at is not None:
+            expires_utc: dt.datetime | None = expires_at.astimezone(_UTC)
+        elif self.expiry_kind in _NO_LOT_EXPIRY or self.policy.by_tier:
+            expires_utc = self._expiry(at)
+        else:
+            # The policy's expiry of the local earning day (cached per program).
+            day = self.local_day
+            if day is None:
+                day = at.astimezone(self.zone).date()
+            expires_utc = self.expiry_cache.get(day, _UNKNOWN)
+            if expires_utc is _UNKNOWN:
+                expires_utc = self._expiry(at)
         if self.deadline is None and self.expiry_kind == "inactivity":
             # Points credited before any declared activity: the clock starts now.
             deadline = self.policy.expires_at(at, self.zone)
             assert deadline is not None
             self.deadline = deadline.astimezone(_UTC)
-        activates = pending_until if pending_until is not None and pending_until > at else at
-        lot = _Lot(event.event_id, source, rule, points, at, activates, expires_utc)
-        self.lots[lot.lot_id] = lot
         self.credited += points
-        if lot.active:
+        if pending_until is not None and pending_until > at:
+            lot = _Lot(lot_id, source, rule, points, at, pending_until, expires_utc)
+            self.lots[lot_id] = lot
+            self.pending += points
+            heapq.heappush(self.activations, (pending_until, lot_id))
+        else:
+            lot = _Lot(lot_id, source, rule, points, at, at, expires_utc)
+            self.lots[lot_id] = lot
             self.available += points
             self._enqueue(lot)
-        else:
-            self.pending += points
-            heapq.heappush(self.activations, (activates, lot.lot_id))
         if expires_utc is not None:
-            heapq.heappush(self.expiries, (expires_utc, lot.lot_id))
+            heapq.heappush(self.expiries, (expires_utc, lot_id))
         return lot
 
     def _expiry(self, at: dt.datetime) -> dt.datetime | None:

@@ -500,17 +500,31 @@ class Program(Spec):
         end = self._as_of(as_of)
         return MemberState._from_book(self._fold(events, end, on_error), end)
 
-    def _fold(self, events: Iterable[Event], end: dt.datetime, on_error: str) -> Book:
+    def _fold(
+        self, events: Iterable[Event], end: dt.datetime, on_error: str, *, journal: bool = True
+    ) -> Book:
+        """The book of ``events`` folded up to ``end`` (``journal``: record the postings)."""
         check_choice(on_error, ("raise", "skip"), "Program.replay()", "on_error")
         book = self._new_book()
         book.skip_errors = on_error == "skip"
+        if not journal:
+            book.journal = False
+            for sub in book.subs.values():
+                sub.journal = False
         ordered = sort_events(events)
         if ordered:
             _check_range(ordered[0].time, "Program.replay()", "events")
-        for event in ordered:
-            if event.time > end:
-                break
-            _apply_exact(book, event, "Program.replay()", "events")
+        apply = book.apply
+        event = None
+        try:
+            for event in ordered:
+                if event.time > end:
+                    break
+                apply(event)
+        except decimal.DecimalException as err:
+            # As _apply_exact (one try block for the whole fold, not a call per event).
+            assert event is not None
+            raise _arithmetic_error(err, event, "Program.replay()", "events") from None
         book.advance_all(end.astimezone(dt.UTC))
         return book
 
@@ -609,17 +623,24 @@ def _apply_exact(book: Book, event: Event, owner: str, field: str) -> None:
     try:
         book.apply(event)
     except decimal.DecimalException as err:
-        if isinstance(err, PointsArithmeticError):
-            raise
-        raise PointsArithmeticError(
-            owner,
-            field,
-            expected="events whose amounts the exact points arithmetic holds "
-            "(60 significant digits per order total)",
-            found=f"event {event.event_id!r} ({type(event).__name__}) beyond it",
-            kind="",
-            hint="Check the amounts' unit (e.g. 1e308 is not a price).",
-        ) from None
+        raise _arithmetic_error(err, event, owner, field) from None
+
+
+def _arithmetic_error(
+    err: decimal.DecimalException, event: Event, owner: str, field: str
+) -> PointsArithmeticError:
+    """The error naming ``event`` whose amounts the exact arithmetic could not hold."""
+    if isinstance(err, PointsArithmeticError):
+        return err
+    return PointsArithmeticError(
+        owner,
+        field,
+        expected="events whose amounts the exact points arithmetic holds "
+        "(60 significant digits per order total)",
+        found=f"event {event.event_id!r} ({type(event).__name__}) beyond it",
+        kind="",
+        hint="Check the amounts' unit (e.g. 1e308 is not a price).",
+    )
 
 
 #: The instants a replay supports: windows, validity ends and expiry dates computed from

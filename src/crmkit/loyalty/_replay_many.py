@@ -887,7 +887,8 @@ def _replay_part(  # noqa: PLR0917 - submitted positionally to worker processes
     # the global state of the process it runs in.
     for who, member_events in iter_member_events(events, program, **columns):
         try:
-            book = program._fold(member_events, end, on_error)
+            # The row reads balances, lots and tiers, never the postings: none recorded.
+            book = program._fold(member_events, end, on_error, journal=False)
         except decimal.DecimalException:  # walksvc: e.g. '1e308' beside another order line
             mask = (events[columns["member"]] == who).to_numpy(dtype=bool)
             raise InvalidInputError(

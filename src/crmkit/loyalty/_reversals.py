@@ -30,17 +30,20 @@ if TYPE_CHECKING:
 __all__ = ["ReversalBook"]
 
 _ZERO = Decimal(0)
-_NO_INTS: dict[str, int] = {}
-_NO_DECIMALS: dict[str, Decimal] = {}
+_NO_INTS: dict[str, int] = {}  # a purchase's refund tables before the first refund
 
 
 class _Bought:
-    """What the ledger remembers of a purchase, so refunds reverse stored numbers."""
+    """What the ledger remembers of a purchase, so refunds reverse stored numbers.
+
+    The refund tables (``line_points``, ``line_base``, ``qty``, ``qty_refunded``,
+    ``reversed_points``, ``refunded_net``) are set by :meth:`unpack` on the first refund:
+    most purchases never get one, so a purchase costs only the fields set here.
+    """
 
     __slots__ = (
         "_result",
         "base",
-        "base_refunded",
         "deferred",
         "earner",
         "event",
@@ -65,15 +68,7 @@ class _Bought:
         self.lines_whole = earned[4]
         self.lines_base = earned[5]
         self.base = earned[1]
-        # Per-line numbers are unpacked on the first refund (most purchases never get one).
-        # (The shared empty dicts are replaced, never mutated, by ``unpack``.)
-        self.line_points: dict[str, int] = _NO_INTS
-        self.line_base: dict[str, Decimal] = _NO_DECIMALS
-        self.qty: dict[str, int] = _NO_INTS
-        self.qty_refunded: dict[str, int] = _NO_INTS
-        self.reversed_points = 0
-        self.base_refunded = _ZERO
-        self.refunded_net = _ZERO
+        self.qty: dict[str, int] = _NO_INTS  # the refund tables are not unpacked yet
         self.lot: str | None = None
         self.tender: str | None = None
         # Qualifying posting held back while the points are pending:
@@ -83,11 +78,13 @@ class _Bought:
     def clone(self) -> _Bought:
         new = _Bought.__new__(_Bought)
         for name in _Bought.__slots__:
-            setattr(new, name, getattr(self, name))
-        new.qty_refunded = dict(self.qty_refunded)
-        new.qty = dict(self.qty)
-        new.line_points = dict(self.line_points)
-        new.line_base = dict(self.line_base)
+            if hasattr(self, name):
+                setattr(new, name, getattr(self, name))
+        if self.qty is not _NO_INTS:
+            new.qty_refunded = dict(self.qty_refunded)
+            new.qty = dict(self.qty)
+            new.line_points = dict(self.line_points)
+            new.line_base = dict(self.line_base)
         new.deferred = list(self.deferred) if self.deferred is not None else None
         return new
 
@@ -100,8 +97,10 @@ class _Bought:
 
     def unpack(self) -> None:
         """Fill the per-line tables refunds need (once)."""
-        if self.qty:
+        if self.qty is not _NO_INTS:
             return
+        self.reversed_points = 0
+        self.refunded_net = _ZERO
         lines = self.event.lines
         if self.lines_whole is not None and self.lines_base is not None:
             # The figures stored when the purchase was earned.
@@ -216,7 +215,8 @@ class ReversalBook(LotBook):
         if points and bought.lot is not None:
             self._reverse(self.lots[bought.lot], points, at, event.event_id)
             # Period caps count purchase points net of refunds, in the purchase's period.
-            self.earn_history.append((purchase.time, -points))
+            if self.uses_caps:
+                self.earn_history.append((purchase.time, -points))
         # 3. qualifying counters shrink.
         # The order and its named counts (nights, segments, ...) go with the last unit.
         orders = -1 if bought.fully_refunded else 0

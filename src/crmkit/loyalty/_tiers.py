@@ -42,6 +42,7 @@ from crmkit._spec import (
     Optional,
     Seq,
     Spec,
+    derived,
     field,
     one_of,
     whole,
@@ -71,6 +72,7 @@ from crmkit.loyalty._rules_util import (
 
 __all__ = [
     "Counters",
+    "Qualification",
     "QualifyingPosting",
     "Tier",
     "TierChange",
@@ -225,6 +227,113 @@ def _count_thresholds(instance: object, attribute: attrs.Attribute[Any], value: 
         )
 
 
+def _thresholds_of(item: Qualification | Tier) -> dict[str, Decimal | int]:
+    """The thresholds ``item`` sets, by metric (named counts after the built-in ones)."""
+    out: dict[str, Decimal | int] = {}
+    for metric in METRICS:
+        value = getattr(item, metric)
+        if value is not None:
+            out[metric] = value
+    out.update(item.counts)
+    return out
+
+
+def _some_threshold(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not _thresholds_of(instance):
+        raise ConfigError(
+            "Qualification",
+            attribute.name,
+            expected="at least one threshold (spend, points, orders or counts)",
+            found="none",
+        )
+
+
+@attrs.frozen(kw_only=True)
+class Qualification(Spec):
+    """One way to reach a tier: every threshold it sets must be reached (an AND).
+
+    A :class:`Tier`'s ``alternatives`` are such ways; the tier is reached by any one of
+    them (an OR of ANDs): United MileagePlus Premier Silver was "12 PQF and 4,000 PQP, or
+    5,000 PQP", Marriott Bonvoy Ambassador "100 qualifying nights and a qualifying annual
+    spend".
+
+    Attributes:
+        spend: Money spent in the window, at least.
+        points: Points earned in the window, at least (in points).
+        orders: Orders in the window, at least.
+        counts: Named activity counters in the window, at least (``{"nights": 100}``).
+
+    Examples:
+        >>> way = Qualification(spend="23000", counts={"nights": 100})
+        >>> way.thresholds()
+        {'spend': Decimal('23000'), 'nights': 100}
+        >>> Qualification.from_dict(way.to_dict()) == way
+        True
+        >>> Qualification()
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: Qualification: parameter 'counts' must be at least one threshold (spend, points, orders or counts); found none.
+    """
+
+    spend: Decimal | None = field(
+        default=None,
+        converter=to_optional_decimal,
+        validator=decimal_value(min=0, optional=True),
+        codec=Optional(DECIMAL),
+        omit_default=True,
+    )
+    points: int | None = field(
+        default=None, validator=whole(min=0, optional=True), omit_default=True
+    )
+    orders: int | None = field(
+        default=None, validator=whole(min=0, optional=True), omit_default=True
+    )
+    counts: tuple[tuple[str, int], ...] = field(
+        default=(),
+        converter=count_pairs,
+        validator=[_count_thresholds, _some_threshold],
+        codec=COUNTS_CODEC,
+        omit_default=True,
+    )
+
+    def thresholds(self) -> dict[str, Decimal | int]:
+        """The thresholds of this way, by metric (all of them must be reached).
+
+        Examples:
+            >>> Qualification(points=4000, counts={"pqf": 12}).thresholds()
+            {'points': 4000, 'pqf': 12}
+        """
+        return _thresholds_of(self)
+
+    def reached(self, counters: Counters) -> bool:
+        """Whether ``counters`` reach every threshold (inclusive).
+
+        Examples:
+            >>> from decimal import Decimal
+            >>> way = Qualification(spend="23000", counts={"nights": 100})
+            >>> way.reached(Counters(spend=Decimal("23000"), counts={"nights": 99}))
+            False
+        """
+        return all(counters.get(m) >= v for m, v in self.thresholds().items())
+
+
+def _to_qualifications(value: Any) -> Any:
+    """A list of ways (or their mappings) becomes a tuple (anything else: the validator)."""
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        return value
+    return tuple(Qualification.from_dict(q) if isinstance(q, Mapping) else q for q in value)
+
+
+def _qualification_items(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, tuple) or not all(isinstance(q, Qualification) for q in value):
+        raise ConfigError(
+            type(instance).__name__,
+            attribute.name,
+            expected="a list of Qualification items",
+            found=repr(value),
+        )
+
+
 @attrs.frozen(kw_only=True)
 class Tier(Spec):
     """One level of a ladder with its inclusive thresholds on the qualifying counters.
@@ -243,6 +352,10 @@ class Tier(Spec):
             <crmkit.loyalty.Purchase.counts>` (nights, stays, segments, distance, ...).
             With the ladder's ``combine="any"``, ``Tier(name="gold", points=50000,
             counts={"nights": 25})`` reads "25 nights or 50,000 points".
+        alternatives: More ways to reach the tier, each a :class:`Qualification` whose
+            thresholds must all be reached ("100 nights **and** $23,000"); the tier is
+            reached by its own thresholds (as the ladder's ``combine`` reads them) **or**
+            by any alternative: an OR of ANDs. A tier may have alternatives only.
 
     Examples:
         >>> gold = Tier(name="gold", spend="10000")
@@ -254,6 +367,15 @@ class Tier(Spec):
         Traceback (most recent call last):
         ...
         crmkit.errors.ConfigError: Tier: parameter 'points' must be an int at least 0; found -1.
+
+        United MileagePlus Premier Silver (2020 terms): 12 PQF and 4,000 PQP, or 5,000 PQP:
+
+        >>> silver = Tier(name="silver", alternatives=[
+        ...     Qualification(points=4000, counts={"pqf": 12}), Qualification(points=5000)])
+        >>> silver.ways()
+        [{'points': 4000, 'pqf': 12}, {'points': 5000}]
+        >>> silver.reached(Counters(points=4200, counts={"pqf": 12}))
+        True
     """
 
     name: str = field(validator=_named)
@@ -277,9 +399,18 @@ class Tier(Spec):
         codec=COUNTS_CODEC,
         omit_default=True,
     )
+    alternatives: tuple[Qualification, ...] = field(
+        default=(),
+        converter=_to_qualifications,
+        validator=_qualification_items,
+        codec=Seq(Nested(Qualification)),
+        omit_default=True,
+    )
 
     def thresholds(self) -> dict[str, Decimal | int]:
-        """The thresholds this tier sets, by metric (named counts after the built-in ones).
+        """The thresholds this tier sets itself, by metric (named counts after the built-in ones).
+
+        The :attr:`alternatives` are not included (see :meth:`ways`).
 
         Examples:
             >>> Tier(name="silver", points=1000, orders=5).thresholds()
@@ -287,26 +418,51 @@ class Tier(Spec):
             >>> Tier(name="gold", points=50000, counts={"nights": 25}).thresholds()
             {'points': 50000, 'nights': 25}
         """
-        out: dict[str, Decimal | int] = {}
-        for metric in METRICS:
-            value = getattr(self, metric)
-            if value is not None:
-                out[metric] = value
-        out.update(self.counts)
-        return out
+        return _thresholds_of(self)
+
+    def ways(self, combine: str = "any") -> list[dict[str, Decimal | int]]:
+        """Every way to reach the tier: each a set of thresholds that must all be reached.
+
+        The tier's own thresholds read by the ladder's ``combine`` (``"any"``: each alone
+        is a way; ``"all"``: together they are one way), then each alternative. An empty
+        list is the base tier (reached by everyone).
+
+        Examples:
+            >>> Tier(name="gold", points=50000, counts={"nights": 25}).ways()
+            [{'points': 50000}, {'nights': 25}]
+            >>> Tier(name="gold", points=50000, counts={"nights": 25}).ways("all")
+            [{'points': 50000, 'nights': 25}]
+        """
+        own = self.thresholds()
+        if not own:
+            out: list[dict[str, Decimal | int]] = []
+        elif combine == "all":
+            out = [own]
+        else:
+            out = [{metric: value} for metric, value in own.items()]
+        return out + [way.thresholds() for way in self.alternatives]
+
+    def metric_names(self) -> set[str]:
+        """Every metric the tier reads, its alternatives' included.
+
+        Examples:
+            >>> sorted(Tier(name="a", alternatives=[Qualification(spend="1", counts={"nights": 2})]).metric_names())
+            ['nights', 'spend']
+        """
+        return {metric for way in self.ways() for metric in way}
 
     def reached(self, counters: Counters, combine: str = "any") -> bool:
-        """Whether ``counters`` reach this tier (thresholds inclusive).
+        """Whether ``counters`` reach this tier by any of its :meth:`ways` (thresholds inclusive).
 
         Examples:
             >>> from decimal import Decimal
             >>> Tier(name="gold", spend="5000").reached(Counters(spend=Decimal("5000")))
             True
         """
-        checks = [counters.get(m) >= v for m, v in self.thresholds().items()]
-        if not checks:
+        ways = self.ways(combine)
+        if not ways:
             return True
-        return all(checks) if combine == "all" else any(checks)
+        return any(all(counters.get(m) >= v for m, v in way.items()) for way in ways)
 
 
 @attrs.frozen
@@ -346,9 +502,16 @@ class TierStatus(ResultDict):
         lifetime_floor: The lifetime tier reached, if any.
         pending_downgrade: ``(when, tier)`` of a downgrade waiting out its grace period.
         next_tier: The tier above (None at the top).
-        missing: What the counters still lack for :attr:`next_tier`, by metric.
+        missing: What the counters still lack for :attr:`next_tier`, by metric: every
+            threshold of its own not reached, or, when it has ``alternatives``, what the
+            nearest way to it lacks (:attr:`nearest_way`).
         history: Every tier change, the first being the start.
         anchor: The member's start (anniversary windows run from its local date).
+        ways_missing: For each way to reach :attr:`next_tier` (:meth:`Tier.ways`, in
+            that order), what the counters still lack, by metric.
+        nearest_way: The index in :attr:`ways_missing` of the way nearest completion:
+            the smallest sum, over its thresholds, of the share still missing
+            (``missing / threshold``); ties go to the first declared. None at the top.
 
     Examples:
         >>> import datetime as dt
@@ -375,6 +538,8 @@ class TierStatus(ResultDict):
     missing: dict[str, Decimal | int]
     history: tuple[TierChange, ...]
     anchor: dt.datetime
+    ways_missing: tuple[dict[str, Decimal | int], ...] = ()
+    nearest_way: int | None = None
 
     @property
     def valid_through(self) -> dt.date | None:
@@ -449,22 +614,24 @@ def _ladder_shape(instance: Any, attribute: attrs.Attribute[Any], tiers: Any) ->
         raise ConfigError(
             owner, "tiers", expected="unique tier names", found=f"repeated {repeated}"
         )
-    if tiers[0].thresholds():
+    if tiers[0].ways():
         raise ConfigError(
             owner,
             "tiers",
             expected="a base tier without thresholds first",
-            found=f"{tiers[0].name!r} with {sorted(tiers[0].thresholds())}",
+            found=f"{tiers[0].name!r} with {sorted(tiers[0].metric_names())}",
         )
-    upper = tiers[1:]
-    if any(not t.thresholds() for t in upper):
-        empty = next(t.name for t in upper if not t.thresholds())
+    if any(not t.ways() for t in tiers[1:]):
+        empty = next(t.name for t in tiers[1:] if not t.ways())
         raise ConfigError(
             owner,
             "tiers",
             expected="thresholds on every tier above the base",
             found=f"none on {empty!r}",
         )
+    # Tiers reached by alternatives only are left out of the shape checks of the tiers'
+    # own thresholds (Marriott: 50 nights, 75 nights, then "100 nights and a spend").
+    upper = [t for t in tiers[1:] if t.thresholds()]
     metric_sets = {tuple(sorted(t.thresholds())) for t in upper}
     if len(metric_sets) > 1:
         raise ConfigError(
@@ -497,7 +664,7 @@ def _lifetime_tiers(instance: Any, attribute: attrs.Attribute[Any], lifetime: An
                 expected=f"names of tiers above the base {names[1:]}",
                 found=repr(life.name),
             )
-        if not life.thresholds() or life.name in seen:
+        if not life.ways() or life.name in seen:
             raise ConfigError(
                 "TierLadder",
                 "lifetime",
@@ -617,8 +784,8 @@ class TierLadder(Spec):
             >>> TierLadder(tiers=[Tier(name="a"), Tier(name="b", counts={"nights": 25})]).metrics
             ('spend', 'points', 'orders', 'nights')
         """
-        named = {name for t in (*self.tiers, *self.lifetime) for name, _ in t.counts}
-        return METRICS + tuple(sorted(named))
+        named = {m for t in (*self.tiers, *self.lifetime) for m in t.metric_names()}
+        return METRICS + tuple(sorted(named - set(METRICS)))
 
     @property
     def names(self) -> list[str]:
@@ -737,6 +904,20 @@ class TierLadder(Spec):
         metrics = self.metrics
         return [_scaled_checks(tier, point_scale, metrics) for tier in self.tiers]
 
+    def _ways(self, point_scale: int = 1) -> list[list[list[tuple[int, Decimal | int]]]]:
+        """Per tier, its ways (:meth:`Tier.ways`) as ``(metric position, threshold)`` lists."""
+        return [_scaled_ways(tier, self.combine, point_scale, self.metrics) for tier in self.tiers]
+
+    @property
+    def has_alternatives(self) -> bool:
+        """Whether a tier (or lifetime tier) of the ladder has ``alternatives``.
+
+        Examples:
+            >>> TierLadder(tiers=[Tier(name="a"), Tier(name="b", orders=1)]).has_alternatives
+            False
+        """
+        return any(t.alternatives for t in (*self.tiers, *self.lifetime))
+
     def tracker(
         self, start: dt.datetime, *, timezone: str | dt.tzinfo, point_decimals: int = 0
     ) -> TierTracker:
@@ -838,11 +1019,75 @@ _MICRO = dt.timedelta(microseconds=1)
 def _scaled_checks(
     tier: Tier, point_scale: int, metrics: tuple[str, ...]
 ) -> list[tuple[int, Decimal | int]]:
-    """``(metric position, threshold)`` pairs, a points threshold in ledger units."""
-    return [
-        (metrics.index(m), v * point_scale if m == "points" else v)
-        for m, v in tier.thresholds().items()
+    """``(metric position, threshold)`` pairs, a points threshold in ledger units.
+
+    The tier's own thresholds; with alternatives, per metric the lowest threshold any way
+    sets (what a rollover's surplus is measured from).
+    """
+    lowest: dict[str, Decimal | int] = dict(tier.thresholds())
+    for way in tier.alternatives:
+        for m, v in way.thresholds().items():
+            lowest[m] = min(lowest[m], v) if m in lowest else v
+    return [(metrics.index(m), v * point_scale if m == "points" else v) for m, v in lowest.items()]
+
+
+def _tracker_tables(ladder: TierLadder, scale: int) -> tuple[Any, ...]:
+    """A tracker's read-only tables of ``ladder`` at ``scale`` (shared by its trackers)."""
+    metrics = ladder.metrics
+    # Named counts -> their position in the counters (names no tier uses are ignored).
+    named = {m: i for i, m in enumerate(metrics[3:], start=3)}
+    checks = ladder._checks(scale)
+    # Per tier its ways to qualify, each a list of thresholds that must all be reached.
+    ways = ladder._ways(scale)
+    # Tiers from the top down as (index, metric, threshold) when each tier above the
+    # base has one threshold (the common ladder): _qualify without the general loop.
+    single: list[tuple[int, int, Any]] | None = None
+    if all(len(w) == 1 and len(w[0]) == 1 for w in ways[1:]):
+        single = [(i, ways[i][0][0][0], ways[i][0][0][1]) for i in range(len(ways) - 1, 0, -1)]
+    names = ladder.names
+    life_checks = [
+        (names.index(t.name), _scaled_ways(t, ladder.combine, scale, metrics))
+        for t in ladder.lifetime
     ]
+    return named, checks, ways, single, life_checks
+
+
+def _scaled_ways(
+    tier: Tier, combine: str, point_scale: int, metrics: tuple[str, ...]
+) -> list[list[tuple[int, Decimal | int]]]:
+    """The tier's ways as ``(metric position, threshold)`` lists, points in ledger units."""
+    return [
+        [(metrics.index(m), v * point_scale if m == "points" else v) for m, v in way.items()]
+        for way in tier.ways(combine)
+    ]
+
+
+def _reached_ways(ways: list[list[tuple[int, Any]]], counts: list[Any]) -> bool:
+    """Whether ``counts`` reach every threshold of one of ``ways`` (no ways: the base)."""
+    if not ways:
+        return True
+    return any(all(counts[i] >= v for i, v in way) for way in ways)
+
+
+def _ways_missing(
+    ways: list[list[tuple[int, Any]]], counts: list[Any], metrics: tuple[str, ...]
+) -> tuple[tuple[dict[str, Decimal | int], ...], int | None]:
+    """What each way still lacks, and the index of the nearest (see TierStatus)."""
+    out: list[dict[str, Decimal | int]] = []
+    best: tuple[Decimal, int] | None = None
+    for k, way in enumerate(ways):
+        lacks: dict[str, Decimal | int] = {}
+        share = Decimal(0)
+        for index, value in way:
+            have = counts[index]
+            if have < value:
+                lacks[metrics[index]] = value - have
+                if value:
+                    share += Decimal(value - have) / Decimal(value)
+        out.append(lacks)
+        if best is None or share < best[0]:
+            best = (share, k)
+    return tuple(out), None if best is None else best[1]
 
 
 def _months_later(t: dt.datetime, months: int) -> dt.datetime:
@@ -901,6 +1146,7 @@ class TierTracker:
         "_ups",
         "_valid_until",
         "_vcache",
+        "_ways",
         "_wend",
         "_wstart",
     )
@@ -927,8 +1173,11 @@ class TierTracker:
         self._valid_until: dt.datetime | None = None
         self._wstart, self._wend = ladder._window(local, local, self._tz)
         metrics = self._metrics = ladder.metrics
-        # Named counts -> their position in the counters (names no tier uses are ignored).
-        self._named = {m: i for i, m in enumerate(metrics[3:], start=3)}
+        # The ladder's read-only tables, built once per ladder and scale (loyspeed: one
+        # tracker per member in replay_many).
+        (self._named, self._checks, self._ways, self._single, self._life_checks) = derived(
+            ladder, f"tracker_tables_{scale}", lambda: _tracker_tables(ladder, scale)
+        )
         self._counts: list[Any] = _zeros(len(metrics))
         self._lifetime: list[Any] = _zeros(len(metrics))
         self._floor = 0
@@ -939,19 +1188,6 @@ class TierTracker:
         self._ups: list[tuple[dt.datetime, int, dt.datetime | None, dt.datetime, int]] = []
         self._recent: deque[tuple[dt.datetime, Decimal, int, int, tuple[Any, ...]]] = deque()
         self._vcache: tuple[dt.datetime, dt.datetime, dt.datetime] | None = None
-        self._checks = ladder._checks(scale)
-        # Tiers from the top down as (index, metric, threshold) when each tier above the
-        # base has one threshold (the common ladder): _qualify without the general loop.
-        self._single: list[tuple[int, int, Any]] | None = None
-        if all(len(self._checks[i]) == 1 for i in range(1, len(self._checks))):
-            self._single = [
-                (i, self._checks[i][0][0], self._checks[i][0][1])
-                for i in range(len(self._checks) - 1, 0, -1)
-            ]
-        names = ladder.names
-        self._life_checks = [
-            (names.index(t.name), _scaled_checks(t, scale, metrics)) for t in ladder.lifetime
-        ]
 
     # ------------------------------------------------------------ reading
 
@@ -1017,11 +1253,18 @@ class TierTracker:
         counters = _as_counters(self._counts, self._metrics)
         nxt = self._cur + 1 if self._cur + 1 < len(ladder.tiers) else None
         missing: dict[str, Decimal | int] = {}
+        ways_missing: tuple[dict[str, Decimal | int], ...] = ()
+        nearest = None
         if nxt is not None:
-            for index, value in self._checks[nxt]:
-                have = self._counts[index]
-                if have < value:
-                    missing[self._metrics[index]] = value - have
+            ways_missing, nearest = _ways_missing(self._ways[nxt], self._counts, self._metrics)
+            if ladder.tiers[nxt].alternatives:
+                assert nearest is not None
+                missing = dict(ways_missing[nearest])
+            else:
+                for index, value in self._checks[nxt]:
+                    have = self._counts[index]
+                    if have < value:
+                        missing[self._metrics[index]] = value - have
         pending = None
         if self._pending is not None:
             pending = (self._pending[0], ladder.tiers[self._pending[1]].name)
@@ -1040,6 +1283,8 @@ class TierTracker:
             missing=missing,
             history=tuple(self._history),
             anchor=self._anchor,
+            ways_missing=ways_missing,
+            nearest_way=nearest,
         )
 
     # ------------------------------------------------------------ internals
@@ -1049,19 +1294,10 @@ class TierTracker:
             return value
         return local_time(value, self._tz, "TierTracker", field)
 
-    def _reached(self, checks: list[tuple[int, Decimal | int]], counts: list[Any]) -> bool:
-        if not checks:
-            return True
-        if len(checks) == 1:
-            index, value = checks[0]
-            return bool(counts[index] >= value)
-        if self._ladder.combine == "all":
-            return all(counts[i] >= v for i, v in checks)
-        return any(counts[i] >= v for i, v in checks)
-
     def _qualify(self) -> int:
-        for index in range(len(self._checks) - 1, 0, -1):
-            if self._reached(self._checks[index], self._counts):
+        ways, counts = self._ways, self._counts
+        for index in range(len(ways) - 1, 0, -1):
+            if _reached_ways(ways[index], counts):
                 return index
         return 0
 
@@ -1312,7 +1548,7 @@ class TierTracker:
         else:
             qualified = self._qualify()
         for index, checks in self._life_checks:
-            if index > self._floor and self._reached(checks, life):
+            if index > self._floor and _reached_ways(checks, life):
                 self._floor = index
         floor = self._floor
         if qualified > cur or floor > cur:
@@ -1444,7 +1680,7 @@ def assign_tiers(
     if not isinstance(ladder, TierLadder):  # walksvc: was an AttributeError on None
         raise ConfigError(owner, "ladder", expected="a TierLadder", found=type(ladder).__name__)
     metrics = ladder.metrics
-    used = sorted({m for t in ladder.tiers for m in t.thresholds()}, key=metrics.index)
+    used = sorted({m for t in ladder.tiers for m in t.metric_names()}, key=metrics.index)
     # A named count (nights, stays, ...) is read from the column of the same name.
     columns = {m: m for m in metrics[3:]} | {"spend": spend, "points": points, "orders": orders}
     need = [member] + [columns[m] for m in used] + ([current] if current else [])
@@ -1467,11 +1703,12 @@ def assign_tiers(
     reached = np.zeros((len(ladder.tiers), n), dtype=bool)
     reached[0] = True
     for i, tier in enumerate(ladder.tiers[1:], start=1):
-        checks = [values[m] >= threshold(m, v) for m, v in tier.thresholds().items()]
-        reached[i] = (
-            np.logical_and.reduce(checks)
-            if ladder.combine == "all"
-            else np.logical_or.reduce(checks)
+        # An OR over the tier's ways of an AND over each way's thresholds.
+        reached[i] = np.logical_or.reduce(
+            [
+                np.logical_and.reduce([values[m] >= threshold(m, v) for m, v in way.items()])
+                for way in tier.ways(ladder.combine)
+            ]
         )
     # Highest reached tier: last True along axis 0.
     qualified = len(ladder.tiers) - 1 - np.argmax(reached[::-1], axis=0)
@@ -1504,6 +1741,10 @@ def assign_tiers(
     top = len(ladder.tiers) - 1
     nxt = np.where(result_index < top, result_index + 1, -1)
     out["next_tier"] = pd.Categorical.from_codes(nxt.astype(np.int64), dtype=dtype)
+    if ladder.has_alternatives:
+        for metric, column in _missing_by_nearest_way(ladder, values, nxt, used).items():
+            out[f"missing_{metric}"] = column
+        return out
     for metric in used:
         raw = [t.thresholds().get(metric, 0) for t in ladder.tiers] + [0]
         have = values[metric]
@@ -1517,6 +1758,71 @@ def assign_tiers(
             gap = table[nxt] - have.astype(object)
             zero = np.full(n, Decimal(0), dtype=object)
             out[f"missing_{metric}"] = np.where(gap > zero, gap, zero)
+    return out
+
+
+def _missing_by_nearest_way(
+    ladder: TierLadder,
+    values: dict[str, np.ndarray[Any, Any]],
+    nxt: np.ndarray[Any, Any],
+    used: list[str],
+) -> dict[str, np.ndarray[Any, Any]]:
+    """``missing_<metric>`` columns when tiers have alternatives (as :class:`TierStatus`).
+
+    For the rows whose next tier has alternatives: what the nearest way lacks (the way with
+    the smallest sum of ``gap / threshold``, ties to the first); for the others: every own
+    threshold not reached. Integer columns stay int64 when every threshold is whole.
+    """
+    n = len(nxt)
+    thresholds = [v for t in ladder.tiers for way in t.ways(ladder.combine) for v in way.values()]
+    exact = {
+        m: values[m].dtype != object
+        and all(Decimal(v) == Decimal(v).to_integral_value() for v in thresholds)
+        for m in used
+    }
+    out: dict[str, np.ndarray[Any, Any]] = {
+        m: np.zeros(n, dtype=np.int64) if exact[m] else np.full(n, Decimal(0), dtype=object)
+        for m in used
+    }
+
+    def gap(metric: str, value: Decimal | int, rows: np.ndarray[Any, Any]) -> Any:
+        have = values[metric][rows]
+        if exact[metric]:
+            return np.maximum(int(value) - have, 0)
+        diff = np.array([Decimal(value)], dtype=object) - have.astype(object)
+        zero = np.full(len(diff), Decimal(0), dtype=object)
+        return np.where(diff > zero, diff, zero)
+
+    for i, tier in enumerate(ladder.tiers[1:], start=1):
+        rows = nxt == i
+        if not rows.any():
+            continue
+        if not tier.alternatives:
+            for metric, value in tier.thresholds().items():
+                out[metric][rows] = gap(metric, value, rows)
+            continue
+        ways = tier.ways(ladder.combine)
+        gaps = [{m: gap(m, v, rows) for m, v in way.items()} for way in ways]
+        best = np.zeros(int(rows.sum()), dtype=np.int64)
+        best_share: Any = None
+        for k, (way, lacks) in enumerate(zip(ways, gaps, strict=True)):
+            share: Any = np.full(len(best), Decimal(0), dtype=object)
+            for metric, value in way.items():
+                if value:
+                    share = share + lacks[metric].astype(object) / Decimal(value)
+            if best_share is None:
+                best_share = share
+                continue
+            better = (share < best_share).astype(bool)
+            best = np.where(better, k, best)
+            best_share = np.where(better, share, best_share)
+        for k, lacks in enumerate(gaps):
+            pick = best == k
+            if not pick.any():
+                continue
+            where = np.flatnonzero(rows)[pick]
+            for metric, column in lacks.items():
+                out[metric][where] = column[pick]
     return out
 
 

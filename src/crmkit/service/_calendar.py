@@ -1503,25 +1503,8 @@ class BusinessCalendar(Spec):
         read = {"date_format": date_format, "date_unit": date_unit}
         a, _, index_a, _ = self._times_ns(starts, owner, "starts", **read)
         b, _, index_b, _ = self._times_ns(ends, owner, "ends", **read)
-        if len(a) != len(b):
-            raise InvalidInputError(
-                owner,
-                "ends",
-                expected=f"as long as 'starts' ({len(a)} rows)",
-                found=f"{len(b)} rows",
-                kind="",
-            )
-        if index_a is not None and index_b is not None and not index_a.equals(index_b):
-            raise InvalidInputError(
-                owner,
-                "ends",
-                expected="a Series with the same index as 'starts'",
-                found="a different index",
-                kind="",
-                hint="Align them first, e.g. ends.reindex(starts.index).",
-            )
+        index = self._paired_index(len(a), len(b), index_a, index_b, owner)
         out = tl.elapsed_many_ns(self, a, b).view("timedelta64[ns]")
-        index = index_a if index_a is not None else index_b
         if index is None:
             return out
         return pd.Series(out, index=index, name="elapsed")
