@@ -600,7 +600,8 @@ class Program(Spec):
         # (also when this event is refused half-way and raises).
         book.generation += 1
         _apply_exact(book, sorted_event, "Program.apply()", "event")
-        book.advance_all(end.astimezone(dt.UTC))
+        # The book already holds the event's instant in UTC (``now``) when it is the end.
+        book.advance_all(book.now if end is sorted_event.time else end.astimezone(dt.UTC))
         return MemberState._from_book(book, end)
 
     def _as_of(self, as_of: object, owner: str = "Program.replay()") -> dt.datetime:
@@ -1096,7 +1097,7 @@ class MemberState:
         """Build the state from the replay's book (internal); lots and postings wait."""
         zone = book.zone
         return cls(
-            as_of=as_of.astimezone(zone),
+            as_of=as_of if as_of.tzinfo is zone else as_of.astimezone(zone),
             available=book.available,
             pending=book.pending,
             debt=book.debt,
