@@ -1050,9 +1050,19 @@ def tier_ladders(
         lifetime = [_with_ways(t, 3, ways) for t in lifetime]
     window = draw(st.sampled_from(["calendar_year", "rolling", "anniversary", "since_change"]))
     rollover = draw(st.sampled_from(["none", "surplus"])) if window == "since_change" else "none"
+    # Flying Blue (branch loygaps): the surplus also rolls over when the level is kept, and
+    # an upgrade climbs one level at a time.
+    rollover_on = "upgrade"
+    if rollover == "surplus":
+        rollover_on = draw(st.sampled_from(["upgrade", "upgrade_or_keep"]))
+    climb = (
+        draw(st.sampled_from(["highest", "one_level"])) if window == "since_change" else "highest"
+    )
     return TierLadder(
         rollover=rollover,
         rollover_cap=draw(st.sampled_from([None, 300])) if rollover == "surplus" else None,
+        rollover_on=rollover_on,
+        climb=climb,
         tiers=tiers,
         combine=draw(st.sampled_from(["any", "all"])),
         window=window,
@@ -1063,6 +1073,12 @@ def tier_ladders(
         lifetime=lifetime,
         refunds=draw(st.sampled_from(["posted", "purchase_window", "net"])),
     )
+
+
+# The contract suite draws these ladders too (every window, rollover and climb option).
+RULE_STRATEGIES["crmkit.loyalty.TierLadder"] = st.one_of(
+    RULE_STRATEGIES["crmkit.loyalty.TierLadder"], tier_ladders()
+)
 
 
 def _with_ways(tier: Any, step: int, mode: int) -> Any:
