@@ -862,6 +862,31 @@ def earning_conditions(draw: st.DrawFn) -> object:
 
 
 @st.composite
+def yearly_bonuses(draw: st.DrawFn, rule_id: str = "yearly") -> object:
+    """A :class:`crmkit.loyalty.YearlyBonus`: birthday (with or without notice) or
+    enrolment anniversary, sometimes only for some tiers or inside a date window."""
+    import datetime as _dt
+
+    from crmkit.loyalty import Condition, DateWindow, YearlyBonus
+
+    on = draw(st.sampled_from(["birthday", "anniversary"]))
+    when: dict[str, object] = {}
+    if draw(st.integers(0, 2)) == 0:
+        when["tiers"] = draw(st.lists(st.sampled_from(_TIER_NAMES), min_size=1, max_size=2))
+    if draw(st.integers(0, 4)) == 0:
+        start = _dt.date(2025, 1, 1) + _dt.timedelta(days=draw(st.integers(0, 300)))
+        when["windows"] = [DateWindow(start, start + _dt.timedelta(days=draw(st.integers(1, 400))))]
+    return YearlyBonus(
+        id=rule_id,
+        points=draw(st.integers(1, 1000)),
+        on=on,
+        notice_days=draw(st.sampled_from([0, 0, 30])) if on == "birthday" else 0,
+        priority=draw(st.integers(0, 3)),
+        when=Condition(**when),  # type: ignore[arg-type]
+    )
+
+
+@st.composite
 def earning_schemes(draw: st.DrawFn, *, max_rules: int = 6) -> object:
     """An :class:`crmkit.loyalty.EarningScheme` mixing every rule kind, stacking mode,
     priority, rounding setting and (sometimes) caps."""
@@ -880,7 +905,10 @@ def earning_schemes(draw: st.DrawFn, *, max_rules: int = 6) -> object:
 
     rules = []
     for i in range(draw(st.integers(1, max_rules))):
-        kind = draw(st.sampled_from(["rate", "rate", "every", "mult", "bonus", "signup"]))
+        kind = draw(st.sampled_from(["rate", "rate", "every", "mult", "bonus", "signup", "yearly"]))
+        if kind == "yearly":  # branch loyrules: credited by the calendar, never by an order
+            rules.append(draw(yearly_bonuses(f"r{i}")))
+            continue
         common = {
             "id": f"r{i}",
             "priority": draw(st.integers(0, 3)),
@@ -1607,6 +1635,7 @@ RULE_STRATEGIES.update(
             .map(lambda found: found[0])
             for name in ("BaseRate", "PerEvery", "Multiplier", "OrderBonus", "SignUpBonus")
         },
+        "crmkit.loyalty.YearlyBonus": yearly_bonuses(),
         "crmkit.loyalty.PeriodCap": period_caps(),
         "crmkit.loyalty.Privilege": privileges(),
         "crmkit.loyalty.PrivilegeSet": privilege_sets(),

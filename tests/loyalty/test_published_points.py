@@ -1,5 +1,5 @@
 """Points between members and refunds as real programmes publish them (issue 14, rules 7
-and 9).
+and 9, and the refund policies beside rule 9).
 
 Each test quotes the programme's clause with the address it was read at and checks
 crmkit's figures by hand; what crmkit leaves to the caller (a limit it does not check) is
@@ -17,6 +17,8 @@ from crmkit.errors import LedgerError
 from crmkit.loyalty import (
     Adjust,
     EarningScheme,
+    ExpiryPolicy,
+    PerEvery,
     Program,
     Purchase,
     PurchaseLine,
@@ -258,3 +260,55 @@ def test_youzan_partial_refund_deduction_is_rounded_up() -> None:
     part = Refund("r", t + dt.timedelta(days=1), "b", lines=[RefundLine("1", quantity=22)])
     state = program.replay([order, part], as_of=t + dt.timedelta(days=2))
     assert (state.reversed, state.available) == (3, 7)
+
+
+def test_cotton_on_a_returned_item_takes_back_its_own_points() -> None:
+    """Cotton On Perks (Hong Kong), "What happens if I return my purchase?"
+    (https://help-hk.cottonon.com/hc/en-us/articles/360001113423-What-happens-if-I-return-
+    my-purchase-): "if you purchased an item for $120 and an item for $60 you would have
+    earned 30 points. If you return the $120 item your points balance will be reduced to
+    10." The rate, 1 point per $6, is read from the example: ``PerEvery(points=1,
+    every="6")``.
+
+    $120 + $60 = $180: floor(180 / 6) = 30 points, split over the lines 120 / 6 = 20 and
+    60 / 6 = 10. Returning the $120 item takes back its own 20: 30 - 20 = 10.
+    """
+    program = Program(
+        currency="HKD",
+        timezone="Asia/Hong_Kong",
+        earning=EarningScheme(rules=[PerEvery(id="perks", points=1, every="6")]),
+    )
+    t = dt.datetime(2025, 3, 1, 12, tzinfo=UTC)
+    order = Purchase("o", t, lines=[PurchaseLine("dress", "120"), PurchaseLine("tee", "60")])
+    assert program.replay([order], as_of=t).credited == 30
+    back = Refund("r", t + dt.timedelta(days=1), "o", lines=[RefundLine("dress")])
+    state = program.replay([order, back], as_of=t + dt.timedelta(days=2))
+    assert (state.available, state.reversed) == (10, 20)
+
+
+def test_brooks_brothers_a_return_can_leave_a_negative_balance_that_never_expires() -> None:
+    """Brooks Brothers, "What happens to my points if I return the order?"
+    (https://brooksbrothers.zendesk.com/hc/en-us/articles/360033460692-What-happens-to-
+    my-points-if-I-return-the-order-): "If there are not enough points available in your
+    account, the return may result in a negative point balance. Subsequent purchases will
+    work your status back to a positive balance. Negative points do not expire."
+    ``shortfall="debt"``; 1 point per dollar and 12-month lot expiry are this example's.
+
+    $100 bought (100 points), 80 used, the $100 returned: 20 taken back, 80 owed: balance
+    -80. Two years later the debt is still 80 (it does not expire). $50 bought then: its 50
+    points repay the debt first: balance -30.
+    """
+    program = Program(currency="USD", shortfall="debt", expiry=ExpiryPolicy.after_months(12))
+    t = dt.datetime(2025, 3, 1, 12, tzinfo=UTC)
+    events = [
+        Purchase("p1", t, lines=[PurchaseLine("1", "100")]),
+        Redeem("x", t + dt.timedelta(days=1), points=80),
+        Refund("r", t + dt.timedelta(days=2), "p1"),
+    ]
+    owed = program.replay(events, as_of=t + dt.timedelta(days=3))
+    assert (owed.available, owed.debt, owed.balance) == (0, 80, -80)
+    later = program.replay(events, as_of=t + dt.timedelta(days=800))
+    assert (later.debt, later.expired) == (80, 0)
+    paid = Purchase("p2", t + dt.timedelta(days=801), lines=[PurchaseLine("1", "50")])
+    repaid = program.replay([*events, paid], as_of=t + dt.timedelta(days=802))
+    assert (repaid.available, repaid.debt, repaid.balance) == (0, 30, -30)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 import zoneinfo
 from decimal import Decimal
 
@@ -332,3 +333,37 @@ def test_more_of_any_metric_never_lowers_the_qualified_tier(
         )
     ]
     assert min(ranks[1:]) >= ranks[0]
+
+
+@given(
+    tier_ladders(),
+    st.lists(st.tuples(st.integers(0, 3000), st.integers(0, 6)), min_size=2, max_size=6),
+    st.randoms(use_true_random=False),
+)
+def test_same_instant_purchases_give_the_same_tier_in_any_order(
+    ladder: TierLadder, rows: list[tuple[int, int]], shuffle: random.Random
+) -> None:
+    """Order independence: purchases posted at the same instant (no refunds) reach the
+    same tier, counters, validity and gaps to the next tier whatever order they come in
+    (only the intermediate steps of the history may differ). Not for ``since_change``
+    windows, whose period restarts at the upgrade by design (rule 4): what comes after it at
+    the same instant counts in the new period."""
+    if ladder.window == "since_change":
+        ladder = attrs.evolve(ladder, window="rolling", rollover="none", rollover_cap=None)
+    at = dt.datetime(2025, 5, 1, 12)
+    posts = [
+        QualifyingPosting(at, spend=Decimal(s), orders=1, counts={"nights": n}) for s, n in rows
+    ]
+    shuffled = list(posts)
+    shuffle.shuffle(shuffled)
+    enrolled = dt.datetime(2025, 1, 1)
+    for as_of in (at, at + dt.timedelta(days=400)):
+        a = ladder.evaluate(posts, as_of=as_of, timezone="UTC", enrolled_at=enrolled)
+        b = ladder.evaluate(shuffled, as_of=as_of, timezone="UTC", enrolled_at=enrolled)
+        assert (a.tier, a.counters, a.valid_until, a.ways_missing, a.missing) == (
+            b.tier,
+            b.counters,
+            b.valid_until,
+            b.ways_missing,
+            b.missing,
+        )

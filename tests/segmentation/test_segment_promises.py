@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from crmkit import datasets
 from crmkit.segmentation import (
+    LifecyclePolicy,
     RFMScorer,
     Segment,
     SegmentMap,
@@ -15,7 +16,10 @@ from crmkit.segmentation import (
     rfm,
     segment_summary,
 )
-from crmkit.segmentation._segment_maps import NEW_DAYS, RECENT_DAYS
+from crmkit.segmentation._segment_maps import LAPSED_DAYS, NEW_DAYS, RECENT_DAYS
+
+#: The default segments whose customers have lapsed (by F and M).
+LAPSED = ["At Risk", "Can't Lose Them", "Hibernating", "Lost"]
 
 
 def test_the_default_map_keeps_every_promise_by_its_rules() -> None:
@@ -28,12 +32,25 @@ def test_the_default_map_keeps_every_promise_by_its_rules() -> None:
     assert all(seg.promise for seg in m.segments)
     assert m.days_read == ("recency_days", "tenure_days")
     # 125 codes x the day classes that can occur: last <= 180 d with first <= 90 d or
-    # > 90 d, and last > 180 d with first > 90 d (first <= 90 d with last > 180 d cannot be).
-    assert sum(len(m.codes_of(name)) for name in m.labels) == 125 * 3
+    # > 90 d, last 181-365 d and last > 365 d with first > 90 d (a first purchase within
+    # 90 days with the last one over 180 days ago cannot be).
+    assert sum(len(m.codes_of(name)) for name in m.labels) == 125 * 4
     assert m.codes_of("Champions")[0] == "555/last<=180d/first>90d"
     assert all("/last<=180d" in code for code in m.codes_of("Champions"))
     assert all("/first<=90d" in code for code in m.codes_of("New Customers"))
-    assert all("/last>180d" in code for code in m.codes_of("Lost"))
+    assert all("/last>365d" in code for code in m.codes_of("Lost"))
+    # Nobody is slipping or about to sleep after a year; about to sleep is within 180 days.
+    assert not any("/last>365d" in code for code in m.codes_of("Need Attention"))
+    assert all("/last<=180d/first>90d" in code for code in m.codes_of("About To Sleep"))
+    # Past a year every code is lapsed, whatever its scores: 125 codes in the four segments.
+    over_a_year = [c for name in LAPSED for c in m.codes_of(name) if "/last>365d" in c]
+    assert len(over_a_year) == 125
+
+
+def test_the_day_guards_are_the_lifecycle_thresholds() -> None:
+    """Sleeping and lost mean the same in the segment map and in the lifecycle stages."""
+    policy = LifecyclePolicy()
+    assert (policy.dormant_days, policy.churned_days) == (RECENT_DAYS, LAPSED_DAYS)
 
 
 def test_the_default_promises_state_the_day_guards() -> None:
@@ -41,7 +58,13 @@ def test_the_default_promises_state_the_day_guards() -> None:
     promise = {seg.name: " or ".join(str(rule) for rule in seg.promise) for seg in m.segments}
     assert promise["Champions"] == "R 4-5, F 4-5, M 4-5, last purchase within 180 days"
     assert promise["New Customers"] == "first purchase within 90 days"
-    assert promise["Lost"] == "R 1-2, F = 1, last purchase over 180 days ago"
+    assert promise["Lost"] == "F = 1, last purchase over 365 days ago"
+    assert promise["About To Sleep"] == "F = 1, last purchase within 180 days"
+    assert promise["Hibernating"] == (
+        "R 1-2, F 2-3, last purchase over 180 days ago or F 2-3, last purchase over 365 days "
+        "ago or F = 1, last purchase over 180 days ago, within 365 days"
+    )
+    assert promise["Need Attention"].startswith("R = 3, F 2-5, last purchase within 365 days")
     # Guards are data: they round-trip through JSON.
     assert m.segments[0].rules[0].to_dict() == {
         "schema_version": 1,
@@ -57,11 +80,22 @@ def test_customers_who_fail_a_guard_fall_through_to_a_promise_they_keep() -> Non
     # Top scores but no purchase for half a year: slipping, not a Champion.
     assert m.label(5, 5, 5, recency_days=181, tenure_days=400) == "Need Attention"
     assert m.label(5, 5, 5, recency_days=180, tenure_days=400) == "Champions"
-    assert m.label(4, 1, 1, recency_days=200, tenure_days=400) == "About To Sleep"
+    assert m.label(5, 5, 5, recency_days=365, tenure_days=400) == "Need Attention"
+    # One purchase and none for half a year: asleep (Hibernating), not about to sleep.
+    assert m.label(4, 1, 1, recency_days=200, tenure_days=400) == "Hibernating"
     # A low recency score on a young log (bought within half a year): not "Lost".
     assert m.label(1, 1, 1, recency_days=150, tenure_days=400) == "About To Sleep"
-    assert m.label(1, 1, 1, recency_days=181, tenure_days=400) == "Lost"
+    assert m.label(3, 1, 1, recency_days=180, tenure_days=400) == "About To Sleep"
+    assert m.label(1, 1, 1, recency_days=181, tenure_days=400) == "Hibernating"
+    assert m.label(3, 1, 5, recency_days=365, tenure_days=400) == "Hibernating"
+    assert m.label(3, 1, 5, recency_days=366, tenure_days=400) == "Lost"
     assert m.label(2, 4, 4, recency_days=100, tenure_days=400) == "Need Attention"
+    # Over a year without a purchase: lapsed by F and M, whatever the recency score.
+    assert m.label(5, 5, 5, recency_days=366, tenure_days=400) == "Can't Lose Them"
+    assert m.label(4, 5, 2, recency_days=366, tenure_days=400) == "At Risk"
+    assert m.label(3, 3, 2, recency_days=400, tenure_days=400) == "Hibernating"
+    assert m.label(3, 2, 5, recency_days=400, tenure_days=400) == "Can't Lose Them"
+    assert m.label(3, 2, 3, recency_days=365, tenure_days=400) == "Need Attention"
     # New is the first purchase within 90 days, whatever the recency score.
     assert m.label(1, 1, 1, recency_days=80, tenure_days=90) == "New Customers"
     assert m.label(5, 1, 1, recency_days=1, tenure_days=91) == "Potential Loyalist"
@@ -73,12 +107,19 @@ def test_the_published_table_is_kept_by_name_and_its_broken_promises_listed() ->
     report = published.validate()
     assert (report.gaps, report.overlaps, report.unreachable) == ((), (), ())
     broken = {(name, code) for name, code in report.broken_promises}
-    assert ("Can't Lose Them", "113/last>180d/first>90d") in broken  # a one-time buyer
-    assert ("Lost", "111/last>180d/first>90d") not in broken
+    assert ("Can't Lose Them", "113/last>365d/first>90d") in broken  # a one-time buyer
+    assert ("Lost", "111/last>365d/first>90d") not in broken
     assert ("Lost", "111/last<=180d/first>90d") in broken  # "Lost" within half a year
+    assert ("Lost", "111/last>180d<=365d/first>90d") in broken  # ... or within a year
     # Champions break "recent" exactly when the last purchase is over 180 days ago.
     champions = {code for name, code in broken if name == "Champions"}
-    assert champions == {f"{c}/last>180d/first>90d" for c in published.codes_of("Champions")}
+    assert champions == {
+        f"{c}/{days}/first>90d"
+        for c in published.codes_of("Champions")
+        for days in ("last>180d<=365d", "last>365d")
+    }
+    # Its About To Sleep (R 2-3) is asleep or lost after half a year.
+    assert ("About To Sleep", "331/last>180d<=365d/first>90d") in broken
     # Its New Customers cannot promise a recent first purchase: its rules ignore days.
     new = {code.split("/")[0] for name, code in broken if name == "New Customers"}
     assert new == set(published.codes_of("New Customers"))
@@ -103,6 +144,32 @@ def test_every_label_keeps_its_promise_for_every_score_and_day(
     assert segment.keeps_promise(r, f, m, **days)
     assert segment.rules  # and the rule that placed it holds too
     assert any(rule.matches(r, f, m, **days) for rule in segment.rules)
+
+
+@given(
+    r=st.integers(1, 5),
+    f=st.integers(1, 5),
+    m=st.integers(1, 5),
+    recency=st.integers(0, 1500),
+    extra=st.integers(0, 1500),
+)
+def test_the_fall_through_segments_never_hold_a_lapsed_customer(
+    r: int, f: int, m: int, recency: int, extra: int
+) -> None:
+    """Over a year without a purchase is lapsed whatever the scores; about to sleep is
+    within half a year; a one-time buyer 181-365 days ago is asleep, not lost."""
+    name = SegmentMap.default().label(r, f, m, recency_days=recency, tenure_days=recency + extra)
+    if recency > LAPSED_DAYS:
+        assert name in LAPSED
+        assert (name == "Lost") == (f == 1)
+    if name == "Need Attention":
+        assert recency <= LAPSED_DAYS
+        assert f >= 2
+    if name == "About To Sleep":
+        assert recency <= RECENT_DAYS
+        assert f == 1
+    if f == 1 and RECENT_DAYS < recency <= LAPSED_DAYS:
+        assert name == "Hibernating"
 
 
 def test_scalar_and_vector_promise_checks_agree() -> None:
@@ -153,16 +220,40 @@ def _check_summary(scored: pd.DataFrame) -> pd.DataFrame:
     assert present["keeps_promise"].all(), present[["promise", "keeps_promise"]]
     assert (present["promise_kept_share"] == 1.0).all(), present["promise_kept_share"]
     assert list(table.index) == list(SegmentMap.default().labels)
+    # Customer by customer, through the segments' own promise rules (not the summary).
+    seg_map = SegmentMap.default()
+    for seg in seg_map.segments:
+        rows = scored[scored["segment"] == seg.name]
+        kept = seg.kept_by(
+            rows["r_score"].to_numpy(),
+            rows["f_score"].to_numpy(),
+            rows["m_score"].to_numpy(),
+            recency_days=rows["recency_days"].to_numpy(),
+            tenure_days=rows["tenure_days"].to_numpy(),
+        )
+        assert kept is not None
+        assert kept.all(), seg.name
     # The day guards, customer by customer.
     days = scored.groupby("segment", observed=True)[["recency_days", "tenure_days"]]
     last, first = days.max()["recency_days"], days.max()["tenure_days"]
-    for name in ("Champions", "Loyal", "Potential Loyalist"):
+    for name in ("Champions", "Loyal", "Potential Loyalist", "About To Sleep"):
         assert last.get(name, 0) <= RECENT_DAYS
     for name in ("New Customers", "Promising"):
         assert first.get(name, 0) <= NEW_DAYS
-    lapsed = scored[scored["segment"].isin(["At Risk", "Can't Lose Them", "Hibernating", "Lost"])]
+    # Nobody slips or is about to sleep a year after the last purchase.
+    assert last.get("Need Attention", 0) <= LAPSED_DAYS
+    lapsed = scored[scored["segment"].isin(LAPSED)]
     assert (lapsed["recency_days"] > RECENT_DAYS).all()
+    # R 1-2 and over 180 days, or over a year (but for one-time buyers asleep 181-365 days).
+    sleeping = (lapsed["segment"] == "Hibernating") & (lapsed["f_score"] == 1)
+    assert (sleeping | (lapsed["r_score"] <= 2) | (lapsed["recency_days"] > LAPSED_DAYS)).all()
+    assert (scored.loc[scored["recency_days"] > LAPSED_DAYS, "segment"].isin(LAPSED)).all()
+    assert (scored.loc[scored["segment"] == "Lost", "recency_days"] > LAPSED_DAYS).all()
     assert (scored.loc[scored["segment"] == "Potential Loyalist", "tenure_days"] > NEW_DAYS).all()
+    # The fall-through segments read true in days: their medians are within a year.
+    for name in ("Need Attention", "About To Sleep"):
+        if table.loc[name, "customers"]:
+            assert table.loc[name, "recency_median"] <= LAPSED_DAYS, name
     return table
 
 
@@ -170,15 +261,48 @@ def test_every_default_segment_keeps_its_promise_on_the_sample() -> None:
     tx = datasets.transactions(5_000, seed=7)
     scored = rfm(tx, order="order_id")
     table = _check_summary(scored)
-    # No segment is degenerate on the sample: each holds at least 30 customers.
-    assert table["customers"].min() >= 30, table["customers"]
-    assert table.loc["New Customers", "customers"] == 256
+    assert table["customers"].to_dict() == {
+        "Champions": 1028,
+        "Loyal": 89,
+        "Potential Loyalist": 603,
+        "New Customers": 256,
+        "Promising": 31,
+        "Need Attention": 430,  # was 463: 33 lapsed over a year
+        "About To Sleep": 2,  # was 531: 515 asleep (181-365 days), 14 lost
+        "At Risk": 38,
+        "Can't Lose Them": 473,
+        "Hibernating": 785,  # 515 one-time buyers asleep 181-365 days among them
+        "Lost": 1265,
+    }
+    # About To Sleep is nearly empty, and truthfully so: R = 3 on the sample covers
+    # 179-375 days, so its one-time buyers are asleep (median 274 days), not about to be.
+    assert table.loc["About To Sleep", "recency_median"] <= RECENT_DAYS
+    assert table.loc["Need Attention", "recency_median"] == 266
+    sleepers = scored[(scored["segment"] == "Hibernating") & (scored["frequency"] == 1)]
+    assert len(sleepers) == 515
+    assert sleepers["recency_days"].between(RECENT_DAYS + 1, LAPSED_DAYS).all()
 
 
 def test_every_default_segment_keeps_its_promise_on_cdnow(cdnow: pd.DataFrame) -> None:
     scored = rfm(cdnow)
     assert str(scored["last_purchase"].max().date()) == "1998-06-30"
     table = _check_summary(scored)
+    assert table["customers"].to_dict() == {
+        "Champions": 4300,
+        "Loyal": 330,
+        "Potential Loyalist": 744,
+        "New Customers": 0,
+        "Promising": 0,
+        "Need Attention": 2975,  # was 5372, median recency 340 days
+        "About To Sleep": 0,  # was 3359, median recency 474 days
+        "At Risk": 203,  # was 23
+        "Can't Lose Them": 1599,  # was 339
+        "Hibernating": 1363,  # was 405
+        "Lost": 11988,  # was 8630
+    }
+    # Need Attention held customers gone up to 484 days (R = 3 covers 431-484 days on this
+    # log); now all bought within a year.
+    assert table.loc["Need Attention", "recency_median"] == 259  # was 340
     # The failures of the published table on this log (issue 12) do not happen:
     cant_lose = scored[scored["segment"] == "Can't Lose Them"]
     assert (cant_lose["frequency"] >= 2).all()  # no one-time buyer
@@ -186,12 +310,13 @@ def test_every_default_segment_keeps_its_promise_on_cdnow(cdnow: pd.DataFrame) -
     assert table.loc["Potential Loyalist", "recency_median"] <= RECENT_DAYS  # was 260 days
     # Degenerate segments, explained: CDNOW is one acquisition cohort (first purchases in
     # 1997Q1, a few first positive ones later), seen 15 months on, so nobody first bought
-    # within 90 days: New Customers and Promising are empty, not mislabelled.
+    # within 90 days: New Customers and Promising are empty, not mislabelled. Nor is any
+    # one-time buyer between recent (R 4-5, within 180 days: Potential Loyalist) and
+    # lost: About To Sleep is empty; one sleeps 181-365 days (Hibernating).
     assert scored["tenure_days"].min() > NEW_DAYS
-    assert table.loc[["New Customers", "Promising"], "customers"].tolist() == [0, 0]
-    others = table.drop(index=["New Customers", "Promising"])
-    assert others["customers"].min() >= 20, others["customers"]
-    assert table.loc["At Risk", "customers"] == 23  # few frequent buyers lapsed with low spend
+    one_time = scored[scored["frequency"] == 1]
+    assert (one_time["segment"] == "Hibernating").sum() == 1
+    assert one_time["segment"].isin(["Potential Loyalist", "Hibernating", "Lost"]).all()
     # ... while the published table, scored on the same cut points, breaks promises.
     old_scored = rfm(cdnow, scorer=_marketer11())
     assert old_scored["rfm_code"].equals(scored["rfm_code"])
@@ -201,6 +326,7 @@ def test_every_default_segment_keeps_its_promise_on_cdnow(cdnow: pd.DataFrame) -
     assert old.loc["Can't Lose Them", "promise_kept_share"] < 0.01
     assert not old.loc["New Customers", "keeps_promise"]  # first bought over a year ago
     assert old.loc["New Customers", "promise_kept_share"] == 0.0
+    assert not old.loc["About To Sleep", "keeps_promise"]  # median 484 days
     old_champions = old_scored[old_scored["segment"] == "Champions"]
     assert old_champions["recency_days"].max() == 430  # "Champions" last seen 430 days ago
     assert 0.75 < old.loc["Champions", "promise_kept_share"] < 0.8

@@ -67,6 +67,7 @@ if TYPE_CHECKING:
         PerEvery,
         PeriodCap,
         SignUpBonus,
+        YearlyBonus,
     )
     from crmkit.loyalty._tiers import (
         Counters,
@@ -137,6 +138,7 @@ __all__ = [
     "TierTracker",
     "Transfer",
     "TransferPolicy",
+    "YearlyBonus",
     "assign_tiers",
     "breakage",
     "event_from_dict",

@@ -43,9 +43,10 @@ from crmkit.loyalty._events import (
 )
 from crmkit.loyalty._expiry import ExpiryPolicy
 from crmkit.loyalty._lots import _FAR, Lot, Posting, _Debit, _Lot
-from crmkit.loyalty._reversals import ReversalBook, _Bought
+from crmkit.loyalty._reversals import _Bought
 from crmkit.loyalty._rules import EarningResult, EarningScheme, MemberContext
 from crmkit.loyalty._tiers import TierStatus, TierTracker
+from crmkit.loyalty._yearly import YearlyBonuses
 
 if TYPE_CHECKING:
     from crmkit.loyalty._program import Program
@@ -121,7 +122,7 @@ _key: Callable[[Event], tuple[dt.datetime, int, str]] = operator.attrgetter(
 )
 
 
-class Book(ReversalBook):
+class Book(YearlyBonuses):
     """The mutable fold of one member's events under a program (internal)."""
 
     def __init__(self, program: Program) -> None:
@@ -203,6 +204,7 @@ class Book(ReversalBook):
         self.tier_posted = 0
         # The other ladders of a program with several (ladder name -> tracker, posted).
         self.side: dict[str, tuple[TierTracker, int]] = {}
+        self.setup_yearly()  # birthday and anniversary bonuses (_yearly)
 
     # -- copying -------------------------------------------------------------------------
     def clone(self) -> Book:
@@ -251,6 +253,7 @@ class Book(ReversalBook):
             (activations and activations[0][0] <= now)
             or (expiries and expiries[0][0] <= now)
             or (self.deadline is not None and self.deadline <= now)
+            or self.yearly_any
         ):
             self.advance(now)
         elif self.clock is None or now > self.clock:
@@ -342,7 +345,7 @@ class Book(ReversalBook):
         elif isinstance(event, Enroll):
             self._enroll(event)
         elif event.birth_date is not None:
-            self.birth_date = event.birth_date
+            self.set_birth_date(event.birth_date)
 
     def _enroll(self, event: Enroll) -> None:
         if self.enrolled_at is not None:
@@ -354,7 +357,7 @@ class Book(ReversalBook):
             )
         self.enrolled_at = self.now
         if event.birth_date is not None:
-            self.birth_date = event.birth_date
+            self.set_birth_date(event.birth_date)
         result = self.scheme.enrollment_points(self.now, timezone=self.zone)
         if result.points > 0:
             self._new_lot(event.event_id, "enroll", _rules_of(result), result.points, None)

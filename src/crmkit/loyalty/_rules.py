@@ -22,6 +22,7 @@ phase applied, and stop the later ones) and, for multipliers, ``multiply``.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import decimal
 import itertools
@@ -84,6 +85,7 @@ __all__ = [
     "PerEvery",
     "PeriodCap",
     "SignUpBonus",
+    "YearlyBonus",
 ]
 
 #: How a rule combines with the earlier rules of its phase.
@@ -657,7 +659,7 @@ class EarningRule(Spec):
         >>> EarningRule.from_dict({"kind": "cashback", "id": "x"})
         Traceback (most recent call last):
         ...
-        crmkit.errors.ConfigError: EarningRule.from_dict(): parameter 'kind' must be one of ['base_rate', 'multiplier', 'order_bonus', 'per_every', 'signup_bonus']; found 'cashback'.
+        crmkit.errors.ConfigError: EarningRule.from_dict(): parameter 'kind' must be one of ['base_rate', 'multiplier', 'order_bonus', 'per_every', 'signup_bonus', 'yearly_bonus']; found 'cashback'.
     """
 
     kind: ClassVar[str] = ""
@@ -929,6 +931,116 @@ class SignUpBonus(EarningRule):
         return order_time < enrolled + dt.timedelta(days=self.within_days)
 
 
+YEARLY_OCCASIONS = ("birthday", "anniversary")
+
+
+def _yearly_shape(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A yearly bonus narrows only by tiers and windows, with a notice only on birthdays.
+
+    It has no use limit of its own: it is once a year by construction.
+    """
+    used = set(encode(instance.when, top=False)) - {"tiers", "windows"}
+    if used:
+        raise ConfigError(
+            instance.owner,
+            "when",
+            expected="only 'tiers' and 'windows' for a yearly bonus",
+            found=f"{sorted(used)}",
+        )
+    if instance.max_uses is not None:
+        raise ConfigError(
+            instance.owner,
+            "max_uses",
+            expected="None for a yearly bonus (it is credited once a year)",
+            found=str(instance.max_uses),
+        )
+    if value and instance.on != "birthday":
+        raise ConfigError(
+            instance.owner,
+            "notice_days",
+            expected="0 unless on='birthday'",
+            found=str(value),
+        )
+
+
+@attrs.frozen(kw_only=True)
+class YearlyBonus(EarningRule):
+    """Fixed points the calendar credits once a year, without a purchase (rule 10).
+
+    ``on="birthday"``: at local midnight starting the member's birthday in the program's
+    time zone (a 29 February birthday is 28 February in common years, as for birthday
+    vouchers); the birth date comes from :class:`~crmkit.loyalty.Enroll` or
+    :class:`~crmkit.loyalty.ProfileUpdate` and must be known before that midnight (with
+    ``notice_days``, that many days before: "register your birthday at least 30 days
+    before it"; otherwise the bonus waits for the next birthday). ``on="anniversary"``: at
+    local midnight starting each anniversary of the enrolment date (first one a year after
+    joining; 29 February likewise).
+
+    The replay posts it at that instant as an ``earn`` posting with this rule's id and a lot
+    ``"<id>@<year>"`` (source ``"yearly"``) that expires under the program's policy like any
+    points; at most once per rule and local calendar year (a birth date changed after the
+    bonus was credited gives nothing more that year). ``when`` narrows it by the tiers held
+    at that instant (``Condition(tiers=["gold"])``) and by date ``windows`` only. It is not
+    purchase activity (no qualifying posting, not an inactivity reset).
+
+    Attributes:
+        id: Rule id.
+        points: Whole points credited (>= 1).
+        on: ``"birthday"`` (default) or ``"anniversary"`` (of enrolment).
+        notice_days: Birthdays only: the birth date must be known this many days before.
+        priority: Lower runs first; ties by ``id``.
+        when: Tiers held at the instant and date windows it applies in.
+
+    Examples:
+        >>> import datetime as dt, zoneinfo
+        >>> from crmkit.loyalty import Enroll, Program
+        >>> program = Program(timezone="Europe/London", earning=EarningScheme(rules=[
+        ...     BaseRate(id="base", rate=1), YearlyBonus(id="birthday", points=500)]))
+        >>> london = zoneinfo.ZoneInfo("Europe/London")
+        >>> joined = Enroll("e1", dt.datetime(2025, 1, 10, 9, tzinfo=london), birth_date="1990-03-14")
+        >>> state = program.replay([joined], as_of=dt.datetime(2026, 6, 1))
+        >>> [(p.time.isoformat(), p.points, p.lot_id) for p in state.postings]
+        [('2025-03-14T00:00:00+00:00', 500, 'birthday@2025'), ('2026-03-14T00:00:00+00:00', 500, 'birthday@2026')]
+        >>> rule = YearlyBonus(id="gold-anniversary", points=1000, on="anniversary",
+        ...                    when=Condition(tiers=["gold"]))
+        >>> EarningRule.from_dict(rule.to_dict()) == rule, rule.to_dict()["on"]
+        (True, 'anniversary')
+    """
+
+    kind: ClassVar[str] = "yearly_bonus"
+    phase: ClassVar[str] = "calendar"
+    stacking_modes: ClassVar[tuple[str, ...]] = ("add",)
+
+    points: int = field(validator=whole(min=1))
+    on: str = field(default="birthday", validator=one_of(YEARLY_OCCASIONS))
+    notice_days: int = field(
+        default=0, validator=[whole(min=0, max=365), _yearly_shape], omit_default=True
+    )
+
+    def _describe(self) -> str:
+        return f"+{self.points} each {self.on}"
+
+    def day_in(self, year: int, born: dt.date | None, enrolled: dt.date | None) -> dt.date | None:
+        """The local date of this bonus in ``year`` (None: not known, or before the first).
+
+        Examples:
+            >>> import datetime as dt
+            >>> YearlyBonus(id="b", points=1).day_in(2025, dt.date(1992, 2, 29), None)
+            datetime.date(2025, 2, 28)
+            >>> YearlyBonus(id="a", points=1, on="anniversary").day_in(2025, None, dt.date(2025, 4, 2))
+        """
+        if self.on == "birthday":
+            anchor = born
+        elif enrolled is None or year <= enrolled.year:
+            return None
+        else:
+            anchor = enrolled
+        if anchor is None:
+            return None
+        day = min(anchor.day, calendar.monthrange(year, anchor.month)[1])
+        return dt.date(year, anchor.month, day)
+
+
 @attrs.frozen
 class PeriodCap(Spec):
     """At most ``max_points`` purchase points per member per calendar period ``freq``.
@@ -1178,7 +1290,7 @@ def _cap_items(instance: object, attribute: attrs.Attribute[Any], value: Any) ->
         )
 
 
-_RULES = Union(BaseRate, PerEvery, Multiplier, OrderBonus, SignUpBonus)
+_RULES = Union(BaseRate, PerEvery, Multiplier, OrderBonus, SignUpBonus, YearlyBonus)
 
 
 def _to_rules(value: Iterable[EarningRule | Mapping[str, Any]]) -> tuple[EarningRule, ...]:
@@ -1293,6 +1405,18 @@ class EarningScheme(Spec):
             False
         """
         return any(r.when.tiers for r in self.rules)
+
+    @property
+    def yearly_bonuses(self) -> tuple[YearlyBonus, ...]:
+        """The :class:`YearlyBonus` rules (credited by the calendar, not by orders).
+
+        Examples:
+            >>> EarningScheme(rules=[BaseRate(id="b", rate=1),
+            ...                      YearlyBonus(id="bday", points=500)]).yearly_bonuses[0].id
+            'bday'
+        """
+        calendar_rules: tuple[YearlyBonus, ...] = self._engine().calendar
+        return calendar_rules
 
     @property
     def uses_birthday(self) -> bool:
@@ -1740,7 +1864,15 @@ class _SchemeEngine:
     the rounding label and the point scale.
     """
 
-    __slots__ = ("decimal_rounding", "flat", "limits", "phases", "rounding_label", "scale")
+    __slots__ = (
+        "calendar",
+        "decimal_rounding",
+        "flat",
+        "limits",
+        "phases",
+        "rounding_label",
+        "scale",
+    )
 
     def __init__(self, scheme: EarningScheme) -> None:
         self.scale = 10**scheme.point_decimals
@@ -1756,7 +1888,10 @@ class _SchemeEngine:
             and r.when == _ALWAYS
             and r.max_uses is None
             for r in scheme.rules
+            if r.phase != "calendar"  # credited by the ledger's clock, never by an order
         )
+        #: The yearly bonuses, which the ledger posts by the calendar.
+        self.calendar = tuple(r for r in scheme.rules if isinstance(r, YearlyBonus))
         #: Rule id -> max_uses of the limited rules.
         self.limits = {r.id: r.max_uses for r in scheme.rules if r.max_uses is not None}
         self.flat: tuple[tuple[str, Decimal, str], ...] | None = (

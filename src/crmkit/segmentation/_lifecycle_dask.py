@@ -171,8 +171,11 @@ def _gap_counts(part: pd.DataFrame, *, job: _Job) -> pd.DataFrame:
     gaps = gap_index(log)
     if len(gaps.pool_pos) == 0:
         return _GAP_META.copy()
-    cutoffs = np.array([c.instant for c in cuts], dtype=np.int64)
-    bucket = np.searchsorted(cutoffs, log.first_ns[gaps.pool_pos], side="right")
+    if len(cuts) == 1:  # every occasion counts at the one snapshot: no instants needed
+        bucket = np.zeros(len(gaps.pool_pos), dtype=np.int64)
+    else:
+        cutoffs = np.array([c.instant for c in cuts], dtype=np.int64)
+        bucket = np.searchsorted(cutoffs, log.first_ns[gaps.pool_pos], side="right")
     frame = pd.DataFrame(
         {"bucket": bucket.astype(np.int64), "gap": gaps.pool_sorted.astype(np.int64)}
     )

@@ -47,7 +47,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from crmkit._spec import check_choice
+from crmkit._spec import check_choice, derived
 from crmkit._validate import as_aware, datetime_value
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.segmentation._dask import is_dask
@@ -61,7 +61,8 @@ from crmkit.segmentation._lifecycle_policy import (
     STAGES,
     LifecyclePolicy,
 )
-from crmkit.segmentation._log import RefundRule, TransactionLog, ZeroRule, as_log
+from crmkit.segmentation._log import RefundRule, TransactionLog, ZeroRule, as_log, day_numbers
+from crmkit.segmentation._summary import _purchase_span
 
 __all__ = ["classify_lifecycle", "lifecycle_history"]
 
@@ -152,16 +153,24 @@ class Excluded:
 
 @attrs.frozen(eq=False)
 class Log:
-    """Purchase days (occasions) sorted by customer then day, with per-customer offsets."""
+    """Purchase days (occasions) sorted by customer then day, with per-customer offsets.
+
+    Built with the instants of every occasion (``first_ns``/``last_ns``, for the history and
+    the rates) or, for one snapshot, with only each customer's first and last purchase
+    instants: the other occasion instants are then found from ``rows`` on demand.
+    """
 
     ids: pd.Index
     code: I64  # customer code per occasion
     day: I64  # wall-clock day per occasion
-    first_ns: I64  # first purchase instant of the occasion
-    last_ns: I64  # last purchase instant of the occasion
     start: I64  # offsets: occasions of customer c are start[c]:start[c+1]
     zone: dt.tzinfo | None
     cut: Cut
+    occasion_first: I64 | None = None  # first purchase instant of each occasion
+    occasion_last: I64 | None = None  # last purchase instant of each occasion
+    customer_first: I64 | None = None  # first purchase instant of each customer
+    customer_last: I64 | None = None  # last purchase instant of each customer
+    rows: Rows | None = None  # the rows behind the occasions (when instants are on demand)
 
     @property
     def counts(self) -> I64:
@@ -176,6 +185,127 @@ class Log:
             gap[1:] = self.day[1:] - self.day[:-1]
         gap[self.start[:-1][self.counts > 0]] = 0
         return gap
+
+    @property
+    def first_ns(self) -> I64:
+        """The first purchase instant of each occasion."""
+        if self.occasion_first is not None:
+            return self.occasion_first
+        return self._instants()[0]
+
+    @property
+    def last_ns(self) -> I64:
+        """The last purchase instant of each occasion."""
+        if self.occasion_last is not None:
+            return self.occasion_last
+        return self._instants()[1]
+
+    def _instants(self) -> tuple[I64, I64]:
+        assert self.rows is not None
+        return derived(self, "instants", self.rows.occasion_instants)
+
+    def first_purchase_ns(self) -> I64:
+        """Each customer's first purchase instant."""
+        if self.customer_first is not None:
+            return self.customer_first
+        return self.first_ns[self.start[:-1]] if len(self.ids) else self.first_ns
+
+    def last_purchase_ns(self) -> I64:
+        """Each customer's last purchase instant."""
+        if self.customer_last is not None:
+            return self.customer_last
+        return self.last_ns[self.start[1:] - 1] if len(self.ids) else self.last_ns
+
+    def first_of(self, occasion: I64) -> I64:
+        """First purchase instant of at most one occasion per customer (-1: none, gives 0).
+
+        ``occasion[c]`` is an occasion index of customer ``c`` or -1.
+        """
+        has = occasion >= 0
+        if self.occasion_first is not None or self.rows is None:
+            picked = self.first_ns[np.maximum(occasion, 0)] if len(occasion) else occasion
+            return np.where(has, picked, 0)
+        out = np.zeros(len(occasion), dtype=np.int64)
+        if has.any():
+            days = np.where(has, self.day[np.maximum(occasion, 0)], NO_DAY)
+            out[has] = self.rows.extreme_on_day(days, np.minimum)[has]
+        return out
+
+
+#: A day number no row has (marks "no day" in per-customer day arrays).
+NO_DAY: Final = np.iinfo(np.int64).min
+
+
+@attrs.frozen(eq=False)
+class Rows:
+    """The rows of a :class:`TransactionLog` behind an occasion log.
+
+    ``code``, ``day`` and ``inst`` are the log's own arrays (never copied); ``keep`` marks
+    the rows that count (None: all) and ``slots`` maps each occasion-log customer to its
+    slot in the transaction log (None: the same numbering). The kept rows' days lie in
+    ``lo:lo + span``.
+    """
+
+    code: I64
+    day: I64
+    inst: I64
+    keep: npt.NDArray[np.bool_] | None
+    slots: I64 | None
+    size: int  # slots in the transaction log
+    lo: int
+    span: int
+
+    def kept(self) -> tuple[I64, I64, I64]:
+        """Customer (occasion-log numbering), day and instant of every kept row."""
+        code, day, inst = self.code, self.day, self.inst
+        if self.keep is not None:
+            code, day, inst = code[self.keep], day[self.keep], inst[self.keep]
+        if self.slots is not None:
+            relabel = np.full(self.size, -1, dtype=np.int64)
+            relabel[self.slots] = np.arange(len(self.slots))
+            code = relabel[code]
+        return code, day, inst
+
+    def occasion_instants(self) -> tuple[I64, I64]:
+        """First and last purchase instant of every occasion, in occasion order."""
+        code, day, inst = self.kept()
+        _, _, first, last = sorted_occasions(code, day, inst)
+        return first, last
+
+    def extreme_on_day(self, days: I64, pick: np.ufunc) -> I64:
+        """``pick`` (np.minimum/np.maximum) of the kept instants of each customer on ``days``.
+
+        ``days[c]`` is a day of customer ``c`` (occasion-log numbering; ``NO_DAY``: none).
+        """
+        at = np.arange(len(days)) if self.slots is None else self.slots
+        if self.span < _NO_SHORT_DAY:
+            # Days as uint16 offsets from ``lo``: a table that stays in cache, and 4x
+            # fewer bytes to compare (a row not kept may wrap around; it is dropped below).
+            short = np.full(self.size, _NO_SHORT_DAY, dtype=np.uint16)
+            given = days != NO_DAY
+            short[at[given]] = days[given] - self.lo
+            hit = self._short_days() == short[self.code]
+        else:
+            target = np.full(self.size, NO_DAY, dtype=np.int64)
+            target[at] = days
+            hit = self.day == target[self.code]
+        if self.keep is not None:
+            hit &= self.keep
+        rows = np.flatnonzero(hit)
+        fill = np.iinfo(np.int64).max if pick is np.minimum else np.iinfo(np.int64).min
+        out = np.full(self.size, fill, dtype=np.int64)
+        pick.at(out, self.code[rows], self.inst[rows])
+        return out if self.slots is None else out[self.slots]
+
+    def _short_days(self) -> npt.NDArray[np.uint16]:
+        def build() -> npt.NDArray[np.uint16]:
+            short = np.empty(len(self.day), dtype=np.uint16)
+            return np.subtract(self.day, self.lo, out=short, casting="unsafe")
+
+        return derived(self, "short_days", build)
+
+
+_NO_SHORT_DAY: Final = 2**16 - 1  # no day, in the uint16 offsets of Rows
 
 
 def argsort_keys(key: I64) -> I64:
@@ -195,18 +325,29 @@ def argsort_keys(key: I64) -> I64:
     return packed & ((1 << bits) - 1)
 
 
-def build_log(rows: TransactionLog, keep: npt.NDArray[np.bool_], cut: Cut) -> Log:
-    """Group the kept rows into occasions, sorted by (customer, day): the one sort."""
-    if keep.all():
+def build_log(
+    rows: TransactionLog, keep: npt.NDArray[np.bool_], cut: Cut, *, instants: bool = True
+) -> Log:
+    """Group the kept rows into occasions, sorted by (customer, day): the one sort.
+
+    With ``instants=False`` (one snapshot: :func:`classify_lifecycle`) only each
+    customer's first and last purchase instants are computed; the instants of other
+    occasions are found from the rows when asked for (see :class:`Log`).
+    """
+    everything = bool(keep.all())
+    n = len(keep) if everything else int(np.count_nonzero(keep))
+    if n == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return Log(
+            ids=rows.ids[:0], code=empty, day=empty, start=np.zeros(1, dtype=np.int64),
+            zone=rows.tzinfo, cut=cut, occasion_first=empty, occasion_last=empty,
+        )  # fmt: skip
+    if not instants:
+        return _snapshot_log(rows, None if everything else keep, cut)
+    if everything:
         code, day, inst = rows.codes, rows.days(), rows.instants_ns()
     else:
         code, day, inst = rows.codes[keep], rows.days()[keep], rows.instants_ns()[keep]
-    if len(code) == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return Log(
-            ids=rows.ids[:0], code=empty, day=empty, first_ns=empty, last_ns=empty,
-            start=np.zeros(1, dtype=np.int64), zone=rows.tzinfo, cut=cut,
-        )  # fmt: skip
     # Keep only customers with a purchase here, relabelled densely in id order.
     present = np.zeros(len(rows.ids), dtype=bool)
     present[code] = True
@@ -214,11 +355,36 @@ def build_log(rows: TransactionLog, keep: npt.NDArray[np.bool_], cut: Cut) -> Lo
     if not present.all():
         code = (np.cumsum(present) - 1)[code]
         ids = rows.ids[present]
+    occ_code, occ_day, first_ns, last_ns = sorted_occasions(code, day, inst)
+    return Log(
+        ids=ids,
+        code=occ_code,
+        day=occ_day,
+        start=_offsets(occ_code, len(ids)),
+        zone=rows.tzinfo,
+        cut=cut,
+        occasion_first=first_ns,
+        occasion_last=last_ns,
+    )
+
+
+def _offsets(code: I64, size: int) -> I64:
+    """Offsets of each customer's occasions in a customer-sorted array of ``code``."""
+    start = np.zeros(size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(code, minlength=size), out=start[1:])
+    return start
+
+
+def sorted_occasions(code: I64, day: I64, inst: I64) -> tuple[I64, I64, I64, I64]:
+    """Customer, day, first and last instant of each occasion of some rows, sorted.
+
+    ``code`` numbers customers densely from 0 (the rows are not empty).
+    """
     lo = int(day.min())
     span = int(day.max()) - lo + 1
     n = len(code)
     bits = max(int(n - 1).bit_length(), 1)
-    if (span * len(ids)).bit_length() + bits <= 62:
+    if ((int(code.max()) + 1) * span).bit_length() + bits <= 62:
         # One value sort of (customer, day, row) packed in an int64: the sorted keys give
         # customer and day directly, only the instants need gathering.
         packed = np.multiply(code, span, dtype=np.int64)  # in place: no temporaries
@@ -240,18 +406,89 @@ def build_log(rows: TransactionLog, keep: npt.NDArray[np.bool_], cut: Cut) -> Lo
     first_ns = np.minimum.reduceat(inst, heads)
     last_ns = np.maximum.reduceat(inst, heads)
     occ_code, occ_day = np.divmod(key[heads], span)
-    counts = np.bincount(occ_code, minlength=len(ids))
-    start = np.zeros(len(ids) + 1, dtype=np.int64)
-    np.cumsum(counts, out=start[1:])
+    return occ_code, occ_day + lo, first_ns, last_ns
+
+
+def _snapshot_log(rows: TransactionLog, keep: npt.NDArray[np.bool_] | None, cut: Cut) -> Log:
+    """:func:`build_log` for one snapshot: a sort of (customer, day) pairs alone.
+
+    The pairs sort as 32-bit integers when they fit (as :func:`summarize` sorts its
+    purchase days); rows that do not count are given a key above every pair, so they sort
+    last and are cut off without copying the columns. Each customer's first and last
+    purchase instants are a group minimum and maximum over the rows.
+    """
+    code, day, inst = rows.codes, rows.days(), rows.instants_ns()
+    size = len(rows.ids)
+    if keep is None:
+        lo, hi, n = int(day.min()), int(day.max()), len(day)
+        other = np.zeros(0, dtype=np.int64)
+    else:
+        big = np.iinfo(np.int64)
+        lo = int(day.min(where=keep, initial=big.max))
+        hi = int(day.max(where=keep, initial=big.min))
+        other = np.flatnonzero(~keep)
+        n = len(day) - len(other)
+    span = hi - lo + 1
+    beyond = size * span  # above every (customer, day) pair
+    if beyond.bit_length() <= 62:
+        # Pairs that fit in 32 bits are built and sorted as uint32: half the bytes.
+        small = beyond < 2**32
+        kind = np.uint32 if small else np.int64
+        packed = np.multiply(code, span, dtype=kind, casting="unsafe")  # in place from here
+        np.add(packed, day, out=packed, casting="unsafe")
+        np.subtract(packed, kind(lo % 2**32 if small else lo), out=packed)
+        packed[other] = beyond
+        packed.sort()
+        packed = packed[:n]
+        new = np.ones(n, dtype=bool)
+        np.not_equal(packed[1:], packed[:-1], out=new[1:])
+        pairs = packed[new]
+        whole = pairs // kind(span)  # a division in the keys' own type (uint32: 2x faster)
+        pairs -= whole * kind(span)
+        occ_code = whole.astype(np.int64)
+        occ_day = pairs.astype(np.int64)
+        occ_day += lo
+    else:  # pragma: no cover - needs ~10^18 customer-days
+        kept = np.arange(len(day)) if keep is None else np.flatnonzero(keep)
+        order = kept[np.lexsort((day[kept], code[kept]))]
+        occ_code, occ_day = code[order].astype(np.int64), day[order]
+        new = np.ones(n, dtype=bool)
+        new[1:] = (occ_code[1:] != occ_code[:-1]) | (occ_day[1:] != occ_day[:-1])
+        occ_code, occ_day = occ_code[new], occ_day[new]
+    purchase = np.ones(len(day), dtype=bool) if keep is None else keep
+    first, last = _purchase_span(code, size, inst, purchase, other)
+    counts = np.bincount(occ_code, minlength=size)
+    present = counts > 0
+    ids, slots = rows.ids, None
+    if not present.all():
+        slots = np.flatnonzero(present)
+        occ_code = (np.cumsum(present) - 1)[occ_code]
+        ids, first, last = ids[slots], first[slots], last[slots]
+    start = _offsets(occ_code, len(ids))
+    source = Rows(
+        code=code, day=day, inst=inst, keep=keep, slots=slots, size=size, lo=lo, span=span
+    )
+    # The first purchase instant lies on the first purchase day and the last on the last
+    # one, unless the zone's clock went back across midnight in between: found again
+    # from those days' rows for the customers where it did.
+    for values, days, pick in (
+        (first, occ_day[start[:-1]], np.minimum),
+        (last, occ_day[start[1:] - 1], np.maximum),
+    ):
+        off = day_numbers(values, "ns", rows.tzinfo) != days
+        if off.any():
+            again = source.extreme_on_day(np.where(off, days, NO_DAY), pick)
+            values[off] = again[off]
     return Log(
         ids=ids,
         code=occ_code,
-        day=occ_day + lo,
-        first_ns=first_ns,
-        last_ns=last_ns,
+        day=occ_day,
         start=start,
         zone=rows.tzinfo,
         cut=cut,
+        customer_first=first,
+        customer_last=last,
+        rows=source,
     )
 
 
@@ -274,7 +511,7 @@ def _prepare_log(
     excluded = Excluded(
         future=int((~before).sum()), non_purchase=int((before & ~rows.purchase).sum())
     )
-    return build_log(rows, keep, cut), excluded
+    return build_log(rows, keep, cut, instants=False), excluded
 
 
 # --------------------------------------------------------------------------- the rules
@@ -421,6 +658,25 @@ def wake_index(log: Log, policy: LifecyclePolicy) -> I64:
     return np.where(latest >= own_first, latest, -1)
 
 
+def last_wakes(log: Log, policy: LifecyclePolicy) -> I64:
+    """Each customer's latest wake-up occasion over all its occasions (-1: none).
+
+    What :func:`wake_index` gives at each customer's last occasion, without a pass over
+    every occasion: only the wake-ups are visited.
+    """
+    gap = log.gap
+    wake = gap >= policy.dormant_days
+    wake[log.start[:-1][log.counts > 0]] = False
+    at = np.flatnonzero(wake)
+    out = np.full(len(log.ids), -1, dtype=np.int64)
+    if len(at):
+        owner = log.code[at]
+        latest = np.ones(len(at), dtype=bool)  # the last wake-up of each owner
+        np.not_equal(owner[1:], owner[:-1], out=latest[:-1])
+        out[owner[latest]] = at[latest]
+    return out
+
+
 def _snapshot(
     log: Log,
     n_inc: I64,
@@ -431,11 +687,14 @@ def _snapshot(
     population: float | None,
     wakes: I64 | None = None,
     alive: F64 | None = None,
+    last_wake: I64 | None = None,
 ) -> Snapshot:
     """Apply the stage rules to every customer, given how many occasions each has so far.
 
     ``alive`` holds P(alive) per customer when it was given with the call (basis
     ``"p_alive"`` with a rule without a model); None computes it from the rule's model.
+    ``last_wake``: each customer's latest wake-up occasion when ``n_inc`` counts every
+    occasion (:func:`last_wakes`); None reads it from ``wakes``.
     """
     n = len(n_inc)
     has = n_inc > 0
@@ -494,8 +753,9 @@ def _snapshot(
             + (recency >= churned).view(np.int8)
         )
     # The wake-up: the latest purchase day after a gap of dormant_days or more.
-    wakes = wake_index(log, policy) if wakes is None else wakes
-    last_wake = wakes[last] if len(wakes) else np.full(n, -1, dtype=np.int64)
+    if last_wake is None:
+        wakes = wake_index(log, policy) if wakes is None else wakes
+        last_wake = wakes[last] if len(wakes) else np.full(n, -1, dtype=np.int64)
     last_wake = np.where(has, last_wake, -1)
     woke = last_wake >= 0
     wake_day = log.day[np.maximum(last_wake, 0)] if len(log.day) else last_wake
@@ -723,20 +983,16 @@ def classify_log(
     else:
         population = None if gaps is None else _population_typical(gaps, policy, None)
     snap = _snapshot(
-        log, n_inc, log.cut.day, policy=policy, own=own, population=population, alive=alive
-    )
+        log, n_inc, log.cut.day, policy=policy, own=own, population=population, alive=alive,
+        last_wake=last_wakes(log, policy),
+    )  # fmt: skip
     wake = snap.last_wake
-    wake_ns = np.where(wake >= 0, log.first_ns[np.maximum(wake, 0)] if len(wake) else wake, 0)
-    last_wake_up = _stamps(wake_ns, log.zone).where(wake >= 0)
+    last_wake_up = _stamps(log.first_of(wake), log.zone).where(wake >= 0)
     result = pd.DataFrame(
         {
             "stage": policy._categorical(snap.codes),
-            "first_purchase": _stamps(
-                log.first_ns[log.start[:-1]] if len(log.ids) else log.first_ns, log.zone
-            ),
-            "last_purchase": _stamps(
-                log.last_ns[snap.last_idx] if len(log.ids) else log.last_ns, log.zone
-            ),
+            "first_purchase": _stamps(log.first_purchase_ns(), log.zone),
+            "last_purchase": _stamps(log.last_purchase_ns(), log.zone),
             "purchase_days": n_inc,
             "recency_days": snap.recency,
             "tenure_days": snap.tenure,
