@@ -784,7 +784,10 @@ def loyalty_programs(draw: st.DrawFn) -> object:
         expiry = expiry.per_tier({"gold": ExpiryPolicy.never()})
     return Program(
         timezone=draw(timezones),
-        earning=EarningScheme.base_rate(draw(st.sampled_from(["1", "0.5", "2.5"]))),
+        earning=EarningScheme.base_rate(
+            draw(st.sampled_from(["1", "0.5", "2.5"])),
+            refund_rounding=draw(st.sampled_from(["floor", "ceiling"])),
+        ),
         expiry=expiry,
         shortfall=draw(st.sampled_from(["forfeit", "debt", "cash_offset", "balance_then_cash"])),
         pending_days=draw(st.sampled_from([0, 0, 7])),
@@ -981,6 +984,8 @@ def earning_schemes(draw: st.DrawFn, *, max_rules: int = 6) -> object:
                 ]
             )
         ),
+        # Youzan (branch loygaps): a partial refund's deduction rounded up.
+        refund_rounding=draw(st.sampled_from(["floor", "floor", "ceiling", "half_up"])),
     )
 
 
