@@ -756,7 +756,9 @@ class TierLadder(Spec):
             the counters reach), the rest counting toward the next level (Flying Blue:
             Explorer to Platinum takes 100 + 180 + 300 XP). What is left at the end starts
             the new period under ``rollover="surplus"`` (capped), else the counters start
-            at 0.
+            at 0. It shapes the member's fold (:meth:`evaluate`, :meth:`tracker`, the
+            ledger); :meth:`qualify`, :meth:`assess` and :func:`assign_tiers` still say
+            which tier a table of counters reaches.
         refunds: How a refund counts (rule 8): ``"posted"`` (default) against the window
             it is posted in, never changing the tier; ``"purchase_window"`` against the
             window of the purchase it reverses (nothing, once that window has closed);
