@@ -721,6 +721,7 @@ def loyalty_programs(draw: st.DrawFn) -> object:
                 ExpiryPolicy.never(),
                 ExpiryPolicy.after_days(30),
                 ExpiryPolicy.after_months(1),
+                ExpiryPolicy.after_months(1, count_from="month_end"),
                 ExpiryPolicy.end_of_period("month"),
                 ExpiryPolicy.fixed_date(2, 29),
                 ExpiryPolicy.inactivity(20, "days", activity=("purchase", "redeem")),
@@ -774,12 +775,19 @@ def loyalty_programs(draw: st.DrawFn) -> object:
         )
     )
     if tiers is not None and expiry.kind != "inactivity" and draw(st.booleans()):
-        # Rule 5: gold members' points never expire, or last 60 days.
+        # Rule 5: gold members' points never expire, or last 60 days; dated by the tier
+        # held when credited, or (branch loygaps) protected while gold is held.
         gold = draw(st.sampled_from([ExpiryPolicy.never(), ExpiryPolicy.after_days(60)]))
-        expiry = expiry.per_tier({"gold": gold})
+        expiry = expiry.per_tier({"gold": gold}, basis=draw(st.sampled_from(["credited", "held"])))
+    elif tiers is not None and expiry.kind == "inactivity" and draw(st.booleans()):
+        # Rule 5 under inactivity (branch loygaps): no deadline while gold is held.
+        expiry = expiry.per_tier({"gold": ExpiryPolicy.never()})
     return Program(
         timezone=draw(timezones),
-        earning=EarningScheme.base_rate(draw(st.sampled_from(["1", "0.5", "2.5"]))),
+        earning=EarningScheme.base_rate(
+            draw(st.sampled_from(["1", "0.5", "2.5"])),
+            refund_rounding=draw(st.sampled_from(["floor", "ceiling"])),
+        ),
         expiry=expiry,
         shortfall=draw(st.sampled_from(["forfeit", "debt", "cash_offset", "balance_then_cash"])),
         pending_days=draw(st.sampled_from([0, 0, 7])),
@@ -976,6 +984,8 @@ def earning_schemes(draw: st.DrawFn, *, max_rules: int = 6) -> object:
                 ]
             )
         ),
+        # Youzan (branch loygaps): a partial refund's deduction rounded up.
+        refund_rounding=draw(st.sampled_from(["floor", "floor", "ceiling", "half_up"])),
     )
 
 
@@ -1047,9 +1057,19 @@ def tier_ladders(
         lifetime = [_with_ways(t, 3, ways) for t in lifetime]
     window = draw(st.sampled_from(["calendar_year", "rolling", "anniversary", "since_change"]))
     rollover = draw(st.sampled_from(["none", "surplus"])) if window == "since_change" else "none"
+    # Flying Blue (branch loygaps): the surplus also rolls over when the level is kept, and
+    # an upgrade climbs one level at a time.
+    rollover_on = "upgrade"
+    if rollover == "surplus":
+        rollover_on = draw(st.sampled_from(["upgrade", "upgrade_or_keep"]))
+    climb = (
+        draw(st.sampled_from(["highest", "one_level"])) if window == "since_change" else "highest"
+    )
     return TierLadder(
         rollover=rollover,
         rollover_cap=draw(st.sampled_from([None, 300])) if rollover == "surplus" else None,
+        rollover_on=rollover_on,
+        climb=climb,
         tiers=tiers,
         combine=draw(st.sampled_from(["any", "all"])),
         window=window,
@@ -1060,6 +1080,12 @@ def tier_ladders(
         lifetime=lifetime,
         refunds=draw(st.sampled_from(["posted", "purchase_window", "net"])),
     )
+
+
+# The contract suite draws these ladders too (every window, rollover and climb option).
+RULE_STRATEGIES["crmkit.loyalty.TierLadder"] = st.one_of(
+    RULE_STRATEGIES["crmkit.loyalty.TierLadder"], tier_ladders()
+)
 
 
 def _with_ways(tier: Any, step: int, mode: int) -> Any:
@@ -2061,3 +2087,45 @@ def transfer_policies(draw: st.DrawFn) -> Any:
 
 
 RULE_STRATEGIES["crmkit.loyalty.TransferPolicy"] = transfer_policies()
+
+
+# --------------------------------------------------------------------------- loyalty expiry policies (branch loygaps)
+@st.composite
+def expiry_policies(draw: st.DrawFn) -> Any:
+    """Valid :class:`crmkit.loyalty.ExpiryPolicy` values of every kind, with tiers (rule 5)."""
+    from crmkit.loyalty import ExpiryPolicy
+
+    lot_dated = st.one_of(
+        st.just(ExpiryPolicy.never()),
+        st.integers(1, 400).map(ExpiryPolicy.after_days),
+        st.builds(
+            ExpiryPolicy.after_months,
+            st.integers(1, 48),
+            count_from=st.sampled_from(["earning_day", "month_end"]),
+        ),
+        st.builds(
+            ExpiryPolicy.end_of_period,
+            st.sampled_from(["month", "quarter", "year"]),
+            st.integers(0, 12),
+        ),
+        st.builds(ExpiryPolicy.fixed_date, st.integers(1, 12), st.integers(1, 31)),
+    )
+    inactivity = st.builds(
+        ExpiryPolicy.inactivity,
+        st.integers(1, 36),
+        st.sampled_from(["days", "months"]),
+        st.sampled_from([("purchase",), ("purchase", "redeem", "adjust")]),
+        ignore_reasons=st.sampled_from([(), ("gift",)]),
+    )
+    policy = draw(st.one_of(lot_dated, inactivity))
+    if draw(st.booleans()):
+        names = draw(st.lists(st.sampled_from(_TIER_NAMES), min_size=1, max_size=3, unique=True))
+        if policy.kind == "inactivity":
+            policy = policy.per_tier(dict.fromkeys(names, ExpiryPolicy.never()))
+        else:
+            basis = draw(st.sampled_from(["credited", "held"]))
+            policy = policy.per_tier({name: draw(lot_dated) for name in names}, basis=basis)
+    return policy
+
+
+RULE_STRATEGIES["crmkit.loyalty.ExpiryPolicy"] = expiry_policies()

@@ -210,8 +210,9 @@ def test_different_validity_per_tier() -> None:
     assert ExpiryPolicy.from_dict(json.loads(json.dumps(expiry.to_dict()))) == expiry
 
 
-def test_tier_expiry_names_unknown_tiers_and_refuses_inactivity() -> None:
-    """A tier the ladder lacks, a program without tiers, an inactivity policy: ConfigErrors."""
+def test_tier_expiry_names_unknown_tiers_and_limits_inactivity() -> None:
+    """A tier the ladder lacks, a program without tiers, a dated policy for a tier under
+    an inactivity policy (only ``never`` suspends its deadline): ConfigErrors."""
     with pytest.raises(ConfigError, match="unknown tiers"):
         Program(
             tiers=_status_ladder(),
@@ -220,7 +221,9 @@ def test_tier_expiry_names_unknown_tiers_and_refuses_inactivity() -> None:
     with pytest.raises(ConfigError, match="unknown tiers"):
         Program(expiry=ExpiryPolicy.never().per_tier({"gold": ExpiryPolicy.never()})).compile()
     with pytest.raises(ConfigError, match="by_tier"):
-        ExpiryPolicy.inactivity(12, activity=("purchase",)).per_tier({"gold": ExpiryPolicy.never()})
+        ExpiryPolicy.inactivity(12, activity=("purchase",)).per_tier(
+            {"gold": ExpiryPolicy.after_months(6)}
+        )
     with pytest.raises(ConfigError, match="lot-dated"):
         ExpiryPolicy.never().per_tier({"gold": ExpiryPolicy.inactivity(6, activity=("redeem",))})
     with pytest.raises(ConfigError, match=r"by_tier\['gold'\]\.n"):

@@ -11,9 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
-import pytest
-
-from crmkit.errors import ConfigError
 from crmkit.loyalty import (
     Adjust,
     EarningScheme,
@@ -88,32 +85,36 @@ def test_air_china_miles_valid_36_months_from_the_end_of_the_month() -> None:
 
     5,000 km accrued on 10 March 2025: the month ends 31 March 2025; 36 months later is
     31 March 2028, the last valid day; gone on 1 April 2028 00:00 Beijing time.
-    (Air China's own February example differs from a month end: see the xfail below.)
+    (Air China's own February example differs from a month end: see the test below;
+    ``after_months(36, count_from="month_end")`` gives the same dates for March.)
     """
-    program = Program(timezone="Asia/Shanghai", expiry=ExpiryPolicy.end_of_period("month", 36))
-    events = [_credit("f1", dt.datetime(2025, 3, 10, 9, tzinfo=SH), 5_000)]
-    last_day = program.replay(events, as_of=dt.datetime(2028, 3, 31, 23, 59, tzinfo=SH))
-    assert (last_day.available, last_day.lots[0].expires_at) == (
-        5_000,
-        dt.datetime(2028, 4, 1, tzinfo=SH),
-    )
-    assert program.replay(events, as_of=dt.datetime(2028, 4, 1, tzinfo=SH)).expired == 5_000
+    for policy in (
+        ExpiryPolicy.end_of_period("month", 36),
+        ExpiryPolicy.after_months(36, count_from="month_end"),
+    ):
+        program = Program(timezone="Asia/Shanghai", expiry=policy)
+        events = [_credit("f1", dt.datetime(2025, 3, 10, 9, tzinfo=SH), 5_000)]
+        last_day = program.replay(events, as_of=dt.datetime(2028, 3, 31, 23, 59, tzinfo=SH))
+        assert (last_day.available, last_day.lots[0].expires_at) == (
+            5_000,
+            dt.datetime(2028, 4, 1, tzinfo=SH),
+        )
+        assert program.replay(events, as_of=dt.datetime(2028, 4, 1, tzinfo=SH)).expired == 5_000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library gap: no expiry kind counts N months from the end of the earning month "
-    "(Air China: end of February 2017 + 36 months = 28 February 2020, not 29 February)",
-)
 def test_air_china_february_example() -> None:
     """Air China PhoenixMiles, the page above: "if a member accrues 5,000 km in February
     2017 and uses 4,000 km, the remaining 1,000 km is valid until 28 February 2020."
 
     28 February 2017 + 36 months = 28 February 2020: on 29 February 2020 (a leap day) the
     1,000 km are gone. ``end_of_period("month", 36)`` runs to the month's end, 29 February
-    2020, one day longer; ``after_months(36)`` counts from the earning day instead.
+    2020, one day longer; ``after_months(36)`` counts from the earning day instead;
+    ``after_months(36, count_from="month_end")`` counts from 28 February 2017.
     """
-    program = Program(timezone="Asia/Shanghai", expiry=ExpiryPolicy.end_of_period("month", 36))
+    program = Program(
+        timezone="Asia/Shanghai",
+        expiry=ExpiryPolicy.after_months(36, count_from="month_end"),
+    )
     events = [
         _credit("f1", dt.datetime(2017, 2, 10, 9, tzinfo=SH), 5_000),
         Redeem("r", dt.datetime(2017, 6, 1, 9, tzinfo=SH), points=4_000),
@@ -147,12 +148,6 @@ def test_miles_and_more_award_miles_expire_at_the_end_of_the_quarter() -> None:
 # ---------------------------------------------------- rule 5: expiry depending on the tier
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library gap (rule 5): per_tier dates each lot by the tier held when it is "
-    "credited; Miles & More protects every mile while the status lasts and restarts "
-    "36 months from the loss of status",
-)
 def test_miles_and_more_status_protects_miles_earned_before_it() -> None:
     """Miles & More, "How can I protect my miles from expiry?" (https://www.miles-and-
     more.com/pl/en/general-information/help-and-contact/help/mileage-protection.html):
@@ -165,12 +160,15 @@ def test_miles_and_more_status_protects_miles_earned_before_it() -> None:
     Senator reached on 1 March 2022, held through 2024 (two calendar years): on 2 January
     2024 the miles are still there, because the member holds the status. The closest
     crmkit rule, ``per_tier({"senator": never})``, only protects miles credited while
-    Senator, so the October 2020 miles expire on 1 January 2024.
+    Senator, so the October 2020 miles expire on 1 January 2024;
+    ``per_tier(..., basis="held")`` protects every mile while the status is held.
     """
     ladder = TierLadder(
         tiers=[Tier(name="member"), Tier(name="senator", orders=1)], validity_windows=2
     )
-    expiry = ExpiryPolicy.end_of_period("quarter", 12).per_tier({"senator": ExpiryPolicy.never()})
+    expiry = ExpiryPolicy.end_of_period("quarter", 12).per_tier(
+        {"senator": ExpiryPolicy.never()}, basis="held"
+    )
     program = Program(timezone="Europe/Berlin", tiers=ladder, expiry=expiry)
     events = [
         _credit("lh", dt.datetime(2020, 10, 15, 18, tzinfo=BERLIN), 7_500),
@@ -205,19 +203,14 @@ def test_ihg_club_points_expire_after_12_months_without_earn_or_redeem() -> None
     assert (idle.available, idle.expired) == (0, 5_000)
 
 
-@pytest.mark.xfail(
-    raises=ConfigError,
-    strict=True,
-    reason="library gap (rule 5): an inactivity policy cannot vary by tier "
-    "(IHG: elite members' points never expire)",
-)
 def test_ihg_elite_points_never_expire() -> None:
     """IHG, the same terms: "Points in your account do not expire for all current Elite
     members, although all of your points may expire twelve (12) months after your account
     moves to Club level from an Elite level without earn or redeem activity."
 
     The rule needs the inactivity policy above for Club members and no expiry for elite
-    members; crmkit refuses ``per_tier`` on an inactivity policy (ConfigError).
+    members: ``per_tier`` on an inactivity policy suspends the deadline while the member
+    holds the tier (``tier_basis="held"``).
     """
     policy = ExpiryPolicy.inactivity(12, "months", activity=("purchase", "redeem")).per_tier(
         {"gold": ExpiryPolicy.never()}

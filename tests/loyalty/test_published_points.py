@@ -215,8 +215,12 @@ def test_macys_return_takes_points_first_then_reduces_the_refund() -> None:
 
 
 def _youzan() -> Program:
-    """A shop on Youzan's default rule: 1 point per 10 yuan, rounded down."""
-    return Program(timezone="Asia/Shanghai", earning=EarningScheme.base_rate("0.1"))
+    """A shop on Youzan's default rule: 1 point per 10 yuan, rounded down when earned and
+    up when deducted on a refund (``refund_rounding="ceiling"``)."""
+    return Program(
+        timezone="Asia/Shanghai",
+        earning=EarningScheme.base_rate("0.1", refund_rounding="ceiling"),
+    )
 
 
 def test_youzan_points_are_earned_rounded_down_and_taken_back_on_refund() -> None:
@@ -228,7 +232,7 @@ def test_youzan_points_are_earned_rounded_down_and_taken_back_on_refund() -> Non
     ¥100 order refunded ¥22 loses 3 points).
 
     ¥99 earns floor(9.9) = 9 points; ¥100 earns 10, and its full refund takes all 10 back.
-    (The partial refund's rounding up: see the xfail below.)
+    (The partial refund's rounding up: see the test below.)
     """
     program = _youzan()
     t = dt.datetime(2025, 3, 1, 10, tzinfo=UTC)
@@ -242,17 +246,12 @@ def test_youzan_points_are_earned_rounded_down_and_taken_back_on_refund() -> Non
     assert (refunded.credited, refunded.reversed, refunded.available) == (10, 10, 0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library gap (refunds): a partial refund reverses floor(points x refunded / paid); "
-    "Youzan rounds the deduction up",
-)
 def test_youzan_partial_refund_deduction_is_rounded_up() -> None:
     """Youzan, the clause above: "店铺10元1积分,订单100元,退款22元会扣3积分".
 
     A ¥100 order (100 units of ¥1, so that ¥22 can be returned) earns 10 points; ¥22
-    refunded: 10 x 22 / 100 = 2.2 points, rounded up: 3 taken back, 7 left. crmkit
-    takes back 2 (rounded down), leaving 8.
+    refunded: 10 x 22 / 100 = 2.2 points, rounded up: 3 taken back, 7 left. With the
+    default ``refund_rounding="floor"`` crmkit takes back 2, leaving 8.
     """
     program = _youzan()
     t = dt.datetime(2025, 3, 1, 10, tzinfo=UTC)

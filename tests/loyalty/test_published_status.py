@@ -13,8 +13,6 @@ import datetime as dt
 import zoneinfo
 from decimal import Decimal
 
-import pytest
-
 from crmkit.loyalty import (
     Program,
     Purchase,
@@ -208,14 +206,11 @@ def _flying_blue() -> TierLadder:
         downgrade="one_down",
         rollover="surplus",
         rollover_cap=300,
+        rollover_on="upgrade_or_keep",
+        climb="one_level",
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library gap (rule 4): the surplus rolls over only on an upgrade, not when the "
-    "level is kept at the end of the qualification period",
-)
 def test_flying_blue_keeps_the_surplus_when_the_level_is_kept() -> None:
     """Flying Blue's FAQ, quoted at https://loyaltylobby.com/2020/08/31/flying-blue-
     surplus-xp/ and http://crossingtheskies.com/2015/01/18/air-france-klm-flying-blue-
@@ -227,7 +222,8 @@ def test_flying_blue_keeps_the_surplus_when_the_level_is_kept() -> None:
 
     Silver reached with 100 XP on 1 March 2025 (counter 0 in the new period), 120 XP on
     1 September 2025. At the period's end (1 March 2026) Silver is kept and the counter
-    is offset: 120 - 100 = 20 XP start the next period. crmkit starts it at 0.
+    is offset: 120 - 100 = 20 XP start the next period (``rollover_on="upgrade_or_keep"``;
+    with the default ``"upgrade"`` crmkit starts it at 0).
     """
     posts = [
         QualifyingPosting(dt.datetime(2025, 3, 1, tzinfo=UTC), points=100),
@@ -242,11 +238,6 @@ def test_flying_blue_keeps_the_surplus_when_the_level_is_kept() -> None:
     assert (st.tier, st.counters.points) == ("silver", 20)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library gap (rule 4): an upgrade jumps to the highest tier the counter reaches "
-    "and offsets only that threshold; Flying Blue climbs one level at a time",
-)
 def test_flying_blue_climbs_one_level_at_a_time() -> None:
     """Flying Blue, as https://milesopedia.com/en/guide/tutorials/get-xp-flying-blue
     states it: "To upgrade from Explorer to Platinum status, you'll need to earn at least
@@ -255,7 +246,8 @@ def test_flying_blue_climbs_one_level_at_a_time() -> None:
     (on first qualification the counter starts from 0 for each level).
 
     500 XP at once from Explorer: 100 for Silver, 180 for Gold, 220 left (< 300): Gold
-    with 220 XP. crmkit reaches Platinum (500 >= 300) with 200 left.
+    with 220 XP (``climb="one_level"``; with the default ``"highest"`` crmkit reaches
+    Platinum, 500 >= 300, with 200 left).
     """
     t = dt.datetime(2025, 2, 1, tzinfo=UTC)
     st = _flying_blue().evaluate(

@@ -288,7 +288,14 @@ def test_assign_tiers_missing_equals_the_status_missing(
     ladder of the shared strategy (own thresholds, alternatives, or ways only)."""
     # Floors need all-time counters, and a since-change period restarts at an upgrade:
     # both are the one-member fold's, not assign_tiers' (a table of window counters).
-    ladder = attrs.evolve(ladder, lifetime=(), window="calendar_year", rollover="none")
+    ladder = attrs.evolve(
+        ladder,
+        lifetime=(),
+        window="calendar_year",
+        rollover="none",
+        rollover_on="upgrade",
+        climb="highest",
+    )
     frame = pd.DataFrame(
         {
             "member_id": range(len(rows)),
@@ -349,7 +356,14 @@ def test_same_instant_purchases_give_the_same_tier_in_any_order(
     windows, whose period restarts at the upgrade by design (rule 4): what comes after it at
     the same instant counts in the new period."""
     if ladder.window == "since_change":
-        ladder = attrs.evolve(ladder, window="rolling", rollover="none", rollover_cap=None)
+        ladder = attrs.evolve(
+            ladder,
+            window="rolling",
+            rollover="none",
+            rollover_cap=None,
+            rollover_on="upgrade",
+            climb="highest",
+        )
     at = dt.datetime(2025, 5, 1, 12)
     posts = [
         QualifyingPosting(at, spend=Decimal(s), orders=1, counts={"nights": n}) for s, n in rows

@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 
 from crmkit._spec import (
+    PLAIN,
     Codec,
     Seq,
     Spec,
@@ -34,6 +35,8 @@ __all__ = ["ExpiryPolicy"]
 
 _KINDS = ("never", "days", "months", "end_of_period", "fixed_date", "inactivity")
 _PERIODS = ("month", "quarter", "year")
+_TIER_BASES = ("credited", "held")
+_COUNT_FROM = ("earning_day", "month_end")
 _OWNER = "ExpiryPolicy"
 
 
@@ -104,6 +107,14 @@ def _tier_policies(instance: Any, attribute: attrs.Attribute[Any], value: Any) -
                 _OWNER, f"by_tier[{name!r}]", expected="one policy per tier", found="a repeat"
             )
         seen.add(name)
+        if instance.kind == "inactivity" and policy.kind != "never":
+            raise ConfigError(
+                _OWNER,
+                f"by_tier[{name!r}]",
+                expected="'never' under an inactivity policy (the tier's members keep "
+                "their points while they hold it)",
+                found=f"kind {policy.kind!r}",
+            )
         if policy.by_tier or policy.kind == "inactivity":
             raise ConfigError(
                 _OWNER,
@@ -112,14 +123,36 @@ def _tier_policies(instance: Any, attribute: attrs.Attribute[Any], value: Any) -
                 "without tiers of its own",
                 found=f"kind {policy.kind!r}" + (" with by_tier" if policy.by_tier else ""),
             )
-    if value and instance.kind == "inactivity":
+    if value and instance.kind == "inactivity" and instance.tier_basis != "held":
         raise ConfigError(
             _OWNER,
-            "by_tier",
-            expected="empty under an inactivity policy",
-            found=f"policies for {[name for name, _ in value]}",
-            hint="Tier-dependent validity dates each lot when it is earned; inactivity "
-            "expiry has one deadline for the whole balance.",
+            "tier_basis",
+            expected="'held' for an inactivity policy with by_tier",
+            found=repr(instance.tier_basis),
+            hint="Inactivity expiry has one deadline for the whole balance: a tier can only "
+            "suspend it while the member holds the tier.",
+        )
+
+
+def _count_from(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    one_of(_COUNT_FROM)(instance, attribute, value)
+    if value != "earning_day" and instance.kind != "months":
+        raise ConfigError(
+            _OWNER,
+            "count_from",
+            expected="'earning_day' unless kind is 'months'",
+            found=f"{value!r} with kind {instance.kind!r}",
+        )
+
+
+def _tier_basis(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    one_of(_TIER_BASES)(instance, attribute, value)
+    if value == "held" and not instance.by_tier:
+        raise ConfigError(
+            _OWNER,
+            "tier_basis",
+            expected="'credited' unless by_tier names tiers",
+            found="'held' without by_tier",
         )
 
 
@@ -203,9 +236,25 @@ class ExpiryPolicy(Spec):
             lot-dated policy (``never``, ``days``, ``months``, ``end_of_period``,
             ``fixed_date``). A lot is dated by the policy of the tier the member holds
             when the points are credited (before any upgrade the crediting event itself
-            causes, as earning rates are); members in other tiers, or without a tier, get this policy itself. Needs a
-            tier ladder naming those tiers; not under ``inactivity``. Build it with
-            :meth:`per_tier`.
+            causes, as earning rates are); members in other tiers, or without a tier, get
+            this policy itself. Needs a tier ladder naming those tiers. Under
+            ``inactivity`` every entry must be ``never`` (and ``tier_basis`` ``"held"``).
+            Build it with :meth:`per_tier`.
+        tier_basis: How ``by_tier`` applies (rule 5). ``"credited"`` (the default): a
+            lot keeps the validity of the tier held when it was credited. ``"held"``:
+            while the member holds a tier whose policy is ``never``, none of the points
+            expire, whenever they were earned (Miles & More, IHG elite); when the member
+            leaves such a tier, every lot runs on from that instant: its expiry becomes
+            the later of its own date and the date the new tier's policy gives to points
+            earned at that instant (under ``inactivity``: the deadline restarts then).
+            A protected lot's ``expires_at`` shows the status's next assessment, when
+            it is looked at again; a tier held with no end date (a lifetime floor)
+            protects its points for good.
+        count_from: For ``months``: ``"earning_day"`` (the default) counts the N months
+            from the day the points were earned; ``"month_end"`` from the last day of
+            the earning month (Air China: points earned in February 2017 are valid
+            until 28 February 2017 + 36 months = 28 February 2020, though 2020 has a
+            29 February). Build it with ``after_months(n, count_from="month_end")``.
         ignore_reasons: For ``inactivity`` (rule 6): reason codes of
             :class:`~crmkit.loyalty.Adjust` events that are never activity even when
             ``"adjust"`` is an activity kind (a received gift, a transfer, a goodwill
@@ -226,7 +275,7 @@ class ExpiryPolicy(Spec):
         >>> ExpiryPolicy.from_dict({"kind": "days", "days": 90})
         Traceback (most recent call last):
         ...
-        crmkit.errors.ConfigError: ExpiryPolicy.from_dict(): parameter 'days' must be one of ['activity', 'by_tier', 'day', 'freq', 'ignore_reasons', 'kind', 'month', 'n', 'schema_version']; found an unknown key.
+        crmkit.errors.ConfigError: ExpiryPolicy.from_dict(): parameter 'days' must be one of ['activity', 'by_tier', 'count_from', 'day', 'freq', 'ignore_reasons', 'kind', 'month', 'n', 'schema_version', 'tier_basis']; found an unknown key.
     """
 
     __spec_version__ = 2
@@ -249,6 +298,16 @@ class ExpiryPolicy(Spec):
         converter=_str_tuple,
         validator=_reasons,
         metadata=metadata(codec=Seq(), omit_default=True),
+    )
+    tier_basis: str = attrs.field(
+        default="credited",
+        validator=_tier_basis,
+        metadata=metadata(codec=PLAIN, omit_default=True),
+    )
+    count_from: str = attrs.field(
+        default="earning_day",
+        validator=_count_from,
+        metadata=metadata(codec=PLAIN, omit_default=True),
     )
 
     @classmethod
@@ -285,16 +344,24 @@ class ExpiryPolicy(Spec):
         return cls("days", n=n)
 
     @classmethod
-    def after_months(cls, n: int) -> ExpiryPolicy:
+    def after_months(cls, n: int, *, count_from: str = "earning_day") -> ExpiryPolicy:
         """Valid through the same day N months later, clamped to the month's end.
+
+        ``count_from="month_end"`` counts from the last day of the earning month instead
+        (see :attr:`count_from`).
 
         Examples:
             >>> import datetime as dt
             >>> ExpiryPolicy.after_months(12).expires_at(
             ...     dt.datetime(2024, 2, 29, 8, tzinfo=dt.UTC), dt.UTC).date()
             datetime.date(2025, 3, 1)
+            >>> p = ExpiryPolicy.after_months(36, count_from="month_end")
+            >>> p.expires_at(dt.datetime(2017, 2, 10, tzinfo=dt.UTC), dt.UTC).date()
+            datetime.date(2020, 2, 29)
+            >>> p.to_dict()["count_from"], ExpiryPolicy.from_dict(p.to_dict()) == p
+            ('month_end', True)
         """
-        return cls("months", n=n)
+        return cls("months", n=n, count_from=count_from)
 
     @classmethod
     def end_of_period(cls, freq: str, n: int = 0) -> ExpiryPolicy:
@@ -349,12 +416,18 @@ class ExpiryPolicy(Spec):
         """
         return cls("inactivity", n=n, freq=freq, activity=activity, ignore_reasons=ignore_reasons)
 
-    def per_tier(self, policies: Mapping[str, ExpiryPolicy]) -> ExpiryPolicy:
+    def per_tier(
+        self, policies: Mapping[str, ExpiryPolicy], *, basis: str | None = None
+    ) -> ExpiryPolicy:
         """This policy, with a different validity for the members of some tiers.
 
         Args:
             policies: Tier name -> the lot-dated policy for points credited while the
-                member holds that tier (e.g. :meth:`never` for the top tier).
+                member holds that tier (e.g. :meth:`never` for the top tier); under an
+                inactivity policy, :meth:`never` for the tiers whose members keep their
+                points while they hold the tier.
+            basis: ``"credited"`` or ``"held"`` (see :attr:`tier_basis`); None: ``"held"``
+                for an inactivity policy, else ``"credited"``.
 
         Returns:
             A new policy; members of other tiers keep this one.
@@ -367,8 +440,27 @@ class ExpiryPolicy(Spec):
             {'senator': {'kind': 'never', 'n': 0, 'freq': '', 'month': 0, 'day': 0, 'activity': []}}
             >>> ExpiryPolicy.from_dict(p.to_dict()) == p
             True
+            >>> ihg = ExpiryPolicy.inactivity(12, activity=("purchase", "redeem")).per_tier(
+            ...     {"gold": ExpiryPolicy.never()})
+            >>> ihg.tier_basis, ExpiryPolicy.from_dict(ihg.to_dict()) == ihg
+            ('held', True)
         """
-        return attrs.evolve(self, by_tier=tuple(policies.items()))
+        if basis is None:
+            basis = "held" if self.kind == "inactivity" else "credited"
+        return attrs.evolve(self, by_tier=tuple(policies.items()), tier_basis=basis)
+
+    def protects(self, tier: str | None) -> bool:
+        """Whether holding ``tier`` keeps every point from expiring (``tier_basis="held"``).
+
+        Examples:
+            >>> p = ExpiryPolicy.after_months(36).per_tier(
+            ...     {"senator": ExpiryPolicy.never()}, basis="held")
+            >>> p.protects("senator"), p.protects("member"), p.protects(None)
+            (True, False, False)
+        """
+        if self.tier_basis != "held":
+            return False
+        return any(name == tier and policy.kind == "never" for name, policy in self.by_tier)
 
     def for_tier(self, tier: str | None) -> ExpiryPolicy:
         """The policy that dates points credited while the member holds ``tier``.
@@ -414,6 +506,8 @@ class ExpiryPolicy(Spec):
         if self.kind == "days" or (self.kind == "inactivity" and self.freq == "days"):
             last = day + dt.timedelta(days=self.n)
         elif self.kind in ("months", "inactivity"):
+            if self.count_from == "month_end":
+                day = _clamped(day.year, day.month, 31)
             last = add_months(day, self.n)
         elif self.kind == "end_of_period":
             last = _period_end(day, self.freq, self.n)

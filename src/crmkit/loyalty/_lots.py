@@ -72,7 +72,12 @@ class Lot(ResultDict):
 
     Attributes:
         lot_id: The lot's id (the crediting event's id).
-        source: What credited it: ``"purchase"``, ``"enroll"`` or ``"adjust"``.
+        source: What credited it: ``"purchase"`` (earning on an order), ``"enroll"`` (an
+            enrolment bonus), ``"yearly"`` (a birthday or anniversary
+            :class:`~crmkit.loyalty.YearlyBonus`, credited by the fold's clock) or
+            ``"adjust"`` (an :class:`~crmkit.loyalty.Adjust`, including the receiving
+            side of a transfer, a household pool or a merge, whose ``rule`` is the
+            adjustment's reason code).
         earned_at: When it was credited (in the program's zone).
         activates_at: When pending points become usable (``earned_at`` if never pending).
         expires_at: First instant it is no longer usable (None: never); under an
@@ -295,7 +300,11 @@ class LotBook:
                 else:
                     if t_exp > to:
                         break
-                    self._expire(self.lots[heapq.heappop(expiries)[1]], t_exp)
+                    lot = self.lots[heapq.heappop(expiries)[1]]
+                    if self.policy.tier_basis == "held":
+                        self._expire_unless_held(lot, t_exp)
+                    else:
+                        self._expire(lot, t_exp)
                 continue
             t_dead = self.deadline
             first = min(t_act, t_exp, t_dead)
@@ -306,8 +315,17 @@ class LotBook:
                 self._activate(self.lots[lot_id], first)
             elif t_exp == first:
                 _, lot_id = heapq.heappop(expiries)
-                self._expire(self.lots[lot_id], first)
+                if self.policy.tier_basis == "held":
+                    self._expire_unless_held(self.lots[lot_id], first)
+                else:
+                    self._expire(self.lots[lot_id], first)
             else:
+                if self.policy.tier_basis == "held":
+                    held, until = self._held_until(first)
+                    if held:
+                        # Rule 5 ("held"): the deadline waits for the status to end.
+                        self.deadline = until
+                        continue
                 self.deadline = None
                 for lot in self._usable():
                     lot.expires_at = first
@@ -358,6 +376,50 @@ class LotBook:
         else:
             self.pending -= points
         self._post(at, "expire", -points, lot.lot_id, lot.lot_id, self.policy.kind)
+
+    def _held_until(self, at: dt.datetime) -> tuple[bool, dt.datetime | None]:
+        """Rule 5, ``tier_basis="held"``: whether what is due at ``at`` waits, and until when.
+
+        ``(True, when)``: the member holds a protecting tier (look again when it is next
+        assessed; None: it has no end) or left one recently enough that the points run
+        on from the leaving (the new tier's policy applied to that instant); ``(False,
+        None)``: expire now.
+        """
+        policy = self.policy
+        status = self.tier_status(at)
+        if policy.protects(status.tier):
+            until = status.valid_until
+            if until is None:
+                return True, None
+            until = until.astimezone(_UTC)
+            return (True, until) if until > at else (False, None)
+        for change in reversed(status.history):
+            if change.time <= at and policy.protects(change.old):
+                # The last time the member left a protecting tier.
+                redated = policy.for_tier(change.new).expires_at(change.time, self.zone)
+                if redated is None:
+                    return True, None
+                redated = redated.astimezone(_UTC)
+                return (True, redated) if redated > at else (False, None)
+        return False, None
+
+    def _expire_unless_held(self, lot: _Lot, at: dt.datetime) -> None:
+        """Expire ``lot`` at ``at`` unless a protecting tier holds it (then re-date it)."""
+        held, until = self._held_until(at)
+        if not held:
+            self._expire(lot, at)
+            return
+        if lot.queued:
+            # Its consumption-order key changes: take it out and queue it again.
+            key = (lot.expires_at or _FAR, lot.earned_at, lot.lot_id)
+            where = bisect.bisect_left(self.queue_keys, key)
+            del self.queue_keys[where]
+            del self.queue[where]
+            lot.queued = False
+        lot.expires_at = until
+        self._enqueue(lot)
+        if until is not None:
+            heapq.heappush(self.expiries, (until, lot.lot_id))
 
     def _usable(self) -> list[_Lot]:
         """Usable lots with points left, in consumption order (soonest expiry, oldest, id)."""
@@ -466,7 +528,12 @@ class LotBook:
         """UTC expiry of a lot earned at ``at`` (cached per local earning day)."""
         if self.policy.by_tier:
             # Validity by the tier held now (rule 5): not cached, the tier varies.
-            tier = self.tier_status(at).tier
+            status = self.tier_status(at)
+            tier = status.tier
+            if self.policy.protects(tier):
+                # "held": no date while the status lasts; looked at again when it ends.
+                until = status.valid_until
+                return None if until is None else until.astimezone(_UTC)
             expires = self.policy.for_tier(tier).expires_at(at, self.zone)
             return expires.astimezone(_UTC) if expires is not None else None
         if self.expiry_kind in ("never", "inactivity"):

@@ -18,7 +18,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from crmkit._rounding import largest_remainder
+from crmkit._rounding import largest_remainder, round_integral
 from crmkit.errors import LedgerError
 from crmkit.loyalty._lots import LotBook, _Debit, _Lot
 
@@ -189,6 +189,7 @@ class ReversalBook(LotBook):
         net = _ZERO
         line_qualifying = bought.line_qualifying
         quantum = self.program.money_quantum
+        refund_rounding = self.scheme.refund_rounding
         for bought_line in purchase.lines:
             units = wanted.get(bought_line.line_id)
             if not units:
@@ -197,7 +198,12 @@ class ReversalBook(LotBook):
             before = bought.qty_refunded[bought_line.line_id]
             after = before + units
             line_points = bought.line_points.get(bought_line.line_id, 0)
-            points += line_points * after // total - line_points * before // total
+            if refund_rounding == "floor":
+                points += line_points * after // total - line_points * before // total
+            else:  # EarningScheme.refund_rounding: e.g. deductions rounded up (Youzan)
+                points += round_integral(
+                    Fraction(line_points * after, total), refund_rounding
+                ) - round_integral(Fraction(line_points * before, total), refund_rounding)
             if line_qualifying is not None:
                 line_q = line_qualifying.get(bought_line.line_id, 0)
                 qualifying += line_q * after // total - line_q * before // total

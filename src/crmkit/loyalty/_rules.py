@@ -1360,6 +1360,12 @@ class EarningScheme(Spec):
             point amount the scheme returns (and reads back, like
             :attr:`MemberContext.period_points`) is an ``int`` count of ``10**-d`` points;
             :meth:`EarningResult.in_points` turns one into a Decimal of points.
+        refund_rounding: How a partial refund's share of the points a line earned is
+            rounded, in the same vocabulary as ``rounding_mode``: ``"floor"`` (default)
+            takes back ``floor(points x refunded units / units)``; ``"ceiling"`` rounds the
+            deduction up (Youzan: at 1 point per ¥10, refunding ¥22 of a ¥100 order takes
+            back 3 of its 10 points). Shares are cumulative, so the parts of a line
+            refunded in several goes always add up to the line's points.
         qualifying: Which lines count toward the qualifying spend of tiers, apart from
             what earns (a :class:`Condition` of line filters only; default: every line):
             ``Condition(except_categories=["tax", "shipping", "gift_card"])`` keeps taxes,
@@ -1398,6 +1404,9 @@ class EarningScheme(Spec):
         validator=_line_filter_only,
         codec=Nested(Condition),
         omit_default=True,
+    )
+    refund_rounding: str = field(
+        default="floor", validator=one_of(ROUNDING_MODES), omit_default=True
     )
 
     def _engine(self) -> _SchemeEngine:

@@ -86,6 +86,8 @@ __all__ = [
 METRICS = ("spend", "points", "orders")
 WINDOWS = ("calendar_year", "rolling", "anniversary", "since_change")
 ROLLOVERS = ("none", "surplus")
+ROLLOVER_ON = ("upgrade", "upgrade_or_keep")
+CLIMBS = ("highest", "one_level")
 DOWNGRADES = ("reevaluate", "one_down", "to_base")
 REFUNDS = ("posted", "purchase_window", "net")
 
@@ -684,6 +686,26 @@ def _rollover_window(instance: Any, attribute: attrs.Attribute[Any], value: Any)
         )
 
 
+def _rollover_on(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value != "upgrade" and instance.rollover != "surplus":
+        raise ConfigError(
+            "TierLadder",
+            attribute.name,
+            expected="'upgrade' unless rollover is 'surplus'",
+            found=repr(value),
+        )
+
+
+def _climb_window(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value != "highest" and instance.window != "since_change":
+        raise ConfigError(
+            "TierLadder",
+            attribute.name,
+            expected="'highest' unless window is 'since_change'",
+            found=repr(value),
+        )
+
+
 def _shorter_than_a_window(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     months = instance.window_months if isinstance(instance.window_months, int) else 12
     limit = 28 * months if instance.window in ("rolling", "since_change") else 365
@@ -724,6 +746,17 @@ class TierLadder(Spec):
             on an upgrade, what the counters hold above the new tier's thresholds starts
             the new period (capped at ``rollover_cap`` per metric, in points for points).
         rollover_cap: The most a metric rolls over (None: no cap).
+        rollover_on: When the surplus rolls over (``rollover="surplus"``): ``"upgrade"``
+            (default) only on an upgrade; ``"upgrade_or_keep"`` also when the level is
+            kept at the end of the qualification period: the counters are offset by the
+            kept tier's thresholds and the rest starts the next period (Flying Blue).
+        climb: With ``window="since_change"``: ``"highest"`` (default) upgrades straight
+            to the highest tier the counters reach; ``"one_level"`` climbs one level at a
+            time, each level's thresholds taken from the counters in turn (the way to it
+            the counters reach), the rest counting toward the next level (Flying Blue:
+            Explorer to Platinum takes 100 + 180 + 300 XP). What is left at the end starts
+            the new period under ``rollover="surplus"`` (capped), else the counters start
+            at 0.
         refunds: How a refund counts (rule 8): ``"posted"`` (default) against the window
             it is posted in, never changing the tier; ``"purchase_window"`` against the
             window of the purchase it reverses (nothing, once that window has closed);
@@ -770,6 +803,14 @@ class TierLadder(Spec):
     )
     rollover_cap: int | None = field(
         default=None, validator=whole(min=0, optional=True), omit_default=True
+    )
+    rollover_on: str = field(
+        default="upgrade",
+        validator=[one_of(ROLLOVER_ON), _rollover_on],
+        omit_default=True,
+    )
+    climb: str = field(
+        default="highest", validator=[one_of(CLIMBS), _climb_window], omit_default=True
     )
 
     # ------------------------------------------------------------ qualification
@@ -1388,11 +1429,20 @@ class TierTracker:
 
     def _roll(self, when: dt.datetime) -> None:
         # A validity ending on the window's end is judged on the ended window's counters.
+        kept = 0
         if self._pending is None and self._valid_until is not None and self._valid_until <= when:
+            before = self._cur
             self._validity_ends(when)
+            if self._ladder.rollover_on == "upgrade_or_keep" and self._cur == before:
+                kept = before  # the level is kept: its thresholds offset the counters
+        old = self._counts
         self._wstart, self._wend = self._ladder._window(self._anchor, when, self._tz)
-        self._counts = _zeros(len(self._metrics))
+        self._counts = fresh = _zeros(len(self._metrics))
         self._ups = []
+        if kept and self._pending is None:
+            way = next((w for w in self._ways[kept] if all(old[i] >= v for i, v in w)), None)
+            if way is not None:
+                self._carry(old, fresh, way)
 
     def _validity_ends(self, when: dt.datetime) -> None:
         self._ups = []
@@ -1551,6 +1601,9 @@ class TierTracker:
             if index > self._floor and _reached_ways(checks, life):
                 self._floor = index
         floor = self._floor
+        left = None
+        if qualified > cur and ladder.climb == "one_level":
+            qualified, left = self._climb(cur)
         if qualified > cur or floor > cur:
             new = max(qualified, floor)
             reason = "upgrade" if qualified >= floor else "lifetime"
@@ -1559,7 +1612,12 @@ class TierTracker:
             )
             if ladder.refunds == "net":
                 self._ups.append((when, cur, self._valid_until, self._since, new))
-            if ladder.window == "since_change":
+            if left is not None and new == qualified:
+                # One level at a time: what is left after the last level's thresholds.
+                self._restart(when)
+                if ladder.rollover == "surplus":
+                    self._carry(left, self._counts, [(i, 0) for i in range(len(left))])
+            elif ladder.window == "since_change":
                 self._restart(when, new)
             self._cur = new
             self._since = when
@@ -1590,14 +1648,36 @@ class TierTracker:
         self._vcache = None
         if reached is None or ladder.rollover == "none":
             return
-        cap = ladder.rollover_cap
-        for index, threshold in self._checks[reached]:
+        self._carry(old, fresh, self._checks[reached])
+
+    def _carry(self, old: list[Any], fresh: list[Any], thresholds: list[tuple[int, Any]]) -> None:
+        """``rollover="surplus"``: what ``old`` holds above ``thresholds`` goes to ``fresh``."""
+        cap = self._ladder.rollover_cap
+        for index, threshold in thresholds:
             surplus = old[index] - threshold
             if surplus > 0:
                 if cap is not None:
                     limit = cap * self._scale if self._metrics[index] == "points" else cap
                     surplus = min(surplus, limit)
                 fresh[index] = surplus
+
+    def _climb(self, cur: int) -> tuple[int, list[Any]]:
+        """``climb="one_level"``: the tier reached a level at a time, and what is left.
+
+        Each level's thresholds (the first of its ways the counters reach) are taken from
+        the counters before the next level is tried.
+        """
+        left = list(self._counts)
+        top = len(self._ways) - 1
+        new = cur
+        while new < top:
+            way = next((w for w in self._ways[new + 1] if all(left[i] >= v for i, v in w)), None)
+            if way is None:
+                break
+            new += 1
+            for index, threshold in way:
+                left[index] -= threshold
+        return new, left
 
     def _undo_upgrades(self, when: dt.datetime, target: int) -> None:
         """``refunds="net"``: a refund took the counters below upgrades of this window."""

@@ -451,7 +451,10 @@ def _credits(  # noqa: PLR0917 - internal, called in two places
     posting = next(p for p in reversed(after.postings) if p.event_id == debit_id)
     total = -posting.points
     policy = program.expiry_policy
-    if not keep or (policy.kind not in _FIXED_EXPIRY_KINDS and not policy.by_tier):
+    lot_dated = policy.kind in _FIXED_EXPIRY_KINDS or (
+        policy.by_tier and policy.kind != "inactivity"
+    )
+    if not keep or not lot_dated:
         return (Adjust(f"{move_id}/in/0", time, points=total, reason=reason),)
     expiry_of = {lot.lot_id: lot.expires_at for lot in after.lots}
     parcels: dict[dt.datetime | None, int] = {}
