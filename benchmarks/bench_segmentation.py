@@ -24,12 +24,19 @@ which includes the loaded data; the table shows the RSS right after loading too.
 
 The data are generated once per size and cached as Parquet in ``benchmarks/.data/``
 (gitignored). Run: ``.venv/bin/python benchmarks/bench_segmentation.py [1m] [10m]``
+
+``--alternate SIZE [ROUNDS]`` times ``crmkit.summarize`` and ``crmkit.classify_lifecycle``
+in one process instead, alternating them for ROUNDS rounds (default 5) after a warm-up,
+and prints each round's CPU times, their ratio and the load average: on a shared machine
+the two then see the same disturbances. Run it with ``PYTHONPATH`` pointing at another
+checkout's ``src`` to measure a before/after pair with the same script.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import platform
 import resource
 import subprocess
@@ -181,6 +188,43 @@ def run_case(case: str, size: str) -> dict[str, Any]:
     }
 
 
+def alternate(size: str, rounds: int) -> None:
+    """Summaries and lifecycle stages in one process, alternating (see the docstring)."""
+    import statistics
+    import warnings
+
+    import pyarrow.parquet as pq
+
+    import crmkit
+
+    warnings.simplefilter("ignore")
+    tx = pq.read_table(ensure_data(size)).to_pandas(self_destruct=True, split_blocks=True)
+    funcs = {
+        case: case_function(case) for case in ("crmkit.summarize", "crmkit.classify_lifecycle")
+    }
+    for func in funcs.values():
+        func(tx)  # warm up
+    times: dict[str, list[float]] = {case: [] for case in funcs}
+    load_before = os.getloadavg()
+    for _ in range(rounds):
+        for case, func in funcs.items():
+            started = time.process_time()
+            func(tx)
+            times[case].append(time.process_time() - started)
+    load_after = os.getloadavg()
+    summ, life = times["crmkit.summarize"], times["crmkit.classify_lifecycle"]
+    ratios = [b / a for a, b in zip(summ, life, strict=True)]
+    print(f"crmkit {crmkit.__version__} from {Path(crmkit.__file__).parent}; {len(tx):,} rows")
+    print(f"load average (1/5/15 min) before {load_before}, after {load_after}")
+    for case, values in times.items():
+        shown = " ".join(f"{v:.3f}" for v in values)
+        print(f"{case:<26} {shown}  min {min(values):.3f}  median {statistics.median(values):.3f}")
+    print(
+        f"lifecycle / summarize per round: {' '.join(f'{r:.2f}' for r in ratios)}; "
+        f"of the minima {min(life) / min(summ):.2f}x; median ratio {statistics.median(ratios):.2f}x"
+    )
+
+
 def spawn(case: str, size: str) -> dict[str, Any]:
     proc = subprocess.run(
         [sys.executable, __file__, "--case", case, size],
@@ -253,5 +297,7 @@ if __name__ == "__main__":
         generate(sys.argv[2])
     elif len(sys.argv) > 1 and sys.argv[1] == "--case":
         print(json.dumps(run_case(sys.argv[2], sys.argv[3])))
+    elif len(sys.argv) > 1 and sys.argv[1] == "--alternate":
+        alternate(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 5)
     else:
         main([s for s in sys.argv[1:] if s in SIZES] or list(SIZES))

@@ -652,6 +652,7 @@ ACCEPTED_KWARGS: dict[tuple[str, str, str], str] = {
     ("Tier", "orders", "none"): "no orders threshold",
     ("Tier", "counts", "list"): "no count thresholds",
     ("Tier", "counts", "dict"): "no count thresholds",
+    ("Tier", "alternatives", "list"): "no alternative ways",  # branch loyrules
     ("PrivilegeSet", "privileges", "list"): "no privileges",
 }
 

@@ -62,8 +62,8 @@ def test_status_kept_through_31_march_of_the_year_after_next() -> None:
 def test_status_through_the_end_of_february_is_leap_year_safe() -> None:
     """Status "kept through the end of February following" the year after qualification
     (issue 14, rule 3; Marriott Bonvoy status is "valid until the February two years
-    later", per the guide copied at https://viajaatodoelmundo.com/marriott-bonvoy-elite-
-    status-guide-to-qualifying-privileges): earned in 2026, held through 2027
+    later", https://princeoftravel.com/blog/marriott-bonvoy-elite-status-guide-to-
+    qualifying-and-privileges/): earned in 2026, held through 2027
     and the end of February 2028, which is 29 February (a leap year): valid_until is
     1 March 2028 and ``valid_through`` shows the real last day.
     """

@@ -71,18 +71,18 @@ def test_hilton_status_through_31_march_of_the_year_after_next() -> None:
 
 
 def test_marriott_status_through_february_two_years_later() -> None:
-    """Marriott Bonvoy elite status, as the Prince of Travel guide puts it (copied at
-    https://viajaatodoelmundo.com/marriott-bonvoy-elite-status-guide-to-qualifying-
-    privileges): "Once you earn a certain status level, it will be valid until the February
-    two years later. ... Suppose you ... earn Gold Elite status in the first month of the
-    year [January 2023]. That status would be valid for the rest of 2023, through all of
-    2024, until February 2025." Nights: "Member tier for 0-9 nights stayed, and Silver
-    Elite status for 10-24 nights stayed" (Marriott's own offer terms,
-    https://joinmarriottbonvoy.com/TOPA/EN/email_terms/), so Silver at 10, Gold at 25.
-    ``validity_windows=1, validity_extra_months=2``.
+    """Marriott Bonvoy elite status, as the Prince of Travel guide puts it
+    (https://princeoftravel.com/blog/marriott-bonvoy-elite-status-guide-to-qualifying-
+    and-privileges/): "Once you earn a certain status level, it will be valid until the
+    February two years later. ... Suppose you have a busy travel period in January 2025 and
+    earn Gold Elite status in the first month of the year. That status would be valid for
+    the rest of 2025, through all of 2026, until February 2027." Nights: "Member tier for
+    0-9 nights stayed, and Silver Elite status for 10-24 nights stayed" (Marriott's own
+    offer terms, https://joinmarriottbonvoy.com/TOPA/EN/email_terms/), so Silver at 10,
+    Gold at 25. ``validity_windows=1, validity_extra_months=2``.
 
-    25 nights by 20 January 2023: Gold, held through 28 February 2025 (2025 is no leap
-    year); on 1 March 2025 00:00, with no nights since, back to Member.
+    25 nights by 20 January 2025: Gold, held through 28 February 2027 (2027 is no leap
+    year); on 1 March 2027 00:00, with no nights since, back to Member.
     """
     ladder = TierLadder(
         tiers=[
@@ -92,10 +92,10 @@ def test_marriott_status_through_february_two_years_later() -> None:
         ],
         validity_extra_months=2,
     )
-    posts = [QualifyingPosting(dt.datetime(2023, 1, 20, 11, tzinfo=NY), counts={"nights": 25})]
-    held = ladder.evaluate(posts, as_of=dt.datetime(2025, 2, 28, 23, tzinfo=NY), timezone=NY)
-    assert (held.tier, held.valid_through) == ("gold", dt.date(2025, 2, 28))
-    gone = ladder.evaluate(posts, as_of=dt.datetime(2025, 3, 1, 0, 1, tzinfo=NY), timezone=NY)
+    posts = [QualifyingPosting(dt.datetime(2025, 1, 20, 11, tzinfo=NY), counts={"nights": 25})]
+    held = ladder.evaluate(posts, as_of=dt.datetime(2027, 2, 28, 23, tzinfo=NY), timezone=NY)
+    assert (held.tier, held.valid_through) == ("gold", dt.date(2027, 2, 28))
+    gone = ladder.evaluate(posts, as_of=dt.datetime(2027, 3, 1, 0, 1, tzinfo=NY), timezone=NY)
     assert gone.tier == "member"
 
 

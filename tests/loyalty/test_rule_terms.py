@@ -513,6 +513,8 @@ def test_a_fixed_birthday_bonus_once_a_year() -> None:
     https://anngonkhoe.com/?p=5070); unverified against Sephora's own terms (none stored
     with a birthday clause; searched "Beauty Insider terms birthday gift one per year").
     Crediting the bonus with the first purchase of the birth month is this example's rule.
+    (A birthday bonus from a programme's own page, Mills & Boon's points by tier, is in
+    test_yearly_bonus.py.)
 
     Born in May. 2025: purchases of 100 on 3 May and 80 on 20 May: 100 + 250 = 350, then
     80 (the bonus is used): 430. A purchase of 50 in June: 50 (not the birth month): 480.

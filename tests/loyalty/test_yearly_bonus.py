@@ -369,9 +369,25 @@ def yearly_programs(draw: st.DrawFn) -> Program:
             ]
         )
     )
+    earning: Any = EarningScheme(rules=rules)
+    if draw(st.booleans()):
+        # A second point currency with a yearly bonus of its own (gold only, or anyone).
+        gold = ladder is not None and draw(st.booleans())
+        miles = EarningScheme(
+            rules=[
+                BaseRate(id="m", rate=2),
+                YearlyBonus(
+                    id="ym",
+                    points=draw(st.integers(1, 300)),
+                    on=draw(st.sampled_from(["birthday", "anniversary"])),
+                    when=Condition(tiers=["gold"]) if gold else Condition(),
+                ),
+            ]
+        )
+        earning = {"points": earning, "miles": miles}
     return Program(
         timezone=draw(st.sampled_from(_ZONES)),
-        earning=EarningScheme(rules=rules),
+        earning=earning,
         expiry=expiry,
         tiers=ladder,
         shortfall=draw(st.sampled_from(["forfeit", "debt", "cash_offset"])),
@@ -430,7 +446,8 @@ def test_incremental_apply_equals_replay_and_points_are_conserved(
         step = program.apply(step, event)
         replayed = program.replay(events[: k + 1], as_of=step.as_of, on_error="skip")
         assert step == replayed
-        check_state(step)
+        for part in step.by_currency.values():
+            check_state(part)
     end = step.as_of + dt.timedelta(days=extra)
     later = program.replay(events, as_of=end, on_error="skip")
     check_state(later)
@@ -555,3 +572,26 @@ def test_a_once_a_year_order_bonus_goes_to_the_first_qualifying_order_of_each_ye
         if amount >= 100:
             expected.setdefault(year, event.event_id)
     assert given_to == list(expected.values())
+
+
+def test_breakage_can_count_yearly_bonus_lots() -> None:
+    """Finance view: the yearly bonuses' lots (source ``"yearly"``) are a cohort source of
+    ``breakage`` like purchase points. 250 birthday points on 3 Mar 2025 and 3 Mar 2026,
+    each usable 12 months: by 1 Jun 2026 the 2025 cohort has expired whole, the 2026 one is
+    open."""
+    from crmkit.loyalty import breakage
+
+    program = Program(
+        timezone="Europe/London",
+        earning=EarningScheme(
+            rules=[BaseRate(id="base", rate=1), YearlyBonus(id="bd", points=250)]
+        ),
+        expiry=ExpiryPolicy.after_months(12),
+    )
+    events = {"m1": [Enroll("e", _at(2025, 1, 2), birth_date=dt.date(1990, 3, 3))]}
+    result = breakage(events, program, as_of=_at(2026, 6, 1), sources="yearly")
+    table = result.cohorts
+    assert list(table.index) == ["2025-03", "2026-03"]
+    assert list(table["issued"]) == [250, 250]
+    assert list(table["expired"]) == [250, 0]
+    assert list(table["open"]) == [0, 250]

@@ -205,3 +205,42 @@ def test_the_occasion_instants_on_demand_equal_the_sorted_ones() -> None:
     ]
     wake = np.array([1, -1])
     assert log.first_of(wake).tolist() == full.first_of(wake).tolist() == [full.first_ns[1], 0]
+
+
+def test_days_before_1970_and_far_apart_pack_like_the_full_path() -> None:
+    """Negative day numbers wrap around in the 32-bit pair keys and come back exact."""
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "b", "b", "c"],
+            "date": pd.to_datetime(
+                [
+                    "1960-02-29 23:59:59.5",
+                    "1969-12-31 12:00",
+                    "1965-06-01",
+                    "1970-01-01",
+                    "1970-01-01 00:00:00.000000001",
+                    "2030-01-01",
+                ],
+                format="ISO8601",
+            ),
+        }
+    )
+    got = classify_lifecycle(frame, as_of="1970-06-30", policy=POLICY, amount=None)
+    history = lifecycle_history(frame, as_of=["1970-06-30"], policy=POLICY, amount=None)
+    assert got["stage"].tolist() == history.iloc[:, 0].tolist() == ["churned", "churned"]
+    assert got["purchase_days"].tolist() == [2, 2]
+    stamps = pd.to_datetime(
+        [
+            "1960-02-29 23:59:59.5",
+            "1965-06-01",
+            "1969-12-31 12:00",
+            "1970-01-01 00:00:00.000000001",
+            "1969-12-31 12:00",
+            "1970-01-01",
+        ],
+        format="ISO8601",
+    ).tolist()
+    assert got["first_purchase"].tolist() == stamps[0:2]
+    assert got["last_purchase"].tolist() == stamps[2:4]
+    assert got["last_wake_up"].tolist() == stamps[4:6]
+    assert got.attrs["future_rows"] == 1

@@ -300,7 +300,8 @@ def breakage(
         program: The program.
         as_of: The instant of the figures (naive: read in the program's zone).
         sources: Which lots count as issued points: ``"purchase"`` (default: points sold
-            with goods, the IFRS 15 case), ``"enroll"`` and/or ``"adjust"``.
+            with goods, the IFRS 15 case), ``"enroll"``, ``"adjust"`` and/or ``"yearly"``
+            (birthday and anniversary bonuses, :class:`~crmkit.loyalty.YearlyBonus`).
         on_error: ``"raise"`` (default) or ``"skip"`` (events the ledger cannot honour).
         date_format: As for :func:`~crmkit.loyalty.replay_many` (a table's time column).
         date_unit: As for :func:`~crmkit.loyalty.replay_many`.
@@ -335,7 +336,7 @@ def breakage(
     owner = "breakage()"
     chosen = tuple(sources) if not isinstance(sources, str) else (sources,)
     for source in chosen:
-        check_choice(source, ("purchase", "enroll", "adjust"), owner, "sources")
+        check_choice(source, ("purchase", "enroll", "adjust", "yearly"), owner, "sources")
     check_choice(on_error, ("raise", "skip"), owner, "on_error")
     if not isinstance(program, Program):
         raise ConfigError(owner, "program", expected="a Program", found=type(program).__name__)

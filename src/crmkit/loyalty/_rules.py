@@ -22,7 +22,6 @@ phase applied, and stop the later ones) and, for multipliers, ``multiply``.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import decimal
 import itertools
@@ -51,7 +50,7 @@ from crmkit._spec import (
 )
 from crmkit._spec import decimal as decimal_value
 from crmkit.errors import ConfigError, InvalidInputError
-from crmkit.loyalty._privileges import Privilege
+from crmkit.loyalty._privileges import Privilege, _birthday_window
 from crmkit.loyalty._rules_util import (
     EXACT,
     PERIODS,
@@ -1037,8 +1036,8 @@ class YearlyBonus(EarningRule):
             anchor = enrolled
         if anchor is None:
             return None
-        day = min(anchor.day, calendar.monthrange(year, anchor.month)[1])
-        return dt.date(year, anchor.month, day)
+        # The same day as a birthday voucher's (29 February -> 28 February in common years).
+        return _birthday_window(anchor, year, "birthday")[0]
 
 
 @attrs.frozen

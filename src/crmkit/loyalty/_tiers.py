@@ -1657,8 +1657,9 @@ def assign_tiers(
     Returns:
         A DataFrame indexed by member: ``tier`` and ``next_tier`` (ordered Categoricals in
         ladder order) and ``missing_<metric>`` for each metric the ladder uses (what is
-        missing for the next tier; 0 at the top): int64 for integer columns (and whole
-        thresholds), Decimal objects otherwise. Lifetime floors are not applied here (they
+        missing for the next tier; 0 at the top; for a next tier with ``alternatives``, what
+        its nearest way lacks, as :attr:`TierStatus.missing`): int64 for integer columns
+        (and whole thresholds), Decimal objects otherwise. Lifetime floors are not applied here (they
         need all-time counters): assess those members with :meth:`TierLadder.evaluate`.
 
     Examples:

@@ -242,8 +242,7 @@ class Rows:
 
     ``code``, ``day`` and ``inst`` are the log's own arrays (never copied); ``keep`` marks
     the rows that count (None: all) and ``slots`` maps each occasion-log customer to its
-    slot in the transaction log (None: the same numbering). The kept rows' days lie in
-    ``lo:lo + span``.
+    slot in the transaction log (None: the same numbering).
     """
 
     code: I64
@@ -252,8 +251,6 @@ class Rows:
     keep: npt.NDArray[np.bool_] | None
     slots: I64 | None
     size: int  # slots in the transaction log
-    lo: int
-    span: int
 
     def kept(self) -> tuple[I64, I64, I64]:
         """Customer (occasion-log numbering), day and instant of every kept row."""
@@ -277,35 +274,21 @@ class Rows:
 
         ``days[c]`` is a day of customer ``c`` (occasion-log numbering; ``NO_DAY``: none).
         """
-        at = np.arange(len(days)) if self.slots is None else self.slots
-        if self.span < _NO_SHORT_DAY:
-            # Days as uint16 offsets from ``lo``: a table that stays in cache, and 4x
-            # fewer bytes to compare (a row not kept may wrap around; it is dropped below).
-            short = np.full(self.size, _NO_SHORT_DAY, dtype=np.uint16)
-            given = days != NO_DAY
-            short[at[given]] = days[given] - self.lo
-            hit = self._short_days() == short[self.code]
-        else:
-            target = np.full(self.size, NO_DAY, dtype=np.int64)
-            target[at] = days
-            hit = self.day == target[self.code]
+        given = days != NO_DAY
+        target = np.full(self.size, NO_DAY, dtype=np.int64)
+        target[np.flatnonzero(given) if self.slots is None else self.slots[given]] = days[given]
+        # The rows of the customers asked about (a gather from a table that stays in
+        # cache), then those on the day asked for.
+        wanted = target != NO_DAY
+        rows = np.flatnonzero(wanted[self.code])
+        code = self.code[rows]
+        rows = rows[self.day[rows] == target[code]]
         if self.keep is not None:
-            hit &= self.keep
-        rows = np.flatnonzero(hit)
+            rows = rows[self.keep[rows]]
         fill = np.iinfo(np.int64).max if pick is np.minimum else np.iinfo(np.int64).min
         out = np.full(self.size, fill, dtype=np.int64)
         pick.at(out, self.code[rows], self.inst[rows])
         return out if self.slots is None else out[self.slots]
-
-    def _short_days(self) -> npt.NDArray[np.uint16]:
-        def build() -> npt.NDArray[np.uint16]:
-            short = np.empty(len(self.day), dtype=np.uint16)
-            return np.subtract(self.day, self.lo, out=short, casting="unsafe")
-
-        return derived(self, "short_days", build)
-
-
-_NO_SHORT_DAY: Final = 2**16 - 1  # no day, in the uint16 offsets of Rows
 
 
 def argsort_keys(key: I64) -> I64:
@@ -443,10 +426,10 @@ def _snapshot_log(rows: TransactionLog, keep: npt.NDArray[np.bool_] | None, cut:
         new = np.ones(n, dtype=bool)
         np.not_equal(packed[1:], packed[:-1], out=new[1:])
         pairs = packed[new]
-        whole = pairs // kind(span)  # a division in the keys' own type (uint32: 2x faster)
-        pairs -= whole * kind(span)
-        occ_code = whole.astype(np.int64)
-        occ_day = pairs.astype(np.int64)
+        occ_code = np.empty(len(pairs), dtype=np.int64)
+        np.floor_divide(pairs, kind(span), out=occ_code)  # in the keys' type: uint32 is faster
+        occ_day = np.multiply(occ_code, -span)
+        occ_day += pairs
         occ_day += lo
     else:  # pragma: no cover - needs ~10^18 customer-days
         kept = np.arange(len(day)) if keep is None else np.flatnonzero(keep)
@@ -465,9 +448,7 @@ def _snapshot_log(rows: TransactionLog, keep: npt.NDArray[np.bool_] | None, cut:
         occ_code = (np.cumsum(present) - 1)[occ_code]
         ids, first, last = ids[slots], first[slots], last[slots]
     start = _offsets(occ_code, len(ids))
-    source = Rows(
-        code=code, day=day, inst=inst, keep=keep, slots=slots, size=size, lo=lo, span=span
-    )
+    source = Rows(code=code, day=day, inst=inst, keep=keep, slots=slots, size=size)
     # The first purchase instant lies on the first purchase day and the last on the last
     # one, unless the zone's clock went back across midnight in between: found again
     # from those days' rows for the customers where it did.
@@ -661,13 +642,12 @@ def wake_index(log: Log, policy: LifecyclePolicy) -> I64:
 def last_wakes(log: Log, policy: LifecyclePolicy) -> I64:
     """Each customer's latest wake-up occasion over all its occasions (-1: none).
 
-    What :func:`wake_index` gives at each customer's last occasion, without a pass over
-    every occasion: only the wake-ups are visited.
+    What :func:`wake_index` gives at each customer's last occasion, from the positions
+    of the wake-ups alone (no running maximum over every occasion).
     """
-    gap = log.gap
-    wake = gap >= policy.dormant_days
-    wake[log.start[:-1][log.counts > 0]] = False
-    at = np.flatnonzero(wake)
+    day, code = log.day, log.code
+    at = np.flatnonzero(day[1:] - day[:-1] >= policy.dormant_days) + 1
+    at = at[code[at] == code[at - 1]]  # after a purchase day of the same customer
     out = np.full(len(log.ids), -1, dtype=np.int64)
     if len(at):
         owner = log.code[at]
