@@ -917,6 +917,8 @@ def earning_schemes(draw: st.DrawFn, *, max_rules: int = 6) -> object:
         if draw(st.integers(0, 4)) == 0:  # rule 10: "once a year" and other use limits
             common["max_uses"] = draw(st.integers(1, 3))
             common["uses_freq"] = draw(st.sampled_from(["day", "month", "year"]))
+        if draw(st.integers(0, 3)) == 0:  # branch loylimits: earns, does not qualify (rule 1)
+            common["qualifying"] = False
         rate = Decimal(draw(st.integers(0, 300))).scaleb(-2)
         if kind == "rate":
             rule: object = BaseRate(

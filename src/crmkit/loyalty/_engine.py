@@ -98,6 +98,8 @@ class Earner:
             and scheme.max_points_per_order is None
             # Qualifying spend apart from the earning base (rule 2): the full result.
             and not scheme.qualifying.has_line_filter
+            # Qualifying points apart from the points earned (rule 1): the full result.
+            and scheme.all_points_qualify
         )
         self.rule_id, self.rate = (flat[0][0], flat[0][1]) if self.plain and flat else ("", _ZERO)
         self.gross = scheme.earning_base == "gross"

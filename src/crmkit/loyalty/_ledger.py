@@ -379,6 +379,8 @@ class Book(YearlyBonuses):
         else:
             earned = earner.earn(event, self._context, self.zone)
         points, base, rule_points = earned[0], earned[1], earned[2]
+        # Qualifying points: rules with ``qualifying=False`` earn but do not qualify.
+        qualifying = points if earned[3] is None else earned[3].qualifying_points
         if self.uses_limits and earned[3] is not None:
             # Which limited rules this order used (max_uses, rule 10).
             self.rule_uses.extend((now, rule) for rule, _ in rule_points)
@@ -407,13 +409,13 @@ class Book(YearlyBonuses):
             if self.uses_caps:
                 self.earn_history.append((now, points))
             if self.defer_qualifying:
-                bought.deferred = [base, points, 1, event.counts]
+                bought.deferred = [base, qualifying, 1, event.counts]
             else:
-                self.qualifying.append((now, base, points, 1, event.counts, None))
+                self.qualifying.append((now, base, qualifying, 1, event.counts, None))
             if self.debt:
                 self._repay(now, event_id)
         else:
-            self.qualifying.append((now, base, points, 1, event.counts, None))
+            self.qualifying.append((now, base, qualifying, 1, event.counts, None))
 
     def _tender_points(self, event: Purchase) -> int:
         """The points ``event`` pays in this book's currency.

@@ -49,6 +49,7 @@ class _Bought:
         "event",
         "line_base",
         "line_points",
+        "line_qualifying",
         "lines_base",
         "lines_whole",
         "lot",
@@ -110,11 +111,18 @@ class _Bought:
             self.line_base = {
                 line.line_id: base for line, base in zip(lines, self.lines_base, strict=True)
             }
+            self.line_qualifying: dict[str, int] | None = None
         else:
             result = self.result
             self.line_points = {lp.line_id: lp.points for lp in result.lines}
             # The qualifying spend each line posted (rule 2: excluded lines post 0).
             self.line_base = {lp.line_id: lp.spend for lp in result.lines}
+            # The qualifying points each line posted (rule 1), when not all of its points.
+            self.line_qualifying = (
+                {lp.line_id: lp.qualifying_points for lp in result.lines}
+                if result.qualifying_points != result.points
+                else None
+            )
         self.qty = {line.line_id: line.quantity for line in lines}
         self.qty_refunded = dict.fromkeys(self.qty, 0)
 
@@ -176,8 +184,10 @@ class ReversalBook(LotBook):
         # Exact reversal of stored numbers: cumulative shares, so the parts of a line
         # refunded in several goes add up to the whole line.
         points = 0
+        qualifying = 0
         base = _ZERO
         net = _ZERO
+        line_qualifying = bought.line_qualifying
         quantum = self.program.money_quantum
         for bought_line in purchase.lines:
             units = wanted.get(bought_line.line_id)
@@ -188,6 +198,9 @@ class ReversalBook(LotBook):
             after = before + units
             line_points = bought.line_points.get(bought_line.line_id, 0)
             points += line_points * after // total - line_points * before // total
+            if line_qualifying is not None:
+                line_q = line_qualifying.get(bought_line.line_id, 0)
+                qualifying += line_q * after // total - line_q * before // total
             line_base = bought.line_base.get(bought_line.line_id, _ZERO)
             base += _share(line_base, after, total, quantum) - _share(
                 line_base, before, total, quantum
@@ -221,14 +234,16 @@ class ReversalBook(LotBook):
         # The order and its named counts (nights, segments, ...) go with the last unit.
         orders = -1 if bought.fully_refunded else 0
         counts = tuple((k, -v) for k, v in purchase.counts) if orders else ()
+        if line_qualifying is None:
+            qualifying = points
         if bought.deferred is not None:
             bought.deferred[0] -= base
-            bought.deferred[1] -= points
+            bought.deferred[1] -= qualifying
             bought.deferred[2] += orders
             if orders:
                 bought.deferred[3] = ()
-        elif base or points or orders:
-            self.qualifying.append((at, -base, -points, orders, counts, purchase.time))
+        elif base or qualifying or orders:
+            self.qualifying.append((at, -base, -qualifying, orders, counts, purchase.time))
         self._repay(at, event.event_id)
 
     def _restore_share(

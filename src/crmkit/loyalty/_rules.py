@@ -651,10 +651,21 @@ class EarningRule(Spec):
     ``max_uses=1, uses_freq="year"``. A rule is used by an order it gives points to
     (the count is :attr:`MemberContext.rule_uses`; a refund does not give the use back).
 
+    ``qualifying=False`` keeps a rule's points out of the qualifying points of tiers
+    (:attr:`EarningResult.qualifying_points`) while the member still earns them: Hilton
+    Honors qualifies status on base points only, so its elite bonus multipliers are
+    ``Multiplier(..., qualifying=False)``. Default True (every rule's points qualify).
+
     Examples:
         >>> rule = EarningRule.from_dict({"kind": "base_rate", "id": "base", "rate": "1"})
         >>> type(rule).__name__, rule.rate
         ('BaseRate', Decimal('1'))
+        >>> bonus = EarningRule.from_dict({"kind": "multiplier", "id": "gold", "factor": "1.8",
+        ...                                "qualifying": False})
+        >>> bonus.qualifying, bonus.to_dict()["qualifying"]
+        (False, False)
+        >>> "qualifying" in rule.to_dict()
+        False
         >>> EarningRule.from_dict({"kind": "cashback", "id": "x"})
         Traceback (most recent call last):
         ...
@@ -680,6 +691,7 @@ class EarningRule(Spec):
         default=None, validator=whole(min=1, optional=True), omit_default=True
     )
     uses_freq: str = field(default="year", validator=one_of(PERIODS), omit_default=True)
+    qualifying: bool = field(default=True, validator=instance_of(bool, "a bool"), omit_default=True)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -1104,13 +1116,17 @@ class LinePoints(ResultDict):
         components: Each rule's contribution, in the order the rules ran.
         spend: What the line adds to the qualifying spend of tiers: its base, or 0 when
             the scheme's ``qualifying`` condition leaves it out (default: the base).
+        qualifying_points: What the line adds to the qualifying points of tiers: its
+            whole points split by largest remainder between the exact points of the
+            qualifying rules and of the rules with ``qualifying=False`` (default: all of
+            :attr:`points`).
 
     Examples:
         >>> from decimal import Decimal
         >>> LinePoints("l1", Decimal("9.90"), Decimal("9.90"), 9, ()).points
         9
         >>> LinePoints("l1", Decimal("9.90"), Decimal("9.90"), 9, ()).to_dict()
-        {'line_id': 'l1', 'base': '9.90', 'exact': '9.90', 'points': 9, 'components': [], 'spend': '9.90'}
+        {'line_id': 'l1', 'base': '9.90', 'exact': '9.90', 'points': 9, 'components': [], 'spend': '9.90', 'qualifying_points': 9}
     """
 
     line_id: str
@@ -1119,6 +1135,9 @@ class LinePoints(ResultDict):
     points: int
     components: tuple[Component, ...]
     spend: Decimal = attrs.field(default=attrs.Factory(lambda self: self.base, takes_self=True))
+    qualifying_points: int = attrs.field(
+        default=attrs.Factory(lambda self: self.points, takes_self=True)
+    )
 
 
 @attrs.frozen
@@ -1138,6 +1157,9 @@ class EarningResult(ResultDict):
         point_decimals: The scheme's point decimals (0: whole points).
         spend: The order's qualifying spend for tiers: the base of the lines the scheme's
             ``qualifying`` condition keeps (default: :attr:`base`).
+        qualifying_points: The order's qualifying points for tiers: the lines'
+            :attr:`LinePoints.qualifying_points` (default: :attr:`points`); never more than
+            :attr:`points`. Rules with ``qualifying=False`` earn but do not qualify.
 
     Examples:
         >>> import datetime as dt
@@ -1158,6 +1180,9 @@ class EarningResult(ResultDict):
     rounding: str
     point_decimals: int = 0
     spend: Decimal = attrs.field(default=attrs.Factory(lambda self: self.base, takes_self=True))
+    qualifying_points: int = attrs.field(
+        default=attrs.Factory(lambda self: self.points, takes_self=True)
+    )
 
     def in_points(self, units: int | None = None) -> Decimal:
         """``units`` (default: :attr:`points`) as a Decimal number of points.
@@ -1352,7 +1377,7 @@ class EarningScheme(Spec):
         ...                                    {"kind": "multiplier", "id": "x", "factr": "2"}]})
         Traceback (most recent call last):
         ...
-        crmkit.errors.ConfigError: EarningScheme.from_dict(): parameter 'rules[1].factr' must be one of ['factor', 'id', 'max_uses', 'priority', 'stacking', 'uses_freq', 'when']; found an unknown key.
+        crmkit.errors.ConfigError: EarningScheme.from_dict(): parameter 'rules[1].factr' must be one of ['factor', 'id', 'max_uses', 'priority', 'qualifying', 'stacking', 'uses_freq', 'when']; found an unknown key.
     """
 
     rules: tuple[EarningRule, ...] = field(
@@ -1446,6 +1471,20 @@ class EarningScheme(Spec):
             True
         """
         return any(isinstance(r, SignUpBonus) and r.trigger == "first_purchase" for r in self.rules)
+
+    @property
+    def all_points_qualify(self) -> bool:
+        """Whether every rule's points count toward the qualifying points of tiers.
+
+        Examples:
+            >>> EarningScheme.base_rate(1).all_points_qualify
+            True
+            >>> EarningScheme(rules=[BaseRate(id="base", rate=10),
+            ...                      Multiplier(id="gold", factor="1.8", qualifying=False)]
+            ...               ).all_points_qualify
+            False
+        """
+        return not self._engine().not_qualifying
 
     @property
     def uses_limits(self) -> bool:
@@ -1816,11 +1855,18 @@ class EarningScheme(Spec):
             ]
         else:
             spends = bases
+        qualifying_points = self._qualifying_points(whole, comps)
         return EarningResult(
             order_id=order.order_id,
             lines=tuple(
                 LinePoints(
-                    lines[i].line_id, bases[i], exact[i], whole[i], tuple(comps[i]), spends[i]
+                    lines[i].line_id,
+                    bases[i],
+                    exact[i],
+                    whole[i],
+                    tuple(comps[i]),
+                    spends[i],
+                    qualifying_points[i],
                 )
                 for i in range(len(lines))
             ),
@@ -1831,7 +1877,28 @@ class EarningScheme(Spec):
             rounding=self._engine().rounding_label,
             point_decimals=self.point_decimals,
             spend=sum(spends, _ZERO),
+            qualifying_points=sum(qualifying_points),
         )
+
+    def _qualifying_points(self, whole: list[int], comps: list[list[Component]]) -> list[int]:
+        """Each line's whole points that qualify for tiers (rules with ``qualifying=False`` out).
+
+        A line's whole points (after rounding and caps) are split by largest remainder in
+        proportion to the exact points of the qualifying rules and of the others, so a
+        line never qualifies for more than it earned.
+        """
+        excluded = self._engine().not_qualifying
+        if not excluded:
+            return whole
+        parts = []
+        for points, line_comps in zip(whole, comps, strict=True):
+            other = sum((c.points for c in line_comps if c.rule_id in excluded), _ZERO)
+            if other == 0 or points == 0:
+                parts.append(points)
+                continue
+            counted = sum((c.points for c in line_comps if c.rule_id not in excluded), _ZERO)
+            parts.append(largest_remainder(points, [counted, other])[0] if counted else 0)
+        return parts
 
     def _earn_flat(
         self, order: Order, member: MemberContext, flat: tuple[tuple[str, Decimal, str], ...]
@@ -1868,6 +1935,7 @@ class _SchemeEngine:
         "decimal_rounding",
         "flat",
         "limits",
+        "not_qualifying",
         "phases",
         "rounding_label",
         "scale",
@@ -1891,6 +1959,8 @@ class _SchemeEngine:
         )
         #: The yearly bonuses, which the ledger posts by the calendar.
         self.calendar = tuple(r for r in scheme.rules if isinstance(r, YearlyBonus))
+        #: The ids of the rules whose points do not qualify for tiers.
+        self.not_qualifying = frozenset(r.id for r in scheme.rules if not r.qualifying)
         #: Rule id -> max_uses of the limited rules.
         self.limits = {r.id: r.max_uses for r in scheme.rules if r.max_uses is not None}
         self.flat: tuple[tuple[str, Decimal, str], ...] | None = (
