@@ -2057,6 +2057,10 @@ def transfer_policies(draw: st.DrawFn) -> Any:
         fee_points=draw(st.integers(0, 1_000)),
         fee_rate=Decimal(draw(st.integers(0, 1000))).scaleb(-3),
         yearly_cap=draw(st.none() | st.integers(1, 10**7)),
+        # branch loylimits: published limits (multiples, yearly received, pool size).
+        multiple_of=draw(st.sampled_from([1, 1, 100, 1_000])),
+        yearly_receive_cap=draw(st.none() | st.integers(1, 10**7)),
+        max_pool_members=draw(st.none() | st.integers(2, 20)),
     )
 
 
