@@ -2065,3 +2065,19 @@ def transfer_policies(draw: st.DrawFn) -> Any:
 
 
 RULE_STRATEGIES["crmkit.loyalty.TransferPolicy"] = transfer_policies()
+
+
+# --------------------------------------------------------------------------- loyalty tender policy (branch loylimits)
+@st.composite
+def tender_policies(draw: st.DrawFn) -> Any:
+    """Valid :class:`crmkit.loyalty.TenderPolicy` values."""
+    from crmkit.loyalty import TenderPolicy
+
+    return TenderPolicy(
+        max_share=draw(st.none() | st.integers(0, 100).map(lambda n: Decimal(n).scaleb(-2))),
+        multiple_of=draw(st.sampled_from([1, 100, 1_000])),
+        points_per_unit=draw(st.none() | st.integers(1, 1_000).map(Decimal)),
+    )
+
+
+RULE_STRATEGIES["crmkit.loyalty.TenderPolicy"] = tender_policies()

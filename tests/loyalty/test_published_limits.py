@@ -10,11 +10,25 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from decimal import Decimal
 
 import pytest
 
 from crmkit.errors import ConfigError, LedgerError
-from crmkit.loyalty import Adjust, MemberState, Program, TransferPolicy, pool_points, transfer
+from crmkit.loyalty import (
+    Adjust,
+    BaseRate,
+    EarningScheme,
+    MemberState,
+    Program,
+    Purchase,
+    PurchaseLine,
+    Tender,
+    TenderPolicy,
+    TransferPolicy,
+    pool_points,
+    transfer,
+)
 
 NY = zoneinfo.ZoneInfo("America/New_York")
 PROGRAM = Program(timezone="America/New_York")
@@ -212,3 +226,64 @@ def test_old_policy_json_loads_without_limits() -> None:
         TransferPolicy(max_pool_members=1)
     with pytest.raises(ConfigError, match="multiple_of"):
         TransferPolicy(multiple_of=0)
+
+
+# ----------------------------------------------------- points tender limits (JD beans)
+
+#: JD.com beans (京豆), as summarised at http://www.kxting.com/article/20230110/5817768.html:
+#: "京豆是按100:1兑换等值人民币,在下单时直接抵扣 ... 抵扣比例不能超过50%,也就是说你下单实物
+#: 定单金额40元,最多京豆只能使用2000,也就是抵扣20元 ... 都是1000的倍数" (100 beans = ¥1,
+#: at most 50 % of a physical-goods order: on ¥40 at most 2,000 beans, in multiples of
+#: 1,000). JD's own terms not read.
+JD = TenderPolicy(max_share="0.5", multiple_of=1_000, points_per_unit=100)
+SH = zoneinfo.ZoneInfo("Asia/Shanghai")
+
+
+def _jd_order(event_id: str, beans: int, yuan: str) -> Purchase:
+    paid = Decimal(yuan)
+    return Purchase(
+        event_id,
+        dt.datetime(2025, 5, 1, 12, tzinfo=SH),
+        lines=[PurchaseLine("1", "40.00")],
+        tenders=[Tender("points", paid, points=beans), Tender("card", Decimal("40.00") - paid)],
+    )
+
+
+def test_jd_beans_pay_at_most_half_in_multiples_of_1000() -> None:
+    """A ¥40 order: 2,000 beans pay ¥20 (half): accepted, 5,000 - 2,000 = 3,000 beans
+    left (the program earns nothing here). 3,000 beans (¥30, 75 %) is over ``max_share``;
+    1,500 beans (¥15) is not a multiple of 1,000; 2,000 beans recorded as paying ¥25 breaks
+    the 100-beans-per-yuan rate. Each refusal names its limit; ``on_error="skip"`` leaves
+    the order out."""
+    program = Program(
+        timezone="Asia/Shanghai", earning=EarningScheme(rules=[BaseRate(id="b", rate=0)]), tender=JD
+    )
+    gift = Adjust("g", dt.datetime(2025, 4, 1, tzinfo=SH), points=5_000, reason="gift")
+    as_of = dt.datetime(2025, 5, 2, tzinfo=SH)
+    state = program.replay([gift, _jd_order("o1", 2_000, "20.00")], as_of=as_of)
+    assert state.available == 3_000
+    assert state.spent == 2_000
+    for beans, yuan, limit in (
+        (3_000, "30.00", r"at most 0.5 of the order's 40.00 \(max_share\)"),
+        (1_500, "15.00", r"a multiple of 1000 points \(multiple_of\)"),
+        (2_000, "25.00", r"20 paid for 2000 points \(points_per_unit 100\)"),
+    ):
+        with pytest.raises(LedgerError, match=limit):
+            program.replay([gift, _jd_order("o2", beans, yuan)], as_of=as_of)
+        skipped = program.replay([gift, _jd_order("o2", beans, yuan)], as_of=as_of, on_error="skip")
+        assert skipped.available == 5_000
+        assert [event_id for event_id, _ in skipped.rejected] == ["o2"]
+    # Without the policy the same orders replay (today's behaviour).
+    free = Program(
+        timezone="Asia/Shanghai", earning=EarningScheme(rules=[BaseRate(id="b", rate=0)])
+    )
+    assert free.replay([gift, _jd_order("o2", 3_000, "30.00")], as_of=as_of).available == 2_000
+
+
+def test_tender_policy_json_round_trip_and_old_program_json() -> None:
+    program = Program(timezone="Asia/Shanghai", tender=JD)
+    assert Program.from_dict(program.to_dict()) == program
+    assert program.to_dict()["tender"]["multiple_of"] == 1_000
+    assert "tender" not in Program(timezone="Asia/Shanghai").to_dict()
+    with pytest.raises(ConfigError, match="max_share"):
+        TenderPolicy(max_share="1.5")
