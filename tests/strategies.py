@@ -2083,6 +2083,10 @@ def transfer_policies(draw: st.DrawFn) -> Any:
         fee_points=draw(st.integers(0, 1_000)),
         fee_rate=Decimal(draw(st.integers(0, 1000))).scaleb(-3),
         yearly_cap=draw(st.none() | st.integers(1, 10**7)),
+        # branch loylimits: published limits (multiples, yearly received, pool size).
+        multiple_of=draw(st.sampled_from([1, 1, 100, 1_000])),
+        yearly_receive_cap=draw(st.none() | st.integers(1, 10**7)),
+        max_pool_members=draw(st.none() | st.integers(2, 20)),
     )
 
 
@@ -2129,3 +2133,19 @@ def expiry_policies(draw: st.DrawFn) -> Any:
 
 
 RULE_STRATEGIES["crmkit.loyalty.ExpiryPolicy"] = expiry_policies()
+
+
+# --------------------------------------------------------------------------- loyalty tender policy (branch loylimits)
+@st.composite
+def tender_policies(draw: st.DrawFn) -> Any:
+    """Valid :class:`crmkit.loyalty.TenderPolicy` values."""
+    from crmkit.loyalty import TenderPolicy
+
+    return TenderPolicy(
+        max_share=draw(st.none() | st.integers(0, 100).map(lambda n: Decimal(n).scaleb(-2))),
+        multiple_of=draw(st.sampled_from([1, 100, 1_000])),
+        points_per_unit=draw(st.none() | st.integers(1, 1_000).map(Decimal)),
+    )
+
+
+RULE_STRATEGIES["crmkit.loyalty.TenderPolicy"] = tender_policies()
