@@ -1888,7 +1888,7 @@ RULE_STRATEGIES["crmkit.segmentation.AliveRule"] = alive_rules()
 
 @st.composite
 def loyalty_event_tables(
-    draw: st.DrawFn, *, max_members: int = 3, max_events: int = 14
+    draw: st.DrawFn, *, max_members: int = 3, max_events: int = 14, extras: bool = False
 ) -> tuple[pd.DataFrame, dict[str, list[object]]]:
     """An events table for ``replay_many`` and, per member, the same events as objects.
 
@@ -1896,6 +1896,9 @@ def loyalty_event_tables(
     whole and per-line refunds, redemptions, cancellations and adjustments at UTC instants
     at least an hour apart; a refund or cancellation may name an event that cannot be
     refunded or cancelled (the ledger rejects it), so rejected events are covered too.
+    With ``extras``, purchases may carry a ``nights`` count (column ``nights``) and a
+    points tender (``tender_points``/``tender_amount``, in ``"miles"`` or the primary
+    currency), redemptions and adjustments a ``currency``, credits an ``expires_at``.
     """
     from decimal import Decimal
 
@@ -1908,7 +1911,11 @@ def loyalty_event_tables(
         Redeem,
         Refund,
         RefundLine,
+        Tender,
     )
+
+    def currency() -> str | None:
+        return draw(st.sampled_from([None, "miles"])) if extras else None
 
     rows: list[dict[str, object]] = []
     objects: dict[str, list[object]] = {}
@@ -1944,7 +1951,21 @@ def loyalty_event_tables(
                             "line": str(i + 1),
                         }
                     )
-                events.append(Purchase(eid, at, lines=lines))
+                counts: dict[str, int] = {}
+                tenders: list[Tender] = []
+                if extras and draw(st.booleans()):
+                    counts["nights"] = draw(st.integers(0, 5))
+                    rows[-len(lines)]["nights"] = counts["nights"]
+                total = Purchase(eid, at, lines=lines).net
+                if extras and total >= 1 and draw(st.booleans()):
+                    money = Decimal(draw(st.integers(1, int(total)))).scaleb(0)
+                    paid, unit = draw(st.integers(1, 300)), currency()
+                    tenders.append(Tender("points", money, points=paid, currency=unit))
+                    if total > money:
+                        tenders.append(Tender("other", total - money))
+                    first = rows[-len(lines)]
+                    first.update(tender_points=paid, tender_amount=str(money), currency=unit)
+                events.append(Purchase(eid, at, lines=lines, tenders=tenders, counts=counts))
                 purchases.append((eid, len(lines)))
                 continue
             if kind == "refund" and purchases:
@@ -1961,20 +1982,31 @@ def loyalty_event_tables(
                 rows.append({**row, "kind": "cancel_redemption", "ref": ref})
                 events.append(CancelRedemption(eid, at, ref))
             elif kind == "redeem":
-                points = draw(st.integers(1, 400))
-                rows.append({**row, "kind": "redeem", "points": points})
-                events.append(Redeem(eid, at, points=points))
+                points, unit = draw(st.integers(1, 400)), currency()
+                rows.append({**row, "kind": "redeem", "points": points, "currency": unit})
+                events.append(Redeem(eid, at, points=points, currency=unit))
                 others.append(eid)
             elif kind == "enroll":
                 rows.append({**row, "kind": "enroll"})
                 events.append(Enroll(eid, at))
                 others.append(eid)
             else:
-                points = draw(st.integers(-200, 300).filter(bool))
-                rows.append({**row, "kind": "adjust", "points": points, "reason": "goodwill"})
-                events.append(Adjust(eid, at, points=points, reason="goodwill"))
+                points, unit = draw(st.integers(-200, 300).filter(bool)), currency()
+                expires = None
+                if extras and points > 0 and draw(st.booleans()):
+                    expires = at + dt.timedelta(days=draw(st.integers(1, 90)))
+                rows.append(
+                    {**row, "kind": "adjust", "points": points, "reason": "goodwill",
+                     "currency": unit, "expires_at": expires}
+                )  # fmt: skip
+                events.append(
+                    Adjust(eid, at, points=points, reason="goodwill", currency=unit,
+                           expires_at=expires)
+                )  # fmt: skip
     table = pd.DataFrame(rows)
-    for column in ("amount", "discount", "quantity", "line", "ref", "points", "reason"):
+    more = ("nights", "tender_points", "tender_amount", "currency", "expires_at")
+    for column in ("amount", "discount", "quantity", "line", "ref", "points", "reason",
+                   *(more if extras else ())):  # fmt: skip
         if column not in table:
             table[column] = None
         table[column] = table[column].astype(object).where(table[column].notna(), None)
@@ -2083,6 +2115,10 @@ def transfer_policies(draw: st.DrawFn) -> Any:
         fee_points=draw(st.integers(0, 1_000)),
         fee_rate=Decimal(draw(st.integers(0, 1000))).scaleb(-3),
         yearly_cap=draw(st.none() | st.integers(1, 10**7)),
+        # branch loylimits: published limits (multiples, yearly received, pool size).
+        multiple_of=draw(st.sampled_from([1, 1, 100, 1_000])),
+        yearly_receive_cap=draw(st.none() | st.integers(1, 10**7)),
+        max_pool_members=draw(st.none() | st.integers(2, 20)),
     )
 
 
@@ -2129,3 +2165,19 @@ def expiry_policies(draw: st.DrawFn) -> Any:
 
 
 RULE_STRATEGIES["crmkit.loyalty.ExpiryPolicy"] = expiry_policies()
+
+
+# --------------------------------------------------------------------------- loyalty tender policy (branch loylimits)
+@st.composite
+def tender_policies(draw: st.DrawFn) -> Any:
+    """Valid :class:`crmkit.loyalty.TenderPolicy` values."""
+    from crmkit.loyalty import TenderPolicy
+
+    return TenderPolicy(
+        max_share=draw(st.none() | st.integers(0, 100).map(lambda n: Decimal(n).scaleb(-2))),
+        multiple_of=draw(st.sampled_from([1, 100, 1_000])),
+        points_per_unit=draw(st.none() | st.integers(1, 1_000).map(Decimal)),
+    )
+
+
+RULE_STRATEGIES["crmkit.loyalty.TenderPolicy"] = tender_policies()

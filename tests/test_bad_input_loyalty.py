@@ -643,6 +643,7 @@ ACCEPTED_KWARGS: dict[tuple[str, str, str], str] = {
     ("Program", "currency", "unicode"): "a currency name",
     ("Program", "tiers", "none"): "no tiers",
     ("Program", "privileges", "none"): "no privileges",
+    ("Program", "tender", "none"): "no limits on paying with points",  # branch loylimits
     ("Program", "catalogue", "dict"): "no rewards",
     ("Program", "count_pending_for_tier", "bool"): "a bool",
     ("Tier", "name", "text"): "a name",

@@ -242,3 +242,30 @@ def test_apply_equals_replay_and_qualifying_within_points(
     qualifying = sum(q.points for q in replayed.qualifying)
     earned = replayed.credited - replayed.reversed
     assert 0 <= qualifying <= earned
+
+
+def test_replay_many_counts_only_qualifying_points() -> None:
+    """The batch replay reaches the tier the single replay does: $7,500 then $4,300 at Gold
+    is 118,000 base points (Gold), not Diamond as with the 1.8x bonus counted."""
+    import pandas as pd
+
+    from crmkit.loyalty import replay_many
+
+    frame = pd.DataFrame(
+        {
+            "member_id": ["m1", "m1", "m2"],
+            "event_id": ["s1", "s2", "s1"],
+            "time": ["2025-03-01T11:00:00-05:00", "2025-03-02T11:00:00-05:00",
+                     "2025-03-01T11:00:00-05:00"],
+            "kind": ["purchase", "purchase", "purchase"],
+            "amount": ["7500", "4300", "100"],
+            "line": ["room", "room", "room"],
+        }
+    )  # fmt: skip
+    as_of = dt.datetime(2025, 3, 3, tzinfo=NY)
+    states = replay_many(frame, _hilton(), as_of=as_of)
+    assert states.loc["m1", "available"] == 75_000 + 77_400
+    assert states.loc["m1", "tier"] == "gold"
+    assert states.loc["m2", "tier"] == "member"
+    counted = replay_many(frame, _hilton(bonus_qualifies=True), as_of=as_of)
+    assert counted.loc["m1", "tier"] == "diamond"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import zoneinfo
 from decimal import Decimal
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -24,6 +26,7 @@ from crmkit.loyalty import (
 )
 from crmkit.loyalty._cli import demo_program
 from crmkit.loyalty._replay_many import events_from_frame
+from tests.strategies import loyalty_event_tables
 
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
 
@@ -219,3 +222,154 @@ def test_row_order_and_index_of_the_table_do_not_matter() -> None:
     expected = replay_many(frame, program, as_of=as_of)
     got = replay_many(shuffled, program, as_of=as_of).loc[expected.index]
     pd.testing.assert_frame_equal(got, expected)
+
+
+def _hotel_program() -> Program:
+    """Two point currencies (points, miles) and a ladder on nights."""
+    from crmkit.loyalty import EarningScheme
+
+    return Program(
+        timezone="Asia/Shanghai",
+        earning={"points": EarningScheme.base_rate(1), "miles": EarningScheme.base_rate("0.5")},
+        expiry={"points": ExpiryPolicy.after_months(2), "miles": ExpiryPolicy.after_days(40)},
+        tiers=TierLadder(
+            tiers=[Tier(name="member"), Tier(name="silver", counts={"nights": 4})],
+        ),
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(drawn=loyalty_event_tables(extras=True))
+def test_replay_many_reads_counts_tenders_currencies_and_kept_expiries(
+    drawn: tuple[pd.DataFrame, dict[str, list[Any]]],
+) -> None:
+    """Named counts (``counts=["nights"]``), points tenders in either currency, redemptions
+    and adjustments in "miles", credits with their own ``expires_at``: every row equals the
+    member's :meth:`Program.replay` of the same events built one by one."""
+    program = _hotel_program()
+    table, objects = drawn
+    copy = table.copy()
+    as_of = max(e.time for events in objects.values() for e in events) + dt.timedelta(days=3)
+    states = replay_many(table, program, as_of=as_of, on_error="skip", counts=["nights"])
+    built = events_from_frame(table, program, counts=["nights"])
+    pd.testing.assert_frame_equal(table, copy)
+    for member, events in objects.items():
+        assert built[member] == events
+        state = program.replay(events, as_of=as_of, on_error="skip")
+        row = states.loc[member]
+        for name in ("available", "pending", "balance", "spent", "expired", "reversed"):
+            assert row[name] == getattr(state, name), name
+        assert row["tier"] == state.tier.tier
+        assert row["rejected"] == len(state.rejected)
+
+
+def test_replay_many_worked_example_of_the_new_columns() -> None:
+    """Worked by hand. A goodwill credit of 6,000 miles kept to 2025-03-01 00:00
+    (``expires_at``); a 3-night stay of ¥250, ¥50 of it paid with 5,000 miles (the rest,
+    ¥200, in money); a 2-night stay of ¥100. Only money earns: 200 + 100 = 300 points
+    and 0.5 x 300 = 150 miles (100 + 50), each lot of miles valid 40 days. The tender
+    takes 5,000 of the credit, leaving 1,000. 3 + 2 = 5 nights reach silver (4 nights).
+    Miles: 1,000 + 100 + 50 = 1,150 on 1 February; 1,050 on 20 February (the first stay's
+    100 expired on 14 February); 50 on 1 March 06:00 (the credit's 1,000 expired at 00:00).
+    """
+    program = _hotel_program()
+    table = pd.DataFrame(
+        {
+            "member_id": ["m"] * 4,
+            "event_id": ["gift", "stay1", "stay1", "stay2"],
+            "time": [
+                "2025-01-01 09:00",
+                "2025-01-05 12:00",
+                "2025-01-05 12:00",
+                "2025-01-20 12:00",
+            ],
+            "kind": ["adjust", "purchase", "purchase", "purchase"],
+            "amount": [None, "200.00", "50.00", "100.00"],
+            "points": pd.array([6000, None, None, None], dtype="Int64"),
+            "currency": ["miles", "miles", None, None],
+            "expires_at": ["2025-03-01 00:00", None, None, None],
+            "tender_points": pd.array([None, 5000, None, None], dtype="Int64"),
+            "tender_amount": [None, "50.00", None, None],
+            "nights": pd.array([None, 3, None, 2], dtype="Int64"),
+        }
+    )
+    events = events_from_frame(table, program, counts=["nights"])["m"]
+    assert events[1].counts == (("nights", 3),)
+    assert [(t.kind, t.amount, t.points) for t in events[1].tenders] == [
+        ("points", Decimal("50.00"), 5000),
+        ("other", Decimal("200.00"), 0),
+    ]
+    for day, miles in (((2, 1, 0), 1150), ((2, 20, 0), 1050), ((3, 1, 6), 50)):
+        as_of = dt.datetime(2025, day[0], day[1], day[2], tzinfo=SH)
+        row = replay_many(table, program, as_of=as_of, counts=["nights"]).loc["m"]
+        state = program.replay(events, as_of=as_of)
+        assert (row["available"], row["tier"]) == (300, "silver")
+        assert state.by_currency["miles"].available == miles
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "kind"),
+    [
+        ("tender_points", 10, "redeem"),
+        ("expires_at", "2025-03-01", "purchase"),
+        ("currency", "miles", "enroll"),
+        ("nights", 2, "adjust"),
+    ],
+)
+def test_replay_many_refuses_a_column_on_a_kind_it_does_not_belong_to(
+    column: str, value: object, kind: str
+) -> None:
+    program = _hotel_program()
+    table = pd.DataFrame(
+        {
+            "member_id": ["m", "m"],
+            "event_id": ["a", "b"],
+            "time": ["2025-01-01 09:00", "2025-01-02 09:00"],
+            "kind": ["enroll", kind],
+            "amount": [None, "10.00" if kind == "purchase" else None],
+            "points": pd.array([None, 5 if kind in ("redeem", "adjust") else None], dtype="Int64"),
+            column: [None, value],
+        },
+        index=["r1", "r2"],
+    )
+    counts = ["nights"] if column == "nights" else []
+    with pytest.raises(InvalidInputError) as info:
+        replay_many(table, program, as_of=dt.datetime(2025, 2, 1, tzinfo=SH), counts=counts)
+    assert info.value.field == column
+    assert list(info.value.rows) == ["r2"]
+
+
+def test_replay_many_refuses_a_tender_without_its_money_value() -> None:
+    table = pd.DataFrame(
+        {
+            "member_id": ["m"], "event_id": ["p"], "time": ["2025-01-01 09:00"],
+            "kind": ["purchase"], "amount": ["10.00"], "tender_points": [100],
+        },
+        index=["row7"],
+    )  # fmt: skip
+    with pytest.raises(InvalidInputError) as info:
+        replay_many(table, _hotel_program(), as_of=dt.datetime(2025, 2, 1, tzinfo=SH))
+    assert (info.value.field, list(info.value.rows)) == ("tender_amount", ["row7"])
+
+
+def test_cli_loyalty_reads_counts_tenders_and_kept_expiries(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The worked example above through ``crmkit loyalty --counts nights``, with the day
+    first dates of ``--date-format`` read in ``expires_at`` as in ``time``."""
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "member_id,event_id,time,kind,amount,points,currency,expires_at,tender_points,"
+        "tender_amount,nights\n"
+        "m,gift,01/01/2025 09:00,adjust,,6000,miles,01/03/2025 00:00,,,\n"
+        "m,stay1,05/01/2025 12:00,purchase,250.00,,miles,,5000,50.00,3\n"
+        "m,stay2,20/01/2025 12:00,purchase,100.00,,,,,,2\n",
+        encoding="utf-8",
+    )
+    program = tmp_path / "program.json"
+    program.write_text(json.dumps(_hotel_program().to_dict()), encoding="utf-8")
+    base = ["loyalty", str(events), "--program", str(program), "--as-of", "2025-02-01",
+            "--date-format", "%d/%m/%Y %H:%M"]  # fmt: skip
+    assert main([*base, "--counts", "nights"]) == 0
+    out = pd.read_csv(io.StringIO(capsys.readouterr().out), index_col="member_id")
+    assert (out.loc["m", "available"], out.loc["m", "tier"]) == (300, "silver")
+    assert main([*base, "--counts", "stays"]) == 2
+    assert "'stays'" in capsys.readouterr().err

@@ -69,6 +69,7 @@ if TYPE_CHECKING:
         SignUpBonus,
         YearlyBonus,
     )
+    from crmkit.loyalty._tender import TenderPolicy
     from crmkit.loyalty._tiers import (
         Counters,
         Qualification,
@@ -131,6 +132,7 @@ __all__ = [
     "RefundLine",
     "SignUpBonus",
     "Tender",
+    "TenderPolicy",
     "Tier",
     "TierChange",
     "TierLadder",

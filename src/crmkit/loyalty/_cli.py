@@ -152,6 +152,12 @@ def add_commands(subparsers: Any) -> None:
         default="skip",
         help="an event the ledger refuses: counted in 'rejected' and skipped, or an error",
     )
+    parser.add_argument(
+        "--counts",
+        default="",
+        metavar="NAMES",
+        help="columns of named activity counts of purchases, comma-separated (nights,stays)",
+    )
     add_column_options(
         parser,
         {
@@ -169,7 +175,8 @@ def add_commands(subparsers: Any) -> None:
 #: Columns read by fixed name (rename them with ``--column NAME=COLUMN``).
 _OTHER_COLUMNS = (
     "amount", "discount", "quantity", "line", "sku", "category", "channel", "ref",
-    "points", "reward", "reason", "birth_date",
+    "points", "reward", "reason", "birth_date", "currency", "expires_at", "tender_points",
+    "tender_amount",
 )  # fmt: skip
 
 #: Above this many event rows, a terminal shows a progress bar (replayed in member chunks).
@@ -194,13 +201,16 @@ def _run(args: argparse.Namespace) -> int:
             hint="For example 2025-12-31 or 2025-12-31T18:00 (naive: the program's zone).",
         ) from None
     events = read_input(args.events, args, what="events", text=True)
-    events = convert_dates(apply_columns(events, args, _OTHER_COLUMNS), [args.time], args)
+    events = apply_columns(events, args, _OTHER_COLUMNS)
+    dates = [args.time, *(["expires_at"] if "expires_at" in events.columns else [])]
+    events = convert_dates(events, dates, args)
     options: dict[str, Any] = {
         "as_of": as_of,
         "member": args.member,
         "event_id": args.event_id,
         "time": args.time,
         "kind": args.kind,
+        "counts": [name.strip() for name in args.counts.split(",") if name.strip()],
         "expiring_days": args.expiring_days,
         "on_error": args.on_error,
     }

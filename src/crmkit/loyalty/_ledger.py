@@ -442,6 +442,8 @@ class Book(YearlyBonuses):
                         expected=f"points tenders in the point currencies {list(known)}",
                         found=repr(tender.currency),
                     )
+            if self.program.tender is not None:  # limits on paying with points
+                self.program.tender.check(event, self.currency)
         points = self._tender_points(event)
         if points > self.available:
             raise InsufficientPointsError.for_amounts(

@@ -44,6 +44,7 @@ from crmkit.loyalty._ledger import EVENT_TYPES, FANNED_HANDLERS, Book, sort_even
 from crmkit.loyalty._lots import Lot, Posting
 from crmkit.loyalty._privileges import Privilege, PrivilegeSet
 from crmkit.loyalty._rules import EarningResult, EarningScheme
+from crmkit.loyalty._tender import TenderPolicy
 from crmkit.loyalty._tiers import QualifyingPosting, TierLadder, TierStatus
 
 __all__ = ["CompiledProgram", "MemberState", "Program"]
@@ -239,6 +240,8 @@ class Program(Spec):
         count_pending_for_tier: Whether pending purchases count toward tiers at once
             (default False: they count when they activate, net of refunds in the window).
         money_decimals: Minor-unit digits of the currency (refund shares round to them).
+        tender: Limits on paying with points (a :class:`~crmkit.loyalty.TenderPolicy`:
+            share of the order, multiples, points per currency unit), or None (default).
 
     Examples:
         >>> import datetime as dt
@@ -256,7 +259,7 @@ class Program(Spec):
         >>> Program.from_dict({"timezone": "UTC", "pending": 14})
         Traceback (most recent call last):
         ...
-        crmkit.errors.ConfigError: Program.from_dict(): parameter 'pending' must be one of ['catalogue', 'count_pending_for_tier', 'currency', 'earning', 'expiry', 'money_decimals', 'name', 'pending_days', 'point_value', 'privileges', 'schema_version', 'shortfall', 'tiers', 'timezone']; found an unknown key.
+        crmkit.errors.ConfigError: Program.from_dict(): parameter 'pending' must be one of ['catalogue', 'count_pending_for_tier', 'currency', 'earning', 'expiry', 'money_decimals', 'name', 'pending_days', 'point_value', 'privileges', 'schema_version', 'shortfall', 'tender', 'tiers', 'timezone']; found an unknown key.
     """
 
     name: str = field(default="program", validator=instance_of(str, "a string"))
@@ -302,6 +305,12 @@ class Program(Spec):
     pending_days: int = field(default=0, validator=whole(min=0))
     count_pending_for_tier: bool = field(default=False, validator=instance_of(bool, "a bool"))
     money_decimals: int = field(default=2, validator=whole(min=0))
+    tender: TenderPolicy | None = field(
+        default=None,
+        validator=instance_of(TenderPolicy, "a TenderPolicy or None", optional=True),
+        codec=Optional(Nested(TenderPolicy)),
+        omit_default=True,
+    )
 
     def __attrs_post_init__(self) -> None:
         # The rules that span fields (currencies, ladders, tier references) are checked

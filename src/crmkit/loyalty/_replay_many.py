@@ -1,32 +1,4 @@
-"""Replay a whole member base from one events table.
-
-The table has one row per event (a purchase or refund with several lines has one row per
-line, sharing the ``event_id``). Columns, by their default names:
-
-============== ==================================================================
-``member_id``  the member (required)
-``event_id``   the event's id, unique per member (required)
-``time``       when; naive values are read in the program's zone (required)
-``kind``       enroll, profile, purchase, refund, redeem, cancel_redemption, adjust
-``amount``     purchase line amount: Decimal, int or decimal string (never float)
-``discount``   purchase line discount (default 0)
-``quantity``   purchase line units (default 1); refund line units (default: the rest)
-``line``       line id (default: the row's position within the event, from "1"; rows
-               without one that repeat another row in every column are refused)
-``sku``        purchase line sku
-``category``   purchase line category
-``channel``    purchase channel (first row of the event)
-``ref``        refund: the purchase id; cancel_redemption: the redemption id
-``points``     redeem: points (empty = catalogue price); adjust: signed points
-``reward``     redeem: the reward's catalogue key
-``reason``     adjust: the reason code (default ``"adjust"``)
-``birth_date`` enroll/profile: ISO date
-============== ==================================================================
-
-Only ``member_id``, ``event_id``, ``time`` and ``kind`` are required; a missing optional
-column takes its default. A refund row with no ``line`` refunds the whole purchase.
-Points tenders are not expressed in the table: use :class:`~crmkit.loyalty.Tender` events.
-"""
+"""Replay a whole member base from one events table (the columns: :func:`replay_many`)."""
 
 from __future__ import annotations
 
@@ -36,10 +8,11 @@ import functools
 import itertools
 import math
 import operator
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, cast
 
+import attrs
 import numpy as np
 import pandas as pd
 
@@ -64,6 +37,7 @@ from crmkit.loyalty._events import (
     Redeem,
     Refund,
     RefundLine,
+    Tender,
     _unchecked_purchase,
     to_decimal,
 )
@@ -89,12 +63,19 @@ _OPTIONAL = (
     "reward",
     "reason",
     "birth_date",
+    "currency",
+    "tender_points",
+    "tender_amount",
 )
+#: Optional columns only some events carry; a row with one set is built by the checked
+#: constructors (``expires_at`` is read as a date column apart).
+_SPECIAL = ("currency", "tender_points", "tender_amount")
 #: Event fields named by another column in the table.
 _FIELD_COLUMNS = {
     "purchase_id": "ref",
     "redemption_id": "ref",
     "line_id": "line",
+    "tenders": "tender_amount",
     "event_id": "event_id",
 }
 #: Columns of the result of :func:`replay_many`, in order.
@@ -207,6 +188,7 @@ def iter_member_events(
     event_id: str = "event_id",
     time: str = "time",
     kind: str = "kind",
+    counts: Sequence[str] = (),
     date_format: str | None = None,
     date_unit: str | None = None,
 ) -> Iterator[tuple[Hashable, list[Event]]]:
@@ -244,6 +226,8 @@ def iter_member_events(
     n = len(frame)
     empty = np.full(n, None, dtype=object)
     raw = {name: frame[name].to_numpy(dtype=object) for name in _OPTIONAL if name in frame}
+    count_columns = _count_columns(frame, counts)
+    expires = _expiry_column(frame, program, date_format, date_unit)
 
     codes, uniques = pd.factorize(frame[member], sort=False)
     ids = frame[event_id].astype(str).to_numpy(dtype=object)
@@ -321,6 +305,18 @@ def iter_member_events(
     ready &= ids.astype(bool)
     labels = frame.index
     columns = {name: raw.get(name, empty) for name in _OPTIONAL}
+    columns["expires_at"] = expires
+    # Rows carrying a currency, a tender, an expiry or a count go through the checked path.
+    special = ~pd.isna(expires)
+    for name in _SPECIAL:
+        if name in raw:
+            special |= _filled(raw[name])
+    for name, values in count_columns.items():
+        filled = _filled(values)
+        _only_on_purchases(frame, name, filled & ~purchase)
+        special |= filled
+        columns["count:" + name] = values
+    ready &= ~special
     # Every per-row value in replay-building order, kept in numpy arrays: a table-sized
     # Python list would be traversed by every full garbage collection while the members
     # are folded; each member takes short lists of its own slice.
@@ -450,6 +446,61 @@ def iter_member_events(
         yield who, member_events
 
 
+def _filled(values: np.ndarray[Any, Any]) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Rows of an optional column holding a value (not missing, not blank text)."""
+    missing = pd.isna(values)
+    text = np.array([isinstance(v, str) and not v.strip() for v in values.tolist()], dtype=bool)
+    return np.asarray(~missing & ~text, dtype=bool).reshape(len(values))
+
+
+def _only_on_purchases(frame: pd.DataFrame, column: str, wrong: np.ndarray[Any, Any]) -> None:
+    """Refuse values of a purchase-only column on rows of other kinds."""
+    if wrong.any():
+        raise InvalidInputError(
+            _OWNER,
+            column,
+            expected="values on purchase rows only (leave the other rows empty)",
+            found=f"{int(wrong.sum())} rows of other kinds with a value",
+            rows=first_labels(frame.index, wrong),
+            total=int(wrong.sum()),
+        )
+
+
+def _count_columns(frame: pd.DataFrame, counts: Sequence[str]) -> dict[str, np.ndarray[Any, Any]]:
+    """The named activity-count columns ``counts=`` names, checked present."""
+    if isinstance(counts, str) or not isinstance(counts, Sequence):
+        raise ConfigError(
+            _OWNER, "counts", expected="a list of column names, e.g. ['nights', 'stays']",
+            found=repr(counts),
+        )  # fmt: skip
+    names = list(counts)
+    bad = [n for n in names if not isinstance(n, str) or not n or n in _OPTIONAL]
+    if bad or len(set(names)) != len(names):
+        raise ConfigError(
+            _OWNER, "counts", expected="distinct column names other than the table's own columns",
+            found=repr(counts),
+        )  # fmt: skip
+    require_columns(frame, names, _OWNER)
+    return {name: frame[name].to_numpy(dtype=object) for name in names}
+
+
+def _expiry_column(
+    frame: pd.DataFrame, program: Program, date_format: str | None, date_unit: str | None
+) -> np.ndarray[Any, Any]:
+    """The ``expires_at`` column as datetimes in the program's zone (None where empty)."""
+    out = np.full(len(frame), None, dtype=object)
+    if "expires_at" not in frame.columns:
+        return out
+    filled = _filled(frame["expires_at"].to_numpy(dtype=object))
+    if filled.any():
+        read = datetime_column(
+            frame.loc[filled, ["expires_at"]], "expires_at", _OWNER, tz=program.zone,
+            date_format=date_format, date_unit=date_unit,
+        )  # fmt: skip
+        out[filled] = np.asarray(read.dt.to_pydatetime(), dtype=object)
+    return out
+
+
 def _refuse_repeated_lines(frame: pd.DataFrame, unlabelled: np.ndarray[Any, Any]) -> None:
     """Refuse purchase rows without a line id that repeat another row in every column.
 
@@ -515,6 +566,106 @@ def _checked_lines(
     return len(set(ids)) == len(ids)
 
 
+#: The kinds of event each special column belongs to.
+_SPECIAL_KINDS = {
+    "currency": ("purchase", "redeem", "adjust"),
+    "tender_points": ("purchase",),
+    "tender_amount": ("purchase",),
+    "expires_at": ("adjust",),
+}
+
+
+def _present(value: Any) -> bool:
+    """A cell holding a value (not missing, not blank text)."""
+    if isinstance(value, str):
+        return bool(value.strip())
+    return not (value is None or value is pd.NA or value is pd.NaT or value != value)  # noqa: PLR0124 - NaN
+
+
+def _refuse_misplaced(
+    what: str, rows: list[int], columns: dict[str, np.ndarray[Any, Any]], labels: pd.Index
+) -> None:
+    """Refuse a special column's value on a kind it does not belong to, or misplaced.
+
+    The first row of an event holds its value; later rows are empty or equal.
+    """
+    first = rows[0]
+    for name, values in columns.items():
+        if name in _SPECIAL_KINDS or name.startswith("count:"):
+            for r in rows[1:]:
+                if _present(values[r]) and values[r] != values[first]:
+                    raise InvalidInputError(
+                        _OWNER,
+                        name.removeprefix("count:"),
+                        expected="the event's value on its first row (later rows empty or equal)",
+                        found=f"{values[r]!r} after {values[first]!r}",
+                        rows=[labels[r]],
+                    )
+    for name, kinds in _SPECIAL_KINDS.items():
+        if what in kinds:
+            continue
+        for r in rows:
+            if _present(columns[name][r]):
+                raise InvalidInputError(
+                    _OWNER,
+                    name,
+                    expected=f"values on {' and '.join(kinds)} rows only",
+                    found=f"{columns[name][r]!r} on a {what} row",
+                    rows=[labels[r]],
+                )
+
+
+def _points_tender(
+    columns: dict[str, np.ndarray[Any, Any]], first: int, labels: pd.Index, currency: str | None
+) -> list[Tender]:
+    """A purchase's points tender from ``tender_points``/``tender_amount`` (first row)."""
+    label = labels[first]
+    points = _int_or_none(columns["tender_points"][first], _OWNER, "tender_points", label)
+    money = columns["tender_amount"][first]
+    if points is None:
+        for name, value in (("tender_amount", money), ("currency", currency)):
+            if _present(value):
+                raise InvalidInputError(
+                    _OWNER, name, expected="a points tender: give tender_points too",
+                    found=repr(value), rows=[label],
+                )  # fmt: skip
+        return []
+    if not _present(money):
+        raise InvalidInputError(
+            _OWNER, "tender_amount", expected="the money value the tender_points cover",
+            found="none", rows=[label],
+        )  # fmt: skip
+    try:
+        return [Tender("points", to_decimal(money, _OWNER, "tender_amount"), points=points,
+                       currency=currency)]  # fmt: skip
+    except (InvalidInputError, ConfigError) as err:
+        column = {"points": "tender_points", "amount": "tender_amount"}.get(err.field, err.field)
+        raise InvalidInputError(
+            _OWNER, column, expected=err.expected, found=err.found, rows=[label], hint=err.hint
+        ) from err
+
+
+def _named_counts(
+    columns: dict[str, np.ndarray[Any, Any]], first: int, labels: pd.Index
+) -> dict[str, int]:
+    """A purchase's named activity counts from the ``counts=`` columns (first row)."""
+    out: dict[str, int] = {}
+    for key, values in columns.items():
+        if not key.startswith("count:"):
+            continue
+        name = key.removeprefix("count:")
+        value = _int_or_none(values[first], _OWNER, name, labels[first])
+        if value is None:
+            continue
+        if value < 0:
+            raise InvalidInputError(
+                _OWNER, name, expected="counts of at least 0", found=repr(value),
+                rows=[labels[first]],
+            )  # fmt: skip
+        out[name] = value
+    return out
+
+
 def _build(  # noqa: PLR0917 - internal
     rows: list[int],
     ids: np.ndarray[Any, Any],
@@ -547,6 +698,8 @@ def _build(  # noqa: PLR0917 - internal
                 found=f"event {eid!r} with differing rows",
                 rows=[labels[r]],
             )
+    _refuse_misplaced(what, rows, columns, labels)
+    currency = _text(columns["currency"][first]) or None
     try:
         event: Event
         if what == "purchase":
@@ -574,7 +727,18 @@ def _build(  # noqa: PLR0917 - internal
                         else to_decimal(disc, _OWNER, "discount"),
                     )
                 )
-            event = Purchase(eid, at, lines=lines, channel=_text(channel[first]))
+            event = Purchase(
+                eid,
+                at,
+                lines=lines,
+                channel=_text(channel[first]),
+                counts=_named_counts(columns, first, labels),
+            )
+            tender = _points_tender(columns, first, labels, currency)
+            if tender:
+                rest = event.net - tender[0].amount
+                money = [Tender("other", rest)] if rest > 0 else []
+                event = attrs.evolve(event, tenders=[*tender, *money])
         elif what == "refund":
             refund_lines = [
                 RefundLine(_text(line[r]), _int_or_none(quantity[r], _OWNER, "quantity", labels[r]))
@@ -588,6 +752,7 @@ def _build(  # noqa: PLR0917 - internal
                 at,
                 reward=_text(reward[first]),
                 points=_int_or_none(points[first], _OWNER, "points", labels[first]),
+                currency=currency,
             )
         elif what == "adjust":
             value = _int_or_none(points[first], _OWNER, "points", labels[first])
@@ -596,6 +761,8 @@ def _build(  # noqa: PLR0917 - internal
                 at,
                 points=0 if value is None else value,
                 reason=_text(reason[first]) or "adjust",
+                currency=currency,
+                expires_at=columns["expires_at"][first],
             )
         elif what == "cancel_redemption":
             event = CancelRedemption(eid, at, _text(ref[first]))
@@ -631,10 +798,11 @@ def events_from_frame(
     event_id: str = "event_id",
     time: str = "time",
     kind: str = "kind",
+    counts: Sequence[str] = (),
     date_format: str | None = None,
     date_unit: str | None = None,
 ) -> dict[Hashable, list[Event]]:
-    """Turn an events table into event objects per member (see the module docs for columns).
+    """Turn an events table into event objects per member (its columns: :func:`replay_many`).
 
     Args:
         frame: The events table (not modified).
@@ -643,6 +811,7 @@ def events_from_frame(
         event_id: Column of event ids.
         time: Column of event times.
         kind: Column of event kinds.
+        counts: Columns of named activity counts of purchases (``["nights", "stays"]``).
         date_format: The ``strftime`` format of a text time column that is not ISO 8601
             (e.g. ``"%d/%m/%Y %H:%M"``), or ``"%Y%m%d"`` for integer dates.
         date_unit: The unit of a numeric time column (``"s"``, ``"ms"``, ``"us"``, ``"ns"``).
@@ -671,6 +840,7 @@ def events_from_frame(
             event_id=event_id,
             time=time,
             kind=kind,
+            counts=counts,
             date_format=date_format,
             date_unit=date_unit,
         )
@@ -686,6 +856,7 @@ def replay_many(
     event_id: str = "event_id",
     time: str = "time",
     kind: str = "kind",
+    counts: Sequence[str] = (),
     expiring_days: int = 30,
     on_error: str = "raise",
     workers: int = 1,
@@ -697,8 +868,45 @@ def replay_many(
     Each member's events go through exactly the path of :meth:`Program.replay`, so a row
     equals the replay of that member alone.
 
+    The table has one row per event (a purchase or refund with several lines has one row per
+    line, sharing the ``event_id``). Columns, by their default names:
+
+    ================== ==============================================================
+    ``member_id``      the member (required)
+    ``event_id``       the event's id, unique per member (required)
+    ``time``           when; naive values are read in the program's zone (required)
+    ``kind``           enroll, profile, purchase, refund, redeem, cancel_redemption, adjust
+    ``amount``         purchase line amount: Decimal, int or decimal string (never float)
+    ``discount``       purchase line discount (default 0)
+    ``quantity``       purchase line units (default 1); refund line units (default: the rest)
+    ``line``           line id (default: the row's position within the event, from "1"; rows
+                       without one that repeat another row in every column are refused)
+    ``sku``            purchase line sku
+    ``category``       purchase line category
+    ``channel``        purchase channel (first row of the event)
+    ``ref``            refund: the purchase id; cancel_redemption: the redemption id
+    ``points``         redeem: points (empty = catalogue price); adjust: signed points
+    ``reward``         redeem: the reward's catalogue key
+    ``reason``         adjust: the reason code (default ``"adjust"``)
+    ``birth_date``     enroll/profile: ISO date
+    ``currency``       redeem, adjust, and a purchase's points tender: the point currency
+                       (empty = the primary one; programs with several point currencies)
+    ``expires_at``     adjust (a credit): the lot's expiry, read like ``time``
+    ``tender_points``  purchase (first row of the event): points paid with
+    ``tender_amount``  purchase (first row): the money those points cover (the rest of the
+                       order counts as paid in money: a tender of kind ``"other"``)
+    ================== ==============================================================
+
+    Only ``member_id``, ``event_id``, ``time`` and ``kind`` are required; a missing optional
+    column takes its default. A refund row with no ``line`` refunds the whole purchase.
+    Named activity counts of purchases (nights, stays, segments: what
+    :attr:`Tier.counts <crmkit.loyalty.Tier.counts>` qualifies on) come from the columns
+    named by ``counts=`` (``counts=("nights", "stays")``: whole numbers on the first row of a
+    purchase, empty = 0; other kinds leave them empty). Each row of state equals
+    :meth:`Program.replay` of the same events built one by one.
+
     Args:
-        events: The events table (see the module docs for its columns; not modified), or
+        events: The events table (its columns above; not modified), or
             a Dask DataFrame of it (the ``dask`` extra; its ``time`` column datetime64):
             the rows are shuffled so each member sits in one partition, every partition is
             replayed as a pandas table, and a lazy Dask DataFrame of the same rows comes
@@ -709,6 +917,8 @@ def replay_many(
         event_id: Column of event ids.
         time: Column of event times.
         kind: Column of event kinds.
+        counts: Columns of named activity counts of purchases (``["nights", "stays"]``:
+            what ``Tier.counts`` qualifies on), read from each purchase's first row.
         expiring_days: Horizon of the ``expiring`` column, in days.
         on_error: ``"raise"`` (default, as :meth:`Program.replay`) raises the first
             event the ledger cannot honour; ``"skip"`` leaves such events out and counts
@@ -754,13 +964,14 @@ def replay_many(
         "event_id": event_id,
         "time": time,
         "kind": kind,
+        "counts": tuple(counts) if isinstance(counts, list | tuple) else counts,
         "date_format": date_format,
         "date_unit": date_unit,
     }
     if is_dask(events):
         # Members are independent: shuffle each member's rows into one partition and
         # replay every partition with the pandas path (the program travels by pickle).
-        require_dask_columns(events, _OWNER, [member, event_id, time, kind])
+        require_dask_columns(events, _OWNER, [member, event_id, time, kind, *columns["counts"]])
         func = functools.partial(
             _replay_frame,
             program=program,

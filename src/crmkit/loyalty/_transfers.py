@@ -38,7 +38,7 @@ from crmkit._jsonable import ResultDict
 from crmkit._rounding import round_integral
 from crmkit._spec import DECIMAL, PLAIN, Optional, Spec, decimal, field, one_of, whole
 from crmkit._spec import to_decimal as _to_decimal
-from crmkit.errors import LedgerError
+from crmkit.errors import ConfigError, LedgerError
 from crmkit.loyalty._events import Adjust
 from crmkit.loyalty._program import MemberState, Program
 
@@ -82,6 +82,17 @@ class TransferPolicy(Spec):
             ledger unit (``Decimal("0.1")``: 10%); added to ``fee_points``.
         yearly_cap: The most points a member may send per calendar year (in the program's
             zone; fees not counted), or None for no cap.
+        multiple_of: Amounts must be whole multiples of this (default 1: any amount);
+            Marriott Bonvoy and Hilton Honors move points in increments of 1,000.
+        yearly_receive_cap: The most points a member may receive per calendar year (in the
+            program's zone), or None for no cap; :func:`transfer` and :func:`pool_points`
+            then need the receiver's state.
+        max_pool_members: The most members in one pool, the redeemer included
+            (:func:`pool_points`; Hilton Honors: 11), or None for no limit.
+
+    The caps count the moves of the same kind: :func:`transfer` counts ``transfer_out``
+    and ``transfer_in`` postings, :func:`pool_points` counts ``pool_out`` and ``pool_in``.
+    Pools take no fee: :func:`pool_points` refuses a policy with one.
 
     Examples:
         >>> policy = TransferPolicy(minimum=500, fee_rate="0.1", yearly_cap=100_000)
@@ -91,6 +102,12 @@ class TransferPolicy(Spec):
         True
         >>> policy.to_dict()["fee_rate"]
         '0.1'
+        >>> marriott = TransferPolicy(minimum=1_000, multiple_of=1_000, yearly_cap=100_000,
+        ...                           yearly_receive_cap=500_000)
+        >>> TransferPolicy.from_dict(marriott.to_dict()) == marriott
+        True
+        >>> sorted(TransferPolicy().to_dict())  # the limits are left out when unset
+        ['expiry', 'fee_points', 'fee_rate', 'minimum', 'schema_version', 'yearly_cap']
     """
 
     expiry: str = field(default="keep", validator=one_of(("keep", "reset")))
@@ -105,6 +122,19 @@ class TransferPolicy(Spec):
     yearly_cap: int | None = field(
         default=None, validator=whole(min=1, optional=True), codec=Optional(PLAIN)
     )
+    multiple_of: int = field(default=1, validator=whole(min=1), omit_default=True)
+    yearly_receive_cap: int | None = field(
+        default=None,
+        validator=whole(min=1, optional=True),
+        codec=Optional(PLAIN),
+        omit_default=True,
+    )
+    max_pool_members: int | None = field(
+        default=None,
+        validator=whole(min=2, optional=True),
+        codec=Optional(PLAIN),
+        omit_default=True,
+    )
 
     def fee(self, points: int) -> int:
         """The fee, in ledger units, for transferring ``points``.
@@ -114,6 +144,60 @@ class TransferPolicy(Spec):
             20
         """
         return self.fee_points + round_integral(Decimal(points) * self.fee_rate, "ceiling")
+
+    def _check_amount(self, owner: str, field_name: str, points: object, who: str = "") -> int:
+        """``points`` as an int amount the policy allows (minimum and multiple)."""
+        of = f" for {who!r}" if who else ""
+        if isinstance(points, bool) or not isinstance(points, int) or points < self.minimum:
+            raise LedgerError(
+                owner,
+                field_name,
+                expected=f"an int of at least {self.minimum} (minimum)",
+                found=f"{points!r}{of}",
+            )
+        if points % self.multiple_of:
+            raise LedgerError(
+                owner,
+                field_name,
+                expected=f"a multiple of {self.multiple_of} points (multiple_of)",
+                found=f"{points!r}{of}",
+            )
+        return points
+
+    def _check_year(  # noqa: PLR0917 - internal
+        self,
+        owner: str,
+        field_name: str,
+        program: Program,
+        state: MemberState | None,
+        points: int,
+        time: dt.datetime,
+        reason: str,
+    ) -> None:
+        """Refuse ``points`` over the yearly cap of ``reason`` (``*_out``: sent, ``*_in``)."""
+        receiving = reason.endswith("_in")
+        cap = self.yearly_receive_cap if receiving else self.yearly_cap
+        if cap is None:
+            return
+        name = "yearly_receive_cap" if receiving else "yearly_cap"
+        verb = "received" if receiving else "sent"
+        label = "yearly receive cap" if receiving else "yearly cap"
+        if state is None:
+            raise LedgerError(
+                owner,
+                field_name,
+                expected=f"the receiver's MemberState (the policy's {name} is {cap})",
+                found="None",
+            )
+        moved = _moved_in_year(program, state, time, reason)
+        if moved + points > cap:
+            raise LedgerError(
+                owner,
+                "points",
+                expected=f"at most {cap - moved} ({label} {cap}, {moved} already {verb} "
+                f"this year: TransferPolicy.{name})",
+                found=repr(points),
+            )
 
 
 @attrs.frozen
@@ -156,6 +240,7 @@ def transfer(
     *,
     transfer_id: str,
     time: dt.datetime,
+    receiver: MemberState | None = None,
 ) -> Transfer:
     """Move ``points`` from ``sender`` to another member under ``policy``.
 
@@ -172,19 +257,27 @@ def transfer(
         policy: The program's :class:`TransferPolicy` (default: keep expiry, no fee, no cap).
         transfer_id: A unique id; the events' ids derive from it.
         time: When (aware datetime).
+        receiver: The receiver's state, read only for the policy's ``yearly_receive_cap``
+            (required then).
 
     Returns:
         A :class:`Transfer` with the sender's and the receiver's events.
 
     Raises:
-        LedgerError: Below the minimum, over the yearly cap, or at an instant where the
+        LedgerError: Below the minimum, not a multiple of ``multiple_of``, over the
+            yearly cap sent or received (naming the limit), or at an instant where the
             sender already has an event that replays after the debit (see below).
         InsufficientPointsError: The sender lacks ``points`` plus the fee at ``time``.
 
     Examples:
-        Marriott Bonvoy lets a member transfer points to another member's account
-        (Marriott Bonvoy Terms, "Points Transfer"; unverified wording). A 10% fee and the
-        kept expiry of the oldest lot:
+        Marriott Bonvoy lets a member transfer points to another member: "You can
+        transfer a maximum of 100,000 points per calendar year from your account. You can
+        receive a maximum of 500,000 points per calendar year. ... Transfer in increments
+        of 1,000 points" (as listed at https://awardwallet.com/blog/how-to-transfer-
+        marriott-bonvoy-points-to-another-account/; Marriott's own terms not read): that
+        is ``TransferPolicy(minimum=1_000, multiple_of=1_000, yearly_cap=100_000,
+        yearly_receive_cap=500_000)``. Marriott charges no fee; a program with a 10% fee
+        and the kept expiry of the oldest lot:
 
         >>> import datetime as dt
         >>> from crmkit.loyalty import Adjust, ExpiryPolicy, Program, TransferPolicy
@@ -200,20 +293,9 @@ def transfer(
     """
     policy = TransferPolicy() if policy is None else policy
     owner = f"transfer({transfer_id!r})"
-    if isinstance(points, bool) or not isinstance(points, int) or points < policy.minimum:
-        raise LedgerError(
-            owner, "points", expected=f"an int of at least {policy.minimum}", found=repr(points)
-        )
-    if policy.yearly_cap is not None:
-        sent = _sent_in_year(program, sender, time)
-        if sent + points > policy.yearly_cap:
-            raise LedgerError(
-                owner,
-                "points",
-                expected=f"at most {policy.yearly_cap - sent} (yearly cap "
-                f"{policy.yearly_cap}, {sent} already sent this year)",
-                found=repr(points),
-            )
+    policy._check_amount(owner, "points", points)
+    policy._check_year(owner, "sender", program, sender, points, time, "transfer_out")
+    policy._check_year(owner, "receiver", program, receiver, points, time, "transfer_in")
     fee = policy.fee(points)
     out = Adjust(f"{transfer_id}/out", time, points=-points, reason="transfer_out")
     _check_instant(sender, out, owner)
@@ -226,10 +308,10 @@ def transfer(
     after = program.apply(sender, out)
     if fee:
         program.apply(after, sender_events[1])
-    receiver = _credits(
+    credits = _credits(
         program, after, out.event_id, transfer_id, time, "transfer_in", keep=policy.expiry == "keep"
     )
-    return Transfer(transfer_id, points, fee, sender_events, receiver)
+    return Transfer(transfer_id, points, fee, sender_events, credits)
 
 
 def merge_accounts(
@@ -318,36 +400,52 @@ def pool_points(
     program: Program,
     contributions: Mapping[str, tuple[MemberState, int]],
     redeemer: str,
+    policy: TransferPolicy | None = None,
     *,
     pool_id: str,
     time: dt.datetime,
+    receiver: MemberState | None = None,
 ) -> Pool:
     """Pool members' points into ``redeemer``'s account, each parcel keeping its expiry.
 
-    Household pooling: each contributor gives a share (no fee, minimum or cap); the shares
-    arrive in the redeemer's account like a transfer with ``expiry="keep"``, and the app
+    Household pooling: each contributor gives a share; the shares arrive in the redeemer's
+    account like a transfer (expiry kept unless the policy says ``"reset"``), and the app
     then records the redemption (a :class:`~crmkit.loyalty.Redeem`) there. A contribution
-    of the redeemer's own points moves nothing.
+    of the redeemer's own points moves nothing. Without a policy there is no limit; a
+    :class:`TransferPolicy` limits the members in the pool (``max_pool_members``, the
+    redeemer included), each share (``minimum``, ``multiple_of``), the points each
+    contributor gives per calendar year (``yearly_cap``, counting ``pool_out``) and the
+    points the redeemer receives (``yearly_receive_cap``, counting ``pool_in``: this
+    pool's shares together). Pools take no fee.
 
     Args:
         program: The program every member belongs to.
         contributions: Member id -> (the member's state, points given).
         redeemer: The member id that receives the points.
+        policy: The program's limits (default: none).
         pool_id: A unique id; the events' ids derive from it.
         time: When (aware datetime).
+        receiver: The redeemer's state, read only for the policy's ``yearly_receive_cap``
+            (default: the redeemer's own entry in ``contributions``, if any).
 
     Returns:
         A :class:`Pool` with every member's events.
 
     Raises:
-        LedgerError: A share that is not a positive int, or a debit at an instant where
-            the contributor has an event that replays after it.
+        LedgerError: A share that is not a positive int, a limit of the policy broken
+            (named), or a debit at an instant where the contributor has an event that
+            replays after it.
+        ConfigError: A policy with a fee.
         InsufficientPointsError: A contributor lacks the share at ``time``.
 
     Examples:
-        Hilton Honors "Points Pooling" lets members combine points with other members for
-        a reward (Hilton Honors Terms and Conditions, points pooling; unverified wording):
-        two contributors give 30,000 and 20,000, the redeemer adds 10,000 of her own and
+        Hilton Honors "Points Pooling", in Hilton's FAQ as quoted in the FlyerTalk wikipost
+        (https://www.flyertalk.com/forum/hilton-hilton-honors/1882126-hilton-points-pooling-
+        account-closed-beware-printerfriendly.html?printwiki=1): "A total of 11 Hilton
+        Honors Members can pool their Points together. One Member initiates the pooling and
+        up to 10 other Members can contribute." and "A Member can transfer a minimum of
+        1,000 Points and a maximum of 500,000 Points into a pool in a calendar year." Two
+        contributors give 30,000 and 20,000, the redeemer adds 10,000 of her own and
         redeems 60,000.
 
         >>> import datetime as dt
@@ -370,6 +468,8 @@ def pool_points(
         (0, [0, 5000])
     """
     owner = f"pool_points({pool_id!r})"
+    if policy is not None:
+        _check_pool(owner, policy, contributions, redeemer)
     events: dict[str, tuple[Adjust, ...]] = {}
     credits: tuple[Adjust, ...] = ()
     moved = 0
@@ -383,17 +483,50 @@ def pool_points(
             )
         if member == redeemer:
             continue
+        if policy is not None:
+            policy._check_amount(owner, "contributions", points, member)
+            policy._check_year(owner, "contributions", program, state, points, time, "pool_out")
         out = Adjust(f"{pool_id}/{member}/out", time, points=-points, reason="pool_out")
         _check_instant(state, out, owner)
         after = program.apply(state, out)
         events[member] = (out,)
+        keep = policy is None or policy.expiry == "keep"
         credits += _credits(
-            program, after, out.event_id, f"{pool_id}/{member}", time, "pool_in", keep=True
+            program, after, out.event_id, f"{pool_id}/{member}", time, "pool_in", keep=keep
         )
         moved += points
+    if policy is not None and moved:
+        if receiver is None and redeemer in contributions:
+            receiver = contributions[redeemer][0]
+        policy._check_year(owner, "receiver", program, receiver, moved, time, "pool_in")
     if credits:
         events[redeemer] = credits
     return Pool(pool_id, redeemer, moved, events)
+
+
+def _check_pool(
+    owner: str,
+    policy: TransferPolicy,
+    contributions: Mapping[str, tuple[MemberState, int]],
+    redeemer: str,
+) -> None:
+    """Refuse a pool the policy does not allow as a whole (fee, number of members)."""
+    if policy.fee_points or policy.fee_rate:
+        raise ConfigError(
+            owner,
+            "policy",
+            expected="a TransferPolicy without a fee (pools take none)",
+            found=f"fee_points={policy.fee_points}, fee_rate={policy.fee_rate}",
+        )
+    members = len(set(contributions) | {redeemer})
+    if policy.max_pool_members is not None and members > policy.max_pool_members:
+        raise LedgerError(
+            owner,
+            "contributions",
+            expected=f"at most {policy.max_pool_members} members in a pool, the redeemer "
+            "included (TransferPolicy.max_pool_members)",
+            found=f"{members} members",
+        )
 
 
 def _advance(program: Program, state: MemberState, time: dt.datetime) -> MemberState:
@@ -425,13 +558,14 @@ def _check_instant(state: MemberState, debit: Adjust, owner: str) -> None:
             )
 
 
-def _sent_in_year(program: Program, sender: MemberState, time: dt.datetime) -> int:
+def _moved_in_year(program: Program, state: MemberState, time: dt.datetime, reason: str) -> int:
+    """Points ``state`` moved with ``reason`` in the calendar year of ``time`` (local)."""
     year = time.astimezone(program.zone).year
     return sum(
-        -posting.points
-        for posting in sender.postings
+        abs(posting.points)
+        for posting in state.postings
         if posting.kind == "adjust"
-        and posting.rule == "transfer_out"
+        and posting.rule == reason
         and posting.time.astimezone(program.zone).year == year
         and posting.time <= time
     )
