@@ -14,7 +14,11 @@ Cases:
 - ``cohort_retention(freq="Q")`` against a hand-written pandas group-by that makes the
   same customers table (first-purchase quarter x quarters since, distinct buyers).
 
-Run: .venv/bin/python benchmarks/bench_log.py [--copies 10] [--repeat 3]
+``--sample`` runs the cohort cases alone on the 10M-row sample of
+``bench_segmentation.py`` (``crmkit.datasets.transactions``, seed 2026, cached in
+``benchmarks/.data``; generate it with ``bench_segmentation.py --generate 10m``).
+
+Run: .venv/bin/python benchmarks/bench_log.py [--copies 10] [--repeat 3] [--sample]
 """
 
 from __future__ import annotations
@@ -74,6 +78,33 @@ def pandas_cohorts(tx: pd.DataFrame) -> pd.DataFrame:
     return cells.drop_duplicates().groupby(["cohort", "since"]).size().unstack()
 
 
+def check_equal(tx: pd.DataFrame) -> None:
+    """The two cohort tables agree (checked once, outside the timing)."""
+    ours = cohort_retention(tx, freq="Q").counts
+    theirs = pandas_cohorts(tx)
+    theirs.index = ours.index[: len(theirs)]  # quarter numbers -> the same Periods
+    theirs = theirs.reindex(index=ours.index, columns=ours.columns).fillna(0.0)
+    seen = ~np.isnan(ours.to_numpy())
+    assert np.array_equal(ours.to_numpy()[seen], theirs.to_numpy(dtype=float)[seen])
+
+
+def cohort_rows(tx: pd.DataFrame, repeat: int) -> list[tuple[str, float, str]]:
+    """The cohort cases: on the frame, on a built log, and the hand-written pandas."""
+    cohort = best(lambda: cohort_retention(tx, freq="Q"), repeat)
+    log = TransactionLog.from_frame(tx)
+    cohort_on_log = best(lambda: cohort_retention(log, freq="Q"), repeat)
+    hand = best(lambda: pandas_cohorts(tx), repeat)
+    return [
+        ("cohort_retention(freq='Q') on the DataFrame", cohort, f"{hand / cohort:.2f}x"),
+        (
+            "cohort_retention(freq='Q') on a built log",
+            cohort_on_log,
+            f"{hand / cohort_on_log:.2f}x",
+        ),
+        ("hand-written pandas cohort table", hand, ""),
+    ]
+
+
 def best(func: Callable[[], object], repeat: int) -> float:
     times = []
     for _ in range(repeat):
@@ -87,34 +118,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--copies", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--sample", action="store_true", help="the cohort cases on 10M rows")
     args = parser.parse_args()
+    if args.sample:
+        path = Path(__file__).parent / ".data" / "transactions_10m.parquet"
+        if not path.exists():
+            raise SystemExit(f"{path} is missing: run bench_segmentation.py --generate 10m")
+        tx = pd.read_parquet(path, columns=["customer_id", "date", "amount"])
+        print(f"rows {len(tx):,}, customers {tx['customer_id'].nunique():,}")
+        check_equal(tx)
+        print("| case | CPU (s) | speed-up |\n|---|---:|---:|")
+        for name, seconds, ratio in cohort_rows(tx, args.repeat):
+            print(f"| {name} | {seconds:.3f} | {ratio} |")
+        return
     tx = cdnow(args.copies)
     print(f"rows {len(tx):,}, customers {tx['customer_id'].nunique():,}")
-    # The two cohort tables agree (checked once, outside the timing).
-    ours = cohort_retention(tx, freq="Q").counts
-    theirs = pandas_cohorts(tx)
-    theirs.index = ours.index[: len(theirs)]  # quarter numbers -> the same Periods
-    theirs = theirs.reindex(index=ours.index, columns=ours.columns).fillna(0.0)
-    seen = ~np.isnan(ours.to_numpy())
-    assert np.array_equal(ours.to_numpy()[seen], theirs.to_numpy(dtype=float)[seen])
+    check_equal(tx)
     on_frame = best(lambda: five(tx), args.repeat)
     on_log = best(lambda: five(TransactionLog.from_frame(tx)), args.repeat)
     build = best(lambda: TransactionLog.from_frame(tx), args.repeat)
-    cohort = best(lambda: cohort_retention(tx, freq="Q"), args.repeat)
-    cohort_log_tx = TransactionLog.from_frame(tx)
-    cohort_on_log = best(lambda: cohort_retention(cohort_log_tx, freq="Q"), args.repeat)
-    hand = best(lambda: pandas_cohorts(tx), args.repeat)
     rows = [
         ("five analyses on the DataFrame", on_frame, ""),
         ("build TransactionLog once + the same five", on_log, f"{on_frame / on_log:.2f}x"),
         ("  of which: building the log", build, ""),
-        ("cohort_retention(freq='Q') on the DataFrame", cohort, f"{hand / cohort:.2f}x"),
-        (
-            "cohort_retention(freq='Q') on a built log",
-            cohort_on_log,
-            f"{hand / cohort_on_log:.2f}x",
-        ),
-        ("hand-written pandas cohort table", hand, ""),
+        *cohort_rows(tx, args.repeat),
     ]
     print("| case | CPU (s) | speed-up |\n|---|---:|---:|")
     for name, seconds, ratio in rows:

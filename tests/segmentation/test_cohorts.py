@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crmkit import datasets
 from crmkit.errors import ConfigError, InvalidInputError, SchemaError
@@ -161,3 +163,20 @@ def test_input_errors() -> None:
     with pytest.raises(InvalidInputError) as info:
         cohort_retention(bad, amount=None)
     assert info.value.rows == (2,)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lo=st.integers(-700_000, 700_000),
+    width=st.integers(0, 5_000),
+    n=st.integers(1, 3_000),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_months_of_equals_the_calendar_conversion(lo: int, width: int, n: int, seed: int) -> None:
+    """The per-span lookup gives numpy's own day -> month conversion, for spans shorter
+    and longer than the array, before 1970 and after."""
+    from crmkit.segmentation._cohorts import _months_of
+
+    days = np.random.default_rng(seed).integers(lo, lo + width + 1, n)
+    expected = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    assert np.array_equal(_months_of(days), expected)

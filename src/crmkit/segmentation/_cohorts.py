@@ -40,12 +40,32 @@ def _period_of(day: npt.NDArray[np.int64], period: str) -> npt.NDArray[np.int64]
         return day
     if period == "W":  # weeks Monday..Sunday; 1970-01-01 was a Thursday
         return np.floor_divide(day + 3, 7)
-    months = day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    months = _months_of(day)
     if period == "M":
         return months
     if period == "Q":
         return np.floor_divide(months, 3)
     return np.floor_divide(months, 12)
+
+
+def _months_of(day: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Month ordinals (months since 1970-01) of day numbers.
+
+    The calendar conversion runs once per distinct day of the span when the span is
+    shorter than the array (a log covers a few thousand days; a lookup is a gather),
+    else on every value.
+
+    >>> _months_of(np.array([0, 30, 31, -1, 11_016])).tolist()
+    [0, 0, 1, -1, 361]
+    """
+    if len(day) == 0:
+        return day.astype(np.int64)
+    lo, hi = int(day.min()), int(day.max())
+    if hi - lo + 1 >= len(day):
+        return day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    span = np.arange(lo, hi + 1, dtype=np.int64).astype("datetime64[D]")
+    table = span.astype("datetime64[M]").astype(np.int64)
+    return table[day - lo]
 
 
 def _first_day_of(ordinal: int, period: str) -> int:
