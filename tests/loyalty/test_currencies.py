@@ -282,3 +282,30 @@ def test_catalogue_currency_in_a_single_currency_program() -> None:
     assert program.replay(events, as_of=t).available == 20
     assert Program.from_dict(json.loads(json.dumps(program.to_dict()))) == program
     assert Decimal(program.point_value) == Decimal("0.01")
+
+
+def test_a_miles_tender_can_spend_miles_that_become_usable_at_that_instant() -> None:
+    """Regression (found by the two-currency state machine): a ¥0.50 purchase earns 2 x 0.50
+    = 1 mile, pending 7 days. A purchase paid with that 1 mile exactly 7 days later was
+    refused ("at most the 0 available") because the miles book was checked before it was
+    brought to the purchase's instant; the primary book was already there. Both orders of
+    the events, and ``apply``, now give the same state: the mile spent, none left."""
+    program = Program(
+        timezone="UTC",
+        earning={"points": EarningScheme.base_rate(1), "miles": EarningScheme.base_rate(2)},
+        expiry={"points": ExpiryPolicy.never(), "miles": ExpiryPolicy.never()},
+        pending_days=7,
+    )
+    t0 = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    earn = Purchase("p0", t0, lines=[PurchaseLine("1", "0.50")])
+    spend = Purchase(
+        "q0",
+        t0 + dt.timedelta(days=7),
+        lines=[PurchaseLine("1", "0.01")],
+        tenders=[Tender("points", "0.01", points=1, currency="miles")],
+    )
+    stepped = program.apply(program.replay([earn], as_of=t0), spend)
+    for order in ([earn, spend], [spend, earn]):
+        state = program.replay(order, as_of=spend.time)
+        assert state == stepped
+        assert (state.by_currency["miles"].available, state.by_currency["miles"].spent) == (0, 1)

@@ -323,9 +323,12 @@ class Book(YearlyBonuses):
                         return False
             return True
         if isinstance(event, Purchase) and event.tenders:
-            # Every book's points tender is checked before any book changes (rule 11).
+            # Every book's points tender is checked before any book changes (rule 11),
+            # each book brought to the event's instant first: lots that become usable
+            # (or expire) at that very instant count, as in the book's own events.
             self._check_tender(event)
             for book in subs.values():
+                book.advance(self.now)
                 book._check_tender(event)
         for book in subs.values():
             book.apply(event)
