@@ -250,6 +250,33 @@ def _some_threshold(instance: Any, attribute: attrs.Attribute[Any], value: Any) 
         )
 
 
+def _spend_threshold() -> Any:
+    """A qualifying-spend threshold field (None: not a condition)."""
+    return field(
+        default=None,
+        converter=to_optional_decimal,
+        validator=decimal_value(min=0, optional=True),
+        codec=Optional(DECIMAL),
+        omit_default=True,
+    )
+
+
+def _whole_threshold() -> Any:
+    """A whole-number threshold field: points or orders (None: not a condition)."""
+    return field(default=None, validator=whole(min=0, optional=True), omit_default=True)
+
+
+def _count_threshold(*validators: Any) -> Any:
+    """The named-count thresholds field (``{"nights": 25}``)."""
+    return field(
+        default=(),
+        converter=count_pairs,
+        validator=list(validators),
+        codec=COUNTS_CODEC,
+        omit_default=True,
+    )
+
+
 @attrs.frozen(kw_only=True)
 class Qualification(Spec):
     """One way to reach a tier: every threshold it sets must be reached (an AND).
@@ -277,26 +304,10 @@ class Qualification(Spec):
         crmkit.errors.ConfigError: Qualification: parameter 'counts' must be at least one threshold (spend, points, orders or counts); found none.
     """
 
-    spend: Decimal | None = field(
-        default=None,
-        converter=to_optional_decimal,
-        validator=decimal_value(min=0, optional=True),
-        codec=Optional(DECIMAL),
-        omit_default=True,
-    )
-    points: int | None = field(
-        default=None, validator=whole(min=0, optional=True), omit_default=True
-    )
-    orders: int | None = field(
-        default=None, validator=whole(min=0, optional=True), omit_default=True
-    )
-    counts: tuple[tuple[str, int], ...] = field(
-        default=(),
-        converter=count_pairs,
-        validator=[_count_thresholds, _some_threshold],
-        codec=COUNTS_CODEC,
-        omit_default=True,
-    )
+    spend: Decimal | None = _spend_threshold()
+    points: int | None = _whole_threshold()
+    orders: int | None = _whole_threshold()
+    counts: tuple[tuple[str, int], ...] = _count_threshold(_count_thresholds, _some_threshold)
 
     def thresholds(self) -> dict[str, Decimal | int]:
         """The thresholds of this way, by metric (all of them must be reached).
@@ -381,26 +392,10 @@ class Tier(Spec):
     """
 
     name: str = field(validator=_named)
-    spend: Decimal | None = field(
-        default=None,
-        converter=to_optional_decimal,
-        validator=decimal_value(min=0, optional=True),
-        codec=Optional(DECIMAL),
-        omit_default=True,
-    )
-    points: int | None = field(
-        default=None, validator=whole(min=0, optional=True), omit_default=True
-    )
-    orders: int | None = field(
-        default=None, validator=whole(min=0, optional=True), omit_default=True
-    )
-    counts: tuple[tuple[str, int], ...] = field(
-        default=(),
-        converter=count_pairs,
-        validator=_count_thresholds,
-        codec=COUNTS_CODEC,
-        omit_default=True,
-    )
+    spend: Decimal | None = _spend_threshold()
+    points: int | None = _whole_threshold()
+    orders: int | None = _whole_threshold()
+    counts: tuple[tuple[str, int], ...] = _count_threshold(_count_thresholds)
     alternatives: tuple[Qualification, ...] = field(
         default=(),
         converter=_to_qualifications,
