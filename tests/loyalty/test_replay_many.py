@@ -373,3 +373,17 @@ def test_cli_loyalty_reads_counts_tenders_and_kept_expiries(tmp_path, capsys) ->
     assert (out.loc["m", "available"], out.loc["m", "tier"]) == (300, "silver")
     assert main([*base, "--counts", "stays"]) == 2
     assert "'stays'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("counts", ["nights", ["nights", "nights"], ["amount"], [""], [3]])
+def test_replay_many_refuses_bad_count_column_lists(counts: object) -> None:
+    """``counts=`` is a list of distinct column names beside the table's own columns: a
+    bare string (which would read as letters), repeats, a table column or a non-name is a
+    ConfigError naming ``counts``, before anything is read."""
+    table = pd.DataFrame(
+        {"member_id": ["m"], "event_id": ["e"], "time": ["2025-01-01"], "kind": ["enroll"]}
+    )
+    with pytest.raises(ConfigError) as info:
+        replay_many(table, _hotel_program(), as_of=dt.datetime(2025, 2, 1, tzinfo=SH),
+                    counts=counts)  # type: ignore[arg-type]  # fmt: skip
+    assert info.value.field == "counts"

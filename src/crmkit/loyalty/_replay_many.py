@@ -466,8 +466,8 @@ def _only_on_purchases(frame: pd.DataFrame, column: str, wrong: np.ndarray[Any, 
         )
 
 
-def _count_columns(frame: pd.DataFrame, counts: Sequence[str]) -> dict[str, np.ndarray[Any, Any]]:
-    """The named activity-count columns ``counts=`` names, checked present."""
+def _count_names(counts: Sequence[str]) -> tuple[str, ...]:
+    """The column names ``counts=`` gives, checked: a list of distinct new names."""
     if isinstance(counts, str) or not isinstance(counts, Sequence):
         raise ConfigError(
             _OWNER, "counts", expected="a list of column names, e.g. ['nights', 'stays']",
@@ -480,7 +480,13 @@ def _count_columns(frame: pd.DataFrame, counts: Sequence[str]) -> dict[str, np.n
             _OWNER, "counts", expected="distinct column names other than the table's own columns",
             found=repr(counts),
         )  # fmt: skip
-    require_columns(frame, names, _OWNER)
+    return tuple(names)
+
+
+def _count_columns(frame: pd.DataFrame, counts: Sequence[str]) -> dict[str, np.ndarray[Any, Any]]:
+    """The named activity-count columns ``counts=`` names, checked present."""
+    names = _count_names(counts)
+    require_columns(frame, list(names), _OWNER)
     return {name: frame[name].to_numpy(dtype=object) for name in names}
 
 
@@ -964,7 +970,7 @@ def replay_many(
         "event_id": event_id,
         "time": time,
         "kind": kind,
-        "counts": tuple(counts) if isinstance(counts, list | tuple) else counts,
+        "counts": _count_names(counts),
         "date_format": date_format,
         "date_unit": date_unit,
     }
