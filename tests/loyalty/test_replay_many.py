@@ -387,3 +387,18 @@ def test_replay_many_refuses_bad_count_column_lists(counts: object) -> None:
         replay_many(table, _hotel_program(), as_of=dt.datetime(2025, 2, 1, tzinfo=SH),
                     counts=counts)  # type: ignore[arg-type]  # fmt: skip
     assert info.value.field == "counts"
+
+
+def test_replay_many_refuses_a_float_tender_amount_column() -> None:
+    """Money is never float (as the ``amount`` column): a float ``tender_amount`` column is a
+    SchemaError naming it."""
+    table = pd.DataFrame(
+        {
+            "member_id": ["m"], "event_id": ["p"], "time": ["2025-01-01 09:00"],
+            "kind": ["purchase"], "amount": ["10.00"], "tender_points": [100],
+            "tender_amount": [1.0],
+        }
+    )  # fmt: skip
+    with pytest.raises(SchemaError) as info:
+        replay_many(table, _hotel_program(), as_of=dt.datetime(2025, 2, 1, tzinfo=SH))
+    assert info.value.field == "tender_amount"

@@ -220,7 +220,7 @@ def iter_member_events(
     times = datetime_column(
         frame, time, _OWNER, tz=program.zone, date_format=date_format, date_unit=date_unit
     )
-    for column in ("amount", "discount"):
+    for column in ("amount", "discount", "tender_amount"):
         if column in frame.columns:
             _money_column(frame, column, _OWNER)
     n = len(frame)
@@ -447,10 +447,10 @@ def iter_member_events(
 
 
 def _filled(values: np.ndarray[Any, Any]) -> np.ndarray[Any, np.dtype[np.bool_]]:
-    """Rows of an optional column holding a value (not missing, not blank text)."""
-    missing = pd.isna(values)
-    text = np.array([isinstance(v, str) and not v.strip() for v in values.tolist()], dtype=bool)
-    return np.asarray(~missing & ~text, dtype=bool).reshape(len(values))
+    """Rows of an optional column holding a value (:func:`_present`, once per distinct value)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    keep = np.array([_present(u) for u in uniques] + [False], dtype=bool)
+    return keep[codes]
 
 
 def _only_on_purchases(frame: pd.DataFrame, column: str, wrong: np.ndarray[Any, Any]) -> None:
@@ -582,10 +582,8 @@ _SPECIAL_KINDS = {
 
 
 def _present(value: Any) -> bool:
-    """A cell holding a value (not missing, not blank text)."""
-    if isinstance(value, str):
-        return bool(value.strip())
-    return not (value is None or value is pd.NA or value is pd.NaT or value != value)  # noqa: PLR0124 - NaN
+    """A cell holding a value: not missing (None, NA, NaN, NaT) and not blank text."""
+    return value is not pd.NaT and bool(_text(value).strip())
 
 
 def _refuse_misplaced(

@@ -671,34 +671,24 @@ def _lifetime_tiers(instance: Any, attribute: attrs.Attribute[Any], lifetime: An
         seen.add(life.name)
 
 
-def _rollover_window(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value != "none" and instance.window != "since_change":
-        raise ConfigError(
-            "TierLadder",
-            attribute.name,
-            expected="'none' unless window is 'since_change'",
-            found=repr(value),
-        )
+def _default_unless(default: str, other: str, needed: str) -> Any:
+    """A validator: a value other than ``default`` only when field ``other`` is ``needed``."""
+
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value != default and getattr(instance, other) != needed:
+            raise ConfigError(
+                "TierLadder",
+                attribute.name,
+                expected=f"{default!r} unless {other} is {needed!r}",
+                found=repr(value),
+            )
+
+    return check
 
 
-def _rollover_on(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value != "upgrade" and instance.rollover != "surplus":
-        raise ConfigError(
-            "TierLadder",
-            attribute.name,
-            expected="'upgrade' unless rollover is 'surplus'",
-            found=repr(value),
-        )
-
-
-def _climb_window(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value != "highest" and instance.window != "since_change":
-        raise ConfigError(
-            "TierLadder",
-            attribute.name,
-            expected="'highest' unless window is 'since_change'",
-            found=repr(value),
-        )
+_rollover_window = _default_unless("none", "window", "since_change")
+_rollover_on = _default_unless("upgrade", "rollover", "surplus")
+_climb_window = _default_unless("highest", "window", "since_change")
 
 
 def _shorter_than_a_window(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
