@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
@@ -120,6 +121,7 @@ EVENT_TYPES = frozenset(_EVENT_TYPES)
 _key: Callable[[Event], tuple[dt.datetime, int, str]] = operator.attrgetter(
     "time", "rank", "event_id"
 )
+_EVENT_ID: Callable[[Event], str] = operator.attrgetter("event_id")
 
 
 class Book(YearlyBonuses):
@@ -165,7 +167,9 @@ class Book(YearlyBonuses):
         self.event_ids: dict[str, Event] = {}
         self.last: Event | None = None
         self.clock: dt.datetime | None = None
-        self.activations: list[tuple[dt.datetime, str]] = []
+        # Pending lots in activation order: only purchases make pending lots, each
+        # ``pending_days`` after an instant never before the last, so a queue, not a heap.
+        self.activations: deque[_Lot] = deque()
         self.expiries: list[tuple[dt.datetime, str]] = []
         self.deadline: dt.datetime | None = None  # inactivity policy
         self.queue: list[_Lot] = []  # usable lots in consumption order (lazily pruned)
@@ -206,28 +210,6 @@ class Book(YearlyBonuses):
         self.side: dict[str, tuple[TierTracker, int]] = {}
         self.setup_yearly()  # birthday and anniversary bonuses (_yearly)
 
-    # -- copying -------------------------------------------------------------------------
-    def clone(self) -> Book:
-        new = Book.__new__(Book)
-        new.__dict__.update(self.__dict__)
-        new.lots = {k: v.clone() for k, v in self.lots.items()}
-        new.queue = [new.lots[lot.lot_id] for lot in self.queue]
-        new.queue_keys = list(self.queue_keys)
-        new.debits = {k: v.clone() for k, v in self.debits.items()}
-        new.bought = {k: v.clone() for k, v in self.bought.items()}
-        for name in ("postings", "qualifying", "earn_history", "rule_uses", "rejected", "events"):
-            setattr(new, name, list(getattr(self, name)))
-        new.event_ids = dict(self.event_ids)
-        new.tier = self.tier.copy() if self.tier is not None else None
-        new.side = {k: (t.copy(), n) for k, (t, n) in self.side.items()}
-        if self.subs:
-            new.subs = {k: v.clone() for k, v in self.subs.items()}
-            for sub in new.subs.values():
-                sub.parent = new
-        new.activations = list(self.activations)
-        new.expiries = list(self.expiries)
-        return new
-
     # -- events --------------------------------------------------------------------------
     @property
     def last_key(self) -> tuple[dt.datetime, int, str] | None:
@@ -235,6 +217,7 @@ class Book(YearlyBonuses):
         return None if self.last is None else _key(self.last)
 
     def apply(self, event: Event) -> None:
+        """Fold one more event (an event already applied with the same content: nothing)."""
         known = self.event_ids.get(event.event_id)
         if known is not None:
             if known != event:
@@ -245,12 +228,34 @@ class Book(YearlyBonuses):
                     found=f"a different {known.kind} event with the same id",
                 )
             return
+        self.step(event)
+        self.record([event])
+
+    def record(self, events: list[Event]) -> None:
+        """Remember ``events`` as applied (after :meth:`step` folded each of them)."""
+        if not events:
+            return
+        if len(events) == 1:
+            event = events[0]
+            self.event_ids[event.event_id] = event
+            self.events.append(event)
+        else:
+            self.event_ids.update(zip(map(_EVENT_ID, events), events, strict=True))
+            self.events.extend(events)
+        self.last = events[-1]
+
+    def step(self, event: Event) -> None:
+        """Fold ``event``, not yet applied and not before the last one; :meth:`record` it next.
+
+        :meth:`apply` checks and records one event; a replay steps through events already
+        sorted and told apart (:func:`sort_events`) and records them all at once.
+        """
         time = event.time
         self.now = now = time.astimezone(_UTC)  # one zone inside: exact comparisons
         self.local_day = time.date() if time.tzinfo is self.zone else None
         activations, expiries = self.activations, self.expiries
         if (
-            (activations and activations[0][0] <= now)
+            (activations and activations[0].activates_at <= now)
             or (expiries and expiries[0][0] <= now)
             or (self.deadline is not None and self.deadline <= now)
             or self.yearly_any
@@ -268,9 +273,6 @@ class Book(YearlyBonuses):
             if not self.skip_errors:
                 raise
             self.rejected.append((event.event_id, str(err)))
-        self.event_ids[event.event_id] = event
-        self.events.append(event)
-        self.last = event
         if self.inactivity and self.policy.counts_as_activity(
             event.kind, getattr(event, "reason", "")
         ):
@@ -412,7 +414,7 @@ class Book(YearlyBonuses):
             if self.uses_caps:
                 self.earn_history.append((now, points))
             if self.defer_qualifying:
-                bought.deferred = [base, qualifying, 1, event.counts]
+                bought.deferred = (base, qualifying, 1, event.counts)
             else:
                 self.qualifying.append((now, base, qualifying, 1, event.counts, None))
             if self.debt:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import heapq
+from collections import deque
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -211,12 +212,6 @@ class _Lot:
         self.active = activates_at <= earned_at
         self.queued = False
 
-    def clone(self) -> _Lot:
-        new = _Lot.__new__(_Lot)
-        for name in _Lot.__slots__:
-            setattr(new, name, getattr(self, name))
-        return new
-
 
 class _Debit:
     __slots__ = ("allocations", "cancelled", "debit_id", "kind", "points", "restored")
@@ -228,12 +223,6 @@ class _Debit:
         self.allocations = allocations
         self.restored = dict.fromkeys(allocations, 0)
         self.cancelled = False
-
-    def clone(self) -> _Debit:
-        new = _Debit(self.debit_id, self.kind, self.points, dict(self.allocations))
-        new.restored = dict(self.restored)
-        new.cancelled = self.cancelled
-        return new
 
 
 class LotBook:
@@ -257,7 +246,7 @@ class LotBook:
     journal: bool
     qualifying: list[tuple[dt.datetime, Decimal, int, int, tuple[Any, ...], dt.datetime | None]]
     earn_history: list[tuple[dt.datetime, int]]
-    activations: list[tuple[dt.datetime, str]]
+    activations: deque[_Lot]
     expiries: list[tuple[dt.datetime, str]]
     queue: list[_Lot]
     queue_keys: list[tuple[dt.datetime, dt.datetime, str]]
@@ -281,7 +270,7 @@ class LotBook:
         activations, expiries = self.activations, self.expiries
         deadline = self.deadline
         if not (
-            (activations and activations[0][0] <= to)
+            (activations and activations[0].activates_at <= to)
             or (expiries and expiries[0][0] <= to)
             or (deadline is not None and deadline <= to)
         ):
@@ -289,14 +278,14 @@ class LotBook:
                 self.clock = to
             return
         while True:
-            t_act = activations[0][0] if activations else _FAR
+            t_act = activations[0].activates_at if activations else _FAR
             t_exp = expiries[0][0] if expiries else _FAR
             if self.deadline is None:
                 # No inactivity deadline: the sooner of the two heaps (activations first).
                 if t_act <= t_exp:
                     if t_act > to:
                         break
-                    self._activate(self.lots[heapq.heappop(activations)[1]], t_act)
+                    self._activate(activations.popleft(), t_act)
                 else:
                     if t_exp > to:
                         break
@@ -311,8 +300,7 @@ class LotBook:
             if first > to:
                 break
             if t_act == first:
-                _, lot_id = heapq.heappop(activations)
-                self._activate(self.lots[lot_id], first)
+                self._activate(activations.popleft(), first)
             elif t_exp == first:
                 _, lot_id = heapq.heappop(expiries)
                 if self.policy.tier_basis == "held":
@@ -514,7 +502,7 @@ class LotBook:
             lot = _Lot(lot_id, source, rule, points, at, pending_until, expires_utc)
             self.lots[lot_id] = lot
             self.pending += points
-            heapq.heappush(self.activations, (pending_until, lot_id))
+            self.activations.append(lot)
         else:
             lot = _Lot(lot_id, source, rule, points, at, at, expires_utc)
             self.lots[lot_id] = lot

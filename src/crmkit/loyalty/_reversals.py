@@ -74,20 +74,7 @@ class _Bought:
         self.tender: str | None = None
         # Qualifying posting held back while the points are pending:
         # [spend, points, orders, named counts].
-        self.deferred: list[Any] | None = None
-
-    def clone(self) -> _Bought:
-        new = _Bought.__new__(_Bought)
-        for name in _Bought.__slots__:
-            if hasattr(self, name):
-                setattr(new, name, getattr(self, name))
-        if self.qty is not _NO_INTS:
-            new.qty_refunded = dict(self.qty_refunded)
-            new.qty = dict(self.qty)
-            new.line_points = dict(self.line_points)
-            new.line_base = dict(self.line_base)
-        new.deferred = list(self.deferred) if self.deferred is not None else None
-        return new
+        self.deferred: tuple[Decimal, int, int, tuple[Any, ...]] | None = None
 
     @property
     def result(self) -> EarningResult:
@@ -243,11 +230,13 @@ class ReversalBook(LotBook):
         if line_qualifying is None:
             qualifying = points
         if bought.deferred is not None:
-            bought.deferred[0] -= base
-            bought.deferred[1] -= qualifying
-            bought.deferred[2] += orders
-            if orders:
-                bought.deferred[3] = ()
+            spend, points_, orders_, counts_ = bought.deferred
+            bought.deferred = (
+                spend - base,
+                points_ - qualifying,
+                orders_ + orders,
+                () if orders else counts_,
+            )
         elif base or qualifying or orders:
             self.qualifying.append((at, -base, -qualifying, orders, counts, purchase.time))
         self._repay(at, event.event_id)
