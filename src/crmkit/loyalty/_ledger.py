@@ -43,7 +43,7 @@ from crmkit.loyalty._events import (
     Refund,
 )
 from crmkit.loyalty._expiry import ExpiryPolicy
-from crmkit.loyalty._lots import _FAR, Lot, Posting, _Debit, _Lot
+from crmkit.loyalty._lots import _FAR, _NO_LOT_EXPIRY, Lot, Posting, _Debit, _Lot
 from crmkit.loyalty._reversals import _Bought
 from crmkit.loyalty._rules import EarningResult, EarningScheme, MemberContext
 from crmkit.loyalty._tiers import TierStatus, TierTracker
@@ -192,6 +192,7 @@ class Book(YearlyBonuses):
             self.pending_delta is not None and not program.count_pending_for_tier
         )
         self.inactivity = self.expiry_kind == "inactivity"
+        self.expiry_by_day = not (self.expiry_kind in _NO_LOT_EXPIRY or self.policy.by_tier)
         self.available = 0
         self.pending = 0
         self.debt = 0
@@ -402,7 +403,7 @@ class Book(YearlyBonuses):
             else:
                 rules = ",".join(rule for rule, part in rule_points if part)
             delta = self.pending_delta
-            self._new_lot(
+            lot = self._new_lot(
                 event_id, "purchase", rules, points, None if delta is None else now + delta
             )
             bought.lot = event_id
@@ -414,7 +415,7 @@ class Book(YearlyBonuses):
             if self.uses_caps:
                 self.earn_history.append((now, points))
             if self.defer_qualifying:
-                bought.deferred = (base, qualifying, 1, event.counts)
+                lot.deferred = (base, qualifying, 1, event.counts)
             else:
                 self.qualifying.append((now, base, qualifying, 1, event.counts, None))
             if self.debt:

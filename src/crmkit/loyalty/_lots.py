@@ -171,6 +171,7 @@ class _Lot:
         "active",
         "amount",
         "cash_settled",
+        "deferred",
         "earned_at",
         "expired",
         "expires_at",
@@ -211,6 +212,9 @@ class _Lot:
         self.expires_at = expires_at
         self.active = activates_at <= earned_at
         self.queued = False
+        # A purchase's qualifying posting held back while its points are pending:
+        # (spend, points, orders, named counts), posted when the lot activates.
+        self.deferred: tuple[Decimal, int, int, tuple[Any, ...]] | None = None
 
 
 class _Debit:
@@ -261,6 +265,9 @@ class LotBook:
     credited: int
     cash_offset: Decimal
     uses_caps: bool
+    inactivity: bool
+    #: Whether a lot's expiry is the policy's for its local earning day (cached per day).
+    expiry_by_day: bool
     #: The primary ladder's status at an instant (the ledger's; rule 5 reads it).
     tier_status: Callable[[dt.datetime], TierStatus]
 
@@ -343,10 +350,9 @@ class LotBook:
                     self.queue.insert(where, lot)
             if self.journal:
                 self.postings.append((at, "activate", 0, lot_id, lot_id, "pending", (), None))
-        bought = self.bought.get(lot_id)
-        if bought is not None and bought.deferred is not None:
-            spend, points, orders, counts = bought.deferred
-            bought.deferred = None
+        if lot.deferred is not None:
+            spend, points, orders, counts = lot.deferred
+            lot.deferred = None
             if spend or points or orders or counts:
                 self.qualifying.append((at, spend, points, orders, counts, None))
         if self.debt:
@@ -482,7 +488,7 @@ class LotBook:
         # A kept expiry (points transferred with their expiry) replaces the policy's.
         if expires_at is not None:
             expires_utc: dt.datetime | None = expires_at.astimezone(_UTC)
-        elif self.expiry_kind in _NO_LOT_EXPIRY or self.policy.by_tier:
+        elif not self.expiry_by_day:
             expires_utc = self._expiry(at)
         else:
             # The policy's expiry of the local earning day (cached per program).
@@ -492,7 +498,7 @@ class LotBook:
             expires_utc = self.expiry_cache.get(day, _UNKNOWN)
             if expires_utc is _UNKNOWN:
                 expires_utc = self._expiry(at)
-        if self.deadline is None and self.expiry_kind == "inactivity":
+        if self.inactivity and self.deadline is None:
             # Points credited before any declared activity: the clock starts now.
             deadline = self.policy.expires_at(at, self.zone)
             assert deadline is not None

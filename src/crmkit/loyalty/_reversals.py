@@ -44,7 +44,6 @@ class _Bought:
     __slots__ = (
         "_result",
         "base",
-        "deferred",
         "earner",
         "event",
         "line_base",
@@ -72,9 +71,6 @@ class _Bought:
         self.qty: dict[str, int] = _NO_INTS  # the refund tables are not unpacked yet
         self.lot: str | None = None
         self.tender: str | None = None
-        # Qualifying posting held back while the points are pending:
-        # [spend, points, orders, named counts].
-        self.deferred: tuple[Decimal, int, int, tuple[Any, ...]] | None = None
 
     @property
     def result(self) -> EarningResult:
@@ -229,13 +225,15 @@ class ReversalBook(LotBook):
         counts = tuple((k, -v) for k, v in purchase.counts) if orders else ()
         if line_qualifying is None:
             qualifying = points
-        if bought.deferred is not None:
-            spend, points_, orders_, counts_ = bought.deferred
-            bought.deferred = (
+        lot = self.lots[bought.lot] if bought.lot is not None else None
+        if lot is not None and lot.deferred is not None:
+            # Still pending: the held-back posting shrinks instead.
+            spend, held_points, held_orders, held_counts = lot.deferred
+            lot.deferred = (
                 spend - base,
-                points_ - qualifying,
-                orders_ + orders,
-                () if orders else counts_,
+                held_points - qualifying,
+                held_orders + orders,
+                () if orders else held_counts,
             )
         elif base or qualifying or orders:
             self.qualifying.append((at, -base, -qualifying, orders, counts, purchase.time))
