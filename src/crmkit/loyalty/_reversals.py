@@ -16,7 +16,7 @@ import math
 from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from crmkit._rounding import largest_remainder, round_integral
 from crmkit.errors import LedgerError
