@@ -166,14 +166,15 @@ class Book(YearlyBonuses):
         self.events: list[Event] = []
         self.event_ids: dict[str, Event] = {}
         self.last: Event | None = None
-        self.clock: dt.datetime | None = None
+        # The first instant something falls due (LotBook.next_due, kept by the fold); a
+        # book with yearly bonuses looks at every event (their due dates move with it).
+        self.due = _FAR
         # Pending lots in activation order: only purchases make pending lots, each
         # ``pending_days`` after an instant never before the last, so a queue, not a heap.
         self.activations: deque[_Lot] = deque()
         self.expiries: list[tuple[dt.datetime, str]] = []
         self.deadline: dt.datetime | None = None  # inactivity policy
-        self.queue: list[_Lot] = []  # usable lots in consumption order (lazily pruned)
-        self.stale = False  # whether a queued lot may have run empty outside _draw
+        self.queue: list[_Lot] = []  # usable lots with points left, in consumption order
         self.queue_keys: list[tuple[dt.datetime, dt.datetime, str]] = []
         self.expiry_cache = compiled.expiry_cache
         # The (one) point currency this book keeps: its scheme and policy.
@@ -254,16 +255,8 @@ class Book(YearlyBonuses):
         time = event.time
         self.now = now = time.astimezone(_UTC)  # one zone inside: exact comparisons
         self.local_day = time.date() if time.tzinfo is self.zone else None
-        activations, expiries = self.activations, self.expiries
-        if (
-            (activations and activations[0].activates_at <= now)
-            or (expiries and expiries[0][0] <= now)
-            or (self.deadline is not None and self.deadline <= now)
-            or self.yearly_any
-        ):
+        if now >= self.due or self.yearly_any:
             self.advance(now)
-        elif self.clock is None or now > self.clock:
-            self.clock = now
         try:
             handler = self.handlers.get(type(event))
             if handler is not None:
@@ -279,7 +272,8 @@ class Book(YearlyBonuses):
         ):
             deadline = self.policy.expires_at(self.now, self.zone)
             assert deadline is not None
-            self.deadline = deadline.astimezone(_UTC)
+            self.deadline = deadline = deadline.astimezone(_UTC)
+            self.due = min(self.due, deadline)
 
     def advance_all(self, to: dt.datetime) -> None:
         """:meth:`advance` this book and the other currencies' books."""

@@ -164,27 +164,22 @@ class Posting(ResultDict):
 
 
 class _Lot:
-    """The mutable lot inside the fold (see :class:`Lot`)."""
+    """The mutable lot inside the fold (see :class:`Lot`).
 
-    __slots__ = (
-        "activates_at",
-        "active",
-        "amount",
-        "cash_settled",
-        "deferred",
-        "earned_at",
-        "expired",
-        "expires_at",
-        "forfeited",
-        "lot_id",
-        "owed",
-        "queued",
-        "remaining",
-        "reversed",
-        "rule",
-        "source",
-        "spent",
-    )
+    A plain class, not slotted: the counters a new lot starts at are class attributes, so
+    a lot (one per purchase, in every fold) is built by setting only what it was given.
+    """
+
+    spent = 0
+    expired = 0
+    reversed = 0
+    forfeited = 0
+    owed = 0  # part of `spent` still owed as debt
+    cash_settled = 0  # part of `reversed` settled in money by the cash_offset policy
+    queued = False  # in the book's consumption queue
+    # A purchase's qualifying posting held back while its points are pending:
+    # (spend, points, orders, named counts), posted when the lot activates.
+    deferred: tuple[Decimal, int, int, tuple[Any, ...]] | None = None
 
     def __init__(  # noqa: PLR0917 - internal, built in one place
         self,
@@ -201,20 +196,10 @@ class _Lot:
         self.rule = rule
         self.amount = amount
         self.remaining = amount
-        self.spent = 0
-        self.expired = 0
-        self.reversed = 0
-        self.forfeited = 0
-        self.owed = 0  # part of `spent` still owed as debt
-        self.cash_settled = 0  # part of `reversed` settled in money by the cash_offset policy
         self.earned_at = earned_at
         self.activates_at = activates_at
         self.expires_at = expires_at
-        self.active = activates_at <= earned_at
-        self.queued = False
-        # A purchase's qualifying posting held back while its points are pending:
-        # (spend, points, orders, named counts), posted when the lot activates.
-        self.deferred: tuple[Decimal, int, int, tuple[Any, ...]] | None = None
+        self.active = activates_at is earned_at or activates_at <= earned_at
 
 
 class _Debit:
@@ -254,8 +239,7 @@ class LotBook:
     expiries: list[tuple[dt.datetime, str]]
     queue: list[_Lot]
     queue_keys: list[tuple[dt.datetime, dt.datetime, str]]
-    stale: bool
-    clock: dt.datetime | None
+    due: dt.datetime
     deadline: dt.datetime | None
     now: dt.datetime
     local_day: dt.date | None
@@ -274,16 +258,9 @@ class LotBook:
     # -- time ----------------------------------------------------------------------------
     def advance(self, to: dt.datetime) -> None:
         """Activate and expire lots at every instant up to and including ``to``."""
-        activations, expiries = self.activations, self.expiries
-        deadline = self.deadline
-        if not (
-            (activations and activations[0].activates_at <= to)
-            or (expiries and expiries[0][0] <= to)
-            or (deadline is not None and deadline <= to)
-        ):
-            if self.clock is None or to > self.clock:
-                self.clock = to
+        if to < self.due:
             return
+        activations, expiries = self.activations, self.expiries
         while True:
             t_act = activations[0].activates_at if activations else _FAR
             t_exp = expiries[0][0] if expiries else _FAR
@@ -322,11 +299,26 @@ class LotBook:
                         self.deadline = until
                         continue
                 self.deadline = None
-                for lot in self._usable():
+                usable, self.queue, self.queue_keys = self.queue, [], []
+                for lot in usable:
+                    lot.queued = False
                     lot.expires_at = first
                     self._expire(lot, first)
-        if self.clock is None or to > self.clock:
-            self.clock = to
+        self.due = self.next_due()
+
+    def next_due(self) -> dt.datetime:
+        """The first instant an activation, an expiry or the inactivity deadline falls due.
+
+        The fold keeps it as ``due`` (never later than this: whatever is scheduled sooner
+        lowers it at once; :meth:`advance` sets it again), so an event with nothing due
+        before it costs one comparison.
+        """
+        due = self.activations[0].activates_at if self.activations else _FAR
+        if self.expiries and self.expiries[0][0] < due:
+            due = self.expiries[0][0]
+        if self.deadline is not None and self.deadline < due:
+            due = self.deadline
+        return due
 
     def _activate(self, lot: _Lot, at: dt.datetime) -> None:
         if lot.active:
@@ -363,7 +355,8 @@ class LotBook:
         if not points:
             return
         lot.remaining = 0
-        self.stale = True
+        if lot.queued:
+            self._dequeue(lot)
         lot.expired += points
         if lot.active:
             self.available -= points
@@ -403,35 +396,20 @@ class LotBook:
         if not held:
             self._expire(lot, at)
             return
-        if lot.queued:
-            # Its consumption-order key changes: take it out and queue it again.
-            key = (lot.expires_at or _FAR, lot.earned_at, lot.lot_id)
-            where = bisect.bisect_left(self.queue_keys, key)
-            del self.queue_keys[where]
-            del self.queue[where]
-            lot.queued = False
+        if lot.queued:  # its consumption-order key changes: out, and queued again below
+            self._dequeue(lot)
         lot.expires_at = until
         self._enqueue(lot)
         if until is not None:
             heapq.heappush(self.expiries, (until, lot.lot_id))
 
-    def _usable(self) -> list[_Lot]:
-        """Usable lots with points left, in consumption order (soonest expiry, oldest, id)."""
-        queue = self.queue
-        if not self.stale:
-            return queue
-        self.stale = False
-        keep = [lot for lot in queue if lot.remaining]
-        if len(keep) != len(queue):
-            keys = []
-            for lot, key in zip(queue, self.queue_keys, strict=True):
-                if lot.remaining:
-                    keys.append(key)
-                else:
-                    lot.queued = False
-            self.queue = queue = keep
-            self.queue_keys = keys
-        return queue
+    def _dequeue(self, lot: _Lot) -> None:
+        """Take ``lot`` out of the consumption queue (found by the key it was queued with)."""
+        key = (lot.expires_at or _FAR, lot.earned_at, lot.lot_id)
+        where = bisect.bisect_left(self.queue_keys, key)
+        del self.queue_keys[where]
+        del self.queue[where]
+        lot.queued = False
 
     def _enqueue(self, lot: _Lot) -> None:
         if lot.active and lot.remaining and not lot.queued:
@@ -502,13 +480,15 @@ class LotBook:
             # Points credited before any declared activity: the clock starts now.
             deadline = self.policy.expires_at(at, self.zone)
             assert deadline is not None
-            self.deadline = deadline.astimezone(_UTC)
+            self.deadline = deadline = deadline.astimezone(_UTC)
+            self.due = min(self.due, deadline)
         self.credited += points
         if pending_until is not None and pending_until > at:
             lot = _Lot(lot_id, source, rule, points, at, pending_until, expires_utc)
             self.lots[lot_id] = lot
             self.pending += points
             self.activations.append(lot)
+            self.due = min(self.due, pending_until)
         else:
             lot = _Lot(lot_id, source, rule, points, at, at, expires_utc)
             self.lots[lot_id] = lot
@@ -516,6 +496,7 @@ class LotBook:
             self._enqueue(lot)
         if expires_utc is not None:
             heapq.heappush(self.expiries, (expires_utc, lot_id))
+            self.due = min(self.due, expires_utc)
         return lot
 
     def _expiry(self, at: dt.datetime) -> dt.datetime | None:
@@ -550,7 +531,7 @@ class LotBook:
         """Take ``points`` from usable lots, soonest-expiring first; the caller checked."""
         allocations: dict[str, int] = {}
         left = points
-        queue = self._usable()
+        queue = self.queue
         emptied = 0
         for lot in queue:
             take = min(left, lot.remaining)

@@ -259,8 +259,8 @@ class ReversalBook(LotBook):
         take = min(points, lot.remaining)
         if take:
             lot.remaining -= take
-            if not lot.remaining:
-                self.stale = True
+            if not lot.remaining and lot.queued:
+                self._dequeue(lot)
             lot.reversed += take
             if lot.active:
                 self.available -= take
