@@ -89,6 +89,12 @@ def sort_events(events: Iterable[Event]) -> list[Event]:
             found="None" if events is None else type(events).__name__,
             kind="",
         )
+    events = list(events)
+    if EVENT_TYPES.issuperset(map(type, events)) and len(set(map(_EVENT_ID, events))) == len(
+        events
+    ):
+        # Event objects with distinct ids (the common case): nothing to check one by one.
+        return sorted(events, key=_key)
     seen: dict[str, Event] = {}
     exact = EVENT_TYPES
     for event in events:
