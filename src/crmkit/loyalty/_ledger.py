@@ -206,6 +206,7 @@ class Book(YearlyBonuses):
         self.credited = 0
         self.cash_offset = _ZERO
         self.enrolled_at: dt.datetime | None = None
+        self.enrolled_local: dt.datetime | None = None  # the same, in the program's zone
         self.birth_date: dt.date | None = None
         self.orders = 0
         self.skip_errors = False
@@ -219,11 +220,6 @@ class Book(YearlyBonuses):
         self.setup_yearly()  # birthday and anniversary bonuses (_yearly)
 
     # -- events --------------------------------------------------------------------------
-    @property
-    def last_key(self) -> tuple[dt.datetime, int, str] | None:
-        """The replay-order key of the last event applied (None before any)."""
-        return None if self.last is None else _key(self.last)
-
     def apply(self, event: Event) -> None:
         """Fold one more event (an event already applied with the same content: nothing)."""
         known = self.event_ids.get(event.event_id)
@@ -237,20 +233,20 @@ class Book(YearlyBonuses):
                 )
             return
         self.step(event)
-        self.record([event])
+        self.record(event)
 
-    def record(self, events: list[Event]) -> None:
-        """Remember ``events`` as applied (after :meth:`step` folded each of them)."""
-        if not events:
-            return
-        if len(events) == 1:
-            event = events[0]
-            self.event_ids[event.event_id] = event
-            self.events.append(event)
-        else:
+    def record(self, event: Event) -> None:
+        """Remember ``event`` as applied (after :meth:`step` folded it)."""
+        self.event_ids[event.event_id] = event
+        self.events.append(event)
+        self.last = event
+
+    def record_all(self, events: list[Event]) -> None:
+        """Remember ``events``, in replay order, as applied (each folded by :meth:`step`)."""
+        if events:
             self.event_ids.update(zip(map(_EVENT_ID, events), events, strict=True))
             self.events.extend(events)
-        self.last = events[-1]
+            self.last = events[-1]
 
     def step(self, event: Event) -> None:
         """Fold ``event``, not yet applied and not before the last one; :meth:`record` it next.
@@ -354,14 +350,15 @@ class Book(YearlyBonuses):
             self.set_birth_date(event.birth_date)
 
     def _enroll(self, event: Enroll) -> None:
-        if self.enrolled_at is not None:
+        if self.enrolled_local is not None:
             raise LedgerError(
                 f"Enroll {event.event_id!r}",
                 "member",
                 expected="enrolled once",
-                found=f"an earlier enrolment at {self.enrolled_at.astimezone(self.zone).isoformat()}",
+                found=f"an earlier enrolment at {self.enrolled_local.isoformat()}",
             )
         self.enrolled_at = self.now
+        self.enrolled_local = self.now.astimezone(self.zone)
         if event.birth_date is not None:
             self.set_birth_date(event.birth_date)
         result = self.scheme.enrollment_points(self.now, timezone=self.zone)

@@ -536,10 +536,10 @@ class Program(Spec):
             for event in ordered:
                 step(event)
         except decimal.DecimalException as err:
-            # As _apply_exact (one try block for the whole fold, not a call per event).
+            # One try block for the whole fold, not a call per event.
             assert event is not None
             raise _arithmetic_error(err, event, "Program.replay()", "events") from None
-        book.record(ordered)
+        book.record_all(ordered)
         book.advance_all(end.astimezone(dt.UTC))
         return book
 
@@ -597,13 +597,18 @@ class Program(Spec):
         if known is not None:
             book.apply(sorted_event)  # raises for a conflicting duplicate
             return state
-        end = max(state.as_of, sorted_event.time)
-        key = (sorted_event.time, sorted_event.rank, sorted_event.event_id)
-        if sorted_event.time < state.as_of or (book.last_key is not None and key < book.last_key):
+        time = sorted_event.time
+        last = book.last
+        if time < state.as_of or (
+            last is not None
+            and time <= last.time
+            and (time, sorted_event.rank, sorted_event.event_id)
+            < (last.time, last.rank, last.event_id)
+        ):
             try:
                 return self.replay(
                     [*book.events, sorted_event],
-                    as_of=end,
+                    as_of=max(state.as_of, time),
                     on_error="skip" if book.skip_errors else "raise",
                 )
             except PointsArithmeticError as err:  # named by the call the caller made
@@ -614,10 +619,14 @@ class Program(Spec):
         # Every state built on this book so far now rebuilds from its own events when read
         # (also when this event is refused half-way and raises).
         book.generation += 1
-        _apply_exact(book, sorted_event, "Program.apply()", "event")
-        # The book already holds the event's instant in UTC (``now``) when it is the end.
-        book.advance_all(book.now if end is sorted_event.time else end.astimezone(dt.UTC))
-        return MemberState._from_book(book, end)
+        try:
+            book.step(sorted_event)  # (not applied yet, and not before the last one)
+        except decimal.DecimalException as err:
+            raise _arithmetic_error(err, sorted_event, "Program.apply()", "event") from None
+        book.record(sorted_event)
+        # The new state is at the event's instant, which the book holds in UTC (``now``).
+        book.advance_all(book.now)
+        return MemberState._from_book(book, time)
 
     def _as_of(self, as_of: object, owner: str = "Program.replay()") -> dt.datetime:
         """``as_of`` read in the program's zone; errors name ``owner`` (the caller's call)."""
@@ -632,14 +641,6 @@ class PointsArithmeticError(InvalidInputError, decimal.DecimalException):
     Also a ``decimal.DecimalException`` (what the arithmetic raised), so that the batch
     readers that name the member's table rows keep catching it (walkfix).
     """
-
-
-def _apply_exact(book: Book, event: Event, owner: str, field: str) -> None:
-    """``book.apply(event)``; an amount beyond the exact arithmetic names the event."""
-    try:
-        book.apply(event)
-    except decimal.DecimalException as err:
-        raise _arithmetic_error(err, event, owner, field) from None
 
 
 def _arithmetic_error(
@@ -1047,7 +1048,7 @@ class _Earnings(Mapping[str, EarningResult]):
         return repr(dict(self))
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen(eq=False, slots=False)
 class MemberState:
     """What a member has at ``as_of``, and why: the result of :meth:`Program.replay`.
 
@@ -1111,21 +1112,32 @@ class MemberState:
     def _from_book(cls, book: Book, as_of: dt.datetime) -> MemberState:
         """Build the state from the replay's book (internal); lots and postings wait."""
         zone = book.zone
-        return cls(
-            as_of=as_of if as_of.tzinfo is zone else as_of.astimezone(zone),
-            available=book.available,
-            pending=book.pending,
-            debt=book.debt,
-            credited=book.credited,
-            cash_offset=book.cash_offset,
-            enrolled_at=book.enrolled_at.astimezone(zone) if book.enrolled_at else None,
-            birth_date=book.birth_date,
-            rejected=tuple(book.rejected),
-            snap=_Snapshot(book, as_of),
-            others={name: cls._from_book(sub, as_of) for name, sub in book.subs.items()}
-            if book.subs
-            else _NO_OTHERS,
+        # Program.apply builds one state per event: the fields go into the instance's
+        # dict in one call (the frozen class's own __init__, one object.__setattr__ call
+        # per field, costs almost as much as the event's fold).
+        state = object.__new__(cls)
+        state.__dict__.update(
+            zip(
+                _STATE_FIELDS,
+                (
+                    as_of if as_of.tzinfo is zone else as_of.astimezone(zone),
+                    book.available,
+                    book.pending,
+                    book.debt,
+                    book.credited,
+                    book.cash_offset,
+                    book.enrolled_local,
+                    book.birth_date,
+                    tuple(book.rejected),
+                    _Snapshot(book, as_of),
+                    {name: cls._from_book(sub, as_of) for name, sub in book.subs.items()}
+                    if book.subs
+                    else _NO_OTHERS,
+                ),
+                strict=True,
+            )
         )
+        return state
 
     def _key(self) -> tuple[Any, ...]:
         return (
@@ -1529,3 +1541,7 @@ class MemberState:
             ()
         """
         return self._snap.events()
+
+
+#: MemberState's fields, in order (see ``MemberState._from_book``).
+_STATE_FIELDS = tuple(field.name for field in attrs.fields(MemberState))
