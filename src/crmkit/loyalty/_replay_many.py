@@ -8,7 +8,7 @@ import functools
 import itertools
 import math
 import operator
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, cast
 
@@ -147,37 +147,219 @@ def _text_array(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     return np.array([_text(v) for v in values], dtype=object)
 
 
-def _decimal_array(values: np.ndarray[Any, Any], rows: np.ndarray[Any, Any]) -> list[Any]:
-    """Decimal of ``values[rows]`` (None where missing, ``_BAD`` where not a finite number)."""
-    picked = values[rows]
+def _objects(values: Sequence[Any]) -> np.ndarray[Any, Any]:
+    """A 1-d object array of ``values`` as they are (tuples are not unpacked)."""
+    return np.fromiter(values, dtype=object, count=len(values))
 
-    def parse(value: Any) -> Any:
-        if value is None or _text(value) == "":
-            return None
-        try:
-            return to_decimal(value, _OWNER, "amount")
-        except InvalidInputError:
-            return _BAD
 
-    if pd.api.types.infer_dtype(picked, skipna=True) in ("string", "empty"):
-        # Equal strings parse to equal Decimals (same digits and exponent): parse each once.
-        codes, uniques = pd.factorize(picked, use_na_sentinel=True)
-        parsed = [parse(u) for u in uniques] + [None]
-        return [parsed[c] for c in codes.tolist()]
-    return [parse(v) for v in picked]
+def _coded_texts(
+    frame: pd.DataFrame, name: str
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """``_text`` of every cell of a column as ``(codes, texts)``: row i holds ``texts[codes[i]]``.
+
+    Equal codes are equal texts; the last text is ``""`` (code -1: a gap, or no column).
+    A string column is coded by its distinct values, without a Python object per row.
+    """
+    if name not in frame.columns:
+        return np.full(len(frame), -1, dtype=np.intp), _objects([""])
+    series = frame[name]
+    if isinstance(series.dtype, pd.StringDtype):
+        codes, uniques = pd.factorize(series.array, use_na_sentinel=True)
+    else:
+        codes, uniques = pd.factorize(_text_array(series.to_numpy(dtype=object)))
+    return codes, _objects([*np.asarray(uniques, dtype=object).tolist(), ""])
+
+
+def _decimal(value: Any) -> Any:
+    """Decimal of a cell (None where missing, ``_BAD`` where not a finite number)."""
+    if value is None or _text(value) == "":
+        return None
+    try:
+        return to_decimal(value, _OWNER, "amount")
+    except InvalidInputError:
+        return _BAD
+
+
+def _decimals(texts: list[Any]) -> list[Any]:
+    """:func:`_decimal` of distinct strings: ``Decimal(text)`` when every one is a finite number.
+
+    ``Decimal`` strips the same surrounding whitespace as ``str.strip``, so where it accepts
+    every text and each is finite the values are those of :func:`to_decimal`.
+    """
+    try:
+        values = list(map(Decimal, texts))
+    except (decimal.InvalidOperation, TypeError, ValueError):
+        return [_decimal(t) for t in texts]
+    if all(map(Decimal.is_finite, values)):
+        return values
+    return [_decimal(t) for t in texts]
+
+
+def _coded_decimals(
+    frame: pd.DataFrame, name: str, rows: np.ndarray[Any, Any]
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """:func:`_decimal` of a column at ``rows`` as ``(codes, values)`` (values[-1] is None).
+
+    Equal strings parse to equal Decimals (same digits and exponent): each is parsed once.
+    """
+    if name not in frame.columns:
+        return np.full(len(rows), -1, dtype=np.intp), _objects([None])
+    series = frame[name]
+    if isinstance(series.dtype, pd.StringDtype):
+        codes, uniques = pd.factorize(series.array.take(rows), use_na_sentinel=True)
+        values = _decimals(np.asarray(uniques, dtype=object).tolist())
+    else:
+        picked = series.to_numpy(dtype=object)[rows]
+        if pd.api.types.infer_dtype(picked, skipna=True) in ("string", "empty"):
+            codes, uniques = pd.factorize(picked, use_na_sentinel=True)
+            values = _decimals(list(uniques))
+        else:
+            codes = np.arange(len(rows), dtype=np.intp)
+            values = [_decimal(v) for v in picked]
+    return codes, _objects([*values, None])
 
 
 _BAD = object()
 
 
-def _parsed(values: np.ndarray[Any, Any], rows: np.ndarray[Any, Any], parse: Any) -> list[Any]:
-    """``parse`` of ``values[rows]``, once per distinct value for string or int columns."""
-    picked = values[rows]
-    if pd.api.types.infer_dtype(picked, skipna=True) in ("string", "integer", "empty"):
-        codes, uniques = pd.factorize(picked, use_na_sentinel=True)
-        done = [parse(u) for u in uniques] + [parse(None)]
-        return [done[c] for c in codes.tolist()]
-    return [parse(v) for v in picked]
+def _coded_ints(
+    frame: pd.DataFrame, name: str, rows: np.ndarray[Any, Any], parse: Any
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """``parse`` of a column at ``rows`` as ``(codes, values)``, once per distinct string or int."""
+    if name not in frame.columns:
+        return np.full(len(rows), -1, dtype=np.intp), _objects([parse(None)])
+    series = frame[name]
+    if isinstance(series.dtype, pd.StringDtype):
+        codes, uniques = pd.factorize(series.array.take(rows), use_na_sentinel=True)
+        values = [parse(u) for u in np.asarray(uniques, dtype=object).tolist()]
+    else:
+        picked = series.to_numpy(dtype=object)[rows]
+        if pd.api.types.infer_dtype(picked, skipna=True) in ("string", "integer", "empty"):
+            codes, uniques = pd.factorize(picked, use_na_sentinel=True)
+            values = [parse(u) for u in uniques]
+        else:
+            codes = np.arange(len(rows), dtype=np.intp)
+            values = [parse(v) for v in picked]
+    return codes, _objects([*values, parse(None)])
+
+
+def _of_type(values: np.ndarray[Any, Any], kind: type) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Which elements are exactly of type ``kind`` (not a subclass, not bool for int)."""
+    return cast(
+        "np.ndarray[Any, np.dtype[np.bool_]]",
+        np.fromiter(map(type, values), dtype=object, count=len(values)) == kind,
+    )
+
+
+def _at_least(values: np.ndarray[Any, Any], kind: type, low: Any) -> np.ndarray[Any, Any]:
+    """Which elements are of type ``kind`` and at least ``low``."""
+    ok = _of_type(values, kind)
+    ok[ok] = values[ok] >= low
+    return ok
+
+
+def _datetimes(times: pd.Series) -> np.ndarray[Any, Any]:
+    """``times.dt.to_pydatetime()`` (aware times), built without a zone lookup per row.
+
+    The same values: wall time, ``fold`` and the column's tzinfo object. Each datetime is
+    made from its pickled state (the wall-clock fields in 10 bytes, computed by numpy) and
+    the zone; ``fold`` is 0 but in a repeated hour, whose rows pandas converts as before.
+    Times numpy cannot give exactly (below a microsecond, outside years 1-9999, gaps)
+    are converted by pandas.
+    """
+    tz = times.dt.tz
+    n = len(times)
+    wall = times.dt.tz_localize(None).to_numpy()
+    micros = wall.astype("datetime64[us]")
+    if (
+        n == 0
+        or tz is None
+        or np.isnat(micros).any()
+        or (micros != wall).any()
+        or micros.min() < np.datetime64("0001-01-01", "us")
+        or micros.max() >= np.datetime64("10000-01-01", "us")
+        or np.asarray(times.iloc[:1].dt.to_pydatetime(), dtype=object)[0].tzinfo is not tz
+    ):
+        return np.asarray(times.dt.to_pydatetime(), dtype=object)
+    # A wall time read back in the zone is the same instant, but in a repeated hour (NaT).
+    again = times.dt.tz_localize(None).dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+    repeated = again.isna().to_numpy()
+    if (
+        again.dt.unit != times.dt.unit
+        or (again.array.asi8[~repeated] != times.array.asi8[~repeated]).any()
+    ):
+        return np.asarray(times.dt.to_pydatetime(), dtype=object)
+    us = micros.view(np.int64)
+    days = us // 86_400_000_000
+    rest = us - days * 86_400_000_000
+    day_ = days.astype("datetime64[D]")
+    month_ = day_.astype("datetime64[M]")
+    year = month_.astype(np.int64) // 12 + 1970
+    seconds, micro = np.divmod(rest, 1_000_000)
+    state = np.empty((n, 10), dtype=np.uint8)
+    state[:, 0] = year >> 8
+    state[:, 1] = year & 255
+    state[:, 2] = month_.astype(np.int64) % 12 + 1
+    state[:, 3] = (day_ - month_.astype("datetime64[D]")).astype(np.int64) + 1
+    state[:, 4] = seconds // 3600
+    state[:, 5] = seconds // 60 % 60
+    state[:, 6] = seconds % 60
+    state[:, 7] = micro >> 16
+    state[:, 8] = (micro >> 8) & 255
+    state[:, 9] = micro & 255
+    make = cast("Any", dt.datetime)
+    out = _objects(list(map(make, state.view("V10").ravel().tolist(), itertools.repeat(tz))))
+    if repeated.any():
+        out[repeated] = np.asarray(times.iloc[repeated].dt.to_pydatetime(), dtype=object)
+    return out
+
+
+def _combined(*codes: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """One code per distinct combination of the codes (-1 counts as a value)."""
+    key = pd.factorize(codes[0])[0]
+    for more in codes[1:]:
+        width = int(more.max(initial=-1)) + 2
+        key = pd.factorize(key.astype(np.int64) * width + (more.astype(np.int64) + 1))[0]
+    return key
+
+
+def _fill(setter: Any, *values: Iterable[Any]) -> None:
+    """``setter(*args)`` for each row of ``values``, looped in C (the setters return None)."""
+    any(map(setter, *values))
+
+
+def _create(
+    cls: type[Any], names: Sequence[str], values: Sequence[Any], lo: int, hi: int
+) -> list[Any]:
+    """Instances ``lo:hi`` of a frozen class from checked values (no validation).
+
+    ``values`` holds, per slot in ``names``, an array of every instance's value (sliced
+    ``lo:hi``) or one value they all take. Each slot is set through its own setter (a
+    frozen class refuses plain assignment), for all instances in one C loop.
+    """
+    objects = list(map(object.__new__, itertools.repeat(cls, hi - lo)))
+    for name, value in zip(names, values, strict=True):
+        setter = cast("Any", getattr(cls, name)).__set__
+        if isinstance(value, np.ndarray):
+            _fill(setter, objects, value[lo:hi].tolist())
+        else:
+            _fill(setter, objects, itertools.repeat(value))
+    return objects
+
+
+#: Events built at a time (whole members): bounds the event objects held at once.
+_CHUNK = 32_768
+#: How an event is built: through the checked constructors (``_SLOW``, or several lines of
+#: checked values), else by kind, one row of checked values set straight into the slots.
+_SLOW, _PURCHASE, _REFUND, _CANCEL, _REDEEM, _ADJUST, _ENROLL = range(7)
+_WAYS = {
+    _PURCHASE: "purchase",
+    _REFUND: "refund",
+    _CANCEL: "cancel_redemption",
+    _REDEEM: "redeem",
+    _ADJUST: "adjust",
+    _ENROLL: "enroll",
+}
 
 
 def iter_member_events(
@@ -195,11 +377,12 @@ def iter_member_events(
     """Yield ``(member, events)`` one member at a time, in order of first appearance.
 
     The whole table is validated and converted column by column first (vectorised:
-    amounts are parsed once per distinct value); event objects are then built per member,
-    so a large table never holds every member's events at once. Purchases whose columns
-    passed those checks are built without re-validating each field; a member with any
-    doubtful row is built through the checked constructors, which name the offending
-    row. See :func:`events_from_frame` for the arguments.
+    values are parsed once per distinct value); event objects are then built a block of
+    members at a time, so a large table never holds every member's events at once. Events
+    of one row whose columns passed those checks are built without re-validating each
+    field (one-line purchases of equal lines share one line object: lines are immutable
+    values); a member with any doubtful row is built through the checked constructors,
+    which name the offending row. See :func:`events_from_frame` for the arguments.
     """
     require_frame(frame, _OWNER, "events")
     require_columns(frame, [member, event_id, time, kind], _OWNER)
@@ -224,8 +407,6 @@ def iter_member_events(
         if column in frame.columns:
             _money_column(frame, column, _OWNER)
     n = len(frame)
-    empty = np.full(n, None, dtype=object)
-    raw = {name: frame[name].to_numpy(dtype=object) for name in _OPTIONAL if name in frame}
     count_columns = _count_columns(frame, counts)
     expires = _expiry_column(frame, program, date_format, date_unit)
 
@@ -241,209 +422,203 @@ def iter_member_events(
     events_s = event_codes[order]
     member_starts = np.flatnonzero(np.r_[True, codes_s[1:] != codes_s[:-1]])
     event_starts = np.flatnonzero(np.r_[True, events_s[1:] != events_s[:-1]])
-    # Members whose events each own one row and a row's kind/time agree are the common
-    # case; an event of several rows checks its rows agree when built.
-    stamps = np.asarray(times.dt.to_pydatetime(), dtype=object)
-    kind_values = kinds.to_numpy(dtype=object)
-    purchase = kind_values == "purchase"
+    kind_code, kind_uniques = pd.factorize(kinds)
+    kind_code = np.array([_KINDS.index(u) for u in kind_uniques], dtype=np.intp)[kind_code]
+    kind_values = _objects(_KINDS)[kind_code]
+    stamps = _datetimes(times)
+    purchase = kind_code == _KINDS.index("purchase")
     prows = np.flatnonzero(purchase)
-    amounts = np.full(n, None, dtype=object)
-    discounts = np.full(n, _ZERO, dtype=object)
-    quantities = np.full(n, 1, dtype=object)
-    if "amount" in raw:
-        amounts[prows] = _decimal_array(raw["amount"], prows)
-    if "discount" in raw:
-        discounts[prows] = [
-            _ZERO if d is None else d for d in _decimal_array(raw["discount"], prows)
-        ]
-    if "quantity" in raw:
-        quantities[prows] = [
-            1 if q is None else q for q in _parsed(raw["quantity"], prows, _quantity)
-        ]
-    # Purchase rows whose values the checked constructors would accept as they are.
+    # Purchase line values, coded: row r (a purchase) holds values[codes[r]].
+    amount_codes = np.full(n, -1, dtype=np.intp)
+    discount_codes = np.full(n, -1, dtype=np.intp)
+    quantity_codes = np.full(n, -1, dtype=np.intp)
+    amount_codes[prows], amount_values = _coded_decimals(frame, "amount", prows)
+    discount_codes[prows], discount_values = _coded_decimals(frame, "discount", prows)
+    discount_values[_objects([v is None for v in discount_values]).astype(bool)] = _ZERO
+    quantity_codes[prows], quantity_values = _coded_ints(frame, "quantity", prows, _quantity)
+    quantity_values[_objects([v is None for v in quantity_values]).astype(bool)] = 1
+    # Purchase rows whose values the checked constructors would accept as they are,
+    # checked once per distinct value (and the discount against the amount per row).
     ready = np.zeros(n, dtype=bool)
-    ready[prows] = [
-        type(a) is Decimal
-        and type(d) is Decimal
-        and type(q) is int
-        and q >= 1
-        and a >= 0
-        and _ZERO <= d <= a
-        for a, d, q in zip(
-            amounts[prows].tolist(),
-            discounts[prows].tolist(),
-            quantities[prows].tolist(),
-            strict=True,
-        )
-    ]
+    amounts = amount_values[amount_codes[prows]]
+    discounts = discount_values[discount_codes[prows]]
+    fine = (
+        _at_least(amount_values, Decimal, _ZERO)[amount_codes[prows]]
+        & _at_least(discount_values, Decimal, _ZERO)[discount_codes[prows]]
+        & _at_least(quantity_values, int, 1)[quantity_codes[prows]]
+    )
+    if "discount" in frame.columns:
+        fine[fine] = discounts[fine] <= amounts[fine]
+    ready[prows] = fine
     text = {
-        name: _text_array(raw[name]) if name in raw else np.full(n, "", dtype=object)
-        for name in ("line", "sku", "category", "channel", "ref", "reward", "reason")
+        name: _coded_texts(frame, name)
+        for name in ("line", "sku", "category", "channel", "ref", "reward", "reason", "birth_date")
     }
+
+    def filled(name: str) -> np.ndarray[Any, np.dtype[np.bool_]]:
+        name_codes, texts = text[name]
+        return cast("np.ndarray[Any, np.dtype[np.bool_]]", texts.astype(bool)[name_codes])
+
+    def text_at(name: str, rows: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        name_codes, texts = text[name]
+        return cast("np.ndarray[Any, Any]", texts[name_codes[rows]])
+
+    has_line = filled("line")
     # Repeated rows share member and event id: only events of several rows can hold them.
     several = np.bincount(event_codes)[event_codes] > 1
-    _refuse_repeated_lines(frame, purchase & several & ~text["line"].astype(bool))
+    _refuse_repeated_lines(frame, purchase & several & ~has_line)
     # Other one-row events whose values the checked constructors would accept as they are
     # (`ready`); everything else (and every error) goes through those constructors.
-    point_values = np.full(n, None, dtype=object)
     point_rows = np.flatnonzero(np.isin(kind_values, ["redeem", "adjust"]))
-    if "points" in raw:
-        point_values[point_rows] = _parsed(raw["points"], point_rows, _whole)
-    has_ref = text["ref"].astype(bool)
-    ready |= (kind_values == "refund") & has_ref & ~text["line"].astype(bool)
-    ready |= (kind_values == "cancel_redemption") & has_ref
-    is_int = np.zeros(n, dtype=bool)
-    is_int[point_rows] = [type(v) is int for v in point_values[point_rows].tolist()]
-    positive = np.zeros(n, dtype=bool)
-    nonzero = np.zeros(n, dtype=bool)
+    point_codes = np.full(n, -1, dtype=np.intp)
+    point_codes[point_rows], point_values = _coded_ints(frame, "points", point_rows, _whole)
+    is_int = _of_type(point_values, int)
+    positive = np.zeros(len(point_values), dtype=bool)
+    nonzero = np.zeros(len(point_values), dtype=bool)
     positive[is_int] = point_values[is_int].astype(np.int64) >= 1
     nonzero[is_int] = point_values[is_int].astype(np.int64) != 0
+    missing = _objects([v is None for v in point_values]).astype(bool)
+    has_ref = filled("ref")
+    ready |= (kind_values == "refund") & has_ref & ~has_line
+    ready |= (kind_values == "cancel_redemption") & has_ref
     ready |= (kind_values == "redeem") & (
-        positive | (pd.isna(point_values) & text["reward"].astype(bool))
+        positive[point_codes] | (missing[point_codes] & filled("reward"))
     )
-    ready |= (kind_values == "adjust") & nonzero
+    ready |= (kind_values == "adjust") & nonzero[point_codes]
+    ready |= (kind_values == "enroll") & ~filled("birth_date")
     ready &= ids.astype(bool)
     labels = frame.index
-    columns = {name: raw.get(name, empty) for name in _OPTIONAL}
-    columns["expires_at"] = expires
     # Rows carrying a currency, a tender, an expiry or a count go through the checked path.
     special = ~pd.isna(expires)
     for name in _SPECIAL:
-        if name in raw:
-            special |= _filled(raw[name])
+        if name in frame.columns:
+            special |= _filled(frame[name].to_numpy(dtype=object))
     for name, values in count_columns.items():
-        filled = _filled(values)
-        _only_on_purchases(frame, name, filled & ~purchase)
-        special |= filled
-        columns["count:" + name] = values
+        in_use = _filled(values)
+        _only_on_purchases(frame, name, in_use & ~purchase)
+        special |= in_use
     ready &= ~special
-    # Every per-row value in replay-building order, kept in numpy arrays: a table-sized
-    # Python list would be traversed by every full garbage collection while the members
-    # are folded; each member takes short lists of its own slice.
-    sorted_columns = [
-        values[order]
-        for values in (
-            ids,
-            kind_values,
-            stamps,
-            ready,
-            amounts,
-            discounts,
-            quantities,
-            text["line"],
-            text["sku"],
-            text["category"],
-            text["channel"],
-            text["ref"],
-            text["reward"],
-            text["reason"],
-            point_values,
-        )
-    ]
-    bounds = np.append(member_starts, n)
+
+    # The events in replay-building order: each one's first row and how it is built.
     event_bounds = np.append(event_starts, n)
-    member_events_at = cast("list[int]", np.searchsorted(event_starts, bounds).tolist())
-    new = object.__new__
-    set_ = object.__setattr__
-    # The slots' own setters (frozen classes refuse plain assignment).
-    line_id_, amount_, quantity_, sku_, category_, discount_ = (
-        cast("Any", getattr(PurchaseLine, name)).__set__
-        for name in ("line_id", "amount", "quantity", "sku", "category", "discount")
+    first = order[event_starts]
+    how = np.full(len(event_starts), _SLOW, dtype=np.int8)
+    one = ready[first] & (np.diff(event_bounds) == 1)
+    for way, what in _WAYS.items():
+        how[one & (kind_code[first] == _KINDS.index(what))] = way
+    at = {way: np.flatnonzero(how == way) for way in _WAYS}
+    rows_of = {way: first[at[way]] for way in _WAYS}
+    # Equal lines of one-line purchases are one object (and one tuple of it): immutable values.
+    bought = rows_of[_PURCHASE]
+    combo = _combined(
+        text["line"][0][bought],
+        amount_codes[bought],
+        quantity_codes[bought],
+        text["sku"][0][bought],
+        text["category"][0][bought],
+        discount_codes[bought],
     )
-    event_id_, time_, lines_, channel_, tenders_, counts_ = (
-        cast("Any", getattr(Purchase, name)).__set__
-        for name in ("event_id", "time", "lines", "channel", "tenders", "counts")
+    shown = bought[np.unique(combo, return_index=True)[1]]
+    line_ids = text_at("line", shown)
+    line_ids[line_ids == ""] = "1"
+    lines = _create(
+        PurchaseLine,
+        ("line_id", "amount", "quantity", "sku", "category", "discount"),
+        [
+            line_ids,
+            amount_values[amount_codes[shown]],
+            quantity_values[quantity_codes[shown]],
+            text_at("sku", shown),
+            text_at("category", shown),
+            discount_values[discount_codes[shown]],
+        ],
+        0,
+        len(shown),
     )
-    bounds_list = cast("list[int]", bounds.tolist())
+    points_of = {way: point_values[point_codes[rows_of[way]]] for way in (_REDEEM, _ADJUST)}
+    reasons = text_at("reason", rows_of[_ADJUST])
+    reasons[reasons == ""] = "adjust"
+    # Each kind's slots, in the class's order: per-event values (in event order) or a constant.
+    made: dict[int, tuple[type[Any], tuple[str, ...], list[Any]]] = {
+        _PURCHASE: (
+            Purchase,
+            ("lines", "channel", "tenders", "counts"),
+            [_objects(list(zip(lines)))[combo], text_at("channel", bought), (), ()],
+        ),
+        _REFUND: (Refund, ("purchase_id", "lines"), [text_at("ref", rows_of[_REFUND]), ()]),
+        _CANCEL: (CancelRedemption, ("redemption_id",), [text_at("ref", rows_of[_CANCEL])]),
+        _REDEEM: (
+            Redeem,
+            ("reward", "points", "currency"),
+            [text_at("reward", rows_of[_REDEEM]), points_of[_REDEEM], None],
+        ),
+        _ADJUST: (
+            Adjust,
+            ("points", "reason", "currency", "expires_at"),
+            [points_of[_ADJUST], reasons, None, None],
+        ),
+        _ENROLL: (Enroll, ("birth_date", "channel"), [None, text_at("channel", rows_of[_ENROLL])]),
+    }
+    for way, (cls, names, slots) in made.items():
+        rows = rows_of[way]
+        made[way] = (cls, ("event_id", "time", *names), [ids[rows], stamps[rows], *slots])
+    columns: dict[str, np.ndarray[Any, Any]] = {}
+
+    def slow(rows: np.ndarray[Any, Any]) -> Event:
+        """An event of several rows, or of doubtful values (the checked constructors)."""
+        if kind_values[rows[0]] == "purchase" and _checked_lines(
+            kind_values[rows].tolist(),
+            stamps[rows].tolist(),
+            ready[rows].tolist(),
+            text_at("line", rows).tolist(),
+        ):
+            # Several lines of checked values, agreeing rows and unique line ids.
+            return _unchecked_purchase(
+                ids[rows[0]],
+                stamps[rows[0]],
+                tuple(
+                    zip(
+                        [text or str(pos) for pos, text in enumerate(text_at("line", rows), 1)],
+                        amount_values[amount_codes[rows]].tolist(),
+                        quantity_values[quantity_codes[rows]].tolist(),
+                        text_at("sku", rows).tolist(),
+                        text_at("category", rows).tolist(),
+                        discount_values[discount_codes[rows]].tolist(),
+                        strict=True,
+                    )
+                ),
+                text_at("channel", rows[:1])[0],
+            )
+        if not columns:  # the raw cells, read once (error messages quote them)
+            empty = np.full(n, None, dtype=object)
+            raw = {name: frame[name].to_numpy(dtype=object) for name in _OPTIONAL if name in frame}
+            columns.update({name: raw.get(name, empty) for name in _OPTIONAL})
+            columns["expires_at"] = expires
+            for name, counted in count_columns.items():
+                columns["count:" + name] = counted
+        return _build(rows.tolist(), ids, stamps, kind_values, columns, labels, event_id)
+
+    # Members a block at a time: every kind's events of the block built column-wise, in C.
+    ends = np.searchsorted(event_starts, np.append(member_starts, n))
     members = np.asarray(uniques, dtype=object)
-    for k in range(len(member_starts)):
-        m_start, m_end = bounds_list[k], bounds_list[k + 1]
-        who = members[codes_s[m_start]]
-        who = who.item() if isinstance(who, np.generic) else who
-        (
-            id_m,
-            kind_m,
-            stamp_m,
-            ready_m,
-            amount_m,
-            discount_m,
-            quantity_m,
-            line_m,
-            sku_m,
-            category_m,
-            channel_m,
-            ref_m,
-            reward_m,
-            reason_m,
-            points_m,
-        ) = [values[m_start:m_end].tolist() for values in sorted_columns]
-        # The member's events as spans of its rows.
-        e0, e1 = member_events_at[k], member_events_at[k + 1]
-        edges = cast("list[int]", (event_bounds[e0 : e1 + 1] - m_start).tolist())
-        member_events: list[Event] = []
-        for a, b in itertools.pairwise(edges):
-            what = kind_m[a]
-            if b - a == 1 and ready_m[a]:
-                if what == "purchase":
-                    # A one-line purchase of checked values: built without re-checking.
-                    line = new(PurchaseLine)
-                    line_id_(line, line_m[a] or "1")
-                    amount_(line, amount_m[a])
-                    quantity_(line, quantity_m[a])
-                    sku_(line, sku_m[a])
-                    category_(line, category_m[a])
-                    discount_(line, discount_m[a])
-                    event: Event = new(Purchase)
-                    event_id_(event, id_m[a])
-                    time_(event, stamp_m[a])
-                    lines_(event, (line,))
-                    channel_(event, channel_m[a])
-                    tenders_(event, ())
-                    counts_(event, ())
-                else:
-                    event = new(_CLASSES[what])
-                    set_(event, "event_id", id_m[a])
-                    set_(event, "time", stamp_m[a])
-                    if what == "refund":
-                        set_(event, "purchase_id", ref_m[a])
-                        set_(event, "lines", ())
-                    elif what == "cancel_redemption":
-                        set_(event, "redemption_id", ref_m[a])
-                    elif what == "redeem":
-                        set_(event, "reward", reward_m[a])
-                        set_(event, "points", points_m[a])
-                        set_(event, "currency", None)
-                    else:
-                        set_(event, "points", points_m[a])
-                        set_(event, "currency", None)
-                        set_(event, "reason", reason_m[a] or "adjust")
-                        set_(event, "expires_at", None)
-            elif what == "purchase" and _checked_lines(
-                kind_m[a:b], stamp_m[a:b], ready_m[a:b], line_m[a:b]
-            ):
-                # Several lines of checked values, agreeing rows and unique line ids.
-                event = _unchecked_purchase(
-                    id_m[a],
-                    stamp_m[a],
-                    tuple(
-                        zip(
-                            [text or str(pos) for pos, text in enumerate(line_m[a:b], start=1)],
-                            amount_m[a:b],
-                            quantity_m[a:b],
-                            sku_m[a:b],
-                            category_m[a:b],
-                            discount_m[a:b],
-                            strict=True,
-                        )
-                    ),
-                    channel_m[a],
-                )
-            else:
-                # Anything else goes through the checked constructors (which name the row).
-                rows = cast("list[int]", order[m_start + a : m_start + b].tolist())
-                event = _build(rows, ids, stamps, kind_values, columns, labels, event_id)
-            member_events.append(event)
-        yield who, member_events
+    k0 = 0
+    while k0 < len(member_starts):
+        k1 = max(int(np.searchsorted(ends, ends[k0] + _CHUNK, side="right")) - 1, k0 + 1)
+        e0, e1 = int(ends[k0]), int(ends[k1])
+        block: list[Any] = [None] * (e1 - e0)
+        put = block.__setitem__
+        for way, (cls, names, slots) in made.items():
+            lo, hi = np.searchsorted(at[way], [e0, e1]).tolist()
+            if hi > lo:
+                built = _create(cls, names, slots, lo, hi)
+                _fill(put, (at[way][lo:hi] - e0).tolist(), built)
+        for e in np.flatnonzero(how[e0:e1] == _SLOW).tolist():
+            put(e, slow(order[event_bounds[e0 + e] : event_bounds[e0 + e + 1]]))
+        starts = (ends[k0 : k1 + 1] - e0).tolist()
+        for k, a, b in zip(range(k0, k1), starts, starts[1:], strict=False):
+            who = members[k]
+            yield (who.item() if isinstance(who, np.generic) else who), block[a:b]
+        k0 = k1
 
 
 def _filled(values: np.ndarray[Any, Any]) -> np.ndarray[Any, np.dtype[np.bool_]]:
@@ -537,14 +712,6 @@ def _refuse_repeated_lines(frame: pd.DataFrame, unlabelled: np.ndarray[Any, Any]
             "one row with quantity= for several units."
         ),
     )
-
-
-_CLASSES: dict[str, type[Any]] = {
-    "refund": Refund,
-    "cancel_redemption": CancelRedemption,
-    "redeem": Redeem,
-    "adjust": Adjust,
-}
 
 
 def _whole(value: Any) -> Any:
