@@ -269,7 +269,8 @@ def _datetimes(times: pd.Series) -> np.ndarray[Any, Any]:
     """
     tz = times.dt.tz
     n = len(times)
-    wall = times.dt.tz_localize(None).to_numpy()
+    local = times.dt.tz_localize(None)
+    wall = local.to_numpy()
     micros = wall.astype("datetime64[us]")
     if (
         n == 0
@@ -282,7 +283,7 @@ def _datetimes(times: pd.Series) -> np.ndarray[Any, Any]:
     ):
         return np.asarray(times.dt.to_pydatetime(), dtype=object)
     # A wall time read back in the zone is the same instant, but in a repeated hour (NaT).
-    again = times.dt.tz_localize(None).dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+    again = local.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
     repeated = again.isna().to_numpy()
     if (
         again.dt.unit != times.dt.unit
@@ -348,7 +349,7 @@ def _create(
 
 
 #: Events built at a time (whole members): bounds the event objects held at once.
-_CHUNK = 32_768
+_CHUNK = 2048
 #: How an event is built: through the checked constructors (``_SLOW``, or several lines of
 #: checked values), else by kind, one row of checked values set straight into the slots.
 _SLOW, _PURCHASE, _REFUND, _CANCEL, _REDEEM, _ADJUST, _ENROLL = range(7)
@@ -411,10 +412,11 @@ def iter_member_events(
     expires = _expiry_column(frame, program, date_format, date_unit)
 
     codes, uniques = pd.factorize(frame[member], sort=False)
-    ids = frame[event_id].astype(str).to_numpy(dtype=object)
+    id_texts = frame[event_id].astype(str)
+    ids = id_texts.to_numpy(dtype=object)
     # Rows of one event (same member and id) become contiguous, events in order of their
     # first row within the member, rows of an event in table order.
-    id_codes, id_uniques = pd.factorize(ids, sort=False)
+    id_codes, id_uniques = pd.factorize(id_texts, sort=False)
     pair = codes.astype(np.int64) * max(len(id_uniques), 1) + id_codes
     event_codes = pd.factorize(pair, sort=False)[0]
     order = np.lexsort((event_codes, codes))
