@@ -417,9 +417,17 @@ def iter_member_events(
     # Rows of one event (same member and id) become contiguous, events in order of their
     # first row within the member, rows of an event in table order.
     id_codes, id_uniques = pd.factorize(id_texts, sort=False)
-    pair = codes.astype(np.int64) * max(len(id_uniques), 1) + id_codes
-    event_codes = pd.factorize(pair, sort=False)[0]
-    order = np.lexsort((event_codes, codes))
+    if len(id_uniques) == n:  # every row its own event
+        event_codes = np.arange(n, dtype=np.intp)
+    else:
+        pair = codes.astype(np.int64) * max(len(id_uniques), 1) + id_codes
+        event_codes = pd.factorize(pair, sort=False)[0]
+    key = codes.astype(np.int64) * n + event_codes
+    order = (
+        np.arange(n, dtype=np.intp)  # a table in member order already
+        if bool((key[1:] >= key[:-1]).all())
+        else np.lexsort((event_codes, codes))
+    )
     codes_s = codes[order]
     events_s = event_codes[order]
     member_starts = np.flatnonzero(np.r_[True, codes_s[1:] != codes_s[:-1]])
@@ -607,19 +615,18 @@ def iter_member_events(
     while k0 < len(member_starts):
         k1 = max(int(np.searchsorted(ends, ends[k0] + _CHUNK, side="right")) - 1, k0 + 1)
         e0, e1 = int(ends[k0]), int(ends[k1])
-        block: list[Any] = [None] * (e1 - e0)
-        put = block.__setitem__
+        block = np.empty(e1 - e0, dtype=object)
         for way, (cls, names, slots) in made.items():
             lo, hi = np.searchsorted(at[way], [e0, e1]).tolist()
             if hi > lo:
                 built = _create(cls, names, slots, lo, hi)
-                _fill(put, (at[way][lo:hi] - e0).tolist(), built)
+                block[at[way][lo:hi] - e0] = _objects(built)
         for e in np.flatnonzero(how[e0:e1] == _SLOW).tolist():
-            put(e, slow(order[event_bounds[e0 + e] : event_bounds[e0 + e + 1]]))
+            block[e] = slow(order[event_bounds[e0 + e] : event_bounds[e0 + e + 1]])
         starts = (ends[k0 : k1 + 1] - e0).tolist()
         for k, a, b in zip(range(k0, k1), starts, starts[1:], strict=False):
             who = members[k]
-            yield (who.item() if isinstance(who, np.generic) else who), block[a:b]
+            yield (who.item() if isinstance(who, np.generic) else who), block[a:b].tolist()
         k0 = k1
 
 
