@@ -363,6 +363,40 @@ _WAYS = {
 }
 
 
+def _event_order(
+    codes: np.ndarray[Any, Any], ids: np.ndarray[Any, Any]
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Rows in replay-building order: ``(order, member_starts, event_starts)``.
+
+    Members in order of ``codes`` (their first appearance); a member's events in order of
+    their first row, the rows of one event (same member and id) contiguous and in table
+    order. Ids are compared within each member only (a small set per member: a hash
+    table of every id in a large table is slow to build), and a member whose ids are all
+    distinct keeps its rows as they are.
+    """
+    n = len(codes)
+    if bool((codes[1:] >= codes[:-1]).all()):
+        order = np.arange(n, dtype=np.intp)  # a table in member order already
+    else:
+        order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+    member_starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
+    starts_event = np.ones(n, dtype=bool)
+    bounds = np.append(member_starts, n).tolist()
+    member_ids = ids[order]
+    for a, b in itertools.pairwise(bounds):
+        seen = member_ids[a:b].tolist()
+        if len(set(seen)) == b - a:
+            continue
+        rows: dict[str, list[int]] = {}
+        for pos, value in enumerate(seen):
+            rows.setdefault(value, []).append(pos)
+        order[a:b] = order[a:b][[pos for group in rows.values() for pos in group]]
+        starts_event[a:b] = False
+        starts_event[a + np.cumsum([0, *[len(g) for g in rows.values()][:-1]])] = True
+    return order, member_starts, np.flatnonzero(starts_event)
+
+
 def iter_member_events(
     frame: pd.DataFrame,
     program: Program,
@@ -412,26 +446,8 @@ def iter_member_events(
     expires = _expiry_column(frame, program, date_format, date_unit)
 
     codes, uniques = pd.factorize(frame[member], sort=False)
-    id_texts = frame[event_id].astype(str)
-    ids = id_texts.to_numpy(dtype=object)
-    # Rows of one event (same member and id) become contiguous, events in order of their
-    # first row within the member, rows of an event in table order.
-    id_codes, id_uniques = pd.factorize(id_texts, sort=False)
-    if len(id_uniques) == n:  # every row its own event
-        event_codes = np.arange(n, dtype=np.intp)
-    else:
-        pair = codes.astype(np.int64) * max(len(id_uniques), 1) + id_codes
-        event_codes = pd.factorize(pair, sort=False)[0]
-    key = codes.astype(np.int64) * n + event_codes
-    order = (
-        np.arange(n, dtype=np.intp)  # a table in member order already
-        if bool((key[1:] >= key[:-1]).all())
-        else np.lexsort((event_codes, codes))
-    )
-    codes_s = codes[order]
-    events_s = event_codes[order]
-    member_starts = np.flatnonzero(np.r_[True, codes_s[1:] != codes_s[:-1]])
-    event_starts = np.flatnonzero(np.r_[True, events_s[1:] != events_s[:-1]])
+    ids = frame[event_id].astype(str).to_numpy(dtype=object)
+    order, member_starts, event_starts = _event_order(codes, ids)
     kind_code, kind_uniques = pd.factorize(kinds)
     kind_code = np.array([_KINDS.index(u) for u in kind_uniques], dtype=np.intp)[kind_code]
     kind_values = _objects(_KINDS)[kind_code]
@@ -475,7 +491,9 @@ def iter_member_events(
 
     has_line = filled("line")
     # Repeated rows share member and event id: only events of several rows can hold them.
-    several = np.bincount(event_codes)[event_codes] > 1
+    sizes = np.diff(np.append(event_starts, n))
+    several = np.zeros(n, dtype=bool)
+    several[order] = np.repeat(sizes > 1, sizes)
     _refuse_repeated_lines(frame, purchase & several & ~has_line)
     # Other one-row events whose values the checked constructors would accept as they are
     # (`ready`); everything else (and every error) goes through those constructors.
