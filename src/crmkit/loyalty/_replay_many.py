@@ -258,6 +258,16 @@ def _at_least(values: np.ndarray[Any, Any], kind: type, low: Any) -> np.ndarray[
     return ok
 
 
+#: A datetime's pickled state: the wall clock in 10 bytes (the fold is the month's high bit).
+_STATE = np.dtype(
+    [("year", ">u2"), ("month", "u1"), ("day", "u1"), ("hour", "u1"), ("minute", "u1"),
+     ("second", "u1"), ("micro_high", "u1"), ("micro_low", ">u2")]
+)  # fmt: skip
+#: Microseconds since 1970 of the first instant of year 1 and of year 10000.
+_FIRST_US = int(np.datetime64("0001-01-01", "us").view(np.int64))
+_LAST_US = int(np.datetime64("10000-01-01", "us").view(np.int64))
+
+
 def _datetimes(times: pd.Series) -> np.ndarray[Any, Any]:
     """``times.dt.to_pydatetime()`` (aware times), built without a zone lookup per row.
 
@@ -271,14 +281,15 @@ def _datetimes(times: pd.Series) -> np.ndarray[Any, Any]:
     n = len(times)
     local = times.dt.tz_localize(None)
     wall = local.to_numpy()
-    micros = wall.astype("datetime64[us]")
+    micros = wall if wall.dtype == np.dtype("datetime64[us]") else wall.astype("datetime64[us]")
+    us = micros.view(np.int64)
     if (
         n == 0
         or tz is None
         or np.isnat(micros).any()
-        or (micros != wall).any()
-        or micros.min() < np.datetime64("0001-01-01", "us")
-        or micros.max() >= np.datetime64("10000-01-01", "us")
+        or (micros is not wall and bool((micros != wall).any()))
+        or us.min() < _FIRST_US
+        or us.max() >= _LAST_US
         or np.asarray(times.iloc[:1].dt.to_pydatetime(), dtype=object)[0].tzinfo is not tz
     ):
         return np.asarray(times.dt.to_pydatetime(), dtype=object)
@@ -290,38 +301,42 @@ def _datetimes(times: pd.Series) -> np.ndarray[Any, Any]:
         or (again.array.asi8[~repeated] != times.array.asi8[~repeated]).any()
     ):
         return np.asarray(times.dt.to_pydatetime(), dtype=object)
-    us = micros.view(np.int64)
     days = us // 86_400_000_000
+    months = days.view("datetime64[D]").astype("datetime64[M]")
+    month = months.view(np.int64)
+    state = np.empty(n, dtype=_STATE)
+    state["year"] = month // 12 + 1970
+    state["month"] = month % 12 + 1
+    state["day"] = days - months.astype("datetime64[D]").view(np.int64) + 1
     rest = us - days * 86_400_000_000
-    day_ = days.astype("datetime64[D]")
-    month_ = day_.astype("datetime64[M]")
-    year = month_.astype(np.int64) // 12 + 1970
-    seconds, micro = np.divmod(rest, 1_000_000)
-    state = np.empty((n, 10), dtype=np.uint8)
-    state[:, 0] = year >> 8
-    state[:, 1] = year & 255
-    state[:, 2] = month_.astype(np.int64) % 12 + 1
-    state[:, 3] = (day_ - month_.astype("datetime64[D]")).astype(np.int64) + 1
-    state[:, 4] = seconds // 3600
-    state[:, 5] = seconds // 60 % 60
-    state[:, 6] = seconds % 60
-    state[:, 7] = micro >> 16
-    state[:, 8] = (micro >> 8) & 255
-    state[:, 9] = micro & 255
+    seconds = rest // 1_000_000
+    micro = rest - seconds * 1_000_000
+    state["hour"] = seconds // 3600
+    state["minute"] = seconds // 60 % 60
+    state["second"] = seconds % 60
+    state["micro_high"] = micro >> 16
+    state["micro_low"] = micro & 0xFFFF
     make = cast("Any", dt.datetime)
-    out = _objects(list(map(make, state.view("V10").ravel().tolist(), itertools.repeat(tz))))
+    out = _objects(list(map(make, state.view("V10").tolist(), itertools.repeat(tz))))
     if repeated.any():
         out[repeated] = np.asarray(times.iloc[repeated].dt.to_pydatetime(), dtype=object)
     return out
 
 
-def _combined(*codes: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    """One code per distinct combination of the codes (-1 counts as a value)."""
-    key = pd.factorize(codes[0])[0]
-    for more in codes[1:]:
-        width = int(more.max(initial=-1)) + 2
-        key = pd.factorize(key.astype(np.int64) * width + (more.astype(np.int64) + 1))[0]
-    return key
+def _combined(*codes: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """One code per distinct combination of the codes, and where each first appears.
+
+    The combinations are numbered in order of first appearance (-1 counts as a value).
+    """
+    key = np.zeros(len(codes[0]), dtype=np.int64)
+    for more in codes:
+        low, high = (int(more.min()), int(more.max())) if len(more) else (0, 0)
+        if low != high:  # a column of one value splits nothing
+            key = pd.factorize(key * (high - low + 1) + (more.astype(np.int64) - low))[0]
+    key = pd.factorize(key)[0]
+    # Codes appear in increasing order: each first appearance raises the running maximum.
+    top = np.maximum.accumulate(key) if len(key) else key
+    return key, np.flatnonzero(np.r_[True, top[1:] > top[:-1]][: len(key)])
 
 
 def _fill(setter: Any, *values: Iterable[Any]) -> None:
@@ -538,7 +553,7 @@ def iter_member_events(
     rows_of = {way: first[at[way]] for way in _WAYS}
     # Equal lines of one-line purchases are one object (and one tuple of it): immutable values.
     bought = rows_of[_PURCHASE]
-    combo = _combined(
+    combo, firsts = _combined(
         text["line"][0][bought],
         amount_codes[bought],
         quantity_codes[bought],
@@ -546,7 +561,7 @@ def iter_member_events(
         text["category"][0][bought],
         discount_codes[bought],
     )
-    shown = bought[np.unique(combo, return_index=True)[1]]
+    shown = bought[firsts]
     line_ids = text_at("line", shown)
     line_ids[line_ids == ""] = "1"
     lines = _create(
