@@ -153,20 +153,22 @@ def _objects(values: Sequence[Any]) -> np.ndarray[Any, Any]:
 
 
 def _coded_texts(
-    frame: pd.DataFrame, name: str
+    frame: pd.DataFrame, name: str, rows: np.ndarray[Any, Any]
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """``_text`` of every cell of a column as ``(codes, texts)``: row i holds ``texts[codes[i]]``.
+    """``_text`` of a column's cells at ``rows`` as ``(codes, texts)``.
 
-    Equal codes are equal texts; the last text is ``""`` (code -1: a gap, or no column).
+    Row r holds ``texts[codes[r]]`` (codes of the whole table; rows not in ``rows`` read
+    ``""``). Equal codes are equal texts; the last text is ``""`` (code -1: a gap, or no column).
     A string column is coded by its distinct values, without a Python object per row.
     """
+    codes = np.full(len(frame), -1, dtype=np.intp)
     if name not in frame.columns:
-        return np.full(len(frame), -1, dtype=np.intp), _objects([""])
+        return codes, _objects([""])
     series = frame[name]
     if isinstance(series.dtype, pd.StringDtype):
-        codes, uniques = pd.factorize(series.array, use_na_sentinel=True)
+        codes[rows], uniques = pd.factorize(series.array.take(rows), use_na_sentinel=True)
     else:
-        codes, uniques = pd.factorize(_text_array(series.to_numpy(dtype=object)))
+        codes[rows], uniques = pd.factorize(_text_array(series.to_numpy(dtype=object)[rows]))
     return codes, _objects([*np.asarray(uniques, dtype=object).tolist(), ""])
 
 
@@ -333,7 +335,6 @@ def _combined(*codes: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any], np.nd
         low, high = (int(more.min()), int(more.max())) if len(more) else (0, 0)
         if low != high:  # a column of one value splits nothing
             key = pd.factorize(key * (high - low + 1) + (more.astype(np.int64) - low))[0]
-    key = pd.factorize(key)[0]
     # Codes appear in increasing order: each first appearance raises the running maximum.
     top = np.maximum.accumulate(key) if len(key) else key
     return key, np.flatnonzero(np.r_[True, top[1:] > top[:-1]][: len(key)])
@@ -363,6 +364,21 @@ def _create(
     return objects
 
 
+_KIND_RANGE = np.arange(len(_KINDS))
+#: The text columns the kinds built without the checks read (their codes at other rows: -1).
+_TEXT_KINDS = {
+    name: [_KINDS.index(k) for k in kinds]
+    for name, kinds in (
+        ("line", ("purchase", "refund")),
+        ("sku", ("purchase",)),
+        ("category", ("purchase",)),
+        ("channel", ("purchase", "enroll")),
+        ("ref", ("refund", "cancel_redemption")),
+        ("reward", ("redeem",)),
+        ("reason", ("adjust",)),
+        ("birth_date", ("enroll",)),
+    )
+}
 #: Events built at a time (whole members): bounds the event objects held at once.
 _CHUNK = 2048
 #: How an event is built: through the checked constructors (``_SLOW``, or several lines of
@@ -491,9 +507,10 @@ def iter_member_events(
     if "discount" in frame.columns:
         fine[fine] = discounts[fine] <= amounts[fine]
     ready[prows] = fine
+    # Text columns, coded on the rows of the kinds that read them without the checks.
     text = {
-        name: _coded_texts(frame, name)
-        for name in ("line", "sku", "category", "channel", "ref", "reward", "reason", "birth_date")
+        name: _coded_texts(frame, name, np.flatnonzero(np.isin(_KIND_RANGE, using)[kind_code]))
+        for name, using in _TEXT_KINDS.items()
     }
 
     def filled(name: str) -> np.ndarray[Any, np.dtype[np.bool_]]:
