@@ -168,7 +168,7 @@ def _coded_texts(
     if isinstance(series.dtype, pd.StringDtype):
         codes[rows], uniques = pd.factorize(series.array.take(rows), use_na_sentinel=True)
     else:
-        codes[rows], uniques = pd.factorize(_text_array(series.to_numpy(dtype=object)[rows]))
+        codes[rows], uniques = pd.factorize(_text_array(series.take(rows).to_numpy(dtype=object)))
     return codes, _objects([*np.asarray(uniques, dtype=object).tolist(), ""])
 
 
@@ -211,7 +211,7 @@ def _coded_decimals(
         codes, uniques = pd.factorize(series.array.take(rows), use_na_sentinel=True)
         values = _decimals(np.asarray(uniques, dtype=object).tolist())
     else:
-        picked = series.to_numpy(dtype=object)[rows]
+        picked = series.take(rows).to_numpy(dtype=object)
         if pd.api.types.infer_dtype(picked, skipna=True) in ("string", "empty"):
             codes, uniques = pd.factorize(picked, use_na_sentinel=True)
             values = _decimals(list(uniques))
@@ -235,7 +235,7 @@ def _coded_ints(
         codes, uniques = pd.factorize(series.array.take(rows), use_na_sentinel=True)
         values = [parse(u) for u in np.asarray(uniques, dtype=object).tolist()]
     else:
-        picked = series.to_numpy(dtype=object)[rows]
+        picked = series.take(rows).to_numpy(dtype=object)
         if pd.api.types.infer_dtype(picked, skipna=True) in ("string", "integer", "empty"):
             codes, uniques = pd.factorize(picked, use_na_sentinel=True)
             values = [parse(u) for u in uniques]
