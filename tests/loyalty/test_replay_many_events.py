@@ -19,7 +19,12 @@ from hypothesis import strategies as st
 
 from crmkit.loyalty import Program, Purchase
 from crmkit.loyalty._replay_many import _datetimes, events_from_frame, iter_member_events
-from tests.strategies import EVENT_ZONES, event_instants, repeated_value_event_tables
+from tests.strategies import (
+    EVENT_ZONES,
+    event_instants,
+    loyalty_event_tables,
+    repeated_value_event_tables,
+)
 
 
 def _same_time(got: Any, want: dt.datetime) -> None:
@@ -134,3 +139,33 @@ def test_block_boundaries_do_not_split_members(monkeypatch: pytest.MonkeyPatch) 
         for v in want.values()
         for t in [e.time for e in v]
     )
+
+
+@settings(max_examples=60, deadline=None)
+@given(drawn=loyalty_event_tables(), seed=st.integers(0, 2**32 - 1))
+def test_shuffled_rows_give_each_member_its_events_in_order_of_first_row(
+    drawn: tuple[pd.DataFrame, dict[str, list[Any]]], seed: int
+) -> None:
+    """Rows in any order (members interleaved, the lines of one purchase apart): each
+    member's events are the same objects' values, in order of their first row, each
+    purchase's lines in table order."""
+    table, objects = drawn
+    shuffled = table.iloc[np.random.default_rng(seed).permutation(len(table))]
+    got = events_from_frame(shuffled, Program(timezone="UTC"))
+    assert list(got) == list(dict.fromkeys(shuffled["member_id"]))
+    for member, events in objects.items():
+        rows = shuffled[shuffled["member_id"] == member]
+        first_row = {eid: pos for pos, eid in reversed(list(enumerate(rows["event_id"])))}
+        want = sorted(events, key=lambda e: first_row[e.event_id])
+        lines = {
+            e.event_id: rows.loc[rows["event_id"] == e.event_id, "line"].tolist() for e in want
+        }
+        assert [e.event_id for e in got[member]] == [e.event_id for e in want]
+        for g, w in zip(got[member], want, strict=True):
+            if isinstance(w, Purchase):
+                assert [line.line_id for line in g.lines] == lines[w.event_id]
+                assert sorted(g.lines, key=lambda x: x.line_id) == sorted(
+                    w.lines, key=lambda x: x.line_id
+                )
+            else:
+                assert g == w
