@@ -1043,6 +1043,7 @@ class TierLadder(Spec):
 
 
 _MICRO = dt.timedelta(microseconds=1)
+_ZERO = Decimal(0)
 #: More than any change of a zone's UTC offset (the largest, on the date line, are a day):
 #: instants at least this far apart are in the same order as their local clock times.
 _MARGIN = dt.timedelta(days=2)
@@ -1099,7 +1100,9 @@ def _tracker_tables(ladder: TierLadder, scale: int) -> tuple[Any, ...]:
             and all(a < b for a, b in itertools.pairwise(steps))
         ):
             mono = (metric, steps)
-    return metrics, named, checks, ways, single, life_checks, mono
+    # Calendar windows by (zone, year): TierTracker._year fills it.
+    years: dict[tuple[dt.tzinfo, int], tuple[dt.datetime, dt.datetime, dt.datetime]] = {}
+    return metrics, named, checks, ways, single, life_checks, mono, years
 
 
 def _scaled_ways(
@@ -1148,7 +1151,7 @@ def _months_later(t: dt.datetime, months: int) -> dt.datetime:
 
 def _zeros(n: int) -> list[Any]:
     """Fresh counters: spend (a Decimal), then ``n - 1`` integer counts."""
-    return [Decimal(0)] + [0] * (n - 1)
+    return [_ZERO] + [0] * (n - 1)
 
 
 def _as_counters(values: list[Any], metrics: tuple[str, ...]) -> Counters:
@@ -1201,6 +1204,7 @@ class TierTracker:
         "_ways",
         "_wend",
         "_wstart",
+        "_years",
     )
 
     def __init__(
@@ -1223,9 +1227,8 @@ class TierTracker:
         self._cur = 0
         self._since = local
         self._valid_until: dt.datetime | None = None
-        self._wstart, self._wend = ladder._window(local, local, self._tz)
         # The ladder's read-only tables, built once per ladder and scale (loyspeed: one
-        # tracker per member in replay_many).
+        # tracker per member in replay_many), and its calendar years by zone.
         (
             metrics,
             self._named,
@@ -1234,8 +1237,15 @@ class TierTracker:
             self._single,
             self._life_checks,
             self._mono,
+            self._years,
         ) = derived(ladder, f"tracker_tables_{scale}", lambda: _tracker_tables(ladder, scale))
         self._metrics = metrics
+        self._wstart: dt.datetime
+        self._wend: dt.datetime | None
+        if ladder.window == "calendar_year":
+            self._wstart, self._wend, _ = self._year(local.year)
+        else:
+            self._wstart, self._wend = ladder._window(local, local, self._tz)
         self._counts: list[Any] = _zeros(len(metrics))
         self._lifetime: list[Any] = _zeros(len(metrics))
         self._floor = 0
@@ -1369,6 +1379,16 @@ class TierTracker:
         cache = self._vcache
         if cache is not None and cache[0] <= t < cache[1]:
             return cache[2]
+        if ladder.window == "calendar_year":
+            cache = self._year(t.year)
+        else:
+            cache = self._validity_of(t)
+        self._vcache = cache
+        return cache[2]
+
+    def _validity_of(self, t: dt.datetime) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
+        """The window containing local instant ``t`` and the validity a tier reached in it gets."""
+        ladder = self._ladder
         start, end = ladder._window(self._anchor, t, self._tz)
         assert end is not None
         valid = end
@@ -1376,10 +1396,22 @@ class TierTracker:
             _, nxt = ladder._window(self._anchor, valid, self._tz)
             assert nxt is not None
             valid = nxt
-        if extra:
-            valid = midnight(add_months(valid.date(), extra), self._tz)
-        self._vcache = (start, end, valid)
-        return valid
+        if ladder.validity_extra_months:
+            valid = midnight(add_months(valid.date(), ladder.validity_extra_months), self._tz)
+        return start, end, valid
+
+    def _year(self, year: int) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
+        """:meth:`_validity_of` the local calendar year ``year`` (``window="calendar_year"``).
+
+        Shared by the ladder's trackers in the same zone: nothing else changes it.
+        """
+        key = (self._tz, year)
+        found: tuple[dt.datetime, dt.datetime, dt.datetime] | None = self._years.get(key)
+        if found is None:
+            found = self._years.setdefault(
+                key, self._validity_of(midnight(dt.date(year, 1, 1), self._tz))
+            )
+        return found
 
     def _prune(self, when: dt.datetime) -> None:
         """Drop rolling-window postings at or before ``when - window_months``."""
@@ -1733,55 +1765,54 @@ class TierTracker:
         tz = self._tz
         origin_read = self._ladder.refunds != "posted"
         named = bool(self._named)
-        gate = self._gate()
-        start, horizon, metric, upper, neg = gate or _CLOSED
-        counts, life = self._counts, self._lifetime
-        spend, points, orders = counts[0], counts[1], counts[2]
-        # Lifetime spend adds up posting by posting as in _post (Decimal sums are exact only
-        # within the context's precision); whole counts add up in one step at the end.
-        spend_life, points_from, orders_from = life[0], points, orders
-        last: dt.datetime | None = None
-        for time, spent, earned, ordered, extra, origin in postings:
-            if (
-                start <= time < horizon
-                and (origin is None or not origin_read)
-                and not (extra and named)
-                and not (neg and (spent < 0 or earned < 0 or ordered < 0))
-            ):
-                start = last = time  # the tracker's time moves on
-                spend_life += spent
-                spend += spent
-                points += earned
-                orders += ordered
-                if (spend if metric == 0 else points if metric == 1 else orders) < upper:
-                    continue
-                crossed = True
+        rest = iter(postings)
+        now: dt.datetime | None = None
+        while True:
+            gate = self._gate(now)
+            start, horizon, metric, upper, neg = gate or _CLOSED
+            counts, life = self._counts, self._lifetime
+            spend, points, orders = counts[0], counts[1], counts[2]
+            # Lifetime spend adds up posting by posting as in _post (a Decimal sum is exact
+            # only within the context's precision), unless it is the very object the
+            # window's spend is (the same sums then); whole counts add up in one step.
+            spend_life = life[0]
+            twin = spend_life is spend
+            points_from, orders_from = points, orders
+            last: dt.datetime | None = None
+            crossed = done = False
+            for time, spent, earned, ordered, extra, origin in rest:
+                if (
+                    start <= time < horizon
+                    and (origin is None or not origin_read)
+                    and not (extra and named)
+                    and not (neg and (spent < 0 or earned < 0 or ordered < 0))
+                ):
+                    start = last = time  # the tracker's time moves on
+                    if not twin:
+                        spend_life += spent
+                    spend += spent
+                    points += earned
+                    orders += ordered
+                    if (spend if metric == 0 else points if metric == 1 else orders) < upper:
+                        continue
+                    crossed = True
+                break
             else:
-                crossed = False
+                done = True
             if gate is not None:  # the counters and the time, as _post would have left them
                 counts[0], counts[1], counts[2] = spend, points, orders
-                life[0] = spend_life
+                life[0] = spend if twin else spend_life
                 life[1] += points - points_from
                 life[2] += orders - orders_from
                 if last is not None:
                     self._as_of = last.astimezone(tz)
+            if done:
+                return
             if crossed:
                 self._settle(self._as_of, spent < 0 or earned < 0 or ordered < 0)
             else:
                 self._post(time, spent, earned, ordered, extra, origin)
-            gate = self._gate(time)
-            start, horizon, metric, upper, neg = gate or _CLOSED
-            counts, life = self._counts, self._lifetime
-            spend, points, orders = counts[0], counts[1], counts[2]
-            spend_life, points_from, orders_from = life[0], points, orders
-            last = None
-        if gate is not None:
-            counts[0], counts[1], counts[2] = spend, points, orders
-            life[0] = spend_life
-            life[1] += points - points_from
-            life[2] += orders - orders_from
-            if last is not None:
-                self._as_of = last.astimezone(tz)
+            now = time
 
     def _restart(self, when: dt.datetime, reached: int | None = None) -> None:
         """``window="since_change"``: a new qualification period starts at ``when``.
