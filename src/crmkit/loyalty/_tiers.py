@@ -1128,14 +1128,15 @@ def _ways_missing(
     """What each way still lacks, and the index of the nearest (see TierStatus)."""
     out: list[dict[str, Decimal | int]] = []
     best: tuple[Decimal, int] | None = None
+    several = len(ways) > 1  # one way is the nearest without measuring it
     for k, way in enumerate(ways):
         lacks: dict[str, Decimal | int] = {}
-        share = Decimal(0)
+        share = _ZERO
         for index, value in way:
             have = counts[index]
             if have < value:
                 lacks[metrics[index]] = value - have
-                if value:
+                if value and several:
                     share += Decimal(value - have) / Decimal(value)
         out.append(lacks)
         if best is None or share < best[0]:
@@ -1155,6 +1156,8 @@ def _zeros(n: int) -> list[Any]:
 
 
 def _as_counters(values: list[Any], metrics: tuple[str, ...]) -> Counters:
+    if len(metrics) == len(METRICS):
+        return Counters(values[0], values[1], values[2])
     named = {m: values[i] for i, m in enumerate(metrics[3:], start=3)}
     return Counters(values[0], values[1], values[2], named)
 
@@ -1359,8 +1362,11 @@ class TierTracker:
     # ------------------------------------------------------------ internals
 
     def _local(self, value: object, field: str) -> dt.datetime:
-        if isinstance(value, dt.datetime) and value.tzinfo is self._tz:
-            return value
+        if isinstance(value, dt.datetime):
+            if value.tzinfo is self._tz:
+                return value
+            if value.tzinfo is dt.UTC and type(value) is dt.datetime:  # the ledger's instants
+                return value.astimezone(self._tz)
         return local_time(value, self._tz, "TierTracker", field)
 
     def _qualify(self) -> int:
@@ -1762,6 +1768,10 @@ class TierTracker:
         takes the counters across a tier's threshold is settled (:meth:`_settle`) and any
         other goes through :meth:`_post`. Local times are built only for those.
         """
+        if len(postings) < 2:  # what the bounds would save does not pay for them
+            for time, spent, earned, ordered, extra, origin in postings:
+                self._post(time, spent, earned, ordered, extra, origin)
+            return
         tz = self._tz
         origin_read = self._ladder.refunds != "posted"
         named = bool(self._named)
