@@ -2313,3 +2313,101 @@ def repeated_value_event_tables(
             table[column].astype(object).where(table[column].notna(), None), dtype="Int64"
         )
     return table, objects, zone
+
+
+# --------------------------------------------------------------------------- loyalty tier tracker batches (branch loytier)
+#: Instants around which the qualifying postings of :func:`ledger_qualifying` start: the
+#: autumn and spring clock changes of Berlin, Santiago (at local midnight) and Lord Howe
+#: (30 minutes), a New Year, the date-line jump of Apia (30 December 2011 never happened).
+_POSTING_ANCHORS = (
+    dt.datetime(2025, 10, 26, 0, 30, tzinfo=dt.UTC),
+    dt.datetime(2025, 3, 30, 0, 30, tzinfo=dt.UTC),
+    dt.datetime(2025, 4, 6, 2, 30, tzinfo=dt.UTC),
+    dt.datetime(2025, 9, 7, 3, 30, tzinfo=dt.UTC),
+    dt.datetime(2025, 4, 5, 14, 45, tzinfo=dt.UTC),
+    dt.datetime(2024, 12, 31, 12, tzinfo=dt.UTC),
+    dt.datetime(2011, 12, 29, 9, tzinfo=dt.UTC),
+    dt.datetime(2024, 2, 28, 23, tzinfo=dt.UTC),
+)
+#: Zones for those postings: every awkward clock change of the anchors above.
+TIER_ZONES = (
+    "UTC",
+    "Asia/Shanghai",
+    "Europe/Berlin",
+    "America/Santiago",
+    "Australia/Lord_Howe",
+    "Pacific/Apia",
+)
+
+
+@st.composite
+def ledger_qualifying(
+    draw: st.DrawFn, *, max_size: int = 60, shuffled: bool = False
+) -> list[tuple[Any, ...]]:
+    """The ledger's qualifying postings (``Book.qualifying``): tuples ``(time, spend,
+    points, orders, counts, origin)``, aware UTC times in order (some equal), gaps from
+    none to months around a clock change or a year's end; cent spends, points as whole
+    yuan, one order; refunds negative, most with the time of the purchase they reverse;
+    ``nights`` or an unused named count on some. With ``shuffled`` one posting may come
+    out of order."""
+    start = draw(st.sampled_from(_POSTING_ANCHORS)) - dt.timedelta(hours=draw(st.integers(0, 72)))
+    gaps = st.one_of(
+        st.just(0),
+        st.integers(1, 3_600),
+        st.integers(3_600, 3 * 86_400),
+        st.integers(86_400, 120 * 86_400),
+    )
+    out: list[tuple[Any, ...]] = []
+    when = start
+    bought: list[dt.datetime] = []
+    for _ in range(draw(st.integers(0, max_size))):
+        when += dt.timedelta(seconds=draw(gaps))
+        cents = draw(st.integers(1, 90_000))
+        counts: tuple[tuple[str, int], ...] = draw(
+            st.sampled_from([(), (), (("nights", 2),), (("stays", 1),)])
+        )
+        if bought and draw(st.integers(0, 4)) == 0:
+            origin = draw(st.sampled_from([None, *bought[-4:]]))
+            back = -draw(st.integers(1, cents))
+            counts = tuple((name, -value) for name, value in counts)
+            spend = Decimal(back).scaleb(-2)
+            out.append((when, spend, back // 100, -1, counts, origin))
+        else:
+            bought.append(when)
+            out.append((when, Decimal(cents).scaleb(-2), cents // 100, 1, counts, None))
+    if shuffled and len(out) > 1 and draw(st.booleans()):
+        item = out.pop(draw(st.integers(0, len(out) - 1)))
+        out.insert(draw(st.integers(0, len(out))), item)
+    return out
+
+
+@st.composite
+def one_metric_ladders(draw: st.DrawFn) -> Any:
+    """A :class:`crmkit.loyalty.TierLadder` of 2-5 tiers on one metric (spend, points or
+    orders) with thresholds increasing: the ladders :meth:`TierTracker._post_many` adds up
+    without settling each posting; any window, validity, downgrade, grace, refunds
+    reading, lifetime tiers or not."""
+    from crmkit.loyalty import Tier, TierLadder
+
+    metric = draw(st.sampled_from(["spend", "points", "orders"]))
+    n = draw(st.integers(1, 4))
+    scale = {"spend": 200, "points": 150, "orders": 2}[metric]
+    steps = sorted(set(draw(st.lists(st.integers(1, 60), min_size=n, max_size=n))))
+    tiers = [Tier(name="base")]
+    tiers += [Tier(name=f"t{i}", **{metric: step * scale}) for i, step in enumerate(steps, 1)]
+    lifetime = []
+    if draw(st.integers(0, 4)) == 0:
+        lifetime = [Tier(name=tiers[-1].name, **{metric: steps[-1] * scale * 3})]
+    window = draw(st.sampled_from(["calendar_year", "rolling", "anniversary", "since_change"]))
+    return TierLadder(
+        tiers=tiers,
+        window=window,
+        window_months=draw(st.sampled_from([1, 3, 12])),
+        validity_windows=draw(st.integers(1, 2)),
+        validity_extra_months=draw(st.sampled_from([0, 0, 2])),
+        downgrade=draw(st.sampled_from(["reevaluate", "one_down", "to_base"])),
+        grace_days=draw(st.sampled_from([0, 0, 10])),
+        lifetime=lifetime,
+        refunds=draw(st.sampled_from(["posted", "purchase_window", "net"])),
+        rollover=draw(st.sampled_from(["none", "surplus"])) if window == "since_change" else "none",
+    )

@@ -526,9 +526,7 @@ class Book(YearlyBonuses):
             )
         else:
             tracker, posted = found
-        zone = self.zone
-        for when, spend, points, orders, counts, origin in postings[posted:]:
-            tracker._post(when.astimezone(zone), spend, points, orders, counts, origin)
+        tracker._post_many(postings[posted:])
         self.side[name] = (tracker, len(postings))
         return tracker.status(at)
 
@@ -553,9 +551,7 @@ class Book(YearlyBonuses):
             tracker = self.tier = ladder.tracker(
                 min(starts), timezone=self.zone, point_decimals=self.program.point_decimals
             )
-        zone = self.zone
-        for when, spend, points, orders, counts, origin in postings[self.tier_posted :]:
-            tracker._post(when.astimezone(zone), spend, points, orders, counts, origin)
+        tracker._post_many(postings[self.tier_posted :])
         self.tier_posted = len(postings)
         return tracker.status(at)
 

@@ -26,8 +26,9 @@ import bisect
 import datetime as dt
 import decimal
 import itertools
+import math
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -1042,6 +1043,15 @@ class TierLadder(Spec):
 
 
 _MICRO = dt.timedelta(microseconds=1)
+_ZERO = Decimal(0)
+#: More than any change of a zone's UTC offset (the largest, on the date line, are a day):
+#: instants at least this far apart are in the same order as their local clock times.
+_MARGIN = dt.timedelta(days=2)
+_FAR_UTC = dt.datetime.max.replace(tzinfo=dt.UTC)
+#: Above every threshold: of spend (a Decimal), of points and orders (ints).
+_TOP = (Decimal("Infinity"), math.inf)
+#: TierTracker._post_many's bounds when no posting only adds (an empty span of instants).
+_CLOSED = (_FAR_UTC, _FAR_UTC, 0, 0, False)
 
 
 def _scaled_checks(
@@ -1077,7 +1087,22 @@ def _tracker_tables(ladder: TierLadder, scale: int) -> tuple[Any, ...]:
         (names.index(t.name), _scaled_ways(t, ladder.combine, scale, metrics))
         for t in ladder.lifetime
     ]
-    return named, checks, ways, single, life_checks
+    # One metric among spend, points and orders, thresholds strictly increasing up the
+    # ladder, no lifetime tiers, windows that are not rolling: TierTracker._gate's ladders
+    # (metric position, thresholds from the first tier above the base up, the two ends).
+    mono: tuple[int, list[Any]] | None = None
+    if single and not life_checks and ladder.window != "rolling":
+        steps = [value for _, _, value in reversed(single)]
+        metric = single[0][1]
+        if (
+            metric < len(METRICS)
+            and all(m == metric for _, m, _ in single)
+            and all(a < b for a, b in itertools.pairwise(steps))
+        ):
+            mono = (metric, steps)
+    # Calendar windows by (zone, year): TierTracker._year fills it.
+    years: dict[tuple[dt.tzinfo, int], tuple[dt.datetime, dt.datetime, dt.datetime]] = {}
+    return metrics, named, checks, ways, single, life_checks, mono, years
 
 
 def _scaled_ways(
@@ -1103,14 +1128,15 @@ def _ways_missing(
     """What each way still lacks, and the index of the nearest (see TierStatus)."""
     out: list[dict[str, Decimal | int]] = []
     best: tuple[Decimal, int] | None = None
+    several = len(ways) > 1  # one way is the nearest without measuring it
     for k, way in enumerate(ways):
         lacks: dict[str, Decimal | int] = {}
-        share = Decimal(0)
+        share = _ZERO
         for index, value in way:
             have = counts[index]
             if have < value:
                 lacks[metrics[index]] = value - have
-                if value:
+                if value and several:
                     share += Decimal(value - have) / Decimal(value)
         out.append(lacks)
         if best is None or share < best[0]:
@@ -1126,10 +1152,12 @@ def _months_later(t: dt.datetime, months: int) -> dt.datetime:
 
 def _zeros(n: int) -> list[Any]:
     """Fresh counters: spend (a Decimal), then ``n - 1`` integer counts."""
-    return [Decimal(0)] + [0] * (n - 1)
+    return [_ZERO] + [0] * (n - 1)
 
 
 def _as_counters(values: list[Any], metrics: tuple[str, ...]) -> Counters:
+    if len(metrics) == len(METRICS):
+        return Counters(values[0], values[1], values[2])
     named = {m: values[i] for i, m in enumerate(metrics[3:], start=3)}
     return Counters(values[0], values[1], values[2], named)
 
@@ -1155,6 +1183,7 @@ class TierTracker:
     __slots__ = (
         "_anchor",
         "_as_of",
+        "_bounds",
         "_checks",
         "_counts",
         "_cur",
@@ -1164,6 +1193,7 @@ class TierTracker:
         "_life_checks",
         "_lifetime",
         "_metrics",
+        "_mono",
         "_named",
         "_pending",
         "_recent",
@@ -1177,6 +1207,7 @@ class TierTracker:
         "_ways",
         "_wend",
         "_wstart",
+        "_years",
     )
 
     def __init__(
@@ -1199,13 +1230,25 @@ class TierTracker:
         self._cur = 0
         self._since = local
         self._valid_until: dt.datetime | None = None
-        self._wstart, self._wend = ladder._window(local, local, self._tz)
-        metrics = self._metrics = ladder.metrics
         # The ladder's read-only tables, built once per ladder and scale (loyspeed: one
-        # tracker per member in replay_many).
-        (self._named, self._checks, self._ways, self._single, self._life_checks) = derived(
-            ladder, f"tracker_tables_{scale}", lambda: _tracker_tables(ladder, scale)
-        )
+        # tracker per member in replay_many), and its calendar years by zone.
+        (
+            metrics,
+            self._named,
+            self._checks,
+            self._ways,
+            self._single,
+            self._life_checks,
+            self._mono,
+            self._years,
+        ) = derived(ladder, f"tracker_tables_{scale}", lambda: _tracker_tables(ladder, scale))
+        self._metrics = metrics
+        self._wstart: dt.datetime
+        self._wend: dt.datetime | None
+        if ladder.window == "calendar_year":
+            self._wstart, self._wend, _ = self._year(local.year)
+        else:
+            self._wstart, self._wend = ladder._window(local, local, self._tz)
         self._counts: list[Any] = _zeros(len(metrics))
         self._lifetime: list[Any] = _zeros(len(metrics))
         self._floor = 0
@@ -1216,6 +1259,7 @@ class TierTracker:
         self._ups: list[tuple[dt.datetime, int, dt.datetime | None, dt.datetime, int]] = []
         self._recent: deque[tuple[dt.datetime, Decimal, int, int, tuple[Any, ...]]] = deque()
         self._vcache: tuple[dt.datetime, dt.datetime, dt.datetime] | None = None
+        self._bounds: tuple[Any, ...] | None = None  # TierTracker._gate's
 
     # ------------------------------------------------------------ reading
 
@@ -1318,8 +1362,11 @@ class TierTracker:
     # ------------------------------------------------------------ internals
 
     def _local(self, value: object, field: str) -> dt.datetime:
-        if isinstance(value, dt.datetime) and value.tzinfo is self._tz:
-            return value
+        if isinstance(value, dt.datetime):
+            if value.tzinfo is self._tz:
+                return value
+            if value.tzinfo is dt.UTC and type(value) is dt.datetime:  # the ledger's instants
+                return value.astimezone(self._tz)
         return local_time(value, self._tz, "TierTracker", field)
 
     def _qualify(self) -> int:
@@ -1338,6 +1385,16 @@ class TierTracker:
         cache = self._vcache
         if cache is not None and cache[0] <= t < cache[1]:
             return cache[2]
+        if ladder.window == "calendar_year":
+            cache = self._year(t.year)
+        else:
+            cache = self._validity_of(t)
+        self._vcache = cache
+        return cache[2]
+
+    def _validity_of(self, t: dt.datetime) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
+        """The window containing local instant ``t`` and the validity a tier reached in it gets."""
+        ladder = self._ladder
         start, end = ladder._window(self._anchor, t, self._tz)
         assert end is not None
         valid = end
@@ -1345,10 +1402,22 @@ class TierTracker:
             _, nxt = ladder._window(self._anchor, valid, self._tz)
             assert nxt is not None
             valid = nxt
-        if extra:
-            valid = midnight(add_months(valid.date(), extra), self._tz)
-        self._vcache = (start, end, valid)
-        return valid
+        if ladder.validity_extra_months:
+            valid = midnight(add_months(valid.date(), ladder.validity_extra_months), self._tz)
+        return start, end, valid
+
+    def _year(self, year: int) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
+        """:meth:`_validity_of` the local calendar year ``year`` (``window="calendar_year"``).
+
+        Shared by the ladder's trackers in the same zone: nothing else changes it.
+        """
+        key = (self._tz, year)
+        found: tuple[dt.datetime, dt.datetime, dt.datetime] | None = self._years.get(key)
+        if found is None:
+            found = self._years.setdefault(
+                key, self._validity_of(midnight(dt.date(year, 1, 1), self._tz))
+            )
+        return found
 
     def _prune(self, when: dt.datetime) -> None:
         """Drop rolling-window postings at or before ``when - window_months``."""
@@ -1379,7 +1448,9 @@ class TierTracker:
             'm'
         """
         target = self._local(to, "to")
-        if target < self._as_of:
+        # Local times of one zone compare as clock times: in the hour a zone's clocks go
+        # back, a later instant can read earlier. Refused: before on the clock and in time.
+        if target < self._as_of and target.astimezone(dt.UTC) < self._as_of.astimezone(dt.UTC):
             raise InvalidInputError(
                 "TierTracker.advance()",
                 "to",
@@ -1574,6 +1645,16 @@ class TierTracker:
             else:
                 self._recent.append(entry)
             self._prune(when)
+        self._settle(when, spend < 0 or points < 0 or orders < 0)
+
+    def _settle(self, when: dt.datetime, negative: bool) -> None:
+        """The tier after a posting at ``when`` changed the counters (``negative``: it took away).
+
+        Upgrades (and lifetime floors), re-qualification, and with ``refunds="net"`` the
+        undoing of upgrades a refund took the counters below.
+        """
+        ladder = self._ladder
+        counts = self._counts
         cur = self._cur
         single = self._single
         if single is not None:
@@ -1584,6 +1665,7 @@ class TierTracker:
                     break
         else:
             qualified = self._qualify()
+        life = self._lifetime
         for index, checks in self._life_checks:
             if index > self._floor and _reached_ways(checks, life):
                 self._floor = index
@@ -1619,8 +1701,128 @@ class TierTracker:
             if self._valid_until is None or valid > self._valid_until:
                 self._valid_until = valid
             self._pending = None
-        elif qualified < cur and self._ups and (spend < 0 or points < 0 or orders < 0):
+        elif qualified < cur and self._ups and negative:
             self._undo_upgrades(when, max(qualified, floor))
+
+    def _gate(self, now: dt.datetime | None = None) -> tuple[Any, ...] | None:
+        """The bounds within which a plain posting only adds to the counters (:meth:`_post_many`).
+
+        A *plain* posting has no named count the ladder uses and no refund origin the
+        ladder reads. On a ladder of one metric with thresholds increasing (``_mono``),
+        while nothing falls due (no pending downgrade, the posting inside the window and
+        the validity, not before the tracker's time), :meth:`_settle` changes nothing as
+        long as the metric's counter stays below ``upper``: the threshold of the tier above
+        the one held when the tier held has re-qualified in this window (or is the base),
+        else the threshold of the tier held. Below it the counters reach no tier above
+        the one held, and reaching the tier held again re-qualifies it for the validity
+        it already has; a negative posting may undo upgrades of the window
+        (``refunds="net"``): with such upgrades, ``neg`` sends those through :meth:`_post`.
+
+        Instants compare in UTC, :data:`_MARGIN` away from the window's start and end and
+        from the validity's end, where local clock times (what :meth:`_post` compares)
+        could be in another order than the instants. ``now`` is the tracker's time as an
+        aware instant, when the caller knows it.
+
+        Returns ``(start, horizon, metric, upper, neg)``, or None: post one by one.
+        """
+        mono = self._mono
+        if mono is None or self._pending is not None:
+            return None
+        metric, steps = mono
+        cur = self._cur
+        valid = self._valid_until
+        if cur and (valid is None or self._validity_from(self._wstart) > valid):
+            upper = steps[cur - 1]  # reaching the tier held re-qualifies it: settle
+        else:
+            upper = steps[cur] if cur < len(steps) else _TOP[metric != 0]
+        wend, wstart = self._wend, self._wstart
+        bounds = self._bounds  # the instants of the last bounds, while they hold
+        if (
+            bounds is None
+            or bounds[0] is not wend
+            or bounds[1] is not valid
+            or bounds[2] is not wstart
+        ):
+            horizon = _FAR_UTC
+            try:
+                for bound in (wend, valid):
+                    if bound is not None:
+                        horizon = min(horizon, bound.astimezone(dt.UTC) - _MARGIN)
+                begun = wstart.astimezone(dt.UTC) + _MARGIN
+            except OverflowError:  # at the ends of the datetime range: one by one
+                return None
+            bounds = self._bounds = (wend, valid, wstart, horizon, begun)
+        if now is None or now.tzinfo is None:
+            now = self._as_of.astimezone(dt.UTC)
+        return max(now, bounds[4]), bounds[3], metric, upper, bool(self._ups)
+
+    def _post_many(
+        self,
+        postings: Sequence[tuple[dt.datetime, Decimal, int, int, tuple[Any, ...], Any]],
+    ) -> None:
+        """:meth:`_post` of each of the ledger's qualifying tuples, in order: the same state.
+
+        ``postings`` are ``(time, spend, points, orders, named counts, origin)`` with aware
+        instants (the ledger's, in UTC). A plain posting inside the bounds of
+        :meth:`_gate` only adds to the counters (what :meth:`_post` does with it); one that
+        takes the counters across a tier's threshold is settled (:meth:`_settle`) and any
+        other goes through :meth:`_post`. Local times are built only for those.
+        """
+        if len(postings) < 2:  # what the bounds would save does not pay for them
+            for time, spent, earned, ordered, extra, origin in postings:
+                self._post(time, spent, earned, ordered, extra, origin)
+            return
+        tz = self._tz
+        origin_read = self._ladder.refunds != "posted"
+        named = bool(self._named)
+        rest = iter(postings)
+        now: dt.datetime | None = None
+        while True:
+            gate = self._gate(now)
+            start, horizon, metric, upper, neg = gate or _CLOSED
+            counts, life = self._counts, self._lifetime
+            spend, points, orders = counts[0], counts[1], counts[2]
+            # Lifetime spend adds up posting by posting as in _post (a Decimal sum is exact
+            # only within the context's precision), unless it is the very object the
+            # window's spend is (the same sums then); whole counts add up in one step.
+            spend_life = life[0]
+            twin = spend_life is spend
+            points_from, orders_from = points, orders
+            last: dt.datetime | None = None
+            crossed = done = False
+            for time, spent, earned, ordered, extra, origin in rest:
+                if (
+                    start <= time < horizon
+                    and (origin is None or not origin_read)
+                    and not (extra and named)
+                    and not (neg and (spent < 0 or earned < 0 or ordered < 0))
+                ):
+                    start = last = time  # the tracker's time moves on
+                    if not twin:
+                        spend_life += spent
+                    spend += spent
+                    points += earned
+                    orders += ordered
+                    if (spend if metric == 0 else points if metric == 1 else orders) < upper:
+                        continue
+                    crossed = True
+                break
+            else:
+                done = True
+            if gate is not None:  # the counters and the time, as _post would have left them
+                counts[0], counts[1], counts[2] = spend, points, orders
+                life[0] = spend if twin else spend_life
+                life[1] += points - points_from
+                life[2] += orders - orders_from
+                if last is not None:
+                    self._as_of = last.astimezone(tz)
+            if done:
+                return
+            if crossed:
+                self._settle(self._as_of, spent < 0 or earned < 0 or ordered < 0)
+            else:
+                self._post(time, spent, earned, ordered, extra, origin)
+            now = time
 
     def _restart(self, when: dt.datetime, reached: int | None = None) -> None:
         """``window="since_change"``: a new qualification period starts at ``when``.
