@@ -43,7 +43,7 @@ from crmkit.loyalty._events import (
     Refund,
 )
 from crmkit.loyalty._expiry import ExpiryPolicy
-from crmkit.loyalty._lots import _FAR, _NO_LOT_EXPIRY, Lot, Posting, _Debit, _Lot
+from crmkit.loyalty._lots import _FAR, _NO_LOT_EXPIRY, Lot, Posting, Qualifying, _Debit, _Lot
 from crmkit.loyalty._reversals import _Bought
 from crmkit.loyalty._rules import EarningResult, EarningScheme, MemberContext
 from crmkit.loyalty._tiers import TierStatus, TierTracker
@@ -158,13 +158,9 @@ class Book(YearlyBonuses):
         # ``replay_many`` row) does not record them (``journal`` False).
         self.postings: list[tuple[Any, ...]] = []
         self.journal = True
-        # Qualifying changes as (time, spend, points, orders); QualifyingPosting objects are
-        # built only for the tier tracker and the snapshot.
-        # (time, spend, points, orders, named counts such as nights (rule 1), and for a
-        # refund the time of the purchase it reverses (rule 8), else None).
-        self.qualifying: list[
-            tuple[dt.datetime, Decimal, int, int, tuple[Any, ...], dt.datetime | None]
-        ] = []
+        # Qualifying changes as plain tuples (``_lots.Qualifying``); QualifyingPosting
+        # objects are built only for the snapshot.
+        self.qualifying: list[Qualifying] = []
         self.earn_history: list[tuple[dt.datetime, int]] = []
         # (time, rule id) of the orders each rule gave points to, for max_uses (rule 10).
         self.rule_uses: list[tuple[dt.datetime, str]] = []
@@ -412,7 +408,7 @@ class Book(YearlyBonuses):
             if self.uses_caps:
                 self.earn_history.append((now, points))
             if self.defer_qualifying:
-                lot.deferred = (base, qualifying, 1, event.counts)
+                lot.deferred = (lot.activates_at, base, qualifying, 1, event.counts, None)
             else:
                 self.qualifying.append((now, base, qualifying, 1, event.counts, None))
             if self.debt:

@@ -46,6 +46,9 @@ _FAR = dt.datetime.max.replace(tzinfo=_UTC)
 _EXPIRY_CACHE_SIZE = 100_000  # local days per program (about 270 years of earning days)
 _NO_LOT_EXPIRY = frozenset({"never", "inactivity"})
 _UNKNOWN: Any = object()  # a day not in the expiry cache yet
+#: A qualifying posting of the fold: (time, spend, points, orders, named counts such as
+#: nights, and for a refund the time of the purchase it reverses, else None).
+Qualifying = tuple[dt.datetime, Decimal, int, int, tuple[Any, ...], dt.datetime | None]
 
 #: The kinds of postings in a member's ledger.
 POSTING_KINDS = (
@@ -177,9 +180,9 @@ class _Lot:
     owed = 0  # part of `spent` still owed as debt
     cash_settled = 0  # part of `reversed` settled in money by the cash_offset policy
     queued = False  # in the book's consumption queue
-    # A purchase's qualifying posting held back while its points are pending:
-    # (spend, points, orders, named counts), posted when the lot activates.
-    deferred: tuple[Decimal, int, int, tuple[Any, ...]] | None = None
+    # A purchase's qualifying posting held back while its points are pending, dated when
+    # they activate: (activates_at, spend, points, orders, named counts, None).
+    deferred: Qualifying | None = None
 
     def __init__(  # noqa: PLR0917 - internal, built in one place
         self,
@@ -233,7 +236,7 @@ class LotBook:
     bought: dict[str, _Bought]
     postings: list[tuple[Any, ...]]
     journal: bool
-    qualifying: list[tuple[dt.datetime, Decimal, int, int, tuple[Any, ...], dt.datetime | None]]
+    qualifying: list[Qualifying]
     earn_history: list[tuple[dt.datetime, int]]
     activations: deque[_Lot]
     expiries: list[tuple[dt.datetime, str]]
@@ -321,8 +324,7 @@ class LotBook:
         return due
 
     def _activate(self, lot: _Lot, at: dt.datetime) -> None:
-        if lot.active:
-            return
+        """Make a pending lot usable at ``at`` (each pending lot once, from the queue)."""
         lot.active = True
         remaining = lot.remaining
         lot_id = lot.lot_id
@@ -342,11 +344,11 @@ class LotBook:
                     self.queue.insert(where, lot)
             if self.journal:
                 self.postings.append((at, "activate", 0, lot_id, lot_id, "pending", (), None))
-        if lot.deferred is not None:
-            spend, points, orders, counts = lot.deferred
+        deferred = lot.deferred
+        if deferred is not None:
             lot.deferred = None
-            if spend or points or orders or counts:
-                self.qualifying.append((at, spend, points, orders, counts, None))
+            if deferred[1] or deferred[2] or deferred[3] or deferred[4]:
+                self.qualifying.append(deferred)
         if self.debt:
             self._repay(at, lot_id)
 

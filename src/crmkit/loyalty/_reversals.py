@@ -221,12 +221,14 @@ class ReversalBook(LotBook):
         lot = self.lots[bought.lot] if bought.lot is not None else None
         if lot is not None and lot.deferred is not None:
             # Still pending: the held-back posting shrinks instead.
-            spend, held_points, held_orders, held_counts = lot.deferred
+            when, spend, held_points, held_orders, held_counts, _ = lot.deferred
             lot.deferred = (
+                when,
                 spend - base,
                 held_points - qualifying,
                 held_orders + orders,
                 () if orders else held_counts,
+                None,
             )
         elif base or qualifying or orders:
             self.qualifying.append((at, -base, -qualifying, orders, counts, purchase.time))
