@@ -17,6 +17,7 @@ from crmkit.loyalty import (
     Adjust,
     BaseRate,
     EarningScheme,
+    Enroll,
     ExpiryPolicy,
     MemberState,
     Program,
@@ -312,6 +313,24 @@ def test_member_state_has_no_public_constructor_from_the_private_book() -> None:
     for name in public:
         hints = getattr(getattr(MemberState, name), "__annotations__", {})
         assert "Book" not in str(hints), name
+
+
+def test_states_built_from_the_fold_set_every_field_and_stay_frozen() -> None:
+    """``MemberState._from_book`` fills the instance's dict in one update (speed: one state
+    per ``Program.apply``): every attrs field is set, nothing else, and the state is still
+    frozen and equal to the same state built again."""
+    import attrs
+
+    program = Program(earning=EarningScheme.base_rate(1))
+    t = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    events = [Enroll("e", t), Purchase("p", t, lines=[PurchaseLine("1", "12")])]
+    state = program.replay(events, as_of=t)
+    assert set(vars(state)) == {field.name for field in attrs.fields(MemberState)}
+    assert (state.available, state.enrolled_at, state.rejected) == (12, t, ())
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        state.available = 0  # type: ignore[misc]
+    assert state == program.replay(events, as_of=t)
+    assert state == program.apply(program.replay(events[:1], as_of=t), events[1])
 
 
 # ------------------------------------------------------------------ one compiled engine

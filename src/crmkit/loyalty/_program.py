@@ -1117,25 +1117,21 @@ class MemberState:
         # per field, costs almost as much as the event's fold).
         state = object.__new__(cls)
         state.__dict__.update(
-            zip(
-                _STATE_FIELDS,
-                (
-                    as_of if as_of.tzinfo is zone else as_of.astimezone(zone),
-                    book.available,
-                    book.pending,
-                    book.debt,
-                    book.credited,
-                    book.cash_offset,
-                    book.enrolled_local,
-                    book.birth_date,
-                    tuple(book.rejected),
-                    _Snapshot(book, as_of),
-                    {name: cls._from_book(sub, as_of) for name, sub in book.subs.items()}
-                    if book.subs
-                    else _NO_OTHERS,
-                ),
-                strict=True,
-            )
+            {
+                "as_of": as_of if as_of.tzinfo is zone else as_of.astimezone(zone),
+                "available": book.available,
+                "pending": book.pending,
+                "debt": book.debt,
+                "credited": book.credited,
+                "cash_offset": book.cash_offset,
+                "enrolled_at": book.enrolled_local,
+                "birth_date": book.birth_date,
+                "rejected": tuple(book.rejected),
+                "_snap": _Snapshot(book, as_of),
+                "_others": {name: cls._from_book(sub, as_of) for name, sub in book.subs.items()}
+                if book.subs
+                else _NO_OTHERS,
+            }
         )
         return state
 
@@ -1541,7 +1537,3 @@ class MemberState:
             ()
         """
         return self._snap.events()
-
-
-#: MemberState's fields, in order (see ``MemberState._from_book``).
-_STATE_FIELDS = tuple(field.name for field in attrs.fields(MemberState))
