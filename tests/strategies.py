@@ -2183,6 +2183,138 @@ def tender_policies(draw: st.DrawFn) -> Any:
 RULE_STRATEGIES["crmkit.loyalty.TenderPolicy"] = tender_policies()
 
 
+# --------------------------------------------------------------------------- loyalty tables of repeated values (branch loyev)
+#: Zones of the repeated-value tables: none, one and a negative daylight saving time.
+EVENT_ZONES = ("UTC", "Asia/Shanghai", "America/New_York", "Europe/Dublin", "Australia/Lord_Howe")
+#: Instants near daylight saving changes (the repeated and the skipped hour), in UTC.
+_CHANGES = (
+    dt.datetime(2025, 11, 2, 6, tzinfo=dt.UTC),  # New York: 01:00-02:00 twice
+    dt.datetime(2025, 3, 9, 7, tzinfo=dt.UTC),  # New York: 02:00-03:00 skipped
+    dt.datetime(2025, 10, 26, 1, tzinfo=dt.UTC),  # Dublin: 01:00-02:00 twice
+    dt.datetime(2025, 4, 5, 15, tzinfo=dt.UTC),  # Lord Howe: 01:30-02:00 twice
+)
+
+
+@st.composite
+def event_instants(draw: st.DrawFn) -> dt.datetime:
+    """An aware UTC instant (microseconds), often within hours of a daylight saving change."""
+    if draw(st.booleans()):
+        base = draw(st.sampled_from(_CHANGES))
+        return base + dt.timedelta(
+            microseconds=draw(st.integers(-4 * 3600 * 10**6, 4 * 3600 * 10**6))
+        )
+    return dt.datetime(1960, 1, 1, tzinfo=dt.UTC) + dt.timedelta(
+        microseconds=draw(st.integers(0, 100 * 365 * 86_400 * 10**6))
+    )
+
+
+@st.composite
+def repeated_value_event_tables(
+    draw: st.DrawFn,
+) -> tuple[pd.DataFrame, dict[str, list[object]], str]:
+    """An events table whose cells repeat, the same events built by the checked constructors
+    (per member), and the program's zone.
+
+    One-row events of every kind but profiles, plus purchases of several lines, drawing
+    amounts ("12.5" and "12.50" both), discounts, quantities, skus, categories, channels,
+    line ids, refs, rewards and reasons from small pools, at instants often near daylight
+    saving changes; the text columns are pandas' string dtype or object columns.
+    """
+    import zoneinfo
+
+    from crmkit.loyalty import (
+        Adjust,
+        CancelRedemption,
+        Enroll,
+        Purchase,
+        PurchaseLine,
+        Redeem,
+        Refund,
+    )
+
+    zone = draw(st.sampled_from(EVENT_ZONES))
+    tz = zoneinfo.ZoneInfo(zone)
+    pick = draw
+    amounts = ["0", "1.50", "12.5", "12.50", "0.01", "99"]
+    rows: list[dict[str, object]] = []
+    objects: dict[str, list[object]] = {}
+    for m in range(pick(st.integers(1, 3))):
+        member = f"m{m}"
+        objects[member] = events = []
+        for k in range(pick(st.integers(1, 12))):
+            at = pick(event_instants()).astimezone(tz)
+            eid = f"{member}-{k}"
+            row: dict[str, object] = {"member_id": member, "event_id": eid, "time": at}
+            kind = pick(
+                st.sampled_from(
+                    ["purchase"] * 4 + ["refund", "redeem", "cancel", "adjust", "enroll"]
+                )
+            )
+            if kind == "purchase":
+                lines = []
+                n_lines = pick(st.sampled_from([1, 1, 1, 2]))
+                channel = pick(st.sampled_from([None, "store", "web"]))
+                for i in range(n_lines):
+                    amount = pick(st.sampled_from(amounts))
+                    discount = pick(st.sampled_from([None, "0", "0.50", "1"]))
+                    if discount is not None and Decimal(discount) > Decimal(amount):
+                        discount = None
+                    quantity = pick(st.sampled_from([None, 1, 2]))
+                    sku, category = (pick(st.sampled_from([None, "", "a", "b"])) for _ in "sc")
+                    line = pick(st.sampled_from([None, "1", "x"])) if n_lines == 1 else f"l{i}"
+                    rows.append(
+                        {**row, "kind": "purchase", "amount": amount, "discount": discount,
+                         "quantity": quantity, "sku": sku, "category": category, "line": line,
+                         "channel": channel}
+                    )  # fmt: skip
+                    lines.append(
+                        PurchaseLine(
+                            line or "1", amount, quantity=quantity or 1, sku=sku or "",
+                            category=category or "", discount=discount or "0",
+                        )
+                    )  # fmt: skip
+                events.append(Purchase(eid, at, lines=lines, channel=channel or ""))
+            elif kind in ("refund", "cancel"):
+                ref = pick(st.sampled_from(["p1", "x9"]))
+                if kind == "refund":
+                    rows.append({**row, "kind": "refund", "ref": ref})
+                    events.append(Refund(eid, at, ref))
+                else:
+                    rows.append({**row, "kind": "cancel_redemption", "ref": ref})
+                    events.append(CancelRedemption(eid, at, ref))
+            elif kind == "redeem":
+                points = pick(st.sampled_from([None, 100, 250]))
+                reward = "coupon" if points is None else pick(st.sampled_from([None, "coupon"]))
+                rows.append({**row, "kind": "redeem", "points": points, "reward": reward})
+                events.append(Redeem(eid, at, reward=reward or "", points=points))
+            elif kind == "adjust":
+                points, reason = (
+                    pick(st.sampled_from([-5, 50])),
+                    pick(st.sampled_from([None, "gift"])),
+                )
+                rows.append({**row, "kind": "adjust", "points": points, "reason": reason})
+                events.append(Adjust(eid, at, points=points, reason=reason or "adjust"))
+            else:
+                channel = pick(st.sampled_from([None, "app"]))
+                rows.append({**row, "kind": "enroll", "channel": channel})
+                events.append(Enroll(eid, at, channel=channel or ""))
+    table = pd.DataFrame(rows)
+    texts = ("amount", "discount", "sku", "category", "line", "channel", "ref", "reward", "reason")
+    as_text = pick(st.booleans())
+    for column in texts:
+        if column not in table:
+            table[column] = None
+        values = table[column].astype(object).where(table[column].notna(), None)
+        table[column] = values.astype("str") if as_text else values
+    for column in ("quantity", "points"):
+        if column not in table:
+            table[column] = None
+        table[column] = pd.array(
+            table[column].astype(object).where(table[column].notna(), None), dtype="Int64"
+        )
+    return table, objects, zone
+
+
 # --------------------------------------------------------------------------- loyalty tier tracker batches (branch loytier)
 #: Instants around which the qualifying postings of :func:`ledger_qualifying` start: the
 #: autumn and spring clock changes of Berlin, Santiago (at local midnight) and Lord Howe

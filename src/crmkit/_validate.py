@@ -125,7 +125,9 @@ def require_no_missing(
     """
     values = frame[column]
     missing = values.isna().to_numpy()
-    if blank and (values.dtype.kind in "OSUT" or isinstance(values.dtype, pd.StringDtype)):
+    if blank and isinstance(values.dtype, pd.StringDtype):  # compared in the column's own storage
+        missing = missing | (values == "").to_numpy(dtype=bool, na_value=False)
+    elif blank and values.dtype.kind in "OSUT":
         missing = missing | (values.to_numpy(dtype=object) == "")
     count = int(missing.sum())
     if count:

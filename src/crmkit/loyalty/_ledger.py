@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
@@ -42,7 +43,7 @@ from crmkit.loyalty._events import (
     Refund,
 )
 from crmkit.loyalty._expiry import ExpiryPolicy
-from crmkit.loyalty._lots import _FAR, Lot, Posting, _Debit, _Lot
+from crmkit.loyalty._lots import _FAR, _NO_LOT_EXPIRY, Lot, Posting, Qualifying, _Debit, _Lot
 from crmkit.loyalty._reversals import _Bought
 from crmkit.loyalty._rules import EarningResult, EarningScheme, MemberContext
 from crmkit.loyalty._tiers import TierStatus, TierTracker
@@ -88,6 +89,12 @@ def sort_events(events: Iterable[Event]) -> list[Event]:
             found="None" if events is None else type(events).__name__,
             kind="",
         )
+    events = list(events)
+    if EVENT_TYPES.issuperset(map(type, events)) and len(set(map(_EVENT_ID, events))) == len(
+        events
+    ):
+        # Event objects with distinct ids (the common case): nothing to check one by one.
+        return sorted(events, key=_key)
     seen: dict[str, Event] = {}
     exact = EVENT_TYPES
     for event in events:
@@ -120,6 +127,7 @@ EVENT_TYPES = frozenset(_EVENT_TYPES)
 _key: Callable[[Event], tuple[dt.datetime, int, str]] = operator.attrgetter(
     "time", "rank", "event_id"
 )
+_EVENT_ID: Callable[[Event], str] = operator.attrgetter("event_id")
 
 
 class Book(YearlyBonuses):
@@ -150,13 +158,9 @@ class Book(YearlyBonuses):
         # ``replay_many`` row) does not record them (``journal`` False).
         self.postings: list[tuple[Any, ...]] = []
         self.journal = True
-        # Qualifying changes as (time, spend, points, orders); QualifyingPosting objects are
-        # built only for the tier tracker and the snapshot.
-        # (time, spend, points, orders, named counts such as nights (rule 1), and for a
-        # refund the time of the purchase it reverses (rule 8), else None).
-        self.qualifying: list[
-            tuple[dt.datetime, Decimal, int, int, tuple[Any, ...], dt.datetime | None]
-        ] = []
+        # Qualifying changes as plain tuples (``_lots.Qualifying``); QualifyingPosting
+        # objects are built only for the snapshot.
+        self.qualifying: list[Qualifying] = []
         self.earn_history: list[tuple[dt.datetime, int]] = []
         # (time, rule id) of the orders each rule gave points to, for max_uses (rule 10).
         self.rule_uses: list[tuple[dt.datetime, str]] = []
@@ -164,12 +168,15 @@ class Book(YearlyBonuses):
         self.events: list[Event] = []
         self.event_ids: dict[str, Event] = {}
         self.last: Event | None = None
-        self.clock: dt.datetime | None = None
-        self.activations: list[tuple[dt.datetime, str]] = []
+        # The first instant something falls due (LotBook.next_due, kept by the fold); a
+        # book with yearly bonuses looks at every event (their due dates move with it).
+        self.due = _FAR
+        # Pending lots in activation order: only purchases make pending lots, each
+        # ``pending_days`` after an instant never before the last, so a queue, not a heap.
+        self.activations: deque[_Lot] = deque()
         self.expiries: list[tuple[dt.datetime, str]] = []
         self.deadline: dt.datetime | None = None  # inactivity policy
-        self.queue: list[_Lot] = []  # usable lots in consumption order (lazily pruned)
-        self.stale = False  # whether a queued lot may have run empty outside _draw
+        self.queue: list[_Lot] = []  # usable lots with points left, in consumption order
         self.queue_keys: list[tuple[dt.datetime, dt.datetime, str]] = []
         self.expiry_cache = compiled.expiry_cache
         # The (one) point currency this book keeps: its scheme and policy.
@@ -188,12 +195,14 @@ class Book(YearlyBonuses):
             self.pending_delta is not None and not program.count_pending_for_tier
         )
         self.inactivity = self.expiry_kind == "inactivity"
+        self.expiry_by_day = not (self.expiry_kind in _NO_LOT_EXPIRY or self.policy.by_tier)
         self.available = 0
         self.pending = 0
         self.debt = 0
         self.credited = 0
         self.cash_offset = _ZERO
         self.enrolled_at: dt.datetime | None = None
+        self.enrolled_local: dt.datetime | None = None  # the same, in the program's zone
         self.birth_date: dt.date | None = None
         self.orders = 0
         self.skip_errors = False
@@ -206,35 +215,9 @@ class Book(YearlyBonuses):
         self.side: dict[str, tuple[TierTracker, int]] = {}
         self.setup_yearly()  # birthday and anniversary bonuses (_yearly)
 
-    # -- copying -------------------------------------------------------------------------
-    def clone(self) -> Book:
-        new = Book.__new__(Book)
-        new.__dict__.update(self.__dict__)
-        new.lots = {k: v.clone() for k, v in self.lots.items()}
-        new.queue = [new.lots[lot.lot_id] for lot in self.queue]
-        new.queue_keys = list(self.queue_keys)
-        new.debits = {k: v.clone() for k, v in self.debits.items()}
-        new.bought = {k: v.clone() for k, v in self.bought.items()}
-        for name in ("postings", "qualifying", "earn_history", "rule_uses", "rejected", "events"):
-            setattr(new, name, list(getattr(self, name)))
-        new.event_ids = dict(self.event_ids)
-        new.tier = self.tier.copy() if self.tier is not None else None
-        new.side = {k: (t.copy(), n) for k, (t, n) in self.side.items()}
-        if self.subs:
-            new.subs = {k: v.clone() for k, v in self.subs.items()}
-            for sub in new.subs.values():
-                sub.parent = new
-        new.activations = list(self.activations)
-        new.expiries = list(self.expiries)
-        return new
-
     # -- events --------------------------------------------------------------------------
-    @property
-    def last_key(self) -> tuple[dt.datetime, int, str] | None:
-        """The replay-order key of the last event applied (None before any)."""
-        return None if self.last is None else _key(self.last)
-
     def apply(self, event: Event) -> None:
+        """Fold one more event (an event already applied with the same content: nothing)."""
         known = self.event_ids.get(event.event_id)
         if known is not None:
             if known != event:
@@ -245,19 +228,33 @@ class Book(YearlyBonuses):
                     found=f"a different {known.kind} event with the same id",
                 )
             return
+        self.step(event)
+        self.record(event)
+
+    def record(self, event: Event) -> None:
+        """Remember ``event`` as applied (after :meth:`step` folded it)."""
+        self.event_ids[event.event_id] = event
+        self.events.append(event)
+        self.last = event
+
+    def record_all(self, events: list[Event]) -> None:
+        """Remember ``events``, in replay order, as applied (each folded by :meth:`step`)."""
+        if events:
+            self.event_ids.update(zip(map(_EVENT_ID, events), events, strict=True))
+            self.events.extend(events)
+            self.last = events[-1]
+
+    def step(self, event: Event) -> None:
+        """Fold ``event``, not yet applied and not before the last one; :meth:`record` it next.
+
+        :meth:`apply` checks and records one event; a replay steps through events already
+        sorted and told apart (:func:`sort_events`) and records them all at once.
+        """
         time = event.time
         self.now = now = time.astimezone(_UTC)  # one zone inside: exact comparisons
         self.local_day = time.date() if time.tzinfo is self.zone else None
-        activations, expiries = self.activations, self.expiries
-        if (
-            (activations and activations[0][0] <= now)
-            or (expiries and expiries[0][0] <= now)
-            or (self.deadline is not None and self.deadline <= now)
-            or self.yearly_any
-        ):
+        if now >= self.due or self.yearly_any:
             self.advance(now)
-        elif self.clock is None or now > self.clock:
-            self.clock = now
         try:
             handler = self.handlers.get(type(event))
             if handler is not None:
@@ -268,15 +265,13 @@ class Book(YearlyBonuses):
             if not self.skip_errors:
                 raise
             self.rejected.append((event.event_id, str(err)))
-        self.event_ids[event.event_id] = event
-        self.events.append(event)
-        self.last = event
         if self.inactivity and self.policy.counts_as_activity(
             event.kind, getattr(event, "reason", "")
         ):
             deadline = self.policy.expires_at(self.now, self.zone)
             assert deadline is not None
-            self.deadline = deadline.astimezone(_UTC)
+            self.deadline = deadline = deadline.astimezone(_UTC)
+            self.due = min(self.due, deadline)
 
     def advance_all(self, to: dt.datetime) -> None:
         """:meth:`advance` this book and the other currencies' books."""
@@ -351,14 +346,15 @@ class Book(YearlyBonuses):
             self.set_birth_date(event.birth_date)
 
     def _enroll(self, event: Enroll) -> None:
-        if self.enrolled_at is not None:
+        if self.enrolled_local is not None:
             raise LedgerError(
                 f"Enroll {event.event_id!r}",
                 "member",
                 expected="enrolled once",
-                found=f"an earlier enrolment at {self.enrolled_at.astimezone(self.zone).isoformat()}",
+                found=f"an earlier enrolment at {self.enrolled_local.isoformat()}",
             )
         self.enrolled_at = self.now
+        self.enrolled_local = self.now.astimezone(self.zone)
         if event.birth_date is not None:
             self.set_birth_date(event.birth_date)
         result = self.scheme.enrollment_points(self.now, timezone=self.zone)
@@ -400,7 +396,7 @@ class Book(YearlyBonuses):
             else:
                 rules = ",".join(rule for rule, part in rule_points if part)
             delta = self.pending_delta
-            self._new_lot(
+            lot = self._new_lot(
                 event_id, "purchase", rules, points, None if delta is None else now + delta
             )
             bought.lot = event_id
@@ -412,7 +408,7 @@ class Book(YearlyBonuses):
             if self.uses_caps:
                 self.earn_history.append((now, points))
             if self.defer_qualifying:
-                bought.deferred = [base, qualifying, 1, event.counts]
+                lot.deferred = (lot.activates_at, base, qualifying, 1, event.counts, None)
             else:
                 self.qualifying.append((now, base, qualifying, 1, event.counts, None))
             if self.debt:

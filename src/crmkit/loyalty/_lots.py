@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import heapq
+from collections import deque
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,9 @@ _FAR = dt.datetime.max.replace(tzinfo=_UTC)
 _EXPIRY_CACHE_SIZE = 100_000  # local days per program (about 270 years of earning days)
 _NO_LOT_EXPIRY = frozenset({"never", "inactivity"})
 _UNKNOWN: Any = object()  # a day not in the expiry cache yet
+#: A qualifying posting of the fold: (time, spend, points, orders, named counts such as
+#: nights, and for a refund the time of the purchase it reverses, else None).
+Qualifying = tuple[dt.datetime, Decimal, int, int, tuple[Any, ...], dt.datetime | None]
 
 #: The kinds of postings in a member's ledger.
 POSTING_KINDS = (
@@ -163,26 +167,22 @@ class Posting(ResultDict):
 
 
 class _Lot:
-    """The mutable lot inside the fold (see :class:`Lot`)."""
+    """The mutable lot inside the fold (see :class:`Lot`).
 
-    __slots__ = (
-        "activates_at",
-        "active",
-        "amount",
-        "cash_settled",
-        "earned_at",
-        "expired",
-        "expires_at",
-        "forfeited",
-        "lot_id",
-        "owed",
-        "queued",
-        "remaining",
-        "reversed",
-        "rule",
-        "source",
-        "spent",
-    )
+    A plain class, not slotted: the counters a new lot starts at are class attributes, so
+    a lot (one per purchase, in every fold) is built by setting only what it was given.
+    """
+
+    spent = 0
+    expired = 0
+    reversed = 0
+    forfeited = 0
+    owed = 0  # part of `spent` still owed as debt
+    cash_settled = 0  # part of `reversed` settled in money by the cash_offset policy
+    queued = False  # in the book's consumption queue
+    # A purchase's qualifying posting held back while its points are pending, dated when
+    # they activate: (activates_at, spend, points, orders, named counts, None).
+    deferred: Qualifying | None = None
 
     def __init__(  # noqa: PLR0917 - internal, built in one place
         self,
@@ -199,23 +199,10 @@ class _Lot:
         self.rule = rule
         self.amount = amount
         self.remaining = amount
-        self.spent = 0
-        self.expired = 0
-        self.reversed = 0
-        self.forfeited = 0
-        self.owed = 0  # part of `spent` still owed as debt
-        self.cash_settled = 0  # part of `reversed` settled in money by the cash_offset policy
         self.earned_at = earned_at
         self.activates_at = activates_at
         self.expires_at = expires_at
-        self.active = activates_at <= earned_at
-        self.queued = False
-
-    def clone(self) -> _Lot:
-        new = _Lot.__new__(_Lot)
-        for name in _Lot.__slots__:
-            setattr(new, name, getattr(self, name))
-        return new
+        self.active = activates_at is earned_at or activates_at <= earned_at
 
 
 class _Debit:
@@ -228,12 +215,6 @@ class _Debit:
         self.allocations = allocations
         self.restored = dict.fromkeys(allocations, 0)
         self.cancelled = False
-
-    def clone(self) -> _Debit:
-        new = _Debit(self.debit_id, self.kind, self.points, dict(self.allocations))
-        new.restored = dict(self.restored)
-        new.cancelled = self.cancelled
-        return new
 
 
 class LotBook:
@@ -255,14 +236,13 @@ class LotBook:
     bought: dict[str, _Bought]
     postings: list[tuple[Any, ...]]
     journal: bool
-    qualifying: list[tuple[dt.datetime, Decimal, int, int, tuple[Any, ...], dt.datetime | None]]
+    qualifying: list[Qualifying]
     earn_history: list[tuple[dt.datetime, int]]
-    activations: list[tuple[dt.datetime, str]]
+    activations: deque[_Lot]
     expiries: list[tuple[dt.datetime, str]]
     queue: list[_Lot]
     queue_keys: list[tuple[dt.datetime, dt.datetime, str]]
-    stale: bool
-    clock: dt.datetime | None
+    due: dt.datetime
     deadline: dt.datetime | None
     now: dt.datetime
     local_day: dt.date | None
@@ -272,31 +252,27 @@ class LotBook:
     credited: int
     cash_offset: Decimal
     uses_caps: bool
+    inactivity: bool
+    #: Whether a lot's expiry is the policy's for its local earning day (cached per day).
+    expiry_by_day: bool
     #: The primary ladder's status at an instant (the ledger's; rule 5 reads it).
     tier_status: Callable[[dt.datetime], TierStatus]
 
     # -- time ----------------------------------------------------------------------------
     def advance(self, to: dt.datetime) -> None:
         """Activate and expire lots at every instant up to and including ``to``."""
-        activations, expiries = self.activations, self.expiries
-        deadline = self.deadline
-        if not (
-            (activations and activations[0][0] <= to)
-            or (expiries and expiries[0][0] <= to)
-            or (deadline is not None and deadline <= to)
-        ):
-            if self.clock is None or to > self.clock:
-                self.clock = to
+        if to < self.due:
             return
+        activations, expiries = self.activations, self.expiries
         while True:
-            t_act = activations[0][0] if activations else _FAR
+            t_act = activations[0].activates_at if activations else _FAR
             t_exp = expiries[0][0] if expiries else _FAR
             if self.deadline is None:
                 # No inactivity deadline: the sooner of the two heaps (activations first).
                 if t_act <= t_exp:
                     if t_act > to:
                         break
-                    self._activate(self.lots[heapq.heappop(activations)[1]], t_act)
+                    self._activate(activations.popleft(), t_act)
                 else:
                     if t_exp > to:
                         break
@@ -311,8 +287,7 @@ class LotBook:
             if first > to:
                 break
             if t_act == first:
-                _, lot_id = heapq.heappop(activations)
-                self._activate(self.lots[lot_id], first)
+                self._activate(activations.popleft(), first)
             elif t_exp == first:
                 _, lot_id = heapq.heappop(expiries)
                 if self.policy.tier_basis == "held":
@@ -327,15 +302,29 @@ class LotBook:
                         self.deadline = until
                         continue
                 self.deadline = None
-                for lot in self._usable():
+                usable, self.queue, self.queue_keys = self.queue, [], []
+                for lot in usable:
+                    lot.queued = False
                     lot.expires_at = first
                     self._expire(lot, first)
-        if self.clock is None or to > self.clock:
-            self.clock = to
+        self.due = self.next_due()
+
+    def next_due(self) -> dt.datetime:
+        """The first instant an activation, an expiry or the inactivity deadline falls due.
+
+        The fold keeps it as ``due`` (never later than this: whatever is scheduled sooner
+        lowers it at once; :meth:`advance` sets it again), so an event with nothing due
+        before it costs one comparison.
+        """
+        due = self.activations[0].activates_at if self.activations else _FAR
+        if self.expiries and self.expiries[0][0] < due:
+            due = self.expiries[0][0]
+        if self.deadline is not None and self.deadline < due:
+            due = self.deadline
+        return due
 
     def _activate(self, lot: _Lot, at: dt.datetime) -> None:
-        if lot.active:
-            return
+        """Make a pending lot usable at ``at`` (each pending lot once, from the queue)."""
         lot.active = True
         remaining = lot.remaining
         lot_id = lot.lot_id
@@ -355,12 +344,11 @@ class LotBook:
                     self.queue.insert(where, lot)
             if self.journal:
                 self.postings.append((at, "activate", 0, lot_id, lot_id, "pending", (), None))
-        bought = self.bought.get(lot_id)
-        if bought is not None and bought.deferred is not None:
-            spend, points, orders, counts = bought.deferred
-            bought.deferred = None
-            if spend or points or orders or counts:
-                self.qualifying.append((at, spend, points, orders, counts, None))
+        deferred = lot.deferred
+        if deferred is not None:
+            lot.deferred = None
+            if deferred[1] or deferred[2] or deferred[3] or deferred[4]:
+                self.qualifying.append(deferred)
         if self.debt:
             self._repay(at, lot_id)
 
@@ -369,7 +357,8 @@ class LotBook:
         if not points:
             return
         lot.remaining = 0
-        self.stale = True
+        if lot.queued:
+            self._dequeue(lot)
         lot.expired += points
         if lot.active:
             self.available -= points
@@ -409,35 +398,20 @@ class LotBook:
         if not held:
             self._expire(lot, at)
             return
-        if lot.queued:
-            # Its consumption-order key changes: take it out and queue it again.
-            key = (lot.expires_at or _FAR, lot.earned_at, lot.lot_id)
-            where = bisect.bisect_left(self.queue_keys, key)
-            del self.queue_keys[where]
-            del self.queue[where]
-            lot.queued = False
+        if lot.queued:  # its consumption-order key changes: out, and queued again below
+            self._dequeue(lot)
         lot.expires_at = until
         self._enqueue(lot)
         if until is not None:
             heapq.heappush(self.expiries, (until, lot.lot_id))
 
-    def _usable(self) -> list[_Lot]:
-        """Usable lots with points left, in consumption order (soonest expiry, oldest, id)."""
-        queue = self.queue
-        if not self.stale:
-            return queue
-        self.stale = False
-        keep = [lot for lot in queue if lot.remaining]
-        if len(keep) != len(queue):
-            keys = []
-            for lot, key in zip(queue, self.queue_keys, strict=True):
-                if lot.remaining:
-                    keys.append(key)
-                else:
-                    lot.queued = False
-            self.queue = queue = keep
-            self.queue_keys = keys
-        return queue
+    def _dequeue(self, lot: _Lot) -> None:
+        """Take ``lot`` out of the consumption queue (found by the key it was queued with)."""
+        key = (lot.expires_at or _FAR, lot.earned_at, lot.lot_id)
+        where = bisect.bisect_left(self.queue_keys, key)
+        del self.queue_keys[where]
+        del self.queue[where]
+        lot.queued = False
 
     def _enqueue(self, lot: _Lot) -> None:
         if lot.active and lot.remaining and not lot.queued:
@@ -494,7 +468,7 @@ class LotBook:
         # A kept expiry (points transferred with their expiry) replaces the policy's.
         if expires_at is not None:
             expires_utc: dt.datetime | None = expires_at.astimezone(_UTC)
-        elif self.expiry_kind in _NO_LOT_EXPIRY or self.policy.by_tier:
+        elif not self.expiry_by_day:
             expires_utc = self._expiry(at)
         else:
             # The policy's expiry of the local earning day (cached per program).
@@ -504,17 +478,19 @@ class LotBook:
             expires_utc = self.expiry_cache.get(day, _UNKNOWN)
             if expires_utc is _UNKNOWN:
                 expires_utc = self._expiry(at)
-        if self.deadline is None and self.expiry_kind == "inactivity":
+        if self.inactivity and self.deadline is None:
             # Points credited before any declared activity: the clock starts now.
             deadline = self.policy.expires_at(at, self.zone)
             assert deadline is not None
-            self.deadline = deadline.astimezone(_UTC)
+            self.deadline = deadline = deadline.astimezone(_UTC)
+            self.due = min(self.due, deadline)
         self.credited += points
         if pending_until is not None and pending_until > at:
             lot = _Lot(lot_id, source, rule, points, at, pending_until, expires_utc)
             self.lots[lot_id] = lot
             self.pending += points
-            heapq.heappush(self.activations, (pending_until, lot_id))
+            self.activations.append(lot)
+            self.due = min(self.due, pending_until)
         else:
             lot = _Lot(lot_id, source, rule, points, at, at, expires_utc)
             self.lots[lot_id] = lot
@@ -522,6 +498,7 @@ class LotBook:
             self._enqueue(lot)
         if expires_utc is not None:
             heapq.heappush(self.expiries, (expires_utc, lot_id))
+            self.due = min(self.due, expires_utc)
         return lot
 
     def _expiry(self, at: dt.datetime) -> dt.datetime | None:
@@ -556,7 +533,7 @@ class LotBook:
         """Take ``points`` from usable lots, soonest-expiring first; the caller checked."""
         allocations: dict[str, int] = {}
         left = points
-        queue = self._usable()
+        queue = self.queue
         emptied = 0
         for lot in queue:
             take = min(left, lot.remaining)

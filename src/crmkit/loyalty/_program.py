@@ -8,8 +8,10 @@ as_of=...)``) does it for a whole member base from one events table.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import decimal
+import operator
 import types
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
@@ -56,6 +58,7 @@ PRIMARY_POINTS = "points"
 _SHORTFALL = ("forfeit", "debt", "cash_offset", "balance_then_cash")
 _EVENT_KINDS = ("enroll", "profile", "purchase", "refund", "redeem", "cancel_redemption", "adjust")
 _OWNER = "Program"
+_TIME = operator.attrgetter("time")
 
 
 def _catalogue(value: Mapping[str, Mapping[str, int | str]]) -> dict[str, dict[str, int | str]]:
@@ -523,17 +526,20 @@ class Program(Spec):
         ordered = sort_events(events)
         if ordered:
             _check_range(ordered[0].time, "Program.replay()", "events")
-        apply = book.apply
+        # ``sort_events`` told the events apart: each is stepped through once, and the
+        # book records them all at the end (not one by one, as ``Book.apply`` does).
+        if ordered and ordered[-1].time > end:
+            ordered = ordered[: bisect.bisect_right(ordered, end, key=_TIME)]
+        step = book.step
         event = None
         try:
             for event in ordered:
-                if event.time > end:
-                    break
-                apply(event)
+                step(event)
         except decimal.DecimalException as err:
-            # As _apply_exact (one try block for the whole fold, not a call per event).
+            # One try block for the whole fold, not a call per event.
             assert event is not None
             raise _arithmetic_error(err, event, "Program.replay()", "events") from None
+        book.record_all(ordered)
         book.advance_all(end.astimezone(dt.UTC))
         return book
 
@@ -591,13 +597,18 @@ class Program(Spec):
         if known is not None:
             book.apply(sorted_event)  # raises for a conflicting duplicate
             return state
-        end = max(state.as_of, sorted_event.time)
-        key = (sorted_event.time, sorted_event.rank, sorted_event.event_id)
-        if sorted_event.time < state.as_of or (book.last_key is not None and key < book.last_key):
+        time = sorted_event.time
+        last = book.last
+        if time < state.as_of or (
+            last is not None
+            and time <= last.time
+            and (time, sorted_event.rank, sorted_event.event_id)
+            < (last.time, last.rank, last.event_id)
+        ):
             try:
                 return self.replay(
                     [*book.events, sorted_event],
-                    as_of=end,
+                    as_of=max(state.as_of, time),
                     on_error="skip" if book.skip_errors else "raise",
                 )
             except PointsArithmeticError as err:  # named by the call the caller made
@@ -608,10 +619,14 @@ class Program(Spec):
         # Every state built on this book so far now rebuilds from its own events when read
         # (also when this event is refused half-way and raises).
         book.generation += 1
-        _apply_exact(book, sorted_event, "Program.apply()", "event")
-        # The book already holds the event's instant in UTC (``now``) when it is the end.
-        book.advance_all(book.now if end is sorted_event.time else end.astimezone(dt.UTC))
-        return MemberState._from_book(book, end)
+        try:
+            book.step(sorted_event)  # (not applied yet, and not before the last one)
+        except decimal.DecimalException as err:
+            raise _arithmetic_error(err, sorted_event, "Program.apply()", "event") from None
+        book.record(sorted_event)
+        # The new state is at the event's instant, which the book holds in UTC (``now``).
+        book.advance_all(book.now)
+        return MemberState._from_book(book, time)
 
     def _as_of(self, as_of: object, owner: str = "Program.replay()") -> dt.datetime:
         """``as_of`` read in the program's zone; errors name ``owner`` (the caller's call)."""
@@ -626,14 +641,6 @@ class PointsArithmeticError(InvalidInputError, decimal.DecimalException):
     Also a ``decimal.DecimalException`` (what the arithmetic raised), so that the batch
     readers that name the member's table rows keep catching it (walkfix).
     """
-
-
-def _apply_exact(book: Book, event: Event, owner: str, field: str) -> None:
-    """``book.apply(event)``; an amount beyond the exact arithmetic names the event."""
-    try:
-        book.apply(event)
-    except decimal.DecimalException as err:
-        raise _arithmetic_error(err, event, owner, field) from None
 
 
 def _arithmetic_error(
@@ -1041,7 +1048,7 @@ class _Earnings(Mapping[str, EarningResult]):
         return repr(dict(self))
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen(eq=False, slots=False)
 class MemberState:
     """What a member has at ``as_of``, and why: the result of :meth:`Program.replay`.
 
@@ -1105,21 +1112,32 @@ class MemberState:
     def _from_book(cls, book: Book, as_of: dt.datetime) -> MemberState:
         """Build the state from the replay's book (internal); lots and postings wait."""
         zone = book.zone
-        return cls(
-            as_of=as_of if as_of.tzinfo is zone else as_of.astimezone(zone),
-            available=book.available,
-            pending=book.pending,
-            debt=book.debt,
-            credited=book.credited,
-            cash_offset=book.cash_offset,
-            enrolled_at=book.enrolled_at.astimezone(zone) if book.enrolled_at else None,
-            birth_date=book.birth_date,
-            rejected=tuple(book.rejected),
-            snap=_Snapshot(book, as_of),
-            others={name: cls._from_book(sub, as_of) for name, sub in book.subs.items()}
-            if book.subs
-            else _NO_OTHERS,
+        # Program.apply builds one state per event: the fields go into the instance's
+        # dict in one call (the frozen class's own __init__, one object.__setattr__ call
+        # per field, costs almost as much as the event's fold).
+        state = object.__new__(cls)
+        state.__dict__.update(
+            zip(
+                _STATE_FIELDS,
+                (
+                    as_of if as_of.tzinfo is zone else as_of.astimezone(zone),
+                    book.available,
+                    book.pending,
+                    book.debt,
+                    book.credited,
+                    book.cash_offset,
+                    book.enrolled_local,
+                    book.birth_date,
+                    tuple(book.rejected),
+                    _Snapshot(book, as_of),
+                    {name: cls._from_book(sub, as_of) for name, sub in book.subs.items()}
+                    if book.subs
+                    else _NO_OTHERS,
+                ),
+                strict=True,
+            )
         )
+        return state
 
     def _key(self) -> tuple[Any, ...]:
         return (
@@ -1523,3 +1541,7 @@ class MemberState:
             ()
         """
         return self._snap.events()
+
+
+#: MemberState's fields, in order (see ``MemberState._from_book``).
+_STATE_FIELDS = tuple(field.name for field in attrs.fields(MemberState))

@@ -8,7 +8,7 @@ import functools
 import itertools
 import math
 import operator
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, cast
 
@@ -147,37 +147,285 @@ def _text_array(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     return np.array([_text(v) for v in values], dtype=object)
 
 
-def _decimal_array(values: np.ndarray[Any, Any], rows: np.ndarray[Any, Any]) -> list[Any]:
-    """Decimal of ``values[rows]`` (None where missing, ``_BAD`` where not a finite number)."""
-    picked = values[rows]
+def _objects(values: Sequence[Any]) -> np.ndarray[Any, Any]:
+    """A 1-d object array of ``values`` as they are (tuples are not unpacked)."""
+    return np.fromiter(values, dtype=object, count=len(values))
 
-    def parse(value: Any) -> Any:
-        if value is None or _text(value) == "":
-            return None
-        try:
-            return to_decimal(value, _OWNER, "amount")
-        except InvalidInputError:
-            return _BAD
 
-    if pd.api.types.infer_dtype(picked, skipna=True) in ("string", "empty"):
-        # Equal strings parse to equal Decimals (same digits and exponent): parse each once.
-        codes, uniques = pd.factorize(picked, use_na_sentinel=True)
-        parsed = [parse(u) for u in uniques] + [None]
-        return [parsed[c] for c in codes.tolist()]
-    return [parse(v) for v in picked]
+def _coded_texts(
+    frame: pd.DataFrame, name: str, rows: np.ndarray[Any, Any]
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """``_text`` of a column's cells at ``rows`` as ``(codes, texts)``.
+
+    Row r holds ``texts[codes[r]]`` (codes of the whole table; rows not in ``rows`` read
+    ``""``). Equal codes are equal texts; the last text is ``""`` (code -1: a gap, or no column).
+    A string column is coded by its distinct values, without a Python object per row.
+    """
+    codes = np.full(len(frame), -1, dtype=np.intp)
+    if name not in frame.columns:
+        return codes, _objects([""])
+    series = frame[name]
+    if isinstance(series.dtype, pd.StringDtype):
+        codes[rows], uniques = pd.factorize(series.array.take(rows), use_na_sentinel=True)
+    else:
+        codes[rows], uniques = pd.factorize(_text_array(series.take(rows).to_numpy(dtype=object)))
+    return codes, _objects([*np.asarray(uniques, dtype=object).tolist(), ""])
+
+
+def _decimal(value: Any) -> Any:
+    """Decimal of a cell (None where missing, ``_BAD`` where not a finite number)."""
+    if value is None or _text(value) == "":
+        return None
+    try:
+        return to_decimal(value, _OWNER, "amount")
+    except InvalidInputError:
+        return _BAD
+
+
+def _decimals(texts: list[Any]) -> list[Any]:
+    """:func:`_decimal` of distinct strings: ``Decimal(text)`` when every one is a finite number.
+
+    ``Decimal`` strips the same surrounding whitespace as ``str.strip``, so where it accepts
+    every text and each is finite the values are those of :func:`to_decimal`.
+    """
+    try:
+        values = list(map(Decimal, texts))
+    except (decimal.InvalidOperation, TypeError, ValueError):
+        return [_decimal(t) for t in texts]
+    if all(map(Decimal.is_finite, values)):
+        return values
+    return [_decimal(t) for t in texts]
+
+
+def _coded_decimals(
+    frame: pd.DataFrame, name: str, rows: np.ndarray[Any, Any]
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """:func:`_decimal` of a column at ``rows`` as ``(codes, values)`` (values[-1] is None).
+
+    Equal strings parse to equal Decimals (same digits and exponent): each is parsed once.
+    """
+    if name not in frame.columns:
+        return np.full(len(rows), -1, dtype=np.intp), _objects([None])
+    series = frame[name]
+    if isinstance(series.dtype, pd.StringDtype):
+        codes, uniques = pd.factorize(series.array.take(rows), use_na_sentinel=True)
+        values = _decimals(np.asarray(uniques, dtype=object).tolist())
+    else:
+        picked = series.take(rows).to_numpy(dtype=object)
+        if pd.api.types.infer_dtype(picked, skipna=True) in ("string", "empty"):
+            codes, uniques = pd.factorize(picked, use_na_sentinel=True)
+            values = _decimals(list(uniques))
+        else:
+            codes = np.arange(len(rows), dtype=np.intp)
+            values = [_decimal(v) for v in picked]
+    return codes, _objects([*values, None])
 
 
 _BAD = object()
 
 
-def _parsed(values: np.ndarray[Any, Any], rows: np.ndarray[Any, Any], parse: Any) -> list[Any]:
-    """``parse`` of ``values[rows]``, once per distinct value for string or int columns."""
-    picked = values[rows]
-    if pd.api.types.infer_dtype(picked, skipna=True) in ("string", "integer", "empty"):
-        codes, uniques = pd.factorize(picked, use_na_sentinel=True)
-        done = [parse(u) for u in uniques] + [parse(None)]
-        return [done[c] for c in codes.tolist()]
-    return [parse(v) for v in picked]
+def _coded_ints(
+    frame: pd.DataFrame, name: str, rows: np.ndarray[Any, Any], parse: Any
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """``parse`` of a column at ``rows`` as ``(codes, values)``, once per distinct string or int."""
+    if name not in frame.columns:
+        return np.full(len(rows), -1, dtype=np.intp), _objects([parse(None)])
+    series = frame[name]
+    if isinstance(series.dtype, pd.StringDtype):
+        codes, uniques = pd.factorize(series.array.take(rows), use_na_sentinel=True)
+        values = [parse(u) for u in np.asarray(uniques, dtype=object).tolist()]
+    else:
+        picked = series.take(rows).to_numpy(dtype=object)
+        if pd.api.types.infer_dtype(picked, skipna=True) in ("string", "integer", "empty"):
+            codes, uniques = pd.factorize(picked, use_na_sentinel=True)
+            values = [parse(u) for u in uniques]
+        else:
+            codes = np.arange(len(rows), dtype=np.intp)
+            values = [parse(v) for v in picked]
+    return codes, _objects([*values, parse(None)])
+
+
+def _of_type(values: np.ndarray[Any, Any], kind: type) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Which elements are exactly of type ``kind`` (not a subclass, not bool for int)."""
+    return cast(
+        "np.ndarray[Any, np.dtype[np.bool_]]",
+        np.fromiter(map(type, values), dtype=object, count=len(values)) == kind,
+    )
+
+
+def _at_least(values: np.ndarray[Any, Any], kind: type, low: Any) -> np.ndarray[Any, Any]:
+    """Which elements are of type ``kind`` and at least ``low``."""
+    ok = _of_type(values, kind)
+    ok[ok] = values[ok] >= low
+    return ok
+
+
+#: A datetime's pickled state: the wall clock in 10 bytes (the fold is the month's high bit).
+_STATE = np.dtype(
+    [("year", ">u2"), ("month", "u1"), ("day", "u1"), ("hour", "u1"), ("minute", "u1"),
+     ("second", "u1"), ("micro_high", "u1"), ("micro_low", ">u2")]
+)  # fmt: skip
+#: Microseconds since 1970 of the first instant of year 1 and of year 10000.
+_FIRST_US = int(np.datetime64("0001-01-01", "us").view(np.int64))
+_LAST_US = int(np.datetime64("10000-01-01", "us").view(np.int64))
+
+
+def _datetimes(times: pd.Series) -> np.ndarray[Any, Any]:
+    """``times.dt.to_pydatetime()`` (aware times), built without a zone lookup per row.
+
+    The same values: wall time, ``fold`` and the column's tzinfo object. Each datetime is
+    made from its pickled state (the wall-clock fields in 10 bytes, computed by numpy) and
+    the zone; ``fold`` is 0 but in a repeated hour, whose rows pandas converts as before.
+    Times numpy cannot give exactly (below a microsecond, outside years 1-9999, gaps)
+    are converted by pandas.
+    """
+    tz = times.dt.tz
+    n = len(times)
+    local = times.dt.tz_localize(None)
+    wall = local.to_numpy()
+    micros = wall if wall.dtype == np.dtype("datetime64[us]") else wall.astype("datetime64[us]")
+    us = micros.view(np.int64)
+    if (
+        n == 0
+        or tz is None
+        or np.isnat(micros).any()
+        or (micros is not wall and bool((micros != wall).any()))
+        or us.min() < _FIRST_US
+        or us.max() >= _LAST_US
+        or np.asarray(times.iloc[:1].dt.to_pydatetime(), dtype=object)[0].tzinfo is not tz
+    ):
+        return np.asarray(times.dt.to_pydatetime(), dtype=object)
+    # A wall time read back in the zone is the same instant, but in a repeated hour (NaT).
+    again = local.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+    repeated = again.isna().to_numpy()
+    if (
+        again.dt.unit != times.dt.unit
+        or (again.array.asi8[~repeated] != times.array.asi8[~repeated]).any()
+    ):
+        return np.asarray(times.dt.to_pydatetime(), dtype=object)
+    days = us // 86_400_000_000
+    months = days.view("datetime64[D]").astype("datetime64[M]")
+    month = months.view(np.int64)
+    state = np.empty(n, dtype=_STATE)
+    state["year"] = month // 12 + 1970
+    state["month"] = month % 12 + 1
+    state["day"] = days - months.astype("datetime64[D]").view(np.int64) + 1
+    rest = us - days * 86_400_000_000
+    seconds = rest // 1_000_000
+    micro = rest - seconds * 1_000_000
+    state["hour"] = seconds // 3600
+    state["minute"] = seconds // 60 % 60
+    state["second"] = seconds % 60
+    state["micro_high"] = micro >> 16
+    state["micro_low"] = micro & 0xFFFF
+    make = cast("Any", dt.datetime)
+    out = _objects(list(map(make, state.view("V10").tolist(), itertools.repeat(tz))))
+    if repeated.any():
+        out[repeated] = np.asarray(times.iloc[repeated].dt.to_pydatetime(), dtype=object)
+    return out
+
+
+def _combined(*codes: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """One code per distinct combination of the codes, and where each first appears.
+
+    The combinations are numbered in order of first appearance (-1 counts as a value).
+    """
+    key = np.zeros(len(codes[0]), dtype=np.int64)
+    for more in codes:
+        low, high = (int(more.min()), int(more.max())) if len(more) else (0, 0)
+        if low != high:  # a column of one value splits nothing
+            key = pd.factorize(key * (high - low + 1) + (more.astype(np.int64) - low))[0]
+    # Codes appear in increasing order: each first appearance raises the running maximum.
+    top = np.maximum.accumulate(key) if len(key) else key
+    return key, np.flatnonzero(np.r_[True, top[1:] > top[:-1]][: len(key)])
+
+
+def _fill(setter: Any, *values: Iterable[Any]) -> None:
+    """``setter(*args)`` for each row of ``values``, looped in C (the setters return None)."""
+    any(map(setter, *values))
+
+
+def _create(
+    cls: type[Any], names: Sequence[str], values: Sequence[Any], lo: int, hi: int
+) -> list[Any]:
+    """Instances ``lo:hi`` of a frozen class from checked values (no validation).
+
+    ``values`` holds, per slot in ``names``, an array of every instance's value (sliced
+    ``lo:hi``) or one value they all take. Each slot is set through its own setter (a
+    frozen class refuses plain assignment), for all instances in one C loop.
+    """
+    objects = list(map(object.__new__, itertools.repeat(cls, hi - lo)))
+    for name, value in zip(names, values, strict=True):
+        setter = cast("Any", getattr(cls, name)).__set__
+        if isinstance(value, np.ndarray):
+            _fill(setter, objects, value[lo:hi].tolist())
+        else:
+            _fill(setter, objects, itertools.repeat(value))
+    return objects
+
+
+_KIND_RANGE = np.arange(len(_KINDS))
+#: The text columns the kinds built without the checks read (their codes at other rows: -1).
+_TEXT_KINDS = {
+    name: [_KINDS.index(k) for k in kinds]
+    for name, kinds in (
+        ("line", ("purchase", "refund")),
+        ("sku", ("purchase",)),
+        ("category", ("purchase",)),
+        ("channel", ("purchase", "enroll")),
+        ("ref", ("refund", "cancel_redemption")),
+        ("reward", ("redeem",)),
+        ("reason", ("adjust",)),
+        ("birth_date", ("enroll",)),
+    )
+}
+#: Events built at a time (whole members): bounds the event objects held at once.
+_CHUNK = 2048
+#: How an event is built: through the checked constructors (``_SLOW``, or several lines of
+#: checked values), else by kind, one row of checked values set straight into the slots.
+_SLOW, _PURCHASE, _REFUND, _CANCEL, _REDEEM, _ADJUST, _ENROLL = range(7)
+_WAYS = {
+    _PURCHASE: "purchase",
+    _REFUND: "refund",
+    _CANCEL: "cancel_redemption",
+    _REDEEM: "redeem",
+    _ADJUST: "adjust",
+    _ENROLL: "enroll",
+}
+
+
+def _event_order(
+    codes: np.ndarray[Any, Any], ids: np.ndarray[Any, Any]
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Rows in replay-building order: ``(order, member_starts, event_starts)``.
+
+    Members in order of ``codes`` (their first appearance); a member's events in order of
+    their first row, the rows of one event (same member and id) contiguous and in table
+    order. Ids are compared within each member only (a small set per member: a hash
+    table of every id in a large table is slow to build), and a member whose ids are all
+    distinct keeps its rows as they are.
+    """
+    n = len(codes)
+    if bool((codes[1:] >= codes[:-1]).all()):
+        order = np.arange(n, dtype=np.intp)  # a table in member order already
+    else:
+        order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+    member_starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
+    starts_event = np.ones(n, dtype=bool)
+    bounds = np.append(member_starts, n).tolist()
+    member_ids = ids[order]
+    for a, b in itertools.pairwise(bounds):
+        seen = member_ids[a:b].tolist()
+        if len(set(seen)) == b - a:
+            continue
+        rows: dict[str, list[int]] = {}
+        for pos, value in enumerate(seen):
+            rows.setdefault(value, []).append(pos)
+        order[a:b] = order[a:b][[pos for group in rows.values() for pos in group]]
+        starts_event[a:b] = False
+        starts_event[a + np.cumsum([0, *[len(g) for g in rows.values()][:-1]])] = True
+    return order, member_starts, np.flatnonzero(starts_event)
 
 
 def iter_member_events(
@@ -195,11 +443,12 @@ def iter_member_events(
     """Yield ``(member, events)`` one member at a time, in order of first appearance.
 
     The whole table is validated and converted column by column first (vectorised:
-    amounts are parsed once per distinct value); event objects are then built per member,
-    so a large table never holds every member's events at once. Purchases whose columns
-    passed those checks are built without re-validating each field; a member with any
-    doubtful row is built through the checked constructors, which name the offending
-    row. See :func:`events_from_frame` for the arguments.
+    values are parsed once per distinct value); event objects are then built a block of
+    members at a time, so a large table never holds every member's events at once. Events
+    of one row whose columns passed those checks are built without re-validating each
+    field (one-line purchases of equal lines share one line object: lines are immutable
+    values); a member with any doubtful row is built through the checked constructors,
+    which name the offending row. See :func:`events_from_frame` for the arguments.
     """
     require_frame(frame, _OWNER, "events")
     require_columns(frame, [member, event_id, time, kind], _OWNER)
@@ -224,226 +473,211 @@ def iter_member_events(
         if column in frame.columns:
             _money_column(frame, column, _OWNER)
     n = len(frame)
-    empty = np.full(n, None, dtype=object)
-    raw = {name: frame[name].to_numpy(dtype=object) for name in _OPTIONAL if name in frame}
     count_columns = _count_columns(frame, counts)
     expires = _expiry_column(frame, program, date_format, date_unit)
 
     codes, uniques = pd.factorize(frame[member], sort=False)
     ids = frame[event_id].astype(str).to_numpy(dtype=object)
-    # Rows of one event (same member and id) become contiguous, events in order of their
-    # first row within the member, rows of an event in table order.
-    id_codes, id_uniques = pd.factorize(ids, sort=False)
-    pair = codes.astype(np.int64) * max(len(id_uniques), 1) + id_codes
-    event_codes = pd.factorize(pair, sort=False)[0]
-    order = np.lexsort((event_codes, codes))
-    codes_s = codes[order]
-    events_s = event_codes[order]
-    member_starts = np.flatnonzero(np.r_[True, codes_s[1:] != codes_s[:-1]])
-    event_starts = np.flatnonzero(np.r_[True, events_s[1:] != events_s[:-1]])
-    # Members whose events each own one row and a row's kind/time agree are the common
-    # case; an event of several rows checks its rows agree when built.
-    stamps = np.asarray(times.dt.to_pydatetime(), dtype=object)
-    kind_values = kinds.to_numpy(dtype=object)
-    purchase = kind_values == "purchase"
+    order, member_starts, event_starts = _event_order(codes, ids)
+    kind_code, kind_uniques = pd.factorize(kinds)
+    kind_code = np.array([_KINDS.index(u) for u in kind_uniques], dtype=np.intp)[kind_code]
+    kind_values = _objects(_KINDS)[kind_code]
+    stamps = _datetimes(times)
+    purchase = kind_code == _KINDS.index("purchase")
     prows = np.flatnonzero(purchase)
-    amounts = np.full(n, None, dtype=object)
-    discounts = np.full(n, _ZERO, dtype=object)
-    quantities = np.full(n, 1, dtype=object)
-    if "amount" in raw:
-        amounts[prows] = _decimal_array(raw["amount"], prows)
-    if "discount" in raw:
-        discounts[prows] = [
-            _ZERO if d is None else d for d in _decimal_array(raw["discount"], prows)
-        ]
-    if "quantity" in raw:
-        quantities[prows] = [
-            1 if q is None else q for q in _parsed(raw["quantity"], prows, _quantity)
-        ]
-    # Purchase rows whose values the checked constructors would accept as they are.
+    # Purchase line values, coded: row r (a purchase) holds values[codes[r]].
+    amount_codes = np.full(n, -1, dtype=np.intp)
+    discount_codes = np.full(n, -1, dtype=np.intp)
+    quantity_codes = np.full(n, -1, dtype=np.intp)
+    amount_codes[prows], amount_values = _coded_decimals(frame, "amount", prows)
+    discount_codes[prows], discount_values = _coded_decimals(frame, "discount", prows)
+    discount_values[_objects([v is None for v in discount_values]).astype(bool)] = _ZERO
+    quantity_codes[prows], quantity_values = _coded_ints(frame, "quantity", prows, _quantity)
+    quantity_values[_objects([v is None for v in quantity_values]).astype(bool)] = 1
+    # Purchase rows whose values the checked constructors would accept as they are,
+    # checked once per distinct value (and the discount against the amount per row).
     ready = np.zeros(n, dtype=bool)
-    ready[prows] = [
-        type(a) is Decimal
-        and type(d) is Decimal
-        and type(q) is int
-        and q >= 1
-        and a >= 0
-        and _ZERO <= d <= a
-        for a, d, q in zip(
-            amounts[prows].tolist(),
-            discounts[prows].tolist(),
-            quantities[prows].tolist(),
-            strict=True,
-        )
-    ]
+    amounts = amount_values[amount_codes[prows]]
+    discounts = discount_values[discount_codes[prows]]
+    fine = (
+        _at_least(amount_values, Decimal, _ZERO)[amount_codes[prows]]
+        & _at_least(discount_values, Decimal, _ZERO)[discount_codes[prows]]
+        & _at_least(quantity_values, int, 1)[quantity_codes[prows]]
+    )
+    if "discount" in frame.columns:
+        fine[fine] = discounts[fine] <= amounts[fine]
+    ready[prows] = fine
+    # Text columns, coded on the rows of the kinds that read them without the checks.
     text = {
-        name: _text_array(raw[name]) if name in raw else np.full(n, "", dtype=object)
-        for name in ("line", "sku", "category", "channel", "ref", "reward", "reason")
+        name: _coded_texts(frame, name, np.flatnonzero(np.isin(_KIND_RANGE, using)[kind_code]))
+        for name, using in _TEXT_KINDS.items()
     }
+
+    def filled(name: str) -> np.ndarray[Any, np.dtype[np.bool_]]:
+        name_codes, texts = text[name]
+        return cast("np.ndarray[Any, np.dtype[np.bool_]]", texts.astype(bool)[name_codes])
+
+    def text_at(name: str, rows: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        name_codes, texts = text[name]
+        return cast("np.ndarray[Any, Any]", texts[name_codes[rows]])
+
+    has_line = filled("line")
     # Repeated rows share member and event id: only events of several rows can hold them.
-    several = np.bincount(event_codes)[event_codes] > 1
-    _refuse_repeated_lines(frame, purchase & several & ~text["line"].astype(bool))
+    sizes = np.diff(np.append(event_starts, n))
+    several = np.zeros(n, dtype=bool)
+    several[order] = np.repeat(sizes > 1, sizes)
+    _refuse_repeated_lines(frame, purchase & several & ~has_line)
     # Other one-row events whose values the checked constructors would accept as they are
     # (`ready`); everything else (and every error) goes through those constructors.
-    point_values = np.full(n, None, dtype=object)
     point_rows = np.flatnonzero(np.isin(kind_values, ["redeem", "adjust"]))
-    if "points" in raw:
-        point_values[point_rows] = _parsed(raw["points"], point_rows, _whole)
-    has_ref = text["ref"].astype(bool)
-    ready |= (kind_values == "refund") & has_ref & ~text["line"].astype(bool)
-    ready |= (kind_values == "cancel_redemption") & has_ref
-    is_int = np.zeros(n, dtype=bool)
-    is_int[point_rows] = [type(v) is int for v in point_values[point_rows].tolist()]
-    positive = np.zeros(n, dtype=bool)
-    nonzero = np.zeros(n, dtype=bool)
+    point_codes = np.full(n, -1, dtype=np.intp)
+    point_codes[point_rows], point_values = _coded_ints(frame, "points", point_rows, _whole)
+    is_int = _of_type(point_values, int)
+    positive = np.zeros(len(point_values), dtype=bool)
+    nonzero = np.zeros(len(point_values), dtype=bool)
     positive[is_int] = point_values[is_int].astype(np.int64) >= 1
     nonzero[is_int] = point_values[is_int].astype(np.int64) != 0
+    missing = _objects([v is None for v in point_values]).astype(bool)
+    has_ref = filled("ref")
+    ready |= (kind_values == "refund") & has_ref & ~has_line
+    ready |= (kind_values == "cancel_redemption") & has_ref
     ready |= (kind_values == "redeem") & (
-        positive | (pd.isna(point_values) & text["reward"].astype(bool))
+        positive[point_codes] | (missing[point_codes] & filled("reward"))
     )
-    ready |= (kind_values == "adjust") & nonzero
+    ready |= (kind_values == "adjust") & nonzero[point_codes]
+    ready |= (kind_values == "enroll") & ~filled("birth_date")
     ready &= ids.astype(bool)
     labels = frame.index
-    columns = {name: raw.get(name, empty) for name in _OPTIONAL}
-    columns["expires_at"] = expires
     # Rows carrying a currency, a tender, an expiry or a count go through the checked path.
     special = ~pd.isna(expires)
     for name in _SPECIAL:
-        if name in raw:
-            special |= _filled(raw[name])
+        if name in frame.columns:
+            special |= _filled(frame[name].to_numpy(dtype=object))
     for name, values in count_columns.items():
-        filled = _filled(values)
-        _only_on_purchases(frame, name, filled & ~purchase)
-        special |= filled
-        columns["count:" + name] = values
+        in_use = _filled(values)
+        _only_on_purchases(frame, name, in_use & ~purchase)
+        special |= in_use
     ready &= ~special
-    # Every per-row value in replay-building order, kept in numpy arrays: a table-sized
-    # Python list would be traversed by every full garbage collection while the members
-    # are folded; each member takes short lists of its own slice.
-    sorted_columns = [
-        values[order]
-        for values in (
-            ids,
-            kind_values,
-            stamps,
-            ready,
-            amounts,
-            discounts,
-            quantities,
-            text["line"],
-            text["sku"],
-            text["category"],
-            text["channel"],
-            text["ref"],
-            text["reward"],
-            text["reason"],
-            point_values,
-        )
-    ]
-    bounds = np.append(member_starts, n)
+
+    # The events in replay-building order: each one's first row and how it is built.
     event_bounds = np.append(event_starts, n)
-    member_events_at = cast("list[int]", np.searchsorted(event_starts, bounds).tolist())
-    new = object.__new__
-    set_ = object.__setattr__
-    # The slots' own setters (frozen classes refuse plain assignment).
-    line_id_, amount_, quantity_, sku_, category_, discount_ = (
-        cast("Any", getattr(PurchaseLine, name)).__set__
-        for name in ("line_id", "amount", "quantity", "sku", "category", "discount")
+    first = order[event_starts]
+    how = np.full(len(event_starts), _SLOW, dtype=np.int8)
+    one = ready[first] & (np.diff(event_bounds) == 1)
+    for way, what in _WAYS.items():
+        how[one & (kind_code[first] == _KINDS.index(what))] = way
+    at = {way: np.flatnonzero(how == way) for way in _WAYS}
+    rows_of = {way: first[at[way]] for way in _WAYS}
+    # Equal lines of one-line purchases are one object (and one tuple of it): immutable values.
+    bought = rows_of[_PURCHASE]
+    combo, firsts = _combined(
+        text["line"][0][bought],
+        amount_codes[bought],
+        quantity_codes[bought],
+        text["sku"][0][bought],
+        text["category"][0][bought],
+        discount_codes[bought],
     )
-    event_id_, time_, lines_, channel_, tenders_, counts_ = (
-        cast("Any", getattr(Purchase, name)).__set__
-        for name in ("event_id", "time", "lines", "channel", "tenders", "counts")
+    shown = bought[firsts]
+    line_ids = text_at("line", shown)
+    line_ids[line_ids == ""] = "1"
+    lines = _create(
+        PurchaseLine,
+        ("line_id", "amount", "quantity", "sku", "category", "discount"),
+        [
+            line_ids,
+            amount_values[amount_codes[shown]],
+            quantity_values[quantity_codes[shown]],
+            text_at("sku", shown),
+            text_at("category", shown),
+            discount_values[discount_codes[shown]],
+        ],
+        0,
+        len(shown),
     )
-    bounds_list = cast("list[int]", bounds.tolist())
+    points_of = {way: point_values[point_codes[rows_of[way]]] for way in (_REDEEM, _ADJUST)}
+    reasons = text_at("reason", rows_of[_ADJUST])
+    reasons[reasons == ""] = "adjust"
+    # Each kind's slots, in the class's order: per-event values (in event order) or a constant.
+    made: dict[int, tuple[type[Any], tuple[str, ...], list[Any]]] = {
+        _PURCHASE: (
+            Purchase,
+            ("lines", "channel", "tenders", "counts"),
+            [_objects(list(zip(lines)))[combo], text_at("channel", bought), (), ()],
+        ),
+        _REFUND: (Refund, ("purchase_id", "lines"), [text_at("ref", rows_of[_REFUND]), ()]),
+        _CANCEL: (CancelRedemption, ("redemption_id",), [text_at("ref", rows_of[_CANCEL])]),
+        _REDEEM: (
+            Redeem,
+            ("reward", "points", "currency"),
+            [text_at("reward", rows_of[_REDEEM]), points_of[_REDEEM], None],
+        ),
+        _ADJUST: (
+            Adjust,
+            ("points", "reason", "currency", "expires_at"),
+            [points_of[_ADJUST], reasons, None, None],
+        ),
+        _ENROLL: (Enroll, ("birth_date", "channel"), [None, text_at("channel", rows_of[_ENROLL])]),
+    }
+    for way, (cls, names, slots) in made.items():
+        rows = rows_of[way]
+        made[way] = (cls, ("event_id", "time", *names), [ids[rows], stamps[rows], *slots])
+    columns: dict[str, np.ndarray[Any, Any]] = {}
+
+    def slow(rows: np.ndarray[Any, Any]) -> Event:
+        """An event of several rows, or of doubtful values (the checked constructors)."""
+        if kind_values[rows[0]] == "purchase" and _checked_lines(
+            kind_values[rows].tolist(),
+            stamps[rows].tolist(),
+            ready[rows].tolist(),
+            text_at("line", rows).tolist(),
+        ):
+            # Several lines of checked values, agreeing rows and unique line ids.
+            return _unchecked_purchase(
+                ids[rows[0]],
+                stamps[rows[0]],
+                tuple(
+                    zip(
+                        [text or str(pos) for pos, text in enumerate(text_at("line", rows), 1)],
+                        amount_values[amount_codes[rows]].tolist(),
+                        quantity_values[quantity_codes[rows]].tolist(),
+                        text_at("sku", rows).tolist(),
+                        text_at("category", rows).tolist(),
+                        discount_values[discount_codes[rows]].tolist(),
+                        strict=True,
+                    )
+                ),
+                text_at("channel", rows[:1])[0],
+            )
+        if not columns:  # the raw cells, read once (error messages quote them)
+            empty = np.full(n, None, dtype=object)
+            raw = {name: frame[name].to_numpy(dtype=object) for name in _OPTIONAL if name in frame}
+            columns.update({name: raw.get(name, empty) for name in _OPTIONAL})
+            columns["expires_at"] = expires
+            for name, counted in count_columns.items():
+                columns["count:" + name] = counted
+        return _build(rows.tolist(), ids, stamps, kind_values, columns, labels, event_id)
+
+    # Members a block at a time: every kind's events of the block built column-wise, in C.
+    ends = np.searchsorted(event_starts, np.append(member_starts, n))
     members = np.asarray(uniques, dtype=object)
-    for k in range(len(member_starts)):
-        m_start, m_end = bounds_list[k], bounds_list[k + 1]
-        who = members[codes_s[m_start]]
-        who = who.item() if isinstance(who, np.generic) else who
-        (
-            id_m,
-            kind_m,
-            stamp_m,
-            ready_m,
-            amount_m,
-            discount_m,
-            quantity_m,
-            line_m,
-            sku_m,
-            category_m,
-            channel_m,
-            ref_m,
-            reward_m,
-            reason_m,
-            points_m,
-        ) = [values[m_start:m_end].tolist() for values in sorted_columns]
-        # The member's events as spans of its rows.
-        e0, e1 = member_events_at[k], member_events_at[k + 1]
-        edges = cast("list[int]", (event_bounds[e0 : e1 + 1] - m_start).tolist())
-        member_events: list[Event] = []
-        for a, b in itertools.pairwise(edges):
-            what = kind_m[a]
-            if b - a == 1 and ready_m[a]:
-                if what == "purchase":
-                    # A one-line purchase of checked values: built without re-checking.
-                    line = new(PurchaseLine)
-                    line_id_(line, line_m[a] or "1")
-                    amount_(line, amount_m[a])
-                    quantity_(line, quantity_m[a])
-                    sku_(line, sku_m[a])
-                    category_(line, category_m[a])
-                    discount_(line, discount_m[a])
-                    event: Event = new(Purchase)
-                    event_id_(event, id_m[a])
-                    time_(event, stamp_m[a])
-                    lines_(event, (line,))
-                    channel_(event, channel_m[a])
-                    tenders_(event, ())
-                    counts_(event, ())
-                else:
-                    event = new(_CLASSES[what])
-                    set_(event, "event_id", id_m[a])
-                    set_(event, "time", stamp_m[a])
-                    if what == "refund":
-                        set_(event, "purchase_id", ref_m[a])
-                        set_(event, "lines", ())
-                    elif what == "cancel_redemption":
-                        set_(event, "redemption_id", ref_m[a])
-                    elif what == "redeem":
-                        set_(event, "reward", reward_m[a])
-                        set_(event, "points", points_m[a])
-                        set_(event, "currency", None)
-                    else:
-                        set_(event, "points", points_m[a])
-                        set_(event, "currency", None)
-                        set_(event, "reason", reason_m[a] or "adjust")
-                        set_(event, "expires_at", None)
-            elif what == "purchase" and _checked_lines(
-                kind_m[a:b], stamp_m[a:b], ready_m[a:b], line_m[a:b]
-            ):
-                # Several lines of checked values, agreeing rows and unique line ids.
-                event = _unchecked_purchase(
-                    id_m[a],
-                    stamp_m[a],
-                    tuple(
-                        zip(
-                            [text or str(pos) for pos, text in enumerate(line_m[a:b], start=1)],
-                            amount_m[a:b],
-                            quantity_m[a:b],
-                            sku_m[a:b],
-                            category_m[a:b],
-                            discount_m[a:b],
-                            strict=True,
-                        )
-                    ),
-                    channel_m[a],
-                )
-            else:
-                # Anything else goes through the checked constructors (which name the row).
-                rows = cast("list[int]", order[m_start + a : m_start + b].tolist())
-                event = _build(rows, ids, stamps, kind_values, columns, labels, event_id)
-            member_events.append(event)
-        yield who, member_events
+    k0 = 0
+    while k0 < len(member_starts):
+        k1 = max(int(np.searchsorted(ends, ends[k0] + _CHUNK, side="right")) - 1, k0 + 1)
+        e0, e1 = int(ends[k0]), int(ends[k1])
+        block = np.empty(e1 - e0, dtype=object)
+        for way, (cls, names, slots) in made.items():
+            lo, hi = np.searchsorted(at[way], [e0, e1]).tolist()
+            if hi > lo:
+                built = _create(cls, names, slots, lo, hi)
+                block[at[way][lo:hi] - e0] = _objects(built)
+        for e in np.flatnonzero(how[e0:e1] == _SLOW).tolist():
+            block[e] = slow(order[event_bounds[e0 + e] : event_bounds[e0 + e + 1]])
+        starts = (ends[k0 : k1 + 1] - e0).tolist()
+        for k, a, b in zip(range(k0, k1), starts, starts[1:], strict=False):
+            who = members[k]
+            yield (who.item() if isinstance(who, np.generic) else who), block[a:b].tolist()
+        k0 = k1
 
 
 def _filled(values: np.ndarray[Any, Any]) -> np.ndarray[Any, np.dtype[np.bool_]]:
@@ -537,14 +771,6 @@ def _refuse_repeated_lines(frame: pd.DataFrame, unlabelled: np.ndarray[Any, Any]
             "one row with quantity= for several units."
         ),
     )
-
-
-_CLASSES: dict[str, type[Any]] = {
-    "refund": Refund,
-    "cancel_redemption": CancelRedemption,
-    "redeem": Redeem,
-    "adjust": Adjust,
-}
 
 
 def _whole(value: Any) -> Any:

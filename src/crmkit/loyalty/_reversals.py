@@ -16,7 +16,7 @@ import math
 from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from crmkit._rounding import largest_remainder, round_integral
 from crmkit.errors import LedgerError
@@ -41,60 +41,35 @@ class _Bought:
     most purchases never get one, so a purchase costs only the fields set here.
     """
 
-    __slots__ = (
-        "_result",
-        "base",
-        "deferred",
-        "earner",
-        "event",
-        "line_base",
-        "line_points",
-        "line_qualifying",
-        "lines_base",
-        "lines_whole",
-        "lot",
-        "qty",
-        "qty_refunded",
-        "refunded_net",
-        "reversed_points",
-        "tender",
-    )
+    # The fields a purchase starts with are class attributes (a plain class, not slotted):
+    # a purchase record, one per purchase in every fold, is built by setting three.
+    qty: dict[str, int] = _NO_INTS  # the refund tables are not unpacked yet
+    lot: str | None = None  # the lot its points went to (the purchase's id)
+    tender: str | None = None  # the debit of its points tender (the purchase's id)
+    _built: EarningResult | None = None  # a plain earner's result, built on first read
+    qty_refunded: dict[str, int]
+    line_points: dict[str, int]
+    line_base: dict[str, Decimal]
+    line_qualifying: dict[str, int] | None
+    reversed_points: int
+    refunded_net: Decimal
 
     def __init__(self, event: Purchase, earned: Earned, earner: Earner) -> None:
         self.event = event
         # A plain earner's full result is built only when read (refunds, explain): it
         # depends on the order alone there; the per-line figures are kept as earned.
-        self._result = earned[3]
+        self.earned = earned
         self.earner = earner
-        self.lines_whole = earned[4]
-        self.lines_base = earned[5]
-        self.base = earned[1]
-        self.qty: dict[str, int] = _NO_INTS  # the refund tables are not unpacked yet
-        self.lot: str | None = None
-        self.tender: str | None = None
-        # Qualifying posting held back while the points are pending:
-        # [spend, points, orders, named counts].
-        self.deferred: list[Any] | None = None
-
-    def clone(self) -> _Bought:
-        new = _Bought.__new__(_Bought)
-        for name in _Bought.__slots__:
-            if hasattr(self, name):
-                setattr(new, name, getattr(self, name))
-        if self.qty is not _NO_INTS:
-            new.qty_refunded = dict(self.qty_refunded)
-            new.qty = dict(self.qty)
-            new.line_points = dict(self.line_points)
-            new.line_base = dict(self.line_base)
-        new.deferred = list(self.deferred) if self.deferred is not None else None
-        return new
 
     @property
     def result(self) -> EarningResult:
         """The purchase's earning result (built on first read for a plain earner)."""
-        if self._result is None:
-            self._result = self.earner.result(self.event)
-        return self._result
+        result = self.earned[3]
+        if result is None:
+            result = self._built
+            if result is None:
+                result = self._built = self.earner.result(self.event)
+        return result
 
     def unpack(self) -> None:
         """Fill the per-line tables refunds need (once)."""
@@ -103,15 +78,16 @@ class _Bought:
         self.reversed_points = 0
         self.refunded_net = _ZERO
         lines = self.event.lines
-        if self.lines_whole is not None and self.lines_base is not None:
+        lines_whole, lines_base = self.earned[4], self.earned[5]
+        if lines_whole is not None and lines_base is not None:
             # The figures stored when the purchase was earned.
             self.line_points = {
-                line.line_id: points for line, points in zip(lines, self.lines_whole, strict=True)
+                line.line_id: points for line, points in zip(lines, lines_whole, strict=True)
             }
             self.line_base = {
-                line.line_id: base for line, base in zip(lines, self.lines_base, strict=True)
+                line.line_id: base for line, base in zip(lines, lines_base, strict=True)
             }
-            self.line_qualifying: dict[str, int] | None = None
+            self.line_qualifying = None
         else:
             result = self.result
             self.line_points = {lp.line_id: lp.points for lp in result.lines}
@@ -242,12 +218,18 @@ class ReversalBook(LotBook):
         counts = tuple((k, -v) for k, v in purchase.counts) if orders else ()
         if line_qualifying is None:
             qualifying = points
-        if bought.deferred is not None:
-            bought.deferred[0] -= base
-            bought.deferred[1] -= qualifying
-            bought.deferred[2] += orders
-            if orders:
-                bought.deferred[3] = ()
+        lot = self.lots[bought.lot] if bought.lot is not None else None
+        if lot is not None and lot.deferred is not None:
+            # Still pending: the held-back posting shrinks instead.
+            when, spend, held_points, held_orders, held_counts, _ = lot.deferred
+            lot.deferred = (
+                when,
+                spend - base,
+                held_points - qualifying,
+                held_orders + orders,
+                () if orders else held_counts,
+                None,
+            )
         elif base or qualifying or orders:
             self.qualifying.append((at, -base, -qualifying, orders, counts, purchase.time))
         self._repay(at, event.event_id)
@@ -272,8 +254,8 @@ class ReversalBook(LotBook):
         take = min(points, lot.remaining)
         if take:
             lot.remaining -= take
-            if not lot.remaining:
-                self.stale = True
+            if not lot.remaining and lot.queued:
+                self._dequeue(lot)
             lot.reversed += take
             if lot.active:
                 self.available -= take

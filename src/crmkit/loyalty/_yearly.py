@@ -78,7 +78,7 @@ class YearlyBonuses(ReversalBook):
         """Credit the yearly bonuses due up to ``to``, then activate and expire lots."""
         if self.yearly_any:
             self._credit_until(to)
-        super().advance(to)
+        LotBook.advance(self, to)  # (named, not super(): once per event in a fold)
 
     # -- internals -----------------------------------------------------------------------
     def _credit_until(self, to: dt.datetime) -> None:
