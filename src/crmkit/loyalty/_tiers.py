@@ -1089,7 +1089,7 @@ def _tracker_tables(ladder: TierLadder, scale: int) -> tuple[Any, ...]:
     ]
     # One metric among spend, points and orders, thresholds strictly increasing up the
     # ladder, no lifetime tiers, windows that are not rolling: TierTracker._gate's ladders
-    # (metric position, thresholds from the first tier above the base up, the two ends).
+    # (the metric's position, the thresholds from the first tier above the base up).
     mono: tuple[int, list[Any]] | None = None
     if single and not life_checks and ladder.window != "rolling":
         steps = [value for _, _, value in reversed(single)]
@@ -1731,6 +1731,8 @@ class TierTracker:
         metric, steps = mono
         cur = self._cur
         valid = self._valid_until
+        # What re-qualifying gives is one instant for the whole window (calendar and
+        # anniversary windows: the window's; since_change: its start's), so its start's.
         if cur and (valid is None or self._validity_from(self._wstart) > valid):
             upper = steps[cur - 1]  # reaching the tier held re-qualifies it: settle
         else:
