@@ -46,7 +46,7 @@ from crmkit.loyalty._expiry import ExpiryPolicy
 from crmkit.loyalty._lots import _FAR, _NO_LOT_EXPIRY, Lot, Posting, Qualifying, _Debit, _Lot
 from crmkit.loyalty._reversals import _Bought
 from crmkit.loyalty._rules import EarningResult, EarningScheme, MemberContext
-from crmkit.loyalty._tiers import TierStatus, TierTracker
+from crmkit.loyalty._tiers import TierLadder, TierStatus, TierTracker
 from crmkit.loyalty._yearly import YearlyBonuses
 
 if TYPE_CHECKING:
@@ -454,32 +454,38 @@ class Book(YearlyBonuses):
         return points
 
     def _context(self, event: Purchase) -> MemberContext:
-        program = self.program
-        scheme = self.scheme
+        compiled = self.compiled
         tier = None
         privileges: tuple[Any, ...] = ()
         ladder_tiers: tuple[str, ...] = ()
-        if program.tiers is not None and program.tier_dependent:
-            if isinstance(program.tiers, dict):
-                statuses = self.ladder_statuses(self.now)
-                tier = next(iter(statuses.values())).tier
-                ladder_tiers = tuple(f"{name}:{s.tier}" for name, s in statuses.items())
-                privileges = self.compiled.privileges_at(statuses, self.now)
+        if compiled.uses_tier and self.program.tiers is not None:
+            # Only the tier names (and, with privileges, the tier histories) are read: the
+            # trackers are brought up to now without building a TierStatus per purchase.
+            now = self.now
+            if isinstance(self.program.tiers, dict):
+                if compiled.privileges is not None:
+                    statuses = self.ladder_statuses(now)
+                    names = {name: s.tier for name, s in statuses.items()}
+                    privileges = compiled.privileges_at(statuses, now)
+                else:
+                    names = self.ladder_tiers(now)
+                tier = next(iter(names.values()))
+                ladder_tiers = tuple(f"{name}:{held}" for name, held in names.items())
             else:
-                status = self.tier_status(self.now)
-                tier = status.tier
-                if program.privileges is not None:
-                    privileges = program.privileges.active(
-                        status.history, self.now, timezone=self.zone
+                tracker = self._tracker_at(now)
+                tier = tracker.tier_at(now)
+                if compiled.privileges is not None:
+                    privileges = compiled.privileges.active(
+                        tracker.history, now, timezone=self.zone
                     )
         period_points: dict[str, int] = {}
-        if scheme.caps:
-            period_points = scheme.period_to_date(
+        if self.uses_caps:
+            period_points = self.scheme.period_to_date(
                 self.earn_history, as_of=self.now, timezone=self.zone
             )
         rule_uses: dict[str, int] = {}
-        if scheme.uses_limits:
-            rule_uses = scheme.uses_to_date(self.rule_uses, as_of=self.now, timezone=self.zone)
+        if self.uses_limits:
+            rule_uses = self.scheme.uses_to_date(self.rule_uses, as_of=self.now, timezone=self.zone)
         return MemberContext(
             birth_date=self.birth_date,
             enrolled_at=self.enrolled_at,
@@ -498,58 +504,90 @@ class Book(YearlyBonuses):
         names = iter(self.compiled.ladders)
         out = {next(names): self.tier_status(at)}
         for name in names:
-            out[name] = self._side_status(name, at)
+            out[name] = self._side_tracker(name, at).status(at)
+        return out
+
+    def ladder_tiers(self, at: dt.datetime) -> dict[str, str]:
+        """Every ladder's tier at ``at`` by ladder name (as :meth:`ladder_statuses`, names only)."""
+        if self.parent is not None:
+            return self.parent.ladder_tiers(at)
+        names = iter(self.compiled.ladders)
+        out = {next(names): self._tracker_at(at).tier_at(at)}
+        for name in names:
+            out[name] = self._side_tracker(name, at).tier_at(at)
         return out
 
     def _side_status(self, name: str, at: dt.datetime) -> TierStatus:
         """A non-primary ladder's status at ``at`` (as :meth:`tier_status`)."""
-        ladder = self.compiled.ladders[name]
+        return self._side_tracker(name, at).status(at)
+
+    def _side_tracker(self, name: str, at: dt.datetime) -> TierTracker:
+        """A non-primary ladder's tracker, every qualifying posting so far posted (as :meth:`_tracker_at`)."""
         postings = self.qualifying
         found = self.side.get(name)
         if found is None:
-            starts = [p[0] for p in postings[:1]]
-            if self.enrolled_at is not None:
-                starts.append(self.enrolled_at)
-            if not starts:
-                return ladder.tracker(
+            tracker = self._new_tracker(self.compiled.ladders[name], at)
+            if tracker is None:
+                return self.compiled.ladders[name].tracker(
                     at, timezone=self.zone, point_decimals=self.program.point_decimals
-                ).status(at)
-            tracker, posted = (
-                ladder.tracker(
-                    min(starts), timezone=self.zone, point_decimals=self.program.point_decimals
-                ),
-                0,
-            )
+                )
+            posted = 0
         else:
             tracker, posted = found
         tracker._post_many(postings[posted:])
         self.side[name] = (tracker, len(postings))
-        return tracker.status(at)
+        return tracker
 
     def tier_status(self, at: dt.datetime) -> TierStatus:
         """The primary ladder's status at ``at`` (never before the last event), posting what is new."""
+        return self._tracker_at(at).status(at)
+
+    def tier_tracker(self, at: dt.datetime) -> TierTracker:
+        """The primary ladder's tracker brought up to ``at``: what :meth:`tier_status` reads.
+
+        Read ``tier`` and ``valid_until`` off it instead of building a status.
+        """
+        tracker = self._tracker_at(at)
+        tracker.tier_at(at)
+        return tracker
+
+    def _tracker_at(self, at: dt.datetime) -> TierTracker:
+        """The primary ladder's tracker with every qualifying posting so far posted.
+
+        Not yet moved to ``at`` (:meth:`TierTracker.status` or :meth:`TierTracker.tier_at`
+        does it). With no enrolment and no qualifying posting yet, a fresh tracker starting
+        at ``at`` that the book does not keep.
+        """
         if self.parent is not None:
-            return self.parent.tier_status(at)
-        ladder = self.compiled.ladder
-        assert ladder is not None
+            return self.parent._tracker_at(at)
         postings = self.qualifying
         tracker = self.tier
         if tracker is None:
-            # The member's tier clock starts at enrolment or the first qualifying posting,
-            # whichever is first: a fact of the events, not of when the tier is first read.
-            starts = [p[0] for p in postings[:1]]
-            if self.enrolled_at is not None:
-                starts.append(self.enrolled_at)
-            if not starts:
+            ladder = self.compiled.ladder
+            assert ladder is not None
+            tracker = self.tier = self._new_tracker(ladder, at)
+            if tracker is None:
                 return ladder.tracker(
                     at, timezone=self.zone, point_decimals=self.program.point_decimals
-                ).status(at)
-            tracker = self.tier = ladder.tracker(
-                min(starts), timezone=self.zone, point_decimals=self.program.point_decimals
-            )
+                )
         tracker._post_many(postings[self.tier_posted :])
         self.tier_posted = len(postings)
-        return tracker.status(at)
+        return tracker
+
+    def _new_tracker(self, ladder: TierLadder, at: dt.datetime) -> TierTracker | None:
+        """A ladder's tracker for this member, None before enrolment or any qualifying posting.
+
+        The member's tier clock starts at enrolment or the first qualifying posting,
+        whichever is first: a fact of the events, not of when the tier is first read.
+        """
+        starts = [p[0] for p in self.qualifying[:1]]
+        if self.enrolled_at is not None:
+            starts.append(self.enrolled_at)
+        if not starts:
+            return None
+        return ladder.tracker(
+            min(starts), timezone=self.zone, point_decimals=self.program.point_decimals
+        )
 
     def _redeem(self, event: Redeem) -> None:
         if event.currency is not None and event.currency != self.currency:
@@ -582,18 +620,18 @@ class Book(YearlyBonuses):
         tier = None
         program = self.program
         if isinstance(program.tiers, dict) and len(prices) > 1:
-            statuses = self.ladder_statuses(self.now)
-            tier = next(iter(statuses.values())).tier
+            held = self.ladder_tiers(self.now)
+            tier = next(iter(held.values()))
             refs = self.compiled.refs
             matching = [
                 price
                 for key, price in prices.items()
-                if key != "*" and statuses[refs[key][0]].tier == refs[key][1]
+                if key != "*" and held[refs[key][0]] == refs[key][1]
             ]
             if matching:
                 return min(matching)
         elif program.tiers is not None and len(prices) > 1:
-            tier = self.tier_status(self.now).tier
+            tier = self._tracker_at(self.now).tier_at(self.now)
         if tier is not None and tier in prices:
             return prices[tier]
         if "*" in prices:

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from crmkit.loyalty._program import Program
     from crmkit.loyalty._reversals import _Bought
     from crmkit.loyalty._rules import EarningScheme
-    from crmkit.loyalty._tiers import TierStatus
+    from crmkit.loyalty._tiers import TierStatus, TierTracker
 
 __all__ = ["POSTING_KINDS", "Lot", "LotBook", "Posting"]
 
@@ -257,6 +257,8 @@ class LotBook:
     expiry_by_day: bool
     #: The primary ladder's status at an instant (the ledger's; rule 5 reads it).
     tier_status: Callable[[dt.datetime], TierStatus]
+    #: The primary ladder's tracker moved to an instant (what ``tier_status`` reads).
+    tier_tracker: Callable[[dt.datetime], TierTracker]
 
     # -- time ----------------------------------------------------------------------------
     def advance(self, to: dt.datetime) -> None:
@@ -513,11 +515,11 @@ class LotBook:
         """UTC expiry of a lot earned at ``at`` (cached per local earning day)."""
         if self.policy.by_tier:
             # Validity by the tier held now (rule 5): not cached, the tier varies.
-            status = self.tier_status(at)
-            tier = status.tier
+            tracker = self.tier_tracker(at)  # the tier and validity only: no TierStatus
+            tier = tracker.tier
             if self.policy.protects(tier):
                 # "held": no date while the status lasts; looked at again when it ends.
-                until = status.valid_until
+                until = tracker.valid_until
                 return None if until is None else until.astimezone(_UTC)
             expires = self.policy.for_tier(tier).expires_at(at, self.zone)
             return expires.astimezone(_UTC) if expires is not None else None

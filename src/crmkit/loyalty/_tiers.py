@@ -1315,13 +1315,8 @@ class TierTracker:
             >>> t.status().missing
             {'orders': 2}
         """
-        if as_of is not None:
-            self.advance(as_of)
+        self._catch_up(as_of)
         ladder = self._ladder
-        if ladder.window == "rolling":
-            # Postings are dropped lazily (on the next posting or assessment): drop those
-            # that left the window by now, so the counters and ``missing`` are current.
-            self._prune(self._as_of)
         counters = _as_counters(self._counts, self._metrics)
         nxt = self._cur + 1 if self._cur + 1 < len(ladder.tiers) else None
         missing: dict[str, Decimal | int] = {}
@@ -1359,7 +1354,49 @@ class TierTracker:
             nearest_way=nearest,
         )
 
+    @property
+    def valid_until(self) -> dt.datetime | None:
+        """When the tier held now ends (None: it does not), as :meth:`status` shows it.
+
+        Examples:
+            >>> import datetime as dt
+            >>> ladder = TierLadder(tiers=[Tier(name="m"), Tier(name="g", orders=1)])
+            >>> t = ladder.tracker(dt.datetime(2024, 1, 1), timezone="UTC")
+            >>> t.valid_until is None
+            True
+            >>> t.post(QualifyingPosting(dt.datetime(2024, 5, 1), orders=1))
+            >>> t.valid_until == t.status().valid_until == dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+            True
+        """
+        return self._valid_until
+
+    def tier_at(self, as_of: dt.datetime) -> str:
+        """The tier held at ``as_of``: ``status(as_of).tier`` without building the status.
+
+        It moves the tracker to ``as_of`` exactly as :meth:`status` does (the ledger reads
+        the tier of every purchase of a program whose earning depends on it).
+
+        Examples:
+            >>> import datetime as dt
+            >>> ladder = TierLadder(tiers=[Tier(name="m"), Tier(name="g", orders=1)])
+            >>> t = ladder.tracker(dt.datetime(2024, 1, 1), timezone="UTC")
+            >>> t.post(QualifyingPosting(dt.datetime(2024, 5, 1), orders=1))
+            >>> t.tier_at(dt.datetime(2025, 12, 31)), t.tier_at(dt.datetime(2026, 1, 1))
+            ('g', 'm')
+        """
+        self._catch_up(as_of)
+        return self._ladder.tiers[self._cur].name
+
     # ------------------------------------------------------------ internals
+
+    def _catch_up(self, as_of: dt.datetime | None) -> None:
+        """Advance to ``as_of`` (None: stay) and bring the counters up to date there."""
+        if as_of is not None:
+            self.advance(as_of)
+        if self._ladder.window == "rolling":
+            # Postings are dropped lazily (on the next posting or assessment): drop those
+            # that left the window by now, so the counters and ``missing`` are current.
+            self._prune(self._as_of)
 
     def _local(self, value: object, field: str) -> dt.datetime:
         if isinstance(value, dt.datetime):
