@@ -526,14 +526,14 @@ class Book(YearlyBonuses):
         postings = self.qualifying
         found = self.side.get(name)
         if found is None:
-            tracker = self._new_tracker(self.compiled.ladders[name], at)
-            if tracker is None:
-                return self.compiled.ladders[name].tracker(
-                    at, timezone=self.zone, point_decimals=self.program.point_decimals
-                )
+            tracker, kept = self._new_tracker(self.compiled.ladders[name], at)
+            if not kept:
+                return tracker
             posted = 0
         else:
             tracker, posted = found
+            if posted == len(postings):
+                return tracker
         tracker._post_many(postings[posted:])
         self.side[name] = (tracker, len(postings))
         return tracker
@@ -565,29 +565,30 @@ class Book(YearlyBonuses):
         if tracker is None:
             ladder = self.compiled.ladder
             assert ladder is not None
-            tracker = self.tier = self._new_tracker(ladder, at)
-            if tracker is None:
-                return ladder.tracker(
-                    at, timezone=self.zone, point_decimals=self.program.point_decimals
-                )
-        tracker._post_many(postings[self.tier_posted :])
-        self.tier_posted = len(postings)
+            tracker, kept = self._new_tracker(ladder, at)
+            if not kept:
+                return tracker
+            self.tier = tracker
+        if self.tier_posted != len(postings):
+            tracker._post_many(postings[self.tier_posted :])
+            self.tier_posted = len(postings)
         return tracker
 
-    def _new_tracker(self, ladder: TierLadder, at: dt.datetime) -> TierTracker | None:
-        """A ladder's tracker for this member, None before enrolment or any qualifying posting.
+    def _new_tracker(self, ladder: TierLadder, at: dt.datetime) -> tuple[TierTracker, bool]:
+        """A new tracker of ``ladder`` for this member, and whether the book keeps it.
 
         The member's tier clock starts at enrolment or the first qualifying posting,
         whichever is first: a fact of the events, not of when the tier is first read.
+        Before both, a tracker starting at ``at`` answers the read and is not kept.
         """
         starts = [p[0] for p in self.qualifying[:1]]
         if self.enrolled_at is not None:
             starts.append(self.enrolled_at)
-        if not starts:
-            return None
         return ladder.tracker(
-            min(starts), timezone=self.zone, point_decimals=self.program.point_decimals
-        )
+            min(starts) if starts else at,
+            timezone=self.zone,
+            point_decimals=self.program.point_decimals,
+        ), bool(starts)
 
     def _redeem(self, event: Redeem) -> None:
         if event.currency is not None and event.currency != self.currency:
