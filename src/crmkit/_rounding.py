@@ -225,9 +225,15 @@ def apportion(quotas: Sequence[Exact], total: int) -> list[int]:
             f"apportion(): the quotas' floors add up to {sum(floors)}, which cannot be "
             f"rounded to total {total} by adding at most one unit to each of {len(floors)} quotas"
         )
-    order = sorted(range(len(floors)), key=lambda i: (-(quotas[i] - floors[i]), i))
-    for i in order[:left]:
-        floors[i] += 1
+    return _hand_out(floors, left, [q - f for q, f in zip(quotas, floors, strict=True)])
+
+
+def _hand_out(floors: list[int], left: int, remainders: Sequence[Exact]) -> list[int]:
+    """Add one unit to each of the ``left`` largest ``remainders`` (ties: earlier first)."""
+    if left:
+        order = sorted(range(len(floors)), key=lambda i: (-remainders[i], i))
+        for i in order[:left]:
+            floors[i] += 1
     return floors
 
 
@@ -236,7 +242,9 @@ def largest_remainder(total: int, weights: Sequence[Decimal | int]) -> list[int]
 
     Each part gets the floor of its quota ``total * w / sum(weights)``; the units left go
     to the largest remainders, ties to the earlier position (:func:`apportion`). Zero total
-    weight splits evenly. Weights must be >= 0. Exact rational arithmetic throughout.
+    weight splits evenly. Weights must be >= 0. Exact arithmetic throughout: the weights
+    are put over one common denominator and the quotas compared as integer remainders
+    (the same floors and the same order of remainders as rationals would give).
 
     Args:
         total: The whole number to split.
@@ -253,11 +261,25 @@ def largest_remainder(total: int, weights: Sequence[Decimal | int]) -> list[int]
         >>> largest_remainder(100, [Decimal("0.5"), Decimal("1.25")])
         [29, 71]
     """
-    if not weights:
+    n = len(weights)
+    if n == 0:
         return []
-    exact = [Fraction(w) for w in weights]
-    sum_w = sum(exact, Fraction(0))
-    if sum_w == 0:
-        exact = [Fraction(1)] * len(exact)
-        sum_w = Fraction(len(exact))
-    return apportion([total * w / sum_w for w in exact], total)
+    if n == 1:
+        return [total]  # the one quota is the total (zero weight splits evenly too)
+    # Exact integer arithmetic: every weight over one common denominator, so each quota
+    # total * w / sum(w) is (total * w_i) / s with integers, its floor is ``//`` and its
+    # fractional part compares as the integer remainder ``%`` (same order as the rationals).
+    ratios = [w.as_integer_ratio() for w in weights]
+    common = math.lcm(*(d for _, d in ratios))
+    scaled = [num * (common // den) for num, den in ratios]
+    s = sum(scaled)
+    if s == 0:
+        scaled = [1] * n
+        s = n
+    elif s < 0:  # pragma: no cover - weights are >= 0; kept exact all the same
+        scaled = [-w for w in scaled]
+        s = -s
+    products = [total * w for w in scaled]
+    floors = [p // s for p in products]
+    left = total - sum(floors)
+    return _hand_out(floors, left, [p % s for p in products] if left else [])

@@ -164,7 +164,7 @@ class Earner:
             if self.per_line:
                 whole = [round_points(x, self.mode) for x in exact]
             else:
-                whole = _round_order(exact, self.mode)
+                whole = _round_order(exact, self.rounding)
             rule_exact = _ZERO
             for x in exact:
                 rule_exact += x

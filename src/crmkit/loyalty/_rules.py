@@ -60,7 +60,6 @@ from crmkit.loyalty._rules_util import (
     local_time,
     period_bounds,
     renamed_keys,
-    round_points,
     to_date,
     to_decimal,
     to_str_tuple,
@@ -1712,34 +1711,33 @@ class EarningScheme(Spec):
         tzinfo = zone(timezone, owner)
         engine = self._engine()
         if engine.flat is not None and not member.privileges:
-            return self._earn_flat(order, member, engine.flat)
+            return self._earn_flat(order, member, engine)
         scale = engine.scale
         when = local_time(order.time, tzinfo, owner, "order.time")
         day = when.date()
+        channel = order.channel
         lines = order.lines
         n = len(lines)
+        span = range(n)
         bases = self._line_bases(order)
-        comps: list[list[Component]] = [[] for _ in range(n)]
+        comps: list[list[Component]] = [[] for _ in span]
+        # Each rule's exact points over the order (insertion order: the order rules ran).
         rule_exact: dict[str, Decimal] = {}
-
-        def record(i: int, rule_id: str, kind: str, detail: str, pts: Decimal) -> None:
-            comps[i].append(Component(rule_id, kind, detail, pts))
-            rule_exact[rule_id] = rule_exact.get(rule_id, _ZERO) + pts
+        used_up = engine.used_up(member)
 
         # Phase 1: points rules.
         value: list[Decimal | None] = [None] * n
         stopped = [False] * n
-        points_rules, rule_multipliers, bonus_rules = engine.phases
-        used_up = engine.used_up(member)
-        for rule in points_rules:
-            if rule.id in used_up or not rule.when.matches_order(day, order.channel, member):
+        for rule, rule_id, kind, stacking, detail, cond, by_order, by_line in engine.points:
+            if rule_id in used_up or (by_order and not cond.matches_order(day, channel, member)):
                 continue
+            first = stacking == "first"
             eligible = [
                 i
-                for i in range(n)
-                if rule.when.matches_line(lines[i])
-                and not stopped[i]
-                and (rule.stacking != "first" or value[i] is None)
+                for i in span
+                if not stopped[i]
+                and (not first or value[i] is None)
+                and (not by_line or cond.matches_line(lines[i]))
             ]
             if not eligible:
                 continue
@@ -1747,33 +1745,43 @@ class EarningScheme(Spec):
             for i in eligible:
                 old = value[i]
                 c = contributions[i]
-                if rule.stacking == "max" and old is not None:
+                if stacking == "max" and old is not None:
                     new = max(old, c)
                 else:
                     new = c + (old or 0)
-                if rule.stacking == "first":
+                if first:
                     stopped[i] = True
                 value[i] = new
-                record(i, rule.id, rule.kind, rule._describe(), new - (old or 0))
+                pts = new - (old or 0)
+                comps[i].append(Component(rule_id, kind, detail, pts))
+                rule_exact[rule_id] = rule_exact.get(rule_id, _ZERO) + pts
         points = [_ZERO if v is None else v for v in value]
 
         # Phase 2: multipliers (rules, then privileges in id order).
-        multipliers: list[tuple[str, str, str, Decimal, Condition, str]] = list(rule_multipliers)
-        for priv in sorted(member.privileges, key=lambda p: p.id):
-            if priv.kind in ("earning_multiplier", "birthday_bonus") and priv.value is not None:
-                cond = _BIRTHDAY if priv.kind == "birthday_bonus" else _ALWAYS
-                detail = f"x{_show(priv.value)}, multiply"
-                multipliers.append(
-                    (f"privilege:{priv.id}", priv.kind, "multiply", priv.value, cond, detail)
+        multipliers = engine.multipliers
+        if member.privileges:
+            multipliers = multipliers + tuple(
+                (
+                    f"privilege:{priv.id}",
+                    priv.kind,
+                    "multiply",
+                    priv.value,
+                    _BIRTHDAY if priv.kind == "birthday_bonus" else _ALWAYS,
+                    f"x{_show(priv.value)}, multiply",
+                    priv.kind == "birthday_bonus",  # the birthday month picks orders
+                    False,
                 )
+                for priv in sorted(member.privileges, key=lambda p: p.id)
+                if priv.kind in ("earning_multiplier", "birthday_bonus") and priv.value is not None
+            )
         factor = [_ONE] * n
         touched = [False] * n
         mstopped = [False] * n
-        for rule_id, kind, stacking, f, cond, detail in multipliers:
-            if rule_id in used_up or not cond.matches_order(day, order.channel, member):
+        for rule_id, kind, stacking, f, cond, detail, by_order, by_line in multipliers:
+            if rule_id in used_up or (by_order and not cond.matches_order(day, channel, member)):
                 continue
-            for i in range(n):
-                if not cond.matches_line(lines[i]) or mstopped[i]:
+            for i in span:
+                if mstopped[i] or (by_line and not cond.matches_line(lines[i])):
                     continue
                 if stacking == "first" and touched[i]:
                     continue
@@ -1788,14 +1796,59 @@ class EarningScheme(Spec):
                     factor[i] = f
                     mstopped[i] = True
                 touched[i] = True
-                record(i, rule_id, kind, detail, points[i] * (factor[i] - old))
+                pts = points[i] * (factor[i] - old)
+                comps[i].append(Component(rule_id, kind, detail, pts))
+                rule_exact[rule_id] = rule_exact.get(rule_id, _ZERO) + pts
         exact = [p * f for p, f in zip(points, factor, strict=True)]
 
         # Phase 3: order-level bonuses, split to their lines by base.
-        chosen: list[tuple[EarningRule, int, list[int]]] = []
+        if engine.bonuses:
+            self._bonuses(
+                engine=engine,
+                when=when,
+                day=day,
+                order=order,
+                member=member,
+                used_up=used_up,
+                bases=bases,
+                exact=exact,
+                comps=comps,
+                rule_exact=rule_exact,
+            )
+
+        return self._finish(
+            order,
+            bases=bases,
+            exact=exact,
+            comps=comps,
+            rule_exact=rule_exact,
+            member=member,
+            engine=engine,
+        )
+
+    def _bonuses(
+        self,
+        *,
+        engine: _SchemeEngine,
+        when: dt.datetime,
+        day: dt.date,
+        order: Order,
+        member: MemberContext,
+        used_up: frozenset[str],
+        bases: list[Decimal],
+        exact: list[Decimal],
+        comps: list[list[Component]],
+        rule_exact: dict[str, Decimal],
+    ) -> None:
+        """Phase 3: add the order bonuses that apply to ``exact``, split by base."""
+        lines = order.lines
+        span = range(len(lines))
+        chosen: list[tuple[EarningRule, int, list[int], str]] = []
         total_bonus = 0
-        for rule in bonus_rules:
-            if rule.id in used_up or not rule.when.matches_order(day, order.channel, member):
+        for rule, detail, by_order, by_line in engine.bonuses:
+            if rule.id in used_up or (
+                by_order and not rule.when.matches_order(day, order.channel, member)
+            ):
                 continue
             if isinstance(rule, SignUpBonus):
                 if not rule._applies_to(when, member):
@@ -1805,25 +1858,26 @@ class EarningScheme(Spec):
                 threshold = rule.min_spend
             else:  # pragma: no cover - the bonus phase holds only these two kinds
                 continue
-            covered = [i for i in range(n) if rule.when.matches_line(lines[i])]
+            if by_line:
+                covered = [i for i in span if rule.when.matches_line(lines[i])]
+            else:
+                covered = list(span)
             if not covered or sum((bases[i] for i in covered), Decimal(0)) < threshold:
                 continue
-            pts = rule.points * scale
+            pts = rule.points * engine.scale
             picked, total_bonus, stop = _fold_bonus([c[0] for c in chosen], total_bonus, rule, pts)
             chosen = [c for c in chosen if c[0] in picked]
             if rule in picked:
-                chosen.append((rule, pts, covered))
+                chosen.append((rule, pts, covered, detail))
             if stop:
                 break
-        for rule, pts, covered in chosen:
+        for rule, pts, covered, detail in chosen:
             parts = largest_remainder(pts, [bases[i] for i in covered])
             for i, part in zip(covered, parts, strict=True):
                 exact[i] += part
-                record(i, rule.id, rule.kind, rule._describe(), Decimal(part))
-
-        return self._finish(
-            order, bases=bases, exact=exact, comps=comps, rule_exact=rule_exact, member=member
-        )
+                share = Decimal(part)
+                comps[i].append(Component(rule.id, rule.kind, detail, share))
+                rule_exact[rule.id] = rule_exact.get(rule.id, _ZERO) + share
 
     def _finish(
         self,
@@ -1834,19 +1888,20 @@ class EarningScheme(Spec):
         comps: list[list[Component]],
         rule_exact: dict[str, Decimal],
         member: MemberContext,
+        engine: _SchemeEngine,
     ) -> EarningResult:
         """Phase 4: rounding, then caps, then the per-rule attribution."""
+        rounding = engine.decimal_rounding
         if self.rounding_scope == "per_line":
-            whole = [round_points(x, self.rounding_mode) for x in exact]
+            whole = [int(x.to_integral_value(rounding=rounding)) for x in exact]
         else:
-            whole = _round_order(exact, self.rounding_mode)
+            whole = _round_order(exact, rounding)
         uncapped = sum(whole)
         limit = uncapped
-        scale = self._engine().scale
-        if self.max_points_per_order is not None:
-            limit = min(limit, self.max_points_per_order * scale)
-        for cap in self.caps:
-            limit = min(limit, max(0, cap.max_points * scale - member.points_in(cap.freq)))
+        if engine.order_cap is not None:
+            limit = min(limit, engine.order_cap)
+        for freq, cap in engine.caps:
+            limit = min(limit, max(0, cap - member.points_in(freq)))
         if limit < uncapped:
             whole = largest_remainder(limit, whole)
         total = sum(whole)
@@ -1857,46 +1912,50 @@ class EarningScheme(Spec):
             attribution = [total] * len(rule_ids)
         lines = order.lines
         qualifying = self.qualifying
-        if qualifying.has_line_filter:
+        if engine.qualifying_lines:
             spends = [
                 b if qualifying.matches_line(line) else _ZERO
                 for b, line in zip(bases, lines, strict=True)
             ]
         else:
             spends = bases
-        qualifying_points = self._qualifying_points(whole, comps)
+        qualifying_points = self._qualifying_points(whole, comps, engine)
         return EarningResult(
             order_id=order.order_id,
             lines=tuple(
-                LinePoints(
-                    lines[i].line_id,
-                    bases[i],
-                    exact[i],
-                    whole[i],
-                    tuple(comps[i]),
-                    spends[i],
-                    qualifying_points[i],
-                )
-                for i in range(len(lines))
+                [
+                    LinePoints(
+                        line.line_id,
+                        bases[i],
+                        exact[i],
+                        whole[i],
+                        tuple(comps[i]),
+                        spends[i],
+                        qualifying_points[i],
+                    )
+                    for i, line in enumerate(lines)
+                ]
             ),
             points=total,
             base=sum(bases, _ZERO),
             rule_points=tuple(zip(rule_ids, attribution, strict=True)),
             capped=uncapped - total,
-            rounding=self._engine().rounding_label,
+            rounding=engine.rounding_label,
             point_decimals=self.point_decimals,
             spend=sum(spends, _ZERO),
             qualifying_points=sum(qualifying_points),
         )
 
-    def _qualifying_points(self, whole: list[int], comps: list[list[Component]]) -> list[int]:
+    def _qualifying_points(
+        self, whole: list[int], comps: list[list[Component]], engine: _SchemeEngine
+    ) -> list[int]:
         """Each line's whole points that qualify for tiers (rules with ``qualifying=False`` out).
 
         A line's whole points (after rounding and caps) are split by largest remainder in
         proportion to the exact points of the qualifying rules and of the others, so a
         line never qualifies for more than it earned.
         """
-        excluded = self._engine().not_qualifying
+        excluded = engine.not_qualifying
         if not excluded:
             return whole
         parts = []
@@ -1910,9 +1969,10 @@ class EarningScheme(Spec):
         return parts
 
     def _earn_flat(
-        self, order: Order, member: MemberContext, flat: tuple[tuple[str, Decimal, str], ...]
+        self, order: Order, member: MemberContext, engine: _SchemeEngine
     ) -> EarningResult:
         """Fast path: every rule an unconditional ``add`` base rate, no earning privileges."""
+        flat = engine.flat or ()
         bases = self._line_bases(order)
         exact: list[Decimal] = []
         comps: list[list[Component]] = []
@@ -1928,7 +1988,13 @@ class EarningScheme(Spec):
             exact.append(line_total)
             comps.append(line_comps)
         return self._finish(
-            order, bases=bases, exact=exact, comps=comps, rule_exact=rule_exact, member=member
+            order,
+            bases=bases,
+            exact=exact,
+            comps=comps,
+            rule_exact=rule_exact,
+            member=member,
+            engine=engine,
         )
 
 
@@ -1940,12 +2006,17 @@ class _SchemeEngine:
     """
 
     __slots__ = (
+        "bonuses",
         "calendar",
+        "caps",
         "decimal_rounding",
         "flat",
         "limits",
+        "multipliers",
         "not_qualifying",
-        "phases",
+        "order_cap",
+        "points",
+        "qualifying_lines",
         "rounding_label",
         "scale",
     )
@@ -1953,11 +2024,6 @@ class _SchemeEngine:
     def __init__(self, scheme: EarningScheme) -> None:
         self.scale = 10**scheme.point_decimals
         self.decimal_rounding = rounding_mode(scheme.rounding_mode, "EarningScheme")
-        multipliers = tuple(
-            (r.id, r.kind, r.stacking, r.factor, r.when, r._describe())
-            for r in scheme.rules
-            if isinstance(r, Multiplier)
-        )
         plain = all(
             isinstance(r, BaseRate)
             and r.stacking == "add"
@@ -1982,11 +2048,58 @@ class _SchemeEngine:
             else None
         )
         self.rounding_label = f"{scheme.rounding_mode} {scheme.rounding_scope}"
-        self.phases: tuple[Any, ...] = (
-            tuple(r for r in scheme.rules if r.phase == "points"),
-            multipliers,
-            tuple(r for r in scheme.rules if r.phase == "bonus"),
+        # The rules of each phase with what earning reads of them per order, worked out
+        # once: id, kind, stacking, description, condition, and whether the condition
+        # picks orders / lines at all (an empty filter passes everything).
+        #: Points rules: (rule, id, kind, stacking, detail, when, by_order, by_line).
+        self.points: tuple[tuple[EarningRule, str, str, str, str, Condition, bool, bool], ...] = (
+            tuple(
+                (
+                    r,
+                    r.id,
+                    r.kind,
+                    r.stacking,
+                    r._describe(),
+                    r.when,
+                    r.when.has_order_filter,
+                    r.when.has_line_filter,
+                )
+                for r in scheme.rules
+                if r.phase == "points"
+            )
         )
+        #: Multipliers: (id, kind, stacking, factor, when, detail, by_order, by_line).
+        self.multipliers: tuple[tuple[str, str, str, Decimal, Condition, str, bool, bool], ...] = (
+            tuple(
+                (
+                    r.id,
+                    r.kind,
+                    r.stacking,
+                    r.factor,
+                    r.when,
+                    r._describe(),
+                    r.when.has_order_filter,
+                    r.when.has_line_filter,
+                )
+                for r in scheme.rules
+                if isinstance(r, Multiplier)
+            )
+        )
+        #: Bonuses: (rule, detail, by_order, by_line).
+        self.bonuses: tuple[tuple[EarningRule, str, bool, bool], ...] = tuple(
+            (r, r._describe(), r.when.has_order_filter, r.when.has_line_filter)
+            for r in scheme.rules
+            if r.phase == "bonus"
+        )
+        #: The order maximum and the period caps, in point units.
+        self.order_cap = (
+            None
+            if scheme.max_points_per_order is None
+            else scheme.max_points_per_order * self.scale
+        )
+        self.caps = tuple((c.freq, c.max_points * self.scale) for c in scheme.caps)
+        #: Whether the qualifying condition leaves lines out of the qualifying spend.
+        self.qualifying_lines = scheme.qualifying.has_line_filter
 
     def used_up(self, member: MemberContext) -> frozenset[str]:
         """The limited rules the member has used ``max_uses`` times in their period."""
@@ -2011,15 +2124,18 @@ def _fold_bonus(
     return [rule], pts, True
 
 
-def _round_order(exact: list[Decimal], mode: str) -> list[int]:
-    """Round the order total by ``mode``; split it to lines by largest remainder.
+def _round_order(exact: list[Decimal], rounding: str) -> list[int]:
+    """Round the order total by ``rounding``; split it to lines by largest remainder.
+
+    ``rounding`` is the :mod:`decimal` constant of the scheme's mode
+    (:func:`crmkit._rounding.rounding_mode`).
 
     Each line gets its floor, and the units left go one each to the lines with the largest
     fractional parts (ties to the earlier line).
     """
     if len(exact) == 1:
-        return [round_points(exact[0], mode)]
-    total = round_points(sum(exact, _ZERO), mode)
+        return [int(exact[0].to_integral_value(rounding=rounding))]
+    total = int(sum(exact, _ZERO).to_integral_value(rounding=rounding))
     floors = [int(x.to_integral_value(rounding=decimal.ROUND_FLOOR)) for x in exact]
     left = total - sum(floors)
     order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
