@@ -262,15 +262,17 @@ def largest_remainder(total: int, weights: Sequence[Decimal | int]) -> list[int]
         [29, 71]
     """
     n = len(weights)
-    if n == 0:
-        return []
-    if n == 1:
-        return [total]  # the one quota is the total (zero weight splits evenly too)
+    if n < 2:
+        # The one quota is the total (a zero weight splits evenly too).
+        return [total] if n else []
     # Exact integer arithmetic: every weight over one common denominator, so each quota
     # total * w / sum(w) is (total * w_i) / s with integers, its floor is ``//`` and its
     # fractional part compares as the integer remainder ``%`` (same order as the rationals).
     ratios = [w.as_integer_ratio() for w in weights]
-    common = math.lcm(*(d for _, d in ratios))
+    common = 1
+    for _, den in ratios:
+        if common % den:
+            common = math.lcm(common, den)
     scaled = [num * (common // den) for num, den in ratios]
     s = sum(scaled)
     if s == 0:
@@ -279,7 +281,10 @@ def largest_remainder(total: int, weights: Sequence[Decimal | int]) -> list[int]
     elif s < 0:  # pragma: no cover - weights are >= 0; kept exact all the same
         scaled = [-w for w in scaled]
         s = -s
-    products = [total * w for w in scaled]
-    floors = [p // s for p in products]
-    left = total - sum(floors)
-    return _hand_out(floors, left, [p % s for p in products] if left else [])
+    floors = []
+    remainders = []
+    for w in scaled:
+        q, r = divmod(total * w, s)
+        floors.append(q)
+        remainders.append(r)
+    return _hand_out(floors, total - sum(floors), remainders)

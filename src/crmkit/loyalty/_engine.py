@@ -186,15 +186,17 @@ def order_of(event: Purchase, points_tender: Decimal) -> Order:
         order_id=event.event_id,
         time=event.time,
         lines=tuple(
-            OrderLine(
-                line_id=line.line_id,
-                amount=line.amount,
-                sku=line.sku,
-                category=line.category,
-                quantity=line.quantity,
-                discount=line.discount,
-            )
-            for line in event.lines
+            [
+                OrderLine(
+                    line.line_id,
+                    line.amount,
+                    line.sku,
+                    line.category,
+                    line.quantity,
+                    line.discount,
+                )
+                for line in event.lines
+            ]
         ),
         channel=event.channel,
         points_tender=points_tender,

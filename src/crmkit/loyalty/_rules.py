@@ -467,7 +467,7 @@ class Order:
             raise InvalidInputError(
                 owner, "lines", expected="OrderLine items", found="other objects", kind=""
             )
-        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        repeated = sorted({i for i in ids if ids.count(i) > 1}) if len(set(ids)) != len(ids) else []
         if repeated:
             raise InvalidInputError(
                 owner,
@@ -477,7 +477,8 @@ class Order:
                 kind="",
             )
         _check_money(owner, "points_tender", self.points_tender)
-        if self.points_tender > self.total:
+        # Line nets are never negative, so a zero tender never exceeds the total.
+        if self.points_tender and self.points_tender > self.total:
             raise InvalidInputError(
                 owner,
                 "points_tender",
@@ -505,6 +506,8 @@ class Order:
 def _to_period_points(
     value: Mapping[str, int] | Iterable[tuple[str, int]],
 ) -> tuple[tuple[str, int], ...]:
+    if value == ():
+        return ()
     return tuple(sorted(dict(value).items()))
 
 
@@ -1723,7 +1726,7 @@ class EarningScheme(Spec):
         comps: list[list[Component]] = [[] for _ in span]
         # Each rule's exact points over the order (insertion order: the order rules ran).
         rule_exact: dict[str, Decimal] = {}
-        used_up = engine.used_up(member)
+        used_up = engine.used_up(member) if engine.limits else frozenset()
 
         # Phase 1: points rules.
         value: list[Decimal | None] = [None] * n
