@@ -230,7 +230,9 @@ def apportion(quotas: Sequence[Exact], total: int) -> list[int]:
 
 def _hand_out(floors: list[int], left: int, remainders: Sequence[Exact]) -> list[int]:
     """Add one unit to each of the ``left`` largest ``remainders`` (ties: earlier first)."""
-    if left:
+    if left == 1:  # the first of the largest remainders (``max`` keeps the first)
+        floors[max(range(len(floors)), key=remainders.__getitem__)] += 1
+    elif left:
         order = sorted(range(len(floors)), key=lambda i: (-remainders[i], i))
         for i in order[:left]:
             floors[i] += 1

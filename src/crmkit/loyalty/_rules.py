@@ -506,7 +506,7 @@ class Order:
 def _to_period_points(
     value: Mapping[str, int] | Iterable[tuple[str, int]],
 ) -> tuple[tuple[str, int], ...]:
-    if value == ():
+    if isinstance(value, dict | tuple) and not value:
         return ()
     return tuple(sorted(dict(value).items()))
 
