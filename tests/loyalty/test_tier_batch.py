@@ -185,6 +185,33 @@ def test_postings_across_the_autumn_clock_change_are_in_order() -> None:
     assert (status.tier, status.since.isoformat()) == ("g", "2025-10-26T02:10:00+01:00")
 
 
+def test_evaluate_orders_postings_of_the_repeated_hour_by_instant() -> None:
+    """Regression: ``TierLadder.evaluate`` sorted postings by their local clock time, so
+    60.00 at 02:50 CEST (00:50 UTC) and 60.00 at 02:10 CET (01:10 UTC) on 26 October 2025
+    in Berlin were posted in the wrong order and gold (100) was dated 02:50 CEST, when
+    only 60.00 had been spent. Gold is reached at the second purchase, 02:10 CET, as the
+    ledger's replay says."""
+    ladder = TierLadder(tiers=[Tier(name="m"), Tier(name="g", spend="100")])
+    first = QualifyingPosting(dt.datetime(2025, 10, 26, 0, 50, tzinfo=dt.UTC), spend="60")
+    second = QualifyingPosting(dt.datetime(2025, 10, 26, 1, 10, tzinfo=dt.UTC), spend="60")
+    for postings in ([first, second], [second, first]):
+        status = ladder.evaluate(
+            postings,
+            as_of=dt.datetime(2025, 11, 1, tzinfo=dt.UTC),
+            timezone="Europe/Berlin",
+            enrolled_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+        )
+        assert (status.tier, status.since.isoformat()) == ("g", "2025-10-26T02:10:00+01:00")
+    # A cut-off inside the repeated hour counts the postings up to that instant.
+    status = ladder.evaluate(
+        [first, second],
+        as_of=dt.datetime(2025, 10, 26, 1, 0, tzinfo=dt.UTC),  # 02:00 CET, after 02:50 CEST
+        timezone="Europe/Berlin",
+        enrolled_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+    )
+    assert (status.tier, status.counters.spend) == ("m", Decimal("60"))
+
+
 def test_a_period_ending_in_the_repeated_hour_ends_on_the_clock() -> None:
     """A qualification period that ends in the hour Berlin's clocks go back: it began at
     02:30 CET on 29 October 2017 (the second 02:30 of that night) and runs 72 months, to

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from crmkit.loyalty._program import Program
     from crmkit.loyalty._reversals import _Bought
     from crmkit.loyalty._rules import EarningScheme
-    from crmkit.loyalty._tiers import TierStatus, TierTracker
+    from crmkit.loyalty._tiers import TierTracker
 
 __all__ = ["POSTING_KINDS", "Lot", "LotBook", "Posting"]
 
@@ -255,9 +255,7 @@ class LotBook:
     inactivity: bool
     #: Whether a lot's expiry is the policy's for its local earning day (cached per day).
     expiry_by_day: bool
-    #: The primary ladder's status at an instant (the ledger's; rule 5 reads it).
-    tier_status: Callable[[dt.datetime], TierStatus]
-    #: The primary ladder's tracker moved to an instant (what ``tier_status`` reads).
+    #: The primary ladder's tracker moved to an instant (the ledger's; rule 5 reads it).
     tier_tracker: Callable[[dt.datetime], TierTracker]
 
     # -- time ----------------------------------------------------------------------------
@@ -385,14 +383,14 @@ class LotBook:
         None)``: expire now.
         """
         policy = self.policy
-        status = self.tier_status(at)
-        if policy.protects(status.tier):
-            until = status.valid_until
+        tracker = self.tier_tracker(at)  # (its tier, validity and history; no status built)
+        if policy.protects(tracker.tier):
+            until = tracker.valid_until
             if until is None:
                 return True, None
             until = until.astimezone(_UTC)
             return (True, until) if until > at else (False, None)
-        for change in reversed(status.history):
+        for change in reversed(tracker.history):
             if change.time <= at and policy.protects(change.old):
                 # The last time the member left a protecting tier.
                 redated = policy.for_tier(change.new).expires_at(change.time, self.zone)

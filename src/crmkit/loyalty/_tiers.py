@@ -1010,9 +1010,11 @@ class TierLadder(Spec):
                     kind="",
                 )
         end = local_time(as_of, tzinfo, owner, "as_of")
+        # In instant order (two local times in the hour the clocks go back compare by the
+        # clock otherwise: 02:50 CEST before 02:10 CET), stable for equal instants.
         keyed = sorted(
             ((local_time(p.time, tzinfo, owner, "postings"), i, p) for i, p in enumerate(items)),
-            key=lambda x: (x[0], x[1]),
+            key=lambda x: (x[0].astimezone(dt.UTC), x[1]),
         )
         if self.window == "anniversary" and enrolled_at is None:
             raise InvalidInputError(
@@ -1035,8 +1037,9 @@ class TierLadder(Spec):
                 kind="",
             )
         tracker = TierTracker(self, min(first, end), timezone=tzinfo)
+        end_utc = end.astimezone(dt.UTC)
         for when, _, posting in keyed:
-            if when > end:
+            if when.astimezone(dt.UTC) > end_utc:
                 break
             tracker.post(posting)
         return tracker.status(end)

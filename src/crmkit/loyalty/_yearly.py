@@ -195,4 +195,4 @@ class YearlyBonuses(ReversalBook):
             first = next(iter(statuses.values())).tier
             named = tuple(f"{name}:{status.tier}" for name, status in statuses.items())
             return MemberContext(tier=first, ladder_tiers=named)
-        return MemberContext(tier=self.tier_status(due).tier)
+        return MemberContext(tier=self.tier_tracker(due).tier)
