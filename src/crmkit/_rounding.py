@@ -197,7 +197,8 @@ def apportion(quotas: Sequence[Exact], total: int) -> list[int]:
     still missing go one each to the quotas with the largest fractional parts; ties go to
     the earlier position. This is the one implementation in crmkit: percentage shares
     that must sum to 100 (scale them to units of the last decimal first), points split
-    over order lines, and :func:`largest_remainder` all use it.
+    over order lines, and :func:`largest_remainder` (the same hand-out of the units left,
+    on exact integer remainders) all use it.
 
     Args:
         quotas: Exact quotas (``Decimal``, ``Fraction`` or int), in whole units.
