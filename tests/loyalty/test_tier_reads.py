@@ -1,7 +1,7 @@
 """The ledger's cheap tier reads (branch loyctx) give exactly what a full status gives.
 
 Tier-dependent earning, prices per tier and expiry by tier read the member's tier at every
-purchase, redemption or credit; they read it off the tracker (:meth:`TierTracker.tier_at`,
+purchase, redemption or credit; they read it off the tracker (``TierTracker._tier_at``,
 :meth:`Book.ladder_tiers`) instead of building a :class:`TierStatus` each time.
 """
 
@@ -51,7 +51,7 @@ _CLUB = TierLadder(
 def test_tier_at_is_the_status_tier_and_leaves_the_same_tracker(
     ladder: TierLadder, postings: list[Any], reads: list[int]
 ) -> None:
-    """Two trackers fed the same postings, one read with ``tier_at`` and the other with
+    """Two trackers fed the same postings, one read with ``_tier_at`` and the other with
     ``status`` at the same instants (after each posting and later), agree at every read on
     the tier, its validity and the history, and end in the same status."""
     postings = sorted(postings, key=lambda p: p.time)
@@ -66,7 +66,7 @@ def test_tier_at_is_the_status_tier_and_leaves_the_same_tracker(
             cheap.post(postings[k])
             full.post(postings[k])
         status = full.status(when)
-        assert cheap.tier_at(when) == status.tier
+        assert cheap._tier_at(when) == status.tier
         assert cheap.valid_until == status.valid_until
         assert cheap.history == status.history
     assert cheap.status() == full.status()
@@ -173,7 +173,7 @@ def test_replay_equals_a_replay_reading_full_statuses(program: Program, events: 
     as_of = events[-1].time + dt.timedelta(days=45)
     cheap = program.replay(events, as_of=as_of, on_error="skip")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(TierTracker, "tier_at", _through_status)
+        patch.setattr(TierTracker, "_tier_at", _through_status)
         patch.setattr(Book, "ladder_tiers", _ladder_tiers_through_statuses)
         full = program.replay(events, as_of=as_of, on_error="skip")
     assert cheap == full

@@ -473,7 +473,7 @@ class Book(YearlyBonuses):
                 ladder_tiers = tuple(f"{name}:{held}" for name, held in names.items())
             else:
                 tracker = self._tracker_at(now)
-                tier = tracker.tier_at(now)
+                tier = tracker._tier_at(now)
                 if compiled.privileges is not None:
                     privileges = compiled.privileges.active(
                         tracker.history, now, timezone=self.zone
@@ -512,9 +512,9 @@ class Book(YearlyBonuses):
         if self.parent is not None:
             return self.parent.ladder_tiers(at)
         names = iter(self.compiled.ladders)
-        out = {next(names): self._tracker_at(at).tier_at(at)}
+        out = {next(names): self._tracker_at(at)._tier_at(at)}
         for name in names:
-            out[name] = self._side_tracker(name, at).tier_at(at)
+            out[name] = self._side_tracker(name, at)._tier_at(at)
         return out
 
     def _side_status(self, name: str, at: dt.datetime) -> TierStatus:
@@ -548,13 +548,13 @@ class Book(YearlyBonuses):
         Read ``tier`` and ``valid_until`` off it instead of building a status.
         """
         tracker = self._tracker_at(at)
-        tracker.tier_at(at)
+        tracker._tier_at(at)
         return tracker
 
     def _tracker_at(self, at: dt.datetime) -> TierTracker:
         """The primary ladder's tracker with every qualifying posting so far posted.
 
-        Not yet moved to ``at`` (:meth:`TierTracker.status` or :meth:`TierTracker.tier_at`
+        Not yet moved to ``at`` (:meth:`TierTracker.status` or :meth:`TierTracker._tier_at`
         does it). With no enrolment and no qualifying posting yet, a fresh tracker starting
         at ``at`` that the book does not keep.
         """
@@ -632,7 +632,7 @@ class Book(YearlyBonuses):
             if matching:
                 return min(matching)
         elif program.tiers is not None and len(prices) > 1:
-            tier = self._tracker_at(self.now).tier_at(self.now)
+            tier = self._tracker_at(self.now)._tier_at(self.now)
         if tier is not None and tier in prices:
             return prices[tier]
         if "*" in prices:

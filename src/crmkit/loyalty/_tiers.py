@@ -1373,7 +1373,7 @@ class TierTracker:
         """
         return self._valid_until
 
-    def tier_at(self, as_of: dt.datetime) -> str:
+    def _tier_at(self, as_of: dt.datetime) -> str:
         """The tier held at ``as_of``: ``status(as_of).tier`` without building the status.
 
         It moves the tracker to ``as_of`` exactly as :meth:`status` does (the ledger reads
@@ -1384,7 +1384,7 @@ class TierTracker:
             >>> ladder = TierLadder(tiers=[Tier(name="m"), Tier(name="g", orders=1)])
             >>> t = ladder.tracker(dt.datetime(2024, 1, 1), timezone="UTC")
             >>> t.post(QualifyingPosting(dt.datetime(2024, 5, 1), orders=1))
-            >>> t.tier_at(dt.datetime(2025, 12, 31)), t.tier_at(dt.datetime(2026, 1, 1))
+            >>> t._tier_at(dt.datetime(2025, 12, 31)), t._tier_at(dt.datetime(2026, 1, 1))
             ('g', 'm')
         """
         self._catch_up(as_of)
