@@ -1363,27 +1363,34 @@ def _summary(book: Book, as_of: dt.datetime, expiring_days: int) -> tuple[Any, .
     # MemberState.expiring); the fold keeps instants in UTC, so compare in UTC (no zone
     # offsets to look up per lot).
     horizon = (as_of + dt.timedelta(days=expiring_days)).astimezone(dt.UTC)
-    as_of = as_of.astimezone(dt.UTC)
     inactivity = book.policy.kind == "inactivity"
     lots = list(book.lots.values())
     spent = sum(map(_SPENT, lots))
     expired = sum(map(_EXPIRED, lots))
     reversed_ = sum(map(_REVERSED, lots))
     forfeited = sum(map(_FORFEITED, lots))
+    # The usable lots with points left are the book's consumption queue, soonest expiry
+    # first (undated lots last); the fold has already expired every lot due by as_of.
     expiring = 0
     soonest: dt.datetime | None = None
-    for lot in lots:
-        if not lot.remaining or lot.activates_at > as_of:
-            continue
-        expires = lot.expires_at
-        if expires is None and inactivity:
-            expires = book.deadline
-        if expires is None or as_of >= expires:
-            continue
-        if expires <= horizon:  # gone at as_of + days: it expires within the horizon
-            expiring += lot.remaining
-        if soonest is None or expires < soonest:
-            soonest = expires
+    if not inactivity:
+        for lot in book.queue:
+            expires = lot.expires_at
+            if expires is None or expires > horizon:
+                break
+            expiring += lot.remaining  # gone at as_of + days: it expires within the horizon
+        if book.queue:
+            soonest = book.queue[0].expires_at
+    else:
+        # Undated lots go at the member's inactivity deadline.
+        for lot in book.queue:
+            expires = lot.expires_at or book.deadline
+            if expires is None:
+                continue
+            if expires <= horizon:
+                expiring += lot.remaining
+            if soonest is None or expires < soonest:
+                soonest = expires
     row = (
         book.available,
         book.pending,
