@@ -275,3 +275,116 @@ def test_a_replay_many_fold_records_no_postings_but_the_same_figures() -> None:
     assert (state.available, state.spent) == (150, 100)
     assert quiet.postings == []
     assert [p.kind for p in state.postings] == ["earn", "activate", "redeem"]
+
+
+@settings(max_examples=100)
+@given(
+    order=loyalty_orders(),
+    channel=st.sampled_from(["", "store", "app"]),
+    tender_share=st.sampled_from([None, Decimal("0"), Decimal("0.5"), Decimal("1")]),
+)
+def test_order_of_equals_the_checked_order(
+    order: Any, channel: str, tender_share: Decimal | None
+) -> None:
+    """``order_of`` builds the rules' view of a purchase without re-checking it: the
+    result equals, field for field and in type, the :class:`Order` the checked
+    constructors build from the same purchase (whatever its lines, channel and points
+    tender)."""
+    from crmkit.loyalty import Tender
+    from crmkit.loyalty._rules import Order, OrderLine
+
+    lines = [
+        PurchaseLine(
+            line.line_id,
+            line.amount,
+            quantity=max(line.quantity, 1),
+            sku=line.sku,
+            category=line.category,
+            discount=line.discount,
+        )
+        for line in order.lines
+    ]
+    net = sum((line.net for line in lines), Decimal(0))
+    tenders = []
+    if tender_share is not None:
+        paid = (net * tender_share).quantize(Decimal("0.01"), rounding="ROUND_DOWN")
+        tenders = [Tender("points", paid, points=max(int(paid * 100), 1))]
+        if net - paid:
+            tenders.append(Tender("card", net - paid))
+    purchase = Purchase(order.order_id, _T, lines=lines, channel=channel, tenders=tenders)
+    tender = purchase.points_tender_amount
+    built = order_of(purchase, tender)
+    checked = Order(
+        purchase.event_id,
+        purchase.time,
+        [
+            OrderLine(
+                line.line_id,
+                line.amount,
+                sku=line.sku,
+                category=line.category,
+                quantity=line.quantity,
+                discount=line.discount,
+            )
+            for line in purchase.lines
+        ],
+        channel=channel,
+        points_tender=tender,
+    )
+    assert built == checked
+    assert type(built.lines) is tuple
+    assert all(type(line) is OrderLine for line in built.lines)
+
+
+def test_member_context_of_the_fold_is_a_checked_context() -> None:
+    """The ledger builds each purchase's :class:`MemberContext` without re-checking it:
+    every field already holds its converted, valid value, so rebuilding it through the
+    checked constructor gives an equal context (tier, privileges, cap and use counts)."""
+    import attrs
+
+    from crmkit.loyalty import (
+        BaseRate,
+        Condition,
+        Enroll,
+        ExpiryPolicy,
+        Multiplier,
+        OrderBonus,
+        PeriodCap,
+        Privilege,
+        PrivilegeSet,
+        Tier,
+        TierLadder,
+    )
+    from crmkit.loyalty._rules import MemberContext
+
+    program = Program(
+        timezone="Asia/Shanghai",
+        earning=EarningScheme(
+            rules=[
+                BaseRate(id="base", rate=1),
+                Multiplier(id="silver", factor="1.5", when=Condition(tiers=["silver"])),
+                OrderBonus(id="big", points=10, min_spend="100", max_uses=2, uses_freq="month"),
+            ],
+            caps=[PeriodCap("month", 5000)],
+        ),
+        expiry=ExpiryPolicy.after_months(12),
+        tiers=TierLadder(tiers=[Tier(name="member"), Tier(name="silver", spend="300")]),
+        privileges=PrivilegeSet(
+            [Privilege(id="x2", kind="earning_multiplier", value=2, tiers=["silver"])]
+        ),
+    )
+    events = [
+        Enroll("e", _T, birth_date=dt.date(1990, 3, 9)),
+        Purchase("p1", _T + dt.timedelta(days=1), lines=[PurchaseLine("1", "400")]),
+    ]
+    book = program._fold(events, _T + dt.timedelta(days=2), "raise")
+    later = Purchase("p2", _T + dt.timedelta(days=2), lines=[PurchaseLine("1", "120")])
+    book.now = later.time
+    context = book._context(later)
+    assert context.tier == "silver"
+    assert [p.id for p in context.privileges] == ["x2"]
+    # p1 earned as a member (its own 400.00 made the member silver): 400 + the 10 bonus.
+    assert context.period_points == (("month", 400 + 10),)
+    assert context.rule_uses == (("big", 1),)
+    assert (context.prior_orders, context.birth_date) == (1, dt.date(1990, 3, 9))
+    assert MemberContext(**attrs.asdict(context, recurse=False)) == context

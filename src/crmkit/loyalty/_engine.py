@@ -29,7 +29,7 @@ from crmkit.loyalty._rules import (
     OrderLine,
     _round_order,
 )
-from crmkit.loyalty._rules_util import EXACT, round_points
+from crmkit.loyalty._rules_util import EXACT, round_points, unchecked
 
 __all__ = ["Earned", "Earner", "order_of"]
 
@@ -181,19 +181,27 @@ class Earner:
 
 
 def order_of(event: Purchase, points_tender: Decimal) -> Order:
-    """The earning rules' view of a purchase."""
-    return Order(
+    """The earning rules' view of a purchase.
+
+    Built without re-checking: a :class:`Purchase` holds what an :class:`Order` checks
+    (lines with unique ids, amounts >= 0, 0 <= discount <= amount, string sku and
+    category; an aware time; tenders adding up to the net, so ``points_tender`` never
+    exceeds the total).
+    """
+    return unchecked(
+        Order,
         order_id=event.event_id,
         time=event.time,
         lines=tuple(
             [
-                OrderLine(
-                    line.line_id,
-                    line.amount,
-                    line.sku,
-                    line.category,
-                    line.quantity,
-                    line.discount,
+                unchecked(
+                    OrderLine,
+                    line_id=line.line_id,
+                    amount=line.amount,
+                    sku=line.sku,
+                    category=line.category,
+                    quantity=line.quantity,
+                    discount=line.discount,
                 )
                 for line in event.lines
             ]

@@ -36,7 +36,7 @@ from crmkit._spec import (
 )
 from crmkit._spec import to_decimal as _as_decimal
 from crmkit.errors import ConfigError, InvalidInputError
-from crmkit.loyalty._rules_util import COUNTS_CODEC, count_pairs, count_problem
+from crmkit.loyalty._rules_util import COUNTS_CODEC, count_pairs, count_problem, unchecked
 
 __all__ = [
     "Adjust",
@@ -614,24 +614,29 @@ def _unchecked_purchase(
     ``(line_id, amount, quantity, sku, category, discount)`` with unique ids, Decimal
     amounts ``>= 0``, ``0 <= discount <= amount`` and ``quantity >= 1``.
     """
-    setattr_ = object.__setattr__
-    built = []
-    for line_id, amount, quantity, sku, category, discount in lines:
-        line = object.__new__(PurchaseLine)
-        setattr_(line, "line_id", line_id)
-        setattr_(line, "amount", amount)
-        setattr_(line, "quantity", quantity)
-        setattr_(line, "sku", sku)
-        setattr_(line, "category", category)
-        setattr_(line, "discount", discount)
-        built.append(line)
-    event = object.__new__(Purchase)
-    setattr_(event, "event_id", event_id)
-    setattr_(event, "time", time)
-    setattr_(event, "lines", tuple(built))
-    setattr_(event, "channel", channel)
-    setattr_(event, "tenders", ())
-    setattr_(event, "counts", ())
+    built = tuple(
+        [
+            unchecked(
+                PurchaseLine,
+                line_id=line_id,
+                amount=amount,
+                quantity=quantity,
+                sku=sku,
+                category=category,
+                discount=discount,
+            )
+            for line_id, amount, quantity, sku, category, discount in lines
+        ]
+    )
+    event = unchecked(
+        Purchase,
+        event_id=event_id,
+        time=time,
+        lines=built,
+        channel=channel,
+        tenders=(),
+        counts=(),
+    )
     return event
 
 

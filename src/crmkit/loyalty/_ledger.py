@@ -45,7 +45,8 @@ from crmkit.loyalty._events import (
 from crmkit.loyalty._expiry import ExpiryPolicy
 from crmkit.loyalty._lots import _FAR, _NO_LOT_EXPIRY, Lot, Posting, Qualifying, _Debit, _Lot
 from crmkit.loyalty._reversals import _Bought
-from crmkit.loyalty._rules import EarningResult, EarningScheme, MemberContext
+from crmkit.loyalty._rules import EarningResult, EarningScheme, MemberContext, _to_period_points
+from crmkit.loyalty._rules_util import unchecked
 from crmkit.loyalty._tiers import TierLadder, TierStatus, TierTracker
 from crmkit.loyalty._yearly import YearlyBonuses
 
@@ -486,15 +487,17 @@ class Book(YearlyBonuses):
         rule_uses: dict[str, int] = {}
         if self.uses_limits:
             rule_uses = self.scheme.uses_to_date(self.rule_uses, as_of=self.now, timezone=self.zone)
-        return MemberContext(
+        # Built without re-checking: every value comes from the checked events and rules.
+        return unchecked(
+            MemberContext,
             birth_date=self.birth_date,
             enrolled_at=self.enrolled_at,
             tier=tier,
             prior_orders=self.orders,
-            period_points=period_points,
-            privileges=privileges,
+            period_points=_to_period_points(period_points),
+            privileges=tuple(privileges),
             ladder_tiers=ladder_tiers,
-            rule_uses=rule_uses,
+            rule_uses=_to_period_points(rule_uses),
         )
 
     def ladder_statuses(self, at: dt.datetime) -> dict[str, TierStatus]:

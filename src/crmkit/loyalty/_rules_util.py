@@ -13,12 +13,14 @@ import datetime as dt
 import decimal
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from crmkit._rounding import round_integral
 from crmkit._spec import Custom
 from crmkit._validate import as_aware, resolve_timezone
 from crmkit.errors import ConfigError
+
+_T = TypeVar("_T")
 
 #: Calendar periods used by caps and quotas.
 PERIODS = ("day", "week", "month", "quarter", "year")
@@ -41,6 +43,29 @@ def to_decimal(value: Decimal | int | str) -> Decimal:
         except decimal.InvalidOperation:
             return value  # type: ignore[return-value]  # rejected by check_decimal
     return value  # type: ignore[unreachable]  # floats and others: rejected by check_decimal
+
+
+def unchecked(cls: type[_T], /, **values: Any) -> _T:
+    """An instance of the frozen attrs class ``cls`` from values already checked (internal).
+
+    No converter and no validator runs: ``values`` must be every field, each already of its
+    converted type and valid (the fold builds, from events it has validated once, the
+    orders and member contexts the earning rules read).
+
+    Examples:
+        >>> import attrs
+        >>> @attrs.frozen
+        ... class Pair:
+        ...     a: int = attrs.field(converter=int)
+        ...     b: int = 0
+        >>> unchecked(Pair, a=1, b=2)
+        Pair(a=1, b=2)
+    """
+    obj = object.__new__(cls)
+    setattr_ = object.__setattr__
+    for name, value in values.items():
+        setattr_(obj, name, value)
+    return obj
 
 
 def to_optional_decimal(value: Decimal | int | str | None) -> Decimal | None:
