@@ -1374,6 +1374,7 @@ def privileges(draw: st.DrawFn, *, pid: str | None = None) -> object:
         start=start,
         end=end,
         keep_days=draw(st.integers(0, 60)),
+        qualifying=value is None or draw(st.booleans()),
         description=draw(st.sampled_from(["", "airport lounge", "免运费"])),
     )
 

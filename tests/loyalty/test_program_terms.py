@@ -144,7 +144,8 @@ def test_points_of_top_tier_members_never_expire() -> None:
     Miles & More's rule, which protects every mile while the status lasts ("Irrespective
     of whether they were earned before or during that status membership",
     https://www.miles-and-more.com/pl/en/general-information/help-and-contact/help/
-    mileage-protection.html): crmkit cannot express that (strict xfail in
+    mileage-protection.html): that one is ``basis="held"``
+    (``test_miles_and_more_status_protects_miles_earned_before_it`` in
     test_published_expiry.py).
 
     A ¥200 purchase on 1 March 2025 (member): 200 points valid through 1 March 2028, so

@@ -2,8 +2,10 @@
 
 Each test quotes the programme's clause with the address it was read at (the programme's
 own page, or a page quoting it word for word: said so), and checks crmkit's dates by hand.
-Where crmkit cannot express the published rule, a strict ``xfail`` pins the real rule and
-names the library gap (reported to the lead); it fails loudly once the gap is closed.
+The rules crmkit could not express when these tests were first written (Miles & More's
+status protection, IHG's elite points) were pinned by strict ``xfail`` tests until the
+expiry options that express them (``ExpiryPolicy.per_tier``, ``basis="held"``) landed;
+they are plain tests now.
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 
 Each test quotes the programme's clause with the address it was read at (the programme's
 own page, or a page quoting or summarising it: said so), and checks crmkit's dates by
-hand. Strict ``xfail`` tests pin a published rule crmkit cannot express yet (library gaps
-reported to the lead).
+hand. The rules crmkit could not express when these tests were first written (Flying
+Blue's surplus on re-qualification and one-level climbs) were pinned by strict ``xfail``
+tests until the ladder options that express them landed; they are plain tests now.
 """
 
 from __future__ import annotations

@@ -269,3 +269,122 @@ def test_replay_many_counts_only_qualifying_points() -> None:
     assert states.loc["m2", "tier"] == "member"
     counted = replay_many(frame, _hilton(bonus_qualifies=True), as_of=as_of)
     assert counted.loc["m1", "tier"] == "diamond"
+
+
+# -- the same exclusion on a tier's earning privilege -----------------------------------
+
+
+def _hilton_privileges(*, bonus_qualifies: bool = False) -> Program:
+    """:func:`_hilton` with Gold's bonus written as the tier's earning privilege."""
+    from crmkit.loyalty import Privilege, PrivilegeSet
+
+    return Program(
+        timezone="America/New_York",
+        earning=EarningScheme(rules=[BaseRate(id="base", rate=10)]),
+        tiers=TierLadder(
+            tiers=[
+                Tier(name="member"),
+                Tier(name="gold", points=75_000),
+                Tier(name="diamond", points=120_000),
+            ]
+        ),
+        privileges=PrivilegeSet(
+            [
+                Privilege(
+                    id="gold-bonus",
+                    kind="earning_multiplier",
+                    tiers=["gold"],
+                    value="1.8",
+                    qualifying=bonus_qualifies,
+                )
+            ]
+        ),
+    )
+
+
+def test_hilton_gold_bonus_as_a_privilege_does_not_qualify() -> None:
+    """The Hilton Honors example of :func:`test_hilton_gold_bonus_points_do_not_qualify`,
+    with Gold's +80 % bonus as the tier's privilege (Gold members "earn a 80% bonus (i.e.
+    18 points per US Dollar spent)", https://insideflyer.co.uk/2018/01/news-flash-hilton-
+    honors-making-changes/) marked ``qualifying=False``: the same balances, qualifying
+    postings and tiers. $7,500: 75,000 base points, Gold; $100 at Gold: 1,800 points, 1,000
+    qualifying; $4,300 more: 77,400 points, 43,000 qualifying, 119,000 in all: still Gold
+    (Diamond at 120,000). With the privilege qualifying (the default) the bonus counts:
+    154,200, Diamond."""
+    stays = [_stay("s1", 1, "7500"), _stay("s2", 2, "100"), _stay("s3", 3, "4300")]
+    as_of = dt.datetime(2025, 3, 4, tzinfo=NY)
+    state = _hilton_privileges().replay(stays, as_of=as_of)
+    assert state.earnings["s2"].points == 1_800
+    assert state.earnings["s2"].qualifying_points == 1_000
+    assert [q.points for q in state.qualifying] == [75_000, 1_000, 43_000]
+    assert state.available == 75_000 + 1_800 + 77_400
+    assert _tier(state) == "gold"
+    by_rule = _hilton().replay(stays, as_of=as_of)
+    assert (state.available, state.qualifying, _tier(state)) == (
+        by_rule.available,
+        by_rule.qualifying,
+        _tier(by_rule),
+    )
+    counted = _hilton_privileges(bonus_qualifies=True).replay(stays, as_of=as_of)
+    assert sum(q.points for q in counted.qualifying) == 75_000 + 1_800 + 77_400
+    assert _tier(counted) == "diamond"
+
+
+def test_privilege_qualifying_round_trips_and_only_on_earning_kinds() -> None:
+    """``qualifying`` is written only when False, old JSON keeps the privilege qualifying,
+    and a privilege that earns nothing cannot be marked non-qualifying."""
+    import pytest
+
+    from crmkit.errors import ConfigError
+    from crmkit.loyalty import Privilege
+
+    bonus = Privilege(id="b", kind="birthday_bonus", tiers=["gold"], value=2, qualifying=False)
+    assert Privilege.from_dict(bonus.to_dict()) == bonus
+    old = {"id": "x", "kind": "earning_multiplier", "tiers": ["gold"], "value": "2"}
+    assert Privilege.from_dict(old).qualifying is True
+    assert "qualifying" not in Privilege.from_dict(old).to_dict()
+    program = _hilton_privileges()
+    assert Program.from_dict(program.to_dict()) == program
+    with pytest.raises(ConfigError, match="'qualifying' must be True unless kind"):
+        Privilege(id="l", kind="quota", tiers=["gold"], quota=4, qualifying=False)
+    with pytest.raises(ConfigError, match="qualifying"):
+        Privilege(id="x", kind="earning_multiplier", tiers=["g"], value=2, qualifying=0)  # type: ignore[arg-type]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    amounts=st.lists(st.integers(0, 100_000), min_size=1, max_size=4),
+    rate=st.sampled_from(["1", "0.5", "10", "1.25"]),
+    factor=st.sampled_from(["1", "1.2", "1.8", "2", "3.25"]),
+    qualifying=st.booleans(),
+    bonus=st.booleans(),
+)
+def test_a_privilege_multiplier_earns_and_qualifies_as_the_same_rule(
+    amounts: list[int], rate: str, factor: str, qualifying: bool, bonus: bool
+) -> None:
+    """An earning privilege is the multiplier rule of the same factor run after the scheme's
+    rules: with or without ``qualifying``, the order earns the same points, per line and in
+    all, and the same qualifying points as with ``Multiplier(factor=..., qualifying=...)``
+    (an order bonus beside it changes nothing to that)."""
+    from crmkit.loyalty import MemberContext, Privilege
+
+    rules: list[EarningRule] = [BaseRate(id="base", rate=rate)]
+    if bonus:
+        rules.append(OrderBonus(id="bonus", points=25))
+    privilege = Privilege(
+        id="p", kind="earning_multiplier", tiers=["gold"], value=factor, qualifying=qualifying
+    )
+    as_rule = Multiplier(id="privilege:p", factor=factor, qualifying=qualifying, priority=10**6)
+    lines = [OrderLine(str(i), Decimal(a).scaleb(-2)) for i, a in enumerate(amounts)]
+    order = Order("o", dt.datetime(2025, 6, 1), lines)
+    with_privilege = EarningScheme(rules=rules).earn(
+        order, MemberContext(tier="gold", privileges=[privilege]), timezone="UTC"
+    )
+    with_rule = EarningScheme(rules=[*rules, as_rule]).earn(order, timezone="UTC")
+    assert with_privilege.points == with_rule.points
+    assert with_privilege.qualifying_points == with_rule.qualifying_points
+    assert [lp.qualifying_points for lp in with_privilege.lines] == [
+        lp.qualifying_points for lp in with_rule.lines
+    ]
+    if qualifying:
+        assert with_privilege.qualifying_points == with_privilege.points

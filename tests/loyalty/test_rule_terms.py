@@ -824,15 +824,16 @@ def test_flying_blue_period_restarts_at_each_new_level_with_the_surplus() -> Non
     (https://awardwallet.com/blog/flying-blue-caps-xp-rollover). The airline's own terms
     page (airfrance.ie .../edito-cg-flying-blue.htm) is stored without these clauses.
 
-    crmkit differs from that published rule in three places (library gaps, reported; the
-    real rule is pinned by the strict xfails in test_published_status.py): it keeps no
-    surplus on re-qualification at the period's end (Flying Blue: 120 - 100 = 20 kept on
-    1 March 2026; crmkit: 0); it goes straight to the highest level the counter reaches
-    instead of one level at a time (580 XP from Explorer to Platinum); and it starts the
-    new period at the qualifying instant, where a member's statement shows Flying Blue
-    starting it on the 1st of the next month (https://www.flyertalk.com/forum/
-    35824524-post1.html: Silver reached in November 2022, "(December 1, 2022) XP counter
-    offset"). The figures below are crmkit's.
+    This ladder keeps the default options, which differ from that published rule in two
+    places: no surplus is kept on re-qualification at the period's end (Flying Blue:
+    120 - 100 = 20 kept on 1 March 2026; here 0; ``rollover_on="upgrade_or_keep"`` keeps
+    it) and the counter climbs straight to the highest level it reaches (Flying Blue: one
+    level at a time, 580 XP from Explorer to Platinum; ``climb="one_level"``); both
+    options are tested on the published figures in test_published_status.py. Still
+    different: the new period starts at the qualifying instant, where a member's statement
+    shows Flying Blue starting it on the 1st of the next month (https://www.flyertalk.com/
+    forum/35824524-post1.html: Silver reached in November 2022, "(December 1, 2022) XP
+    counter offset"). The figures below are crmkit's with the defaults.
 
     Enrolled 1 January 2025. 120 XP on 1 March 2025: Silver, new period to 1 March 2026,
     counter 120 - 100 = 20. 100 XP on 1 September: 120 in the period (re-qualifies

@@ -101,6 +101,13 @@ def _by_privilege_kind(instance: Any, attribute: attrs.Attribute[Any], value: An
             )
         if instance.value < 1:
             raise ConfigError(owner, "value", expected="at least 1", found=str(instance.value))
+    if not instance.qualifying and kind not in ("earning_multiplier", "birthday_bonus"):
+        raise ConfigError(
+            owner,
+            "qualifying",
+            expected="True unless kind is 'earning_multiplier' or 'birthday_bonus'",
+            found="False",
+        )
     if kind == "quota" and instance.quota is None:
         raise ConfigError(owner, "quota", expected="an int >= 1 for kind 'quota'", found="None")
     if kind != "quota" and instance.quota is not None:
@@ -129,6 +136,11 @@ class Privilege(Spec):
         start: First local date it can be held (time-boxed special rewards).
         end: First local date it can no longer be held.
         keep_days: Days it survives losing the tier (0: revoked with the tier).
+        qualifying: For ``earning_multiplier`` and ``birthday_bonus``: whether the extra
+            points count toward the qualifying points of tiers (default True). False
+            keeps them out while the member still earns them, as an earning rule's
+            ``qualifying=False`` does: Hilton Honors' elite bonus points (+80 % for
+            Gold) are redeemable but only base points count toward status.
         description: Free text for people.
 
     Examples:
@@ -137,6 +149,10 @@ class Privilege(Spec):
         True
         >>> lounge.to_dict()["tiers"]
         ['gold', 'platinum']
+        >>> bonus = Privilege(id="gold-bonus", kind="earning_multiplier", tiers=["gold"],
+        ...                   value="1.8", qualifying=False)
+        >>> bonus.to_dict()["qualifying"], Privilege.from_dict(bonus.to_dict()) == bonus
+        (False, True)
         >>> Privilege(id="x2", kind="earning_multiplier", tiers=["gold"])
         Traceback (most recent call last):
         ...
@@ -168,6 +184,7 @@ class Privilege(Spec):
         codec=Optional(DATE),
     )
     keep_days: int = field(default=0, validator=whole(min=0))
+    qualifying: bool = field(default=True, validator=instance_of(bool, "a bool"), omit_default=True)
     description: str = field(
         default="", validator=[instance_of(str, "a string"), _by_privilege_kind]
     )

@@ -1780,6 +1780,12 @@ class EarningScheme(Spec):
         factor = [_ONE] * n
         touched = [False] * n
         mstopped = [False] * n
+        # Rules and earning privileges whose points earn but do not qualify for tiers.
+        excluded = engine.not_qualifying
+        if member.privileges:
+            excluded = excluded | {
+                f"privilege:{priv.id}" for priv in member.privileges if not priv.qualifying
+            }
         for rule_id, kind, stacking, f, cond, detail, by_order, by_line in multipliers:
             if rule_id in used_up or (by_order and not cond.matches_order(day, channel, member)):
                 continue
@@ -1827,6 +1833,7 @@ class EarningScheme(Spec):
             rule_exact=rule_exact,
             member=member,
             engine=engine,
+            excluded=excluded,
         )
 
     def _bonuses(
@@ -1892,8 +1899,13 @@ class EarningScheme(Spec):
         rule_exact: dict[str, Decimal],
         member: MemberContext,
         engine: _SchemeEngine,
+        excluded: frozenset[str],
     ) -> EarningResult:
-        """Phase 4: rounding, then caps, then the per-rule attribution."""
+        """Phase 4: rounding, then caps, then the per-rule attribution.
+
+        ``excluded``: the rule ids (``privilege:<id>`` for privileges) whose points do not
+        qualify for tiers.
+        """
         rounding = engine.decimal_rounding
         if self.rounding_scope == "per_line":
             whole = [int(x.to_integral_value(rounding=rounding)) for x in exact]
@@ -1922,7 +1934,7 @@ class EarningScheme(Spec):
             ]
         else:
             spends = bases
-        qualifying_points = self._qualifying_points(whole, comps, engine)
+        qualifying_points = self._qualifying_points(whole, comps, excluded)
         return EarningResult(
             order_id=order.order_id,
             lines=tuple(
@@ -1950,7 +1962,7 @@ class EarningScheme(Spec):
         )
 
     def _qualifying_points(
-        self, whole: list[int], comps: list[list[Component]], engine: _SchemeEngine
+        self, whole: list[int], comps: list[list[Component]], excluded: frozenset[str]
     ) -> list[int]:
         """Each line's whole points that qualify for tiers (rules with ``qualifying=False`` out).
 
@@ -1958,7 +1970,6 @@ class EarningScheme(Spec):
         proportion to the exact points of the qualifying rules and of the others, so a
         line never qualifies for more than it earned.
         """
-        excluded = engine.not_qualifying
         if not excluded:
             return whole
         parts = []
@@ -1998,6 +2009,7 @@ class EarningScheme(Spec):
             rule_exact=rule_exact,
             member=member,
             engine=engine,
+            excluded=engine.not_qualifying,
         )
 
 
