@@ -24,6 +24,21 @@ from tests.strategies import loyalty_event_tables, loyalty_orders, loyalty_progr
 _T = dt.datetime(2025, 3, 1, 12, tzinfo=dt.UTC)
 
 
+def _purchase_lines(order: Any) -> list[PurchaseLine]:
+    """The purchase lines of a generated :class:`Order`, field for field."""
+    return [
+        PurchaseLine(
+            line.line_id,
+            line.amount,
+            quantity=line.quantity,
+            sku=line.sku,
+            category=line.category,
+            discount=line.discount,
+        )
+        for line in order.lines
+    ]
+
+
 @st.composite
 def _plain_schemes(draw: st.DrawFn) -> EarningScheme:
     """Schemes a plain earner runs: one unconditional base rate, any rounding and base."""
@@ -44,17 +59,7 @@ def test_plain_earner_reports_what_earn_reports(scheme: EarningScheme, order: An
     points and base), and its result on read is ``earn``'s result."""
     earner = Earner(scheme, member_free=True)
     assert earner.plain
-    lines = [
-        PurchaseLine(
-            line.line_id,
-            line.amount,
-            quantity=line.quantity,
-            sku=line.sku,
-            category=line.category,
-            discount=line.discount,
-        )
-        for line in order.lines
-    ]
+    lines = _purchase_lines(order)
     purchase = Purchase(order.order_id, _T, lines=lines)
     result = scheme.earn(
         order.__class__(order.order_id, _T, order.lines, channel=order.channel),
@@ -293,17 +298,7 @@ def test_order_of_equals_the_checked_order(
     from crmkit.loyalty import Tender
     from crmkit.loyalty._rules import Order, OrderLine
 
-    lines = [
-        PurchaseLine(
-            line.line_id,
-            line.amount,
-            quantity=max(line.quantity, 1),
-            sku=line.sku,
-            category=line.category,
-            discount=line.discount,
-        )
-        for line in order.lines
-    ]
+    lines = _purchase_lines(order)
     net = sum((line.net for line in lines), Decimal(0))
     tenders = []
     if tender_share is not None:
