@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from crmkit.errors import ConfigError, InsufficientPointsError, InvalidInputError, LedgerError
@@ -566,6 +566,7 @@ def test_use_limits_round_trip_and_are_validated() -> None:
     st.integers(1, 2),
     st.sampled_from(["week", "month", "year"]),
 )
+@example([(0, 1)] * 9 + [(103, 1), (0, 1)], 1, "week")  # p9 and p10 at one instant
 def test_a_limited_rule_never_applies_more_than_max_uses_per_period(
     steps: list[tuple[int, int]], limit: int, freq: str
 ) -> None:
@@ -589,7 +590,8 @@ def test_a_limited_rule_never_applies_more_than_max_uses_per_period(
     scheme = program.earning_scheme
     periods: dict[tuple[dt.date, dt.date], list[bool]] = {}
     doubled = {p.event_id for p in state.postings if p.rule == "double" and p.points}
-    for event in events:
+    # In replay order: orders at one instant go by event id ("p10" before "p9").
+    for event in sorted(events, key=lambda e: (e.time, e.event_id)):
         local = event.time.astimezone(program.zone).date()
         key = period_bounds(local, freq)
         periods.setdefault(key, []).append(event.event_id in doubled)
