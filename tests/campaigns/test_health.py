@@ -64,6 +64,10 @@ def test_hand_checked_scores():
         max_size=30,
     )
 )
+@example(  # monetary percentiles closer than 1e-306 apart: np.interp's slope overflowed (inf)
+    [(None, 0.0, None)] * 5
+    + [(None, 2.2250738585072014e-308, None), (None, 1.1125369292536007e-308, 0)]
+)
 @example(  # contributions summing to 28.749999999999996 for a score of 28.75 (shown 28.8)
     [(None, None, 0)] * 3
     + [(None, None, 5), (None, None, 9), (None, 0.0, None), (None, 0.0, None)]
@@ -135,3 +139,23 @@ def test_percentile_direction():
     rules = HealthScore([Indicator("t", "t", 1, Percentile(higher_is_better=False))])
     model = rules.fit(pd.DataFrame({"t": np.arange(101, dtype=float)}))
     assert model.apply(pd.DataFrame({"t": [0.0, 100.0, 25.0]}))["t"].tolist() == [100.0, 0.0, 75.0]
+
+
+@given(
+    st.lists(st.integers(0, 500_000), min_size=2, max_size=30),
+    st.sampled_from([1e-300, 1e-306, 1e-308, 1e-310]),
+)
+def test_percentile_points_do_not_depend_on_the_unit(cents, scale):
+    """Percentile points rank a customer among the fitted ones, so rescaling the column
+    (cents to yuan, or down to subnormal floats where np.interp's slope overflows to inf)
+    changes no customer's points beyond float rounding, and every score stays in 0-100."""
+    monetary = [c / 100 for c in cents]
+    frame = pd.DataFrame({"recency_days": 10.0, "monetary": monetary, "open_tickets": 1.0})
+    small = frame.assign(monetary=frame["monetary"] * scale)
+    big = RULES.fit(frame).apply(frame)
+    tiny = RULES.fit(small).apply(small)
+    assert np.isfinite(tiny["score"]).all()
+    assert tiny["score"].between(0, 100).all()
+    # Subnormal floats keep fewer digits: the points agree to a point or so there.
+    tolerance = 1e-6 if scale >= 1e-300 else 2.0
+    assert np.allclose(tiny["spend"], big["spend"], atol=tolerance)

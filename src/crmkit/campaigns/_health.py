@@ -27,7 +27,21 @@ __all__ = ["Band", "HealthModel", "HealthScore", "Indicator", "Percentile", "Thr
 _POINTS = spec.number(min=0, max=100)
 _NAME = spec.predicate(lambda v: isinstance(v, str) and bool(v), "a non-empty string")
 _GRID = np.linspace(0.0, 100.0, 101)
+
 F64 = np.ndarray[Any, np.dtype[np.float64]]
+
+
+def _fraction_interp(values: F64, grid: F64) -> F64:
+    """``np.interp(values, grid, _GRID)`` with the fraction of the gap taken first.
+
+    The same segment as ``np.interp`` (from the last grid point at or below the value),
+    but ``(value - grid[j]) / gap`` is a fraction in [0, 1] however small the gap, so the
+    points stay between the segment's ends where ``np.interp``'s slope overflows.
+    """
+    j = np.clip(np.searchsorted(grid, values, side="right") - 1, 0, len(grid) - 2)
+    gap = grid[j + 1] - grid[j]
+    fraction = np.divide(values - grid[j], gap, out=np.zeros_like(values), where=gap > 0)
+    return _GRID[j] + np.clip(fraction, 0.0, 1.0) * (_GRID[j + 1] - _GRID[j])
 
 
 def _floats(value: Any) -> Any:
@@ -379,6 +393,12 @@ class HealthModel(spec.Spec):
         else:
             grid = np.asarray(dict(self.reference)[ind.name])
             points = np.interp(values, grid, _GRID)
+            # np.interp divides by the gap between grid points before multiplying: gaps
+            # under ~1e-306 (subnormal values) overflow to an infinite score. Those
+            # points are computed with the fraction of the gap first.
+            overflow = np.isinf(points)
+            if overflow.any():
+                points[overflow] = _fraction_interp(values[overflow], grid)
             if not ind.scoring.higher_is_better:
                 points = 100.0 - points
         return np.where(np.isnan(values), ind.missing_points, points)
