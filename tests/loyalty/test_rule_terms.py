@@ -12,6 +12,7 @@ import json
 import zoneinfo
 from decimal import Decimal
 
+import attrs
 import pandas as pd
 import pytest
 from hypothesis import example, given
@@ -40,6 +41,7 @@ from crmkit.loyalty import (
     Refund,
     RefundLine,
     Tender,
+    TenderPolicy,
     Tier,
     TierChange,
     TierLadder,
@@ -625,8 +627,9 @@ def test_pay_with_the_second_currency_and_refund_it() -> None:
     with beans is not in the stored pages): "京豆和现金抵扣的比例为100:1,京豆支付不得超过
     每笔订单结算金额的50%,可使用京豆数量为1000的整数倍" (100 beans = ¥1; at most 50% of
     the order; in multiples of 1,000 beans). The earning rates are this example's choice.
-    crmkit does not check the 50% and 1,000-multiple limits (reported as a library gap):
-    the tender below keeps to them.
+    The 50% and 1,000-multiple limits are the beans' ``TenderPolicy``
+    (:func:`test_the_beans_limits_apply_to_beans_only`); this program has none, and the
+    tender below keeps to them.
 
     A ¥2,000 order earns 2,000 points and 1,000 beans. A ¥300 order paid ¥10 with 1,000
     beans (1,000 / 100 = ¥10, under 50% x 300 = ¥150) and ¥290 by card: beans 1,000 -
@@ -685,6 +688,51 @@ def test_a_tender_beyond_the_balance_or_in_an_unknown_currency_changes_nothing()
     with pytest.raises(ConfigError) as bad:
         Tender("card", "5", currency="beans")
     assert bad.value.field == "currency"
+
+
+def test_the_beans_limits_apply_to_beans_only() -> None:
+    """JD.com's bean rules, quoted in :func:`test_pay_with_the_second_currency_and_refund_it`:
+    100 beans = ¥1, beans pay at most 50 % of the order, in multiples of 1,000. As the beans'
+    own ``TenderPolicy`` (``tender={"beans": ...}``) they limit bean tenders and nothing
+    else: the store's points (no policy) may pay the whole order.
+
+    After a ¥8,000 order (8,000 points, 4,000 beans), a ¥40 order: 2,000 beans pay ¥20
+    (2,000 / 100; 50 % x 40 = ¥20: allowed); 3,000 beans for ¥30 break the 50 % limit;
+    1,500 beans for ¥15 are not a multiple of 1,000; 4,000 store points paying all ¥40
+    are fine. A single policy (not a mapping) still limits the primary currency only: the
+    same 3,000-bean tender passes under ``tender=jd``.
+    """
+    jd = TenderPolicy(max_share="0.5", multiple_of=1_000, points_per_unit=100)
+    program = attrs.evolve(_jd(), tender={"beans": jd})
+    assert Program.from_dict(json.loads(json.dumps(program.to_dict()))) == program
+    buy = Purchase("p1", _sh(1), lines=[PurchaseLine("a", "8000")])
+
+    def order(event_id: str, paid: str, points: int, currency: str) -> Purchase:
+        rest = str(Decimal("40") - Decimal(paid))
+        tenders = [Tender("points", paid, points=points, currency=currency)]
+        if Decimal(rest):
+            tenders.append(Tender("card", rest))
+        return Purchase(event_id, _sh(2), lines=[PurchaseLine("a", "40")], tenders=tenders)
+
+    state = program.replay([buy, order("p2", "20", 2_000, "beans")], as_of=_sh(3))
+    assert state.by_currency["beans"].spent == 2_000
+    with pytest.raises(LedgerError, match="max_share") as share:
+        program.replay([buy, order("p2", "30", 3_000, "beans")], as_of=_sh(3))
+    assert share.value.field == "tenders"
+    with pytest.raises(LedgerError, match="multiple_of"):
+        program.replay([buy, order("p2", "15", 1_500, "beans")], as_of=_sh(3))
+    state = program.replay([buy, order("p2", "40", 4_000, "points")], as_of=_sh(3))
+    assert state.by_currency["points"].spent == 4_000
+    skipped = program.replay(
+        [buy, order("p2", "30", 3_000, "beans")], as_of=_sh(3), on_error="skip"
+    )
+    assert [eid for eid, _ in skipped.rejected] == ["p2"]
+    assert skipped.by_currency["points"].available == 8_000  # no currency changed
+    primary_only = attrs.evolve(_jd(), tender=jd)
+    state = primary_only.replay([buy, order("p2", "30", 3_000, "beans")], as_of=_sh(3))
+    assert state.by_currency["beans"].spent == 3_000
+    with pytest.raises(ConfigError, match="unknown currencies"):
+        attrs.evolve(_jd(), tender={"coins": jd})
 
 
 # ------------------------------------------------------------- rule 8: refunds and status

@@ -47,6 +47,7 @@ from crmkit.loyalty._lots import _FAR, _NO_LOT_EXPIRY, Lot, Posting, Qualifying,
 from crmkit.loyalty._reversals import _Bought
 from crmkit.loyalty._rules import EarningResult, EarningScheme, MemberContext, _to_period_points
 from crmkit.loyalty._rules_util import unchecked
+from crmkit.loyalty._tender import TenderPolicy
 from crmkit.loyalty._tiers import TierLadder, TierStatus, TierTracker
 from crmkit.loyalty._yearly import YearlyBonuses
 
@@ -214,6 +215,8 @@ class Book(YearlyBonuses):
         self.tier_posted = 0
         # The other ladders of a program with several (ladder name -> tracker, posted).
         self.side: dict[str, tuple[TierTracker, int]] = {}
+        # The limits on paying with this book's currency (set by Program._new_book).
+        self.tender: TenderPolicy | None = None
         self.setup_yearly()  # birthday and anniversary bonuses (_yearly)
 
     # -- events --------------------------------------------------------------------------
@@ -442,8 +445,8 @@ class Book(YearlyBonuses):
                         expected=f"points tenders in the point currencies {list(known)}",
                         found=repr(tender.currency),
                     )
-            if self.program.tender is not None:  # limits on paying with points
-                self.program.tender.check(event, self.currency)
+        if self.tender is not None:  # limits on paying with this currency (rule 11)
+            self.tender.check(event, self.currency, primary=self.parent is None)
         points = self._tender_points(event)
         if points > self.available:
             raise InsufficientPointsError.for_amounts(

@@ -148,7 +148,7 @@ def _by_currency(value: object, field: str, kind: type[Any]) -> Any:
             raise ConfigError(
                 _OWNER,
                 f"{field}[{name!r}]",
-                expected=f"an {kind.__name__}",
+                expected=f"{'an' if kind.__name__[0] in 'AEIOU' else 'a'} {kind.__name__}",
                 found=type(item).__name__,
             )
         out[name] = item
@@ -161,6 +161,10 @@ def _earning(value: object) -> Any:
 
 def _expiry(value: object) -> Any:
     return _by_currency(value, "expiry", ExpiryPolicy)
+
+
+def _tenders(value: object) -> Any:
+    return _by_currency(value, "tender", TenderPolicy)
 
 
 class _OneOrMap(Codec):
@@ -244,7 +248,9 @@ class Program(Spec):
             (default False: they count when they activate, net of refunds in the window).
         money_decimals: Minor-unit digits of the currency (refund shares round to them).
         tender: Limits on paying with points (a :class:`~crmkit.loyalty.TenderPolicy`:
-            share of the order, multiples, points per currency unit), or None (default).
+            share of the order, multiples, points per currency unit) in the primary point
+            currency, or a mapping of point currency -> policy (each currency's tenders
+            under its own limits; a currency left out has none), or None (default).
 
     Examples:
         >>> import datetime as dt
@@ -308,10 +314,15 @@ class Program(Spec):
     pending_days: int = field(default=0, validator=whole(min=0))
     count_pending_for_tier: bool = field(default=False, validator=instance_of(bool, "a bool"))
     money_decimals: int = field(default=2, validator=whole(min=0))
-    tender: TenderPolicy | None = field(
+    tender: TenderPolicy | dict[str, TenderPolicy] | None = field(
         default=None,
-        validator=instance_of(TenderPolicy, "a TenderPolicy or None", optional=True),
-        codec=Optional(Nested(TenderPolicy)),
+        converter=_tenders,
+        validator=instance_of(
+            (TenderPolicy, dict),
+            "a TenderPolicy, a mapping of point currency -> TenderPolicy, or None",
+            optional=True,
+        ),
+        codec=Optional(_OneOrMap(TenderPolicy, "multiple_of", int)),
         omit_default=True,
     )
 
@@ -548,9 +559,11 @@ class Program(Spec):
         compiled = self.compile()
         book = Book(compiled.single or self)
         book.owner, book.currency = self, compiled.primary_points
+        book.tender = compiled.tenders.get(book.currency)
         for name, program in compiled.others.items():
             sub = Book(program)
             sub.owner, sub.currency, sub.parent = self, name, book
+            sub.tender = compiled.tenders.get(name)
             book.subs[name] = sub
         if book.subs:
             book.handlers = FANNED_HANDLERS
@@ -684,7 +697,7 @@ class CompiledProgram:
     Holds the zone, the earning scheme and expiry policy per point currency, the one-currency
     programs each currency's book runs (``single`` is None when that is the program itself),
     the ladders and tier references, the privileges by
-    ladder and a shared expiry cache. It is derived data: equal programs compile alike, and
+    ladder, the points-tender limits per currency and a shared expiry cache. It is derived data: equal programs compile alike, and
     it is never part of the program's value (equality, hashing, pickling, JSON).
 
     Examples:
@@ -712,6 +725,7 @@ class CompiledProgram:
         "scheme",
         "schemes",
         "single",
+        "tenders",
         "uses_tier",
         "zone",
     )
@@ -785,6 +799,21 @@ class CompiledProgram:
                 )
             reward_currency[reward] = str(name)
         self.reward_currency: dict[str, str] = reward_currency
+        tender = program.tender
+        if isinstance(tender, dict):
+            unknown = [name for name in tender if name not in schemes]
+            if unknown:
+                raise ConfigError(
+                    _OWNER,
+                    "tender",
+                    expected=f"policies keyed by the point currencies {list(schemes)}",
+                    found=f"unknown currencies {unknown}",
+                )
+            tenders = dict(tender)
+        else:
+            tenders = {} if tender is None else {primary: tender}
+        #: Point currency -> the limits on paying with it (rule 11; none when left out).
+        self.tenders: dict[str, TenderPolicy] = tenders
 
     def _index_ladders(self, program: Program) -> None:
         tiers = program.tiers
@@ -880,6 +909,7 @@ class CompiledProgram:
                 earning=scheme,
                 expiry=self.policies[name],
                 catalogue=catalogue,
+                tender=self.tenders.get(name),
             )
         self.single = others.pop(next(iter(self.schemes)))
         self.others = others

@@ -1,9 +1,9 @@
 """What a program allows when a member pays for a purchase with points (the points tender).
 
 A :class:`TenderPolicy` on :attr:`Program.tender <crmkit.loyalty.Program.tender>` limits
-the points tender of every purchase in the program's primary point currency: the share of
-the order the points may pay, the multiple the points come in, and the exchange rate of
-points to money. The replay refuses a purchase that breaks a limit with a
+the points tender of every purchase in one point currency (the primary one, or each
+currency of a mapping ``{currency: TenderPolicy}``): the share of the order the points may
+pay, the multiple the points come in, and the exchange rate of points to money. The replay refuses a purchase that breaks a limit with a
 :class:`~crmkit.errors.LedgerError` naming it (or leaves it out with ``on_error="skip"``).
 """
 
@@ -28,7 +28,7 @@ def _optional_decimal(value: Any) -> Any:
 
 @attrs.frozen(kw_only=True)
 class TenderPolicy(Spec):
-    """Limits on the points tender of a purchase (primary point currency).
+    """Limits on the points tender of a purchase in one point currency.
 
     Amounts of points are in ledger units, as :attr:`Tender.points
     <crmkit.loyalty.Tender.points>`; the order's money is its net (line amounts less
@@ -84,13 +84,16 @@ class TenderPolicy(Spec):
         codec=Optional(DECIMAL),
     )
 
-    def check(self, event: Purchase, currency: str | None = None) -> None:
+    def check(self, event: Purchase, currency: str | None = None, *, primary: bool = True) -> None:
         """Refuse ``event`` if its points tender in ``currency`` breaks a limit.
 
         Args:
             event: The purchase.
-            currency: The program's primary point currency: tenders in it (or without a
-                currency) are checked; None checks every points tender.
+            currency: The point currency the policy limits: its tenders are checked; None
+                checks every points tender.
+            primary: Whether ``currency`` is the program's primary point currency (default
+                True): a points tender without a currency pays in the primary one, so it
+                is checked with the primary currency's tenders only.
 
         Raises:
             LedgerError: Naming the limit broken (``max_share``, ``multiple_of``,
@@ -110,7 +113,8 @@ class TenderPolicy(Spec):
         tenders = [
             t
             for t in event.tenders
-            if t.kind == "points" and (currency is None or t.currency in (None, currency))
+            if t.kind == "points"
+            and (currency is None or t.currency == currency or (primary and t.currency is None))
         ]
         if not tenders:
             return
