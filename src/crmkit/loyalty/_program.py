@@ -696,9 +696,9 @@ class CompiledProgram:
 
     Holds the zone, the earning scheme and expiry policy per point currency, the one-currency
     programs each currency's book runs (``single`` is None when that is the program itself),
-    the ladders and tier references, the privileges by
-    ladder, the points-tender limits per currency and a shared expiry cache. It is derived data: equal programs compile alike, and
-    it is never part of the program's value (equality, hashing, pickling, JSON).
+    the ladders and tier references, the privileges by ladder, the points-tender limits per
+    currency and a shared expiry cache. It is derived data: equal programs compile alike,
+    and it is never part of the program's value (equality, hashing, pickling, JSON).
 
     Examples:
         >>> from crmkit.loyalty import EarningScheme
