@@ -14,7 +14,8 @@ each replay.
 Every member has 200 events: an enrolment, then a repeating mix of purchases (1-3 lines),
 refunds (whole or one line), redemptions, cancellations and adjustments over a year,
 replayed under a retail program (1 point per yuan, 12-month expiry, 7-day return window,
-three spend-based tiers, a catalogue).
+three spend-based tiers, a catalogue); ``replay_many_tiers`` replays a tenth of the members
+under the same program earning by tier (gold 2 points per yuan, silver x1.5).
 
 ``--against DIR`` measures ``replay_many`` on the same table with the code in ``DIR`` (a
 checkout's ``src``, e.g. ``git archive <commit> src | tar -x -C /tmp/old`` gives
@@ -44,6 +45,7 @@ CASES = {
     "frame_to_events": "events_from_frame, N members x 200 rows (all members)",
     "replay_many": "replay_many, N members x 200 events, frame -> states (all members)",
     "replay_many_2": "replay_many(workers=2), the same (all members; CPU of both workers)",
+    "replay_many_tiers": "replay_many, earning by tier (gold 2x, silver x1.5), N/10 members",
 }
 
 # One cycle of 20 event kinds; 'R' refunds the purchase before it, 'C' cancels the
@@ -51,19 +53,33 @@ CASES = {
 CYCLE = "PPPRPPXCPPPPAPPXPPPP"
 
 
-def program() -> object:
+def program(*, by_tier: bool = False) -> object:
+    """The bench program; ``by_tier``: gold members earn 2 points per yuan and silver ones
+    1.5x, so every purchase reads the member's tier and earns by the general rules."""
     from crmkit.loyalty import (
+        BaseRate,
+        Condition,
         EarningScheme,
         ExpiryPolicy,
+        Multiplier,
         Program,
         Tier,
         TierLadder,
     )
 
+    earning = EarningScheme.base_rate(1)
+    if by_tier:
+        earning = EarningScheme(
+            rules=[
+                BaseRate(id="base", rate=1),
+                BaseRate(id="gold", rate=2, stacking="max", when=Condition(tiers=["gold"])),
+                Multiplier(id="silver", factor="1.5", when=Condition(tiers=["silver"])),
+            ]
+        )
     return Program(
         name="bench club",
         timezone="Asia/Shanghai",
-        earning=EarningScheme.base_rate(1),
+        earning=earning,
         expiry=ExpiryPolicy.after_months(12),
         tiers=TierLadder(
             tiers=[
@@ -178,12 +194,15 @@ def run_case(case: str, n_members: int) -> dict[str, float]:
             seconds = (time.process_time() - t0) / reps
         count = 1
     else:
+        if case == "replay_many_tiers":
+            club = program(by_tier=True)
+            n_members = max(n_members // 10, 1)
         table = frame(n_members)
         as_of = table["time"].max()  # type: ignore[index]
         t0 = time.process_time()
         if case == "frame_to_events":
             events_from_frame(table, club)  # type: ignore[arg-type]
-        elif case == "replay_many":
+        elif case in ("replay_many", "replay_many_tiers"):
             replay_many(table, club, as_of=as_of, on_error="skip")  # type: ignore[arg-type]
         else:
             wall = time.perf_counter()
