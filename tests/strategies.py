@@ -951,6 +951,7 @@ def earning_schemes(draw: st.DrawFn, *, max_rules: int = 6) -> object:
                 points=draw(st.integers(0, 300)),
                 min_spend=Decimal(draw(st.integers(0, 2000))),
                 stacking=draw(st.sampled_from(["add", "max", "first"])),
+                refunds=draw(st.sampled_from(["share", "threshold"])),
                 **common,  # type: ignore[arg-type]
             )
         else:

@@ -25,7 +25,7 @@ from crmkit.loyalty._lots import LotBook, _Debit, _Lot
 if TYPE_CHECKING:
     from crmkit.loyalty._engine import Earned, Earner
     from crmkit.loyalty._events import CancelRedemption, Purchase, Refund
-    from crmkit.loyalty._rules import EarningResult
+    from crmkit.loyalty._rules import EarningResult, OrderBonus
 
 __all__ = ["ReversalBook"]
 
@@ -53,6 +53,12 @@ class _Bought:
     line_qualifying: dict[str, int] | None
     reversed_points: int
     refunded_net: Decimal
+    # Order bonuses with ``refunds="threshold"`` (held out of the lines' shares until a
+    # refund breaks their threshold): per line the points (and qualifying points) held,
+    # and per bonus not yet taken back (min_spend, covered line -> base, points, qualifying).
+    held: dict[str, int] = _NO_INTS
+    held_qualifying: dict[str, int] = _NO_INTS
+    bonuses: tuple[tuple[Decimal, dict[str, Decimal], int, int], ...] = ()
 
     def __init__(self, event: Purchase, earned: Earned, earner: Earner) -> None:
         self.event = event
@@ -71,8 +77,12 @@ class _Bought:
                 result = self._built = self.earner.result(self.event)
         return result
 
-    def unpack(self) -> None:
-        """Fill the per-line tables refunds need (once)."""
+    def unpack(self, threshold_bonuses: Mapping[str, OrderBonus] | None = None) -> None:
+        """Fill the per-line tables refunds need (once).
+
+        ``threshold_bonuses``: the scheme's order bonuses with ``refunds="threshold"``
+        by id, whose line shares are held back (:meth:`thresholds_broken`).
+        """
         if self.qty is not _NO_INTS:
             return
         self.reversed_points = 0
@@ -99,8 +109,70 @@ class _Bought:
                 if result.qualifying_points != result.points
                 else None
             )
+            if threshold_bonuses:
+                self._hold(result, threshold_bonuses)
         self.qty = {line.line_id: line.quantity for line in lines}
         self.qty_refunded = dict.fromkeys(self.qty, 0)
+
+    def _hold(self, result: EarningResult, threshold_bonuses: Mapping[str, OrderBonus]) -> None:
+        """Hold the threshold bonuses' line shares out of what a refunded line takes back.
+
+        A share is the bonus's whole points on the line (bonuses are split in whole
+        points), never more than the line kept after caps.
+        """
+        held: dict[str, int] = {}
+        held_q: dict[str, int] = {}
+        bonuses: dict[str, tuple[dict[str, Decimal], list[int]]] = {}
+        for lp in result.lines:
+            for comp in lp.components:
+                rule = threshold_bonuses.get(comp.rule_id)
+                if rule is None:
+                    continue
+                bases, totals = bonuses.setdefault(rule.id, ({}, [0, 0]))
+                bases[lp.line_id] = lp.base
+                share = min(int(comp.points), lp.points - held.get(lp.line_id, 0))
+                held[lp.line_id] = held.get(lp.line_id, 0) + share
+                totals[0] += share
+                if self.line_qualifying is not None and rule.qualifying:
+                    room = self.line_qualifying[lp.line_id] - held_q.get(lp.line_id, 0)
+                    q = min(share, room)
+                    held_q[lp.line_id] = held_q.get(lp.line_id, 0) + q
+                    totals[1] += q
+        self.held = held
+        self.held_qualifying = held_q
+        self.bonuses = tuple(
+            (threshold_bonuses[rule_id].min_spend, bases, points, qualifying)
+            for rule_id, (bases, (points, qualifying)) in bonuses.items()
+        )
+
+    def thresholds_broken(self) -> tuple[int, int]:
+        """The points (and qualifying points) of the held bonuses the refunds broke.
+
+        A bonus is broken when the covered lines kept (their base, pro rata to the units
+        not refunded) no longer reach its ``min_spend``, or nothing of the order is kept;
+        it is taken back whole, once.
+        """
+        if not self.bonuses:
+            return 0, 0
+        everything = self.fully_refunded
+        points = qualifying = 0
+        kept_bonuses = []
+        for bonus in self.bonuses:
+            min_spend, bases, held, held_q = bonus
+            kept = sum(
+                (
+                    Fraction(base) * (self.qty[line] - self.qty_refunded[line]) / self.qty[line]
+                    for line, base in bases.items()
+                ),
+                Fraction(0),
+            )
+            if everything or kept < min_spend:
+                points += held
+                qualifying += held_q
+            else:
+                kept_bonuses.append(bonus)
+        self.bonuses = tuple(kept_bonuses)
+        return points, qualifying
 
     @property
     def fully_refunded(self) -> bool:
@@ -123,7 +195,7 @@ class ReversalBook(LotBook):
                 hint="Refunds must refer to a purchase event of the same member.",
             )
         purchase = bought.event
-        bought.unpack()
+        bought.unpack(self.scheme._engine().threshold_bonuses)
         if event.lines:
             wanted: dict[str, int] = {}
             for line in event.lines:
@@ -164,6 +236,7 @@ class ReversalBook(LotBook):
         base = _ZERO
         net = _ZERO
         line_qualifying = bought.line_qualifying
+        held, held_qualifying = bought.held, bought.held_qualifying
         quantum = self.program.money_quantum
         refund_rounding = self.scheme.refund_rounding
         for bought_line in purchase.lines:
@@ -173,7 +246,10 @@ class ReversalBook(LotBook):
             total = bought.qty[bought_line.line_id]
             before = bought.qty_refunded[bought_line.line_id]
             after = before + units
-            line_points = bought.line_points.get(bought_line.line_id, 0)
+            # (less the threshold bonuses' shares: they go back whole, below)
+            line_points = bought.line_points.get(bought_line.line_id, 0) - held.get(
+                bought_line.line_id, 0
+            )
             if refund_rounding == "floor":
                 points += line_points * after // total - line_points * before // total
             else:  # EarningScheme.refund_rounding: e.g. deductions rounded up (Youzan)
@@ -181,7 +257,9 @@ class ReversalBook(LotBook):
                     Fraction(line_points * after, total), refund_rounding
                 ) - round_integral(Fraction(line_points * before, total), refund_rounding)
             if line_qualifying is not None:
-                line_q = line_qualifying.get(bought_line.line_id, 0)
+                line_q = line_qualifying.get(bought_line.line_id, 0) - held_qualifying.get(
+                    bought_line.line_id, 0
+                )
                 qualifying += line_q * after // total - line_q * before // total
             line_base = bought.line_base.get(bought_line.line_id, _ZERO)
             base += _share(line_base, after, total, quantum) - _share(
@@ -191,6 +269,9 @@ class ReversalBook(LotBook):
                 bought_line.net, before, total, quantum
             )
             bought.qty_refunded[bought_line.line_id] = after
+        bonus_points, bonus_qualifying = bought.thresholds_broken()
+        points += bonus_points
+        qualifying += bonus_qualifying
         bought.refunded_net += net
         at = self.now
         # 1. points paid as a tender come back, pro rata to the refunded money.

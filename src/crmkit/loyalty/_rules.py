@@ -627,6 +627,9 @@ class MemberContext:
 # --------------------------------------------------------------------------- rules
 
 
+#: What a partial refund does to an order bonus (:attr:`OrderBonus.refunds`).
+BONUS_REFUNDS = ("share", "threshold")
+
 _RULE_KINDS: dict[str, type[EarningRule]] = {}
 
 
@@ -843,12 +846,19 @@ class OrderBonus(EarningRule):
     """Fixed ``points`` for an order whose covered base reaches ``min_spend``.
 
     The bonus is split to the covered lines in proportion to their base (largest
-    remainder), so refunding a line takes back its share. Multipliers do not apply to it.
+    remainder). Multipliers do not apply to it. What a partial refund does to it is
+    ``refunds``: ``"share"`` (default) takes back the refunded lines' shares;
+    ``"threshold"`` keeps the bonus whole while the covered lines kept still reach
+    ``min_spend`` and takes all of it back with the refund that breaks the threshold (or
+    the last one), as programs word it: "a spend-threshold bonus is taken back as a whole
+    when a return breaks the threshold".
 
     Attributes:
         id: Rule id.
         points: Whole bonus points (>= 0).
         min_spend: Threshold on the covered lines' total base, inclusive (>= 0).
+        refunds: ``"share"`` or ``"threshold"`` (see above; omitted from JSON when
+            ``"share"``).
         priority: Lower runs first; ties by ``id``.
         stacking: ``add`` (default), ``max`` (only the largest bonus) or ``first``.
         when: Which lines and orders it covers.
@@ -869,6 +879,7 @@ class OrderBonus(EarningRule):
     min_spend: Decimal = field(
         default=Decimal(0), converter=to_decimal, validator=decimal_value(min=0), codec=DECIMAL
     )
+    refunds: str = field(default="share", validator=one_of(BONUS_REFUNDS), omit_default=True)
 
     def _describe(self) -> str:
         return f"+{self.points} at spend >= {self.min_spend}"
@@ -2034,6 +2045,7 @@ class _SchemeEngine:
         "qualifying_lines",
         "rounding_label",
         "scale",
+        "threshold_bonuses",
     )
 
     def __init__(self, scheme: EarningScheme) -> None:
@@ -2106,6 +2118,10 @@ class _SchemeEngine:
             for r in scheme.rules
             if r.phase == "bonus"
         )
+        #: Order bonuses kept whole until a refund breaks their threshold, by id.
+        self.threshold_bonuses: dict[str, OrderBonus] = {
+            r.id: r for r in scheme.rules if isinstance(r, OrderBonus) and r.refunds == "threshold"
+        }
         #: The order maximum and the period caps, in point units.
         self.order_cap = (
             None
