@@ -259,6 +259,7 @@ RELATED_FIELDS: dict[tuple[str, str], set[str]] = {
         "churned_multiple",
     },
     ("crmkit.segmentation.LifecyclePolicy", "churned_multiple"): {"dormant_multiple"},
+    ("crmkit.service.NpsScheme", "scale_min"): {"detractor_max, promoter_min"},
     ("crmkit.service.NpsScheme", "scale_max"): {"detractor_max, promoter_min"},
     ("crmkit.service.NpsScheme", "detractor_max"): {"detractor_max, promoter_min"},
     ("crmkit.service.NpsScheme", "promoter_min"): {"detractor_max, promoter_min"},
@@ -274,6 +275,17 @@ RELATED_FIELDS: dict[tuple[str, str], set[str]] = {
     ("crmkit.loyalty.Adjust", "points"): {"expires_at"},  # only credits keep an expiry
     ("crmkit.loyalty.Tender", "kind"): {"points"},  # the kind decides what points mean
     ("crmkit.segmentation.SegmentRule", "t"): {"codes"},  # scores and codes are one rule
+    # "held" expiry needs tiers to hold: emptying by_tier names the basis that needs them.
+    ("crmkit.loyalty.ExpiryPolicy", "by_tier"): {"tier_basis"},
+    # A redemption without points names its catalogue reward ("points or a reward").
+    ("crmkit.loyalty.Redeem", "points"): {"reward"},
+    # A qualification needs one threshold; the rule is stated on the last one, counts.
+    ("crmkit.loyalty.Qualification", "spend"): {"counts"},
+    ("crmkit.loyalty.Qualification", "points"): {"counts"},
+    ("crmkit.loyalty.Qualification", "orders"): {"counts"},
+    # A program without tiers names what still refers to them (expiry by tier, tier
+    # conditions of earning rules, tier prices, privileges).
+    ("crmkit.loyalty.Program", "tiers"): {"expiry", "when", "catalogue", "privileges"},
 }
 
 
