@@ -787,6 +787,7 @@ def loyalty_programs(draw: st.DrawFn) -> object:
         earning=EarningScheme.base_rate(
             draw(st.sampled_from(["1", "0.5", "2.5"])),
             refund_rounding=draw(st.sampled_from(["floor", "ceiling"])),
+            refund_rounding_scope=draw(st.sampled_from(["per_line", "per_order"])),
         ),
         expiry=expiry,
         shortfall=draw(st.sampled_from(["forfeit", "debt", "cash_offset", "balance_then_cash"])),
@@ -987,6 +988,7 @@ def earning_schemes(draw: st.DrawFn, *, max_rules: int = 6) -> object:
         ),
         # Youzan (branch loygaps): a partial refund's deduction rounded up.
         refund_rounding=draw(st.sampled_from(["floor", "floor", "ceiling", "half_up"])),
+        refund_rounding_scope=draw(st.sampled_from(["per_line", "per_order"])),
     )
 
 

@@ -86,3 +86,109 @@ def test_refund_shares_round_cumulatively_and_add_up(
     assert state == program.replay(events, as_of=state.as_of)  # type: ignore[arg-type]
     if done == units:
         assert state.reversed == earned
+
+
+def _two_lines(mode: str, scope: str) -> Program:
+    return Program(
+        timezone="UTC",
+        earning=EarningScheme.base_rate("0.1", refund_rounding=mode, refund_rounding_scope=scope),
+    )
+
+
+def test_youzan_rounds_the_refund_once_per_order() -> None:
+    """Youzan (help.youzan.com, "订单退款如何扣除积分?"): "积分获取的时候是向下取整,积分扣除
+    是向上取整。例如:店铺10元1积分,订单100元,退款22元会扣3积分" (points earned are rounded
+    down, points deducted rounded up: at 1 point per ¥10, refunding ¥22 of a ¥100 order
+    deducts 3). The deduction is on the refunded amount, so a ¥22 refund spread over two
+    lines deducts 3 as well: ¥100 = ¥60 (60 units) + ¥40 (40 units), 10 points; 11 units
+    back from each line is ¥22, 2.2 points, rounded up once: 3 (per line: ceil(1.1) +
+    ceil(1.1) = 4). Then 20 more units of the first line: 31/60 x 6 + 11/40 x 4 = 4.2
+    cumulative, ceil 5, so 2 more; the rest: 10 in all."""
+    order = Purchase(
+        "o",
+        T0,
+        lines=[PurchaseLine("a", "60", quantity=60), PurchaseLine("b", "40", quantity=40)],
+    )
+    refunds = [
+        Refund(
+            "r1", T0 + dt.timedelta(days=1), "o", lines=[RefundLine("a", 11), RefundLine("b", 11)]
+        ),
+        Refund("r2", T0 + dt.timedelta(days=2), "o", lines=[RefundLine("a", 20)]),
+        Refund("r3", T0 + dt.timedelta(days=3), "o"),
+    ]
+    as_of = T0 + dt.timedelta(days=4)
+    for scope, steps in (("per_order", [3, 5, 10]), ("per_line", [4, 6, 10])):
+        program = _two_lines("ceiling", scope)
+        assert program.replay([order], as_of=T0).available == 10
+        seen = [program.replay([order, *refunds[:k]], as_of=as_of).reversed for k in (1, 2, 3)]
+        assert seen == steps, scope
+    scheme = EarningScheme.base_rate("0.1", refund_rounding_scope="per_order")
+    assert scheme.to_dict()["refund_rounding_scope"] == "per_order"
+    assert EarningScheme.from_dict(scheme.to_dict()) == scheme
+    assert "refund_rounding_scope" not in EarningScheme.base_rate("0.1").to_dict()
+    with pytest.raises(ConfigError, match="refund_rounding_scope"):
+        EarningScheme.base_rate("0.1", refund_rounding_scope="per_refund")
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.sampled_from(MODES),
+    st.lists(st.tuples(st.integers(1, 5_000), st.integers(1, 12)), min_size=1, max_size=4),
+    st.lists(st.lists(st.integers(0, 12), min_size=4, max_size=4), min_size=1, max_size=5),
+)
+def test_per_order_refund_shares_are_the_order_share_rounded_once(
+    mode: str, lines: list[tuple[int, int]], steps: list[list[int]]
+) -> None:
+    """``refund_rounding_scope="per_order"``: after every refund the points taken back are
+    the mode's rounding of the order's exact share (each line's points x its refunded
+    units / its units, summed), so the parts add up and a full refund takes back exactly
+    what was earned; ``apply`` equals ``replay``; a one-line order is the same either way."""
+    program = _two_lines(mode, "per_order")
+    order = Purchase(
+        "o",
+        T0,
+        lines=[
+            PurchaseLine(f"l{i}", f"{cents / 100:.2f}", quantity=units)
+            for i, (cents, units) in enumerate(lines)
+        ],
+    )
+    earned_lines = {
+        lp.line_id: lp.points for lp in program.replay([order], as_of=T0).earnings["o"].lines
+    }
+    refunded = dict.fromkeys(earned_lines, 0)
+    events: list[object] = [order]
+    for n, step in enumerate(steps):
+        wanted = []
+        for (line_id, units), asked in zip(
+            ((f"l{i}", u) for i, (_, u) in enumerate(lines)), step, strict=False
+        ):
+            take = min(asked, units - refunded[line_id])
+            if take:
+                wanted.append(RefundLine(line_id, take))
+                refunded[line_id] += take
+        if not wanted:
+            continue
+        events.append(Refund(f"r{n}", T0 + dt.timedelta(hours=n + 1), "o", lines=wanted))
+        state = program.replay(events, as_of=T0 + dt.timedelta(days=1))  # type: ignore[arg-type]
+        exact = sum(
+            (
+                Fraction(earned_lines[f"l{i}"] * refunded[f"l{i}"], units)
+                for i, (_, units) in enumerate(lines)
+            ),
+            Fraction(0),
+        )
+        assert state.reversed == round_integral(exact, mode)
+    state = program.replay([], as_of=T0)
+    for event in events:
+        state = program.apply(state, event)  # type: ignore[arg-type]
+    assert state == program.replay(events, as_of=state.as_of)  # type: ignore[arg-type]
+    everything = program.replay(
+        [*events, Refund("last", T0 + dt.timedelta(days=2), "o")]  # type: ignore[list-item]
+        if any(refunded[k] < u for k, (_, u) in zip(refunded, lines, strict=True))
+        else events,  # type: ignore[arg-type]
+        as_of=T0 + dt.timedelta(days=3),
+    )
+    assert everything.reversed == sum(earned_lines.values())
+    if len(lines) == 1:
+        per_line = _two_lines(mode, "per_line")
+        assert per_line.replay(events, as_of=state.as_of).reversed == state.reversed  # type: ignore[arg-type]

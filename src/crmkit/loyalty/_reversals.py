@@ -145,6 +145,17 @@ class _Bought:
             for rule_id, (bases, (points, qualifying)) in bonuses.items()
         )
 
+    def points_share(self, refunded: Mapping[str, int]) -> Fraction:
+        """The exact points of the units ``refunded`` (per line), threshold bonuses held."""
+        return sum(
+            (
+                Fraction((self.line_points.get(line, 0) - self.held.get(line, 0)) * units, total)
+                for line, total in self.qty.items()
+                if (units := refunded[line])
+            ),
+            Fraction(0),
+        )
+
     def thresholds_broken(self) -> tuple[int, int]:
         """The points (and qualifying points) of the held bonuses the refunds broke.
 
@@ -239,6 +250,8 @@ class ReversalBook(LotBook):
         held, held_qualifying = bought.held, bought.held_qualifying
         quantum = self.program.money_quantum
         refund_rounding = self.scheme.refund_rounding
+        per_order = self.scheme.refund_rounding_scope == "per_order"
+        refunded_before = dict(bought.qty_refunded) if per_order else bought.qty_refunded
         for bought_line in purchase.lines:
             units = wanted.get(bought_line.line_id)
             if not units:
@@ -250,9 +263,10 @@ class ReversalBook(LotBook):
             line_points = bought.line_points.get(bought_line.line_id, 0) - held.get(
                 bought_line.line_id, 0
             )
-            if refund_rounding == "floor":
+            # Each line's cumulative share (per_order: the order's, rounded once below).
+            if refund_rounding == "floor" and not per_order:
                 points += line_points * after // total - line_points * before // total
-            else:  # EarningScheme.refund_rounding: e.g. deductions rounded up (Youzan)
+            elif not per_order:  # EarningScheme.refund_rounding: e.g. rounded up (Youzan)
                 points += round_integral(
                     Fraction(line_points * after, total), refund_rounding
                 ) - round_integral(Fraction(line_points * before, total), refund_rounding)
@@ -269,6 +283,11 @@ class ReversalBook(LotBook):
                 bought_line.net, before, total, quantum
             )
             bought.qty_refunded[bought_line.line_id] = after
+        if per_order:
+            # refund_rounding_scope="per_order": the order's cumulative share, rounded once.
+            points = round_integral(
+                bought.points_share(bought.qty_refunded), refund_rounding
+            ) - round_integral(bought.points_share(refunded_before), refund_rounding)
         bonus_points, bonus_qualifying = bought.thresholds_broken()
         points += bonus_points
         qualifying += bonus_qualifying

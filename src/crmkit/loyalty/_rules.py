@@ -1379,6 +1379,12 @@ class EarningScheme(Spec):
             deduction up (Youzan: at 1 point per ¥10, refunding ¥22 of a ¥100 order takes
             back 3 of its 10 points). Shares are cumulative, so the parts of a line
             refunded in several goes always add up to the line's points.
+        refund_rounding_scope: What ``refund_rounding`` rounds: ``"per_line"`` (default:
+            each refunded line's share) or ``"per_order"`` (the refund's share of the whole
+            order, once, as Youzan deducts on the refunded amount: 11 units back from each
+            of two lines earning 1.1 points each take back ``ceil(2.2) = 3``, not 2 + 2).
+            Cumulative over the order's refunds too: everything refunded takes back
+            exactly what the order earned.
         qualifying: Which lines count toward the qualifying spend of tiers, apart from
             what earns (a :class:`Condition` of line filters only; default: every line):
             ``Condition(except_categories=["tax", "shipping", "gift_card"])`` keeps taxes,
@@ -1420,6 +1426,9 @@ class EarningScheme(Spec):
     )
     refund_rounding: str = field(
         default="floor", validator=one_of(ROUNDING_MODES), omit_default=True
+    )
+    refund_rounding_scope: str = field(
+        default="per_line", validator=one_of(ROUNDING_SCOPES), omit_default=True
     )
 
     def _engine(self) -> _SchemeEngine:
