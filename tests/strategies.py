@@ -1012,11 +1012,14 @@ def member_contexts(draw: st.DrawFn) -> object:
 
 @st.composite
 def tier_ladders(
-    draw: st.DrawFn, *, downgrades: tuple[str, ...] = ("reevaluate", "one_down", "to_base")
+    draw: st.DrawFn,
+    *,
+    downgrades: tuple[str, ...] = ("reevaluate", "one_down", "to_base"),
+    windows: tuple[str, ...] = ("calendar_year", "rolling", "anniversary", "since_change"),
 ) -> object:
     """A :class:`crmkit.loyalty.TierLadder` of 1-4 tiers on spend, orders and/or a named
-    count (``nights``), any window, validity, downgrade policy (from ``downgrades``),
-    grace and lifetime."""
+    count (``nights``), any window (from ``windows``), validity, downgrade policy (from
+    ``downgrades``), grace and lifetime."""
     from decimal import Decimal
 
     from crmkit.loyalty import Tier, TierLadder
@@ -1058,7 +1061,7 @@ def tier_ladders(
     if ways:
         tiers = [tiers[0]] + [_with_ways(t, i, ways) for i, t in enumerate(tiers[1:], start=1)]
         lifetime = [_with_ways(t, 3, ways) for t in lifetime]
-    window = draw(st.sampled_from(["calendar_year", "rolling", "anniversary", "since_change"]))
+    window = draw(st.sampled_from(windows))
     rollover = draw(st.sampled_from(["none", "surplus"])) if window == "since_change" else "none"
     # Flying Blue (branch loygaps): the surplus also rolls over when the level is kept, and
     # an upgrade climbs one level at a time.

@@ -132,7 +132,11 @@ def test_ladder_round_trips_through_json(ladder: TierLadder) -> None:
 
 
 @given(
-    tier_ladders(downgrades=("reevaluate", "one_down")),
+    # Windows the calendar or the enrolment fixes (a since_change period moves with the
+    # member's own upgrades: see the test below).
+    tier_ladders(
+        downgrades=("reevaluate", "one_down"), windows=("calendar_year", "rolling", "anniversary")
+    ),
     qualifying_postings(),
     qualifying_postings(max_size=3),
     st.lists(st.integers(0, 4 * 365), min_size=1, max_size=4),
@@ -143,11 +147,48 @@ def test_more_qualifying_activity_never_gives_a_lower_tier(
     extra: list[QualifyingPosting],
     days: list[int],
 ) -> None:
+    """With windows fixed by the calendar or the enrolment, more activity never gives a
+    lower tier on any day."""
     for day in days:
         as_of = ENROLLED + dt.timedelta(days=day)
         less = ladder.evaluate(posts, as_of=as_of, timezone=TZ, enrolled_at=ENROLLED)
         more = ladder.evaluate([*posts, *extra], as_of=as_of, timezone=TZ, enrolled_at=ENROLLED)
         assert ladder.rank(more.tier) >= ladder.rank(less.tier)
+
+
+def test_since_change_an_earlier_upgrade_ends_its_status_earlier() -> None:
+    """``window="since_change"`` (a period restarting at each level change, as Flying Blue
+    words it: 12 months "from the date" a new status is reached) is not monotone in
+    activity, by design: more activity can upgrade sooner, so the status' periods start
+    and end sooner. Found by a randomized run of the property above. Gold at 3 orders,
+    3-month periods, status valid for two periods (6 months):
+
+    - three orders at 00:00, 00:00 and 00:00:01 on 1 January 2024: gold from 00:00:01,
+      valid to 1 July 00:00:01, so still gold at 1 July 00:00;
+    - one order more at 00:00: gold from 00:00, valid to 1 July 00:00; reassessed then on
+      the period since the change (one order): back to the base tier.
+    """
+    from crmkit.loyalty import Tier
+
+    ladder = TierLadder(
+        tiers=[Tier(name="base"), Tier(name="gold", orders=3)],
+        window="since_change",
+        window_months=3,
+        validity_windows=2,
+    )
+    start = dt.datetime(2024, 1, 1)
+    posts = [
+        QualifyingPosting(start, orders=1),
+        QualifyingPosting(start, orders=1),
+        QualifyingPosting(start + dt.timedelta(seconds=1), orders=1),
+    ]
+    as_of = dt.datetime(2024, 7, 1)
+    less = ladder.evaluate(posts, as_of=as_of, timezone=TZ, enrolled_at=ENROLLED)
+    more = ladder.evaluate(
+        [*posts, QualifyingPosting(start, orders=1)], as_of=as_of, timezone=TZ, enrolled_at=ENROLLED
+    )
+    assert (less.tier, less.since.replace(tzinfo=None)) == ("gold", start + dt.timedelta(seconds=1))
+    assert (more.tier, [c.new for c in more.history]) == ("base", ["base", "gold", "base"])
 
 
 @given(
