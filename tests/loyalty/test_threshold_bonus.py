@@ -37,13 +37,28 @@ from crmkit.loyalty import (
 _T = dt.datetime(2025, 1, 1, 10, tzinfo=dt.UTC)
 
 
-def _program(refunds: str, *, min_spend: str = "300", points: int = 100) -> Program:
+def _program(
+    refunds: str,
+    *,
+    min_spend: str | Decimal = "300",
+    points: int = 100,
+    categories: tuple[str, ...] = (),
+    qualifying: bool = True,
+) -> Program:
+    """1 point per yuan and an order bonus (on ``categories`` only, when given)."""
     return Program(
         timezone="UTC",
         earning=EarningScheme(
             rules=[
                 BaseRate(id="base", rate=1),
-                OrderBonus(id="spend300", points=points, min_spend=min_spend, refunds=refunds),
+                OrderBonus(
+                    id="spend300",
+                    points=points,
+                    min_spend=min_spend,
+                    refunds=refunds,
+                    when=Condition(categories=list(categories)),
+                    qualifying=qualifying,
+                ),
             ]
         ),
     )
@@ -108,21 +123,7 @@ def test_only_the_covered_lines_count_toward_the_kept_spend() -> None:
     300.00 order of shoes 160.00 and a bag 140.00. Returning the bag keeps 160.00 of
     shoes: the bonus stays (all 100 points sat on the shoes line). Returning one of the
     two pairs of shoes instead keeps 80.00 of shoes < 150.00: the bonus goes."""
-    program = Program(
-        timezone="UTC",
-        earning=EarningScheme(
-            rules=[
-                BaseRate(id="base", rate=1),
-                OrderBonus(
-                    id="shoes150",
-                    points=100,
-                    min_spend="150",
-                    refunds="threshold",
-                    when=Condition(categories=["shoes"]),
-                ),
-            ]
-        ),
-    )
+    program = _program("threshold", min_spend="150", categories=("shoes",))
     order = Purchase(
         "p",
         _T,
@@ -207,21 +208,12 @@ def test_threshold_bonus_conserves_points_and_apply_equals_replay(
     kept); the qualifying points (the bonus's among them or not) come back to 0; and
     ``apply`` refund by refund equals the replay."""
     order, refunds = case
-    program = Program(
-        timezone="UTC",
-        earning=EarningScheme(
-            rules=[
-                BaseRate(id="base", rate=1),
-                OrderBonus(
-                    id="bonus",
-                    points=points,
-                    min_spend=Decimal(min_spend).scaleb(-2),
-                    refunds="threshold",
-                    when=Condition(categories=list(categories)),
-                    qualifying=qualifies,
-                ),
-            ]
-        ),
+    program = _program(
+        "threshold",
+        min_spend=Decimal(min_spend).scaleb(-2),
+        points=points,
+        categories=categories,
+        qualifying=qualifies,
     )
     as_of = _T + dt.timedelta(days=10)
     earned = program.replay([order], as_of=as_of).available
