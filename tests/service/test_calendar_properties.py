@@ -105,7 +105,9 @@ def test_add_elapsed_invariants(
     if breach is not None:
         assert ts(due) <= ts(breach)
         assert cal.elapsed(t, breach) == a
-        assert cal.elapsed(t, breach + S) > a
+        # One second later as an instant (``breach + S`` is wall-clock arithmetic: in a
+        # repeated hour it lands in the first occurrence, before the breach).
+        assert cal.elapsed(t, breach.astimezone(UTC) + S) > a
     # subtract is the inverse from the left: add(subtract(t, d), d) <= t, equal iff t is
     # inside hours after the opening instant or exactly on a closing time
     before = answer(lambda: cal.subtract(t, a))
@@ -114,6 +116,33 @@ def test_add_elapsed_invariants(
         back = cal.add(before, a)
         assert ts(back) <= ts(t)
         assert (ts(back) == ts(t)) == cal.is_open(t - S)
+
+
+def test_breach_in_lord_howe_repeated_half_hour() -> None:
+    """Found by a randomized run. Lord Howe Island's clocks go back 30 minutes at 02:00 on
+    6 April 2025 (UTC+11 -> UTC+10:30), so Sunday's 01:30-01:45 window comes twice:
+    14:30-14:45 and 15:00-15:15 UTC on 5 April. From Saturday 11:00 local (00:00 UTC), 30 business
+    minutes are 00:00-00:15 and the first 01:30-01:45; the breach instant (compliance
+    flips just after it) is the second 01:30 (``fold=1``, 15:00 UTC), where business time
+    runs again. One second after it as an instant, 30 minutes and 1 second have elapsed;
+    ``breach + 1 s`` on the local clock is 01:30:01 of the *first* occurrence, 14:30:01 UTC,
+    when only 15 minutes and 1 second had."""
+    cal = BusinessCalendar.from_dict(
+        {
+            "timezone": "Australia/Lord_Howe",
+            "weekly": {
+                "mon": [["00:15", "00:00"]],
+                "tue": [["00:15", "00:00"]],
+                "sun": [["00:00", "00:15"], ["01:30", "01:45"]],
+            },
+        }
+    )
+    t = dt.datetime(2025, 4, 5, tzinfo=UTC)
+    breach = cal.breach_at(t, dt.timedelta(minutes=30))
+    assert (breach.astimezone(UTC), breach.fold) == (dt.datetime(2025, 4, 5, 15, tzinfo=UTC), 1)
+    assert cal.elapsed(t, breach) == dt.timedelta(minutes=30)
+    assert cal.elapsed(t, breach.astimezone(UTC) + S) == dt.timedelta(minutes=30, seconds=1)
+    assert cal.elapsed(t, breach + S) == dt.timedelta(minutes=15, seconds=1)
 
 
 @given(calendar_windows(), st.data())
