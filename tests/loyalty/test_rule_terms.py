@@ -735,6 +735,20 @@ def test_the_beans_limits_apply_to_beans_only() -> None:
         attrs.evolve(_jd(), tender={"coins": jd})
 
 
+def test_tender_json_reads_one_policy_or_one_per_currency_by_its_keys() -> None:
+    """``tender`` in JSON is one policy when every key is a policy field (written by hand
+    without ``multiple_of`` too: regression, it was read as a currency named
+    ``max_share``), else a mapping of point currency -> policy."""
+    data = _jd().to_dict()
+    data["tender"] = {"max_share": "0.5"}
+    assert Program.from_dict(data).tender == TenderPolicy(max_share="0.5")
+    data["tender"] = {"beans": {"max_share": "0.5"}}
+    assert Program.from_dict(data).tender == {"beans": TenderPolicy(max_share="0.5")}
+    data["tender"] = {"beans": {"max_share": "0.5"}, "multiple_of": 1_000}
+    with pytest.raises(ConfigError, match="tender"):
+        Program.from_dict(data)
+
+
 # ------------------------------------------------------------- rule 8: refunds and status
 
 

@@ -15,7 +15,7 @@ import operator
 import types
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
@@ -171,14 +171,24 @@ class _OneOrMap(Codec):
     """One spec value, or a mapping of name -> value.
 
     They are told apart by a key of the value holding a value of ``marker_type`` (a
-    ladder's ``tiers`` list), so a ladder may even be named ``"tiers"``.
+    ladder's ``tiers`` list), so a ladder may even be named ``"tiers"``. With no marker
+    (a value whose every field has a default, such as a :class:`TenderPolicy`), a mapping
+    whose keys are all fields of ``cls`` is one value, and any other a mapping of names.
     """
 
-    def __init__(self, cls: type[Spec], marker: str, marker_type: type) -> None:
+    def __init__(self, cls: type[Spec], marker: str | None, marker_type: type = object) -> None:
         self.one = Nested(cls)
         self.many = Map(Nested(cls))
         self.marker = marker
         self.marker_type = marker_type
+        self.fields = {a.alias or a.name for a in attrs.fields(cast("Any", cls))} | {
+            "schema_version"
+        }
+
+    def _is_one(self, data: Mapping[Any, Any]) -> bool:
+        if self.marker is None:
+            return set(data) <= self.fields
+        return isinstance(data.get(self.marker), self.marker_type)
 
     def encode(self, value: Any) -> Any:
         """Encode one value, or each value of a mapping."""
@@ -186,11 +196,7 @@ class _OneOrMap(Codec):
 
     def decode(self, data: Any, path: str) -> Any:
         """A mapping whose marker key holds a ``marker_type`` is one value; else several."""
-        if (
-            isinstance(data, Mapping)
-            and data
-            and not isinstance(data.get(self.marker), self.marker_type)
-        ):
+        if isinstance(data, Mapping) and data and not self._is_one(data):
             return self.many.decode(data, path)
         return self.one.decode(data, path)
 
@@ -322,7 +328,7 @@ class Program(Spec):
             "a TenderPolicy, a mapping of point currency -> TenderPolicy, or None",
             optional=True,
         ),
-        codec=Optional(_OneOrMap(TenderPolicy, "multiple_of", int)),
+        codec=Optional(_OneOrMap(TenderPolicy, None)),
         omit_default=True,
     )
 

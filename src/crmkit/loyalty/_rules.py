@@ -870,6 +870,9 @@ class OrderBonus(EarningRule):
         >>> order = Order("o1", dt.datetime(2025, 3, 1), [OrderLine("a", "300"), OrderLine("b", "200")])
         >>> scheme.earn(order, timezone="UTC").line_points()
         {'a': 330, 'b': 220}
+        >>> whole = OrderBonus(id="spend-500", points=50, min_spend="500", refunds="threshold")
+        >>> whole.to_dict()["refunds"], EarningRule.from_dict(whole.to_dict()) == whole
+        ('threshold', True)
     """
 
     kind: ClassVar[str] = "order_bonus"
@@ -1394,6 +1397,10 @@ class EarningScheme(Spec):
         >>> scheme = EarningScheme(rules=[BaseRate(id="base", rate=1)], caps=[PeriodCap("month", 5000)])
         >>> EarningScheme.from_dict(scheme.to_dict()) == scheme
         True
+        >>> youzan = EarningScheme.base_rate(
+        ...     "0.1", refund_rounding="ceiling", refund_rounding_scope="per_order")
+        >>> youzan.to_dict()["refund_rounding_scope"]
+        'per_order'
         >>> EarningScheme(rules=[BaseRate(id="base", rate=-1)])
         Traceback (most recent call last):
         ...

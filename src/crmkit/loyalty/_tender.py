@@ -109,6 +109,7 @@ class TenderPolicy(Spec):
             Traceback (most recent call last):
             ...
             crmkit.errors.LedgerError: Purchase 'o': 'tenders' must be 2.5 paid for 250 points (points_per_unit 100); found 2.00.
+            >>> TenderPolicy(points_per_unit=100).check(p, "beans", primary=False)  # not beans
         """
         tenders = [
             t
