@@ -393,3 +393,28 @@ def test_segment_summary_without_tenure_does_not_judge_new_customers() -> None:
     assert table.loc["New Customers", "keeps_promise"] is pd.NA
     assert table.loc["Champions", "keeps_promise"]
     assert "tenure_median" not in table.columns
+
+
+def test_default_playbook_words_match_the_medians_on_cdnow(cdnow: pd.DataFrame) -> None:
+    """The words of each default segment hold on CDNOW (1998-06-30), not only its rules.
+    Loyal and At Risk leave the big spenders to Champions and Can't Lose Them, so their
+    median spend is near everyone's (43.6): Loyal 50.1, At Risk 47.5, against 200.6 and
+    101.9. The published table's words ("spend well", "spent big") would mislead there;
+    the default's say where the big spenders went. Can't Lose Them ("made big purchases")
+    and Champions ("spend the most") have the two highest median spends; Need Attention's
+    words no longer promise spend the rules do not check."""
+    scored = rfm(cdnow)
+    medians = scored.groupby("segment", observed=True)["monetary"].median()
+    overall = scored["monetary"].median()
+    assert round(overall, 1) == 43.6
+    assert (round(medians["Loyal"], 1), round(medians["At Risk"], 1)) == (50.1, 47.5)
+    assert medians.nlargest(2).index.tolist() == ["Champions", "Can't Lose Them"]
+    default, published = SegmentMap.default(), SegmentMap.marketer11()
+    assert "spend well" in published.description("Loyal")
+    assert "Spent big" in published.description("At Risk")
+    for name, big in (("Loyal", "Champions"), ("At Risk", "Can't Lose Them")):
+        words = default.description(name)
+        assert "spend well" not in words
+        assert "Spent big" not in words
+        assert big in words
+    assert "spend" not in default.description("Need Attention")

@@ -563,6 +563,28 @@ LAPSED_DAYS = 365
 
 _R, _N, _L = RECENT_DAYS, NEW_DAYS, LAPSED_DAYS
 
+#: The default map's playbook text where its rules differ from the published table's: its
+#: Loyal and At Risk leave the big spenders to Champions and Can't Lose Them (M 4-5), so
+#: they do not promise big spend (CDNOW, 1998-06-30: median spend 50 and 47 against 44
+#: for all customers); its Need Attention promises no spend at all.
+_DEFAULT_TEXT = {
+    "Loyal": (
+        "Buy regularly and bought within half a year; the biggest recent spenders among "
+        "them are Champions. Upsell higher-value products, loyalty points and member-level "
+        "upgrades."
+    ),
+    "Need Attention": (
+        "Bought more than once and within a year, but slipping: no longer recent, or never "
+        "recent enough. Limited-time offers based on their history; reactivate before "
+        "they sleep."
+    ),
+    "At Risk": (
+        "Bought often, but long ago; the big spenders among them are Can't Lose Them. "
+        "Personal outreach, renewal reminders with their points balance, a strong win-back "
+        "offer."
+    ),
+}
+
 #: The default map's segments: name, rules, promise (empty: the rules are the promise).
 #: Rules are disjoint: every (R, F, M, recency class, tenure class) lands in one segment.
 #: Recency classes: within 180 days, 181-365 days, over 365 days.
@@ -1303,7 +1325,10 @@ class SegmentMap(_spec.Spec):
 
         The names and playbooks are those of :meth:`marketer11`; the rules are crmkit's,
         written so that every customer a segment receives keeps the segment's promise
-        (stated as data in ``Segment.promise`` and checked by :meth:`validate`).
+        (stated as data in ``Segment.promise`` and checked by :meth:`validate`). Where the
+        rules give a segment fewer customers than the published table's words claim, the
+        words say so: Loyal and At Risk leave the big spenders (M 4-5) to Champions and
+        Can't Lose Them, and Need Attention promises no spend.
 
         R/F/M scores are relative: on an old log the R-4 window can reach back more than a
         year. So the promises that speak of time carry absolute **day guards**:
@@ -1389,6 +1414,7 @@ class SegmentMap(_spec.Spec):
             ('About To Sleep', 'Hibernating')
         """
         text = {seg.name: seg.description for seg in cls.marketer11().segments}
+        text.update(_DEFAULT_TEXT)
         return cls(
             name="crmkit-11",
             segments=tuple(
