@@ -174,9 +174,10 @@ def test_three_layer_words_of_the_domain() -> None:
     assert t.label(3, 4, 4, recency_days=30) == "High-value loyal"
     assert t.label(3, 4, 3, recency_days=30) == "Potential growth"
     assert t.label(2, 5, 5, recency_days=30) == "Sleeping"
-    # The handbook's sleeper: no purchase for half a year, whatever the recency score.
-    assert t.label(5, 5, 5, recency_days=180) == "High-value loyal"
-    assert t.label(5, 5, 5, recency_days=181) == "Sleeping"
+    # The handbook's sleeper: no purchase for half a year, whatever the recency score
+    # (from day 180, as the lifecycle stages' dormant).
+    assert t.label(5, 5, 5, recency_days=179) == "High-value loyal"
+    assert t.label(5, 5, 5, recency_days=180) == "Sleeping"
 
 
 def test_validate_reproduces_the_r_package_problems() -> None:

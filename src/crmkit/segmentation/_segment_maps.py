@@ -19,8 +19,8 @@ Built-in catalogues (each names its source):
 
 Scores are relative to the data, so the default and three-layer maps also guard the
 labels that speak of time with absolute day guards (``last_within``, ``first_within``,
-...: see :class:`SegmentRule`): "recent" is a last purchase within 180 days, "new" a first
-purchase within 90, "lapsed" a last purchase over 365 days ago.
+...: see :class:`SegmentRule`): "recent" is a last purchase fewer than 180 days ago, "new"
+a first purchase fewer than 90 days ago, "lapsed" a last purchase 365 days ago or more.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def _range_ok(instance: object, attribute: attrs.Attribute[Any], value: Any) -> 
 
 
 def _codes_alone(instance: SegmentRule, attribute: attrs.Attribute[Any], value: Any) -> None:
-    # Codes fix R, F and M; day guards may still narrow them ("555, last within 180 days").
+    # Codes fix R, F and M; day guards may still narrow them ("555, last under 180 days ago").
     if value and any(getattr(instance, d) is not None for d in _ALL_DIMS):
         raise ConfigError(
             "SegmentRule",
@@ -199,10 +199,13 @@ class SegmentRule(_spec.Spec):
     within the recency window" is ``t`` in the top scores.
 
     Scores are relative (quintiles of the data), so a rule can also carry absolute **day
-    guards**, in days as of the analysis date: ``last_within=180`` (last purchase at most
-    180 days ago: ``recency_days <= 180``), ``last_over=180`` (``recency_days > 180``),
-    ``first_within=90`` (first purchase at most 90 days ago: ``tenure_days <= 90``) and
-    ``first_over=90`` (``tenure_days > 90``). Every condition of a rule must hold.
+    guards**, in days as of the analysis date: ``last_within=180`` (last purchase less
+    than 180 days ago: ``recency_days < 180``), ``last_over=180`` (180 days ago or more:
+    ``recency_days >= 180``), ``first_within=90`` (``tenure_days < 90``) and
+    ``first_over=90`` (``tenure_days >= 90``). Every condition of a rule must hold. A
+    threshold of N days is reached on day N, as in
+    :class:`~crmkit.segmentation.LifecyclePolicy` (dormant from ``recency_days >= 180``),
+    so a guard at a lifecycle threshold splits customers exactly where the stages do.
 
     Attributes:
         r: Recency score range (5 = most recent on the default 5-bin scale).
@@ -210,10 +213,10 @@ class SegmentRule(_spec.Spec):
         m: Monetary score range.
         codes: Explicit RFM codes such as ``"545"`` (R, F, M digits).
         t: Tenure score range (see above).
-        last_within: The last purchase was at most this many days ago.
-        last_over: The last purchase was more than this many days ago.
-        first_within: The first purchase was at most this many days ago.
-        first_over: The first purchase was more than this many days ago.
+        last_within: The last purchase was fewer than this many days ago.
+        last_over: The last purchase was this many days ago or more.
+        first_within: The first purchase was fewer than this many days ago.
+        first_over: The first purchase was this many days ago or more.
 
     Examples:
         >>> rule = SegmentRule(r=(4, 5), f=(4, 5))
@@ -229,11 +232,11 @@ class SegmentRule(_spec.Spec):
         >>> recent.matches(5, 1, 1, recency_days=30), recent.matches(5, 1, 1, recency_days=300)
         (True, False)
         >>> print(recent)
-        R 4-5, last purchase within 180 days
+        R 4-5, last purchase under 180 days ago
         >>> asleep = SegmentRule(f=1, last_over=180, last_within=365)  # days on both sides
         >>> print(asleep)
-        F = 1, last purchase over 180 days ago, within 365 days
-        >>> [asleep.matches(3, 1, 1, recency_days=d) for d in (180, 181, 365, 366)]
+        F = 1, last purchase 180 to under 365 days ago
+        >>> [asleep.matches(3, 1, 1, recency_days=d) for d in (179, 180, 364, 365)]
         [False, True, True, False]
         >>> SegmentRule(r=(0, 3))
         Traceback (most recent call last):
@@ -282,8 +285,10 @@ class SegmentRule(_spec.Spec):
             True
             >>> SegmentRule(t=(4, 5)).matches(5, 1, 1, t=4), SegmentRule(t=(4, 5)).matches(5, 1, 1)
             (True, False)
-            >>> SegmentRule(first_within=90).matches(5, 1, 1, tenure_days=90)
+            >>> SegmentRule(first_within=90).matches(5, 1, 1, tenure_days=89.5)
             True
+            >>> SegmentRule(first_within=90).matches(5, 1, 1, tenure_days=90)
+            False
         """
         held = self.holds(
             np.array([r], dtype=np.float64),
@@ -338,7 +343,7 @@ class SegmentRule(_spec.Spec):
             if days[reads] is None:
                 return np.zeros(r_.shape, dtype=bool)
             x = np.asarray(days[reads], dtype=np.float64)
-            ok &= (x <= limit) if within else (x > limit)
+            ok &= (x < limit) if within else (x >= limit)
         return ok
 
     @property
@@ -371,10 +376,10 @@ class SegmentRule(_spec.Spec):
                     f"{name} = {rng[0]}" if rng[0] == rng[1] else f"{name} {rng[0]}-{rng[1]}"
                 )
         words = {
-            "last_within": "last purchase within {} days",
-            "last_over": "last purchase over {} days ago",
-            "first_within": "first purchase within {} days",
-            "first_over": "first purchase over {} days ago",
+            "last_within": "last purchase under {} days ago",
+            "last_over": "last purchase {}+ days ago",
+            "first_within": "first purchase under {} days ago",
+            "first_over": "first purchase {}+ days ago",
         }
         for name, _, _ in _GUARDS:
             limit = getattr(self, name)
@@ -382,8 +387,8 @@ class SegmentRule(_spec.Spec):
                 continue
             word, _, kind = name.partition("_")
             within = getattr(self, f"{word}_within")
-            if kind == "over" and within is not None:  # both: "over 180 days ago, within 365"
-                parts.append(f"{word} purchase over {limit} days ago, within {within} days")
+            if kind == "over" and within is not None:  # both: "180 to under 365 days ago"
+                parts.append(f"{word} purchase {limit} to under {within} days ago")
             elif kind == "over" or getattr(self, f"{word}_over") is None:
                 parts.append(words[name].format(limit))
         return ", ".join(parts) or "any scores"
@@ -550,13 +555,13 @@ class SegmentMapReport(ResultDict):
         return "\n".join(lines)
 
 
-#: "Recent" in the default map: the last purchase at most this many days ago (half a year:
+#: "Recent" in the default map: the last purchase fewer than this many days ago (half a year:
 #: the handbooks' "sleeping customer has not bought for 6 months", and the ``dormant``
 #: threshold of the default lifecycle policy).
 RECENT_DAYS = 180
-#: "New" in the default map: the first purchase at most this many days ago (a quarter).
+#: "New" in the default map: the first purchase fewer than this many days ago (a quarter).
 NEW_DAYS = 90
-#: "Lapsed" in the default map: the last purchase more than this many days ago (a year: the
+#: "Lapsed" in the default map: the last purchase this many days ago or more (a year: the
 #: ``churned`` ("lost") threshold of the default lifecycle policy). Past it a customer is
 #: never "slipping" or "about to sleep", whatever the recency score.
 LAPSED_DAYS = 365
@@ -587,7 +592,7 @@ _DEFAULT_TEXT = {
 
 #: The default map's segments: name, rules, promise (empty: the rules are the promise).
 #: Rules are disjoint: every (R, F, M, recency class, tenure class) lands in one segment.
-#: Recency classes: within 180 days, 181-365 days, over 365 days.
+#: Recency classes: under 180 days, 180-364 days, 365 days or more.
 _DEFAULT_SPEC: list[tuple[str, list[dict[str, Any]], list[dict[str, Any]]]] = [
     ("Champions", [{"r": [4, 5], "f": [4, 5], "m": [4, 5], "last_within": _R}], []),
     ("Loyal", [{"r": 3, "f": [4, 5], "last_within": _R},
@@ -848,7 +853,7 @@ class SegmentMap(_spec.Spec):
         """The day thresholds of rules and promises on ``recency`` or ``tenure``, sorted.
 
         Days are split into classes at these thresholds (class ``k`` holds days in
-        ``(cuts[k-1], cuts[k]]``), so that a finite code space decides every rule.
+        ``[cuts[k-1], cuts[k])``), so that a finite code space decides every rule.
         """
         return tuple(
             sorted(
@@ -894,7 +899,7 @@ class SegmentMap(_spec.Spec):
         recency: bool = True,
         tenure: bool = True,
     ) -> str:
-        """``"555"``, with ``/t4`` for a tenure score and ``/last<=180d`` for day classes."""
+        """``"555"``, with ``/t4`` for a tenure score and ``/last<180d`` for day classes."""
         r, f, m, t, kr, kt = code
         text = f"{r}{f}{m}" if t == 0 else f"{r}{f}{m}/t{t}"
         for word, cuts, k, shown in (
@@ -904,11 +909,11 @@ class SegmentMap(_spec.Spec):
             if not cuts or not shown:
                 continue
             if k == 0:
-                text += f"/{word}<={cuts[0]}d"
+                text += f"/{word}<{cuts[0]}d"
             elif k == len(cuts):
-                text += f"/{word}>{cuts[-1]}d"
+                text += f"/{word}>={cuts[-1]}d"
             else:
-                text += f"/{word}>{cuts[k - 1]}d<={cuts[k]}d"
+                text += f"/{word}>={cuts[k - 1]}d<{cuts[k]}d"
         return text
 
     def _masks(
@@ -934,7 +939,7 @@ class SegmentMap(_spec.Spec):
                     limit = getattr(rule, name)
                     if limit is None:
                         continue
-                    k = cuts[reads].index(limit)  # classes 0..k hold days <= limit
+                    k = cuts[reads].index(limit)  # classes 0..k hold days < limit
                     cls = grid[:, column[reads]]
                     mask &= (cls <= k) if within else (cls > k)
                 per_rule.append(mask)
@@ -1178,7 +1183,7 @@ class SegmentMap(_spec.Spec):
                 )
             values[what] = x
             classes[what] = np.searchsorted(
-                np.asarray(self._cuts(what), dtype=np.float64), x, side="left"
+                np.asarray(self._cuts(what), dtype=np.float64), x, side="right"
             )
         if len(values) == 2 and (values["tenure"] < values["recency"]).any():
             bad = values["tenure"] < values["recency"]
@@ -1219,7 +1224,7 @@ class SegmentMap(_spec.Spec):
 
         For a map that uses tenure a code reads ``"511/t5"`` (R, F, M, then the tenure
         score); for a map whose rules have day guards, the day classes follow
-        (``"555/last<=180d/first>90d"``).
+        (``"555/last<180d/first>=90d"``).
 
         Examples:
             >>> SegmentMap.marketer11().codes_of("Lost")
@@ -1332,52 +1337,53 @@ class SegmentMap(_spec.Spec):
 
         R/F/M scores are relative: on an old log the R-4 window can reach back more than a
         year. So the promises that speak of time carry absolute **day guards**:
-        "recent" means the last purchase at most ``RECENT_DAYS`` = 180 days before the
-        analysis date, "new" means the first purchase at most ``NEW_DAYS`` = 90 days
-        before it, and "lapsed" a last purchase more than ``LAPSED_DAYS`` = 365 days before
+        "recent" means the last purchase fewer than ``RECENT_DAYS`` = 180 days before the
+        analysis date, "new" means the first purchase fewer than ``NEW_DAYS`` = 90 days
+        before it, and "lapsed" a last purchase ``LAPSED_DAYS`` = 365 days or more before
         it (see :class:`SegmentRule`). 180 and 365 are the ``dormant`` ("sleeping") and
         ``churned`` ("lost") thresholds of the default
-        :class:`~crmkit.segmentation.LifecyclePolicy`:
+        :class:`~crmkit.segmentation.LifecyclePolicy`, reached on the same day: a customer
+        whose last purchase was 180 days ago is dormant there and no longer recent here.
 
         ========================  ===============================================
         Segment                   Promise (R/F/M scores 1-5; days as of the date)
         ========================  ===============================================
-        Champions                 R 4-5, F 4-5, M 4-5, last purchase within 180 d
-        Loyal                     R 3-5, F 4-5, last purchase within 180 d
-        Potential Loyalist        R 4-5, last purchase within 180 d, first over 90 d
+        Champions                 R 4-5, F 4-5, M 4-5, last purchase under 180 d ago
+        Loyal                     R 3-5, F 4-5, last purchase under 180 d ago
+        Potential Loyalist        R 4-5, last purchase under 180 d ago, first 90+ d
                                   ago (F 1-3)
-        New Customers             first purchase within 90 d (F 1-3, M 1-3)
-        Promising                 first purchase within 90 d, M 4-5 (F 1-3)
-        Need Attention            F 2-5, last purchase within 365 d, and R = 3, or
-                                  R 3-5 but no purchase for 180 d, or R 1-2 but a
-                                  purchase within 180 d
-        About To Sleep            F = 1, last purchase within 180 d (R 1-3, first
-                                  over 90 d ago)
-        At Risk                   F 4-5, and R 1-2 with the last purchase over 180 d
-                                  ago, or the last purchase over 365 d ago (M 1-3)
+        New Customers             first purchase under 90 d ago (F 1-3, M 1-3)
+        Promising                 first purchase under 90 d ago, M 4-5 (F 1-3)
+        Need Attention            F 2-5, last purchase under 365 d ago, and R = 3,
+                                  or R 3-5 but no purchase for 180 d, or R 1-2 but
+                                  a purchase under 180 d ago
+        About To Sleep            F = 1, last purchase under 180 d ago (R 1-3,
+                                  first 90+ d ago)
+        At Risk                   F 4-5, and R 1-2 with the last purchase 180+ d
+                                  ago, or the last purchase 365+ d ago (M 1-3)
         Can't Lose Them           F 2-5, M 4-5, and R 1-2 with the last purchase
-                                  over 180 d ago, or the last purchase over 365 d ago
-        Hibernating               F 2-3, and R 1-2 with the last purchase over 180 d
-                                  ago, or the last purchase over 365 d ago (M 1-3);
-                                  or F = 1, last purchase 181-365 d ago
-        Lost                      F = 1, last purchase over 365 d ago
+                                  180+ d ago, or the last purchase 365+ d ago
+        Hibernating               F 2-3, and R 1-2 with the last purchase 180+ d
+                                  ago, or the last purchase 365+ d ago (M 1-3);
+                                  or F = 1, last purchase 180-364 d ago
+        Lost                      F = 1, last purchase 365+ d ago
         ========================  ===============================================
 
         Where customers who fail a guard go: high scores but no purchase for 180 days
         (the Champions, Loyal and Potential Loyalist cells) fall through to **Need
         Attention** ("above average, but slipping") when they bought more than once; low
-        recency scores with a purchase within 180 days (young or short logs) go there too
-        (**About To Sleep** for one purchase) rather than to At Risk, Can't Lose Them,
-        Hibernating or Lost, which promise a lapse of over 180 days. Nobody is "slipping"
+        recency scores with a purchase under 180 days ago (young or short logs) go there
+        too (**About To Sleep** for one purchase) rather than to At Risk, Can't Lose Them,
+        Hibernating or Lost, which promise a lapse of 180 days or more. Nobody is "slipping"
         or "about to sleep" a year after the last purchase: past 365 days a customer is
         lapsed whatever the recency score, and lands by F and M in At Risk, Can't Lose
-        Them, Hibernating or Lost. A first purchase within 90 days always makes a New
+        Them, Hibernating or Lost. A first purchase under 90 days ago always makes a New
         Customer or Promising (F 1-3), whatever the recency score. Every (R, F, M,
         recency, tenure) combination lands in exactly one segment.
 
         One-time buyers follow the handbooks' sleeper ("has not bought for 6 months") and
-        the lifecycle stages: **About To Sleep** within 180 days (not asleep yet),
-        **Hibernating** 181-365 days (asleep: the wake-up gift is their playbook; the
+        the lifecycle stages: **About To Sleep** under 180 days (not asleep yet),
+        **Hibernating** 180-364 days (asleep: the wake-up gift is their playbook; the
         published table puts F = 1 codes in Hibernating too), **Lost** after 365 days.
         Reading About To Sleep as "within 365 days", like Need Attention, was measured and
         rejected: on the built-in sample (``datasets.transactions(5_000, seed=7)``) it
@@ -1473,8 +1479,8 @@ class SegmentMap(_spec.Spec):
             (11, 125)
             >>> report = m.validate()
             >>> [code for seg, code in report.broken_promises if seg == "Can't Lose Them"][:2]
-            ['113/last<=180d/first<=90d', '113/last<=180d/first>90d']
-            >>> ("Can't Lose Them", "113/last>365d/first>90d") in report.broken_promises
+            ['113/last<180d/first<90d', '113/last<180d/first>=90d']
+            >>> ("Can't Lose Them", "113/last>=365d/first>=90d") in report.broken_promises
             True
             >>> report.ok
             False
@@ -1627,9 +1633,9 @@ class SegmentMap(_spec.Spec):
     def three_layer(cls) -> SegmentMap:
         """The handbook's three layers: high-value loyal, potential growth, sleeping (5 bins).
 
-        - High-value loyal (高价值忠诚型): bought recently (R 3-5 and within the last 180
+        - High-value loyal (高价值忠诚型): bought recently (R 3-5 and under 180
           days) and in the top two frequency and spend bins (F 4-5, M 4-5).
-        - Potential growth (潜力成长型): bought recently (R 3-5, within 180 days), not
+        - Potential growth (潜力成长型): bought recently (R 3-5, under 180 days ago), not
           (yet) high value.
         - Sleeping, to be woken (沉睡唤醒型): no recent purchase (R 1-2), or none for
           half a year (the handbook's sleeping customer) whatever the score.
