@@ -15,7 +15,7 @@ import pytest
 from dateutil.rrule import YEARLY, rrule
 
 from crmkit.errors import ConfigError, InvalidInputError
-from crmkit.service import BusinessCalendar, country_holidays
+from crmkit.service import BusinessCalendar, announced_years, country_holidays
 
 H = dt.timedelta(hours=1)
 M = dt.timedelta(minutes=1)
@@ -586,6 +586,64 @@ def test_country_holidays_errors() -> None:
         country_holidays("XX", 2025)
     with pytest.raises(ConfigError, match="'makeup_like' must be one of"):
         office().with_country_holidays("CN", 2025, makeup_like="monday")
+
+
+def test_spring_festival_2026_from_the_state_council_notice() -> None:
+    """The 2026 arrangement (State Council General Office notice of November 2025, the
+    source ``holidays`` cites): Spring Festival off Sunday 15 to Monday 23 February, worked
+    on Saturdays 14 and 28 February. A complaint on Friday 13 February at 17:00 with 24
+    business hours (09:00-12:00, 13:00-18:00): 1 h that evening, 8 h on the make-up
+    Saturday, nothing until Tuesday 24, 8 h on the 24th and the last 7 h on the 25th."""
+    base = BusinessCalendar(
+        "Asia/Shanghai", {d: [["09:00", "12:00"], ["13:00", "18:00"]] for d in WEEKDAYS5}
+    )
+    cal = base.with_country_holidays("CN", 2026)
+    off = [dt.date(2026, 2, d) for d in (16, 17, 18, 19, 20, 23)]  # the weekdays off
+    assert set(off) <= set(cal.holidays)
+    assert cal.is_open(dt.datetime(2026, 2, 14, 10))
+    assert cal.is_open(dt.datetime(2026, 2, 28, 10))
+    due = cal.due_at(dt.datetime(2026, 2, 13, 17), 24 * H)
+    assert due.isoformat() == "2026-02-25T17:00:00+08:00"
+
+
+def _last_announced_year() -> int:
+    span = announced_years("CN")
+    assert span is not None
+    assert span[0] == 2001  # holidays has every notice since 2001
+    return span[1]
+
+
+def test_a_chinese_year_without_its_notice_is_refused() -> None:
+    """Each year's days off and make-up working days are set by a State Council notice
+    published late in the year before; ``holidays`` gives the statutory dates alone for a
+    year it has no notice for (2027 in holidays 0.109: no make-up Saturday at all), which
+    misplaces deadlines. crmkit refuses such a year, names it, and says how to proceed."""
+    last = _last_announced_year()
+    assert last >= 2026
+    ahead = last + 1
+    base = office("Asia/Shanghai")
+    with pytest.raises(ConfigError, match=rf"found \[{ahead}\]\..*unannounced='statutory'"):
+        base.with_country_holidays("CN", [last, ahead])
+    with pytest.raises(ConfigError, match=rf"'years' must be .*2001-{last}; found \[2000\]"):
+        country_holidays("CN", [2000, 2001])
+    with pytest.raises(ConfigError, match="with_country_holidays"):
+        base.with_country_holidays("CHN", ahead)
+    # Asked for, the statutory dates alone: holidays, but no make-up working day.
+    import holidays
+
+    statutory = base.with_country_holidays("CN", ahead, unannounced="statutory")
+    assert statutory.holidays == country_holidays("CN", ahead, unannounced="statutory")
+    assert len(statutory.holidays) >= 10
+    makeup = list(holidays.country_holidays("CN", years=ahead).weekend_workdays)
+    assert statutory.overrides == () == tuple(d for d in makeup if d.year == ahead)
+    # The announced years are unchanged by the option, and countries without yearly
+    # notices are never refused.
+    assert base.with_country_holidays("CN", last, unannounced="statutory") == (
+        base.with_country_holidays("CN", last)
+    )
+    assert len(country_holidays("DE", 2040)) >= 9
+    with pytest.raises(ConfigError, match="'unannounced' must be one of"):
+        country_holidays("CN", last, unannounced="guess")
 
 
 # ------------------------------------------------------- reference values from the research

@@ -10,6 +10,7 @@ from crmkit._lazy import attach
 if TYPE_CHECKING:
     from crmkit.service._calendar import (
         BusinessCalendar,
+        announced_years,
         country_holidays,
     )
     from crmkit.service._csat_ces import ces, csat
@@ -83,6 +84,7 @@ __all__ = [
     "SurveyOptions",
     "TargetResult",
     "TicketSLA",
+    "announced_years",
     "backlog",
     "ces",
     "compare_groups",

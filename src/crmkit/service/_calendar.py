@@ -44,7 +44,7 @@ from crmkit._validate import as_aware, first_labels, resolve_timezone
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.service import _timeline as tl
 
-__all__ = ["WEEKDAYS", "BusinessCalendar", "country_holidays"]
+__all__ = ["WEEKDAYS", "BusinessCalendar", "announced_years", "country_holidays"]
 
 #: Weekday keys of the ``weekly`` mapping, Monday first (``datetime.date.weekday()`` order).
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -477,6 +477,7 @@ class BusinessCalendar(Spec):
         *,
         subdiv: str | None = None,
         makeup_like: str | None = "mon",
+        unannounced: str = "raise",
     ) -> BusinessCalendar:
         """Add a country's public holidays from the ``holidays`` package (optional extra).
 
@@ -484,17 +485,23 @@ class BusinessCalendar(Spec):
         list them in ``holidays``' ``weekend_workdays``; they become overrides with the
         hours of the weekday ``makeup_like`` (``None`` skips them).
 
+        China sets each year's days off and make-up working days by a State Council notice
+        published late in the year before; a year whose notice the installed ``holidays``
+        is not built with is refused (see :func:`country_holidays`, ``unannounced``).
+
         Args:
             country: ISO 3166 code understood by ``holidays.country_holidays``.
             years: The years to add.
             subdiv: Subdivision (state, province) code, if any.
             makeup_like: Weekday key whose hours a make-up working day gets.
+            unannounced: ``"raise"`` or ``"statutory"``, as in :func:`country_holidays`.
 
         Returns:
             A new calendar; this one is unchanged.
 
         Raises:
-            ConfigError: ``holidays`` is not installed, or the country is unknown.
+            ConfigError: ``holidays`` is not installed, the country is unknown, or a year's
+                official arrangement is not in the installed ``holidays`` (``unannounced``).
 
         Examples:
             >>> import datetime as dt
@@ -504,12 +511,11 @@ class BusinessCalendar(Spec):
             >>> cal.is_open(dt.datetime(2025, 10, 1, 10)), cal.is_open(dt.datetime(2025, 9, 28, 10))
             (False, True)
         """
-        year_list = _country_args(
-            country, years, subdiv, "BusinessCalendar.with_country_holidays()"
-        )
-        dates = country_holidays(country, year_list, subdiv=subdiv)
-        cal = self.with_holidays(dates)
         owner = "BusinessCalendar.with_country_holidays()"
+        year_list = _country_args(country, years, subdiv, owner)
+        _check_announced(country, year_list, subdiv, unannounced, owner)
+        dates = tuple(sorted(_country(country, year_list, subdiv, owner)))
+        cal = self.with_holidays(dates)
         check_choice(makeup_like, WEEKDAYS, owner, "makeup_like", optional=True)
         if makeup_like is None:
             return cal
@@ -1713,13 +1719,15 @@ def _holidays_module() -> Any:
     return holidays
 
 
-def _country(country: str, years: list[int], subdiv: str | None) -> Any:
+def _country(
+    country: str, years: list[int], subdiv: str | None, owner: str = "country_holidays()"
+) -> Any:
     module = _holidays_module()
     try:
         return module.country_holidays(country, years=years, subdiv=subdiv)
     except NotImplementedError as exc:
         raise ConfigError(
-            "country_holidays()",
+            owner,
             "country",
             expected="a country (and subdivision) known to the holidays package",
             found=f"{country!r}" + (f" / {subdiv!r}" if subdiv else "") + f" ({exc})",
@@ -1727,31 +1735,133 @@ def _country(country: str, years: list[int], subdiv: str | None) -> Any:
 
 
 def country_holidays(
-    country: str, years: int | Iterable[int], *, subdiv: str | None = None
+    country: str,
+    years: int | Iterable[int],
+    *,
+    subdiv: str | None = None,
+    unannounced: str = "raise",
 ) -> tuple[dt.date, ...]:
     """Public holidays of a country from the ``holidays`` package (the ``holidays`` extra).
 
     ``holidays`` is imported only when this is called.
 
+    China's days off are not fixed dates: each year the State Council General Office
+    publishes the next year's arrangement (国务院办公厅关于部分节假日安排的通知, usually in
+    October or November), which joins the statutory holidays with bridge days and moves
+    working days to weekends (调休). ``holidays`` has a year's arrangement only from the
+    release that added that notice; for other years it gives the statutory dates alone,
+    which misplace deadlines around Spring Festival and National Day. So a year whose
+    arrangement the installed ``holidays`` does not have is refused unless
+    ``unannounced="statutory"`` asks for the statutory dates alone.
+
     Args:
         country: ISO 3166 code, e.g. ``"CN"``, ``"DE"``, ``"US"``.
         years: One year or several.
         subdiv: Subdivision code (state, province), if the country has them.
+        unannounced: For a country with yearly arrangements (``"CN"``), what a year
+            without one in the installed ``holidays`` gets: ``"raise"`` (default) refuses
+            it, naming the years; ``"statutory"`` takes the statutory holidays alone.
 
     Returns:
         The sorted holiday dates.
 
     Raises:
-        ConfigError: ``holidays`` is not installed, the country is unknown, or an argument
+        ConfigError: ``holidays`` is not installed, the country is unknown, a year's
+            official arrangement is missing (``unannounced="raise"``), or an argument
             is not what is described above (named: ``country``, ``years[1]``, ``subdiv``).
 
     Examples:
         >>> from crmkit.service import country_holidays
         >>> [d.isoformat() for d in country_holidays("CN", 2025) if d.month == 10][:3]
         ['2025-10-01', '2025-10-02', '2025-10-03']
+        >>> country_holidays("CN", 1999)
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: country_holidays(): parameter 'years' must be years whose official holiday arrangement (State Council notice) the installed holidays package has, 2001-...; found [1999]. ...
+        >>> [d.isoformat() for d in country_holidays("CN", 1999, unannounced="statutory")][:2]
+        ['1999-01-01', '1999-02-16']
     """
-    year_list = _country_args(country, years, subdiv, "country_holidays()")
+    owner = "country_holidays()"
+    year_list = _country_args(country, years, subdiv, owner)
+    _check_announced(country, year_list, subdiv, unannounced, owner)
     return tuple(sorted(_country(country, year_list, subdiv)))
+
+
+#: Countries whose days off are set each year by an official notice that also moves
+#: working days to weekends: ISO codes -> the notice. ``holidays`` keeps such a year's
+#: changes in ``special_public_holidays`` (keyed by year) once it has the notice.
+_YEARLY_ARRANGEMENTS = {
+    "CN": "State Council notice",
+    "CHN": "State Council notice",
+}
+
+
+def announced_years(country: str, *, subdiv: str | None = None) -> tuple[int, int] | None:
+    """The years whose official holiday arrangement the installed ``holidays`` has.
+
+    For a country whose days off are set by a yearly notice (``"CN"``: see
+    :func:`country_holidays`), the first and last year of the notices the installed
+    ``holidays`` release carries; :func:`country_holidays` and
+    :meth:`BusinessCalendar.with_country_holidays` refuse years outside them unless asked
+    for the statutory dates alone. ``None`` for a country without yearly notices (its
+    holidays follow fixed rules, and every year is served).
+
+    An app can call it ahead of the new year to tell its administrators that next year's
+    calendar still needs the notice.
+
+    Args:
+        country: ISO 3166 code.
+        subdiv: Subdivision code, if any.
+
+    Returns:
+        ``(first, last)``, or ``None``.
+
+    Raises:
+        ConfigError: ``holidays`` is not installed, or the country is unknown.
+
+    Examples:
+        >>> from crmkit.service import announced_years
+        >>> first, last = announced_years("CN")
+        >>> first, last >= 2026
+        (2001, True)
+        >>> announced_years("DE") is None
+        True
+    """
+    owner = "announced_years()"
+    _country_args(country, 2000, subdiv, owner)
+    found = _country(country, [], subdiv, owner)  # an unknown country is refused
+    if country.strip().upper() not in _YEARLY_ARRANGEMENTS:
+        return None
+    special = getattr(found, "special_public_holidays", None) or {}
+    years = [year for year in special if isinstance(year, int)]
+    return (min(years), max(years)) if years else None
+
+
+def _check_announced(
+    country: str, years: list[int], subdiv: str | None, unannounced: str, owner: str
+) -> None:
+    """Refuse years without their official arrangement (countries that publish one)."""
+    check_choice(unannounced, ("raise", "statutory"), owner, "unannounced")
+    notice = _YEARLY_ARRANGEMENTS.get(country.strip().upper())
+    if notice is None or unannounced == "statutory":
+        return
+    span = announced_years(country, subdiv=subdiv)
+    missing = sorted({y for y in years if span is None or not span[0] <= y <= span[1]})
+    if not missing:
+        return
+    version = getattr(_holidays_module(), "__version__", "?")
+    have = "none" if span is None else f"{span[0]}-{span[1]}"
+    raise ConfigError(
+        owner,
+        "years",
+        expected=f"years whose official holiday arrangement ({notice}) the installed "
+        f"holidays package has, {have}",
+        found=f"{missing}",
+        hint=f"holidays {version} gives only the statutory dates for {missing}: no bridge "
+        "days and no make-up working days (调休). Upgrade holidays once a release has the "
+        "year's notice, state the dates with with_holidays() and with_overrides(), or "
+        "pass unannounced='statutory' to take the statutory dates alone.",
+    )
 
 
 def _country_args(country: object, years: object, subdiv: object, owner: str) -> list[int]:
