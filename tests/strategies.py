@@ -701,6 +701,20 @@ def calendar_windows(
 
 
 @st.composite
+def ledger_tender_policies(draw: st.DrawFn) -> object:
+    """A :class:`crmkit.loyalty.TenderPolicy` that the ledger tests' tenders (1 point per
+    0.01) sometimes keep and sometimes break: half or all of the order, multiples of 1 or
+    100 points, 100 points per unit or any."""
+    from crmkit.loyalty import TenderPolicy
+
+    return TenderPolicy(
+        max_share=draw(st.sampled_from([None, Decimal("0.5"), Decimal(1)])),
+        multiple_of=draw(st.sampled_from([1, 100])),
+        points_per_unit=draw(st.sampled_from([None, Decimal(100), Decimal(50)])),
+    )
+
+
+@st.composite
 def loyalty_programs(draw: st.DrawFn) -> object:
     """A :class:`crmkit.loyalty.Program` with a random expiry, shortfall and pending policy.
 
@@ -784,6 +798,7 @@ def loyalty_programs(draw: st.DrawFn) -> object:
         expiry = expiry.per_tier({"gold": ExpiryPolicy.never()})
     return Program(
         timezone=draw(timezones),
+        tender=draw(st.none() | ledger_tender_policies()),
         earning=EarningScheme.base_rate(
             draw(st.sampled_from(["1", "0.5", "2.5"])),
             refund_rounding=draw(st.sampled_from(["floor", "ceiling"])),

@@ -15,6 +15,7 @@ import random
 from decimal import Decimal
 
 import attrs
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -27,6 +28,7 @@ from hypothesis.stateful import (
     rule,
 )
 
+from crmkit.errors import LedgerError
 from crmkit.loyalty import (
     Adjust,
     CancelRedemption,
@@ -40,10 +42,26 @@ from crmkit.loyalty import (
     Refund,
     RefundLine,
     Tender,
+    TenderPolicy,
 )
-from tests.strategies import loyalty_programs
+from tests.strategies import ledger_tender_policies, loyalty_programs
 
 T0 = dt.datetime(2025, 1, 1, 9, tzinfo=dt.UTC)
+
+
+def tender_refusal(program: Program, event: Purchase) -> str | None:
+    """What the program's tender limits say of ``event``'s points tenders (rule 11): the
+    message of the first limit broken, or None when every currency's limits are kept."""
+    tender = program.tender
+    policies = {program.point_currencies[0]: tender} if isinstance(tender, TenderPolicy) else {}
+    if isinstance(tender, dict):
+        policies = dict(tender)
+    for currency, policy in policies.items():
+        try:
+            policy.check(event, currency, primary=currency == program.point_currencies[0])
+        except LedgerError as err:
+            return str(err)
+    return None
 
 
 def check_state(state: MemberState) -> None:
@@ -113,6 +131,20 @@ class LedgerMachine(RuleBasedStateMachine):
         # by kind, which test_ledger covers).
         self.now += dt.timedelta(seconds=1)
 
+    def _push_purchase(self, event: Purchase) -> bool:
+        """Push ``event``, or, when its points tender breaks the program's tender limits,
+        check that ``apply`` refuses it with that limit's message (the state unchanged)."""
+        refusal = tender_refusal(self.program, event)
+        if refusal is None:
+            self._push(event)
+            return True
+        before = self.state
+        with pytest.raises(LedgerError) as refused:
+            self.program.apply(self.state, event)
+        assert str(refused.value) == refusal
+        assert self.state == before
+        return False
+
     @rule(days=st.integers(0, 40), hours=st.integers(0, 23))
     def wait(self, days: int, hours: int) -> None:
         later = self.now + dt.timedelta(days=days, hours=hours)
@@ -129,7 +161,7 @@ class LedgerMachine(RuleBasedStateMachine):
         target=purchases,
         amounts=st.lists(st.integers(0, 50_000), min_size=1, max_size=3),
         quantities=st.lists(st.integers(1, 3), min_size=3, max_size=3),
-        tender=st.integers(0, 300),
+        tender=st.integers(0, 300) | st.sampled_from([100, 200, 300]),
         nights=st.integers(0, 4),
     )
     def purchase(self, amounts: list[int], quantities: list[int], tender: int, nights: int) -> str:
@@ -147,7 +179,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 tenders.append(Tender("card", net - value))
         eid = self._id("p")
         counts = {"nights": nights} if nights else {}
-        self._push(
+        self._push_purchase(
             Purchase(eid, self.now, lines=lines, channel="store", tenders=tenders, counts=counts)
         )
         return eid
@@ -245,10 +277,24 @@ def two_currency_programs(draw: st.DrawFn) -> Program:
             ]
         )
     )
+    # Tender limits: the primary currency's only, the miles' only, or each its own.
+    limits = draw(st.none() | ledger_tender_policies())
+    tender = draw(
+        st.sampled_from(
+            [
+                program.tender,
+                None if limits is None else {"miles": limits},
+                None if program.tender is None else {"points": program.tender, "miles": limits},
+            ]
+        )
+    )
+    if isinstance(tender, dict):
+        tender = {name: policy for name, policy in tender.items() if policy is not None}
     return attrs.evolve(
         program,
         earning={"points": program.earning_scheme, "miles": miles},
         expiry={"points": program.expiry_policy, "miles": policy},
+        tender=tender,
     )
 
 
@@ -270,7 +316,11 @@ class TwoCurrencyLedgerMachine(LedgerMachine):
             self._push(Redeem(eid, self.now, reward="r", points=points, currency="miles"))
         return eid
 
-    @rule(target=LedgerMachine.purchases, amount=st.integers(1, 50_000), miles=st.integers(1, 400))
+    @rule(
+        target=LedgerMachine.purchases,
+        amount=st.integers(1, 50_000),
+        miles=st.integers(1, 400) | st.sampled_from([100, 200, 300]),
+    )
     def purchase_with_miles(self, amount: int, miles: int) -> str:
         """Rule 11: part of the purchase paid with miles (a points tender in miles)."""
         net = Decimal(amount).scaleb(-2)
@@ -284,7 +334,10 @@ class TwoCurrencyLedgerMachine(LedgerMachine):
         tenders = [Tender("points", value, points=miles, currency="miles")]
         if net - value:
             tenders.append(Tender("card", net - value))
-        self._push(Purchase(eid, self.now, lines=[PurchaseLine("1", net)], tenders=tenders))
+        if not self._push_purchase(
+            Purchase(eid, self.now, lines=[PurchaseLine("1", net)], tenders=tenders)
+        ):
+            return eid
         # The tender is spent in miles only; the primary currency pays nothing (its points
         # spent grow only by the debt the purchase's points repaid).
         assert self._miles().spent == fresh.by_currency["miles"].spent + miles
