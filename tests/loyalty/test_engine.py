@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from crmkit.loyalty import (
@@ -72,6 +72,244 @@ def test_plain_earner_reports_what_earn_reports(scheme: EarningScheme, order: An
     assert line_bases is not None
     assert [str(b) for b in line_bases] == [str(lp.base) for lp in result.lines]
     assert earner.result(purchase) == result
+
+
+_TIERS = ("member", "silver", "gold")
+
+
+@st.composite
+def _tier_schemes(draw: st.DrawFn) -> EarningScheme:
+    """Schemes a tiered earner runs: base rates and multipliers whose conditions name tiers
+    alone (or nothing), every stacking mode, any rounding, base and point digits, and
+    sometimes a yearly bonus (credited by the calendar, not by orders)."""
+    from crmkit.loyalty import BaseRate, Condition, Multiplier, YearlyBonus
+
+    def when() -> Condition:
+        tiers = draw(st.lists(st.sampled_from(_TIERS), unique=True, max_size=2))
+        return Condition(tiers=tiers)
+
+    rules: list[Any] = []
+    for k in range(draw(st.integers(1, 4))):
+        if draw(st.booleans()):
+            rules.append(
+                BaseRate(
+                    id=f"r{k}",
+                    rate=Decimal(draw(st.integers(0, 400))).scaleb(-2),
+                    stacking=draw(st.sampled_from(["add", "max", "first"])),
+                    when=when(),
+                )
+            )
+        else:
+            rules.append(
+                Multiplier(
+                    id=f"m{k}",
+                    factor=Decimal(draw(st.integers(100, 300))).scaleb(-2),
+                    stacking=draw(st.sampled_from(["add", "multiply", "max", "first"])),
+                    when=when(),
+                )
+            )
+    if draw(st.booleans()):
+        rules.append(YearlyBonus(id="y", points=10))
+    return EarningScheme(
+        rules=rules,
+        earning_base=draw(st.sampled_from(["net_paid", "net_of_discounts", "gross"])),
+        rounding_scope=draw(st.sampled_from(["per_order", "per_line"])),
+        rounding_mode=draw(st.sampled_from(["floor", "half_up", "half_even", "ceiling"])),
+        point_decimals=draw(st.sampled_from([0, 0, 1, 2])),
+    )
+
+
+@settings(max_examples=200)
+@given(
+    scheme=_tier_schemes(),
+    order=loyalty_orders(),
+    tier=st.sampled_from([None, *_TIERS]),
+    more=st.lists(st.integers(0, 30_000), max_size=3),
+)
+def test_tiered_earner_reports_what_earn_reports_for_the_tier(
+    scheme: EarningScheme, order: Any, tier: str | None, more: list[int]
+) -> None:
+    """Points that depend on the member's tier alone: each line's base times the tier's
+    rate, learned from :meth:`EarningScheme.earn` once per tier, gives exactly ``earn``'s
+    figures for a member holding that tier (points, base digits, the split between rules,
+    every line's points and base), also after other orders (the rates are reused), and its
+    result on read is ``earn``'s result."""
+    from crmkit.loyalty import MemberContext
+
+    earner = Earner(scheme, member_free=False, tier_only=True)
+    assert earner.tiered  # (with member_free=False: even one unconditional base rate)
+    member = MemberContext(tier=tier)
+    for k, c in enumerate(more):  # orders earned before: the tier's rates are kept
+        line = PurchaseLine("1", Decimal(c).scaleb(-2))
+        figures = earner.tier_order([line], tier)
+        result = scheme.earn(
+            order_of(Purchase(f"p{k}", _T, lines=[line]), Decimal(0)), member, timezone=dt.UTC
+        )
+        assert figures[:3] == (result.points, result.base, result.rule_points)
+    lines = _purchase_lines(order)
+    purchase = Purchase(order.order_id, _T, lines=lines)
+    result = scheme.earn(
+        order.__class__(order.order_id, _T, order.lines, channel=order.channel),
+        member,
+        timezone=dt.UTC,
+    )
+    points, base, rule_points, built, line_points, line_bases = earner.tier_order(lines, tier)
+    assert built is None
+    assert (points, str(base), rule_points) == (result.points, str(result.base), result.rule_points)
+    assert points == result.qualifying_points
+    assert line_points == tuple(lp.points for lp in result.lines)
+    assert line_bases is not None
+    assert [str(b) for b in line_bases] == [str(lp.base) for lp in result.lines]
+    assert earner.result(purchase, tier) == result
+
+
+def test_earner_is_tiered_only_when_the_tier_alone_counts() -> None:
+    """Earning by tier runs the tiered arithmetic only when the rules read the member's
+    tier and nothing else: any other condition, a bonus, a cap, a use limit, points that do
+    not qualify, privileges or several ladders take the general path."""
+    from crmkit.loyalty import (
+        BaseRate,
+        Condition,
+        Multiplier,
+        OrderBonus,
+        PeriodCap,
+        Privilege,
+        PrivilegeSet,
+        Tier,
+        TierLadder,
+    )
+
+    gold = Condition(tiers=["gold"])
+    rules = [BaseRate(id="base", rate=1), Multiplier(id="g", factor=2, when=gold)]
+    ladder = TierLadder(tiers=[Tier(name="member"), Tier(name="gold", spend="100")])
+    tiered = Program(earning=EarningScheme(rules=rules), tiers=ladder).compile().earner
+    assert tiered.tiered
+    assert not tiered.plain
+    assert not Program().compile().earner.tiered  # plain, not tiered
+    others = [
+        EarningScheme(rules=[*rules, OrderBonus(id="b", points=5, min_spend="10")]),
+        EarningScheme(rules=rules, caps=[PeriodCap("month", 100)]),
+        EarningScheme(rules=rules, max_points_per_order=50),
+        EarningScheme(rules=[rules[0], Multiplier(id="g", factor=2, when=gold, max_uses=1)]),
+        EarningScheme(rules=[rules[0], Multiplier(id="g", factor=2, when=gold, qualifying=False)]),
+        EarningScheme(
+            rules=[
+                rules[0],
+                Multiplier(id="g", factor=2, when=Condition(tiers=["gold"], channels=["app"])),
+            ]
+        ),
+        EarningScheme(
+            rules=[
+                rules[0],
+                Multiplier(id="g", factor=2, when=Condition(tiers=["gold"], categories=["tea"])),
+            ]
+        ),
+    ]
+    for scheme in others:
+        assert not Earner(scheme, member_free=False, tier_only=True).tiered, scheme
+    privileges = PrivilegeSet(
+        [Privilege(id="x", kind="earning_multiplier", value=2, tiers=["gold"])]
+    )
+    with_privileges = Program(
+        earning=EarningScheme(rules=rules), tiers=ladder, privileges=privileges
+    )
+    assert not with_privileges.compile().earner.tiered
+    two_ladders = Program(
+        earning=EarningScheme(rules=rules), tiers={"status": ladder, "club": ladder}
+    )
+    assert not two_ladders.compile().earner.tiered
+
+
+def test_earning_by_tier_worked_example() -> None:
+    """Gold earns 2 points per yuan (the higher rate), silver 1.5x, members 1: a 100.50
+    order earns 201 (2 x 100.50 = 201.00: base 100, gold rate 101 by largest remainder of
+    100.50 and 100.50) for gold, 150 for silver (1.5 x 100.50 = 150.75, floor), 100 for a
+    member; the explanation on read names both rules."""
+    from crmkit.loyalty import BaseRate, Condition, Multiplier
+
+    scheme = EarningScheme(
+        rules=[
+            BaseRate(id="base", rate=1),
+            BaseRate(id="gold-rate", rate=2, stacking="max", when=Condition(tiers=["gold"])),
+            Multiplier(id="silver-x", factor="1.5", when=Condition(tiers=["silver"])),
+        ]
+    )
+    earner = Earner(scheme, member_free=False, tier_only=True)
+    lines = [PurchaseLine("1", "100.50")]
+    assert earner.tier_order(lines, "gold")[:3] == (
+        201,
+        Decimal("100.50"),
+        (("base", 101), ("gold-rate", 100)),
+    )
+    assert earner.tier_order(lines, "silver")[:3] == (
+        150,
+        Decimal("100.50"),
+        (("base", 100), ("silver-x", 50)),
+    )
+    assert earner.tier_order(lines, "member")[:3] == (100, Decimal("100.50"), (("base", 100),))
+    explained = earner.result(Purchase("p", _T, lines=lines), "gold")
+    assert [c.rule_id for c in explained.lines[0].components] == ["base", "gold-rate"]
+
+
+@st.composite
+def _tier_programs(draw: st.DrawFn) -> Program:
+    """A program earning by tier on a spend ladder, any pending days and refund rounding."""
+    from crmkit.loyalty import ExpiryPolicy, Tier, TierLadder
+
+    return Program(
+        timezone=draw(st.sampled_from(["UTC", "Asia/Shanghai"])),
+        earning=draw(_tier_schemes()),
+        expiry=ExpiryPolicy.after_months(2),
+        tiers=TierLadder(
+            tiers=[
+                Tier(name="member"),
+                Tier(name="silver", spend="300"),
+                Tier(name="gold", spend="900"),
+            ],
+            downgrade="one_down",
+        ),
+        pending_days=draw(st.sampled_from([0, 7])),
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(program=_tier_programs(), drawn=loyalty_event_tables())
+def test_earning_by_tier_replays_as_the_general_path_does(
+    program: Program, drawn: tuple[pd.DataFrame, dict[str, list[Any]]]
+) -> None:
+    """A fold that earns by the tier's rates gives exactly the state a fold through
+    :meth:`EarningScheme.earn` with the member's context gives (every figure, the tier, each
+    purchase's explanation), in a replay, in ``replay_many`` and applied event by event."""
+    table, objects = drawn
+    as_of = max(e.time for events in objects.values() for e in events) + dt.timedelta(days=3)
+    earner = program.compile().earner
+    assume(not earner.plain)  # one unconditional base rate: the plain earner's (above)
+    assert earner.tiered
+    fast = {
+        m: program.replay(events, as_of=as_of, on_error="skip") for m, events in objects.items()
+    }
+    rows = replay_many(table, program, as_of=as_of, on_error="skip")
+    earner.tiered = False  # the same compiled program, earning through the general path
+    try:
+        slow = {
+            m: program.replay(events, as_of=as_of, on_error="skip") for m, events in objects.items()
+        }
+    finally:
+        earner.tiered = True
+    for member, events in objects.items():
+        assert fast[member] == slow[member]
+        assert fast[member].tier_name == slow[member].tier_name
+        bought = [e.event_id for e in events if isinstance(e, Purchase)]
+        for event_id in bought:
+            if event_id in slow[member].earnings:
+                assert fast[member].earnings[event_id] == slow[member].earnings[event_id]
+        for name in (*_FIGURES, *_MORE):
+            assert rows.loc[member, name] == getattr(slow[member], name), name
+        ordered = sorted(events, key=lambda e: (e.time, e.rank, e.event_id))
+        step = program.replay([], as_of=ordered[0].time, on_error="skip")
+        for event in ordered:
+            step = program.apply(step, event)
+        assert step == program.replay(events, as_of=ordered[-1].time, on_error="skip")
 
 
 def test_earner_is_plain_only_when_nothing_about_the_member_counts() -> None:

@@ -8,9 +8,13 @@ nothing about the member (one unconditional base rate, no caps, no order maximum
 conditions or privileges, no first-purchase bonus) and the order is paid without points,
 it computes the figures of :meth:`EarningScheme.earn` directly, in the same exact
 ``Decimal`` arithmetic (:meth:`Earner.plain_order`), and the full :class:`EarningResult`
-(the explanation) is built only when read. Otherwise it asks the ledger for the member's
-context and runs :meth:`EarningScheme.earn`. The tests hold the two equal on generated
-orders (``tests/loyalty/test_engine.py``).
+(the explanation) is built only when read. When they depend on the member's tier alone
+(base rates and multipliers whose conditions name tiers, nothing else: "gold earns 2 per
+yuan, silver x1.5"), every line earns its base times a rate of the tier, which the earner
+learns once per tier from :meth:`EarningScheme.earn` itself and applies the same way
+(:meth:`Earner.tier_order`). Otherwise it asks the ledger for the member's context and
+runs :meth:`EarningScheme.earn`. The tests hold them equal on generated orders
+(``tests/loyalty/test_engine.py``).
 """
 
 from __future__ import annotations
@@ -20,11 +24,14 @@ import decimal
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
+from crmkit._rounding import largest_remainder
 from crmkit.loyalty._events import Purchase, PurchaseLine
 from crmkit.loyalty._rules import (
+    BaseRate,
     EarningResult,
     EarningScheme,
     MemberContext,
+    Multiplier,
     Order,
     OrderLine,
     _round_order,
@@ -34,7 +41,44 @@ from crmkit.loyalty._rules_util import EXACT, round_points, unchecked
 __all__ = ["Earned", "Earner", "order_of"]
 
 _ZERO = Decimal(0)
+_ONE = Decimal(1)
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _SINGLES_SIZE = 4096  # distinct point totals of one-line orders kept per earner
+
+
+class TierRates:
+    """What one tier earns per unit of a line's base (derived data of a tiered earner).
+
+    ``rate``: a line's exact points per unit of base; ``rules`` and ``shares``: the rules
+    that earn on a line, in the order :meth:`EarningScheme.earn` lists them, and each one's
+    part of ``rate``; ``splits``: an order's points -> its ``rule_points`` (the total split
+    by largest remainder of the rules' exact points over the order, which are the order's
+    base times ``shares``: the split of exact rationals does not depend on that common
+    factor, so one split serves every order of that total).
+    """
+
+    __slots__ = ("rate", "rules", "shares", "splits")
+
+    def __init__(self, rate: Decimal, shares: dict[str, Decimal]) -> None:
+        self.rate = rate
+        earning = [(rule, share) for rule, share in shares.items() if share > 0]
+        self.rules = tuple(rule for rule, _ in earning)
+        self.shares = [share for _, share in earning]
+        self.splits: dict[int, tuple[tuple[str, int], ...]] = {}
+
+    def split(self, total: int) -> tuple[tuple[str, int], ...]:
+        """``rule_points`` of an order of ``total`` points and a base above 0."""
+        parts = self.splits.get(total)
+        if parts is None:
+            if len(self.splits) >= _SINGLES_SIZE:
+                self.splits.clear()
+            if len(self.rules) > 1:
+                points = largest_remainder(total, self.shares)
+            else:
+                points = [total] * len(self.rules)
+            parts = self.splits[total] = tuple(zip(self.rules, points, strict=True))
+        return parts
+
 
 #: What earning a purchase gives the ledger: ``(points, base, rule_points, result,
 #: line_points, line_bases)``; ``result`` is None when it is built on read, and the
@@ -56,6 +100,9 @@ class Earner:
         scheme: The point currency's earning scheme.
         member_free: Whether the program's earning reads nothing about the member (no
             tier conditions or privileges); the earner then also checks the scheme.
+        tier_only: Whether the program's earning reads the member's tier on one ladder and
+            nothing else about the member (no privileges); the earner then checks whether
+            the scheme's points are the base times a rate of the tier (:attr:`tiered`).
 
     Examples:
         >>> import datetime as dt
@@ -77,14 +124,18 @@ class Earner:
         "per_line",
         "plain",
         "rate",
+        "rates",
         "rounding",
         "rule_id",
         "scheme",
         "singles",
+        "tiered",
         "unit",
     )
 
-    def __init__(self, scheme: EarningScheme, *, member_free: bool) -> None:
+    def __init__(
+        self, scheme: EarningScheme, *, member_free: bool, tier_only: bool = False
+    ) -> None:
         self.scheme = scheme
         engine = scheme._engine()
         flat = engine.flat
@@ -114,6 +165,10 @@ class Earner:
         # Points of a one-line order -> its (rule_points, line_points) tuples, shared
         # (immutable) by every order that earns as many points.
         self.singles: dict[int, tuple[tuple[tuple[str, int], ...], tuple[int, ...]]] = {}
+        #: Whether orders are earned by :meth:`tier_order` (points = base x a tier's rate).
+        self.tiered = not self.plain and tier_only and _linear_by_tier(scheme)
+        #: Tier -> what it earns per unit of base (learned on first use).
+        self.rates: dict[str | None, TierRates] = {}
 
     def earn(
         self,
@@ -172,12 +227,104 @@ class Earner:
             rule_points = ((rule_id, total),) if rule_exact > 0 else ()
             return total, sum(bases, _ZERO), rule_points, None, tuple(whole), tuple(bases)
 
-    def result(self, event: Purchase) -> EarningResult:
-        """The full :class:`EarningResult` of a purchase a :attr:`plain` earner earned.
+    def tier_order(self, lines: Sequence[PurchaseLine], tier: str | None) -> Earned:
+        """What :meth:`EarningScheme.earn` reports for an order a member holding ``tier`` paid.
 
-        It depends on the order alone (the zone only labels it), so it is built on read.
+        Only for a :attr:`tiered` earner and an order paid without points: each line earns
+        its base times the tier's rate (what one unit of base earns, from
+        :meth:`EarningScheme.earn`), rounded as the scheme rounds, and each rule's points
+        are its exact points over the order, split from the total by largest remainder, as
+        :meth:`EarningScheme.earn` does.
         """
-        return self.scheme.earn(order_of(event, _ZERO), timezone=dt.UTC)
+        rates = self.rates.get(tier)
+        if rates is None:
+            rates = self.rates[tier] = self._rates_of(tier)
+        rate = rates.rate
+        if len(lines) == 1:
+            # The common single-line order, in EXACT's arithmetic without switching contexts.
+            line = lines[0]
+            one = line.amount if self.gross else EXACT.subtract(line.amount, line.discount)
+            total = int(EXACT.multiply(one, rate).to_integral_value(rounding=self.rounding))
+            whole: tuple[int, ...] = (total,)
+            bases: tuple[Decimal, ...] = (one,)
+            base = EXACT.add(_ZERO, one)
+        else:
+            with decimal.localcontext(EXACT):
+                if self.gross:
+                    bases = tuple([line.amount for line in lines])
+                else:
+                    bases = tuple([line.amount - line.discount for line in lines])
+                exact = [b * rate for b in bases]
+                if self.per_line:
+                    whole = tuple([round_points(x, self.mode) for x in exact])
+                else:
+                    whole = tuple(_round_order(exact, self.rounding))
+                base = sum(bases, _ZERO)
+            total = sum(whole)
+        # Each rule's exact points over the order are the base times its share: none earn
+        # on a base of 0 (bases are never negative).
+        rule_points = rates.split(total) if base > 0 else ()
+        return total, base, rule_points, None, whole, bases
+
+    def _rates_of(self, tier: str | None) -> TierRates:
+        """What ``tier`` earns per unit of base: one line of base 1 earned by the scheme."""
+        line = unchecked(
+            OrderLine,
+            line_id="1",
+            amount=_ONE,
+            sku="",
+            category="",
+            quantity=1,
+            discount=_ZERO,
+        )
+        order = unchecked(
+            Order, order_id="", time=_EPOCH, lines=(line,), channel="", points_tender=_ZERO
+        )
+        earned = self.scheme.earn(order, MemberContext(tier=tier), timezone=dt.UTC).lines[0]
+        shares: dict[str, Decimal] = {}
+        for part in earned.components:
+            shares[part.rule_id] = shares.get(part.rule_id, _ZERO) + part.points
+        return TierRates(earned.exact, shares)
+
+    def result(self, event: Purchase, tier: str | None = None) -> EarningResult:
+        """The full :class:`EarningResult` of a purchase this earner earned (``tier``: held then).
+
+        For a :attr:`plain` earner the tier is not read; for a :attr:`tiered` one it is the
+        tier the member held. It depends on the order and the tier alone (the zone only
+        labels it), so it is built on read.
+        """
+        member = MemberContext(tier=tier) if self.tiered else None
+        return self.scheme.earn(order_of(event, _ZERO), member, timezone=dt.UTC)
+
+
+def _linear_by_tier(scheme: EarningScheme) -> bool:
+    """Whether every order earns each line's base times a rate set by the member's tier.
+
+    So it is when the scheme's order rules are base rates and multipliers whose conditions
+    name tiers and nothing else (no channel, window, birthday or line filter, no use
+    limit), with no caps, order maximum, first-purchase bonus or qualifying filters, and
+    every rule's points qualify: then a rule's points on a line are the line's base times
+    a factor of the tier, whatever the stacking.
+    """
+    if (
+        scheme.uses_prior_orders
+        or scheme.caps
+        or scheme.max_points_per_order is not None
+        or scheme.qualifying.has_line_filter
+        or not scheme.all_points_qualify
+    ):
+        return False
+    for rule in scheme.rules:
+        if rule.phase == "calendar":  # credited by the ledger's clock, never by an order
+            continue
+        if not isinstance(rule, BaseRate | Multiplier) or rule.max_uses is not None:
+            return False
+        when = rule.when
+        if when.has_line_filter or when.channels or when.except_channels or when.windows:
+            return False
+        if when.birthday_month:
+            return False
+    return True
 
 
 def order_of(event: Purchase, points_tender: Decimal) -> Order:

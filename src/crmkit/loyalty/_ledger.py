@@ -374,11 +374,15 @@ class Book(YearlyBonuses):
         event_id = event.event_id
         tender_points = 0
         earner = self.earner
+        tier = None
         if event.tenders:
             tender_points = self._check_tender(event)
             earned = earner.earn(event, self._context, self.zone)
         elif earner.plain:
             earned = earner.plain_order(event.lines)
+        elif earner.tiered:
+            tier = self._tier_now()
+            earned = earner.tier_order(event.lines, tier)
         else:
             earned = earner.earn(event, self._context, self.zone)
         points, base, rule_points = earned[0], earned[1], earned[2]
@@ -388,6 +392,8 @@ class Book(YearlyBonuses):
             # Which limited rules this order used (max_uses, rule 10).
             self.rule_uses.extend((now, rule) for rule, _ in rule_points)
         bought = _Bought(event, earned, earner)
+        if tier is not None:
+            bought.tier = tier  # what its explanation is built for, on read
         self.bought[event_id] = bought
         self.orders += 1
         if tender_points:
@@ -456,6 +462,16 @@ class Book(YearlyBonuses):
                 hint=f"The points tender needs that many {self.currency}.",
             )
         return points
+
+    def _tier_now(self) -> str | None:
+        """The tier held now on the program's one ladder (None without one).
+
+        For a tiered earner: the tracker is brought up to now without building a TierStatus.
+        """
+        if self.program.tiers is None:
+            return None
+        now = self.now
+        return self._tracker_at(now)._tier_at(now)
 
     def _context(self, event: Purchase) -> MemberContext:
         compiled = self.compiled

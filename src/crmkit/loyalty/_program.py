@@ -758,7 +758,12 @@ class CompiledProgram:
         self.uses_tier: bool = uses_tier or program.privileges is not None
         self._split_currencies(program)
         # The one earner every fold of this program's (one-currency) books runs.
-        self.earner = Earner(self.scheme, member_free=not self.uses_tier)
+        self.earner = Earner(
+            self.scheme,
+            member_free=not self.uses_tier,
+            # The member's tier on one ladder is all its earning may read.
+            tier_only=program.privileges is None and not isinstance(program.tiers, dict),
+        )
 
     @property
     def point_currencies(self) -> tuple[str, ...]:

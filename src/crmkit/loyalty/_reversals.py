@@ -47,6 +47,7 @@ class _Bought:
     lot: str | None = None  # the lot its points went to (the purchase's id)
     tender: str | None = None  # the debit of its points tender (the purchase's id)
     _built: EarningResult | None = None  # a plain earner's result, built on first read
+    tier: str | None = None  # the tier a tiered earner earned it for
     qty_refunded: dict[str, int]
     line_points: dict[str, int]
     line_base: dict[str, Decimal]
@@ -74,7 +75,7 @@ class _Bought:
         if result is None:
             result = self._built
             if result is None:
-                result = self._built = self.earner.result(self.event)
+                result = self._built = self.earner.result(self.event, self.tier)
         return result
 
     def unpack(self, threshold_bonuses: Mapping[str, OrderBonus] | None = None) -> None:
