@@ -686,23 +686,44 @@ class Custom(Codec):
             raise _bad(path, self.expected, data) from None
 
 
+def plain_number_text(text: str) -> bool:
+    """Whether ``text`` is free of what ``Decimal`` reads but crmkit does not.
+
+    Numbers are read one way across crmkit, as pandas reads them in the analytics: ASCII
+    digits, a sign, a dot for decimals (and an exponent). ``Decimal`` alone would also take
+    full-width or other non-ASCII digits and underscores between digits.
+
+    Examples:
+        >>> full_width_100 = "\uff11\uff10\uff10"
+        >>> plain_number_text("1234.50"), plain_number_text(full_width_100), plain_number_text("1_000")
+        (True, False, False)
+    """
+    return text.isascii() and "_" not in text
+
+
 def to_decimal(value: Any) -> Any:
     """Converter: ints and decimal strings become :class:`~decimal.Decimal`; floats do not.
 
     Floats are refused (returned unchanged for the validator to report) because a binary
-    float such as 0.1 has no exact decimal meaning.
+    float such as 0.1 has no exact decimal meaning; so is text that is not a plain number
+    (:func:`plain_number_text`). This is the one reader of decimal text in crmkit.
 
     Examples:
-        >>> to_decimal("1.50"), to_decimal(2)
-        (Decimal('1.50'), Decimal('2'))
+        >>> to_decimal("1.50"), to_decimal(2), to_decimal(" 3 ")
+        (Decimal('1.50'), Decimal('2'), Decimal('3'))
+        >>> to_decimal("1_000"), to_decimal("1,234.50"), to_decimal("\uff11\uff10") == "\uff11\uff10"
+        ('1_000', '1,234.50', True)
     """
     if isinstance(value, bool):
         return value
     if isinstance(value, int):
         return _decimal.Decimal(value)
     if isinstance(value, str):
+        text = value.strip()
+        if not plain_number_text(text):
+            return value
         try:
-            return _decimal.Decimal(value.strip())
+            return _decimal.Decimal(text)
         except _decimal.InvalidOperation:
             return value
     return value

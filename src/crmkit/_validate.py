@@ -8,6 +8,7 @@ never modify what they are given; the ones that convert return new objects.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -228,6 +229,86 @@ def _numbers_in_objects(
     return np.array([float(v) for v in series], dtype=np.float64)
 
 
+#: How numbers are written for crmkit (said in every hint about a number written otherwise).
+_NUMBER_FORM = (
+    "crmkit reads numbers one way: ASCII digits with an optional sign and a dot for "
+    "decimals (1234.50), without separators, currency signs or units"
+)
+_SEPARATORS = "frame[column].str.replace(',', '')"
+_FULL_WIDTH_ZERO, _FULL_WIDTH_NINE = "\uff10", "\uff19"
+#: Ways of writing a number that crmkit does not read: the form, what it is, what to do.
+_NUMBER_LOOKS = (
+    (
+        re.compile(r"[+-]?\d{1,3},\d{3}"),
+        "{v!r} reads as {a} with a thousands separator or as {b} with a decimal comma",
+        "write the numbers in that form where the file is made",
+    ),
+    (
+        re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?"),
+        "{v!r} has thousands separators",
+        f"remove them in the file (in pandas: {_SEPARATORS})",
+    ),
+    (
+        re.compile(r"[+-]?\d+,\d+"),
+        "{v!r} has a decimal comma",
+        "make it a dot in the file (in pandas: frame[column].str.replace(',', '.'))",
+    ),
+    (
+        re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+,\d+"),
+        "{v!r} has dots between thousands and a decimal comma",
+        "remove the dots and make the comma a dot in the file",
+    ),
+    (
+        re.compile(r"(?:[¥￥$€£]|RMB|CNY|USD)\s*[+-]?[\d.,]+|[+-]?[\d.,]+\s*(?:元|RMB|CNY|USD)"),
+        "{v!r} carries a currency sign or unit",
+        "remove it in the file (the amounts of a column are in one currency)",
+    ),
+    (
+        re.compile(r"[+-]?\d+(?:_\d+)+(?:\.\d+)?"),
+        "{v!r} has underscores between digits",
+        "remove them",
+    ),
+)
+
+
+def number_text_hint(values: Iterable[object]) -> str:
+    """A hint for numbers written in a form crmkit does not read (empty when none is seen).
+
+    Looks at the values (text cells refused as numbers) for thousands separators, a decimal
+    comma, currency signs and units, full-width digits and underscores, and says which form
+    it saw, how numbers are read, and what to do. A value such as ``"1,234"`` is named with
+    both of its readings: crmkit never picks one.
+
+    Examples:
+        >>> print(number_text_hint(["n/a", "1,234.50"]))
+        '1,234.50' has thousands separators, and crmkit reads numbers one way: ASCII digits with an optional sign and a dot for decimals (1234.50), without separators, currency signs or units; remove them in the file (in pandas: frame[column].str.replace(',', '')).
+        >>> print(number_text_hint(["1,234"]))  # doctest: +ELLIPSIS
+        '1,234' reads as 1234 with a thousands separator or as 1.234 with a decimal comma, and ...
+        >>> print(number_text_hint(["35,5"]))  # doctest: +ELLIPSIS
+        '35,5' has a decimal comma, and ...; make it a dot in the file (in pandas: frame[column].str.replace(',', '.')).
+        >>> number_text_hint(["n/a"])
+        ''
+    """
+    for value in values:
+        if isinstance(value, str):
+            seen = _number_look(value)
+            if seen is not None:
+                return f"{seen[0]}, and {_NUMBER_FORM}; {seen[1]}."
+    return ""
+
+
+def _number_look(value: str) -> tuple[str, str] | None:
+    """What form ``value`` writes a number in, and what to do (None: no form of ours)."""
+    text = value.strip()
+    if any(_FULL_WIDTH_ZERO <= c <= _FULL_WIDTH_NINE for c in text):
+        fix = "write them as ASCII digits (in pandas: frame[column].str.normalize('NFKC'))"
+        return f"{value!r} has full-width digits", fix
+    for pattern, words, fix in _NUMBER_LOOKS:
+        if pattern.fullmatch(text):
+            return words.format(v=value, a=text.replace(",", ""), b=text.replace(",", ".")), fix
+    return None
+
+
 def _refuse_non_numeric(
     index: pd.Index,
     column: str,
@@ -251,7 +332,9 @@ def _refuse_non_numeric(
         found=found,
         rows=first_labels(index, bad),
         total=count,
-        hint="Convert the column with pd.to_numeric(frame[column]) first." if text else "",
+        hint="Convert the column with pd.to_numeric(frame[column]) first."
+        if text
+        else number_text_hint([] if series is None else series[bad].head(20).tolist()),
     )
 
 

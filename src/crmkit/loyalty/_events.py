@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, ClassVar, TypeAlias
 
 import attrs
@@ -35,6 +35,7 @@ from crmkit._spec import (
     whole,
 )
 from crmkit._spec import to_decimal as _as_decimal
+from crmkit._validate import number_text_hint
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.loyalty._rules_util import COUNTS_CODEC, count_pairs, count_problem, unchecked
 
@@ -72,10 +73,8 @@ def to_decimal(value: object, owner: str, field: str) -> Decimal:
     elif isinstance(value, int) and not isinstance(value, bool):
         result = Decimal(value)
     elif isinstance(value, str):
-        try:
-            result = Decimal(value.strip())
-        except InvalidOperation:
-            result = Decimal("NaN")
+        read = _as_decimal(value)  # the one reader of decimal text
+        result = read if isinstance(read, Decimal) else Decimal("NaN")
     else:
         raise InvalidInputError(
             owner,
@@ -86,7 +85,12 @@ def to_decimal(value: object, owner: str, field: str) -> Decimal:
         )
     if not result.is_finite():
         raise InvalidInputError(
-            owner, field, expected="a finite decimal amount", found=repr(value), kind=""
+            owner,
+            field,
+            expected="a finite decimal amount",
+            found=repr(value),
+            kind="",
+            hint=number_text_hint([value]),
         )
     return result
 
@@ -145,7 +149,11 @@ def _money(*, upto: str | None = None) -> Validator:
     def check(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
         if not isinstance(value, Decimal) or not value.is_finite():
             raise ConfigError(
-                type(instance).__name__, attribute.name, expected=expected, found=repr(value)
+                type(instance).__name__,
+                attribute.name,
+                expected=expected,
+                found=repr(value),
+                hint=number_text_hint([value]),
             )
         bound = getattr(instance, upto) if upto else None
         if value < 0 or (isinstance(bound, Decimal) and value > bound):

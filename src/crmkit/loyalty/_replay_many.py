@@ -16,7 +16,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from crmkit._spec import check_choice
+from crmkit._spec import check_choice, plain_number_text
 from crmkit._validate import (
     check_not_empty,
     datetime_column,
@@ -189,6 +189,8 @@ def _decimals(texts: list[Any]) -> list[Any]:
     every text and each is finite the values are those of :func:`to_decimal`.
     """
     try:
+        if not all(isinstance(t, str) and plain_number_text(t) for t in texts):
+            raise ValueError  # what Decimal reads but crmkit does not: the checked way
         values = list(map(Decimal, texts))
     except (decimal.InvalidOperation, TypeError, ValueError):
         return [_decimal(t) for t in texts]

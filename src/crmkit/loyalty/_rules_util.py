@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from crmkit._rounding import round_integral
 from crmkit._spec import Custom
+from crmkit._spec import to_decimal as _spec_to_decimal
 from crmkit._validate import as_aware, resolve_timezone
 from crmkit.errors import ConfigError
 
@@ -29,20 +30,11 @@ PERIODS = ("day", "week", "month", "quarter", "year")
 def to_decimal(value: Decimal | int | str) -> Decimal:
     """Convert ints and decimal strings to Decimal; leave anything else for the validator.
 
-    Float is deliberately left unconverted, so that the validator rejects it by name.
+    Float is deliberately left unconverted, so that the validator rejects it by name. Text
+    is read by :func:`crmkit._spec.to_decimal`, the one reader of decimal text.
     """
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, bool):
-        return value  # type: ignore[return-value]  # rejected by check_decimal
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, str):
-        try:
-            return Decimal(value.strip())
-        except decimal.InvalidOperation:
-            return value  # type: ignore[return-value]  # rejected by check_decimal
-    return value  # type: ignore[unreachable]  # floats and others: rejected by check_decimal
+    converted: Decimal = _spec_to_decimal(value)
+    return converted
 
 
 def unchecked(cls: type[_T], /, **values: Any) -> _T:

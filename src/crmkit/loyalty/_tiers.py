@@ -2191,10 +2191,8 @@ def _exact_column(
 
 
 def _to_decimal_or_none(value: int | str) -> Decimal | None:
-    try:
-        return Decimal(value.strip() if isinstance(value, str) else value)
-    except ArithmeticError:
-        return None
+    read = to_decimal(value)  # the one reader of decimal text
+    return read if isinstance(read, Decimal) else None
 
 
 def _finite_decimal(value: object) -> bool:
