@@ -65,7 +65,11 @@ def test_the_one_form_of_a_number(text: str, reads: bool) -> None:
         ("1,234", "'1,234' reads as 1234 with a thousands separator or as 1.234", "where the file"),
         ("1,234,567.5", "'1,234,567.5' has thousands separators", "str.replace(',', '')"),
         ("35,5", "'35,5' has a decimal comma", "str.replace(',', '.')"),
-        ("1.234,56", "'1.234,56' has dots between thousands and a decimal comma", "remove the dots"),
+        (
+            "1.234,56",
+            "'1.234,56' has dots between thousands and a decimal comma",
+            "remove the dots",
+        ),
         ("\uffe520", "'\uffe520' carries a currency sign or unit", "remove it"),
         ("\u00a5 1,234.50", "'\u00a5 1,234.50' carries a currency sign", "remove it"),
         ("20\u5143", "'20\u5143' carries a currency sign or unit", "remove it"),
