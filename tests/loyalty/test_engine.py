@@ -312,6 +312,48 @@ def test_earning_by_tier_replays_as_the_general_path_does(
         assert step == program.replay(events, as_of=ordered[-1].time, on_error="skip")
 
 
+@settings(max_examples=30, deadline=None)
+@given(program=_tier_programs(), miles=_tier_schemes(), drawn=loyalty_event_tables(extras=True))
+def test_earning_by_tier_in_two_currencies_replays_as_the_general_path_does(
+    program: Program, miles: EarningScheme, drawn: tuple[pd.DataFrame, dict[str, list[Any]]]
+) -> None:
+    """Each currency's book earns by its own scheme's tier rates (the tier of the one
+    ladder): the same states, in both currencies, as through the general path."""
+    import attrs
+
+    program = attrs.evolve(
+        program,
+        earning={"points": program.earning_scheme, "miles": miles},
+        expiry={"points": program.expiry_policy, "miles": program.expiry_policy},
+    )
+    table, objects = drawn
+    as_of = max(e.time for events in objects.values() for e in events) + dt.timedelta(days=3)
+    compiled = program.compile()
+    assert compiled.single is not None
+    earners = [c.compile().earner for c in (compiled.single, *compiled.others.values())]
+    fast = {
+        m: program.replay(events, as_of=as_of, on_error="skip") for m, events in objects.items()
+    }
+    rows = replay_many(table, program, as_of=as_of, on_error="skip")
+    tiered = [earner.tiered for earner in earners]
+    for earner in earners:
+        earner.tiered = False
+    try:
+        slow = {
+            m: program.replay(events, as_of=as_of, on_error="skip") for m, events in objects.items()
+        }
+    finally:
+        for earner, flag in zip(earners, tiered, strict=True):
+            earner.tiered = flag
+    for member in objects:
+        assert fast[member] == slow[member]
+        assert fast[member].by_currency["miles"] == slow[member].by_currency["miles"]
+        for event_id, explained in fast[member].earnings.items():
+            assert explained == slow[member].earnings[event_id]
+        for name in _FIGURES:
+            assert rows.loc[member, name] == getattr(slow[member], name), name
+
+
 def test_earner_is_plain_only_when_nothing_about_the_member_counts() -> None:
     """Tier conditions, caps and first-purchase bonuses need the member: the general path."""
     from crmkit.loyalty import Condition, Multiplier, PeriodCap, SignUpBonus
