@@ -125,23 +125,29 @@ def _tier_schemes(draw: st.DrawFn) -> EarningScheme:
     order=loyalty_orders(),
     tier=st.sampled_from([None, *_TIERS]),
     more=st.lists(st.integers(0, 30_000), max_size=3),
+    factors=st.lists(st.sampled_from(["1.25", "1.8", "2"]), max_size=2),
 )
 def test_tiered_earner_reports_what_earn_reports_for_the_tier(
-    scheme: EarningScheme, order: Any, tier: str | None, more: list[int]
+    scheme: EarningScheme, order: Any, tier: str | None, more: list[int], factors: list[str]
 ) -> None:
-    """Points that depend on the member's tier alone: each line's base times the tier's
-    rate, learned from :meth:`EarningScheme.earn` once per tier, gives exactly ``earn``'s
-    figures for a member holding that tier (points, base digits, the split between rules,
+    """Points that depend on the member's tier (and earning privileges) alone: each line's
+    base times the tier's rate, learned from :meth:`EarningScheme.earn` once per tier and
+    privileges held, gives exactly ``earn``'s figures for a member holding that tier and
+    those privileges (points, base digits, the split between rules,
     every line's points and base), also after other orders (the rates are reused), and its
     result on read is ``earn``'s result."""
-    from crmkit.loyalty import MemberContext
+    from crmkit.loyalty import MemberContext, Privilege
 
     earner = Earner(scheme, member_free=False, tier_only=True)
     assert earner.tiered  # (with member_free=False: even one unconditional base rate)
-    member = MemberContext(tier=tier)
+    held = tuple(
+        Privilege(id=f"p{k}", kind="earning_multiplier", value=Decimal(f), tiers=["gold"])
+        for k, f in enumerate(factors)
+    )
+    member = MemberContext(tier=tier, privileges=held)
     for k, c in enumerate(more):  # orders earned before: the tier's rates are kept
         line = PurchaseLine("1", Decimal(c).scaleb(-2))
-        figures = earner.tier_order([line], tier)
+        figures = earner.tier_order([line], tier, held)
         result = scheme.earn(
             order_of(Purchase(f"p{k}", _T, lines=[line]), Decimal(0)), member, timezone=dt.UTC
         )
@@ -153,20 +159,23 @@ def test_tiered_earner_reports_what_earn_reports_for_the_tier(
         member,
         timezone=dt.UTC,
     )
-    points, base, rule_points, built, line_points, line_bases = earner.tier_order(lines, tier)
+    points, base, rule_points, built, line_points, line_bases = earner.tier_order(lines, tier, held)
     assert built is None
     assert (points, str(base), rule_points) == (result.points, str(result.base), result.rule_points)
     assert points == result.qualifying_points
     assert line_points == tuple(lp.points for lp in result.lines)
     assert line_bases is not None
     assert [str(b) for b in line_bases] == [str(lp.base) for lp in result.lines]
-    assert earner.result(purchase, tier) == result
+    assert earner.result(purchase, tier, held) == result
 
 
 def test_earner_is_tiered_only_when_the_tier_alone_counts() -> None:
     """Earning by tier runs the tiered arithmetic only when the rules read the member's
-    tier and nothing else: any other condition, a bonus, a cap, a use limit, points that do
-    not qualify, privileges or several ladders take the general path."""
+    tier (and the multipliers of its privileges) and nothing else: any other condition, a
+    bonus, a cap, a use limit, points that do not qualify, a birthday bonus or several
+    ladders take the general path."""
+    import attrs
+
     from crmkit.loyalty import (
         BaseRate,
         Condition,
@@ -207,13 +216,20 @@ def test_earner_is_tiered_only_when_the_tier_alone_counts() -> None:
     ]
     for scheme in others:
         assert not Earner(scheme, member_free=False, tier_only=True).tiered, scheme
-    privileges = PrivilegeSet(
-        [Privilege(id="x", kind="earning_multiplier", value=2, tiers=["gold"])]
-    )
-    with_privileges = Program(
-        earning=EarningScheme(rules=rules), tiers=ladder, privileges=privileges
-    )
-    assert not with_privileges.compile().earner.tiered
+    # Earning privileges that multiply (Marriott's +25 % for Gold) keep the tiered path;
+    # a birthday bonus (the order's day) or a multiplier whose points do not qualify
+    # (Hilton's elite bonus) does not.
+    multiply = Privilege(id="x", kind="earning_multiplier", value=2, tiers=["gold"])
+    lounge = Privilege(id="l", kind="benefit", tiers=["gold"])
+    for privileges, kept in (
+        ([multiply, lounge], True),
+        ([Privilege(id="b", kind="birthday_bonus", value=2, tiers=["gold"])], False),
+        ([attrs.evolve(multiply, qualifying=False)], False),
+    ):
+        program = Program(
+            earning=EarningScheme(rules=rules), tiers=ladder, privileges=PrivilegeSet(privileges)
+        )
+        assert program.compile().earner.tiered == kept, privileges
     two_ladders = Program(
         earning=EarningScheme(rules=rules), tiers={"status": ladder, "club": ladder}
     )
@@ -253,10 +269,26 @@ def test_earning_by_tier_worked_example() -> None:
 
 @st.composite
 def _tier_programs(draw: st.DrawFn) -> Program:
-    """A program earning by tier on a spend ladder, any pending days and refund rounding."""
-    from crmkit.loyalty import ExpiryPolicy, Tier, TierLadder
+    """A program earning by tier on a spend ladder, any pending days; sometimes with tier
+    privileges: earning multipliers (some dated) and a benefit that earns nothing."""
+    from crmkit.loyalty import ExpiryPolicy, Privilege, PrivilegeSet, Tier, TierLadder
 
+    privileges = None
+    if draw(st.booleans()):
+        chosen = [
+            Privilege(
+                id=f"x{k}",
+                kind="earning_multiplier",
+                value=Decimal(draw(st.integers(100, 250))).scaleb(-2),
+                tiers=draw(st.lists(st.sampled_from(_TIERS[1:]), min_size=1, unique=True)),
+                start=draw(st.sampled_from([None, dt.date(2025, 3, 1)])),
+            )
+            for k in range(draw(st.integers(1, 2)))
+        ]
+        chosen.append(Privilege(id="lounge", kind="benefit", tiers=["gold"]))
+        privileges = PrivilegeSet(chosen)
     return Program(
+        privileges=privileges,
         timezone=draw(st.sampled_from(["UTC", "Asia/Shanghai"])),
         earning=draw(_tier_schemes()),
         expiry=ExpiryPolicy.after_months(2),

@@ -10,9 +10,10 @@ it computes the figures of :meth:`EarningScheme.earn` directly, in the same exac
 ``Decimal`` arithmetic (:meth:`Earner.plain_order`), and the full :class:`EarningResult`
 (the explanation) is built only when read. When they depend on the member's tier alone
 (base rates and multipliers whose conditions name tiers, nothing else: "gold earns 2 per
-yuan, silver x1.5"), every line earns its base times a rate of the tier, which the earner
-learns once per tier from :meth:`EarningScheme.earn` itself and applies the same way
-(:meth:`Earner.tier_order`). Otherwise it asks the ledger for the member's context and
+yuan, silver x1.5"; and the earning multipliers the tier's privileges give: "Gold +80 %"),
+every line earns its base times a rate of the tier, which the earner learns once per tier
+and set of earning privileges from :meth:`EarningScheme.earn` itself and applies the same
+way (:meth:`Earner.tier_order`). Otherwise it asks the ledger for the member's context and
 runs :meth:`EarningScheme.earn`. The tests hold them equal on generated orders
 (``tests/loyalty/test_engine.py``).
 """
@@ -21,11 +22,12 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 
 from crmkit._rounding import largest_remainder
 from crmkit.loyalty._events import Purchase, PurchaseLine
+from crmkit.loyalty._privileges import Privilege
 from crmkit.loyalty._rules import (
     BaseRate,
     EarningResult,
@@ -38,7 +40,7 @@ from crmkit.loyalty._rules import (
 )
 from crmkit.loyalty._rules_util import EXACT, round_points, unchecked
 
-__all__ = ["Earned", "Earner", "order_of"]
+__all__ = ["Earned", "Earner", "linear_privileges", "order_of"]
 
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
@@ -100,9 +102,10 @@ class Earner:
         scheme: The point currency's earning scheme.
         member_free: Whether the program's earning reads nothing about the member (no
             tier conditions or privileges); the earner then also checks the scheme.
-        tier_only: Whether the program's earning reads the member's tier on one ladder and
-            nothing else about the member (no privileges); the earner then checks whether
-            the scheme's points are the base times a rate of the tier (:attr:`tiered`).
+        tier_only: Whether the program's earning reads the member's tier on one ladder (and
+            the earning multipliers of its privileges) and nothing else about the member;
+            the earner then checks whether the scheme's points are the base times a rate of
+            the tier (:attr:`tiered`).
 
     Examples:
         >>> import datetime as dt
@@ -167,8 +170,9 @@ class Earner:
         self.singles: dict[int, tuple[tuple[tuple[str, int], ...], tuple[int, ...]]] = {}
         #: Whether orders are earned by :meth:`tier_order` (points = base x a tier's rate).
         self.tiered = not self.plain and tier_only and _linear_by_tier(scheme)
-        #: Tier -> what it earns per unit of base (learned on first use).
-        self.rates: dict[str | None, TierRates] = {}
+        #: (tier, earning privileges' ids) -> what it earns per unit of base (learned on
+        #: first use).
+        self.rates: dict[tuple[str | None, tuple[str, ...]], TierRates] = {}
 
     def earn(
         self,
@@ -227,18 +231,24 @@ class Earner:
             rule_points = ((rule_id, total),) if rule_exact > 0 else ()
             return total, sum(bases, _ZERO), rule_points, None, tuple(whole), tuple(bases)
 
-    def tier_order(self, lines: Sequence[PurchaseLine], tier: str | None) -> Earned:
+    def tier_order(
+        self,
+        lines: Sequence[PurchaseLine],
+        tier: str | None,
+        privileges: tuple[Privilege, ...] = (),
+    ) -> Earned:
         """What :meth:`EarningScheme.earn` reports for an order a member holding ``tier`` paid.
 
         Only for a :attr:`tiered` earner and an order paid without points: each line earns
-        its base times the tier's rate (what one unit of base earns, from
-        :meth:`EarningScheme.earn`), rounded as the scheme rounds, and each rule's points
-        are its exact points over the order, split from the total by largest remainder, as
-        :meth:`EarningScheme.earn` does.
+        its base times the rate of the tier and the earning ``privileges`` held (what one
+        unit of base earns, from :meth:`EarningScheme.earn`), rounded as the scheme rounds,
+        and each rule's points are its exact points over the order, split from the total by
+        largest remainder, as :meth:`EarningScheme.earn` does.
         """
-        rates = self.rates.get(tier)
+        key = (tier, tuple([p.id for p in privileges]))
+        rates = self.rates.get(key)
         if rates is None:
-            rates = self.rates[tier] = self._rates_of(tier)
+            rates = self.rates[key] = self._rates_of(tier, privileges)
         rate = rates.rate
         if len(lines) == 1:
             # The common single-line order, in EXACT's arithmetic without switching contexts.
@@ -266,8 +276,8 @@ class Earner:
         rule_points = rates.split(total) if base > 0 else ()
         return total, base, rule_points, None, whole, bases
 
-    def _rates_of(self, tier: str | None) -> TierRates:
-        """What ``tier`` earns per unit of base: one line of base 1 earned by the scheme."""
+    def _rates_of(self, tier: str | None, privileges: tuple[Privilege, ...]) -> TierRates:
+        """What ``tier`` with ``privileges`` earns per unit of base: one line of base 1."""
         line = unchecked(
             OrderLine,
             line_id="1",
@@ -280,21 +290,40 @@ class Earner:
         order = unchecked(
             Order, order_id="", time=_EPOCH, lines=(line,), channel="", points_tender=_ZERO
         )
-        earned = self.scheme.earn(order, MemberContext(tier=tier), timezone=dt.UTC).lines[0]
+        member = MemberContext(tier=tier, privileges=privileges)
+        earned = self.scheme.earn(order, member, timezone=dt.UTC).lines[0]
         shares: dict[str, Decimal] = {}
         for part in earned.components:
             shares[part.rule_id] = shares.get(part.rule_id, _ZERO) + part.points
         return TierRates(earned.exact, shares)
 
-    def result(self, event: Purchase, tier: str | None = None) -> EarningResult:
-        """The full :class:`EarningResult` of a purchase this earner earned (``tier``: held then).
+    def result(
+        self,
+        event: Purchase,
+        tier: str | None = None,
+        privileges: tuple[Privilege, ...] = (),
+    ) -> EarningResult:
+        """The full :class:`EarningResult` of a purchase this earner earned.
 
-        For a :attr:`plain` earner the tier is not read; for a :attr:`tiered` one it is the
-        tier the member held. It depends on the order and the tier alone (the zone only
-        labels it), so it is built on read.
+        For a :attr:`plain` earner the tier is not read; for a :attr:`tiered` one ``tier``
+        and ``privileges`` are what the member held then. It depends on the order and those
+        alone (the zone only labels it), so it is built on read.
         """
-        member = MemberContext(tier=tier) if self.tiered else None
+        member = MemberContext(tier=tier, privileges=privileges) if self.tiered else None
         return self.scheme.earn(order_of(event, _ZERO), member, timezone=dt.UTC)
+
+
+def linear_privileges(privileges: Iterable[Privilege]) -> bool:
+    """Whether privileges change a member's earning by a factor alone, if at all.
+
+    A birthday bonus reads the order's day and the birth date; an earning multiplier whose
+    points do not qualify makes the qualifying points differ from the points: either takes
+    the general path.
+    """
+    return all(
+        p.kind != "birthday_bonus" and (p.kind != "earning_multiplier" or p.qualifying)
+        for p in privileges
+    )
 
 
 def _linear_by_tier(scheme: EarningScheme) -> bool:

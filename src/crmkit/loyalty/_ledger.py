@@ -52,6 +52,7 @@ from crmkit.loyalty._tiers import TierLadder, TierStatus, TierTracker
 from crmkit.loyalty._yearly import YearlyBonuses
 
 if TYPE_CHECKING:
+    from crmkit.loyalty._privileges import Privilege
     from crmkit.loyalty._program import Program
 
 __all__ = ["Book", "Lot", "Posting", "sort_events"]
@@ -375,14 +376,16 @@ class Book(YearlyBonuses):
         tender_points = 0
         earner = self.earner
         tier = None
+        privileges: tuple[Privilege, ...] = ()
         if event.tenders:
             tender_points = self._check_tender(event)
             earned = earner.earn(event, self._context, self.zone)
         elif earner.plain:
             earned = earner.plain_order(event.lines)
         elif earner.tiered:
-            tier = self._tier_now()
-            earned = earner.tier_order(event.lines, tier)
+            tier, privileges = self._held()
+            privileges = tuple([p for p in privileges if p.kind == "earning_multiplier"])
+            earned = earner.tier_order(event.lines, tier, privileges)
         else:
             earned = earner.earn(event, self._context, self.zone)
         points, base, rule_points = earned[0], earned[1], earned[2]
@@ -392,8 +395,8 @@ class Book(YearlyBonuses):
             # Which limited rules this order used (max_uses, rule 10).
             self.rule_uses.extend((now, rule) for rule, _ in rule_points)
         bought = _Bought(event, earned, earner)
-        if tier is not None:
-            bought.tier = tier  # what its explanation is built for, on read
+        if earner.tiered:  # what its explanation is built for, on read
+            bought.tier, bought.privileges = tier, privileges
         self.bought[event_id] = bought
         self.orders += 1
         if tender_points:
@@ -463,15 +466,21 @@ class Book(YearlyBonuses):
             )
         return points
 
-    def _tier_now(self) -> str | None:
-        """The tier held now on the program's one ladder (None without one).
+    def _held(self) -> tuple[str | None, tuple[Privilege, ...]]:
+        """The tier held now on the program's one ladder and the privileges it gives.
 
-        For a tiered earner: the tracker is brought up to now without building a TierStatus.
+        The tracker is brought up to now without building a TierStatus; None and () without
+        a ladder.
         """
         if self.program.tiers is None:
-            return None
+            return None, ()
         now = self.now
-        return self._tracker_at(now)._tier_at(now)
+        tracker = self._tracker_at(now)
+        tier = tracker._tier_at(now)
+        privileges = self.compiled.privileges
+        if privileges is None:
+            return tier, ()
+        return tier, privileges.active(tracker.history, now, timezone=self.zone)
 
     def _context(self, event: Purchase) -> MemberContext:
         compiled = self.compiled
@@ -492,12 +501,7 @@ class Book(YearlyBonuses):
                 tier = next(iter(names.values()))
                 ladder_tiers = tuple(f"{name}:{held}" for name, held in names.items())
             else:
-                tracker = self._tracker_at(now)
-                tier = tracker._tier_at(now)
-                if compiled.privileges is not None:
-                    privileges = compiled.privileges.active(
-                        tracker.history, now, timezone=self.zone
-                    )
+                tier, privileges = self._held()
         period_points: dict[str, int] = {}
         if self.uses_caps:
             period_points = self.scheme.period_to_date(

@@ -39,7 +39,7 @@ from crmkit._spec import timezone as spec_timezone
 from crmkit._spec import to_decimal as spec_to_decimal
 from crmkit._validate import as_aware, resolve_timezone
 from crmkit.errors import ConfigError, InvalidInputError, LedgerError
-from crmkit.loyalty._engine import Earner
+from crmkit.loyalty._engine import Earner, linear_privileges
 from crmkit.loyalty._events import Event
 from crmkit.loyalty._expiry import ExpiryPolicy
 from crmkit.loyalty._ledger import EVENT_TYPES, FANNED_HANDLERS, Book, sort_events
@@ -761,8 +761,10 @@ class CompiledProgram:
         self.earner = Earner(
             self.scheme,
             member_free=not self.uses_tier,
-            # The member's tier on one ladder is all its earning may read.
-            tier_only=program.privileges is None and not isinstance(program.tiers, dict),
+            # The member's tier on one ladder (and the factors of its privileges) is all its
+            # earning may read.
+            tier_only=not isinstance(program.tiers, dict)
+            and (program.privileges is None or linear_privileges(program.privileges.privileges)),
         )
 
     @property

@@ -25,6 +25,7 @@ from crmkit.loyalty._lots import LotBook, _Debit, _Lot
 if TYPE_CHECKING:
     from crmkit.loyalty._engine import Earned, Earner
     from crmkit.loyalty._events import CancelRedemption, Purchase, Refund
+    from crmkit.loyalty._privileges import Privilege
     from crmkit.loyalty._rules import EarningResult, OrderBonus
 
 __all__ = ["ReversalBook"]
@@ -48,6 +49,7 @@ class _Bought:
     tender: str | None = None  # the debit of its points tender (the purchase's id)
     _built: EarningResult | None = None  # a plain earner's result, built on first read
     tier: str | None = None  # the tier a tiered earner earned it for
+    privileges: tuple[Privilege, ...] = ()  # and the earning privileges held then
     qty_refunded: dict[str, int]
     line_points: dict[str, int]
     line_base: dict[str, Decimal]
@@ -75,7 +77,7 @@ class _Bought:
         if result is None:
             result = self._built
             if result is None:
-                result = self._built = self.earner.result(self.event, self.tier)
+                result = self._built = self.earner.result(self.event, self.tier, self.privileges)
         return result
 
     def unpack(self, threshold_bonuses: Mapping[str, OrderBonus] | None = None) -> None:

@@ -511,6 +511,11 @@ def _to_period_points(
     return tuple(sorted(dict(value).items()))
 
 
+def _privilege_tuple(value: Iterable[Privilege]) -> tuple[Privilege, ...]:
+    """Converter: the privileges as a tuple (the items are checked by the class)."""
+    return tuple(value)
+
+
 @attrs.frozen(kw_only=True)
 class MemberContext:
     """What the earning rules need to know about the member at the order time.
@@ -549,7 +554,7 @@ class MemberContext:
     period_points: tuple[tuple[str, int], ...] = attrs.field(
         default=(), converter=_to_period_points
     )
-    privileges: tuple[Privilege, ...] = attrs.field(default=(), converter=tuple)
+    privileges: tuple[Privilege, ...] = attrs.field(default=(), converter=_privilege_tuple)
     ladder_tiers: tuple[str, ...] = attrs.field(default=(), converter=to_str_tuple)
     rule_uses: tuple[tuple[str, int], ...] = attrs.field(default=(), converter=_to_period_points)
 
