@@ -796,14 +796,21 @@ def loyalty_programs(draw: st.DrawFn) -> object:
     elif tiers is not None and expiry.kind == "inactivity" and draw(st.booleans()):
         # Rule 5 under inactivity (branch loygaps): no deadline while gold is held.
         expiry = expiry.per_tier({"gold": ExpiryPolicy.never()})
+    earning = EarningScheme.base_rate(
+        draw(st.sampled_from(["1", "0.5", "2.5"])),
+        refund_rounding=draw(st.sampled_from(["floor", "ceiling"])),
+        refund_rounding_scope=draw(st.sampled_from(["per_line", "per_order"])),
+    )
+    if tiers is not None and draw(st.booleans()):
+        # Earning by tier ("gold x1.5"): the compiled earner's tier rates (session 7).
+        from crmkit.loyalty import Condition, Multiplier
+
+        gold = Multiplier(id="gold", factor="1.5", when=Condition(tiers=["gold"]))
+        earning = attrs.evolve(earning, rules=(*earning.rules, gold))
     return Program(
         timezone=draw(timezones),
         tender=draw(st.none() | ledger_tender_policies()),
-        earning=EarningScheme.base_rate(
-            draw(st.sampled_from(["1", "0.5", "2.5"])),
-            refund_rounding=draw(st.sampled_from(["floor", "ceiling"])),
-            refund_rounding_scope=draw(st.sampled_from(["per_line", "per_order"])),
-        ),
+        earning=earning,
         expiry=expiry,
         shortfall=draw(st.sampled_from(["forfeit", "debt", "cash_offset", "balance_then_cash"])),
         pending_days=draw(st.sampled_from([0, 0, 7])),
