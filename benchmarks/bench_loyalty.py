@@ -15,7 +15,8 @@ Every member has 200 events: an enrolment, then a repeating mix of purchases (1-
 refunds (whole or one line), redemptions, cancellations and adjustments over a year,
 replayed under a retail program (1 point per yuan, 12-month expiry, 7-day return window,
 three spend-based tiers, a catalogue); ``replay_many_tiers`` replays a tenth of the members
-under the same program earning by tier (gold 2 points per yuan, silver x1.5).
+under the same program earning by tier (gold 2 points per yuan, silver x1.5), and
+``replay_many_privileges`` a tenth under it with tier privileges that multiply earning.
 
 ``--against DIR`` measures ``replay_many`` on the same table with the code in ``DIR`` (a
 checkout's ``src``, e.g. ``git archive <commit> src | tar -x -C /tmp/old`` gives
@@ -46,6 +47,7 @@ CASES = {
     "replay_many": "replay_many, N members x 200 events, frame -> states (all members)",
     "replay_many_2": "replay_many(workers=2), the same (all members; CPU of both workers)",
     "replay_many_tiers": "replay_many, earning by tier (gold 2x, silver x1.5), N/10 members",
+    "replay_many_privileges": "replay_many, tier privileges gold x1.8, silver x1.2, N/10 members",
 }
 
 # One cycle of 20 event kinds; 'R' refunds the purchase before it, 'C' cancels the
@@ -53,15 +55,18 @@ CASES = {
 CYCLE = "PPPRPPXCPPPPAPPXPPPP"
 
 
-def program(*, by_tier: bool = False) -> object:
+def program(*, by_tier: bool = False, privileges: bool = False) -> object:
     """The bench program; ``by_tier``: gold members earn 2 points per yuan and silver ones
-    1.5x, so every purchase reads the member's tier and earns by the general rules."""
+    1.5x, so every purchase reads the member's tier; ``privileges``: the tiers' privileges
+    multiply earning instead (gold x1.8, silver x1.2), beside a benefit that earns nothing."""
     from crmkit.loyalty import (
         BaseRate,
         Condition,
         EarningScheme,
         ExpiryPolicy,
         Multiplier,
+        Privilege,
+        PrivilegeSet,
         Program,
         Tier,
         TierLadder,
@@ -91,6 +96,15 @@ def program(*, by_tier: bool = False) -> object:
         ),
         catalogue={"coupon": {"*": 300, "gold": 250}},
         pending_days=7,
+        privileges=PrivilegeSet(
+            [
+                Privilege(id="gold-x", kind="earning_multiplier", value="1.8", tiers=["gold"]),
+                Privilege(id="silver-x", kind="earning_multiplier", value="1.2", tiers=["silver"]),
+                Privilege(id="lounge", kind="benefit", tiers=["gold"]),
+            ]
+        )
+        if privileges
+        else None,
     )
 
 
@@ -194,15 +208,15 @@ def run_case(case: str, n_members: int) -> dict[str, float]:
             seconds = (time.process_time() - t0) / reps
         count = 1
     else:
-        if case == "replay_many_tiers":
-            club = program(by_tier=True)
+        if case in ("replay_many_tiers", "replay_many_privileges"):
+            club = program(by_tier=case == "replay_many_tiers", privileges="privileges" in case)
             n_members = max(n_members // 10, 1)
         table = frame(n_members)
         as_of = table["time"].max()  # type: ignore[index]
         t0 = time.process_time()
         if case == "frame_to_events":
             events_from_frame(table, club)  # type: ignore[arg-type]
-        elif case in ("replay_many", "replay_many_tiers"):
+        elif case in ("replay_many", "replay_many_tiers", "replay_many_privileges"):
             replay_many(table, club, as_of=as_of, on_error="skip")  # type: ignore[arg-type]
         else:
             wall = time.perf_counter()
