@@ -805,7 +805,12 @@ def loyalty_programs(draw: st.DrawFn) -> object:
         # Earning by tier ("gold x1.5"): the compiled earner's tier rates (session 7).
         from crmkit.loyalty import Condition, Multiplier
 
-        gold = Multiplier(id="gold", factor="1.5", when=Condition(tiers=["gold"]))
+        gold = Multiplier(
+            id="gold",
+            factor="1.5",
+            when=Condition(tiers=["gold"]),
+            qualifying=draw(st.booleans()),  # Hilton: the bonus earns, status on base points
+        )
         earning = attrs.evolve(earning, rules=(*earning.rules, gold))
     return Program(
         timezone=draw(timezones),

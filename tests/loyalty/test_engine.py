@@ -65,7 +65,10 @@ def test_plain_earner_reports_what_earn_reports(scheme: EarningScheme, order: An
         order.__class__(order.order_id, _T, order.lines, channel=order.channel),
         timezone=dt.UTC,
     )
-    points, base, rule_points, built, line_points, line_bases = earner.plain_order(lines)
+    points, base, rule_points, built, line_points, line_bases, qualifying = earner.plain_order(
+        lines
+    )
+    assert qualifying == points == result.qualifying_points
     assert built is None
     assert (points, str(base), rule_points) == (result.points, str(result.base), result.rule_points)
     assert line_points == tuple(lp.points for lp in result.lines)
@@ -97,6 +100,7 @@ def _tier_schemes(draw: st.DrawFn) -> EarningScheme:
                     rate=Decimal(draw(st.integers(0, 400))).scaleb(-2),
                     stacking=draw(st.sampled_from(["add", "max", "first"])),
                     when=when(),
+                    qualifying=draw(st.sampled_from([True, True, True, False])),
                 )
             )
         else:
@@ -106,6 +110,7 @@ def _tier_schemes(draw: st.DrawFn) -> EarningScheme:
                     factor=Decimal(draw(st.integers(100, 300))).scaleb(-2),
                     stacking=draw(st.sampled_from(["add", "multiply", "max", "first"])),
                     when=when(),
+                    qualifying=draw(st.sampled_from([True, True, True, False])),
                 )
             )
     if draw(st.booleans()):
@@ -141,7 +146,13 @@ def test_tiered_earner_reports_what_earn_reports_for_the_tier(
     earner = Earner(scheme, member_free=False, tier_only=True)
     assert earner.tiered  # (with member_free=False: even one unconditional base rate)
     held = tuple(
-        Privilege(id=f"p{k}", kind="earning_multiplier", value=Decimal(f), tiers=["gold"])
+        Privilege(
+            id=f"p{k}",
+            kind="earning_multiplier",
+            value=Decimal(f),
+            tiers=["gold"],
+            qualifying=k == 0,  # a second one earns without qualifying (Hilton's bonus)
+        )
         for k, f in enumerate(factors)
     )
     member = MemberContext(tier=tier, privileges=held)
@@ -159,21 +170,24 @@ def test_tiered_earner_reports_what_earn_reports_for_the_tier(
         member,
         timezone=dt.UTC,
     )
-    points, base, rule_points, built, line_points, line_bases = earner.tier_order(lines, tier, held)
+    figures = earner.tier_order(lines, tier, held)
+    points, base, rule_points, built, line_points, line_bases, qualifying = figures
     assert built is None
     assert (points, str(base), rule_points) == (result.points, str(result.base), result.rule_points)
-    assert points == result.qualifying_points
-    assert line_points == tuple(lp.points for lp in result.lines)
-    assert line_bases is not None
-    assert [str(b) for b in line_bases] == [str(lp.base) for lp in result.lines]
+    assert qualifying == result.qualifying_points
+    if qualifying == points and line_points is not None:
+        assert line_points == tuple(lp.points for lp in result.lines)
+        assert line_bases is not None
+        assert [str(b) for b in line_bases] == [str(lp.base) for lp in result.lines]
+    else:  # some points do not qualify: the line figures come from the result, on read
+        assert (line_points, line_bases) == (None, None)
     assert earner.result(purchase, tier, held) == result
 
 
 def test_earner_is_tiered_only_when_the_tier_alone_counts() -> None:
     """Earning by tier runs the tiered arithmetic only when the rules read the member's
     tier (and the multipliers of its privileges) and nothing else: any other condition, a
-    bonus, a cap, a use limit, points that do not qualify, a birthday bonus or several
-    ladders take the general path."""
+    bonus, a cap, a use limit, a birthday bonus or several ladders take the general path."""
     import attrs
 
     from crmkit.loyalty import (
@@ -200,7 +214,6 @@ def test_earner_is_tiered_only_when_the_tier_alone_counts() -> None:
         EarningScheme(rules=rules, caps=[PeriodCap("month", 100)]),
         EarningScheme(rules=rules, max_points_per_order=50),
         EarningScheme(rules=[rules[0], Multiplier(id="g", factor=2, when=gold, max_uses=1)]),
-        EarningScheme(rules=[rules[0], Multiplier(id="g", factor=2, when=gold, qualifying=False)]),
         EarningScheme(
             rules=[
                 rules[0],
@@ -216,15 +229,15 @@ def test_earner_is_tiered_only_when_the_tier_alone_counts() -> None:
     ]
     for scheme in others:
         assert not Earner(scheme, member_free=False, tier_only=True).tiered, scheme
-    # Earning privileges that multiply (Marriott's +25 % for Gold) keep the tiered path;
-    # a birthday bonus (the order's day) or a multiplier whose points do not qualify
-    # (Hilton's elite bonus) does not.
+    # Earning privileges that multiply (Marriott's +25 % for Gold) keep the tiered path, and
+    # so do those whose points do not qualify (Hilton's elite bonus); a birthday bonus (it
+    # reads the order's day) does not.
     multiply = Privilege(id="x", kind="earning_multiplier", value=2, tiers=["gold"])
     lounge = Privilege(id="l", kind="benefit", tiers=["gold"])
     for privileges, kept in (
         ([multiply, lounge], True),
         ([Privilege(id="b", kind="birthday_bonus", value=2, tiers=["gold"])], False),
-        ([attrs.evolve(multiply, qualifying=False)], False),
+        ([attrs.evolve(multiply, qualifying=False)], True),  # (Hilton: status on base points)
     ):
         program = Program(
             earning=EarningScheme(rules=rules), tiers=ladder, privileges=PrivilegeSet(privileges)
@@ -282,6 +295,7 @@ def _tier_programs(draw: st.DrawFn) -> Program:
                 value=Decimal(draw(st.integers(100, 250))).scaleb(-2),
                 tiers=draw(st.lists(st.sampled_from(_TIERS[1:]), min_size=1, unique=True)),
                 start=draw(st.sampled_from([None, dt.date(2025, 3, 1)])),
+                qualifying=draw(st.booleans()),
             )
             for k in range(draw(st.integers(1, 2)))
         ]
@@ -515,7 +529,7 @@ def test_one_line_orders_through_one_earner_report_what_earn_reports(
         result = scheme.earn(
             order_of(Purchase(f"p{k}", _T, lines=[line]), Decimal(0)), timezone=dt.UTC
         )
-        points, base, rule_points, _, line_points, line_bases = earner.plain_order([line])
+        points, base, rule_points, _, line_points, line_bases, _ = earner.plain_order([line])
         assert (points, str(base), rule_points) == (
             result.points,
             str(result.base),

@@ -59,14 +59,39 @@ class TierRates:
     factor, so one split serves every order of that total).
     """
 
-    __slots__ = ("rate", "rules", "shares", "splits")
+    __slots__ = ("counted", "other", "parts", "rate", "rules", "shares", "splits")
 
-    def __init__(self, rate: Decimal, shares: dict[str, Decimal]) -> None:
+    def __init__(self, rate: Decimal, shares: dict[str, Decimal], excluded: frozenset[str]) -> None:
         self.rate = rate
         earning = [(rule, share) for rule, share in shares.items() if share > 0]
         self.rules = tuple(rule for rule, _ in earning)
         self.shares = [share for _, share in earning]
         self.splits: dict[int, tuple[tuple[str, int], ...]] = {}
+        #: The parts of ``rate`` that qualify for tiers and that do not (``excluded``:
+        #: rules and privileges whose points do not qualify).
+        self.counted = sum((x for r, x in shares.items() if r not in excluded), _ZERO)
+        self.other = sum((x for r, x in shares.items() if r in excluded), _ZERO)
+        #: A line's points -> its qualifying points (the same split on every base > 0).
+        self.parts: dict[int, int] = {}
+
+    def qualifying(self, points: int) -> int:
+        """The qualifying points of a line of ``points`` points (its base above 0).
+
+        As :meth:`EarningScheme.earn` splits them: largest remainder of the line's exact
+        qualifying and other points (the base times ``counted`` and ``other``).
+        """
+        if points == 0:
+            return 0
+        part = self.parts.get(points)
+        if part is None:
+            if len(self.parts) >= _SINGLES_SIZE:
+                self.parts.clear()
+            if self.counted:
+                part = largest_remainder(points, [self.counted, self.other])[0]
+            else:
+                part = 0
+            self.parts[points] = part
+        return part
 
     def split(self, total: int) -> tuple[tuple[str, int], ...]:
         """``rule_points`` of an order of ``total`` points and a base above 0."""
@@ -83,8 +108,9 @@ class TierRates:
 
 
 #: What earning a purchase gives the ledger: ``(points, base, rule_points, result,
-#: line_points, line_bases)``; ``result`` is None when it is built on read, and the
-#: per-line figures are None when the result holds them.
+#: line_points, line_bases, qualifying)``; ``result`` is None when it is built on read,
+#: the per-line figures are None when the result holds them (built on read when they are
+#: needed), and ``qualifying`` is the points that count toward tiers.
 Earned = tuple[
     int,
     Decimal,
@@ -92,6 +118,7 @@ Earned = tuple[
     EarningResult | None,
     tuple[int, ...] | None,
     tuple[Decimal, ...] | None,
+    int,
 ]
 
 
@@ -113,7 +140,7 @@ class Earner:
         >>> earner = Earner(EarningScheme.base_rate(2), member_free=True)
         >>> p = Purchase("p1", dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
         ...              lines=[PurchaseLine("1", "10.50"), PurchaseLine("2", "4")])
-        >>> points, base, rule_points, result, line_points, line_bases = earner.plain_order(p.lines)
+        >>> points, base, rule_points, result, line_points, line_bases, _ = earner.plain_order(p.lines)
         >>> points, base, rule_points, line_points
         (29, Decimal('14.50'), (('base', 29),), (21, 8))
         >>> earner.result(p).points
@@ -190,7 +217,15 @@ class Earner:
         order = order_of(event, event.points_tender_amount if event.tenders else _ZERO)
         result = self.scheme.earn(order, context(event), timezone=zone)
         # ``spend``: the qualifying spend, the earning base less excluded lines (rule 2).
-        return result.points, result.spend, result.rule_points, result, None, None
+        return (
+            result.points,
+            result.spend,
+            result.rule_points,
+            result,
+            None,
+            None,
+            result.qualifying_points,
+        )
 
     def plain_order(self, lines: Sequence[PurchaseLine]) -> Earned:
         """The figures :meth:`EarningScheme.earn` reports for an order paid without points.
@@ -211,9 +246,9 @@ class Earner:
                     if len(self.singles) >= _SINGLES_SIZE:
                         self.singles.clear()
                     shared = self.singles[total] = (((rule_id, total),), (total,))
-                return total, EXACT.add(_ZERO, base), shared[0], None, shared[1], (base,)
+                return total, EXACT.add(_ZERO, base), shared[0], None, shared[1], (base,), total
             rule_points = ((rule_id, total),) if x > 0 else ()
-            return total, EXACT.add(_ZERO, base), rule_points, None, (total,), (base,)
+            return total, EXACT.add(_ZERO, base), rule_points, None, (total,), (base,), total
         with decimal.localcontext(EXACT):
             if self.gross:
                 bases = [line.amount for line in lines]
@@ -229,7 +264,8 @@ class Earner:
                 rule_exact += x
             total = sum(whole)
             rule_points = ((rule_id, total),) if rule_exact > 0 else ()
-            return total, sum(bases, _ZERO), rule_points, None, tuple(whole), tuple(bases)
+            base = sum(bases, _ZERO)
+            return total, base, rule_points, None, tuple(whole), tuple(bases), total
 
     def tier_order(
         self,
@@ -274,7 +310,12 @@ class Earner:
         # Each rule's exact points over the order are the base times its share: none earn
         # on a base of 0 (bases are never negative).
         rule_points = rates.split(total) if base > 0 else ()
-        return total, base, rule_points, None, whole, bases
+        if not rates.other:
+            return total, base, rule_points, None, whole, bases, total
+        # Some points do not qualify for tiers: each line's qualifying part of its points
+        # (the split of the result; its line figures are built on read when needed).
+        qualifying = sum([rates.qualifying(points) for points in whole])
+        return total, base, rule_points, None, None, None, qualifying
 
     def _rates_of(self, tier: str | None, privileges: tuple[Privilege, ...]) -> TierRates:
         """What ``tier`` with ``privileges`` earns per unit of base: one line of base 1."""
@@ -295,7 +336,10 @@ class Earner:
         shares: dict[str, Decimal] = {}
         for part in earned.components:
             shares[part.rule_id] = shares.get(part.rule_id, _ZERO) + part.points
-        return TierRates(earned.exact, shares)
+        excluded = self.scheme._engine().not_qualifying | {
+            f"privilege:{p.id}" for p in privileges if not p.qualifying
+        }
+        return TierRates(earned.exact, shares, excluded)
 
     def result(
         self,
@@ -316,14 +360,9 @@ class Earner:
 def linear_privileges(privileges: Iterable[Privilege]) -> bool:
     """Whether privileges change a member's earning by a factor alone, if at all.
 
-    A birthday bonus reads the order's day and the birth date; an earning multiplier whose
-    points do not qualify makes the qualifying points differ from the points: either takes
-    the general path.
+    A birthday bonus reads the order's day and the birth date: it takes the general path.
     """
-    return all(
-        p.kind != "birthday_bonus" and (p.kind != "earning_multiplier" or p.qualifying)
-        for p in privileges
-    )
+    return all(p.kind != "birthday_bonus" for p in privileges)
 
 
 def _linear_by_tier(scheme: EarningScheme) -> bool:
@@ -331,16 +370,15 @@ def _linear_by_tier(scheme: EarningScheme) -> bool:
 
     So it is when the scheme's order rules are base rates and multipliers whose conditions
     name tiers and nothing else (no channel, window, birthday or line filter, no use
-    limit), with no caps, order maximum, first-purchase bonus or qualifying filters, and
-    every rule's points qualify: then a rule's points on a line are the line's base times
-    a factor of the tier, whatever the stacking.
+    limit), with no caps, order maximum, first-purchase bonus or qualifying filters: then
+    a rule's points on a line are the line's base times a factor of the tier, whatever the
+    stacking (and its qualifying part too, where some rules' points do not qualify).
     """
     if (
         scheme.uses_prior_orders
         or scheme.caps
         or scheme.max_points_per_order is not None
         or scheme.qualifying.has_line_filter
-        or not scheme.all_points_qualify
     ):
         return False
     for rule in scheme.rules:

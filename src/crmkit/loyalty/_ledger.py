@@ -390,7 +390,7 @@ class Book(YearlyBonuses):
             earned = earner.earn(event, self._context, self.zone)
         points, base, rule_points = earned[0], earned[1], earned[2]
         # Qualifying points: rules with ``qualifying=False`` earn but do not qualify.
-        qualifying = points if earned[3] is None else earned[3].qualifying_points
+        qualifying = earned[6]
         if self.uses_limits and earned[3] is not None:
             # Which limited rules this order used (max_uses, rule 10).
             self.rule_uses.extend((now, rule) for rule, _ in rule_points)
