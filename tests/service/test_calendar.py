@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from dateutil.rrule import YEARLY, rrule
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.service import BusinessCalendar, announced_years, country_holidays
@@ -644,6 +646,34 @@ def test_a_chinese_year_without_its_notice_is_refused() -> None:
     assert len(country_holidays("DE", 2040)) >= 9
     with pytest.raises(ConfigError, match="'unannounced' must be one of"):
         country_holidays("CN", last, unannounced="guess")
+
+
+@given(year=st.integers(1990, 2040))
+@settings(max_examples=60, deadline=None)
+def test_a_chinese_year_is_refused_exactly_when_its_notice_is_missing(year: int) -> None:
+    """Refused <=> outside the announced years; every announced year has the notice's
+    make-up working days (the sign that ``holidays`` holds that year's arrangement)."""
+    first, last = announced_years("CN") or (0, -1)
+    office_cn = office("Asia/Shanghai")
+    if first <= year <= last:
+        cal = office_cn.with_country_holidays("CN", year)
+        assert country_holidays("CN", year) == tuple(d for d in cal.holidays)
+        assert any(day.year == year for day, _ in cal.overrides)  # a make-up working day
+    else:
+        with pytest.raises(ConfigError, match=rf"found \[{year}\]"):
+            office_cn.with_country_holidays("CN", year)
+        assert country_holidays("CN", year, unannounced="statutory")
+
+
+def test_announced_years_refuses_bad_arguments_by_name() -> None:
+    with pytest.raises(ConfigError, match=r"announced_years\(\): parameter 'country'"):
+        announced_years(5)  # type: ignore[arg-type]
+    with pytest.raises(
+        ConfigError, match=r"announced_years\(\): parameter 'country' must be a country"
+    ):
+        announced_years("XX")
+    with pytest.raises(ConfigError, match="'subdiv'"):
+        announced_years("CN", subdiv="")
 
 
 # ------------------------------------------------------- reference values from the research
