@@ -12,7 +12,7 @@ import re
 import zoneinfo
 from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -666,6 +666,82 @@ def datetime_value(
             hint="Pass a timezone-aware value.",
         ) from None
     return zoned.as_unit("ns")
+
+
+#: A date written as text: ``2025-06-30`` or ``20250630`` (ISO 8601 extended or basic).
+_ISO_DAY = re.compile(r"\d{4}-?\d{2}-?\d{2}")
+_ONE_NS = pd.Timedelta(1, "ns")
+
+
+class Cutoff(NamedTuple):
+    """An ``as_of``-style point, read by :func:`cutoff_value`: what is up to it is in.
+
+    ``end`` is exclusive: the next midnight for a day, one nanosecond after an instant.
+    ``label`` is what was passed: the instant, or the day's midnight. ``aware``: the value
+    carried its own zone (a date or a naive datetime does not).
+    """
+
+    end: pd.Timestamp
+    label: pd.Timestamp
+    whole_day: bool
+    aware: bool
+
+    @property
+    def last(self) -> pd.Timestamp:
+        """The last instant included (nanoseconds)."""
+        return self.end - _ONE_NS
+
+
+def is_whole_day(value: object) -> bool:
+    """Whether ``value`` names a day rather than an instant.
+
+    A ``datetime.date`` that is not a datetime, a ``numpy.datetime64`` in days, or a
+    string that is an ISO 8601 date (``2025-06-30``, ``20250630``).
+
+    >>> is_whole_day("2025-06-30"), is_whole_day(" 20250630 "), is_whole_day("2025-06-30 00:00")
+    (True, True, False)
+    """
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return True
+    if isinstance(value, np.datetime64):
+        return np.datetime_data(value.dtype)[0] in ("D", "W", "M", "Y")
+    return isinstance(value, str) and _ISO_DAY.fullmatch(value.strip()) is not None
+
+
+def cutoff_value(
+    value: object,
+    owner: str,
+    field: str,
+    *,
+    tz: str | dt.tzinfo | None = None,
+    error: type[CrmkitError] = ConfigError,
+) -> Cutoff:
+    """Read an ``as_of``-style cut-off, the one way every crmkit function reads one.
+
+    A day (a ``datetime.date``, or an ISO 8601 date such as ``"2025-06-30"``) means the end
+    of that day: everything on it is in. Anything else is read by :func:`datetime_value` as
+    an instant, which is in itself. With ``tz``, a day ends at the next midnight in ``tz``
+    (a midnight that a daylight-saving change skips ends it at the first instant after).
+
+    Examples:
+        >>> cut = cutoff_value("2025-06-30", "f()", "as_of", tz="Asia/Shanghai")
+        >>> cut.end, cut.whole_day
+        (Timestamp('2025-07-01 00:00:00+0800', tz='Asia/Shanghai'), True)
+        >>> cutoff_value("2025-06-30 18:00", "f()", "as_of").last
+        Timestamp('2025-06-30 18:00:00')
+    """
+    raw = datetime_value(value, owner, field, error=error)
+    if not is_whole_day(value):
+        stamp = raw if tz is None else datetime_value(value, owner, field, tz=tz, error=error)
+        return Cutoff(stamp + _ONE_NS, stamp, False, raw.tzinfo is not None)
+    # A day carries no zone: its midnight is a wall time, and so is the next one.
+    following = raw + pd.Timedelta(days=1)
+    midnight = raw
+    if tz is not None:
+        zone = resolve_timezone(tz, owner)
+        following = following.tz_localize(zone, nonexistent="shift_forward", ambiguous=False)
+        midnight = midnight.tz_localize(zone, nonexistent="shift_forward", ambiguous=False)
+    return Cutoff(following, midnight, True, False)
 
 
 def _column(frame: pd.DataFrame, column: str, owner: str) -> pd.Series:

@@ -250,7 +250,7 @@ def test_errors_pickle() -> None:
 
 def test_as_of_that_a_dst_change_skips() -> None:
     tx = _tx().assign(date=_tx()["date"].dt.tz_localize("Europe/Berlin"))
-    with pytest.raises(ConfigError, match="exists once in Europe/Berlin") as info:
+    with pytest.raises(ConfigError, match="exists exactly once in Europe/Berlin") as info:
         summarize(tx, as_of="2025-03-30 02:30")
     assert info.value.field == "as_of"
     aware = pd.Timestamp("2025-03-30 03:30", tz="Europe/Berlin")

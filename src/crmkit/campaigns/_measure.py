@@ -14,7 +14,6 @@ uplift (which needs no such assumption) are reported beside it.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from typing import Any
 
@@ -24,8 +23,8 @@ import pandas as pd
 
 from crmkit import _stats
 from crmkit._validate import (
+    cutoff_value,
     datetime_column,
-    datetime_value,
     numeric_column,
     require_columns,
     require_finite_result,
@@ -312,24 +311,19 @@ class CampaignResult:
 
 
 # ---------------------------------------------------------------------------- reading
-def _date_only(value: object) -> bool:
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return True
-    return isinstance(value, str) and len(value.strip()) == 10
-
-
 def _bound(value: object, owner: str, name: str, *, end: bool, tz: Any) -> pd.Timestamp:
-    stamp = datetime_value(value, owner, name)
-    if end and _date_only(value):
-        stamp = stamp + pd.Timedelta(days=1)  # a date includes its whole day
-    if tz is not None and stamp.tzinfo is None:
-        stamp = stamp.tz_localize(tz)
-    elif tz is None and stamp.tzinfo is not None:
+    """A bound of the window, read in the data's zone.
+
+    A start is its instant (a date: that day's midnight); an end is excluded itself, so an
+    end given as a date is the next midnight (the day is in, as every ``as_of``).
+    """
+    cut = cutoff_value(value, owner, name, tz=tz)
+    if tz is None and cut.aware:
         raise ConfigError(
             owner, name, expected="a naive date or datetime (the transaction dates are naive)",
             found=repr(value),
         )  # fmt: skip
-    return stamp
+    return cut.end if end and cut.whole_day else cut.label
 
 
 def _arms(assignment: pd.DataFrame, owner: str) -> np.ndarray[Any, np.dtype[np.int8]]:

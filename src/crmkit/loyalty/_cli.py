@@ -24,7 +24,7 @@ from crmkit._cli_support import (
     read_input,
     section,
 )
-from crmkit._validate import EARLIEST_DATE, LATEST_DATE, datetime_value
+from crmkit._validate import EARLIEST_DATE, LATEST_DATE
 from crmkit.errors import CrmkitError, InvalidInputError
 from crmkit.loyalty._expiry import ExpiryPolicy
 from crmkit.loyalty._program import Program
@@ -141,7 +141,7 @@ def add_commands(subparsers: Any) -> None:
     parser.add_argument(
         "--as-of",
         required=True,
-        help="instant of the states, ISO 8601 (naive: the program's zone)",
+        help="instant of the states, ISO 8601 (naive: the program's zone; a date: its end)",
     )
     parser.add_argument(
         "--expiring-days", type=int, default=30, help="horizon of the 'expiring' column, days"
@@ -189,8 +189,8 @@ def _run(args: argparse.Namespace) -> int:
     program = Program.from_dict(
         load_json_object(args.program, owner, "--program", "a Program.to_dict()")
     )
-    try:  # the one reader of instants: ISO 8601, nothing guessed
-        as_of = datetime_value(args.as_of, owner, "--as-of").to_pydatetime()
+    try:  # the one reader of cut-offs: ISO 8601, nothing guessed; a date is its whole day
+        as_of = program._as_of(args.as_of, owner)
     except CrmkitError:
         raise InvalidInputError(
             owner,
@@ -198,7 +198,8 @@ def _run(args: argparse.Namespace) -> int:
             expected=f"an ISO 8601 datetime between {EARLIEST_DATE} and {LATEST_DATE}",
             found=repr(args.as_of),
             kind="option",
-            hint="For example 2025-12-31 or 2025-12-31T18:00 (naive: the program's zone).",
+            hint="For example 2025-12-31 (the end of that day) or 2025-12-31T18:00 (naive: "
+            "the program's zone).",
         ) from None
     events = read_input(args.events, args, what="events", text=True)
     events = apply_columns(events, args, _OTHER_COLUMNS)

@@ -89,7 +89,8 @@ def _at(state: MemberState, as_of: dt.datetime, owner: str) -> MemberState:
 
 
 def points_liability(
-    states: Mapping[Hashable, MemberState] | Iterable[MemberState], as_of: dt.datetime
+    states: Mapping[Hashable, MemberState] | Iterable[MemberState],
+    as_of: dt.datetime | dt.date | str,
 ) -> pd.DataFrame:
     """The points outstanding at ``as_of``, by currency, tier and expiry month, valued.
 
@@ -101,7 +102,8 @@ def points_liability(
     Args:
         states: Member states of one program (from :meth:`Program.replay`), a list or a
             mapping of member id -> state.
-        as_of: The balance-sheet instant (naive: read in the program's zone).
+        as_of: The balance-sheet instant (naive: read in the program's zone; a date or
+            ``"2025-06-30"`` means the end of that day).
 
     Returns:
         A DataFrame with one row per point currency, tier (the primary ladder's tier at
@@ -277,7 +279,7 @@ def breakage(
     events: pd.DataFrame | Mapping[Hashable, Iterable[Event]],
     program: Program,
     *,
-    as_of: dt.datetime,
+    as_of: dt.datetime | dt.date | str,
     sources: Iterable[str] = ("purchase",),
     on_error: str = "raise",
     date_format: str | None = None,
@@ -298,7 +300,8 @@ def breakage(
         events: The events table of :func:`~crmkit.loyalty.replay_many`, or a mapping of
             member id -> that member's events.
         program: The program.
-        as_of: The instant of the figures (naive: read in the program's zone).
+        as_of: The instant of the figures (naive: read in the program's zone; a date
+            means the end of that day).
         sources: Which lots count as issued points: ``"purchase"`` (default: points sold
             with goods, the IFRS 15 case), ``"enroll"``, ``"adjust"`` and/or ``"yearly"``
             (birthday and anniversary bonuses, :class:`~crmkit.loyalty.YearlyBonus`).

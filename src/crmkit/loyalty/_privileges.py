@@ -40,6 +40,7 @@ from crmkit._spec import (
 from crmkit._spec import decimal as decimal_value
 from crmkit.errors import ConfigError, InvalidInputError, LedgerError
 from crmkit.loyalty._rules_util import (
+    as_of_time,
     check_date,
     check_labels,
     check_name,
@@ -338,7 +339,11 @@ class PrivilegeSet(Spec):
         )
 
     def grants(
-        self, history: Sequence[_Change], *, as_of: dt.datetime, timezone: str | dt.tzinfo
+        self,
+        history: Sequence[_Change],
+        *,
+        as_of: dt.datetime | dt.date | str,
+        timezone: str | dt.tzinfo,
     ) -> tuple[Grant, ...]:
         """Every grant of every privilege up to ``as_of``, in time order.
 
@@ -358,7 +363,7 @@ class PrivilegeSet(Spec):
         """
         owner = "PrivilegeSet.grants()"
         tzinfo = zone(timezone, owner)
-        end = local_time(as_of, tzinfo, owner, "as_of")
+        end = as_of_time(as_of, tzinfo, owner)
         spans = _intervals(history, end)
         out: list[Grant] = []
         for priv in self.privileges:
@@ -396,7 +401,11 @@ class PrivilegeSet(Spec):
         return out
 
     def active(
-        self, history: Sequence[_Change], as_of: dt.datetime, *, timezone: str | dt.tzinfo
+        self,
+        history: Sequence[_Change],
+        as_of: dt.datetime | dt.date | str,
+        *,
+        timezone: str | dt.tzinfo,
     ) -> tuple[Privilege, ...]:
         """The privileges held at instant ``as_of``.
 
@@ -415,7 +424,7 @@ class PrivilegeSet(Spec):
         """
         owner = "PrivilegeSet.active()"
         tzinfo = zone(timezone, owner)
-        when = local_time(as_of, tzinfo, owner, "as_of")
+        when = as_of_time(as_of, tzinfo, owner)
         held = {
             g.privilege
             for g in self.grants(history, as_of=when, timezone=tzinfo)
@@ -428,7 +437,7 @@ class PrivilegeSet(Spec):
         history: Sequence[_Change],
         uses: Iterable[tuple[dt.datetime, str]],
         *,
-        as_of: dt.datetime,
+        as_of: dt.datetime | dt.date | str,
         timezone: str | dt.tzinfo,
         birth_date: dt.date | None = None,
     ) -> dict[str, QuotaStatus]:
@@ -457,7 +466,7 @@ class PrivilegeSet(Spec):
         """
         owner = "PrivilegeSet.quota_status()"
         tzinfo = zone(timezone, owner)
-        end = local_time(as_of, tzinfo, owner, "as_of")
+        end = as_of_time(as_of, tzinfo, owner)
         used_at: dict[str, list[dt.datetime]] = {}
         for when, pid in uses:
             self.get(pid)
@@ -501,7 +510,7 @@ class PrivilegeSet(Spec):
         uses: Iterable[tuple[dt.datetime, str]],
         privilege_id: str,
         *,
-        as_of: dt.datetime,
+        as_of: dt.datetime | dt.date | str,
         timezone: str | dt.tzinfo,
         birth_date: dt.date | None = None,
     ) -> QuotaStatus:
@@ -564,7 +573,7 @@ class PrivilegeSet(Spec):
                 "as_of",
                 expected=f"within the member's {priv.quota_freq.replace('_', ' ')} "
                 f"({start.date()}..{(stop - dt.timedelta(days=1)).date()})",
-                found=str(local_time(as_of, start.tzinfo or dt.UTC, "check_use", "as_of").date()),
+                found=str(as_of_time(as_of, start.tzinfo or dt.UTC, "check_use").date()),
             )
         if status.remaining == 0:
             if priv.quota_freq == "validity":

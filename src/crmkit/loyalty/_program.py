@@ -37,7 +37,7 @@ from crmkit._spec import (
 from crmkit._spec import decimal as decimal_value
 from crmkit._spec import timezone as spec_timezone
 from crmkit._spec import to_decimal as spec_to_decimal
-from crmkit._validate import as_aware, resolve_timezone
+from crmkit._validate import resolve_timezone
 from crmkit.errors import ConfigError, InvalidInputError, LedgerError
 from crmkit.loyalty._engine import Earner, linear_privileges
 from crmkit.loyalty._events import Event
@@ -46,6 +46,7 @@ from crmkit.loyalty._ledger import EVENT_TYPES, FANNED_HANDLERS, Book, sort_even
 from crmkit.loyalty._lots import Lot, Posting
 from crmkit.loyalty._privileges import Privilege, PrivilegeSet
 from crmkit.loyalty._rules import EarningResult, EarningScheme
+from crmkit.loyalty._rules_util import as_of_time
 from crmkit.loyalty._tender import TenderPolicy
 from crmkit.loyalty._tiers import QualifyingPosting, TierLadder, TierStatus
 
@@ -490,7 +491,11 @@ class Program(Spec):
 
     # -- replay ----------------------------------------------------------------------------
     def replay(
-        self, events: Iterable[Event], *, as_of: dt.datetime, on_error: str = "raise"
+        self,
+        events: Iterable[Event],
+        *,
+        as_of: dt.datetime | dt.date | str,
+        on_error: str = "raise",
     ) -> MemberState:
         """Fold one member's events into the member's state at ``as_of``.
 
@@ -500,7 +505,9 @@ class Program(Spec):
 
         Args:
             events: The member's events, in any order.
-            as_of: The instant of the state (naive: read in the program's zone).
+            as_of: The instant of the state (naive: read in the program's zone). A date,
+                or an ISO date such as ``"2025-06-30"``, means the end of that day (its
+                last microsecond), as every crmkit ``as_of`` does.
             on_error: ``"raise"`` (default) raises the first
                 :class:`~crmkit.errors.LedgerError` (e.g.
                 :class:`~crmkit.errors.InsufficientPointsError`); ``"skip"`` leaves the
@@ -648,8 +655,11 @@ class Program(Spec):
         return MemberState._from_book(book, time)
 
     def _as_of(self, as_of: object, owner: str = "Program.replay()") -> dt.datetime:
-        """``as_of`` read in the program's zone; errors name ``owner`` (the caller's call)."""
-        end = as_aware(as_of, self.compile().zone, owner, "as_of")
+        """``as_of`` read in the program's zone (a date: the end of that day).
+
+        Errors name ``owner`` (the caller's call).
+        """
+        end = as_of_time(as_of, self.compile().zone, owner)
         _check_range(end, owner, "as_of")
         return end
 

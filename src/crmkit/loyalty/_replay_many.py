@@ -1083,7 +1083,7 @@ def replay_many(
     events: pd.DataFrame,
     program: Program,
     *,
-    as_of: dt.datetime,
+    as_of: dt.datetime | dt.date | str,
     member: str = "member_id",
     event_id: str = "event_id",
     time: str = "time",
@@ -1144,7 +1144,8 @@ def replay_many(
             replayed as a pandas table, and a lazy Dask DataFrame of the same rows comes
             back (members in partition order).
         program: The program to replay under.
-        as_of: The instant of the states (naive: read in the program's zone).
+        as_of: The instant of the states (naive: read in the program's zone; a date or
+            ``"2025-06-30"`` means the end of that day).
         member: Column of member ids.
         event_id: Column of event ids.
         time: Column of event times.

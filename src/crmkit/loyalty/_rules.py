@@ -54,6 +54,7 @@ from crmkit.loyalty._privileges import Privilege, _birthday_window
 from crmkit.loyalty._rules_util import (
     EXACT,
     PERIODS,
+    as_of_time,
     check_date,
     check_labels,
     check_name,
@@ -1568,7 +1569,7 @@ class EarningScheme(Spec):
         self,
         history: Iterable[tuple[dt.datetime, int]],
         *,
-        as_of: dt.datetime,
+        as_of: dt.datetime | dt.date | str,
         timezone: str | dt.tzinfo,
     ) -> dict[str, int]:
         """Points of ``history`` inside the current period of each cap, at instant ``as_of``.
@@ -1585,7 +1586,7 @@ class EarningScheme(Spec):
         """
         owner = "EarningScheme.period_to_date()"
         tzinfo = zone(timezone, owner)
-        day = local_time(as_of, tzinfo, owner, "as_of").date()
+        day = as_of_time(as_of, tzinfo, owner).date()
         windows = {c.freq: period_bounds(day, c.freq) for c in self.caps}
         totals = dict.fromkeys(windows, 0)
         for when, pts in history:
@@ -1599,7 +1600,7 @@ class EarningScheme(Spec):
         self,
         history: Iterable[tuple[dt.datetime, str]],
         *,
-        as_of: dt.datetime,
+        as_of: dt.datetime | dt.date | str,
         timezone: str | dt.tzinfo,
     ) -> dict[str, int]:
         """Uses of each limited rule inside its current period (``uses_freq``) at ``as_of``.
@@ -1617,7 +1618,7 @@ class EarningScheme(Spec):
         """
         owner = "EarningScheme.uses_to_date()"
         tzinfo = zone(timezone, owner)
-        day = local_time(as_of, tzinfo, owner, "as_of").date()
+        day = as_of_time(as_of, tzinfo, owner).date()
         windows = {
             r.id: period_bounds(day, r.uses_freq) for r in self.rules if r.max_uses is not None
         }

@@ -18,8 +18,8 @@ from typing import Any, TypeVar
 from crmkit._rounding import round_integral
 from crmkit._spec import Custom
 from crmkit._spec import to_decimal as _spec_to_decimal
-from crmkit._validate import as_aware, resolve_timezone
-from crmkit.errors import ConfigError
+from crmkit._validate import as_aware, cutoff_value, resolve_timezone
+from crmkit.errors import ConfigError, InvalidInputError
 
 _T = TypeVar("_T")
 
@@ -178,6 +178,33 @@ def round_points(value: Decimal, mode: str) -> int:
 def local_time(value: object, tz: dt.tzinfo, owner: str, field: str) -> dt.datetime:
     """Read ``value`` as an instant in ``tz`` (naive values are local to ``tz``)."""
     return as_aware(value, tz, owner, field)
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def as_of_time(value: object, tz: dt.tzinfo, owner: str, field: str = "as_of") -> dt.datetime:
+    """Read an ``as_of`` in ``tz``, as every crmkit function reads one.
+
+    A datetime is an instant (naive: local to ``tz``); a date, or an ISO 8601 date string
+    (``"2025-06-30"``), means the end of that day in ``tz`` (its last microsecond, so
+    everything on the day is in and nothing due at the next midnight has happened yet);
+    other ISO 8601 text is an instant.
+
+    >>> import zoneinfo
+    >>> as_of_time("2025-06-30", zoneinfo.ZoneInfo("Asia/Shanghai"), "f()").isoformat()
+    '2025-06-30T23:59:59.999999+08:00'
+    """
+    if isinstance(value, dt.datetime):
+        return as_aware(value, tz, owner, field)  # exact, and the wide range of a replay
+    try:
+        cut = cutoff_value(value, owner, field, tz=tz)
+    except ConfigError as err:  # the loyalty API's error for a bad instant, as ever
+        raise InvalidInputError(
+            owner, field, expected=err.expected, found=err.found, hint=err.hint, kind=""
+        ) from None
+    micros = int(cut.last.value) // 1000  # UTC nanoseconds, down to the microsecond
+    return (_EPOCH + dt.timedelta(microseconds=micros)).astimezone(tz)
 
 
 def zone(timezone: str | dt.tzinfo, owner: str) -> dt.tzinfo:

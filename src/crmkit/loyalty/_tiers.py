@@ -60,6 +60,7 @@ from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.loyalty._rules_util import (
     COUNTS_CODEC,
     add_months,
+    as_of_time,
     check_int,
     check_name,
     count_pairs,
@@ -975,14 +976,14 @@ class TierLadder(Spec):
         self,
         postings: Iterable[QualifyingPosting],
         *,
-        as_of: dt.datetime,
+        as_of: dt.datetime | dt.date | str,
         timezone: str | dt.tzinfo,
         enrolled_at: dt.datetime | None = None,
     ) -> TierStatus:
         """Replay qualifying postings up to ``as_of`` and return the member's tier status.
 
         Postings are sorted by time (stable for equal times); postings after ``as_of`` are
-        ignored. The member starts at ``enrolled_at`` (default: the first posting, or
+        ignored (a date as ``as_of`` means the end of that day). The member starts at ``enrolled_at`` (default: the first posting, or
         ``as_of`` when there is none); anniversary windows need ``enrolled_at``.
 
         Examples:
@@ -1009,7 +1010,7 @@ class TierLadder(Spec):
                     found=type(item).__name__,
                     kind="",
                 )
-        end = local_time(as_of, tzinfo, owner, "as_of")
+        end = as_of_time(as_of, tzinfo, owner)
         # In instant order (two local times in the hour the clocks go back compare by the
         # clock otherwise: 02:50 CEST before 02:10 CET), stable for equal instants.
         keyed = sorted(
@@ -1307,8 +1308,8 @@ class TierTracker:
         other._ups = list(self._ups)
         return other
 
-    def status(self, as_of: dt.datetime | None = None) -> TierStatus:
-        """The :class:`TierStatus` now, or after advancing to ``as_of``.
+    def status(self, as_of: dt.datetime | dt.date | str | None = None) -> TierStatus:
+        """The :class:`TierStatus` now, or after advancing to ``as_of`` (a date: its end).
 
         Examples:
             >>> import datetime as dt
@@ -1318,6 +1319,8 @@ class TierTracker:
             >>> t.status().missing
             {'orders': 2}
         """
+        if as_of is not None and not isinstance(as_of, dt.datetime):
+            as_of = as_of_time(as_of, self._tz, "TierTracker.status()")
         self._catch_up(as_of)
         ladder = self._ladder
         counters = _as_counters(self._counts, self._metrics)

@@ -36,7 +36,6 @@ counted. Batch paths sort once and are vectorised over customers and snapshots.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -48,11 +47,10 @@ import numpy.typing as npt
 import pandas as pd
 
 from crmkit._spec import check_choice, derived
-from crmkit._validate import as_aware, datetime_value
+from crmkit._validate import cutoff_value
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.segmentation._dask import is_dask
 from crmkit.segmentation._lifecycle_policy import (
-    _DATE_ONLY,
     ACTIVE,
     GAP_DTYPE,
     NEW,
@@ -90,44 +88,33 @@ class Cut:
 def make_cut(value: object, zone: dt.tzinfo | None, owner: str, field: str) -> Cut:
     """Read ``value`` (date, datetime, Timestamp, ISO string) as a cutoff in ``zone``.
 
-    A ``datetime.date`` (or a ``"YYYY-MM-DD"`` string) means the end of that day; a
-    datetime is an instant (naive ones read in ``zone``). ``zone=None`` means the data are
-    naive wall times, and an aware ``value`` is then an error.
+    The one reader of cut-offs (:func:`~crmkit._validate.cutoff_value`): a
+    ``datetime.date`` (or an ISO date string such as ``"2025-06-30"``) means the end of that
+    day; a datetime is an instant (naive ones read in ``zone``). ``zone=None`` means the data
+    are naive wall times, and an aware ``value`` is then an error.
     """
-    if isinstance(value, str) and _DATE_ONLY.fullmatch(value.strip()):
-        with contextlib.suppress(ValueError):  # not a calendar date: pd.Timestamp says so
-            value = dt.date.fromisoformat(value.strip())
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        datetime_value(value, owner, field)  # inside the supported range, or refused
-        day = (value - dt.date(1970, 1, 1)).days
-        wall = (day + 1) * NS_PER_DAY
-        if zone is None:
-            instant = wall
-        else:
-            nxt = pd.Timestamp(value + dt.timedelta(days=1)).tz_localize(
-                zone, ambiguous=False, nonexistent="shift_forward"
-            )
-            instant = int(nxt.as_unit("ns").value)
-        return Cut(instant=instant, wall=wall, day=day, label=pd.Timestamp(value), whole_day=True)
-    stamp = datetime_value(value, owner, field)  # the one reader of instants
-    stamp = stamp.as_unit("ns")
-    if zone is None:
-        if stamp.tzinfo is not None:
-            raise InvalidInputError(
-                owner,
-                field,
-                expected="naive like the data's dates",
-                found="a timezone-aware datetime",
-                kind="",
-                hint="Pass a naive datetime, or set the policy's timezone to read both in one zone.",
-            )
-        wall = int(stamp.value)
-        return Cut(instant=wall + 1, wall=wall + 1, day=wall // NS_PER_DAY, label=stamp)
-    aware = pd.Timestamp(as_aware(stamp, zone, owner, field)).as_unit("ns")
-    if stamp.tzinfo is None:
-        aware = stamp.tz_localize(zone, ambiguous=False, nonexistent="shift_forward")
-    wall = int(aware.tz_localize(None).value)
-    return Cut(instant=int(aware.value) + 1, wall=wall + 1, day=wall // NS_PER_DAY, label=aware)
+    cut = cutoff_value(value, owner, field, tz=zone)
+    if zone is None and cut.aware:
+        raise InvalidInputError(
+            owner,
+            field,
+            expected="naive like the data's dates",
+            found="a timezone-aware datetime",
+            kind="",
+            hint="Pass a naive datetime, or set the policy's timezone to read both in one zone.",
+        )
+    label = cut.label.tz_localize(None) if cut.whole_day and zone is not None else cut.label
+    wall = int(cut.label.tz_localize(None).value) if zone is not None else int(cut.label.value)
+    if cut.whole_day:
+        day = wall // NS_PER_DAY
+        return Cut(
+            instant=int(cut.end.value),
+            wall=(day + 1) * NS_PER_DAY,
+            day=day,
+            label=label,
+            whole_day=True,
+        )
+    return Cut(instant=int(cut.end.value), wall=wall + 1, day=wall // NS_PER_DAY, label=label)
 
 
 def _stamp(ns: int, zone: dt.tzinfo | None) -> pd.Timestamp:

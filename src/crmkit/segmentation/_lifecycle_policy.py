@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
@@ -35,7 +34,6 @@ BASES: Final[tuple[str, ...]] = ("fixed", "quantile", "mean_sd", "p_alive")
 GAP_SOURCES: Final[tuple[str, ...]] = ("own", "population", "fixed", "model")
 GAP_DTYPE: Final = pd.CategoricalDtype(list(GAP_SOURCES))
 NS_PER_DAY: Final = 86_400 * 10**9
-_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 # --------------------------------------------------------------------------- the policy

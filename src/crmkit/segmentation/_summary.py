@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 from typing import Any, Literal, NamedTuple
 
 import attrs
@@ -35,7 +34,8 @@ import pandas as pd
 
 from crmkit._spec import check_choice
 from crmkit._validate import (
-    datetime_value,
+    Cutoff,
+    cutoff_value,
     first_labels,
     require_finite_result,
     resolve_timezone,
@@ -77,47 +77,28 @@ _FREQ_UNITS: dict[str, str] = {
 }
 #: Rows per chunk where a pass is done in cache-sized pieces.
 _CHUNK = 1 << 16
-_DATE_ONLY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
 
 # --------------------------------------------------------------------------- reading input
 
 
-def _read_point(
-    value: object, tz: dt.tzinfo | None, owner: str, name: str
-) -> tuple[pd.Timestamp, bool]:
+def _read_point(value: object, tz: dt.tzinfo | None, owner: str, name: str) -> Cutoff:
     """Read an ``as_of``-like argument in the data's frame of time.
 
-    Returns the value as a Timestamp (aware in ``tz`` when the data are aware, naive
-    otherwise) and whether it names a whole day (a ``datetime.date`` or a
-    ``"YYYY-MM-DD"`` string) rather than an instant.
+    The one reader of cut-offs (:func:`~crmkit._validate.cutoff_value`: a date means the end
+    of that day), in ``tz`` when the data are aware; an aware value beside naive data is
+    refused.
     """
-    whole_day = (isinstance(value, dt.date) and not isinstance(value, dt.datetime)) or (
-        isinstance(value, str) and _DATE_ONLY.match(value) is not None
-    )
-    # The one reader of single instants: ranges, numbers and junk are refused there.
-    stamp = datetime_value(value, owner, name)
-    aware = stamp.tzinfo is not None
-    if aware and tz is None:
+    cut = cutoff_value(value, owner, name, tz=tz)
+    if cut.aware and tz is None:
         raise ConfigError(
             owner,
             name,
             expected="naive, like the date column",
-            found=f"the timezone-aware {stamp}",
+            found=f"the timezone-aware {cut.label}",
             hint="Mixing naive and aware datetimes is ambiguous: pass a naive value or "
             "localize the date column.",
         )
-    if tz is not None:
-        try:
-            stamp = stamp.tz_convert(tz) if aware else stamp.tz_localize(tz)
-        except ValueError as exc:  # a wall time that a DST change skips or repeats
-            raise ConfigError(
-                owner,
-                name,
-                expected=f"a time that exists once in {tz}",
-                found=f"{stamp} ({exc})",
-                hint="Pass a timezone-aware value.",
-            ) from exc
-    return stamp, whole_day
+    return cut
 
 
 def _ns(stamp: pd.Timestamp) -> int:
@@ -428,17 +409,8 @@ def _summary_cutoff(log: TransactionLog, as_of: object, owner: str) -> tuple[int
         cutoff = int(log.times.max()) if len(log.times) else 0
         stamp = to_datetimes(np.array([cutoff], dtype=np.int64), log.unit, log.tzinfo)[0]
         return cutoff, _wall_ns(stamp) // DAY_NS
-    stamp, whole_day = _read_point(as_of, log.tzinfo, owner, "as_of")
-    if whole_day:
-        start = stamp.normalize().tz_localize(None)
-        next_day = start + pd.Timedelta(days=1)
-        if log.tzinfo is not None:
-            next_day = next_day.tz_localize(
-                log.tzinfo, nonexistent="shift_forward", ambiguous=False
-            )
-        # Everything strictly before the next midnight: ceil(next / per) - 1.
-        return -(-_ns(next_day) // per) - 1, _ns(start) // DAY_NS
-    return _ns(stamp) // per, _wall_ns(stamp) // DAY_NS
+    last = _read_point(as_of, log.tzinfo, owner, "as_of").last
+    return _ns(last) // per, _wall_ns(last) // DAY_NS
 
 
 def _summarize_log(
@@ -550,15 +522,8 @@ def _summarize_dask(
             stamp = stamp.tz_localize(tz) if stamp.tzinfo is None else stamp.tz_convert(tz)
         cutoff_ns, day = _ns(stamp), _wall_ns(stamp) // DAY_NS
     else:
-        stamp, whole_day = _read_point(as_of, tz, owner, "as_of")
-        if whole_day:
-            start = stamp.normalize().tz_localize(None)
-            next_day = start + pd.Timedelta(days=1)
-            if tz is not None:
-                next_day = next_day.tz_localize(tz, nonexistent="shift_forward", ambiguous=False)
-            cutoff_ns, day = _ns(next_day) - 1, _ns(start) // DAY_NS
-        else:
-            cutoff_ns, day = _ns(stamp), _wall_ns(stamp) // DAY_NS
+        last = _read_point(as_of, tz, owner, "as_of").last
+        cutoff_ns, day = _ns(last), _wall_ns(last) // DAY_NS
     func = functools.partial(
         _summarize_partition, read=read, frequency=frequency, cutoff_ns=cutoff_ns, as_of_day=day
     )
@@ -858,7 +823,7 @@ def _observation_end(log: TransactionLog, value: object, owner: str, name: str) 
     if value is None:
         last = int(log.wall().max())
         return pd.Timestamp(np.int64(last).view(f"datetime64[{log.unit}]"))
-    stamp, _ = _read_point(value, log.tzinfo, owner, name)
+    stamp = _read_point(value, log.tzinfo, owner, name).label
     return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
 
 
@@ -981,7 +946,7 @@ def _dask_end(
         if tz is not None:
             stamp = stamp.tz_localize(tz) if stamp.tzinfo is None else stamp.tz_convert(tz)
     else:
-        stamp, _ = _read_point(value, tz, owner, name)
+        stamp = _read_point(value, tz, owner, name).label
     return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
 
 

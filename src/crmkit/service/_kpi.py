@@ -34,8 +34,8 @@ from crmkit._stats import _check_level
 from crmkit._validate import (
     EARLIEST_DATE,
     LATEST_DATE,
+    cutoff_value,
     datetime_column,
-    datetime_value,
     first_labels,
     require_columns,
     require_frame,
@@ -462,21 +462,18 @@ def _zone_and_cutoff(
 def _as_of(as_of: Any, zone: Any, owner: str, aware_frame: bool) -> pd.Timestamp | None:
     if as_of is None:
         return None
-    # The one reader of single instants: no numbers read as nanoseconds, no year 9999.
-    ts = datetime_value(as_of, owner, "as_of")
-    if ts.tzinfo is None:
-        if aware_frame:
-            raise ConfigError(
-                owner,
-                "as_of",
-                expected="timezone-aware like the ticket columns",
-                found=f"naive {ts}",
-                hint="Pass an aware datetime (e.g. with tzinfo=...).",
-            )
-        return ts.tz_localize(zone)
-    if not aware_frame and zone is dt.UTC:
-        return ts.tz_convert(zone)
-    return ts.tz_convert(zone)
+    # The one reader of cut-offs: no numbers read as nanoseconds, no year 9999, and a date
+    # means the end of that day (its last instant).
+    cut = cutoff_value(as_of, owner, "as_of", tz=zone)
+    if aware_frame and not cut.aware and not cut.whole_day:
+        raise ConfigError(
+            owner,
+            "as_of",
+            expected="timezone-aware like the ticket columns",
+            found=f"naive {cut.label.tz_localize(None)}",
+            hint="Pass an aware datetime (e.g. with tzinfo=...), or a date (its end).",
+        )
+    return cut.last
 
 
 def _ns(series: pd.Series) -> np.ndarray[Any, np.dtype[np.int64]]:
@@ -632,7 +629,8 @@ def duration_quantiles(
             ``censoring="exclude"``).
         censoring: ``"kaplan_meier"`` or ``"exclude"``.
         as_of: The instant of the report; needed when some ``end`` is missing and
-            censoring is ``"kaplan_meier"``. Never read from the clock.
+            censoring is ``"kaplan_meier"`` (a date means the end of that day). Never read
+            from the clock.
         calendar: A :class:`~crmkit.service.BusinessCalendar` to measure business time
             (anything with ``elapsed_many(starts, ends)``).
         subtract: Optional column of seconds to subtract from each duration (e.g.
@@ -821,7 +819,8 @@ def first_contact_resolution(
             definitions.
         definition: One of the three names above.
         window: Re-contact window for ``"no_recontact_within"``.
-        as_of: Report instant (tickets solved later count as unsolved).
+        as_of: Report instant (tickets solved later count as unsolved; a date means
+            the end of that day).
         ticket: Ticket id column (in both frames).
         customer: Customer column.
         created: Creation time column.
@@ -1039,7 +1038,7 @@ def repeat_complaint_rate(
     Args:
         complaints: One row per complaint (e.g. tickets of kind ``"complaint"``).
         window: The repeat window.
-        as_of: Report instant.
+        as_of: Report instant (a date means the end of that day).
         customer: Customer column.
         created: Complaint time column.
         ci: Interval method.
@@ -1129,7 +1128,7 @@ def followup_completion(
         tickets: One row per ticket.
         due: Time allowed after resolution.
         on_time: Count only follow-ups done by the deadline.
-        as_of: Report instant.
+        as_of: Report instant (a date means the end of that day).
         kinds: Ticket kinds that need a follow-up (``None``: all).
         kind: Kind column (used when ``kinds`` is given).
         resolved: Resolution time column.
@@ -1274,7 +1273,7 @@ def backlog(
 
     Args:
         tickets: One row per ticket.
-        as_of: The instant of the snapshot.
+        as_of: The instant of the snapshot (a date means the end of that day).
         buckets: Bucket edges in days (increasing), e.g. ``(1, 3, 7, 30)`` gives
             ``<1d``, ``1-3d``, ``3-7d``, ``7-30d``, ``>=30d``.
         by: Optional column to split by (e.g. ``"priority"``).

@@ -47,7 +47,7 @@ from crmkit._spec import (
     one_of,
     predicate,
 )
-from crmkit._validate import as_aware
+from crmkit._validate import as_aware, cutoff_value, is_whole_day
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.service._calendar import BusinessCalendar
 from crmkit.service._clock import SECOND, BusinessClock, RealClock, breach_instant
@@ -1320,9 +1320,11 @@ class SLATracker:
     def _clock(self, target: SLATarget) -> Timeline:
         return clock_of(target, self.policy.calendar)
 
-    def _not_before_last(self, value: object, field: str, owner: str, last: str) -> int:
+    def _not_before_last(
+        self, value: object, field: str, owner: str, last: str, *, cutoff: bool = False
+    ) -> int:
         """``value`` as an instant (`_instant`), at or after the last recorded event (``last``)."""
-        t = self._instant(value, field, owner)
+        t = self._instant(value, field, owner, cutoff=cutoff)
         if self.last is not None and t < self.last:
             raise InvalidInputError(
                 owner,
@@ -1333,9 +1335,24 @@ class SLATracker:
             )
         return t
 
-    def _instant(self, value: object, field: str, owner: str) -> int:
+    def _instant(self, value: object, field: str, owner: str, *, cutoff: bool = False) -> int:
+        """``value`` in UTC seconds; a ``cutoff`` (an ``as_of``) given as a day is its end."""
         if isinstance(value, _Seconds):  # already read (evaluate_ticket); a bare int is not
             return int(value)
+        if cutoff and is_whole_day(value):
+            # The one reading of an as_of day: its last second, in the calendar's zone.
+            cal = self.policy.calendar
+            if cal is None:
+                raise InvalidInputError(
+                    owner,
+                    field,
+                    expected="a timezone-aware datetime",
+                    found=repr(value),
+                    hint="A policy without a calendar has no zone to read a day in.",
+                    kind="",
+                )
+            cut = cutoff_value(value, owner, field, tz=cal.zone, error=InvalidInputError)
+            return int(cut.last.value // 10**9)
         if isinstance(value, numbers.Number):
             raise InvalidInputError(
                 owner,
@@ -1425,6 +1442,8 @@ class SLATracker:
     def evaluate(self, as_of: object) -> TicketSLA:
         """Return the verdicts as of ``as_of`` (at or after the last recorded event).
 
+        A date (``"2025-03-03"``) means the end of that day in the calendar's zone.
+
         Examples:
             >>> import datetime as dt
             >>> p = SLAPolicy(name="p", targets={"*": [
@@ -1435,7 +1454,7 @@ class SLATracker:
             '2025-03-03T13:00:00+00:00'
         """
         owner = "SLATracker.evaluate()"
-        t = self._not_before_last(as_of, "as_of", owner, "the last recorded event")
+        t = self._not_before_last(as_of, "as_of", owner, "the last recorded event", cutoff=True)
         zone = self.policy.calendar.zone if self.policy.calendar is not None else dt.UTC
         results = []
         for track in self.tracks:
@@ -1542,7 +1561,8 @@ def evaluate_ticket(
         policies: A :class:`PolicySet`, one :class:`SLAPolicy` (applied to every ticket), or
             one :class:`SLATarget` (wrapped in a policy named ``"default"``; calendar clock
             only, since it has no calendar).
-        as_of: The instant to evaluate at (never the system clock).
+        as_of: The instant to evaluate at (never the system clock); a date
+            (``"2025-03-03"``) means the end of that day in the calendar's zone.
         ticket: The ticket's attributes for the policy conditions and priority.
         priority: The attribute that holds the priority.
 
@@ -1595,7 +1615,7 @@ def evaluate_ticket(
     attributes = dict(ticket or {})
     policy = policy_set.select(attributes)
     tracker = SLATracker.start(policy, priority=attributes.get(priority))
-    limit = _Seconds(tracker._instant(as_of, "as_of", owner))
+    limit = _Seconds(tracker._instant(as_of, "as_of", owner, cutoff=True))
     timed = []
     known = set(EVENTS) | _custom_events(tracker.policy)
     for position, item in enumerate(events):

@@ -33,8 +33,8 @@ import pandas as pd
 
 from crmkit._validate import (
     check_unique,
+    cutoff_value,
     datetime_column,
-    datetime_value,
     first_labels,
     require_columns,
     require_frame,
@@ -423,18 +423,19 @@ def _seconds_of(series: pd.Series) -> I64:
 
 
 def _instant(value: object, zone: dt.tzinfo | None, owner: str, field: str) -> int:
-    """``value`` (an ``as_of``) in UTC seconds, read by the one reader of single instants.
+    """``value`` (an ``as_of``) in UTC seconds, read by the one reader of cut-offs.
 
-    Naive values are read in ``zone``; without a zone they are refused. Instants outside
-    1678-2261 are refused before any arithmetic (no OverflowError from pandas).
+    Naive values are read in ``zone``; without a zone they are refused. A date means the
+    end of that day (its last second). Instants outside 1678-2261 are refused before any
+    arithmetic (no OverflowError from pandas).
     """
     try:
-        stamp = datetime_value(value, owner, field, tz=zone)
+        cut = cutoff_value(value, owner, field, tz=zone)
     except ConfigError as err:  # the same message, as the InvalidInputError of 0.1
         raise InvalidInputError(
             owner, field, expected=err.expected, found=err.found, hint=err.hint, kind=""
         ) from None
-    if stamp.tzinfo is None:
+    if cut.last.tzinfo is None:
         raise InvalidInputError(
             owner,
             field,
@@ -442,7 +443,7 @@ def _instant(value: object, zone: dt.tzinfo | None, owner: str, field: str) -> i
             found="a naive datetime and no calendar zone to read it in",
             kind="",
         )
-    return int(stamp.value // _NS)
+    return int(cut.last.value // _NS)
 
 
 def _prepare(
@@ -846,7 +847,8 @@ def evaluate_sla(
             the policy conditions name. Tickets without events appear as ``not_started``.
         policies: A :class:`~crmkit.service.PolicySet`, or one
             :class:`~crmkit.service.SLAPolicy` for every ticket.
-        as_of: The instant to evaluate at (never the system clock).
+        as_of: The instant to evaluate at (never the system clock; a date means the
+            end of that day).
         ticket: Ticket id column (in both frames).
         time: Event time column.
         event: Event name column.
@@ -960,7 +962,7 @@ def sla_cycles(
         events: As for :func:`evaluate_sla`.
         tickets: As for :func:`evaluate_sla`.
         policies: As for :func:`evaluate_sla`.
-        as_of: The instant to evaluate at.
+        as_of: The instant to evaluate at (a date means the end of that day).
         ticket: Ticket id column.
         time: Event time column.
         event: Event name column.
