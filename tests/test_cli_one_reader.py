@@ -93,3 +93,59 @@ def test_loyalty_as_of_is_read_like_every_as_of(
     err = capsys.readouterr().err
     assert "option '--as-of' must be an ISO 8601 datetime between 1678-01-01" in err
     assert err.count("\n") == 1
+
+
+# ------------------------------------------------------------------ ids are text in every CSV
+
+
+def test_rfm_keeps_ids_with_leading_zeros_apart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Regression: ``007`` and ``7`` were read as the number 7 and merged into one customer."""
+    path = tmp_path / "tx.csv"
+    path.write_text("customer_id,date,amount\n007,2025-01-01,10\n7,2025-02-01,20\n")
+    assert main(["rfm", str(path), "--map", "none", "--format", "csv"]) == 0
+    out = _states(capsys)
+    assert out["customer_id"].tolist() == ["007", "7"]
+    assert out["frequency"].tolist() == ["1", "1"]
+
+
+def test_an_id_column_named_by_an_option_is_text_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "tx.csv"
+    path.write_text("kunde,date,amount\n007,2025-01-01,10\n7,2025-02-01,20\n")
+    assert main(["rfm", str(path), "--map", "none", "--format", "csv", "--customer", "kunde"]) == 0
+    assert _states(capsys)["kunde"].tolist() == ["007", "7"]
+
+
+def test_read_input_finds_the_file_column_of_a_renamed_id(tmp_path: Path) -> None:
+    import argparse
+
+    from crmkit._cli_support import read_input
+
+    path = tmp_path / "t.csv"
+    path.write_text("ticket,minutes\n001,5\n1,7\n")
+    args = argparse.Namespace(
+        encoding="utf-8", sep=",", column=["ticket_id=ticket"], command_name="crmkit x"
+    )
+    frame = read_input(str(path), args, ids=["ticket_id", None])
+    assert frame["ticket"].tolist() == ["001", "1"]
+    assert frame["minutes"].tolist() == [5, 7]  # the other columns are inferred as before
+
+
+def test_campaign_arms_of_padded_ids_are_those_of_the_ids_as_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Regression: ``007`` was hashed as ``7`` (GrowthBook's bucket of "007" is 0.6691)."""
+    from crmkit.campaigns import assign
+
+    path = tmp_path / "customers.csv"
+    path.write_text("customer_id\n007\n0012\n42\n")
+    argv = ["campaign", "assign", str(path), "--campaign", "wake", "--control-share", "0.5"]
+    assert main([*argv, "--format", "csv"]) == 0
+    out = _states(capsys)
+    assert out["customer_id"].tolist() == ["007", "0012", "42"]
+    expected = assign(["007", "0012", "42"], campaign="wake", control_share=0.5)
+    assert out["arm"].tolist() == expected["arm"].astype(str).tolist()
+    assert out["bucket"].tolist()[0] == "0.6691"

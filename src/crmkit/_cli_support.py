@@ -297,15 +297,19 @@ def read_input(
     *,
     what: str = "input",
     text: bool = False,
+    ids: Sequence[str | None] = (),
     allow_empty: bool = False,
 ) -> pd.DataFrame:
     r"""Read one input table of a subcommand: CSV, Parquet or ``-`` (standard input).
 
     Args:
         path: The file name as the user wrote it.
-        args: The parsed options (``--encoding``, ``--sep``, the command's name).
+        args: The parsed options (``--encoding``, ``--sep``, ``--column``, the command's
+            name).
         what: What the table is, for messages ("transactions", "events").
         text: Read every CSV column as text (exact decimal amounts; no guessing).
+        ids: The id columns the command reads (names after ``--column``; None: not
+            used): CSV ids are always text, so ``007`` and ``7`` stay two customers.
         allow_empty: Accept a header without rows.
 
     Raises:
@@ -336,7 +340,10 @@ def read_input(
     # every CSV column is read as written (loyalty amounts are Decimals, ids keep their
     # leading zeros, an empty field is "").
     stated = None if encoding == "utf-8-sig" else encoding  # UTF-8, BOM or not
-    frame = read_table(path, owner=owner, encoding=stated, sep=sep, labels="lines", as_text=text)
+    frame = read_table(
+        path, owner=owner, encoding=stated, sep=sep, labels="lines", as_text=text,
+        text_columns=_id_columns(args, ids),
+    )  # fmt: skip
     if not allow_empty and len(frame) == 0:
         raise InvalidInputError(
             owner,
@@ -346,6 +353,17 @@ def read_input(
             kind="input",
         )
     return frame
+
+
+def _id_columns(args: argparse.Namespace, ids: Sequence[str | None]) -> list[str]:
+    """The file's names of the id columns ``ids`` (a ``--column NAME=COLUMN`` renames one)."""
+    names = {name for name in ids if name}
+    columns = set(names)
+    for item in getattr(args, "column", None) or []:
+        name, _, source = str(item).partition("=")
+        if name.strip() in names and source.strip():
+            columns.add(source.strip())
+    return sorted(columns)
 
 
 def _parquet_engine() -> str | None:

@@ -21,6 +21,7 @@ import codecs
 import csv
 import io
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -50,6 +51,7 @@ def read_table(
     sep: str | None = None,
     labels: RowLabels = "lines",
     as_text: bool = False,
+    text_columns: Sequence[str] = (),
 ) -> pd.DataFrame:
     r"""Read a CSV (``-`` for standard input) or Parquet file into a DataFrame.
 
@@ -65,6 +67,8 @@ def read_table(
         as_text: Read every CSV column as text exactly as written (no number or missing-value
             inference: ``"007"`` keeps its zeros, ``"NA"`` stays ``"NA"``, an empty field is
             ``""``), for values that must not pass through float (decimal money, ids).
+        text_columns: CSV columns read as text whatever they hold (ids: ``"007"`` and
+            ``"7"`` are two customers); the others are inferred. Absent names are ignored.
 
     Raises:
         InvalidInputError: The file is missing, a directory, empty, malformed, not in
@@ -93,8 +97,9 @@ def read_table(
         buffer = getattr(stdin, "buffer", None)  # absent when stdin was replaced by text
         data = buffer.read() if buffer is not None else str(stdin.read()).encode("utf-8")
         return read_csv_bytes(
-            data, "-", owner=owner, encoding=encoding, sep=sep, labels=labels, as_text=as_text
-        )
+            data, "-", owner=owner, encoding=encoding, sep=sep, labels=labels, as_text=as_text,
+            text_columns=text_columns,
+        )  # fmt: skip
     file = Path(path)
     if file.is_dir() and file.suffix.lower() in _PARQUET:  # a partitioned Parquet dataset
         return _read_parquet(file, owner)
@@ -115,8 +120,9 @@ def read_table(
             owner, str(path), expected="a readable file", found=str(err.strerror), kind="input"
         ) from None
     return read_csv_bytes(
-        data, str(path), owner=owner, encoding=encoding, sep=sep, labels=labels, as_text=as_text
-    )
+        data, str(path), owner=owner, encoding=encoding, sep=sep, labels=labels, as_text=as_text,
+        text_columns=text_columns,
+    )  # fmt: skip
 
 
 def read_csv_bytes(
@@ -128,6 +134,7 @@ def read_csv_bytes(
     sep: str | None = None,
     labels: RowLabels = "lines",
     as_text: bool = False,
+    text_columns: Sequence[str] = (),
 ) -> pd.DataFrame:
     r"""Read the bytes of a CSV file; ``name`` is what messages call it.
 
@@ -139,6 +146,8 @@ def read_csv_bytes(
         ['a', 'b']
         >>> read_csv_bytes(b"id,amount\n007,12.50\n008,\n", "t.csv", as_text=True).to_dict("records")
         [{'id': '007', 'amount': '12.50'}, {'id': '008', 'amount': ''}]
+        >>> read_csv_bytes(b"id,amount\n007,12.50\n7,3\n", "t.csv", text_columns=["id"]).to_dict("records")
+        [{'id': '007', 'amount': 12.5}, {'id': '7', 'amount': 3.0}]
         >>> read_csv_bytes(b"", "upload.csv")
         Traceback (most recent call last):
         ...
@@ -172,7 +181,7 @@ def read_csv_bytes(
         )
     # pandas parses UTF-8 bytes fastest; the same bytes give the record lines.
     utf8 = data if codec == "utf-8" else text.encode("utf-8")
-    frame = _parse_csv(utf8, name, owner, delimiter, as_text=as_text)
+    frame = _parse_csv(utf8, name, owner, delimiter, as_text=as_text, text_columns=text_columns)
     if labels == "lines":
         frame.index = _line_labels(utf8, text, delimiter, len(frame))
     return frame
@@ -210,9 +219,17 @@ def _separator(sep: str | None, owner: str) -> str:
 
 
 def _parse_csv(
-    utf8: bytes, name: str, owner: str, delimiter: str, *, as_text: bool = False
+    utf8: bytes,
+    name: str,
+    owner: str,
+    delimiter: str,
+    *,
+    as_text: bool = False,
+    text_columns: Sequence[str] = (),
 ) -> pd.DataFrame:
     options: dict[str, Any] = {"dtype": str, "keep_default_na": False} if as_text else {}
+    if text_columns and not as_text:
+        options["dtype"] = dict.fromkeys(text_columns, str)
     try:
         frame: pd.DataFrame = pd.read_csv(
             io.BytesIO(utf8), sep=delimiter, encoding="utf-8", **options

@@ -1054,7 +1054,12 @@ def _read(args: argparse.Namespace, kind: str, dates: Sequence[str]) -> pd.DataF
     path = getattr(args, kind)
     if path is None:
         return None
-    frame = read_input(path, args, what=kind.replace("_", " "), text=kind == "events")
+    ids = [
+        getattr(args, option)
+        for option in ("customer", "order", "ticket")
+        if option in _CANONICAL[kind]
+    ]
+    frame = read_input(path, args, what=kind.replace("_", " "), text=kind == "events", ids=ids)
     renames = {
         getattr(args, option): name
         for option, name in _CANONICAL[kind].items()

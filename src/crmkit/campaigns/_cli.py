@@ -154,7 +154,7 @@ def _help(parser: argparse.ArgumentParser) -> int:
 
 def _run_assign(args: argparse.Namespace) -> int:
     fmt = output_format(args)
-    frame = read_input(args.input, args, what="customers")
+    frame = read_input(args.input, args, what="customers", ids=[args.customer])
     frame = apply_columns(frame, args, ())
     out = assign(
         frame, campaign=args.campaign, control_share=args.control_share, strata=args.strata,
@@ -173,7 +173,7 @@ def _run_measure(args: argparse.Namespace) -> int:
         fmt, ("table", "json", "jsonl"), owner, "--format", kind="option",
         hint="A campaign result is one JSON document.",
     )  # fmt: skip
-    table = read_input(args.assignment, args, what="assignment")
+    table = read_input(args.assignment, args, what="assignment", ids=[args.customer])
     table = apply_columns(table, args, ())
     for column in (args.customer, "arm"):
         if column not in table.columns:
@@ -184,7 +184,9 @@ def _run_measure(args: argparse.Namespace) -> int:
     assignment = table.set_index(args.customer)
     if args.control_share is not None:
         assignment.attrs["control_share"] = args.control_share
-    transactions = read_input(args.transactions, args, what="transactions")
+    transactions = read_input(
+        args.transactions, args, what="transactions", ids=[args.customer, args.order]
+    )
     transactions = apply_columns(transactions, args, ())
     result = measure(
         assignment, transactions, start=args.start, end=args.end, pre_start=args.pre_start,

@@ -167,7 +167,7 @@ def _run_rfm(args: argparse.Namespace) -> int:
             load_json_object(args.model, "crmkit rfm", "--model", "a stored RFMModel")
         )
     scorer = RFMScorer(bins=args.bins, segment_map=_segment_map(args.map))
-    tx = read_input(args.input, args, what="transactions")
+    tx = read_input(args.input, args, what="transactions", ids=[args.customer, args.order])
     tx = convert_dates(apply_columns(tx, args, ()), [args.date], args)
     scored = rfm(
         tx,
@@ -204,7 +204,7 @@ def _run_rfm(args: argparse.Namespace) -> int:
 def _run_abc(args: argparse.Namespace) -> int:
     owner = "crmkit abc"
     fmt = output_format(args)
-    frame = read_input(args.input, args, what="customer values")
+    frame = read_input(args.input, args, what="customer values", ids=[args.customer])
     frame = apply_columns(frame, args, ())
     require_columns(frame, [args.customer, args.value], owner)
     check_not_empty(frame, owner, "input")

@@ -177,7 +177,7 @@ def clv_table(
 
 def _run_clv(args: argparse.Namespace) -> int:
     fmt = output_format(args)
-    frame = read_input(args.input, args, what="transactions")
+    frame = read_input(args.input, args, what="transactions", ids=[args.customer])
     frame = convert_dates(apply_columns(frame, args, ()), [args.date], args)
     table, fits = clv_table(
         frame,

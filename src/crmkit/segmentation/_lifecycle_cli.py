@@ -117,7 +117,7 @@ def _run_lifecycle(args: argparse.Namespace) -> int:
     owner = "crmkit lifecycle"
     fmt = output_format(args)
     policy = _load_policy(args.policy)
-    frame = read_input(args.input, args, what="transactions")
+    frame = read_input(args.input, args, what="transactions", ids=[args.customer])
     frame = convert_dates(apply_columns(frame, args, ()), [args.date], args)
     amount = _amount_column(frame, args.amount)
     as_of: object = args.as_of

@@ -262,10 +262,10 @@ def _canonical_tickets(tickets: pd.DataFrame, args: argparse.Namespace) -> pd.Da
 def _run_sla(args: argparse.Namespace) -> int:
     fmt = output_format(args)
     policies = _read_policy(args.policy)
-    tickets = read_input(args.tickets, args, what="tickets")
+    tickets = read_input(args.tickets, args, what="tickets", ids=[args.ticket])
     tickets = apply_columns(tickets, args, ())
     if args.events:
-        events = read_input(args.events, args, what="events")
+        events = read_input(args.events, args, what="events", ids=[args.ticket])
         events = convert_dates(apply_columns(events, args, ()), [args.time], args)
         ticket, time, event = args.ticket, args.time, args.event
     else:
