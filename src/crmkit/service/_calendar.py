@@ -514,9 +514,9 @@ class BusinessCalendar(Spec):
         owner = "BusinessCalendar.with_country_holidays()"
         year_list = _country_args(country, years, subdiv, owner)
         _check_announced(country, year_list, subdiv, unannounced, owner)
-        dates = tuple(sorted(_country(country, year_list, subdiv, owner)))
-        cal = self.with_holidays(dates)
         check_choice(makeup_like, WEEKDAYS, owner, "makeup_like", optional=True)
+        dates = _days_off(country, year_list, subdiv, owner)
+        cal = self.with_holidays(dates)
         if makeup_like is None:
             return cal
         workdays = _weekend_workdays(country, year_list, subdiv)
@@ -1752,7 +1752,10 @@ def country_holidays(
     release that added that notice; for other years it gives the statutory dates alone,
     which misplace deadlines around Spring Festival and National Day. So a year whose
     arrangement the installed ``holidays`` does not have is refused unless
-    ``unannounced="statutory"`` asks for the statutory dates alone.
+    ``unannounced="statutory"`` asks for the statutory dates alone. A notice's blocks are
+    whole runs of days ("1 to 8 October, 8 days"): the Saturdays and Sundays inside or next
+    to a block that are not make-up working days are days off too (``holidays`` lists
+    only the weekdays), so a desk open at weekends is closed through the block.
 
     Args:
         country: ISO 3166 code, e.g. ``"CN"``, ``"DE"``, ``"US"``.
@@ -1784,7 +1787,35 @@ def country_holidays(
     owner = "country_holidays()"
     year_list = _country_args(country, years, subdiv, owner)
     _check_announced(country, year_list, subdiv, unannounced, owner)
-    return tuple(sorted(_country(country, year_list, subdiv)))
+    return _days_off(country, year_list, subdiv, owner)
+
+
+def _days_off(
+    country: str, years: list[int], subdiv: str | None, owner: str
+) -> tuple[dt.date, ...]:
+    """The country's days off in ``years``, sorted.
+
+    Where days off are set by a yearly notice (China), a block of days off runs through
+    the Saturdays and Sundays inside it or next to it that are not make-up working days:
+    the notices count them ("1 to 8 October, 8 days"), while ``holidays`` lists only the
+    statutory and moved days. A calendar open at weekends is closed on them too.
+    """
+    dates = set(_country(country, years, subdiv, owner))
+    if country.upper() not in _YEARLY_ARRANGEMENTS:
+        return tuple(sorted(dates))
+    span = announced_years(country, subdiv=subdiv)
+    workdays = set(_weekend_workdays(country, years, subdiv))
+    wanted = set(years)
+    blocks = set(dates)
+    for day in dates:
+        if span is None or not span[0] <= day.year <= span[1]:
+            continue  # a year without its notice: the statutory dates alone
+        for step in (dt.timedelta(days=1), dt.timedelta(days=-1)):
+            other = day + step
+            while other.weekday() >= 5 and other not in workdays and other not in dates:
+                blocks.add(other)
+                other += step
+    return tuple(sorted(d for d in blocks if d.year in wanted))
 
 
 #: Countries whose days off are set each year by an official notice that also moves

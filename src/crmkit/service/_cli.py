@@ -53,8 +53,8 @@ _TICKET_TIMES = ("created_at", "first_reply_at", "resolved_at", "followed_up_at"
 
 #: Business hours of the sample service desk: 09:00-12:00 and 13:00-18:00 on working days,
 #: with the 2025 public holidays of mainland China and their make-up working days
-#: (State Council notice Guo Ban Fa Ming Dian [2024] No. 12), as ``country_holidays``
-#: gives them.
+#: (State Council notice Guo Ban Fa Ming Dian [2024] No. 12: whole blocks, weekends in
+#: them included), as ``country_holidays`` gives them.
 _DAY = [["09:00", "12:00"], ["13:00", "18:00"]]
 _DEMO_CALENDAR: dict[str, Any] = {
     "timezone": "Asia/Shanghai",
@@ -69,17 +69,26 @@ _DEMO_CALENDAR: dict[str, Any] = {
         "2025-01-29",
         "2025-01-30",
         "2025-01-31",
+        "2025-02-01",
+        "2025-02-02",
         "2025-02-03",
         "2025-02-04",
         "2025-04-04",
+        "2025-04-05",
+        "2025-04-06",
         "2025-05-01",
         "2025-05-02",
+        "2025-05-03",
+        "2025-05-04",
         "2025-05-05",
         "2025-05-31",
+        "2025-06-01",
         "2025-06-02",
         "2025-10-01",
         "2025-10-02",
         "2025-10-03",
+        "2025-10-04",
+        "2025-10-05",
         "2025-10-06",
         "2025-10-07",
         "2025-10-08",
