@@ -440,7 +440,18 @@ def sla_targets(draw: st.DrawFn, *, clocks: tuple[str, ...] = ("business", "cale
 
             more = draw(st.sampled_from(((), ("on_site",), ("follow_up",))))
             stops = tuple(e for e in (stop, *more) if e != start)
-            extra = {"rule": MetricRule(start=[start], stop=stops, once=draw(st.booleans()))}
+            # Sometimes events that drop the open cycle (as a reopening drops a follow-up),
+            # also ones the rule starts, stops or restarts on.
+            events = st.sampled_from(("reopened", "customer_reply", "solved", "agent_reply"))
+            extra = {
+                "rule": MetricRule(
+                    start=[start],
+                    stop=stops,
+                    restart=draw(st.lists(events, max_size=1)),
+                    cancel=draw(st.lists(events, max_size=2, unique=True)),
+                    once=draw(st.booleans()),
+                )
+            }
     clock = draw(st.sampled_from(clocks))
     # A business clock sometimes counts in business days ("1bd" .. "3bd").
     in_days = clock == "business" and draw(st.integers(0, 3)) == 0
@@ -1544,6 +1555,7 @@ def metric_rules(draw: st.DrawFn) -> object:
         start=draw(st.lists(names, min_size=1, max_size=2)),
         stop=draw(st.lists(names, min_size=1, max_size=2)),
         restart=draw(st.lists(names, max_size=1)),
+        cancel=draw(st.lists(names, max_size=1)),
         once=draw(st.booleans()),
     )
 

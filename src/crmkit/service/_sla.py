@@ -136,7 +136,8 @@ class MetricRule(Spec):
 
     A cycle opens at a ``start`` event when none is open and closes at a ``stop`` event; a
     ``restart`` event closes the open cycle and opens the next one at once (periodic
-    updates). ``once`` keeps only the first cycle. Pausing is not part of the rule: the
+    updates); a ``cancel`` event drops the open cycle without a verdict (a reopened ticket
+    has no result to follow up yet). ``once`` keeps only the first cycle. Pausing is not part of the rule: the
     target's ``pausable`` decides whether ``pending`` pauses it. The built-in metrics are
     rules in :data:`METRICS`; a ``custom`` target takes its own (e.g. "time to on-site
     arrival", from ``created`` to an ``arrived`` event of your system).
@@ -145,6 +146,7 @@ class MetricRule(Spec):
         start: Events that open a cycle.
         stop: Events that close the open cycle.
         restart: Events that close the open cycle and open the next.
+        cancel: Events that drop the open cycle (it is not reported).
         once: Only the first cycle counts.
 
     Examples:
@@ -173,6 +175,12 @@ class MetricRule(Spec):
         validator=_check_events,
         metadata=metadata(codec=Seq(), omit_default=True),
     )
+    cancel: tuple[str, ...] = attrs.field(
+        default=(),
+        converter=_event_names,
+        validator=_check_events,
+        metadata=metadata(codec=Seq(), omit_default=True),
+    )
     once: bool = field(default=False, validator=instance_of(bool, "a bool"), omit_default=True)
 
     @property
@@ -183,7 +191,7 @@ class MetricRule(Spec):
             >>> sorted(METRICS["periodic_update"].events)
             ['agent_reply', 'created', 'reopened', 'solved']
         """
-        return frozenset((*self.start, *self.stop, *self.restart))
+        return frozenset((*self.start, *self.stop, *self.restart, *self.cancel))
 
 
 #: The built-in metrics and their cycle rules (a ``custom`` target brings its own).
@@ -194,7 +202,8 @@ class MetricRule(Spec):
 #: - ``periodic_update``: created or reopened -> the next agent reply, which restarts the
 #:   cycle, until solved.
 #: - ``resolution``: created -> solved; each reopening starts a new cycle.
-#: - ``follow_up``: solved -> follow-up done (回访).
+#: - ``follow_up``: solved -> follow-up done (回访); a reopening drops the open cycle
+#:   (the result to follow up on is the next solution's).
 #: - ``on_site``: created -> on-site arrival (solved without a visit also stops it), one cycle.
 METRICS: Mapping[str, MetricRule] = {
     "first_response": MetricRule(start=["created"], stop=["agent_reply", "solved"], once=True),
@@ -203,7 +212,7 @@ METRICS: Mapping[str, MetricRule] = {
         start=["created", "reopened"], stop=["solved"], restart=["agent_reply"]
     ),
     "resolution": MetricRule(start=["created", "reopened"], stop=["solved"]),
-    "follow_up": MetricRule(start=["solved"], stop=["follow_up"]),
+    "follow_up": MetricRule(start=["solved"], stop=["follow_up"], cancel=["reopened"]),
     "on_site": MetricRule(start=["created"], stop=["on_site", "solved"], once=True),
 }
 
@@ -1493,13 +1502,15 @@ def _apply(track: _TargetTrack, clock: Timeline, event: str, t: int) -> _TargetT
     was_open = track.open is not None
     closed = track.closed
     cycle = track.open
+    if event in rule.cancel and event not in rule.stop and cycle is not None:
+        cycle, was_open = None, False  # dropped: no verdict (a start may open the next)
     stops = event in rule.stop or (event in rule.restart and was_open)
     starts = (event in rule.start and not was_open) or (event in rule.restart and was_open)
     if stops and cycle is not None:
         due, breach = _project(clock, cycle)
         closed = (*closed, _Closed(cycle.start, t, cycle.acc, cycle.real, due, breach, cycle.goal))
         cycle = None
-    if starts and not (rule.once and (closed or track.open is not None)):
+    if starts and not (rule.once and (closed or cycle is not None)):
         cycle = _Open(t, t, 0, 0, goal=goal_seconds(track.target, clock, t))
     return _TargetTrack(track.target, closed, cycle)
 

@@ -293,24 +293,31 @@ def _target_cycles(
     is_s_all = _member(kind, codes_of(rule.start), size)
     is_p_all = _member(kind, codes_of(rule.stop), size)
     is_r_all = _member(kind, codes_of(rule.restart), size)
+    # A cancel closes the open cycle like a stop; the cycles it closes are dropped below.
+    is_c_all = _member(kind, codes_of(rule.cancel), size) & ~is_p_all
+    is_p_all = is_p_all | is_c_all
     rel = is_s_all | is_p_all | is_r_all
     rc, rt = code[rel], t[rel]
-    is_s, is_p, is_r = is_s_all[rel], is_p_all[rel], is_r_all[rel]
+    is_s, is_p, is_r, is_c = is_s_all[rel], is_p_all[rel], is_r_all[rel], is_c_all[rel]
     sp = np.where(is_s | is_p, np.arange(len(rc)), -1)
     last = np.maximum.accumulate(sp) if len(sp) else sp
     before = np.r_[-1, last[:-1]] if len(last) else last
     valid = before >= _first_in_group(rc)
     prev_open = valid & is_s[np.where(valid, before, 0)] if len(rc) else valid
-    starts = (is_s & ~prev_open) | (is_r & prev_open)
+    starts = (is_s & (~prev_open | is_c)) | (is_r & ~is_c & prev_open)
     stops = (is_p & prev_open) | (is_r & prev_open)
     sc, st = rc[starts], rt[starts]
     pc, pt = rc[stops], rt[stops]
     stop = np.full(len(sc), -1, dtype=np.int64)
     has_stop = np.zeros(len(sc), dtype=bool)
+    dropped = np.zeros(len(sc), dtype=bool)
     if len(pc):
         where = np.searchsorted(sc, pc, side="left") + (np.arange(len(pc)) - _first_in_group(pc))
         stop[where] = pt
         has_stop[where] = True
+        dropped[where] = is_c[stops]
+    if dropped.any():
+        sc, st, stop, has_stop = sc[~dropped], st[~dropped], stop[~dropped], has_stop[~dropped]
     number = np.arange(len(sc), dtype=np.int64) - _first_in_group(sc)
     if rule.once:
         keep = number == 0
