@@ -739,3 +739,50 @@ def test_ticket_ids_matched_and_checked_in_one_pass(ids: object) -> None:
     stray = events.assign(ticket_id=tickets["ticket_id"].iloc[[0]].to_numpy())
     with pytest.raises(InvalidInputError, match="unknown tickets"):
         evaluate_sla(stray, tickets.iloc[1:2], policy, as_of=t0 + pd.Timedelta("1h"))
+
+
+def test_policies_in_different_zones_read_no_naive_time_in_the_wrong_one() -> None:
+    """Regression: a set whose policies' calendars are in Berlin and Shanghai read every
+    ticket's naive times (and a day as ``as_of``) in Berlin, so a Shanghai ticket got
+    another ticket's clock; ``evaluate_ticket`` reads them in the ticket's own zone. With
+    no one zone for the table, naive values are refused; aware ones agree with the
+    scalar path, ticket by ticket."""
+    week = {d: [["09:00", "18:00"]] for d in ["mon", "tue", "wed", "thu", "fri"]}
+    sh, be = BusinessCalendar("Asia/Shanghai", week), BusinessCalendar("Europe/Berlin", week)
+    fr = [SLATarget(metric="first_response", duration="1h", clock="business")]
+    ps = PolicySet(
+        policies=[SLAPolicy(name="eu", when={"region": ["EU"]}, calendar=be, targets={"*": fr})],
+        default=SLAPolicy(name="cn", calendar=sh, targets={"*": fr}),
+    )
+    naive = [
+        (dt.datetime(2025, 3, 3, 17, 30), "created"),
+        (dt.datetime(2025, 3, 4, 9, 45), "agent_reply"),
+    ]
+    tickets = pd.DataFrame({"ticket_id": ["B", "E"], "region": ["CN", "EU"]})
+    frame = pd.DataFrame(
+        [(t, when, e) for t in ("B", "E") for when, e in naive],
+        columns=["ticket_id", "time", "event"],
+    )
+    with pytest.raises(InvalidInputError, match="calendars are in different zones") as info:
+        evaluate_sla(frame, tickets, ps, as_of="2025-03-05 12:00+08:00")
+    assert info.value.field == "time"
+    with pytest.raises(InvalidInputError, match="calendars are in different zones"):
+        evaluate_sla(frame.assign(time=frame["time"].dt.tz_localize("UTC")), tickets, ps,
+                     as_of="2025-03-05")  # fmt: skip
+    # Each ticket's times stated in its own zone: the batch equals the scalar path.
+    zones = {"B": sh.zone, "E": be.zone}
+    aware = frame.assign(
+        time=[
+            pd.Timestamp(w).tz_localize(zones[t])
+            for t, w in zip(frame["ticket_id"], frame["time"], strict=True)
+        ]
+    )
+    as_of = dt.datetime(2025, 3, 5, 12, tzinfo=dt.UTC)
+    out = evaluate_sla(aware, tickets, ps, as_of=as_of)
+    for t, region in (("B", "CN"), ("E", "EU")):
+        history = [(when.replace(tzinfo=zones[t]), e) for when, e in naive]
+        one = evaluate_ticket(history, ps, ticket={"region": region}, as_of=as_of)["first_response"]
+        assert out.loc[(t, "first_response"), "elapsed"] == one.elapsed
+        assert out.loc[(t, "first_response"), "due_at"] == pd.Timestamp(one.due_at)
+    # 17:30-18:00 and 9:00-9:45 in each ticket's own office hours.
+    assert out.loc[("B", "first_response"), "elapsed"] == dt.timedelta(hours=1, minutes=15)

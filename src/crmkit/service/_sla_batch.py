@@ -417,11 +417,20 @@ class _Prepared:
     attributes: pd.DataFrame
 
 
-def _zone(policy_set: PolicySet) -> dt.tzinfo | None:
-    for cal in (policy_set.calendar, *(p.calendar for p in policy_set.all_policies)):
-        if cal is not None:
-            return cal.zone
-    return None
+def _zone(policy_set: PolicySet) -> tuple[dt.tzinfo | None, str | None]:
+    """The zone naive times and an ``as_of`` are read in, and why there is none.
+
+    Each ticket's times are read in its policy's calendar zone (as :func:`evaluate_ticket`
+    does). When the policies' calendars are in different zones (or some have none), one
+    table has no one zone: naive values are refused, with the reason returned here.
+    """
+    zones = {
+        p.calendar.zone if p.calendar is not None else None for p in resolved_policies(policy_set)
+    }
+    if len(zones) == 1:
+        return next(iter(zones)), None
+    named = sorted(str(z) if z is not None else "no calendar" for z in zones)
+    return None, f"the policies' calendars are in different zones ({', '.join(named)})"
 
 
 def _seconds_of(series: pd.Series) -> I64:
@@ -429,7 +438,9 @@ def _seconds_of(series: pd.Series) -> I64:
     return np.asarray(values.asi8 // _NS, dtype=np.int64)
 
 
-def _instant(value: object, zone: dt.tzinfo | None, owner: str, field: str) -> int:
+def _instant(
+    value: object, zone: dt.tzinfo | None, owner: str, field: str, why: str | None = None
+) -> int:
     """``value`` (an ``as_of``) in UTC seconds, read by the one reader of cut-offs.
 
     Naive values are read in ``zone``; without a zone they are refused. A date means the
@@ -447,7 +458,7 @@ def _instant(value: object, zone: dt.tzinfo | None, owner: str, field: str) -> i
             owner,
             field,
             expected="timezone-aware",
-            found="a naive datetime and no calendar zone to read it in",
+            found=f"a naive datetime (or a day) and {why or 'no calendar zone'} to read it in",
             kind="",
         )
     return int(cut.last.value // _NS)
@@ -482,8 +493,8 @@ def _prepare(
     code, unique = _ticket_codes(tickets[ticket], events[ticket])
     if not unique:
         check_unique(tickets, ticket, owner)
-    zone = _zone(policy_set)
-    limit = _instant(as_of, zone, owner, "as_of")
+    zone, why = _zone(policy_set)
+    limit = _instant(as_of, zone, owner, "as_of", why)
 
     # Tickets: codes, policy and priority per ticket.
     ids = pd.Index(tickets[ticket].array)
@@ -552,8 +563,9 @@ def _prepare(
                 owner,
                 time,
                 expected="timezone-aware",
-                found="naive times and no calendar zone to read them in",
-                hint="Localize the column, or give the policy set a calendar.",
+                found=f"naive times and {why or 'no calendar zone'} to read them in",
+                hint="Localize the column (each ticket's times in its own zone), or give "
+                "the policy set one calendar.",
             )
         when = datetime_column(events, time, owner, tz=zone, **read)
     seconds = _seconds_of(when)
