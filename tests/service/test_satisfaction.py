@@ -878,7 +878,7 @@ def test_metric_table_shape_and_inputs_untouched() -> None:
         (lambda: NpsScheme().category(11), InvalidInputError, "score"),
         (lambda: csat([1], scale=(5, 1)), ConfigError, "scale"),
         (lambda: csat([1], positive={9}), ConfigError, "positive"),
-        (lambda: csat([1], positive=None), ConfigError, "positive"),
+        (lambda: csat([1], positive=set()), ConfigError, "positive"),
         (lambda: csat([1], ci="wald"), ConfigError, "ci"),
         (lambda: ces([1], version="3"), ConfigError, "version"),
         (lambda: compare_nps(nps([1]), "b"), ConfigError, "b"),  # type: ignore[arg-type]

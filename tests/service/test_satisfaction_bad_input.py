@@ -276,3 +276,39 @@ def test_arrow_dates_equal_plain_dates_property(frame: pd.DataFrame, metric: str
     pd.testing.assert_frame_equal(
         metric_table(shuffled, metric, by="segment", weights="weight", min_n=2), expected
     )
+
+
+def test_csat_on_another_scale_needs_its_satisfied_answers() -> None:
+    """Regression: csat(scale=(1, 7)) counted 4-5 as satisfied and 6-7 as not (28.6)."""
+    from crmkit.service import csat
+
+    with pytest.raises(ConfigError, match="stated for the scale") as info:
+        csat([7, 7, 6, 6, 5, 4, 1], scale=(1, 7))
+    assert info.value.field == "positive"
+    assert csat([7, 7, 6, 6, 5, 4, 1], scale=(1, 7), positive={6, 7}).value == pytest.approx(
+        400 / 7
+    )
+    assert csat([10, 9, 9, 8, 4, 5], scale=(0, 10), positive={9, 10}).value == 50.0
+    assert csat([5, 4, 3]).value == csat([5, 4, 3], scale=(1, 5), positive={4, 5}).value
+
+
+@pytest.mark.parametrize(
+    ("values", "found"),
+    [
+        ({"detractors": 1.0, "passives": 1.0}, "a mapping"),
+        ([float("nan"), 50, 50], "the first nan at position 0"),
+        ([None, 50], "the first None at position 0"),
+        ([True, 99], "the first True at position 0"),
+        (50.0, "found float"),
+        ("50", "found str"),
+    ],
+)
+def test_round_shares_refuses_what_is_not_shares(values: object, found: str) -> None:
+    """Regression: these raised ValueError, decimal.InvalidOperation or TypeError."""
+    from crmkit.errors import InvalidInputError
+    from crmkit.service import round_shares
+
+    with pytest.raises(InvalidInputError, match="'values' must be") as info:
+        round_shares(values)  # type: ignore[arg-type]
+    assert found in str(info.value)
+    assert round_shares(v for v in [100 / 3] * 3) == round_shares([100 / 3] * 3)

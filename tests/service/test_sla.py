@@ -816,3 +816,18 @@ def test_a_reopening_drops_the_follow_up_of_the_first_solution() -> None:
     cycles = sla_cycles(events, pd.DataFrame({"ticket_id": ["T"]}), policy, as_of=h(100))
     assert cycles["start"].tolist() == [pd.Timestamp(h(70))]
     assert cycles["state"].astype(str).tolist() == ["met"]
+
+
+@pytest.mark.parametrize(
+    "wall", [dt.datetime(2025, 10, 26, 2, 10), dt.datetime(2025, 3, 30, 2, 30)]
+)
+def test_a_naive_time_a_dst_change_repeats_or_skips_is_refused(wall: dt.datetime) -> None:
+    """Regression: the repeated hour was read at its first occurrence (fold=0), so a reply
+    30 minutes after creation sorted before it and the ticket breached; the batch engine
+    refused the same times."""
+    cal = BusinessCalendar.always_open("Europe/Berlin")
+    policy = SLAPolicy(name="p", calendar=cal, targets={"*": [target("first_response", "1h")]})
+    with pytest.raises(InvalidInputError, match="exists exactly once in Europe/Berlin"):
+        evaluate_ticket([(wall, "created")], policy, as_of="2025-12-01")
+    aware = wall.replace(tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    assert evaluate_ticket([(aware, "created")], policy, as_of="2025-12-01")

@@ -320,7 +320,7 @@ def csat(
     scores: Any,
     *,
     scale: tuple[int, int] = (1, 5),
-    positive: Iterable[int] = frozenset({4, 5}),
+    positive: Iterable[int] | None = None,
     weights: Any = None,
     weights_kind: Literal["sampling", "frequency"] | Default = DEFAULT,
     ci: str | Default | None = DEFAULT,
@@ -342,7 +342,9 @@ def csat(
         scores: Answers (Series, array or list; ``None``/NaN for unanswered) or a
             mapping ``{score: count}``.
         scale: ``(low, high)`` of the answer scale.
-        positive: Answers that count as satisfied (top box).
+        positive: Answers that count as satisfied (top box): 4 and 5 on the default 1-5
+            scale; on any other scale they must be stated (``{6, 7}`` for the top two
+            boxes of 1-7; on 0-10 some count 9-10, others 8-10), never guessed.
         weights: Optional weights, one per answer.
         weights_kind: ``"sampling"`` or ``"frequency"`` (see :func:`nps`).
         ci: Interval method of the share.
@@ -368,6 +370,18 @@ def csat(
         'no responses'
     """
     owner = "csat()"
+    if positive is None:
+        low = scale[0] if isinstance(scale, tuple) and scale else 4
+        _check_scale(scale, {low}, owner)  # the scale first
+        if scale != (1, 5):
+            raise ConfigError(
+                owner,
+                "positive",
+                expected=f"the answers that count as satisfied, stated for the scale {scale!r}",
+                found="none (4-5 is the top two boxes of 1-5 only)",
+                hint="Pass positive=, e.g. positive={6, 7} for the top two boxes of 1-7.",
+            )
+        positive = frozenset({4, 5})
     scale_t, pos = _check_scale(scale, positive, owner)
     return _scale(
         scores,

@@ -1406,6 +1406,24 @@ class SLATracker:
                     kind="",
                 )
             return to_seconds(value)
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            # A wall time that a daylight-saving change skips or repeats is refused, as
+            # the batch engine refuses it (fold=0 would silently pick one reading).
+            zone = cal.zone
+            try:
+                early, late = value.replace(tzinfo=zone), value.replace(tzinfo=zone, fold=1)
+                twice = early.utcoffset() != late.utcoffset()
+            except ValueError:  # NaT, which as_aware names below
+                twice = False
+            if twice:
+                raise InvalidInputError(
+                    owner,
+                    field,
+                    expected=f"a wall-clock time that exists exactly once in {zone}",
+                    found=value.isoformat(),
+                    hint="Give the time a UTC offset (or tzinfo).",
+                    kind="",
+                )
         return to_seconds(as_aware(value, cal.zone, owner, field))
 
     def record(self, event: str, time: object) -> SLATracker:

@@ -8,15 +8,18 @@ method (:func:`round_shares`, on :func:`crmkit._rounding.apportion`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 
 import attrs
+import numpy as np
 
 from crmkit._jsonable import ResultDict, json_ready
 from crmkit._rounding import apportion, round_decimal, to_decimal
 from crmkit._spec import check_choice
+from crmkit.errors import InvalidInputError
 from crmkit.service._survey_input import NpsScheme
 
 __all__ = [
@@ -55,6 +58,41 @@ def _round(value: float | Fraction, decimals: int, rounding: str, owner: str) ->
     return round_decimal(value, decimals, rounding, owner)
 
 
+def _shares(values: object, owner: str) -> list[Decimal]:
+    """``values`` as exact Decimals: a sequence of finite real numbers, or refused."""
+    if isinstance(values, Mapping):
+        raise InvalidInputError(
+            owner,
+            "values",
+            expected="a sequence of shares",
+            found="a mapping",
+            kind="",
+            hint="Pass its values, e.g. round_shares(list(result.shares.values())).",
+        )
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise InvalidInputError(
+            owner, "values", expected="a sequence of shares", found=type(values).__name__, kind=""
+        )
+    items = list(values)
+    bad = [
+        (k, v)
+        for k, v in enumerate(items)
+        if isinstance(v, bool)
+        or not isinstance(v, int | float | Fraction | Decimal | np.number)
+        or not math.isfinite(float(v))
+    ]
+    if bad:
+        k, v = bad[0]
+        raise InvalidInputError(
+            owner,
+            "values",
+            expected="finite real numbers",
+            found=f"{len(bad)} other values, the first {v!r} at position {k}",
+            kind="",
+        )
+    return [to_decimal(v) for v in items]
+
+
 def round_shares(
     values: Sequence[float | Fraction],
     decimals: int = 0,
@@ -89,19 +127,19 @@ def round_shares(
         [Decimal('33'), Decimal('33'), Decimal('33')]
     """
     owner = "round_shares()"
-    exact = [to_decimal(v) for v in values]
+    exact = _shares(values, owner)
     if not sum_to_total or not exact:
-        return [_round(v, decimals, rounding, owner) for v in values]
+        return [_round(v, decimals, rounding, owner) for v in exact]
     _round(0.0, decimals, rounding, owner)  # validates decimals and rounding
     unit = Decimal(1).scaleb(-decimals)
     if abs(sum(exact) - Decimal(total)) > Decimal("1e-6"):
-        return [_round(v, decimals, rounding, owner) for v in values]
+        return [_round(v, decimals, rounding, owner) for v in exact]
     try:
         units = apportion([v.scaleb(decimals) for v in exact], total * 10**decimals)
     except ValueError:
         # Off by more than one unit of the last place per share (e.g. many decimals):
         # no largest-remainder split can hit the total, so round each on its own.
-        return [_round(v, decimals, rounding, owner) for v in values]
+        return [_round(v, decimals, rounding, owner) for v in exact]
     return [Decimal(u).scaleb(-decimals).quantize(unit) for u in units]
 
 
