@@ -53,7 +53,7 @@ METHOD_LABELS = {
 #: Default low-sample threshold: results below it are flagged (never hidden).
 
 
-def _round(value: float | Fraction, decimals: int, rounding: str, owner: str) -> Decimal:
+def _round(value: float | Fraction | Decimal, decimals: int, rounding: str, owner: str) -> Decimal:
     """Round for display; a Fraction is rounded exactly (ties decided on the exact value)."""
     return round_decimal(value, decimals, rounding, owner)
 
