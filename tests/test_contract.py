@@ -271,6 +271,7 @@ RELATED_FIELDS: dict[tuple[str, str], set[str]] = {
     ("crmkit.service.MetricRule", "start"): {"events"},  # start/stop events are one list
     ("crmkit.service.MetricRule", "stop"): {"events"},
     ("crmkit.service.MetricRule", "restart"): {"events"},
+    ("crmkit.service.MetricRule", "cancel"): {"events"},
     ("crmkit.service.SLATarget", "rule"): {"start", "stop"},  # a rule replaces start/stop
     ("crmkit.loyalty.Adjust", "points"): {"expires_at"},  # only credits keep an expiry
     ("crmkit.loyalty.Tender", "kind"): {"points"},  # the kind decides what points mean
