@@ -247,9 +247,18 @@ class ExpiryPolicy(Spec):
             leaves such a tier, every lot runs on from that instant: its expiry becomes
             the later of its own date and the date the new tier's policy gives to points
             earned at that instant (under ``inactivity``: the deadline restarts then).
-            A protected lot's ``expires_at`` shows the status's next assessment, when
-            it is looked at again; a tier held with no end date (a lifetime floor)
-            protects its points for good.
+            The tier is held, and protects, through a grace period: a downgrade waiting
+            out the ladder's ``grace_days`` has not happened yet, so the points run on
+            from the end of the grace. Inside the fold a protected lot is looked at
+            again at the status's next assessment (its validity's end, or the end of a
+            running grace period); a tier held with no end date (a lifetime floor)
+            protects its points for good. ``MemberState.lots`` shows a protected lot's
+            ``expires_at`` as the later of its own date and the earliest the status can
+            end (the validity's end plus ``grace_days``, or the end of a running grace
+            period): reports (``MemberState.expiring``, ``replay_many``'s ``expiring``
+            and ``next_expiry``, ``points_liability``) count protected points only from
+            then, and a transfer or merge moves them with no fixed expiry (under the
+            receiver's policy).
         count_from: For ``months``: ``"earning_day"`` (the default) counts the N months
             from the day the points were earned; ``"month_end"`` from the last day of
             the earning month (Air China: points earned in February 2017 are valid

@@ -107,7 +107,9 @@ def points_liability(
 
     Returns:
         A DataFrame with one row per point currency, tier (the primary ladder's tier at
-        ``as_of``; ``""`` without tiers) and expiry month (``"2026-03"``, or ``"never"``),
+        ``as_of``; ``""`` without tiers) and expiry month (``"2026-03"``, or ``"never"``;
+        the lots' ``expires_at`` as :attr:`MemberState.lots` shows it: points a tier
+        protects under ``tier_basis="held"`` fall in the month the status ends),
         sorted so, with the columns ``points`` (int64 ledger units), ``pending`` (the part
         not usable yet), ``members`` (members holding some) and ``value`` (Decimal money:
         whole points times the program's ``point_value``, to the currency's minor unit).

@@ -571,10 +571,13 @@ class Book(YearlyBonuses):
     def tier_tracker(self, at: dt.datetime) -> TierTracker:
         """The primary ladder's tracker brought up to ``at``: what :meth:`tier_status` reads.
 
-        Read ``tier`` and ``valid_until`` off it instead of building a status.
+        Read the tier held at ``at`` and when it is next looked at off it
+        (``TierTracker._span_at``) instead of building a status. A tracker already
+        past ``at`` (another currency's book, or a lot's expiry due before the event that
+        moved it) stays where it is and answers from its history.
         """
         tracker = self._tracker_at(at)
-        tracker._tier_at(at)
+        tracker._reach(at)
         return tracker
 
     def _tracker_at(self, at: dt.datetime) -> TierTracker:

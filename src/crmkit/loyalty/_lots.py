@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from crmkit.loyalty._rules import EarningScheme
     from crmkit.loyalty._tiers import TierTracker
 
-__all__ = ["POSTING_KINDS", "Lot", "LotBook", "Posting"]
+__all__ = ["POSTING_KINDS", "Lot", "LotBook", "Posting", "reported_expiry"]
 
 _UTC = dt.UTC
 _FAR = dt.datetime.max.replace(tzinfo=_UTC)
@@ -85,7 +85,9 @@ class Lot(ResultDict):
         earned_at: When it was credited (in the program's zone).
         activates_at: When pending points become usable (``earned_at`` if never pending).
         expires_at: First instant it is no longer usable (None: never); under an
-            inactivity policy, the current deadline.
+            inactivity policy, the current deadline; under ``tier_basis="held"`` while a
+            protecting tier is held, no earlier than the earliest end of the status (see
+            :attr:`MemberState.lots <crmkit.loyalty.MemberState.lots>`).
         amount: Points credited.
         remaining: Points still in the lot (usable once active and before expiry).
         spent: Points drawn by debits that still stand.
@@ -203,6 +205,22 @@ class _Lot:
         self.activates_at = activates_at
         self.expires_at = expires_at
         self.active = activates_at is earned_at or activates_at <= earned_at
+
+
+def reported_expiry(
+    expires: dt.datetime | None, as_of: dt.datetime, held: tuple[bool, dt.datetime | None]
+) -> dt.datetime | None:
+    """A live lot's expiry as reports show it, given :meth:`LotBook.held_at` at ``as_of``.
+
+    Under ``tier_basis="held"`` the fold's date of a protected lot is only when it is
+    looked at again (often a status end since extended): a lot due after ``as_of`` is
+    reported at the later of its date and the date the protection holds it to at least
+    (None: it has no end). Dates at or before ``as_of`` (lots already expired) stand.
+    """
+    if not held[0] or expires is None or expires <= as_of:
+        return expires
+    until = held[1]
+    return None if until is None else max(expires, until)
 
 
 class _Debit:
@@ -378,14 +396,18 @@ class LotBook:
         """Rule 5, ``tier_basis="held"``: whether what is due at ``at`` waits, and until when.
 
         ``(True, when)``: the member holds a protecting tier (look again when it is next
-        assessed; None: it has no end) or left one recently enough that the points run
-        on from the leaving (the new tier's policy applied to that instant); ``(False,
-        None)``: expire now.
+        assessed: the end of its validity or, while a downgrade waits out the ladder's
+        ``grace_days``, the end of the grace period, during which the tier is still held;
+        None: it has no end) or left one recently enough that the points run on from the
+        leaving (the new tier's policy applied to that instant); ``(False, None)``:
+        expire now.
         """
         policy = self.policy
-        tracker = self.tier_tracker(at)  # (its tier, validity and history; no status built)
-        if policy.protects(tracker.tier):
-            until = tracker.valid_until
+        # The tier at `at` and its next assessment, read off the tracker (no status built);
+        # a tracker already past `at` answers from its history.
+        tracker = self.tier_tracker(at)
+        tier, until = tracker._span_at(at)
+        if policy.protects(tier):
             if until is None:
                 return True, None
             until = until.astimezone(_UTC)
@@ -399,6 +421,28 @@ class LotBook:
                 redated = redated.astimezone(_UTC)
                 return (True, redated) if redated > at else (False, None)
         return False, None
+
+    def held_at(self, as_of: dt.datetime) -> tuple[bool, dt.datetime | None]:
+        """Rule 5 in reports: whether a ``"held"`` tier basis keeps every lot until a date.
+
+        ``(True, when)``: no lot expires before ``when`` (None: while the status has no
+        end, none expires), so a live lot is reported as expiring at the later of its own
+        date and ``when``. While the member holds a protecting tier, ``when`` is the
+        earliest the status can end: the end of a running grace period, else its
+        validity's end plus the ladder's ``grace_days`` (``TierTracker._earliest_end``);
+        after leaving one, the date the points run on to. ``(False, None)``: the lots'
+        own dates stand. The book must have been advanced to ``as_of``; this reads the
+        tier there.
+        """
+        if self.policy.tier_basis != "held":
+            return False, None
+        at = as_of.astimezone(_UTC)
+        tracker = self.tier_tracker(at)
+        tier, _ = tracker._span_at(at)
+        if self.policy.protects(tier):
+            end = tracker._earliest_end()
+            return True, None if end is None else end.astimezone(_UTC)
+        return self._held_until(at)
 
     def _expire_unless_held(self, lot: _Lot, at: dt.datetime) -> None:
         """Expire ``lot`` at ``at`` unless a protecting tier holds it (then re-date it)."""
@@ -511,13 +555,15 @@ class LotBook:
 
     def _expiry(self, at: dt.datetime) -> dt.datetime | None:
         """UTC expiry of a lot earned at ``at`` (cached per local earning day)."""
-        if self.policy.by_tier:
-            # Validity by the tier held now (rule 5): not cached, the tier varies.
-            tracker = self.tier_tracker(at)  # the tier and validity only: no TierStatus
-            tier = tracker.tier
+        if self.policy.by_tier and not self.inactivity:
+            # Validity by the tier held now (rule 5): not cached, the tier varies. (Under
+            # inactivity no lot has a date of its own: the one deadline, which a protecting
+            # tier holds back, expires the whole balance.)
+            # The tier and its next assessment only: no TierStatus.
+            tier, until = self.tier_tracker(at)._span_at(at)
             if self.policy.protects(tier):
-                # "held": no date while the status lasts; looked at again when it ends.
-                until = tracker.valid_until
+                # "held": no date while the status lasts (a grace period included); looked
+                # at again when it ends.
                 return None if until is None else until.astimezone(_UTC)
             expires = self.policy.for_tier(tier).expires_at(at, self.zone)
             return expires.astimezone(_UTC) if expires is not None else None

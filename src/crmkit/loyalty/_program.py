@@ -43,7 +43,7 @@ from crmkit.loyalty._engine import Earner, linear_privileges
 from crmkit.loyalty._events import Event
 from crmkit.loyalty._expiry import ExpiryPolicy
 from crmkit.loyalty._ledger import EVENT_TYPES, FANNED_HANDLERS, Book, sort_events
-from crmkit.loyalty._lots import Lot, Posting
+from crmkit.loyalty._lots import Lot, Posting, reported_expiry
 from crmkit.loyalty._privileges import Privilege, PrivilegeSet
 from crmkit.loyalty._rules import EarningResult, EarningScheme
 from crmkit.loyalty._rules_util import as_of_time
@@ -1032,7 +1032,7 @@ class _Snapshot:
         if what not in cache:
             book = self.book()
             if what in ("lots", "totals"):
-                lots, totals = _lot_rows(book)
+                lots, totals = _lot_rows(book, self.as_of)
                 cache["lots"], cache["totals"] = lots, totals
             elif what == "tiers":
                 program = book.program
@@ -1048,15 +1048,22 @@ class _Snapshot:
         return cache[what]
 
 
-def _lot_rows(book: Book) -> tuple[tuple[tuple[Any, ...], ...], tuple[int, int, int, int]]:
+def _lot_rows(
+    book: Book, as_of: dt.datetime
+) -> tuple[tuple[tuple[Any, ...], ...], tuple[int, int, int, int]]:
     """The lots as plain rows and the spent/expired/reversed/forfeited totals."""
     lots = []
     totals = [0, 0, 0, 0]
     inactivity = book.policy.kind == "inactivity"
+    # Rule 5 ("held"): a protected lot shows when its protection can end, not the date
+    # the fold looks at it again (see reported_expiry); replay_many reads it the same way.
+    held = book.held_at(as_of)
     for lot in book.lots.values():
         expires = lot.expires_at
         if expires is None and inactivity:
             expires = book.deadline
+        if held[0]:
+            expires = reported_expiry(expires, as_of, held)
         lots.append(
             (
                 lot.lot_id,
@@ -1328,7 +1335,14 @@ class MemberState:
         """Every :class:`~crmkit.loyalty.Lot`, in crediting order (built on access).
 
         Times are in the program's zone; under an inactivity policy a live lot's
-        ``expires_at`` is the current deadline.
+        ``expires_at`` is the current deadline. Under ``tier_basis="held"`` (rule 5),
+        while the member holds a tier that keeps every point, a live lot's
+        ``expires_at`` is the later of its own date and the earliest the status can end:
+        the end of a running grace period, else its validity's end plus the ladder's
+        ``grace_days`` (a downgrade waits them out); None for a status with no end. That
+        is when the protection can end, not a date the points are sure to go. After
+        leaving such a tier it is the later of its own date and the date the points run
+        on to.
 
         Examples:
             >>> import datetime as dt
@@ -1524,6 +1538,11 @@ class MemberState:
 
         Counts usable lots whose ``expires_at`` is at or before ``as_of + days`` (a lot is
         usable while ``as_of < expires_at``, so one expiring exactly then is gone by then).
+        Under ``tier_basis="held"`` (rule 5) a protected lot's ``expires_at`` is the
+        earliest end of the protecting status, its grace period included (see
+        :attr:`lots`): such points count only when the status itself can end within the
+        horizon (they are then no longer protected, though the next tier's policy may
+        still give them longer).
 
         Examples:
             >>> import datetime as dt

@@ -42,6 +42,7 @@ from crmkit.loyalty._events import (
     to_decimal,
 )
 from crmkit.loyalty._ledger import Book
+from crmkit.loyalty._lots import reported_expiry
 from crmkit.loyalty._program import Program
 from crmkit.segmentation._dask import is_dask, map_by_key, require_dask_columns
 
@@ -1169,8 +1170,10 @@ def replay_many(
         table has no currency column, so its redemptions and adjustments are in that
         currency), ``cash_offset`` (Decimal), ``expiring`` (points
         expiring within ``expiring_days``), ``next_expiry`` (the soonest expiry of usable
-        points, NaT if none), ``tier`` (ordered Categorical of the ladder's tiers, or None),
-        ``tier_since``, ``next_tier`` (the primary ladder), ``events`` (events replayed)
+        points, NaT if none; both read the lots' ``expires_at`` as
+        :attr:`MemberState.lots` shows it, so points a tier protects under
+        ``tier_basis="held"`` count only from the earliest end of the status), ``tier``
+        (ordered Categorical of the ladder's tiers, or None), ``tier_since``, ``next_tier`` (the primary ladder), ``events`` (events replayed)
         and ``rejected`` (events left out); a program with several ladders adds one
         ``tier_<ladder>`` column (ordered Categorical) per ladder after the primary one.
 
@@ -1376,18 +1379,21 @@ def _summary(book: Book, as_of: dt.datetime, expiring_days: int) -> tuple[Any, .
     # first (undated lots last); the fold has already expired every lot due by as_of.
     expiring = 0
     soonest: dt.datetime | None = None
+    # Rule 5 ("held"): protected lots count from when the protection can end, as
+    # MemberState.lots shows them (reported_expiry keeps the queue's order).
+    held = book.held_at(as_of)
     if not inactivity:
         for lot in book.queue:
-            expires = lot.expires_at
+            expires = reported_expiry(lot.expires_at, as_of, held)
             if expires is None or expires > horizon:
                 break
             expiring += lot.remaining  # gone at as_of + days: it expires within the horizon
         if book.queue:
-            soonest = book.queue[0].expires_at
+            soonest = reported_expiry(book.queue[0].expires_at, as_of, held)
     else:
         # Undated lots go at the member's inactivity deadline.
         for lot in book.queue:
-            expires = lot.expires_at or book.deadline
+            expires = reported_expiry(lot.expires_at or book.deadline, as_of, held)
             if expires is None:
                 continue
             if expires <= horizon:

@@ -1393,6 +1393,67 @@ class TierTracker:
         self._catch_up(as_of)
         return self._ladder.tiers[self._cur].name
 
+    def _reach(self, at: dt.datetime) -> None:
+        """Move to ``at`` as :meth:`_tier_at` does, unless the tracker is already past it.
+
+        A tracker that has moved on answers for an earlier instant from its history
+        (:meth:`_span_at`); moving it back would be an error.
+        """
+        if at.astimezone(dt.UTC) >= self._as_of.astimezone(dt.UTC):
+            self._tier_at(at)
+
+    def _span_at(self, at: dt.datetime) -> tuple[str | None, dt.datetime | None]:
+        """The tier held at ``at`` (not after the tracker's time) and when it is next looked at.
+
+        The end is the first tier change after ``at`` when the tracker has moved past one,
+        else the tier's next assessment: the end of a running grace period (the tier is
+        still held through it, though :attr:`valid_until` has passed), else
+        :attr:`valid_until`; None: no end in view (the base tier, a lifetime floor).
+        Before the tracker's start: ``(None, start)``.
+
+        Examples:
+            >>> import datetime as dt
+            >>> ladder = TierLadder(tiers=[Tier(name="m"), Tier(name="g", orders=1)],
+            ...                     grace_days=30)
+            >>> t = ladder.tracker(dt.datetime(2024, 1, 1), timezone="UTC")
+            >>> t.post(QualifyingPosting(dt.datetime(2024, 5, 1), orders=1))
+            >>> t.advance(dt.datetime(2026, 1, 10))
+            >>> tier, until = t._span_at(dt.datetime(2026, 1, 10, tzinfo=dt.UTC))
+            >>> tier, until.date()
+            ('g', datetime.date(2026, 1, 31))
+        """
+        pending = self._pending
+        tier: str | None = self._ladder.tiers[self._cur].name
+        until = pending[0] if pending is not None else self._valid_until
+        for change in reversed(self._history):
+            if change.time <= at:
+                break
+            tier, until = change.old, change.time
+        return tier, until
+
+    def _earliest_end(self) -> dt.datetime | None:
+        """The earliest instant the tier held now can end with no further posting.
+
+        The end of a running grace period, else :attr:`valid_until` plus the ladder's
+        ``grace_days`` (a downgrade due then waits them out); None: no end (the base
+        tier, a lifetime floor).
+
+        Examples:
+            >>> import datetime as dt
+            >>> ladder = TierLadder(tiers=[Tier(name="m"), Tier(name="g", orders=1)],
+            ...                     grace_days=30)
+            >>> t = ladder.tracker(dt.datetime(2024, 1, 1), timezone="UTC")
+            >>> t.post(QualifyingPosting(dt.datetime(2024, 5, 1), orders=1))
+            >>> t.valid_until.date(), t._earliest_end().date()
+            (datetime.date(2026, 1, 1), datetime.date(2026, 1, 31))
+        """
+        if self._pending is not None:
+            return self._pending[0]
+        valid = self._valid_until
+        if valid is None or not self._ladder.grace_days:
+            return valid
+        return valid + dt.timedelta(days=self._ladder.grace_days)
+
     # ------------------------------------------------------------ internals
 
     def _catch_up(self, as_of: dt.datetime | None) -> None:

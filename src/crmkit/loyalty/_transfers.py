@@ -16,9 +16,11 @@ The rules, in one place:
   points cannot be moved.
 * ``expiry="keep"`` (default): each parcel arrives with the expiry of the lot it left
   (one credit per distinct expiry, ``Adjust.expires_at``); a lot with no fixed expiry
-  (policy ``never``, ``inactivity``, or a tier that never expires) arrives under the
-  receiver's policy. ``expiry="reset"``: one credit, dated by the program's policy at the
-  transfer instant, as if newly earned.
+  (policy ``never``, ``inactivity``, or a tier that never expires: credited under it,
+  or, with ``tier_basis="held"``, held by the sender when the points move, whose dates
+  are then only when the status is looked at again) arrives under the receiver's
+  policy. ``expiry="reset"``: one credit, dated by the program's policy at the transfer
+  instant, as if newly earned.
 * Transferred points are not qualifying activity for tiers (a credit by adjustment);
   whether they count as activity for inactivity expiry is the policy's ``activity``
   (``"adjust"``) setting.
@@ -40,6 +42,7 @@ from crmkit._spec import DECIMAL, PLAIN, Optional, Spec, decimal, field, one_of,
 from crmkit._spec import to_decimal as _to_decimal
 from crmkit.errors import ConfigError, LedgerError
 from crmkit.loyalty._events import Adjust
+from crmkit.loyalty._expiry import ExpiryPolicy
 from crmkit.loyalty._program import MemberState, Program
 
 __all__ = [
@@ -588,7 +591,7 @@ def _credits(  # noqa: PLR0917 - internal, called in two places
     lot_dated = policy.kind in _FIXED_EXPIRY_KINDS or (
         policy.by_tier and policy.kind != "inactivity"
     )
-    if not keep or not lot_dated:
+    if not keep or not lot_dated or _protected(policy, after, time):
         return (Adjust(f"{move_id}/in/0", time, points=total, reason=reason),)
     expiry_of = {lot.lot_id: lot.expires_at for lot in after.lots}
     parcels: dict[dt.datetime | None, int] = {}
@@ -599,3 +602,17 @@ def _credits(  # noqa: PLR0917 - internal, called in two places
         Adjust(f"{move_id}/in/{n}", time, points=taken, reason=reason, expires_at=expires)
         for n, (expires, taken) in enumerate(parcels.items())
     )
+
+
+def _protected(policy: ExpiryPolicy, after: MemberState, time: dt.datetime) -> bool:
+    """Whether the sender holds a tier that keeps every point at ``time`` (rule 5, "held").
+
+    Its lots' dates are then only when the status is looked at again, not expiries: the
+    points arrive with no fixed expiry, under the receiver's policy. (A member who has
+    left such a tier has real dates again: the later of each lot's own date and the date
+    the points run on to, as :attr:`MemberState.lots` shows them; those are kept.)
+    """
+    if policy.tier_basis != "held":
+        return False
+    status = after.tier
+    return status is not None and policy.protects(status.tier_at(time))
