@@ -35,6 +35,7 @@ from scipy.special import digamma, gammaln
 
 from crmkit._spec import Spec, field, number, one_of
 from crmkit.segmentation._model import (
+    _TRUSTED,
     TIME_UNITS,
     FloatArray,
     Objective,
@@ -289,6 +290,8 @@ class BetaGeoFit(_CountFit):
 
     PARAMS: ClassVar[tuple[str, ...]] = ("r", "alpha", "a", "b")
     SCALE_PARAMS: ClassVar[tuple[str, ...]] = ("alpha",)  # the time scale
+    #: One purchase rate for all (r, alpha -> inf) or one dropout probability (a, b -> inf).
+    LIMITS: ClassVar[tuple[tuple[str, str], ...]] = (("r", "alpha"), ("a", "b"))
     _MODIFIED: ClassVar[bool] = False
 
     def _loglik(self, x: FloatArray, tx: FloatArray, T: FloatArray) -> FloatArray:
@@ -345,12 +348,23 @@ class BetaGeoFit(_CountFit):
         a = _nudge(a)
         shift = 1.0 if self._MODIFIED else 0.0
         z = t / (alpha + T + t)
+        top = a + b - 1.0 + shift - r
+        if max(abs(top), abs(a - 1.0)) <= _TRUSTED:
+            with np.errstate(all="ignore"):
+                return np.asarray(
+                    np.exp((a - 1.0) * np.log1p(-z))
+                    * hyp2f1(top, a - 1.0, a + b + x - 1.0 + shift, z),
+                    dtype=np.float64,
+                )
+        # Large a or b (a dropout probability with little heterogeneity): the power
+        # underflows while the series overflows (NaN, or 0 where the answer is not). In log
+        # space, in lifetimes' orientation, with log_hyp2f1 choosing the stable form. (A
+        # huge r with a small a can still fail here: predict() then raises, never NaN.)
         with np.errstate(all="ignore"):
-            return np.asarray(
-                np.exp((a - 1.0) * np.log1p(-z))
-                * hyp2f1(a + b - 1.0 + shift - r, a - 1.0, a + b + x - 1.0 + shift, z),
-                dtype=np.float64,
+            log_tail = (r + x) * np.log1p(-z) + log_hyp2f1(
+                r + x, b + x + shift, a + b + x - 1.0 + shift, z
             )
+        return np.asarray(np.exp(log_tail), dtype=np.float64)
 
     def _expected_given(
         self, t: FloatArray, x: FloatArray, T: FloatArray, now: FloatArray

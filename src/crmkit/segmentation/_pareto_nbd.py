@@ -306,6 +306,8 @@ class ParetoNBDFit(_CountFit):
 
     PARAMS: ClassVar[tuple[str, ...]] = ("r", "alpha", "s", "beta")
     SCALE_PARAMS: ClassVar[tuple[str, ...]] = ("alpha", "beta")
+    #: One purchase rate for all (r, alpha -> inf) or one dropout rate (s, beta -> inf).
+    LIMITS: ClassVar[tuple[tuple[str, str], ...]] = (("r", "alpha"), ("s", "beta"))
 
     def _loglik(self, x: FloatArray, tx: FloatArray, T: FloatArray) -> FloatArray:
         return _pnbd_loglik(np.array(self._p()), x, tx, T)
