@@ -159,3 +159,47 @@ def test_percentile_points_do_not_depend_on_the_unit(cents, scale):
     # Subnormal floats keep fewer digits: the points agree to a point or so there.
     tolerance = 1e-6 if scale >= 1e-300 else 2.0
     assert np.allclose(tiny["spend"], big["spend"], atol=tolerance)
+
+
+def test_tied_values_get_the_middle_of_their_percentiles_in_either_direction():
+    """Regression: a tie group got the top of its percentiles, so direction changed its
+    points (the 60 % of customers with no ticket scored 41 with higher_is_better=False but
+    100 on the negated column; 60 % zero spenders got 59 spend points)."""
+    tickets = np.array([0] * 60 + [1] * 20 + [2] * 10 + [5] * 10, dtype=float)
+    frame = pd.DataFrame({"tickets": tickets, "neg": -tickets})
+    lower = HealthScore([Indicator("x", "tickets", 1, Percentile(higher_is_better=False))])
+    higher = HealthScore([Indicator("x", "neg", 1, Percentile())])
+    spend = HealthScore([Indicator("x", "tickets", 1, Percentile())])
+    by_lower = lower.fit(frame).apply(frame)
+    by_negation = higher.fit(frame).apply(frame)
+    pd.testing.assert_frame_equal(by_lower, by_negation)
+    # The fitted quantiles of 100 values hold 0 at 0 % .. 59 % (numpy's linear quantiles
+    # reach 0.4 at 60 %): the zeros are the middle of 0-59, 29.5, or 70.5 reversed.
+    assert by_lower["x"].iloc[[0, 60, 80, 90]].tolist() == [70.5, 30.0, 15.0, 4.5]
+    assert spend.fit(frame).apply(frame)["x"].iloc[[0, 60, 80, 90]].tolist() == [
+        29.5, 70.0, 85.0, 95.5
+    ]  # fmt: skip
+    assert lower.fit(frame).apply_one({"tickets": 0}) == 70.5  # scalar = batch
+
+
+@given(
+    st.lists(st.integers(-4, 4), min_size=1, max_size=60),
+    st.sampled_from([1.0, 0.1, 3.7, 1e-310, 3e307]),  # gaps over float64 at 3e307
+    st.lists(st.integers(-5, 5), max_size=10),
+)
+@example([0] * 29 + [1] * 72, 1.0, [0])  # np.quantile gave q[28] = 3.6e-15 (0.28 * 100 > 28)
+def test_lower_is_better_scores_as_the_negated_column(ints, scale, others):
+    """Property: a column scored with higher_is_better=False gets exactly the points of the
+    negated column scored with higher_is_better=True, ties and values off the reference
+    included (up to float rounding between fitted quantiles)."""
+    values = np.array(ints, dtype=float) * scale
+    new = np.r_[values, np.array(others, dtype=float) * scale, np.nan]
+    lower = HealthScore([Indicator("x", "v", 1, Percentile(higher_is_better=False))])
+    higher = HealthScore([Indicator("x", "v", 1, Percentile())])
+    by_lower = lower.fit(pd.DataFrame({"v": values})).apply(pd.DataFrame({"v": new}))
+    by_negation = higher.fit(pd.DataFrame({"v": -values})).apply(pd.DataFrame({"v": -new}))
+    np.testing.assert_allclose(by_lower["x"], by_negation["x"], rtol=0, atol=1e-9)
+    # A tie group of the reference: the same points from either side, to the last bit.
+    tied = pd.Series(values).duplicated(keep=False).to_numpy()
+    tied = np.r_[tied, np.zeros(len(new) - len(values), dtype=bool)]
+    assert by_lower["x"][tied].tolist() == by_negation["x"][tied].tolist()

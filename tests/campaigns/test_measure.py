@@ -219,3 +219,102 @@ def test_errors():
     before = tx.copy()
     measure(a, tx, start="2025-07-01", end="2025-07-02")
     pd.testing.assert_frame_equal(tx, before)
+
+
+def _sample_campaign():
+    """The sample log (int customer ids) and an assignment of its customers."""
+    from crmkit.datasets import transactions
+
+    tx = transactions(300, seed=1)
+    a = assign(tx["customer_id"].unique(), campaign="c1", control_share=0.5)
+    return a, tx
+
+
+def test_ids_of_another_type_than_the_assignment_are_refused():
+    """Regression: int ids assigned, str ids in the log: nobody matched, and measure()
+    reported 0 responders in both arms, uplift 0 and p = 1 instead of an error."""
+    a, tx = _sample_campaign()
+    window = {"start": "2025-07-01", "end": "2025-07-31"}
+    expected = measure(a, tx, **window)
+    assert expected.arms["treatment"].responders > 0
+    as_text = tx.assign(customer_id=tx["customer_id"].astype(str))
+    for log, assignment, fix in (
+        (as_text, a, "assignment.set_axis(assignment.index.astype(str))"),
+        (as_text.assign(customer_id=as_text["customer_id"].astype("category")), a, "astype(str)"),
+        (tx, a.set_axis(a.index.astype(str)), "transactions['customer_id'].astype(str)"),
+    ):
+        with pytest.raises(SchemaError) as info:
+            measure(assignment, log, **window)
+        assert info.value.field == "customer_id"
+        message = str(info.value)
+        assert "the id types differ" in message
+        # One example id of each side, as Python shows it (254 against '254').
+        shown = [v.item() if hasattr(v, "item") else v
+                 for v in (log["customer_id"].iloc[0], assignment.index[0])]  # fmt: skip
+        assert f"e.g. {shown[0]!r} (the assignment holds e.g. {shown[1]!r})" in message
+        assert fix in message
+    # The fix the message gives: both as text, the same arms and the same result.
+    fixed = measure(a.set_axis(a.index.astype(str)), as_text, **window)
+    assert fixed.to_dict() == expected.to_dict()
+
+
+def test_transactions_of_no_assigned_customer_are_refused_partial_matches_counted():
+    """Same-typed ids none of which is assigned are an error (not a silent zero); some
+    unassigned customers among assigned ones stay counted in unassigned_customers."""
+    a, tx = _sample_campaign()
+    window = {"start": "2025-07-01", "end": "2025-07-31"}
+    with pytest.raises(InvalidInputError, match="none of the 300 transaction customers") as info:
+        measure(a, tx.assign(customer_id=tx["customer_id"] + 10**6), **window)
+    assert info.value.field == "customer_id"
+    assert not isinstance(info.value, SchemaError)  # same types: not a type error
+    strangers = tx["customer_id"].where(tx["customer_id"] % 2 == 0, tx["customer_id"] + 10**6)
+    partly = measure(a, tx.assign(customer_id=strangers), **window)
+    assert partly.unassigned_customers > 0
+    in_window = tx[(tx["date"] >= "2025-07-01") & (tx["date"] < "2025-08-01")]
+    assert (
+        partly.unassigned_customers
+        == in_window.loc[in_window["customer_id"] % 2 == 1, "customer_id"].nunique()
+    )
+
+
+@pytest.mark.parametrize(
+    "dtypes",
+    [
+        ("float64", "float64", "float64"),  # pd.DataFrame({"customer_id": [], ...})
+        ("object", "object", "object"),
+        ("string", "string", "string"),
+        ("int64", "int64", "int64"),
+        ("object", "datetime64[ns, UTC]", "float64"),
+        ("string[pyarrow]", "timestamp[us][pyarrow]", "double[pyarrow]"),
+    ],
+)
+def test_an_empty_log_means_nobody_responded_whatever_its_dtypes(dtypes):
+    """Regression: an empty frame of float64 columns was refused ("date must be dates;
+    found numbers"), against the docstring: no rows at all means nobody responded."""
+    a = assign([f"c{i}" for i in range(20)], campaign="x", control_share=0.5)
+    columns = dict(zip(["customer_id", "date", "amount"], dtypes, strict=True))
+    empty = pd.DataFrame({n: pd.Series([], dtype=d) for n, d in columns.items()})
+    empty["order"] = pd.Series([], dtype=object)
+    before = empty.copy()
+    r = measure(a, empty, start="2025-07-01", end="2025-07-31", pre_start="2025-01-01",
+                order="order")  # fmt: skip
+    pd.testing.assert_frame_equal(empty, before)
+    assert r.arms["control"].responders == r.arms["treatment"].responders == 0
+    assert r.arms["control"].n + r.arms["treatment"].n == 20
+    assert r.uplift.value == r.incremental_revenue.value == 0.0
+    assert r.unassigned_customers == 0
+    zone = "+00:00" if "UTC" in dtypes[1] else ""
+    assert (r.start, r.end) == ("2025-07-01T00:00:00" + zone, "2025-08-01T00:00:00" + zone)
+
+
+def test_an_empty_log_takes_the_zone_of_an_aware_bound():
+    """An empty log of float64 columns has no zone: an aware bound gives it one (there
+    is nothing it could conflict with); a naive datetime column stays naive."""
+    a = assign([f"c{i}" for i in range(20)], campaign="x", control_share=0.5)
+    empty = pd.DataFrame({"customer_id": [], "date": [], "amount": []})
+    r = measure(a, empty, start="2025-07-01T00:00+02:00", end="2025-07-31")
+    assert r.start == "2025-06-30T22:00:00+00:00"
+    assert r.arms["treatment"].responders == 0
+    naive = empty.assign(date=pd.Series([], dtype="datetime64[ns]"))
+    with pytest.raises(ConfigError, match="naive"):
+        measure(a, naive, start="2025-07-01T00:00+02:00", end="2025-07-31")

@@ -395,3 +395,70 @@ def test_any_finite_values_give_finite_shares_or_name_the_column(values: list[fl
     table = pyramid(series)
     assert np.isfinite(table["revenue"]).all()
     assert table["revenue_share"].sum() == pytest.approx(1.0)
+
+
+# ------------------------------------------- class shares of the positive total (negatives)
+
+
+def test_class_summary_shares_are_of_the_positive_total_as_abc_classify() -> None:
+    """Regression: with a net-negative customer, class_summary divided by the net total
+    (A 1.364, C -0.545) while abc_classify's shares are of the positive total (A 0.88)."""
+    classes = abc_classify(pd.Series([100.0, 50.0, 20.0, -60.0]))
+    table = class_summary(classes)
+    assert table["revenue_share"].tolist() == pytest.approx([150 / 170, 20 / 170, 0.0])
+    assert table["revenue"].tolist() == [150.0, 20.0, -60.0]  # net, negatives included
+    assert table.attrs == {"positive_total": 170.0, "negative_total": -60.0, "net_total": 110.0}
+    by_class = classes.groupby("abc_class", observed=False)["share"].sum()
+    assert table["revenue_share"].tolist() == pytest.approx(by_class.tolist())
+
+
+def test_negative_total_is_summarised_and_pyramid_accepts_what_pyramid_tiers_does() -> None:
+    """Regression: a negative net total made class_summary and pyramid raise, although
+    abc_classify and pyramid_tiers accept the same values."""
+    values = pd.Series([100.0, 50.0, -200.0])
+    table = class_summary(abc_classify(values))
+    assert table["revenue_share"].tolist() == [1.0, 0.0, 0.0]
+    assert table["revenue"].tolist() == [150.0, 0.0, -200.0]
+    assert table.attrs == {"positive_total": 150.0, "negative_total": -200.0, "net_total": -50.0}
+    tiers = pyramid_tiers(values)
+    shown = pyramid(values)
+    assert shown["customers"].tolist() == [1, 0, 0, 2]
+    assert shown["revenue_share"].tolist() == pytest.approx([2 / 3, 0.0, 0.0, 1 / 3])
+    assert shown["min_value"].iloc[-1] == -200.0
+    assert shown.attrs["negative_total"] == -200.0
+    by_tier = tiers.groupby("tier", observed=False)["share"].sum()
+    assert shown["revenue_share"].tolist() == pytest.approx(by_tier.tolist())
+    # Still refused where abc_classify and pyramid_tiers refuse: nothing positive to share.
+    for call in (pyramid, pyramid_tiers):
+        with pytest.raises(InvalidInputError, match="positive value"):
+            call([0.0, -5.0])
+    with pytest.raises(InvalidInputError, match="positive value") as info:
+        class_summary(pd.DataFrame({"abc_class": ["C", "C"], "value": [0.0, -5.0]}))
+    assert info.value.field == "value"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    customer_values,
+    st.lists(st.floats(-1e6, 0.0, allow_nan=False), max_size=20),
+    st.sampled_from(["cumulative", "rank", "thresholds"]),
+)
+def test_class_shares_are_the_sums_of_customer_shares(
+    positive: list[float], negative: list[float], method: str
+) -> None:
+    """Property: with any net-negative customers, each class's (and tier's) revenue_share
+    is the sum of its customers' share; shares add up to 1; attrs hold the totals."""
+    values = pd.Series(positive + negative)
+    cuts = (100.0, 10.0) if method == "thresholds" else None
+    classes = abc_classify(values, method=method, cuts=cuts)  # type: ignore[arg-type]
+    for frame, by, table in (
+        (classes, "abc_class", class_summary(classes)),
+        (pyramid_tiers(values), "tier", pyramid(values)),
+    ):
+        expected = frame.groupby(by, observed=False)["share"].sum()
+        assert table["revenue_share"].to_numpy() == pytest.approx(expected.to_numpy())
+        assert table["revenue_share"].sum() == pytest.approx(1.0)
+        assert (table["revenue_share"] >= 0).all()
+        assert table["revenue"].sum() == pytest.approx(sum(positive) + sum(negative))
+        assert table.attrs["positive_total"] == pytest.approx(sum(positive))
+        assert table.attrs["negative_total"] == pytest.approx(sum(negative))

@@ -44,6 +44,36 @@ def _fraction_interp(values: F64, grid: F64) -> F64:
     return _GRID[j] + np.clip(fraction, 0.0, 1.0) * (_GRID[j + 1] - _GRID[j])
 
 
+def _quantiles(values: F64) -> F64:
+    """The 101 reference quantiles (0 %, 1 %, ... 100 %) of ``values``, mirror-exact.
+
+    numpy's default ("linear", Hyndman and Fan's type 7): at position ``h = (n - 1) * k /
+    100`` of the sorted values, interpolated between its neighbours. ``np.quantile`` takes
+    ``h`` from the float ``k / 100`` (``0.29 * 100`` is 28.999999999999996), which leaves
+    a quantile a hair below a tie group it belongs to, on one side only: ``-x`` did not
+    give ``-reversed(q)``. Here ``h`` is split in integers, the interpolation starts from
+    the nearer neighbour (halfway: half of each), and equal neighbours give their value
+    itself, so tie groups stay exact and ``_quantiles(-x) == -_quantiles(x)[::-1]``. The
+    quantiles differ from ``np.quantile``'s by float rounding only.
+    """
+    x = np.sort(values)
+    n = x.size
+    whole, rest = np.divmod((n - 1) * np.arange(len(_GRID), dtype=np.int64), 100)
+    a, b = x[whole], x[np.minimum(whole + 1, n - 1)]
+    up, down = rest / 100, (100 - rest) / 100
+    with np.errstate(over="ignore", invalid="ignore"):  # gaps over float64: halves below
+        gap = b - a
+        halves = ~np.isfinite(gap)
+        gap = np.where(halves, b * 0.5 - a * 0.5, gap)
+        scale = np.where(halves, 2.0, 1.0)
+        start = np.where(halves, a * 0.5, a)
+        end = np.where(halves, b * 0.5, b)
+        out = np.where(rest < 50, start + gap * up, end - gap * down)
+        out = np.where(rest == 50, start * 0.5 + end * 0.5, out) * scale
+    out = np.where((rest == 0) | (a == b), a, np.clip(out, a, b))
+    return np.sort(out)  # one-ulp steps back at the middle, if any: sorting is mirror-exact
+
+
 def _floats(value: Any) -> Any:
     value = spec.as_tuple(value)
     if not isinstance(value, tuple):
@@ -109,7 +139,13 @@ class Percentile(spec.Spec):
     """Points by percentile in a reference population fitted once (see :meth:`HealthScore.fit`).
 
     The points are the percentile of the value among the fitted quantiles (101 of them,
-    linear interpolation between), so 100 for the best of the reference population.
+    numpy's default "linear" quantiles, interpolated linearly between), so 100 for the
+    best of the reference population and 0 for the worst. A value that several fitted
+    quantiles equal (a tie group: the 60 % of customers with no open ticket) gets the
+    middle of the percentiles they span, the mid-rank convention of
+    ``scipy.stats.percentileofscore(kind="mean")`` applied to the fitted quantiles; so
+    ``higher_is_better=False`` on a column scores exactly as the default does on the
+    negated column.
 
     Attributes:
         higher_is_better: ``False`` for indicators such as recency or open tickets.
@@ -273,7 +309,7 @@ class HealthScore(spec.Spec):
                     owner, ind.column, expected="at least one value to fit percentiles",
                     found="none",
                 )  # fmt: skip
-            reference[ind.name] = tuple(float(q) for q in np.quantile(values, _GRID / 100))
+            reference[ind.name] = tuple(float(q) for q in _quantiles(values))
         n = 0 if frame is None else len(frame)
         return HealthModel(rules=self, reference=tuple(sorted(reference.items())), n_fitted=n)
 
@@ -399,6 +435,15 @@ class HealthModel(spec.Spec):
             overflow = np.isinf(points)
             if overflow.any():
                 points[overflow] = _fraction_interp(values[overflow], grid)
+            # A value on a flat run of the quantiles (a tie group of the reference) is at
+            # every percentile of the run; np.interp returns the run's top, which made the
+            # tie group's points depend on the direction (a customer with no ticket, as 60 %
+            # of them, got 41 points where the mirrored column gave 100). The middle of the
+            # run is the same from either side.
+            first = np.searchsorted(grid, values, side="left")
+            last = np.searchsorted(grid, values, side="right") - 1
+            tied = last > first  # never for NaN: both searches give len(grid)
+            points[tied] = (_GRID[first[tied]] + _GRID[last[tied]]) / 2
             if not ind.scoring.higher_is_better:
                 points = 100.0 - points
         return np.where(np.isnan(values), ind.missing_points, points)

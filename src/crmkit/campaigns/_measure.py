@@ -429,7 +429,9 @@ def measure(
             column); any frame of that shape works.
         transactions: One row per purchase (or refund); never modified. No row may miss
             its customer id; rows of customers in neither arm are counted
-            (``unassigned_customers``); no rows at all means nobody responded.
+            (``unassigned_customers``), but ids of another type than the assignment's
+            (numbers against text) or no row of an assigned customer at all are errors;
+            no rows at all (whatever the empty columns' dtypes) means nobody responded.
         start: First day (or instant) of the response window.
         end: Last day of the window (a date includes its whole day; a datetime is an
             exclusive end).
@@ -451,9 +453,11 @@ def measure(
         A :class:`CampaignResult`.
 
     Raises:
-        SchemaError: Missing columns, non-numeric amounts, unreadable dates.
+        SchemaError: Missing columns, non-numeric amounts, unreadable dates, customer ids
+            of another type than the assignment's index (e.g. int against str).
         InvalidInputError: An arm without customers, repeated ids, unknown arms, missing
-            customer ids, amounts whose sums overflow float64.
+            customer ids, transactions none of whose customers is assigned, amounts
+            whose sums overflow float64.
         ConfigError: Bad window bounds or level.
 
     Examples:
@@ -476,6 +480,11 @@ def measure(
     require_frame(transactions, owner, "transactions")
     needed = [customer, date, amount] + ([order] if order is not None else [])
     require_columns(transactions, needed, owner)
+    if len(transactions) == 0:
+        # No rows: nobody responded, whatever dtypes the empty columns carry (an empty
+        # CSV or a filter that kept nothing gives float64 or object columns).
+        transactions = _no_rows(transactions, date, amount, {"start": start, "end": end}, owner)
+        date_format = date_unit = None
     require_no_missing(transactions, customer, owner, what="customer ids")
     dates = datetime_column(transactions, date, owner, date_format=date_format, date_unit=date_unit)
     amounts = numeric_column(transactions, amount, owner)
@@ -486,6 +495,8 @@ def measure(
         raise ConfigError(owner, "end", expected=f"after start ({lo})", found=repr(end))
     ids = pd.Index(assignment.index)
     pos_all = ids.get_indexer(transactions[customer])
+    if pos_all.size and not (pos_all >= 0).any():
+        _refuse_unmatched(ids, transactions[customer], customer, owner)
     stamp = dates.to_numpy()
     lo64, hi64 = _np_time(lo, tz), _np_time(hi, tz)
     in_window = (stamp >= lo64) & (stamp < hi64)
@@ -554,6 +565,79 @@ def measure(
         arms=arms, uplift=uplift, relative_lift=lift, incremental_revenue=welch,
         incremental_revenue_cuped=cuped, variance_reduction=reduction, cuped_theta=theta,
         by_segment=by_segment, srm=srm, unassigned_customers=unassigned,
+    )  # fmt: skip
+
+
+def _no_rows(
+    transactions: pd.DataFrame, date: str, amount: str, bounds: dict[str, object], owner: str
+) -> pd.DataFrame:
+    """An empty log whose columns read as dates and amounts, for a log without rows.
+
+    A date column that is not a datetime dtype (float64 or object when empty) becomes an
+    empty datetime column, in the zone of an aware bound if one is (nothing to conflict
+    with); a datetime column is kept, with its zone or its naivety.
+    """
+    out = transactions.copy()
+    if getattr(transactions[date].dtype, "kind", "") != "M":  # numpy, zoned or Arrow times
+        zone = None
+        for name, value in bounds.items():
+            cut = cutoff_value(value, owner, name)
+            if cut.aware:
+                zone = cut.label.tz
+                break
+        out[date] = pd.Series(pd.DatetimeIndex([], tz=zone), index=transactions.index)
+    out[amount] = pd.Series(np.empty(0, dtype=np.float64), index=transactions.index)
+    return out
+
+
+#: What an id is, for comparing the assignment's ids with the transactions' ones.
+_ID_KINDS = {
+    "integer": "numbers", "floating": "numbers", "mixed-integer-float": "numbers",
+    "decimal": "numbers", "string": "text",
+}  # fmt: skip
+
+
+def _id_kind(values: pd.Index | pd.Series) -> str | None:
+    """``"numbers"``, ``"text"``, or None (mixed or other kinds: not compared)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.dtype.categories
+    return _ID_KINDS.get(pd.api.types.infer_dtype(values, skipna=True))
+
+
+def _example(values: pd.Index | pd.Series) -> str:
+    """The first id, as a message shows it (``7``, ``'c7'``)."""
+    first = values[0] if isinstance(values, pd.Index) else values.iloc[0]
+    return repr(first.item() if isinstance(first, np.generic) else first)
+
+
+def _refuse_unmatched(ids: pd.Index, column: pd.Series, customer: str, owner: str) -> None:
+    """Refuse transactions none of whose customers is assigned: a silent zero otherwise.
+
+    Before, every buyer counted as unassigned and both arms as silent (no responder,
+    uplift 0, p = 1). The usual cause is ids of another type than the assignment's
+    (numbers against text: 7 never matches '7'), which the error names with its fix.
+    """
+    assigned, given = _id_kind(ids), _id_kind(column)
+    example = f"e.g. {_example(column)} (the assignment holds e.g. {_example(ids)})"
+    if assigned is not None and given is not None and assigned != given:
+        fix = (
+            f"transactions[{customer!r}].astype(str)" if assigned == "text"
+            else f"transactions[{customer!r}].astype(str) with assignment.set_axis("
+            "assignment.index.astype(str)) (the arms stay the same: assign() hashes an "
+            "integer id as its decimal text)"
+        )  # fmt: skip
+        raise SchemaError(
+            owner, customer, expected=f"ids of the assignment's type ({assigned})",
+            found=f"{given}, {example}: the id types differ, so no transaction matches an "
+            "assigned customer",
+            hint=f"Give both the same type, e.g. {fix}.",
+        )  # fmt: skip
+    count = pd.unique(column.to_numpy()).size
+    raise InvalidInputError(
+        owner, customer, expected="customer ids of the assignment (for some rows at least)",
+        found=f"none of the {count} transaction customers in the assignment, {example}",
+        hint="Check that both come from the same customers and spell the ids alike "
+        "(text '007' and '7' differ).",
     )  # fmt: skip
 
 

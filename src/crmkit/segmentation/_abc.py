@@ -414,10 +414,23 @@ def class_summary(
     :func:`pyramid_tiers` frames (``by="tier"``), or any frame with a label and a value
     column. Empty classes are listed with zeros, in business order.
 
+    Shares are of the positive total, as in :func:`abc_classify`: a class's
+    ``revenue_share`` is the sum of its customers' ``share`` (its positive values over
+    the positive total), so the shares add up to 1 and a customer with a zero or negative
+    value holds none. ``revenue`` is the class's net sum, negative values included. The
+    negative values are reported beside the table: ``attrs["positive_total"]`` (the
+    denominator of the shares), ``attrs["negative_total"]`` (the sum of the negative
+    values, 0 without any) and ``attrs["net_total"]`` (their sum, the sum of
+    ``revenue``); a total past float64 is infinite there (the shares are computed without
+    overflow).
+
     Args:
         classified: One row per customer.
         by: The class column.
         value: The value column.
+
+    Raises:
+        InvalidInputError: No row, no positive value, or class revenues that overflow.
 
     Examples:
         >>> frame = abc_classify([50, 30, 10, 10], cuts=(0.5, 0.8))
@@ -427,6 +440,19 @@ def class_summary(
         A                  1            0.25     50.0            0.5
         B                  1            0.25     30.0            0.3
         C                  2            0.50     20.0            0.2
+
+        A refund-heavy customer (net -60) is in C and holds no share of the positive
+        total (170):
+
+        >>> table = class_summary(abc_classify([100.0, 50.0, 20.0, -60.0]))
+        >>> table.round(3)
+                   customers  customer_share  revenue  revenue_share
+        abc_class
+        A                  2            0.50    150.0          0.882
+        B                  1            0.25     20.0          0.118
+        C                  1            0.25    -60.0          0.000
+        >>> table.attrs
+        {'positive_total': 170.0, 'negative_total': -60.0, 'net_total': 110.0}
     """
     return _class_summary(classified, by, value, "class_summary()", None)
 
@@ -439,14 +465,20 @@ def _class_summary(
     require_columns(frame, [by, value], owner)
     check_not_empty(frame, owner, "classified")
     _, arr = as_value_series(frame[value], owner)
-    scaled = pow2_scaled(arr)
-    total = float(scaled.sum())
+    # Shares are of the positive total, as abc_classify's: a class's share is the sum of
+    # its customers' shares (a net-negative customer holds none). The net total was the
+    # denominator before, which gave shares over 1 and below 0 beside negative values.
+    positive = np.clip(pow2_scaled(arr), 0, None)
+    total = float(positive.sum())
     if total <= 0:
         raise InvalidInputError(
-            owner, value, expected="a positive total", found=f"a total of {float(arr.sum()):g}"
-        )
+            owner, field or value, expected="at least one positive value (a positive total)",
+            found="no positive value",
+            hint="Shares are of the positive total: without a positive value there is "
+            "nothing to share.",
+        )  # fmt: skip
     labels = frame[by]
-    data = pd.DataFrame({"label": labels.to_numpy(), "value": arr, "scaled": scaled})
+    data = pd.DataFrame({"label": labels.to_numpy(), "value": arr, "scaled": positive})
     if isinstance(labels.dtype, pd.CategoricalDtype):
         data["label"] = pd.Categorical(labels.to_numpy(), dtype=labels.dtype)
     grouped = data.groupby("label", observed=False, sort=True)
@@ -459,6 +491,10 @@ def _class_summary(
     out.insert(1, "customer_share", out["customers"] / len(frame))
     out["revenue_share"] = grouped["scaled"].sum() / total
     out.index.name = by
+    with np.errstate(over="ignore"):  # documented: infinite past float64, shares are not
+        out.attrs["positive_total"] = float(np.clip(arr, 0, None).sum())
+        out.attrs["negative_total"] = float(np.clip(arr, None, 0).sum())
+        out.attrs["net_total"] = float(arr.sum())
     return out
 
 
@@ -522,7 +558,9 @@ def pyramid(
     Tiers are assigned by :func:`pyramid_tiers`; this returns one row per tier with
     ``customers``, ``customer_share``, ``revenue``, ``revenue_share`` and
     ``min_value`` (the smallest value in the tier: what it takes to get in; NaN for an
-    empty tier).
+    empty tier). It accepts what :func:`pyramid_tiers` accepts, negative values
+    included: as in :func:`class_summary`, shares are of the positive total and
+    ``attrs`` holds ``positive_total``, ``negative_total`` and ``net_total``.
 
     Examples:
         >>> table = pyramid([round(1000 / i, 2) for i in range(1, 101)])
