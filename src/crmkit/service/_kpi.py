@@ -1267,7 +1267,10 @@ def backlog(
     """Unsolved tickets at ``as_of``, counted by age bucket (a snapshot).
 
     A ticket is in the backlog when created at or before ``as_of`` and not solved by
-    then. Its age is ``as_of - created`` (business time with a ``calendar``). The
+    then. Its age is ``as_of - created``; with a ``calendar`` it is the business time
+    between them, and a bucket's day is 24 hours of that time (an always-open calendar
+    gives calendar days; on a 9-to-18 desk one day of age is nearly three working days,
+    so state the edges accordingly, e.g. ``buckets=(9 / 24, 27 / 24)``). The
     backlog is a count of the whole population at an instant, not a sample, so it has
     no sampling interval.
 
