@@ -223,7 +223,7 @@ def loyalty_qualifications(draw: st.DrawFn) -> Any:
 
 
 @st.composite
-def tier_ladders(draw: st.DrawFn) -> Any:
+def spend_tier_ladders(draw: st.DrawFn) -> Any:
     """Valid :class:`~crmkit.loyalty.TierLadder` values: a base tier and 0-3 spend tiers."""
     from decimal import Decimal
 
@@ -239,6 +239,47 @@ def tier_ladders(draw: st.DrawFn) -> Any:
         downgrade=draw(st.sampled_from(["reevaluate", "one_down", "to_base"])),
         validity_windows=draw(st.integers(1, 3)),
     )
+
+
+@st.composite
+def climbing_histories(draw: st.DrawFn, *, priced: bool = True) -> list[Any]:
+    """One loyalty member's history over up to three years (maybe opened by an enrolment):
+    purchases big enough to climb a drawn ladder (with ``nights``), gaps long enough to fall
+    (windows, validity ends, downgrades, grace periods), whole refunds, redemptions (priced
+    from a ``"coupon"`` in the catalogue too, with ``priced``) and goodwill credits."""
+    from crmkit.loyalty import Adjust, Enroll, Purchase, PurchaseLine, Redeem, Refund
+
+    at = dt.datetime(2025, 1, 1, 9, tzinfo=dt.UTC)
+    events: list[Any] = [Enroll("e", at)] if draw(st.booleans()) else []
+    bought: list[str] = []
+    for k in range(draw(st.integers(1, 25))):
+        at += dt.timedelta(hours=draw(st.integers(1, 24 * 100)))
+        kind = draw(st.sampled_from(["purchase"] * 4 + ["refund", "redeem", "adjust"]))
+        eid = f"x{k}"
+        if kind == "refund" and bought:
+            events.append(Refund(eid, at, draw(st.sampled_from(bought))))
+        elif kind == "redeem":
+            events.append(
+                Redeem(eid, at, reward="coupon")
+                if priced and draw(st.booleans())
+                else Redeem(eid, at, points=draw(st.integers(1, 400)))
+            )
+        elif kind == "adjust":
+            events.append(Adjust(eid, at, points=draw(st.integers(1, 300)), reason="goodwill"))
+        else:
+            amount = Decimal(
+                draw(st.integers(1, 3000) if draw(st.booleans()) else st.integers(5_000, 300_000))
+            ).scaleb(-2)
+            events.append(
+                Purchase(
+                    eid,
+                    at,
+                    lines=[PurchaseLine("1", amount)],
+                    counts={"nights": draw(st.integers(0, 6))},
+                )
+            )
+            bought.append(eid)
+    return events
 
 
 # campaigns rule values for the contract suite: leaf conditions, audiences and tag sets,
@@ -365,7 +406,7 @@ RULE_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "crmkit.service.SurveyOptions": survey_options(),
     "crmkit.loyalty.Tier": loyalty_tiers(),
     "crmkit.loyalty.Qualification": loyalty_qualifications(),
-    "crmkit.loyalty.TierLadder": tier_ladders(),
+    "crmkit.loyalty.TierLadder": spend_tier_ladders(),
     "crmkit.campaigns.Compare": audience_leaves().filter(lambda c: type(c).__name__ == "Compare"),
     "crmkit.campaigns.In": audience_leaves().filter(lambda c: type(c).__name__ == "In"),
     "crmkit.campaigns.Between": audience_leaves().filter(lambda c: type(c).__name__ == "Between"),

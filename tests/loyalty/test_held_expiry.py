@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -52,7 +51,7 @@ from crmkit.loyalty import (
     transfer,
 )
 from tests.loyalty.test_ledger_properties import check_state
-from tests.strategies import tier_ladders
+from tests.strategies import climbing_histories, tier_ladders
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 NY = zoneinfo.ZoneInfo("America/New_York")
@@ -109,7 +108,7 @@ def _frame(members: dict[str, list[Any]]) -> pd.DataFrame:
                 row["ref"] = event.purchase_id
             elif isinstance(event, Redeem):
                 row["points"] = event.points
-            else:
+            elif isinstance(event, Adjust):
                 row.update(points=event.points, reason=event.reason)
             rows.append(row)
     frame = pd.DataFrame(rows)
@@ -416,38 +415,6 @@ def _held_programs(draw: st.DrawFn) -> Program:
     )
 
 
-@st.composite
-def _histories(draw: st.DrawFn) -> list[Any]:
-    """One member's history over up to about three years: purchases big enough to climb a
-    drawn ladder (with ``nights``), gaps long enough to lose a status (and land in its
-    grace), whole refunds, redemptions and credits."""
-    at = dt.datetime(2025, 1, 1, 9, tzinfo=dt.UTC)
-    events: list[Any] = []
-    bought: list[str] = []
-    for k in range(draw(st.integers(1, 18))):
-        at += dt.timedelta(hours=draw(st.integers(1, 24 * 100)))
-        kind = draw(st.sampled_from(["purchase"] * 4 + ["refund", "redeem", "adjust"]))
-        eid = f"x{k}"
-        if kind == "refund" and bought:
-            events.append(Refund(eid, at, draw(st.sampled_from(bought))))
-        elif kind == "redeem":
-            events.append(Redeem(eid, at, points=draw(st.integers(1, 400))))
-        elif kind == "adjust":
-            events.append(Adjust(eid, at, points=draw(st.integers(1, 300)), reason="goodwill"))
-        else:
-            cents = draw(st.integers(100, 3_000) | st.integers(5_000, 300_000))
-            events.append(
-                Purchase(
-                    eid,
-                    at,
-                    lines=[PurchaseLine("1", Decimal(cents).scaleb(-2))],
-                    counts={"nights": draw(st.integers(0, 6))},
-                )
-            )
-            bought.append(eid)
-    return events
-
-
 def _protected_until(program: Program, state: MemberState) -> tuple[bool, dt.datetime | None]:
     """Whether ``state``'s tier keeps every point, and the earliest the status can end
     (the end of a running grace period, else the validity's end plus the grace; None: no
@@ -467,7 +434,7 @@ def _protected_until(program: Program, state: MemberState) -> tuple[bool, dt.dat
 @settings(max_examples=120, deadline=None)
 @given(
     program=_held_programs(),
-    events=_histories(),
+    events=climbing_histories(priced=False),
     later=st.lists(st.integers(0, 500), min_size=1, max_size=4),
 )
 def test_held_protection_conserves_points_and_reads_the_same_everywhere(

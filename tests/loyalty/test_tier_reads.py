@@ -8,7 +8,6 @@ purchase, redemption or credit; they read it off the tracker (``TierTracker._tie
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -16,7 +15,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmkit.loyalty import (
-    Adjust,
     BaseRate,
     Condition,
     EarningScheme,
@@ -29,13 +27,12 @@ from crmkit.loyalty import (
     Purchase,
     PurchaseLine,
     Redeem,
-    Refund,
     Tier,
     TierLadder,
 )
 from crmkit.loyalty._ledger import Book
 from crmkit.loyalty._tiers import TierTracker
-from tests.strategies import qualifying_postings, tier_ladders
+from tests.strategies import climbing_histories, qualifying_postings, tier_ladders
 
 _CLUB = TierLadder(
     tiers=[Tier(name="basic"), Tier(name="plus", orders=3)], window="rolling", window_months=2
@@ -117,45 +114,6 @@ def _tier_programs(draw: st.DrawFn) -> Program:
     )
 
 
-@st.composite
-def _member_events(draw: st.DrawFn) -> list[Any]:
-    """One member's history over up to three years: purchases big enough to climb a
-    drawn ladder (with ``nights``), gaps long enough to fall (windows, validity ends,
-    downgrades), whole refunds, redemptions priced from the catalogue or not, adjustments."""
-    at = dt.datetime(2025, 1, 1, 9, tzinfo=dt.UTC)
-    events: list[Any] = [Enroll("e", at)] if draw(st.booleans()) else []
-    bought: list[str] = []
-    for k in range(draw(st.integers(1, 25))):
-        at += dt.timedelta(hours=draw(st.integers(1, 24 * 100)))
-        kind = draw(st.sampled_from(["purchase"] * 4 + ["refund", "redeem", "adjust"]))
-        eid = f"x{k}"
-        if kind == "refund" and bought:
-            events.append(Refund(eid, at, draw(st.sampled_from(bought))))
-        elif kind == "redeem":
-            priced = draw(st.booleans())
-            events.append(
-                Redeem(eid, at, reward="coupon")
-                if priced
-                else Redeem(eid, at, points=draw(st.integers(1, 400)))
-            )
-        elif kind == "adjust":
-            events.append(Adjust(eid, at, points=draw(st.integers(1, 300)), reason="goodwill"))
-        else:
-            amount = Decimal(
-                draw(st.integers(1, 3000) if draw(st.booleans()) else st.integers(5_000, 300_000))
-            ).scaleb(-2)
-            events.append(
-                Purchase(
-                    eid,
-                    at,
-                    lines=[PurchaseLine("1", amount)],
-                    counts={"nights": draw(st.integers(0, 6))},
-                )
-            )
-            bought.append(eid)
-    return events
-
-
 def _through_status(self: TierTracker, as_of: dt.datetime) -> str:
     return self.status(as_of).tier
 
@@ -165,7 +123,7 @@ def _ladder_tiers_through_statuses(self: Book, at: dt.datetime) -> dict[str, str
 
 
 @settings(max_examples=120, deadline=None)
-@given(program=_tier_programs(), events=_member_events())
+@given(program=_tier_programs(), events=climbing_histories())
 def test_replay_equals_a_replay_reading_full_statuses(program: Program, events: list[Any]) -> None:
     """A replay under a tier-dependent program (earning by tier, prices by tier, expiry by
     tier, privileges, one or two ladders) equals, state for state, the replay whose every
