@@ -1166,9 +1166,11 @@ def replay_many(
     Returns:
         A DataFrame indexed by member with the columns ``available``, ``pending``,
         ``debt``, ``balance``, ``credited``, ``spent``, ``expired``, ``reversed``,
-        ``forfeited`` (int64 points of the program's primary point currency; the events
-        table has no currency column, so its redemptions and adjustments are in that
-        currency), ``cash_offset`` (Decimal), ``expiring`` (points
+        ``forfeited`` (int64 points of the program's primary point currency),
+        ``cash_offset`` (Decimal: the money the primary currency's shortfalls deduct from
+        refunds; a program with several point currencies keeps every other currency's
+        figures, its cash offset included, in :attr:`MemberState.by_currency` of
+        :meth:`Program.replay`), ``expiring`` (points
         expiring within ``expiring_days``), ``next_expiry`` (the soonest expiry of usable
         points, NaT if none; both read the lots' ``expires_at`` as
         :attr:`MemberState.lots` shows it, so points a tier protects under
