@@ -203,3 +203,20 @@ def test_lower_is_better_scores_as_the_negated_column(ints, scale, others):
     tied = pd.Series(values).duplicated(keep=False).to_numpy()
     tied = np.r_[tied, np.zeros(len(new) - len(values), dtype=bool)]
     assert by_lower["x"][tied].tolist() == by_negation["x"][tied].tolist()
+
+
+def test_the_band_is_that_of_the_score_as_shown() -> None:
+    """Regression: a score of 69.95 printed as 70.0 was banded "watch" (healthy from 70)."""
+    from crmkit.campaigns import Thresholds
+
+    rules = HealthScore(
+        [
+            Indicator("a", "a", 1, Thresholds([1], [0, 100])),
+            Indicator("b", "b", 1, Thresholds([1, 2], [0, 39.9, 100])),
+        ]
+    )
+    model = rules.fit()
+    out = model.apply(pd.DataFrame({"a": [2], "b": [1.5]}))
+    assert out["score"].tolist() == [70.0]  # (100 + 39.9) / 2 = 69.95 shown as 70.0
+    assert out["band"].astype(str).tolist() == ["healthy"]
+    assert model.apply_one({"a": 2, "b": 1.5}) == 70.0

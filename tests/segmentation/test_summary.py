@@ -106,7 +106,7 @@ def test_hand_checked_example() -> None:
         "refund_rows": 1,
         "zero_amount_rows": 0,
         "frequency": "days",
-        "refund_only_customers": 0,
+        "customers_without_purchase": 0,
     }
 
 
@@ -139,7 +139,7 @@ def test_refund_only_customers_are_left_out_and_counted() -> None:
     for policy in ("net", "drop"):
         s = summarize(tx, refunds=policy)
         assert 9 not in s.index
-        assert s.attrs["refund_only_customers"] == 1
+        assert s.attrs["customers_without_purchase"] == 1
         assert s.attrs["refund_rows"] == 2
 
 
@@ -293,7 +293,7 @@ def test_zero_amount_rows_are_not_purchases_unless_asked() -> None:
     s = summarize(tx)
     assert 3 not in s.index  # customer 3's only row is a zero amount: no purchase
     assert s.attrs["zero_amount_rows"] == 1
-    assert s.attrs["refund_only_customers"] == 1
+    assert s.attrs["customers_without_purchase"] == 1
     kept = summarize(tx, zero_amount="purchase")
     assert kept.loc[3, "frequency"] == 1
     assert kept.loc[3, "monetary"] == 0.0

@@ -455,6 +455,8 @@ class HealthModel(spec.Spec):
         weights = np.asarray([i.weight for i in self.rules.indicators], dtype=np.float64)
         score = points @ (weights / weights.sum())
         score = np.round(score, 10)  # one rounding for batch and scalar alike
+        # The band of the score as shown (one decimal): a printed 70.0 is never "watch".
+        score = np.round(score, 1)
         mins = np.asarray([b.min_score for b in self.rules.bands], dtype=np.float64)
         band = np.searchsorted(mins, score, side="right") - 1
         return score, band.astype(np.int64)

@@ -228,10 +228,14 @@ class AliveRule(_spec.Spec):
     from the first purchase day to the ``as_of`` day, both divided by the days in one
     period of the model's ``time_unit`` (7 for weeks). These are exactly the columns of
     ``btyd_summary(transactions, freq="D", freq_multiplier=days_per_period,
-    as_of=as_of)``: fit the model on such a summary.
+    as_of=as_of)`` for a log without zero-amount rows (``btyd_summary`` counts every row,
+    as lifetimes does; the stages count purchases): fit the model on such a summary.
 
     Prefer MBG/NBD or Pareto/NBD: BG/NBD says a one-time buyer is surely alive
-    (P(alive) = 1 at any age), so its one-time buyers never leave ``active``.
+    (P(alive) = 1 at any age), so its one-time buyers never leave ``active``. Under the
+    other two a one-time buyer's P(alive) still has a floor (0.28 on CDNOW), so with the
+    default thresholds they stop at ``at_risk``: the stages say what the model says,
+    not how long ago a customer bought (the day basis says that).
 
     Attributes:
         model: A fitted :class:`~crmkit.segmentation.ModifiedBetaGeoFit`,

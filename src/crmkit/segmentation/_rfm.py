@@ -952,7 +952,8 @@ def segment_summary(
         segment: The segment column (an ordered categorical keeps business order and
             lists empty segments with 0 customers).
         recency: Recency column.
-        frequency: Frequency column (orders).
+        frequency: Frequency column: orders when the summary counted them (``order=``),
+            otherwise distinct purchase days (same-day orders are one).
         monetary: Monetary column (total spend).
         segment_map: The map the segments come from (a :class:`SegmentMap` or a built-in
             name); default: the map stored by :func:`rfm` in ``scored.attrs``, if any.
@@ -960,7 +961,8 @@ def segment_summary(
     Returns:
         One row per segment: ``customers``, ``customer_share``, ``revenue``,
         ``revenue_share``, ``recency_median``, ``frequency_median``,
-        ``monetary_median`` and ``average_order_value`` (revenue / orders). Medians and
+        ``monetary_median`` and ``average_order_value`` (revenue / frequency: per order
+        with ``order=``, else per purchase day). Medians and
         average order value of empty segments are NaN (there is nothing to summarise).
         When the map states promises and ``scored`` has the score columns: ``promise``
         (the promise in words, day guards included), ``r_median``, ``f_median``,

@@ -1590,6 +1590,12 @@ class SegmentMap(_spec.Spec):
         """The 10-segment R x F grid: segments from recency and frequency only (5 bins).
 
         Each of the 25 R/F cells belongs to exactly one segment; monetary is ignored.
+        The segments are score cells, and their descriptions say so: R and F scores are
+        relative to the data, so "recent" means a high R score, not a date. On the CDNOW
+        log as of 1998-06-30 (quintile scores) the R-4 window reaches back 430 days: 863
+        of the 3,258 "Loyal" customers and 593 of the 2,412 "Potential Loyalist" ones last
+        bought a year or more before. Use it to reproduce reports built on the grid; use
+        :meth:`default` for labels whose members keep their words (day guards).
 
         References:
             The widely copied R x F grid of course notebooks, often written as regexes on
@@ -1605,16 +1611,48 @@ class SegmentMap(_spec.Spec):
             ('New Customers', 'Need Attention', "Can't Lose Them")
         """
         spec: list[tuple[str, list[dict[str, Any]], str]] = [
-            ("Champions", [{"r": 5, "f": [4, 5]}], "Most recent and most frequent."),
-            ("Loyal", [{"r": [3, 4], "f": [4, 5]}], "Frequent, fairly recent."),
-            ("Potential Loyalist", [{"r": [4, 5], "f": [2, 3]}], "Recent, a few purchases."),
-            ("New Customers", [{"r": 5, "f": 1}], "Most recent, one purchase."),
-            ("Promising", [{"r": 4, "f": 1}], "Recent, one purchase."),
-            ("Need Attention", [{"r": 3, "f": 3}], "Middle recency and frequency."),
-            ("About To Sleep", [{"r": 3, "f": [1, 2]}], "Middle recency, infrequent."),
-            ("At Risk", [{"r": [1, 2], "f": [3, 4]}], "Frequent once, not recently."),
-            ("Can't Lose Them", [{"r": [1, 2], "f": 5}], "Most frequent once, not recently."),
-            ("Hibernating", [{"r": [1, 2], "f": [1, 2]}], "Infrequent and long ago."),
+            (
+                "Champions",
+                [{"r": 5, "f": [4, 5]}],
+                "Top recency and frequency scores (R 5, F 4-5).",
+            ),
+            (
+                "Loyal",
+                [{"r": [3, 4], "f": [4, 5]}],
+                "High frequency score, middle recency (R 3-4).",
+            ),
+            (
+                "Potential Loyalist",
+                [{"r": [4, 5], "f": [2, 3]}],
+                "High recency score (R 4-5), a few purchases (F 2-3).",
+            ),
+            (
+                "New Customers",
+                [{"r": 5, "f": 1}],
+                "Top recency score, lowest frequency (R 5, F 1).",
+            ),
+            ("Promising", [{"r": 4, "f": 1}], "High recency score, lowest frequency (R 4, F 1)."),
+            (
+                "Need Attention",
+                [{"r": 3, "f": 3}],
+                "Middle recency and frequency scores (R 3, F 3).",
+            ),
+            (
+                "About To Sleep",
+                [{"r": 3, "f": [1, 2]}],
+                "Middle recency score, low frequency (F 1-2).",
+            ),
+            (
+                "At Risk",
+                [{"r": [1, 2], "f": [3, 4]}],
+                "Fairly frequent (F 3-4), low recency score.",
+            ),
+            ("Can't Lose Them", [{"r": [1, 2], "f": 5}], "Top frequency score, low recency score."),
+            (
+                "Hibernating",
+                [{"r": [1, 2], "f": [1, 2]}],
+                "Low frequency and recency scores (1-2).",
+            ),
         ]
         return cls(
             name="rf-grid-10",
@@ -1633,12 +1671,16 @@ class SegmentMap(_spec.Spec):
     def three_layer(cls) -> SegmentMap:
         """The handbook's three layers: high-value loyal, potential growth, sleeping (5 bins).
 
-        - High-value loyal (高价值忠诚型): bought recently (R 3-5 and under 180
-          days) and in the top two frequency and spend bins (F 4-5, M 4-5).
-        - Potential growth (潜力成长型): bought recently (R 3-5, under 180 days ago), not
-          (yet) high value.
-        - Sleeping, to be woken (沉睡唤醒型): no recent purchase (R 1-2), or none for
-          half a year (the handbook's sleeping customer) whatever the score.
+        - High-value loyal (高价值忠诚型): bought under 180 days ago and in the top two
+          frequency and spend bins (F 4-5, M 4-5).
+        - Potential growth (潜力成长型): bought under 180 days ago, not (yet) high value.
+        - Sleeping, to be woken (沉睡唤醒型): no purchase for half a year (the
+          handbook's sleeper: "has not bought for 6 months"), from day 180 as the
+          lifecycle stages' dormant.
+
+        Recency is the handbook's absolute half year, not the R score: a relative score
+        would call a customer who bought 10 days ago sleeping on a short log (R 1-2 there
+        is still recent). So R is not read; F and M are.
 
         References:
             The RFM layering and playbooks of Chinese CRM handbooks (客户关系管理), as
@@ -1653,7 +1695,7 @@ class SegmentMap(_spec.Spec):
             >>> t.label(5, 5, 4, recency_days=10), t.label(4, 2, 5, recency_days=10)
             ('High-value loyal', 'Potential growth')
             >>> t.label(2, 5, 5, recency_days=10), t.label(5, 5, 5, recency_days=200)
-            ('Sleeping', 'Sleeping')
+            ('High-value loyal', 'Sleeping')
         """
         recent = RECENT_DAYS
         return cls(
@@ -1661,22 +1703,22 @@ class SegmentMap(_spec.Spec):
             segments=(
                 Segment(
                     name="High-value loyal",
-                    rules=(SegmentRule(r=(3, 5), f=(4, 5), m=(4, 5), last_within=recent),),
+                    rules=(SegmentRule(f=(4, 5), m=(4, 5), last_within=recent),),
                     description="VIP service channel, dedicated shopping guide, custom "
                     "products and early access.",
                 ),
                 Segment(
                     name="Potential growth",
                     rules=(
-                        SegmentRule(r=(3, 5), f=(1, 3), last_within=recent),
-                        SegmentRule(r=(3, 5), f=(4, 5), m=(1, 3), last_within=recent),
+                        SegmentRule(f=(1, 3), last_within=recent),
+                        SegmentRule(f=(4, 5), m=(1, 3), last_within=recent),
                     ),
                     description="'Spend N to unlock' stepped benefits; upgrade by "
                     "repurchase amount.",
                 ),
                 Segment(
                     name="Sleeping",
-                    rules=(SegmentRule(r=(1, 2)), SegmentRule(r=(3, 5), last_over=recent)),
+                    rules=(SegmentRule(last_over=recent),),
                     description="Wake-up gift plus a needs survey; a comeback coupon for "
                     "half-year sleepers.",
                 ),

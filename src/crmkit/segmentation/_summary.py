@@ -309,8 +309,8 @@ def summarize(
         ``rows_after_as_of``, ``refunds`` (the policy), ``refund_rows`` (refund rows on
         or before ``as_of``, netted or dropped), ``zero_amount_rows`` (zero-amount rows
         on or before ``as_of`` that are not purchases), ``frequency`` (the rule used) and
-        ``refund_only_customers`` (customers with rows but no purchase: they are not in
-        the result). A Dask DataFrame has no ``attrs``.
+        ``customers_without_purchase`` (customers whose rows on or before ``as_of`` are
+        only refunds or zero amounts: they are not in the result). A Dask DataFrame has no ``attrs``.
 
     Raises:
         SchemaError: A column is missing, ``amount`` is not numeric, or ``date`` does not
@@ -450,7 +450,7 @@ def _summarize_log(
     first, last = _purchase_span(codes, size, times, purchase, other_rows)
 
     has_purchase = purchases > 0
-    n_refund_only = int(np.count_nonzero(counts)) - int(np.count_nonzero(has_purchase))
+    n_without = int(np.count_nonzero(counts)) - int(np.count_nonzero(has_purchase))
     freq_counts, monetary = freq_counts[has_purchase], monetary[has_purchase]
     first, last = first[has_purchase], last[has_purchase]
     result = pd.DataFrame(
@@ -475,7 +475,7 @@ def _summarize_log(
         "refund_rows": n_refund,
         "zero_amount_rows": n_zero,
         "frequency": frequency,
-        "refund_only_customers": n_refund_only,
+        "customers_without_purchase": n_without,
     }
     return result
 
