@@ -572,3 +572,26 @@ def test_datetime_value_is_the_column_reader_on_one_row(value: object, tz: str |
     assert got == column.iloc[0]
     assert got.unit == "ns"
     assert (got.tzinfo is None) == (column.dt.tz is None)
+
+
+def test_dates_written_with_one_offset_keep_it() -> None:
+    """Regression: +08:00 text was read as UTC, so 07:00 on 3 January counted on 2 January
+    (the command line, which reads text, disagreed with summarize on typed dates)."""
+    from crmkit._validate import datetime_column
+    from crmkit.segmentation import summarize
+
+    text = ["2025-01-02T10:00+08:00", "2025-01-03T07:00+0800", "2025-01-03T06:30+08"]
+    read = datetime_column(pd.DataFrame({"d": text}), "d", "f()")
+    assert str(read.dt.tz) == "UTC+08:00"
+    assert [t.day for t in read] == [2, 3, 3]
+    tx = pd.DataFrame({"customer_id": [1, 1, 1], "date": text, "amount": [10.0, 5.0, 1.0]})
+    typed = tx.assign(date=pd.to_datetime(tx["date"], format="ISO8601"))
+    s_text, s_typed = summarize(tx, as_of="2025-01-10"), summarize(typed, as_of="2025-01-10")
+    assert s_text["frequency"].tolist() == s_typed["frequency"].tolist() == [2]
+    assert s_text["recency_days"].tolist() == s_typed["recency_days"].tolist() == [7]
+    # Several offsets have no one clock: UTC instants, as before.
+    mixed = datetime_column(
+        pd.DataFrame({"d": ["2025-01-02T10:00+08:00", "2025-01-02T02:00Z"]}), "d", "f()"
+    )
+    assert str(mixed.dt.tz) == "UTC"
+    assert mixed.iloc[0] == mixed.iloc[1]

@@ -981,6 +981,8 @@ def _dates_from_strings(
     aware = _flags(text.str.slice(10).str.contains(_OFFSET_MARK, regex=True))
     _refuse_mixed_awareness(aware, index, column, owner, "Give every value a UTC offset, or none.")
     parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=bool(aware.any()))
+    if aware.any():
+        parsed = _in_written_offset(parsed, text)
     bad = parsed.isna().to_numpy()
     if bad.any() and aware.all():
         seconds = bad & _flags(text.str.contains(_OFFSET_SECONDS, regex=True))
@@ -998,6 +1000,39 @@ def _dates_from_strings(
             _refuse_outside(far, text[far].iloc[0], index, column, owner)
         _refuse_non_iso(text, bad, index, column, owner)
     return parsed, False
+
+
+#: The UTC offset that ends an ISO 8601 time: ``Z``, ``+08``, ``+0800``, ``+08:00``, or with
+#: seconds (historic offsets).
+_OFFSET_TAIL = r"(Z|[+-]\d{2}(?::?\d{2}(?::?\d{2})?)?)$"
+
+
+def _in_written_offset(parsed: pd.Series, text: pd.Series) -> pd.Series:
+    """Instants written with one UTC offset, in that offset; several offsets: in UTC.
+
+    A file written in Beijing time (``2025-01-02T07:00+08:00``) keeps ``UTC+08:00``, so
+    its days and months are counted where they were written (7:00 on 2 January is not
+    1 January). Values with different offsets have no one clock to count days on: they
+    stay UTC instants (pass a ``timezone=`` where a function takes one).
+    """
+    tails = text.str.extract(_OFFSET_TAIL, expand=False).dropna().unique()
+    offsets = {_offset_seconds(str(tail)) for tail in tails}
+    if len(offsets) != 1:
+        return parsed
+    (seconds,) = offsets
+    if seconds == 0:
+        return parsed
+    return parsed.dt.tz_convert(dt.timezone(dt.timedelta(seconds=seconds)))
+
+
+def _offset_seconds(tail: str) -> int:
+    """Seconds east of UTC of an offset written as ``_OFFSET_TAIL`` matches it."""
+    if tail == "Z":
+        return 0
+    digits = tail[1:].replace(":", "")
+    hours, minutes, secs = int(digits[:2]), int(digits[2:4] or 0), int(digits[4:6] or 0)
+    total = hours * 3600 + minutes * 60 + secs
+    return -total if tail[0] == "-" else total
 
 
 def _from_iso(value: str) -> dt.datetime | None:
