@@ -99,10 +99,10 @@ def test_assign_refuses_bad_customers(case: tuple[Any, ...]) -> None:
 def test_hash_ids_refuses_bad_ids(case: tuple[Any, ...]) -> None:
     ids, error, fragment, field, rows = case
     if ids is not None and not isinstance(ids, (str, dict, int)) and len(ids) == 0:
-        assert hash_ids(ids, "seed").tolist() == []  # documented: no ids, no buckets
+        assert hash_ids(ids, seed="seed").tolist() == []  # documented: no ids, no buckets
         return
     if case[1] is InvalidInputError and "repeats" in fragment:
-        assert len(hash_ids(ids, "seed")) == len(ids)  # hashing does not need unique ids
+        assert len(hash_ids(ids, seed="seed")) == len(ids)  # hashing does not need unique ids
         return
     field = {"customers": "ids", "customer_id": "customer"}[field]
     _refused(functools.partial(hash_ids, seed="seed"), ids, error, fragment, field=field,

@@ -28,14 +28,14 @@ def test_hash_matches_growthbook_vectors(seed: str, value: str, version: int, ex
     """Every version-2 hash vector of GrowthBook's cases.json, scalar and batch."""
     assert version == 2
     assert gb_hash(seed, value) == expected
-    assert hash_ids([value], seed).tolist() == [expected]
+    assert hash_ids([value], seed=seed).tolist() == [expected]
 
 
 def test_hash_vectors_in_one_batch_per_seed():
     """The batch path gives each vector its value when ids of many lengths are mixed."""
     for seed in {c[0] for c in CASES["hash"]}:
         rows = [c for c in CASES["hash"] if c[0] == seed]
-        assert hash_ids([r[1] for r in rows], seed).tolist() == [r[3] for r in rows]
+        assert hash_ids([r[1] for r in rows], seed=seed).tolist() == [r[3] for r in rows]
 
 
 def _expressible(case: list) -> bool:
@@ -136,7 +136,7 @@ def test_fixed_width_and_mixed_batches_match_gbhash(width: int):
     fixed = list(dict.fromkeys(fixed))
     mixed = fixed + [f"m-{i}" for i in range(50)] + ["客户" * width]
     for ids in (fixed, mixed, pd.Series(fixed), pd.Series(mixed)):
-        assert hash_ids(ids, "wake").tolist() == [gbhash("wake", str(v), 2) for v in ids]
+        assert hash_ids(ids, seed="wake").tolist() == [gbhash("wake", str(v), 2) for v in ids]
 
 
 def test_integer_zero_hashes_as_its_text():
@@ -144,7 +144,7 @@ def test_integer_zero_hashes_as_its_text():
     from growthbook.core import gbhash
 
     assert _sdk_arm(0, "spring", 0.3)[1] is None  # not hashed: not in the experiment
-    assert hash_ids(pd.Series([0]), "spring").tolist() == [gbhash("spring", "0", 2)]
+    assert hash_ids(pd.Series([0]), seed="spring").tolist() == [gbhash("spring", "0", 2)]
 
 
 @given(st.lists(st.text(min_size=1, max_size=12), min_size=1, max_size=20, unique=True))
@@ -152,7 +152,7 @@ def test_any_text_matches_the_sdk_hash(ids: list[str]):
     """Property: the batch hash equals growthbook's gbhash for arbitrary unicode text."""
     from growthbook.core import gbhash
 
-    assert hash_ids(ids, "seed-ü").tolist() == [gbhash("seed-ü", v, 2) for v in ids]
+    assert hash_ids(ids, seed="seed-ü").tolist() == [gbhash("seed-ü", v, 2) for v in ids]
 
 
 # ------------------------------------------------------------------------- properties

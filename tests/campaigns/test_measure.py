@@ -313,7 +313,7 @@ def test_an_empty_log_takes_the_zone_of_an_aware_bound():
     a = assign([f"c{i}" for i in range(20)], campaign="x", control_share=0.5)
     empty = pd.DataFrame({"customer_id": [], "date": [], "amount": []})
     r = measure(a, empty, start="2025-07-01T00:00+02:00", end="2025-07-31")
-    assert r.start == "2025-06-30T22:00:00+00:00"
+    assert pd.Timestamp(r.start) == pd.Timestamp("2025-06-30T22:00:00+00:00")
     assert r.arms["treatment"].responders == 0
     naive = empty.assign(date=pd.Series([], dtype="datetime64[ns]"))
     with pytest.raises(ConfigError, match="naive"):

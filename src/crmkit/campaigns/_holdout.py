@@ -329,13 +329,14 @@ def _second_hash(h1: U32) -> U32:
     return out
 
 
-def hash_ids(ids: Any, seed: str) -> npt.NDArray[np.float64]:
+def hash_ids(ids: Any, *, seed: str) -> npt.NDArray[np.float64]:
     """Return :func:`gb_hash` of every id, vectorised (no Python loop per id).
 
     Args:
         ids: Customer ids: a Series, Index, array or list of non-empty strings, or of
             integers.
-        seed: The per-campaign salt.
+        seed: The per-campaign salt, by keyword: :func:`gb_hash` takes ``(seed, value)``
+            as GrowthBook does, and a swapped pair would hash silently wrong.
 
     Returns:
         The buckets in ``[0, 0.9999]`` as a float64 array, in the input order.
@@ -344,9 +345,9 @@ def hash_ids(ids: Any, seed: str) -> npt.NDArray[np.float64]:
         SchemaError: Missing, empty, float or mixed ids.
 
     Examples:
-        >>> hash_ids(["a", "b"], "seed").tolist()
+        >>> hash_ids(["a", "b"], seed="seed").tolist()
         [0.0505, 0.2696]
-        >>> hash_ids([1, 2, 3], "my-test").tolist() == [gb_hash("my-test", i) for i in (1, 2, 3)]
+        >>> hash_ids([1, 2, 3], seed="my-test").tolist() == [gb_hash("my-test", i) for i in (1, 2, 3)]
         True
     """
     owner = "hash_ids()"
