@@ -708,3 +708,27 @@ def test_replay_many_refuses_blank_required_text_naming_the_row(column: str) -> 
     message = str(info.value)
     assert f"column '{column}' must be without missing values" in message
     assert f"rows [{events.index[1]}]" in message
+
+
+def test_expires_at_reads_its_zone_like_every_timezone_and_refuses_naive_times() -> None:
+    """Regression: a zone name raised TypeError, and timezone=None (or a naive earned_at)
+    counted days on the machine's clock."""
+    policy = ExpiryPolicy.after_days(30)
+    at = dt.datetime(2025, 1, 1, 20, tzinfo=dt.UTC)  # 2 January, 04:00 in Shanghai
+    assert policy.expires_at(at, "Asia/Shanghai") == policy.expires_at(at, SH)
+    assert policy.expires_at(at, "Asia/Shanghai") == dt.datetime(2025, 2, 2, tzinfo=SH)
+    with pytest.raises(ConfigError, match="'timezone'"):
+        policy.expires_at(at, None)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="'earned_at' must be a timezone-aware"):
+        policy.expires_at(dt.datetime(2025, 1, 1), SH)
+
+
+def test_points_in_refuses_a_period_that_is_not_a_cap_period() -> None:
+    """Regression: ``points_in("M")`` (a pandas alias) read 0 points instead of refusing."""
+    from crmkit.loyalty import MemberContext
+
+    context = MemberContext(period_points={"month": 300})
+    assert context.points_in("month") == 300
+    assert context.points_in("year") == 0
+    with pytest.raises(ConfigError, match="'freq' must be one of"):
+        context.points_in("M")

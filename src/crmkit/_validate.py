@@ -1022,7 +1022,8 @@ def _in_written_offset(parsed: pd.Series, text: pd.Series) -> pd.Series:
     (seconds,) = offsets
     if seconds == 0:
         return parsed
-    return parsed.dt.tz_convert(dt.timezone(dt.timedelta(seconds=seconds)))
+    written: pd.Series = parsed.dt.tz_convert(dt.timezone(dt.timedelta(seconds=seconds)))
+    return written
 
 
 def _offset_seconds(tail: str) -> int:

@@ -28,7 +28,8 @@ from crmkit._spec import (
     one_of,
     whole,
 )
-from crmkit.errors import ConfigError
+from crmkit._validate import resolve_timezone
+from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.loyalty._rules_util import add_months, midnight, renamed_keys
 
 __all__ = ["ExpiryPolicy"]
@@ -496,19 +497,38 @@ class ExpiryPolicy(Spec):
         """
         return kind in self.activity and not (reason and reason in self.ignore_reasons)
 
-    def expires_at(self, earned_at: dt.datetime, timezone: dt.tzinfo) -> dt.datetime | None:
+    def expires_at(self, earned_at: dt.datetime, timezone: str | dt.tzinfo) -> dt.datetime | None:
         """The instant a lot earned at ``earned_at`` stops being usable (None: never).
 
         For ``inactivity`` this is the deadline if ``earned_at`` were the last activity.
 
         Args:
-            earned_at: When the lot was earned (aware).
-            timezone: The program's time zone; day boundaries are local midnights there.
+            earned_at: When the lot was earned (aware: a naive time has no day to count
+                from without a zone, and the machine's zone is never read).
+            timezone: The program's time zone (an IANA name or a ``tzinfo``); day
+                boundaries are local midnights there.
+
+        Raises:
+            ConfigError: ``timezone`` is not a time zone.
+            InvalidInputError: ``earned_at`` is not an aware datetime.
 
         Examples:
             >>> import datetime as dt
             >>> ExpiryPolicy.never().expires_at(dt.datetime(2025, 1, 1, tzinfo=dt.UTC), dt.UTC)
+            >>> ExpiryPolicy.after_days(30).expires_at(
+            ...     dt.datetime(2025, 1, 1, 20, tzinfo=dt.UTC), "Asia/Shanghai").isoformat()
+            '2025-02-02T00:00:00+08:00'
         """
+        if not isinstance(timezone, dt.tzinfo):
+            timezone = resolve_timezone(timezone, "ExpiryPolicy.expires_at()")
+        if not isinstance(earned_at, dt.datetime) or earned_at.tzinfo is None:
+            raise InvalidInputError(
+                "ExpiryPolicy.expires_at()",
+                "earned_at",
+                expected="a timezone-aware datetime",
+                found=repr(earned_at),
+                kind="",
+            )
         if self.kind == "never":
             return None
         day = earned_at.astimezone(timezone).date()

@@ -40,6 +40,7 @@ from crmkit._spec import (
     Seq,
     Spec,
     Union,
+    check_choice,
     derived,
     encode,
     field,
@@ -614,10 +615,16 @@ class MemberContext:
     def points_in(self, freq: str) -> int:
         """Points already earned in the current calendar period ``freq`` (0 when not given).
 
+        Raises:
+            ConfigError: ``freq`` is not one of the periods of a cap (``day``, ``week``,
+                ``month``, ``quarter``, ``year``): ``"M"`` would otherwise read 0.
+
         Examples:
             >>> MemberContext(period_points={"day": 5}).points_in("day")
             5
         """
+        if freq not in PERIODS:
+            check_choice(freq, PERIODS, "MemberContext.points_in()", "freq")
         return dict(self.period_points).get(freq, 0)
 
     def uses_of(self, rule_id: str) -> int:
