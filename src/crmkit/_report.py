@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import datetime as dt
 import html
 import io
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -166,9 +168,50 @@ def _figure_factory() -> Callable[[float, float], Any]:
     return make
 
 
+#: Fonts named, after matplotlib's default sans-serif list, in the ``font-family`` of the
+#: figures' SVG text, so that the reader's own fonts draw Chinese labels (tier names,
+#: segments). Names only: no font file is embedded, loaded or linked.
+CJK_FONTS: tuple[str, ...] = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Hiragino Sans GB",
+    "SimHei",
+    "WenQuanYi Micro Hei",
+)
+
+
+def _figure_style() -> contextlib.AbstractContextManager[Any]:
+    """The matplotlib settings of the report's figures, for a ``with`` block only.
+
+    SVG text is written as ``<text>`` elements (``svg.fonttype: none``) in the sans-serif
+    family listed with :data:`CJK_FONTS`, instead of as glyph outlines of DejaVu Sans,
+    which has no CJK glyphs. The user's global rcParams are left as they were.
+    """
+    import matplotlib as mpl
+
+    default = [n for n in mpl.rcParamsDefault["font.sans-serif"] if n != "sans-serif"]
+    return mpl.rc_context(
+        {
+            "svg.fonttype": "none",
+            "font.family": ["sans-serif"],  # the generic family goes last in the SVG
+            "font.sans-serif": [*default, *CJK_FONTS],
+        }
+    )
+
+
 def _svg(ax: Any, caption: str) -> Figure:
     buffer = io.BytesIO()
-    ax.figure.savefig(buffer, format="svg", metadata={"Date": None})
+    with _figure_style(), warnings.catch_warnings():
+        # matplotlib measures text for the layout with the first font it finds (DejaVu
+        # Sans, bundled): a CJK character is measured as its missing-glyph box (about
+        # 1.15 em, a little wider than the 1 em CJK glyph) and warned about. The SVG holds
+        # the text itself, drawn by the reader's fonts, so the warning does not apply.
+        warnings.filterwarnings(
+            "ignore", message=r"Glyph \d+ .*missing from font", category=UserWarning
+        )
+        ax.figure.savefig(buffer, format="svg", metadata={"Date": None})
     width = float(ax.figure.get_figwidth())
     return Figure(caption=caption, svg=buffer.getvalue(), wide=width >= 7)
 
@@ -343,7 +386,12 @@ def _month_end(day: dt.date) -> dt.date:
 
 
 def lifecycle(tx: pd.DataFrame, figure: Callable[[float, float], Any]) -> Section:
-    """Stages now, stages month by month, last month's moves, cohort retention."""
+    """Stages now, stages month by month, last month's moves, cohort retention.
+
+    The monthly snapshots cover the last year, from the first month end on or after the
+    first purchase at the earliest, so a short history gets a shorter chart. Without a
+    customer at the last complete month end the section says why it is left out.
+    """
     from crmkit.plotting import (
         plot_cohort_retention,
         plot_lifecycle_stages,
@@ -357,17 +405,33 @@ def lifecycle(tx: pd.DataFrame, figure: Callable[[float, float], Any]) -> Sectio
     )
 
     amount = "amount" if "amount" in tx.columns else None
-    last = pd.Timestamp(tx["date"].max())
-    end = _month_end(last.date())
-    if end > last.date():  # the month is not over yet: look at the month before
-        end = last.date().replace(day=1) - dt.timedelta(days=1)
-    start = end.replace(day=1) - dt.timedelta(days=1)
+    first, last = pd.Timestamp(tx["date"].min()).date(), pd.Timestamp(tx["date"].max()).date()
+    end = _month_end(last)
+    if end > last:  # the month is not over yet: look at the month before
+        end = last.replace(day=1) - dt.timedelta(days=1)
+    # A snapshot at each month end of the last year, none before the first month end on or
+    # after the first purchase: a snapshot before anyone bought has no shares to draw.
+    months = [(pd.Timestamp(end) - pd.offsets.MonthEnd(k)).date() for k in range(11, 0, -1)]
+    history = lifecycle_history(tx, as_of=[*(m for m in months if m >= first), end], amount=amount)
+    # Rows that are not purchases (refunds, zero amounts) may come first: keep the
+    # snapshots from the first one with a customer (customers never leave the history).
+    history = history.loc[:, history.notna().any(axis=0).to_numpy()]
+    if history.shape[1] == 0:
+        return Section(
+            id="lifecycle",
+            title="Lifecycle and cohorts",
+            reading=(
+                (
+                    f"Lifecycle and cohorts are left out: stages are read at the end of a "
+                    f"complete month, and the transactions ({first} to {last}) hold no "
+                    f"purchase on or before the last complete month end, {end}."
+                ),
+            ),
+        )
+    snapshots = [pd.Timestamp(c).date() for c in history.columns]
     stages = classify_lifecycle(tx, as_of=end, amount=amount)
     counts = stages["stage"].value_counts(sort=False)
     shares = counts / max(len(stages), 1)
-    months = [(pd.Timestamp(end) - pd.offsets.MonthEnd(k)).date() for k in range(11, 0, -1)]
-    history = lifecycle_history(tx, as_of=[*months, end], amount=amount)
-    moves = transition_matrix(history, start, end)
     cohorts = cohort_retention(tx, freq="Q", amount=amount, as_of=end)
     kept = cohorts.shares.iloc[:, 1] if cohorts.shares.shape[1] > 1 else None
     active = shares.get("active", float("nan"))
@@ -387,34 +451,55 @@ def lifecycle(tx: pd.DataFrame, figure: Callable[[float, float], Any]) -> Sectio
             f"cohorts the median is {_pct(float(recent.median()))}. Blank cells in the cohort "
             "table are periods not over yet, not losses."
         )
+    if len(snapshots) < len(months) + 1:
+        reading.append(
+            f"The history is short: the monthly chart starts at {snapshots[0]}, the first "
+            f"month end on or after the first purchase ({first})."
+        )
+    figures = [
+        _svg(
+            plot_lifecycle_stages(history, share=True, ax=figure(7.5, 4.0)),
+            "Lifecycle stages at each month end (share of customers who had bought).",
+        )
+    ]
+    if len(snapshots) > 1:
+        start = snapshots[-2]
+        figures.append(
+            _svg(
+                plot_transition_matrix(transition_matrix(history, start, end), ax=figure(6.0, 5.0)),
+                f"Where the customers of each stage on {start} were on {end}.",
+            )
+        )
+    else:
+        reading.append(
+            f"Moves between stages are left out: they need two month ends with customers, "
+            f"and {end} is the only one."
+        )
+    figures.append(
+        _svg(
+            plot_cohort_retention(cohorts, ax=figure(7.5, 5.0)),
+            "Cohort retention by quarter of first purchase.",
+        )
+    )
     table = pd.DataFrame({"customers": counts, "share": shares})
     table.index.name = "stage"
     return Section(
         id="lifecycle",
         title="Lifecycle and cohorts",
         reading=tuple(reading),
-        figures=(
-            _svg(
-                plot_lifecycle_stages(history, share=True, ax=figure(7.5, 4.0)),
-                "Lifecycle stages at each month end (share of customers who had bought).",
-            ),
-            _svg(
-                plot_transition_matrix(moves, ax=figure(6.0, 5.0)),
-                f"Where the customers of each stage on {start} were on {end}.",
-            ),
-            _svg(
-                plot_cohort_retention(cohorts, ax=figure(7.5, 5.0)),
-                "Cohort retention by quarter of first purchase.",
-            ),
-        ),
+        figures=tuple(figures),
         tables=((f"Lifecycle stages on {end}", _table(table, shares=("share",))),),
     )
 
 
 def loyalty(events: pd.DataFrame, program: Any, figure: Callable[[float, float], Any]) -> Section:
     """Balances, members per tier and points expiring in the next 60 days."""
+    from crmkit._validate import require_columns
     from crmkit.loyalty import replay_many
 
+    # The report date is the last event's time, so check the columns replay_many requires
+    # (in its order) before reading it: a missing one is a SchemaError, not a KeyError.
+    require_columns(events, ["member_id", "event_id", "time", "kind"], "replay_many()")
     as_of = pd.Timestamp(events["time"].max()).to_pydatetime()
     states = replay_many(events, program, as_of=as_of, expiring_days=60, on_error="skip")
     totals = pd.DataFrame(
@@ -523,11 +608,27 @@ def service_levels(
 
 
 def satisfaction(responses: pd.DataFrame, figure: Callable[[float, float], Any]) -> Section:
-    """NPS, CSAT and CES by month with intervals; low-sample months marked."""
+    """NPS, CSAT and CES by month with intervals; low-sample months marked.
+
+    Raises:
+        SchemaError: ``responses`` has none of the columns ``nps``, ``csat`` and ``ces``.
+    """
     from crmkit.plotting import plot_metric_trend
     from crmkit.service import metric_table
 
     metrics = [m for m in ("nps", "csat", "ces") if m in responses.columns]
+    if not metrics:
+        # A file given for this section without any score is a wrong file or a wrong
+        # column name, like a transactions file without customer ids: refuse it.
+        from crmkit.errors import SchemaError
+
+        raise SchemaError(
+            "satisfaction()",
+            "nps",
+            expected="present, or else 'csat' or 'ces'",
+            found=f"columns {list(map(str, responses.columns))[:20]}",
+            hint="The satisfaction section reads these score columns by name: rename yours.",
+        )
     figures, tables, reading = [], [], []
     for metric in metrics:
         table = metric_table(responses, metric, freq="M", min_n=MIN_N)
@@ -815,12 +916,20 @@ def sections(data: ReportData) -> list[Section]:
         >>> [s.missing != "" for s in sections(ReportData())]
         [True, True, True, True, True, True]
     """
+    with contextlib.ExitStack() as stack:
+        return _sections(data, stack)
+
+
+def _sections(data: ReportData, stack: contextlib.ExitStack) -> list[Section]:
     figure: Callable[[float, float], Any] | None = None
 
     def fig() -> Callable[[float, float], Any]:
         nonlocal figure
         if figure is None:
             figure = _figure_factory()
+            # The figures' text takes its font family when it is made: the report's style
+            # holds from the first figure on (matplotlib is imported only when needed).
+            stack.enter_context(_figure_style())
         return figure
 
     out: list[Section] = []
