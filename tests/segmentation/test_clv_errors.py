@@ -170,3 +170,15 @@ def test_potential_from_value_is_tie_safe_and_checked() -> None:
         potential_from_value(pd.Series([1.0, np.nan]))
     with pytest.raises(ConfigError, match="shares"):
         potential_from_value(values, shares=(0.6, 0.5))
+
+
+@pytest.mark.parametrize("periods", [-1, 2.5, "12", True])
+def test_sbg_curve_refuses_what_is_not_a_number_of_periods(periods: object) -> None:
+    """Regression: -1 gave an empty table; 2.5 and "12" raised a bare TypeError."""
+    from crmkit.errors import ConfigError
+    from crmkit.segmentation import ShiftedBetaGeoFit
+
+    fit = ShiftedBetaGeoFit(params={"alpha": 0.668, "beta": 3.806}, time_unit="years")
+    with pytest.raises(ConfigError, match="'periods' must be an int of at least 0"):
+        fit.curve(periods)  # type: ignore[arg-type]
+    assert len(fit.curve(0)) == 1

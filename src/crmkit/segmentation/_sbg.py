@@ -20,6 +20,7 @@ Examples:
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -29,7 +30,7 @@ import pandas as pd
 from scipy.special import betaln
 
 from crmkit._spec import Spec, field, number, one_of
-from crmkit.errors import InvalidInputError
+from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.segmentation._model import (
     TIME_UNITS,
     FloatArray,
@@ -293,6 +294,13 @@ class ShiftedBetaGeoFit(_Fitted):
             2          0.747              0.104           0.878
             3          0.670              0.077           0.897
         """
+        if isinstance(periods, bool) or not isinstance(periods, numbers.Integral) or periods < 0:
+            raise ConfigError(
+                "ShiftedBetaGeoFit.curve()",
+                "periods",
+                expected="an int of at least 0",
+                found=repr(periods),
+            )
         t = np.arange(periods + 1, dtype=np.float64)
         surv = self.survival(t)
         churn = np.concatenate([[np.nan], self.churn_probability(t[1:])])
