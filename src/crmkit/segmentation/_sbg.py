@@ -294,12 +294,13 @@ class ShiftedBetaGeoFit(_Fitted):
             2          0.747              0.104           0.878
             3          0.670              0.077           0.897
         """
-        if isinstance(periods, bool) or not isinstance(periods, numbers.Integral) or periods < 0:
+        given: object = periods  # typed int, but called from untyped code too
+        if isinstance(given, bool) or not isinstance(given, numbers.Integral) or given < 0:
             raise ConfigError(
                 "ShiftedBetaGeoFit.curve()",
                 "periods",
                 expected="an int of at least 0",
-                found=repr(periods),
+                found=repr(given),
             )
         t = np.arange(periods + 1, dtype=np.float64)
         surv = self.survival(t)
