@@ -206,8 +206,24 @@ def _codec(encoding: str | None, owner: str) -> str:
 
 
 def _separator(sep: str | None, owner: str) -> str:
+    r"""The field separator: ``sep`` itself (one character), a comma by default.
+
+    The two-character escape ``\t`` and the word ``tab`` mean a tab, as the command line
+    documents (``--sep "\t"``); any other text longer than one character is refused.
+
+    Examples:
+        >>> _separator(r"\t", "crmkit rfm") == _separator("tab", "crmkit rfm") == "\t"
+        True
+        >>> _separator(";;", "crmkit rfm")
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: crmkit rfm: parameter 'sep' must be one character other than a quote or a line break, e.g. ';' or '\t'; found ';;'.
+    """
     if sep is None:
         return ","
+    # A tab is awkward to type: ``--sep '\t'`` reaches us as a backslash and a ``t``.
+    if sep in ("\\t", "tab"):
+        return "\t"
     if not isinstance(sep, str) or len(sep) != 1 or sep in '\r\n"':
         raise ConfigError(
             owner,

@@ -3,6 +3,8 @@
 Every generator takes a ``seed``: the same seed gives the same data on every platform
 (numpy's PCG64 generator, no system clock, no global random state). Sizes are
 parameters; the defaults are small enough for a docs example.
+Date arguments are read as crmkit reads every date (ISO 8601, never guessed); a bad
+one is a :class:`~crmkit.errors.ConfigError` that names the parameter.
 
 The data are synthetic but shaped like the real thing: a few heavy buyers and many
 one-time buyers (Pareto-like activity), lognormal order values, customers who churn,
@@ -20,10 +22,12 @@ Examples:
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
-from crmkit._validate import resolve_timezone
+from crmkit._validate import datetime_value, resolve_timezone
 from crmkit.errors import ConfigError
 
 __all__ = [
@@ -54,8 +58,44 @@ def _rng(owner: str, seed: int) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-def _span(owner: str, start: str | pd.Timestamp, end: str | pd.Timestamp) -> tuple[int, int]:
-    first, last = pd.Timestamp(start), pd.Timestamp(end)
+#: The hint of a date argument that is not ISO 8601 (these functions have no date_format=).
+_ISO_ONLY = (
+    "Dates must be ISO 8601 (2025-01-31, 2025-01-31T09:30, 2025-01-31T09:30+01:00); "
+    "crmkit never guesses whether 01/02/2025 is 1 February or 2 January."
+)
+
+
+def _date(owner: str, field: str, value: object, zone: dt.tzinfo | None = None) -> pd.Timestamp:
+    """Read a date argument the library's one way (ISO 8601 only) as a naive wall time.
+
+    With ``zone`` (a generator that writes tz-aware times) a naive value is a wall time in
+    ``zone`` and an aware one is converted to it. Without (a generator that writes naive
+    times) an aware value is refused: which wall clock it should become is ambiguous.
+    """
+    try:
+        stamp = datetime_value(value, owner, field, tz=zone)
+    except ConfigError as err:
+        if "date_format=" not in err.hint:
+            raise
+        raise ConfigError(
+            owner, field, expected=err.expected, found=err.found, hint=_ISO_ONLY
+        ) from None
+    if zone is not None:
+        return stamp.tz_localize(None)
+    if stamp.tzinfo is not None:
+        raise ConfigError(
+            owner,
+            field,
+            expected="naive, like the generated dates",
+            found=f"the timezone-aware {value!r}",
+            hint="Mixing naive and aware datetimes is ambiguous: pass a naive date or "
+            "datetime, e.g. '2025-01-01'.",
+        )
+    return stamp
+
+
+def _span(owner: str, start: object, end: object) -> tuple[int, int]:
+    first, last = _date(owner, "start", start), _date(owner, "end", end)
     if last <= first:
         raise ConfigError(owner, "end", expected=f"after start {first.date()}", found=str(last))
     return int(first.as_unit("ns").value), int(last.as_unit("ns").value)
@@ -64,8 +104,8 @@ def _span(owner: str, start: str | pd.Timestamp, end: str | pd.Timestamp) -> tup
 def transactions(
     n_customers: int = 1000,
     *,
-    start: str | pd.Timestamp = "2023-01-01",
-    end: str | pd.Timestamp = "2025-12-31",
+    start: str | dt.date = "2023-01-01",
+    end: str | dt.date = "2025-12-31",
     seed: int = 0,
 ) -> pd.DataFrame:
     """Generate a transaction log: one row per purchase, refunds as negative rows.
@@ -80,8 +120,8 @@ def transactions(
 
     Args:
         n_customers: How many customers.
-        start: First possible purchase date.
-        end: Last possible purchase date.
+        start: First possible purchase date: a date, naive datetime or ISO 8601 string.
+        end: Last possible purchase date, after ``start`` (read as ``start`` is).
         seed: Random seed; the same seed gives the same frame.
 
     Returns:
@@ -172,8 +212,8 @@ def campaign_orders(
     transactions: pd.DataFrame,
     assignment: pd.DataFrame,
     *,
-    start: str | pd.Timestamp,
-    end: str | pd.Timestamp,
+    start: str | dt.date,
+    end: str | dt.date,
     wake_rate: float = 0.2,
     seed: int = 0,
 ) -> pd.DataFrame:
@@ -194,8 +234,9 @@ def campaign_orders(
         transactions: A frame from :func:`transactions` (its column names and dtypes).
         assignment: Arms per customer id, as :func:`crmkit.campaigns.assign` returns
             (indexed by customer id, with an ``arm`` column).
-        start: First day of the campaign window.
-        end: Last day of the campaign window.
+        start: First day of the campaign window: a date, naive datetime or ISO 8601
+            string.
+        end: Last day of the campaign window, after ``start`` (read as ``start`` is).
         wake_rate: The share of treated customers the coupon brings to buy, in [0, 1].
         seed: Random seed; the same seed gives the same orders.
 
@@ -274,7 +315,7 @@ _TIERS = ["core", "vip", "regular"]
 def tickets(
     n_tickets: int = 500,
     *,
-    start: str | pd.Timestamp = "2025-01-01",
+    start: str | dt.date = "2025-01-01",
     days: int = 180,
     timezone: str = "Asia/Shanghai",
     seed: int = 0,
@@ -289,7 +330,8 @@ def tickets(
 
     Args:
         n_tickets: How many tickets.
-        start: First day tickets arrive (read in ``timezone``).
+        start: First day tickets arrive: a date, datetime or ISO 8601 string, read in
+            ``timezone`` (an aware value is converted to it).
         days: How many days tickets arrive over.
         timezone: The IANA time zone of the service desk.
         seed: Random seed.
@@ -317,7 +359,7 @@ def tickets(
 
     # Arrival: a random day, weekdays three times as likely, a working-hours time of day.
     day = rng.integers(0, days, 3 * n)
-    first = pd.Timestamp(start)
+    first = _date("tickets()", "start", start, zone)
     weekday = (first.day_of_week + day) % 7
     accept = rng.random(day.size) < np.where(weekday < 5, 1.0, 0.33)
     day = np.resize(day[accept], n)
@@ -434,7 +476,7 @@ _SURVEY_CHANNELS = ["email", "sms", "app"]
 def survey_responses(
     n_responses: int = 1000,
     *,
-    start: str | pd.Timestamp = "2025-01-01",
+    start: str | dt.date = "2025-01-01",
     months: int = 12,
     seed: int = 0,
 ) -> pd.DataFrame:
@@ -447,7 +489,7 @@ def survey_responses(
 
     Args:
         n_responses: How many responses.
-        start: First day of the survey period.
+        start: First day of the survey period: a date, naive datetime or ISO 8601 string.
         months: How many months the responses span.
         seed: Random seed.
 
@@ -466,7 +508,7 @@ def survey_responses(
     _check_size("survey_responses()", "months", months)
     rng = _rng("survey_responses()", seed)
     n = n_responses
-    first = pd.Timestamp(start)
+    first = _date("survey_responses()", "start", start)
     last = first + pd.DateOffset(months=months)
     span = (last - first).value
     when = np.sort(first.value + (rng.random(n) * span).astype(np.int64))
@@ -511,7 +553,7 @@ _DETRACTOR_P = np.array([0.04, 0.03, 0.05, 0.08, 0.12, 0.28, 0.40])
 def loyalty_events(
     n_members: int = 50,
     *,
-    start: str | pd.Timestamp = "2025-01-01",
+    start: str | dt.date = "2025-01-01",
     days: int = 365,
     timezone: str = "Asia/Shanghai",
     seed: int = 0,
@@ -525,7 +567,8 @@ def loyalty_events(
 
     Args:
         n_members: How many members.
-        start: First enrolment day (read in ``timezone``).
+        start: First enrolment day: a date, datetime or ISO 8601 string, read in
+            ``timezone`` (an aware value is converted to it).
         days: How many days the streams span.
         timezone: The program's IANA time zone (the ``time`` column is in it).
         seed: Random seed.
@@ -553,8 +596,8 @@ def loyalty_events(
     _check_size("loyalty_events()", "n_members", n_members)
     _check_size("loyalty_events()", "days", days)
     zone = resolve_timezone(timezone, "loyalty_events()", "timezone")
+    first = _date("loyalty_events()", "start", start, zone)
     rng = np.random.default_rng(seed)
-    first = pd.Timestamp(start)
     span_s = days * 86_400
     rows: dict[str, list[object]] = {k: [] for k in _LOYALTY_COLUMNS}
 

@@ -74,11 +74,7 @@ def test_rfm_writes_scored_customers(tx_csv: Path, tmp_path: Path) -> None:
                 "-o",
                 str(again),
                 *COLS,
-                "--bins",
-                "3",
-                "--map",
-                "none",
-                "--model",
+                "--model",  # the stored model brings its bins (3) and map (none)
                 str(model_file),
             ]
         )

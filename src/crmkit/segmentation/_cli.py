@@ -92,12 +92,15 @@ def add_commands(subparsers: Any) -> None:
         default="net",
         help="negative amounts: netted, dropped or an error",
     )
-    p.add_argument("--bins", type=int, default=5, help="scores per dimension, 2-9")
+    # --bins and --map default to None so that a value the user gave can be told from the
+    # default: a stored --model fixes both, and giving either with it is an error.
+    p.add_argument("--bins", type=int, default=None, help="scores per dimension, 2-9 (default: 5)")
     p.add_argument(
         "--map",
-        default="default",
+        default=None,
         help="segment map: default (crmkit's 11 segments, with day guards), marketer-11 (the "
-        "published 125-code table), rf-grid, three-layer, none, or a JSON file",
+        "published 125-code table), rf-grid, three-layer, none, or a JSON file "
+        "(default: default)",
     )
     p.add_argument("--model", default=None, help="apply a stored model (JSON) instead of fitting")
     p.add_argument("--save-model", default=None, help="write the fitted model as JSON")
@@ -159,14 +162,43 @@ def _segment_map(value: str) -> SegmentMap | str | None:
     return SegmentMap.from_dict(load_json_object(value, "crmkit rfm", "--map", "a SegmentMap"))
 
 
+def _check_model_options(args: argparse.Namespace) -> None:
+    """Refuse ``--bins`` or ``--map`` beside ``--model``: the stored model fixes both.
+
+    Examples:
+        >>> _check_model_options(argparse.Namespace(model="m.json", bins=None, map="rf-grid"))
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: crmkit rfm: option '--map' must be left out with --model (the stored model fixes its bins and segment map); found --map rf-grid. Drop --map to apply the model as stored, or drop --model to fit a new one.
+    """
+    if not args.model:  # as _run_rfm reads it
+        return
+    for option, given in (("--bins", args.bins), ("--map", args.map)):
+        if given is not None:
+            raise ConfigError(
+                "crmkit rfm",
+                option,
+                expected="left out with --model (the stored model fixes its bins and segment map)",
+                found=f"{option} {given}",
+                hint=f"Drop {option} to apply the model as stored, or drop --model to fit a new "
+                "one.",
+                kind="option",
+            )
+
+
 def _run_rfm(args: argparse.Namespace) -> int:
     fmt = output_format(args)  # before any work: a bad choice writes nothing
-    model = None
+    _check_model_options(args)
+    model = scorer = None
     if args.model:
         model = RFMModel.from_dict(
             load_json_object(args.model, "crmkit rfm", "--model", "a stored RFMModel")
         )
-    scorer = RFMScorer(bins=args.bins, segment_map=_segment_map(args.map))
+    else:
+        scorer = RFMScorer(
+            bins=5 if args.bins is None else args.bins,
+            segment_map=_segment_map("default" if args.map is None else args.map),
+        )
     tx = read_input(args.input, args, what="transactions", ids=[args.customer, args.order])
     tx = convert_dates(apply_columns(tx, args, ()), [args.date], args)
     scored = rfm(
@@ -185,7 +217,7 @@ def _run_rfm(args: argparse.Namespace) -> int:
             "crmkit rfm",
             "--summary",
             expected="a segment map",
-            found="--map none",
+            found="a --model stored without one" if args.model else "--map none",
             kind="option",
         )
     fitted = scored.attrs["rfm_model"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -31,6 +32,7 @@ from crmkit._cli_support import (
     write_text_file,
 )
 from crmkit._spec import check_choice
+from crmkit.errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
     from crmkit._cli_support import DemoData
@@ -40,6 +42,9 @@ __all__ = ["add_commands", "clv_table", "demo_section"]
 #: ``--freq`` values and the model time unit each gives.
 _UNITS = {"D": "days", "W": "weeks", "M": "months"}
 _MODELS = ("bgnbd", "mbgnbd", "pareto")
+#: The longest ``--horizon-months``: 100 years. The CLV sums one step per month, so a
+#: mistyped horizon (100000000) would otherwise run for hours instead of failing.
+_MAX_HORIZON = 1200
 
 
 def add_commands(subparsers: Any) -> None:
@@ -68,9 +73,13 @@ def add_commands(subparsers: Any) -> None:
         "--freq", choices=tuple(_UNITS), default="D", help="period unit of the summary (D, W, M)"
     )
     p.add_argument("--as-of", default=None, help="end of the observation (default: last date)")
-    p.add_argument("--horizon-months", type=int, default=12, help="CLV horizon in months")
-    p.add_argument("--discount-rate", type=float, default=0.01, help="discount rate per month")
-    p.add_argument("--penalizer", type=float, default=0.0, help="L2 penalty of the fits")
+    p.add_argument(
+        "--horizon-months", type=int, default=12, help=f"CLV horizon in months, 1-{_MAX_HORIZON}"
+    )
+    p.add_argument(
+        "--discount-rate", type=float, default=0.01, help="discount rate per month, in [0, 10)"
+    )
+    p.add_argument("--penalizer", type=float, default=0.0, help="L2 penalty of the fits, >= 0")
     p.add_argument("--models", default=None, metavar="FILE", help="write the fitted models as JSON")
     add_column_options(
         p,
@@ -83,6 +92,40 @@ def add_commands(subparsers: Any) -> None:
     add_input_options(p)
     add_output_options(p)
     p.set_defaults(handler=_run_clv)
+
+
+def _check_numbers(horizon_months: object, discount_rate: object, penalizer: object) -> None:
+    """Refuse a bad ``--horizon-months``, ``--discount-rate`` or ``--penalizer`` up front.
+
+    Checked before any file is read: a negative horizon would otherwise surface deep in
+    the fit as an error about an internal column the user's file does not have.
+
+    Examples:
+        >>> _check_numbers(-3, 0.01, 0.0)
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: crmkit clv: option '--horizon-months' must be a whole number of months from 1 to 1200; found -3.
+    """
+    owner = "crmkit clv"
+    if (
+        isinstance(horizon_months, bool)
+        or not isinstance(horizon_months, int)
+        or not 1 <= horizon_months <= _MAX_HORIZON
+    ):
+        raise ConfigError(
+            owner,
+            "--horizon-months",
+            expected=f"a whole number of months from 1 to {_MAX_HORIZON}",
+            found=repr(horizon_months),
+            kind="option",
+        )
+    for option, value, expected, top in (
+        ("--discount-rate", discount_rate, "a monthly rate in [0, 10)", 10.0),
+        ("--penalizer", penalizer, "a number at least 0", math.inf),
+    ):
+        # NaN fails the comparison; the rate's top is excluded, the penalizer's is inf.
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < top:
+            raise ConfigError(owner, option, expected=expected, found=repr(value), kind="option")
 
 
 def clv_table(
@@ -124,6 +167,7 @@ def clv_table(
     owner = "crmkit clv"
     check_choice(model, _MODELS, owner, "--model")
     check_choice(freq, _UNITS, owner, "--freq")
+    _check_numbers(horizon_months, discount_rate, penalizer)
     unit = _UNITS[freq]
     summary = btyd_summary(
         transactions,
@@ -177,6 +221,7 @@ def clv_table(
 
 def _run_clv(args: argparse.Namespace) -> int:
     fmt = output_format(args)
+    _check_numbers(args.horizon_months, args.discount_rate, args.penalizer)  # before any work
     frame = read_input(args.input, args, what="transactions", ids=[args.customer])
     frame = convert_dates(apply_columns(frame, args, ()), [args.date], args)
     table, fits = clv_table(
