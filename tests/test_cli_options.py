@@ -175,3 +175,16 @@ def test_rfm_defaults_without_model_are_five_bins_and_the_default_map(
     assert main(argv) == 0
     assert json.loads(model.read_text()) == json.loads(explicit.read_text())
     assert json.loads(model.read_text())["bins"] == 5
+
+
+def test_hints_name_the_options_to_type_not_python_keywords(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Regression: the command line said "Say which: date_format='%d/%m/%Y'" (a Python
+    keyword) where the user types --date-format."""
+    path = tmp_path / "tx.csv"
+    path.write_text("customer_id,date,amount\n1,01/02/2025,10\n2,03/02/2025,5\n")
+    assert main(["rfm", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "--date-format '%d/%m/%Y'" in err
+    assert "date_format=" not in err

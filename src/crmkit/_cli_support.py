@@ -42,6 +42,7 @@ import io
 import json
 import math
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -832,12 +833,31 @@ def restate(err: CrmkitError, args: argparse.Namespace) -> str:
     """
     if isinstance(err, MissingDependencyError) or not hasattr(err, "kind"):
         return str(err)
-    owner, kind, field, hint = err.owner, err.kind, err.field, err.hint
     options = {
         dest: "--" + dest.replace("_", "-")
         for dest in vars(args)
         if dest not in ("handler", "command_name", "column_options")
     }
+    return _in_option_words(_restated(err, args, options), options)
+
+
+def _in_option_words(text: str, options: Mapping[str, str]) -> str:
+    """``text`` with a suggested keyword argument spelled as the option that sets it.
+
+    A hint written for Python (``date_format='%d/%m/%Y'``, ``penalizer=0.001``) becomes
+    what to type (``--date-format '%d/%m/%Y'``, ``--penalizer 0.001``); keywords the
+    command has no option for stay as they are.
+
+    >>> _in_option_words("Say which: date_format='%d/%m/%Y'.", {"date_format": "--date-format"})
+    "Say which: --date-format '%d/%m/%Y'."
+    """
+    for dest, option in options.items():
+        text = re.sub(rf"(?<![\w.-]){re.escape(dest)}=(?=\S)", option + " ", text)
+    return text
+
+
+def _restated(err: CrmkitError, args: argparse.Namespace, options: Mapping[str, str]) -> str:
+    owner, kind, field, hint = err.owner, err.kind, err.field, err.hint
     columns: dict[str, str] = dict(getattr(args, "column_options", {}) or {})
     try:
         value = getattr(args, field, None) if field in options else None
