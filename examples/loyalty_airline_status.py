@@ -59,7 +59,7 @@ for number, (when, fare, _) in enumerate(flights, start=1):
     before = when - dt.timedelta(microseconds=1)
     member = MemberContext(
         tier=status.tier_at(before),
-        privileges=privileges.active(status.history, before, timezone=TZ),
+        privileges=privileges.active(status.history, as_of=before, timezone=TZ),
     )
     result = miles.earn(Order(f"F{number}", when, [OrderLine("seg", fare)]), member, timezone=TZ)
     print(f"  {when.date()}  fare {fare:>8}  tier {member.tier:<9} miles {result.points}")

@@ -219,7 +219,7 @@ def test_loyalty_batch_and_finance_read_a_day_as_its_end() -> None:
     assert replay_many(frame, program, as_of="2025-06-30")["available"].tolist() == [140]
     state = program.replay(_events(), as_of=last)
     pd.testing.assert_frame_equal(
-        points_liability([state], "2025-06-30"), points_liability([state], last)
+        points_liability([state], as_of="2025-06-30"), points_liability([state], as_of=last)
     )
     after = last + dt.timedelta(days=1)  # the end of 1 July, once the 2024 points expired
     day, instant = (

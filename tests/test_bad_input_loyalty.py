@@ -312,7 +312,7 @@ def test_program_replay_and_liability_refuse_bad_as_of(as_of: Any, fragment: str
     assert fragment in str(info.value)
     state = PROGRAM.replay(_GOOD, as_of=AS_OF)
     with pytest.raises(InvalidInputError, match="'as_of' must be"):
-        points_liability({"m1": state}, as_of)
+        points_liability({"m1": state}, as_of=as_of)
 
 
 def test_program_apply_refuses_bad_state_and_event() -> None:
@@ -545,7 +545,7 @@ def test_assign_tiers_unicode_ids_and_documented_edges() -> None:
 )
 def test_points_liability_refuses_what_is_not_states(states: Any, fragment: str) -> None:
     with pytest.raises(InvalidInputError) as info:
-        points_liability(states, AS_OF)
+        points_liability(states, as_of=AS_OF)
     assert fragment in str(info.value)
     assert info.value.field == "states"
 
@@ -553,10 +553,10 @@ def test_points_liability_refuses_what_is_not_states(states: Any, fragment: str)
 def test_points_liability_refuses_an_as_of_before_the_states() -> None:
     state = PROGRAM.replay(_GOOD, as_of=AS_OF)
     with pytest.raises(InvalidInputError, match="not before the states' instants"):
-        points_liability([state], dt.datetime(2024, 1, 1, tzinfo=SH))
-    plain = points_liability([state], AS_OF)
-    pd.testing.assert_frame_equal(points_liability({"会员😀": state}, AS_OF), plain)
-    pd.testing.assert_frame_equal(points_liability((s for s in [state]), AS_OF), plain)
+        points_liability([state], as_of=dt.datetime(2024, 1, 1, tzinfo=SH))
+    plain = points_liability([state], as_of=AS_OF)
+    pd.testing.assert_frame_equal(points_liability({"会员😀": state}, as_of=AS_OF), plain)
+    pd.testing.assert_frame_equal(points_liability((s for s in [state]), as_of=AS_OF), plain)
 
 
 # ------------------------------------------------------------ messages name the caller's call
@@ -569,7 +569,7 @@ def test_as_of_errors_name_the_function_called(as_of: Any) -> None:
     calls: dict[str, Callable[[], Any]] = {
         "replay_many()": lambda: replay_many(_events(), PROGRAM, as_of=as_of),
         "breakage()": lambda: breakage(_events(), PROGRAM, as_of=as_of),
-        "points_liability()": lambda: points_liability({"m1": state}, as_of),
+        "points_liability()": lambda: points_liability({"m1": state}, as_of=as_of),
         "Program.replay()": lambda: PROGRAM.replay(_GOOD, as_of=as_of),
     }
     for owner, call in calls.items():
@@ -582,7 +582,7 @@ def test_as_of_errors_name_the_function_called(as_of: Any) -> None:
 def test_points_liability_of_no_states_names_an_argument_not_a_column() -> None:
     """Regression: points_liability({}) said "column 'states'"."""
     with pytest.raises(InvalidInputError) as info:
-        points_liability({}, AS_OF)
+        points_liability({}, as_of=AS_OF)
     assert str(info.value) == (
         "points_liability(): 'states' must be at least one state; found none."
     )

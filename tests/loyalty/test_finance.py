@@ -58,7 +58,7 @@ def test_liability_by_expiry_month_and_tier_valued_at_point_value() -> None:
         [buy("b1", at(2025, 5, 31, 20), "1200"), buy("b2", at(2025, 6, 29), "50")],
         as_of=at(2025, 6, 30),
     )
-    table = points_liability({"m1": a, "m2": b}, at(2025, 6, 30))
+    table = points_liability({"m1": a, "m2": b}, as_of=at(2025, 6, 30))
     assert table.to_dict("list") == {
         "currency": ["points", "points", "points"],
         "tier": ["gold", "gold", "member"],
@@ -75,15 +75,15 @@ def test_liability_moves_earlier_states_forward_and_drops_what_expired() -> None
     """A state replayed on 1 January is read at 1 July: points valid 3 months are gone."""
     program = Program(timezone=ZONE, expiry=ExpiryPolicy.after_months(3))
     state = program.replay([buy("p", at(2025, 1, 1, 9), "100")], as_of=at(2025, 1, 1, 10))
-    assert points_liability([state], at(2025, 3, 31))["points"].tolist() == [100]
-    assert points_liability([state], at(2025, 7, 1)).empty
+    assert points_liability([state], as_of=at(2025, 3, 31))["points"].tolist() == [100]
+    assert points_liability([state], as_of=at(2025, 7, 1)).empty
     with pytest.raises(InvalidInputError, match="as_of"):
-        points_liability([state], at(2024, 12, 31))
+        points_liability([state], as_of=at(2024, 12, 31))
     other = Program(timezone="UTC").replay([], as_of=at(2025, 1, 1))
     with pytest.raises(InvalidInputError, match="one program"):
-        points_liability([state, other], at(2025, 3, 1))
+        points_liability([state, other], as_of=at(2025, 3, 1))
     with pytest.raises(InvalidInputError, match="MemberState"):
-        points_liability([object()], at(2025, 3, 1))  # type: ignore[list-item]
+        points_liability([object()], as_of=at(2025, 3, 1))  # type: ignore[list-item]
 
 
 def test_liability_values_whole_points_when_points_have_decimals() -> None:
@@ -92,7 +92,7 @@ def test_liability_values_whole_points_when_points_have_decimals() -> None:
     scheme = EarningScheme.base_rate("0.1", point_decimals=2)
     program = Program(timezone=ZONE, earning=scheme)
     state = program.replay([buy("a", at(2025, 3, 1), "318.99")], as_of=at(2025, 3, 2))
-    row = points_liability([state], at(2025, 3, 2)).iloc[0]
+    row = points_liability([state], as_of=at(2025, 3, 2)).iloc[0]
     assert (row["points"], row["expires"], row["value"]) == (3189, "never", Decimal("0.32"))
 
 

@@ -330,7 +330,7 @@ def test_reminders_and_liability_of_a_protected_balance() -> None:
     assert state.tier.valid_until == _berlin(2027, 1, 1)
     assert state.lots[0].expires_at == _berlin(2027, 1, 1)
     assert (state.expiring(30), state.expiring(400)) == (0, 7_500)
-    liability = points_liability([state], "2025-12-15")
+    liability = points_liability([state], as_of="2025-12-15")
     assert liability[["tier", "expires", "points"]].to_dict("records") == [
         {"tier": "senator", "expires": "2026-12", "points": 7_500}
     ]

@@ -141,9 +141,9 @@ def test_keep_days_survives_a_downgrade() -> None:
         TierChange(at(2025, 3, 1), "member", "gold", "upgrade"),
         TierChange(dt.datetime(2027, 1, 1, tzinfo=SH), "gold", "member", "downgrade"),
     ]
-    assert [p.id for p in privs.active(history, at(2027, 1, 31), timezone=SH)] == ["ship"]
-    assert privs.active(history, dt.datetime(2027, 2, 1, tzinfo=SH), timezone=SH) == ()
-    assert privs.active(history, at(2025, 2, 28), timezone=SH) == ()
+    assert [p.id for p in privs.active(history, as_of=at(2027, 1, 31), timezone=SH)] == ["ship"]
+    assert privs.active(history, as_of=dt.datetime(2027, 2, 1, tzinfo=SH), timezone=SH) == ()
+    assert privs.active(history, as_of=at(2025, 2, 28), timezone=SH) == ()
 
 
 def test_consecutive_tiers_make_one_grant_and_time_boxes_clip_it() -> None:
@@ -200,7 +200,7 @@ def test_retail_program_birthday_bonus_and_vip_multiplier() -> None:
         QualifyingPosting(at(2025, 6, 1), spend="4000", orders=1),
     ]
     history = ladder.evaluate(posts, as_of=at(2025, 9, 1), timezone=SH).history
-    active = privileges.active(history, at(2025, 9, 9), timezone=SH)
+    active = privileges.active(history, as_of=at(2025, 9, 9), timezone=SH)
     assert [p.id for p in active] == ["guide", "vip-x"]
     member = MemberContext(birth_date=dt.date(1988, 9, 20), tier="vip", privileges=active)
     result = scheme.earn(

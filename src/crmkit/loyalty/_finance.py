@@ -90,6 +90,7 @@ def _at(state: MemberState, as_of: dt.datetime, owner: str) -> MemberState:
 
 def points_liability(
     states: Mapping[Hashable, MemberState] | Iterable[MemberState],
+    *,
     as_of: dt.datetime | dt.date | str,
 ) -> pd.DataFrame:
     """The points outstanding at ``as_of``, by currency, tier and expiry month, valued.
@@ -125,7 +126,7 @@ def points_liability(
         >>> t = dt.datetime(2025, 3, 10, tzinfo=dt.UTC)
         >>> a = program.replay([Purchase("p1", t, lines=[PurchaseLine("1", "300")])], as_of=t)
         >>> b = program.replay([Purchase("p2", t, lines=[PurchaseLine("1", "120")])], as_of=t)
-        >>> points_liability({"m1": a, "m2": b}, dt.datetime(2025, 6, 30, tzinfo=dt.UTC))
+        >>> points_liability({"m1": a, "m2": b}, as_of=dt.datetime(2025, 6, 30, tzinfo=dt.UTC))
           currency tier   expires  points  pending  members value
         0   points       2026-03     420        0        2  4.20
     """

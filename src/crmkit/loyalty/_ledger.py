@@ -480,7 +480,7 @@ class Book(YearlyBonuses):
         privileges = self.compiled.privileges
         if privileges is None:
             return tier, ()
-        return tier, privileges.active(tracker.history, now, timezone=self.zone)
+        return tier, privileges.active(tracker.history, as_of=now, timezone=self.zone)
 
     def _context(self, event: Purchase) -> MemberContext:
         compiled = self.compiled
@@ -495,7 +495,7 @@ class Book(YearlyBonuses):
                 if compiled.privileges is not None:
                     statuses = self.ladder_statuses(now)
                     names = {name: s.tier for name, s in statuses.items()}
-                    privileges = compiled.privileges_at(statuses, now)
+                    privileges = compiled.privileges_at(statuses, as_of=now)
                 else:
                     names = self.ladder_tiers(now)
                 tier = next(iter(names.values()))

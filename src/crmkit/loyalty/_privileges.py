@@ -285,7 +285,7 @@ class PrivilegeSet(Spec):
         >>> privs = PrivilegeSet([Privilege(id="ship", kind="free_shipping", tiers=["gold"])])
         >>> history = [TierChange(dt.datetime(2025, 1, 1, tzinfo=dt.UTC), None, "member", "start"),
         ...            TierChange(dt.datetime(2025, 5, 1, tzinfo=dt.UTC), "member", "gold", "upgrade")]
-        >>> [p.id for p in privs.active(history, dt.datetime(2025, 6, 1), timezone="UTC")]
+        >>> [p.id for p in privs.active(history, as_of=dt.datetime(2025, 6, 1), timezone="UTC")]
         ['ship']
         >>> PrivilegeSet.from_dict(privs.to_dict()) == privs
         True
@@ -403,8 +403,8 @@ class PrivilegeSet(Spec):
     def active(
         self,
         history: Sequence[_Change],
-        as_of: dt.datetime | dt.date | str,
         *,
+        as_of: dt.datetime | dt.date | str,
         timezone: str | dt.tzinfo,
     ) -> tuple[Privilege, ...]:
         """The privileges held at instant ``as_of``.
@@ -417,9 +417,9 @@ class PrivilegeSet(Spec):
             >>> history = [TierChange(dt.datetime(2025, 1, 1, tzinfo=dt.UTC), None, "gold", "start")]
             >>> privs = PrivilegeSet([Privilege(id="xmas", kind="benefit", tiers=["gold"],
             ...                                 start="2025-12-01", end="2025-12-27")])
-            >>> [p.id for p in privs.active(history, dt.datetime(2025, 12, 24), timezone="UTC")]
+            >>> [p.id for p in privs.active(history, as_of=dt.datetime(2025, 12, 24), timezone="UTC")]
             ['xmas']
-            >>> privs.active(history, dt.datetime(2025, 12, 27), timezone="UTC")
+            >>> privs.active(history, as_of=dt.datetime(2025, 12, 27), timezone="UTC")
             ()
         """
         owner = "PrivilegeSet.active()"
@@ -537,7 +537,7 @@ class PrivilegeSet(Spec):
         """
         priv = self.get(privilege_id)
         if priv.kind != "quota":
-            held = {p.id for p in self.active(history, as_of, timezone=timezone)}
+            held = {p.id for p in self.active(history, as_of=as_of, timezone=timezone)}
             if priv.id not in held:
                 raise LedgerError(
                     f"Privilege({priv.id!r})",

@@ -960,13 +960,13 @@ class CompiledProgram:
         self.ladder_privileges = split
 
     def privileges_at(
-        self, statuses: Mapping[str, TierStatus], as_of: dt.datetime
+        self, statuses: Mapping[str, TierStatus], *, as_of: dt.datetime
     ) -> tuple[Privilege, ...]:
         """The privileges active at ``as_of`` given each ladder's status.
 
         Examples:
             >>> import datetime as dt
-            >>> Program().compile().privileges_at({}, dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+            >>> Program().compile().privileges_at({}, as_of=dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
             ()
         """
         privileges = self.privileges
@@ -975,10 +975,10 @@ class CompiledProgram:
         split = self.ladder_privileges
         if split is None:
             status = next(iter(statuses.values()))
-            return privileges.active(status.history, as_of, timezone=self.zone)
+            return privileges.active(status.history, as_of=as_of, timezone=self.zone)
         held: set[str] = set()
         for ladder, group in split:
-            active = group.active(statuses[ladder].history, as_of, timezone=self.zone)
+            active = group.active(statuses[ladder].history, as_of=as_of, timezone=self.zone)
             held.update(p.id for p in active)
         return tuple(p for p in privileges.privileges if p.id in held)
 
@@ -1037,7 +1037,7 @@ class _Snapshot:
             elif what == "tiers":
                 program = book.program
                 statuses = book.ladder_statuses(self.as_of) if program.tiers is not None else {}
-                privileges = program.compile().privileges_at(statuses, self.as_of)
+                privileges = program.compile().privileges_at(statuses, as_of=self.as_of)
                 cache[what] = (statuses, privileges)
             elif what == "postings":
                 cache[what] = tuple(book.postings)
