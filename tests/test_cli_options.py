@@ -188,3 +188,16 @@ def test_hints_name_the_options_to_type_not_python_keywords(
     err = capsys.readouterr().err
     assert "--date-format '%d/%m/%Y'" in err
     assert "date_format=" not in err
+
+
+def test_a_refused_separator_with_a_backslash_is_named_as_the_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Regression: ``--sep '\\t\\t'`` was refused as "parameter 'sep'" (its message shows
+    the value's repr, with doubled backslashes)."""
+    path = tmp_path / "tx.csv"
+    path.write_text("customer_id,date,amount\n1,2025-01-02,10\n")
+    assert main(["rfm", str(path), "--sep", "\\t\\t"]) == 2
+    err = capsys.readouterr().err
+    assert "option --sep must be one character" in err
+    assert "parameter" not in err

@@ -100,3 +100,13 @@ def test_the_reviewer_cases() -> None:
     created = datasets.tickets(n_tickets=5, start="2025-01-01T00:00+08:00")["created_at"]
     assert str(created.dt.tz) == "Asia/Shanghai"
     assert created.min() >= pd.Timestamp("2025-01-01", tz="Asia/Shanghai")
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "1", True, None])
+def test_loyalty_events_checks_its_seed_like_every_generator(seed: object) -> None:
+    """Regression: loyalty_events passed the seed straight to numpy (a TypeError, or a
+    ValueError for -1), where the other generators raise ConfigError naming it."""
+    from crmkit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="'seed' must be an int >= 0"):
+        datasets.loyalty_events(n_members=2, seed=seed)  # type: ignore[arg-type]

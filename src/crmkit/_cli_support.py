@@ -863,7 +863,8 @@ def _restated(err: CrmkitError, args: argparse.Namespace, options: Mapping[str, 
         value = getattr(args, field, None) if field in options else None
         # Restate only errors about the value the option passed (not, say, a policy key
         # that happens to share an option's name).
-        if kind in ("parameter", "") and value is not None and str(value) in err.found:
+        shown = value is not None and (str(value) in err.found or repr(value) in err.found)
+        if kind in ("parameter", "") and shown:
             err.kind, err.field = "option", options[field]
             err.owner = _owner(args)
             text = err._message().replace(f"option '{err.field}'", f"option {err.field}")

@@ -597,7 +597,7 @@ def loyalty_events(
     _check_size("loyalty_events()", "days", days)
     zone = resolve_timezone(timezone, "loyalty_events()", "timezone")
     first = _date("loyalty_events()", "start", start, zone)
-    rng = np.random.default_rng(seed)
+    rng = _rng("loyalty_events()", seed)
     span_s = days * 86_400
     rows: dict[str, list[object]] = {k: [] for k in _LOYALTY_COLUMNS}
 
