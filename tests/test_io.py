@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import sys
 from pathlib import Path
 
@@ -238,3 +239,22 @@ def test_as_text_keeps_every_value_as_written_with_line_labels(tmp_path: Path) -
     ]
     assert frame.index.tolist() == [2, 4]
     assert all(frame[c].map(type).eq(str).all() for c in frame.columns)
+
+
+def test_a_header_naming_a_column_twice_is_refused() -> None:
+    """Regression: pandas renamed the second ``customer_id`` to ``customer_id.1`` and the
+    first was read without a word; empty names (trailing separators) still pass."""
+    with pytest.raises(InvalidInputError, match="'customer_id' named more than once") as info:
+        read_csv_bytes(b"customer_id,customer_id,amount\n1,2,3\n", "t.csv")
+    assert info.value.field == "t.csv"
+    frame = read_csv_bytes(b"customer_id,amount,,\n1,3,,\n", "t.csv")
+    assert list(frame.columns[:2]) == ["customer_id", "amount"]
+
+
+def test_a_utf8_file_read_in_another_encoding_is_named() -> None:
+    """Regression: a UTF-8 file with a byte-order mark read as GB18030 gave the first
+    column the name '锘縞ustomer_id' and no hint."""
+    data = codecs.BOM_UTF8 + "customer_id,城市\n1,上海\n".encode()
+    with pytest.raises(InvalidInputError, match="starts with the UTF-8 byte-order mark"):
+        read_csv_bytes(data, "t.csv", encoding="gb18030")
+    assert list(read_csv_bytes(data, "t.csv").columns) == ["customer_id", "城市"]

@@ -18,6 +18,7 @@ so that every later message about a value ("at rows [7]") points at the line to 
 from __future__ import annotations
 
 import codecs
+import collections
 import csv
 import io
 import sys
@@ -158,6 +159,17 @@ def read_csv_bytes(
     if codec == "utf-8-sig":  # the byte-order mark is not part of the first column's name
         data = data.removeprefix(codecs.BOM_UTF8)
         codec = "utf-8"
+    elif data.startswith(codecs.BOM_UTF8) and not codec.startswith("utf"):
+        # A UTF-8 byte-order mark read as GB18030 or cp1252 would garble the first
+        # column's name (and every non-ASCII value) without an error.
+        raise InvalidInputError(
+            owner,
+            name,
+            expected=f"text in {encoding}",
+            found="a file that starts with the UTF-8 byte-order mark (it is UTF-8)",
+            kind="input",
+            hint="Leave out --encoding (encoding= in Python): UTF-8 is the default.",
+        )
     try:
         text = data.decode(codec)
     except UnicodeDecodeError as err:
@@ -250,7 +262,6 @@ def _parse_csv(
         frame: pd.DataFrame = pd.read_csv(
             io.BytesIO(utf8), sep=delimiter, encoding="utf-8", **options
         )
-        return frame
     except pd.errors.EmptyDataError:
         raise InvalidInputError(
             owner,
@@ -266,6 +277,30 @@ def _parse_csv(
         raise InvalidInputError(
             owner, name, expected="a well-formed CSV file", found=first, kind="input"
         ) from None
+    _refuse_repeated_names(utf8, name, owner, delimiter)
+    return frame
+
+
+def _refuse_repeated_names(utf8: bytes, name: str, owner: str, delimiter: str) -> None:
+    """Refuse a header that names a column twice (pandas would rename one ``x.1``).
+
+    Only the header record is read (streamed: a large file is not decoded twice).
+    """
+    stream = io.TextIOWrapper(io.BytesIO(utf8), encoding="utf-8", newline="")
+    header = next(csv.reader(stream, delimiter=delimiter), [])
+    # Empty names (trailing separators of spreadsheet exports) become distinct
+    # "Unnamed: k" columns, which nothing reads: they are not refused.
+    counts = collections.Counter(n for n in header if n.strip())
+    repeated = sorted(n for n, count in counts.items() if count > 1)
+    if repeated:
+        raise InvalidInputError(
+            owner,
+            name,
+            expected="a header that names each column once",
+            found=f"{', '.join(repr(n) for n in repeated)} named more than once",
+            kind="input",
+            hint="Rename or drop the repeated columns: which one is meant is not guessed.",
+        )
 
 
 def _line_labels(utf8: bytes, text: str, delimiter: str, n_rows: int) -> pd.Index:
