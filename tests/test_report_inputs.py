@@ -189,3 +189,19 @@ def test_cjk_tier_names_are_text_in_the_figures(
     assert "@font-face" not in svg
     assert re.findall(r"url\((?!#)", svg) == []  # only references inside the SVG
     assert "https://" not in page
+
+
+@pytest.mark.parametrize(
+    ("option", "needs"),
+    [("--policy", "--tickets"), ("--ticket-events", "--tickets"), ("--program", "--events")],
+)
+def test_an_option_without_its_data_file_is_refused(
+    option: str, needs: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Regression: ``crmkit report out/ --policy p.json`` alone ignored the policy and
+    built the report on the sample data."""
+    assert main(["report", str(tmp_path / "out"), option, "x.json"]) == 2
+    err = capsys.readouterr().err
+    assert f"must be given with {needs} FILE" in err
+    assert err.count("\n") == 1
+    assert not (tmp_path / "out" / "report.html").exists()

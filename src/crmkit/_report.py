@@ -46,6 +46,7 @@ from crmkit._cli_support import (
     read_input,
     write_text_file,
 )
+from crmkit.errors import ConfigError
 
 __all__ = ["ReportData", "Section", "add_report_options", "build_report", "run_report"]
 
@@ -1188,6 +1189,23 @@ def report_data(args: argparse.Namespace) -> ReportData:
         >>> report_data(ns).source
         'the built-in sample data (seed 1)'
     """
+    for option, needs in (
+        ("policy", "tickets"),
+        ("ticket_events", "tickets"),
+        ("program", "events"),
+    ):
+        value = getattr(args, option, None)
+        if value and not getattr(args, needs, None):
+            # Alone, the option would be ignored and the report built on other data.
+            flag, data = "--" + option.replace("_", "-"), f"--{needs} FILE"
+            raise ConfigError(
+                "crmkit report",
+                flag,
+                expected=f"given with {data}",
+                found=f"{flag} {value} without it",
+                kind="option",
+                hint=f"Add {data}, or leave out {flag}.",
+            )
     given = [args.transactions, args.tickets, args.responses, args.events]
     if not any(given):
         return ReportData.sample(DemoData(seed=args.seed))
