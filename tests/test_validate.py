@@ -9,7 +9,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from crmkit import _validate as v
@@ -136,8 +136,7 @@ def test_as_aware_same_instant_whatever_zone_it_arrives_in(naive: dt.datetime) -
     skips (2000-03-26 02:00) is no instant to arrive at (found by a 300-example run).
     """
     berlin = zoneinfo.ZoneInfo("Europe/Berlin")
-    early, late = naive.replace(tzinfo=berlin), naive.replace(tzinfo=berlin, fold=1)
-    assume(early.utcoffset() == late.utcoffset())
+    assume(v.exists_once(naive, berlin))
     local = v.as_aware(naive, berlin, "f()", "t")
     again = v.as_aware(local.astimezone(dt.UTC), berlin, "f()", "t")
     assert again == local
@@ -601,3 +600,22 @@ def test_dates_written_with_one_offset_keep_it() -> None:
     )
     assert str(mixed.dt.tz) == "UTC"
     assert mixed.iloc[0] == mixed.iloc[1]
+
+
+@given(
+    st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2040, 1, 1)),
+    st.sampled_from(["Europe/Berlin", "America/Santiago", "Australia/Lord_Howe", "UTC"]),
+)
+@example(dt.datetime(2025, 3, 30, 2, 30), "Europe/Berlin")  # skipped
+@example(dt.datetime(2025, 10, 26, 2, 30), "Europe/Berlin")  # repeated
+@example(dt.datetime(2024, 9, 8, 0, 30), "America/Santiago")  # midnight skipped
+@example(dt.datetime(2025, 4, 6, 1, 45), "Australia/Lord_Howe")  # half an hour repeated
+def test_exists_once_agrees_with_pandas_localize(naive: dt.datetime, name: str) -> None:
+    """A wall time exists once exactly when pandas localizes it without raising."""
+    zone = zoneinfo.ZoneInfo(name)
+    try:
+        pd.Timestamp(naive).tz_localize(zone, ambiguous="raise", nonexistent="raise")
+        pandas_once = True
+    except (ValueError, OverflowError):
+        pandas_once = False
+    assert v.exists_once(naive, zone) is pandas_once

@@ -426,6 +426,21 @@ def as_aware(value: object, tz: dt.tzinfo, owner: str, field: str) -> dt.datetim
     return value.astimezone(tz)
 
 
+def exists_once(wall: dt.datetime, tz: dt.tzinfo) -> bool:
+    """Whether the naive wall time ``wall`` names one instant in ``tz``.
+
+    False where a daylight-saving change skips it (no instant) or repeats it (two): such
+    a time is refused, not read one way (:func:`datetime_value` refuses it in columns).
+
+    >>> import datetime as dt, zoneinfo
+    >>> berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+    >>> [exists_once(dt.datetime(2025, 3, 30, h, 30), berlin) for h in (1, 2, 3)]
+    [True, False, True]
+    """
+    early, late = wall.replace(tzinfo=tz, fold=0), wall.replace(tzinfo=tz, fold=1)
+    return early.utcoffset() == late.utcoffset()
+
+
 #: The first and last calendar day of the instants crmkit computes with. Every date column
 #: and every cut-off is checked against them, so that arithmetic in nanoseconds since 1970
 #: (what pandas and the batch engines use) can never overflow; they sit a few months inside

@@ -359,7 +359,15 @@ def read_columns(
 
 
 def _refuse(  # noqa: PLR0917 - private helper over parallel arrays
-    index: pd.Index, bad: np.ndarray[Any, Any], owner: str, column: str, expected: str, what: str
+    index: pd.Index,
+    bad: np.ndarray[Any, Any],
+    owner: str,
+    column: str,
+    expected: str,
+    what: str,
+    *,
+    hint: str = "",
+    kind: str = "column",
 ) -> None:
     if bad.any():
         count = int(bad.sum())
@@ -370,6 +378,8 @@ def _refuse(  # noqa: PLR0917 - private helper over parallel arrays
             found=f"{count} {what}",
             rows=first_labels(index, bad),
             total=count,
+            hint=hint,
+            kind=kind,
         )
 
 
@@ -389,20 +399,18 @@ def refuse_nonfinite(
     stably; this names the rows (and the parameters) where that still fails.
     """
     bad = ~np.isfinite(np.asarray(values, dtype=np.float64).ravel())
-    if bad.any():
-        count = int(bad.sum())
-        shown = {k: float(f"{v:.6g}") for k, v in params.items()}
-        raise InvalidInputError(
-            owner,
-            quantity,
-            expected="a finite prediction",
-            found=f"{count} values that cannot be computed with params {shown}",
-            rows=first_labels(index, bad),
-            total=count,
-            hint="The parameters are at an extreme where the formula cannot be evaluated; "
-            "refit with penalizer=0.001 to keep them moderate.",
-            kind="",
-        )
+    shown = {k: float(f"{v:.6g}") for k, v in params.items()}
+    _refuse(
+        index,
+        bad,
+        owner,
+        quantity,
+        "a finite prediction",
+        f"values that cannot be computed with params {shown}",
+        hint="The parameters are at an extreme where the formula cannot be evaluated; "
+        "refit with penalizer=0.001 to keep them moderate.",
+        kind="",
+    )
 
 
 def wsum(weights: FloatArray, values: Any) -> float:

@@ -47,7 +47,7 @@ from crmkit._spec import (
     one_of,
     predicate,
 )
-from crmkit._validate import as_aware, cutoff_value, is_whole_day
+from crmkit._validate import as_aware, cutoff_value, exists_once, is_whole_day
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.service._calendar import BusinessCalendar
 from crmkit.service._clock import SECOND, BusinessClock, RealClock, breach_instant
@@ -1411,8 +1411,7 @@ class SLATracker:
             # the batch engine refuses it (fold=0 would silently pick one reading).
             zone = cal.zone
             try:
-                early, late = value.replace(tzinfo=zone), value.replace(tzinfo=zone, fold=1)
-                twice = early.utcoffset() != late.utcoffset()
+                twice = not exists_once(value, zone)
             except ValueError:  # NaT, which as_aware names below
                 twice = False
             if twice:
