@@ -399,3 +399,19 @@ def test_linearized_variance_matches_samplics_one_stage_mean() -> None:
     assert mean == pytest.approx(10.27855, abs=1e-5)
     assert (var * (1 - 21 / 44)) ** 0.5 == pytest.approx(0.6177327, abs=1e-7)
     assert _stats.kish_effective_n(w.sum(), (w * w).sum()) == pytest.approx(83**2 / 349)
+
+
+@given(
+    st.lists(
+        st.sampled_from([0.0, 1.0, 2.0, 5.0, -3.0]) | st.floats(-1e6, 1e6), min_size=1, max_size=60
+    )
+)
+def test_percentile_grid_is_mirror_exact_and_numpys_quantiles(values: list[float]) -> None:
+    """Scoring -x gives exactly the mirrored percentiles (ties stay exact), and the
+    values are numpy's default quantiles up to float rounding."""
+    x = np.asarray(values)
+    grid = _stats.percentile_grid(x)
+    assert len(grid) == 101
+    assert (np.diff(grid) >= 0).all()
+    np.testing.assert_array_equal(_stats.percentile_grid(-x), -grid[::-1])
+    np.testing.assert_allclose(grid, np.quantile(x, np.linspace(0, 1, 101)), rtol=1e-12, atol=1e-9)

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import _spec as spec
+from crmkit import _stats
 from crmkit._validate import first_labels, require_frame
 from crmkit.errors import ConfigError, InvalidInputError, NotFittedError, SchemaError
 
@@ -42,36 +43,6 @@ def _fraction_interp(values: F64, grid: F64) -> F64:
     gap = grid[j + 1] - grid[j]
     fraction = np.divide(values - grid[j], gap, out=np.zeros_like(values), where=gap > 0)
     return _GRID[j] + np.clip(fraction, 0.0, 1.0) * (_GRID[j + 1] - _GRID[j])
-
-
-def _quantiles(values: F64) -> F64:
-    """The 101 reference quantiles (0 %, 1 %, ... 100 %) of ``values``, mirror-exact.
-
-    numpy's default ("linear", Hyndman and Fan's type 7): at position ``h = (n - 1) * k /
-    100`` of the sorted values, interpolated between its neighbours. ``np.quantile`` takes
-    ``h`` from the float ``k / 100`` (``0.29 * 100`` is 28.999999999999996), which leaves
-    a quantile a hair below a tie group it belongs to, on one side only: ``-x`` did not
-    give ``-reversed(q)``. Here ``h`` is split in integers, the interpolation starts from
-    the nearer neighbour (halfway: half of each), and equal neighbours give their value
-    itself, so tie groups stay exact and ``_quantiles(-x) == -_quantiles(x)[::-1]``. The
-    quantiles differ from ``np.quantile``'s by float rounding only.
-    """
-    x = np.sort(values)
-    n = x.size
-    whole, rest = np.divmod((n - 1) * np.arange(len(_GRID), dtype=np.int64), 100)
-    a, b = x[whole], x[np.minimum(whole + 1, n - 1)]
-    up, down = rest / 100, (100 - rest) / 100
-    with np.errstate(over="ignore", invalid="ignore"):  # gaps over float64: halves below
-        gap = b - a
-        halves = ~np.isfinite(gap)
-        gap = np.where(halves, b * 0.5 - a * 0.5, gap)
-        scale = np.where(halves, 2.0, 1.0)
-        start = np.where(halves, a * 0.5, a)
-        end = np.where(halves, b * 0.5, b)
-        out = np.where(rest < 50, start + gap * up, end - gap * down)
-        out = np.where(rest == 50, start * 0.5 + end * 0.5, out) * scale
-    out = np.where((rest == 0) | (a == b), a, np.clip(out, a, b))
-    return np.sort(out)  # one-ulp steps back at the middle, if any: sorting is mirror-exact
 
 
 def _floats(value: Any) -> Any:
@@ -309,7 +280,7 @@ class HealthScore(spec.Spec):
                     owner, ind.column, expected="at least one value to fit percentiles",
                     found="none",
                 )  # fmt: skip
-            reference[ind.name] = tuple(float(q) for q in _quantiles(values))
+            reference[ind.name] = tuple(float(q) for q in _stats.percentile_grid(values))
         n = 0 if frame is None else len(frame)
         return HealthModel(rules=self, reference=tuple(sorted(reference.items())), n_fitted=n)
 
