@@ -8,6 +8,8 @@ Subpackages (import them explicitly; ``import crmkit`` itself stays light):
   tiers, replayed from a member's events.
 - :mod:`crmkit.service`: business calendars and SLA deadlines, SLA evaluation of ticket
   histories, satisfaction metrics (NPS, CSAT, CES) and service KPIs.
+- :mod:`crmkit.campaigns`: audiences and tags as data, health scores, holdout groups,
+  measured uplift and sample-size planning.
 - :mod:`crmkit.datasets`: deterministic sample data for demos, docs and benchmarks.
 - :mod:`crmkit.errors`: the exceptions crmkit raises.
 

@@ -65,8 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     codes = "\n".join(f"  {code:<4} {text}" for code, text in EXIT_CODES.items())
     parser = argparse.ArgumentParser(
         prog="crmkit",
-        description="CRM analytics: segmentation, lifecycle, loyalty, service levels and "
-        "satisfaction. Try `crmkit sample data/` and then any subcommand on those files.",
+        description="CRM analytics: segmentation, lifecycle, loyalty, service levels, "
+        "satisfaction and campaigns. Try `crmkit sample data/` and then any subcommand on those files.",
         epilog=f"exit codes:\n{codes}",
         formatter_class=HelpFormatter,
     )
