@@ -99,8 +99,12 @@ def test_liability_values_whole_points_when_points_have_decimals() -> None:
 def test_breakage_cohorts_with_refunds_and_a_hand_checked_estimate() -> None:
     """Points valid 6 months. January cohort: 200 issued, 60 redeemed, 140 expired (mature);
     February: 100 bought, 40 refunded -> 60 issued, 10 redeemed, 50 open. Rate from the
-    mature cohort: 140 / (140 + 60) = 0.7; February's ultimate (0 + 50 x 0.7) / 60 = 0.5833;
-    all cohorts (140 + 35) / 260 = 0.6731."""
+    mature cohort: 140 / (140 + 60) = 0.7 of the issued points expire; February is expected
+    to end with 60 x 0.7 = 42 expired (between 0 expired and 0 + 50 open), so its ultimate
+    is 42 / 60 = 0.7 and 60 - 42 = 18 points are expected to be redeemed (10 already); all
+    cohorts (140 + 42) / 260 = 0.7. (Before the IFRS 15 IE52 check the open points were
+    charged the rate afresh: (0 + 50 x 0.7) / 60 = 0.5833, as if the 10 redeemed were not
+    part of the 30 % that get redeemed.)"""
     program = Program(timezone=ZONE, expiry=ExpiryPolicy.after_months(6))
     events = {
         "m1": [buy("a", at(2025, 1, 15), "100"), Redeem("r", at(2025, 2, 1), points=60)],
@@ -120,9 +124,10 @@ def test_breakage_cohorts_with_refunds_and_a_hand_checked_estimate() -> None:
     }
     assert (result.method, result.basis) == ("resolved-ratio", "mature")
     assert result.rate == pytest.approx(0.7)
-    assert table.loc["2025-02", "ultimate"] == pytest.approx(35 / 60)
+    assert table.loc["2025-02", "ultimate"] == pytest.approx(42 / 60)
+    assert table["expected_redeemed"].tolist() == pytest.approx([60, 18])
     assert table.loc["2025-01", "observed"] == pytest.approx(0.7)
-    assert result.ultimate == pytest.approx(175 / 260)
+    assert result.ultimate == pytest.approx(182 / 260)
     data = result.to_dict()
     assert data["method"] == "resolved-ratio"
     assert data["cohorts"][0]["cohort"] == "2025-01"
@@ -165,3 +170,136 @@ def test_breakage_conserves_points_and_reads_tables_like_mappings(seed: int, mon
         events_from_frame(frame, program), program, as_of=as_of, sources=sources, on_error="skip"
     )
     pd.testing.assert_frame_equal(again.cohorts, table)
+
+
+# ------------------------------------------------ IFRS 15, Illustrative Example 52
+
+
+def _ie52_events(year2: bool) -> dict[str, list[Purchase | Redeem]]:
+    """Ten members buy 10,000 each in March of Year 1 (2025): 1 point per 10, 10,000 points.
+    Five redeem 900 each in Year 1 (4,500); in Year 2 (2026) five more redeem 800 each."""
+    events: dict[str, list[Purchase | Redeem]] = {}
+    for i in range(10):
+        mine: list[Purchase | Redeem] = [buy(f"p{i}", at(2025, 3, 1 + i, 12), "10000")]
+        if i < 5:
+            mine.append(Redeem(f"r{i}", at(2025, 9, 1 + i, 12), points=900))
+        elif year2:
+            mine.append(Redeem(f"r{i}", at(2026, 5, 1 + i, 12), points=800))
+        events[f"m{i}"] = mine
+    return events
+
+
+def test_ifrs15_example_52_revenue_from_the_cohort_rows() -> None:
+    """IFRS 15 Illustrative Example 52 (IE267-IE270), as the KPMG "Revenue - IFRS 15
+    handbook" (2019) reproduces it as its Example 10A (http://hozir.org/revenue--ifrs-15-
+    handbook/hozir.org/revenue--ifrs-15-handbook.html?page=280): one point per 10 spent,
+    10,000 points on 100,000 of purchases, the entity "expects 97% of customers' points to
+    be redeemed" (9,700), the points are allocated 9,000; "4,500 of the points are redeemed
+    and C continues to expect that 9,700 points will be redeemed in total ... 4,175 = 9,000
+    x 4,500 / 9,700"; then "a further 4,000 points are redeemed ... it now expects 9,900
+    ... 3,552 = (9,000 x (4,500 + 4,000) / 9,900) - 4,175". (The IASB's own text rounds the
+    first figure to 4,174 and the second to 3,553.)
+
+    With management's estimate passed as ``rate`` (0.03, then 0.01) the cohort row gives
+    ``expected_redeemed`` 9,700 and 9,900 and ``redeemed`` 4,500 and 8,500, so revenue to
+    date = 9,000 x redeemed / expected_redeemed: 4,175.26 -> 4,175, then 7,727.27 ->
+    7,727, a Year 2 revenue of 7,727 - 4,175 = 3,552 and a contract liability of 9,000 -
+    7,727 = 1,273. ``points_liability`` values the 1,500 points still held at their face
+    value (1,500 at 1 a point), which is not that contract liability.
+    """
+    program = Program(timezone=ZONE, earning=EarningScheme.base_rate("0.1"), point_value=Decimal(1))
+    allocated = Decimal(9000)
+    end1, end2 = at(2025, 12, 31, 23, 59), at(2026, 12, 31, 23, 59)
+    year1 = breakage(_ie52_events(False), program, as_of=end1, rate=0.03)
+    assert (year1.method, year1.basis) == ("given", "given")
+    row1 = year1.cohorts.loc["2025-03"]
+    assert (row1["issued"], row1["redeemed"], row1["expected_redeemed"]) == (10_000, 4_500, 9_700)
+    to_date1 = (allocated * int(row1["redeemed"]) / int(row1["expected_redeemed"])).quantize(1)
+    assert to_date1 == 4_175
+    year2 = breakage(_ie52_events(True), program, as_of=end2, rate=0.01)
+    row2 = year2.cohorts.loc["2025-03"]
+    assert (row2["redeemed"], row2["expected_redeemed"]) == (8_500, 9_900)
+    to_date2 = (allocated * int(row2["redeemed"]) / int(row2["expected_redeemed"])).quantize(1)
+    assert (to_date2, to_date2 - to_date1, allocated - to_date2) == (7_727, 3_552, 1_273)
+    states = {who: program.replay(evs, as_of=end2) for who, evs in _ie52_events(True).items()}
+    face = points_liability(states, as_of=end2)
+    assert (int(face["points"].sum()), sum(face["value"])) == (1_500, Decimal("1500.00"))
+
+
+def test_a_cohort_behaving_like_the_mature_one_gets_its_breakage() -> None:
+    """The rate is a share of *issued* points, so a young cohort that behaves exactly like
+    the mature one must get the same ultimate breakage. Points valid 6 months; each month
+    one member buys 100 and redeems 50 within the month, the rest expires. January
+    (mature at 31 July): 100 issued, 50 redeemed, 50 expired: rate 0.5. July, seen on 31
+    July: 100 issued, 50 redeemed, 50 open: it ends like January, ultimate 0.5 (50 of the
+    open 50 expected to expire; the resolved-ratio projection used before, (0 + 50 x 0.5)
+    / 100 = 0.25, halved it). A given rate of 0.8 cannot be reached by July (at most
+    50 + 0 = 50 of 100 can still expire): 0.5; a rate of 0.2 (20 of 100) cannot undo the
+    50 January already lost: January stays at 0.5, July 0.2.
+    """
+    program = Program(timezone=ZONE, expiry=ExpiryPolicy.after_months(6))
+    events = {
+        f"m{month}": [
+            buy(f"p{month}", at(2025, month, 2, 12), "100"),
+            Redeem(f"r{month}", at(2025, month, 20, 12), points=50),
+        ]
+        for month in (1, 7)
+    }
+    result = breakage(events, program, as_of=at(2025, 7, 31, 23))
+    assert (result.rate, result.basis) == (0.5, "mature")
+    assert result.cohorts["ultimate"].tolist() == [0.5, 0.5]
+    assert result.cohorts["expected_redeemed"].tolist() == [50.0, 50.0]
+    assert result.ultimate == 0.5
+    high = breakage(events, program, as_of=at(2025, 7, 31, 23), rate=0.8)
+    assert high.cohorts["ultimate"].tolist() == [0.5, 0.5]
+    low = breakage(events, program, as_of=at(2025, 7, 31, 23), rate=0.2)
+    assert low.cohorts["ultimate"].tolist() == [0.5, 0.2]
+    assert low.ultimate == pytest.approx(70 / 200)
+
+
+@pytest.mark.parametrize("rate", [-0.1, 1.5, float("nan"), "0.03", True])
+def test_a_given_rate_outside_zero_one_is_refused(rate: object) -> None:
+    """``rate`` must be a number in [0, 1]: the error names the parameter."""
+    with pytest.raises(ConfigError, match="'rate'"):
+        breakage({}, Program(), as_of=at(2025, 1, 1), rate=rate)  # type: ignore[arg-type]
+
+
+@settings(max_examples=25)
+@given(
+    issued=st.integers(1, 10_000),
+    split=st.tuples(st.floats(0, 1), st.floats(0, 1)),
+    rate=st.floats(0, 1),
+)
+def test_expected_redeemed_stays_within_what_is_certain(
+    issued: int, split: tuple[float, float], rate: float
+) -> None:
+    """Property: the projection never expects fewer redemptions than made already nor more
+    than the open points allow, and equals issued x (1 - rate) when that fits."""
+    redeemed = int(issued * split[0])
+    expired = int((issued - redeemed) * split[1])
+    still_open = issued - redeemed - expired
+    cohorts = pd.DataFrame(
+        {"issued": [issued], "redeemed": [redeemed], "expired": [expired], "open": [still_open]}
+    )
+    from crmkit.loyalty._finance import _project
+
+    ultimate, expected = _project(cohorts, rate)
+    assert redeemed - 1e-9 <= expected[0] <= redeemed + still_open + 1e-9
+    assert expected[0] == pytest.approx(issued - ultimate[0] * issued)
+    if redeemed <= issued * (1 - rate) <= redeemed + still_open:
+        assert expected[0] == pytest.approx(issued * (1 - rate))
+
+
+def test_a_fully_refunded_cohort_adds_nothing_to_the_ultimate() -> None:
+    """February's only purchase is refunded in full: issued 0, NaN ratios, and the ultimate
+    of all cohorts is January's 140 / 200 = 0.7, not NaN."""
+    program = Program(timezone=ZONE, expiry=ExpiryPolicy.after_months(6))
+    events = {
+        "m1": [buy("a", at(2025, 1, 15), "100"), Redeem("r", at(2025, 2, 1), points=60)],
+        "m2": [buy("b", at(2025, 1, 20), "100")],
+        "m3": [buy("c", at(2025, 2, 3), "60"), Refund("f", at(2025, 2, 5), "c")],
+    }
+    result = breakage(events, program, as_of=at(2025, 7, 31))
+    assert result.cohorts.loc["2025-02", "issued"] == 0
+    assert math.isnan(result.cohorts.loc["2025-02", "expected_redeemed"])
+    assert result.ultimate == pytest.approx(0.7)

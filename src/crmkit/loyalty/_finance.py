@@ -9,8 +9,16 @@ of redemptions. Two figures feed that accounting:
 * :func:`points_liability`: the points outstanding at ``as_of`` (usable and pending), by
   point currency, tier and month of expiry, valued at the program's ``point_value``.
 * :func:`breakage`: per earning-month cohort, the points issued (net of refunds), redeemed,
-  expired and still open, the breakage observed so far and an *ultimate* breakage estimate,
-  with the method that produced it named in the result.
+  expired and still open, the breakage observed so far, an *ultimate* breakage estimate and
+  the points expected to be redeemed in total (the denominator of IFRS 15's revenue
+  recognition, Illustrative Example 52), with the method that produced the rate named in
+  the result.
+
+The revenue of IFRS 15 IE52 (IE267-IE270) then follows from the cohort rows: the revenue
+recognised so far on a cohort's points is ``allocated * redeemed / expected_redeemed``, and
+the contract liability is ``allocated`` minus that. ``points_liability``'s ``value`` is the
+face value of the outstanding points (points times ``point_value``), not that contract
+liability.
 
 Both read the ledger of :meth:`Program.replay <crmkit.loyalty.Program.replay>`: every lot
 keeps ``amount == remaining + spent + expired + reversed + forfeited``, so the cohort
@@ -39,6 +47,8 @@ __all__ = ["BreakageResult", "breakage", "points_liability"]
 
 #: The name of the ultimate-breakage method, as written in every result.
 RESOLVED_RATIO = "resolved-ratio"
+#: The method written when the caller gives the rate (management's estimate).
+GIVEN = "given"
 _NEVER = "never"
 
 
@@ -99,6 +109,10 @@ def points_liability(
     at what they hold at ``as_of``. A state earlier than ``as_of`` is moved forward to it
     (its lots expire on the way; no events are assumed in between); a later one is an
     error. Open debt (``shortfall="debt"``) is not netted: it is a separate receivable.
+
+    ``value`` is the face value of the points (points times ``point_value``), not IFRS 15's
+    contract liability, which is the price allocated to the points less the revenue
+    recognised on the redemptions so far (see :func:`breakage`'s ``expected_redeemed``).
 
     Args:
         states: Member states of one program (from :meth:`Program.replay`), a list or a
@@ -230,14 +244,17 @@ class BreakageResult:
             net of refunds), ``redeemed`` (spent, including points whose earning was later
             refunded and written off), ``expired``, ``open`` (still held: usable or
             pending), all int64 ledger units with ``issued == redeemed + expired + open``;
-            ``observed`` (``expired / issued``: breakage so far) and ``ultimate`` (the
-            estimate: ``(expired + open * rate) / issued``), float64 (NaN when nothing
-            was issued).
-        rate: The share of open points expected to expire unredeemed.
+            ``observed`` (``expired / issued``: breakage so far), ``ultimate`` (the
+            estimate: ``issued * rate`` points expire in all, held within what is already
+            certain, ``expired <= . <= expired + open``, divided by ``issued``) and
+            ``expected_redeemed`` (``issued * (1 - ultimate)``: the points expected to be
+            redeemed in total, IFRS 15 IE52's denominator), float64 (NaN when nothing was
+            issued or no rate is known).
+        rate: The share of issued points expected to expire unredeemed.
         ultimate: The ultimate breakage of all cohorts together.
-        method: How ``rate`` was estimated (:data:`RESOLVED_RATIO`).
+        method: How ``rate`` was found (:data:`RESOLVED_RATIO`, or ``"given"``).
         basis: The cohorts ``rate`` was estimated from (``"mature"``: those with no open
-            points left; ``"all"`` when no cohort is mature yet).
+            points left; ``"all"`` when no cohort is mature yet; ``"given"``).
         as_of: The instant of the figures.
 
     Examples:
@@ -284,6 +301,7 @@ def breakage(
     *,
     as_of: dt.datetime | dt.date | str,
     sources: Iterable[str] = ("purchase",),
+    rate: float | None = None,
     on_error: str = "raise",
     date_format: str | None = None,
     date_unit: str | None = None,
@@ -293,11 +311,20 @@ def breakage(
     Every member is replayed at ``as_of``; each lot (a parcel of points credited by one
     event) is put in the cohort of its local earning month and split into what was
     redeemed, what expired, and what is still open. Refunded points never counted as
-    issued. The *ultimate* breakage needs the fate of the open points: the
-    ``"resolved-ratio"`` method assumes they resolve as the points of the mature cohorts
-    did (those with nothing open left: ``rate = expired / (expired + redeemed)`` over
-    them), or, while no cohort is mature, as every resolved point so far did. Points that
-    never expire and are never redeemed keep cohorts immature: read ``basis``.
+    issued.
+
+    The *ultimate* breakage needs a rate: the share of **issued** points that end up
+    expired. The ``"resolved-ratio"`` method reads it from the mature cohorts (those with
+    nothing open left: ``rate = expired / (expired + redeemed)`` over them), or, while no
+    cohort is mature, from every resolved point so far (points that never expire and are
+    never redeemed keep cohorts immature: read ``basis``); or pass management's own
+    estimate as ``rate`` (IFRS 15 IE52: "expects 97% of the points to be redeemed" is
+    ``rate=0.03``). Each cohort is then expected to end with ``issued * rate`` points
+    expired, as IFRS 15 IE52 reads its estimate ("9,700 points expected to be redeemed"
+    of 10,000 issued, 4,500 of them already redeemed), held within what is already
+    certain: at least the points already expired, at most those plus the open ones. The
+    points already redeemed are part of the ``1 - rate`` share, so the open points are
+    not charged the rate afresh.
 
     Args:
         events: The events table of :func:`~crmkit.loyalty.replay_many`, or a mapping of
@@ -308,6 +335,9 @@ def breakage(
         sources: Which lots count as issued points: ``"purchase"`` (default: points sold
             with goods, the IFRS 15 case), ``"enroll"``, ``"adjust"`` and/or ``"yearly"``
             (birthday and anniversary bonuses, :class:`~crmkit.loyalty.YearlyBonus`).
+        rate: The share of issued points expected to expire unredeemed, in [0, 1], when
+            you have your own estimate (``method`` and ``basis`` are then ``"given"``);
+            None (default) estimates it by the resolved ratio.
         on_error: ``"raise"`` (default) or ``"skip"`` (events the ledger cannot honour).
         date_format: As for :func:`~crmkit.loyalty.replay_many` (a table's time column).
         date_unit: As for :func:`~crmkit.loyalty.replay_many`.
@@ -316,7 +346,7 @@ def breakage(
         A :class:`BreakageResult`.
 
     Raises:
-        ConfigError: Unknown ``sources`` or ``on_error``.
+        ConfigError: Unknown ``sources`` or ``on_error``, or a ``rate`` outside [0, 1].
         InvalidInputError: Bad events (with row labels for a table).
 
     Examples:
@@ -331,19 +361,30 @@ def breakage(
         ...     "m3": [Purchase("c", t + dt.timedelta(days=200), lines=[PurchaseLine("1", "50")])],
         ... }
         >>> r = breakage(events, program, as_of=dt.datetime(2025, 9, 1, tzinfo=dt.UTC))
-        >>> r.cohorts[["issued", "redeemed", "expired", "open"]]
-                 issued  redeemed  expired  open
+        >>> r.cohorts[["issued", "redeemed", "expired", "open", "expected_redeemed"]]
+                 issued  redeemed  expired  open  expected_redeemed
         cohort
-        2025-01     200        60      140     0
-        2025-08      50         0        0    50
+        2025-01     200        60      140     0               60.0
+        2025-08      50         0        0    50               15.0
         >>> round(r.rate, 4), round(r.ultimate, 4), r.method, r.basis
         (0.7, 0.7, 'resolved-ratio', 'mature')
+
+        A cohort part-redeemed already: of 100 points, 20 redeemed, 80 open; with a rate of
+        0.3, 100 x 0.3 = 30 points are expected to expire (30 is between 0 expired and
+        0 + 80), so 70 are expected to be redeemed in all:
+
+        >>> young = {"m": [Purchase("y", t, lines=[PurchaseLine("1", "100")]),
+        ...                Redeem("z", t + dt.timedelta(days=1), points=20)]}
+        >>> r = breakage(young, program, as_of=t + dt.timedelta(days=2), rate=0.3)
+        >>> r.cohorts.loc["2025-01", ["ultimate", "expected_redeemed"]].tolist(), r.method
+        ([0.3, 70.0], 'given')
     """
     owner = "breakage()"
     chosen = tuple(sources) if not isinstance(sources, str) else (sources,)
     for source in chosen:
         check_choice(source, ("purchase", "enroll", "adjust", "yearly"), owner, "sources")
     check_choice(on_error, ("raise", "skip"), owner, "on_error")
+    given = _given_rate(rate, owner)
     if not isinstance(program, Program):
         raise ConfigError(owner, "program", expected="a Program", found=type(program).__name__)
     end = program._as_of(as_of, owner)
@@ -387,21 +428,56 @@ def breakage(
         index=pd.Index(months, name="cohort"),
         dtype=np.int64,
     )
-    mature = table[table["open"] == 0]
-    basis = "mature" if len(mature) else "all"
-    pool = mature if len(mature) else table
-    resolved = int(pool["expired"].sum() + pool["redeemed"].sum())
-    rate = float(pool["expired"].sum()) / resolved if resolved else float("nan")
+    if given is None:
+        mature = table[table["open"] == 0]
+        basis = "mature" if len(mature) else "all"
+        pool = mature if len(mature) else table
+        resolved = int(pool["expired"].sum() + pool["redeemed"].sum())
+        estimate = float(pool["expired"].sum()) / resolved if resolved else float("nan")
+        method = RESOLVED_RATIO
+    else:
+        estimate, basis, method = given, GIVEN, GIVEN
     issued = table["issued"].to_numpy(dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         table["observed"] = np.where(issued > 0, table["expired"] / issued, np.nan)
-        projected = table["expired"] + table["open"] * (rate if resolved else np.nan)
-        table["ultimate"] = np.where(issued > 0, projected / issued, np.nan)
+    table["ultimate"], table["expected_redeemed"] = _project(table, estimate)
     total = float(issued.sum())
-    if total > 0 and resolved:
-        ultimate = float((table["expired"].sum() + table["open"].sum() * rate) / total)
+    if total > 0 and not np.isnan(estimate):
+        # (a cohort whose points were all refunded has issued 0 and NaN rows: it adds 0)
+        ultimate = float(np.nansum(table["ultimate"].to_numpy() * issued) / total)
     else:
         ultimate = float("nan")
     return BreakageResult(
-        cohorts=table, rate=rate, ultimate=ultimate, method=RESOLVED_RATIO, basis=basis, as_of=end
+        cohorts=table, rate=estimate, ultimate=ultimate, method=method, basis=basis, as_of=end
     )
+
+
+def _project(
+    table: pd.DataFrame, rate: float
+) -> tuple[np.ndarray[Any, np.dtype[np.float64]], np.ndarray[Any, np.dtype[np.float64]]]:
+    """Each cohort's ultimate breakage and points expected to be redeemed at ``rate``.
+
+    IFRS 15 IE52 reads its estimate against the points issued: a cohort ends with
+    ``issued * rate`` points unredeemed, never fewer than have expired already nor more
+    than could still expire (NaN where nothing was issued or the rate is NaN).
+    """
+    issued = table["issued"].to_numpy(dtype=np.float64)
+    expired = table["expired"].to_numpy(dtype=np.float64)
+    still_open = table["open"].to_numpy(dtype=np.float64)
+    breaking = np.clip(issued * rate, expired, expired + still_open)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ultimate = np.where(issued > 0, breaking / issued, np.nan)
+        expected = np.where(issued > 0, issued - breaking, np.nan)
+    return ultimate, expected
+
+
+def _given_rate(rate: object, owner: str) -> float | None:
+    """``rate`` as a float in [0, 1], or None; anything else is a ConfigError."""
+    if rate is None:
+        return None
+    if isinstance(rate, bool) or not isinstance(rate, int | float | Decimal):
+        raise ConfigError(owner, "rate", expected="a number in [0, 1] or None", found=repr(rate))
+    value = float(rate)
+    if not 0.0 <= value <= 1.0:  # also refuses NaN
+        raise ConfigError(owner, "rate", expected="a number in [0, 1] or None", found=repr(rate))
+    return value

@@ -638,6 +638,10 @@ def _ladder_shape(instance: Any, attribute: attrs.Attribute[Any], tiers: Any) ->
             "tiers",
             expected="the same metrics on every tier above the base",
             found=f"{sorted(metric_sets)}",
+            hint=(
+                "A tier reached another way (IHG Silver: 10 nights, no points) takes its "
+                "thresholds as alternatives=[Qualification(counts={'nights': 10})]."
+            ),
         )
     for lower, higher in itertools.pairwise(upper):
         for metric, value in higher.thresholds().items():
