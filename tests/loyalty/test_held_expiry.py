@@ -9,8 +9,10 @@ what a reviewer found at its edges:
   every point expired; an event inside the grace period crashed the replay);
 * a protected lot's date is only when the status is looked at again: a transfer or a
   merge moves such points with no fixed expiry, and ``MemberState.expiring``,
-  ``points_liability`` and ``replay_many`` count them from the end of the status (before
-  the fix, a stale look-again date went out as a hard expiry and as a false reminder).
+  ``points_liability`` and ``replay_many`` count them from the earliest they can go: the
+  end of the status, then the run-on under the policy of the tier the member falls to
+  (before the fix, a stale look-again date, and then the status end, went out as a hard
+  expiry and as a false reminder).
 
 Published programmes: Lufthansa Miles & More ("Members who achieve Frequent Traveller,
 Senator or HON Circle Member status will retain their miles for the duration of their
@@ -144,8 +146,10 @@ def test_miles_and_more_senator_keeps_every_mile_through_the_grace_period() -> N
         check_state(gone)
     in_grace = _senator_program(30).replay(_FLIGHTS, as_of="2026-01-15")
     assert in_grace.tier.pending_downgrade == (_berlin(2026, 1, 31), "member")
-    # The lot is looked at again when the grace ends (the tier is assessed then).
-    assert in_grace.lots[0].expires_at == _berlin(2026, 1, 31)
+    # The lot is looked at again when the grace ends (the tier is assessed then), but it is
+    # reported at the earliest it can go: run on from 31 January to the quarter's end,
+    # 1 July 2026 (when it does go, above), not 31 January, when the status ends.
+    assert in_grace.lots[0].expires_at == _berlin(2026, 7, 1)
 
 
 def test_an_event_inside_the_grace_period_replays_applies_and_batches() -> None:
@@ -153,13 +157,14 @@ def test_an_event_inside_the_grace_period_replays_applies_and_batches() -> None:
     10 January 2026. Before the fix, the gift's lot was dated by the validity's end already
     past (1 January) and the replay failed reading the tier at that earlier instant; now
     the gift is protected like the rest: 7,505 miles on 20 January, both lots looked at
-    again on 31 January. ``apply`` onto a state before the gift and ``replay_many`` give
-    the same figures."""
+    again on 31 January and reported at the earliest they can go, the end of the quarter
+    after that (1 July 2026). ``apply`` onto a state before the gift and ``replay_many``
+    give the same figures."""
     program = _senator_program(30)
     events = [*_FLIGHTS, _GIFT]
     state = program.replay(events, as_of="2026-01-20")
     assert (state.tier_name, state.available, state.expired) == ("senator", 7_505, 0)
-    assert {lot.expires_at for lot in state.lots} == {_berlin(2026, 1, 31)}
+    assert {lot.expires_at for lot in state.lots} == {_berlin(2026, 7, 1)}
     check_state(state)
     before = program.replay(_FLIGHTS, as_of="2026-01-05")
     applied = program.apply(before, _GIFT)
@@ -168,10 +173,11 @@ def test_an_event_inside_the_grace_period_replays_applies_and_batches() -> None:
     rows = replay_many(_frame({"m": events}), program, as_of="2026-01-20", expiring_days=30)
     row = rows.loc["m"]
     assert (row["available"], row["expired"], row["tier"]) == (7_505, 0, "senator")
-    # The status ends (grace included) within 30 days: 11 days on, on 31 January.
-    assert row["expiring"] == state.expiring(30) == 7_505
-    assert row["next_expiry"] == _berlin(2026, 1, 31)
-    assert state.expiring(10) == 0
+    # The status ends (grace included) within 30 days, on 31 January, but the miles run
+    # on from then to 1 July 2026, 162 days on: no false reminder within 30 days.
+    assert row["expiring"] == state.expiring(30) == 0
+    assert row["next_expiry"] == _berlin(2026, 7, 1)
+    assert (state.expiring(161), state.expiring(162)) == (0, 7_505)
 
 
 def test_ihg_gold_keeps_points_through_the_grace_then_the_deadline_restarts() -> None:
@@ -210,11 +216,13 @@ def test_ihg_gold_keeps_points_through_the_grace_then_the_deadline_restarts() ->
     check_state(gone)
     # A June 2024 read, Gold valid until 1 January 2025: the points are not reported as
     # expiring on the deadline 12 months after the stay (2 June 2024, when the fold looks
-    # at them again) but from the earliest the status can end, 60 days of grace after.
+    # at them again), nor when the status can end at the earliest (60 days of grace after
+    # 1 January: 2 March 2025), but 12 inactive months after that move to Club, the
+    # earliest they can go: 3 March 2026, when they do go above (640 days after the read).
     june = program.replay(events, as_of="2024-06-01")
     assert (june.tier_name, june.expiring(60)) == ("gold", 0)
-    assert june.lots[0].expires_at == _ny(2025, 3, 2)
-    assert (june.expiring(273), june.expiring(274)) == (0, 20_000)
+    assert june.lots[0].expires_at == _ny(2026, 3, 3)
+    assert (june.expiring(639), june.expiring(640)) == (0, 20_000)
 
 
 def test_ihg_club_gift_goes_with_the_balance_not_on_a_date_of_its_own() -> None:
@@ -258,7 +266,8 @@ def test_a_rolling_status_is_held_through_its_grace() -> None:
     events = [*_FLIGHTS, Adjust("g", _berlin(2025, 3, 20), points=5, reason="gift")]
     grace = program.replay(events, as_of="2025-03-25")
     assert (grace.tier_name, grace.available, grace.expired) == ("senator", 7_505, 0)
-    assert {lot.expires_at for lot in grace.lots} == {_berlin(2025, 3, 31, 10)}
+    # Reported at the earliest they can go: the end of the quarter after the grace.
+    assert {lot.expires_at for lot in grace.lots} == {_berlin(2025, 7, 1)}
     left = program.replay(events, as_of="2025-06-30")
     assert (left.tier_name, left.available) == ("member", 7_505)
     assert program.replay(events, as_of="2025-07-01").expired == 7_505
@@ -319,8 +328,10 @@ def test_reminders_and_liability_of_a_protected_balance() -> None:
     (the status end when they first came due), but the status now runs a year longer.
     Before the fix ``expiring(30)`` reported 7,500 miles about to expire (a false
     reminder) and ``points_liability`` put them in December 2025. The lot now shows the
-    status end: nothing expires within 30 days, all 7,500 within 400 (the status ends on
-    1 January 2027), the liability is in December 2026, and ``replay_many`` agrees."""
+    earliest the miles can go: the status ends on 1 January 2027 at the earliest, and from
+    then they run on under the base policy to the end of the twelfth quarter after
+    (1 April 2030, when the fold does expire them). Nothing expires within 30 or 400 days,
+    the liability is in March 2030, and ``replay_many`` agrees."""
     program = _senator_program(quarters=12)
     events = [
         Adjust("lh", _berlin(2022, 10, 15, 18), points=7_500, reason="flight"),
@@ -328,37 +339,41 @@ def test_reminders_and_liability_of_a_protected_balance() -> None:
     ]
     state = program.replay(events, as_of="2025-12-15")
     assert state.tier.valid_until == _berlin(2027, 1, 1)
-    assert state.lots[0].expires_at == _berlin(2027, 1, 1)
-    assert (state.expiring(30), state.expiring(400)) == (0, 7_500)
+    assert state.lots[0].expires_at == _berlin(2030, 4, 1)
+    assert (state.expiring(30), state.expiring(400)) == (0, 0)
+    assert program.replay(events, as_of="2030-03-31").expired == 0
+    assert program.replay(events, as_of="2030-04-01").expired == 7_500
     liability = points_liability([state], as_of="2025-12-15")
     assert liability[["tier", "expires", "points"]].to_dict("records") == [
-        {"tier": "senator", "expires": "2026-12", "points": 7_500}
+        {"tier": "senator", "expires": "2030-03", "points": 7_500}
     ]
     for days in (30, 400):
         row = replay_many(
             _frame({"m": events}), program, as_of="2025-12-15", expiring_days=days
         ).loc["m"]
         assert row["expiring"] == state.expiring(days)
-        assert row["next_expiry"] == _berlin(2027, 1, 1)
+        assert row["next_expiry"] == _berlin(2030, 4, 1)
 
 
 def test_reminders_count_a_status_grace_period() -> None:
     """Miles & More Senator (module docstring) with a 30-day grace, on 15 December 2025:
     the status is assessed on 1 January 2026, but a downgrade then waits until 31 January,
-    so the miles are protected at least until then. ``expiring`` counts them only when the
-    horizon reaches 31 January (47 days on, not 46); ``replay_many`` agrees."""
+    so the miles are protected at least until then, and from then run on to the end of
+    the next quarter, 1 July 2026, when the fold expires them (the test above).
+    ``expiring`` counts them only when the horizon reaches 1 July (198 days on, not 197;
+    before the fix already at 47 days, when the status ends); ``replay_many`` agrees."""
     program = _senator_program(30)
     state = program.replay(_FLIGHTS, as_of="2025-12-15")
     assert (state.tier_name, state.tier.valid_until) == ("senator", _berlin(2026, 1, 1))
-    assert state.lots[0].expires_at == _berlin(2026, 1, 31)
-    assert (state.expiring(30), state.expiring(46), state.expiring(47)) == (0, 0, 7_500)
-    for days in (46, 47):
+    assert state.lots[0].expires_at == _berlin(2026, 7, 1)
+    assert (state.expiring(47), state.expiring(197), state.expiring(198)) == (0, 0, 7_500)
+    for days in (197, 198):
         row = replay_many(
             _frame({"m": _FLIGHTS}), program, as_of="2025-12-15", expiring_days=days
         ).loc["m"]
         assert (row["expiring"], row["next_expiry"]) == (
             state.expiring(days),
-            _berlin(2026, 1, 31),
+            _berlin(2026, 7, 1),
         )
 
 

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from crmkit.loyalty._engine import Earner
     from crmkit.loyalty._events import Event
     from crmkit.loyalty._expiry import ExpiryPolicy
-    from crmkit.loyalty._program import Program
+    from crmkit.loyalty._program import CompiledProgram, Program
     from crmkit.loyalty._reversals import _Bought
     from crmkit.loyalty._rules import EarningScheme
     from crmkit.loyalty._tiers import TierTracker
@@ -86,7 +86,8 @@ class Lot(ResultDict):
         activates_at: When pending points become usable (``earned_at`` if never pending).
         expires_at: First instant it is no longer usable (None: never); under an
             inactivity policy, the current deadline; under ``tier_basis="held"`` while a
-            protecting tier is held, no earlier than the earliest end of the status (see
+            protecting tier is held, no earlier than the earliest the points can go, the
+            earliest end of the status and the run-on after it (see
             :attr:`MemberState.lots <crmkit.loyalty.MemberState.lots>`).
         amount: Points credited.
         remaining: Points still in the lot (usable once active and before expiry).
@@ -243,6 +244,7 @@ class LotBook:
     """
 
     program: Program
+    compiled: CompiledProgram
     zone: dt.tzinfo
     policy: ExpiryPolicy
     expiry_kind: str
@@ -425,14 +427,19 @@ class LotBook:
     def held_at(self, as_of: dt.datetime) -> tuple[bool, dt.datetime | None]:
         """Rule 5 in reports: whether a ``"held"`` tier basis keeps every lot until a date.
 
-        ``(True, when)``: no lot expires before ``when`` (None: while the status has no
-        end, none expires), so a live lot is reported as expiring at the later of its own
-        date and ``when``. While the member holds a protecting tier, ``when`` is the
-        earliest the status can end: the end of a running grace period, else its
-        validity's end plus the ladder's ``grace_days`` (``TierTracker._earliest_end``);
-        after leaving one, the date the points run on to. ``(False, None)``: the lots'
-        own dates stand. The book must have been advanced to ``as_of``; this reads the
-        tier there.
+        ``(True, when)``: no lot expires before ``when`` (None: none can expire), so a
+        live lot is reported as expiring at the later of its own date and ``when``.
+        While the member holds a protecting tier, ``when`` is the earliest date the
+        points can run on to: the status can end no sooner than the end of a running
+        grace period, else its validity's end plus the ladder's ``grace_days``
+        (``TierTracker._earliest_end``), and from that instant they run on under the
+        policy of the tier the member falls to (the earliest any unprotected tier's
+        policy gives; None if none of them ever expires). A reminder then never counts
+        points that cannot expire in its horizon: the status's end is not their expiry
+        (IHG: 12 months after the move to Club; Miles & More: 36 months after the loss
+        of status). After leaving one, the date the points run on to. ``(False,
+        None)``: the lots' own dates stand. The book must have been advanced to
+        ``as_of``; this reads the tier there.
         """
         if self.policy.tier_basis != "held":
             return False, None
@@ -441,8 +448,26 @@ class LotBook:
         tier, _ = tracker._span_at(at)
         if self.policy.protects(tier):
             end = tracker._earliest_end()
-            return True, None if end is None else end.astimezone(_UTC)
+            return True, None if end is None else self._runs_on(end)
         return self._held_until(at)
+
+    def _runs_on(self, end: dt.datetime) -> dt.datetime | None:
+        """The earliest date points protected until ``end`` run on to (None: never expire).
+
+        What ``_held_until`` gives them when the member leaves the protecting tier at
+        ``end``, for the least generous tier of the ladder the member may fall to (each
+        unprotected tier's policy: its own ``by_tier`` entry, else the policy itself).
+        """
+        policy = self.policy
+        ladder = self.compiled.ladder
+        names = ladder.names if ladder is not None else ()
+        dates = [
+            policy.for_tier(name).expires_at(end, self.zone)
+            for name in names
+            if not policy.protects(name)
+        ]
+        known = [d.astimezone(_UTC) for d in dates if d is not None]
+        return min(known) if known else None
 
     def _expire_unless_held(self, lot: _Lot, at: dt.datetime) -> None:
         """Expire ``lot`` at ``at`` unless a protecting tier holds it (then re-date it)."""

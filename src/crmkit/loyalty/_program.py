@@ -1337,12 +1337,14 @@ class MemberState:
         Times are in the program's zone; under an inactivity policy a live lot's
         ``expires_at`` is the current deadline. Under ``tier_basis="held"`` (rule 5),
         while the member holds a tier that keeps every point, a live lot's
-        ``expires_at`` is the later of its own date and the earliest the status can end:
-        the end of a running grace period, else its validity's end plus the ladder's
-        ``grace_days`` (a downgrade waits them out); None for a status with no end. That
-        is when the protection can end, not a date the points are sure to go. After
-        leaving such a tier it is the later of its own date and the date the points run
-        on to.
+        ``expires_at`` is the later of its own date and the earliest the points can go:
+        the earliest the status can end (the end of a running grace period, else its
+        validity's end plus the ladder's ``grace_days``: a downgrade waits them out),
+        then the run-on from there under the least generous policy of the tiers the
+        member may fall to (IHG: 12 months after the move to Club); None for a status
+        with no end, or when no tier below ever expires points. It is the earliest date
+        the points can go, not a date they are sure to go. After leaving such a tier it is
+        the later of its own date and the date the points run on to.
 
         Examples:
             >>> import datetime as dt
@@ -1539,10 +1541,9 @@ class MemberState:
         Counts usable lots whose ``expires_at`` is at or before ``as_of + days`` (a lot is
         usable while ``as_of < expires_at``, so one expiring exactly then is gone by then).
         Under ``tier_basis="held"`` (rule 5) a protected lot's ``expires_at`` is the
-        earliest end of the protecting status, its grace period included (see
-        :attr:`lots`): such points count only when the status itself can end within the
-        horizon (they are then no longer protected, though the next tier's policy may
-        still give them longer).
+        earliest the points can go: the earliest end of the protecting status, its grace
+        period included, then the run-on under the least generous tier below (see
+        :attr:`lots`): such points count only when they can expire within the horizon.
 
         Examples:
             >>> import datetime as dt

@@ -1174,7 +1174,7 @@ def replay_many(
         expiring within ``expiring_days``), ``next_expiry`` (the soonest expiry of usable
         points, NaT if none; both read the lots' ``expires_at`` as
         :attr:`MemberState.lots` shows it, so points a tier protects under
-        ``tier_basis="held"`` count only from the earliest end of the status), ``tier``
+        ``tier_basis="held"`` count only from the earliest they can go), ``tier``
         (ordered Categorical of the ladder's tiers, or None), ``tier_since``, ``next_tier`` (the primary ladder), ``events`` (events replayed)
         and ``rejected`` (events left out); a program with several ladders adds one
         ``tier_<ladder>`` column (ordered Categorical) per ladder after the primary one.
