@@ -20,6 +20,18 @@ pytest.importorskip("holidays")
 
 #: (first day, last day, make-up working days) per block, as the notices print them.
 NOTICES = {
+    # Guo Ban Fa Ming Dian [2023] No. 7. New Year and Dragon Boat are "joined with the
+    # weekend" (与周末连休): 30 Dec 2023 - 1 Jan 2024 (the 2023 days are 2023's, below)
+    # and 8-10 June.
+    2024: [
+        ("2024-01-01", "2024-01-01", []),
+        ("2024-02-10", "2024-02-17", ["2024-02-04", "2024-02-18"]),
+        ("2024-04-04", "2024-04-06", ["2024-04-07"]),
+        ("2024-05-01", "2024-05-05", ["2024-04-28", "2024-05-11"]),
+        ("2024-06-08", "2024-06-10", []),
+        ("2024-09-15", "2024-09-17", ["2024-09-14"]),
+        ("2024-10-01", "2024-10-07", ["2024-09-29", "2024-10-12"]),
+    ],
     2025: [
         ("2025-01-01", "2025-01-01", []),
         ("2025-01-28", "2025-02-04", ["2025-01-26", "2025-02-08"]),
@@ -58,6 +70,8 @@ def test_a_seven_day_desk_is_closed_through_each_block(year: int) -> None:
     for first, last, makeup in NOTICES[year]:
         for day in _days(first, last):
             assert not cal.is_business_day(day), day
+        if first.endswith("-01-01"):
+            continue  # the days before belong to the year before (next test)
         before = dt.date.fromisoformat(first) - dt.timedelta(days=1)
         after = dt.date.fromisoformat(last) + dt.timedelta(days=1)
         assert cal.is_business_day(before)
@@ -81,3 +95,23 @@ def test_a_year_without_its_notice_keeps_the_statutory_dates_alone() -> None:
     year = announced_years("CN")[1] + 1  # type: ignore[index]
     days = country_holidays("CN", year, unannounced="statutory")
     assert days == tuple(sorted(holidays.country_holidays("CN", years=year)))
+
+
+def test_a_block_across_new_year_closes_the_old_years_days() -> None:
+    """Regression: the 2024 notice (Guo Ban Fa Ming Dian [2023] No. 7) gives New Year as
+    1 January "joined with the weekend", i.e. off from Saturday 30 to Monday 1 January; a
+    seven-day desk's 2023 calendar stayed open on 30-31 December 2023 because only 2023's
+    holidays were read. The neighbouring years' notices now extend the block, and the
+    result keeps only the years asked for."""
+    days_2023 = country_holidays("CN", 2023)
+    assert dt.date(2023, 12, 30) in days_2023
+    assert dt.date(2023, 12, 31) in days_2023
+    assert dt.date(2024, 1, 1) not in days_2023
+    assert dt.date(2022, 12, 31) not in days_2023  # the 2023 notice's block, 2022's day
+    assert min(days_2023) == dt.date(2023, 1, 1)
+    cal = BusinessCalendar("Asia/Shanghai", SEVEN_DAYS).with_country_holidays("CN", 2023)
+    assert not cal.is_business_day(dt.date(2023, 12, 30))
+    assert cal.is_business_day(dt.date(2023, 12, 29))
+    assert country_holidays("CN", [2023, 2024]) == tuple(
+        sorted(set(days_2023) | set(country_holidays("CN", 2024)))
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import warnings
 
 import numpy as np
@@ -23,7 +24,8 @@ from crmkit.service import (
     reopen_rate,
     repeat_complaint_rate,
 )
-from crmkit.service._kpi import _kaplan_meier
+from crmkit.service._kpi import _business_day_ages, _kaplan_meier
+from tests.strategies import calendar_windows
 
 UTC = dt.UTC
 T0 = pd.Timestamp("2025-01-06 09:00", tz="UTC")
@@ -380,6 +382,60 @@ def test_followup_completion() -> None:
     assert followup_completion(t, kinds=None).n == 5
 
 
+def test_censored_percentiles_match_lifelines_kaplan_meier_fitter() -> None:
+    """lifelines 0.30.3 ``KaplanMeierFitter().fit(T, E)`` and ``qth_survival_times(1 - q)``
+    (run in a scratch venv): first-reply hours 1, 2, 3, 5, 8 answered and 4, 6 still
+    waiting give S = 6/7, 5/7, 4/7, 8/21, 0 at 1, 2, 3, 5, 8, so P25 = 2, P50 = 5
+    (lifelines' ``median_survival_time_``) and P90 = 8. Over 400 random censored samples
+    (1,600 percentiles) crmkit and lifelines agreed everywhere except where the curve is
+    flat at exactly ``1 - q``; that case is pinned in the next test."""
+    r = duration_quantiles(
+        _hours_frame([1, 2, 3, 4, 5, 6, 8], [True, True, True, False, True, False, True]),
+        q=(0.25, 0.5, 0.9),
+        as_of=T0 + pd.Timedelta(hours=100),
+    )
+    assert r.values == (2 * _H, 5 * _H, 8 * _H)
+    assert (r.n_events, r.n_censored) == (5, 2)
+
+
+def test_percentile_on_a_flat_piece_at_exactly_one_minus_q() -> None:
+    """Hours 5, 6, 7, 11, 17 answered and 25, 28, 31 waiting: S(6) = 0.75 and S(11) = 0.5
+    exactly. crmkit's ``nearest_rank`` reads the smallest t with ``S(t) <= 1 - q`` (numpy
+    ``inverted_cdf`` without censoring): P25 = 6, P50 = 11. lifelines 0.30.3 reads
+    ``S(t) < 1 - q`` strictly (P25 = 7, ``median_survival_time_`` = 17), and R's
+    ``quantile.survfit`` the midpoint of the flat piece (``method="midpoint"``: 6.5, 14).
+    P90 is not reached by any of them (lifelines: inf)."""
+    frame = _hours_frame([5, 6, 7, 11, 17, 25, 28, 31], [True] * 5 + [False] * 3)
+    as_of = T0 + pd.Timedelta(hours=100)
+    near = duration_quantiles(frame, q=(0.25, 0.5, 0.9), as_of=as_of)
+    assert near.values == (6 * _H, 11 * _H, None)
+    mid = duration_quantiles(frame, q=(0.25, 0.5), as_of=as_of, method="midpoint")
+    assert mid.values == (6.5 * _H, 14 * _H)
+
+
+_H = dt.timedelta(hours=1)
+
+
+def _hours_frame(hours: list[float], answered: list[bool]) -> pd.DataFrame:
+    """Tickets created at ``T0``; answered after ``hours`` or, if not, censored then (the
+    creation is moved so that ``as_of = T0 + 100 h`` is ``hours`` after it)."""
+    as_of = T0 + pd.Timedelta(hours=100)
+    created = [
+        T0 if done else as_of - pd.Timedelta(hours=h)
+        for h, done in zip(hours, answered, strict=True)
+    ]
+    replies = [
+        c + pd.Timedelta(hours=h) if done else pd.NaT
+        for c, h, done in zip(created, hours, answered, strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "created_at": pd.Series(created, dtype="datetime64[ns, UTC]"),
+            "first_reply_at": pd.Series(replies, dtype="datetime64[ns, UTC]"),
+        }
+    )
+
+
 def test_backlog_buckets_and_business_age() -> None:
     t = pd.DataFrame(
         {
@@ -410,6 +466,206 @@ def test_backlog_buckets_and_business_age() -> None:
     empty = backlog(t.iloc[:0], as_of=pd.Timestamp("2025-01-10"))
     assert empty["tickets"].sum() == 0
     assert (empty["share"] == 0).all()
+
+
+WEEK_9_18 = {d: [["09:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
+
+
+def _open_tickets(created: list[str], tz: str | None = "UTC") -> pd.DataFrame:
+    stamps = pd.to_datetime(created)
+    if tz is not None:
+        stamps = stamps.tz_localize(tz)
+    return pd.DataFrame(
+        {"created_at": stamps, "resolved_at": pd.Series(pd.NaT, index=range(len(created)))}
+    ).assign(resolved_at=lambda f: pd.Series(pd.NaT, index=f.index, dtype=stamps.dtype))
+
+
+def _ages(calendar: BusinessCalendar, created: list[str], as_of: str) -> list[float]:
+    zone = calendar.timezone
+    starts = pd.Series(pd.to_datetime(created)).dt.tz_localize(zone)
+    return _business_day_ages(calendar, starts, pd.Timestamp(as_of, tz=zone), "test").tolist()
+
+
+def test_backlog_with_a_calendar_counts_business_days_not_24_hour_blocks() -> None:
+    """Regression: a ticket open two full working days on a 09:00-18:00 desk (18 business
+    hours) was bucketed ``<1d``, because a bucket's day was 24 hours of business time.
+
+    With a calendar the edges now count business days, as
+    ``BusinessCalendar.business_days_between`` does: Mon 09:00 -> Wed 09:00 is 2 business
+    days (hand count: Mon, Tue). Freshdesk's day-based business-hours SLAs read a business
+    day the same way ("one business day equals the total working hours defined in the
+    Business hours schedule", support.freshdesk.com article 50000011664); the 24-hour
+    reading (Freshdesk's 2026 change) stays available as ``age_days="24h"``.
+    """
+    desk = BusinessCalendar("UTC", WEEK_9_18)
+    t = _open_tickets(["2025-01-06 09:00", "2025-01-06 13:30", "2025-01-03 17:00"])
+    as_of = pd.Timestamp("2025-01-08 09:00", tz="UTC")  # Wednesday
+    b = backlog(t, as_of=as_of, calendar=desk)
+    # Mon 09:00 -> 2.0; Mon 13:30 -> 1.5; Fri 17:00 -> 1/9 (Fri) + Mon + Tue = 2 1/9
+    assert b["tickets"].tolist() == [0, 3, 0, 0, 0]
+    assert b.attrs["age_unit"] == "business days"
+    old = backlog(t, as_of=as_of, calendar=desk, age_days="24h")
+    assert old["tickets"].tolist() == [3, 0, 0, 0, 0]  # 18 h, 13.5 h, 19 h: all under 24 h
+    assert old.attrs["age_unit"] == "24h of business time"
+    assert backlog(t, as_of=as_of).attrs["age_unit"] == "days"
+    week = backlog(t, as_of=pd.Timestamp("2025-01-13 09:00", tz="UTC"), calendar=desk)
+    assert week["tickets"].tolist() == [0, 0, 3, 0, 0]  # 5, 4.5 and 5 1/9 business days
+
+
+def test_business_day_ages_by_hand() -> None:
+    """Ages in business days, each counted by hand on a Mon-Fri 09:00-18:00 desk with a
+    holiday on Tue 2025-01-07 and a 09:00-13:00 half day on Sat 2025-01-11.
+
+    - Mon 09:00 -> Thu 09:00: Mon, Wed (Tue is a holiday) = 2.
+    - Fri 2025-01-03 17:00 -> Mon 10:00: 1/9 of Friday + 1/9 of Monday = 2/9.
+    - Sat 2025-01-04 10:00 (closed): starts at Mon 09:00 -> Thu 09:00 = 2.
+    - Mon 18:30 (after close): starts at Wed 09:00 -> Thu 09:00 = 1.
+    - Fri 2025-01-10 13:30 -> Sat 11:00: 1/2 of Friday + 2/4 of the half day = 1.
+    """
+    desk = BusinessCalendar(
+        "UTC",
+        {**WEEK_9_18, "sat": []},
+        holidays=["2025-01-07"],
+        overrides={"2025-01-11": [["09:00", "13:00"]]},
+    )
+    ages = _ages(
+        desk,
+        ["2025-01-06 09:00", "2025-01-04 10:00", "2025-01-06 18:30"],
+        "2025-01-09 09:00",
+    )
+    assert ages == pytest.approx([2.0, 2.0, 1.0], abs=1e-12)
+    assert _ages(desk, ["2025-01-03 17:00"], "2025-01-06 10:00") == pytest.approx([2 / 9])
+    assert _ages(desk, ["2025-01-10 13:30"], "2025-01-11 11:00") == pytest.approx([1.0])
+
+
+def test_business_day_ages_of_an_always_open_calendar_are_calendar_days_across_dst() -> None:
+    """On an always-open calendar a business day is a local calendar day. Sun 2025-03-30
+    in Berlin has 23 hours (clocks go forward at 02:00), so Sat 00:00 -> Mon 00:00 is 2
+    days of age but 47 hours of wall time; Sat 12:00 -> Sun 12:00 is half of Saturday
+    plus 11 of Sunday's 23 hours. In UTC days are 24 hours and ages are wall-clock ages."""
+    berlin = BusinessCalendar.always_open("Europe/Berlin")
+    assert _ages(berlin, ["2025-03-29 00:00"], "2025-03-31 00:00") == pytest.approx([2.0])
+    assert _ages(berlin, ["2025-03-29 12:00"], "2025-03-30 12:00") == pytest.approx([0.5 + 11 / 23])
+    t = _open_tickets(["2025-03-29 00:00"], tz="Europe/Berlin")
+    as_of = pd.Timestamp("2025-03-31 00:00", tz="Europe/Berlin")
+    assert backlog(t, as_of=as_of, buckets=(2,), calendar=berlin)["tickets"].tolist() == [0, 1]
+    assert backlog(t, as_of=as_of, buckets=(2,))["tickets"].tolist() == [1, 0]  # 47 h
+    utc = BusinessCalendar.always_open("UTC")
+    assert _ages(utc, ["2025-01-06 06:00", "2025-01-01 00:00"], "2025-01-08 18:00") == (
+        pytest.approx([2.5, 7.75])
+    )
+
+
+def test_naive_ticket_times_are_read_in_the_calendar_zone() -> None:
+    """Regression: naive ticket times were read in UTC even with a calendar, so a reply
+    at 13:30 to a ticket of 09:00 (Shanghai desk hours, naive local times) measured 1
+    business hour (17:00-18:00 Shanghai) instead of 4.5, unlike
+    ``calendar.elapsed_many`` on the same columns. DESIGN: naive datetimes are read in
+    the owning object's zone; the calendar owns business time."""
+    desk = BusinessCalendar("Asia/Shanghai", WEEK_9_18)
+    t = pd.DataFrame(
+        {
+            "created_at": pd.to_datetime(["2025-01-06 09:00"]),
+            "first_reply_at": pd.to_datetime(["2025-01-06 13:30"]),
+            "resolved_at": pd.to_datetime([None]),
+        }
+    )
+    r = duration_quantiles(t, q=(0.5,), calendar=desk)
+    assert r.values == (dt.timedelta(hours=4, minutes=30),)
+    assert r.values[0] == desk.elapsed_many(t["created_at"], t["first_reply_at"]).iloc[0]
+    b = backlog(t, as_of=pd.Timestamp("2025-01-08 09:00"), calendar=desk)
+    assert b["tickets"].tolist() == [0, 1, 0, 0, 0]  # 2 business days, local times
+    assert b.attrs["as_of"] == "2025-01-08T09:00:00+08:00"
+    # Without a calendar naive times stay UTC (nothing owns another zone).
+    assert backlog(t, as_of=pd.Timestamp("2025-01-08 09:00")).attrs["as_of"].endswith("+00:00")
+
+
+@st.composite
+def _uniform_desks(draw: st.DrawFn) -> BusinessCalendar:
+    zone = draw(st.sampled_from(("UTC", "Europe/Berlin", "America/New_York", "Asia/Shanghai")))
+    days = draw(
+        st.lists(
+            st.sampled_from(("mon", "tue", "wed", "thu", "fri", "sat", "sun")),
+            min_size=1,
+            max_size=7,
+            unique=True,
+        )
+    )
+    shape = draw(
+        st.sampled_from(
+            ([["09:00", "18:00"]], [["09:00", "12:00"], ["13:00", "18:00"]], [["08:30", "20:00"]])
+        )
+    )
+    offsets = draw(st.lists(st.integers(0, 20), max_size=3, unique=True))
+    holidays = [dt.date(2025, 3, 20) + dt.timedelta(days=o) for o in offsets]
+    return BusinessCalendar(zone, dict.fromkeys(days, shape), holidays=holidays)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    desk=_uniform_desks(),
+    created=st.lists(st.integers(0, 20 * 86400), min_size=1, max_size=6),
+    later=st.integers(0, 20 * 86400),
+)
+def test_business_day_ages_are_business_hours_over_a_uniform_day(
+    desk: BusinessCalendar, created: list[int], later: int
+) -> None:
+    """Property: when every business day has the same hours ``H`` (none crossing a DST
+    switch), the age in business days is the business time elapsed over ``H``, exactly
+    what ``BusinessCalendar.elapsed_many`` measures; ages are never negative."""
+    hours = sum(b - a for a, b in desk.weekly[next(i for i, h in enumerate(desk.weekly) if h)])
+    base = pd.Timestamp("2025-03-18", tz="UTC")
+    starts = pd.Series([base + pd.Timedelta(seconds=s) for s in created])
+    cutoff = starts.max() + pd.Timedelta(seconds=later)
+    ages = _business_day_ages(desk, starts, cutoff, "test")
+    stops = pd.Series(cutoff, index=starts.index)
+    elapsed = desk.elapsed_many(starts, stops).dt.total_seconds().to_numpy()
+    assert ages == pytest.approx(elapsed / hours, abs=1e-9)
+    assert (ages >= 0).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    window=calendar_windows(),
+    created=st.integers(-5 * 86400, 5 * 86400),
+    steps=st.lists(st.integers(0, 3 * 86400), min_size=2, max_size=5),
+)
+def test_business_day_ages_grow_with_as_of_and_only_with_business_time(
+    window: tuple[dict[str, object], dt.datetime], created: int, steps: list[int]
+) -> None:
+    """Property, on calendars with overnight hours, holidays, half days and DST: the age
+    never falls as ``as_of`` moves on, and it is 0 exactly when no business time has run."""
+    data, centre = window
+    desk = BusinessCalendar.from_dict(data)
+    if not any(desk.weekly):
+        return
+    start = pd.Timestamp(centre) + pd.Timedelta(seconds=created)
+    cutoffs = [start + pd.Timedelta(seconds=s) for s in itertools.accumulate(steps)]
+    ages = [float(_business_day_ages(desk, pd.Series([start]), c, "test")[0]) for c in cutoffs]
+    assert all(b >= a - 1e-12 for a, b in itertools.pairwise(ages))
+    for cut, age in zip(cutoffs, ages, strict=True):
+        ran = desk.elapsed(start.to_pydatetime(), cut.to_pydatetime())
+        assert (age > 0) == (ran > dt.timedelta(0))
+
+
+def test_backlog_refuses_a_bad_age_unit_and_a_clock_without_days() -> None:
+    """``age_days`` is one of two named readings; business-day ages need a real calendar."""
+
+    class Clock:
+        def elapsed_many(self, starts: object, ends: object) -> object:
+            return pd.Series(pd.to_timedelta([0] * len(starts)))  # type: ignore[arg-type]
+
+    t = _open_tickets(["2025-01-06 09:00"])
+    with pytest.raises(ConfigError) as info:
+        backlog(t, as_of=T0, age_days="weeks")  # type: ignore[arg-type]
+    assert info.value.field == "age_days"
+    with pytest.raises(ConfigError) as info:
+        backlog(t, as_of=T0 + pd.Timedelta(hours=1), calendar=Clock())
+    assert info.value.field == "calendar"
+    assert backlog(t, as_of=T0, calendar=Clock(), age_days="24h").attrs["total"] == 1
+    with pytest.raises(ConfigError) as info:
+        backlog(t, as_of=T0, calendar=object())  # type: ignore[arg-type]
+    assert info.value.field == "calendar"
 
 
 def test_inputs_are_not_mutated() -> None:

@@ -59,6 +59,79 @@ def test_r_nps_reference_values(
     assert r.se == pytest.approx(100 * math.sqrt(float(variance) / sum(counts)), abs=1e-12)
 
 
+@pytest.mark.parametrize(
+    ("counts", "se"),
+    [((1, 2, 3), 0.304), ((1, 0, 1), 0.707), ((0, 1, 1), 0.354), ((1, 1, 1), 0.471)],
+)
+def test_r_nps_standard_errors(counts: tuple[int, int, int], se: float) -> None:
+    """R ``NPS`` tests/testthat/test_01_basics.R: ``nps_se_`` of (detractors, passives,
+    promoters), ``sqrt(nps_var_ / n)``, to its tolerance of 0.001 (on the -1..1 scale)."""
+    r = nps_from_counts(*counts, ci="wald")
+    assert r.se is not None
+    assert r.se / 100 == pytest.approx(se, abs=1e-3)
+
+
+def test_r_nps_novel_break_points() -> None:
+    """R ``NPS`` tests: ``nps(1:15, breaks = c(0, 6, 8, 15))`` is 2/30 and ``nps_var`` of
+    the same 0.8622 (tolerance 0.002): 6 detractors (1-6), 2 passives, 7 promoters (9-15)."""
+    scheme = NpsScheme(scale_min=0, scale_max=15, detractor_max=6, promoter_min=9)
+    r = nps(range(1, 16), scheme=scheme)
+    assert r.exact == Fraction(2, 30) * 100
+    assert (r.detractors, r.passives, r.promoters) == (6, 2, 7)
+    assert r.variance == pytest.approx(0.8622, abs=2e-3)
+    assert r.variance == pytest.approx(13 / 15 - 1 / 225, abs=1e-12)
+
+
+def _r_nps_test_two_sample(
+    x: tuple[int, int, int], y: tuple[int, int, int], test: str
+) -> tuple[float, float, float]:
+    """A port of R ``NPS``'s two-sample ``nps_test_`` (R/nps_tests.R): pseudo-observations
+    ``c(0.75, 1.50, 0.75)`` added to both groups for ``"adjusted.wald"``; ``delta.hat`` is
+    the absolute difference of the (adjusted) scores, ``se.hat`` the root of the summed
+    variances over n, ``p.value = 1 - (pnorm(delta.hat / se.hat) * 2 - 1)``."""
+    from scipy import stats
+
+    def adjust(v: tuple[int, int, int]) -> tuple[float, ...]:
+        if test == "adjusted.wald":
+            return tuple(a + b for a, b in zip(v, (0.75, 1.5, 0.75), strict=True))
+        return tuple(float(a) for a in v)
+
+    def score(v: tuple[float, ...]) -> float:
+        return (v[2] - v[0]) / sum(v)
+
+    def var(v: tuple[float, ...]) -> float:
+        p, d = v[2] / sum(v), v[0] / sum(v)
+        return (p + d) - (p - d) ** 2
+
+    xh, yh = adjust(x), adjust(y)
+    delta = abs(score(xh) - score(yh))
+    se = math.sqrt(var(xh) / sum(xh) + var(yh) / sum(yh))
+    return delta, se, float(1 - (stats.norm.cdf(delta / se) * 2 - 1))
+
+
+@pytest.mark.parametrize(
+    ("x", "y"), [((10, 22, 68), (20, 15, 65)), ((3, 4, 5), (6, 2, 1)), ((0, 0, 7), (1, 5, 2))]
+)
+@pytest.mark.parametrize(("test", "method"), [("wald", "wald"), ("adjusted.wald", "adjusted_wald")])
+def test_compare_nps_is_r_nps_test(
+    x: tuple[int, int, int], y: tuple[int, int, int], test: str, method: str
+) -> None:
+    """``compare_nps`` against the R ``nps_test_`` port: same standard error, p-value and
+    interval half-width; R centres its interval on the absolute difference, crmkit on the
+    signed one (a then b), so the centres agree up to sign."""
+    delta, se, p = _r_nps_test_two_sample(x, y, test)
+    c = compare_nps(nps_from_counts(*x), nps_from_counts(*y), method=method)
+    assert c.se is not None
+    assert c.interval is not None
+    assert c.se / 100 == pytest.approx(se, rel=1e-12)
+    assert c.p_value == pytest.approx(p, rel=1e-9)
+    centre = (c.interval.lower + c.interval.upper) / 2 / 100
+    if c.interval.upper < 200 and c.interval.lower > -200:
+        assert abs(centre) == pytest.approx(delta, rel=1e-12)
+        half = (c.interval.upper - c.interval.lower) / 2 / 100
+        assert half == pytest.approx(1.959963984540054 * se, rel=1e-12)
+
+
 def test_whuber_cross_validated_example() -> None:
     """Cross Validated Q18603 (whuber): 1/2 promoters, 1/3 passives, 1/6 detractors.
 

@@ -831,3 +831,105 @@ def test_a_naive_time_a_dst_change_repeats_or_skips_is_refused(wall: dt.datetime
         evaluate_ticket([(wall, "created")], policy, as_of="2025-12-01")
     aware = wall.replace(tzinfo=dt.timezone(dt.timedelta(hours=1)))
     assert evaluate_ticket([(aware, "created")], policy, as_of="2025-12-01")
+
+
+# ------------------------------------------------------------ worked examples against Zendesk
+
+
+def test_zendesk_requester_wait_time_example_pending_pauses_resolution() -> None:
+    """Zendesk's documented requester-wait example (the metric counts the New, Open and
+    On-hold statuses, not Pending; Zendesk's metric definitions as quoted by GitLab's
+    support handbook and metrichq.org): created 09:00, agent reply and Pending 10:00,
+    customer reply reopens to Open 12:00, solved 14:00 -> 1 h + 2 h = 3 h. A pausable
+    ``resolution`` target is the same 3 h, and 2 h of pause moves its due time by 2 h."""
+    t0 = at(2025, 3, 3, 9)
+    events = [
+        (t0, "created"),
+        (t0 + H, "agent_reply"),
+        (t0 + H, "pending"),
+        (t0 + 3 * H, "customer_reply"),
+        (t0 + 3 * H, "open"),
+        (t0 + 5 * H, "solved"),
+    ]
+    r = evaluate_ticket(events, target("resolution", "4h"), as_of=t0 + 8 * H)["resolution"]
+    assert (r.state, r.elapsed, r.stop - r.start) == ("met", 3 * H, 5 * H)
+    assert r.due_at == t0 + 6 * H  # 4 h goal + 2 h paused
+    # Zendesk's first reply time does not pause; neither does a non-pausable target.
+    fr = target("first_response", "30m", pausable=False)
+    first = evaluate_ticket(events, fr, as_of=t0 + 8 * H)["first_response"]
+    assert (first.state, first.elapsed) == ("breached", H)
+
+
+def test_reopened_ticket_cycles_versus_zendesk_cumulative_wait() -> None:
+    """Where crmkit differs from Zendesk on purpose (docs/explanation/sla-evaluation.md):
+    Zendesk's requester wait and agent work time are totals over the ticket's life, so a
+    reopened ticket continues from the time already used; crmkit's ``resolution`` starts
+    a new cycle at each ``reopened`` (Jira Service Management's model).
+
+    Created 09:00, solved 14:00 (5 h), reopened 15:00, solved 20:00 (5 h) against 8 h:
+    each crmkit cycle is met; Zendesk's total of 10 h is breached. The Zendesk reading is
+    the cycles' elapsed summed (``sla_cycles``), compared with the goal."""
+    t0 = at(2025, 3, 3, 9)
+    events = [
+        (t0, "created"),
+        (t0 + 5 * H, "solved"),
+        (t0 + 6 * H, "reopened"),
+        (t0 + 11 * H, "solved"),
+    ]
+    r = evaluate_ticket(events, target("resolution", "8h"), as_of=t0 + 12 * H)["resolution"]
+    assert r.state == "met"
+    assert [(c.state, c.elapsed) for c in r.cycles] == [("met", 5 * H), ("met", 5 * H)]
+    total = sum((c.elapsed for c in r.cycles), dt.timedelta(0))
+    assert total == 10 * H
+    assert total > r.target.duration  # Zendesk: requester wait time breached
+    frame = pd.DataFrame(
+        {"ticket_id": "T1", "time": [t for t, _ in events], "event": [e for _, e in events]}
+    )
+    policy = SLAPolicy(name="p", targets={"*": [target("resolution", "8h")]})
+    cycles = sla_cycles(frame, pd.DataFrame({"ticket_id": ["T1"]}), policy, as_of=t0 + 12 * H)
+    assert cycles["elapsed"].sum() == pd.Timedelta(hours=10)
+
+
+def test_zendesk_next_reply_time_runs_from_the_oldest_unanswered_comment() -> None:
+    """Zendesk: next reply time begins with the oldest unanswered customer comment and ends
+    at the next public agent comment. Two customer comments (10:00, 11:00) answered at
+    12:30 are one cycle of 2 h 30 m (breached against 2 h), not 1 h 30 m; a comment at
+    13:00 answered at 13:45 is the next cycle (met); the target stays breached."""
+    t0 = at(2025, 3, 3, 9)
+    events = [
+        (t0, "created"),
+        (t0 + 30 * M, "agent_reply"),
+        (t0 + H, "customer_reply"),
+        (t0 + 2 * H, "customer_reply"),
+        (t0 + 3 * H + 30 * M, "agent_reply"),
+        (t0 + 4 * H, "customer_reply"),
+        (t0 + 4 * H + 45 * M, "agent_reply"),
+    ]
+    r = evaluate_ticket(events, target("next_response", "2h"), as_of=t0 + 6 * H)
+    nr = r["next_response"]
+    assert [(c.state, c.elapsed) for c in nr.cycles] == [
+        ("breached", 2 * H + 30 * M),
+        ("met", 45 * M),
+    ]
+    assert (nr.state, nr.breached_cycles) == ("breached", 1)
+
+
+def test_states_at_as_of_active_paused_achieved_breached() -> None:
+    """Zendesk shows a target as active, paused, achieved or breached at the moment it is
+    viewed; crmkit's states at ``as_of`` are running, paused, met and breached. A running
+    cycle past its deadline is breached at once, before any stop event (Zendesk's badge
+    turns red at the breach, not at the reply)."""
+    t0 = at(2025, 3, 3, 9)
+    events = [(t0, "created"), (t0 + H, "pending")]
+    res = target("resolution", "2h")
+
+    def state(as_of: dt.datetime, evs: list[tuple[dt.datetime, str]] = events) -> str:
+        return evaluate_ticket(evs, res, as_of=as_of)["resolution"].state
+
+    assert state(t0 + 30 * M, events[:1]) == "running"
+    assert state(t0 + 5 * H) == "paused"  # 1 h used, waiting on the customer
+    resumed = [*events, (t0 + 5 * H, "open")]
+    assert state(t0 + 5 * H + 59 * M, resumed) == "running"
+    assert state(t0 + 6 * H, resumed) == "running"  # exactly the goal still complies
+    assert state(t0 + 6 * H + dt.timedelta(seconds=1), resumed) == "breached"
+    assert state(t0 + 9 * H, [*resumed, (t0 + 5 * H + 30 * M, "solved")]) == "met"

@@ -1755,7 +1755,9 @@ def country_holidays(
     ``unannounced="statutory"`` asks for the statutory dates alone. A notice's blocks are
     whole runs of days ("1 to 8 October, 8 days"): the Saturdays and Sundays inside or next
     to a block that are not make-up working days are days off too (``holidays`` lists
-    only the weekdays), so a desk open at weekends is closed through the block.
+    only the weekdays), so a desk open at weekends is closed through the block. A block
+    may cross New Year (the 2024 notice's 30 December 2023 to 1 January 2024): a year's
+    days off include its days of such a block, read from the neighbouring year's notice.
 
     Args:
         country: ISO 3166 code, e.g. ``"CN"``, ``"DE"``, ``"US"``.
@@ -1804,8 +1806,16 @@ def _days_off(
     if country.upper() not in _YEARLY_ARRANGEMENTS:
         return tuple(sorted(dates))
     span = announced_years(country, subdiv=subdiv)
-    workdays = set(_weekend_workdays(country, years, subdiv))
     wanted = set(years)
+    # A block can cross New Year: the 2024 notice's "30 December to 1 January" puts two
+    # days of 2023 off. So the neighbouring years' holidays are read too (announced ones
+    # only: a block is extended from a notice's dates alone) and the result is cut back.
+    near = {y + k for y in years for k in (-1, 1)} - wanted
+    if span is not None:
+        near = {y for y in near if span[0] <= y <= span[1]}
+    if near:
+        dates |= set(_country(country, sorted(near), subdiv, owner))
+    workdays = set(_weekend_workdays(country, sorted(wanted | near), subdiv))
     blocks = set(dates)
     for day in dates:
         if span is None or not span[0] <= day.year <= span[1]:

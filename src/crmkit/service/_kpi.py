@@ -12,8 +12,8 @@ get a Wilson interval by default; complaint rates per exposure get the exact Poi
 so it has no sampling interval.
 
 Nothing here reads the clock: ``as_of`` is an argument. Naive and aware datetime columns
-must not be mixed; naive ones are read in the zone of the first aware one (UTC when none
-is aware).
+must not be mixed; naive ones are read in the zone of the first aware one, else in the
+calendar's zone when a calendar measures business time, else in UTC.
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ from crmkit._validate import (
     require_frame,
 )
 from crmkit.errors import ConfigError, InvalidInputError, SchemaError
+from crmkit.service import _timeline as tl
+from crmkit.service._calendar import BusinessCalendar
 from crmkit.service._survey_input import check_method as _check_method
 from crmkit.service._survey_results import Interval, ResultDict
 
@@ -433,7 +435,14 @@ def _instants(
     return result
 
 
-def _check_no_mixing(frame: pd.DataFrame, columns: Sequence[str], owner: str) -> Any:
+def _check_no_mixing(
+    frame: pd.DataFrame, columns: Sequence[str], owner: str, calendar: Any = None
+) -> Any:
+    """The zone naive ``columns`` are read in; mixing naive and aware is refused.
+
+    That is the zone of the first aware column, else the calendar's (the owner of the
+    business time), else UTC.
+    """
     zone, naive, aware = _zone_of(frame, columns)
     if naive and aware:
         raise InvalidInputError(
@@ -444,6 +453,8 @@ def _check_no_mixing(frame: pd.DataFrame, columns: Sequence[str], owner: str) ->
             hint="Localize the naive columns first.",
             kind="columns",
         )
+    if zone is None and calendar is not None:
+        zone = getattr(calendar, "zone", None)
     return zone if zone is not None else dt.UTC
 
 
@@ -632,7 +643,8 @@ def duration_quantiles(
             censoring is ``"kaplan_meier"`` (a date means the end of that day). Never read
             from the clock.
         calendar: A :class:`~crmkit.service.BusinessCalendar` to measure business time
-            (anything with ``elapsed_many(starts, ends)``).
+            (anything with ``elapsed_many(starts, ends)``). Naive ticket times (and a
+            naive ``as_of``) are then read in the calendar's zone.
         subtract: Optional column of seconds to subtract from each duration (e.g.
             ``"waiting_seconds"``, time paused waiting on the customer); clipped at 0.
         level: Confidence level of the percentile intervals.
@@ -681,7 +693,7 @@ def duration_quantiles(
     tickets = _read_dates(
         tickets, [start, end], owner, date_format=date_format, date_unit=date_unit
     )
-    zone = _check_no_mixing(tickets, [start, end], owner)
+    zone = _check_no_mixing(tickets, [start, end], owner, calendar)
     aware = isinstance(tickets[start].dtype, pd.DatetimeTZDtype) or isinstance(
         tickets[end].dtype, pd.DatetimeTZDtype
     )
@@ -1261,18 +1273,26 @@ def backlog(
     created: str = "created_at",
     resolved: str = "resolved_at",
     calendar: _Calendar | None = None,
+    age_days: Literal["business", "24h"] = "business",
     date_format: str | None = None,
     date_unit: str | None = None,
 ) -> pd.DataFrame:
     """Unsolved tickets at ``as_of``, counted by age bucket (a snapshot).
 
     A ticket is in the backlog when created at or before ``as_of`` and not solved by
-    then. Its age is ``as_of - created``; with a ``calendar`` it is the business time
-    between them, and a bucket's day is 24 hours of that time (an always-open calendar
-    gives calendar days; on a 9-to-18 desk one day of age is nearly three working days,
-    so state the edges accordingly, e.g. ``buckets=(9 / 24, 27 / 24)``). The
-    backlog is a count of the whole population at an instant, not a sample, so it has
-    no sampling interval.
+    then. Its age is ``as_of - created`` in days of 24 hours. With a ``calendar`` the
+    age counts the calendar's business days (``age_days="business"``, the default): a
+    ticket opened Monday 09:00 on a 09:00-18:00 desk is 2 days old on Wednesday at
+    09:00, as :meth:`~crmkit.service.BusinessCalendar.business_days_between` counts, and
+    a part-day counts by the share of that day's business hours that has run (Monday
+    13:30 is half a day after 09:00; a ticket created outside hours starts at the next
+    opening; a half-day Saturday is a whole business day). This is the working-day age
+    that aging reports and day-based business-hours SLAs (Freshdesk: one business day is
+    the day's business hours) read. ``age_days="24h"`` instead counts 24 hours of
+    business time as a day (Freshdesk's 2026 rule for SLA targets; on a 9-to-18 desk
+    one such day is 2.7 working days). On an always-open calendar both are calendar
+    days. The backlog is a count of the whole population at an instant, not a sample,
+    so it has no sampling interval.
 
     Args:
         tickets: One row per ticket.
@@ -1282,7 +1302,10 @@ def backlog(
         by: Optional column to split by (e.g. ``"priority"``).
         created: Creation time column.
         resolved: Resolution time column (NaT while open).
-        calendar: Measure ages in business time on this calendar.
+        calendar: Measure ages in business time on this
+            :class:`~crmkit.service.BusinessCalendar` (naive times are read in its zone).
+        age_days: With a ``calendar``: ``"business"`` (bucket edges count business days)
+            or ``"24h"`` (they count 24-hour blocks of business time).
         date_format: strftime format of date columns held as text in another format than
             ISO 8601 (see :func:`crmkit._validate.datetime_column`).
         date_unit: Unit of date columns held as epoch numbers (``'s'``, ``'ms'``,
@@ -1291,7 +1314,8 @@ def backlog(
     Returns:
         One row per bucket (and ``by`` value): ``age`` (ordered categorical),
         ``tickets`` (count) and ``share`` (percent of the backlog, within ``by``).
-        ``.attrs["total"]`` holds the backlog size.
+        ``.attrs["total"]`` holds the backlog size and ``.attrs["age_unit"]`` what a
+        day of age is (``"days"``, ``"business days"`` or ``"24h of business time"``).
 
     Examples:
         >>> import pandas as pd
@@ -1300,6 +1324,17 @@ def backlog(
         >>> b = backlog(t, as_of=pd.Timestamp("2025-01-10"))
         >>> b["tickets"].tolist(), b.attrs["total"]
         ([0, 1, 0, 1, 0], 2)
+
+        Two full working days open on a 09:00-18:00 desk is 2 business days of age:
+
+        >>> from crmkit.service import BusinessCalendar
+        >>> week = {d: [["09:00", "18:00"]] for d in ["mon", "tue", "wed", "thu", "fri"]}
+        >>> desk = BusinessCalendar("UTC", week)
+        >>> t = pd.DataFrame({"created_at": [pd.Timestamp("2025-01-06 09:00")],
+        ...                   "resolved_at": [pd.NaT]})
+        >>> b = backlog(t, as_of=pd.Timestamp("2025-01-08 09:00"), calendar=desk)
+        >>> b.loc[b["tickets"] > 0, "age"].tolist(), b.attrs["age_unit"]
+        (['1-3d'], 'business days')
     """
     owner = "backlog()"
     require_frame(tickets, owner, "tickets")
@@ -1313,10 +1348,15 @@ def backlog(
         raise ConfigError(
             owner, "buckets", expected="increasing positive day counts", found=repr(buckets)
         )
+    check_choice(age_days, ("business", "24h"), owner, "age_days")
+    if calendar is not None and not hasattr(calendar, "elapsed_many"):
+        raise ConfigError(
+            owner, "calendar", expected="a BusinessCalendar", found=type(calendar).__name__
+        )
     tickets = _read_dates(
         tickets, [created, resolved], owner, date_format=date_format, date_unit=date_unit
     )
-    zone = _check_no_mixing(tickets, [created, resolved], owner)
+    zone = _check_no_mixing(tickets, [created, resolved], owner, calendar)
     aware = isinstance(tickets[created].dtype, pd.DatetimeTZDtype)
     if as_of is None:
         raise ConfigError(owner, "as_of", expected="the snapshot instant", found="None")
@@ -1328,16 +1368,21 @@ def backlog(
         False
     ).to_numpy(dtype=bool)
     sel = starts[open_now]
-    if calendar is not None:
+    if calendar is None:
+        unit = "days"
+        days = (cutoff.value - _ns(sel)) / _NS / 86400
+    elif age_days == "business":
+        unit = "business days"
+        days = _business_day_ages(calendar, sel, cutoff, owner)
+    else:
+        unit = "24h of business time"
         stops = pd.Series(cutoff, index=sel.index)
         age = (
             pd.Series(calendar.elapsed_many(sel, stops))
             .dt.total_seconds()
             .to_numpy(dtype=np.float64)
         )
-    else:
-        age = (cutoff.value - _ns(sel)) / _NS
-    days = age / 86400
+        days = age / 86400
     fmt = [f"{e:g}" for e in edges]
     labels = [f"<{fmt[0]}d"] + [f"{a}-{b}d" for a, b in itertools.pairwise(fmt)] + [f">={fmt[-1]}d"]
     codes = np.searchsorted(np.asarray(edges), days, side="right")
@@ -1357,4 +1402,36 @@ def backlog(
         )
     counts.attrs["total"] = int(open_now.sum())
     counts.attrs["as_of"] = cutoff.isoformat()
+    counts.attrs["age_unit"] = unit
     return counts
+
+
+def _business_day_ages(
+    calendar: Any, starts: pd.Series, cutoff: pd.Timestamp, owner: str
+) -> FloatArray:
+    """Business days from each start to ``cutoff`` (part-days by the share of hours run).
+
+    The difference of the business-day coordinates of
+    :func:`crmkit.service._timeline.day_position_many`: whole business days between the
+    owning days (numpy's ``busday_count``), plus the share of the cut-off's day that has
+    run, less that of the start's day.
+    """
+    if not isinstance(calendar, BusinessCalendar):
+        raise ConfigError(
+            owner,
+            "calendar",
+            expected='a BusinessCalendar (business-day ages; age_days="24h" takes any clock)',
+            found=type(calendar).__name__,
+        )
+    if len(starts) == 0:
+        return np.zeros(0, dtype=np.float64)
+    index = starts.index
+
+    def labels(mask: np.ndarray[Any, np.dtype[np.bool_]]) -> list[Any]:
+        return list(index[mask[: len(index)]][:5])
+
+    t = np.append(_ns(starts), np.int64(cutoff.value))
+    day, share = tl.day_position_many(calendar, t, owner, labels)
+    whole = tl.count_days_many(calendar, day[:-1], np.full(len(index), day[-1], dtype=np.int64))
+    ages: FloatArray = whole.astype(np.float64) + (share[-1] - share[:-1])
+    return ages

@@ -1216,6 +1216,52 @@ def wall_many_ns(calendar: BusinessCalendar, utc: I64) -> I64:
     return utc + offsets[index]
 
 
+def day_position_many(
+    calendar: BusinessCalendar,
+    t: I64,
+    owner: str,
+    labels: Callable[[np.ndarray[Any, np.dtype[np.bool_]]], list[Any]],
+) -> tuple[I64, np.ndarray[Any, np.dtype[np.float64]]]:
+    """The business day owning each instant and the share of its hours run by then.
+
+    The owning day of ``t`` (UTC nanoseconds, no ``NAT``) is the first business day whose
+    end (:func:`day_end_many_ns`) is not before ``t``: the day ``t`` falls in, the day
+    whose overnight hours it falls in, or, outside hours, the next business day (an
+    instant after a day's close is that day's end, share 1, which is the next day's
+    start, share 0). The share is the business time from the previous business day's end
+    to ``t`` over the hours the day owns, so ``day + share`` is a business-day
+    coordinate whose differences count business days, with a part-day counted by the
+    share of that day's hours that has run (half-days count as whole days).
+
+    Examples:
+        >>> import numpy as np
+        >>> from crmkit.service import BusinessCalendar
+        >>> week = {d: [["09:00", "18:00"]] for d in ["mon", "tue", "wed", "thu", "fri"]}
+        >>> cal = BusinessCalendar("UTC", week)
+        >>> t = np.array([1_736_172_000, 1_736_204_400], dtype=np.int64) * NS  # Mon 14:00, 23:00
+        >>> days, share = day_position_many(cal, t, "example", lambda m: [])
+        >>> days.tolist(), share.tolist()  # 2025-01-06 is day 20094
+        ([20094, 20094], [0.5555555555555556, 1.0])
+    """
+    if len(t) == 0:
+        return t.copy(), np.zeros(0, dtype=np.float64)
+    local = np.floor_divide(wall_many_ns(calendar, t), DAY_NS)
+    zero = np.zeros(len(t), dtype=np.int64)
+    day = offset_days_many(calendar, local - 1, zero, "forward", owner, labels)
+    later = day_end_many_ns(calendar, day) < t
+    if later.any():
+        day = day.copy()
+        day[later] = offset_days_many(
+            calendar, day[later], zero[later] + 1, "forward", owner, labels
+        )
+    before = offset_days_many(calendar, day, zero - 1, "forward", owner, labels)
+    start = day_end_many_ns(calendar, before)
+    hours = elapsed_many_ns(calendar, start, day_end_many_ns(calendar, day))
+    run = elapsed_many_ns(calendar, start, t)
+    share = np.clip(run / hours, 0.0, 1.0)
+    return day, share.astype(np.float64)
+
+
 # --------------------------------------------------------------------------------------
 # Rollback and periods (scalar, int nanoseconds)
 # --------------------------------------------------------------------------------------
