@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import operator
 
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from crmkit.campaigns import (
     AllOf,
@@ -168,3 +171,91 @@ def test_tags_and_history():
         TagSet([Audience("a", IsNull("x")), Audience("a", IsNull("y"))])
     with pytest.raises(ConfigError, match="two snapshots"):
         tag_history({"Q1": q1}, tags)
+
+
+# ------------------------------------------------------------ dates, text, JSON values
+def test_a_column_of_date_objects_compares_like_one_customer():
+    """Regression: an object column of datetime.date values (what ``.dt.date`` or a
+    database driver gives) raised a bare TypeError for ``>=`` and ``between`` and gave
+    False for every row with ``==`` and ``in``, while ``matches`` on the same customer
+    said True. A date is its midnight, as one customer's value is read."""
+    frame = pd.DataFrame(
+        {"last_order": [dt.date(2025, 6, 30), dt.date(2025, 7, 1), None, dt.date(9999, 12, 31)]},
+        index=["ann", "bob", "cy", "dee"],  # 9999-12-31: a "never" sentinel, past 2262
+    )
+    cases = [
+        (Compare("last_order", ">=", "2025-07-01"), [False, True, False, True]),
+        (Compare("last_order", "==", "2025-07-01"), [False, True, False, False]),
+        (Compare("last_order", "!=", "2025-07-01"), [True, False, False, True]),
+        (Between("last_order", "2025-06-01", "2025-06-30"), [True, False, False, False]),
+        (In("last_order", ["2025-06-30", "9999-12-31"]), [True, False, False, True]),
+    ]
+    for rule, expected in cases:
+        audience = Audience("a", rule)
+        assert audience.mask(frame).tolist() == expected, rule
+        assert [audience.matches(row) for row in _rows(frame)] == expected, rule
+    # datetimes and dates mixed; aware values are instants
+    east = dt.timezone(dt.timedelta(hours=8))
+    seen = [dt.datetime(2025, 7, 1, 7, tzinfo=east), dt.datetime(2025, 7, 1, 1, tzinfo=dt.UTC)]
+    aware = pd.DataFrame({"seen": [*seen, None]})
+    rule = Audience("a", Compare("seen", ">=", "2025-07-01T00:00:00+00:00"))
+    assert rule.mask(aware).tolist() == [False, True, False]  # 07:00+08:00 is 23:00 UTC
+    assert [rule.matches(row) for row in _rows(aware)] == [False, True, False]
+
+
+@pytest.mark.parametrize("value", ["today", "now", "July", "07/01/2025", "2025-13-01", ""])
+def test_datetime_values_must_be_iso(value: str):
+    """Regression: any text pandas could parse was a date: "today" and "now" read the
+    system clock (the same stored rule selected other customers every day), "July" was
+    0001-07-01 and "07/01/2025" a month-first guess. The docs promise ISO strings."""
+    frame = pd.DataFrame({"joined": pd.to_datetime(["2025-07-01"])})
+    with pytest.raises(ConfigError, match="ISO date"):
+        Audience("x", Compare("joined", ">=", value)).mask(frame)
+    with pytest.raises(ConfigError, match="ISO date"):
+        Audience("x", Compare("joined", ">=", value)).matches(
+            {"joined": pd.Timestamp("2025-07-01")}
+        )
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("2025-07-01", [False, True]), ("2025-07-01T08:30", [False, False]),
+     ("2025-07-01 08:00:00", [False, True]), ("20250701", [False, True])],
+)  # fmt: skip
+def test_iso_forms_are_read(value: str, expected: list[bool]):
+    """ISO 8601 dates and datetimes (space or T, basic or extended) are read exactly."""
+    frame = pd.DataFrame({"joined": pd.to_datetime(["2025-06-30 23:59", "2025-07-01 08:00"])})
+    assert Audience("x", Compare("joined", ">=", value)).mask(frame).tolist() == expected
+
+
+def test_chinese_columns_and_values_round_trip():
+    """Chinese column names and values select, match and survive JSON text unchanged."""
+    frame = pd.DataFrame(
+        {"城市": ["上海", "北京", None], "会员等级": pd.Categorical(["金卡", "银卡", "金卡"])},
+        index=["客户-001", "客户-002", "客户-003"],
+    )
+    audience = Audience("上海金卡会员", AllOf([In("城市", ["上海", "杭州"]),
+                                          Compare("会员等级", "==", "金卡")]))  # fmt: skip
+    assert audience.select(frame).tolist() == ["客户-001"]
+    assert [audience.matches(r) for r in _rows(frame)] == [True, False, False]
+    text = json.dumps(audience.to_dict(), ensure_ascii=False)
+    assert "上海金卡会员" in text
+    assert Audience.from_dict(json.loads(text)) == audience
+    assert Compare("城市", "!=", "上海").mask(frame).tolist() == [False, True, False]
+
+
+@given(
+    st.lists(st.one_of(st.none(), st.dates(min_value=dt.date(1, 1, 1))), min_size=1, max_size=12),
+    st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2300, 12, 31)),
+    st.sampled_from(["==", "!=", "<", "<=", ">", ">="]),
+)
+def test_date_objects_scalar_equals_batch(days: list, cut: dt.date, op: str):
+    """Property: on an object column of dates (any year, missing included) the vectorised
+    mask equals matches() row by row, and equals comparing the dates themselves."""
+    frame = pd.DataFrame({"d": pd.Series(days, dtype=object)})
+    audience = Audience("a", Compare("d", op, cut.isoformat()))
+    batch = audience.mask(frame).tolist()
+    assert batch == [audience.matches({"d": v}) for v in days]
+    compare = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+               ">": operator.gt, ">=": operator.ge}[op]  # fmt: skip
+    assert batch == [v is not None and compare(v, cut) for v in days]

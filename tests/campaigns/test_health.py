@@ -220,3 +220,40 @@ def test_the_band_is_that_of_the_score_as_shown() -> None:
     assert out["score"].tolist() == [70.0]  # (100 + 39.9) / 2 = 69.95 shown as 70.0
     assert out["band"].astype(str).tolist() == ["healthy"]
     assert model.apply_one({"a": 2, "b": 1.5}) == 70.0
+
+
+def test_bands_hold_their_members_on_the_sample_book():
+    """On crmkit's sample log (3,000 customers, summarised at year end): every customer's
+    band is the band its shown score falls in (at risk < 40 <= watch < 70 <= healthy),
+    the bands keep their business order, one customer scores the same alone and in the
+    batch, and the contributions of ``explain`` add up to the score. A one-order customer
+    (the largest tie group of frequency) gets the middle of the percentiles it spans."""
+    from crmkit.datasets import transactions
+    from crmkit.segmentation import summarize
+
+    book = summarize(transactions(3000, seed=7), as_of="2025-12-31")
+    rules = HealthScore(
+        [
+            Indicator("recency", "recency_days", 3, Thresholds([30, 90, 180], [100, 70, 30, 0])),
+            Indicator("value", "monetary", 2, Percentile()),
+            Indicator("frequency", "frequency", 1, Percentile()),
+        ]
+    )
+    model = rules.fit(book)
+    out = model.apply(book)
+    assert out["band"].cat.categories.tolist() == ["at risk", "watch", "healthy"]
+    assert out["band"].cat.ordered
+    edges = np.searchsorted([40.0, 70.0], out["score"].to_numpy(), side="right")
+    assert (out["band"].cat.codes.to_numpy() == edges).all()
+    assert set(out["band"]) == {"at risk", "watch", "healthy"}
+    assert out[["recency", "value", "frequency"]].stack().between(0, 100).all()
+    rows = book.to_dict("index")
+    for customer in book.index[:200]:
+        assert model.apply_one(rows[customer]) == out.at[customer, "score"]
+        parts = model.explain(rows[customer])
+        assert parts["contribution"].sum() == pytest.approx(out.at[customer, "score"], abs=0.05)
+    single = book["frequency"] == 1
+    share = float(single.mean())
+    # 1,344 of 3,000 (44.8 %) have one order: quantiles 0 % to 44 % are 1, the middle is 22
+    assert round(share, 3) == 0.448
+    assert out.loc[single, "frequency"].unique().tolist() == [22.0]

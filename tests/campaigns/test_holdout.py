@@ -63,6 +63,25 @@ def test_choose_variation_matches_vectors(case: list):
     assert choose_variation(np.array([n]), [tuple(r) for r in ranges]).tolist() == [expected]
 
 
+@pytest.mark.parametrize("case", CASES["getEqualWeights"], ids=lambda c: str(c[0]))
+def test_equal_weights_are_a_control_share_of_one_half(case: list):
+    """GrowthBook's getEqualWeights(2) is [0.5, 0.5]: crmkit's weights [s, 1 - s] at
+    s = 0.5, with the bucket ranges getBucketRange gives for them ("normal 50/50")."""
+    n, weights = case
+    assert n == 2
+    assert weights == [0.5, 1 - 0.5]
+    normal = next(c for c in CASES["getBucketRange"] if c[0] == "normal 50/50")
+    assert [list(r) for r in bucket_ranges(weights[0])] == normal[2]
+
+
+def test_every_stored_section_is_exercised():
+    """Each section kept from cases.json has a test here (a new one needs its own)."""
+    assert set(CASES) == {
+        "source", "hash", "getBucketRange", "chooseVariation", "getEqualWeights", "run"
+    }  # fmt: skip
+    assert any(len(c[2]) == 3 for c in CASES["chooseVariation"])  # "zero range"
+
+
 @pytest.mark.parametrize("case", CASES["run"], ids=lambda c: c[0])
 def test_experiment_runs_with_hash_version_2(case: list):
     """The runs of cases.json that use hashVersion 2 with equal weights: same variation."""
@@ -211,6 +230,25 @@ def test_stratified_shares_are_exact(n_per: int, share: float):
     for _stage, group in out.groupby("stage"):
         expected = math.floor(share * len(group) + 0.5)
         assert int((group["arm"] == "control").sum()) == expected
+
+
+def test_a_categorical_stratum_keeps_its_dtype():
+    """Regression: the stratum column came back as text (object), losing the categories'
+    business order (a lifecycle stage) that measure() reports the segments in."""
+    stages = ["new", "active", "at risk", "lapsed"]
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"c{i}" for i in range(40)],
+            "stage": pd.Categorical([stages[i % 3] for i in range(40)], categories=stages),
+        }
+    )
+    out = assign(frame, campaign="c", control_share=0.25, strata="stage")
+    assert out["stage"].dtype == frame["stage"].dtype
+    assert out["stage"].tolist() == frame["stage"].tolist()
+    # the arms are those of the same stratum as text
+    as_text = assign(frame.assign(stage=frame["stage"].astype(str)), campaign="c",
+                     control_share=0.25, strata="stage")  # fmt: skip
+    pd.testing.assert_series_equal(out["arm"], as_text["arm"])
 
 
 def test_row_labels_do_not_matter():

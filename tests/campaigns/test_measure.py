@@ -318,3 +318,189 @@ def test_an_empty_log_takes_the_zone_of_an_aware_bound():
     naive = empty.assign(date=pd.Series([], dtype="datetime64[ns]"))
     with pytest.raises(ConfigError, match="naive"):
         measure(a, naive, start="2025-07-01T00:00+02:00", end="2025-07-31")
+
+
+# ---------------------------------------------------------------- GrowthBook's gbstats
+# Reference values of GrowthBook's frequentist engine, packages/stats (gbstats) at
+# github.com/growthbook/growthbook commit 8f1db4456915a8e7b7faf23d5632ca7219d2f469: the
+# cases of tests/frequentist/test_tests.py, and gbstats run on the hand data below. gbstats
+# is "variation minus control", as crmkit's "treatment minus control".
+
+
+def _summary(total: float, squares: float, n: int) -> tuple[float, float, int]:
+    """gbstats' SampleMeanStatistic(sum, sum_squares, n) as (mean, var ddof=1, n)."""
+    return total / n, (squares - total**2 / n) / (n - 1), n
+
+
+def test_welch_matches_gbstats_two_sided_absolute():
+    """gbstats test_two_sided_ttest_absolute: control (sum 1396.87, sum of squares
+    52377.9767, n 3407), variation (2422.7, 134698.29, 3461): 0.29, 95 % CI (0.04538,
+    0.53462), p 0.02016 -- the Welch interval measure() reports on revenue."""
+    control = _summary(1396.87, 52377.9767, 3407)
+    treatment = _summary(2422.7, 134698.29, 3461)
+    lo, hi, _, _, p = welch_interval(treatment, control)
+    assert treatment[0] - control[0] == pytest.approx(0.29, abs=5e-6)
+    assert (round(lo, 5), round(hi, 5), round(p, 5)) == (0.04538, 0.53462, 0.02016)
+
+
+def test_one_sided_figures_from_the_two_sided_ones_match_gbstats():
+    """crmkit reports two-sided figures; the one-sided test at alpha is the bound of the
+    level 1 - 2 alpha interval and half the p-value (the documented recipe). gbstats
+    TestOneSidedGreaterTTest / TestOneSidedLesserTTest, absolute, n_control 3000: greater
+    CI (0.020791480063255735, inf), p 0.03554272489873023; lesser CI (-inf,
+    0.44796185327007765), p 0.9644572751012698."""
+    control = _summary(1396.87, 52377.9767, 3000)
+    treatment = _summary(2422.7, 134698.29, 3461)
+    lo, hi, t, _, p = welch_interval(treatment, control, level=0.90)
+    _, _, _, _, p_two = welch_interval(treatment, control)
+    assert t > 0
+    assert lo == pytest.approx(0.020791480063255735, rel=1e-9)
+    assert p_two / 2 == pytest.approx(0.03554272489873023, rel=1e-9)
+    assert hi == pytest.approx(0.44796185327007765, rel=1e-9)
+    assert 1 - p_two / 2 == pytest.approx(0.9644572751012698, rel=1e-9)
+    assert p == pytest.approx(p_two)  # the p-value does not depend on the level
+
+
+#: Hand data: revenue before (June) and in the window (July) per customer.
+_PRE_C, _POST_C = [0.0, 120.0, 40.0, 0.0, 300.0, 80.0], [0.0, 90.0, 0.0, 0.0, 260.0, 30.0]
+_PRE_T = [50.0, 0.0, 200.0, 10.0, 0.0, 150.0, 60.0]
+_POST_T = [70.0, 25.0, 240.0, 0.0, 0.0, 180.0, 95.0]
+
+
+def _hand_campaign() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """6 control and 7 treatment customers with the pre and window revenues above."""
+    ids = [f"c{i}" for i in range(6)] + [f"t{i}" for i in range(7)]
+    arms = ["control"] * 6 + ["treatment"] * 7
+    a = pd.DataFrame(
+        {"arm": pd.Categorical(arms, categories=["control", "treatment"])},
+        index=pd.Index(ids, name="customer_id"),
+    )
+    rows = []
+    for cid, pre, post in zip(ids, _PRE_C + _PRE_T, _POST_C + _POST_T, strict=True):
+        if pre:
+            rows.append((cid, "2025-06-15", pre))
+        if post:
+            rows.append((cid, "2025-07-10", post))
+    return a, pd.DataFrame(rows, columns=["customer_id", "date", "amount"])
+
+
+def test_cuped_matches_gbstats_regression_adjustment():
+    """CUPED = gbstats' RegressionAdjustedStatistic (theta from both arms pooled, compute_theta)
+    with TwoSidedTTest, absolute: on the hand data gbstats gives theta 0.959601259181532,
+    effect 45.74326687653025, 95 % CI (21.113772439821343, 70.37276131323915),
+    p 0.0018174275277167418; unadjusted, 23.809523809523803 (-97.30610934463868,
+    144.9251569636863), p 0.6714911943653319."""
+    a, tx = _hand_campaign()
+    r = measure(a, tx, start="2025-07-01", end="2025-07-31", pre_start="2025-06-01")
+    assert r.cuped_theta == pytest.approx(0.959601259181532, rel=1e-12)
+    cuped = r.incremental_revenue_cuped
+    assert (cuped.value, cuped.lower, cuped.upper, cuped.p_value) == pytest.approx(
+        (45.74326687653025, 21.113772439821343, 70.37276131323915, 0.0018174275277167418),
+        rel=1e-9,
+    )
+    plain = r.incremental_revenue
+    assert (plain.value, plain.lower, plain.upper, plain.p_value) == pytest.approx(
+        (23.809523809523803, -97.30610934463868, 144.9251569636863, 0.6714911943653319),
+        rel=1e-9,
+    )
+
+
+def test_relative_lift_is_katz_not_gbstats_delta_method():
+    """The documented convention: the relative lift's interval is the log risk ratio (Katz,
+    statsmodels compare="ratio", method="log"), not gbstats' delta-method interval. For
+    16/30 against 14/28: Katz (-0.35254, 0.75729) (by hand: rr = 16/15, se =
+    sqrt(1/16 - 1/30 + 1/14 - 1/28)); gbstats test_two_sided_ttest_binom gives
+    (-0.47767, 0.61101). The p-value is the score test's of equal rates (0.7996: z =
+    0.0333 / 0.1313, as scipy's chi2_contingency without correction), where gbstats'
+    relative t test gives 0.80707."""
+    a = pd.DataFrame(
+        {"arm": pd.Categorical(["control"] * 28 + ["treatment"] * 30)},
+        index=pd.Index([f"c{i}" for i in range(58)], name="customer_id"),
+    )
+    buyers = [f"c{i}" for i in range(14)] + [f"c{i}" for i in range(28, 44)]
+    tx = pd.DataFrame({"customer_id": buyers, "date": "2025-07-02", "amount": 10.0})
+    r = measure(a, tx, start="2025-07-01", end="2025-07-31")
+    lift = r.relative_lift
+    assert lift.value == pytest.approx(16 / 15 - 1)
+    assert (round(lift.lower, 5), round(lift.upper, 5)) == (-0.35254, 0.75729)
+    assert round(lift.p_value, 4) == 0.7996
+    assert lift.p_value == r.uplift.p_value
+
+
+# ------------------------------------------------------------------------------ segments
+_STAGES = ["new", "active", "at risk", "lapsed"]
+
+
+def _staged_campaign() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """400 customers in four lifecycle stages (a categorical in business order)."""
+    rng = np.random.default_rng(0)
+    stage = pd.Categorical(rng.choice(_STAGES, 400), categories=_STAGES, ordered=True)
+    frame = pd.DataFrame({"customer_id": [f"c{i}" for i in range(400)], "stage": stage})
+    a = assign(frame, campaign="x", control_share=0.3, strata="stage")
+    tx = pd.DataFrame({"customer_id": a.index[:100], "date": "2025-07-02", "amount": 5.0})
+    return a, tx
+
+
+def test_segments_come_out_in_the_categories_business_order():
+    """Regression: assign() turned a categorical stratum into text and measure() sorted
+    the segments alphabetically (active, at risk, lapsed, new); the lifecycle order of
+    the categories is what a manager reads (new, active, at risk, lapsed)."""
+    a, tx = _staged_campaign()
+    assert a["stage"].dtype == pd.CategoricalDtype(_STAGES, ordered=True)
+    r = measure(a, tx, start="2025-07-01", end="2025-07-31")
+    assert [s.segment for s in r.by_segment] == _STAGES
+    assert r.segments().index.tolist() == _STAGES
+    # an unused category is left out; a text column is sorted
+    a2 = a.assign(stage=a["stage"].cat.add_categories(["won back"]))
+    assert [
+        s.segment for s in measure(a2, tx, start="2025-07-01", end="2025-07-31").by_segment
+    ] == _STAGES
+    a3 = a.assign(stage=a["stage"].astype(str))
+    r3 = measure(a3, tx, start="2025-07-01", end="2025-07-31", segment="stage")
+    assert [s.segment for s in r3.by_segment] == sorted(_STAGES)
+
+
+def test_holm_family_leaves_out_segments_without_a_comparison():
+    """Regression: a segment with no control customer (nothing to compare) counted in the
+    Holm family with p = 1, so the other segments were adjusted for m = 3 instead of 2.
+    Segments A (control 2/20, treatment 12/20: z = 0.5 / 0.1508, p 0.000917) and B (control 5/20,
+    treatment 6/20: p 0.7233), C treatment only: Holm over two gives 2 * 0.000917 and
+    max(that, 0.7233); C keeps p_holm 1."""
+    from scipy.stats import chi2_contingency
+
+    ids, seg, arm, buyers = [], [], [], []
+    for label, counts in (("A", ((2, 20), (12, 20))), ("B", ((5, 20), (6, 20))),
+                          ("C", ((0, 0), (3, 10)))):  # fmt: skip
+        for name, (x, n) in zip(("control", "treatment"), counts, strict=True):
+            for i in range(n):
+                cid = f"{label}-{name}-{i}"
+                ids.append(cid)
+                seg.append(label)
+                arm.append(name)
+                if i < x:
+                    buyers.append(cid)
+    a = pd.DataFrame(
+        {"arm": pd.Categorical(arm, categories=["control", "treatment"]), "seg": seg},
+        index=pd.Index(ids, name="customer_id"),
+    )
+    tx = pd.DataFrame({"customer_id": buyers, "date": "2025-07-02", "amount": 1.0})
+    r = measure(a, tx, start="2025-07-01", end="2025-07-31", segment="seg")
+    p_a = chi2_contingency([[12, 8], [2, 18]], correction=False)[1]
+    p_b = chi2_contingency([[6, 14], [5, 15]], correction=False)[1]
+    assert (round(p_a, 6), round(p_b, 4)) == (0.000917, 0.7233)
+    by = {s.segment: s for s in r.by_segment}
+    assert by["A"].p_holm == pytest.approx(2 * p_a)
+    assert by["B"].p_holm == pytest.approx(max(2 * p_a, p_b))
+    assert by["C"].uplift.value is None
+    assert by["C"].p_holm == 1.0
+
+
+def test_missing_segment_labels_are_named():
+    """Customers without a segment are refused with their ids."""
+    a, tx = _staged_campaign()
+    a = a.assign(stage=a["stage"].where(~a.index.isin(["c3", "c7"])))
+    with pytest.raises(InvalidInputError, match="2 missing values") as info:
+        measure(a, tx, start="2025-07-01", end="2025-07-31")
+    assert info.value.field == "stage"
+    assert "'c3'" in str(info.value)
+    assert "'c7'" in str(info.value)

@@ -140,11 +140,17 @@ def _value_ok(value: object, kind: str) -> bool:
 
 
 def _parse_time(value: str) -> pd.Timestamp | None:
+    """An ISO 8601 date or datetime string as a Timestamp; None for anything else.
+
+    Only ISO text is read (``datetime.fromisoformat``): ``pd.Timestamp`` also reads
+    ``"today"`` and ``"now"`` (the system clock, so a stored rule would select other
+    customers every day), ``"July"`` (year 1) and ``"07/01/2025"`` (month first, a guess).
+    """
     try:
-        stamp = pd.Timestamp(value)
-    except (ValueError, TypeError):
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
         return None
-    return None if pd.isna(stamp) else stamp
+    return pd.Timestamp(parsed)
 
 
 _EXPECTED = {
@@ -268,7 +274,25 @@ def _column_values(frame: pd.DataFrame, column: str, kind: str) -> tuple[Any, _M
     present = series.notna().to_numpy(dtype=bool)
     if kind == "number":
         return series.to_numpy(dtype=np.float64, na_value=np.nan), present
+    if kind in ("datetime", "datetime_tz") and pd.api.types.is_object_dtype(series.dtype):
+        return _object_times(series, kind), present
     return series, present
+
+
+def _object_times(series: pd.Series, kind: str) -> pd.Series:
+    """An object column of ``datetime.date``/``datetime``/Timestamp values as Timestamps.
+
+    What the one-customer path does with each value (``pd.Timestamp(value)``), for the
+    whole column: a ``date`` is its midnight. Before, the raw objects were compared with
+    the rule's Timestamp: ``<`` raised a TypeError and ``==`` was False for every row.
+    Aware values are compared as instants (UTC); dates past 2262 (a "never" sentinel
+    such as 9999-12-31) take the element-wise path.
+    """
+    try:
+        return pd.to_datetime(series, utc=kind == "datetime_tz")
+    except (OverflowError, ValueError):  # OutOfBoundsDatetime is a ValueError
+        stamps = [pd.Timestamp(v) if not _is_missing(v) else pd.NaT for v in series]
+        return pd.Series(stamps, index=series.index, dtype=object)
 
 
 def _scalar(customer: Mapping[str, Any], column: str, kind: str) -> Any:
@@ -380,7 +404,8 @@ class In(Condition):
         if kind == "number":
             values = series.to_numpy(dtype=np.float64, na_value=np.nan)
             return np.isin(values, np.asarray(wanted, dtype=np.float64))
-        return series.isin(wanted).to_numpy(dtype=bool) & series.notna().to_numpy(dtype=bool)
+        values, present = _column_values(frame, self.column, kind)
+        return np.asarray(values.isin(wanted).to_numpy(dtype=bool) & present, dtype=bool)
 
     def _test(self, customer: Mapping[str, Any], kinds: Mapping[str, str]) -> bool:
         kind = kinds[self.column]

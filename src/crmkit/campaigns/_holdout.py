@@ -443,8 +443,10 @@ def _id_series(customers: Any, customer: str, strata: str | None, owner: str) ->
                 owner, missing[0], expected="a column of customers",
                 found=f"columns {list(customers.columns)[:10]}",
             )  # fmt: skip
+        # ``.array`` keeps the dtypes: a categorical stratum (a lifecycle stage, an RFM
+        # segment) stays categorical, so its business order reaches measure()'s segments.
         frame = pd.DataFrame(
-            {c: customers[c].to_numpy() if c != customer else customers[c].array for c in need},
+            {c: customers[c].array for c in need},
             index=customers.index,  # messages name the caller's labels
         )
     else:
@@ -540,7 +542,7 @@ def assign(
     Returns:
         Indexed by customer id (in the input order): ``arm`` (categorical
         ``["control", "treatment"]``), ``bucket`` (the hash in [0, 1)) and the stratum
-        column when given. ``attrs`` holds ``campaign``, ``control_share``, ``strata``
+        column when given, with its dtype (a categorical stays categorical). ``attrs`` holds ``campaign``, ``control_share``, ``strata``
         and ``hash`` (``"growthbook-v2"``).
 
     Raises:
@@ -574,7 +576,7 @@ def assign(
         index=pd.Index(ids.array, name=customer, copy=False),
     )
     if strata is not None:
-        out[strata] = frame[strata].to_numpy()
+        out[strata] = frame[strata].array  # by position; the dtype (categorical) is kept
     out.attrs.update(campaign=seed, control_share=share, strata=strata, hash="growthbook-v2")
     return out
 

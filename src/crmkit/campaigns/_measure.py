@@ -10,6 +10,14 @@ is reported). By segment: the uplift with Holm-adjusted p-values. Every figure c
 its n and its method. Revenue is heavy-tailed: with few responders the Welch interval's
 normal approximation is rough, which is why the CUPED variant and the response-rate
 uplift (which needs no such assumption) are reported beside it.
+
+Every interval is two-sided and every p-value too; a one-sided test at ``alpha`` is the
+bound of the ``level = 1 - 2 * alpha`` interval and half the p-value. The revenue figures
+(Welch, and CUPED with ``theta`` pooled over both arms) equal GrowthBook's gbstats
+frequentist ``TwoSidedTTest`` on absolute differences (``RegressionAdjustedStatistic``
+for CUPED). Two figures follow another convention than gbstats, on purpose: the uplift in
+the response rate is Newcombe's interval (gbstats: a Welch t on the 0/1 outcomes), and
+the relative lift is the Katz log risk-ratio interval (gbstats: the delta method).
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from crmkit import _stats
 from crmkit._validate import (
     cutoff_value,
     datetime_column,
+    first_labels,
     numeric_column,
     require_columns,
     require_finite_result,
@@ -164,7 +173,8 @@ class SegmentUplift:
         control: ``(responders, n)`` of the control group.
         treatment: ``(responders, n)`` of the treatment group.
         uplift: The difference with its Newcombe interval and score-test p-value.
-        p_holm: The p-value adjusted for the number of segments (Holm).
+        p_holm: The p-value adjusted for the number of segments (Holm), over the
+            segments with customers in both arms; 1.0 for a segment without.
 
     Examples:
         >>> e = Estimate(0.05, 0.01, 0.09, 0.95, "newcombe", 1000, 0.02)
@@ -214,7 +224,8 @@ class CampaignResult:
         variance_reduction: ``1 - var(adjusted) / var(revenue)`` of the CUPED step.
         cuped_theta: The CUPED coefficient ``cov(pre, revenue) / var(pre)``.
         by_segment: Per-segment uplift with Holm-adjusted p-values (empty without
-            segments).
+            segments), in the segment column's order: its categories' order for a
+            categorical (a lifecycle stage), sorted values otherwise.
         srm: The sample-ratio-mismatch check, or None when the intended share is unknown.
         unassigned_customers: Customers who bought in the window but are in neither arm.
 
@@ -663,11 +674,17 @@ def _by_segment(
             owner, column, expected="a column of the assignment", found="no such column"
         )
     labels = assignment[column]
-    if labels.isna().any():
+    missing = labels.isna().to_numpy(dtype=bool)
+    if missing.any():
         raise InvalidInputError(
-            owner, column, expected="a segment for every customer", found="missing values"
-        )
-    groups = pd.Series(np.arange(len(labels))).groupby(labels.to_numpy(), sort=True)
+            owner, column, expected="a segment for every customer",
+            found=f"{int(missing.sum())} missing values",
+            rows=first_labels(assignment.index, missing), total=int(missing.sum()),
+        )  # fmt: skip
+    # A categorical segment (lifecycle stage, RFM segment) comes out in its category
+    # order, the business order, not alphabetically; unused categories are left out.
+    key = labels.array if isinstance(labels.dtype, pd.CategoricalDtype) else labels.to_numpy()
+    groups = pd.Series(np.arange(len(labels))).groupby(key, sort=True, observed=True)
     stats = []
     for label, idx in groups:
         rows = idx.to_numpy()
@@ -680,8 +697,14 @@ def _by_segment(
         else:
             est, _ = _proportions(xt, nt, xc, nc, level)
         stats.append((label, (xc, nc), (xt, nt), est))
-    p = np.array([s[3].p_value if s[3].p_value is not None else 1.0 for s in stats])
-    adjusted = np.atleast_1d(_stats.holm_adjust(p))
+    # Holm over the segments that have a test: a segment without a control (or treatment)
+    # customer compares nothing, and counting it in the family made every other segment's
+    # adjusted p-value larger (m segments instead of m - 1). It keeps p_holm = 1.
+    testable = np.array([s[1][1] > 0 and s[2][1] > 0 for s in stats], dtype=bool)
+    adjusted = np.ones(len(stats), dtype=np.float64)
+    if testable.any():
+        p = np.array([s[3].p_value for s, ok in zip(stats, testable, strict=True) if ok])
+        adjusted[testable] = np.atleast_1d(_stats.holm_adjust(p))
     return tuple(
         SegmentUplift(label, ctrl, treat, est, float(adj))
         for (label, ctrl, treat, est), adj in zip(stats, adjusted, strict=True)

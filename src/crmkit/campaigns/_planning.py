@@ -9,7 +9,11 @@ eq. 4.14, generalised to unequal arms): with ``N`` customers, ``s`` of them in c
 
 where ``p0`` is the control (baseline) rate, ``p1 = p0 + uplift`` the treatment rate and
 ``pbar = s * p0 + (1 - s) * p1`` the pooled rate under the null. With equal arms this is
-Fleiss's formula (686 per arm for 10 % vs 15 %, alpha 0.05, power 0.8).
+Fleiss's formula (686 per arm for 10 % vs 15 %, alpha 0.05, power 0.8); it is statsmodels'
+``samplesize_proportions_2indep_onetail(alternative="two-sided")`` with ``ratio = s / (1 -
+s)``. A one-sided test at ``alpha`` is planned with ``level = 1 - 2 * alpha``. Evan
+Miller's calculator puts the baseline's variance ``2 p0 (1 - p0)`` under the null instead
+of the pooled one (1,030 per arm for 20 % vs 25 %, where this gives 1,094).
 """
 
 from __future__ import annotations
