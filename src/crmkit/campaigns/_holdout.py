@@ -26,6 +26,7 @@ length, so each step touches a contiguous prefix).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence, Sized
 from typing import Any
@@ -38,6 +39,7 @@ import pandas as pd
 from crmkit import _stats
 from crmkit._validate import first_labels
 from crmkit.errors import ConfigError, InvalidInputError, SchemaError
+from crmkit.segmentation._dask import is_dask, map_by_key, require_dask_columns
 
 __all__ = [
     "ARMS",
@@ -533,7 +535,15 @@ def assign(
 
     Args:
         customers: A DataFrame with the ``customer`` column (and ``strata``), or a
-            Series, Index, array or list of ids (non-empty strings or integers).
+            Series, Index, array or list of ids (non-empty strings or integers). Or a
+            Dask DataFrame (or Series) of them (the ``dask`` extra): the result is then a
+            lazy Dask DataFrame of the same rows and columns, each partition assigned
+            where it lies (the arm depends on the id alone); with ``strata`` the rows are
+            first shuffled so that each stratum sits in one partition (its quota needs
+            all its customers; a stratum must fit in a worker's memory), and the rows
+            come back grouped by stratum. Checks that need every row are done per
+            partition: repeated ids are refused within a partition (a stratum with
+            ``strata``), not across partitions, and an empty frame gives an empty result.
         campaign: The campaign name, used as the hash seed (salt).
         control_share: The share held out as control, in (0, 1).
         strata: Optional column of ``customers`` to stratify by.
@@ -543,7 +553,8 @@ def assign(
         Indexed by customer id (in the input order): ``arm`` (categorical
         ``["control", "treatment"]``), ``bucket`` (the hash in [0, 1)) and the stratum
         column when given, with its dtype (a categorical stays categorical). ``attrs`` holds ``campaign``, ``control_share``, ``strata``
-        and ``hash`` (``"growthbook-v2"``).
+        and ``hash`` (``"growthbook-v2"``); on Dask input every partition carries them,
+        so the computed frame does too.
 
     Raises:
         SchemaError: Missing columns, or ids that are not non-empty strings or integers.
@@ -560,6 +571,12 @@ def assign(
     owner = "assign()"
     seed = _seed(campaign, owner, "campaign")
     share = _check_share(control_share, owner)
+    if is_dask(customers):
+        # A lazy Dask DataFrame of the same rows and columns (typed as its pandas result).
+        lazy: pd.DataFrame = _assign_dask(
+            customers, seed=seed, share=share, strata=strata, customer=customer
+        )
+        return lazy
     frame = _id_series(customers, customer, strata, owner)
     ids = frame[customer]
     h1 = _first_hash(ids, seed, owner)
@@ -571,14 +588,73 @@ def assign(
     else:
         control = _stratified(ids, frame[strata].to_numpy(), h1, h2, share)
     codes = np.where(control, 0, 1).astype(np.int8)
+    return _assignment(
+        frame, codes, bucket, seed=seed, share=share, strata=strata, customer=customer
+    )
+
+
+def _assignment(
+    frame: pd.DataFrame,
+    codes: npt.NDArray[np.int8],
+    bucket: npt.NDArray[np.float64],
+    *,
+    seed: str,
+    share: float,
+    strata: str | None,
+    customer: str,
+) -> pd.DataFrame:
+    """The result frame of :func:`assign` (also the empty one of an empty Dask partition)."""
     out = pd.DataFrame(
         {"arm": pd.Categorical.from_codes(codes, dtype=_ARM_DTYPE), "bucket": bucket},
-        index=pd.Index(ids.array, name=customer, copy=False),
+        index=pd.Index(frame[customer].array, name=customer, copy=False),
     )
     if strata is not None:
         out[strata] = frame[strata].array  # by position; the dtype (categorical) is kept
     out.attrs.update(campaign=seed, control_share=share, strata=strata, hash="growthbook-v2")
     return out
+
+
+# --------------------------------------------------------------------- assign() on Dask
+def _assign_partition(
+    part: pd.DataFrame, *, seed: str, share: float, strata: str | None, customer: str
+) -> pd.DataFrame:
+    """:func:`assign` on one Dask partition; an empty one gives an empty frame (picklable)."""
+    if len(part) == 0:
+        codes = np.zeros(0, dtype=np.int8)
+        bucket = np.zeros(0, dtype=np.float64)
+        return _assignment(
+            part, codes, bucket, seed=seed, share=share, strata=strata, customer=customer
+        )
+    return assign(part, campaign=seed, control_share=share, strata=strata, customer=customer)
+
+
+def _assign_dask(
+    customers: Any, *, seed: str, share: float, strata: str | None, customer: str
+) -> Any:
+    """:func:`assign` on a Dask DataFrame (or Series) of customers: a lazy Dask DataFrame.
+
+    Without strata every row's arm depends on its id alone, so each partition is assigned
+    where it lies. With strata a stratum's quota needs all its customers: the rows are
+    shuffled so that each stratum sits in one partition, which is then assigned as a
+    whole (exactly the pandas figures; a stratum must fit in one worker's memory).
+    """
+    owner = "assign()"
+    if isinstance(customers._meta, pd.Series):  # a Dask Series of ids
+        if strata is not None:
+            raise ConfigError(
+                owner, "strata", expected="None when customers is not a DataFrame",
+                found=repr(strata),
+            )  # fmt: skip
+        customers = customers.to_frame(name=customer)
+    need = [customer] + ([strata] if strata is not None else [])
+    require_dask_columns(customers, owner, need)
+    func = functools.partial(
+        _assign_partition, seed=seed, share=share, strata=strata, customer=customer
+    )
+    if strata is not None:
+        return map_by_key(customers, strata, need, func)
+    selected = customers[need]
+    return selected.map_partitions(func, meta=func(selected._meta))
 
 
 def _stratified(

@@ -22,8 +22,9 @@ the relative lift is the Katz log risk-ratio interval (gbstats: the delta method
 
 from __future__ import annotations
 
+import functools
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 import numpy as np
@@ -42,6 +43,7 @@ from crmkit._validate import (
 )
 from crmkit.campaigns._holdout import ARMS, SRMResult, srm_check
 from crmkit.errors import ConfigError, InvalidInputError, SchemaError
+from crmkit.segmentation._dask import computed, is_dask, map_by_key, require_dask_columns
 
 __all__ = ["ArmSummary", "CampaignResult", "Estimate", "SegmentUplift", "measure"]
 
@@ -338,6 +340,13 @@ def _bound(value: object, owner: str, name: str, *, end: bool, tz: Any) -> pd.Ti
 
 
 def _arms(assignment: pd.DataFrame, owner: str) -> np.ndarray[Any, np.dtype[np.int8]]:
+    if is_dask(assignment):
+        raise SchemaError(
+            owner, "assignment", expected="a pandas DataFrame (one row per customer: small)",
+            found="a Dask DataFrame",
+            hint="Compute it first: measure(assignment.compute(), ...); the transactions "
+            "may stay a Dask DataFrame.",
+        )  # fmt: skip
     if not isinstance(assignment, pd.DataFrame) or "arm" not in assignment.columns:
         raise SchemaError(
             owner, "arm", expected="an assignment frame with an 'arm' column (see assign())",
@@ -437,12 +446,21 @@ def measure(
 
     Args:
         assignment: The output of :func:`assign` (indexed by customer id, ``arm``
-            column); any frame of that shape works.
+            column); any frame of that shape works. Always a pandas DataFrame (compute
+            a Dask assignment first).
         transactions: One row per purchase (or refund); never modified. No row may miss
             its customer id; rows of customers in neither arm are counted
             (``unassigned_customers``), but ids of another type than the assignment's
             (numbers against text) or no row of an assigned customer at all are errors;
             no rows at all (whatever the empty columns' dtypes) means nobody responded.
+            Or a Dask DataFrame of them (the ``dask`` extra; its ``date`` column already
+            datetime64, e.g. parsed with ``dask.dataframe.to_datetime``): every partition
+            is validated as a pandas log is, only its window and pre-period rows are
+            shuffled by customer, each customer's amounts are summed in the order of the
+            whole table (so every figure equals the pandas result's exactly), and the
+            per-customer table is computed before the statistics run. Errors raised in a
+            partition name that partition's row labels and counts (the index labels of
+            the Dask frame: after ``read_csv`` they restart in every partition).
         start: First day (or instant) of the response window.
         end: Last day of the window (a date includes its whole day; a datetime is an
             exclusive end).
@@ -465,7 +483,8 @@ def measure(
 
     Raises:
         SchemaError: Missing columns, non-numeric amounts, unreadable dates, customer ids
-            of another type than the assignment's index (e.g. int against str).
+            of another type than the assignment's index (e.g. int against str); on Dask
+            input, a date column that is not datetime64, or a Dask assignment.
         InvalidInputError: An arm without customers, repeated ids, unknown arms, missing
             customer ids, transactions none of whose customers is assigned, amounts
             whose sums overflow float64.
@@ -488,49 +507,19 @@ def measure(
     _stats.z_value(level)  # checks the level
     level = float(level)
     codes = _arms(assignment, owner)
-    require_frame(transactions, owner, "transactions")
-    needed = [customer, date, amount] + ([order] if order is not None else [])
-    require_columns(transactions, needed, owner)
-    if len(transactions) == 0:
-        # No rows: nobody responded, whatever dtypes the empty columns carry (an empty
-        # CSV or a filter that kept nothing gives float64 or object columns).
-        transactions = _no_rows(transactions, date, amount, {"start": start, "end": end}, owner)
-        date_format = date_unit = None
-    require_no_missing(transactions, customer, owner, what="customer ids")
-    dates = datetime_column(transactions, date, owner, date_format=date_format, date_unit=date_unit)
-    amounts = numeric_column(transactions, amount, owner)
-    tz = dates.dt.tz
-    lo = _bound(start, owner, "start", end=False, tz=tz)
-    hi = _bound(end, owner, "end", end=True, tz=tz)
-    if hi <= lo:
-        raise ConfigError(owner, "end", expected=f"after start ({lo})", found=repr(end))
+    columns = {"customer": customer, "date": date, "amount": amount, "order": order}
+    dates = {"date_format": date_format, "date_unit": date_unit}
+    bounds = {"start": start, "end": end, "pre_start": pre_start}
     ids = pd.Index(assignment.index)
-    pos_all = ids.get_indexer(transactions[customer])
-    if pos_all.size and not (pos_all >= 0).any():
-        _refuse_unmatched(ids, transactions[customer], customer, owner)
-    stamp = dates.to_numpy()
-    lo64, hi64 = _np_time(lo, tz), _np_time(hi, tz)
-    in_window = (stamp >= lo64) & (stamp < hi64)
-    known = pos_all >= 0
-    size = len(ids)
-    win = in_window & known
-    pos = pos_all[win].astype(np.int64)
-    with np.errstate(over="ignore"):  # checked just below
-        revenue = _per_customer(pos, amounts[win], size)
+    if is_dask(transactions):
+        read = _read_dask(transactions, ids, columns=columns, dates=dates, bounds=bounds)
+    else:
+        read = _read_frame(transactions, ids, columns=columns, dates=dates, bounds=bounds)
+    revenue, orders, pre_spend = read.revenue, read.orders, read.pre_spend
     require_finite_result(revenue, owner, amount, labels=ids, what="revenues per customer")
     spread = [v for i in range(len(ARMS)) for v in _mean_var(revenue[codes == i])]
     require_finite_result(spread, owner, amount, what="revenue means and variances")
-    bought = win & (amounts > 0)
-    if order is None:
-        orders = np.bincount(pos_all[bought], minlength=size).astype(np.float64)
-    else:
-        pairs = pd.DataFrame(
-            {"p": pos_all[bought], "o": transactions[order].to_numpy()[bought]}
-        ).drop_duplicates()
-        orders = np.bincount(pairs["p"].to_numpy(), minlength=size).astype(np.float64)
     responded = orders > 0
-    outside = in_window & ~known
-    unassigned = int(pd.unique(transactions[customer].to_numpy()[outside]).size)
 
     arms: dict[str, ArmSummary] = {}
     for i, name in enumerate(ARMS):
@@ -547,21 +536,13 @@ def measure(
 
     cuped = theta = reduction = None
     pre_text = None
-    if pre_start is not None:
-        pre_lo = _bound(pre_start, owner, "pre_start", end=False, tz=tz)
-        if pre_lo >= lo:
-            raise ConfigError(
-                owner, "pre_start", expected=f"before start ({lo})", found=repr(pre_start)
-            )
-        pre_win = (stamp >= _np_time(pre_lo, tz)) & (stamp < lo64) & known
-        with np.errstate(over="ignore"):  # checked just below
-            pre_spend = _per_customer(pos_all[pre_win].astype(np.int64), amounts[pre_win], size)
+    if pre_spend is not None and read.pre_lo is not None:
         require_finite_result(
             [*pre_spend, *_mean_var(pre_spend)], owner, amount, what="pre-period spends"
         )
         adjusted, theta, reduction = _stats.cuped_adjust(revenue, pre_spend)
         cuped = _welch(adjusted, codes, level, "welch on CUPED-adjusted revenue")
-        pre_text = pre_lo.isoformat()
+        pre_text = read.pre_lo.isoformat()
 
     seg_col = segment if segment is not None else assignment.attrs.get("strata")
     by_segment = _by_segment(
@@ -572,10 +553,238 @@ def measure(
         srm = srm_check(assignment)
     return CampaignResult(
         campaign=assignment.attrs.get("campaign"),
-        start=lo.isoformat(), end=hi.isoformat(), pre_start=pre_text, level=level,
+        start=read.lo.isoformat(), end=read.hi.isoformat(), pre_start=pre_text, level=level,
         arms=arms, uplift=uplift, relative_lift=lift, incremental_revenue=welch,
         incremental_revenue_cuped=cuped, variance_reduction=reduction, cuped_theta=theta,
-        by_segment=by_segment, srm=srm, unassigned_customers=unassigned,
+        by_segment=by_segment, srm=srm, unassigned_customers=read.unassigned,
+    )  # fmt: skip
+
+
+class _Read(NamedTuple):
+    """What :func:`measure` reads from the transactions, before any statistic.
+
+    The arrays hold one value per assigned customer, in the assignment's order.
+    """
+
+    lo: pd.Timestamp
+    hi: pd.Timestamp
+    pre_lo: pd.Timestamp | None
+    revenue: F64
+    orders: F64
+    pre_spend: F64 | None
+    unassigned: int
+
+
+_OWNER = "measure()"
+
+
+def _window_bounds(
+    bounds: dict[str, object], tz: Any
+) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp | None]:
+    """The response window ``[lo, hi)`` and the pre-period start, read in the data's zone."""
+    lo = _bound(bounds["start"], _OWNER, "start", end=False, tz=tz)
+    hi = _bound(bounds["end"], _OWNER, "end", end=True, tz=tz)
+    if hi <= lo:
+        raise ConfigError(_OWNER, "end", expected=f"after start ({lo})", found=repr(bounds["end"]))
+    pre_start = bounds["pre_start"]
+    if pre_start is None:
+        return lo, hi, None
+    pre_lo = _bound(pre_start, _OWNER, "pre_start", end=False, tz=tz)
+    if pre_lo >= lo:
+        raise ConfigError(
+            _OWNER, "pre_start", expected=f"before start ({lo})", found=repr(pre_start)
+        )
+    return lo, hi, pre_lo
+
+
+def _windows(
+    dates: pd.Series, lo: pd.Timestamp, hi: pd.Timestamp, pre_lo: pd.Timestamp | None, tz: Any
+) -> tuple[np.ndarray[Any, np.dtype[np.bool_]], np.ndarray[Any, np.dtype[np.bool_]] | None]:
+    """Which rows fall in the response window, and which in the pre-period (or None)."""
+    stamp = dates.to_numpy()
+    lo64 = _np_time(lo, tz)
+    in_window = np.asarray((stamp >= lo64) & (stamp < _np_time(hi, tz)), dtype=bool)
+    if pre_lo is None:
+        return in_window, None
+    pre = np.asarray((stamp >= _np_time(pre_lo, tz)) & (stamp < lo64), dtype=bool)
+    return in_window, pre
+
+
+def _read_frame(
+    transactions: pd.DataFrame,
+    ids: pd.Index,
+    *,
+    columns: dict[str, Any],
+    dates: dict[str, Any],
+    bounds: dict[str, object],
+) -> _Read:
+    """The pandas path: validate the whole log, then one bincount per figure."""
+    owner = _OWNER
+    customer, date, amount, order = (columns[k] for k in ("customer", "date", "amount", "order"))
+    date_format, date_unit = dates["date_format"], dates["date_unit"]
+    require_frame(transactions, owner, "transactions")
+    needed = [customer, date, amount] + ([order] if order is not None else [])
+    require_columns(transactions, needed, owner)
+    if len(transactions) == 0:
+        # No rows: nobody responded, whatever dtypes the empty columns carry (an empty
+        # CSV or a filter that kept nothing gives float64 or object columns).
+        transactions = _no_rows(
+            transactions, date, amount, {"start": bounds["start"], "end": bounds["end"]}, owner
+        )
+        date_format = date_unit = None
+    require_no_missing(transactions, customer, owner, what="customer ids")
+    stamps = datetime_column(
+        transactions, date, owner, date_format=date_format, date_unit=date_unit
+    )
+    amounts = numeric_column(transactions, amount, owner)
+    tz = stamps.dt.tz
+    lo, hi, pre_lo = _window_bounds(bounds, tz)
+    pos_all = ids.get_indexer(transactions[customer])
+    if pos_all.size and not (pos_all >= 0).any():
+        _refuse_unmatched(ids, transactions[customer], customer, owner)
+    in_window, pre = _windows(stamps, lo, hi, pre_lo, tz)
+    known = pos_all >= 0
+    size = len(ids)
+    win = in_window & known
+    pos = pos_all[win].astype(np.int64)
+    with np.errstate(over="ignore"):  # measure() checks
+        revenue = _per_customer(pos, amounts[win], size)
+    bought = win & (amounts > 0)
+    if order is None:
+        orders = np.bincount(pos_all[bought], minlength=size).astype(np.float64)
+    else:
+        pairs = pd.DataFrame(
+            {"p": pos_all[bought], "o": transactions[order].to_numpy()[bought]}
+        ).drop_duplicates()
+        orders = np.bincount(pairs["p"].to_numpy(), minlength=size).astype(np.float64)
+    outside = in_window & ~known
+    unassigned = int(pd.unique(transactions[customer].to_numpy()[outside]).size)
+    pre_spend = None
+    if pre is not None:
+        pre_win = pre & known
+        with np.errstate(over="ignore"):  # measure() checks
+            pre_spend = _per_customer(pos_all[pre_win].astype(np.int64), amounts[pre_win], size)
+    return _Read(lo, hi, pre_lo, revenue, orders, pre_spend, unassigned)
+
+
+# ------------------------------------------------------------------------- the Dask path
+# Every transaction row is validated and classified (window, pre-period, neither) in its
+# own partition; only the rows of the window and the pre-period travel on, to a shuffle
+# that brings each customer's rows into one partition. There they are put back in the
+# order of the whole table (partition number, then position) before the same bincount as
+# the pandas path sums them: float addition is not associative, and summing partial sums
+# per partition would change the last bits of a customer's revenue (and so the figures
+# compared with the pandas result). The per-customer table that comes back is at most as
+# long as the customers who bought; the statistics run on it unchanged.
+
+
+def _window_rows(
+    part: pd.DataFrame, partition_info: dict[str, Any] | None = None, *, read: dict[str, Any]
+) -> pd.DataFrame:
+    """One Dask partition: validate it, keep its window and pre-period rows (picklable).
+
+    Columns: ``id``, ``part`` (the partition number), ``row`` (the position in it),
+    ``amount`` (float64), ``window`` (True: response window; False: pre-period) and
+    ``order`` when an order column is read.
+    """
+    owner, customer, order = _OWNER, read["customer"], read["order"]
+    require_no_missing(part, customer, owner, what="customer ids")
+    stamps = datetime_column(
+        part, read["date"], owner, date_format=read["date_format"], date_unit=read["date_unit"]
+    )
+    amounts = numeric_column(part, read["amount"], owner)
+    in_window, pre = _windows(stamps, read["lo"], read["hi"], read["pre_lo"], read["tz"])
+    keep = in_window if pre is None else in_window | pre
+    rows = np.flatnonzero(keep).astype(np.int64)
+    number = 0 if partition_info is None else int(partition_info["number"])
+    out = {
+        "id": part[customer].array.take(rows),
+        "part": np.full(rows.size, number, dtype=np.int64),
+        "row": rows,
+        "amount": amounts[rows],
+        "window": in_window[rows],
+    }
+    if order is not None:
+        out["order"] = part[order].array.take(rows)
+    return pd.DataFrame(out)
+
+
+def _customer_sums(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per customer of one shuffled partition: the sums of :func:`_read_frame` (picklable).
+
+    The rows are first put back in the order of the whole table, so that each customer's
+    amounts are added in the order the pandas path adds them (the same float result).
+    """
+    order = np.lexsort((rows["row"].to_numpy(), rows["part"].to_numpy()))
+    rows = rows.iloc[order]
+    codes, uniques = pd.factorize(rows["id"])
+    size = len(uniques)
+    amounts = rows["amount"].to_numpy(dtype=np.float64)
+    win = rows["window"].to_numpy(dtype=bool)
+    with np.errstate(over="ignore"):  # measure() checks the assigned customers' sums
+        revenue = _per_customer(codes[win], amounts[win], size)
+        pre = _per_customer(codes[~win], amounts[~win], size)
+    bought = win & (amounts > 0)
+    if "order" in rows.columns:
+        pairs = pd.DataFrame(
+            {"p": codes[bought], "o": rows["order"].to_numpy()[bought]}
+        ).drop_duplicates()
+        orders = np.bincount(pairs["p"].to_numpy(), minlength=size)
+    else:
+        orders = np.bincount(codes[bought], minlength=size)
+    return pd.DataFrame(
+        {
+            "revenue": revenue,
+            "pre": pre,
+            "orders": orders.astype(np.float64),
+            "window_rows": np.bincount(codes[win], minlength=size).astype(np.int64),
+        },
+        index=uniques,
+    )
+
+
+def _read_dask(
+    ddf: Any,
+    ids: pd.Index,
+    *,
+    columns: dict[str, Any],
+    dates: dict[str, Any],
+    bounds: dict[str, object],
+) -> _Read:
+    """The Dask path: per-partition validation, a shuffle by customer, one compute."""
+    owner = _OWNER
+    customer, date, amount, order = (columns[k] for k in ("customer", "date", "amount", "order"))
+    needed = [customer, date, amount] + ([order] if order is not None else [])
+    require_dask_columns(ddf, owner, needed, datetime=date)
+    meta_dtype = ddf._meta[date].dtype
+    tz = meta_dtype.tz if isinstance(meta_dtype, pd.DatetimeTZDtype) else None
+    lo, hi, pre_lo = _window_bounds(bounds, tz)
+    read = {**columns, **dates, "lo": lo, "hi": hi, "pre_lo": pre_lo, "tz": tz}
+    func = functools.partial(_window_rows, read=read)
+    selected = ddf[needed]
+    rows = selected.map_partitions(func, meta=func(selected._meta))
+    lazy = map_by_key(rows, "id", list(rows._meta.columns), _customer_sums)
+    (table,) = computed(lazy)
+    pos = ids.get_indexer(table.index)
+    known = pos >= 0
+    if not known.any():
+        # No window or pre-period row is an assigned customer's: the pandas path refuses
+        # the log when no row at all is, so look at every row's id (only in this case).
+        (seen,) = computed(ddf[customer].drop_duplicates())
+        if len(seen) and not (ids.get_indexer(seen) >= 0).any():
+            _refuse_unmatched(ids, seen.reset_index(drop=True), customer, owner)
+    size = len(ids)
+    at = pos[known]
+
+    def spread(column: str) -> F64:
+        values = np.zeros(size, dtype=np.float64)
+        values[at] = table[column].to_numpy(dtype=np.float64)[known]
+        return values
+
+    unassigned = int(np.count_nonzero((table["window_rows"].to_numpy() > 0) & ~known))
+    return _Read(
+        lo, hi, pre_lo, spread("revenue"), spread("orders"),
+        None if pre_lo is None else spread("pre"), unassigned,
     )  # fmt: skip
 
 
