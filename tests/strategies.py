@@ -1094,7 +1094,13 @@ def tier_ladders(
     draw: st.DrawFn,
     *,
     downgrades: tuple[str, ...] = ("reevaluate", "one_down", "to_base"),
-    windows: tuple[str, ...] = ("calendar_year", "rolling", "anniversary", "since_change"),
+    windows: tuple[str, ...] = (
+        "calendar_year",
+        "rolling",
+        "rolling_calendar_months",
+        "anniversary",
+        "since_change",
+    ),
 ) -> object:
     """A :class:`crmkit.loyalty.TierLadder` of 1-4 tiers on spend, orders and/or a named
     count (``nights``), any window (from ``windows``), validity, downgrade policy (from

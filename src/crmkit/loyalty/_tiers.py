@@ -7,7 +7,8 @@ the spendable balance: redeeming points never demotes anyone, refunds reduce the
   higher tier's thresholds (inclusive, ``>=``).
 - A tier reached (or re-qualified for) in window *W* holds until the end of window
   *W + validity_windows* (rolling windows: ``validity_windows * window_months`` months after
-  the qualifying posting).
+  the qualifying posting; rolling calendar months: to the end of the calendar month that
+  many months after the posting's month).
 - **Downgrade** happens only when that validity ends, by the ladder's policy:
   ``reevaluate`` (to the tier the last window's counters support), ``one_down`` (soft
   landing: at most one tier down) or ``to_base``; with ``grace_days`` the drop waits that
@@ -86,7 +87,9 @@ __all__ = [
 
 #: The qualifying metrics a tier threshold may use.
 METRICS = ("spend", "points", "orders")
-WINDOWS = ("calendar_year", "rolling", "anniversary", "since_change")
+WINDOWS = ("calendar_year", "rolling", "anniversary", "since_change", "rolling_calendar_months")
+#: Windows that slide with the clock (postings leave them one by one; no window end).
+SLIDING = ("rolling", "rolling_calendar_months")
 ROLLOVERS = ("none", "surplus")
 ROLLOVER_ON = ("upgrade", "upgrade_or_keep")
 CLIMBS = ("highest", "one_level")
@@ -494,9 +497,11 @@ class TierStatus(ResultDict):
         tier: The tier held.
         since: When it was reached (or landed on).
         valid_until: When it is next assessed (None: the base tier, or a lifetime floor).
-        window_start: Start of the current qualification window.
-        window_end: End of the current window (None for rolling windows).
-        counters: Qualifying counters of the current window (rolling: the last months).
+        window_start: Start of the current qualification window (sliding windows: of
+            the one ending at ``as_of``; ``"rolling"`` counts what is after it).
+        window_end: End of the current window (None for sliding windows: ``"rolling"``
+            and ``"rolling_calendar_months"``).
+        counters: Qualifying counters of the current window (sliding: the last months).
         lifetime: All-time qualifying counters.
         lifetime_floor: The lifetime tier reached, if any.
         pending_downgrade: ``(when, tier)`` of a downgrade waiting out its grace period.
@@ -699,7 +704,7 @@ _climb_window = _default_unless("highest", "window", "since_change")
 
 def _shorter_than_a_window(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     months = instance.window_months if isinstance(instance.window_months, int) else 12
-    limit = 28 * months if instance.window in ("rolling", "since_change") else 365
+    limit = 28 * months if instance.window in (*SLIDING, "since_change") else 365
     if isinstance(value, int) and value >= limit:
         raise ConfigError(
             "TierLadder",
@@ -718,13 +723,20 @@ class TierLadder(Spec):
             uses the same metrics, with thresholds strictly increasing up the ladder.
         combine: ``"any"`` (one threshold reached is enough) or ``"all"``.
         window: ``"calendar_year"`` (local Jan 1 to Jan 1), ``"anniversary"`` (member
-            years from enrolment), ``"rolling"`` (the last ``window_months`` months) or
-            ``"since_change"`` (rule 4: a qualification period of ``window_months`` that
-            starts at enrolment and restarts, counters reset, whenever the tier changes
-            and at its own end; a tier then holds ``validity_windows`` such periods).
-        window_months: Length of a rolling window.
+            years from enrolment), ``"rolling"`` (the last ``window_months`` months,
+            counted back from the exact instant), ``"rolling_calendar_months"`` (the
+            current calendar month and the ``window_months - 1`` before it, whole months
+            from local midnight on the 1st: "连续12个自然月", 12 consecutive calendar months,
+            of China Eastern and Air China) or ``"since_change"`` (rule 4: a qualification
+            period of ``window_months`` that starts at enrolment and restarts, counters
+            reset, whenever the tier changes and at its own end; a tier then holds
+            ``validity_windows`` such periods).
+        window_months: Length of a rolling window (months).
         validity_windows: A tier reached in window W holds to the end of window
-            W + validity_windows (rolling: that many window lengths after the posting).
+            W + validity_windows (rolling: that many window lengths after the posting;
+            rolling calendar months: to the end of the month that many window lengths after
+            the posting's month, "through the end of the same month next year" for 12
+            months: the first window that no longer holds the posting's month decides).
         validity_extra_months: Calendar months the validity runs on past that window end
             (0-11): status earned in year N "kept through 31 March of N + 2" is a calendar
             year with ``validity_windows=1, validity_extra_months=3``; month ends are
@@ -913,13 +925,21 @@ class TierLadder(Spec):
     def _window(
         self, anchor: dt.datetime, local: dt.datetime, tz: dt.tzinfo
     ) -> tuple[dt.datetime, dt.datetime | None]:
-        """The window containing local instant ``local`` (rolling: ``(local - N months, None)``)."""
+        """The window containing local instant ``local`` (sliding windows: ``(start, None)``).
+
+        ``"rolling"`` holds postings after its start (``local - N months``);
+        ``"rolling_calendar_months"`` those at or after it (a month's local midnight).
+        """
         if self.window == "calendar_year":
             start = dt.date(local.year, 1, 1)
             return midnight(start, tz), midnight(dt.date(local.year + 1, 1, 1), tz)
         if self.window == "since_change":
             # The period starting at ``local`` (the tracker restarts it itself).
             return local, _months_later(local, self.window_months)
+        if self.window == "rolling_calendar_months":
+            # 连续N个自然月: this calendar month and the N - 1 before, from the 1st.
+            first = add_months(dt.date(local.year, local.month, 1), 1 - self.window_months)
+            return midnight(first, tz), None
         if self.window == "anniversary":
             first = anchor.astimezone(tz).date()
             years = local.year - first.year
@@ -1099,7 +1119,7 @@ def _tracker_tables(ladder: TierLadder, scale: int) -> tuple[Any, ...]:
     # ladder, no lifetime tiers, windows that are not rolling: TierTracker._gate's ladders
     # (the metric's position, the thresholds from the first tier above the base up).
     mono: tuple[int, list[Any]] | None = None
-    if single and not life_checks and ladder.window != "rolling":
+    if single and not life_checks and ladder.window not in SLIDING:
         steps = [value for _, _, value in reversed(single)]
         metric = single[0][1]
         if (
@@ -1345,12 +1365,15 @@ class TierTracker:
         pending = None
         if self._pending is not None:
             pending = (self._pending[0], ladder.tiers[self._pending[1]].name)
+        wstart = self._wstart
+        if ladder.window in SLIDING:  # the window slides with the clock: as of now
+            wstart, _ = ladder._window(self._anchor, self._as_of, self._tz)
         return TierStatus(
             as_of=self._as_of,
             tier=self.tier,
             since=self._since,
             valid_until=self._valid_until,
-            window_start=self._wstart,
+            window_start=wstart,
             window_end=self._wend,
             counters=counters,
             lifetime=_as_counters(self._lifetime, self._metrics),
@@ -1464,7 +1487,7 @@ class TierTracker:
         """Advance to ``as_of`` (None: stay) and bring the counters up to date there."""
         if as_of is not None:
             self.advance(as_of)
-        if self._ladder.window == "rolling":
+        if self._ladder.window in SLIDING:
             # Postings are dropped lazily (on the next posting or assessment): drop those
             # that left the window by now, so the counters and ``missing`` are current.
             self._prune(self._as_of)
@@ -1487,6 +1510,10 @@ class TierTracker:
     def _validity_from(self, t: dt.datetime) -> dt.datetime:
         ladder = self._ladder
         extra = ladder.validity_extra_months
+        if ladder.window == "rolling_calendar_months":
+            # Through the end of the month ``window_months * validity_windows`` after t's.
+            months = ladder.window_months * ladder.validity_windows + extra + 1
+            return midnight(add_months(dt.date(t.year, t.month, 1), months), self._tz)
         if ladder.window in ("rolling", "since_change"):
             months = ladder.window_months * ladder.validity_windows + extra
             return _months_later(t if ladder.window == "rolling" else self._wstart, months)
@@ -1527,9 +1554,15 @@ class TierTracker:
             )
         return found
 
-    def _prune(self, when: dt.datetime) -> None:
-        """Drop rolling-window postings at or before ``when - window_months``."""
+    def _cutoff(self, when: dt.datetime) -> dt.datetime:
+        """The last instant a posting is out of the sliding window containing ``when``."""
         start, _ = self._ladder._window(self._anchor, when, self._tz)
+        # "rolling" is (start, when]; "rolling_calendar_months" is [start, when].
+        return start if self._ladder.window == "rolling" else start - _MICRO
+
+    def _prune(self, when: dt.datetime) -> None:
+        """Drop sliding-window postings that left the window containing ``when``."""
+        start = self._cutoff(when)
         recent = self._recent
         counts = self._counts
         if self._ups and self._ups[0][0] <= start:
@@ -1615,6 +1648,9 @@ class TierTracker:
         ladder = self._ladder
         if ladder.window == "rolling":
             self._prune(when)
+        elif ladder.window == "rolling_calendar_months":
+            # A validity ends at a month's start: judged on the months that just ended.
+            self._prune(when - _MICRO)
         cur = self._cur
         new = max(ladder._assess_index(cur, self._qualify()), self._floor)
         if new >= cur:
@@ -1639,7 +1675,7 @@ class TierTracker:
         ladder = self._ladder
         landed = self._pending[1]
         self._pending = None
-        if ladder.window == "rolling":
+        if ladder.window in SLIDING:
             self._prune(when)
         if ladder.grace_days:
             # Counters gathered during the grace period count: land no lower than they support.
@@ -1735,8 +1771,8 @@ class TierTracker:
         counted_at = when
         if origin is not None and ladder.refunds != "posted":
             counted_at = origin if origin.tzinfo is self._tz else self._local(origin, "origin")
-            if ladder.window == "rolling":
-                if counted_at <= ladder._window(self._anchor, when, self._tz)[0]:
+            if ladder.window in SLIDING:
+                if counted_at <= self._cutoff(when):
                     return  # the purchase has left the rolling window already
             elif counted_at < self._wstart:
                 return  # the purchase's window has closed: its assessment stands
@@ -1746,7 +1782,7 @@ class TierTracker:
         counts[2] += orders
         for index, value in named:
             counts[index] += value
-        if ladder.window == "rolling":
+        if ladder.window in SLIDING:
             entry = (counted_at, spend, points, orders, named)
             if counted_at < when:
                 bisect.insort(self._recent, entry, key=lambda e: e[0])
