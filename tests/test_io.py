@@ -258,3 +258,31 @@ def test_a_utf8_file_read_in_another_encoding_is_named() -> None:
     with pytest.raises(InvalidInputError, match="starts with the UTF-8 byte-order mark"):
         read_csv_bytes(data, "t.csv", encoding="gb18030")
     assert list(read_csv_bytes(data, "t.csv").columns) == ["customer_id", "城市"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.sampled_from(["007", "a b", "客户", "1"]), st.integers(-5, 5)),
+        min_size=1,
+        max_size=6,
+    ),
+    empty=st.lists(st.integers(0, 6), max_size=3),
+    as_text=st.booleans(),
+)
+def test_rows_without_a_value_are_blank_lines(
+    rows: list[tuple[str, int]], empty: list[int], as_text: bool
+) -> None:
+    """Inserting ``,,`` / `` ,"" ,`` rows (Excel's rows below a table) changes nothing but
+    the line numbers: the same values, the same inferred dtypes, each row at its own line."""
+    body = [f"{c},{n},x" for c, n in rows]
+    plain = read_csv_bytes(("id,n,t\n" + "\n".join(body) + "\n").encode(), "t.csv",
+                           as_text=as_text, text_columns=["id"])  # fmt: skip
+    lines = list(body)
+    for k in sorted(empty, reverse=True):
+        lines.insert(min(k, len(lines)), ",," if k % 2 else ' ,"" ,')
+    padded = read_csv_bytes(("id,n,t\n" + "\n".join(lines) + "\n").encode(), "t.csv",
+                            as_text=as_text, text_columns=["id"])  # fmt: skip
+    pd.testing.assert_frame_equal(padded.reset_index(drop=True), plain.reset_index(drop=True))
+    where = [i + 2 for i, line in enumerate(lines) if line in body and line.endswith("x")]
+    assert padded.index.tolist() == where

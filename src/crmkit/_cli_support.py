@@ -463,6 +463,19 @@ def apply_columns(
             raise ConfigError(
                 owner, "--column", expected="NAME=COLUMN", found=repr(item), kind="option"
             )
+        if not canonical:  # every column the command reads has an option of its own
+            known = dict(getattr(args, "column_options", None) or {})
+            own = known.get(name.replace("-", "_"))
+            raise ConfigError(
+                owner,
+                "--column",
+                expected="left out: every column this command reads has its own option",
+                found=f"a --column for {name!r}",
+                kind="option",
+                hint=f"Type {own} {source} instead."
+                if own
+                else f"Name columns with the options listed under 'columns' in {owner} --help.",
+            )
         check_choice(
             name, canonical, owner, "--column", what=f"a NAME among {sorted(canonical)}",
             kind="option",
@@ -850,9 +863,13 @@ def _in_option_words(text: str, options: Mapping[str, str]) -> str:
 
     >>> _in_option_words("Say which: date_format='%d/%m/%Y'.", {"date_format": "--date-format"})
     "Say which: --date-format '%d/%m/%Y'."
+    >>> _in_option_words("unless date_format= states it", {"date_format": "--date-format"})
+    'unless --date-format states it'
     """
     for dest, option in options.items():
         text = re.sub(rf"(?<![\w.-]){re.escape(dest)}=(?=\S)", option + " ", text)
+        # "unless date_format= states another format": the keyword itself, no value.
+        text = re.sub(rf"(?<![\w.-]){re.escape(dest)}=(?=\s)", option, text)
     return text
 
 
@@ -865,6 +882,13 @@ def _restated(err: CrmkitError, args: argparse.Namespace, options: Mapping[str, 
         # that happens to share an option's name).
         shown = value is not None and (str(value) in err.found or repr(value) in err.found)
         if kind in ("parameter", "") and shown:
+            if field == "as_of" and "date_format" in hint:
+                # --date-format reads the file's date columns; --as-of is always ISO 8601.
+                err.hint = (
+                    "Write it in ISO 8601, e.g. --as-of 2025-06-30 or --as-of "
+                    "'2025-06-30 18:00' (--date-format reads the file's date columns, "
+                    "not --as-of)."
+                )
             err.kind, err.field = "option", options[field]
             err.owner = _owner(args)
             text = err._message().replace(f"option '{err.field}'", f"option {err.field}")

@@ -21,6 +21,7 @@ import codecs
 import collections
 import csv
 import io
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -194,9 +195,80 @@ def read_csv_bytes(
     # pandas parses UTF-8 bytes fastest; the same bytes give the record lines.
     utf8 = data if codec == "utf-8" else text.encode("utf-8")
     frame = _parse_csv(utf8, name, owner, delimiter, as_text=as_text, text_columns=text_columns)
+    lines = _line_labels(utf8, text, delimiter, len(frame))
+    empty = _empty_records(frame, lines, utf8, delimiter)
+    blanked = _blank_lines(utf8, lines[empty], delimiter) if empty.any() else None
+    if blanked is not None:
+        # Rows whose every field is empty (",,,," below a spreadsheet's table) hold no
+        # value: they are blank lines, as for pandas an empty line is. They are blanked
+        # in the text and the file parsed again, so that the columns' types are inferred
+        # from the rows that hold values and every other row keeps its line number.
+        utf8, text = blanked, blanked.decode("utf-8")
+        frame = _parse_csv(utf8, name, owner, delimiter, as_text=as_text, text_columns=text_columns)
+        lines = _line_labels(utf8, text, delimiter, len(frame))
     if labels == "lines":
-        frame.index = _line_labels(utf8, text, delimiter, len(frame))
+        frame.index = lines
     return frame
+
+
+def _empty_records(
+    frame: pd.DataFrame, lines: pd.Index, utf8: bytes, delimiter: str
+) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Which rows have no value in any field (missing, or text of only spaces).
+
+    Only rows starting on a line of separators, quotes and spaces can be such rows: those
+    lines are found in the bytes first (one regular-expression scan), then their parsed
+    rows are checked field by field.
+    """
+    blank = np.zeros(len(frame), dtype=bool)
+    if frame.shape[1] == 0 or len(frame) == 0 or isinstance(lines, pd.RangeIndex):
+        return blank
+    sep = re.escape(delimiter.encode("utf-8"))
+    filler = re.compile(rb'^[ \t"' + sep + rb"]*" + sep + rb'[ \t"' + sep + rb"]*\r?$", re.M)
+    starts = [m.start() for m in filler.finditer(utf8)]
+    if not starts:
+        return blank
+    newlines = np.flatnonzero(np.frombuffer(utf8, dtype=np.uint8) == 10)
+    found = np.searchsorted(newlines, np.asarray(starts)) + 1  # 1-based line numbers
+    candidates = np.flatnonzero(np.isin(np.asarray(lines), found))
+    for position in range(frame.shape[1]):
+        if candidates.size == 0:
+            break
+        column = frame.iloc[candidates, position]
+        cells = column.isna().to_numpy(dtype=bool)
+        if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
+            text = column.astype(object).where(column.notna(), "").astype(str)
+            cells = cells | text.str.strip().eq("").to_numpy(dtype=bool)
+        candidates = candidates[cells]
+    blank[candidates] = True
+    return blank
+
+
+def _blank_lines(utf8: bytes, lines: pd.Index, delimiter: str) -> bytes | None:
+    r"""``utf8`` with the given 1-based lines emptied (their line breaks are kept).
+
+    A record without a value in any field cannot span lines (a quoted line break is a
+    value), so each such record is one line of separators, quotes and spaces. None when
+    the labels are positions, or a line holds anything else (a dialect quirk such as a
+    lone ``\r`` line break): the rows are then kept, and refused as missing values.
+    """
+    if isinstance(lines, pd.RangeIndex):
+        return None
+    starts = np.concatenate(([0], np.flatnonzero(np.frombuffer(utf8, dtype=np.uint8) == 10) + 1))
+    filler = re.compile(rb'[\s"' + re.escape(delimiter.encode("utf-8")) + rb"]*")
+    out = bytearray()
+    previous = 0
+    for line in sorted(int(n) for n in lines):
+        if not 1 <= line <= len(starts):
+            return None
+        start = int(starts[line - 1])
+        stop = int(starts[line]) - 1 if line < len(starts) else len(utf8)  # at its "\n"
+        if filler.fullmatch(utf8[start:stop]) is None:
+            return None
+        out += utf8[previous:start]
+        previous = stop
+    out += utf8[previous:]
+    return bytes(out)
 
 
 def _codec(encoding: str | None, owner: str) -> str:

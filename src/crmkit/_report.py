@@ -121,6 +121,9 @@ class ReportData:
     campaign_start: dt.date | None = None
     #: Says how the campaign's effect was made when it is simulated (the sample data).
     campaign_note: str = ""
+    #: The transactions the campaign is measured on when they differ from
+    #: ``transactions`` (the sample data's simulated coupon orders added); None: the same.
+    campaign_transactions: pd.DataFrame | None = None
     source: str = "your files"
 
     @classmethod
@@ -130,9 +133,13 @@ class ReportData:
         from crmkit.service._cli import demo_policies
 
         assignment, start = sample_campaign(data.transactions)
-        transactions, note = sample_coupon(data.transactions, assignment, start, seed=data.seed)
+        with_coupon, note = sample_coupon(data.transactions, assignment, start, seed=data.seed)
         return cls(
-            transactions=transactions,
+            # Customer value and lifecycle read the sample's transactions as `crmkit sample`
+            # writes them (so `crmkit rfm data/transactions.csv` shows the same figures);
+            # only the campaign section sees the simulated coupon orders.
+            transactions=data.transactions,
+            campaign_transactions=with_coupon,
             tickets=data.tickets,
             ticket_events=data.ticket_events,
             policies=demo_policies(),
@@ -963,7 +970,7 @@ def _sections(data: ReportData, stack: contextlib.ExitStack) -> list[Section]:
         out.append(satisfaction(data.responses, fig()))
     else:
         out.append(_missing("satisfaction", "--responses FILE"))
-    tx = data.transactions
+    tx = data.transactions if data.campaign_transactions is None else data.campaign_transactions
     if tx is not None and data.assignment is not None and data.campaign_start is not None:
         out.append(
             campaigns(data.assignment, tx, data.campaign_start, fig(), note=data.campaign_note)

@@ -193,7 +193,9 @@ def add_commands(subparsers: Any) -> None:
     sla.add_argument(
         "--events",
         help="events table (ticket, time, event columns); default: derived from the ticket "
-        "timestamp columns (created_at, first_reply_at, resolved_at, ...)",
+        "timestamp columns (created_at, first_reply_at, resolved_at; optional "
+        "followed_up_at, on_site_at, waiting_seconds, reopened), all naive (the policy "
+        "calendar's zone) or all with a UTC offset",
     )
     sla.add_argument("--policy", required=True, help="policy set JSON (PolicySet.to_dict form)")
     sla.add_argument(
@@ -230,29 +232,53 @@ def _read_policy(path: str) -> PolicySet:
     return PolicySet.from_dict(data)
 
 
-def _events_from_tickets(tickets: pd.DataFrame) -> pd.DataFrame:
-    require_columns(tickets, [*_TICKET_TIMES, "waiting_seconds", "reopened"], _OWNER)
+def _events_from_tickets(
+    tickets: pd.DataFrame, names: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """The event history of ticket rows (``created_at``, ``first_reply_at``, ...).
+
+    ``created_at``, ``first_reply_at`` and ``resolved_at`` must be columns; an absent
+    ``followed_up_at`` or ``on_site_at`` means none recorded, an absent ``waiting_seconds``
+    no wait and an absent ``reopened`` no reopening. Times are all naive (read in the
+    policy calendar's zone, as ``--events`` times are) or all with a UTC offset;
+    ``names`` maps each canonical column back to the file's, for messages.
+    """
+    names = names or {}
+    require_columns(tickets, list(_TICKET_TIMES[:3]), _OWNER)
     require_no_missing(tickets, "created_at", _OWNER, "creation times")
     frame = tickets.copy()
+    if "waiting_seconds" not in frame.columns:
+        frame["waiting_seconds"] = 0
+    if "reopened" not in frame.columns:
+        frame["reopened"] = False
     dtype: Any = None
     for column in _TICKET_TIMES:  # created_at first: its zone types the empty columns
-        present = frame[column].notna()
-        if not present.any():  # e.g. no ticket had an on-site visit
-            frame[column] = pd.Series(pd.NaT, index=frame.index, dtype=dtype)
+        present = frame[column].notna() if column in frame.columns else None
+        if present is None or not present.any():  # e.g. no ticket had an on-site visit
+            frame[column] = pd.Series(pd.NaT, index=frame.index, dtype=dtype or "M8[ns]")
             continue
         parsed = datetime_column(frame.loc[present], column, _OWNER)
-        if not isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        aware = isinstance(parsed.dtype, pd.DatetimeTZDtype)
+        if dtype is not None and aware != isinstance(dtype, pd.DatetimeTZDtype):
             raise InvalidInputError(
                 _OWNER,
-                column,
-                expected="timezone-aware times (with an offset)",
-                found="naive times",
-                hint="Give --events, or write the times with their UTC offset.",
+                names.get(column, column),
+                expected=(
+                    "times with a UTC offset"
+                    if isinstance(dtype, pd.DatetimeTZDtype)
+                    else "naive times"
+                )
+                + f", as in {names.get('created_at', 'created_at')!r}",
+                found="naive times" if not aware else "times with a UTC offset",
+                hint="Write every ticket time with its UTC offset, or none (naive times "
+                "are read in the policy calendar's zone).",
             )
         frame[column] = parsed.reindex(frame.index)
         dtype = dtype or parsed.dtype
     frame["reopened"] = frame["reopened"].astype(str).str.lower().isin(["true", "1"])
-    return datasets.ticket_events(frame)
+    events = datasets.ticket_events(frame)
+    # A ticket not yet replied to has no agent_reply (nor a wait after it): no event.
+    return events.loc[events["time"].notna()].reset_index(drop=True)
 
 
 def _canonical_tickets(tickets: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
@@ -268,17 +294,25 @@ def _canonical_tickets(tickets: pd.DataFrame, args: argparse.Namespace) -> pd.Da
     return convert_dates(frame, list(_TICKET_TIMES), args)
 
 
+def _file_names(args: argparse.Namespace) -> dict[str, str]:
+    """The file's name of each ticket column the derived events read, for messages."""
+    return {name: str(getattr(args, name)) for name in _TICKET_TIMES}
+
+
 def _run_sla(args: argparse.Namespace) -> int:
     fmt = output_format(args)
     policies = _read_policy(args.policy)
     tickets = read_input(args.tickets, args, what="tickets", ids=[args.ticket])
-    tickets = apply_columns(tickets, args, ())
+    # The ticket attributes the policies' conditions read (kind, customer_tier, ...) have
+    # no options of their own: --column kind=类型 names them.
+    attributes = sorted({key for policy in policies.policies for key, _ in policy.when})
+    tickets = apply_columns(tickets, args, attributes)
     if args.events:
         events = read_input(args.events, args, what="events", ids=[args.ticket])
-        events = convert_dates(apply_columns(events, args, ()), [args.time], args)
+        events = convert_dates(events, [args.time], args)  # --column names ticket columns
         ticket, time, event = args.ticket, args.time, args.event
     else:
-        events = _events_from_tickets(_canonical_tickets(tickets, args))
+        events = _events_from_tickets(_canonical_tickets(tickets, args), _file_names(args))
         ticket, time, event = "ticket_id", "time", "event"
         if args.ticket != "ticket_id":
             events = events.rename(columns={"ticket_id": args.ticket})
