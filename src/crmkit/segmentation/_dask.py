@@ -19,7 +19,7 @@ import pandas as pd
 
 from crmkit.errors import SchemaError
 
-__all__ = ["computed", "is_dask", "map_by_key", "require_dask_columns"]
+__all__ = ["computed", "is_dask", "map_by_key", "per_partition", "require_dask_columns"]
 
 
 def is_dask(obj: object) -> bool:
@@ -93,3 +93,27 @@ def map_by_key(
     meta = func(selected._meta)
     shuffled = selected.shuffle(on=key)
     return shuffled.map_partitions(func, meta=meta)
+
+
+def per_partition(
+    func: Callable[..., Any], ddf: Any, other: Any = None, **options: Any
+) -> list[Any]:
+    """``func(part, other_part, **options)`` on every partition, computed in one pass.
+
+    Returns the list of results (any picklable Python objects, e.g. a few counts or a
+    small frame of per-group sums), one per partition, for the caller to add up.
+    ``other`` is None (``func`` gets None) or a Dask DataFrame with as many partitions as
+    ``ddf``, e.g. both shuffled on the same key into the same number of partitions, so
+    that partition ``i`` of both holds the same keys. ``func`` travels by pickle.
+    """
+    import dask.base
+    from dask.delayed import delayed as _delayed
+
+    delayed: Callable[..., Any] = _delayed
+    compute: Callable[..., tuple[Any, ...]] = dask.base.compute
+    parts = ddf.to_delayed()
+    others = other.to_delayed() if other is not None else [None] * len(parts)
+    if len(others) != len(parts):
+        raise ValueError("per_partition(): both frames need the same number of partitions")
+    tasks = [delayed(func)(a, b, **options) for a, b in zip(parts, others, strict=True)]
+    return list(compute(*tasks))

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Sequence
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, cast
 
 import attrs
 import numpy as np
@@ -41,6 +41,8 @@ from crmkit._validate import (
     require_frame,
 )
 from crmkit.errors import ConfigError, InvalidInputError, SchemaError
+from crmkit.segmentation._dask import is_dask
+from crmkit.segmentation._dask import per_partition as _per_partition
 from crmkit.service import _timeline as tl
 from crmkit.service._calendar import BusinessCalendar
 from crmkit.service._survey_input import check_method as _check_method
@@ -216,18 +218,35 @@ class DurationQuantiles(ResultDict):
     reason: str | None
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per percentile: ``q``, ``value``, ``lower``, ``upper`` (timedelta64).
+        """One row per percentile, as timedeltas and as float hours.
+
+        Columns ``q``, ``value``, ``lower``, ``upper`` (timedelta64), then
+        ``value_hours``, ``lower_hours``, ``upper_hours`` (the same as float hours, NaN
+        where not reached).
+
+        With ``business_time`` the timedeltas hold business hours: pandas prints 30
+        business hours as ``1 days 06:00:00``, which is not a calendar day and six hours
+        (on a 9-hour desk it is more than three working days). Report the ``*_hours``
+        columns (``30.0``) instead; :meth:`format` shows hours too.
 
         Examples:
             >>> import pandas as pd
-            >>> t = pd.DataFrame({"created_at": pd.to_datetime(["2025-01-06"]).tz_localize("UTC"),
-            ...                   "first_reply_at": pd.to_datetime(["2025-01-07"]).tz_localize("UTC")})
-            >>> duration_quantiles(t, q=(0.5,)).to_frame()["value"].tolist()
-            [Timedelta('1 days 00:00:00')]
+            >>> from crmkit.service import BusinessCalendar
+            >>> desk = BusinessCalendar("UTC", {d: [["09:00", "18:00"]]
+            ...                                 for d in ["mon", "tue", "wed", "thu", "fri"]})
+            >>> t = pd.DataFrame({"created_at": [pd.Timestamp("2025-01-06 09:00", tz="UTC")],
+            ...                   "first_reply_at": [pd.Timestamp("2025-01-09 12:00", tz="UTC")]})
+            >>> f = duration_quantiles(t, q=(0.5,), calendar=desk).to_frame()
+            >>> f.loc[0, "value"], f.loc[0, "value_hours"]
+            (Timedelta('1 days 06:00:00'), np.float64(30.0))
         """
 
         def col(values: tuple[dt.timedelta | None, ...]) -> pd.Series:
             return pd.Series(pd.to_timedelta([pd.NaT if v is None else v for v in values]))
+
+        def hours(values: tuple[dt.timedelta | None, ...]) -> pd.Series:
+            seconds = [np.nan if v is None else v.total_seconds() for v in values]
+            return pd.Series(np.asarray(seconds, dtype=np.float64) / 3600.0)
 
         return pd.DataFrame(
             {
@@ -235,6 +254,9 @@ class DurationQuantiles(ResultDict):
                 "value": col(self.values),
                 "lower": col(self.lower),
                 "upper": col(self.upper),
+                "value_hours": hours(self.values),
+                "lower_hours": hours(self.lower),
+                "upper_hours": hours(self.upper),
             }
         )
 
@@ -631,6 +653,13 @@ def duration_quantiles(
     method="linear")``) or ``band="log"`` (R ``survfit``'s default ``conf.type="log"``).
     A bound is ``None`` where the band never reaches ``q``.
 
+    Dask: ``tickets`` may be a Dask DataFrame. Each partition's durations (business
+    time too) are measured on the workers with the pandas readers and checks, and the
+    durations (two numbers a ticket) are collected, because the Kaplan-Meier curve needs
+    every one of them; the result equals the pandas path's. Errors name the row labels of
+    the first failing partition; the "no ``as_of``" error counts the waiting tickets of
+    every partition.
+
     Args:
         tickets: One row per ticket.
         start: Start column (aware or naive datetimes, no NaT).
@@ -671,7 +700,9 @@ def duration_quantiles(
         (datetime.timedelta(seconds=10800),)
     """
     owner = "duration_quantiles()"
-    require_frame(tickets, owner, "tickets")
+    on_dask = is_dask(tickets)
+    if not on_dask:
+        require_frame(tickets, owner, "tickets")
     columns = [start, end] + ([subtract] if subtract else [])
     require_columns(tickets, columns, owner)
     check_choice(method, ("nearest_rank", "midpoint", "linear"), owner, "method")
@@ -690,6 +721,74 @@ def duration_quantiles(
         raise ConfigError(owner, "q", expected="probabilities in (0, 1)", found=repr(q))
     level = _check_level(level, owner)
     check_choice(band, ("plain", "log"), owner, "band")
+    if calendar is not None and not hasattr(calendar, "elapsed_many"):
+        raise ConfigError(
+            owner, "calendar", expected="a BusinessCalendar", found=type(calendar).__name__
+        )
+    options: dict[str, Any] = {
+        "start": start,
+        "end": end,
+        "censoring": censoring,
+        "as_of": as_of,
+        "calendar": calendar,
+        "subtract": subtract,
+        "date_format": date_format,
+        "date_unit": date_unit,
+    }
+    if on_dask:
+        # Business-time arithmetic partitions (per ticket); the Kaplan-Meier estimate
+        # needs every duration, so the durations (two numbers a ticket) are collected.
+        parts = _per_partition(_durations_part, tickets, None, **options)
+        seconds = np.concatenate([np.zeros(0)] + [p[0] for p in parts])
+        event = np.concatenate([np.zeros(0, dtype=bool)] + [p[1] for p in parts])
+        n_excluded = sum(p[2] for p in parts)
+        waiting = sum(p[3] for p in parts)
+        if censoring == "kaplan_meier" and waiting and as_of is None:
+            raise _no_as_of_error(owner, waiting, end)
+    else:
+        seconds, event, n_excluded, _ = _durations(tickets, **options)
+    return _quantiles(
+        seconds,
+        event,
+        n_excluded,
+        qs=qs,
+        method=method,
+        censoring=censoring,
+        level=level,
+        band=band,
+        business_time=calendar is not None,
+    )
+
+
+def _no_as_of_error(owner: str, waiting: int, end: str) -> ConfigError:
+    return ConfigError(
+        owner,
+        "as_of",
+        expected="an instant when some tickets are still waiting",
+        found=f"None with {waiting} tickets without '{end}'",
+        hint="Pass as_of= (the report time), or censoring='exclude'.",
+    )
+
+
+def _durations(
+    tickets: pd.DataFrame,
+    *,
+    start: str,
+    end: str,
+    censoring: str,
+    as_of: Any,
+    calendar: _Calendar | None,
+    subtract: str | None,
+    date_format: str | None,
+    date_unit: str | None,
+    raise_waiting: bool = True,
+) -> tuple[FloatArray, np.ndarray[Any, np.dtype[np.bool_]], int, int]:
+    """Per-ticket durations (seconds), whether each ended, the excluded and waiting counts.
+
+    ``raise_waiting=False`` (a Dask partition) leaves the "tickets waiting but no
+    ``as_of``" check to the caller, which counts them over every partition.
+    """
+    owner = "duration_quantiles()"
     tickets = _read_dates(
         tickets, [start, end], owner, date_format=date_format, date_unit=date_unit
     )
@@ -708,22 +807,14 @@ def duration_quantiles(
         ended &= (ends <= cutoff).fillna(False).to_numpy(dtype=bool, copy=True)
     waiting = created_ok & ~ended
     if censoring == "kaplan_meier" and waiting.any() and cutoff is None:
-        raise ConfigError(
-            owner,
-            "as_of",
-            expected="an instant when some tickets are still waiting",
-            found=f"None with {int(waiting.sum())} tickets without '{end}'",
-            hint="Pass as_of= (the report time), or censoring='exclude'.",
-        )
+        if raise_waiting:
+            raise _no_as_of_error(owner, int(waiting.sum()), end)
+        return np.zeros(0), np.zeros(0, dtype=bool), 0, int(waiting.sum())
     use = created_ok & (ended | (censoring == "kaplan_meier"))
     n_excluded = int((~use).sum())
     stop = ends.where(ended, cutoff if cutoff is not None else pd.NaT)
     s_sel, e_sel = starts[use], stop[use]
     if calendar is not None:
-        if not hasattr(calendar, "elapsed_many"):
-            raise ConfigError(
-                owner, "calendar", expected="a BusinessCalendar", found=type(calendar).__name__
-            )
         elapsed = pd.Series(calendar.elapsed_many(s_sel, e_sel))
         seconds = elapsed.dt.total_seconds().to_numpy(dtype=np.float64)
     else:
@@ -742,8 +833,30 @@ def duration_quantiles(
             rows=first_labels(labels, negative),
             total=int(negative.sum()),
         )
-    event = ended[use]
-    n = int(use.sum())
+    return np.asarray(seconds, dtype=np.float64), ended[use], n_excluded, int(waiting.sum())
+
+
+def _durations_part(
+    tickets: pd.DataFrame, _: None, **options: Any
+) -> tuple[FloatArray, np.ndarray[Any, np.dtype[np.bool_]], int, int]:
+    """:func:`_durations` of one partition (a module-level function: it pickles)."""
+    return _durations(tickets, raise_waiting=False, **options)
+
+
+def _quantiles(
+    seconds: FloatArray,
+    event: np.ndarray[Any, np.dtype[np.bool_]],
+    n_excluded: int,
+    *,
+    qs: tuple[float, ...],
+    method: str,
+    censoring: str,
+    level: float,
+    band: str,
+    business_time: bool,
+) -> DurationQuantiles:
+    """The percentiles and their intervals from every ticket's duration."""
+    n = len(seconds)
     z = _stats.z_value(level)
     values: list[dt.timedelta | None] = []
     lows: list[dt.timedelta | None] = []
@@ -786,7 +899,7 @@ def duration_quantiles(
         n_events=int(event.sum()),
         n_censored=int((~event).sum()),
         n_excluded=n_excluded,
-        business_time=calendar is not None,
+        business_time=business_time,
         reason="; ".join(reasons) or None,
     )
 
@@ -825,6 +938,13 @@ def first_contact_resolution(
 
     The denominator is tickets solved (by ``as_of`` when given).
 
+    Dask: ``tickets`` and ``events`` may be Dask DataFrames (a pandas ``events`` next to
+    Dask tickets works too). For the event definitions, tickets and events are shuffled
+    on the ticket id into the same partitions; for ``"no_recontact_within"``, tickets are
+    shuffled on the customer. Each partition is counted by the pandas code (same checks,
+    same error classes; errors name the partition's row labels) and the counts are added
+    up, so the result equals the pandas path's.
+
     Args:
         tickets: One row per ticket.
         events: The event history (``ticket_id``, ``event``), for the event-based
@@ -857,9 +977,92 @@ def first_contact_resolution(
         ('one_touch', True)
     """
     owner = "first_contact_resolution()"
-    require_frame(tickets, owner, "tickets")
     check_choice(definition, FCR_DEFINITIONS, owner, "definition")
     level = _check_rate_options(ci, level, owner)
+    if definition == "no_recontact_within" and (
+        not isinstance(window, dt.timedelta) or window <= dt.timedelta(0)
+    ):
+        raise ConfigError(owner, "window", expected="a positive timedelta", found=repr(window))
+    options: dict[str, Any] = {
+        "definition": definition,
+        "window": window,
+        "as_of": as_of,
+        "ticket": ticket,
+        "customer": customer,
+        "created": created,
+        "resolved": resolved,
+        "event": event,
+        "date_format": date_format,
+        "date_unit": date_unit,
+    }
+    if is_dask(tickets) or is_dask(events):
+        tally = _fcr_on_dask(tickets, events, options, owner)
+    else:
+        tally = _fcr_tally(tickets, events, owner=owner, check_events=True, **options)
+    good, n, n_excluded, n_anonymous, _ = tally
+    if definition != "no_recontact_within":
+        return _rate(
+            "first_contact_resolution",
+            definition,
+            good,
+            n,
+            n_excluded,
+            ci=ci,
+            level=level,
+            empty_reason="no solved tickets",
+        )
+    return _rate(
+        "first_contact_resolution",
+        "no_recontact_within",
+        good,
+        n,
+        n_excluded,
+        ci=ci,
+        level=level,
+        empty_reason="no solved tickets",
+        note=_excluded_note(n_anonymous, "solved tickets without a customer id"),
+    )
+
+
+#: (successes, n, n_excluded, anonymous solved tickets, event rows) of one frame or part.
+_Tally = tuple[int, int, int, int, int]
+
+
+def _empty_events_error(owner: str, definition: str) -> InvalidInputError:
+    # No event at all cannot tell one touch from many: it is not 100 % FCR.
+    return InvalidInputError(
+        owner,
+        "events",
+        expected=f"the ticket events that definition={definition!r} counts",
+        found="an empty frame",
+        hint="Pass the event history (ticket_events()), or use definition='no_recontact_within'.",
+        kind="",
+    )
+
+
+def _fcr_tally(
+    tickets: pd.DataFrame,
+    events: pd.DataFrame | None,
+    *,
+    owner: str,
+    check_events: bool,
+    definition: str,
+    window: dt.timedelta,
+    as_of: Any,
+    ticket: str,
+    customer: str,
+    created: str,
+    resolved: str,
+    event: str,
+    date_format: str | None,
+    date_unit: str | None,
+) -> _Tally:
+    """First contact resolution's counts on one pandas frame (or one Dask partition).
+
+    ``check_events=False`` leaves the "no events at all" check to the caller (a
+    partition may hold no events while the whole history has some).
+    """
+    require_frame(tickets, owner, "tickets")
     require_columns(tickets, [ticket, created, resolved], owner)
     tickets = _read_dates(
         tickets, [created, resolved], owner, date_format=date_format, date_unit=date_unit
@@ -881,17 +1084,8 @@ def first_contact_resolution(
             )
         require_frame(events, owner, "events")
         require_columns(events, [ticket, event], owner)
-        if len(events) == 0 and solved.any():
-            # No event at all cannot tell one touch from many: it is not 100 % FCR.
-            raise InvalidInputError(
-                owner,
-                "events",
-                expected=f"the ticket events that definition={definition!r} counts",
-                found="an empty frame",
-                hint="Pass the event history (ticket_events()), or use "
-                "definition='no_recontact_within'.",
-                kind="",
-            )
+        if check_events and len(events) == 0 and solved.any():
+            raise _empty_events_error(owner, definition)
         wanted = "agent_reply" if definition == "one_touch" else "customer_reply"
         ev = events
         if cutoff is not None and "time" in events.columns:
@@ -901,19 +1095,8 @@ def first_contact_resolution(
         per_ticket = tickets[ticket].map(counts).fillna(0).to_numpy(dtype=np.int64)
         good = per_ticket < 2 if definition == "one_touch" else per_ticket == 0
         good &= solved
-        return _rate(
-            "first_contact_resolution",
-            definition,
-            int(good.sum()),
-            int(solved.sum()),
-            n_unsolved,
-            ci=ci,
-            level=level,
-            empty_reason="no solved tickets",
-        )
+        return int(good.sum()), int(solved.sum()), n_unsolved, 0, len(events)
     require_columns(tickets, [customer], owner)
-    if not isinstance(window, dt.timedelta) or window <= dt.timedelta(0):
-        raise ConfigError(owner, "window", expected="a positive timedelta", found=repr(window))
     # Tickets without a customer id cannot be matched to a re-contact: excluded, counted.
     anonymous = tickets[customer].isna().to_numpy(dtype=bool, copy=True)
     n_anonymous = int((anonymous & solved).sum())
@@ -953,18 +1136,62 @@ def first_contact_resolution(
     if cutoff is not None:
         undecided = ~recontact & (merged["resolved"].to_numpy() + window_ns > cutoff.value)
     decided = ~undecided
-    good = int((~recontact & decided).sum())
-    return _rate(
-        "first_contact_resolution",
-        "no_recontact_within",
-        good,
-        int(decided.sum()),
-        n_unsolved + int(undecided.sum()) + n_anonymous,
-        ci=ci,
-        level=level,
-        empty_reason="no solved tickets",
-        note=_excluded_note(n_anonymous, "solved tickets without a customer id"),
-    )
+    good_n = int((~recontact & decided).sum())
+    excluded = n_unsolved + int(undecided.sum()) + n_anonymous
+    return good_n, int(decided.sum()), excluded, n_anonymous, 0
+
+
+def _fcr_on_dask(tickets: Any, events: Any, options: dict[str, Any], owner: str) -> _Tally:
+    """First contact resolution's counts on Dask: per partition, then added up.
+
+    The re-contact definition needs each customer's tickets together (tickets are
+    shuffled on the customer); the event definitions need each ticket's events with it
+    (tickets and events are shuffled on the ticket id into the same partitions).
+    """
+    import dask.dataframe as dd
+
+    ticket, definition = options["ticket"], options["definition"]
+    if not is_dask(tickets):
+        require_frame(tickets, owner, "tickets")
+        tickets = dd.from_pandas(tickets, npartitions=max(events.npartitions, 1))  # type: ignore[no-untyped-call]
+    require_columns(tickets, [ticket, options["created"], options["resolved"]], owner)
+    if definition == "no_recontact_within":
+        customer = options["customer"]
+        require_columns(tickets, [customer], owner)
+        shuffled = tickets.shuffle(on=customer)
+        tallies = _per_partition(
+            _fcr_part, shuffled, None, owner=owner, check_events=False, **options
+        )
+    else:
+        if events is None:
+            raise ConfigError(
+                owner,
+                "events",
+                expected=f"an event frame for definition={definition!r}",
+                found="None",
+            )
+        if not is_dask(events):
+            require_frame(events, owner, "events")
+            events = dd.from_pandas(events, npartitions=max(tickets.npartitions, 1))  # type: ignore[no-untyped-call]
+        require_columns(events, [ticket, options["event"]], owner)
+        parts = max(events.npartitions, tickets.npartitions)
+        tallies = _per_partition(
+            _fcr_part,
+            tickets.shuffle(on=ticket, npartitions=parts),
+            events.shuffle(on=ticket, npartitions=parts),
+            owner=owner,
+            check_events=False,
+            **options,
+        )
+    good, n, excluded, anonymous, n_events = (sum(t[i] for t in tallies) for i in range(5))
+    if definition != "no_recontact_within" and n_events == 0 and n > 0:
+        raise _empty_events_error(owner, definition)
+    return good, n, excluded, anonymous, n_events
+
+
+def _fcr_part(tickets: pd.DataFrame, events: pd.DataFrame | None, **options: Any) -> _Tally:
+    """:func:`_fcr_tally` of one partition (a module-level function: it pickles)."""
+    return _fcr_tally(tickets, events, **options)
 
 
 def reopen_rate(
@@ -978,6 +1205,9 @@ def reopen_rate(
     """Share of solved tickets that were reopened (solved -> open again).
 
     Denominator: tickets with a resolution time; numerator: those flagged ``reopened``.
+    ``tickets`` may be a Dask DataFrame: each partition is counted (with the same checks;
+    a missing flag is reported with the first failing partition's row labels) and the
+    counts are added up.
 
     Args:
         tickets: One row per ticket.
@@ -997,12 +1227,43 @@ def reopen_rate(
         'reopen_rate (reopened / solved) 33.3% (95% CI 6.1% to 79.2%, wilson; 1 of 3)'
     """
     owner = "reopen_rate()"
-    require_frame(tickets, owner, "tickets")
-    require_columns(tickets, [reopened, resolved], owner)
-    level = _check_rate_options(ci, level, owner)
+    if is_dask(tickets):
+        require_columns(tickets, [reopened, resolved], owner)
+        level = _check_rate_options(ci, level, owner)
+        _check_flags(cast("pd.DataFrame", tickets._meta), reopened, owner)
+        tallies = _per_partition(
+            _reopen_part, tickets, None, reopened=reopened, resolved=resolved, owner=owner
+        )
+        hits, solved_n, unsolved = (sum(t[i] for t in tallies) for i in range(3))
+    else:
+        require_frame(tickets, owner, "tickets")
+        require_columns(tickets, [reopened, resolved], owner)
+        level = _check_rate_options(ci, level, owner)
+        hits, solved_n, unsolved = _reopen_tally(tickets, reopened, resolved, owner)
+    return _rate(
+        "reopen_rate",
+        "reopened / solved",
+        hits,
+        solved_n,
+        unsolved,
+        ci=ci,
+        level=level,
+        empty_reason="no solved tickets",
+    )
+
+
+def _check_flags(tickets: Any, reopened: str, owner: str) -> None:
     flags = tickets[reopened]
     if not pd.api.types.is_bool_dtype(flags.dtype):
         raise InvalidInputError(owner, reopened, expected="booleans", found=f"dtype {flags.dtype}")
+
+
+def _reopen_tally(
+    tickets: pd.DataFrame, reopened: str, resolved: str, owner: str
+) -> tuple[int, int, int]:
+    """(reopened and solved, solved, unsolved) of one frame or partition."""
+    _check_flags(tickets, reopened, owner)
+    flags = tickets[reopened]
     solved = tickets[resolved].notna().to_numpy(dtype=bool, copy=True)
     unknown = flags.isna().to_numpy(dtype=bool, copy=True) & solved
     if unknown.any():
@@ -1016,16 +1277,11 @@ def reopen_rate(
             hint="A missing flag is not 'not reopened': fill it from the ticket history.",
         )
     hits = flags.fillna(False).to_numpy(dtype=bool, copy=True) & solved
-    return _rate(
-        "reopen_rate",
-        "reopened / solved",
-        int(hits.sum()),
-        int(solved.sum()),
-        int((~solved).sum()),
-        ci=ci,
-        level=level,
-        empty_reason="no solved tickets",
-    )
+    return int(hits.sum()), int(solved.sum()), int((~solved).sum())
+
+
+def _reopen_part(tickets: pd.DataFrame, _: None, **options: Any) -> tuple[int, int, int]:
+    return _reopen_tally(tickets, **options)
 
 
 def repeat_complaint_rate(
@@ -1222,7 +1478,8 @@ def complaint_rate(
     contacts. The interval is Garwood's ``[chi2(a/2; 2k)/2, chi2(1-a/2; 2k+2)/2] / E``.
 
     Args:
-        complaints: The number of complaints, or a frame / Series with one row each.
+        complaints: The number of complaints, or a frame / Series (pandas or Dask: its
+            rows are counted) with one row each.
         exposure: Exposure (> 0 for a rate; 0 gives a result with a reason).
         per: Express the rate per this many units (1,000 by default).
         level: Confidence level.
@@ -1237,7 +1494,8 @@ def complaint_rate(
     """
     owner = "complaint_rate()"
     level = _check_level(level, owner)
-    count = len(complaints) if isinstance(complaints, (pd.DataFrame, pd.Series)) else complaints
+    framed = isinstance(complaints, (pd.DataFrame, pd.Series)) or is_dask(complaints)
+    count = len(complaints) if framed else complaints  # type: ignore[arg-type]  # Dask: a count
     if not isinstance(count, (int, np.integer)) or isinstance(count, bool) or count < 0:
         raise InvalidInputError(
             owner, "complaints", expected="a count >= 0 or a frame", found=repr(complaints), kind=""
@@ -1294,6 +1552,10 @@ def backlog(
     days. The backlog is a count of the whole population at an instant, not a sample,
     so it has no sampling interval.
 
+    Dask: ``tickets`` may be a Dask DataFrame. Every partition is counted by the pandas
+    code (same checks; errors name the partition's row labels) and the bucket counts are
+    added up per ``by`` value, so the frame and its ``.attrs`` equal the pandas path's.
+
     Args:
         tickets: One row per ticket.
         as_of: The instant of the snapshot (a date means the end of that day).
@@ -1336,6 +1598,71 @@ def backlog(
         >>> b.loc[b["tickets"] > 0, "age"].tolist(), b.attrs["age_unit"]
         (['1-3d'], 'business days')
     """
+    owner = "backlog()"
+    options: dict[str, Any] = {
+        "as_of": as_of,
+        "buckets": buckets,
+        "by": by,
+        "created": created,
+        "resolved": resolved,
+        "calendar": calendar,
+        "age_days": age_days,
+        "date_format": date_format,
+        "date_unit": date_unit,
+    }
+    if not is_dask(tickets):
+        return _backlog(tickets, **options)
+    require_columns(tickets, [created, resolved] + ([by] if by else []), owner)
+    # The options are checked once here (on the empty metadata frame), then every
+    # partition counts its own open tickets; the counts add up.
+    meta = cast("pd.DataFrame", tickets._meta)  # a Dask DataFrame's empty pandas twin
+    _backlog(meta, **options)
+    partials = _per_partition(_backlog_part, tickets, None, **options)
+    first = partials[0]
+    keys = [by, "age"] if by else ["age"]
+    counts = pd.concat([p.drop(columns="share") for p in partials], ignore_index=True)
+    counts = counts.groupby(keys, observed=False, sort=True)["tickets"].sum().reset_index()
+    total = sum(int(p.attrs["total"]) for p in partials)
+    return _with_shares(counts, by, total, first.attrs["as_of"], first.attrs["age_unit"])
+
+
+def _backlog_part(tickets: pd.DataFrame, _: None, **options: Any) -> pd.DataFrame:
+    """:func:`backlog` of one partition (a module-level function: it pickles)."""
+    return _backlog(tickets, **options)
+
+
+def _with_shares(
+    counts: pd.DataFrame, by: str | None, total: int, as_of: str, unit: str
+) -> pd.DataFrame:
+    """Add each bucket's share of the backlog (within ``by``) and the ``.attrs``."""
+    if by:
+        totals = counts.groupby(by, observed=False)["tickets"].transform("sum")
+    else:
+        totals = pd.Series(total, index=counts.index)
+    counts["tickets"] = counts["tickets"].astype(np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        counts["share"] = np.where(
+            totals > 0, counts["tickets"] / totals.where(totals > 0, 1) * 100, 0.0
+        )
+    counts.attrs["total"] = total
+    counts.attrs["as_of"] = as_of
+    counts.attrs["age_unit"] = unit
+    return counts
+
+
+def _backlog(
+    tickets: pd.DataFrame,
+    *,
+    as_of: Any,
+    buckets: Sequence[float],
+    by: str | None,
+    created: str,
+    resolved: str,
+    calendar: _Calendar | None,
+    age_days: str,
+    date_format: str | None,
+    date_unit: str | None,
+) -> pd.DataFrame:
     owner = "backlog()"
     require_frame(tickets, owner, "tickets")
     require_columns(tickets, [created, resolved] + ([by] if by else []), owner)
@@ -1391,19 +1718,9 @@ def backlog(
     if by:
         frame[by] = tickets.loc[open_now, by].to_numpy()
         counts = frame.groupby([by, "age"], observed=False).size().rename("tickets").reset_index()
-        totals = counts.groupby(by, observed=False)["tickets"].transform("sum")
     else:
         counts = frame.groupby("age", observed=False).size().rename("tickets").reset_index()
-        totals = pd.Series(len(frame), index=counts.index)
-    counts["tickets"] = counts["tickets"].astype(np.int64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        counts["share"] = np.where(
-            totals > 0, counts["tickets"] / totals.where(totals > 0, 1) * 100, 0.0
-        )
-    counts.attrs["total"] = int(open_now.sum())
-    counts.attrs["as_of"] = cutoff.isoformat()
-    counts.attrs["age_unit"] = unit
-    return counts
+    return _with_shares(counts, by, int(open_now.sum()), cutoff.isoformat(), unit)
 
 
 def _business_day_ages(

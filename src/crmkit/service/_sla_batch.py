@@ -770,6 +770,15 @@ def _times(seconds: I64, valid: Bool, zone: dt.tzinfo) -> pd.Series:
     return pd.Series(ns.view("datetime64[ns]")).dt.tz_localize("UTC").dt.tz_convert(zone)
 
 
+def _hours(seconds: I64, valid: Bool) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """Hours as floats (NaN where not ``valid``): business time read as what it is.
+
+    A timedelta of 30 business hours prints as ``1 days 06:00:00``, which reads as about
+    one calendar day; ``30.0`` hours does not.
+    """
+    return np.where(valid, seconds / 3600.0, np.nan)
+
+
 def _deltas(seconds: I64, valid: Bool) -> np.ndarray[Any, np.dtype[np.timedelta64]]:
     """``timedelta64[ns]`` (NaT where not ``valid``) from seconds."""
     ns = seconds * _NS
@@ -887,7 +896,15 @@ def evaluate_sla(
         ``breached_cycles``, and the current (last) cycle's ``start``, ``stop``, ``due_at``,
         ``breach_at`` (aware, in the calendar's zone), ``elapsed`` (on the target's clock),
         ``real_elapsed``, ``remaining`` (signed), ``used`` (share of the goal; NaN before a
-        cycle starts), ``warn_level``, ``escalation_level``; then the ticket columns.
+        cycle starts), ``goal_hours``, ``elapsed_hours``, ``remaining_hours`` (the same
+        three durations as float hours, NaN where they are NaT), ``warn_level``,
+        ``escalation_level``; then the ticket columns.
+
+        Reading business time: ``goal``, ``elapsed`` and ``remaining`` are on the target's
+        clock. On a business clock they are business hours held in a timedelta, and pandas
+        prints 30 business hours as ``1 days 06:00:00``: that is not a calendar day and six
+        hours (on a 9-hour desk it is more than three working days). Report the
+        ``*_hours`` columns (``30.0``) or ``used``; ``real_elapsed`` is wall-clock time.
         ``state`` is ``breached`` when any cycle breached. ``.attrs`` holds ``as_of``,
         ``events_after_as_of`` (events not seen) and ``untargeted_tickets`` (tickets
         whose policy has no targets for their priority; they have no rows).
@@ -993,8 +1010,10 @@ def sla_cycles(
         A DataFrame indexed by (``ticket``, ``target``, ``cycle``) (cycle 0 first) with
         columns ``policy``, ``metric``, ``clock``, ``goal``, ``state`` (running, paused,
         met, breached), ``start``, ``stop`` (NaT while open), ``due_at``, ``breach_at``,
-        ``elapsed``, ``real_elapsed``, ``remaining``, ``used``, ``warn_level``,
-        ``escalation_level``.
+        ``elapsed``, ``real_elapsed``, ``remaining``, ``used``, ``goal_hours``,
+        ``elapsed_hours``, ``remaining_hours`` (float hours on the target's clock: read
+        business time from these, not from the timedeltas, see :func:`evaluate_sla`),
+        ``warn_level``, ``escalation_level``.
 
     Examples:
         >>> import pandas as pd
@@ -1159,6 +1178,9 @@ def _run(
                 "real_elapsed": _deltas(c["real"], everywhere),
                 "remaining": _deltas(goal - c["elapsed"], everywhere),
                 "used": c["elapsed"] / np.where(goal > 0, goal, 1),
+                "goal_hours": _hours(goal, everywhere),
+                "elapsed_hours": _hours(c["elapsed"], everywhere),
+                "remaining_hours": _hours(goal - c["elapsed"], everywhere),
                 "warn_level": c["warn"],
                 "escalation_level": c["escalation"],
             },
@@ -1236,6 +1258,9 @@ def _run(
         "real_elapsed": _deltas(take(cyc.real), has),
         "remaining": _deltas(goal - elapsed, has),
         "used": np.where(has, elapsed / np.where(goal > 0, goal, 1), np.nan),
+        "goal_hours": _hours(goal, goal_valid),
+        "elapsed_hours": _hours(elapsed, has),
+        "remaining_hours": _hours(goal - elapsed, has),
         "warn_level": take(cyc.warn),
         "escalation_level": take(cyc.escalation),
     }

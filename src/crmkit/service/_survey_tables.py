@@ -12,6 +12,7 @@ import math
 from collections.abc import Hashable, Sequence
 from typing import Any, Literal
 
+import attrs
 import numpy as np
 import pandas as pd
 
@@ -20,12 +21,29 @@ from crmkit._spec import check_choice
 from crmkit._stats import _check_level
 from crmkit._validate import datetime_column, require_columns, require_frame
 from crmkit.errors import ConfigError, InvalidInputError
-from crmkit.service._csat_ces import ces, csat, scale_reasons, scale_statistics, scale_sums
-from crmkit.service._nps import NPS_METHODS, nps, nps_codes, nps_reasons, nps_statistics, nps_sums
+from crmkit.segmentation._dask import is_dask, per_partition
+from crmkit.service._csat_ces import (
+    ScaleSums,
+    ces,
+    csat,
+    scale_reasons,
+    scale_statistics,
+    scale_sums,
+)
+from crmkit.service._nps import (
+    NPS_METHODS,
+    NpsSums,
+    nps,
+    nps_codes,
+    nps_reasons,
+    nps_statistics,
+    nps_sums,
+)
 from crmkit.service._survey_input import (
     DEFAULT,
     Default,
     NpsScheme,
+    Parsed,
     SurveyOptions,
     check_boot,
     check_method,
@@ -255,7 +273,7 @@ def _group_codes(
 
 
 def metric_table(
-    responses: pd.DataFrame,
+    responses: Any,
     metric: str = "nps",
     *,
     by: str | Sequence[str] = (),
@@ -284,8 +302,22 @@ def metric_table(
     ``ci="bootstrap"``: the table draws every group's resamples from one seeded stream, so
     its intervals are reproducible but not bit-identical to one-group calls.
 
+    Dask: ``responses`` may be a Dask DataFrame. Every statistic is a function of each
+    group's sums (answer counts; with sampling weights, the weighted sums), so every
+    partition is read and reduced to its groups' sums on the workers (with the pandas
+    path's readers: the same error classes naming the column, with the partition's row
+    labels, and only the first partition that fails is reported), the small table of
+    partial sums is collected and added up per group, and the statistics run on it
+    unchanged. The result is a pandas DataFrame equal to the pandas path's (counts are
+    whole numbers, so unweighted tables and whole-number or binary-fraction weights agree
+    bit for bit; other fractional weights add up in another order and agree to about
+    1e-15 relative). Not on Dask: ``ci="bootstrap"`` with sampling weights (it resamples
+    every row; a ConfigError says so). Categorical ``by`` columns need the same known
+    categories in every partition (as ``dask.dataframe.from_pandas`` keeps them); key
+    columns keep the Dask frame's dtypes (Dask stores text as ``string[pyarrow]``).
+
     Args:
-        responses: One row per response.
+        responses: One row per response (a pandas or Dask DataFrame).
         metric: ``"nps"`` (points), ``"csat"`` (% top box 4-5 of 1-5), ``"csat_mean"``,
             ``"ces"`` (% agree 5-7 of CES 2.0) or ``"ces_mean"``.
         by: Column(s) to group by (e.g. ``["segment"]``); empty for one overall row per
@@ -376,8 +408,41 @@ def metric_table(
     )
 
 
+@attrs.frozen
+class _TableSetup:
+    """What :func:`metric_table` checked once: the columns, method and scale to use."""
+
+    metric: str
+    by: list[str]
+    period_freq: str | None
+    date: str
+    column: str
+    weights: str | None
+    weights_kind: str
+    method: str
+    level: float
+    min_n: int
+    missing: str
+    invalid: str
+    scheme: NpsScheme
+    scale: tuple[int, int]
+    positive: frozenset[int]
+    seed: int
+    n_boot: int
+    date_format: str | None
+    date_unit: str | None
+
+    @property
+    def is_nps(self) -> bool:
+        return self.metric == "nps"
+
+    @property
+    def is_mean(self) -> bool:
+        return self.metric.endswith("_mean")
+
+
 def _metric_table(
-    responses: pd.DataFrame,
+    responses: Any,
     metric: str,
     *,
     by: str | Sequence[str],
@@ -398,7 +463,9 @@ def _metric_table(
     date_unit: str | None,
 ) -> pd.DataFrame:
     owner = "metric_table()"
-    require_frame(responses, owner, "responses")
+    on_dask = is_dask(responses)
+    if not on_dask:
+        require_frame(responses, owner, "responses")
     check_choice(metric, _METRICS, owner, "metric")
     by_list = [by] if isinstance(by, str) else list(by)
     column = score or _column_default(metric)
@@ -427,6 +494,29 @@ def _metric_table(
         scale, positive = (1, 7), frozenset({5, 6, 7})
     else:
         scale, positive = (scheme.scale_min, scheme.scale_max), frozenset()
+    setup = _TableSetup(
+        metric=metric,
+        by=by_list,
+        period_freq=period_freq,
+        date=date,
+        column=column,
+        weights=weights,
+        weights_kind=weights_kind,
+        method=method,
+        level=level,
+        min_n=min_n,
+        missing=missing,
+        invalid=invalid,
+        scheme=scheme,
+        scale=scale,
+        positive=positive,
+        seed=seed,
+        n_boot=n_boot,
+        date_format=date_format,
+        date_unit=date_unit,
+    )
+    if on_dask:
+        return _metric_table_dask(responses, setup, owner)
     groups, keys = _prepare_groups(
         responses,
         by_list,
@@ -436,17 +526,7 @@ def _metric_table(
         date_format=date_format,
         date_unit=date_unit,
     )
-    # Keep the frame's index: error messages name row labels, not positions.
-    parsed = parse(
-        responses[column],
-        weights=None if weights is None else responses[weights],
-        weights_kind=weights_kind,
-        scale=scale,
-        missing=missing,
-        invalid=invalid,
-        owner=owner,
-        names=(column, weights or "weights"),
-    )
+    parsed = _parse_scores(responses, setup, owner)
     # Group codes over all rows, so that groups whose rows are all missing still appear.
     if keys:
         codes_all, index_frame = _group_codes(groups.reset_index(drop=True), keys)
@@ -458,30 +538,79 @@ def _metric_table(
         codes_all,
         weights=(parsed.missing & (missing == "exclude")).astype(np.float64),
         minlength=n_groups,
-    )
+    ).astype(np.float64)
     codes_g = codes_all[parsed.kept]
+    sums = _sums(parsed, setup, codes_g, n_groups)
+    rows = None
+    wts = parsed.weights
+    if is_nps and method == "bootstrap" and wts is not None:
+        # Rows split by group in one sort (weighted bootstrap resamples rows per group).
+        codes = nps_codes(parsed.values, scheme)
+        order = np.argsort(codes_g, kind="stable")
+        bounds = np.cumsum(np.bincount(codes_g, minlength=n_groups))[:-1]
+        rows = [(codes[idx].astype(np.float64), wts[idx]) for idx in np.split(order, bounds)]
+    return _finish_table(
+        index_frame,
+        sums,
+        n_missing,
+        setup,
+        rows=rows,
+        weighted=wts is not None,
+        n_invalid=parsed.n_invalid,
+        n_zero_weight=parsed.n_zero_weight,
+    )
+
+
+def _parse_scores(responses: pd.DataFrame, setup: _TableSetup, owner: str) -> Parsed:
+    """The one score reader of the table (keeps the frame's index: errors name labels)."""
+    return parse(
+        responses[setup.column],
+        weights=None if setup.weights is None else responses[setup.weights],
+        weights_kind=setup.weights_kind,
+        scale=setup.scale,
+        missing=setup.missing,
+        invalid=setup.invalid,
+        owner=owner,
+        names=(setup.column, setup.weights or "weights"),
+    )
+
+
+def _sums(
+    parsed: Parsed, setup: _TableSetup, codes_g: np.ndarray[Any, Any], n_groups: int
+) -> NpsSums | ScaleSums:
     values, freq, wts = parsed.values, parsed.freq, parsed.weights  # noqa: PD011 (attrs field)
-    ones = np.ones(n_groups)
-    fpc = ones
+    if setup.is_nps:
+        return nps_sums(nps_codes(values, setup.scheme), freq, wts, codes_g, n_groups)
+    return scale_sums(
+        values, setup.positive, freq=freq, weights=wts, group=codes_g, n_groups=n_groups
+    )
+
+
+def _finish_table(
+    index_frame: pd.DataFrame,
+    sums: NpsSums | ScaleSums,
+    n_missing: FloatArray,
+    setup: _TableSetup,
+    *,
+    rows: list[tuple[FloatArray, FloatArray]] | None,
+    weighted: bool,
+    n_invalid: int,
+    n_zero_weight: int,
+) -> pd.DataFrame:
+    """The statistics of every group from its sums: one code path for pandas and Dask."""
+    method, level, min_n = setup.method, setup.level, setup.min_n
+    fpc = np.ones(len(index_frame))
     out = index_frame.reset_index(drop=True).copy()
-    if is_nps:
-        codes = nps_codes(values, scheme)
-        sums = nps_sums(codes, freq, wts, codes_g, n_groups)
-        rows = None
-        if method == "bootstrap" and wts is not None:
-            # Rows split by group in one sort (weighted bootstrap resamples rows per group).
-            order = np.argsort(codes_g, kind="stable")
-            bounds = np.cumsum(np.bincount(codes_g, minlength=n_groups))[:-1]
-            rows = [(codes[idx].astype(np.float64), wts[idx]) for idx in np.split(order, bounds)]
+    if isinstance(sums, NpsSums):
         st = nps_statistics(
             sums,
             method=method,
             level=level,
             fpc=fpc,
-            seed=seed,
-            n_boot=n_boot,
+            seed=setup.seed,
+            n_boot=setup.n_boot,
             rows=rows,
-            weighted=wts is not None,
+            weighted=weighted,
         )
         n = sums.n
         value, lower, upper, se = (
@@ -492,17 +621,18 @@ def _metric_table(
         )
         reasons = nps_reasons(sums, method, fpc, min_n)
     else:
-        ssums = scale_sums(
-            values, positive, freq=freq, weights=wts, group=codes_g, n_groups=n_groups
-        )
         st = scale_statistics(
-            ssums, method=None if is_mean else method, level=level, fpc=fpc, scale=scale
+            sums,
+            method=None if setup.is_mean else method,
+            level=level,
+            fpc=fpc,
+            scale=setup.scale,
         )
-        n = ssums.n
-        reasons = scale_reasons(ssums, fpc, min_n)
-        if is_mean:
+        n = sums.n
+        reasons = scale_reasons(sums, fpc, min_n)
+        if setup.is_mean:
             value, lower, upper, se = st["mean"], st["mean_lower"], st["mean_upper"], st["mean_se"]
-            n = ssums.m
+            n = sums.m
         else:
             value, lower, upper, se = (
                 st["percent"],
@@ -525,14 +655,122 @@ def _metric_table(
     out["reason"] = pd.array(reasons, dtype="string")
     out.attrs.update(
         {
-            "metric": metric,
+            "metric": setup.metric,
             "method": method,
             "level": level,
-            "n_invalid": parsed.n_invalid,
-            "n_zero_weight": parsed.n_zero_weight,
+            "n_invalid": n_invalid,
+            "n_zero_weight": n_zero_weight,
         }
     )
     return out
+
+
+# --------------------------------------------------------------------------- Dask
+
+#: Per-partition count columns besides the sums: rows, missing, invalid, zero-weight.
+_COUNTS = ("_rows", "_n_missing", "_n_invalid", "_n_zero_weight")
+
+
+def _sum_fields(setup: _TableSetup) -> list[str]:
+    kind = NpsSums if setup.is_nps else ScaleSums
+    return [field.name for field in attrs.fields(kind)]
+
+
+def _partial_sums(part: pd.DataFrame, setup: _TableSetup, owner: str) -> pd.DataFrame:
+    """One partition reduced to its groups: the group keys, every sum and the counts.
+
+    Runs on a worker with exactly the pandas path's readers, so a bad value raises the
+    same error (naming the partition's row labels). The result has one row per group
+    observed in the partition (also groups whose scores are all missing).
+    """
+    groups, keys = _prepare_groups(
+        part,
+        setup.by,
+        setup.period_freq,
+        setup.date,
+        owner,
+        date_format=setup.date_format,
+        date_unit=setup.date_unit,
+    )
+    parsed = _parse_scores(part, setup, owner)
+    if keys:
+        codes_all, index_frame = _group_codes(groups.reset_index(drop=True), keys)
+    else:
+        codes_all = np.zeros(len(part), dtype=np.int64)
+        index_frame = pd.DataFrame(index=range(1 if len(part) else 0))
+    n_groups = len(index_frame)
+
+    def per_group(flags: np.ndarray[Any, Any]) -> FloatArray:
+        return np.bincount(codes_all, weights=flags, minlength=n_groups).astype(np.float64)
+
+    sums = _sums(parsed, setup, codes_all[parsed.kept], n_groups)
+    out = index_frame.reset_index(drop=True)
+    for name in _sum_fields(setup):
+        out[f"_s_{name}"] = getattr(sums, name)
+    excluded = parsed.missing & (setup.missing == "exclude")
+    out["_rows"] = per_group(np.ones(len(part)))
+    out["_n_missing"] = per_group(excluded.astype(np.float64))
+    # Off-scale rows (counted with their frequency weight) and zero-weight rows: the
+    # table reports only their totals.
+    off = ~parsed.kept & ~parsed.missing & ~parsed.zero_weight
+    freq_all = np.ones(len(part))
+    if setup.weights is not None and setup.weights_kind == "frequency":
+        freq_all = part[setup.weights].to_numpy(dtype=np.float64, na_value=0.0)
+    out["_n_invalid"] = per_group(off * freq_all) if setup.invalid == "exclude" else 0.0
+    out["_n_zero_weight"] = per_group(parsed.zero_weight.astype(np.float64))
+    return out
+
+
+def _partial_sums_part(
+    part: pd.DataFrame, _: None, *, setup: _TableSetup, owner: str
+) -> pd.DataFrame:
+    return _partial_sums(part, setup, owner)
+
+
+def _metric_table_dask(responses: Any, setup: _TableSetup, owner: str) -> pd.DataFrame:
+    """:func:`metric_table` on a Dask DataFrame: sums per partition, statistics once.
+
+    Every statistic is a function of per-group sums (counts per answer and, for sampling
+    weights, the weighted sums), so each partition is reduced to its groups' sums on the
+    workers; the small table of partial sums comes back, is added up per group, and the
+    pandas path's statistics run on it unchanged.
+    """
+    if setup.is_nps and setup.method == "bootstrap" and setup.weights is not None:
+        raise ConfigError(
+            owner,
+            "ci",
+            expected="not 'bootstrap' with sampling weights on a Dask DataFrame",
+            found="'bootstrap'",
+            hint="The weighted bootstrap resamples every row of a group; compute the table "
+            "on pandas (ddf.compute()) or use ci='adjusted_wald' or 'score'.",
+        )
+    partials = per_partition(_partial_sums_part, responses, setup=setup, owner=owner)
+    frame = pd.concat(partials, ignore_index=True) if partials else pd.DataFrame()
+    keys = [*setup.by] + (["period"] if setup.period_freq is not None else [])
+    total_rows = int(frame["_rows"].sum()) if "_rows" in frame else 0
+    if keys:
+        codes, index_frame = _group_codes(frame, keys)
+    else:
+        codes = np.zeros(len(frame), dtype=np.int64)
+        index_frame = pd.DataFrame(index=range(1 if total_rows else 0))
+    n_groups = len(index_frame)
+
+    def add(column: str) -> FloatArray:
+        values = frame[column].to_numpy(dtype=np.float64)
+        return np.bincount(codes, weights=values, minlength=n_groups).astype(np.float64)
+
+    fields = {name: add(f"_s_{name}") for name in _sum_fields(setup)}
+    sums: NpsSums | ScaleSums = NpsSums(**fields) if setup.is_nps else ScaleSums(**fields)
+    return _finish_table(
+        index_frame,
+        sums,
+        add("_n_missing"),
+        setup,
+        rows=None,
+        weighted=setup.weights is not None and setup.weights_kind == "sampling",
+        n_invalid=int(frame["_n_invalid"].sum()) if len(frame) else 0,
+        n_zero_weight=int(frame["_n_zero_weight"].sum()) if len(frame) else 0,
+    )
 
 
 def compare_groups(
