@@ -129,10 +129,17 @@ def test_reviewers_second_point_is_finite() -> None:
     )
 
 
-def test_a_prediction_that_cannot_be_computed_is_an_error_not_nan() -> None:
-    """Where even the stable forms fail (r ~ 1e5 with a small a: lifetimes gives NaN
-    too) the prediction raises, naming the quantity, the parameters and the rows."""
+def test_a_prediction_that_cannot_be_computed_is_an_error_not_nan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where no form gives a finite value the prediction raises, naming the quantity, the
+    parameters and the rows. (The case that used to show this, r ~ 1e5 with a small a,
+    is now computed by the Beta expectation: test_clv_stability.py pins it to mpmath; a
+    failing evaluation is forced here.)"""
     fit = BetaGeoFit(params={"r": 1e5, "alpha": 4e5, "a": 0.8, "b": 2.5}, time_unit="weeks")
+    monkeypatch.setattr(
+        BetaGeoFit, "_given_alive", lambda self, x, T, t: np.full(np.shape(x), np.nan)
+    )
     summary = pd.DataFrame(
         {"frequency": [2.0], "recency": [10.0], "T": [20.0]}, index=pd.Index(["c1"])
     )

@@ -34,6 +34,7 @@ from crmkit.segmentation._model import (
     aligned,
     as_arrays,
     fit_model,
+    log_beta,
     logdiffexp,
     read_columns,
     refuse_rows,
@@ -172,14 +173,46 @@ class BetaGeoBetaBinomModel(Spec):
         )
 
 
+#: Largest number of opportunities summed term by term in :func:`_gamma_ratio_gap`.
+_MAX_DIRECT = 100_000
+
+
 def _gamma_ratio_gap(g: float, d: float, n: Any, m: Any) -> FloatArray:
-    """``d/(g-1) * G(g+d)/G(1+d) * [G(1+d+n)/G(g+d+n) - G(1+d+n+m)/G(g+d+n+m)]`` (>= 0)."""
-    g = g + 1e-9 if abs(g - 1.0) < 1e-9 else g
-    lead = np.log(d) - np.log(abs(g - 1.0)) + gammaln(g + d) - gammaln(1.0 + d)
-    u = gammaln(1.0 + d + n) - gammaln(g + d + n)
-    v = gammaln(1.0 + d + n + m) - gammaln(g + d + n + m)
-    hi, lo = (u, v) if g > 1 else (v, u)
-    return np.asarray(np.exp(lead + logdiffexp(hi, lo)), dtype=np.float64)
+    """``sum_{i=n+1}^{n+m} B(g, d+i) / B(g, d)``: E[alive at each of the next m opportunities].
+
+    The closed form ``d/(g-1) * G(g+d)/G(1+d) * [G(1+d+n)/G(g+d+n) - G(1+d+n+m)/G(g+d+n+m)]``
+    (FHS 2010 eq. 13) is a difference of nearly equal lgamma ratios divided by ``g - 1``:
+    at ``g`` near 1 (nudged by 1e-9, an error of that size) or ``d`` large (the ratios are
+    differences of lgamma values in the hundreds of millions) it cancels, and at g = 1,
+    d = 1e7 it gave 0 where the answer is m * d / (d + n + 1) or so. Where the closed
+    form's error estimate exceeds 1e-12 the Beta expectations ``E[(1 - theta)^i] =
+    B(g, d+i) / B(g, d)`` are summed term by term (positive terms, no cancellation; at
+    most :data:`_MAX_DIRECT` of them per row), with :func:`log_beta` for the large-``d``
+    Beta functions.
+    """
+    n, m = np.broadcast_arrays(np.asarray(n, dtype=np.float64), np.asarray(m, dtype=np.float64))
+    gg = g + 1e-9 if abs(g - 1.0) < 1e-9 else g
+    lead = np.log(d) - np.log(abs(gg - 1.0)) + gammaln(gg + d) - gammaln(1.0 + d)
+    u = gammaln(1.0 + d + n) - gammaln(gg + d + n)
+    v = gammaln(1.0 + d + n + m) - gammaln(gg + d + n + m)
+    hi, lo = (u, v) if gg > 1 else (v, u)
+    with np.errstate(all="ignore"):
+        value = np.asarray(np.exp(lead + logdiffexp(hi, lo)), dtype=np.float64)
+        # Rounding of the lgamma values (eps * their size) against their difference, plus
+        # the nudge's relative error.
+        error = 2.3e-16 * (np.abs(gammaln(1.0 + d + n + m)) + 1.0) / np.abs(u - v)
+        error = error + (1e-9 / abs(gg - 1.0) if gg != g else 0.0)
+        redo = (m > 0) & (m <= _MAX_DIRECT) & ~(error < 1e-12)
+    if redo.any():
+        value = np.array(value, dtype=np.float64)
+        pairs, inverse = np.unique(np.column_stack([n[redo], m[redo]]), axis=0, return_inverse=True)
+        base = float(log_beta(g, d))
+        sums = np.empty(len(pairs))
+        for j, (start, count) in enumerate(pairs):
+            i = np.arange(start + 1.0, start + count + 1.0)
+            sums[j] = np.exp(log_beta(g, d + i) - base).sum()
+        value[redo] = sums[np.ravel(inverse)]
+    return np.asarray(np.where(m > 0, value, 0.0), dtype=np.float64)
 
 
 @attrs.frozen

@@ -41,7 +41,9 @@ from crmkit.segmentation._model import (
     Objective,
     _CountFit,
     fit_model,
+    log_beta,
     log_hyp2f1,
+    logit_integral,
     on_distinct,
     read_counts,
     time_scale,
@@ -55,6 +57,69 @@ def _nudge(a: float) -> float:
     # The closed forms divide by (a - 1); at a == 1 exactly they are a 0/0 limit. A
     # relative nudge of 1e-9 changes results far below any reported precision.
     return a + 1e-9 if abs(a - 1.0) < 1e-9 else a
+
+
+#: The closed form of E[X(t)] is (a+b+x-1+s)/(a-1) * (1 - tail), and ``1 - tail``
+#: cancels: its relative error is the tail's times ``tail / |1 - tail|`` (a ~ 1, or b
+#: much larger than the purchases: p ~ Beta(a, b) is tiny and the prefactor huge). With
+#: scipy's 2F1 at moderate parameters the tail is good to ~1e-16 and a ratio of 1e-4
+#: still leaves 1e-12; the large-parameter (log-space) tail is good to ~1e-8 only, so
+#: there the ratio must be large (a tail under 1 %) for the closed form to be used. Below
+#: these ratios the Beta expectation is integrated directly (:func:`_mean_given_alive`).
+_CANCELLED = 1e-4
+_CANCELLED_LARGE = 1e2
+#: The quadrature's own error grows with ``a`` (the log-integrand's magnitude, ~a eps
+#: log p: 1e-11 at a = 1e3, 1e-8 at a = 1e6, where the Beta is so peaked that the
+#: closed form is the better one): above this ``a`` it only replaces a closed form that
+#: failed outright (not finite, or outside (0, k w]).
+_QUADRATURE_MAX_A = 1e3
+
+
+def _mean_given_alive(k: FloatArray, w: FloatArray, a: float, bb: FloatArray) -> FloatArray:
+    """``E[(1 - (1 + p w)^-k) / p]`` for ``p ~ Beta(a, bb)``, by quadrature (no cancellation).
+
+    Given alive, the purchase rate ``lambda ~ Gamma(k, .)`` and the dropout probability
+    ``p ~ Beta(a, bb)``, a customer buys ``(1 - exp(-lambda p t)) / p`` times on average
+    in the next ``t``; averaged over lambda that is the integrand, with ``w = t / (alpha
+    + T)``. The integrand is bounded by ``k w`` and smooth, so the mean is computed as it
+    stands: in ``u = logit(p)`` the log-integrand
+    ``(a-1) log p + bb log(1-p) + log(1 - exp(-k log1p(p w)))`` is single-peaked (the
+    Beta part is concave in u and the purchase part's elasticity falls with p), which is
+    what :func:`~crmkit.segmentation._model.logit_integral` needs. Nothing divides by
+    ``a - 1`` and nothing subtracts: relative error about 1e-10 at any ``a``, ``b``.
+    """
+    from scipy.special import expit, log_expit
+
+    k, w, bb = (np.asarray(v, dtype=np.float64).ravel() for v in np.broadcast_arrays(k, w, bb))
+
+    def pieces(u: FloatArray, nodes: bool) -> tuple[FloatArray, ...]:
+        kk, ww, bq = (v[:, None] for v in (k, w, bb)) if nodes else (k, w, bb)
+        lp, lq = log_expit(u), log_expit(-u)
+        y = ww * np.exp(lp)
+        # log1p(y) / y and (1 - e^-q) / q (q = k log1p(y)) by their series where tiny, so
+        # that an underflowing p gives log(k w p), not log(0).
+        r1 = np.where(y < 1e-8, 1.0 - y / 2.0, np.log1p(y) / np.where(y > 0, y, 1.0))
+        q = kk * y * r1
+        r2 = np.where(q < 1e-8, 1.0 - q / 2.0, -np.expm1(-q) / np.where(q > 0, q, 1.0))
+        r3 = np.where(q < 1e-8, 1.0 + q / 2.0, np.expm1(q) / np.where(q > 0, q, 1.0))
+        return kk, ww, bq, lp, lq, y, r1, r2, r3
+
+    def ell(u: FloatArray, nodes: bool = False) -> FloatArray:
+        kk, ww, bq, lp, lq, _, r1, r2, _ = pieces(u, nodes)
+        return np.asarray(
+            a * lp + bq * lq + np.log(kk * ww) + np.log(r1) + np.log(r2), dtype=np.float64
+        )
+
+    def slope(u: FloatArray) -> FloatArray:
+        _, _, bq, _, _, y, r1, _, r3 = pieces(u, False)
+        s = expit(u)
+        return np.asarray((a - 1.0) * (1.0 - s) - bq * s + (1.0 - s) / ((1.0 + y) * r1 * r3))
+
+    # Each tail decays as e^(a u) (left) or e^(-bb u) (right): search far enough for e^-60.
+    spans = (1000.0 + np.full(k.shape, 120.0 / a), 1000.0 + 120.0 / bb)
+    with np.errstate(all="ignore"):
+        log_mean = logit_integral(ell, slope, k.size, spans=spans) - log_beta(a, bb)
+    return np.asarray(np.exp(log_mean), dtype=np.float64)
 
 
 # ------------------------------------------------------------------------- likelihoods
@@ -359,23 +424,49 @@ class BetaGeoFit(_CountFit):
         # Large a or b (a dropout probability with little heterogeneity): the power
         # underflows while the series overflows (NaN, or 0 where the answer is not). In log
         # space, in lifetimes' orientation, with log_hyp2f1 choosing the stable form. (A
-        # huge r with a small a can still fail here: predict() then raises, never NaN.)
+        # huge r with a small a can still fail here: _given_alive then integrates.)
         with np.errstate(all="ignore"):
             log_tail = (r + x) * np.log1p(-z) + log_hyp2f1(
                 r + x, b + x + shift, a + b + x - 1.0 + shift, z
             )
         return np.asarray(np.exp(log_tail), dtype=np.float64)
 
+    def _given_alive(self, x: FloatArray, T: FloatArray, t: FloatArray) -> FloatArray:
+        """E[X(T, T + t) | alive at T, x]: (a+b+x-1+s)/(a-1) (1 - tail), or its integral.
+
+        Where the closed form cancels (``1 - tail`` a tiny share of ``tail``: ``a`` near
+        1, or ``b`` far above the purchase counts) the same Beta expectation is
+        integrated directly (:func:`_mean_given_alive`); a = 1, b = 1e7 gave 0 purchases
+        here (and in lifetimes) where the right value is r t / alpha.
+        """
+        r, alpha, a, b = self._p()
+        shift = 1.0 if self._MODIFIED else 0.0
+        x, T, t = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (x, T, t)))
+        with np.errstate(all="ignore"):
+            tail = self._tail(x, T, t)
+            one_minus = 1.0 - tail
+            value = (a + b + x - 1.0 + shift) / (_nudge(a) - 1.0) * one_minus
+            # A mean of (1 - (1 + p w)^-k) / p lies in (0, k w]: outside, the form failed.
+            bound = (r + x) * t / (alpha + T)
+            top = a + b - 1.0 + shift - r
+            limit = _CANCELLED if max(abs(top), abs(a - 1.0)) <= _TRUSTED else _CANCELLED_LARGE
+            cancelled = a <= _QUADRATURE_MAX_A and limit * np.abs(tail) > np.abs(one_minus)
+            bad = (t > 0) & (
+                ~np.isfinite(value) | cancelled | (value <= 0.0) | (value > bound * (1.0 + 1e-9))
+            )
+        if bad.any():
+            value = np.array(value, dtype=np.float64)
+            value[bad] = _mean_given_alive(
+                r + x[bad], t[bad] / (alpha + T[bad]), a, b + x[bad] + shift
+            )
+        return np.asarray(value, dtype=np.float64)
+
     def _expected_given(
         self, t: FloatArray, x: FloatArray, T: FloatArray, now: FloatArray
     ) -> FloatArray:
-        """E[X(t) | x, t_x, T] from P(alive) ``now``: (a+b+x-1+s)/(a-1) (1 - tail) now."""
-        _, _, a, b = self._p()
-        a = _nudge(a)
-        shift = 1.0 if self._MODIFIED else 0.0
+        """E[X(t) | x, t_x, T] from P(alive) ``now``: E[purchases | alive] * now."""
         with np.errstate(all="ignore"):
-            first = (a + b + x - 1.0 + shift) / (a - 1.0)
-            value = first * (1.0 - on_distinct(self._tail, x, T, t)) * now
+            value = on_distinct(self._given_alive, x, T, t) * now
         return np.asarray(np.where(t > 0, value, 0.0), dtype=np.float64)
 
     def _expected(self, t: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray) -> FloatArray:
