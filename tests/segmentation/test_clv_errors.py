@@ -182,3 +182,18 @@ def test_sbg_curve_refuses_what_is_not_a_number_of_periods(periods: object) -> N
     with pytest.raises(ConfigError, match="'periods' must be an int of at least 0"):
         fit.curve(periods)  # type: ignore[arg-type]
     assert len(fit.curve(0)) == 1
+
+
+def test_a_runaway_parameter_is_named_once() -> None:
+    """Regression: a parameter running off alone and in a pair of ``limits`` was listed
+    twice (``['b', 'a', 'b']``, seen on a three-customer ``crmkit clv``). Here the
+    likelihood rises with ``b`` alone and along the ``(a, b)`` ray: each is named once, in
+    the model's order."""
+    from crmkit.segmentation._model import maximise
+
+    def loglik(theta: np.ndarray) -> np.ndarray:
+        a, b = theta
+        return np.array([np.log(b) - 1e-12 * a])
+
+    with pytest.raises(NotFittedError, match=r"found \['a', 'b'\] running off"):
+        maximise("m", ["a", "b"], loglik, np.ones(1), [1.0, 1.0], limits=[("a", "b")])

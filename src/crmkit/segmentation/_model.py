@@ -705,8 +705,10 @@ def maximise(
             found=f"{log_likelihood} at {dict(zip(names, theta.tolist(), strict=True))}",
             hint="Check the data (recency <= T, frequency consistent) or add a penalizer.",
         )
-    at_bound = [n for n, p in zip(names, phi, strict=True) if abs(p) >= _RUNAWAY]
-    at_bound += _running_pairs(names, limits, loglik, weights, theta, penalizer)
+    running = {n for n, p in zip(names, phi, strict=True) if abs(p) >= _RUNAWAY}
+    running.update(_running_pairs(names, limits, loglik, weights, theta, penalizer))
+    # Each parameter once, in the model's order (one can run alone and in a pair).
+    at_bound = [n for n in names if n in running]
     if at_bound:
         raise NotFittedError(
             owner,
