@@ -619,3 +619,29 @@ def test_exists_once_agrees_with_pandas_localize(naive: dt.datetime, name: str) 
     except (ValueError, OverflowError):
         pandas_once = False
     assert v.exists_once(naive, zone) is pandas_once
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2025/6/1 9:05", "2025-06-01 09:05:00"),
+        ("2025/06/30", "2025-06-30 00:00:00"),
+        ("2025.6.1", "2025-06-01 00:00:00"),
+        ("2025-6-1", "2025-06-01 00:00:00"),
+    ],
+)
+def test_year_first_dates_with_other_separators_read_year_month_day(
+    text: str, expected: str
+) -> None:
+    """The input-data how-to's table: year-first text with ``/``, ``.`` or unpadded fields
+    (how Excel writes dates in China) has one reading, year, month, day."""
+    frame = pd.DataFrame({"date": [text]})
+    read = v.datetime_column(frame, "date", "t()")
+    assert str(read.iloc[0]) == expected
+
+
+def test_day_first_text_is_still_refused() -> None:
+    """...while a leading day or month has two readings and needs ``date_format``."""
+    frame = pd.DataFrame({"date": ["1/6/2025 9:05"]})
+    with pytest.raises(InvalidInputError, match="date_format"):
+        v.datetime_column(frame, "date", "t()")
