@@ -462,3 +462,19 @@ def test_class_shares_are_the_sums_of_customer_shares(
         assert table["revenue"].sum() == pytest.approx(sum(positive) + sum(negative))
         assert table.attrs["positive_total"] == pytest.approx(sum(positive))
         assert table.attrs["negative_total"] == pytest.approx(sum(negative))
+
+
+@pytest.mark.parametrize(
+    ("n", "counts"),
+    [(100, [1, 4, 15, 80]), (101, [2, 4, 15, 80]), (250, [3, 10, 37, 200]), (50, [1, 2, 7, 40])],
+)
+def test_pyramid_tier_boundaries_round_up_like_the_crossing_customer(
+    n: int, counts: list[int]
+) -> None:
+    """The 1 / 4 / 15 / 80 % pyramid (domain.md) on n distinct values: a tier ends with the
+    first customer whose rank position reaches its cumulative cut (1 %, 5 %, 20 % of n),
+    the crossing customer staying in the higher tier, as in ABC. So the tier ends are
+    ceil(0.01 n), ceil(0.05 n), ceil(0.2 n): 101 customers give 2 VIPs (ceil 1.01), 4 major
+    (ceil 5.05 = 6, minus 2), 15 medium (ceil 20.2 = 21, minus 6); 250 give 3 / 10 / 37."""
+    table = pyramid(pd.Series(np.arange(n, 0, -1, dtype=float)))
+    assert table["customers"].tolist() == counts

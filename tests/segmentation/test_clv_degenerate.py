@@ -227,3 +227,21 @@ def test_predictions_are_finite_and_equal_lifetimes_over_a_wide_range(  # noqa: 
     alive = np.asarray(theirs.conditional_probability_alive(x, tx, big_t), dtype=np.float64)
     ok = np.isfinite(alive)
     np.testing.assert_allclose(predicted["p_alive"].to_numpy()[ok], alive[ok], atol=1e-6)
+
+
+@pytest.mark.parametrize("cls", [BetaGeoFit, ModifiedBetaGeoFit])
+def test_a_subnormal_horizon_predicts_k_w_not_an_error(cls: type) -> None:
+    """A horizon of 5e-324 (hypothesis found it: ``test_scalar_calls_equal_the_batch``)
+    made ``w = t / (alpha + T)`` underflow to 0 and the quadrature's ``log(k w)`` NaN, so
+    ``predict`` refused the row. E[X(t) | alive] = k w (1 - (k+1) w E[p] / 2 + ...) with
+    k = r + x (the series of ``(1 - (1 + p w)^-k) / p``), so at t = 1e-300, r = alpha = 1,
+    x = 0, T = 1 it is 1e-300 / 2 = 5e-301 to the last bit (was 4.999999999999825e-301)."""
+    fit = cls(params={"r": 1.0, "alpha": 1.0, "a": 1.0, "b": 1.0}, time_unit="weeks")
+    row = pd.DataFrame({"frequency": [0.0], "recency": [0.0], "T": [1.0]})
+    out = fit.predict(row, t=5e-324)
+    assert out["expected_purchases"].iloc[0] == 0.0
+    assert fit.expected_purchases(5e-324, 0.0, 0.0, 1.0) == 0.0
+    # BG/NBD: alive for sure with no purchase; MBG/NBD: P(alive) < 1 multiplies it.
+    alive = fit.probability_alive(0.0, 0.0, 1.0)
+    assert alive == 1.0 if cls is BetaGeoFit else alive < 1.0
+    assert fit.expected_purchases(1e-300, 0.0, 0.0, 1.0) == pytest.approx(5e-301 * alive, rel=1e-15)

@@ -227,3 +227,21 @@ def test_any_finite_values_give_finite_concentration(values: list[float]) -> Non
     curve = pareto_curve(values)
     assert np.isfinite(curve.to_numpy()).all()
     assert (np.diff(curve["revenue_share"]) >= -1e-12).all()
+
+
+def test_gini_and_top_share_of_known_distributions() -> None:
+    """Quantile grids ``F^-1((i - 1/2) / n)``, n = 10^6, approach the population values:
+    uniform on [0, 1] has Gini 1/3 and exponential 1/2 (Kendall & Stuart; any text on the
+    Gini mean difference: Delta = E|X - Y| = 1/3 and 1 for these, G = Delta / (2 mu));
+    lognormal(sigma) has Gini 2 Phi(sigma / sqrt 2) - 1 and top-p share
+    1 - Phi(Phi^-1(1 - p) - sigma) (Aitchison & Brown 1957), 0.5205 and 0.5629 at sigma = 1,
+    p = 0.2. The grid's errors: 3e-13, 2e-7 and 4e-6."""
+    from scipy.stats import norm
+
+    n = 10**6
+    u = (np.arange(1, n + 1) - 0.5) / n
+    assert gini(u) == pytest.approx(1 / 3, abs=1e-12)
+    assert gini(-np.log1p(-u)) == pytest.approx(0.5, abs=1e-6)
+    lognormal = np.exp(norm.ppf(u))
+    assert gini(lognormal) == pytest.approx(2 * norm.cdf(1 / np.sqrt(2)) - 1, abs=1e-5)
+    assert top_share(lognormal, 0.2) == pytest.approx(1 - norm.cdf(norm.ppf(0.8) - 1), abs=1e-5)

@@ -511,7 +511,10 @@ def pyramid_tiers(
     Default tiers (Curry's customer pyramid, as in the CRM handbooks): VIP = the top 1 %
     of customers by purchase amount, major = the next 4 %, medium = the next 15 %, small
     = the remaining 80 %. Ties share a tier; the top customer is always VIP; customers
-    with zero or negative value are always in the lowest tier.
+    with zero or negative value are always in the lowest tier. When a cut is not a whole
+    number of customers the customer who crosses it stays in the higher tier (as in
+    :func:`abc_classify`): the tiers end at ``ceil(0.01 n)``, ``ceil(0.05 n)`` and
+    ``ceil(0.20 n)``, so 101 customers have 2 VIPs and 250 have 3.
 
     Args:
         values: One value per customer.

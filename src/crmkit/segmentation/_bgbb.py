@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 import attrs
 import numpy as np
 import pandas as pd
-from scipy.special import betaln, gammaln, logsumexp
+from scipy.special import gammaln, logsumexp
 
 from crmkit._spec import Spec, field, number, one_of
 from crmkit.errors import InvalidInputError
@@ -52,18 +52,18 @@ _MAX_OPPORTUNITIES = 10_000
 def _bgbb_loglik(theta: FloatArray, x: FloatArray, tx: FloatArray, n: FloatArray) -> FloatArray:
     """FHS 2010 eq. 5: alive through n, plus dropping out after each opportunity tx..n-1."""
     a, b, g, d = theta
-    base_p = betaln(a, b)
-    base_t = betaln(g, d)
-    alive = betaln(a + x, b + n - x) - base_p + betaln(g, d + n) - base_t
+    base_p = log_beta(a, b)
+    base_t = log_beta(g, d)
+    alive = log_beta(a + x, b + n - x) - base_p + log_beta(g, d + n) - base_t
     gaps = n - tx
     width = int(gaps.max()) if gaps.size else 0
     if width == 0:
         return np.asarray(alive, dtype=np.float64)
     i = np.arange(width, dtype=np.float64)[None, :]
     terms = (
-        betaln(a + x[:, None], b + tx[:, None] - x[:, None] + i)
+        log_beta(a + x[:, None], b + tx[:, None] - x[:, None] + i)
         - base_p
-        + betaln(g + 1.0, d + tx[:, None] + i)
+        + log_beta(g + 1.0, d + tx[:, None] + i)
         - base_t
     )
     terms = np.where(i < gaps[:, None], terms, -np.inf)
@@ -254,14 +254,16 @@ class BetaGeoBetaBinomFit(_Fitted):
 
     def _alive(self, x: FloatArray, tx: FloatArray, n: FloatArray, t: FloatArray) -> FloatArray:
         a, b, g, d = self._p()
-        log_alive = betaln(a + x, b + n - x) - betaln(a, b) + betaln(g, d + n + t) - betaln(g, d)
+        log_alive = (
+            log_beta(a + x, b + n - x) - log_beta(a, b) + log_beta(g, d + n + t) - log_beta(g, d)
+        )
         return np.asarray(
             np.clip(np.exp(log_alive - self._loglik(x, tx, n)), 0.0, 1.0), dtype=np.float64
         )
 
     def _expected(self, t: FloatArray, x: FloatArray, tx: FloatArray, n: FloatArray) -> FloatArray:
         a, b, g, d = self._p()
-        lead = betaln(a + x + 1.0, b + n - x) - betaln(a, b) - self._loglik(x, tx, n)
+        lead = log_beta(a + x + 1.0, b + n - x) - log_beta(a, b) - self._loglik(x, tx, n)
         return np.asarray(np.exp(lead) * _gamma_ratio_gap(g, d, n, t), dtype=np.float64)
 
     def probability_alive(self, frequency: Any, recency: Any, n: Any, *, t: Any = 0) -> Any:
@@ -329,7 +331,11 @@ class BetaGeoBetaBinomFit(_Fitted):
         x = np.arange(n + 1, dtype=np.float64)
         log_choose = gammaln(n + 1.0) - gammaln(x + 1.0) - gammaln(n - x + 1.0)
         alive = (
-            log_choose + betaln(a + x, b + n - x) - betaln(a, b) + betaln(g, d + n) - betaln(g, d)
+            log_choose
+            + log_beta(a + x, b + n - x)
+            - log_beta(a, b)
+            + log_beta(g, d + n)
+            - log_beta(g, d)
         )
         i = np.arange(n, dtype=np.float64)[None, :]
         xs = x[:, None]
@@ -337,10 +343,10 @@ class BetaGeoBetaBinomFit(_Fitted):
             choose_i = gammaln(i + 1.0) - gammaln(xs + 1.0) - gammaln(np.maximum(i - xs, 0) + 1.0)
         terms = (
             choose_i
-            + betaln(a + xs, b + i - xs)
-            - betaln(a, b)
-            + betaln(g + 1.0, d + i)
-            - betaln(g, d)
+            + log_beta(a + xs, b + i - xs)
+            - log_beta(a, b)
+            + log_beta(g + 1.0, d + i)
+            - log_beta(g, d)
         )
         terms = np.where(i >= xs, terms, -np.inf)
         both = np.concatenate([alive[:, None], terms], axis=1)

@@ -451,8 +451,20 @@ class BetaGeoFit(_CountFit):
             top = a + b - 1.0 + shift - r
             limit = _CANCELLED if max(abs(top), abs(a - 1.0)) <= _TRUSTED else _CANCELLED_LARGE
             cancelled = a <= _QUADRATURE_MAX_A and limit * np.abs(tail) > np.abs(one_minus)
-            bad = (t > 0) & (
-                ~np.isfinite(value) | cancelled | (value <= 0.0) | (value > bound * (1.0 + 1e-9))
+            # E[(1 - (1 + p w)^-k) / p] = k w (1 - (k + 1) w E[p] / 2 + ...): at k w under
+            # 1e-200 it is k w to the last bit (a horizon of 5e-324 made w underflow to 0
+            # and the quadrature's log(k w) NaN).
+            tiny = bound < 1e-200
+            value = np.where(tiny, bound, value)
+            bad = (
+                (t > 0)
+                & ~tiny
+                & (
+                    ~np.isfinite(value)
+                    | cancelled
+                    | (value <= 0.0)
+                    | (value > bound * (1.0 + 1e-9))
+                )
             )
         if bad.any():
             value = np.array(value, dtype=np.float64)

@@ -98,7 +98,10 @@ def customer_lifetime_value(
         discount_rate: Discount rate **per month** (0.01 = 1 % a month, about 12.7 % a
             year); 0 for undiscounted value.
         periods_per_month: Model time units per month; defaults to
-            ``TIME_UNITS[model.time_unit]`` (weeks: 4.348; lifetimes uses 4.345).
+            ``TIME_UNITS[model.time_unit]``, an average Gregorian month of 30.4375 days
+            (weeks: 4.348, days: 30.4375, hours: 730.5). lifetimes'
+            ``customer_lifetime_value`` uses 4.345 weeks, 30 days and 720 hours a month:
+            pass ``periods_per_month=30`` (or 720, 4.345) to reproduce its figures.
         frequency: Column of repeat purchases.
         recency: Column of first-to-last purchase time.
         T: Column of first-purchase-to-end time.

@@ -1124,11 +1124,12 @@ def log_beta(a: Any, b: Any) -> FloatArray:
     from scipy.special import gammaln
 
     a, b = np.broadcast_arrays(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64))
-    small, large = np.minimum(a, b), np.maximum(a, b)
-    big = large >= 20.0
+    big = np.maximum(a, b) >= 20.0
     with np.errstate(all="ignore"):
-        plain = gammaln(a) + gammaln(b) - gammaln(a + b)
-        ll = np.where(big, large, 20.0)
+        out = np.asarray(gammaln(a) + gammaln(b) - gammaln(a + b), dtype=np.float64)
+        if not big.any():  # the common case in a likelihood: no Stirling work at all
+            return out
+        small, ll = np.minimum(a[big], b[big]), np.maximum(a[big], b[big])
         lead = (ll - 0.5) * np.log1p(small / ll) + small * np.log(ll + small) - small
         # (l+s)^-(2k-1) - l^-(2k-1) = l^-(2k-1) expm1(-(2k-1) log1p(s/l)): no cancellation.
         log_ratio = np.log1p(small / ll)
@@ -1136,8 +1137,9 @@ def log_beta(a: Any, b: Any) -> FloatArray:
             c * ll ** (1.0 - 2.0 * k) * np.expm1((1.0 - 2.0 * k) * log_ratio)
             for k, c in enumerate(_STIRLING, start=1)
         )
-        stirling = gammaln(small) - (lead + series)
-    return np.asarray(np.where(big, stirling, plain), dtype=np.float64)
+        out = np.array(out, dtype=np.float64)  # writable even for 0-d input
+        out[big] = gammaln(small) - (lead + series)
+    return out
 
 
 def log1mexp(x: Any) -> FloatArray:

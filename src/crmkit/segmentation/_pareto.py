@@ -192,9 +192,10 @@ def gini(values: Any, *, corrected: bool = False) -> float:
     ``gini = ...`` recipes and Excel templates. It is at most ``1 - 1/n``.
 
     With ``corrected=True`` it returns the finite-sample corrected value ``G * n / (n - 1)``
-    (``ineq::Gini(x, corr = TRUE)``; Stata ``fastgini``'s ``bias`` option), which uses the
-    mean difference over distinct pairs and reaches 1 when one customer has everything;
-    it needs at least two values.
+    (``ineq::Gini(x, corr = TRUE)``; Stata ``fastgini``'s ``bias`` option; the *default*
+    of R's ``DescTools::Gini``, ``unbiased = TRUE``), which uses the mean difference over
+    distinct pairs and reaches 1 when one customer has everything; it needs at least two
+    values.
 
     Args:
         values: One non-negative value per customer, positive total.

@@ -27,7 +27,6 @@ from typing import Any, ClassVar
 import attrs
 import numpy as np
 import pandas as pd
-from scipy.special import betaln
 
 from crmkit._spec import Spec, field, number, one_of
 from crmkit.errors import ConfigError, InvalidInputError
@@ -39,6 +38,7 @@ from crmkit.segmentation._model import (
     aligned,
     as_arrays,
     fit_model,
+    log_beta,
     read_columns,
     refuse_rows,
     scalar_or_array,
@@ -50,9 +50,9 @@ __all__ = ["ShiftedBetaGeoFit", "ShiftedBetaGeoModel"]
 def _sbg_loglik(theta: FloatArray, t: FloatArray, churned: FloatArray) -> FloatArray:
     """Log P(T = t) for churners, log S(t) for customers still active after t periods."""
     a, b = theta
-    base = betaln(a, b)
-    lost = betaln(a + 1.0, b + t - 1.0) - base
-    kept = betaln(a, b + t) - base
+    base = log_beta(a, b)
+    lost = log_beta(a + 1.0, b + t - 1.0) - base
+    kept = log_beta(a, b + t) - base
     return np.asarray(np.where(churned > 0, lost, kept), dtype=np.float64)
 
 
@@ -240,7 +240,7 @@ class ShiftedBetaGeoFit(_Fitted):
         """
         a, b = self._p()
         scalar, t = self._periods("survival", t, 0)
-        return scalar_or_array(np.exp(betaln(a, b + t) - betaln(a, b)), scalar)
+        return scalar_or_array(np.exp(log_beta(a, b + t) - log_beta(a, b)), scalar)
 
     def churn_probability(self, t: Any) -> Any:
         """P(T = t): the share of a new cohort that leaves in period ``t`` (t >= 1).
@@ -252,7 +252,7 @@ class ShiftedBetaGeoFit(_Fitted):
         """
         a, b = self._p()
         scalar, t = self._periods("churn_probability", t, 1)
-        return scalar_or_array(np.exp(betaln(a + 1.0, b + t - 1.0) - betaln(a, b)), scalar)
+        return scalar_or_array(np.exp(log_beta(a + 1.0, b + t - 1.0) - log_beta(a, b)), scalar)
 
     def retention_rate(self, t: Any) -> Any:
         """r_t = S(t) / S(t - 1) = (beta + t - 1) / (alpha + beta + t - 1), for t >= 1.
@@ -278,7 +278,7 @@ class ShiftedBetaGeoFit(_Fitted):
         scalar, (tt, n) = as_arrays(t, periods)
         self._periods("probability_renew", tt, 0)
         self._periods("probability_renew", n, 0)
-        value = np.exp(betaln(a, b + n + tt) - betaln(a, b + n))
+        value = np.exp(log_beta(a, b + n + tt) - log_beta(a, b + n))
         return scalar_or_array(value, scalar)
 
     def curve(self, periods: int) -> pd.DataFrame:
