@@ -2166,7 +2166,13 @@ def loyalty_events(draw: st.DrawFn, kind: str) -> object:
         return Redeem(eid, when, reward=reward, points=points, currency=draw(st.none() | ids))
     if kind == "CancelRedemption":
         return CancelRedemption(eid, when, draw(ids))
-    points = draw(st.integers(-1000, 1000).filter(bool))
+    # Status credit (Delta's MQD head start): spend, qualifying points and counts, signed;
+    # points may then be 0.
+    spend = draw(st.sampled_from([Decimal(0), Decimal("2500"), Decimal("-12.50")]))
+    qualifying = draw(st.sampled_from([0, 0, 400, -40]))
+    counts = draw(st.sampled_from([{}, {}, {"nights": 2}, {"segments": -1}]))
+    credits = bool(spend or qualifying or counts)
+    points = draw(st.integers(-1000, 1000).filter(lambda p: bool(p) or credits))
     return Adjust(
         eid,
         when,
@@ -2177,6 +2183,9 @@ def loyalty_events(draw: st.DrawFn, kind: str) -> object:
         expires_at=when + dt.timedelta(days=draw(st.integers(1, 800)))
         if points > 0 and draw(st.booleans())
         else None,
+        spend=spend,
+        qualifying_points=qualifying,
+        counts=counts,
     )
 
 

@@ -15,6 +15,7 @@ import zoneinfo
 from decimal import Decimal
 from typing import Any
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,6 +23,7 @@ from hypothesis import strategies as st
 from crmkit import datasets
 from crmkit.errors import ConfigError
 from crmkit.loyalty import (
+    Adjust,
     BaseRate,
     Condition,
     EarningScheme,
@@ -31,9 +33,9 @@ from crmkit.loyalty import (
     PurchaseLine,
     Qualification,
     QualifyingPosting,
-    Refund,
     Tier,
     TierLadder,
+    event_from_dict,
     replay_many,
 )
 from crmkit.loyalty._replay_many import events_from_frame
@@ -421,24 +423,18 @@ def test_rolling_status_shows_the_window_ending_at_as_of() -> None:
 # ------------------------------------------------ Delta: MQDs without miles (item 2)
 
 
-def _delta_with_headstart() -> Program:
+def _delta() -> Program:
     """Delta SkyMiles Medallion, Delta's own overview page (https://nl.delta.com/us/nl/
-    skymiles/medallion-program/overview): "Receive $2.500 Medallion Qualification Dollars
-    (MQDs) each Medallion Qualification Year ... with a Delta SkyMiles® Platinum or
-    Reserve American Express Card"; "Silver $5,000 MQDs, Gold $10,000 MQDs"; 5 miles a
-    dollar on fares (tests/loyalty/test_published_programs.py::_delta). The head start
-    is status credit without miles: today written as a purchase of a line in a category
-    no earning rule covers (``mqd_headstart``), which counts toward the qualifying spend
-    only.
+    skymiles/medallion-program/overview): "Silver $5,000 MQDs, Gold $10,000 MQDs";
+    5 miles a dollar on fares (tests/loyalty/test_published_programs.py::_delta); status
+    earned in a calendar year holds through January of the year after next
+    (``validity_extra_months=1``). The co-branded card's status credit is an
+    :class:`Adjust` carrying ``spend`` (MQDs) and no miles, or the card's own miles.
     """
     return Program(
         currency="USD",
         timezone="America/New_York",
-        earning=EarningScheme(
-            rules=[
-                BaseRate(id="miles", rate=5, when=Condition(except_categories=["mqd_headstart"]))
-            ]
-        ),
+        earning=EarningScheme(rules=[BaseRate(id="miles", rate=5)]),
         tiers=TierLadder(
             tiers=[
                 Tier(name="member"),
@@ -451,37 +447,100 @@ def _delta_with_headstart() -> Program:
     )
 
 
+def _headstart(year: int) -> Adjust:
+    return Adjust(
+        f"hs-{year}",
+        dt.datetime(year, 1, 1, 0, 1, tzinfo=NY),
+        points=0,
+        reason="mqd_headstart",
+        spend="2500",
+    )
+
+
 def test_delta_mqd_head_start_counts_toward_status_without_miles() -> None:
-    """Delta (above). $2,500 MQD head start on 1 January 2024 (no miles), then a $2,500
-    fare on 1 March 2024: 2,500 x 5 = 12,500 miles; MQDs 2,500 + 2,500 = 5,000: Silver on
-    1 March 2024, through 31 January 2026. Without the head start the fare alone (2,500)
-    leaves the member a General Member. The workaround's cost, pinned here: the head
-    start is an order (orders 2, not 1) and a purchase (activity for an inactivity
-    expiry; refundable), so a ladder on orders, or a first-purchase bonus, would see it.
+    """American Express, Delta SkyMiles Platinum card terms, "Medallion Qualification
+    Dollar Boost + MQD Headstart" (https://americanexpress.com/en-us/campaigns/
+    small-business/credit-cards/delta-platinum/upgrade-offer): "Receive $2,500 Medallion
+    Qualification Dollars each Medallion Qualification Year and earn $1 MQD for each $20
+    on purchases"; Delta's overview page says the same of the Platinum and Reserve cards.
+
+    By hand: $2,500 head start on 1 January 2024 (no miles); a $1,500 fare on 1 March
+    2024: 1,500 x 5 = 7,500 miles, MQDs 2,500 + 1,500 = 4,000: still a General Member.
+    The card's statement of 30 June 2024, $20,000 of purchases: 20,000 miles (1 a dollar)
+    and $20,000 / 20 = $1,000 MQD Boost, one adjustment: MQDs 5,000, Silver on 30 June
+    2024, through 31 January 2026. Miles 7,500 + 20,000 = 27,500. One order (the fare):
+    the credits are no orders. Without the head start the fare and the boost make 1,500 +
+    1,000 = 2,500 MQDs: member. On 2 January 2025 the member is Silver (held) and the new
+    year's counters hold its head start alone, 2,500 MQDs.
     """
-    headstart = Purchase(
-        "hs-2024",
-        dt.datetime(2024, 1, 1, 0, 1, tzinfo=NY),
-        lines=[PurchaseLine("mqd", "2500", category="mqd_headstart")],
-    )
     fare = Purchase(
-        "t1", dt.datetime(2024, 3, 1, 9, tzinfo=NY), lines=[PurchaseLine("fare", "2500")]
+        "t1", dt.datetime(2024, 3, 1, 9, tzinfo=NY), lines=[PurchaseLine("fare", "1500")]
     )
-    program = _delta_with_headstart()
-    state = program.replay([headstart, fare], as_of=dt.datetime(2024, 12, 31, tzinfo=NY))
+    boost = Adjust(
+        "card-2024-06",
+        dt.datetime(2024, 6, 30, 18, tzinfo=NY),
+        points=20_000,
+        reason="card_statement",
+        spend="1000",
+    )
+    program = _delta()
+    events = [_headstart(2024), fare, boost, _headstart(2025)]
+    march = program.replay(events[:2], as_of=dt.datetime(2024, 3, 2, tzinfo=NY))
+    assert (march.available, march.tier_name) == (7_500, "member")
+    assert march.tier is not None
+    assert march.tier.counters.spend == Decimal("4000")
+    state = program.replay(events[:3], as_of=dt.datetime(2024, 12, 31, tzinfo=NY))
     assert state.tier is not None
     assert (state.available, state.tier_name, state.tier.valid_through) == (
-        12_500,
+        27_500,
         "silver",
         dt.date(2026, 1, 31),
     )
-    assert (state.tier.counters.spend, state.tier.counters.orders) == (Decimal("5000"), 2)
-    assert [(q.spend, q.points) for q in state.qualifying] == [
-        (Decimal("2500"), 0),
-        (Decimal("2500"), 12_500),
+    assert state.tier.since == dt.datetime(2024, 6, 30, 18, tzinfo=NY)
+    assert (state.tier.counters.spend, state.tier.counters.orders) == (Decimal("5000"), 1)
+    assert [(q.spend, q.points, q.orders) for q in state.qualifying] == [
+        (Decimal("2500"), 0, 0),
+        (Decimal("1500"), 7_500, 1),
+        (Decimal("1000"), 0, 0),
     ]
-    alone = program.replay([fare], as_of=dt.datetime(2024, 12, 31, tzinfo=NY))
+    # The head start posts no points: only the fare's earning and the card's miles.
+    assert [(p.kind, p.points, p.event_id) for p in state.postings] == [
+        ("earn", 7_500, "t1"),
+        ("adjust", 20_000, "card-2024-06"),
+    ]
+    alone = program.replay([fare, boost], as_of=dt.datetime(2024, 12, 31, tzinfo=NY))
+    assert alone.tier is not None
+    assert alone.tier.counters.spend == Decimal("2500")
     assert alone.tier_name == "member"
-    # Taken back like any purchase (a card cancelled in the year):
-    cancelled = [headstart, fare, Refund("c", dt.datetime(2024, 6, 1, tzinfo=NY), "hs-2024")]
-    assert program.replay(cancelled, as_of=dt.datetime(2024, 6, 2, tzinfo=NY)).available == 12_500
+    next_year = program.replay(events, as_of=dt.datetime(2025, 1, 2, tzinfo=NY))
+    assert next_year.tier is not None
+    assert (next_year.tier_name, next_year.tier.counters.spend) == ("silver", Decimal("2500"))
+
+
+def test_delta_head_start_from_an_events_table_and_json() -> None:
+    """The same credits as table rows (``spend`` on adjust rows, ``points`` empty) and as
+    JSON: ``replay_many`` and ``event_from_dict`` give what the objects give."""
+    program = _delta()
+    table = pd.DataFrame(
+        {
+            "member_id": ["m", "m", "m"],
+            "event_id": ["hs-2024", "t1", "card-2024-06"],
+            "time": ["2024-01-01 00:01", "2024-03-01 09:00", "2024-06-30 18:00"],
+            "kind": ["adjust", "purchase", "adjust"],
+            "amount": [None, "1500", None],
+            "points": pd.array([None, None, 20_000], dtype="Int64"),
+            "reason": ["mqd_headstart", None, "card_statement"],
+            "spend": ["2500", None, "1000"],
+        }
+    )
+    as_of = dt.datetime(2024, 12, 31, tzinfo=NY)
+    row = replay_many(table, program, as_of=as_of).loc["m"]
+    assert (row["available"], row["tier"], row["tier_since"]) == (
+        27_500,
+        "silver",
+        pd.Timestamp("2024-06-30 18:00", tz=NY),
+    )
+    events = events_from_frame(table, program)["m"]
+    assert events[0] == _headstart(2024)
+    assert [event_from_dict(json.loads(json.dumps(e.to_dict()))) for e in events] == events
+    assert program.replay(events, as_of=as_of).tier_name == "silver"

@@ -313,7 +313,9 @@ def test_replay_many_worked_example_of_the_new_columns() -> None:
         ("tender_points", 10, "redeem"),
         ("expires_at", "2025-03-01", "purchase"),
         ("currency", "miles", "enroll"),
-        ("nights", 2, "adjust"),
+        ("nights", 2, "redeem"),  # counts: purchase and (status credit) adjust rows only
+        ("spend", "2500", "purchase"),  # status credit: adjust rows only
+        ("qualifying_points", 100, "redeem"),
     ],
 )
 def test_replay_many_refuses_a_column_on_a_kind_it_does_not_belong_to(

@@ -156,7 +156,8 @@ def add_commands(subparsers: Any) -> None:
         "--counts",
         default="",
         metavar="NAMES",
-        help="columns of named activity counts of purchases, comma-separated (nights,stays)",
+        help="columns of named activity counts of purchases and status-credit adjustments, "
+        "comma-separated (nights,stays)",
     )
     add_column_options(
         parser,

@@ -403,9 +403,24 @@ def _redeem_points(instance: Any, attribute: attrs.Attribute[Any], value: Any) -
 
 
 def _adjust_points(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    # Non-zero unless the adjustment credits status only (checked in __attrs_post_init__).
     to_points(value, _owner(instance), attribute.name)
-    if value == 0:
-        raise _EventError(_owner(instance), attribute.name, expected="non-zero", found="0", kind="")
+
+
+def _signed_points(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    to_points(value, _owner(instance), attribute.name)
+
+
+def _signed_money(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise _EventError(
+            _owner(instance),
+            attribute.name,
+            expected="a finite Decimal, int or decimal string (never a float)",
+            found=repr(value),
+            kind="",
+            hint=number_text_hint([value]),
+        )
 
 
 def _kept_expiry(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -413,9 +428,10 @@ def _kept_expiry(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> 
         return
     owner = _owner(instance)
     expires = _aware(value, owner, attribute.name)
-    if instance.points < 0:
+    if instance.points <= 0:
+        what = "a debit" if instance.points else "an adjustment without points"
         raise _EventError(
-            owner, attribute.name, expected="None for a debit", found=expires.isoformat(), kind=""
+            owner, attribute.name, expected=f"None for {what}", found=expires.isoformat(), kind=""
         )
     if expires <= instance.time:
         raise _EventError(
@@ -764,16 +780,31 @@ class Adjust(_Base):
     like a redemption and raise :class:`~crmkit.errors.InsufficientPointsError` when the
     member lacks the points. Points for gifts (赠送积分) are positive adjustments.
 
+    An adjustment may also credit the tier counters (status credit granted outside any
+    purchase, such as Delta's "MQD head start" of a co-branded card): ``spend``,
+    ``qualifying_points`` and ``counts`` are posted to the qualifying counters at ``time``
+    (never an order, never a purchase: first-purchase bonuses, order thresholds and
+    refunds do not see it; whether it is activity for an inactivity expiry is the
+    policy's ``activity`` / ``ignore_reasons``, as for any adjustment). A qualifying-only
+    adjustment has ``points=0`` and changes no points balance. Negative values take
+    status credit back (a correction).
+
     Attributes:
         event_id: Unique id of the adjustment.
         time: When (aware datetime).
-        points: Signed, non-zero number of points.
+        points: Signed number of points; non-zero unless a qualifying field is non-zero.
         reason: The reason code (required, e.g. ``"goodwill"``, ``"gift"``).
         currency: The point currency credited or debited in a program with several;
             ``None`` (default) is the program's primary currency.
         expires_at: For a credit only: the lot's expiry, kept from elsewhere (points
             transferred with their expiry, see :func:`~crmkit.loyalty.transfer`); must be
             after ``time``. ``None`` (default): the program's expiry policy decides.
+        spend: Qualifying spend credited to the tier counters (signed Decimal; default 0).
+        qualifying_points: Qualifying points credited to the tier counters (signed int, in
+            the units of ``points``; default 0). ``points`` never count toward status by
+            themselves: an adjustment's points are not qualifying unless given here.
+        counts: Named activity counts credited to the tier counters (``{"nights": 2}``;
+            signed ints).
 
     Examples:
         >>> import datetime as dt
@@ -783,6 +814,19 @@ class Adjust(_Base):
         >>> Adjust("a2", dt.datetime(2025, 3, 1, tzinfo=dt.UTC), points=50, reason="promo",
         ...        currency="promo").currency
         'promo'
+
+        A status-only credit (Delta's $2,500 MQD head start) and its JSON:
+
+        >>> head = Adjust("hs", dt.datetime(2025, 1, 1, tzinfo=dt.UTC), points=0,
+        ...               reason="mqd_headstart", spend="2500")
+        >>> head.to_dict()
+        {'schema_version': 1, 'kind': 'adjust', 'event_id': 'hs', 'time': '2025-01-01T00:00:00+00:00', 'points': 0, 'reason': 'mqd_headstart', 'spend': '2500'}
+        >>> from crmkit.errors import InvalidInputError
+        >>> try:
+        ...     Adjust("z", dt.datetime(2025, 1, 1, tzinfo=dt.UTC), points=0, reason="x")
+        ... except InvalidInputError as err:
+        ...     print(err)
+        Adjust 'z': 'points' must be non-zero unless spend, qualifying_points or counts is; found 0.
     """
 
     kind: ClassVar[str] = "adjust"
@@ -798,6 +842,44 @@ class Adjust(_Base):
     expires_at: dt.datetime | None = field(
         default=None, validator=_kept_expiry, codec=Optional(DATETIME), omit_default=True
     )
+    spend: Decimal = attrs.field(
+        default=_ZERO,
+        converter=_as_decimal,
+        validator=_signed_money,
+        metadata=metadata(codec=DECIMAL, omit_default=True),
+    )
+    qualifying_points: int = field(default=0, validator=_signed_points, omit_default=True)
+    counts: tuple[tuple[str, int], ...] = attrs.field(
+        default=(), converter=count_pairs, metadata=metadata(codec=COUNTS_CODEC, omit_default=True)
+    )
+
+    def __attrs_post_init__(self) -> None:
+        owner = _owner(self)
+        problem = count_problem(self.counts, signed=True)
+        if problem is not None:
+            raise _EventError(owner, "counts", expected=problem[0], found=problem[1], kind="")
+        if self.points == 0 and not self.qualifies:
+            raise _EventError(
+                owner,
+                "points",
+                expected="non-zero unless spend, qualifying_points or counts is",
+                found="0",
+                kind="",
+            )
+
+    @property
+    def qualifies(self) -> bool:
+        """Whether the adjustment credits (or takes back) tier qualifying counters.
+
+        Examples:
+            >>> import datetime as dt
+            >>> t = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+            >>> Adjust("a", t, points=5, reason="gift").qualifies
+            False
+            >>> Adjust("b", t, points=0, reason="card", counts={"nights": 2}).qualifies
+            True
+        """
+        return bool(self.spend or self.qualifying_points or any(n for _, n in self.counts))
 
 
 #: Any member event.

@@ -210,6 +210,8 @@ class Book(YearlyBonuses):
         self.orders = 0
         self.skip_errors = False
         self.now = _FAR  # the instant of the event being applied, in UTC
+        # The instant of the member's first event (UTC): the tier clock starts there.
+        self.first: dt.datetime | None = None
         self.local_day: dt.date | None = None  # its local date, when known without converting
         # Tier status, brought up to date lazily (only when something needs the tier).
         self.tier: TierTracker | None = None
@@ -257,6 +259,8 @@ class Book(YearlyBonuses):
         """
         time = event.time
         self.now = now = time.astimezone(_UTC)  # one zone inside: exact comparisons
+        if self.first is None:
+            self.first = now
         self.local_day = time.date() if time.tzinfo is self.zone else None
         if now >= self.due or self.yearly_any:
             self.advance(now)
@@ -606,18 +610,19 @@ class Book(YearlyBonuses):
     def _new_tracker(self, ladder: TierLadder, at: dt.datetime) -> tuple[TierTracker, bool]:
         """A new tracker of ``ladder`` for this member, and whether the book keeps it.
 
-        The member's tier clock starts at enrolment or the first qualifying posting,
-        whichever is first: a fact of the events, not of when the tier is first read.
-        Before both, a tracker starting at ``at`` answers the read and is not kept.
+        The member's tier clock starts at their first event (an enrolment, or a first
+        purchase, adjustment, ... before any enrolment): from then on they hold the base
+        tier. A fact of the events, not of when the tier is first read, nor of when the
+        first qualifying posting lands (a purchase whose points are still pending posts
+        its qualifying credit only when they become available). Before any event, a
+        tracker starting at ``at`` answers the read and is not kept.
         """
-        starts = [p[0] for p in self.qualifying[:1]]
-        if self.enrolled_at is not None:
-            starts.append(self.enrolled_at)
+        first = self.first
         return ladder.tracker(
-            min(starts) if starts else at,
+            at if first is None else first,
             timezone=self.zone,
             point_decimals=self.program.point_decimals,
-        ), bool(starts)
+        ), first is not None
 
     def _redeem(self, event: Redeem) -> None:
         if event.currency is not None and event.currency != self.currency:
@@ -690,7 +695,7 @@ class Book(YearlyBonuses):
             )
             self._post(self.now, "adjust", event.points, event.event_id, lot.lot_id, event.reason)
             self._repay(self.now, event.event_id)
-        else:
+        elif event.points:
             debit = self._debit(event, "adjust", -event.points, f"adjustment {event.reason!r}")
             self._post(
                 self.now,
@@ -700,6 +705,14 @@ class Book(YearlyBonuses):
                 None,
                 event.reason,
                 debit.allocations,
+            )
+        if event.qualifies:
+            # Status credit without an order (Delta's MQD head start): straight to the
+            # tier counters, which the primary book keeps for every currency; after the
+            # points part, so an adjustment the ledger refuses posts nothing.
+            book = self.parent or self
+            book.qualifying.append(
+                (self.now, event.spend, event.qualifying_points, 0, event.counts, None)
             )
 
 

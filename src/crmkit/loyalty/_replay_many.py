@@ -67,10 +67,12 @@ _OPTIONAL = (
     "currency",
     "tender_points",
     "tender_amount",
+    "spend",
+    "qualifying_points",
 )
 #: Optional columns only some events carry; a row with one set is built by the checked
 #: constructors (``expires_at`` is read as a date column apart).
-_SPECIAL = ("currency", "tender_points", "tender_amount")
+_SPECIAL = ("currency", "tender_points", "tender_amount", "spend", "qualifying_points")
 #: Event fields named by another column in the table.
 _FIELD_COLUMNS = {
     "purchase_id": "ref",
@@ -472,7 +474,7 @@ def iter_member_events(
     times = datetime_column(
         frame, time, _OWNER, tz=program.zone, date_format=date_format, date_unit=date_unit
     )
-    for column in ("amount", "discount", "tender_amount"):
+    for column in ("amount", "discount", "tender_amount", "spend"):
         if column in frame.columns:
             _money_column(frame, column, _OWNER)
     n = len(frame)
@@ -558,7 +560,7 @@ def iter_member_events(
             special |= _filled(frame[name].to_numpy(dtype=object))
     for name, values in count_columns.items():
         in_use = _filled(values)
-        _only_on_purchases(frame, name, in_use & ~purchase)
+        _only_on_purchases(frame, name, in_use & ~purchase & (kind_values != "adjust"))
         special |= in_use
     ready &= ~special
 
@@ -617,8 +619,8 @@ def iter_member_events(
         ),
         _ADJUST: (
             Adjust,
-            ("points", "reason", "currency", "expires_at"),
-            [points_of[_ADJUST], reasons, None, None],
+            ("points", "reason", "currency", "expires_at", "spend", "qualifying_points", "counts"),
+            [points_of[_ADJUST], reasons, None, None, _ZERO, 0, ()],
         ),
         _ENROLL: (Enroll, ("birth_date", "channel"), [None, text_at("channel", rows_of[_ENROLL])]),
     }
@@ -691,12 +693,12 @@ def _filled(values: np.ndarray[Any, Any]) -> np.ndarray[Any, np.dtype[np.bool_]]
 
 
 def _only_on_purchases(frame: pd.DataFrame, column: str, wrong: np.ndarray[Any, Any]) -> None:
-    """Refuse values of a purchase-only column on rows of other kinds."""
+    """Refuse values of a count column on rows other than purchases and adjustments."""
     if wrong.any():
         raise InvalidInputError(
             _OWNER,
             column,
-            expected="values on purchase rows only (leave the other rows empty)",
+            expected="values on purchase and adjust rows only (leave the other rows empty)",
             found=f"{int(wrong.sum())} rows of other kinds with a value",
             rows=first_labels(frame.index, wrong),
             total=int(wrong.sum()),
@@ -807,6 +809,8 @@ _SPECIAL_KINDS = {
     "tender_points": ("purchase",),
     "tender_amount": ("purchase",),
     "expires_at": ("adjust",),
+    "spend": ("adjust",),
+    "qualifying_points": ("adjust",),
 }
 
 
@@ -879,9 +883,12 @@ def _points_tender(
 
 
 def _named_counts(
-    columns: dict[str, np.ndarray[Any, Any]], first: int, labels: pd.Index
+    columns: dict[str, np.ndarray[Any, Any]], first: int, labels: pd.Index, *, signed: bool = False
 ) -> dict[str, int]:
-    """A purchase's named activity counts from the ``counts=`` columns (first row)."""
+    """An event's named activity counts from the ``counts=`` columns (first row).
+
+    A purchase's are at least 0; an adjustment's are ``signed`` (a correction takes them back).
+    """
     out: dict[str, int] = {}
     for key, values in columns.items():
         if not key.startswith("count:"):
@@ -890,7 +897,7 @@ def _named_counts(
         value = _int_or_none(values[first], _OWNER, name, labels[first])
         if value is None:
             continue
-        if value < 0:
+        if value < 0 and not signed:
             raise InvalidInputError(
                 _OWNER, name, expected="counts of at least 0", found=repr(value),
                 rows=[labels[first]],
@@ -989,6 +996,10 @@ def _build(  # noqa: PLR0917 - internal
             )
         elif what == "adjust":
             value = _int_or_none(points[first], _OWNER, "points", labels[first])
+            spend = columns["spend"][first]
+            status = _int_or_none(
+                columns["qualifying_points"][first], _OWNER, "qualifying_points", labels[first]
+            )
             event = Adjust(
                 eid,
                 at,
@@ -996,6 +1007,9 @@ def _build(  # noqa: PLR0917 - internal
                 reason=_text(reason[first]) or "adjust",
                 currency=currency,
                 expires_at=columns["expires_at"][first],
+                spend=to_decimal(spend, _OWNER, "spend") if _present(spend) else _ZERO,
+                qualifying_points=0 if status is None else status,
+                counts=_named_counts(columns, first, labels, signed=True),
             )
         elif what == "cancel_redemption":
             event = CancelRedemption(eid, at, _text(ref[first]))
@@ -1104,38 +1118,45 @@ def replay_many(
     The table has one row per event (a purchase or refund with several lines has one row per
     line, sharing the ``event_id``). Columns, by their default names:
 
-    ================== ==============================================================
-    ``member_id``      the member (required)
-    ``event_id``       the event's id, unique per member (required)
-    ``time``           when; naive values are read in the program's zone (required)
-    ``kind``           enroll, profile, purchase, refund, redeem, cancel_redemption, adjust
-    ``amount``         purchase line amount: Decimal, int or decimal string (never float)
-    ``discount``       purchase line discount (default 0)
-    ``quantity``       purchase line units (default 1); refund line units (default: the rest)
-    ``line``           line id (default: the row's position within the event, from "1"; rows
-                       without one that repeat another row in every column are refused)
-    ``sku``            purchase line sku
-    ``category``       purchase line category
-    ``channel``        purchase channel (first row of the event)
-    ``ref``            refund: the purchase id; cancel_redemption: the redemption id
-    ``points``         redeem: points (empty = catalogue price); adjust: signed points
-    ``reward``         redeem: the reward's catalogue key
-    ``reason``         adjust: the reason code (default ``"adjust"``)
-    ``birth_date``     enroll/profile: ISO date
-    ``currency``       redeem, adjust, and a purchase's points tender: the point currency
-                       (empty = the primary one; programs with several point currencies)
-    ``expires_at``     adjust (a credit): the lot's expiry, read like ``time``
-    ``tender_points``  purchase (first row of the event): points paid with
-    ``tender_amount``  purchase (first row): the money those points cover (the rest of the
-                       order counts as paid in money: a tender of kind ``"other"``)
-    ================== ==============================================================
+    ====================== ==========================================================
+    ``member_id``          the member (required)
+    ``event_id``           the event's id, unique per member (required)
+    ``time``               when; naive values are read in the program's zone (required)
+    ``kind``               enroll, profile, purchase, refund, redeem, cancel_redemption, adjust
+    ``amount``             purchase line amount: Decimal, int or decimal string (never float)
+    ``discount``           purchase line discount (default 0)
+    ``quantity``           purchase line units (default 1); refund line units (default: the rest)
+    ``line``               line id (default: the row's position within the event, from "1"; rows
+                           without one that repeat another row in every column are refused)
+    ``sku``                purchase line sku
+    ``category``           purchase line category
+    ``channel``            purchase channel (first row of the event)
+    ``ref``                refund: the purchase id; cancel_redemption: the redemption id
+    ``points``             redeem: points (empty = catalogue price); adjust: signed points
+                           (empty = 0: an adjustment of status credit only)
+    ``reward``             redeem: the reward's catalogue key
+    ``reason``             adjust: the reason code (default ``"adjust"``)
+    ``birth_date``         enroll/profile: ISO date
+    ``currency``           redeem, adjust, and a purchase's points tender: the point currency
+                           (empty = the primary one; programs with several point currencies)
+    ``expires_at``         adjust (a credit): the lot's expiry, read like ``time``
+    ``spend``              adjust: qualifying spend credited to the tier counters (signed;
+                           Decimal, int or decimal string; empty = 0), e.g. an MQD head start
+    ``qualifying_points``  adjust: qualifying points credited to the tier counters (signed
+                           whole number; empty = 0)
+    ``tender_points``      purchase (first row of the event): points paid with
+    ``tender_amount``      purchase (first row): the money those points cover (the rest of the
+                           order counts as paid in money: a tender of kind ``"other"``)
+    ====================== ==========================================================
 
     Only ``member_id``, ``event_id``, ``time`` and ``kind`` are required; a missing optional
     column takes its default. A refund row with no ``line`` refunds the whole purchase.
     Named activity counts of purchases (nights, stays, segments: what
     :attr:`Tier.counts <crmkit.loyalty.Tier.counts>` qualifies on) come from the columns
     named by ``counts=`` (``counts=("nights", "stays")``: whole numbers on the first row of a
-    purchase, empty = 0; other kinds leave them empty). Each row of state equals
+    purchase, empty = 0; on an adjust row, signed counts credited to the tier counters,
+    as :attr:`Adjust.counts <crmkit.loyalty.Adjust.counts>`; other kinds leave them
+    empty). Each row of state equals
     :meth:`Program.replay` of the same events built one by one.
 
     Args:
@@ -1152,7 +1173,8 @@ def replay_many(
         time: Column of event times.
         kind: Column of event kinds.
         counts: Columns of named activity counts of purchases (``["nights", "stays"]``:
-            what ``Tier.counts`` qualifies on), read from each purchase's first row.
+            what ``Tier.counts`` qualifies on), read from each purchase's first row (and
+            from adjust rows: status credit without a stay).
         expiring_days: Horizon of the ``expiring`` column, in days.
         on_error: ``"raise"`` (default, as :meth:`Program.replay`) raises the first
             event the ledger cannot honour; ``"skip"`` leaves such events out and counts
