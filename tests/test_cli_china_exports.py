@@ -136,7 +136,12 @@ def test_sla_from_a_helpdesk_export_in_beijing_time(
     1 July 09:00: 3 h to noon and 1 h after lunch, due 14:00, breached by the end of 2 July.
     """
     policy = tmp_path / "policies.json"
-    policy.write_text(json.dumps(demo_policies().to_dict()))
+    # Without --events only what a row states is read: the standard policy's next_response
+    # target needs customer replies, which a row does not record (refused below).
+    data = demo_policies().to_dict()
+    standard = data["default"]["targets"]["*"]
+    data["default"]["targets"]["*"] = [t for t in standard if t["metric"] != "next_response"]
+    policy.write_text(json.dumps(data))
     tickets = tmp_path / "tickets.csv"
     tickets.write_bytes(
         (
@@ -166,6 +171,10 @@ def test_sla_from_a_helpdesk_export_in_beijing_time(
     assert (late["state"], late["due_at"]) == ("breached", "2025-07-01 14:00:00+08:00")
     err = _error(capsys, [*argv, "--column", "kinds=类型"])
     assert "a NAME among ['customer_tier', 'kind']" in err
+    policy.write_text(json.dumps(demo_policies().to_dict()))
+    err = _error(capsys, argv)
+    assert "target 'next_response' must be read from --events (policy 'standard'" in err
+    assert "rows [4]" in err  # T003, a question: the standard policy
 
 
 def test_sample_report_values_the_sample_files_customers() -> None:

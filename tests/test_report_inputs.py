@@ -205,3 +205,29 @@ def test_an_option_without_its_data_file_is_refused(
     assert f"must be given with {needs} FILE" in err
     assert err.count("\n") == 1
     assert not (tmp_path / "out" / "report.html").exists()
+
+
+def test_tickets_whose_rows_cannot_state_their_events_name_ticket_events(
+    sample: DemoData, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without `--ticket-events` the report reads only what each ticket row states, as
+    `crmkit sla` does: the sample's reopened tickets are refused (a row says neither when
+    it was reopened nor what came after) with the report's own option to pass; with the
+    events file the same tickets make a report."""
+    from crmkit.service._cli import demo_policies
+
+    tickets = tmp_path / "tickets.csv"
+    events = tmp_path / "ticket_events.csv"
+    policy = tmp_path / "policy.json"
+    sample.tickets.to_csv(tickets, index=False)
+    sample.ticket_events.to_csv(events, index=False)
+    policy.write_text(json.dumps(demo_policies().to_dict()), encoding="utf-8")
+    out = tmp_path / "out"
+    argv = ["report", str(out), "--tickets", str(tickets), "--policy", str(policy)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "column 'reopened' must be false on every ticket" in err
+    assert "Pass --ticket-events with the tickets' event history" in err
+    assert not (out / "report.html").exists()
+    assert main([*argv, "--ticket-events", str(events)]) == 0
+    assert (out / "report.html").exists()

@@ -962,7 +962,13 @@ def _sections(data: ReportData, stack: contextlib.ExitStack) -> list[Section]:
                                   "followed_up_at", "on_site_at", "waiting_seconds",
                                   "reopened")},
             )  # fmt: skip
-            events = _events_from_tickets(_canonical_tickets(data.tickets, ns))
+            # Only what the rows state: reopenings, waits and targets that read replies
+            # need the event history (refused, naming --ticket-events).
+            events = _events_from_tickets(
+                _canonical_tickets(data.tickets, ns),
+                policies=data.policies,
+                events_option="--ticket-events",
+            )
         out.append(service_levels(data.tickets, events, data.policies, fig()))
     else:
         out.append(_missing("service-levels", "--tickets FILE --policy POLICY.json"))
@@ -1128,7 +1134,8 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
     files.add_argument(
         "--ticket-events",
         metavar="FILE",
-        help="ticket events (ticket_id, time, event); default: from the ticket timestamps",
+        help="ticket events (ticket_id, time, event); default: the events the ticket rows "
+        "state (reopened tickets, waits and targets that read replies need this file)",
     )
     files.add_argument("--policy", metavar="FILE", help="SLA policy set JSON")
     files.add_argument("--responses", metavar="FILE", help="survey responses (nps, csat, ces)")

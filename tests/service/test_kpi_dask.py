@@ -24,8 +24,10 @@ from crmkit.service import (
     complaint_rate,
     duration_quantiles,
     first_contact_resolution,
+    followup_completion,
     metric_table,
     reopen_rate,
+    repeat_complaint_rate,
 )
 
 dd = pytest.importorskip("dask.dataframe")
@@ -168,6 +170,77 @@ def test_reopen_and_complaint_rates_on_dask(dask_cluster_client: Any) -> None:
     broken.loc[label, "reopened"] = pd.NA
     with pytest.raises(InvalidInputError, match=rf"'reopened'.*{label}"):
         reopen_rate(dd.from_pandas(broken, npartitions=4))
+
+
+@pytest.mark.parametrize("as_of", [None, AS_OF])
+@pytest.mark.parametrize("window", [dt.timedelta(days=30), dt.timedelta(days=3)])
+def test_repeat_complaint_rate_on_dask(
+    dask_cluster_client: Any, as_of: Any, window: dt.timedelta
+) -> None:
+    """Shuffled on the customer (each complainant's complaints in one partition): the
+    pandas counts, anonymous complaints (counted wherever they land) included."""
+    tickets, _ = _tickets()
+    complaints = tickets[tickets["kind"] == "complaint"].copy()
+    complaints["customer_id"] = complaints["customer_id"].astype(object)
+    complaints.loc[complaints.index[[0, 5, 9]], "customer_id"] = None
+    expected = repeat_complaint_rate(complaints, window=window, as_of=as_of)
+    assert expected.n_excluded >= 3
+    assert expected.successes > 0
+    got = repeat_complaint_rate(
+        dd.from_pandas(complaints, npartitions=4), window=window, as_of=as_of
+    )
+    assert got.to_dict() == expected.to_dict()
+
+
+def test_repeat_complaint_rate_on_dask_hand_checked(dask_cluster_client: Any) -> None:
+    """The docstring case split so that customer 1's two complaints start in different
+    partitions: 19 days apart (a repeat within 30 days), 2 and 3 not; 1 of 3."""
+    c = pd.DataFrame(
+        {
+            "customer_id": [1, 2, 3, 1, 3],
+            "created_at": pd.to_datetime(
+                ["2025-01-01", "2025-01-05", "2025-01-01", "2025-01-20", "2025-03-01"]
+            ),
+        }
+    )
+    got = repeat_complaint_rate(dd.from_pandas(c, npartitions=2, sort=False))
+    assert (got.successes, got.n) == (1, 3)
+    with pytest.raises(ConfigError, match="'window'"):
+        repeat_complaint_rate(dd.from_pandas(c, npartitions=2), window=dt.timedelta(0))
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"as_of": AS_OF},
+        {"on_time": False, "as_of": AS_OF},
+        {"kinds": None, "due": dt.timedelta(days=1)},
+    ],
+)
+def test_followup_completion_on_dask(dask_cluster_client: Any, options: dict[str, Any]) -> None:
+    """Each follow-up reads its own row: counts per partition, added up."""
+    tickets, _ = _tickets()
+    expected = followup_completion(tickets, **options)
+    assert expected.n > 0
+    got = followup_completion(dd.from_pandas(tickets, npartitions=4), **options)
+    assert got.to_dict() == expected.to_dict()
+
+
+def test_followup_completion_on_dask_hand_checked(dask_cluster_client: Any) -> None:
+    """The docstring case, one ticket per partition: solved 1 January, followed up on
+    2 January (within 3 days), 9 January (late) and never: 1 of 3."""
+    t = pd.DataFrame(
+        {
+            "kind": ["complaint"] * 3,
+            "resolved_at": pd.to_datetime(["2025-01-01"] * 3),
+            "followed_up_at": pd.to_datetime(["2025-01-02", "2025-01-09", None]),
+        }
+    )
+    got = followup_completion(dd.from_pandas(t, npartitions=3))
+    assert (got.successes, got.n) == (1, 3)
+    with pytest.raises(SchemaError, match="'kind'"):
+        followup_completion(dd.from_pandas(t.drop(columns="kind"), npartitions=2))
 
 
 @pytest.mark.parametrize(

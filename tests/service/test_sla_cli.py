@@ -12,10 +12,31 @@ import pytest
 
 from crmkit import datasets
 from crmkit.cli import DemoData, main
-from crmkit.service import evaluate_sla
+from crmkit.service import PolicySet, evaluate_sla
 from crmkit.service._cli import demo_policies, demo_section
 
 AS_OF = "2025-08-01T00:00:00+08:00"
+
+
+def row_policies() -> PolicySet:
+    """The demo policies without ``next_response``: every target reads only what a ticket
+    row states (customer replies are not in a row)."""
+    policies = demo_policies()
+    standard = attrs.evolve(
+        policies.default,
+        targets={
+            key: [t for t in targets if t.metric != "next_response"]
+            for key, targets in policies.default.targets
+        },
+    )
+    return attrs.evolve(policies, default=standard)
+
+
+def plain_tickets(n_tickets: int = 80, seed: int = 11) -> pd.DataFrame:
+    """Sample tickets that were never reopened nor waited on the customer."""
+    return datasets.tickets(n_tickets=n_tickets, seed=seed).assign(
+        reopened=False, waiting_seconds=0
+    )
 
 
 @pytest.fixture
@@ -83,26 +104,18 @@ def test_sla_command_writes_verdicts_and_attainment(
 
 
 def test_events_derived_from_ticket_rows(
-    files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """Rows that state every event their targets read give the --events verdicts exactly."""
+    tickets, events = tmp_path / "t.csv", tmp_path / "e.csv"
+    plain_tickets().to_csv(tickets, index=False)
+    datasets.ticket_events(plain_tickets()).to_csv(events, index=False)
+    policy = tmp_path / "p.json"
+    policy.write_text(json.dumps(row_policies().to_dict()))
     with_events, derived = tmp_path / "a.csv", tmp_path / "b.csv"
-    common = ["--policy", str(files["policy"]), "--as-of", AS_OF]
-    assert (
-        main(
-            [
-                "sla",
-                str(files["tickets"]),
-                "--events",
-                str(files["events"]),
-                *common,
-                "--verdicts",
-                "-o",
-                str(with_events),
-            ]
-        )
-        == 0
-    )
-    assert main(["sla", str(files["tickets"]), *common, "--verdicts", "-o", str(derived)]) == 0
+    common = ["--policy", str(policy), "--as-of", AS_OF, "--verdicts", "-o"]
+    assert main(["sla", str(tickets), "--events", str(events), *common, str(with_events)]) == 0
+    assert main(["sla", str(tickets), *common, str(derived)]) == 0
     capsys.readouterr()
     pd.testing.assert_frame_equal(pd.read_csv(with_events), pd.read_csv(derived))
 
@@ -112,6 +125,8 @@ def test_verdicts_to_stdout(files: dict[str, Path], capsys: pytest.CaptureFixtur
         [
             "sla",
             str(files["tickets"]),
+            "--events",
+            str(files["events"]),
             "--policy",
             str(files["policy"]),
             "--as-of",
@@ -141,7 +156,8 @@ def test_single_policy_json(
             }
         )
     )
-    assert main(["sla", str(files["tickets"]), "--policy", str(single), "--as-of", AS_OF]) == 0
+    argv = ["sla", str(files["tickets"]), "--events", str(files["events"])]
+    assert main([*argv, "--policy", str(single), "--as-of", AS_OF]) == 0
     assert "first_response" in capsys.readouterr().out
 
 
@@ -170,8 +186,17 @@ def test_bad_inputs_exit_2(
     assert "must be naive times, as in 'created_at'; found times with a UTC offset" in (
         capsys.readouterr().err
     )
+    events = ["--events", str(files["events"])]
     code = main(
-        ["sla", str(files["tickets"]), "--policy", str(files["policy"]), "--as-of", "later"]
+        [
+            "sla",
+            str(files["tickets"]),
+            *events,
+            "--policy",
+            str(files["policy"]),
+            "--as-of",
+            "later",
+        ]
     )
     assert code == 2
     assert "option --as-of must be a date, datetime" in capsys.readouterr().err
@@ -297,11 +322,11 @@ def test_ticket_rows_without_any_on_site_visit(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Regression: an all-empty time column (no on-site visit at all) read as naive times."""
-    tickets = datasets.tickets(n_tickets=30, seed=11)
+    tickets = plain_tickets(n_tickets=30)
     tickets["on_site_at"] = pd.NaT
     path, policy = tmp_path / "t.csv", tmp_path / "p.json"
     tickets.to_csv(path, index=False)
-    policy.write_text(json.dumps(demo_policies().to_dict()))
+    policy.write_text(json.dumps(row_policies().to_dict()))
     out = tmp_path / "v.csv"
     argv = [
         "sla",
@@ -316,7 +341,7 @@ def test_ticket_rows_without_any_on_site_visit(
     ]
     assert main(argv) == 0
     capsys.readouterr()
-    expected = evaluate_sla(datasets.ticket_events(tickets), tickets, demo_policies(), as_of=AS_OF)
+    expected = evaluate_sla(datasets.ticket_events(tickets), tickets, row_policies(), as_of=AS_OF)
     assert pd.read_csv(out)["state"].tolist() == expected["state"].astype(str).tolist()
     # A ticket without a creation time is reported, not dropped.
     tickets["created_at"] = tickets["created_at"].astype(object)

@@ -3,9 +3,10 @@
 ``crmkit sla TICKETS --policy POLICY.json --as-of INSTANT`` evaluates every ticket's SLA
 targets and writes the attainment table (a human table on a terminal; ``-o``/``--format``
 for files); ``--verdicts`` writes the per-ticket verdicts instead. Events come from ``--events`` (``ticket_id``,
-``time``, ``event``), or, without it, from the ticket rows themselves when they carry
-the timestamp columns of :func:`crmkit.datasets.tickets` (``created_at``,
-``first_reply_at``, ...). Written verdicts carry durations as whole seconds
+``time``, ``event``), or, without it, from what the ticket rows state in the timestamp
+columns of :func:`crmkit.datasets.tickets` (``created_at``, ``first_reply_at``, ...):
+nothing is invented, and rows whose verdicts need more (a reopening, a wait on a pausable
+target, customer replies) are refused. Written verdicts carry durations as whole seconds
 (``goal_seconds``, ``elapsed_seconds``, ``real_elapsed_seconds``, ``remaining_seconds``)
 and instants as RFC 3339 timestamps with their UTC offset. Bad input (a missing column,
 a missing or unreadable time, naive and aware times mixed, an unknown event or policy
@@ -17,9 +18,9 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
-from crmkit import datasets
 from crmkit._cli_support import (
     add_column_options,
     add_input_options,
@@ -35,6 +36,8 @@ from crmkit._cli_support import (
 )
 from crmkit._validate import (
     datetime_column,
+    first_labels,
+    numeric_column,
     require_columns,
     require_no_missing,
 )
@@ -192,10 +195,11 @@ def add_commands(subparsers: Any) -> None:
     sla.add_argument("tickets", help="tickets table (CSV or Parquet; '-' for stdin)")
     sla.add_argument(
         "--events",
-        help="events table (ticket, time, event columns); default: derived from the ticket "
-        "timestamp columns (created_at, first_reply_at, resolved_at; optional "
-        "followed_up_at, on_site_at, waiting_seconds, reopened), all naive (the policy "
-        "calendar's zone) or all with a UTC offset",
+        help="events table (ticket, time, event columns); default: the events the ticket "
+        "rows state (created_at, first_reply_at, resolved_at; optional followed_up_at, "
+        "on_site_at), all naive (the policy calendar's zone) or all with a UTC offset; "
+        "reopened rows, waits (waiting_seconds) on pausable targets and targets that "
+        "read customer replies need --events",
     )
     sla.add_argument("--policy", required=True, help="policy set JSON (PolicySet.to_dict form)")
     sla.add_argument(
@@ -232,25 +236,222 @@ def _read_policy(path: str) -> PolicySet:
     return PolicySet.from_dict(data)
 
 
+#: The events a ticket row states, from its timestamp columns, in the order equal times
+#: are recorded (a reply at the creation instant comes after the creation).
+_ROW_EVENTS = (
+    ("created_at", "created"),
+    ("first_reply_at", "agent_reply"),
+    ("on_site_at", "on_site"),
+    ("resolved_at", "solved"),
+    ("followed_up_at", "follow_up"),
+)
+#: Every event a built-in or custom target can read from rows that were not reopened:
+#: ``reopened`` never happens on them (reopened rows are refused).
+_STATED = frozenset({"created", "agent_reply", "on_site", "solved", "follow_up", "reopened"})
+_SAMPLE_EVENTS = "crmkit sample writes ticket_events.csv for the sample tickets"
+_TRUE = frozenset({"true", "1", "yes", "y", "是"})
+_FALSE = frozenset({"false", "0", "no", "n", "否"})
+
+
+def _unstated(target: SLATarget) -> str | None:
+    """What ``target`` reads that a ticket row does not state (None: the row says it all).
+
+    A row states one creation, the first agent reply, one solution, one follow-up and one
+    on-site arrival. Customer replies, later agent replies, custom events and (on a
+    pausable target) the timing of waits are not in it.
+    """
+    rule = target._rule()  # the metric's start/stop rule (built-in or custom)
+    other = sorted(rule.events - _STATED)
+    if other:
+        return f"the {', '.join(repr(e) for e in other)} events"
+    if "agent_reply" in (*rule.start, *rule.restart, *rule.cancel) or (
+        "agent_reply" in rule.stop and not set(rule.start) <= {"created", "reopened"}
+    ):
+        return "every agent reply (a row has the first one only)"
+    return None
+
+
+def _flags(frame: pd.DataFrame, column: str, shown: str) -> np.ndarray[Any, Any]:
+    """``reopened`` read as booleans; blank cells are unknown (True: may be reopened)."""
+    series = frame[column]
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return series.to_numpy(dtype=bool)
+    text = series.astype(object).map(lambda v: None if pd.isna(v) else str(v).strip().lower())
+    text = text.map(lambda v: v[:-2] if isinstance(v, str) and v.endswith(".0") else v)
+    known = text.isin(_TRUE | _FALSE).to_numpy(dtype=bool)
+    blank = text.isna().to_numpy(dtype=bool)
+    odd = ~known & ~blank
+    if odd.any():
+        raise InvalidInputError(
+            _OWNER,
+            shown,
+            expected="true/false, 1/0, yes/no or 是/否",
+            found=f"{int(odd.sum())} other values, the first {series[odd].iloc[0]!r}",
+            rows=first_labels(frame.index, odd),
+            total=int(odd.sum()),
+        )
+    return np.asarray(text.isin(_TRUE).to_numpy(dtype=bool) | blank, dtype=bool)
+
+
+def _waits(frame: pd.DataFrame, shown: str) -> np.ndarray[Any, Any]:
+    """Rows whose ``waiting_seconds`` is not 0 (blank: unknown, so perhaps a wait)."""
+    series = frame["waiting_seconds"]
+    blank = series.isna().to_numpy(dtype=bool)
+    if blank.all():
+        return blank
+    given = numeric_column(frame.loc[~blank, ["waiting_seconds"]], "waiting_seconds", _OWNER)
+    if (given < 0).any():
+        bad = given < 0
+        raise InvalidInputError(
+            _OWNER,
+            shown,
+            expected="seconds >= 0",
+            found=f"{int(bad.sum())} negative values",
+            rows=first_labels(frame.index[~blank], bad),
+            total=int(bad.sum()),
+        )
+    waited = blank.copy()
+    waited[~blank] = given > 0
+    return waited
+
+
+def _check_rows_state_events(
+    frame: pd.DataFrame,
+    policies: PolicySet | None,
+    priority: str,
+    names: dict[str, str],
+    events_option: str = "--events",
+) -> None:
+    """Refuse ticket rows whose SLA verdicts would need events the row does not state.
+
+    - ``reopened`` rows (or blank): the row gives neither when the ticket was reopened
+      nor the replies and solutions after it, nor whether ``resolved_at`` is the first
+      solution or the last, so no resolution or follow-up cycle can be read.
+    - ``waiting_seconds`` other than 0 (or blank) on a ticket with a pausable target: a
+      pause counts only where it falls (before or after the first reply, inside business
+      hours or not), and the row has its length, not its place. No pausable metric is
+      exempt: even a calendar-clock resolution stopped after the wait depends on whether
+      the wait was inside that cycle (a helpdesk also counts waits after a solution), and
+      its deadline (``due_at``) moves with a pause before it. Without ``policies`` every
+      wait is refused.
+    - a target reading events no row holds (``next_response`` reads customer replies,
+      ``periodic_update`` every agent reply, a custom target its own events).
+    """
+    hint = f"Pass {events_option} with the tickets' event history; {_SAMPLE_EVENTS}."
+    if "reopened" in frame.columns:
+        reopened = _flags(frame, "reopened", names.get("reopened", "reopened"))
+        if reopened.any():
+            raise InvalidInputError(
+                _OWNER,
+                names.get("reopened", "reopened"),
+                expected="false on every ticket when the events come from the ticket rows "
+                "(a row does not say when it was reopened, nor the replies and solutions "
+                "after that)",
+                found=f"{int(reopened.sum())} reopened tickets (or blank)",
+                rows=first_labels(frame.index, reopened),
+                total=int(reopened.sum()),
+                hint=hint,
+            )
+    waited = (
+        _waits(frame, names.get("waiting_seconds", "waiting_seconds"))
+        if "waiting_seconds" in frame.columns
+        else np.zeros(len(frame), dtype=bool)
+    )
+    if policies is None:
+        pausable = waited
+        unstated = np.zeros(len(frame), dtype=bool)
+        needs: dict[tuple[str, str], str] = {}
+    else:
+        pausable, unstated, needs = _target_needs(frame, policies, priority, waited)
+    if pausable.any():
+        raise InvalidInputError(
+            _OWNER,
+            names.get("waiting_seconds", "waiting_seconds"),
+            expected="0 on tickets with pausable targets when the events come from the "
+            "ticket rows (a pause counts only where it falls, and the row gives its length, "
+            "not its place)",
+            found=f"{int(pausable.sum())} tickets that waited (or blank)",
+            rows=first_labels(frame.index, pausable),
+            total=int(pausable.sum()),
+            hint=hint.replace("history", "history, waits as pending and open events"),
+        )
+    if unstated.any():
+        (target, policy), what = next(iter(needs.items()))
+        raise InvalidInputError(
+            _OWNER,
+            target,
+            expected=f"read from {events_option} (policy {policy!r} sets it): it needs {what}, "
+            "which ticket rows do not record",
+            found=f"{int(unstated.sum())} tickets with such targets",
+            rows=first_labels(frame.index, unstated),
+            total=int(unstated.sum()),
+            hint=hint,
+            kind="target",
+        )
+
+
+def _target_needs(
+    frame: pd.DataFrame, policies: PolicySet, priority: str, waited: np.ndarray[Any, Any]
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], dict[tuple[str, str], str]]:
+    """Per row: waited with a pausable target; has a target rows cannot give (and which).
+
+    Policies are selected once per distinct (condition attributes, priority) combination.
+    """
+    require_columns(frame, list(policies.attributes), _OWNER)
+    keys = [*policies.attributes, *([priority] if priority in frame.columns else [])]
+    if keys:
+        combos = frame[keys].astype(object).astype(str)
+        codes = combos.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
+    else:
+        combos, codes = pd.DataFrame(index=frame.index), np.zeros(len(frame), dtype=np.int64)
+    n_codes = int(codes.max()) + 1 if len(codes) else 0
+    firsts = np.full(n_codes, -1)
+    firsts[codes[::-1]] = np.arange(len(codes))[::-1]  # the first row of each combination
+    pausable = np.zeros(n_codes, dtype=bool)
+    reads: list[tuple[tuple[str, str], str] | None] = []
+    for code in range(n_codes):
+        row: dict[str, Any] = (
+            {str(k): v for k, v in combos.iloc[int(firsts[code])].items()} if keys else {}
+        )
+        policy = policies.select(row)
+        targets = policy.targets_for(row.get(priority))
+        pausable[code] = any(t.pausable for t in targets)
+        unread = [(t.name, _unstated(t)) for t in targets if _unstated(t) is not None]
+        reads.append(((unread[0][0], policy.name), str(unread[0][1])) if unread else None)
+    unstated = np.array([reads[c] is not None for c in codes], dtype=bool)
+    needs: dict[tuple[str, str], str] = {}
+    if unstated.any():
+        first = reads[int(codes[np.flatnonzero(unstated)[0]])]
+        assert first is not None
+        needs = {first[0]: first[1]}
+    return waited & pausable[codes], unstated, needs
+
+
 def _events_from_tickets(
-    tickets: pd.DataFrame, names: dict[str, str] | None = None
+    tickets: pd.DataFrame,
+    names: dict[str, str] | None = None,
+    *,
+    policies: PolicySet | None = None,
+    priority: str = "priority",
+    events_option: str = "--events",
 ) -> pd.DataFrame:
-    """The event history of ticket rows (``created_at``, ``first_reply_at``, ...).
+    """The events a ticket row states (``created_at``, ``first_reply_at``, ...), no more.
 
     ``created_at``, ``first_reply_at`` and ``resolved_at`` must be columns; an absent
     ``followed_up_at`` or ``on_site_at`` means none recorded, an absent ``waiting_seconds``
-    no wait and an absent ``reopened`` no reopening. Times are all naive (read in the
-    policy calendar's zone, as ``--events`` times are) or all with a UTC offset;
-    ``names`` maps each canonical column back to the file's, for messages.
+    no wait and an absent ``reopened`` no reopening. Each row gives ``created``,
+    ``agent_reply`` (the first reply), ``on_site``, ``solved`` and ``follow_up`` at its
+    times; nothing is invented. Rows whose verdicts need events a row does not state are
+    refused, naming the column and the rows (see :func:`_check_rows_state_events`):
+    reopened tickets, tickets that waited and have a pausable target, and targets such as
+    ``next_response`` that read customer replies. Times are all naive (read in the policy
+    calendar's zone, as ``--events`` times are) or all with a UTC offset; ``names`` maps
+    each canonical column back to the file's, for messages.
     """
     names = names or {}
     require_columns(tickets, list(_TICKET_TIMES[:3]), _OWNER)
     require_no_missing(tickets, "created_at", _OWNER, "creation times")
     frame = tickets.copy()
-    if "waiting_seconds" not in frame.columns:
-        frame["waiting_seconds"] = 0
-    if "reopened" not in frame.columns:
-        frame["reopened"] = False
     dtype: Any = None
     for column in _TICKET_TIMES:  # created_at first: its zone types the empty columns
         present = frame[column].notna() if column in frame.columns else None
@@ -275,10 +476,24 @@ def _events_from_tickets(
             )
         frame[column] = parsed.reindex(frame.index)
         dtype = dtype or parsed.dtype
-    frame["reopened"] = frame["reopened"].astype(str).str.lower().isin(["true", "1"])
-    events = datasets.ticket_events(frame)
-    # A ticket not yet replied to has no agent_reply (nor a wait after it): no event.
-    return events.loc[events["time"].notna()].reset_index(drop=True)
+    _check_rows_state_events(frame, policies, priority, names, events_option)
+    parts = []
+    for rank, (column, event) in enumerate(_ROW_EVENTS):
+        stated = frame[column].notna().to_numpy(dtype=bool)  # e.g. not yet replied to
+        parts.append(
+            pd.DataFrame(
+                {
+                    "ticket_id": frame["ticket_id"].to_numpy()[stated],
+                    "time": frame[column].to_numpy()[stated],
+                    "event": event,
+                    "_rank": rank,
+                }
+            )
+        )
+    events = pd.concat(parts, ignore_index=True)
+    events["time"] = pd.Series(events["time"].to_numpy(), dtype=frame["created_at"].dtype)
+    events = events.sort_values(["ticket_id", "time", "_rank"], kind="stable", ignore_index=True)
+    return events.drop(columns="_rank")
 
 
 def _canonical_tickets(tickets: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
@@ -296,7 +511,9 @@ def _canonical_tickets(tickets: pd.DataFrame, args: argparse.Namespace) -> pd.Da
 
 def _file_names(args: argparse.Namespace) -> dict[str, str]:
     """The file's name of each ticket column the derived events read, for messages."""
-    return {name: str(getattr(args, name)) for name in _TICKET_TIMES}
+    return {
+        name: str(getattr(args, name)) for name in (*_TICKET_TIMES, "waiting_seconds", "reopened")
+    }
 
 
 def _run_sla(args: argparse.Namespace) -> int:
@@ -312,7 +529,12 @@ def _run_sla(args: argparse.Namespace) -> int:
         events = convert_dates(events, [args.time], args)  # --column names ticket columns
         ticket, time, event = args.ticket, args.time, args.event
     else:
-        events = _events_from_tickets(_canonical_tickets(tickets, args), _file_names(args))
+        events = _events_from_tickets(
+            _canonical_tickets(tickets, args),
+            _file_names(args),
+            policies=policies,
+            priority=args.priority,
+        )
         ticket, time, event = "ticket_id", "time", "event"
         if args.ticket != "ticket_id":
             events = events.rename(columns={"ticket_id": args.ticket})

@@ -1303,6 +1303,11 @@ def repeat_complaint_rate(
     excluded and counted. Complaints without a customer id cannot be linked to anyone:
     they are excluded, counted in ``n_excluded`` and named in ``reason``.
 
+    Dask: ``complaints`` may be a Dask DataFrame. It is shuffled on the customer so that
+    each complainant's complaints meet in one partition; every partition is counted by the
+    pandas code (same checks; errors name the partition's row labels) and the counts are
+    added up, so the result equals the pandas path's.
+
     Args:
         complaints: One row per complaint (e.g. tickets of kind ``"complaint"``).
         window: The repeat window.
@@ -1329,11 +1334,56 @@ def repeat_complaint_rate(
         (1, 3)
     """
     owner = "repeat_complaint_rate()"
-    require_frame(complaints, owner, "complaints")
+    if not is_dask(complaints):
+        require_frame(complaints, owner, "complaints")
     require_columns(complaints, [customer, created], owner)
     level = _check_rate_options(ci, level, owner)
     if not isinstance(window, dt.timedelta) or window <= dt.timedelta(0):
         raise ConfigError(owner, "window", expected="a positive timedelta", found=repr(window))
+    options: dict[str, Any] = {
+        "window": window,
+        "as_of": as_of,
+        "customer": customer,
+        "created": created,
+        "date_format": date_format,
+        "date_unit": date_unit,
+        "owner": owner,
+    }
+    if is_dask(complaints):
+        # Each complainant's complaints meet in one partition (shuffled on the customer;
+        # complaints without one land anywhere and are counted there); the counts add up.
+        _repeat_tally(cast("pd.DataFrame", complaints._meta), **options)  # checks as_of
+        tallies = _per_partition(
+            _repeat_part, cast("Any", complaints).shuffle(on=customer), None, **options
+        )
+        hits, n, excluded, n_anonymous = (sum(t[i] for t in tallies) for i in range(4))
+    else:
+        hits, n, excluded, n_anonymous = _repeat_tally(complaints, **options)
+    return _rate(
+        "repeat_complaint_rate",
+        f"another complaint within {_span(window)}",
+        hits,
+        n,
+        excluded,
+        ci=ci,
+        level=level,
+        empty_reason="no complainants",
+        note=_excluded_note(n_anonymous, "complaints without a customer id"),
+    )
+
+
+def _repeat_tally(
+    complaints: pd.DataFrame,
+    *,
+    window: dt.timedelta,
+    as_of: Any,
+    customer: str,
+    created: str,
+    date_format: str | None,
+    date_unit: str | None,
+    owner: str,
+) -> tuple[int, int, int, int]:
+    """(repeaters, decided complainants, excluded, anonymous) of a frame or partition."""
     complaints = _read_dates(
         complaints, [created], owner, date_format=date_format, date_unit=date_unit
     )
@@ -1357,17 +1407,17 @@ def repeat_complaint_rate(
     if cutoff is not None:
         undecided = ~repeat & (last + window_ns > cutoff.value)
     decided = ~undecided
-    return _rate(
-        "repeat_complaint_rate",
-        f"another complaint within {_span(window)}",
+    return (
         int((repeat & decided).sum()),
         int(decided.sum()),
         int(undecided.sum()) + n_late + n_anonymous,
-        ci=ci,
-        level=level,
-        empty_reason="no complainants",
-        note=_excluded_note(n_anonymous, "complaints without a customer id"),
+        n_anonymous,
     )
+
+
+def _repeat_part(complaints: pd.DataFrame, _: None, **options: Any) -> tuple[int, int, int, int]:
+    """:func:`_repeat_tally` of one partition (a module-level function: it pickles)."""
+    return _repeat_tally(complaints, **options)
 
 
 def followup_completion(
@@ -1391,6 +1441,10 @@ def followup_completion(
     ``on_time=True`` (default) it counts when done by the deadline; otherwise when done
     at all (by ``as_of``). With ``as_of``, follow-ups whose deadline is still ahead and
     that are not done yet are not due: excluded and counted.
+
+    Dask: ``tickets`` may be a Dask DataFrame. A follow-up depends on its own ticket's row
+    only, so every partition is counted by the pandas code (same checks; errors name the
+    partition's row labels) and the counts are added up: the result equals pandas'.
 
     Args:
         tickets: One row per ticket.
@@ -1420,11 +1474,60 @@ def followup_completion(
         1
     """
     owner = "followup_completion()"
-    require_frame(tickets, owner, "tickets")
+    if not is_dask(tickets):
+        require_frame(tickets, owner, "tickets")
     require_columns(tickets, [resolved, followed_up] + ([kind] if kinds is not None else []), owner)
     level = _check_rate_options(ci, level, owner)
     if not isinstance(due, dt.timedelta) or due < dt.timedelta(0):
         raise ConfigError(owner, "due", expected="a timedelta >= 0", found=repr(due))
+    options: dict[str, Any] = {
+        "due": due,
+        "on_time": on_time,
+        "as_of": as_of,
+        "kinds": kinds,
+        "kind": kind,
+        "resolved": resolved,
+        "followed_up": followed_up,
+        "date_format": date_format,
+        "date_unit": date_unit,
+        "owner": owner,
+    }
+    if is_dask(tickets):
+        # One ticket's follow-up depends on its own row only: every partition is counted
+        # by the pandas code and the counts add up.
+        _followup_tally(cast("pd.DataFrame", tickets._meta), **options)  # checks as_of
+        tallies = _per_partition(_followup_part, tickets, None, **options)
+        hits, n, excluded = (sum(t[i] for t in tallies) for i in range(3))
+    else:
+        hits, n, excluded = _followup_tally(tickets, **options)
+    definition = f"done within {_span(due)} of resolution" if on_time else "done"
+    return _rate(
+        "followup_completion",
+        definition,
+        hits,
+        n,
+        excluded,
+        ci=ci,
+        level=level,
+        empty_reason="no follow-ups due",
+    )
+
+
+def _followup_tally(
+    tickets: pd.DataFrame,
+    *,
+    due: dt.timedelta,
+    on_time: bool,
+    as_of: Any,
+    kinds: Sequence[str] | None,
+    kind: str,
+    resolved: str,
+    followed_up: str,
+    date_format: str | None,
+    date_unit: str | None,
+    owner: str,
+) -> tuple[int, int, int]:
+    """(done (on time), due, excluded) follow-ups of a frame or partition."""
     tickets = _read_dates(
         tickets, [resolved, followed_up], owner, date_format=date_format, date_unit=date_unit
     )
@@ -1449,17 +1552,12 @@ def followup_completion(
             & (deadline > cutoff).fillna(False).to_numpy(dtype=bool, copy=True)
         )
     counted = applicable & ~not_due
-    definition = f"done within {_span(due)} of resolution" if on_time else "done"
-    return _rate(
-        "followup_completion",
-        definition,
-        int((success & counted).sum()),
-        int(counted.sum()),
-        int((~counted).sum()),
-        ci=ci,
-        level=level,
-        empty_reason="no follow-ups due",
-    )
+    return int((success & counted).sum()), int(counted.sum()), int((~counted).sum())
+
+
+def _followup_part(tickets: pd.DataFrame, _: None, **options: Any) -> tuple[int, int, int]:
+    """:func:`_followup_tally` of one partition (a module-level function: it pickles)."""
+    return _followup_tally(tickets, **options)
 
 
 # --------------------------------------------------------------------------- rates, backlog

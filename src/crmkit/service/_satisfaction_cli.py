@@ -113,6 +113,14 @@ def add_commands(subparsers: Any) -> None:
         help="missing scores: exclude from n or count as neither/negative",
     )
     cmd.add_argument(
+        "--na-values",
+        default="",
+        metavar="TEXT[,TEXT...]",
+        help="score texts that mean no answer (e.g. '不知道,不适用'), read as missing; "
+        "other text is refused. Empty cells are missing, and so are the spellings the CSV "
+        "reader takes for empty (N/A, NA, n/a, null, NULL, None, NaN, nan, #N/A, <NA>)",
+    )
+    cmd.add_argument(
         "--invalid",
         default="raise",
         choices=["raise", "exclude"],
@@ -135,6 +143,7 @@ def _run_nps(args: argparse.Namespace) -> int:
             responses = responses.assign(
                 **{args.date: datetime_column(responses, args.date, _OWNER)}
             )
+    responses = _no_answers(responses, args.score or args.metric.partition("_")[0], args.na_values)
     by = [c.strip() for c in args.by.split(",") if c.strip()]
     table = metric_table(
         responses,
@@ -152,6 +161,27 @@ def _run_nps(args: argparse.Namespace) -> int:
     )
     emit(table, args, index=False, fmt=fmt, table=lambda t: _show(t, args.decimals))
     return 0
+
+
+def _no_answers(responses: pd.DataFrame, column: str, tokens: str) -> pd.DataFrame:
+    """The score ``column`` with the ``--na-values`` texts made missing (a new frame).
+
+    Only texts named there (compared after trimming spaces) are "no answer": crmkit does
+    not decide which answers mean that. Anything else that is not a number is refused by
+    the survey reader, naming the rows (and a unit such as ``9分``).
+    """
+    names = {t.strip() for t in tokens.split(",") if t.strip()}
+    if not names or column not in responses.columns:
+        return responses
+    series = responses[column]
+    hits = series.map(lambda v: isinstance(v, str) and v.strip() in names).to_numpy(dtype=bool)
+    if not hits.any():
+        return responses
+    cleaned = series.astype(object).where(~hits, None)
+    numeric = pd.to_numeric(cleaned, errors="coerce")
+    if bool((numeric.notna() | cleaned.isna()).all()):  # every other cell a number
+        return responses.assign(**{column: numeric})
+    return responses.assign(**{column: cleaned})
 
 
 def _show(table: pd.DataFrame, decimals: int) -> str:

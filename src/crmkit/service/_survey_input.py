@@ -11,6 +11,7 @@ every metric shares, as one frozen value).
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -21,7 +22,7 @@ import pandas as pd
 from crmkit import _spec as spec
 from crmkit import _stats
 from crmkit._spec import check_choice
-from crmkit._validate import first_labels
+from crmkit._validate import first_labels, number_text_hint
 from crmkit.errors import ConfigError, InvalidInputError
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "fpc_factor",
     "parse",
     "resolve_options",
+    "score_text_hint",
 ]
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
@@ -273,6 +275,74 @@ def _as_series(obj: Any, owner: str, name: str) -> pd.Series:
     return pd.Series(list(obj) if not isinstance(obj, np.ndarray) else obj, dtype=object)
 
 
+#: A score written with a unit: ``9分``, ``4 星``, ``5颗星``, ``8 points``, ``4 stars``.
+_SCORE_UNIT = re.compile(
+    r"\s*([+-]?\d+(?:\.\d+)?)\s*(分|颗星|星|points?|pts?|stars?)\s*", re.IGNORECASE
+)
+#: A score written with its scale: ``9/10``, ``4 out of 5``, ``4 (满分5)``.
+_SCORE_SCALE = re.compile(
+    r"\s*([+-]?\d+(?:\.\d+)?)\s*(?:/\s*\d+|out of\s*\d+|[(\uff08]\s*满分\s*\d+\s*分?\s*[)\uff09])\s*",
+    re.IGNORECASE,
+)
+#: Answers that say "no score": don't know, not applicable, refused, no answer. Never read
+#: as missing by themselves (which text means "no answer" is the survey's to say): named
+#: in the refusal so the caller can map them to None and choose ``missing=``.
+_NO_ANSWER = frozenset(
+    {
+        "n/a", "na", "n.a.", "#n/a", "none", "null", "nan", "-", "--", "?", "dk",
+        "don't know", "dont know", "do not know", "not applicable", "no answer", "refused",
+        "prefer not to say", "不知道", "不清楚", "说不清", "不适用", "无", "无法评价",
+        "不好说", "拒答", "拒绝回答", "未回答", "未作答", "空", "跳过",
+    }
+)  # fmt: skip
+
+
+def score_text_hint(values: Iterable[object], name: str = "scores") -> str:
+    """What to do about text refused as scores (empty when nothing is recognised).
+
+    A score carrying a unit (``"9分"``, ``"4 stars"``) or its scale (``"9/10"``) is named
+    with the bare number to write; a "no answer" text (``"不知道"``, ``"N/A"``,
+    ``"不适用"``) with how to say it means no answer; numbers in other forms (full-width
+    digits, a decimal comma) get the hint amounts get.
+
+    Examples:
+        >>> print(score_text_hint(["9分"]))  # doctest: +ELLIPSIS
+        '9分' carries a unit ('分'): scores are bare numbers on the scale (9); ...
+        >>> print(score_text_hint(["不知道", "N/A"]))  # doctest: +ELLIPSIS
+        '不知道', 'N/A' read as "no answer", which crmkit does not decide: ...
+        >>> score_text_hint(["very good"])
+        ''
+    """
+    texts = [v for v in values if isinstance(v, str)]
+    for value in texts:
+        unit = _SCORE_UNIT.fullmatch(value)
+        if unit:
+            return (
+                f"{value!r} carries a unit ({unit.group(2)!r}): scores are bare numbers on the "
+                f"scale ({unit.group(1)}); remove the unit in the file (in pandas: "
+                f"frame[column].str.replace({unit.group(2)!r}, '').str.strip())."
+            )
+        scale = _SCORE_SCALE.fullmatch(value)
+        if scale:
+            return (
+                f"{value!r} carries its scale: scores are bare numbers ({scale.group(1)}); "
+                "write the score alone (the scale is the metric's)."
+            )
+    silent = list(dict.fromkeys(v for v in texts if v.strip().lower() in _NO_ANSWER))
+    if silent:
+        shown = ", ".join(repr(v) for v in silent[:4])
+        return (
+            f'{shown} read as "no answer", which crmkit does not decide: to treat them as '
+            f"no answer, make them missing first (in pandas: frame[column].replace("
+            f"{silent[:4]!r}, None); on the command line: --na-values "
+            f"{','.join(silent[:4])}), then "
+            "missing='exclude' leaves them out of n (counted in n_missing) and "
+            "missing='include' counts them as neither promoter nor satisfied. "
+            "invalid='exclude' leaves out off-scale numbers only, never text."
+        )
+    return number_text_hint(texts)
+
+
 def _numeric(series: pd.Series, owner: str, name: str) -> tuple[FloatArray, np.ndarray[Any, Any]]:
     """Return float values (NaN where missing) and the missing mask."""
     missing = np.array(series.isna().to_numpy(dtype=bool), dtype=bool)
@@ -293,6 +363,7 @@ def _numeric(series: pd.Series, owner: str, name: str) -> tuple[FloatArray, np.n
             junk = ~ok & ~np.asarray(numeric_text.to_numpy(dtype=bool), dtype=bool)
             bad = junk if junk.any() else ~ok
             what = "non-numeric values" if junk.any() else "numbers stored as text"
+            odd = list(dict.fromkeys(series[bad].head(200).tolist()))
             raise InvalidInputError(
                 owner,
                 name,
@@ -300,6 +371,9 @@ def _numeric(series: pd.Series, owner: str, name: str) -> tuple[FloatArray, np.n
                 found=f"{int(bad.sum())} {what}, the first {series[bad].iloc[0]!r}",
                 rows=first_labels(series.index, bad),
                 total=int(bad.sum()),
+                hint=score_text_hint(odd, name)
+                if junk.any()
+                else "Convert them with pd.to_numeric(frame[column]) first.",
             )
         values = (
             np.array(
