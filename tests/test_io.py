@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from crmkit import _validate as v
 from crmkit._io import read_csv_bytes, read_table, write_table
+from crmkit.cli import main
 from crmkit.errors import ConfigError, CrmkitError, InvalidInputError, SchemaError
 from tests.strategies import accepted_date_columns
 
@@ -286,3 +287,29 @@ def test_rows_without_a_value_are_blank_lines(
     pd.testing.assert_frame_equal(padded.reset_index(drop=True), plain.reset_index(drop=True))
     where = [i + 2 for i, line in enumerate(lines) if line in body and line.endswith("x")]
     assert padded.index.tolist() == where
+
+
+def test_only_an_empty_cell_is_missing() -> None:
+    """Regression: pandas read ``NA`` (North America), ``None`` and ``N/A`` as missing, so a
+    region or an id spelt that way vanished into a missing group. Only an empty cell is
+    missing; the other spellings are the text they are."""
+    frame = read_csv_bytes(
+        b"id,region,amount\n1,NA,2.5\n2,EU,\n3,None,1\n4,N/A,3\n", "t.csv", labels="lines"
+    )
+    assert frame["region"].tolist() == ["NA", "EU", "None", "N/A"]
+    assert frame["amount"].isna().tolist() == [False, True, False, False]
+
+
+def test_a_spreadsheet_error_cell_is_refused_where_a_number_is_needed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``#N/A`` in an amount column (an Excel lookup that failed) is not "no data": the
+    command refuses it, naming its line, instead of reading it as missing."""
+    path = tmp_path / "t.csv"
+    path.write_text(
+        "customer_id,date,amount\n1,2025-01-02,10\n1,2025-02-02,#N/A\n", encoding="utf-8"
+    )
+    assert main(["rfm", str(path), "--as-of", "2025-06-30"]) == 2
+    err = capsys.readouterr().err
+    assert "column 'amount'" in err
+    assert "rows [3]" in err

@@ -327,7 +327,12 @@ def _parse_csv(
     as_text: bool = False,
     text_columns: Sequence[str] = (),
 ) -> pd.DataFrame:
-    options: dict[str, Any] = {"dtype": str, "keep_default_na": False} if as_text else {}
+    # Only an empty cell is missing: pandas' other spellings of "missing" (NA, N/A, None,
+    # null, NaN, #N/A, ...) are values too ("NA" is North America or Namibia), read as
+    # text and refused where a number or a date is needed, never guessed away.
+    options: dict[str, Any] = {"keep_default_na": False, "na_values": [""]}
+    if as_text:
+        options = {"dtype": str, "keep_default_na": False}
     if text_columns and not as_text:
         options["dtype"] = dict.fromkeys(text_columns, str)
     try:

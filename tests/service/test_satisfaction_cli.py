@@ -144,16 +144,19 @@ def test_nps_bad_input_is_one_line_and_exits_2(
 def test_nps_missing_scores_are_counted_not_errors(
     tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """NaN / empty scores follow the missing policy: left out of n and counted."""
+    """Empty scores, and texts named by ``--na-values`` (here ``NaN``), follow the missing
+    policy: left out of n and counted. The CSV reader reads only an empty cell as missing;
+    ``NaN`` without ``--na-values`` is refused as text."""
     path = tmp_path / "r.csv"
     path.write_text("date,nps\n2025-01-03,9\n2025-01-04,NaN\n2025-01-05,\n")
-    assert main(["nps", str(path), "--min-n", "1", "--format", "table"]) == 0
+    assert main(["nps", str(path), "--min-n", "1", "--format", "table"]) == 2
+    assert "--na-values NaN" in capsys.readouterr().err
+    assert main(["nps", str(path), "--min-n", "1", "--format", "table", "--na-values", "NaN"]) == 0
     row = capsys.readouterr().out.splitlines()[2].split()
     assert row[:3] == ["2025-01", "1", "100"]
     assert row[-1] == "2"  # n_missing
-    assert (
-        main(["nps", str(path), "--min-n", "1", "--missing", "include", "--format", "table"]) == 0
-    )
+    include = ["--missing", "include", "--format", "table", "--na-values", "NaN"]
+    assert main(["nps", str(path), "--min-n", "1", *include]) == 0
     row = capsys.readouterr().out.splitlines()[2].split()
     assert row[:3] == ["2025-01", "3", "33"]
 

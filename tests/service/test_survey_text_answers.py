@@ -86,9 +86,10 @@ def _table(argv: list[str], capsys: pytest.CaptureFixture[str]) -> pd.DataFrame:
 def test_cli_na_values_names_the_no_answer_texts(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Hand-checked: 9, 3, 10 answered (NPS (2 - 1) / 3 = 33.3); 不知道, 不适用, an empty
-    cell and N/A (the CSV reader's empty spelling) are no answer: n_missing 4. With
-    ``--missing include`` n = 7 and NPS = 1 / 7 = 14.29."""
+    """Hand-checked: 9, 3, 10 answered (NPS (2 - 1) / 3 = 33.3); 不知道, 不适用 and N/A
+    named by ``--na-values``, and an empty cell (the one spelling the CSV reader reads as
+    missing), are no answer: n_missing 4. With ``--missing include`` n = 7 and
+    NPS = 1 / 7 = 14.29."""
     path = tmp_path / "r.csv"
     path.write_text(
         "date,nps\n2025-01-03,9\n2025-01-04,不知道\n2025-01-05,3\n2025-01-06,N/A\n"
@@ -97,9 +98,9 @@ def test_cli_na_values_names_the_no_answer_texts(
     )
     assert main(["nps", str(path), "--freq", "none"]) == 2
     err = capsys.readouterr().err
-    assert "'不知道' at rows [3, 8]" in err
-    assert "on the command line: --na-values 不知道" in err
-    argv = ["nps", str(path), "--na-values", "不知道,不适用"]
+    assert "'不知道' at rows [3, 5, 8]" in err  # N/A (row 5) is text too
+    assert "on the command line: --na-values 不知道,N/A," in err
+    argv = ["nps", str(path), "--na-values", "不知道,不适用,N/A"]
     row = _table(argv, capsys).iloc[0]
     assert (row["n"], row["n_missing"]) == (3, 4)
     assert row["value"] == pytest.approx(100 / 3)
@@ -107,7 +108,7 @@ def test_cli_na_values_names_the_no_answer_texts(
     assert row["n"] == 7
     assert row["value"] == pytest.approx(100 / 7)
     # Only the named texts: another one is still refused.
-    assert main(["nps", str(path), "--freq", "none", "--na-values", "不知道"]) == 2
+    assert main(["nps", str(path), "--freq", "none", "--na-values", "不知道,N/A"]) == 2
     assert "' 不适用 '" in capsys.readouterr().err
 
 
