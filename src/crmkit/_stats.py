@@ -1188,3 +1188,130 @@ def percentile_grid(values: ArrayLike) -> FloatArray:
         out = np.where(rest == 50, start * 0.5 + end * 0.5, out) * scale
     out = np.where((rest == 0) | (a == b), a, np.clip(out, a, b))
     return np.sort(out)  # one-ulp steps back at the middle, if any: sorting is mirror-exact
+
+
+# --- campaigns: planning a mean, relative lift of a mean ---
+# Appended by the campaigns review: the power of the two-sample t test (the planning of
+# revenue per customer, statsmodels' TTestIndPower) and the delta-method interval of the
+# relative difference of two means (GrowthBook gbstats' relative TwoSidedTTest).
+__all__ += ["relative_difference_interval", "t_test_power"]
+
+
+def t_test_power(effect_size: float, n1: float, n2: float, level: float = 0.95) -> float:
+    """Return the power of the two-sided two-sample t test for a standardised difference.
+
+    ``effect_size = (mean1 - mean2) / sd`` with ``sd`` the common standard deviation; the
+    test statistic has ``df = n1 + n2 - 2`` degrees of freedom and, under the alternative,
+    the noncentral t distribution with noncentrality ``effect_size * sqrt(n1 n2 / (n1 +
+    n2))``. The power is the probability of either tail beyond the critical value
+    ``t(df, 1 - alpha/2)``, ``alpha = 1 - level``. Matches statsmodels
+    ``TTestIndPower().power(effect_size, nobs1=n1, alpha=1 - level, ratio=n2 / n1)``;
+    ``n1`` and ``n2`` may be fractional (a planned size before rounding).
+
+    Args:
+        effect_size: The difference in standard deviations (either sign).
+        n1: Size of the first group (> 0).
+        n2: Size of the second group (> 0), with ``n1 + n2 > 2``.
+        level: Two-sided confidence level of the test.
+
+    Returns:
+        The power, in ``[1 - level, 1]``.
+
+    Examples:
+        >>> round(t_test_power(0.5, 64, 64), 6)  # Cohen's medium effect, 64 per group
+        0.801460
+    """
+    from scipy.stats import nct
+    from scipy.stats import t as student_t
+
+    owner = "t_test_power()"
+    alpha = 1 - _check_level(level, owner)
+    checks = (("effect_size", effect_size, -math.inf), ("n1", n1, 0.0), ("n2", n2, 0.0))
+    for name, value, low in checks:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+            or not value > low
+        ):
+            raise ConfigError(
+                owner, name, expected="a finite number" + ("" if low < 0 else " > 0"),
+                found=repr(value),
+            )  # fmt: skip
+    df = float(n1) + float(n2) - 2
+    if not df > 0:
+        raise ConfigError(owner, "n1, n2", expected="n1 + n2 > 2", found=f"{n1} + {n2}")
+    nc = abs(float(effect_size)) * math.sqrt(float(n1) * float(n2) / (float(n1) + float(n2)))
+    crit = float(student_t.isf(alpha / 2, df))
+    # The power is symmetric in the sign of the effect. The far tail is the upper tail
+    # of the mirrored distribution: scipy's nct.cdf(-crit, df, nc) is NaN for large nc
+    # (e.g. df 4998, nc 21.2) where nct.sf(crit, df, -nc) is its true value, 0.0. Where
+    # scipy gives up on the near tail too (nc about 1e12: the power is 1 to double
+    # precision), the normal limit stands in for it.
+    near, far = float(nct.sf(crit, df, nc)), float(nct.sf(crit, df, -nc))
+    if not math.isfinite(near):
+        near = float(normal_sf(crit - nc))
+    return min(1.0, near + (far if math.isfinite(far) else 0.0))
+
+
+def relative_difference_interval(
+    first: tuple[float, float, float],
+    second: tuple[float, float, float],
+    level: float = 0.95,
+) -> tuple[float, float, float, float, float, float]:
+    """Return the delta-method interval of ``(mean1 - mean2) / |mean2|``, the relative lift.
+
+    The variance of the ratio of the two (independent) sample means by the delta method,
+    ``var1 / (n1 mean2**2) + var2 mean1**2 / (n2 mean2**4)``; the interval is ``value -/+
+    t(df) * se`` with Welch-Satterthwaite ``df`` of the absolute difference (see
+    :func:`welch_interval`), the p-value two-sided from ``value / se`` on the same
+    ``df``. This is GrowthBook gbstats' ``TwoSidedTTest`` with ``difference_type=
+    "relative"`` (its ``frequentist_variance`` and ``TTest.dof``); it divides by
+    ``|mean2|`` as gbstats does, so a negative baseline keeps the sign of the difference.
+    The interval is symmetric and can reach below -100 %. Undefined when ``mean2`` is 0
+    (``nan`` value, unbounded interval, p-value 1); with fewer than two observations in
+    a group the interval is unbounded and the p-value 1; with a standard error of 0 the
+    interval is ``(value, value)`` and the p-value 1.
+
+    Args:
+        first: ``(mean1, var1, n1)`` of the first group (treatment): its mean, sample
+            variance (``ddof=1``) and size.
+        second: ``(mean2, var2, n2)`` of the second group (control, the baseline).
+        level: Two-sided confidence level.
+
+    Returns:
+        ``(value, lower, upper, t, df, p_value)``.
+
+    Examples:
+        >>> value, lo, hi, t, df, p = relative_difference_interval(
+        ...     (12.0, 16.0, 40), (10.0, 9.0, 50)
+        ... )
+        >>> round(value, 3), round(lo, 4), round(hi, 4), round(p, 4)
+        (0.2, 0.0381, 0.3619, 0.0162)
+    """
+    from scipy.special import stdtr, stdtrit
+
+    level = _check_level(level, "relative_difference_interval()")
+    (mean1, var1, n1), (mean2, var2, n2) = first, second
+    m1, m2 = float(mean1), float(mean2)
+    if m2 == 0:
+        return math.nan, -math.inf, math.inf, 0.0, 0.0, 1.0
+    value = (m1 - m2) / abs(m2)
+    if n1 < 2 or n2 < 2:
+        return value, -math.inf, math.inf, 0.0, 0.0, 1.0
+    a, b = float(var1) / float(n1), float(var2) / float(n2)
+    # Welch-Satterthwaite, written in shares of a + b so that tiny variances do not
+    # underflow to 0 / 0.
+    u, w = (a / (a + b), b / (a + b)) if a + b > 0 else (0.5, 0.5)
+    df = 1 / (u * u / (n1 - 1) + w * w / (n2 - 1)) if a + b > 0 else n1 + n2 - 2.0
+    base, top = np.float64(m2), np.float64(m1)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        se = 0.0 if a + b == 0 else float(np.sqrt(a / base**2 + b * top**2 / base**4))
+    if not (math.isfinite(se) and math.isfinite(value)):  # a baseline near 0: no bound
+        return value, -math.inf, math.inf, 0.0, float(df), 1.0
+    if se == 0:
+        return value, value, value, 0.0, float(df), 1.0
+    t = value / se
+    half = float(stdtrit(df, 0.5 + level / 2)) * se
+    p = float(2 * stdtr(df, -abs(t)))
+    return value, value - half, value + half, t, float(df), min(p, 1.0)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from crmkit._stats import cuped_adjust, welch_interval
+from crmkit._stats import cuped_adjust, relative_difference_interval, welch_interval
 from crmkit.campaigns import assign, measure
 from crmkit.errors import ConfigError, InvalidInputError, SchemaError
 
@@ -427,6 +428,138 @@ def test_relative_lift_is_katz_not_gbstats_delta_method():
     assert lift.p_value == r.uplift.p_value
 
 
+# ------------------------------------------------------- relative revenue lift (gbstats)
+def test_relative_revenue_lift_matches_gbstats_two_sided_relative():
+    """gbstats test_two_sided_ttest (difference_type="relative"): control (1396.87,
+    52377.9767, 3407), variation (2422.7, 134698.29, 3461): 0.70732, 95 % CI (-0.03526,
+    1.44989), se 0.37879, p 0.06191 (gbstats 0.8.0 from PyPI, run live: 0.7073170731707317,
+    (-0.03526008906611777, 1.449894235407581), p 0.06191182745618362)."""
+    control = _summary(1396.87, 52377.9767, 3407)
+    treatment = _summary(2422.7, 134698.29, 3461)
+    value, lo, hi, t, _, p = relative_difference_interval(treatment, control)
+    assert (value, lo, hi, p) == pytest.approx(
+        (0.7073170731707317, -0.03526008906611777, 1.449894235407581, 0.06191182745618362),
+        rel=1e-9,
+    )
+    assert (round(value, 5), round(lo, 5), round(hi, 5), round(p, 5)) == (
+        0.70732,
+        -0.03526,
+        1.44989,
+        0.06191,
+    )
+    assert round(value / t, 5) == 0.37879  # the delta-method standard error
+
+
+def test_relative_revenue_lift_one_sided_from_two_sided_matches_gbstats():
+    """gbstats TestOneSidedGreaterTTest / TestOneSidedLesserTTest, relative, n_control
+    3000: 0.5033610858562358, se 0.3334122146400735; greater CI (-0.045136675850396046,
+    inf), p 0.06558262868467746; lesser CI (-inf, 1.0518588475628676), p
+    0.9344173713153225 -- the bounds of the level 0.90 interval and half the p-value."""
+    control = _summary(1396.87, 52377.9767, 3000)
+    treatment = _summary(2422.7, 134698.29, 3461)
+    value, lo, hi, t, _, p = relative_difference_interval(treatment, control, level=0.90)
+    assert value == pytest.approx(0.5033610858562358, rel=1e-12)
+    assert value / t == pytest.approx(0.3334122146400735, rel=1e-12)
+    assert lo == pytest.approx(-0.045136675850396046, rel=1e-9)
+    assert hi == pytest.approx(1.0518588475628676, rel=1e-9)
+    assert p / 2 == pytest.approx(0.06558262868467746, rel=1e-9)
+    assert 1 - p / 2 == pytest.approx(0.9344173713153225, rel=1e-9)
+
+
+def test_relative_difference_of_proportions_is_gbstats_binomial_case():
+    """gbstats test_two_sided_ttest_binom (ProportionStatistic 14/28 against 16/30, variance
+    p (1 - p)): relative 0.06667, CI (-0.47767, 0.61101), se 0.2717, p 0.80707. The same
+    delta method on 0/1 outcomes; measure() keeps Katz for the response rate (see above)."""
+    value, lo, hi, t, _, p = relative_difference_interval(
+        (16 / 30, 16 / 30 * 14 / 30, 30), (0.5, 0.25, 28)
+    )
+    assert [round(x, 5) for x in (value, lo, hi, p)] == [0.06667, -0.47767, 0.61101, 0.80707]
+    assert round(value / t, 4) == 0.2717
+
+
+def test_measure_reports_the_relative_revenue_lift_as_gbstats():
+    """On the hand campaign gbstats 0.8.0 (PyPI) TwoSidedTTest(SampleMeanStatistic control,
+    treatment, FrequentistConfig(difference_type="relative")) gives 0.37593984962406, 95 %
+    CI (-1.9862567370859223, 2.7381364363340426), p 0.7309388183126462 (level 0.90: CI
+    (-1.5472009332349115, 2.2990806324830313)). Its p-value is the delta-method t test's,
+    not the Welch p of the absolute difference (0.6715): the interval and p agree."""
+    a, tx = _hand_campaign()
+    r = measure(a, tx, start="2025-07-01", end="2025-07-31")
+    rel = r.relative_revenue_lift
+    assert rel is not None
+    assert (rel.value, rel.lower, rel.upper, rel.p_value) == pytest.approx(
+        (0.37593984962406, -1.9862567370859223, 2.7381364363340426, 0.7309388183126462),
+        rel=1e-9,
+    )
+    assert rel.value == pytest.approx(
+        r.incremental_revenue.value / r.arms["control"].revenue_per_customer.value
+    )
+    assert rel.method.startswith("delta method")
+    assert rel.n == 13
+    assert r.to_dict()["relative_revenue_lift"] == rel.to_dict()
+    r90 = measure(a, tx, start="2025-07-01", end="2025-07-31", level=0.90)
+    assert (r90.relative_revenue_lift.lower, r90.relative_revenue_lift.upper) == pytest.approx(
+        (-1.5472009332349115, 2.2990806324830313), rel=1e-9
+    )
+
+
+def test_relative_revenue_lift_over_a_negative_control_mean_keeps_the_sign():
+    """Control revenues per customer -10, 0, -5, 2 (net refunds: mean -3.25), treatment 5, 0,
+    3, -1, 4 (mean 2.2). gbstats at the pinned commit divides by |mean_control|
+    (utils.frequentist_diff: (mean_b - mean_a) / abs(mean_a)): +1.676923 = 5.45 / 3.25,
+    CI (-0.14659241271500711, 3.500438566561161), p 0.06325831118132075. (gbstats 0.8.0
+    on PyPI still divided by the signed mean: -1.676923, the mirrored interval, same p.)"""
+    value, lo, hi, _, _, p = relative_difference_interval(
+        (2.2, float(np.var([5, 0, 3, -1, 4], ddof=1)), 5),
+        (-3.25, float(np.var([-10, 0, -5, 2], ddof=1)), 4),
+    )
+    assert (value, lo, hi, p) == pytest.approx(
+        (1.676923076923077, -0.14659241271500711, 3.500438566561161, 0.06325831118132075),
+        rel=1e-9,
+    )
+
+
+def test_relative_difference_interval_edges_are_documented_values_not_nan():
+    """Edges: a baseline of 0 (nan value, unbounded, p 1: measure() reports None); fewer
+    than two in a group (unbounded, p 1, as welch_interval); no variance in either group
+    ((value, value), p 1); a baseline so small the standard error overflows (unbounded);
+    variances so small their squares underflow (Welch df still defined: 19.29 here, the
+    df of equal variances 1e-200 with n 10 and 12, by hand 1 / ((1.2/2.2)**2 / 9 +
+    (1/2.2)**2 / 11))."""
+    value, lo, hi, _, _, p = relative_difference_interval((5.0, 4.0, 10), (0.0, 1.0, 10))
+    assert (math.isnan(value), lo, hi, p) == (True, -math.inf, math.inf, 1.0)
+    assert relative_difference_interval((5.0, 4.0, 1), (2.0, 1.0, 10))[1:3] == (-math.inf, math.inf)
+    assert relative_difference_interval((3.0, 0.0, 5), (2.0, 0.0, 5)) == (
+        0.5,
+        0.5,
+        0.5,
+        0.0,
+        8.0,
+        1.0,
+    )
+    _, lo, hi, _, _, p = relative_difference_interval((5.0, 4.0, 10), (1e-300, 1e-300, 10))
+    assert (lo, hi, p) == (-math.inf, math.inf, 1.0)
+    value, lo, hi, _, df, _ = relative_difference_interval((2.0, 1e-200, 10), (1.0, 1e-200, 12))
+    assert (value, lo, hi) == (1.0, 1.0, 1.0)
+    assert df == pytest.approx(1 / ((1.2 / 2.2) ** 2 / 9 + (1 / 2.2) ** 2 / 11))
+
+
+def test_relative_revenue_lift_is_undefined_without_control_revenue():
+    """No control revenue: no relative lift (None, as the rate's lift over a control rate
+    of 0), never an infinite or NaN figure; the absolute figures are still there."""
+    a = pd.DataFrame(
+        {"arm": pd.Categorical(["control"] * 4 + ["treatment"] * 4)},
+        index=pd.Index([f"c{i}" for i in range(8)], name="customer_id"),
+    )
+    tx = pd.DataFrame({"customer_id": ["c4", "c5"], "date": "2025-07-02", "amount": 10.0})
+    r = measure(a, tx, start="2025-07-01", end="2025-07-31")
+    rel = r.relative_revenue_lift
+    assert (rel.value, rel.lower, rel.upper, rel.p_value) == (None, None, None, None)
+    assert r.incremental_revenue.value == 5.0
+    d = r.to_dict()
+    assert json.loads(json.dumps(d)) == d
+
+
 # ------------------------------------------------------------------------------ segments
 _STAGES = ["new", "active", "at risk", "lapsed"]
 
@@ -460,14 +593,8 @@ def test_segments_come_out_in_the_categories_business_order():
     assert [s.segment for s in r3.by_segment] == sorted(_STAGES)
 
 
-def test_holm_family_leaves_out_segments_without_a_comparison():
-    """Regression: a segment with no control customer (nothing to compare) counted in the
-    Holm family with p = 1, so the other segments were adjusted for m = 3 instead of 2.
-    Segments A (control 2/20, treatment 12/20: z = 0.5 / 0.1508, p 0.000917) and B (control 5/20,
-    treatment 6/20: p 0.7233), C treatment only: Holm over two gives 2 * 0.000917 and
-    max(that, 0.7233); C keeps p_holm 1."""
-    from scipy.stats import chi2_contingency
-
+def _segments_with_one_untested() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Segments A (control 2/20, treatment 12/20), B (5/20, 6/20), C (treatment 3/10 only)."""
     ids, seg, arm, buyers = [], [], [], []
     for label, counts in (("A", ((2, 20), (12, 20))), ("B", ((5, 20), (6, 20))),
                           ("C", ((0, 0), (3, 10)))):  # fmt: skip
@@ -484,6 +611,18 @@ def test_holm_family_leaves_out_segments_without_a_comparison():
         index=pd.Index(ids, name="customer_id"),
     )
     tx = pd.DataFrame({"customer_id": buyers, "date": "2025-07-02", "amount": 1.0})
+    return a, tx
+
+
+def test_holm_family_leaves_out_segments_without_a_comparison():
+    """Regression: a segment with no control customer (nothing to compare) counted in the
+    Holm family with p = 1, so the other segments were adjusted for m = 3 instead of 2.
+    Segments A (control 2/20, treatment 12/20: z = 0.5 / 0.1508, p 0.000917) and B (control 5/20,
+    treatment 6/20: p 0.7233), C treatment only: Holm over two gives 2 * 0.000917 and
+    max(that, 0.7233); C keeps p_holm 1."""
+    from scipy.stats import chi2_contingency
+
+    a, tx = _segments_with_one_untested()
     r = measure(a, tx, start="2025-07-01", end="2025-07-31", segment="seg")
     p_a = chi2_contingency([[12, 8], [2, 18]], correction=False)[1]
     p_b = chi2_contingency([[6, 14], [5, 15]], correction=False)[1]
@@ -493,6 +632,39 @@ def test_holm_family_leaves_out_segments_without_a_comparison():
     assert by["B"].p_holm == pytest.approx(max(2 * p_a, p_b))
     assert by["C"].uplift.value is None
     assert by["C"].p_holm == 1.0
+
+
+def test_a_segment_without_a_control_group_is_marked_not_tested():
+    """Regression: a segment without control customers came out as uplift None, p-value
+    1.0 and p_holm 1.0, read as "no effect". It is now explicitly not tested: tested False
+    and the reason, in the object, its to_dict() (the existing keys kept) and the
+    segments() table (no p-values there: NaN, not 1.0)."""
+    a, tx = _segments_with_one_untested()
+    r = measure(a, tx, start="2025-07-01", end="2025-07-31", segment="seg")
+    by = {s.segment: s for s in r.by_segment}
+    assert (by["A"].tested, by["A"].reason) == (True, None)
+    assert (by["C"].tested, by["C"].reason) == (False, "no control customers")
+    d = {s["segment"]: s for s in r.to_dict()["by_segment"]}
+    assert set(d["C"]) == {
+        "segment",
+        "control",
+        "treatment",
+        "uplift",
+        "p_holm",
+        "tested",
+        "reason",
+    }
+    assert (d["C"]["tested"], d["C"]["reason"]) == (False, "no control customers")
+    assert (d["A"]["tested"], d["A"]["reason"]) == (True, None)
+    table = r.segments()
+    assert table["tested"].tolist() == [True, True, False]
+    assert table.loc["C", "reason"] == "no control customers"
+    assert table.loc[["C"], ["uplift", "lower", "upper", "p_value", "p_holm"]].isna().all(axis=None)
+    assert table.loc["A", "p_holm"] == pytest.approx(by["A"].p_holm)
+    assert table.loc["C", "treatment_rate"] == pytest.approx(0.3)
+    swapped = a.assign(arm=a["arm"].map({"control": "treatment", "treatment": "control"}))
+    r2 = measure(swapped, tx, start="2025-07-01", end="2025-07-31", segment="seg")
+    assert {s.segment: s.reason for s in r2.by_segment}["C"] == "no treatment customers"
 
 
 def test_missing_segment_labels_are_named():

@@ -5,8 +5,9 @@ The loop from audience to measured effect: select an audience with a condition t
 (:func:`assign`, compatible with GrowthBook's SDK hashing v2), check the split
 (:func:`srm_check`), and measure what the campaign changed against the control group
 (:func:`measure`); plan the sample size beforehand (:func:`sample_size`,
-:func:`minimum_detectable_uplift`). A :class:`HealthScore` rolls weighted indicators up
-to a score and bands.
+:func:`minimum_detectable_uplift` for a response rate; :func:`sample_size_mean`,
+:func:`minimum_detectable_uplift_mean` for revenue or orders per customer). A
+:class:`HealthScore` rolls weighted indicators up to a score and bands.
 
 Public names are re-exported here from private modules; import from this facade.
 """
@@ -53,9 +54,12 @@ if TYPE_CHECKING:
         measure,
     )
     from crmkit.campaigns._planning import (
+        MeanSamplePlan,
         SamplePlan,
         minimum_detectable_uplift,
+        minimum_detectable_uplift_mean,
         sample_size,
+        sample_size_mean,
     )
 
 __all__ = [
@@ -74,6 +78,7 @@ __all__ = [
     "In",
     "Indicator",
     "IsNull",
+    "MeanSamplePlan",
     "Not",
     "Percentile",
     "SRMResult",
@@ -87,7 +92,9 @@ __all__ = [
     "hash_ids",
     "measure",
     "minimum_detectable_uplift",
+    "minimum_detectable_uplift_mean",
     "sample_size",
+    "sample_size_mean",
     "srm_check",
     "tag_history",
 ]

@@ -4,7 +4,8 @@ Per arm: the response rate (a purchase in the window) with a Wilson interval, re
 customer and orders per customer with t intervals. Between the arms: the uplift in the
 response rate with Newcombe's hybrid score interval (method 10) and the score test,
 the relative lift with the log risk-ratio (Katz) interval, and the incremental revenue
-per customer with Welch's interval, plus a CUPED-adjusted Welch interval that uses each
+per customer with Welch's interval (and relative to the control's revenue per customer,
+with the delta-method interval), plus a CUPED-adjusted Welch interval that uses each
 customer's spend in a pre-period as covariate (Deng et al. 2013; the variance reduction
 is reported). By segment: the uplift with Holm-adjusted p-values. Every figure carries
 its n and its method. Revenue is heavy-tailed: with few responders the Welch interval's
@@ -15,7 +16,7 @@ Every interval is two-sided and every p-value too; a one-sided test at ``alpha``
 bound of the ``level = 1 - 2 * alpha`` interval and half the p-value. The revenue figures
 (Welch, and CUPED with ``theta`` pooled over both arms) equal GrowthBook's gbstats
 frequentist ``TwoSidedTTest`` on absolute differences (``RegressionAdjustedStatistic``
-for CUPED). Two figures follow another convention than gbstats, on purpose: the uplift in
+for CUPED), and the relative revenue lift its relative ``TwoSidedTTest``. Two figures follow another convention than gbstats, on purpose: the uplift in
 the response rate is Newcombe's interval (gbstats: a Welch t on the 0/1 outcomes), and
 the relative lift is the Katz log risk-ratio interval (gbstats: the delta method).
 """
@@ -55,6 +56,11 @@ def _num(value: float | None) -> float | None:
         return None
     value = float(value)
     return value if math.isfinite(value) else None
+
+
+def _nan(value: float | None) -> float:
+    """A table cell: NaN for a figure that is not there (None)."""
+    return math.nan if value is None else float(value)
 
 
 @attrs.frozen
@@ -177,11 +183,20 @@ class SegmentUplift:
         uplift: The difference with its Newcombe interval and score-test p-value.
         p_holm: The p-value adjusted for the number of segments (Holm), over the
             segments with customers in both arms; 1.0 for a segment without.
+        tested: Whether the segment was tested: False when one arm has no customer in
+            it. Its uplift is then None and its p-values (1.0) mean "not tested", not
+            "no effect"; ``reason`` says why.
+        reason: Why the segment was not tested (``"no control customers"``,
+            ``"no treatment customers"``), or None.
 
     Examples:
         >>> e = Estimate(0.05, 0.01, 0.09, 0.95, "newcombe", 1000, 0.02)
         >>> SegmentUplift("A", (10, 100), (135, 900), e, 0.04).to_dict()["p_holm"]
         0.04
+        >>> none = Estimate(None, None, None, 0.95, "newcombe", 40, 1.0)
+        >>> s = SegmentUplift("new", (0, 0), (5, 40), none, 1.0)
+        >>> s.tested, s.reason
+        (False, 'no control customers')
     """
 
     segment: Any
@@ -190,13 +205,30 @@ class SegmentUplift:
     uplift: Estimate
     p_holm: float
 
+    @property
+    def tested(self) -> bool:
+        """Whether both arms have customers in the segment (so the uplift was tested)."""
+        return self.reason is None
+
+    @property
+    def reason(self) -> str | None:
+        """Why the segment was not tested, or None when it was."""
+        if self.control[1] == 0 and self.treatment[1] == 0:
+            return "no customers"
+        if self.control[1] == 0:
+            return "no control customers"
+        if self.treatment[1] == 0:
+            return "no treatment customers"
+        return None
+
     def to_dict(self) -> dict[str, Any]:
-        """Return plain JSON types.
+        """Return plain JSON types (with ``tested`` and ``reason``).
 
         Examples:
             >>> e = Estimate(0.0, -0.1, 0.1, 0.95, "newcombe", 20, 1.0)
-            >>> SegmentUplift(3, (1, 10), (1, 10), e, 1.0).to_dict()["segment"]
-            '3'
+            >>> d = SegmentUplift(3, (1, 10), (1, 10), e, 1.0).to_dict()
+            >>> d["segment"], d["tested"], d["reason"]
+            ('3', True, None)
         """
         return {
             "segment": str(self.segment),
@@ -204,6 +236,8 @@ class SegmentUplift:
             "treatment": list(self.treatment),
             "uplift": self.uplift.to_dict(),
             "p_holm": self.p_holm,
+            "tested": self.tested,
+            "reason": self.reason,
         }
 
 
@@ -230,6 +264,11 @@ class CampaignResult:
             categorical (a lifecycle stage), sorted values otherwise.
         srm: The sample-ratio-mismatch check, or None when the intended share is unknown.
         unassigned_customers: Customers who bought in the window but are in neither arm.
+        relative_revenue_lift: Treatment revenue per customer / control revenue per
+            customer - 1, with the delta-method interval and its t test on the Welch
+            degrees of freedom (gbstats' relative ``TwoSidedTTest``); its value is None
+            when the control arm's revenue per customer is 0. None only on a result
+            built by hand.
 
     Examples:
         >>> import pandas as pd
@@ -257,6 +296,7 @@ class CampaignResult:
     by_segment: tuple[SegmentUplift, ...]
     srm: SRMResult | None
     unassigned_customers: int
+    relative_revenue_lift: Estimate | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the whole result as plain JSON types.
@@ -288,10 +328,18 @@ class CampaignResult:
             "by_segment": [s.to_dict() for s in self.by_segment],
             "srm": None if self.srm is None else self.srm.to_dict(),
             "unassigned_customers": self.unassigned_customers,
+            "relative_revenue_lift": None
+            if self.relative_revenue_lift is None
+            else self.relative_revenue_lift.to_dict(),
         }
 
     def segments(self) -> pd.DataFrame:
         """Return the per-segment uplift as a table (one row per segment).
+
+        Columns ``control_n``, ``control_rate``, ``treatment_n``, ``treatment_rate``,
+        ``uplift``, ``lower``, ``upper``, ``p_value``, ``p_holm``, ``tested`` and
+        ``reason``. A segment that was not tested (an arm without customers in it) shows
+        no uplift, interval or p-values (NaN), ``tested`` False and the ``reason``.
 
         Examples:
             >>> import pandas as pd
@@ -308,16 +356,18 @@ class CampaignResult:
                 "control_rate": s.control[0] / s.control[1] if s.control[1] else np.nan,
                 "treatment_n": s.treatment[1],
                 "treatment_rate": s.treatment[0] / s.treatment[1] if s.treatment[1] else np.nan,
-                "uplift": s.uplift.value,
-                "lower": s.uplift.lower,
-                "upper": s.uplift.upper,
-                "p_value": s.uplift.p_value,
-                "p_holm": s.p_holm,
+                "uplift": _nan(s.uplift.value),
+                "lower": _nan(s.uplift.lower),
+                "upper": _nan(s.uplift.upper),
+                "p_value": _nan(s.uplift.p_value) if s.tested else np.nan,
+                "p_holm": s.p_holm if s.tested else np.nan,
+                "tested": s.tested,
+                "reason": s.reason,
             }
             for s in self.by_segment
         ]
         columns = ["control_n", "control_rate", "treatment_n", "treatment_rate", "uplift",
-                   "lower", "upper", "p_value", "p_holm"]  # fmt: skip
+                   "lower", "upper", "p_value", "p_holm", "tested", "reason"]  # fmt: skip
         if not rows:
             return pd.DataFrame(columns=columns, index=pd.Index([], name="segment"))
         return pd.DataFrame(rows).set_index("segment")
@@ -401,6 +451,22 @@ def _welch(y: F64, codes: np.ndarray[Any, Any], level: float, method: str) -> Es
     mc, vc = _mean_var(c_vals)
     lo, hi, _, _, p = _stats.welch_interval((mt, vt, t_vals.size), (mc, vc, c_vals.size), level)
     return Estimate(mt - mc, _num(lo), _num(hi), level, method, int(y.size), p)
+
+
+_RELATIVE_METHOD = "delta method, Welch df (relative)"
+
+
+def _relative_welch(y: F64, codes: np.ndarray[Any, Any], level: float) -> Estimate:
+    """Treatment mean / control mean - 1 with the delta-method interval (gbstats)."""
+    t_vals, c_vals = y[codes == 1], y[codes == 0]
+    mt, vt = _mean_var(t_vals)
+    mc, vc = _mean_var(c_vals)
+    if mc == 0:
+        return Estimate(None, None, None, level, _RELATIVE_METHOD, int(y.size))
+    value, lo, hi, _, _, p = _stats.relative_difference_interval(
+        (mt, vt, t_vals.size), (mc, vc, c_vals.size), level
+    )
+    return Estimate(value, _num(lo), _num(hi), level, _RELATIVE_METHOD, int(y.size), p)
 
 
 def _proportions(xt: int, nt: int, xc: int, nc: int, level: float) -> tuple[Estimate, Estimate]:
@@ -533,6 +599,7 @@ def measure(
     c, t = arms["control"], arms["treatment"]
     uplift, lift = _proportions(t.responders, t.n, c.responders, c.n, level)
     welch = _welch(revenue, codes, level, "welch")
+    relative_revenue = _relative_welch(revenue, codes, level)
 
     cuped = theta = reduction = None
     pre_text = None
@@ -557,6 +624,7 @@ def measure(
         arms=arms, uplift=uplift, relative_lift=lift, incremental_revenue=welch,
         incremental_revenue_cuped=cuped, variance_reduction=reduction, cuped_theta=theta,
         by_segment=by_segment, srm=srm, unassigned_customers=read.unassigned,
+        relative_revenue_lift=relative_revenue,
     )  # fmt: skip
 
 

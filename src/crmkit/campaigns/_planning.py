@@ -14,6 +14,12 @@ Fleiss's formula (686 per arm for 10 % vs 15 %, alpha 0.05, power 0.8); it is st
 s)``. A one-sided test at ``alpha`` is planned with ``level = 1 - 2 * alpha``. Evan
 Miller's calculator puts the baseline's variance ``2 p0 (1 - p0)`` under the null instead
 of the pooled one (1,030 per arm for 20 % vs 25 %, where this gives 1,094).
+
+A mean (revenue or orders per customer) is planned with the two-sided two-sample t test:
+:func:`sample_size_mean` and :func:`minimum_detectable_uplift_mean` take the standard
+deviation ``sd`` of the figure per customer (zeros included) and solve the power of the
+noncentral t distribution with ``df = N - 2`` (statsmodels' ``TTestIndPower``,
+``tt_ind_solve_power`` with ``nobs1 = s N`` and ``ratio = (1 - s) / s``).
 """
 
 from __future__ import annotations
@@ -26,9 +32,17 @@ import attrs
 from crmkit import _stats
 from crmkit.errors import ConfigError
 
-__all__ = ["SamplePlan", "minimum_detectable_uplift", "sample_size"]
+__all__ = [
+    "MeanSamplePlan",
+    "SamplePlan",
+    "minimum_detectable_uplift",
+    "minimum_detectable_uplift_mean",
+    "sample_size",
+    "sample_size_mean",
+]
 
 _METHOD = "two-proportion z test, normal approximation (Fleiss), unequal arms"
+_MEAN_METHOD = "two-sample t test (noncentral t, common standard deviation), unequal arms"
 
 
 @attrs.frozen
@@ -196,3 +210,211 @@ def minimum_detectable_uplift(
     d = float(brentq(lambda x: _n_exact(p0, x, s, pw, lv) - n_total, 1e-12, top, xtol=1e-12))
     n_c = round(n_total * s)
     return SamplePlan(p0, d, s, pw, lv, n_total, n_c, n_total - n_c)
+
+
+# ------------------------------------------------------------------------------ means
+@attrs.frozen
+class MeanSamplePlan:
+    """A test plan for a mean (revenue or orders per customer): arms and customers needed.
+
+    Attributes:
+        sd: Standard deviation of the figure per customer (zeros included).
+        uplift: The uplift in the mean (treatment minus control, in the figure's unit)
+            the test is sized for.
+        effect_size: ``uplift / sd``, the uplift in standard deviations (Cohen's d).
+        control_share: Share of customers held out.
+        power: Probability of detecting ``uplift`` if it is real.
+        level: Confidence level (1 - alpha, two-sided).
+        n_total: Customers needed in all (``n_control + n_treatment``).
+        n_control: Control customers needed.
+        n_treatment: Treatment customers needed.
+        method: The test.
+
+    Examples:
+        >>> plan = sample_size_mean(1.0, 0.5, control_share=0.5)
+        >>> plan.to_dict()["n_control"], plan.effect_size
+        (64, 0.5)
+    """
+
+    sd: float
+    uplift: float
+    effect_size: float
+    control_share: float
+    power: float
+    level: float
+    n_total: int
+    n_control: int
+    n_treatment: int
+    method: str = _MEAN_METHOD
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return plain JSON types.
+
+        Examples:
+            >>> sorted(sample_size_mean(40.0, 2.0).to_dict())[:3]
+            ['control_share', 'effect_size', 'level']
+        """
+        return attrs.asdict(self)
+
+
+#: Beyond any customer base: a plan that needs more is refused (and the solver stays exact).
+_MAX_CUSTOMERS = 1e15
+
+
+def _power_mean(e: float, n: float, s: float, level: float) -> float:
+    """Power of the t test for effect size ``e`` with ``n`` customers, ``s`` held out."""
+    return _stats.t_test_power(e, n * s, n * (1 - s), level)
+
+
+def _n_mean(e: float, s: float, power: float, level: float) -> float:
+    """The (fractional) customers whose t test has ``power`` for effect size ``e``."""
+    from scipy.optimize import brentq
+
+    lo = 3.0  # one degree of freedom
+    if _power_mean(e, lo, s, level) >= power:
+        return lo
+    # The normal approximation (NormalIndPower) needs a little fewer; start above it.
+    z = _stats.z_value(level) + _stats.z_value(2 * power - 1) if power > 0.5 else (
+        _stats.z_value(level) - _stats.z_value(1 - 2 * power)
+    )  # fmt: skip
+    hi = max(2 * lo, 1.1 * z * z * (1 / s + 1 / (1 - s)) / e / e + 20)
+    if not hi < _MAX_CUSTOMERS:
+        raise ConfigError(
+            "sample_size_mean()", "uplift", expected="an uplift fewer than 1e15 customers "
+            "can detect", found=f"{e!r} standard deviations",
+        )  # fmt: skip
+    while _power_mean(e, hi, s, level) < power:
+        lo, hi = hi, 2 * hi
+    return float(
+        brentq(lambda n: _power_mean(e, n, s, level) - power, lo, hi, xtol=1e-9, rtol=1e-13)
+    )
+
+
+def _arms_of(n: float, s: float) -> tuple[int, int]:
+    """Each arm rounded up (at least two: a t test needs a variance in each arm)."""
+    # The tiny tolerance keeps float noise from adding a customer.
+    return max(2, math.ceil(n * s - 1e-9)), max(2, math.ceil(n * (1 - s) - 1e-9))
+
+
+def sample_size_mean(
+    sd: float,
+    uplift: float,
+    *,
+    control_share: float = 0.1,
+    power: float = 0.8,
+    level: float = 0.95,
+) -> MeanSamplePlan:
+    """Return the customers needed to detect ``uplift`` in a mean, e.g. revenue per customer.
+
+    The two-sided two-sample t test with a common standard deviation ``sd``: the smallest
+    (fractional) ``N`` whose test, with ``s N`` customers held out, has power ``power``
+    (the noncentral t distribution, ``df = N - 2``, both tails), each arm then rounded
+    up. statsmodels ``tt_ind_solve_power(effect_size=uplift / sd, alpha=1 - level,
+    power=power, ratio=(1 - s) / s)`` gives the control arm before rounding; the normal
+    approximation (``NormalIndPower``) needs a customer or two fewer. Revenue per
+    customer is heavy-tailed and mostly zeros: take ``sd`` over all the customers of a
+    comparable past period or campaign, zeros included (``measure()`` reports the mean
+    and its interval per arm); the t test then relies on the mean being near normal, as
+    the Welch interval of ``measure()`` does.
+
+    Args:
+        sd: Standard deviation of the figure per customer (> 0), e.g. 40.0 (currency).
+        uplift: The smallest uplift in the mean worth detecting, in the figure's unit
+            (treatment minus control; positive or negative, not zero).
+        control_share: Share held out as control.
+        power: Desired power.
+        level: Confidence level (two-sided; a one-sided test at ``alpha`` is planned
+            with ``level = 1 - 2 * alpha``).
+
+    Returns:
+        A :class:`MeanSamplePlan`; each arm is rounded up, to at least two customers.
+
+    Raises:
+        ConfigError: A standard deviation that is not a positive number, a zero uplift,
+            shares, power or level out of range.
+
+    Examples:
+        >>> plan = sample_size_mean(40.0, 2.0, control_share=0.1)  # revenue, 10 % held out
+        >>> plan.n_total, plan.n_control, plan.n_treatment
+        (34887, 3489, 31398)
+    """
+    owner = "sample_size_mean()"
+    sigma = _check(owner, "sd", sd, 0, math.inf)
+    d = _check(owner, "uplift", uplift, -math.inf, math.inf)
+    if d == 0:
+        raise ConfigError(owner, "uplift", expected="a non-zero number", found=repr(uplift))
+    s = _check(owner, "control_share", control_share, 0, 1)
+    pw = _check(owner, "power", power, 0, 1)
+    lv = _check(owner, "level", level, 0, 1)
+    e = d / sigma
+    if not math.isfinite(e) or e == 0:
+        raise ConfigError(
+            owner, "uplift", expected="an uplift whose ratio to sd is a finite non-zero number",
+            found=f"{uplift!r} over sd {sd!r}",
+        )  # fmt: skip
+    n_c, n_t = _arms_of(_n_mean(abs(e), s, pw, lv), s)
+    return MeanSamplePlan(sigma, d, e, s, pw, lv, n_c + n_t, n_c, n_t)
+
+
+def minimum_detectable_uplift_mean(
+    n_total: int,
+    sd: float,
+    *,
+    control_share: float = 0.1,
+    power: float = 0.8,
+    level: float = 0.95,
+) -> MeanSamplePlan:
+    """Return the smallest positive uplift in a mean ``n_total`` customers can detect.
+
+    The inverse of :func:`sample_size_mean` (solved numerically, to a relative 1e-12),
+    with ``n_total * control_share`` customers held out (statsmodels
+    ``tt_ind_solve_power(effect_size=None, nobs1=n_total * s, ratio=(1 - s) / s)``).
+
+    Args:
+        n_total: Customers in the test (both arms).
+        sd: Standard deviation of the figure per customer (> 0), zeros included.
+        control_share: Share held out as control.
+        power: Desired power (above ``1 - level``: a test detects "nothing" with
+            probability ``1 - level`` already).
+        level: Confidence level (two-sided).
+
+    Returns:
+        A :class:`MeanSamplePlan` whose ``uplift`` is the minimum detectable uplift (in
+        the unit of ``sd``) and whose counts split ``n_total``.
+
+    Raises:
+        ConfigError: Bad arguments, fewer than two customers in an arm, or a power not
+            above ``1 - level``.
+
+    Examples:
+        >>> plan = minimum_detectable_uplift_mean(5000, 40.0, control_share=0.1)
+        >>> round(plan.uplift, 3), round(plan.effect_size, 4)
+        (5.284, 0.1321)
+    """
+    from scipy.optimize import brentq
+
+    owner = "minimum_detectable_uplift_mean()"
+    if isinstance(n_total, bool) or not isinstance(n_total, int) or n_total < 4:
+        raise ConfigError(owner, "n_total", expected="an int of at least 4", found=repr(n_total))
+    sigma = _check(owner, "sd", sd, 0, math.inf)
+    s = _check(owner, "control_share", control_share, 0, 1)
+    pw = _check(owner, "power", power, 0, 1)
+    lv = _check(owner, "level", level, 0, 1)
+    n_c = round(n_total * s)
+    if min(n_c, n_total - n_c) < 2:
+        raise ConfigError(
+            owner, "n_total", expected="at least two customers in each arm",
+            found=f"{n_total} (a control share of {s:g} holds out {n_c})",
+        )  # fmt: skip
+    if pw <= 1 - lv:
+        raise ConfigError(
+            owner, "power", expected=f"more than 1 - level ({1 - lv:g})", found=repr(power)
+        )
+    hi = 1.0
+    while _power_mean(hi, n_total, s, lv) < pw:
+        hi *= 2
+    # A relative tolerance: with millions of customers the effect is a tiny number.
+    e = float(
+        brentq(lambda x: _power_mean(x, n_total, s, lv) - pw, 0.0, hi, xtol=1e-300, rtol=1e-12)
+    )
+    return MeanSamplePlan(sigma, e * sigma, e, s, pw, lv, n_total, n_c, n_total - n_c)
