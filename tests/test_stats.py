@@ -420,3 +420,15 @@ def test_percentile_grid_is_mirror_exact_and_numpys_quantiles(values: list[float
     np.testing.assert_allclose(
         grid, np.quantile(x, np.linspace(0, 1, 101)), rtol=0, atol=1e-13 * scale
     )
+
+
+def test_welch_interval_survives_variances_near_the_float_floor() -> None:
+    """Regression: the Welch-Satterthwaite degrees of freedom squared the variances over n
+    and divided 0 by 0 at variances of 1e-200 (ZeroDivisionError). In shares of se**2 the
+    figures equal those of the same data scaled up by 1e100 (df and t are scale-free)."""
+    tiny = _stats.welch_interval((3e-100, 4e-200, 10), (1e-100, 9e-200, 12))
+    big = _stats.welch_interval((3.0, 4.0, 10), (1.0, 9.0, 12))
+    assert tiny[2] == pytest.approx(big[2], rel=1e-12)
+    assert tiny[3] == pytest.approx(big[3], rel=1e-12)
+    assert tiny[4] == pytest.approx(big[4], rel=1e-12)
+    assert tiny[0] == pytest.approx(big[0] * 1e-100, rel=1e-12)

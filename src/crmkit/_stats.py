@@ -1031,7 +1031,10 @@ def welch_interval(
     se = math.sqrt(a + b)
     if se == 0:
         return diff, diff, 0.0, float(n1 + n2 - 2), 1.0
-    df = (a + b) ** 2 / (a * a / (n1 - 1) + b * b / (n2 - 1))
+    # The same degrees of freedom in shares of se**2, so that variances near the float
+    # floor (1e-200) do not underflow when squared.
+    u, w = a / (a + b), b / (a + b)
+    df = 1.0 / (u * u / (n1 - 1) + w * w / (n2 - 1))
     t = diff / se
     half = float(stdtrit(df, 0.5 + level / 2)) * se
     p = float(2 * stdtr(df, -abs(t)))
