@@ -967,8 +967,8 @@ def test_the_rollover_is_capped() -> None:
         assert (st.tier, st.counters.points) == ("platinum", left)
     assert TierLadder.from_dict(json.loads(json.dumps(ladder.to_dict()))) == ladder
     with pytest.raises(ConfigError) as info:
-        TierLadder(tiers=[Tier(name="m")], window="calendar_year", rollover="surplus")
-    assert info.value.field == "rollover"
+        TierLadder(tiers=[Tier(name="m")], window="rolling", rollover="surplus")
+    assert info.value.field == "rollover"  # a sliding window has no end to roll over from
 
 
 def test_a_program_restarts_the_period_at_each_change() -> None:

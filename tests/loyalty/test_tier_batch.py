@@ -37,6 +37,7 @@ from tests.strategies import TIER_ZONES, ledger_qualifying, one_metric_ladders, 
 STATE = (
     "_anchor",
     "_as_of",
+    "_carried",
     "_counts",
     "_cur",
     "_floor",

@@ -40,12 +40,15 @@ import pandas as pd
 from crmkit._jsonable import ResultDict
 from crmkit._spec import (
     DECIMAL,
+    PLAIN,
     Nested,
     Optional,
     Seq,
     Spec,
+    as_tuple,
     derived,
     field,
+    instance_of,
     one_of,
     whole,
 )
@@ -91,6 +94,9 @@ WINDOWS = ("calendar_year", "rolling", "anniversary", "since_change", "rolling_c
 #: Windows that slide with the clock (postings leave them one by one; no window end).
 SLIDING = ("rolling", "rolling_calendar_months")
 ROLLOVERS = ("none", "surplus")
+#: Windows a surplus may roll over from: on a change of level (``since_change``) or at the
+#: end of a fixed window (calendar and member years: IHG's rollover nights).
+ROLLOVER_WINDOWS = ("since_change", "calendar_year", "anniversary")
 ROLLOVER_ON = ("upgrade", "upgrade_or_keep")
 CLIMBS = ("highest", "one_level")
 DOWNGRADES = ("reevaluate", "one_down", "to_base")
@@ -682,7 +688,7 @@ def _lifetime_tiers(instance: Any, attribute: attrs.Attribute[Any], lifetime: An
         seen.add(life.name)
 
 
-def _default_unless(default: str, other: str, needed: str) -> Any:
+def _default_unless(default: object, other: str, needed: str) -> Any:
     """A validator: a value other than ``default`` only when field ``other`` is ``needed``."""
 
     def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -697,8 +703,57 @@ def _default_unless(default: str, other: str, needed: str) -> Any:
     return check
 
 
-_rollover_window = _default_unless("none", "window", "since_change")
-_rollover_on = _default_unless("upgrade", "rollover", "surplus")
+def _rollover_window(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """``rollover="surplus"`` needs a window with an end: since_change, calendar or member years."""
+    if value != "none" and instance.window not in ROLLOVER_WINDOWS:
+        raise ConfigError(
+            "TierLadder",
+            attribute.name,
+            expected=f"'none' unless window is one of {list(ROLLOVER_WINDOWS)}",
+            found=f"{value!r} with window {instance.window!r}",
+            hint="A sliding window has no end for a surplus to roll over from.",
+        )
+
+
+_rollover_surplus = _default_unless("upgrade", "rollover", "surplus")
+_rollover_keep = _default_unless("upgrade", "window", "since_change")
+_needs_surplus = {
+    default: _default_unless(default, "rollover", "surplus") for default in ((), None, False)
+}
+
+
+def _rollover_metrics(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """Metric names the ladder's tiers use, each once (empty: every metric rolls over)."""
+    used = (
+        {m for t in instance.tiers for m in t.metric_names()}
+        if isinstance(instance.tiers, tuple)
+        else set()
+    )
+    if not isinstance(value, tuple) or any(not isinstance(m, str) for m in value):
+        raise ConfigError(
+            "TierLadder", attribute.name, expected="a list of metric names", found=repr(value)
+        )
+    unknown = [m for m in value if m not in used]
+    if unknown or len(set(value)) != len(value):
+        raise ConfigError(
+            "TierLadder",
+            attribute.name,
+            expected=f"distinct metrics the tiers' thresholds use {sorted(used)}",
+            found=repr(list(value)),
+        )
+
+
+def _rollover_from(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    names = [t.name for t in instance.tiers] if isinstance(instance.tiers, tuple) else []
+    if value is not None and value not in names[1:]:
+        raise ConfigError(
+            "TierLadder",
+            attribute.name,
+            expected=f"None or the name of a tier above the base {names[1:]}",
+            found=repr(value),
+        )
+
+
 _climb_window = _default_unless("highest", "window", "since_change")
 
 
@@ -745,9 +800,14 @@ class TierLadder(Spec):
         grace_days: Days a due downgrade waits; re-qualifying meanwhile cancels it.
         lifetime: Lifetime tiers: a ladder tier's name with thresholds on all-time
             counters; once reached, that tier is a floor for good.
-        rollover: With ``window="since_change"``: ``"none"`` (default) or ``"surplus"``:
+        rollover: ``"none"`` (default) or ``"surplus"``. With ``window="since_change"``:
             on an upgrade, what the counters hold above the new tier's thresholds starts
             the new period (capped at ``rollover_cap`` per metric, in points for points).
+            With ``"calendar_year"`` or ``"anniversary"``: at the window's end, what its
+            counters hold above the thresholds of the tier they reach starts the next
+            window, and counts there at once (IHG's rollover nights: 112 nights as
+            Diamond, 70, start the next year at 42, enough for Platinum's 40). Sliding
+            windows have no end to roll over from: refused.
         rollover_cap: The most a metric rolls over (None: no cap).
         rollover_on: When the surplus rolls over (``rollover="surplus"``): ``"upgrade"``
             (default) only on an upgrade; ``"upgrade_or_keep"`` also when the level is
@@ -762,6 +822,14 @@ class TierLadder(Spec):
             at 0. It shapes the member's fold (:meth:`evaluate`, :meth:`tracker`, the
             ledger); :meth:`qualify`, :meth:`assess` and :func:`assign_tiers` still say
             which tier a table of counters reaches.
+        rollover_metrics: The metrics that roll over (empty, the default: every metric of
+            the thresholds); IHG: ``["nights"]``, qualifying points never roll over.
+        rollover_from: The lowest tier whose surplus rolls over (None: any tier above the
+            base); IHG: ``"gold"`` ("not included in Silver Elite").
+        rollover_once: What rolled into a window is no part of that window's surplus: only
+            what the window earned itself can roll on (IHG: "only those nights that were
+            consumed in [the year] ... roll over"); False (the default) measures the surplus
+            on all the window's counters (Hilton until 2025, Flying Blue).
         refunds: How a refund counts (rule 8): ``"posted"`` (default) against the window
             it is posted in, never changing the tier; ``"purchase_window"`` against the
             window of the purchase it reverses (nothing, once that window has closed);
@@ -775,6 +843,14 @@ class TierLadder(Spec):
         ...                            Tier(name="gold", spend="10000")], downgrade="one_down")
         >>> TierLadder.from_dict(ladder.to_dict()) == ladder
         True
+        >>> import datetime as dt
+        >>> ihg = TierLadder(tiers=[Tier(name="club"), Tier(name="gold", counts={"nights": 20}),
+        ...                         Tier(name="diamond", counts={"nights": 70})],
+        ...                  rollover="surplus", rollover_metrics=["nights"],
+        ...                  rollover_from="gold", rollover_once=True)
+        >>> stay = QualifyingPosting(dt.datetime(2024, 5, 1), counts={"nights": 112})
+        >>> ihg.evaluate([stay], as_of=dt.date(2025, 1, 1), timezone="UTC").counters.counts
+        {'nights': 42}
         >>> TierLadder(tiers=[Tier(name="member"), Tier(name="gold", spend="10000"),
         ...                   Tier(name="silver", spend="2000")])
         Traceback (most recent call last):
@@ -811,11 +887,29 @@ class TierLadder(Spec):
     )
     rollover_on: str = field(
         default="upgrade",
-        validator=[one_of(ROLLOVER_ON), _rollover_on],
+        validator=[one_of(ROLLOVER_ON), _rollover_surplus, _rollover_keep],
         omit_default=True,
     )
     climb: str = field(
         default="highest", validator=[one_of(CLIMBS), _climb_window], omit_default=True
+    )
+    rollover_metrics: tuple[str, ...] = field(
+        default=(),
+        converter=as_tuple,
+        validator=[_rollover_metrics, _needs_surplus[()]],
+        codec=Seq(),
+        omit_default=True,
+    )
+    rollover_from: str | None = field(
+        default=None,
+        validator=[_rollover_from, _needs_surplus[None]],
+        codec=Optional(PLAIN),
+        omit_default=True,
+    )
+    rollover_once: bool = field(
+        default=False,
+        validator=[instance_of(bool, "a bool"), _needs_surplus[False]],
+        omit_default=True,
     )
 
     # ------------------------------------------------------------ qualification
@@ -1212,6 +1306,7 @@ class TierTracker:
         "_anchor",
         "_as_of",
         "_bounds",
+        "_carried",
         "_checks",
         "_counts",
         "_cur",
@@ -1278,6 +1373,9 @@ class TierTracker:
         else:
             self._wstart, self._wend = ladder._window(local, local, self._tz)
         self._counts: list[Any] = _zeros(len(metrics))
+        # What rolled over into the current window (rollover="surplus"; None: nothing),
+        # replaced, never changed in place: rollover_once measures a surplus without it.
+        self._carried: list[Any] | None = None
         self._lifetime: list[Any] = _zeros(len(metrics))
         self._floor = 0
         self._pending: tuple[dt.datetime, int] | None = None
@@ -1634,14 +1732,25 @@ class TierTracker:
             self._validity_ends(when)
             if self._ladder.rollover_on == "upgrade_or_keep" and self._cur == before:
                 kept = before  # the level is kept: its thresholds offset the counters
-        old = self._counts
-        self._wstart, self._wend = self._ladder._window(self._anchor, when, self._tz)
+        ladder = self._ladder
+        old, old_in = self._counts, self._carried
+        self._carried = None
+        # A fixed window's end (calendar, member year): what the window's counters hold
+        # above the thresholds of the tier they reach starts the next window (IHG's
+        # rollover nights), measured before the counters restart.
+        # (since_change: the surplus rolls over on a change of level, in _restart.)
+        fixed = ladder.rollover != "none" and ladder.window != "since_change"
+        reached = self._qualify() if fixed else 0
+        self._wstart, self._wend = ladder._window(self._anchor, when, self._tz)
         self._counts = fresh = _zeros(len(self._metrics))
         self._ups = []
         if kept and self._pending is None:
             way = next((w for w in self._ways[kept] if all(old[i] >= v for i, v in w)), None)
             if way is not None:
-                self._carry(old, fresh, way)
+                self._carry(old, fresh, way, old_in, kept)
+        elif reached and self._carry(old, fresh, self._checks[reached], old_in, reached):
+            # What rolled over counts in the new window as a posting at its start.
+            self._settle(when, negative=False)
 
     def _validity_ends(self, when: dt.datetime) -> None:
         self._ups = []
@@ -1827,9 +1936,11 @@ class TierTracker:
                 self._ups.append((when, cur, self._valid_until, self._since, new))
             if left is not None and new == qualified:
                 # One level at a time: what is left after the last level's thresholds.
+                old_in = self._carried
                 self._restart(when)
                 if ladder.rollover == "surplus":
-                    self._carry(left, self._counts, [(i, 0) for i in range(len(left))])
+                    every = [(i, 0) for i in range(len(left))]
+                    self._carry(left, self._counts, every, old_in, new)
             elif ladder.window == "since_change":
                 self._restart(when, new)
             self._cur = new
@@ -1977,24 +2088,55 @@ class TierTracker:
         they hold above that tier's thresholds (capped); otherwise they start at 0.
         """
         ladder = self._ladder
-        old = self._counts
+        old, old_in = self._counts, self._carried
+        self._carried = None
         self._wstart, self._wend = when, _months_later(when, ladder.window_months)
         self._counts = fresh = _zeros(len(self._metrics))
         self._vcache = None
         if reached is None or ladder.rollover == "none":
             return
-        self._carry(old, fresh, self._checks[reached])
+        self._carry(old, fresh, self._checks[reached], old_in, reached)
 
-    def _carry(self, old: list[Any], fresh: list[Any], thresholds: list[tuple[int, Any]]) -> None:
-        """``rollover="surplus"``: what ``old`` holds above ``thresholds`` goes to ``fresh``."""
-        cap = self._ladder.rollover_cap
+    def _carry(
+        self,
+        old: list[Any],
+        fresh: list[Any],
+        thresholds: list[tuple[int, Any]],
+        old_in: list[Any] | None,
+        level: int,
+    ) -> bool:
+        """``rollover="surplus"``: what ``old`` holds above ``thresholds`` goes to ``fresh``.
+
+        ``level`` is the tier the thresholds are of (nothing rolls over below the ladder's
+        ``rollover_from``); only the ``rollover_metrics`` roll over (all when empty). With
+        ``rollover_once``, what rolled into the ended window (``old_in``) is no part of
+        its surplus. What rolls over is kept as :attr:`_carried`; True when anything did.
+        """
+        ladder = self._ladder
+        self._carried = None
+        if ladder.rollover_from is not None and level < ladder.rank(ladder.rollover_from):
+            return False
+        cap = ladder.rollover_cap
+        rolls = ladder.rollover_metrics
+        once = ladder.rollover_once and old_in is not None
+        carried: list[Any] | None = None
         for index, threshold in thresholds:
+            if rolls and self._metrics[index] not in rolls:
+                continue
             surplus = old[index] - threshold
+            if once:
+                assert old_in is not None
+                surplus -= old_in[index]
             if surplus > 0:
                 if cap is not None:
                     limit = cap * self._scale if self._metrics[index] == "points" else cap
                     surplus = min(surplus, limit)
                 fresh[index] = surplus
+                if carried is None:
+                    carried = _zeros(len(fresh))
+                carried[index] = surplus
+        self._carried = carried
+        return carried is not None
 
     def _climb(self, cur: int) -> tuple[int, list[Any]]:
         """``climb="one_level"``: the tier reached a level at a time, and what is left.
