@@ -40,6 +40,7 @@ STATE = (
     "_carried",
     "_counts",
     "_cur",
+    "_earned",
     "_floor",
     "_history",
     "_lifetime",

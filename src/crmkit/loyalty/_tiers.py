@@ -1310,6 +1310,7 @@ class TierTracker:
         "_checks",
         "_counts",
         "_cur",
+        "_earned",
         "_floor",
         "_history",
         "_ladder",
@@ -1376,6 +1377,9 @@ class TierTracker:
         # What rolled over into the current window (rollover="surplus"; None: nothing),
         # replaced, never changed in place: rollover_once measures a surplus without it.
         self._carried: list[Any] | None = None
+        # Lower tiers reached in ended windows while a higher one held on past their end,
+        # each with the validity it earns: ``(valid until, tier)``, oldest first (see _earn).
+        self._earned: tuple[tuple[dt.datetime, int], ...] = ()
         self._lifetime: list[Any] = _zeros(len(metrics))
         self._floor = 0
         self._pending: tuple[dt.datetime, int] | None = None
@@ -1733,6 +1737,8 @@ class TierTracker:
             if self._ladder.rollover_on == "upgrade_or_keep" and self._cur == before:
                 kept = before  # the level is kept: its thresholds offset the counters
         ladder = self._ladder
+        if ladder.window != "since_change":
+            self._earn(when)
         old, old_in = self._counts, self._carried
         self._carried = None
         # A fixed window's end (calendar, member year): what the window's counters hold
@@ -1751,6 +1757,50 @@ class TierTracker:
         elif reached and self._carry(old, fresh, self._checks[reached], old_in, reached):
             # What rolled over counts in the new window as a posting at its start.
             self._settle(when, negative=False)
+
+    def _earn(self, when: dt.datetime) -> None:
+        """At the end (``when``) of a fixed window: keep the lower tier its counters reached.
+
+        A tier reached in a window holds through its own validity, whatever the tier held
+        meanwhile: when the held tier's validity runs on past the window's end
+        (``validity_windows`` > 1, ``validity_extra_months``), the tier the ended window
+        reached below it is kept with the validity it earns, for the assessment at the
+        held tier's end (:meth:`_earned_at`); the ended window's counters are gone by then.
+        Not with ``downgrade="to_base"`` ("requalify or start over").
+        """
+        earned = self._earned
+        if earned and earned[0][0] <= when:
+            earned = tuple(e for e in earned if e[0] > when)
+        valid = self._valid_until
+        cur = self._cur
+        if (
+            cur
+            and self._pending is None
+            and valid is not None
+            and valid > when
+            and self._ladder.downgrade != "to_base"
+        ):
+            reached = self._qualify()
+            if 0 < reached < cur:
+                until = self._validity_from(when - _MICRO)
+                if until > valid:
+                    earned = (*earned, (until, reached))
+        self._earned = earned
+
+    def _earned_at(self, when: dt.datetime) -> tuple[int, dt.datetime | None]:
+        """The highest tier :meth:`_earn` kept that still holds at ``when``, and its end.
+
+        ``(0, None)``: none (always with ``downgrade="to_base"``).
+        """
+        best, until = 0, None
+        if self._ladder.downgrade == "to_base":
+            return best, until
+        for valid, tier in self._earned:
+            if valid > when and (
+                tier > best or (tier == best and until is not None and valid > until)
+            ):
+                best, until = tier, valid
+        return best, until
 
     def _validity_ends(self, when: dt.datetime) -> None:
         self._ups = []
@@ -1772,6 +1822,8 @@ class TierTracker:
             else:
                 self._valid_until = self._validity_from(when - _MICRO)
             return
+        # A lower tier reached in an earlier window, still valid, is a floor to land on.
+        new = max(new, self._earned_at(when)[0])
         if ladder.grace_days:
             self._pending = (when + dt.timedelta(days=ladder.grace_days), new)
             return
@@ -1803,6 +1855,13 @@ class TierTracker:
             # the decision was taken at the end of W, ``grace_days`` before ``when``.
             decided = when - dt.timedelta(days=ladder.grace_days)
             valid = self._validity_from(decided - _MICRO)
+            earned, until = self._earned_at(when)
+            if earned == landed and until is not None:
+                # Landed on a lower tier an earlier window reached (not on what the
+                # assessment gives now): it holds on its own validity.
+                now = max(ladder._assess_index(self._cur, self._qualify()), self._floor)
+                if now < landed:
+                    valid = until
         self._history.append(
             TierChange(when, ladder.tiers[self._cur].name, ladder.tiers[landed].name, "downgrade")
         )
