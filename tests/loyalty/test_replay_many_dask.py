@@ -10,7 +10,6 @@ import pytest
 from crmkit import datasets
 from crmkit.loyalty import ExpiryPolicy, Program, Tier, TierLadder, replay_many
 from crmkit.segmentation._dask import is_dask
-from tests.segmentation.conftest import dask_client  # noqa: F401 - the shared two-process cluster
 
 dd = pytest.importorskip("dask.dataframe")
 

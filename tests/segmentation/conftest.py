@@ -3,36 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
-
-
-@pytest.fixture(scope="session")
-def dask_client() -> Iterator[Any]:
-    """A ``distributed.Client`` on a ``LocalCluster`` with two worker processes.
-
-    Worker processes (not threads) make sure that everything a function ships to the
-    workers pickles. Skips the test when the ``dask`` extra is not installed.
-    """
-    distributed = pytest.importorskip("distributed")
-    pytest.importorskip("dask.dataframe")
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            # The scheduler serves HTTP even without a dashboard, on port 8787 unless told
-            # otherwise; any free port (":0") avoids a clash (a warning, so an error here)
-            # with another cluster on the machine. Without bokeh there is no dashboard.
-            dashboard_address=":0",
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        yield client
 
 
 def read_cdnow(name: str = "CDNOW_master.txt") -> pd.DataFrame:

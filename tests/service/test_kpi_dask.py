@@ -62,7 +62,7 @@ def _responses() -> pd.DataFrame:
     ],
 )
 def test_metric_table_on_dask_equals_pandas(
-    dask_cluster_client: Any, metric: str, options: dict[str, Any]
+    dask_client: Any, metric: str, options: dict[str, Any]
 ) -> None:
     """Per-group sums per partition, added up: the same frame, attrs and to_dict()."""
     frame = _responses()
@@ -73,7 +73,7 @@ def test_metric_table_on_dask_equals_pandas(
     assert got.to_dict() == expected.to_dict()
 
 
-def test_metric_table_on_dask_counts_and_bootstrap(dask_cluster_client: Any) -> None:
+def test_metric_table_on_dask_counts_and_bootstrap(dask_client: Any) -> None:
     """Missing and off-scale scores are counted across partitions; the unweighted
     bootstrap draws from the summed counts, so it equals pandas too."""
     frame = _responses()
@@ -95,7 +95,7 @@ def test_metric_table_on_dask_counts_and_bootstrap(dask_cluster_client: Any) -> 
     assert int(got["n_missing"].sum()) == n_missing
 
 
-def test_metric_table_on_dask_refusals(dask_cluster_client: Any) -> None:
+def test_metric_table_on_dask_refusals(dask_client: Any) -> None:
     """Same error classes as pandas, naming the column and the (partition's) row label;
     the weighted bootstrap (it resamples rows) is refused with a ConfigError."""
     frame = _responses()
@@ -122,9 +122,7 @@ def _tickets() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 @pytest.mark.parametrize("definition", ["one_touch", "no_customer_followup", "no_recontact_within"])
 @pytest.mark.parametrize("as_of", [None, AS_OF])
-def test_first_contact_resolution_on_dask(
-    dask_cluster_client: Any, definition: str, as_of: Any
-) -> None:
+def test_first_contact_resolution_on_dask(dask_client: Any, definition: str, as_of: Any) -> None:
     """Shuffled on the ticket (events) or the customer (re-contacts): the same result."""
     tickets, events = _tickets()
     expected = first_contact_resolution(tickets, events, definition=definition, as_of=as_of)  # type: ignore[arg-type]
@@ -145,7 +143,7 @@ def test_first_contact_resolution_on_dask(
     assert mixed.to_dict() == expected.to_dict()
 
 
-def test_first_contact_resolution_on_dask_refuses_no_events(dask_cluster_client: Any) -> None:
+def test_first_contact_resolution_on_dask_refuses_no_events(dask_client: Any) -> None:
     """No event anywhere cannot tell one touch from many: refused on Dask as on pandas
     (a partition without events is fine)."""
     tickets, events = _tickets()
@@ -155,7 +153,7 @@ def test_first_contact_resolution_on_dask_refuses_no_events(dask_cluster_client:
         )
 
 
-def test_reopen_and_complaint_rates_on_dask(dask_cluster_client: Any) -> None:
+def test_reopen_and_complaint_rates_on_dask(dask_client: Any) -> None:
     """Counts per partition, added up."""
     tickets, _ = _tickets()
     lazy = dd.from_pandas(tickets, npartitions=4)
@@ -174,9 +172,7 @@ def test_reopen_and_complaint_rates_on_dask(dask_cluster_client: Any) -> None:
 
 @pytest.mark.parametrize("as_of", [None, AS_OF])
 @pytest.mark.parametrize("window", [dt.timedelta(days=30), dt.timedelta(days=3)])
-def test_repeat_complaint_rate_on_dask(
-    dask_cluster_client: Any, as_of: Any, window: dt.timedelta
-) -> None:
+def test_repeat_complaint_rate_on_dask(dask_client: Any, as_of: Any, window: dt.timedelta) -> None:
     """Shuffled on the customer (each complainant's complaints in one partition): the
     pandas counts, anonymous complaints (counted wherever they land) included."""
     tickets, _ = _tickets()
@@ -192,7 +188,7 @@ def test_repeat_complaint_rate_on_dask(
     assert got.to_dict() == expected.to_dict()
 
 
-def test_repeat_complaint_rate_on_dask_hand_checked(dask_cluster_client: Any) -> None:
+def test_repeat_complaint_rate_on_dask_hand_checked(dask_client: Any) -> None:
     """The docstring case split so that customer 1's two complaints start in different
     partitions: 19 days apart (a repeat within 30 days), 2 and 3 not; 1 of 3."""
     c = pd.DataFrame(
@@ -218,7 +214,7 @@ def test_repeat_complaint_rate_on_dask_hand_checked(dask_cluster_client: Any) ->
         {"kinds": None, "due": dt.timedelta(days=1)},
     ],
 )
-def test_followup_completion_on_dask(dask_cluster_client: Any, options: dict[str, Any]) -> None:
+def test_followup_completion_on_dask(dask_client: Any, options: dict[str, Any]) -> None:
     """Each follow-up reads its own row: counts per partition, added up."""
     tickets, _ = _tickets()
     expected = followup_completion(tickets, **options)
@@ -227,7 +223,7 @@ def test_followup_completion_on_dask(dask_cluster_client: Any, options: dict[str
     assert got.to_dict() == expected.to_dict()
 
 
-def test_followup_completion_on_dask_hand_checked(dask_cluster_client: Any) -> None:
+def test_followup_completion_on_dask_hand_checked(dask_client: Any) -> None:
     """The docstring case, one ticket per partition: solved 1 January, followed up on
     2 January (within 3 days), 9 January (late) and never: 1 of 3."""
     t = pd.DataFrame(
@@ -252,7 +248,7 @@ def test_followup_completion_on_dask_hand_checked(dask_cluster_client: Any) -> N
         {"calendar": DESK, "age_days": "24h"},
     ],
 )
-def test_backlog_on_dask(dask_cluster_client: Any, options: dict[str, Any]) -> None:
+def test_backlog_on_dask(dask_client: Any, options: dict[str, Any]) -> None:
     """Age buckets counted per partition and added up: the same frame and attrs."""
     tickets, _ = _tickets()
     expected = backlog(tickets, as_of=AS_OF, **options)
@@ -270,7 +266,7 @@ def test_backlog_on_dask(dask_cluster_client: Any, options: dict[str, Any]) -> N
         {"end": "resolved_at", "censoring": "exclude", "method": "linear"},
     ],
 )
-def test_duration_quantiles_on_dask(dask_cluster_client: Any, options: dict[str, Any]) -> None:
+def test_duration_quantiles_on_dask(dask_client: Any, options: dict[str, Any]) -> None:
     """Durations (business time too) per partition; Kaplan-Meier on the collected array."""
     tickets, _ = _tickets()
     expected = duration_quantiles(tickets, **options)
@@ -279,7 +275,7 @@ def test_duration_quantiles_on_dask(dask_cluster_client: Any, options: dict[str,
     pd.testing.assert_frame_equal(got.to_frame(), expected.to_frame())
 
 
-def test_duration_quantiles_on_dask_needs_as_of(dask_cluster_client: Any) -> None:
+def test_duration_quantiles_on_dask_needs_as_of(dask_client: Any) -> None:
     """Tickets still waiting without as_of: the pandas ConfigError, with the total count."""
     tickets, _ = _tickets()
     waiting = int(tickets["resolved_at"].isna().sum())
@@ -290,7 +286,7 @@ def test_duration_quantiles_on_dask_needs_as_of(dask_cluster_client: Any) -> Non
         duration_quantiles(tickets, end="resolved_at")
 
 
-def test_inputs_untouched_on_dask(dask_cluster_client: Any) -> None:
+def test_inputs_untouched_on_dask(dask_client: Any) -> None:
     """The caller's frames are not modified."""
     tickets, _ = _tickets()
     before = tickets.copy()

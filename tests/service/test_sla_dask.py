@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -49,20 +48,6 @@ POLICIES = PolicySet(
     calendar=CAL,
 )
 AS_OF = pd.Timestamp("2025-08-01", tz="Asia/Shanghai")
-
-
-@pytest.fixture(scope="module")
-def dask_client() -> Iterator[Any]:
-    """A ``distributed.Client`` on a ``LocalCluster`` with two worker processes."""
-    distributed = pytest.importorskip("distributed")
-    pytest.importorskip("dask.dataframe")
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        yield client
 
 
 def _frames() -> tuple[pd.DataFrame, pd.DataFrame]:
