@@ -2513,3 +2513,67 @@ def one_metric_ladders(draw: st.DrawFn) -> Any:
         refunds=draw(st.sampled_from(["posted", "purchase_window", "net"])),
         rollover=draw(st.sampled_from(["none", "surplus"])) if window == "since_change" else "none",
     )
+
+
+# --------------------------------------------------------------------------- sla: cumulative metrics and the On-hold status
+
+
+@st.composite
+def on_hold_ticket_histories(
+    draw: st.DrawFn, *, max_tickets: int = 4, max_events: int = 12, minute_grid: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`ticket_histories` where some events became ``on_hold`` (waiting on a third
+    party), so that Pending, On-hold and the open statuses follow one another in any order."""
+    events, tickets = draw(
+        ticket_histories(max_tickets=max_tickets, max_events=max_events, minute_grid=minute_grid)
+    )
+    flips = draw(st.lists(st.booleans(), min_size=len(events), max_size=len(events)))
+    hold = np.array(flips, dtype=bool) & (events["event"] != "created").to_numpy()
+    events = events.assign(event=events["event"].where(~hold, "on_hold"))
+    return events, tickets
+
+
+@st.composite
+def cumulative_sla_targets(
+    draw: st.DrawFn, *, clocks: tuple[str, ...] = ("business", "calendar")
+) -> object:
+    """An ``SLATarget`` that adds up over reopenings or pauses on hold: ``requester_wait``,
+    ``agent_work``, or a ``custom`` rule with random ``cumulative`` / ``pause_on_hold``;
+    sometimes a plain :func:`sla_targets` target (goal 10 min to 12 h, or 1-3 business days)."""
+    from crmkit.service import MetricRule, SLATarget
+
+    kind = draw(st.sampled_from(("requester_wait", "agent_work", "custom", "plain")))
+    if kind == "plain":
+        return draw(sla_targets(clocks=clocks))
+    extra: dict[str, object] = {}
+    if kind == "custom":
+        names = st.sampled_from(
+            ("created", "reopened", "customer_reply", "agent_reply", "solved", "on_site")
+        )
+        # Start, stop, restart and cancel events may overlap: an event that both starts
+        # and stops toggles the cycle, one that stops and restarts restarts an open one.
+        cumulative = draw(st.booleans())
+        extra = {
+            "rule": MetricRule(
+                start=draw(st.lists(names, min_size=1, max_size=2)),
+                stop=draw(st.lists(names, min_size=1, max_size=2)),
+                restart=[] if cumulative else draw(st.lists(names, max_size=1)),
+                cancel=[] if cumulative else draw(st.lists(names, max_size=1)),
+                cumulative=cumulative,
+                pause_on_hold=draw(st.booleans()),
+                once=False if cumulative else draw(st.booleans()),
+            )
+        }
+    minutes = draw(st.integers(10, 12 * 60))
+    clock = draw(st.sampled_from(clocks))
+    in_days = clock == "business" and draw(st.integers(0, 3)) == 0
+    return SLATarget(
+        metric=kind,
+        name=f"{kind}_{draw(st.integers(0, 9))}",
+        duration=f"{draw(st.integers(1, 3))}bd" if in_days else minutes * 60,
+        clock=clock,
+        warn_before=[w * 60 for w in draw(st.lists(st.integers(1, minutes - 1), max_size=2))],
+        escalate_after=[e * 60 for e in draw(st.lists(st.integers(0, 600), max_size=2))],
+        pausable=draw(st.booleans()),
+        **extra,
+    )

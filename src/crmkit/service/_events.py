@@ -17,14 +17,16 @@ class EventNames(tuple[str, ...]):
     ``created`` starts a ticket; ``agent_reply`` and ``customer_reply`` are public
     replies; ``pending`` pauses pausable targets (waiting on the customer) and ``open``,
     ``reopened`` or ``solved`` end the pause; ``follow_up`` and ``on_site`` are the
-    follow-up call and the on-site visit. Custom SLA targets may name other events.
+    follow-up call and the on-site visit; ``on_hold`` is the On-hold status (waiting on
+    a third party), which ends a pending pause and pauses only targets whose rule has
+    ``pause_on_hold`` (``agent_work``). Custom SLA targets may name other events.
 
     Examples:
         >>> from crmkit.service import EVENTS
         >>> EVENTS[:3]
         ('created', 'agent_reply', 'customer_reply')
-        >>> "solved" in EVENTS, "escalated" in EVENTS
-        (True, False)
+        >>> "solved" in EVENTS, "on_hold" in EVENTS, "escalated" in EVENTS
+        (True, True, False)
     """
 
     __slots__ = ()

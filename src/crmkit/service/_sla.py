@@ -9,7 +9,11 @@ where the first match wins, with a required default.
 Each metric is a start / stop rule over the ticket's events, evaluated in *cycles*: a cycle
 opens at a start event (when none is open) and closes at a stop event. ``pending`` pauses
 every open cycle of a pausable target; ``open`` and ``reopened`` resume it, and so does
-``solved`` (a solved ticket is no longer waiting on the customer). The judged
+``solved`` (a solved ticket is no longer waiting on the customer). ``on_hold`` (waiting
+on a third party) is a status of its own: it ends a pending pause and pauses only the
+targets whose rule says ``pause_on_hold`` (Zendesk's agent work time). A *cumulative*
+rule (``requester_wait``, ``agent_work``) keeps one cycle for the ticket's whole life: a
+reopening resumes it with the time already used. The judged
 quantity of a cycle is the time it ran on the target's clock, in whole seconds:
 
 - **met** when it stopped with ``elapsed <= duration``;
@@ -80,12 +84,17 @@ EVENTS: tuple[str, ...] = (
     "reopened",
     "follow_up",
     "on_site",
+    "on_hold",
 )
 #: The event that pauses pausable targets (waiting on the customer) ...
 PAUSE_EVENT = "pending"
+#: ... the On-hold status (waiting on a third party): it ends a pending pause and pauses
+#: the targets whose rule has ``pause_on_hold`` (Zendesk's agent work time) ...
+HOLD_EVENT = "on_hold"
 #: ... and the events that end the pause: ``open`` and ``reopened`` resume the clock, and
 #: ``solved`` ends the waiting status too (a solved ticket is no longer pending on the
-#: customer), so a clock that starts at ``solved`` (the follow-up) runs.
+#: customer), so a clock that starts at ``solved`` (the follow-up) runs. A status is
+#: exclusive: ``pending`` also ends On-hold, and ``on_hold`` ends Pending.
 RESUME_EVENTS: frozenset[str] = frozenset({"open", "reopened", "solved"})
 
 #: The clocks a target can run on.
@@ -130,6 +139,23 @@ def _check_events(instance: Any, attribute: Any, value: Any) -> None:
             )
 
 
+def _check_cumulative(instance: Any, attribute: Any, value: Any) -> None:
+    """A cumulative rule has one cycle that stops and resumes: no restart, cancel or once."""
+    if not value:
+        return
+    clash = [name for name in ("restart", "cancel") if getattr(instance, name)]
+    if instance.once:
+        clash.append("once")
+    if clash:
+        raise ConfigError(
+            "MetricRule",
+            "cumulative",
+            expected="no 'restart', 'cancel' or 'once' on a cumulative rule (it has one "
+            "cycle, resumed by its start events)",
+            found=f"cumulative with {', '.join(clash)}",
+        )
+
+
 @attrs.frozen(kw_only=True)
 class MetricRule(Spec):
     """How a metric's cycles start and stop over a ticket's events: a metric as data.
@@ -137,17 +163,27 @@ class MetricRule(Spec):
     A cycle opens at a ``start`` event when none is open and closes at a ``stop`` event; a
     ``restart`` event closes the open cycle and opens the next one at once (periodic
     updates); a ``cancel`` event drops the open cycle without a verdict (a reopened ticket
-    has no result to follow up yet). ``once`` keeps only the first cycle. Pausing is not part of the rule: the
-    target's ``pausable`` decides whether ``pending`` pauses it. The built-in metrics are
-    rules in :data:`METRICS`; a ``custom`` target takes its own (e.g. "time to on-site
-    arrival", from ``created`` to an ``arrived`` event of your system).
+    has no result to follow up yet). ``once`` keeps only the first cycle. The target's
+    ``pausable`` decides whether ``pending`` pauses it; the rule's ``pause_on_hold`` whether
+    ``on_hold`` pauses it too. The built-in metrics are rules in :data:`METRICS`; a
+    ``custom`` target takes its own (e.g. "time to on-site arrival", from ``created`` to an
+    ``arrived`` event of your system).
+
+    A ``cumulative`` rule keeps **one** cycle over the ticket's whole life, as Zendesk's
+    requester wait and agent work times do: a stop event suspends it (its verdict so far
+    is ``met`` or ``breached``) and the next start event resumes it with the time already
+    used, against the same goal. 5 hours before a reopening and 5 after are 10 hours.
 
     Attributes:
-        start: Events that open a cycle.
-        stop: Events that close the open cycle.
+        start: Events that open a cycle (or resume a cumulative one).
+        stop: Events that close the open cycle (or suspend a cumulative one).
         restart: Events that close the open cycle and open the next.
         cancel: Events that drop the open cycle (it is not reported).
         once: Only the first cycle counts.
+        cumulative: One cycle whose elapsed time adds up over every start-stop span;
+            not with ``restart``, ``cancel`` or ``once``.
+        pause_on_hold: ``on_hold`` (waiting on a third party) pauses the target too,
+            besides ``pending`` (for a pausable target).
 
     Examples:
         >>> import datetime as dt
@@ -161,6 +197,16 @@ class MetricRule(Spec):
         ('met', '3:00:00')
         >>> MetricRule.from_dict(arrival.to_dict()) == arrival
         True
+
+        Requester wait time adds up over reopenings (here 5 h + 5 h against 8 h):
+
+        >>> h = dt.timedelta(hours=1)
+        >>> wait = SLATarget(metric="requester_wait", duration="8h", clock="calendar")
+        >>> history = [(t0, "created"), (t0 + 5 * h, "solved"), (t0 + 24 * h, "reopened"),
+        ...            (t0 + 29 * h, "solved")]
+        >>> r = evaluate_ticket(history, wait, as_of=t0 + 48 * h)["requester_wait"]
+        >>> r.state, str(r.elapsed), len(r.cycles)
+        ('breached', '10:00:00', 1)
     """
 
     start: tuple[str, ...] = attrs.field(
@@ -182,6 +228,14 @@ class MetricRule(Spec):
         metadata=metadata(codec=Seq(), omit_default=True),
     )
     once: bool = field(default=False, validator=instance_of(bool, "a bool"), omit_default=True)
+    cumulative: bool = field(
+        default=False,
+        validator=[instance_of(bool, "a bool"), _check_cumulative],
+        omit_default=True,
+    )
+    pause_on_hold: bool = field(
+        default=False, validator=instance_of(bool, "a bool"), omit_default=True
+    )
 
     @property
     def events(self) -> frozenset[str]:
@@ -205,6 +259,11 @@ class MetricRule(Spec):
 #: - ``follow_up``: solved -> follow-up done (回访); a reopening drops the open cycle
 #:   (the result to follow up on is the next solution's).
 #: - ``on_site``: created -> on-site arrival (solved without a visit also stops it), one cycle.
+#: - ``requester_wait``: Zendesk's requester wait time: created -> solved, *cumulative*
+#:   (a reopening resumes the one cycle with the time already used); pending pauses it
+#:   (for a pausable target), on-hold does not.
+#: - ``agent_work``: Zendesk's agent work time: as ``requester_wait``, and on-hold pauses it
+#:   too.
 METRICS: Mapping[str, MetricRule] = {
     "first_response": MetricRule(start=["created"], stop=["agent_reply", "solved"], once=True),
     "next_response": MetricRule(start=["customer_reply"], stop=["agent_reply", "solved"]),
@@ -214,6 +273,10 @@ METRICS: Mapping[str, MetricRule] = {
     "resolution": MetricRule(start=["created", "reopened"], stop=["solved"]),
     "follow_up": MetricRule(start=["solved"], stop=["follow_up"], cancel=["reopened"]),
     "on_site": MetricRule(start=["created"], stop=["on_site", "solved"], once=True),
+    "requester_wait": MetricRule(start=["created", "reopened"], stop=["solved"], cumulative=True),
+    "agent_work": MetricRule(
+        start=["created", "reopened"], stop=["solved"], cumulative=True, pause_on_hold=True
+    ),
 }
 
 _DURATION_RE = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
@@ -475,7 +538,8 @@ class SLATarget(Spec):
 
     Attributes:
         metric: One of ``first_response``, ``next_response``, ``periodic_update``,
-            ``resolution``, ``follow_up``, ``on_site`` or ``custom`` (see :data:`METRICS`).
+            ``resolution``, ``follow_up``, ``on_site``, ``requester_wait``, ``agent_work``
+            or ``custom`` (see :data:`METRICS`).
         duration: The goal (a ``timedelta``, whole seconds, or ``"1h"``, ``"90m"``, ...);
             must be positive. ``"2bd"`` (a :class:`BusinessDays`) is due at the end
             (closing time) of the 2nd business day after the day the clock starts; such a
@@ -492,7 +556,9 @@ class SLATarget(Spec):
         escalate_after: Escalation offsets after the deadline, on the same clock;
             escalation level *k* is reached once ``elapsed > duration + escalate_after[k]``
             (``0s`` escalates at the breach itself). Stored sorted.
-        pausable: Whether ``pending`` (waiting on the customer) pauses the clock.
+        pausable: Whether ``pending`` (waiting on the customer) pauses the clock, and
+            ``on_hold`` too when the metric's rule has ``pause_on_hold`` (``agent_work``).
+            ``False`` ignores every pause.
         start: The start event of a ``custom`` metric (custom metrics only).
         stop: The stop event of a ``custom`` metric (custom metrics only).
         rule: A :class:`MetricRule` for a ``custom`` metric instead of ``start``/``stop``:
@@ -1260,11 +1326,14 @@ class SLATracker:
 
     Immutable: :meth:`record` returns a new tracker. Events must come in time order
     (equal times keep the order they are recorded in). ``pending`` pauses pausable
-    targets; ``open``, ``reopened`` and ``solved`` end the pause.
+    targets; ``open``, ``reopened`` and ``solved`` end the pause. ``on_hold`` ends it
+    too and pauses the pausable targets whose rule has ``pause_on_hold``.
 
     Attributes:
         policy: The ticket's policy (see :meth:`PolicySet.select`).
         priority: The ticket's priority, which picks the policy's targets.
+        paused: The ticket is Pending (waiting on the customer).
+        on_hold: The ticket is On-hold (waiting on a third party).
 
     Examples:
         >>> import datetime as dt
@@ -1284,6 +1353,7 @@ class SLATracker:
     tracks: tuple[_TargetTrack, ...]
     paused: bool = False
     last: int | None = None
+    on_hold: bool = False
 
     @classmethod
     def start(cls, policy: SLAPolicy, *, priority: object = None) -> SLATracker:
@@ -1328,6 +1398,12 @@ class SLATracker:
 
     def _clock(self, target: SLATarget) -> Timeline:
         return clock_of(target, self.policy.calendar)
+
+    def _paused_for(self, target: SLATarget) -> bool:
+        """Whether the ticket's status pauses ``target`` now."""
+        if not target.pausable:
+            return False
+        return self.paused or (self.on_hold and target._rule().pause_on_hold)
 
     def _not_before_last(
         self, value: object, field: str, owner: str, last: str, *, cutoff: bool = False
@@ -1457,13 +1533,16 @@ class SLATracker:
         tracks = []
         for track in self.tracks:
             clock = self._clock(track.target)
-            tracks.append(_apply(_advance(track, clock, t, self.paused), clock, event, t))
-        paused = self.paused
-        if event == PAUSE_EVENT:
-            paused = True
+            advanced = _advance(track, clock, t, self._paused_for(track.target))
+            tracks.append(_apply(advanced, clock, event, t))
+        paused, on_hold = self.paused, self.on_hold
+        if event == PAUSE_EVENT:  # a status is exclusive: Pending ends On-hold ...
+            paused, on_hold = True, False
+        elif event == HOLD_EVENT:  # ... and On-hold ends Pending
+            paused, on_hold = False, True
         elif event in RESUME_EVENTS:
-            paused = False
-        return attrs.evolve(self, tracks=tuple(tracks), paused=paused, last=t)
+            paused, on_hold = False, False
+        return attrs.evolve(self, tracks=tuple(tracks), paused=paused, on_hold=on_hold, last=t)
 
     def evaluate(self, as_of: object) -> TicketSLA:
         """Return the verdicts as of ``as_of`` (at or after the last recorded event).
@@ -1485,11 +1564,11 @@ class SLATracker:
         results = []
         for track in self.tracks:
             clock = self._clock(track.target)
-            moved = _advance(track, clock, t, self.paused)
+            paused = self._paused_for(track.target)
+            moved = _advance(track, clock, t, paused)
             cycles = [_cycle(track.target, c, zone) for c in moved.closed]
             if moved.open is not None:
                 due, breach = _project(clock, moved.open)
-                paused = self.paused and track.target.pausable
                 state = "paused" if paused else "running"
                 raw = _Closed(
                     moved.open.start,
@@ -1527,7 +1606,15 @@ def _apply(track: _TargetTrack, clock: Timeline, event: str, t: int) -> _TargetT
         due, breach = _project(clock, cycle)
         closed = (*closed, _Closed(cycle.start, t, cycle.acc, cycle.real, due, breach, cycle.goal))
         cycle = None
-    if starts and not (rule.once and (closed or cycle is not None)):
+    if starts and rule.cumulative and closed:
+        # Resume the one cycle with the time already used (Zendesk: a reopened ticket's
+        # requester wait / agent work time goes on from its total); crossings stay.
+        last = closed[-1]
+        closed = closed[:-1]
+        reached = last.due if last.acc >= last.goal else None
+        exceeded = last.breach if last.acc > last.goal else None
+        cycle = _Open(last.start, t, last.acc, last.real, reached, exceeded, last.goal)
+    elif starts and not (rule.once and (closed or cycle is not None)):
         cycle = _Open(t, t, 0, 0, goal=goal_seconds(track.target, clock, t))
     return _TargetTrack(track.target, closed, cycle)
 

@@ -6,7 +6,8 @@ tickets of a policy whose priorities share one target list form a group, process
 chunks of whole tickets. Within a chunk every step is a numpy operation over all its
 tickets at once:
 
-- pauses (``pending`` -> ``open``/``reopened``) become per-ticket intervals, and the
+- pauses (``pending`` -> ``open``/``reopened``; for targets that pause on hold also
+  ``on_hold``) become per-ticket intervals, and the
   *running clock* ``R(t) = B(t) - paused(t)`` (business or real position minus the clock
   time spent paused so far) is evaluated for any instants with one ``searchsorted`` into
   the per-ticket cumulative pause table;
@@ -15,7 +16,9 @@ tickets at once:
   stop of a ticket closes its k-th cycle;
 - elapsed time is ``R(end) - R(start)``; due and breach instants come from one bulk
   ``add`` from the start of the running segment where ``R`` crosses the goal (found by a
-  ``searchsorted`` over ``R`` at the pause starts), or from the end of the observation.
+  ``searchsorted`` over ``R`` at the pause starts), or from the end of the observation;
+- a cumulative target's start-stop spans are evaluated like cycles, then added up per
+  ticket: its deadline is found in the span where the running total reaches the goal.
 
 There is no Python loop over tickets, events or cycles; the loops run over policies,
 target lists, chunks and targets.
@@ -45,6 +48,7 @@ from crmkit.service._clock import SECOND, BusinessClock, RealClock, breach_many
 from crmkit.service._sla import (
     ANY_PRIORITY,
     EVENTS,
+    HOLD_EVENT,
     PAUSE_EVENT,
     RESUME_EVENTS,
     STATES,
@@ -131,11 +135,14 @@ class _Pauses:
 
 
 def _pauses(
-    code: I64, t: I64, kind: I64, *, pause: int, resume: I64, as_of: int, n: int
+    code: I64, t: I64, kind: I64, *, pause: I64, resume: I64, as_of: int, n: int
 ) -> _Pauses:
-    rel = (kind == pause) | _member(kind, resume, int(max(kind.max(initial=0), resume.max()) + 1))
+    """Intervals in a ``pause`` status (any of those codes in a row is one pause)."""
+    size = int(max(kind.max(initial=0), resume.max(), pause.max()) + 1)
+    is_pause = _member(kind, pause, size)
+    rel = is_pause | _member(kind, resume, size)
     rc, rt = code[rel], t[rel]
-    state = kind[rel] == pause
+    state = is_pause[rel]
     before = _previous_same(rc, state)
     begins = state & ~before
     ends = ~state & before
@@ -271,6 +278,41 @@ def _levels(target: SLATarget, elapsed: I64, goal: I64) -> tuple[I64, I64]:
     return warn, escalation
 
 
+def _open_before(code: I64, is_s: Bool, is_p: Bool, is_r: Bool, is_c: Bool) -> Bool:
+    """Whether a cycle is open just before each event (sorted by ticket, time).
+
+    Each event maps "open before" to "open after" as the scalar tracker applies it
+    (:func:`crmkit.service._sla._apply`): while open, a stop closes and a restart closes and
+    reopens; while closed, a start opens; a cancel drops the open cycle, then a start
+    opens. So an event sets the state (open or closed, whatever it was), keeps it (a
+    restart alone: nothing to restart while closed) or flips it (an event that both
+    starts and stops: it stops an open cycle and starts a closed one). The state before
+    an event is the last setting event's value, flipped once per flipping event since
+    (from "closed" at the ticket's first event).
+    """
+    n = len(code)
+    if not n:
+        return np.zeros(0, dtype=bool)
+    when_open = np.where(is_c, is_s, is_r | ~is_p)  # the state after, if open before
+    when_closed = is_s.copy()  # ... if closed before
+    sets = when_open == when_closed
+    flips = ~when_open & when_closed
+    index = np.arange(n)
+    first = _first_in_group(code)
+    last_set = np.maximum.accumulate(np.where(sets, index, -1))
+    has_set = last_set >= first
+    flipped = np.cumsum(flips)
+    # Flips after the last setting event (or since the ticket's first event), inclusive.
+    since = np.where(has_set, last_set, first - 1)
+    base_flips = np.where(since >= 0, flipped[np.maximum(since, 0)], 0)
+    count: I64 = flipped - base_flips
+    after = np.where(has_set, when_open[np.maximum(last_set, 0)], False) ^ (count % 2 == 1)
+    before = np.zeros(n, dtype=bool)
+    before[1:] = after[:-1]
+    before[first == index] = False
+    return before
+
+
 def _target_cycles(
     target: SLATarget,
     code: I64,
@@ -299,11 +341,7 @@ def _target_cycles(
     rel = is_s_all | is_p_all | is_r_all
     rc, rt = code[rel], t[rel]
     is_s, is_p, is_r, is_c = is_s_all[rel], is_p_all[rel], is_r_all[rel], is_c_all[rel]
-    sp = np.where(is_s | is_p, np.arange(len(rc)), -1)
-    last = np.maximum.accumulate(sp) if len(sp) else sp
-    before = np.r_[-1, last[:-1]] if len(last) else last
-    valid = before >= _first_in_group(rc)
-    prev_open = valid & is_s[np.where(valid, before, 0)] if len(rc) else valid
+    prev_open = _open_before(rc, is_s, is_p, is_r, is_c)
     starts = (is_s & (~prev_open | is_c)) | (is_r & ~is_c & prev_open)
     stops = (is_p & prev_open) | (is_r & prev_open)
     sc, st = rc[starts], rt[starts]
@@ -350,31 +388,37 @@ def _target_cycles(
     r_s, r_e = r_both[:n], r_both[n:]
     elapsed = r_e - r_s
     real = real_both[n:] - real_both[:n]
-    level = r_s + goal
-
-    due = np.empty(len(sc), dtype=np.int64)
-    breach = np.empty(len(sc), dtype=np.int64)
-    for strict, out in ((False, due), (True, breach)):
-        crossed = elapsed > goal if strict else elapsed >= goal
-        ahead = ~crossed
-        if ahead.any():
-            # Not reached by the end of the observation: count on from there.
-            rest = level[ahead] - r_e[ahead]
-            out[ahead] = (
-                breach_many(clock, end[ahead], rest) if strict else clock.add_many(end[ahead], rest)
-            )
-        if not crossed.any():
-            continue
-        if target.pausable:
-            r, r_at = running.segment_start(
-                sc[crossed], level[crossed], st[crossed], r_s[crossed], strict=strict
-            )
-        else:
-            r, r_at = st[crossed], r_s[crossed]
-        if strict:
-            out[crossed] = breach_many(clock, r, level[crossed] - r_at)
-        else:
-            out[crossed] = clock.add_many(r, level[crossed] - r_at)
+    spans = _Spans(sc, st, end, r_s, r_e, elapsed)
+    if rule.cumulative and n:
+        # One cycle per ticket: the spans (start -> stop, reopening -> stop, ...) add up
+        # against the goal fixed when the first one started.
+        firsts = np.flatnonzero(_first_in_group(sc) == np.arange(n))
+        lasts = np.r_[firsts[1:] - 1, n - 1]
+        total = np.cumsum(elapsed)
+        before = (
+            total - elapsed - np.repeat(total[firsts] - elapsed[firsts], np.diff(np.r_[firsts, n]))
+        )
+        goal_one = goal[firsts]
+        left = np.repeat(goal_one, np.diff(np.r_[firsts, n])) - before  # goal left per span
+        # The deadline lies in the first span where the total reaches (exceeds) the goal,
+        # else it is counted on from the end of the last span.
+        index = np.arange(n)
+        is_last = np.zeros(n, dtype=bool)
+        is_last[lasts] = True
+        due_span = np.minimum.reduceat(np.where((elapsed >= left) | is_last, index, n), firsts)
+        breach_span = np.minimum.reduceat(np.where((elapsed > left) | is_last, index, n), firsts)
+        due = _deadlines(target, clock, running, spans.take(due_span), left[due_span], strict=False)
+        breach = _deadlines(
+            target, clock, running, spans.take(breach_span), left[breach_span], strict=True
+        )
+        sc, st, goal = sc[firsts], st[firsts], goal_one
+        stop, has_stop = stop[lasts], has_stop[lasts]
+        elapsed = (before + elapsed)[lasts]
+        real = np.add.reduceat(real, firsts)
+        number = np.zeros(len(sc), dtype=np.int64)
+    else:
+        due = _deadlines(target, clock, running, spans, goal, strict=False)
+        breach = _deadlines(target, clock, running, spans, goal, strict=True)
 
     state = np.where(
         elapsed > goal,
@@ -389,6 +433,64 @@ def _target_cycles(
     ).astype(np.int64)
     warn, escalation = _levels(target, elapsed, goal)
     return sc, number, st, has_stop, stop, state, due, breach, elapsed, real, warn, escalation, goal
+
+
+@attrs.frozen
+class _Spans:
+    """Cycles (or a cumulative target's spans): ticket, start, end, R at both, elapsed."""
+
+    code: I64
+    start: I64
+    end: I64
+    r_start: I64
+    r_end: I64
+    elapsed: I64
+
+    def take(self, index: I64) -> _Spans:
+        """The spans at ``index``."""
+        return _Spans(*(getattr(self, f.name)[index] for f in attrs.fields(_Spans)))
+
+
+def _deadlines(
+    target: SLATarget,
+    clock: _Clock,
+    running: _RunningClock,
+    spans: _Spans,
+    goal: I64,
+    *,
+    strict: bool,
+) -> I64:
+    """Due (``strict=False``) or breach instants of spans that have ``goal`` clock seconds.
+
+    Where the span's running clock reaches (exceeds) the goal, the instant is one ``add``
+    from the start of the running segment of the crossing; otherwise it is counted on
+    from the end of the span (the stop, or ``as_of``), as if the clock ran from there.
+    """
+    out = np.empty(len(spans.code), dtype=np.int64)
+    level = spans.r_start + goal
+    crossed = spans.elapsed > goal if strict else spans.elapsed >= goal
+    ahead = ~crossed
+    if ahead.any():
+        # Not reached by the end of the observation: count on from there.
+        end, rest = spans.end[ahead], level[ahead] - spans.r_end[ahead]
+        out[ahead] = breach_many(clock, end, rest) if strict else clock.add_many(end, rest)
+    if not crossed.any():
+        return out
+    if target.pausable:
+        r, r_at = running.segment_start(
+            spans.code[crossed],
+            level[crossed],
+            spans.start[crossed],
+            spans.r_start[crossed],
+            strict=strict,
+        )
+    else:
+        r, r_at = spans.start[crossed], spans.r_start[crossed]
+    if strict:
+        out[crossed] = breach_many(clock, r, level[crossed] - r_at)
+    else:
+        out[crossed] = clock.add_many(r, level[crossed] - r_at)
+    return out
 
 
 def _goals(target: SLATarget, clock: _Clock, st: I64) -> I64:
@@ -672,8 +774,17 @@ def _evaluate(prep: _Prepared) -> tuple[_Cycles, list[_Job], I64, I64]:
     n_rows = 0
     group_of_event = prep.policy_index[prep.code] if len(prep.code) else prep.code
     clocks: dict[int, BusinessClock] = {}
-    pause_kind = prep.vocabulary[PAUSE_EVENT]
-    resume = np.array([prep.vocabulary[e] for e in RESUME_EVENTS], dtype=np.int64)
+    voc = prep.vocabulary
+
+    def codes(names: Iterable[str]) -> I64:
+        return np.array(sorted(voc[e] for e in names), dtype=np.int64)
+
+    # Pending pauses every pausable target, and On-hold (a status of its own, which ends
+    # Pending) pauses those whose rule says so: two pause tables, by whether On-hold pauses.
+    statuses = {
+        False: (codes([PAUSE_EVENT]), codes([*RESUME_EVENTS, HOLD_EVENT])),
+        True: (codes([PAUSE_EVENT, HOLD_EVENT]), codes(RESUME_EVENTS)),
+    }
     for p, policy in enumerate(prep.policies):
         in_policy = prep.policy_index == p
         if not in_policy.any():
@@ -703,19 +814,26 @@ def _evaluate(prep: _Prepared) -> tuple[_Cycles, list[_Job], I64, I64]:
             # Whole tickets at a time, in chunks that keep the arrays cache-sized.
             for a_i, b_i in _chunks(code, _CHUNK_EVENTS):
                 c, tt, kk = code[a_i:b_i], t[a_i:b_i], kind[a_i:b_i]
-                pauses = _pauses(c, tt, kk, pause=pause_kind, resume=resume, as_of=prep.as_of, n=n)
-                real_running = _RunningClock.build(real, pauses, lo, span)
-                business_running: _RunningClock | None = None
+                # Per pause table (see ``statuses``): pauses, real and business running clocks.
+                tables: dict[bool, tuple[_Pauses, _RunningClock, list[_RunningClock]]] = {}
                 for order, target in enumerate(targets):
+                    hold = target._rule().pause_on_hold
+                    if hold not in tables:
+                        pause, resume = statuses[hold]
+                        found = _pauses(
+                            c, tt, kk, pause=pause, resume=resume, as_of=prep.as_of, n=n
+                        )
+                        tables[hold] = (found, _RunningClock.build(real, found, lo, span), [])
+                    pauses, real_running, business = tables[hold]
                     if target.clock == "business":
                         cal = policy.calendar
                         assert cal is not None  # PolicySet checks business targets have one
                         if id(cal) not in clocks:
                             clocks[id(cal)] = BusinessClock(cal, tick=SECOND, origin=lo)
                         clock: _Clock = clocks[id(cal)]
-                        if business_running is None:
-                            business_running = _RunningClock.build(clock, pauses, lo, span)
-                        running = business_running
+                        if not business:
+                            business.append(_RunningClock.build(clock, pauses, lo, span))
+                        running = business[0]
                     else:
                         clock, running = real, real_running
                     out = _target_cycles(
