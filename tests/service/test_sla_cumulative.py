@@ -47,7 +47,11 @@ from crmkit.service import (
     evaluate_ticket,
     sla_cycles,
 )
-from tests.service.test_sla_batch import _assert_row_equals_scalar, _scalar_all
+from tests.service.test_sla_batch import (
+    _assert_row_equals_scalar,
+    _random_policy_set,
+    _scalar_all,
+)
 from tests.strategies import cumulative_sla_targets, on_hold_ticket_histories, sla_calendars
 
 T0 = pd.Timestamp("2025-03-03 09:00", tz="UTC")  # a Monday
@@ -329,16 +333,6 @@ def test_on_hold_is_a_known_event() -> None:
 # ------------------------------------------------------------------------------- properties
 
 
-def _policy_set(targets: list[SLATarget], calendar: BusinessCalendar) -> PolicySet:
-    return PolicySet(
-        policies=[
-            SLAPolicy(name="complaints", when={"kind": ["complaint"]}, targets={"*": targets[:2]})
-        ],
-        default=SLAPolicy(name="d", targets={"*": targets[2:] or targets[:1], "P1": targets[:1]}),
-        calendar=calendar,
-    )
-
-
 @settings(max_examples=80, deadline=None)
 @given(
     st.lists(cumulative_sla_targets(), min_size=1, max_size=4, unique_by=lambda t: t.name),
@@ -354,7 +348,7 @@ def test_batch_equals_scalar_with_cumulative_targets_and_on_hold(
 ) -> None:
     """evaluate_sla equals evaluate_ticket number for number, cycles frame included."""
     events, tickets = history
-    policies = _policy_set(targets, calendar)
+    policies = _random_policy_set(targets, calendar)
     as_of = pd.Timestamp("2025-03-20", tz="UTC") + pd.Timedelta(minutes=as_of_minutes)
     seen = events[events["time"] <= as_of]
     out = evaluate_sla(events, tickets, policies, as_of=as_of)
