@@ -315,10 +315,9 @@ def test_a_spreadsheet_error_cell_is_refused_where_a_number_is_needed(
     assert "rows [3]" in err
 
 
-def test_standard_input_is_read_whole_in_slices(tmp_path: Path) -> None:
-    """``crmkit rfm -`` reads standard input in ``select`` slices (so Ctrl-C is seen even
-    when a native thread takes the signal): a 3 MB pipe gives exactly the table the same
-    bytes give from a file."""
+def test_standard_input_is_read_whole(tmp_path: Path) -> None:
+    """``crmkit rfm -`` reads all of standard input: a 3 MB pipe gives exactly the table
+    the same bytes give from a file."""
     import subprocess
 
     rows = [f"{k % 997},2025-0{1 + k % 6}-1{k % 9},{k % 500}.25" for k in range(150_000)]

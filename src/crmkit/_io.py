@@ -21,9 +21,7 @@ import codecs
 import collections
 import csv
 import io
-import os
 import re
-import select
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -97,7 +95,9 @@ def read_table(
     """
     check_choice(labels, ("lines", "positions"), owner, "labels")
     if str(path) == "-":
-        data = _read_stdin()
+        stdin: Any = sys.stdin
+        buffer = getattr(stdin, "buffer", None)  # absent when stdin was replaced by text
+        data = buffer.read() if buffer is not None else str(stdin.read()).encode("utf-8")
         return read_csv_bytes(
             data, "-", owner=owner, encoding=encoding, sep=sep, labels=labels, as_text=as_text,
             text_columns=text_columns,
@@ -125,36 +125,6 @@ def read_table(
         data, str(path), owner=owner, encoding=encoding, sep=sep, labels=labels, as_text=as_text,
         text_columns=text_columns,
     )  # fmt: skip
-
-
-def _read_stdin() -> bytes:
-    """All of standard input, as bytes; Ctrl-C stops the wait at once.
-
-    A blocking read is interrupted by SIGINT only when the kernel hands the signal to the
-    main thread; a process with native threads (numpy's BLAS, Arrow) may get it on another
-    one, and the read would wait on for input that never comes. So, on POSIX pipes and
-    terminals, the read waits in short ``select`` slices, and Python sees the Ctrl-C
-    between them (``KeyboardInterrupt``: exit 130 on the command line).
-    """
-    stdin: Any = sys.stdin
-    buffer = getattr(stdin, "buffer", None)  # absent when stdin was replaced by text
-    if buffer is None:
-        return str(stdin.read()).encode("utf-8")
-    try:
-        fd = buffer.fileno()
-    except (OSError, ValueError, io.UnsupportedOperation):  # an in-memory stand-in
-        return bytes(buffer.read())
-    if os.name != "posix":
-        return bytes(buffer.read())
-    chunks: list[bytes] = []
-    while True:
-        ready, _, _ = select.select([fd], [], [], 0.25)
-        if not ready:
-            continue
-        chunk = os.read(fd, 1 << 20)
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
 
 
 def read_csv_bytes(
