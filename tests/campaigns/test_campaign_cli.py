@@ -106,3 +106,28 @@ def test_measure_to_stdout(files: dict[str, Path], capsys: pytest.CaptureFixture
     out = json.loads(capsys.readouterr().out)
     assert out["incremental_revenue_cuped"] is None
     assert out["srm"] is None  # no --control-share: nothing to check against
+
+
+def test_summary_lines_show_relative_revenue_lift_and_untested_segments() -> None:
+    """The command line's readable summary carries what the JSON has: the relative revenue
+    lift (control revenue 3.50, treatment 3.25 a customer: -7.1 %) and a segment without a
+    control group marked not tested, instead of leaving them to the JSON alone."""
+    import pandas as pd
+
+    from crmkit.campaigns import measure
+    from crmkit.campaigns._cli import summary_lines
+
+    arms = pd.DataFrame(
+        {
+            "arm": pd.Categorical(["control"] * 20 + ["treatment"] * 40, ["control", "treatment"]),
+            "seg": ["A"] * 10 + ["B"] * 10 + ["A"] * 20 + ["B"] * 10 + ["C"] * 10,
+        },
+        index=pd.Index(range(60), name="customer_id"),
+    )
+    tx = pd.DataFrame(
+        {"customer_id": list(range(0, 60, 3)), "date": pd.Timestamp("2025-07-05"), "amount": 10.0}
+    )
+    result = measure(arms, tx, start="2025-07-01", end="2025-07-31", segment="seg")
+    lines = summary_lines(result)
+    assert any(line.startswith("  relative -7.1% (95% CI") for line in lines)
+    assert lines[-1] == "not tested: segment C (no control customers)"

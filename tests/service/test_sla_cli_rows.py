@@ -170,13 +170,19 @@ def test_a_wait_is_refused_where_its_place_decides(
             ),
             "it needs the 'quote_sent' events",
         ),
+        (
+            # Zendesk's agent work time pauses on hold: a row has no column for that time.
+            SLATarget(metric="agent_work", duration="8h", clock="calendar"),
+            "it needs the times the ticket was on hold (a row does not record them)",
+        ),
     ],
 )
 def test_targets_reading_events_no_row_holds_are_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], target: SLATarget, message: str
 ) -> None:
-    """Customer replies, later agent replies and custom events are not in a ticket row:
-    without them the verdict would be ``not_started`` for a ticket that had cycles."""
+    """Customer replies, later agent replies, custom events and time on hold are not in a
+    ticket row: without them the verdict would be ``not_started`` for a ticket that had
+    cycles, or agent work would count time on hold as work."""
     row = "T1,P3,2025-03-03T09:00:00+08:00,2025-03-03T09:30:00+08:00,,\n"
     code, _, err = _run(tmp_path, capsys, row, _policy(target))
     assert code == 2

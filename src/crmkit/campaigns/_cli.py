@@ -234,6 +234,12 @@ def summary_lines(result: CampaignResult) -> list[str]:
         f"incremental revenue/customer {r.value:+,.2f} (95% CI {r.lower:+,.2f} to "
         f"{r.upper:+,.2f}, Welch)"
     )
+    rel = result.relative_revenue_lift
+    if rel is not None and rel.lower is not None and rel.upper is not None:
+        lines.append(
+            f"  relative {rel.value:+.1%} (95% CI {rel.lower:+.1%} to {rel.upper:+.1%}, "
+            "delta method)"
+        )
     c = result.incremental_revenue_cuped
     if c is not None and result.variance_reduction is not None:
         lines.append(
@@ -244,6 +250,11 @@ def summary_lines(result: CampaignResult) -> list[str]:
         lines.append(
             f"sample ratio: p = {result.srm.p_value:.3g}"
             + (" MISMATCH" if result.srm.mismatch else " (fine)")
+        )
+    untested = [s for s in result.by_segment if not s.tested]
+    if untested:
+        lines.append(
+            "not tested: " + "; ".join(f"segment {s.segment!s} ({s.reason})" for s in untested)
         )
     return lines
 

@@ -257,13 +257,16 @@ def _unstated(target: SLATarget) -> str | None:
     """What ``target`` reads that a ticket row does not state (None: the row says it all).
 
     A row states one creation, the first agent reply, one solution, one follow-up and one
-    on-site arrival. Customer replies, later agent replies, custom events and (on a
-    pausable target) the timing of waits are not in it.
+    on-site arrival. Customer replies, later agent replies, custom events, time on hold
+    and (on a pausable target) the timing of waits are not in it.
     """
     rule = target._rule()  # the metric's start/stop rule (built-in or custom)
     other = sorted(rule.events - _STATED)
     if other:
         return f"the {', '.join(repr(e) for e in other)} events"
+    if target.pausable and rule.pause_on_hold:
+        # Zendesk's agent work time: a row has no column for time on hold.
+        return "the times the ticket was on hold (a row does not record them)"
     if "agent_reply" in (*rule.start, *rule.restart, *rule.cancel) or (
         "agent_reply" in rule.stop and not set(rule.start) <= {"created", "reopened"}
     ):
