@@ -131,3 +131,9 @@ def test_summary_lines_show_relative_revenue_lift_and_untested_segments() -> Non
     lines = summary_lines(result)
     assert any(line.startswith("  relative -7.1% (95% CI") for line in lines)
     assert lines[-1] == "not tested: segment C (no control customers)"
+    # The intervals are labelled with the level they were computed at (--level 0.9).
+    at_90 = summary_lines(
+        measure(arms, tx, start="2025-07-01", end="2025-07-31", segment="seg", level=0.9)
+    )
+    assert all("95% CI" not in line for line in at_90)
+    assert any(line.startswith("uplift -2.5% (90% CI") for line in at_90)

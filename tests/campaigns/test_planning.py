@@ -321,3 +321,11 @@ def test_mean_planning_refuses_bad_numbers(call, field):
     alpha = 1 - level is reached with no uplift at all."""
     with pytest.raises(ConfigError, match=field):
         call()
+
+
+def test_sample_size_mean_refuses_a_power_no_test_lacks() -> None:
+    """Regression: ``power=0.03`` at the 95 % level (below 1 - level, what any test has
+    without data) gave a plan of 5 customers; it is refused as
+    ``minimum_detectable_uplift_mean`` refuses it."""
+    with pytest.raises(ConfigError, match=r"more than 1 - level \(0\.05\)"):
+        sample_size_mean(40.0, 2.0, power=0.03)

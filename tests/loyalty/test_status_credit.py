@@ -23,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmkit import datasets
-from crmkit.errors import ConfigError, InvalidInputError, LedgerError
+from crmkit.errors import ConfigError, CrmkitError, InvalidInputError, LedgerError
 from crmkit.loyalty import (
     Adjust,
     BaseRate,
@@ -239,9 +239,10 @@ def test_status_credit_is_no_order_and_no_purchase() -> None:
 
 
 def test_status_credit_in_another_point_currency_posts_to_the_one_ladder() -> None:
-    """In a program with two point currencies the tiers are kept once: a status credit in
-    ``"miles"`` (an adjustment of that currency) counts toward them like one in the primary
-    currency, and changes no balance of either."""
+    """In a program with two point currencies the tiers are kept once: a status credit on
+    an adjustment of 100 ``"miles"`` counts toward them like one in the primary currency,
+    and changes no balance but the miles it credits. A status credit without points names
+    no currency: it would seem to choose where the credit lands, and does not."""
     program = Program(
         timezone="Asia/Shanghai",
         earning={"points": EarningScheme.base_rate(1), "miles": EarningScheme.base_rate(1)},
@@ -249,15 +250,18 @@ def test_status_credit_in_another_point_currency_posts_to_the_one_ladder() -> No
         tiers=_ladder(),
     )
     t = dt.datetime(2025, 2, 1, 10, tzinfo=SH)
-    miles = Adjust("m", t, points=0, reason="card", spend="2000", currency="miles")
+    miles = Adjust("m", t, points=100, reason="card", spend="2000", currency="miles")
     state = program.replay([miles], as_of=t + dt.timedelta(days=1))
     assert state.tier_name == "silver"
-    assert (state.available, state.by_currency["miles"].available) == (0, 0)
+    assert (state.available, state.by_currency["miles"].available) == (0, 100)
+    with pytest.raises(InvalidInputError, match="'currency' must be None for a status credit"):
+        Adjust("z", t, points=0, reason="card", spend="2000", currency="miles")
     row = replay_many(
         pd.DataFrame(
             {
                 "member_id": ["x"], "event_id": ["m"], "time": ["2025-02-01 10:00"],
                 "kind": ["adjust"], "reason": ["card"], "spend": ["2000"], "currency": ["miles"],
+                "points": [100],
             }
         ),
         program,
@@ -460,3 +464,13 @@ def test_a_qualifying_only_credit_never_changes_a_points_balance(
         state = tiered.replay(events, as_of=as_of, on_error="skip")
         assert not [p for p in state.postings if p.event_id in status_only]
         assert not [lot for lot in state.lots if lot.lot_id in status_only]
+
+
+def test_a_count_named_twice_is_refused() -> None:
+    """``[("nights", 1), ("nights", 2)]`` could mean 3 or 2 (summed, or the last one): not
+    guessed, on adjustments and purchases alike."""
+    t = dt.datetime(2025, 2, 1, 10, tzinfo=SH)
+    with pytest.raises(InvalidInputError, match="each name once; found 'nights' more than once"):
+        Adjust("a", t, points=0, reason="card", counts=[("nights", 1), ("nights", 2)])
+    with pytest.raises(CrmkitError, match="each name once"):
+        Purchase("p", t, lines=[PurchaseLine("1", "10")], counts=[("nights", 1), ("nights", 2)])

@@ -216,34 +216,34 @@ def summary_lines(result: CampaignResult) -> list[str]:
         >>> lines[0].startswith("control")
         True
     """
+    ci = f"{result.level:.0%} CI"  # the level measure() was given (--level)
     lines = []
     for arm in result.arms.values():
         lines.append(
             f"{arm.arm:<9} n = {arm.n:>6,}  responded {arm.responders:>5,} "
-            f"({arm.response_rate.value:.1%}, 95% CI {arm.response_rate.lower:.1%} to "
+            f"({arm.response_rate.value:.1%}, {ci} {arm.response_rate.lower:.1%} to "
             f"{arm.response_rate.upper:.1%})  revenue/customer "
             f"{arm.revenue_per_customer.value:,.2f}"
         )
     u = result.uplift
     lines.append(
-        f"uplift {u.value:+.1%} (95% CI {u.lower:+.1%} to {u.upper:+.1%}, Newcombe; "
+        f"uplift {u.value:+.1%} ({ci} {u.lower:+.1%} to {u.upper:+.1%}, Newcombe; "
         f"p = {u.p_value:.2g})"
     )
     r = result.incremental_revenue
     lines.append(
-        f"incremental revenue/customer {r.value:+,.2f} (95% CI {r.lower:+,.2f} to "
+        f"incremental revenue/customer {r.value:+,.2f} ({ci} {r.lower:+,.2f} to "
         f"{r.upper:+,.2f}, Welch)"
     )
     rel = result.relative_revenue_lift
     if rel is not None and rel.lower is not None and rel.upper is not None:
         lines.append(
-            f"  relative {rel.value:+.1%} (95% CI {rel.lower:+.1%} to {rel.upper:+.1%}, "
-            "delta method)"
+            f"  relative {rel.value:+.1%} ({ci} {rel.lower:+.1%} to {rel.upper:+.1%}, delta method)"
         )
     c = result.incremental_revenue_cuped
     if c is not None and result.variance_reduction is not None:
         lines.append(
-            f"  with CUPED {c.value:+,.2f} (95% CI {c.lower:+,.2f} to {c.upper:+,.2f}; "
+            f"  with CUPED {c.value:+,.2f} ({ci} {c.lower:+,.2f} to {c.upper:+,.2f}; "
             f"variance -{result.variance_reduction:.0%})"
         )
     if result.srm is not None:

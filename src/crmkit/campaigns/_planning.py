@@ -346,6 +346,10 @@ def sample_size_mean(
     s = _check(owner, "control_share", control_share, 0, 1)
     pw = _check(owner, "power", power, 0, 1)
     lv = _check(owner, "level", level, 0, 1)
+    if pw <= 1 - lv:  # as minimum_detectable_uplift_mean: no test has less power than that
+        raise ConfigError(
+            owner, "power", expected=f"more than 1 - level ({1 - lv:g})", found=repr(power)
+        )
     e = d / sigma
     if not math.isfinite(e) or e == 0:
         raise ConfigError(

@@ -402,12 +402,9 @@ def _redeem_points(instance: Any, attribute: attrs.Attribute[Any], value: Any) -
         )
 
 
-def _adjust_points(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    # Non-zero unless the adjustment credits status only (checked in __attrs_post_init__).
-    to_points(value, _owner(instance), attribute.name)
-
-
 def _signed_points(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    # Adjust.points: non-zero unless the adjustment credits status only (checked in
+    # __attrs_post_init__).
     to_points(value, _owner(instance), attribute.name)
 
 
@@ -834,7 +831,7 @@ class Adjust(_Base):
     rank: ClassVar[int] = 2
     event_id: str = attrs.field(validator=_event_id_ok, metadata=metadata())
     time: dt.datetime = attrs.field(validator=_time_ok, metadata=metadata(codec=DATETIME))
-    points: int = attrs.field(validator=_adjust_points, metadata=metadata())
+    points: int = attrs.field(validator=_signed_points, metadata=metadata())
     reason: str = attrs.field(validator=_event_id_ok, metadata=metadata())
     currency: str | None = field(
         default=None, validator=_currency_ok, codec=Optional(PLAIN), omit_default=True
@@ -864,6 +861,17 @@ class Adjust(_Base):
                 "points",
                 expected="non-zero unless spend, qualifying_points or counts is",
                 found="0",
+                kind="",
+            )
+        if self.points == 0 and self.currency is not None:
+            # Status credit goes to the tier counters, which the primary book keeps for
+            # every currency: a currency would seem to choose where it lands, and does not.
+            raise _EventError(
+                owner,
+                "currency",
+                expected="None for a status credit without points (the tiers count it "
+                "whatever the currency)",
+                found=repr(self.currency),
                 kind="",
             )
 

@@ -317,10 +317,16 @@ def count_problem(value: Any, *, signed: bool = False) -> tuple[str, str] | None
     ("names other than ['spend', 'points', 'orders']", "'points'")
     >>> count_problem((("nights", -1),))
     ('int counts of at least 0', "'nights': -1")
+    >>> count_problem((("nights", 1), ("nights", 2)))
+    ('each name once', "'nights' more than once")
     """
     pairs = value.items() if isinstance(value, dict) else value
     if not isinstance(pairs, tuple | list) and not isinstance(value, dict):
         return "a mapping of name -> count", type(value).__name__
+    names = [item[0] for item in pairs if isinstance(item, tuple | list) and len(item) == 2]
+    repeated = sorted({str(n) for n in names if names.count(n) > 1})
+    if repeated:  # summed, or the last one? not guessed
+        return "each name once", f"{repeated[0]!r} more than once"
     for item in pairs:
         if not isinstance(item, tuple | list) or len(item) != 2:
             return "a mapping of name -> count", repr(item)

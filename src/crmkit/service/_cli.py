@@ -421,7 +421,8 @@ def _target_needs(
         pausable[code] = any(t.pausable for t in targets)
         unread = [(t.name, _unstated(t)) for t in targets if _unstated(t) is not None]
         reads.append(((unread[0][0], policy.name), str(unread[0][1])) if unread else None)
-    unstated = np.array([reads[c] is not None for c in codes], dtype=bool)
+    # One flag per distinct combination, spread to the rows (no loop per row).
+    unstated = np.array([r is not None for r in reads], dtype=bool)[codes]
     needs: dict[tuple[str, str], str] = {}
     if unstated.any():
         first = reads[int(codes[np.flatnonzero(unstated)[0]])]

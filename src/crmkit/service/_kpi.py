@@ -1843,7 +1843,7 @@ def _business_day_ages(
     index = starts.index
 
     def labels(mask: np.ndarray[Any, np.dtype[np.bool_]]) -> list[Any]:
-        return list(index[mask[: len(index)]][:5])
+        return list(first_labels(index, mask[: len(index)]))
 
     t = np.append(_ns(starts), np.int64(cutoff.value))
     day, share = tl.day_position_many(calendar, t, owner, labels)

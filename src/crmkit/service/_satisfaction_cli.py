@@ -116,9 +116,9 @@ def add_commands(subparsers: Any) -> None:
         "--na-values",
         default="",
         metavar="TEXT[,TEXT...]",
-        help="score texts that mean no answer (e.g. '不知道,不适用'), read as missing; "
-        "other text is refused. Empty cells are missing, and so are the spellings the CSV "
-        "reader takes for empty (N/A, NA, n/a, null, NULL, None, NaN, nan, #N/A, <NA>)",
+        help="score texts that mean no answer (e.g. '不知道,不适用,N/A'), read as missing; "
+        "other text is refused. Only an empty cell is missing by itself: N/A, NA, null, "
+        "None, NaN and #N/A are text, named here when they mean no answer",
     )
     cmd.add_argument(
         "--invalid",
