@@ -432,3 +432,89 @@ def test_welch_interval_survives_variances_near_the_float_floor() -> None:
     assert tiny[3] == pytest.approx(big[3], rel=1e-12)
     assert tiny[4] == pytest.approx(big[4], rel=1e-12)
     assert tiny[0] == pytest.approx(big[0] * 1e-100, rel=1e-12)
+
+
+@given(
+    st.tuples(st.floats(-1e6, 1e6), st.floats(0, 1e8), st.integers(2, 5000)),
+    st.tuples(st.floats(0.01, 1e6), st.floats(0, 1e8), st.integers(2, 5000)),
+)
+def test_relative_and_absolute_welch_share_one_df(
+    first: tuple[float, float, int], second: tuple[float, float, int]
+) -> None:
+    """The relative lift's interval and Welch's interval of the difference use one
+    Welch-Satterthwaite implementation (``_stats._welch_df``): the same degrees of
+    freedom for the same summaries, including both variances 0 (pooled n1 + n2 - 2)."""
+    df_abs = _stats.welch_interval(first, second)[3]
+    df_rel = _stats.relative_difference_interval(first, second)[4]
+    assert df_rel == df_abs
+    if first[1] == second[1] == 0:
+        assert df_abs == first[2] + second[2] - 2
+
+
+def test_welch_df_matches_scipy_and_the_textbook_formula() -> None:
+    """Welch-Satterthwaite df = (a + b)**2 / (a**2/(n1-1) + b**2/(n2-1)), a = var1/n1:
+    (16/40 + 9/50)**2 / ((16/40)**2/39 + (9/50)**2/49) = 0.3364 / (0.0041026 + 0.0006612) = 70.6161,
+    and scipy.stats.ttest_ind(equal_var=False).df on data with those summaries."""
+    from scipy import stats
+
+    a, b = 16 / 40, 9 / 50
+    by_hand = (a + b) ** 2 / (a**2 / 39 + b**2 / 49)
+    assert _stats._welch_df(a, b, 40, 50) == pytest.approx(by_hand, rel=1e-14)
+    assert round(by_hand, 4) == 70.6161
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(5, 4, 40), rng.normal(3, 3, 50)
+    res = stats.ttest_ind(x, y, equal_var=False)
+    df = _stats._welch_df(x.var(ddof=1) / 40, y.var(ddof=1) / 50, 40, 50)
+    assert df == pytest.approx(res.df, rel=1e-12)
+    # Huge variances near the float ceiling: shares of the larger term, no overflow.
+    assert _stats._welch_df(1e308, 1e308, 11, 11) == pytest.approx(20.0, rel=1e-12)
+
+
+def test_adjusted_wald_nps_interval_holds_the_observed_score() -> None:
+    """Regression: the adjusted-Wald NPS interval left out the score reported beside it.
+    One promoter (n = 1): R ``NPS::nps_test_(c(0, 0, 1), test = "adjusted.wald")``
+    adds the pseudo-counts (0.75, 1.5, 0.75) (brendan-r/NPS R/nps_tests.R), giving the
+    adjusted score (1.75 - 0.75) / 4 = 0.25, variance 2.5/4 - 0.25**2 = 0.5625 and the
+    interval 0.25 -/+ 1.959964 * sqrt(0.5625 / 4) = (-0.48499, 0.98499): a score of 1
+    outside its own 95 % interval. With Brown-Cai-DasGupta's boundary rule (the one the
+    Jeffreys interval here follows) the bound on the score's side moves to the score:
+    (-0.48499, 1.0). Where the published interval holds the score (20/30/50 at n = 100,
+    Rocks 2016's running example) nothing changes."""
+    z = 1.959963984540054
+    lo, hi = _stats.nps_adjusted_wald_interval(1.0, 0.0, 1)
+    assert lo == pytest.approx(0.25 - z * (0.5625 / 4) ** 0.5, abs=1e-12)
+    assert round(lo, 5) == -0.48499
+    assert hi == 1.0
+    lo, hi = _stats.nps_adjusted_wald_interval(0.0, 1.0, 1)  # one detractor: mirrored
+    assert (lo, round(hi, 5)) == (-1.0, 0.48499)
+    # At 80 %, 9 promoters and a passive (score 0.9): published upper 0.89600 < 0.9.
+    centre, var, n_t = _stats.adjusted_nps(0.9, 0.0, 10)
+    published = centre + _stats.z_value(0.8) * (var / n_t) ** 0.5
+    assert round(published, 5) == 0.896
+    assert _stats.nps_adjusted_wald_interval(0.9, 0.0, 10, 0.8)[1] == 0.9
+    # Unchanged where the published interval holds the score (vectorised).
+    p_t, d_t = 50.75 / 103, 20.75 / 103
+    half = z * ((p_t + d_t - (p_t - d_t) ** 2) / 103) ** 0.5
+    lo_a, hi_a = _stats.nps_adjusted_wald_interval(np.array([0.5, 1.0]), np.array([0.2, 0.0]), 100)
+    assert lo_a[0] == pytest.approx(p_t - d_t - half, abs=1e-15)
+    assert hi_a[0] == pytest.approx(p_t - d_t + half, abs=1e-15)
+    assert hi_a[1] > 1.0  # 100 promoters: the published upper bound is above 1 already
+
+
+@given(st.integers(1, 60), st.data(), st.sampled_from([0.8, 0.9, 0.95, 0.99]))
+def test_adjusted_wald_nps_interval_contains_the_score_and_the_published_one(
+    n: int, data: st.DataObject, level: float
+) -> None:
+    """For any counts and level, the interval contains the observed score and the
+    published adjusted-Wald interval (it only ever widens it, on the score's side)."""
+    det = data.draw(st.integers(0, n))
+    pro = data.draw(st.integers(0, n - det))
+    p, d = pro / n, det / n
+    lo, hi = _stats.nps_adjusted_wald_interval(p, d, n, level)
+    assert lo <= p - d <= hi
+    centre, var, n_t = _stats.adjusted_nps(p, d, n)
+    half = _stats.z_value(level) * (var / n_t) ** 0.5
+    assert lo <= centre - half + 1e-15
+    assert hi >= centre + half - 1e-15
+    assert lo == pytest.approx(centre - half, abs=1e-15) or lo == p - d
+    assert hi == pytest.approx(centre + half, abs=1e-15) or hi == p - d

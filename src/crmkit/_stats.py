@@ -837,7 +837,18 @@ def nps_adjusted_wald_interval(
     """Return the adjusted-Wald NPS interval (Rocks 2016; MeasuringU), on the -1..1 scale.
 
     ``centre -/+ z * sqrt(var~ / (n + 3) * fpc)`` with ``centre``, ``var~`` from
-    :func:`adjusted_nps`; not clipped (callers clip to [-1, 1]).
+    :func:`adjusted_nps` (the pseudo-counts 3/4, 3/2, 3/4 of R ``NPS::nps_test(test=
+    "adjusted.wald")``); not clipped (callers clip to [-1, 1]).
+
+    Boundary rule: the interval is widened, where needed, to contain the observed score
+    ``promoters - detractors``. The published interval is centred on the shrunk score
+    and its three pseudo-responses are fixed whatever the level, so it can leave out the
+    score that is reported beside it: one promoter gives ``(-0.485, 0.985)`` at 95 %
+    for a score of 1 (R ``NPS`` too), and at 80 % every ``n - 1`` promoters and one
+    passive do. Only the bound on the side of the score moves, to the score itself (as
+    Brown, Cai & DasGupta's boundary rule for the Jeffreys interval, see
+    :func:`jeffreys_interval`); where the published interval contains the score,
+    nothing changes.
 
     Args:
         promoters: Promoter share(s) (weighted shares allowed).
@@ -853,6 +864,9 @@ def nps_adjusted_wald_interval(
         >>> lo, hi = nps_adjusted_wald_interval(0.5, 0.2, 100)
         >>> round(lo * 100, 2), round(hi * 100, 2)
         (14.05, 44.2)
+        >>> lo, hi = nps_adjusted_wald_interval(1.0, 0.0, 1)  # one promoter: score 1
+        >>> round(lo, 4), hi
+        (-0.485, 1.0)
     """
     z = z_value(_check_level(level, "nps_adjusted_wald_interval()"))
     scalar = _is_scalar(promoters, detractors, n, fpc)
@@ -861,7 +875,10 @@ def nps_adjusted_wald_interval(
     nn = np.asarray(n, dtype=np.float64)
     centre, var_t, n_tilde = adjusted_nps(p, d, nn)
     half = z * np.sqrt(var_t / n_tilde * np.asarray(fpc, dtype=np.float64))
-    return _out(np.asarray(centre - half), scalar), _out(np.asarray(centre + half), scalar)
+    score = p - d  # the boundary rule: the interval holds the observed score
+    lower = np.minimum(centre - half, score)
+    upper = np.maximum(centre + half, score)
+    return _out(np.asarray(lower), scalar), _out(np.asarray(upper), scalar)
 
 
 def nps_score_interval(
@@ -991,6 +1008,22 @@ __all__ += [
 ]
 
 
+def _welch_df(a: float, b: float, n1: float, n2: float) -> float:
+    """The Welch-Satterthwaite degrees of freedom from ``a = var1/n1``, ``b = var2/n2``.
+
+    ``(a + b)**2 / (a**2/(n1-1) + b**2/(n2-1))``, written in shares of the larger term so
+    that variances near the float floor (1e-200) do not underflow when squared, nor huge
+    ones overflow; ``n1 + n2 - 2`` (the pooled value) when both variances are 0. Callers
+    pass ``n1, n2 >= 2``. The one implementation behind :func:`welch_interval` and
+    :func:`relative_difference_interval`.
+    """
+    top = max(a, b)
+    if top == 0:
+        return float(n1) + float(n2) - 2.0
+    u, w = a / top, b / top
+    return (u + w) ** 2 / (u * u / (float(n1) - 1) + w * w / (float(n2) - 1))
+
+
 def welch_interval(
     first: tuple[float, float, float],
     second: tuple[float, float, float],
@@ -1029,12 +1062,9 @@ def welch_interval(
         return -math.inf, math.inf, 0.0, 0.0, 1.0
     a, b = float(var1) / float(n1), float(var2) / float(n2)
     se = math.sqrt(a + b)
+    df = _welch_df(a, b, n1, n2)
     if se == 0:
-        return diff, diff, 0.0, float(n1 + n2 - 2), 1.0
-    # The same degrees of freedom in shares of se**2, so that variances near the float
-    # floor (1e-200) do not underflow when squared.
-    u, w = a / (a + b), b / (a + b)
-    df = 1.0 / (u * u / (n1 - 1) + w * w / (n2 - 1))
+        return diff, diff, 0.0, df, 1.0
     t = diff / se
     half = float(stdtrit(df, 0.5 + level / 2)) * se
     p = float(2 * stdtr(df, -abs(t)))
@@ -1303,10 +1333,7 @@ def relative_difference_interval(
     if n1 < 2 or n2 < 2:
         return value, -math.inf, math.inf, 0.0, 0.0, 1.0
     a, b = float(var1) / float(n1), float(var2) / float(n2)
-    # Welch-Satterthwaite, written in shares of a + b so that tiny variances do not
-    # underflow to 0 / 0.
-    u, w = (a / (a + b), b / (a + b)) if a + b > 0 else (0.5, 0.5)
-    df = 1 / (u * u / (n1 - 1) + w * w / (n2 - 1)) if a + b > 0 else n1 + n2 - 2.0
+    df = _welch_df(a, b, n1, n2)  # the degrees of freedom of welch_interval
     base, top = np.float64(m2), np.float64(m1)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         se = 0.0 if a + b == 0 else float(np.sqrt(a / base**2 + b * top**2 / base**4))

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from crmkit._stats import cuped_adjust, relative_difference_interval, welch_interval
-from crmkit.campaigns import assign, measure
+from crmkit.campaigns import Estimate, SegmentUplift, assign, measure
 from crmkit.errors import ConfigError, InvalidInputError, SchemaError
 
 
@@ -619,7 +619,7 @@ def test_holm_family_leaves_out_segments_without_a_comparison():
     Holm family with p = 1, so the other segments were adjusted for m = 3 instead of 2.
     Segments A (control 2/20, treatment 12/20: z = 0.5 / 0.1508, p 0.000917) and B (control 5/20,
     treatment 6/20: p 0.7233), C treatment only: Holm over two gives 2 * 0.000917 and
-    max(that, 0.7233); C keeps p_holm 1."""
+    max(that, 0.7233); C has no adjusted p-value (NaN)."""
     from scipy.stats import chi2_contingency
 
     a, tx = _segments_with_one_untested()
@@ -631,7 +631,7 @@ def test_holm_family_leaves_out_segments_without_a_comparison():
     assert by["A"].p_holm == pytest.approx(2 * p_a)
     assert by["B"].p_holm == pytest.approx(max(2 * p_a, p_b))
     assert by["C"].uplift.value is None
-    assert by["C"].p_holm == 1.0
+    assert math.isnan(by["C"].p_holm)
 
 
 def test_a_segment_without_a_control_group_is_marked_not_tested():
@@ -667,6 +667,33 @@ def test_a_segment_without_a_control_group_is_marked_not_tested():
     assert {s.segment: s.reason for s in r2.by_segment}["C"] == "no treatment customers"
 
 
+def test_an_untested_segment_has_no_p_values_in_its_json_either():
+    """Regression: an untested segment's ``to_dict()`` reported ``p_holm`` 1.0 and an
+    uplift ``p_value`` 1.0 while ``segments()`` showed NaN for the same segment: two
+    answers to "was it significant?". It has no test, so no p-value and no adjusted
+    p-value: None in the JSON (the library's spelling of an undefined figure, as
+    ``Estimate.to_dict`` turns NaN and infinite bounds into None), NaN in the object's
+    ``p_holm`` and in the table. The JSON stays valid (``allow_nan=False``)."""
+    a, tx = _segments_with_one_untested()
+    r = measure(a, tx, start="2025-07-01", end="2025-07-31", segment="seg")
+    d = {s["segment"]: s for s in r.to_dict()["by_segment"]}
+    assert d["C"]["p_holm"] is None
+    assert d["C"]["uplift"]["p_value"] is None
+    assert d["C"]["uplift"]["value"] is None
+    assert json.loads(json.dumps(r.to_dict(), allow_nan=False)) == r.to_dict()
+    by = {s.segment: s for s in r.by_segment}
+    assert by["C"].uplift.p_value is None
+    table = r.segments()
+    for label in "ABC":
+        json_p = d[label]["p_holm"]
+        cell = table.loc[label, "p_holm"]
+        assert (json_p is None and math.isnan(cell)) or json_p == pytest.approx(cell)
+    assert d["A"]["p_holm"] == pytest.approx(by["A"].p_holm)
+    # A hand-built untested segment (stale p-values in it) says the same.
+    stale = SegmentUplift("C", (0, 0), (3, 10), Estimate(None, None, None, 0.95, "x", 10, 1.0), 1.0)
+    assert (stale.to_dict()["p_holm"], stale.to_dict()["uplift"]["p_value"]) == (None, None)
+
+
 def test_missing_segment_labels_are_named():
     """Customers without a segment are refused with their ids."""
     a, tx = _staged_campaign()
@@ -676,3 +703,39 @@ def test_missing_segment_labels_are_named():
     assert info.value.field == "stage"
     assert "'c3'" in str(info.value)
     assert "'c7'" in str(info.value)
+
+
+def test_revenue_moments_are_computed_once_per_arm(monkeypatch):
+    """Each arm's revenue mean and variance are computed once and shared by the arm's t
+    interval, Welch's interval and the relative lift (they were recomputed three times:
+    three chances to drift apart). The figures still agree with one another and with
+    numpy: revenue c (10, 0, 0, 0) / t (20, 30, 0, 0) gives means 2.5 / 12.5, sample
+    variances 25 / 608.33 (ddof 1), incremental revenue 10.0 and relative lift 4.0."""
+    import crmkit.campaigns._measure as m
+
+    seen: list[tuple[float, ...]] = []
+    real = m._moments
+
+    def counting(values):
+        seen.append(tuple(np.sort(values)))
+        return real(values)
+
+    monkeypatch.setattr(m, "_moments", counting)
+    a = pd.DataFrame(
+        {"arm": ["control"] * 4 + ["treatment"] * 4},
+        index=pd.Index([f"c{i}" for i in range(8)], name="customer_id"),
+    )
+    tx = pd.DataFrame(
+        {"customer_id": ["c0", "c4", "c5"], "date": "2025-07-02", "amount": [10.0, 20.0, 30.0]}
+    )
+    r = measure(a, tx, start="2025-07-01", end="2025-07-31")
+    assert seen.count((0.0, 0.0, 0.0, 10.0)) == 1
+    assert seen.count((0.0, 0.0, 20.0, 30.0)) == 1
+    assert r.arms["control"].revenue_per_customer.value == 2.5
+    assert r.arms["treatment"].revenue_per_customer.value == 12.5
+    assert r.incremental_revenue.value == 10.0
+    assert r.relative_revenue_lift is not None
+    assert r.relative_revenue_lift.value == 4.0
+    lo, hi, _, _, p = welch_interval((12.5, np.var([20, 30, 0, 0], ddof=1), 4), (2.5, 25.0, 4))
+    assert (r.incremental_revenue.lower, r.incremental_revenue.upper) == (lo, hi)
+    assert r.incremental_revenue.p_value == p

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -329,3 +330,21 @@ def test_sample_size_mean_refuses_a_power_no_test_lacks() -> None:
     ``minimum_detectable_uplift_mean`` refuses it."""
     with pytest.raises(ConfigError, match=r"more than 1 - level \(0\.05\)"):
         sample_size_mean(40.0, 2.0, power=0.03)
+
+
+def test_both_plans_share_one_json_form():
+    """SamplePlan and MeanSamplePlan serialise through one shared ``to_dict`` (every
+    field by name, plain JSON types): Fleiss's 686 per arm for 10 % vs 15 % and Cohen's
+    64 per arm for d = 0.5 (statsmodels tt_ind_solve_power 63.77, rounded up)."""
+    import json
+
+    from crmkit.campaigns import MeanSamplePlan, SamplePlan
+
+    assert SamplePlan.to_dict is MeanSamplePlan.to_dict
+    p = sample_size(0.10, 0.05, control_share=0.5).to_dict()
+    m = sample_size_mean(1.0, 0.5, control_share=0.5).to_dict()
+    assert (p["n_control"], p["n_treatment"]) == (686, 686)
+    assert (m["n_control"], m["n_treatment"], m["effect_size"]) == (64, 64, 0.5)
+    for d, cls in ((p, SamplePlan), (m, MeanSamplePlan)):
+        assert list(d) == [f.name for f in attrs.fields(cls)]
+        assert json.loads(json.dumps(d, allow_nan=False)) == d

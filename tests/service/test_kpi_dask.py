@@ -340,3 +340,36 @@ def test_partition_sums_add_up_to_the_pandas_table(
     assert str(got["g"].dtype) == "string"
     pd.testing.assert_frame_equal(got.astype({"g": object}), expected.astype({"g": object}))
     assert got.attrs == expected.attrs
+
+
+@pytest.mark.parametrize("weights_kind", ["frequency", "sampling"])
+def test_metric_table_on_dask_reports_parse_counts(dask_client: Any, weights_kind: str) -> None:
+    """The table's ``n_invalid`` / ``n_zero_weight`` are :func:`parse`'s own counts, on
+    pandas and added up over Dask partitions (one reader, no second count beside it).
+
+    Hand count: rows 10 and 650 are off the 0-10 scale with weights 3 and 2, so
+    frequency weights count 3 + 2 = 5 off-scale answers, sampling weights 2 rows; rows
+    20, 21 and 700 have weight 0 (answered), which only sampling weights leave out as
+    zero-weight rows (a frequency weight of 0 is an answer repeated zero times).
+    """
+    frame = _responses()
+    frame["nps"] = frame["nps"].astype("float64")
+    frame["w"] = 1.0
+    frame.loc[[10, 650], "nps"] = 11.0
+    frame.loc[10, "w"] = 3.0
+    frame.loc[650, "w"] = 2.0
+    frame.loc[[20, 21, 700], "w"] = 0.0
+    kw: dict[str, Any] = {
+        "by": "segment",
+        "weights": "w",
+        "weights_kind": weights_kind,
+        "invalid": "exclude",
+    }
+    expected = metric_table(frame, "nps", **kw)
+    got = metric_table(dd.from_pandas(frame, npartitions=4), "nps", **kw)
+    pd.testing.assert_frame_equal(got, expected)
+    assert got.attrs == expected.attrs
+    if weights_kind == "frequency":
+        assert (got.attrs["n_invalid"], got.attrs["n_zero_weight"]) == (5, 0)
+    else:
+        assert (got.attrs["n_invalid"], got.attrs["n_zero_weight"]) == (2, 3)

@@ -1065,3 +1065,55 @@ def test_metric_table_bootstrap_is_seeded(weights: str | None) -> None:
     assert (a["lower"] <= a["value"]).all()
     assert (a["value"] <= a["upper"]).all()
     assert a.attrs["method"] == "bootstrap"
+
+
+def test_adjusted_wald_holds_the_observed_score_at_n_1() -> None:
+    """One promoter: NPS 100. Rocks' adjusted Wald (3/4, 3/2, 3/4 pseudo-answers; Rocks
+    2016, The American Statistician 70(4); MeasuringU "Confidence Intervals for Net
+    Promoter Scores") centres on p~ - d~ = 1.75/4 - 0.75/4 = 0.25 with variance
+    0.625 - 0.0625 = 0.5625, so the 95% interval is 0.25 -/+ 1.959964 * sqrt(0.5625 / 4)
+    = [-0.48499, 0.98499]: it used to exclude the score it was reported with. crmkit
+    extends the interval to the observed score: [-48.4986, 100]."""
+    r = nps_from_counts(0, 0, 1)
+    assert r.interval is not None
+    assert r.interval.lower == pytest.approx(-48.49865, abs=1e-4)
+    assert r.interval.upper == 100.0
+    lone = nps_from_counts(1, 0, 0)
+    assert lone.interval is not None
+    assert (lone.interval.lower, lone.interval.upper) == (-100.0, pytest.approx(48.49865, abs=1e-4))
+    # At 80% the shrinkage outruns z for an all-promoter group of any size:
+    # 20/23 + 1.281552 * sqrt((21.5/23 - (20/23)**2) / 23) = 0.9820 < 1.
+    r80 = nps_from_counts(0, 0, 20, level=0.8)
+    assert r80.interval is not None
+    assert r80.interval.upper == 100.0
+    assert r80.interval.lower == pytest.approx(75.66220, abs=1e-4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(nps_counts, st.sampled_from([0.8, 0.9, 0.95, 0.99]))
+def test_adjusted_wald_interval_contains_the_point_estimate(
+    counts: tuple[int, int, int], level: float
+) -> None:
+    """Every reported NPS interval (adjusted Wald) holds the reported score, at any level;
+    ``metric_table`` (the same statistics from grouped sums) agrees."""
+    r = nps_from_counts(*counts, level=level)
+    if r.value is None:
+        return
+    assert r.interval is not None
+    assert r.interval.lower - 1e-9 <= r.value <= r.interval.upper + 1e-9
+    det, pas, pro = counts
+    frame = pd.DataFrame({"nps": [0] * det + [7] * pas + [10] * pro})
+    row = metric_table(frame, "nps", freq=None, level=level).iloc[0]
+    assert float(row["lower"]) == pytest.approx(r.interval.lower, abs=1e-9)
+    assert float(row["upper"]) == pytest.approx(r.interval.upper, abs=1e-9)
+
+
+def test_compare_nps_adjusted_interval_holds_the_observed_difference() -> None:
+    """One promoter against one detractor: difference 200 points. The adjusted difference
+    is 0.25 - (-0.25) = 0.5 with SE sqrt(2 * 0.5625 / 4) = 0.5303, so the raw 95% interval
+    is [-53.94, 153.94] (MeasuringU's adjusted-Wald comparison); crmkit extends it to 200."""
+    c = compare_nps(nps_from_counts(0, 0, 1), nps_from_counts(1, 0, 0))
+    assert c.difference == 200.0
+    assert c.interval is not None
+    assert c.interval.lower == pytest.approx(-53.94279, abs=1e-4)
+    assert c.interval.upper == 200.0

@@ -170,8 +170,9 @@ def test_nps_invalid_exclude_shows_the_count(
         main(["nps", str(path), "--invalid", "exclude", "--min-n", "1", "--format", "table"]) == 0
     )
     lines = capsys.readouterr().out.splitlines()
-    # One promoter: adjusted Wald (0.25 -/+ 1.96 * 0.375) -> -48 to 98.
-    assert lines[2].split() == ["2025-01", "1", "100", "-48", "to", "98", "0"]
+    # One promoter: adjusted Wald (0.25 -/+ 1.96 * 0.375) is -48 to 98, which missed the
+    # score 100 it was printed with; the interval is extended to it: -48 to 100.
+    assert lines[2].split() == ["2025-01", "1", "100", "-48", "to", "100", "0"]
     assert lines[-1] == "left out: 1 off-scale scores"
 
 
@@ -183,3 +184,22 @@ def test_nps_display_rounds_exact_ties_half_up(
     pd.DataFrame({"nps": [10] * 29 + [8] * 171}).to_csv(path, index=False)
     assert main(["nps", str(path), "--period", "none", "--format", "table"]) == 0
     assert capsys.readouterr().out.splitlines()[2].split()[:2] == ["200", "15"]
+
+
+@pytest.mark.parametrize("dtype", [object, "string", "category"])
+def test_na_values_vectorised_reading(dtype: object) -> None:
+    """``--na-values`` texts are matched after trimming, in text cells only (numbers in an
+    object column never match), for object, string and categorical columns alike; a
+    numeric column is returned unchanged."""
+    from crmkit.service._satisfaction_cli import _no_answers
+
+    cells = ["9", " N/A ", None, "不知道", "n/a", "10"]
+    frame = pd.DataFrame({"nps": pd.Series(cells, dtype=dtype)})  # type: ignore[call-overload]
+    out = _no_answers(frame, "nps", "N/A,不知道")
+    assert out["nps"].isna().tolist() == [False, True, True, True, False, False]
+    mixed = pd.DataFrame({"nps": pd.Series([9, "N/A", 7.0], dtype=object)})
+    cleaned = _no_answers(mixed, "nps", "N/A")["nps"]
+    assert cleaned.isna().tolist() == [False, True, False]
+    assert cleaned.dropna().tolist() == [9.0, 7.0]
+    numbers = pd.DataFrame({"nps": [9.0, 10.0]})
+    assert _no_answers(numbers, "nps", "N/A") is numbers

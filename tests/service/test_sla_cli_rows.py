@@ -23,7 +23,7 @@ from crmkit import datasets
 from crmkit.cli import main
 from crmkit.errors import InvalidInputError
 from crmkit.service import PolicySet, SLAPolicy, SLATarget
-from crmkit.service._cli import _events_from_tickets
+from crmkit.service._cli import _FALSE, _TRUE, _events_from_tickets, _flags
 
 AS_OF = "2025-03-20T00:00:00+08:00"
 HEADER = "ticket_id,priority,created_at,first_reply_at,resolved_at,followed_up_at"
@@ -250,3 +250,53 @@ def test_rows_read_as_the_generator_writes_them_without_waits_or_reopenings(
     waited = frame.assign(waiting_seconds=[60] + [0] * (len(rows) - 1))
     with pytest.raises(InvalidInputError, match="waiting_seconds"):
         _events_from_tickets(waited)  # without policies every wait is refused
+
+
+def _flags_per_row(series: pd.Series) -> list[bool | None]:
+    """The per-row reading ``_flags`` replaced (a Python call per cell): None = odd value."""
+    out: list[bool | None] = []
+    for v in series.astype(object):
+        if pd.isna(v):
+            out.append(True)  # blank: unknown, so perhaps reopened
+            continue
+        text = str(v).strip().lower()
+        text = text.removesuffix(".0")
+        out.append(True if text in _TRUE else False if text in _FALSE else None)
+    return out
+
+
+_CELLS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-2, 3),
+    st.sampled_from([0.0, 1.0, 2.5, float("nan")]),
+    st.sampled_from(["true", " Yes ", "N", "否", "是", "1.0", "0", "maybe", "", "TRUE", "1.0.0"]),
+    st.text(max_size=4),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_CELLS, min_size=1, max_size=12))
+def test_flags_vectorised_equals_per_row(cells: list[object]) -> None:
+    """``_flags`` reads the ``reopened`` column in one vectorised pass with exactly the
+    per-cell semantics it had: trimmed, lower-cased, a trailing ``.0`` dropped, blanks
+    unknown (True); any other value refused naming the row labels."""
+    frame = pd.DataFrame(
+        {"reopened": pd.Series(cells, dtype=object)}, index=range(10, 10 + len(cells))
+    )
+    expected = _flags_per_row(frame["reopened"])
+    odd = [label for label, e in zip(frame.index, expected, strict=True) if e is None]
+    if odd:
+        with pytest.raises(InvalidInputError, match=rf"'reopened'.*\b{odd[0]}\b"):
+            _flags(frame, "reopened", "reopened")
+    else:
+        assert _flags(frame, "reopened", "reopened").tolist() == expected
+
+
+def test_flags_read_csv_spellings() -> None:
+    """A CSV ``reopened`` column as pandas reads it: 1/0 with blanks become floats 1.0/0.0,
+    yes/no text stays text (blank: unknown, so True)."""
+    floats = pd.DataFrame({"reopened": [1.0, 0.0, float("nan")]})
+    assert _flags(floats, "reopened", "reopened").tolist() == [True, False, True]
+    text = pd.DataFrame({"reopened": ["Yes", " no", None, "是", "否"]})
+    assert _flags(text, "reopened", "reopened").tolist() == [True, False, True, True, False]

@@ -596,3 +596,35 @@ def test_an_event_that_stops_and_restarts_restarts_an_open_cycle_in_batch_too() 
     assert [c.state for c in scalar["x"].cycles] == ["met", "breached", "breached", "running"]
     assert batch.loc[("T1", "x"), "cycles"] == 4
     assert batch.loc[("T1", "x"), "breached_cycles"] == 2
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["pending", "on_hold", "open", "reopened", "solved", "agent_reply"]),
+        max_size=12,
+    )
+)
+def test_tracker_hold_status_is_one_state(events: list[str]) -> None:
+    """The tracker keeps one waiting status, not two flags: ``paused`` and ``on_hold`` are
+    read from ``hold_status`` and follow the two-flag machine they replaced (Pending ends
+    On-hold and back; open / reopened / solved end both), never both True (Zendesk's
+    statuses are exclusive: a ticket is Pending or On-hold, not both)."""
+    tracker = SLATracker.start(ZENDESK).record("created", T0)
+    paused = on_hold = False
+    for i, event in enumerate(events):
+        tracker = tracker.record(event, T0 + (i + 1) * H)
+        if event == "pending":
+            paused, on_hold = True, False
+        elif event == "on_hold":
+            paused, on_hold = False, True
+        elif event in ("open", "reopened", "solved"):
+            paused, on_hold = False, False
+        assert (tracker.paused, tracker.on_hold) == (paused, on_hold)
+        assert tracker.hold_status == ("pending" if paused else "on_hold" if on_hold else None)
+
+
+def test_tracker_hold_status_refuses_unknown_values() -> None:
+    """``hold_status`` takes only the two waiting statuses (or None)."""
+    with pytest.raises(ValueError, match="hold_status"):
+        SLATracker(policy=ZENDESK, priority=None, tracks=(), hold_status="closed")  # type: ignore[arg-type]

@@ -182,10 +182,13 @@ class SegmentUplift:
         treatment: ``(responders, n)`` of the treatment group.
         uplift: The difference with its Newcombe interval and score-test p-value.
         p_holm: The p-value adjusted for the number of segments (Holm), over the
-            segments with customers in both arms; 1.0 for a segment without.
+            segments with customers in both arms; NaN for a segment without (no test,
+            so no adjusted p-value: ``None`` in :meth:`to_dict`, NaN in
+            :meth:`CampaignResult.segments`).
         tested: Whether the segment was tested: False when one arm has no customer in
-            it. Its uplift is then None and its p-values (1.0) mean "not tested", not
-            "no effect"; ``reason`` says why.
+            it. Its uplift, interval and p-values are then absent (None in the object's
+            uplift and in :meth:`to_dict`, NaN in the table): "not tested", not "no
+            effect"; ``reason`` says why.
         reason: Why the segment was not tested (``"no control customers"``,
             ``"no treatment customers"``), or None.
 
@@ -193,10 +196,10 @@ class SegmentUplift:
         >>> e = Estimate(0.05, 0.01, 0.09, 0.95, "newcombe", 1000, 0.02)
         >>> SegmentUplift("A", (10, 100), (135, 900), e, 0.04).to_dict()["p_holm"]
         0.04
-        >>> none = Estimate(None, None, None, 0.95, "newcombe", 40, 1.0)
-        >>> s = SegmentUplift("new", (0, 0), (5, 40), none, 1.0)
-        >>> s.tested, s.reason
-        (False, 'no control customers')
+        >>> none = Estimate(None, None, None, 0.95, "newcombe", 40)
+        >>> s = SegmentUplift("new", (0, 0), (5, 40), none, float("nan"))
+        >>> s.tested, s.reason, s.to_dict()["p_holm"]
+        (False, 'no control customers', None)
     """
 
     segment: Any
@@ -224,18 +227,26 @@ class SegmentUplift:
     def to_dict(self) -> dict[str, Any]:
         """Return plain JSON types (with ``tested`` and ``reason``).
 
+        A segment that was not tested has no p-values: ``p_holm`` and the uplift's
+        ``p_value`` are None (as every undefined figure of :meth:`Estimate.to_dict`),
+        whatever the object holds, so the JSON agrees with :meth:`CampaignResult.segments`.
+
         Examples:
             >>> e = Estimate(0.0, -0.1, 0.1, 0.95, "newcombe", 20, 1.0)
             >>> d = SegmentUplift(3, (1, 10), (1, 10), e, 1.0).to_dict()
             >>> d["segment"], d["tested"], d["reason"]
             ('3', True, None)
         """
+        tested = self.tested
+        uplift = self.uplift.to_dict()
+        if not tested:
+            uplift["p_value"] = None
         return {
             "segment": str(self.segment),
             "control": list(self.control),
             "treatment": list(self.treatment),
-            "uplift": self.uplift.to_dict(),
-            "p_holm": self.p_holm,
+            "uplift": uplift,
+            "p_holm": _num(self.p_holm) if tested else None,
             "tested": self.tested,
             "reason": self.reason,
         }
@@ -360,7 +371,7 @@ class CampaignResult:
                 "lower": _nan(s.uplift.lower),
                 "upper": _nan(s.uplift.upper),
                 "p_value": _nan(s.uplift.p_value) if s.tested else np.nan,
-                "p_holm": s.p_holm if s.tested else np.nan,
+                "p_holm": _nan(_num(s.p_holm)) if s.tested else np.nan,
                 "tested": s.tested,
                 "reason": s.reason,
             }
@@ -431,42 +442,48 @@ def _per_customer(pos: np.ndarray[Any, np.dtype[np.int64]], values: F64, size: i
     return np.bincount(pos, weights=values, minlength=size).astype(np.float64)
 
 
-def _mean_var(values: F64) -> tuple[float, float]:
+class _Moments(NamedTuple):
+    """The mean, the sample variance (``ddof=1``; 0 below two values) and the size."""
+
+    mean: float
+    var: float
+    n: int
+
+
+def _moments(values: F64) -> _Moments:
     n = values.size
     with np.errstate(over="ignore", invalid="ignore"):  # huge amounts: measure() checks
         mean = float(values.mean()) if n else 0.0
         var = float(values.var(ddof=1)) if n > 1 else 0.0
-    return mean, var
+    return _Moments(mean, var, int(n))
 
 
-def _t_estimate(values: F64, level: float) -> Estimate:
-    mean, var = _mean_var(values)
-    lo, hi = _stats.t_interval(mean, math.sqrt(var), values.size, level)
-    return Estimate(mean, _num(lo), _num(hi), level, "t", int(values.size))
+def _arm_moments(y: F64, codes: np.ndarray[Any, Any]) -> tuple[_Moments, _Moments]:
+    """``(control, treatment)`` moments of ``y``, computed once per arm."""
+    return _moments(y[codes == 0]), _moments(y[codes == 1])
 
 
-def _welch(y: F64, codes: np.ndarray[Any, Any], level: float, method: str) -> Estimate:
-    t_vals, c_vals = y[codes == 1], y[codes == 0]
-    mt, vt = _mean_var(t_vals)
-    mc, vc = _mean_var(c_vals)
-    lo, hi, _, _, p = _stats.welch_interval((mt, vt, t_vals.size), (mc, vc, c_vals.size), level)
-    return Estimate(mt - mc, _num(lo), _num(hi), level, method, int(y.size), p)
+def _t_estimate(m: _Moments, level: float) -> Estimate:
+    lo, hi = _stats.t_interval(m.mean, math.sqrt(m.var), m.n, level)
+    return Estimate(m.mean, _num(lo), _num(hi), level, "t", m.n)
+
+
+def _welch(control: _Moments, treatment: _Moments, level: float, method: str) -> Estimate:
+    lo, hi, _, _, p = _stats.welch_interval(treatment, control, level)
+    n = treatment.n + control.n
+    return Estimate(treatment.mean - control.mean, _num(lo), _num(hi), level, method, n, p)
 
 
 _RELATIVE_METHOD = "delta method, Welch df (relative)"
 
 
-def _relative_welch(y: F64, codes: np.ndarray[Any, Any], level: float) -> Estimate:
+def _relative_welch(control: _Moments, treatment: _Moments, level: float) -> Estimate:
     """Treatment mean / control mean - 1 with the delta-method interval (gbstats)."""
-    t_vals, c_vals = y[codes == 1], y[codes == 0]
-    mt, vt = _mean_var(t_vals)
-    mc, vc = _mean_var(c_vals)
-    if mc == 0:
-        return Estimate(None, None, None, level, _RELATIVE_METHOD, int(y.size))
-    value, lo, hi, _, _, p = _stats.relative_difference_interval(
-        (mt, vt, t_vals.size), (mc, vc, c_vals.size), level
-    )
-    return Estimate(value, _num(lo), _num(hi), level, _RELATIVE_METHOD, int(y.size), p)
+    n = treatment.n + control.n
+    if control.mean == 0:
+        return Estimate(None, None, None, level, _RELATIVE_METHOD, n)
+    value, lo, hi, _, _, p = _stats.relative_difference_interval(treatment, control, level)
+    return Estimate(value, _num(lo), _num(hi), level, _RELATIVE_METHOD, n, p)
 
 
 def _proportions(xt: int, nt: int, xc: int, nc: int, level: float) -> tuple[Estimate, Estimate]:
@@ -583,7 +600,10 @@ def measure(
         read = _read_frame(transactions, ids, columns=columns, dates=dates, bounds=bounds)
     revenue, orders, pre_spend = read.revenue, read.orders, read.pre_spend
     require_finite_result(revenue, owner, amount, labels=ids, what="revenues per customer")
-    spread = [v for i in range(len(ARMS)) for v in _mean_var(revenue[codes == i])]
+    # Each arm's revenue mean and variance, once: the arm's t interval, Welch's interval
+    # and the relative lift all start from them.
+    rev = _arm_moments(revenue, codes)
+    spread = [v for m in rev for v in (m.mean, m.var)]
     require_finite_result(spread, owner, amount, what="revenue means and variances")
     responded = orders > 0
 
@@ -594,21 +614,23 @@ def measure(
         wlo, whi = _stats.wilson_interval(x, n, level)
         arms[name] = ArmSummary(
             name, n, x, Estimate(x / n, wlo, whi, level, "wilson", n),
-            _t_estimate(revenue[sel], level), _t_estimate(orders[sel], level),
+            _t_estimate(rev[i], level), _t_estimate(_moments(orders[sel]), level),
         )  # fmt: skip
     c, t = arms["control"], arms["treatment"]
     uplift, lift = _proportions(t.responders, t.n, c.responders, c.n, level)
-    welch = _welch(revenue, codes, level, "welch")
-    relative_revenue = _relative_welch(revenue, codes, level)
+    welch = _welch(*rev, level, "welch")
+    relative_revenue = _relative_welch(*rev, level)
 
     cuped = theta = reduction = None
     pre_text = None
     if pre_spend is not None and read.pre_lo is not None:
+        pre_moments = _moments(pre_spend)
         require_finite_result(
-            [*pre_spend, *_mean_var(pre_spend)], owner, amount, what="pre-period spends"
-        )
+            [*pre_spend, pre_moments.mean, pre_moments.var], owner, amount,
+            what="pre-period spends",
+        )  # fmt: skip
         adjusted, theta, reduction = _stats.cuped_adjust(revenue, pre_spend)
-        cuped = _welch(adjusted, codes, level, "welch on CUPED-adjusted revenue")
+        cuped = _welch(*_arm_moments(adjusted, codes), level, "welch on CUPED-adjusted revenue")
         pre_text = read.pre_lo.isoformat()
 
     seg_col = segment if segment is not None else assignment.attrs.get("strata")
@@ -969,16 +991,18 @@ def _by_segment(
         nc, nt = int((arm == 0).sum()), int((arm == 1).sum())
         xc, xt = int(resp[arm == 0].sum()), int(resp[arm == 1].sum())
         if nc == 0 or nt == 0:
+            # Nothing compared: no uplift and no p-value (not 1.0, which reads "no effect").
             est = Estimate(None, None, None, level, "newcombe hybrid score interval; score test",
-                           nc + nt, 1.0)  # fmt: skip
+                           nc + nt)  # fmt: skip
         else:
             est, _ = _proportions(xt, nt, xc, nc, level)
         stats.append((label, (xc, nc), (xt, nt), est))
     # Holm over the segments that have a test: a segment without a control (or treatment)
     # customer compares nothing, and counting it in the family made every other segment's
-    # adjusted p-value larger (m segments instead of m - 1). It keeps p_holm = 1.
+    # adjusted p-value larger (m segments instead of m - 1). It has no adjusted p-value
+    # (NaN; None in its JSON).
     testable = np.array([s[1][1] > 0 and s[2][1] > 0 for s in stats], dtype=bool)
-    adjusted = np.ones(len(stats), dtype=np.float64)
+    adjusted = np.full(len(stats), np.nan, dtype=np.float64)
     if testable.any():
         p = np.array([s[3].p_value for s, ok in zip(stats, testable, strict=True) if ok])
         adjusted[testable] = np.atleast_1d(_stats.holm_adjust(p))

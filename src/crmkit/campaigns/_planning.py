@@ -25,7 +25,7 @@ noncentral t distribution with ``df = N - 2`` (statsmodels' ``TTestIndPower``,
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
@@ -45,8 +45,25 @@ _METHOD = "two-proportion z test, normal approximation (Fleiss), unequal arms"
 _MEAN_METHOD = "two-sample t test (noncentral t, common standard deviation), unequal arms"
 
 
+class _Plan:
+    """What the two plan classes share: their JSON form (every field, plain types)."""
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return plain JSON types: every field of the plan, by name.
+
+        Examples:
+            >>> sorted(sample_size(0.1, 0.05).to_dict())[:3]
+            ['baseline', 'control_share', 'level']
+            >>> sorted(sample_size_mean(40.0, 2.0).to_dict())[:3]
+            ['control_share', 'effect_size', 'level']
+        """
+        return attrs.asdict(cast("attrs.AttrsInstance", self))
+
+
 @attrs.frozen
-class SamplePlan:
+class SamplePlan(_Plan):
     """A test plan: rates, arms and the customers needed.
 
     Attributes:
@@ -74,15 +91,6 @@ class SamplePlan:
     n_control: int
     n_treatment: int
     method: str = _METHOD
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return plain JSON types.
-
-        Examples:
-            >>> sorted(sample_size(0.1, 0.05).to_dict())[:3]
-            ['baseline', 'control_share', 'level']
-        """
-        return attrs.asdict(self)
 
 
 def _check(owner: str, name: str, value: object, lo: float, hi: float) -> float:
@@ -214,7 +222,7 @@ def minimum_detectable_uplift(
 
 # ------------------------------------------------------------------------------ means
 @attrs.frozen
-class MeanSamplePlan:
+class MeanSamplePlan(_Plan):
     """A test plan for a mean (revenue or orders per customer): arms and customers needed.
 
     Attributes:
@@ -246,15 +254,6 @@ class MeanSamplePlan:
     n_control: int
     n_treatment: int
     method: str = _MEAN_METHOD
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return plain JSON types.
-
-        Examples:
-            >>> sorted(sample_size_mean(40.0, 2.0).to_dict())[:3]
-            ['control_share', 'effect_size', 'level']
-        """
-        return attrs.asdict(self)
 
 
 #: Beyond any customer base: a plan that needs more is refused (and the solver stays exact).

@@ -279,10 +279,18 @@ def _flags(frame: pd.DataFrame, column: str, shown: str) -> np.ndarray[Any, Any]
     series = frame[column]
     if pd.api.types.is_bool_dtype(series.dtype):
         return series.to_numpy(dtype=bool)
-    text = series.astype(object).map(lambda v: None if pd.isna(v) else str(v).strip().lower())
-    text = text.map(lambda v: v[:-2] if isinstance(v, str) and v.endswith(".0") else v)
-    known = text.isin(_TRUE | _FALSE).to_numpy(dtype=bool)
-    blank = text.isna().to_numpy(dtype=bool)
+    blank = series.isna().to_numpy(dtype=bool)
+    # Each cell's text, trimmed and lower-cased, in one vectorised pass; a whole float
+    # ("1.0", as a CSV reader makes of 1 in a column with blanks) reads as its integer.
+    text = (
+        series.astype(object)
+        .where(~blank, "")
+        .astype(str)
+        .str.strip()
+        .str.lower()
+        .str.replace(r"\.0$", "", regex=True)
+    )
+    known = text.isin(_TRUE | _FALSE).to_numpy(dtype=bool)  # a blank cell reads as ""
     odd = ~known & ~blank
     if odd.any():
         raise InvalidInputError(

@@ -738,7 +738,7 @@ def duration_quantiles(
     if on_dask:
         # Business-time arithmetic partitions (per ticket); the Kaplan-Meier estimate
         # needs every duration, so the durations (two numbers a ticket) are collected.
-        parts = _per_partition(_durations_part, tickets, None, **options)
+        parts = _on_partitions(_durations, tickets, raise_waiting=False, **options)
         seconds = np.concatenate([np.zeros(0)] + [p[0] for p in parts])
         event = np.concatenate([np.zeros(0, dtype=bool)] + [p[1] for p in parts])
         n_excluded = sum(p[2] for p in parts)
@@ -758,6 +758,28 @@ def duration_quantiles(
         band=band,
         business_time=calendar is not None,
     )
+
+
+def _call_on_part(part: pd.DataFrame, events: Any, *, counter: Any, **options: Any) -> Any:
+    """``counter`` on one partition (and the matching ``events`` partition, if any).
+
+    The one module-level adapter between :func:`_per_partition`'s ``(part, other)`` call
+    and the pandas counters: module-level, so it and ``counter`` pickle by reference.
+    """
+    if events is None:
+        return counter(part, **options)
+    return counter(part, events, **options)
+
+
+def _on_partitions(func: Any, ddf: Any, events: Any = None, **options: Any) -> list[Any]:
+    """The pandas counter ``func`` on every partition of ``ddf``, in one pass: its results."""
+    return _per_partition(_call_on_part, ddf, events, counter=func, **options)
+
+
+def _add_up(func: Any, ddf: Any, events: Any = None, **options: Any) -> tuple[int, ...]:
+    """The tallies (tuples of counts) of ``func`` on every partition, added up."""
+    tallies = _on_partitions(func, ddf, events, **options)
+    return tuple(sum(column) for column in zip(*tallies, strict=True))
 
 
 def _no_as_of_error(owner: str, waiting: int, end: str) -> ConfigError:
@@ -834,13 +856,6 @@ def _durations(
             total=int(negative.sum()),
         )
     return np.asarray(seconds, dtype=np.float64), ended[use], n_excluded, int(waiting.sum())
-
-
-def _durations_part(
-    tickets: pd.DataFrame, _: None, **options: Any
-) -> tuple[FloatArray, np.ndarray[Any, np.dtype[np.bool_]], int, int]:
-    """:func:`_durations` of one partition (a module-level function: it pickles)."""
-    return _durations(tickets, raise_waiting=False, **options)
 
 
 def _quantiles(
@@ -1042,7 +1057,7 @@ def _empty_events_error(owner: str, definition: str) -> InvalidInputError:
 
 def _fcr_tally(
     tickets: pd.DataFrame,
-    events: pd.DataFrame | None,
+    events: pd.DataFrame | None = None,
     *,
     owner: str,
     check_events: bool,
@@ -1159,9 +1174,7 @@ def _fcr_on_dask(tickets: Any, events: Any, options: dict[str, Any], owner: str)
         customer = options["customer"]
         require_columns(tickets, [customer], owner)
         shuffled = tickets.shuffle(on=customer)
-        tallies = _per_partition(
-            _fcr_part, shuffled, None, owner=owner, check_events=False, **options
-        )
+        tally = _add_up(_fcr_tally, shuffled, owner=owner, check_events=False, **options)
     else:
         if events is None:
             raise ConfigError(
@@ -1175,23 +1188,18 @@ def _fcr_on_dask(tickets: Any, events: Any, options: dict[str, Any], owner: str)
             events = dd.from_pandas(events, npartitions=max(tickets.npartitions, 1))  # type: ignore[no-untyped-call]
         require_columns(events, [ticket, options["event"]], owner)
         parts = max(events.npartitions, tickets.npartitions)
-        tallies = _per_partition(
-            _fcr_part,
+        tally = _add_up(
+            _fcr_tally,
             tickets.shuffle(on=ticket, npartitions=parts),
-            events.shuffle(on=ticket, npartitions=parts),
+            events=events.shuffle(on=ticket, npartitions=parts),
             owner=owner,
             check_events=False,
             **options,
         )
-    good, n, excluded, anonymous, n_events = (sum(t[i] for t in tallies) for i in range(5))
+    good, n, excluded, anonymous, n_events = tally
     if definition != "no_recontact_within" and n_events == 0 and n > 0:
         raise _empty_events_error(owner, definition)
     return good, n, excluded, anonymous, n_events
-
-
-def _fcr_part(tickets: pd.DataFrame, events: pd.DataFrame | None, **options: Any) -> _Tally:
-    """:func:`_fcr_tally` of one partition (a module-level function: it pickles)."""
-    return _fcr_tally(tickets, events, **options)
 
 
 def reopen_rate(
@@ -1231,10 +1239,9 @@ def reopen_rate(
         require_columns(tickets, [reopened, resolved], owner)
         level = _check_rate_options(ci, level, owner)
         _check_flags(cast("pd.DataFrame", tickets._meta), reopened, owner)
-        tallies = _per_partition(
-            _reopen_part, tickets, None, reopened=reopened, resolved=resolved, owner=owner
+        hits, solved_n, unsolved = _add_up(
+            _reopen_tally, tickets, reopened=reopened, resolved=resolved, owner=owner
         )
-        hits, solved_n, unsolved = (sum(t[i] for t in tallies) for i in range(3))
     else:
         require_frame(tickets, owner, "tickets")
         require_columns(tickets, [reopened, resolved], owner)
@@ -1278,10 +1285,6 @@ def _reopen_tally(
         )
     hits = flags.fillna(False).to_numpy(dtype=bool, copy=True) & solved
     return int(hits.sum()), int(solved.sum()), int((~solved).sum())
-
-
-def _reopen_part(tickets: pd.DataFrame, _: None, **options: Any) -> tuple[int, int, int]:
-    return _reopen_tally(tickets, **options)
 
 
 def repeat_complaint_rate(
@@ -1353,10 +1356,8 @@ def repeat_complaint_rate(
         # Each complainant's complaints meet in one partition (shuffled on the customer;
         # complaints without one land anywhere and are counted there); the counts add up.
         _repeat_tally(cast("pd.DataFrame", complaints._meta), **options)  # checks as_of
-        tallies = _per_partition(
-            _repeat_part, cast("Any", complaints).shuffle(on=customer), None, **options
-        )
-        hits, n, excluded, n_anonymous = (sum(t[i] for t in tallies) for i in range(4))
+        shuffled = cast("Any", complaints).shuffle(on=customer)
+        hits, n, excluded, n_anonymous = _add_up(_repeat_tally, shuffled, **options)
     else:
         hits, n, excluded, n_anonymous = _repeat_tally(complaints, **options)
     return _rate(
@@ -1413,11 +1414,6 @@ def _repeat_tally(
         int(undecided.sum()) + n_late + n_anonymous,
         n_anonymous,
     )
-
-
-def _repeat_part(complaints: pd.DataFrame, _: None, **options: Any) -> tuple[int, int, int, int]:
-    """:func:`_repeat_tally` of one partition (a module-level function: it pickles)."""
-    return _repeat_tally(complaints, **options)
 
 
 def followup_completion(
@@ -1496,8 +1492,7 @@ def followup_completion(
         # One ticket's follow-up depends on its own row only: every partition is counted
         # by the pandas code and the counts add up.
         _followup_tally(cast("pd.DataFrame", tickets._meta), **options)  # checks as_of
-        tallies = _per_partition(_followup_part, tickets, None, **options)
-        hits, n, excluded = (sum(t[i] for t in tallies) for i in range(3))
+        hits, n, excluded = _add_up(_followup_tally, tickets, **options)
     else:
         hits, n, excluded = _followup_tally(tickets, **options)
     definition = f"done within {_span(due)} of resolution" if on_time else "done"
@@ -1553,11 +1548,6 @@ def _followup_tally(
         )
     counted = applicable & ~not_due
     return int((success & counted).sum()), int(counted.sum()), int((~counted).sum())
-
-
-def _followup_part(tickets: pd.DataFrame, _: None, **options: Any) -> tuple[int, int, int]:
-    """:func:`_followup_tally` of one partition (a module-level function: it pickles)."""
-    return _followup_tally(tickets, **options)
 
 
 # --------------------------------------------------------------------------- rates, backlog
@@ -1715,18 +1705,13 @@ def backlog(
     # partition counts its own open tickets; the counts add up.
     meta = cast("pd.DataFrame", tickets._meta)  # a Dask DataFrame's empty pandas twin
     _backlog(meta, **options)
-    partials = _per_partition(_backlog_part, tickets, None, **options)
+    partials = _on_partitions(_backlog, tickets, **options)
     first = partials[0]
     keys = [by, "age"] if by else ["age"]
     counts = pd.concat([p.drop(columns="share") for p in partials], ignore_index=True)
     counts = counts.groupby(keys, observed=False, sort=True)["tickets"].sum().reset_index()
     total = sum(int(p.attrs["total"]) for p in partials)
     return _with_shares(counts, by, total, first.attrs["as_of"], first.attrs["age_unit"])
-
-
-def _backlog_part(tickets: pd.DataFrame, _: None, **options: Any) -> pd.DataFrame:
-    """:func:`backlog` of one partition (a module-level function: it pickles)."""
-    return _backlog(tickets, **options)
 
 
 def _with_shares(

@@ -2,7 +2,7 @@
 
 NPS intervals (``ci=``): ``"wald"``; ``"adjusted_wald"`` (default; Rocks 2016 and
 MeasuringU: add 3/4 detractor, 3/2 passive, 3/4 promoter and centre on the adjusted
-score); ``"score"`` (the iterative Tango-type score interval of the R ``NPS`` package,
+score; extended to the observed score where it would miss it); ``"score"`` (the iterative Tango-type score interval of the R ``NPS`` package,
 followed step by step); ``"bootstrap"`` (seeded percentile bootstrap). The variance is the
 trinomial one, ``p + d - (p - d)**2`` per response: promoters and detractors are not
 independent. Every statistic comes from per-group sums (:class:`NpsSums`), so one group
@@ -146,6 +146,8 @@ def nps_statistics(
     if method == "wald":
         lower, upper = _stats.wald_interval(value, se, level)
     elif method == "adjusted_wald":
+        # Holds the observed score p - d (the boundary rule of _stats: centred on the
+        # shrunk score, the published interval can miss it, e.g. one promoter at 95%).
         lower, upper = _stats.nps_adjusted_wald_interval(p, d, n_eff, level, fpc=fpc)
     elif method == "score":
         # The FPC shrinks the variance by fpc, i.e. inflates the information to n / fpc.

@@ -174,7 +174,16 @@ def _no_answers(responses: pd.DataFrame, column: str, tokens: str) -> pd.DataFra
     if not names or column not in responses.columns:
         return responses
     series = responses[column]
-    hits = series.map(lambda v: isinstance(v, str) and v.strip() in names).to_numpy(dtype=bool)
+    dtype = series.dtype
+    texts = (
+        pd.api.types.is_object_dtype(dtype)
+        or pd.api.types.is_string_dtype(dtype)
+        or isinstance(dtype, pd.CategoricalDtype)
+    )
+    if not texts:  # numbers, booleans, dates: no cell is a text
+        return responses
+    # Vectorised: .str gives <NA> for cells that are not text (numbers in an object column).
+    hits = series.astype(object).str.strip().isin(names).to_numpy(dtype=bool)
     if not hits.any():
         return responses
     cleaned = series.astype(object).where(~hits, None)

@@ -207,6 +207,18 @@ class MetricRule(Spec):
         >>> r = evaluate_ticket(history, wait, as_of=t0 + 48 * h)["requester_wait"]
         >>> r.state, str(r.elapsed), len(r.cycles)
         ('breached', '10:00:00', 1)
+
+        ``pause_on_hold``: 3 hours On-hold (waiting on a supplier) stop agent work time
+        (its rule pauses on hold) but not requester wait time (the customer still waits):
+
+        >>> METRICS["agent_work"].pause_on_hold, METRICS["requester_wait"].pause_on_hold
+        (True, False)
+        >>> work = SLATarget(metric="agent_work", duration="8h", clock="calendar")
+        >>> held = [(t0, "created"), (t0 + h, "on_hold"), (t0 + 4 * h, "open")]
+        >>> both = SLAPolicy(name="zendesk", targets={"*": [wait, work]})
+        >>> r = evaluate_ticket(held, both, as_of=t0 + 6 * h)
+        >>> str(r["requester_wait"].elapsed), str(r["agent_work"].elapsed)
+        ('6:00:00', '3:00:00')
     """
 
     start: tuple[str, ...] = attrs.field(
@@ -1332,8 +1344,10 @@ class SLATracker:
     Attributes:
         policy: The ticket's policy (see :meth:`PolicySet.select`).
         priority: The ticket's priority, which picks the policy's targets.
-        paused: The ticket is Pending (waiting on the customer).
-        on_hold: The ticket is On-hold (waiting on a third party).
+        hold_status: The waiting status the last status event left: ``"pending"``
+            (waiting on the customer), ``"on_hold"`` (waiting on a third party) or None.
+            One field, since a ticket is in at most one of them (``paused`` and
+            ``on_hold`` read it).
 
     Examples:
         >>> import datetime as dt
@@ -1351,9 +1365,41 @@ class SLATracker:
     policy: SLAPolicy
     priority: str | None
     tracks: tuple[_TargetTrack, ...]
-    paused: bool = False
+    hold_status: Literal["pending", "on_hold"] | None = attrs.field(
+        default=None, validator=attrs.validators.in_((None, PAUSE_EVENT, HOLD_EVENT))
+    )
     last: int | None = None
-    on_hold: bool = False
+
+    @property
+    def paused(self) -> bool:
+        """The ticket is Pending (waiting on the customer).
+
+        Examples:
+            >>> import datetime as dt
+            >>> p = SLAPolicy(name="p", targets={"*": [
+            ...     SLATarget(metric="resolution", duration="4h", clock="calendar")]})
+            >>> t0 = dt.datetime(2025, 3, 3, 9, tzinfo=dt.UTC)
+            >>> tr = SLATracker.start(p).record("created", t0).record("pending", t0)
+            >>> tr.paused, tr.record("open", t0 + dt.timedelta(hours=1)).paused
+            (True, False)
+        """
+        return self.hold_status == PAUSE_EVENT
+
+    @property
+    def on_hold(self) -> bool:
+        """The ticket is On-hold (waiting on a third party); it is then not Pending.
+
+        Examples:
+            >>> import datetime as dt
+            >>> p = SLAPolicy(name="p", targets={"*": [
+            ...     SLATarget(metric="resolution", duration="4h", clock="calendar")]})
+            >>> t0 = dt.datetime(2025, 3, 3, 9, tzinfo=dt.UTC)
+            >>> tr = SLATracker.start(p).record("created", t0).record("pending", t0)
+            >>> held = tr.record("on_hold", t0 + dt.timedelta(hours=1))
+            >>> held.on_hold, held.paused, held.hold_status
+            (True, False, 'on_hold')
+        """
+        return self.hold_status == HOLD_EVENT
 
     @classmethod
     def start(cls, policy: SLAPolicy, *, priority: object = None) -> SLATracker:
@@ -1535,14 +1581,12 @@ class SLATracker:
             clock = self._clock(track.target)
             advanced = _advance(track, clock, t, self._paused_for(track.target))
             tracks.append(_apply(advanced, clock, event, t))
-        paused, on_hold = self.paused, self.on_hold
-        if event == PAUSE_EVENT:  # a status is exclusive: Pending ends On-hold ...
-            paused, on_hold = True, False
-        elif event == HOLD_EVENT:  # ... and On-hold ends Pending
-            paused, on_hold = False, True
+        hold = self.hold_status
+        if event in (PAUSE_EVENT, HOLD_EVENT):  # a status is exclusive: one replaces the other
+            hold = "pending" if event == PAUSE_EVENT else "on_hold"
         elif event in RESUME_EVENTS:
-            paused, on_hold = False, False
-        return attrs.evolve(self, tracks=tuple(tracks), paused=paused, on_hold=on_hold, last=t)
+            hold = None
+        return attrs.evolve(self, tracks=tuple(tracks), hold_status=hold, last=t)
 
     def evaluate(self, as_of: object) -> TicketSLA:
         """Return the verdicts as of ``as_of`` (at or after the last recorded event).

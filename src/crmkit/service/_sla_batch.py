@@ -1059,6 +1059,22 @@ def evaluate_sla(
                   resolution    breached 1 days 06:00:00
         T2        first_response breached 2 days 00:00:00
                   resolution    breached 2 days 00:00:00
+
+        On a business clock read the ``*_hours`` columns: Monday 09:00 to Thursday 12:00
+        on a 09:00-18:00 desk is 9 + 9 + 9 + 3 = 30 business hours, which the timedelta
+        prints as ``1 days 06:00:00``:
+
+        >>> from crmkit.service import BusinessCalendar
+        >>> desk = BusinessCalendar("Asia/Shanghai", {d: [["09:00", "18:00"]]
+        ...                         for d in ["mon", "tue", "wed", "thu", "fri"]})
+        >>> biz = SLAPolicy(name="biz", calendar=desk, targets={"*": [
+        ...     SLATarget(metric="resolution", duration="40h", clock="business")]})
+        >>> out = evaluate_sla(events[events["ticket_id"] == "T2"], tickets[1:], biz,
+        ...                    as_of=pd.Timestamp("2025-03-06 12:00", tz="Asia/Shanghai"))
+        >>> print(out[["elapsed", "elapsed_hours", "remaining_hours", "goal_hours"]].to_string())
+                                     elapsed  elapsed_hours  remaining_hours  goal_hours
+        ticket_id target
+        T2        resolution 1 days 06:00:00           30.0             10.0        40.0
     """
     owner = "evaluate_sla()"
     if _is_dask(events) or _is_dask(tickets):
@@ -1147,6 +1163,8 @@ def sla_cycles(
         ticket_id target     cycle
         T1        resolution 0       met 0 days 02:00:00
                              1  breached 0 days 10:00:00
+        >>> out[["goal_hours", "elapsed_hours", "remaining_hours"]].to_numpy().tolist()
+        [[8.0, 2.0, 6.0], [8.0, 10.0, -2.0]]
     """
     owner = "sla_cycles()"
     if _is_dask(events) or _is_dask(tickets):

@@ -123,9 +123,11 @@ def compare_nps(
         return NpsComparison(difference, 0.0, 0.0, 1.0, interval, method, a.n, b.n, reason)
     z = centre / se
     p_value = min(1.0, 2 * float(_stats.normal_sf(abs(z))))
+    # As for one score (see nps()): an adjusted interval, centred on the shrunken
+    # difference, is extended to hold the observed difference where it would miss it.
     interval = Interval(
-        max(-200.0, (centre - z_crit * se) * 100),
-        min(200.0, (centre + z_crit * se) * 100),
+        max(-200.0, min((centre - z_crit * se) * 100, difference)),
+        min(200.0, max((centre + z_crit * se) * 100, difference)),
         level,
         method,
     )
@@ -517,17 +519,58 @@ def _metric_table(
     )
     if on_dask:
         return _metric_table_dask(responses, setup, owner)
+    reduced = _reduce(responses, setup, owner)
+    parsed = reduced.parsed
+    rows = None
+    wts = parsed.weights
+    if is_nps and method == "bootstrap" and wts is not None:
+        # Rows split by group in one sort (weighted bootstrap resamples rows per group).
+        codes_g = reduced.codes[parsed.kept]
+        codes = nps_codes(parsed.values, scheme)
+        order = np.argsort(codes_g, kind="stable")
+        n_groups = len(reduced.index_frame)
+        bounds = np.cumsum(np.bincount(codes_g, minlength=n_groups))[:-1]
+        rows = [(codes[idx].astype(np.float64), wts[idx]) for idx in np.split(order, bounds)]
+    return _finish_table(
+        reduced.index_frame,
+        reduced.sums,
+        reduced.n_missing,
+        setup,
+        rows=rows,
+        weighted=wts is not None,
+        n_invalid=parsed.n_invalid,
+        n_zero_weight=parsed.n_zero_weight,
+    )
+
+
+@attrs.frozen
+class _Reduced:
+    """One frame (or one Dask partition) read and reduced to its groups' sums."""
+
+    index_frame: pd.DataFrame  # the sorted group keys, one row per observed group
+    codes: np.ndarray[Any, np.dtype[np.int64]]  # per input row: its group's number
+    parsed: Parsed  # the scores as read: also the one count of off-scale and 0-weight rows
+    sums: NpsSums | ScaleSums
+    n_missing: FloatArray  # per group: missing scores left out (missing="exclude")
+    n_rows: int
+
+
+def _reduce(responses: pd.DataFrame, setup: _TableSetup, owner: str) -> _Reduced:
+    """The one reader of :func:`metric_table`, for pandas and for every Dask partition.
+
+    Group codes are taken over all rows, so that groups whose rows are all missing still
+    appear; the scores are read once by :func:`parse`, whose counts the table reports.
+    """
     groups, keys = _prepare_groups(
         responses,
-        by_list,
-        period_freq,
-        date,
+        setup.by,
+        setup.period_freq,
+        setup.date,
         owner,
-        date_format=date_format,
-        date_unit=date_unit,
+        date_format=setup.date_format,
+        date_unit=setup.date_unit,
     )
     parsed = _parse_scores(responses, setup, owner)
-    # Group codes over all rows, so that groups whose rows are all missing still appear.
     if keys:
         codes_all, index_frame = _group_codes(groups.reset_index(drop=True), keys)
     else:
@@ -536,29 +579,11 @@ def _metric_table(
     n_groups = len(index_frame)
     n_missing = np.bincount(
         codes_all,
-        weights=(parsed.missing & (missing == "exclude")).astype(np.float64),
+        weights=(parsed.missing & (setup.missing == "exclude")).astype(np.float64),
         minlength=n_groups,
     ).astype(np.float64)
-    codes_g = codes_all[parsed.kept]
-    sums = _sums(parsed, setup, codes_g, n_groups)
-    rows = None
-    wts = parsed.weights
-    if is_nps and method == "bootstrap" and wts is not None:
-        # Rows split by group in one sort (weighted bootstrap resamples rows per group).
-        codes = nps_codes(parsed.values, scheme)
-        order = np.argsort(codes_g, kind="stable")
-        bounds = np.cumsum(np.bincount(codes_g, minlength=n_groups))[:-1]
-        rows = [(codes[idx].astype(np.float64), wts[idx]) for idx in np.split(order, bounds)]
-    return _finish_table(
-        index_frame,
-        sums,
-        n_missing,
-        setup,
-        rows=rows,
-        weighted=wts is not None,
-        n_invalid=parsed.n_invalid,
-        n_zero_weight=parsed.n_zero_weight,
-    )
+    sums = _sums(parsed, setup, codes_all[parsed.kept], n_groups)
+    return _Reduced(index_frame, codes_all, parsed, sums, n_missing, len(responses))
 
 
 def _parse_scores(responses: pd.DataFrame, setup: _TableSetup, owner: str) -> Parsed:
@@ -667,64 +692,28 @@ def _finish_table(
 
 # --------------------------------------------------------------------------- Dask
 
-#: Per-partition count columns besides the sums: rows, missing, invalid, zero-weight.
-_COUNTS = ("_rows", "_n_missing", "_n_invalid", "_n_zero_weight")
-
 
 def _sum_fields(setup: _TableSetup) -> list[str]:
     kind = NpsSums if setup.is_nps else ScaleSums
     return [field.name for field in attrs.fields(kind)]
 
 
-def _partial_sums(part: pd.DataFrame, setup: _TableSetup, owner: str) -> pd.DataFrame:
-    """One partition reduced to its groups: the group keys, every sum and the counts.
-
-    Runs on a worker with exactly the pandas path's readers, so a bad value raises the
-    same error (naming the partition's row labels). The result has one row per group
-    observed in the partition (also groups whose scores are all missing).
-    """
-    groups, keys = _prepare_groups(
-        part,
-        setup.by,
-        setup.period_freq,
-        setup.date,
-        owner,
-        date_format=setup.date_format,
-        date_unit=setup.date_unit,
-    )
-    parsed = _parse_scores(part, setup, owner)
-    if keys:
-        codes_all, index_frame = _group_codes(groups.reset_index(drop=True), keys)
-    else:
-        codes_all = np.zeros(len(part), dtype=np.int64)
-        index_frame = pd.DataFrame(index=range(1 if len(part) else 0))
-    n_groups = len(index_frame)
-
-    def per_group(flags: np.ndarray[Any, Any]) -> FloatArray:
-        return np.bincount(codes_all, weights=flags, minlength=n_groups).astype(np.float64)
-
-    sums = _sums(parsed, setup, codes_all[parsed.kept], n_groups)
-    out = index_frame.reset_index(drop=True)
-    for name in _sum_fields(setup):
-        out[f"_s_{name}"] = getattr(sums, name)
-    excluded = parsed.missing & (setup.missing == "exclude")
-    out["_rows"] = per_group(np.ones(len(part)))
-    out["_n_missing"] = per_group(excluded.astype(np.float64))
-    # Off-scale rows (counted with their frequency weight) and zero-weight rows: the
-    # table reports only their totals.
-    off = ~parsed.kept & ~parsed.missing & ~parsed.zero_weight
-    freq_all = np.ones(len(part))
-    if setup.weights is not None and setup.weights_kind == "frequency":
-        freq_all = part[setup.weights].to_numpy(dtype=np.float64, na_value=0.0)
-    out["_n_invalid"] = per_group(off * freq_all) if setup.invalid == "exclude" else 0.0
-    out["_n_zero_weight"] = per_group(parsed.zero_weight.astype(np.float64))
-    return out
-
-
 def _partial_sums_part(
     part: pd.DataFrame, _: None, *, setup: _TableSetup, owner: str
-) -> pd.DataFrame:
-    return _partial_sums(part, setup, owner)
+) -> tuple[pd.DataFrame, int, int, int]:
+    """One partition reduced by :func:`_reduce` (on a worker, with the pandas path's readers).
+
+    Returns the partition's groups with every sum and the missing count per group, then
+    the partition's rows, off-scale and zero-weight counts exactly as :func:`parse`
+    counted them (the table reports only their totals).
+    """
+    reduced = _reduce(part, setup, owner)
+    out = reduced.index_frame.reset_index(drop=True)
+    for name in _sum_fields(setup):
+        out[f"_s_{name}"] = getattr(reduced.sums, name)
+    out["_n_missing"] = reduced.n_missing
+    parsed = reduced.parsed
+    return out, reduced.n_rows, parsed.n_invalid, parsed.n_zero_weight
 
 
 def _metric_table_dask(responses: Any, setup: _TableSetup, owner: str) -> pd.DataFrame:
@@ -745,9 +734,10 @@ def _metric_table_dask(responses: Any, setup: _TableSetup, owner: str) -> pd.Dat
             "on pandas (ddf.compute()) or use ci='adjusted_wald' or 'score'.",
         )
     partials = per_partition(_partial_sums_part, responses, setup=setup, owner=owner)
-    frame = pd.concat(partials, ignore_index=True) if partials else pd.DataFrame()
+    frames = [p[0] for p in partials]
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     keys = [*setup.by] + (["period"] if setup.period_freq is not None else [])
-    total_rows = int(frame["_rows"].sum()) if "_rows" in frame else 0
+    total_rows = sum(p[1] for p in partials)
     if keys:
         codes, index_frame = _group_codes(frame, keys)
     else:
@@ -768,8 +758,8 @@ def _metric_table_dask(responses: Any, setup: _TableSetup, owner: str) -> pd.Dat
         setup,
         rows=None,
         weighted=setup.weights is not None and setup.weights_kind == "sampling",
-        n_invalid=int(frame["_n_invalid"].sum()) if len(frame) else 0,
-        n_zero_weight=int(frame["_n_zero_weight"].sum()) if len(frame) else 0,
+        n_invalid=sum(p[2] for p in partials),
+        n_zero_weight=sum(p[3] for p in partials),
     )
 
 
