@@ -654,6 +654,7 @@ ACCEPTED_KWARGS: dict[tuple[str, str, str], str] = {
     ("Tier", "counts", "list"): "no count thresholds",
     ("Tier", "counts", "dict"): "no count thresholds",
     ("Tier", "alternatives", "list"): "no alternative ways",  # branch loyrules
+    ("Tier", "keep", "list"): "no keep (retention) ways",
     ("PrivilegeSet", "privileges", "list"): "no privileges",
 }
 

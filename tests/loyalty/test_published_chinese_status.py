@@ -1,9 +1,10 @@
 """Status rules of two Chinese airline programmes, from their published terms: China Southern
 Sky Pearl Club (南航明珠俱乐部) and Air China PhoenixMiles (国航凤凰知音).
 
-China Southern is expressible as it stands; Air China's upgrade is, its retention (保级) is
-not: the strict ``xfail`` test pins the published outcome until the ladder can say it (see
-its docstring for what is missing).
+China Southern is expressible as it stands; Air China's upgrade is, and its lower retention
+(保级) thresholds are (``Tier.keep``), but not its retention window and validities: the
+strict ``xfail`` test pins the published outcome until the ladder can say it (see its
+docstring for what is missing).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import datetime as dt
 import json
 import zoneinfo
 
+import attrs
 import pytest
 
 from crmkit.loyalty import Qualification, QualifyingPosting, Tier, TierLadder
@@ -163,8 +165,8 @@ def test_air_china_upgrade_counts_the_current_month_and_the_eleven_before() -> N
 
 @pytest.mark.xfail(
     strict=True,
-    reason="Air China's 保级 (lower retention thresholds, a window ending the month before "
-    "the expiry month, 12 months on retention vs 24 on upgrade) is not expressible",
+    reason="Air China's 保级 window ending the month before the expiry month, and 12 months "
+    "on retention vs 24 (from the upgrade month) on upgrade, are not expressible yet",
 )
 def test_air_china_retention_as_published() -> None:
     """Air China's 2026 retention notice (https://ffp.airchina.com.cn/app/notice/details?
@@ -176,16 +178,25 @@ def test_air_china_retention_as_published() -> None:
 
     银卡 reached on 10 August 2024 (25 segments): 24 months from August 2024 is through
     31 July 2026 (expiry month July 2026). 23 segments on 20 June 2026 (in July 2025 - June
-    2026, and 23 >= 3.5万's alternative 23) keep 银卡 from August 2026 through 31 July 2027.
+    2026, and 23 >= the 保级 standard's 23) keep 银卡 from August 2026 through 31 July 2027.
 
-    What crmkit lacks, as the smallest data: per tier ``keep`` ways (retention thresholds
-    below the upgrade ones); a ladder ``upgrade_validity_windows`` apart from the
-    ``validity_windows`` a retention gives; ``assessment_lag_months=1`` (the window an
-    assessment reads closes a month before the validity ends). Today crmkit gives 银卡
-    through 31 August 2026 (the end of the month 24 months after August) and, the 23
-    segments being below the upgrade's 25, 普卡 after it.
+    The lower retention thresholds are now expressible (``Tier.keep``, used below; pinned
+    on their own in test_tier_keep.py). What remains, as the smallest data: an upgrade
+    validity apart from the retention's (``upgrade_validity_months=24``, the upgrade month
+    counting as the first: 10 August 2024 -> 31 July 2026); the assessment reading the
+    12 whole months that end a month before the validity ends (``assessment_lag_months=1``);
+    and, for the published outcome in general (not this example), no renewal before the
+    assessment: crmkit's sliding windows renew the held tier at any posting that reaches
+    its upgrade thresholds again, where Air China assesses only at the expiry
+    ("评定时间为贵宾有效期到期日"). Today crmkit gives 银卡 through 31 August 2026 (the end of
+    the month 24 months after August, ``validity_windows=2``) and, 23 segments reaching the
+    keep way, 银卡 after it through 31 August 2028 (a retention holds the same
+    ``validity_windows`` as an upgrade: 24 months, where Air China gives 12).
     """
-    ladder = _air_china_upgrade()
+    upgrade = _air_china_upgrade()
+    keep = [Qualification(counts={"km": 35_000}), Qualification(counts={"segments": 23})]
+    tiers = [attrs.evolve(t, keep=keep) if t.name == "银卡" else t for t in upgrade.tiers]
+    ladder = attrs.evolve(upgrade, tiers=tiers)
     flights = [_flights(_on(2024, 8, 10), 25), _flights(_on(2026, 6, 20), 23)]
     before = ladder.evaluate(flights, as_of=_on(2026, 7, 31, 23), timezone=SH)
     assert before.valid_through == dt.date(2026, 7, 31)

@@ -9,6 +9,11 @@ the spendable balance: redeeming points never demotes anyone, refunds reduce the
   *W + validity_windows* (rolling windows: ``validity_windows * window_months`` months after
   the qualifying posting; rolling calendar months: to the end of the calendar month that
   many months after the posting's month).
+- **Keep** (retention, :attr:`Tier.keep`): at that assessment the tier held is also kept on
+  its keep ways, thresholds lower than the upgrade ones (Qatar Airways: Gold reached on 300
+  Qpoints, renewed on 275); with windows that end (calendar, member years, ``since_change``)
+  a window whose counters reach a keep way renews the tier at its end, as reaching the
+  upgrade thresholds again renews it at the posting.
 - **Downgrade** happens only when that validity ends, by the ladder's policy:
   ``reevaluate`` (to the tier the last window's counters support), ``one_down`` (soft
   landing: at most one tier down) or ``to_base``; with ``grace_days`` the drop waits that
@@ -380,6 +385,17 @@ class Tier(Spec):
             thresholds must all be reached ("100 nights **and** $23,000"); the tier is
             reached by its own thresholds (as the ladder's ``combine`` reads them) **or**
             by any alternative: an OR of ANDs. A tier may have alternatives only.
+        keep: Ways to *keep* the tier (retention, 保级), each a :class:`Qualification`:
+            a member holding the tier keeps it at its assessment (when its validity ends)
+            if the counters the assessment reads reach any keep way **or** any way to
+            reach the tier (:meth:`ways`); upgrades still need the latter. Qatar Airways
+            Privilege Club (2013): Gold reached on 300 Qpoints, renewed on 275. A keep way
+            may equal a way to reach the tier (the upgrade standard keeps the card: the
+            same as no keep way) but never be stricter than one (every counter it reaches
+            reaching that way too, a way that would never keep anyone): the ladder
+            refuses it, as a likely slip. Not on the base tier, nor on lifetime tiers; its
+            metrics must be ones the ladder's tiers qualify on. See :class:`TierLadder`
+            for when the assessment happens and which validity a retention gives.
 
     Examples:
         >>> gold = Tier(name="gold", spend="10000")
@@ -400,6 +416,17 @@ class Tier(Spec):
         [{'points': 4000, 'pqf': 12}, {'points': 5000}]
         >>> silver.reached(Counters(points=4200, counts={"pqf": 12}))
         True
+
+        Qatar Airways Privilege Club Gold (2013 terms): reached on 300 Qpoints in any 12
+        months, renewed on 275:
+
+        >>> gold = Tier(name="gold", points=300, keep=[Qualification(points=275)])
+        >>> gold.reached(Counters(points=280)), gold.kept(Counters(points=280))
+        (False, True)
+        >>> gold.keep_ways()
+        [{'points': 275}, {'points': 300}]
+        >>> Tier.from_dict(gold.to_dict()) == gold
+        True
     """
 
     name: str = field(validator=_named)
@@ -408,6 +435,13 @@ class Tier(Spec):
     orders: int | None = _whole_threshold()
     counts: tuple[tuple[str, int], ...] = _count_threshold(_count_thresholds)
     alternatives: tuple[Qualification, ...] = field(
+        default=(),
+        converter=_to_qualifications,
+        validator=_qualification_items,
+        codec=Seq(Nested(Qualification)),
+        omit_default=True,
+    )
+    keep: tuple[Qualification, ...] = field(
         default=(),
         converter=_to_qualifications,
         validator=_qualification_items,
@@ -449,6 +483,28 @@ class Tier(Spec):
         else:
             out = [{metric: value} for metric, value in own.items()]
         return out + [way.thresholds() for way in self.alternatives]
+
+    def keep_ways(self, combine: str = "any") -> list[dict[str, Decimal | int]]:
+        """Every way to keep the tier at an assessment: its :attr:`keep` ways, then :meth:`ways`.
+
+        Examples:
+            >>> Tier(name="silver", alternatives=[Qualification(counts={"km": 40000}),
+            ...      Qualification(counts={"segments": 25})],
+            ...      keep=[Qualification(counts={"km": 35000}),
+            ...            Qualification(counts={"segments": 23})]).keep_ways()[:2]
+            [{'km': 35000}, {'segments': 23}]
+        """
+        return [way.thresholds() for way in self.keep] + self.ways(combine)
+
+    def kept(self, counters: Counters, combine: str = "any") -> bool:
+        """Whether a member holding the tier keeps it on ``counters`` (any of :meth:`keep_ways`).
+
+        Examples:
+            >>> tier = Tier(name="gold", points=300, keep=[Qualification(points=275)])
+            >>> tier.kept(Counters(points=275)), tier.kept(Counters(points=274))
+            (True, False)
+        """
+        return any(way.reached(counters) for way in self.keep) or self.reached(counters, combine)
 
     def metric_names(self) -> set[str]:
         """Every metric the tier reads, its alternatives' included.
@@ -522,6 +578,22 @@ class TierStatus(ResultDict):
         nearest_way: The index in :attr:`ways_missing` of the way nearest completion:
             the smallest sum, over its thresholds, of the share still missing
             (``missing / threshold``); ties go to the first declared. None at the top.
+        keep_ways_missing: On a ladder with keep ways (:attr:`Tier.keep`): for each way to
+            keep :attr:`tier` past :attr:`valid_until` (:meth:`Tier.keep_ways`: its keep
+            ways, then its ways up, in that order), what the counters that can keep it
+            still lack, by metric. Those are the counters of the window the next
+            assessment reads, as counted so far: for calendar and member years and
+            ``"since_change"`` periods the current window's when its end can renew the
+            tier, else nothing yet (the tier was reached or renewed on this window: the
+            next one must keep it, and the full thresholds are missing); for sliding
+            windows the postings still inside the window the assessment at
+            :attr:`valid_until` reads. Empty when there is nothing to keep (the base
+            tier, a lifetime floor) or the ladder has no keep ways.
+        keep_nearest_way: The index in :attr:`keep_ways_missing` of the way nearest
+            completion (as :attr:`nearest_way`); None when that is empty.
+        keep_missing: What the nearest way to keep the tier still lacks
+            (``keep_ways_missing[keep_nearest_way]``; ``{}``: the tier is kept at its next
+            assessment as things stand). None when :attr:`keep_ways_missing` is empty.
 
     Examples:
         >>> import datetime as dt
@@ -550,6 +622,9 @@ class TierStatus(ResultDict):
     anchor: dt.datetime
     ways_missing: tuple[dict[str, Decimal | int], ...] = ()
     nearest_way: int | None = None
+    keep_ways_missing: tuple[dict[str, Decimal | int], ...] = ()
+    keep_nearest_way: int | None = None
+    keep_missing: dict[str, Decimal | int] | None = None
 
     @property
     def valid_through(self) -> dt.date | None:
@@ -666,11 +741,63 @@ def _ladder_shape(instance: Any, attribute: attrs.Attribute[Any], tiers: Any) ->
                 )
 
 
+def _implies(way: Mapping[str, Decimal | int], other: Mapping[str, Decimal | int]) -> bool:
+    """Whether every counter reaching ``way`` reaches ``other`` (``way`` is at least as strict)."""
+    return all(m in way and way[m] >= v for m, v in other.items())
+
+
+def _keep_shape(instance: Any, attribute: attrs.Attribute[Any], tiers: Any) -> None:
+    """Keep ways: above the base only, on the ladder's metrics, never stricter than a way up."""
+    owner = "TierLadder"
+    if not tiers or not any(t.keep for t in tiers):
+        return
+    if tiers[0].keep:
+        raise ConfigError(
+            owner,
+            "tiers",
+            expected="no keep ways on the base tier (it is never lost)",
+            found=f"keep on {tiers[0].name!r}",
+        )
+    known = {m for t in tiers for m in t.metric_names()}
+    combine = instance.combine
+    for tier in tiers[1:]:
+        ways = tier.ways(combine)
+        for k, keep in enumerate(tier.keep):
+            way = keep.thresholds()
+            unknown = sorted(set(way) - known)
+            if unknown:
+                raise ConfigError(
+                    owner,
+                    "tiers",
+                    expected=f"keep ways on metrics the tiers qualify on {sorted(known)}",
+                    found=f"{unknown} in keep[{k}] of {tier.name!r}",
+                )
+            stricter = next((w for w in ways if _implies(way, w)), None)
+            if stricter is not None and way not in ways:
+                raise ConfigError(
+                    owner,
+                    "tiers",
+                    expected="keep ways no stricter than the ways to reach the tier",
+                    found=f"keep[{k}] {way} of {tier.name!r}, stricter than {stricter}",
+                    hint=(
+                        "A member holding the tier keeps it on any way to reach it already; "
+                        "a keep way sets lower (retention) thresholds."
+                    ),
+                )
+
+
 def _lifetime_tiers(instance: Any, attribute: attrs.Attribute[Any], lifetime: Any) -> None:
     """One entry with thresholds per ladder tier above the base."""
     names = [t.name for t in instance.tiers] if isinstance(instance.tiers, tuple) else []
     seen = set()
     for life in lifetime:
+        if life.keep:
+            raise ConfigError(
+                "TierLadder",
+                "lifetime",
+                expected="no keep ways on a lifetime tier (it is a floor for good)",
+                found=f"keep on {life.name!r}",
+            )
         if life.name not in names[1:]:
             raise ConfigError(
                 "TierLadder",
@@ -796,7 +923,10 @@ class TierLadder(Spec):
             (0-11): status earned in year N "kept through 31 March of N + 2" is a calendar
             year with ``validity_windows=1, validity_extra_months=3``; month ends are
             calendar ends, so "through the end of February" includes a 29 February.
-        downgrade: ``"reevaluate"``, ``"one_down"`` (soft landing) or ``"to_base"``.
+        downgrade: ``"reevaluate"``, ``"one_down"`` (soft landing) or ``"to_base"``. A
+            tier's keep ways (:attr:`Tier.keep`) keep the tier held at its assessment under
+            every policy; where the member lands otherwise is read on the thresholds to
+            reach each tier, as without them.
         grace_days: Days a due downgrade waits; re-qualifying meanwhile cancels it.
         lifetime: Lifetime tiers: a ladder tier's name with thresholds on all-time
             counters; once reached, that tier is a floor for good.
@@ -863,7 +993,9 @@ class TierLadder(Spec):
     """
 
     tiers: tuple[Tier, ...] = field(
-        converter=_to_tiers, validator=[_tier_items, _ladder_shape], codec=Seq(Nested(Tier))
+        converter=_to_tiers,
+        validator=[_tier_items, _ladder_shape, _keep_shape],
+        codec=Seq(Nested(Tier)),
     )
     combine: str = field(default="any", validator=one_of(("any", "all")))
     window: str = field(default="calendar_year", validator=one_of(WINDOWS))
@@ -992,18 +1124,34 @@ class TierLadder(Spec):
     def assess(self, current: str, counters: Counters) -> str:
         """The tier after an assessment at the end of ``current``'s validity.
 
-        Keeps ``current`` when the counters re-qualify for it, otherwise applies the
-        ladder's ``downgrade`` policy (lifetime floors are the caller's: see
-        :meth:`evaluate`).
+        Goes up when the counters reach a higher tier; keeps ``current`` when they
+        re-qualify for it or reach one of its :attr:`Tier.keep` ways; otherwise applies
+        the ladder's ``downgrade`` policy, on the thresholds to reach each tier (lifetime
+        floors are the caller's: see :meth:`evaluate`).
 
         Examples:
             >>> ladder = TierLadder(tiers=[Tier(name="m"), Tier(name="s", spend="1000"),
             ...     Tier(name="g", spend="5000"), Tier(name="p", spend="20000")], downgrade="one_down")
             >>> ladder.assess("p", Counters())
             'g'
+
+            Qatar Airways Privilege Club (2013): Gold on 300 Qpoints, renewed on 275:
+
+            >>> qatar = TierLadder(tiers=[Tier(name="burgundy"), Tier(name="silver", points=150,
+            ...     keep=[Qualification(points=140)]), Tier(name="gold", points=300,
+            ...     keep=[Qualification(points=275)])], window="rolling")
+            >>> qatar.assess("gold", Counters(points=280)), qatar.assess("silver", Counters(points=280))
+            ('gold', 'silver')
         """
         cur = self.rank(current)
-        return self.tiers[self._assess_index(cur, self._qualify_index(counters))].name
+        qualified = self._qualify_index(counters)
+        if (
+            qualified < cur
+            and self.tiers[cur].keep
+            and self.tiers[cur].kept(counters, self.combine)
+        ):
+            return current
+        return self.tiers[self._assess_index(cur, qualified)].name
 
     def _assess_index(self, cur: int, qualified: int) -> int:
         if qualified >= cur:
@@ -1224,7 +1372,17 @@ def _tracker_tables(ladder: TierLadder, scale: int) -> tuple[Any, ...]:
             mono = (metric, steps)
     # Calendar windows by (zone, year): TierTracker._year fills it.
     years: dict[tuple[dt.tzinfo, int], tuple[dt.datetime, dt.datetime, dt.datetime]] = {}
-    return metrics, named, checks, ways, single, life_checks, mono, years
+    # Per tier its keep ways (Tier.keep) as threshold lists; None: no tier has any.
+    keeps: list[list[list[tuple[int, Any]]]] | None = None
+    if any(t.keep for t in ladder.tiers):
+        keeps = [
+            [
+                [(metrics.index(m), v * scale if m == "points" else v) for m, v in way.items()]
+                for way in (q.thresholds() for q in tier.keep)
+            ]
+            for tier in ladder.tiers
+        ]
+    return metrics, named, checks, ways, single, life_checks, mono, years, keeps
 
 
 def _scaled_ways(
@@ -1313,6 +1471,7 @@ class TierTracker:
         "_earned",
         "_floor",
         "_history",
+        "_keeps",
         "_ladder",
         "_life_checks",
         "_lifetime",
@@ -1365,6 +1524,7 @@ class TierTracker:
             self._life_checks,
             self._mono,
             self._years,
+            self._keeps,
         ) = derived(ladder, f"tracker_tables_{scale}", lambda: _tracker_tables(ladder, scale))
         self._metrics = metrics
         self._wstart: dt.datetime
@@ -1487,7 +1647,47 @@ class TierTracker:
             anchor=self._anchor,
             ways_missing=ways_missing,
             nearest_way=nearest,
+            **(self._keep_status() if self._keeps is not None else {}),
         )
+
+    def _keep_status(self) -> dict[str, Any]:
+        """:class:`TierStatus`'s ``keep_*`` fields: what keeps the tier held (see there)."""
+        cur, valid = self._cur, self._valid_until
+        if not cur or (valid is None and self._pending is None):
+            return {}
+        assert self._keeps is not None
+        ways = self._keeps[cur] + self._ways[cur]
+        counts = self._keep_counts()
+        missing, nearest = _ways_missing(ways, counts, self._metrics)
+        assert nearest is not None
+        return {
+            "keep_ways_missing": missing,
+            "keep_nearest_way": nearest,
+            "keep_missing": dict(missing[nearest]),
+        }
+
+    def _keep_counts(self) -> list[Any]:
+        """The counters, so far, of the window that can keep the tier held (see TierStatus)."""
+        ladder, valid = self._ladder, self._valid_until
+        if self._pending is not None or valid is None:
+            return self._counts  # a grace period: what it gathers counts
+        if ladder.window not in SLIDING:
+            wend = self._wend
+            if (wend is not None and wend >= valid) or self._validity_from(self._wstart) > valid:
+                return self._counts
+            return _zeros(len(self._metrics))
+        # The postings still inside the window the assessment at ``valid`` reads.
+        at = valid if ladder.window == "rolling" else valid - _MICRO
+        start = self._cutoff(at)
+        counts = _zeros(len(self._metrics))
+        for time, spend, points, orders, named in self._recent:
+            if time > start:
+                counts[0] += spend
+                counts[1] += points
+                counts[2] += orders
+                for index, value in named:
+                    counts[index] += value
+        return counts
 
     @property
     def valid_until(self) -> dt.datetime | None:
@@ -1737,6 +1937,8 @@ class TierTracker:
             if self._ladder.rollover_on == "upgrade_or_keep" and self._cur == before:
                 kept = before  # the level is kept: its thresholds offset the counters
         ladder = self._ladder
+        if self._keeps is not None:
+            self._keep_at_end(when)
         if ladder.window != "since_change":
             self._earn(when)
         old, old_in = self._counts, self._carried
@@ -1751,7 +1953,9 @@ class TierTracker:
         self._counts = fresh = _zeros(len(self._metrics))
         self._ups = []
         if kept and self._pending is None:
-            way = next((w for w in self._ways[kept] if all(old[i] >= v for i, v in w)), None)
+            # The thresholds it was kept on: a keep way (Tier.keep) first, else a way up.
+            ways = self._ways[kept] if self._keeps is None else self._keeps[kept] + self._ways[kept]
+            way = next((w for w in ways if all(old[i] >= v for i, v in w)), None)
             if way is not None:
                 self._carry(old, fresh, way, old_in, kept)
         elif reached and self._carry(old, fresh, self._checks[reached], old_in, reached):
@@ -1802,6 +2006,34 @@ class TierTracker:
                 best, until = tier, valid
         return best, until
 
+    def _kept(self, counts: list[Any]) -> bool:
+        """Whether ``counts`` reach a keep way (:attr:`Tier.keep`) of the tier held."""
+        keeps = self._keeps
+        if keeps is None or not keeps[self._cur]:
+            return False
+        return any(all(counts[i] >= v for i, v in way) for way in keeps[self._cur])
+
+    def _keep_at_end(self, when: dt.datetime) -> None:
+        """At the end (``when``) of a fixed window: a keep way reached renews the tier held.
+
+        What a re-qualification for the tier held does at the posting (:meth:`_settle`), a
+        keep way does at the end of the window whose counters reach it: the validity runs
+        from that window, when that is later (``validity_windows`` > 1,
+        ``validity_extra_months``: the held tier's assessment comes after the window's end,
+        when its counters are gone).
+        """
+        valid = self._valid_until
+        if (
+            self._cur
+            and self._pending is None
+            and valid is not None
+            and valid > when
+            and self._kept(self._counts)
+        ):
+            until = self._validity_from(when - _MICRO)
+            if until > valid:
+                self._valid_until = until
+
     def _validity_ends(self, when: dt.datetime) -> None:
         self._ups = []
         ladder = self._ladder
@@ -1811,7 +2043,10 @@ class TierTracker:
             # A validity ends at a month's start: judged on the months that just ended.
             self._prune(when - _MICRO)
         cur = self._cur
-        new = max(ladder._assess_index(cur, self._qualify()), self._floor)
+        qualified = self._qualify()
+        if qualified < cur and self._kept(self._counts):
+            qualified = cur  # a keep way (Tier.keep) keeps the tier held
+        new = max(ladder._assess_index(cur, qualified), self._floor)
         if new >= cur:
             lifetime_hold = cur <= self._floor and bool(ladder.lifetime)
             if lifetime_hold:
@@ -1820,7 +2055,10 @@ class TierTracker:
                 months = ladder.window_months * ladder.validity_windows
                 self._valid_until = _months_later(when, months + ladder.validity_extra_months)
             else:
-                self._valid_until = self._validity_from(when - _MICRO)
+                # Rolling: 12 months (say) from the assessment's instant; windows with
+                # ends: the validity a tier reached in the window just ended gets.
+                rolling = ladder.window == "rolling"
+                self._valid_until = self._validity_from(when if rolling else when - _MICRO)
             return
         # A lower tier reached in an earlier window, still valid, is a floor to land on.
         new = max(new, self._earned_at(when)[0])
@@ -1841,6 +2079,8 @@ class TierTracker:
         if ladder.grace_days:
             # Counters gathered during the grace period count: land no lower than they support.
             landed = max(landed, self._qualify())
+            if landed < self._cur and self._kept(self._counts):
+                landed = self._cur  # a keep way reached meanwhile keeps the tier
         if landed >= self._cur:
             self._valid_until = self._validity_from(when)
             return
@@ -1854,7 +2094,8 @@ class TierTracker:
             # A tier landed on at the end of window W holds through window W + validity;
             # the decision was taken at the end of W, ``grace_days`` before ``when``.
             decided = when - dt.timedelta(days=ladder.grace_days)
-            valid = self._validity_from(decided - _MICRO)
+            # Rolling: from the decision's instant (as a kept tier, _validity_ends).
+            valid = self._validity_from(decided if ladder.window == "rolling" else decided - _MICRO)
             earned, until = self._earned_at(when)
             if earned == landed and until is not None:
                 # Landed on a lower tier an earlier window reached (not on what the
@@ -2255,9 +2496,9 @@ def assign_tiers(
     """Assign every member the tier their qualifying counters reach, vectorised.
 
     With ``current`` (a column of current tier names) the ladder's downgrade policy is
-    applied as at an assessment: members keep their tier when they re-qualify, go up
-    when they exceed it, and otherwise drop by ``reevaluate`` / ``one_down`` / ``to_base``
-    (as :meth:`TierLadder.assess`).
+    applied as at an assessment: members keep their tier when they re-qualify or reach
+    one of its keep ways (:attr:`Tier.keep`), go up when they exceed it, and otherwise
+    drop by ``reevaluate`` / ``one_down`` / ``to_base`` (as :meth:`TierLadder.assess`).
 
     Args:
         qualifying: One row per member with the counters of the window.
@@ -2350,6 +2591,18 @@ def assign_tiers(
             dropped = np.maximum(qualified, cur - 1)
         else:
             dropped = np.zeros(n, dtype=np.int64)
+        for i, tier in enumerate(ladder.tiers[1:], start=1):
+            rows = cur == i
+            if tier.keep and rows.any():  # a keep way reached keeps the tier held
+                kept = np.logical_or.reduce(
+                    [
+                        np.logical_and.reduce(
+                            [values[m] >= threshold(m, v) for m, v in way.thresholds().items()]
+                        )
+                        for way in tier.keep
+                    ]
+                )
+                dropped = np.where(rows & kept, i, dropped)
         result_index = np.where(qualified >= cur, qualified, dropped)
     dtype = pd.CategoricalDtype(ladder.names, ordered=True)
     index = pd.Index(frame[member].to_numpy(), name=member)
