@@ -714,3 +714,48 @@ def test_frequency_recency_matrix_refuses_bad_options(options: dict[str, Any], f
     grid = frequency_recency_matrix(_fitted("BetaGeo"), T=10, t=0)
     assert grid.shape == (11, 11)
     assert np.nanmax(grid.to_numpy()) == 0.0  # nothing is bought in no time
+
+
+class TestModelArgumentsNamed:
+    """A model's prediction arguments that are not numbers, or do not broadcast, raise an
+    InvalidInputError naming the parameter (numpy's bare ValueError before)."""
+
+    def test_text_horizon_names_t(self) -> None:
+        from crmkit.segmentation import BetaGeoBetaBinomFit, BetaGeoFit, ShiftedBetaGeoFit
+
+        bgbb = BetaGeoBetaBinomFit(
+            params={"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}
+        )
+        bg = BetaGeoFit(params={"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+        sbg = ShiftedBetaGeoFit(params={"alpha": 1.0, "beta": 1.0})
+        for call in (
+            lambda: bgbb.expected_population_purchases("a"),
+            lambda: bg.expected_population_purchases("a"),
+            lambda: sbg.survival("a"),
+        ):
+            with pytest.raises(InvalidInputError, match=r"'t' must be numbers; found 'a'"):
+                call()
+
+    def test_shapes_that_do_not_broadcast_name_both(self) -> None:
+        from crmkit.segmentation import ShiftedBetaGeoFit
+
+        sbg = ShiftedBetaGeoFit(params={"alpha": 1.0, "beta": 1.0})
+        with pytest.raises(InvalidInputError, match=r"'t and periods' must be shapes") as info:
+            sbg.probability_renew([1, 2], [1, 2, 3])
+        assert "t (2,), periods (3,)" in str(info.value)
+
+    def test_bad_periods_name_periods_not_t(self) -> None:
+        """probability_renew(t, periods): a negative ``periods`` was reported as 't'."""
+        from crmkit.segmentation import ShiftedBetaGeoFit
+
+        sbg = ShiftedBetaGeoFit(params={"alpha": 1.0, "beta": 1.0})
+        with pytest.raises(InvalidInputError, match="'periods' must be whole numbers") as info:
+            sbg.probability_renew(1, [0, -1])
+        assert info.value.rows == (1,)
+
+    def test_gamma_gamma_names_monetary(self) -> None:
+        from crmkit.segmentation import GammaGammaFit
+
+        gg = GammaGammaFit(params={"p": 6.25, "q": 3.74, "v": 15.44})
+        with pytest.raises(InvalidInputError, match="'monetary' must be numbers"):
+            gg.expected_spend(2, ["x", "y"])

@@ -17,12 +17,13 @@ Examples:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import attrs
 import numpy as np
 import pandas as pd
-from scipy.special import gammaln, logsumexp
+from scipy.special import gammaln
 
 from crmkit._spec import Spec, field, number, one_of
 from crmkit.errors import InvalidInputError
@@ -36,6 +37,7 @@ from crmkit.segmentation._model import (
     fit_model,
     log_beta,
     logdiffexp,
+    on_distinct,
     read_columns,
     refuse_rows,
     scalar_or_array,
@@ -49,26 +51,109 @@ __all__ = ["BetaGeoBetaBinomFit", "BetaGeoBetaBinomModel"]
 _MAX_OPPORTUNITIES = 10_000
 
 
+#: Cells (one per row and opportunity summed) evaluated at once by :func:`_plus_ranges`.
+_CELLS = 1 << 21
+
+
+def _ragged(starts: Any, counts: Any) -> tuple[Any, Any, Any]:
+    """Lay the ranges ``starts[k] + 0..counts[k]-1`` end to end: (row, value, row's first).
+
+    Examples:
+        >>> import numpy as np
+        >>> row, value, first = _ragged(np.array([3, 10]), np.array([2, 3]))
+        >>> row.tolist(), value.tolist(), first.tolist()
+        ([0, 0, 1, 1, 1], [3, 4, 10, 11, 12], [0, 2])
+    """
+    first = np.cumsum(counts) - counts
+    row = np.repeat(np.arange(counts.size), counts)
+    return row, np.arange(row.size) + np.repeat(starts - first, counts), first
+
+
+def _tabulated(  # noqa: PLR0917 - private helper over parallel arrays
+    fn: Callable[[FloatArray, FloatArray], FloatArray],
+    keys: FloatArray,
+    low: Any,
+    counts: Any,
+    row: Any,
+    values: Any,
+) -> FloatArray:
+    """``fn(keys[row], values)`` per cell of :func:`_ragged` ranges, once per distinct pair.
+
+    Row ``k`` covers the integers ``low[k] + 0..counts[k]-1``. Per distinct key, ``fn`` is
+    tabulated over the hull of its rows' ranges when the hulls hold no more cells than the
+    ranges do (the usual case: rows overlap), else it runs on every cell. ``fn`` is
+    elementwise, so the result equals ``fn(keys[row], values)`` exactly.
+    """
+    unique, inverse = np.unique(keys, return_inverse=True)
+    inverse = np.ravel(inverse)
+    start = np.full(unique.size, np.iinfo(np.int64).max)
+    stop = np.full(unique.size, np.iinfo(np.int64).min)
+    np.minimum.at(start, inverse, low)
+    np.maximum.at(stop, inverse, low + counts)
+    span = stop - start
+    if int(span.sum()) > values.size:
+        return np.asarray(fn(keys[row], values.astype(np.float64)), dtype=np.float64)
+    owner, grid, first = _ragged(start, span)
+    table = np.asarray(fn(unique[owner], grid.astype(np.float64)), dtype=np.float64)
+    return np.asarray(table[values + np.repeat((first - start)[inverse], counts)])
+
+
+def _plus_ranges(
+    alive: FloatArray,
+    starts: Any,
+    counts: Any,
+    terms: Callable[[Any, Any, Any, Any], FloatArray],
+) -> FloatArray:
+    """``log(exp(alive[k]) + sum_v exp(terms(...)))`` over ``v = starts[k] + 0..counts[k]-1``.
+
+    The ranges of all rows are laid end to end (no padding to the widest row) and summed per
+    row by ``np.add.reduceat`` (pairwise, like ``np.sum``) after scaling by the row's
+    largest log term, at most about :data:`_CELLS` cells at a time. ``terms(part, row,
+    value, counts)`` gives the log terms of the rows ``part`` (``row``: each cell's position
+    in ``part``, ``value``: its ``v``; ``counts``: the part's range lengths).
+    """
+    out = np.array(alive, dtype=np.float64)
+    rows = np.flatnonzero(counts > 0)
+    if rows.size == 0:
+        return out
+    block = (np.cumsum(counts[rows]) - counts[rows]) // _CELLS
+    for part in np.split(rows, np.flatnonzero(np.diff(block)) + 1):
+        row, value, first = _ragged(starts[part], counts[part])
+        logs = terms(part, row, value, counts[part])
+        shift = np.maximum(out[part], np.maximum.reduceat(logs, first))
+        shift = np.where(np.isfinite(shift), shift, 0.0)
+        with np.errstate(under="ignore"):
+            total = np.add.reduceat(np.exp(logs - shift[row]), first)
+            total += np.exp(out[part] - shift)
+        out[part] = shift + np.log(total)
+    return out
+
+
 def _bgbb_loglik(theta: FloatArray, x: FloatArray, tx: FloatArray, n: FloatArray) -> FloatArray:
-    """FHS 2010 eq. 5: alive through n, plus dropping out after each opportunity tx..n-1."""
+    """FHS 2010 eq. 5: alive through n, plus dropping out after each opportunity tx..n-1.
+
+    The dropout terms ``B(a+x, b+j-x) B(g+1, d+j) / (B(a, b) B(g, d))`` at ``j = tx..n-1``
+    are summed by :func:`_plus_ranges`, each Beta function evaluated once per distinct
+    ``(x, j - x)`` and per distinct ``j`` (:func:`_tabulated`).
+    """
     a, b, g, d = theta
     base_p = log_beta(a, b)
     base_t = log_beta(g, d)
-    alive = log_beta(a + x, b + n - x) - base_p + log_beta(g, d + n) - base_t
-    gaps = n - tx
-    width = int(gaps.max()) if gaps.size else 0
-    if width == 0:
-        return np.asarray(alive, dtype=np.float64)
-    i = np.arange(width, dtype=np.float64)[None, :]
-    terms = (
-        log_beta(a + x[:, None], b + tx[:, None] - x[:, None] + i)
-        - base_p
-        + log_beta(g + 1.0, d + tx[:, None] + i)
-        - base_t
+    alive = np.asarray(
+        log_beta(a + x, b + n - x) - base_p + log_beta(g, d + n) - base_t, dtype=np.float64
     )
-    terms = np.where(i < gaps[:, None], terms, -np.inf)
-    both = np.concatenate([alive[:, None], terms], axis=1)
-    return np.asarray(logsumexp(both, axis=1), dtype=np.float64)
+    whole_x, whole_tx = x.astype(np.int64), tx.astype(np.int64)
+
+    def terms(part: Any, row: Any, j: Any, counts: Any) -> FloatArray:
+        xs, ts = whole_x[part], whole_tx[part]
+        k = j - np.repeat(xs, counts)
+        purchase = _tabulated(lambda u, v: log_beta(a + u, b + v), xs, ts - xs, counts, row, k)
+        dropout = _tabulated(
+            lambda _, v: log_beta(g + 1.0, d + v), np.zeros(ts.size), ts, counts, row, j
+        )
+        return np.asarray(purchase + dropout - (base_p + base_t), dtype=np.float64)
+
+    return _plus_ranges(alive, whole_tx, (n - tx).astype(np.int64), terms)
 
 
 def _check_bgbb(  # noqa: PLR0917 - private helper over parallel arrays
@@ -103,6 +188,29 @@ def _check_bgbb(  # noqa: PLR0917 - private helper over parallel arrays
         "smaller values",
     )
     refuse_rows(index, (x > 0) & (tx == 0), owner, names[1], "at least 1 for buyers", "0")
+
+
+def _check_opportunities(owner: str, name: str, values: Any) -> None:
+    """Refuse opportunity counts (a horizon ``t``, a histogram's ``n``) off ``0..10,000``.
+
+    The model is discrete: a NaN, negative or fractional horizon gave numbers (0 expected
+    purchases, a P(alive at n + t) above P(alive at n + 1)) instead of an error, and a
+    horizon of more than :data:`_MAX_OPPORTUNITIES` summed that many terms per row.
+    """
+    flat = np.ravel(np.asarray(values, dtype=np.float64))
+    index = pd.RangeIndex(flat.size)
+    refuse_rows(
+        index,
+        ~np.isfinite(flat) | (flat < 0) | (flat != np.round(flat)),
+        owner,
+        name,
+        "whole numbers at least 0",
+        "bad values",
+    )
+    refuse_rows(
+        index, flat > _MAX_OPPORTUNITIES, owner, name,
+        f"at most {_MAX_OPPORTUNITIES:,} opportunities", "larger values",
+    )  # fmt: skip
 
 
 @attrs.frozen
@@ -206,11 +314,16 @@ def _gamma_ratio_gap(g: float, d: float, n: Any, m: Any) -> FloatArray:
     if redo.any():
         value = np.array(value, dtype=np.float64)
         pairs, inverse = np.unique(np.column_stack([n[redo], m[redo]]), axis=0, return_inverse=True)
-        base = float(log_beta(g, d))
-        sums = np.empty(len(pairs))
-        for j, (start, count) in enumerate(pairs):
-            i = np.arange(start + 1.0, start + count + 1.0)
-            sums[j] = np.exp(log_beta(g, d + i) - base).sum()
+        # One table of the terms over every opportunity any pair sums (at most n + m <=
+        # _MAX_OPPORTUNITIES + _MAX_DIRECT of them), then a pairwise sum per pair's slice:
+        # reduceat over [start, stop) boundaries interleaved, its even slots (an odd slot
+        # sums the stretch between two slices, or is one term when they overlap).
+        low = int(pairs[:, 0].min()) + 1
+        i = np.arange(float(low), float((pairs[:, 0] + pairs[:, 1]).max()) + 2.0)
+        terms = np.exp(log_beta(g, d + i) - float(log_beta(g, d)))
+        terms[-1] = 0.0  # a stop at the table's end needs an index inside it
+        bounds = np.column_stack([pairs[:, 0], pairs[:, 0] + pairs[:, 1]]) + 1 - low
+        sums = np.add.reduceat(terms, bounds.astype(np.int64).ravel())[::2]
         value[redo] = sums[np.ravel(inverse)]
     return np.asarray(np.where(m > 0, value, 0.0), dtype=np.float64)
 
@@ -231,39 +344,55 @@ class BetaGeoBetaBinomFit(_Fitted):
     PARAMS: ClassVar[tuple[str, ...]] = ("alpha", "beta", "gamma", "delta")
 
     def _loglik(self, x: FloatArray, tx: FloatArray, n: FloatArray) -> FloatArray:
-        return _bgbb_loglik(np.array(self._p()), x.ravel(), tx.ravel(), n.ravel()).reshape(x.shape)
+        theta = np.array(self._p())
+        x, tx, n = np.broadcast_arrays(x, tx, n)
+        return on_distinct(
+            lambda *v: _bgbb_loglik(theta, *(np.ravel(c) for c in v)).reshape(np.shape(v[0])),
+            x,
+            tx,
+            n,
+        )
 
     def _inputs(
         self, method: str, t: Any, x: Any, tx: Any, n: Any
     ) -> tuple[bool, tuple[FloatArray, ...]]:
         owner = f"{type(self).__name__}.{method}()"
-        scalar, (tt, xx, ttx, nn) = as_arrays(t, x, tx, n)
+        scalar, (tt, xx, ttx, nn) = as_arrays(owner, t=t, frequency=x, recency=tx, n=n)
         index = pd.RangeIndex(xx.size)
         _check_bgbb(
             owner, index, xx.ravel(), ttx.ravel(), nn.ravel(), ("frequency", "recency", "n")
         )
-        refuse_rows(
-            index,
-            ~np.isfinite(tt.ravel()) | (tt.ravel() < 0) | (tt.ravel() != np.round(tt.ravel())),
-            owner,
-            "t",
-            "whole numbers at least 0",
-            "bad values",
-        )
+        _check_opportunities(owner, "t", tt)
         return scalar, (tt, xx, ttx, nn)
 
-    def _alive(self, x: FloatArray, tx: FloatArray, n: FloatArray, t: FloatArray) -> FloatArray:
+    def _alive(
+        self,
+        x: FloatArray,
+        tx: FloatArray,
+        n: FloatArray,
+        t: FloatArray,
+        loglik: FloatArray | None = None,
+    ) -> FloatArray:
         a, b, g, d = self._p()
         log_alive = (
             log_beta(a + x, b + n - x) - log_beta(a, b) + log_beta(g, d + n + t) - log_beta(g, d)
         )
-        return np.asarray(
-            np.clip(np.exp(log_alive - self._loglik(x, tx, n)), 0.0, 1.0), dtype=np.float64
-        )
+        if loglik is None:
+            loglik = self._loglik(x, tx, n)
+        return np.asarray(np.clip(np.exp(log_alive - loglik), 0.0, 1.0), dtype=np.float64)
 
-    def _expected(self, t: FloatArray, x: FloatArray, tx: FloatArray, n: FloatArray) -> FloatArray:
+    def _expected(
+        self,
+        t: FloatArray,
+        x: FloatArray,
+        tx: FloatArray,
+        n: FloatArray,
+        loglik: FloatArray | None = None,
+    ) -> FloatArray:
         a, b, g, d = self._p()
-        lead = log_beta(a + x + 1.0, b + n - x) - log_beta(a, b) - self._loglik(x, tx, n)
+        if loglik is None:
+            loglik = self._loglik(x, tx, n)
+        lead = log_beta(a + x + 1.0, b + n - x) - log_beta(a, b) - loglik
         return np.asarray(np.exp(lead) * _gamma_ratio_gap(g, d, n, t), dtype=np.float64)
 
     def probability_alive(self, frequency: Any, recency: Any, n: Any, *, t: Any = 0) -> Any:
@@ -313,7 +442,9 @@ class BetaGeoBetaBinomFit(_Fitted):
             [0.0, 0.498]
         """
         a, b, g, d = self._p()
-        scalar, (tt,) = as_arrays(t)
+        owner = f"{type(self).__name__}.expected_population_purchases()"
+        scalar, (tt,) = as_arrays(owner, t=t)
+        _check_opportunities(owner, "t", tt)
         value = a / (a + b) * _gamma_ratio_gap(g, d, np.zeros_like(tt), tt)
         return scalar_or_array(value, scalar)
 
@@ -327,30 +458,26 @@ class BetaGeoBetaBinomFit(_Fitted):
             >>> round(float(dist.sum()), 10), round(float(dist[0] * 11104))  # FHS: 3454.9
             (1.0, 3456)
         """
+        _check_opportunities(f"{type(self).__name__}.frequency_distribution()", "n", n)
+        n = int(n)
         a, b, g, d = self._p()
+        base = log_beta(a, b) + log_beta(g, d)
         x = np.arange(n + 1, dtype=np.float64)
         log_choose = gammaln(n + 1.0) - gammaln(x + 1.0) - gammaln(n - x + 1.0)
-        alive = (
-            log_choose
-            + log_beta(a + x, b + n - x)
-            - log_beta(a, b)
-            + log_beta(g, d + n)
-            - log_beta(g, d)
-        )
-        i = np.arange(n, dtype=np.float64)[None, :]
-        xs = x[:, None]
-        with np.errstate(invalid="ignore"):
-            choose_i = gammaln(i + 1.0) - gammaln(xs + 1.0) - gammaln(np.maximum(i - xs, 0) + 1.0)
-        terms = (
-            choose_i
-            + log_beta(a + xs, b + i - xs)
-            - log_beta(a, b)
-            + log_beta(g + 1.0, d + i)
-            - log_beta(g, d)
-        )
-        terms = np.where(i >= xs, terms, -np.inf)
-        both = np.concatenate([alive[:, None], terms], axis=1)
-        probs = np.exp(logsumexp(both, axis=1))
+        alive = log_choose + log_beta(a + x, b + n - x) + log_beta(g, d + n) - base
+        dropout = log_beta(g + 1.0, d + np.arange(n, dtype=np.float64))  # by opportunity i
+
+        def terms(part: Any, row: Any, i: Any, counts: Any) -> FloatArray:
+            # Dropping out after opportunity i = x..n-1 with x purchases among the first i.
+            xs = np.repeat(x[part], counts)
+            k = i - xs
+            choose = gammaln(i + 1.0) - gammaln(xs + 1.0) - gammaln(k + 1.0)
+            return np.asarray(
+                choose + log_beta(a + xs, b + k) + dropout[i] - base, dtype=np.float64
+            )
+
+        whole = np.arange(n + 1, dtype=np.int64)
+        probs = np.exp(_plus_ranges(alive, whole, n - whole, terms))
         return pd.Series(probs, index=pd.RangeIndex(n + 1, name="frequency"), name="probability")
 
     def predict(
@@ -382,16 +509,16 @@ class BetaGeoBetaBinomFit(_Fitted):
         cols = read_columns(data, owner, [frequency, recency, n], allow_empty=True)
         x, tx, nn = cols.arrays
         _check_bgbb(owner, cols.labels, x, tx, nn, (frequency, recency, n))
+        _check_opportunities(owner, "t", t)
         horizon = np.full_like(x, float(t))
+        loglik = self._loglik(x, tx, nn)
         out = aligned(
             cols.labels,
             {
-                "expected_purchases": self._expected(horizon, x, tx, nn),
-                "p_alive": self._alive(x, tx, nn, np.ones_like(x)),
-                "p_alive_at_t": self._alive(x, tx, nn, horizon),
-                "p_no_purchase": np.clip(
-                    np.exp(self._loglik(x, tx, nn + horizon) - self._loglik(x, tx, nn)), 0, 1
-                ),
+                "expected_purchases": self._expected(horizon, x, tx, nn, loglik),
+                "p_alive": self._alive(x, tx, nn, np.ones_like(x), loglik),
+                "p_alive_at_t": self._alive(x, tx, nn, horizon, loglik),
+                "p_no_purchase": np.clip(np.exp(self._loglik(x, tx, nn + horizon) - loglik), 0, 1),
             },
         )
         out.attrs.update({"t": float(t), "time_unit": self.time_unit})

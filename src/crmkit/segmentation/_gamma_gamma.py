@@ -262,7 +262,7 @@ class GammaGammaFit(_Fitted):
             (35.22, 18.92)
         """
         owner = f"{type(self).__name__}.expected_spend()"
-        scalar, (x, m) = as_arrays(frequency, monetary)
+        scalar, (x, m) = as_arrays(owner, frequency=frequency, monetary=monetary)
         index = pd.RangeIndex(x.size)
         refuse_rows(
             index,

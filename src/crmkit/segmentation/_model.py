@@ -1192,10 +1192,42 @@ def scalar_or_array(value: FloatArray, scalar: bool) -> Any:
     return float(value) if scalar else value
 
 
-def as_arrays(*values: Any) -> tuple[bool, tuple[FloatArray, ...]]:
-    """Broadcast scalars or array-likes to float arrays; also say whether all were scalar."""
-    scalar = all(np.ndim(v) == 0 for v in values)
-    arrays = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in values))
+def as_arrays(owner: str, **values: Any) -> tuple[bool, tuple[FloatArray, ...]]:
+    """Broadcast scalars or array-likes to float arrays; also say whether all were scalar.
+
+    ``values`` are named as the caller's parameters, so that a value that is not a
+    number, or shapes that do not broadcast, raise :class:`InvalidInputError` naming them
+    (not numpy's bare ``ValueError``).
+
+    Examples:
+        >>> as_arrays("f()", t=[1, 2], frequency=3)
+        (False, (array([1., 2.]), array([3., 3.])))
+        >>> as_arrays("f()", t="a")
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.InvalidInputError: f(): 't' must be numbers; found 'a'.
+    """
+    floats: list[FloatArray] = []
+    for name, value in values.items():
+        try:
+            floats.append(np.asarray(value, dtype=np.float64))
+        except (TypeError, ValueError):
+            shown = (
+                repr(value) if np.ndim(value) == 0 else f"a {type(value).__name__} of non-numbers"
+            )
+            raise InvalidInputError(owner, name, expected="numbers", found=shown, kind="") from None
+    try:
+        arrays = np.broadcast_arrays(*floats)
+    except ValueError:
+        shapes = ", ".join(f"{n} {np.shape(a)}" for n, a in zip(values, floats, strict=True))
+        raise InvalidInputError(
+            owner,
+            " and ".join(values),
+            expected="shapes that broadcast together (a scalar, or arrays of one length)",
+            found=shapes,
+            kind="",
+        ) from None
+    scalar = all(a.ndim == 0 for a in floats)
     return scalar, tuple(np.asarray(a, dtype=np.float64) for a in arrays)
 
 
@@ -1346,7 +1378,7 @@ class _CountFit(_Fitted, abc.ABC):
         self, method: str, t: Any, frequency: Any, recency: Any, T: Any
     ) -> tuple[bool, tuple[FloatArray, ...]]:
         owner = f"{type(self).__name__}.{method}()"
-        scalar, (tt, x, tx, TT) = as_arrays(t, frequency, recency, T)
+        scalar, (tt, x, tx, TT) = as_arrays(owner, t=t, frequency=frequency, recency=recency, T=T)
         index = pd.RangeIndex(x.size)
         check_customers(owner, index, x.ravel(), tx.ravel(), TT.ravel())
         refuse_rows(
@@ -1427,8 +1459,8 @@ class _CountFit(_Fitted, abc.ABC):
             >>> round(fit.expected_population_purchases(78), 3)  # rounded published params
             1.861
         """
-        scalar, (tt,) = as_arrays(t)
         owner = f"{type(self).__name__}.expected_population_purchases()"
+        scalar, (tt,) = as_arrays(owner, t=t)
         refuse_rows(
             pd.RangeIndex(tt.size),
             ~np.isfinite(tt.ravel()) | (tt.ravel() < 0),

@@ -217,14 +217,17 @@ class ShiftedBetaGeoFit(_Fitted):
 
     PARAMS: ClassVar[tuple[str, ...]] = ("alpha", "beta")
 
-    def _periods(self, method: str, t: Any, minimum: float) -> tuple[bool, FloatArray]:
-        scalar, (tt,) = as_arrays(t)
+    def _periods(
+        self, method: str, t: Any, minimum: float, name: str = "t"
+    ) -> tuple[bool, FloatArray]:
+        owner = f"{type(self).__name__}.{method}()"
+        scalar, (tt,) = as_arrays(owner, **{name: t})
         flat = tt.ravel()
         refuse_rows(
             pd.RangeIndex(flat.size),
             ~np.isfinite(flat) | (flat < minimum) | (flat != np.round(flat)),
-            f"{type(self).__name__}.{method}()",
-            "t",
+            owner,
+            name,
             f"whole numbers at least {minimum:g}",
             "bad values",
         )
@@ -275,9 +278,10 @@ class ShiftedBetaGeoFit(_Fitted):
             [0.5, 0.8]
         """
         a, b = self._p()
-        scalar, (tt, n) = as_arrays(t, periods)
+        owner = f"{type(self).__name__}.probability_renew()"
+        scalar, (tt, n) = as_arrays(owner, t=t, periods=periods)
         self._periods("probability_renew", tt, 0)
-        self._periods("probability_renew", n, 0)
+        self._periods("probability_renew", n, 0, "periods")
         value = np.exp(log_beta(a, b + n + tt) - log_beta(a, b + n))
         return scalar_or_array(value, scalar)
 
