@@ -518,3 +518,157 @@ def test_adjusted_wald_nps_interval_contains_the_score_and_the_published_one(
     assert hi >= centre + half - 1e-15
     assert lo == pytest.approx(centre - half, abs=1e-15) or lo == p - d
     assert hi == pytest.approx(centre + half, abs=1e-15) or hi == p - d
+
+
+# ------------------------------------------------------- Koopman's risk-ratio score interval
+def test_risk_ratio_score_interval_matches_published_values() -> None:
+    """R PropCIs::riskscoreci(7, 34, 1, 34, 0.95) = (1.220853, 42.575718), as statsmodels'
+    test_proportion.py::test_confint_2indep_propcis pins it (Fagerland, Lydersen & Laake
+    2015, table of the same data: Koopman asymptotic score 1.21 to 43); Koopman's example
+    (1984) as Nam (1995) solves it, 36/40 against 16/80: (2.940, 7.152)
+    (test_score_confint_koopman_nam, results_nam.conf_int)."""
+    lo, hi = _stats.risk_ratio_score_interval(7, 34, 1, 34)
+    assert (lo, hi) == pytest.approx((1.220853, 42.575718), abs=6e-7)
+    lo, hi = _stats.risk_ratio_score_interval(36, 40, 16, 80)
+    assert (round(lo, 3), round(hi, 3)) == (2.940, 7.152)
+
+
+def test_risk_ratio_score_interval_matches_statsmodels_on_a_grid() -> None:
+    """statsmodels confint_proportions_2indep(compare="ratio", method="score",
+    correction=False) inverts the same statistic with brentq (xtol 2e-12): the bounds agree
+    to 1e-8 (or 1e-10 absolute, for the small bounds) on every count of small groups with
+    responders and non-responders in both."""
+    for n1, n2 in [(10, 10), (17, 40), (100, 30)]:
+        x1, x2 = np.meshgrid(np.arange(1, n1, max(1, n1 // 12)), np.arange(1, n2, max(1, n2 // 12)))
+        lo, hi = _stats.risk_ratio_score_interval(x1.ravel(), n1, x2.ravel(), n2)
+        for a, b, low, high in zip(x1.ravel(), x2.ravel(), lo, hi, strict=True):
+            ref = sm_prop.confint_proportions_2indep(
+                a, n1, b, n2, compare="ratio", method="score", correction=False
+            )
+            assert (low, high) == pytest.approx(ref, rel=1e-8, abs=1e-10)
+
+
+@pytest.mark.parametrize(
+    ("counts", "exact"),
+    [
+        ((1, 250, 793, 800), (0.00071267801407676074, 0.022502877309630565)),
+        ((41, 250, 793, 800), (0.12433063109592304, 0.21683314744349929)),
+    ],
+)
+def test_risk_ratio_score_interval_is_exact_where_statsmodels_drifts(
+    counts: tuple[int, int, int, int], exact: tuple[float, float]
+) -> None:
+    """Rare against common responses: the roots of Koopman's statistic solved with mpmath
+    at 60 digits (the same formula, the constrained estimate from the quadratic's smaller
+    root, findroot started at the bound): the bisection is exact to 1e-15, where
+    statsmodels 0.15's brentq on the p-value stops 6e-6 (relative) off the lower bound of
+    1/250 against 793/800 (0.0007126823 for 0.0007126780)."""
+    lo, hi = _stats.risk_ratio_score_interval(*counts)
+    assert (lo, hi) == pytest.approx(exact, rel=1e-14)
+    ref = sm_prop.confint_proportions_2indep(
+        *counts, compare="ratio", method="score", correction=False
+    )
+    assert ref == pytest.approx(exact, rel=1e-5)
+
+
+@pytest.mark.parametrize(
+    "counts", [(5, 5, 7, 7), (52, 80, 30, 30), (30, 30, 0, 20), (7, 34, 0, 34), (1, 9, 9, 9)]
+)
+def test_risk_ratio_score_interval_edges_invert_the_score_test(
+    counts: tuple[int, int, int, int],
+) -> None:
+    """Where a group is all or nothing (statsmodels' brentq brackets fail on some of these:
+    complex roots for 5/100 against 100/100), each finite, positive bound is still a ratio
+    whose score test (statsmodels score_test_proportions_2indep, compare="ratio",
+    correction=False: an independent implementation of the statistic) crosses p = 0.05:
+    below it just outside the bound, above it just inside. (Not p = 0.05 to 1e-9 at the
+    bound itself: for 52/80 against 30/30 the upper bound is at the ratio 82/110 where the
+    constrained estimate of p2 leaves 1, and the statistic rises like a square root there,
+    so a bound exact to the last float still has p = 0.049999993.)"""
+    lo, hi = _stats.risk_ratio_score_interval(*counts)
+
+    def p_at(ratio: float) -> float:
+        res = sm_prop.score_test_proportions_2indep(
+            *counts, value=ratio, compare="ratio", correction=False
+        )
+        return float(res.pvalue)
+
+    for bound, outward in ((lo, 1 - 1e-9), (hi, 1 + 1e-9)):
+        if 0 < bound < np.inf:
+            assert p_at(bound) == pytest.approx(0.05, abs=1e-7)
+            assert p_at(bound * outward) < 0.05 < p_at(bound / outward)
+    x1, _, x2, _ = counts
+    assert (hi == np.inf) == (x2 == 0)
+    assert (lo == 0.0) == (x1 == 0)
+
+
+def test_risk_ratio_score_interval_degenerate_groups() -> None:
+    """No responder anywhere, or an empty group: no information, (0, inf), no NaN and no
+    warning; 7/34 against 0/34: (1.962088, inf) (statsmodels _confint_riskratio_koopman,
+    correction=False, Nam's cubic); 0/34 against 7/34 its reciprocal (0, 0.509661)."""
+    lo, hi = _stats.risk_ratio_score_interval([0, 0, 3], [5, 0, 4], [0, 2, 0], [5, 3, 0])
+    assert lo.tolist() == [0.0, 0.0, 0.0]
+    assert hi.tolist() == [np.inf] * 3
+    lo, hi = _stats.risk_ratio_score_interval(7, 34, 0, 34)
+    assert (lo, hi) == (pytest.approx(1.96208769, rel=1e-8), np.inf)
+    lo, hi = _stats.risk_ratio_score_interval(0, 34, 7, 34)
+    assert (lo, hi) == (0.0, pytest.approx(1 / 1.96208769, rel=1e-8))
+    lo, hi = _stats.risk_ratio_score_interval(1, 10**9, 10**9, 10**9)  # no overflow
+    assert 0 < lo < 1e-9 < hi < 1e-8
+
+
+def test_risk_ratio_score_interval_refuses_bad_input() -> None:
+    """Counts as every interval of the module: the parameter is named; a bad level is a
+    ConfigError."""
+    with pytest.raises(InvalidInputError, match="x2"):
+        _stats.risk_ratio_score_interval(1, 10, 11, 10)
+    with pytest.raises(InvalidInputError, match="n1"):
+        _stats.risk_ratio_score_interval(1, -10, 1, 10)
+    with pytest.raises(ConfigError, match="level"):
+        _stats.risk_ratio_score_interval(1, 10, 1, 10, level=1.0)
+
+
+@st.composite
+def _two_groups(draw: st.DrawFn) -> tuple[int, int, int, int]:
+    n1 = draw(st.integers(1, 200) | st.integers(1, 10**7))
+    n2 = draw(st.integers(1, 200) | st.integers(1, 10**7))
+    x1 = draw(st.integers(0, n1) | st.sampled_from([0, n1]))
+    x2 = draw(st.integers(0, n2) | st.sampled_from([0, n2]))
+    return x1, n1, x2, n2
+
+
+@given(_two_groups(), st.sampled_from([0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.999]))
+def test_risk_ratio_score_interval_agrees_with_the_score_test(
+    counts: tuple[int, int, int, int], level: float
+) -> None:
+    """For any counts and level: the interval excludes ratio 1 exactly when the score test
+    of equal proportions has p < 1 - level (no contradiction, even at the edge: the side
+    of 1 is set by that p-value); it contains the observed ratio; and swapping the groups
+    gives the reciprocal interval (the upper bound is computed as the reciprocal of the
+    swapped groups' lower bound, so that half is exact)."""
+    x1, n1, x2, n2 = counts
+    lo, hi = _stats.risk_ratio_score_interval(x1, n1, x2, n2, level)
+    _, p = _stats.two_proportion_score_test(x1, n1, x2, n2)
+    assert (lo > 1 or hi < 1) == (p < 1 - level)
+    assert 0 <= lo <= hi <= np.inf
+    if x2 > 0:
+        ratio = (x1 / n1) / (x2 / n2)
+        assert lo <= ratio * (1 + 1e-12)
+        assert hi >= ratio * (1 - 1e-12)
+    elif x1 > 0:
+        assert hi == np.inf
+    back_lo, back_hi = _stats.risk_ratio_score_interval(x2, n2, x1, n1, level)
+    assert back_hi == (1 / lo if lo > 0 else np.inf)
+    assert back_lo == pytest.approx(1 / hi if hi < np.inf else 0.0, rel=1e-15)
+
+
+@given(st.lists(_two_groups(), min_size=1, max_size=6))
+def test_risk_ratio_score_interval_batch_equals_scalar(
+    rows: list[tuple[int, int, int, int]],
+) -> None:
+    """One vectorised call gives, bound for bound, what one call per row gives."""
+    x1, n1, x2, n2 = (np.array(c) for c in zip(*rows, strict=True))
+    lo, hi = _stats.risk_ratio_score_interval(x1, n1, x2, n2)
+    assert isinstance(lo, np.ndarray)
+    for i, row in enumerate(rows):
+        assert (lo[i], hi[i]) == _stats.risk_ratio_score_interval(*row)

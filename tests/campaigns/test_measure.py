@@ -43,7 +43,7 @@ def _scenario(seed: int = 3, n: int = 4000):
 
 
 def test_against_reference_implementations():
-    """Newcombe and log-ratio intervals (statsmodels) and Welch (scipy) on a simulated campaign."""
+    """Newcombe and Koopman intervals (statsmodels) and Welch (scipy) on a simulated campaign."""
     from scipy import stats as sps
     from statsmodels.stats.proportion import confint_proportions_2indep
 
@@ -53,12 +53,13 @@ def test_against_reference_implementations():
     # Newcombe hybrid score interval (statsmodels "newcomb")
     lo, hi = confint_proportions_2indep(t.responders, t.n, c.responders, c.n, method="newcomb")
     assert (r.uplift.lower, r.uplift.upper) == pytest.approx((lo, hi), rel=1e-10)
-    # relative lift: log risk ratio
+    # relative lift: Koopman's score interval of the ratio (statsmodels finds it with
+    # brentq, to about 1e-9)
     lo, hi = confint_proportions_2indep(
-        t.responders, t.n, c.responders, c.n, method="log", compare="ratio"
+        t.responders, t.n, c.responders, c.n, method="score", compare="ratio", correction=False
     )
     assert (r.relative_lift.lower, r.relative_lift.upper) == pytest.approx(
-        (lo - 1, hi - 1), rel=1e-10
+        (lo - 1, hi - 1), rel=1e-8
     )
     # Welch on revenue per customer
     window = tx[tx["date"] >= "2025-07-01"].groupby("customer_id")["amount"].sum()
@@ -406,26 +407,87 @@ def test_cuped_matches_gbstats_regression_adjustment():
     )
 
 
-def test_relative_lift_is_katz_not_gbstats_delta_method():
-    """The documented convention: the relative lift's interval is the log risk ratio (Katz,
-    statsmodels compare="ratio", method="log"), not gbstats' delta-method interval. For
-    16/30 against 14/28: Katz (-0.35254, 0.75729) (by hand: rr = 16/15, se =
-    sqrt(1/16 - 1/30 + 1/14 - 1/28)); gbstats test_two_sided_ttest_binom gives
-    (-0.47767, 0.61101). The p-value is the score test's of equal rates (0.7996: z =
+def _rate_campaign(xc: int, nc: int, xt: int, nt: int) -> pd.DataFrame:
+    """An assignment of nc control and nt treatment customers and the purchases of the
+    first xc control and xt treatment customers (as ``(assignment, transactions)``)."""
+    a = pd.DataFrame(
+        {"arm": pd.Categorical(["control"] * nc + ["treatment"] * nt)},
+        index=pd.Index([f"c{i}" for i in range(nc + nt)], name="customer_id"),
+    )
+    buyers = [f"c{i}" for i in range(xc)] + [f"c{i}" for i in range(nc, nc + xt)]
+    tx = pd.DataFrame({"customer_id": buyers, "date": "2025-07-02", "amount": 10.0})
+    return a, tx
+
+
+def test_relative_lift_is_koopman_score_not_katz_nor_gbstats_delta_method():
+    """The documented convention: the relative lift's interval is Koopman's (1984) score
+    interval of the rate ratio, minus 1 (statsmodels compare="ratio", method="score",
+    correction=False; R PropCIs::riskscoreci), the inversion of the score test whose
+    p-value it carries. For 16/30 against 14/28: (0.646358, 1.785549) - 1 = (-0.35364,
+    0.78555) (statsmodels 0.15: 0.6463578633566154, 1.7855488682044487); the Katz interval
+    reported before was (-0.35254, 0.75729), gbstats test_two_sided_ttest_binom's delta
+    method (-0.47767, 0.61101). The p-value is the score test's of equal rates (0.7996: z =
     0.0333 / 0.1313, as scipy's chi2_contingency without correction), where gbstats'
     relative t test gives 0.80707."""
-    a = pd.DataFrame(
-        {"arm": pd.Categorical(["control"] * 28 + ["treatment"] * 30)},
-        index=pd.Index([f"c{i}" for i in range(58)], name="customer_id"),
-    )
-    buyers = [f"c{i}" for i in range(14)] + [f"c{i}" for i in range(28, 44)]
-    tx = pd.DataFrame({"customer_id": buyers, "date": "2025-07-02", "amount": 10.0})
+    a, tx = _rate_campaign(14, 28, 16, 30)
     r = measure(a, tx, start="2025-07-01", end="2025-07-31")
     lift = r.relative_lift
     assert lift.value == pytest.approx(16 / 15 - 1)
-    assert (round(lift.lower, 5), round(lift.upper, 5)) == (-0.35254, 0.75729)
+    assert (round(lift.lower, 5), round(lift.upper, 5)) == (-0.35364, 0.78555)
+    assert (lift.lower, lift.upper) == pytest.approx(
+        (0.6463578633566154 - 1, 1.7855488682044487 - 1), rel=1e-9
+    )
     assert round(lift.p_value, 4) == 0.7996
     assert lift.p_value == r.uplift.p_value
+    assert lift.method == "koopman score interval; score test"
+
+
+def test_relative_lift_interval_agrees_with_its_p_value():
+    """Regression: 8/10 treatment against 3/10 control responders reported "+167 %, 95 %
+    CI -1.5 % to +622 %" (Katz: the interval includes 0) beside p = 0.025 (the score test:
+    significant), two answers to one question. Koopman's interval inverts that score
+    test: (1.126505, 7.657794) - 1 (statsmodels confint_proportions_2indep(8, 10, 3, 10,
+    compare="ratio", method="score", correction=False): 1.1265046035606163,
+    7.657793525731856). By hand at the lower bound 1.126505: the constrained estimates
+    are q2 = 0.533116 (the smaller root of 20 t q**2 - (13 t + 18) q + 11) and q1 = t q2
+    = 0.600558, and z = (0.8 - 1.126505 * 0.3) / sqrt(q1 (1 - q1) / 10 + t**2 q2 (1 - q2)
+    / 10) = 0.462049 / 0.235743 = 1.959964, the 97.5 % normal quantile. p = 0.024619: z =
+    0.5 / sqrt(0.55 * 0.45 * 0.2) = 2.247333."""
+    a, tx = _rate_campaign(3, 10, 8, 10)
+    r = measure(a, tx, start="2025-07-01", end="2025-07-31")
+    lift = r.relative_lift
+    assert lift.value == pytest.approx(8 / 3 - 1)
+    assert round(lift.p_value, 6) == 0.024619
+    assert (round(lift.lower, 6), round(lift.upper, 6)) == (0.126505, 6.657794)
+    assert lift.lower > 0  # excludes 0, as p < 0.05 says
+    # Close to the edge: at 97.5 % the test still rejects (p = 0.0246 < 0.025) and the
+    # interval still excludes 0 (barely); at 98 % it does not, and the interval holds 0.
+    r975 = measure(a, tx, start="2025-07-01", end="2025-07-31", level=0.975)
+    assert 0 < r975.relative_lift.lower < 0.01
+    r98 = measure(a, tx, start="2025-07-01", end="2025-07-31", level=0.98)
+    assert r98.relative_lift.lower < 0 < r98.relative_lift.upper
+
+
+def test_relative_lift_without_control_responders_keeps_its_lower_bound():
+    """No control responder: the lift is infinite, so its value and upper bound are None
+    (as every undefined figure in to_dict()), but the lower bound is still a finite,
+    meaningful figure: 7/34 against 0/34 gives a ratio of at least 1.962088 (statsmodels
+    _confint_riskratio_koopman(7, 34, 0, 34, correction=False), Nam's 1995 cubic:
+    1.96208769, inf), a lift of at least +96.2 %, beside p = 0.0052 (z = 0.205882 /
+    sqrt(7/68 * 61/68 * 2/34) = 0.205882 / 0.073702 = 2.793435). With no responder in either arm the interval is the whole range (-100 %,
+    None) and p = 1."""
+    a, tx = _rate_campaign(0, 34, 7, 34)
+    r = measure(a, tx, start="2025-07-01", end="2025-07-31")
+    lift = r.relative_lift
+    assert lift.value is None
+    assert lift.upper is None
+    assert lift.lower == pytest.approx(1.96208769 - 1, rel=1e-7)
+    assert round(lift.p_value, 4) == 0.0052
+    assert r.to_dict()["relative_lift"]["upper"] is None
+    assert lift.format(percent=True).startswith("n/a (95% CI 96.2% to n/a")
+    none = measure(*_rate_campaign(0, 5, 0, 5), start="2025-07-01", end="2025-07-31")
+    assert (none.relative_lift.value, none.relative_lift.lower) == (None, -1.0)
+    assert (none.relative_lift.upper, none.relative_lift.p_value) == (None, 1.0)
 
 
 # ------------------------------------------------------- relative revenue lift (gbstats)
@@ -469,7 +531,8 @@ def test_relative_revenue_lift_one_sided_from_two_sided_matches_gbstats():
 def test_relative_difference_of_proportions_is_gbstats_binomial_case():
     """gbstats test_two_sided_ttest_binom (ProportionStatistic 14/28 against 16/30, variance
     p (1 - p)): relative 0.06667, CI (-0.47767, 0.61101), se 0.2717, p 0.80707. The same
-    delta method on 0/1 outcomes; measure() keeps Katz for the response rate (see above)."""
+    delta method on 0/1 outcomes; measure() uses Koopman's score interval for the response
+    rate (see above)."""
     value, lo, hi, t, _, p = relative_difference_interval(
         (16 / 30, 16 / 30 * 14 / 30, 30), (0.5, 0.25, 28)
     )
