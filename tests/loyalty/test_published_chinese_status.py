@@ -1,10 +1,10 @@
 """Status rules of two Chinese airline programmes, from their published terms: China Southern
 Sky Pearl Club (南航明珠俱乐部) and Air China PhoenixMiles (国航凤凰知音).
 
-China Southern is expressible as it stands; Air China's upgrade is, and its lower retention
-(保级) thresholds are (``Tier.keep``), but not its retention window and validities: the
-strict ``xfail`` test pins the published outcome until the ladder can say it (see its
-docstring for what is missing).
+Both are expressible: Air China's lower retention (保级) thresholds with ``Tier.keep``, its
+retention window, validities and assessment-only renewal with ``TierLadder``'s
+``upgrade_validity_months``, ``assessment_lag_months`` and ``renew`` (more cases in
+test_tier_assessment.py).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import json
 import zoneinfo
 
 import attrs
-import pytest
 
 from crmkit.loyalty import Qualification, QualifyingPosting, Tier, TierLadder
 
@@ -134,7 +133,9 @@ def _air_china_upgrade() -> TierLadder:
     """Air China PhoenixMiles, upgrade (quoted at https://www.jhzxd.com/qixian_183071 from
     国航's 贵宾会员 page): "升级评定周期为当月开始的前连续12个月定级累积情况" (the current month and
     the 11 before); "定级里程达到4万公里或定级航段达到25个,升级为银卡会员; 8万公里或40个 ...
-    金卡; 16万公里或90个 ... 白金卡"."""
+    金卡; 16万公里或90个 ... 白金卡". Validities and the 保级 assessment as in
+    test_air_china_retention_as_published: 24 months from the upgrade month; at the expiry,
+    on the 12 whole months ending the month before, for 12 months."""
     return TierLadder(
         tiers=[
             Tier(name="普卡"),
@@ -144,7 +145,10 @@ def _air_china_upgrade() -> TierLadder:
         ],
         window="rolling_calendar_months",
         window_months=12,
-        validity_windows=2,
+        validity_windows=1,
+        upgrade_validity_months=24,
+        assessment_lag_months=1,
+        renew="assessment",
     )
 
 
@@ -163,11 +167,6 @@ def test_air_china_upgrade_counts_the_current_month_and_the_eleven_before() -> N
     assert (late.tier, late.counters.counts["segments"]) == ("普卡", 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Air China's 保级 window ending the month before the expiry month, and 12 months "
-    "on retention vs 24 (from the upgrade month) on upgrade, are not expressible yet",
-)
 def test_air_china_retention_as_published() -> None:
     """Air China's 2026 retention notice (https://ffp.airchina.com.cn/app/notice/details?
     articleId=253, 2025-12-19): 保级标准 银卡 "3.5万公里定级里程或23段定级航段"; 保级评定周期
@@ -180,18 +179,16 @@ def test_air_china_retention_as_published() -> None:
     31 July 2026 (expiry month July 2026). 23 segments on 20 June 2026 (in July 2025 - June
     2026, and 23 >= the 保级 standard's 23) keep 银卡 from August 2026 through 31 July 2027.
 
-    The lower retention thresholds are now expressible (``Tier.keep``, used below; pinned
-    on their own in test_tier_keep.py). What remains, as the smallest data: an upgrade
-    validity apart from the retention's (``upgrade_validity_months=24``, the upgrade month
-    counting as the first: 10 August 2024 -> 31 July 2026); the assessment reading the
-    12 whole months that end a month before the validity ends (``assessment_lag_months=1``);
-    and, for the published outcome in general (not this example), no renewal before the
-    assessment: crmkit's sliding windows renew the held tier at any posting that reaches
-    its upgrade thresholds again, where Air China assesses only at the expiry
-    ("评定时间为贵宾有效期到期日"). Today crmkit gives 银卡 through 31 August 2026 (the end of
-    the month 24 months after August, ``validity_windows=2``) and, 23 segments reaching the
-    keep way, 银卡 after it through 31 August 2028 (a retention holds the same
-    ``validity_windows`` as an upgrade: 24 months, where Air China gives 12).
+    Regression (a strict xfail until now): crmkit gave 银卡 through 31 August 2026 (the end
+    of the month 24 months after August, ``validity_windows=2``) and, 23 segments reaching
+    the keep way, 银卡 after it through 31 August 2028 (a retention held the same 24 months
+    as an upgrade, where Air China gives 12). The ladder now says it: the lower 保级 pair
+    (``Tier.keep``), an upgrade validity apart from the retention's
+    (``upgrade_validity_months=24``, the upgrade month counting as the first), the
+    assessment reading the 12 whole months that end a month before the expiry month
+    (``assessment_lag_months=1``) and no renewal before the assessment
+    (``renew="assessment"``: "评定时间为贵宾有效期到期日"), with ``validity_windows=1`` for
+    what an assessment gives. The JSON round-trips.
     """
     upgrade = _air_china_upgrade()
     keep = [Qualification(counts={"km": 35_000}), Qualification(counts={"segments": 23})]
@@ -199,6 +196,12 @@ def test_air_china_retention_as_published() -> None:
     ladder = attrs.evolve(upgrade, tiers=tiers)
     flights = [_flights(_on(2024, 8, 10), 25), _flights(_on(2026, 6, 20), 23)]
     before = ladder.evaluate(flights, as_of=_on(2026, 7, 31, 23), timezone=SH)
-    assert before.valid_through == dt.date(2026, 7, 31)
+    assert (before.tier, before.valid_through, before.keep_missing) == (
+        "银卡",
+        dt.date(2026, 7, 31),
+        {},
+    )
     after = ladder.evaluate(flights, as_of=_on(2026, 8, 2), timezone=SH)
     assert (after.tier, after.valid_through) == ("银卡", dt.date(2027, 7, 31))
+    assert [c.reason for c in after.history] == ["start", "upgrade"]  # kept: no change
+    assert TierLadder.from_dict(json.loads(json.dumps(ladder.to_dict()))) == ladder

@@ -13,7 +13,10 @@ the spendable balance: redeeming points never demotes anyone, refunds reduce the
   its keep ways, thresholds lower than the upgrade ones (Qatar Airways: Gold reached on 300
   Qpoints, renewed on 275); with windows that end (calendar, member years, ``since_change``)
   a window whose counters reach a keep way renews the tier at its end, as reaching the
-  upgrade thresholds again renews it at the posting.
+  upgrade thresholds again renews it at the posting. Sliding windows may renew only at the
+  assessment (``renew="assessment"``), read a window that ended months before it
+  (``assessment_lag_months``) and give an upgrade a validity of its own
+  (``upgrade_validity_months``): Air China's 保级 rules.
 - **Downgrade** happens only when that validity ends, by the ladder's policy:
   ``reevaluate`` (to the tier the last window's counters support), ``one_down`` (soft
   landing: at most one tier down) or ``to_base``; with ``grace_days`` the drop waits that
@@ -52,6 +55,7 @@ from crmkit._spec import (
     Spec,
     as_tuple,
     derived,
+    each,
     field,
     instance_of,
     one_of,
@@ -106,6 +110,9 @@ ROLLOVER_ON = ("upgrade", "upgrade_or_keep")
 CLIMBS = ("highest", "one_level")
 DOWNGRADES = ("reevaluate", "one_down", "to_base")
 REFUNDS = ("posted", "purchase_window", "net")
+#: When the tier held is renewed on its own ways up: at any posting that reaches them again
+#: (sliding windows today), or only at its assessment (Qatar, Air China: at the expiry).
+RENEWALS = ("posting", "assessment")
 
 
 def _count_dict(value: Mapping[str, int]) -> dict[str, int]:
@@ -587,7 +594,8 @@ class TierStatus(ResultDict):
             tier, else nothing yet (the tier was reached or renewed on this window: the
             next one must keep it, and the full thresholds are missing); for sliding
             windows the postings still inside the window the assessment at
-            :attr:`valid_until` reads. Empty when there is nothing to keep (the base
+            :attr:`valid_until` reads (with ``assessment_lag_months``, the window ending
+            that many months before it). Empty when there is nothing to keep (the base
             tier, a lifetime floor) or the ladder has no keep ways.
         keep_nearest_way: The index in :attr:`keep_ways_missing` of the way nearest
             completion (as :attr:`nearest_way`); None when that is empty.
@@ -850,16 +858,15 @@ _needs_surplus = {
 
 
 def _rollover_metrics(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    """Metric names the ladder's tiers use, each once (empty: every metric rolls over)."""
+    """Metric names the ladder's tiers use, each once (empty: every metric rolls over).
+
+    That ``value`` is a list of strings the ``each(instance_of(str, ...))`` before it checks.
+    """
     used = (
         {m for t in instance.tiers for m in t.metric_names()}
         if isinstance(instance.tiers, tuple)
         else set()
     )
-    if not isinstance(value, tuple) or any(not isinstance(m, str) for m in value):
-        raise ConfigError(
-            "TierLadder", attribute.name, expected="a list of metric names", found=repr(value)
-        )
     unknown = [m for m in value if m not in used]
     if unknown or len(set(value)) != len(value):
         raise ConfigError(
@@ -882,6 +889,47 @@ def _rollover_from(instance: Any, attribute: attrs.Attribute[Any], value: Any) -
 
 
 _climb_window = _default_unless("highest", "window", "since_change")
+
+
+def _sliding_only(default: object) -> Any:
+    """A validator: a value other than ``default`` only on a sliding window (SLIDING)."""
+
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value != default and instance.window not in SLIDING:
+            raise ConfigError(
+                "TierLadder",
+                attribute.name,
+                expected=f"{default!r} unless window is one of {list(SLIDING)}",
+                found=f"{value!r} with window {instance.window!r}",
+                hint=(
+                    "Windows with an end give a tier reached in one window the same "
+                    "validity whenever it is reached in it (validity_windows)."
+                ),
+            )
+
+    return check
+
+
+def _lag_within_validity(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """The window an assessment reads ends after the validity it judges begins."""
+    if not value:
+        return
+    limits = {
+        "window_months * validity_windows + validity_extra_months": instance.window_months
+        * instance.validity_windows
+        + instance.validity_extra_months
+    }
+    if instance.upgrade_validity_months is not None:
+        limits["upgrade_validity_months"] = instance.upgrade_validity_months
+    name, limit = min(limits.items(), key=lambda item: item[1])
+    if value >= limit:
+        raise ConfigError(
+            "TierLadder",
+            attribute.name,
+            expected=f"fewer months than every validity ({name} = {limit})",
+            found=str(value),
+            hint="Air China reads the 12 months that end a month before a 12-month validity ends.",
+        )
 
 
 def _shorter_than_a_window(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -919,6 +967,10 @@ class TierLadder(Spec):
             rolling calendar months: to the end of the month that many window lengths after
             the posting's month, "through the end of the same month next year" for 12
             months: the first window that no longer holds the posting's month decides).
+            A tier kept or landed on at an assessment holds as long from the assessment
+            (rolling: from its instant; rolling calendar months: to the end of the month
+            that many window lengths after the last month held); so does an upgrade unless
+            ``upgrade_validity_months`` is set.
         validity_extra_months: Calendar months the validity runs on past that window end
             (0-11): status earned in year N "kept through 31 March of N + 2" is a calendar
             year with ``validity_windows=1, validity_extra_months=3``; month ends are
@@ -967,6 +1019,29 @@ class TierLadder(Spec):
             refund that takes the window's counters below the tier reached by an upgrade
             in that window undoes the upgrade (reason ``"refund"``), back to what the
             counters support and never below the tier held before that upgrade.
+        upgrade_validity_months: Sliding windows only. None (default): an upgrade holds
+            what an assessment gives (``validity_windows``, ``validity_extra_months``).
+            Else the months a tier reached by its ways up holds, apart from what an
+            assessment gives: with ``"rolling_calendar_months"`` the month of the upgrade
+            counts as the first (Air China: "自升级当月起24个月有效", an upgrade on
+            10 August 2024 holds through 31 July 2026), with ``"rolling"`` the months run
+            from the upgrade's instant. A renewal at a posting (``renew="posting"``) is
+            such a reaching too; ``validity_extra_months`` is not added.
+        assessment_lag_months: Sliding windows only. 0 (default): the assessment at the
+            end of a validity reads the window ending there. Else the window that ended
+            this many months before: Air China's 保级评定周期 "自当前贵宾有效期截止月的前1个月
+            起的前连续12个整月" ("2026年7月到期, ... 2025年7月至2026年6月") is
+            ``assessment_lag_months=1`` on 12 rolling calendar months. Where the member is
+            left, the upgrade rule then reads the window of the assessment's instant, as
+            at a posting: activity of the lag months still reaches a tier above it. Fewer
+            months than every validity.
+        renew: Sliding windows only. ``"posting"`` (default): a posting that reaches the
+            tier held again by its ways up renews it at once (validity from that posting).
+            ``"assessment"``: the tier held is renewed only at its assessment, when its
+            validity ends (Qatar Airways: "At the end of this tier validity period, Qpoints
+            earned in last 12 months ... will be considered"; Air China: "评定时间为贵宾有效期
+            到期日"); with ``grace_days``, at the grace period's end. Upgrades to a higher
+            tier still happen at the posting.
 
     Examples:
         >>> ladder = TierLadder(tiers=[Tier(name="member"), Tier(name="silver", spend="2000"),
@@ -981,6 +1056,24 @@ class TierLadder(Spec):
         >>> stay = QualifyingPosting(dt.datetime(2024, 5, 1), counts={"nights": 112})
         >>> ihg.evaluate([stay], as_of=dt.date(2025, 1, 1), timezone="UTC").counters.counts
         {'nights': 42}
+
+        Air China PhoenixMiles 银卡 (2026 terms): reached on 25 segments, valid 24 months from
+        the upgrade month; kept on 23 segments in the 12 whole months ending a month before
+        the expiry month, for 12 months more:
+
+        >>> from zoneinfo import ZoneInfo
+        >>> silver = Tier(name="银卡", counts={"segments": 25},
+        ...               keep=[Qualification(counts={"segments": 23})])
+        >>> air_china = TierLadder(tiers=[Tier(name="普卡"), silver],
+        ...     window="rolling_calendar_months", upgrade_validity_months=24,
+        ...     assessment_lag_months=1, renew="assessment")
+        >>> flights = [QualifyingPosting(dt.datetime(2024, 8, 10), counts={"segments": 25}),
+        ...            QualifyingPosting(dt.datetime(2026, 6, 20), counts={"segments": 23})]
+        >>> sh = ZoneInfo("Asia/Shanghai")
+        >>> air_china.evaluate(flights, as_of=dt.date(2026, 7, 31), timezone=sh).valid_through
+        datetime.date(2026, 7, 31)
+        >>> air_china.evaluate(flights, as_of=dt.date(2026, 8, 1), timezone=sh).valid_through
+        datetime.date(2027, 7, 31)
         >>> TierLadder(tiers=[Tier(name="member"), Tier(name="gold", spend="10000"),
         ...                   Tier(name="silver", spend="2000")])
         Traceback (most recent call last):
@@ -1028,7 +1121,7 @@ class TierLadder(Spec):
     rollover_metrics: tuple[str, ...] = field(
         default=(),
         converter=as_tuple,
-        validator=[_rollover_metrics, _needs_surplus[()]],
+        validator=[each(instance_of(str, "a metric name")), _rollover_metrics, _needs_surplus[()]],
         codec=Seq(),
         omit_default=True,
     )
@@ -1041,6 +1134,21 @@ class TierLadder(Spec):
     rollover_once: bool = field(
         default=False,
         validator=[instance_of(bool, "a bool"), _needs_surplus[False]],
+        omit_default=True,
+    )
+    upgrade_validity_months: int | None = field(
+        default=None,
+        validator=[whole(min=1, max=120, optional=True), _sliding_only(None)],
+        omit_default=True,
+    )
+    assessment_lag_months: int = field(
+        default=0,
+        validator=[whole(min=0), _sliding_only(0), _lag_within_validity],
+        omit_default=True,
+    )
+    renew: str = field(
+        default="posting",
+        validator=[one_of(RENEWALS), _sliding_only("posting")],
         omit_default=True,
     )
 
@@ -1424,6 +1532,14 @@ def _ways_missing(
     return tuple(out), None if best is None else best[1]
 
 
+def _highest(ways: list[list[list[tuple[int, Any]]]], counts: list[Any]) -> int:
+    """The highest tier whose ways (per tier, as TierTracker._ways) ``counts`` reach."""
+    for index in range(len(ways) - 1, 0, -1):
+        if _reached_ways(ways[index], counts):
+            return index
+    return 0
+
+
 def _months_later(t: dt.datetime, months: int) -> dt.datetime:
     """The instant ``months`` calendar months after ``t`` (month ends clamp)."""
     day = add_months(t.date(), months)
@@ -1478,6 +1594,7 @@ class TierTracker:
         "_metrics",
         "_mono",
         "_named",
+        "_older",
         "_pending",
         "_recent",
         "_scale",
@@ -1548,6 +1665,11 @@ class TierTracker:
         # before, its validity, its since, tier after).
         self._ups: list[tuple[dt.datetime, int, dt.datetime | None, dt.datetime, int]] = []
         self._recent: deque[tuple[dt.datetime, Decimal, int, int, tuple[Any, ...]]] = deque()
+        # assessment_lag_months: postings that left the sliding window, kept while an
+        # assessment's lagged window may still read them (None: no lag).
+        self._older: deque[tuple[dt.datetime, Decimal, int, int, tuple[Any, ...]]] | None = (
+            deque() if ladder.assessment_lag_months else None
+        )
         self._vcache: tuple[dt.datetime, dt.datetime, dt.datetime] | None = None
         self._bounds: tuple[Any, ...] | None = None  # TierTracker._gate's
 
@@ -1591,6 +1713,8 @@ class TierTracker:
         other._lifetime = list(self._lifetime)
         other._history = list(self._history)
         other._recent = deque(self._recent)
+        if self._older is not None:
+            other._older = deque(self._older)
         other._ups = list(self._ups)
         return other
 
@@ -1677,16 +1801,31 @@ class TierTracker:
                 return self._counts
             return _zeros(len(self._metrics))
         # The postings still inside the window the assessment at ``valid`` reads.
-        at = valid if ladder.window == "rolling" else valid - _MICRO
+        return self._counts_at(self._assessed_at(valid))
+
+    def _assessed_at(self, valid: dt.datetime) -> dt.datetime:
+        """The last instant of the sliding window the assessment at ``valid`` reads.
+
+        The window ending at the assessment (``"rolling"``: at it; ``"rolling_calendar_months"``:
+        the months that ended), or ``assessment_lag_months`` before it.
+        """
+        ladder = self._ladder
+        lag = ladder.assessment_lag_months
+        at = _months_later(valid, -lag) if lag else valid
+        return at if ladder.window == "rolling" else at - _MICRO
+
+    def _counts_at(self, at: dt.datetime) -> list[Any]:
+        """The counters of the sliding window ending at ``at``, from the postings kept."""
         start = self._cutoff(at)
         counts = _zeros(len(self._metrics))
-        for time, spend, points, orders, named in self._recent:
-            if time > start:
-                counts[0] += spend
-                counts[1] += points
-                counts[2] += orders
-                for index, value in named:
-                    counts[index] += value
+        for kept in (self._older or (), self._recent):
+            for time, spend, points, orders, named in kept:
+                if start < time <= at:
+                    counts[0] += spend
+                    counts[1] += points
+                    counts[2] += orders
+                    for index, value in named:
+                        counts[index] += value
         return counts
 
     @property
@@ -1869,6 +2008,9 @@ class TierTracker:
         counts = self._counts
         if self._ups and self._ups[0][0] <= start:
             self._ups = [u for u in self._ups if u[0] > start]
+        if self._older is not None:
+            self._prune_lagged(when, start)
+            return
         while recent and recent[0][0] <= start:
             _, spend, points, orders, named = recent.popleft()
             counts[0] -= spend
@@ -1876,6 +2018,28 @@ class TierTracker:
             counts[2] -= orders
             for index, value in named:
                 counts[index] -= value
+
+    def _prune_lagged(self, when: dt.datetime, start: dt.datetime) -> None:
+        """:meth:`_prune` with ``assessment_lag_months``: what leaves the window is kept apart.
+
+        Postings that leave the window (at or before ``start``) move to :attr:`_older`,
+        which keeps them while a lagged window may read them (the window ending
+        ``assessment_lag_months`` before an assessment at ``when`` or later).
+        """
+        recent, older, counts = self._recent, self._older, self._counts
+        assert older is not None
+        while recent and recent[0][0] <= start:
+            entry = recent.popleft()
+            _, spend, points, orders, named = entry
+            counts[0] -= spend
+            counts[1] -= points
+            counts[2] -= orders
+            for index, value in named:
+                counts[index] -= value
+            older.append(entry)
+        lagged = self._cutoff(_months_later(when, -self._ladder.assessment_lag_months) - _MICRO)
+        while older and older[0][0] <= lagged:
+            older.popleft()
 
     def advance(self, to: dt.datetime) -> None:
         """Move forward to instant ``to``: window ends and due downgrades up to and at ``to``.
@@ -2043,9 +2207,21 @@ class TierTracker:
             # A validity ends at a month's start: judged on the months that just ended.
             self._prune(when - _MICRO)
         cur = self._cur
+        if ladder.assessment_lag_months:
+            self._assess_lagged(when)
+            return
         qualified = self._qualify()
         if qualified < cur and self._kept(self._counts):
             qualified = cur  # a keep way (Tier.keep) keeps the tier held
+        self._assessed(when, qualified)
+
+    def _assessed(self, when: dt.datetime, qualified: int) -> None:
+        """Keep the tier held, or drop it (now, or after ``grace_days``), at the assessment.
+
+        ``qualified`` is the tier the counters the assessment at ``when`` reads reach (the
+        tier held when they reach one of its keep ways).
+        """
+        ladder, cur = self._ladder, self._cur
         new = max(ladder._assess_index(cur, qualified), self._floor)
         if new >= cur:
             lifetime_hold = cur <= self._floor and bool(ladder.lifetime)
@@ -2067,6 +2243,37 @@ class TierTracker:
             return
         self._pending = (when, new)
         self._downgrade(when)
+
+    def _assess_lagged(self, when: dt.datetime) -> None:
+        """The assessment at ``when`` with ``assessment_lag_months``.
+
+        It reads the window that ended that many months before (Air China: "自当前贵宾有效期
+        截止月的前1个月起的前连续12个整月", July 2025 - June 2026 for a validity ending in
+        July 2026). Then the upgrade rule reads the window of ``when`` itself, as at a
+        posting: postings of the lag months the assessment did not read still count toward
+        a tier above the one it left the member on.
+        """
+        counts = self._counts_at(self._assessed_at(when))
+        qualified = _highest(self._ways, counts)
+        if qualified < self._cur and self._kept(counts):
+            qualified = self._cur  # a keep way (Tier.keep) keeps the tier held
+        self._assessed(when, qualified)
+        self._prune(when)
+        self._settle(when, negative=False)
+
+    def _upgrade_validity(self, t: dt.datetime) -> dt.datetime:
+        """The validity of a tier reached at ``t`` by its ways up (upgrade, renewal at a posting).
+
+        ``upgrade_validity_months`` when set, else :meth:`_validity_from`.
+        """
+        ladder = self._ladder
+        months = ladder.upgrade_validity_months
+        if months is None:
+            return self._validity_from(t)
+        if ladder.window == "rolling":
+            return _months_later(t, months)
+        # "自升级当月起24个月有效": the month of ``t`` is the first of ``months``.
+        return midnight(add_months(dt.date(t.year, t.month, 1), months), self._tz)
 
     def _downgrade(self, when: dt.datetime) -> None:
         assert self._pending is not None
@@ -2182,6 +2389,9 @@ class TierTracker:
             counted_at = origin if origin.tzinfo is self._tz else self._local(origin, "origin")
             if ladder.window in SLIDING:
                 if counted_at <= self._cutoff(when):
+                    if self._older is not None:  # a lagged window may still read it
+                        entry = (counted_at, spend, points, orders, named)
+                        bisect.insort(self._older, entry, key=lambda e: e[0])
                     return  # the purchase has left the rolling window already
             elif counted_at < self._wstart:
                 return  # the purchase's window has closed: its assessment stands
@@ -2245,14 +2455,22 @@ class TierTracker:
                 self._restart(when, new)
             self._cur = new
             self._since = when
-            self._valid_until = None if new <= floor else self._validity_from(when)
+            if new <= floor:
+                self._valid_until = None
+            elif ladder.upgrade_validity_months is None:
+                self._valid_until = self._validity_from(when)
+            else:
+                self._valid_until = self._upgrade_validity(when)
             self._pending = None
         elif 0 < cur <= floor:
             self._valid_until = None
             self._pending = None
-        elif cur > 0 and qualified == cur:
+        elif cur > 0 and qualified == cur and ladder.renew == "posting":
             # Re-qualified: the validity runs from this window; a due drop is cancelled.
-            valid = self._validity_from(when)
+            if ladder.upgrade_validity_months is None:
+                valid = self._validity_from(when)
+            else:
+                valid = self._upgrade_validity(when)
             if self._valid_until is None or valid > self._valid_until:
                 self._valid_until = valid
             self._pending = None
@@ -2469,7 +2687,7 @@ class TierTracker:
         if target <= before:
             new, valid, since = before, before_valid, before_since
         else:  # the counters still reach a tier between: held as if reached now
-            new, valid, since = target, self._validity_from(when), when
+            new, valid, since = target, self._upgrade_validity(when), when
             ups.append((when, before, before_valid, before_since, target))
         ladder = self._ladder
         self._history.append(
