@@ -114,7 +114,14 @@ def test_separator_and_bad_options(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_text("a;b\n1;2,5\n")
     assert read_table(path, sep=";").to_dict("records") == [{"a": 1, "b": "2,5"}]
-    assert read_table(path, sep="\t").columns.tolist() == ["a;b"]
+    # Read with a tab, the header is one column that a semicolon would split: refused with
+    # the separator to pass (it was one column named "a;b", then "column 'a' missing").
+    with pytest.raises(
+        InvalidInputError, match=r"holds 1 semicolon: 'a;b'. Pass the separator: --sep ';'"
+    ):
+        read_table(path, sep="\t")
+    path.write_text("a b\n1\n")
+    assert read_table(path, sep="\t").columns.tolist() == ["a b"]  # one column of its own
     with pytest.raises(ConfigError, match="'sep' must be one character"):
         read_table(path, sep=";;")
     with pytest.raises(ConfigError, match="'encoding' must be a text encoding"):

@@ -141,7 +141,7 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
         if (
             "%(default)" in text
             or "default" in text
-            or default in (None, False, argparse.SUPPRESS)
+            or default in (None, False, "", argparse.SUPPRESS)
             or not action.option_strings
             or (isinstance(default, list | tuple) and not default)
         ):
@@ -854,6 +854,11 @@ def restate(err: CrmkitError, args: argparse.Namespace) -> str:
     return _in_option_words(_restated(err, args, options), options)
 
 
+#: Reading options that messages name by their keyword alone ("the format named by
+#: date_format"); other keywords (``customer``, ``date``) are also ordinary words.
+_BARE_OPTIONS = frozenset({"date_format", "date_unit", "na_values"})
+
+
 def _in_option_words(text: str, options: Mapping[str, str]) -> str:
     """``text`` with a suggested keyword argument spelled as the option that sets it.
 
@@ -865,8 +870,19 @@ def _in_option_words(text: str, options: Mapping[str, str]) -> str:
     "Say which: --date-format '%d/%m/%Y'."
     >>> _in_option_words("unless date_format= states it", {"date_format": "--date-format"})
     'unless --date-format states it'
+
+    A Python aside for an option is dropped (it would read "--sep (--sep in Python)"), and
+    the reading options named bare in a message become the options:
+
+    >>> _in_option_words("Pass it: --sep ';' (sep= in Python).", {"sep": "--sep"})
+    "Pass it: --sep ';'."
+    >>> _in_option_words("ISO 8601 or the format named by date_format", {"date_format": "--date-format"})
+    'ISO 8601 or the format named by --date-format'
     """
     for dest, option in options.items():
+        text = re.sub(rf" \({re.escape(dest)}= in Python\)", "", text)
+        if dest in _BARE_OPTIONS:
+            text = re.sub(rf"(?<![\w.'-]){re.escape(dest)}(?![\w='])", option, text)
         text = re.sub(rf"(?<![\w.-]){re.escape(dest)}=(?=\S)", option + " ", text)
         # "unless date_format= states another format": the keyword itself, no value.
         text = re.sub(rf"(?<![\w.-]){re.escape(dest)}=(?=\s)", option, text)

@@ -157,6 +157,7 @@ def read_csv_bytes(
     """
     codec = _codec(encoding, owner)
     delimiter = _separator(sep, owner)
+    _refuse_binary(data, name, owner)
     if codec == "utf-8-sig":  # the byte-order mark is not part of the first column's name
         data = data.removeprefix(codecs.BOM_UTF8)
         codec = "utf-8"
@@ -355,7 +356,84 @@ def _parse_csv(
             owner, name, expected="a well-formed CSV file", found=first, kind="input"
         ) from None
     _refuse_repeated_names(utf8, name, owner, delimiter)
+    _refuse_other_separator(frame, name, owner, delimiter)
     return frame
+
+
+#: What the first bytes of a file that is not text say it is (a workbook saved as such
+#: instead of as CSV is the usual case): decoded as text, its bytes would be blamed on the
+#: encoding, and ``--encoding latin-1`` would read them as one garbled column.
+_BINARY_FORMATS = (
+    (b"PK\x03\x04", "a ZIP archive, such as an Excel workbook (.xlsx)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Excel workbook (.xls) or another Office file"),
+    (b"PAR1", "a Parquet file"),
+    (b"\x1f\x8b", "a gzip-compressed file"),
+    (b"%PDF", "a PDF document"),
+)
+
+
+def _refuse_binary(data: bytes, name: str, owner: str) -> None:
+    r"""Refuse a workbook, an archive or a Parquet file given where a CSV is read.
+
+    Examples:
+        >>> _refuse_binary(b"PK\x03\x04\x14\x00", "orders.xlsx", "crmkit rfm")
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.InvalidInputError: crmkit rfm: input 'orders.xlsx' must be a CSV text file; found a ZIP archive, such as an Excel workbook (.xlsx). Save the sheet as CSV (Excel: File > Save As > CSV UTF-8), or write it with pandas: pd.read_excel(path).to_csv('orders.csv', index=False).
+    """
+    for magic, what in _BINARY_FORMATS:
+        if data.startswith(magic):
+            hint = (
+                "Save the sheet as CSV (Excel: File > Save As > CSV UTF-8), or write it with "
+                "pandas: pd.read_excel(path).to_csv('orders.csv', index=False)."
+            )
+            if magic == b"PAR1":
+                hint = "Give the file a .parquet suffix: Parquet is read by its suffix."
+            elif magic == b"\x1f\x8b":
+                hint = "Decompress it first (gunzip)."
+            elif magic == b"%PDF":
+                hint = "Export the table as CSV from the system it came from."
+            raise InvalidInputError(
+                owner, name, expected="a CSV text file", found=what, kind="input", hint=hint
+            )
+
+
+#: Field separators other programs write, and how to name them on the command line.
+_OTHER_SEPARATORS = {"\t": "'\\t'", ";": "';'", "|": "'|'"}
+
+
+def _refuse_other_separator(frame: pd.DataFrame, name: str, owner: str, delimiter: str) -> None:
+    r"""Refuse a header read as one column that another separator would split.
+
+    A tab-separated (TSV) or semicolon-separated file read with the default comma has one
+    column named ``'customer_id\tdate\tamount'``; every column the command needs would
+    then be "missing", a message that does not say what to change.
+
+    Examples:
+        >>> import pandas as pd
+        >>> one = pd.DataFrame(columns=["customer_id\tdate\tamount"])
+        >>> _refuse_other_separator(one, "t.tsv", "crmkit rfm", ",")
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.InvalidInputError: crmkit rfm: input 't.tsv' must be fields separated by ','; found one column whose header holds 2 tabs: 'customer_id\tdate\tamount'. Pass the separator: --sep '\t' (sep= in Python).
+    """
+    if frame.shape[1] != 1:
+        return
+    header = str(frame.columns[0])
+    for other, shown in _OTHER_SEPARATORS.items():
+        count = header.count(other)
+        if other == delimiter or count == 0:
+            continue
+        word = {"\t": "tab", ";": "semicolon", "|": "vertical bar"}[other]
+        raise InvalidInputError(
+            owner,
+            name,
+            expected=f"fields separated by {delimiter!r}",
+            found=f"one column whose header holds {count} {word}{'s' if count > 1 else ''}: "
+            f"{header[:80]!r}",
+            kind="input",
+            hint=f"Pass the separator: --sep {shown} (sep= in Python).",
+        )
 
 
 def _refuse_repeated_names(utf8: bytes, name: str, owner: str, delimiter: str) -> None:

@@ -263,6 +263,10 @@ def customer_value(tx: pd.DataFrame, figure: Callable[[float, float], Any]) -> S
 
     order = "order_id" if "order_id" in tx.columns else None
     scored = rfm(tx, order=order)
+    # `crmkit rfm` counts purchase days unless --order names the order column: say which
+    # count the table shows, so that its figures can be told apart from the command's.
+    counted = "distinct orders" if order else "distinct purchase days"
+    option = " --order <order column>" if order else ""
     table = segment_summary(scored)
     values = scored["monetary"].clip(lower=0)
     abc = class_summary(abc_classify(values))
@@ -318,7 +322,10 @@ def customer_value(tx: pd.DataFrame, figure: Callable[[float, float], Any]) -> S
         ),
         tables=(
             (
-                "RFM segments (medians per customer)",
+                (
+                    f"RFM segments (medians per customer; frequency counts {counted}, as "
+                    f"`crmkit rfm{option}`)"
+                ),
                 _table(shown, shares=("customer_share", "revenue_share")),
             ),
             ("ABC classes", _table(abc, shares=("customer_share", "revenue_share"))),
@@ -369,19 +376,26 @@ def _clv_parts(
     reading = (
         (
             f"Over the next 12 months the customers are expected to bring {total:,.0f} "
-            f"(MBG/NBD purchase model with Gamma-Gamma spend, discounted 1% a month). The "
+            f"(MBG/NBD purchase model over weeks with Gamma-Gamma spend, discounted 1% a "
+            f"month). The "
             f"top 10% of customers hold {_pct(top_decile)} of it; the "
             f"{by_segment.idxmax()!s} segment alone {_pct(float(by_segment.max()))}."
         ),
     )
     head = table.head(10)[["frequency", "p_alive", "expected_purchases", "clv"]].copy()
+    # The models count weeks (freq="W"): "frequency" is the number of weeks with a repeat
+    # purchase, not the RFM table's purchases, and `crmkit clv` needs --freq W to agree.
+    head = head.rename(columns={"frequency": "repeat purchase weeks"})
     head["segment"] = scored["segment"].reindex(head.index).astype(str)
     return (
         reading,
         (_svg(ax, "Share of the expected 12-month customer lifetime value by RFM segment."),),
         (
             (
-                f"Highest expected lifetime value (purchase model: {fits['purchase_model']['kind']})",
+                (
+                    f"Highest expected lifetime value (purchase model: "
+                    f"{fits['purchase_model']['kind']} over weeks, as `crmkit clv --freq W`)"
+                ),
                 _table(head, shares=("p_alive",)),
             ),
         ),
@@ -1146,7 +1160,14 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
         ("customer", "customer_id", "customer id column of transactions"),
         ("date", "date", "date column of transactions and responses"),
         ("amount", "amount", "amount column of transactions"),
-        ("order", "order_id", "order id column of transactions"),
+        (
+            "order",
+            "order_id",
+            (
+                "order id column of transactions: RFM frequency counts distinct orders (as "
+                "`crmkit rfm --order`); a file without it counts distinct purchase days"
+            ),
+        ),
         ("member", "member_id", "member id column of loyalty events"),
         ("time", "time", "time column of loyalty and ticket events"),
         ("ticket", "ticket_id", "ticket id column of tickets and ticket events"),
@@ -1174,7 +1195,72 @@ _CANONICAL = {
 }
 
 
-def _read(args: argparse.Namespace, kind: str, dates: Sequence[str]) -> pd.DataFrame | None:
+#: The columns of each file the report reads by name that no option of its own names:
+#: ``--column NAME=COLUMN`` maps them (``--column nps=推荐意愿``).
+_BY_NAME = {
+    "transactions": (),
+    "responses": ("nps", "csat", "ces"),
+    "events": ("event_id", "kind"),  # and the loyalty command's other event columns
+    "tickets": (
+        "created_at", "first_reply_at", "resolved_at", "followed_up_at", "on_site_at",
+        "waiting_seconds", "reopened", "priority",
+    ),
+    "ticket_events": ("event",),
+}  # fmt: skip
+
+
+def _column_names(policies: Any) -> list[str]:
+    """Every NAME that ``--column NAME=COLUMN`` may name in ``crmkit report``.
+
+    The score, event and ticket columns read by name, and the ticket attributes the SLA
+    policies' conditions read (``kind``, ``customer_tier``, ...).
+
+    Examples:
+        >>> "nps" in _column_names(None) and "customer_id" not in _column_names(None)
+        True
+    """
+    from crmkit.loyalty._cli import _OTHER_COLUMNS
+
+    names = {name for kind in _BY_NAME.values() for name in kind} | set(_OTHER_COLUMNS)
+    for policy in getattr(policies, "policies", ()):
+        names.update(key for key, _ in policy.when)
+    return sorted(names)
+
+
+def _check_column_options(args: argparse.Namespace, names: Sequence[str]) -> None:
+    """Check every ``--column NAME=COLUMN`` before any file is read.
+
+    Each file is then renamed by the items whose COLUMN it has (one list of items serves
+    all the report's files); :func:`_check_columns_found` refuses a COLUMN no file has.
+    """
+    probe = pd.DataFrame(columns=[_source(item) for item in args.column or []])
+    apply_columns(probe, args, names)
+
+
+def _source(item: object) -> str:
+    return str(item).partition("=")[2].strip()
+
+
+def _check_columns_found(args: argparse.Namespace, frames: Sequence[pd.DataFrame | None]) -> None:
+    """Refuse a ``--column`` whose COLUMN is in none of the files given."""
+    from crmkit.errors import SchemaError
+
+    read = [f for f in frames if f is not None]
+    for item in args.column or []:
+        source = _source(item)
+        if not any(source in f.attrs.get("file_columns", ()) for f in read):
+            seen = sorted({str(c) for f in read for c in f.attrs.get("file_columns", ())})
+            raise SchemaError(
+                "crmkit report",
+                source,
+                expected="present in one of the files given (named by --column)",
+                found=f"columns {seen[:20]}",
+            )
+
+
+def _read(
+    args: argparse.Namespace, kind: str, dates: Sequence[str], names: Sequence[str] = ()
+) -> pd.DataFrame | None:
     path = getattr(args, kind)
     if path is None:
         return None
@@ -1184,14 +1270,19 @@ def _read(args: argparse.Namespace, kind: str, dates: Sequence[str]) -> pd.DataF
         if option in _CANONICAL[kind]
     ]
     frame = read_input(path, args, what=kind.replace("_", " "), text=kind == "events", ids=ids)
+    columns = tuple(map(str, frame.columns))
     renames = {
         getattr(args, option): name
         for option, name in _CANONICAL[kind].items()
         if getattr(args, option) != name and getattr(args, option) in frame.columns
     }
     frame = frame.rename(columns=renames) if renames else frame
-    frame = apply_columns(frame, args, list(frame.columns))
-    return convert_dates(frame, dates, args, always=True)
+    # One --column list serves every file: each file takes the items whose COLUMN it has.
+    mine = [item for item in args.column or [] if _source(item) in columns]
+    frame = apply_columns(frame, argparse.Namespace(**{**vars(args), "column": mine}), names)
+    frame = convert_dates(frame, dates, args, always=True)
+    frame.attrs["file_columns"] = columns
+    return frame
 
 
 def report_data(args: argparse.Namespace) -> ReportData:
@@ -1240,13 +1331,26 @@ def report_data(args: argparse.Namespace) -> ReportData:
             load_json_object(args.program, owner, "--program", "a Program.to_dict()")
         )
     times = ("created_at", "first_reply_at", "resolved_at", "followed_up_at", "on_site_at")
+    names = _column_names(policies)
+    _check_column_options(args, names)
+    frames = {
+        "transactions": _read(args, "transactions", ["date"], names),
+        "tickets": _read(args, "tickets", times, names),
+        "ticket_events": _read(args, "ticket_events", ["time"], names),
+        "responses": _read(args, "responses", ["date"], names),
+        "events": _read(args, "events", ["time"], names),
+    }
+    _check_columns_found(args, list(frames.values()))
+    for frame in frames.values():
+        if frame is not None:
+            frame.attrs.pop("file_columns", None)
     return ReportData(
-        transactions=_read(args, "transactions", ["date"]),
-        tickets=_read(args, "tickets", times),
-        ticket_events=_read(args, "ticket_events", ["time"]),
+        transactions=frames["transactions"],
+        tickets=frames["tickets"],
+        ticket_events=frames["ticket_events"],
         policies=policies,
-        responses=_read(args, "responses", ["date"]),
-        loyalty_events=_read(args, "events", ["time"]),
+        responses=frames["responses"],
+        loyalty_events=frames["events"],
         program=program,
         source=", ".join(str(Path(p).name) for p in given if p),
     )
