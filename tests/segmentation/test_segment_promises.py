@@ -17,7 +17,7 @@ from crmkit.segmentation import (
     rfm,
     segment_summary,
 )
-from crmkit.segmentation._segment_maps import LAPSED_DAYS, NEW_DAYS, RECENT_DAYS
+from crmkit.segmentation._segment_maps import ACTIVE_DAYS, LAPSED_DAYS, NEW_DAYS, RECENT_DAYS
 
 #: The default segments whose customers have lapsed (by F and M).
 LAPSED = ["At Risk", "Can't Lose Them", "Hibernating", "Lost"]
@@ -32,17 +32,30 @@ def test_the_default_map_keeps_every_promise_by_its_rules() -> None:
     assert report.broken_promises == ()
     assert all(seg.promise for seg in m.segments)
     assert m.days_read == ("recency_days", "tenure_days")
-    # 125 codes x the day classes that can occur: last < 180 d with first < 90 d or
-    # >= 90 d, last 180-364 d and last >= 365 d with first >= 90 d (a first purchase under
-    # 90 days ago with the last one 180 or more days ago cannot be).
-    assert sum(len(m.codes_of(name)) for name in m.labels) == 125 * 4
-    assert m.codes_of("Champions")[0] == "555/last<180d/first>=90d"
-    assert all("/last<180d" in code for code in m.codes_of("Champions"))
+    # 125 codes x the day classes that can occur: last < 90 d with first < 90 d or
+    # >= 90 d, last 90-179 d, 180-364 d and >= 365 d with first >= 90 d (a first purchase
+    # under 90 days ago with the last one 90 or more days ago cannot be).
+    assert sum(len(m.codes_of(name)) for name in m.labels) == 125 * 5
+    assert m.codes_of("Champions")[:2] == (
+        "555/last>=90d<180d/first>=90d",
+        "555/last<90d/first>=90d",
+    )
+    assert all("/last<90d" in code or "/last>=90d<180d" in code for code in m.codes_of("Champions"))
     assert all("/first<90d" in code for code in m.codes_of("New Customers"))
     assert all("/last>=365d" in code for code in m.codes_of("Lost"))
     # Nobody is slipping or about to sleep after a year; about to sleep is under 180 days.
     assert not any("/last>=365d" in code for code in m.codes_of("Need Attention"))
-    assert all("/last<180d/first>=90d" in code for code in m.codes_of("About To Sleep"))
+    assert all(
+        ("/last<90d" in code or "/last>=90d<180d" in code) and "/first>=90d" in code
+        for code in m.codes_of("About To Sleep")
+    )
+    # A low frequency score (one purchase) is a Potential Loyalist only while the last
+    # purchase is under 90 days old with the first 90+ days old: two purchase days.
+    assert all(
+        "/last<90d/first>=90d" in code
+        for code in m.codes_of("Potential Loyalist")
+        if code[1] == "1"
+    )
     # Past a year every code is lapsed, whatever its scores: 125 codes in the four segments.
     over_a_year = [c for name in LAPSED for c in m.codes_of(name) if "/last>=365d" in c]
     assert len(over_a_year) == 125
@@ -52,6 +65,8 @@ def test_the_day_guards_are_the_lifecycle_thresholds() -> None:
     """Sleeping and lost mean the same in the segment map and in the lifecycle stages."""
     policy = LifecyclePolicy()
     assert (policy.dormant_days, policy.churned_days) == (RECENT_DAYS, LAPSED_DAYS)
+    # A one-time buyer is about to sleep from the lifecycle's at-risk day on.
+    assert policy.at_risk_days == ACTIVE_DAYS
 
 
 def test_a_customer_on_a_threshold_day_is_labelled_alike_by_both() -> None:
@@ -149,7 +164,7 @@ def test_the_published_table_is_kept_by_name_and_its_broken_promises_listed() ->
     broken = {(name, code) for name, code in report.broken_promises}
     assert ("Can't Lose Them", "113/last>=365d/first>=90d") in broken  # a one-time buyer
     assert ("Lost", "111/last>=365d/first>=90d") not in broken
-    assert ("Lost", "111/last<180d/first>=90d") in broken  # "Lost" within half a year
+    assert ("Lost", "111/last>=90d<180d/first>=90d") in broken  # "Lost" within half a year
     assert ("Lost", "111/last>=180d<365d/first>=90d") in broken  # ... or within a year
     # Champions break "recent" exactly when the last purchase is 180 or more days ago.
     champions = {code for name, code in broken if name == "Champions"}
@@ -158,6 +173,9 @@ def test_the_published_table_is_kept_by_name_and_its_broken_promises_listed() ->
         for c in published.codes_of("Champions")
         for days in ("last>=180d<365d", "last>=365d")
     }
+    # Its Potential Loyalist has no F = 1 code (the default's follows it: more than once).
+    assert all(code[1] != "1" for code in published.codes_of("Potential Loyalist"))
+    assert ("Potential Loyalist", "552/last>=90d<180d/first>=90d") not in broken
     # Its About To Sleep (R 2-3) is asleep or lost after half a year.
     assert ("About To Sleep", "331/last>=180d<365d/first>=90d") in broken
     # Its New Customers cannot promise a recent first purchase: its rules ignore days.
@@ -304,19 +322,24 @@ def test_every_default_segment_keeps_its_promise_on_the_sample() -> None:
     assert table["customers"].to_dict() == {
         "Champions": 1028,
         "Loyal": 87,  # 89 when day 180 was still "recent"
-        "Potential Loyalist": 604,
+        "Potential Loyalist": 386,  # 218 one-time buyers 90-178 days on left (at risk)
         "New Customers": 255,  # day 90 is no longer new
         "Promising": 31,
         "Need Attention": 428,  # was 463: 33 lapsed over a year
-        "About To Sleep": 2,  # was 531: 512 asleep (180-364 days), 14 lost
+        "About To Sleep": 220,  # was 531 (512 asleep, 14 lost), then 2; now + those 218
         "At Risk": 38,
         "Can't Lose Them": 475,
         "Hibernating": 784,  # 512 one-time buyers asleep 180-364 days among them
         "Lost": 1268,
     }
-    # About To Sleep is nearly empty, and truthfully so: R = 3 on the sample covers
-    # 179-375 days, so its one-time buyers are asleep (median 274 days), not about to be.
-    assert table.loc["About To Sleep", "recency_median"] < RECENT_DAYS
+    # About To Sleep holds the one-time buyers 90-179 days on (median 135), at risk in the
+    # lifecycle stages: 218 of them, with R = 4 (R = 3 on the sample covers 179-375 days),
+    # were Potential Loyalists, whose words say "more than once".
+    assert table.loc["About To Sleep", "recency_median"] == 135
+    ats = scored[scored["segment"] == "About To Sleep"]
+    assert (ats["frequency"] == 1).all()
+    assert ats["recency_days"].between(90, RECENT_DAYS - 1).all()
+    assert scored.loc[scored["segment"] == "Potential Loyalist", "frequency"].min() == 2
     assert table.loc["Need Attention", "recency_median"] == 264.5
     sleepers = scored[(scored["segment"] == "Hibernating") & (scored["frequency"] == 1)]
     assert len(sleepers) == 512
@@ -366,13 +389,13 @@ def test_every_default_segment_keeps_its_promise_on_cdnow(cdnow: pd.DataFrame) -
     assert table.loc["Potential Loyalist", "recency_median"] < RECENT_DAYS  # was 260 days
     # Degenerate segments, explained: CDNOW is one acquisition cohort (first purchases in
     # 1997Q1, a few first positive ones later), seen 15 months on, so nobody first bought
-    # within 90 days: New Customers and Promising are empty, not mislabelled. Nor is any
-    # one-time buyer between recent (R 4-5, under 180 days: Potential Loyalist) and
-    # lost: About To Sleep is empty; one sleeps 180-364 days (Hibernating).
+    # within 90 days: New Customers and Promising are empty, not mislabelled. Nor did any
+    # one-time buyer buy under 180 days before: About To Sleep is empty; one sleeps
+    # 180-364 days (Hibernating), the rest are lost.
     assert scored["tenure_days"].min() >= NEW_DAYS
     one_time = scored[scored["frequency"] == 1]
     assert (one_time["segment"] == "Hibernating").sum() == 1
-    assert one_time["segment"].isin(["Potential Loyalist", "Hibernating", "Lost"]).all()
+    assert one_time["segment"].isin(["Hibernating", "Lost"]).all()
     # ... while the published table, scored on the same cut points, breaks promises.
     old_scored = rfm(cdnow, scorer=_marketer11())
     assert old_scored["rfm_code"].equals(scored["rfm_code"])
@@ -386,6 +409,68 @@ def test_every_default_segment_keeps_its_promise_on_cdnow(cdnow: pd.DataFrame) -
     old_champions = old_scored[old_scored["segment"] == "Champions"]
     assert old_champions["recency_days"].max() == 430  # "Champions" last seen 430 days ago
     assert 0.75 < old.loc["Champions", "promise_kept_share"] < 0.8
+
+
+def test_potential_loyalists_bought_more_than_once_on_cdnow_mid_1997(cdnow: pd.DataFrame) -> None:
+    """Regression: on CDNOW as of 1997-06-30 every "Potential Loyalist" had bought once.
+
+    CDNOW's customers all first bought in 1997Q1, so on 1997-06-30 a one-time buyer's only
+    purchase is 91-181 days old, and the R-4 window is 79-112 days. The default map put
+    the one-time buyers with R 4-5 and a purchase under 180 days old in Potential
+    Loyalist: 3,038 customers, each with one purchase day, 97-112 days before; the
+    lifecycle stages call all of them ``at_risk`` on the same date, and the 12,325
+    one-time buyers 113-179 days on were About To Sleep. The published words of the
+    segment say otherwise: "Recent customers, but spent a good amount and bought more
+    than once" (Putler's RFM segment table, copied by vendors such as viewn.com: "bought
+    more than once"; Spotler: "buying more than the average customer"; WinePulse's
+    "Potential Loyal Customers": F 2-3, "bought a few times"), and so do the published
+    125-code table's codes (``SegmentMap.marketer11()``: F 2-5, no F = 1 code in
+    Potential Loyalist; 511, 411, 412 are New Customers). Now one-time buyers 90-179
+    days on are About To Sleep (15,363 = 3,038 + 12,325, recency 97-179 days, median
+    135), whatever their recency score, and Potential Loyalist is empty there. Counts
+    from pandas on ``CDNOW_master.txt`` (lifetimes' copy): positive-amount purchase days
+    per customer, days from the last one to 1997-06-30.
+    """
+    as_of = "1997-06-30"
+    scored = rfm(cdnow, as_of=as_of)
+    table = _check_summary(scored)
+    assert table["customers"].to_dict() == {
+        "Champions": 5192,
+        "Loyal": 2032,
+        "Potential Loyalist": 0,  # was 3038, every one a one-time buyer
+        "New Customers": 0,
+        "Promising": 0,
+        "Need Attention": 794,
+        "About To Sleep": 15363,  # was 12325
+        "At Risk": 0,
+        "Can't Lose Them": 0,
+        "Hibernating": 119,  # one-time buyers of 1997-01-01: 180 days on
+        "Lost": 0,
+    }
+    assert int(table["customers"].sum()) == len(scored) == 23_500
+    # The R-4 window that let them in, and who they are, by plain pandas.
+    r4 = scored.loc[scored["r_score"] == 4, "recency_days"]
+    assert (r4.min(), r4.max()) == (79, 112)
+    buys = cdnow[(cdnow["amount"] > 0) & (cdnow["date"] <= as_of)]
+    days = buys.groupby("customer_id")["date"].agg(["nunique", "max"])
+    recency = (pd.Timestamp(as_of) - days["max"]).dt.days
+    once = days["nunique"] == 1
+    assert int((once & recency.between(90, 112)).sum()) == 3038
+    assert int((once & recency.between(113, 179)).sum()) == 12325
+    sleepy = scored[scored["segment"] == "About To Sleep"]
+    assert (sleepy["frequency"] == 1).all()
+    assert (sleepy["recency_days"].min(), sleepy["recency_days"].max()) == (97, 179)
+    assert table.loc["About To Sleep", "recency_median"] == 135
+    stage = classify_lifecycle(cdnow, as_of=as_of)["stage"].astype(str)
+    assert (stage.reindex(sleepy.index) == "at_risk").all()
+    # One purchase under 90 days ago with the first 90+ days ago cannot be: a customer
+    # with F = 1 whose last purchase is that recent bought twice, and stays a Potential
+    # Loyalist.
+    m = SegmentMap.default()
+    assert m.label(5, 1, 2, recency_days=100, tenure_days=100) == "About To Sleep"
+    assert m.label(5, 1, 2, recency_days=89, tenure_days=300) == "Potential Loyalist"
+    assert m.label(4, 2, 2, recency_days=150, tenure_days=300) == "Potential Loyalist"
+    assert "more than once" in m.description("Potential Loyalist")
 
 
 def _marketer11() -> RFMScorer:

@@ -565,18 +565,38 @@ NEW_DAYS = 90
 #: ``churned`` ("lost") threshold of the default lifecycle policy). Past it a customer is
 #: never "slipping" or "about to sleep", whatever the recency score.
 LAPSED_DAYS = 365
+#: "Still active" for a one-time buyer in the default map: a purchase fewer than this many
+#: days ago (the ``at_risk`` threshold of the default lifecycle policy). A customer with
+#: the lowest frequency score whose first purchase is 90 or more days old and whose last
+#: is under 90 days old bought on two days at least; one whose last purchase is 90-179
+#: days old may have bought once, and is About To Sleep (at risk), not a Potential
+#: Loyalist ("bought more than once").
+ACTIVE_DAYS = 90
 
-_R, _N, _L = RECENT_DAYS, NEW_DAYS, LAPSED_DAYS
+_R, _N, _L, _A = RECENT_DAYS, NEW_DAYS, LAPSED_DAYS, ACTIVE_DAYS
 
 #: The default map's playbook text where its rules differ from the published table's: its
 #: Loyal and At Risk leave the big spenders to Champions and Can't Lose Them (M 4-5), so
 #: they do not promise big spend (CDNOW, 1998-06-30: median spend 50 and 47 against 44
-#: for all customers); its Need Attention promises no spend at all.
+#: for all customers); its Need Attention promises no spend at all; its Potential
+#: Loyalist bought more than once, and its About To Sleep holds the one-time buyers 90-179
+#: days on whatever their recency score (CDNOW, 1997-06-30: 3,038 one-time buyers 97-112
+#: days on, all at risk in the lifecycle stages, were Potential Loyalists).
 _DEFAULT_TEXT = {
     "Loyal": (
         "Buy regularly and bought within half a year; the biggest recent spenders among "
         "them are Champions. Upsell higher-value products, loyalty points and member-level "
         "upgrades."
+    ),
+    "Potential Loyalist": (
+        "Bought within half a year and more than once, not yet often. Membership, 'spend N "
+        "to unlock' stepped benefits, personal recommendations."
+    ),
+    "About To Sleep": (
+        "The lowest frequency score (one purchase, on most logs), the last purchase under "
+        "half a year ago and no longer new: a one-time buyer here bought 90-179 days ago "
+        "(at risk in the lifecycle stages). Share popular products and discounts; a reason "
+        "for a second purchase before they sleep."
     ),
     "Need Attention": (
         "Bought more than once and within a year, but slipping: no longer recent, or never "
@@ -598,8 +618,13 @@ _DEFAULT_SPEC: list[tuple[str, list[dict[str, Any]], list[dict[str, Any]]]] = [
     ("Loyal", [{"r": 3, "f": [4, 5], "last_within": _R},
                {"r": [4, 5], "f": [4, 5], "m": [1, 3], "last_within": _R}],
      [{"r": [3, 5], "f": [4, 5], "last_within": _R}]),
-    ("Potential Loyalist", [{"r": [4, 5], "f": [1, 3], "last_within": _R, "first_over": _N}],
-     [{"r": [4, 5], "last_within": _R, "first_over": _N}]),
+    # "Bought more than once" (the published words): F 2-3, or F = 1 with the last purchase
+    # under 90 days ago and the first 90+ days ago (two purchase days at least). A one-time
+    # buyer 90-179 days on is at risk in the lifecycle stages: About To Sleep below.
+    ("Potential Loyalist", [{"r": [4, 5], "f": [2, 3], "last_within": _R, "first_over": _N},
+                            {"r": [4, 5], "f": 1, "last_within": _A, "first_over": _N}],
+     [{"r": [4, 5], "f": [2, 5], "last_within": _R, "first_over": _N},
+      {"r": [4, 5], "last_within": _A, "first_over": _N}]),
     ("New Customers", [{"f": [1, 3], "m": [1, 3], "first_within": _N}],
      [{"first_within": _N}]),
     ("Promising", [{"f": [1, 3], "m": [4, 5], "first_within": _N}],
@@ -616,8 +641,11 @@ _DEFAULT_SPEC: list[tuple[str, list[dict[str, Any]], list[dict[str, Any]]]] = [
       {"r": [3, 5], "f": [2, 5], "last_over": _R, "last_within": _L},
       {"r": [1, 2], "f": [2, 5], "last_within": _R}]),
     # One purchase, not asleep yet: the last purchase within half a year (the handbooks'
-    # sleeper has not bought for 6 months). R 4-5 there is a Potential Loyalist.
-    ("About To Sleep", [{"r": [1, 3], "f": 1, "last_within": _R, "first_over": _N}],
+    # sleeper has not bought for 6 months), whatever the recency score once it is 90 days
+    # old (the lifecycle's at risk); R 4-5 under 90 days is a Potential Loyalist.
+    ("About To Sleep", [{"r": [1, 3], "f": 1, "last_within": _R, "first_over": _N},
+                        {"r": [4, 5], "f": 1, "last_over": _A, "last_within": _R,
+                         "first_over": _N}],
      [{"f": 1, "last_within": _R}]),
     # The lapsed segments, by F and M: R 1-2 and no purchase for half a year, or no
     # purchase for a year whatever the recency score.
@@ -1224,7 +1252,7 @@ class SegmentMap(_spec.Spec):
 
         For a map that uses tenure a code reads ``"511/t5"`` (R, F, M, then the tenure
         score); for a map whose rules have day guards, the day classes follow
-        (``"555/last<180d/first>=90d"``).
+        (``"555/last<90d/first>=90d"``).
 
         Examples:
             >>> SegmentMap.marketer11().codes_of("Lost")
@@ -1350,15 +1378,16 @@ class SegmentMap(_spec.Spec):
         ========================  ===============================================
         Champions                 R 4-5, F 4-5, M 4-5, last purchase under 180 d ago
         Loyal                     R 3-5, F 4-5, last purchase under 180 d ago
-        Potential Loyalist        R 4-5, last purchase under 180 d ago, first 90+ d
-                                  ago (F 1-3)
+        Potential Loyalist        R 4-5, bought more than once: F 2-5, last
+                                  purchase under 180 d ago, or a purchase under
+                                  90 d ago; first 90+ d ago (F 1-3)
         New Customers             first purchase under 90 d ago (F 1-3, M 1-3)
         Promising                 first purchase under 90 d ago, M 4-5 (F 1-3)
         Need Attention            F 2-5, last purchase under 365 d ago, and R = 3,
                                   or R 3-5 but no purchase for 180 d, or R 1-2 but
                                   a purchase under 180 d ago
-        About To Sleep            F = 1, last purchase under 180 d ago (R 1-3,
-                                  first 90+ d ago)
+        About To Sleep            F = 1, last purchase under 180 d ago (first 90+
+                                  d ago; with R 4-5, last 90+ d ago)
         At Risk                   F 4-5, and R 1-2 with the last purchase 180+ d
                                   ago, or the last purchase 365+ d ago (M 1-3)
         Can't Lose Them           F 2-5, M 4-5, and R 1-2 with the last purchase
@@ -1382,15 +1411,22 @@ class SegmentMap(_spec.Spec):
         recency, tenure) combination lands in exactly one segment.
 
         One-time buyers follow the handbooks' sleeper ("has not bought for 6 months") and
-        the lifecycle stages: **About To Sleep** under 180 days (not asleep yet),
-        **Hibernating** 180-364 days (asleep: the wake-up gift is their playbook; the
-        published table puts F = 1 codes in Hibernating too), **Lost** after 365 days.
-        Reading About To Sleep as "within 365 days", like Need Attention, was measured and
-        rejected: on the built-in sample (``datasets.transactions(5_000, seed=7)``) it
-        would hold 517 one-time buyers with a median of 274 days (nine months) since their
-        purchase. The segment is small or empty on logs whose R = 1-3 windows lie past 180
-        days (2 sample customers; none on CDNOW), and that is the truth: such logs have
-        no one-time buyer between recent and asleep.
+        the lifecycle stages: New Customers or Promising under 90 days, **About To Sleep**
+        90-179 days (the lifecycle's ``at_risk``: not asleep yet), **Hibernating** 180-364
+        days (asleep: the wake-up gift is their playbook; the published table puts F = 1
+        codes in Hibernating too), **Lost** after 365 days. They are never Potential
+        Loyalists, whatever their recency score: the published words of that segment
+        say "bought more than once", and the published table has no F = 1 code in it
+        (with F = 1, a last purchase under ``ACTIVE_DAYS`` = 90 days ago and a first one
+        90 or more days ago mean two purchase days: that customer is one). Before, R 4-5
+        decided: on CDNOW as of 1997-06-30, 3,038 one-time buyers 97-112 days on (R 4)
+        were Potential Loyalists and 12,325 113-179 days on About To Sleep; now all
+        15,363 are About To Sleep. Reading About To Sleep as "within 365 days", like Need
+        Attention, was measured and rejected: on the built-in sample
+        (``datasets.transactions(5_000, seed=7)``) it would hold 517 one-time buyers with
+        a median of 274 days (nine months) since their purchase; as it is, it holds 220
+        with a median of 135 days. It is empty on logs without a one-time buyer 90-179
+        days on (CDNOW as of 1998-06-30).
 
         Unlike the published table (:meth:`marketer11`), a one-time buyer is never
         "Can't Lose Them", a customer who first bought a year ago is never "New
@@ -1409,8 +1445,10 @@ class SegmentMap(_spec.Spec):
             "Can't Lose Them"
             >>> m.label(5, 1, 5, recency_days=5, tenure_days=30)
             'Promising'
-            >>> m.label(5, 1, 5, recency_days=5, tenure_days=200)
+            >>> m.label(5, 1, 5, recency_days=5, tenure_days=200)  # two purchase days
             'Potential Loyalist'
+            >>> m.label(5, 1, 5, recency_days=120, tenure_days=120)  # one, 120 days ago
+            'About To Sleep'
             >>> m.label(5, 5, 5, recency_days=250, tenure_days=400)
             'Need Attention'
             >>> m.label(4, 5, 5, recency_days=400, tenure_days=500)  # lapsed: over a year
@@ -1479,7 +1517,7 @@ class SegmentMap(_spec.Spec):
             (11, 125)
             >>> report = m.validate()
             >>> [code for seg, code in report.broken_promises if seg == "Can't Lose Them"][:2]
-            ['113/last<180d/first<90d', '113/last<180d/first>=90d']
+            ['113/last<90d/first<90d', '113/last<90d/first>=90d']
             >>> ("Can't Lose Them", "113/last>=365d/first>=90d") in report.broken_promises
             True
             >>> report.ok
