@@ -16,5 +16,5 @@ def test_input_how_to_runs_and_prints_what_it_shows() -> None:
     blocks = page_blocks(PAGE)
     with pandas_display():
         run = check_text_blocks(PAGE, blocks)
-    assert run.ran == 7
-    assert run.checked == 7  # every block shows what it prints
+    assert run.ran == 8
+    assert run.checked == 8  # every block shows what it prints

@@ -294,8 +294,64 @@ def test_yyyymmdd_numbers_hint_at_date_format_not_epoch_seconds() -> None:
     assert info.value.rows == (1,)
     with pytest.raises(ConfigError, match="date_unit"):
         _read([20250131], date_format="%Y%m%d", date_unit="s")
-    with pytest.raises(ConfigError, match=r"one of \['s', 'ms', 'us', 'ns'\] or None; found"):
+    with pytest.raises(
+        ConfigError, match=r"one of \['s', 'ms', 'us', 'ns', 'excel'\] or None; found"
+    ):
         _read([1], date_unit="days")
+
+
+@pytest.mark.parametrize("dtype", ["int64", "Int64", "int64[pyarrow]", object, "float64", str])
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "America/New_York"])
+def test_yyyymmdd_numbers_are_wall_clock_days_in_the_zone(dtype: object, zone: str) -> None:
+    """Regression: 20250131 read with date_format='%Y%m%d' and a zone was taken as UTC
+    midnight and converted, so New York got 2025-01-30 19:00 (the wrong day) and Shanghai
+    2025-01-31 08:00, while the same value written as text gave local midnight."""
+    out = _read(pd.Series([20250131, 20250201], dtype=dtype), date_format="%Y%m%d", tz=zone)
+    assert list(out) == [pd.Timestamp("2025-01-31", tz=zone), pd.Timestamp("2025-02-01", tz=zone)]
+
+
+class TestExcelSerials:
+    """``date_unit="excel"``: Excel's day numbers (1900 date system), wall-clock.
+
+    Reference values: Excel's DATEVALUE("2025-01-01") = 45658, DATEVALUE("1900-03-01") =
+    61 (serial 60 is Excel's fictitious 29 February 1900), TIME(13,0,0) = 0.541666...;
+    25569 = DATEVALUE("1970-01-01") (Microsoft, "DATEVALUE function").
+    """
+
+    @pytest.mark.parametrize("dtype", ["int64", "float64", object, "Int64", str])
+    def test_days(self, dtype: object) -> None:
+        values: list[object] = [45658, 25569, 61]
+        if dtype is str:
+            values = [str(v) for v in values]
+        out = _read(pd.Series(values, dtype=dtype), date_unit="excel")
+        assert list(out) == [pd.Timestamp(e) for e in ("2025-01-01", "1970-01-01", "1900-03-01")]
+
+    def test_time_of_day_is_the_fraction(self) -> None:
+        out = _read(pd.Series([45658.5416666667, 45658.75]), date_unit="excel")
+        assert list(out) == [pd.Timestamp("2025-01-01 13:00"), pd.Timestamp("2025-01-01 18:00")]
+
+    def test_wall_clock_in_the_zone_not_utc(self) -> None:
+        out = _read(pd.Series([45658.5]), date_unit="excel", tz="Asia/Shanghai")
+        assert out.iloc[0] == pd.Timestamp("2025-01-01 12:00", tz="Asia/Shanghai")
+
+    def test_fraction_rounds_to_the_millisecond(self) -> None:
+        out = _read(pd.Series([45658 + 1 / 3]), date_unit="excel")
+        assert out.iloc[0] == pd.Timestamp("2025-01-01 08:00")
+
+    def test_before_march_1900_refused_with_the_rows(self) -> None:
+        with pytest.raises(InvalidInputError, match="Excel day numbers from 61") as info:
+            _read(pd.Series([45658, 60, 1]), date_unit="excel")
+        assert info.value.rows == (1, 2)
+        assert "1462" in str(info.value)
+
+    def test_serials_without_a_unit_hint_at_excel(self) -> None:
+        with pytest.raises(SchemaError, match="date_unit='excel'"):
+            _read(pd.Series([45658, 45700]))
+
+    @given(st.integers(min_value=61, max_value=132_219))
+    def test_round_trip_with_excel_serial(self, serial: int) -> None:
+        day = _read(pd.Series([serial]), date_unit="excel").iloc[0]
+        assert (day - pd.Timestamp("1899-12-30")).days == serial
 
 
 def test_fractional_epoch_seconds_keep_their_fraction() -> None:

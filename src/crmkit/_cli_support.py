@@ -56,7 +56,7 @@ from crmkit import datasets
 from crmkit._io import read_table
 from crmkit._jsonable import json_ready
 from crmkit._spec import check_choice
-from crmkit._validate import datetime_column
+from crmkit._validate import DATE_UNITS, datetime_column
 from crmkit.errors import ConfigError, CrmkitError, InvalidInputError, SchemaError
 
 __all__ = [
@@ -209,8 +209,9 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--date-unit",
         default=None,
-        choices=("s", "ms", "us", "ns"),
-        help="read numeric date columns as epoch times in this unit",
+        choices=DATE_UNITS,
+        help="read numeric date columns as epoch times in this unit (UTC), or 'excel' "
+        "for Excel day numbers (wall-clock)",
     )
     group.add_argument(
         "--column",

@@ -453,8 +453,16 @@ _HIGH = np.datetime64(LATEST_DATE.isoformat(), "D") + np.timedelta64(1, "D")  # 
 _NS_PER: dict[str, int] = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
 _LOW_NS = int(_LOW.astype("datetime64[ns]").astype(np.int64))
 _HIGH_NS = int(_HIGH.astype("datetime64[ns]").astype(np.int64))
-#: The units ``date_unit=`` accepts: time since 1970-01-01 00:00 UTC.
-DATE_UNITS = ("s", "ms", "us", "ns")
+#: The units ``date_unit=`` accepts: time since 1970-01-01 00:00 UTC (instants), or
+#: ``"excel"``: Excel's day numbers (serials; days since 1899-12-30 in the 1900 date
+#: system, the fraction the time of day), which are wall-clock dates and times.
+DATE_UNITS = ("s", "ms", "us", "ns", "excel")
+#: The units of epoch numbers (instants in UTC).
+EPOCH_UNITS = ("s", "ms", "us", "ns")
+#: Excel's serial of 1970-01-01, and its first unambiguous one (1900-03-01: below it
+#: Excel counts a 29 February 1900 that never was, so serials 1-60 read one day off).
+_EXCEL_1970 = 25_569
+_EXCEL_FIRST = 61
 _RANGE = f"between {EARLIEST_DATE} and {LATEST_DATE}"
 _RANGE_EXPECTED = f"dates {_RANGE}"
 _RANGE_HINT = (
@@ -504,13 +512,16 @@ def datetime_column(
       of its readings shown; a column mixing formats is refused;
     * numbers, in any dtype (int, float, nullable, Arrow, or ``object`` holding numbers,
       and text made only of digits), only with ``date_unit=`` (``'s'``, ``'ms'``, ``'us'``,
-      ``'ns'`` since 1970-01-01 00:00 UTC) or with ``date_format=`` (e.g. ``"%Y%m%d"``
-      for ``20250131``);
+      ``'ns'`` since 1970-01-01 00:00 UTC; ``'excel'`` for Excel's day numbers, days
+      since 1899-12-30 with the time of day as the fraction, from 61 = 1900-03-01) or
+      with ``date_format=`` (e.g. ``"%Y%m%d"`` for ``20250131``);
     * ``datetime``/``date``/``Timestamp`` objects in an ``object`` column as they are.
 
     Offsets in strings make the column aware (converted to UTC). With ``tz``, naive
     values are read as wall-clock times in ``tz`` and aware ones converted to it; epoch
-    numbers are instants in UTC, converted to ``tz`` (naive UTC readings without it).
+    numbers are instants in UTC, converted to ``tz`` (naive UTC readings without it);
+    numbers read with ``date_format=`` and Excel day numbers are wall-clock dates and
+    times, like naive text.
     A column must not mix naive and aware values. Missing values, values that are not
     dates, and dates outside :data:`EARLIEST_DATE` to :data:`LATEST_DATE` (the range that
     nanosecond arithmetic covers) are errors that name the rows. The result keeps the
@@ -523,7 +534,8 @@ def datetime_column(
         tz: Read naive values in this zone and convert aware ones to it.
         date_format: The strftime format of strings (or of whole numbers such as
             ``20250131`` with ``"%Y%m%d"``); ``"ISO8601"`` is the default reading.
-        date_unit: The unit of epoch numbers: ``'s'``, ``'ms'``, ``'us'`` or ``'ns'``.
+        date_unit: The unit of epoch numbers: ``'s'``, ``'ms'``, ``'us'`` or ``'ns'``;
+            ``'excel'`` for Excel day numbers (wall-clock).
 
     Returns:
         A new datetime64 Series with the frame's index.
@@ -813,10 +825,13 @@ def _parse_dates(
         raise SchemaError(
             owner, column, expected="dates or datetimes", found=f"booleans (dtype {dtype})"
         )
+    # Epoch numbers are instants in UTC; numbers in a format (20250131) and Excel serials
+    # are wall-clock dates and times, read like naive text.
+    epoch = date_format is None and date_unit in EPOCH_UNITS
     if pd.api.types.is_numeric_dtype(dtype):
         return _dates_from_numbers(
             series, index, column, owner, date_format=date_format, date_unit=date_unit
-        ), True
+        ), epoch
     kind = pd.api.types.infer_dtype(series, skipna=True)
     if kind in ("string", "empty"):
         return _dates_from_strings(
@@ -825,7 +840,7 @@ def _parse_dates(
     if kind in ("integer", "floating", "mixed-integer-float", "decimal"):
         return _dates_from_numbers(
             series, index, column, owner, date_format=date_format, date_unit=date_unit
-        ), True
+        ), epoch
     if kind in ("datetime", "datetime64", "date"):
         return _dates_from_objects(series, index, column, owner), False
     types = series.map(lambda v: type(v).__name__)
@@ -867,9 +882,16 @@ def _numbers_hint(values: np.ndarray[Any, Any]) -> str:
                 "They look like dates written as YYYYMMDD: pass date_format='%Y%m%d'. If they "
                 "count time since 1970 instead, pass date_unit='s' (or 'ms', 'us', 'ns')."
             )
+    if plausible and values.size and bool(np.all((as_float >= 20_000) & (as_float < 80_000))):
+        return (
+            "They look like Excel day numbers (a date column formatted as General): pass "
+            "date_unit='excel'. If they count time since 1970 instead, pass date_unit='s' "
+            "(or 'ms', 'us', 'ns')."
+        )
     return (
         "Say what the numbers mean: date_unit='s' (or 'ms', 'us', 'ns') for time since "
-        "1970-01-01 UTC, or date_format='%Y%m%d' for numbers such as 20250131."
+        "1970-01-01 UTC, date_unit='excel' for Excel day numbers, or date_format='%Y%m%d' "
+        "for numbers such as 20250131."
     )
 
 
@@ -942,6 +964,8 @@ def _dates_from_numbers(
         text = pd.Series(values.astype(np.int64).astype(str), index=series.index, name=series.name)
         return _dates_from_format(text, index, column, owner, date_format)
     assert date_unit is not None
+    if date_unit == "excel":
+        return _dates_from_excel(values, series, index, column, owner)
     per = _NS_PER[date_unit]
     approx = values.astype(np.float64) * per
     outside = (approx < _LOW_NS) | (approx >= _HIGH_NS)
@@ -961,6 +985,37 @@ def _dates_from_numbers(
         floor = np.floor(values)
         ns = floor.astype(np.int64) * per + np.round((values - floor) * per).astype(np.int64)
         stamps = ns.astype("datetime64[ns]")
+    return pd.Series(stamps, index=series.index, name=series.name)
+
+
+def _dates_from_excel(
+    values: np.ndarray[Any, Any], series: pd.Series, index: pd.Index, column: str, owner: str
+) -> pd.Series:
+    """Excel serials (``date_unit="excel"``) as naive wall-clock times, to the millisecond.
+
+    Excel keeps times of day as fractions of a day in a double and shows at most
+    milliseconds, so the fraction is rounded to the millisecond (``45658.5416666667`` is
+    13:00:00, not 13:00:00.000029).
+    """
+    low = np.datetime64(EARLIEST_DATE.isoformat(), "D") - np.datetime64("1970-01-01", "D")
+    high = np.datetime64(LATEST_DATE.isoformat(), "D") - np.datetime64("1970-01-01", "D")
+    first = max(_EXCEL_FIRST, _EXCEL_1970 + int(low.astype(np.int64)))
+    end = _EXCEL_1970 + int(high.astype(np.int64)) + 1
+    as_float = values.astype(np.float64)
+    outside = (as_float < first) | (as_float >= end)
+    if outside.any():
+        raise InvalidInputError(
+            owner,
+            column,
+            expected=f"Excel day numbers from {first} (1900-03-01) to {end - 1} ({LATEST_DATE})",
+            found=f"{_n(int(outside.sum()), 'number')} outside them",
+            rows=first_labels(index, outside),
+            total=int(outside.sum()),
+            hint="Excel's serials 1-60 count a 29 February 1900 that never was; the 1904 "
+            "date system (old Mac workbooks) is 1,462 days lower: add 1462 first.",
+        )
+    ms = np.round((as_float - _EXCEL_1970) * 86_400_000).astype(np.int64)
+    stamps = ms.astype("datetime64[ms]")
     return pd.Series(stamps, index=series.index, name=series.name)
 
 
@@ -992,7 +1047,7 @@ def _dates_from_strings(
         found = f"numbers written as text (dtype {series.dtype})"
         return _dates_from_numbers(
             text, index, column, owner, date_format=None, date_unit=date_unit, found=found
-        ), True
+        ), date_unit in EPOCH_UNITS
     aware = _flags(text.str.slice(10).str.contains(_OFFSET_MARK, regex=True))
     _refuse_mixed_awareness(aware, index, column, owner, "Give every value a UTC offset, or none.")
     parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=bool(aware.any()))

@@ -1584,7 +1584,7 @@ class BusinessCalendar(Spec):
         ``utc``), or with ``local`` the calendar zone's wall-clock nanoseconds; and
         whether any value was missing.
         """
-        from crmkit._validate import datetime_column
+        from crmkit._validate import EPOCH_UNITS, datetime_column
 
         missing = np.asarray(series.isna(), dtype=bool)
         frame = pd.DataFrame({field: series.array}, index=series.index)
@@ -1592,7 +1592,7 @@ class BusinessCalendar(Spec):
         if some_missing:
             frame = frame.iloc[np.flatnonzero(~missing)]
         # Epoch numbers are UTC instants; other naive values are wall-clock times.
-        zone = "UTC" if utc or date_unit is not None else None
+        zone = "UTC" if utc or date_unit in EPOCH_UNITS else None
         read = datetime_column(
             frame, field, owner, tz=zone, date_format=date_format, date_unit=date_unit
         )

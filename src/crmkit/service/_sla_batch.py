@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit._validate import (
+    EPOCH_UNITS,
     check_unique,
     cutoff_value,
     datetime_column,
@@ -657,7 +658,7 @@ def _prepare(
         )
     read = {"date_format": date_format, "date_unit": date_unit}
     # Epoch numbers are UTC instants: without a calendar zone they are read as UTC.
-    epoch_zone = "UTC" if date_unit is not None and zone is None else None
+    epoch_zone = "UTC" if date_unit in EPOCH_UNITS and zone is None else None
     when = datetime_column(events, time, owner, tz=epoch_zone, **read)
     if not isinstance(when.dtype, pd.DatetimeTZDtype):
         if zone is None:
