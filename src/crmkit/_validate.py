@@ -507,7 +507,8 @@ def datetime_column(
       timestamps and dates (what ``read_parquet`` and ``dtype_backend="pyarrow"`` give)
       are taken as they are (Arrow becomes the numpy dtype of the same unit and zone);
     * strings are read as ISO 8601 (``2025-01-31``, ``2025-01-31T09:30``, with or without
-      a UTC offset); any other format only with ``date_format=`` (strftime codes, e.g.
+      a UTC offset; year first with ``/``, ``.`` or a space too: ``2025/1/31 9:30``, which
+      has no second reading); any other format only with ``date_format=`` (strftime codes, e.g.
       ``"%d/%m/%Y"``). Without it, a column such as ``01/02/2025`` is refused with both
       of its readings shown; a column mixing formats is refused;
     * numbers, in any dtype (int, float, nullable, Arrow, or ``object`` holding numbers,
