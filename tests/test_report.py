@@ -329,3 +329,22 @@ def _axes() -> Any:
     from crmkit._report import _figure_factory
 
     return _figure_factory()
+
+
+def test_customer_value_reading_names_the_vip_tier_as_it_is() -> None:
+    """Regression: on 3 customers the reading said "the top 1% (VIP) alone bring 96.9%",
+    while the VIP tier is 1 customer of 3 (33.3%; the pyramid's ceiling rule)."""
+    import pandas as pd
+
+    from crmkit._report import customer_value
+
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c"],
+            "date": pd.to_datetime(["2025-01-05", "2025-01-06", "2025-01-07"]),
+            "amount": [100.0, 2.0, 1.1],
+        }
+    )
+    text = " ".join(customer_value(tx, _axes()).reading)
+    assert "the VIP tier of the pyramid (1 customer, 33.3%) alone brings 97.0%" in text
+    assert "top 1%" not in text

@@ -247,6 +247,10 @@ def _table(frame: pd.DataFrame, *, shares: Sequence[str] = (), digits: int = 1) 
 # --------------------------------------------------------------------------- sections
 
 
+def _customers(n: int) -> str:
+    return f"{n:,} customer" + ("" if n == 1 else "s")
+
+
 def customer_value(tx: pd.DataFrame, figure: Callable[[float, float], Any]) -> Section:
     """RFM segments, ABC classes, the customer pyramid and revenue concentration."""
     from crmkit.plotting import plot_class_shares, plot_pareto, plot_segments
@@ -286,7 +290,9 @@ def customer_value(tx: pd.DataFrame, figure: Callable[[float, float], Any]) -> S
             f"Revenue is concentrated: the top 20% of customers bring {_pct(top)} of it "
             f"(Gini {g:.2f}; 0 means everyone spends the same, 1 that one customer brings "
             f"everything). Class A is {_pct(a['customer_share'])} of customers and "
-            f"{_pct(a['revenue_share'])} of revenue; the top 1% (VIP) alone bring "
+            f"{_pct(a['revenue_share'])} of revenue; the VIP tier of the pyramid "
+            f"({_customers(int(pyr['customers'].iloc[0]))}, "
+            f"{_pct(pyr['customer_share'].iloc[0])}) alone brings "
             f"{_pct(pyr['revenue_share'].iloc[0])}."
         ),
     )
