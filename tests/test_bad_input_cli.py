@@ -279,7 +279,7 @@ def test_subcommands_refuse_unreadable_files(sample: Path, tmp_path: Path, comma
     code, err = _run([*walk.argv(sample, str(latin)), "--date-unit", "h"])
     assert code == 2  # argparse: the usage, then one error line naming the option
     assert err.splitlines()[-1].endswith("argument --date-unit: invalid choice: 'h' "
-                                         "(choose from 's', 'ms', 'us', 'ns')")  # fmt: skip
+                                         "(choose from 's', 'ms', 'us', 'ns', 'excel')")  # fmt: skip
 
 
 VALID = {
