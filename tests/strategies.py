@@ -193,6 +193,8 @@ def loyalty_tiers(draw: st.DrawFn) -> Any:
         )
     )
     alternatives = draw(st.lists(loyalty_qualifications(), max_size=2))
+    # Keep ways (retention): a Tier alone takes any; the ladder checks them against its ways.
+    keep = draw(st.lists(loyalty_qualifications(), max_size=2))
     return Tier(
         name=name,
         spend=spend,
@@ -200,6 +202,7 @@ def loyalty_tiers(draw: st.DrawFn) -> Any:
         orders=orders,
         counts=counts,
         alternatives=alternatives,
+        keep=keep,
     )
 
 
@@ -1101,10 +1104,19 @@ def tier_ladders(
         "anniversary",
         "since_change",
     ),
+    keep_ways: bool = False,
+    assessment_options: bool = False,
 ) -> object:
     """A :class:`crmkit.loyalty.TierLadder` of 1-4 tiers on spend, orders and/or a named
     count (``nights``), any window (from ``windows``), validity, downgrade policy (from
-    ``downgrades``), grace and lifetime."""
+    ``downgrades``), grace and lifetime.
+
+    Opt-in draws (off by default: the properties of some callers do not hold with them,
+    e.g. more activity never giving a lower tier does not with ``renew="assessment"``):
+    ``keep_ways`` gives half of the ladders keep ways (:attr:`Tier.keep`) at 50% or 80% of
+    each way up; ``assessment_options`` draws ``validity_extra_months`` (0 or 2, any
+    window) and, on sliding windows, ``upgrade_validity_months`` (None, shorter than the
+    window or 24), ``assessment_lag_months`` (0-2, below every validity) and ``renew``."""
     from decimal import Decimal
 
     from crmkit.loyalty import Tier, TierLadder
@@ -1156,7 +1168,7 @@ def tier_ladders(
     climb = (
         draw(st.sampled_from(["highest", "one_level"])) if window == "since_change" else "highest"
     )
-    return TierLadder(
+    ladder = TierLadder(
         rollover=rollover,
         rollover_cap=draw(st.sampled_from([None, 300])) if rollover == "surplus" else None,
         rollover_on=rollover_on,
@@ -1171,12 +1183,71 @@ def tier_ladders(
         lifetime=lifetime,
         refunds=draw(st.sampled_from(["posted", "purchase_window", "net"])),
     )
+    # The opt-in draws come after every other, so a caller without them draws as before.
+    if keep_ways and draw(st.booleans()):
+        share = draw(st.sampled_from([Decimal("0.5"), Decimal("0.8")]))
+        ladder = attrs.evolve(
+            ladder,
+            tiers=[ladder.tiers[0]]
+            + [_with_keep_ways(t, ladder.combine, share) for t in ladder.tiers[1:]],
+        )
+    if assessment_options:
+        ladder = _with_assessment_options(draw, ladder)
+    return ladder
 
 
-# The contract suite draws these ladders too (every window, rollover and climb option).
+# The contract suite draws these ladders too (every window, rollover, climb, keep and
+# assessment option).
 RULE_STRATEGIES["crmkit.loyalty.TierLadder"] = st.one_of(
-    RULE_STRATEGIES["crmkit.loyalty.TierLadder"], tier_ladders()
+    RULE_STRATEGIES["crmkit.loyalty.TierLadder"],
+    tier_ladders(keep_ways=True, assessment_options=True),
 )
+
+
+def _with_keep_ways(tier: Any, combine: str, share: Any) -> Any:
+    """``tier`` with a keep way at ``share`` of each of its ways up (see :func:`tier_ladders`).
+
+    A scaled-down way that is still stricter than another way up (the ladder refuses it)
+    is left out.
+    """
+    from decimal import Decimal
+
+    from crmkit.loyalty import Qualification
+
+    ways = tier.ways(combine)
+    keep = []
+    for way in ways:
+        low = {
+            m: Decimal(v) * share if isinstance(v, Decimal) else int(Decimal(v) * share)
+            for m, v in way.items()
+        }
+        if low in ways or not any(
+            all(m in low and low[m] >= v for m, v in w.items()) for w in ways
+        ):
+            args: dict[str, Any] = {m: low[m] for m in ("spend", "points", "orders") if m in low}
+            counts = {m: v for m, v in low.items() if m not in ("spend", "points", "orders")}
+            keep.append(Qualification(**args, counts=counts))
+    return attrs.evolve(tier, keep=keep)
+
+
+def _with_assessment_options(draw: st.DrawFn, ladder: Any) -> Any:
+    """``ladder`` with ``validity_extra_months`` and, on sliding windows, the assessment's
+    options drawn (see :func:`tier_ladders`); a lag only below every validity."""
+    extra = draw(st.sampled_from([0, 0, 2]))
+    ladder = attrs.evolve(ladder, validity_extra_months=extra)
+    if ladder.window not in ("rolling", "rolling_calendar_months"):
+        return ladder
+    held = ladder.window_months * ladder.validity_windows + extra
+    upgrade = draw(st.sampled_from([None, None, 2, 24]))
+    lag = draw(st.sampled_from([0, 0, 1, 2]))
+    if lag >= min(held, upgrade or held):
+        lag = 0
+    return attrs.evolve(
+        ladder,
+        upgrade_validity_months=upgrade,
+        assessment_lag_months=lag,
+        renew=draw(st.sampled_from(["posting", "assessment"])),
+    )
 
 
 def _with_ways(tier: Any, step: int, mode: int) -> Any:

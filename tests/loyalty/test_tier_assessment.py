@@ -272,12 +272,20 @@ def test_renewing_at_the_assessment_an_earlier_upgrade_expires_earlier() -> None
 def test_grace_days_move_the_assessment_to_the_grace_end() -> None:
     """``renew="assessment"`` with ``grace_days=30``: Gold (Qatar) due on 10 March 2025 10:00
     with nothing in the 12 months; 300 Qpoints on 20 March 2025 do not renew it at the
-    posting (the drop is still pending), the grace end (9 April 2025 10:00) does: Gold for
-    12 months from then."""
+    posting (the drop is still pending in the fold), the grace end (9 April 2025 10:00)
+    does: Gold for 12 months from then. Before the posting the status shows the drop to
+    Burgundy; after it, already what the grace end gives as things stand (the 300 stay in
+    the 12 months read then): Gold kept, no pending drop, valid to 9 April 2026 10:00."""
     ladder = _qatar(renew="assessment", grace_days=30)
     trips = [_q(dt.datetime(2024, 3, 10, 10), 300), _q(dt.datetime(2025, 3, 20, 10), 300)]
+    before = ladder.evaluate(trips, as_of=dt.datetime(2025, 3, 19), timezone=UTC)
+    assert before.pending_downgrade == (dt.datetime(2025, 4, 9, 10, tzinfo=UTC), "burgundy")
     due = ladder.evaluate(trips, as_of=dt.datetime(2025, 3, 21), timezone=UTC)
-    assert due.pending_downgrade == (dt.datetime(2025, 4, 9, 10, tzinfo=UTC), "burgundy")
+    assert (due.tier, due.pending_downgrade, due.valid_until) == (
+        "gold",
+        None,
+        dt.datetime(2026, 4, 9, 10, tzinfo=UTC),
+    )
     st_ = ladder.evaluate(trips, as_of=dt.datetime(2025, 4, 10), timezone=UTC)
     assert (st_.tier, st_.pending_downgrade, st_.valid_until) == (
         "gold",

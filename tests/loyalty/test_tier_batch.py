@@ -76,7 +76,7 @@ def outcome(call: Any) -> str | None:
 
 
 @given(
-    st.one_of(one_metric_ladders(), tier_ladders()),
+    st.one_of(one_metric_ladders(), tier_ladders(keep_ways=True, assessment_options=True)),
     ledger_qualifying(shuffled=True),
     st.sampled_from(TIER_ZONES),
     st.sampled_from([0, 2]),
@@ -93,7 +93,8 @@ def test_batch_posting_equals_posting_one_by_one(  # noqa: PLR0917 (hypothesis d
 ) -> None:
     """Any ladder (windows calendar, anniversary, rolling, since_change; every downgrade
     mode, grace, lifetime tiers, refunds posted/purchase_window/net, rollover, climbs,
-    alternatives, named counts) and any run of ledger postings (refunds with and without
+    alternatives, named counts, keep ways, extra validity months, upgrade validity,
+    assessment lag, renewal at the assessment) and any run of ledger postings (refunds with and without
     origin, equal times, a posting out of order, clock changes): fed in batches cut
     anywhere, with the ledger's status reads between them, the tracker ends in exactly the
     state, status and error of posting one by one."""

@@ -238,13 +238,21 @@ def test_grace_period_activity_reaching_a_keep_way_keeps_the_tier() -> None:
     """With ``grace_days`` a due drop waits; counters gathered meanwhile that reach a keep
     way keep the tier at the grace end, with a fresh validity. Calendar years: 金卡 reached
     in 2024, nothing in 2025, 36 segments by 20 January 2026 within a 60-day grace: 金卡
-    kept, through 2027 (judged at the grace end, 2 March 2026, in 2026's window)."""
+    kept, through 2027 (judged at the grace end, 2 March 2026, in 2026's window). The
+    status says so from the posting on (regression: it showed the drop still pending,
+    while its own keep_missing said the tier was kept): no pending drop, valid through
+    2027, and for the next assessment (2026's window renewed it) the full keep way."""
     ladder = _air_china_cards(grace_days=60)
     y2024 = [QualifyingPosting(dt.datetime(2024, 5, 1), counts={"segments": 40, "km": 50_000})]
     grace = QualifyingPosting(dt.datetime(2026, 1, 20), counts={"segments": 36, "km": 30_000})
+    waiting = ladder.evaluate([*y2024, grace], as_of=dt.datetime(2026, 1, 19), timezone=SH)
+    assert waiting.pending_downgrade == (dt.datetime(2026, 3, 2, tzinfo=SH), "普卡")
     due = ladder.evaluate([*y2024, grace], as_of=dt.datetime(2026, 2, 1), timezone=SH)
-    assert due.pending_downgrade is not None
-    assert due.keep_missing == {}
+    assert (due.tier, due.pending_downgrade, due.valid_through) == (
+        "金卡",
+        None,
+        dt.date(2027, 12, 31),
+    )
     st_ = ladder.evaluate([*y2024, grace], as_of=dt.datetime(2026, 3, 3), timezone=SH)
     assert (st_.tier, st_.pending_downgrade, st_.valid_through) == (
         "金卡",
@@ -358,7 +366,7 @@ _KEEP_FIELDS = {"keep_ways_missing": (), "keep_nearest_way": None, "keep_missing
 
 @settings(max_examples=150, deadline=None)
 @given(
-    ladder=tier_ladders(),
+    ladder=tier_ladders(assessment_options=True),
     posts=qualifying_postings(refunds=True),
     days=st.lists(st.integers(0, 4 * 365), min_size=1, max_size=4),
 )
@@ -366,8 +374,8 @@ def test_keep_ways_equal_to_the_ways_up_change_nothing(
     ladder: TierLadder, posts: list[QualifyingPosting], days: list[int]
 ) -> None:
     """A ladder whose keep ways are its ways up (China Southern's "升级标准和保级标准相同") gives
-    the status the ladder without them gives, every window, policy, grace, rollover and
-    refund rule alike (the keep_* fields aside, which only a ladder with keep ways fills);
+    the status the ladder without them gives, every window, policy, grace, rollover,
+    refund rule and assessment option alike (the keep_* fields aside, which only a ladder with keep ways fills);
     JSON round trip of the keep ladder."""
     same = _with_keep(ladder, Decimal(1))
     assert TierLadder.from_dict(json.loads(json.dumps(same.to_dict()))) == same

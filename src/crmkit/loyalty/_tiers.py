@@ -19,8 +19,9 @@ the spendable balance: redeeming points never demotes anyone, refunds reduce the
   (``upgrade_validity_months``): Air China's 保级 rules.
 - **Downgrade** happens only when that validity ends, by the ladder's policy:
   ``reevaluate`` (to the tier the last window's counters support), ``one_down`` (soft
-  landing: at most one tier down) or ``to_base``; with ``grace_days`` the drop waits that
-  many days and is cancelled if the member re-qualifies meanwhile.
+  landing: at most one tier down) or ``to_base`` ("requalify or start over": the counters
+  start over at the decision, where they would outlive it); with ``grace_days`` the drop
+  waits that many days and is cancelled if the member re-qualifies meanwhile.
 - **Lifetime** tiers: once all-time counters reach a lifetime threshold, that tier is a
   floor for good.
 
@@ -566,6 +567,8 @@ class TierStatus(ResultDict):
         tier: The tier held.
         since: When it was reached (or landed on).
         valid_until: When it is next assessed (None: the base tier, or a lifetime floor).
+            During a grace period the validity that ended, unless the tier is kept at the
+            grace end as things stand (see :attr:`pending_downgrade`).
         window_start: Start of the current qualification window (sliding windows: of
             the one ending at ``as_of``; ``"rolling"`` counts what is after it).
         window_end: End of the current window (None for sliding windows: ``"rolling"``
@@ -573,7 +576,11 @@ class TierStatus(ResultDict):
         counters: Qualifying counters of the current window (sliding: the last months).
         lifetime: All-time qualifying counters.
         lifetime_floor: The lifetime tier reached, if any.
-        pending_downgrade: ``(when, tier)`` of a downgrade waiting out its grace period.
+        pending_downgrade: ``(when, tier)`` of a downgrade waiting out its grace period:
+            where its end lands as things stand (no further posting; activity gathered
+            meanwhile can land higher than the assessment decided). None, with
+            :attr:`valid_until` the validity the grace end gives, once what was gathered
+            keeps the tier at the grace end (a keep way, or ``renew="assessment"``).
         next_tier: The tier above (None at the top).
         missing: What the counters still lack for :attr:`next_tier`, by metric: every
             threshold of its own not reached, or, when it has ``alternatives``, what the
@@ -978,8 +985,16 @@ class TierLadder(Spec):
         downgrade: ``"reevaluate"``, ``"one_down"`` (soft landing) or ``"to_base"``. A
             tier's keep ways (:attr:`Tier.keep`) keep the tier held at its assessment under
             every policy; where the member lands otherwise is read on the thresholds to
-            reach each tier, as without them.
-        grace_days: Days a due downgrade waits; re-qualifying meanwhile cancels it.
+            reach each tier, as without them. ``"to_base"`` is "requalify or start over"
+            (Starbucks: "300 new Stars"): what the window held when the drop is decided
+            reaches no tier afterwards. A calendar or member year's counters start over at
+            its end and a ``since_change`` period at the drop anyway; sliding windows drop
+            every posting before the decision, and a fixed window whose validity ends
+            within it (``validity_extra_months``) restarts its counters there. With
+            ``grace_days`` the grace period then gathers from zero.
+        grace_days: Days a due downgrade waits; re-qualifying meanwhile cancels it. The
+            grace end lands no lower than the counters then support (12 calendar months:
+            at a month's start, the months that ended) and keeps the tier on a keep way.
         lifetime: Lifetime tiers: a ladder tier's name with thresholds on all-time
             counters; once reached, that tier is a floor for good.
         rollover: ``"none"`` (default) or ``"surplus"``. With ``window="since_change"``:
@@ -1597,6 +1612,7 @@ class TierTracker:
         "_older",
         "_pending",
         "_recent",
+        "_restarted",
         "_scale",
         "_since",
         "_single",
@@ -1672,6 +1688,9 @@ class TierTracker:
         )
         self._vcache: tuple[dt.datetime, dt.datetime, dt.datetime] | None = None
         self._bounds: tuple[Any, ...] | None = None  # TierTracker._gate's
+        # downgrade="to_base": the last instant the counters started over at (a drop
+        # decided mid-window; activity before it counts toward no tier); None: never.
+        self._restarted: dt.datetime | None = None
 
     # ------------------------------------------------------------ reading
 
@@ -1749,16 +1768,28 @@ class TierTracker:
                     if have < value:
                         missing[self._metrics[index]] = value - have
         pending = None
+        valid_until = self._valid_until
+        keeps = self  # the tracker whose keep_* fields the status shows
         if self._pending is not None:
-            pending = (self._pending[0], ladder.tiers[self._pending[1]].name)
+            end, landed = self._pending
+            outcome = self._grace_outcome()
+            if outcome is None:
+                pending = (end, ladder.tiers[landed].name)
+            elif isinstance(outcome, str):
+                pending = (end, outcome)
+            else:  # kept at the grace end as things stand: shown kept, with that validity
+                keeps = outcome
+                valid_until = outcome._valid_until
         wstart = self._wstart
         if ladder.window in SLIDING:  # the window slides with the clock: as of now
             wstart, _ = ladder._window(self._anchor, self._as_of, self._tz)
+        if self._restarted is not None and self._restarted > wstart:
+            wstart = self._restarted  # to_base: the counters started over then
         return TierStatus(
             as_of=self._as_of,
             tier=self.tier,
             since=self._since,
-            valid_until=self._valid_until,
+            valid_until=valid_until,
             window_start=wstart,
             window_end=self._wend,
             counters=counters,
@@ -1771,8 +1802,27 @@ class TierTracker:
             anchor=self._anchor,
             ways_missing=ways_missing,
             nearest_way=nearest,
-            **(self._keep_status() if self._keeps is not None else {}),
+            **(keeps._keep_status() if self._keeps is not None else {}),
         )
+
+    def _grace_outcome(self) -> TierTracker | str | None:
+        """During a grace period: what its end gives as things stand (no further posting).
+
+        The tier landed on (its name; activity gathered meanwhile can land higher than the
+        assessment decided), or a copy of the tracker moved to the grace end when the
+        tier held is kept then (activity that reaches a keep way, or, with
+        ``renew="assessment"``, a way up: see :meth:`_downgrade`); None when the copy
+        changed tier otherwise (the status then shows the drop decided).
+        """
+        assert self._pending is not None
+        end = self._pending[0]
+        probe = self.copy()
+        seen = len(probe._history)
+        probe.advance(end)
+        for change in probe._history[seen:]:
+            if change.reason == "downgrade":
+                return change.new
+        return probe if probe._cur == self._cur and probe._pending is None else None
 
     def _keep_status(self) -> dict[str, Any]:
         """:class:`TierStatus`'s ``keep_*`` fields: what keeps the tier held (see there)."""
@@ -1794,7 +1844,11 @@ class TierTracker:
         """The counters, so far, of the window that can keep the tier held (see TierStatus)."""
         ladder, valid = self._ladder, self._valid_until
         if self._pending is not None or valid is None:
-            return self._counts  # a grace period: what it gathers counts
+            # A grace period: what it gathers counts, in the window its end reads (sliding
+            # windows: what is still in it then).
+            if self._pending is not None and ladder.window in SLIDING:
+                return self._counts_at(self._grace_read(self._pending[0]))
+            return self._counts
         if ladder.window not in SLIDING:
             wend = self._wend
             if (wend is not None and wend >= valid) or self._validity_from(self._wstart) > valid:
@@ -1831,6 +1885,9 @@ class TierTracker:
     @property
     def valid_until(self) -> dt.datetime | None:
         """When the tier held now ends (None: it does not), as :meth:`status` shows it.
+
+        During a grace period the validity that ended (the fold's), where a status that
+        finds the tier kept at the grace end as things stand shows the validity that gives.
 
         Examples:
             >>> import datetime as dt
@@ -1996,10 +2053,38 @@ class TierTracker:
         return found
 
     def _cutoff(self, when: dt.datetime) -> dt.datetime:
-        """The last instant a posting is out of the sliding window containing ``when``."""
+        """The last instant a posting is out of the sliding window containing ``when``.
+
+        Activity before a start over (``downgrade="to_base"``, :meth:`_start_over`) is out.
+        """
         start, _ = self._ladder._window(self._anchor, when, self._tz)
         # "rolling" is (start, when]; "rolling_calendar_months" is [start, when].
-        return start if self._ladder.window == "rolling" else start - _MICRO
+        cut = start if self._ladder.window == "rolling" else start - _MICRO
+        restarted = self._restarted
+        if restarted is not None and restarted - _MICRO > cut:
+            return restarted - _MICRO
+        return cut
+
+    def _start_over(self, when: dt.datetime) -> None:
+        """``downgrade="to_base"`` decided at ``when``: the counters start over from zero.
+
+        "Requalify or start over": what the window held at the decision reaches no tier
+        afterwards, as a calendar year's counters start over at its end (Starbucks: "300
+        new Stars"). Sliding windows drop every posting before ``when``; a fixed window
+        whose validity ends within it (``validity_extra_months``) restarts its counters at
+        ``when`` (its end and length unchanged); at a fixed window's end, or on a
+        ``since_change`` period (restarted at the drop), they start over anyway.
+        """
+        ladder = self._ladder
+        if ladder.window == "since_change":
+            return
+        if ladder.window in SLIDING:
+            self._restarted = when
+            self._prune(when)
+        elif self._wend is not None and when < self._wend:
+            self._restarted = when
+            self._counts = _zeros(len(self._metrics))
+            self._carried = None
 
     def _prune(self, when: dt.datetime) -> None:
         """Drop sliding-window postings that left the window containing ``when``."""
@@ -2238,6 +2323,8 @@ class TierTracker:
             return
         # A lower tier reached in an earlier window, still valid, is a floor to land on.
         new = max(new, self._earned_at(when)[0])
+        if ladder.downgrade == "to_base":
+            self._start_over(when)
         if ladder.grace_days:
             self._pending = (when + dt.timedelta(days=ladder.grace_days), new)
             return
@@ -2261,6 +2348,15 @@ class TierTracker:
         self._prune(when)
         self._settle(when, negative=False)
 
+    def _grace_read(self, end: dt.datetime) -> dt.datetime:
+        """The instant whose window a grace period's end at ``end`` reads (and renews from).
+
+        ``end`` itself, but with ``"rolling_calendar_months"`` an end at a month's start
+        reads the months that ended, as an assessment does (:meth:`_validity_ends`): the
+        last instant before it (the same month otherwise).
+        """
+        return end - _MICRO if self._ladder.window == "rolling_calendar_months" else end
+
     def _upgrade_validity(self, t: dt.datetime) -> dt.datetime:
         """The validity of a tier reached at ``t`` by its ways up (upgrade, renewal at a posting).
 
@@ -2281,15 +2377,16 @@ class TierTracker:
         ladder = self._ladder
         landed = self._pending[1]
         self._pending = None
+        read = self._grace_read(when)
         if ladder.window in SLIDING:
-            self._prune(when)
+            self._prune(read)
         if ladder.grace_days:
             # Counters gathered during the grace period count: land no lower than they support.
             landed = max(landed, self._qualify())
             if landed < self._cur and self._kept(self._counts):
                 landed = self._cur  # a keep way reached meanwhile keeps the tier
         if landed >= self._cur:
-            self._valid_until = self._validity_from(when)
+            self._valid_until = self._validity_from(read)
             return
         if ladder.window == "since_change":
             self._restart(when)  # the level changes: a new qualification period
@@ -2393,8 +2490,10 @@ class TierTracker:
                         entry = (counted_at, spend, points, orders, named)
                         bisect.insort(self._older, entry, key=lambda e: e[0])
                     return  # the purchase has left the rolling window already
-            elif counted_at < self._wstart:
-                return  # the purchase's window has closed: its assessment stands
+            elif counted_at < self._wstart or (
+                self._restarted is not None and counted_at < self._restarted
+            ):
+                return  # the purchase's window has closed (or started over): it stands
         counts = self._counts
         counts[0] += spend
         counts[1] += points
