@@ -46,6 +46,7 @@ _ZERO = Decimal(0)
 _ONE = Decimal(1)
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _SINGLES_SIZE = 4096  # distinct point totals of one-line orders kept per earner
+_ORDERS_SIZE = 65_536  # line tuples whose figures a plain earner keeps
 
 
 class TierRates:
@@ -151,6 +152,7 @@ class Earner:
         "floor",
         "gross",
         "mode",
+        "orders",
         "per_line",
         "plain",
         "rate",
@@ -195,6 +197,10 @@ class Earner:
         # Points of a one-line order -> its (rule_points, line_points) tuples, shared
         # (immutable) by every order that earns as many points.
         self.singles: dict[int, tuple[tuple[tuple[str, int], ...], tuple[int, ...]]] = {}
+        # id(lines) -> (lines, their figures): a plain earner's figures depend on the
+        # (immutable) lines alone, and readers share one tuple among equal orders (the
+        # tuple is kept with its figures, so its id is not reused while the entry lives).
+        self.orders: dict[int, tuple[Sequence[PurchaseLine], Earned]] = {}
         #: Whether orders are earned by :meth:`tier_order` (points = base x a tier's rate).
         self.tiered = not self.plain and tier_only and _linear_by_tier(scheme)
         #: (tier, earning privileges' ids) -> what it earns per unit of base (learned on
@@ -230,8 +236,20 @@ class Earner:
     def plain_order(self, lines: Sequence[PurchaseLine]) -> Earned:
         """The figures :meth:`EarningScheme.earn` reports for an order paid without points.
 
-        Only for a :attr:`plain` earner: ``lines`` are validated purchase lines.
+        Only for a :attr:`plain` earner: ``lines`` are validated purchase lines (a tuple:
+        the figures of a tuple already earned are read back).
         """
+        known = self.orders.get(id(lines))
+        if known is not None and known[0] is lines:
+            return known[1]
+        earned = self._plain_order(lines)
+        if len(self.orders) >= _ORDERS_SIZE:
+            self.orders.clear()
+        self.orders[id(lines)] = (lines, earned)
+        return earned
+
+    def _plain_order(self, lines: Sequence[PurchaseLine]) -> Earned:
+        """:meth:`plain_order`, computed."""
         rate = self.rate
         rule_id = self.rule_id
         if len(lines) == 1:

@@ -44,7 +44,7 @@ from crmkit.loyalty._events import (
 )
 from crmkit.loyalty._expiry import ExpiryPolicy
 from crmkit.loyalty._lots import _FAR, _NO_LOT_EXPIRY, Lot, Posting, Qualifying, _Debit, _Lot
-from crmkit.loyalty._reversals import _Bought
+from crmkit.loyalty._reversals import _Bought, new_bought
 from crmkit.loyalty._rules import EarningResult, EarningScheme, MemberContext, _to_period_points
 from crmkit.loyalty._rules_util import unchecked
 from crmkit.loyalty._tender import TenderPolicy
@@ -97,6 +97,11 @@ def sort_events(events: Iterable[Event]) -> list[Event]:
         events
     ):
         # Event objects with distinct ids (the common case): nothing to check one by one.
+        times = list(map(_TIME, events))
+        if all(map(operator.lt, times, times[1:])):
+            # Strictly increasing times (the common case again) decide the order alone:
+            # the list is in replay order already, and no key tuples are built.
+            return events
         return sorted(events, key=_key)
     seen: dict[str, Event] = {}
     exact = EVENT_TYPES
@@ -131,6 +136,7 @@ _key: Callable[[Event], tuple[dt.datetime, int, str]] = operator.attrgetter(
     "time", "rank", "event_id"
 )
 _EVENT_ID: Callable[[Event], str] = operator.attrgetter("event_id")
+_TIME: Callable[[Event], dt.datetime] = operator.attrgetter("time")
 
 
 class Book(YearlyBonuses):
@@ -194,6 +200,8 @@ class Book(YearlyBonuses):
         self.uses_limits = self.scheme.uses_limits
         # The points earned per order are read only by period caps.
         self.uses_caps = bool(self.scheme.caps)
+        self.money_quantum = program.money_quantum
+        self.threshold_bonuses = self.scheme._engine().threshold_bonuses
         self.defer_qualifying = (
             self.pending_delta is not None and not program.count_pending_for_tier
         )
@@ -398,7 +406,7 @@ class Book(YearlyBonuses):
         if self.uses_limits and earned[3] is not None:
             # Which limited rules this order used (max_uses, rule 10).
             self.rule_uses.extend((now, rule) for rule, _ in rule_points)
-        bought = _Bought(event, earned, earner)
+        bought = new_bought(event, earned, earner)
         if earner.tiered:  # what its explanation is built for, on read
             bought.tier, bought.privileges = tier, privileges
         self.bought[event_id] = bought

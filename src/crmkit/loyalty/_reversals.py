@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from crmkit.loyalty._privileges import Privilege
     from crmkit.loyalty._rules import EarningResult, OrderBonus
 
-__all__ = ["ReversalBook"]
+__all__ = ["ReversalBook", "new_bought"]
 
 _ZERO = Decimal(0)
 _NO_INTS: dict[str, int] = {}  # a purchase's refund tables before the first refund
@@ -39,17 +39,42 @@ class _Bought:
 
     The refund tables (``line_points``, ``line_base``, ``qty``, ``qty_refunded``,
     ``reversed_points``, ``refunded_net``) are set by :meth:`unpack` on the first refund:
-    most purchases never get one, so a purchase costs only the fields set here.
+    most purchases never get one, so a purchase costs only the fields :func:`new_bought`
+    sets. Slotted, and built by :func:`new_bought` (one per purchase, in every fold) without
+    a constructor call.
     """
 
-    # The fields a purchase starts with are class attributes (a plain class, not slotted):
-    # a purchase record, one per purchase in every fold, is built by setting three.
-    qty: dict[str, int] = _NO_INTS  # the refund tables are not unpacked yet
-    lot: str | None = None  # the lot its points went to (the purchase's id)
-    tender: str | None = None  # the debit of its points tender (the purchase's id)
-    _built: EarningResult | None = None  # a plain earner's result, built on first read
-    tier: str | None = None  # the tier a tiered earner earned it for
-    privileges: tuple[Privilege, ...] = ()  # and the earning privileges held then
+    __slots__ = (
+        "_built",
+        "bonuses",
+        "earned",
+        "earner",
+        "event",
+        "held",
+        "held_qualifying",
+        "line_base",
+        "line_points",
+        "line_qualifying",
+        "lot",
+        "privileges",
+        "qty",
+        "qty_refunded",
+        "refunded_net",
+        "reversed_points",
+        "tender",
+        "tier",
+    )
+    event: Purchase
+    # A plain earner's full result is built only when read (refunds, explain): it
+    # depends on the order alone there; the per-line figures are kept as earned.
+    earned: Earned
+    earner: Earner
+    qty: dict[str, int]  # _NO_INTS: the refund tables are not unpacked yet
+    lot: str | None  # the lot its points went to (the purchase's id)
+    tender: str | None  # the debit of its points tender (the purchase's id)
+    _built: EarningResult | None  # a plain earner's result, built on first read
+    tier: str | None  # the tier a tiered earner earned it for
+    privileges: tuple[Privilege, ...]  # and the earning privileges held then
     qty_refunded: dict[str, int]
     line_points: dict[str, int]
     line_base: dict[str, Decimal]
@@ -59,16 +84,9 @@ class _Bought:
     # Order bonuses with ``refunds="threshold"`` (held out of the lines' shares until a
     # refund breaks their threshold): per line the points (and qualifying points) held,
     # and per bonus not yet taken back (min_spend, covered line -> base, points, qualifying).
-    held: dict[str, int] = _NO_INTS
-    held_qualifying: dict[str, int] = _NO_INTS
-    bonuses: tuple[tuple[Decimal, dict[str, Decimal], int, int], ...] = ()
-
-    def __init__(self, event: Purchase, earned: Earned, earner: Earner) -> None:
-        self.event = event
-        # A plain earner's full result is built only when read (refunds, explain): it
-        # depends on the order alone there; the per-line figures are kept as earned.
-        self.earned = earned
-        self.earner = earner
+    held: dict[str, int]
+    held_qualifying: dict[str, int]
+    bonuses: tuple[tuple[Decimal, dict[str, Decimal], int, int], ...]
 
     @property
     def result(self) -> EarningResult:
@@ -194,8 +212,28 @@ class _Bought:
         return all(self.qty_refunded[k] == self.qty[k] for k in self.qty)
 
 
+_new_object = object.__new__
+
+
+def new_bought(event: Purchase, earned: Earned, earner: Earner) -> _Bought:
+    """A new purchase record: what ``event`` earned, nothing refunded, no lot or tender yet."""
+    record: _Bought = _new_object(_Bought)
+    record.event = event
+    record.earned = earned
+    record.earner = earner
+    record.qty = record.held = record.held_qualifying = _NO_INTS
+    record.lot = record.tender = record._built = record.tier = None
+    record.privileges = record.bonuses = ()
+    return record
+
+
 class ReversalBook(LotBook):
     """Refunds and cancellations: the reversal half of the ledger's fold (internal)."""
+
+    #: The program's smallest money unit and the scheme's order bonuses with
+    #: ``refunds="threshold"`` by id (read once per book, not per refund).
+    money_quantum: Decimal
+    threshold_bonuses: Mapping[str, OrderBonus]
 
     def _refund(self, event: Refund) -> None:
         owner = f"Refund {event.event_id!r}"
@@ -209,7 +247,7 @@ class ReversalBook(LotBook):
                 hint="Refunds must refer to a purchase event of the same member.",
             )
         purchase = bought.event
-        bought.unpack(self.scheme._engine().threshold_bonuses)
+        bought.unpack(self.threshold_bonuses)
         if event.lines:
             wanted: dict[str, int] = {}
             for line in event.lines:
@@ -251,7 +289,7 @@ class ReversalBook(LotBook):
         net = _ZERO
         line_qualifying = bought.line_qualifying
         held, held_qualifying = bought.held, bought.held_qualifying
-        quantum = self.program.money_quantum
+        quantum = self.money_quantum
         refund_rounding = self.scheme.refund_rounding
         per_order = self.scheme.refund_rounding_scope == "per_order"
         refunded_before = dict(bought.qty_refunded) if per_order else bought.qty_refunded
@@ -295,11 +333,12 @@ class ReversalBook(LotBook):
         points += bonus_points
         qualifying += bonus_qualifying
         bought.refunded_net += net
+        fully = bought.fully_refunded
         at = self.now
         # 1. points paid as a tender come back, pro rata to the refunded money.
         if bought.tender is not None:
             debit = self.debits[bought.tender]
-            if bought.fully_refunded or purchase.net == 0:
+            if fully or purchase.net == 0:
                 target = debit.points
             else:
                 # Exact: floor(points x refunded / net) in integers, never a rounded ratio.
@@ -317,7 +356,7 @@ class ReversalBook(LotBook):
                 self.earn_history.append((purchase.time, -points))
         # 3. qualifying counters shrink.
         # The order and its named counts (nights, segments, ...) go with the last unit.
-        orders = -1 if bought.fully_refunded else 0
+        orders = -1 if fully else 0
         counts = tuple((k, -v) for k, v in purchase.counts) if orders else ()
         if line_qualifying is None:
             qualifying = points
@@ -456,6 +495,8 @@ class ReversalBook(LotBook):
 def _share(amount: Decimal, part: int, total: int, quantum: Decimal) -> Decimal:
     if part == total:
         return amount
+    if not part:  # (what the arithmetic below gives for no units: 0 in quanta)
+        return (_ZERO * quantum).quantize(quantum)
     # The exact share amount * part / total in quanta, rounded once (half to even), in
     # integers: amount = n / d and quantum = qn / qd.
     n, d = amount.as_integer_ratio()
