@@ -152,6 +152,7 @@ class Earner:
         "floor",
         "gross",
         "mode",
+        "order_lines",
         "orders",
         "per_line",
         "plain",
@@ -197,10 +198,13 @@ class Earner:
         # Points of a one-line order -> its (rule_points, line_points) tuples, shared
         # (immutable) by every order that earns as many points.
         self.singles: dict[int, tuple[tuple[tuple[str, int], ...], tuple[int, ...]]] = {}
-        # id(lines) -> (lines, their figures): a plain earner's figures depend on the
-        # (immutable) lines alone, and readers share one tuple among equal orders (the
-        # tuple is kept with its figures, so its id is not reused while the entry lives).
-        self.orders: dict[int, tuple[Sequence[PurchaseLine], Earned]] = {}
+        # id(lines) -> their figures, and the lines themselves: a plain earner's figures
+        # depend on the (immutable) lines alone, and readers share one tuple among equal
+        # orders. The lines are kept, so their id is not reused while the entry lives;
+        # two tables, not one of (lines, figures) pairs, so that no new container per
+        # entry lives on for the garbage collector to walk (figures hold no containers).
+        self.orders: dict[int, Earned] = {}
+        self.order_lines: dict[int, Sequence[PurchaseLine]] = {}
         #: Whether orders are earned by :meth:`tier_order` (points = base x a tier's rate).
         self.tiered = not self.plain and tier_only and _linear_by_tier(scheme)
         #: (tier, earning privileges' ids) -> what it earns per unit of base (learned on
@@ -239,13 +243,16 @@ class Earner:
         Only for a :attr:`plain` earner: ``lines`` are validated purchase lines (a tuple:
         the figures of a tuple already earned are read back).
         """
-        known = self.orders.get(id(lines))
-        if known is not None and known[0] is lines:
-            return known[1]
+        key = id(lines)
+        known = self.orders.get(key)
+        if known is not None and self.order_lines[key] is lines:
+            return known
         earned = self._plain_order(lines)
         if len(self.orders) >= _ORDERS_SIZE:
             self.orders.clear()
-        self.orders[id(lines)] = (lines, earned)
+            self.order_lines.clear()
+        self.orders[key] = earned
+        self.order_lines[key] = lines
         return earned
 
     def _plain_order(self, lines: Sequence[PurchaseLine]) -> Earned:
