@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmkit.loyalty import Program, Purchase
+from crmkit.loyalty import Program, Purchase, replay_many
 from crmkit.loyalty._replay_many import (
     _datetimes,
     _member_events,
@@ -123,6 +123,32 @@ def test_instants_handed_to_the_fold_are_the_event_times_in_utc(
         assert len(instants) == len(events)
         for event, instant in zip(events, instants, strict=True):
             _same_time(instant, event.time.astimezone(dt.UTC))
+
+
+def test_times_below_a_microsecond_leave_the_conversion_to_the_fold() -> None:
+    """A time with nanoseconds has no exact UTC datetime to hand over: no instants, and
+    the fold converts each event's time itself (the same states as a replay)."""
+    table = pd.DataFrame(
+        {
+            "member_id": ["m1", "m1"],
+            "event_id": ["a", "p"],
+            "time": pd.to_datetime(
+                ["2025-03-30 00:59:59.999999999", "2025-03-30 03:00:00.000000000"]
+            ),
+            "kind": ["adjust", "purchase"],
+            "points": [5, None],
+            "amount": [None, "12.50"],
+        }
+    )
+    program = Program(timezone="Europe/Berlin")
+    ((_, events, instants),) = list(_member_events(table, program))
+    assert instants is None
+    states = replay_many(table, program, as_of="2025-04-30")
+    state = program.replay(events, as_of="2025-04-30")
+    assert (states.loc["m1", "available"], states.loc["m1", "pending"]) == (
+        state.available,
+        state.pending,
+    )
 
 
 @settings(max_examples=60, deadline=None)

@@ -308,10 +308,22 @@ def _datetimes(times: pd.Series) -> np.ndarray[Any, Any]:
         or (again.array.asi8[~repeated] != times.array.asi8[~repeated]).any()
     ):
         return np.asarray(times.dt.to_pydatetime(), dtype=object)
+    out = _objects(_from_wall(us, tz))
+    if repeated.any():
+        out[repeated] = np.asarray(times.iloc[repeated].dt.to_pydatetime(), dtype=object)
+    return out
+
+
+def _from_wall(us: np.ndarray[Any, Any], tz: dt.tzinfo) -> list[dt.datetime]:
+    """Datetimes of wall-clock microseconds since 1970 (years 1-9999) in ``tz``, fold 0.
+
+    Each is made from its pickled state (the wall-clock fields in 10 bytes, computed by
+    numpy) and the zone: no zone lookup per element.
+    """
     days = us // 86_400_000_000
     months = days.view("datetime64[D]").astype("datetime64[M]")
     month = months.view(np.int64)
-    state = np.empty(n, dtype=_STATE)
+    state = np.empty(len(us), dtype=_STATE)
     state["year"] = month // 12 + 1970
     state["month"] = month % 12 + 1
     state["day"] = days - months.astype("datetime64[D]").view(np.int64) + 1
@@ -324,10 +336,27 @@ def _datetimes(times: pd.Series) -> np.ndarray[Any, Any]:
     state["micro_high"] = micro >> 16
     state["micro_low"] = micro & 0xFFFF
     make = cast("Any", dt.datetime)
-    out = _objects(list(map(make, state.view("V10").tolist(), itertools.repeat(tz))))
-    if repeated.any():
-        out[repeated] = np.asarray(times.iloc[repeated].dt.to_pydatetime(), dtype=object)
-    return out
+    return list(map(make, state.view("V10").tolist(), itertools.repeat(tz)))
+
+
+def _utc_micros(times: pd.Series) -> np.ndarray[Any, Any] | None:
+    """Each aware time as microseconds since 1970 in UTC, or None where that is not exact.
+
+    What :func:`_from_wall` reads in UTC; None for times below a microsecond or outside
+    years 1-9999.
+    """
+    wall = times.dt.tz_convert(dt.UTC).dt.tz_localize(None).to_numpy()
+    micros = wall if wall.dtype == np.dtype("datetime64[us]") else wall.astype("datetime64[us]")
+    us: np.ndarray[Any, Any] = micros.view(np.int64)
+    if (
+        len(us) == 0
+        or np.isnat(micros).any()
+        or (micros is not wall and bool((micros != wall).any()))
+        or us.min() < _FIRST_US
+        or us.max() >= _LAST_US
+    ):
+        return None
+    return us
 
 
 def _combined(*codes: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
@@ -486,9 +515,11 @@ def _member_events(
     """:func:`iter_member_events`, with each member's event times in UTC.
 
     Yields ``(member, events, instants)``: ``instants[i]`` equals
-    ``events[i].time.astimezone(UTC)`` (value, zone object and ``fold``), made for the
-    whole column at once (``instants=False``: None). The fold takes them instead of
-    converting every event's time, which costs about twice as much.
+    ``events[i].time.astimezone(UTC)`` (value, zone object and ``fold``), computed for the
+    whole column at once and made a block at a time (None with ``instants=False``, or
+    where a time is not a whole microsecond: the fold then converts each event). The
+    fold takes them instead of converting every event's time, which costs about twice
+    as much.
     """
     require_frame(frame, _OWNER, "events")
     require_columns(frame, [member, event_id, time, kind], _OWNER)
@@ -523,7 +554,7 @@ def _member_events(
     kind_code = np.array([_KINDS.index(u) for u in kind_uniques], dtype=np.intp)[kind_code]
     kind_values = _objects(_KINDS)[kind_code]
     stamps = _datetimes(times)
-    utc = _datetimes(times.dt.tz_convert(dt.UTC)) if instants else None
+    utc = _utc_micros(times) if instants else None
     purchase = kind_code == _KINDS.index("purchase")
     prows = np.flatnonzero(purchase)
     # Purchase line values, coded: row r (a purchase) holds values[codes[r]].
@@ -702,7 +733,8 @@ def _member_events(
     # Members a block at a time: every kind's events of the block built column-wise, in C.
     ends = np.searchsorted(event_starts, np.append(member_starts, n))
     members = np.asarray(uniques, dtype=object)
-    # Each event's instant in UTC (that of its first row), in event order.
+    # Each event's instant in UTC (that of its first row), in event order, as microseconds:
+    # the datetimes are made a block at a time (not all held at once).
     event_utc = None if utc is None else utc[first]
     k0 = 0
     while k0 < len(member_starts):
@@ -717,12 +749,13 @@ def _member_events(
         for e in np.flatnonzero(how[e0:e1] == _SLOW).tolist():
             block[e] = slow(order[event_bounds[e0 + e] : event_bounds[e0 + e + 1]])
         starts = (ends[k0 : k1 + 1] - e0).tolist()
+        block_utc = None if event_utc is None else _from_wall(event_utc[e0:e1], dt.UTC)
         for k, a, b in zip(range(k0, k1), starts, starts[1:], strict=False):
             who = members[k]
             yield (
                 (who.item() if isinstance(who, np.generic) else who),
                 block[a:b].tolist(),
-                None if event_utc is None else event_utc[e0 + a : e0 + b].tolist(),
+                None if block_utc is None else block_utc[a:b],
             )
         k0 = k1
 
