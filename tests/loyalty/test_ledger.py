@@ -409,6 +409,19 @@ def test_events_out_of_order_are_sorted_with_a_stable_tie_break() -> None:
     assert (state.available, state.reversed) == (2, 10)
 
 
+def test_events_in_increasing_time_keep_their_order_and_ties_are_sorted() -> None:
+    """Strictly increasing times are the replay order as given (no key is built); a tie
+    anywhere, or times in two zones that compare out of order, sorts the whole list."""
+    ny = zoneinfo.ZoneInfo("America/New_York")
+    increasing = [gift("z", T0, 1), buy("b", at(hours=1), "10"), gift("a", at(hours=2), 1)]
+    assert sort_events(increasing) == increasing
+    tie = [gift("z", T0, 1), buy("b", at(hours=1), "10"), gift("a", at(hours=1), 1)]
+    assert [e.event_id for e in sort_events(tie)] == ["z", "a", "b"]
+    # 15:00 in Shanghai is 02:00 in New York: the wall clocks increase, the instants not.
+    zones = [gift("s", T0, 1), gift("n", dt.datetime(2025, 1, 31, 1, 30, tzinfo=ny), 1)]
+    assert [e.event_id for e in sort_events(zones)] == ["n", "s"]
+
+
 def test_duplicate_ids_are_idempotent_and_conflicts_are_errors() -> None:
     program = Program()
     events = [gift("g", T0, 10), gift("g", T0, 10)]

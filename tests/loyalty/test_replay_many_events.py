@@ -17,8 +17,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmkit.loyalty import Program, Purchase
-from crmkit.loyalty._replay_many import _datetimes, events_from_frame, iter_member_events
+from crmkit.loyalty import Program, Purchase, replay_many
+from crmkit.loyalty._replay_many import (
+    _datetimes,
+    _member_events,
+    events_from_frame,
+    iter_member_events,
+)
 from tests.strategies import (
     EVENT_ZONES,
     event_instants,
@@ -98,6 +103,52 @@ def test_events_of_a_table_equal_the_checked_constructors(
                 for line_got, line_want in zip(g.lines, w.lines, strict=True):
                     assert str(line_got.amount) == str(line_want.amount)  # "12.5" != "12.50"
                     assert str(line_got.discount) == str(line_want.discount)
+
+
+@settings(max_examples=60, deadline=None)
+@given(drawn=repeated_value_event_tables())
+def test_instants_handed_to_the_fold_are_the_event_times_in_utc(
+    drawn: tuple[pd.DataFrame, dict[str, list[Any]], str],
+) -> None:
+    """The UTC instants the reader hands to the fold (instead of the fold converting each
+    event's time) are exactly ``time.astimezone(UTC)``: value, zone object and fold, in
+    zones with daylight saving changes; the events are those of ``iter_member_events``."""
+    table, _, zone = drawn
+    program = Program(timezone=zone)
+    plain = list(iter_member_events(table, program))
+    with_instants = list(_member_events(table, program))
+    assert [(m, e) for m, e, _ in with_instants] == plain
+    for _, events, instants in with_instants:
+        assert instants is not None
+        assert len(instants) == len(events)
+        for event, instant in zip(events, instants, strict=True):
+            _same_time(instant, event.time.astimezone(dt.UTC))
+
+
+def test_times_below_a_microsecond_leave_the_conversion_to_the_fold() -> None:
+    """A time with nanoseconds has no exact UTC datetime to hand over: no instants, and
+    the fold converts each event's time itself (the same states as a replay)."""
+    table = pd.DataFrame(
+        {
+            "member_id": ["m1", "m1"],
+            "event_id": ["a", "p"],
+            "time": pd.to_datetime(
+                ["2025-03-30 00:59:59.999999999", "2025-03-30 03:00:00.000000000"]
+            ),
+            "kind": ["adjust", "purchase"],
+            "points": [5, None],
+            "amount": [None, "12.50"],
+        }
+    )
+    program = Program(timezone="Europe/Berlin")
+    ((_, events, instants),) = list(_member_events(table, program))
+    assert instants is None
+    states = replay_many(table, program, as_of="2025-04-30")
+    state = program.replay(events, as_of="2025-04-30")
+    assert (states.loc["m1", "available"], states.loc["m1", "pending"]) == (
+        state.available,
+        state.pending,
+    )
 
 
 @settings(max_examples=60, deadline=None)

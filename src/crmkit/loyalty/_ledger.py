@@ -97,6 +97,11 @@ def sort_events(events: Iterable[Event]) -> list[Event]:
         events
     ):
         # Event objects with distinct ids (the common case): nothing to check one by one.
+        times = list(map(_TIME, events))
+        if all(map(operator.lt, times, times[1:])):
+            # Strictly increasing times (the common case again) decide the order alone:
+            # the list is in replay order already, and no key tuples are built.
+            return events
         return sorted(events, key=_key)
     seen: dict[str, Event] = {}
     exact = EVENT_TYPES
@@ -131,6 +136,7 @@ _key: Callable[[Event], tuple[dt.datetime, int, str]] = operator.attrgetter(
     "time", "rank", "event_id"
 )
 _EVENT_ID: Callable[[Event], str] = operator.attrgetter("event_id")
+_TIME: Callable[[Event], dt.datetime] = operator.attrgetter("time")
 
 
 class Book(YearlyBonuses):
@@ -194,6 +200,8 @@ class Book(YearlyBonuses):
         self.uses_limits = self.scheme.uses_limits
         # The points earned per order are read only by period caps.
         self.uses_caps = bool(self.scheme.caps)
+        self.money_quantum = program.money_quantum
+        self.threshold_bonuses = self.scheme._engine().threshold_bonuses
         self.defer_qualifying = (
             self.pending_delta is not None and not program.count_pending_for_tier
         )
@@ -251,14 +259,17 @@ class Book(YearlyBonuses):
             self.events.extend(events)
             self.last = events[-1]
 
-    def step(self, event: Event) -> None:
+    def step(self, event: Event, now: dt.datetime | None = None) -> None:
         """Fold ``event``, not yet applied and not before the last one; :meth:`record` it next.
 
         :meth:`apply` checks and records one event; a replay steps through events already
-        sorted and told apart (:func:`sort_events`) and records them all at once.
+        sorted and told apart (:func:`sort_events`) and records them all at once. ``now``:
+        ``event.time`` in UTC, when the caller has it already.
         """
         time = event.time
-        self.now = now = time.astimezone(_UTC)  # one zone inside: exact comparisons
+        if now is None:
+            now = time.astimezone(_UTC)
+        self.now = now  # one zone inside: exact comparisons
         if self.first is None:
             self.first = now
         self.local_day = time.date() if time.tzinfo is self.zone else None

@@ -172,40 +172,53 @@ class Posting(ResultDict):
 class _Lot:
     """The mutable lot inside the fold (see :class:`Lot`).
 
-    A plain class, not slotted: the counters a new lot starts at are class attributes, so
-    a lot (one per purchase, in every fold) is built by setting only what it was given.
+    Slotted and without ``__init__``: :meth:`LotBook._new_lot`, the one place a lot is
+    made (one per purchase, in every fold), builds it with ``object.__new__`` and sets
+    every slot itself: about 1,300 machine instructions a lot fewer than a constructor
+    call with class-level counters (counted under valgrind).
     """
 
-    spent = 0
-    expired = 0
-    reversed = 0
-    forfeited = 0
-    owed = 0  # part of `spent` still owed as debt
-    cash_settled = 0  # part of `reversed` settled in money by the cash_offset policy
-    queued = False  # in the book's consumption queue
+    __slots__ = (
+        "activates_at",
+        "active",
+        "amount",
+        "cash_settled",
+        "deferred",
+        "earned_at",
+        "expired",
+        "expires_at",
+        "forfeited",
+        "lot_id",
+        "owed",
+        "queued",
+        "remaining",
+        "reversed",
+        "rule",
+        "source",
+        "spent",
+    )
+    lot_id: str
+    source: str
+    rule: str
+    amount: int
+    remaining: int
+    spent: int
+    expired: int
+    reversed: int
+    forfeited: int
+    owed: int  # part of `spent` still owed as debt
+    cash_settled: int  # part of `reversed` settled in money by the cash_offset policy
+    earned_at: dt.datetime
+    activates_at: dt.datetime
+    expires_at: dt.datetime | None
+    active: bool
+    queued: bool  # in the book's consumption queue
     # A purchase's qualifying posting held back while its points are pending, dated when
     # they activate: (activates_at, spend, points, orders, named counts, None).
-    deferred: Qualifying | None = None
+    deferred: Qualifying | None
 
-    def __init__(  # noqa: PLR0917 - internal, built in one place
-        self,
-        lot_id: str,
-        source: str,
-        rule: str,
-        amount: int,
-        earned_at: dt.datetime,
-        activates_at: dt.datetime,
-        expires_at: dt.datetime | None,
-    ) -> None:
-        self.lot_id = lot_id
-        self.source = source
-        self.rule = rule
-        self.amount = amount
-        self.remaining = amount
-        self.earned_at = earned_at
-        self.activates_at = activates_at
-        self.expires_at = expires_at
-        self.active = activates_at is earned_at or activates_at <= earned_at
+
+_new_object = object.__new__
 
 
 def reported_expiry(
@@ -562,20 +575,36 @@ class LotBook:
             self.deadline = deadline = deadline.astimezone(_UTC)
             self.due = min(self.due, deadline)
         self.credited += points
+        lot: _Lot = _new_object(_Lot)  # (every slot set here: see _Lot)
+        lot.lot_id = lot_id
+        lot.source = source
+        lot.rule = rule
+        lot.amount = lot.remaining = points
+        lot.spent = lot.expired = lot.reversed = lot.forfeited = lot.owed = 0
+        lot.cash_settled = 0
+        lot.earned_at = at
+        lot.expires_at = expires_utc
+        lot.queued = False
+        lot.deferred = None
+        self.lots[lot_id] = lot
+        # (Comparisons instead of min(): this runs for every purchase, and min() costs
+        # a call with its argument tuple.)
         if pending_until is not None and pending_until > at:
-            lot = _Lot(lot_id, source, rule, points, at, pending_until, expires_utc)
-            self.lots[lot_id] = lot
+            lot.activates_at = pending_until
+            lot.active = False
             self.pending += points
             self.activations.append(lot)
-            self.due = min(self.due, pending_until)
+            if pending_until < self.due:  # noqa: PLR1730
+                self.due = pending_until
         else:
-            lot = _Lot(lot_id, source, rule, points, at, at, expires_utc)
-            self.lots[lot_id] = lot
+            lot.activates_at = at
+            lot.active = True
             self.available += points
             self._enqueue(lot)
         if expires_utc is not None:
             heapq.heappush(self.expiries, (expires_utc, lot_id))
-            self.due = min(self.due, expires_utc)
+            if expires_utc < self.due:  # noqa: PLR1730
+                self.due = expires_utc
         return lot
 
     def _expiry(self, at: dt.datetime) -> dt.datetime | None:

@@ -537,9 +537,19 @@ class Program(Spec):
         return MemberState._from_book(self._fold(events, end, on_error), end)
 
     def _fold(
-        self, events: Iterable[Event], end: dt.datetime, on_error: str, *, journal: bool = True
+        self,
+        events: Iterable[Event],
+        end: dt.datetime,
+        on_error: str,
+        *,
+        journal: bool = True,
+        instants: list[dt.datetime] | None = None,
     ) -> Book:
-        """The book of ``events`` folded up to ``end`` (``journal``: record the postings)."""
+        """The book of ``events`` folded up to ``end`` (``journal``: record the postings).
+
+        ``instants``: the events' times in UTC, in the order of ``events`` (then a list),
+        when the caller has them (``replay_many`` converts whole columns at once).
+        """
         check_choice(on_error, ("raise", "skip"), "Program.replay()", "on_error")
         book = self._new_book()
         book.skip_errors = on_error == "skip"
@@ -550,6 +560,12 @@ class Program(Spec):
         ordered = sort_events(events)
         if ordered:
             _check_range(ordered[0].time, "Program.replay()", "events")
+        if instants is not None and not (
+            len(ordered) == len(instants) and all(map(operator.is_, ordered, events))
+        ):
+            # Sorting moved (or dropped) events: their instants follow them.
+            by_event = dict(zip(map(id, events), instants, strict=True))
+            instants = [by_event[id(event)] for event in ordered]
         # ``sort_events`` told the events apart: each is stepped through once, and the
         # book records them all at the end (not one by one, as ``Book.apply`` does).
         if ordered and ordered[-1].time > end:
@@ -557,8 +573,12 @@ class Program(Spec):
         step = book.step
         event = None
         try:
-            for event in ordered:
-                step(event)
+            if instants is None:
+                for event in ordered:
+                    step(event)
+            else:  # (stops with the events: those after ``end`` were cut off above)
+                for event, now in zip(ordered, instants, strict=False):
+                    step(event, now)
         except decimal.DecimalException as err:
             # One try block for the whole fold, not a call per event.
             assert event is not None

@@ -308,10 +308,22 @@ def _datetimes(times: pd.Series) -> np.ndarray[Any, Any]:
         or (again.array.asi8[~repeated] != times.array.asi8[~repeated]).any()
     ):
         return np.asarray(times.dt.to_pydatetime(), dtype=object)
+    out = _objects(_from_wall(us, tz))
+    if repeated.any():
+        out[repeated] = np.asarray(times.iloc[repeated].dt.to_pydatetime(), dtype=object)
+    return out
+
+
+def _from_wall(us: np.ndarray[Any, Any], tz: dt.tzinfo) -> list[dt.datetime]:
+    """Datetimes of wall-clock microseconds since 1970 (years 1-9999) in ``tz``, fold 0.
+
+    Each is made from its pickled state (the wall-clock fields in 10 bytes, computed by
+    numpy) and the zone: no zone lookup per element.
+    """
     days = us // 86_400_000_000
     months = days.view("datetime64[D]").astype("datetime64[M]")
     month = months.view(np.int64)
-    state = np.empty(n, dtype=_STATE)
+    state = np.empty(len(us), dtype=_STATE)
     state["year"] = month // 12 + 1970
     state["month"] = month % 12 + 1
     state["day"] = days - months.astype("datetime64[D]").view(np.int64) + 1
@@ -324,10 +336,27 @@ def _datetimes(times: pd.Series) -> np.ndarray[Any, Any]:
     state["micro_high"] = micro >> 16
     state["micro_low"] = micro & 0xFFFF
     make = cast("Any", dt.datetime)
-    out = _objects(list(map(make, state.view("V10").tolist(), itertools.repeat(tz))))
-    if repeated.any():
-        out[repeated] = np.asarray(times.iloc[repeated].dt.to_pydatetime(), dtype=object)
-    return out
+    return list(map(make, state.view("V10").tolist(), itertools.repeat(tz)))
+
+
+def _utc_micros(times: pd.Series) -> np.ndarray[Any, Any] | None:
+    """Each aware time as microseconds since 1970 in UTC, or None where that is not exact.
+
+    What :func:`_from_wall` reads in UTC; None for times below a microsecond or outside
+    years 1-9999.
+    """
+    wall = times.dt.tz_convert(dt.UTC).dt.tz_localize(None).to_numpy()
+    micros = wall if wall.dtype == np.dtype("datetime64[us]") else wall.astype("datetime64[us]")
+    us: np.ndarray[Any, Any] = micros.view(np.int64)
+    if (
+        len(us) == 0
+        or np.isnat(micros).any()
+        or (micros is not wall and bool((micros != wall).any()))
+        or us.min() < _FIRST_US
+        or us.max() >= _LAST_US
+    ):
+        return None
+    return us
 
 
 def _combined(*codes: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
@@ -455,6 +484,43 @@ def iter_member_events(
     values); a member with any doubtful row is built through the checked constructors,
     which name the offending row. See :func:`events_from_frame` for the arguments.
     """
+    for who, events, _ in _member_events(
+        frame,
+        program,
+        member=member,
+        event_id=event_id,
+        time=time,
+        kind=kind,
+        counts=counts,
+        date_format=date_format,
+        date_unit=date_unit,
+        instants=False,
+    ):
+        yield who, events
+
+
+def _member_events(
+    frame: pd.DataFrame,
+    program: Program,
+    *,
+    member: str = "member_id",
+    event_id: str = "event_id",
+    time: str = "time",
+    kind: str = "kind",
+    counts: Sequence[str] = (),
+    date_format: str | None = None,
+    date_unit: str | None = None,
+    instants: bool = True,
+) -> Iterator[tuple[Hashable, list[Event], list[dt.datetime] | None]]:
+    """:func:`iter_member_events`, with each member's event times in UTC.
+
+    Yields ``(member, events, instants)``: ``instants[i]`` equals
+    ``events[i].time.astimezone(UTC)`` (value, zone object and ``fold``), computed for the
+    whole column at once and made a block at a time (None with ``instants=False``, or
+    where a time is not a whole microsecond: the fold then converts each event). The
+    fold takes them instead of converting every event's time, which costs about twice
+    as much.
+    """
     require_frame(frame, _OWNER, "events")
     require_columns(frame, [member, event_id, time, kind], _OWNER)
     check_not_empty(frame, _OWNER, "events")
@@ -488,6 +554,7 @@ def iter_member_events(
     kind_code = np.array([_KINDS.index(u) for u in kind_uniques], dtype=np.intp)[kind_code]
     kind_values = _objects(_KINDS)[kind_code]
     stamps = _datetimes(times)
+    utc = _utc_micros(times) if instants else None
     purchase = kind_code == _KINDS.index("purchase")
     prows = np.flatnonzero(purchase)
     # Purchase line values, coded: row r (a purchase) holds values[codes[r]].
@@ -666,6 +733,9 @@ def iter_member_events(
     # Members a block at a time: every kind's events of the block built column-wise, in C.
     ends = np.searchsorted(event_starts, np.append(member_starts, n))
     members = np.asarray(uniques, dtype=object)
+    # Each event's instant in UTC (that of its first row), in event order, as microseconds:
+    # the datetimes are made a block at a time (not all held at once).
+    event_utc = None if utc is None else utc[first]
     k0 = 0
     while k0 < len(member_starts):
         k1 = max(int(np.searchsorted(ends, ends[k0] + _CHUNK, side="right")) - 1, k0 + 1)
@@ -679,9 +749,14 @@ def iter_member_events(
         for e in np.flatnonzero(how[e0:e1] == _SLOW).tolist():
             block[e] = slow(order[event_bounds[e0 + e] : event_bounds[e0 + e + 1]])
         starts = (ends[k0 : k1 + 1] - e0).tolist()
+        block_utc = None if event_utc is None else _from_wall(event_utc[e0:e1], dt.UTC)
         for k, a, b in zip(range(k0, k1), starts, starts[1:], strict=False):
             who = members[k]
-            yield (who.item() if isinstance(who, np.generic) else who), block[a:b].tolist()
+            yield (
+                (who.item() if isinstance(who, np.generic) else who),
+                block[a:b].tolist(),
+                None if block_utc is None else block_utc[a:b],
+            )
         k0 = k1
 
 
@@ -1356,10 +1431,10 @@ def _replay_part(  # noqa: PLR0917 - submitted positionally to worker processes
     rows: list[tuple[Any, ...]] = []
     # The garbage collector is left as the host process set it: a library does not change
     # the global state of the process it runs in.
-    for who, member_events in iter_member_events(events, program, **columns):
+    for who, member_events, instants in _member_events(events, program, **columns):
         try:
             # The row reads balances, lots and tiers, never the postings: none recorded.
-            book = program._fold(member_events, end, on_error, journal=False)
+            book = program._fold(member_events, end, on_error, journal=False, instants=instants)
         except decimal.DecimalException:  # walksvc: e.g. '1e308' beside another order line
             mask = (events[columns["member"]] == who).to_numpy(dtype=bool)
             raise InvalidInputError(

@@ -197,6 +197,11 @@ class _Bought:
 class ReversalBook(LotBook):
     """Refunds and cancellations: the reversal half of the ledger's fold (internal)."""
 
+    #: The program's smallest money unit and the scheme's order bonuses with
+    #: ``refunds="threshold"`` by id (read once per book, not per refund).
+    money_quantum: Decimal
+    threshold_bonuses: Mapping[str, OrderBonus]
+
     def _refund(self, event: Refund) -> None:
         owner = f"Refund {event.event_id!r}"
         bought = self.bought.get(event.purchase_id)
@@ -209,7 +214,7 @@ class ReversalBook(LotBook):
                 hint="Refunds must refer to a purchase event of the same member.",
             )
         purchase = bought.event
-        bought.unpack(self.scheme._engine().threshold_bonuses)
+        bought.unpack(self.threshold_bonuses)
         if event.lines:
             wanted: dict[str, int] = {}
             for line in event.lines:
@@ -251,7 +256,7 @@ class ReversalBook(LotBook):
         net = _ZERO
         line_qualifying = bought.line_qualifying
         held, held_qualifying = bought.held, bought.held_qualifying
-        quantum = self.program.money_quantum
+        quantum = self.money_quantum
         refund_rounding = self.scheme.refund_rounding
         per_order = self.scheme.refund_rounding_scope == "per_order"
         refunded_before = dict(bought.qty_refunded) if per_order else bought.qty_refunded
@@ -295,11 +300,12 @@ class ReversalBook(LotBook):
         points += bonus_points
         qualifying += bonus_qualifying
         bought.refunded_net += net
+        fully = bought.fully_refunded
         at = self.now
         # 1. points paid as a tender come back, pro rata to the refunded money.
         if bought.tender is not None:
             debit = self.debits[bought.tender]
-            if bought.fully_refunded or purchase.net == 0:
+            if fully or purchase.net == 0:
                 target = debit.points
             else:
                 # Exact: floor(points x refunded / net) in integers, never a rounded ratio.
@@ -317,7 +323,7 @@ class ReversalBook(LotBook):
                 self.earn_history.append((purchase.time, -points))
         # 3. qualifying counters shrink.
         # The order and its named counts (nights, segments, ...) go with the last unit.
-        orders = -1 if bought.fully_refunded else 0
+        orders = -1 if fully else 0
         counts = tuple((k, -v) for k, v in purchase.counts) if orders else ()
         if line_qualifying is None:
             qualifying = points
@@ -456,6 +462,8 @@ class ReversalBook(LotBook):
 def _share(amount: Decimal, part: int, total: int, quantum: Decimal) -> Decimal:
     if part == total:
         return amount
+    if not part:  # (what the arithmetic below gives for no units: 0 in quanta)
+        return (_ZERO * quantum).quantize(quantum)
     # The exact share amount * part / total in quanta, rounded once (half to even), in
     # integers: amount = n / d and quantum = qn / qd.
     n, d = amount.as_integer_ratio()
