@@ -29,6 +29,7 @@ from crmkit._cli_support import DemoData
 from crmkit._report import ReportData
 from crmkit.cli import main
 from crmkit.service._cli import demo_policies
+from tests._cli_errors import _error
 
 _ORDERS = (
     "订单编号,客户编号,下单时间,实付金额\r\n"
@@ -41,15 +42,6 @@ _ORDERS = (
     ' , ,"",\r\n'
 )
 _COLUMNS = ["--customer", "客户编号", "--date", "下单时间", "--amount", "实付金额"]
-
-
-def _error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
-    code = main(argv)
-    err = capsys.readouterr().err.strip()
-    assert code == 2, err
-    assert len(err.splitlines()) == 1, err
-    assert err.startswith("crmkit: error: "), err
-    return err
 
 
 def test_excel_empty_rows_are_blank_lines(

@@ -30,16 +30,7 @@ import pytest
 
 from crmkit._cli_support import DemoData
 from crmkit.cli import main
-
-
-def _error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
-    code = main(argv)
-    err = capsys.readouterr().err.strip()
-    assert code == 2, err
-    assert len(err.splitlines()) == 1, err
-    assert err.startswith("crmkit: error: "), err
-    assert "Traceback" not in err
-    return err
+from tests._cli_errors import _error
 
 
 def _workbook(path: Path) -> None:

@@ -15,28 +15,10 @@ import zoneinfo
 
 import attrs
 
-from crmkit.loyalty import Qualification, QualifyingPosting, Tier, TierLadder
+from crmkit.loyalty import Qualification, Tier, TierLadder
+from tests.loyalty._ladders import _card, _flights, _on
 
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
-
-
-def _on(year: int, month: int, day: int, hour: int = 10) -> dt.datetime:
-    return dt.datetime(year, month, day, hour, tzinfo=SH)
-
-
-def _flights(when: dt.datetime, segments: int, km: int = 0) -> QualifyingPosting:
-    return QualifyingPosting(when, counts={"segments": segments, "km": km or 1000 * segments})
-
-
-def _card(name: str, km: int, segments: int) -> Tier:
-    """A card reached on either 定级里程 (km) or 定级航段 (segments)."""
-    return Tier(
-        name=name,
-        alternatives=[
-            Qualification(counts={"km": km}),
-            Qualification(counts={"segments": segments}),
-        ],
-    )
 
 
 # ---------------------------------------------------------- China Southern 南航明珠俱乐部

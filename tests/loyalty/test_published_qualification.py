@@ -39,15 +39,12 @@ from crmkit.loyalty import (
     replay_many,
 )
 from crmkit.loyalty._replay_many import events_from_frame
+from tests.loyalty._ladders import _on, _steps
 from tests.strategies import climbing_histories, qualifying_postings, tier_ladders
 
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
 NY = zoneinfo.ZoneInfo("America/New_York")
 MONTHS = "rolling_calendar_months"
-
-
-def _on(year: int, month: int, day: int, hour: int = 10) -> dt.datetime:
-    return dt.datetime(year, month, day, hour, tzinfo=SH)
 
 
 # ------------------------------------------------- China Eastern: 连续12个自然月 (item 1)
@@ -277,14 +274,8 @@ def test_calendar_months_step_by_step_equals_evaluate(
     enrolled = dt.datetime(2024, 1, 1)
     as_of = dt.datetime(2027, 6, 1)
     tracker = ladder.tracker(enrolled, timezone=SH)
-    steps = sorted(
-        [(p.time, 1, i) for i, p in enumerate(postings)]
-        + [(enrolled + dt.timedelta(days=d), 0, -1) for d in stops]
-    )
-    for when, kind, index in steps:
-        if when > as_of:
-            break
-        if kind == 0:
+    for when, posting in _steps(postings, stops, enrolled, as_of):
+        if posting is None:
             read = tracker.status(when)
             fresh = ladder.evaluate(
                 [p for p in postings if p.time < when],  # a read comes before a posting
@@ -298,7 +289,7 @@ def test_calendar_months_step_by_step_equals_evaluate(
                 fresh.counters,
             )
         else:
-            tracker.post(postings[index])
+            tracker.post(posting)
     status = tracker.status(as_of)
     assert status == ladder.evaluate(postings, as_of=as_of, timezone=SH, enrolled_at=enrolled)
     for change in status.history[1:]:

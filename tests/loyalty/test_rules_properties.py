@@ -30,6 +30,7 @@ from crmkit.loyalty import (
     TierLadder,
     assign_tiers,
 )
+from tests.loyalty._ladders import _steps
 from tests.strategies import (
     earning_schemes,
     loyalty_orders,
@@ -199,18 +200,11 @@ def test_tracker_step_by_step_equals_evaluate(
 ) -> None:
     as_of = dt.datetime(2027, 6, 1)
     tracker = ladder.tracker(ENROLLED, timezone=TZ)
-    events = sorted(
-        [(p.time, 1, i) for i, p in enumerate(posts)]
-        + [(ENROLLED + dt.timedelta(days=d), 0, -1) for d in stops],
-        key=lambda e: (e[0], e[1], e[2]),
-    )
-    for when, kind, index in events:
-        if when > as_of:
-            break
-        if kind == 0:
+    for when, posting in _steps(posts, stops, ENROLLED, as_of):
+        if posting is None:
             tracker.advance(when)
         else:
-            tracker.post(posts[index])
+            tracker.post(posting)
     status = tracker.status(as_of)
     assert status == ladder.evaluate(posts, as_of=as_of, timezone=TZ, enrolled_at=ENROLLED)
     assert no_float(status)

@@ -37,37 +37,23 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from crmkit.errors import ConfigError
-from crmkit.loyalty import Counters, Qualification, QualifyingPosting, Tier, TierLadder
-from tests.loyalty.test_tier_keep import _with_keep
+from crmkit.loyalty import Counters, QualifyingPosting, Tier, TierLadder
+from tests.loyalty._ladders import (
+    _card,
+    _flights,
+    _ledger_rows,
+    _on,
+    _q,
+    _qatar,
+    _steps,
+    _with_keep,
+)
 from tests.strategies import qualifying_postings, tier_ladders
 
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
 UTC = dt.UTC
 ENROLLED = dt.datetime(2024, 1, 1)
 SLIDING = ("rolling", "rolling_calendar_months")
-
-
-def _on(year: int, month: int, day: int, hour: int = 10) -> dt.datetime:
-    return dt.datetime(year, month, day, hour, tzinfo=SH)
-
-
-def _flights(when: dt.datetime, segments: int) -> QualifyingPosting:
-    """``segments`` segments of 1,000 km each (the km way is never the nearer one here)."""
-    return QualifyingPosting(when, counts={"segments": segments, "km": 1000 * segments})
-
-
-def _card(name: str, km: int, segments: int, keep_km: int, keep_segments: int) -> Tier:
-    return Tier(
-        name=name,
-        alternatives=[
-            Qualification(counts={"km": km}),
-            Qualification(counts={"segments": segments}),
-        ],
-        keep=[
-            Qualification(counts={"km": keep_km}),
-            Qualification(counts={"segments": keep_segments}),
-        ],
-    )
 
 
 def _air_china(**options: Any) -> TierLadder:
@@ -88,23 +74,6 @@ def _air_china(**options: Any) -> TierLadder:
             | options
         ),
     )
-
-
-def _qatar(**options: Any) -> TierLadder:
-    return TierLadder(
-        tiers=[
-            Tier(name="burgundy"),
-            Tier(name="silver", points=150, keep=[Qualification(points=140)]),
-            Tier(name="gold", points=300, keep=[Qualification(points=275)]),
-        ],
-        window="rolling",
-        window_months=12,
-        **options,
-    )
-
-
-def _q(when: dt.datetime, qpoints: int) -> QualifyingPosting:
-    return QualifyingPosting(when, points=qpoints)
 
 
 def _changes(status: Any) -> list[tuple[dt.date, str, str]]:
@@ -573,33 +542,13 @@ def test_with_a_lag_the_tracker_step_by_step_and_the_ledgers_fold_equal_evaluate
     as_of = dt.datetime(2027, 6, 1)
     expected = ladder.evaluate(posts, as_of=as_of, timezone=SH, enrolled_at=ENROLLED)
     tracker = ladder.tracker(ENROLLED, timezone=SH)
-    events = sorted(
-        [(p.time, 1, i) for i, p in enumerate(posts)]
-        + [(ENROLLED + dt.timedelta(days=d), 0, -1) for d in stops],
-        key=lambda e: (e[0], e[1], e[2]),
-    )
-    for when, kind, index in events:
-        if when > as_of:
-            break
-        if kind == 0:
+    for when, posting in _steps(posts, stops, ENROLLED, as_of):
+        if posting is None:
             tracker.status(when)
             tracker = tracker.copy()
         else:
-            tracker.post(posts[index])
+            tracker.post(posting)
     assert tracker.status(as_of) == expected
-    utc = [
-        (
-            p.time.replace(tzinfo=SH).astimezone(UTC),
-            p.spend,
-            p.points,
-            p.orders,
-            tuple(p.counts.items()),
-            None if p.reverses is None else p.reverses.replace(tzinfo=SH).astimezone(UTC),
-        )
-        for p in posts
-        if p.time <= as_of
-    ]
-    utc.sort(key=lambda e: e[0])  # stable: postings at one instant in their order
     batch = ladder.tracker(ENROLLED, timezone=SH)
-    batch._post_many(utc)
+    batch._post_many(_ledger_rows(posts, as_of, SH))
     assert batch.status(as_of) == expected

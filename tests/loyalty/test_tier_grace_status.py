@@ -19,28 +19,12 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
-from crmkit.loyalty import Qualification, QualifyingPosting, Tier, TierLadder
+from crmkit.loyalty import QualifyingPosting, Tier, TierLadder
+from tests.loyalty._ladders import _q, _qatar
 
 UTC = dt.UTC
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 TIERS = [Tier(name="m"), Tier(name="s", spend="1000"), Tier(name="g", spend="5000")]
-
-
-def _qatar(**options: object) -> TierLadder:
-    return TierLadder(
-        tiers=[
-            Tier(name="burgundy"),
-            Tier(name="silver", points=150, keep=[Qualification(points=140)]),
-            Tier(name="gold", points=300, keep=[Qualification(points=275)]),
-        ],
-        window="rolling",
-        grace_days=30,
-        **options,  # type: ignore[arg-type]
-    )
-
-
-def _q(when: dt.datetime, points: int) -> QualifyingPosting:
-    return QualifyingPosting(when, points=points)
 
 
 def test_keep_way_reached_mid_grace_shows_the_tier_kept() -> None:
@@ -49,7 +33,7 @@ def test_keep_way_reached_mid_grace_shows_the_tier_kept() -> None:
     20 March 2025 reach the 275 that keep Gold (below the 300 that renew it at a posting):
     from then on the status shows Gold kept, no drop pending, valid 12 months from the grace
     end (9 April 2026 10:00), as the grace end gives it; before the posting, the drop."""
-    ladder = _qatar()
+    ladder = _qatar(grace_days=30)
     trips = [_q(dt.datetime(2024, 3, 10, 10), 300), _q(dt.datetime(2025, 3, 20, 10), 280)]
     end = dt.datetime(2025, 4, 9, 10, tzinfo=UTC)
     before = ladder.evaluate(trips, as_of=dt.datetime(2025, 3, 15), timezone=UTC)
@@ -67,7 +51,7 @@ def test_postings_leaving_the_window_before_the_grace_end_are_not_counted() -> N
     the drop to Silver waits to 9 April 2025 10:00. 80 on 15 March 2025 make 280 in the
     12 months on 16 March, but the 200 of 1 April 2024 leave them before the grace end,
     which reads 80: still a drop to Silver, and 195 missing to keep Gold (275 - 80)."""
-    ladder = _qatar(renew="assessment")
+    ladder = _qatar(grace_days=30, renew="assessment")
     trips = [
         _q(dt.datetime(2024, 3, 10, 10), 300),
         _q(dt.datetime(2024, 4, 1), 200),
@@ -87,7 +71,7 @@ def test_grace_activity_shows_the_higher_landing() -> None:
     """Gold due on 10 March 2025 10:00 with nothing in the 12 months: a drop to Burgundy.
     150 Qpoints on 15 March 2025 (Silver's threshold) land on Silver at the grace end: the
     status shows that drop, not the one to Burgundy."""
-    ladder = _qatar()
+    ladder = _qatar(grace_days=30)
     trips = [_q(dt.datetime(2024, 3, 10, 10), 300), _q(dt.datetime(2025, 3, 15), 150)]
     end = dt.datetime(2025, 4, 9, 10, tzinfo=UTC)
     st_ = ladder.evaluate(trips, as_of=dt.datetime(2025, 3, 16), timezone=UTC)

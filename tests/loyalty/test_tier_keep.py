@@ -40,45 +40,12 @@ from crmkit.loyalty import (
     TierLadder,
     assign_tiers,
 )
+from tests.loyalty._ladders import _card, _q, _qatar, _with_keep
 from tests.strategies import qualifying_postings, tier_ladders
 
 UTC = dt.UTC
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
 ENROLLED = dt.datetime(2024, 1, 1)
-
-
-def _qatar(**options: Any) -> TierLadder:
-    """Qatar Privilege Club (2013 terms, above): Qpoints in any 12 months, status for 12."""
-    return TierLadder(
-        tiers=[
-            Tier(name="burgundy"),
-            Tier(name="silver", points=150, keep=[Qualification(points=140)]),
-            Tier(name="gold", points=300, keep=[Qualification(points=275)]),
-            Tier(name="platinum", points=600, keep=[Qualification(points=550)]),
-        ],
-        window="rolling",
-        window_months=12,
-        **options,
-    )
-
-
-def _q(when: dt.datetime, qpoints: int) -> QualifyingPosting:
-    return QualifyingPosting(when, points=qpoints)
-
-
-def _card(name: str, km: int, segments: int, keep_km: int, keep_segments: int) -> Tier:
-    """An Air China card: reached on 定级里程 (km) or 定级航段, kept on the lower 保级 pair."""
-    return Tier(
-        name=name,
-        alternatives=[
-            Qualification(counts={"km": km}),
-            Qualification(counts={"segments": segments}),
-        ],
-        keep=[
-            Qualification(counts={"km": keep_km}),
-            Qualification(counts={"segments": keep_segments}),
-        ],
-    )
 
 
 def _air_china_cards(**options: Any) -> TierLadder:
@@ -106,7 +73,7 @@ def test_qatar_gold_is_renewed_on_275_qpoints_not_300() -> None:
     275, Gold is renewed for 12 months, to 1 April 2026. With 270 (< 275) it is not: the
     counters reach Silver's 150, so Silver ("reevaluate"). Without the keep ways (the
     ladder before this option) 280 would have lost Gold too."""
-    ladder = _qatar()
+    ladder = _qatar(platinum=True)
     base = [_q(dt.datetime(2024, 3, 10, 10), 300), _q(dt.datetime(2024, 4, 1, 10), 10)]
     kept = ladder.evaluate(
         [*base, _q(dt.datetime(2025, 3, 20, 10), 280)], as_of=dt.datetime(2025, 4, 2), timezone=UTC
@@ -148,7 +115,7 @@ def test_qatar_status_says_what_it_takes_to_keep_gold() -> None:
     that instant is not inside): keeping Gold takes 275 (the keep way, nearest) or 300.
     ``missing`` still says what the next tier, Platinum, lacks in the rolling 12 months
     (which still hold both postings): 600 - 310 = 290. After 280 on 20 March 2025: nothing is missing to keep Gold."""
-    ladder = _qatar()
+    ladder = _qatar(platinum=True)
     base = [_q(dt.datetime(2024, 3, 10, 10), 300), _q(dt.datetime(2024, 4, 1, 10), 10)]
     st_ = ladder.evaluate(base, as_of=dt.datetime(2025, 3, 1), timezone=UTC)
     assert st_.valid_until == dt.datetime(2025, 4, 1, 10, tzinfo=UTC)
@@ -207,7 +174,7 @@ def test_one_down_and_to_base_keep_the_tier_held_on_a_keep_way() -> None:
     assessed on 560 Qpoints stays Platinum under every policy; on 540 it goes one down
     (Gold), to Gold by the thresholds ("reevaluate", 540 >= 300), or to the base."""
     for policy, low in (("reevaluate", "gold"), ("one_down", "gold"), ("to_base", "burgundy")):
-        ladder = _qatar(downgrade=policy)
+        ladder = _qatar(platinum=True, downgrade=policy)
         assert ladder.assess("platinum", Counters(points=560)) == "platinum"
         assert ladder.assess("platinum", Counters(points=540)) == low
         assert ladder.assess("gold", Counters(points=560)) == "gold"  # 560 < 600: no upgrade
@@ -216,7 +183,7 @@ def test_one_down_and_to_base_keep_the_tier_held_on_a_keep_way() -> None:
 def test_assign_tiers_honours_the_keep_ways_of_the_current_tier() -> None:
     """``assign_tiers(current=...)`` is the assessment in batch: as :meth:`assess` row by
     row (Qatar 2013: 280 keeps Gold, 270 does not; 280 from Silver is Silver)."""
-    ladder = _qatar()
+    ladder = _qatar(platinum=True)
     frame = pd.DataFrame(
         {
             "member_id": ["a", "b", "c", "d", "e"],
@@ -320,7 +287,7 @@ def test_keep_is_refused_on_lifetime_tiers_and_must_be_qualifications() -> None:
 def test_keep_round_trips_through_json_and_a_ladder_without_it_writes_what_it_always_did() -> None:
     """``keep`` is written as a list of Qualification mappings, read back equal; omitted
     when empty, so a ladder without keep ways writes the JSON it always did."""
-    ladder = _qatar()
+    ladder = _qatar(platinum=True)
     text = json.dumps(ladder.to_dict())
     assert json.loads(text)["tiers"][2]["keep"] == [{"points": 275}]
     assert TierLadder.from_dict(json.loads(text)) == ladder
@@ -328,37 +295,6 @@ def test_keep_round_trips_through_json_and_a_ladder_without_it_writes_what_it_al
 
 
 # ------------------------------------------------------------------ properties
-
-
-def _way_args(way: dict[str, Any]) -> dict[str, Any]:
-    args: dict[str, Any] = {m: way[m] for m in ("spend", "points", "orders") if m in way}
-    counts = {m: v for m, v in way.items() if m not in ("spend", "points", "orders")}
-    if counts:
-        args["counts"] = counts
-    return args
-
-
-def _with_keep(ladder: TierLadder, share: Decimal) -> TierLadder:
-    """``ladder`` with, on each tier above the base, keep ways at ``share`` of each way up."""
-
-    def scaled(value: Any) -> Any:
-        low = Decimal(value) * share
-        return low if isinstance(value, Decimal) else int(low)
-
-    def keeps(tier: Tier) -> list[Qualification]:
-        ways = tier.ways(ladder.combine)
-        out = []
-        for way in ways:
-            low = {m: scaled(v) for m, v in way.items()}
-            # Scaled down, a way can still be stricter than another (looser) way up: the
-            # ladder refuses such a keep way (it would never keep anyone); leave it out.
-            if low in ways or not any(all(m in low and low[m] >= v for m, v in w.items())
-                                      for w in ways):  # fmt: skip
-                out.append(Qualification(**_way_args(low)))
-        return out
-
-    tiers = [ladder.tiers[0]] + [attrs.evolve(t, keep=keeps(t)) for t in ladder.tiers[1:]]
-    return attrs.evolve(ladder, tiers=tiers)
 
 
 _KEEP_FIELDS = {"keep_ways_missing": (), "keep_nearest_way": None, "keep_missing": None}

@@ -24,6 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmkit.loyalty import QualifyingPosting, Tier, TierLadder
+from tests.loyalty._ladders import _ledger_rows, _steps
 from tests.strategies import qualifying_postings, tier_ladders
 
 UTC = dt.UTC
@@ -148,15 +149,8 @@ def test_after_a_drop_to_base_the_status_never_shows_a_tier_reached(
     enrolled = dt.datetime(2024, 1, 1)
     as_of = dt.datetime(2027, 6, 1)
     tracker = ladder.tracker(enrolled, timezone=SH)
-    events = sorted(
-        [(p.time, 1, i) for i, p in enumerate(posts)]
-        + [(enrolled + dt.timedelta(days=d), 0, -1) for d in stops],
-        key=lambda e: (e[0], e[1], e[2]),
-    )
-    for when, kind, index in events:
-        if when > as_of:
-            break
-        if kind == 0:
+    for when, posting in _steps(posts, stops, enrolled, as_of):
+        if posting is None:
             st_ = tracker.status(when)
             if st_.next_tier is not None and st_.pending_downgrade is None:
                 reached = ladder.qualify(
@@ -165,24 +159,9 @@ def test_after_a_drop_to_base_the_status_never_shows_a_tier_reached(
                 )  # fmt: skip
                 assert ladder.rank(reached) <= ladder.rank(st_.tier)
         else:
-            tracker.post(posts[index])
+            tracker.post(posting)
     expected = ladder.evaluate(posts, as_of=as_of, timezone=SH, enrolled_at=enrolled)
     assert tracker.status(as_of) == expected
-    utc = sorted(
-        (
-            (
-                p.time.replace(tzinfo=SH).astimezone(UTC),
-                p.spend,
-                p.points,
-                p.orders,
-                tuple(p.counts.items()),
-                None if p.reverses is None else p.reverses.replace(tzinfo=SH).astimezone(UTC),
-            )
-            for p in posts
-            if p.time <= as_of
-        ),
-        key=lambda e: e[0],
-    )
     batch = ladder.tracker(enrolled, timezone=SH)
-    batch._post_many(utc)
+    batch._post_many(_ledger_rows(posts, as_of, SH))
     assert batch.status(as_of) == expected

@@ -1999,11 +1999,8 @@ class TierTracker:
         return local_time(value, self._tz, "TierTracker", field)
 
     def _qualify(self) -> int:
-        ways, counts = self._ways, self._counts
-        for index in range(len(ways) - 1, 0, -1):
-            if _reached_ways(ways[index], counts):
-                return index
-        return 0
+        """The highest tier the window's counters reach by its ways (:func:`_highest`)."""
+        return _highest(self._ways, self._counts)
 
     def _validity_from(self, t: dt.datetime) -> dt.datetime:
         ladder = self._ladder
@@ -2526,7 +2523,7 @@ class TierTracker:
                     qualified = index
                     break
         else:
-            qualified = self._qualify()
+            qualified = _highest(self._ways, counts)
         life = self._lifetime
         for index, checks in self._life_checks:
             if index > self._floor and _reached_ways(checks, life):
@@ -2554,22 +2551,14 @@ class TierTracker:
                 self._restart(when, new)
             self._cur = new
             self._since = when
-            if new <= floor:
-                self._valid_until = None
-            elif ladder.upgrade_validity_months is None:
-                self._valid_until = self._validity_from(when)
-            else:
-                self._valid_until = self._upgrade_validity(when)
+            self._valid_until = None if new <= floor else self._upgrade_validity(when)
             self._pending = None
         elif 0 < cur <= floor:
             self._valid_until = None
             self._pending = None
         elif cur > 0 and qualified == cur and ladder.renew == "posting":
             # Re-qualified: the validity runs from this window; a due drop is cancelled.
-            if ladder.upgrade_validity_months is None:
-                valid = self._validity_from(when)
-            else:
-                valid = self._upgrade_validity(when)
+            valid = self._upgrade_validity(when)
             if self._valid_until is None or valid > self._valid_until:
                 self._valid_until = valid
             self._pending = None
