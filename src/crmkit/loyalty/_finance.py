@@ -176,7 +176,12 @@ def points_liability(
                 held.add(key)
             for key in held:
                 rows[key][2] += 1
-    scale = Decimal(1).scaleb(-program.point_decimals)
+    # Each point currency counts its ledger units in its own scheme's decimals (stars in
+    # hundredths beside whole points): a whole point of any currency is worth point_value.
+    scales = {
+        name: Decimal(1).scaleb(-scheme.point_decimals)
+        for name, scheme in program.compile().schemes.items()
+    }
     quantum = program.money_quantum
     keys = sorted(rows, key=lambda k: (k[0] != next(iter(program.point_currencies)), k))
     frame = pd.DataFrame(
@@ -188,7 +193,7 @@ def points_liability(
             "pending": np.array([rows[k][1] for k in keys], dtype=np.int64),
             "members": np.array([rows[k][2] for k in keys], dtype=np.int64),
             "value": pd.Series(
-                [(rows[k][0] * scale * program.point_value).quantize(quantum) for k in keys],
+                [(rows[k][0] * scales[k[0]] * program.point_value).quantize(quantum) for k in keys],
                 dtype=object,
             ),
         }
@@ -256,13 +261,15 @@ class BreakageResult:
         basis: The cohorts ``rate`` was estimated from (``"mature"``: those with no open
             points left; ``"all"`` when no cohort is mature yet; ``"given"``).
         as_of: The instant of the figures.
+        currency: The point currency counted (a program with several: each has its
+            own units and expiry, so each has its own breakage).
 
     Examples:
         >>> import datetime as dt
         >>> from crmkit.loyalty import Program
         >>> r = breakage({}, Program(), as_of=dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
-        >>> r.method, len(r.cohorts)
-        ('resolved-ratio', 0)
+        >>> r.method, len(r.cohorts), r.currency
+        ('resolved-ratio', 0, 'points')
     """
 
     cohorts: pd.DataFrame = attrs.field(eq=False)
@@ -271,6 +278,7 @@ class BreakageResult:
     method: str
     basis: str
     as_of: dt.datetime
+    currency: str = "points"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types: the estimate, the method and the cohort rows.
@@ -284,6 +292,7 @@ class BreakageResult:
         plain: dict[str, Any] = json_ready(
             {
                 "as_of": self.as_of,
+                "currency": self.currency,
                 "method": self.method,
                 "basis": self.basis,
                 "rate": self.rate,
@@ -305,6 +314,7 @@ def breakage(
     on_error: str = "raise",
     date_format: str | None = None,
     date_unit: str | None = None,
+    currency: str | None = None,
 ) -> BreakageResult:
     """The share of issued points that expire unredeemed, by earning-month cohort.
 
@@ -341,12 +351,16 @@ def breakage(
         on_error: ``"raise"`` (default) or ``"skip"`` (events the ledger cannot honour).
         date_format: As for :func:`~crmkit.loyalty.replay_many` (a table's time column).
         date_unit: As for :func:`~crmkit.loyalty.replay_many`.
+        currency: The point currency whose lots are counted (a program with several
+            keeps each in its own units and expiry, so they are never added together);
+            None (default): the primary one.
 
     Returns:
         A :class:`BreakageResult`.
 
     Raises:
-        ConfigError: Unknown ``sources`` or ``on_error``, or a ``rate`` outside [0, 1].
+        ConfigError: Unknown ``sources``, ``on_error`` or ``currency``, or a ``rate``
+            outside [0, 1].
         InvalidInputError: Bad events (with row labels for a table).
 
     Examples:
@@ -387,6 +401,9 @@ def breakage(
     given = _given_rate(rate, owner)
     if not isinstance(program, Program):
         raise ConfigError(owner, "program", expected="a Program", found=type(program).__name__)
+    currencies = program.point_currencies
+    check_choice(currency, currencies, owner, "currency", optional=True)
+    counted = currencies[0] if currency is None else currency
     end = program._as_of(as_of, owner)
     if isinstance(events, pd.DataFrame):
         from crmkit.loyalty._replay_many import iter_member_events
@@ -411,16 +428,16 @@ def breakage(
             state = program.replay(member_events, as_of=end, on_error=on_error)
         except PointsArithmeticError as err:  # walkfix: was decimal.Inexact (1e308 + a line)
             raise _too_large(err, events, who, owner) from None
-        for part in state.by_currency.values():
-            for lot in part.lots:
-                if lot.source not in chosen:
-                    continue
-                month = lot.earned_at.astimezone(zone).strftime("%Y-%m")
-                row = cohorts.setdefault(month, [0, 0, 0, 0])
-                row[0] += lot.amount - lot.reversed
-                row[1] += lot.spent + lot.forfeited
-                row[2] += lot.expired
-                row[3] += lot.remaining
+        # One currency only: whole miles and hundredths of a star are not one unit.
+        for lot in state.by_currency[counted].lots:
+            if lot.source not in chosen:
+                continue
+            month = lot.earned_at.astimezone(zone).strftime("%Y-%m")
+            row = cohorts.setdefault(month, [0, 0, 0, 0])
+            row[0] += lot.amount - lot.reversed
+            row[1] += lot.spent + lot.forfeited
+            row[2] += lot.expired
+            row[3] += lot.remaining
     months = sorted(cohorts)
     table = pd.DataFrame(
         [cohorts[m] for m in months],
@@ -448,7 +465,13 @@ def breakage(
     else:
         ultimate = float("nan")
     return BreakageResult(
-        cohorts=table, rate=estimate, ultimate=ultimate, method=method, basis=basis, as_of=end
+        cohorts=table,
+        rate=estimate,
+        ultimate=ultimate,
+        method=method,
+        basis=basis,
+        as_of=end,
+        currency=counted,
     )
 
 
