@@ -672,3 +672,24 @@ def test_risk_ratio_score_interval_batch_equals_scalar(
     assert isinstance(lo, np.ndarray)
     for i, row in enumerate(rows):
         assert (lo[i], hi[i]) == _stats.risk_ratio_score_interval(*row)
+
+
+@pytest.mark.parametrize(
+    ("counts", "expected"),
+    [
+        ((10, 10, 10, 10), (0.7224672001371111, 1.384145882069412)),
+        ((3, 10, 10, 10), (0.10779126740630107, 0.6032218525388549)),
+    ],
+)
+def test_risk_ratio_score_interval_where_every_customer_of_a_group_responded(
+    counts: tuple[int, int, int, int], expected: tuple[float, float]
+) -> None:
+    """Where statsmodels 0.15 is wrong (10/10 against 10/10: a lower bound of exactly 1.0;
+    3/10 against 10/10: (0.65, 0.65)). Checked independently: the constrained maximum
+    likelihood found by scipy's bounded minimiser puts Koopman's chi-square at
+    3.8414587-3.8414591 (z = 1.959964 squared) at each bound; 10/10 against 10/10 is
+    symmetric, so its bounds are reciprocal."""
+    lo, hi = _stats.risk_ratio_score_interval(*counts)
+    assert (lo, hi) == pytest.approx(expected, rel=1e-12)
+    if counts[:2] == counts[2:]:
+        assert lo * hi == pytest.approx(1.0, rel=1e-12)

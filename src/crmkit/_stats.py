@@ -1262,7 +1262,9 @@ def risk_ratio_score_interval(
     against 3/10: p = 0.025, Katz 0.985 to 7.22). The bounds are found by bisection to
     adjacent floats, and the side of 1 they fall on is set by the test's p-value itself.
     Matches statsmodels ``confint_proportions_2indep(compare="ratio", method="score",
-    correction=False)`` and R ``PropCIs::riskscoreci``.
+    correction=False)`` and R ``PropCIs::riskscoreci``, except where a group's responses
+    equal its size: there statsmodels 0.15 is wrong (10/10 against 10/10: 1.0 to 1.384;
+    here 0.722 to 1.384, reciprocal as the symmetry requires).
 
     Edges: ``x2 == 0`` (an infinite ratio) gives an upper bound of ``inf``; ``x1 == 0``
     a lower bound of 0; both 0, or an empty group, ``(0.0, inf)``: no information, no NaN.

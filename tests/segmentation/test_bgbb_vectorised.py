@@ -165,6 +165,25 @@ def test_bad_horizons_are_refused(bad: float) -> None:
         assert ("10,000" in str(caught.value)) == (bad == 10_001)
 
 
+@pytest.mark.parametrize("bad", ["a", [1, 2]])
+def test_horizon_not_one_number_is_refused_naming_it(bad: Any) -> None:
+    """A horizon or histogram size that is not one number raises InvalidInputError naming
+    ``t`` / ``n`` (review, session 10): the horizon check converted it with numpy first,
+    so ``predict(t="a")`` raised numpy's bare ``ValueError`` and ``predict(t=[1, 2])``
+    float()'s ``TypeError``, where ``expected_population_purchases("a")`` already named
+    ``t`` (``as_arrays``)."""
+    fit = BetaGeoBetaBinomFit(params=FHS)
+    frame = pd.DataFrame({"frequency": [0, 6], "recency": [0, 6], "n": [6, 6]})
+    for call, name in (
+        (lambda: fit.predict(frame, t=bad), "t"),
+        (lambda: fit.frequency_distribution(bad), "n"),
+    ):
+        with pytest.raises(InvalidInputError) as caught:
+            call()
+        assert caught.value.field == name
+        assert "list" in str(caught.value) or "'a'" in str(caught.value)
+
+
 def test_largest_horizon_is_accepted() -> None:
     """t = 10,000 opportunities (and n = 10,000) still predicts finite numbers."""
     fit = BetaGeoBetaBinomFit(params={**FHS, "gamma": 1.0})

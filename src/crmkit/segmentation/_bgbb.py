@@ -195,9 +195,16 @@ def _check_opportunities(owner: str, name: str, values: Any) -> None:
 
     The model is discrete: a NaN, negative or fractional horizon gave numbers (0 expected
     purchases, a P(alive at n + t) above P(alive at n + 1)) instead of an error, and a
-    horizon of more than :data:`_MAX_OPPORTUNITIES` summed that many terms per row.
+    horizon of more than :data:`_MAX_OPPORTUNITIES` summed that many terms per row. A value
+    that is not a number (``t="a"``) is refused naming ``name``, as :func:`as_arrays` does.
     """
-    flat = np.ravel(np.asarray(values, dtype=np.float64))
+    try:
+        flat = np.ravel(np.asarray(values, dtype=np.float64))
+    except (TypeError, ValueError):
+        shown = (
+            repr(values) if np.ndim(values) == 0 else f"a {type(values).__name__} of non-numbers"
+        )
+        raise InvalidInputError(owner, name, expected="numbers", found=shown, kind="") from None
     index = pd.RangeIndex(flat.size)
     refuse_rows(
         index,
@@ -458,7 +465,13 @@ class BetaGeoBetaBinomFit(_Fitted):
             >>> round(float(dist.sum()), 10), round(float(dist[0] * 11104))  # FHS: 3454.9
             (1.0, 3456)
         """
-        _check_opportunities(f"{type(self).__name__}.frequency_distribution()", "n", n)
+        owner = f"{type(self).__name__}.frequency_distribution()"
+        if np.ndim(n) != 0:  # one number of opportunities (int() would raise a TypeError)
+            raise InvalidInputError(
+                owner, "n", expected="one number of opportunities", found=f"a {type(n).__name__}",
+                kind="",
+            )  # fmt: skip
+        _check_opportunities(owner, "n", n)
         n = int(n)
         a, b, g, d = self._p()
         base = log_beta(a, b) + log_beta(g, d)
@@ -509,6 +522,11 @@ class BetaGeoBetaBinomFit(_Fitted):
         cols = read_columns(data, owner, [frequency, recency, n], allow_empty=True)
         x, tx, nn = cols.arrays
         _check_bgbb(owner, cols.labels, x, tx, nn, (frequency, recency, n))
+        if np.ndim(t) != 0:  # one horizon for every row (float() would raise a TypeError)
+            raise InvalidInputError(
+                owner, "t", expected="one number of opportunities", found=f"a {type(t).__name__}",
+                kind="",
+            )  # fmt: skip
         _check_opportunities(owner, "t", t)
         horizon = np.full_like(x, float(t))
         loglik = self._loglik(x, tx, nn)
