@@ -33,7 +33,8 @@ from crmkit.loyalty import (
 from tests.strategies import TIER_ZONES, ledger_qualifying, one_metric_ladders, tier_ladders
 
 #: What a tracker holds (its caches, ``_vcache`` and ``_bounds``, and the ladder's shared
-#: tables left out).
+#: tables left out; ``_older`` and ``_restarted`` hold what a lagged assessment and a drop
+#: to the base tier read).
 STATE = (
     "_anchor",
     "_as_of",
@@ -44,8 +45,10 @@ STATE = (
     "_floor",
     "_history",
     "_lifetime",
+    "_older",
     "_pending",
     "_recent",
+    "_restarted",
     "_since",
     "_ups",
     "_valid_until",
