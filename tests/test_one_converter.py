@@ -55,6 +55,7 @@ def test_breakage_to_dict_keeps_its_shape_through_json_ready() -> None:
     d = result.to_dict()
     assert d == {
         "as_of": "2025-03-01T00:00:00+00:00",
+        "currency": "points",
         "method": "resolved-ratio",
         "basis": "mature",
         "rate": None,
