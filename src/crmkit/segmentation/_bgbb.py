@@ -41,6 +41,7 @@ from crmkit.segmentation._model import (
     read_columns,
     refuse_rows,
     scalar_or_array,
+    whole_numbers,
 )
 
 __all__ = ["BetaGeoBetaBinomFit", "BetaGeoBetaBinomModel"]
@@ -198,24 +199,10 @@ def _check_opportunities(owner: str, name: str, values: Any) -> None:
     horizon of more than :data:`_MAX_OPPORTUNITIES` summed that many terms per row. A value
     that is not a number (``t="a"``) is refused naming ``name``, as :func:`as_arrays` does.
     """
-    try:
-        flat = np.ravel(np.asarray(values, dtype=np.float64))
-    except (TypeError, ValueError):
-        shown = (
-            repr(values) if np.ndim(values) == 0 else f"a {type(values).__name__} of non-numbers"
-        )
-        raise InvalidInputError(owner, name, expected="numbers", found=shown, kind="") from None
-    index = pd.RangeIndex(flat.size)
+    _, read = whole_numbers(owner, name, values)
+    flat = read.ravel()
     refuse_rows(
-        index,
-        ~np.isfinite(flat) | (flat < 0) | (flat != np.round(flat)),
-        owner,
-        name,
-        "whole numbers at least 0",
-        "bad values",
-    )
-    refuse_rows(
-        index, flat > _MAX_OPPORTUNITIES, owner, name,
+        pd.RangeIndex(flat.size), flat > _MAX_OPPORTUNITIES, owner, name,
         f"at most {_MAX_OPPORTUNITIES:,} opportunities", "larger values",
     )  # fmt: skip
 

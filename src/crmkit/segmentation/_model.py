@@ -1231,6 +1231,35 @@ def as_arrays(owner: str, **values: Any) -> tuple[bool, tuple[FloatArray, ...]]:
     return scalar, tuple(np.asarray(a, dtype=np.float64) for a in arrays)
 
 
+def whole_numbers(
+    owner: str, name: str, value: Any, minimum: float = 0.0
+) -> tuple[bool, FloatArray]:
+    """Read ``value`` (the parameter ``name``) as whole numbers at least ``minimum``.
+
+    A discrete model's horizon or period count: NaN, fractional and smaller values are
+    refused naming the positions, anything not a number as :func:`as_arrays` refuses it.
+
+    Examples:
+        >>> whole_numbers("f()", "t", [0, 3])
+        (False, array([0., 3.]))
+        >>> whole_numbers("f()", "t", 2.5)
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.InvalidInputError: f(): column 't' must be whole numbers at least 0; found 1 bad values at rows [0].
+    """
+    scalar, (values,) = as_arrays(owner, **{name: value})
+    flat = values.ravel()
+    refuse_rows(
+        pd.RangeIndex(flat.size),
+        ~np.isfinite(flat) | (flat < minimum) | (flat != np.round(flat)),
+        owner,
+        name,
+        f"whole numbers at least {minimum:g}",
+        "bad values",
+    )
+    return scalar, values
+
+
 def aligned(index: pd.Index, columns: Mapping[str, Any], name: Hashable = None) -> pd.DataFrame:
     """A new frame of prediction columns on the summary's index (named as the summary's)."""
     out = pd.DataFrame(dict(columns), index=index.copy())

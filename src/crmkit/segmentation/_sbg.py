@@ -42,6 +42,7 @@ from crmkit.segmentation._model import (
     read_columns,
     refuse_rows,
     scalar_or_array,
+    whole_numbers,
 )
 
 __all__ = ["ShiftedBetaGeoFit", "ShiftedBetaGeoModel"]
@@ -220,18 +221,7 @@ class ShiftedBetaGeoFit(_Fitted):
     def _periods(
         self, method: str, t: Any, minimum: float, name: str = "t"
     ) -> tuple[bool, FloatArray]:
-        owner = f"{type(self).__name__}.{method}()"
-        scalar, (tt,) = as_arrays(owner, **{name: t})
-        flat = tt.ravel()
-        refuse_rows(
-            pd.RangeIndex(flat.size),
-            ~np.isfinite(flat) | (flat < minimum) | (flat != np.round(flat)),
-            owner,
-            name,
-            f"whole numbers at least {minimum:g}",
-            "bad values",
-        )
-        return scalar, tt
+        return whole_numbers(f"{type(self).__name__}.{method}()", name, t, minimum)
 
     def survival(self, t: Any) -> Any:
         """S(t): the share of a new cohort still active after ``t`` periods.
