@@ -24,9 +24,10 @@ cancellation at the same instant, so the result never depends on the order event
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import operator
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
@@ -174,6 +175,7 @@ class Book(YearlyBonuses):
         # (time, rule id) of the orders each rule gave points to, for max_uses (rule 10).
         self.rule_uses: list[tuple[dt.datetime, str]] = []
         self.rejected: list[tuple[str, str]] = []
+        self.failed: Event | None = None  # the event whose arithmetic raised (run)
         self.events: list[Event] = []
         self.event_ids: dict[str, Event] = {}
         self.last: Event | None = None
@@ -262,36 +264,58 @@ class Book(YearlyBonuses):
     def step(self, event: Event, now: dt.datetime | None = None) -> None:
         """Fold ``event``, not yet applied and not before the last one; :meth:`record` it next.
 
-        :meth:`apply` checks and records one event; a replay steps through events already
-        sorted and told apart (:func:`sort_events`) and records them all at once. ``now``:
-        ``event.time`` in UTC, when the caller has it already.
+        :meth:`apply` checks and records one event; ``now``: ``event.time`` in UTC, when
+        the caller has it already. The fold itself is :meth:`run`'s.
         """
-        time = event.time
-        if now is None:
-            now = time.astimezone(_UTC)
-        self.now = now  # one zone inside: exact comparisons
-        if self.first is None:
-            self.first = now
-        self.local_day = time.date() if time.tzinfo is self.zone else None
-        if now >= self.due or self.yearly_any:
-            self.advance(now)
+        self.run((event,), None if now is None else (now,))
+
+    def run(self, events: Sequence[Event], instants: Sequence[dt.datetime] | None = None) -> None:
+        """Fold ``events``: in replay order, told apart, none applied yet, none before the last.
+
+        A replay runs a member's sorted events (:func:`sort_events`) through here at once
+        and records them all after (:meth:`record_all`); :meth:`step` runs one.
+        ``instants``: the events' times in UTC, in the same order, when the caller has them
+        (``replay_many`` converts whole columns at once). An arithmetic error leaves the
+        event that raised it in ``failed``.
+        """
+        if instants is None:
+            instants = [event.time.astimezone(_UTC) for event in events]
+        zone = self.zone
+        handlers = self.handlers
+        # (Read once per run, not per event: the bound methods and the book's flags.)
+        advance = self.advance if self.yearly_any else self.advance_lots
+        yearly = self.yearly_any
+        inactivity = self.inactivity
+        event: Event | None = None
         try:
-            handler = self.handlers.get(type(event))
-            if handler is not None:
-                handler(self, event)
-            elif not self.subs or self._fan_out(event):
-                self._dispatch(event)
-        except LedgerError as err:
-            if not self.skip_errors:
-                raise
-            self.rejected.append((event.event_id, str(err)))
-        if self.inactivity and self.policy.counts_as_activity(
-            event.kind, getattr(event, "reason", "")
-        ):
-            deadline = self.policy.expires_at(self.now, self.zone)
-            assert deadline is not None
-            self.deadline = deadline = deadline.astimezone(_UTC)
-            self.due = min(self.due, deadline)
+            for event, now in zip(events, instants, strict=True):
+                time = event.time
+                self.now = now  # one zone inside: exact comparisons
+                if self.first is None:
+                    self.first = now
+                self.local_day = time.date() if time.tzinfo is zone else None
+                if now >= self.due or yearly:
+                    advance(now)
+                try:
+                    handler = handlers.get(type(event))
+                    if handler is not None:
+                        handler(self, event)
+                    elif not self.subs or self._fan_out(event):
+                        self._dispatch(event)
+                except LedgerError as err:
+                    if not self.skip_errors:
+                        raise
+                    self.rejected.append((event.event_id, str(err)))
+                if inactivity and self.policy.counts_as_activity(
+                    event.kind, getattr(event, "reason", "")
+                ):
+                    deadline = self.policy.expires_at(now, zone)
+                    assert deadline is not None
+                    self.deadline = deadline = deadline.astimezone(_UTC)
+                    self.due = min(self.due, deadline)
+        except decimal.DecimalException:
+            self.failed = event
+            raise
 
     def advance_all(self, to: dt.datetime) -> None:
         """:meth:`advance` this book and the other currencies' books."""

@@ -292,18 +292,25 @@ class LotBook:
     tier_tracker: Callable[[dt.datetime], TierTracker]
 
     # -- time ----------------------------------------------------------------------------
-    def advance(self, to: dt.datetime) -> None:
-        """Activate and expire lots at every instant up to and including ``to``."""
+    def advance_lots(self, to: dt.datetime) -> None:
+        """Activate and expire lots at every instant up to and including ``to``.
+
+        (The ledger's ``advance`` credits its yearly bonuses first, when it has some.)
+        """
         if to < self.due:
             return
         activations, expiries = self.activations, self.expiries
         if self.deadline is None and (not expiries or expiries[0][0] > to):
             # Only activations fall due (the common case): in their order, nothing else
-            # in between (an activation schedules nothing).
+            # in between (an activation schedules nothing). Then the next due instant
+            # (next_due, inlined: no inactivity deadline, and no expiry due by `to`).
             while activations and activations[0].activates_at <= to:
                 lot = activations.popleft()
                 self._activate(lot, lot.activates_at)
-            self.due = self.next_due()
+            due = activations[0].activates_at if activations else _FAR
+            if expiries and expiries[0][0] < due:
+                due = expiries[0][0]
+            self.due = due
             return
         while True:
             t_act = activations[0].activates_at if activations else _FAR

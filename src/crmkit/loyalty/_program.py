@@ -566,23 +566,18 @@ class Program(Spec):
             # Sorting moved (or dropped) events: their instants follow them.
             by_event = dict(zip(map(id, events), instants, strict=True))
             instants = [by_event[id(event)] for event in ordered]
-        # ``sort_events`` told the events apart: each is stepped through once, and the
-        # book records them all at the end (not one by one, as ``Book.apply`` does).
+        # ``sort_events`` told the events apart: the book runs through them once and
+        # records them all at the end (not one by one, as ``Book.apply`` does).
         if ordered and ordered[-1].time > end:
-            ordered = ordered[: bisect.bisect_right(ordered, end, key=_TIME)]
-        step = book.step
-        event = None
+            cut = bisect.bisect_right(ordered, end, key=_TIME)
+            ordered = ordered[:cut]
+            if instants is not None:
+                instants = instants[:cut]
         try:
-            if instants is None:
-                for event in ordered:
-                    step(event)
-            else:  # (stops with the events: those after ``end`` were cut off above)
-                for event, now in zip(ordered, instants, strict=False):
-                    step(event, now)
+            book.run(ordered, instants)
         except decimal.DecimalException as err:
-            # One try block for the whole fold, not a call per event.
-            assert event is not None
-            raise _arithmetic_error(err, event, "Program.replay()", "events") from None
+            assert book.failed is not None
+            raise _arithmetic_error(err, book.failed, "Program.replay()", "events") from None
         book.record_all(ordered)
         book.advance_all(end.astimezone(dt.UTC))
         return book

@@ -21,7 +21,6 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from crmkit.loyalty._lots import LotBook
 from crmkit.loyalty._reversals import ReversalBook
 from crmkit.loyalty._rules import MemberContext, YearlyBonus
 from crmkit.loyalty._rules_util import midnight
@@ -78,7 +77,7 @@ class YearlyBonuses(ReversalBook):
         """Credit the yearly bonuses due up to ``to``, then activate and expire lots."""
         if self.yearly_any:
             self._credit_until(to)
-        LotBook.advance(self, to)  # (named, not super(): once per event in a fold)
+        self.advance_lots(to)
 
     # -- internals -----------------------------------------------------------------------
     def _credit_until(self, to: dt.datetime) -> None:
@@ -92,7 +91,7 @@ class YearlyBonuses(ReversalBook):
             if due is None or due > to:
                 return
             for book in books:  # everything due before the bonus happens first
-                LotBook.advance(book, due)
+                book.advance_lots(due)
             for book in books:
                 if book._next_due() == due:
                     book._credit(due)
