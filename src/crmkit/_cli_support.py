@@ -9,6 +9,8 @@ the same way:
   ``.parquet``/``.pq`` suffix), ``-`` for standard input. ``--date-format`` and
   ``--date-unit`` say how the date columns are written; ISO 8601 needs neither.
   ``--column NAME=COLUMN`` maps any column the command reads to the file's header.
+  Commands that read transaction dates add ``--timezone ZONE`` (:func:`add_timezone_option`):
+  naive dates are read there, aware ones (a UTC export) converted, days counted there.
 - **Output**: ``-o/--output FILE`` and ``--format table|csv|json|jsonl|parquet``. Without
   ``--format`` the format is the file's suffix (an unknown suffix is an error, never a
   silent CSV); on standard output it is a human table on a terminal and CSV in a pipe.
@@ -56,7 +58,7 @@ from crmkit import datasets
 from crmkit._io import read_table
 from crmkit._jsonable import json_ready
 from crmkit._spec import check_choice
-from crmkit._validate import DATE_UNITS, datetime_column
+from crmkit._validate import DATE_UNITS, datetime_column, resolve_timezone
 from crmkit.errors import ConfigError, CrmkitError, InvalidInputError, SchemaError
 
 __all__ = [
@@ -66,6 +68,7 @@ __all__ = [
     "add_column_options",
     "add_input_options",
     "add_output_options",
+    "add_timezone_option",
     "apply_columns",
     "command",
     "convert_dates",
@@ -77,6 +80,7 @@ __all__ = [
     "seconds_columns",
     "section",
     "tidy_numbers",
+    "timezone_option",
 ]
 
 #: Exit codes of the ``crmkit`` command.
@@ -221,6 +225,72 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
         help="read the column NAME from the file's column COLUMN (repeatable), "
         "for columns without an option of their own",
     )
+
+
+def add_timezone_option(
+    parser: argparse.ArgumentParser, *, reads: str = "transaction dates and --as-of"
+) -> None:
+    """Add ``--timezone ZONE`` to the "reading files" options of a command that reads dates.
+
+    Only commands whose dates no rule owns take it: a loyalty program and an SLA policy
+    carry their own ``timezone``. ``reads`` says what the zone applies to, for the help.
+    The value is checked by :func:`timezone_option` when the command runs.
+
+    Examples:
+        >>> p = argparse.ArgumentParser()
+        >>> add_input_options(p)
+        >>> add_timezone_option(p)
+        >>> p.parse_args(["--timezone", "Asia/Shanghai"]).timezone
+        'Asia/Shanghai'
+        >>> [g.title for g in p._action_groups].count("reading files")
+        1
+    """
+    groups = [g for g in parser._action_groups if g.title == "reading files"]
+    group = groups[0] if groups else parser.add_argument_group("reading files")
+    group.add_argument(
+        "--timezone",
+        default=None,
+        metavar="ZONE",
+        help=f"IANA zone (e.g. Asia/Shanghai) in which {reads} are read: naive times as "
+        "local times there, aware ones (a UTC export) converted; days are counted there "
+        "(default: the dates' own zone)",
+    )
+
+
+def timezone_option(args: argparse.Namespace) -> str | None:
+    """The ``--timezone`` the command was given (None without one), checked.
+
+    Checked once, before any file is read, by the library's zone resolver
+    (:func:`crmkit._validate.resolve_timezone`).
+
+    Raises:
+        ConfigError: The value is not an IANA zone name (exit code 2).
+
+    Examples:
+        >>> timezone_option(argparse.Namespace(timezone="Asia/Shanghai"))
+        'Asia/Shanghai'
+        >>> timezone_option(argparse.Namespace(timezone="Beijing", command_name="crmkit rfm"))
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: crmkit rfm: option '--timezone' must be an IANA time zone name such as 'Europe/Berlin'; found 'Beijing'. Name a zone of the tz database, e.g. --timezone Asia/Shanghai (China) or --timezone UTC.
+    """
+    value: str | None = getattr(args, "timezone", None)
+    if value is None:
+        return None
+    owner = _owner(args)
+    try:
+        resolve_timezone(value, owner)
+    except ConfigError as err:
+        raise ConfigError(
+            owner,
+            "--timezone",
+            expected=err.expected,
+            found=err.found,
+            kind="option",
+            hint="Name a zone of the tz database, e.g. --timezone Asia/Shanghai (China) or "
+            "--timezone UTC.",
+        ) from None
+    return value
 
 
 def add_column_options(
@@ -498,6 +568,7 @@ def convert_dates(
     args: argparse.Namespace,
     *,
     always: bool = False,
+    timezone: str | None = None,
 ) -> pd.DataFrame:
     """Read the date columns with ``--date-format`` or ``--date-unit``, when given.
 
@@ -506,6 +577,11 @@ def convert_dates(
     anything else (``always=True`` reads them here too, as ISO 8601). Empty cells stay
     missing; a value that does not match is an error naming the column and the rows'
     labels (for CSV files, their line numbers: the header is line 1).
+
+    ``timezone`` (the command's ``--timezone``) reads the columns as the library reads
+    them with ``timezone=``: naive values as local times there, aware ones and epoch
+    numbers (instants in UTC) converted to it. Without it, epoch numbers become naive UTC
+    times, which a zone given later would misread as local times.
 
     Examples:
         >>> lines = [2, 3]  # read_input labels CSV rows with their line in the file
@@ -518,6 +594,13 @@ def convert_dates(
         Traceback (most recent call last):
         ...
         crmkit.errors.SchemaError: x: column 'd' must be dates in the format '%d/%m/%Y'; found mixed formats: 1 values in ISO 8601, such as '2025-02-01' at rows [3]. Write every value in one format.
+
+        Epoch seconds of 2025-01-31 17:30 UTC are 1 February in Shanghai:
+
+        >>> e = argparse.Namespace(date_format=None, date_unit="s", command_name="x")
+        >>> convert_dates(pd.DataFrame({"d": [1738344600]}), ["d"], e,
+        ...               timezone="Asia/Shanghai")["d"].iloc[0]
+        Timestamp('2025-02-01 01:30:00+0800', tz='Asia/Shanghai')
     """
     fmt = getattr(args, "date_format", None)
     unit = getattr(args, "date_unit", None)
@@ -533,7 +616,9 @@ def convert_dates(
             continue
         blank = (series.isna() | series.astype(str).str.strip().eq("")).to_numpy()
         present = out.loc[~blank, [column]]
-        parsed = datetime_column(present, column, owner, date_format=fmt, date_unit=unit)
+        parsed = datetime_column(
+            present, column, owner, tz=timezone, date_format=fmt, date_unit=unit
+        )
         out[column] = parsed.reindex(out.index)
     return out
 

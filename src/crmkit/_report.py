@@ -40,10 +40,12 @@ from crmkit._cli_support import (
     DemoData,
     MissingDependencyError,
     add_input_options,
+    add_timezone_option,
     apply_columns,
     convert_dates,
     load_json_object,
     read_input,
+    timezone_option,
     write_text_file,
 )
 from crmkit.errors import ConfigError
@@ -1185,6 +1187,7 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
         }
     )
     add_input_options(parser)
+    add_timezone_option(parser, reads="the dates of --transactions")
 
 
 _CANONICAL = {
@@ -1265,7 +1268,12 @@ def _check_columns_found(args: argparse.Namespace, frames: Sequence[pd.DataFrame
 
 
 def _read(
-    args: argparse.Namespace, kind: str, dates: Sequence[str], names: Sequence[str] = ()
+    args: argparse.Namespace,
+    kind: str,
+    dates: Sequence[str],
+    names: Sequence[str] = (),
+    *,
+    timezone: str | None = None,
 ) -> pd.DataFrame | None:
     path = getattr(args, kind)
     if path is None:
@@ -1286,7 +1294,8 @@ def _read(
     # One --column list serves every file: each file takes the items whose COLUMN it has.
     mine = [item for item in args.column or [] if _source(item) in columns]
     frame = apply_columns(frame, argparse.Namespace(**{**vars(args), "column": mine}), names)
-    frame = convert_dates(frame, dates, args, always=True)
+    # With a zone the dates become aware in it, so every section counts days there.
+    frame = convert_dates(frame, dates, args, always=True, timezone=timezone)
     frame.attrs["file_columns"] = columns
     return frame
 
@@ -1300,10 +1309,12 @@ def report_data(args: argparse.Namespace) -> ReportData:
         >>> report_data(ns).source
         'the built-in sample data (seed 1)'
     """
+    zone = timezone_option(args)
     for option, needs in (
         ("policy", "tickets"),
         ("ticket_events", "tickets"),
         ("program", "events"),
+        ("timezone", "transactions"),
     ):
         value = getattr(args, option, None)
         if value and not getattr(args, needs, None):
@@ -1340,7 +1351,7 @@ def report_data(args: argparse.Namespace) -> ReportData:
     names = _column_names(policies)
     _check_column_options(args, names)
     frames = {
-        "transactions": _read(args, "transactions", ["date"], names),
+        "transactions": _read(args, "transactions", ["date"], names, timezone=zone),
         "tickets": _read(args, "tickets", times, names),
         "ticket_events": _read(args, "ticket_events", ["time"], names),
         "responses": _read(args, "responses", ["date"], names),

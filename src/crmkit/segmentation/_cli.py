@@ -6,6 +6,8 @@ Examples:
     >>> add_commands(parser.add_subparsers())
     >>> parser.parse_args(["abc", "tx.csv", "--cuts", "0.7", "0.9"]).cuts
     [0.7, 0.9]
+
+``crmkit rfm`` takes ``--timezone``; ``crmkit abc`` reads no dates, so it has none.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from crmkit._cli_support import (
     add_column_options,
     add_input_options,
     add_output_options,
+    add_timezone_option,
     apply_columns,
     command,
     convert_dates,
@@ -30,6 +33,7 @@ from crmkit._cli_support import (
     output_format,
     read_input,
     section,
+    timezone_option,
     write_text_file,
 )
 from crmkit._validate import (
@@ -106,6 +110,7 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument("--save-model", default=None, help="write the fitted model as JSON")
     p.add_argument("--summary", action="store_true", help="write the per-segment table instead")
     add_input_options(p)
+    add_timezone_option(p)
     add_output_options(p)
     p.set_defaults(handler=_run_rfm)
 
@@ -188,6 +193,7 @@ def _check_model_options(args: argparse.Namespace) -> None:
 
 def _run_rfm(args: argparse.Namespace) -> int:
     fmt = output_format(args)  # before any work: a bad choice writes nothing
+    zone = timezone_option(args)
     _check_model_options(args)
     model = scorer = None
     if args.model:
@@ -200,7 +206,7 @@ def _run_rfm(args: argparse.Namespace) -> int:
             segment_map=_segment_map("default" if args.map is None else args.map),
         )
     tx = read_input(args.input, args, what="transactions", ids=[args.customer, args.order])
-    tx = convert_dates(apply_columns(tx, args, ()), [args.date], args)
+    tx = convert_dates(apply_columns(tx, args, ()), [args.date], args, timezone=zone)
     scored = rfm(
         tx,
         customer=args.customer,
@@ -211,6 +217,7 @@ def _run_rfm(args: argparse.Namespace) -> int:
         refunds=args.refunds,
         scorer=scorer,
         model=model,
+        timezone=zone,
     )
     if args.summary and "segment" not in scored.columns:
         raise ConfigError(

@@ -22,6 +22,7 @@ from crmkit._cli_support import (
     add_column_options,
     add_input_options,
     add_output_options,
+    add_timezone_option,
     apply_columns,
     command,
     convert_dates,
@@ -29,6 +30,7 @@ from crmkit._cli_support import (
     output_format,
     read_input,
     section,
+    timezone_option,
     write_text_file,
 )
 from crmkit._spec import check_choice
@@ -90,6 +92,7 @@ def add_commands(subparsers: Any) -> None:
         },
     )
     add_input_options(p)
+    add_timezone_option(p)
     add_output_options(p)
     p.set_defaults(handler=_run_clv)
 
@@ -140,13 +143,15 @@ def clv_table(
     customer: str = "customer_id",
     date: str = "date",
     amount: str = "amount",
+    timezone: str | None = None,
     date_format: str | None = None,
     date_unit: str | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Fit the models on a transaction log; return per-customer predictions and the fits.
 
-    Refund rows (negative amounts) are left out of the summary; ``date_format`` and
-    ``date_unit`` are passed to the date reader. Customers are sorted by
+    Refund rows (negative amounts) are left out of the summary; ``timezone`` (in which
+    naive dates and ``as_of`` are read, aware ones converted and periods counted),
+    ``date_format`` and ``date_unit`` are passed to the date reader. Customers are sorted by
     CLV, highest first. The second value holds the fitted models as JSON-ready data.
 
     Examples:
@@ -175,6 +180,7 @@ def clv_table(
         date=date,
         amount=amount,
         as_of=as_of,
+        timezone=timezone,
         date_format=date_format,
         date_unit=date_unit,
         freq=freq,  # type: ignore[arg-type]
@@ -222,8 +228,9 @@ def clv_table(
 def _run_clv(args: argparse.Namespace) -> int:
     fmt = output_format(args)
     _check_numbers(args.horizon_months, args.discount_rate, args.penalizer)  # before any work
+    zone = timezone_option(args)
     frame = read_input(args.input, args, what="transactions", ids=[args.customer])
-    frame = convert_dates(apply_columns(frame, args, ()), [args.date], args)
+    frame = convert_dates(apply_columns(frame, args, ()), [args.date], args, timezone=zone)
     table, fits = clv_table(
         frame,
         model=args.model,
@@ -235,6 +242,7 @@ def _run_clv(args: argparse.Namespace) -> int:
         customer=args.customer,
         date=args.date,
         amount=args.amount,
+        timezone=zone,
     )
     if args.models:
         write_text_file(args.models, json.dumps(fits, indent=1) + "\n")

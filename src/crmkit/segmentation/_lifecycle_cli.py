@@ -21,6 +21,7 @@ from crmkit._cli_support import (
     add_column_options,
     add_input_options,
     add_output_options,
+    add_timezone_option,
     apply_columns,
     command,
     convert_dates,
@@ -29,7 +30,9 @@ from crmkit._cli_support import (
     output_format,
     read_input,
     section,
+    timezone_option,
 )
+from crmkit.errors import ConfigError
 from crmkit.segmentation._cohorts import cohort_retention
 from crmkit.segmentation._lifecycle_engine import classify_lifecycle, lifecycle_history
 from crmkit.segmentation._lifecycle_policy import STAGES, LifecyclePolicy
@@ -86,6 +89,7 @@ def add_commands(subparsers: Any) -> None:
     )
     p.add_argument("--counts", action="store_true", help="write the stage counts instead")
     add_input_options(p)
+    add_timezone_option(p)
     add_output_options(p)
     p.set_defaults(handler=_run_lifecycle)
 
@@ -95,6 +99,35 @@ def _load_policy(path: str | None) -> LifecyclePolicy:
         return LifecyclePolicy()
     data = load_json_object(path, "crmkit lifecycle", "--policy", "a LifecyclePolicy")
     return LifecyclePolicy.from_dict(data)
+
+
+def _zone(given: str | None, policy: LifecyclePolicy) -> str | None:
+    """The zone days are counted in: ``--timezone``, else the policy's own (None: the data's).
+
+    A ``--timezone`` other than the policy's zone is refused: days would be counted in one
+    zone and the policy's thresholds meant in the other.
+
+    Examples:
+        >>> _zone("Asia/Shanghai", LifecyclePolicy()), _zone(None, LifecyclePolicy())
+        ('Asia/Shanghai', None)
+        >>> _zone("Asia/Shanghai", LifecyclePolicy(timezone="Europe/Berlin"))
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: crmkit lifecycle: option '--timezone' must be the zone of the --policy (Europe/Berlin) or left out; found 'Asia/Shanghai'. Drop --timezone to count days in the policy's zone, or change the policy's "timezone".
+    """
+    if given is None:
+        return policy.timezone
+    if policy.timezone is not None and policy.timezone != given:
+        raise ConfigError(
+            "crmkit lifecycle",
+            "--timezone",
+            expected=f"the zone of the --policy ({policy.timezone}) or left out",
+            found=repr(given),
+            kind="option",
+            hint="Drop --timezone to count days in the policy's zone, or change the "
+            'policy\'s "timezone".',
+        )
+    return given
 
 
 def _amount_column(frame: pd.DataFrame, given: str | None) -> str | None:
@@ -116,22 +149,24 @@ def _amount_column(frame: pd.DataFrame, given: str | None) -> str | None:
 def _run_lifecycle(args: argparse.Namespace) -> int:
     owner = "crmkit lifecycle"
     fmt = output_format(args)
+    given = timezone_option(args)  # a bad --timezone is refused before any file is read
     policy = _load_policy(args.policy)
+    zone = _zone(given, policy)
     frame = read_input(args.input, args, what="transactions", ids=[args.customer])
-    frame = convert_dates(apply_columns(frame, args, ()), [args.date], args)
+    frame = convert_dates(apply_columns(frame, args, ()), [args.date], args, timezone=zone)
     amount = _amount_column(frame, args.amount)
     as_of: object = args.as_of
     if as_of is None:
         rows = as_log(
             frame, owner, customer=args.customer, date=args.date, amount=amount,
-            timezone=policy.timezone,
+            timezone=zone,
         )  # fmt: skip
         days = rows.days()
         buying = days[rows.purchase] if rows.purchase.any() else days
         as_of = dt.date(1970, 1, 1) + dt.timedelta(days=int(buying.max()))
     stages = classify_lifecycle(
         frame, as_of=as_of, policy=policy, customer=args.customer, date=args.date,
-        amount=amount,
+        amount=amount, timezone=zone,
     )  # fmt: skip
     if args.counts:
         counts = stages["stage"].value_counts().reindex(list(policy.stage_names), fill_value=0)
