@@ -541,19 +541,28 @@ class Book(YearlyBonuses):
                 ladder_tiers = tuple(f"{name}:{held}" for name, held in names.items())
             else:
                 tier, privileges = self._held()
+        # Membership years (caps, use limits) start at the enrolment or, for a member
+        # without one so far, at the first event: where the tier clock starts (the primary
+        # book's: another currency's book sees only the events of its currency).
+        primary = self if self.parent is None else self.parent
+        first = primary.first
+        start = self.enrolled_at if self.enrolled_at is not None else first
         period_points: dict[str, int] = {}
         if self.uses_caps:
             period_points = self.scheme.period_to_date(
-                self.earn_history, as_of=self.now, timezone=self.zone
+                self.earn_history, as_of=self.now, timezone=self.zone, enrolled_at=start
             )
         rule_uses: dict[str, int] = {}
         if self.uses_limits:
-            rule_uses = self.scheme.uses_to_date(self.rule_uses, as_of=self.now, timezone=self.zone)
+            rule_uses = self.scheme.uses_to_date(
+                self.rule_uses, as_of=self.now, timezone=self.zone, enrolled_at=start
+            )
         # Built without re-checking: every value comes from the checked events and rules.
         return unchecked(
             MemberContext,
             birth_date=self.birth_date,
             enrolled_at=self.enrolled_at,
+            membership_start=None if self.enrolled_at is not None else first,
             tier=tier,
             prior_orders=self.orders,
             period_points=_to_period_points(period_points),

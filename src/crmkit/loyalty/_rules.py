@@ -13,7 +13,7 @@ the order rules were written or edited in never matters):
 3. **bonuses** (:class:`OrderBonus`, :class:`SignUpBonus`) add fixed points, split to the
    lines they cover by largest remainder;
 4. **rounding** to whole points (per line or per order; floor by default) and **caps**
-   (per order, per calendar period).
+   (per order, per calendar period or per membership year).
 
 Each rule's ``stacking`` says how it combines with the earlier rules of its phase on a line:
 ``add`` (sum), ``max`` (keep the larger), ``first`` (apply only if no earlier rule of the
@@ -53,8 +53,9 @@ from crmkit._spec import decimal as decimal_value
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.loyalty._privileges import Privilege, _birthday_window
 from crmkit.loyalty._rules_util import (
+    CAP_PERIODS,
     EXACT,
-    PERIODS,
+    MEMBERSHIP_YEAR,
     as_of_time,
     check_date,
     check_labels,
@@ -524,12 +525,18 @@ class MemberContext:
 
     Attributes:
         birth_date: Birth date (for birthday-month rules and privileges).
-        enrolled_at: Enrolment instant (for sign-up bonuses with ``within_days``).
+        enrolled_at: Enrolment instant (for sign-up bonuses with ``within_days``, and the
+            start of the membership years of ``membership_year`` caps and use limits).
+        membership_start: When the member's membership years start, if not at
+            ``enrolled_at``: a replay sets it to the member's first event when they have no
+            :class:`~crmkit.loyalty.Enroll` event (where their tier clock starts too).
+            None (default): at ``enrolled_at``. A scheme with a ``membership_year`` cap or
+            use limit refuses to earn for a member whose membership years start nowhere.
         tier: Tier name at the order time.
         prior_orders: Purchases before this one (sign-up bonuses on the first purchase).
         period_points: Points already earned in the current period of each cap, keyed by
-            the cap's period (``{"month": 420}``); see :meth:`EarningScheme.period_to_date`.
-            A missing period counts as 0.
+            the cap's period (``{"month": 420}``, ``{"membership_year": 90000}``); see
+            :meth:`EarningScheme.period_to_date`. A missing period counts as 0.
         privileges: The member's privileges active at the order time; ``earning_multiplier``
             and ``birthday_bonus`` privileges act as multipliers.
         ladder_tiers: In a program with several tier ladders, the member's tier on every
@@ -551,6 +558,7 @@ class MemberContext:
 
     birth_date: dt.date | None = attrs.field(default=None, converter=to_date)
     enrolled_at: dt.datetime | None = None
+    membership_start: dt.datetime | None = None
     tier: str | None = None
     prior_orders: int = 0
     period_points: tuple[tuple[str, int], ...] = attrs.field(
@@ -577,10 +585,12 @@ class MemberContext:
             raise InvalidInputError(
                 owner, "birth_date", expected="a date", found=repr(self.birth_date), kind=""
             )
-        if self.enrolled_at is not None and not isinstance(self.enrolled_at, dt.datetime):
-            raise InvalidInputError(
-                owner, "enrolled_at", expected="a datetime", found=repr(self.enrolled_at), kind=""
-            )
+        for name in ("enrolled_at", "membership_start"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, dt.datetime):
+                raise InvalidInputError(
+                    owner, name, expected="a datetime", found=repr(value), kind=""
+                )
         if not isinstance(self.prior_orders, int) or self.prior_orders < 0:
             raise InvalidInputError(
                 owner,
@@ -590,11 +600,11 @@ class MemberContext:
                 kind="",
             )
         for key, pts in self.period_points:
-            if key not in PERIODS or not isinstance(pts, int) or isinstance(pts, bool):
+            if key not in CAP_PERIODS or not isinstance(pts, int) or isinstance(pts, bool):
                 raise InvalidInputError(
                     owner,
                     "period_points",
-                    expected=f"int points keyed by one of {list(PERIODS)}",
+                    expected=f"int points keyed by one of {list(CAP_PERIODS)}",
                     found=f"{key!r}: {pts!r}",
                     kind="",
                 )
@@ -613,18 +623,21 @@ class MemberContext:
             )
 
     def points_in(self, freq: str) -> int:
-        """Points already earned in the current calendar period ``freq`` (0 when not given).
+        """Points already earned in the current period ``freq`` of a cap (0 when not given).
 
         Raises:
             ConfigError: ``freq`` is not one of the periods of a cap (``day``, ``week``,
-                ``month``, ``quarter``, ``year``): ``"M"`` would otherwise read 0.
+                ``month``, ``quarter``, ``year``, ``membership_year``): ``"M"`` would
+                otherwise read 0.
 
         Examples:
             >>> MemberContext(period_points={"day": 5}).points_in("day")
             5
+            >>> MemberContext(period_points={"membership_year": 90000}).points_in("membership_year")
+            90000
         """
-        if freq not in PERIODS:
-            check_choice(freq, PERIODS, "MemberContext.points_in()", "freq")
+        if freq not in CAP_PERIODS:
+            check_choice(freq, CAP_PERIODS, "MemberContext.points_in()", "freq")
         return dict(self.period_points).get(freq, 0)
 
     def uses_of(self, rule_id: str) -> int:
@@ -664,8 +677,9 @@ class EarningRule(Spec):
 
     Every rule has an ``id`` (unique in its scheme), a ``priority`` (lower runs first; ties
     run in ``id`` order), a ``stacking`` mode and a :class:`Condition` (``when``). Any rule
-    can be limited to ``max_uses`` orders per member per calendar period ``uses_freq``
-    (``day``, ``week``, ``month``, ``quarter``, ``year``; local): "once a year" is
+    can be limited to ``max_uses`` orders per member per period ``uses_freq``: a local
+    calendar period (``day``, ``week``, ``month``, ``quarter``, ``year``) or the member's
+    ``membership_year`` (as :class:`PeriodCap` counts it): "once a year" is
     ``max_uses=1, uses_freq="year"``. A rule is used by an order it gives points to
     (the count is :attr:`MemberContext.rule_uses`; a refund does not give the use back).
 
@@ -708,7 +722,7 @@ class EarningRule(Spec):
     max_uses: int | None = field(
         default=None, validator=whole(min=1, optional=True), omit_default=True
     )
-    uses_freq: str = field(default="year", validator=one_of(PERIODS), omit_default=True)
+    uses_freq: str = field(default="year", validator=one_of(CAP_PERIODS), omit_default=True)
     qualifying: bool = field(default=True, validator=instance_of(bool, "a bool"), omit_default=True)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -1077,20 +1091,89 @@ class YearlyBonus(EarningRule):
             anchor = enrolled
         if anchor is None:
             return None
-        # The same day as a birthday voucher's (29 February -> 28 February in common years).
-        return _birthday_window(anchor, year, "birthday")[0]
+        return _anniversary(anchor, year)
+
+
+def _anniversary(anchor: dt.date, year: int) -> dt.date:
+    """The day of ``anchor``'s anniversary (or birthday) in ``year``: the library's one rule.
+
+    The same month and day; 29 February is 28 February in common years, the day of a
+    birthday voucher (:class:`YearlyBonus` days and membership years both use it).
+
+    >>> _anniversary(dt.date(2024, 2, 29), 2025), _anniversary(dt.date(2024, 2, 29), 2028)
+    (datetime.date(2025, 2, 28), datetime.date(2028, 2, 29))
+    """
+    return _birthday_window(anchor, year, "birthday")[0]
+
+
+def _membership_year(day: dt.date, start: dt.date) -> tuple[dt.date, dt.date]:
+    """The membership year containing the local date ``day``, as ``[start, end)`` dates.
+
+    Membership years run from ``start`` (the local date of enrolment) to the day before
+    its next anniversary, then from anniversary to anniversary (:func:`_anniversary`: a
+    29 February start renews on 28 February in common years). ``day`` is never before
+    ``start`` (the callers check it).
+
+    >>> _membership_year(dt.date(2026, 3, 14), dt.date(2025, 3, 15))
+    (datetime.date(2025, 3, 15), datetime.date(2026, 3, 15))
+    >>> _membership_year(dt.date(2025, 2, 28), dt.date(2024, 2, 29))
+    (datetime.date(2025, 2, 28), datetime.date(2026, 2, 28))
+    """
+    this_year = _anniversary(start, day.year)
+    if day >= this_year:
+        return this_year, _anniversary(start, day.year + 1)
+    return _anniversary(start, day.year - 1), this_year
+
+
+def _period_of(
+    day: dt.date, freq: str, enrolled_at: dt.datetime | None, tz: dt.tzinfo, owner: str
+) -> tuple[dt.date, dt.date]:
+    """The period ``freq`` (of a cap or a use limit) containing the local date ``day``.
+
+    A ``membership_year`` starts at the local date of ``enrolled_at``, which it needs.
+    """
+    if freq != MEMBERSHIP_YEAR:
+        return period_bounds(day, freq)
+    if enrolled_at is None:
+        raise InvalidInputError(
+            owner,
+            "enrolled_at",
+            expected="the member's enrolment instant, where 'membership_year' periods start",
+            found="None",
+            kind="",
+            hint="Pass enrolled_at= (a replay passes the Enroll event's time, or the "
+            "member's first event without one).",
+        )
+    start = local_time(enrolled_at, tz, owner, "enrolled_at").date()
+    if day < start:
+        raise InvalidInputError(
+            owner,
+            "as_of",
+            expected=f"not before the local date of enrolled_at ({start.isoformat()})",
+            found=day.isoformat(),
+            kind="",
+        )
+    return _membership_year(day, start)
 
 
 @attrs.frozen
 class PeriodCap(Spec):
-    """At most ``max_points`` purchase points per member per calendar period ``freq``.
+    """At most ``max_points`` purchase points per member per period ``freq``.
 
-    Periods are local to the program's zone: ``day``, ``week`` (ISO, from Monday),
-    ``month``, ``quarter``, ``year``.
+    Calendar periods are local to the program's zone: ``day``, ``week`` (ISO, from
+    Monday), ``month``, ``quarter``, ``year``. ``membership_year`` is the member's own year
+    (会员年度; Costco's "12-month period" of the Executive 2% Reward): from the local date
+    of their enrolment to the day before its next anniversary, then the next one (a
+    29 February enrolment renews on 28 February in common years, as
+    :class:`YearlyBonus` anniversaries do). A replay starts it at the member's
+    :class:`~crmkit.loyalty.Enroll` event, or, for a member without one, at their first
+    event (where the tier clock starts); an ``Enroll`` after earlier events starts the
+    membership years again from its date (points earned before it stay in the year of
+    the first event). Called directly, :meth:`EarningScheme.earn` needs
+    :attr:`MemberContext.enrolled_at` for it.
 
     Attributes:
-        freq: The calendar period (called ``period`` in schema version 1; such JSON
-            still loads).
+        freq: The period (called ``period`` in schema version 1; such JSON still loads).
         max_points: The cap (>= 0).
 
     Examples:
@@ -1100,10 +1183,20 @@ class PeriodCap(Spec):
         PeriodCap(freq='year', max_points=10)
         >>> PeriodCap.from_dict({"schema_version": 1, "period": "year", "max_points": 10})
         PeriodCap(freq='year', max_points=10)
+        >>> PeriodCap.from_dict(PeriodCap("membership_year", 1250).to_dict())
+        PeriodCap(freq='membership_year', max_points=1250)
+        >>> PeriodCap("fortnight", 10)
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: PeriodCap: parameter 'freq' must be one of ['day', 'week', 'month', 'quarter', 'year', 'membership_year']; found 'fortnight'.
     """
 
+    # Schema 2 still: ``membership_year`` is a new allowed value, not a new form. Every
+    # JSON written before reads and writes exactly as before, and an older crmkit refuses
+    # a ``membership_year`` cap by name rather than misreading it; a bump would make older
+    # versions refuse every cap, calendar ones included.
     __spec_version__ = 2
-    freq: str = field(validator=one_of(PERIODS))
+    freq: str = field(validator=one_of(CAP_PERIODS))
     max_points: int = field(validator=whole(min=0))
 
     @classmethod
@@ -1359,7 +1452,7 @@ def _to_caps(value: Iterable[PeriodCap | Mapping[str, Any]]) -> tuple[PeriodCap,
     _a_list(value, "EarningScheme", "caps", "PeriodCap")
     caps = [PeriodCap.from_dict(c) if isinstance(c, Mapping) else c for c in value]
     return tuple(
-        sorted(caps, key=lambda c: PERIODS.index(c.freq) if isinstance(c, PeriodCap) else -1)
+        sorted(caps, key=lambda c: CAP_PERIODS.index(c.freq) if isinstance(c, PeriodCap) else -1)
     )
 
 
@@ -1381,7 +1474,8 @@ class EarningScheme(Spec):
             over-awards), ``"ceiling"``, ``"down"``, ``"up"``, ``"half_up"``,
             ``"half_down"`` or ``"half_even"``.
         max_points_per_order: Cap per order (None: none).
-        caps: Per-period caps (one per period at most).
+        caps: Per-period caps (one per period at most; calendar periods or the member's
+            ``membership_year``, see :class:`PeriodCap`).
         currency_decimals: Minor-unit digits of the currency (the points tender is split
             to lines in these units).
         point_decimals: Decimals of a point (default 0: whole points). With ``d > 0`` the
@@ -1514,6 +1608,22 @@ class EarningScheme(Spec):
         return bool(self.caps)
 
     @property
+    def uses_membership_year(self) -> bool:
+        """Whether a cap or a use limit counts per membership year (reads its start).
+
+        Such a scheme earns only for a member whose membership years start somewhere
+        (:attr:`MemberContext.enrolled_at`, or :attr:`MemberContext.membership_start`).
+
+        Examples:
+            >>> EarningScheme.base_rate(1, caps=[PeriodCap("membership_year", 100)]).uses_membership_year
+            True
+            >>> EarningScheme.base_rate(1, caps=[PeriodCap("year", 100)]).uses_membership_year
+            False
+        """
+        membership_year: bool = self._engine().membership_year
+        return membership_year
+
+    @property
     def uses_prior_orders(self) -> bool:
         """Whether a first-purchase sign-up bonus reads :attr:`MemberContext.prior_orders`.
 
@@ -1578,11 +1688,25 @@ class EarningScheme(Spec):
         *,
         as_of: dt.datetime | dt.date | str,
         timezone: str | dt.tzinfo,
+        enrolled_at: dt.datetime | None = None,
     ) -> dict[str, int]:
         """Points of ``history`` inside the current period of each cap, at instant ``as_of``.
 
         Pass the member's earlier purchase credits as ``(time, points)`` pairs; the result
         goes into :attr:`MemberContext.period_points`.
+
+        Args:
+            history: ``(time, points)`` of the member's purchase credits (naive times are
+                local to ``timezone``).
+            as_of: The instant of the order about to earn.
+            timezone: The program's time zone (periods are local).
+            enrolled_at: Where the member's membership years start (their enrolment; a
+                replay passes the first event of a member without one). Needed by a
+                ``membership_year`` cap only; ``as_of`` may not be before its local date.
+
+        Raises:
+            InvalidInputError: A ``membership_year`` cap without ``enrolled_at``, or
+                ``as_of`` before it.
 
         Examples:
             >>> import datetime as dt
@@ -1590,11 +1714,17 @@ class EarningScheme(Spec):
             >>> history = [(dt.datetime(2025, 2, 28, 23), 300), (dt.datetime(2025, 3, 2), 200)]
             >>> scheme.period_to_date(history, as_of=dt.datetime(2025, 3, 9), timezone="Asia/Shanghai")
             {'month': 200}
+            >>> yearly = EarningScheme.base_rate(1, caps=[PeriodCap("membership_year", 1000)])
+            >>> history = [(dt.datetime(2026, 3, 14, 20), 300), (dt.datetime(2026, 3, 15, 9), 200)]
+            >>> yearly.period_to_date(history, as_of=dt.datetime(2026, 4, 1),
+            ...                       timezone="America/Los_Angeles",
+            ...                       enrolled_at=dt.datetime(2025, 3, 15, 10))
+            {'membership_year': 200}
         """
         owner = "EarningScheme.period_to_date()"
         tzinfo = zone(timezone, owner)
         day = as_of_time(as_of, tzinfo, owner).date()
-        windows = {c.freq: period_bounds(day, c.freq) for c in self.caps}
+        windows = {c.freq: _period_of(day, c.freq, enrolled_at, tzinfo, owner) for c in self.caps}
         totals = dict.fromkeys(windows, 0)
         for when, pts in history:
             local_day = local_time(when, tzinfo, owner, "history").date()
@@ -1609,11 +1739,14 @@ class EarningScheme(Spec):
         *,
         as_of: dt.datetime | dt.date | str,
         timezone: str | dt.tzinfo,
+        enrolled_at: dt.datetime | None = None,
     ) -> dict[str, int]:
         """Uses of each limited rule inside its current period (``uses_freq``) at ``as_of``.
 
         Pass the member's earlier uses as ``(time, rule id)`` pairs (one per order a rule
         gave points to); the result goes into :attr:`MemberContext.rule_uses`.
+        ``enrolled_at``: where the member's membership years start, needed by a rule with
+        ``uses_freq="membership_year"`` only (as :meth:`period_to_date`).
 
         Examples:
             >>> import datetime as dt
@@ -1627,7 +1760,9 @@ class EarningScheme(Spec):
         tzinfo = zone(timezone, owner)
         day = as_of_time(as_of, tzinfo, owner).date()
         windows = {
-            r.id: period_bounds(day, r.uses_freq) for r in self.rules if r.max_uses is not None
+            r.id: _period_of(day, r.uses_freq, enrolled_at, tzinfo, owner)
+            for r in self.rules
+            if r.max_uses is not None
         }
         totals = dict.fromkeys(windows, 0)
         for when, rule_id in history:
@@ -1753,6 +1888,23 @@ class EarningScheme(Spec):
             )
         tzinfo = zone(timezone, owner)
         engine = self._engine()
+        if (
+            engine.membership_year
+            and member.enrolled_at is None
+            and member.membership_start is None
+        ):
+            # period_points / rule_uses of a membership year only mean something from a
+            # start: refuse rather than guess one (a replay always has one).
+            raise InvalidInputError(
+                owner,
+                "member.enrolled_at",
+                expected="the member's enrolment instant, where the membership years of "
+                "this scheme's 'membership_year' caps or use limits start",
+                found="None",
+                kind="",
+                hint="Give MemberContext(enrolled_at=...) and count period_points with "
+                "EarningScheme.period_to_date(..., enrolled_at=...).",
+            )
         if engine.flat is not None and not member.privileges:
             return self._earn_flat(order, member, engine)
         scale = engine.scale
@@ -2067,6 +2219,7 @@ class _SchemeEngine:
         "decimal_rounding",
         "flat",
         "limits",
+        "membership_year",
         "multipliers",
         "not_qualifying",
         "order_cap",
@@ -2158,6 +2311,10 @@ class _SchemeEngine:
             else scheme.max_points_per_order * self.scale
         )
         self.caps = tuple((c.freq, c.max_points * self.scale) for c in scheme.caps)
+        #: Whether a cap or a use limit counts per membership year (needs its start).
+        self.membership_year = any(c.freq == MEMBERSHIP_YEAR for c in scheme.caps) or any(
+            r.max_uses is not None and r.uses_freq == MEMBERSHIP_YEAR for r in scheme.rules
+        )
         #: Whether the qualifying condition leaves lines out of the qualifying spend.
         self.qualifying_lines = scheme.qualifying.has_line_filter
 

@@ -25,6 +25,11 @@ _T = TypeVar("_T")
 
 #: Calendar periods used by caps and quotas.
 PERIODS = ("day", "week", "month", "quarter", "year")
+#: The member's own year (会员年度): from the local date of their enrolment to the day before
+#: its next anniversary, then the next one (periods of caps and use limits, beside PERIODS).
+MEMBERSHIP_YEAR = "membership_year"
+#: Periods of caps (``PeriodCap.freq``) and use limits (``EarningRule.uses_freq``).
+CAP_PERIODS = (*PERIODS, MEMBERSHIP_YEAR)
 
 
 def to_decimal(value: Decimal | int | str) -> Decimal:
