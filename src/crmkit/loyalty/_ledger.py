@@ -45,6 +45,7 @@ from crmkit.loyalty._events import (
 )
 from crmkit.loyalty._expiry import ExpiryPolicy
 from crmkit.loyalty._lots import _FAR, _NO_LOT_EXPIRY, Lot, Posting, Qualifying, _Debit, _Lot
+from crmkit.loyalty._periods import PeriodTotals
 from crmkit.loyalty._reversals import _Bought
 from crmkit.loyalty._rules import EarningResult, EarningScheme, MemberContext, _to_period_points
 from crmkit.loyalty._rules_util import unchecked
@@ -171,9 +172,6 @@ class Book(YearlyBonuses):
         # Qualifying changes as plain tuples (``_lots.Qualifying``); QualifyingPosting
         # objects are built only for the snapshot.
         self.qualifying: list[Qualifying] = []
-        self.earn_history: list[tuple[dt.datetime, int]] = []
-        # (time, rule id) of the orders each rule gave points to, for max_uses (rule 10).
-        self.rule_uses: list[tuple[dt.datetime, str]] = []
         self.rejected: list[tuple[str, str]] = []
         self.failed: Event | None = None  # the event whose arithmetic raised (run)
         self.events: list[Event] = []
@@ -200,8 +198,14 @@ class Book(YearlyBonuses):
         )
         # Read once per book, not per event (scheme properties walk the rules).
         self.uses_limits = self.scheme.uses_limits
-        # The points earned per order are read only by period caps.
+        # The points earned per order are read only by period caps: their running totals
+        # per period (what EarningScheme.period_to_date sums), and the orders each limited
+        # rule gave points to, for max_uses (rule 10; uses_to_date).
         self.uses_caps = bool(self.scheme.caps)
+        self.cap_totals = PeriodTotals({cap.freq: cap.freq for cap in self.scheme.caps})
+        self.use_totals = PeriodTotals(
+            {rule.id: rule.uses_freq for rule in self.scheme.rules if rule.max_uses is not None}
+        )
         self.money_quantum = program.money_quantum
         self.threshold_bonuses = self.scheme._engine().threshold_bonuses
         self.defer_qualifying = (
@@ -432,7 +436,10 @@ class Book(YearlyBonuses):
         qualifying = earned[6]
         if self.uses_limits and earned[3] is not None:
             # Which limited rules this order used (max_uses, rule 10).
-            self.rule_uses.extend((now, rule) for rule, _ in rule_points)
+            limited = self.use_totals.freqs
+            used = tuple(rule for rule, _ in rule_points if rule in limited)
+            if used:
+                self.use_totals.add(self._today(), used, 1)
         bought = _Bought(event, earned, earner)
         if earner.tiered:  # what its explanation is built for, on read
             bought.tier, bought.privileges = tier, privileges
@@ -458,7 +465,7 @@ class Book(YearlyBonuses):
                     if part:
                         postings.append((now, "earn", part, event_id, event_id, rule, (), None))
             if self.uses_caps:
-                self.earn_history.append((now, points))
+                self.cap_totals.add(self._today(), tuple(self.cap_totals.freqs), points)
             if self.defer_qualifying:
                 lot.deferred = (lot.activates_at, base, qualifying, 1, event.counts, None)
             else:
@@ -521,6 +528,11 @@ class Book(YearlyBonuses):
             return tier, ()
         return tier, privileges.active(tracker.history, as_of=now, timezone=self.zone)
 
+    def _today(self) -> dt.date:
+        """The local date of the event being folded (``now`` in the program's zone)."""
+        day = self.local_day
+        return day if day is not None else self.now.astimezone(self.zone).date()
+
     def _context(self, event: Purchase) -> MemberContext:
         compiled = self.compiled
         tier = None
@@ -547,16 +559,17 @@ class Book(YearlyBonuses):
         primary = self if self.parent is None else self.parent
         first = primary.first
         start = self.enrolled_at if self.enrolled_at is not None else first
+        anchor = None
+        if start is not None and self.scheme.uses_membership_year:
+            anchor = start.astimezone(self.zone).date()
+        # The running totals of the order's periods (what period_to_date and uses_to_date
+        # sum from the whole history; the tests hold them equal).
         period_points: dict[str, int] = {}
         if self.uses_caps:
-            period_points = self.scheme.period_to_date(
-                self.earn_history, as_of=self.now, timezone=self.zone, enrolled_at=start
-            )
+            period_points = self.cap_totals.current(self._today(), anchor=anchor)
         rule_uses: dict[str, int] = {}
         if self.uses_limits:
-            rule_uses = self.scheme.uses_to_date(
-                self.rule_uses, as_of=self.now, timezone=self.zone, enrolled_at=start
-            )
+            rule_uses = self.use_totals.current(self._today(), anchor=anchor)
         # Built without re-checking: every value comes from the checked events and rules.
         return unchecked(
             MemberContext,

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from crmkit.loyalty._engine import Earner
     from crmkit.loyalty._events import Event
     from crmkit.loyalty._expiry import ExpiryPolicy
+    from crmkit.loyalty._periods import PeriodTotals
     from crmkit.loyalty._program import CompiledProgram, Program
     from crmkit.loyalty._reversals import _Bought
     from crmkit.loyalty._rules import EarningScheme
@@ -270,7 +271,7 @@ class LotBook:
     postings: list[tuple[Any, ...]]
     journal: bool
     qualifying: list[Qualifying]
-    earn_history: list[tuple[dt.datetime, int]]
+    cap_totals: PeriodTotals  # purchase points per cap period (net of refunds)
     activations: deque[_Lot]
     expiries: list[tuple[dt.datetime, str]]
     queue: list[_Lot]

@@ -320,7 +320,8 @@ class ReversalBook(LotBook):
             self._reverse(self.lots[bought.lot], points, at, event.event_id)
             # Period caps count purchase points net of refunds, in the purchase's period.
             if self.uses_caps:
-                self.earn_history.append((purchase.time, -points))
+                day = purchase.time.astimezone(self.zone).date()
+                self.cap_totals.add(day, tuple(self.cap_totals.freqs), -points)
         # 3. qualifying counters shrink.
         # The order and its named counts (nights, segments, ...) go with the last unit.
         orders = -1 if fully else 0
