@@ -79,6 +79,44 @@ def test_measure_on_dask_with_aware_dates_and_a_datetime_window(
 
 
 @pytest.mark.usefixtures("dask_client")
+def test_measure_on_dask_with_a_timezone_equals_pandas(
+    campaign: tuple[pd.DataFrame, pd.DataFrame],
+) -> None:
+    """``timezone=``: each partition's naive dates are localized to the zone, aware ones
+    converted, and the bounds read there: the pandas result exactly, which differs from the
+    result in the data's own days (the window moves by 8 hours)."""
+    a, tx = campaign
+    utc = tx.assign(date=tx["date"].dt.tz_localize("UTC"))
+    kwargs: dict[str, Any] = {**WINDOW, "pre_start": "2024-12-01", "timezone": "Asia/Shanghai"}
+    for log in (tx, utc):
+        expected = measure(a, log, **kwargs)
+        got = measure(a, dd.from_pandas(log, npartitions=4), **kwargs)
+        assert got.to_dict() == expected.to_dict()
+        assert got.start == "2025-03-01T00:00:00+08:00"
+    in_utc_days = measure(a, utc, **WINDOW, pre_start="2024-12-01")
+    assert measure(a, utc, **kwargs).to_dict()["arms"] != in_utc_days.to_dict()["arms"]
+    # The boundary purchases of tests/campaigns/test_measure_timezone.py, on two partitions:
+    # 2025-07-31T17:30Z is 1 August in Shanghai (out), 2025-06-30T16:30Z is 1 July (in).
+    arms = pd.DataFrame(
+        {"arm": ["treatment", "treatment", "control"]},
+        index=pd.Index(["t1", "t3", "c1"], name="customer_id"),
+    )
+    small = pd.DataFrame(
+        {
+            "customer_id": ["t1", "c1", "t3"],
+            "date": pd.to_datetime(
+                ["2025-07-31T17:30:00Z", "2025-06-30T16:30:00Z", "2025-07-15T02:00:00Z"]
+            ),
+            "amount": [100.0, 60.0, 40.0],
+        }
+    )
+    july = {"start": "2025-07-01", "end": "2025-07-31", "timezone": "Asia/Shanghai"}
+    got = measure(arms, dd.from_pandas(small, npartitions=2), **july)
+    assert (got.arms["treatment"].responders, got.arms["control"].responders) == (1, 1)
+    assert got.to_dict() == measure(arms, small, **july).to_dict()
+
+
+@pytest.mark.usefixtures("dask_client")
 def test_revenue_is_summed_in_the_tables_order_not_by_partial_sums() -> None:
     """A customer's amounts 0.1, 0.2, 0.3 split over two partitions.
 

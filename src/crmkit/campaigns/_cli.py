@@ -22,12 +22,14 @@ from crmkit._cli_support import (
     add_column_options,
     add_input_options,
     add_output_options,
+    add_timezone_option,
     apply_columns,
     command,
     emit,
     output_format,
     read_input,
     section,
+    timezone_option,
     write_text_file,
 )
 from crmkit._spec import check_choice
@@ -132,6 +134,7 @@ def add_commands(subparsers: Any) -> None:
         },
     )
     add_input_options(m)
+    add_timezone_option(m, reads="transaction dates and --start, --end and --pre-start")
     group = m.add_argument_group("writing results")
     group.add_argument(
         "-o", "--output", default=None, metavar="FILE",
@@ -173,6 +176,7 @@ def _run_measure(args: argparse.Namespace) -> int:
         fmt, ("table", "json", "jsonl"), owner, "--format", kind="option",
         hint="A campaign result is one JSON document.",
     )  # fmt: skip
+    zone = timezone_option(args)  # before any file is read
     table = read_input(args.assignment, args, what="assignment", ids=[args.customer])
     table = apply_columns(table, args, ())
     for column in (args.customer, "arm"):
@@ -192,7 +196,7 @@ def _run_measure(args: argparse.Namespace) -> int:
         assignment, transactions, start=args.start, end=args.end, pre_start=args.pre_start,
         segment=args.segment, level=args.level, customer=args.customer, date=args.date,
         amount=args.amount, order=args.order, date_format=args.date_format,
-        date_unit=args.date_unit,
+        date_unit=args.date_unit, timezone=zone,
     )  # fmt: skip
     if fmt == "table":
         text = "\n".join(summary_lines(result)) + "\n"

@@ -43,6 +43,7 @@ from crmkit._validate import (
     require_finite_result,
     require_frame,
     require_no_missing,
+    resolve_timezone,
 )
 from crmkit.campaigns._holdout import ARMS, SRMResult, srm_check
 from crmkit.errors import ConfigError, InvalidInputError, SchemaError
@@ -391,16 +392,18 @@ class CampaignResult:
 
 # ---------------------------------------------------------------------------- reading
 def _bound(value: object, owner: str, name: str, *, end: bool, tz: Any) -> pd.Timestamp:
-    """A bound of the window, read in the data's zone.
+    """A bound of the window, read in ``tz`` (``timezone=``, or the data's own zone).
 
     A start is its instant (a date: that day's midnight); an end is excluded itself, so an
-    end given as a date is the next midnight (the day is in, as every ``as_of``).
+    end given as a date is the next midnight (the day is in, as every ``as_of``). In a
+    zone, a date or naive datetime is a wall time there and an aware one is converted.
     """
     cut = cutoff_value(value, owner, name, tz=tz)
     if tz is None and cut.aware:
         raise ConfigError(
             owner, name, expected="a naive date or datetime (the transaction dates are naive)",
             found=repr(value),
+            hint="Pass a naive value, or timezone= to read the dates in a zone.",
         )  # fmt: skip
     return cut.end if end and cut.whole_day else cut.label
 
@@ -538,6 +541,7 @@ def measure(
     order: str | None = None,
     date_format: str | None = None,
     date_unit: str | None = None,
+    timezone: str | None = None,
 ) -> CampaignResult:
     """Measure a campaign: the treatment arm against the held-out control arm.
 
@@ -572,13 +576,20 @@ def measure(
             assignment's strata, if any).
         level: Confidence level of every interval.
         customer: Customer id column of ``transactions``.
-        date: Date column (naive dates are read as they are; bounds follow the data's zone).
+        date: Date column. Without ``timezone`` naive dates are read as they are and the
+            bounds follow the data's zone (aware bounds beside naive dates are refused).
         amount: Amount column.
         order: Optional order id column: orders are its distinct values per customer.
         date_format: How to read a ``date`` column of non-ISO strings (or ``"%Y%m%d"``
             numbers), as :func:`crmkit._validate.datetime_column` documents.
         date_unit: The unit of a ``date`` column of epoch numbers (``"s"``, ``"ms"``,
             ``"us"``, ``"ns"``).
+        timezone: IANA zone of the campaign's days (e.g. ``"Asia/Shanghai"``): naive
+            dates are read as local times there, aware ones (a UTC export) and epoch
+            numbers converted to it; ``start``, ``end`` and ``pre_start`` given as dates
+            or naive datetimes are local days and times there, aware ones are converted.
+            On Dask, every partition's dates are localized or converted the same way.
+            None (the default): the data's own zone.
 
     Returns:
         A :class:`CampaignResult`.
@@ -590,7 +601,7 @@ def measure(
         InvalidInputError: An arm without customers, repeated ids, unknown arms, missing
             customer ids, transactions none of whose customers is assigned, amounts
             whose sums overflow float64.
-        ConfigError: Bad window bounds or level.
+        ConfigError: Bad window bounds, level or ``timezone``.
 
     Examples:
         >>> import pandas as pd
@@ -604,13 +615,23 @@ def measure(
         '28.8% (95% CI 21.0% to 38.2%, n = 104, wilson)'
         >>> r.uplift.format(percent=True)
         '18.4% (95% CI 7.4% to 28.9%, n = 200, newcombe hybrid score interval; score test)'
+
+        A campaign run 1-31 July in China, on a UTC export: 2025-07-31T17:30Z is 1 August
+        01:30 in Shanghai (outside), 2025-06-30T16:30Z is 1 July 00:30 (inside):
+
+        >>> utc = pd.DataFrame({"customer_id": buyers[:2], "amount": 100.0,
+        ...                     "date": ["2025-07-31T17:30:00Z", "2025-06-30T16:30:00Z"]})
+        >>> r = measure(a, utc, start="2025-07-01", end="2025-07-31", timezone="Asia/Shanghai")
+        >>> r.start, r.end, r.arms["treatment"].responders
+        ('2025-07-01T00:00:00+08:00', '2025-08-01T00:00:00+08:00', 1)
     """
     owner = "measure()"
     _stats.z_value(level)  # checks the level
     level = float(level)
+    zone = None if timezone is None else resolve_timezone(timezone, owner)
     codes = _arms(assignment, owner)
     columns = {"customer": customer, "date": date, "amount": amount, "order": order}
-    dates = {"date_format": date_format, "date_unit": date_unit}
+    dates = {"date_format": date_format, "date_unit": date_unit, "timezone": zone}
     bounds = {"start": start, "end": end, "pre_start": pre_start}
     ids = pd.Index(assignment.index)
     if is_dask(transactions):
@@ -691,7 +712,7 @@ _OWNER = "measure()"
 def _window_bounds(
     bounds: dict[str, object], tz: Any
 ) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp | None]:
-    """The response window ``[lo, hi)`` and the pre-period start, read in the data's zone."""
+    """The response window ``[lo, hi)`` and the pre-period start, read in ``tz``."""
     lo = _bound(bounds["start"], _OWNER, "start", end=False, tz=tz)
     hi = _bound(bounds["end"], _OWNER, "end", end=True, tz=tz)
     if hi <= lo:
@@ -744,8 +765,9 @@ def _read_frame(
         date_format = date_unit = None
     require_no_missing(transactions, customer, owner, what="customer ids")
     stamps = datetime_column(
-        transactions, date, owner, date_format=date_format, date_unit=date_unit
-    )
+        transactions, date, owner, tz=dates["timezone"], date_format=date_format,
+        date_unit=date_unit,
+    )  # fmt: skip
     amounts = numeric_column(transactions, amount, owner)
     tz = stamps.dt.tz
     lo, hi, pre_lo = _window_bounds(bounds, tz)
@@ -800,8 +822,9 @@ def _window_rows(
     owner, customer, order = _OWNER, read["customer"], read["order"]
     require_no_missing(part, customer, owner, what="customer ids")
     stamps = datetime_column(
-        part, read["date"], owner, date_format=read["date_format"], date_unit=read["date_unit"]
-    )
+        part, read["date"], owner, tz=read["timezone"], date_format=read["date_format"],
+        date_unit=read["date_unit"],
+    )  # fmt: skip
     amounts = numeric_column(part, read["amount"], owner)
     in_window, pre = _windows(stamps, read["lo"], read["hi"], read["pre_lo"], read["tz"])
     keep = in_window if pre is None else in_window | pre
@@ -868,6 +891,8 @@ def _read_dask(
     require_dask_columns(ddf, owner, needed, datetime=date)
     meta_dtype = ddf._meta[date].dtype
     tz = meta_dtype.tz if isinstance(meta_dtype, pd.DatetimeTZDtype) else None
+    if dates["timezone"] is not None:  # each partition's dates are read in it (_window_rows)
+        tz = dates["timezone"]
     lo, hi, pre_lo = _window_bounds(bounds, tz)
     read = {**columns, **dates, "lo": lo, "hi": hi, "pre_lo": pre_lo, "tz": tz}
     func = functools.partial(_window_rows, read=read)
