@@ -15,8 +15,9 @@ Every member has 200 events: an enrolment, then a repeating mix of purchases (1-
 refunds (whole or one line), redemptions, cancellations and adjustments over a year,
 replayed under a retail program (1 point per yuan, 12-month expiry, 7-day return window,
 three spend-based tiers, a catalogue); ``replay_many_tiers`` replays a tenth of the members
-under the same program earning by tier (gold 2 points per yuan, silver x1.5), and
-``replay_many_privileges`` a tenth under it with tier privileges that multiply earning.
+under the same program earning by tier (gold 2 points per yuan, silver x1.5),
+``replay_many_privileges`` a tenth under it with tier privileges that multiply earning, and
+``replay_many_caps`` a tenth with earning capped per month and per year.
 
 ``--against DIR`` measures ``replay_many`` on the same table with the code in ``DIR`` (a
 checkout's ``src``, e.g. ``git archive <commit> src | tar -x -C /tmp/old`` gives
@@ -48,6 +49,7 @@ CASES = {
     "replay_many_2": "replay_many(workers=2), the same (all members; CPU of both workers)",
     "replay_many_tiers": "replay_many, earning by tier (gold 2x, silver x1.5), N/10 members",
     "replay_many_privileges": "replay_many, tier privileges gold x1.8, silver x1.2, N/10 members",
+    "replay_many_caps": "replay_many, earning capped at 5,000 a month and 40,000 a year, N/10 members",
 }
 
 # One cycle of 20 event kinds; 'R' refunds the purchase before it, 'C' cancels the
@@ -55,7 +57,7 @@ CASES = {
 CYCLE = "PPPRPPXCPPPPAPPXPPPP"
 
 
-def program(*, by_tier: bool = False, privileges: bool = False) -> object:
+def program(*, by_tier: bool = False, privileges: bool = False, caps: bool = False) -> object:
     """The bench program; ``by_tier``: gold members earn 2 points per yuan and silver ones
     1.5x, so every purchase reads the member's tier; ``privileges``: the tiers' privileges
     multiply earning instead (gold x1.8, silver x1.2), beside a benefit that earns nothing."""
@@ -65,6 +67,7 @@ def program(*, by_tier: bool = False, privileges: bool = False) -> object:
         EarningScheme,
         ExpiryPolicy,
         Multiplier,
+        PeriodCap,
         Privilege,
         PrivilegeSet,
         Program,
@@ -73,6 +76,10 @@ def program(*, by_tier: bool = False, privileges: bool = False) -> object:
     )
 
     earning = EarningScheme.base_rate(1)
+    if caps:
+        earning = EarningScheme.base_rate(
+            1, caps=[PeriodCap("month", 5_000), PeriodCap("year", 40_000)]
+        )
     if by_tier:
         earning = EarningScheme(
             rules=[
@@ -208,15 +215,24 @@ def run_case(case: str, n_members: int) -> dict[str, float]:
             seconds = (time.process_time() - t0) / reps
         count = 1
     else:
-        if case in ("replay_many_tiers", "replay_many_privileges"):
-            club = program(by_tier=case == "replay_many_tiers", privileges="privileges" in case)
+        if case in ("replay_many_tiers", "replay_many_privileges", "replay_many_caps"):
+            club = program(
+                by_tier=case == "replay_many_tiers",
+                privileges="privileges" in case,
+                caps="caps" in case,
+            )
             n_members = max(n_members // 10, 1)
         table = frame(n_members)
         as_of = table["time"].max()  # type: ignore[index]
         t0 = time.process_time()
         if case == "frame_to_events":
             events_from_frame(table, club)  # type: ignore[arg-type]
-        elif case in ("replay_many", "replay_many_tiers", "replay_many_privileges"):
+        elif case in (
+            "replay_many",
+            "replay_many_tiers",
+            "replay_many_privileges",
+            "replay_many_caps",
+        ):
             replay_many(table, club, as_of=as_of, on_error="skip")  # type: ignore[arg-type]
         else:
             wall = time.perf_counter()
