@@ -271,7 +271,7 @@ class Book(YearlyBonuses):
         :meth:`apply` checks and records one event; ``now``: ``event.time`` in UTC, when
         the caller has it already. The fold itself is :meth:`run`'s.
         """
-        self.run((event,), None if now is None else (now,))
+        self.run((event,), (event.time.astimezone(_UTC) if now is None else now,))
 
     def run(self, events: Sequence[Event], instants: Sequence[dt.datetime] | None = None) -> None:
         """Fold ``events``: in replay order, told apart, none applied yet, none before the last.
