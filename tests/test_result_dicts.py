@@ -141,7 +141,6 @@ FACTORIES: dict[str, Callable[[int], Any]] = {
     "Component": lambda k: _member_state(k).earnings["p1"].lines[0].components[0],
     "BreakageResult": _breakage,
     "Pool": lambda k: loyalty.pool_points(
-        loyalty.Program(),
         {
             "kid": (
                 loyalty.Program().replay(
@@ -156,16 +155,17 @@ FACTORIES: dict[str, Callable[[int], Any]] = {
             )
         },
         "mum",
+        loyalty.Program(),
         pool_id=f"h{k}",
         time=dt.datetime(2025, 1, 2, tzinfo=SHANGHAI),
     ),
     "Transfer": lambda k: loyalty.transfer(
-        loyalty.Program(),
         loyalty.Program().replay(
             [loyalty.Adjust("g", dt.datetime(2025, 1, 1, tzinfo=SHANGHAI), points=10, reason="x")],
             as_of=dt.datetime(2025, 1, 1, tzinfo=SHANGHAI),
         ),
         1 + k,
+        loyalty.Program(),
         transfer_id=f"t{k}",
         time=dt.datetime(2025, 1, 2, tzinfo=SHANGHAI),
     ),

@@ -291,10 +291,10 @@ def test_miles_and_more_senator_transfers_miles_without_the_status_date() -> Non
     when = _berlin(2025, 6, 1, 12)
     sender = program.replay(events, as_of=when)
     assert program.replay(events, as_of="2028-12-31").available == 7_500
-    move = transfer(program, sender, 5_000, TransferPolicy(), transfer_id="t", time=when)
+    move = transfer(sender, 5_000, program, TransferPolicy(), transfer_id="t", time=when)
     assert [(e.points, e.expires_at) for e in move.receiver_events] == [(5_000, None)]
     assert program.replay(move.receiver_events, as_of="2026-01-02").available == 5_000
-    merged = merge_accounts(program, sender, merge_id="m", time=when)
+    merged = merge_accounts(sender, program, merge_id="m", time=when)
     assert [e.expires_at for e in merged.receiver_events] == [None]
     survivor = program.replay(merged.receiver_events, as_of="2026-01-02")
     assert survivor.available == 7_500
@@ -316,7 +316,7 @@ def test_a_member_who_left_the_status_transfers_the_run_on_date() -> None:
     when = _berlin(2025, 2, 1, 12)
     sender = program.replay(events, as_of=when)
     assert sender.tier_name == "member"
-    move = transfer(program, sender, 1_000, TransferPolicy(), transfer_id="t", time=when)
+    move = transfer(sender, 1_000, program, TransferPolicy(), transfer_id="t", time=when)
     assert [(e.points, e.expires_at) for e in move.receiver_events] == [
         (1_000, _berlin(2025, 7, 1))
     ]
@@ -520,6 +520,6 @@ def test_held_protection_conserves_points_and_reads_the_same_everywhere(
         assert (None if pd.isna(row["next_expiry"]) else row["next_expiry"]) == first
     held, _ = _protected_until(program, final)
     if held and final.available and not final.pending and not final.debt:
-        merged = merge_accounts(program, final, merge_id="mm", time=end)
+        merged = merge_accounts(final, program, merge_id="mm", time=end)
         assert all(e.expires_at is None for e in merged.receiver_events)
         assert sum(e.points for e in merged.receiver_events) == final.available

@@ -282,10 +282,10 @@ def test_marriott_a_transfer_given_or_received_is_not_activity() -> None:
     stay = _credit("stay", dt.datetime(2023, 3, 1, 15, tzinfo=NY), 5_000, reason="stay")
     when = dt.datetime(2025, 2, 1, 10, tzinfo=NY)
     friend = program.replay([_credit("f", dt.datetime(2024, 6, 1, tzinfo=NY), 20_000)], as_of=when)
-    gift_in = transfer(program, friend, 10_000, transfer_id="in", time=when).receiver_events
+    gift_in = transfer(friend, 10_000, program, transfer_id="in", time=when).receiver_events
     me = program.replay([stay, *gift_in], as_of=when + dt.timedelta(hours=1))
     gift_out = transfer(
-        program, me, 1_000, transfer_id="out", time=when + dt.timedelta(hours=1)
+        me, 1_000, program, transfer_id="out", time=when + dt.timedelta(hours=1)
     ).sender_events
     events = [stay, *gift_in, *gift_out]
     assert [e.reason for e in events[1:]] == ["transfer_in", "transfer_out"]

@@ -78,13 +78,13 @@ def test_marriott_transfers_in_increments_of_1000() -> None:
     ann = _member("ann", 50_000)
     bob = _member("bob", 0)
     t = dt.datetime(2025, 3, 1, 12, tzinfo=NY)
-    move = transfer(PROGRAM, ann, 2_000, MARRIOTT, transfer_id="t1", time=t, receiver=bob)
+    move = transfer(ann, 2_000, PROGRAM, MARRIOTT, transfer_id="t1", time=t, receiver=bob)
     assert move.points == 2_000
     assert move.fee == 0
     with pytest.raises(LedgerError, match=r"a multiple of 1000 points \(multiple_of\)"):
-        transfer(PROGRAM, ann, 2_500, MARRIOTT, transfer_id="t2", time=t, receiver=bob)
+        transfer(ann, 2_500, PROGRAM, MARRIOTT, transfer_id="t2", time=t, receiver=bob)
     with pytest.raises(LedgerError, match=r"at least 1000 \(minimum\)"):
-        transfer(PROGRAM, ann, 500, MARRIOTT, transfer_id="t3", time=t, receiver=bob)
+        transfer(ann, 500, PROGRAM, MARRIOTT, transfer_id="t3", time=t, receiver=bob)
 
 
 def test_marriott_gives_at_most_100000_a_calendar_year() -> None:
@@ -94,12 +94,12 @@ def test_marriott_gives_at_most_100000_a_calendar_year() -> None:
     ann = _member("ann", 300_000)
     bob = _member("bob", 0)
     first = transfer(
-        PROGRAM, ann, 60_000, MARRIOTT, transfer_id="t1",
+        ann, 60_000, PROGRAM, MARRIOTT, transfer_id="t1",
         time=dt.datetime(2025, 3, 1, 12, tzinfo=NY), receiver=bob,
     )  # fmt: skip
     ann = PROGRAM.replay([*_events(ann), *first.sender_events], as_of=first.sender_events[0].time)
     second = transfer(
-        PROGRAM, ann, 40_000, MARRIOTT, transfer_id="t2",
+        ann, 40_000, PROGRAM, MARRIOTT, transfer_id="t2",
         time=dt.datetime(2025, 6, 1, 12, tzinfo=NY), receiver=bob,
     )  # fmt: skip
     ann = PROGRAM.replay([*_events(ann), *second.sender_events], as_of=second.sender_events[0].time)
@@ -109,11 +109,11 @@ def test_marriott_gives_at_most_100000_a_calendar_year() -> None:
         r"TransferPolicy\.yearly_cap\)",
     ):
         transfer(
-            PROGRAM, ann, 1_000, MARRIOTT, transfer_id="t3",
+            ann, 1_000, PROGRAM, MARRIOTT, transfer_id="t3",
             time=dt.datetime(2025, 12, 31, 23, 59, tzinfo=NY), receiver=bob,
         )  # fmt: skip
     new_year = transfer(
-        PROGRAM, ann, 100_000, MARRIOTT, transfer_id="t4",
+        ann, 100_000, PROGRAM, MARRIOTT, transfer_id="t4",
         time=dt.datetime(2026, 1, 1, 0, 0, tzinfo=NY), receiver=bob,
     )  # fmt: skip
     assert new_year.points == 100_000
@@ -136,13 +136,13 @@ def test_marriott_receives_at_most_500000_a_calendar_year() -> None:
         match=r"at most 20000 \(yearly receive cap 500000, 480000 already received this "
         r"year: TransferPolicy\.yearly_receive_cap\)",
     ):
-        transfer(PROGRAM, ann, 30_000, MARRIOTT, transfer_id="t1", time=at, receiver=bob)
+        transfer(ann, 30_000, PROGRAM, MARRIOTT, transfer_id="t1", time=at, receiver=bob)
     assert (
-        transfer(PROGRAM, ann, 20_000, MARRIOTT, transfer_id="t1", time=at, receiver=bob).points
+        transfer(ann, 20_000, PROGRAM, MARRIOTT, transfer_id="t1", time=at, receiver=bob).points
         == 20_000
     )
     with pytest.raises(LedgerError, match=r"'receiver'.*yearly_receive_cap is 500000"):
-        transfer(PROGRAM, ann, 20_000, MARRIOTT, transfer_id="t1", time=at)
+        transfer(ann, 20_000, PROGRAM, MARRIOTT, transfer_id="t1", time=at)
 
 
 def test_hilton_pool_of_at_most_11_members() -> None:
@@ -154,14 +154,14 @@ def test_hilton_pool_of_at_most_11_members() -> None:
     redeemer = _member("red", 0)
     contributors = {f"m{k:02d}": (_member(f"m{k:02d}", 5_000), 1_000) for k in range(11)}
     ten = dict(list(contributors.items())[:10])
-    pooled = pool_points(PROGRAM, ten, "red", HILTON_POOL, pool_id="p1", time=at, receiver=redeemer)
+    pooled = pool_points(ten, "red", PROGRAM, HILTON_POOL, pool_id="p1", time=at, receiver=redeemer)
     assert pooled.points == 10_000
     assert sum(e.points for e in pooled.events["red"]) == 10_000
     with pytest.raises(
         LedgerError, match=r"at most 11 members in a pool.*max_pool_members.*found 12 members"
     ):
         pool_points(
-            PROGRAM, contributors, "red", HILTON_POOL, pool_id="p2", time=at, receiver=redeemer
+            contributors, "red", PROGRAM, HILTON_POOL, pool_id="p2", time=at, receiver=redeemer
         )
 
 
@@ -182,23 +182,23 @@ def test_hilton_pool_shares_minimum_increments_and_yearly_caps() -> None:
         ),
     )
     with pytest.raises(LedgerError, match=r"multiple of 1000 points \(multiple_of\).*'ann'"):
-        pool_points(PROGRAM, {"ann": (ann, 1_500)}, "red", HILTON_POOL, pool_id="p", time=at,
+        pool_points({"ann": (ann, 1_500)}, "red", PROGRAM, HILTON_POOL, pool_id="p", time=at,
                     receiver=red)  # fmt: skip
     with pytest.raises(LedgerError, match=r"at most 1000 \(yearly cap 500000, 499000 already"):
-        pool_points(PROGRAM, {"ann": (ann, 2_000)}, "red", HILTON_POOL, pool_id="p", time=at,
+        pool_points({"ann": (ann, 2_000)}, "red", PROGRAM, HILTON_POOL, pool_id="p", time=at,
                     receiver=red)  # fmt: skip
-    ok = pool_points(PROGRAM, {"ann": (ann, 1_000)}, "red", HILTON_POOL, pool_id="p", time=at,
+    ok = pool_points({"ann": (ann, 1_000)}, "red", PROGRAM, HILTON_POOL, pool_id="p", time=at,
                      receiver=red)  # fmt: skip
     assert ok.points == 1_000
     bob = _member("bob", 10_000)
     with pytest.raises(LedgerError, match=r"at most 5000 \(yearly receive cap 2000000"):
         pool_points(
-            PROGRAM, {"ann": (ann, 1_000), "bob": (bob, 5_000)}, "red", HILTON_POOL,
+            {"ann": (ann, 1_000), "bob": (bob, 5_000)}, "red", PROGRAM, HILTON_POOL,
             pool_id="p", time=at, receiver=red,
         )  # fmt: skip
     # The redeemer's own entry is read when no receiver is given.
     pooled = pool_points(
-        PROGRAM, {"bob": (bob, 5_000), "red": (red, 1)}, "red", HILTON_POOL, pool_id="p", time=at
+        {"bob": (bob, 5_000), "red": (red, 1)}, "red", PROGRAM, HILTON_POOL, pool_id="p", time=at
     )
     assert pooled.points == 5_000
 
@@ -207,9 +207,9 @@ def test_pool_policy_refuses_a_fee_and_none_keeps_no_limits() -> None:
     at = dt.datetime(2025, 8, 1, 12, tzinfo=NY)
     ann = _member("ann", 5_000)
     with pytest.raises(ConfigError, match="without a fee"):
-        pool_points(PROGRAM, {"ann": (ann, 1_000)}, "red", TransferPolicy(fee_points=10),
+        pool_points({"ann": (ann, 1_000)}, "red", PROGRAM, TransferPolicy(fee_points=10),
                     pool_id="p", time=at)  # fmt: skip
-    assert pool_points(PROGRAM, {"ann": (ann, 1_234)}, "red", pool_id="p", time=at).points == 1_234
+    assert pool_points({"ann": (ann, 1_234)}, "red", PROGRAM, pool_id="p", time=at).points == 1_234
 
 
 def test_old_policy_json_loads_without_limits() -> None:

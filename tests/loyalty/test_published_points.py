@@ -67,7 +67,7 @@ def test_british_airways_household_spends_a_proportional_amount_of_each_balance(
     shares = {m: reward * p // total for m, p in balances.items()}
     assert shares == {"mum": 6_000, "dad": 4_000, "kid": 2_000}
     pooled = pool_points(
-        program, {m: (states[m], shares[m]) for m in balances}, "mum", pool_id="hh", time=when
+        {m: (states[m], shares[m]) for m in balances}, "mum", program, pool_id="hh", time=when
     )
     assert pooled.points == 6_000  # dad's and kid's shares; mum's own stay where they are
     for member, extra in pooled.events.items():
@@ -99,14 +99,14 @@ def test_marriott_transfer_minimum_and_yearly_limit() -> None:
     march = dt.datetime(2025, 3, 1, 15, tzinfo=UTC)
     with pytest.raises(LedgerError, match="at least 1000"):
         transfer(
-            program, program.replay(events, as_of=march), 999, policy, transfer_id="t0", time=march
+            program.replay(events, as_of=march), 999, program, policy, transfer_id="t0", time=march
         )
     for n, (month, points) in enumerate(((3, 60_000), (6, 40_000)), start=1):
         when = dt.datetime(2025, month, 1, 15, tzinfo=UTC)
         move = transfer(
-            program,
             program.replay(events, as_of=when),
             points,
+            program,
             policy,
             transfer_id=f"t{n}",
             time=when,
@@ -116,9 +116,9 @@ def test_marriott_transfer_minimum_and_yearly_limit() -> None:
     state = program.replay(events, as_of=december)
     assert state.available == 50_000
     with pytest.raises(LedgerError, match=r"at most 0 \(yearly cap 100000, 100000 already sent"):
-        transfer(program, state, 1_000, policy, transfer_id="t3", time=december)
+        transfer(state, 1_000, program, policy, transfer_id="t3", time=december)
     january = dt.datetime(2026, 1, 1, 15, tzinfo=UTC)
-    assert transfer(program, state, 1_000, policy, transfer_id="t4", time=january).points == 1_000
+    assert transfer(state, 1_000, program, policy, transfer_id="t4", time=january).points == 1_000
 
 
 def test_hilton_points_pooling_limits_per_contributor() -> None:
@@ -143,9 +143,9 @@ def test_hilton_points_pooling_limits_per_contributor() -> None:
     for n, (month, points) in enumerate(((2, 450_000), (5, 50_000))):
         when = dt.datetime(2025, month, 1, 15, tzinfo=UTC)
         move = transfer(
-            program,
             program.replay(bob, as_of=when),
             points,
+            program,
             policy,
             transfer_id=f"pool{n}",
             time=when,
@@ -155,9 +155,9 @@ def test_hilton_points_pooling_limits_per_contributor() -> None:
     august = dt.datetime(2025, 8, 1, 15, tzinfo=UTC)
     with pytest.raises(LedgerError, match="yearly cap 500000"):
         transfer(
-            program,
             program.replay(bob, as_of=august),
             1_000,
+            program,
             policy,
             transfer_id="pool9",
             time=august,

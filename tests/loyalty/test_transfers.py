@@ -54,7 +54,7 @@ def test_transfer_keeps_the_expiry_of_the_lots_it_draws_oldest_first() -> None:
     ann_events = [gift("g1", T0, 100), gift("g2", dt.datetime(2025, 3, 1, 9, tzinfo=UTC), 200)]
     when = dt.datetime(2025, 4, 1, 9, tzinfo=UTC)
     ann = program.replay(ann_events, as_of=when)
-    move = transfer(program, ann, 150, transfer_id="t1", time=when)
+    move = transfer(ann, 150, program, transfer_id="t1", time=when)
     assert [(e.points, e.reason) for e in move.sender_events] == [(-150, "transfer_out")]
     credits = [(e.points, e.expires_at.isoformat()) for e in move.receiver_events]  # type: ignore[union-attr]
     assert credits == [(100, "2026-01-02T00:00:00+00:00"), (50, "2026-03-02T00:00:00+00:00")]
@@ -72,7 +72,7 @@ def test_transfer_reset_dates_the_points_as_newly_earned() -> None:
     """``expiry="reset"``: one credit, expiring 12 months after the transfer."""
     program = Program(expiry=ExpiryPolicy.after_months(12))
     ann = program.replay([gift("g1", T0, 100)], as_of=day(90))
-    move = transfer(program, ann, 80, TransferPolicy(expiry="reset"), transfer_id="t", time=day(90))
+    move = transfer(ann, 80, program, TransferPolicy(expiry="reset"), transfer_id="t", time=day(90))
     (credit,) = move.receiver_events
     assert (credit.points, credit.expires_at) == (80, None)
     bob = program.replay([credit], as_of=day(90))
@@ -94,15 +94,15 @@ def test_marriott_style_transfer_with_yearly_cap() -> None:
     events: list[Adjust] = [gift("g", T0, 150_000)]
     for n, (when, points) in enumerate(((day(60), 60_000), (day(150), 40_000))):
         state = program.replay(events, as_of=when)
-        move = transfer(program, state, points, policy, transfer_id=f"t{n}", time=when)
+        move = transfer(state, points, program, policy, transfer_id=f"t{n}", time=when)
         assert [e.expires_at for e in move.receiver_events] == [None]
         events += move.sender_events
     state = program.replay(events, as_of=day(340))
     with pytest.raises(LedgerError, match=r"at most 0 \(yearly cap 100000, 100000 already sent"):
-        transfer(program, state, 50_000, policy, transfer_id="t3", time=day(340))
+        transfer(state, 50_000, program, policy, transfer_id="t3", time=day(340))
     new_year = dt.datetime(2026, 1, 1, 9, tzinfo=UTC)
     assert (
-        transfer(program, state, 50_000, policy, transfer_id="t4", time=new_year).points == 50_000
+        transfer(state, 50_000, program, policy, transfer_id="t4", time=new_year).points == 50_000
     )
 
 
@@ -114,7 +114,7 @@ def test_fee_and_minimum() -> None:
     program = Program()
     policy = TransferPolicy(minimum=500, fee_points=10, fee_rate="0.015")
     ann = program.replay([gift("g", T0, 1_025)], as_of=T0)
-    move = transfer(program, ann, 1_000, policy, transfer_id="t", time=T0)
+    move = transfer(ann, 1_000, program, policy, transfer_id="t", time=T0)
     assert [(e.event_id, e.points, e.reason) for e in move.sender_events] == [
         ("t/out", -1_000, "transfer_out"),
         ("t/out/fee", -25, "transfer_fee"),
@@ -122,10 +122,10 @@ def test_fee_and_minimum() -> None:
     after = program.replay([gift("g", T0, 1_025), *move.sender_events], as_of=T0)
     assert after.available == 0
     with pytest.raises(LedgerError, match="at least 500"):
-        transfer(program, ann, 499, policy, transfer_id="u", time=T0)
+        transfer(ann, 499, program, policy, transfer_id="u", time=T0)
     poorer = program.replay([gift("g", T0, 1_024)], as_of=T0)
     with pytest.raises(InsufficientPointsError) as err:
-        transfer(program, poorer, 1_000, policy, transfer_id="v", time=T0)
+        transfer(poorer, 1_000, program, policy, transfer_id="v", time=T0)
     assert (err.value.available, err.value.requested) == (24, 25)  # the fee cannot follow
 
 
@@ -136,9 +136,9 @@ def test_pending_points_cannot_be_transferred() -> None:
     ann = program.replay([buy], as_of=day(1))
     assert (ann.pending, ann.available) == (100, 0)
     with pytest.raises(InsufficientPointsError):
-        transfer(program, ann, 10, transfer_id="t", time=day(1))
+        transfer(ann, 10, program, transfer_id="t", time=day(1))
     later = program.replay([buy], as_of=day(15))
-    assert transfer(program, later, 100, transfer_id="t", time=day(15)).points == 100
+    assert transfer(later, 100, program, transfer_id="t", time=day(15)).points == 100
 
 
 def test_transfer_policy_rejects_bad_values() -> None:
@@ -159,7 +159,7 @@ def test_merge_moves_every_usable_lot_with_its_expiry() -> None:
     program = Program(expiry=ExpiryPolicy.after_days(30))
     events = [gift("a", T0, 40), gift("b", day(20), 70), gift("c", day(25), 30)]
     old = program.replay(events, as_of=day(25))
-    move = merge_accounts(program, old, merge_id="m", time=day(40))
+    move = merge_accounts(old, program, merge_id="m", time=day(40))
     assert move.points == 100
     assert move.fee == 0
     assert [(e.points, e.expires_at) for e in move.receiver_events] == [
@@ -175,9 +175,9 @@ def test_merge_refuses_pending_points_and_moves_nothing_from_an_empty_account() 
     program = Program(pending_days=14)
     pending = program.replay([Purchase("p", T0, lines=[PurchaseLine("1", "5")])], as_of=T0)
     with pytest.raises(LedgerError, match="no pending points and no debt"):
-        merge_accounts(program, pending, merge_id="m", time=day(1))
+        merge_accounts(pending, program, merge_id="m", time=day(1))
     empty = program.replay([], as_of=T0)
-    move = merge_accounts(program, empty, merge_id="m", time=day(1))
+    move = merge_accounts(empty, program, merge_id="m", time=day(1))
     assert (move.sender_events, move.receiver_events, move.points) == ((), (), 0)
 
 
@@ -188,13 +188,13 @@ def test_a_debit_that_would_replay_before_an_event_at_the_same_instant_is_refuse
     """
     program = Program()
     ann = program.replay([gift("g", T0, 10)], as_of=T0)
-    move = transfer(program, ann, 10, transfer_id="t1", time=T0)
+    move = transfer(ann, 10, program, transfer_id="t1", time=T0)
     bob = program.replay(list(move.receiver_events), as_of=T0)
     with pytest.raises(LedgerError, match=r"'time' must be an instant without events"):
-        merge_accounts(program, bob, merge_id="m1", time=T0)
-    assert merge_accounts(program, bob, merge_id="z1", time=T0).points == 10
+        merge_accounts(bob, program, merge_id="m1", time=T0)
+    assert merge_accounts(bob, program, merge_id="z1", time=T0).points == 10
     later = T0 + dt.timedelta(seconds=1)
-    assert merge_accounts(program, bob, merge_id="m1", time=later).points == 10
+    assert merge_accounts(bob, program, merge_id="m1", time=later).points == 10
 
 
 # ---------------------------------------------------------------------------- pooling
@@ -217,7 +217,7 @@ def test_avios_household_pool_for_one_redemption() -> None:
     states = {m: program.replay(e, as_of=when) for m, e in events.items()}
     shares = {"mum": 9_000, "dad": 6_000, "kid": 3_000}
     pooled = pool_points(
-        program, {m: (states[m], p) for m, p in shares.items()}, "mum", pool_id="h", time=when
+        {m: (states[m], p) for m, p in shares.items()}, "mum", program, pool_id="h", time=when
     )
     assert pooled.points == 9_000  # mum's own share does not move
     assert [(e.event_id, e.points) for e in pooled.events["mum"]] == [
@@ -231,12 +231,38 @@ def test_avios_household_pool_for_one_redemption() -> None:
     after = {m: program.replay(e, as_of=when + dt.timedelta(hours=1)) for m, e in events.items()}
     assert {m: s.available for m, s in after.items()} == {"mum": 0, "dad": 0, "kid": 1_000}
     with pytest.raises(LedgerError, match=r"found 0 for 'kid'"):
-        pool_points(program, {"kid": (states["kid"], 0)}, "mum", pool_id="z", time=when)
+        pool_points({"kid": (states["kid"], 0)}, "mum", program, pool_id="z", time=when)
 
 
 def test_how_to_page_runs_and_prints_what_it_shows() -> None:
     """docs/how-to/loyalty-transfers.md runs as written."""
     check_commented_blocks("docs/how-to/loyalty-transfers.md")
+
+
+# ---------------------------------------------------------------------------- argument order
+def test_keyword_calls_work_in_any_order() -> None:
+    """Every argument by keyword, in any order, gives the positional result (the data
+    first, then the rules)."""
+    program = Program()
+    ann = program.replay([gift("g", T0, 300)], as_of=T0)
+    policy = TransferPolicy(minimum=10)
+    moved = transfer(
+        program=program, sender=ann, points=100, policy=policy, transfer_id="t", time=day(1)
+    )
+    assert moved == transfer(ann, 100, program, policy, transfer_id="t", time=day(1))
+    merged = merge_accounts(program=program, absorbed=ann, merge_id="m", time=day(1))
+    assert merged == merge_accounts(ann, program, merge_id="m", time=day(1))
+    pooled = pool_points(
+        program=program,
+        contributions={"ann": (ann, 100)},
+        redeemer="bob",
+        policy=policy,
+        pool_id="h",
+        time=day(1),
+    )
+    assert pooled == pool_points(
+        {"ann": (ann, 100)}, "bob", program, policy, pool_id="h", time=day(1)
+    )
 
 
 # ---------------------------------------------------------------------------- the event
@@ -334,7 +360,7 @@ class MembersMachine(RuleBasedStateMachine):
             return
         try:
             move = transfer(
-                self.program, state, points, policy, transfer_id=self._id("t"), time=self.now
+                state, points, self.program, policy, transfer_id=self._id("t"), time=self.now
             )
         except InsufficientPointsError:
             assert points + policy.fee(points) > state.available
@@ -359,7 +385,7 @@ class MembersMachine(RuleBasedStateMachine):
         if not contributions:
             return
         pooled = pool_points(
-            self.program, contributions, redeemer, pool_id=self._id("h"), time=self.now
+            contributions, redeemer, self.program, pool_id=self._id("h"), time=self.now
         )
         total = sum(points for _, points in contributions.values())
         for member, events in pooled.events.items():
@@ -375,7 +401,7 @@ class MembersMachine(RuleBasedStateMachine):
     def merge(self, pair: list[str]) -> None:
         absorbed, survivor = pair[0], pair[1]
         state = self.states[absorbed]
-        move = merge_accounts(self.program, state, merge_id=self._id("m"), time=self.now)
+        move = merge_accounts(state, self.program, merge_id=self._id("m"), time=self.now)
         assert move.points == self._at_now(absorbed).available
         for event in move.sender_events:
             self._push(absorbed, event)

@@ -26,6 +26,10 @@ The rules, in one place:
   (``"adjust"``) setting.
 * Conservation across members: the points credited to the receiver equal the points
   debited from the sender minus the fee, which the sender's ``transfer_fee`` debit records.
+
+Like the rest of crmkit, the functions take the data first (the members' states and the
+points), then the rules (the program, the policy):
+``transfer(sender, points, program, policy)``.
 """
 
 from __future__ import annotations
@@ -221,7 +225,7 @@ class Transfer(ResultDict):
         >>> from crmkit.loyalty import Adjust, Program
         >>> t = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
         >>> ann = Program().replay([Adjust("g1", t, points=300, reason="gift")], as_of=t)
-        >>> move = transfer(Program(), ann, 120, transfer_id="t1", time=t)
+        >>> move = transfer(ann, 120, Program(), transfer_id="t1", time=t)
         >>> [(e.event_id, e.points, e.reason) for e in move.sender_events]
         [('t1/out', -120, 'transfer_out')]
         >>> move.to_dict()["receiver_events"][0]["points"]
@@ -236,9 +240,9 @@ class Transfer(ResultDict):
 
 
 def transfer(
-    program: Program,
     sender: MemberState,
     points: int,
+    program: Program,
     policy: TransferPolicy | None = None,
     *,
     transfer_id: str,
@@ -254,9 +258,9 @@ def transfer(
     replay before an event the sender already has at ``time`` is refused.
 
     Args:
-        program: The program both members belong to.
         sender: The sender's state (from :meth:`Program.replay` or :meth:`Program.apply`).
         points: Points (ledger units) the receiver gets; the fee comes on top.
+        program: The program both members belong to.
         policy: The program's :class:`TransferPolicy` (default: keep expiry, no fee, no cap).
         transfer_id: A unique id; the events' ids derive from it.
         time: When (aware datetime).
@@ -287,7 +291,7 @@ def transfer(
         >>> program = Program(expiry=ExpiryPolicy.after_months(24))
         >>> t = dt.datetime(2025, 1, 10, tzinfo=dt.UTC)
         >>> ann = program.replay([Adjust("g1", t, points=1_000, reason="gift")], as_of=t)
-        >>> move = transfer(program, ann, 500, TransferPolicy(fee_rate="0.1"),
+        >>> move = transfer(ann, 500, program, TransferPolicy(fee_rate="0.1"),
         ...                 transfer_id="t1", time=t + dt.timedelta(days=30))
         >>> move.points, move.fee
         (500, 50)
@@ -318,7 +322,7 @@ def transfer(
 
 
 def merge_accounts(
-    program: Program, absorbed: MemberState, *, merge_id: str, time: dt.datetime
+    absorbed: MemberState, program: Program, *, merge_id: str, time: dt.datetime
 ) -> Transfer:
     """Move every usable point of ``absorbed`` to the surviving account, expiry kept.
 
@@ -327,8 +331,8 @@ def merge_accounts(
     settle, then merge).
 
     Args:
-        program: The program both accounts belong to.
         absorbed: The state of the account that is closed.
+        program: The program both accounts belong to.
         merge_id: A unique id; the events' ids derive from it.
         time: When (aware datetime).
 
@@ -348,7 +352,7 @@ def merge_accounts(
         >>> old = program.replay([Adjust("a", t, points=70, reason="gift"),
         ...                       Adjust("b", t + dt.timedelta(days=9), points=30,
         ...                              reason="gift")], as_of=t + dt.timedelta(days=9))
-        >>> m = merge_accounts(program, old, merge_id="m1", time=t + dt.timedelta(days=10))
+        >>> m = merge_accounts(old, program, merge_id="m1", time=t + dt.timedelta(days=10))
         >>> [(e.points, str(e.expires_at.date())) for e in m.receiver_events]
         [(70, '2026-01-02'), (30, '2026-01-11')]
     """
@@ -388,7 +392,7 @@ class Pool(ResultDict):
         >>> from crmkit.loyalty import Adjust, Program
         >>> t = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
         >>> kid = Program().replay([Adjust("g", t, points=40, reason="gift")], as_of=t)
-        >>> pooled = pool_points(Program(), {"kid": (kid, 40)}, "mum", pool_id="h1", time=t)
+        >>> pooled = pool_points({"kid": (kid, 40)}, "mum", Program(), pool_id="h1", time=t)
         >>> sorted(pooled.events), pooled.points
         (['kid', 'mum'], 40)
     """
@@ -400,9 +404,9 @@ class Pool(ResultDict):
 
 
 def pool_points(
-    program: Program,
     contributions: Mapping[str, tuple[MemberState, int]],
     redeemer: str,
+    program: Program,
     policy: TransferPolicy | None = None,
     *,
     pool_id: str,
@@ -422,9 +426,9 @@ def pool_points(
     pool's shares together). Pools take no fee.
 
     Args:
-        program: The program every member belongs to.
         contributions: Member id -> (the member's state, points given).
         redeemer: The member id that receives the points.
+        program: The program every member belongs to.
         policy: The program's limits (default: none).
         pool_id: A unique id; the events' ids derive from it.
         time: When (aware datetime).
@@ -459,8 +463,8 @@ def pool_points(
         ...       for m, p in {"ann": 30_000, "bob": 25_000, "cyd": 10_000}.items()}
         >>> st = {m: program.replay(e, as_of=t) for m, e in ev.items()}
         >>> later = t + dt.timedelta(hours=1)
-        >>> pooled = pool_points(program, {"ann": (st["ann"], 30_000), "bob": (st["bob"], 20_000),
-        ...                                "cyd": (st["cyd"], 10_000)}, "cyd",
+        >>> pooled = pool_points({"ann": (st["ann"], 30_000), "bob": (st["bob"], 20_000),
+        ...                       "cyd": (st["cyd"], 10_000)}, "cyd", program,
         ...                      pool_id="h1", time=later)
         >>> pooled.points
         50000
