@@ -2648,3 +2648,128 @@ def cumulative_sla_targets(
         pausable=draw(st.booleans()),
         **extra,
     )
+
+
+# --------------------------------------------------------------------------- loyalty extensions (China Southern: tier_basis="extended", involuntary cancellations)
+@st.composite
+def extension_policies(draw: st.DrawFn) -> Any:
+    """:class:`crmkit.loyalty.ExpiryPolicy` values usable as an extension
+    (``ExpiryPolicy.extend_from``): days, months (either count), or end of period or a
+    fixed date with ``n >= 1`` (always later than the day they count from)."""
+    from crmkit.loyalty import ExpiryPolicy
+
+    return draw(
+        st.one_of(
+            st.integers(1, 400).map(ExpiryPolicy.after_days),
+            st.builds(
+                ExpiryPolicy.after_months,
+                st.integers(1, 24),
+                count_from=st.sampled_from(["earning_day", "month_end"]),
+            ),
+            st.builds(
+                ExpiryPolicy.end_of_period,
+                st.sampled_from(["month", "quarter", "year"]),
+                st.integers(1, 12),
+            ),
+            st.builds(
+                ExpiryPolicy.fixed_date, st.integers(1, 12), st.integers(1, 31), st.integers(1, 2)
+            ),
+        )
+    )
+
+
+@st.composite
+def extended_expiry_policies(
+    draw: st.DrawFn, *, tiers: tuple[str, ...] = _TIER_NAMES, base: Any = None
+) -> Any:
+    """:class:`crmkit.loyalty.ExpiryPolicy` values with ``tier_basis="extended"``: a
+    lot-dated base (drawn, or ``base``) whose drawn ``tiers`` move lots falling due on by
+    an extension each."""
+    from crmkit.loyalty import ExpiryPolicy
+
+    if base is None:
+        base = draw(
+            st.one_of(
+                st.just(ExpiryPolicy.never()),
+                st.integers(1, 400).map(ExpiryPolicy.after_days),
+                st.builds(
+                    ExpiryPolicy.after_months,
+                    st.integers(1, 48),
+                    count_from=st.sampled_from(["earning_day", "month_end"]),
+                ),
+                st.builds(
+                    ExpiryPolicy.end_of_period,
+                    st.sampled_from(["month", "quarter", "year"]),
+                    st.integers(0, 12),
+                ),
+                st.builds(ExpiryPolicy.fixed_date, st.integers(1, 12), st.integers(1, 31)),
+            )
+        )
+    names = draw(st.lists(st.sampled_from(tiers), min_size=1, max_size=3, unique=True))
+    return base.per_tier({name: draw(extension_policies()) for name in names}, basis="extended")
+
+
+@st.composite
+def involuntary_programs(draw: st.DrawFn) -> Any:
+    """A :func:`loyalty_programs` program whose involuntary cancellations extend the
+    points they return (``Program.involuntary_extension``)."""
+    program = draw(loyalty_programs())
+    return attrs.evolve(program, involuntary_extension=draw(extension_policies()))
+
+
+@st.composite
+def southern_histories(draw: st.DrawFn) -> list[Any]:
+    """One Sky Pearl Club member's events over 2023-2030 (Shanghai time): miles credited
+    every few months, flights that credit 定级 km and segments only (enough for a silver,
+    gold or platinum card in some years, none in others), purchases earning miles and
+    their refunds, redemptions, and voluntary and involuntary cancellations of them (an
+    award is often cancelled soon after it, and the purchase behind it refunded)."""
+    from crmkit.loyalty import Adjust, CancelRedemption, Purchase, PurchaseLine, Redeem, Refund
+
+    zone = dt.timezone(dt.timedelta(hours=8))
+    at = dt.datetime(2023, 1, 5, 10, tzinfo=zone)
+    events: list[Any] = [Adjust("z", at, points=draw(st.integers(1_000, 8_000)), reason="flight")]
+    bought: list[str] = []
+    redeemed: list[str] = []
+    for k in range(draw(st.integers(4, 24))):
+        at += dt.timedelta(days=draw(st.integers(1, 120)), hours=draw(st.integers(0, 23)))
+        kind = draw(
+            st.sampled_from(
+                ["miles", "miles", "flights", "flights", "purchase", "refund", "redeem", "cancel"]
+            )
+        )
+        eid = f"z{k}"
+        if kind == "miles":
+            events.append(Adjust(eid, at, points=draw(st.integers(1, 5_000)), reason="flight"))
+        elif kind == "flights":
+            km = draw(st.sampled_from([10_000, 40_000, 80_000, 160_000]))
+            events.append(
+                Adjust(eid, at, points=0, reason="status", counts={"km": km, "segments": 6})
+            )
+        elif kind == "purchase":
+            amount = Decimal(draw(st.integers(100, 400_000))).scaleb(-2)
+            events.append(Purchase(eid, at, lines=[PurchaseLine("1", amount)]))
+            bought.append(eid)
+        elif kind == "refund" and bought:
+            events.append(Refund(eid, at, bought.pop(draw(st.integers(0, len(bought) - 1)))))
+        elif kind == "redeem":
+            events.append(Redeem(eid, at, points=draw(st.integers(1, 3_000))))
+            redeemed.append(eid)
+        elif kind == "cancel" and redeemed:
+            which = redeemed.pop(draw(st.integers(0, len(redeemed) - 1)))
+            events.append(CancelRedemption(eid, at, which, involuntary=draw(st.booleans())))
+    return events
+
+
+# The contract suite draws these too (the extended basis, involuntary cancellations and a
+# program's involuntary extension round-trip like every other value).
+RULE_STRATEGIES["crmkit.loyalty.ExpiryPolicy"] = st.one_of(
+    RULE_STRATEGIES["crmkit.loyalty.ExpiryPolicy"], extended_expiry_policies()
+)
+RULE_STRATEGIES["crmkit.loyalty.CancelRedemption"] = st.one_of(
+    RULE_STRATEGIES["crmkit.loyalty.CancelRedemption"],
+    loyalty_events("CancelRedemption").map(lambda c: attrs.evolve(c, involuntary=True)),
+)
+RULE_STRATEGIES["crmkit.loyalty.Program"] = st.one_of(
+    RULE_STRATEGIES["crmkit.loyalty.Program"], involuntary_programs()
+)

@@ -644,6 +644,7 @@ ACCEPTED_KWARGS: dict[tuple[str, str, str], str] = {
     ("Program", "tiers", "none"): "no tiers",
     ("Program", "privileges", "none"): "no privileges",
     ("Program", "tender", "none"): "no limits on paying with points",  # branch loylimits
+    ("Program", "involuntary_extension", "none"): "involuntary cancellations as voluntary",
     ("Program", "catalogue", "dict"): "no rewards",
     ("Program", "count_pending_for_tier", "bool"): "a bool",
     ("Tier", "name", "text"): "a name",

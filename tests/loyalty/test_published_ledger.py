@@ -104,13 +104,14 @@ def test_china_southern_miles_are_valid_36_months_from_the_month_credited() -> N
     36个月"; the example at https://www.duocaish.com/cz-basic-04.html: miles credited in
     January 2015 and February 2015 "将会在2018年1月31日和2018年2月28日过期".
 
-    ``after_months(36, count_from="month_end")``: 31 January 2015 + 36 months =
-    31 January 2018 and 28 February 2015 + 36 months = 28 February 2018, usable through
-    those days, gone at the next midnight.
+    ``end_of_period("month", 36)``: valid to the end of the 36th month after the month
+    credited (the month counts, as "自入账当月起" says): 31 January 2018 and 28 February
+    2018, usable through those days, gone at the next midnight. (Air China counts 36
+    months from the month's last day instead, ``after_months(36, count_from="month_end")``,
+    which stops on 28 February in a leap year; China Southern's month-end expiry, "以入账
+    月份的最后一天为准", gives 29 February: the next test.)
     """
-    program = Program(
-        timezone="Asia/Shanghai", expiry=ExpiryPolicy.after_months(36, count_from="month_end")
-    )
+    program = Program(timezone="Asia/Shanghai", expiry=ExpiryPolicy.end_of_period("month", 36))
     events = [
         Adjust("jan", _on(2015, 1, 10, 9), points=10, reason="card"),
         Adjust("feb", _on(2015, 2, 3, 9), points=20, reason="card"),
@@ -137,12 +138,10 @@ def test_china_southern_a_cancelled_award_gives_back_only_miles_still_valid() ->
     Not expressible in crmkit (listed in the report): the FAQ's 50 % fee on a voluntary
     cancellation "从有效期最近的里程开始扣减" needs a separate ``Redeem`` after the
     cancellation (it takes the soonest-expiring miles, as the FAQ says), and the
-    involuntary case "按原里程有效期顺延6个月退回" (6 months added to the returned miles'
-    validity) has no counterpart: ``CancelRedemption`` restores the original dates.
+    involuntary case "按原里程有效期顺延6个月退回" is ``CancelRedemption(involuntary=True)``
+    under ``Program(involuntary_extension=...)`` (test_china_southern_extensions.py).
     """
-    program = Program(
-        timezone="Asia/Shanghai", expiry=ExpiryPolicy.after_months(36, count_from="month_end")
-    )
+    program = Program(timezone="Asia/Shanghai", expiry=ExpiryPolicy.end_of_period("month", 36))
     events = [
         Adjust("feb17", _on(2017, 2, 10), points=5_000, reason="flight"),
         Adjust("jun19", _on(2019, 6, 10), points=3_000, reason="flight"),
@@ -152,6 +151,9 @@ def test_china_southern_a_cancelled_award_gives_back_only_miles_still_valid() ->
     state = program.replay(events, as_of=_on(2020, 5, 1))
     redeem = next(p for p in state.postings if p.kind == "redeem")
     assert redeem.allocations == (("feb17", 5_000), ("jun19", 1_000))
+    # Month-end expiry ("以入账月份的最后一天为准"): through 29 February 2020, a leap day.
+    feb17 = next(lot for lot in state.lots if lot.lot_id == "feb17")
+    assert feb17.expires_at == _on(2020, 3, 1)
     assert (state.available, state.expired, state.spent) == (3_000, 5_000, 0)
 
 

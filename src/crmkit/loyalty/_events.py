@@ -385,6 +385,13 @@ def _time_ok(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None
     _aware(value, _owner(instance))
 
 
+def _flag(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, bool):
+        raise _EventError(
+            _owner(instance), attribute.name, expected="True or False", found=repr(value), kind=""
+        )
+
+
 def _text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, str):
         raise _EventError(
@@ -750,15 +757,31 @@ class Redeem(_Base):
 class CancelRedemption(_Base):
     """A redemption undone: its points go back to the lots they came from, with their expiry.
 
+    Points back in a lot already past its expiry expire at once (China Southern, for a
+    voluntary refund: "退还里程的有效期与兑换所使用里程的原始有效期一致,且仅可退还有效期内的
+    里程").
+
     Attributes:
         event_id: Unique id of the cancellation.
         time: When (aware datetime).
         redemption_id: The cancelled :class:`Redeem`'s ``event_id``.
+        involuntary: Whether the cancellation is not the member's doing (a flight
+            cancelled or changed by the airline: 非自愿退票). False (default): as above.
+            True: the program's ``involuntary_extension`` (China Southern: "按原里程有效期
+            顺延6个月退回", the original validity plus 6 months) gives the returned points
+            a later expiry, in a lot of their own per lot drawn, ``"<event_id>#<lot id>"``
+            (:attr:`Program.involuntary_extension <crmkit.loyalty.Program.involuntary_extension>`);
+            a program without one returns them as for a voluntary cancellation.
 
     Examples:
         >>> import datetime as dt
         >>> CancelRedemption("c1", dt.datetime(2025, 3, 1, tzinfo=dt.UTC), "x1").redemption_id
         'x1'
+        >>> c = CancelRedemption("c2", dt.datetime(2025, 3, 1, tzinfo=dt.UTC), "x2", involuntary=True)
+        >>> c.to_dict()["involuntary"], event_from_dict(c.to_dict()) == c
+        (True, True)
+        >>> "involuntary" in CancelRedemption("c3", c.time, "x3").to_dict()
+        False
     """
 
     kind: ClassVar[str] = "cancel_redemption"
@@ -767,6 +790,7 @@ class CancelRedemption(_Base):
     event_id: str = attrs.field(validator=_event_id_ok, metadata=metadata())
     time: dt.datetime = attrs.field(validator=_time_ok, metadata=metadata(codec=DATETIME))
     redemption_id: str = attrs.field(validator=_event_id_ok, metadata=metadata())
+    involuntary: bool = field(default=False, validator=_flag, omit_default=True)
 
 
 @attrs.frozen

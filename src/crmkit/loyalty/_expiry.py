@@ -36,9 +36,11 @@ __all__ = ["ExpiryPolicy"]
 
 _KINDS = ("never", "days", "months", "end_of_period", "fixed_date", "inactivity")
 _PERIODS = ("month", "quarter", "year")
-_TIER_BASES = ("credited", "held")
+_TIER_BASES = ("credited", "held", "extended")
 _COUNT_FROM = ("earning_day", "month_end")
 _OWNER = "ExpiryPolicy"
+#: The smallest step of a datetime: ``expires_at - _TICK`` is the last instant a lot is usable.
+_TICK = dt.timedelta(microseconds=1)
 
 
 def _clamped(year: int, month: int, day: int) -> dt.date:
@@ -146,15 +148,52 @@ def _count_from(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> N
         )
 
 
+def extension_problem(policy: ExpiryPolicy) -> str | None:
+    """Why ``policy`` cannot serve as an extension (None: it can).
+
+    An extension moves a due date later (:meth:`ExpiryPolicy.extend_from`): a lot-dated
+    policy without tiers of its own whose date is always after the day it counts from
+    (``end_of_period`` and ``fixed_date`` with ``n=0`` can leave a date where it is).
+    """
+    if policy.kind in ("never", "inactivity"):
+        return f"kind {policy.kind!r}"
+    if policy.by_tier:
+        return "a policy with by_tier of its own"
+    if policy.kind in ("end_of_period", "fixed_date") and policy.n < 1:
+        return f"kind {policy.kind!r} with n=0 (it can leave a due date where it is)"
+    return None
+
+
+#: What an extension must be (the ConfigError's ``expected``).
+EXTENSION = (
+    "a lot-dated policy that always moves a due date later: days or months, or "
+    "end_of_period or fixed_date with n >= 1"
+)
+
+
 def _tier_basis(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     one_of(_TIER_BASES)(instance, attribute, value)
-    if value == "held" and not instance.by_tier:
+    if value != "credited" and not instance.by_tier:
         raise ConfigError(
             _OWNER,
             "tier_basis",
             expected="'credited' unless by_tier names tiers",
-            found="'held' without by_tier",
+            found=f"{value!r} without by_tier",
         )
+    if value != "extended":
+        return
+    # (An inactivity policy with by_tier was refused by by_tier's check: it must be "held".)
+    for name, policy in instance.by_tier:
+        problem = extension_problem(policy)
+        if problem is not None:
+            raise ConfigError(
+                _OWNER,
+                f"by_tier[{name!r}]",
+                expected=f"under tier_basis 'extended', {EXTENSION}",
+                found=problem,
+                hint="A tier whose members keep every point while they hold it is "
+                "tier_basis 'held' with ExpiryPolicy.never().",
+            )
 
 
 def _reasons(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -259,7 +298,23 @@ class ExpiryPolicy(Spec):
             period): reports (``MemberState.expiring``, ``replay_many``'s ``expiring``
             and ``next_expiry``, ``points_liability``) count protected points only from
             then, and a transfer or merge moves them with no fixed expiry (under the
-            receiver's policy).
+            receiver's policy). ``"extended"`` (China Southern Sky Pearl Club: "金、银卡会员
+            在其金、银卡级别期内到期未用里程将自动全额延期,每次自动延期12个月"): points are
+            credited under this policy itself, whatever the tier; a lot falling due while
+            the member holds a tier named in ``by_tier`` moves to the date that tier's
+            policy gives counted from the lot's last valid day (:meth:`extend_from`:
+            ``end_of_period("month", 12)`` moves points valid through 31 January 2026 to
+            31 January 2027), and is looked at again then; a lot falling due when the
+            member holds no such tier expires then. The tier read is the one held on the
+            lot's last valid instant, so a lot valid through the last day of the status
+            moves on too. Each ``by_tier`` entry must move a date later (``days``,
+            ``months``, or ``end_of_period`` / ``fixed_date`` with ``n >= 1``; ``never``
+            is ``"held"``'s). ``MemberState.lots`` shows a live lot at the date it can go
+            at the earliest: while the member holds such a tier, every due date up to the
+            earliest end of the status (as for ``"held"``) is certain to be extended, so
+            the lot is shown at the first date of its run of extensions past that end;
+            ``MemberState.expiring``, ``replay_many``'s ``expiring`` and ``next_expiry``
+            and ``points_liability`` read that date.
         count_from: For ``months``: ``"earning_day"`` (the default) counts the N months
             from the day the points were earned; ``"month_end"`` from the last day of
             the earning month (Air China: points earned in February 2017 are valid
@@ -436,8 +491,9 @@ class ExpiryPolicy(Spec):
                 member holds that tier (e.g. :meth:`never` for the top tier); under an
                 inactivity policy, :meth:`never` for the tiers whose members keep their
                 points while they hold the tier.
-            basis: ``"credited"`` or ``"held"`` (see :attr:`tier_basis`); None: ``"held"``
-                for an inactivity policy, else ``"credited"``.
+            basis: ``"credited"``, ``"held"`` or ``"extended"`` (see :attr:`tier_basis`;
+                under ``"extended"`` each policy is the tier's extension, counted from a
+                due date); None: ``"held"`` for an inactivity policy, else ``"credited"``.
 
         Returns:
             A new policy; members of other tiers keep this one.
@@ -454,6 +510,15 @@ class ExpiryPolicy(Spec):
             ...     {"gold": ExpiryPolicy.never()})
             >>> ihg.tier_basis, ExpiryPolicy.from_dict(ihg.to_dict()) == ihg
             ('held', True)
+
+            China Southern: a gold or silver card moves miles falling due 12 months on,
+            month end to month end:
+
+            >>> year = ExpiryPolicy.end_of_period("month", 12)
+            >>> cz = ExpiryPolicy.end_of_period("month", 36).per_tier(
+            ...     {"金卡": year, "银卡": year}, basis="extended")
+            >>> cz.to_dict()["tier_basis"], ExpiryPolicy.from_dict(cz.to_dict()) == cz
+            ('extended', True)
         """
         if basis is None:
             basis = "held" if self.kind == "inactivity" else "credited"
@@ -472,13 +537,73 @@ class ExpiryPolicy(Spec):
             return False
         return any(name == tier and policy.kind == "never" for name, policy in self.by_tier)
 
+    def extension(self, tier: str | None) -> ExpiryPolicy | None:
+        """The extension of a lot falling due while the member holds ``tier`` (``"extended"``).
+
+        None: the tier moves nothing on (every tier under another :attr:`tier_basis`).
+
+        Examples:
+            >>> year = ExpiryPolicy.end_of_period("month", 12)
+            >>> p = ExpiryPolicy.after_months(36, count_from="month_end").per_tier(
+            ...     {"gold": year}, basis="extended")
+            >>> p.extension("gold") == year, p.extension("member"), p.extension(None)
+            (True, None, None)
+        """
+        if self.tier_basis != "extended":
+            return None
+        for name, policy in self.by_tier:
+            if name == tier:
+                return policy
+        return None
+
+    def extend_from(self, expires_at: dt.datetime, timezone: str | dt.tzinfo) -> dt.datetime:
+        """This policy as an extension: the new expiry of points due at ``expires_at``.
+
+        Counted from their last valid day, the local day of the instant before
+        ``expires_at`` (a lot valid through 31 March is due at 1 April 00:00 and counts
+        from 31 March), as :meth:`expires_at` counts from an earning day. Used for
+        ``tier_basis="extended"`` (:meth:`extension`) and for the points an involuntary
+        cancellation returns (``Program.involuntary_extension``).
+
+        Args:
+            expires_at: The due date (aware).
+            timezone: The program's time zone.
+
+        Raises:
+            ConfigError: This policy cannot move a date later (``never``, ``inactivity``,
+                ``end_of_period`` or ``fixed_date`` with ``n=0``, or tiers of its own).
+
+        Examples:
+            >>> import datetime as dt, zoneinfo
+            >>> sh = zoneinfo.ZoneInfo("Asia/Shanghai")
+            >>> due = dt.datetime(2026, 4, 1, tzinfo=sh)  # valid through 31 March 2026
+            >>> ExpiryPolicy.after_months(6).extend_from(due, sh).date()  # through 30 Sep
+            datetime.date(2026, 10, 1)
+            >>> year = ExpiryPolicy.end_of_period("month", 12)  # month end to month end
+            >>> year.extend_from(dt.datetime(2027, 3, 1, tzinfo=sh), sh).date()  # 29 Feb 2028
+            datetime.date(2028, 3, 1)
+        """
+        problem = extension_problem(self)
+        if problem is not None:
+            raise ConfigError(
+                "ExpiryPolicy.extend_from()", "kind", expected=EXTENSION, found=problem
+            )
+        moved = self.expires_at(expires_at - _TICK, timezone)
+        assert moved is not None  # (a lot-dated policy: extension_problem)
+        return moved
+
     def for_tier(self, tier: str | None) -> ExpiryPolicy:
         """The policy that dates points credited while the member holds ``tier``.
+
+        Under ``tier_basis="extended"`` that is this policy itself, whatever the tier
+        (the ``by_tier`` entries are extensions: :meth:`extension`).
 
         Examples:
             >>> ExpiryPolicy.never().for_tier("gold").kind
             'never'
         """
+        if self.tier_basis == "extended":
+            return self
         for name, policy in self.by_tier:
             if name == tier:
                 return policy

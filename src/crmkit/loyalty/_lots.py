@@ -23,7 +23,7 @@ import heapq
 from collections import deque
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 
@@ -47,6 +47,10 @@ _FAR = dt.datetime.max.replace(tzinfo=_UTC)
 _EXPIRY_CACHE_SIZE = 100_000  # local days per program (about 270 years of earning days)
 _NO_LOT_EXPIRY = frozenset({"never", "inactivity"})
 _UNKNOWN: Any = object()  # a day not in the expiry cache yet
+#: The smallest step of a datetime: ``expires_at - _TICK`` is a lot's last usable instant.
+_TICK = dt.timedelta(microseconds=1)
+#: A book's involuntary splits before the first (never written: see LotBook.splits).
+_NO_SPLITS: dict[str, list[str]] = {}
 #: A qualifying posting of the fold: (time, spend, points, orders, named counts such as
 #: nights, and for a refund the time of the purchase it reverses, else None).
 Qualifying = tuple[dt.datetime, Decimal, int, int, tuple[Any, ...], dt.datetime | None]
@@ -76,7 +80,10 @@ class Lot(ResultDict):
     ``amount == remaining + spent + expired + reversed + forfeited`` always holds.
 
     Attributes:
-        lot_id: The lot's id (the crediting event's id).
+        lot_id: The lot's id (the crediting event's id; for the points an involuntary
+            cancellation returned into a lot of their own, ``"<cancellation id>#<lot
+            id>"``: see :attr:`CancelRedemption.involuntary
+            <crmkit.loyalty.CancelRedemption.involuntary>`).
         source: What credited it: ``"purchase"`` (earning on an order), ``"enroll"`` (an
             enrolment bonus), ``"yearly"`` (a birthday or anniversary
             :class:`~crmkit.loyalty.YearlyBonus`, credited by the fold's clock) or
@@ -89,8 +96,11 @@ class Lot(ResultDict):
             inactivity policy, the current deadline; under ``tier_basis="held"`` while a
             protecting tier is held, no earlier than the earliest the points can go, the
             earliest end of the status and the run-on after it (see
-            :attr:`MemberState.lots <crmkit.loyalty.MemberState.lots>`).
-        amount: Points credited.
+            :attr:`MemberState.lots <crmkit.loyalty.MemberState.lots>`); under
+            ``tier_basis="extended"`` while a tier that moves points on is held, the first
+            date of the lot's run of extensions past the earliest end of the status.
+        amount: Points credited (less any part an involuntary cancellation returned into
+            a lot of its own, which keeps this lot's source and earning time).
         remaining: Points still in the lot (usable once active and before expiry).
         spent: Points drawn by debits that still stand.
         expired: Points that expired unspent.
@@ -222,20 +232,51 @@ class _Lot:
 _new_object = object.__new__
 
 
+class Protection(NamedTuple):
+    """What a tier does for the lots at an instant (:meth:`LotBook.held_at`), for reports.
+
+    ``held``: whether lots due after the instant are reported later than the fold's
+    date; ``until``: under ``tier_basis="held"`` the date the protection holds them to at
+    least, under ``"extended"`` the earliest end of the status (None: no end);
+    ``extend``: under ``"extended"``, a due date -> where the tier held moves it.
+    """
+
+    held: bool
+    until: dt.datetime | None
+    extend: Callable[[dt.datetime], dt.datetime] | None = None
+
+
+#: Nothing reported later than the fold's dates.
+_UNPROTECTED = Protection(False, None)
+
+
 def reported_expiry(
-    expires: dt.datetime | None, as_of: dt.datetime, held: tuple[bool, dt.datetime | None]
+    expires: dt.datetime | None, as_of: dt.datetime, held: Protection
 ) -> dt.datetime | None:
     """A live lot's expiry as reports show it, given :meth:`LotBook.held_at` at ``as_of``.
 
     Under ``tier_basis="held"`` the fold's date of a protected lot is only when it is
     looked at again (often a status end since extended): a lot due after ``as_of`` is
     reported at the later of its date and the date the protection holds it to at least
-    (None: it has no end). Dates at or before ``as_of`` (lots already expired) stand.
+    (None: it has no end). Under ``"extended"`` every due date up to the earliest end of
+    the status is certain to be extended (the tier is held on its last valid instant):
+    the lot is reported at the first date of its run of extensions past that end (None:
+    the status has no end). That run is not monotone in the fold's date (points due 12
+    and 1 months before the end move to 12 and 11 months after it), so reports read
+    every lot, not only the first ones of the consumption queue. Dates at or before
+    ``as_of`` (lots already expired) stand.
     """
     if not held[0] or expires is None or expires <= as_of:
         return expires
     until = held[1]
-    return None if until is None else max(expires, until)
+    extend = held[2]
+    if extend is None:
+        return None if until is None else max(expires, until)
+    if until is None:
+        return None
+    while expires <= until:
+        expires = extend(expires)
+    return expires
 
 
 class _Debit:
@@ -291,6 +332,10 @@ class LotBook:
     expiry_by_day: bool
     #: The primary ladder's tracker moved to an instant (the ledger's; rule 5 reads it).
     tier_tracker: Callable[[dt.datetime], TierTracker]
+    #: Lot id -> the lots an involuntary cancellation split off it (their returned parts,
+    #: :meth:`_split_off`), so a refund of its purchase follows the points there. The
+    #: shared empty default until a book's first split (which gives the book its own).
+    splits: dict[str, list[str]] = _NO_SPLITS
 
     # -- time ----------------------------------------------------------------------------
     def advance_lots(self, to: dt.datetime) -> None:
@@ -326,10 +371,13 @@ class LotBook:
                     if t_exp > to:
                         break
                     lot = self.lots[heapq.heappop(expiries)[1]]
-                    if self.policy.tier_basis == "held":
+                    basis = self.policy.tier_basis
+                    if basis == "credited":
+                        self._expire(lot, t_exp)
+                    elif basis == "held":
                         self._expire_unless_held(lot, t_exp)
                     else:
-                        self._expire(lot, t_exp)
+                        self._expire_unless_extended(lot, t_exp)
                 continue
             t_dead = self.deadline
             first = min(t_act, t_exp, t_dead)
@@ -339,10 +387,13 @@ class LotBook:
                 self._activate(activations.popleft(), first)
             elif t_exp == first:
                 _, lot_id = heapq.heappop(expiries)
-                if self.policy.tier_basis == "held":
+                basis = self.policy.tier_basis
+                if basis == "credited":
+                    self._expire(self.lots[lot_id], first)
+                elif basis == "held":
                     self._expire_unless_held(self.lots[lot_id], first)
                 else:
-                    self._expire(self.lots[lot_id], first)
+                    self._expire_unless_extended(self.lots[lot_id], first)
             else:
                 if self.policy.tier_basis == "held":
                     held, until = self._held_until(first)
@@ -445,7 +496,7 @@ class LotBook:
                 return (True, redated) if redated > at else (False, None)
         return False, None
 
-    def held_at(self, as_of: dt.datetime) -> tuple[bool, dt.datetime | None]:
+    def held_at(self, as_of: dt.datetime) -> Protection:
         """Rule 5 in reports: whether a ``"held"`` tier basis keeps every lot until a date.
 
         ``(True, when)``: no lot expires before ``when`` (None: none can expire), so a
@@ -461,16 +512,40 @@ class LotBook:
         of status). After leaving one, the date the points run on to. ``(False,
         None)``: the lots' own dates stand. The book must have been advanced to
         ``as_of``; this reads the tier there.
+
+        Under ``tier_basis="extended"``: while the member holds a tier that extends,
+        ``(True, end, extend)`` with ``end`` the earliest the status can end (as above)
+        and ``extend`` that tier's extension of a due date; a lot due by ``end`` is
+        certain to move on (:func:`reported_expiry`). Otherwise the lots' own dates stand.
         """
-        if self.policy.tier_basis != "held":
-            return False, None
+        basis = self.policy.tier_basis
+        if basis == "credited":
+            return _UNPROTECTED
         at = as_of.astimezone(_UTC)
         tracker = self.tier_tracker(at)
         tier, _ = tracker._span_at(at)
+        if basis == "extended":
+            extension = self.policy.extension(tier)
+            if extension is None:
+                return _UNPROTECTED
+            return Protection(True, tracker._earliest_end(), self._extender(extension))
         if self.policy.protects(tier):
             end = tracker._earliest_end()
-            return True, None if end is None else self._runs_on(end)
-        return self._held_until(at)
+            return Protection(True, None if end is None else self._runs_on(end))
+        return Protection(*self._held_until(at))
+
+    def _extender(self, extension: ExpiryPolicy) -> Callable[[dt.datetime], dt.datetime]:
+        """``extension`` applied to a due date (UTC in, UTC out; each date worked out once)."""
+        zone = self.zone
+        moved: dict[dt.datetime, dt.datetime] = {}
+
+        def extend(due: dt.datetime) -> dt.datetime:
+            found = moved.get(due)
+            if found is None:
+                found = moved[due] = extension.extend_from(due, zone).astimezone(_UTC)
+            return found
+
+        return extend
 
     def _runs_on(self, end: dt.datetime) -> dt.datetime | None:
         """The earliest date points protected until ``end`` run on to (None: never expire).
@@ -502,6 +577,34 @@ class LotBook:
         self._enqueue(lot)
         if until is not None:
             heapq.heappush(self.expiries, (until, lot.lot_id))
+
+    def _expire_unless_extended(self, lot: _Lot, at: dt.datetime) -> None:
+        """``tier_basis="extended"``: move ``lot`` on if the tier held on its last day extends.
+
+        China Southern: "金、银卡会员在其金、银卡级别期内到期未用里程将自动全额延期,每次自动
+        延期12个月,延期后的里程在12个月后如果未使用并且会员仍为金、银卡级别,到期未用里程将
+        再次自动延期" (miles falling due within a gold or silver card's period move on 12
+        months, and again while the card lasts). The tier is the one held on the lot's last
+        valid instant (``at`` less a microsecond): a lot valid through the status's last day
+        falls due within it. The lot moves to the tier's extension of ``at``
+        (:meth:`ExpiryPolicy.extend_from`, always later) and is looked at again then. A lot
+        drawn dry is moved on too while points can still come back to it (a cancellation
+        returns them at the lot's date), not once nothing can.
+        """
+        if not (lot.remaining or lot.spent or lot.cash_settled):
+            return  # nothing in it, and nothing can come back: no date matters
+        before = at - _TICK
+        tier, _ = self.tier_tracker(before)._span_at(before)
+        extension = self.policy.extension(tier)
+        if extension is None:
+            self._expire(lot, at)
+            return
+        until = extension.extend_from(at, self.zone).astimezone(_UTC)
+        if lot.queued:  # its consumption-order key changes: out, and queued again below
+            self._dequeue(lot)
+        lot.expires_at = until
+        self._enqueue(lot)
+        heapq.heappush(self.expiries, (until, lot.lot_id))
 
     def _dequeue(self, lot: _Lot) -> None:
         """Take ``lot`` out of the consumption queue (found by the key it was queued with)."""
@@ -617,7 +720,7 @@ class LotBook:
 
     def _expiry(self, at: dt.datetime) -> dt.datetime | None:
         """UTC expiry of a lot earned at ``at`` (cached per local earning day)."""
-        if self.policy.by_tier and not self.inactivity:
+        if self.policy.by_tier and not self.inactivity and self.policy.tier_basis != "extended":
             # Validity by the tier held now (rule 5): not cached, the tier varies. (Under
             # inactivity no lot has a date of its own: the one deadline, which a protecting
             # tier holds back, expires the whole balance.)
@@ -683,8 +786,18 @@ class LotBook:
         self.debits[event.event_id] = debit
         return debit
 
-    def _restore(self, lot: _Lot, points: int, at: dt.datetime) -> None:
-        """Put ``points`` drawn from ``lot`` back (its original expiry stays)."""
+    def _restore(
+        self,
+        lot: _Lot,
+        points: int,
+        at: dt.datetime,
+        part: tuple[str, dt.datetime] | None = None,
+    ) -> None:
+        """Put ``points`` drawn from ``lot`` back (its original expiry stays).
+
+        ``part``: ``(lot id, expiry)`` of a lot of their own for the points that come back
+        into use (an involuntary cancellation's, :meth:`_split_off`), instead of ``lot``.
+        """
         back = points
         if lot.forfeited:
             # The lot's earning was refunded while these points were spent and written
@@ -700,20 +813,69 @@ class LotBook:
             lot.reversed += take
             self.debt -= take
             back -= take
+        paid = 0
         if back and lot.cash_settled:
             # The member paid money for these points (cash_offset): they come back.
-            take = min(back, lot.cash_settled)
-            lot.cash_settled -= take
-            lot.reversed -= take
-            lot.remaining += take
-            self._credit_remaining(lot, take)
-            back -= take
+            paid = min(back, lot.cash_settled)
+            lot.cash_settled -= paid
+            lot.reversed -= paid
+            back -= paid
         lot.spent -= back
+        back += paid
+        if part is not None:
+            if back:
+                self._split_off(lot, back, part[0], part[1], at)
+            return
         lot.remaining += back
         self._credit_remaining(lot, back)
         if lot.expires_at is not None and lot.expires_at <= at:
             # Restored into a lot already past its expiry: the points expire now.
             self._expire(lot, at)
+
+    def _split_off(
+        self, lot: _Lot, points: int, lot_id: str, expires: dt.datetime, at: dt.datetime
+    ) -> None:
+        """Move ``points`` coming back to ``lot`` into a new lot ``lot_id`` expiring at ``expires``.
+
+        The part keeps the points' origin (source, rule, earning and activation times:
+        breakage cohorts and refunds follow it) and takes its amount out of ``lot``, so
+        ``credited`` does not change and every lot still adds up. Due at or before ``at``,
+        its points expire at once.
+        """
+        lot.amount -= points
+        part: _Lot = _new_object(_Lot)  # (every slot set here: see _Lot)
+        part.lot_id = lot_id
+        part.source = lot.source
+        part.rule = lot.rule
+        part.amount = part.remaining = points
+        part.spent = part.expired = part.reversed = part.forfeited = part.owed = 0
+        part.cash_settled = 0
+        part.earned_at = lot.earned_at
+        part.activates_at = lot.activates_at
+        part.expires_at = expires
+        part.active = True  # (points are drawn from usable lots only)
+        part.queued = False
+        part.deferred = None
+        self.lots[lot_id] = part
+        if self.splits is _NO_SPLITS:
+            self.splits = {}
+        self.splits.setdefault(lot.lot_id, []).append(lot_id)
+        self._credit_remaining(part, points)
+        if expires <= at:
+            self._expire(part, at)
+            return
+        heapq.heappush(self.expiries, (expires, lot_id))
+        if expires < self.due:  # noqa: PLR1730
+            self.due = expires
+
+    def family(self, lot: _Lot) -> list[_Lot]:
+        """``lot`` and the lots split off it (and off those), oldest first."""
+        found = [lot]
+        splits = self.splits
+        if splits:
+            for member in found:  # (grows as it goes: parts of parts)
+                found.extend(self.lots[lot_id] for lot_id in splits.get(member.lot_id, ()))
+        return found
 
     def _credit_remaining(self, lot: _Lot, points: int) -> None:
         if lot.active:

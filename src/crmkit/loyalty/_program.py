@@ -41,7 +41,7 @@ from crmkit._validate import resolve_timezone
 from crmkit.errors import ConfigError, InvalidInputError, LedgerError
 from crmkit.loyalty._engine import Earner, linear_privileges
 from crmkit.loyalty._events import Event
-from crmkit.loyalty._expiry import ExpiryPolicy
+from crmkit.loyalty._expiry import EXTENSION, ExpiryPolicy, extension_problem
 from crmkit.loyalty._ledger import EVENT_TYPES, FANNED_HANDLERS, Book, sort_events
 from crmkit.loyalty._lots import Lot, Posting, reported_expiry
 from crmkit.loyalty._privileges import Privilege, PrivilegeSet
@@ -202,6 +202,22 @@ class _OneOrMap(Codec):
         return self.one.decode(data, path)
 
 
+def _extension(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """``involuntary_extension``: None, or a policy that moves a due date later."""
+    if value is None:
+        return
+    problem = extension_problem(value) if isinstance(value, ExpiryPolicy) else type(value).__name__
+    if problem is not None:
+        raise ConfigError(
+            _OWNER,
+            attribute.name,
+            expected=f"None or an ExpiryPolicy used as an extension: {EXTENSION}",
+            found=problem,
+            hint="China Southern: ExpiryPolicy.end_of_period('month', 6), the original "
+            "validity plus 6 months, month end to month end.",
+        )
+
+
 def _with_tiers(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is not None and instance.tiers is None:
         raise ConfigError(
@@ -258,6 +274,21 @@ class Program(Spec):
             share of the order, multiples, points per currency unit) in the primary point
             currency, or a mapping of point currency -> policy (each currency's tenders
             under its own limits; a currency left out has none), or None (default).
+        involuntary_extension: What an involuntary cancellation
+            (:attr:`CancelRedemption.involuntary <crmkit.loyalty.CancelRedemption.involuntary>`:
+            a flight the airline cancelled or changed) gives the points it returns: an
+            :class:`~crmkit.loyalty.ExpiryPolicy` used as an extension
+            (:meth:`~crmkit.loyalty.ExpiryPolicy.extend_from`), counted from the last
+            valid day of each lot they were drawn from. China Southern's FAQ
+            "非自愿变更和非自愿退票情况下退还的里程,自退改之日起,按原里程有效期顺延6个月退回"
+            is ``ExpiryPolicy.end_of_period("month", 6)`` (its miles are valid to month
+            ends; ``after_months(6)`` would take 30 June to 30 December, not 31): miles
+            valid through 31 March 2026 come back valid through 30 September 2026, even
+            if the cancellation is after 31 March (the clause keeps no miles out). They return in a lot of their own
+            per lot drawn (``"<cancellation id>#<lot id>"``), with the drawn lot's
+            origin (a refund of its purchase takes them back); a lot without a date, or
+            an extension already past, returns as a voluntary cancellation returns it.
+            None (default): involuntary cancellations return points as voluntary ones do.
 
     Examples:
         >>> import datetime as dt
@@ -275,7 +306,16 @@ class Program(Spec):
         >>> Program.from_dict({"timezone": "UTC", "pending": 14})
         Traceback (most recent call last):
         ...
-        crmkit.errors.ConfigError: Program.from_dict(): parameter 'pending' must be one of ['catalogue', 'count_pending_for_tier', 'currency', 'earning', 'expiry', 'money_decimals', 'name', 'pending_days', 'point_value', 'privileges', 'schema_version', 'shortfall', 'tender', 'tiers', 'timezone']; found an unknown key.
+        crmkit.errors.ConfigError: Program.from_dict(): parameter 'pending' must be one of ['catalogue', 'count_pending_for_tier', 'currency', 'earning', 'expiry', 'involuntary_extension', 'money_decimals', 'name', 'pending_days', 'point_value', 'privileges', 'schema_version', 'shortfall', 'tender', 'tiers', 'timezone']; found an unknown key.
+
+        China Southern's involuntary cancellation, as data:
+
+        >>> six = ExpiryPolicy.end_of_period("month", 6)
+        >>> cz = Program(timezone="Asia/Shanghai", involuntary_extension=six)
+        >>> cz.to_dict()["involuntary_extension"]["n"], Program.from_dict(cz.to_dict()) == cz
+        (6, True)
+        >>> "involuntary_extension" in program.to_dict()
+        False
     """
 
     name: str = field(default="program", validator=instance_of(str, "a string"))
@@ -331,6 +371,9 @@ class Program(Spec):
         ),
         codec=Optional(_OneOrMap(TenderPolicy, None)),
         omit_default=True,
+    )
+    involuntary_extension: ExpiryPolicy | None = field(
+        default=None, validator=_extension, codec=Optional(Nested(ExpiryPolicy)), omit_default=True
     )
 
     def __attrs_post_init__(self) -> None:
@@ -1359,7 +1402,10 @@ class MemberState:
         member may fall to (IHG: 12 months after the move to Club); None for a status
         with no end, or when no tier below ever expires points. It is the earliest date
         the points can go, not a date they are sure to go. After leaving such a tier it is
-        the later of its own date and the date the points run on to.
+        the later of its own date and the date the points run on to. Under
+        ``tier_basis="extended"`` (China Southern), while the member holds a tier that
+        moves points on, it is the first date of the lot's run of extensions past the
+        earliest end of the status (every due date before that end is sure to move on).
 
         Examples:
             >>> import datetime as dt
@@ -1559,6 +1605,8 @@ class MemberState:
         earliest the points can go: the earliest end of the protecting status, its grace
         period included, then the run-on under the least generous tier below (see
         :attr:`lots`): such points count only when they can expire within the horizon.
+        Under ``tier_basis="extended"``, points a held tier is sure to move on count at
+        the date their extensions reach past the earliest end of the status.
 
         Examples:
             >>> import datetime as dt

@@ -546,6 +546,7 @@ def _member_events(
     n = len(frame)
     count_columns = _count_columns(frame, counts)
     expires = _expiry_column(frame, program, date_format, date_unit)
+    involuntary = _involuntary_column(frame, kinds)
 
     codes, uniques = pd.factorize(frame[member], sort=False)
     ids = frame[event_id].astype(str).to_numpy(dtype=object)
@@ -621,7 +622,7 @@ def _member_events(
     ready &= ids.astype(bool)
     labels = frame.index
     # Rows carrying a currency, a tender, an expiry or a count go through the checked path.
-    special = ~pd.isna(expires)
+    special = ~pd.isna(expires) | involuntary
     for name in _SPECIAL:
         if name in frame.columns:
             special |= _filled(frame[name].to_numpy(dtype=object))
@@ -678,7 +679,11 @@ def _member_events(
             [_objects(list(zip(lines)))[combo], text_at("channel", bought), (), ()],
         ),
         _REFUND: (Refund, ("purchase_id", "lines"), [text_at("ref", rows_of[_REFUND]), ()]),
-        _CANCEL: (CancelRedemption, ("redemption_id",), [text_at("ref", rows_of[_CANCEL])]),
+        _CANCEL: (
+            CancelRedemption,
+            ("redemption_id", "involuntary"),
+            [text_at("ref", rows_of[_CANCEL]), False],
+        ),
         _REDEEM: (
             Redeem,
             ("reward", "points", "currency"),
@@ -726,6 +731,7 @@ def _member_events(
             raw = {name: frame[name].to_numpy(dtype=object) for name in _OPTIONAL if name in frame}
             columns.update({name: raw.get(name, empty) for name in _OPTIONAL})
             columns["expires_at"] = expires
+            columns["involuntary"] = involuntary
             for name, counted in count_columns.items():
                 columns["count:" + name] = counted
         return _build(rows.tolist(), ids, stamps, kind_values, columns, labels, event_id)
@@ -819,6 +825,62 @@ def _expiry_column(
         )  # fmt: skip
         out[filled] = np.asarray(read.dt.to_pydatetime(), dtype=object)
     return out
+
+
+#: The ``involuntary`` column's spellings of True and False (text compared stripped and
+#: lower-case; bools, 1 and 0 as they are; empty cells are False).
+_FLAGS: dict[Any, bool] = {"true": True, "false": False, "1": True, "0": False, "": False}
+
+
+def _flag(value: Any) -> bool | None:
+    """An ``involuntary`` cell as a bool (None: not one)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return False
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, float | np.floating) and math.isnan(value):
+        return False
+    if isinstance(value, int | np.integer | float | np.floating) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        return _FLAGS.get(value.strip().lower())
+    return None
+
+
+def _involuntary_column(frame: pd.DataFrame, kinds: pd.Series) -> np.ndarray[Any, Any]:
+    """The ``involuntary`` column as bools (all False without it), on cancellations only.
+
+    Each distinct cell is read once; True on a row of another kind is refused.
+    """
+    n = len(frame)
+    if "involuntary" not in frame.columns:
+        return np.zeros(n, dtype=bool)
+    values = frame["involuntary"].to_numpy(dtype=object)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    read = []
+    for code, value in enumerate(uniques):
+        flag = _flag(value)
+        if flag is None:
+            raise InvalidInputError(
+                _OWNER,
+                "involuntary",
+                expected="True or False ('true'/'false', 1/0; empty = False)",
+                found=repr(value),
+                rows=first_labels(frame.index, codes == code, 1),
+            )
+        read.append(flag)
+    flags: np.ndarray[Any, Any] = np.array([*read, False], dtype=bool)[codes]
+    wrong = flags & (kinds.to_numpy(dtype=object) != "cancel_redemption")
+    if wrong.any():
+        raise InvalidInputError(
+            _OWNER,
+            "involuntary",
+            expected="True on cancel_redemption rows only (leave the other rows empty or False)",
+            found=f"{int(wrong.sum())} rows of other kinds with True",
+            rows=first_labels(frame.index, wrong),
+            total=int(wrong.sum()),
+        )
+    return flags
 
 
 def _refuse_repeated_lines(frame: pd.DataFrame, unlabelled: np.ndarray[Any, Any]) -> None:
@@ -1087,7 +1149,9 @@ def _build(  # noqa: PLR0917 - internal
                 counts=_named_counts(columns, first, labels, signed=True),
             )
         elif what == "cancel_redemption":
-            event = CancelRedemption(eid, at, _text(ref[first]))
+            event = CancelRedemption(
+                eid, at, _text(ref[first]), involuntary=bool(columns["involuntary"][first])
+            )
         elif what == "enroll":
             event = Enroll(
                 eid,
@@ -1222,6 +1286,9 @@ def replay_many(
     ``tender_points``      purchase (first row of the event): points paid with
     ``tender_amount``      purchase (first row): the money those points cover (the rest of the
                            order counts as paid in money: a tender of kind ``"other"``)
+    ``involuntary``        cancel_redemption: True for an involuntary cancellation
+                           (:attr:`CancelRedemption.involuntary`; True/False, "true"/"false"
+                           or 1/0; empty = False)
     ====================== ==========================================================
 
     Only ``member_id``, ``event_id``, ``time`` and ``kind`` are required; a missing optional
@@ -1271,7 +1338,8 @@ def replay_many(
         expiring within ``expiring_days``), ``next_expiry`` (the soonest expiry of usable
         points, NaT if none; both read the lots' ``expires_at`` as
         :attr:`MemberState.lots` shows it, so points a tier protects under
-        ``tier_basis="held"`` count only from the earliest they can go), ``tier``
+        ``tier_basis="held"`` or moves on under ``"extended"`` count only from the earliest
+        they can go), ``tier``
         (ordered Categorical of the ladder's tiers, or None), ``tier_since``, ``next_tier`` (the primary ladder), ``events`` (events replayed)
         and ``rejected`` (events left out); a program with several ladders adds one
         ``tier_<ladder>`` column (ordered Categorical) per ladder after the primary one.
@@ -1479,9 +1547,10 @@ def _summary(book: Book, as_of: dt.datetime, expiring_days: int) -> tuple[Any, .
     expiring = 0
     soonest: dt.datetime | None = None
     # Rule 5 ("held"): protected lots count from when the protection can end, as
-    # MemberState.lots shows them (reported_expiry keeps the queue's order).
+    # MemberState.lots shows them (reported_expiry keeps the queue's order, except under
+    # "extended": every lot is read, as under an inactivity deadline).
     held = book.held_at(as_of)
-    if not inactivity:
+    if not inactivity and held.extend is None:
         for lot in book.queue:
             expires = reported_expiry(lot.expires_at, as_of, held)
             if expires is None or expires > horizon:

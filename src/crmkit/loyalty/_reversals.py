@@ -5,7 +5,9 @@ points its refunded lines earned are taken back from their lot (the shortfall po
 decides what happens to points already spent), a points tender comes back pro rata to the
 refunded money into the lots it was drawn from, and the qualifying counters shrink. A
 cancellation puts a redemption's points back into the lots they came from, with their
-original expiry. :class:`ReversalBook` is that half of the ledger's
+original expiry; an involuntary one, under the program's ``involuntary_extension``, into
+lots of their own with that expiry extended (China Southern), which a refund of the
+purchase behind them then follows. :class:`ReversalBook` is that half of the ledger's
 :class:`~crmkit.loyalty._ledger.Book`; lots are in :mod:`crmkit.loyalty._lots`.
 """
 
@@ -359,30 +361,50 @@ class ReversalBook(LotBook):
                 self._restore(self.lots[lot_id], share, at)
 
     def _reverse(self, lot: _Lot, points: int, at: dt.datetime, event_id: str) -> None:
-        """Take back ``points`` a refunded purchase earned into ``lot``."""
-        program = self.program
-        take = min(points, lot.remaining)
-        if take:
-            lot.remaining -= take
-            if not lot.remaining and lot.queued:
-                self._dequeue(lot)
-            lot.reversed += take
-            if lot.active:
-                self.available -= take
-            else:
-                self.pending -= take
-            self._post(at, "reverse", -take, event_id, lot.lot_id, "refund")
-        left = points - take
-        gone = min(left, lot.expired)
-        if gone:
-            # Points that already expired cost the member nothing more.
-            lot.expired -= gone
-            lot.reversed += gone
-            left -= gone
+        """Take back ``points`` a refunded purchase earned into ``lot``.
+
+        Points an involuntary cancellation returned into lots of their own
+        (:meth:`_split_off`) are still the purchase's: the lot and those parts are one
+        family, taken from in turn (what is left in them, then what expired, then what
+        was spent).
+        """
+        family = self.family(lot) if self.splits else [lot]
+        left = points
+        for part in family:
+            take = min(left, part.remaining)
+            if take:
+                part.remaining -= take
+                if not part.remaining and part.queued:
+                    self._dequeue(part)
+                part.reversed += take
+                if part.active:
+                    self.available -= take
+                else:
+                    self.pending -= take
+                self._post(at, "reverse", -take, event_id, part.lot_id, "refund")
+                left -= take
+        for part in family:
+            gone = min(left, part.expired)
+            if gone:
+                # Points that already expired cost the member nothing more.
+                part.expired -= gone
+                part.reversed += gone
+                left -= gone
         if not left:
             return
-        # The rest was spent: the shortfall policy decides.
-        shortfall = left
+        # The rest was spent: the shortfall policy decides, the parts split off first
+        # (each for what it has spent and not yet owes), the lot itself for the rest.
+        for part in family[1:]:
+            share = min(left, part.spent - part.owed)
+            if share:
+                self._shortfall(part, share, at, event_id)
+                left -= share
+        if left:
+            self._shortfall(lot, left, at, event_id)
+
+    def _shortfall(self, lot: _Lot, shortfall: int, at: dt.datetime, event_id: str) -> None:
+        """``shortfall`` points of ``lot`` reversed by a refund were already spent."""
+        program = self.program
         policy = program.shortfall
         if policy == "forfeit":
             lot.spent -= shortfall
@@ -444,9 +466,11 @@ class ReversalBook(LotBook):
                 expected="a redemption not yet cancelled",
                 found=f"{event.redemption_id!r}, already cancelled",
             )
+        now = self.now
+        parts = self._involuntary_parts(event, debit) if event.involuntary else {}
         debit.cancelled = True
         self._post(
-            self.now,
+            now,
             "cancel",
             debit.points,
             event.event_id,
@@ -455,9 +479,52 @@ class ReversalBook(LotBook):
             debit.allocations,
         )
         for lot_id, points in debit.allocations.items():
-            self._restore(self.lots[lot_id], points, self.now)
+            self._restore(self.lots[lot_id], points, now, parts.get(lot_id))
         debit.restored = dict(debit.allocations)
-        self._repay(self.now, event.event_id)
+        self._repay(now, event.event_id)
+
+    def _involuntary_parts(
+        self, event: CancelRedemption, debit: _Debit
+    ) -> dict[str, tuple[str, dt.datetime]]:
+        """Drawn lot id -> (lot id, expiry) of the lot its points return to, involuntarily.
+
+        China Southern: "非自愿变更和非自愿退票情况下退还的里程,自退改之日起,按原里程有效期
+        顺延6个月退回" (miles returned on an involuntary change or refund come back with
+        their original validity extended by 6 months). ``Program.involuntary_extension``
+        extends each drawn lot's date (the one it has in the fold now; for a lot held by
+        a ``"held"`` tier, when it is next looked at) from its last valid day
+        (:meth:`ExpiryPolicy.extend_from`), whether or not that date has passed (the
+        clause, unlike the voluntary one's "仅可退还有效期内的里程", keeps no miles out):
+        the points come back usable until then, in a lot of their own,
+        ``"<cancellation id>#<lot id>"``, as the drawn lot keeps its own date for the
+        rest. Lots without a date, and extensions already past, return as a voluntary
+        cancellation returns them. Checked before anything changes: a part's id already
+        taken by a lot is refused.
+        """
+        extension = self.program.involuntary_extension
+        if extension is None:
+            return {}
+        now = self.now
+        parts: dict[str, tuple[str, dt.datetime]] = {}
+        for lot_id in debit.allocations:
+            expires = self.lots[lot_id].expires_at
+            if expires is None:
+                continue
+            moved = extension.extend_from(expires, self.zone).astimezone(dt.UTC)
+            if moved <= now:
+                continue  # (past already: the points expire at once, as voluntarily)
+            part_id = f"{event.event_id}#{lot_id}"
+            if part_id in self.lots:
+                raise LedgerError(
+                    f"CancelRedemption {event.event_id!r}",
+                    "event_id",
+                    expected="an id whose returned parts name no lot "
+                    "(an involuntary cancellation returns lot L's points as "
+                    "'<cancellation id>#L')",
+                    found=f"a lot {part_id!r} already",
+                )
+            parts[lot_id] = (part_id, moved)
+        return parts
 
 
 def _share(amount: Decimal, part: int, total: int, quantum: Decimal) -> Decimal:
