@@ -1505,7 +1505,7 @@ def period_caps(draw: st.DrawFn) -> object:
     """A :class:`crmkit.loyalty.PeriodCap`."""
     from crmkit.loyalty import PeriodCap
 
-    period = draw(st.sampled_from(["day", "week", "month", "quarter", "year"]))
+    period = draw(st.sampled_from(["day", "week", "month", "quarter", "year", "membership_year"]))
     return PeriodCap(period, draw(st.integers(0, 100_000)))
 
 
