@@ -88,7 +88,9 @@ class GammaGammaModel(Spec):
         >>> import pandas as pd
         >>> summary = pd.DataFrame({"frequency": [1, 2, 3, 1, 4, 2, 0],
         ...                         "monetary_value": [20.0, 35.0, 18.0, 60.0, 25.0, 41.0, 0.0]})
-        >>> fit = GammaGammaModel(max_correlation=None).fit(summary)
+        >>> # Six repeat buyers cannot pin three parameters down alone (unpenalised, the
+        >>> # fit runs off to the boundary and says so): a small penalty keeps it interior.
+        >>> fit = GammaGammaModel(max_correlation=None, penalizer=0.001).fit(summary)
         >>> fit.info.n_customers  # the one-time buyer is left out
         6.0
     """
