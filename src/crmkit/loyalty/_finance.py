@@ -7,7 +7,8 @@ share of points that will never be redeemed) is recognised in proportion to the 
 of redemptions. Two figures feed that accounting:
 
 * :func:`points_liability`: the points outstanding at ``as_of`` (usable and pending), by
-  point currency, tier and month of expiry, valued at the program's ``point_value``.
+  point currency, tier and month of expiry, each currency valued at its own
+  ``point_value`` (one value for all, or a mapping of currency -> value).
 * :func:`breakage`: per earning-month cohort, the points issued (net of refunds), redeemed,
   expired and still open, the breakage observed so far, an *ultimate* breakage estimate and
   the points expected to be redeemed in total (the denominator of IFRS 15's revenue
@@ -17,8 +18,9 @@ of redemptions. Two figures feed that accounting:
 The revenue of IFRS 15 IE52 (IE267-IE270) then follows from the cohort rows: the revenue
 recognised so far on a cohort's points is ``allocated * redeemed / expected_redeemed``, and
 the contract liability is ``allocated`` minus that. ``points_liability``'s ``value`` is the
-face value of the outstanding points (points times ``point_value``), not that contract
-liability.
+face value of the outstanding points (points times their currency's ``point_value``), not
+that contract liability. ``breakage`` counts points only (one currency at a time), never
+money.
 
 Both read the ledger of :meth:`Program.replay <crmkit.loyalty.Program.replay>`: every lot
 keeps ``amount == remaining + spent + expired + reversed + forfeited``, so the cohort
@@ -110,8 +112,10 @@ def points_liability(
     (its lots expire on the way; no events are assumed in between); a later one is an
     error. Open debt (``shortfall="debt"``) is not netted: it is a separate receivable.
 
-    ``value`` is the face value of the points (points times ``point_value``), not IFRS 15's
-    contract liability, which is the price allocated to the points less the revenue
+    ``value`` is the face value of the points (points times their currency's
+    ``point_value``: :attr:`Program.point_value <crmkit.loyalty.Program.point_value>` is one
+    value for every currency, or a mapping giving each its own), not IFRS 15's contract
+    liability, which is the price allocated to the points less the revenue
     recognised on the redemptions so far (see :func:`breakage`'s ``expected_redeemed``).
 
     Args:
@@ -127,7 +131,8 @@ def points_liability(
         protects under ``tier_basis="held"`` fall in the month the status ends),
         sorted so, with the columns ``points`` (int64 ledger units), ``pending`` (the part
         not usable yet), ``members`` (members holding some) and ``value`` (Decimal money:
-        whole points times the program's ``point_value``, to the currency's minor unit).
+        whole points times the ``point_value`` of the row's point currency, to the money
+        currency's minor unit).
 
     Raises:
         InvalidInputError: States that are not MemberStates, states of several programs,
@@ -135,7 +140,7 @@ def points_liability(
 
     Examples:
         >>> import datetime as dt
-        >>> from crmkit.loyalty import ExpiryPolicy, Program, Purchase, PurchaseLine
+        >>> from crmkit.loyalty import EarningScheme, ExpiryPolicy, Program, Purchase, PurchaseLine
         >>> program = Program(timezone="UTC", expiry=ExpiryPolicy.after_months(12))
         >>> t = dt.datetime(2025, 3, 10, tzinfo=dt.UTC)
         >>> a = program.replay([Purchase("p1", t, lines=[PurchaseLine("1", "300")])], as_of=t)
@@ -143,6 +148,18 @@ def points_liability(
         >>> points_liability({"m1": a, "m2": b}, as_of=dt.datetime(2025, 6, 30, tzinfo=dt.UTC))
           currency tier   expires  points  pending  members value
         0   points       2026-03     420        0        2  4.20
+
+        Points at ¥0.01 beside stars at ¥0.50: a ¥100 order earns 100 points (¥1.00) and
+        2 stars (¥1.00):
+
+        >>> two = Program(earning={"points": EarningScheme.base_rate(1),
+        ...                        "stars": EarningScheme.base_rate("0.02")},
+        ...               point_value={"points": "0.01", "stars": "0.50"})
+        >>> s = two.replay([Purchase("p3", t, lines=[PurchaseLine("1", "100")])], as_of=t)
+        >>> points_liability([s], as_of=t)[["currency", "points", "value"]]
+          currency  points value
+        0   points     100  1.00
+        1    stars       2  1.00
     """
     owner = "points_liability()"
     items = _states(states, owner)
@@ -177,10 +194,11 @@ def points_liability(
             for key in held:
                 rows[key][2] += 1
     # Each point currency counts its ledger units in its own scheme's decimals (stars in
-    # hundredths beside whole points): a whole point of any currency is worth point_value.
-    scales = {
-        name: Decimal(1).scaleb(-scheme.point_decimals)
-        for name, scheme in program.compile().schemes.items()
+    # hundredths beside whole points), and a whole point of it is worth its own value.
+    compiled = program.compile()
+    worth = {
+        name: Decimal(1).scaleb(-scheme.point_decimals) * compiled.point_values[name]
+        for name, scheme in compiled.schemes.items()
     }
     quantum = program.money_quantum
     keys = sorted(rows, key=lambda k: (k[0] != next(iter(program.point_currencies)), k))
@@ -193,7 +211,7 @@ def points_liability(
             "pending": np.array([rows[k][1] for k in keys], dtype=np.int64),
             "members": np.array([rows[k][2] for k in keys], dtype=np.int64),
             "value": pd.Series(
-                [(rows[k][0] * scales[k[0]] * program.point_value).quantize(quantum) for k in keys],
+                [(rows[k][0] * worth[k[0]]).quantize(quantum) for k in keys],
                 dtype=object,
             ),
         }

@@ -160,6 +160,69 @@ def _earning(value: object) -> Any:
     return _by_currency(value, "earning", EarningScheme)
 
 
+def _point_value(value: object) -> Any:
+    """``point_value``: one value becomes a Decimal; a mapping, a dict of name -> Decimal.
+
+    Ints and decimal text are read as :data:`~crmkit._spec.DECIMAL` reads them; floats and
+    anything else are kept for the validator to name.
+    """
+    if not isinstance(value, Mapping):
+        return spec_to_decimal(value)
+    if not value:
+        raise ConfigError(
+            _OWNER,
+            "point_value",
+            expected="one value, or a value for each point currency in the mapping",
+            found="an empty mapping",
+        )
+    out: dict[str, Any] = {}
+    for name, item in value.items():
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(
+                _OWNER,
+                "point_value",
+                expected="point currency names (non-empty strings)",
+                found=repr(name),
+            )
+        out[name] = spec_to_decimal(item)
+    return out
+
+
+#: The check of one point value (the single value, or each value of a mapping).
+_POINT_VALUE = decimal_value(min=0)
+
+
+def _point_values(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """One Decimal >= 0, or a dict of point currency -> Decimal >= 0 (each named)."""
+    if not isinstance(value, dict):
+        _POINT_VALUE(instance, attribute, value)
+        return
+    for name, item in value.items():
+        try:
+            _POINT_VALUE(instance, attribute, item)
+        except ConfigError as err:
+            raise ConfigError(
+                _OWNER, f"point_value[{name!r}]", expected=err.expected, found=err.found
+            ) from None
+
+
+class _ValueOrMap(Codec):
+    """``point_value`` in JSON: one decimal string, or an object of currency -> string."""
+
+    def __init__(self) -> None:
+        self.many = Map(DECIMAL)
+
+    def encode(self, value: Any) -> Any:
+        """A dict as an object of decimal strings; one value as its string."""
+        return self.many.encode(value) if isinstance(value, dict) else DECIMAL.encode(value)
+
+    def decode(self, data: Any, path: str) -> Any:
+        """A JSON object is a mapping of currency -> value; anything else one value."""
+        if isinstance(data, Mapping):
+            return self.many.decode(data, path)
+        return DECIMAL.decode(data, path)
+
+
 def _expiry(value: object) -> Any:
     return _by_currency(value, "expiry", ExpiryPolicy)
 
@@ -264,7 +327,16 @@ class Program(Spec):
             other usable points are taken first; what they cannot cover is reported as
             ``cash_offset``: the common rule of Chinese e-commerce programmes).
         point_value: Money value of one (whole) point, for ``cash_offset`` and
-            ``balance_then_cash``.
+            ``balance_then_cash`` and for :func:`~crmkit.loyalty.points_liability`: one
+            Decimal (default ``0.01``) that every point currency is worth, or a mapping
+            of point currency -> value (``{"points": "0.01", "stars": "0.50"}``; in any
+            order) for currencies worth different amounts. A mapping names every point
+            currency of the program: a currency left out is a
+            :class:`~crmkit.errors.ConfigError` naming it, never a guessed money value
+            (a currency with no cash value, such as airline status credits, is ``"0"``),
+            and so is a name that is not a point currency. Each currency's refund
+            shortfalls are valued at its own value (its
+            :attr:`MemberState.by_currency` state's ``cash_offset``).
         pending_days: Return window: purchase points stay pending (unspendable) this many
             days (exact 24-hour days from the purchase instant); 0 = at once.
         count_pending_for_tier: Whether pending purchases count toward tiers at once
@@ -316,6 +388,18 @@ class Program(Spec):
         (6, True)
         >>> "involuntary_extension" in program.to_dict()
         False
+
+        Several point currencies, each worth its own money (a retailer's points at ¥0.01,
+        stars at ¥0.50); a currency left out of the mapping is refused:
+
+        >>> two = {"points": EarningScheme.base_rate(1), "stars": EarningScheme.base_rate("0.02")}
+        >>> valued = Program(earning=two, point_value={"points": "0.01", "stars": "0.50"})
+        >>> valued.to_dict()["point_value"], Program.from_dict(valued.to_dict()) == valued
+        ({'points': '0.01', 'stars': '0.50'}, True)
+        >>> Program(earning=two, point_value={"points": "0.01"})
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: Program: parameter 'point_value' must be a value for each point currency ['points', 'stars']; found no value for ['stars']. A point with no cash value is worth '0': write it (crmkit never guesses a money value).
     """
 
     name: str = field(default="program", validator=instance_of(str, "a string"))
@@ -352,11 +436,11 @@ class Program(Spec):
         factory=dict, converter=_catalogue, codec=Map(Map())
     )
     shortfall: str = field(default="forfeit", validator=one_of(_SHORTFALL))
-    point_value: Decimal = field(
+    point_value: Decimal | dict[str, Decimal] = field(
         default=Decimal("0.01"),
-        converter=spec_to_decimal,
-        validator=decimal_value(min=0),
-        codec=DECIMAL,
+        converter=_point_value,
+        validator=_point_values,
+        codec=_ValueOrMap(),
     )
     pending_days: int = field(default=0, validator=whole(min=0))
     count_pending_for_tier: bool = field(default=False, validator=instance_of(bool, "a bool"))
@@ -768,18 +852,23 @@ def _check_range(when: dt.datetime, owner: str, field: str) -> None:
 class CompiledProgram:
     """What replays run: a :class:`Program`'s rules indexed once (build with ``compile()``).
 
-    Holds the zone, the earning scheme and expiry policy per point currency, the one-currency
-    programs each currency's book runs (``single`` is None when that is the program itself),
-    the ladders and tier references, the privileges by ladder, the points-tender limits per
+    Holds the zone, the earning scheme, expiry policy and money value (``point_values``)
+    per point currency, the one-currency programs each currency's book runs (``single`` for
+    the primary, None when that is the program itself; ``others`` for the rest, each with
+    its own currency's scheme, policy, tender limits and single ``point_value``), the
+    ladders and tier references, the privileges by ladder, the points-tender limits per
     currency and a shared expiry cache. It is derived data: equal programs compile alike,
     and it is never part of the program's value (equality, hashing, pickling, JSON).
 
     Examples:
         >>> from crmkit.loyalty import EarningScheme
         >>> c = Program(earning={"points": EarningScheme.base_rate(1),
-        ...                      "miles": EarningScheme.base_rate(2)}).compile()
-        >>> c.point_currencies, list(c.others)
-        (('points', 'miles'), ['miles'])
+        ...                      "miles": EarningScheme.base_rate(2)},
+        ...             point_value={"points": "0.01", "miles": "0.05"}).compile()
+        >>> c.point_currencies, list(c.others), c.point_values["miles"]
+        (('points', 'miles'), ['miles'], Decimal('0.05'))
+        >>> c.single.point_value, c.others["miles"].point_value
+        (Decimal('0.01'), Decimal('0.05'))
     """
 
     __slots__ = (
@@ -790,6 +879,8 @@ class CompiledProgram:
         "ladder_privileges",
         "ladders",
         "others",
+        "point_value",
+        "point_values",
         "policies",
         "policy",
         "primary_points",
@@ -895,6 +986,39 @@ class CompiledProgram:
             tenders = {} if tender is None else {primary: tender}
         #: Point currency -> the limits on paying with it (rule 11; none when left out).
         self.tenders: dict[str, TenderPolicy] = tenders
+        self._index_point_values(program)
+
+    def _index_point_values(self, program: Program) -> None:
+        """Each point currency's money value: the one value, or the mapping's own."""
+        schemes = self.schemes
+        value = program.point_value
+        if isinstance(value, dict):
+            unknown = [name for name in value if name not in schemes]
+            if unknown:
+                raise ConfigError(
+                    _OWNER,
+                    "point_value",
+                    expected=f"values keyed by the point currencies {list(schemes)}",
+                    found=f"unknown currencies {unknown}",
+                )
+            missing = [name for name in schemes if name not in value]
+            if missing:
+                # No convention fills in a money value: a left-out currency is refused.
+                raise ConfigError(
+                    _OWNER,
+                    "point_value",
+                    expected=f"a value for each point currency {list(schemes)}",
+                    found=f"no value for {missing}",
+                    hint="A point with no cash value is worth '0': write it "
+                    "(crmkit never guesses a money value).",
+                )
+            values = {name: value[name] for name in schemes}
+        else:
+            values = dict.fromkeys(schemes, value)
+        #: Point currency -> money value of one whole point (in currency order).
+        self.point_values: dict[str, Decimal] = values
+        #: The primary currency's (a one-currency program's only) point value.
+        self.point_value: Decimal = values[self.primary_points]
 
     def _index_ladders(self, program: Program) -> None:
         tiers = program.tiers
@@ -971,8 +1095,10 @@ class CompiledProgram:
 
     def _split_currencies(self, program: Program) -> None:
         """The one-currency programs each currency's book runs under."""
-        plain = not isinstance(program.earning, dict) and not any(
-            "currency" in prices for prices in program.catalogue.values()
+        plain = (
+            not isinstance(program.earning, dict)
+            and not isinstance(program.point_value, dict)
+            and not any("currency" in prices for prices in program.catalogue.values())
         )
         others: dict[str, Program] = {}
         if plain:
@@ -991,6 +1117,8 @@ class CompiledProgram:
                 expiry=self.policies[name],
                 catalogue=catalogue,
                 tender=self.tenders.get(name),
+                # Its own currency's value: its cash offsets are valued at it.
+                point_value=self.point_values[name],
             )
         self.single = others.pop(next(iter(self.schemes)))
         self.others = others
@@ -1185,7 +1313,9 @@ class MemberState:
         expired: Points that expired unspent.
         reversed: Points taken back by refunds.
         forfeited: Spent points whose earning was refunded, written off (``"forfeit"``).
-        cash_offset: Money reported for deduction from refunds (``"cash_offset"``).
+        cash_offset: Money reported for deduction from refunds (``"cash_offset"`` and
+            ``"balance_then_cash"``): this currency's shortfalls, each point at its own
+            currency's :attr:`Program.point_value`.
         lots: Every :class:`~crmkit.loyalty.Lot`, in crediting order.
         postings: The ledger: every :class:`~crmkit.loyalty.Posting`, in time order.
         qualifying: The qualifying postings that feed the tier ladder.

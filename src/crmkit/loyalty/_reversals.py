@@ -434,9 +434,10 @@ class ReversalBook(LotBook):
         lot.spent -= shortfall
         lot.reversed += shortfall
         lot.cash_settled += shortfall
-        # ``point_value`` is per point; the ledger counts 10**-point_decimals points.
+        # ``point_value`` is per point; the ledger counts 10**-point_decimals points. The
+        # book's program is its one currency's: its value is that currency's own.
         points_owed = Decimal(shortfall).scaleb(-program.point_decimals)
-        money = (points_owed * program.point_value).quantize(program.money_quantum)
+        money = (points_owed * self.compiled.point_value).quantize(program.money_quantum)
         self.cash_offset += money
         self._post(
             at,
