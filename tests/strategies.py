@@ -2773,3 +2773,92 @@ RULE_STRATEGIES["crmkit.loyalty.CancelRedemption"] = st.one_of(
 RULE_STRATEGIES["crmkit.loyalty.Program"] = st.one_of(
     RULE_STRATEGIES["crmkit.loyalty.Program"], involuntary_programs()
 )
+
+
+# --------------------------------------------------------------------------- loyalty: consumption order
+
+
+@st.composite
+def fifo_programs(draw: st.DrawFn) -> Any:
+    """A :func:`loyalty_programs` program whose debits draw the oldest lots first
+    (``Program(consumption="fifo")``)."""
+    return attrs.evolve(draw(loyalty_programs()), consumption="fifo")
+
+
+@st.composite
+def monotone_expiry_programs(draw: st.DrawFn) -> Any:
+    """A program whose lots expire in the order they are earned (one policy, no tiers, so
+    no kept or tier-dependent dates): a drawn ``after_months`` (or another policy whose
+    dates never go back in earning order), zone, shortfall policy, return window and
+    tender limits, with the default consumption order."""
+    from crmkit.loyalty import ExpiryPolicy, Program
+
+    expiry = draw(
+        st.builds(ExpiryPolicy.after_months, st.integers(1, 12))
+        | st.sampled_from(
+            [
+                ExpiryPolicy.never(),
+                ExpiryPolicy.after_days(30),
+                ExpiryPolicy.after_months(1, count_from="month_end"),
+                ExpiryPolicy.end_of_period("month"),
+                ExpiryPolicy.inactivity(20, "days", activity=("purchase", "redeem")),
+            ]
+        )
+    )
+    return Program(
+        timezone=draw(timezones),
+        tender=draw(st.none() | ledger_tender_policies()),
+        expiry=expiry,
+        shortfall=draw(st.sampled_from(["forfeit", "debt", "cash_offset", "balance_then_cash"])),
+        pending_days=draw(st.sampled_from([0, 0, 7])),
+    )
+
+
+# The contract suite draws them too (the consumption order round-trips like every value).
+RULE_STRATEGIES["crmkit.loyalty.Program"] = st.one_of(
+    RULE_STRATEGIES["crmkit.loyalty.Program"], fifo_programs()
+)
+
+
+# --------------------------------------------------------------------------- loyalty tier grants (status match / challenge)
+@st.composite
+def tier_grants(
+    draw: st.DrawFn,
+    *,
+    tiers: tuple[str, ...] = ("t1", "t2", "t3"),
+    start: dt.datetime = dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+    days: int = 3 * 365,
+    metrics: tuple[str, ...] = ("spend", "orders", "nights"),
+    event_id: str | None = None,
+) -> Any:
+    """A :class:`crmkit.loyalty.TierGrant`: one of ``tiers`` granted for 1-400 days from an
+    instant within ``days`` of ``start`` (whole minutes), with a reason code, and half the
+    time a target on one or two of ``metrics`` (spend in hundreds, orders and nights small);
+    a ladder name sometimes (the contract's draws)."""
+    from crmkit.loyalty import Qualification, TierGrant
+
+    when = start + dt.timedelta(minutes=draw(st.integers(0, days * 24 * 60)))
+    until = when + dt.timedelta(days=draw(st.integers(1, 400)))
+    target = None
+    if draw(st.booleans()):
+        chosen = draw(st.lists(st.sampled_from(metrics), min_size=1, max_size=2, unique=True))
+        kw: dict[str, Any] = {}
+        for metric in chosen:
+            if metric == "spend":
+                kw["spend"] = Decimal(draw(st.integers(0, 30)) * 100)
+            elif metric == "orders":
+                kw["orders"] = draw(st.integers(0, 6))
+            else:
+                kw.setdefault("counts", {})[metric] = draw(st.integers(0, 12))
+        target = Qualification(**kw)
+    return TierGrant(
+        event_id if event_id is not None else draw(st.text("abcxyz0123-", min_size=1, max_size=6)),
+        when,
+        tier=draw(st.sampled_from(tiers)),
+        until=until,
+        reason=draw(st.sampled_from(["status_match", "status_challenge", "goodwill"])),
+        target=target,
+    )
+
+
+RULE_STRATEGIES["crmkit.loyalty.TierGrant"] = tier_grants()

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
         Refund,
         RefundLine,
         Tender,
+        TierGrant,
         event_from_dict,
     )
     from crmkit.loyalty._expiry import (
@@ -135,6 +136,7 @@ __all__ = [
     "TenderPolicy",
     "Tier",
     "TierChange",
+    "TierGrant",
     "TierLadder",
     "TierStatus",
     "TierTracker",

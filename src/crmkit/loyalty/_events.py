@@ -38,6 +38,7 @@ from crmkit._spec import to_decimal as _as_decimal
 from crmkit._validate import number_text_hint
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.loyalty._rules_util import COUNTS_CODEC, count_pairs, count_problem, unchecked
+from crmkit.loyalty._tiers import CHANGE_REASONS, Qualification
 
 __all__ = [
     "Adjust",
@@ -51,6 +52,7 @@ __all__ = [
     "Refund",
     "RefundLine",
     "Tender",
+    "TierGrant",
     "event_from_dict",
 ]
 
@@ -914,12 +916,134 @@ class Adjust(_Base):
         return bool(self.spend or self.qualifying_points or any(n for _, n in self.counts))
 
 
+def _grant_reason(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    _check_id(value, _owner(instance), attribute.name)
+    if value in CHANGE_REASONS:
+        raise _EventError(
+            _owner(instance),
+            attribute.name,
+            expected=f"a reason code other than the tier changes' own {list(CHANGE_REASONS)}",
+            found=repr(value),
+            kind="",
+        )
+
+
+def _grant_until(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    owner = _owner(instance)
+    until = _aware(value, owner, attribute.name)
+    if until <= instance.time:
+        raise _EventError(
+            owner,
+            attribute.name,
+            expected=f"after the event's time {instance.time.isoformat()}",
+            found=until.isoformat(),
+            kind="",
+        )
+
+
+def _grant_ladder(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None:
+        _check_id(value, _owner(instance), attribute.name)
+
+
+def _grant_target(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and not isinstance(value, Qualification):
+        raise _EventError(
+            _owner(instance),
+            attribute.name,
+            expected="a Qualification (the counters to reach) or None",
+            found=repr(value),
+            kind="",
+        )
+
+
+@attrs.frozen
+class TierGrant(_Base):
+    """A tier granted until a date: a status match, a status challenge or a manual upgrade.
+
+    The member holds ``tier`` from ``time`` until ``until`` whatever the counters say, and
+    then drops back to what the counters support (never below a tier they reached
+    meanwhile). With a ``target`` (a status challenge: Hilton's "Stay a minimum of 8 nights
+    within your 90 day trial period, and we'll upgrade your status to Gold"), the activity
+    folded from the grant on counts toward it, and the instant it is reached the tier is
+    reached as by an upgrade: kept with the validity an upgrade then gives (see
+    :meth:`TierTracker.grant <crmkit.loyalty.TierTracker.grant>` for every rule). Without
+    a target it is a plain grant for a while (客服手动调整会员等级, a goodwill upgrade).
+
+    The program refuses (:class:`~crmkit.errors.LedgerError`) a ``ladder`` it does not
+    have, a ``tier`` that is not above the base of that ladder, and a target on counters
+    the ladder does not keep. At an instant it is folded after an enrolment and before
+    everything else (a purchase at ``time`` counts toward the target). Tables read by
+    :func:`~crmkit.loyalty.replay_many` carry no grants: replay a member with grants
+    through :meth:`Program.replay <crmkit.loyalty.Program.replay>` or
+    :meth:`Program.apply <crmkit.loyalty.Program.apply>`.
+
+    Attributes:
+        event_id: Unique id of the grant.
+        time: When the tier is granted (aware datetime).
+        tier: The tier granted (a tier of the ladder, above its base).
+        until: When the grant ends (aware, after ``time``): the challenge's deadline.
+        reason: The reason code, shown as the tier change's reason (``"status_match"``,
+            ``"status_challenge"``, ``"goodwill"``); none of the tier changes' own reasons
+            (``"upgrade"``, ``"downgrade"``, ...).
+        ladder: The ladder's name in a program with several (None: the primary ladder).
+        target: What to reach by ``until`` to keep the tier: a
+            :class:`~crmkit.loyalty.Qualification` on the ladder's counters (``spend``,
+            ``points`` in points, ``orders``, named ``counts`` such as nights); every
+            threshold must be reached. None: the grant ends at ``until``.
+
+    Examples:
+        >>> import datetime as dt
+        >>> from crmkit.loyalty import Qualification
+        >>> t = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
+        >>> g = TierGrant("m1", t, tier="gold", until=t + dt.timedelta(days=90),
+        ...               reason="status_match", target=Qualification(counts={"nights": 8}))
+        >>> g.to_dict()["target"], event_from_dict(g.to_dict()) == g
+        ({'counts': {'nights': 8}}, True)
+        >>> from crmkit.errors import InvalidInputError
+        >>> try:
+        ...     TierGrant("m2", t, tier="gold", until=t, reason="goodwill")
+        ... except InvalidInputError as err:
+        ...     print(err)
+        TierGrant 'm2': 'until' must be after the event's time 2025-03-01T00:00:00+00:00; found 2025-03-01T00:00:00+00:00.
+    """
+
+    kind: ClassVar[str] = "tier_grant"
+    __spec_tag__: ClassVar[str] = "tier_grant"
+    rank: ClassVar[int] = 1
+    event_id: str = attrs.field(validator=_event_id_ok, metadata=metadata())
+    time: dt.datetime = attrs.field(validator=_time_ok, metadata=metadata(codec=DATETIME))
+    tier: str = attrs.field(validator=_event_id_ok, metadata=metadata())
+    until: dt.datetime = attrs.field(validator=_grant_until, metadata=metadata(codec=DATETIME))
+    reason: str = attrs.field(validator=_grant_reason, metadata=metadata())
+    ladder: str | None = field(
+        default=None, validator=_grant_ladder, codec=Optional(PLAIN), omit_default=True
+    )
+    target: Qualification | None = field(
+        default=None,
+        validator=_grant_target,
+        codec=Optional(Nested(Qualification)),
+        omit_default=True,
+    )
+
+
 #: Any member event.
-Event: TypeAlias = Enroll | ProfileUpdate | Purchase | Refund | Redeem | CancelRedemption | Adjust
+Event: TypeAlias = (
+    Enroll | ProfileUpdate | Purchase | Refund | Redeem | CancelRedemption | Adjust | TierGrant
+)
 
 _KINDS: dict[str, type[Any]] = {
     cls.kind: cls
-    for cls in (Enroll, ProfileUpdate, Purchase, Refund, Redeem, CancelRedemption, Adjust)
+    for cls in (
+        Enroll,
+        ProfileUpdate,
+        Purchase,
+        Refund,
+        Redeem,
+        CancelRedemption,
+        Adjust,
+        TierGrant,
+    )
 }
 
 
@@ -943,7 +1067,7 @@ def event_from_dict(data: Mapping[str, Any]) -> Event:
         >>> event_from_dict({"kind": "gift", "event_id": "g"})
         Traceback (most recent call last):
         ...
-        crmkit.errors.InvalidInputError: event_from_dict(): 'kind' must be one of ['adjust', 'cancel_redemption', 'enroll', 'profile', 'purchase', 'redeem', 'refund']; found 'gift'.
+        crmkit.errors.InvalidInputError: event_from_dict(): 'kind' must be one of ['adjust', 'cancel_redemption', 'enroll', 'profile', 'purchase', 'redeem', 'refund', 'tier_grant']; found 'gift'.
     """
     if not isinstance(data, Mapping):
         raise InvalidInputError(

@@ -42,6 +42,7 @@ from crmkit.loyalty._events import (
     Purchase,
     Redeem,
     Refund,
+    TierGrant,
 )
 from crmkit.loyalty._expiry import ExpiryPolicy
 from crmkit.loyalty._lots import _FAR, _NO_LOT_EXPIRY, Lot, Posting, Qualifying, _Debit, _Lot
@@ -130,7 +131,16 @@ def sort_events(events: Iterable[Event]) -> list[Event]:
     return sorted(seen.values(), key=_key)
 
 
-_EVENT_TYPES = (Enroll, ProfileUpdate, Purchase, Refund, Redeem, CancelRedemption, Adjust)
+_EVENT_TYPES = (
+    Enroll,
+    ProfileUpdate,
+    Purchase,
+    Refund,
+    Redeem,
+    CancelRedemption,
+    Adjust,
+    TierGrant,
+)
 #: The event classes (for an exact type check on the hot path of ``Program.apply``).
 EVENT_TYPES = frozenset(_EVENT_TYPES)
 #: Replay order of an event: ``(time, rank, event_id)``.
@@ -390,6 +400,8 @@ class Book(YearlyBonuses):
             self._adjust(event)
         elif isinstance(event, Enroll):
             self._enroll(event)
+        elif isinstance(event, TierGrant):
+            self._grant(event)
         elif event.birth_date is not None:
             self.set_birth_date(event.birth_date)
 
@@ -772,6 +784,49 @@ class Book(YearlyBonuses):
                 (self.now, event.spend, event.qualifying_points, 0, event.counts, None)
             )
 
+    def _grant(self, event: TierGrant) -> None:
+        """A tier grant: to its ladder's tracker, every qualifying posting so far posted.
+
+        The trackers are the primary book's: another currency's book does nothing.
+        """
+        if self.parent is not None:
+            return
+        owner = f"TierGrant {event.event_id!r}"
+        ladders = self.compiled.ladders
+        if not ladders:
+            raise LedgerError(
+                owner, "tier", expected="a program with a tier ladder", found="no tiers"
+            )
+        primary = next(iter(ladders))
+        name = primary if event.ladder is None else event.ladder
+        ladder = ladders.get(name)
+        if ladder is None:
+            raise LedgerError(
+                owner,
+                "ladder",
+                expected=f"one of the program's ladders {list(ladders)}",
+                found=repr(name),
+            )
+        if event.tier not in ladder.names[1:]:
+            raise LedgerError(
+                owner,
+                "tier",
+                expected=f"a tier above the base of ladder {name!r} {ladder.names[1:]}",
+                found=repr(event.tier),
+            )
+        if event.target is not None:
+            unknown = sorted(m for m in event.target.thresholds() if m not in ladder.metrics)
+            if unknown:
+                raise LedgerError(
+                    owner,
+                    "target",
+                    expected=f"thresholds on the counters ladder {name!r} keeps {list(ladder.metrics)}",
+                    found=f"thresholds on {unknown}",
+                )
+        now = self.now
+        tracker = self._tracker_at(now) if name == primary else self._side_tracker(name, now)
+        tracker.grant(now, event.tier, event.until, reason=event.reason, target=event.target)
+
 
 #: Event class -> Book method (subclasses of event classes go through ``Book._dispatch``).
 _HANDLERS: dict[type[Any], Any] = {
@@ -781,6 +836,7 @@ _HANDLERS: dict[type[Any], Any] = {
     CancelRedemption: Book._cancel,
     Adjust: Book._adjust,
     Enroll: Book._enroll,
+    TierGrant: Book._grant,
 }
 
 

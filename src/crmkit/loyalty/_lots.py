@@ -10,9 +10,11 @@ came from, with their original expiry. Per lot, always::
 
 This module holds the lot records (:class:`Lot`, :class:`Posting` and their mutable
 counterparts inside the fold) and :class:`LotBook`, the part of the ledger's
-:class:`~crmkit.loyalty._ledger.Book` that earns (credits a lot), consumes (draws lots
-soonest-expiring first), activates pending points and expires lots. Reversals (refunds,
-cancellations) are in :mod:`crmkit.loyalty._reversals`.
+:class:`~crmkit.loyalty._ledger.Book` that earns (credits a lot), consumes (draws lots in
+the program's consumption order: soonest-expiring first, or with
+``Program(consumption="fifo")`` oldest first, :class:`FifoLotBook`), activates pending
+points and expires lots. Reversals (refunds, cancellations) are in
+:mod:`crmkit.loyalty._reversals`.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import heapq
 from collections import deque
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 import attrs
 
@@ -40,7 +42,7 @@ if TYPE_CHECKING:
     from crmkit.loyalty._rules import EarningScheme
     from crmkit.loyalty._tiers import TierTracker
 
-__all__ = ["POSTING_KINDS", "Lot", "LotBook", "Posting", "reported_expiry"]
+__all__ = ["POSTING_KINDS", "FifoLotBook", "Lot", "LotBook", "Posting", "reported_expiry"]
 
 _UTC = dt.UTC
 _FAR = dt.datetime.max.replace(tzinfo=_UTC)
@@ -336,6 +338,10 @@ class LotBook:
     #: :meth:`_split_off`), so a refund of its purchase follows the points there. The
     #: shared empty default until a book's first split (which gives the book its own).
     splits: dict[str, list[str]] = _NO_SPLITS
+    #: Whether the consumption queue is in expiry order (undated lots last), so that a
+    #: reader may stop at the first lot past a horizon; False under ``"fifo"``
+    #: (:class:`FifoLotBook`), whose readers read every lot.
+    queue_in_expiry_order: ClassVar[bool] = True
 
     # -- time ----------------------------------------------------------------------------
     def advance_lots(self, to: dt.datetime) -> None:
@@ -571,7 +577,7 @@ class LotBook:
         if not held:
             self._expire(lot, at)
             return
-        if lot.queued:  # its consumption-order key changes: out, and queued again below
+        if lot.queued:  # its consumption-order key may change: out, and queued again below
             self._dequeue(lot)
         lot.expires_at = until
         self._enqueue(lot)
@@ -600,12 +606,17 @@ class LotBook:
             self._expire(lot, at)
             return
         until = extension.extend_from(at, self.zone).astimezone(_UTC)
-        if lot.queued:  # its consumption-order key changes: out, and queued again below
+        if lot.queued:  # its consumption-order key may change: out, and queued again below
             self._dequeue(lot)
         lot.expires_at = until
         self._enqueue(lot)
         heapq.heappush(self.expiries, (until, lot.lot_id))
 
+    # The consumption queue: usable lots with points left, in the order debits draw them,
+    # beside their keys. Here (the default, "soonest_expiry") the key is ``(expires_at or
+    # far future, earned_at, lot_id)``; FifoLotBook keys by earning time instead. A
+    # re-dated lot (_expire_unless_held, _expire_unless_extended) is taken out with its old
+    # key and queued again with its new one.
     def _dequeue(self, lot: _Lot) -> None:
         """Take ``lot`` out of the consumption queue (found by the key it was queued with)."""
         key = (lot.expires_at or _FAR, lot.earned_at, lot.lot_id)
@@ -749,7 +760,11 @@ class LotBook:
         return value
 
     def _draw(self, points: int) -> dict[str, int]:
-        """Take ``points`` from usable lots, soonest-expiring first; the caller checked."""
+        """Take ``points`` from usable lots in consumption order; the caller checked.
+
+        The queue's order: soonest-expiring first, or oldest first under ``"fifo"``
+        (:class:`FifoLotBook`). Pending lots are never in the queue.
+        """
         allocations: dict[str, int] = {}
         left = points
         queue = self.queue
@@ -906,3 +921,50 @@ class LotBook:
                 lot.owed -= take
                 left -= take
         self._post(at, "repay", -points, event_id, None, "debt", allocations)
+
+
+class FifoLotBook(LotBook):
+    """``Program(consumption="fifo")``: debits draw the oldest usable lots first (internal).
+
+    The consumption queue is keyed ``(far future, earned_at, lot_id)``: the default key with
+    every lot's expiry read as the same far date, so the earning time alone decides (the
+    keys keep the default's shape). Everything that draws lots (:meth:`_draw`) follows
+    the queue, so redemptions, points tenders, negative adjustments, debt repayments and
+    transfers out all take the oldest points first; pending lots are never queued, and a
+    cancellation still restores points into the lots they came from. A re-dated lot keeps
+    its key (its earning time does not change). The queue is then not in expiry order
+    (:attr:`queue_in_expiry_order` False): readers of expiry read every lot.
+
+    The class is chosen once per book (``Program._new_book``), so the default fold keeps
+    its own, inlined queue code and pays nothing for the choice.
+    """
+
+    queue_in_expiry_order: ClassVar[bool] = False
+
+    def _dequeue(self, lot: _Lot) -> None:
+        key = (_FAR, lot.earned_at, lot.lot_id)
+        where = bisect.bisect_left(self.queue_keys, key)
+        del self.queue_keys[where]
+        del self.queue[where]
+        lot.queued = False
+
+    def _enqueue(self, lot: _Lot) -> None:
+        if lot.active and lot.remaining and not lot.queued:
+            lot.queued = True
+            key = (_FAR, lot.earned_at, lot.lot_id)
+            keys = self.queue_keys
+            if not keys or key >= keys[-1]:
+                # Lots mostly become usable in earning order: the end of the queue.
+                keys.append(key)
+                self.queue.append(lot)
+                return
+            at = bisect.bisect_right(keys, key)
+            keys.insert(at, key)
+            self.queue.insert(at, lot)
+
+    def _activate(self, lot: _Lot, at: dt.datetime) -> None:
+        # Queued here under this book's key; the default activation then finds it queued.
+        if lot.remaining and not lot.queued:
+            lot.active = True
+            self._enqueue(lot)
+        super()._activate(lot, at)

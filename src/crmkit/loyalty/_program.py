@@ -43,7 +43,7 @@ from crmkit.loyalty._engine import Earner, linear_privileges
 from crmkit.loyalty._events import Event
 from crmkit.loyalty._expiry import EXTENSION, ExpiryPolicy, extension_problem
 from crmkit.loyalty._ledger import EVENT_TYPES, FANNED_HANDLERS, Book, sort_events
-from crmkit.loyalty._lots import Lot, Posting, reported_expiry
+from crmkit.loyalty._lots import FifoLotBook, Lot, Posting, reported_expiry
 from crmkit.loyalty._privileges import Privilege, PrivilegeSet
 from crmkit.loyalty._rules import EarningResult, EarningScheme
 from crmkit.loyalty._rules_util import as_of_time
@@ -57,6 +57,8 @@ MAIN_LADDER = "main"
 #: The name of a program's single point currency in :attr:`MemberState.by_currency`.
 PRIMARY_POINTS = "points"
 _SHORTFALL = ("forfeit", "debt", "cash_offset", "balance_then_cash")
+#: The orders debits draw lots in (``Program.consumption``), the default first.
+_CONSUMPTION = ("soonest_expiry", "fifo")
 _EVENT_KINDS = ("enroll", "profile", "purchase", "refund", "redeem", "cancel_redemption", "adjust")
 _OWNER = "Program"
 _TIME = operator.attrgetter("time")
@@ -288,6 +290,10 @@ def _with_tiers(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> N
         )
 
 
+class _FifoBook(FifoLotBook, Book):
+    """The fold of ``Program(consumption="fifo")``: a :class:`Book` drawing oldest first."""
+
+
 @attrs.frozen
 class Program(Spec):
     """A member club's rules: earning, expiry, tiers, privileges, redemption and refunds.
@@ -361,6 +367,19 @@ class Program(Spec):
             origin (a refund of its purchase takes them back); a lot without a date, or
             an extension already past, returns as a voluntary cancellation returns it.
             None (default): involuntary cancellations return points as voluntary ones do.
+        consumption: The order in which debits draw a member's usable lots (every debit:
+            redemptions, points tenders, negative adjustments, debt repayments, transfers
+            out). ``"soonest_expiry"`` (default): the lot that expires first, then the
+            oldest, then by lot id (lots without an expiry last); on the same debits no
+            other order lets fewer points expire. ``"fifo"``: first in, first out, the
+            oldest lot first (by the time it was credited, then lot id), whatever its
+            expiry, as programmes that publish that rule do (Cathay: "Miles will be
+            deducted on a first-in-first-out basis"). The two differ only where expiry is
+            not in earning order: points transferred in with their expiry kept, credits
+            with an ``expires_at`` of their own, validity by tier
+            (:meth:`ExpiryPolicy.per_tier <crmkit.loyalty.ExpiryPolicy.per_tier>`).
+            Either way pending points are never drawn, and a cancellation puts points
+            back into the lots they came from.
 
     Examples:
         >>> import datetime as dt
@@ -378,7 +397,7 @@ class Program(Spec):
         >>> Program.from_dict({"timezone": "UTC", "pending": 14})
         Traceback (most recent call last):
         ...
-        crmkit.errors.ConfigError: Program.from_dict(): parameter 'pending' must be one of ['catalogue', 'count_pending_for_tier', 'currency', 'earning', 'expiry', 'involuntary_extension', 'money_decimals', 'name', 'pending_days', 'point_value', 'privileges', 'schema_version', 'shortfall', 'tender', 'tiers', 'timezone']; found an unknown key.
+        crmkit.errors.ConfigError: Program.from_dict(): parameter 'pending' must be one of ['catalogue', 'consumption', 'count_pending_for_tier', 'currency', 'earning', 'expiry', 'involuntary_extension', 'money_decimals', 'name', 'pending_days', 'point_value', 'privileges', 'schema_version', 'shortfall', 'tender', 'tiers', 'timezone']; found an unknown key.
 
         China Southern's involuntary cancellation, as data:
 
@@ -388,6 +407,28 @@ class Program(Spec):
         (6, True)
         >>> "involuntary_extension" in program.to_dict()
         False
+
+        First in, first out: 300 points transferred in on 1 January with a date of
+        their own (31 December 2026) are older than the 200 of a purchase on 1 February
+        (valid through 1 February 2026), so a redemption of 250 takes them first; by
+        default the purchase's points, due sooner, go first:
+
+        >>> from crmkit.loyalty import Adjust
+        >>> gift = Adjust("t1", dt.datetime(2025, 1, 1, tzinfo=dt.UTC), points=300,
+        ...               reason="transfer_in", expires_at=dt.datetime(2026, 12, 31, tzinfo=dt.UTC))
+        >>> buy = Purchase("p2", dt.datetime(2025, 2, 1, tzinfo=dt.UTC), lines=[PurchaseLine("1", "200")])
+        >>> spend = Redeem("x2", dt.datetime(2025, 3, 1, tzinfo=dt.UTC), points=250)
+        >>> for order in ("soonest_expiry", "fifo"):
+        ...     club = Program(expiry=ExpiryPolicy.after_months(12), consumption=order)
+        ...     s = club.replay([gift, buy, spend], as_of=dt.datetime(2025, 3, 2, tzinfo=dt.UTC))
+        ...     print(order, [(lot.lot_id, lot.remaining) for lot in s.lots])
+        soonest_expiry [('t1', 250), ('p2', 0)]
+        fifo [('t1', 50), ('p2', 200)]
+        >>> fifo = Program(consumption="fifo")
+        >>> fifo.to_dict()["consumption"], "consumption" in Program().to_dict()
+        ('fifo', False)
+        >>> Program.from_dict(fifo.to_dict()) == fifo
+        True
 
         Several point currencies, each worth its own money (a retailer's points at ¥0.01,
         stars at ¥0.50); a currency left out of the mapping is refused:
@@ -458,6 +499,9 @@ class Program(Spec):
     )
     involuntary_extension: ExpiryPolicy | None = field(
         default=None, validator=_extension, codec=Optional(Nested(ExpiryPolicy)), omit_default=True
+    )
+    consumption: str = field(
+        default="soonest_expiry", validator=one_of(_CONSUMPTION), omit_default=True
     )
 
     def __attrs_post_init__(self) -> None:
@@ -712,11 +756,13 @@ class Program(Spec):
     def _new_book(self) -> Book:
         """An empty fold: one book per point currency, the primary one on top."""
         compiled = self.compile()
-        book = Book(compiled.single or self)
+        # The consumption order is the book's class: chosen once per book, never per event.
+        new = Book if self.consumption == "soonest_expiry" else _FifoBook
+        book = new(compiled.single or self)
         book.owner, book.currency = self, compiled.primary_points
         book.tender = compiled.tenders.get(book.currency)
         for name, program in compiled.others.items():
-            sub = Book(program)
+            sub = new(program)
             sub.owner, sub.currency, sub.parent = self, name, book
             sub.tender = compiled.tenders.get(name)
             book.subs[name] = sub

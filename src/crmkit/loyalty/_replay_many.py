@@ -1542,15 +1542,17 @@ def _summary(book: Book, as_of: dt.datetime, expiring_days: int) -> tuple[Any, .
     expired = sum(map(_EXPIRED, lots))
     reversed_ = sum(map(_REVERSED, lots))
     forfeited = sum(map(_FORFEITED, lots))
-    # The usable lots with points left are the book's consumption queue, soonest expiry
-    # first (undated lots last); the fold has already expired every lot due by as_of.
+    # The usable lots with points left are the book's consumption queue; the fold has
+    # already expired every lot due by as_of. By default the queue is soonest expiry first
+    # (undated lots last), so the reading stops at the first lot past the horizon.
     expiring = 0
     soonest: dt.datetime | None = None
     # Rule 5 ("held"): protected lots count from when the protection can end, as
     # MemberState.lots shows them (reported_expiry keeps the queue's order, except under
-    # "extended": every lot is read, as under an inactivity deadline).
+    # "extended": every lot is read, as under an inactivity deadline, and as under
+    # consumption="fifo", whose queue is in earning order).
     held = book.held_at(as_of)
-    if not inactivity and held.extend is None:
+    if not inactivity and held.extend is None and book.queue_in_expiry_order:
         for lot in book.queue:
             expires = reported_expiry(lot.expires_at, as_of, held)
             if expires is None or expires > horizon:

@@ -24,6 +24,12 @@ the spendable balance: redeeming points never demotes anyone, refunds reduce the
   waits that many days and is cancelled if the member re-qualifies meanwhile.
 - **Lifetime** tiers: once all-time counters reach a lifetime threshold, that tier is a
   floor for good.
+- **Grants** (:meth:`TierTracker.grant`; the ledger's :class:`~crmkit.loyalty.TierGrant`
+  event): a tier held from an instant until a date whatever the counters say (a status
+  match, a goodwill upgrade), optionally with a *target* to reach meanwhile to keep it (a
+  status challenge). The fold of the counters runs on beneath it untouched; the member
+  holds the higher of the two, and drops back at the grant's end to what the counters
+  support. A target reached is an upgrade to the granted tier at that instant.
 
 The fold is exposed step by step (:meth:`TierLadder.tracker` gives a :class:`TierTracker`
 with ``post``, ``advance`` and ``status``) so a ledger can keep the tier incrementally, and
@@ -542,7 +548,9 @@ class TierChange(ResultDict):
     """A change of tier: when, from what, to what, and why.
 
     ``reason`` is one of ``"upgrade"``, ``"lifetime"``, ``"downgrade"``, ``"start"`` or
-    ``"refund"`` (a refund undid an upgrade: ``TierLadder(refunds="net")``).
+    ``"refund"`` (a refund undid an upgrade: ``TierLadder(refunds="net")``); for a tier
+    grant (:meth:`TierTracker.grant`) the grant's own reason code where it raises the tier
+    (``"status_match"``, ``"goodwill"``, ...), and ``"grant_end"`` where its end lowers it.
 
     Examples:
         >>> import datetime as dt
@@ -609,6 +617,12 @@ class TierStatus(ResultDict):
         keep_missing: What the nearest way to keep the tier still lacks
             (``keep_ways_missing[keep_nearest_way]``; ``{}``: the tier is kept at its next
             assessment as things stand). None when :attr:`keep_ways_missing` is empty.
+        target_missing: While a tier grant with a target holds :attr:`tier`
+            (:meth:`TierTracker.grant`, a status challenge): what the target still lacks, by
+            metric (``{}``: reached, the tier is kept past the grant's end). None when no
+            such grant holds the tier. While a grant holds a tier above what the counters
+            give, :attr:`valid_until` is the grant's end, and the ``keep_*`` fields are
+            empty (the target, not a keep way, keeps it).
 
     Examples:
         >>> import datetime as dt
@@ -640,6 +654,7 @@ class TierStatus(ResultDict):
     keep_ways_missing: tuple[dict[str, Decimal | int], ...] = ()
     keep_nearest_way: int | None = None
     keep_missing: dict[str, Decimal | int] | None = None
+    target_missing: dict[str, Decimal | int] | None = None
 
     @property
     def valid_through(self) -> dt.date | None:
@@ -1573,6 +1588,75 @@ def _as_counters(values: list[Any], metrics: tuple[str, ...]) -> Counters:
     return Counters(values[0], values[1], values[2], named)
 
 
+#: The reasons of tier changes the fold itself gives (a grant's reason code is none of them).
+CHANGE_REASONS = ("start", "upgrade", "downgrade", "lifetime", "refund", "grant_end")
+
+
+class _Grant:
+    """A tier granted from ``start`` until ``until`` (local instants), and its target.
+
+    ``ways`` is the target as ``(metric position, threshold)`` pairs (None: no target);
+    ``counts`` what the postings folded since the grant hold; ``met`` when the target was
+    reached (None: not yet).
+    """
+
+    __slots__ = ("counts", "met", "reason", "start", "tier", "until", "ways")
+
+    def __init__(
+        self,
+        start: dt.datetime,
+        until: dt.datetime,
+        tier: int,
+        reason: str,
+        *,
+        ways: list[tuple[int, Any]] | None,
+        size: int,
+    ) -> None:
+        self.start = start
+        self.until = until
+        self.tier = tier
+        self.reason = reason
+        self.ways = ways
+        self.counts: list[Any] = _zeros(size)
+        self.met: dt.datetime | None = None
+
+    def copy(self) -> _Grant:
+        other = _Grant(self.start, self.until, self.tier, self.reason, ways=self.ways, size=0)
+        other.counts = list(self.counts)
+        other.met = self.met
+        return other
+
+    def runs_at(self, at: dt.datetime) -> bool:
+        """Whether the grant holds its tier at instant ``at`` (``start <= at < until``)."""
+        return _utc(self.start) <= _utc(at) < _utc(self.until)
+
+    def waiting(self, at: dt.datetime) -> bool:
+        """Whether the target is still to be reached at ``at`` (postings then count)."""
+        return self.ways is not None and self.met is None and _utc(at) < _utc(self.until)
+
+
+def _utc(t: dt.datetime) -> dt.datetime:
+    return t.astimezone(dt.UTC)
+
+
+def _target_missing(
+    holding: list[_Grant], metrics: tuple[str, ...]
+) -> dict[str, Decimal | int] | None:
+    """What the target of the grants holding the tier still lacks (see TierStatus).
+
+    ``{}`` when one of them reached its target; else what the one ending last lacks;
+    None when none of them has a target.
+    """
+    targeted = [g for g in holding if g.ways is not None]
+    if not targeted:
+        return None
+    if any(g.met is not None for g in targeted):
+        return {}
+    grant = max(targeted, key=lambda g: _utc(g.until))
+    assert grant.ways is not None
+    return {metrics[i]: v - grant.counts[i] for i, v in grant.ways if grant.counts[i] < v}
+
+
 class TierTracker:
     """One member's tier, folded posting by posting (mutable; build with :meth:`TierLadder.tracker`).
 
@@ -1601,6 +1685,7 @@ class TierTracker:
         "_cur",
         "_earned",
         "_floor",
+        "_grants",
         "_history",
         "_keeps",
         "_ladder",
@@ -1691,6 +1776,8 @@ class TierTracker:
         # downgrade="to_base": the last instant the counters started over at (a drop
         # decided mid-window; activity before it counts toward no tier); None: never.
         self._restarted: dt.datetime | None = None
+        # Tier grants (see grant), oldest first; the fold above runs beneath them.
+        self._grants: list[_Grant] = []
 
     # ------------------------------------------------------------ reading
 
@@ -1703,7 +1790,7 @@ class TierTracker:
             >>> TierLadder(tiers=[Tier(name="m")]).tracker(dt.datetime(2025, 1, 1), timezone="UTC").tier
             'm'
         """
-        return self._ladder.tiers[self._cur].name
+        return self._ladder.tiers[self._shown()[0]].name
 
     @property
     def history(self) -> tuple[TierChange, ...]:
@@ -1714,7 +1801,7 @@ class TierTracker:
             >>> TierLadder(tiers=[Tier(name="m")]).tracker(dt.datetime(2025, 1, 1), timezone="UTC").history[0].reason
             'start'
         """
-        return tuple(self._history)
+        return tuple(self._shown_history())
 
     def copy(self) -> TierTracker:
         """An independent copy.
@@ -1735,6 +1822,7 @@ class TierTracker:
         if self._older is not None:
             other._older = deque(self._older)
         other._ups = list(self._ups)
+        other._grants = [g.copy() for g in self._grants]
         return other
 
     def status(self, as_of: dt.datetime | dt.date | str | None = None) -> TierStatus:
@@ -1753,7 +1841,8 @@ class TierTracker:
         self._catch_up(as_of)
         ladder = self._ladder
         counters = _as_counters(self._counts, self._metrics)
-        nxt = self._cur + 1 if self._cur + 1 < len(ladder.tiers) else None
+        shown, holding = self._shown()
+        nxt = shown + 1 if shown + 1 < len(ladder.tiers) else None
         missing: dict[str, Decimal | int] = {}
         ways_missing: tuple[dict[str, Decimal | int], ...] = ()
         nearest = None
@@ -1785,10 +1874,25 @@ class TierTracker:
             wstart, _ = ladder._window(self._anchor, self._as_of, self._tz)
         if self._restarted is not None and self._restarted > wstart:
             wstart = self._restarted  # to_base: the counters started over then
+        keep_fields = keeps._keep_status() if self._keeps is not None else {}
+        since, history = self._since, self._history
+        target_missing = None
+        if self._grants:
+            history = self._shown_history()
+            if history[-1] is not self._history[-1]:  # the last change shown is a grant's
+                since = history[-1].time
+        if holding:
+            fold_end = pending[0] if pending is not None else valid_until
+            shown_end = self._granted_end(shown, holding, fold_end)
+            if shown_end is not fold_end:  # the grant holds the tier past the fold's end
+                valid_until, pending = shown_end, None
+            if shown > self._cur:
+                keep_fields = {}
+            target_missing = _target_missing(holding, self._metrics)
         return TierStatus(
             as_of=self._as_of,
-            tier=self.tier,
-            since=self._since,
+            tier=ladder.tiers[shown].name,
+            since=since,
             valid_until=valid_until,
             window_start=wstart,
             window_end=self._wend,
@@ -1798,11 +1902,12 @@ class TierTracker:
             pending_downgrade=pending,
             next_tier=None if nxt is None else ladder.tiers[nxt].name,
             missing=missing,
-            history=tuple(self._history),
+            history=tuple(history),
             anchor=self._anchor,
             ways_missing=ways_missing,
             nearest_way=nearest,
-            **(keeps._keep_status() if self._keeps is not None else {}),
+            target_missing=target_missing,
+            **keep_fields,
         )
 
     def _grace_outcome(self) -> TierTracker | str | None:
@@ -1899,6 +2004,9 @@ class TierTracker:
             >>> t.valid_until == t.status().valid_until == dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
             True
         """
+        if self._grants:
+            shown, holding = self._shown()
+            return self._granted_end(shown, holding, self._valid_until)
         return self._valid_until
 
     def _tier_at(self, as_of: dt.datetime) -> str:
@@ -1916,6 +2024,8 @@ class TierTracker:
             ('g', 'm')
         """
         self._catch_up(as_of)
+        if self._grants:
+            return self._ladder.tiers[self._shown()[0]].name
         return self._ladder.tiers[self._cur].name
 
     def _reach(self, at: dt.datetime) -> None:
@@ -1950,7 +2060,13 @@ class TierTracker:
         pending = self._pending
         tier: str | None = self._ladder.tiers[self._cur].name
         until = pending[0] if pending is not None else self._valid_until
-        for change in reversed(self._history):
+        history = self._history
+        if self._grants:
+            shown, holding = self._shown()
+            tier = self._ladder.tiers[shown].name
+            until = self._granted_end(shown, holding, until)
+            history = self._shown_history()
+        for change in reversed(history):
             if change.time <= at:
                 break
             tier, until = change.old, change.time
@@ -1972,12 +2088,283 @@ class TierTracker:
             >>> t.valid_until.date(), t._earliest_end().date()
             (datetime.date(2026, 1, 1), datetime.date(2026, 1, 31))
         """
+        if self._grants:
+            shown, holding = self._shown()
+            return self._granted_end(shown, holding, self._fold_end())
+        return self._fold_end()
+
+    def _fold_end(self) -> dt.datetime | None:
+        """:meth:`_earliest_end` of the fold of the counters (grants aside)."""
         if self._pending is not None:
             return self._pending[0]
         valid = self._valid_until
         if valid is None or not self._ladder.grace_days:
             return valid
         return valid + dt.timedelta(days=self._ladder.grace_days)
+
+    # ------------------------------------------------------------ grants
+
+    def grant(
+        self,
+        time: dt.datetime,
+        tier: str,
+        until: dt.datetime,
+        *,
+        reason: str,
+        target: Qualification | None = None,
+    ) -> None:
+        """Grant ``tier`` from ``time`` until ``until``: a status match, challenge or manual grant.
+
+        The member holds ``tier`` from ``time`` (inclusive) to ``until`` (exclusive)
+        whatever the counters say; the fold of the counters runs on beneath it untouched,
+        and the member holds the higher of the two tiers. At ``until`` they drop back to
+        what the fold gives then: the tier the counters support under the ladder's rules,
+        never below a tier they reached meanwhile (Marriott: "member will be downgraded to
+        membership level which corresponds to number of nights stayed").
+
+        With a ``target`` (a status challenge), postings folded after the grant and before
+        ``until`` count toward it, on counters of its own (a refund counts when the
+        purchase it reverses is not before the grant). The instant they reach every
+        threshold of ``target``, the tier is reached as by an upgrade (Hilton: "Stay a
+        minimum of 8 nights within your 90 day trial period, and we'll upgrade your status
+        to Gold"): held from then with the validity an upgrade then gives, after which the
+        ladder's ordinary assessment applies to it (keep ways, downgrade policy, grace);
+        a tier held already is renewed as by re-qualifying. A challenge met stands: a later
+        refund does not take it back. Without a target the grant ends at ``until``.
+
+        The history shows the tier held: a change with ``reason`` where the grant raises
+        it, ``"grant_end"`` where its end lowers it; the status shows the grant's end as
+        ``valid_until`` while it holds a tier above the fold's, and what the target still
+        lacks in :attr:`TierStatus.target_missing`. Grants stack: the highest one running
+        holds. A grant at or below the tier the counters give changes nothing shown
+        (reaching its target may still renew that tier).
+
+        Args:
+            time: When the grant starts (not before the tracker's time).
+            tier: A tier of the ladder above the base.
+            until: When it ends (after ``time``): the challenge's deadline.
+            reason: The reason code (``"status_match"``, ``"goodwill"``, ...): none of
+                :data:`CHANGE_REASONS`.
+            target: What to reach by ``until`` to keep the tier (a
+                :class:`Qualification` on the ladder's counters; ``points`` in points).
+
+        Examples:
+            >>> import datetime as dt
+            >>> ladder = TierLadder(tiers=[Tier(name="member"), Tier(name="gold", counts={"nights": 40})])
+            >>> t = ladder.tracker(dt.datetime(2025, 1, 1), timezone="UTC")
+            >>> t.grant(dt.datetime(2025, 3, 1), "gold", dt.datetime(2025, 5, 30),
+            ...         reason="status_match", target=Qualification(counts={"nights": 8}))
+            >>> st = t.status()
+            >>> st.tier, st.valid_until.date(), st.target_missing, st.history[-1].reason
+            ('gold', datetime.date(2025, 5, 30), {'nights': 8}, 'status_match')
+            >>> t.post(QualifyingPosting(dt.datetime(2025, 4, 2), counts={"nights": 8}))
+            >>> st = t.status(dt.date(2025, 6, 1))
+            >>> st.tier, st.valid_until.date(), st.target_missing
+            ('gold', datetime.date(2027, 1, 1), None)
+            >>> t.grant(dt.datetime(2025, 7, 1), "base", dt.datetime(2025, 8, 1), reason="x")
+            Traceback (most recent call last):
+            ...
+            crmkit.errors.InvalidInputError: TierTracker.grant(): 'tier' must be a tier above the base ['gold']; found 'base'.
+        """
+        owner = "TierTracker.grant()"
+        ladder = self._ladder
+        names = ladder.names
+        if not isinstance(tier, str) or tier not in names[1:]:
+            raise InvalidInputError(
+                owner,
+                "tier",
+                expected=f"a tier above the base {names[1:]}",
+                found=repr(tier),
+                kind="",
+            )
+        if not isinstance(reason, str) or not reason.strip() or reason in CHANGE_REASONS:
+            raise InvalidInputError(
+                owner,
+                "reason",
+                expected=f"a reason code other than {list(CHANGE_REASONS)}",
+                found=repr(reason),
+                kind="",
+            )
+        start = local_time(time, self._tz, owner, "time")
+        end = local_time(until, self._tz, owner, "until")
+        if _utc(end) <= _utc(start):
+            raise InvalidInputError(
+                owner,
+                "until",
+                expected=f"after time {start.isoformat()}",
+                found=end.isoformat(),
+                kind="",
+            )
+        ways = None
+        if target is not None:
+            ways = self._target_ways(target, owner)
+        self.advance(start)
+        grant = _Grant(start, end, names.index(tier), reason, ways=ways, size=len(self._metrics))
+        self._grants.append(grant)
+        if ways is not None and all(v <= 0 for _, v in ways):
+            self._meet(grant, start)
+
+    def _target_ways(self, target: object, owner: str) -> list[tuple[int, Any]]:
+        """A grant's target as ``(metric position, threshold)`` pairs, points in ledger units."""
+        if not isinstance(target, Qualification):
+            raise InvalidInputError(
+                owner, "target", expected="a Qualification or None", found=repr(target), kind=""
+            )
+        thresholds = target.thresholds()
+        unknown = sorted(m for m in thresholds if m not in self._metrics)
+        if unknown:
+            raise InvalidInputError(
+                owner,
+                "target",
+                expected=f"thresholds on the counters the ladder keeps {list(self._metrics)}",
+                found=f"thresholds on {unknown}",
+                kind="",
+            )
+        metrics = self._metrics
+        return [
+            (metrics.index(m), v * self._scale if m == "points" else v)
+            for m, v in thresholds.items()
+        ]
+
+    def _count_grants(  # noqa: PLR0917 - as _post
+        self,
+        time: dt.datetime,
+        spend: Decimal,
+        points: int,
+        orders: int,
+        extra: tuple[tuple[str, int], ...],
+        origin: dt.datetime | None,
+    ) -> None:
+        """A posting folded at ``time`` counts toward the targets still waiting (see grant)."""
+        when = time if time.tzinfo is self._tz else self._local(time, "posting.time")
+        named = self._named
+        for grant in self._grants:
+            if not grant.waiting(when) or _utc(when) < _utc(grant.start):
+                continue
+            if origin is not None and _utc(self._local(origin, "origin")) < _utc(grant.start):
+                continue  # a refund of a purchase before the grant
+            counts = grant.counts
+            counts[0] += spend
+            counts[1] += points
+            counts[2] += orders
+            for name, value in extra:
+                index = named.get(name)
+                if index is not None:
+                    counts[index] += value
+            assert grant.ways is not None
+            if all(counts[i] >= v for i, v in grant.ways):
+                self._meet(grant, when)
+
+    def _meet(self, grant: _Grant, when: dt.datetime) -> None:
+        """``grant``'s target is reached at ``when``: its tier is reached as by an upgrade."""
+        grant.met = when
+        ladder = self._ladder
+        cur, new = self._cur, grant.tier
+        if new > cur:
+            self._history.append(
+                TierChange(when, ladder.tiers[cur].name, ladder.tiers[new].name, grant.reason)
+            )
+            if ladder.window == "since_change":
+                self._restart(when)  # the level changes: a new qualification period
+            self._ups = []  # a refund undoes no upgrade below the tier now held
+            self._cur = new
+            self._since = when
+            self._valid_until = self._upgrade_validity(when)  # above any lifetime floor
+            self._pending = None
+        elif new == cur and self._valid_until is not None:
+            # The tier held is renewed, as by re-qualifying (a due drop is cancelled).
+            valid = self._upgrade_validity(when)
+            if self._pending is not None or _utc(valid) > _utc(self._valid_until):
+                self._valid_until = valid
+            self._pending = None
+
+    def _shown(self) -> tuple[int, list[_Grant]]:
+        """The tier held now (the fold's, or a running grant's above it), and the grants holding it.
+
+        The grants are those running at that tier (empty: the fold's tier is above them all).
+        """
+        cur = self._cur
+        if not self._grants:
+            return cur, []
+        best, holding = 0, []
+        now = self._as_of
+        for grant in self._grants:
+            if grant.runs_at(now):
+                if grant.tier > best:
+                    best, holding = grant.tier, [grant]
+                elif grant.tier == best:
+                    holding.append(grant)
+        if best < cur:
+            return cur, []
+        return best, holding
+
+    def _granted_end(
+        self, shown: int, holding: list[_Grant], end: dt.datetime | None
+    ) -> dt.datetime | None:
+        """The end shown of tier ``shown``: the fold's ``end``, or the holding grants' when later.
+
+        A grant above the fold's tier ends the tier shown at its own end; at the fold's
+        tier, the later of the two (None, a lifetime floor's open end, stays None).
+        """
+        if not holding:
+            return end
+        until = max((g.until for g in holding), key=_utc)
+        if shown > self._cur or (end is not None and _utc(until) > _utc(end)):
+            return until
+        return end
+
+    def _shown_history(self) -> list[TierChange]:
+        """The tier changes shown: the fold's, with the grants' (see :meth:`grant`).
+
+        At each instant the fold's tier changes or a grant starts or ends (up to the
+        tracker's time), the tier shown is the higher of the fold's and the grants'
+        running; a change of the fold's that shows as it is stays the same object.
+        """
+        history, grants = self._history, self._grants
+        if not grants:
+            return history
+        names = self._ladder.names
+        now = _utc(self._as_of)
+        marks: dict[dt.datetime, dt.datetime] = {}  # UTC instant -> local time
+        for change in history[1:]:
+            marks.setdefault(_utc(change.time), change.time)
+        for grant in grants:
+            for t in (grant.start, grant.until):
+                if _utc(t) <= now:
+                    marks.setdefault(_utc(t), t)
+        out = [history[0]]
+        held = shown = names.index(history[0].new)
+        i = 1
+        for key in sorted(marks):
+            local = marks[key]
+            granted = max((g.tier for g in grants if g.runs_at(local)), default=0)
+            changes: list[TierChange | None] = []
+            while i < len(history) and _utc(history[i].time) <= key:
+                changes.append(history[i])
+                i += 1
+            for step in changes or [None]:
+                if step is not None:
+                    held = names.index(step.new)
+                new = max(held, granted)
+                if new == shown:
+                    continue
+                if step is not None and new == held and step.old == names[shown]:
+                    out.append(step)  # the fold's change, as it is
+                    shown = new
+                    continue
+                started = [g for g in grants if g.tier == new and _utc(g.start) == key]
+                ended = any(_utc(g.until) == key for g in grants)
+                if step is not None and new == held:
+                    reason = step.reason
+                elif started and new > shown:
+                    reason = started[-1].reason
+                elif step is not None and not ended:
+                    reason = step.reason
+                else:
+                    reason = "grant_end"
+                out.append(TierChange(local, names[shown], names[new], reason))
+                shown = new
+        return out
 
     # ------------------------------------------------------------ internals
 
@@ -2454,8 +2841,23 @@ class TierTracker:
         """:meth:`post` of checked values (the ledger's fold calls it with aware instants).
 
         ``extra`` are named activity counts; those no tier of the ladder uses are ignored.
-        ``origin`` is, for a refund, the time of the purchase it reverses.
+        ``origin`` is, for a refund, the time of the purchase it reverses. The posting
+        counts toward the targets of the grants waiting for theirs (:meth:`grant`) too.
         """
+        self._fold_post(time, spend, points, orders, extra, origin)
+        if self._grants:
+            self._count_grants(time, spend, points, orders, extra, origin)
+
+    def _fold_post(  # noqa: PLR0917 - as _post
+        self,
+        time: dt.datetime,
+        spend: Decimal,
+        points: int,
+        orders: int,
+        extra: tuple[tuple[str, int], ...] = (),
+        origin: dt.datetime | None = None,
+    ) -> None:
+        """:meth:`_post` to the fold of the counters (the grants' targets aside)."""
         when = time if time.tzinfo is self._tz else self._local(time, "posting.time")
         wend, valid = self._wend, self._valid_until
         if (
@@ -2589,6 +2991,10 @@ class TierTracker:
         mono = self._mono
         if mono is None or self._pending is not None:
             return None
+        if self._grants:
+            at = now if now is not None and now.tzinfo is not None else self._as_of
+            if any(g.waiting(at) for g in self._grants):
+                return None  # a grant's target counts every posting (_count_grants)
         metric, steps = mono
         cur = self._cur
         valid = self._valid_until

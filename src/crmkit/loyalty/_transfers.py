@@ -11,8 +11,9 @@ self-contained.
 
 The rules, in one place:
 
-* Points leave the sender in the program's consumption order (soonest-expiring first, then
-  oldest: under a fixed validity that is oldest first), from usable lots only; pending
+* Points leave the sender in the program's consumption order (by default soonest-expiring
+  first, then oldest: under a fixed validity that is oldest first; oldest first under
+  ``Program(consumption="fifo")``), from usable lots only; pending
   points cannot be moved.
 * ``expiry="keep"`` (default): each parcel arrives with the expiry of the lot it left
   (one credit per distinct expiry, ``Adjust.expires_at``); a lot with no fixed expiry
