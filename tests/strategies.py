@@ -2299,12 +2299,11 @@ RULE_STRATEGIES["crmkit.loyalty.TransferPolicy"] = transfer_policies()
 
 
 # --------------------------------------------------------------------------- loyalty expiry policies (branch loygaps)
-@st.composite
-def expiry_policies(draw: st.DrawFn) -> Any:
-    """Valid :class:`crmkit.loyalty.ExpiryPolicy` values of every kind, with tiers (rule 5)."""
+def lot_dated_policies() -> st.SearchStrategy[Any]:
+    """Expiry policies that date each lot (never, days, months, end of period, fixed date)."""
     from crmkit.loyalty import ExpiryPolicy
 
-    lot_dated = st.one_of(
+    return st.one_of(
         st.just(ExpiryPolicy.never()),
         st.integers(1, 400).map(ExpiryPolicy.after_days),
         st.builds(
@@ -2319,6 +2318,14 @@ def expiry_policies(draw: st.DrawFn) -> Any:
         ),
         st.builds(ExpiryPolicy.fixed_date, st.integers(1, 12), st.integers(1, 31)),
     )
+
+
+@st.composite
+def expiry_policies(draw: st.DrawFn) -> Any:
+    """Valid :class:`crmkit.loyalty.ExpiryPolicy` values of every kind, with tiers (rule 5)."""
+    from crmkit.loyalty import ExpiryPolicy
+
+    lot_dated = lot_dated_policies()
     inactivity = st.builds(
         ExpiryPolicy.inactivity,
         st.integers(1, 36),
@@ -2685,26 +2692,9 @@ def extended_expiry_policies(
     """:class:`crmkit.loyalty.ExpiryPolicy` values with ``tier_basis="extended"``: a
     lot-dated base (drawn, or ``base``) whose drawn ``tiers`` move lots falling due on by
     an extension each."""
-    from crmkit.loyalty import ExpiryPolicy
 
     if base is None:
-        base = draw(
-            st.one_of(
-                st.just(ExpiryPolicy.never()),
-                st.integers(1, 400).map(ExpiryPolicy.after_days),
-                st.builds(
-                    ExpiryPolicy.after_months,
-                    st.integers(1, 48),
-                    count_from=st.sampled_from(["earning_day", "month_end"]),
-                ),
-                st.builds(
-                    ExpiryPolicy.end_of_period,
-                    st.sampled_from(["month", "quarter", "year"]),
-                    st.integers(0, 12),
-                ),
-                st.builds(ExpiryPolicy.fixed_date, st.integers(1, 12), st.integers(1, 31)),
-            )
-        )
+        base = draw(lot_dated_policies())
     names = draw(st.lists(st.sampled_from(tiers), min_size=1, max_size=3, unique=True))
     return base.per_tier({name: draw(extension_policies()) for name in names}, basis="extended")
 

@@ -1032,19 +1032,18 @@ Event: TypeAlias = (
     Enroll | ProfileUpdate | Purchase | Refund | Redeem | CancelRedemption | Adjust | TierGrant
 )
 
-_KINDS: dict[str, type[Any]] = {
-    cls.kind: cls
-    for cls in (
-        Enroll,
-        ProfileUpdate,
-        Purchase,
-        Refund,
-        Redeem,
-        CancelRedemption,
-        Adjust,
-        TierGrant,
-    )
-}
+#: Every event class, in the order the ledger documents them.
+EVENT_CLASSES: tuple[type[Any], ...] = (
+    Enroll,
+    ProfileUpdate,
+    Purchase,
+    Refund,
+    Redeem,
+    CancelRedemption,
+    Adjust,
+    TierGrant,
+)
+_KINDS: dict[str, type[Any]] = {cls.kind: cls for cls in EVENT_CLASSES}
 
 
 def event_from_dict(data: Mapping[str, Any]) -> Event:

@@ -34,11 +34,11 @@ from typing import TYPE_CHECKING, Any, cast
 from crmkit.errors import InsufficientPointsError, InvalidInputError, LedgerError
 from crmkit.loyalty._engine import Earner
 from crmkit.loyalty._events import (
+    EVENT_CLASSES,
     Adjust,
     CancelRedemption,
     Enroll,
     Event,
-    ProfileUpdate,
     Purchase,
     Redeem,
     Refund,
@@ -131,16 +131,7 @@ def sort_events(events: Iterable[Event]) -> list[Event]:
     return sorted(seen.values(), key=_key)
 
 
-_EVENT_TYPES = (
-    Enroll,
-    ProfileUpdate,
-    Purchase,
-    Refund,
-    Redeem,
-    CancelRedemption,
-    Adjust,
-    TierGrant,
-)
+_EVENT_TYPES = EVENT_CLASSES
 #: The event classes (for an exact type check on the hot path of ``Program.apply``).
 EVENT_TYPES = frozenset(_EVENT_TYPES)
 #: Replay order of an event: ``(time, rank, event_id)``.

@@ -617,9 +617,13 @@ class LotBook:
     # far future, earned_at, lot_id)``; FifoLotBook keys by earning time instead. A
     # re-dated lot (_expire_unless_held, _expire_unless_extended) is taken out with its old
     # key and queued again with its new one.
+    def _key(self, lot: _Lot) -> tuple[dt.datetime, dt.datetime, str]:
+        """``lot``'s place in the consumption queue (soonest expiry, then oldest, then id)."""
+        return (lot.expires_at or _FAR, lot.earned_at, lot.lot_id)
+
     def _dequeue(self, lot: _Lot) -> None:
         """Take ``lot`` out of the consumption queue (found by the key it was queued with)."""
-        key = (lot.expires_at or _FAR, lot.earned_at, lot.lot_id)
+        key = self._key(lot)
         where = bisect.bisect_left(self.queue_keys, key)
         del self.queue_keys[where]
         del self.queue[where]
@@ -628,7 +632,7 @@ class LotBook:
     def _enqueue(self, lot: _Lot) -> None:
         if lot.active and lot.remaining and not lot.queued:
             lot.queued = True
-            key = (lot.expires_at or _FAR, lot.earned_at, lot.lot_id)
+            key = self._key(lot)
             keys = self.queue_keys
             if not keys or key >= keys[-1]:
                 # Lots mostly become usable in consumption order: the end of the queue.
@@ -941,26 +945,9 @@ class FifoLotBook(LotBook):
 
     queue_in_expiry_order: ClassVar[bool] = False
 
-    def _dequeue(self, lot: _Lot) -> None:
-        key = (_FAR, lot.earned_at, lot.lot_id)
-        where = bisect.bisect_left(self.queue_keys, key)
-        del self.queue_keys[where]
-        del self.queue[where]
-        lot.queued = False
-
-    def _enqueue(self, lot: _Lot) -> None:
-        if lot.active and lot.remaining and not lot.queued:
-            lot.queued = True
-            key = (_FAR, lot.earned_at, lot.lot_id)
-            keys = self.queue_keys
-            if not keys or key >= keys[-1]:
-                # Lots mostly become usable in earning order: the end of the queue.
-                keys.append(key)
-                self.queue.append(lot)
-                return
-            at = bisect.bisect_right(keys, key)
-            keys.insert(at, key)
-            self.queue.insert(at, lot)
+    def _key(self, lot: _Lot) -> tuple[dt.datetime, dt.datetime, str]:
+        """``lot``'s place in the queue: oldest first (the expiry read as one far date)."""
+        return (_FAR, lot.earned_at, lot.lot_id)
 
     def _activate(self, lot: _Lot, at: dt.datetime) -> None:
         # Queued here under this book's key; the default activation then finds it queued.
