@@ -37,7 +37,6 @@ import datetime as dt
 import json
 import random
 import zoneinfo
-from collections.abc import Sequence
 from typing import Any
 
 import attrs
@@ -62,6 +61,7 @@ from crmkit.loyalty import (
     points_liability,
     replay_many,
 )
+from tests.loyalty._tables import events_table
 from tests.loyalty.test_ledger_properties import LedgerMachine, check_state
 from tests.loyalty.test_published_chinese_status import _southern
 from tests.strategies import extension_policies, involuntary_programs, southern_histories
@@ -251,7 +251,7 @@ def test_reminders_do_not_count_miles_the_card_will_move_on() -> None:
     assert {days: state.expiring(days) for days in horizons} == horizons
     plain = Program(timezone="Asia/Shanghai", tiers=_southern(), expiry=MILES)
     assert plain.replay(events, as_of=as_of).expiring(60) == 10_000
-    frame = _frame({"m": events})
+    frame = events_table({"m": events}, columns=("involuntary", *_COUNTS))
     for days, points in horizons.items():
         row = replay_many(frame, program, as_of=as_of, counts=_COUNTS, expiring_days=days)
         assert (row.loc["m", "expiring"], row.loc["m", "next_expiry"]) == (
@@ -497,38 +497,6 @@ def _data_of(event: CancelRedemption) -> dict[str, Any]:
 _COUNTS = ("km", "segments")
 
 
-def _frame(members: dict[str, Sequence[Any]]) -> pd.DataFrame:
-    """The members' events as a ``replay_many`` table (one-line purchases, whole refunds,
-    redemptions by points, cancellations with their ``involuntary`` flag, adjustments
-    with their status counts)."""
-    rows: list[dict[str, Any]] = []
-    for member, events in members.items():
-        for event in events:
-            row: dict[str, Any] = {
-                "member_id": member,
-                "event_id": event.event_id,
-                "time": event.time,
-                "kind": event.kind,
-            }
-            if isinstance(event, Purchase):
-                row.update(amount=str(event.lines[0].amount), line="1")
-            elif isinstance(event, Refund):
-                row["ref"] = event.purchase_id
-            elif isinstance(event, Redeem):
-                row["points"] = event.points
-            elif isinstance(event, CancelRedemption):
-                row.update(ref=event.redemption_id, involuntary=event.involuntary)
-            elif isinstance(event, Adjust):
-                row.update(points=event.points, reason=event.reason, **dict(event.counts))
-            rows.append(row)
-    frame = pd.DataFrame(rows)
-    for column in ("amount", "line", "ref", "points", "reason", "involuntary", *_COUNTS):
-        if column not in frame:
-            frame[column] = None
-        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
-    return frame
-
-
 def test_replay_many_reads_the_involuntary_column() -> None:
     """Rule 2 in a table: an ``involuntary`` column (True/False, "true"/"false", 1/0,
     empty = False) on cancellation rows; each member's row equals the replay. Junk, or
@@ -539,7 +507,7 @@ def test_replay_many_reads_the_involuntary_column() -> None:
         "inv": _awards(involuntary=True, cancelled=cancelled),
         "vol": _awards(involuntary=False, cancelled=cancelled),
     }
-    frame = _frame(members)
+    frame = events_table(members, columns=("involuntary", *_COUNTS))
     as_of = _on(2026, 4, 1)
     rows = replay_many(frame, program, as_of=as_of)
     for member, events in members.items():
@@ -659,7 +627,7 @@ def test_extension_conserves_points_and_reads_the_same_everywhere(
     assert program.replay(shuffled, as_of=end, on_error="skip") == final
     for days in (30, 400):
         row = replay_many(
-            _frame({"m": events}), program, as_of=end, counts=_COUNTS, on_error="skip",
+            events_table({"m": events}, columns=("involuntary", *_COUNTS)), program, as_of=end, counts=_COUNTS, on_error="skip",
             expiring_days=days,
         ).loc["m"]  # fmt: skip
         assert (row["available"], row["pending"], row["expired"], row["credited"]) == (

@@ -52,8 +52,8 @@ from crmkit.loyalty import (
     replay_many,
     transfer,
 )
+from tests.loyalty._tables import events_table
 from tests.loyalty.test_china_southern_extensions import _COUNTS, _southern_programs
-from tests.loyalty.test_china_southern_extensions import _frame as _southern_frame
 from tests.loyalty.test_ledger_properties import LedgerMachine, check_state
 from tests.strategies import (
     fifo_programs,
@@ -82,35 +82,13 @@ def _allocations(state: MemberState, event_id: str) -> list[tuple[str, int]]:
     return list(posting.allocations)
 
 
-def _frame(members: dict[str, list[Any]]) -> pd.DataFrame:
-    """The members' events (adjustments with their kept ``expires_at``, one-line
-    purchases, redemptions by points) as a ``replay_many`` table."""
-    rows: list[dict[str, Any]] = []
-    for member, events in members.items():
-        for event in events:
-            row: dict[str, Any] = {
-                "member_id": member,
-                "event_id": event.event_id,
-                "time": event.time,
-                "kind": event.kind,
-            }
-            if isinstance(event, Purchase):
-                row.update(amount=str(event.lines[0].amount), line="1")
-            elif isinstance(event, Redeem):
-                row["points"] = event.points
-            elif isinstance(event, Adjust):
-                row.update(points=event.points, reason=event.reason, expires_at=event.expires_at)
-            rows.append(row)
-    frame = pd.DataFrame(rows)
-    for column in ("amount", "line", "points", "reason", "expires_at"):
-        if column not in frame:
-            frame[column] = None
-        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
-    return frame
-
-
 def _row(program: Program, events: list[Any], as_of: dt.datetime, days: int) -> pd.Series:
-    return replay_many(_frame({"m": events}), program, as_of=as_of, expiring_days=days).loc["m"]
+    return replay_many(
+        events_table({"m": events}, columns=("expires_at",)),
+        program,
+        as_of=as_of,
+        expiring_days=days,
+    ).loc["m"]
 
 
 # ------------------------------------------------------------ worked examples
@@ -631,7 +609,11 @@ def test_fifo_expiring_and_next_expiry_read_every_lot(
     expected = min(dated) if dated else None
     for days in (30, 400):
         row = replay_many(
-            _frame({"m": events}), program, as_of=as_of, on_error="skip", expiring_days=days
+            events_table({"m": events}, columns=("expires_at",)),
+            program,
+            as_of=as_of,
+            on_error="skip",
+            expiring_days=days,
         ).loc["m"]
         assert (row["available"], row["pending"], row["expired"], row["spent"]) == (
             state.available,
@@ -667,7 +649,7 @@ def test_fifo_under_extended_validity_reads_the_same_everywhere(
     assert program.replay(stepped.events, as_of=end, on_error="skip") == final
     for days in (30, 400):
         row = replay_many(
-            _southern_frame({"m": events}),
+            events_table({"m": events}, columns=("involuntary", *_COUNTS)),
             program,
             as_of=end,
             counts=_COUNTS,

@@ -42,8 +42,6 @@ from crmkit.loyalty import (
     Program,
     Purchase,
     PurchaseLine,
-    Redeem,
-    Refund,
     Tier,
     TierLadder,
     TransferPolicy,
@@ -52,6 +50,7 @@ from crmkit.loyalty import (
     replay_many,
     transfer,
 )
+from tests.loyalty._tables import events_table
 from tests.loyalty.test_ledger_properties import check_state
 from tests.strategies import climbing_histories, tier_ladders
 
@@ -89,36 +88,6 @@ _FLIGHTS = [
     Purchase("p", _berlin(2024, 3, 1, 10), lines=[PurchaseLine("1", "0")]),
 ]
 _GIFT = Adjust("g", _berlin(2026, 1, 10), points=5, reason="gift")
-
-
-def _frame(members: dict[str, list[Any]]) -> pd.DataFrame:
-    """The events (one-line purchases, whole refunds, redemptions, adjustments) as a
-    ``replay_many`` table."""
-    rows: list[dict[str, Any]] = []
-    for member, events in members.items():
-        for event in events:
-            row: dict[str, Any] = {
-                "member_id": member,
-                "event_id": event.event_id,
-                "time": event.time,
-                "kind": event.kind,
-            }
-            if isinstance(event, Purchase):
-                row.update(amount=str(event.lines[0].amount), line="1")
-                row["nights"] = dict(event.counts).get("nights", 0)
-            elif isinstance(event, Refund):
-                row["ref"] = event.purchase_id
-            elif isinstance(event, Redeem):
-                row["points"] = event.points
-            elif isinstance(event, Adjust):
-                row.update(points=event.points, reason=event.reason)
-            rows.append(row)
-    frame = pd.DataFrame(rows)
-    for column in ("amount", "line", "ref", "points", "reason", "nights"):
-        if column not in frame:
-            frame[column] = None
-        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
-    return frame
 
 
 # ------------------------------------------------------------ the grace period is held
@@ -170,7 +139,12 @@ def test_an_event_inside_the_grace_period_replays_applies_and_batches() -> None:
     applied = program.apply(before, _GIFT)
     assert applied == program.replay(events, as_of=_GIFT.time)
     assert program.apply(applied, Adjust("h", _berlin(2026, 1, 12), points=1, reason="gift"))
-    rows = replay_many(_frame({"m": events}), program, as_of="2026-01-20", expiring_days=30)
+    rows = replay_many(
+        events_table({"m": events}, columns=("nights",)),
+        program,
+        as_of="2026-01-20",
+        expiring_days=30,
+    )
     row = rows.loc["m"]
     assert (row["available"], row["expired"], row["tier"]) == (7_505, 0, "senator")
     # The status ends (grace included) within 30 days, on 31 January, but the miles run
@@ -349,7 +323,10 @@ def test_reminders_and_liability_of_a_protected_balance() -> None:
     ]
     for days in (30, 400):
         row = replay_many(
-            _frame({"m": events}), program, as_of="2025-12-15", expiring_days=days
+            events_table({"m": events}, columns=("nights",)),
+            program,
+            as_of="2025-12-15",
+            expiring_days=days,
         ).loc["m"]
         assert row["expiring"] == state.expiring(days)
         assert row["next_expiry"] == _berlin(2030, 4, 1)
@@ -369,7 +346,10 @@ def test_reminders_count_a_status_grace_period() -> None:
     assert (state.expiring(47), state.expiring(197), state.expiring(198)) == (0, 0, 7_500)
     for days in (197, 198):
         row = replay_many(
-            _frame({"m": _FLIGHTS}), program, as_of="2025-12-15", expiring_days=days
+            events_table({"m": _FLIGHTS}, columns=("nights",)),
+            program,
+            as_of="2025-12-15",
+            expiring_days=days,
         ).loc["m"]
         assert (row["expiring"], row["next_expiry"]) == (
             state.expiring(days),
@@ -502,7 +482,11 @@ def test_held_protection_conserves_points_and_reads_the_same_everywhere(
         stepped = program.apply(stepped, event)
     assert program.replay(stepped.events, as_of=end, on_error="skip") == final
     row = replay_many(
-        _frame({"m": events}), program, as_of=end, counts=("nights",), on_error="skip"
+        events_table({"m": events}, columns=("nights",)),
+        program,
+        as_of=end,
+        counts=("nights",),
+        on_error="skip",
     ).loc["m"]
     assert (row["available"], row["pending"], row["expired"], row["credited"]) == (
         final.available,

@@ -14,7 +14,6 @@ import zoneinfo
 from typing import Any
 
 import attrs
-import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -39,6 +38,7 @@ from crmkit.loyalty import (
     replay_many,
 )
 from crmkit.loyalty._rules import _membership_year
+from tests.loyalty._tables import events_table
 
 LA = zoneinfo.ZoneInfo("America/Los_Angeles")
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -375,29 +375,6 @@ def _members() -> dict[str, list[Any]]:
     }
 
 
-def _frame(members: dict[str, list[Any]]) -> pd.DataFrame:
-    rows = []
-    for member, events in members.items():
-        for e in events:
-            row: dict[str, Any] = {
-                "member_id": member,
-                "event_id": e.event_id,
-                "time": pd.Timestamp(e.time),
-                "kind": e.kind,
-            }
-            if isinstance(e, Purchase):
-                row["amount"] = str(e.lines[0].amount)
-            elif isinstance(e, Refund):
-                row["ref"] = e.purchase_id
-            elif isinstance(e, Adjust):
-                row["points"] = e.points
-                row["reason"] = e.reason
-            rows.append(row)
-    frame = pd.DataFrame(rows)
-    frame["points"] = frame["points"].astype("Int64")
-    return frame
-
-
 def test_replay_apply_and_replay_many_agree() -> None:
     """A membership-year program folds the same whichever way the events come in."""
     program = _costco()
@@ -420,7 +397,7 @@ def test_replay_apply_and_replay_many_agree() -> None:
             program.replay(events, as_of=as_of).earnings
             == program.replay(events, as_of=as_of).earnings
         )
-    rows = replay_many(_frame(members), program, as_of=as_of)
+    rows = replay_many(events_table(members), program, as_of=as_of)
     for member, state in states.items():
         row = rows.loc[member]
         assert (row["available"], row["credited"], row["reversed"]) == (
