@@ -572,6 +572,7 @@ class ExpiryPolicy(Spec):
         Raises:
             ConfigError: This policy cannot move a date later (``never``, ``inactivity``,
                 ``end_of_period`` or ``fixed_date`` with ``n=0``, or tiers of its own).
+            InvalidInputError: ``expires_at`` is not an aware datetime.
 
         Examples:
             >>> import datetime as dt, zoneinfo
@@ -587,6 +588,15 @@ class ExpiryPolicy(Spec):
         if problem is not None:
             raise ConfigError(
                 "ExpiryPolicy.extend_from()", "kind", expected=EXTENSION, found=problem
+            )
+        # Checked here: expires_at() would name its own argument, and the instant before.
+        if not isinstance(expires_at, dt.datetime) or expires_at.tzinfo is None:
+            raise InvalidInputError(
+                "ExpiryPolicy.extend_from()",
+                "expires_at",
+                expected="a timezone-aware datetime",
+                found=repr(expires_at),
+                kind="",
             )
         moved = self.expires_at(expires_at - _TICK, timezone)
         assert moved is not None  # (a lot-dated policy: extension_problem)

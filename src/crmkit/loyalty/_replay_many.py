@@ -529,6 +529,7 @@ def _member_events(
     kinds = frame[kind].astype(str)
     bad = ~kinds.isin(_KINDS).to_numpy()
     if bad.any():
+        grants = bool((kinds[bad] == "tier_grant").any())
         raise InvalidInputError(
             _OWNER,
             kind,
@@ -536,6 +537,10 @@ def _member_events(
             found=f"{int(bad.sum())} unknown kinds such as {kinds[bad].iloc[0]!r}",
             rows=first_labels(frame.index, bad),
             total=int(bad.sum()),
+            hint="Tier grants (TierGrant) are not read from a table: replay those members "
+            "with Program.replay() or apply the grants with Program.apply()."
+            if grants
+            else "",
         )
     times = datetime_column(
         frame, time, _OWNER, tz=program.zone, date_format=date_format, date_unit=date_unit

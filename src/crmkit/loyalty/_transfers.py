@@ -299,8 +299,17 @@ def transfer(
         >>> move.receiver_events[0].expires_at.isoformat()  # the gift lot's, kept
         '2027-01-11T00:00:00+00:00'
     """
-    policy = TransferPolicy() if policy is None else policy
     owner = f"transfer({transfer_id!r})"
+    _check_order(owner, "transfer(sender, points, program, policy)", program, policy, sender=sender)
+    if isinstance(points, (MemberState, Program, TransferPolicy)):
+        raise LedgerError(
+            owner,
+            "points",
+            expected="an int",
+            found=type(points).__name__,
+            hint=_ORDER_HINT.format(order="transfer(sender, points, program, policy)"),
+        )
+    policy = TransferPolicy() if policy is None else policy
     policy._check_amount(owner, "points", points)
     policy._check_year(owner, "sender", program, sender, points, time, "transfer_out")
     policy._check_year(owner, "receiver", program, receiver, points, time, "transfer_in")
@@ -358,6 +367,7 @@ def merge_accounts(
         [(70, '2026-01-02'), (30, '2026-01-11')]
     """
     owner = f"merge_accounts({merge_id!r})"
+    _check_order(owner, "merge_accounts(absorbed, program)", program, None, absorbed=absorbed)
     at = _advance(program, absorbed, time)
     if at.pending or at.debt:
         raise LedgerError(
@@ -476,6 +486,16 @@ def pool_points(
         (0, [0, 5000])
     """
     owner = f"pool_points({pool_id!r})"
+    order = "pool_points(contributions, redeemer, program, policy)"
+    _check_order(owner, order, program, policy)
+    if not isinstance(contributions, Mapping):
+        raise LedgerError(
+            owner,
+            "contributions",
+            expected="a mapping of member id -> (state, points)",
+            found=type(contributions).__name__,
+            hint=_ORDER_HINT.format(order=order),
+        )
     if policy is not None:
         _check_pool(owner, policy, contributions, redeemer)
     events: dict[str, tuple[Adjust, ...]] = {}
@@ -543,6 +563,46 @@ def _advance(program: Program, state: MemberState, time: dt.datetime) -> MemberS
         return state
     # The same events replayed to the later cut-off (no event is added).
     return program.replay(state._snap.events(), as_of=time)
+
+
+#: How to fix arguments out of their place (an earlier order put the program first).
+_ORDER_HINT = "Pass the data first, then the rules: {order}."
+
+
+def _check_order(
+    owner: str,
+    order: str,
+    program: object,
+    policy: object,
+    **states: object,
+) -> None:
+    """Refuse a program, policy or state out of its place, naming the argument.
+
+    A call in the earlier order (the program first) would otherwise fail deep inside with
+    an AttributeError, or print a whole member state (birth date included) as "points".
+    """
+    hint = _ORDER_HINT.format(order=order)
+    for name, state in states.items():
+        if not isinstance(state, MemberState):
+            raise LedgerError(
+                owner,
+                name,
+                expected="a MemberState (from Program.replay or Program.apply)",
+                found=type(state).__name__,
+                hint=hint,
+            )
+    if not isinstance(program, Program):
+        raise ConfigError(
+            owner, "program", expected="a Program", found=type(program).__name__, hint=hint
+        )
+    if policy is not None and not isinstance(policy, TransferPolicy):
+        raise ConfigError(
+            owner,
+            "policy",
+            expected="None or a TransferPolicy",
+            found=type(policy).__name__,
+            hint=hint,
+        )
 
 
 def _check_instant(state: MemberState, debit: Adjust, owner: str) -> None:
