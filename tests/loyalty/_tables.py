@@ -4,7 +4,8 @@
 One row per event: purchases of one line (``amount``, ``line="1"`` and their named
 counts), whole refunds (``ref``), redemptions by points, cancellations (``ref`` and, when
 the table has one, ``involuntary``), adjustments (``points``, ``reason``, a kept
-``expires_at`` and their named counts). Every optional column is ``object`` with ``None``
+``expires_at`` and their named counts), tier grants (``tier``, ``until``, ``reason``, a
+``ladder`` when set, and a target's ``spend``, ``qualifying_points`` and named counts). Every optional column is ``object`` with ``None``
 where a row has no value, as an export read with ``dtype=str`` would give.
 """
 
@@ -15,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from crmkit.loyalty import Adjust, CancelRedemption, Purchase, Redeem, Refund
+from crmkit.loyalty import Adjust, CancelRedemption, Purchase, Redeem, Refund, TierGrant
 
 
 def events_table(
@@ -51,6 +52,17 @@ def events_table(
                 if event.expires_at is not None:
                     row["expires_at"] = event.expires_at
                 row.update(event.counts)
+            elif isinstance(event, TierGrant):
+                row.update(tier=event.tier, until=event.until, reason=event.reason)
+                if event.ladder is not None:
+                    row["ladder"] = event.ladder
+                if event.target is not None:
+                    assert event.target.orders is None, "no orders target in a table"
+                    if event.target.spend is not None:
+                        row["spend"] = str(event.target.spend)
+                    if event.target.points is not None:
+                        row["qualifying_points"] = event.target.points
+                    row.update(event.target.counts)
             rows.append(row)
     frame = pd.DataFrame(rows)
     for column in columns:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
-import pandas as pd
 import pytest
 
 from crmkit.errors import ConfigError, InvalidInputError, LedgerError
@@ -21,7 +20,6 @@ from crmkit.loyalty import (
     TransferPolicy,
     merge_accounts,
     pool_points,
-    replay_many,
     transfer,
 )
 
@@ -114,18 +112,3 @@ def test_extend_from_names_its_own_argument_and_the_value_given() -> None:
         six.extend_from(dt.date(2025, 1, 1), SH)  # type: ignore[arg-type]
     # The aware call is unchanged: due 1 April 2026 (valid through 31 March) -> 30 September.
     assert six.extend_from(dt.datetime(2026, 4, 1, tzinfo=SH), SH).date() == dt.date(2026, 10, 1)
-
-
-def test_replay_many_points_tier_grant_rows_to_program_replay() -> None:
-    """A ``tier_grant`` row is refused by ``replay_many`` with the way to apply it."""
-    table = pd.DataFrame(
-        {
-            "member_id": ["m", "m"],
-            "event_id": ["e1", "g1"],
-            "time": [dt.datetime(2025, 1, 1, tzinfo=dt.UTC)] * 2,
-            "kind": ["enroll", "tier_grant"],
-        }
-    )
-    with pytest.raises(InvalidInputError, match=r"Program\.replay\(\)") as caught:
-        replay_many(table, Program(), as_of="2025-02-01")
-    assert "tier_grant" in str(caught.value)

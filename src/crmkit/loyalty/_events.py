@@ -973,10 +973,10 @@ class TierGrant(_Base):
     The program refuses (:class:`~crmkit.errors.LedgerError`) a ``ladder`` it does not
     have, a ``tier`` that is not above the base of that ladder, and a target on counters
     the ladder does not keep. At an instant it is folded after an enrolment and before
-    everything else (a purchase at ``time`` counts toward the target). Tables read by
-    :func:`~crmkit.loyalty.replay_many` carry no grants: replay a member with grants
-    through :meth:`Program.replay <crmkit.loyalty.Program.replay>` or
-    :meth:`Program.apply <crmkit.loyalty.Program.apply>`.
+    everything else (a purchase at ``time`` counts toward the target). In a table read
+    by :func:`~crmkit.loyalty.replay_many` a grant is a ``tier_grant`` row (columns
+    ``tier``, ``until``, ``reason``, ``ladder``; the target from ``spend``,
+    ``qualifying_points`` and the ``counts=`` columns).
 
     Attributes:
         event_id: Unique id of the grant.

@@ -38,19 +38,30 @@ from crmkit.loyalty._events import (
     Refund,
     RefundLine,
     Tender,
+    TierGrant,
     _unchecked_purchase,
     to_decimal,
 )
 from crmkit.loyalty._ledger import Book
 from crmkit.loyalty._lots import reported_expiry
 from crmkit.loyalty._program import Program
+from crmkit.loyalty._tiers import Qualification
 from crmkit.segmentation._dask import is_dask, map_by_key, require_dask_columns
 
 __all__ = ["events_from_frame", "iter_member_events", "replay_many"]
 
 _OWNER = "replay_many()"
 _ZERO = Decimal(0)
-_KINDS = ("enroll", "profile", "purchase", "refund", "redeem", "cancel_redemption", "adjust")
+_KINDS = (
+    "enroll",
+    "profile",
+    "purchase",
+    "refund",
+    "redeem",
+    "cancel_redemption",
+    "adjust",
+    "tier_grant",
+)
 _OPTIONAL = (
     "amount",
     "discount",
@@ -69,6 +80,8 @@ _OPTIONAL = (
     "tender_amount",
     "spend",
     "qualifying_points",
+    "tier",
+    "ladder",
 )
 #: Optional columns only some events carry; a row with one set is built by the checked
 #: constructors (``expires_at`` is read as a date column apart).
@@ -529,7 +542,6 @@ def _member_events(
     kinds = frame[kind].astype(str)
     bad = ~kinds.isin(_KINDS).to_numpy()
     if bad.any():
-        grants = bool((kinds[bad] == "tier_grant").any())
         raise InvalidInputError(
             _OWNER,
             kind,
@@ -537,10 +549,6 @@ def _member_events(
             found=f"{int(bad.sum())} unknown kinds such as {kinds[bad].iloc[0]!r}",
             rows=first_labels(frame.index, bad),
             total=int(bad.sum()),
-            hint="Tier grants (TierGrant) are not read from a table: replay those members "
-            "with Program.replay() or apply the grants with Program.apply()."
-            if grants
-            else "",
         )
     times = datetime_column(
         frame, time, _OWNER, tz=program.zone, date_format=date_format, date_unit=date_unit
@@ -551,7 +559,13 @@ def _member_events(
     n = len(frame)
     count_columns = _count_columns(frame, counts)
     expires = _expiry_column(frame, program, date_format, date_unit)
+    until = _expiry_column(frame, program, date_format, date_unit, "until")
     involuntary = _involuntary_column(frame, kinds)
+    # ``until`` is a date column: a value on a row of another kind is refused. ``tier`` and
+    # ``ladder`` are read on tier_grant rows only: an export's tier at each purchase (a
+    # common column) is not a grant, and is not read.
+    grant = (kinds == "tier_grant").to_numpy()
+    _only_on(frame, "until", ~pd.isna(until) & ~grant, ("tier_grant",))
 
     codes, uniques = pd.factorize(frame[member], sort=False)
     ids = frame[event_id].astype(str).to_numpy(dtype=object)
@@ -633,7 +647,7 @@ def _member_events(
             special |= _filled(frame[name].to_numpy(dtype=object))
     for name, values in count_columns.items():
         in_use = _filled(values)
-        _only_on_purchases(frame, name, in_use & ~purchase & (kind_values != "adjust"))
+        _only_on(frame, name, in_use & ~np.isin(kind_values, _COUNT_KINDS), _COUNT_KINDS)
         special |= in_use
     ready &= ~special
 
@@ -736,6 +750,7 @@ def _member_events(
             raw = {name: frame[name].to_numpy(dtype=object) for name in _OPTIONAL if name in frame}
             columns.update({name: raw.get(name, empty) for name in _OPTIONAL})
             columns["expires_at"] = expires
+            columns["until"] = until
             columns["involuntary"] = involuntary
             for name, counted in count_columns.items():
                 columns["count:" + name] = counted
@@ -778,13 +793,20 @@ def _filled(values: np.ndarray[Any, Any]) -> np.ndarray[Any, np.dtype[np.bool_]]
     return keep[codes]
 
 
-def _only_on_purchases(frame: pd.DataFrame, column: str, wrong: np.ndarray[Any, Any]) -> None:
-    """Refuse values of a count column on rows other than purchases and adjustments."""
+#: The kinds whose rows read the ``counts=`` columns (a purchase's counts, an adjustment's
+#: counts credited, a grant's target thresholds).
+_COUNT_KINDS = ("purchase", "adjust", "tier_grant")
+
+
+def _only_on(
+    frame: pd.DataFrame, column: str, wrong: np.ndarray[Any, Any], kinds: Sequence[str]
+) -> None:
+    """Refuse values of ``column`` on rows (``wrong``) of kinds other than ``kinds``."""
     if wrong.any():
         raise InvalidInputError(
             _OWNER,
             column,
-            expected="values on purchase and adjust rows only (leave the other rows empty)",
+            expected=f"values on {', '.join(kinds)} rows only (leave the other rows empty)",
             found=f"{int(wrong.sum())} rows of other kinds with a value",
             rows=first_labels(frame.index, wrong),
             total=int(wrong.sum()),
@@ -816,16 +838,23 @@ def _count_columns(frame: pd.DataFrame, counts: Sequence[str]) -> dict[str, np.n
 
 
 def _expiry_column(
-    frame: pd.DataFrame, program: Program, date_format: str | None, date_unit: str | None
+    frame: pd.DataFrame,
+    program: Program,
+    date_format: str | None,
+    date_unit: str | None,
+    column: str = "expires_at",
 ) -> np.ndarray[Any, Any]:
-    """The ``expires_at`` column as datetimes in the program's zone (None where empty)."""
+    """A date column (``expires_at``, ``until``) as datetimes in the program's zone.
+
+    Read like ``time`` (a date is its local midnight); None where empty.
+    """
     out = np.full(len(frame), None, dtype=object)
-    if "expires_at" not in frame.columns:
+    if column not in frame.columns:
         return out
-    filled = _filled(frame["expires_at"].to_numpy(dtype=object))
+    filled = _filled(frame[column].to_numpy(dtype=object))
     if filled.any():
         read = datetime_column(
-            frame.loc[filled, ["expires_at"]], "expires_at", _OWNER, tz=program.zone,
+            frame.loc[filled, [column]], column, _OWNER, tz=program.zone,
             date_format=date_format, date_unit=date_unit,
         )  # fmt: skip
         out[filled] = np.asarray(read.dt.to_pydatetime(), dtype=object)
@@ -951,8 +980,8 @@ _SPECIAL_KINDS = {
     "tender_points": ("purchase",),
     "tender_amount": ("purchase",),
     "expires_at": ("adjust",),
-    "spend": ("adjust",),
-    "qualifying_points": ("adjust",),
+    "spend": ("adjust", "tier_grant"),
+    "qualifying_points": ("adjust", "tier_grant"),
 }
 
 
@@ -1153,6 +1182,8 @@ def _build(  # noqa: PLR0917 - internal
                 qualifying_points=0 if status is None else status,
                 counts=_named_counts(columns, first, labels, signed=True),
             )
+        elif what == "tier_grant":
+            event = _grant(rows, ids, at, columns, labels, event_id)
         elif what == "cancel_redemption":
             event = CancelRedemption(
                 eid, at, _text(ref[first]), involuntary=bool(columns["involuntary"][first])
@@ -1179,6 +1210,62 @@ def _build(  # noqa: PLR0917 - internal
             hint=err.hint,
         ) from err
     return event
+
+
+def _grant(  # noqa: PLR0917 - internal
+    rows: list[int],
+    ids: np.ndarray[Any, Any],
+    at: dt.datetime,
+    columns: dict[str, np.ndarray[Any, Any]],
+    labels: pd.Index,
+    event_id: str,
+) -> TierGrant:
+    """A tier_grant row as a :class:`TierGrant` (its target from the threshold columns)."""
+    first = rows[0]
+    label = labels[first]
+    if len(rows) > 1:
+        raise InvalidInputError(
+            _OWNER, event_id, expected="one row per tier_grant event",
+            found=f"event {ids[first]!r} on {len(rows)} rows", rows=[labels[rows[1]]],
+        )  # fmt: skip
+    for name, what in (("tier", "the tier granted"), ("until", "the grant's end"),
+                       ("reason", "the grant's reason code")):  # fmt: skip
+        if not _present(columns[name][first]):
+            raise InvalidInputError(
+                _OWNER, name, expected=f"{what} on tier_grant rows", found="none", rows=[label]
+            )
+    if _present(columns["points"][first]):  # a target's points are qualifying points
+        raise InvalidInputError(
+            _OWNER, "points", expected="empty on tier_grant rows",
+            found=repr(columns["points"][first]), rows=[label],
+            hint="A target's points threshold is the qualifying_points column.",
+        )  # fmt: skip
+    spend = columns["spend"][first]
+    thresholds: dict[str, Any] = {
+        "spend": to_decimal(spend, _OWNER, "spend") if _present(spend) else None,
+        "points": _int_or_none(
+            columns["qualifying_points"][first], _OWNER, "qualifying_points", label
+        ),
+        "counts": _named_counts(columns, first, labels),
+    }
+    target = None
+    if thresholds["counts"] or thresholds["spend"] is not None or thresholds["points"] is not None:
+        try:
+            target = Qualification(**thresholds)
+        except ConfigError as err:
+            column = {"points": "qualifying_points"}.get(err.field, err.field)
+            raise InvalidInputError(
+                _OWNER, column, expected=err.expected, found=err.found, rows=[label]
+            ) from err
+    return TierGrant(
+        ids[first],
+        at,
+        tier=_text(columns["tier"][first]),
+        until=columns["until"][first],
+        reason=_text(columns["reason"][first]),
+        ladder=_text(columns["ladder"][first]) or None,
+        target=target,
+    )
 
 
 def events_from_frame(
@@ -1266,7 +1353,8 @@ def replay_many(
     ``member_id``          the member (required)
     ``event_id``           the event's id, unique per member (required)
     ``time``               when; naive values are read in the program's zone (required)
-    ``kind``               enroll, profile, purchase, refund, redeem, cancel_redemption, adjust
+    ``kind``               enroll, profile, purchase, refund, redeem, cancel_redemption, adjust,
+                           tier_grant
     ``amount``             purchase line amount: Decimal, int or decimal string (never float)
     ``discount``           purchase line discount (default 0)
     ``quantity``           purchase line units (default 1); refund line units (default: the rest)
@@ -1279,21 +1367,33 @@ def replay_many(
     ``points``             redeem: points (empty = catalogue price); adjust: signed points
                            (empty = 0: an adjustment of status credit only)
     ``reward``             redeem: the reward's catalogue key
-    ``reason``             adjust: the reason code (default ``"adjust"``)
+    ``reason``             adjust: the reason code (default ``"adjust"``); tier_grant: the
+                           grant's reason code, e.g. ``"status_match"`` (required)
     ``birth_date``         enroll/profile: ISO date
     ``currency``           redeem, adjust, and a purchase's points tender: the point currency
                            (empty = the primary one; programs with several point currencies)
     ``expires_at``         adjust (a credit): the lot's expiry, read like ``time``
     ``spend``              adjust: qualifying spend credited to the tier counters (signed;
-                           Decimal, int or decimal string; empty = 0), e.g. an MQD head start
+                           Decimal, int or decimal string; empty = 0), e.g. an MQD head start;
+                           tier_grant: the target's spend threshold (empty = none)
     ``qualifying_points``  adjust: qualifying points credited to the tier counters (signed
-                           whole number; empty = 0)
+                           whole number; empty = 0); tier_grant: the target's points
+                           threshold (empty = none)
     ``tender_points``      purchase (first row of the event): points paid with
     ``tender_amount``      purchase (first row): the money those points cover (the rest of the
                            order counts as paid in money: a tender of kind ``"other"``)
     ``involuntary``        cancel_redemption: True for an involuntary cancellation
                            (:attr:`CancelRedemption.involuntary`; True/False, "true"/"false"
                            or 1/0; empty = False)
+    ``tier``               tier_grant: the tier granted (:attr:`TierGrant.tier
+                           <crmkit.loyalty.TierGrant.tier>`; required)
+    ``until``              tier_grant: when the grant ends (required), read like ``time`` and
+                           ``expires_at``: a date is its local midnight, the first instant
+                           without the grant (a grant through 30 July has ``2023-07-31``, as
+                           a tier's ``valid_until``; ``as_of="2023-07-30"``, the end of that
+                           day, still shows it)
+    ``ladder``             tier_grant: the ladder's name in a program with several (empty =
+                           the primary ladder)
     ====================== ==========================================================
 
     Only ``member_id``, ``event_id``, ``time`` and ``kind`` are required; a missing optional
@@ -1302,8 +1402,14 @@ def replay_many(
     :attr:`Tier.counts <crmkit.loyalty.Tier.counts>` qualifies on) come from the columns
     named by ``counts=`` (``counts=("nights", "stays")``: whole numbers on the first row of a
     purchase, empty = 0; on an adjust row, signed counts credited to the tier counters,
-    as :attr:`Adjust.counts <crmkit.loyalty.Adjust.counts>`; other kinds leave them
-    empty). Each row of state equals
+    as :attr:`Adjust.counts <crmkit.loyalty.Adjust.counts>`; on a tier_grant row, the
+    target's count thresholds; other kinds leave them empty). A tier_grant row is a
+    :class:`~crmkit.loyalty.TierGrant` whose ``target`` is a
+    :class:`~crmkit.loyalty.Qualification` of the ``spend``, ``qualifying_points`` and
+    ``counts=`` values it sets (none set: no target; a target on orders is not read from a
+    table); ``until`` on a row of another kind is refused, while ``tier`` and ``ladder``
+    are read on tier_grant rows only (an export's tier at each purchase is not a grant).
+    Each row of state equals
     :meth:`Program.replay` of the same events built one by one.
 
     Args:
@@ -1321,7 +1427,8 @@ def replay_many(
         kind: Column of event kinds.
         counts: Columns of named activity counts of purchases (``["nights", "stays"]``:
             what ``Tier.counts`` qualifies on), read from each purchase's first row (and
-            from adjust rows: status credit without a stay).
+            from adjust rows: status credit without a stay; from tier_grant rows: a
+            target's thresholds).
         expiring_days: Horizon of the ``expiring`` column, in days.
         on_error: ``"raise"`` (default, as :meth:`Program.replay`) raises the first
             event the ledger cannot honour; ``"skip"`` leaves such events out and counts
