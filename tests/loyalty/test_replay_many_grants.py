@@ -9,7 +9,6 @@ nights support), replayed from one table: each member's row equals ``Program.rep
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from decimal import Decimal
 from typing import Any
 
@@ -28,35 +27,7 @@ from crmkit.loyalty import (
     replay_many,
 )
 from tests.loyalty._tables import events_table
-
-NY = zoneinfo.ZoneInfo("America/New_York")
-
-
-def _ny(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=NY)
-
-
-def _hilton() -> Program:
-    """Hilton Honors' night ladder: calendar years, status through 31 March of N + 2."""
-    ladder = TierLadder(
-        tiers=[
-            Tier(name="member"),
-            Tier(name="silver", counts={"nights": 10}),
-            Tier(name="gold", counts={"nights": 40}),
-            Tier(name="diamond", counts={"nights": 60}),
-        ],
-        validity_extra_months=3,
-    )
-    return Program(timezone="America/New_York", tiers=ladder)
-
-
-def _stay(event_id: str, when: dt.datetime, nights: int) -> Purchase:
-    return Purchase(
-        event_id,
-        when,
-        lines=[PurchaseLine("room", Decimal(150 * nights))],
-        counts={"nights": nights},
-    )
+from tests.loyalty.test_status_challenge import _hilton, _ny, _stay
 
 
 def _match(event_id: str = "match", **target: Any) -> TierGrant:
