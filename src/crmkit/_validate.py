@@ -28,6 +28,7 @@ __all__ = [
     "datetime_column",
     "datetime_value",
     "first_labels",
+    "flag_column",
     "numeric_column",
     "require_columns",
     "require_finite_result",
@@ -35,6 +36,59 @@ __all__ = [
     "require_no_missing",
     "resolve_timezone",
 ]
+
+
+#: The spellings a yes/no column is read with (trimmed, lower-cased).
+FLAG_TRUE = frozenset({"true", "1", "yes", "y", "是"})
+FLAG_FALSE = frozenset({"false", "0", "no", "n", "否"})
+
+
+def flag_column(
+    frame: pd.DataFrame, column: str, owner: str, *, blank: bool, shown: str | None = None
+) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """A yes/no column as booleans: the library's one reading of flags.
+
+    Booleans as they are; text ``true``/``false``, ``1``/``0``, ``yes``/``no``, ``y``/``n``
+    or ``是``/``否`` in any case, with spaces around; the numbers 1 and 0 (also ``1.0``, as
+    a CSV reader makes of 1 in a column with gaps). Missing cells (None, NaN: what a CSV
+    reader makes of an empty cell) read as ``blank``: what a missing flag means depends on
+    the column, and the caller says. Anything else, blank text included, is an
+    :class:`~crmkit.errors.InvalidInputError` naming the column (``shown``, as the user
+    called it) and the rows.
+
+    Examples:
+        >>> f = pd.DataFrame({"vip": ["Yes", " 否 ", None, 1, "TRUE"]})
+        >>> flag_column(f, "vip", "f()", blank=False).tolist()
+        [True, False, False, True, True]
+        >>> flag_column(pd.DataFrame({"vip": ["maybe"]}), "vip", "f()", blank=False)
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.InvalidInputError: f(): column 'vip' must be true/false, 1/0, yes/no or 是/否 (missing: False); found 1 other values, the first 'maybe' at rows [0].
+    """
+    series = frame[column]
+    if pd.api.types.is_bool_dtype(series.dtype) and not series.isna().any():
+        return series.to_numpy(dtype=bool)
+    empty = series.isna().to_numpy(dtype=bool)
+    text = (
+        series.astype(object)
+        .where(~empty, "")
+        .astype(str)
+        .str.strip()
+        .str.lower()
+        .str.replace(r"\.0$", "", regex=True)
+    )
+    odd = ~text.isin(FLAG_TRUE | FLAG_FALSE).to_numpy(dtype=bool) & ~empty
+    if odd.any():
+        raise InvalidInputError(
+            owner,
+            shown or column,
+            expected=f"true/false, 1/0, yes/no or 是/否 (missing: {blank})",
+            found=f"{int(odd.sum())} other values, the first {series[odd].iloc[0]!r}",
+            rows=first_labels(frame.index, odd),
+            total=int(odd.sum()),
+        )
+    flags = text.isin(FLAG_TRUE).to_numpy(dtype=bool)
+    return np.asarray(flags | (empty & blank), dtype=bool)
 
 
 def first_labels(index: pd.Index, mask: np.ndarray[Any, Any] | pd.Series, n: int = 5) -> list[Any]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import hypothesis.strategies as st
 import pandas as pd
@@ -20,10 +21,13 @@ import pytest
 from hypothesis import given, settings
 
 from crmkit import datasets
+from crmkit._validate import FLAG_FALSE as _FALSE
+from crmkit._validate import FLAG_TRUE as _TRUE
+from crmkit._validate import flag_column
 from crmkit.cli import main
 from crmkit.errors import InvalidInputError
 from crmkit.service import PolicySet, SLAPolicy, SLATarget
-from crmkit.service._cli import _FALSE, _TRUE, _events_from_tickets, _flags
+from crmkit.service._cli import _events_from_tickets
 
 AS_OF = "2025-03-20T00:00:00+08:00"
 HEADER = "ticket_id,priority,created_at,first_reply_at,resolved_at,followed_up_at"
@@ -252,6 +256,12 @@ def test_rows_read_as_the_generator_writes_them_without_waits_or_reopenings(
         _events_from_tickets(waited)  # without policies every wait is refused
 
 
+def _flags(frame: pd.DataFrame) -> Any:
+    """The ``reopened`` column as ``crmkit sla`` reads it: the library's flag reader,
+    blank cells unknown (True)."""
+    return flag_column(frame, "reopened", "crmkit sla", blank=True)
+
+
 def _flags_per_row(series: pd.Series) -> list[bool | None]:
     """The per-row reading ``_flags`` replaced (a Python call per cell): None = odd value."""
     out: list[bool | None] = []
@@ -288,15 +298,15 @@ def test_flags_vectorised_equals_per_row(cells: list[object]) -> None:
     odd = [label for label, e in zip(frame.index, expected, strict=True) if e is None]
     if odd:
         with pytest.raises(InvalidInputError, match=rf"'reopened'.*\b{odd[0]}\b"):
-            _flags(frame, "reopened", "reopened")
+            _flags(frame)
     else:
-        assert _flags(frame, "reopened", "reopened").tolist() == expected
+        assert _flags(frame).tolist() == expected
 
 
 def test_flags_read_csv_spellings() -> None:
     """A CSV ``reopened`` column as pandas reads it: 1/0 with blanks become floats 1.0/0.0,
     yes/no text stays text (blank: unknown, so True)."""
     floats = pd.DataFrame({"reopened": [1.0, 0.0, float("nan")]})
-    assert _flags(floats, "reopened", "reopened").tolist() == [True, False, True]
+    assert _flags(floats).tolist() == [True, False, True]
     text = pd.DataFrame({"reopened": ["Yes", " no", None, "是", "否"]})
-    assert _flags(text, "reopened", "reopened").tolist() == [True, False, True, True, False]
+    assert _flags(text).tolist() == [True, False, True, True, False]

@@ -21,6 +21,7 @@ from crmkit._validate import (
     check_not_empty,
     datetime_column,
     first_labels,
+    flag_column,
     require_columns,
     require_frame,
     require_no_missing,
@@ -861,49 +862,15 @@ def _expiry_column(
     return out
 
 
-#: The ``involuntary`` column's spellings of True and False (text compared stripped and
-#: lower-case; bools, 1 and 0 as they are; empty cells are False).
-_FLAGS: dict[Any, bool] = {"true": True, "false": False, "1": True, "0": False, "": False}
-
-
-def _flag(value: Any) -> bool | None:
-    """An ``involuntary`` cell as a bool (None: not one)."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return False
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    if isinstance(value, float | np.floating) and math.isnan(value):
-        return False
-    if isinstance(value, int | np.integer | float | np.floating) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str):
-        return _FLAGS.get(value.strip().lower())
-    return None
-
-
 def _involuntary_column(frame: pd.DataFrame, kinds: pd.Series) -> np.ndarray[Any, Any]:
     """The ``involuntary`` column as bools (all False without it), on cancellations only.
 
-    Each distinct cell is read once; True on a row of another kind is refused.
+    Read by the library's one flag reader (:func:`crmkit._validate.flag_column`; empty
+    cells are False); True on a row of another kind is refused.
     """
-    n = len(frame)
     if "involuntary" not in frame.columns:
-        return np.zeros(n, dtype=bool)
-    values = frame["involuntary"].to_numpy(dtype=object)
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    read = []
-    for code, value in enumerate(uniques):
-        flag = _flag(value)
-        if flag is None:
-            raise InvalidInputError(
-                _OWNER,
-                "involuntary",
-                expected="True or False ('true'/'false', 1/0; empty = False)",
-                found=repr(value),
-                rows=first_labels(frame.index, codes == code, 1),
-            )
-        read.append(flag)
-    flags: np.ndarray[Any, Any] = np.array([*read, False], dtype=bool)[codes]
+        return np.zeros(len(frame), dtype=bool)
+    flags = flag_column(frame, "involuntary", _OWNER, blank=False)
     wrong = flags & (kinds.to_numpy(dtype=object) != "cancel_redemption")
     if wrong.any():
         raise InvalidInputError(
@@ -1383,8 +1350,8 @@ def replay_many(
     ``tender_amount``      purchase (first row): the money those points cover (the rest of the
                            order counts as paid in money: a tender of kind ``"other"``)
     ``involuntary``        cancel_redemption: True for an involuntary cancellation
-                           (:attr:`CancelRedemption.involuntary`; True/False, "true"/"false"
-                           or 1/0; empty = False)
+                           (:attr:`CancelRedemption.involuntary`; true/false, 1/0,
+                           yes/no or 是/否, any case; empty = False)
     ``tier``               tier_grant: the tier granted (:attr:`TierGrant.tier
                            <crmkit.loyalty.TierGrant.tier>`; required)
     ``until``              tier_grant: when the grant ends (required), read like ``time`` and

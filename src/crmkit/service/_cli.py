@@ -37,6 +37,7 @@ from crmkit._cli_support import (
 from crmkit._validate import (
     datetime_column,
     first_labels,
+    flag_column,
     numeric_column,
     require_columns,
     require_no_missing,
@@ -249,8 +250,6 @@ _ROW_EVENTS = (
 #: ``reopened`` never happens on them (reopened rows are refused).
 _STATED = frozenset({"created", "agent_reply", "on_site", "solved", "follow_up", "reopened"})
 _SAMPLE_EVENTS = "crmkit sample writes ticket_events.csv for the sample tickets"
-_TRUE = frozenset({"true", "1", "yes", "y", "是"})
-_FALSE = frozenset({"false", "0", "no", "n", "否"})
 
 
 def _unstated(target: SLATarget) -> str | None:
@@ -272,36 +271,6 @@ def _unstated(target: SLATarget) -> str | None:
     ):
         return "every agent reply (a row has the first one only)"
     return None
-
-
-def _flags(frame: pd.DataFrame, column: str, shown: str) -> np.ndarray[Any, Any]:
-    """``reopened`` read as booleans; blank cells are unknown (True: may be reopened)."""
-    series = frame[column]
-    if pd.api.types.is_bool_dtype(series.dtype):
-        return series.to_numpy(dtype=bool)
-    blank = series.isna().to_numpy(dtype=bool)
-    # Each cell's text, trimmed and lower-cased, in one vectorised pass; a whole float
-    # ("1.0", as a CSV reader makes of 1 in a column with blanks) reads as its integer.
-    text = (
-        series.astype(object)
-        .where(~blank, "")
-        .astype(str)
-        .str.strip()
-        .str.lower()
-        .str.replace(r"\.0$", "", regex=True)
-    )
-    known = text.isin(_TRUE | _FALSE).to_numpy(dtype=bool)  # a blank cell reads as ""
-    odd = ~known & ~blank
-    if odd.any():
-        raise InvalidInputError(
-            _OWNER,
-            shown,
-            expected="true/false, 1/0, yes/no or 是/否",
-            found=f"{int(odd.sum())} other values, the first {series[odd].iloc[0]!r}",
-            rows=first_labels(frame.index, odd),
-            total=int(odd.sum()),
-        )
-    return np.asarray(text.isin(_TRUE).to_numpy(dtype=bool) | blank, dtype=bool)
 
 
 def _waits(frame: pd.DataFrame, shown: str) -> np.ndarray[Any, Any]:
@@ -350,7 +319,10 @@ def _check_rows_state_events(
     """
     hint = f"Pass {events_option} with the tickets' event history; {_SAMPLE_EVENTS}."
     if "reopened" in frame.columns:
-        reopened = _flags(frame, "reopened", names.get("reopened", "reopened"))
+        # Blank cells are unknown: True, the ticket may have been reopened.
+        reopened = flag_column(
+            frame, "reopened", _OWNER, blank=True, shown=names.get("reopened", "reopened")
+        )
         if reopened.any():
             raise InvalidInputError(
                 _OWNER,
