@@ -56,6 +56,14 @@ def _period_end(day: dt.date, period: str, after: int) -> dt.date:
     return start - dt.timedelta(days=1)
 
 
+def _require_aware(value: object, owner: str, field: str) -> None:
+    """Refuse anything but a timezone-aware datetime (a naive time has no day to count from)."""
+    if not isinstance(value, dt.datetime) or value.tzinfo is None:
+        raise InvalidInputError(
+            owner, field, expected="a timezone-aware datetime", found=repr(value), kind=""
+        )
+
+
 def _str_tuple(values: object) -> Any:
     if isinstance(values, str):
         return (values,)
@@ -590,14 +598,7 @@ class ExpiryPolicy(Spec):
                 "ExpiryPolicy.extend_from()", "kind", expected=EXTENSION, found=problem
             )
         # Checked here: expires_at() would name its own argument, and the instant before.
-        if not isinstance(expires_at, dt.datetime) or expires_at.tzinfo is None:
-            raise InvalidInputError(
-                "ExpiryPolicy.extend_from()",
-                "expires_at",
-                expected="a timezone-aware datetime",
-                found=repr(expires_at),
-                kind="",
-            )
+        _require_aware(expires_at, "ExpiryPolicy.extend_from()", "expires_at")
         moved = self.expires_at(expires_at - _TICK, timezone)
         assert moved is not None  # (a lot-dated policy: extension_problem)
         return moved
@@ -656,14 +657,7 @@ class ExpiryPolicy(Spec):
         """
         if not isinstance(timezone, dt.tzinfo):
             timezone = resolve_timezone(timezone, "ExpiryPolicy.expires_at()")
-        if not isinstance(earned_at, dt.datetime) or earned_at.tzinfo is None:
-            raise InvalidInputError(
-                "ExpiryPolicy.expires_at()",
-                "earned_at",
-                expected="a timezone-aware datetime",
-                found=repr(earned_at),
-                kind="",
-            )
+        _require_aware(earned_at, "ExpiryPolicy.expires_at()", "earned_at")
         if self.kind == "never":
             return None
         day = earned_at.astimezone(timezone).date()
