@@ -452,7 +452,12 @@ def potential_from_value(
     A customer is ``high`` while fewer than ``shares[0]`` of the customers have a
     strictly higher predicted value (the customer that crosses the line stays in), then
     ``medium`` up to ``shares[1]``, else ``low``; equal values share a level, so row
-    order never matters.
+    order never matters. Tie groups can be large, so a level can hold more than its
+    share: customers with the same purchase history get the same predicted value. On
+    CDNOW's 12-month CLV as of 1998-06-30 (weekly MBG/NBD and Gamma-Gamma), 1,060
+    customers who bought in one week of March 1997 and never again in a later week share
+    one value at ranks 48.8 % to 53.3 %, so ``medium`` holds 33.3 % of the customers, not
+    30 %, and ``low`` 46.7 %.
 
     Args:
         value: Predicted value per customer, e.g. ``customer_lifetime_value(...)["clv"]``.

@@ -232,10 +232,17 @@ class AliveRule(_spec.Spec):
     as lifetimes does; the stages count purchases): fit the model on such a summary.
 
     Prefer MBG/NBD or Pareto/NBD: BG/NBD says a one-time buyer is surely alive
-    (P(alive) = 1 at any age), so its one-time buyers never leave ``active``. Under the
-    other two a one-time buyer's P(alive) still has a floor (0.28 on CDNOW), so with the
-    default thresholds they stop at ``at_risk``: the stages say what the model says,
-    not how long ago a customer bought (the day basis says that).
+    (P(alive) = 1 at any age), so its one-time buyers never leave ``active``. On CDNOW as
+    of 1998-06-30 (BG/NBD fitted there: r 0.268, alpha 5.998, a 0.483, b 2.109, weeks)
+    that makes 18,197 customers ``active`` with a median of 482 days since their last
+    purchase, 11,989 of them one-time buyers last seen 221 to 545 days before. Under the
+    other two a one-time buyer's P(alive) still has a floor (on CDNOW as of 1998-06-30,
+    0.28 under MBG/NBD, 0.27 under Pareto/NBD), so with the default thresholds they stop
+    at ``at_risk`` however long ago they bought, while ``churned`` holds frequent buyers
+    the model finds late (MBG/NBD: at risk 13,837 customers, median 496 days since the
+    last purchase; churned 838, median 445 days and 4 purchase days, some 64 days on).
+    The stages say what the model says, not how long ago a customer bought (the day
+    basis says that).
 
     Attributes:
         model: A fitted :class:`~crmkit.segmentation.ModifiedBetaGeoFit`,
