@@ -311,7 +311,7 @@ def test_replay_many_worked_example_of_the_new_columns() -> None:
     ("column", "value", "kind"),
     [
         ("tender_points", 10, "redeem"),
-        ("expires_at", "2025-03-01", "purchase"),
+        ("expires_at", "2025-03-01 00:00", "purchase"),
         ("currency", "miles", "enroll"),
         ("nights", 2, "redeem"),  # counts: purchase and (status credit) adjust rows only
         ("spend", "2500", "purchase"),  # status credit: adjust rows only

@@ -137,36 +137,38 @@ def _date_table(until: list[Any]) -> pd.DataFrame:
     )
 
 
-def test_a_date_until_is_its_local_midnight() -> None:
-    """``until`` is read like ``expires_at``: a date is its local midnight in the program's
-    zone, the first instant without the grant. A grant "through 31 August 2025" has
-    ``until`` 2025-09-01: ``as_of="2025-08-31"`` (the end of that day) shows Gold,
-    ``as_of="2025-09-01"`` member; ``Program.replay`` of the same grant with
-    ``until=datetime(2025, 9, 1, tzinfo=New York)`` agrees, also with integer dates read
-    with ``date_format="%Y%m%d"``."""
+def test_an_until_instant_is_the_grants_end() -> None:
+    """``until`` is the first instant without the grant. A grant "through 31 August 2025"
+    has ``until`` 2025-09-01 00:00 (text with a time of day, or a datetime in the program's
+    zone): ``as_of="2025-08-31"`` (the end of that day) shows Gold, ``as_of="2025-09-01"``
+    member; ``Program.replay`` of the same grant with ``until=datetime(2025, 9, 1,
+    tzinfo=New York)`` agrees, also with text read with ``date_format="%Y%m%d %H:%M"``. A
+    date alone (``2025-09-01``) is refused: tests/loyalty/test_end_instants.py."""
     program = _hilton()
     grant = TierGrant(
         "g0", _ny(2025, 3, 1, 10), tier="gold", until=_ny(2025, 9, 1), reason="goodwill"
     )
     for frame, options in (
-        (_date_table(["2025-09-01"]), {}),
-        (_date_table([dt.date(2025, 9, 1)]), {}),
+        (_date_table(["2025-09-01 00:00"]), {}),
+        (_date_table(["2025-09-01T00:00:00-04:00"]), {}),
+        (_date_table([dt.datetime(2025, 9, 1)]), {}),
         (_date_table([_ny(2025, 9, 1)]), {}),
+        (
+            _date_table(["20250901 00:00"]).assign(time=["20250301 10:00"]),
+            {"date_format": "%Y%m%d %H:%M"},
+        ),
     ):
         for as_of, tier in (("2025-08-31", "gold"), ("2025-09-01", "member")):
             row = replay_many(frame, program, as_of=as_of, **options).loc["m"]
             assert row["tier"] == tier, (frame["until"][0], as_of)
             assert row["tier"] == program.replay([grant], as_of=as_of).tier_name
-    numbers = _date_table([20250901]).assign(time=[20250301])
-    row = replay_many(numbers, program, as_of="2025-08-31", date_format="%Y%m%d").loc["m"]
-    assert (row["tier"], row["tier_since"]) == ("gold", _ny(2025, 3, 1))
 
 
 @pytest.mark.parametrize("column", ["tier", "until", "reason"])
 def test_a_grant_without_a_required_value_is_refused(column: str) -> None:
     """A tier_grant row needs ``tier``, ``until`` and ``reason``: an empty one (or a table
     without the column) is refused, naming the column and the row's label."""
-    frame = _date_table(["2025-09-01", "2025-10-01"])
+    frame = _date_table(["2025-09-01 00:00", "2025-10-01 00:00"])
     frame.index = pd.Index([10, 11])
     frame[column] = frame[column].astype(object)
     frame.loc[11, column] = None
@@ -189,7 +191,7 @@ def test_grant_values_the_events_refuse_name_the_column_and_row() -> None:
         ("qualifying_points", "-5"),
         ("points", "100"),
     ):
-        frame = _date_table(["2025-09-01"])
+        frame = _date_table(["2025-09-01 00:00"])
         frame.index = pd.Index(["r7"])
         frame[column] = [value]
         with pytest.raises(InvalidInputError) as caught:

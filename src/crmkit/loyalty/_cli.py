@@ -17,7 +17,6 @@ from crmkit._cli_support import (
     add_output_options,
     apply_columns,
     command,
-    convert_dates,
     emit,
     load_json_object,
     output_format,
@@ -127,7 +126,10 @@ def add_commands(subparsers: Any) -> None:
         description=(
             "Replay every member's events (CSV or Parquet; CSV columns are read as text so "
             "amounts stay exact) under a program given as JSON (Program.to_dict()) and write "
-            "one row per member. `crmkit sample DIR` writes an example program.json."
+            "one row per member. `crmkit sample DIR` writes an example program.json. The end "
+            "columns (expires_at: a credit's expiry; until: a tier grant's end) hold the first "
+            "instant without the points or the tier, with a time of day: 2025-08-01 00:00 "
+            "ends them after 31 July. A date alone reads two ways there and is refused."
         ),
         examples=[
             (
@@ -177,7 +179,7 @@ def add_commands(subparsers: Any) -> None:
 _OTHER_COLUMNS = (
     "amount", "discount", "quantity", "line", "sku", "category", "channel", "ref",
     "points", "reward", "reason", "birth_date", "currency", "expires_at", "tender_points",
-    "tender_amount",
+    "tender_amount", "spend", "qualifying_points", "involuntary", "tier", "until", "ladder",
 )  # fmt: skip
 
 #: Above this many event rows, a terminal shows a progress bar (replayed in member chunks).
@@ -204,8 +206,9 @@ def _run(args: argparse.Namespace) -> int:
         ) from None
     events = read_input(args.events, args, what="events", text=True)
     events = apply_columns(events, args, _OTHER_COLUMNS)
-    dates = [args.time, *(["expires_at"] if "expires_at" in events.columns else [])]
-    events = convert_dates(events, dates, args)
+    # --date-format / --date-unit go to replay_many, which reads the time column and the
+    # end columns (expires_at, until) with them in the program's zone (epoch numbers are
+    # instants in UTC) and refuses a date alone in an end column.
     options: dict[str, Any] = {
         "as_of": as_of,
         "member": args.member,
@@ -215,6 +218,8 @@ def _run(args: argparse.Namespace) -> int:
         "counts": [name.strip() for name in args.counts.split(",") if name.strip()],
         "expiring_days": args.expiring_days,
         "on_error": args.on_error,
+        "date_format": args.date_format,
+        "date_unit": args.date_unit,
     }
     bar = Progress(total=len(events), label="replaying events")
     if not bar.shown or len(events) < _PROGRESS_ROWS or args.member not in events.columns:

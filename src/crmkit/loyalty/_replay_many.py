@@ -8,6 +8,7 @@ import functools
 import itertools
 import math
 import operator
+import re
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, cast
@@ -22,6 +23,7 @@ from crmkit._validate import (
     datetime_column,
     first_labels,
     flag_column,
+    is_whole_day,
     require_columns,
     require_frame,
     require_no_missing,
@@ -845,9 +847,11 @@ def _expiry_column(
     date_unit: str | None,
     column: str = "expires_at",
 ) -> np.ndarray[Any, Any]:
-    """A date column (``expires_at``, ``until``) as datetimes in the program's zone.
+    """An end column (``expires_at``, ``until``) as datetimes in the program's zone.
 
-    Read like ``time`` (a date is its local midnight); None where empty.
+    Read like ``time`` (naive values in the program's zone); None where empty. Each value
+    is an end: the first instant without the grant or the points. A date without a time of
+    day is refused (:func:`_refuse_whole_days`): as an end it reads two ways.
     """
     out = np.full(len(frame), None, dtype=object)
     if column not in frame.columns:
@@ -858,8 +862,127 @@ def _expiry_column(
             frame.loc[filled, [column]], column, _OWNER, tz=program.zone,
             date_format=date_format, date_unit=date_unit,
         )  # fmt: skip
+        _refuse_whole_days(frame, column, filled, read, date_format)
         out[filled] = np.asarray(read.dt.to_pydatetime(), dtype=object)
     return out
+
+
+#: Text the column reader takes as ISO 8601 that names a day, a month or a year with no
+#: time of day: ``2025-06-30``, ``20250630`` (what :func:`crmkit._validate.is_whole_day`
+#: calls a day), and also ``2025/6/30``, ``2025.06.30``, ``2025 06 30``, ``2025-06`` and
+#: ``2025``: each is read as a midnight.
+_DAY_TEXT = r"\s*(?P<year>\d{4})(?:[-/. ]?(?P<month>\d{1,2})(?:[-/. ]?(?P<day>\d{1,2}))?)?\s*"
+#: strftime codes of a time of day (``%%`` is a literal percent sign, removed first).
+_TIME_CODES = re.compile(r"%[-#_^0]?[HIMSfpXcTRrskl]")
+#: An end column's two readings of a day, for the hint: through it, up to its start, and
+#: what the end of the first reading is.
+_ENDS = {
+    "until": ("a grant through", "one ending as", "the first instant without it"),
+    "expires_at": ("points usable through", "points expiring as", "the first instant without them"),
+}
+
+
+def _has_time(date_format: str) -> bool:
+    """Whether a ``strftime`` format reads a time of day (``"%d/%m/%Y %H:%M"``)."""
+    return _TIME_CODES.search(date_format.replace("%%", "")) is not None
+
+
+def _whole_days(values: pd.Series, date_format: str | None) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Which values (read by the column reader, none missing) name a day, not an instant.
+
+    What :func:`crmkit._validate.datetime_column` reads as a midnight without a time of day
+    being written: ISO 8601 text without one (:data:`_DAY_TEXT`), ``datetime.date``
+    objects and numpy ``datetime64`` in days (:func:`crmkit._validate.is_whole_day`), Arrow
+    dates, and text or numbers read with a ``date_format`` that has no time of day
+    (``"%Y%m%d"``). Instants: datetimes, ``Timestamp``, datetime64 columns (pandas holds no
+    day unit), text with a time of day, epoch numbers and Excel day numbers (``date_unit``).
+    """
+    n = len(values)
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        values = values.astype(dtype.categories.dtype)
+        dtype = values.dtype
+    formatted = date_format is not None and date_format != "ISO8601"
+    by_format = date_format is not None and not _has_time(date_format)
+    if isinstance(dtype, pd.ArrowDtype) and dtype.kind == "M":
+        return np.full(n, str(dtype.pyarrow_dtype).startswith("date"))
+    if isinstance(dtype, pd.DatetimeTZDtype) or (isinstance(dtype, np.dtype) and dtype.kind == "M"):
+        return np.zeros(n, dtype=bool)
+    if pd.api.types.is_numeric_dtype(dtype):
+        return np.full(n, by_format)  # else epoch or Excel numbers (date_unit): instants
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind in ("integer", "floating", "mixed-integer-float", "decimal"):
+        return np.full(n, by_format)
+    if kind not in ("string", "empty"):  # objects: dates, datetimes, Timestamps, datetime64
+        objects = values.to_numpy(dtype=object)
+        return np.fromiter(map(is_whole_day, objects), dtype=bool, count=n)
+    if formatted:
+        return np.full(n, by_format)
+    text = values.astype(object).str.strip()
+    if date_format is None and text.str.fullmatch(r"[+-]?\d+(?:\.\d*)?").all():
+        return np.zeros(n, dtype=bool)  # numbers written as text, read with date_unit
+    return text.str.fullmatch(_DAY_TEXT).to_numpy(dtype=bool)
+
+
+def _refuse_whole_days(
+    frame: pd.DataFrame,
+    column: str,
+    filled: np.ndarray[Any, Any],
+    read: pd.Series,
+    date_format: str | None,
+) -> None:
+    """Refuse dates without a time of day in an end column (``until``, ``expires_at``).
+
+    A date alone reads two ways as an end: through that day (people write "valid through
+    2025-12-31"), or up to its start (its midnight, the first instant without, as a tier's
+    ``valid_until``). Nothing is guessed: the hint spells both readings of the first one.
+    """
+    values = frame.loc[filled, column]
+    days = _whole_days(values, date_format)
+    if not days.any():
+        return
+    mask = np.zeros(len(frame), dtype=bool)
+    mask[np.flatnonzero(filled)[days]] = True
+    count = int(mask.sum())
+    first = int(np.flatnonzero(days)[0])
+    raw = values.iloc[first]
+    start: dt.date = read.iloc[first].date()
+    name = f"{start.day} {start:%B %Y}"
+    after = start + dt.timedelta(days=1)
+    if isinstance(raw, str):
+        shown = raw.strip()
+        parts = re.fullmatch(_DAY_TEXT, raw)
+        if parts is not None:  # the day written, or a month, or a year
+            year, month, day = int(parts["year"]), parts["month"], parts["day"]
+            start = dt.date(year, int(month or 1), int(day or 1))
+            name = f"{start.day} {start:%B %Y}" if day else f"{start:%B %Y}" if month else str(year)
+            after = (
+                start + dt.timedelta(days=1) if day
+                else dt.date(year + start.month // 12, start.month % 12 + 1, 1) if month
+                else dt.date(year + 1, 1, 1)
+            )  # fmt: skip
+    else:
+        shown = str(raw) if isinstance(raw, dt.date | np.datetime64 | int | np.integer) else ""
+        shown = shown or start.isoformat()
+    through, ending, reading = _ENDS[column]
+    written, how = "%Y-%m-%d 00:00", ""
+    if date_format not in (None, "ISO8601") and not isinstance(raw, dt.date | np.datetime64):
+        # Text or numbers read with the format: spelled in it, with a time of day.
+        stated = f"{date_format} %H:%M"
+        written = stated.replace("%H:%M", "00:00")
+        how = f", with date_format={stated!r} (which reads the time column too)"
+    raise InvalidInputError(
+        _OWNER,
+        column,
+        expected="instants: a date with a time of day (or datetimes)",
+        found=f"{count} {'date' if count == 1 else 'dates'} without a time of day, "
+        f"such as {shown!r}",
+        rows=first_labels(frame.index, mask),
+        total=count,
+        hint=f"As an end, a date alone reads two ways: write {after.strftime(written)} for "
+        f"{through} {name} ({reading}), or {start.strftime(written)} for {ending} {name} "
+        f"begins{how}.",
+    )
 
 
 def _involuntary_column(frame: pd.DataFrame, kinds: pd.Series) -> np.ndarray[Any, Any]:
@@ -1339,7 +1462,12 @@ def replay_many(
     ``birth_date``         enroll/profile: ISO date
     ``currency``           redeem, adjust, and a purchase's points tender: the point currency
                            (empty = the primary one; programs with several point currencies)
-    ``expires_at``         adjust (a credit): the lot's expiry, read like ``time``
+    ``expires_at``         adjust (a credit): the lot's expiry (:attr:`Adjust.expires_at
+                           <crmkit.loyalty.Adjust.expires_at>`), the first instant without
+                           the points: an instant read like ``time``, e.g.
+                           ``2023-07-31 00:00`` for points usable through 30 July; a date
+                           alone (``2023-07-30``, a ``datetime.date``, ``20230730`` with
+                           ``date_format="%Y%m%d"``) is refused: as an end it reads two ways
     ``spend``              adjust: qualifying spend credited to the tier counters (signed;
                            Decimal, int or decimal string; empty = 0), e.g. an MQD head start;
                            tier_grant: the target's spend threshold (empty = none)
@@ -1354,11 +1482,11 @@ def replay_many(
                            yes/no or 是/否, any case; empty = False)
     ``tier``               tier_grant: the tier granted (:attr:`TierGrant.tier
                            <crmkit.loyalty.TierGrant.tier>`; required)
-    ``until``              tier_grant: when the grant ends (required), read like ``time`` and
-                           ``expires_at``: a date is its local midnight, the first instant
-                           without the grant (a grant through 30 July has ``2023-07-31``, as
-                           a tier's ``valid_until``; ``as_of="2023-07-30"``, the end of that
-                           day, still shows it)
+    ``until``              tier_grant: when the grant ends (required), the first instant
+                           without it (as a tier's ``valid_until``): an instant read like
+                           ``time``, e.g. ``2023-07-31 00:00`` for a grant through 30 July
+                           (``as_of="2023-07-30"``, the end of that day, still shows it); a
+                           date alone is refused, as ``expires_at``
     ``ladder``             tier_grant: the ladder's name in a program with several (empty =
                            the primary ladder)
     ====================== ==========================================================
@@ -1430,6 +1558,21 @@ def replay_many(
         >>> states = replay_many(frame, program, as_of=frame["time"].max())
         >>> list(states.columns[:4]), len(states)
         (['available', 'pending', 'debt', 'balance'], 3)
+
+        A grant's ``until`` is the first instant without it; a date alone reads two ways:
+
+        >>> from crmkit.loyalty import Tier, TierLadder
+        >>> club = Program(timezone="Asia/Shanghai", tiers=TierLadder(
+        ...     tiers=[Tier(name="member"), Tier(name="gold", spend="5000")]))
+        >>> grant = pd.DataFrame({"member_id": ["m1"], "event_id": ["g1"],
+        ...     "time": ["2025-05-01 09:00"], "kind": ["tier_grant"], "tier": ["gold"],
+        ...     "until": ["2025-08-01 00:00"], "reason": ["status_match"]})
+        >>> replay_many(grant, club, as_of="2025-07-31")["tier"].tolist()
+        ['gold']
+        >>> replay_many(grant.assign(until=["2025-07-31"]), club, as_of="2025-07-31")
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.InvalidInputError: replay_many(): column 'until' must be instants: a date with a time of day (or datetimes); found 1 date without a time of day, such as '2025-07-31' at rows [0]. As an end, a date alone reads two ways: write 2025-08-01 00:00 for a grant through 31 July 2025 (the first instant without it), or 2025-07-31 00:00 for one ending as 31 July 2025 begins.
     """
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ConfigError(_OWNER, "workers", expected="an int of at least 1", found=repr(workers))
