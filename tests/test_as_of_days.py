@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crmkit._validate import cutoff_value, is_whole_day
-from crmkit.errors import ConfigError, InvalidInputError
+from crmkit.errors import ConfigError
 from crmkit.loyalty import (
     ExpiryPolicy,
     Program,
@@ -172,7 +172,7 @@ def test_sla_reads_a_day_as_its_last_second() -> None:
     assert batch["state"].astype(str).tolist() == ["running"]
     target = SLATarget(metric="resolution", duration="4h", clock="calendar")
     no_zone = SLAPolicy(name="p", targets={"*": [target]})
-    with pytest.raises(InvalidInputError, match="no zone to read a day in"):
+    with pytest.raises(ConfigError, match="no zone to read a day in"):
         evaluate_ticket([(dt.datetime(2025, 6, 30, 17, tzinfo=SH), "created")], no_zone,
                         as_of="2025-06-30")  # fmt: skip
 

@@ -188,8 +188,9 @@ def test_replay_many_amount_1e308_in_a_two_line_purchase_names_the_member_rows()
     ],
 )
 def test_batch_replay_refuses_bad_as_of(entry: str, as_of: Any, fragment: str) -> None:
+    """An ``as_of`` is a parameter: a ConfigError, as everywhere (test_as_of_errors.py)."""
     call = {"replay_many": replay_many, "breakage": breakage}[entry]
-    with pytest.raises(InvalidInputError) as info:
+    with pytest.raises(ConfigError) as info:
         call(_events(), PROGRAM, as_of=as_of)
     assert fragment in str(info.value)
     assert info.value.field == "as_of"
@@ -307,11 +308,11 @@ def test_program_replay_refuses_what_is_not_a_list_of_events(events: Any, fragme
     ],
 )
 def test_program_replay_and_liability_refuse_bad_as_of(as_of: Any, fragment: str) -> None:
-    with pytest.raises(InvalidInputError, match="'as_of' must be") as info:
+    with pytest.raises(ConfigError, match="parameter 'as_of' must be") as info:
         PROGRAM.replay(_GOOD, as_of=as_of)
     assert fragment in str(info.value)
     state = PROGRAM.replay(_GOOD, as_of=AS_OF)
-    with pytest.raises(InvalidInputError, match="'as_of' must be"):
+    with pytest.raises(ConfigError, match="parameter 'as_of' must be"):
         points_liability({"m1": state}, as_of=as_of)
 
 
@@ -573,9 +574,9 @@ def test_as_of_errors_name_the_function_called(as_of: Any) -> None:
         "Program.replay()": lambda: PROGRAM.replay(_GOOD, as_of=as_of),
     }
     for owner, call in calls.items():
-        with pytest.raises(InvalidInputError) as info:
+        with pytest.raises(ConfigError) as info:
             call()
-        assert str(info.value).startswith(f"{owner}: 'as_of' must be")
+        assert str(info.value).startswith(f"{owner}: parameter 'as_of' must be")
         assert info.value.field == "as_of"
 
 

@@ -556,12 +556,15 @@ def test_sla_batch_refuses_bad_tickets(entry: str, case: tuple[Any, ...]) -> Non
     ],
 )
 def test_sla_batch_refuses_bad_as_of(entry: str, as_of: Any, fragment: str) -> None:
-    """Regression: year 9999 raised OverflowError, NaN OutOfBoundsDatetime."""
-    with pytest.raises(InvalidInputError) as info:
+    """Regression: year 9999 raised OverflowError, NaN OutOfBoundsDatetime.
+
+    An ``as_of`` is a parameter: a ConfigError, as everywhere (tests/test_as_of_errors.py).
+    """
+    with pytest.raises(ConfigError) as info:
         SLA_ENTRY_POINTS[entry](_events(), _tickets(), POLICY, as_of=as_of)
     assert fragment in str(info.value)
     assert info.value.field == "as_of"
-    assert str(info.value).startswith(f"{entry}(): 'as_of' must be")
+    assert str(info.value).startswith(f"{entry}(): parameter 'as_of' must be")
 
 
 @pytest.mark.parametrize("entry", list(SLA_ENTRY_POINTS))
@@ -680,21 +683,24 @@ def test_evaluate_ticket_refuses_bad_events(
 @pytest.mark.parametrize(
     ("as_of", "fragment"),
     [
-        (None, "found NoneType"),
+        (None, "found None"),
         (1741000000, "found the number 1741000000"),
-        (float("nan"), "found the number nan"),
+        (float("nan"), "found nan"),
         (pd.NaT, "found NaT"),
-        ("soon", "an ISO 8601 datetime"),
-        (D(1, 1, 1), "inside the years 1 to 9999"),
+        ("soon", "ISO 8601 string; found 'soon'"),
+        (D(1, 1, 1), "between 1678-01-01 and 2261-12-31"),
     ],
 )
 def test_evaluate_ticket_refuses_bad_as_of(as_of: Any, fragment: str) -> None:
-    """Regression: as_of in year 1 raised OverflowError; an int was read as epoch seconds."""
-    with pytest.raises(InvalidInputError) as info:
+    """Regression: as_of in year 1 raised OverflowError; an int was read as epoch seconds.
+
+    Read by the batch's reader (cutoff_value): the same ConfigError as evaluate_sla.
+    """
+    with pytest.raises(ConfigError) as info:
         evaluate_ticket(_GOOD, POLICY, as_of=as_of)
     assert fragment in str(info.value)
     assert info.value.field == "as_of"
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(ConfigError, match=re.escape(fragment)):
         SLATracker.start(POLICY).record("created", _T0).evaluate(as_of)
 
 

@@ -678,7 +678,8 @@ def datetime_value(
     Accepts a ``datetime``, ``date``, ``Timestamp``, ``numpy.datetime64`` or a string in
     ISO 8601 (another format only with ``date_format=``). Numbers, ``None``, NaT and
     instants outside :data:`EARLIEST_DATE` to :data:`LATEST_DATE` are refused with
-    ``error`` (a :class:`ConfigError` by default, naming ``field`` as a parameter). With
+    ``error`` (a :class:`ConfigError` by default, naming ``field`` as a parameter; a
+    cut-off is always read by :func:`cutoff_value`, which keeps that default). With
     ``tz``, a naive value is read in ``tz`` and an aware one converted to it. The result
     has nanosecond unit, so ``.value`` is nanoseconds since 1970 without overflow.
 
@@ -796,7 +797,6 @@ def cutoff_value(
     field: str,
     *,
     tz: str | dt.tzinfo | None = None,
-    error: type[CrmkitError] = ConfigError,
 ) -> Cutoff:
     """Read an ``as_of``-style cut-off, the one way every crmkit function reads one.
 
@@ -805,6 +805,11 @@ def cutoff_value(
     an instant, which is in itself. With ``tz``, a day ends at the next midnight in ``tz``
     (a midnight that a daylight-saving change skips ends it at the first instant after).
 
+    A value that cannot be read (None, NaN, NaT, a number, text that is not ISO 8601 or
+    names no real day, an instant outside :data:`EARLIEST_DATE` to :data:`LATEST_DATE`)
+    is a :class:`~crmkit.errors.ConfigError` naming ``field`` as a parameter, in every
+    part of crmkit: a cut-off is a parameter of the call, not data.
+
     Examples:
         >>> cut = cutoff_value("2025-06-30", "f()", "as_of", tz="Asia/Shanghai")
         >>> cut.end, cut.whole_day
@@ -812,9 +817,9 @@ def cutoff_value(
         >>> cutoff_value("2025-06-30 18:00", "f()", "as_of").last
         Timestamp('2025-06-30 18:00:00')
     """
-    raw = datetime_value(value, owner, field, error=error)
+    raw = datetime_value(value, owner, field)
     if not is_whole_day(value):
-        stamp = raw if tz is None else datetime_value(value, owner, field, tz=tz, error=error)
+        stamp = raw if tz is None else datetime_value(value, owner, field, tz=tz)
         return Cutoff(stamp + _ONE_NS, stamp, False, raw.tzinfo is not None)
     # A day carries no zone: its midnight is a wall time, and so is the next one.
     following = raw + pd.Timedelta(days=1)

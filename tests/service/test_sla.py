@@ -299,8 +299,8 @@ def test_naive_times_read_in_calendar_zone() -> None:
         as_of=dt.datetime(2025, 3, 3, 2, tzinfo=dt.UTC),
     )
     assert naive["resolution"].due_at == aware["resolution"].due_at == at(2025, 3, 3, 11)
-    # Without a calendar there is no zone to read naive times in.
-    with pytest.raises(InvalidInputError, match="timezone-aware"):
+    # Without a calendar there is no zone to read naive times in (as_of: a parameter).
+    with pytest.raises(ConfigError, match="timezone-aware"):
         evaluate_ticket([], target("resolution", "2h"), as_of=dt.datetime(2025, 3, 3))
 
 
@@ -573,7 +573,7 @@ def test_iso_strings_are_read_like_datetimes() -> None:
     t = target("resolution", "1h")
     r = evaluate_ticket([("2025-03-03T09:00+08:00", "created")], t, as_of="2025-03-03T09:30+08:00")
     assert r["resolution"].remaining == 30 * M
-    with pytest.raises(InvalidInputError, match="ISO 8601"):
+    with pytest.raises(ConfigError, match="ISO 8601"):
         evaluate_ticket([], t, as_of="tomorrow")
 
 

@@ -135,6 +135,8 @@ def points_liability(
         currency's minor unit).
 
     Raises:
+        ConfigError: An ``as_of`` that cannot be read (None, NaT, a number,
+            ``"2025-02-31"``) or outside the years 1000-9000 a replay supports.
         InvalidInputError: States that are not MemberStates, states of several programs,
             or a state later than ``as_of``.
 
@@ -377,8 +379,9 @@ def breakage(
         A :class:`BreakageResult`.
 
     Raises:
-        ConfigError: Unknown ``sources``, ``on_error`` or ``currency``, or a ``rate``
-            outside [0, 1].
+        ConfigError: Unknown ``sources``, ``on_error`` or ``currency``, a ``rate``
+            outside [0, 1], or an ``as_of`` that cannot be read (None, NaT, a number,
+            ``"2025-02-31"``) or outside the years 1000-9000 a replay supports.
         InvalidInputError: Bad events (with row labels for a table).
 
     Examples:

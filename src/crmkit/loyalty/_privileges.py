@@ -521,6 +521,8 @@ class PrivilegeSet(Spec):
 
         Raises:
             LedgerError: The privilege is not held at ``as_of``, or its quota is used up.
+            ConfigError: An ``as_of`` that cannot be read (None, NaT, a number,
+                ``"2025-02-31"``, a year outside 1678-2261 as text or a date).
 
         Examples:
             >>> import datetime as dt
@@ -536,8 +538,11 @@ class PrivilegeSet(Spec):
             crmkit.errors.LedgerError: Privilege('lounge'): 'quota' must be a use left this year; found 1 of 1 used.
         """
         priv = self.get(privilege_id)
+        owner = "PrivilegeSet.check_use()"
+        tzinfo = zone(timezone, owner)
+        when = as_of_time(as_of, tzinfo, owner)  # read once, its errors naming this call
         if priv.kind != "quota":
-            held = {p.id for p in self.active(history, as_of=as_of, timezone=timezone)}
+            held = {p.id for p in self.active(history, as_of=when, timezone=tzinfo)}
             if priv.id not in held:
                 raise LedgerError(
                     f"Privilege({priv.id!r})",
@@ -547,7 +552,7 @@ class PrivilegeSet(Spec):
                 )
             return QuotaStatus(priv.id, 0, 0, 0, None, None)
         status = self.quota_status(
-            history, uses, as_of=as_of, timezone=timezone, birth_date=birth_date
+            history, uses, as_of=when, timezone=tzinfo, birth_date=birth_date
         )[priv.id]
         birthday = priv.quota_freq in ("birthday", "birthday_month")
         if birthday and birth_date is None:
@@ -573,7 +578,7 @@ class PrivilegeSet(Spec):
                 "as_of",
                 expected=f"within the member's {priv.quota_freq.replace('_', ' ')} "
                 f"({start.date()}..{(stop - dt.timedelta(days=1)).date()})",
-                found=str(as_of_time(as_of, start.tzinfo or dt.UTC, "check_use").date()),
+                found=str(when.date()),
             )
         if status.remaining == 0:
             if priv.quota_freq == "validity":

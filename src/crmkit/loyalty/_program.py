@@ -690,6 +690,8 @@ class Program(Spec):
         Raises:
             LedgerError: An event the ledger cannot honour (with ``on_error="raise"``).
             InvalidInputError: Objects that are not events.
+            ConfigError: An ``as_of`` that cannot be read (None, NaT, a number,
+                ``"2025-02-31"``) or outside the years 1000-9000 a replay supports.
 
         Examples:
             >>> import datetime as dt
@@ -845,10 +847,11 @@ class Program(Spec):
     def _as_of(self, as_of: object, owner: str = "Program.replay()") -> dt.datetime:
         """``as_of`` read in the program's zone (a date: the end of that day).
 
-        Errors name ``owner`` (the caller's call).
+        Errors name ``owner`` (the caller's call); one that cannot be read, or lies outside
+        the years a replay supports, is a :class:`ConfigError` (a bad parameter).
         """
         end = as_of_time(as_of, self.compile().zone, owner)
-        _check_range(end, owner, "as_of")
+        _check_range(end, owner, "as_of", error=ConfigError)
         return end
 
 
@@ -883,14 +886,24 @@ EARLIEST = dt.datetime(1000, 1, 1, tzinfo=dt.UTC)
 LATEST = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
 
 
-def _check_range(when: dt.datetime, owner: str, field: str) -> None:
+def _check_range(
+    when: dt.datetime,
+    owner: str,
+    field: str,
+    *,
+    error: type[InvalidInputError] | type[ConfigError] = InvalidInputError,
+) -> None:
+    """Refuse an instant outside the years a replay supports.
+
+    An event's time there is bad data; an ``as_of`` there a bad parameter (``ConfigError``).
+    """
     if not EARLIEST <= when < LATEST:
-        raise InvalidInputError(
+        raise error(
             owner,
             field,
             expected="instants from year 1000 up to (not including) year 9000",
             found=when.isoformat(),
-            kind="",
+            kind="parameter" if error is ConfigError else "",
             hint="Tier windows, validity and expiry dates are computed years ahead of events.",
         )
 

@@ -1707,6 +1707,8 @@ class EarningScheme(Spec):
         Raises:
             InvalidInputError: A ``membership_year`` cap without ``enrolled_at``, or
                 ``as_of`` before it.
+            ConfigError: An ``as_of`` that cannot be read (None, NaT, a number,
+                ``"2025-02-31"``).
 
         Examples:
             >>> import datetime as dt

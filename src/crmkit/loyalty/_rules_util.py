@@ -15,11 +15,13 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
+import pandas as pd
+
 from crmkit._rounding import round_integral
 from crmkit._spec import Custom
 from crmkit._spec import to_decimal as _spec_to_decimal
 from crmkit._validate import as_aware, cutoff_value, resolve_timezone
-from crmkit.errors import ConfigError, InvalidInputError
+from crmkit.errors import ConfigError
 
 _T = TypeVar("_T")
 
@@ -191,23 +193,27 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 def as_of_time(value: object, tz: dt.tzinfo, owner: str, field: str = "as_of") -> dt.datetime:
     """Read an ``as_of`` in ``tz``, as every crmkit function reads one.
 
-    A datetime is an instant (naive: local to ``tz``); a date, or an ISO 8601 date string
-    (``"2025-06-30"``), means the end of that day in ``tz`` (its last microsecond, so
-    everything on the day is in and nothing due at the next midnight has happened yet);
-    other ISO 8601 text is an instant.
+    A datetime is an instant (naive: local to ``tz``), taken exactly, whatever its year
+    (a replay checks its own range); a date, or an ISO 8601 date string (``"2025-06-30"``),
+    means the end of that day in ``tz`` (its last microsecond, so everything on the day is
+    in and nothing due at the next midnight has happened yet); other ISO 8601 text is an
+    instant. Anything else is read by :func:`crmkit._validate.cutoff_value`, so a value
+    that cannot be read (None, NaT, a number, '2025-02-31', a year outside 1678-2261) is a
+    :class:`~crmkit.errors.ConfigError` naming ``field`` as a parameter, as in the rest of
+    crmkit.
 
     >>> import zoneinfo
     >>> as_of_time("2025-06-30", zoneinfo.ZoneInfo("Asia/Shanghai"), "f()").isoformat()
     '2025-06-30T23:59:59.999999+08:00'
+    >>> as_of_time("2025-02-31", zoneinfo.ZoneInfo("Asia/Shanghai"), "f()")
+    Traceback (most recent call last):
+    ...
+    crmkit.errors.ConfigError: f(): parameter 'as_of' must be a date, datetime, Timestamp or ISO 8601 string; found '2025-02-31'. Dates must be ISO 8601 (2025-01-31, 2025-01-31T09:30, 2025-01-31T09:30+01:00) unless date_format= states another format, e.g. date_format='%d.%m.%Y'.
     """
-    if isinstance(value, dt.datetime):
+    # NaT is a datetime subclass: the one reader refuses it (as_aware's error is about data).
+    if value is not pd.NaT and isinstance(value, dt.datetime):
         return as_aware(value, tz, owner, field)  # exact, and the wide range of a replay
-    try:
-        cut = cutoff_value(value, owner, field, tz=tz)
-    except ConfigError as err:  # the loyalty API's error for a bad instant, as ever
-        raise InvalidInputError(
-            owner, field, expected=err.expected, found=err.found, hint=err.hint, kind=""
-        ) from None
+    cut = cutoff_value(value, owner, field, tz=tz)
     micros = int(cut.last.value) // 1000  # UTC nanoseconds, down to the microsecond
     return (_EPOCH + dt.timedelta(microseconds=micros)).astimezone(tz)
 

@@ -1828,6 +1828,10 @@ class TierTracker:
     def status(self, as_of: dt.datetime | dt.date | str | None = None) -> TierStatus:
         """The :class:`TierStatus` now, or after advancing to ``as_of`` (a date: its end).
 
+        Raises:
+            ConfigError: An ``as_of`` that cannot be read (NaT, a number, ``"2025-02-31"``).
+            InvalidInputError: An ``as_of`` before the tracker's time.
+
         Examples:
             >>> import datetime as dt
             >>> ladder = TierLadder(tiers=[Tier(name="m"), Tier(name="g", orders=3)])
@@ -1836,8 +1840,8 @@ class TierTracker:
             >>> t.status().missing
             {'orders': 2}
         """
-        if as_of is not None and not isinstance(as_of, dt.datetime):
-            as_of = as_of_time(as_of, self._tz, "TierTracker.status()")
+        if as_of is not None and (not isinstance(as_of, dt.datetime) or pd.isna(as_of)):
+            as_of = as_of_time(as_of, self._tz, "TierTracker.status()")  # NaT: refused there
         self._catch_up(as_of)
         ladder = self._ladder
         counters = _as_counters(self._counts, self._metrics)

@@ -51,7 +51,7 @@ from crmkit._spec import (
     one_of,
     predicate,
 )
-from crmkit._validate import as_aware, cutoff_value, exists_once, is_whole_day
+from crmkit._validate import as_aware, cutoff_value, exists_once
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.service._calendar import BusinessCalendar
 from crmkit.service._clock import SECOND, BusinessClock, RealClock, breach_instant
@@ -1467,23 +1467,15 @@ class SLATracker:
         return t
 
     def _instant(self, value: object, field: str, owner: str, *, cutoff: bool = False) -> int:
-        """``value`` in UTC seconds; a ``cutoff`` (an ``as_of``) given as a day is its end."""
+        """``value`` in UTC seconds; a ``cutoff`` (an ``as_of``) given as a day is its end.
+
+        An event time that cannot be read is bad data (:class:`InvalidInputError`); a
+        cut-off is read by :meth:`_cutoff`.
+        """
         if isinstance(value, _Seconds):  # already read (evaluate_ticket); a bare int is not
             return int(value)
-        if cutoff and is_whole_day(value):
-            # The one reading of an as_of day: its last second, in the calendar's zone.
-            cal = self.policy.calendar
-            if cal is None:
-                raise InvalidInputError(
-                    owner,
-                    field,
-                    expected="a timezone-aware datetime",
-                    found=repr(value),
-                    hint="A policy without a calendar has no zone to read a day in.",
-                    kind="",
-                )
-            cut = cutoff_value(value, owner, field, tz=cal.zone, error=InvalidInputError)
-            return int(cut.last.value // 10**9)
+        if cutoff:
+            return self._cutoff(value, field, owner)
         if isinstance(value, numbers.Number):
             raise InvalidInputError(
                 owner,
@@ -1507,6 +1499,26 @@ class SLATracker:
                 kind="",
             ) from None
         return t
+
+    def _cutoff(self, value: object, field: str, owner: str) -> int:
+        """An ``as_of`` in UTC seconds, read by the one reader of cut-offs (as in batch).
+
+        Read in the calendar's zone; a day means its last second. Without a calendar there
+        is no zone to read a day or a naive time in: the value must carry its own offset.
+        Every refusal is a :class:`ConfigError`: an ``as_of`` is a parameter, not data.
+        """
+        cal = self.policy.calendar
+        cut = cutoff_value(value, owner, field, tz=None if cal is None else cal.zone)
+        if cal is None and not cut.aware:
+            what = "a day" if cut.whole_day else "naive times"
+            raise ConfigError(
+                owner,
+                field,
+                expected="a timezone-aware datetime",
+                found=repr(value) if cut.whole_day else "a naive datetime",
+                hint=f"A policy without a calendar has no zone to read {what} in.",
+            )
+        return int(cut.last.value // 10**9)
 
     def _seconds_of(self, value: object, field: str, owner: str) -> int:
         if isinstance(value, str):
@@ -1592,6 +1604,10 @@ class SLATracker:
         """Return the verdicts as of ``as_of`` (at or after the last recorded event).
 
         A date (``"2025-03-03"``) means the end of that day in the calendar's zone.
+
+        Raises:
+            ConfigError: An ``as_of`` that cannot be read (as :func:`evaluate_ticket`).
+            InvalidInputError: An ``as_of`` before the last recorded event.
 
         Examples:
             >>> import datetime as dt
@@ -1727,6 +1743,12 @@ def evaluate_ticket(
 
     Returns:
         A :class:`TicketSLA` with one :class:`TargetResult` per target.
+
+    Raises:
+        ConfigError: An ``as_of`` that cannot be read (None, NaT, a number,
+            ``"2025-02-31"``, outside 1678-2261; the reader of :func:`evaluate_sla`), or a
+            day or naive time under a policy without a calendar (no zone to read it in).
+        InvalidInputError: Bad events (row positions named) or ``ticket``.
 
     Examples:
         >>> import datetime as dt

@@ -548,21 +548,16 @@ def _instant(
 
     Naive values are read in ``zone``; without a zone they are refused. A date means the
     end of that day (its last second). Instants outside 1678-2261 are refused before any
-    arithmetic (no OverflowError from pandas).
+    arithmetic (no OverflowError from pandas). Every refusal is a :class:`ConfigError`
+    (an ``as_of`` is a parameter, as everywhere in crmkit).
     """
-    try:
-        cut = cutoff_value(value, owner, field, tz=zone)
-    except ConfigError as err:  # the same message, as the InvalidInputError of 0.1
-        raise InvalidInputError(
-            owner, field, expected=err.expected, found=err.found, hint=err.hint, kind=""
-        ) from None
+    cut = cutoff_value(value, owner, field, tz=zone)
     if cut.last.tzinfo is None:
-        raise InvalidInputError(
+        raise ConfigError(
             owner,
             field,
             expected="timezone-aware",
             found=f"a naive datetime (or a day) and {why or 'no calendar zone'} to read it in",
-            kind="",
         )
     return int(cut.last.value // _NS)
 
@@ -1039,6 +1034,9 @@ def evaluate_sla(
         SchemaError: A missing column.
         InvalidInputError: Unknown events or tickets, missing times or priorities,
             duplicated ticket ids, naive times without a calendar zone.
+        ConfigError: An ``as_of`` that cannot be read (None, NaT, a number,
+            ``"2025-02-31"``, outside 1678-2261), or a naive one (or a day) without a
+            calendar zone to read it in.
 
     Examples:
         >>> import pandas as pd
