@@ -121,7 +121,10 @@ def transactions(
     Args:
         n_customers: How many customers.
         start: First possible purchase date: a date, naive datetime or ISO 8601 string.
-        end: Last possible purchase date, after ``start`` (read as ``start`` is).
+        end: The end of the span, after ``start`` (read as ``start`` is): every row
+            falls before it. A date is its midnight, so nothing falls on that day (the
+            default sample ends on 2025-12-30), unlike the ``end`` of
+            :func:`campaign_orders`, the last day of its window.
         seed: Random seed; the same seed gives the same frame.
 
     Returns:
@@ -138,6 +141,8 @@ def transactions(
         True
         >>> bool(tx["date"].is_monotonic_increasing)
         True
+        >>> str(tx["date"].max().date())  # end="2025-12-31" is its midnight: nothing on it
+        '2025-12-30'
     """
     _check_size("transactions()", "n_customers", n_customers)
     lo, hi = _span("transactions()", start, end)
@@ -179,7 +184,7 @@ def transactions(
     delay = (rng.uniform(1, 14, refunded.size) * _NS_PER_DAY).astype(np.int64)
     share = np.where(rng.random(refunded.size) < 0.6, 1.0, rng.uniform(0.2, 0.8, refunded.size))
     r_times = times[refunded] + delay
-    inside = r_times <= hi
+    inside = r_times < hi
     refunded, r_times, share = refunded[inside], r_times[inside], share[inside]
 
     ids = np.concatenate([order_id, order_id[refunded]])
@@ -189,11 +194,17 @@ def transactions(
     chan = np.concatenate([channel, channel[refunded]])
     cat = np.concatenate([category, category[refunded]])
     final = np.lexsort((ids, when))
-    # Purchases happen in opening hours: keep the day, draw a time between 08:00 and 22:00.
+    # Purchases happen in opening hours: keep the day, draw a time between 08:00 and 22:00;
+    # on the day of an ``end`` with a time of day, between the drawn instant and ``end``
+    # (no such rows when ``end`` is a midnight: the default sample is unchanged).
     day_start = (when[final] // _NS_PER_DAY) * _NS_PER_DAY
-    tod = ((8 + rng.random(final.size) * 14) * 3_600 * 10**9).astype(np.int64)
+    share_of_day = rng.random(final.size)
+    tod = ((8 + share_of_day * 14) * 3_600 * 10**9).astype(np.int64)
     stamp = np.maximum(day_start + tod, when[final])
     stamp = np.minimum(stamp, day_start + _NS_PER_DAY - 1)
+    last_day = day_start == (hi // _NS_PER_DAY) * _NS_PER_DAY
+    to_end = when[final] + (share_of_day * (hi - when[final])).astype(np.int64)
+    stamp = np.where(last_day, np.minimum(to_end, hi - 1), stamp)
     resort = np.lexsort((ids[final], stamp))
     frame = pd.DataFrame(
         {

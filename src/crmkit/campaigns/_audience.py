@@ -14,6 +14,19 @@ A condition is one of
 Values are JSON scalars: numbers for numeric columns, ``true``/``false`` for boolean
 columns, strings for text and categorical columns, ISO date(time) strings for datetime
 columns. Ordering comparisons (``<``, ``between``, ...) need a numeric or datetime column.
+
+A value that names a whole day (``"2025-06-30"``, ``"20250630"``: see
+:func:`crmkit._validate.is_whole_day`) compared with a datetime column means that whole
+day, as an ``as_of`` date does: each value's calendar day on its own wall clock (the
+column's zone for an aware column) is compared with the day. So ``<= "2025-06-30"`` is
+"on or before 30 June" (up to the end of the day), ``<`` is before its start, ``>=`` from
+its start, ``>`` after its end, ``==`` within the day, ``!=`` outside it, ``between``
+runs from the start of ``low``'s day through the end of ``high``'s, and ``in`` a list of
+days is within any of them. A value with a time of day (``"2025-06-30T14:00"``) is an
+instant and keeps its exact meaning; a column of dates compares as dates either way. The
+rule keeps the text as written (``to_dict`` is unchanged); the day is read when the rule
+is evaluated, on a frame and on one customer alike.
+
 A missing value (NaN, None, NA, NaT) satisfies no comparison, ``!=`` included; only
 ``is_null`` (or a ``not`` around a comparison) selects it. The tree is checked against
 the frame's columns and dtypes before anything is evaluated, and nothing is ever
@@ -35,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import _spec as spec
-from crmkit._validate import require_frame
+from crmkit._validate import is_whole_day, require_frame
 from crmkit.errors import ConfigError, InvalidInputError, SchemaError
 
 __all__ = [
@@ -64,6 +77,7 @@ _PY_OPS: dict[str, Callable[[Any, Any], Any]] = {
     ">=": operator.ge,
 }
 _Mask = np.ndarray[Any, np.dtype[np.bool_]]
+_TIME_KINDS = frozenset(("datetime", "datetime_tz"))
 
 
 def _is_scalar_value(value: object) -> bool:
@@ -133,9 +147,13 @@ def _value_ok(value: object, kind: str) -> bool:
         return isinstance(value, bool)
     if kind == "text":
         return isinstance(value, str)
-    if kind in ("datetime", "datetime_tz"):
+    if kind in _TIME_KINDS:
         stamp = _parse_time(value) if isinstance(value, str) else None
-        return stamp is not None and (stamp.tzinfo is None) == (kind == "datetime")
+        if stamp is None:
+            return False
+        if is_whole_day(value):  # a day is read on each value's own wall clock
+            return True
+        return (stamp.tzinfo is None) == (kind == "datetime")
     return False
 
 
@@ -158,7 +176,7 @@ _EXPECTED = {
     "bool": "true or false",
     "text": "a string",
     "datetime": "an ISO date or datetime string without a UTC offset",
-    "datetime_tz": "an ISO datetime string with a UTC offset",
+    "datetime_tz": "an ISO date, or an ISO datetime string with a UTC offset",
 }
 _ORDERED_KINDS = ("number", "datetime", "datetime_tz")
 
@@ -265,7 +283,25 @@ def _join(path: str, key: str) -> str:
 
 
 def _coerce(value: Any, kind: str) -> Any:
-    return _parse_time(value) if kind in ("datetime", "datetime_tz") else value
+    return _parse_time(value) if kind in _TIME_KINDS else value
+
+
+def _day_of(value: object, kind: str) -> pd.Timestamp | None:
+    """The midnight of the day a rule value names against a datetime column, else None.
+
+    None for an instant (text with a time of day), and for any value compared with a
+    column that is not datetime: there a value means what it says.
+    """
+    if kind in _TIME_KINDS and isinstance(value, str) and is_whole_day(value):
+        return _parse_time(value)
+    return None
+
+
+def _plain(series: pd.Series) -> pd.Series:
+    """A categorical column of times as its values (categories need not be in time order)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.astype(series.dtype.categories.dtype)
+    return series
 
 
 def _column_values(frame: pd.DataFrame, column: str, kind: str) -> tuple[Any, _Mask]:
@@ -274,9 +310,36 @@ def _column_values(frame: pd.DataFrame, column: str, kind: str) -> tuple[Any, _M
     present = series.notna().to_numpy(dtype=bool)
     if kind == "number":
         return series.to_numpy(dtype=np.float64, na_value=np.nan), present
-    if kind in ("datetime", "datetime_tz") and pd.api.types.is_object_dtype(series.dtype):
-        return _object_times(series, kind), present
+    if kind in _TIME_KINDS:
+        series = _plain(series)
+        if pd.api.types.is_object_dtype(series.dtype):
+            return _object_times(series, kind), present
     return series, present
+
+
+def _column_days(frame: pd.DataFrame, column: str) -> tuple[Any, _Mask]:
+    """A datetime column as each value's day (naive midnight), and its not-missing mask.
+
+    The day is read on each value's own wall clock: the column's zone for an aware
+    column, each value's own offset in an object column of aware datetimes; what
+    :func:`_wall_day` does with one customer's value, for the whole column.
+    """
+    series = _plain(frame[column])
+    present = series.notna().to_numpy(dtype=bool)
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        return series.dt.tz_localize(None).dt.normalize(), present
+    if pd.api.types.is_datetime64_dtype(series.dtype):
+        return series.dt.normalize(), present
+    days = [pd.NaT if _is_missing(v) else _wall_day(v) for v in series]
+    return _object_times(pd.Series(days, index=series.index, dtype=object), "datetime"), present
+
+
+def _wall_day(value: object) -> pd.Timestamp:
+    """One (present) time's day on its own wall clock, as a naive midnight."""
+    stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_localize(None)
+    return stamp.normalize()
 
 
 def _object_times(series: pd.Series, kind: str) -> pd.Series:
@@ -314,9 +377,36 @@ def _array(result: Any) -> _Mask:
     return np.asarray(result, dtype=bool)
 
 
+def _compare_mask(frame: pd.DataFrame, column: str, kind: str, op: str, value: Any) -> _Mask:
+    """``column op value`` over the frame; a whole day against times compares days."""
+    day = _day_of(value, kind)
+    if day is None:
+        values, present = _column_values(frame, column, kind)
+        return _array(_PY_OPS[op](values, _coerce(value, kind))) & present
+    days, present = _column_days(frame, column)
+    return _array(_PY_OPS[op](days, day)) & present
+
+
+def _compare_one(customer: Mapping[str, Any], column: str, kind: str, op: str, value: Any) -> bool:
+    """``column op value`` for one customer: exactly :func:`_compare_mask` on its row."""
+    day = _day_of(value, kind)
+    if day is None:
+        own = _scalar(customer, column, kind)
+        return own is not None and bool(_PY_OPS[op](own, _coerce(value, kind)))
+    if _is_missing(customer[column]):
+        return False
+    return bool(_PY_OPS[op](_wall_day(customer[column]), day))
+
+
 @attrs.frozen
 class Compare(Condition):
     """``column op value``: ``==``, ``!=``, ``<``, ``<=``, ``>``, ``>=``.
+
+    A whole day (``"2025-06-30"``) compared with a datetime column means the day: each
+    time's calendar day (on its own wall clock, the column's zone when aware) is compared
+    with it, so ``<=`` runs to the end of the day, ``<`` stops before its start, ``>=``
+    starts at its start, ``>`` after its end, ``==`` is within the day and ``!=`` outside
+    it. A value with a time of day is an instant, compared exactly.
 
     Attributes:
         column: The column (or mapping key) compared.
@@ -330,6 +420,12 @@ class Compare(Condition):
         [False, True, False]
         >>> Compare("recency_days", ">=", 180).to_dict()
         {'schema_version': 1, 'kind': 'compare', 'column': 'recency_days', 'op': '>=', 'value': 180}
+        >>> bought = pd.DataFrame({"last_purchase": pd.to_datetime(
+        ...     ["2025-06-30 14:00", "2025-07-01 00:00"])})
+        >>> Compare("last_purchase", "<=", "2025-06-30").mask(bought).tolist()  # the day
+        [True, False]
+        >>> Compare("last_purchase", "<=", "2025-06-30T12:00").mask(bought).tolist()  # an instant
+        [False, False]
     """
 
     __spec_tag__: ClassVar[str] = "compare"
@@ -355,28 +451,27 @@ class Compare(Condition):
             raise _bad_value(owner, _join(path, "value"), self.column, kind, self.value)
 
     def _mask(self, frame: pd.DataFrame, kinds: Mapping[str, str]) -> _Mask:
-        kind = kinds[self.column]
-        values, present = _column_values(frame, self.column, kind)
-        result = _array(_PY_OPS[self.op](values, _coerce(self.value, kind)))
-        return result & present
+        return _compare_mask(frame, self.column, kinds[self.column], self.op, self.value)
 
     def _test(self, customer: Mapping[str, Any], kinds: Mapping[str, str]) -> bool:
-        kind = kinds[self.column]
-        value = _scalar(customer, self.column, kind)
-        if value is None:
-            return False
-        return bool(_PY_OPS[self.op](value, _coerce(self.value, kind)))
+        return _compare_one(customer, self.column, kinds[self.column], self.op, self.value)
 
 
 @attrs.frozen
 class In(Condition):
     """``column`` is one of ``values``.
 
+    Against a datetime column a whole day (``"2025-06-30"``) matches any time within that
+    day (on the time's own wall clock), an instant only itself.
+
     Examples:
         >>> import pandas as pd
         >>> frame = pd.DataFrame({"stage": pd.Categorical(["dormant", "active", None])})
         >>> In("stage", ["dormant", "churned"]).mask(frame).tolist()
         [True, False, False]
+        >>> seen = pd.DataFrame({"seen": pd.to_datetime(["2025-06-30 14:00", "2025-07-02 09:00"])})
+        >>> In("seen", ["2025-06-30", "2025-07-01"]).mask(seen).tolist()
+        [True, False]
     """
 
     __spec_tag__: ClassVar[str] = "in"
@@ -399,29 +494,38 @@ class In(Condition):
 
     def _mask(self, frame: pd.DataFrame, kinds: Mapping[str, str]) -> _Mask:
         kind = kinds[self.column]
-        wanted = [_coerce(v, kind) for v in self.values]
-        series = frame[self.column]
         if kind == "number":
-            values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-            return np.isin(values, np.asarray(wanted, dtype=np.float64))
+            values = frame[self.column].to_numpy(dtype=np.float64, na_value=np.nan)
+            return np.isin(values, np.asarray(self.values, dtype=np.float64))
+        days = [d for d in (_day_of(v, kind) for v in self.values) if d is not None]
+        wanted = [_coerce(v, kind) for v in self.values if _day_of(v, kind) is None]
         values, present = _column_values(frame, self.column, kind)
-        return np.asarray(values.isin(wanted).to_numpy(dtype=bool) & present, dtype=bool)
+        out = values.isin(wanted).to_numpy(dtype=bool)
+        if days:
+            on_days, _ = _column_days(frame, self.column)
+            out = out | on_days.isin(days).to_numpy(dtype=bool)
+        return np.asarray(out & present, dtype=bool)
 
     def _test(self, customer: Mapping[str, Any], kinds: Mapping[str, str]) -> bool:
         kind = kinds[self.column]
-        value = _scalar(customer, self.column, kind)
-        if value is None:
-            return False
-        return any(value == _coerce(v, kind) for v in self.values)
+        return any(_compare_one(customer, self.column, kind, "==", v) for v in self.values)
 
 
 @attrs.frozen
 class Between(Condition):
     """``low <= column <= high`` (both ends included).
 
+    Against a datetime column an end that is a whole day includes that whole day: the
+    range runs from the start of ``low``'s day through the end of ``high``'s (each time's
+    day on its own wall clock). An end with a time of day is that instant.
+
     Examples:
         >>> import pandas as pd
         >>> Between("clv", 100, 500).mask(pd.DataFrame({"clv": [50, 100, 500, 501]})).tolist()
+        [False, True, True, False]
+        >>> bought = pd.DataFrame({"last_purchase": pd.to_datetime(
+        ...     ["2025-05-31 23:59", "2025-06-01 00:00", "2025-06-30 14:00", "2025-07-01 00:00"])})
+        >>> Between("last_purchase", "2025-06-01", "2025-06-30").mask(bought).tolist()
         [False, True, True, False]
     """
 
@@ -450,16 +554,14 @@ class Between(Condition):
 
     def _mask(self, frame: pd.DataFrame, kinds: Mapping[str, str]) -> _Mask:
         kind = kinds[self.column]
-        values, present = _column_values(frame, self.column, kind)
-        low, high = _coerce(self.low, kind), _coerce(self.high, kind)
-        return _array(values >= low) & _array(values <= high) & present
+        low = _compare_mask(frame, self.column, kind, ">=", self.low)
+        return low & _compare_mask(frame, self.column, kind, "<=", self.high)
 
     def _test(self, customer: Mapping[str, Any], kinds: Mapping[str, str]) -> bool:
         kind = kinds[self.column]
-        value = _scalar(customer, self.column, kind)
-        if value is None:
-            return False
-        return bool(_coerce(self.low, kind) <= value <= _coerce(self.high, kind))
+        return _compare_one(customer, self.column, kind, ">=", self.low) and _compare_one(
+            customer, self.column, kind, "<=", self.high
+        )
 
 
 @attrs.frozen
