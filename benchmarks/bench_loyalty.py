@@ -22,9 +22,13 @@ under the same program earning by tier (gold 2 points per yuan, silver x1.5),
 ``--against DIR`` measures ``replay_many`` on the same table with the code in ``DIR`` (a
 checkout's ``src``, e.g. ``git archive <commit> src | tar -x -C /tmp/old`` gives
 ``/tmp/old/src``) and with this checkout, alternately in fresh processes, and checks the two
-result frames are exactly equal.
+result frames are exactly equal; ``--this DIR`` measures the code in ``DIR`` as this
+checkout's (``--this build/compiled``: the mypyc-compiled fold ``make compiled`` builds).
+Every case measures whatever ``crmkit`` the interpreter imports: ``PYTHONPATH=build/compiled``
+measures the compiled fold.
 
-Run: .venv/bin/python benchmarks/bench_loyalty.py [n_members] [--profile] [--against DIR [rounds]]
+Run: .venv/bin/python benchmarks/bench_loyalty.py [n_members] [--profile]
+[--against DIR [rounds]] [--this DIR]
 """
 
 from __future__ import annotations
@@ -281,15 +285,17 @@ def replay_many_to(n_members: int, path: str) -> float:
     return seconds
 
 
-def against(n_members: int, other_src: str, rounds: int) -> None:
+def against(n_members: int, other_src: str, rounds: int, this_src: str | None = None) -> None:
     """``replay_many`` with the code in ``other_src`` and with this checkout, alternately.
 
-    Each round also times the one-member cases (``replay_one``, ``apply_one``) of both,
-    and prints the 1-minute load average at its end.
+    ``this_src``: the code measured as this checkout's (default its ``src``; e.g.
+    ``build/compiled``, the compiled fold ``make compiled`` builds). Each round also times
+    the one-member cases (``replay_one``, ``apply_one``) of both, and prints the 1-minute
+    load average at its end.
     """
     import pandas as pd
 
-    here = str(pathlib.Path(__file__).resolve().parents[1] / "src")
+    here = this_src or str(pathlib.Path(__file__).resolve().parents[1] / "src")
     print(f"replay_many, {n_members:,} members x 200 events; CPU s (fresh process each)")
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(rounds):
@@ -331,6 +337,11 @@ def against(n_members: int, other_src: str, rounds: int) -> None:
 
 
 def main() -> None:
+    this_src = None
+    if "--this" in sys.argv:  # the code measured as this checkout's (see `against`)
+        at = sys.argv.index("--this")
+        this_src = sys.argv[at + 1]
+        del sys.argv[at : at + 2]
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     if "--profile" in sys.argv:
         profile()
@@ -342,7 +353,7 @@ def main() -> None:
         at = sys.argv.index("--against")
         rest = sys.argv[at + 1 :]
         n_members = int(args[0]) if args and args[0] != rest[0] else 1_000
-        against(n_members, rest[0], int(rest[1]) if len(rest) > 1 else 1)
+        against(n_members, rest[0], int(rest[1]) if len(rest) > 1 else 1, this_src)
         return
     if len(args) == 2 and args[0] in CASES:
         print(json.dumps(run_case(args[0], int(args[1]))))

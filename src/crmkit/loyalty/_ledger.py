@@ -29,7 +29,7 @@ import operator
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from crmkit.errors import InsufficientPointsError, InvalidInputError, LedgerError
 from crmkit.loyalty._engine import Earner
@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     from crmkit.loyalty._privileges import Privilege
     from crmkit.loyalty._program import Program
 
-__all__ = ["Book", "Lot", "Posting", "sort_events"]
+__all__ = ["Book", "FifoBook", "Lot", "Posting", "sort_events"]
 
 _UTC = dt.UTC
 _ZERO = Decimal(0)
@@ -157,8 +157,8 @@ class Book(YearlyBonuses):
         # primary book (on the others; it keeps the tiers).
         self.owner = program
         self.currency = compiled.primary_points
-        self.subs: dict[str, Book] = {}
-        self.parent: Book | None = None
+        self.subs = {}
+        self.parent = None
         # Event class -> handler; a primary book with other currencies' books fans out.
         self.handlers = _HANDLERS
         self.zone = program.zone
@@ -829,6 +829,37 @@ _HANDLERS: dict[type[Any], Any] = {
     Enroll: Book._enroll,
     TierGrant: Book._grant,
 }
+
+
+class FifoBook(Book):
+    """``Program(consumption="fifo")``: debits draw the oldest usable lots first (internal).
+
+    The consumption queue is keyed ``(far future, earned_at, lot_id)``: the default key with
+    every lot's expiry read as the same far date, so the earning time alone decides (the
+    keys keep the default's shape). Everything that draws lots (``LotBook._draw``) follows
+    the queue, so redemptions, points tenders, negative adjustments, debt repayments and
+    transfers out all take the oldest points first; pending lots are never queued, and a
+    cancellation still restores points into the lots they came from. A re-dated lot keeps
+    its key (its earning time does not change). The queue is then not in expiry order
+    (:attr:`queue_in_expiry_order` False): readers of expiry read every lot.
+
+    The class is chosen once per book (``Program._new_book``), so the default fold keeps
+    its own, inlined queue code and pays nothing for the choice. A subclass of the whole
+    book, not a mixin of the lot half: one line of inheritance, as mypyc compiles it.
+    """
+
+    queue_in_expiry_order: ClassVar[bool] = False
+
+    def _key(self, lot: _Lot) -> tuple[dt.datetime, dt.datetime, str]:
+        """``lot``'s place in the queue: oldest first (the expiry read as one far date)."""
+        return (_FAR, lot.earned_at, lot.lot_id)
+
+    def _activate(self, lot: _Lot, at: dt.datetime) -> None:
+        # Queued here under this book's key; the default activation then finds it queued.
+        if lot.remaining and not lot.queued:
+            lot.active = True
+            self._enqueue(lot)
+        super()._activate(lot, at)
 
 
 def _fanned(method: Callable[[Book, Any], None]) -> Callable[[Book, Any], None]:

@@ -12,7 +12,7 @@ This module holds the lot records (:class:`Lot`, :class:`Posting` and their muta
 counterparts inside the fold) and :class:`LotBook`, the part of the ledger's
 :class:`~crmkit.loyalty._ledger.Book` that earns (credits a lot), consumes (draws lots in
 the program's consumption order: soonest-expiring first, or with
-``Program(consumption="fifo")`` oldest first, :class:`FifoLotBook`), activates pending
+``Program(consumption="fifo")`` oldest first, :class:`~crmkit.loyalty._ledger.FifoBook`), activates pending
 points and expires lots. Reversals (refunds, cancellations) are in
 :mod:`crmkit.loyalty._reversals`.
 """
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from crmkit.loyalty._rules import EarningScheme
     from crmkit.loyalty._tiers import TierTracker
 
-__all__ = ["POSTING_KINDS", "FifoLotBook", "Lot", "LotBook", "Posting", "reported_expiry"]
+__all__ = ["POSTING_KINDS", "Lot", "LotBook", "Posting", "reported_expiry"]
 
 _UTC = dt.UTC
 _FAR = dt.datetime.max.replace(tzinfo=_UTC)
@@ -185,10 +185,11 @@ class Posting(ResultDict):
 class _Lot:
     """The mutable lot inside the fold (see :class:`Lot`).
 
-    Slotted and without ``__init__``: :meth:`LotBook._new_lot`, the one place a lot is
-    made (one per purchase, in every fold), builds it with ``object.__new__`` and sets
-    every slot itself: about 1,300 machine instructions a lot fewer than a constructor
-    call with class-level counters (counted under valgrind).
+    Slotted and without ``__init__``: :meth:`LotBook._new_lot` (one lot per purchase, in
+    every fold) and :meth:`LotBook._split_off` build it with ``_Lot.__new__`` (object's;
+    the spelling a mypyc-compiled class accepts too) and set every slot themselves: about
+    1,300 machine instructions a lot fewer than a constructor call with class-level
+    counters (counted under valgrind).
     """
 
     __slots__ = (
@@ -229,9 +230,6 @@ class _Lot:
     # A purchase's qualifying posting held back while its points are pending, dated when
     # they activate: (activates_at, spend, points, orders, named counts, None).
     deferred: Qualifying | None
-
-
-_new_object = object.__new__
 
 
 class Protection(NamedTuple):
@@ -332,15 +330,13 @@ class LotBook:
     inactivity: bool
     #: Whether a lot's expiry is the policy's for its local earning day (cached per day).
     expiry_by_day: bool
-    #: The primary ladder's tracker moved to an instant (the ledger's; rule 5 reads it).
-    tier_tracker: Callable[[dt.datetime], TierTracker]
     #: Lot id -> the lots an involuntary cancellation split off it (their returned parts,
     #: :meth:`_split_off`), so a refund of its purchase follows the points there. The
     #: shared empty default until a book's first split (which gives the book its own).
     splits: dict[str, list[str]] = _NO_SPLITS
     #: Whether the consumption queue is in expiry order (undated lots last), so that a
     #: reader may stop at the first lot past a horizon; False under ``"fifo"``
-    #: (:class:`FifoLotBook`), whose readers read every lot.
+    #: (:class:`~crmkit.loyalty._ledger.FifoBook`), whose readers read every lot.
     queue_in_expiry_order: ClassVar[bool] = True
 
     # -- time ----------------------------------------------------------------------------
@@ -428,6 +424,10 @@ class LotBook:
         if self.deadline is not None and self.deadline < due:
             due = self.deadline
         return due
+
+    def tier_tracker(self, at: dt.datetime) -> TierTracker:
+        """The primary ladder's tracker moved to ``at`` (the ledger's; rule 5 reads it)."""
+        raise NotImplementedError  # Book's (a method here, not a declared attribute: mypyc)
 
     def _activate(self, lot: _Lot, at: dt.datetime) -> None:
         """Make a pending lot usable at ``at`` (each pending lot once, from the queue)."""
@@ -614,7 +614,7 @@ class LotBook:
 
     # The consumption queue: usable lots with points left, in the order debits draw them,
     # beside their keys. Here (the default, "soonest_expiry") the key is ``(expires_at or
-    # far future, earned_at, lot_id)``; FifoLotBook keys by earning time instead. A
+    # far future, earned_at, lot_id)``; FifoBook keys by earning time instead. A
     # re-dated lot (_expire_unless_held, _expire_unless_extended) is taken out with its old
     # key and queued again with its new one.
     def _key(self, lot: _Lot) -> tuple[dt.datetime, dt.datetime, str]:
@@ -701,7 +701,7 @@ class LotBook:
             self.deadline = deadline = deadline.astimezone(_UTC)
             self.due = min(self.due, deadline)
         self.credited += points
-        lot: _Lot = _new_object(_Lot)  # (every slot set here: see _Lot)
+        lot: _Lot = _Lot.__new__(_Lot)  # (every slot set here: see _Lot)
         lot.lot_id = lot_id
         lot.source = source
         lot.rule = rule
@@ -767,7 +767,7 @@ class LotBook:
         """Take ``points`` from usable lots in consumption order; the caller checked.
 
         The queue's order: soonest-expiring first, or oldest first under ``"fifo"``
-        (:class:`FifoLotBook`). Pending lots are never in the queue.
+        (:class:`~crmkit.loyalty._ledger.FifoBook`). Pending lots are never in the queue.
         """
         allocations: dict[str, int] = {}
         left = points
@@ -862,7 +862,7 @@ class LotBook:
         its points expire at once.
         """
         lot.amount -= points
-        part: _Lot = _new_object(_Lot)  # (every slot set here: see _Lot)
+        part: _Lot = _Lot.__new__(_Lot)  # (every slot set here: see _Lot)
         part.lot_id = lot_id
         part.source = lot.source
         part.rule = lot.rule
@@ -925,33 +925,3 @@ class LotBook:
                 lot.owed -= take
                 left -= take
         self._post(at, "repay", -points, event_id, None, "debt", allocations)
-
-
-class FifoLotBook(LotBook):
-    """``Program(consumption="fifo")``: debits draw the oldest usable lots first (internal).
-
-    The consumption queue is keyed ``(far future, earned_at, lot_id)``: the default key with
-    every lot's expiry read as the same far date, so the earning time alone decides (the
-    keys keep the default's shape). Everything that draws lots (:meth:`_draw`) follows
-    the queue, so redemptions, points tenders, negative adjustments, debt repayments and
-    transfers out all take the oldest points first; pending lots are never queued, and a
-    cancellation still restores points into the lots they came from. A re-dated lot keeps
-    its key (its earning time does not change). The queue is then not in expiry order
-    (:attr:`queue_in_expiry_order` False): readers of expiry read every lot.
-
-    The class is chosen once per book (``Program._new_book``), so the default fold keeps
-    its own, inlined queue code and pays nothing for the choice.
-    """
-
-    queue_in_expiry_order: ClassVar[bool] = False
-
-    def _key(self, lot: _Lot) -> tuple[dt.datetime, dt.datetime, str]:
-        """``lot``'s place in the queue: oldest first (the expiry read as one far date)."""
-        return (_FAR, lot.earned_at, lot.lot_id)
-
-    def _activate(self, lot: _Lot, at: dt.datetime) -> None:
-        # Queued here under this book's key; the default activation then finds it queued.
-        if lot.remaining and not lot.queued:
-            lot.active = True
-            self._enqueue(lot)
-        super()._activate(lot, at)

@@ -42,8 +42,8 @@ from crmkit.errors import ConfigError, InvalidInputError, LedgerError
 from crmkit.loyalty._engine import Earner, linear_privileges
 from crmkit.loyalty._events import Event
 from crmkit.loyalty._expiry import EXTENSION, ExpiryPolicy, extension_problem
-from crmkit.loyalty._ledger import EVENT_TYPES, FANNED_HANDLERS, Book, sort_events
-from crmkit.loyalty._lots import FifoLotBook, Lot, Posting, reported_expiry
+from crmkit.loyalty._ledger import EVENT_TYPES, FANNED_HANDLERS, Book, FifoBook, sort_events
+from crmkit.loyalty._lots import Lot, Posting, reported_expiry
 from crmkit.loyalty._privileges import Privilege, PrivilegeSet
 from crmkit.loyalty._rules import EarningResult, EarningScheme
 from crmkit.loyalty._rules_util import as_of_time
@@ -288,10 +288,6 @@ def _with_tiers(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> N
         raise ConfigError(
             _OWNER, "privileges", expected="given with tiers", found="privileges without tiers"
         )
-
-
-class _FifoBook(FifoLotBook, Book):
-    """The fold of ``Program(consumption="fifo")``: a :class:`Book` drawing oldest first."""
 
 
 @attrs.frozen
@@ -759,7 +755,7 @@ class Program(Spec):
         """An empty fold: one book per point currency, the primary one on top."""
         compiled = self.compile()
         # The consumption order is the book's class: chosen once per book, never per event.
-        new = Book if self.consumption == "soonest_expiry" else _FifoBook
+        new = Book if self.consumption == "soonest_expiry" else FifoBook
         book = new(compiled.single or self)
         book.owner, book.currency = self, compiled.primary_points
         book.tender = compiled.tenders.get(book.currency)

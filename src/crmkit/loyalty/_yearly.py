@@ -18,7 +18,6 @@ is the tier at its instant).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from crmkit.loyalty._reversals import ReversalBook
@@ -26,6 +25,7 @@ from crmkit.loyalty._rules import MemberContext, YearlyBonus
 from crmkit.loyalty._rules_util import midnight
 
 if TYPE_CHECKING:
+    from crmkit.loyalty._ledger import Book
     from crmkit.loyalty._tiers import TierStatus
 
 __all__ = ["YearlyBonuses"]
@@ -43,9 +43,8 @@ class YearlyBonuses(ReversalBook):
     # Set up by the ledger's Book.
     birth_date: dt.date | None
     enrolled_at: dt.datetime | None
-    parent: Any
-    subs: Any
-    ladder_statuses: Callable[[dt.datetime], dict[str, TierStatus]]
+    parent: Book | None  # the primary book (on another currency's book)
+    subs: dict[str, Book]  # the other currencies' books (on the primary book)
     # This module's state.
     yearly: tuple[YearlyBonus, ...]
     yearly_any: bool
@@ -54,6 +53,10 @@ class YearlyBonuses(ReversalBook):
     yearly_after: dt.datetime | None
     yearly_given: frozenset[tuple[str, int]]
     birth_known: dt.datetime | None
+
+    def ladder_statuses(self, at: dt.datetime) -> dict[str, TierStatus]:
+        """Every ladder's status at ``at`` (the ledger's)."""
+        raise NotImplementedError  # Book's (a method here, not a declared attribute: mypyc)
 
     def setup_yearly(self) -> None:
         """This book's yearly bonuses, and whether any book of the member has some."""
