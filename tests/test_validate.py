@@ -404,6 +404,21 @@ def test_dates_outside_the_range_are_refused_in_every_unit(unit: str, year: int)
         assert info.value.rows == (0,)
 
 
+def test_text_python_reads_but_pandas_does_not_is_not_called_out_of_range() -> None:
+    """Regression: ``2023-07-30+08:00`` (an offset without a time) was "outside 1678-2261".
+
+    Python's ``fromisoformat`` reads it, pandas does not; only text Python reads as a date
+    beyond the years pandas holds is out of range. Anything else is not ISO 8601.
+    """
+    with pytest.raises(SchemaError, match="not dates") as info:
+        _read(pd.DataFrame({"d": ["2023-07-30+08:00", "2023-07-31+08:00"]}, index=[4, 5]))
+    assert info.value.rows == (4, 5)
+    assert "2023-07-30+08:00" in str(info.value)
+    with pytest.raises(InvalidInputError, match="between 1678-01-01 and 2261-12-31") as far:
+        _read(pd.DataFrame({"d": ["0001-01-01T00:00+08:00", "2023-07-31T00:00+08:00"]}))
+    assert far.value.rows == (0,)
+
+
 def test_the_range_edges_are_read() -> None:
     out = _read(["1678-01-01", "2261-12-31T23:59:59"], tz="Pacific/Kiritimati")
     assert out.iloc[1].year == 2261

@@ -1125,7 +1125,7 @@ def _dates_from_strings(
         # ISO 8601 that pandas cannot hold (years 1 to 1677, 2263 to 9999): out of range,
         # not "not a date" (an error path: one Python step per refused value).
         far = bad.copy()
-        far[bad] = [_from_iso(t) is not None for t in text[bad]]
+        far[bad] = [_beyond_pandas(_from_iso(t)) for t in text[bad]]
         if far.any():
             _refuse_outside(far, text[far].iloc[0], index, column, owner)
         _refuse_non_iso(text, bad, index, column, owner)
@@ -1171,6 +1171,15 @@ def _from_iso(value: str) -> dt.datetime | None:
         return dt.datetime.fromisoformat(value)
     except ValueError:
         return None
+
+
+def _beyond_pandas(value: dt.datetime | None) -> bool:
+    """Whether Python read ``value`` as a date outside the years pandas holds.
+
+    Python also reads text pandas refuses inside the range (``2023-07-30+08:00``, a date
+    with an offset and no time): that is not ISO 8601 to crmkit, not out of range.
+    """
+    return value is not None and not EARLIEST_DATE <= value.date() <= LATEST_DATE
 
 
 def _flags(result: pd.Series) -> np.ndarray[Any, np.dtype[np.bool_]]:
