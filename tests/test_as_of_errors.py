@@ -5,7 +5,15 @@ it is required, an epoch number, ``"2025-02-31"``, NaT, a year outside 1678-2261
 where no zone exists to read it in) is a :class:`~crmkit.errors.ConfigError` naming
 ``'as_of'`` ("a bad rule, policy, calendar, model or parameter"), read by the one reader
 ``crmkit._validate.cutoff_value`` (loyalty: ``as_of_time``, which takes a datetime
-exactly).
+exactly, in the years 1000-9000 of a replay, and refuses one outside them with
+``Program.replay``'s message). An aware ``as_of`` beside naive data is a ConfigError too,
+in every part.
+
+Regressions: a year-9999 datetime crashed the loyalty readers other than a replay with
+Python's ValueError/OverflowError (and a replay too where the program's zone pushed it
+past year 9999); the lifecycle and cohort functions refused an aware ``as_of`` beside
+naive dates with InvalidInputError; ``rfm()``'s errors named ``summarize()``;
+``crmkit loyalty --as-of`` turned the ConfigError into an InvalidInputError.
 
 Regression: the same mistake was a ConfigError in segmentation and the service KPIs, but
 an InvalidInputError in loyalty (``as_of_time`` converted it "as ever") and in the SLA
@@ -37,7 +45,7 @@ from hypothesis import given, settings
 
 from crmkit._demo_cli import write_sample
 from crmkit._validate import cutoff_value
-from crmkit.cli import main
+from crmkit.cli import build_parser, main
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.loyalty import (
     BaseRate,
@@ -295,26 +303,35 @@ def test_an_aware_as_of_beside_naive_ticket_times_is_read_and_a_naive_one_refuse
     assert "timezone-aware like the ticket columns" in str(err)
 
 
-def test_the_errors_name_the_call_made() -> None:
-    """Messages start with the function called (check_use read its as_of via quota_status)."""
-    owners = {
-        "PrivilegeSet.check_use": "PrivilegeSet.check_use()",
-        "PrivilegeSet.check_use(not a quota)": "PrivilegeSet.check_use()",
-        "TierTracker.status": "TierTracker.status()",
-        "Program.replay": "Program.replay()",
-        "points_liability": "points_liability()",
-        "evaluate_ticket": "evaluate_ticket()",
-        "SLATracker.evaluate": "SLATracker.evaluate()",
-        "evaluate_sla": "evaluate_sla()",
-        "backlog": "backlog()",
-        "summarize": "summarize()",
-    }
-    for entry, owner in owners.items():
-        assert str(_refused(ENTRY_POINTS[entry], "2025-02-31")).startswith(owner + ":")
+def _called(entry: str) -> str:
+    """The function an entry point calls, as errors name it (``"rfm()"``)."""
+    return entry.partition("(")[0] + "()"
+
+
+@pytest.mark.parametrize("entry", list(ENTRY_POINTS))
+def test_the_errors_name_the_call_made(entry: str) -> None:
+    """Messages start with the function called (check_use read its as_of via quota_status).
+
+    Regression: ``rfm()``'s errors named ``summarize()``, the function it runs.
+    """
+    assert str(_refused(ENTRY_POINTS[entry], "2025-02-31")).startswith(_called(entry) + ":")
+
+
+def test_rfm_names_itself_in_every_error_summarize_raises() -> None:
+    """Not only the as_of: a missing column or a late enough as_of name ``rfm()`` too."""
+    with pytest.raises(InvalidInputError) as info:
+        rfm(TX, as_of="2024-12-31")
+    assert str(info.value).startswith("rfm(): column 'date' must be at least one purchase")
+    with pytest.raises(InvalidInputError) as info:
+        rfm(TX, customer="member")
+    assert str(info.value).startswith("rfm(): column 'member' must be present")
+    with pytest.raises(ConfigError) as config:
+        rfm(TX, refunds="keep")  # type: ignore[arg-type]
+    assert str(config.value).startswith("rfm(): parameter 'refunds'")
 
 
 def test_loyalty_keeps_a_datetime_exact_and_its_own_range() -> None:
-    """``as_of_time`` takes a datetime exactly; a replay refuses one outside its years."""
+    """``as_of_time`` takes a datetime exactly; loyalty refuses one outside its years."""
     exact = dt.datetime(2025, 6, 30, 12, 0, 0, 123456, tzinfo=SH)
     assert PROGRAM.replay(EVENTS, as_of=exact).as_of == exact
     early = dt.datetime(1500, 1, 1, tzinfo=dt.UTC)  # before 1678, inside a replay's years
@@ -322,6 +339,124 @@ def test_loyalty_keeps_a_datetime_exact_and_its_own_range() -> None:
     for outside in (dt.datetime(9999, 1, 1, tzinfo=SH), dt.datetime(999, 12, 31)):
         err = _refused(ENTRY_POINTS["Program.replay"], outside)
         assert "instants from year 1000 up to (not including) year 9000" in str(err)
+
+
+#: Loyalty's entry points and the zone each reads its ``as_of`` in.
+LOYALTY_ZONES = {
+    "Program.replay": "Asia/Shanghai",
+    "replay_many": "Asia/Shanghai",
+    "points_liability": "Asia/Shanghai",
+    "breakage": "Asia/Shanghai",
+    "TierLadder.evaluate": "UTC",
+    "TierTracker.status": "UTC",
+    "PrivilegeSet.grants": "UTC",
+    "PrivilegeSet.active": "UTC",
+    "PrivilegeSet.quota_status": "UTC",
+    "PrivilegeSet.check_use": "UTC",
+    "PrivilegeSet.check_use(not a quota)": "UTC",
+    "EarningScheme.period_to_date": "UTC",
+    "EarningScheme.uses_to_date": "UTC",
+}
+
+#: Datetimes outside the years loyalty computes with (1000 up to, not including, 9000).
+OUT_OF_RANGE: dict[str, dt.datetime] = {
+    # Past Python's last instant once read in Shanghai: an OverflowError even in a replay.
+    "year_9999_aware": dt.datetime(9999, 12, 31, 23, 59, tzinfo=dt.UTC),
+    "year_9999_naive": dt.datetime(9999, 12, 31, 23, 59),
+    "year_9000_first_instant": dt.datetime(9000, 1, 1, tzinfo=dt.UTC),
+    "year_999_naive": dt.datetime(999, 12, 31),
+    "year_1_aware": dt.datetime(1, 1, 1, tzinfo=dt.UTC),
+}
+
+
+@pytest.mark.parametrize("value", list(OUT_OF_RANGE))
+@pytest.mark.parametrize("entry", list(LOYALTY_ZONES))
+def test_every_loyalty_entry_point_refuses_a_datetime_outside_its_years_alike(
+    entry: str, value: str
+) -> None:
+    """The same ConfigError as ``Program.replay`` in the same zone, but for the owner.
+
+    Regression: ValueError ("year 10000 is out of range") or OverflowError from
+    TierLadder.evaluate, TierTracker.status, PrivilegeSet.quota_status/check_use and
+    EarningScheme.period_to_date/uses_to_date; the grants were given at year 9999.
+    """
+    when = OUT_OF_RANGE[value]
+    err = _refused(ENTRY_POINTS[entry], when)
+    with pytest.raises(ConfigError) as replayed:
+        Program(timezone=LOYALTY_ZONES[entry]).replay([], as_of=when)
+    assert str(err) == str(replayed.value).replace("Program.replay()", _called(entry), 1)
+    assert "instants from year 1000 up to (not including) year 9000" in str(err)
+
+
+def test_a_datetime_past_the_calendar_in_the_programs_zone_is_refused_not_overflowed() -> None:
+    """Read in the program's zone, year 1 (west of UTC) or 9999 (east) leaves the calendar.
+
+    Regression: OverflowError ("date value out of range") from ``Program.replay``.
+    """
+    west = Program(timezone="America/New_York")
+    err = _refused(lambda a: west.replay([], as_of=a), dt.datetime(1, 1, 1, tzinfo=dt.UTC))
+    assert "found 0001-01-01T00:00:00+00:00" in str(err)  # as given: no reading in the zone
+    err = _refused(lambda a: PROGRAM.replay([], as_of=a), dt.datetime(9999, 12, 31, 20, tzinfo=SH))
+    assert "found 9999-12-31T20:00:00+08:00" in str(err)
+
+
+@pytest.mark.parametrize("entry", list(LOYALTY_ZONES))
+def test_the_last_instant_before_year_9000_is_read_exactly(entry: str) -> None:
+    """Inside the range a datetime is still taken exactly (nothing computed overflows)."""
+    ENTRY_POINTS[entry](dt.datetime(8999, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC))
+
+
+def _active_in_shanghai(as_of: Any) -> Any:
+    return PRIVILEGES.active(HISTORY, as_of=as_of, timezone="Asia/Shanghai")
+
+
+def test_the_range_is_of_instants_not_of_local_years() -> None:
+    """The years are UTC's: Shanghai's midnight starting year 1000 is still 999 in UTC."""
+    first = dt.datetime(1000, 1, 1, tzinfo=dt.UTC)
+    assert _active_in_shanghai(first) == ()
+    assert Program(timezone="UTC").replay([], as_of=first).as_of == first
+    err = _refused(_active_in_shanghai, dt.datetime(1000, 1, 1))  # naive: Shanghai's clock
+    assert "found 1000-01-01T00:00:00+08:05:43" in str(err)  # Shanghai's local mean time
+    last = dt.datetime(8999, 12, 31, 23, 59, 59, 999999, tzinfo=SH)  # 15:59 UTC
+    assert PRIVILEGES.active(HISTORY, as_of=last, timezone="UTC") == PRIVILEGES.privileges
+    assert _active_in_shanghai(dt.datetime(9000, 1, 1, 7, 59)) == PRIVILEGES.privileges
+    _refused(_active_in_shanghai, dt.datetime(9000, 1, 1, 8))  # midnight starting 9000 in UTC
+
+
+#: Segmentation's entry points (all read naive transactions here).
+SEGMENTATION = [
+    "summarize",
+    "rfm",
+    "btyd_summary",
+    "calibration_holdout",
+    "cohort_retention",
+    "classify_lifecycle",
+    "LifecyclePolicy.classify",
+    "lifecycle_history",
+]
+
+
+def test_the_loyalty_and_segmentation_tables_list_their_entry_points() -> None:
+    names = list(ENTRY_POINTS)
+    assert [*LOYALTY_ZONES, *SEGMENTATION] == names[: names.index("duration_quantiles")]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [pd.Timestamp("2025-06-30 18:00", tz="UTC"), dt.datetime(2025, 6, 30, 18, tzinfo=SH)],
+    ids=["timestamp", "datetime"],
+)
+@pytest.mark.parametrize("entry", SEGMENTATION)
+def test_an_aware_as_of_beside_naive_dates_is_a_config_error(entry: str, value: object) -> None:
+    """One helper, one error: the as_of is the wrong kind of parameter for this data.
+
+    Regression: InvalidInputError from the lifecycle and cohort functions (``make_cut``)
+    where ``summarize`` and ``rfm`` said ConfigError.
+    """
+    err = _refused(ENTRY_POINTS[entry], value)
+    assert "naive, like the date column" in str(err)
+    assert "found the timezone-aware 2025-06-30 18:00:00" in str(err)
+    assert str(err).startswith(_called(entry) + ":")
 
 
 # A readable as_of that does not fit the data: InvalidInputError in every area.
@@ -409,5 +544,40 @@ def test_every_cli_as_of_option_refuses_a_bad_day_alike(
     assert code == 2
     lines = err.getvalue().strip().splitlines()
     assert len(lines) == 1
-    assert "--as-of" in lines[0]
+    assert "option --as-of must be a date, datetime, Timestamp or ISO 8601 string" in lines[0]
     assert "'2025-02-31'" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("as_of", "fragment"),
+    [
+        ("2025-02-31", "a date, datetime, Timestamp or ISO 8601 string; found '2025-02-31'"),
+        ("9999-12-31", "a date between 1678-01-01 and 2261-12-31; found '9999-12-31'"),
+        ("0999-01-01T00:00", "a date between 1678-01-01 and 2261-12-31; found '0999-01-01T00:00'"),
+    ],
+)
+def test_crmkit_loyalty_as_of_is_the_readers_config_error(
+    sample: pathlib.Path, as_of: str, fragment: str
+) -> None:
+    """``crmkit loyalty --as-of``: the reader's ConfigError, naming the option as typed.
+
+    Regression: any --as-of error became an InvalidInputError with its own message (and
+    "option '--as-of'", quoted unlike every other command's).
+    """
+    events, program = str(sample / "loyalty_events.csv"), str(sample / "program.json")
+    argv = ["loyalty", events, "--program", program, "--as-of", as_of]
+    args = build_parser().parse_args(argv)
+    with pytest.raises(ConfigError) as info:
+        args.handler(args)
+    assert not isinstance(info.value, InvalidInputError)
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        assert main(argv) == 2
+    line = err.getvalue().strip()
+    assert f"crmkit loyalty: option --as-of must be {fragment}" in line
+    assert line.count("\n") == 0
+
+
+def test_replay_many_documents_the_config_error_of_an_unreadable_as_of() -> None:
+    raises = (inspect.getdoc(replay_many) or "").partition("Raises:")[2].partition("Examples:")[0]
+    assert "ConfigError: An ``as_of`` that cannot be read" in raises

@@ -169,7 +169,7 @@ BAD_INSTANTS: list[Any] = [
     pytest.param(np.datetime64("9999-01-01", "s"), ConfigError, FAR, id="year_9999_dt64_s"),
     pytest.param(np.datetime64("0001-01-01", "ms"), ConfigError, FAR, id="year_1_dt64_ms"),
     pytest.param(
-        pd.Timestamp("2025-04-01", tz="UTC"), InvalidInputError, "naive like the data", id="aware"
+        pd.Timestamp("2025-04-01", tz="UTC"), ConfigError, "naive, like the date column", id="aware"
     ),
 ]
 

@@ -358,7 +358,7 @@ def test_aware_dates_count_days_in_their_zone() -> None:
 
 
 def test_aware_as_of_with_naive_data_is_an_error() -> None:
-    with pytest.raises(InvalidInputError, match="naive"):
+    with pytest.raises(ConfigError, match="naive"):
         classify_lifecycle(log(a=[0]), as_of=pd.Timestamp("2025-03-01", tz="UTC"), amount=None)
 
 

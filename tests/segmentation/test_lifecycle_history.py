@@ -251,7 +251,7 @@ def test_aware_data_snapshots_are_days_in_the_data_zone() -> None:
         tx, as_of=["2025-03-31", "2025-04-30"], policy=LifecyclePolicy(timezone="UTC"), amount=None
     )
     assert in_utc[pd.Timestamp("2025-03-31")].notna().tolist() == [True, True]
-    with pytest.raises(InvalidInputError, match="naive"):
+    with pytest.raises(ConfigError, match="naive"):
         lifecycle_history(
             tx.assign(date=tx["date"].dt.tz_localize(None)),
             as_of=[pd.Timestamp("2025-03-31", tz="UTC")],

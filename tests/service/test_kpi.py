@@ -16,6 +16,7 @@ from crmkit.datasets import ticket_events, tickets
 from crmkit.errors import ConfigError, InvalidInputError, SchemaError
 from crmkit.service import (
     BusinessCalendar,
+    RateResult,
     backlog,
     complaint_rate,
     duration_quantiles,
@@ -294,6 +295,58 @@ def test_fcr_definitions() -> None:
     as_of = pd.Timestamp("2025-01-08", tz="UTC")
     undecided = first_contact_resolution(t, definition="no_recontact_within", as_of=as_of)
     assert (undecided.successes, undecided.n, undecided.n_excluded) == (0, 1, 3)
+
+
+NOBODY = "solved tickets without a customer id excluded (counted in n_excluded)"
+
+
+@pytest.mark.parametrize("ids", [["c1", "c1", "c2", "c3"], [1, 1, 2, 3]], ids=["text", "int"])
+@pytest.mark.parametrize(
+    ("resolved", "anonymous", "as_of", "reason"),
+    [
+        ([None] * 4, False, None, "no solved tickets"),
+        (["2025-02-01"] * 4, False, "2025-01-31", "no solved tickets"),  # solved later
+        (["2025-01-02", None, None, None], True, None, f"no solved tickets; 1 {NOBODY}"),
+    ],
+    ids=["none_solved", "solved_after_as_of", "only_anonymous_solved"],
+)
+def test_fcr_no_recontact_within_without_solved_tickets_is_the_empty_result(
+    ids: list[object], resolved: list[str | None], anonymous: bool, as_of: str | None, reason: str
+) -> None:
+    """No solved ticket to judge: no value, n = 0, every ticket excluded and the reason.
+
+    Regression: pandas raised MergeError (the empty side of the merge had another dtype
+    than the tickets' ids).
+    """
+    t = _tickets3().assign(
+        customer_id=[None, *ids[1:]] if anonymous else ids,
+        resolved_at=pd.to_datetime(resolved).tz_localize("UTC"),
+    )
+    r = first_contact_resolution(t, definition="no_recontact_within", as_of=as_of)
+    kpi = "first_contact_resolution"
+    assert r == RateResult(kpi, "no_recontact_within", None, 0, 0, None, 4, reason)
+    assert r.format() == f"first_contact_resolution n/a ({reason})"
+    assert first_contact_resolution(t.iloc[:0], definition="no_recontact_within").n == 0
+
+
+def test_fcr_no_recontact_within_reads_mixed_customer_ids() -> None:
+    """Ids 1 and 'a' in one column, only customer 'a' solved: the ids keep one dtype.
+
+    Regression: MergeError (the solved ids alone read as text, all ids as objects).
+    Customer 'a' came back the day after ticket b was solved (ticket c); nobody came back
+    after c.
+    """
+    t = _tickets3().assign(
+        customer_id=[1, "a", "a", 3],
+        created_at=pd.to_datetime(["2025-01-01", "2025-01-01", "2025-01-03", "2025-01-02"]),
+        resolved_at=pd.to_datetime([None, "2025-01-02", "2025-01-04", None]),
+    )
+    r = first_contact_resolution(t, definition="no_recontact_within")
+    assert (r.successes, r.n, r.n_excluded) == (1, 2, 2)
+    text = first_contact_resolution(
+        t.astype({"customer_id": str}), definition="no_recontact_within"
+    )
+    assert text == r
 
 
 def test_fcr_on_sample_data_with_statsmodels_interval() -> None:

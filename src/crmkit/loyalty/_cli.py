@@ -23,8 +23,7 @@ from crmkit._cli_support import (
     read_input,
     section,
 )
-from crmkit._validate import EARLIEST_DATE, LATEST_DATE
-from crmkit.errors import CrmkitError, InvalidInputError
+from crmkit.errors import ConfigError
 from crmkit.loyalty._expiry import ExpiryPolicy
 from crmkit.loyalty._program import Program
 from crmkit.loyalty._replay_many import replay_many
@@ -194,15 +193,12 @@ def _run(args: argparse.Namespace) -> int:
     )
     try:  # the one reader of cut-offs: ISO 8601, nothing guessed; a date is its whole day
         as_of = program._as_of(args.as_of, owner)
-    except CrmkitError:
-        raise InvalidInputError(
-            owner,
-            "--as-of",
-            expected=f"an ISO 8601 datetime between {EARLIEST_DATE} and {LATEST_DATE}",
-            found=repr(args.as_of),
-            kind="option",
-            hint="For example 2025-12-31 (the end of that day) or 2025-12-31T18:00 (naive: "
-            "the program's zone).",
+    except ConfigError as err:
+        # Its ConfigError (exit code 2), showing the text typed: the message then names
+        # --as-of as every command's does, whatever the reader showed (e.g. a parsed
+        # 0999-01-01 00:00:00 for '0999-01-01T00:00').
+        raise ConfigError(
+            owner, err.field, expected=err.expected, found=repr(args.as_of), hint=err.hint
         ) from None
     events = read_input(args.events, args, what="events", text=True)
     events = apply_columns(events, args, _OTHER_COLUMNS)

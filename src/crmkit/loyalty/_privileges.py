@@ -522,7 +522,8 @@ class PrivilegeSet(Spec):
         Raises:
             LedgerError: The privilege is not held at ``as_of``, or its quota is used up.
             ConfigError: An ``as_of`` that cannot be read (None, NaT, a number,
-                ``"2025-02-31"``, a year outside 1678-2261 as text or a date).
+                ``"2025-02-31"``, a year outside 1678-2261 as text or a date) or outside
+                the years 1000-9000 loyalty supports.
 
         Examples:
             >>> import datetime as dt

@@ -46,7 +46,7 @@ from crmkit.loyalty._ledger import EVENT_TYPES, FANNED_HANDLERS, Book, FifoBook,
 from crmkit.loyalty._lots import Lot, Posting, reported_expiry
 from crmkit.loyalty._privileges import Privilege, PrivilegeSet
 from crmkit.loyalty._rules import EarningResult, EarningScheme
-from crmkit.loyalty._rules_util import as_of_time
+from crmkit.loyalty._rules_util import as_of_time, check_range
 from crmkit.loyalty._tender import TenderPolicy
 from crmkit.loyalty._tiers import QualifyingPosting, TierLadder, TierStatus
 
@@ -728,7 +728,7 @@ class Program(Spec):
                 sub.journal = False
         ordered = sort_events(events)
         if ordered:
-            _check_range(ordered[0].time, "Program.replay()", "events")
+            check_range(ordered[0].time, "Program.replay()", "events")
         if instants is not None and not (
             len(ordered) == len(instants) and all(map(operator.is_, ordered, events))
         ):
@@ -846,9 +846,7 @@ class Program(Spec):
         Errors name ``owner`` (the caller's call); one that cannot be read, or lies outside
         the years a replay supports, is a :class:`ConfigError` (a bad parameter).
         """
-        end = as_of_time(as_of, self.compile().zone, owner)
-        _check_range(end, owner, "as_of", error=ConfigError)
-        return end
+        return as_of_time(as_of, self.compile().zone, owner)  # (in the replay's years)
 
 
 class PointsArithmeticError(InvalidInputError, decimal.DecimalException):
@@ -874,34 +872,6 @@ def _arithmetic_error(
         kind="",
         hint="Check the amounts' unit (e.g. 1e308 is not a price).",
     )
-
-
-#: The instants a replay supports: windows, validity ends and expiry dates computed from
-#: them (years or months ahead, a rolling window back) stay inside Python's calendar.
-EARLIEST = dt.datetime(1000, 1, 1, tzinfo=dt.UTC)
-LATEST = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
-
-
-def _check_range(
-    when: dt.datetime,
-    owner: str,
-    field: str,
-    *,
-    error: type[InvalidInputError] | type[ConfigError] = InvalidInputError,
-) -> None:
-    """Refuse an instant outside the years a replay supports.
-
-    An event's time there is bad data; an ``as_of`` there a bad parameter (``ConfigError``).
-    """
-    if not EARLIEST <= when < LATEST:
-        raise error(
-            owner,
-            field,
-            expected="instants from year 1000 up to (not including) year 9000",
-            found=when.isoformat(),
-            kind="parameter" if error is ConfigError else "",
-            hint="Tier windows, validity and expiry dates are computed years ahead of events.",
-        )
 
 
 class CompiledProgram:

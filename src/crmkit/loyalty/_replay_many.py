@@ -1551,6 +1551,17 @@ def replay_many(
         and ``rejected`` (events left out); a program with several ladders adds one
         ``tier_<ladder>`` column (ordered Categorical) per ladder after the primary one.
 
+    Raises:
+        ConfigError: An ``as_of`` that cannot be read (None, NaT, a number,
+            ``"2025-02-31"``, a year outside 1678-2261 as text or a date) or outside the
+            years 1000-9000 a replay supports (the message names ``replay_many()``); a
+            bad ``workers``, ``expiring_days``, ``on_error`` or ``program``.
+        SchemaError: A required column is missing, or money is float.
+        InvalidInputError: Event rows that cannot be read (unknown kinds, missing values,
+            bad numbers or times, a date alone in an end column), with their row labels.
+        LedgerError: With ``on_error="raise"``, the first event the ledger cannot honour
+            (as :meth:`Program.replay`).
+
     Examples:
         >>> from crmkit.datasets import loyalty_events
         >>> frame = loyalty_events(n_members=3, seed=1)

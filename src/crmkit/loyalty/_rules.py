@@ -1708,7 +1708,7 @@ class EarningScheme(Spec):
             InvalidInputError: A ``membership_year`` cap without ``enrolled_at``, or
                 ``as_of`` before it.
             ConfigError: An ``as_of`` that cannot be read (None, NaT, a number,
-                ``"2025-02-31"``).
+                ``"2025-02-31"``) or outside the years 1000-9000 loyalty supports.
 
         Examples:
             >>> import datetime as dt

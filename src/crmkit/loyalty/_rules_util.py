@@ -21,7 +21,7 @@ from crmkit._rounding import round_integral
 from crmkit._spec import Custom
 from crmkit._spec import to_decimal as _spec_to_decimal
 from crmkit._validate import as_aware, cutoff_value, resolve_timezone
-from crmkit.errors import ConfigError
+from crmkit.errors import ConfigError, InvalidInputError
 
 _T = TypeVar("_T")
 
@@ -189,16 +189,61 @@ def local_time(value: object, tz: dt.tzinfo, owner: str, field: str) -> dt.datet
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
+#: The instants loyalty computes with (a replay's events, every ``as_of``): tier windows,
+#: validity ends and expiry dates computed from them (years or months ahead, a rolling
+#: window back) stay inside Python's calendar. The same years as ``Program.replay``'s.
+EARLIEST = dt.datetime(1000, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
+
+
+def check_range(
+    when: dt.datetime,
+    owner: str,
+    field: str,
+    *,
+    error: type[InvalidInputError] | type[ConfigError] = InvalidInputError,
+) -> None:
+    """Refuse an instant outside :data:`EARLIEST` to :data:`LATEST` (exclusive).
+
+    An event's time there is bad data; an ``as_of`` there a bad parameter (``ConfigError``).
+
+    >>> check_range(dt.datetime(2025, 6, 30, tzinfo=dt.UTC), "f()", "as_of")
+    >>> check_range(dt.datetime(9999, 1, 1, tzinfo=dt.UTC), "f()", "as_of", error=ConfigError)
+    Traceback (most recent call last):
+    ...
+    crmkit.errors.ConfigError: f(): parameter 'as_of' must be instants from year 1000 up to (not including) year 9000; found 9999-01-01T00:00:00+00:00. Tier windows, validity and expiry dates are computed years ahead of events.
+    """
+    # Years well inside are in whatever the offset (a few microseconds saved per call: an
+    # aware comparison across zones asks both zones for their offsets).
+    if not EARLIEST.year < when.year < LATEST.year - 1 and not EARLIEST <= when < LATEST:
+        raise _out_of_range(owner, field, when.isoformat(), error)
+
+
+def _out_of_range(
+    owner: str, field: str, found: str, error: type[InvalidInputError] | type[ConfigError]
+) -> InvalidInputError | ConfigError:
+    """The error of :func:`check_range` for an instant shown as ``found``."""
+    return error(
+        owner,
+        field,
+        expected="instants from year 1000 up to (not including) year 9000",
+        found=found,
+        kind="parameter" if error is ConfigError else "",
+        hint="Tier windows, validity and expiry dates are computed years ahead of events.",
+    )
+
 
 def as_of_time(value: object, tz: dt.tzinfo, owner: str, field: str = "as_of") -> dt.datetime:
     """Read an ``as_of`` in ``tz``, as every crmkit function reads one.
 
-    A datetime is an instant (naive: local to ``tz``), taken exactly, whatever its year
-    (a replay checks its own range); a date, or an ISO 8601 date string (``"2025-06-30"``),
-    means the end of that day in ``tz`` (its last microsecond, so everything on the day is
-    in and nothing due at the next midnight has happened yet); other ISO 8601 text is an
-    instant. Anything else is read by :func:`crmkit._validate.cutoff_value`, so a value
-    that cannot be read (None, NaT, a number, '2025-02-31', a year outside 1678-2261) is a
+    A datetime is an instant (naive: local to ``tz``), taken exactly, in the years loyalty
+    computes with (:data:`EARLIEST` up to :data:`LATEST`, those of a replay; outside them:
+    a :class:`~crmkit.errors.ConfigError`, the same as ``Program.replay``'s); a date, or an
+    ISO 8601 date string (``"2025-06-30"``), means the end of that day in ``tz`` (its last
+    microsecond, so everything on the day is in and nothing due at the next midnight has
+    happened yet); other ISO 8601 text is an instant. Anything else is read by
+    :func:`crmkit._validate.cutoff_value`, so a value that cannot be read (None, NaT, a
+    number, '2025-02-31', a year outside 1678-2261) is a
     :class:`~crmkit.errors.ConfigError` naming ``field`` as a parameter, as in the rest of
     crmkit.
 
@@ -209,11 +254,20 @@ def as_of_time(value: object, tz: dt.tzinfo, owner: str, field: str = "as_of") -
     Traceback (most recent call last):
     ...
     crmkit.errors.ConfigError: f(): parameter 'as_of' must be a date, datetime, Timestamp or ISO 8601 string; found '2025-02-31'. Dates must be ISO 8601 (2025-01-31, 2025-01-31T09:30, 2025-01-31T09:30+01:00) unless date_format= states another format, e.g. date_format='%d.%m.%Y'.
+    >>> as_of_time(dt.datetime(9999, 12, 31, 23, tzinfo=dt.UTC), zoneinfo.ZoneInfo("Asia/Shanghai"), "f()")
+    Traceback (most recent call last):
+    ...
+    crmkit.errors.ConfigError: f(): parameter 'as_of' must be instants from year 1000 up to (not including) year 9000; found 9999-12-31T23:00:00+00:00. Tier windows, validity and expiry dates are computed years ahead of events.
     """
     # NaT is a datetime subclass: the one reader refuses it (as_aware's error is about data).
     if value is not pd.NaT and isinstance(value, dt.datetime):
-        return as_aware(value, tz, owner, field)  # exact, and the wide range of a replay
-    cut = cutoff_value(value, owner, field, tz=tz)
+        try:
+            when = as_aware(value, tz, owner, field)  # exact
+        except OverflowError:  # beyond Python's calendar in tz: far outside the range
+            raise _out_of_range(owner, field, value.isoformat(), ConfigError) from None
+        check_range(when, owner, field, error=ConfigError)
+        return when
+    cut = cutoff_value(value, owner, field, tz=tz)  # 1678-2261: inside the range
     micros = int(cut.last.value) // 1000  # UTC nanoseconds, down to the microsecond
     return (_EPOCH + dt.timedelta(microseconds=micros)).astimezone(tz)
 

@@ -1829,7 +1829,8 @@ class TierTracker:
         """The :class:`TierStatus` now, or after advancing to ``as_of`` (a date: its end).
 
         Raises:
-            ConfigError: An ``as_of`` that cannot be read (NaT, a number, ``"2025-02-31"``).
+            ConfigError: An ``as_of`` that cannot be read (NaT, a number, ``"2025-02-31"``)
+                or outside the years 1000-9000 loyalty supports.
             InvalidInputError: An ``as_of`` before the tracker's time.
 
         Examples:
@@ -1840,8 +1841,8 @@ class TierTracker:
             >>> t.status().missing
             {'orders': 2}
         """
-        if as_of is not None and (not isinstance(as_of, dt.datetime) or pd.isna(as_of)):
-            as_of = as_of_time(as_of, self._tz, "TierTracker.status()")  # NaT: refused there
+        if as_of is not None:  # a datetime too: its years are checked there (NaT: refused)
+            as_of = as_of_time(as_of, self._tz, "TierTracker.status()")
         self._catch_up(as_of)
         ladder = self._ladder
         counters = _as_counters(self._counts, self._metrics)

@@ -53,7 +53,6 @@ import numpy.typing as npt
 import pandas as pd
 
 from crmkit._spec import check_choice, derived
-from crmkit._validate import cutoff_value
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.segmentation._dask import is_dask
 from crmkit.segmentation._lifecycle_policy import (
@@ -66,7 +65,7 @@ from crmkit.segmentation._lifecycle_policy import (
     LifecyclePolicy,
 )
 from crmkit.segmentation._log import RefundRule, TransactionLog, ZeroRule, as_log, day_numbers
-from crmkit.segmentation._summary import _purchase_span
+from crmkit.segmentation._summary import _purchase_span, _read_point
 
 __all__ = ["classify_lifecycle", "lifecycle_history"]
 
@@ -97,18 +96,11 @@ def make_cut(value: object, zone: dt.tzinfo | None, owner: str, field: str) -> C
     The one reader of cut-offs (:func:`~crmkit._validate.cutoff_value`): a
     ``datetime.date`` (or an ISO date string such as ``"2025-06-30"``) means the end of that
     day; a datetime is an instant (naive ones read in ``zone``). ``zone=None`` means the data
-    are naive wall times, and an aware ``value`` is then an error.
+    are naive wall times, and an aware ``value`` is then a
+    :class:`~crmkit.errors.ConfigError`, as in :func:`~crmkit.segmentation.summarize`
+    (read by the same helper).
     """
-    cut = cutoff_value(value, owner, field, tz=zone)
-    if zone is None and cut.aware:
-        raise InvalidInputError(
-            owner,
-            field,
-            expected="naive like the data's dates",
-            found="a timezone-aware datetime",
-            kind="",
-            hint="Pass a naive datetime, or set the policy's timezone to read both in one zone.",
-        )
+    cut = _read_point(value, zone, owner, field)
     label = cut.label.tz_localize(None) if cut.whole_day and zone is not None else cut.label
     wall = int(cut.label.tz_localize(None).value) if zone is not None else int(cut.label.value)
     if cut.whole_day:
@@ -887,8 +879,8 @@ def classify_lifecycle(
 
     Raises:
         SchemaError: A named column is missing or not dates/numbers.
-        InvalidInputError: Empty input, missing ids or dates, mixed naive/aware dates,
-            an aware ``as_of`` for naive data.
+        InvalidInputError: Empty input, missing ids or dates, mixed naive/aware dates.
+        ConfigError: An ``as_of`` that cannot be read, or an aware one for naive data.
 
     Examples:
         >>> import pandas as pd

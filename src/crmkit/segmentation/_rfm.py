@@ -909,9 +909,10 @@ def rfm(
         2                     230          1      35.0      111
         3                      19          2     120.0      222
     """
-    from crmkit.segmentation._summary import summarize
+    from crmkit.segmentation._summary import summary_for
 
-    summary = summarize(
+    summary = summary_for(  # the checks (the as_of reader among them) named rfm()
+        "rfm()",
         transactions,
         customer=customer,
         date=date,

@@ -352,7 +352,30 @@ def summarize(
         >>> summarize(tx, as_of="2025-03-10", refunds="drop")["monetary"].to_dict()
         {1: 100.0, 2: 25.0}
     """
-    owner = "summarize()"
+    return summary_for(
+        "summarize()", transactions, customer=customer, date=date, amount=amount, order=order,
+        as_of=as_of, refunds=refunds, zero_amount=zero_amount, frequency=frequency,
+        timezone=timezone, date_format=date_format, date_unit=date_unit,
+    )  # fmt: skip
+
+
+def summary_for(
+    owner: str,
+    transactions: Any,
+    *,
+    customer: str = "customer_id",
+    date: str = "date",
+    amount: str = "amount",
+    order: str | None = None,
+    as_of: object = None,
+    refunds: RefundPolicy = "net",
+    zero_amount: ZeroPolicy = "ignore",
+    frequency: FrequencyRule | None = None,
+    timezone: str | None = None,
+    date_format: str | None = None,
+    date_unit: str | None = None,
+) -> Any:
+    """:func:`summarize` for a caller whose errors name ``owner`` (e.g. ``"rfm()"``)."""
     check_choice(refunds, ("net", "drop", "error"), owner, "refunds")
     check_choice(zero_amount, ("ignore", "purchase"), owner, "zero_amount")
     if order is not None and not isinstance(order, str):

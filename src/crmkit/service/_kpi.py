@@ -1116,16 +1116,18 @@ def _fcr_tally(
     anonymous = tickets[customer].isna().to_numpy(dtype=bool, copy=True)
     n_anonymous = int((anonymous & solved).sum())
     solved = solved & ~anonymous
-    base = pd.DataFrame(
-        {
-            "cust": tickets[customer].to_numpy(),
-            "created": _ns(starts),
-            "row": np.arange(len(tickets)),
-        }
-    )
+    if not solved.any():
+        # No solved ticket to judge: the empty result (n = 0, "no solved tickets"), every
+        # ticket counted as excluded. Regression: pandas' MergeError on the empty side.
+        return 0, 0, n_unsolved + n_anonymous, n_anonymous, 0
+    # One Series of ids for both sides of the merge, its dtype inferred once: a subset
+    # read apart can infer another (ids 1 and 'a' are object, 'a' alone str) and the
+    # merge refuses the pair.
+    ids = pd.Series(tickets[customer].to_numpy())
+    base = pd.DataFrame({"cust": ids, "created": _ns(starts), "row": np.arange(len(tickets))})
     solved_rows = pd.DataFrame(
         {
-            "cust": tickets[customer].to_numpy()[solved],
+            "cust": ids[solved].reset_index(drop=True),
             "resolved": _ns(ends[solved]),
             "row": np.flatnonzero(solved),
         }
