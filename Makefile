@@ -114,3 +114,4 @@ test-compiled: $(VENV)/.dev compiler  ## the loyalty suite on the compiled fold
 
 clean:  ## remove the virtual environment and caches
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis site
+	find src -name '*.so' -delete  # a compiled build run in this checkout leaves them

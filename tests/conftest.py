@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pathlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +23,25 @@ settings.register_profile(
 settings.register_profile("dev", max_examples=40, deadline=None)
 settings.register_profile("thorough", max_examples=2000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse to test the sources while compiled modules in ``src/`` shadow them.
+
+    A compiled build run in this checkout (``HATCH_BUILD_HOOK_ENABLE_MYPYC=1 pip install
+    .``) leaves hatch-mypyc's extensions beside the sources it compiled, and the editable
+    install imports those instead of the edited ``.py`` files. ``make compiled`` builds
+    in a copy of the tree instead.
+    """
+    src = pathlib.Path(__file__).resolve().parents[1] / "src"
+    stray = sorted(str(path.relative_to(src.parent)) for path in src.rglob("*.so"))
+    if stray:
+        raise pytest.UsageError(
+            f"compiled modules in src/ shadow its sources: {stray[:3]}"
+            f"{' ...' if len(stray) > 3 else ''} (left by a compiled build run in this "
+            "checkout). Delete them (`find src -name '*.so' -delete`; `make clean` does "
+            "it too); `make compiled` builds the compiled fold in a copy of the tree."
+        )
 
 
 @pytest.fixture(scope="session")
