@@ -297,7 +297,7 @@ def test_a_day_or_naive_time_without_a_zone_is_a_config_error(
     call(dt.datetime(2025, 6, 30, 18, tzinfo=SH))
 
 
-def test_an_aware_as_of_beside_naive_ticket_times_is_read_and_a_naive_one_refused() -> None:
+def test_a_naive_as_of_beside_aware_ticket_times_is_refused() -> None:
     """The KPIs read a naive ``as_of`` beside aware ticket columns as no instant: refused."""
     err = _refused(lambda a: backlog(TICKETS, as_of=a), "2025-06-30T18:00")
     assert "timezone-aware like the ticket columns" in str(err)
@@ -441,20 +441,57 @@ def test_the_loyalty_and_segmentation_tables_list_their_entry_points() -> None:
     assert [*LOYALTY_ZONES, *SEGMENTATION] == names[: names.index("duration_quantiles")]
 
 
+NAIVE_TICKETS = TICKETS.assign(
+    **{
+        column: TICKETS[column].dt.tz_localize(None)
+        for column in ("created_at", "first_reply_at", "resolved_at", "followed_up_at")
+    }
+)
+
+#: The service KPIs beside naive ticket times (no calendar: nothing owns their zone).
+NAIVE_KPIS: dict[str, Callable[[Any], Any]] = {
+    "duration_quantiles": lambda a: duration_quantiles(NAIVE_TICKETS, end="resolved_at", as_of=a),
+    "first_contact_resolution": lambda a: first_contact_resolution(
+        NAIVE_TICKETS, definition="no_recontact_within", as_of=a
+    ),
+    "repeat_complaint_rate": lambda a: repeat_complaint_rate(NAIVE_TICKETS, as_of=a),
+    "followup_completion": lambda a: followup_completion(NAIVE_TICKETS, as_of=a),
+    "backlog": lambda a: backlog(NAIVE_TICKETS, as_of=a),
+}
+
+#: Every entry point beside naive data, and what its message calls that data.
+BESIDE_NAIVE: dict[str, tuple[Callable[[Any], Any], str]] = {
+    **{entry: (ENTRY_POINTS[entry], "the date column") for entry in SEGMENTATION},
+    **{entry: (call, "the ticket columns") for entry, call in NAIVE_KPIS.items()},
+}
+
+
+def test_the_naive_kpi_table_lists_every_kpi_with_an_as_of() -> None:
+    names = list(ENTRY_POINTS)
+    kpis = names[names.index("duration_quantiles") : names.index("backlog") + 1]
+    assert list(NAIVE_KPIS) == kpis
+    for call in NAIVE_KPIS.values():  # a naive as_of (or a day) is read beside them
+        call("2025-06-30T18:00")
+        call("2025-06-30")
+
+
 @pytest.mark.parametrize(
     "value",
     [pd.Timestamp("2025-06-30 18:00", tz="UTC"), dt.datetime(2025, 6, 30, 18, tzinfo=SH)],
     ids=["timestamp", "datetime"],
 )
-@pytest.mark.parametrize("entry", SEGMENTATION)
+@pytest.mark.parametrize("entry", list(BESIDE_NAIVE))
 def test_an_aware_as_of_beside_naive_dates_is_a_config_error(entry: str, value: object) -> None:
     """One helper, one error: the as_of is the wrong kind of parameter for this data.
 
     Regression: InvalidInputError from the lifecycle and cohort functions (``make_cut``)
-    where ``summarize`` and ``rfm`` said ConfigError.
+    where ``summarize`` and ``rfm`` said ConfigError; the service KPIs (``backlog``,
+    ``duration_quantiles``, the rates) compared it with the naive ticket times read as
+    UTC, a silent guess of their zone.
     """
-    err = _refused(ENTRY_POINTS[entry], value)
-    assert "naive, like the date column" in str(err)
+    call, data = BESIDE_NAIVE[entry]
+    err = _refused(call, value)
+    assert f"naive, like {data}" in str(err)
     assert "found the timezone-aware 2025-06-30 18:00:00" in str(err)
     assert str(err).startswith(_called(entry) + ":")
 

@@ -4,7 +4,9 @@ columns as text so decimal amounts stay exact; ``--as-of`` through the one insta
 
 from __future__ import annotations
 
+import contextlib
 import io
+import itertools
 from pathlib import Path
 
 import pandas as pd
@@ -149,3 +151,103 @@ def test_campaign_arms_of_padded_ids_are_those_of_the_ids_as_written(
     expected = assign(["007", "0012", "42"], campaign="wake", control_share=0.5)
     assert out["arm"].tolist() == expected["arm"].astype(str).tolist()
     assert out["bucket"].tolist()[0] == "0.6691"
+
+
+# ------------------------------------------------------------ --as-of named alike everywhere
+
+#: Every command with an --as-of option, on the sample files (rfm, lifecycle and clv read
+#: naive transaction dates; loyalty and sla aware event times).
+AS_OF_COMMANDS = {
+    "rfm": lambda s: ["rfm", str(s / "transactions.csv")],
+    "lifecycle": lambda s: ["lifecycle", str(s / "transactions.csv"), "--amount", "amount"],
+    "clv": lambda s: ["clv", str(s / "transactions.csv"), "--freq", "W"],
+    "loyalty": lambda s: [
+        "loyalty",
+        str(s / "loyalty_events.csv"),
+        "--program",
+        str(s / "program.json"),
+    ],
+    "sla": lambda s: [
+        "sla",
+        str(s / "tickets.csv"),
+        "--events",
+        str(s / "ticket_events.csv"),
+        "--policy",
+        str(s / "policies.json"),
+    ],
+}
+NAIVE_DATES = ("rfm", "lifecycle", "clv")
+
+#: --as-of values the reader refuses while showing something else than the text typed
+#: (a parsed timestamp), and what the command says they must be.
+UNREADABLE_AS_OF = {
+    "0999-01-01T00:00": "a date between 1678-01-01 and 2261-12-31",
+    "9999-12-31": "a date between 1678-01-01 and 2261-12-31",
+    "2262-01-01T12:00": "a date between 1678-01-01 and 2261-12-31",
+    "2025-02-31": "a date, datetime, Timestamp or ISO 8601 string",
+}
+
+
+def _error_line(argv: list[str]) -> str:
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        assert main(argv) == 2
+    lines = err.getvalue().strip().splitlines()
+    assert len(lines) == 1
+    return lines[0]
+
+
+@pytest.mark.parametrize("as_of", list(UNREADABLE_AS_OF))
+@pytest.mark.parametrize("command", list(AS_OF_COMMANDS))
+def test_every_command_names_an_unreadable_as_of_as_the_option_typed(
+    sample: Path, command: str, as_of: str
+) -> None:
+    """``option --as-of must be ...; found '<as typed>'`` in every command (one place:
+    ``_cli_support.restate``).
+
+    Regression: rfm, lifecycle, clv and sla said "parameter 'as_of' ... found
+    0999-01-01 00:00:00" (the reader's parse, so the typed value was not recognised);
+    only loyalty named the option.
+    """
+    line = _error_line([*AS_OF_COMMANDS[command](sample), "--as-of", as_of])
+    assert f"crmkit {command}: option --as-of must be {UNREADABLE_AS_OF[as_of]}; " in line
+    assert f"found '{as_of}'." in line
+    assert "parameter" not in line
+
+
+@pytest.mark.parametrize("command", NAIVE_DATES)
+def test_an_aware_as_of_beside_naive_dates_names_the_option(sample: Path, command: str) -> None:
+    """Regression: "parameter 'as_of' must be naive, like the date column" in the CLI."""
+    line = _error_line([*AS_OF_COMMANDS[command](sample), "--as-of", "2025-06-30T18:00+08:00"])
+    assert f"crmkit {command}: option --as-of must be naive, like the date column; " in line
+    assert "found '2025-06-30T18:00+08:00'." in line
+    assert "parameter" not in line
+
+
+@pytest.mark.parametrize("option", ["--start", "--end", "--pre-start"])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("0999-01-01T00:00", "a date between 1678-01-01 and 2261-12-31"),
+        ("2025-06-30T00:00+08:00", "a naive date or datetime"),
+    ],
+)
+def test_campaign_measure_names_its_date_options_alike(
+    sample: Path, tmp_path: Path, option: str, value: str, expected: str
+) -> None:
+    """The same rule for the other options read as instants (campaign measure's window)."""
+    tx = pd.read_csv(sample / "transactions.csv", dtype=str)
+    customers = tmp_path / "customers.csv"
+    tx[["customer_id"]].drop_duplicates().to_csv(customers, index=False)
+    assignment = tmp_path / "assignment.csv"
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert (
+            main(["campaign", "assign", str(customers), "--campaign", "c1", "-o", str(assignment)])
+            == 0
+        )
+    window = {"--start": "2025-07-01", "--end": "2025-07-31", "--pre-start": "2025-06-01"}
+    window[option] = value
+    argv = ["campaign", "measure", str(assignment), str(sample / "transactions.csv")]
+    line = _error_line([*argv, *itertools.chain.from_iterable(window.items())])
+    assert f"crmkit campaign measure: option {option} must be {expected}" in line
+    assert f"found '{value}'." in line

@@ -975,11 +975,21 @@ def _in_option_words(text: str, options: Mapping[str, str]) -> str:
     return text
 
 
+#: Options whose text the library reads as a date or instant under the option's own
+#: name (``--as-of`` is ``as_of=``): the reader's ConfigError is about the text typed even
+#: where it shows something else (a parsed ``0999-01-01 00:00:00``, "the timezone-aware
+#: 2025-06-30 18:00:00+08:00" beside naive dates), so the command shows what was typed.
+_INSTANT_OPTIONS = frozenset({"as_of", "start", "end", "pre_start"})
+
+
 def _restated(err: CrmkitError, args: argparse.Namespace, options: Mapping[str, str]) -> str:
-    owner, kind, field, hint = err.owner, err.kind, err.field, err.hint
+    owner, kind, field, hint, found = err.owner, err.kind, err.field, err.hint, err.found
     columns: dict[str, str] = dict(getattr(args, "column_options", {}) or {})
     try:
         value = getattr(args, field, None) if field in options else None
+        if field in _INSTANT_OPTIONS and isinstance(value, str) and isinstance(err, ConfigError):
+            # A value that cannot be read, or the wrong kind for the data: about the option.
+            err.found = repr(value)
         # Restate only errors about the value the option passed (not, say, a policy key
         # that happens to share an option's name).
         shown = value is not None and (str(value) in err.found or repr(value) in err.found)
@@ -1008,7 +1018,7 @@ def _restated(err: CrmkitError, args: argparse.Namespace, options: Mapping[str, 
             return err._message()
         return str(err)
     finally:
-        err.owner, err.kind, err.field, err.hint = owner, kind, field, hint
+        err.owner, err.kind, err.field, err.hint, err.found = owner, kind, field, hint, found
 
 
 # --------------------------------------------------------------------------- progress

@@ -516,3 +516,123 @@ def test_more_bad_tier_inputs() -> None:
         tracker.post({"spend": 5})  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError, match="DataFrame"):
         assign_tiers([{"member_id": 1, "spend": 5}], RETAIL)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------ event times outside the years
+
+NY = zoneinfo.ZoneInfo("America/New_York")
+GRANTED = TierLadder(tiers=[Tier(name="m"), Tier(name="g", orders=1)])
+SLIDING = TierLadder(tiers=[Tier(name="m"), Tier(name="g", orders=1)], window="rolling")
+
+#: Event times outside loyalty's years (1000 up to, not including, 9000), as typed: some
+#: leave Python's calendar once read in the tracker's zone, some in the windows after.
+OUTSIDE = {
+    "year_9999_utc": dt.datetime(9999, 12, 31, 23, 59, tzinfo=dt.UTC),
+    "year_9999_naive": dt.datetime(9999, 12, 31, 23, 59),
+    "year_9000_first_instant": dt.datetime(9000, 1, 1, tzinfo=dt.UTC),
+    "year_1_utc": dt.datetime(1, 1, 1, tzinfo=dt.UTC),
+    "year_1_naive": dt.datetime(1, 1, 1),
+    "year_999_naive": dt.datetime(999, 12, 31),
+}
+
+
+def _tracker(ladder: TierLadder, zone: str) -> object:
+    return ladder.tracker(dt.datetime(2025, 1, 1), timezone=zone)
+
+
+#: Each public entry point that takes an event time, with the field it names.
+EVENT_ENTRY_POINTS = {
+    "TierLadder.tracker": (
+        "start",
+        lambda ladder, zone, when: ladder.tracker(when, timezone=zone),
+    ),
+    "TierTracker.advance": ("to", lambda ladder, zone, when: _tracker(ladder, zone).advance(when)),
+    "TierTracker.post": (
+        "posting.time",
+        lambda ladder, zone, when: _tracker(ladder, zone).post(QualifyingPosting(when, orders=1)),
+    ),
+    "TierTracker.post(reverses)": (
+        "posting.reverses",
+        lambda ladder, zone, when: _tracker(ladder, zone).post(
+            QualifyingPosting(dt.datetime(2025, 2, 1), orders=-1, reverses=when)
+        ),
+    ),
+    "TierTracker.grant(time)": (
+        "time",
+        lambda ladder, zone, when: _tracker(ladder, zone).grant(
+            when, "g", dt.datetime(2025, 6, 1), reason="status_match"
+        ),
+    ),
+    "TierTracker.grant(until)": (
+        "until",
+        lambda ladder, zone, when: _tracker(ladder, zone).grant(
+            dt.datetime(2025, 2, 1), "g", when, reason="status_match"
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("ladder", [GRANTED, SLIDING], ids=["calendar_year", "rolling"])
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Shanghai", "America/New_York"])
+@pytest.mark.parametrize("value", list(OUTSIDE))
+@pytest.mark.parametrize("entry", list(EVENT_ENTRY_POINTS))
+def test_an_event_time_outside_loyaltys_years_is_invalid_input_naming_the_field(
+    entry: str, value: str, zone: str, ladder: TierLadder
+) -> None:
+    """Event times are data: InvalidInputError naming the field, never a raw Python error.
+
+    Regression: ``ValueError`` ("year 10000 is out of range", the next window) or
+    ``OverflowError`` ("date value out of range", read in the zone) from
+    ``TierTracker.advance``/``post``/``grant`` and ``TierLadder.tracker``; a year-1 time
+    was refused as "before the tracker's time" in one zone and crashed in another.
+    """
+    field, call = EVENT_ENTRY_POINTS[entry]
+    with pytest.raises(InvalidInputError) as info:
+        call(ladder, zone, OUTSIDE[value])
+    err = info.value
+    assert err.field == field
+    owner = entry.partition("(")[0] + "()"
+    assert str(err).startswith(f"{owner}: '{field}' must be instants from year 1000 up to")
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Shanghai", "America/New_York"])
+def test_event_times_just_inside_loyaltys_years_are_folded(zone: str) -> None:
+    """The first and last instants of the range are taken (nothing computed overflows)."""
+    first = dt.datetime(1000, 1, 1, tzinfo=dt.UTC)
+    last = dt.datetime(8999, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC)
+    for ladder in (GRANTED, SLIDING):
+        tracker = ladder.tracker(first, timezone=zone)
+        tracker.post(QualifyingPosting(first, orders=1))
+        tracker.grant(first, "g", last, reason="status_match")
+        tracker.advance(last - dt.timedelta(days=1))
+        assert tracker.tier == "g"  # the grant holds to its end
+        tracker.advance(last)
+        assert tracker.tier == "m"
+        late = ladder.tracker(last, timezone=zone)
+        late.post(QualifyingPosting(last, orders=1))
+        assert late.tier == "g"
+
+
+def test_the_replay_path_gains_no_range_check_per_posting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A replay's postings are range-checked by ``Program.replay``: the tracker's fold
+    (``_post_many``, ``_post``) reads none of them again; the public entry points do."""
+    from crmkit.loyalty import _tiers
+
+    calls: list[str] = []
+    real = _tiers._event_time
+
+    def counting(value: object, tz: dt.tzinfo, owner: str, field: str) -> dt.datetime:
+        calls.append(field)
+        return real(value, tz, owner, field)
+
+    monkeypatch.setattr(_tiers, "_event_time", counting)
+    tracker = RETAIL.tracker(at(2025, 1, 1), timezone=SH)
+    assert calls == ["start"]
+    utc = [at(2025, 2, d).astimezone(dt.UTC) for d in range(1, 21)]
+    tracker._post_many([(t, Decimal(600), 600, 1, (), None) for t in utc])
+    tracker._post(at(2025, 2, 22).astimezone(dt.UTC), Decimal(-50), -50, 0, (), utc[0])
+    assert calls == ["start"]
+    assert tracker.tier == "vip"
+    tracker.post(spend(at(2025, 3, 1), "10"))
+    tracker.advance(at(2025, 3, 2))
+    assert calls == ["start", "posting.time", "to"]

@@ -633,6 +633,79 @@ def test_naive_ticket_times_are_read_in_the_calendar_zone() -> None:
     assert backlog(t, as_of=pd.Timestamp("2025-01-08 09:00")).attrs["as_of"].endswith("+00:00")
 
 
+def _naive_desk_tickets() -> pd.DataFrame:
+    """Naive local ticket times: one resolved, one still open, one replied to later."""
+    return pd.DataFrame(
+        {
+            "created_at": pd.to_datetime(
+                ["2025-01-06 09:00", "2025-01-06 10:00", "2025-01-07 09:00"]
+            ),
+            "first_reply_at": pd.to_datetime(["2025-01-06 11:00", None, "2025-01-08 09:30"]),
+            "resolved_at": pd.to_datetime(["2025-01-06 12:00", None, None]),
+        }
+    )
+
+
+def test_an_aware_as_of_beside_naive_ticket_times_is_refused_without_a_calendar() -> None:
+    """Naive ticket times are read in UTC only by convention: an aware ``as_of`` beside
+    them would be compared with that guess of their zone. Refused, as in ``summarize``.
+
+    Regression: ``backlog`` at 2025-01-08 09:00 Shanghai compared 01:00 UTC with the
+    naive (local) times as if UTC, so the ticket of 09:00 on the 7th was 0-1 days old
+    instead of 1-3; ``duration_quantiles`` at 2025-01-07 11:00 Shanghai (03:00 UTC) left
+    that ticket out as created later and reported a median reply time of 2 h, where read
+    locally it is waiting and the median is not reached.
+    """
+    t = _naive_desk_tickets()
+    morning = pd.Timestamp("2025-01-08 09:00", tz="Asia/Shanghai")
+    late = pd.Timestamp("2025-01-07 11:00", tz="Asia/Shanghai")
+    for call, shown in (
+        (lambda: backlog(t, as_of=morning), "2025-01-08 09:00:00+08:00"),
+        (lambda: duration_quantiles(t, as_of=late), "2025-01-07 11:00:00+08:00"),
+        (
+            lambda: duration_quantiles(t, end="resolved_at", as_of=late.to_pydatetime()),
+            "2025-01-07 11:00:00+08:00",
+        ),
+    ):
+        with pytest.raises(ConfigError) as info:
+            call()
+        err = info.value
+        assert not isinstance(err, InvalidInputError)
+        assert (err.field, err.kind) == ("as_of", "parameter")
+        assert "must be naive, like the ticket columns" in str(err)
+        assert f"found the timezone-aware {shown}" in str(err)
+    # The naive as_of (or a day) is read like the ticket times: the local reading.
+    b = backlog(t, as_of=pd.Timestamp("2025-01-08 09:00"))
+    assert b["tickets"].tolist() == [0, 2, 0, 0, 0]  # 1 d 23 h and 1 d old
+    assert backlog(t, as_of="2025-01-07")["tickets"].tolist() == [1, 1, 0, 0, 0]
+    r = duration_quantiles(t, q=(0.5,), as_of=pd.Timestamp("2025-01-07 11:00"))
+    assert (r.values, r.n, r.n_events, r.n_censored) == ((None,), 3, 1, 2)
+
+
+def test_with_a_calendar_an_aware_as_of_beside_naive_ticket_times_is_its_instant() -> None:
+    """The calendar owns the zone naive ticket times are read in: nothing is guessed, so an
+    aware ``as_of`` is the instant it names, the same as the naive one read in that zone."""
+    desk = BusinessCalendar("Asia/Shanghai", WEEK_9_18)
+    t = _naive_desk_tickets()
+    naive = pd.Timestamp("2025-01-08 09:00")
+    for aware in (naive.tz_localize("Asia/Shanghai"), pd.Timestamp("2025-01-08 01:00", tz="UTC")):
+        got = backlog(t, as_of=aware, calendar=desk)
+        pd.testing.assert_frame_equal(got, backlog(t, as_of=naive, calendar=desk))
+        assert got.attrs["as_of"] == "2025-01-08T09:00:00+08:00"
+        assert duration_quantiles(t, as_of=aware, calendar=desk) == duration_quantiles(
+            t, as_of=naive, calendar=desk
+        )
+
+
+def test_a_naive_as_of_beside_aware_ticket_times_is_refused_in_backlog_too() -> None:
+    """The other half of the rule, read by the same helper (a day is still read)."""
+    t = frame([1.0, None])
+    with pytest.raises(ConfigError, match="timezone-aware like the ticket columns"):
+        backlog(t, as_of=pd.Timestamp("2025-01-07 09:00"), resolved="first_reply_at")
+    b = backlog(t, as_of="2025-01-07", resolved="first_reply_at")
+    assert b.attrs["total"] == 1
+
+
 @st.composite
 def _uniform_desks(draw: st.DrawFn) -> BusinessCalendar:
     zone = draw(st.sampled_from(("UTC", "Europe/Berlin", "America/New_York", "Asia/Shanghai")))

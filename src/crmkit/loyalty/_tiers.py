@@ -79,10 +79,13 @@ from crmkit._validate import (
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.loyalty._rules_util import (
     COUNTS_CODEC,
+    EARLIEST,
+    LATEST,
     add_months,
     as_of_time,
     check_int,
     check_name,
+    check_range,
     count_pairs,
     count_problem,
     local_time,
@@ -1639,6 +1642,29 @@ def _utc(t: dt.datetime) -> dt.datetime:
     return t.astimezone(dt.UTC)
 
 
+#: Years inside loyalty's range in any zone (a local year differs from UTC's by a day at most).
+_INSIDE_YEARS = range(EARLIEST.year + 1, LATEST.year - 1)
+
+
+def _event_time(value: object, tz: dt.tzinfo, owner: str, field: str) -> dt.datetime:
+    """An event time given to a public entry point, read in ``tz`` (naive: local to it).
+
+    Event times are data: one outside the years loyalty computes with (1000 up to, not
+    including, 9000: windows and validity are computed years ahead) is an
+    :class:`~crmkit.errors.InvalidInputError` naming ``field``, checked before the value is
+    read in ``tz`` (which can leave Python's calendar). The fold's own paths (a replay's
+    ``_post_many`` and ``_fold_post``) take instants ``Program.replay`` checked already.
+    """
+    if (
+        value is not pd.NaT
+        and isinstance(value, dt.datetime)
+        and value.year not in _INSIDE_YEARS  # whatever the zone: a posting's cost is this test
+    ):
+        aware = value if value.utcoffset() is not None else value.replace(tzinfo=tz)
+        check_range(aware, owner, field)
+    return local_time(value, tz, owner, field)
+
+
 def _target_missing(
     holding: list[_Grant], metrics: tuple[str, ...]
 ) -> dict[str, Decimal | int] | None:
@@ -1725,7 +1751,7 @@ class TierTracker:
         self._scale = scale
         self._ladder = ladder
         self._tz = zone(timezone, owner)
-        local = local_time(start, self._tz, owner, "start")
+        local = _event_time(start, self._tz, owner, "start")
         self._anchor = local
         self._as_of = local
         self._cur = 0
@@ -1928,7 +1954,7 @@ class TierTracker:
         end = self._pending[0]
         probe = self.copy()
         seen = len(probe._history)
-        probe.advance(end)
+        probe._advance(end)
         for change in probe._history[seen:]:
             if change.reason == "downgrade":
                 return change.new
@@ -2190,8 +2216,8 @@ class TierTracker:
                 found=repr(reason),
                 kind="",
             )
-        start = local_time(time, self._tz, owner, "time")
-        end = local_time(until, self._tz, owner, "until")
+        start = _event_time(time, self._tz, owner, "time")
+        end = _event_time(until, self._tz, owner, "until")
         if _utc(end) <= _utc(start):
             raise InvalidInputError(
                 owner,
@@ -2203,7 +2229,7 @@ class TierTracker:
         ways = None
         if target is not None:
             ways = self._target_ways(target, owner)
-        self.advance(start)
+        self._advance(start)
         grant = _Grant(start, end, names.index(tier), reason, ways=ways, size=len(self._metrics))
         self._grants.append(grant)
         if ways is not None and all(v <= 0 for _, v in ways):
@@ -2376,7 +2402,7 @@ class TierTracker:
     def _catch_up(self, as_of: dt.datetime | None) -> None:
         """Advance to ``as_of`` (None: stay) and bring the counters up to date there."""
         if as_of is not None:
-            self.advance(as_of)
+            self._advance(as_of)
         if self._ladder.window in SLIDING:
             # Postings are dropped lazily (on the next posting or assessment): drop those
             # that left the window by now, so the counters and ``missing`` are current.
@@ -2527,7 +2553,15 @@ class TierTracker:
             'g'
             >>> t.advance(dt.datetime(2026, 1, 1)); t.tier
             'm'
+
+        Raises:
+            InvalidInputError: ``to`` before the tracker's time, or outside the years 1000
+                up to 9000.
         """
+        self._advance(_event_time(to, self._tz, "TierTracker.advance()", "to"))
+
+    def _advance(self, to: dt.datetime) -> None:
+        """:meth:`advance` to an instant already read (the fold's and the entry points' own)."""
         target = self._local(to, "to")
         # Local times of one zone compare as clock times: in the hour a zone's clocks go
         # back, a later instant can read earlier. Refused: before on the clock and in time.
@@ -2812,19 +2846,24 @@ class TierTracker:
             >>> t = ladder.tracker(dt.datetime(2025, 1, 1), timezone="UTC")
             >>> t.post(QualifyingPosting(dt.datetime(2025, 1, 2), spend="100")); t.tier
             'g'
+
+        Raises:
+            InvalidInputError: Not a :class:`QualifyingPosting`; its time before the
+                tracker's, or a time outside the years 1000 up to 9000.
         """
+        owner = "TierTracker.post()"
         if not isinstance(posting, QualifyingPosting):
             raise InvalidInputError(
-                "TierTracker.post()",
+                owner,
                 "posting",
                 expected="a QualifyingPosting",
                 found=type(posting).__name__,
                 kind="",
             )
-        when = self._local(posting.time, "posting.time")
+        when = _event_time(posting.time, self._tz, owner, "posting.time")
         origin = None
         if posting.reverses is not None:
-            origin = self._local(posting.reverses, "posting.reverses")
+            origin = _event_time(posting.reverses, self._tz, owner, "posting.reverses")
         self._post(
             when,
             posting.spend,
@@ -2873,7 +2912,7 @@ class TierTracker:
         ):
             self._as_of = when  # nothing falls due before ``when`` (see advance)
         else:
-            self.advance(when)
+            self._advance(when)
         ladder = self._ladder
         life = self._lifetime
         life[0] += spend

@@ -13,7 +13,10 @@ so it has no sampling interval.
 
 Nothing here reads the clock: ``as_of`` is an argument. Naive and aware datetime columns
 must not be mixed; naive ones are read in the zone of the first aware one, else in the
-calendar's zone when a calendar measures business time, else in UTC.
+calendar's zone when a calendar measures business time, else in UTC. An ``as_of``
+is read like them: beside aware columns it must be aware (or a day), and beside naive
+ones it must be naive (or a day) unless a calendar owns their zone, since their UTC
+reading is only a convention.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from crmkit._validate import (
     LATEST_DATE,
     cutoff_value,
     datetime_column,
+    datetime_value,
     first_labels,
     require_columns,
     require_frame,
@@ -481,30 +485,53 @@ def _check_no_mixing(
 
 
 def _zone_and_cutoff(
-    frame: pd.DataFrame, columns: Sequence[str], as_of: Any, owner: str
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    as_of: Any,
+    owner: str,
+    calendar: Any = None,
 ) -> tuple[Any, pd.Timestamp | None]:
     """The zone of ``columns`` (not mixing naive and aware) and ``as_of`` read in it.
 
-    Whether the frame is aware is read off the first column.
+    The one way the KPIs read their ``as_of`` against the ticket columns: beside aware
+    columns a naive ``as_of`` is refused (a day is read in their zone); beside naive ones
+    an aware ``as_of`` is refused unless ``calendar`` owns the zone they are read in
+    (otherwise UTC would be a silent guess of their zone).
     """
-    zone = _check_no_mixing(frame, columns, owner)
-    aware = isinstance(frame[columns[0]].dtype, pd.DatetimeTZDtype)
-    return zone, _as_of(as_of, zone, owner, aware)
+    zone = _check_no_mixing(frame, columns, owner, calendar)
+    _, naive, aware = _zone_of(frame, columns)
+    return zone, _as_of(as_of, zone, owner, aware=aware, unzoned=naive and calendar is None)
 
 
-def _as_of(as_of: Any, zone: Any, owner: str, aware_frame: bool) -> pd.Timestamp | None:
+def _as_of(as_of: Any, zone: Any, owner: str, *, aware: bool, unzoned: bool) -> pd.Timestamp | None:
+    """``as_of`` read in ``zone`` (its last instant) by the one reader of cut-offs.
+
+    ``aware``: the ticket columns are aware. ``unzoned``: they are naive and nothing owns
+    their zone (no calendar), so only a naive ``as_of`` (or a day) compares with them.
+    """
     if as_of is None:
         return None
     # The one reader of cut-offs: no numbers read as nanoseconds, no year 9999, and a date
     # means the end of that day (its last instant).
     cut = cutoff_value(as_of, owner, "as_of", tz=zone)
-    if aware_frame and not cut.aware and not cut.whole_day:
+    if aware and not cut.aware and not cut.whole_day:
         raise ConfigError(
             owner,
             "as_of",
             expected="timezone-aware like the ticket columns",
             found=f"naive {cut.label.tz_localize(None)}",
             hint="Pass an aware datetime (e.g. with tzinfo=...), or a date (its end).",
+        )
+    if unzoned and cut.aware:
+        # Regression: converted to UTC and compared with the naive times as if they were
+        # UTC, so the backlog and the censoring depended on that silent guess.
+        raise ConfigError(
+            owner,
+            "as_of",
+            expected="naive, like the ticket columns",
+            found=f"the timezone-aware {datetime_value(as_of, owner, 'as_of')}",
+            hint="Mixing naive and aware datetimes is ambiguous: pass a naive as_of or "
+            "localize the ticket columns.",
         )
     return cut.last
 
@@ -687,7 +714,9 @@ def duration_quantiles(
         A :class:`DurationQuantiles`.
 
     Raises:
-        ConfigError: ``linear`` with Kaplan-Meier, a missing ``as_of``, bad ``q``.
+        ConfigError: ``linear`` with Kaplan-Meier, a missing ``as_of``, bad ``q``; an
+            ``as_of`` that cannot be read, naive beside aware ticket times, or aware
+            beside naive ones without a ``calendar``.
         InvalidInputError: Non-datetime columns, NaT starts, negative durations.
 
     Examples:
@@ -814,13 +843,9 @@ def _durations(
     tickets = _read_dates(
         tickets, [start, end], owner, date_format=date_format, date_unit=date_unit
     )
-    zone = _check_no_mixing(tickets, [start, end], owner, calendar)
-    aware = isinstance(tickets[start].dtype, pd.DatetimeTZDtype) or isinstance(
-        tickets[end].dtype, pd.DatetimeTZDtype
-    )
+    zone, cutoff = _zone_and_cutoff(tickets, [start, end], as_of, owner, calendar)
     starts = _instants(tickets, start, owner, zone, allow_missing=False)
     ends = _instants(tickets, end, owner, zone, allow_missing=True)
-    cutoff = _as_of(as_of, zone, owner, aware)
     created_ok = (
         np.ones(len(tickets), dtype=bool) if cutoff is None else (starts <= cutoff).to_numpy()
     )
@@ -1669,6 +1694,13 @@ def backlog(
         ``.attrs["total"]`` holds the backlog size and ``.attrs["age_unit"]`` what a
         day of age is (``"days"``, ``"business days"`` or ``"24h of business time"``).
 
+    Raises:
+        ConfigError: Bad ``buckets`` or ``age_days``; an ``as_of`` that is missing or
+            cannot be read, naive beside aware ticket times, or aware beside naive ones
+            without a ``calendar``.
+        InvalidInputError: Non-datetime columns, NaT creation times, naive and aware
+            columns mixed.
+
     Examples:
         >>> import pandas as pd
         >>> t = pd.DataFrame({"created_at": pd.to_datetime(["2025-01-01", "2025-01-09", "2025-01-09"]),
@@ -1768,12 +1800,9 @@ def _backlog(
     tickets = _read_dates(
         tickets, [created, resolved], owner, date_format=date_format, date_unit=date_unit
     )
-    zone = _check_no_mixing(tickets, [created, resolved], owner, calendar)
-    aware = isinstance(tickets[created].dtype, pd.DatetimeTZDtype)
-    if as_of is None:
+    zone, cutoff = _zone_and_cutoff(tickets, [created, resolved], as_of, owner, calendar)
+    if cutoff is None:
         raise ConfigError(owner, "as_of", expected="the snapshot instant", found="None")
-    cutoff = _as_of(as_of, zone, owner, aware)
-    assert cutoff is not None
     starts = _instants(tickets, created, owner, zone, allow_missing=False)
     ends = _instants(tickets, resolved, owner, zone, allow_missing=True)
     open_now = (starts <= cutoff).to_numpy(dtype=bool, copy=True) & ~(ends <= cutoff).fillna(
