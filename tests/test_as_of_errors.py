@@ -91,6 +91,7 @@ from crmkit.service import (
     sla_cycles,
 )
 from tests.strategies import raw_cells
+from tests.test_cli_one_reader import AS_OF_COMMANDS
 
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
 T0 = dt.datetime(2025, 1, 2, 10, tzinfo=SH)
@@ -553,24 +554,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     return folder
 
 
-@pytest.mark.parametrize(
-    "argv",
-    [
-        lambda s: ["rfm", str(s / "transactions.csv")],
-        lambda s: ["lifecycle", str(s / "transactions.csv"), "--amount", "amount"],
-        lambda s: ["clv", str(s / "transactions.csv"), "--freq", "W"],
-        lambda s: ["loyalty", str(s / "loyalty_events.csv"), "--program", str(s / "program.json")],
-        lambda s: [
-            "sla",
-            str(s / "tickets.csv"),
-            "--events",
-            str(s / "ticket_events.csv"),
-            "--policy",
-            str(s / "policies.json"),
-        ],
-    ],
-    ids=["rfm", "lifecycle", "clv", "loyalty", "sla"],
-)
+@pytest.mark.parametrize("argv", list(AS_OF_COMMANDS.values()), ids=list(AS_OF_COMMANDS))
 def test_every_cli_as_of_option_refuses_a_bad_day_alike(
     sample: pathlib.Path, argv: Callable[[pathlib.Path], list[str]]
 ) -> None:
