@@ -569,6 +569,19 @@ EVENT_ENTRY_POINTS = {
             dt.datetime(2025, 2, 1), "g", when, reason="status_match"
         ),
     ),
+    # Regression: a year-1 posting read in New York raised OverflowError from evaluate.
+    "TierLadder.evaluate": (
+        "postings",
+        lambda ladder, zone, when: ladder.evaluate(
+            [QualifyingPosting(when, orders=1)], as_of=dt.datetime(2025, 6, 1), timezone=zone
+        ),
+    ),
+    "TierLadder.evaluate(enrolled_at)": (
+        "enrolled_at",
+        lambda ladder, zone, when: ladder.evaluate(
+            [], as_of=dt.datetime(2025, 6, 1), timezone=zone, enrolled_at=when
+        ),
+    ),
 }
 
 

@@ -1421,7 +1421,7 @@ class TierLadder(Spec):
         # In instant order (two local times in the hour the clocks go back compare by the
         # clock otherwise: 02:50 CEST before 02:10 CET), stable for equal instants.
         keyed = sorted(
-            ((local_time(p.time, tzinfo, owner, "postings"), i, p) for i, p in enumerate(items)),
+            ((_event_time(p.time, tzinfo, owner, "postings"), i, p) for i, p in enumerate(items)),
             key=lambda x: (x[0].astimezone(dt.UTC), x[1]),
         )
         if self.window == "anniversary" and enrolled_at is None:
@@ -1433,7 +1433,7 @@ class TierLadder(Spec):
                 kind="",
             )
         if enrolled_at is not None:
-            first = local_time(enrolled_at, tzinfo, owner, "enrolled_at")
+            first = _event_time(enrolled_at, tzinfo, owner, "enrolled_at")
         else:
             first = keyed[0][0] if keyed else end
         if keyed and keyed[0][0] < first:
