@@ -31,16 +31,15 @@ import attrs
 
 from crmkit._jsonable import ResultDict
 from crmkit.errors import InsufficientPointsError
+from crmkit.loyalty._tierbook import TierBook
 
 if TYPE_CHECKING:
     from crmkit.loyalty._engine import Earner
     from crmkit.loyalty._events import Event
     from crmkit.loyalty._expiry import ExpiryPolicy
     from crmkit.loyalty._periods import PeriodTotals
-    from crmkit.loyalty._program import CompiledProgram, Program
     from crmkit.loyalty._reversals import _Bought
     from crmkit.loyalty._rules import EarningScheme
-    from crmkit.loyalty._tiers import TierTracker
 
 __all__ = ["POSTING_KINDS", "Lot", "LotBook", "Posting", "reported_expiry"]
 
@@ -291,16 +290,13 @@ class _Debit:
         self.cancelled = False
 
 
-class LotBook:
+class LotBook(TierBook):
     """Earn, consume, activate and expire lots: the lot half of the ledger's fold (internal).
 
     The state is set up by :class:`~crmkit.loyalty._ledger.Book`; this class declares
     what its methods read and write.
     """
 
-    program: Program
-    compiled: CompiledProgram
-    zone: dt.tzinfo
     policy: ExpiryPolicy
     expiry_kind: str
     expiry_cache: dict[dt.date, dt.datetime | None]
@@ -311,7 +307,6 @@ class LotBook:
     bought: dict[str, _Bought]
     postings: list[tuple[Any, ...]]
     journal: bool
-    qualifying: list[Qualifying]
     cap_totals: PeriodTotals  # purchase points per cap period (net of refunds)
     activations: deque[_Lot]
     expiries: list[tuple[dt.datetime, str]]
@@ -424,10 +419,6 @@ class LotBook:
         if self.deadline is not None and self.deadline < due:
             due = self.deadline
         return due
-
-    def tier_tracker(self, at: dt.datetime) -> TierTracker:
-        """The primary ladder's tracker moved to ``at`` (the ledger's; rule 5 reads it)."""
-        raise NotImplementedError  # Book's (a method here, not a declared attribute: mypyc)
 
     def _activate(self, lot: _Lot, at: dt.datetime) -> None:
         """Make a pending lot usable at ``at`` (each pending lot once, from the queue)."""

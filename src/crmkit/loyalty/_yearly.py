@@ -26,7 +26,6 @@ from crmkit.loyalty._rules_util import midnight
 
 if TYPE_CHECKING:
     from crmkit.loyalty._ledger import Book
-    from crmkit.loyalty._tiers import TierStatus
 
 __all__ = ["YearlyBonuses"]
 
@@ -43,7 +42,6 @@ class YearlyBonuses(ReversalBook):
     # Set up by the ledger's Book.
     birth_date: dt.date | None
     enrolled_at: dt.datetime | None
-    parent: Book | None  # the primary book (on another currency's book)
     subs: dict[str, Book]  # the other currencies' books (on the primary book)
     # This module's state.
     yearly: tuple[YearlyBonus, ...]
@@ -53,10 +51,6 @@ class YearlyBonuses(ReversalBook):
     yearly_after: dt.datetime | None
     yearly_given: frozenset[tuple[str, int]]
     birth_known: dt.datetime | None
-
-    def ladder_statuses(self, at: dt.datetime) -> dict[str, TierStatus]:
-        """Every ladder's status at ``at`` (the ledger's)."""
-        raise NotImplementedError  # Book's (a method here, not a declared attribute: mypyc)
 
     def setup_yearly(self) -> None:
         """This book's yearly bonuses, and whether any book of the member has some."""
