@@ -31,7 +31,7 @@ from crmkit.loyalty import (
     TierLadder,
 )
 from crmkit.loyalty._ledger import Book
-from crmkit.loyalty._tiers import TierTracker
+from crmkit.loyalty._tracker import TierTracker
 from tests.strategies import climbing_histories, qualifying_postings, tier_ladders
 
 _CLUB = TierLadder(

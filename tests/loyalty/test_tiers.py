@@ -296,6 +296,27 @@ def test_tracker_agrees_with_evaluate_and_copies_are_independent() -> None:
         tracker.advance(at(2027, 1, 1))
 
 
+def test_a_copy_sets_every_slot_and_owns_the_running_state() -> None:
+    """``copy`` names the tracker's slots one by one (the compiled build has no
+    ``__slots__`` to loop over): a slot added to the class and not to ``copy`` fails here."""
+    from collections import deque
+
+    from crmkit.loyalty._tracker import TierTracker
+
+    slots = getattr(TierTracker, "__slots__", None)
+    if not isinstance(slots, tuple):
+        pytest.skip("the compiled tracker has no __slots__ (the pure-Python run checks it)")
+    tracker = AIRLINE.tracker(at(2024, 1, 1), timezone=SH)
+    tracker.post(xp(at(2024, 3, 1), 120))
+    copy = tracker.copy()
+    for name in slots:  # an unset slot raises AttributeError
+        assert getattr(copy, name) == getattr(tracker, name), name
+    # The member's running state is the copy's own; the ladder's tables are shared.
+    for name in ("_counts", "_lifetime", "_history", "_recent", "_ups"):
+        assert getattr(copy, name) is not getattr(tracker, name), name
+    assert isinstance(copy._recent, deque)
+
+
 def test_tier_at_reads_the_history() -> None:
     posts = [xp(at(2024, 3, 1), 120), xp(at(2024, 9, 1), 200)]
     status = AIRLINE.evaluate(posts, as_of=at(2026, 6, 1), timezone=SH)
@@ -629,16 +650,16 @@ def test_event_times_just_inside_loyaltys_years_are_folded(zone: str) -> None:
 def test_the_replay_path_gains_no_range_check_per_posting(monkeypatch: pytest.MonkeyPatch) -> None:
     """A replay's postings are range-checked by ``Program.replay``: the tracker's fold
     (``_post_many``, ``_post``) reads none of them again; the public entry points do."""
-    from crmkit.loyalty import _tiers
+    from crmkit.loyalty import _tracker
 
     calls: list[str] = []
-    real = _tiers._event_time
+    real = _tracker._event_time
 
     def counting(value: object, tz: dt.tzinfo, owner: str, field: str) -> dt.datetime:
         calls.append(field)
         return real(value, tz, owner, field)
 
-    monkeypatch.setattr(_tiers, "_event_time", counting)
+    monkeypatch.setattr(_tracker, "_event_time", counting)
     tracker = RETAIL.tracker(at(2025, 1, 1), timezone=SH)
     assert calls == ["start"]
     utc = [at(2025, 2, d).astimezone(dt.UTC) for d in range(1, 21)]

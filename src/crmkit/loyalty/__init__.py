@@ -79,9 +79,9 @@ if TYPE_CHECKING:
         TierChange,
         TierLadder,
         TierStatus,
-        TierTracker,
         assign_tiers,
     )
+    from crmkit.loyalty._tracker import TierTracker
     from crmkit.loyalty._transfers import (
         Pool,
         Transfer,

@@ -51,7 +51,7 @@ from crmkit.loyalty._reversals import _Bought
 from crmkit.loyalty._rules import EarningResult, EarningScheme, MemberContext, _to_period_points
 from crmkit.loyalty._rules_util import unchecked
 from crmkit.loyalty._tender import TenderPolicy
-from crmkit.loyalty._tiers import TierTracker
+from crmkit.loyalty._tracker import TierTracker
 from crmkit.loyalty._yearly import YearlyBonuses
 
 if TYPE_CHECKING:

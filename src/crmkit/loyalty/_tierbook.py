@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from crmkit.loyalty._ledger import Book
     from crmkit.loyalty._lots import Qualifying
     from crmkit.loyalty._program import CompiledProgram, Program
-    from crmkit.loyalty._tiers import TierLadder, TierStatus, TierTracker
+    from crmkit.loyalty._tiers import TierLadder, TierStatus
+    from crmkit.loyalty._tracker import TierTracker
 
 __all__ = ["TierBook"]
 
