@@ -101,6 +101,14 @@ def _span(owner: str, start: object, end: object) -> tuple[int, int]:
     return int(first.as_unit("ns").value), int(last.as_unit("ns").value)
 
 
+def _opens_in(day: int, lo_s: int, stop_s: int) -> bool:
+    """Whether ``[lo_s, stop_s)`` holds some of ``day``'s opening hours (08:00 to 22:00).
+
+    ``lo_s`` and ``stop_s`` are seconds since 1970, ``day`` days since 1970.
+    """
+    return max(day * 86_400 + 8 * 3_600, lo_s) < min(day * 86_400 + 22 * 3_600, stop_s)
+
+
 def transactions(
     n_customers: int = 1000,
     *,
@@ -234,7 +242,8 @@ def campaign_orders(
     measurement finds when there is an effect. This adds one, and only one: each customer
     of the ``treatment`` arm of ``assignment`` is woken by the coupon with probability
     ``wake_rate`` and places one order on a day drawn uniformly from ``start`` to ``end``
-    (both included; opening hours 08:00 to 22:00), in the app, worth about their usual
+    (both included), at a time drawn uniformly in its opening hours (08:00 to 22:00) that
+    the window holds, in the app, worth about their usual
     order (their mean positive amount in ``transactions`` before ``start``, times
     lognormal noise; 40 where they have none). The control arm gets nothing: its
     customers buy in the window only as they do in ``transactions`` anyway. So the true
@@ -246,8 +255,10 @@ def campaign_orders(
         assignment: Arms per customer id, as :func:`crmkit.campaigns.assign` returns
             (indexed by customer id, with an ``arm`` column).
         start: First day of the campaign window: a date, naive datetime or ISO 8601
-            string.
-        end: Last day of the campaign window, after ``start`` (read as ``start`` is).
+            string. With a time of day the window opens then: no order is earlier.
+        end: Last day of the campaign window, after ``start`` (read as ``start`` is). A
+            date (or a midnight) includes that whole day; with another time of day the
+            window closes then: every order is before it.
         wake_rate: The share of treated customers the coupon brings to buy, in [0, 1].
         seed: Random seed; the same seed gives the same orders.
 
@@ -255,6 +266,11 @@ def campaign_orders(
         The new orders only, in the columns and dtypes of ``transactions`` (``order_id``
         continues after the largest one), sorted by date: append them with
         ``pd.concat([transactions, orders], ignore_index=True)``.
+
+    Raises:
+        ConfigError: A bad ``wake_rate``, ``seed`` or ``assignment``, a date that is not
+            ISO 8601, or an ``end`` not after ``start`` or leaving no opening hours in
+            the window (``start="2025-10-01T22:30", end="2025-10-02T07:00"``).
 
     Examples:
         >>> import pandas as pd
@@ -271,10 +287,31 @@ def campaign_orders(
         (True, True)
         >>> orders[["customer_id", "date", "amount", "channel"]].head(1).to_dict("records")
         [{'customer_id': 1606, 'date': Timestamp('2025-10-01 12:51:27'), 'amount': 35.15, 'channel': 'app'}]
+        >>> noon = campaign_orders(tx, arms, start="2025-10-01", end="2025-10-02T12:00", seed=1)
+        >>> bool(noon["date"].max() < pd.Timestamp("2025-10-02T12:00"))  # end is the instant
+        True
     """
     owner = "campaign_orders()"
     rng = _rng(owner, seed)
     lo, hi = _span(owner, start, end)
+    # The window in whole seconds, start included, stop excluded: a midnight ``end`` is
+    # the last day (through its end), one with a time of day that instant.
+    stop = hi + _NS_PER_DAY if hi % _NS_PER_DAY == 0 else hi
+    lo_s, stop_s = -(-lo // 10**9), -(-stop // 10**9)
+    first_day, last_day = lo // _NS_PER_DAY, (stop - 1) // _NS_PER_DAY
+    if not _opens_in(first_day, lo_s, stop_s):
+        first_day += 1  # ``start`` after closing time: from the next day
+    if not _opens_in(last_day, lo_s, stop_s):
+        last_day -= 1  # ``end`` before opening time: up to the day before
+    if first_day > last_day or not _opens_in(first_day, lo_s, stop_s):
+        raise ConfigError(
+            owner,
+            "end",
+            expected=f"a window after start {pd.Timestamp(lo)} that holds some opening "
+            "hours (08:00 to 22:00), when the orders are placed",
+            found=str(pd.Timestamp(hi)),
+            hint="Give the window some hours between 08:00 and 22:00 of a day.",
+        )
     if (
         not isinstance(wake_rate, (int, float, np.integer, np.floating))
         or isinstance(wake_rate, bool)
@@ -296,10 +333,16 @@ def campaign_orders(
     amount = np.maximum(
         np.round(usual.to_numpy() * np.exp(rng.normal(0.0, 0.45, len(woken))), 2), 1.0
     )
-    first_day = lo // _NS_PER_DAY
-    days = rng.integers(first_day, hi // _NS_PER_DAY + 1, len(woken))
-    seconds = (8 * 3_600 + rng.random(len(woken)) * 14 * 3_600).astype(np.int64)
-    stamps = days * _NS_PER_DAY + seconds * 10**9
+    days = rng.integers(first_day, last_day + 1, len(woken))
+    share_of_day = rng.random(len(woken))
+    seconds = (8 * 3_600 + share_of_day * 14 * 3_600).astype(np.int64)
+    # A day that ``start`` or ``end`` cuts: the same share of its opening hours in the window.
+    day_s = days * 86_400
+    opens = np.maximum(day_s + 8 * 3_600, lo_s)
+    closes = np.minimum(day_s + 22 * 3_600, stop_s)
+    cut = (opens > day_s + 8 * 3_600) | (closes < day_s + 22 * 3_600)
+    within = opens + (share_of_day * (closes - opens)).astype(np.int64)
+    stamps = np.where(cut, within, day_s + seconds) * 10**9
     category = rng.choice(len(_CATEGORIES), len(woken))
     order = np.argsort(stamps, kind="stable")
     first_id = int(transactions["order_id"].max()) + 1 if len(transactions) else 1

@@ -14,6 +14,8 @@ A condition is one of
 Values are JSON scalars: numbers for numeric columns, ``true``/``false`` for boolean
 columns, strings for text and categorical columns, ISO date(time) strings for datetime
 columns. Ordering comparisons (``<``, ``between``, ...) need a numeric or datetime column.
+An ISO week date (``"2025-W03"``, ``"2025-W03-2"``) is not read against a datetime column:
+it is refused, with the calendar dates (YYYY-MM-DD) to write instead.
 
 A value that names a whole day (``"2025-06-30"``, ``"20250630"``: see
 :func:`crmkit._validate.is_whole_day`) compared with a datetime column means that whole
@@ -25,7 +27,8 @@ runs from the start of ``low``'s day through the end of ``high``'s, and ``in`` a
 days is within any of them. A value with a time of day (``"2025-06-30T14:00"``) is an
 instant and keeps its exact meaning; a column of dates compares as dates either way. The
 rule keeps the text as written (``to_dict`` is unchanged); the day is read when the rule
-is evaluated, on a frame and on one customer alike.
+is evaluated, on a frame and on one customer alike. ``between`` checks that ``high`` is not
+before ``low`` when it is built, reading its ends the same way (not as text).
 
 A missing value (NaN, None, NA, NaT) satisfies no comparison, ``!=`` included; only
 ``is_null`` (or a ``not`` around a comparison) selects it. The tree is checked against
@@ -40,6 +43,7 @@ import abc
 import datetime as dt
 import math
 import operator
+import re
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any, ClassVar
 
@@ -157,18 +161,53 @@ def _value_ok(value: object, kind: str) -> bool:
     return False
 
 
+#: An ISO 8601 week date, ``2025-W03`` or ``2025-W03-2`` (basic ``2025W032``), at the
+#: start of a string; the groups are the year, the week and the day of the week.
+_WEEK_DATE = re.compile(r"(\d{4})-?W(\d{2})(?:-?([1-7]))?")
+
+
 def _parse_time(value: str) -> pd.Timestamp | None:
     """An ISO 8601 date or datetime string as a Timestamp; None for anything else.
 
     Only ISO text is read (``datetime.fromisoformat``): ``pd.Timestamp`` also reads
     ``"today"`` and ``"now"`` (the system clock, so a stored rule would select other
     customers every day), ``"July"`` (year 1) and ``"07/01/2025"`` (month first, a guess).
+    ISO week dates (``"2025-W03"``, ``"2025-W03-2"``) are not read either: Python reads
+    them as the midnight that starts the day, an instant, where a week or a day is meant,
+    and crmkit's date reader (:func:`crmkit._validate.datetime_value`) refuses them.
     """
+    if _WEEK_DATE.match(value):
+        return None
     try:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
         return None
     return pd.Timestamp(parsed)
+
+
+def _time_hint(value: object) -> str:
+    """How to write a day or an instant, with the calendar date of an ISO week date."""
+    how = (
+        "Write a day as an ISO 8601 calendar date, YYYY-MM-DD ('2025-06-30'), and an "
+        "instant with its time of day ('2025-06-30T14:00')."
+    )
+    week = _WEEK_DATE.fullmatch(value) if isinstance(value, str) else None
+    if week is None:
+        if isinstance(value, str) and _WEEK_DATE.match(value):
+            return f"ISO week dates are not read. {how}"
+        return how
+    year, number, weekday = week.groups()
+    try:
+        monday = dt.date.fromisocalendar(int(year), int(number), 1)
+    except ValueError:  # no such week (2025 has 52)
+        return f"ISO week dates are not read. {how}"
+    if weekday is None:
+        sunday = monday + dt.timedelta(days=6)
+        said = f"the week {value!r} is the days {monday.isoformat()!r} to {sunday.isoformat()!r}"
+    else:
+        day = monday + dt.timedelta(days=int(weekday) - 1)
+        said = f"{value!r} is {day.isoformat()!r}"
+    return f"ISO week dates are not read: {said}. {how}"
 
 
 _EXPECTED = {
@@ -275,6 +314,7 @@ def _bad_value(owner: str, where: str, column: str, kind: str, value: object) ->
     return ConfigError(
         owner, where, expected=f"{_EXPECTED.get(kind, 'a comparable value')} "
         f"(column {column!r} holds {kind} values)", found=repr(value),
+        hint=_time_hint(value) if kind in _TIME_KINDS else "",
     )  # fmt: skip
 
 
@@ -511,6 +551,90 @@ class In(Condition):
         return any(_compare_one(customer, self.column, kind, "==", v) for v in self.values)
 
 
+_A_DAY = pd.Timedelta(days=1)
+_ONE_NS = pd.Timedelta(1, "ns")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _end_day(value: str) -> tuple[pd.Timestamp, bool] | None:
+    """One end of a :class:`Between` as the rule reads it against a column of times.
+
+    ``(midnight, True)`` for a whole day, ``(instant, False)`` for a value with a time of
+    day: what :func:`_compare_mask` compares (through :func:`_day_of` and
+    :func:`_coerce`). None for text the rule does not read as a time; the check against
+    the frame's column names it.
+    """
+    day = _day_of(value, "datetime")
+    if day is not None:
+        return day, True
+    instant = _coerce(value, "datetime")
+    return None if instant is None else (instant, False)
+
+
+def _furthest_wall(instant: pd.Timestamp, direction: int) -> pd.Timestamp:
+    """The latest (``direction`` 1) or earliest (-1) wall time ``instant`` can show.
+
+    A naive instant is its own wall time. An instant with a UTC offset shows the wall
+    time of the column's zone, which a rule does not know: any offset under a day
+    either side of UTC.
+    """
+    if instant.tzinfo is None:
+        return instant
+    return instant.tz_convert(None) + direction * (_A_DAY - _ONE_NS)
+
+
+def _ends_reversed(low: object, high: object) -> bool:
+    """Whether ``low <= column <= high`` can hold for no value, its ends read as applied.
+
+    Numbers compare as numbers. Text ends are read as the rule reads them against a
+    column of times: two days as days, two instants as instants (those with a UTC offset
+    in UTC). A day and an instant: the range runs from the start of a ``low`` day, or
+    through the end of a ``high`` day, compared with the instant's wall time in the
+    column's zone; for an instant with a UTC offset that zone is not known here, so the
+    ends are reversed only when they are on every clock. Ends of other kinds (text that
+    is not ISO 8601, a number beside text, a naive instant beside an aware one) are not
+    ordered here: no column takes both, and the check against the frame names the one
+    that does not fit.
+    """
+    if _is_number(low) and _is_number(high):
+        return bool(high < low)  # type: ignore[operator]
+    if not (isinstance(low, str) and isinstance(high, str)):
+        return False
+    first, last = _end_day(low), _end_day(high)
+    if first is None or last is None:
+        return False
+    (start, low_day), (end, high_day) = first, last
+    if low_day == high_day:
+        if (start.tzinfo is None) != (end.tzinfo is None):
+            return False  # a naive and an aware instant: no column takes both
+        return bool(end < start)
+    if low_day:  # from the start of the day: the instant must fall on it or later
+        return bool(_furthest_wall(end, 1).normalize() < start)
+    # through the end of the day: the instant must fall on it or earlier
+    return bool(_furthest_wall(start, -1).normalize() > end)
+
+
+def _ends_in_order(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """Validator of ``Between.high``: ``low <= high`` as the rule reads them when applied."""
+    low = instance.low
+    if not _ends_reversed(low, value):
+        return
+    if _is_number(low):
+        raise ConfigError(
+            type(instance).__name__, attribute.name, expected=f"at least low ({low})",
+            found=repr(value),
+        )  # fmt: skip
+    raise ConfigError(
+        type(instance).__name__, attribute.name,
+        expected=f"at or after low ({low!r}) as the rule reads them", found=repr(value),
+        hint="Between reads a day (YYYY-MM-DD) from its start through its end and a value "
+        "with a time of day as that instant; swap the ends or correct the wrong one.",
+    )  # fmt: skip
+
+
 @attrs.frozen
 class Between(Condition):
     """``low <= column <= high`` (both ends included).
@@ -518,6 +642,12 @@ class Between(Condition):
     Against a datetime column an end that is a whole day includes that whole day: the
     range runs from the start of ``low``'s day through the end of ``high``'s (each time's
     day on its own wall clock). An end with a time of day is that instant.
+
+    ``high`` must not come before ``low`` as the rule reads them (a
+    :class:`~crmkit.errors.ConfigError` naming ``high``): numbers as numbers, days and
+    instants as above, whatever ISO form they are written in. An instant with a UTC offset
+    falls on a day of the column's zone, unknown until the rule is applied, so beside a
+    day it is refused only when it is out of order on every clock.
 
     Examples:
         >>> import pandas as pd
@@ -527,12 +657,18 @@ class Between(Condition):
         ...     ["2025-05-31 23:59", "2025-06-01 00:00", "2025-06-30 14:00", "2025-07-01 00:00"])})
         >>> Between("last_purchase", "2025-06-01", "2025-06-30").mask(bought).tolist()
         [False, True, True, False]
+        >>> Between("last_purchase", "2025-06-30T12:00", "2025-06-30").mask(bought).tolist()
+        [False, False, True, False]
+        >>> Between("last_purchase", "2025-07-05", "20250630")
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: Between: parameter 'high' must be at or after low ('2025-07-05') as the rule reads them; found '20250630'. Between reads a day (YYYY-MM-DD) from its start through its end and a value with a time of day as that instant; swap the ends or correct the wrong one.
     """
 
     __spec_tag__: ClassVar[str] = "between"
     column: str = spec.field(validator=_COLUMN)
     low: Any = spec.field(validator=_SCALAR)
-    high: Any = spec.field(validator=[_SCALAR, spec.not_less_than("low")])
+    high: Any = spec.field(validator=[_SCALAR, _ends_in_order])
 
     def columns(self) -> set[str]:
         """Return ``{column}``."""
