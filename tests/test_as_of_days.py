@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crmkit._validate import cutoff_value, is_whole_day
-from crmkit.errors import ConfigError
+from crmkit.errors import ConfigError, SchemaError
 from crmkit.loyalty import (
     ExpiryPolicy,
     Program,
@@ -62,6 +62,48 @@ def test_a_day_in_any_spelling_is_the_same_cutoff() -> None:
     assert cut.end == pd.Timestamp("2025-07-01", tz="Asia/Shanghai")
     assert cut.last == pd.Timestamp("2025-06-30 23:59:59.999999999", tz="Asia/Shanghai")
     assert cut.label == pd.Timestamp("2025-06-30", tz="Asia/Shanghai")
+
+
+def test_a_day_written_year_first_unpadded_is_a_whole_day() -> None:
+    """Regression: the date reader reads ``2025/9/30`` and ``2025-9-30`` (Excel in China), but
+    ``as_of="2025/9/30"`` was 30 September's first instant, leaving out the rest of the day
+    that ``as_of="2025-09-30"`` includes."""
+    padded = cutoff_value("2025-09-30", "f()", "as_of", tz="Asia/Shanghai")
+    for value in ("2025/9/30", "2025-9-30", "2025.9.30", "2025 9 30", " 2025/09/30 "):
+        assert is_whole_day(value), value
+        assert cutoff_value(value, "f()", "as_of", tz="Asia/Shanghai") == padded, value
+    assert not is_whole_day("2025/9-30")  # two separators: not a form the reader takes
+
+
+@pytest.mark.parametrize("value", ["now", "today", " Today ", "NOW", "2025-06", "2025", "2025-6"])
+def test_words_and_partial_dates_are_refused(value: str) -> None:
+    """Regression: pandas' ISO 8601 reader took ``now`` and ``today`` (the system clock: a
+    report that changes every run) and ``2025-06``/``2025`` (a month or a year read as its
+    first instant), in ``as_of`` and in date columns alike."""
+    with pytest.raises(ConfigError) as info:
+        cutoff_value(value, "f()", "as_of")
+    assert info.value.field == "as_of"
+    tx = pd.DataFrame(
+        {"customer_id": ["a", "b"], "date": ["2025-06-01", value], "amount": [1.0, 2.0]}
+    )
+    with pytest.raises(SchemaError) as column:
+        summarize(tx, as_of="2025-07-01")
+    assert column.value.field == "date"
+    assert list(column.value.rows) == [1]
+
+
+@pytest.mark.parametrize("offset", ["+24:00", "-24:00", "+2400", "+30"])
+def test_an_offset_of_a_day_or_more_is_refused_with_the_field(offset: str) -> None:
+    """Regression: ``2025-06-30T10:00+24:00`` raised Python's bare ValueError."""
+    with pytest.raises(ConfigError) as info:
+        cutoff_value(f"2025-06-30T10:00{offset}", "f()", "as_of")
+    assert info.value.field == "as_of"
+    tx = pd.DataFrame(
+        {"customer_id": ["a"], "date": [f"2025-06-01T10:00{offset}"], "amount": [1.0]}
+    )
+    with pytest.raises(SchemaError) as column:
+        summarize(tx, as_of="2025-07-01")
+    assert column.value.field == "date"
 
 
 def test_an_instant_is_in_itself() -> None:

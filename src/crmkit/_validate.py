@@ -610,7 +610,7 @@ def datetime_column(
         >>> datetime_column(pd.DataFrame({"d": ["2025-01-02", "soon"]}), "d", "f()")
         Traceback (most recent call last):
         ...
-        crmkit.errors.SchemaError: f(): column 'd' must be dates or datetimes; found 1 values that are not dates at rows [1]. The first is 'soon'. ...
+        crmkit.errors.SchemaError: f(): column 'd' must be dates or datetimes; found 1 values that are not dates at rows [1]. The first is 'soon': a word or a part of a date ...
 
         Day and month in either order are read only when the format is stated:
 
@@ -726,7 +726,11 @@ def datetime_value(
             raise error(
                 owner, field, expected=in_range, found=repr(value), hint=_VALUE_RANGE_HINT
             ) from None
-        hint = _ISO_HINT if date_format is None else f"It must match {date_format!r}."
+        if date_format is not None:
+            hint = f"It must match {date_format!r}."
+        else:
+            why = _not_a_day(value) if isinstance(value, str) else ""
+            hint = f"It is {why}. {_ISO_HINT}" if why else _ISO_HINT
         raise error(owner, field, expected=expected, found=repr(value), hint=hint) from None
     stamp: pd.Timestamp = parsed.iloc[0]
     if _outside(parsed).any():
@@ -751,8 +755,15 @@ def datetime_value(
     return zoned.as_unit("ns")
 
 
-#: A date written as text: ``2025-06-30`` or ``20250630`` (ISO 8601 extended or basic).
-_ISO_DAY = re.compile(r"\d{4}-?\d{2}-?\d{2}")
+#: A date written as text: ``2025-06-30`` or ``20250630`` (ISO 8601 extended or basic), or
+#: year first with one separator, fields unpadded (``2025/6/30``, ``2025.6.30``,
+#: ``2025-6-30``: the forms :func:`datetime_column` reads as that day).
+DAY_TEXT = r"\d{4}-?\d{2}-?\d{2}|\d{4}([-/. ])\d{1,2}\1\d{1,2}"
+_ISO_DAY = re.compile(DAY_TEXT)
+#: Text shorter than the shortest full date (``2025/1/1``): what pandas' ISO 8601 reader
+#: would take from it is a word (``now``, ``today``: the clock) or a partial date
+#: (``2025-06``, ``2025``: a month or a year read as its first instant), never a day.
+_SHORTEST_DATE = 8
 _ONE_NS = pd.Timedelta(1, "ns")
 
 
@@ -779,9 +790,12 @@ def is_whole_day(value: object) -> bool:
     """Whether ``value`` names a day rather than an instant.
 
     A ``datetime.date`` that is not a datetime, a ``numpy.datetime64`` in days, or a
-    string that is an ISO 8601 date (``2025-06-30``, ``20250630``).
+    string that is a date alone: ISO 8601 (``2025-06-30``, ``20250630``) or year first with
+    its fields unpadded (``2025/6/30``, ``2025.6.30``), as the date reader reads them.
 
     >>> is_whole_day("2025-06-30"), is_whole_day(" 20250630 "), is_whole_day("2025-06-30 00:00")
+    (True, True, False)
+    >>> is_whole_day("2025-9-30"), is_whole_day("2025/9/30"), is_whole_day("2025/9-30")
     (True, True, False)
     """
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
@@ -1114,6 +1128,9 @@ def _dates_from_strings(
     if aware.any():
         parsed = _in_written_offset(parsed, text)
     bad = parsed.isna().to_numpy()
+    if aware.any():
+        # An offset of a day or more (``+24:00``) is no UTC offset.
+        bad = bad | (aware & _flags(text.str.contains(_NO_OFFSET, regex=True)))
     if bad.any() and aware.all():
         seconds = bad & _flags(text.str.contains(_OFFSET_SECONDS, regex=True))
         if seconds.any():  # rare (historic offsets): one Python step per such value
@@ -1121,6 +1138,9 @@ def _dates_from_strings(
             readings: Any = [_from_iso(t) for t in text[seconds]]
             parsed[seconds] = pd.to_datetime(readings, utc=True).as_unit(parsed.dt.unit)
             bad = parsed.isna().to_numpy()
+    # Words and partial dates: pandas reads "now" and "today" as the clock, "2025-06" as
+    # its first instant; neither is a date as written (the length test keeps this cheap).
+    bad = bad | _flags(text.str.len() < _SHORTEST_DATE)
     if bad.any():
         # ISO 8601 that pandas cannot hold (years 1 to 1677, 2263 to 9999): out of range,
         # not "not a date" (an error path: one Python step per refused value).
@@ -1135,6 +1155,8 @@ def _dates_from_strings(
 #: The UTC offset that ends an ISO 8601 time: ``Z``, ``+08``, ``+0800``, ``+08:00``, or with
 #: seconds (historic offsets).
 _OFFSET_TAIL = r"(Z|[+-]\d{2}(?::?\d{2}(?::?\d{2})?)?)$"
+#: An offset of 24 hours or more, which no clock has (Python refuses it).
+_NO_OFFSET = r"[+-](?:2[4-9]|[3-9]\d)(?::?\d{2}(?::?\d{2})?)?$"
 
 
 def _in_written_offset(parsed: pd.Series, text: pd.Series) -> pd.Series:
@@ -1150,7 +1172,7 @@ def _in_written_offset(parsed: pd.Series, text: pd.Series) -> pd.Series:
     if len(offsets) != 1:
         return parsed
     (seconds,) = offsets
-    if seconds == 0:
+    if seconds == 0 or abs(seconds) >= 86_400:  # none, or none a clock has (refused after)
         return parsed
     written: pd.Series = parsed.dt.tz_convert(dt.timezone(dt.timedelta(seconds=seconds)))
     return written
@@ -1291,7 +1313,8 @@ def _refuse_non_iso(
             total=n_bad,
             hint="Correct the rows written in the other order.",
         )
-    first = odd.iloc[0]
+    first = str(odd.iloc[0])
+    why = _not_a_day(first)
     raise SchemaError(
         owner,
         column,
@@ -1299,7 +1322,17 @@ def _refuse_non_iso(
         found=f"{n_bad} values that are not dates",
         rows=rows,
         total=n_bad,
-        hint=f"The first is {str(first)[:40]!r}. {_ISO_HINT}",
+        hint=f"The first is {first[:40]!r}{': ' + why if why else ''}. {_ISO_HINT}",
+    )
+
+
+def _not_a_day(text: str) -> str:
+    """Why text shorter than any date is refused ("" for longer text)."""
+    if len(text.strip()) >= _SHORTEST_DATE:
+        return ""
+    return (
+        "a word or a part of a date (a month, a year), which names no one day or instant: "
+        "write the day (2025-06-30) or the instant"
     )
 
 

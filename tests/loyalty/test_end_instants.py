@@ -25,7 +25,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmkit.cli import main
-from crmkit.errors import InvalidInputError
+from crmkit.errors import InvalidInputError, SchemaError
 from crmkit.loyalty import Adjust, TierGrant, replay_many
 from tests.loyalty.test_status_challenge import NY, _hilton, _ny
 
@@ -153,7 +153,8 @@ def test_arrow_dates_are_refused_and_arrow_timestamps_read(column: str) -> None:
 
 def test_the_message_names_the_rows_and_counts_them_all() -> None:
     """Seven dates alone among instants: the first five labels are named and the total is
-    7; the hint reads the first refused value (month and year alone too)."""
+    7; the hint reads the first refused value. A month alone is no date at all: the date
+    reader refuses it first, naming the row and what to write."""
     values = ["2023-07-31 00:00"] + [f"2023-08-0{d}" for d in range(1, 8)]
     frame = _grants(values)
     with pytest.raises(InvalidInputError) as caught:
@@ -161,10 +162,10 @@ def test_the_message_names_the_rows_and_counts_them_all() -> None:
     assert (list(caught.value.rows), caught.value.total) == (["r1", "r2", "r3", "r4", "r5"], 7)
     assert "write 2023-08-02 00:00 for a grant through 1 August 2023" in caught.value.hint
     assert "(first 5 of 7)" in str(caught.value)
-    with pytest.raises(InvalidInputError) as caught:
+    with pytest.raises(SchemaError) as refused:
         replay_many(_grants(["2023-07"]), _hilton(), as_of="2023-06-01")
-    assert "write 2023-08-01 00:00 for a grant through July 2023" in caught.value.hint
-    assert "or 2023-07-01 00:00 for one ending as July 2023 begins" in caught.value.hint
+    assert (refused.value.field, list(refused.value.rows)) == ("until", ["r0"])
+    assert "a part of a date (a month, a year)" in refused.value.hint
 
 
 def test_a_misplaced_date_alone_is_refused_too() -> None:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from crmkit._spec import check_choice, plain_number_text
 from crmkit._validate import (
+    DAY_TEXT,
     check_not_empty,
     datetime_column,
     first_labels,
@@ -867,11 +868,6 @@ def _expiry_column(
     return out
 
 
-#: Text the column reader takes as ISO 8601 that names a day, a month or a year with no
-#: time of day: ``2025-06-30``, ``20250630`` (what :func:`crmkit._validate.is_whole_day`
-#: calls a day), and also ``2025/6/30``, ``2025.06.30``, ``2025 06 30``, ``2025-06`` and
-#: ``2025``: each is read as a midnight.
-_DAY_TEXT = r"\s*(?P<year>\d{4})(?:[-/. ]?(?P<month>\d{1,2})(?:[-/. ]?(?P<day>\d{1,2}))?)?\s*"
 #: strftime codes of a time of day (``%%`` is a literal percent sign, removed first).
 _TIME_CODES = re.compile(r"%[-#_^0]?[HIMSfpXcTRrskl]")
 #: An end column's two readings of a day, for the hint: through it, up to its start, and
@@ -891,7 +887,7 @@ def _whole_days(values: pd.Series, date_format: str | None) -> np.ndarray[Any, n
     """Which values (read by the column reader, none missing) name a day, not an instant.
 
     What :func:`crmkit._validate.datetime_column` reads as a midnight without a time of day
-    being written: ISO 8601 text without one (:data:`_DAY_TEXT`), ``datetime.date``
+    being written: text of a day without one (:data:`crmkit._validate.DAY_TEXT`), ``datetime.date``
     objects and numpy ``datetime64`` in days (:func:`crmkit._validate.is_whole_day`), Arrow
     dates, and text or numbers read with a ``date_format`` that has no time of day
     (``"%Y%m%d"``). Instants: datetimes, ``Timestamp``, datetime64 columns (pandas holds no
@@ -921,7 +917,7 @@ def _whole_days(values: pd.Series, date_format: str | None) -> np.ndarray[Any, n
     text = values.astype(object).str.strip()
     if date_format is None and text.str.fullmatch(r"[+-]?\d+(?:\.\d*)?").all():
         return np.zeros(n, dtype=bool)  # numbers written as text, read with date_unit
-    return text.str.fullmatch(_DAY_TEXT).to_numpy(dtype=bool)
+    return text.str.fullmatch(DAY_TEXT).to_numpy(dtype=bool)
 
 
 def _refuse_whole_days(
@@ -951,16 +947,6 @@ def _refuse_whole_days(
     after = start + dt.timedelta(days=1)
     if isinstance(raw, str):
         shown = raw.strip()
-        parts = re.fullmatch(_DAY_TEXT, raw)
-        if parts is not None:  # the day written, or a month, or a year
-            year, month, day = int(parts["year"]), parts["month"], parts["day"]
-            start = dt.date(year, int(month or 1), int(day or 1))
-            name = f"{start.day} {start:%B %Y}" if day else f"{start:%B %Y}" if month else str(year)
-            after = (
-                start + dt.timedelta(days=1) if day
-                else dt.date(year + start.month // 12, start.month % 12 + 1, 1) if month
-                else dt.date(year + 1, 1, 1)
-            )  # fmt: skip
     else:
         shown = str(raw) if isinstance(raw, dt.date | np.datetime64 | int | np.integer) else ""
         shown = shown or start.isoformat()
