@@ -43,7 +43,7 @@ test: $(VENV)/.dev browser  ## every check: lint, format, types, tests, docs, ex
 	$(BIN)/ruff check src tests benchmarks examples
 	$(BIN)/ruff format --check src tests benchmarks examples
 	$(BIN)/mypy --strict src/crmkit
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 	$(BIN)/mkdocs build --strict --quiet --site-dir $(VENV)/site
 	@for f in examples/*.py; do echo "== $$f"; MPLBACKEND=Agg $(PY) $$f > /dev/null || exit 1; done
 	@$(MAKE) --no-print-directory test-compiled
@@ -108,7 +108,7 @@ test-compiled: $(VENV)/.dev compiler  ## the loyalty suite on the compiled fold
 	  $(MAKE) --no-print-directory $(COMPILED)/.built && \
 	  PYTHONPATH=$(COMPILED) $(PY) -c "import crmkit.loyalty._ledger as m; \
 	    assert m.__file__.endswith('.so'), m.__file__; print('compiled fold:', m.__file__)" && \
-	  PYTHONPATH=$(COMPILED) $(BIN)/pytest -q -p no:cacheprovider tests/loyalty \
+	  PYTHONPATH=$(COMPILED) $(BIN)/pytest -n auto -q -p no:cacheprovider tests/loyalty \
 	    tests/test_bad_input_loyalty.py tests/test_contract.py; \
 	fi
 
