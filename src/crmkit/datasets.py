@@ -27,7 +27,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from crmkit._validate import datetime_value, resolve_timezone
+from crmkit._validate import datetime_value, is_whole_day, resolve_timezone
 from crmkit.errors import ConfigError
 
 __all__ = [
@@ -99,6 +99,33 @@ def _span(owner: str, start: object, end: object) -> tuple[int, int]:
     if last <= first:
         raise ConfigError(owner, "end", expected=f"after start {first.date()}", found=str(last))
     return int(first.as_unit("ns").value), int(last.as_unit("ns").value)
+
+
+def _label(stamp: pd.Timestamp) -> str:
+    """A window bound as a person would write it: the day alone at midnight."""
+    return str(stamp.date()) if stamp == stamp.normalize() else str(stamp)
+
+
+def _campaign_window(owner: str, start: object, end: object) -> tuple[int, int]:
+    """The window ``[start, stop)`` of :func:`campaign_orders` in nanoseconds since 1970.
+
+    A day alone as ``end`` (``"2025-10-01"``, ``"2025/10/1"``, a ``datetime.date``: what
+    :func:`~crmkit._validate.is_whole_day` calls a day) means the end of that day, as an
+    ``as_of`` does: ``stop`` is the next midnight, and ``start`` must be before it, so
+    ``start="2025-10-01T12:00", end="2025-10-01"`` is that afternoon and evening. A
+    datetime ``end`` is an instant that must be after ``start``; one at midnight still
+    includes its day in the window, as documented since the window had whole days only.
+    """
+    first, last = _date(owner, "start", start), _date(owner, "end", end)
+    lo, hi = int(first.as_unit("ns").value), int(last.as_unit("ns").value)
+    day_alone = is_whole_day(end)
+    stop = hi + _NS_PER_DAY if day_alone or hi % _NS_PER_DAY == 0 else hi
+    if (stop if day_alone else hi) <= lo:
+        found = (
+            f"{_label(last)} (the whole day, to {pd.Timestamp(stop)})" if day_alone else str(last)
+        )
+        raise ConfigError(owner, "end", expected=f"after start {_label(first)}", found=found)
+    return lo, stop
 
 
 def _opens_in(day: int, lo_s: int, stop_s: int) -> bool:
@@ -256,9 +283,13 @@ def campaign_orders(
             (indexed by customer id, with an ``arm`` column).
         start: First day of the campaign window: a date, naive datetime or ISO 8601
             string. With a time of day the window opens then: no order is earlier.
-        end: Last day of the campaign window, after ``start`` (read as ``start`` is). A
-            date (or a midnight) includes that whole day; with another time of day the
-            window closes then: every order is before it.
+        end: Last day of the campaign window (read as ``start`` is). A date alone
+            (``"2025-10-01"``, ``"2025/10/1"``, a ``datetime.date``) means the end of that
+            day, as an ``as_of`` does: the window includes the whole day, and ``start``
+            must be before its end (``start="2025-10-01T12:00", end="2025-10-01"`` is that
+            afternoon and evening). A datetime must be after ``start``. At midnight it
+            includes its day too; at another time of day the window closes then: every
+            order is before it.
         wake_rate: The share of treated customers the coupon brings to buy, in [0, 1].
         seed: Random seed; the same seed gives the same orders.
 
@@ -269,8 +300,9 @@ def campaign_orders(
 
     Raises:
         ConfigError: A bad ``wake_rate``, ``seed`` or ``assignment``, a date that is not
-            ISO 8601, or an ``end`` not after ``start`` or leaving no opening hours in
-            the window (``start="2025-10-01T22:30", end="2025-10-02T07:00"``).
+            ISO 8601, or an ``end`` not after ``start`` (a date alone: ``start`` not
+            before the end of its day) or leaving no opening hours in the window
+            (``start="2025-10-01T22:30", end="2025-10-02T07:00"``).
 
     Examples:
         >>> import pandas as pd
@@ -290,13 +322,14 @@ def campaign_orders(
         >>> noon = campaign_orders(tx, arms, start="2025-10-01", end="2025-10-02T12:00", seed=1)
         >>> bool(noon["date"].max() < pd.Timestamp("2025-10-02T12:00"))  # end is the instant
         True
+        >>> late = campaign_orders(tx, arms, start="2025-10-01T12:00", end="2025-10-01", seed=1)
+        >>> str(late["date"].min()) >= "2025-10-01 12:00", str(late["date"].max()) < "2025-10-02"
+        (True, True)
     """
     owner = "campaign_orders()"
     rng = _rng(owner, seed)
-    lo, hi = _span(owner, start, end)
-    # The window in whole seconds, start included, stop excluded: a midnight ``end`` is
-    # the last day (through its end), one with a time of day that instant.
-    stop = hi + _NS_PER_DAY if hi % _NS_PER_DAY == 0 else hi
+    lo, stop = _campaign_window(owner, start, end)
+    # The window in whole seconds, start included, stop excluded.
     lo_s, stop_s = -(-lo // 10**9), -(-stop // 10**9)
     first_day, last_day = lo // _NS_PER_DAY, (stop - 1) // _NS_PER_DAY
     if not _opens_in(first_day, lo_s, stop_s):
@@ -307,9 +340,9 @@ def campaign_orders(
         raise ConfigError(
             owner,
             "end",
-            expected=f"a window after start {pd.Timestamp(lo)} that holds some opening "
-            "hours (08:00 to 22:00), when the orders are placed",
-            found=str(pd.Timestamp(hi)),
+            expected="a window that holds some opening hours (08:00 to 22:00), when the "
+            "orders are placed",
+            found=f"{_label(pd.Timestamp(lo))} up to {pd.Timestamp(stop)}, which holds none",
             hint="Give the window some hours between 08:00 and 22:00 of a day.",
         )
     if (
