@@ -32,6 +32,7 @@ REVERSED = [
     ("2025-07-01", "20250630T2359"),  # from 1 July to a minute before it
     ("2025-07-01 00:00", "20250630"),  # from 1 July's midnight to the end of 30 June
     ("2025-07-03", "20250701T120000Z"),  # 3 July, 36 hours after the instant in UTC
+    ("2025-10-01", "2025-9-30"),  # 1 October to 30 September, year first and unpadded
 ]
 
 #: Pairs in order as the rule reads them (equal ends included); text comparison refused
@@ -43,6 +44,7 @@ VALID = [
     ("2025-06-30T14:00", "2025-06-30 14:00"),  # one instant, written two ways
     ("2025-07-01", "2025-06-30T20:00:00-05:00"),  # 00:00 to 01:00 on 1 July in UTC
     ("2025-06-30T12:00+08:00", "2025-06-29"),  # in Honolulu 12:00+08:00 is 29 June 18:00
+    ("2025/6/30", "2025-06-30"),  # one day, unpadded and ISO
 ]
 
 
@@ -116,7 +118,7 @@ def test_ends_of_other_kinds_are_left_to_the_column_check() -> None:
     the frame's column names the one that does not fit."""
     frame = pd.DataFrame({"seen": pd.to_datetime(["2025-06-30 12:00"])})
     for low, high, field in [
-        ("2025-10-01", "2025-9-30", "high"),  # not ISO 8601: a month has two digits
+        ("2025-10-01", "2025/9-30", "high"),  # no date: two separators
         ("2025-06-30", 5, "high"),
         ("2025-06-30T16:00:00Z", "2025-06-30T12:00", "low"),
     ]:

@@ -15,9 +15,13 @@ Values are JSON scalars: numbers for numeric columns, ``true``/``false`` for boo
 columns, strings for text and categorical columns, ISO date(time) strings for datetime
 columns. Ordering comparisons (``<``, ``between``, ...) need a numeric or datetime column.
 An ISO week date (``"2025-W03"``, ``"2025-W03-2"``) is not read against a datetime column:
-it is refused, with the calendar dates (YYYY-MM-DD) to write instead.
+it is refused, with the calendar dates (YYYY-MM-DD) to write instead. A day may also be
+written year first with its fields unpadded (``"2025/6/30"``, ``"2025-6-30"``), as
+crmkit's date reader takes it. An instant keeps at most microseconds: more fractional
+digits of a second (``"...T14:00:00.1234567"``) are refused, not cut, unless they are
+zeros.
 
-A value that names a whole day (``"2025-06-30"``, ``"20250630"``: see
+A value that names a whole day (``"2025-06-30"``, ``"20250630"``, ``"2025/6/30"``: see
 :func:`crmkit._validate.is_whole_day`) compared with a datetime column means that whole
 day, as an ``as_of`` date does: each value's calendar day on its own wall clock (the
 column's zone for an aware column) is compared with the day. So ``<= "2025-06-30"`` is
@@ -28,7 +32,9 @@ days is within any of them. A value with a time of day (``"2025-06-30T14:00"``) 
 instant and keeps its exact meaning; a column of dates compares as dates either way. The
 rule keeps the text as written (``to_dict`` is unchanged); the day is read when the rule
 is evaluated, on a frame and on one customer alike. ``between`` checks that ``high`` is not
-before ``low`` when it is built, reading its ends the same way (not as text).
+before ``low`` when it is built, reading its ends the same way (not as text). A rule that
+does not fit the data is refused alike too: one customer's mapping and a frame raise the
+same error, naming the same path in the rule.
 
 A missing value (NaN, None, NA, NaT) satisfies no comparison, ``!=`` included; only
 ``is_null`` (or a ``not`` around a comparison) selects it. The tree is checked against
@@ -52,7 +58,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import _spec as spec
-from crmkit._validate import is_whole_day, require_frame
+from crmkit._validate import _ONE_NS, DAY_TEXT, is_whole_day, require_frame
 from crmkit.errors import ConfigError, InvalidInputError, SchemaError
 
 __all__ = [
@@ -164,20 +170,50 @@ def _value_ok(value: object, kind: str) -> bool:
 #: An ISO 8601 week date, ``2025-W03`` or ``2025-W03-2`` (basic ``2025W032``), at the
 #: start of a string; the groups are the year, the week and the day of the week.
 _WEEK_DATE = re.compile(r"(\d{4})-?W(\d{2})(?:-?([1-7]))?")
+#: A day written as text, in the forms crmkit's date reader takes as a day
+#: (:data:`crmkit._validate.DAY_TEXT`): ISO 8601, or year first with one separator and
+#: its fields unpadded (``2025/9/30``, ``2025-9-30``).
+_DAY_TEXT = re.compile(DAY_TEXT)
+#: A decimal fraction (of a second) and its digits, ``.`` or ``,`` as the decimal mark.
+_FRACTION = re.compile(r"[.,](\d+)")
+#: The fractional digits of a second a rule value keeps: ``datetime`` holds microseconds.
+_KEPT_DIGITS = 6
+
+
+def _lost_fraction(value: str) -> str | None:
+    """The digits of the first fraction in ``value`` that a microsecond cannot hold exactly.
+
+    ``datetime.fromisoformat`` drops the digits after the sixth (``.1234567`` is read as
+    ``.123456``). Zeros after the sixth lose nothing (.NET writes seven digits).
+    """
+    for digits in _FRACTION.findall(value):
+        if digits[_KEPT_DIGITS:].strip("0"):
+            return str(digits)
+    return None
 
 
 def _parse_time(value: str) -> pd.Timestamp | None:
-    """An ISO 8601 date or datetime string as a Timestamp; None for anything else.
+    """An ISO 8601 date or datetime string, or a year-first day, as a Timestamp; else None.
 
-    Only ISO text is read (``datetime.fromisoformat``): ``pd.Timestamp`` also reads
+    A day is read in every form crmkit's date reader takes as one (``DAY_TEXT``:
+    ``2025-06-30``, ``20250630``, ``2025/9/30``, ``2025-9-30``, ``2025.9.30``), with no
+    range limit: ``"9999-12-31"`` is a "never" sentinel in stored rules. Other text is
+    read as ISO 8601 only (``datetime.fromisoformat``): ``pd.Timestamp`` also reads
     ``"today"`` and ``"now"`` (the system clock, so a stored rule would select other
     customers every day), ``"July"`` (year 1) and ``"07/01/2025"`` (month first, a guess).
     ISO week dates (``"2025-W03"``, ``"2025-W03-2"``) are not read either: Python reads
     them as the midnight that starts the day, an instant, where a week or a day is meant,
-    and crmkit's date reader (:func:`crmkit._validate.datetime_value`) refuses them.
+    and crmkit's date reader (:func:`crmkit._validate.datetime_value`) refuses them. Nor is
+    a time with more fractional digits than a microsecond holds (``.1234567``): Python
+    would drop the rest.
     """
-    if _WEEK_DATE.match(value):
+    if _WEEK_DATE.match(value) or _lost_fraction(value) is not None:
         return None
+    if _DAY_TEXT.fullmatch(value):
+        fields = re.findall(r"\d+", value)
+        if len(fields) == 3:  # year first with a separator, maybe unpadded: 2025/9/30
+            year, month, day = (int(f) for f in fields)
+            value = f"{year:04d}-{month:02d}-{day:02d}"  # read as its ISO form is
     try:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
@@ -186,11 +222,18 @@ def _parse_time(value: str) -> pd.Timestamp | None:
 
 
 def _time_hint(value: object) -> str:
-    """How to write a day or an instant, with the calendar date of an ISO week date."""
+    """How to write a day or an instant: an ISO week date's days, a fraction too long."""
     how = (
         "Write a day as an ISO 8601 calendar date, YYYY-MM-DD ('2025-06-30'), and an "
         "instant with its time of day ('2025-06-30T14:00')."
     )
+    lost = _lost_fraction(value) if isinstance(value, str) else None
+    if lost is not None:
+        return (
+            f"A rule keeps a time to the microsecond: this value has {len(lost)} digits "
+            "after the decimal mark, and those after the sixth would be lost. Write at most "
+            "six digits ('2025-06-30T14:00:00.123457')."
+        )
     week = _WEEK_DATE.fullmatch(value) if isinstance(value, str) else None
     if week is None:
         if isinstance(value, str) and _WEEK_DATE.match(value):
@@ -265,7 +308,7 @@ class Condition(spec.Spec, abc.ABC):
             True
         """
         owner = f"{type(self).__name__}.test()"
-        return self._test(customer, _scalar_kinds(self, customer, owner))
+        return self._test(customer, _scalar_kinds(self, customer, "", owner))
 
     @abc.abstractmethod
     def _check(self, kinds: Mapping[str, str], path: str, owner: str) -> None:
@@ -300,11 +343,32 @@ def _is_condition(value: object) -> bool:
 _IS_CONDITION = spec.predicate(_is_condition, "a condition (Compare, In, Between, ...)")
 
 
+# Converters typed by what callers pass (a list or any iterable), so that mypy's attrs
+# plugin types ``__init__`` from them (it does so only for a plain ``attrs.field``, hence
+# ``spec.metadata`` beside them). Each stores a tuple (hashable, the JSON form unchanged);
+# anything else (text, a mapping, a number) is left for the validator to name.
+def _values_tuple(values: Iterable[Any]) -> tuple[Any, ...]:
+    """``In``'s values as a tuple."""
+    out: tuple[Any, ...] = spec.as_tuple(values)
+    return out
+
+
+def _conditions_tuple(conditions: Iterable[Condition]) -> tuple[Condition, ...]:
+    """``AllOf``/``AnyOf``'s conditions as a tuple."""
+    out: tuple[Condition, ...] = spec.as_tuple(conditions)
+    return out
+
+
 def _leaf_check(column: str, kinds: Mapping[str, str], path: str, owner: str) -> str:
+    """The kind of ``column``; a SchemaError naming the node's path when it is not there.
+
+    ``kinds`` holds the rule's columns found in the frame (or keys found in one
+    customer's mapping), so a frame and one customer name the same node.
+    """
     if column not in kinds:
         raise SchemaError(
-            owner, f"{path}.column" if path else "column",
-            expected=f"one of the frame's columns {sorted(kinds)[:12]}",
+            owner, _join(path, "column"),
+            expected="a column of the frame (a key of one customer's mapping)",
             found=repr(column), kind="parameter",
         )  # fmt: skip
     return kinds[column]
@@ -515,9 +579,13 @@ class In(Condition):
     """
 
     __spec_tag__: ClassVar[str] = "in"
-    column: str = spec.field(validator=_COLUMN)
-    values: tuple[Any, ...] = spec.field(
-        converter=spec.as_tuple, codec=spec.Seq(), validator=spec.each(_SCALAR)
+    # attrs.field, as ``values`` below: mypy's attrs plugin reads a ``spec.field`` as a
+    # field with a default, and a required attrs.field may not follow one.
+    column: str = attrs.field(validator=_COLUMN, metadata=spec.metadata())
+    values: tuple[Any, ...] = attrs.field(
+        converter=_values_tuple,
+        validator=spec.each(_SCALAR),
+        metadata=spec.metadata(codec=spec.Seq()),
     )
 
     def columns(self) -> set[str]:
@@ -552,7 +620,6 @@ class In(Condition):
 
 
 _A_DAY = pd.Timedelta(days=1)
-_ONE_NS = pd.Timedelta(1, "ns")
 
 
 def _is_number(value: object) -> bool:
@@ -732,8 +799,10 @@ class _Group(Condition):
     """Conditions combined by one operator: all of them (``_ALL``) or any of them."""
 
     _ALL: ClassVar[bool]
-    conditions: tuple[Condition, ...] = spec.field(
-        converter=spec.as_tuple, codec=spec.Seq(_NODE), validator=spec.each(_IS_CONDITION)
+    conditions: tuple[Condition, ...] = attrs.field(
+        converter=_conditions_tuple,
+        validator=spec.each(_IS_CONDITION),
+        metadata=spec.metadata(codec=spec.Seq(_NODE)),
     )
 
     def columns(self) -> set[str]:
@@ -815,16 +884,16 @@ class Not(Condition):
         return not self.condition._test(customer, kinds)
 
 
-def _scalar_kinds(cond: Condition, customer: Mapping[str, Any], owner: str) -> dict[str, str]:
-    columns = cond.columns()
-    missing = sorted(c for c in columns if c not in customer)
-    if missing:
-        raise SchemaError(
-            owner, missing[0], expected="a key of the customer mapping",
-            found=f"keys {sorted(map(str, customer))[:12]}",
-        )  # fmt: skip
-    kinds = _mapping_kinds(customer, columns)
-    cond._check(kinds, "", owner)
+def _scalar_kinds(
+    cond: Condition, customer: Mapping[str, Any], path: str, owner: str
+) -> dict[str, str]:
+    """One customer's kinds, checked as a frame's are (``path`` names the rule, as there).
+
+    A key missing from the mapping is found where a frame's missing column is: at its node,
+    in tree order, so both raise the same error naming the same field.
+    """
+    kinds = _mapping_kinds(customer, cond.columns())
+    cond._check(kinds, path, owner)
     return kinds
 
 
@@ -933,21 +1002,28 @@ class Audience(spec.Spec):
         """Whether one customer (a mapping of column -> value) is in the audience.
 
         Exactly the batch semantics: ``a.matches(row) == a.mask(frame)[label]`` for every
-        row of a frame.
+        row of a frame. A rule that does not fit is refused as :meth:`mask` refuses it: the
+        same error naming the same field (``rule.conditions[1].column`` for a key the
+        mapping lacks). A missing value says nothing about its column's kind, so a value
+        of the wrong kind for a column is found only where the customer has a value.
+
+        Raises:
+            SchemaError: A column the rule names is not a key of ``customer``.
+            ConfigError: A value of the wrong kind for its column, or an ordering
+                comparison on a text value.
 
         Examples:
             >>> Audience("big", Compare("m", ">=", 100)).matches({"m": None})
             False
         """
         owner = f"Audience {self.name!r}"
-        return self.rule._test(customer, _scalar_kinds(self.rule, customer, owner))
+        return self.rule._test(customer, _scalar_kinds(self.rule, customer, "rule", owner))
 
 
-def _tags_tuple(value: Any) -> Any:
+def _tags_tuple(tags: Iterable[Audience]) -> tuple[Audience, ...]:
     """A list of tags as a tuple; anything else is left for the validator to name."""
-    if isinstance(value, Iterable) and not isinstance(value, (str, bytes, Mapping)):
-        return tuple(value)
-    return value
+    out: tuple[Audience, ...] = spec.as_tuple(tags)
+    return out
 
 
 @attrs.frozen
@@ -971,14 +1047,14 @@ class TagSet(spec.Spec):
         ['high churn risk']
     """
 
-    tags: tuple[Audience, ...] = spec.field(
+    tags: tuple[Audience, ...] = attrs.field(
         converter=_tags_tuple,
-        codec=spec.Seq(spec.Nested(Audience)),
         validator=[
             spec.instance_of(tuple, "a list of Audiences"),
             spec.each(spec.instance_of(Audience, "an Audience")),
             _unique_names,
         ],
+        metadata=spec.metadata(codec=spec.Seq(spec.Nested(Audience))),
     )
 
     def apply(self, frame: pd.DataFrame) -> pd.DataFrame:
