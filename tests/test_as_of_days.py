@@ -75,6 +75,15 @@ def test_a_day_written_year_first_unpadded_is_a_whole_day() -> None:
     assert not is_whole_day("2025/9-30")  # two separators: not a form the reader takes
 
 
+@pytest.mark.parametrize("value", ["2025-0930", "202509-30"])
+def test_a_mix_of_iso_basic_and_extended_is_not_a_day(value: str) -> None:
+    """Regression: ``is_whole_day("2025-0930")`` said True (one pattern made each hyphen
+    optional on its own), though the date reader refuses the text: it is no date at all."""
+    assert not is_whole_day(value)
+    with pytest.raises(ConfigError):
+        cutoff_value(value, "f()", "as_of", tz="Asia/Shanghai")
+
+
 @pytest.mark.parametrize("value", ["now", "today", " Today ", "NOW", "2025-06", "2025", "2025-6"])
 def test_words_and_partial_dates_are_refused(value: str) -> None:
     """Regression: pandas' ISO 8601 reader took ``now`` and ``today`` (the system clock: a

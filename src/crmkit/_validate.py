@@ -755,10 +755,10 @@ def datetime_value(
     return zoned.as_unit("ns")
 
 
-#: A date written as text: ``2025-06-30`` or ``20250630`` (ISO 8601 extended or basic), or
-#: year first with one separator, fields unpadded (``2025/6/30``, ``2025.6.30``,
+#: A date written as text: ``2025-06-30`` or ``20250630`` (ISO 8601 extended or basic, not
+#: a mix of the two such as ``2025-0630``), or year first with one separator, fields unpadded (``2025/6/30``, ``2025.6.30``,
 #: ``2025-6-30``: the forms :func:`datetime_column` reads as that day).
-DAY_TEXT = r"\d{4}-?\d{2}-?\d{2}|\d{4}([-/. ])\d{1,2}\1\d{1,2}"
+DAY_TEXT = r"\d{4}-\d{2}-\d{2}|\d{8}|\d{4}([-/. ])\d{1,2}\1\d{1,2}"
 _ISO_DAY = re.compile(DAY_TEXT)
 #: Text shorter than the shortest full date (``2025/1/1``): what pandas' ISO 8601 reader
 #: would take from it is a word (``now``, ``today``: the clock) or a partial date
