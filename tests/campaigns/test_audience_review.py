@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import attrs
 import pandas as pd
 import pytest
 from hypothesis import given
@@ -274,6 +275,20 @@ def test_year_first_unpadded_days_are_the_day(day: str) -> None:
     aware = SEEN.assign(seen=SEEN["seen"].dt.tz_localize("Asia/Shanghai"))
     assert Audience("a", Compare("seen", "==", day)).mask(aware).tolist() == [
         False, True, True, False]  # fmt: skip
+
+
+@pytest.mark.parametrize("day", [" 2025-09-30 ", "2025/9/30 ", " 20250930"])
+def test_spaces_around_a_day_are_ignored(day: str) -> None:
+    """Regression: ``is_whole_day`` (and the shared reader) ignore spaces around a date, but
+    the rules' reader refused ``" 2025-09-30 "`` (text pasted from a spreadsheet cell)."""
+    for audience in (Audience("a", Compare("seen", "<=", day)), Audience("a", In("seen", [day]))):
+        expected = audience.mask(SEEN).tolist()
+        assert expected == Audience("a", type(audience.rule)(**{
+            **attrs.asdict(audience.rule, recurse=False),
+            **({"value": "2025-09-30"} if isinstance(audience.rule, Compare)
+               else {"values": ("2025-09-30",)}),
+        })).mask(SEEN).tolist()  # fmt: skip
+        assert [audience.matches({"seen": v}) for v in SEEN["seen"]] == expected
 
 
 @pytest.mark.parametrize("value", ["9999-12-31", "9999/12/31"])

@@ -205,8 +205,9 @@ def _parse_time(value: str) -> pd.Timestamp | None:
     them as the midnight that starts the day, an instant, where a week or a day is meant,
     and crmkit's date reader (:func:`crmkit._validate.datetime_value`) refuses them. Nor is
     a time with more fractional digits than a microsecond holds (``.1234567``): Python
-    would drop the rest.
+    would drop the rest. Spaces around the text are ignored, as the date reader does.
     """
+    value = value.strip()
     if _WEEK_DATE.match(value) or _lost_fraction(value) is not None:
         return None
     if _DAY_TEXT.fullmatch(value):
