@@ -34,6 +34,15 @@ TX = datasets.transactions(n_customers=N, seed=4)
 ARMS = pd.DataFrame({"arm": ["treatment"] * N}, index=pd.Index(range(1, N + 1)))
 
 
+def _opens(first: pd.Timestamp, stop: pd.Timestamp) -> bool:
+    """Whether ``[first, stop)`` holds some opening hours (08:00 to 22:00 of a day)."""
+    days = pd.date_range(first.normalize(), stop.normalize(), freq="D")
+    return any(
+        max(day + pd.Timedelta(hours=8), first) < min(day + pd.Timedelta(hours=22), stop)
+        for day in days
+    )
+
+
 def _orders(start: object, end: object, seed: int) -> pd.DataFrame:
     return datasets.campaign_orders(TX, ARMS, start=start, end=end, wake_rate=1.0, seed=seed)
 
@@ -117,12 +126,7 @@ def test_orders_respect_any_window(
         if end <= start:
             end = start + dt.timedelta(days=1)
     first, stop = _window(start, end)
-    days = pd.date_range(first.normalize(), stop.normalize(), freq="D")
-    opening = any(
-        max(day + pd.Timedelta(hours=8), first) < min(day + pd.Timedelta(hours=22), stop)
-        for day in days
-    )
-    if not opening:
+    if not _opens(first, stop):
         with pytest.raises(ConfigError, match="parameter 'end'"):
             _orders(start, end, seed)
         return
@@ -245,12 +249,7 @@ def test_every_order_is_in_the_window_for_any_start_and_end(
         with pytest.raises(ConfigError, match="parameter 'end' must be after start"):
             _orders(start_value, end_value, seed)
         return
-    days = pd.date_range(first.normalize(), stop.normalize(), freq="D")
-    opening = any(
-        max(day + pd.Timedelta(hours=8), first) < min(day + pd.Timedelta(hours=22), stop)
-        for day in days
-    )
-    if not opening:
+    if not _opens(first, stop):
         with pytest.raises(ConfigError, match="parameter 'end' must be a window"):
             _orders(start_value, end_value, seed)
         return
