@@ -49,6 +49,7 @@ from crmkit.segmentation._model import (
     aligned,
     check_customers,
     read_columns,
+    refuse_rows,
 )
 from crmkit.segmentation._pareto import as_value_series
 
@@ -188,6 +189,16 @@ def customer_lifetime_value(
     cols = read_columns(data, owner, [frequency, recency, T, monetary], allow_empty=True)
     x, tx, TT, m = cols.arrays
     check_customers(owner, cols.labels, x, tx, TT, (frequency, recency, T))
+    # Checked here, not left to the spend model, so that the error names this function
+    # and the caller's column (the frame below is an internal one).
+    refuse_rows(
+        cols.labels,
+        (x > 0) & ~(m > 0),
+        owner,
+        monetary,
+        "greater than 0 for repeat buyers",
+        "zero or negative values",
+    )
     spend = spend_model.predict(
         pd.DataFrame({"f": x, "m": m}, index=cols.labels), frequency="f", monetary="m"
     )["expected_spend"].to_numpy()
