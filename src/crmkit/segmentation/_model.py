@@ -1206,7 +1206,19 @@ def as_arrays(owner: str, **values: Any) -> tuple[bool, tuple[FloatArray, ...]]:
         Traceback (most recent call last):
         ...
         crmkit.errors.InvalidInputError: f(): 't' must be numbers; found 'a'.
+
+    pandas objects are read by position, so they must say the same thing by position: a
+    DataFrame (``summary.T``, the transpose, where ``summary["T"]`` was meant) is refused,
+    and so are Series whose indexes differ (two columns sorted apart would pair one
+    customer's frequency with another's recency).
+
+        >>> a = pd.Series([1.0, 2.0], index=["x", "y"])
+        >>> as_arrays("f()", frequency=a, recency=a.iloc[::-1])
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.InvalidInputError: f(): 'frequency and recency' must be Series on one index, in one order (values are paired by position); found indexes that differ, e.g. position 0 holds 'x' in frequency and 'y' in recency. Pass columns of one frame, or align them first: recency.reindex(frequency.index).
     """
+    _refuse_misaligned(owner, values)
     floats: list[FloatArray] = []
     for name, value in values.items():
         try:
@@ -1229,6 +1241,42 @@ def as_arrays(owner: str, **values: Any) -> tuple[bool, tuple[FloatArray, ...]]:
         ) from None
     scalar = all(a.ndim == 0 for a in floats)
     return scalar, tuple(np.asarray(a, dtype=np.float64) for a in arrays)
+
+
+def _refuse_misaligned(owner: str, values: Mapping[str, Any]) -> None:
+    """Refuse a DataFrame, and Series on different indexes (see :func:`as_arrays`)."""
+    first: tuple[str, pd.Series] | None = None
+    for name, value in values.items():
+        if isinstance(value, pd.DataFrame):
+            raise InvalidInputError(
+                owner,
+                name,
+                expected="a number, an array or one column (a Series)",
+                found=f"a DataFrame of {value.shape[1]} columns",
+                kind="",
+                hint=f"Pass one column, e.g. summary[{name!r}]"
+                + (" (summary.T is the transpose)." if name == "T" else "."),
+            )
+        if not isinstance(value, pd.Series):
+            continue
+        if first is None:
+            first = (name, value)
+            continue
+        first_name, series = first
+        if len(value) == len(series) and not value.index.equals(series.index):
+            # (The error path only: the first position whose labels differ.)
+            pairs = zip(series.index, value.index, strict=True)
+            at = next((k for k, (a, b) in enumerate(pairs) if a is not b and a != b), 0)
+            raise InvalidInputError(
+                owner,
+                f"{first_name} and {name}",
+                expected="Series on one index, in one order (values are paired by position)",
+                found=f"indexes that differ, e.g. position {at} holds {series.index[at]!r} in "
+                f"{first_name} and {value.index[at]!r} in {name}",
+                kind="",
+                hint="Pass columns of one frame, or align them first: "
+                f"{name}.reindex({first_name}.index).",
+            )
 
 
 def whole_numbers(
