@@ -6,7 +6,8 @@ for files); ``--verdicts`` writes the per-ticket verdicts instead. Events come f
 ``time``, ``event``), or, without it, from what the ticket rows state in the timestamp
 columns of :func:`crmkit.datasets.tickets` (``created_at``, ``first_reply_at``, ...):
 nothing is invented, and rows whose verdicts need more (a reopening, a wait on a pausable
-target, customer replies) are refused. Written verdicts carry durations as whole seconds
+target, customer replies) or state a time before ``created_at`` are refused. Written
+verdicts carry durations as whole seconds
 (``goal_seconds``, ``elapsed_seconds``, ``real_elapsed_seconds``, ``remaining_seconds``)
 and instants as RFC 3339 timestamps with their UTC offset. Bad input (a missing column,
 a missing or unreadable time, naive and aware times mixed, an unknown event or policy
@@ -460,6 +461,7 @@ def _events_from_tickets(
             )
         frame[column] = parsed.reindex(frame.index)
         dtype = dtype or parsed.dtype
+    _check_after_creation(frame, names)
     _check_rows_state_events(frame, policies, priority, names, events_option)
     parts = []
     for rank, (column, event) in enumerate(_ROW_EVENTS):
@@ -478,6 +480,29 @@ def _events_from_tickets(
     events["time"] = pd.Series(events["time"].to_numpy(), dtype=frame["created_at"].dtype)
     events = events.sort_values(["ticket_id", "time", "_rank"], kind="stable", ignore_index=True)
     return events.drop(columns="_rank")
+
+
+def _check_after_creation(frame: pd.DataFrame, names: dict[str, str]) -> None:
+    """Refuse a stated time before the ticket's ``created_at`` (naming column and rows).
+
+    A reply, solution, visit or follow-up cannot precede the ticket. Left in, the event
+    would sort before ``created`` and be ignored, so the ticket would read as never
+    answered (a breach the data do not show): a typo or a wrong zone, never guessed.
+    """
+    created = frame["created_at"]
+    for column in _TICKET_TIMES[1:]:
+        early = (frame[column] < created).to_numpy(dtype=bool)  # NaT compares False
+        if early.any():
+            count = int(early.sum())
+            raise InvalidInputError(
+                _OWNER,
+                names.get(column, column),
+                expected=f"times at or after {names.get('created_at', 'created_at')!r}",
+                found=f"{count} earlier time{'' if count == 1 else 's'}",
+                rows=first_labels(frame.index, early),
+                total=count,
+                hint="Check these rows for a typo or a time written in another zone.",
+            )
 
 
 def _canonical_tickets(tickets: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:

@@ -453,11 +453,27 @@ def _instants(
             rows=first_labels(frame.index, missing),
             total=int(missing.sum()),
         )
-    result: pd.Series = (
-        series.dt.tz_convert(zone)
-        if isinstance(series.dtype, pd.DatetimeTZDtype)
-        else series.dt.tz_localize(zone)
-    )
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        converted: pd.Series = series.dt.tz_convert(zone)
+        return converted
+    try:
+        result: pd.Series = series.dt.tz_localize(zone)
+    except ValueError:  # pandas' AmbiguousTimeError / NonExistentTimeError
+        # A naive wall time that a daylight-saving change skips or repeats has no one
+        # reading: refused, as evaluate_sla refuses it, naming the rows (never guessed).
+        local = series.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+        flags = local.isna().to_numpy(dtype=bool) & ~missing
+        count = int(flags.sum())
+        raise InvalidInputError(
+            owner,
+            column,
+            expected=f"wall-clock times that exist exactly once in {zone}",
+            found=f"{count} time{'' if count == 1 else 's'} that a daylight-saving change "
+            "skips or repeats",
+            rows=first_labels(frame.index, flags),
+            total=count,
+            hint="Give these values a UTC offset, or convert them to UTC first.",
+        ) from None
     return result
 
 

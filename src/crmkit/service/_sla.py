@@ -1711,6 +1711,13 @@ def cycle_levels(target: SLATarget, elapsed: int, goal: int) -> tuple[int, int]:
     return warn, escalation
 
 
+def _has_offset(value: object) -> bool:
+    """Whether an event time (already read without error) carries its UTC offset."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return isinstance(value, dt.datetime) and value.utcoffset() is not None
+
+
 class _Seconds(int):
     """UTC seconds already read from a datetime (bare ints are refused as times)."""
 
@@ -1798,6 +1805,7 @@ def evaluate_ticket(
     tracker = SLATracker.start(policy, priority=attributes.get(priority))
     limit = _Seconds(tracker._instant(as_of, "as_of", owner, cutoff=True))
     timed = []
+    aware: list[bool] = []
     known = set(EVENTS) | _custom_events(tracker.policy)
     for position, item in enumerate(events):
         # ``events`` is an argument (a list), not a column: kind="", and rows are positions.
@@ -1833,6 +1841,24 @@ def evaluate_ticket(
                 kind="",
             ) from None
         timed.append((instant, position, event))
+        aware.append(_has_offset(time))
+    # Naive and aware times in one history are refused, as evaluate_sla refuses them in
+    # one column: a naive time beside aware ones has no stated zone (never guessed).
+    naive = [position for position, flag in enumerate(aware) if not flag]
+    offset = [position for position, flag in enumerate(aware) if flag]
+    if naive and offset:
+        fewer, word = (offset, "aware") if len(offset) <= len(naive) else (naive, "naive")
+        raise InvalidInputError(
+            owner,
+            "events",
+            expected="all naive or all timezone-aware times",
+            found=f"{len(fewer)} {word} times among the others",
+            rows=fewer[:5],
+            total=len(fewer),
+            hint="Give every time a UTC offset (or tzinfo), or none (naive times are read "
+            "in the policy calendar's zone).",
+            kind="",
+        )
     timed.sort()
     for t, _, event in timed:
         if t <= limit:
