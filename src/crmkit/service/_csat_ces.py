@@ -154,6 +154,10 @@ def scale_reasons(sums: ScaleSums, fpc: FloatArray, min_n: int) -> list[str | No
             parts.append("all responses on one side of the cut-off")
         if sums.m[i] < 2:
             parts.append("fewer than 2 scores: the mean's interval is the whole scale")
+        elif sums.wyy[i] * sums.mw[i] - sums.wy[i] ** 2 <= 1e-12 * sums.wy[i] ** 2:
+            # Every score the same: the sample's spread, and so the mean's interval, is 0,
+            # which says nothing about how certain the mean is.
+            parts.append("all scores equal: the mean's interval has zero width")
         return parts
 
     return group_reasons(sums.n, fpc, min_n, specific)
