@@ -221,34 +221,51 @@ def summary_lines(result: CampaignResult) -> list[str]:
         True
     """
     ci = f"{result.level:.0%} CI"  # the level measure() was given (--level)
+
+    def show(value: float | None, spec: str) -> str:
+        # An unbounded or undefined figure is None (one customer in an arm leaves the
+        # revenue intervals without bounds): "n/a", as Estimate.format shows it.
+        return "n/a" if value is None else format(value, spec)
+
     lines = []
     for arm in result.arms.values():
+        rate = arm.response_rate
         lines.append(
             f"{arm.arm:<9} n = {arm.n:>6,}  responded {arm.responders:>5,} "
-            f"({arm.response_rate.value:.1%}, {ci} {arm.response_rate.lower:.1%} to "
-            f"{arm.response_rate.upper:.1%})  revenue/customer "
-            f"{arm.revenue_per_customer.value:,.2f}"
+            f"({show(rate.value, '.1%')}, {ci} {show(rate.lower, '.1%')} to "
+            f"{show(rate.upper, '.1%')})  revenue/customer "
+            f"{show(arm.revenue_per_customer.value, ',.2f')}"
         )
     u = result.uplift
     lines.append(
-        f"uplift {u.value:+.1%} ({ci} {u.lower:+.1%} to {u.upper:+.1%}, Newcombe; "
-        f"p = {u.p_value:.2g})"
+        f"uplift {show(u.value, '+.1%')} ({ci} {show(u.lower, '+.1%')} to "
+        f"{show(u.upper, '+.1%')}, Newcombe; p = {show(u.p_value, '.2g')})"
     )
     r = result.incremental_revenue
     lines.append(
-        f"incremental revenue/customer {r.value:+,.2f} ({ci} {r.lower:+,.2f} to "
-        f"{r.upper:+,.2f}, Welch)"
+        f"incremental revenue/customer {show(r.value, '+,.2f')} ({ci} "
+        f"{show(r.lower, '+,.2f')} to {show(r.upper, '+,.2f')}, Welch)"
     )
     rel = result.relative_revenue_lift
     if rel is not None and rel.lower is not None and rel.upper is not None:
+        # gbstats' delta-method interval of the ratio: on few buyers it can reach below
+        # -100 %, a revenue below nothing. The figure stays gbstats'; the line says so.
+        impossible = rel.lower < -1
         lines.append(
-            f"  relative {rel.value:+.1%} ({ci} {rel.lower:+.1%} to {rel.upper:+.1%}, delta method)"
+            f"  relative {show(rel.value, '+.1%')} ({ci} {rel.lower:+.1%} to {rel.upper:+.1%}, "
+            "delta method"
+            + (
+                "; below -100% is no revenue at all: too few buyers for a relative "
+                "interval, read the revenue difference above)"
+                if impossible
+                else ")"
+            )
         )
     c = result.incremental_revenue_cuped
     if c is not None and result.variance_reduction is not None:
         lines.append(
-            f"  with CUPED {c.value:+,.2f} ({ci} {c.lower:+,.2f} to {c.upper:+,.2f}; "
-            f"variance -{result.variance_reduction:.0%})"
+            f"  with CUPED {show(c.value, '+,.2f')} ({ci} {show(c.lower, '+,.2f')} to "
+            f"{show(c.upper, '+,.2f')}; variance -{result.variance_reduction:.0%})"
         )
     if result.srm is not None:
         lines.append(

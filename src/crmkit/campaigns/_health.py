@@ -473,11 +473,19 @@ class HealthModel(spec.Spec):
                 value = np.nan
             if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
                 raise SchemaError(owner, ind.column, expected="a number", found=repr(value))
+            if np.isinf(value):  # as apply() refuses it: the scalar path agrees with the batch
+                raise InvalidInputError(
+                    owner, ind.column, expected="a finite number or missing", found=repr(value)
+                )
             row.append(self._points(ind, np.array([float(value)]))[0])
         return np.array([row], dtype=np.float64)
 
     def apply_one(self, customer: Mapping[str, Any]) -> float:
         """Return one customer's score (rounded to one decimal), exactly as :meth:`apply`.
+
+        Raises:
+            SchemaError: A column missing from ``customer``, or a value that is not a number.
+            InvalidInputError: An infinite value (as :meth:`apply` refuses it).
 
         Examples:
             >>> rules = HealthScore([Indicator("r", "r", 1, Thresholds([1], [0, 100]))])

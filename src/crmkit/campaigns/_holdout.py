@@ -243,6 +243,14 @@ def _bad_ids(
     )  # fmt: skip
 
 
+def _big_ids(ids: pd.Series, big: npt.NDArray[np.bool_], owner: str) -> InvalidInputError:
+    return InvalidInputError(
+        owner, _name(ids), expected="integer ids with |id| < 2**53",
+        found=f"{int(big.sum())} larger ids", rows=first_labels(ids.index, big),
+        total=int(big.sum()),
+    )  # fmt: skip
+
+
 def _name(ids: pd.Series) -> str:
     """The id column's name, for messages."""
     return str(ids.name) if ids.name is not None else "customer"
@@ -256,14 +264,13 @@ def _first_hash(ids: pd.Series, seed: str, owner: str) -> U32:
     if pd.api.types.is_integer_dtype(ids.dtype) and not pd.api.types.is_bool_dtype(ids.dtype):
         if ids.hasnans:
             raise _bad_ids(ids, ids.isna().to_numpy(), owner)
-        values = ids.to_numpy(dtype=np.int64)
-        big = np.abs(values) >= _MAX_INT_ID
+        # Read the ids in their own width first: a cast of uint64 ids of 2**63 or more to
+        # int64 wraps them to negatives (2**64 - 1 became -1, hashed as "-1").
+        raw = ids.to_numpy(dtype=np.uint64 if ids.dtype.kind == "u" else np.int64)
+        big = (raw >= _MAX_INT_ID) if raw.dtype.kind == "u" else (np.abs(raw) >= _MAX_INT_ID)
+        values = raw.astype(np.int64)
         if big.any():
-            raise InvalidInputError(
-                owner, _name(ids), expected="integer ids with |id| < 2**53",
-                found=f"{int(big.sum())} larger ids", rows=first_labels(ids.index, big),
-                total=int(big.sum()),
-            )  # fmt: skip
+            raise _big_ids(ids, big, owner)
         units, starts, lengths = _decimal_units(values)
     else:
         laid_out = _arrow_units(ids)
@@ -271,7 +278,15 @@ def _first_hash(ids: pd.Series, seed: str, owner: str) -> U32:
             values_list = ids.tolist()
             types = set(map(type, values_list))
             if types and all(issubclass(t, (int, np.integer)) and t is not bool for t in types):
-                return _first_hash(pd.Series(values_list, dtype=np.int64), seed, owner)
+                # Python ints may pass int64 (2**64 - 1): refuse them as the column path
+                # does, by their labels, before the cast raises a bare OverflowError.
+                huge = np.fromiter(
+                    (abs(int(v)) >= _MAX_INT_ID for v in values_list), bool, len(values_list)
+                )
+                if huge.any():
+                    raise _big_ids(ids, huge, owner)
+                exact = pd.Series(values_list, dtype=np.int64, index=ids.index, name=ids.name)
+                return _first_hash(exact, seed, owner)
             if not types <= {str}:
                 mask = np.fromiter(
                     (type(v) is not str for v in values_list), bool, len(values_list)
