@@ -805,6 +805,63 @@ def is_whole_day(value: object) -> bool:
     return isinstance(value, str) and _ISO_DAY.fullmatch(value.strip()) is not None
 
 
+#: ``strftime`` codes of a time of day (hours, minutes, seconds, fractions, AM/PM, and the
+#: codes that write one: ``%X``, ``%c``, ``%T``, ``%R``, ``%r``, ``%s``, ``%k``, ``%l``).
+_TIME_CODES = re.compile(r"%[-#_^0]?[HIMSfpXcTRrskl]")
+
+
+def writes_time(date_format: str) -> bool:
+    """Whether a ``strftime`` format reads a time of day (``"%d/%m/%Y %H:%M"``).
+
+    >>> writes_time("%d/%m/%Y %H:%M"), writes_time("%Y%m%d"), writes_time("%Y%m%d %%H")
+    (True, False, False)
+    """
+    return _TIME_CODES.search(date_format.replace("%%", "")) is not None
+
+
+def whole_day_mask(
+    values: pd.Series, date_format: str | None
+) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Which values of a time column (none missing) name a day, not an instant.
+
+    What :func:`datetime_column` reads as a midnight with no time of day written: text of
+    a day alone (:data:`DAY_TEXT`), ``datetime.date`` objects and ``numpy.datetime64`` in
+    days (:func:`is_whole_day`), Arrow dates, and text or numbers read with a
+    ``date_format`` that has no time of day (``"%Y%m%d"``). Instants: datetimes,
+    ``Timestamp``, datetime64 columns (pandas holds no day unit), text with a time of day,
+    epoch numbers and Excel day numbers (``date_unit``). The one reading of "a date alone"
+    for every column where it is refused (an end instant, an event time).
+
+    >>> whole_day_mask(pd.Series(["2025-06-30", "2025-06-30 09:00", "2025/7/1"]), None)
+    array([ True, False,  True])
+    """
+    n = len(values)
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        values = values.astype(dtype.categories.dtype)
+        dtype = values.dtype
+    formatted = date_format is not None and date_format != "ISO8601"
+    by_format = date_format is not None and not writes_time(date_format)
+    if isinstance(dtype, pd.ArrowDtype) and dtype.kind == "M":
+        return np.full(n, str(dtype.pyarrow_dtype).startswith("date"))
+    if isinstance(dtype, pd.DatetimeTZDtype) or (isinstance(dtype, np.dtype) and dtype.kind == "M"):
+        return np.zeros(n, dtype=bool)
+    if pd.api.types.is_numeric_dtype(dtype):
+        return np.full(n, by_format)  # else epoch or Excel numbers (date_unit): instants
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind in ("integer", "floating", "mixed-integer-float", "decimal"):
+        return np.full(n, by_format)
+    if kind not in ("string", "empty"):  # objects: dates, datetimes, Timestamps, datetime64
+        objects = values.to_numpy(dtype=object)
+        return np.fromiter(map(is_whole_day, objects), dtype=bool, count=n)
+    if formatted:
+        return np.full(n, by_format)
+    text = values.astype(object).str.strip()
+    if date_format is None and text.str.fullmatch(r"[+-]?\d+(?:\.\d*)?").all():
+        return np.zeros(n, dtype=bool)  # numbers written as text, read with date_unit
+    return np.asarray(text.str.fullmatch(DAY_TEXT).to_numpy(dtype=bool), dtype=bool)
+
+
 def cutoff_value(
     value: object,
     owner: str,

@@ -8,7 +8,6 @@ import functools
 import itertools
 import math
 import operator
-import re
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, cast
@@ -19,15 +18,14 @@ import pandas as pd
 
 from crmkit._spec import check_choice, plain_number_text
 from crmkit._validate import (
-    DAY_TEXT,
     check_not_empty,
     datetime_column,
     first_labels,
     flag_column,
-    is_whole_day,
     require_columns,
     require_frame,
     require_no_missing,
+    whole_day_mask,
 )
 from crmkit.errors import ConfigError, InvalidInputError, SchemaError
 from crmkit.loyalty._events import (
@@ -868,56 +866,12 @@ def _expiry_column(
     return out
 
 
-#: strftime codes of a time of day (``%%`` is a literal percent sign, removed first).
-_TIME_CODES = re.compile(r"%[-#_^0]?[HIMSfpXcTRrskl]")
 #: An end column's two readings of a day, for the hint: through it, up to its start, and
 #: what the end of the first reading is.
 _ENDS = {
     "until": ("a grant through", "one ending as", "the first instant without it"),
     "expires_at": ("points usable through", "points expiring as", "the first instant without them"),
 }
-
-
-def _has_time(date_format: str) -> bool:
-    """Whether a ``strftime`` format reads a time of day (``"%d/%m/%Y %H:%M"``)."""
-    return _TIME_CODES.search(date_format.replace("%%", "")) is not None
-
-
-def _whole_days(values: pd.Series, date_format: str | None) -> np.ndarray[Any, np.dtype[np.bool_]]:
-    """Which values (read by the column reader, none missing) name a day, not an instant.
-
-    What :func:`crmkit._validate.datetime_column` reads as a midnight without a time of day
-    being written: text of a day without one (:data:`crmkit._validate.DAY_TEXT`), ``datetime.date``
-    objects and numpy ``datetime64`` in days (:func:`crmkit._validate.is_whole_day`), Arrow
-    dates, and text or numbers read with a ``date_format`` that has no time of day
-    (``"%Y%m%d"``). Instants: datetimes, ``Timestamp``, datetime64 columns (pandas holds no
-    day unit), text with a time of day, epoch numbers and Excel day numbers (``date_unit``).
-    """
-    n = len(values)
-    dtype = values.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
-        values = values.astype(dtype.categories.dtype)
-        dtype = values.dtype
-    formatted = date_format is not None and date_format != "ISO8601"
-    by_format = date_format is not None and not _has_time(date_format)
-    if isinstance(dtype, pd.ArrowDtype) and dtype.kind == "M":
-        return np.full(n, str(dtype.pyarrow_dtype).startswith("date"))
-    if isinstance(dtype, pd.DatetimeTZDtype) or (isinstance(dtype, np.dtype) and dtype.kind == "M"):
-        return np.zeros(n, dtype=bool)
-    if pd.api.types.is_numeric_dtype(dtype):
-        return np.full(n, by_format)  # else epoch or Excel numbers (date_unit): instants
-    kind = pd.api.types.infer_dtype(values, skipna=True)
-    if kind in ("integer", "floating", "mixed-integer-float", "decimal"):
-        return np.full(n, by_format)
-    if kind not in ("string", "empty"):  # objects: dates, datetimes, Timestamps, datetime64
-        objects = values.to_numpy(dtype=object)
-        return np.fromiter(map(is_whole_day, objects), dtype=bool, count=n)
-    if formatted:
-        return np.full(n, by_format)
-    text = values.astype(object).str.strip()
-    if date_format is None and text.str.fullmatch(r"[+-]?\d+(?:\.\d*)?").all():
-        return np.zeros(n, dtype=bool)  # numbers written as text, read with date_unit
-    return text.str.fullmatch(DAY_TEXT).to_numpy(dtype=bool)
 
 
 def _refuse_whole_days(
@@ -934,7 +888,7 @@ def _refuse_whole_days(
     ``valid_until``). Nothing is guessed: the hint spells both readings of the first one.
     """
     values = frame.loc[filled, column]
-    days = _whole_days(values, date_format)
+    days = whole_day_mask(values, date_format)
     if not days.any():
         return
     mask = np.zeros(len(frame), dtype=bool)

@@ -17,6 +17,7 @@ key, an empty file) is one line on stderr and exit code 2.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -46,7 +47,7 @@ from crmkit._validate import (
 from crmkit.errors import InvalidInputError
 from crmkit.service._calendar import BusinessCalendar
 from crmkit.service._sla import PolicySet, SLAPolicy, SLATarget
-from crmkit.service._sla_batch import evaluate_sla, sla_attainment
+from crmkit.service._sla_batch import _zone, evaluate_sla, refuse_whole_days, sla_attainment
 
 if TYPE_CHECKING:
     from crmkit._cli_support import DemoData
@@ -443,7 +444,7 @@ def _events_from_tickets(
         if present is None or not present.any():  # e.g. no ticket had an on-site visit
             frame[column] = pd.Series(pd.NaT, index=frame.index, dtype=dtype or "M8[ns]")
             continue
-        parsed = datetime_column(frame.loc[present], column, _OWNER)
+        parsed = _read_times(frame.loc[present, column], names.get(column, column))
         aware = isinstance(parsed.dtype, pd.DatetimeTZDtype)
         if dtype is not None and aware != isinstance(dtype, pd.DatetimeTZDtype):
             raise InvalidInputError(
@@ -461,6 +462,8 @@ def _events_from_tickets(
             )
         frame[column] = parsed.reindex(frame.index)
         dtype = dtype or parsed.dtype
+    if policies is not None and not isinstance(dtype, pd.DatetimeTZDtype):
+        _read_in_zone(frame, policies, names)
     _check_after_creation(frame, names)
     _check_rows_state_events(frame, policies, priority, names, events_option)
     parts = []
@@ -480,6 +483,41 @@ def _events_from_tickets(
     events["time"] = pd.Series(events["time"].to_numpy(), dtype=frame["created_at"].dtype)
     events = events.sort_values(["ticket_id", "time", "_rank"], kind="stable", ignore_index=True)
     return events.drop(columns="_rank")
+
+
+def _read_times(values: pd.Series, shown: str, zone: dt.tzinfo | None = None) -> pd.Series:
+    """A ticket time column read by the one column reader, named as in the file (``shown``).
+
+    With ``zone``, naive times are read as wall-clock times there; a wall time that a
+    daylight-saving change skips or repeats is refused, naming the file's column and rows.
+    """
+    return datetime_column(values.to_frame(shown), shown, _OWNER, tz=zone)
+
+
+def _read_in_zone(frame: pd.DataFrame, policies: PolicySet, names: dict[str, str]) -> None:
+    """Read the naive ticket times in the policy calendar's zone, in place.
+
+    Here, not in :func:`evaluate_sla`, so that a refused time (a wall time a daylight-
+    saving change skips or repeats, or naive times with no one zone to read them in)
+    names the file's column and rows, not those of the derived events table.
+    """
+    zone, why = _zone(policies)
+    if zone is None:
+        raise InvalidInputError(
+            _OWNER,
+            names.get("created_at", "created_at"),
+            expected="times with a UTC offset",
+            found=f"naive times and {why or 'no calendar zone'} to read them in",
+            hint="Write every ticket time with its UTC offset, or give the policy set one "
+            "calendar.",
+        )
+    for column in _TICKET_TIMES:
+        present = frame[column].notna()
+        read = pd.Series(pd.NaT, index=frame.index, dtype=pd.DatetimeTZDtype("ns", zone))
+        if present.any():
+            read = _read_times(frame.loc[present, column], names.get(column, column), zone)
+            read = read.reindex(frame.index)
+        frame[column] = read
 
 
 def _check_after_creation(frame: pd.DataFrame, names: dict[str, str]) -> None:
@@ -535,9 +573,16 @@ def _run_sla(args: argparse.Namespace) -> int:
     tickets = apply_columns(tickets, args, attributes)
     if args.events:
         events = read_input(args.events, args, what="events", ids=[args.ticket])
+        if args.time in events.columns:  # a date alone is no instant: checked as written
+            refuse_whole_days(events, args.time, _OWNER, date_format=args.date_format)
         events = convert_dates(events, [args.time], args)  # --column names ticket columns
         ticket, time, event = args.ticket, args.time, args.event
     else:
+        for name in _TICKET_TIMES:  # a date alone is no instant: checked as written
+            if getattr(args, name) in tickets.columns:
+                refuse_whole_days(
+                    tickets, getattr(args, name), _OWNER, date_format=args.date_format
+                )
         events = _events_from_tickets(
             _canonical_tickets(tickets, args),
             _file_names(args),

@@ -51,8 +51,8 @@ from crmkit._spec import (
     one_of,
     predicate,
 )
-from crmkit._validate import as_aware, cutoff_value, exists_once
-from crmkit.errors import ConfigError, InvalidInputError
+from crmkit._validate import as_aware, cutoff_value, datetime_value, exists_once, is_whole_day
+from crmkit.errors import ConfigError, CrmkitError, InvalidInputError
 from crmkit.service._calendar import BusinessCalendar
 from crmkit.service._clock import SECOND, BusinessClock, RealClock, breach_instant
 
@@ -1332,6 +1332,27 @@ def _project(clock: Timeline, cycle: _Open) -> tuple[int, int]:
     return due, breach
 
 
+def day_hint(example: str) -> str:
+    """The hint of a refused event time given as a date alone (scalar and batch alike).
+
+    >>> day_hint("e.g. '2025-06-30 09:30'")[:49]
+    'An event happened at an instant, and a date alone'
+    """
+    return (
+        "An event happened at an instant, and a date alone does not say when on that day "
+        f"(it is not read as midnight): give the time of day, {example}."
+    )
+
+
+def _unreadable(value: object, owner: str, field: str) -> bool:
+    """Whether ``value`` names no real day (``"2025-02-31"``: refused as unreadable)."""
+    try:
+        datetime_value(value, owner, field)
+    except CrmkitError:
+        return True
+    return False
+
+
 @attrs.frozen(kw_only=True)
 class SLATracker:
     """Incremental SLA state of one ticket: record events one at a time, evaluate any time.
@@ -1348,6 +1369,9 @@ class SLATracker:
             (waiting on the customer), ``"on_hold"`` (waiting on a third party) or None.
             One field, since a ticket is in at most one of them (``paused`` and
             ``on_hold`` read it).
+        aware: Whether the recorded times carried a UTC offset (None before the first):
+            naive and aware times are not mixed in one history (a naive time beside
+            aware ones has no stated zone), as :func:`evaluate_ticket` refuses them.
 
     Examples:
         >>> import datetime as dt
@@ -1369,6 +1393,7 @@ class SLATracker:
         default=None, validator=attrs.validators.in_((None, PAUSE_EVENT, HOLD_EVENT))
     )
     last: int | None = None
+    aware: bool | None = None
 
     @property
     def paused(self) -> bool:
@@ -1486,6 +1511,16 @@ class SLATracker:
                 hint="Numbers are not read as times: convert epoch numbers first, e.g. "
                 "pd.to_datetime(x, unit='s', utc=True).",
             )
+        if is_whole_day(value) and not _unreadable(value, owner, field):
+            day = datetime_value(value, owner, field).date()
+            raise InvalidInputError(
+                owner,
+                field,
+                expected="an instant: a date with a time of day (or a datetime)",
+                found=f"the date alone {value!r}",
+                hint=day_hint(f"e.g. '{day.isoformat()} 09:30'"),
+                kind="",
+            )
         try:
             t = self._seconds_of(value, field, owner)
             from_seconds(t - 2 * 86_400)  # both ends representable as datetimes
@@ -1563,7 +1598,9 @@ class SLATracker:
         """Return the tracker after ``event`` at ``time`` (naive: read in the calendar zone).
 
         Raises:
-            InvalidInputError: ``time`` earlier than the previous event, or not a datetime.
+            InvalidInputError: ``time`` earlier than the previous event, not a datetime, a
+                date alone (no time of day), or naive where the earlier times were aware
+                (or aware where they were naive).
 
         Examples:
             >>> import datetime as dt
@@ -1575,9 +1612,36 @@ class SLATracker:
             Traceback (most recent call last):
             ...
             crmkit.errors.InvalidInputError: SLATracker.record(): 'time' must be at or after the previous event (2025-03-03T09:00:00+00:00); found 2025-03-03T08:00:00+00:00.
+
+            Naive times are read in the calendar's zone; one history does not mix them with
+            aware ones:
+
+            >>> desk = BusinessCalendar("Asia/Shanghai", {"mon": [["09:00", "18:00"]]})
+            >>> q = SLAPolicy(name="q", calendar=desk, targets={"*": [
+            ...     SLATarget(metric="resolution", duration="4h", clock="calendar")]})
+            >>> tr = SLATracker.start(q).record("created", t0)
+            >>> tr.record("solved", dt.datetime(2025, 3, 3, 18))
+            Traceback (most recent call last):
+            ...
+            crmkit.errors.InvalidInputError: SLATracker.record(): 'time' must be timezone-aware, as the earlier times were; found a naive time. Give every time a UTC offset (or tzinfo), or none (naive times are read in the policy calendar's zone).
         """
         owner = "SLATracker.record()"
-        t = self._not_before_last(time, "time", owner, "the previous event")
+        t = self._instant(time, "time", owner)
+        aware = self.aware
+        if not isinstance(time, _Seconds):  # already read and checked (evaluate_ticket)
+            aware = _has_offset(time)
+            if self.aware is not None and aware != self.aware:
+                raise InvalidInputError(
+                    owner,
+                    "time",
+                    expected=f"{'timezone-aware' if self.aware else 'naive'}, as the earlier "
+                    "times were",
+                    found="a time with a UTC offset" if aware else "a naive time",
+                    hint="Give every time a UTC offset (or tzinfo), or none (naive times are "
+                    "read in the policy calendar's zone).",
+                    kind="",
+                )
+        t = self._not_before_last(_Seconds(t), "time", owner, "the previous event")
         if not isinstance(event, str) or (
             event not in EVENTS and event not in _custom_events(self.policy)
         ):
@@ -1598,7 +1662,7 @@ class SLATracker:
             hold = "pending" if event == PAUSE_EVENT else "on_hold"
         elif event in RESUME_EVENTS:
             hold = None
-        return attrs.evolve(self, tracks=tuple(tracks), hold_status=hold, last=t)
+        return attrs.evolve(self, tracks=tuple(tracks), hold_status=hold, last=t, aware=aware)
 
     def evaluate(self, as_of: object) -> TicketSLA:
         """Return the verdicts as of ``as_of`` (at or after the last recorded event).

@@ -39,10 +39,12 @@ from crmkit._validate import (
     check_unique,
     cutoff_value,
     datetime_column,
+    datetime_value,
     first_labels,
     require_columns,
     require_frame,
     require_no_missing,
+    whole_day_mask,
 )
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.service._clock import SECOND, BusinessClock, RealClock, breach_many
@@ -57,6 +59,7 @@ from crmkit.service._sla import (
     SLAPolicy,
     SLATarget,
     as_policy_set,
+    day_hint,
     resolved_policies,
 )
 
@@ -562,6 +565,58 @@ def _instant(
     return int(cut.last.value // _NS)
 
 
+# ------------------------------------------------------------------------ days, not instants
+
+
+def refuse_whole_days(
+    frame: pd.DataFrame,
+    column: str,
+    owner: str,
+    *,
+    date_format: str | None = None,
+    shown: str | None = None,
+) -> None:
+    """Refuse event times given as a date alone (``"2025-06-30"``), naming rows.
+
+    An event happened at an instant; a date alone does not say when on that day (its
+    start? its end?), so it is never read as midnight. Missing cells are skipped (the
+    column reader names them). ``shown`` is the column's name in the user's file.
+
+    Examples:
+        >>> frame = pd.DataFrame({"time": ["2025-06-30 09:15", "2025-06-30"]})
+        >>> refuse_whole_days(frame, "time", "f()")
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.InvalidInputError: f(): column 'time' must be instants: a date with a time of day (or datetimes); found 1 date without a time of day, such as '2025-06-30' at rows [1]. An event happened at an instant, and a date alone does not say when on that day (it is not read as midnight): give the time of day, e.g. '2025-06-30 09:30'.
+    """
+    series = frame[column]
+    filled = series.notna().to_numpy(dtype=bool)
+    values = series[filled]
+    days = whole_day_mask(values, date_format)
+    if not days.any():
+        return
+    mask = np.zeros(len(frame), dtype=bool)
+    mask[np.flatnonzero(filled)[days]] = True
+    count = int(mask.sum())
+    raw = values.iloc[int(np.flatnonzero(days)[0])]
+    shown_value = raw.strip() if isinstance(raw, str) else str(raw)
+    if date_format in (None, "ISO8601") or isinstance(raw, dt.date | np.datetime64):
+        day = pd.Timestamp(datetime_value(raw, owner, shown or column)).date()
+        example = f"e.g. '{day.isoformat()} 09:30'"
+    else:  # text or numbers read with the format: spelled in it, with a time of day
+        example = f"read with date_format={date_format + ' %H:%M'!r}"
+    raise InvalidInputError(
+        owner,
+        shown or column,
+        expected="instants: a date with a time of day (or datetimes)",
+        found=f"{count} {'date' if count == 1 else 'dates'} without a time of day, "
+        f"such as {shown_value!r}",
+        rows=first_labels(frame.index, mask),
+        total=count,
+        hint=day_hint(example),
+    )
+
+
 def _prepare(
     events: pd.DataFrame,
     tickets: pd.DataFrame,
@@ -655,6 +710,7 @@ def _prepare(
     # Epoch numbers are UTC instants: without a calendar zone they are read as UTC.
     epoch_zone = "UTC" if date_unit in EPOCH_UNITS and zone is None else None
     when = datetime_column(events, time, owner, tz=epoch_zone, **read)
+    refuse_whole_days(events, time, owner, date_format=date_format)
     if not isinstance(when.dtype, pd.DatetimeTZDtype):
         if zone is None:
             raise InvalidInputError(
@@ -1033,7 +1089,9 @@ def evaluate_sla(
     Raises:
         SchemaError: A missing column.
         InvalidInputError: Unknown events or tickets, missing times or priorities,
-            duplicated ticket ids, naive times without a calendar zone.
+            duplicated ticket ids, naive times without a calendar zone, event times given
+            as a date alone (``"2025-06-30"``: an event happened at an instant, and a date
+            is not read as its midnight).
         ConfigError: An ``as_of`` that cannot be read (None, NaT, a number,
             ``"2025-02-31"``, outside 1678-2261), or a naive one (or a day) without a
             calendar zone to read it in.
