@@ -158,6 +158,19 @@ def _by_currency(value: object, field: str, kind: type[Any]) -> Any:
     return out
 
 
+def _in_order(value: object) -> object:
+    """Equality key of ``earning`` and ``tiers``: a mapping compares with its order.
+
+    The first currency (ladder) of the mapping is the primary one, so two programs that
+    list the same ones in another order earn and report differently: not equal.
+    """
+    return tuple(value.items()) if isinstance(value, dict) else value
+
+
+#: ``_in_order`` as an attrs ``eq`` key (``field``'s ``eq`` is typed as a flag).
+_ORDERED: Any = _in_order
+
+
 def _earning(value: object) -> Any:
     return _by_currency(value, "earning", EarningScheme)
 
@@ -447,6 +460,7 @@ class Program(Spec):
         converter=_earning,
         validator=instance_of((EarningScheme, dict), "an EarningScheme"),
         codec=_OneOrMap(EarningScheme, "rules", list),
+        eq=_ORDERED,
     )
     expiry: ExpiryPolicy | dict[str, ExpiryPolicy] = field(
         factory=ExpiryPolicy.never,
@@ -463,6 +477,7 @@ class Program(Spec):
             optional=True,
         ),
         codec=Optional(_OneOrMap(TierLadder, "tiers", list)),
+        eq=_ORDERED,
     )
     privileges: PrivilegeSet | None = field(
         default=None,
