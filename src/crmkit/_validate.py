@@ -862,6 +862,45 @@ def whole_day_mask(
     return np.asarray(text.str.fullmatch(DAY_TEXT).to_numpy(dtype=bool), dtype=bool)
 
 
+def refuse_lookalike_ids(
+    ids: pd.Series, codes: np.ndarray[Any, Any], labels: pd.Index, owner: str
+) -> None:
+    """Refuse ids of different types that read the same as text (``1`` and ``"1"``).
+
+    Such a pair is one customer (or member) written two ways (typically two sources
+    stacked, one read with numeric ids, one with text ids); grouping them apart would split
+    the customer silently, so the readers refuse rather than guess which one is meant.
+
+    ``codes`` and ``labels`` are ``pd.factorize(ids)``'s; call it where the labels'
+    ``inferred_type`` is mixed (the only case it can find anything).
+
+    >>> ids = pd.Series([7, "7", 8], dtype=object, name="customer_id")
+    >>> codes, uniques = pd.factorize(ids)
+    >>> refuse_lookalike_ids(ids, codes, pd.Index(uniques), "summarize()")
+    Traceback (most recent call last):
+    ...
+    crmkit.errors.InvalidInputError: summarize(): column 'customer_id' must be ids of one type; found 1 id written as two types (int and str) at rows [0, 1]. Convert the column to one type first, e.g. frame['customer_id'].astype(str).
+    """
+    text = pd.Series(labels.map(str), dtype=object)
+    clash = text.duplicated(keep=False).to_numpy()
+    if not clash.any():
+        return
+    first = int(np.flatnonzero(clash)[0])
+    kinds = sorted({type(v).__name__ for v in labels[text == text.iloc[first]]})
+    n_ids = int(text[clash].nunique())
+    column = str(ids.name)
+    raise InvalidInputError(
+        owner,
+        column,
+        expected="ids of one type",
+        found=f"{n_ids} {'id' if n_ids == 1 else 'ids'} written as two types"
+        f" ({' and '.join(kinds)})",
+        rows=first_labels(ids.index, clash[codes]),
+        total=int(np.count_nonzero(clash[codes])),
+        hint=f"Convert the column to one type first, e.g. frame[{column!r}].astype(str).",
+    )
+
+
 def cutoff_value(
     value: object,
     owner: str,

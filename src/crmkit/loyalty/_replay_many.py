@@ -8,6 +8,7 @@ import functools
 import itertools
 import math
 import operator
+import re
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, cast
@@ -22,6 +23,7 @@ from crmkit._validate import (
     datetime_column,
     first_labels,
     flag_column,
+    refuse_lookalike_ids,
     require_columns,
     require_frame,
     require_no_missing,
@@ -135,6 +137,10 @@ def _money_column(frame: pd.DataFrame, column: str, owner: str) -> None:
         )
 
 
+#: A whole number written in ASCII digits, with an optional sign.
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+
+
 def _int_or_none(value: Any, owner: str, column: str, row: Hashable) -> int | None:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return None
@@ -142,7 +148,7 @@ def _int_or_none(value: Any, owner: str, column: str, row: Hashable) -> int | No
         text = value.strip()
         if not text:
             return None
-        if text.lstrip("+-").isdigit():
+        if _WHOLE.fullmatch(text):  # ASCII digits only: full-width digits, "²" refused
             return int(text)
     elif isinstance(value, int | np.integer) and not isinstance(value, bool):
         return int(value)
@@ -552,6 +558,7 @@ def _member_events(
             rows=first_labels(frame.index, bad),
             total=int(bad.sum()),
         )
+    _refuse_bytes(frame, [member, event_id, *_TEXT_KINDS])
     times = datetime_column(
         frame, time, _OWNER, tz=program.zone, date_format=date_format, date_unit=date_unit
     )
@@ -570,6 +577,8 @@ def _member_events(
     _only_on(frame, "until", ~pd.isna(until) & ~grant, ("tier_grant",))
 
     codes, uniques = pd.factorize(frame[member], sort=False)
+    if pd.Index(uniques).inferred_type.startswith("mixed"):  # 1 and "1": one member?
+        refuse_lookalike_ids(frame[member], codes, pd.Index(uniques), _OWNER)
     ids = frame[event_id].astype(str).to_numpy(dtype=object)
     order, member_starts, event_starts = _event_order(codes, ids)
     kind_code, kind_uniques = pd.factorize(kinds)
@@ -786,6 +795,33 @@ def _member_events(
                 None if block_utc is None else block_utc[a:b],
             )
         k0 = k1
+
+
+def _refuse_bytes(frame: pd.DataFrame, columns: Iterable[str]) -> None:
+    """Refuse bytes in text columns (ids, sku, reason, ...): undecoded text, e.g. GBK.
+
+    ``str(b"...")`` would be their repr (``"b'...'"``), a different id or sku than
+    the text meant; the encoding is the caller's to state. Only object columns holding
+    something other than strings are looked at one by one.
+    """
+    for column in dict.fromkeys(columns):
+        if column not in frame.columns or frame[column].dtype != object:
+            continue
+        values = frame[column].to_numpy()
+        if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+            continue
+        raw = np.fromiter((isinstance(v, bytes) for v in values), dtype=bool, count=len(values))
+        if raw.any():
+            raise InvalidInputError(
+                _OWNER,
+                column,
+                expected="text (str), not bytes",
+                found=f"{int(raw.sum())} bytes values such as {values[raw][0]!r}",
+                rows=first_labels(frame.index, raw),
+                total=int(raw.sum()),
+                hint="Decode the column first, e.g. frame[col].str.decode('gbk'), or read the "
+                "file with its encoding (pd.read_csv(path, encoding='gbk')).",
+            )
 
 
 def _filled(values: np.ndarray[Any, Any]) -> np.ndarray[Any, np.dtype[np.bool_]]:

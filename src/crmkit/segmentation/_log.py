@@ -57,6 +57,7 @@ from crmkit._validate import (
     datetime_column,
     first_labels,
     numeric_column,
+    refuse_lookalike_ids,
     require_columns,
     require_frame,
     require_no_missing,
@@ -131,41 +132,8 @@ def factorize(ids: pd.Series, owner: str) -> Groups:
     size = len(uniques)
     labels = pd.Index(uniques, name=name)
     if labels.inferred_type.startswith("mixed"):
-        _refuse_lookalike_ids(ids, codes, labels, owner)
+        refuse_lookalike_ids(ids, codes, labels, owner)
     return Groups(codes, size, np.bincount(codes, minlength=size), labels)
-
-
-def _refuse_lookalike_ids(ids: pd.Series, codes: IntArray, labels: pd.Index, owner: str) -> None:
-    """Refuse ids of different types that read the same as text (``1`` and ``"1"``).
-
-    Such a pair is one customer written two ways (typically two sources concatenated,
-    one read with numeric ids, one with text ids); grouping them apart would split the
-    customer silently, so the reader refuses rather than guess which one is meant.
-
-    >>> ids = pd.Series([7, "7", 8], dtype=object, name="customer_id")
-    >>> factorize(ids, "summarize()")
-    Traceback (most recent call last):
-    ...
-    crmkit.errors.InvalidInputError: summarize(): column 'customer_id' must be customer ids of one type; found 1 id written as two types (int and str) at rows [0, 1]. Convert the column to one type first, e.g. frame['customer_id'].astype(str).
-    """
-    text = pd.Series(labels.map(str), dtype=object)
-    clash = text.duplicated(keep=False).to_numpy()
-    if not clash.any():
-        return
-    first = int(np.flatnonzero(clash)[0])
-    kinds = sorted({type(v).__name__ for v in labels[text == text.iloc[first]]})
-    n_ids = int(text[clash].nunique())
-    column = str(ids.name)
-    raise InvalidInputError(
-        owner,
-        column,
-        expected="customer ids of one type",
-        found=f"{n_ids} {'id' if n_ids == 1 else 'ids'} written as two types"
-        f" ({' and '.join(kinds)})",
-        rows=first_labels(ids.index, clash[codes]),
-        total=int(np.count_nonzero(clash[codes])),
-        hint=f"Convert the column to one type first, e.g. frame[{column!r}].astype(str).",
-    )
 
 
 def order_keys(order: pd.Series, owner: str) -> IntArray:
