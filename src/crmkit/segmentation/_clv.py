@@ -48,8 +48,8 @@ from crmkit.segmentation._model import (
     _CountFit,
     aligned,
     check_customers,
+    check_spend,
     read_columns,
-    refuse_rows,
 )
 from crmkit.segmentation._pareto import as_value_series
 
@@ -191,14 +191,7 @@ def customer_lifetime_value(
     check_customers(owner, cols.labels, x, tx, TT, (frequency, recency, T))
     # Checked here, not left to the spend model, so that the error names this function
     # and the caller's column (the frame below is an internal one).
-    refuse_rows(
-        cols.labels,
-        (x > 0) & ~(m > 0),
-        owner,
-        monetary,
-        "greater than 0 for repeat buyers",
-        "zero or negative values",
-    )
+    check_spend(cols.labels, x, m, owner, monetary)
     spend = spend_model.predict(
         pd.DataFrame({"f": x, "m": m}, index=cols.labels), frequency="f", monetary="m"
     )["expected_spend"].to_numpy()

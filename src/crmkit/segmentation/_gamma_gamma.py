@@ -34,6 +34,7 @@ from crmkit.segmentation._model import (
     _Fitted,
     aligned,
     as_arrays,
+    check_spend,
     collapse_dask,
     fit_model,
     map_predictions,
@@ -309,12 +310,5 @@ class GammaGammaFit(_Fitted):
             data, owner, [frequency, monetary], nonnegative=[frequency], allow_empty=True
         )
         x, m = cols.arrays
-        refuse_rows(
-            cols.labels,
-            (x > 0) & ~(m > 0),
-            owner,
-            monetary,
-            "greater than 0 for repeat buyers",
-            "zero or negative values",
-        )
+        check_spend(cols.labels, x, m, owner, monetary)
         return aligned(cols.labels, {"expected_spend": self._spend(x, m)})

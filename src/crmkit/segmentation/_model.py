@@ -1316,6 +1316,23 @@ def aligned(index: pd.Index, columns: Mapping[str, Any], name: Hashable = None) 
     return out
 
 
+def check_spend(index: pd.Index, x: FloatArray, m: FloatArray, owner: str, monetary: str) -> None:
+    """Refuse repeat buyers (frequency above 0) whose average spend is not above 0.
+
+    The Gamma-Gamma spend model reads the spend of repeat purchases only: it must be
+    positive where there are some. (Shared by the spend model and the CLV, so that each
+    names itself and the caller's column.)
+    """
+    refuse_rows(
+        index,
+        (x > 0) & ~(m > 0),
+        owner,
+        monetary,
+        "greater than 0 for repeat buyers",
+        "zero or negative values",
+    )
+
+
 # ------------------------------------------------------------ transaction-count models
 def check_customers(  # noqa: PLR0917 - private helper over parallel arrays
     owner: str,
