@@ -651,17 +651,26 @@ def datetime_column(
     try:
         return _in_zone(parsed, zone, epoch=epoch)
     except ValueError:  # pandas' AmbiguousTimeError / NonExistentTimeError
-        local = parsed.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
-        flags = local.isna().to_numpy()
-        raise InvalidInputError(
-            owner,
-            column,
-            expected=f"wall-clock times that exist exactly once in {zone}",
-            found=f"{_n(int(flags.sum()), 'time')} that a daylight-saving change skips or repeats",
-            rows=first_labels(frame.index, flags),
-            total=int(flags.sum()),
-            hint="Give these values a UTC offset, or convert them to UTC first.",
-        ) from None
+        refuse_wall_times(parsed, zone, column, owner)
+
+
+def refuse_wall_times(naive: pd.Series, zone: dt.tzinfo, column: str, owner: str) -> NoReturn:
+    """Refuse wall times that a daylight-saving change in ``zone`` skips or repeats.
+
+    Such a naive time (NaT aside) has no one reading. Called where pandas'
+    ``tz_localize`` raised for ``naive``; the error names ``column`` and the rows.
+    """
+    local = naive.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+    flags = local.isna().to_numpy(dtype=bool) & naive.notna().to_numpy(dtype=bool)
+    raise InvalidInputError(
+        owner,
+        column,
+        expected=f"wall-clock times that exist exactly once in {zone}",
+        found=f"{_n(int(flags.sum()), 'time')} that a daylight-saving change skips or repeats",
+        rows=first_labels(naive.index, flags),
+        total=int(flags.sum()),
+        hint="Give these values a UTC offset, or convert them to UTC first.",
+    ) from None
 
 
 def datetime_value(

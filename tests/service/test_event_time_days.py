@@ -22,23 +22,15 @@ from hypothesis import strategies as st
 from crmkit.cli import main
 from crmkit.errors import InvalidInputError
 from crmkit.service import (
-    BusinessCalendar,
     PolicySet,
     SLAPolicy,
-    SLATarget,
     SLATracker,
     evaluate_sla,
     evaluate_ticket,
 )
+from tests.service._desks import one_target
 
-DESK = BusinessCalendar(
-    "Asia/Shanghai", {d: [["09:00", "18:00"]] for d in ["mon", "tue", "wed", "thu", "fri"]}
-)
-POLICY = SLAPolicy(
-    name="p",
-    calendar=DESK,
-    targets={"*": [SLATarget(metric="resolution", duration="24h", clock="calendar")]},
-)
+POLICY = one_target("resolution", "24h", "calendar")
 TICKETS = pd.DataFrame({"ticket_id": ["T1"]})
 
 

@@ -15,16 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmkit.errors import InvalidInputError
-from crmkit.service import BusinessCalendar, SLAPolicy, SLATarget, SLATracker, evaluate_ticket
+from crmkit.service import SLATracker, evaluate_ticket
+from tests.service._desks import DESK, one_target
 
-DESK = BusinessCalendar(
-    "Asia/Shanghai", {d: [["09:00", "18:00"]] for d in ["mon", "tue", "wed", "thu", "fri"]}
-)
-POLICY = SLAPolicy(
-    name="p",
-    calendar=DESK,
-    targets={"*": [SLATarget(metric="first_response", duration="1h", clock="business")]},
-)
+POLICY = one_target("first_response", "1h", "business")
 NAIVE = dt.datetime(2025, 3, 3, 10)
 AWARE = dt.datetime(2025, 3, 3, 2, 30, tzinfo=dt.UTC)  # 10:30 in Shanghai
 

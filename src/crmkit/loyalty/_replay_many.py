@@ -801,15 +801,15 @@ def _refuse_bytes(frame: pd.DataFrame, columns: Iterable[str]) -> None:
     """Refuse bytes in text columns (ids, sku, reason, ...): undecoded text, e.g. GBK.
 
     ``str(b"...")`` would be their repr (``"b'...'"``), a different id or sku than
-    the text meant; the encoding is the caller's to state. Only object columns holding
-    something other than strings are looked at one by one.
+    the text meant; the encoding is the caller's to state. Only object columns that hold
+    bytes (alone or mixed with other values) are looked at one by one.
     """
     for column in dict.fromkeys(columns):
         if column not in frame.columns or frame[column].dtype != object:
             continue
         values = frame[column].to_numpy()
-        if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
-            continue
+        if not pd.api.types.infer_dtype(values, skipna=True).startswith(("bytes", "mixed")):
+            continue  # strings, numbers, ...: no bytes among them, no loop over the rows
         raw = np.fromiter((isinstance(v, bytes) for v in values), dtype=bool, count=len(values))
         if raw.any():
             raise InvalidInputError(

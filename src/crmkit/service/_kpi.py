@@ -41,6 +41,7 @@ from crmkit._validate import (
     datetime_column,
     datetime_value,
     first_labels,
+    refuse_wall_times,
     require_columns,
     require_frame,
 )
@@ -459,21 +460,8 @@ def _instants(
     try:
         result: pd.Series = series.dt.tz_localize(zone)
     except ValueError:  # pandas' AmbiguousTimeError / NonExistentTimeError
-        # A naive wall time that a daylight-saving change skips or repeats has no one
-        # reading: refused, as evaluate_sla refuses it, naming the rows (never guessed).
-        local = series.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
-        flags = local.isna().to_numpy(dtype=bool) & ~missing
-        count = int(flags.sum())
-        raise InvalidInputError(
-            owner,
-            column,
-            expected=f"wall-clock times that exist exactly once in {zone}",
-            found=f"{count} time{'' if count == 1 else 's'} that a daylight-saving change "
-            "skips or repeats",
-            rows=first_labels(frame.index, flags),
-            total=count,
-            hint="Give these values a UTC offset, or convert them to UTC first.",
-        ) from None
+        # No one reading of such a wall time: refused, as evaluate_sla refuses it.
+        refuse_wall_times(series, zone, column, owner)
     return result
 
 

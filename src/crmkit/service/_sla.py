@@ -1637,8 +1637,7 @@ class SLATracker:
                     expected=f"{'timezone-aware' if self.aware else 'naive'}, as the earlier "
                     "times were",
                     found="a time with a UTC offset" if aware else "a naive time",
-                    hint="Give every time a UTC offset (or tzinfo), or none (naive times are "
-                    "read in the policy calendar's zone).",
+                    hint=_MIX_HINT,
                     kind="",
                 )
         t = self._not_before_last(_Seconds(t), "time", owner, "the previous event")
@@ -1773,6 +1772,13 @@ def cycle_levels(target: SLATarget, elapsed: int, goal: int) -> tuple[int, int]:
     warn = sum(elapsed >= goal - _seconds(w) for w in target.warn_before)
     escalation = sum(elapsed > goal + _seconds(e) for e in target.escalate_after)
     return warn, escalation
+
+
+#: How to state times that one history gives naive and aware both.
+_MIX_HINT = (
+    "Give every time a UTC offset (or tzinfo), or none (naive times are read in the policy "
+    "calendar's zone)."
+)
 
 
 def _has_offset(value: object) -> bool:
@@ -1919,8 +1925,7 @@ def evaluate_ticket(
             found=f"{len(fewer)} {word} times among the others",
             rows=fewer[:5],
             total=len(fewer),
-            hint="Give every time a UTC offset (or tzinfo), or none (naive times are read "
-            "in the policy calendar's zone).",
+            hint=_MIX_HINT,
             kind="",
         )
     timed.sort()
