@@ -277,6 +277,7 @@ def summary_lines(result: CampaignResult) -> list[str]:
         lines.append(
             "not tested: " + "; ".join(f"segment {s.segment!s} ({s.reason})" for s in untested)
         )
+    lines.extend(f"note: {note}" for note in result.notes)
     return lines
 
 

@@ -243,6 +243,38 @@ def _bad_ids(
     )  # fmt: skip
 
 
+def _is_int_type(t: type) -> bool:
+    return issubclass(t, (int, np.integer)) and not issubclass(t, (bool, np.bool_))
+
+
+def _mixed_ids(ids: pd.Series, values: list[Any], owner: str) -> SchemaError:
+    """Text ids beside integer ids: each kind is valid alone, the mix is the error.
+
+    Worded as :func:`crmkit._validate.refuse_lookalike_ids` words ids of two types. The
+    rows named are those of the other type than the first id's (``[1, "2"]`` blamed the
+    integer 1 as "other values", as if integers were not ids).
+    """
+    first = type(values[0])
+    first_is_text = first is str
+    other = np.fromiter(((type(v) is str) != first_is_text for v in values), bool, len(values))
+    kinds = ("str", "int") if first_is_text else ("int", "str")
+    column = _name(ids)
+    texts = {v for v in values if type(v) is str}
+    twice = sorted(texts & {str(int(v)) for v in values if type(v) is not str})
+    both = (
+        f", {len(twice)} of them the same id as text and number ({twice[0]} and {twice[0]!r})"
+        if twice else ""
+    )  # fmt: skip
+    return SchemaError(
+        owner, column, expected="ids of one type (all non-empty strings, or all integers)",
+        found=f"ids of two types mixed, {kinds[0]} first: {int(other.sum())} other values "
+        f"({kinds[1]}){both}",
+        rows=first_labels(ids.index, other), total=int(other.sum()),
+        hint=f"Convert the column to one type first, e.g. frame[{column!r}].astype(str) "
+        "(an integer id is hashed as its decimal text, so its arm stays the same).",
+    )  # fmt: skip
+
+
 def _big_ids(ids: pd.Series, big: npt.NDArray[np.bool_], owner: str) -> InvalidInputError:
     return InvalidInputError(
         owner, _name(ids), expected="integer ids with |id| < 2**53",
@@ -291,6 +323,8 @@ def _first_hash(ids: pd.Series, seed: str, owner: str) -> U32:
                 mask = np.fromiter(
                     (type(v) is not str for v in values_list), bool, len(values_list)
                 )
+                if all(t is str or _is_int_type(t) for t in types):
+                    raise _mixed_ids(ids, values_list, owner)
                 raise _bad_ids(ids, mask, owner)
             laid_out = _string_units(values_list)
         units, starts, lengths = laid_out

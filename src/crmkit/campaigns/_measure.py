@@ -143,11 +143,18 @@ class ArmSummary:
         revenue_per_customer: Mean revenue in the window over all the arm's customers,
             zeros included (t interval).
         orders_per_customer: Mean number of orders (t interval).
+        reason: (A property.) What a zero-width interval of the arm means, or None:
+            an arm without buyers has revenue and orders 0 for every customer, so their
+            t intervals are ``(0, 0)``, which says there is no spread to measure, not
+            that the mean is known exactly.
 
     Examples:
         >>> r = Estimate(0.15, 0.13, 0.17, 0.95, "wilson", 900)
         >>> ArmSummary("treatment", 900, 135, r, r, r).to_dict()["responders"]
         135
+        >>> zero = Estimate(0.0, 0.0, 0.0, 0.95, "t", 900)
+        >>> ArmSummary("control", 900, 0, r, zero, zero).reason
+        'no buyers: revenue and orders are 0 for every customer, so their intervals have zero width'
     """
 
     arm: str
@@ -157,8 +164,27 @@ class ArmSummary:
     revenue_per_customer: Estimate
     orders_per_customer: Estimate
 
+    @property
+    def reason(self) -> str | None:
+        """Why the arm's revenue or orders interval has zero width, or None."""
+        flat = [
+            name
+            for name, e in (("revenue", self.revenue_per_customer),
+                            ("orders", self.orders_per_customer))
+            if _zero_width(e)
+        ]  # fmt: skip
+        if not flat:
+            return None
+        what = " and ".join(flat)
+        if self.responders == 0 and all(
+            e.value == 0 for e in (self.revenue_per_customer, self.orders_per_customer)
+        ):
+            return f"no buyers: {what} are 0 for every customer, so their intervals have zero width"
+        its = "their intervals have" if len(flat) > 1 else "its interval has"
+        return f"the same {what} for every customer: {its} zero width"
+
     def to_dict(self) -> dict[str, Any]:
-        """Return plain JSON types.
+        """Return plain JSON types (with ``reason``).
 
         Examples:
             >>> r = Estimate(0.1, 0.0, 0.2, 0.95, "wilson", 10)
@@ -172,7 +198,13 @@ class ArmSummary:
             "response_rate": self.response_rate.to_dict(),
             "revenue_per_customer": self.revenue_per_customer.to_dict(),
             "orders_per_customer": self.orders_per_customer.to_dict(),
+            "reason": self.reason,
         }
+
+
+def _zero_width(e: Estimate | None) -> bool:
+    """An interval that is one point: no spread in the data, not certainty."""
+    return e is not None and e.lower is not None and e.lower == e.upper
 
 
 @attrs.frozen
@@ -286,6 +318,12 @@ class CampaignResult:
             degrees of freedom (gbstats' relative ``TwoSidedTTest``); its value is None
             when the control arm's revenue per customer is 0. None only on a result
             built by hand.
+        notes: (A property.) What the figures cannot say, one line each (empty when
+            nothing applies): an arm's :attr:`ArmSummary.reason`, a revenue comparison
+            resting on an arm without spread, a relative revenue lift over a control
+            revenue of 0. gbstats reports no result at all there (its
+            ``ZERO_NEGATIVE_VARIANCE`` and ``ZERO_NEGATIVE_BASELINE_VARIATION``); crmkit
+            keeps the figures and says so here.
 
     Examples:
         >>> import pandas as pd
@@ -315,8 +353,48 @@ class CampaignResult:
     unassigned_customers: int
     relative_revenue_lift: Estimate | None = None
 
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What the figures cannot say (zero-width intervals, an undefined lift).
+
+        Examples:
+            >>> import pandas as pd
+            >>> from crmkit.campaigns import assign, measure
+            >>> a = assign([f"c{i}" for i in range(10)], campaign="demo", control_share=0.5)
+            >>> buyer = a.index[(a["arm"] == "treatment").to_numpy()][0]
+            >>> tx = pd.DataFrame({"customer_id": [buyer], "date": ["2025-07-02"],
+            ...                    "amount": [30.0]})
+            >>> for line in measure(a, tx, start="2025-07-01", end="2025-07-31").notes:
+            ...     print(line)
+            control arm: no buyers: revenue and orders are 0 for every customer, so their intervals have zero width
+            incremental revenue: the control arm's revenue has no spread, so the Welch interval rests on the treatment arm's alone (gbstats: no result, ZERO_NEGATIVE_VARIANCE)
+            relative revenue lift: the control arm's revenue per customer is 0, so there is no lift over it (gbstats: ZERO_NEGATIVE_BASELINE_VARIATION)
+        """
+        notes = [f"{arm} arm: {a.reason}" for arm, a in self.arms.items() if a.reason]
+        flat = [arm for arm, a in self.arms.items() if _zero_width(a.revenue_per_customer)]
+        if len(flat) == 1:
+            other = next(arm for arm in self.arms if arm != flat[0])
+            notes.append(
+                f"incremental revenue: the {flat[0]} arm's revenue has no spread, so the "
+                f"Welch interval rests on the {other} arm's alone (gbstats: no result, "
+                "ZERO_NEGATIVE_VARIANCE)"
+            )
+        elif flat:
+            notes.append(
+                "incremental revenue: neither arm's revenue has any spread, so its interval "
+                "has zero width and its p-value says nothing (gbstats: no result, "
+                "ZERO_NEGATIVE_VARIANCE)"
+            )
+        control = self.arms.get("control")
+        if control is not None and control.revenue_per_customer.value == 0:
+            notes.append(
+                "relative revenue lift: the control arm's revenue per customer is 0, so "
+                "there is no lift over it (gbstats: ZERO_NEGATIVE_BASELINE_VARIATION)"
+            )
+        return tuple(notes)
+
     def to_dict(self) -> dict[str, Any]:
-        """Return the whole result as plain JSON types.
+        """Return the whole result as plain JSON types (with ``notes``, a list).
 
         Examples:
             >>> import json
@@ -348,6 +426,7 @@ class CampaignResult:
             "relative_revenue_lift": None
             if self.relative_revenue_lift is None
             else self.relative_revenue_lift.to_dict(),
+            "notes": list(self.notes),
         }
 
     def segments(self) -> pd.DataFrame:

@@ -93,6 +93,10 @@ class SamplePlan(_Plan):
     method: str = _METHOD
 
 
+#: Beyond any customer base: a plan that needs more is refused (and the solver stays exact).
+_MAX_CUSTOMERS = 1e15
+
+
 def _check(owner: str, name: str, value: object, lo: float, hi: float) -> float:
     if (
         isinstance(value, bool)
@@ -104,14 +108,70 @@ def _check(owner: str, name: str, value: object, lo: float, hi: float) -> float:
     return float(value)
 
 
+def _z_power(power: float) -> float:
+    """The standard normal quantile at ``power`` (0 at a power of one half).
+
+    ``_stats.z_value`` takes a two-sided level; a power of exactly 0.5 asked it for the
+    level 0 and the plan failed with an error about a ``level`` nobody passed.
+    """
+    if power == 0.5:
+        return 0.0
+    return _stats.z_value(2 * power - 1) if power > 0.5 else -_stats.z_value(1 - 2 * power)
+
+
 def _n_exact(p0: float, d: float, s: float, power: float, level: float) -> float:
     p1 = p0 + d
     z_a = _stats.z_value(level)
-    z_b = _stats.z_value(2 * power - 1) if power > 0.5 else -_stats.z_value(1 - 2 * power)
+    z_b = _z_power(power)
     pbar = s * p0 + (1 - s) * p1
     null = math.sqrt(pbar * (1 - pbar) * (1 / s + 1 / (1 - s)))
     alt = math.sqrt(p0 * (1 - p0) / s + p1 * (1 - p1) / (1 - s))
-    return ((z_a * null + z_b * alt) / d) ** 2
+    root = (z_a * null + z_b * alt) / d
+    # Beyond any customer base (or float range): inf, which the callers refuse.
+    return root * root if abs(root) < 1e150 else math.inf
+
+
+#: The arm sizes the plans agree on: ``n_total`` splits into ``held_out(n_total, s)``
+#: control customers (``round(s * n_total)``, halves up: the quota ``assign()`` gives a
+#: stratum) and the rest, and an arm may not fall below ``least`` customers.
+def _held_out(n_total: int, s: float) -> int:
+    return math.floor(n_total * s + 0.5)
+
+
+def _split_ok(n_total: int, s: float, least: int) -> bool:
+    n_c = _held_out(n_total, s)
+    return n_c >= least and n_total - n_c >= least
+
+
+def _fewest(s: float, least: int) -> int:
+    """The fewest customers whose split at share ``s`` leaves ``least`` in each arm.
+
+    Both arms of the split never shrink as ``n_total`` grows (the held-out count rises by
+    at most one a customer), so every larger total is split well too.
+    """
+    side = min(s, 1 - s)
+    n = max(2 * least, math.ceil((least - 0.5) / side) - 2)
+    while not _split_ok(n, s, least):
+        n += 1
+    return n
+
+
+def _arms_of(n: float, s: float, least: int) -> tuple[int, int]:
+    """Each arm of ``n`` (fractional) customers rounded up, to at least ``least``.
+
+    When the total of those arms is so small that the share's split of it (what the
+    inverse functions read ``n_total`` as) would leave an arm below ``least``, the total
+    is raised to the fewest customers whose split holds ``least`` in each arm, and the
+    plan is that split: ``sample_size_mean(1, 3)`` planned 2 + 11 customers, which a 10 %
+    holdout splits 1 + 12 (and ``minimum_detectable_uplift_mean(13, 1)`` refused).
+    """
+    # The tiny tolerance keeps float noise from adding a customer.
+    n_c = max(least, math.ceil(n * s - 1e-9))
+    n_t = max(least, math.ceil(n * (1 - s) - 1e-9))
+    if _split_ok(n_c + n_t, s, least):
+        return n_c, n_t
+    total = max(n_c + n_t, _fewest(s, least))
+    return _held_out(total, s), total - _held_out(total, s)
 
 
 def sample_size(
@@ -133,10 +193,16 @@ def sample_size(
         level: Confidence level (two-sided).
 
     Returns:
-        A :class:`SamplePlan`; each arm is rounded up.
+        A :class:`SamplePlan`; each arm is rounded up. Its ``n_total`` is one
+        :func:`minimum_detectable_uplift` accepts, and gives back at most ``uplift``
+        (for a fall, at the mirrored baseline ``1 - baseline``): when the share's split
+        of the total (``round(control_share * n_total)`` held out, halves up) would
+        leave an arm empty, the total is raised to the fewest customers whose split
+        holds one customer in each arm, and the plan is that split.
 
     Raises:
-        ConfigError: Rates, shares, power or level out of range, or a zero uplift.
+        ConfigError: Rates, shares, power or level out of range, a zero uplift, or a
+            plan of 1e15 customers or more.
 
     Examples:
         >>> plan = sample_size(0.09, 0.06, control_share=0.1)
@@ -157,10 +223,25 @@ def sample_size(
     pw = _check(owner, "power", power, 0, 1)
     lv = _check(owner, "level", level, 0, 1)
     n = _n_exact(p0, d, s, pw, lv)
-    # Round each arm up; the tiny tolerance keeps float noise from adding a customer.
-    n_c = math.ceil(n * s - 1e-9)
-    n_t = math.ceil(n * (1 - s) - 1e-9)
+    if not n < _MAX_CUSTOMERS:
+        # As sample_size_mean: no plan for more than any customer base (an uplift of
+        # 1e-160 raised a bare OverflowError, a share of 1e-300 planned 3.6e302).
+        raise ConfigError(
+            owner, "uplift", expected="an uplift that fewer than 1e15 customers can detect",
+            found=f"{uplift!r} (at a control share of {s:g})",
+        )  # fmt: skip
+    n_c, n_t = _arms_of(n, s, 1)
+    _check_total(owner, n_c + n_t, s)
     return SamplePlan(p0, d, s, pw, lv, n_c + n_t, n_c, n_t)
+
+
+def _check_total(owner: str, n_total: int, s: float) -> None:
+    """Refuse a plan whose total is beyond any customer base (a tiny control share)."""
+    if not n_total < _MAX_CUSTOMERS:
+        raise ConfigError(
+            owner, "control_share", expected="a share of which fewer than 1e15 customers "
+            "hold out enough", found=f"{s!r} (it needs {n_total:.3g} customers)",
+        )  # fmt: skip
 
 
 def minimum_detectable_uplift(
@@ -173,7 +254,7 @@ def minimum_detectable_uplift(
 ) -> SamplePlan:
     """Return the smallest positive uplift ``n_total`` customers can detect.
 
-    The inverse of :func:`sample_size` (solved numerically, to 1e-10).
+    The inverse of :func:`sample_size` (solved numerically, to a relative 1e-12).
 
     Args:
         n_total: Customers in the test (both arms).
@@ -184,11 +265,12 @@ def minimum_detectable_uplift(
 
     Returns:
         A :class:`SamplePlan` whose ``uplift`` is the minimum detectable uplift and whose
-        counts split ``n_total``.
+        counts split ``n_total``: ``round(control_share * n_total)`` held out, halves
+        up (the quota ``assign()`` gives a stratum of that size).
 
     Raises:
-        ConfigError: Bad arguments, or so few customers that no uplift up to
-            ``1 - baseline`` is detectable.
+        ConfigError: Bad arguments, an arm without customers, or so few customers that
+            no uplift up to ``1 - baseline`` is detectable.
 
     Examples:
         >>> plan = minimum_detectable_uplift(5000, 0.09, control_share=0.1)
@@ -204,6 +286,12 @@ def minimum_detectable_uplift(
     s = _check(owner, "control_share", control_share, 0, 1)
     pw = _check(owner, "power", power, 0, 1)
     lv = _check(owner, "level", level, 0, 1)
+    n_c = _held_out(n_total, s)
+    if min(n_c, n_total - n_c) < 1:  # a plan with an empty arm tests nothing
+        raise ConfigError(
+            owner, "n_total", expected="at least one customer in each arm",
+            found=f"{n_total} (a control share of {s:g} holds out {n_c})",
+        )  # fmt: skip
     top = (1 - p0) * (1 - 1e-9)
     if _n_exact(p0, top, s, pw, lv) > n_total:
         raise ConfigError(
@@ -215,8 +303,11 @@ def minimum_detectable_uplift(
             owner, "n_total", expected="few enough customers that the uplift is above 1e-12",
             found=f"{n_total} (it would detect even 1e-12)",
         )  # fmt: skip
-    d = float(brentq(lambda x: _n_exact(p0, x, s, pw, lv) - n_total, 1e-12, top, xtol=1e-12))
-    n_c = round(n_total * s)
+    # A relative tolerance, as for a mean: an absolute 1e-12 was a relative 2e-9 on an
+    # uplift of 1e-4 (15.9 billion customers), so the read-back exceeded the plan's.
+    d = float(
+        brentq(lambda x: _n_exact(p0, x, s, pw, lv) - n_total, 1e-12, top, xtol=1e-300, rtol=1e-12)
+    )
     return SamplePlan(p0, d, s, pw, lv, n_total, n_c, n_total - n_c)
 
 
@@ -256,10 +347,6 @@ class MeanSamplePlan(_Plan):
     method: str = _MEAN_METHOD
 
 
-#: Beyond any customer base: a plan that needs more is refused (and the solver stays exact).
-_MAX_CUSTOMERS = 1e15
-
-
 def _power_mean(e: float, n: float, s: float, level: float) -> float:
     """Power of the t test for effect size ``e`` with ``n`` customers, ``s`` held out."""
     return _stats.t_test_power(e, n * s, n * (1 - s), level)
@@ -273,9 +360,7 @@ def _n_mean(e: float, s: float, power: float, level: float) -> float:
     if _power_mean(e, lo, s, level) >= power:
         return lo
     # The normal approximation (NormalIndPower) needs a little fewer; start above it.
-    z = _stats.z_value(level) + _stats.z_value(2 * power - 1) if power > 0.5 else (
-        _stats.z_value(level) - _stats.z_value(1 - 2 * power)
-    )  # fmt: skip
+    z = _stats.z_value(level) + _z_power(power)
     hi = max(2 * lo, 1.1 * z * z * (1 / s + 1 / (1 - s)) / e / e + 20)
     if not hi < _MAX_CUSTOMERS:
         raise ConfigError(
@@ -287,12 +372,6 @@ def _n_mean(e: float, s: float, power: float, level: float) -> float:
     return float(
         brentq(lambda n: _power_mean(e, n, s, level) - power, lo, hi, xtol=1e-9, rtol=1e-13)
     )
-
-
-def _arms_of(n: float, s: float) -> tuple[int, int]:
-    """Each arm rounded up (at least two: a t test needs a variance in each arm)."""
-    # The tiny tolerance keeps float noise from adding a customer.
-    return max(2, math.ceil(n * s - 1e-9)), max(2, math.ceil(n * (1 - s) - 1e-9))
 
 
 def sample_size_mean(
@@ -327,10 +406,15 @@ def sample_size_mean(
 
     Returns:
         A :class:`MeanSamplePlan`; each arm is rounded up, to at least two customers.
+        Its ``n_total`` is one :func:`minimum_detectable_uplift_mean` accepts, and gives
+        back at most ``|uplift|``: when the share's split of the total
+        (``round(control_share * n_total)`` held out, halves up) would leave an arm
+        below two, the total is raised to the fewest customers whose split holds two in
+        each arm, and the plan is that split.
 
     Raises:
         ConfigError: A standard deviation that is not a positive number, a zero uplift,
-            shares, power or level out of range.
+            shares, power or level out of range, a plan of 1e15 customers or more.
 
     Examples:
         >>> plan = sample_size_mean(40.0, 2.0, control_share=0.1)  # revenue, 10 % held out
@@ -355,7 +439,8 @@ def sample_size_mean(
             owner, "uplift", expected="an uplift whose ratio to sd is a finite non-zero number",
             found=f"{uplift!r} over sd {sd!r}",
         )  # fmt: skip
-    n_c, n_t = _arms_of(_n_mean(abs(e), s, pw, lv), s)
+    n_c, n_t = _arms_of(_n_mean(abs(e), s, pw, lv), s, 2)
+    _check_total(owner, n_c + n_t, s)
     return MeanSamplePlan(sigma, d, e, s, pw, lv, n_c + n_t, n_c, n_t)
 
 
@@ -383,7 +468,9 @@ def minimum_detectable_uplift_mean(
 
     Returns:
         A :class:`MeanSamplePlan` whose ``uplift`` is the minimum detectable uplift (in
-        the unit of ``sd``) and whose counts split ``n_total``.
+        the unit of ``sd``) and whose counts split ``n_total``:
+        ``round(control_share * n_total)`` held out, halves up (the quota
+        ``assign()`` gives a stratum of that size).
 
     Raises:
         ConfigError: Bad arguments, fewer than two customers in an arm, or a power not
@@ -403,7 +490,7 @@ def minimum_detectable_uplift_mean(
     s = _check(owner, "control_share", control_share, 0, 1)
     pw = _check(owner, "power", power, 0, 1)
     lv = _check(owner, "level", level, 0, 1)
-    n_c = round(n_total * s)
+    n_c = _held_out(n_total, s)
     if min(n_c, n_total - n_c) < 2:
         raise ConfigError(
             owner, "n_total", expected="at least two customers in each arm",
