@@ -930,7 +930,8 @@ def plot_cohort_retention(
     Rows are cohorts (first-purchase periods, oldest on top, labelled with their size),
     columns the periods since the first purchase. A cell whose period had not ended by
     ``as_of`` is NaN in the table and is drawn blank, never as 0: "not seen yet" must
-    not look like "churned".
+    not look like "churned". An empty cohort (a period in which nobody bought for the
+    first time, ``n=0``) has no shares: its row is blank too, and the default title says so.
 
     Args:
         table: A :class:`crmkit.segmentation.CohortTable`, or a frame of cohorts x
@@ -1030,7 +1031,10 @@ def plot_cohort_retention(
     colorbar = ax.figure.colorbar(image, ax=ax, label=unit)
     if is_share:
         _percent_axis(colorbar.ax.yaxis)
-    _title(ax, title, "Cohort retention (blank: not observable yet)")
+    blank = "blank: not observable yet"
+    if sizes is not None and bool((sizes == 0).any()):
+        blank += "; a row of n=0: nobody bought for the first time then"
+    _title(ax, title, f"Cohort retention ({blank})")
     return ax
 
 

@@ -423,9 +423,16 @@ def test_cohort_tables_never_exceed_period_zero_and_mask_what_is_unseen(
         cohort=buys["customer_id"].map(first),
         since=lambda b: (b["date"].dt.to_period("M") - b["cohort"]).map(lambda d: d.n),
     )
-    plain = months.groupby(["cohort", "since"])["customer_id"].nunique().unstack(fill_value=0)
+    plain = (
+        months.groupby(["cohort", "since"])["customer_id"]
+        .nunique()
+        .unstack(fill_value=0)
+        .reindex(pd.period_range("1997-01", "1997-11", freq="M"), fill_value=0)
+    )
     assert np.array_equal(plain.to_numpy(), np.nan_to_num(table.counts.to_numpy())[:, :18])
-    assert table.sizes.to_dict() == {
+    # Every month from the first cohort to the last is a row; 1997-04 to 1997-10 are empty.
+    assert (table.sizes == 0).sum() == 7
+    assert table.sizes[table.sizes > 0].to_dict() == {
         pd.Period("1997-01", "M"): 7814,
         pd.Period("1997-02", "M"): 8455,
         pd.Period("1997-03", "M"): 7231,

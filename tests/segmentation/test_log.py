@@ -176,7 +176,7 @@ def test_cdnow_every_analysis_agrees_on_who_bought(cdnow: pd.DataFrame) -> None:
     cohorts = cohort_retention(log, freq="Q")
     # Cohorts are the quarters of the first purchases summarize reports, no other.
     first = summary["first_purchase"].dt.to_period("Q").value_counts().sort_index()
-    assert cohorts.sizes.to_dict() == first.to_dict()
+    assert cohorts.sizes[cohorts.sizes > 0].to_dict() == first.to_dict()
     # Every CDNOW customer first had a row in 1997Q1; counting $0 rows as purchases
     # everywhere puts them all in that cohort.
     everyone = TransactionLog.from_frame(cdnow, zero_amount="purchase")

@@ -88,12 +88,17 @@ class CohortTable(ResultDict):
     """A cohort retention table as counts and as shares of period 0.
 
     Attributes:
-        counts: Rows are cohorts (first-purchase periods, a PeriodIndex), columns the
-            periods since (0, 1, 2, ...). Customers who bought in that period (metric
-            ``"customers"``) or their net revenue (``"revenue"``); NaN where the period
-            had not ended by ``as_of``.
-        shares: ``counts`` divided by each cohort's period-0 cell.
-        sizes: Customers per cohort (known even where period 0 is not complete yet).
+        counts: Rows are cohorts (first-purchase periods, a PeriodIndex), every period
+            from the first cohort to the last, in order; columns the periods since (0, 1,
+            2, ... up to the last period complete for the first cohort). Customers who
+            bought in that period (metric ``"customers"``) or their net revenue
+            (``"revenue"``); NaN where the period had not ended by ``as_of``. A period in
+            which nobody bought for the first time is an empty cohort: a row of 0 (nobody
+            of it bought) where observable.
+        shares: ``counts`` divided by each cohort's period-0 cell; NaN where that is 0 (an
+            empty cohort: a rate of nobody is undefined, not 0%).
+        sizes: Customers per cohort (known even where period 0 is not complete yet); 0
+            for an empty cohort.
         freq: The period unit (``"D"``, ``"W"``, ``"M"``, ``"Q"`` or ``"Y"``).
         metric: ``"customers"`` or ``"revenue"``.
         as_of: The observation end.
@@ -167,7 +172,10 @@ def cohort_retention(
             :class:`TransactionLog`.
 
     Returns:
-        A :class:`CohortTable`.
+        A :class:`CohortTable`: one row per period from the first cohort to the last
+        (empty cohorts included, size 0) and one column per period since, from 0 to the
+        last period complete for the first cohort (a period in which nobody bought is a
+        column of 0, not a gap).
 
     Notes:
         Exact duplicate rows do not change the ``"customers"`` table (a buyer counts once
@@ -201,6 +209,21 @@ def cohort_retention(
         cohort
         2025-01        130.0  20.0  30.0
         2025-02         65.0  10.0   NaN
+
+        A month in which nobody bought for the first time stays a row, of size 0, with
+        counts 0 and shares NaN, so the rows are consecutive months:
+
+        >>> gap = pd.DataFrame({"customer_id": [1, 1, 2],
+        ...     "date": pd.to_datetime(["2025-01-05", "2025-03-02", "2025-03-09"])})
+        >>> gap_table = cohort_retention(gap, as_of="2025-03-31", amount=None)
+        >>> gap_table.shares
+        periods_since    0    1    2
+        cohort
+        2025-01        1.0  0.0  1.0
+        2025-02        NaN  NaN  NaN
+        2025-03        1.0  NaN  NaN
+        >>> gap_table.sizes.tolist()
+        [1, 0, 1]
     """
     owner = "cohort_retention()"
     check_choice(freq, _PERIODS, owner, "freq")
@@ -343,7 +366,11 @@ def _table(cells: _Cells, *, freq: str, metric: str, cut: Cut, last_complete: in
     ordinals = np.arange(lo, lo + n_rows)
     unseen = (ordinals[:, None] + np.arange(n_cols)[None, :]) > last_complete
     grid[unseen] = np.nan
-    present = sizes_all > 0
+    # Every period from the first cohort to the last is a row, an empty one included (size
+    # 0, shares NaN: a rate of nobody is undefined), so that rows, like the columns, are
+    # consecutive periods: a month without new customers is a fact to see, not a gap that
+    # shifts the rows under it. With no cohort at all the table has no row.
+    present = np.full(n_rows, sizes_all.any())
     index = pd.PeriodIndex(
         [_label(int(o), freq) for o in ordinals[present]],
         dtype=pd.PeriodDtype("W-SUN" if freq == "W" else freq),

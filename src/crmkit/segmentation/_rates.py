@@ -40,6 +40,7 @@ from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.segmentation._dask import is_dask, require_dask_columns
 from crmkit.segmentation._lifecycle_engine import (
     Cut,
+    _stamp,
     build_log,
     history_arrays,
     make_cut,
@@ -47,7 +48,6 @@ from crmkit.segmentation._lifecycle_engine import (
 )
 from crmkit.segmentation._lifecycle_policy import (
     CHURNED,
-    NS_PER_DAY,
     STAGES,
     LifecyclePolicy,
 )
@@ -270,15 +270,7 @@ def _setup(
     if default_base:
         a = make_cut(points[1][1], rows.tzinfo, owner, points[1][0])
         b = make_cut(points[2][1], rows.tzinfo, owner, points[2][0])
-        length = b.instant - a.instant
-        base = Cut(
-            instant=a.instant - length,
-            wall=a.wall - length,
-            day=(a.wall - length - 1) // NS_PER_DAY,
-            label=a.label - pd.Timedelta(length, unit="ns"),
-            whole_day=a.whole_day and b.whole_day,
-        )
-        cuts = [base, a, b]
+        cuts = [_base_before(a, b, rows.tzinfo, owner), a, b]
     else:
         cuts = [make_cut(value, rows.tzinfo, owner, name) for name, value in points]
     _check_order(cuts, [name for name, _ in points], owner)
@@ -296,6 +288,25 @@ def _setup(
     log = build_log(rows, keep, cuts[-1])
     codes, counts = history_arrays(log, cuts, policy)
     return log.ids, cuts, future, non_purchase, codes, counts
+
+
+def _base_before(a: Cut, b: Cut, zone: dt.tzinfo | None, owner: str) -> Cut:
+    """The default start of the base period: as long before ``a`` as ``b`` is after it.
+
+    Between two dates the length is counted in calendar days, so the base starts at the
+    end of a day (as its label says) even when a DST change lies between ``a`` and ``b``
+    (elapsed time would move it by the hour the clocks moved). Otherwise it is elapsed
+    time, and the base start is read back as an instant of the data's zone.
+
+    >>> a = make_cut("2025-03-15", None, "f()", "start")
+    >>> str(_base_before(a, make_cut("2025-04-14", None, "f()", "end"), None, "f()"))
+    '2025-02-13'
+    """
+    if a.whole_day and b.whole_day:
+        return make_cut(_date_of(a.day - (b.day - a.day)), zone, owner, "base_start")
+    # A date's point in time is the midnight ending it; an instant's, the instant itself.
+    pa, pb = (c.instant if c.whole_day else c.instant - 1 for c in (a, b))
+    return make_cut(_stamp(pa - (pb - pa), zone), zone, owner, "base_start")
 
 
 def churn_rate(
@@ -426,7 +437,9 @@ def retention_rate(
             column already datetime64) is worked on the cluster, partitioned by customer.
         start: End of the base period and start of the period.
         end: End of the period.
-        base_start: Start of the base period (excluded); default ``start - (end - start)``.
+        base_start: Start of the base period (excluded); default ``start - (end - start)``
+            (counted in calendar days when ``start`` and ``end`` are dates, so a DST change
+            between them does not move it by an hour; else in elapsed time).
             For calendar months pass the month ends: ``base_start="2025-04-30",
             start="2025-05-31", end="2025-06-30"``.
         by: Optional segment per customer id.
