@@ -226,7 +226,8 @@ def test_single_currency_programs_and_events_serialise_as_before() -> None:
 def test_json_round_trip_of_several_currencies() -> None:
     program = cobrand()
     data = json.loads(json.dumps(program.to_dict()))
-    assert list(data["earning"]) == ["points", "miles"]
+    # The primary currency is the first: several are a list, in order (schema 2).
+    assert [entry["currency"] for entry in data["earning"]] == ["points", "miles"]
     assert list(data["expiry"]) == ["points", "miles"]
     assert data["catalogue"]["lounge"]["currency"] == "miles"
     again = Program.from_dict(data)

@@ -368,7 +368,7 @@ def test_program_json_carries_a_schema_version_and_errors_name_the_full_path() -
     ladder = TierLadder(tiers=[Tier(name="member"), Tier(name="gold", spend=Decimal(5000))])
     program = Program(timezone=ZONE, tiers=ladder, expiry=ExpiryPolicy.after_months(12))
     data = program.to_dict()
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     assert "schema_version" not in data["tiers"]
     assert "schema_version" not in data["expiry"]
     assert Program.from_dict(data) == program

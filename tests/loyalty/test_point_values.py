@@ -215,7 +215,7 @@ def test_a_mapping_round_trips_through_json() -> None:
     program = _program(point_value={"stars": 1, "points": "0.010"})
     data = program.to_dict()
     assert data["point_value"] == {"stars": "1", "points": "0.010"}
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2  # schema 2: several currencies' earning as a list
     back = Program.from_dict(json.loads(json.dumps(data)))
     assert back == program
     assert back.point_value == {"stars": Decimal("1"), "points": Decimal("0.010")}

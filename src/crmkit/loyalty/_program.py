@@ -46,7 +46,7 @@ from crmkit.loyalty._ledger import EVENT_TYPES, FANNED_HANDLERS, Book, FifoBook,
 from crmkit.loyalty._lots import Lot, Posting, reported_expiry
 from crmkit.loyalty._privileges import Privilege, PrivilegeSet
 from crmkit.loyalty._rules import EarningResult, EarningScheme
-from crmkit.loyalty._rules_util import as_of_time, check_range
+from crmkit.loyalty._rules_util import as_of_time, check_range, renamed_keys
 from crmkit.loyalty._tender import TenderPolicy
 from crmkit.loyalty._tiers import QualifyingPosting, TierLadder, TierStatus
 
@@ -253,13 +253,27 @@ class _OneOrMap(Codec):
     ladder's ``tiers`` list), so a ladder may even be named ``"tiers"``. With no marker
     (a value whose every field has a default, such as a :class:`TenderPolicy`), a mapping
     whose keys are all fields of ``cls`` is one value, and any other a mapping of names.
+
+    ``ordered=(name_key, value_key)``: the order of the names means something (the first
+    point currency, the first ladder is the primary one), and JSON objects do not keep it
+    everywhere (``json.dumps(sort_keys=True)``, PostgreSQL ``jsonb``). Several values are
+    then written as a list, ``[{name_key: name, value_key: {...}}, ...]``, in order; a
+    mapping is still read, in the order it has when read.
     """
 
-    def __init__(self, cls: type[Spec], marker: str | None, marker_type: type = object) -> None:
+    def __init__(
+        self,
+        cls: type[Spec],
+        marker: str | None,
+        marker_type: type = object,
+        *,
+        ordered: tuple[str, str] | None = None,
+    ) -> None:
         self.one = Nested(cls)
         self.many = Map(Nested(cls))
         self.marker = marker
         self.marker_type = marker_type
+        self.ordered = ordered
         self.fields = {a.alias or a.name for a in attrs.fields(cast("Any", cls))} | {
             "schema_version"
         }
@@ -270,14 +284,46 @@ class _OneOrMap(Codec):
         return isinstance(data.get(self.marker), self.marker_type)
 
     def encode(self, value: Any) -> Any:
-        """Encode one value, or each value of a mapping."""
-        return self.many.encode(value) if isinstance(value, dict) else self.one.encode(value)
+        """Encode one value, or each value of a mapping (a list of entries when ordered)."""
+        if not isinstance(value, dict):
+            return self.one.encode(value)
+        if self.ordered is None or len(value) < 2:
+            return self.many.encode(value)
+        name_key, value_key = self.ordered
+        return [{name_key: str(k), value_key: self.one.encode(v)} for k, v in value.items()]
 
     def decode(self, data: Any, path: str) -> Any:
         """A mapping whose marker key holds a ``marker_type`` is one value; else several."""
+        if self.ordered is not None and isinstance(data, list | tuple):
+            return self._entries(data, path, *self.ordered)
         if isinstance(data, Mapping) and data and not self._is_one(data):
             return self.many.decode(data, path)
         return self.one.decode(data, path)
+
+    def _entries(self, data: Any, path: str, name_key: str, value_key: str) -> dict[str, Any]:
+        """The list form: each entry ``{name_key: name, value_key: value}``, names unique."""
+        out: dict[str, Any] = {}
+        for i, entry in enumerate(data):
+            where = f"{path}[{i}]"
+            if not isinstance(entry, Mapping) or set(entry) != {name_key, value_key}:
+                raise ConfigError(
+                    "from_dict()",
+                    where,
+                    expected=f"a mapping of exactly {name_key!r} and {value_key!r}",
+                    found=repr(sorted(entry)) if isinstance(entry, Mapping) else repr(entry),
+                )
+            name = entry[name_key]
+            if not isinstance(name, str) or not name or name in out:
+                raise ConfigError(
+                    "from_dict()",
+                    f"{where}.{name_key}",
+                    expected="a name, unique in the list",
+                    found=repr(name) + (" again" if name in out else ""),
+                )
+            out[name] = self.one.decode(entry[value_key], f"{where}.{value_key}")
+        if not out:
+            raise ConfigError("from_dict()", path, expected="at least one entry", found="[]")
+        return out
 
 
 def _extension(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -450,8 +496,22 @@ class Program(Spec):
         Traceback (most recent call last):
         ...
         crmkit.errors.ConfigError: Program: parameter 'point_value' must be a value for each point currency ['points', 'stars']; found no value for ['stars']. A point with no cash value is worth '0': write it (crmkit never guesses a money value).
+
+        The first currency is the primary one, so several are written as a list, in
+        order: storage that sorts an object's keys (``json.dumps(sort_keys=True)``,
+        PostgreSQL ``jsonb``) gives the same program back. (Schema 1 wrote an object,
+        which is still read, in the order it has.)
+
+        >>> stored = json.dumps(valued.to_dict(), sort_keys=True)
+        >>> [e["currency"] for e in json.loads(stored)["earning"]]
+        ['points', 'stars']
+        >>> Program.from_dict(json.loads(stored)).point_currencies
+        ('points', 'stars')
     """
 
+    #: Schema 2 writes several point currencies (ladders) as a list, in order: schema 1
+    #: wrote an object whose key order, which names the primary, storage may not keep.
+    __spec_version__ = 2
     name: str = field(default="program", validator=instance_of(str, "a string"))
     currency: str = field(default="CNY", validator=instance_of(str, "a string"))
     timezone: str = field(default="UTC", validator=spec_timezone())
@@ -459,7 +519,7 @@ class Program(Spec):
         factory=lambda: EarningScheme.base_rate(1),
         converter=_earning,
         validator=instance_of((EarningScheme, dict), "an EarningScheme"),
-        codec=_OneOrMap(EarningScheme, "rules", list),
+        codec=_OneOrMap(EarningScheme, "rules", list, ordered=("currency", "scheme")),
         eq=_ORDERED,
     )
     expiry: ExpiryPolicy | dict[str, ExpiryPolicy] = field(
@@ -476,7 +536,7 @@ class Program(Spec):
             "a TierLadder, a mapping of ladder name -> TierLadder, or None",
             optional=True,
         ),
-        codec=Optional(_OneOrMap(TierLadder, "tiers", list)),
+        codec=Optional(_OneOrMap(TierLadder, "tiers", list, ordered=("name", "ladder"))),
         eq=_ORDERED,
     )
     privileges: PrivilegeSet | None = field(
@@ -514,6 +574,11 @@ class Program(Spec):
     consumption: str = field(
         default="soonest_expiry", validator=one_of(_CONSUMPTION), omit_default=True
     )
+
+    @classmethod
+    def __spec_upgrade__(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """Schema 1 is schema 2 with several currencies (ladders) as an object only."""
+        return renamed_keys(data, {}, version=2)
 
     def __attrs_post_init__(self) -> None:
         # The rules that span fields (currencies, ladders, tier references) are checked
@@ -983,14 +1048,15 @@ class CompiledProgram:
         else:
             schemes = {PRIMARY_POINTS: earning}
         if isinstance(expiry, dict):
-            if not isinstance(earning, dict) or list(expiry) != list(earning):
+            # Keyed by name: the order of ``earning`` alone names the primary currency.
+            if not isinstance(earning, dict) or set(expiry) != set(earning):
                 raise ConfigError(
                     _OWNER,
                     "expiry",
                     expected=f"one policy, or a policy for each currency of earning {list(schemes)}",
                     found=f"policies for {list(expiry)}",
                 )
-            policies = dict(expiry)
+            policies = {name: expiry[name] for name in schemes}
         else:
             policies = dict.fromkeys(schemes, expiry)
         self.schemes: dict[str, EarningScheme] = schemes
