@@ -4,7 +4,7 @@ Points a member holds are a liability of the program owner: under IFRS 15 (parag
 B39-B43, "customer options for additional goods or services") the revenue allocated to
 points is deferred until they are redeemed or expire, and the expected *breakage* (the
 share of points that will never be redeemed) is recognised in proportion to the pattern
-of redemptions. Two figures feed that accounting:
+of redemptions (B46, "customers' unexercised rights"). Two figures feed that accounting:
 
 * :func:`points_liability`: the points outstanding at ``as_of`` (usable and pending), by
   point currency, tier and month of expiry, each currency valued at its own
@@ -32,7 +32,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Hashable, Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
@@ -45,6 +45,9 @@ from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.loyalty._events import Event
 from crmkit.loyalty._program import MemberState, PointsArithmeticError, Program
 
+if TYPE_CHECKING:
+    from crmkit.loyalty._lots import Posting
+
 __all__ = ["BreakageResult", "breakage", "points_liability"]
 
 #: The name of the ultimate-breakage method, as written in every result.
@@ -52,6 +55,9 @@ RESOLVED_RATIO = "resolved-ratio"
 #: The method written when the caller gives the rate (management's estimate).
 GIVEN = "given"
 _NEVER = "never"
+#: Reasons of the debits that move points to another member (:mod:`crmkit.loyalty._transfers`):
+#: the points are still owed, by the receiver, so they are not redeemed at the sender.
+_MOVED_OUT = frozenset({"transfer_out", "merge_out", "pool_out"})
 
 
 def _states(states: object, owner: str) -> list[MemberState]:
@@ -266,20 +272,23 @@ class BreakageResult:
 
     Attributes:
         cohorts: One row per earning month (``"2025-03"``): ``issued`` (points credited
-            net of refunds), ``redeemed`` (spent, including points whose earning was later
-            refunded and written off), ``expired``, ``open`` (still held: usable or
-            pending), all int64 ledger units with ``issued == redeemed + expired + open``;
-            ``observed`` (``expired / issued``: breakage so far), ``ultimate`` (the
-            estimate: ``issued * rate`` points expire in all, held within what is already
-            certain, ``expired <= . <= expired + open``, divided by ``issued``) and
-            ``expected_redeemed`` (``issued * (1 - ultimate)``: the points expected to be
-            redeemed in total, IFRS 15 IE52's denominator), float64 (NaN when nothing was
-            issued or no rate is known).
+            net of refunds, of points moved to another member and of points drawn to
+            repay debt), ``redeemed`` (spent on rewards, tenders, debits and transfer
+            fees, including points whose earning was later refunded and written off),
+            ``expired``, ``open`` (still held: usable or pending), all int64 ledger units
+            with ``issued == redeemed + expired + open``; ``observed`` (``expired /
+            issued``: breakage so far), ``ultimate`` (the estimate: ``issued * rate``
+            points expire in all, held within what is already certain, ``expired <= . <=
+            expired + open``, divided by ``issued``) and ``expected_redeemed``
+            (``issued * (1 - ultimate)``: the points expected to be redeemed in total,
+            IFRS 15 IE52's denominator), float64 (NaN when nothing was issued or no rate
+            is known).
         rate: The share of issued points expected to expire unredeemed.
         ultimate: The ultimate breakage of all cohorts together.
         method: How ``rate`` was found (:data:`RESOLVED_RATIO`, or ``"given"``).
-        basis: The cohorts ``rate`` was estimated from (``"mature"``: those with no open
-            points left; ``"all"`` when no cohort is mature yet; ``"given"``).
+        basis: The cohorts ``rate`` was estimated from (``"mature"``: those with points
+            issued and none open left; ``"all"`` when no cohort is mature yet;
+            ``"given"``).
         as_of: The instant of the figures.
         currency: The point currency counted (a program with several: each has its
             own units and expiry, so each has its own breakage).
@@ -341,20 +350,24 @@ def breakage(
     Every member is replayed at ``as_of``; each lot (a parcel of points credited by one
     event) is put in the cohort of its local earning month and split into what was
     redeemed, what expired, and what is still open. Refunded points never counted as
-    issued.
+    issued. Nor do points that leave the member without being used: those moved to
+    another member (a transfer, merge or pool, whose receiver holds them in an
+    ``"adjust"`` lot dated by the move: count them with ``sources`` including
+    ``"adjust"``) and those a ``debt`` shortfall policy draws to repay debt (the points
+    of a refunded earning taken back from a later one). A transfer fee is redeemed.
 
     The *ultimate* breakage needs a rate: the share of **issued** points that end up
     expired. The ``"resolved-ratio"`` method reads it from the mature cohorts (those with
-    nothing open left: ``rate = expired / (expired + redeemed)`` over them), or, while no
-    cohort is mature, from every resolved point so far (points that never expire and are
-    never redeemed keep cohorts immature: read ``basis``); or pass management's own
-    estimate as ``rate`` (IFRS 15 IE52: "expects 97% of the points to be redeemed" is
-    ``rate=0.03``). Each cohort is then expected to end with ``issued * rate`` points
-    expired, as IFRS 15 IE52 reads its estimate ("9,700 points expected to be redeemed"
-    of 10,000 issued, 4,500 of them already redeemed), held within what is already
-    certain: at least the points already expired, at most those plus the open ones. The
-    points already redeemed are part of the ``1 - rate`` share, so the open points are
-    not charged the rate afresh.
+    points issued and nothing open left: ``rate = expired / (expired + redeemed)`` over
+    them; a cohort refunded in full is not mature), or, while no cohort is mature, from
+    every resolved point so far (points that never expire and are never redeemed keep
+    cohorts immature: read ``basis``); or pass management's own estimate as ``rate``
+    (IFRS 15 IE52: "expects 97% of the points to be redeemed" is ``rate=0.03``). Each
+    cohort is then expected to end with ``issued * rate`` points expired, as IFRS 15 IE52
+    reads its estimate ("9,700 points expected to be redeemed" of 10,000 issued, 4,500 of
+    them already redeemed), held within what is already certain: at least the points
+    already expired, at most those plus the open ones. The points already redeemed are
+    part of the ``1 - rate`` share, so the open points are not charged the rate afresh.
 
     Args:
         events: The events table of :func:`~crmkit.loyalty.replay_many`, or a mapping of
@@ -443,6 +456,9 @@ def breakage(
             kind="",
         )
     zone = program.zone
+    # Only a debt policy repays, only a transfer, merge or pool moves points out: the other
+    # members' postings are never read.
+    debt = program.shortfall == "debt"
     cohorts: dict[str, list[int]] = {}
     for who, member_events in streams:
         try:
@@ -450,13 +466,24 @@ def breakage(
         except PointsArithmeticError as err:  # walkfix: was decimal.Inexact (1e308 + a line)
             raise _too_large(err, events, who, owner) from None
         # One currency only: whole miles and hundredths of a star are not one unit.
-        for lot in state.by_currency[counted].lots:
+        part = state.by_currency[counted]
+        left: dict[str, int] = {}
+        if (part.spent or part.forfeited) and (
+            debt or any(getattr(e, "reason", None) in _MOVED_OUT for e in state.events)
+        ):
+            left = _left_member(part.postings)
+        for lot in part.lots:
             if lot.source not in chosen:
                 continue
             month = lot.earned_at.astimezone(zone).strftime("%Y-%m")
             row = cohorts.setdefault(month, [0, 0, 0, 0])
-            row[0] += lot.amount - lot.reversed
-            row[1] += lot.spent + lot.forfeited
+            used = lot.spent + lot.forfeited
+            # Points the lot gave up to another member or to repay debt are not redeemed:
+            # they leave the cohort as refunded points do (never more than it still spent:
+            # a later refund of the lot may have taken them back already).
+            gone = min(left.get(lot.lot_id, 0), used)
+            row[0] += lot.amount - lot.reversed - gone
+            row[1] += used - gone
             row[2] += lot.expired
             row[3] += lot.remaining
     months = sorted(cohorts)
@@ -467,7 +494,9 @@ def breakage(
         dtype=np.int64,
     )
     if given is None:
-        mature = table[table["open"] == 0]
+        # A cohort whose points were all refunded (or moved on) has nothing open, but it
+        # has resolved nothing either: it is no evidence of maturity.
+        mature = table[(table["open"] == 0) & (table["issued"] > 0)]
         basis = "mature" if len(mature) else "all"
         pool = mature if len(mature) else table
         resolved = int(pool["expired"].sum() + pool["redeemed"].sum())
@@ -494,6 +523,23 @@ def breakage(
         as_of=end,
         currency=counted,
     )
+
+
+def _left_member(postings: Iterable[Posting]) -> dict[str, int]:
+    """Lot id -> points drawn from it by debits that are not redemptions.
+
+    A debt repayment (``repay``: the ``debt`` shortfall policy books the repaying lots'
+    points as spent) takes back points of a refunded earning, and a transfer, merge or pool
+    (an ``adjust`` debit with reason ``transfer_out``, ``merge_out`` or ``pool_out``) moves
+    points to another member, who still holds them as an ``"adjust"`` lot. Neither is the
+    member using points on goods or services; a ``transfer_fee`` debit is (kept as redeemed).
+    """
+    left: dict[str, int] = {}
+    for posting in postings:
+        if posting.kind == "repay" or (posting.kind == "adjust" and posting.rule in _MOVED_OUT):
+            for lot_id, points in posting.allocations:
+                left[lot_id] = left.get(lot_id, 0) + points
+    return left
 
 
 def _project(
