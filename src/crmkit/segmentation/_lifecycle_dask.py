@@ -38,9 +38,9 @@ from crmkit.segmentation._lifecycle_engine import (
     classify_log,
     gap_index,
     given_alive,
-    history_arrays,
     history_frame,
     prepare_history,
+    rate_arrays,
 )
 from crmkit.segmentation._lifecycle_policy import LifecyclePolicy
 from crmkit.segmentation._log import TransactionLog
@@ -323,12 +323,19 @@ def _excluded_part(part: pd.DataFrame, *, job: _Job) -> pd.DataFrame:
 def _arrays_part(
     part: pd.DataFrame, *, job: _Job, populations: tuple[float | None, ...] | None, stages: bool
 ) -> pd.DataFrame:
-    """Each customer's stage code and purchase-day count at every cut (picklable)."""
-    log, cuts = job.prepare(part)
-    codes, counts = history_arrays(log, cuts, job.policy if stages else None, populations)
-    data: dict[str, Any] = {f"n{j}": count for j, count in enumerate(counts)}
+    """Each customer's stage code at every cut and purchase days in every window (picklable).
+
+    The pandas path's :func:`rate_arrays` on this partition's rows: a partition holds every
+    row of its customers, so the days split by an instant cut are read here alike.
+    """
+    assert job.cuts is not None
+    rows = job.rows(part)
+    keep = (rows.instants_ns() < job.cuts[-1].instant) & rows.purchase
+    policy = job.policy if stages else None
+    ids, codes, windows = rate_arrays(rows, keep, job.cuts, policy, populations)
+    data: dict[str, Any] = {f"n{j}": days for j, days in enumerate(windows)}
     data.update({f"s{j}": code for j, code in enumerate(codes)})
-    return pd.DataFrame(data, index=log.ids)
+    return pd.DataFrame(data, index=ids)
 
 
 def history_counts_dask(
@@ -342,13 +349,13 @@ def history_counts_dask(
     read: dict[str, Any],
     owner: str,
 ) -> tuple[pd.Index, list[Cut], int, int, list[npt.NDArray[np.int8]], list[npt.NDArray[np.int64]]]:
-    """Per customer, stage codes (with a ``policy``) and purchase-day counts at ``cuts``.
+    """Per customer, stage codes at ``cuts`` (with a ``policy``) and purchase days per window.
 
     For the rates: the cuts are read on the driver; the population's typical gap (relative
     bases) is pooled over the whole frame first; each partition then returns its
     customers' small integer columns, and the excluded rows are counted in the same pass.
-    Returns ``ids, cuts, future_rows, non_purchase_rows, codes, counts`` like the pandas
-    path of the rates.
+    Returns ``ids, cuts, future_rows, non_purchase_rows, codes, windows`` like the pandas
+    path of the rates (:func:`rate_arrays`).
     """
     job = _Job(
         owner, customer, date, amount, dict(read), policy or LifecyclePolicy(),
@@ -367,9 +374,9 @@ def history_counts_dask(
     )
     frame, dropped = computed(per_customer, excluded)
     frame = frame.sort_index()
-    counts = [frame[f"n{j}"].to_numpy(np.int64) for j in range(len(cuts))]
+    windows = [frame[f"n{j}"].to_numpy(np.int64) for j in range(len(cuts))]
     codes = [frame[f"s{j}"].to_numpy(np.int8) for j in range(len(cuts))] if policy else []
     return (
         frame.index, list(cuts), int(dropped["future"].sum()),
-        int(dropped["non_purchase"].sum()), codes, counts,
+        int(dropped["non_purchase"].sum()), codes, windows,
     )  # fmt: skip

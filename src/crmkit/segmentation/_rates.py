@@ -15,6 +15,11 @@ and optionally the same figures by segment. The four definitions:
   ``start``, the share who bought in ``(start, end]``; e.g. a comeback coupon sent to the
   half-year sleepers "wakes 15%+".
 
+A purchase is "in" a period when its own instant is: a ``start`` with a time of day
+(``"2025-06-05 12:00"``) splits that day, and a purchase at 18:00 on it is in the period
+even when the customer also bought at 09:00 (that day then is a purchase day of both the
+base period and the period). Counting per day never moves a purchase across a cut.
+
 :func:`rates_by_period` gives any of the four for every complete calendar period.
 
 Churn and retention are not complements: churn counts customers who crossed the churn
@@ -41,9 +46,8 @@ from crmkit.segmentation._dask import is_dask, require_dask_columns
 from crmkit.segmentation._lifecycle_engine import (
     Cut,
     _stamp,
-    build_log,
-    history_arrays,
     make_cut,
+    rate_arrays,
     reading,
 )
 from crmkit.segmentation._lifecycle_policy import (
@@ -252,8 +256,10 @@ def _setup(
     """Validate, read the dates in order, and count every customer's purchase days.
 
     Returns the customer ids, the cuts, the rows after the last one and the non-purchase
-    rows before it, and per cut the stage codes (with a ``policy``) and purchase-day
-    counts of each customer (:func:`history_arrays`). A Dask DataFrame is counted on the
+    rows before it, per cut the stage codes of each customer (with a ``policy``), and per
+    window up to a cut each customer's purchase days in that window (window ``j`` is
+    ``(cut j-1, cut j]``, rows decide, a day split by an instant cut counts on both sides:
+    :func:`rate_arrays`). A Dask DataFrame is counted on the
     cluster (the cuts need only its metadata) and only these per-customer arrays return.
     With ``default_base`` the first point is None and becomes ``second - (third - second)``.
     """
@@ -285,9 +291,8 @@ def _setup(
     keep = before & rows.purchase
     future = int((~before).sum())
     non_purchase = int((before & ~rows.purchase).sum())
-    log = build_log(rows, keep, cuts[-1])
-    codes, counts = history_arrays(log, cuts, policy)
-    return log.ids, cuts, future, non_purchase, codes, counts
+    ids, codes, windows = rate_arrays(rows, keep, cuts, policy)
+    return ids, cuts, future, non_purchase, codes, windows
 
 
 def _base_before(a: Cut, b: Cut, zone: dt.tzinfo | None, owner: str) -> Cut:
@@ -430,7 +435,9 @@ def retention_rate(
     Denominator: customers with a purchase in the base period ``(base_start, start]``.
     Numerator: those of them with a purchase in ``(start, end]``. A purchase is a row
     (with a positive amount when ``amount`` is given); what counts is whether there was
-    any, so the number of orders or purchase days does not matter.
+    any, so the number of orders or purchase days does not matter. With a time-of-day
+    ``start``, purchases before and after it on that day fall on their own sides (one at
+    09:00 in the base period and one at 18:00 in the period retain the customer).
 
     Args:
         transactions: One row per purchase; never modified. A Dask DataFrame (its date
@@ -478,14 +485,14 @@ def retention_rate(
         None, owner, timezone=timezone, date_format=date_format, date_unit=date_unit,
         refunds=refunds, zero_amount=zero_amount,
     )  # fmt: skip
-    ids, cuts, future, non_purchase, _, counts = _setup(
+    ids, cuts, future, non_purchase, _, windows = _setup(
         transactions, [("base_start", base_start), ("start", start), ("end", end)],
         customer=customer, date=date, amount=amount, read=read, owner=owner,
         default_base=base_start is None, policy=None,
     )  # fmt: skip
-    c0, c1, c2 = counts
-    base = c1 > c0
-    hit = c2 > c1
+    _, in_base, in_period = windows
+    base = in_base > 0
+    hit = in_period > 0
     definition = (
         f"customers who bought in ({cuts[0]}, {cuts[1]}] and bought again in ({cuts[1]}, {cuts[2]}]"
     )
@@ -516,7 +523,9 @@ def repurchase_rate(
     with purchases on two or more distinct calendar days in it (the usual 复购率, "bought
     twice or more in the period / bought in the period", counted in purchase days).
     Several purchases on one day count once, so a split basket, or an order recorded as
-    several rows, is not a repurchase.
+    several rows, is not a repurchase. The days counted are those with a purchase in the
+    period: with a time-of-day ``start`` such as ``"2025-06-05 12:00"``, 5 June counts
+    when the customer bought after noon on it, whatever was bought before noon.
 
     Args:
         transactions: One row per purchase; never modified. A Dask DataFrame (its date
@@ -559,13 +568,13 @@ def repurchase_rate(
         None, owner, timezone=timezone, date_format=date_format, date_unit=date_unit,
         refunds=refunds, zero_amount=zero_amount,
     )  # fmt: skip
-    ids, cuts, future, non_purchase, _, counts = _setup(
+    ids, cuts, future, non_purchase, _, windows = _setup(
         transactions, [("start", start), ("end", end)], customer=customer, date=date,
         amount=amount, read=read, owner=owner, policy=None,
     )  # fmt: skip
-    c0, c1 = counts
-    base = c1 > c0
-    hit = c1 - c0 >= 2
+    in_period = windows[1]
+    base = in_period > 0
+    hit = in_period >= 2
     definition = (
         f"customers who bought in ({cuts[0]}, {cuts[1]}] on two or more distinct days in it"
     )
@@ -658,13 +667,13 @@ def reactivation_rate(
         policy, owner, timezone=timezone, date_format=date_format, date_unit=date_unit,
         refunds=refunds, zero_amount=zero_amount,
     )  # fmt: skip
-    ids, cuts, future, non_purchase, codes, counts = _setup(
+    ids, cuts, future, non_purchase, codes, windows = _setup(
         transactions, [("start", start), ("end", end)], customer=customer, date=date,
         amount=amount, read=read, owner=owner, policy=policy,
     )  # fmt: skip
     wanted = np.array([STAGES.index(key) for key in keys], dtype=np.int8)
     base = np.isin(codes[0], wanted)
-    hit = counts[1] > counts[0]
+    hit = windows[1] > 0
     definition = (
         f"customers {' or '.join(stages)} at {cuts[0]} who bought in ({cuts[0]}, {cuts[1]}]"
     )
@@ -839,7 +848,7 @@ def rates_by_period(
     cuts = [make_cut(day, rows.tzinfo, owner, "end") for day in ends]
     stage_policy = policy if rate in ("churn", "reactivation") else None
     if dask:
-        ids, _, future, non_purchase, codes, counts = history_counts_dask(
+        ids, _, future, non_purchase, codes, windows = history_counts_dask(
             transactions, cuts=cuts, policy=stage_policy, customer=customer, date=date,
             amount=amount, read=read, owner=owner,
         )  # fmt: skip
@@ -848,9 +857,7 @@ def rates_by_period(
         keep = before & rows.purchase
         future = int((~before).sum())
         non_purchase = int((before & ~rows.purchase).sum())
-        log = build_log(rows, keep, cuts[-1])
-        codes, counts = history_arrays(log, cuts, stage_policy)
-        ids = log.ids
+        ids, codes, windows = rate_arrays(rows, keep, cuts, stage_policy)
     segments = _segments(by, ids, owner)
     parts: list[pd.DataFrame] = []
     unassigned: list[int] = []
@@ -860,14 +867,14 @@ def rates_by_period(
             base = (codes[i - 1] >= 0) & (codes[i - 1] != CHURNED)
             hit = codes[i] == CHURNED
         elif rate == "retention":
-            base = counts[i - 1] > counts[i - 2]
-            hit = counts[i] > counts[i - 1]
+            base = windows[i - 1] > 0
+            hit = windows[i] > 0
         elif rate == "repurchase":
-            base = counts[i] > counts[i - 1]
-            hit = counts[i] - counts[i - 1] >= 2
+            base = windows[i] > 0
+            hit = windows[i] >= 2
         else:
             base = np.isin(codes[i - 1], wanted)
-            hit = counts[i] > counts[i - 1]
+            hit = windows[i] > 0
         if segments is None:
             num = np.array([int((base & hit).sum())])
             den = np.array([int(base.sum())])
