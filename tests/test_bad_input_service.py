@@ -1348,7 +1348,8 @@ ACCEPTED_KWARGS: dict[tuple[str, str, str], str] = {
     # an empty week: a calendar that is never open (horizon errors say so when used)
     ("BusinessCalendar", "weekly", "dict"): "no hours",
     # empty collections of optional extras
-    **{("BusinessCalendar", k, v): "none" for k in ("holidays", "overrides", "holiday_rules")
+    **{("BusinessCalendar", k, v): "none"
+       for k in ("holidays", "overrides", "holiday_rules", "country_years")
        for v in ("list", "dict")},  # a mapping of holidays reads its keys (holidays.CN(...))
     ("SLATarget", "name", "text"): "a name",
     ("SLATarget", "name", "unicode"): "a name",

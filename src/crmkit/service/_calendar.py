@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 from dateutil.rrule import rrule
 
-from crmkit._spec import Custom, Seq, Spec, check_choice, field, metadata, whole
+from crmkit._spec import Custom, Seq, Spec, check_choice, derived, field, metadata, whole
 from crmkit._validate import as_aware, first_labels, resolve_timezone
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.service import _timeline as tl
@@ -59,6 +59,7 @@ _FROM_TIMESTAMP = dt.datetime.fromtimestamp
 _OWNER = "BusinessCalendar"
 _TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 _DEFAULT_HORIZON_DAYS = 3653  # ten years, leap days included
+_INT64_MAX = int(np.iinfo(np.int64).max)
 
 
 def _parse_clock(value: object, where: str, *, is_end: bool) -> int:
@@ -314,6 +315,84 @@ _DATES = Custom(lambda days: [d.isoformat() for d in days], _as_is, "a list of d
 _OVERRIDES = Custom(_dump_overrides, _as_is, "a mapping from dates to [start, end] pairs")
 
 
+CountryYears = tuple[tuple[str, tuple[int, ...]], ...]
+
+
+def _convert_country_years(value: object) -> CountryYears:
+    """Read ``{"CN": [2025, 2026]}``: each key's years consecutive, all keys sharing one."""
+    if isinstance(value, Mapping):
+        items: Iterable[Any] = value.items()
+    elif isinstance(value, Iterable) and not isinstance(value, (str, bytes)):
+        items = value
+    else:
+        raise ConfigError(
+            _OWNER,
+            "country_years",
+            expected="a mapping from country codes to lists of years, e.g. {'CN': [2025]}",
+            found=repr(value),
+        )
+    parsed: dict[str, tuple[int, ...]] = {}
+    for item in items:
+        if isinstance(item, (str, bytes)) or not isinstance(item, Sequence) or len(item) != 2:
+            raise ConfigError(
+                _OWNER, "country_years", expected="(country, years) pairs", found=repr(item)
+            )
+        key, years = item
+        if not isinstance(key, str) or not key.strip():
+            raise ConfigError(
+                _OWNER, "country_years", expected="country codes such as 'CN'", found=repr(key)
+            )
+        key = key.strip().upper()
+        where = f"country_years.{key}"
+        if isinstance(years, (str, bytes, Mapping)) or not isinstance(years, Iterable):
+            raise ConfigError(_OWNER, where, expected="a list of years", found=repr(years))
+        found = sorted(set(years) | set(parsed.get(key, ())))
+        if not found:
+            raise ConfigError(_OWNER, where, expected="at least one year", found="none")
+        for year in found:
+            if isinstance(year, bool) or not isinstance(year, int) or not 1 <= year <= 9999:
+                raise ConfigError(_OWNER, where, expected="years (int) in 1-9999", found=repr(year))
+        if found[-1] - found[0] + 1 != len(found):
+            gaps = sorted(set(range(found[0], found[-1] + 1)) - set(found))
+            raise ConfigError(
+                _OWNER,
+                where,
+                expected="consecutive years (one span of country holidays)",
+                found=f"{found}, without {gaps}",
+                hint=f"Add the missing years too: {_add_years_call(key, found[0], found[-1])}.",
+            )
+        parsed[key] = tuple(found)
+    if parsed and max(y[0] for y in parsed.values()) > min(y[-1] for y in parsed.values()):
+        raise ConfigError(
+            _OWNER,
+            "country_years",
+            expected="countries whose holiday years share at least one year",
+            found=", ".join(f"{k}: {_show_years(y[0], y[-1])}" for k, y in sorted(parsed.items())),
+            hint="Add the same years for every country.",
+        )
+    return tuple(sorted(parsed.items()))
+
+
+def _show_years(first: int, last: int) -> str:
+    return str(first) if first == last else f"{first}-{last}"
+
+
+def _add_years_call(key: str, first: int, last: int) -> str:
+    """The ``with_country_holidays`` call that adds ``first``..``last`` for ``key``."""
+    country, _, subdiv = key.partition("-")
+    years = list(range(first, last + 1))
+    shown = str(years) if len(years) <= 4 else f"range({first}, {last + 1})"
+    extra = f", subdiv={subdiv!r}" if subdiv else ""
+    return f"with_country_holidays({country!r}, {shown}{extra})"
+
+
+_COUNTRY_YEARS = Custom(
+    lambda pairs: {key: list(years) for key, years in pairs},
+    _as_is,
+    "a mapping from country codes to lists of years",
+)
+
+
 def _convert_timezone(value: object) -> str:
     key = getattr(value, "key", None)
     if isinstance(key, str):  # a zoneinfo.ZoneInfo
@@ -351,6 +430,11 @@ class BusinessCalendar(Spec):
             produced by ``str(dateutil.rrule.rrule(...))``; expanded lazily.
         horizon_days: How far (in days of real time) any search looks before it gives up
             with a :class:`~crmkit.errors.ConfigError` (default ten years).
+        country_years: ``(country, years)`` pairs recorded by :meth:`with_country_holidays`
+            (JSON: ``{"CN": [2025, 2026]}``; a subdivision is keyed ``"US-NY"``): the
+            consecutive years whose public holidays the calendar holds. Arithmetic that
+            reaches a day outside the years all countries share is refused (see
+            :attr:`holiday_years`); ``()`` serves every year.
 
     Raises:
         ConfigError: Unknown time zone, malformed intervals, intervals of one day that
@@ -395,6 +479,11 @@ class BusinessCalendar(Spec):
     )
     horizon_days: int = field(
         default=_DEFAULT_HORIZON_DAYS, validator=whole(min=1, max=366 * 200), omit_default=True
+    )
+    country_years: CountryYears = attrs.field(
+        default=(),
+        converter=_convert_country_years,
+        metadata=metadata(codec=_COUNTRY_YEARS, omit_default=True),
     )
 
     # Precedence: override > holiday > weekly hours. A date may be both a holiday and an
@@ -489,6 +578,14 @@ class BusinessCalendar(Spec):
         published late in the year before; a year whose notice the installed ``holidays``
         is not built with is refused (see :func:`country_holidays`, ``unannounced``).
 
+        The calendar remembers the years (``country_years``, stored by :meth:`to_dict`),
+        and arithmetic that reaches a day in another year raises a
+        :class:`~crmkit.errors.ConfigError` naming it, instead of counting that year's
+        public holidays as working days: a calendar built for 2025 refuses a deadline that
+        runs into January 2026 until 2026 is added (``with_country_holidays("CN", 2026)``
+        on it, or ``[2025, 2026]`` at once). Calling it again for the same country adds
+        years; they must stay consecutive.
+
         Args:
             country: ISO 3166 code understood by ``holidays.country_holidays``.
             years: The years to add.
@@ -500,8 +597,9 @@ class BusinessCalendar(Spec):
             A new calendar; this one is unchanged.
 
         Raises:
-            ConfigError: ``holidays`` is not installed, the country is unknown, or a year's
-                official arrangement is not in the installed ``holidays`` (``unannounced``).
+            ConfigError: ``holidays`` is not installed, the country is unknown, a year's
+                official arrangement is not in the installed ``holidays`` (``unannounced``),
+                or the years would leave a gap (or share none with another country's).
 
         Examples:
             >>> import datetime as dt
@@ -510,20 +608,208 @@ class BusinessCalendar(Spec):
             >>> cal = BusinessCalendar("Asia/Shanghai", week).with_country_holidays("CN", 2025)
             >>> cal.is_open(dt.datetime(2025, 10, 1, 10)), cal.is_open(dt.datetime(2025, 9, 28, 10))
             (False, True)
+            >>> cal.due_at(dt.datetime(2025, 12, 30, 10), dt.timedelta(hours=24))
+            Traceback (most recent call last):
+            ...
+            crmkit.errors.ConfigError: BusinessCalendar.due_at(): parameter 'country_years' must be years that cover every day the computation reaches (it has CN 2025); found a day in 2026 (2026-01-01). ...
+            >>> cal.with_country_holidays("CN", 2026).due_at(dt.datetime(2025, 12, 30, 10),
+            ...     dt.timedelta(hours=24)).isoformat()  # 1-3 January off, Sunday 4 worked
+            '2026-01-04T16:00:00+08:00'
         """
         owner = "BusinessCalendar.with_country_holidays()"
         year_list = _country_args(country, years, subdiv, owner)
         _check_announced(country, year_list, subdiv, unannounced, owner)
         check_choice(makeup_like, WEEKDAYS, owner, "makeup_like", optional=True)
+        key = country.strip().upper() + (f"-{subdiv.strip().upper()}" if subdiv else "")
+        known = dict(self.country_years).get(key, ())
+        covered = sorted({*known, *year_list})
+        if covered[-1] - covered[0] + 1 != len(covered):
+            gaps = sorted(set(range(covered[0], covered[-1] + 1)) - set(covered))
+            raise ConfigError(
+                owner,
+                "years",
+                expected="years that make one span with those the calendar has"
+                + (f" for {key} ({_show_years(known[0], known[-1])})" if known else ""),
+                found=f"{year_list}, leaving out {gaps}",
+                hint="Deadlines that cross a missing year could not be trusted. Add it: "
+                f"{_add_years_call(key, covered[0], covered[-1])}.",
+            )
         dates = _days_off(country, year_list, subdiv, owner)
         cal = self.with_holidays(dates)
-        if makeup_like is None:
-            return cal
-        workdays = _weekend_workdays(country, year_list, subdiv)
-        hours = self.weekly[WEEKDAYS.index(makeup_like)]
-        overridden = dict(cal.overrides).keys()
-        fresh = {d: hours for d in workdays if d not in overridden and d not in set(dates)}
-        return cal.with_overrides(cast("Any", fresh)) if fresh else cal
+        if makeup_like is not None:
+            workdays = _weekend_workdays(country, year_list, subdiv)
+            hours = self.weekly[WEEKDAYS.index(makeup_like)]
+            overridden = dict(cal.overrides).keys()
+            fresh = {d: hours for d in workdays if d not in overridden and d not in set(dates)}
+            if fresh:
+                cal = cal.with_overrides(cast("Any", fresh))
+        spans: dict[str, tuple[int, ...]] = dict(self.country_years)
+        spans[key] = tuple(covered)
+        try:
+            return attrs.evolve(cal, country_years=spans)
+        except ConfigError as err:  # countries without a year in common
+            raise ConfigError(
+                owner, "years", expected=err.expected, found=err.found, hint=err.hint
+            ) from None
+
+    # ----------------------------------------------------------------------------------
+    # Years the country holidays cover
+    # ----------------------------------------------------------------------------------
+    @property
+    def holiday_years(self) -> tuple[int, int] | None:
+        """The first and last year whose country holidays the calendar has, or ``None``.
+
+        :meth:`with_country_holidays` records the years it adds (``country_years``, kept
+        in the JSON form). Arithmetic that reaches a day outside them raises a
+        :class:`~crmkit.errors.ConfigError` naming the year, rather than treating that
+        year's public holidays as working days. ``None`` (no country holidays: weekly hours,
+        explicit holidays and recurrences alone) serves every year. With several countries
+        it is the span all of them cover.
+
+        Examples:
+            >>> from crmkit.service import BusinessCalendar
+            >>> week = {d: [["09:00", "18:00"]] for d in ["mon", "tue", "wed", "thu", "fri"]}
+            >>> cal = BusinessCalendar("Asia/Shanghai", week)
+            >>> cal.holiday_years is None
+            True
+            >>> cal.with_country_holidays("CN", [2025, 2026]).holiday_years
+            (2025, 2026)
+        """
+        if not self.country_years:
+            return None
+        return (
+            max(years[0] for _, years in self.country_years),
+            min(years[-1] for _, years in self.country_years),
+        )
+
+    def _covered(self) -> tuple[int, int, int, int]:
+        """``(lo_ns, stop_ns, lo_day, stop_day)``: instants and days the country years cover.
+
+        Instants ``[lo_ns, stop_ns)`` in UTC nanoseconds: from the first year's 1 January
+        (plus the longest overnight spill, whose owner is 31 December of the year before)
+        to the local midnight that starts the year after the last. Days ``[lo_day,
+        stop_day)`` are day numbers since 1970-01-01.
+        """
+        span = self.holiday_years
+        if span is None:
+            return (tl.NAT, _INT64_MAX, tl.NAT, _INT64_MAX)
+        return derived(self, "covered", lambda: self._build_covered(*span))
+
+    def _build_covered(self, first: int, last: int) -> tuple[int, int, int, int]:
+        zone = tl.engine(self).zone
+        spill = max(
+            (
+                end
+                for hours in (*self.weekly, *(h for _, h in self.overrides))
+                for s, end in hours
+                if end <= s
+            ),
+            default=0,
+        )
+        start = dt.datetime(first, 1, 1, tzinfo=zone) + dt.timedelta(seconds=spill)
+        lo_ns = (start - _EPOCH) // dt.timedelta(microseconds=1) * 1000
+        lo_day = dt.date(first, 1, 1).toordinal() - tl.EPOCH_ORDINAL
+        if last >= 9999:
+            return (lo_ns, _INT64_MAX, lo_day, _INT64_MAX)
+        stop = dt.datetime(last + 1, 1, 1, tzinfo=zone)
+        stop_ns = (stop - _EPOCH) // dt.timedelta(microseconds=1) * 1000
+        return (lo_ns, stop_ns, lo_day, dt.date(last + 1, 1, 1).toordinal() - tl.EPOCH_ORDINAL)
+
+    def _reach(self, lo: int, hi: int, owner: str, *, adjacent: bool = False) -> None:
+        """Refuse when ``[lo, hi]`` (UTC ns, both inside) leaves the country holiday years.
+
+        ``adjacent`` names the first day outside the years on the side that was left (1
+        January after the last one, 31 December before the first) whatever ``lo`` and
+        ``hi`` are: the SLA engines check single instants, in an order that differs
+        between the one-ticket and the batch engine, and must refuse alike.
+        """
+        if not self.country_years:
+            return
+        lo_ns, stop_ns, _, _ = self._covered()
+        if lo_ns <= lo and hi < stop_ns:
+            return
+        later = lo >= lo_ns  # a day before the years is named first
+        if adjacent:
+            lo, hi = (stop_ns, stop_ns) if later else (lo_ns - 1, lo_ns - 1)
+        raise self._uncovered(self._dt(lo).date(), self._dt(hi).date(), later, owner)
+
+    def _reach_days(self, lo: int, hi: int, owner: str) -> None:
+        """:meth:`_reach` for day numbers ``[lo, hi]``."""
+        if not self.country_years:
+            return
+        _, _, lo_day, stop_day = self._covered()
+        if lo_day <= lo and hi < stop_day:
+            return
+        first, last = (dt.date.fromordinal(d + tl.EPOCH_ORDINAL) for d in (lo, hi))
+        raise self._uncovered(first, last, lo >= lo_day, owner)
+
+    def _reach_many(
+        self,
+        lo: np.ndarray[Any, np.dtype[np.int64]],
+        hi: np.ndarray[Any, np.dtype[np.int64]],
+        owner: str,
+        labels: Callable[[np.ndarray[Any, np.dtype[np.bool_]]], list[Any]],
+        *,
+        days: bool = False,
+        adjacent: bool = False,
+    ) -> None:
+        """:meth:`_reach` per row (``NAT`` rows pass); the error names the rows."""
+        if not self.country_years or len(lo) == 0:
+            return
+        lo_ns, stop_ns, lo_day, stop_day = self._covered()
+        first, stop = (lo_day, stop_day) if days else (lo_ns, stop_ns)
+        valid = (lo != tl.NAT) & (hi != tl.NAT)
+        low = valid & (lo < first)
+        bad = low | (valid & (hi >= stop))
+        if not bad.any():
+            return
+        k = int(np.flatnonzero(bad)[0])
+        ends = [int(lo[k]), int(hi[k])]
+        later = not low[k]  # a day before the years is named first
+        if adjacent:
+            later = not low.any()
+            ends = [stop, stop] if later else [first - 1, first - 1]
+        since, until = (
+            dt.date.fromordinal(e + tl.EPOCH_ORDINAL) if days else self._dt(e).date() for e in ends
+        )
+        raise self._uncovered(since, until, later, owner, rows=labels(bad), total=int(bad.sum()))
+
+    def _uncovered(
+        self,
+        lo: dt.date,
+        hi: dt.date,
+        later: bool,
+        owner: str,
+        *,
+        rows: Sequence[Any] = (),
+        total: int | None = None,
+    ) -> ConfigError:
+        """The refusal of a computation over the local dates ``[lo, hi]``.
+
+        It names the first day outside the holiday years that the computation reaches:
+        on the ``later`` side, 1 January after the last year (or ``lo`` beyond it); else
+        31 December before the first year (or ``hi`` before it). A ``lo`` inside the first
+        year is reached through the overnight interval of the day before.
+        """
+        first, last = cast("tuple[int, int]", self.holiday_years)
+        if later:
+            day = max(lo, dt.date(last + 1, 1, 1))
+        else:
+            day = min(hi, dt.date(max(first - 1, 1), 12, 31))
+        year = day.year
+        need = min(first, year), max(last, year)
+        have = ", ".join(f"{key} {_show_years(y[0], y[-1])}" for key, y in self.country_years)
+        calls = " and ".join(_add_years_call(key, *need) for key, _ in self.country_years)
+        return ConfigError(
+            owner,
+            "country_years",
+            expected=f"years that cover every day the computation reaches (it has {have})",
+            found=f"a day in {year} ({day.isoformat()})",
+            rows=rows,
+            total=total,
+            hint=f"The calendar does not know {year}'s public holidays and would count them "
+            f"as working days. Add the year: calendar.{calls}.",
+        )
 
     # ----------------------------------------------------------------------------------
     # Rules per date
@@ -657,7 +943,9 @@ class BusinessCalendar(Spec):
             '2025-01-06T10:00:00+01:00'
         """
         owner = "BusinessCalendar.add()"
-        u = tl.add_ns(self, self._ns(t, owner, "t"), self._duration_ns(duration, owner), owner)
+        start = self._ns(t, owner, "t")
+        u = tl.add_ns(self, start, self._duration_ns(duration, owner), owner)
+        self._reach(min(start, u), max(start, u), owner)
         return self._dt(u)
 
     def subtract(self, t: dt.datetime, duration: dt.timedelta) -> dt.datetime:
@@ -690,7 +978,9 @@ class BusinessCalendar(Spec):
             '2025-01-03T17:00:00+01:00'
         """
         owner = "BusinessCalendar.subtract()"
-        u = tl.add_ns(self, self._ns(t, owner, "t"), -self._duration_ns(duration, owner), owner)
+        end = self._ns(t, owner, "t")
+        u = tl.add_ns(self, end, -self._duration_ns(duration, owner), owner)
+        self._reach(min(end, u), max(end, u), owner)
         return self._dt(u)
 
     def elapsed(self, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
@@ -719,7 +1009,9 @@ class BusinessCalendar(Spec):
         owner = "BusinessCalendar.elapsed()"
         a = self._ns(start, owner, "start")
         b = self._ns(end, owner, "end")
-        return dt.timedelta(microseconds=tl.elapsed_ns(self, a, b) // 1000)
+        found = tl.elapsed_ns(self, a, b)
+        self._reach(min(a, b), max(min(a, b), max(a, b) - 1), owner)  # [a, b) is counted
+        return dt.timedelta(microseconds=found // 1000)
 
     def is_open(self, t: dt.datetime) -> bool:
         """Whether ``t`` is business time (openings are inside, closing instants are not).
@@ -737,7 +1029,10 @@ class BusinessCalendar(Spec):
             >>> cal.is_open(dt.datetime(2025, 1, 6, 9)), cal.is_open(dt.datetime(2025, 1, 6, 18))
             (True, False)
         """
-        return tl.is_open_ns(self, self._ns(t, "BusinessCalendar.is_open()", "t"))
+        owner = "BusinessCalendar.is_open()"
+        u = self._ns(t, owner, "t")
+        self._reach(u, u, owner)
+        return tl.is_open_ns(self, u)
 
     def next_open(self, t: dt.datetime) -> dt.datetime:
         """The earliest business instant at or after ``t`` (``t`` itself when open).
@@ -759,7 +1054,10 @@ class BusinessCalendar(Spec):
             '2025-01-13T09:00:00+00:00'
         """
         owner = "BusinessCalendar.next_open()"
-        return self._dt(tl.next_edge_ns(self, self._ns(t, owner, "t"), close=False, owner=owner))
+        u = self._ns(t, owner, "t")
+        found = tl.next_edge_ns(self, u, close=False, owner=owner)
+        self._reach(u, found, owner)
+        return self._dt(found)
 
     def next_close(self, t: dt.datetime) -> dt.datetime:
         """The end of the business period in progress at ``t``, or else of the next one.
@@ -784,7 +1082,10 @@ class BusinessCalendar(Spec):
             '2025-01-06T18:00:00+00:00'
         """
         owner = "BusinessCalendar.next_close()"
-        return self._dt(tl.next_edge_ns(self, self._ns(t, owner, "t"), close=True, owner=owner))
+        u = self._ns(t, owner, "t")
+        found = tl.next_edge_ns(self, u, close=True, owner=owner)
+        self._reach(u, found, owner)
+        return self._dt(found)
 
     def rollback(self, t: dt.datetime) -> dt.datetime:
         """The earliest instant ``x <= t`` with ``elapsed(x, t) == 0``.
@@ -817,7 +1118,10 @@ class BusinessCalendar(Spec):
             '2025-01-06T10:00:00+00:00'
         """
         owner = "BusinessCalendar.rollback()"
-        return self._dt(tl.rollback_ns(self, self._ns(t, owner, "t"), owner, opening=False))
+        u = self._ns(t, owner, "t")
+        found = tl.rollback_ns(self, u, owner, opening=False)
+        self._reach(found, u, owner)
+        return self._dt(found)
 
     def previous_open(self, t: dt.datetime) -> dt.datetime:
         """The opening of the period :meth:`rollback` lands in: always earlier than ``t``.
@@ -845,7 +1149,10 @@ class BusinessCalendar(Spec):
             '2025-01-03T09:00:00+00:00'
         """
         owner = "BusinessCalendar.previous_open()"
-        return self._dt(tl.rollback_ns(self, self._ns(t, owner, "t"), owner, opening=True))
+        u = self._ns(t, owner, "t")
+        found = tl.rollback_ns(self, u, owner, opening=True)
+        self._reach(found, u, owner)
+        return self._dt(found)
 
     def periods(
         self, start: dt.datetime, end: dt.datetime
@@ -872,7 +1179,10 @@ class BusinessCalendar(Spec):
         owner = "BusinessCalendar.periods()"
         a = self._ns(start, owner, "start")
         b = self._ns(end, owner, "end")
-        return ((self._dt(x), self._dt(y)) for x, y in tl.periods_ns(self, a, b))
+        found = tl.periods_ns(self, a, b)
+        if b > a:
+            self._reach(a, b - 1, owner)  # [start, end)
+        return ((self._dt(x), self._dt(y)) for x, y in found)
 
     def periods_after(self, t: dt.datetime) -> Iterator[tuple[dt.datetime, dt.datetime]]:
         """The open periods from ``t`` on, lazily (biz's ``periods.after``).
@@ -897,7 +1207,8 @@ class BusinessCalendar(Spec):
         """
         owner = "BusinessCalendar.periods_after()"
         u = self._ns(t, owner, "t")
-        return ((self._dt(x), self._dt(y)) for x, y in tl.periods_after_ns(self, u))
+        self._reach(u, u, owner)
+        return self._checked_periods(tl.periods_after_ns(self, u), u, owner, after=True)
 
     def periods_before(self, t: dt.datetime) -> Iterator[tuple[dt.datetime, dt.datetime]]:
         """The open periods before ``t``, newest first, lazily (biz's ``periods.before``).
@@ -921,7 +1232,16 @@ class BusinessCalendar(Spec):
         """
         owner = "BusinessCalendar.periods_before()"
         u = self._ns(t, owner, "t")
-        return ((self._dt(x), self._dt(y)) for x, y in tl.periods_before_ns(self, u))
+        self._reach(u, u, owner)
+        return self._checked_periods(tl.periods_before_ns(self, u), u, owner, after=False)
+
+    def _checked_periods(
+        self, found: Iterator[tuple[int, int]], u: int, owner: str, *, after: bool
+    ) -> Iterator[tuple[dt.datetime, dt.datetime]]:
+        """The periods as datetimes, each refused once it leaves the holiday years."""
+        for x, y in found:
+            self._reach(*((u, y) if after else (x, u)), owner)
+            yield self._dt(x), self._dt(y)
 
     def due_at(self, t: dt.datetime, target: dt.timedelta) -> dt.datetime:
         """The deadline to show people: the earliest instant the target is used up.
@@ -951,7 +1271,10 @@ class BusinessCalendar(Spec):
         """
         owner = "BusinessCalendar.due_at()"
         d = self._target_ns(target, owner)
-        return self._dt(tl.add_ns(self, self._ns(t, owner, "t"), d, owner))
+        start = self._ns(t, owner, "t")
+        u = tl.add_ns(self, start, d, owner)
+        self._reach(start, u, owner)
+        return self._dt(u)
 
     def breach_at(self, t: dt.datetime, target: dt.timedelta) -> dt.datetime:
         """The latest instant that still complies with ``target`` of business time from ``t``.
@@ -980,7 +1303,10 @@ class BusinessCalendar(Spec):
         """
         owner = "BusinessCalendar.breach_at()"
         d = self._target_ns(target, owner)
-        return self._dt(tl.latest_ns(self, self._ns(t, owner, "t"), d, owner))
+        start = self._ns(t, owner, "t")
+        u = tl.latest_ns(self, start, d, owner)
+        self._reach(start, u, owner)
+        return self._dt(u)
 
     def _target_ns(self, target: object, owner: str) -> int:
         d = self._duration_ns(target, owner)
@@ -1042,6 +1368,7 @@ class BusinessCalendar(Spec):
             (True, False)
         """
         k = self._day(day, "BusinessCalendar.is_business_day()", "day")
+        self._reach_days(k, k, "BusinessCalendar.is_business_day()")
         table = tl.ensure_days(self, k, k)
         return bool(table.mask[k - table.first])
 
@@ -1082,6 +1409,7 @@ class BusinessCalendar(Spec):
                 owner, "n", expected="an int", found=f"{type(n).__name__} {n!r}", kind=""
             )
         result = tl.offset_day(self, k, int(n), self._check_roll(roll, owner), owner)
+        self._reach_days(min(k, result), max(k, result), owner)
         return dt.date.fromordinal(result + tl.EPOCH_ORDINAL)
 
     def business_days_between(self, start: dt.date, end: dt.date) -> int:
@@ -1114,6 +1442,7 @@ class BusinessCalendar(Spec):
         b = self._day(end, owner, "end")
         table = tl.ensure_days(self, min(a, b), max(a, b) + 1)
         back = 1 if b < a else 0  # numpy's convention for reversed dates
+        self._reach_days(min(a, b) + back, max(min(a, b) + back, max(a, b) + back - 1), owner)
         return table.rank_list[b + back - table.first] - table.rank_list[a + back - table.first]
 
     def add_days_many(
@@ -1162,9 +1491,9 @@ class BusinessCalendar(Spec):
         owner = "BusinessCalendar.add_days_many()"
         k, kind, index, name = self._days_of(days, owner, "days", date_format, date_unit)
         steps = self._steps(n, len(k), index, owner)
-        out = tl.offset_days_many(
-            self, k, steps, self._check_roll(roll, owner), owner, self._labeler(kind, index)
-        )
+        labels = self._labeler(kind, index)
+        out = tl.offset_days_many(self, k, steps, self._check_roll(roll, owner), owner, labels)
+        self._reach_many(np.minimum(k, out), np.maximum(k, out), owner, labels, days=True)
         return self._wrap_days(out, kind, index, name)
 
     def business_days_between_many(
@@ -1204,6 +1533,13 @@ class BusinessCalendar(Spec):
         b, _, index_b, _ = self._days_of(ends, owner, "ends", date_format, date_unit)
         index = self._paired_index(len(a), len(b), index_a, index_b, owner)
         out = tl.count_days_many(self, a, b)
+        back = (b < a).astype(np.int64)  # numpy's convention for reversed dates
+        lo = np.minimum(a, b) + back
+        hi = np.maximum(lo, np.maximum(a, b) + back - 1)
+        missing = (a == tl.NAT) | (b == tl.NAT)
+        self._reach_many(
+            np.where(missing, tl.NAT, lo), hi, owner, self._labeler("series", index), days=True
+        )
         if index is None:
             return out
         series = pd.Series(out, index=index, name="business_days", dtype="Int64")
@@ -1230,9 +1566,9 @@ class BusinessCalendar(Spec):
             >>> cal.is_business_day_many(np.array(["2025-01-06", "2025-01-07"], dtype="datetime64[D]"))
             array([ True, False])
         """
-        k, kind, index, name = self._days_of(
-            days, "BusinessCalendar.is_business_day_many()", "days", date_format, date_unit
-        )
+        owner = "BusinessCalendar.is_business_day_many()"
+        k, kind, index, name = self._days_of(days, owner, "days", date_format, date_unit)
+        self._reach_many(k, k, owner, self._labeler(kind, index), days=True)
         out = tl.is_business_day_many(self, k)
         if kind == "numpy":
             return out
@@ -1453,7 +1789,9 @@ class BusinessCalendar(Spec):
                 "pass .to_numpy() to pair by position.",
             )
         d = self._durations_ns(durations, len(t), owner)
-        out = tl.add_many_ns(self, t, d, owner, self._labeler(kind, index))
+        labels = self._labeler(kind, index)
+        out = tl.add_many_ns(self, t, d, owner, labels)
+        self._reach_many(np.minimum(t, out), np.maximum(t, out), owner, labels)
         return self._wrap_times(out, kind, index, name)
 
     def elapsed_many(
@@ -1510,7 +1848,12 @@ class BusinessCalendar(Spec):
         a, _, index_a, _ = self._times_ns(starts, owner, "starts", **read)
         b, _, index_b, _ = self._times_ns(ends, owner, "ends", **read)
         index = self._paired_index(len(a), len(b), index_a, index_b, owner)
-        out = tl.elapsed_many_ns(self, a, b).view("timedelta64[ns]")
+        found = tl.elapsed_many_ns(self, a, b)
+        if self.country_years:  # [a, b) is counted
+            lo = np.where(found == tl.NAT, tl.NAT, np.minimum(a, b))
+            hi = np.maximum(lo, np.maximum(a, b) - 1)
+            self._reach_many(lo, hi, owner, self._labeler("series", index))
+        out = found.view("timedelta64[ns]")
         if index is None:
             return out
         return pd.Series(out, index=index, name="elapsed")
@@ -1691,6 +2034,9 @@ class BusinessCalendar(Spec):
                 (len(self.holiday_rules), "holiday rules"),
             )
             if n
+        )
+        extra += "".join(
+            f", {key} {_show_years(years[0], years[-1])}" for key, years in self.country_years
         )
         return f"BusinessCalendar({self.timezone!r}, {days or 'never open'}{extra})"
 

@@ -102,6 +102,9 @@ _DEMO_CALENDAR: dict[str, Any] = {
     "overrides": dict.fromkeys(
         ("2025-01-26", "2025-02-08", "2025-04-27", "2025-09-28", "2025-10-11"), _DAY
     ),
+    # The year those holidays are for: a deadline that runs into 2026 is refused, not
+    # computed as if 2026's public holidays were working days.
+    "country_years": {"CN": [2025]},
 }
 
 

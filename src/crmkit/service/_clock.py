@@ -48,6 +48,9 @@ Bool = np.ndarray[Any, np.dtype[np.bool_]]
 #: Nanoseconds in a second: the ``tick`` of the SLA engines.
 SECOND = 1_000_000_000
 
+#: Who refuses an instant outside the calendar's country holiday years (the SLA engines).
+_OWNER = "SLA business clock"
+
 
 class RealClock:
     """24x7 real time: clock time is real time.
@@ -67,7 +70,7 @@ class RealClock:
         """``t + d``."""
         return t + d
 
-    def pos_many(self, t: I64) -> I64:
+    def pos_many(self, t: I64, *, check: bool = True) -> I64:
         """Real time since 1970 (``t`` itself)."""
         return t
 
@@ -100,20 +103,43 @@ class BusinessClock:
     def elapsed(self, a: int, b: int) -> int:
         """Business time from ``a`` to ``b`` (signed)."""
         k = self.tick
-        return tl.elapsed_ns(self.calendar, a * k, b * k) // k
+        found = tl.elapsed_ns(self.calendar, a * k, b * k) // k
+        self.calendar._reach(min(a, b) * k, max(a, b) * k, _OWNER, adjacent=True)
+        return found
 
     def add(self, t: int, d: int) -> int:
         """The earliest instant at which ``d`` business time has run since ``t``."""
         k = self.tick
-        return tl.add_ns(self.calendar, t * k, d * k, "BusinessClock.add()") // k
+        u = tl.add_ns(self.calendar, t * k, d * k, "BusinessClock.add()")
+        self.calendar._reach(min(t * k, u), max(t * k, u), _OWNER, adjacent=True)
+        return u // k
 
-    def pos_many(self, t: I64) -> I64:
-        """Business time from ``origin`` to each ``t``."""
+    def touch(self, t: int) -> None:
+        """Refuse ``t`` outside the calendar's country holiday years, as :meth:`pos_many` does.
+
+        The one-ticket engine moves a paused cycle's mark without reading the clock; the
+        batch engine positions the same instant (a pause's end), so both check it.
+        """
+        k = self.tick
+        self.calendar._reach(t * k, t * k, _OWNER, adjacent=True)
+
+    def pos_many(self, t: I64, *, check: bool = True) -> I64:
+        """Business time from ``origin`` to each ``t``.
+
+        ``check=False`` skips the refusal of instants outside the calendar's country
+        holiday years, for positions that only bound others (pause ends): the batch engine
+        checks each cycle's start and end, the instants the one-ticket engine reads.
+        """
         if len(t) == 0:
             return t.copy()
         k = self.tick
         start = np.full(len(t), self.origin * k, dtype=np.int64)
-        return tl.elapsed_many_ns(self.calendar, start, t * k) // k
+        found = tl.elapsed_many_ns(self.calendar, start, t * k) // k
+        # Only differences of positions are used: each instant must be covered, the
+        # origin need not be.
+        if check:
+            self.calendar._reach_many(t * k, t * k, _OWNER, _no_rows, adjacent=True)
+        return found
 
     def add_many(self, t: I64, d: I64) -> I64:
         """:meth:`add` per row."""
@@ -121,6 +147,10 @@ class BusinessClock:
             return t.copy()
         k = self.tick
         out = tl.add_many_ns(self.calendar, t * k, d * k, "BusinessClock.add_many()", _rows)
+        start = t * k
+        self.calendar._reach_many(
+            np.minimum(start, out), np.maximum(start, out), _OWNER, _no_rows, adjacent=True
+        )
         return out // k
 
     def days_goal(self, t: int, n: int) -> int:
@@ -141,11 +171,20 @@ class BusinessClock:
             self.calendar, days, np.full(len(t), n, dtype=np.int64), "forward", "SLA", _rows
         )
         end = tl.day_end_many_ns(self.calendar, last)
+        self.calendar._reach_many(t * k, np.maximum(t * k, end), _OWNER, _no_rows, adjacent=True)
         return (tl.elapsed_many_ns(self.calendar, t * k, end)) // k
 
 
 def _rows(mask: Bool) -> list[Any]:
     return [int(i) for i in np.flatnonzero(mask)[:5]]
+
+
+def _no_rows(mask: Bool) -> list[Any]:
+    """No row positions: the engines' internal arrays mean nothing to the caller.
+
+    The refusal of a year names the day instead, as the one-ticket engine's does.
+    """
+    return []
 
 
 def breach_instant(clock: RealClock | BusinessClock, t: int, d: int) -> int:

@@ -178,8 +178,10 @@ class _RunningClock:
 
     @classmethod
     def build(cls, clock: _Clock, pauses: _Pauses, base: int, span: int) -> _RunningClock:
-        f0 = clock.pos_many(pauses.p0)
-        f1 = clock.pos_many(pauses.p1)
+        # Pause ends only bound the cycles' own instants (checked in _target_cycles):
+        # a pause open after a ticket's last cycle must not refuse a year it never reads.
+        f0 = clock.pos_many(pauses.p0, check=False)
+        f1 = clock.pos_many(pauses.p1, check=False)
         dur = f1 - f0
         cum = np.cumsum(dur)
         cum_ex = cum - dur
@@ -215,7 +217,7 @@ class _RunningClock:
         partial = np.zeros(len(t), dtype=np.int64)
         if valid.any():
             partial[valid] = self.cum_ex[j[valid]] + (
-                self.clock.pos_many(inside[valid]) - self.f0[j[valid]]
+                self.clock.pos_many(inside[valid], check=False) - self.f0[j[valid]]
             )
         return f_t - partial
 
