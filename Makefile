@@ -108,7 +108,7 @@ test-compiled: $(VENV)/.dev compiler  ## the loyalty suite on the compiled fold
 	  $(MAKE) --no-print-directory $(COMPILED)/.built && \
 	  PYTHONPATH=$(COMPILED) $(PY) -c "import crmkit.loyalty._ledger as m; \
 	    assert m.__file__.endswith('.so'), m.__file__; print('compiled fold:', m.__file__)" && \
-	  PYTHONPATH=$(COMPILED) $(BIN)/pytest -n auto -q -p no:cacheprovider tests/loyalty \
+	  PYTHONPATH=$(COMPILED) HYPOTHESIS_PROFILE=compiled $(BIN)/pytest -n auto -q -p no:cacheprovider tests/loyalty \
 	    tests/test_bad_input_loyalty.py tests/test_contract.py; \
 	fi
 

@@ -426,7 +426,7 @@ def _protected_until(program: Program, state: MemberState) -> tuple[bool, dt.dat
     return True, status.valid_until + dt.timedelta(days=program.tiers.grace_days)
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
     program=_held_programs(),
     events=climbing_histories(priced=False),

@@ -80,7 +80,7 @@ def test_datetimes_keep_the_fold_of_the_repeated_hour() -> None:
     assert all(t.tzinfo is times.dt.tz for t in got)
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(drawn=repeated_value_event_tables())
 def test_events_of_a_table_equal_the_checked_constructors(
     drawn: tuple[pd.DataFrame, dict[str, list[Any]], str],

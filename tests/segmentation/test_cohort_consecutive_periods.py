@@ -148,7 +148,7 @@ def test_dask_keeps_the_empty_cohort_too(dask_client: Any) -> None:
     pd.testing.assert_series_equal(got.sizes, expected.sizes)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(
     purchase_logs(),
     st.integers(0, 1100),

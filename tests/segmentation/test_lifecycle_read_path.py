@@ -127,7 +127,7 @@ def expected(frame: pd.DataFrame, zone: str | None, as_of: object) -> pd.DataFra
     return pd.DataFrame.from_dict(out, orient="index")
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(read_logs())
 def test_one_snapshot_read_path_matches_pandas(
     case: tuple[pd.DataFrame, str | None, object],
