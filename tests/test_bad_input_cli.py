@@ -370,8 +370,9 @@ def test_report_names_column_and_line_of_its_inputs(sample: Path, tmp_path: Path
     expected = (
         "crmkit: error: crmkit report: column 'amount' must be numeric; found 1 non-numeric "
         f"value (dtype str), '12,50' at rows [{LINE}]. '12,50' has a decimal comma, and crmkit "
-        "reads numbers one way: ASCII digits with an optional sign and a dot for decimals "
-        "(1234.50), without separators, currency signs or units; make it a dot in the file "
+        "reads numbers one way: ASCII digits with an optional sign, a dot for decimals "
+        "(1234.50) and an optional exponent (1.5e3), without separators, currency signs or "
+        "units; make it a dot in the file "
         "(in pandas: frame[column].str.replace(',', '.')).\n"
     )
     assert (code, err) == (2, expected)

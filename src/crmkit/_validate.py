@@ -285,8 +285,9 @@ def _numbers_in_objects(
 
 #: How numbers are written for crmkit (said in every hint about a number written otherwise).
 _NUMBER_FORM = (
-    "crmkit reads numbers one way: ASCII digits with an optional sign and a dot for "
-    "decimals (1234.50), without separators, currency signs or units"
+    "crmkit reads numbers one way: ASCII digits with an optional sign, a dot for "
+    "decimals (1234.50) and an optional exponent (1.5e3), without separators, currency "
+    "signs or units"
 )
 _SEPARATORS = "frame[column].str.replace(',', '')"
 _FULL_WIDTH_ZERO, _FULL_WIDTH_NINE = "\uff10", "\uff19"
@@ -335,7 +336,7 @@ def number_text_hint(values: Iterable[object]) -> str:
 
     Examples:
         >>> print(number_text_hint(["n/a", "1,234.50"]))
-        '1,234.50' has thousands separators, and crmkit reads numbers one way: ASCII digits with an optional sign and a dot for decimals (1234.50), without separators, currency signs or units; remove them in the file (in pandas: frame[column].str.replace(',', '')).
+        '1,234.50' has thousands separators, and crmkit reads numbers one way: ASCII digits with an optional sign, a dot for decimals (1234.50) and an optional exponent (1.5e3), without separators, currency signs or units; remove them in the file (in pandas: frame[column].str.replace(',', '')).
         >>> print(number_text_hint(["1,234"]))  # doctest: +ELLIPSIS
         '1,234' reads as 1234 with a thousands separator or as 1.234 with a decimal comma, and ...
         >>> print(number_text_hint(["35,5"]))  # doctest: +ELLIPSIS
