@@ -1,7 +1,10 @@
 """Service KPIs over ticket and complaint frames, each with its interval.
 
 Durations (first reply, resolution) are wall-clock time, or business time when a
-:class:`~crmkit.service.BusinessCalendar` is given (its ``elapsed_many``). Tickets still
+:class:`~crmkit.service.BusinessCalendar` is given (its ``elapsed_many``); a ticket whose
+business time reaches a day outside the calendar's country holiday years (see
+:attr:`~crmkit.service.BusinessCalendar.holiday_years`) is refused, as the calendar
+refuses it, rather than counting that year's public holidays as working days. Tickets still
 waiting at ``as_of`` are right-censored, not dropped: their percentiles come from the
 Kaplan-Meier estimate (the smallest ``t`` with ``1 - S(t) >= q``), and the quantile's
 interval inverts the pointwise Greenwood band of ``S`` (as R's ``quantile.survfit``);
@@ -550,6 +553,29 @@ def _ns(series: pd.Series) -> np.ndarray[Any, np.dtype[np.int64]]:
     )
 
 
+def _check_years(calendar: Any, starts: pd.Series, stops: pd.Series, owner: str) -> None:
+    """Refuse the rows whose business time reaches a day outside the country holiday years.
+
+    The check :meth:`~crmkit.service.BusinessCalendar.elapsed_many` makes (``[start,
+    stop)`` is counted; ``NaT`` rows pass), in the KPI's name and naming the rows of the
+    caller's frame (``starts``' index), so that a calendar built with
+    ``with_country_holidays("CN", 2025)`` does not count 1 January 2026 as a working day.
+    Calendars other than :class:`~crmkit.service.BusinessCalendar` (anything with
+    ``elapsed_many``) answer for themselves.
+    """
+    if not isinstance(calendar, BusinessCalendar) or not calendar.country_years:
+        return
+    a, b = _ns(starts), _ns(stops)
+    lo = np.where((a == tl.NAT) | (b == tl.NAT), tl.NAT, np.minimum(a, b))
+    hi = np.maximum(lo, np.maximum(a, b) - 1)
+    index = starts.index
+
+    def labels(mask: np.ndarray[Any, np.dtype[np.bool_]]) -> list[Any]:
+        return first_labels(index, mask)
+
+    calendar._reach_many(lo, hi, owner, labels)
+
+
 def _span(td: dt.timedelta) -> str:
     """A short label for a window: ``30 d``, ``72 h``, or the timedelta's own text."""
     seconds = td.total_seconds()
@@ -720,7 +746,8 @@ def duration_quantiles(
     Raises:
         ConfigError: ``linear`` with Kaplan-Meier, a missing ``as_of``, bad ``q``; an
             ``as_of`` that cannot be read, naive beside aware ticket times, or aware
-            beside naive ones without a ``calendar``.
+            beside naive ones without a ``calendar``; tickets whose business time reaches
+            a day outside the ``calendar``'s country holiday years (named by row).
         InvalidInputError: Non-datetime columns, NaT starts, negative durations.
 
     Examples:
@@ -866,6 +893,7 @@ def _durations(
     stop = ends.where(ended, cutoff if cutoff is not None else pd.NaT)
     s_sel, e_sel = starts[use], stop[use]
     if calendar is not None:
+        _check_years(calendar, s_sel, e_sel, owner)
         elapsed = pd.Series(calendar.elapsed_many(s_sel, e_sel))
         seconds = elapsed.dt.total_seconds().to_numpy(dtype=np.float64)
     else:
@@ -1701,7 +1729,9 @@ def backlog(
     Raises:
         ConfigError: Bad ``buckets`` or ``age_days``; an ``as_of`` that is missing or
             cannot be read, naive beside aware ticket times, or aware beside naive ones
-            without a ``calendar``.
+            without a ``calendar``; open tickets whose age (from creation to ``as_of``)
+            reaches a day outside the ``calendar``'s country holiday years (named by
+            row).
         InvalidInputError: Non-datetime columns, NaT creation times, naive and aware
             columns mixed.
 
@@ -1813,6 +1843,10 @@ def _backlog(
         False
     ).to_numpy(dtype=bool)
     sel = starts[open_now]
+    if calendar is not None:
+        # Both ages measure business time from creation to as_of (the business-day one
+        # reads the timeline directly, past the calendar's own checks).
+        _check_years(calendar, sel, pd.Series(cutoff, index=sel.index), owner)
     if calendar is None:
         unit = "days"
         days = (cutoff.value - _ns(sel)) / _NS / 86400
