@@ -221,24 +221,24 @@ def _convert_holidays(value: object) -> tuple[dt.date, ...]:
     )
 
 
-def _convert_overrides(value: object) -> tuple[tuple[dt.date, tuple[Interval, ...]], ...]:
+def _pairs(value: object, name: str, expected: str, pair: str) -> Iterator[Sequence[Any]]:
+    """The ``(key, value)`` pairs of a mapping field (its items, or pairs as given)."""
     if isinstance(value, Mapping):
         items: Iterable[Any] = value.items()
     elif isinstance(value, Iterable) and not isinstance(value, (str, bytes)):
         items = value
     else:
-        raise ConfigError(
-            _OWNER,
-            "overrides",
-            expected="a mapping from dates 'YYYY-MM-DD' to lists of [start, end] pairs",
-            found=repr(value),
-        )
-    parsed: dict[dt.date, tuple[Interval, ...]] = {}
+        raise ConfigError(_OWNER, name, expected=expected, found=repr(value))
     for item in items:
-        if not isinstance(item, Sequence) or len(item) != 2:
-            raise ConfigError(
-                _OWNER, "overrides", expected="(date, intervals) pairs", found=repr(item)
-            )
+        if isinstance(item, (str, bytes)) or not isinstance(item, Sequence) or len(item) != 2:
+            raise ConfigError(_OWNER, name, expected=f"({pair}) pairs", found=repr(item))
+        yield item
+
+
+def _convert_overrides(value: object) -> tuple[tuple[dt.date, tuple[Interval, ...]], ...]:
+    parsed: dict[dt.date, tuple[Interval, ...]] = {}
+    expected = "a mapping from dates 'YYYY-MM-DD' to lists of [start, end] pairs"
+    for item in _pairs(value, "overrides", expected, "date, intervals"):
         day = _parse_date(item[0], f"overrides[{item[0]!r}]")
         if day in parsed:
             raise ConfigError(
@@ -320,23 +320,9 @@ CountryYears = tuple[tuple[str, tuple[int, ...]], ...]
 
 def _convert_country_years(value: object) -> CountryYears:
     """Read ``{"CN": [2025, 2026]}``: each key's years consecutive, all keys sharing one."""
-    if isinstance(value, Mapping):
-        items: Iterable[Any] = value.items()
-    elif isinstance(value, Iterable) and not isinstance(value, (str, bytes)):
-        items = value
-    else:
-        raise ConfigError(
-            _OWNER,
-            "country_years",
-            expected="a mapping from country codes to lists of years, e.g. {'CN': [2025]}",
-            found=repr(value),
-        )
     parsed: dict[str, tuple[int, ...]] = {}
-    for item in items:
-        if isinstance(item, (str, bytes)) or not isinstance(item, Sequence) or len(item) != 2:
-            raise ConfigError(
-                _OWNER, "country_years", expected="(country, years) pairs", found=repr(item)
-            )
+    expected = "a mapping from country codes to lists of years, e.g. {'CN': [2025]}"
+    for item in _pairs(value, "country_years", expected, "country, years"):
         key, years = item
         if not isinstance(key, str) or not key.strip():
             raise ConfigError(
