@@ -585,7 +585,9 @@ def test_points_liability_of_no_states_names_an_argument_not_a_column() -> None:
     with pytest.raises(InvalidInputError) as info:
         points_liability({}, as_of=AS_OF)
     assert str(info.value) == (
-        "points_liability(): 'states' must be at least one state; found none."
+        "points_liability(): 'states' must be at least one state; found none. For an empty "
+        "table of an empty member base, pass the program: points_liability([], program, "
+        "as_of=...)."
     )
 
 

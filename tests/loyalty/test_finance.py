@@ -59,14 +59,15 @@ def test_liability_by_expiry_month_and_tier_valued_at_point_value() -> None:
         as_of=at(2025, 6, 30),
     )
     table = points_liability({"m1": a, "m2": b}, as_of=at(2025, 6, 30))
+    # Tiers in ladder order (member below gold, an ordered categorical), then months.
     assert table.to_dict("list") == {
         "currency": ["points", "points", "points"],
-        "tier": ["gold", "gold", "member"],
-        "expires": ["2026-05", "2026-06", "2026-03"],
-        "points": [1200, 50, 300],
-        "pending": [0, 50, 0],
+        "tier": ["member", "gold", "gold"],
+        "expires": ["2026-03", "2026-05", "2026-06"],
+        "points": [300, 1200, 50],
+        "pending": [0, 0, 50],
         "members": [1, 1, 1],
-        "value": [Decimal("12.00"), Decimal("0.50"), Decimal("3.00")],
+        "value": [Decimal("3.00"), Decimal("12.00"), Decimal("0.50")],
     }
     assert int(table["points"].sum()) == a.available + a.pending + b.available + b.pending
 

@@ -107,7 +107,8 @@ def _at(state: MemberState, as_of: dt.datetime, owner: str) -> MemberState:
 
 
 def points_liability(
-    states: Mapping[Hashable, MemberState] | Iterable[MemberState],
+    states: Mapping[Any, MemberState] | Iterable[MemberState],
+    program: Program | None = None,
     *,
     as_of: dt.datetime | dt.date | str,
 ) -> pd.DataFrame:
@@ -127,24 +128,33 @@ def points_liability(
     Args:
         states: Member states of one program (from :meth:`Program.replay`), a list or a
             mapping of member id -> state.
+        program: The program the states were replayed under. Optional with states (it is
+            read from them); needed for an empty member base, which then gives an empty
+            table with the program's currencies and tiers as categories.
         as_of: The balance-sheet instant (naive: read in the program's zone; a date or
             ``"2025-06-30"`` means the end of that day).
 
     Returns:
-        A DataFrame with one row per point currency, tier (the primary ladder's tier at
-        ``as_of``; ``""`` without tiers) and expiry month (``"2026-03"``, or ``"never"``;
-        the lots' ``expires_at`` as :attr:`MemberState.lots` shows it: points a tier
-        protects under ``tier_basis="held"`` fall in the month the status ends),
-        sorted so, with the columns ``points`` (int64 ledger units), ``pending`` (the part
-        not usable yet), ``members`` (members holding some) and ``value`` (Decimal money:
-        whole points times the ``point_value`` of the row's point currency, to the money
-        currency's minor unit).
+        A DataFrame with one row per point currency, tier and expiry month, in business
+        order: ``currency`` (an ordered Categorical of :attr:`Program.point_currencies
+        <crmkit.loyalty.Program.point_currencies>`, the primary first), ``tier`` (the
+        primary ladder's tier at ``as_of``, an ordered Categorical of the ladder's names,
+        lowest first; a program without tiers has no ladder to order by and writes ``""``
+        as plain text) and ``expires`` (the month ``"2026-03"`` in time order, ``"never"``
+        last; the lots' ``expires_at`` as :attr:`MemberState.lots` shows it: points a tier
+        protects under ``tier_basis="held"`` fall in the month the status ends); then
+        ``points`` (int64 ledger units), ``pending`` (the part not usable yet),
+        ``members`` (members holding some) and ``value`` (Decimal money: whole points
+        times the ``point_value`` of the row's point currency, to the money currency's
+        minor unit).
 
     Raises:
         ConfigError: An ``as_of`` that cannot be read (None, NaT, a number,
-            ``"2025-02-31"``) or outside the years 1000-9000 a replay supports.
-        InvalidInputError: States that are not MemberStates, states of several programs,
-            or a state later than ``as_of``.
+            ``"2025-02-31"``) or outside the years 1000-9000 a replay supports; a
+            ``program`` that is not a Program.
+        InvalidInputError: States that are not MemberStates, states of several programs
+            (or of another program than ``program``), no states and no ``program``, or a
+            state later than ``as_of``.
 
     Examples:
         >>> import datetime as dt
@@ -157,6 +167,23 @@ def points_liability(
           currency tier   expires  points  pending  members value
         0   points       2026-03     420        0        2  4.20
 
+        Tiers come in ladder order (lowest first), not alphabetically:
+
+        >>> from crmkit.loyalty import Tier, TierLadder
+        >>> ladder = TierLadder(tiers=[Tier(name="member"), Tier(name="silver", spend="200"),
+        ...                            Tier(name="gold", spend="1000")])
+        >>> club = Program(timezone="UTC", tiers=ladder)
+        >>> buys = [club.replay([Purchase(f"q{i}", t, lines=[PurchaseLine("1", amount)])], as_of=t)
+        ...         for i, amount in enumerate(["1500", "50", "300"])]
+        >>> table = points_liability(buys, as_of=t)
+        >>> table[["tier", "points"]]
+             tier  points
+        0  member      50
+        1  silver     300
+        2    gold    1500
+        >>> list(table["tier"].cat.categories)
+        ['member', 'silver', 'gold']
+
         Points at ¥0.01 beside stars at ¥0.50: a ¥100 order earns 100 points (¥1.00) and
         2 stars (¥1.00):
 
@@ -168,10 +195,15 @@ def points_liability(
           currency  points value
         0   points     100  1.00
         1    stars       2  1.00
+
+        No members owe no points, but the table needs the program:
+
+        >>> points_liability([], two, as_of=t).empty
+        True
     """
     owner = "points_liability()"
     items = _states(states, owner)
-    program = _one_program(items, owner)
+    program = _one_program(items, program, owner)
     zone = program.zone
     end = program._as_of(as_of, owner)
     rows: dict[tuple[str, str, str], list[Any]] = {}
@@ -209,12 +241,26 @@ def points_liability(
         for name, scheme in compiled.schemes.items()
     }
     quantum = program.money_quantum
-    keys = sorted(rows, key=lambda k: (k[0] != next(iter(program.point_currencies)), k))
+    # Business order (DESIGN: labels sort in business order): the program's currencies,
+    # primary first; the ladder's tiers, lowest first; months in time order, "never" last
+    # ("YYYY-MM" of the years 1000-9000 sorts as text in time order).
+    currencies = program.point_currencies
+    ladder = program.ladder
+    tiers = ladder.names if ladder is not None else ("",)
+    keys = sorted(
+        rows,
+        key=lambda k: (currencies.index(k[0]), tiers.index(k[1]), k[2] == _NEVER, k[2]),
+    )
+    tier_column: pd.Categorical | list[str] = [k[1] for k in keys]
+    if ladder is not None:
+        tier_column = pd.Categorical(tier_column, categories=list(tiers), ordered=True)
     frame = pd.DataFrame(
         {
-            "currency": [k[0] for k in keys],
-            "tier": [k[1] for k in keys],
-            "expires": [k[2] for k in keys],
+            "currency": pd.Categorical(
+                [k[0] for k in keys], categories=list(currencies), ordered=True
+            ),
+            "tier": tier_column,
+            "expires": pd.Series([k[2] for k in keys], dtype=str),
             "points": np.array([rows[k][0] for k in keys], dtype=np.int64),
             "pending": np.array([rows[k][1] for k in keys], dtype=np.int64),
             "members": np.array([rows[k][2] for k in keys], dtype=np.int64),
@@ -247,13 +293,26 @@ def _too_large(
     )
 
 
-def _one_program(items: list[MemberState], owner: str) -> Program:
-    if not items:
-        raise InvalidInputError(
-            owner, "states", expected="at least one state", found="none", kind=""
+def _one_program(items: list[MemberState], given: object, owner: str) -> Program:
+    """The one program of ``items`` (and ``given``, when not None), or refused."""
+    if given is not None and not isinstance(given, Program):
+        raise ConfigError(
+            owner, "program", expected="a Program or None", found=type(given).__name__
         )
-    program = items[0]._snap.owner
-    for state in items[1:]:
+    if not items:
+        if given is not None:
+            return given
+        raise InvalidInputError(
+            owner,
+            "states",
+            expected="at least one state",
+            found="none",
+            kind="",
+            hint="For an empty table of an empty member base, pass the program: "
+            "points_liability([], program, as_of=...).",
+        )
+    program = items[0]._snap.owner if given is None else given
+    for state in items:
         other = state._snap.owner
         if other is not program and other != program:
             raise InvalidInputError(
@@ -334,7 +393,7 @@ class BreakageResult:
 
 
 def breakage(
-    events: pd.DataFrame | Mapping[Hashable, Iterable[Event]],
+    events: pd.DataFrame | Mapping[Any, Iterable[Event]],
     program: Program,
     *,
     as_of: dt.datetime | dt.date | str,
