@@ -347,7 +347,9 @@ class AliveRule(_spec.Spec):
                 "model",
                 expected="a fitted count model to compute P(alive)",
                 found="None",
-                hint="Pass P(alive) per customer with the call (p_alive=...).",
+                hint="Give the rule a fitted count model (AliveRule(model=fit)). Only "
+                "classify_lifecycle() and LifecyclePolicy.classify() can instead take "
+                "P(alive) per customer with the call (p_alive=...).",
             )
         n = np.asarray(purchase_days, dtype=np.float64)
         recency = np.asarray(recency_days, dtype=np.float64)

@@ -77,8 +77,9 @@ class Rate(ResultDict):
     Attributes:
         name: ``"churn"``, ``"retention"``, ``"repurchase"`` or ``"reactivation"``.
         definition: The definition in words, with the dates filled in.
-        start: The start of the period (excluded).
-        end: The end of the period (included).
+        start: The start of the period (excluded), as read: the instant, or, when
+            ``start_whole_day``, the midnight that begins the day whose end it is.
+        end: The end of the period (included), read as ``start`` is.
         numerator: Customers counted in the numerator.
         denominator: Customers in the base.
         by_segment: With ``by=``: one row per segment, columns ``numerator``,
@@ -88,6 +89,14 @@ class Rate(ResultDict):
             ``by_segment`` only).
         future_rows: Rows after ``end``, excluded.
         non_purchase_rows: Rows with a non-positive amount, excluded.
+        start_whole_day: ``start`` was given as a date, which means the end of that day.
+        end_whole_day: ``end`` was given as a date.
+
+    :meth:`to_dict` and the ``repr`` write a bound given as a date as that date alone
+    (``"2025-05-31"``: the end of 31 May, as every crmkit function reads it), and any
+    other bound as its exact ISO 8601 instant (with its offset when aware), so passing
+    them back as ``start=``/``end=`` gives the same window. The two flags are not
+    written: the text says which a bound is.
 
     Examples:
         >>> from crmkit.segmentation import Rate
@@ -95,6 +104,14 @@ class Rate(ResultDict):
         ...          numerator=18, denominator=100)
         >>> r.value, f"{r}"
         (0.18, 'reactivation rate 18.0% (18 of 100)')
+
+        A window from the end of 31 May to noon on 30 June:
+
+        >>> import pandas as pd
+        >>> w = Rate("repurchase", "...", pd.Timestamp("2025-05-31"),
+        ...          pd.Timestamp("2025-06-30 12:00"), 1, 3, start_whole_day=True)
+        >>> {k: w.to_dict()[k] for k in ("start", "end")}
+        {'start': '2025-05-31', 'end': '2025-06-30T12:00:00'}
     """
 
     name: str
@@ -107,6 +124,8 @@ class Rate(ResultDict):
     unassigned: int = 0
     future_rows: int = 0
     non_purchase_rows: int = 0
+    start_whole_day: bool = False
+    end_whole_day: bool = False
 
     @property
     def value(self) -> float:
@@ -137,6 +156,53 @@ class Rate(ResultDict):
     def __str__(self) -> str:
         shown = f"{self.value:.1%}" if self.denominator else "undefined"
         return f"{self.name} rate {shown} ({self.numerator} of {self.denominator})"
+
+    def __repr__(self) -> str:
+        # The window as to_dict() writes it: a Timestamp would show a date as its first
+        # midnight, which reads as a day short (the period holds the whole day).
+        window = {
+            "start": _bound_text(self.start, self.start_whole_day),
+            "end": _bound_text(self.end, self.end_whole_day),
+        }
+        parts = [
+            f"{a.name}={window.get(a.name, getattr(self, a.name))!r}"
+            for a in attrs.fields(type(self))
+            if a.name not in _FLAGS
+        ]
+        return f"Rate({', '.join(parts)})"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return every field as plain JSON types, the window as crmkit reads it back.
+
+        ``start`` and ``end`` given as dates are written as the date (``"2025-05-31"``:
+        the end of that day); instants as exact ISO 8601 text. See the class docs.
+
+        Examples:
+            >>> import pandas as pd
+            >>> from crmkit.segmentation import retention_rate
+            >>> tx = pd.DataFrame({"customer_id": [1, 1],
+            ...                    "date": pd.to_datetime(["2025-05-03", "2025-06-09"])})
+            >>> d = retention_rate(tx, start="2025-05-31", end="2025-06-30", amount=None).to_dict()
+            >>> d["start"], d["end"], d["numerator"], d["denominator"]
+            ('2025-05-31', '2025-06-30', 1, 1)
+        """
+        data = super().to_dict()
+        data["start"] = _bound_text(self.start, self.start_whole_day)
+        data["end"] = _bound_text(self.end, self.end_whole_day)
+        for flag in _FLAGS:
+            del data[flag]
+        return data
+
+
+#: Fields that say how ``start``/``end`` are written; the written text carries them.
+_FLAGS = ("start_whole_day", "end_whole_day")
+
+
+def _bound_text(stamp: pd.Timestamp | None, whole_day: bool) -> str | None:
+    """A bound of a rate's window as crmkit reads it back: the day alone, or the instant."""
+    if stamp is None:
+        return None
+    return stamp.date().isoformat() if whole_day else stamp.isoformat()
 
 
 def _segments(
@@ -230,7 +296,33 @@ def _result(
         unassigned=unassigned,
         future_rows=future,
         non_purchase_rows=non_purchase,
+        start_whole_day=start.whole_day,
+        end_whole_day=cuts[-1].whole_day,
     )
+
+
+def _check_stage_policy(
+    policy: LifecyclePolicy, owner: str, when: str = "at start and at end"
+) -> None:
+    """Refuse a ``"p_alive"`` policy whose rule has no model, before reading any data.
+
+    A rate classifies every customer at ``start`` and at ``end`` (at every period end in
+    :func:`rates_by_period`), so P(alive) must come from the rule's model: one given per
+    customer (``classify_lifecycle(..., p_alive=...)``) holds at one instant only, and the
+    rate functions take none.
+    """
+    if policy.alive is not None and policy.alive.model is None:
+        raise ConfigError(
+            owner,
+            "policy",
+            expected=f"a policy that computes every customer's stage {when} itself (under "
+            "basis 'p_alive': an AliveRule with a fitted count model)",
+            found="basis 'p_alive' with an AliveRule without a model",
+            hint="Pass policy=LifecyclePolicy(basis='p_alive', alive=AliveRule(model=fit)) "
+            "with fit a ModifiedBetaGeoFit, ParetoNBDFit or BetaGeoFit (e.g. "
+            "ModifiedBetaGeoModel(time_unit='weeks').fit(btyd_summary(...))), or a policy of "
+            "another basis ('fixed', 'quantile' or 'mean_sd').",
+        )
 
 
 def _check_order(cuts: list[Cut], names: list[str], owner: str) -> None:
@@ -276,6 +368,9 @@ def _setup(
     if default_base:
         a = make_cut(points[1][1], rows.tzinfo, owner, points[1][0])
         b = make_cut(points[2][1], rows.tzinfo, owner, points[2][0])
+        # The given pair first: a base derived from a reversed window would be reported
+        # as the error, naming a base_start the caller never passed.
+        _check_order([a, b], [points[1][0], points[2][0]], owner)
         cuts = [_base_before(a, b, rows.tzinfo, owner), a, b]
     else:
         cuts = [make_cut(value, rows.tzinfo, owner, name) for name, value in points]
@@ -341,7 +436,8 @@ def churn_rate(
             column already datetime64) is worked on the cluster, partitioned by customer.
         start: Start of the period (a date means the end of that day).
         end: End of the period, after ``start``.
-        policy: The stage rules (:class:`LifecyclePolicy` defaults when None).
+        policy: The stage rules (:class:`LifecyclePolicy` defaults when None); under
+            basis ``"p_alive"`` its :class:`AliveRule` needs a fitted model.
         by: Optional segment per customer id (a Series or mapping), e.g. RFM segments or
             campaign groups; the result then carries ``by_segment``.
         customer: Customer id column.
@@ -362,7 +458,8 @@ def churn_rate(
 
     Raises:
         ConfigError: ``end`` not after ``start``; a bad ``by``; a policy without the
-            ``churned`` stage.
+            ``churned`` stage, or of basis ``"p_alive"`` whose :class:`AliveRule` has no
+            model (the stages at ``start`` and ``end`` need the model's P(alive)).
         InvalidInputError: As :func:`classify_lifecycle`.
 
     Examples:
@@ -386,6 +483,7 @@ def churn_rate(
             expected="a policy with the 'churned' stage",
             found=f"stages {list(policy.stages)}",
         )
+    _check_stage_policy(policy, owner)
     read = reading(
         policy, owner, timezone=timezone, date_format=date_format, date_unit=date_unit,
         refunds=refunds, zero_amount=zero_amount,
@@ -615,7 +713,8 @@ def reactivation_rate(
             column already datetime64) is worked on the cluster, partitioned by customer.
         start: The date the base is taken (e.g. the campaign send date).
         end: End of the period.
-        policy: The stage rules (:class:`LifecyclePolicy` defaults when None).
+        policy: The stage rules (:class:`LifecyclePolicy` defaults when None); under
+            basis ``"p_alive"`` its :class:`AliveRule` needs a fitted model.
         from_stages: Stages that form the base (keys, or the policy's stage names);
             default ``("dormant",)``, add ``"churned"`` to include the lost.
         by: Optional segment per customer id (e.g. ``"coupon"`` / ``"control"``).
@@ -636,7 +735,8 @@ def reactivation_rate(
         A :class:`Rate`.
 
     Raises:
-        ConfigError: ``end`` not after ``start``, an unknown stage, or a bad ``by``.
+        ConfigError: ``end`` not after ``start``, an unknown stage, a bad ``by``, or a
+            policy of basis ``"p_alive"`` whose :class:`AliveRule` has no model.
         InvalidInputError: As :func:`classify_lifecycle`.
 
     Examples:
@@ -653,6 +753,7 @@ def reactivation_rate(
     """
     owner = "reactivation_rate()"
     policy = policy if policy is not None else LifecyclePolicy()
+    _check_stage_policy(policy, owner)
     stages = list(from_stages) if not isinstance(from_stages, str) else [from_stages]
     unknown = [s for s in stages if s not in policy.stages and s not in policy.stage_names]
     if unknown or not stages:
@@ -733,7 +834,8 @@ def rates_by_period(
             purchase day). Rows after the end of the last complete period (so also those
             of a partly observed last period) are excluded and counted in
             ``attrs["future_rows"]``.
-        policy: Stage rules for churn and reactivation (defaults when None).
+        policy: Stage rules for churn and reactivation (defaults when None); under basis
+            ``"p_alive"`` its :class:`AliveRule` needs a fitted model.
         from_stages: Reactivation only: the base stages (default ``("dormant",)``).
         by: Optional segment per customer id: one row per period and segment.
         customer: Customer id column.
@@ -787,6 +889,8 @@ def rates_by_period(
             expected="a policy with the 'churned' stage",
             found=f"stages {list(policy.stages)}",
         )
+    if rate in ("churn", "reactivation"):
+        _check_stage_policy(policy, owner, "at every period end")
     wanted: npt.NDArray[np.int8] = np.zeros(0, dtype=np.int8)
     stages: list[str] = []
     if rate == "reactivation":
