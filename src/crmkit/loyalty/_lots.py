@@ -103,9 +103,11 @@ class Lot(ResultDict):
         amount: Points credited (less any part an involuntary cancellation returned into
             a lot of its own, which keeps this lot's source and earning time).
         remaining: Points still in the lot (usable once active and before expiry).
-        spent: Points drawn by debits that still stand.
+        spent: Points drawn by debits that still stand (redemptions, points tenders,
+            negative adjustments, and repayments of debt under the ``debt`` shortfall
+            policy: the repaying lot books them as spent).
         expired: Points that expired unspent.
-        reversed: Points taken back by refunds (or debt repayments).
+        reversed: Points taken back by refunds.
         forfeited: Spent points whose earning was later refunded and written off.
         rule: The reason code or, for purchases, the rules that earned it.
 
