@@ -103,10 +103,15 @@ def scale_statistics(
     if method is not None:
         with np.errstate(divide="ignore"):
             m_info = np.where(has, n_eff / np.where(fpc > 0, fpc, 1.0), 0.0)
-        weighted = not np.allclose(sums.w2, sums.n)
-        fractional = bool(weighted or (fpc != 1).any())
-        x = share * m_info if fractional else sums.pos
-        nn = m_info if fractional else n
+        # Whole counts only for a group whose weights are all exactly 1 (sum w == n and
+        # sum w**2 == n hold together only then: sum (w - 1)**2 = w2 - 2 w + n = 0) and
+        # without an FPC; any other group gets the Kish effective counts of its weighted
+        # share, so the interval is always about the share reported. Decided per group,
+        # so a table's group and the one-group call agree.
+        whole = (sums.w == n) & (sums.w2 == n) & (fpc == 1)
+        fractional = not bool(whole.all())
+        x = np.where(whole, sums.pos, share * m_info)
+        nn = np.where(whole, n, m_info)
         lower, upper = _stats.proportion_interval(
             x, nn, level, method=method, fractional=fractional
         )
