@@ -830,20 +830,26 @@ def writes_time(date_format: str) -> bool:
 
 
 def whole_day_mask(
-    values: pd.Series, date_format: str | None
+    values: pd.Series, date_format: str | None, date_unit: str | None = None
 ) -> np.ndarray[Any, np.dtype[np.bool_]]:
     """Which values of a time column (none missing) name a day, not an instant.
 
     What :func:`datetime_column` reads as a midnight with no time of day written: text of
     a day alone (:data:`DAY_TEXT`), ``datetime.date`` objects and ``numpy.datetime64`` in
-    days (:func:`is_whole_day`), Arrow dates, and text or numbers read with a
-    ``date_format`` that has no time of day (``"%Y%m%d"``). Instants: datetimes,
+    days (:func:`is_whole_day`), Arrow dates, text or numbers read with a
+    ``date_format`` that has no time of day (``"%Y%m%d"``), and whole Excel day numbers
+    (``date_unit="excel"``, :func:`excel_whole_days`). Instants: datetimes,
     ``Timestamp``, datetime64 columns (pandas holds no day unit), text with a time of day,
-    epoch numbers and Excel day numbers (``date_unit``). The one reading of "a date alone"
-    for every column where it is refused (an end instant, an event time).
+    epoch numbers (``date_unit="s"`` to ``"ns"``) and Excel day numbers with a time of day
+    (a fraction). The one reading of "a date alone" for every column where it is refused
+    (an end instant, an event time); pass the ``date_unit`` the column is read with.
 
     >>> whole_day_mask(pd.Series(["2025-06-30", "2025-06-30 09:00", "2025/7/1"]), None)
     array([ True, False,  True])
+    >>> whole_day_mask(pd.Series([45930, 45930.5]), None, "excel")
+    array([ True, False])
+    >>> whole_day_mask(pd.Series([1759190400, 1759233600]), None, "s")
+    array([False, False])
     """
     n = len(values)
     dtype = values.dtype
@@ -852,24 +858,92 @@ def whole_day_mask(
         dtype = values.dtype
     formatted = date_format is not None and date_format != "ISO8601"
     by_format = date_format is not None and not writes_time(date_format)
+    # Numbers read as Excel day numbers (with a format, the reader refuses the unit).
+    excel = date_unit == "excel" and date_format is None
     if isinstance(dtype, pd.ArrowDtype) and dtype.kind == "M":
         return np.full(n, str(dtype.pyarrow_dtype).startswith("date"))
     if isinstance(dtype, pd.DatetimeTZDtype) or (isinstance(dtype, np.dtype) and dtype.kind == "M"):
         return np.zeros(n, dtype=bool)
     if pd.api.types.is_numeric_dtype(dtype):
-        return np.full(n, by_format)  # else epoch or Excel numbers (date_unit): instants
+        return excel_whole_days(values) if excel else np.full(n, by_format)
     kind = pd.api.types.infer_dtype(values, skipna=True)
     if kind in ("integer", "floating", "mixed-integer-float", "decimal"):
-        return np.full(n, by_format)
+        return excel_whole_days(values) if excel else np.full(n, by_format)
     if kind not in ("string", "empty"):  # objects: dates, datetimes, Timestamps, datetime64
         objects = values.to_numpy(dtype=object)
         return np.fromiter(map(is_whole_day, objects), dtype=bool, count=n)
     if formatted:
         return np.full(n, by_format)
     text = values.astype(object).str.strip()
-    if date_format is None and text.str.fullmatch(r"[+-]?\d+(?:\.\d*)?").all():
-        return np.zeros(n, dtype=bool)  # numbers written as text, read with date_unit
+    if date_format is None and text.str.fullmatch(_NUMBER_TEXT).all():
+        # Numbers written as text, read with date_unit: epoch numbers are instants.
+        return excel_whole_days(text) if excel else np.zeros(n, dtype=bool)
     return np.asarray(text.str.fullmatch(DAY_TEXT).to_numpy(dtype=bool), dtype=bool)
+
+
+#: Why a whole Excel day number is a date alone: Excel stores a date, and a date and time
+#: at exactly midnight, as the same whole number (45930 is 2025-09-30, and 2025-09-30 00:00).
+EXCEL_WHOLE_DAY = "Excel stores a date and a time of exactly midnight alike, as a whole day number"
+
+
+def _excel_ms(serials: np.ndarray[Any, Any]) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """Excel day numbers as milliseconds since 1970 (whole, as floats): the one rounding.
+
+    Excel keeps times of day as fractions of a day in a double and shows at most
+    milliseconds, so the fraction is rounded to the millisecond.
+    """
+    result: np.ndarray[Any, np.dtype[np.float64]] = np.round(
+        (serials.astype(np.float64) - _EXCEL_1970) * 86_400_000
+    )
+    return result
+
+
+def excel_whole_days(values: pd.Series) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Which Excel day numbers (numbers, or numbers written as text) are whole days.
+
+    A whole day number has no time of day: it is read as that day's midnight, and it is
+    how Excel stores both a date and a time of exactly midnight, so where an instant is
+    required it is a date alone (see :func:`whole_day_mask`). "Whole" is judged after the
+    reader's rounding to the millisecond, so ``45930.0000000001`` (floating-point noise
+    around a midnight) is whole too; values that are not finite numbers are not.
+
+    >>> excel_whole_days(pd.Series([45930, 45930.5, 45930.0000000001]))
+    array([ True, False,  True])
+    >>> excel_whole_days(pd.Series(["45930", " 45930.25 "]))
+    array([ True, False])
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(values.dtype.categories.dtype)
+    if not pd.api.types.is_numeric_dtype(values.dtype):
+        values = values.astype(object).map(lambda v: v.strip() if isinstance(v, str) else v)
+    numbers = pd.to_numeric(values, errors="coerce")
+    serials = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        ms = _excel_ms(serials)
+        whole = np.isfinite(ms) & (np.mod(ms, 86_400_000) == 0)
+    return np.asarray(whole, dtype=bool)
+
+
+def excel_day(value: object) -> dt.date:
+    """The day an Excel day number names (``date_unit="excel"``), for messages.
+
+    >>> excel_day(45930), excel_day(" 45930 "), excel_day(45930.75)
+    (datetime.date(2025, 9, 30), datetime.date(2025, 9, 30), datetime.date(2025, 9, 30))
+    """
+    ms = int(_excel_ms(np.array([float(str(value).strip())]))[0])
+    return dt.date(1970, 1, 1) + dt.timedelta(days=ms // 86_400_000)
+
+
+def excel_datetimes(frame: str, column: str) -> str:
+    """The pandas code that reads an Excel day-number column as datetimes, for hints.
+
+    It reads as crmkit does (days since 1899-12-30, rounded to the millisecond); a whole
+    number becomes that day's midnight, stated.
+
+    >>> excel_datetimes("events", "time")
+    "pd.to_datetime(events['time'], unit='D', origin='1899-12-30').dt.round('ms')"
+    """
+    return f"pd.to_datetime({frame}[{column!r}], unit='D', origin='1899-12-30').dt.round('ms')"
 
 
 def refuse_lookalike_ids(
@@ -1194,7 +1268,7 @@ def _dates_from_excel(
             hint="Excel's serials 1-60 count a 29 February 1900 that never was; the 1904 "
             "date system (old Mac workbooks) is 1,462 days lower: add 1462 first.",
         )
-    ms = np.round((as_float - _EXCEL_1970) * 86_400_000).astype(np.int64)
+    ms = _excel_ms(as_float).astype(np.int64)
     stamps = ms.astype("datetime64[ms]")
     return pd.Series(stamps, index=series.index, name=series.name)
 

@@ -19,8 +19,10 @@ import pandas as pd
 
 from crmkit._spec import check_choice, plain_number_text
 from crmkit._validate import (
+    EXCEL_WHOLE_DAY,
     check_not_empty,
     datetime_column,
+    excel_datetimes,
     first_labels,
     flag_column,
     refuse_lookalike_ids,
@@ -897,7 +899,7 @@ def _expiry_column(
             frame.loc[filled, [column]], column, _OWNER, tz=program.zone,
             date_format=date_format, date_unit=date_unit,
         )  # fmt: skip
-        _refuse_whole_days(frame, column, filled, read, date_format)
+        _refuse_whole_days(frame, column, filled, read, date_format, date_unit=date_unit)
         out[filled] = np.asarray(read.dt.to_pydatetime(), dtype=object)
     return out
 
@@ -916,15 +918,19 @@ def _refuse_whole_days(
     filled: np.ndarray[Any, Any],
     read: pd.Series,
     date_format: str | None,
+    *,
+    date_unit: str | None = None,
 ) -> None:
     """Refuse dates without a time of day in an end column (``until``, ``expires_at``).
 
     A date alone reads two ways as an end: through that day (people write "valid through
     2025-12-31"), or up to its start (its midnight, the first instant without, as a tier's
     ``valid_until``). Nothing is guessed: the hint spells both readings of the first one.
+    A whole Excel day number is a date alone too (Excel stores a date and its midnight
+    alike), and neither reading can be written in Excel: the hint converts with pandas.
     """
     values = frame.loc[filled, column]
-    days = whole_day_mask(values, date_format)
+    days = whole_day_mask(values, date_format, date_unit)
     if not days.any():
         return
     mask = np.zeros(len(frame), dtype=bool)
@@ -941,23 +947,38 @@ def _refuse_whole_days(
         shown = str(raw) if isinstance(raw, dt.date | np.datetime64 | int | np.integer) else ""
         shown = shown or start.isoformat()
     through, ending, reading = _ENDS[column]
-    written, how = "%Y-%m-%d 00:00", ""
-    if date_format not in (None, "ISO8601") and not isinstance(raw, dt.date | np.datetime64):
-        # Text or numbers read with the format: spelled in it, with a time of day.
-        stated = f"{date_format} %H:%M"
-        written = stated.replace("%H:%M", "00:00")
-        how = f", with date_format={stated!r} (which reads the time column too)"
+    note = ""
+    if date_unit == "excel" and not isinstance(raw, dt.date | np.datetime64):
+        # Both readings are a midnight, which Excel writes as a whole number again.
+        shown = shown if isinstance(raw, str) else str(raw)
+        note = f" (the Excel day number of {start.isoformat()})"
+        convert = excel_datetimes("events", column)
+        hint = (
+            f"As an end, a date alone reads two ways, and {EXCEL_WHOLE_DAY}, so neither can "
+            f"be written there: pass datetimes, {convert} + pd.Timedelta(days=1) for "
+            f"{through} {name} ({reading}), or {convert} for {ending} {name} begins."
+        )
+    else:
+        written, how = "%Y-%m-%d 00:00", ""
+        if date_format not in (None, "ISO8601") and not isinstance(raw, dt.date | np.datetime64):
+            # Text or numbers read with the format: spelled in it, with a time of day.
+            stated = f"{date_format} %H:%M"
+            written = stated.replace("%H:%M", "00:00")
+            how = f", with date_format={stated!r} (which reads the time column too)"
+        hint = (
+            f"As an end, a date alone reads two ways: write {after.strftime(written)} for "
+            f"{through} {name} ({reading}), or {start.strftime(written)} for {ending} {name} "
+            f"begins{how}."
+        )
     raise InvalidInputError(
         _OWNER,
         column,
         expected="instants: a date with a time of day (or datetimes)",
         found=f"{count} {'date' if count == 1 else 'dates'} without a time of day, "
-        f"such as {shown!r}",
+        f"such as {shown!r}{note}",
         rows=first_labels(frame.index, mask),
         total=count,
-        hint=f"As an end, a date alone reads two ways: write {after.strftime(written)} for "
-        f"{through} {name} ({reading}), or {start.strftime(written)} for {ending} {name} "
-        f"begins{how}.",
+        hint=hint,
     )
 
 

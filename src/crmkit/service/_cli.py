@@ -577,14 +577,20 @@ def _run_sla(args: argparse.Namespace) -> int:
     if args.events:
         events = read_input(args.events, args, what="events", ids=[args.ticket])
         if args.time in events.columns:  # a date alone is no instant: checked as written
-            refuse_whole_days(events, args.time, _OWNER, date_format=args.date_format)
+            refuse_whole_days(
+                events, args.time, _OWNER, date_format=args.date_format, date_unit=args.date_unit
+            )
         events = convert_dates(events, [args.time], args)  # --column names ticket columns
         ticket, time, event = args.ticket, args.time, args.event
     else:
         for name in _TICKET_TIMES:  # a date alone is no instant: checked as written
             if getattr(args, name) in tickets.columns:
                 refuse_whole_days(
-                    tickets, getattr(args, name), _OWNER, date_format=args.date_format
+                    tickets,
+                    getattr(args, name),
+                    _OWNER,
+                    date_format=args.date_format,
+                    date_unit=args.date_unit,
                 )
         events = _events_from_tickets(
             _canonical_tickets(tickets, args),

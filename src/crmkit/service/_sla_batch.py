@@ -36,10 +36,13 @@ import pandas as pd
 
 from crmkit._validate import (
     EPOCH_UNITS,
+    EXCEL_WHOLE_DAY,
     check_unique,
     cutoff_value,
     datetime_column,
     datetime_value,
+    excel_datetimes,
+    excel_day,
     first_labels,
     require_columns,
     require_frame,
@@ -576,13 +579,16 @@ def refuse_whole_days(
     owner: str,
     *,
     date_format: str | None = None,
+    date_unit: str | None = None,
     shown: str | None = None,
 ) -> None:
     """Refuse event times given as a date alone (``"2025-06-30"``), naming rows.
 
     An event happened at an instant; a date alone does not say when on that day (its
-    start? its end?), so it is never read as midnight. Missing cells are skipped (the
-    column reader names them). ``shown`` is the column's name in the user's file.
+    start? its end?), so it is never read as midnight. A whole Excel day number
+    (``date_unit="excel"``) is one too: Excel stores a date and its midnight alike.
+    Missing cells are skipped (the column reader names them). ``shown`` is the column's
+    name in the user's file.
 
     Examples:
         >>> frame = pd.DataFrame({"time": ["2025-06-30 09:15", "2025-06-30"]})
@@ -594,15 +600,22 @@ def refuse_whole_days(
     series = frame[column]
     filled = series.notna().to_numpy(dtype=bool)
     values = series[filled]
-    days = whole_day_mask(values, date_format)
+    days = whole_day_mask(values, date_format, date_unit)
     if not days.any():
         return
     mask = np.zeros(len(frame), dtype=bool)
     mask[np.flatnonzero(filled)[days]] = True
     count = int(mask.sum())
     raw = values.iloc[int(np.flatnonzero(days)[0])]
-    shown_value = raw.strip() if isinstance(raw, str) else str(raw)
-    if date_format in (None, "ISO8601") or isinstance(raw, dt.date | np.datetime64):
+    shown_value, note = raw.strip() if isinstance(raw, str) else str(raw), ""
+    if date_unit == "excel" and not isinstance(raw, dt.date | np.datetime64):
+        day = excel_day(raw)
+        note = f" (the Excel day number of {day.isoformat()})"
+        example = (
+            f"e.g. '{day.isoformat()} 09:30' in Excel. {EXCEL_WHOLE_DAY}: for times at "
+            f"midnight, pass datetimes, {excel_datetimes('events', shown or column)}"
+        )
+    elif date_format in (None, "ISO8601") or isinstance(raw, dt.date | np.datetime64):
         day = pd.Timestamp(datetime_value(raw, owner, shown or column)).date()
         example = f"e.g. '{day.isoformat()} 09:30'"
     else:  # text or numbers read with the format: spelled in it, with a time of day
@@ -612,7 +625,7 @@ def refuse_whole_days(
         shown or column,
         expected="instants: a date with a time of day (or datetimes)",
         found=f"{count} {'date' if count == 1 else 'dates'} without a time of day, "
-        f"such as {shown_value!r}",
+        f"such as {shown_value!r}{note}",
         rows=first_labels(frame.index, mask),
         total=count,
         hint=day_hint(example),
@@ -712,7 +725,7 @@ def _prepare(
     # Epoch numbers are UTC instants: without a calendar zone they are read as UTC.
     epoch_zone = "UTC" if date_unit in EPOCH_UNITS and zone is None else None
     when = datetime_column(events, time, owner, tz=epoch_zone, **read)
-    refuse_whole_days(events, time, owner, date_format=date_format)
+    refuse_whole_days(events, time, owner, date_format=date_format, date_unit=date_unit)
     if not isinstance(when.dtype, pd.DatetimeTZDtype):
         if zone is None:
             raise InvalidInputError(
