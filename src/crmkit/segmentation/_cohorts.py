@@ -18,12 +18,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from crmkit._jsonable import ResultDict
 from crmkit._spec import check_choice
 from crmkit._validate import require_finite_result
 from crmkit.errors import ConfigError
 from crmkit.segmentation._dask import computed, is_dask, map_by_key, require_dask_columns
-from crmkit.segmentation._lifecycle_engine import Cut, make_cut
+from crmkit.segmentation._lifecycle_engine import Cut, CutoffResult, make_cut
 from crmkit.segmentation._lifecycle_policy import NS_PER_DAY
 from crmkit.segmentation._log import RefundRule, TransactionLog, ZeroRule, as_log
 
@@ -83,8 +82,8 @@ def _label(ordinal: int, period: str) -> pd.Period:
     return pd.Period(day, freq="W-SUN" if period == "W" else period)
 
 
-@attrs.frozen(eq=False)
-class CohortTable(ResultDict):
+@attrs.frozen(eq=False, repr=False)
+class CohortTable(CutoffResult):
     """A cohort retention table as counts and as shares of period 0.
 
     Attributes:
@@ -101,7 +100,8 @@ class CohortTable(ResultDict):
             for an empty cohort.
         freq: The period unit (``"D"``, ``"W"``, ``"M"``, ``"Q"`` or ``"Y"``).
         metric: ``"customers"`` or ``"revenue"``.
-        as_of: The observation end.
+        as_of: The observation end, as read: the instant, or, when ``as_of_whole_day``,
+            the midnight that begins the day whose end it is.
         future_rows: Rows after ``as_of``, excluded.
         non_purchase_rows: Rows with a non-positive amount (not purchases).
         orphan_rows: Rows no cohort cell can hold, excluded: those of customers without
@@ -109,6 +109,12 @@ class CohortTable(ResultDict):
             customer's first purchase period. They are never purchases, so they are
             counted in ``non_purchase_rows`` too (CDNOW: 72 of its 80 $0 rows, those of
             the 68 customers who never paid), not in addition to it.
+        as_of_whole_day: ``as_of`` is a date (given as one, or the default last day of
+            the data), which means the end of that day.
+
+    :meth:`to_dict` and the ``repr`` write ``as_of`` as :class:`Rate` writes its window: a
+    date alone (``"2025-03-31"``, the end of that day, as ``as_of=`` reads it), an instant
+    as its exact ISO 8601 text; the flag is not written.
 
     Examples:
         >>> import pandas as pd
@@ -119,6 +125,8 @@ class CohortTable(ResultDict):
         periods_since    0    1    2
         cohort
         2025-01        1.0  0.5  0.0
+        >>> cohort_retention(tx, as_of="2025-03-31", amount=None).to_dict()["as_of"]
+        '2025-03-31'
     """
 
     counts: pd.DataFrame
@@ -130,6 +138,9 @@ class CohortTable(ResultDict):
     future_rows: int = 0
     non_purchase_rows: int = 0
     orphan_rows: int = 0
+    as_of_whole_day: bool = False
+
+    _CUTOFFS = ("as_of",)
 
 
 def cohort_retention(
@@ -390,6 +401,7 @@ def _table(cells: _Cells, *, freq: str, metric: str, cut: Cut, last_complete: in
         freq=freq,
         metric=metric,
         as_of=cut.label,
+        as_of_whole_day=cut.whole_day,
         future_rows=cells.future,
         non_purchase_rows=cells.non_purchase,
         orphan_rows=cells.orphan,

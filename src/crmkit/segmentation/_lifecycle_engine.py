@@ -46,13 +46,14 @@ import datetime as dt
 import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Final
+from typing import Any, ClassVar, Final, cast
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from crmkit._jsonable import ResultDict
 from crmkit._spec import check_choice, derived
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.segmentation._dask import is_dask
@@ -89,6 +90,62 @@ class Cut:
 
     def __str__(self) -> str:
         return str(self.label.date()) if self.whole_day else str(self.label)
+
+
+def bound_text(stamp: pd.Timestamp | None, whole_day: bool) -> str | None:
+    """A result's cut-off as crmkit reads it back: the day alone, or the exact instant.
+
+    A cut-off given as a date (the end of that day) is written as that date, never as the
+    midnight that begins it; any other as its ISO 8601 instant (with its offset when
+    aware), so :func:`make_cut` of the text is the cut it came from.
+
+    >>> day = pd.Timestamp("2025-05-31")
+    >>> bound_text(day, whole_day=True), bound_text(day, whole_day=False)
+    ('2025-05-31', '2025-05-31T00:00:00')
+    """
+    if stamp is None:
+        return None
+    return stamp.date().isoformat() if whole_day else stamp.isoformat()
+
+
+class CutoffResult(ResultDict):
+    """Mixin for results that hold cut-offs (``as_of``, ``start``, ``end``) as Timestamps.
+
+    A subclass names its cut-off fields in ``_CUTOFFS``; each ``name`` has a bool field
+    ``name_whole_day`` (given as a date: the end of that day, labelled by the midnight
+    that begins it, as :class:`Cut` labels it). :meth:`to_dict` and ``repr`` write every
+    cut-off by :func:`bound_text` and leave the flags out, the text saying which a cut-off
+    is: a Timestamp would show a date as its first midnight, which reads as a day short.
+    Declare the subclass with ``attrs.frozen(repr=False)`` so this ``repr`` is kept.
+    """
+
+    __slots__ = ()
+    _CUTOFFS: ClassVar[tuple[str, ...]] = ()
+
+    def _written(self) -> dict[str, str | None]:
+        return {
+            name: bound_text(getattr(self, name), getattr(self, f"{name}_whole_day"))
+            for name in self._CUTOFFS
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field as plain JSON types, each cut-off as :func:`bound_text` writes it."""
+        data = super().to_dict()
+        data.update(self._written())
+        for name in self._CUTOFFS:
+            del data[f"{name}_whole_day"]
+        return data
+
+    def __repr__(self) -> str:
+        written = self._written()
+        flags = {f"{name}_whole_day" for name in self._CUTOFFS}
+        cls = cast("type[attrs.AttrsInstance]", type(self))
+        parts = []
+        for a in attrs.fields(cls):
+            if a.name not in flags:
+                value = written[a.name] if a.name in written else getattr(self, a.name)
+                parts.append(f"{a.name}={value!r}")
+        return f"{type(self).__name__}({', '.join(parts)})"
 
 
 def make_cut(value: object, zone: dt.tzinfo | None, owner: str, field: str) -> Cut:

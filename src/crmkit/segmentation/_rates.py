@@ -37,7 +37,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from crmkit._jsonable import ResultDict
 from crmkit._spec import check_choice
 from crmkit._stats import wilson_interval
 from crmkit._validate import first_labels
@@ -45,6 +44,7 @@ from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.segmentation._dask import is_dask, require_dask_columns
 from crmkit.segmentation._lifecycle_engine import (
     Cut,
+    CutoffResult,
     _stamp,
     make_cut,
     rate_arrays,
@@ -70,8 +70,8 @@ __all__ = [
 ]
 
 
-@attrs.frozen(eq=False)
-class Rate(ResultDict):
+@attrs.frozen(eq=False, repr=False)
+class Rate(CutoffResult):
     """A rate with its definition, numerator and denominator, overall and by segment.
 
     Attributes:
@@ -91,12 +91,16 @@ class Rate(ResultDict):
         non_purchase_rows: Rows with a non-positive amount, excluded.
         start_whole_day: ``start`` was given as a date, which means the end of that day.
         end_whole_day: ``end`` was given as a date.
+        base_start: The retention rate's start of the base period ``(base_start,
+            start]`` (excluded; given or derived), read as ``start`` is; None for the
+            other rates.
+        base_start_whole_day: ``base_start`` is a date.
 
     :meth:`to_dict` and the ``repr`` write a bound given as a date as that date alone
     (``"2025-05-31"``: the end of 31 May, as every crmkit function reads it), and any
     other bound as its exact ISO 8601 instant (with its offset when aware), so passing
-    them back as ``start=``/``end=`` gives the same window. The two flags are not
-    written: the text says which a bound is.
+    them back as ``start=``/``end=``/``base_start=`` gives the same window. The flags are
+    not written: the text says which a bound is.
 
     Examples:
         >>> from crmkit.segmentation import Rate
@@ -126,6 +130,10 @@ class Rate(ResultDict):
     non_purchase_rows: int = 0
     start_whole_day: bool = False
     end_whole_day: bool = False
+    base_start: pd.Timestamp | None = None
+    base_start_whole_day: bool = False
+
+    _CUTOFFS = ("start", "end", "base_start")
 
     @property
     def value(self) -> float:
@@ -157,25 +165,12 @@ class Rate(ResultDict):
         shown = f"{self.value:.1%}" if self.denominator else "undefined"
         return f"{self.name} rate {shown} ({self.numerator} of {self.denominator})"
 
-    def __repr__(self) -> str:
-        # The window as to_dict() writes it: a Timestamp would show a date as its first
-        # midnight, which reads as a day short (the period holds the whole day).
-        window = {
-            "start": _bound_text(self.start, self.start_whole_day),
-            "end": _bound_text(self.end, self.end_whole_day),
-        }
-        parts = [
-            f"{a.name}={window.get(a.name, getattr(self, a.name))!r}"
-            for a in attrs.fields(type(self))
-            if a.name not in _FLAGS
-        ]
-        return f"Rate({', '.join(parts)})"
-
     def to_dict(self) -> dict[str, Any]:
         """Return every field as plain JSON types, the window as crmkit reads it back.
 
-        ``start`` and ``end`` given as dates are written as the date (``"2025-05-31"``:
-        the end of that day); instants as exact ISO 8601 text. See the class docs.
+        ``start``, ``end`` and ``base_start`` given as dates are written as the date
+        (``"2025-05-31"``: the end of that day); instants as exact ISO 8601 text. See the
+        class docs.
 
         Examples:
             >>> import pandas as pd
@@ -185,24 +180,10 @@ class Rate(ResultDict):
             >>> d = retention_rate(tx, start="2025-05-31", end="2025-06-30", amount=None).to_dict()
             >>> d["start"], d["end"], d["numerator"], d["denominator"]
             ('2025-05-31', '2025-06-30', 1, 1)
+            >>> d["base_start"]  # derived: as many days before start as end is after it
+            '2025-05-01'
         """
-        data = super().to_dict()
-        data["start"] = _bound_text(self.start, self.start_whole_day)
-        data["end"] = _bound_text(self.end, self.end_whole_day)
-        for flag in _FLAGS:
-            del data[flag]
-        return data
-
-
-#: Fields that say how ``start``/``end`` are written; the written text carries them.
-_FLAGS = ("start_whole_day", "end_whole_day")
-
-
-def _bound_text(stamp: pd.Timestamp | None, whole_day: bool) -> str | None:
-    """A bound of a rate's window as crmkit reads it back: the day alone, or the instant."""
-    if stamp is None:
-        return None
-    return stamp.date().isoformat() if whole_day else stamp.isoformat()
+        return super().to_dict()
 
 
 def _segments(
@@ -260,6 +241,7 @@ def _result(
     future: int,
     non_purchase: int,
     start: Cut,
+    base_start: Cut | None = None,
 ) -> Rate:
     numerator = int((base & hit).sum())
     denominator = int(base.sum())
@@ -298,6 +280,8 @@ def _result(
         non_purchase_rows=non_purchase,
         start_whole_day=start.whole_day,
         end_whole_day=cuts[-1].whole_day,
+        base_start=None if base_start is None else base_start.label,
+        base_start_whole_day=base_start is not None and base_start.whole_day,
     )
 
 
@@ -596,7 +580,7 @@ def retention_rate(
     )
     return _result(
         "retention", definition, base, hit, ids=ids, cuts=cuts, by=by, owner=owner, future=future,
-        non_purchase=non_purchase, start=cuts[1],
+        non_purchase=non_purchase, start=cuts[1], base_start=cuts[0],
     )  # fmt: skip
 
 

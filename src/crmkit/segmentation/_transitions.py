@@ -11,10 +11,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from crmkit._jsonable import ResultDict
-from crmkit._validate import require_frame
+from crmkit._validate import is_whole_day, require_frame
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.segmentation._dask import computed, is_dask
+from crmkit.segmentation._lifecycle_engine import CutoffResult, make_cut
 from crmkit.segmentation._lifecycle_policy import STAGE_DTYPE
 
 __all__ = ["TransitionMatrix", "stage_flows", "transition_matrix"]
@@ -46,10 +46,18 @@ def _history_codes(history: object, owner: str) -> tuple[pd.DataFrame, pd.Catego
 
 
 def _column(frame: pd.DataFrame, value: object, owner: str, field: str) -> Any:
+    """The column of the snapshot ``value`` names, first as :func:`lifecycle_history` labels it.
+
+    A naive instant names a snapshot of a history in a zone as ``as_of=`` read it: in that
+    zone (the zone of its instant labels; its date labels are naive midnights).
+    """
     columns: list[Any] = list(frame.columns)
+    zones = [c.tzinfo for c in columns if isinstance(c, pd.Timestamp) and c.tzinfo is not None]
     candidates: list[Any] = [value]
     with contextlib.suppress(TypeError, ValueError):
         candidates.insert(0, pd.Timestamp(value))  # type: ignore[arg-type]
+    with contextlib.suppress(ConfigError):
+        candidates.insert(0, make_cut(value, zones[0] if zones else None, owner, field).label)
     for candidate in candidates:
         if candidate in columns:
             return candidate
@@ -90,17 +98,28 @@ def _grids(history: Any, columns: list[Any], k: int) -> npt.NDArray[np.int64]:
     return total
 
 
-@attrs.frozen(eq=False)
-class TransitionMatrix(ResultDict):
+@attrs.frozen(eq=False, repr=False)
+class TransitionMatrix(CutoffResult):
     """Stage-to-stage flows between two snapshots of a :func:`lifecycle_history`.
 
     Attributes:
-        start: The first snapshot.
+        start: The first snapshot, as the history labels it (a date snapshot: the
+            midnight that begins the day whose end it is).
         end: The second snapshot.
         counts: Customers by stage at ``start`` (rows) and at ``end`` (columns); every row
             sums to that stage's count at ``start``.
         shares: ``counts`` divided by the row totals (NaN for a stage nobody was in).
         entered: Stage at ``end`` of the customers who first bought after ``start``.
+        start_whole_day: ``start`` was named by a date (``"2025-01-31"``, a
+            ``datetime.date``), which means the end of that day.
+        end_whole_day: ``end`` was named by a date.
+
+    :meth:`to_dict` and the ``repr`` write a snapshot named by a date as that date alone
+    (``"2025-01-31"``, the end of that day, as :func:`lifecycle_history` reads it) and one
+    named by an instant as its exact ISO 8601 text, as :class:`Rate` writes its window; the
+    flags are not written. A history's column labels cannot say which a midnight is (a
+    date snapshot is labelled by the midnight beginning it), so name a date snapshot by
+    its date, as given to :func:`lifecycle_history`, to have it written as one.
 
     Examples:
         >>> import pandas as pd
@@ -111,6 +130,8 @@ class TransitionMatrix(ResultDict):
         >>> tm = transition_matrix(h, "2025-01-31", "2025-05-31")
         >>> int(tm.counts.loc["new", "at_risk"]), int(tm.counts.loc["new", "active"])
         (1, 1)
+        >>> {k: tm.to_dict()[k] for k in ("start", "end")}
+        {'start': '2025-01-31', 'end': '2025-05-31'}
     """
 
     start: pd.Timestamp
@@ -118,6 +139,10 @@ class TransitionMatrix(ResultDict):
     counts: pd.DataFrame
     shares: pd.DataFrame
     entered: pd.Series
+    start_whole_day: bool = False
+    end_whole_day: bool = False
+
+    _CUTOFFS = ("start", "end")
 
 
 def transition_matrix(history: Any, start: object, end: object) -> TransitionMatrix:
@@ -126,7 +151,9 @@ def transition_matrix(history: Any, start: object, end: object) -> TransitionMat
     Args:
         history: The output of :func:`lifecycle_history` (its stage categories, the
             policy's, are the rows and columns).
-        start: The earlier snapshot (a column label, or a date/string naming it).
+        start: The earlier snapshot (a column label, or a date/string naming it). A date
+            (``"2025-01-31"``, a ``datetime.date``) names the snapshot at the end of that
+            day, and the result writes it as that date.
         end: The later snapshot.
 
     Returns:
@@ -175,6 +202,8 @@ def transition_matrix(history: Any, start: object, end: object) -> TransitionMat
         counts=counts,
         shares=shares,
         entered=entered,
+        start_whole_day=is_whole_day(start),
+        end_whole_day=is_whole_day(end),
     )
 
 
