@@ -49,6 +49,7 @@ from hypothesis import strategies as st
 
 from crmkit._spec import SCHEMA_KEY, Spec
 from crmkit.errors import ConfigError, NotFittedError
+from tests.strategies import examples
 
 FACADES = ("crmkit.segmentation", "crmkit.loyalty", "crmkit.service", "crmkit.campaigns")
 
@@ -265,7 +266,7 @@ def check_rule_class(name: str, cls: type, *, max_examples: int = 25) -> None:
 def passes(name: str, cls: type) -> bool:
     """Whether ``cls`` passes the rule contract (used to keep :data:`PENDING` strict)."""
     try:
-        check_rule_class(name, cls, max_examples=10)
+        check_rule_class(name, cls, max_examples=examples(10))
     except ContractError:
         return False
     return True

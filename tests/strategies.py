@@ -14,9 +14,26 @@ from typing import Any
 import attrs
 import numpy as np
 import pandas as pd
+from hypothesis import settings
 from hypothesis import strategies as st
 
 # --------------------------------------------------------------------------- foundation
+
+
+def examples(n: int) -> int:
+    """``n`` hypothesis examples, scaled like the active profile's default (``ci``: 100).
+
+    A property that needs more (or fewer) examples than the profile's default asks for
+    ``@settings(max_examples=examples(n))``, so that every profile scales it: the
+    ``compiled`` re-run (40) runs ``0.4 n``, the ``thorough`` profile (2000) ``20 n``.
+
+    Examples:
+        >>> from hypothesis import settings
+        >>> examples(200) == round(200 * settings.default.max_examples / 100)
+        True
+    """
+    return max(1, round(n * settings.default.max_examples / 100))
+
 
 #: Time zones with awkward rules: 30-minute DST (Lord Howe), +05:45 (Kathmandu), the usual
 #: European and American switches, and one without DST.

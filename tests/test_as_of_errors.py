@@ -90,7 +90,7 @@ from crmkit.service import (
     repeat_complaint_rate,
     sla_cycles,
 )
-from tests.strategies import raw_cells
+from tests.strategies import examples, raw_cells
 from tests.test_cli_one_reader import AS_OF_COMMANDS
 
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -530,7 +530,7 @@ def test_a_readable_as_of_that_does_not_fit_the_data_is_invalid_input(case: str)
         RELATIONAL[case]()
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(value=raw_cells.filter(lambda v: v is not None and not isinstance(v, dt.datetime)))
 def test_what_the_one_reader_refuses_every_entry_point_refuses_alike(value: object) -> None:
     """Any value ``cutoff_value`` refuses is a ConfigError naming 'as_of' everywhere.

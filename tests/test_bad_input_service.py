@@ -49,7 +49,7 @@ from crmkit.service import (
     sla_cycles,
 )
 from crmkit.service import _timeline as tl
-from tests.strategies import DST_SWITCH_DATES, business_calendar_dicts
+from tests.strategies import DST_SWITCH_DATES, business_calendar_dicts, examples
 from tests.test_bad_input import (
     _SECRET,
     BAD_KWARGS,
@@ -1273,7 +1273,7 @@ def test_target_warn_before_refuses_a_mapping_and_names_the_item(
 # ------------------------------------------------------------ calendar: long spans
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     base=st.sampled_from(DST_SWITCH_DATES),
     overnight=st.booleans(),

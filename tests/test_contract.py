@@ -11,6 +11,7 @@ from crmkit._spec import Spec, field, one_of, whole
 from crmkit.errors import ConfigError
 from tests import contract
 from tests.markdown_pages import check_text_blocks, page_blocks
+from tests.strategies import examples
 
 RULES = contract.rule_classes()
 ON_SPEC = [name for name in contract.names(RULES) if name not in contract.PENDING]
@@ -334,7 +335,7 @@ def test_every_keyword_refuses_bad_values_naming_the_field(name: str) -> None:
     if strategy is None:
         pytest.skip(f"{name} has no strategy")  # the contract test itself fails for these
 
-    @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=examples(3), deadline=None, suppress_health_check=list(HealthCheck))
     @given(value=strategy, data=st.data())
     def check(value: object, data: st.DataObject) -> None:
         problems = [

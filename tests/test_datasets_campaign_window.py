@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 
 from crmkit import datasets
 from crmkit.errors import ConfigError
+from tests.strategies import examples
 
 N = 300
 TX = datasets.transactions(n_customers=N, seed=4)
@@ -104,7 +105,7 @@ def test_a_window_without_opening_hours_is_refused(start: str, end: str) -> None
     assert "08:00 to 22:00" in str(info.value)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     start=st.datetimes(dt.datetime(2025, 10, 1), dt.datetime(2025, 10, 3)),
     length=st.timedeltas(dt.timedelta(minutes=1), dt.timedelta(days=3)),
@@ -231,7 +232,7 @@ def _bounds(draw: st.DrawFn) -> tuple[object, pd.Timestamp, bool]:
     return (moment.isoformat() if as_text else moment), pd.Timestamp(moment), False
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(start=_bounds(), end=_bounds(), seed=st.integers(0, 2**16))
 def test_every_order_is_in_the_window_for_any_start_and_end(
     start: tuple[object, pd.Timestamp, bool],

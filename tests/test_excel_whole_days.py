@@ -42,6 +42,7 @@ from crmkit.service import evaluate_sla
 from tests.loyalty.test_end_instants import _credits, _grants
 from tests.loyalty.test_status_challenge import NY, _hilton, _ny
 from tests.service._desks import one_target
+from tests.strategies import examples
 
 POLICY = one_target("resolution", "24h", "calendar")
 TICKETS = pd.DataFrame({"ticket_id": ["T1"]})
@@ -253,7 +254,7 @@ _MS_PER_DAY = 86_400_000
 _SERIAL_1970 = 25_569
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     day=st.integers(61, 132_218),
     ms=st.integers(1, _MS_PER_DAY - 1),
@@ -273,7 +274,7 @@ def test_a_fractional_serial_is_an_instant_equal_to_what_it_encodes(day: int, ms
     assert (day - _SERIAL_1970) * _MS_PER_DAY + ms == read.iloc[0].value // 1_000_000
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(
     days=st.integers(1, 400),
     ms=st.integers(1, _MS_PER_DAY - 1),

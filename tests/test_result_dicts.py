@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 
 from crmkit import datasets, loyalty, segmentation, service
 from crmkit.loyalty._cli import demo_program
+from tests.strategies import examples
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 FACADES = (segmentation, loyalty, service)
@@ -279,7 +280,7 @@ def test_missing_list_is_current() -> None:
     assert sorted(n for n in MISSING if hasattr(types[n], "to_dict")) == []
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(scores=st.lists(st.integers(0, 10), min_size=1, max_size=60))
 def test_nps_results_for_any_scores(scores: list[int]) -> None:
     """Property: any NPS result, including n = 1 and all-promoters, is plain JSON."""

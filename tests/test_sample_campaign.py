@@ -16,6 +16,7 @@ from crmkit._cli_support import DemoData
 from crmkit._report import SAMPLE_WAKE_RATE, ReportData, sample_campaign, sections
 from crmkit.campaigns import assign, measure
 from crmkit.errors import ConfigError
+from tests.strategies import examples
 
 START, END = pd.Timestamp("2025-10-01"), pd.Timestamp("2025-11-30")
 
@@ -82,7 +83,7 @@ def test_bad_options_are_config_errors(
         datasets.campaign_orders(tx, arms.drop(columns="arm"), start=START, end=END)
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(wake_rate=st.floats(0.0, 1.0), seed=st.integers(0, 2**32))
 def test_measure_sees_exactly_the_woken_customers_who_would_not_have_bought(
     tx: pd.DataFrame, arms: pd.DataFrame, wake_rate: float, seed: int

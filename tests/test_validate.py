@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from crmkit import _validate as v
 from crmkit.errors import ConfigError, CrmkitError, InvalidInputError, SchemaError
-from tests.strategies import raw_cells
+from tests.strategies import examples, raw_cells
 
 
 def test_require_frame_accepts_frames_and_names_the_argument() -> None:
@@ -581,7 +581,7 @@ def test_ambiguity_examples_are_two_different_values() -> None:
 # --------------------------------------------------------------------------- properties
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     cells=st.lists(raw_cells, min_size=1, max_size=6),
     date_format=st.sampled_from([None, "%d/%m/%Y", "%Y%m%d", "ISO8601", "%Y-%m-%dT%H:%M%z"]),
@@ -606,7 +606,7 @@ def test_the_date_reader_answers_any_cells_with_dates_or_a_crmkit_error(
     assert (utc < pd.Timestamp("2262-04-11")).all()
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(cells=st.lists(raw_cells, min_size=1, max_size=6))
 def test_the_number_reader_answers_any_cells_with_finite_floats_or_a_crmkit_error(
     cells: list[object],

@@ -64,7 +64,7 @@ from crmkit.loyalty import (
 from tests.loyalty._tables import events_table
 from tests.loyalty.test_ledger_properties import LedgerMachine, check_state
 from tests.loyalty.test_published_chinese_status import _southern
-from tests.strategies import extension_policies, involuntary_programs, southern_histories
+from tests.strategies import examples, extension_policies, involuntary_programs, southern_histories
 
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
 TICK = dt.timedelta(microseconds=1)
@@ -569,7 +569,7 @@ def _southern_programs(draw: st.DrawFn) -> Program:
     )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     program=_southern_programs(),
     events=southern_histories(),
@@ -648,7 +648,7 @@ def test_extension_conserves_points_and_reads_the_same_everywhere(
         assert (None if pd.isna(row["next_expiry"]) else row["next_expiry"]) == expected
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(
     base=st.sampled_from([MILES, ExpiryPolicy.after_days(2), ExpiryPolicy.after_days(30)]),
     extension=extension_policies(),
@@ -755,6 +755,6 @@ class InvoluntaryLedgerMachine(LedgerMachine):
 
 
 InvoluntaryLedgerMachine.TestCase.settings = settings(
-    max_examples=40, stateful_step_count=25, deadline=None
+    max_examples=examples(40), stateful_step_count=25, deadline=None
 )
 TestInvoluntaryLedger = InvoluntaryLedgerMachine.TestCase

@@ -56,6 +56,7 @@ from tests.loyalty._tables import events_table
 from tests.loyalty.test_china_southern_extensions import _COUNTS, _southern_programs
 from tests.loyalty.test_ledger_properties import LedgerMachine, check_state
 from tests.strategies import (
+    examples,
     fifo_programs,
     loyalty_event_tables,
     monotone_expiry_programs,
@@ -424,7 +425,7 @@ def test_consumption_is_data_omitted_when_default_and_checked() -> None:
     )
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(program=fifo_programs())
 def test_fifo_programs_round_trip_through_json(program: Program) -> None:
     """Any program under FIFO (any expiry, tiers, shortfall, tender limits) round-trips."""
@@ -436,7 +437,7 @@ def test_fifo_programs_round_trip_through_json(program: Program) -> None:
 # ------------------------------------------------------------ properties
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(program=monotone_expiry_programs(), drawn=loyalty_event_tables(max_members=1))
 def test_with_expiry_in_earning_order_both_orders_give_the_same_states(
     program: Program, drawn: tuple[pd.DataFrame, dict[str, list[Any]]]
@@ -477,7 +478,7 @@ def _credits_and_awards(draw: st.DrawFn) -> list[Any]:
     return events
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     expiry=st.sampled_from(
         [ExpiryPolicy.after_days(30), ExpiryPolicy.after_months(2), ExpiryPolicy.never()]
@@ -535,12 +536,12 @@ class FifoLedgerMachine(LedgerMachine):
 
 
 FifoLedgerMachine.TestCase.settings = settings(
-    max_examples=40, stateful_step_count=25, deadline=None
+    max_examples=examples(40), stateful_step_count=25, deadline=None
 )
 TestFifoLedger = FifoLedgerMachine.TestCase
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(program=fifo_programs(), drawn=loyalty_event_tables(extras=True))
 def test_fifo_replay_many_equals_replay_and_apply(
     program: Program, drawn: tuple[pd.DataFrame, dict[str, list[Any]]]
@@ -592,7 +593,7 @@ def test_fifo_replay_many_equals_replay_and_apply(
         assert program.replay(stepped.events, as_of=as_of, on_error="skip") == state
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(program=fifo_programs(), events=_credits_and_awards(), later=st.integers(0, 60))
 def test_fifo_expiring_and_next_expiry_read_every_lot(
     program: Program, events: list[Any], later: int
@@ -625,7 +626,7 @@ def test_fifo_expiring_and_next_expiry_read_every_lot(
         assert (None if pd.isna(row["next_expiry"]) else row["next_expiry"]) == expected
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(
     program=_southern_programs(),
     events=southern_histories(),

@@ -28,6 +28,7 @@ from crmkit.cli import main
 from crmkit.errors import InvalidInputError, SchemaError
 from crmkit.loyalty import Adjust, TierGrant, replay_many
 from tests.loyalty.test_status_challenge import NY, _hilton, _ny
+from tests.strategies import examples
 
 #: The grant and the credit of these tests: from 1 May 2023 09:00 (New York).
 _START = "2023-05-01 09:00"
@@ -306,7 +307,7 @@ def test_cli_reads_epoch_times_in_utc(tmp_path, capsys) -> None:  # type: ignore
             assert pd.Timestamp(out.loc["m", "tier_since"]) == _ny(2023, 5, 1, 9)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     day=st.dates(dt.date(2001, 1, 1), dt.date(2099, 12, 31)),
     lead=st.integers(1, 400),

@@ -19,7 +19,7 @@ from crmkit.loyalty import (
     replay_many,
 )
 from crmkit.loyalty._engine import Earner, order_of
-from tests.strategies import loyalty_event_tables, loyalty_orders, loyalty_programs
+from tests.strategies import examples, loyalty_event_tables, loyalty_orders, loyalty_programs
 
 _T = dt.datetime(2025, 3, 1, 12, tzinfo=dt.UTC)
 
@@ -51,7 +51,7 @@ def _plain_schemes(draw: st.DrawFn) -> EarningScheme:
     )
 
 
-@settings(max_examples=150)
+@settings(max_examples=examples(150))
 @given(scheme=_plain_schemes(), order=loyalty_orders())
 def test_plain_earner_reports_what_earn_reports(scheme: EarningScheme, order: Any) -> None:
     """The compiled arithmetic of a plain earner gives exactly :meth:`EarningScheme.earn`'s
@@ -124,7 +124,7 @@ def _tier_schemes(draw: st.DrawFn) -> EarningScheme:
     )
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(
     scheme=_tier_schemes(),
     order=loyalty_orders(),
@@ -318,7 +318,7 @@ def _tier_programs(draw: st.DrawFn) -> Program:
     )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(program=_tier_programs(), drawn=loyalty_event_tables())
 def test_earning_by_tier_replays_as_the_general_path_does(
     program: Program, drawn: tuple[pd.DataFrame, dict[str, list[Any]]]
@@ -358,7 +358,7 @@ def test_earning_by_tier_replays_as_the_general_path_does(
         assert step == program.replay(events, as_of=ordered[-1].time, on_error="skip")
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(program=_tier_programs(), miles=_tier_schemes(), drawn=loyalty_event_tables(extras=True))
 def test_earning_by_tier_in_two_currencies_replays_as_the_general_path_does(
     program: Program, miles: EarningScheme, drawn: tuple[pd.DataFrame, dict[str, list[Any]]]
@@ -446,7 +446,7 @@ _FIGURES = ("available", "pending", "debt", "balance", "credited", "spent", "exp
 _MORE = ("reversed", "forfeited", "cash_offset")
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(program=loyalty_programs(), drawn=loyalty_event_tables())
 def test_replay_many_equals_replay_of_each_member(
     program: Program, drawn: tuple[pd.DataFrame, dict[str, list[Any]]]
@@ -512,7 +512,7 @@ def test_events_are_on_the_spec_layer_and_old_json_still_loads() -> None:
 # -- issue 14 speed (branch loyspeed): the leaner fold gives the same states ----------------
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(
     scheme=_plain_schemes(),
     cents=st.lists(st.integers(0, 30_000), min_size=1, max_size=40),
@@ -556,7 +556,7 @@ def _capped_two_currency_program(pending_days: int) -> Program:
     )
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(pending_days=st.sampled_from([0, 7]), drawn=loyalty_event_tables())
 def test_replay_many_and_apply_equal_replay_under_caps_and_two_currencies(
     pending_days: int, drawn: tuple[pd.DataFrame, dict[str, list[Any]]]
@@ -608,7 +608,7 @@ def test_a_replay_many_fold_records_no_postings_but_the_same_figures() -> None:
     assert [p.kind for p in state.postings] == ["earn", "activate", "redeem"]
 
 
-@settings(max_examples=100)
+@settings(max_examples=examples(100))
 @given(
     order=loyalty_orders(),
     channel=st.sampled_from(["", "store", "app"]),

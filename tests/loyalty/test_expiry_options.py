@@ -30,6 +30,7 @@ from crmkit.loyalty import (
     Tier,
     TierLadder,
 )
+from tests.strategies import examples
 
 UTC = dt.UTC
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
@@ -173,7 +174,7 @@ def _histories(draw: st.DrawFn) -> tuple[Program, list[Any], dt.datetime]:
     return program, events, as_of
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(_histories())
 def test_held_apply_equals_replay_and_points_are_conserved(
     history: tuple[Program, list[Any], dt.datetime],
@@ -222,7 +223,7 @@ def test_month_end_counting_by_hand() -> None:
     assert ExpiryPolicy.from_dict({**old, "activity": []}).count_from == "earning_day"
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2090, 12, 31)),
     st.integers(1, 120),
@@ -244,7 +245,7 @@ def test_month_end_counting_is_one_date_per_earning_month(
     assert (last.year * 12 + last.month) - (at.year * 12 + at.month) == n
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(_histories(), st.integers(1, 3))
 def test_month_end_apply_equals_replay_and_points_are_conserved(
     history: tuple[Program, list[Any], dt.datetime], n: int

@@ -27,6 +27,7 @@ from crmkit.loyalty import (
     replay_many,
 )
 from crmkit.loyalty._replay_many import events_from_frame
+from tests.strategies import examples
 
 ZONE = "Asia/Shanghai"
 TZ = zoneinfo.ZoneInfo(ZONE)
@@ -150,7 +151,7 @@ def test_breakage_without_a_mature_cohort_says_so() -> None:
         breakage(None, program, as_of=at(2025, 7, 31))  # type: ignore[arg-type]
 
 
-@settings(max_examples=10)
+@settings(max_examples=examples(10))
 @given(seed=st.integers(0, 10_000), months=st.integers(1, 12))
 def test_breakage_conserves_points_and_reads_tables_like_mappings(seed: int, months: int) -> None:
     """Property: every cohort splits exactly (issued = redeemed + expired + open); over all
@@ -265,7 +266,7 @@ def test_a_given_rate_outside_zero_one_is_refused(rate: object) -> None:
         breakage({}, Program(), as_of=at(2025, 1, 1), rate=rate)  # type: ignore[arg-type]
 
 
-@settings(max_examples=25)
+@settings(max_examples=examples(25))
 @given(
     issued=st.integers(1, 10_000),
     split=st.tuples(st.floats(0, 1), st.floats(0, 1)),

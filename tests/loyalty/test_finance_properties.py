@@ -29,6 +29,7 @@ from crmkit.loyalty import (
     breakage,
     points_liability,
 )
+from tests.strategies import examples
 
 ZONE = "Asia/Shanghai"
 START = dt.datetime(2025, 1, 1, tzinfo=zoneinfo.ZoneInfo(ZONE))
@@ -87,7 +88,7 @@ def _states(program: Program, base: dict[str, list[Any]]) -> dict[str, Any]:
     return {who: program.replay(evs, as_of=AS_OF, on_error="skip") for who, evs in base.items()}
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(program=programs(), base=member_bases())
 def test_outstanding_is_issued_less_redeemed_and_expired(
     program: Program, base: dict[str, list[Any]]
@@ -111,7 +112,7 @@ def test_outstanding_is_issued_less_redeemed_and_expired(
     assert int(liability["pending"].sum()) == sum(s.pending for s in states.values())
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     program=programs(),
     base=member_bases(),
@@ -142,7 +143,7 @@ def test_breakage_shares_lie_in_zero_one(
     assert ((expected[known] >= low - 1e-9) & (expected[known] <= high + 1e-9)).all()
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(program=programs(), base=member_bases())
 def test_the_order_of_members_does_not_matter(program: Program, base: dict[str, list[Any]]) -> None:
     """Property: the members in reverse order (a mapping or a list of states) give the same

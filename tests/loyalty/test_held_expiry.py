@@ -52,7 +52,7 @@ from crmkit.loyalty import (
 )
 from tests.loyalty._tables import events_table
 from tests.loyalty.test_ledger_properties import check_state
-from tests.strategies import climbing_histories, tier_ladders
+from tests.strategies import climbing_histories, examples, tier_ladders
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 NY = zoneinfo.ZoneInfo("America/New_York")
@@ -426,7 +426,7 @@ def _protected_until(program: Program, state: MemberState) -> tuple[bool, dt.dat
     return True, status.valid_until + dt.timedelta(days=program.tiers.grace_days)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(
     program=_held_programs(),
     events=climbing_histories(priced=False),

@@ -44,7 +44,7 @@ from crmkit.loyalty import (
     Tender,
     TenderPolicy,
 )
-from tests.strategies import ledger_tender_policies, loyalty_programs
+from tests.strategies import examples, ledger_tender_policies, loyalty_programs
 
 T0 = dt.datetime(2025, 1, 1, 9, tzinfo=dt.UTC)
 
@@ -258,7 +258,9 @@ class LedgerMachine(RuleBasedStateMachine):
         assert self.program.replay(shuffled, as_of=self.state.as_of) == self.state
 
 
-LedgerMachine.TestCase.settings = settings(max_examples=60, stateful_step_count=25, deadline=None)
+LedgerMachine.TestCase.settings = settings(
+    max_examples=examples(60), stateful_step_count=25, deadline=None
+)
 TestLedger = LedgerMachine.TestCase
 
 
@@ -398,7 +400,7 @@ class TwoCurrencyLedgerMachine(LedgerMachine):
 
 
 TwoCurrencyLedgerMachine.TestCase.settings = settings(
-    max_examples=40, stateful_step_count=25, deadline=None
+    max_examples=examples(40), stateful_step_count=25, deadline=None
 )
 TestTwoCurrencyLedger = TwoCurrencyLedgerMachine.TestCase
 
@@ -454,7 +456,7 @@ def test_partial_refunds_add_up_to_the_full_reversal(amount: int, parts: list[in
     assert sum(q.spend for q in state.qualifying) == 0
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(program=loyalty_programs(), offsets=st.lists(st.integers(0, 400), min_size=2, max_size=6))
 def test_advancing_as_of_never_raises_available_without_pending(
     program: Program, offsets: list[int]

@@ -31,6 +31,7 @@ from crmkit.loyalty import (
     TierLadder,
     points_liability,
 )
+from tests.strategies import examples
 
 ZONE = "Asia/Shanghai"
 TZ = zoneinfo.ZoneInfo(ZONE)
@@ -259,7 +260,7 @@ def _member_bases(draw: st.DrawFn) -> list[list[Purchase]]:
     return base
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(base=_member_bases(), data=st.data())
 def test_member_order_does_not_change_the_table(
     base: list[list[Purchase]], data: st.DataObject

@@ -39,6 +39,7 @@ from crmkit.loyalty import (
 )
 from crmkit.loyalty._rules import _membership_year
 from tests.loyalty._tables import events_table
+from tests.strategies import examples
 
 LA = zoneinfo.ZoneInfo("America/Los_Angeles")
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -457,7 +458,7 @@ def _histories(draw: st.DrawFn) -> tuple[Program, list[Any]]:
     return program, events
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=examples(120), deadline=None)
 @given(history=_histories())
 def test_points_in_a_membership_year_never_exceed_the_cap(
     history: tuple[Program, list[Any]],
@@ -493,7 +494,7 @@ def test_points_in_a_membership_year_never_exceed_the_cap(
     assert applied == state
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(history=_histories())
 def test_a_member_enrolled_on_1_january_has_calendar_membership_years(
     history: tuple[Program, list[Any]],

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from crmkit.loyalty import BaseRate, EarningScheme, OrderBonus, PeriodCap
 from crmkit.loyalty._periods import PeriodTotals
+from tests.strategies import examples
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 FREQS = ("day", "week", "month", "quarter", "year", "membership_year")
@@ -28,7 +29,7 @@ instants = st.datetimes(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     freqs=st.lists(st.sampled_from(FREQS), min_size=1, max_size=3, unique=True),
     entries=st.lists(st.tuples(instants, st.integers(-500, 5_000)), max_size=40),
@@ -55,7 +56,7 @@ def test_cap_totals_equal_period_to_date(
     )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     uses=st.lists(st.tuples(instants, st.sampled_from(["a", "b"])), max_size=30),
     as_of=instants,

@@ -36,7 +36,7 @@ from crmkit.loyalty import (
     points_liability,
     replay_many,
 )
-from tests.strategies import loyalty_programs
+from tests.strategies import examples, loyalty_programs
 
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
 T0 = dt.datetime(2025, 3, 1, 10, tzinfo=SH)
@@ -378,7 +378,7 @@ def _purchase(event_id: str, when: dt.datetime, amount: Decimal) -> Purchase:
 _VALUES = st.integers(0, 500).map(lambda cents: Decimal(cents).scaleb(-2))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(case=_programs_and_histories(), value=_VALUES, days=st.integers(0, 90))
 def test_a_single_value_equals_the_mapping_giving_every_currency_that_value(
     case: tuple[Program, list[object]], value: Decimal, days: int
@@ -400,7 +400,7 @@ def test_a_single_value_equals_the_mapping_giving_every_currency_that_value(
     )
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(case=_programs_and_histories(), points_value=_VALUES, stars_value=_VALUES)
 def test_each_currency_under_a_mapping_is_that_currency_under_its_own_single_value(
     case: tuple[Program, list[object]], points_value: Decimal, stars_value: Decimal

@@ -40,7 +40,7 @@ from crmkit.loyalty import (
 )
 from crmkit.loyalty._replay_many import events_from_frame
 from tests.loyalty._ladders import _on, _steps
-from tests.strategies import climbing_histories, qualifying_postings, tier_ladders
+from tests.strategies import climbing_histories, examples, qualifying_postings, tier_ladders
 
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
 NY = zoneinfo.ZoneInfo("America/New_York")
@@ -230,7 +230,7 @@ def test_calendar_month_window_round_trips_and_grace_is_shorter_than_the_window(
 # ---------------------------------------------------------------------- properties
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     postings=qualifying_postings(),
     months=st.sampled_from([1, 3, 6, 12]),
@@ -257,7 +257,7 @@ def test_calendar_months_never_count_more_than_the_exact_rolling_window(
         assert a.counts.get("nights", 0) <= r.counts.get("nights", 0)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     ladder=tier_ladders(windows=(MONTHS,)),
     postings=qualifying_postings(refunds=True),
@@ -298,7 +298,7 @@ def test_calendar_months_step_by_step_equals_evaluate(
             assert (local.day, local.hour, local.minute) == (1, 0, 0)
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=examples(120), deadline=None)
 @given(
     ladder=tier_ladders(downgrades=("reevaluate", "one_down"), windows=(MONTHS,)),
     posts=qualifying_postings(),
@@ -339,7 +339,7 @@ def _programs(draw: st.DrawFn) -> Program:
     )
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(program=_programs(), events=climbing_histories())
 def test_calendar_months_replay_equals_apply(program: Program, events: list[Any]) -> None:
     """Under a ladder on calendar months whose tier changes the earning, folding the
@@ -357,7 +357,7 @@ def test_calendar_months_replay_equals_apply(program: Program, events: list[Any]
     assert state.tier == at_last.tier
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=examples(10), deadline=None)
 @given(seed=st.integers(0, 10_000), months=st.sampled_from([3, 12]))
 def test_calendar_months_replay_many_row_equals_replay(seed: int, months: int) -> None:
     """``replay_many`` under a calendar-month ladder: each row equals the member's replay."""

@@ -33,7 +33,7 @@ from crmkit.loyalty import (
     Tier,
     TierLadder,
 )
-from tests.strategies import earning_schemes
+from tests.strategies import earning_schemes, examples
 
 NY = zoneinfo.ZoneInfo("America/New_York")
 
@@ -178,7 +178,7 @@ def test_qualifying_must_be_a_bool() -> None:
         Multiplier(id="x", factor=2, qualifying="no")  # type: ignore[arg-type]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(scheme=earning_schemes(), amounts=st.lists(st.integers(0, 100_000), min_size=1, max_size=4))
 def test_qualifying_points_never_exceed_points(scheme: EarningScheme, amounts: list[int]) -> None:
     lines = [OrderLine(str(i), Decimal(a).scaleb(-2)) for i, a in enumerate(amounts)]
@@ -191,7 +191,7 @@ def test_qualifying_points_never_exceed_points(scheme: EarningScheme, amounts: l
         assert result.qualifying_points == result.points
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     amounts=st.lists(st.integers(1, 900_000), min_size=1, max_size=6),
     refunds=st.lists(st.booleans(), min_size=6, max_size=6),
@@ -351,7 +351,7 @@ def test_privilege_qualifying_round_trips_and_only_on_earning_kinds() -> None:
         Privilege(id="x", kind="earning_multiplier", tiers=["g"], value=2, qualifying=0)  # type: ignore[arg-type]
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(
     amounts=st.lists(st.integers(0, 100_000), min_size=1, max_size=4),
     rate=st.sampled_from(["1", "0.5", "10", "1.25"]),

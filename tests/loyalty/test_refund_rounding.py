@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from crmkit._rounding import round_integral
 from crmkit.errors import ConfigError
 from crmkit.loyalty import EarningScheme, Program, Purchase, PurchaseLine, Refund, RefundLine
+from tests.strategies import examples
 
 UTC = dt.UTC
 T0 = dt.datetime(2025, 3, 1, 10, tzinfo=UTC)
@@ -51,7 +52,7 @@ def test_youzan_rounding_up_and_back_to_the_whole_line() -> None:
         EarningScheme.base_rate("0.1", refund_rounding="round_up")
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     st.sampled_from(MODES),
     st.integers(1, 60),
@@ -130,7 +131,7 @@ def test_youzan_rounds_the_refund_once_per_order() -> None:
         EarningScheme.base_rate("0.1", refund_rounding_scope="per_refund")
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     st.sampled_from(MODES),
     st.lists(st.tuples(st.integers(1, 5_000), st.integers(1, 12)), min_size=1, max_size=4),

@@ -26,7 +26,7 @@ from crmkit.loyalty import (
 )
 from crmkit.loyalty._cli import demo_program
 from crmkit.loyalty._replay_many import events_from_frame
-from tests.strategies import loyalty_event_tables
+from tests.strategies import examples, loyalty_event_tables
 
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
 
@@ -73,7 +73,7 @@ def test_replay_many_reads_lines_refunds_and_adjustments() -> None:
     assert (states["events"] == [4, 2]).all()
 
 
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(
     seed=st.integers(0, 10_000),
     shortfall=st.sampled_from(["forfeit", "debt", "cash_offset", "balance_then_cash"]),
@@ -238,7 +238,7 @@ def _hotel_program() -> Program:
     )
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(drawn=loyalty_event_tables(extras=True))
 def test_replay_many_reads_counts_tenders_currencies_and_kept_expiries(
     drawn: tuple[pd.DataFrame, dict[str, list[Any]]],

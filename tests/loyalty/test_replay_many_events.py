@@ -27,6 +27,7 @@ from crmkit.loyalty._replay_many import (
 from tests.strategies import (
     EVENT_ZONES,
     event_instants,
+    examples,
     loyalty_event_tables,
     repeated_value_event_tables,
 )
@@ -41,7 +42,7 @@ def _same_time(got: Any, want: dt.datetime) -> None:
     assert got.tzinfo is want.tzinfo
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     zone=st.sampled_from(EVENT_ZONES),
     instants=st.lists(event_instants(), min_size=1, max_size=40),
@@ -80,7 +81,7 @@ def test_datetimes_keep_the_fold_of_the_repeated_hour() -> None:
     assert all(t.tzinfo is times.dt.tz for t in got)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(drawn=repeated_value_event_tables())
 def test_events_of_a_table_equal_the_checked_constructors(
     drawn: tuple[pd.DataFrame, dict[str, list[Any]], str],
@@ -105,7 +106,7 @@ def test_events_of_a_table_equal_the_checked_constructors(
                     assert str(line_got.discount) == str(line_want.discount)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(drawn=repeated_value_event_tables())
 def test_instants_handed_to_the_fold_are_the_event_times_in_utc(
     drawn: tuple[pd.DataFrame, dict[str, list[Any]], str],
@@ -151,7 +152,7 @@ def test_times_below_a_microsecond_leave_the_conversion_to_the_fold() -> None:
     )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(drawn=repeated_value_event_tables())
 def test_equal_one_line_purchases_share_their_line(
     drawn: tuple[pd.DataFrame, dict[str, list[Any]], str],
@@ -192,7 +193,7 @@ def test_block_boundaries_do_not_split_members(monkeypatch: pytest.MonkeyPatch) 
     )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(drawn=loyalty_event_tables(), seed=st.integers(0, 2**32 - 1))
 def test_shuffled_rows_give_each_member_its_events_in_order_of_first_row(
     drawn: tuple[pd.DataFrame, dict[str, list[Any]]], seed: int

@@ -63,7 +63,13 @@ from crmkit.loyalty import (
 )
 from crmkit.loyalty._replay_many import events_from_frame
 from tests.loyalty.test_tier_batch import one_by_one, outcome, state
-from tests.strategies import TIER_ZONES, ledger_qualifying, one_metric_ladders, tier_ladders
+from tests.strategies import (
+    TIER_ZONES,
+    examples,
+    ledger_qualifying,
+    one_metric_ladders,
+    tier_ladders,
+)
 
 NY = zoneinfo.ZoneInfo("America/New_York")
 #: IHG One Rewards' thresholds since 2022 (tier page above).
@@ -337,7 +343,7 @@ stays = st.lists(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(stays)
 def test_rolled_in_nights_are_the_published_count_and_never_roll_twice(
     drawn: list[tuple[int, int, int, int, int]],
@@ -368,7 +374,7 @@ def test_rolled_in_nights_are_the_published_count_and_never_roll_twice(
     assert tracker.status().counters.counts.get("nights", 0) == expected[2027]
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     stays, st.tuples(st.integers(2023, 2026), st.integers(1, 12), st.integers(1, 40)), st.booleans()
 )
@@ -422,7 +428,7 @@ def rollover_ladders(draw: st.DrawFn) -> TierLadder:
     )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     rollover_ladders(),
     ledger_qualifying(shuffled=True),
@@ -523,7 +529,7 @@ def hotel_histories(draw: st.DrawFn) -> tuple[pd.DataFrame, dict[str, list[Any]]
     return table, objects
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(hotel_histories(), st.sampled_from(["posted", "purchase_window"]))
 def test_replay_equals_apply_equals_replay_many(
     drawn: tuple[pd.DataFrame, dict[str, list[Any]]], refunds: str

@@ -57,7 +57,7 @@ from crmkit.loyalty import (
     TierStatus,
     event_from_dict,
 )
-from tests.strategies import qualifying_postings, tier_grants, tier_ladders
+from tests.strategies import examples, qualifying_postings, tier_grants, tier_ladders
 
 NY = zoneinfo.ZoneInfo("America/New_York")
 UTC = dt.UTC
@@ -497,7 +497,7 @@ def _instants(draw: st.DrawFn, grants: list[TierGrant]) -> list[dt.datetime]:
     return out
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     tier_ladders(keep_ways=True, assessment_options=True),
     qualifying_postings(refunds=True),
@@ -517,7 +517,7 @@ def test_during_a_grant_the_tier_is_never_below_it(
         assert status.tier_at(as_of) == status.tier
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     tier_ladders(keep_ways=True, assessment_options=True),
     qualifying_postings(refunds=True),
@@ -538,7 +538,7 @@ def test_a_grant_without_target_never_lowers_the_tier(
             assert (with_grants.tier, with_grants.counters) == (without.tier, without.counters)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(
     tier_ladders(downgrades=("reevaluate", "one_down"), windows=("calendar_year", "anniversary")),
     qualifying_postings(),
@@ -558,7 +558,7 @@ def test_a_challenge_never_lowers_the_tier(
         assert ladder.rank(with_grants.tier) >= ladder.rank(without.tier)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(
     st.lists(st.tuples(st.integers(0, 700), st.integers(1, 40)), min_size=2, max_size=8),
     tier_grants(tiers=("silver", "gold"), start=START, days=700, metrics=("spend", "orders")),

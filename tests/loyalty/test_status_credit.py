@@ -44,6 +44,7 @@ from crmkit.loyalty import (
 )
 from crmkit.loyalty._events import Event
 from crmkit.loyalty._replay_many import events_from_frame
+from tests.strategies import examples
 
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
 AS_OF = dt.datetime(2025, 6, 30, 23, 59, 59, 999999, tzinfo=SH)
@@ -112,7 +113,7 @@ def test_tier_since_of_a_member_with_only_an_adjustment() -> None:
     assert state.tier.since == at
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(
     seed=st.integers(0, 10_000),
     pending=st.sampled_from([0, 7, 30]),
@@ -394,7 +395,7 @@ def _histories(draw: st.DrawFn) -> tuple[pd.DataFrame, dict[str, list[Event]]]:
     return table, objects
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     drawn=_histories(),
     tiered=st.booleans(),
@@ -437,7 +438,7 @@ def test_status_credit_replay_equals_apply_equals_replay_many_and_conserves(
         assert applied == program.replay(events, as_of=applied.as_of, on_error="skip")
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(drawn=_histories(), pending=st.sampled_from([0, 7]), after=st.integers(0, 60))
 def test_a_qualifying_only_credit_never_changes_a_points_balance(
     drawn: tuple[pd.DataFrame, dict[str, list[Event]]], pending: int, after: int

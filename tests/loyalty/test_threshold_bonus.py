@@ -33,6 +33,7 @@ from crmkit.loyalty import (
     Refund,
     RefundLine,
 )
+from tests.strategies import examples
 
 _T = dt.datetime(2025, 1, 1, 10, tzinfo=dt.UTC)
 
@@ -186,7 +187,7 @@ def _orders_and_refunds(draw: st.DrawFn) -> tuple[Purchase, list[Refund]]:
     return order, refunds
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=examples(120), deadline=None)
 @given(
     case=_orders_and_refunds(),
     points=st.integers(0, 500),

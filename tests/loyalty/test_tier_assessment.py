@@ -48,7 +48,7 @@ from tests.loyalty._ladders import (
     _steps,
     _with_keep,
 )
-from tests.strategies import qualifying_postings, tier_ladders
+from tests.strategies import examples, qualifying_postings, tier_ladders
 
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
 UTC = dt.UTC
@@ -371,7 +371,7 @@ def _sliding_ladders(draw: st.DrawFn, *, keep: bool = True) -> TierLadder:
     return attrs.evolve(ladder, validity_extra_months=draw(st.sampled_from([0, 0, 2])))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     ladder=_sliding_ladders(),
     posts=qualifying_postings(refunds=True),
@@ -396,7 +396,7 @@ def test_an_upgrade_validity_equal_to_the_assessments_changes_nothing(
         assert a == b
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     ladder=_sliding_ladders(),
     longer=st.integers(0, 12),
@@ -451,7 +451,7 @@ def _window_counters(
     return total
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     ladder=_sliding_ladders(),
     options=st.tuples(
@@ -518,7 +518,7 @@ def test_the_assessment_reads_the_lagged_window_then_the_upgrade_rule(
         assert after.valid_until == expected.replace(tzinfo=SH)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     ladder=_sliding_ladders(),
     lag=st.sampled_from([1, 2]),

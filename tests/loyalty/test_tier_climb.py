@@ -29,6 +29,7 @@ from crmkit.loyalty import (
     Tier,
     TierLadder,
 )
+from tests.strategies import examples
 
 UTC = dt.UTC
 THRESHOLDS = (100, 180, 300)
@@ -117,7 +118,7 @@ def test_options_are_checked_and_round_trip() -> None:
     assert "climb" not in _ladder().to_dict()
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.integers(0, 2_000))
 def test_one_level_climb_conserves_xp(xp: int) -> None:
     """From the base, X XP at once: the highest k with 100 + 180 + ... (k levels) <= X,
@@ -142,7 +143,7 @@ _xp_posts = st.lists(
 )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     _xp_posts,
     st.sampled_from(["upgrade", "upgrade_or_keep"]),
@@ -169,7 +170,7 @@ def test_tracker_step_by_step_equals_evaluate(
         assert status.counters.points <= cap + sum(p.points for p in posts)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     st.lists(st.tuples(st.integers(0, 60), st.integers(1, 400)), min_size=1, max_size=10),
     st.sampled_from(["highest", "one_level"]),

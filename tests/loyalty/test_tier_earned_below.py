@@ -23,6 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmkit.loyalty import QualifyingPosting, Tier, TierLadder
+from tests.strategies import examples
 
 NY = zoneinfo.ZoneInfo("America/New_York")
 UTC = dt.UTC
@@ -179,7 +180,7 @@ def test_anniversary_windows_keep_the_lower_tier_too() -> None:
     assert (st_.tier, st_.valid_through) == ("s", dt.date(2027, 9, 30))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     steps=st.lists(st.integers(1, 4), min_size=1, max_size=3, unique=True).map(sorted),
     validity=st.integers(1, 2),

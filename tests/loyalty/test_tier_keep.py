@@ -41,7 +41,7 @@ from crmkit.loyalty import (
     assign_tiers,
 )
 from tests.loyalty._ladders import _card, _q, _qatar, _with_keep
-from tests.strategies import qualifying_postings, tier_ladders
+from tests.strategies import examples, qualifying_postings, tier_ladders
 
 UTC = dt.UTC
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -300,7 +300,7 @@ def test_keep_round_trips_through_json_and_a_ladder_without_it_writes_what_it_al
 _KEEP_FIELDS = {"keep_ways_missing": (), "keep_nearest_way": None, "keep_missing": None}
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     ladder=tier_ladders(assessment_options=True),
     posts=qualifying_postings(refunds=True),
@@ -322,7 +322,7 @@ def test_keep_ways_equal_to_the_ways_up_change_nothing(
         assert attrs.evolve(b, **_KEEP_FIELDS) == a
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     ladder=tier_ladders(downgrades=("reevaluate", "one_down")),
     share=st.sampled_from([Decimal("0.5"), Decimal("0.8"), Decimal("0.9")]),
@@ -363,7 +363,7 @@ def test_keeping_is_monotone_at_an_assessment(
     assert list(batch["tier"].astype(str)) == [keeping.assess(t, less) for t in keeping.names]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     ladder=tier_ladders(
         downgrades=("reevaluate", "one_down"), windows=("calendar_year", "rolling", "anniversary")
@@ -391,7 +391,7 @@ def test_keeping_in_the_fold_more_activity_never_gives_a_lower_tier(
         assert keeping.rank(plus.tier) >= keeping.rank(less.tier)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     ladder=tier_ladders(downgrades=("reevaluate", "one_down", "to_base")),
     share=st.sampled_from([Decimal("0.5"), Decimal("0.8")]),

@@ -32,14 +32,14 @@ from crmkit.loyalty import (
 )
 from crmkit.loyalty._ledger import Book
 from crmkit.loyalty._tracker import TierTracker
-from tests.strategies import climbing_histories, qualifying_postings, tier_ladders
+from tests.strategies import climbing_histories, examples, qualifying_postings, tier_ladders
 
 _CLUB = TierLadder(
     tiers=[Tier(name="basic"), Tier(name="plus", orders=3)], window="rolling", window_months=2
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     ladder=tier_ladders(),
     postings=qualifying_postings(refunds=True),
@@ -122,7 +122,7 @@ def _ladder_tiers_through_statuses(self: Book, at: dt.datetime) -> dict[str, str
     return {name: status.tier for name, status in self.ladder_statuses(at).items()}
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=examples(120), deadline=None)
 @given(program=_tier_programs(), events=climbing_histories())
 def test_replay_equals_a_replay_reading_full_statuses(program: Program, events: list[Any]) -> None:
     """A replay under a tier-dependent program (earning by tier, prices by tier, expiry by

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from crmkit.loyalty import QualifyingPosting, Tier, TierLadder
 from tests.loyalty._ladders import _ledger_rows, _steps
-from tests.strategies import qualifying_postings, tier_ladders
+from tests.strategies import examples, qualifying_postings, tier_ladders
 
 UTC = dt.UTC
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
@@ -132,7 +132,7 @@ def test_calendar_year_with_extra_months_to_base_starts_over_mid_year() -> None:
     assert ladder.evaluate(nothing, as_of=dt.date(2026, 5, 1), timezone=PARIS).tier == "m"
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=examples(120), deadline=None)
 @given(
     ladder=tier_ladders(downgrades=("to_base",), keep_ways=True, assessment_options=True),
     posts=qualifying_postings(refunds=True),

@@ -41,7 +41,7 @@ from crmkit.loyalty import (
     replay_many,
 )
 from tests.loyalty.test_ledger_properties import check_state
-from tests.strategies import earning_schemes, loyalty_orders
+from tests.strategies import earning_schemes, examples, loyalty_orders
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -432,7 +432,7 @@ def member_histories(draw: st.DrawFn) -> list[Any]:
     return events
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(program=yearly_programs(), events=member_histories(), extra=st.integers(0, 800))
 def test_incremental_apply_equals_replay_and_points_are_conserved(
     program: Program, events: list[Any], extra: int
@@ -458,7 +458,7 @@ def test_incremental_apply_equals_replay_and_points_are_conserved(
     assert program.replay(shuffled, as_of=end, on_error="skip") == later
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(program=yearly_programs(), events=member_histories(), years=st.integers(1, 4))
 def test_each_yearly_bonus_is_credited_at_most_once_a_year_at_local_midnight(
     program: Program, events: list[Any], years: int
@@ -487,7 +487,7 @@ def test_each_yearly_bonus_is_credited_at_most_once_a_year_at_local_midnight(
         assert posting.lot_id == f"{posting.rule}@{local.year}"
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     zone=st.sampled_from(_ZONES),
     born=st.dates(dt.date(1950, 1, 1), dt.date(2006, 12, 31)),

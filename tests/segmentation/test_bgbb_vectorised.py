@@ -29,6 +29,7 @@ from crmkit.errors import InvalidInputError
 from crmkit.segmentation import BetaGeoBetaBinomFit, BetaGeoBetaBinomModel, _bgbb
 from crmkit.segmentation._bgbb import _bgbb_loglik, _gamma_ratio_gap
 from crmkit.segmentation._model import log_beta
+from tests.strategies import examples
 
 FHS = {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}
 
@@ -56,7 +57,7 @@ def _rows(draw: st.DrawFn) -> tuple[int, int, int]:
 _positive = st.floats(0.05, 50.0)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     theta=st.tuples(_positive, _positive, _positive, st.floats(0.05, 1e6)),
     rows=st.lists(_rows(), min_size=1, max_size=25),
@@ -99,7 +100,7 @@ def test_loglik_of_the_donations_rows_equals_the_row_by_row_sum() -> None:
     assert round(float(ours @ data["weights"]), 1) == -33225.6
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     g=st.sampled_from([1.0, 1.0 + 1e-7, 0.999, 0.657]),
     d=st.sampled_from([2.783, 1e5, 1e7]),

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from crmkit import datasets
 from crmkit.segmentation import btyd_summary, calibration_holdout
-from tests.strategies import transaction_logs
+from tests.strategies import examples, transaction_logs
 
 #: The ``freq`` values lifetimes handles (it cannot do "M", "Q", "Y" or "min") and
 #: that crmkit supports, each with the multipliers worth checking.
@@ -199,7 +199,7 @@ def test_parity_on_sample_data_with_refunds(lt: ModuleType) -> None:
 
 
 #: lifetimes takes ~10-50 ms a call: fewer examples keep the suite quick on 2 cores.
-LIFETIMES_EXAMPLES = settings(max_examples=60)
+LIFETIMES_EXAMPLES = settings(max_examples=examples(60))
 
 
 @LIFETIMES_EXAMPLES

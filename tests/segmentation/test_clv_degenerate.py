@@ -32,6 +32,7 @@ from crmkit.segmentation import (
     customer_lifetime_value,
 )
 from crmkit.segmentation._model import hyp2f1_integral, log_hyp2f1
+from tests.strategies import examples
 
 #: The parameters the unfixed BG/NBD fit reported on transactions(50, seed=0), weekly.
 RUNAWAY_BG = {"r": 0.3155120588683078, "alpha": 2.3206342109492963, "a": 1006312.6285115151,
@@ -169,7 +170,7 @@ def _log_uniform(low: float, high: float) -> st.SearchStrategy[float]:
     return st.floats(min_value=math.log(low), max_value=math.log(high)).map(math.exp)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(
     modified=st.booleans(),
     r=_log_uniform(0.05, 20.0),

@@ -34,7 +34,7 @@ from crmkit.segmentation import (
     ShiftedBetaGeoFit,
     customer_lifetime_value,
 )
-from tests.strategies import count_model_fits
+from tests.strategies import count_model_fits, examples
 
 
 def _lifetimes() -> ModuleType:
@@ -206,7 +206,7 @@ def _bgbb_rows(draw: st.DrawFn) -> tuple[int, int, int]:
     return x, tx, n
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     fit=count_model_fits(),
     frequency=st.integers(0, 300),
@@ -225,7 +225,7 @@ def test_count_model_p_alive_is_in_unit_interval_and_rises_with_recency(
     assert np.all(np.diff(alive) >= -1e-12 * np.maximum(alive[1:], 1e-300))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(fit=_bgbb_fits(), row=_bgbb_rows(), t=st.integers(0, 20))
 def test_bgbb_p_alive_rises_with_recency_and_expectations_with_horizon(
     fit: BetaGeoBetaBinomFit, row: tuple[int, int, int], t: int
@@ -244,7 +244,7 @@ def test_bgbb_p_alive_rises_with_recency_and_expectations_with_horizon(
     assert np.all(np.diff(silent) <= 1e-12)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(fit=_bgbb_fits(), rows=st.lists(_bgbb_rows(), min_size=1, max_size=6), t=st.integers(0, 12))
 def test_bgbb_scalar_calls_equal_the_batch(
     fit: BetaGeoBetaBinomFit, rows: list[tuple[int, int, int]], t: int
@@ -259,7 +259,7 @@ def test_bgbb_scalar_calls_equal_the_batch(
         assert fit.probability_no_purchase(t, x, tx, n) == batch.loc[label, "p_no_purchase"]
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     p=st.floats(0.1, 20.0),
     q=st.floats(1.05, 20.0),
@@ -282,7 +282,7 @@ def test_gamma_gamma_scalar_equals_batch_and_spend_is_a_shrunk_mean(
         assert min(prior, own) * (1 - 1e-12) <= value <= max(prior, own) * (1 + 1e-12)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     alpha=st.floats(0.05, 10.0),
     beta=st.floats(0.05, 20.0),

@@ -24,7 +24,7 @@ from crmkit.segmentation import (
     ShiftedBetaGeoModel,
     customer_lifetime_value,
 )
-from tests.strategies import btyd_histories, count_model_fits, simulated_btyd_summary
+from tests.strategies import btyd_histories, count_model_fits, examples, simulated_btyd_summary
 
 histories = st.lists(btyd_histories(), min_size=1, max_size=8)
 
@@ -35,7 +35,7 @@ def _frame(rows: list[tuple[float, float, float]]) -> pd.DataFrame:
     return frame
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(fit=count_model_fits(), rows=histories, t=st.floats(min_value=0.0, max_value=500.0))
 def test_probabilities_are_in_unit_interval_and_expectations_finite(
     fit: BetaGeoFit, rows: list[tuple[float, float, float]], t: float
@@ -49,7 +49,7 @@ def test_probabilities_are_in_unit_interval_and_expectations_finite(
     assert (out["p_alive_at_t"] <= out["p_alive"] + 1e-12).all()
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     fit=count_model_fits(),
     row=btyd_histories(),
@@ -68,7 +68,7 @@ def test_expected_purchases_are_non_decreasing_in_t(
     assert np.all(np.diff(fit.probability_no_purchase(ts, *row)) <= 1e-12)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(fit=count_model_fits(), rows=histories, t=st.floats(min_value=0.0, max_value=100.0))
 def test_scalar_calls_equal_the_batch(
     fit: BetaGeoFit, rows: list[tuple[float, float, float]], t: float
@@ -84,7 +84,7 @@ def test_scalar_calls_equal_the_batch(
     assert isinstance(fit.probability_alive(*rows[0]), float)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(fit=count_model_fits(), rows=histories, spend=st.floats(0.01, 1e4), rate=st.floats(0.0, 0.2))
 def test_clv_is_non_negative_for_positive_spend(
     fit: BetaGeoFit, rows: list[tuple[float, float, float]], spend: float, rate: float
@@ -99,7 +99,7 @@ def test_clv_is_non_negative_for_positive_spend(
     assert long.index.equals(frame.index)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(fit=count_model_fits())
 def test_fitted_models_round_trip_through_json(fit: BetaGeoFit) -> None:
     """to_dict() -> JSON -> from_dict() gives an equal model that predicts identically."""
@@ -134,7 +134,7 @@ def cdnow_like() -> pd.DataFrame:
     return simulated_btyd_summary(2000, seed=5)
 
 
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=examples(8), deadline=None)
 @given(copies=st.lists(st.integers(1, 4), min_size=200, max_size=200))
 def test_weights_equal_row_duplication(cdnow_like: pd.DataFrame, copies: list[int]) -> None:
     """Fitting each row once with weight k equals fitting it k times (exactly the same LL)."""
@@ -207,7 +207,7 @@ def test_pareto_p_alive_later_and_no_purchase_match_monte_carlo() -> None:
     assert fit.probability_no_purchase(t, x, tx, big_t) == pytest.approx(none_later, abs=0.01)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(alpha=st.floats(0.05, 10), beta=st.floats(0.05, 20), horizon=st.integers(1, 40))
 def test_sbg_survival_is_decreasing_and_retention_increasing(
     alpha: float, beta: float, horizon: int

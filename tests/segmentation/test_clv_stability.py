@@ -35,6 +35,7 @@ from crmkit.segmentation import (
 )
 from crmkit.segmentation._bgnbd import _mean_given_alive
 from crmkit.segmentation._model import log_beta
+from tests.strategies import examples
 
 CDNOW_RATE = {"r": 0.243, "alpha": 4.414}
 #: (label, t, x, t_x, T, a, b, modified, mpmath value)
@@ -126,7 +127,7 @@ def _log_uniform(low: float, high: float) -> st.SearchStrategy[float]:
     return st.floats(min_value=math.log(low), max_value=math.log(high)).map(math.exp)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     a=_log_uniform(0.1, 100.0),
     b=_log_uniform(0.1, 1e8),
@@ -149,7 +150,7 @@ def test_closed_form_and_quadrature_agree_where_the_closed_form_is_kept(
     assert ours == pytest.approx(direct, rel=1e-9)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(gamma=_log_uniform(0.2, 5.0), delta=_log_uniform(0.2, 1e8), m=st.integers(1, 60))
 def test_bgbb_population_is_the_sum_of_beta_expectations(
     gamma: float, delta: float, m: int

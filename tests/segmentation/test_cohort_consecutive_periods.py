@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmkit.segmentation import cohort_retention
-from tests.strategies import purchase_logs
+from tests.strategies import examples, purchase_logs
 
 
 def gap_log() -> pd.DataFrame:
@@ -148,7 +148,7 @@ def test_dask_keeps_the_empty_cohort_too(dask_client: Any) -> None:
     pd.testing.assert_series_equal(got.sizes, expected.sizes)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     purchase_logs(),
     st.integers(0, 1100),

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from crmkit import datasets
 from crmkit.errors import ConfigError, InvalidInputError, SchemaError
 from crmkit.segmentation import CohortTable, cohort_retention
+from tests.strategies import examples
 
 
 def sample() -> pd.DataFrame:
@@ -165,7 +166,7 @@ def test_input_errors() -> None:
     assert info.value.rows == (2,)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     lo=st.integers(-700_000, 700_000),
     width=st.integers(0, 5_000),

@@ -32,7 +32,7 @@ from crmkit.segmentation import (
     classify_lifecycle,
     lifecycle_history,
 )
-from tests.strategies import alive_rules, count_model_fits
+from tests.strategies import alive_rules, count_model_fits, examples
 
 # Fader, Hardie & Lee (2005), CDNOW, weeks.
 BG = BetaGeoFit(params={"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}, time_unit="weeks")
@@ -225,7 +225,7 @@ def test_history_recomputes_p_alive_at_each_snapshot() -> None:
 _LOG = datasets.transactions(120, seed=21)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(model=count_model_fits(), rule=alive_rules(model=False), bump=st.floats(0.0, 0.9))
 def test_stage_is_monotone_in_the_thresholds(model: Any, rule: AliveRule, bump: float) -> None:
     """Raising every threshold (c -> c + bump (1 - c)) never moves a customer younger."""
@@ -245,7 +245,7 @@ def test_stage_is_monotone_in_the_thresholds(model: Any, rule: AliveRule, bump: 
     pd.testing.assert_series_equal(a["p_alive"], b["p_alive"])
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=examples(15), deadline=None)
 @given(model=count_model_fits(), seed=st.integers(0, 2**16))
 def test_row_order_does_not_matter(model: Any, seed: int) -> None:
     """Shuffled transactions give the same frame."""
@@ -257,7 +257,7 @@ def test_row_order_does_not_matter(model: Any, seed: int) -> None:
     )
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=examples(10), deadline=None)
 @given(model=count_model_fits(), rule=alive_rules(model=False))
 def test_scalar_equals_batch(model: Any, rule: AliveRule) -> None:
     """policy.classify(one customer's dates) is that customer's batch row, P(alive) included."""

@@ -20,6 +20,7 @@ from crmkit.segmentation import LifecyclePolicy, classify_lifecycle, lifecycle_h
 from crmkit.segmentation._dask import is_dask
 from crmkit.segmentation._lifecycle_dask import pooled_typical
 from crmkit.segmentation._lifecycle_engine import GapIndex, _population_typical
+from tests.strategies import examples
 
 dd = pytest.importorskip("dask.dataframe")
 
@@ -88,7 +89,7 @@ def test_lifecycle_dask_schema_checks_need_no_computation(tx: pd.DataFrame) -> N
         lifecycle_history(as_text, freq="M")
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     gaps=st.lists(st.integers(0, 400), min_size=0, max_size=40),
     quantile=st.floats(0.01, 1.0),

@@ -31,7 +31,7 @@ from crmkit.segmentation import (
     repurchase_rate,
     retention_rate,
 )
-from tests.strategies import lifecycle_policies, purchase_logs
+from tests.strategies import examples, lifecycle_policies, purchase_logs
 
 EPOCH = dt.date(1970, 1, 1)
 
@@ -109,7 +109,7 @@ def policies_with_stage_sets(draw: st.DrawFn) -> LifecyclePolicy:
     return attrs.evolve(policy, stages=stages, labels=labels)
 
 
-@settings(max_examples=80)
+@settings(max_examples=examples(80))
 @given(purchase_logs(), policies_with_stage_sets(), snap_days)
 def test_classify_lifecycle_matches_the_oracle(
     tx: pd.DataFrame, policy: LifecyclePolicy, as_of: dt.date
@@ -128,7 +128,7 @@ def test_classify_lifecycle_matches_the_oracle(
         assert math.isclose(row["at_risk_after_days"], at_risk, rel_tol=1e-9, abs_tol=1e-6)
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(
     purchase_logs(), lifecycle_policies(), st.lists(snap_days, min_size=1, max_size=4, unique=True)
 )
@@ -153,7 +153,7 @@ def _bought(tx: pd.DataFrame, lo: dt.date, hi: dt.date) -> dict[str, set[int]]:
     return out
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(purchase_logs(), lifecycle_policies(), snap_days, st.integers(1, 200), st.integers(1, 200))
 def test_the_four_rates_match_the_oracle(
     tx: pd.DataFrame, policy: LifecyclePolicy, start: dt.date, length: int, base_length: int
@@ -184,7 +184,7 @@ def test_the_four_rates_match_the_oracle(
     assert wake.numerator == sum(c in in_period for c in dormant)
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(purchase_logs(), snap_days)
 def test_monthly_cohort_table_matches_the_oracle(tx: pd.DataFrame, as_of: dt.date) -> None:
     cutoff = pd.Timestamp(as_of) + pd.Timedelta(days=1)
@@ -210,7 +210,7 @@ def test_monthly_cohort_table_matches_the_oracle(tx: pd.DataFrame, as_of: dt.dat
                 assert value == sum(first + int(k) in months[c] for c in members)
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(
     purchase_logs(),
     lifecycle_policies(),
@@ -261,7 +261,7 @@ def test_rates_by_period_equals_the_single_period_functions(  # noqa: PLR0917 (h
         assert got.to_dict() == want.to_dict()
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(purchase_logs(), snap_days, st.randoms(use_true_random=False))
 def test_cohorts_and_period_rates_ignore_row_order_and_duplicate_rows(
     tx: pd.DataFrame, as_of: dt.date, rnd: object
@@ -284,7 +284,7 @@ def test_cohorts_and_period_rates_ignore_row_order_and_duplicate_rows(
         assert x["period"].tolist() == y["period"].tolist()
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(purchase_logs(), snap_days, st.lists(st.booleans(), min_size=40, max_size=40))
 def test_monthly_revenue_cohorts_match_the_oracle(
     tx: pd.DataFrame, as_of: dt.date, refund: list[bool]
@@ -318,7 +318,7 @@ def test_monthly_revenue_cohorts_match_the_oracle(
     assert table.non_purchase_rows == int((seen["amount"] <= 0).sum())
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(
     purchase_logs(),
     lifecycle_policies(),

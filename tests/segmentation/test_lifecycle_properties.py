@@ -16,7 +16,7 @@ from crmkit.segmentation import (
     lifecycle_history,
     transition_matrix,
 )
-from tests.strategies import lifecycle_policies, purchase_logs
+from tests.strategies import examples, lifecycle_policies, purchase_logs
 
 #: Stage sets with left-out stages (each keeps ``active``).
 STAGE_SUBSETS = (("new", "reactivated", "active", "dormant"), ("reactivated", "active", "churned"))
@@ -65,7 +65,7 @@ def test_shuffling_and_duplicating_rows_changes_nothing(
     pd.testing.assert_frame_equal(messy, kept)
 
 
-@settings(max_examples=60)  # each example runs several batch calls
+@settings(max_examples=examples(60))  # each example runs several batch calls
 @given(
     purchase_logs(), lifecycle_policies(), st.lists(offsets, min_size=1, max_size=5, unique=True)
 )
@@ -90,7 +90,7 @@ def test_stages_at_a_snapshot_depend_only_on_data_up_to_it(
         assert (column.astype(str) == truncated["stage"].astype(str)).all()
 
 
-@settings(max_examples=60)  # each example runs several batch calls
+@settings(max_examples=examples(60))  # each example runs several batch calls
 @given(
     purchase_logs(),
     lifecycle_policies(),
@@ -162,7 +162,7 @@ def test_transition_rows_sum_to_the_stage_counts(
     assert np.allclose(shares.sum(axis=1), 1.0)
 
 
-@settings(max_examples=60)  # each example runs several batch calls
+@settings(max_examples=examples(60))  # each example runs several batch calls
 @given(
     purchase_logs(),
     offsets,

@@ -27,6 +27,7 @@ from crmkit.segmentation import (
     classify_lifecycle,
     lifecycle_history,
 )
+from tests.strategies import examples
 
 #: Small thresholds, so that a few months of rows reach every stage and wake-ups happen.
 POLICY = LifecyclePolicy(
@@ -127,7 +128,7 @@ def expected(frame: pd.DataFrame, zone: str | None, as_of: object) -> pd.DataFra
     return pd.DataFrame.from_dict(out, orient="index")
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(read_logs())
 def test_one_snapshot_read_path_matches_pandas(
     case: tuple[pd.DataFrame, str | None, object],

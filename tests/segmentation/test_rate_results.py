@@ -39,7 +39,7 @@ from crmkit.segmentation import (
     retention_rate,
 )
 from crmkit.segmentation._lifecycle_engine import make_cut
-from tests.strategies import purchase_logs
+from tests.strategies import examples, purchase_logs
 
 
 def may_june() -> pd.DataFrame:
@@ -134,7 +134,7 @@ def windows(draw: st.DrawFn) -> tuple[str, str]:
 ZONES = (None, "Asia/Shanghai", "Europe/Berlin", "America/New_York")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tx=purchase_logs(), window=windows(), zone=st.sampled_from(ZONES))
 def test_the_written_window_read_back_is_the_same_cut(
     tx: pd.DataFrame, window: tuple[str, str], zone: str | None
@@ -154,7 +154,7 @@ def test_the_written_window_read_back_is_the_same_cut(
     assert repr(again) == repr(r)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tx=purchase_logs(), window=windows())
 def test_retention_written_window_gives_the_same_rate(
     tx: pd.DataFrame, window: tuple[str, str]

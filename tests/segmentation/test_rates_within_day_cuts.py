@@ -26,7 +26,7 @@ from crmkit.segmentation import (
     repurchase_rate,
     retention_rate,
 )
-from tests.strategies import purchase_logs
+from tests.strategies import examples, purchase_logs
 
 NOON = "2025-06-05 12:00"
 
@@ -130,7 +130,7 @@ _SECONDS = st.integers(0, 930 * 86_400)  # the span of purchase_logs, in seconds
 _ORIGIN = pd.Timestamp("2023-01-01")
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(purchase_logs(), _SECONDS, st.integers(1, 200 * 86_400), st.integers(1, 200 * 86_400))
 def test_instant_window_rates_equal_the_rows_counted_by_hand(
     tx: pd.DataFrame, at: int, length: int, base_length: int
@@ -158,7 +158,7 @@ def test_instant_window_rates_equal_the_rows_counted_by_hand(
     )
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     purchase_logs(),
     _SECONDS,

@@ -36,7 +36,7 @@ from crmkit.segmentation import (
     transition_matrix,
 )
 from crmkit.segmentation._lifecycle_engine import make_cut
-from tests.strategies import purchase_logs
+from tests.strategies import examples, purchase_logs
 
 ZONES = (None, "Asia/Shanghai", "Europe/Berlin", "America/New_York")
 
@@ -135,7 +135,7 @@ def cutoffs(draw: st.DrawFn, first: int = 0, last: int = 1100) -> str:
     return str(stamp + pd.Timedelta(seconds=draw(st.integers(0, 86_399))))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     tx=purchase_logs(),
     as_of=cutoffs(),
@@ -205,7 +205,7 @@ def test_a_snapshot_named_by_a_timestamp_is_written_as_that_instant() -> None:
     assert same_cut(d["start"], h.columns[0], None)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     tx=purchase_logs(),
     first=cutoffs(0, 500),
@@ -306,7 +306,7 @@ def test_the_other_rates_write_no_base_start() -> None:
         assert set(d) == set(as_json(rates[0]))  # the same keys for every rate
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     tx=purchase_logs(),
     base_start=st.none() | cutoffs(0, 400),

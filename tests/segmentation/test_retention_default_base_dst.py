@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmkit.segmentation import retention_rate
-from tests.strategies import purchase_logs
+from tests.strategies import examples, purchase_logs
 
 
 def berlin_log() -> pd.DataFrame:
@@ -57,7 +57,7 @@ def test_default_base_of_instants_is_elapsed_time() -> None:
     assert "(2025-02-14 12:00:00, 2025-03-15]" in mixed.definition
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     purchase_logs(),
     st.integers(30, 900),
