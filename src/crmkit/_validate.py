@@ -970,17 +970,36 @@ def refuse_lookalike_ids(
     if not clash.any():
         return
     first = int(np.flatnonzero(clash)[0])
-    kinds = sorted({type(v).__name__ for v in labels[text == text.iloc[first]]})
-    n_ids = int(text[clash].nunique())
-    column = str(ids.name)
-    raise InvalidInputError(
+    raise lookalike_ids_error(
+        owner,
+        str(ids.name),
+        n_ids=int(text[clash].nunique()),
+        kinds={type(v).__name__ for v in labels[text == text.iloc[first]]},
+        rows=first_labels(ids.index, clash[codes]),
+        total=int(np.count_nonzero(clash[codes])),
+    )
+
+
+def lookalike_ids_error(
+    owner: str, column: str, *, n_ids: int, kinds: Iterable[str], rows: list[Any], total: int
+) -> InvalidInputError:
+    """The error for ``n_ids`` ids written as several ``kinds`` of value (``1`` and ``"1"``).
+
+    One wording for :func:`refuse_lookalike_ids` and its Dask counterpart
+    (:func:`crmkit.segmentation._dask.refuse_lookalike_ids_dask`).
+
+    >>> print(lookalike_ids_error("f()", "id", n_ids=2, kinds={"str", "int"}, rows=[0, 3],
+    ...                           total=4))
+    f(): column 'id' must be ids of one type; found 2 ids written as two types (int and str) at rows [0, 3] (first 2 of 4). Convert the column to one type first, e.g. frame['id'].astype(str).
+    """
+    return InvalidInputError(
         owner,
         column,
         expected="ids of one type",
         found=f"{n_ids} {'id' if n_ids == 1 else 'ids'} written as two types"
-        f" ({' and '.join(kinds)})",
-        rows=first_labels(ids.index, clash[codes]),
-        total=int(np.count_nonzero(clash[codes])),
+        f" ({' and '.join(sorted(kinds))})",
+        rows=rows,
+        total=total,
         hint=f"Convert the column to one type first, e.g. frame[{column!r}].astype(str).",
     )
 

@@ -1613,7 +1613,7 @@ def replay_many(
             expiring_days=expiring_days,
             on_error=on_error,
         )
-        lazy: pd.DataFrame = map_by_key(events, member, list(events.columns), func)
+        lazy: pd.DataFrame = map_by_key(events, member, list(events.columns), func, owner=_OWNER)
         return lazy
     if workers == 1:
         index, rows = _replay_part(events, program, end, columns, expiring_days, on_error)

@@ -487,7 +487,7 @@ def _cohorts_dask(
     func = functools.partial(
         _cells_part, read=read, freq=freq, metric=metric, cut=cut, last_complete=last_complete
     )
-    (long,) = computed(map_by_key(ddf, read["customer"], columns, func))
+    (long,) = computed(map_by_key(ddf, read["customer"], columns, func, owner=owner))
     what = long["what"].to_numpy()
     cohort, since = long["cohort"].to_numpy(), long["since"].to_numpy()
     value = long["value"].to_numpy()

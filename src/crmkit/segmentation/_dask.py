@@ -17,9 +17,17 @@ from typing import Any
 
 import pandas as pd
 
+from crmkit._validate import first_labels, lookalike_ids_error
 from crmkit.errors import SchemaError
 
-__all__ = ["computed", "is_dask", "map_by_key", "per_partition", "require_dask_columns"]
+__all__ = [
+    "computed",
+    "is_dask",
+    "map_by_key",
+    "per_partition",
+    "refuse_lookalike_ids_dask",
+    "require_dask_columns",
+]
 
 
 def is_dask(obj: object) -> bool:
@@ -81,6 +89,8 @@ def map_by_key(
     key: str,
     columns: Sequence[str],
     func: Callable[[pd.DataFrame], pd.DataFrame],
+    *,
+    owner: str,
 ) -> Any:
     """Shuffle ``ddf`` so each ``key`` value sits in one partition, then apply ``func``.
 
@@ -88,10 +98,17 @@ def map_by_key(
     per-key result for it; it is called once on the empty metadata frame to learn the
     output schema, so it must accept zero rows. Returns a Dask DataFrame with one row per
     key, in no particular order across partitions.
+
+    Keys written as two types (``1`` and ``"1"``) would hash to different partitions,
+    where the pandas readers cannot see both: they are refused first, for ``owner``
+    (:func:`refuse_lookalike_ids_dask`). Keys of several types that read differently
+    (``7`` and ``"x"``) are shuffled by tasks: the distributed scheduler's default
+    (peer-to-peer, through Arrow) cannot move a column of two types.
     """
+    mixed = refuse_lookalike_ids_dask(ddf, key, owner)
     selected = ddf[list(columns)]
     meta = func(selected._meta)
-    shuffled = selected.shuffle(on=key)
+    shuffled = selected.shuffle(on=key, shuffle_method="tasks" if mixed else None)
     return shuffled.map_partitions(func, meta=meta)
 
 
@@ -117,3 +134,78 @@ def per_partition(
         raise ValueError("per_partition(): both frames need the same number of partitions")
     tasks = [delayed(func)(a, b, **options) for a, b in zip(parts, others, strict=True)]
     return list(compute(*tasks))
+
+
+def refuse_lookalike_ids_dask(ddf: Any, column: str, owner: str) -> bool:
+    """Refuse ids written as two types (``1`` and ``"1"``) anywhere in a Dask column.
+
+    Returns whether the column holds ids of several types (that read differently).
+
+    The Dask counterpart of :func:`crmkit._validate.refuse_lookalike_ids`, with the same
+    message. A shuffle by id sends ``1`` and ``"1"`` to different partitions, where the
+    pandas readers each see only one of them, so the check looks across partitions.
+
+    Only a column whose dtype holds objects (``object``) can mix types: numeric and
+    string columns cost nothing. Otherwise one pass gives each partition's inferred type
+    of ids (computed in C); only when types mix is each partition's set of distinct ids
+    compared as text, and the rows of a clash counted.
+
+    Two sources stacked, one read with numeric ids and one with text ids:
+
+    >>> import pandas as pd
+    >>> import dask.dataframe as dd
+    >>> numbers = dd.from_pandas(pd.DataFrame({"id": [1, 2]}), npartitions=1)
+    >>> texts = dd.from_pandas(pd.DataFrame({"id": ["1", "x"]}, index=[2, 3]), npartitions=1)
+    >>> refuse_lookalike_ids_dask(dd.concat([numbers, texts]), "id", "f()")
+    Traceback (most recent call last):
+    ...
+    crmkit.errors.InvalidInputError: f(): column 'id' must be ids of one type; found 1 id written as two types (int and str) at rows [0, 2]. Convert the column to one type first, e.g. frame['id'].astype(str).
+    """
+    if ddf._meta[column].dtype != object:
+        return False
+    ids = ddf[[column]]
+    inferred = {kind for kind in per_partition(_inferred, ids, column=column) if kind != "empty"}
+    if len(inferred) < 2 and not any(kind.startswith("mixed") for kind in inferred):
+        return False
+    seen = pd.concat(per_partition(_typed_texts, ids, column=column)).drop_duplicates()
+    clash = seen[seen["text"].duplicated(keep=False)]
+    if clash.empty:
+        return len(set(seen["type"])) > 1
+    texts = frozenset(clash["text"])
+    first = clash["text"].iloc[0]
+    found = per_partition(_clash_rows, ids, column=column, texts=texts)
+    rows = [label for labels, _ in found for label in labels][:5]
+    raise lookalike_ids_error(
+        owner,
+        column,
+        n_ids=len(texts),
+        kinds=clash.loc[clash["text"] == first, "type"],
+        rows=rows,
+        total=sum(count for _, count in found),
+    )
+
+
+def _inferred(part: pd.DataFrame, _: None, *, column: str) -> str:
+    """The inferred type of a partition's ids (``"empty"`` for none)."""
+    return str(pd.api.types.infer_dtype(part[column], skipna=True))
+
+
+def _typed_texts(part: pd.DataFrame, _: None, *, column: str) -> pd.DataFrame:
+    """A partition's distinct ids as text beside their type's name."""
+    values = pd.unique(part[column].dropna().to_numpy(dtype=object))
+    return pd.DataFrame(
+        {
+            "text": [str(v) for v in values],
+            "type": [type(v).__name__ for v in values],
+        },
+        dtype=object,
+    )
+
+
+def _clash_rows(
+    part: pd.DataFrame, _: None, *, column: str, texts: frozenset[str]
+) -> tuple[list[Any], int]:
+    """The first labels of a partition's rows whose id reads as one of ``texts``, and their count."""
+    values = part[column]
+    hit = values.notna().to_numpy() & values.map(str).isin(texts).to_numpy()
+    return first_labels(part.index, hit), int(hit.sum())

@@ -218,7 +218,9 @@ def _populations(ddf: Any, job: _Job, n_cuts: int) -> tuple[float | None, ...] |
     if not job.policy.uses_gaps:
         return None
     (counts,) = computed(
-        map_by_key(ddf, job.customer, job.columns, functools.partial(_gap_counts, job=job))
+        map_by_key(
+            ddf, job.customer, job.columns, functools.partial(_gap_counts, job=job), owner=job.owner
+        )
     )
     totals = counts.groupby(["bucket", "gap"]).sum()["n"]
     out: list[float | None] = []
@@ -276,7 +278,7 @@ def classify_dask(
     require_dask_columns(ddf, owner, job.columns, datetime=date)
     populations = _populations(ddf, job, 1)
     func = functools.partial(_classify_part, job=job, populations=populations, p_alive=p_alive)
-    return map_by_key(ddf, customer, job.columns, func)
+    return map_by_key(ddf, customer, job.columns, func, owner=job.owner)
 
 
 def history_dask(
@@ -304,7 +306,7 @@ def history_dask(
     _, cuts = job.prepare(ddf[job.columns]._meta)
     populations = _populations(ddf, job, len(cuts))
     func = functools.partial(_history_part, job=job, populations=populations)
-    return map_by_key(ddf, customer, job.columns, func)
+    return map_by_key(ddf, customer, job.columns, func, owner=job.owner)
 
 
 def _excluded_part(part: pd.DataFrame, *, job: _Job) -> pd.DataFrame:
@@ -365,7 +367,7 @@ def history_counts_dask(
     func = functools.partial(
         _arrays_part, job=job, populations=populations, stages=policy is not None
     )
-    per_customer = map_by_key(ddf, customer, job.columns, func)
+    per_customer = map_by_key(ddf, customer, job.columns, func, owner=job.owner)
     excluded = ddf[job.columns].map_partitions(
         functools.partial(_excluded_part, job=job),
         meta=pd.DataFrame(

@@ -550,7 +550,7 @@ def _summarize_dask(
     func = functools.partial(
         _summarize_partition, read=read, frequency=frequency, cutoff_ns=cutoff_ns, as_of_day=day
     )
-    return map_by_key(ddf, read["customer"], columns, func)
+    return map_by_key(ddf, read["customer"], columns, func, owner=owner)
 
 
 # ------------------------------------------------------------------------------ BTYD summaries
@@ -999,7 +999,7 @@ def _btyd_dask(
         include_first=include_first,
         refunds=refunds,
     )
-    return map_by_key(ddf, customer, columns, func)
+    return map_by_key(ddf, customer, columns, func, owner=owner)
 
 
 # ------------------------------------------------------------------------ calibration/holdout
@@ -1115,7 +1115,7 @@ def calibration_holdout(
         _check_order(cal, end, owner)
         read = _btyd_partition_read(customer, date, amount, timezone)
         func = functools.partial(_holdout_partition, read=read, cal=cal, end=end, options=options)
-        return map_by_key(transactions, customer, columns, func)
+        return map_by_key(transactions, customer, columns, func, owner=owner)
     log = _btyd_read(
         transactions, owner, customer=customer, date=date, amount=amount, timezone=timezone,
         date_format=date_format, date_unit=date_unit,
