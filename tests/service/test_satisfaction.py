@@ -383,7 +383,8 @@ def test_scales_empty_tiny_never_raise_or_warn(fn: object, method: str) -> None:
         assert one.mean_interval is not None
         assert one.mean_interval.lower == one.scale[0]
         assert one.mean_interval.upper == one.scale[1]
-        assert "fewer than 2" in one.reason
+        assert one.mean_reason is not None
+        assert "fewer than 2" in one.mean_reason
         same = fn([5, 5, 5], ci=method)  # type: ignore[operator]
         assert same.interval is not None
         assert same.interval.upper == 100.0
@@ -1049,9 +1050,11 @@ def test_share_without_any_score_for_the_mean() -> None:
     r = csat([None, None], missing="include")
     assert (r.n, r.value, r.mean) == (2, 0.0, None)
     assert r.format().startswith("CSAT 0% ")
-    assert "n/a" in r.format(what="mean")
+    assert r.format(what="mean") == "CSAT mean n/a (n = 0: no scores, 2 missing answers)"
     assert r.reason is not None
-    assert "fewer than 2 scores" in r.reason
+    # No mean, so no mean interval to call "the whole scale" (as reported before).
+    assert r.mean_reason == "no scores, 2 missing answers"
+    assert r.mean_n == 0
 
 
 @pytest.mark.parametrize("weights", [None, "w"])

@@ -18,7 +18,14 @@ from crmkit import _stats
 from crmkit._spec import check_choice
 from crmkit.errors import ConfigError
 from crmkit.service._survey_flow import group_reasons, one_group
-from crmkit.service._survey_input import DEFAULT, Default, Parsed, SurveyOptions, resolve_options
+from crmkit.service._survey_input import (
+    DEFAULT,
+    Default,
+    Parsed,
+    SurveyOptions,
+    fpc_factor,
+    resolve_options,
+)
 from crmkit.service._survey_results import Interval, ScaleResult
 
 __all__ = ["ScaleSums", "ces", "csat", "scale_reasons", "scale_statistics", "scale_sums"]
@@ -152,20 +159,54 @@ def scale_statistics(
     }
 
 
-def scale_reasons(sums: ScaleSums, fpc: FloatArray, min_n: int) -> list[str | None]:
-    def specific(i: int) -> list[str]:
-        parts: list[str] = []
-        if sums.pos[i] in (0, sums.n[i]):
-            parts.append("all responses on one side of the cut-off")
+def scale_reasons(
+    sums: ScaleSums, fpc: FloatArray, min_n: int, *, statistic: Literal["share", "mean"]
+) -> list[str | None]:
+    """Per group, why the share's (``statistic="share"``) or the mean's figures need care.
+
+    Each statistic is explained on its own count: the share on its ``n`` (missing answers
+    included when ``missing="include"``), the mean on the answers with a score. A note
+    about one never appears on the other (a table's share row does not mention the mean's
+    spread; its mean row does not mention the share's cut-off).
+    """
+    if statistic == "share":
+
+        def share_notes(i: int) -> list[str]:
+            if sums.pos[i] in (0, sums.n[i]):
+                return ["all responses on one side of the cut-off"]
+            return []
+
+        return group_reasons(sums.n, fpc, min_n, share_notes)
+
+    # The t interval has n_eff - 1 degrees of freedom (Kish, of the scored rows): below 1
+    # it is the whole scale. Unweighted n_eff is the count; weighted it can fall under 2
+    # with 2 or more scores (weights 1 and 2 give 1.8).
+    m_eff = _stats.kish_effective_n(sums.mw, sums.mw2)
+
+    def mean_notes(i: int) -> list[str]:
+        if fpc[i] == 0:
+            return []  # a census: the interval is the mean itself (said by group_reasons)
         if sums.m[i] < 2:
-            parts.append("fewer than 2 scores: the mean's interval is the whole scale")
-        elif sums.wyy[i] * sums.mw[i] - sums.wy[i] ** 2 <= 1e-12 * sums.wy[i] ** 2:
+            return ["fewer than 2 scores: the mean's interval is the whole scale"]
+        if m_eff[i] - 1 < 1:
+            return [
+                (
+                    f"effective sample size {m_eff[i]:.3g} < 2 (weights): the mean's "
+                    "interval is the whole scale"
+                )
+            ]
+        if sums.wyy[i] * sums.mw[i] - sums.wy[i] ** 2 <= 1e-12 * sums.wy[i] ** 2:
             # Every score the same: the sample's spread, and so the mean's interval, is 0,
             # which says nothing about how certain the mean is.
-            parts.append("all scores equal: the mean's interval has zero width")
-        return parts
+            return ["all scores equal: the mean's interval has zero width"]
+        return []
 
-    return group_reasons(sums.n, fpc, min_n, specific)
+    reasons = group_reasons(sums.m, fpc, min_n, mean_notes)
+    for i in np.flatnonzero((sums.m == 0) & (sums.n > 0)):
+        # missing="include": responses without a score count in the share, never in a mean.
+        k = int(sums.n[i])
+        reasons[i] = f"no scores, {k} missing answer{'s' if k != 1 else ''}"
+    return reasons
 
 
 def _scale(
@@ -222,15 +263,20 @@ class _ScaleMetric:
     def reasons(
         self, sums: ScaleSums, method: str | None, fpc: FloatArray, min_n: int
     ) -> list[str | None]:
-        return scale_reasons(sums, fpc, min_n)
+        return scale_reasons(sums, fpc, min_n, statistic="share")
 
     def result(
         self, sums: ScaleSums, stats: dict[str, FloatArray], i: int, **common: Any
     ) -> ScaleResult:
+        # The mean's own reason, on the flow's finite-population correction (``reason``
+        # is the share's, from :meth:`reasons`).
+        fpc = fpc_factor(sums.n, common["population_size"], self.metric)
+        mean_reason = scale_reasons(sums, fpc, common["min_n"], statistic="mean")[i]
         return _scale_result(
             sums,
             stats,
             i,
+            mean_reason=mean_reason,
             metric=self.metric,
             version=self.version,
             scale=self.scale,
@@ -258,6 +304,7 @@ def _scale_result(
     population_size: int | None,
     min_n: int,
     reason: str | None,
+    mean_reason: str | None,
 ) -> ScaleResult:
     n = int(sums.n[i])
     m = int(sums.m[i])
@@ -288,6 +335,9 @@ def _scale_result(
         sd=None if m < 2 else float(st["sd"][i]),
         mean_se=None if m < 2 else float(st["mean_se"][i]),
         mean_interval=mean_interval,
+        mean_n=m,
+        mean_low_sample=m < min_n,
+        mean_reason=mean_reason,
         n_effective=n_eff,
         design_effect=1.0 if empty else n / n_eff,
         weighted=weighted,

@@ -283,7 +283,7 @@ class NpsResult(ResultDict):
             return f"NPS n/a (n = {self.n}: {self.reason})"
         point = self.exact if self.exact is not None else self.value
         text = f"NPS {_round(point, decimals, rounding, 'NpsResult.format()')}"
-        return text + _tail(self.interval, self.n, self.low_sample, decimals, rounding)
+        return text + _tail(self.interval, f"n = {self.n}", self.low_sample, decimals, rounding)
 
     def rounded_shares(
         self, decimals: int = 0, *, sum_to_100: bool = True, rounding: str = "half_up"
@@ -311,14 +311,13 @@ class NpsResult(ResultDict):
         return dict(zip(self.shares, rounded, strict=True))
 
 
-def _tail(
-    interval: Interval | None, n: int | float, low: bool, decimals: int, rounding: str
-) -> str:
+def _tail(interval: Interval | None, count: str, low: bool, decimals: int, rounding: str) -> str:
+    """`` (95% CI lo to hi, method; n = 12, low sample)``: ``count`` says the sample size."""
     parts = []
     if interval is not None:
         label = METHOD_LABELS.get(interval.method, interval.method)
         parts.append(f"{interval.format(decimals, rounding)}, {label}")
-    note = f"n = {n}" + (", low sample" if low else "")
+    note = count + (", low sample" if low else "")
     return f" ({'; '.join([*parts, note])})"
 
 
@@ -336,8 +335,9 @@ class ScaleResult(ResultDict):
         value: Percent positive (0-100), ``None`` when ``n = 0``.
         exact: The unweighted share as an exact fraction of percent.
         positives: Number of positive answers (rows).
-        n: Answers in the denominator.
-        n_missing: Missing answers left out.
+        n: Answers in the denominator of the share (with ``missing="include"``, the
+            missing answers too).
+        n_missing: Missing answers left out (``missing="exclude"``).
         n_invalid: Off-scale or non-integer answers left out.
         se: Standard error of the share, in percentage points.
         interval: Interval of the share in percent, clipped to [0, 100].
@@ -345,13 +345,19 @@ class ScaleResult(ResultDict):
         sd: Standard deviation of the answers (``n - 1`` divisor), ``None`` when ``n < 2``.
         mean_se: Standard error of the mean.
         mean_interval: t interval of the mean, clipped to the scale.
+        mean_n: Answers the mean is computed from: those with a score. Equal to ``n``
+            except with ``missing="include"``, whose missing answers count in the share
+            but never in a mean (``n - mean_n`` of them).
+        mean_low_sample: ``mean_n < min_n``.
+        mean_reason: Why the mean or its interval is missing or degenerate, else ``None``.
         n_effective: Kish effective sample size.
         design_effect: Kish design effect.
         weighted: Whether sampling weights were used.
         population_size: ``N`` of the finite-population correction, if given.
         min_n: Low-sample threshold.
-        low_sample: ``n < min_n``.
-        reason: Why something is missing or degenerate, else ``None``.
+        low_sample: ``n < min_n`` (the share's sample).
+        reason: Why the share or its interval is missing or degenerate, else ``None``
+            (``mean_reason`` says it for the mean).
         n_zero_weight: Answered rows left out because their sampling weight is 0.
 
     Examples:
@@ -378,6 +384,9 @@ class ScaleResult(ResultDict):
     sd: float | None
     mean_se: float | None
     mean_interval: Interval | None
+    mean_n: int
+    mean_low_sample: bool
+    mean_reason: str | None
     n_effective: float
     design_effect: float
     weighted: bool
@@ -390,22 +399,35 @@ class ScaleResult(ResultDict):
     def format(self, decimals: int = 0, rounding: str = "half_up", *, what: str = "share") -> str:
         """Show the share (``what="share"``) or the mean (``what="mean"``), rounded now.
 
+        Each shows the count it is computed from: the mean's ``n`` is ``mean_n`` (the
+        answers with a score), and with ``missing="include"`` the missing answers the
+        share counts but the mean leaves out are said.
+
         Examples:
-            >>> from crmkit.service import ces
+            >>> from crmkit.service import ces, csat
             >>> ces([7, 6, 5, 4, 6]).format(what="mean", decimals=1)
             'CES 2.0 mean 5.6 (95% CI 4.2 to 7.0, t; n = 5, low sample)'
+            >>> r = csat([5, 4, None, 2, 5, None], missing="include", min_n=5)
+            >>> r.format()
+            'CSAT 50% (95% CI 19% to 81%, Wilson; n = 6)'
+            >>> r.format(what="mean", decimals=1)
+            'CSAT mean 4.0 (95% CI 1.7 to 5.0, t; n = 4, 2 missing left out, low sample)'
         """
         owner = f"{type(self).__name__}.format()"
         name = self.metric.upper() + (f" {self.version}" if self.version else "")
         check_choice(what, ("share", "mean"), owner, "what")
-        if self.value is None or (what == "mean" and self.mean is None):
-            return f"{name} n/a (n = {self.n}: {self.reason})"
-        if what == "mean" and self.mean is not None:
+        if what == "mean":
+            if self.mean is None:
+                return f"{name} mean n/a (n = {self.mean_n}: {self.mean_reason})"
+            left_out = self.n - self.mean_n
+            count = f"n = {self.mean_n}" + (f", {left_out} missing left out" if left_out else "")
             text = f"{name} mean {_round(self.mean, decimals, rounding, owner)}"
-            return text + _tail(self.mean_interval, self.n, self.low_sample, decimals, rounding)
+            return text + _tail(self.mean_interval, count, self.mean_low_sample, decimals, rounding)
+        if self.value is None:
+            return f"{name} n/a (n = {self.n}: {self.reason})"
         point = self.exact if self.exact is not None else self.value
         interval = self.interval
-        tail = _tail(interval, self.n, self.low_sample, decimals, rounding)
+        tail = _tail(interval, f"n = {self.n}", self.low_sample, decimals, rounding)
         if interval is not None:
             lo = _round(interval.lower, decimals, rounding, owner)
             hi = _round(interval.upper, decimals, rounding, owner)

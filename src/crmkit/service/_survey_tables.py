@@ -353,7 +353,11 @@ def metric_table(
         A DataFrame with the ``by`` columns and ``period``, then ``n``, ``value``,
         ``lower``, ``upper``, ``se``, ``n_missing``, ``low_sample`` and ``reason``
         (nullable floats: ``<NA>`` and a reason where a group has no scores), sorted by
-        group and period. ``.attrs`` holds ``metric``, ``method``, ``level`` and the rows
+        group and period. ``n``, ``low_sample`` and ``reason`` are those of the row's own
+        statistic, as the one-group result reports it (``n``/``reason`` for a share or
+        NPS; ``mean_n``/``mean_reason`` for a mean); a mean row's ``n_missing`` also
+        counts the missing answers that ``missing="include"`` keeps in the share but
+        never in a mean. ``.attrs`` holds ``metric``, ``method``, ``level`` and the rows
         left out of every group: ``n_invalid`` (off-scale scores with
         ``invalid="exclude"``) and ``n_zero_weight`` (rows whose sampling weight is 0).
 
@@ -653,10 +657,15 @@ def _finish_table(
             fpc=fpc,
             scale=setup.scale,
         )
+        # Each row is about its own statistic: its count, its low-sample flag and its
+        # reason. A mean is computed from the answers with a score; with
+        # missing="include" the missing answers the share counts are left out of the
+        # mean, so a mean row counts them in n_missing (n + n_missing = rows, as ever).
         n = sums.n
-        reasons = scale_reasons(sums, fpc, min_n)
+        reasons = scale_reasons(sums, fpc, min_n, statistic="mean" if setup.is_mean else "share")
         if setup.is_mean:
             value, lower, upper, se = st["mean"], st["mean_lower"], st["mean_upper"], st["mean_se"]
+            n_missing = n_missing + (sums.n - sums.m)
             n = sums.m
         else:
             value, lower, upper, se = (
