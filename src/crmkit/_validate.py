@@ -12,7 +12,7 @@ import re
 import zoneinfo
 from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, NamedTuple, NoReturn
+from typing import Any, NamedTuple, NoReturn, cast
 
 import numpy as np
 import pandas as pd
@@ -101,6 +101,21 @@ def first_labels(index: pd.Index, mask: np.ndarray[Any, Any] | pd.Series, n: int
     flags = np.asarray(mask, dtype=bool)
     positions = np.flatnonzero(flags)[:n]
     return [_plain(v) for v in index[positions]]
+
+
+def is_missing_value(value: object) -> bool:
+    """Whether one value is missing: None, NaN, ``pd.NA`` or NaT (as ``pd.isna`` says).
+
+    A list, array or other container is not a missing value (``pd.isna`` would answer for
+    each element).
+
+    >>> import numpy as np
+    >>> [is_missing_value(v) for v in (None, float("nan"), pd.NA, pd.NaT, np.datetime64("NaT"))]
+    [True, True, True, True, True]
+    >>> is_missing_value("P1"), is_missing_value(0), is_missing_value([None])
+    (False, False, False)
+    """
+    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(cast("Any", value))))
 
 
 def _plain(value: Any) -> Any:

@@ -58,7 +58,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import _spec as spec
-from crmkit._validate import _ONE_NS, DAY_TEXT, is_whole_day, require_frame
+from crmkit._validate import _ONE_NS, DAY_TEXT, is_missing_value, is_whole_day, require_frame
 from crmkit.errors import ConfigError, InvalidInputError, SchemaError
 
 __all__ = [
@@ -138,16 +138,6 @@ def _value_kind(value: object) -> str:
     if isinstance(value, (np.datetime64, dt.date)):
         return "datetime"
     return "mixed"
-
-
-def _is_missing(value: object) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    if isinstance(value, (float, np.floating)):
-        return bool(np.isnan(value))
-    if isinstance(value, np.datetime64):
-        return bool(np.isnat(value))
-    return False
 
 
 def _value_ok(value: object, kind: str) -> bool:
@@ -435,7 +425,7 @@ def _column_days(frame: pd.DataFrame, column: str) -> tuple[Any, _Mask]:
         return series.dt.tz_localize(None).dt.normalize(), present
     if pd.api.types.is_datetime64_dtype(series.dtype):
         return series.dt.normalize(), present
-    days = [pd.NaT if _is_missing(v) else _wall_day(v) for v in series]
+    days = [pd.NaT if is_missing_value(v) else _wall_day(v) for v in series]
     return _object_times(pd.Series(days, index=series.index, dtype=object), "datetime"), present
 
 
@@ -459,13 +449,13 @@ def _object_times(series: pd.Series, kind: str) -> pd.Series:
     try:
         return pd.to_datetime(series, utc=kind == "datetime_tz")
     except (OverflowError, ValueError):  # OutOfBoundsDatetime is a ValueError
-        stamps = [pd.Timestamp(v) if not _is_missing(v) else pd.NaT for v in series]
+        stamps = [pd.Timestamp(v) if not is_missing_value(v) else pd.NaT for v in series]
         return pd.Series(stamps, index=series.index, dtype=object)
 
 
 def _scalar(customer: Mapping[str, Any], column: str, kind: str) -> Any:
     value = customer[column]
-    if _is_missing(value):
+    if is_missing_value(value):
         return None
     if kind == "number":
         return float(value)
@@ -498,7 +488,7 @@ def _compare_one(customer: Mapping[str, Any], column: str, kind: str, op: str, v
     if day is None:
         own = _scalar(customer, column, kind)
         return own is not None and bool(_PY_OPS[op](own, _coerce(value, kind)))
-    if _is_missing(customer[column]):
+    if is_missing_value(customer[column]):
         return False
     return bool(_PY_OPS[op](_wall_day(customer[column]), day))
 
@@ -792,7 +782,7 @@ class IsNull(Condition):
         return frame[self.column].isna().to_numpy(dtype=bool)
 
     def _test(self, customer: Mapping[str, Any], kinds: Mapping[str, str]) -> bool:
-        return _is_missing(customer[self.column])
+        return is_missing_value(customer[self.column])
 
 
 @attrs.frozen
@@ -910,7 +900,7 @@ def _mapping_kinds(customer: Mapping[str, Any], columns: Iterable[str]) -> dict[
     for c in columns:
         if c in customer:
             value = customer[c]
-            kinds[c] = "missing" if _is_missing(value) else _value_kind(value)
+            kinds[c] = "missing" if is_missing_value(value) else _value_kind(value)
     return kinds
 
 

@@ -51,7 +51,14 @@ from crmkit._spec import (
     one_of,
     predicate,
 )
-from crmkit._validate import as_aware, cutoff_value, datetime_value, exists_once, is_whole_day
+from crmkit._validate import (
+    as_aware,
+    cutoff_value,
+    datetime_value,
+    exists_once,
+    is_missing_value,
+    is_whole_day,
+)
 from crmkit.errors import ConfigError, CrmkitError, InvalidInputError
 from crmkit.service._calendar import BusinessCalendar
 from crmkit.service._clock import SECOND, BusinessClock, RealClock, breach_instant
@@ -1457,15 +1464,18 @@ class SLATracker:
                 expected="a business calendar for its 'business' targets",
                 found="none",
             )
-        if priority is None and any(k != ANY_PRIORITY for k, _ in policy.targets):
+        # A missing priority (None, or NaN / pd.NA / NaT from a frame row) is refused, as
+        # evaluate_sla refuses missing priorities; str() would make it a priority "nan".
+        missing = is_missing_value(priority)
+        if missing and any(k != ANY_PRIORITY for k, _ in policy.targets):
             raise InvalidInputError(
                 "SLATracker.start()",
                 "priority",
                 expected=f"given, since policy {policy.name!r} has targets by priority",
-                found="None",
+                found=repr(priority),
                 kind="",
             )
-        key = None if priority is None else str(priority)
+        key = None if missing else str(priority)
         targets = policy.targets_for(key)
         return cls(policy=policy, priority=key, tracks=tuple(_TargetTrack(t) for t in targets))
 
@@ -1566,6 +1576,10 @@ class SLATracker:
                     owner, field, expected="an ISO 8601 datetime", found=repr(value), kind=""
                 ) from err
         cal = self.policy.calendar
+        # NaT is a datetime without tzinfo, but no time at all: not "a naive datetime"
+        # (None keeps the readers' own message).
+        if value is not None and is_missing_value(value):
+            raise InvalidInputError(owner, field, expected="a datetime", found=repr(value), kind="")
         if cal is None:
             if not isinstance(value, dt.datetime) or value.tzinfo is None:
                 raise InvalidInputError(
