@@ -334,8 +334,7 @@ def test_unicode_ids_shuffled_rows_and_odd_indexes(function: str) -> None:
     unicode_ids = PLAIN.set_axis(["客户一", "Zoë", "😀", "c 4", "Ω", "ümlaut"])
     shuffled = PLAIN.iloc[[3, 0, 5, 1, 4, 2]]
     multi = PLAIN.set_axis(pd.MultiIndex.from_tuples([("eu", i) for i in range(6)]))
-    repeated = PLAIN.set_axis(["x", "x", "y", "y", "z", "z"])  # a non-unique index
-    for values in (unicode_ids, shuffled, multi, repeated, PLAIN.to_numpy(), list(PLAIN)):
+    for values in (unicode_ids, shuffled, multi, PLAIN.to_numpy(), list(PLAIN)):
         got = call(values)
         if function in ORDER_FREE:
             _same(function, got, expected)
@@ -347,6 +346,22 @@ def test_unicode_ids_shuffled_rows_and_odd_indexes(function: str) -> None:
         )  # back to PLAIN's order
         restored = got.set_axis(PLAIN.index[positions]).loc[PLAIN.index]
         pd.testing.assert_frame_equal(restored, expected)
+
+
+@pytest.mark.parametrize("function", list(VALUE_FUNCTIONS))
+def test_a_repeated_customer_label_is_refused(function: str) -> None:
+    """One value per customer: a label on two rows would count one customer twice.
+
+    Regression (session 16): a non-unique index was read as separate customers, so
+    ``pyramid_tiers`` gave customer ``x`` two tiers.
+    """
+    repeated = PLAIN.set_axis(["x", "x", "y", "y", "z", "z"])
+    before = repeated.copy()
+    with pytest.raises(InvalidInputError) as info:
+        VALUE_FUNCTIONS[function](repeated)
+    assert info.value.rows == ("x", "y", "z")
+    assert "one value per customer" in str(info.value)
+    _unchanged(before, repeated)
 
 
 # -------------------------------------------------------------- ValuePotentialMatrix

@@ -11,6 +11,10 @@ The rules that peers get wrong, fixed here by construction:
   customer with zero or negative value holds no share and is always in the lowest class
   (``negatives="error"`` refuses negative values instead). With no positive value at all,
   the cumulative and rank methods raise: there is nothing to share.
+- **One value per customer.** A label on more than one row (a Series indexed by a
+  transaction log's customer ids, an id joined twice) would count one customer as two
+  in every share and tier; it is an :class:`~crmkit.errors.InvalidInputError` naming the
+  repeated labels. Sum per customer first (``values.groupby(level=0).sum()``).
 - **Boundaries do not hinge on float rounding.** A cumulative share within ``1e-9`` of a
   cut counts as reaching it.
 - **Totals cannot overflow.** Shares are computed on the values divided by a power of two
@@ -43,6 +47,7 @@ from crmkit.segmentation._pareto import (
     as_value_series,
     pow2_scaled,
     reject_negative,
+    reject_repeated_labels,
     value_name,
 )
 
@@ -214,7 +219,8 @@ def abc_classify(
       spent 13,990.93) every customer is C. Pass your own ``cuts`` in your currency.
 
     Args:
-        values: One value per customer (a Series indexed by customer, or an array).
+        values: One value per customer (a Series indexed by customer, or an array). A
+            customer label on more than one row is an error, not summed.
         method: ``"cumulative"``, ``"rank"`` or ``"thresholds"``.
         cuts: Class boundaries (shares for cumulative/rank, increasing; amounts for
             thresholds, decreasing). ``len(labels) - 1`` of them.
@@ -252,6 +258,7 @@ def abc_classify(
     owner = "abc_classify()"
     check_choice(method, sorted(_DEFAULT_CUTS), owner, "method")
     series, arr = as_value_series(values, owner)
+    reject_repeated_labels(series.index, owner, value_name(series))
     scaled = pow2_scaled(arr)  # shares without overflow; order and ties as in arr
     positive_total = _positive_total(series, scaled, owner, negatives)
     raw_cuts: Any = _DEFAULT_CUTS[method] if cuts is None else cuts
@@ -432,7 +439,8 @@ def class_summary(
         value: The value column.
 
     Raises:
-        InvalidInputError: No row, no positive value, or class revenues that overflow.
+        InvalidInputError: No row, an index label on more than one row, no positive
+            value, or class revenues that overflow.
 
     Examples:
         >>> frame = abc_classify([50, 30, 10, 10], cuts=(0.5, 0.8))
@@ -466,6 +474,9 @@ def _class_summary(
     frame = require_frame(classified, owner, "classified")
     require_columns(frame, [by, value], owner)
     check_not_empty(frame, owner, "classified")
+    reject_repeated_labels(
+        frame.index, owner, "classified", kind="", expected="one row per customer (each label once)"
+    )
     _, arr = as_value_series(frame[value], owner)
     # Shares are of the positive total, as abc_classify's: a class's share is the sum of
     # its customers' shares (a net-negative customer holds none). The net total was the
@@ -519,7 +530,8 @@ def pyramid_tiers(
     ``ceil(0.20 n)``, so 101 customers have 2 VIPs and 250 have 3.
 
     Args:
-        values: One value per customer.
+        values: One value per customer (a customer label on more than one row is an
+            error, as in :func:`abc_classify`).
         cuts: Cumulative shares of customers where each tier ends.
         labels: Tier names, best first (one more than ``cuts``).
 
@@ -536,6 +548,7 @@ def pyramid_tiers(
     shares = _check_shares(owner, cuts)
     names = _check_labels(owner, labels, len(shares) + 1)
     series, arr = as_value_series(values, owner)
+    reject_repeated_labels(series.index, owner, value_name(series))
     scaled = pow2_scaled(arr)
     total = _positive_total(series, scaled, owner, "lowest")
     if total <= 0:

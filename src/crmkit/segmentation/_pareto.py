@@ -2,7 +2,8 @@
 
 All three take one value per customer (a Series, an array or a list). Values must be
 finite and non-negative with a positive total: a concentration measure of net-negative
-customers has no meaning, so such input is an error rather than a number.
+customers has no meaning, so such input is an error rather than a number. A Series
+label on more than one row is an error too (one customer would count as several).
 
 Values are finite one by one but their sum need not be (``[1e308, 1e308]``). Every
 measure here is a ratio, so it is computed on the values divided by a power of two that
@@ -121,8 +122,47 @@ def reject_negative(
         )
 
 
+def reject_repeated_labels(
+    index: pd.Index,
+    owner: str,
+    field: str,
+    *,
+    kind: str | None = None,
+    expected: str = "one value per customer (each label once)",
+) -> None:
+    """Raise ``InvalidInputError`` when a label occurs on more than one row.
+
+    These functions take one value per customer: a label on two rows (a transaction
+    log's per-row amounts, an id joined twice) would count one customer as two, so it
+    is refused rather than guessed at. The error names the first repeated labels.
+
+    >>> import pandas as pd
+    >>> reject_repeated_labels(pd.Index(["a", "b", "a"]), "gini()", "revenue")
+    Traceback (most recent call last):
+    ...
+    crmkit.errors.InvalidInputError: gini(): column 'revenue' must be one value per customer (each label once); found 1 label on more than one row at rows ['a']. If the rows are purchases, sum them per customer first (values.groupby(level=0).sum()); if each row is a customer, give each its own label (values.reset_index(drop=True)).
+    """
+    if index.is_unique:
+        return
+    repeated = index.duplicated(keep=False) & ~index.duplicated(keep="first")
+    count = int(repeated.sum())
+    raise InvalidInputError(
+        owner,
+        field,
+        expected=expected,
+        found=f"{count} {'label' if count == 1 else 'labels'} on more than one row",
+        rows=first_labels(index, repeated),
+        total=count,
+        hint="If the rows are purchases, sum them per customer first "
+        "(values.groupby(level=0).sum()); if each row is a customer, give each its own "
+        "label (values.reset_index(drop=True)).",
+        kind=kind,
+    )
+
+
 def _non_negative(series: pd.Series, arr: FloatArray, owner: str) -> tuple[FloatArray, float]:
     """The values scaled by :func:`pow2_scaled` and their (finite) total."""
+    reject_repeated_labels(series.index, owner, value_name(series))
     reject_negative(
         series,
         arr,

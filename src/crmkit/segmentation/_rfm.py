@@ -48,6 +48,7 @@ from crmkit._validate import (
 )
 from crmkit.errors import ConfigError, InvalidInputError, NotFittedError, SchemaError
 from crmkit.segmentation._dask import computed, is_dask
+from crmkit.segmentation._pareto import pow2_scaled
 from crmkit.segmentation._segment_maps import SegmentMap
 
 __all__ = ["RFMModel", "RFMScore", "RFMScorer", "ScoreScale", "rfm", "segment_summary"]
@@ -236,8 +237,28 @@ class ScoreScale(_spec.Spec):
             >>> ScoreScale("recency_days", "fixed", (30, 90), reverse=True).scores(
             ...     np.array([0.0, 30.0, 31.0, 400.0])).tolist()
             [3, 3, 2, 1]
+
+        A missing value has no score (it would sort past every cut point):
+
+        >>> ScoreScale("recency_days", "fixed", (30, 90), reverse=True).scores(
+        ...     np.array([5.0, np.nan]))
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.InvalidInputError: ScoreScale.scores(): column 'recency_days' must be without missing values; found 1 missing value at rows [1].
         """
-        raw = 1 + np.searchsorted(np.asarray(self.cuts, dtype=np.float64), values, side="left")
+        x = np.asarray(values, dtype=np.float64)
+        missing = np.isnan(x)
+        if missing.any():
+            count = int(missing.sum())
+            raise InvalidInputError(
+                "ScoreScale.scores()",
+                self.column,
+                expected="without missing values",
+                found=f"{count} missing {'value' if count == 1 else 'values'}",
+                rows=np.flatnonzero(missing)[:5].tolist(),
+                total=count,
+            )
+        raw = 1 + np.searchsorted(np.asarray(self.cuts, dtype=np.float64), x, side="left")
         if self.reverse:
             raw = self.bins + 1 - raw
         return raw.astype(np.int8)
@@ -248,8 +269,21 @@ class ScoreScale(_spec.Spec):
         Examples:
             >>> ScoreScale("recency_days", "fixed", (30, 90), reverse=True).score(45)
             2
+            >>> ScoreScale("recency_days", "fixed", (30, 90), reverse=True).score(float("nan"))
+            Traceback (most recent call last):
+            ...
+            crmkit.errors.InvalidInputError: ScoreScale.score(): 'recency_days' must be a number, not missing; found nan.
         """
-        raw = 1 + bisect.bisect_left(self.cuts, float(value))
+        x = float(value)
+        if math.isnan(x):
+            raise InvalidInputError(
+                "ScoreScale.score()",
+                self.column,
+                expected="a number, not missing",
+                found=repr(x),
+                kind="",
+            )
+        raw = 1 + bisect.bisect_left(self.cuts, x)
         return self.bins + 1 - raw if self.reverse else raw
 
 
@@ -960,8 +994,11 @@ def segment_summary(
             name); default: the map stored by :func:`rfm` in ``scored.attrs``, if any.
 
     Returns:
-        One row per segment: ``customers``, ``customer_share``, ``revenue``,
-        ``revenue_share``, ``recency_median``, ``frequency_median``,
+        One row per segment: ``customers``, ``customer_share``, ``revenue`` (the net
+        sum, net refunds included), ``revenue_share`` (of the positive total, as in
+        :func:`~crmkit.segmentation.class_summary`: the segment's positive spend over all
+        positive spend, so shares lie in [0, 1] and add up to 1; a customer with zero or
+        net-negative spend holds none), ``recency_median``, ``frequency_median``,
         ``monetary_median`` and ``average_order_value`` (revenue / frequency: per order
         with ``order=``, else per purchase day). Medians and
         average order value of empty segments are NaN (there is nothing to summarise).
@@ -973,10 +1010,11 @@ def segment_summary(
         ``promise_kept_share`` (the share of the segment's customers who keep it, each
         with their own scores and days); both are missing for an empty segment or one
         without a promise, and for a promise on the first purchase when ``scored`` has
-        no ``tenure_days`` column.
+        no ``tenure_days`` column. ``attrs`` holds ``positive_total`` (the shares'
+        denominator), ``negative_total`` and ``net_total``.
 
     Raises:
-        InvalidInputError: Empty input, or total revenue not positive (shares would be
+        InvalidInputError: Empty input, or no positive monetary value (shares would be
             meaningless).
 
     Examples:
@@ -991,6 +1029,18 @@ def segment_summary(
         segment
         Top              2        0.666667            0.9                 90.0
         Low              1        0.333333            0.1                100.0
+
+        A net-refunding customer (-300) holds no share; shares stay within [0, 1]:
+
+        >>> scored.loc[2, "monetary"] = -300.0
+        >>> table = segment_summary(scored)
+        >>> table[["revenue", "revenue_share"]]
+                 revenue  revenue_share
+        segment
+        Top        900.0            1.0
+        Low       -300.0            0.0
+        >>> table.attrs
+        {'positive_total': 900.0, 'negative_total': -300.0, 'net_total': 600.0}
     """
     owner = "segment_summary()"
     frame = require_frame(scored, owner, "scored")
@@ -999,13 +1049,19 @@ def segment_summary(
     rec = numeric_column(frame, recency, owner)
     freq = numeric_column(frame, frequency, owner)
     mon = numeric_column(frame, monetary, owner)
-    total = float(mon.sum())
+    # Shares are of the positive total, as class_summary's: a segment's share is the sum
+    # of its customers' positive spend over everyone's, so shares lie in [0, 1] and add
+    # up to 1. The net total was the denominator before: one net-refunding customer
+    # (refunds="net" is rfm()'s default) gave shares over 1 and below 0. On values
+    # scaled by a power of two (exact), so no sum overflows.
+    positive = np.clip(pow2_scaled(mon), 0, None)
+    total = float(positive.sum())
     if total <= 0:
         raise InvalidInputError(
             owner,
             monetary,
-            expected="a positive total",
-            found=f"a total of {total:g}",
+            expected="at least one positive value (a positive total)",
+            found="no positive value",
             hint="Revenue shares need positive revenue.",
         )
     labels = frame[segment]
@@ -1018,7 +1074,9 @@ def segment_summary(
             rows=first_labels(frame.index, labels.isna().to_numpy()),
             total=int(labels.isna().sum()),
         )
-    data = pd.DataFrame({"segment": labels.to_numpy(), "r": rec, "f": freq, "m": mon})
+    data = pd.DataFrame(
+        {"segment": labels.to_numpy(), "r": rec, "f": freq, "m": mon, "positive": positive}
+    )
     if isinstance(labels.dtype, pd.CategoricalDtype):
         data["segment"] = pd.Categorical(labels.to_numpy(), dtype=labels.dtype)
     grouped = data.groupby("segment", observed=False, sort=True)
@@ -1033,9 +1091,13 @@ def segment_summary(
     )
     orders = grouped["f"].sum()
     out.insert(1, "customer_share", out["customers"] / len(frame))
-    out.insert(3, "revenue_share", out["revenue"] / total)
+    out.insert(3, "revenue_share", grouped["positive"].sum() / total)
     out["average_order_value"] = (out["revenue"] / orders).where(orders > 0)
     out.index.name = segment
+    with np.errstate(over="ignore"):  # infinite past float64; the shares are not
+        out.attrs["positive_total"] = float(np.clip(mon, 0, None).sum())
+        out.attrs["negative_total"] = float(np.clip(mon, None, 0).sum())
+        out.attrs["net_total"] = float(mon.sum())
     seg_map = _summary_map(frame, segment_map, owner)
     if seg_map is not None and any(s.promise for s in seg_map.segments):
         _add_promises(out, frame, data, seg_map)
