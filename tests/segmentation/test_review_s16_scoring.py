@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crmkit.errors import InvalidInputError
+from crmkit.errors import CrmkitError, InvalidInputError
 from crmkit.segmentation import (
     ScoreScale,
     abc_classify,
@@ -158,3 +158,16 @@ def test_score_scale_scalar_and_batch_agree(cuts: list[float], values: list[floa
     batch = scale.scores(np.array(values, dtype=np.float64)).tolist()
     assert batch == [scale.score(v) for v in values]
     assert all(1 <= s <= scale.bins for s in batch)
+
+
+@pytest.mark.parametrize(
+    ("values", "cuts"),
+    [
+        (pd.Series([1.0, 2.0], index=["a", "a"], name="m"), (0.01, 0.05, 0.20)),
+        (pd.Series([1.0, 2.0], index=["a", "b"], name="m"), (0.5, 0.2)),
+    ],
+)
+def test_pyramid_errors_name_pyramid(values: pd.Series, cuts: tuple[float, ...]) -> None:
+    """Regression: errors raised for ``pyramid()`` were labelled ``pyramid_tiers()``."""
+    with pytest.raises(CrmkitError, match=r"^pyramid\(\): "):
+        pyramid(values, cuts)

@@ -544,7 +544,13 @@ def pyramid_tiers(
         >>> tiers["tier"].value_counts(sort=False).to_dict()
         {'VIP': 1, 'major': 4, 'medium': 15, 'small': 80}
     """
-    owner = "pyramid_tiers()"
+    return _pyramid_tiers(values, cuts, labels, "pyramid_tiers()")
+
+
+def _pyramid_tiers(
+    values: Any, cuts: Sequence[float], labels: Sequence[str], owner: str
+) -> pd.DataFrame:
+    """:func:`pyramid_tiers` for ``owner`` (errors name the function the caller called)."""
     shares = _check_shares(owner, cuts)
     names = _check_labels(owner, labels, len(shares) + 1)
     series, arr = as_value_series(values, owner)
@@ -590,9 +596,10 @@ def pyramid(
         medium         15          0.253
         small          80          0.306
     """
-    tiers = pyramid_tiers(values, cuts, labels)
+    owner = "pyramid()"
+    tiers = _pyramid_tiers(values, cuts, labels, owner)
     field = value_name(values) if isinstance(values, pd.Series) else "values"
-    table = _class_summary(tiers, "tier", "value", "pyramid()", field)
+    table = _class_summary(tiers, "tier", "value", owner, field)
     grouped = pd.DataFrame({"tier": tiers["tier"], "value": tiers["value"]}).groupby(
         "tier", observed=False
     )["value"]
