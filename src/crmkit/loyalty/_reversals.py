@@ -203,6 +203,9 @@ class ReversalBook(LotBook):
     #: ``refunds="threshold"`` by id (read once per book, not per refund).
     money_quantum: Decimal
     threshold_bonuses: Mapping[str, OrderBonus]
+    #: Whether a pending purchase counts for tiers only when its points activate (its
+    #: refund then counts at that instant too).
+    defer_qualifying: bool
 
     def _refund(self, event: Refund) -> None:
         owner = f"Refund {event.event_id!r}"
@@ -343,7 +346,12 @@ class ReversalBook(LotBook):
                 None,
             )
         elif base or qualifying or orders:
-            self.qualifying.append((at, -base, -qualifying, orders, counts, purchase.time))
+            # The refund counts where the purchase counted: at its points' activation when
+            # pending purchases count for tiers only once active, else at its own time.
+            origin = (
+                lot.activates_at if lot is not None and self.defer_qualifying else purchase.time
+            )
+            self.qualifying.append((at, -base, -qualifying, orders, counts, origin))
         self._repay(at, event.event_id)
 
     def _restore_share(
