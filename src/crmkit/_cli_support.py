@@ -822,16 +822,37 @@ def human_table(frame: pd.DataFrame, *, index: bool = True, max_rows: int = 60) 
 
 @contextlib.contextmanager
 def _atomic(path: Path, binary: bool) -> Iterator[IO[Any]]:
-    """Open a temporary file beside ``path``; move it into place only when complete."""
+    """Open a temporary file beside ``path``; move it into place only when complete.
+
+    A failure names ``path`` (exit code 1), never the temporary file the user did not name.
+
+    >>> with _atomic(Path("/no/such/folder/scores.csv"), binary=False) as f:
+    ...     pass
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: [Errno 2] cannot write '/no/such/folder/scores.csv': the folder '/no/such/folder' does not exist
+    """
     folder = path.parent if str(path.parent) else Path()
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    except OSError as err:
+        reason = (
+            f"the folder {str(folder)!r} does not exist"
+            if isinstance(err, FileNotFoundError)
+            else f"{err.strerror or err} in the folder {str(folder)!r}"
+        )
+        raise type(err)(err.errno, f"cannot write {str(path)!r}: {reason}") from None
     try:
         with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8") as f:
             yield f
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(name, 0o666 & ~umask)  # mkstemp's 0600 is for the temporary file only
-        os.replace(name, path)
+        try:
+            os.replace(name, path)
+        except OSError as err:  # e.g. -o names a folder
+            reason = "it is a folder" if path.is_dir() else str(err.strerror or err)
+            raise type(err)(err.errno, f"cannot write {str(path)!r}: {reason}") from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(name)

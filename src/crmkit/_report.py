@@ -28,7 +28,7 @@ import datetime as dt
 import html
 import io
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,7 @@ from crmkit._cli_support import (
     timezone_option,
     write_text_file,
 )
-from crmkit.errors import ConfigError
+from crmkit.errors import ConfigError, CrmkitError
 
 __all__ = ["ReportData", "Section", "add_report_options", "build_report", "run_report"]
 
@@ -104,6 +104,73 @@ class Section:
 
 
 @attrs.frozen
+class FileSource:
+    """One file the report read: the option that named it and its own column names.
+
+    ``columns`` maps the report's name of a renamed column (``amount``) to the file's
+    (``金额``); ``names`` holds the table's columns after renaming; ``named``: messages
+    name the file (the report read more than one, so "rows [7]" needs saying whose).
+
+    Examples:
+        >>> FileSource("--transactions", "订单.csv", {"amount": "金额"}).file_column("amount")
+        '金额'
+    """
+
+    option: str
+    path: str
+    columns: Mapping[str, str] = attrs.field(factory=dict)
+    names: frozenset[str] = frozenset()
+    named: bool = True
+
+    def file_column(self, name: str) -> str:
+        """The file's name of the report's column ``name``."""
+        return self.columns.get(name, name)
+
+
+@contextlib.contextmanager
+def naming_files(*sources: FileSource | None) -> Iterator[None]:
+    """Restate a data error about a column in the words of the file it came from.
+
+    The report renames every file's columns to its own (``金额`` -> ``amount``) and reads
+    several files with one ``--date``: an error would name ``'amount'`` at "rows [2, 3]"
+    of no file. The column is named as the file has it and the file by its option and
+    path. With several sources the first whose table has the column is named.
+
+    Examples:
+        >>> from crmkit.errors import InvalidInputError
+        >>> src = FileSource("--transactions", "订单.csv", {"amount": "金额"},
+        ...                  frozenset({"amount"}))
+        >>> with naming_files(src):
+        ...     raise InvalidInputError("rfm()", "amount", expected="numeric",
+        ...                             found="'¥12'", rows=[2])
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.InvalidInputError: rfm(): column '金额' must be numeric; found '¥12' in --transactions '订单.csv' at rows [2].
+    """
+    try:
+        yield
+    except CrmkitError as err:
+        given = [s for s in sources if s is not None]
+        if err.kind != "column" or not given or " in --" in err.found:
+            raise
+        holding = [s for s in given if err.field in s.names]
+        if not holding and len(given) > 1:
+            raise  # a column none of the files has: the message lists what they have
+        source = (holding or given)[0]
+        field = source.file_column(err.field)
+        if field == err.field and not source.named:
+            raise  # one file, its own column name: the message says it all
+        state = dict(err.__dict__)
+        state["field"] = field
+        if source.named:
+            state["found"] = f"{err.found} in {source.option} {source.path!r}"
+        named = type(err).__new__(type(err))
+        named.__dict__.update(state)
+        Exception.__init__(named, named._message())
+        raise named from None
+
+
+@attrs.frozen
 class ReportData:
     """The tables the report reads, in the sample data's column names; None = not given.
 
@@ -127,6 +194,9 @@ class ReportData:
     #: ``transactions`` (the sample data's simulated coupon orders added); None: the same.
     campaign_transactions: pd.DataFrame | None = None
     source: str = "your files"
+    #: Where each table came from (keyed by the field name above), so that a data error
+    #: names the file and the file's own column; empty for the sample data.
+    files: Mapping[str, FileSource] = attrs.field(factory=dict)
 
     @classmethod
     def sample(cls, data: DemoData) -> ReportData:
@@ -963,39 +1033,27 @@ def _sections(data: ReportData, stack: contextlib.ExitStack) -> list[Section]:
         return figure
 
     out: list[Section] = []
+    files = data.files
     if data.transactions is not None:
-        out.append(customer_value(data.transactions, fig()))
-        out.append(lifecycle(data.transactions, fig()))
+        with naming_files(files.get("transactions")):
+            out.append(customer_value(data.transactions, fig()))
+            out.append(lifecycle(data.transactions, fig()))
     else:
         for sid in ("customer-value", "lifecycle"):
             out.append(_missing(sid, "--transactions FILE"))
     if data.loyalty_events is not None and data.program is not None:
-        out.append(loyalty(data.loyalty_events, data.program, fig()))
+        with naming_files(files.get("loyalty_events")):
+            out.append(loyalty(data.loyalty_events, data.program, fig()))
     else:
         out.append(_missing("loyalty", "--events FILE --program PROGRAM.json"))
     if data.tickets is not None and data.policies is not None:
-        events = data.ticket_events
-        if events is None:
-            from crmkit.service._cli import _canonical_tickets, _events_from_tickets
-
-            ns = argparse.Namespace(
-                ticket="ticket_id", date_format=None, date_unit=None,
-                **{c: c for c in ("created_at", "first_reply_at", "resolved_at",
-                                  "followed_up_at", "on_site_at", "waiting_seconds",
-                                  "reopened")},
-            )  # fmt: skip
-            # Only what the rows state: reopenings, waits and targets that read replies
-            # need the event history (refused, naming --ticket-events).
-            events = _events_from_tickets(
-                _canonical_tickets(data.tickets, ns),
-                policies=data.policies,
-                events_option="--ticket-events",
-            )
-        out.append(service_levels(data.tickets, events, data.policies, fig()))
+        with naming_files(files.get("tickets"), files.get("ticket_events")):
+            out.append(_service_section(data, fig))
     else:
         out.append(_missing("service-levels", "--tickets FILE --policy POLICY.json"))
     if data.responses is not None:
-        out.append(satisfaction(data.responses, fig()))
+        with naming_files(files.get("responses")):
+            out.append(satisfaction(data.responses, fig()))
     else:
         out.append(_missing("satisfaction", "--responses FILE"))
     tx = data.transactions if data.campaign_transactions is None else data.campaign_transactions
@@ -1006,6 +1064,30 @@ def _sections(data: ReportData, stack: contextlib.ExitStack) -> list[Section]:
     else:
         out.append(_missing("campaigns", _CAMPAIGN_NEEDS))
     return out
+
+
+def _service_section(data: ReportData, fig: Callable[[], Callable[[float, float], Any]]) -> Section:
+    """The service levels section; the ticket events from the rows when none were given."""
+    assert data.tickets is not None
+    assert data.policies is not None
+    events = data.ticket_events
+    if events is None:
+        from crmkit.service._cli import _canonical_tickets, _events_from_tickets
+
+        ns = argparse.Namespace(
+            ticket="ticket_id", date_format=None, date_unit=None,
+            **{c: c for c in ("created_at", "first_reply_at", "resolved_at",
+                              "followed_up_at", "on_site_at", "waiting_seconds",
+                              "reopened")},
+        )  # fmt: skip
+        # Only what the rows state: reopenings, waits and targets that read replies
+        # need the event history (refused, naming --ticket-events).
+        events = _events_from_tickets(
+            _canonical_tickets(data.tickets, ns),
+            policies=data.policies,
+            events_option="--ticket-events",
+        )
+    return service_levels(data.tickets, events, data.policies, fig())
 
 
 #: What the campaigns section needs; ``crmkit report`` has no option for it (yet).
@@ -1274,10 +1356,10 @@ def _read(
     names: Sequence[str] = (),
     *,
     timezone: str | None = None,
-) -> pd.DataFrame | None:
+) -> tuple[pd.DataFrame | None, FileSource | None]:
     path = getattr(args, kind)
     if path is None:
-        return None
+        return None, None
     ids = [
         getattr(args, option)
         for option in ("customer", "order", "ticket")
@@ -1294,10 +1376,22 @@ def _read(
     # One --column list serves every file: each file takes the items whose COLUMN it has.
     mine = [item for item in args.column or [] if _source(item) in columns]
     frame = apply_columns(frame, argparse.Namespace(**{**vars(args), "column": mine}), names)
+    # The report's name of each renamed column -> the file's, for messages.
+    own = {name: column for column, name in renames.items()}
+    own.update({str(item).partition("=")[0].strip(): _source(item) for item in mine})
+    files = [getattr(args, k, None) for k in _CANONICAL]
+    source = FileSource(
+        "--" + kind.replace("_", "-"),
+        str(path),
+        own,
+        frozenset(map(str, frame.columns)),
+        named=sum(f is not None for f in files) > 1,
+    )
     # With a zone the dates become aware in it, so every section counts days there.
-    frame = convert_dates(frame, dates, args, always=True, timezone=timezone)
+    with naming_files(source):
+        frame = convert_dates(frame, dates, args, always=True, timezone=timezone)
     frame.attrs["file_columns"] = columns
-    return frame
+    return frame, source
 
 
 def report_data(args: argparse.Namespace) -> ReportData:
@@ -1350,13 +1444,17 @@ def report_data(args: argparse.Namespace) -> ReportData:
     times = ("created_at", "first_reply_at", "resolved_at", "followed_up_at", "on_site_at")
     names = _column_names(policies)
     _check_column_options(args, names)
-    frames = {
+    read = {
         "transactions": _read(args, "transactions", ["date"], names, timezone=zone),
         "tickets": _read(args, "tickets", times, names),
         "ticket_events": _read(args, "ticket_events", ["time"], names),
         "responses": _read(args, "responses", ["date"], names),
         "events": _read(args, "events", ["time"], names),
     }
+    frames = {kind: frame for kind, (frame, _) in read.items()}
+    files = {kind: source for kind, (_, source) in read.items() if source is not None}
+    if "events" in files:
+        files["loyalty_events"] = files.pop("events")  # ReportData's name of the table
     _check_columns_found(args, list(frames.values()))
     for frame in frames.values():
         if frame is not None:
@@ -1370,6 +1468,7 @@ def report_data(args: argparse.Namespace) -> ReportData:
         loyalty_events=frames["events"],
         program=program,
         source=", ".join(str(Path(p).name) for p in given if p),
+        files=files,
     )
 
 

@@ -28,6 +28,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import pandas as pd
+
 from crmkit import __version__
 from crmkit._cli_support import EXIT_CODES, DemoData, HelpFormatter, restate
 from crmkit.errors import CrmkitError
@@ -77,6 +79,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminal_tables() -> contextlib.AbstractContextManager[Any]:
+    """Tables for people measured as a terminal shows them: a Chinese character is two wide.
+
+    pandas counts every character as one column, so the columns after a Chinese customer
+    id, policy or tier name drifted right. Only tables for people change (CSV and JSON
+    are never padded).
+
+    >>> with _terminal_tables():
+    ...     print(pd.DataFrame({"n": [1, 22]}, index=["张三", "Ann"]).to_string())
+            n
+    张三    1
+    Ann    22
+    """
+    return pd.option_context("display.unicode.east_asian_width", True)
+
+
 def _say(message: str) -> None:
     with contextlib.suppress(OSError, ValueError):
         sys.stderr.write(f"crmkit: error: {message}\n")
@@ -118,7 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        return handler(args)
+        with _terminal_tables():
+            return handler(args)
     except CrmkitError as err:
         _say(restate(err, args))
         return int(getattr(err, "exit_code", 2))
