@@ -194,15 +194,16 @@ def test_instant_snapshots_of_a_transition_matrix_are_written_exactly() -> None:
     assert not tm.end_whole_day
 
 
-def test_a_snapshot_named_by_a_timestamp_is_written_as_that_instant() -> None:
-    """A Timestamp names an instant, as crmkit's reader reads one (the history's labels of
-    date snapshots are midnights: name a date snapshot by its date to have it written so).
+def test_a_date_snapshot_named_by_its_column_label_is_written_as_the_date() -> None:
+    """The history records its date snapshots (``attrs["date_snapshots"]``): named by its
+    column label (the midnight beginning the day), a date snapshot is still written as the
+    date (review s16; it was written ``"2025-01-31T00:00:00"``, a day short).
     """
     h = lifecycle_history(jan_to_mar(), as_of=["2025-01-31", "2025-03-31"], amount=None)
     tm = transition_matrix(h, h.columns[0], "2025-03-31")
     d = as_json(tm)
-    assert (d["start"], d["end"]) == ("2025-01-31T00:00:00", "2025-03-31")
-    assert same_cut(d["start"], h.columns[0], None)
+    assert (d["start"], d["end"]) == ("2025-01-31", "2025-03-31")
+    assert same_cut(d["start"], "2025-01-31", None)
 
 
 @settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])

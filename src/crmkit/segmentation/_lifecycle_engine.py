@@ -1354,8 +1354,11 @@ def lifecycle_history(
         snapshot as a Timestamp; a date becomes midnight of that day), each an ordered
         categorical of the policy's ``stage_names``; NaN where the customer had not
         bought yet. ``attrs`` holds
-        ``future_rows`` (rows after the last snapshot), ``non_purchase_rows`` and
-        ``policy``.
+        ``future_rows`` (rows after the last snapshot), ``non_purchase_rows``,
+        ``policy`` and ``date_snapshots`` (the snapshots given as dates, as ISO dates:
+        their midnight labels mean the end of those days; a Dask history's metadata
+        holds this one too), which :func:`transition_matrix` reads to write those
+        snapshots as dates.
 
     Raises:
         ConfigError: Neither or both of ``as_of`` and ``freq``, an unknown ``freq``, repeated
@@ -1413,9 +1416,33 @@ def history_frame(
     policy: LifecyclePolicy,
     populations: Sequence[float | None] | None = None,
 ) -> pd.DataFrame:
-    """The :func:`lifecycle_history` frame (without ``attrs``) of an occasion log."""
+    """The :func:`lifecycle_history` frame of an occasion log (``attrs``: date snapshots).
+
+    ``attrs`` holds only ``date_snapshots`` (:func:`date_snapshots`), set here so that a
+    Dask history's metadata (built by this function too) carries them.
+    """
     codes, _ = history_arrays(log, cuts, policy, populations)
     data = {i: policy._categorical(code) for i, code in enumerate(codes)}
     result = pd.DataFrame(data, index=log.ids)
     result.columns = pd.Index([c.label for c in cuts], name="snapshot")
+    result.attrs["date_snapshots"] = [str(c) for c in cuts if c.whole_day]
     return result
+
+
+def date_snapshots(history: pd.DataFrame) -> frozenset[pd.Timestamp] | None:
+    """The column labels of ``history`` that are snapshots given as dates (None: unknown).
+
+    :func:`lifecycle_history` labels a snapshot given as a date (the end of that day) by
+    the naive midnight that begins it, which a label alone cannot tell from an instant
+    snapshot at that midnight; ``attrs["date_snapshots"]`` lists those days (ISO dates).
+    A frame without that entry (not a history, or its ``attrs`` dropped) gives None.
+
+    >>> tx = pd.DataFrame({"customer_id": [1], "date": pd.to_datetime(["2025-01-02"])})
+    >>> h = lifecycle_history(tx, as_of=["2025-01-31", "2025-02-28 00:00"], amount=None)
+    >>> sorted(str(c) for c in date_snapshots(h)), h.attrs["date_snapshots"]
+    (['2025-01-31 00:00:00'], ['2025-01-31'])
+    """
+    days = history.attrs.get("date_snapshots")
+    if not isinstance(days, (list, tuple)):
+        return None
+    return frozenset(pd.Timestamp(day) for day in days)

@@ -14,7 +14,7 @@ import pandas as pd
 from crmkit._validate import is_whole_day, require_frame
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.segmentation._dask import computed, is_dask
-from crmkit.segmentation._lifecycle_engine import CutoffResult, make_cut
+from crmkit.segmentation._lifecycle_engine import CutoffResult, date_snapshots, make_cut
 from crmkit.segmentation._lifecycle_policy import STAGE_DTYPE
 
 __all__ = ["TransitionMatrix", "stage_flows", "transition_matrix"]
@@ -110,16 +110,18 @@ class TransitionMatrix(CutoffResult):
             sums to that stage's count at ``start``.
         shares: ``counts`` divided by the row totals (NaN for a stage nobody was in).
         entered: Stage at ``end`` of the customers who first bought after ``start``.
-        start_whole_day: ``start`` was named by a date (``"2025-01-31"``, a
-            ``datetime.date``), which means the end of that day.
-        end_whole_day: ``end`` was named by a date.
+        start_whole_day: ``start`` is a snapshot given to :func:`lifecycle_history` as a
+            date (``"2025-01-31"``, a ``datetime.date``), which means the end of that day.
+        end_whole_day: ``end`` is a snapshot given as a date.
 
-    :meth:`to_dict` and the ``repr`` write a snapshot named by a date as that date alone
-    (``"2025-01-31"``, the end of that day, as :func:`lifecycle_history` reads it) and one
-    named by an instant as its exact ISO 8601 text, as :class:`Rate` writes its window; the
-    flags are not written. A history's column labels cannot say which a midnight is (a
-    date snapshot is labelled by the midnight beginning it), so name a date snapshot by
-    its date, as given to :func:`lifecycle_history`, to have it written as one.
+    :meth:`to_dict` and the ``repr`` write a date snapshot as that date alone
+    (``"2025-01-31"``, the end of that day, as :func:`lifecycle_history` reads it) and an
+    instant snapshot as its exact ISO 8601 text, as :class:`Rate` writes its window; the
+    flags are not written. Which a snapshot is comes from the history (its
+    ``attrs["date_snapshots"]``), however it is named: by its date, its instant or its
+    column label (``history.columns[0]``, the midnight that begins a date snapshot's
+    day). For a frame without that record (its ``attrs`` dropped), the name decides: a
+    date names a date snapshot, anything else an instant.
 
     Examples:
         >>> import pandas as pd
@@ -132,6 +134,8 @@ class TransitionMatrix(CutoffResult):
         (1, 1)
         >>> {k: tm.to_dict()[k] for k in ("start", "end")}
         {'start': '2025-01-31', 'end': '2025-05-31'}
+        >>> transition_matrix(h, h.columns[0], h.columns[1]).to_dict()["start"]
+        '2025-01-31'
     """
 
     start: pd.Timestamp
@@ -153,7 +157,8 @@ def transition_matrix(history: Any, start: object, end: object) -> TransitionMat
             policy's, are the rows and columns).
         start: The earlier snapshot (a column label, or a date/string naming it). A date
             (``"2025-01-31"``, a ``datetime.date``) names the snapshot at the end of that
-            day, and the result writes it as that date.
+            day. The result writes a snapshot given to :func:`lifecycle_history` as a date
+            as that date, however it is named here.
         end: The later snapshot.
 
     Returns:
@@ -196,14 +201,21 @@ def transition_matrix(history: Any, start: object, end: object) -> TransitionMat
         share = np.where(totals > 0, grid / totals, np.nan)
     shares = pd.DataFrame(share, index=counts.index, columns=counts.columns)
     entered = pd.Series(flows[k], index=names.rename("stage at end"), name="customers")
+    dates = date_snapshots(frame)
+
+    def whole_day(column: Any, value: object) -> bool:
+        if dates is None:  # not recorded: the name decides
+            return is_whole_day(value)
+        return isinstance(column, pd.Timestamp) and column.tzinfo is None and column in dates
+
     return TransitionMatrix(
         start=pd.Timestamp(a),
         end=pd.Timestamp(b),
         counts=counts,
         shares=shares,
         entered=entered,
-        start_whole_day=is_whole_day(start),
-        end_whole_day=is_whole_day(end),
+        start_whole_day=whole_day(a, start),
+        end_whole_day=whole_day(b, end),
     )
 
 
