@@ -104,7 +104,7 @@ def test_hash_ids_refuses_bad_ids(case: tuple[Any, ...]) -> None:
     if case[1] is InvalidInputError and "repeats" in fragment:
         assert len(hash_ids(ids, seed="seed")) == len(ids)  # hashing does not need unique ids
         return
-    field = {"customers": "ids", "customer_id": "customer"}[field]
+    field = {"customers": "ids", "customer_id": "ids"}[field]
     _refused(functools.partial(hash_ids, seed="seed"), ids, error, fragment, field=field,
              rows=rows)  # fmt: skip
 

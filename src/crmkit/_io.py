@@ -74,7 +74,8 @@ def read_table(
 
     Raises:
         InvalidInputError: The file is missing, a directory, empty, malformed, not in
-            ``encoding``, or Parquet without an installed engine.
+            ``encoding``, or Parquet without an installed engine; an id of a
+            ``text_columns`` column with spaces before or after it (``" 7"``).
         ConfigError: An unknown ``encoding`` or a ``sep`` that is not one character.
 
     Examples:
@@ -209,7 +210,46 @@ def read_csv_bytes(
         lines = _line_labels(utf8, text, delimiter, len(frame))
     if labels == "lines":
         frame.index = lines
+    _refuse_padded_ids(frame, text_columns, owner)
     return frame
+
+
+def _refuse_padded_ids(frame: pd.DataFrame, text_columns: Sequence[str], owner: str) -> None:
+    r"""Refuse ids with spaces before or after them in the id columns read as text.
+
+    Read as numbers, ``" 7"`` and ``"7 "`` were the customer 7; read as text (so that
+    ``007`` keeps its zeros) they were three customers, each with its own RFM row and
+    campaign arm, without a word. Which reading is meant is not guessed: the rows are
+    named by their line. Any Unicode space counts (the no-break and the ideographic
+    space of Chinese exports too); a space inside an id (``"a b"``) is part of it.
+
+    Examples:
+        >>> read_csv_bytes(b"id,n\n7,1\n 7,2\n", "t.csv", text_columns=["id"])
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.InvalidInputError: crmkit: column 'id' must be ids without spaces before or after them; found 1 id with spaces around it at rows [3]. Remove the spaces in the file: ids are read as text, so ' 7' and '7' would be two customers.
+    """
+    for column in dict.fromkeys(text_columns):
+        if column not in frame.columns:
+            continue
+        # One column each: a header that repeats a name was refused when it was parsed.
+        text = frame[column].dropna().astype(str)
+        padded = text.ne(text.str.strip()).to_numpy(dtype=bool)
+        if not padded.any():
+            continue
+        total = int(padded.sum())
+        raise InvalidInputError(
+            owner,
+            str(column),
+            expected="ids without spaces before or after them",
+            found=f"{total} id{'s' if total > 1 else ''} with spaces around "
+            f"{'them' if total > 1 else 'it'}",
+            rows=text.index[padded][:5],  # the first few rows' labels (their lines)
+            total=total,
+            kind="column",
+            hint="Remove the spaces in the file: ids are read as text, so ' 7' and '7' would "
+            "be two customers.",
+        )
 
 
 def _empty_records(
@@ -460,7 +500,7 @@ def _refuse_repeated_names(utf8: bytes, name: str, owner: str, delimiter: str) -
 
 def _line_labels(utf8: bytes, text: str, delimiter: str, n_rows: int) -> pd.Index:
     """The line number in the file where each data row starts (the header is line 1)."""
-    lines = _record_lines(utf8)
+    lines = _record_lines(utf8, delimiter)
     if lines is None or len(lines) - 1 != n_rows:
         lines = _record_lines_by_csv(text, delimiter)
     if lines is None or len(lines) - 1 != n_rows:  # a dialect quirk: keep positions
@@ -468,12 +508,24 @@ def _line_labels(utf8: bytes, text: str, delimiter: str, n_rows: int) -> pd.Inde
     return pd.Index(lines[1:], dtype=np.int64)
 
 
-def _record_lines(raw: bytes) -> np.ndarray[Any, np.dtype[np.int64]] | None:
-    """Start lines of the non-blank records, found without a Python loop per row.
+def _blank_bytes(delimiter: str) -> list[int]:
+    """The bytes a line may hold and still be blank, as pandas skips it.
+
+    pandas skips a line of spaces and tabs (``"   "``) like an empty one, unless the
+    separator is one of them: then the line is a record of empty fields.
+    """
+    return [b for b in b" \t\r" if chr(b) != delimiter]
+
+
+def _record_lines(raw: bytes, delimiter: str = ",") -> np.ndarray[Any, np.dtype[np.int64]] | None:
+    r"""Start lines of the non-blank records, found without a Python loop per row.
 
     A line break ends a record unless it lies inside quotes, i.e. unless an odd number
     of quote characters comes before it (a doubled quote inside a field counts twice).
     In UTF-8 the quote and the line feed never occur inside a multi-byte character.
+    A record is blank when it holds only spaces, tabs and ``\r`` (see
+    :func:`_blank_bytes`): a line of spaces counted as a record made every row's label
+    a position instead of its line.
     """
     buf = np.frombuffer(raw, dtype=np.uint8)
     if buf.size == 0:
@@ -488,20 +540,31 @@ def _record_lines(raw: bytes) -> np.ndarray[Any, np.dtype[np.int64]] | None:
     start_lines = np.concatenate(([1], ending + 2))
     starts = np.concatenate(([0], newlines[ending] + 1))
     stops = np.concatenate((newlines[ending], [buf.size]))
-    length = stops - starts
     keep = starts < buf.size
-    blank = (length == 0) | ((length == 1) & (buf[np.minimum(starts, buf.size - 1)] == ord("\r")))
+    blank = stops == starts
+    # Only a record that starts and ends with a blank byte can be blank: those few are
+    # checked one by one (no array the size of the file is made).
+    spaces = bytes(_blank_bytes(delimiter))
+    edges = np.frombuffer(spaces, dtype=np.uint8)
+    first = buf[np.minimum(starts, buf.size - 1)]
+    last = buf[np.maximum(stops - 1, 0)]
+    maybe = keep & ~blank & np.isin(first, edges) & np.isin(last, edges)
+    for k in np.flatnonzero(maybe):
+        blank[k] = not raw[int(starts[k]) : int(stops[k])].strip(spaces)
     return np.asarray(start_lines[keep & ~blank], dtype=np.int64)
 
 
 def _record_lines_by_csv(text: str, delimiter: str) -> np.ndarray[Any, np.dtype[np.int64]] | None:
     """The same with the csv module (one Python step per row): for files with stray quotes."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    physical = io.StringIO(text, newline="").readlines()  # the lines the reader counts
+    blank = "".join(map(chr, _blank_bytes(delimiter)))
     found: list[int] = []
     line = 1
     try:
         for record in reader:
-            if record:
+            lone = len(record) == 1 and reader.line_num == line
+            if record and not (lone and not physical[line - 1].strip(blank + "\n")):
                 found.append(line)
             line = reader.line_num + 1
     except csv.Error:

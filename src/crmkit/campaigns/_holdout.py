@@ -233,13 +233,39 @@ def _arrow_units(series: pd.Series) -> tuple[npt.NDArray[Any], I64, I64] | None:
     return data, bounds[:-1], lengths
 
 
+@attrs.frozen
+class _Naming:
+    """How a message names the ids (``field`` is the Series' name, see :func:`_name`).
+
+    ``assign()`` reads a column of its frame (the defaults); ``hash_ids()`` names what it
+    was passed: a Series by its name, a list or array as the argument ``ids``, whose
+    rows are positions.
+    """
+
+    kind: str | None = None  # None: the error class's own word ("column")
+    #: The mixed-ids hint's advice (worded as ``refuse_lookalike_ids`` words a column).
+    convert: str = "the column to one type first, e.g. frame[{name!r}].astype(str)"
+    note: str = ""  # how to read the rows named, appended to the hint
+
+
+_COLUMN = _Naming()
+
+
+def _hint(naming: _Naming, hint: str = "") -> str:
+    return " ".join(part for part in (hint, naming.note) if part)
+
+
 def _bad_ids(
-    ids: pd.Series, mask: npt.NDArray[np.bool_], owner: str, what: str = "other values"
+    ids: pd.Series,
+    mask: npt.NDArray[np.bool_],
+    owner: str,
+    what: str = "other values",
+    naming: _Naming = _COLUMN,
 ) -> SchemaError:
     return SchemaError(
         owner, _name(ids), expected="non-empty strings or integers (no missing ids)",
         found=f"{int(mask.sum())} {what}", rows=first_labels(ids.index, mask),
-        total=int(mask.sum()),
+        total=int(mask.sum()), kind=naming.kind, hint=_hint(naming),
     )  # fmt: skip
 
 
@@ -247,7 +273,9 @@ def _is_int_type(t: type) -> bool:
     return issubclass(t, (int, np.integer)) and not issubclass(t, (bool, np.bool_))
 
 
-def _mixed_ids(ids: pd.Series, values: list[Any], owner: str) -> SchemaError:
+def _mixed_ids(
+    ids: pd.Series, values: list[Any], owner: str, naming: _Naming = _COLUMN
+) -> SchemaError:
     """Text ids beside integer ids: each kind is valid alone, the mix is the error.
 
     Worded as :func:`crmkit._validate.refuse_lookalike_ids` words ids of two types. The
@@ -269,17 +297,19 @@ def _mixed_ids(ids: pd.Series, values: list[Any], owner: str) -> SchemaError:
         owner, column, expected="ids of one type (all non-empty strings, or all integers)",
         found=f"ids of two types mixed, {kinds[0]} first: {int(other.sum())} other values "
         f"({kinds[1]}){both}",
-        rows=first_labels(ids.index, other), total=int(other.sum()),
-        hint=f"Convert the column to one type first, e.g. frame[{column!r}].astype(str) "
-        "(an integer id is hashed as its decimal text, so its arm stays the same).",
+        rows=first_labels(ids.index, other), total=int(other.sum()), kind=naming.kind,
+        hint=_hint(naming, f"Convert {naming.convert.format(name=column)} (an integer id "
+                   "is hashed as its decimal text, so its arm stays the same)."),
     )  # fmt: skip
 
 
-def _big_ids(ids: pd.Series, big: npt.NDArray[np.bool_], owner: str) -> InvalidInputError:
+def _big_ids(
+    ids: pd.Series, big: npt.NDArray[np.bool_], owner: str, naming: _Naming = _COLUMN
+) -> InvalidInputError:
     return InvalidInputError(
         owner, _name(ids), expected="integer ids with |id| < 2**53",
         found=f"{int(big.sum())} larger ids", rows=first_labels(ids.index, big),
-        total=int(big.sum()),
+        total=int(big.sum()), kind=naming.kind, hint=_hint(naming),
     )  # fmt: skip
 
 
@@ -288,21 +318,21 @@ def _name(ids: pd.Series) -> str:
     return str(ids.name) if ids.name is not None else "customer"
 
 
-def _first_hash(ids: pd.Series, seed: str, owner: str) -> U32:
+def _first_hash(ids: pd.Series, seed: str, owner: str, naming: _Naming = _COLUMN) -> U32:
     h_seed = _fnv1a32(seed)
     missing = ids.isna().to_numpy()
     if missing.any():  # named first: a blank id makes a CSV column float, all "bad"
-        raise _bad_ids(ids, missing, owner, "missing ids")
+        raise _bad_ids(ids, missing, owner, "missing ids", naming)
     if pd.api.types.is_integer_dtype(ids.dtype) and not pd.api.types.is_bool_dtype(ids.dtype):
         if ids.hasnans:
-            raise _bad_ids(ids, ids.isna().to_numpy(), owner)
+            raise _bad_ids(ids, ids.isna().to_numpy(), owner, naming=naming)
         # Read the ids in their own width first: a cast of uint64 ids of 2**63 or more to
         # int64 wraps them to negatives (2**64 - 1 became -1, hashed as "-1").
         raw = ids.to_numpy(dtype=np.uint64 if ids.dtype.kind == "u" else np.int64)
         big = (raw >= _MAX_INT_ID) if raw.dtype.kind == "u" else (np.abs(raw) >= _MAX_INT_ID)
         values = raw.astype(np.int64)
         if big.any():
-            raise _big_ids(ids, big, owner)
+            raise _big_ids(ids, big, owner, naming)
         units, starts, lengths = _decimal_units(values)
     else:
         laid_out = _arrow_units(ids)
@@ -316,21 +346,21 @@ def _first_hash(ids: pd.Series, seed: str, owner: str) -> U32:
                     (abs(int(v)) >= _MAX_INT_ID for v in values_list), bool, len(values_list)
                 )
                 if huge.any():
-                    raise _big_ids(ids, huge, owner)
+                    raise _big_ids(ids, huge, owner, naming)
                 exact = pd.Series(values_list, dtype=np.int64, index=ids.index, name=ids.name)
-                return _first_hash(exact, seed, owner)
+                return _first_hash(exact, seed, owner, naming)
             if not types <= {str}:
                 mask = np.fromiter(
                     (type(v) is not str for v in values_list), bool, len(values_list)
                 )
                 if all(t is str or _is_int_type(t) for t in types):
-                    raise _mixed_ids(ids, values_list, owner)
-                raise _bad_ids(ids, mask, owner)
+                    raise _mixed_ids(ids, values_list, owner, naming)
+                raise _bad_ids(ids, mask, owner, naming=naming)
             laid_out = _string_units(values_list)
         units, starts, lengths = laid_out
         empty = lengths == 0
         if empty.any():
-            raise _bad_ids(ids, empty, owner)
+            raise _bad_ids(ids, empty, owner, naming=naming)
     return _ragged_fnv(units, starts, lengths, h_seed)
 
 
@@ -394,21 +424,53 @@ def hash_ids(ids: Any, *, seed: str) -> npt.NDArray[np.float64]:
 
     Raises:
         SchemaError: Missing, empty, float or mixed ids.
+        InvalidInputError: A DataFrame (pass its id column), or integer ids of 2**53 or
+            more. Messages name a Series (or Index) by its name and its rows by their
+            labels; a list, an array or an unnamed Series is named ``'ids'``, and the
+            rows of a list, array or Index are positions, counted from 0.
 
     Examples:
         >>> hash_ids(["a", "b"], seed="seed").tolist()
         [0.0505, 0.2696]
         >>> hash_ids([1, 2, 3], seed="my-test").tolist() == [gb_hash("my-test", i) for i in (1, 2, 3)]
         True
+        >>> hash_ids(pd.Series(["a", ""], index=["r1", "r2"], name="uid"), seed="seed")
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.SchemaError: hash_ids(): column 'uid' must be non-empty strings or integers (no missing ids); found 1 other values at rows ['r2'].
     """
     owner = "hash_ids()"
     seed = _seed(seed, owner)
     _require_ids(ids, owner, "ids")
+    if isinstance(ids, pd.DataFrame):  # it was read for a column "customer" nobody named
+        raise InvalidInputError(
+            owner, "ids", expected="a Series, Index, array or list of ids",
+            found="a DataFrame", kind="", hint="Pass its id column, e.g. frame['customer_id'].",
+        )  # fmt: skip
     if len(ids) == 0:
         return np.zeros(0, dtype=np.float64)
-    series = _id_series(ids, "customer", None, owner)["customer"]
-    n2 = _second_hash(_first_hash(series, seed, owner))
+    field, naming = _ids_naming(ids)
+    series = _id_series(ids, field, None, owner)[field]
+    n2 = _second_hash(_first_hash(series, seed, owner, naming))
     return (n2 % 10000).astype(np.float64) / 10000
+
+
+def _ids_naming(ids: object) -> tuple[str, _Naming]:
+    """How :func:`hash_ids` names what it was passed, for messages.
+
+    A Series (or Index) by its name, a list or array (or an unnamed Series) as the
+    argument ``ids``; rows are the Series' labels, else positions.
+    """
+    name = ids.name if isinstance(ids, (pd.Series, pd.Index)) else None
+    labelled = isinstance(ids, pd.Series)
+    note = "" if labelled else "Rows are positions in ids, counted from 0."
+    if name is None or (isinstance(name, str) and not name):
+        convert = "ids.astype(str)" if labelled else "[str(i) for i in ids]"
+        return "ids", _Naming(
+            kind="", convert=f"the ids to one type first, e.g. {convert}", note=note
+        )
+    convert = "the ids to one type first, e.g. ids.astype(str)"
+    return str(name), _Naming(kind="column", convert=convert, note=note)
 
 
 def _seed(seed: object, owner: str, name: str = "seed") -> str:
@@ -701,7 +763,7 @@ def _assign_dask(
         _assign_partition, seed=seed, share=share, strata=strata, customer=customer
     )
     if strata is not None:
-        return map_by_key(customers, strata, need, func)
+        return map_by_key(customers, strata, need, func, owner=owner, ids=False)
     selected = customers[need]
     return selected.map_partitions(func, meta=func(selected._meta))
 

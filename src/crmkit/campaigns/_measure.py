@@ -977,7 +977,7 @@ def _read_dask(
     func = functools.partial(_window_rows, read=read)
     selected = ddf[needed]
     rows = selected.map_partitions(func, meta=func(selected._meta))
-    lazy = map_by_key(rows, "id", list(rows._meta.columns), _customer_sums)
+    lazy = map_by_key(rows, "id", list(rows._meta.columns), _customer_sums, owner=owner)
     (table,) = computed(lazy)
     pos = ids.get_indexer(table.index)
     known = pos >= 0

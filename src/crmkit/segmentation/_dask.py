@@ -91,6 +91,7 @@ def map_by_key(
     func: Callable[[pd.DataFrame], pd.DataFrame],
     *,
     owner: str,
+    ids: bool = True,
 ) -> Any:
     """Shuffle ``ddf`` so each ``key`` value sits in one partition, then apply ``func``.
 
@@ -99,13 +100,17 @@ def map_by_key(
     output schema, so it must accept zero rows. Returns a Dask DataFrame with one row per
     key, in no particular order across partitions.
 
-    Keys written as two types (``1`` and ``"1"``) would hash to different partitions,
-    where the pandas readers cannot see both: they are refused first, for ``owner``
-    (:func:`refuse_lookalike_ids_dask`). Keys of several types that read differently
-    (``7`` and ``"x"``) are shuffled by tasks: the distributed scheduler's default
-    (peer-to-peer, through Arrow) cannot move a column of two types.
+    With ``ids`` (the key is a customer or member id), ids written as two types (``1``
+    and ``"1"``) would hash to different partitions, where the pandas readers cannot see
+    both: they are refused first, for ``owner`` (:func:`refuse_lookalike_ids_dask`).
+    Keys of several types (``7`` and ``"x"``; any, when ``ids`` is false, as for
+    strata) are shuffled by tasks: the distributed scheduler's default (peer-to-peer,
+    through Arrow) cannot move a column of two types.
     """
-    mixed = refuse_lookalike_ids_dask(ddf, key, owner)
+    if ids:
+        mixed = refuse_lookalike_ids_dask(ddf, key, owner)
+    else:
+        mixed = _of_several_types(ddf[[key]], key)
     selected = ddf[list(columns)]
     meta = func(selected._meta)
     shuffled = selected.shuffle(on=key, shuffle_method="tasks" if mixed else None)
@@ -161,11 +166,8 @@ def refuse_lookalike_ids_dask(ddf: Any, column: str, owner: str) -> bool:
     ...
     crmkit.errors.InvalidInputError: f(): column 'id' must be ids of one type; found 1 id written as two types (int and str) at rows [0, 2]. Convert the column to one type first, e.g. frame['id'].astype(str).
     """
-    if ddf._meta[column].dtype != object:
-        return False
     ids = ddf[[column]]
-    inferred = {kind for kind in per_partition(_inferred, ids, column=column) if kind != "empty"}
-    if len(inferred) < 2 and not any(kind.startswith("mixed") for kind in inferred):
+    if not _of_several_types(ids, column):
         return False
     seen = pd.concat(per_partition(_typed_texts, ids, column=column)).drop_duplicates()
     clash = seen[seen["text"].duplicated(keep=False)]
@@ -183,6 +185,18 @@ def refuse_lookalike_ids_dask(ddf: Any, column: str, owner: str) -> bool:
         rows=rows,
         total=sum(count for _, count in found),
     )
+
+
+def _of_several_types(ddf: Any, column: str) -> bool:
+    """Whether a Dask column may hold values of several types (one pass, only for objects).
+
+    A column of numbers or strings (by its dtype) answers without computing anything;
+    an ``object`` column by each partition's inferred type (computed in C).
+    """
+    if ddf._meta[column].dtype != object:
+        return False
+    inferred = {kind for kind in per_partition(_inferred, ddf, column=column) if kind != "empty"}
+    return len(inferred) > 1 or any(kind.startswith("mixed") for kind in inferred)
 
 
 def _inferred(part: pd.DataFrame, _: None, *, column: str) -> str:
