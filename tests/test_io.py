@@ -16,7 +16,7 @@ from crmkit import _validate as v
 from crmkit._io import read_csv_bytes, read_table, write_table
 from crmkit.cli import main
 from crmkit.errors import ConfigError, CrmkitError, InvalidInputError, SchemaError
-from tests.strategies import accepted_date_columns
+from tests.strategies import accepted_date_columns, examples
 
 
 def test_csv_and_parquet_round_trip(tmp_path: Path) -> None:
@@ -179,7 +179,9 @@ def test_standard_input_is_read_as_bytes(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(60),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(column=accepted_date_columns())
 def test_accepted_dates_survive_a_csv_round_trip(
@@ -205,7 +207,7 @@ _OPTIONS = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     data=st.binary(max_size=200) | st.text(alphabet=',;"\n\r\t\\ab1é客\x00').map(str.encode),
     options=_OPTIONS,
@@ -268,7 +270,7 @@ def test_a_utf8_file_read_in_another_encoding_is_named() -> None:
     assert list(read_csv_bytes(data, "t.csv").columns) == ["customer_id", "城市"]
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     rows=st.lists(
         st.tuples(st.sampled_from(["007", "a b", "客户", "1"]), st.integers(-5, 5)),

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmkit.cli import main
+from tests.strategies import examples
 
 pytest.importorskip("matplotlib")  # crmkit report needs the `plot` extra
 
@@ -57,7 +58,7 @@ def test_rfm_table_with_chinese_ids_lines_up_on_a_terminal(
     assert len({_width(line) for line in lines}) == 1, lines
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(
     names=st.lists(
         st.text(alphabet="张三李四王五赵六钱七abcXYZ\uff10\uff11", min_size=1, max_size=6),

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from crmkit._io import read_csv_bytes
 from crmkit.cli import main
 from crmkit.errors import InvalidInputError
+from tests.strategies import examples
 
 
 # ------------------------------------------------------------- lines of spaces are blank
@@ -77,7 +78,7 @@ def test_the_command_names_the_line_of_a_bad_amount_after_a_line_of_spaces(
     assert "rows [4]" in err
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     rows=st.lists(st.tuples(st.integers(0, 99), st.integers(-5, 5)), min_size=1, max_size=6),
     blanks=st.lists(
@@ -140,7 +141,7 @@ def test_the_command_refuses_one_customer_written_three_ways(
     assert "rows [3, 4]" in err
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     ids=st.lists(
         st.tuples(

@@ -18,6 +18,7 @@ from crmkit import datasets
 from crmkit.campaigns import assign, measure
 from crmkit.errors import ConfigError, InvalidInputError, SchemaError
 from crmkit.segmentation._dask import is_dask
+from tests.strategies import examples
 
 dd = pytest.importorskip("dask.dataframe")
 
@@ -273,7 +274,7 @@ def _logs(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame, int]:
 
 
 @pytest.mark.usefixtures("dask_client")
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=_logs(), order=st.booleans())
 def test_measure_on_dask_equals_pandas_for_any_log_and_partitioning(
     case: tuple[pd.DataFrame, pd.DataFrame, int], order: bool
@@ -378,7 +379,7 @@ def test_assign_on_dask_refuses_bad_ids_per_partition(customers: pd.DataFrame) -
 
 
 @pytest.mark.usefixtures("dask_client")
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     ids=st.lists(st.text(min_size=1, max_size=8), min_size=1, max_size=60, unique=True),
     npartitions=st.integers(1, 6),

@@ -21,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmkit.campaigns import CampaignResult, measure
+from tests.strategies import examples
 
 _WINDOW = {"start": "2025-07-01", "end": "2025-07-31"}
 
@@ -64,7 +65,7 @@ def _sign(x: float) -> int:
     return (x > 0) - (x < 0)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(experiments())
 def test_relative_lifts_have_the_sign_of_the_absolute_difference(
     data: tuple[pd.DataFrame, list[float]],
@@ -91,7 +92,7 @@ def test_relative_lifts_have_the_sign_of_the_absolute_difference(
         assert _sign(rel.value) == _sign(r.incremental_revenue.value)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(experiments(), st.sampled_from([0.5, 0.8, 0.9, 0.95, 0.99]))
 def test_relative_lift_interval_and_p_value_never_contradict(
     data: tuple[pd.DataFrame, list[float]], level: float
@@ -120,7 +121,7 @@ def test_relative_lift_interval_and_p_value_never_contradict(
         assert upper >= lift.value - 1e-12
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(experiments(), st.sampled_from([0.01, 0.5, 7.3, 1000.0]))
 def test_revenue_in_another_unit_leaves_relative_figures_unchanged(
     data: tuple[pd.DataFrame, list[float]], scale: float
@@ -153,7 +154,7 @@ def _swapped(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(arm=frame["arm"].map({"control": "treatment", "treatment": "control"}))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(experiments())
 def test_swapping_the_arms_mirrors_differences_and_inverts_the_ratio(
     data: tuple[pd.DataFrame, list[float]],
@@ -187,7 +188,7 @@ def test_swapping_the_arms_mirrors_differences_and_inverts_the_ratio(
         assert _sign(rel_back.value) == -_sign(rel.value)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(experiments())
 def test_a_segment_is_tested_exactly_when_both_arms_have_customers_in_it(
     data: tuple[pd.DataFrame, list[float]],

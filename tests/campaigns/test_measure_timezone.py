@@ -37,7 +37,7 @@ from crmkit.campaigns import CampaignResult, measure
 from crmkit.cli import main
 from crmkit.errors import ConfigError
 from tests._cli_errors import _error
-from tests.strategies import timezones
+from tests.strategies import examples, timezones
 
 SHANGHAI = "Asia/Shanghai"
 JULY: dict[str, Any] = {"start": "2025-07-01", "end": "2025-07-31"}
@@ -191,7 +191,7 @@ def test_a_bad_zone_is_refused_naming_timezone() -> None:
 
 
 # ---------------------------------------------------------------------------- property
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     zone=timezones,
     rows=st.lists(

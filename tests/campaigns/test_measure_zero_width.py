@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmkit.campaigns import ArmSummary, Estimate, assign, measure
+from tests.strategies import examples
 
 IDS = [f"c{i:02d}" for i in range(20)]
 ARMS = assign(IDS, campaign="zero-width", control_share=0.5)
@@ -82,7 +83,7 @@ def test_a_hand_built_arm_without_a_bounded_interval_has_no_reason() -> None:
     assert ArmSummary("control", 1, 0, rate, open_, open_).reason is None
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(st.lists(st.sampled_from([0.0, 0.0, 5.0, 12.5]), min_size=20, max_size=20))
 def test_reason_is_there_exactly_when_an_interval_has_zero_width(spend: list[float]) -> None:
     """Property: an arm has a reason exactly when its revenue or orders interval is one

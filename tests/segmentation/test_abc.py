@@ -18,7 +18,7 @@ from crmkit.segmentation import (
     pyramid,
     pyramid_tiers,
 )
-from tests.strategies import customer_values
+from tests.strategies import customer_values, examples
 
 #: The handbook's worked example: A = 10 % of customers / 70 % of revenue, B 20 % / 20 %,
 #: C 70 % / 10 % (ten customers, revenue 1,000).
@@ -366,7 +366,7 @@ def test_value_potential_matrix_from_dict_errors_name_the_path(
     assert error in str(info.value)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     st.lists(
         st.floats(min_value=0, max_value=1.7976931348623157e308, allow_subnormal=False),
@@ -437,7 +437,7 @@ def test_negative_total_is_summarised_and_pyramid_accepts_what_pyramid_tiers_doe
     assert info.value.field == "value"
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     customer_values,
     st.lists(st.floats(-1e6, 0.0, allow_nan=False), max_size=20),

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.segmentation import gini, pareto_curve, top_share
-from tests.strategies import customer_values
+from tests.strategies import customer_values, examples
 
 
 def _gini_mean_difference(values: list[float]) -> float:
@@ -210,7 +210,7 @@ def test_measures_do_not_change_when_values_are_scaled_by_powers_of_two(
     assert top_share(scaled, 0.3) == top_share(values, 0.3)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     st.lists(
         st.floats(min_value=0, max_value=1.7976931348623157e308, allow_subnormal=False),

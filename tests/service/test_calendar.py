@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from crmkit.errors import ConfigError, InvalidInputError
 from crmkit.service import BusinessCalendar, announced_years, country_holidays
+from tests.strategies import examples
 
 H = dt.timedelta(hours=1)
 M = dt.timedelta(minutes=1)
@@ -649,7 +650,7 @@ def test_a_chinese_year_without_its_notice_is_refused() -> None:
 
 
 @given(year=st.integers(1990, 2040))
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 def test_a_chinese_year_is_refused_exactly_when_its_notice_is_missing(year: int) -> None:
     """Refused <=> outside the announced years; every announced year has the notice's
     make-up working days (the sign that ``holidays`` holds that year's arrangement)."""

@@ -25,6 +25,7 @@ from crmkit.service import (
     evaluate_sla,
     evaluate_ticket,
 )
+from tests.strategies import examples
 
 WEEK = {d: [["09:00", "18:00"]] for d in ["mon", "tue", "wed", "thu", "fri"]}
 PLAIN = BusinessCalendar("Asia/Shanghai", WEEK)
@@ -174,7 +175,7 @@ def _policy(calendar: BusinessCalendar) -> SLAPolicy:
 _EVENTS = ["agent_reply", "pending", "open", "solved", "reopened", "customer_reply"]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     start=st.integers(0, 40 * 24),  # hours after 2025-12-01 00:00
     steps=st.lists(st.tuples(st.integers(1, 60), st.sampled_from(_EVENTS)), max_size=5),

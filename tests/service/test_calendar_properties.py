@@ -23,6 +23,7 @@ from tests.strategies import (
     DST_SWITCH_DATES,
     business_calendar_dicts,
     calendar_windows,
+    examples,
 )
 
 Q = dt.timedelta(minutes=15)
@@ -243,7 +244,7 @@ def test_order_of_intervals_and_dates_does_not_matter(
     assert BusinessCalendar.from_dict(shuffled) == BusinessCalendar.from_dict(raw)
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(calendar_windows(), st.data())
 def test_override_wins_over_holiday(
     case: tuple[dict[str, object], dt.datetime], data: st.DataObject
@@ -264,7 +265,7 @@ def test_override_wins_over_holiday(
         assert cal.is_business_day(t.date()) == cal_both.is_business_day(t.date())
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(
     business_calendar_dicts(overnight=False, extras=False),
     st.sampled_from(DST_SWITCH_DATES),

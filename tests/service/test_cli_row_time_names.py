@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from crmkit.cli import main
 from crmkit.service import BusinessCalendar, PolicySet, SLAPolicy, SLATarget
+from tests.strategies import examples
 
 NEW_YORK = BusinessCalendar("America/New_York", {"mon": [["09:00", "17:00"]]})
 TARGET = SLATarget(metric="first_response", duration="1h", clock="calendar")
@@ -84,7 +85,9 @@ def test_naive_times_without_one_zone_name_created_at(
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(25),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(st.integers(0, 4 * 60 - 1), st.integers(0, 180))
 def test_rows_read_as_aware_rows_or_refused_by_name(

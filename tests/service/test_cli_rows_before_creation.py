@@ -21,6 +21,7 @@ from crmkit.cli import main
 from crmkit.errors import InvalidInputError
 from crmkit.service import PolicySet, SLAPolicy, SLATarget
 from crmkit.service._cli import _TICKET_TIMES, _events_from_tickets
+from tests.strategies import examples
 
 POLICY = PolicySet(
     policies=[],
@@ -94,7 +95,7 @@ def test_a_time_equal_to_creation_is_accepted(
     assert got["elapsed_seconds"].tolist() == [0, 0]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     st.lists(
         st.tuples(

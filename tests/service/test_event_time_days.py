@@ -29,6 +29,7 @@ from crmkit.service import (
     evaluate_ticket,
 )
 from tests.service._desks import one_target
+from tests.strategies import examples
 
 POLICY = one_target("resolution", "24h", "calendar")
 TICKETS = pd.DataFrame({"ticket_id": ["T1"]})
@@ -112,7 +113,7 @@ def test_an_impossible_date_is_still_unreadable() -> None:
         SLATracker.start(POLICY).record("created", "2025-02-31")
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 23), st.booleans()), min_size=1,
                 max_size=5))  # fmt: skip
 def test_scalar_refuses_exactly_when_the_batch_does(times: list[tuple[int, int, bool]]) -> None:

@@ -26,7 +26,7 @@ from crmkit.service import (
     repeat_complaint_rate,
 )
 from crmkit.service._kpi import _business_day_ages, _kaplan_meier
-from tests.strategies import calendar_windows
+from tests.strategies import calendar_windows, examples
 
 UTC = dt.UTC
 T0 = pd.Timestamp("2025-01-06 09:00", tz="UTC")
@@ -142,7 +142,7 @@ def test_midpoint_follows_r_survival_on_flat_pieces() -> None:
     assert r.values[1] is None  # not reached
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(st.lists(st.integers(1, 20), min_size=1, max_size=25))
 def test_midpoint_without_censoring_is_numpy_averaged_inverted_cdf(days: list[int]) -> None:
     f, as_of = _censored_frame([float(d) for d in days], [1] * len(days))
@@ -219,7 +219,7 @@ def test_quantile_interval_brackets_the_estimate_on_sample_tickets() -> None:
     assert "P50" in r.format()
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(st.lists(st.one_of(st.floats(0, 100), st.none()), max_size=30), st.permutations(range(30)))
 def test_km_is_order_independent_and_monotone(hours: list[float | None], perm: list[int]) -> None:
     f = frame(hours)
@@ -727,7 +727,7 @@ def _uniform_desks(draw: st.DrawFn) -> BusinessCalendar:
     return BusinessCalendar(zone, dict.fromkeys(days, shape), holidays=holidays)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     desk=_uniform_desks(),
     created=st.lists(st.integers(0, 20 * 86400), min_size=1, max_size=6),
@@ -750,7 +750,7 @@ def test_business_day_ages_are_business_hours_over_a_uniform_day(
     assert (ages >= 0).all()
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     window=calendar_windows(),
     created=st.integers(-5 * 86400, 5 * 86400),

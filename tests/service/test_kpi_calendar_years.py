@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from crmkit.errors import ConfigError
 from crmkit.service import BusinessCalendar, backlog, duration_quantiles
+from tests.strategies import examples
 
 WEEK = {d: [["09:00", "18:00"]] for d in ["mon", "tue", "wed", "thu", "fri"]}
 PLAIN = BusinessCalendar("Asia/Shanghai", WEEK)
@@ -157,7 +158,7 @@ def _scalar(calendar: BusinessCalendar, start: dt.datetime, end: dt.datetime) ->
         return found.group(1)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(calendar=_CALENDARS, spans=_SPANS, as_of_after=st.integers(0, 20 * 24 * 4))
 def test_kpis_agree_with_the_calendar_row_by_row(
     calendar: BusinessCalendar, spans: list[tuple[int, int]], as_of_after: int

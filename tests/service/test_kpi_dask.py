@@ -29,6 +29,7 @@ from crmkit.service import (
     reopen_rate,
     repeat_complaint_rate,
 )
+from tests.strategies import examples
 
 dd = pytest.importorskip("dask.dataframe")
 
@@ -297,7 +298,7 @@ def test_inputs_untouched_on_dask(dask_client: Any) -> None:
     pd.testing.assert_frame_equal(tickets, before)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(
     scores=st.lists(st.one_of(st.none(), st.integers(0, 10)), min_size=1, max_size=60),
     groups=st.lists(st.sampled_from(["a", "b", "c"]), min_size=60, max_size=60),

@@ -23,6 +23,7 @@ from crmkit.service import (
     backlog,
     duration_quantiles,
 )
+from tests.strategies import examples
 
 ALL_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 NY = BusinessCalendar("America/New_York", {d: [["00:00", "24:00"]] for d in ALL_DAYS})
@@ -78,7 +79,7 @@ def test_times_that_exist_once_still_work_across_the_change() -> None:
     assert result.values == (dt.timedelta(hours=27),)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(
     minutes=st.lists(st.integers(-180, 180), min_size=1, max_size=6),
     zone=st.sampled_from(["ny_fall", "ny_spring", "london_fall", "london_spring"]),

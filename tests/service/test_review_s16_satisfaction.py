@@ -15,7 +15,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from crmkit.service import ces, csat, metric_table
-from tests.strategies import survey_frames
+from tests.strategies import examples, survey_frames
 
 
 def test_mean_format_counts_the_answers_the_mean_uses() -> None:
@@ -96,7 +96,7 @@ def test_table_mean_row_of_a_group_without_scores() -> None:
     assert row["reason"] == "no scores, 2 missing answers"
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     survey_frames(),
     st.sampled_from(["csat", "ces", "csat_mean", "ces_mean"]),
@@ -166,7 +166,7 @@ def test_census_mean_is_not_called_the_whole_scale() -> None:
     assert r.mean_reason == "census (n = population_size): no sampling error"
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     st.lists(
         st.tuples(st.integers(1, 5), st.sampled_from([0.25, 0.5, 1.0, 2.0, 3.0, 10.0])),

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from crmkit.errors import InvalidInputError
 from crmkit.service import SLAPolicy, SLATarget, SLATracker, evaluate_sla, evaluate_ticket
+from tests.strategies import examples
 
 T0 = pd.Timestamp("2025-03-03 09:00", tz="Asia/Shanghai")
 BY_PRIORITY = SLAPolicy(
@@ -65,7 +66,7 @@ def test_missing_priority_is_fine_without_targets_by_priority() -> None:
     assert SLATracker.start(shared, priority=pd.NA).priority is None
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(st.lists(st.sampled_from(["P1", "P2", np.nan, pd.NA, None]), min_size=1, max_size=5))
 def test_scalar_refuses_exactly_when_batch_refuses(priorities: list[object]) -> None:
     """Per frame of tickets: batch refuses iff some ticket row is refused by the scalar engine;

@@ -30,7 +30,7 @@ from crmkit.service import (
     nps_sample_size,
     round_shares,
 )
-from tests.strategies import nps_counts, nps_scores, survey_frames
+from tests.strategies import examples, nps_counts, nps_scores, survey_frames
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 METHODS = ["wald", "adjusted_wald", "score", "bootstrap"]
@@ -507,7 +507,7 @@ def test_order_independence(scores: list[int | None], rnd: object, method: str) 
     assert csat(as_csat) == csat(shuffled_csat)
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(
     survey_frames(), st.sampled_from(["nps", "csat", "ces", "csat_mean", "ces_mean"]), st.booleans()
 )
@@ -1092,7 +1092,7 @@ def test_adjusted_wald_holds_the_observed_score_at_n_1() -> None:
     assert r80.interval.lower == pytest.approx(75.66220, abs=1e-4)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(nps_counts, st.sampled_from([0.8, 0.9, 0.95, 0.99]))
 def test_adjusted_wald_interval_contains_the_point_estimate(
     counts: tuple[int, int, int], level: float

@@ -28,7 +28,7 @@ from crmkit.service import (
     reopen_rate,
     repeat_complaint_rate,
 )
-from tests.strategies import survey_frames
+from tests.strategies import examples, survey_frames
 
 pa = pytest.importorskip("pyarrow")
 
@@ -263,7 +263,7 @@ def test_events_constant_is_exported() -> None:
     assert "agent_reply" in EVENTS
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(survey_frames(max_rows=40), st.sampled_from(["nps", "csat", "ces_mean"]))
 def test_arrow_dates_equal_plain_dates_property(frame: pd.DataFrame, metric: str) -> None:
     """Any survey frame gives the same table with Arrow-backed dates (any row order)."""

@@ -28,7 +28,7 @@ from crmkit.service import (
     sla_attainment,
     sla_cycles,
 )
-from tests.strategies import sla_calendars, sla_targets, ticket_histories
+from tests.strategies import examples, sla_calendars, sla_targets, ticket_histories
 
 SH = BusinessCalendar(
     "Asia/Shanghai",
@@ -374,7 +374,7 @@ def _random_policy_set(targets: list[SLATarget], calendar: BusinessCalendar) -> 
     )
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(
     st.lists(sla_targets(), min_size=1, max_size=4, unique_by=lambda t: t.name),
     sla_calendars(),
@@ -401,7 +401,7 @@ def test_batch_equals_scalar(
     assert len(cycles) == sum(len(t.cycles) for r in scalar.values() for t in r.targets)
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(
     st.lists(sla_targets(), min_size=1, max_size=3, unique_by=lambda t: t.name),
     sla_calendars(),
@@ -467,7 +467,7 @@ def _oracle(
     return elapsed, due, breach
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(
     calendar=sla_calendars(),
     clock=st.sampled_from(["business", "calendar"]),

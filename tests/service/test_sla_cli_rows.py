@@ -28,6 +28,7 @@ from crmkit.cli import main
 from crmkit.errors import InvalidInputError
 from crmkit.service import PolicySet, SLAPolicy, SLATarget
 from crmkit.service._cli import _events_from_tickets
+from tests.strategies import examples
 
 AS_OF = "2025-03-20T00:00:00+08:00"
 HEADER = "ticket_id,priority,created_at,first_reply_at,resolved_at,followed_up_at"
@@ -209,7 +210,7 @@ def test_sample_tickets_need_their_events(
 _TIMES = st.integers(min_value=0, max_value=200 * 3600)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     st.lists(
         st.tuples(
@@ -285,7 +286,7 @@ _CELLS = st.one_of(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(_CELLS, min_size=1, max_size=12))
 def test_flags_vectorised_equals_per_row(cells: list[object]) -> None:
     """``_flags`` reads the ``reopened`` column in one vectorised pass with exactly the

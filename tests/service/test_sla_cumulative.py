@@ -52,7 +52,12 @@ from tests.service.test_sla_batch import (
     _random_policy_set,
     _scalar_all,
 )
-from tests.strategies import cumulative_sla_targets, on_hold_ticket_histories, sla_calendars
+from tests.strategies import (
+    cumulative_sla_targets,
+    examples,
+    on_hold_ticket_histories,
+    sla_calendars,
+)
 
 T0 = pd.Timestamp("2025-03-03 09:00", tz="UTC")  # a Monday
 H = pd.Timedelta(hours=1)
@@ -333,7 +338,7 @@ def test_on_hold_is_a_known_event() -> None:
 # ------------------------------------------------------------------------------- properties
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(
     st.lists(cumulative_sla_targets(), min_size=1, max_size=4, unique_by=lambda t: t.name),
     sla_calendars(),
@@ -365,7 +370,7 @@ def test_batch_equals_scalar_with_cumulative_targets_and_on_hold(
         assert row["breach_at"].timestamp() == cycle.breach_at.timestamp()
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(
     st.lists(cumulative_sla_targets(), min_size=1, max_size=3, unique_by=lambda t: t.name),
     sla_calendars(),
@@ -388,7 +393,7 @@ def test_event_by_event_equals_whole_history_with_on_hold(
             _assert_row_equals_scalar(batch.loc[(tickets["ticket_id"].iloc[0], t.name)], t)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     calendar=sla_calendars(),
     clock=st.sampled_from(["business", "calendar"]),
@@ -490,7 +495,7 @@ def _cumulative_oracle(
     return elapsed, due, breach
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     calendar=sla_calendars(),
     clock=st.sampled_from(["business", "calendar"]),
@@ -598,7 +603,7 @@ def test_an_event_that_stops_and_restarts_restarts_an_open_cycle_in_batch_too() 
     assert batch.loc[("T1", "x"), "breached_cycles"] == 2
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     st.lists(
         st.sampled_from(["pending", "on_hold", "open", "reopened", "solved", "agent_reply"]),

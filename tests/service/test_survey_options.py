@@ -27,7 +27,7 @@ from crmkit.service import (
     nps,
     nps_from_counts,
 )
-from tests.strategies import nps_scores, survey_frames, survey_options
+from tests.strategies import examples, nps_scores, survey_frames, survey_options
 
 SCORES = [10, 9, None, 3, 8, 10, 0, 7, 11]
 
@@ -191,7 +191,7 @@ def test_every_result_type_has_a_json_to_dict() -> None:
     assert quantiles.to_dict()["values"][0] == 3600.0
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(nps_scores)
 def test_nps_to_dict_is_always_strict_json(scores: list[int | None]) -> None:
     """Any NPS result (empty, one category, weighted) gives strict JSON."""
@@ -200,7 +200,7 @@ def test_nps_to_dict_is_always_strict_json(scores: list[int | None]) -> None:
         assert _json_round(d) == d
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(survey_frames(max_rows=30), survey_options())
 def test_metric_table_with_any_options_matches_its_keywords(
     frame: pd.DataFrame, opts: SurveyOptions

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from crmkit.errors import InvalidInputError
 from crmkit.service import evaluate_sla, evaluate_ticket
 from tests.service._desks import DESK, one_target
+from tests.strategies import examples
 
 POLICY = one_target("first_response", "1h", "business")
 NAIVE = dt.datetime(2025, 3, 3, 10)
@@ -56,7 +57,7 @@ def test_all_naive_and_all_aware_histories_still_agree() -> None:
     assert naive["first_response"].elapsed == dt.timedelta(minutes=30)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 600), st.booleans()), min_size=1, max_size=6))
 def test_scalar_refuses_exactly_when_the_batch_does(times: list[tuple[int, bool]]) -> None:
     """Random histories, each time naive or aware: both entry points answer, or both refuse."""

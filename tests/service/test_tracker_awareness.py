@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from crmkit.errors import InvalidInputError
 from crmkit.service import SLATracker, evaluate_ticket
 from tests.service._desks import DESK, one_target
+from tests.strategies import examples
 
 POLICY = one_target("first_response", "1h", "business")
 NAIVE = dt.datetime(2025, 3, 3, 10)
@@ -55,7 +56,7 @@ def test_one_kind_throughout_is_read() -> None:
     assert aware.evaluate(dt.datetime(2025, 3, 4))["first_response"].state == "met"
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 600), st.booleans()), min_size=1, max_size=6))
 def test_the_tracker_refuses_exactly_when_evaluate_ticket_does(
     times: list[tuple[int, bool]],
