@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from crmkit.errors import CrmkitError, InvalidInputError
 from crmkit.segmentation import (
+    RFMScorer,
     ScoreScale,
     abc_classify,
     class_summary,
@@ -171,3 +172,15 @@ def test_pyramid_errors_name_pyramid(values: pd.Series, cuts: tuple[float, ...])
     """Regression: errors raised for ``pyramid()`` were labelled ``pyramid_tiers()``."""
     with pytest.raises(CrmkitError, match=r"^pyramid\(\): "):
         pyramid(values, cuts)
+
+
+def test_rfm_fit_refuses_a_customer_on_two_rows() -> None:
+    """Regression: a summary with a customer on two rows weighed it twice in the cuts."""
+    summary = pd.DataFrame(
+        {"recency_days": [1, 2, 3], "frequency": [1, 2, 3], "monetary": [1.0, 2.0, 3.0]},
+        index=["a", "a", "b"],
+    )
+    with pytest.raises(InvalidInputError, match="one row per customer") as info:
+        RFMScorer().fit(summary)
+    assert info.value.rows == ("a",)
+    assert RFMScorer().fit(summary.reset_index(drop=True)).n_customers == 3

@@ -129,6 +129,9 @@ def reject_repeated_labels(
     *,
     kind: str | None = None,
     expected: str = "one value per customer (each label once)",
+    hint: str = "If the rows are purchases, sum them per customer first "
+    "(values.groupby(level=0).sum()); if each row is a customer, give each its own "
+    "label (values.reset_index(drop=True)).",
 ) -> None:
     """Raise ``InvalidInputError`` when a label occurs on more than one row.
 
@@ -153,9 +156,7 @@ def reject_repeated_labels(
         found=f"{count} {'label' if count == 1 else 'labels'} on more than one row",
         rows=first_labels(index, repeated),
         total=count,
-        hint="If the rows are purchases, sum them per customer first "
-        "(values.groupby(level=0).sum()); if each row is a customer, give each its own "
-        "label (values.reset_index(drop=True)).",
+        hint=hint,
         kind=kind,
     )
 

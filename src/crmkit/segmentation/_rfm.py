@@ -48,7 +48,7 @@ from crmkit._validate import (
 )
 from crmkit.errors import ConfigError, InvalidInputError, NotFittedError, SchemaError
 from crmkit.segmentation._dask import computed, is_dask
-from crmkit.segmentation._pareto import pow2_scaled
+from crmkit.segmentation._pareto import pow2_scaled, reject_repeated_labels
 from crmkit.segmentation._segment_maps import SegmentMap
 
 __all__ = ["RFMModel", "RFMScore", "RFMScorer", "ScoreScale", "rfm", "segment_summary"]
@@ -498,7 +498,8 @@ class RFMScorer(_spec.Spec):
             The fitted, immutable :class:`RFMModel`.
 
         Raises:
-            InvalidInputError: Empty input, missing values, negative recency or frequency.
+            InvalidInputError: Empty input, missing values, negative recency or frequency, a
+                customer (index label) on more than one row.
             SchemaError: A missing or non-numeric column.
 
         Examples:
@@ -519,6 +520,16 @@ class RFMScorer(_spec.Spec):
             frame = require_frame(summary, owner, "summary")
             require_columns(frame, list(columns.values()), owner)
             check_not_empty(frame, owner, "summary")
+            # One row per customer: a customer on two rows would weigh twice in the cuts.
+            reject_repeated_labels(
+                frame.index,
+                owner,
+                "summary",
+                kind="",
+                expected="one row per customer (each index label once)",
+                hint="summarize() gives one row per customer; if each row is a customer, "
+                "give each its own label (summary.reset_index(drop=True)).",
+            )
             distinct = {}
             for dim, col in columns.items():
                 values = _checked_values(frame, col, dim, owner)
