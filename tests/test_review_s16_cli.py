@@ -205,3 +205,20 @@ def test_output_onto_a_folder_names_it(tmp_path: Path, capsys: pytest.CaptureFix
     assert ".part" not in err
     assert f"cannot write {str(target)!r}: it is a folder" in err
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
+def test_report_reads_no_answer_texts_named_by_na_values(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Regression: the report's refusal of a survey text told the user to pass
+    ``--na-values``, an option ``crmkit report`` did not have; it has it now, as ``nps``."""
+    responses = tmp_path / "问卷.csv"
+    rows = ["2025-01-05,9", "2025-01-06,不知道", "2025-01-07,3", "2025-01-08,10"]
+    responses.write_text("date,nps\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert main(["report", str(tmp_path / "a"), "--responses", str(responses)]) == 2
+    assert "--na-values 不知道" in capsys.readouterr().err
+    out = tmp_path / "b"
+    assert main(["report", str(out), "--responses", str(responses), "--na-values", "不知道"]) == 0
+    page = (out / "report.html").read_text(encoding="utf-8")
+    # 9 and 10 promote, 3 detracts; the no answer is left out of n: (2 - 1) / 3 = 33.
+    assert "NPS went from 33 in 2025-01" in page

@@ -1243,6 +1243,13 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
     )
     files.add_argument("--policy", metavar="FILE", help="SLA policy set JSON")
     files.add_argument("--responses", metavar="FILE", help="survey responses (nps, csat, ces)")
+    files.add_argument(
+        "--na-values",
+        default="",
+        metavar="TEXT[,TEXT...]",
+        help="score texts of --responses that mean no answer (e.g. '不知道,不适用,N/A'), "
+        "read as missing, as in `crmkit nps`; other text is refused",
+    )
     files.add_argument("--events", metavar="FILE", help="loyalty events (needs --program)")
     files.add_argument("--program", metavar="FILE", help="loyalty program JSON")
     columns = parser.add_argument_group("columns of your files")
@@ -1452,6 +1459,11 @@ def report_data(args: argparse.Namespace) -> ReportData:
         "events": _read(args, "events", ["time"], names),
     }
     frames = {kind: frame for kind, (frame, _) in read.items()}
+    if frames["responses"] is not None:
+        from crmkit.service._satisfaction_cli import _no_answers
+
+        for metric in ("nps", "csat", "ces"):  # the texts named as no answer: missing
+            frames["responses"] = _no_answers(frames["responses"], metric, args.na_values)
     files = {kind: source for kind, (_, source) in read.items() if source is not None}
     if "events" in files:
         files["loyalty_events"] = files.pop("events")  # ReportData's name of the table
