@@ -22,6 +22,7 @@ from crmkit.errors import CrmkitError, InvalidInputError
 from crmkit.segmentation import (
     RFMScorer,
     ScoreScale,
+    ValuePotentialMatrix,
     abc_classify,
     class_summary,
     gini,
@@ -184,3 +185,15 @@ def test_rfm_fit_refuses_a_customer_on_two_rows() -> None:
         RFMScorer().fit(summary)
     assert info.value.rows == ("a",)
     assert RFMScorer().fit(summary.reset_index(drop=True)).n_customers == 3
+
+
+def test_value_potential_matrix_apply_names_a_potential_list_of_the_wrong_length() -> None:
+    """Regression: a potential list of the wrong length raised a bare pandas ValueError."""
+    m = ValuePotentialMatrix.default()
+    with pytest.raises(InvalidInputError, match=r"'potential' must be as many values as") as info:
+        m.apply(pd.Series(["A", "B", "C"]), ["low", "high"])
+    assert "found 2" in str(info.value)
+    assert m.apply(pd.Series(["C", "C"], index=[7, 8]), ["high", "low"]).to_dict() == {
+        7: "A",
+        8: "C",
+    }

@@ -787,21 +787,20 @@ class ValuePotentialMatrix(Spec):
         """
         owner = "ValuePotentialMatrix.apply()"
         values = value_classes if isinstance(value_classes, pd.Series) else pd.Series(value_classes)
-        pots = (
-            potential
-            if isinstance(potential, pd.Series)
-            else pd.Series(potential, index=values.index)
-        )
-        if len(pots) != len(values) or (
-            isinstance(potential, pd.Series) and not pots.index.equals(values.index)
-        ):
+        labelled = isinstance(potential, pd.Series)
+        pots = potential if labelled else pd.Series(potential)
+        if len(pots) != len(values) or (labelled and not pots.index.equals(values.index)):
             raise InvalidInputError(
                 owner,
                 "potential",
-                expected="aligned with value_classes (same index)",
-                found=f"{len(pots)} rows on another index",
+                expected="aligned with value_classes (same index)"
+                if labelled
+                else f"as many values as value_classes ({len(values)})",
+                found=f"{len(pots)} rows on another index" if labelled else f"{len(pots)}",
                 kind="",
             )
+        if not labelled:
+            pots = pots.set_axis(values.index)
         row_idx = pd.Index(list(self.classes)).get_indexer(pd.Index(values.astype(object)))
         col_idx = pd.Index(list(self.potentials)).get_indexer(pd.Index(pots.astype(object)))
         for name, idx, allowed in (
