@@ -1673,17 +1673,54 @@ def check_unique(frame: pd.DataFrame, column: str | None, owner: str) -> None:
     ...
     crmkit.errors.InvalidInputError: f(): column 'id' must be unique; found 1 duplicated ids at rows [2].
     """
-    values = frame.index if column is None else frame[column]
-    dup = np.asarray(values.duplicated(keep="first"), dtype=bool)
+    if column is None:
+        check_unique_labels(frame.index, owner, "index")
+        return
+    dup = np.asarray(frame[column].duplicated(keep="first"), dtype=bool)
     if dup.any():
         raise InvalidInputError(
             owner,
-            column or "index",
+            column,
             expected="unique",
             found=f"{int(dup.sum())} duplicated ids",
             rows=first_labels(frame.index, dup),
             total=int(dup.sum()),
         )
+
+
+def check_unique_labels(
+    index: pd.Index,
+    owner: str,
+    field: str,
+    *,
+    expected: str = "unique",
+    hint: str = "",
+    kind: str | None = None,
+) -> None:
+    """Raise :class:`InvalidInputError` when a label of ``index`` is on more than one row.
+
+    Each repeated label is named once (the rows are labels: naming ``'a'`` twice would
+    say nothing more).
+
+    >>> check_unique_labels(pd.Index(["a", "b", "a", "a"]), "f()", "values", kind="")
+    Traceback (most recent call last):
+    ...
+    crmkit.errors.InvalidInputError: f(): 'values' must be unique; found 1 label on more than one row at rows ['a'].
+    """
+    if index.is_unique:
+        return
+    repeated = index.duplicated(keep=False) & ~index.duplicated(keep="first")
+    count = int(repeated.sum())
+    raise InvalidInputError(
+        owner,
+        field,
+        expected=expected,
+        found=f"{count} {'label' if count == 1 else 'labels'} on more than one row",
+        rows=first_labels(index, repeated),
+        total=count,
+        hint=hint,
+        kind=kind,
+    )
 
 
 def check_keys(

@@ -36,6 +36,7 @@ import pandas as pd
 from crmkit._spec import Map, Seq, Spec, check_choice, field
 from crmkit._validate import (
     check_not_empty,
+    check_unique_labels,
     first_labels,
     require_columns,
     require_finite_result,
@@ -474,7 +475,7 @@ def _class_summary(
     frame = require_frame(classified, owner, "classified")
     require_columns(frame, [by, value], owner)
     check_not_empty(frame, owner, "classified")
-    reject_repeated_labels(
+    check_unique_labels(
         frame.index, owner, "classified", kind="", expected="one row per customer (each label once)"
     )
     _, arr = as_value_series(frame[value], owner)

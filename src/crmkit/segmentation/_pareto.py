@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit._spec import check_choice
-from crmkit._validate import check_not_empty, first_labels, numeric_column
+from crmkit._validate import check_not_empty, check_unique_labels, first_labels, numeric_column
 from crmkit.errors import ConfigError, InvalidInputError
 
 __all__ = ["as_value_series", "gini", "pareto_curve", "pow2_scaled", "top_share"]
@@ -122,22 +122,12 @@ def reject_negative(
         )
 
 
-def reject_repeated_labels(
-    index: pd.Index,
-    owner: str,
-    field: str,
-    *,
-    kind: str | None = None,
-    expected: str = "one value per customer (each label once)",
-    hint: str = "If the rows are purchases, sum them per customer first "
-    "(values.groupby(level=0).sum()); if each row is a customer, give each its own "
-    "label (values.reset_index(drop=True)).",
-) -> None:
-    """Raise ``InvalidInputError`` when a label occurs on more than one row.
+def reject_repeated_labels(index: pd.Index, owner: str, field: str) -> None:
+    """Refuse a customer label on more than one row of a value function's values.
 
     These functions take one value per customer: a label on two rows (a transaction
     log's per-row amounts, an id joined twice) would count one customer as two, so it
-    is refused rather than guessed at. The error names the first repeated labels.
+    is refused rather than guessed at (:func:`crmkit._validate.check_unique_labels`).
 
     >>> import pandas as pd
     >>> reject_repeated_labels(pd.Index(["a", "b", "a"]), "gini()", "revenue")
@@ -145,19 +135,14 @@ def reject_repeated_labels(
     ...
     crmkit.errors.InvalidInputError: gini(): column 'revenue' must be one value per customer (each label once); found 1 label on more than one row at rows ['a']. If the rows are purchases, sum them per customer first (values.groupby(level=0).sum()); if each row is a customer, give each its own label (values.reset_index(drop=True)).
     """
-    if index.is_unique:
-        return
-    repeated = index.duplicated(keep=False) & ~index.duplicated(keep="first")
-    count = int(repeated.sum())
-    raise InvalidInputError(
+    check_unique_labels(
+        index,
         owner,
         field,
-        expected=expected,
-        found=f"{count} {'label' if count == 1 else 'labels'} on more than one row",
-        rows=first_labels(index, repeated),
-        total=count,
-        hint=hint,
-        kind=kind,
+        expected="one value per customer (each label once)",
+        hint="If the rows are purchases, sum them per customer first "
+        "(values.groupby(level=0).sum()); if each row is a customer, give each its own "
+        "label (values.reset_index(drop=True)).",
     )
 
 

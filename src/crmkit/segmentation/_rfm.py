@@ -41,6 +41,7 @@ from crmkit._jsonable import json_ready
 from crmkit._validate import (
     check_keys,
     check_not_empty,
+    check_unique_labels,
     first_labels,
     numeric_column,
     require_columns,
@@ -48,7 +49,7 @@ from crmkit._validate import (
 )
 from crmkit.errors import ConfigError, InvalidInputError, NotFittedError, SchemaError
 from crmkit.segmentation._dask import computed, is_dask
-from crmkit.segmentation._pareto import pow2_scaled, reject_repeated_labels
+from crmkit.segmentation._pareto import pow2_scaled
 from crmkit.segmentation._segment_maps import SegmentMap
 
 __all__ = ["RFMModel", "RFMScore", "RFMScorer", "ScoreScale", "rfm", "segment_summary"]
@@ -521,7 +522,7 @@ class RFMScorer(_spec.Spec):
             require_columns(frame, list(columns.values()), owner)
             check_not_empty(frame, owner, "summary")
             # One row per customer: a customer on two rows would weigh twice in the cuts.
-            reject_repeated_labels(
+            check_unique_labels(
                 frame.index,
                 owner,
                 "summary",
