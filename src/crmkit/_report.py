@@ -48,7 +48,7 @@ from crmkit._cli_support import (
     timezone_option,
     write_text_file,
 )
-from crmkit.errors import ConfigError, CrmkitError
+from crmkit.errors import ConfigError, CrmkitError, _rebuild
 
 __all__ = ["ReportData", "Section", "add_report_options", "build_report", "run_report"]
 
@@ -164,10 +164,7 @@ def naming_files(*sources: FileSource | None) -> Iterator[None]:
         state["field"] = field
         if source.named:
             state["found"] = f"{err.found} in {source.option} {source.path!r}"
-        named = type(err).__new__(type(err))
-        named.__dict__.update(state)
-        Exception.__init__(named, named._message())
-        raise named from None
+        raise _rebuild(type(err), state) from None  # as unpickling rebuilds an error
 
 
 @attrs.frozen
