@@ -911,6 +911,7 @@ def _rollover_from(instance: Any, attribute: attrs.Attribute[Any], value: Any) -
 
 
 _climb_window = _default_unless("highest", "window", "since_change")
+_year_start_window = _default_unless(1, "window", "calendar_year")
 
 
 def _sliding_only(default: object) -> Any:
@@ -986,6 +987,11 @@ class TierLadder(Spec):
             reset, whenever the tier changes and at its own end; a tier then holds
             ``validity_windows`` such periods).
         window_months: Length of a rolling window (months).
+        year_start_month: With ``window="calendar_year"``, the month the year starts in
+            (1-12; default 1, January). American AAdvantage's status qualification year
+            "runs from March 1 through the last day of February" is ``year_start_month=3``:
+            its end is local midnight on 1 March, so a 29 February counts in a leap year.
+            A window is named by the year it starts in (:attr:`TierStatus.window_start`).
         validity_windows: A tier reached in window W holds to the end of window
             W + validity_windows (rolling: that many window lengths after the posting;
             rolling calendar months: to the end of the month that many window lengths after
@@ -1125,6 +1131,9 @@ class TierLadder(Spec):
     combine: str = field(default="any", validator=one_of(("any", "all")))
     window: str = field(default="calendar_year", validator=one_of(WINDOWS))
     window_months: int = field(default=12, validator=whole(min=1))
+    year_start_month: int = field(
+        default=1, validator=[whole(min=1, max=12), _year_start_window], omit_default=True
+    )
     validity_windows: int = field(default=1, validator=whole(min=1))
     validity_extra_months: int = field(default=0, validator=whole(min=0, max=11), omit_default=True)
     downgrade: str = field(default="reevaluate", validator=one_of(DOWNGRADES))
@@ -1313,8 +1322,8 @@ class TierLadder(Spec):
         ``"rolling_calendar_months"`` those at or after it (a month's local midnight).
         """
         if self.window == "calendar_year":
-            start = dt.date(local.year, 1, 1)
-            return midnight(start, tz), midnight(dt.date(local.year + 1, 1, 1), tz)
+            year, month = self._year_of(local), self.year_start_month
+            return midnight(dt.date(year, month, 1), tz), midnight(dt.date(year + 1, month, 1), tz)
         if self.window == "since_change":
             # The period starting at ``local`` (the tracker restarts it itself).
             return local, _months_later(local, self.window_months)
@@ -1331,6 +1340,14 @@ class TierLadder(Spec):
                 start = add_months(first, 12 * years)
             return midnight(start, tz), midnight(add_months(first, 12 * (years + 1)), tz)
         return _months_later(local, -self.window_months), None
+
+    def _year_of(self, local: dt.datetime | dt.date) -> int:
+        """The qualification year holding local time ``local``: the year it starts in.
+
+        A calendar year from 1 March (``year_start_month=3``) holds 10 February 2026 in the
+        year that started on 1 March 2025, numbered 2025.
+        """
+        return local.year if local.month >= self.year_start_month else local.year - 1
 
     def _checks(self, point_scale: int = 1) -> list[list[tuple[int, Decimal | int]]]:
         """Per tier, the ``(metric position, threshold)`` pairs, for the fast fold.

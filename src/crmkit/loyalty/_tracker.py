@@ -309,7 +309,7 @@ class TierTracker:
         self._wstart: dt.datetime
         self._wend: dt.datetime | None
         if ladder.window == "calendar_year":
-            self._wstart, self._wend, _ = self._year(local.year)
+            self._wstart, self._wend, _ = self._year(ladder._year_of(local))
         else:
             self._wstart, self._wend = ladder._window(local, local, self._tz)
         self._counts: list[Any] = _zeros(len(metrics))
@@ -1002,7 +1002,7 @@ class TierTracker:
         if cache is not None and cache[0] <= t < cache[1]:
             return cache[2]
         if ladder.window == "calendar_year":
-            cache = self._year(t.year)
+            cache = self._year(ladder._year_of(t))
         else:
             cache = self._validity_of(t)
         self._vcache = cache
@@ -1023,7 +1023,9 @@ class TierTracker:
         return start, end, valid
 
     def _year(self, year: int) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
-        """:meth:`_validity_of` the local calendar year ``year`` (``window="calendar_year"``).
+        """:meth:`_validity_of` the qualification year ``year`` (``window="calendar_year"``).
+
+        The year from local midnight on the 1st of ``year_start_month`` of ``year``.
 
         Shared by the ladder's trackers in the same zone: nothing else changes it.
         """
@@ -1031,7 +1033,10 @@ class TierTracker:
         found: tuple[dt.datetime, dt.datetime, dt.datetime] | None = self._years.get(key)
         if found is None:
             found = self._years.setdefault(
-                key, self._validity_of(midnight(dt.date(year, 1, 1), self._tz))
+                key,
+                self._validity_of(
+                    midnight(dt.date(year, self._ladder.year_start_month, 1), self._tz)
+                ),
             )
         return found
 
