@@ -16,6 +16,8 @@ the same way:
   silent CSV); on standard output it is a human table on a terminal and CSV in a pipe.
   Text formats write numbers without binary noise (15 significant digits) and shares
   (columns named ``*share``) to 4 decimals. Files are written whole or not at all.
+  ``--output-encoding`` writes CSV and tables in another encoding (``utf-8-sig``, the
+  byte-order mark Excel needs to show Chinese text; ``gb18030``); JSON stays UTF-8.
 - **Errors**: one line on stderr and an exit code (see :data:`EXIT_CODES`); library
   messages are restated in the command's words (``option --bins``, not ``parameter 'bins'``).
 
@@ -75,12 +77,14 @@ __all__ = [
     "emit",
     "human_table",
     "load_json",
+    "output_encoding",
     "output_format",
     "read_input",
     "seconds_columns",
     "section",
     "tidy_numbers",
     "timezone_option",
+    "write_output",
 ]
 
 #: Exit codes of the ``crmkit`` command.
@@ -318,14 +322,26 @@ def add_column_options(
     parser.set_defaults(column_options=known)
 
 
-def add_output_options(parser: argparse.ArgumentParser) -> None:
-    """Add ``-o/--output`` and ``--format``.
+def add_output_options(
+    parser: argparse.ArgumentParser,
+    *,
+    formats: Sequence[str] = FORMATS,
+    on_stdout: str = "a table on a terminal, CSV in a pipe",
+) -> None:
+    """Add ``-o/--output``, ``--format`` and ``--output-encoding``.
+
+    ``formats`` are the formats the command writes and ``on_stdout`` what it writes on
+    standard output without ``--format``, for the help. ``--output-encoding`` is checked
+    by :func:`output_format` before any work and applied by :func:`write_output`.
 
     Examples:
         >>> p = argparse.ArgumentParser()
         >>> add_output_options(p)
-        >>> p.parse_args(["-o", "x.parquet"]).output
-        'x.parquet'
+        >>> a = p.parse_args(["-o", "x.csv", "--output-encoding", "utf-8-sig"])
+        >>> a.output, a.output_encoding
+        ('x.csv', 'utf-8-sig')
+        >>> p.parse_args([]).output_encoding is None  # UTF-8, written as before
+        True
     """
     group = parser.add_argument_group("writing results")
     group.add_argument(
@@ -337,28 +353,55 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--format",
-        choices=FORMATS,
+        choices=tuple(formats),
         default=None,
-        help="output format (default: from the file's suffix; on standard output a "
-        "table on a terminal, CSV in a pipe)",
+        help=f"output format (default: from the file's suffix; on standard output {on_stdout})",
+    )
+    group.add_argument(
+        "--output-encoding",
+        default=None,
+        metavar="ENCODING",
+        help="text encoding of CSV and table output: utf-8-sig adds the byte-order mark "
+        "Excel needs to show Chinese text, gb18030 or gbk suit Excel on Chinese Windows; a "
+        "character the encoding cannot write is an error. JSON (results and saved models) "
+        "is always UTF-8, as JSON requires; Parquet is binary (default: utf-8)",
     )
 
 
 # --------------------------------------------------------------------------- reading
 
 
-def _encoding(args: argparse.Namespace, owner: str) -> str:
-    name = str(getattr(args, "encoding", "utf-8") or "utf-8")
+def _codec(name: str, owner: str, option: str) -> codecs.CodecInfo:
+    """The text encoding ``name`` given with ``option`` (``--encoding``, ``--output-encoding``).
+
+    >>> _codec("cp936", "crmkit x", "--encoding").name
+    'gbk'
+
+    rot13, hex and base64 are codecs but not text encodings (they turn text into text or
+    bytes into bytes), so they are refused here rather than failing mid-read:
+
+    >>> _codec("rot13", "crmkit x", "--output-encoding")
+    Traceback (most recent call last):
+    ...
+    crmkit.errors.ConfigError: crmkit x: option '--output-encoding' must be a text encoding Python knows (utf-8, gb18030, gbk, latin-1, ...); found 'rot13'.
+    """
     try:
         codec = codecs.lookup(name)
     except LookupError:
+        codec = None
+    if codec is None or not getattr(codec, "_is_text_encoding", True):
         raise ConfigError(
             owner,
-            "--encoding",
+            option,
             expected="a text encoding Python knows (utf-8, gb18030, gbk, latin-1, ...)",
             found=repr(name),
             kind="option",
-        ) from None
+        )
+    return codec
+
+
+def _encoding(args: argparse.Namespace, owner: str) -> str:
+    codec = _codec(str(getattr(args, "encoding", "utf-8") or "utf-8"), owner, "--encoding")
     # utf-8-sig reads UTF-8 with and without a byte-order mark (Excel writes one).
     return "utf-8-sig" if codec.name == "utf-8" else codec.name
 
@@ -630,7 +673,8 @@ def output_format(args: argparse.Namespace, owner: str | None = None) -> str:
     """Decide the output format from ``--format``, ``--output``'s suffix and the terminal.
 
     Checked before any work, so a bad choice writes nothing: an unknown suffix without
-    ``--format``, a suffix that contradicts ``--format``, or Parquet without an engine.
+    ``--format``, a suffix that contradicts ``--format``, Parquet without an engine, or
+    an ``--output-encoding`` that is no text encoding.
 
     Examples:
         >>> a = argparse.Namespace(output="x.csv", format="json", command_name="crmkit x")
@@ -640,6 +684,7 @@ def output_format(args: argparse.Namespace, owner: str | None = None) -> str:
         crmkit.errors.ConfigError: crmkit x: option '--format' must be the format the suffix of 'x.csv' names (csv); found 'json'.
     """
     owner = owner or _owner(args)
+    output_encoding(args, owner)
     fmt: str | None = getattr(args, "format", None)
     output: str | None = getattr(args, "output", None)
     if output not in (None, "-"):
@@ -679,6 +724,32 @@ def output_format(args: argparse.Namespace, owner: str | None = None) -> str:
                 hint="Write it to a file with -o FILE.parquet.",
             )
     return fmt
+
+
+def output_encoding(args: argparse.Namespace, owner: str | None = None) -> str | None:
+    """The ``--output-encoding`` the command was given (None without one), checked.
+
+    Checked as ``--encoding`` is (one check, :func:`_codec`); the codec's own name is
+    returned (``cp936`` is ``gbk``). ``utf-8-sig`` stays itself: UTF-8 with the
+    byte-order mark Excel needs, where ``--encoding utf-8`` reads both.
+
+    Raises:
+        ConfigError: The value is not a text encoding (exit code 2).
+
+    Examples:
+        >>> output_encoding(argparse.Namespace(output_encoding="UTF-8-SIG"))
+        'utf-8-sig'
+        >>> output_encoding(argparse.Namespace(output_encoding=None)) is None
+        True
+        >>> output_encoding(argparse.Namespace(output_encoding="gb2313", command_name="crmkit rfm"))
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: crmkit rfm: option '--output-encoding' must be a text encoding Python knows (utf-8, gb18030, gbk, latin-1, ...); found 'gb2313'.
+    """
+    value = getattr(args, "output_encoding", None)
+    if value is None:
+        return None
+    return _codec(str(value), owner or _owner(args), "--output-encoding").name
 
 
 def _isatty(stream: Any) -> bool:
@@ -922,13 +993,107 @@ def emit(
         text = "".join(
             json.dumps(row, ensure_ascii=False) + "\n" for row in records(frame, index=index)
         )
-    if to_stdout:
-        # In pieces, so that a reader that goes away (``| head``) is noticed at once.
-        for start in range(0, len(text), _CHUNK):
+    write_output(text, args, fmt=fmt)
+
+
+#: Formats ``--output-encoding`` applies to; JSON is UTF-8 by its specification (RFC 8259,
+#: section 8.1: "JSON text exchanged between systems ... MUST be encoded using UTF-8").
+_ENCODED_FORMATS = frozenset({"csv", "table"})
+
+
+def write_output(text: str, args: argparse.Namespace, *, fmt: str) -> None:
+    r"""Write a text result (format ``fmt``) to ``--output`` or standard output.
+
+    CSV and tables are written in ``--output-encoding`` when it is given: to a file whole
+    or not at all, to standard output as bytes in that encoding. The text is encoded
+    before anything is written, so a character the encoding cannot write is refused with
+    nothing written. JSON and JSON Lines stay UTF-8. Without the option files are UTF-8
+    and standard output is written in its own encoding, as before.
+
+    Raises:
+        ConfigError: A character of a CSV or table result that ``--output-encoding`` (or,
+            without it, standard output's own encoding) cannot write (exit code 2).
+
+    Examples:
+        >>> import tempfile, pathlib
+        >>> f = pathlib.Path(tempfile.mkdtemp()) / "客户.csv"
+        >>> a = argparse.Namespace(output=str(f), output_encoding="utf-8-sig")
+        >>> write_output("城市\n上海\n", a, fmt="csv")
+        >>> f.read_bytes().startswith(codecs.BOM_UTF8)
+        True
+        >>> a = argparse.Namespace(output=str(f), output_encoding="gbk", command_name="crmkit x")
+        >>> write_output("城市\n上海 \U0001f600\n", a, fmt="csv")
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: crmkit x: option '--output-encoding' must be an encoding that can write every character of the output; found '😀' (U+1F600) on line 2, which gbk cannot write. Pass one that can, e.g. --output-encoding utf-8-sig (UTF-8 with the byte-order mark Excel reads) or gb18030 (every character too); nothing was written.
+        >>> f.read_text(encoding="utf-8-sig")  # the earlier file, untouched
+        '城市\n上海\n'
+    """
+    owner = _owner(args)
+    output: str | None = getattr(args, "output", None)
+    encoding = output_encoding(args, owner) if fmt in _ENCODED_FORMATS else None
+    # Encoded whole before anything is written: a refusal leaves no file and no output.
+    data = None if encoding is None else _encoded(text, encoding, owner)
+    if output not in (None, "-"):
+        if data is None:
+            write_text_file(str(output), text)
+        else:
+            with _atomic(Path(str(output)), binary=True) as handle:
+                handle.write(data)
+        return
+    # In pieces, so that a reader that goes away (``| head``) is noticed at once.
+    if data is not None:
+        sys.stdout.flush()
+        for start in range(0, len(data), _CHUNK):
+            sys.stdout.buffer.write(data[start : start + _CHUNK])
+            sys.stdout.buffer.flush()
+        return
+    for start in range(0, len(text), _CHUNK):
+        try:
             sys.stdout.write(text[start : start + _CHUNK])
-            sys.stdout.flush()
-    else:
-        write_text_file(str(output), text)
+        except UnicodeEncodeError as err:
+            if fmt not in _ENCODED_FORMATS:
+                raise
+            # E.g. a pipe on Chinese Windows (code page 936) and an emoji in a name.
+            shown = f"standard output's encoding {getattr(sys.stdout, 'encoding', '?')}"
+            outcome = "; the output is incomplete" if start else "; nothing was written"
+            raise _unwritable(text, start + err.start, shown, owner, outcome) from None
+        sys.stdout.flush()
+
+
+def _encoded(text: str, encoding: str, owner: str) -> bytes:
+    """``text`` as a text file in ``encoding`` holds it (line ends as the platform writes)."""
+    if os.linesep != "\n":  # what a file opened as text (and standard output) writes
+        text = text.replace("\n", os.linesep)
+    try:
+        return text.encode(encoding)
+    except UnicodeEncodeError as err:
+        raise _unwritable(text, err.start, encoding, owner, "; nothing was written") from None
+    except UnicodeError as err:  # a codec that refuses text as a whole (idna's labels)
+        raise ConfigError(
+            owner, "--output-encoding", expected="an encoding that can write the output",
+            found=f"{encoding}, which cannot ({err}); nothing was written", kind="option",
+        ) from None  # fmt: skip
+
+
+def _unwritable(text: str, position: int, shown: str, owner: str, outcome: str) -> ConfigError:
+    """The refusal of the character at ``position`` of ``text`` that ``shown`` cannot write."""
+    char = text[position]
+    line = text.count("\n", 0, position) + 1
+    hint = (
+        "No encoding can write half of a surrogate pair: correct the value in the input"
+        if 0xD800 <= ord(char) <= 0xDFFF
+        else "Pass one that can, e.g. --output-encoding utf-8-sig (UTF-8 with the byte-order "
+        "mark Excel reads) or gb18030 (every character too)"
+    )
+    return ConfigError(
+        owner,
+        "--output-encoding",
+        expected="an encoding that can write every character of the output",
+        found=f"{char!r} (U+{ord(char):04X}) on line {line}, which {shown} cannot write",
+        kind="option",
+        hint=f"{hint}{outcome}.",
+    )
 
 
 # --------------------------------------------------------------------------- errors

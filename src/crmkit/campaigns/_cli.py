@@ -30,7 +30,7 @@ from crmkit._cli_support import (
     read_input,
     section,
     timezone_option,
-    write_text_file,
+    write_output,
 )
 from crmkit._spec import check_choice
 from crmkit.campaigns._holdout import assign
@@ -135,17 +135,8 @@ def add_commands(subparsers: Any) -> None:
     )
     add_input_options(m)
     add_timezone_option(m, reads="transaction dates and --start, --end and --pre-start")
-    group = m.add_argument_group("writing results")
-    group.add_argument(
-        "-o", "--output", default=None, metavar="FILE",
-        help="write the result to FILE ('-' for standard output; default: standard output)",
-    )  # fmt: skip
-    group.add_argument(
-        "--format",
-        choices=("table", "json", "jsonl"),
-        default=None,
-        help="output format (default: from the file's suffix; on standard output a "
-        "summary on a terminal, JSON in a pipe)",
+    add_output_options(
+        m, formats=("table", "json", "jsonl"), on_stdout="a summary on a terminal, JSON in a pipe"
     )
     m.set_defaults(handler=_run_measure)
 
@@ -204,10 +195,7 @@ def _run_measure(args: argparse.Namespace) -> int:
         text = json.dumps(result.to_dict(), ensure_ascii=False) + "\n"
     else:
         text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
-    if args.output is None or args.output == "-":
-        sys.stdout.write(text)
-    else:
-        write_text_file(args.output, text)
+    write_output(text, args, fmt=fmt)  # --output-encoding: the summary; JSON stays UTF-8
     return 0
 
 

@@ -107,7 +107,7 @@ def add_commands(subparsers: Any) -> None:
         "(default: default)",
     )
     p.add_argument("--model", default=None, help="apply a stored model (JSON) instead of fitting")
-    p.add_argument("--save-model", default=None, help="write the fitted model as JSON")
+    p.add_argument("--save-model", default=None, help="write the fitted model as JSON (UTF-8)")
     p.add_argument("--summary", action="store_true", help="write the per-segment table instead")
     add_input_options(p)
     add_timezone_option(p)
