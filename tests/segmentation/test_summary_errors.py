@@ -179,10 +179,12 @@ def test_refunds_error_policy_names_rows() -> None:
         summarize(tx, refunds="error")
     assert info.value.field == "amount"
     assert info.value.rows == ("b", "d")
-    # The rule is applied once, when the log is read: a refund after as_of is refused too.
+    # Only the refunds the summary is made of are refused: b (10 January) and d
+    # (1 February) are after an as_of of 9 January, and d is after one of 10 January.
+    summarize(tx, refunds="error", as_of="2025-01-09")
     with pytest.raises(InvalidInputError) as info:
-        summarize(tx, refunds="error", as_of="2025-01-09")
-    assert info.value.rows == ("b", "d")
+        summarize(tx, refunds="error", as_of="2025-01-10")
+    assert info.value.rows == ("b",)
     with pytest.raises(InvalidInputError) as info:
         btyd_summary(tx, amount="amount", refunds="error")
     assert info.value.rows == ("b", "d")

@@ -248,14 +248,14 @@ def cohort_retention(
         if metric == "revenue" and amount is None:
             raise _no_amount(owner)
         return _cohorts_dask(transactions, read=read, freq=freq, metric=metric, as_of=as_of)
-    rows = as_log(transactions, **read)
+    rows = as_log(transactions, **read, defer_refunds=True)  # refused up to as_of by _grid
     if metric == "revenue" and rows.amounts is None:
         raise _no_amount(owner)
     if as_of is None:
         as_of = _EPOCH + dt.timedelta(days=int(rows.days().max()))
     cut = make_cut(as_of, rows.tzinfo, owner, "as_of")
     last_complete = _last_complete(cut, freq)
-    cells = _grid(rows, freq, metric, cut, last_complete)
+    cells = _grid(rows, freq, metric, cut, last_complete, owner=owner)
     if metric == "revenue":
         _require_finite(cells, freq, owner, str(rows.amount))
     return _table(cells, freq=freq, metric=metric, cut=cut, last_complete=last_complete)
@@ -307,10 +307,14 @@ class _Cells:
     orphan: int
 
 
-def _grid(rows: TransactionLog, freq: str, metric: str, cut: Cut, last_complete: int) -> _Cells:
+def _grid(
+    rows: TransactionLog, freq: str, metric: str, cut: Cut, last_complete: int, *, owner: str
+) -> _Cells:
     """Count the cells of ``rows`` (all customers, or one Dask partition's)."""
     days, codes = rows.days(), rows.codes
     before = rows.instants_ns() < cut.instant
+    # refunds="error" refuses the refunds the table is made of, not the later ones.
+    rows.refuse_refunds(owner, before)
     future = int((~before).sum())
     non_purchase = int((before & ~rows.purchase).sum())
     buying = before & rows.purchase
@@ -422,7 +426,7 @@ _LONG_META = pd.DataFrame(
 
 def _last_day_part(part: pd.DataFrame, *, read: dict[str, Any]) -> pd.DataFrame:
     """The last local day of one Dask partition (picklable; zero rows allowed)."""
-    rows = TransactionLog.from_partition(part, **read)
+    rows = TransactionLog.from_partition(part, **read, defer_refunds=True)  # refused by _grid
     days = rows.days()
     return pd.DataFrame({"day": days[[int(np.argmax(days))]] if len(days) else days[:0]})
 
@@ -437,7 +441,8 @@ def _cells_part(
     last_complete: int,
 ) -> pd.DataFrame:
     """One Dask partition's cells, cohort sizes and excluded rows, long (picklable)."""
-    cells = _grid(TransactionLog.from_partition(part, **read), freq, metric, cut, last_complete)
+    rows = TransactionLog.from_partition(part, **read, defer_refunds=True)
+    cells = _grid(rows, freq, metric, cut, last_complete, owner=read["owner"])
     i, j = np.nonzero(cells.grid)
     (s,) = np.nonzero(cells.sizes)
     n = len(i)

@@ -73,10 +73,20 @@ class _Job:
         return [self.customer, self.date] + ([self.amount] if self.amount else [])
 
     def rows(self, part: pd.DataFrame) -> TransactionLog:
-        return TransactionLog.from_partition(
+        """One partition's rows.
+
+        Under ``refunds="error"`` a job refuses only the refunds on or before its ``as_of``
+        (its last cut or snapshot), as the pandas engine does: a rates job (``cuts`` given)
+        here, a stage or history job in :meth:`prepare` once its cut is known (a pass that
+        reads no stage, such as the day range, refuses none).
+        """
+        rows = TransactionLog.from_partition(
             part, customer=self.customer, date=self.date, amount=self.amount,
-            owner=self.owner, **self.read,
+            owner=self.owner, defer_refunds=True, **self.read,
         )  # fmt: skip
+        if self.cuts is not None:
+            rows.refuse_refunds(self.owner, rows.instants_ns() < self.cuts[-1].instant, until="end")
+        return rows
 
     def prepare(self, part: pd.DataFrame) -> tuple[Log, list[Cut]]:
         """The occasion log of one partition and the snapshots (one for classify)."""

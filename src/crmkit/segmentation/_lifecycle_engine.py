@@ -528,9 +528,13 @@ def _prepare_log(
     read: Mapping[str, Any] | None = None,
 ) -> tuple[Log, Excluded]:
     options: dict[str, Any] = {"timezone": policy.timezone, **dict(read or {})}
-    rows = as_log(transactions, owner, customer=customer, date=date, amount=amount, **options)
+    rows = as_log(
+        transactions, owner, customer=customer, date=date, amount=amount, defer_refunds=True,
+        **options,
+    )  # fmt: skip
     cut = make_cut(as_of, rows.tzinfo, owner, "as_of")
     before = rows.instants_ns() < cut.instant
+    rows.refuse_refunds(owner, before)  # a refund after as_of is no part of the result
     keep = before & rows.purchase
     excluded = Excluded(
         future=int((~before).sum()), non_purchase=int((before & ~rows.purchase).sum())
@@ -1138,10 +1142,50 @@ def _snapshot_cuts(
                 found=f"none for {freq!r}",
             )
         cuts = [make_cut(d, rows.tzinfo, owner, "as_of") for d in days]
-    labels = [c.label for c in cuts]
-    if len(set(labels)) != len(labels):
-        raise ConfigError(owner, "as_of", expected="distinct snapshots", found="a repeated one")
+    _refuse_label_clash(cuts, owner)
     return sorted(cuts, key=lambda c: c.instant)
+
+
+def _refuse_label_clash(cuts: Sequence[Cut], owner: str) -> None:
+    """Refuse two snapshots that would label one column (the history's columns are labels).
+
+    The same snapshot twice is refused as repeated. A date and, in naive data, the instant
+    at the midnight that begins it are two snapshots a day apart (a date means the end of
+    that day, :func:`make_cut`), but a date is labelled by that same midnight, so their
+    columns could not be told apart: refused too, saying how to state each meaning.
+
+    >>> cuts = [make_cut(v, None, "f()", "as_of") for v in ("2025-01-31", "2025-01-31T00:00")]
+    >>> _refuse_label_clash(cuts, "f()")
+    Traceback (most recent call last):
+    ...
+    crmkit.errors.ConfigError: f(): parameter 'as_of' must be snapshots with distinct labels; found '2025-01-31' (a date: the end of that day) and '2025-01-31 00:00:00' (an instant: the midnight that begins that day), both labelled 2025-01-31 00:00:00. A date snapshot is labelled by the midnight that begins its day, so the two columns could not be told apart. If both mean the end of 2025-01-31, pass the date alone; for the day before as well, pass the date '2025-01-30' (its end, under its own label); for the midnight instant itself, take it in a call of its own.
+    """
+    first: dict[pd.Timestamp, Cut] = {}
+    for cut in cuts:
+        other = first.setdefault(cut.label, cut)
+        if other is cut:
+            continue
+        if other.whole_day == cut.whole_day:  # one label, one meaning: the same instant
+            raise ConfigError(
+                owner,
+                "as_of",
+                expected="distinct snapshots",
+                found=f"{str(cut)!r} twice",
+                hint="Drop the repeated snapshot.",
+            )
+        day, instant = (other, cut) if other.whole_day else (cut, other)
+        before = (day.label - pd.Timedelta(days=1)).date().isoformat()
+        raise ConfigError(
+            owner,
+            "as_of",
+            expected="snapshots with distinct labels",
+            found=f"{str(day)!r} (a date: the end of that day) and {str(instant)!r} (an "
+            f"instant: the midnight that begins that day), both labelled {day.label}",
+            hint="A date snapshot is labelled by the midnight that begins its day, so the two "
+            f"columns could not be told apart. If both mean the end of {day}, pass the date "
+            f"alone; for the day before as well, pass the date {before!r} (its end, under its "
+            "own label); for the midnight instant itself, take it in a call of its own.",
+        )
 
 
 def _day_of(value: object, rows: TransactionLog, owner: str, field: str) -> int:
@@ -1290,9 +1334,13 @@ def prepare_history(
 ) -> tuple[Log, list[Cut], Excluded]:
     """Validate, pick the snapshots, and build the occasion log up to the last one."""
     options: dict[str, Any] = {"timezone": timezone, **dict(read or {})}
-    rows = as_log(transactions, owner, customer=customer, date=date, amount=amount, **options)
+    rows = as_log(
+        transactions, owner, customer=customer, date=date, amount=amount, defer_refunds=True,
+        **options,
+    )  # fmt: skip
     cuts = _snapshot_cuts(rows, at=at, freq=freq, start=start, end=end, owner=owner)
     before = rows.instants_ns() < cuts[-1].instant
+    rows.refuse_refunds(owner, before)  # a refund after the last snapshot is in no column
     keep = before & rows.purchase
     excluded = Excluded(
         future=int((~before).sum()), non_purchase=int((before & ~rows.purchase).sum())
@@ -1362,7 +1410,8 @@ def lifecycle_history(
 
     Raises:
         ConfigError: Neither or both of ``as_of`` and ``freq``, an unknown ``freq``, repeated
-            snapshots, or no complete period.
+            snapshots, a date beside the instant at the midnight that begins it (two
+            snapshots a day apart, but one column label), or no complete period.
         InvalidInputError: As :func:`classify_lifecycle`.
 
     Examples:

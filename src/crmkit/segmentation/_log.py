@@ -12,7 +12,11 @@ The purchase rule (the same in every module):
   is not (``zero_amount="ignore"``, the default) or is (``zero_amount="purchase"``).
 - A row with a **negative** amount is a refund, never a purchase. ``refunds="net"``
   (default): its amount is subtracted from money totals; ``"drop"``: it is ignored
-  altogether (money totals are gross spend); ``"error"``: the log refuses it.
+  altogether (money totals are gross spend); ``"error"``: it is refused. An analysis
+  refuses only the refunds dated on or before its ``as_of`` (the rows its result is
+  made of): a later refund is left out and counted like any later row. A log built on
+  its own (:meth:`TransactionLog.from_frame`) knows no ``as_of`` and refuses every
+  refund.
 - Rows that are not purchases never make a customer, a purchase date, a purchase day or
   an order count; a customer whose rows are all non-purchases is in no result.
 
@@ -292,6 +296,7 @@ class TransactionLog:
             frame, customer=customer, date=date, amount=amount, order=order,
             timezone=timezone, date_format=date_format, date_unit=date_unit,
             refunds=refunds, zero_amount=zero_amount, owner=owner, allow_empty=False,
+            defer_refunds=False,
         )  # fmt: skip
 
     @classmethod
@@ -309,8 +314,13 @@ class TransactionLog:
         refunds: RefundRule = "net",
         zero_amount: ZeroRule = "ignore",
         owner: str = "TransactionLog.from_frame()",
+        defer_refunds: bool = False,
     ) -> TransactionLog:
         """Read one partition of a Dask DataFrame: :meth:`from_frame`, zero rows allowed.
+
+        With ``defer_refunds``, a refund under ``refunds="error"`` is not refused here: the
+        caller, which knows its ``as_of``, refuses those on or before it with
+        :meth:`refuse_refunds`.
 
         Examples:
             >>> import pandas as pd
@@ -324,6 +334,7 @@ class TransactionLog:
             frame, customer=customer, date=date, amount=amount, order=order,
             timezone=timezone, date_format=date_format, date_unit=date_unit,
             refunds=refunds, zero_amount=zero_amount, owner=owner, allow_empty=True,
+            defer_refunds=defer_refunds,
         )  # fmt: skip
 
     # ------------------------------------------------------------------ derived arrays
@@ -404,6 +415,47 @@ class TransactionLog:
             )
         return values * per
 
+    def refuse_refunds(
+        self, owner: str, window: BoolArray | None = None, *, until: str = "as_of"
+    ) -> None:
+        """Under ``refunds="error"``, refuse the refund rows in ``window`` (None: every row).
+
+        ``until`` names the window's end in the message (a rate's ``end``).
+
+        The one refusal of refunds: the reader calls it for every row, and an analysis
+        that read its log with ``defer_refunds`` calls it with the rows on or before its
+        ``as_of`` (the rows its result is made of), so a later refund is not refused.
+
+        Raises:
+            InvalidInputError: A refund in ``window`` under ``refunds="error"``.
+
+        Examples:
+            >>> import numpy as np
+            >>> import pandas as pd
+            >>> tx = pd.DataFrame({"customer_id": [1, 1], "date": ["2025-01-02", "2025-03-01"],
+            ...                    "amount": [5.0, -1.0]})
+            >>> log = as_log(tx, "f()", refunds="error", defer_refunds=True)
+            >>> log.refuse_refunds("f()", window=np.array([True, False]))  # the refund is later
+            >>> log.refuse_refunds("f()")
+            Traceback (most recent call last):
+            ...
+            crmkit.errors.InvalidInputError: f(): column 'amount' must be non-negative amounts (refunds='error'); found 1 refund rows at rows [1]. Pass refunds='net' to net refunds against spend, or refunds='drop'.
+        """
+        if self.refunds != "error" or not self.refund.any():
+            return
+        refund = self.refund if window is None else self.refund & window
+        count = int(np.count_nonzero(refund))
+        if count:
+            raise InvalidInputError(
+                owner,
+                self.amount or "amount",
+                expected="non-negative amounts (refunds='error')",
+                found=f"{count} refund rows" + ("" if window is None else f" on or before {until}"),
+                rows=first_labels(self.index, refund),
+                total=count,
+                hint="Pass refunds='net' to net refunds against spend, or refunds='drop'.",
+            )
+
     def frequency_rule(self, frequency: object, owner: str) -> str:
         """Resolve a ``frequency=`` argument against this log (None: the default)."""
         if frequency is None:
@@ -442,8 +494,13 @@ def _read(
     zero_amount: str,
     owner: str,
     allow_empty: bool,
+    defer_refunds: bool,
 ) -> TransactionLog:
-    """The one reader of transaction logs (see :meth:`TransactionLog.from_frame`)."""
+    """The one reader of transaction logs (see :meth:`TransactionLog.from_frame`).
+
+    Under ``refunds="error"`` every refund is refused here, unless ``defer_refunds``: then
+    the caller refuses those in its window (:meth:`TransactionLog.refuse_refunds`).
+    """
     check_choice(refunds, REFUND_RULES, owner, "refunds")
     check_choice(zero_amount, ZERO_RULES, owner, "zero_amount")
     for name, value in (("amount", amount), ("order", order)):
@@ -480,18 +537,7 @@ def _read(
     else:
         refund = values < 0
         purchase = values >= 0 if zero_amount == "purchase" else values > 0
-        if refunds == "error" and refund.any():
-            count = int(np.count_nonzero(refund))
-            raise InvalidInputError(
-                owner,
-                amount or "amount",
-                expected="non-negative amounts (refunds='error')",
-                found=f"{count} refund rows",
-                rows=first_labels(data.index, refund),
-                total=count,
-                hint="Pass refunds='net' to net refunds against spend, or refunds='drop'.",
-            )
-    return TransactionLog(
+    log = TransactionLog(
         customer=customer,
         date=date,
         amount=amount,
@@ -511,6 +557,9 @@ def _read(
         purchase=purchase,
         refund=refund,
     )
+    if not defer_refunds:
+        log.refuse_refunds(owner)
+    return log
 
 
 def as_log(
@@ -526,12 +575,17 @@ def as_log(
     date_unit: str | None = None,
     refunds: str = "net",
     zero_amount: str = "ignore",
+    defer_refunds: bool = False,
 ) -> TransactionLog:
     """``data`` as a :class:`TransactionLog`: a log as it is, a DataFrame read once.
 
     Every segmentation function reads its transactions through this one call. A log
     given here keeps its own columns and rules; only a ``timezone`` that contradicts the
     log's is refused (its days were counted in another zone).
+
+    With ``defer_refunds``, a DataFrame's refunds under ``refunds="error"`` are not
+    refused here: the caller refuses those on or before its ``as_of`` with
+    :meth:`TransactionLog.refuse_refunds` (a log given here refused its own when built).
 
     Examples:
         >>> import pandas as pd
@@ -560,8 +614,8 @@ def as_log(
                     hint="Build the TransactionLog with timezone= instead.",
                 )
         return data
-    return TransactionLog.from_frame(
-        data,  # type: ignore[arg-type]
+    return _read(
+        data,
         customer=customer,
         date=date,
         amount=amount,
@@ -569,7 +623,9 @@ def as_log(
         timezone=timezone,
         date_format=date_format,
         date_unit=date_unit,
-        refunds=refunds,  # type: ignore[arg-type]
-        zero_amount=zero_amount,  # type: ignore[arg-type]
+        refunds=refunds,
+        zero_amount=zero_amount,
         owner=owner,
+        allow_empty=False,
+        defer_refunds=defer_refunds,
     )

@@ -348,7 +348,10 @@ def _setup(
             owner=owner, **read,
         )  # fmt: skip
     else:
-        rows = as_log(transactions, owner, customer=customer, date=date, amount=amount, **read)
+        rows = as_log(
+            transactions, owner, customer=customer, date=date, amount=amount,
+            defer_refunds=True, **read,
+        )  # fmt: skip
     if default_base:
         a = make_cut(points[1][1], rows.tzinfo, owner, points[1][0])
         b = make_cut(points[2][1], rows.tzinfo, owner, points[2][0])
@@ -367,6 +370,7 @@ def _setup(
             amount=amount, read=read, owner=owner,
         )  # fmt: skip
     before = rows.instants_ns() < cuts[-1].instant
+    rows.refuse_refunds(owner, before, until=points[-1][0])  # later: in no window
     keep = before & rows.purchase
     future = int((~before).sum())
     non_purchase = int((before & ~rows.purchase).sum())

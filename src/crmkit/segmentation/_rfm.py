@@ -27,6 +27,7 @@ keeps the scale ``1..bins``, so segment maps written for that scale keep their m
 from __future__ import annotations
 
 import bisect
+import contextlib
 import itertools
 import math
 from collections.abc import Mapping, Sequence
@@ -493,7 +494,8 @@ class RFMScorer(_spec.Spec):
             summary: One row per customer with the recency, frequency and monetary
                 columns (as produced by :func:`crmkit.segmentation.summarize`). A Dask
                 DataFrame is fitted exactly: its value counts are reduced on the cluster
-                and the same cut points as for the pandas frame result.
+                and the same cut points as for the pandas frame result (its repeated
+                index labels are found in that same computation).
 
         Returns:
             The fitted, immutable :class:`RFMModel`.
@@ -521,16 +523,7 @@ class RFMScorer(_spec.Spec):
             frame = require_frame(summary, owner, "summary")
             require_columns(frame, list(columns.values()), owner)
             check_not_empty(frame, owner, "summary")
-            # One row per customer: a customer on two rows would weigh twice in the cuts.
-            check_unique_labels(
-                frame.index,
-                owner,
-                "summary",
-                kind="",
-                expected="one row per customer (each index label once)",
-                hint="summarize() gives one row per customer; if each row is a customer, "
-                "give each its own label (summary.reset_index(drop=True)).",
-            )
+            _check_one_row_per_customer(frame.index, owner)
             distinct = {}
             for dim, col in columns.items():
                 values = _checked_values(frame, col, dim, owner)
@@ -557,6 +550,19 @@ class RFMScorer(_spec.Spec):
             n_customers=n_customers,
             tenure=self.tenure,
         )
+
+
+def _check_one_row_per_customer(index: pd.Index, owner: str) -> None:
+    """One row per customer: a customer on two rows would weigh twice in the cuts."""
+    check_unique_labels(
+        index,
+        owner,
+        "summary",
+        kind="",
+        expected="one row per customer (each index label once)",
+        hint="summarize() gives one row per customer; if each row is a customer, "
+        "give each its own label (summary.reset_index(drop=True)).",
+    )
 
 
 def _checked_values(
@@ -591,13 +597,24 @@ def _dask_value_counts(
         dtype = ddf[col].dtype
         if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
             raise SchemaError(owner, col, expected="numeric", found=f"dtype {dtype}")
-    tasks = []
+    # The labels seen more than once, in the same computation as the value counts (the
+    # partitions are read once for all of them): only the repeated labels come back.
+    # Reduced over ``npartitions`` outputs, no one task holds every label.
+    labels = ddf.index.value_counts(split_out=max(int(ddf.npartitions), 1))
+    tasks = [labels[labels > 1]]
     for col in columns.values():
         series = ddf[col]
         tasks.append(series.isna().sum())
         tasks.append(series.min())
         tasks.append(series.value_counts(dropna=True))
-    results = computed(*tasks)
+    repeated, *results = computed(*tasks)
+    if len(repeated):
+        # Sorted: the same labels named whatever the partitioning (unorderable mixed
+        # types: as found).
+        with contextlib.suppress(TypeError):
+            repeated = repeated.sort_index()
+        # Each repeated label twice: the pandas check's message, naming each label once.
+        _check_one_row_per_customer(repeated.index.repeat(2), owner)
     out = {}
     for i, (dim, col) in enumerate(columns.items()):
         n_missing, low, counts = results[3 * i : 3 * i + 3]

@@ -280,7 +280,8 @@ def summarize(
             in the date column's zone; an aware one with a naive column is an error.
         refunds: ``"net"`` (default): refund amounts are subtracted from ``monetary``.
             ``"drop"``: refund rows are ignored, ``monetary`` is gross spend. ``"error"``:
-            any refund row raises :class:`InvalidInputError`.
+            a refund row on or before ``as_of`` raises :class:`InvalidInputError` (a later
+            one is left out, as every later row is).
         zero_amount: ``"ignore"`` (default): a zero-amount row is not a purchase;
             ``"purchase"``: it is.
         frequency: How purchases are counted: ``"orders"`` (distinct order ids; needs
@@ -316,8 +317,8 @@ def summarize(
         SchemaError: A column is missing, ``amount`` is not numeric, or ``date`` does not
             hold dates.
         InvalidInputError: Empty input; missing ids, dates or amounts; naive and aware
-            dates mixed; no purchase on or before ``as_of``; a refund under
-            ``refunds="error"``.
+            dates mixed; no purchase on or before ``as_of``; a refund on or before
+            ``as_of`` under ``refunds="error"``.
         ConfigError: ``refunds``, ``zero_amount``, ``frequency`` or ``as_of`` is not
             understood.
 
@@ -392,12 +393,13 @@ def summary_for(
             "refunds": refunds,
             "zero_amount": zero_amount,
             "owner": owner,
+            "defer_refunds": True,  # each partition refuses those up to as_of
         }
         return _summarize_dask(transactions, owner, read=read, as_of=as_of, frequency=frequency)
     log = as_log(
         transactions, owner, customer=customer, date=date, amount=amount, order=order,
         timezone=timezone, date_format=date_format, date_unit=date_unit, refunds=refunds,
-        zero_amount=zero_amount,
+        zero_amount=zero_amount, defer_refunds=True,
     )  # fmt: skip
     if log.amounts is None:
         raise ConfigError(
@@ -444,6 +446,8 @@ def _summarize_log(
     n_rows = log.n_rows
     after = log.times > cutoff
     n_after = int(np.count_nonzero(after))
+    if log.refunds == "error":  # the refunds the summary is made of, not the later ones
+        log.refuse_refunds(owner, ~after)
     codes, times, money = log.codes, log.times, log.money()
     purchase, refund = log.purchase, log.refund
     keys = log.frequency_keys(frequency)
