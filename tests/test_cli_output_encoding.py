@@ -235,6 +235,21 @@ def test_default_standard_output_that_cannot_write_names_the_option(
     assert "decode" not in err
 
 
+def test_json_through_a_pipe_that_cannot_write_it_says_so(
+    emoji_orders: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Regression: JSON (always UTF-8 in files) on a GBK standard output with an emoji was
+    reported as "cannot decode the input ... --encoding", an input problem it is not."""
+    pipe = io.TextIOWrapper(io.BytesIO(), encoding="gbk", newline="\n")
+    monkeypatch.setattr(sys, "stdout", pipe)
+    code = main([*_rfm(emoji_orders), "--format", "json"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "standard output's encoding cannot write the result" in err
+    assert "-o" in err
+    assert "decode" not in err
+
+
 # --------------------------------------------------------------------------- subcommands
 
 

@@ -151,6 +151,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             "written (e.g. by `| head`); the output is incomplete"
         )
         return 141
+    except UnicodeEncodeError as err:  # writing: e.g. JSON through a GBK pipe
+        _say(
+            f"{args.command_name}: standard output's encoding cannot write the result "
+            f"({err}); write it to a file with -o (JSON files are UTF-8), or set "
+            "PYTHONIOENCODING=utf-8"
+        )
+        return 2
     except UnicodeError as err:
         _say(f"{args.command_name}: cannot decode the input ({err}); name it with --encoding")
         return 2
