@@ -49,6 +49,7 @@ from crmkit._cli_support import (
     write_text_file,
 )
 from crmkit.errors import ConfigError, CrmkitError, _rebuild
+from crmkit.plotting import _CJK_FONTS
 
 __all__ = ["ReportData", "Section", "add_report_options", "build_report", "run_report"]
 
@@ -247,35 +248,46 @@ def _figure_factory() -> Callable[[float, float], Any]:
 
 #: Fonts named, after matplotlib's default sans-serif list, in the ``font-family`` of the
 #: figures' SVG text, so that the reader's own fonts draw Chinese labels (tier names,
-#: segments). Names only: no font file is embedded, loaded or linked.
-CJK_FONTS: tuple[str, ...] = (
-    "Noto Sans CJK SC",
-    "Source Han Sans SC",
-    "Microsoft YaHei",
-    "PingFang SC",
-    "Hiragino Sans GB",
-    "SimHei",
-    "WenQuanYi Micro Hei",
-)
+#: segments): :mod:`crmkit.plotting`'s list. Names only: no font file is embedded,
+#: loaded or linked.
+CJK_FONTS: tuple[str, ...] = _CJK_FONTS
 
 
-def _figure_style() -> contextlib.AbstractContextManager[Any]:
+#: The salt of the ids matplotlib writes into an SVG (clip paths, markers). Unset, each
+#: figure gets a random one and the same data gives a different page every run.
+SVG_HASH_SALT = "crmkit-report"
+
+
+@contextlib.contextmanager
+def _figure_style() -> Iterator[None]:
     """The matplotlib settings of the report's figures, for a ``with`` block only.
 
     SVG text is written as ``<text>`` elements (``svg.fonttype: none``) in the sans-serif
     family listed with :data:`CJK_FONTS`, instead of as glyph outlines of DejaVu Sans,
-    which has no CJK glyphs. The user's global rcParams are left as they were.
+    which has no CJK glyphs; :mod:`crmkit.plotting` is told to leave that text's font to
+    the reader (no font of this machine is picked, no warning that none is installed).
+    The ids inside the SVG are salted with :data:`SVG_HASH_SALT`, so that the same data
+    give a byte-identical page. The user's global rcParams are left as they were.
+
+    Examples:
+        >>> import matplotlib as mpl
+        >>> with _figure_style():
+        ...     mpl.rcParams["svg.hashsalt"], mpl.rcParams["svg.fonttype"]
+        ('crmkit-report', 'none')
     """
     import matplotlib as mpl
 
+    from crmkit.plotting import _fonts_left_to_the_reader
+
     default = [n for n in mpl.rcParamsDefault["font.sans-serif"] if n != "sans-serif"]
-    return mpl.rc_context(
-        {
-            "svg.fonttype": "none",
-            "font.family": ["sans-serif"],  # the generic family goes last in the SVG
-            "font.sans-serif": [*default, *CJK_FONTS],
-        }
-    )
+    style: dict[Any, Any] = {
+        "svg.fonttype": "none",
+        "svg.hashsalt": SVG_HASH_SALT,
+        "font.family": ["sans-serif"],  # the generic family goes last in the SVG
+        "font.sans-serif": [*default, *CJK_FONTS],
+    }
+    with mpl.rc_context(style), _fonts_left_to_the_reader():
+        yield
 
 
 def _svg(ax: Any, caption: str) -> Figure:
@@ -314,6 +326,10 @@ def _table(frame: pd.DataFrame, *, shares: Sequence[str] = (), digits: int = 1) 
 
 
 # --------------------------------------------------------------------------- sections
+
+
+def _responses(n: int) -> str:
+    return f"{n:,} response" + ("" if n == 1 else "s")
 
 
 def _customers(n: int) -> str:
@@ -729,6 +745,14 @@ def satisfaction(responses: pd.DataFrame, figure: Callable[[float, float], Any])
     figures, tables, reading = [], [], []
     for metric in metrics:
         table = metric_table(responses, metric, freq="M", min_n=MIN_N)
+        if int(table["n"].sum()) == 0:
+            # A score column the survey never filled (an export's empty `ces`): a chart
+            # and a table of blanks would read as a failure; say so in one sentence.
+            reading.append(
+                f"{metric.upper()} is left out: none of the {_responses(len(responses))} has "
+                f"a score in the column '{metric}'."
+            )
+            continue
         figures.append(
             _svg(
                 plot_metric_trend(table, ax=figure(7.5, 3.6)),

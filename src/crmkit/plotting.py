@@ -24,6 +24,9 @@ Conventions shared by all of them:
   ``plt.show()`` and no global ``rcParams`` are changed: colours and formats are set on
   the artists and the axes themselves.
 - Labels come out in business order: the ordered categoricals of the results are kept.
+- Chinese (CJK) labels: text its font cannot draw gets the first installed CJK font
+  (Noto Sans CJK SC, Microsoft YaHei, PingFang SC, SimHei, ...) on that text only; with
+  none installed a ``UserWarning`` names one to install instead of drawing empty boxes.
 - ``title=``: ``None`` for the default title, ``""`` for none.
 - Wrong input (a frame without a needed column) raises
   :class:`~crmkit.errors.SchemaError` naming the column.
@@ -45,7 +48,11 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+import contextlib
+import contextvars
+import re
+import warnings
+from collections.abc import Hashable, Iterator, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -118,6 +125,35 @@ _METRIC_TABLE_COLUMNS = frozenset(
 )
 #: Annotate heatmap cells only while they stay legible.
 _MAX_ANNOTATED_CELLS = 400
+#: Fonts that draw Chinese (and Japanese and Korean) text, tried in this order when a
+#: figure's text holds a CJK character its own font cannot draw: Noto/Source Han (Linux,
+#: free), the Windows and macOS system fonts, then the older Linux packages.
+_CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Hiragino Sans GB",
+    "Heiti SC",
+    "SimHei",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Droid Sans Fallback",
+    "Arial Unicode MS",
+    "Noto Sans CJK JP",
+    "Noto Sans CJK TC",
+)
+#: Characters no Latin font draws: CJK punctuation, kana, ideographs, Hangul, full width.
+_CJK = re.compile(
+    "[\u2e80-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]"
+)
+#: Set while the report draws: its SVG keeps text as text in a list of CJK font names
+#: for the reader's browser, so no font of this machine is picked and none is missing.
+_READER_FONTS: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "crmkit_plotting_reader_fonts", default=False
+)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -158,6 +194,90 @@ def _title(ax: Any, title: str | None, default: str) -> None:
     text = default if title is None else title
     if text:
         ax.set_title(text)
+
+
+@contextlib.contextmanager
+def _fonts_left_to_the_reader() -> Iterator[None]:
+    """Within the block, :func:`_cjk_text` leaves CJK text alone (``crmkit report``)."""
+    token = _READER_FONTS.set(True)
+    try:
+        yield
+    finally:
+        _READER_FONTS.reset(token)
+
+
+def _cjk_font() -> str | None:
+    """The first of :data:`_CJK_FONTS` that matplotlib knows of on this machine, or None."""
+    from matplotlib import font_manager
+
+    installed = {entry.name for entry in font_manager.fontManager.ttflist}
+    return next((name for name in _CJK_FONTS if name in installed), None)
+
+
+def _drawable(text: Any, chars: set[str]) -> bool:
+    """Whether the fonts ``text`` resolves to (fallbacks included) have every char."""
+    from matplotlib import font_manager
+
+    # The fallback list matplotlib itself draws with (rcParams font.sans-serif, ...);
+    # a private method (3.6 and later): without it, the one font findfont picks.
+    props = text.get_fontproperties()
+    find = getattr(font_manager.fontManager, "_find_fonts_by_props", None)
+    paths = find(props) if find is not None else [font_manager.findfont(props)]
+    have: set[int] = set()
+    for path in paths:
+        have.update(font_manager.get_font(path).get_charmap())
+    return all(ord(c) in have for c in chars)
+
+
+def _cjk_text(ax: Any, owner: str) -> None:
+    """Give the axes' Chinese (CJK) text a font that draws it, or say what to install.
+
+    Text whose font (with the user's own fallbacks) lacks a CJK character gets the first
+    installed font of :data:`_CJK_FONTS`, on that text artist only (rcParams are left
+    alone). Without any, a warning names fonts to install, instead of the silent boxes
+    ("tofu") matplotlib's bundled DejaVu Sans would draw.
+
+    Examples:
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> ax = plt.subplots()[1]
+        >>> _ = ax.set_title("Segments")
+        >>> _cjk_text(ax, "f()")  # nothing to do: Latin text
+        >>> ax.title.get_fontfamily()
+        ['sans-serif']
+        >>> plt.close(ax.figure)
+    """
+    if _READER_FONTS.get():
+        return
+    from matplotlib.text import Text
+
+    lacking = []
+    for text in ax.findobj(Text):
+        chars = set(_CJK.findall(text.get_text()))
+        if chars and text.get_visible() and not _drawable(text, chars):
+            lacking.append(text)
+    if not lacking:
+        return
+    font = _cjk_font()
+    if font is None:
+        sample = lacking[0].get_text()
+        warnings.warn(
+            f"{owner}: the figure's text holds Chinese, Japanese or Korean characters (e.g. "
+            f"{sample[:20]!r}) and no font that draws them was found, so they would show as "
+            "empty boxes. Install one, e.g. Noto Sans CJK SC (Debian/Ubuntu: apt install "
+            "fonts-noto-cjk; Fedora: dnf install google-noto-sans-cjk-fonts; conda: conda "
+            "install -c conda-forge font-noto-sans-cjk), then delete matplotlib's font "
+            "cache (matplotlib.get_cachedir()) and restart Python; or name an installed "
+            "CJK font in rcParams['font.sans-serif'].",
+            UserWarning,
+            stacklevel=3,
+        )
+        return
+    for text in lacking:
+        # The CJK font first: it has Latin letters and digits too, so the line is drawn
+        # in one font; the text's own families stay behind it as fallbacks.
+        text.set_fontfamily([font, *text.get_fontfamily()])
 
 
 def _text(value: Hashable) -> str:
@@ -390,6 +510,7 @@ def plot_segments(
     ax.grid(axis="x", alpha=0.3)
     ax.set_axisbelow(True)
     _title(ax, title, "Segments: customers and revenue")
+    _cjk_text(ax, owner)
     return ax
 
 
@@ -490,6 +611,7 @@ def plot_pareto(
     ax.legend(loc="lower right" if descending else "upper left", frameon=False)
     ax.grid(alpha=0.3)
     _title(ax, title, name)
+    _cjk_text(ax, owner)
     return ax
 
 
@@ -581,6 +703,7 @@ def plot_class_shares(
     names = {"abc_class": "ABC class", "tier": "pyramid tier"}
     name = names.get(str(frame.index.name), _axis_name(frame.index.name, "class"))
     _title(ax, title, f"Share of customers and revenue by {name}")
+    _cjk_text(ax, owner)
     return ax
 
 
@@ -674,6 +797,7 @@ def plot_rfm_grid(
     ax.set_ylabel("frequency score (higher = more orders)")
     ax.figure.colorbar(image, ax=ax, label="customers")
     _title(ax, title, "Customers by recency and frequency score")
+    _cjk_text(ax, owner)
     return ax
 
 
@@ -803,6 +927,7 @@ def plot_lifecycle_stages(
         frameon=False,
     )
     _title(ax, title, "Customers by lifecycle stage")
+    _cjk_text(ax, owner)
     return ax
 
 
@@ -914,6 +1039,7 @@ def plot_transition_matrix(
     if is_share:
         _percent_axis(colorbar.ax.yaxis)
     _title(ax, title, default_title)
+    _cjk_text(ax, owner)
     return ax
 
 
@@ -1035,6 +1161,7 @@ def plot_cohort_retention(
     if sizes is not None and bool((sizes == 0).any()):
         blank += "; a row of n=0: nobody bought for the first time then"
     _title(ax, title, f"Cohort retention ({blank})")
+    _cjk_text(ax, owner)
     return ax
 
 
@@ -1171,6 +1298,7 @@ def plot_metric_trend(
     name = str(metric).upper().replace("_MEAN", " (mean)") if metric else "Metric"
     split = " and ".join([*(str(k) for k in keys), "period"])
     _title(ax, title, f"{name} by {split}")
+    _cjk_text(ax, owner)
     return ax
 
 
@@ -1288,6 +1416,7 @@ def plot_sla_attainment(
     ax.grid(axis="x", alpha=0.3)
     ax.set_axisbelow(True)
     _title(ax, title, "SLA attainment")
+    _cjk_text(ax, owner)
     return ax
 
 
@@ -1340,6 +1469,7 @@ def plot_period_transactions(
     ax.set_ylabel("customers")
     ax.legend()
     _title(ax, title, "Customers by repeat purchases: actual vs model")
+    _cjk_text(ax, owner)
     return ax
 
 
@@ -1388,6 +1518,7 @@ def plot_calibration_holdout(
     ax.set_ylabel("mean purchases in the holdout")
     ax.legend()
     _title(ax, title, "Calibration vs holdout")
+    _cjk_text(ax, owner)
     return ax
 
 
@@ -1449,6 +1580,7 @@ def plot_frequency_recency(
         else "Expected purchases by frequency and recency"
     )
     _title(ax, title, default)
+    _cjk_text(ax, owner)
     return ax
 
 
@@ -1491,4 +1623,5 @@ def plot_survival_curve(curve: pd.DataFrame, *, ax: Any = None, title: str | Non
     ax.set_xlabel(f"{unit} since joining")
     ax.legend()
     _title(ax, title, "Projected retention (sBG)")
+    _cjk_text(ax, owner)
     return ax
