@@ -377,3 +377,17 @@ def test_a_plotting_figure_drawn_twice_is_the_same_svg_in_the_report_style() -> 
         return buffer.getvalue()
 
     assert draw() == draw()
+
+
+def test_dollar_signs_in_labels_draw_as_dollar_signs() -> None:
+    """Regression: matplotlib read text between two ``$`` as a formula, so a segment
+    "$5-$10 club" lost its dollar signs and "a_b $x^$" failed to draw (ValueError)."""
+    summary = pd.DataFrame(
+        {"customer_share": [0.6, 0.4], "revenue_share": [0.6, 0.4]},
+        index=pd.Index(["$5-$10 club", "a_b $x^$"], name="segment"),
+    )
+    ax = plotting.plot_class_shares(summary)
+    ax.figure.canvas.draw()  # the formula parser ran here and raised
+    shown = {t.get_text() for t in ax.get_legend().get_texts()}
+    assert r"\$5-\$10 club" in shown  # an escaped dollar sign, drawn as "$"
+    plt.close(ax.figure)

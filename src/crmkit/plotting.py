@@ -280,15 +280,27 @@ def _cjk_text(ax: Any, owner: str) -> None:
         text.set_fontfamily([font, *text.get_fontfamily()])
 
 
-def _text(value: Hashable) -> str:
-    """A label for a tick: dates without a midnight time, tuples joined with ' / '."""
+def _plain(value: Hashable) -> str:
+    """A value as text: dates without a midnight time, tuples joined with ' / '."""
     if isinstance(value, tuple):
-        return " / ".join(_text(v) for v in value)
+        return " / ".join(_plain(v) for v in value)
     if isinstance(value, pd.Timestamp):
         if value == value.normalize():
             return str(value.date())
         return str(value)
     return str(value)
+
+
+def _text(value: Hashable) -> str:
+    r"""A label drawn from the data (:func:`_plain`), its dollar signs shown as they are.
+
+    Matplotlib reads text between two ``$`` as a formula: a segment "$5-$10 club" lost
+    its dollar signs and "a_b $x^$" failed to draw. An escaped ``\$`` draws as ``$``.
+
+    >>> _text("$5-$10 club")
+    '\\$5-\\$10 club'
+    """
+    return _plain(value).replace("$", r"\$")
 
 
 def _percent(value: float, digits: int = 0) -> str:
@@ -329,7 +341,7 @@ def _numeric_or_nan(frame: pd.DataFrame, column: Hashable, owner: str) -> FloatA
     if pd.api.types.is_bool_dtype(series.dtype) or not pd.api.types.is_numeric_dtype(series.dtype):
         raise SchemaError(
             owner,
-            _text(column),
+            _plain(column),
             expected="numeric",
             found=f"dtype {series.dtype}",
         )
@@ -821,7 +833,7 @@ def _stage_columns(frame: pd.DataFrame, owner: str) -> pd.CategoricalDtype:
         if not isinstance(current, pd.CategoricalDtype) or current != dtype:
             raise SchemaError(
                 owner,
-                _text(column),
+                _plain(column),
                 expected="a stage categorical like every snapshot column",
                 found=f"dtype {current}",
                 hint="Pass the output of lifecycle_history().",
