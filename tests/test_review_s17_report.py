@@ -252,6 +252,7 @@ def test_one_customer_on_one_day_gives_a_page_that_says_what_is_left_out() -> No
     assert "Customer lifetime value is left out" in part
     assert "at least 2 customers" in part
     assert "Lifecycle and cohorts are left out" in _section(page, "lifecycle")
+    assert "1 customer was scored" in html.unescape(page)  # not "1 customers were"
     assert not re.search(r"\bnan\b", re.sub(r"base64,[^\"]+", "", page), re.IGNORECASE)
 
 

@@ -366,7 +366,8 @@ def customer_value(tx: pd.DataFrame, figure: Callable[[float, float], Any]) -> S
     a = abc.iloc[0]
     reading: tuple[str, ...] = (
         (
-            f"{len(scored):,} customers were scored on how recently, how often and how much "
+            f"{_customers(len(scored))} {'was' if len(scored) == 1 else 'were'} scored on how "
+            "recently, how often and how much "
             f"they bought. The largest share of revenue comes from the {best!s} segment: "
             f"{_pct(row['customer_share'])} of customers bring {_pct(row['revenue_share'])} of "
             "revenue."
@@ -775,7 +776,8 @@ def satisfaction(responses: pd.DataFrame, figure: Callable[[float, float], Any])
             f"{unit}; the last month's 95% interval is {last['lower']:.0f} to "
             f"{last['upper']:.0f})."
             + (
-                f" {low} months had fewer than {MIN_N} responses: read them with care."
+                f" {low} month{'s' if low != 1 else ''} had fewer than {MIN_N} responses: "
+                f"read {'them' if low != 1 else 'it'} with care."
                 if low
                 else ""
             )
