@@ -67,23 +67,20 @@ def test_points_transferred_to_another_member_are_not_redeemed() -> None:
     """Of the 300 points bought, 100 + 15 (fee) + 50 were used and 35 + 100 = 135 expired:
     the true breakage is 135 / 300 = 0.45.
 
-    Purchase lots only: the 150 that left the sender are no longer the sender's (like a
-    refund): January issued 300 - 150 = 150, redeemed 100 + 15 = 115, expired 35, so
-    35 / 150 = 0.2333 (before: issued 300, redeemed 265, rate 35 / 300 = 0.1167, the
-    transfer booked as a redemption). With ``"adjust"`` lots the receiver's 150 are counted
-    once: issued 150 + 150 = 300, redeemed 115 + 50 = 165, expired 135, rate 0.45 (before:
-    issued 450 = 300 + 150 counted twice, redeemed 315, rate 135 / 450 = 0.3)."""
+    A transfer issues no points: the 150 moved stay in January's purchase cohort, where the
+    receiver's 50 redeemed and 100 expired count. Purchase lots alone therefore read issued
+    300, redeemed 100 + 15 + 50 = 165, expired 35 + 100 = 135, rate 0.45 (before:
+    issued 150 and rate 35 / 150, the moved points out of the cohort; earlier still, the
+    transfer booked as a redemption: rate 35 / 300). With ``"adjust"`` lots the same: the
+    receiver's credit is no new cohort (before: counted in the month of the move)."""
     program, events = _transfer_base()
     as_of = at(2025, 12, 31)
+    expected = {"2025-01": {"issued": 300, "redeemed": 165, "expired": 135, "open": 0}}
     bought = breakage(events, program, as_of=as_of)
-    assert bought.cohorts[["issued", "redeemed", "expired", "open"]].to_dict("index") == {
-        "2025-01": {"issued": 150, "redeemed": 115, "expired": 35, "open": 0}
-    }
-    assert bought.rate == pytest.approx(35 / 150)
+    assert bought.cohorts[["issued", "redeemed", "expired", "open"]].to_dict("index") == expected
+    assert bought.rate == pytest.approx(0.45)
     both = breakage(events, program, as_of=as_of, sources=("purchase", "adjust"))
-    assert both.cohorts[["issued", "redeemed", "expired", "open"]].to_dict("index") == {
-        "2025-01": {"issued": 300, "redeemed": 165, "expired": 135, "open": 0}
-    }
+    assert both.cohorts[["issued", "redeemed", "expired", "open"]].to_dict("index") == expected
     assert (both.rate, both.basis) == (pytest.approx(0.45), "mature")
 
 

@@ -46,7 +46,7 @@ from crmkit.loyalty._events import Event
 from crmkit.loyalty._program import MemberState, PointsArithmeticError, Program
 
 if TYPE_CHECKING:
-    from crmkit.loyalty._lots import Posting
+    from crmkit.loyalty._lots import Lot, Posting
 
 __all__ = ["BreakageResult", "breakage", "points_liability"]
 
@@ -58,6 +58,8 @@ _NEVER = "never"
 #: Reasons of the debits that move points to another member (:mod:`crmkit.loyalty._transfers`):
 #: the points are still owed, by the receiver, so they are not redeemed at the sender.
 _MOVED_OUT = frozenset({"transfer_out", "merge_out", "pool_out"})
+#: Reasons of the credits that receive them: the points keep the cohort they were earned in.
+_MOVED_IN = frozenset({"transfer_in", "merge_in", "pool_in"})
 
 
 def _states(states: object, owner: str) -> list[MemberState]:
@@ -118,6 +120,14 @@ def points_liability(
     at what they hold at ``as_of``. A state earlier than ``as_of`` is moved forward to it
     (its lots expire on the way; no events are assumed in between); a later one is an
     error. Open debt (``shortfall="debt"``) is not netted: it is a separate receivable.
+
+    Points moved to another member (a transfer, pool or merge) are owed to the member who
+    holds them: they are in the receiver's row, at the receiver's tier and the expiry of
+    the receiver's lot (the sender's date when the transfer kept it, the program's date
+    at the move under ``expiry="reset"``), which is when the obligation ends. The table
+    has no earning month: :func:`breakage` keeps moved points in the cohort they were
+    earned in, and over every source, of the same members, its ``open`` points add up to
+    this table's ``points``.
 
     ``value`` is the face value of the points (points times their currency's
     ``point_value``: :attr:`Program.point_value <crmkit.loyalty.Program.point_value>` is one
@@ -409,11 +419,20 @@ def breakage(
     Every member is replayed at ``as_of``; each lot (a parcel of points credited by one
     event) is put in the cohort of its local earning month and split into what was
     redeemed, what expired, and what is still open. Refunded points never counted as
-    issued. Nor do points that leave the member without being used: those moved to
-    another member (a transfer, merge or pool, whose receiver holds them in an
-    ``"adjust"`` lot dated by the move: count them with ``sources`` including
-    ``"adjust"``) and those a ``debt`` shortfall policy draws to repay debt (the points
-    of a refunded earning taken back from a later one). A transfer fee is redeemed.
+    issued, nor do the points a ``debt`` shortfall policy draws to repay debt (the points
+    of a refunded earning taken back from a later one).
+
+    Points moved to another member (:func:`~crmkit.loyalty.transfer`,
+    :func:`~crmkit.loyalty.pool_points`, :func:`~crmkit.loyalty.merge_accounts`) are not
+    new points: a move issues none, so they stay in the cohort they were first earned
+    in, under that lot's source, and what the receiver does with them (redeems, lets
+    expire, still holds, moves on) is that cohort's. The receiver's credit
+    (``<id>/in/<n>``) is linked to the sender's debit (``<id>/out``) by the ids those
+    functions write, so both members must be in ``events``: with one side missing, the
+    sender's points leave its cohort unused and the receiver's credit is an ``"adjust"``
+    lot of the move's month. A credit that holds points of several cohorts (one parcel
+    per expiry) gives its redemptions and moves on to the oldest first. A transfer fee is
+    redeemed, in the cohort it was drawn from.
 
     The *ultimate* breakage needs a rate: the share of **issued** points that end up
     expired. The ``"resolved-ratio"`` method reads it from the mature cohorts (those with
@@ -485,6 +504,23 @@ def breakage(
         >>> r = breakage(young, program, as_of=t + dt.timedelta(days=2), rate=0.3)
         >>> r.cohorts.loc["2025-01", ["ultimate", "expected_redeemed"]].tolist(), r.method
         ([0.3, 70.0], 'given')
+
+        Points transferred stay in the month they were earned: 100 points bought in
+        January, 70 of them transferred in March to a member who redeems 30, the rest
+        expiring in July:
+
+        >>> from crmkit.loyalty import transfer
+        >>> buyer = [Purchase("a", t, lines=[PurchaseLine("1", "100")])]
+        >>> march = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
+        >>> move = transfer(program.replay(buyer, as_of=march), 70, program,
+        ...                 transfer_id="t1", time=march)
+        >>> moved = {"a": [*buyer, *move.sender_events],
+        ...          "b": [*move.receiver_events, Redeem("r", march, points=30)]}
+        >>> breakage(moved, program, as_of=dt.datetime(2025, 9, 1, tzinfo=dt.UTC),
+        ...          sources=("purchase", "adjust")).cohorts[["issued", "redeemed", "expired"]]
+                 issued  redeemed  expired
+        cohort
+        2025-01     100        30       70
     """
     owner = "breakage()"
     chosen = tuple(sources) if not isinstance(sources, str) else (sources,)
@@ -519,6 +555,7 @@ def breakage(
     # members' postings are never read.
     debt = program.shortfall == "debt"
     cohorts: dict[str, list[int]] = {}
+    moves = _Moves(chosen)
     for who, member_events in streams:
         try:
             state = program.replay(member_events, as_of=end, on_error=on_error)
@@ -526,25 +563,37 @@ def breakage(
             raise _too_large(err, events, who, owner) from None
         # One currency only: whole miles and hundredths of a star are not one unit.
         part = state.by_currency[counted]
-        left: dict[str, int] = {}
+        lots = part.lots
+        drawn: dict[str, list[tuple[str | None, int]]] = {}
+        outs: list[tuple[str, tuple[tuple[str, int], ...]]] = []
         if (part.spent or part.forfeited) and (
             debt or any(getattr(e, "reason", None) in _MOVED_OUT for e in state.events)
         ):
-            left = _left_member(part.postings)
-        for lot in part.lots:
+            drawn, outs = _left_member(part.postings)
+        received = _received(lots, zone)
+        taken: dict[tuple[str, str], int] = {}
+        for lot in lots:
+            moved, gone, redeemed = _drawn_from(lot, drawn)
+            held = received.get(lot.lot_id)
+            if held is not None:
+                held.add(lot, moved, gone, redeemed)
+                continue
+            for key, points in moved:
+                taken[lot.lot_id, key] = points
             if lot.source not in chosen:
                 continue
             month = lot.earned_at.astimezone(zone).strftime("%Y-%m")
             row = cohorts.setdefault(month, [0, 0, 0, 0])
-            used = lot.spent + lot.forfeited
-            # Points the lot gave up to another member or to repay debt are not redeemed:
-            # they leave the cohort as refunded points do (never more than it still spent:
-            # a later refund of the lot may have taken them back already).
-            gone = min(left.get(lot.lot_id, 0), used)
-            row[0] += lot.amount - lot.reversed - gone
-            row[1] += used - gone
+            # Points the lot gave up to repay debt are not redeemed: they leave the cohort
+            # as refunded points do. Points it moved to another member are followed there
+            # (_Moves); those nobody received leave it too.
+            row[0] += redeemed + lot.expired + lot.remaining
+            row[1] += redeemed
             row[2] += lot.expired
             row[3] += lot.remaining
+        if outs or received:
+            moves.read(lots, zone, outs, received, taken)
+    moves.settle(cohorts)
     months = sorted(cohorts)
     table = pd.DataFrame(
         [cohorts[m] for m in months],
@@ -584,21 +633,302 @@ def breakage(
     )
 
 
-def _left_member(postings: Iterable[Posting]) -> dict[str, int]:
-    """Lot id -> points drawn from it by debits that are not redemptions.
+def _left_member(
+    postings: Iterable[Posting],
+) -> tuple[dict[str, list[tuple[str | None, int]]], list[tuple[str, tuple[tuple[str, int], ...]]]]:
+    """The debits that are not redemptions: per lot, and the moves to other members.
 
     A debt repayment (``repay``: the ``debt`` shortfall policy books the repaying lots'
     points as spent) takes back points of a refunded earning, and a transfer, merge or pool
     (an ``adjust`` debit with reason ``transfer_out``, ``merge_out`` or ``pool_out``) moves
-    points to another member, who still holds them as an ``"adjust"`` lot. Neither is the
-    member using points on goods or services; a ``transfer_fee`` debit is (kept as redeemed).
+    points to another member, who still holds them. Neither is the member using points on
+    goods or services; a ``transfer_fee`` debit is (kept as redeemed).
+
+    Returns lot id -> ``(move, points)`` in ledger order (``move``: the id the debit and the
+    receiver's credits share, :func:`_move_out`; None for a repayment or a debit of another
+    id), and the moves out: ``(move, allocations)`` in ledger order.
     """
-    left: dict[str, int] = {}
+    drawn: dict[str, list[tuple[str | None, int]]] = {}
+    outs: list[tuple[str, tuple[tuple[str, int], ...]]] = []
     for posting in postings:
         if posting.kind == "repay" or (posting.kind == "adjust" and posting.rule in _MOVED_OUT):
+            key = _move_out(posting.event_id) if posting.kind == "adjust" else None
+            if key is not None:
+                outs.append((key, posting.allocations))
             for lot_id, points in posting.allocations:
-                left[lot_id] = left.get(lot_id, 0) + points
-    return left
+                drawn.setdefault(lot_id, []).append((key, points))
+    return drawn, outs
+
+
+def _drawn_from(
+    lot: Lot, drawn: Mapping[str, list[tuple[str | None, int]]]
+) -> tuple[list[tuple[str, int]], int, int]:
+    """What ``lot``'s used points became: ``(moves, gone, redeemed)``.
+
+    ``moves``: ``(move, points)`` moved to other members; ``gone``: points drawn to repay
+    debt or moved by a debit no receiver can be linked to; ``redeemed``: the rest of its
+    spent and forfeited points. Never more is taken than the lot still used (a later
+    refund of the lot may have taken points back already), in ledger order.
+    """
+    used = lot.spent + lot.forfeited
+    moved: list[tuple[str, int]] = []
+    gone = 0
+    for key, points in drawn.get(lot.lot_id, ()):
+        take = min(points, used)
+        used -= take
+        if key is None:
+            gone += take
+        elif take:
+            moved.append((key, take))
+    return moved, gone, used
+
+
+def _move_out(event_id: str) -> str | None:
+    """The move id of a sender's debit: ``<id>/out`` (transfer, merge, pool), else None."""
+    return event_id[:-4] if event_id.endswith("/out") else None
+
+
+def _move_in(lot_id: str) -> tuple[str, int] | None:
+    """The move id and parcel number of a receiver's credit ``<id>/in/<n>`` (or ``<id>/in``)."""
+    if lot_id.endswith("/in"):
+        return lot_id[:-3], 0
+    head, sep, tail = lot_id.rpartition("/in/")
+    if sep and tail.isascii() and tail.isdigit():
+        return head, int(tail)
+    return None
+
+
+def _received(lots: Iterable[Lot], zone: dt.tzinfo) -> dict[str, _Held]:
+    """Lot id -> the credit of points moved in from another member that it belongs to.
+
+    A credit ``<move>/in/<n>`` with reason ``transfer_in``, ``merge_in`` or ``pool_in``
+    and the lots an involuntary cancellation split off it (``<cancellation>#<lot id>``,
+    same reason) are one parcel: their points came from the sender together.
+    """
+    found: dict[str, _Held] = {}
+    parts: list[Lot] = []
+    for lot in lots:
+        if lot.source != "adjust" or lot.rule not in _MOVED_IN:
+            continue
+        move = _move_in(lot.lot_id)
+        if move is None:
+            parts.append(lot)
+            continue
+        month = lot.earned_at.astimezone(zone).strftime("%Y-%m")
+        found[lot.lot_id] = _Held(move[0], move[1], (month, "adjust"))
+    for lot in parts:  # split-off parts: "<cancellation id>#<lot id>", parts of parts too
+        at = lot.lot_id.find("#")
+        while at >= 0:
+            held = found.get(lot.lot_id[at + 1 :])
+            if held is not None:
+                found[lot.lot_id] = held
+                break
+            at = lot.lot_id.find("#", at + 1)
+    return found
+
+
+#: A cohort's key in the moves' bookkeeping: (local earning month, lot source).
+_Origin = tuple[str, str]
+_Parts = list[tuple[_Origin, int]]
+
+
+class _Held:
+    """Points a member received from another member, followed back to where they were earned.
+
+    One receiver credit (with the lots split off it). Its points are the sender's: once
+    every member is read (:meth:`_Moves.settle`), ``parts`` holds their origins (earning
+    month and source, oldest first), and what became of the credit (moved on, used to
+    repay debt, redeemed, expired, still open) is shared out over them in that order.
+    """
+
+    __slots__ = (
+        "amount",
+        "expired",
+        "fallback",
+        "gone",
+        "index",
+        "key",
+        "linked",
+        "moved",
+        "open",
+        "parts",
+        "redeemed",
+        "reversed",
+        "shares",
+    )
+
+    def __init__(self, key: str, index: int, fallback: _Origin) -> None:
+        self.key = key
+        self.index = index
+        #: The credit's own month and "adjust": its origin when no sender can be linked.
+        self.fallback = fallback
+        self.amount = self.gone = self.redeemed = self.expired = self.open = self.reversed = 0
+        self.moved: dict[str, int] = {}
+        self.parts: _Parts | None = None
+        self.linked = False
+        self.shares: dict[str, _Parts] | None = None
+
+    def add(self, lot: Lot, moved: list[tuple[str, int]], gone: int, redeemed: int) -> None:
+        """Add a lot of the parcel and what became of its points."""
+        self.amount += lot.amount
+        self.reversed += lot.reversed
+        self.gone += gone
+        self.redeemed += redeemed
+        self.expired += lot.expired
+        self.open += lot.remaining
+        for key, points in moved:
+            self.moved[key] = self.moved.get(key, 0) + points
+
+    def split(self) -> dict[str, _Parts]:
+        """The parts (origins) of each outcome, by name (a move on: ``"move:<id>"``).
+
+        Outcomes take the oldest parts first, in the order: reversed, moved on (in ledger
+        order), drawn to repay debt, redeemed, expired, open. Within one parcel every point
+        has the same expiry (a transfer credits one parcel per expiry), so what expired or
+        is open does not depend on that order; what was redeemed or moved on is a choice,
+        oldest first, like the consumption order.
+        """
+        if self.shares is None:
+            assert self.parts is not None
+            names = ["reversed", *(f"move:{key}" for key in self.moved), "gone"]
+            names += ["redeemed", "expired", "open"]
+            sizes = [self.reversed, *self.moved.values(), self.gone]
+            sizes += [self.redeemed, self.expired, self.open]
+            self.shares = dict(zip(names, _pour(self.parts, sizes), strict=True))
+        return self.shares
+
+
+def _pour(parts: _Parts, sizes: list[int]) -> list[_Parts]:
+    """``parts`` in order, cut into consecutive pieces of ``sizes`` (both add up alike)."""
+    pieces: list[_Parts] = []
+    queue = list(reversed(parts))
+    for size in sizes:
+        piece: _Parts = []
+        wanted = size
+        while wanted and queue:
+            origin, points = queue.pop()
+            take = min(wanted, points)
+            piece.append((origin, take))
+            wanted -= take
+            if points > take:
+                queue.append((origin, points - take))
+        pieces.append(piece)
+    return pieces
+
+
+def _merged(parts: Iterable[tuple[_Origin, int]]) -> _Parts:
+    """``parts`` with each origin once, oldest month first."""
+    total: dict[_Origin, int] = {}
+    for origin, points in parts:
+        if points:
+            total[origin] = total.get(origin, 0) + points
+    return sorted(total.items())
+
+
+class _Moves:
+    """Points moved between members (transfers, merges, pools), followed to their origin.
+
+    A transfer issues no new points: what the receiver redeems, lets expire or still holds
+    of them belongs to the cohort the sender earned them in (IFRS 15: the points were sold
+    once, with the sender's goods). The sender's debit ``<move>/out`` names the lots it
+    drew (``allocations``); the receiver's credits ``<move>/in/<n>`` (one per expiry kept,
+    in the order of the sender's parcels) hold them, whichever member comes first in the
+    input. A move whose sender debit or receiver credits are not all there (a member
+    missing from the input, a debit the ledger skipped, ids used twice) is not followed:
+    the sender's points leave its cohort unused, and the receiver's credit is an
+    ``"adjust"`` lot of its own month.
+    """
+
+    def __init__(self, chosen: tuple[str, ...]) -> None:
+        self.chosen = chosen
+        #: Move -> per sender debit: (origin or receiver parcel, points, lot expiry).
+        self.outs: dict[str, list[list[tuple[_Origin | _Held, int, dt.datetime | None]]]] = {}
+        #: Move -> the receiver parcels.
+        self.ins: dict[str, list[_Held]] = {}
+        self.state: dict[str, bool] = {}  # move -> settled (True) or being settled (False)
+
+    def read(
+        self,
+        lots: Iterable[Lot],
+        zone: dt.tzinfo,
+        outs: list[tuple[str, tuple[tuple[str, int], ...]]],
+        received: Mapping[str, _Held],
+        taken: Mapping[tuple[str, str], int],
+    ) -> None:
+        """Note one member's moves out (``outs``) and parcels received."""
+        by_id = {lot.lot_id: lot for lot in lots}
+        for key, allocations in outs:
+            debit: list[tuple[_Origin | _Held, int, dt.datetime | None]] = []
+            seen: set[int] = set()
+            for lot_id, _ in allocations:
+                lot = by_id[lot_id]
+                held = received.get(lot_id)
+                if held is None:
+                    month = lot.earned_at.astimezone(zone).strftime("%Y-%m")
+                    debit.append(((month, lot.source), taken.get((lot_id, key), 0), lot.expires_at))
+                elif id(held) not in seen:  # a parcel and its split-off parts: once
+                    seen.add(id(held))
+                    debit.append((held, held.moved.get(key, 0), lot.expires_at))
+            self.outs.setdefault(key, []).append(debit)
+        for held in {id(h): h for h in received.values()}.values():
+            self.ins.setdefault(held.key, []).append(held)
+
+    def settle(self, cohorts: dict[str, list[int]]) -> None:
+        """Find every parcel's origins, then add its outcomes to their cohorts."""
+        for key in sorted(self.ins):
+            self._settle(key)
+        for parcels in self.ins.values():
+            for held in parcels:
+                shares = held.split()
+                for column, name in enumerate(("redeemed", "expired", "open"), start=1):
+                    for (month, source), points in shares[name]:
+                        if source in self.chosen:
+                            row = cohorts.setdefault(month, [0, 0, 0, 0])
+                            row[0] += points
+                            row[column] += points
+                if not held.linked and "adjust" in self.chosen:
+                    # Not followed: an "adjust" lot of its own, counted like one.
+                    cohorts.setdefault(held.fallback[0], [0, 0, 0, 0])
+
+    def _settle(self, key: str) -> bool:
+        """Give the parcels of ``key`` their parts; False while it is being settled (a loop)."""
+        state = self.state.get(key)
+        if state is not None:
+            return state
+        self.state[key] = False
+        parcels = sorted(self.ins[key], key=lambda held: held.index)
+        debits = self.outs.get(key, [])
+        pieces: list[tuple[dt.datetime | None, _Parts]] = []
+        linked = len(debits) == 1 and len({held.index for held in parcels}) == len(parcels)
+        if linked:
+            for source, points, expires in debits[0]:
+                if not points:
+                    continue
+                if isinstance(source, _Held):
+                    if not self._settle(source.key):
+                        linked = False  # ids that loop back: not followed
+                        break
+                    pieces.append((expires, source.split()[f"move:{key}"]))
+                else:
+                    pieces.append((expires, [(source, points)]))
+        sizes = [held.amount for held in parcels]
+        if linked and sum(p for _, piece in pieces for _, p in piece) == sum(sizes):
+            # One parcel per expiry, in the order of the debit's lots (transfer's _credits);
+            # where the lots' dates no longer show that, the parcels take the points in order.
+            groups: dict[dt.datetime | None, _Parts] = {}
+            for expires, piece in pieces:
+                groups.setdefault(expires, []).extend(piece)
+            cuts = list(groups.values())
+            if [sum(p for _, p in cut) for cut in cuts] != sizes:
+                cuts = _pour([part for _, piece in pieces for part in piece], sizes)
+            for held, cut in zip(parcels, cuts, strict=True):
+                held.parts = _merged(cut)
+                held.linked = True
+        else:
+            for held in parcels:
+                held.parts = [(held.fallback, held.amount)]
+        self.state[key] = True
+        return True
 
 
 def _project(

@@ -27,6 +27,10 @@ The rules, in one place:
   (``"adjust"``) setting.
 * Conservation across members: the points credited to the receiver equal the points
   debited from the sender minus the fee, which the sender's ``transfer_fee`` debit records.
+* A move issues no points: the receiver's credit is an ``"adjust"`` lot of the move's
+  instant, but :func:`~crmkit.loyalty.breakage` follows it back (its id ``<id>/in/<n>`` to
+  the sender's ``<id>/out`` and the lots that debit drew) and counts its points in the
+  cohort they were earned in.
 
 Like the rest of crmkit, the functions take the data first (the members' states and the
 points), then the rules (the program, the policy):
