@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 
 import pytest
 from hypothesis import settings
@@ -435,3 +436,21 @@ MembersMachine.TestCase.settings = settings(
     MembersMachine.TestCase.settings, stateful_step_count=25
 )
 test_members_conserve_points = MembersMachine.TestCase
+
+
+def test_a_transfer_from_a_skipping_state_refuses_a_fee_it_cannot_pay() -> None:
+    """Regression: on a state replayed with ``on_error="skip"``, the fee check applied the
+    fee, the ledger left it out (``rejected``) and the transfer went ahead: 100 points
+    moved out of 100 with a 10-point fee nobody paid. It is refused as on any state."""
+    t = dt.datetime(2025, 1, 10, tzinfo=dt.UTC)
+    program = Program(timezone="UTC")
+    bought = [Purchase("a", t, lines=[PurchaseLine("1", "100")])]
+    policy = TransferPolicy(fee_rate=Decimal("0.1"))
+    later = t + dt.timedelta(days=1)
+    for on_error in ("raise", "skip"):
+        state = program.replay(bought, as_of=t, on_error=on_error)
+        with pytest.raises(LedgerError, match="t1/out/fee"):
+            transfer(state, 100, program, policy, transfer_id="t1", time=later)
+    skipping = program.replay(bought, as_of=t, on_error="skip")
+    moved = transfer(skipping, 90, program, policy, transfer_id="t2", time=later)
+    assert (moved.points, moved.fee) == (90, 9)

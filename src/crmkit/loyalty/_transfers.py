@@ -326,13 +326,33 @@ def transfer(
             Adjust(f"{transfer_id}/out/fee", time, points=-fee, reason="transfer_fee"),
         )
     # The fee is debited on top; checking it first refuses a transfer the fee cannot follow.
-    after = program.apply(sender, out)
+    after = _applied(program, sender, out, owner)
     if fee:
-        program.apply(after, sender_events[1])
+        _applied(program, after, sender_events[1], owner)
     credits = _credits(
         program, after, out.event_id, transfer_id, time, "transfer_in", keep=policy.expiry == "keep"
     )
     return Transfer(transfer_id, points, fee, sender_events, credits)
+
+
+def _applied(program: Program, state: MemberState, event: Adjust, owner: str) -> MemberState:
+    """``program.apply(state, event)``, refusing an event the ledger would not take.
+
+    A state replayed with ``on_error="skip"`` leaves a refused event out (in
+    :attr:`MemberState.rejected`) instead of raising: a debit the sender cannot pay would
+    then credit the receiver all the same, breaking conservation across members.
+    """
+    after = program.apply(state, event)
+    for event_id, message in after.rejected:
+        if event_id == event.event_id:
+            raise LedgerError(
+                owner,
+                "points",
+                expected="a debit the sender's ledger accepts",
+                found=f"{event_id!r} refused: {message.rstrip('.')}",
+                kind="",
+            )
+    return after
 
 
 def merge_accounts(
@@ -384,7 +404,7 @@ def merge_accounts(
         return Transfer(merge_id, 0, 0, (), ())
     out = Adjust(f"{merge_id}/out", time, points=-at.available, reason="merge_out")
     _check_instant(at, out, owner)
-    after = program.apply(at, out)
+    after = _applied(program, at, out, owner)
     receiver = _credits(program, after, out.event_id, merge_id, time, "merge_in", keep=True)
     return Transfer(merge_id, at.available, 0, (out,), receiver)
 
@@ -520,7 +540,7 @@ def pool_points(
             policy._check_year(owner, "contributions", program, state, points, time, "pool_out")
         out = Adjust(f"{pool_id}/{member}/out", time, points=-points, reason="pool_out")
         _check_instant(state, out, owner)
-        after = program.apply(state, out)
+        after = _applied(program, state, out, owner)
         events[member] = (out,)
         keep = policy is None or policy.expiry == "keep"
         credits += _credits(
