@@ -1056,7 +1056,10 @@ class TierLadder(Spec):
             ``"net"`` as ``"purchase_window"``, and the tier follows net purchases: a
             refund that takes the window's counters below the tier reached by an upgrade
             in that window undoes the upgrade (reason ``"refund"``), back to what the
-            counters support and never below the tier held before that upgrade.
+            counters support and never below the tier held before that upgrade; a status
+            challenge met by a purchase refunded before the challenge ends is undone the
+            same way (:meth:`TierTracker.grant`). Under every policy a refund never
+            renews the tier held.
         upgrade_validity_months: Sliding windows only. None (default): an upgrade holds
             what an assessment gives (``validity_windows``, ``validity_extra_months``).
             Else the months a tier reached by its ways up holds, apart from what an

@@ -153,15 +153,29 @@ def _as_counters(values: list[Any], metrics: tuple[str, ...]) -> Counters:
     return Counters(values[0], values[1], values[2], named)
 
 
+# A met challenge's undo record (see _Grant.undo): the tier before, its validity and since,
+# and the upgrades a refund could undo then (TierTracker._ups entries).
+_Undo = tuple[
+    int,
+    dt.datetime | None,
+    dt.datetime,
+    tuple[tuple[dt.datetime, int, dt.datetime | None, dt.datetime, int], ...],
+]
+
+
 class _Grant:
     """A tier granted from ``start`` until ``until`` (local instants), and its target.
 
     ``ways`` is the target as ``(metric position, threshold)`` pairs (None: no target);
     ``counts`` what the postings folded since the grant hold; ``met`` when the target was
-    reached (None: not yet).
+    reached (None: not yet). With ``refunds="net"`` postings before ``until`` still count
+    once it is met, and a refund that takes them below the target undoes the meeting
+    (:meth:`TierTracker._unmeet`); ``undo`` is then, for a target met by raising the tier,
+    what the fold held before: ``(tier, its validity, its since, the upgrades a refund
+    could undo then)`` (None: the meeting raised nothing).
     """
 
-    __slots__ = ("counts", "met", "reason", "start", "tier", "until", "ways")
+    __slots__ = ("counts", "met", "reason", "start", "tier", "undo", "until", "ways")
 
     def __init__(
         self,
@@ -180,20 +194,26 @@ class _Grant:
         self.ways = ways
         self.counts: list[Any] = _zeros(size)
         self.met: dt.datetime | None = None
+        self.undo: _Undo | None = None
 
     def copy(self) -> _Grant:
         other = _Grant(self.start, self.until, self.tier, self.reason, ways=self.ways, size=0)
         other.counts = list(self.counts)
         other.met = self.met
+        other.undo = self.undo  # a tuple: never changed in place
         return other
 
     def runs_at(self, at: dt.datetime) -> bool:
         """Whether the grant holds its tier at instant ``at`` (``start <= at < until``)."""
         return _utc(self.start) <= _utc(at) < _utc(self.until)
 
-    def waiting(self, at: dt.datetime) -> bool:
-        """Whether the target is still to be reached at ``at`` (postings then count)."""
-        return self.ways is not None and self.met is None and _utc(at) < _utc(self.until)
+    def counting(self, at: dt.datetime, net: bool) -> bool:
+        """Whether postings at ``at`` count toward the target.
+
+        While it is still to be reached, and (``net``: ``refunds="net"``) once met, as a
+        refund can still undo the meeting: up to ``until`` either way.
+        """
+        return self.ways is not None and (self.met is None or net) and _utc(at) < _utc(self.until)
 
 
 def _utc(t: dt.datetime) -> dt.datetime:
@@ -728,8 +748,13 @@ class TierTracker:
         minimum of 8 nights within your 90 day trial period, and we'll upgrade your status
         to Gold"): held from then with the validity an upgrade then gives, after which the
         ladder's ordinary assessment applies to it (keep ways, downgrade policy, grace);
-        a tier held already is renewed as by re-qualifying. A challenge met stands: a later
-        refund does not take it back. Without a target the grant ends at ``until``.
+        a tier held already is renewed as by re-qualifying. A challenge met stands, except
+        with ``refunds="net"``, where the challenge's period is its window: a refund before
+        ``until`` that takes its counters below the target makes it unmet again (its target
+        counts on; the grant holds its tier until ``until``), and undoes the upgrade its
+        meeting made as a refund undoes an upgrade (reason ``"refund"``, back to the tier
+        held before, never below it; a renewal stands). Without a target the grant ends at
+        ``until``.
 
         The history shows the tier held: a change with ``reason`` where the grant raises
         it, ``"grant_end"`` where its end lowers it; the status shows the grant's end as
@@ -834,11 +859,17 @@ class TierTracker:
         extra: tuple[tuple[str, int], ...],
         origin: dt.datetime | None,
     ) -> None:
-        """A posting folded at ``time`` counts toward the targets still waiting (see grant)."""
+        """A posting folded at ``time`` counts toward the targets still waiting (see grant).
+
+        With ``refunds="net"`` toward the met ones too, until their ``until``: a refund
+        that takes one below its target undoes its meeting (:meth:`_unmeet`).
+        """
         when = time if time.tzinfo is self._tz else self._local(time, "posting.time")
         named = self._named
+        net = self._ladder.refunds == "net"
+        unmet: list[tuple[dt.datetime, _Grant]] = []
         for grant in self._grants:
-            if not grant.waiting(when) or _utc(when) < _utc(grant.start):
+            if not grant.counting(when, net) or _utc(when) < _utc(grant.start):
                 continue
             if origin is not None and _utc(self._local(origin, "origin")) < _utc(grant.start):
                 continue  # a refund of a purchase before the grant
@@ -851,8 +882,15 @@ class TierTracker:
                 if index is not None:
                     counts[index] += value
             assert grant.ways is not None
-            if all(counts[i] >= v for i, v in grant.ways):
-                self._meet(grant, when)
+            reached = all(counts[i] >= v for i, v in grant.ways)
+            if grant.met is None:
+                if reached:
+                    self._meet(grant, when)
+            elif not reached:
+                unmet.append((_utc(grant.met), grant))
+        # refunds="net": the last met is undone first, as _undo_upgrades takes the latest first.
+        for _, grant in sorted(unmet, key=lambda u: u[0], reverse=True):
+            self._unmeet(grant, when)
 
     def _meet(self, grant: _Grant, when: dt.datetime) -> None:
         """``grant``'s target is reached at ``when``: its tier is reached as by an upgrade."""
@@ -860,6 +898,8 @@ class TierTracker:
         ladder = self._ladder
         cur, new = self._cur, grant.tier
         if new > cur:
+            if ladder.refunds == "net":  # a refund inside the challenge may undo it
+                grant.undo = (cur, self._valid_until, self._since, tuple(self._ups))
             self._history.append(
                 TierChange(when, ladder.tiers[cur].name, ladder.tiers[new].name, grant.reason)
             )
@@ -876,6 +916,45 @@ class TierTracker:
             if self._pending is not None or _utc(valid) > _utc(self._valid_until):
                 self._valid_until = valid
             self._pending = None
+
+    def _unmeet(self, grant: _Grant, when: dt.datetime) -> None:
+        """``refunds="net"``: a refund at ``when`` took ``grant``'s counters below its target.
+
+        The challenge is not met any more (its target counts again until ``until``, and
+        the grant holds its tier until then as before it was met), and an upgrade its
+        meeting made is undone as a refund undoes an upgrade of the window
+        (:meth:`_undo_upgrades`, reason ``"refund"``): back to the tier held before it,
+        with that tier's validity and since, never below it; to a tier between when the
+        counters still reach one. Only while the fold still holds the tier the meeting
+        gave, as it gave it (no change of tier, no grace period since); otherwise, and
+        when the meeting only renewed the tier held (a renewal at a posting stands), the
+        challenge only counts as not met.
+        """
+        met, undo = grant.met, grant.undo
+        grant.met = grant.undo = None
+        assert met is not None
+        if undo is None:
+            return  # the meeting renewed the tier held, or raised nothing
+        if self._cur != grant.tier or self._since != met or self._pending is not None:
+            return  # the tier the meeting gave has changed since
+        target = max(self._qualify(), self._floor)
+        if target >= self._cur:
+            return  # the counters support it on their own
+        before, before_valid, before_since, saved = undo
+        # The upgrades a refund could undo before the meeting, still of the window now.
+        if self._ladder.window in SLIDING:
+            cut = self._cutoff(when)
+            kept = [u for u in saved if u[0] > cut]
+        else:
+            kept = [u for u in saved if u[0] >= self._wstart]
+        self._ups = [*kept, (met, before, before_valid, before_since, grant.tier), *self._ups]
+        self._undo_upgrades(when, target)
+        valid = self._valid_until
+        if valid is not None and valid <= when and self._pending is None:
+            # The tier before the meeting ran out meanwhile: its assessment, put off by the
+            # met challenge, is made now.
+            self._valid_until = when
+            self._advance(when)
 
     def _shown(self) -> tuple[int, list[_Grant]]:
         """The tier held now (the fold's, or a running grant's above it), and the grants holding it.
@@ -1524,7 +1603,10 @@ class TierTracker:
             else:
                 self._recent.append(entry)
             self._prune(when)
-        self._settle(when, spend < 0 or points < 0 or orders < 0)
+        # A refund takes away from any counter the ladder uses, named counts included (a
+        # stay's nights refunded alone).
+        negative = spend < 0 or points < 0 or orders < 0 or any(v < 0 for _, v in named)
+        self._settle(when, negative)
 
     def _settle(self, when: dt.datetime, negative: bool) -> None:
         """The tier after a posting at ``when`` changed the counters (``negative``: it took away).
@@ -1576,8 +1658,9 @@ class TierTracker:
         elif 0 < cur <= floor:
             self._valid_until = None
             self._pending = None
-        elif cur > 0 and qualified == cur and ladder.renew == "posting":
-            # Re-qualified: the validity runs from this window; a due drop is cancelled.
+        elif cur > 0 and qualified == cur and ladder.renew == "posting" and not negative:
+            # Re-qualified: the validity runs from this window; a due drop is cancelled. A
+            # posting that takes away (a refund) reaches nothing again: it renews nothing.
             valid = self._upgrade_validity(when)
             if self._valid_until is None or valid > self._valid_until:
                 self._valid_until = valid
@@ -1611,7 +1694,8 @@ class TierTracker:
             return None
         if self._grants:
             at = now if now is not None and now.tzinfo is not None else self._as_of
-            if any(g.waiting(at) for g in self._grants):
+            net = self._ladder.refunds == "net"
+            if any(g.counting(at, net) for g in self._grants):
                 return None  # a grant's target counts every posting (_count_grants)
         metric, steps = mono
         cur = self._cur
