@@ -88,7 +88,9 @@ def sample() -> DemoData:
 @pytest.fixture(scope="module")
 def nasty_tx(sample: DemoData) -> pd.DataFrame:
     """The sample transactions with customer ids that are HTML, ampersands and Chinese."""
-    tx = sample.transactions.copy()
+    tx = sample.transactions
+    # 400 customers are every section of the page, at a fraction of the sample's cost.
+    tx = tx[tx["customer_id"].isin(tx["customer_id"].unique()[:400])].copy()
     ids = {c: f"{NASTY[i % len(NASTY)]}{c}" for i, c in enumerate(tx["customer_id"].unique())}
     tx["customer_id"] = tx["customer_id"].map(ids)
     return tx

@@ -376,7 +376,7 @@ def counts(draw: st.DrawFn) -> tuple[float, float, bool]:
     return min(share * n, n), n, True
 
 
-@settings(max_examples=examples(300))
+@settings(max_examples=examples(120))
 @given(counts(), st.sampled_from(METHODS), LEVELS, LEVELS)
 def test_proportion_interval_properties(
     xn: tuple[float, float, bool], method: str, level_a: float, level_b: float
@@ -429,6 +429,7 @@ def test_newcombe_properties(
     assert zs == -z
 
 
+@settings(max_examples=examples(50))
 @given(
     st.integers(1, 3000)
     .flatmap(lambda n: st.tuples(st.integers(0, n), st.integers(0, n), st.just(n)))

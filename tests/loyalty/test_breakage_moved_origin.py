@@ -349,7 +349,7 @@ def _move(
 AS_OFS = st.sampled_from([1, 30, 100, 400, 800])
 
 
-@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(20), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(program=programs(), base=histories(), plan=moves, days=AS_OFS)
 def test_moving_points_changes_no_cohort(
     program: Program, base: dict[str, list[Event]], plan: list[tuple[Any, ...]], days: int
@@ -370,7 +370,7 @@ def test_moving_points_changes_no_cohort(
         assert before.to_dict() == after.to_dict()
 
 
-@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(15), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     program=programs(),
     base=histories(),

@@ -446,7 +446,7 @@ def _shown(status: TierStatus) -> tuple[Any, ...]:
     return (status.tier, status.valid_until, status.target_missing, status.counters)
 
 
-@settings(max_examples=examples(100), deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     tier_ladders(windows=("calendar_year", "anniversary", "rolling", "rolling_calendar_months")),
     qualifying_postings(max_size=4),
@@ -539,7 +539,7 @@ def test_net_a_purchase_refunded_in_its_window_is_as_never_bought(  # noqa: PLR0
         ), as_of
 
 
-@settings(max_examples=examples(200), deadline=None)
+@settings(max_examples=examples(70), deadline=None)
 @given(
     tier_ladders(keep_ways=True, assessment_options=True),
     qualifying_postings(refunds=True),

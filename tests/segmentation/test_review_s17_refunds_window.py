@@ -35,7 +35,7 @@ from crmkit.segmentation import (
     rfm,
     summarize,
 )
-from tests.strategies import purchase_logs
+from tests.strategies import examples, purchase_logs
 
 
 def later_refund() -> pd.DataFrame:
@@ -131,7 +131,7 @@ def test_the_btyd_summaries_judge_refunds_in_their_window() -> None:
         calibration_holdout(tx, calibration_end="2025-01-12", as_of="2025-03-31", refunds="error")
 
 
-@settings(deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     tx=purchase_logs(),
     cut_day=st.integers(0, 950),
