@@ -991,7 +991,7 @@ class TierLadder(Spec):
             (1-12; default 1, January). American AAdvantage's status qualification year
             "runs from March 1 through the last day of February" is ``year_start_month=3``:
             its end is local midnight on 1 March, so a 29 February counts in a leap year.
-            A window is named by the year it starts in (:attr:`TierStatus.window_start`).
+            The status shows the window read (``TierStatus.window_start``, ``window_end``).
         validity_windows: A tier reached in window W holds to the end of window
             W + validity_windows (rolling: that many window lengths after the posting;
             rolling calendar months: to the end of the month that many window lengths after
