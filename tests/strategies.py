@@ -21,11 +21,12 @@ from hypothesis import strategies as st
 
 
 def examples(n: int) -> int:
-    """``n`` hypothesis examples, scaled like the active profile's default (``ci``: 100).
+    """``n`` hypothesis examples per 100 of the active profile's default.
 
     A property that needs more (or fewer) examples than the profile's default asks for
-    ``@settings(max_examples=examples(n))``, so that every profile scales it: the
-    ``compiled`` re-run (40) runs ``0.4 n``, the ``thorough`` profile (2000) ``20 n``.
+    ``@settings(max_examples=examples(n))``, so that every profile scales it: ``ci`` (75)
+    runs ``0.75 n``, the ``compiled`` re-run (40) ``0.4 n``, the ``thorough`` profile
+    (2000) ``20 n``.
 
     Examples:
         >>> from hypothesis import settings
