@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmkit import _stats
-from crmkit.errors import InvalidInputError
+from crmkit.errors import ConfigError, InvalidInputError
 from tests.strategies import examples
 
 sm_prop = pytest.importorskip("statsmodels.stats.proportion")
@@ -509,3 +509,11 @@ def test_weighted_csat_jeffreys_interval_holds_the_reported_share() -> None:
     assert r.value is not None
     assert r.interval.lower <= r.value <= r.interval.upper
     assert r.interval.upper == pytest.approx(0.2508, abs=1e-4)
+
+
+def test_a_level_within_a_rounding_error_of_one_is_refused() -> None:
+    """Regression: ``z_value(1 - 2**-53)`` passed the check and raised a bare
+    ``StatisticsError`` (0.5 + level / 2 rounds to 1: no finite quantile)."""
+    with pytest.raises(ConfigError, match="level"):
+        _stats.z_value(1 - 2**-53)
+    assert _stats.z_value(1 - 2**-52) > 8  # the largest level below 1 that has one

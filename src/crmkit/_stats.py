@@ -94,7 +94,13 @@ def _out(value: FloatArray, scalar: bool) -> FloatOut:
 
 
 def _check_level(level: float, owner: str) -> float:
-    if not isinstance(level, (int, float)) or isinstance(level, bool) or not 0 < level < 1:
+    # A level within a rounding error of 1 (1 - 2**-53) has no finite normal quantile.
+    if (
+        not isinstance(level, (int, float))
+        or isinstance(level, bool)
+        or not 0 < level < 1
+        or 0.5 + level / 2 >= 1
+    ):
         raise ConfigError(
             owner, "level", expected="a number in (0, 1), e.g. 0.95", found=repr(level)
         )

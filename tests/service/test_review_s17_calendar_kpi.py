@@ -335,3 +335,15 @@ def test_all_on_one_side_keeps_a_two_sided_wilson_interval_with_a_zero_end() -> 
 def test_bad_inputs_raise_named_errors() -> None:
     with pytest.raises(InvalidInputError):
         complaint_rate(-1, exposure=10)
+
+
+@pytest.mark.parametrize("per", [float("nan"), float("inf"), 0, -5, True, "1000"])
+def test_complaint_rate_per_must_be_a_finite_positive_number(per: object) -> None:
+    """Regression: ``per=nan`` gave a NaN rate and ``per=inf`` an infinite one, silently."""
+    with pytest.raises(ConfigError, match="per"):
+        complaint_rate(3, 100, per=per)  # type: ignore[arg-type]
+
+
+def test_complaint_rate_takes_a_numpy_per() -> None:
+    """Regression: ``per=np.int64(1000)`` (a value read from a frame) was refused."""
+    assert complaint_rate(3, 100, per=np.int64(1000)).value == complaint_rate(3, 100).value == 30

@@ -1652,8 +1652,10 @@ def complaint_rate(
         raise InvalidInputError(
             owner, "exposure", expected="a finite number >= 0", found=repr(exposure), kind=""
         )
-    if not isinstance(per, (int, float)) or isinstance(per, bool) or per <= 0:
-        raise ConfigError(owner, "per", expected="a number > 0", found=repr(per))
+    # A numpy number is a number too; NaN and infinity are not a unit to count per.
+    number = isinstance(per, (int, float, np.number)) and not isinstance(per, bool)
+    if not number or not np.isfinite(per) or per <= 0:
+        raise ConfigError(owner, "per", expected="a finite number > 0", found=repr(per))
     if exposure == 0:
         return PoissonRate(None, int(count), 0.0, float(per), None, "zero exposure")
     lo, hi = _stats.poisson_interval(int(count), float(exposure), level)
