@@ -25,6 +25,7 @@ import re
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -168,6 +169,26 @@ def test_report_maps_score_columns_with_column(
     assert "option '--column' must be a NAME among [" in err
     assert "'nps'" in err
     assert "'推荐意愿'" not in err
+
+
+def test_report_names_an_empty_mapped_score_column_as_the_file_does(
+    sample: DemoData, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Regression: after ``--column ces=费力度`` the sentence about an unfilled score named
+    the report's own column ('ces'), a name the user's file does not have."""
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "满意度.csv"
+    frame = sample.survey_responses.head(300).rename(columns={"date": "日期", "ces": "费力度"})
+    frame.assign(费力度=np.nan).to_csv(path, index=False, encoding="gb18030")
+    argv = ["report", str(tmp_path / "out"), "--responses", str(path), "--encoding", "gb18030"]
+    assert main([*argv, "--date", "日期", "--column", "ces=费力度"]) == 0
+    capsys.readouterr()
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    satisfaction = page.split('id="satisfaction"', 1)[1].split("</section>", 1)[0]
+    assert (
+        "CES is left out: none of the 300 responses has a score in the column &#x27;费力度&#x27;"
+        in satisfaction
+    )
 
 
 def test_report_tables_say_what_frequency_counts(

@@ -339,3 +339,47 @@ def test_standard_input_is_read_whole(tmp_path: Path) -> None:
     filed = subprocess.run([*argv, str(path)], capture_output=True, check=True)
     assert piped.stdout == filed.stdout
     assert piped.stdout.count(b"\n") == 998
+
+
+def test_utf8_text_stated_to_be_gbk_is_refused() -> None:
+    """Regression: a UTF-8 file read with ``encoding="gbk"`` came out garbled ('上海' as
+    '涓婃捣') without an error; the message shows the line both ways."""
+    data = "customer_id,城市\n1,上海\n".encode()
+    with pytest.raises(InvalidInputError, match="found UTF-8 text: line 1 reads") as info:
+        read_csv_bytes(data, "t.csv", encoding="gbk")
+    assert "'customer_id,城市' in UTF-8, 'customer_id,鍩庡競' in gbk" in str(info.value)
+    assert "Leave out --encoding" in str(info.value)
+    # cp1252 too (the euro sign is three UTF-8 bytes), before its undefined bytes fail.
+    with pytest.raises(InvalidInputError, match="in cp1252"):
+        read_csv_bytes("id,price\n1,5 €\n2,7 €\n".encode(), "t.csv", encoding="cp1252")
+
+
+def test_gbk_text_that_is_also_utf8_in_two_bytes_is_read_as_stated() -> None:
+    """'女' in GBK is the bytes of 'Ů' in UTF-8: two-byte sequences prove nothing."""
+    data = "id,sex\n1,女\n2,女\n".encode("gbk")
+    data.decode("utf-8")  # valid UTF-8 too ('Ů')
+    assert read_csv_bytes(data, "t.csv", encoding="gbk")["sex"].tolist() == ["女", "女"]
+
+
+#: The 3,755 level-1 hanzi of GB2312 (B0A1-D7F9), the common characters of Chinese text.
+_HANZI = "".join(
+    bytes([lead, trail]).decode("gb2312")
+    for lead in range(0xB0, 0xD8)
+    for trail in range(0xA1, 0xFA if lead == 0xD7 else 0xFF)
+)
+
+
+@settings(max_examples=examples(100), deadline=None)
+@given(
+    names=st.lists(st.text(st.sampled_from(_HANZI), min_size=2, max_size=4), min_size=1, max_size=5)
+)
+def test_chinese_text_round_trips_in_its_encoding_and_utf8_is_refused_as_gb18030(
+    names: list[str],
+) -> None:
+    """Level-1 hanzi written in GB18030 read back as written; the same text in UTF-8
+    stated to be GB18030 is refused (it would come out garbled)."""
+    text = "会员,姓名\n" + "".join(f"{k},{n}\n" for k, n in enumerate(names))
+    frame = read_csv_bytes(text.encode("gb18030"), "t.csv", encoding="gb18030")
+    assert frame["姓名"].tolist() == names
+    with pytest.raises(InvalidInputError, match="found UTF-8 text"):
+        read_csv_bytes(text.encode(), "t.csv", encoding="gb18030")

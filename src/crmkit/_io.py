@@ -21,6 +21,7 @@ import codecs
 import collections
 import csv
 import io
+import itertools
 import re
 import sys
 from collections.abc import Sequence
@@ -173,6 +174,8 @@ def read_csv_bytes(
             kind="input",
             hint="Leave out --encoding (encoding= in Python): UTF-8 is the default.",
         )
+    if not codec.startswith("utf"):
+        _refuse_utf8(data, name, owner, encoding)
     try:
         text = data.decode(codec)
     except UnicodeDecodeError as err:
@@ -310,6 +313,46 @@ def _blank_lines(utf8: bytes, lines: pd.Index, delimiter: str) -> bytes | None:
         previous = stop
     out += utf8[previous:]
     return bytes(out)
+
+
+#: The first three bytes of a UTF-8 character from U+0800 on (CJK, the euro sign).
+_UTF8_WIDE = re.compile(rb"[\xe0-\xf4][\x80-\xbf]{2}")
+
+
+def _refuse_utf8(data: bytes, name: str, owner: str, encoding: str | None) -> None:
+    """Refuse UTF-8 text stated to be in another encoding (``--encoding gbk``).
+
+    GB18030, GBK and cp1252 read nearly any bytes, so a UTF-8 file read in them comes out
+    garbled without an error ('上海' as '涓婃捣'). Bytes that are valid UTF-8 and hold at
+    least two characters of three or more UTF-8 bytes (Chinese, Japanese, Korean, the euro
+    sign) are UTF-8: text in another encoding that is also valid UTF-8 with such
+    characters takes a chain of coincidences (1 in 5,000 strings of three random GB2312
+    characters, 1 in 300,000 of six). Two-byte sequences are not taken as
+    proof: in GBK, '女' is the bytes of 'Ů' in UTF-8.
+    """
+    wide = [] if data.isascii() else list(itertools.islice(_UTF8_WIDE.finditer(data), 2))
+    if len(wide) < 2:
+        return
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    at = wide[0].start()
+    start, end = data.rfind(b"\n", 0, at) + 1, data.find(b"\n", at)
+    raw = data[start : len(data) if end < 0 else end].rstrip(b"\r")
+    line = data.count(b"\n", 0, at) + 1
+    as_utf8, as_stated = raw.decode("utf-8"), raw.decode(str(encoding), errors="replace")
+    raise InvalidInputError(
+        owner,
+        name,
+        expected=f"text in {encoding}",
+        found=(
+            f"UTF-8 text: line {line} reads {as_utf8[:40]!r} in UTF-8, "
+            f"{as_stated[:40]!r} in {encoding}"
+        ),
+        kind="input",
+        hint="Leave out --encoding (encoding= in Python): UTF-8 is the default.",
+    )
 
 
 def _codec(encoding: str | None, owner: str) -> str:

@@ -721,8 +721,15 @@ def service_levels(
     )
 
 
-def satisfaction(responses: pd.DataFrame, figure: Callable[[float, float], Any]) -> Section:
+def satisfaction(
+    responses: pd.DataFrame,
+    figure: Callable[[float, float], Any],
+    source: FileSource | None = None,
+) -> Section:
     """NPS, CSAT and CES by month with intervals; low-sample months marked.
+
+    ``source``: the file the responses came from, so that a sentence names a score
+    column as the file spells it (``--column nps=推荐意愿``: '推荐意愿').
 
     Raises:
         SchemaError: ``responses`` has none of the columns ``nps``, ``csat`` and ``ces``.
@@ -747,11 +754,12 @@ def satisfaction(responses: pd.DataFrame, figure: Callable[[float, float], Any])
     for metric in metrics:
         table = metric_table(responses, metric, freq="M", min_n=MIN_N)
         if int(table["n"].sum()) == 0:
+            column = metric if source is None else source.file_column(metric)
             # A score column the survey never filled (an export's empty `ces`): a chart
             # and a table of blanks would read as a failure; say so in one sentence.
             reading.append(
                 f"{metric.upper()} is left out: none of the {_responses(len(responses))} has "
-                f"a score in the column '{metric}'."
+                f"a score in the column '{column}'."
             )
             continue
         figures.append(
@@ -1076,7 +1084,7 @@ def _sections(data: ReportData, stack: contextlib.ExitStack) -> list[Section]:
         out.append(_missing("service-levels", "--tickets FILE --policy POLICY.json"))
     if data.responses is not None:
         with naming_files(files.get("responses")):
-            out.append(satisfaction(data.responses, fig()))
+            out.append(satisfaction(data.responses, fig(), files.get("responses")))
     else:
         out.append(_missing("satisfaction", "--responses FILE"))
     tx = data.transactions if data.campaign_transactions is None else data.campaign_transactions
