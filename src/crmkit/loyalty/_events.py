@@ -821,7 +821,9 @@ class Adjust(_Base):
             ``None`` (default) is the program's primary currency.
         expires_at: For a credit only: the lot's expiry, kept from elsewhere (points
             transferred with their expiry, see :func:`~crmkit.loyalty.transfer`); must be
-            after ``time``. ``None`` (default): the program's expiry policy decides.
+            after ``time``. ``None`` (default): the program's expiry policy decides. A
+            kept expiry replaces the policy's, under an inactivity policy too (the
+            deadline does not take such a lot: Cathay's time-based miles).
         spend: Qualifying spend credited to the tier counters (signed Decimal; default 0).
         qualifying_points: Qualifying points credited to the tier counters (signed int, in
             the units of ``points``; default 0). ``points`` never count toward status by

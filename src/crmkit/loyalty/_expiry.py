@@ -268,7 +268,7 @@ class ExpiryPolicy(Spec):
     :meth:`end_of_period` (end of the month/quarter/year N periods after earning),
     :meth:`fixed_date` (every lot expires after the next given day of the year) or
     :meth:`inactivity` (all points expire N days/months after the last activity of the
-    declared kinds).
+    declared kinds; a credit with a date of its own, ``Adjust.expires_at``, keeps it).
 
     Attributes:
         kind: One of ``never``, ``days``, ``months``, ``end_of_period``, ``fixed_date``,
@@ -476,7 +476,12 @@ class ExpiryPolicy(Spec):
         The deadline is the end of the local day N days/months after the last activity;
         each activity pushes it back for every lot. Points credited while no deadline runs
         (before any activity, or after everything expired) start the clock themselves.
-        ``ignore_reasons`` names adjustment reason codes that are not activity.
+        ``ignore_reasons`` names adjustment reason codes that are not activity. A credit
+        with an expiry of its own (:attr:`Adjust.expires_at
+        <crmkit.loyalty.Adjust.expires_at>`: miles migrated from a time-based rule) is
+        not this policy's: it lives to its own date, whatever the deadline (Cathay:
+        miles "credited on or before 31 December 2019 will follow the existing mileage
+        expiration policy").
 
         Examples:
             >>> p = ExpiryPolicy.inactivity(18, "months", activity=("purchase", "redeem"))

@@ -94,9 +94,11 @@ class Lot(ResultDict):
         earned_at: When it was credited (in the program's zone).
         activates_at: When pending points become usable (``earned_at`` if never pending).
         expires_at: First instant it is no longer usable (None: never); under an
-            inactivity policy, the current deadline; under ``tier_basis="held"`` while a
-            protecting tier is held, no earlier than the earliest the points can go, the
-            earliest end of the status and the run-on after it (see
+            inactivity policy, the current deadline (a kept expiry of its own,
+            ``Adjust.expires_at``, stands: the deadline does not take it); under
+            ``tier_basis="held"`` while a protecting tier is held, no earlier than the
+            earliest the points can go, the earliest end of the status and the run-on
+            after it (see
             :attr:`MemberState.lots <crmkit.loyalty.MemberState.lots>`); under
             ``tier_basis="extended"`` while a tier that moves points on is held, the first
             date of the lot's run of extensions past the earliest end of the status.
@@ -401,8 +403,17 @@ class LotBook(TierBook):
                         self.deadline = until
                         continue
                 self.deadline = None
-                usable, self.queue, self.queue_keys = self.queue, [], []
-                for lot in usable:
+                usable, keys = self.queue, self.queue_keys
+                self.queue, self.queue_keys = [], []
+                for lot, key in zip(usable, keys, strict=True):
+                    if lot.expires_at is not None:
+                        # A kept expiry (Adjust.expires_at: miles migrated from a
+                        # time-based rule, Cathay's "continue to follow the previous
+                        # expiry procedure") replaces the policy's: the lot lives to its
+                        # own date, queued where it was (the queue stays in order).
+                        self.queue.append(lot)
+                        self.queue_keys.append(key)
+                        continue
                     lot.queued = False
                     lot.expires_at = first
                     self._expire(lot, first)

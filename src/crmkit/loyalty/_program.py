@@ -1629,7 +1629,8 @@ class MemberState:
         """Every :class:`~crmkit.loyalty.Lot`, in crediting order (built on access).
 
         Times are in the program's zone; under an inactivity policy a live lot's
-        ``expires_at`` is the current deadline. Under ``tier_basis="held"`` (rule 5),
+        ``expires_at`` is the current deadline (a lot with an expiry of its own,
+        ``Adjust.expires_at``, shows and keeps that date). Under ``tier_basis="held"`` (rule 5),
         while the member holds a tier that keeps every point, a live lot's
         ``expires_at`` is the later of its own date and the earliest the points can go:
         the earliest the status can end (the end of a running grace period, else its
