@@ -97,11 +97,11 @@ def _qantas(join_month: int) -> Program:
     """
 
     def tier(name: str, achieve: int, keep: int) -> Tier:
-        # Every level needs the same 4 flights: as a tier's own thresholds they would have
-        # to increase up the ladder, so the one way up is an alternative (as United's).
+        # Every level needs the same 4 flights: under combine="all" a threshold may stay
+        # the same up the ladder while another (status credits) rises.
         return Tier(
             name=name,
-            alternatives=[Qualification(counts={"sc": achieve, "qf_flights": 4})],
+            counts={"sc": achieve, "qf_flights": 4},
             keep=[Qualification(counts={"sc": keep, "qf_flights": 4})],
         )
 

@@ -670,3 +670,37 @@ def test_the_replay_path_gains_no_range_check_per_posting(monkeypatch: pytest.Mo
     tracker.post(spend(at(2025, 3, 1), "10"))
     tracker.advance(at(2025, 3, 2))
     assert calls == ["start", "posting.time", "to"]
+
+
+def test_a_threshold_every_tier_shares_is_allowed_with_combine_all() -> None:
+    """Qantas: every status needs 4 flights (with 300, 700, 1,400 status credits). Under
+    ``combine="all"`` the shared minimum may stay while the credits rise (refused before:
+    "strictly increasing"); under ``"any"`` 4 flights alone would reach every tier, so it
+    is refused, and so are two tiers with the same thresholds."""
+
+    def ladder(combine: str, flights: tuple[int, int] = (4, 4)) -> TierLadder:
+        return TierLadder(
+            tiers=[
+                Tier(name="bronze"),
+                Tier(name="silver", counts={"sc": 300, "flights": flights[0]}),
+                Tier(name="gold", counts={"sc": 700, "flights": flights[1]}),
+            ],
+            combine=combine,
+        )
+
+    qantas = ladder("all")
+    assert TierLadder.from_dict(json.loads(json.dumps(qantas.to_dict()))) == qantas
+    posting = [QualifyingPosting(dt.datetime(2025, 3, 1), counts={"sc": 720, "flights": 4})]
+    assert qantas.evaluate(posting, as_of=dt.date(2025, 3, 2), timezone=SH).tier == "gold"
+    three = [QualifyingPosting(dt.datetime(2025, 3, 1), counts={"sc": 720, "flights": 3})]
+    assert qantas.evaluate(three, as_of=dt.date(2025, 3, 2), timezone=SH).tier == "bronze"
+    with pytest.raises(ConfigError, match="flights 4 for 'gold' after 4 for 'silver'"):
+        ladder("any")
+    with pytest.raises(ConfigError, match="flights 3 for 'gold' after 4 for 'silver'"):
+        ladder("all", (4, 3))
+    with pytest.raises(ConfigError, match="the same thresholds for 'gold' as for 'silver'"):
+        TierLadder(
+            tiers=[Tier(name="bronze"), Tier(name="silver", spend="100"),
+                   Tier(name="gold", spend="100")],
+            combine="all",
+        )  # fmt: skip

@@ -759,16 +759,29 @@ def _ladder_shape(instance: Any, attribute: attrs.Attribute[Any], tiers: Any) ->
                 "thresholds as alternatives=[Qualification(counts={'nights': 10})]."
             ),
         )
+    # With combine="any" each threshold alone reaches its tier, so each must rise; with
+    # "all" a threshold every tier shares (Qantas: 4 flights on every status) may stay,
+    # as long as one rises: the tier above must ask for more.
+    every = getattr(instance, "combine", "any") == "all"
     for lower, higher in itertools.pairwise(upper):
-        for metric, value in higher.thresholds().items():
-            below = lower.thresholds()[metric]
-            if value <= below:
+        pairs = [(m, v, lower.thresholds()[m]) for m, v in higher.thresholds().items()]
+        for metric, value, below in pairs:
+            if value < below or (value == below and not every):
                 raise ConfigError(
                     owner,
                     "tiers",
-                    expected="thresholds strictly increasing up the ladder",
+                    expected="thresholds strictly increasing up the ladder"
+                    + (" (with combine='all': none lower, one higher)" if every else ""),
                     found=f"{metric} {value} for {higher.name!r} after {below} for {lower.name!r}",
                 )
+        if every and all(value == below for _, value, below in pairs):
+            raise ConfigError(
+                owner,
+                "tiers",
+                expected="thresholds strictly increasing up the ladder (with combine='all': "
+                "none lower, one higher)",
+                found=f"the same thresholds for {higher.name!r} as for {lower.name!r}",
+            )
 
 
 def _implies(way: Mapping[str, Decimal | int], other: Mapping[str, Decimal | int]) -> bool:
@@ -975,7 +988,9 @@ class TierLadder(Spec):
 
     Attributes:
         tiers: Lowest first; the first is the base tier (no thresholds). Every other tier
-            uses the same metrics, with thresholds strictly increasing up the ladder.
+            uses the same metrics, with thresholds strictly increasing up the ladder (with
+            ``combine="all"`` a threshold may stay the same, as Qantas' 4 flights on every
+            status, while another rises).
         combine: ``"any"`` (one threshold reached is enough) or ``"all"``.
         window: ``"calendar_year"`` (local Jan 1 to Jan 1), ``"anniversary"`` (member
             years from enrolment), ``"rolling"`` (the last ``window_months`` months,
