@@ -320,10 +320,11 @@ class CampaignResult:
             built by hand.
         notes: (A property.) What the figures cannot say, one line each (empty when
             nothing applies): an arm's :attr:`ArmSummary.reason`, a revenue comparison
-            resting on an arm without spread, a relative revenue lift over a control
-            revenue of 0. gbstats reports no result at all there (its
-            ``ZERO_NEGATIVE_VARIANCE`` and ``ZERO_NEGATIVE_BASELINE_VARIATION``); crmkit
-            keeps the figures and says so here.
+            resting on an arm without spread or on an arm of one customer (unbounded
+            intervals, p-value 1), a relative revenue lift over a control revenue of 0.
+            gbstats reports no result at all there (its ``ZERO_NEGATIVE_VARIANCE`` and
+            ``ZERO_NEGATIVE_BASELINE_VARIATION``); crmkit keeps the figures and says so
+            here.
 
     Examples:
         >>> import pandas as pd
@@ -385,6 +386,17 @@ class CampaignResult:
                 "has zero width and its p-value says nothing (gbstats: no result, "
                 "ZERO_NEGATIVE_VARIANCE)"
             )
+        # An arm of one customer has no spread to measure at all (a sample variance needs
+        # two): Welch's interval is unbounded and its p-value 1, which read "no effect"
+        # without a word. (Zero spread among two or more is the note above.)
+        for arm, a in self.arms.items():
+            if a.n < 2:
+                notes.append(
+                    f"revenue comparisons: the {arm} arm has {a.n} customer"
+                    f"{'' if a.n == 1 else 's'}, too few for a "
+                    "spread, so the incremental and relative revenue intervals are unbounded "
+                    "and their p-values (1) say nothing"
+                )
         control = self.arms.get("control")
         if control is not None and control.revenue_per_customer.value == 0:
             notes.append(

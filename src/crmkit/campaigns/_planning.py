@@ -126,7 +126,11 @@ def _n_exact(p0: float, d: float, s: float, power: float, level: float) -> float
     pbar = s * p0 + (1 - s) * p1
     null = math.sqrt(pbar * (1 - pbar) * (1 / s + 1 / (1 - s)))
     alt = math.sqrt(p0 * (1 - p0) / s + p1 * (1 - p1) / (1 - s))
-    root = (z_a * null + z_b * alt) / d
+    # No customers at all when the power is reached with none (a power at or below the
+    # test's own tail, about (1 - level) / 2): statsmodels' normal_sample_size_one_tail
+    # takes max(z_a null + z_b alt, 0). Squaring the negative sum planned 904 customers
+    # for power=0.01 (baseline 0.1, uplift 0.01, 10 % held out), where statsmodels says 0.
+    root = max(z_a * null + z_b * alt, 0.0) / d
     # Beyond any customer base (or float range): inf, which the callers refuse.
     return root * root if abs(root) < 1e150 else math.inf
 
@@ -198,7 +202,10 @@ def sample_size(
         (for a fall, at the mirrored baseline ``1 - baseline``): when the share's split
         of the total (``round(control_share * n_total)`` held out, halves up) would
         leave an arm empty, the total is raised to the fewest customers whose split
-        holds one customer in each arm, and the plan is that split.
+        holds one customer in each arm, and the plan is that split. A power the test
+        has without any customer (at or below about ``(1 - level) / 2``) needs none
+        (statsmodels: 0), so the plan is that fewest split (and
+        :func:`minimum_detectable_uplift` refuses such a power: no uplift to solve for).
 
     Raises:
         ConfigError: Rates, shares, power or level out of range, a zero uplift, or a
@@ -269,8 +276,9 @@ def minimum_detectable_uplift(
         up (the quota ``assign()`` gives a stratum of that size).
 
     Raises:
-        ConfigError: Bad arguments, an arm without customers, or so few customers that
-            no uplift up to ``1 - baseline`` is detectable.
+        ConfigError: Bad arguments, an arm without customers, so few customers that
+            no uplift up to ``1 - baseline`` is detectable, or a power the test has
+            without any customer (at or below ``(1 - level) / 2``: no uplift to solve for).
 
     Examples:
         >>> plan = minimum_detectable_uplift(5000, 0.09, control_share=0.1)
@@ -297,6 +305,13 @@ def minimum_detectable_uplift(
         raise ConfigError(
             owner, "n_total", expected="enough customers to detect some uplift",
             found=f"{n_total} (even {top:.3g} would need more)",
+        )  # fmt: skip
+    if _n_exact(p0, 1e-12, s, pw, lv) == 0:
+        # The power is reached with no customers (z_power <= -z_level): no uplift to solve
+        # for. Solving the squared formula anyway gave an uplift with another power.
+        raise ConfigError(
+            owner, "power", expected=f"more than (1 - level) / 2 ({(1 - lv) / 2:g}), the "
+            "power the test has without any customers", found=repr(power),
         )  # fmt: skip
     if _n_exact(p0, 1e-12, s, pw, lv) <= n_total:  # brentq needs a sign change
         raise ConfigError(
