@@ -835,7 +835,8 @@ def rates_by_period(
         date_format: Format of non-ISO date strings (see the input docs).
         date_unit: Unit of numeric dates (``"s"``, ``"ms"``, ``"us"``, ``"ns"``).
         refunds: ``"net"``, ``"drop"`` or ``"error"``: the purchase rule of
-            :class:`TransactionLog`.
+            :class:`TransactionLog`; ``"error"`` refuses the refunds up to the end of the
+            last complete period (a later one is in no period), as the Dask path does.
         zero_amount: ``"ignore"`` or ``"purchase"``: the purchase rule of
             :class:`TransactionLog`.
 
@@ -910,7 +911,12 @@ def rates_by_period(
             transactions, customer=customer, date=date, amount=amount, read=read, owner=owner
         )
     else:
-        rows = as_log(transactions, owner, customer=customer, date=date, amount=amount, **read)
+        # Refunds are refused once the last complete period is known (below), as the
+        # single-period rates and the Dask path do: a refund after it is in no period.
+        rows = as_log(
+            transactions, owner, customer=customer, date=date, amount=amount,
+            defer_refunds=True, **read,
+        )  # fmt: skip
         days = rows.days()
         buying = days[rows.purchase] if rows.purchase.any() else days
         low, high = int(buying.min()), int(buying.max())
@@ -946,6 +952,7 @@ def rates_by_period(
         )  # fmt: skip
     else:
         before = rows.instants_ns() < cuts[-1].instant
+        rows.refuse_refunds(owner, before, until="end")  # later: in no period
         keep = before & rows.purchase
         future = int((~before).sum())
         non_purchase = int((before & ~rows.purchase).sum())

@@ -11,8 +11,10 @@ How a score is computed (the same for every dimension, in the column's own units
   bit for bit. So on data without ties (indeed whenever ``qcut`` does not raise) the
   scores equal the usual recipe
   ``pd.qcut(x, 5, labels=[1, 2, 3, 4, 5])`` (``labels=[5, 4, 3, 2, 1]`` for recency) and
-  PyMC-Marketing's ``rfm_segments`` quartiles. With ties, where ``qcut`` raises "Bin edges
-  must be unique" (or silently returns fewer bins with ``duplicates="drop"``), the score
+  PyMC-Marketing's ``rfm_segments`` quartiles, column for column (its recency is the
+  span from first to last purchase and its monetary value the mean spend per period, not
+  ``summarize()``'s ``recency_days`` and ``monetary``). With ties, where ``qcut``
+  raises "Bin edges must be unique" (or silently returns fewer bins with ``duplicates="drop"``), the score
   stays a function of the value: equal values share one score, the smallest value always
   gets raw score 1 (one-time buyers are F = 1, the most recent customers R = ``bins``),
   coinciding cut points just leave some scores unused, and nothing raises on skewed or
