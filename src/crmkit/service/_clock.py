@@ -9,7 +9,7 @@ evaluator), with the same code underneath:
 - ``add(t, d)``: the earliest instant ``u`` with ``elapsed(t, u) == d`` (``d >= 0``);
 - ``pos_many(t)``: clock time since the clock's ``origin`` (a fixed reference instant);
 - ``days_goal(t, n)``: clock time from ``t`` to the end of the ``n``-th business day after
-  ``t``'s date (business clocks only; see :class:`~crmkit.service.BusinessDays`).
+  the day ``t`` starts on (business clocks only; see :class:`~crmkit.service.BusinessDays`).
 
 Instants are integers since 1970-01-01 UTC in units of ``tick`` nanoseconds. The business
 arithmetic itself always runs on nanoseconds (the compiled timeline of
@@ -156,7 +156,8 @@ class BusinessClock:
     def days_goal(self, t: int, n: int) -> int:
         """Business time from ``t`` to the end (closing time) of the ``n``-th business day.
 
-        Day 0 is ``t``'s local date rolled forward to a business day.
+        Day 0 is ``t``'s local date rolled forward to a business day, or the day before
+        when ``t`` falls in that day's overnight hours (which the day before owns).
         """
         return int(self.days_goal_many(np.array([t], dtype=np.int64), n)[0])
 
@@ -167,6 +168,21 @@ class BusinessClock:
         k = self.tick
         local = tl.wall_many_ns(self.calendar, t * k)
         days = np.floor_divide(local, tl.DAY_NS)
+        # An instant inside the after-midnight part of the day before's overnight interval
+        # (Sat 02:00 in Friday's 22:00-06:00 shift) starts on that day, as the calendar
+        # owns the interval: the day the clock starts on is the business day whose hours
+        # are running, not the date on the wall (a week apart on a Friday-only night desk).
+        # Before midnight the date is that day already, and on a day desk the day before
+        # ends at midnight, so only instants with that day's business time still to run
+        # move (not those after its close, even when a DST gap moved the close earlier).
+        before = days - 1
+        table = tl.ensure_days(self.calendar, int(before.min()), int(before.max()))
+        spills = np.flatnonzero(table.spill[before - table.first] > 0)  # overnight days only
+        if len(spills):
+            end = tl.day_end_many_ns(self.calendar, before[spills])
+            rest = tl.elapsed_many_ns(self.calendar, t[spills] * k, end)
+            days = days.copy()
+            days[spills[rest > 0]] -= 1
         last = tl.offset_days_many(
             self.calendar, days, np.full(len(t), n, dtype=np.int64), "forward", "SLA", _rows
         )

@@ -393,8 +393,11 @@ class BusinessDays:
     The day the clock starts is day 0, rolled forward to a business day when it is not
     one (as ``numpy.busday_offset(day, n, roll="forward")``); the target is due at the end
     of the *n*-th business day after it, where **end of day is the closing time** (the
-    end of the last interval that day owns). Written ``"2bd"`` in JSON. Business days
-    come from the policy's calendar, so the target's clock must be ``"business"``.
+    end of the last interval that day owns). The day the clock starts is its local date,
+    except inside the after-midnight part of an overnight interval, which belongs to the
+    day it opened on (a start at Saturday 02:00 in Friday's 22:00-06:00 shift is on
+    Friday). Written ``"2bd"`` in JSON. Business days come from the policy's calendar, so
+    the target's clock must be ``"business"``.
 
     Examples:
         >>> import datetime as dt
@@ -1104,8 +1107,9 @@ def goal_seconds(target: SLATarget, clock: Timeline, t: int) -> int:
     """The goal, in clock seconds, of a cycle of ``target`` that starts at ``t``.
 
     A duration is its seconds. Business days (:class:`BusinessDays`) are the business
-    time from ``t`` to the end (closing time) of the *n*-th business day after ``t``'s
-    local date rolled forward to a business day.
+    time from ``t`` to the end (closing time) of the *n*-th business day after the day
+    ``t`` starts on (its local date, or the day owning the overnight hours it falls in),
+    rolled forward to a business day.
     """
     duration = target.duration
     if isinstance(duration, dt.timedelta):
