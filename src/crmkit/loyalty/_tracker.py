@@ -278,6 +278,7 @@ class TierTracker:
         "_older",
         "_pending",
         "_recent",
+        "_reopen",
         "_restarted",
         "_scale",
         "_since",
@@ -357,6 +358,13 @@ class TierTracker:
         # downgrade="to_base": the last instant the counters started over at (a drop
         # decided mid-window; activity before it counts toward no tier); None: never.
         self._restarted: dt.datetime | None = None
+        # window="since_change" with refunds other than "posted": the period an upgrade
+        # ended, so that a refund of a purchase in it is counted there (see _refund_ended):
+        # (the upgrade's instant, that period's start, end, counters and what rolled into
+        # it, what rolled out of it, the tier reached, the tier before when it climbed one
+        # level at a time (else None), and the upgrade's TierTracker._ups entry under
+        # refunds="net"); None: no such period.
+        self._reopen: tuple[Any, ...] | None = None
         # Tier grants (see grant), oldest first; the fold above runs beneath them.
         self._grants: list[_Grant] = []
 
@@ -417,6 +425,7 @@ class TierTracker:
         other._older = self._older
         other._pending = self._pending
         other._recent = self._recent
+        other._reopen = self._reopen
         other._restarted = self._restarted
         other._scale = self._scale
         other._since = self._since
@@ -1276,6 +1285,7 @@ class TierTracker:
         self._wstart, self._wend = ladder._window(self._anchor, when, self._tz)
         self._counts = fresh = _zeros(len(self._metrics))
         self._ups = []
+        self._reopen = None
         if kept and self._pending is None:
             # The thresholds it was kept on: a keep way (Tier.keep) first, else a way up.
             ways = self._ways[kept] if self._keeps is None else self._keeps[kept] + self._ways[kept]
@@ -1586,6 +1596,10 @@ class TierTracker:
                         entry = (counted_at, spend, points, orders, named)
                         bisect.insort(self._older, entry, key=lambda e: e[0])
                     return  # the purchase has left the rolling window already
+            elif self._reopen is not None and self._reopen[1] <= counted_at <= self._reopen[0]:
+                # In the period an upgrade ended (the upgrading purchase itself too).
+                self._refund_ended(when, spend, points, orders, named)
+                return
             elif counted_at < self._wstart or (
                 self._restarted is not None and counted_at < self._restarted
             ):
@@ -1642,6 +1656,7 @@ class TierTracker:
             )
             if ladder.refunds == "net":
                 self._ups.append((when, cur, self._valid_until, self._since, new))
+            ended = (self._wstart, self._wend, tuple(self._counts), self._carried)
             if left is not None and new == qualified:
                 # One level at a time: what is left after the last level's thresholds.
                 old_in = self._carried
@@ -1651,6 +1666,13 @@ class TierTracker:
                     self._carry(left, self._counts, every, old_in, new)
             elif ladder.window == "since_change":
                 self._restart(when, new)
+            if ladder.window == "since_change" and ladder.refunds != "posted":
+                # The upgrade belongs to the period it ended: only a refund of a purchase
+                # in that period can undo it (_refund_ended), not one in the new period.
+                climbed = cur if left is not None and new == qualified else None
+                up = self._ups.pop() if self._ups else None
+                self._ups = []
+                self._reopen = (when, *ended, self._carried, new, climbed, up)
             self._cur = new
             self._since = when
             self._valid_until = None if new <= floor else self._upgrade_validity(when)
@@ -1807,6 +1829,7 @@ class TierTracker:
         self._wstart, self._wend = when, _months_later(when, ladder.window_months)
         self._counts = fresh = _zeros(len(self._metrics))
         self._vcache = None
+        self._reopen = None
         if reached is None or ladder.rollover == "none":
             return
         self._carry(old, fresh, self._checks[reached], old_in, reached)
@@ -1869,6 +1892,68 @@ class TierTracker:
             for index, threshold in way:
                 left[index] -= threshold
         return new, left
+
+    def _refund_ended(
+        self,
+        when: dt.datetime,
+        spend: Decimal,
+        points: int,
+        orders: int,
+        named: tuple[tuple[int, int], ...],
+    ) -> None:
+        """A refund of a purchase in the ``since_change`` period an upgrade ended.
+
+        With ``refunds="purchase_window"`` it stands: the purchase's period is over. With
+        ``"net"``, while that period would still run, the tier follows net purchases as if
+        the refunded purchase had never been bought: when that period's counters less the
+        refund (and plus what was posted since the upgrade, which would have counted in
+        it) no longer reach the tier the upgrade reached, the upgrade is undone and the
+        period it ended runs on with those counters; otherwise the upgrade stands and
+        only the surplus it rolled over shrinks.
+        """
+        ladder = self._ladder
+        reopen = self._reopen
+        assert reopen is not None
+        at, wstart, wend, ended, ended_in, carried, reached, climbed, up = reopen
+        if ladder.refunds != "net" or (wend is not None and when >= wend):
+            return  # the purchase's period is over: the refund stands
+        old = list(ended)
+        old[0] += spend
+        old[1] += points
+        old[2] += orders
+        for index, value in named:
+            old[index] += value
+        carry = carried or _zeros(len(old))
+        restored = [o + c - k for o, c, k in zip(old, self._counts, carry, strict=True)]
+        if max(_highest(self._ways, restored), self._floor) < reached:
+            # As never bought: the period the upgrade ended runs on, the upgrade undone.
+            self._wstart, self._wend = wstart, wend
+            self._counts = restored
+            self._carried = ended_in
+            self._vcache = None
+            self._reopen = None
+            self._ups = [up]
+            self._settle(when, negative=True)
+            return
+        if carried is None and ladder.rollover == "none":
+            self._reopen = (at, wstart, wend, tuple(old), ended_in, carried, reached, climbed, up)
+            return
+        # The upgrade stands on less: what rolled over is measured again.
+        if climbed is not None:
+            saved = self._counts
+            self._counts = old
+            _, left = self._climb(climbed)
+            self._counts = saved
+            fresh = _zeros(len(old))
+            self._carry(left, fresh, [(i, 0) for i in range(len(old))], ended_in, reached)
+        else:
+            fresh = _zeros(len(old))
+            self._carry(old, fresh, self._checks[reached], ended_in, reached)
+        now = self._carried or _zeros(len(old))
+        self._counts = [c - k + n for c, k, n in zip(self._counts, carry, now, strict=True)]
+        self._reopen = (
+            at, wstart, wend, tuple(old), ended_in, self._carried, reached, climbed, up,
+        )  # fmt: skip
 
     def _undo_upgrades(self, when: dt.datetime, target: int) -> None:
         """``refunds="net"``: a refund took the counters below upgrades of this window."""
