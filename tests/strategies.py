@@ -995,6 +995,28 @@ def yearly_bonuses(draw: st.DrawFn, rule_id: str = "yearly") -> object:
     )
 
 
+def milestones() -> st.SearchStrategy[Any]:
+    """A :class:`crmkit.loyalty.Milestone`: every N after a start, or a list of marks, on
+    nights, spend, points or orders, with or without a cap on awards."""
+    from crmkit.loyalty import Milestone
+
+    common = {
+        "id": st.sampled_from(["m1", "hilton-10n", "里程碑"]),
+        "metric": st.sampled_from(["nights", "spend", "points", "orders"]),
+        "points": st.integers(1, 50_000),
+        "max_awards": st.none() | st.integers(1, 6),
+    }
+    stepped = st.builds(Milestone, every=st.integers(1, 500), after=st.integers(0, 100), **common)
+    listed = st.builds(
+        Milestone,
+        marks=st.lists(st.integers(1, 2_000), min_size=1, max_size=4, unique=True).map(
+            lambda m: tuple(sorted(m))
+        ),
+        **common,
+    )
+    return stepped | listed
+
+
 @st.composite
 def earning_schemes(draw: st.DrawFn, *, max_rules: int = 6) -> object:
     """An :class:`crmkit.loyalty.EarningScheme` mixing every rule kind, stacking mode,
@@ -1007,6 +1029,7 @@ def earning_schemes(draw: st.DrawFn, *, max_rules: int = 6) -> object:
         EarningScheme,
         Multiplier,
         OrderBonus,
+        OrderMinimum,
         PerEvery,
         PeriodCap,
         SignUpBonus,
@@ -1014,7 +1037,9 @@ def earning_schemes(draw: st.DrawFn, *, max_rules: int = 6) -> object:
 
     rules = []
     for i in range(draw(st.integers(1, max_rules))):
-        kind = draw(st.sampled_from(["rate", "rate", "every", "mult", "bonus", "signup", "yearly"]))
+        kind = draw(
+            st.sampled_from(["rate", "rate", "every", "mult", "bonus", "signup", "yearly", "min"])
+        )
         if kind == "yearly":  # branch loyrules: credited by the calendar, never by an order
             rules.append(draw(yearly_bonuses(f"r{i}")))
             continue
@@ -1053,6 +1078,12 @@ def earning_schemes(draw: st.DrawFn, *, max_rules: int = 6) -> object:
                 min_spend=Decimal(draw(st.integers(0, 2000))),
                 stacking=draw(st.sampled_from(["add", "max", "first"])),
                 refunds=draw(st.sampled_from(["share", "threshold"])),
+                **common,  # type: ignore[arg-type]
+            )
+        elif kind == "min":  # a floor of points per order (Wyndham's go get 'em)
+            rule = OrderMinimum(
+                points=draw(st.integers(1, 500)),
+                include_bonuses=draw(st.booleans()),
                 **common,  # type: ignore[arg-type]
             )
         else:
@@ -1843,9 +1874,17 @@ RULE_STRATEGIES.update(
             .map(lambda s, name=name: [r for r in s.rules if type(r).__name__ == name])
             .filter(bool)
             .map(lambda found: found[0])
-            for name in ("BaseRate", "PerEvery", "Multiplier", "OrderBonus", "SignUpBonus")
+            for name in (
+                "BaseRate",
+                "PerEvery",
+                "Multiplier",
+                "OrderBonus",
+                "SignUpBonus",
+                "OrderMinimum",
+            )
         },
         "crmkit.loyalty.YearlyBonus": yearly_bonuses(),
+        "crmkit.loyalty.Milestone": milestones(),
         "crmkit.loyalty.PeriodCap": period_caps(),
         "crmkit.loyalty.Privilege": privileges(),
         "crmkit.loyalty.PrivilegeSet": privilege_sets(),

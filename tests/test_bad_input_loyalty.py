@@ -650,6 +650,7 @@ ACCEPTED_KWARGS: dict[tuple[str, str, str], str] = {
     ("Program", "involuntary_extension", "none"): "involuntary cancellations as voluntary",
     ("Program", "catalogue", "dict"): "no rewards",
     ("Program", "count_pending_for_tier", "bool"): "a bool",
+    ("Program", "milestones", "list"): "no milestones",
     ("Tier", "name", "text"): "a name",
     ("Tier", "name", "unicode"): "a name",
     ("Tier", "spend", "none"): "no spend threshold",

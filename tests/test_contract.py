@@ -285,6 +285,9 @@ RELATED_FIELDS: dict[tuple[str, str], set[str]] = {
     ("crmkit.loyalty.Qualification", "spend"): {"counts"},
     ("crmkit.loyalty.Qualification", "points"): {"counts"},
     ("crmkit.loyalty.Qualification", "orders"): {"counts"},
+    # A milestone gives either a step or a list of marks: removing one names the other.
+    ("crmkit.loyalty.Milestone", "every"): {"marks"},
+    ("crmkit.loyalty.Milestone", "marks"): {"every"},
     # A program without tiers names what still refers to them (expiry by tier, tier
     # conditions of earning rules, tier prices, privileges).
     ("crmkit.loyalty.Program", "tiers"): {"expiry", "when", "catalogue", "privileges"},

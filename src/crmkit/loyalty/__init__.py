@@ -37,6 +37,9 @@ if TYPE_CHECKING:
         Lot,
         Posting,
     )
+    from crmkit.loyalty._milestones import (
+        Milestone,
+    )
     from crmkit.loyalty._privileges import (
         Grant,
         Privilege,
@@ -65,6 +68,7 @@ if TYPE_CHECKING:
         Order,
         OrderBonus,
         OrderLine,
+        OrderMinimum,
         PerEvery,
         PeriodCap,
         SignUpBonus,
@@ -111,10 +115,12 @@ __all__ = [
     "Lot",
     "MemberContext",
     "MemberState",
+    "Milestone",
     "Multiplier",
     "Order",
     "OrderBonus",
     "OrderLine",
+    "OrderMinimum",
     "PerEvery",
     "PeriodCap",
     "Pool",

@@ -372,7 +372,10 @@ def _linear_by_tier(scheme: EarningScheme) -> bool:
     name tiers and nothing else (no channel, window, birthday or line filter, no use
     limit), with no caps, order maximum, first-purchase bonus or qualifying filters: then
     a rule's points on a line are the line's base times a factor of the tier, whatever the
-    stacking (and its qualifying part too, where some rules' points do not qualify).
+    stacking (and its qualifying part too, where some rules' points do not qualify). Any
+    other rule kind takes the general path: a bonus or an order minimum
+    (:class:`~crmkit.loyalty.OrderMinimum`) is not a rate of the base, and a plain earner
+    needs base rates alone (``EarningScheme._engine().flat``) too.
     """
     if (
         scheme.uses_prior_orders

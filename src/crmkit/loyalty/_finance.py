@@ -454,8 +454,9 @@ def breakage(
         as_of: The instant of the figures (naive: read in the program's zone; a date
             means the end of that day).
         sources: Which lots count as issued points: ``"purchase"`` (default: points sold
-            with goods, the IFRS 15 case), ``"enroll"``, ``"adjust"`` and/or ``"yearly"``
-            (birthday and anniversary bonuses, :class:`~crmkit.loyalty.YearlyBonus`).
+            with goods, the IFRS 15 case), ``"enroll"``, ``"adjust"``, ``"yearly"``
+            (birthday and anniversary bonuses, :class:`~crmkit.loyalty.YearlyBonus`)
+            and/or ``"milestone"`` (:class:`~crmkit.loyalty.Milestone` bonuses).
         rate: The share of issued points expected to expire unredeemed, in [0, 1], when
             you have your own estimate (``method`` and ``basis`` are then ``"given"``);
             None (default) estimates it by the resolved ratio.
@@ -525,7 +526,9 @@ def breakage(
     owner = "breakage()"
     chosen = tuple(sources) if not isinstance(sources, str) else (sources,)
     for source in chosen:
-        check_choice(source, ("purchase", "enroll", "adjust", "yearly"), owner, "sources")
+        check_choice(
+            source, ("purchase", "enroll", "adjust", "yearly", "milestone"), owner, "sources"
+        )
     check_choice(on_error, ("raise", "skip"), owner, "on_error")
     given = _given_rate(rate, owner)
     if not isinstance(program, Program):

@@ -55,6 +55,7 @@ from crmkit.loyalty._tracker import TierTracker
 from crmkit.loyalty._yearly import YearlyBonuses
 
 if TYPE_CHECKING:
+    from crmkit.loyalty._milestones import Milestone
     from crmkit.loyalty._privileges import Privilege
     from crmkit.loyalty._program import Program
 
@@ -236,6 +237,13 @@ class Book(YearlyBonuses):
         # The limits on paying with this book's currency (set by Program._new_book).
         self.tender: TenderPolicy | None = None
         self.setup_yearly()  # birthday and anniversary bonuses (_yearly)
+        # Milestone bonuses (_milestones; credited by the primary book only): the
+        # qualifying postings looked at so far, the window start of the primary ladder
+        # they were counted in, and the awards given in that window per milestone.
+        self.milestones: tuple[Milestone, ...] = program.milestones
+        self.milestone_seen = 0
+        self.milestone_window: dt.datetime | None = None
+        self.milestone_given: dict[str, int] = {}
 
     # -- events --------------------------------------------------------------------------
     def apply(self, event: Event) -> None:
@@ -290,6 +298,7 @@ class Book(YearlyBonuses):
         # (Read once per run, not per event: the bound methods and the book's flags.)
         advance = self.advance if self.yearly_any else self.advance_lots
         yearly = self.yearly_any
+        milestones = bool(self.milestones) and self.parent is None
         inactivity = self.inactivity
         event: Event | None = None
         try:
@@ -301,6 +310,8 @@ class Book(YearlyBonuses):
                 self.local_day = time.date() if time.tzinfo is zone else None
                 if now >= self.due or yearly:
                     advance(now)
+                    if milestones:  # pending points that became available count now
+                        self.award_milestones()
                 try:
                     handler = handlers.get(type(event))
                     if handler is not None:
@@ -311,6 +322,8 @@ class Book(YearlyBonuses):
                     if not self.skip_errors:
                         raise
                     self.rejected.append((event.event_id, str(err)))
+                if milestones:
+                    self.award_milestones()
                 if inactivity and self.policy.counts_as_activity(
                     event.kind, getattr(event, "reason", "")
                 ):
@@ -327,6 +340,75 @@ class Book(YearlyBonuses):
         self.advance(to)
         for sub in self.subs.values():
             sub.advance(to)
+        if self.milestones and self.parent is None:
+            self.award_milestones()
+
+    # -- milestone bonuses (see crmkit.loyalty._milestones) --------------------------------
+    def award_milestones(self) -> None:
+        """Credit the milestone bonuses the qualifying postings not looked at yet reach.
+
+        Each new posting goes to the primary ladder's tracker on its own and the window
+        counters are read after it, so a bonus is credited at the instant of the posting
+        that reaches its mark. Postings the tracker took before (a tier read inside the
+        same event) are read together, at the last one's instant. Called after every
+        event and every advance of the fold: the same postings in the same order in a
+        replay and event by event (``Program.apply``).
+        """
+        postings = self.qualifying
+        count = len(postings)
+        if self.milestone_seen == count:
+            return
+        tracker = self.tier
+        if tracker is None:
+            ladder = self.compiled.ladder
+            assert ladder is not None  # (Program refuses milestones without tiers)
+            tracker, _ = self._new_tracker(ladder, postings[0][0])
+            self.tier = tracker
+        posted = self.tier_posted
+        if posted > self.milestone_seen:
+            self._reach_milestones(tracker, postings[posted - 1][0])
+        while posted < count:
+            tracker._post_many(postings[posted : posted + 1])
+            posted += 1
+            self.tier_posted = posted
+            self._reach_milestones(tracker, postings[posted - 1][0])
+        self.milestone_seen = count
+
+    def _reach_milestones(self, tracker: TierTracker, at: dt.datetime) -> None:
+        """Credit, at ``at``, the awards the tracker's window counters reach and not given yet."""
+        window = tracker._wstart
+        restarted = tracker._restarted
+        if restarted is not None and restarted > window:
+            window = restarted  # downgrade="to_base": the counters started over then
+        if window != self.milestone_window:
+            self.milestone_window = window
+            self.milestone_given = {}
+        counts = tracker._counts
+        metrics = tracker._metrics
+        decimals = self.scheme.point_decimals
+        scale = 10**decimals
+        given = self.milestone_given
+        for milestone in self.milestones:
+            value = counts[metrics.index(milestone.metric)]
+            if milestone.metric == "points" and decimals:
+                value = Decimal(value).scaleb(-decimals)
+            reached = milestone.reached(value)
+            before = given.get(milestone.id, 0)
+            if reached <= before:
+                continue
+            given[milestone.id] = reached
+            saved = self.now, self.local_day
+            self.now, self.local_day = at, None
+            try:
+                day = window.date().isoformat()
+                points = milestone.points * scale
+                for award in range(before + 1, reached + 1):
+                    lot_id = f"{milestone.id}@{day}#{award}"
+                    self._new_lot(lot_id, "milestone", milestone.id, points, None)
+                    self._post(at, "earn", points, lot_id, lot_id, milestone.id)
+                    self._repay(at, lot_id)
+            finally:
+                self.now, self.local_day = saved
 
     def _currency_of(self, event: Redeem | Adjust) -> str:
         if event.currency is not None:

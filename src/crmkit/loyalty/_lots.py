@@ -87,8 +87,8 @@ class Lot(ResultDict):
             <crmkit.loyalty.CancelRedemption.involuntary>`).
         source: What credited it: ``"purchase"`` (earning on an order), ``"enroll"`` (an
             enrolment bonus), ``"yearly"`` (a birthday or anniversary
-            :class:`~crmkit.loyalty.YearlyBonus`, credited by the fold's clock) or
-            ``"adjust"`` (an :class:`~crmkit.loyalty.Adjust`, including the receiving
+            :class:`~crmkit.loyalty.YearlyBonus`, credited by the fold's clock),
+            ``"milestone"`` (a :class:`~crmkit.loyalty.Milestone` bonus) or ``"adjust"`` (an :class:`~crmkit.loyalty.Adjust`, including the receiving
             side of a transfer, a household pool or a merge, whose ``rule`` is the
             adjustment's reason code).
         earned_at: When it was credited (in the program's zone).

@@ -26,9 +26,12 @@ from crmkit._spec import (
     Map,
     Nested,
     Optional,
+    Seq,
     Spec,
+    as_tuple,
     check_choice,
     derived,
+    each,
     field,
     instance_of,
     one_of,
@@ -44,6 +47,7 @@ from crmkit.loyalty._events import Event
 from crmkit.loyalty._expiry import EXTENSION, ExpiryPolicy, extension_problem
 from crmkit.loyalty._ledger import EVENT_TYPES, FANNED_HANDLERS, Book, FifoBook, sort_events
 from crmkit.loyalty._lots import Lot, Posting, reported_expiry
+from crmkit.loyalty._milestones import Milestone, check_milestones
 from crmkit.loyalty._privileges import Privilege, PrivilegeSet
 from crmkit.loyalty._rules import EarningResult, EarningScheme
 from crmkit.loyalty._rules_util import as_of_time, check_range, renamed_keys
@@ -435,6 +439,12 @@ class Program(Spec):
             (:meth:`ExpiryPolicy.per_tier <crmkit.loyalty.ExpiryPolicy.per_tier>`).
             Either way pending points are never drawn, and a cancellation puts points
             back into the lots they came from.
+        milestones: :class:`~crmkit.loyalty.Milestone` bonuses (default
+            none): points of the primary currency credited when a counter of the primary
+            ladder's window (``TierStatus.counters``) reaches a mark, each mark once per
+            window, in a lot of its own (earn rule: the milestone's id) at the instant of
+            the qualifying posting that reaches it. A refund takes no bonus back. Needs
+            tiers whose window does not slide.
 
     Examples:
         >>> import datetime as dt
@@ -452,7 +462,7 @@ class Program(Spec):
         >>> Program.from_dict({"timezone": "UTC", "pending": 14})
         Traceback (most recent call last):
         ...
-        crmkit.errors.ConfigError: Program.from_dict(): parameter 'pending' must be one of ['catalogue', 'consumption', 'count_pending_for_tier', 'currency', 'earning', 'expiry', 'involuntary_extension', 'money_decimals', 'name', 'pending_days', 'point_value', 'privileges', 'schema_version', 'shortfall', 'tender', 'tiers', 'timezone']; found an unknown key.
+        crmkit.errors.ConfigError: Program.from_dict(): parameter 'pending' must be one of ['catalogue', 'consumption', 'count_pending_for_tier', 'currency', 'earning', 'expiry', 'involuntary_extension', 'milestones', 'money_decimals', 'name', 'pending_days', 'point_value', 'privileges', 'schema_version', 'shortfall', 'tender', 'tiers', 'timezone']; found an unknown key.
 
         China Southern's involuntary cancellation, as data:
 
@@ -573,6 +583,13 @@ class Program(Spec):
     )
     consumption: str = field(
         default="soonest_expiry", validator=one_of(_CONSUMPTION), omit_default=True
+    )
+    milestones: tuple[Milestone, ...] = field(
+        default=(),
+        converter=as_tuple,
+        validator=each(instance_of(Milestone, "a Milestone")),
+        codec=Seq(Nested(Milestone)),
+        omit_default=True,
     )
 
     @classmethod
@@ -1018,6 +1035,12 @@ class CompiledProgram:
                     found=repr(kind),
                 )
         self._check_tier_references(program)
+        ladder = self.ladder
+        check_milestones(
+            program.milestones,
+            None if ladder is None else ladder.metrics,
+            None if ladder is None else ladder.window,
+        )
         uses_tier = any(r.when.tiers for scheme in self.schemes.values() for r in scheme.rules)
         self.uses_tier: bool = uses_tier or program.privileges is not None
         self._split_currencies(program)

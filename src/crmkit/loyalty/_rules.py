@@ -5,14 +5,16 @@ and the caps. :meth:`EarningScheme.earn` turns an :class:`Order` (plus what it n
 about the member, :class:`MemberContext`) into an :class:`EarningResult` whose line points
 add up exactly to the order's points and which explains itself (:meth:`EarningResult.explain`).
 
-Evaluation, in four fixed phases (rules inside a phase run in ``(priority, id)`` order, so
+Evaluation, in five fixed phases (rules inside a phase run in ``(priority, id)`` order, so
 the order rules were written or edited in never matters):
 
 1. **points** rules (:class:`BaseRate`, :class:`PerEvery`) give each line its points;
 2. **multipliers** (:class:`Multiplier`, then the member's earning privileges) scale them;
 3. **bonuses** (:class:`OrderBonus`, :class:`SignUpBonus`) add fixed points, split to the
    lines they cover by largest remainder;
-4. **rounding** to whole points (per line or per order; floor by default) and **caps**
+4. **minimums** (:class:`OrderMinimum`) top the lines they cover up to a floor of points
+   per order, split likewise;
+5. **rounding** to whole points (per line or per order; floor by default) and **caps**
    (per order, per calendar period or per membership year).
 
 Each rule's ``stacking`` says how it combines with the earlier rules of its phase on a line:
@@ -83,6 +85,7 @@ __all__ = [
     "Order",
     "OrderBonus",
     "OrderLine",
+    "OrderMinimum",
     "PerEvery",
     "PeriodCap",
     "SignUpBonus",
@@ -701,7 +704,7 @@ class EarningRule(Spec):
         >>> EarningRule.from_dict({"kind": "cashback", "id": "x"})
         Traceback (most recent call last):
         ...
-        crmkit.errors.ConfigError: EarningRule.from_dict(): parameter 'kind' must be one of ['base_rate', 'multiplier', 'order_bonus', 'per_every', 'signup_bonus', 'yearly_bonus']; found 'cashback'.
+        crmkit.errors.ConfigError: EarningRule.from_dict(): parameter 'kind' must be one of ['base_rate', 'multiplier', 'order_bonus', 'order_minimum', 'per_every', 'signup_bonus', 'yearly_bonus']; found 'cashback'.
     """
 
     kind: ClassVar[str] = ""
@@ -983,6 +986,85 @@ class SignUpBonus(EarningRule):
         if enrolled.tzinfo is None:
             enrolled = enrolled.replace(tzinfo=order_time.tzinfo)
         return order_time < enrolled + dt.timedelta(days=self.within_days)
+
+
+@attrs.frozen(kw_only=True)
+class OrderMinimum(EarningRule):
+    """A floor on an order's points: top the covered lines up to at least ``points``.
+
+    Wyndham Rewards' "go get 'em": "10 points per dollar or 1,000 points per stay,
+    whichever is more", with the elite bonus applied first: a Gold member's $80 night earns
+    800 base points, 80 accelerated, and 120 more to make 1,000 (Wyndham's member-levels
+    FAQ). The rule runs in its own phase, after multipliers and bonuses and before
+    rounding and caps. What it compares with ``points`` is what the covered lines earned
+    from the points rules and multipliers (earning privileges included), and from the
+    order minimums before it; order and sign-up bonuses are added on top of the minimum,
+    as Wyndham's promotions word it ("The Bonus, when added to the minimum of 1,000 Base
+    Points a points-earning Member earns for a Qualified Stay ... results in earnings of at
+    least 7,500"), unless ``include_bonuses=True`` counts them toward it. The top-up is
+    split to the covered lines in proportion to their base, as an order bonus is.
+
+    - **Rounding.** The order earns at least ``points`` whatever the rounding: with
+      ``rounding_scope="per_order"`` the top-up is the exact shortfall (880 exact: +120;
+      999.5 exact: +0.5, and the order total rounds to 1,000); with ``"per_line"`` it is
+      the shortfall of the covered lines' rounded points, in whole points.
+    - **Only paid, covered orders.** Lines the condition leaves out neither count toward
+      the minimum nor get a share; an order with no covered line, or whose covered lines
+      have an earning base of 0 (a free night, a stay paid wholly with points), gets no
+      top-up.
+    - **Caps** come after: a ``max_points_per_order`` or a :class:`PeriodCap` below the
+      minimum still caps the order.
+    - **Refunds** reverse the stored line points, top-up shares included: refunding the
+      whole order takes all of it back; a partial refund takes back the refunded lines'
+      shares (the minimum is not worked out again for what is kept).
+    - **Qualifying.** The top-up counts toward the qualifying points of tiers unless
+      ``qualifying=False``. ``max_uses`` counts the orders it topped up.
+    - **Several minimums** covering an order: each tops up what the earlier ones left, so
+      the largest one holds (stacking ``"max"``, the only mode).
+
+    Attributes:
+        id: Rule id.
+        points: The minimum, whole points (>= 1).
+        include_bonuses: Whether order and sign-up bonuses count toward the minimum
+            (default False: they come on top of it; omitted from JSON when False).
+        priority: Lower runs first; ties by ``id``.
+        stacking: ``"max"`` (the only mode).
+        when: Which lines and orders it covers.
+
+    Examples:
+        >>> import datetime as dt
+        >>> scheme = EarningScheme(rules=[
+        ...     BaseRate(id="base", rate=10),
+        ...     Multiplier(id="gold", factor="1.1", when=Condition(tiers=["gold"])),
+        ...     OrderMinimum(id="go-get-em", points=1000)])
+        >>> night = Order("s1", dt.datetime(2024, 3, 1), [OrderLine("room", "80")])
+        >>> scheme.earn(night, MemberContext(tier="gold"), timezone="America/New_York").by_rule()
+        {'base': 800, 'gold': 80, 'go-get-em': 120}
+        >>> big = Order("s2", dt.datetime(2024, 3, 1), [OrderLine("room", "125")])
+        >>> scheme.earn(big, MemberContext(tier="gold"), timezone="America/New_York").points
+        1375
+        >>> rule = OrderMinimum(id="go-get-em", points=1000, include_bonuses=True)
+        >>> EarningRule.from_dict(rule.to_dict()) == rule, rule.to_dict()["kind"]
+        (True, 'order_minimum')
+        >>> OrderMinimum(id="m", points=0)
+        Traceback (most recent call last):
+        ...
+        crmkit.errors.ConfigError: OrderMinimum: parameter 'points' must be an int at least 1; found 0.
+    """
+
+    kind: ClassVar[str] = "order_minimum"
+    phase: ClassVar[str] = "minimum"
+    stacking_modes: ClassVar[tuple[str, ...]] = ("max",)
+
+    points: int = field(validator=whole(min=1))
+    include_bonuses: bool = field(
+        default=False, validator=instance_of(bool, "a bool"), omit_default=True
+    )
+    stacking: str = field(default="max", validator=_stacking)
+
+    def _describe(self) -> str:
+        counted = ", bonuses counted" if self.include_bonuses else ""
+        return f"at least {self.points} per order{counted}"
 
 
 YEARLY_OCCASIONS = ("birthday", "anniversary")
@@ -1436,7 +1518,7 @@ def _cap_items(instance: object, attribute: attrs.Attribute[Any], value: Any) ->
         )
 
 
-_RULES = Union(BaseRate, PerEvery, Multiplier, OrderBonus, SignUpBonus, YearlyBonus)
+_RULES = Union(BaseRate, PerEvery, Multiplier, OrderBonus, SignUpBonus, OrderMinimum, YearlyBonus)
 
 
 def _to_rules(value: Iterable[EarningRule | Mapping[str, Any]]) -> tuple[EarningRule, ...]:
@@ -2003,6 +2085,8 @@ class EarningScheme(Spec):
                 comps[i].append(Component(rule_id, kind, detail, pts))
                 rule_exact[rule_id] = rule_exact.get(rule_id, _ZERO) + pts
         exact = [p * f for p, f in zip(points, factor, strict=True)]
+        # What order minimums compare by default: the points before the bonuses.
+        unbonused = list(exact) if engine.minimums else exact
 
         # Phase 3: order-level bonuses, split to their lines by base.
         if engine.bonuses:
@@ -2015,6 +2099,21 @@ class EarningScheme(Spec):
                 used_up=used_up,
                 bases=bases,
                 exact=exact,
+                comps=comps,
+                rule_exact=rule_exact,
+            )
+
+        # Phase 4: order minimums, topping the covered lines up.
+        if engine.minimums:
+            self._minimums(
+                engine=engine,
+                day=day,
+                order=order,
+                member=member,
+                used_up=used_up,
+                bases=bases,
+                exact=exact,
+                unbonused=unbonused,
                 comps=comps,
                 rule_exact=rule_exact,
             )
@@ -2082,6 +2181,63 @@ class EarningScheme(Spec):
                 share = Decimal(part)
                 comps[i].append(Component(rule.id, rule.kind, detail, share))
                 rule_exact[rule.id] = rule_exact.get(rule.id, _ZERO) + share
+
+    def _minimums(
+        self,
+        *,
+        engine: _SchemeEngine,
+        day: dt.date,
+        order: Order,
+        member: MemberContext,
+        used_up: frozenset[str],
+        bases: list[Decimal],
+        exact: list[Decimal],
+        unbonused: list[Decimal],
+        comps: list[list[Component]],
+        rule_exact: dict[str, Decimal],
+    ) -> None:
+        """Phase 4: top the lines each order minimum covers up to its points.
+
+        ``unbonused``: the lines' exact points before the bonuses (and with the earlier
+        minimums' top-ups), what a minimum compares unless it counts bonuses. The top-up
+        is split to the covered lines by base: per order, the exact shortfall (in its own
+        smallest decimal unit, so the order total rounds to at least the minimum); per
+        line, the shortfall of the covered lines' rounded points, in whole points (each
+        line's rounding moves by its whole share).
+        """
+        lines = order.lines
+        span = range(len(lines))
+        per_line = self.rounding_scope == "per_line"
+        rounding = engine.decimal_rounding
+        for rule, detail, by_order, by_line in engine.minimums:
+            if rule.id in used_up or (
+                by_order and not rule.when.matches_order(day, order.channel, member)
+            ):
+                continue
+            if by_line:
+                covered = [i for i in span if rule.when.matches_line(lines[i])]
+            else:
+                covered = list(span)
+            weights = [bases[i] for i in covered]
+            # Nothing covered, or nothing paid on what is: no minimum (a free night).
+            if not covered or not any(weights):
+                continue
+            counted = exact if rule.include_bonuses else unbonused
+            floor = rule.points * engine.scale
+            if per_line:
+                whole_points = [
+                    int(counted[i].to_integral_value(rounding=rounding)) for i in covered
+                ]
+                short = Decimal(floor - sum(whole_points))
+            else:
+                short = floor - sum((counted[i] for i in covered), _ZERO)
+            if short <= 0:
+                continue
+            for i, part in zip(covered, _split_exact(short, weights), strict=True):
+                exact[i] += part
+                unbonused[i] += part  # (a copy: the minimums after this one see it)
+                comps[i].append(Component(rule.id, rule.kind, detail, part))
+                rule_exact[rule.id] = rule_exact.get(rule.id, _ZERO) + part
 
     def _finish(
         self,
@@ -2222,6 +2378,7 @@ class _SchemeEngine:
         "flat",
         "limits",
         "membership_year",
+        "minimums",
         "multipliers",
         "not_qualifying",
         "order_cap",
@@ -2302,6 +2459,12 @@ class _SchemeEngine:
             for r in scheme.rules
             if r.phase == "bonus"
         )
+        #: Order minimums: (rule, detail, by_order, by_line).
+        self.minimums: tuple[tuple[OrderMinimum, str, bool, bool], ...] = tuple(
+            (r, r._describe(), r.when.has_order_filter, r.when.has_line_filter)
+            for r in scheme.rules
+            if isinstance(r, OrderMinimum)
+        )
         #: Order bonuses kept whole until a refund breaks their threshold, by id.
         self.threshold_bonuses: dict[str, OrderBonus] = {
             r.id: r for r in scheme.rules if isinstance(r, OrderBonus) and r.refunds == "threshold"
@@ -2341,6 +2504,20 @@ def _fold_bonus(
     if chosen:
         return chosen, total, False
     return [rule], pts, True
+
+
+def _split_exact(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """Split the exact ``total`` (> 0) in proportion to ``weights``, parts adding up exactly.
+
+    Largest remainder in the smallest decimal unit of ``total`` (whole points when it has
+    no decimals): ``120`` over ``[1, 1]`` is ``[60, 60]``, ``0.5`` is ``[0.3, 0.2]``.
+    """
+    exponent = total.as_tuple().exponent
+    assert isinstance(exponent, int)  # a finite Decimal
+    if exponent >= 0:
+        return [Decimal(p) for p in largest_remainder(int(total), weights)]
+    units = int(total.scaleb(-exponent))
+    return [Decimal(p).scaleb(exponent) for p in largest_remainder(units, weights)]
 
 
 def _round_order(exact: list[Decimal], rounding: str) -> list[int]:
