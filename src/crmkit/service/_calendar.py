@@ -1368,7 +1368,10 @@ class BusinessCalendar(Spec):
         business day all of them agree.
 
         Args:
-            day: The start date (a datetime means its date in the calendar zone).
+            day: The start date (a datetime means its date in the calendar zone, the wall
+                date, as numpy's ``busday_offset`` reads it: 02:00 inside Friday's
+                22:00-06:00 shift is Saturday here, while a business-day SLA goal,
+                :class:`~crmkit.service.BusinessDays`, starts on Friday, which owns it).
             n: Business days to move; ``0`` only rolls.
             roll: ``"forward"`` (default) or ``"backward"``.
 
