@@ -41,6 +41,7 @@ from crmkit.loyalty import (
     replay_many,
 )
 from tests.loyalty._tables import events_table
+from tests.loyalty.test_ledger_properties import check_state
 from tests.strategies import examples
 
 NY = zoneinfo.ZoneInfo("America/New_York")
@@ -88,17 +89,6 @@ def _bonus_lots(state: MemberState) -> list[tuple[str, int, dt.date]]:
     ]
 
 
-def _check_conserved(state: MemberState) -> None:
-    assert state.credited == (
-        state.available
-        + state.pending
-        + state.spent
-        + state.expired
-        + state.reversed
-        + state.forfeited
-    )
-
-
 def _applied(program: Program, events: list[Any], start: dt.datetime) -> MemberState:
     state = program.replay([], as_of=start)
     for event in events:
@@ -137,7 +127,7 @@ def test_hilton_sixty_nights_in_a_year() -> None:
     ]
     assert state.tier is not None
     assert state.tier.counters.counts == {"nights": 45}
-    _check_conserved(state)
+    check_state(state)
 
 
 def test_every_ten_after_forty() -> None:
@@ -221,7 +211,7 @@ def test_a_refund_leaves_the_bonus() -> None:
     assert state.available == 10_000
     assert state.tier is not None
     assert state.tier.counters.counts == {"nights": 40}
-    _check_conserved(state)
+    check_state(state)
 
 
 def test_pending_points_count_when_they_activate() -> None:
@@ -388,7 +378,7 @@ def test_awards_match_the_marks_reached(
         year: milestone.reached(count) for year, count in nights.items() if milestone.reached(count)
     }
     assert state.credited == 1_000 * sum(awards.values())
-    _check_conserved(state)
+    check_state(state)
 
 
 def test_breakage_counts_milestone_bonuses_when_asked() -> None:

@@ -16,7 +16,7 @@ import math
 from collections import deque
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from crmkit._spec import derived
 from crmkit.errors import InvalidInputError
@@ -161,6 +161,21 @@ _Undo = tuple[
     dt.datetime,
     tuple[tuple[dt.datetime, int, dt.datetime | None, dt.datetime, int], ...],
 ]
+
+
+class _Ended(NamedTuple):
+    """``window="since_change"``: the period an upgrade ended (see ``_refund_ended``)."""
+
+    at: dt.datetime  # the upgrade's instant
+    start: dt.datetime
+    end: dt.datetime | None
+    counts: tuple[Any, ...]  # that period's counters, less the refunds counted there since
+    rolled_in: list[Any] | None  # what rolled into that period
+    rolled_out: list[Any] | None  # what the upgrade rolled over into the next one
+    reached: int  # the tier the upgrade reached
+    climbed: int | None  # the tier before when it climbed one level at a time
+    # The upgrade's TierTracker._ups entry (refunds="net"; None otherwise).
+    up: tuple[dt.datetime, int, dt.datetime | None, dt.datetime, int] | None
 
 
 class _Grant:
@@ -359,12 +374,9 @@ class TierTracker:
         # decided mid-window; activity before it counts toward no tier); None: never.
         self._restarted: dt.datetime | None = None
         # window="since_change" with refunds other than "posted": the period an upgrade
-        # ended, so that a refund of a purchase in it is counted there (see _refund_ended):
-        # (the upgrade's instant, that period's start, end, counters and what rolled into
-        # it, what rolled out of it, the tier reached, the tier before when it climbed one
-        # level at a time (else None), and the upgrade's TierTracker._ups entry under
-        # refunds="net"); None: no such period.
-        self._reopen: tuple[Any, ...] | None = None
+        # ended, so that a refund of a purchase in it is counted there (see _refund_ended);
+        # None: no such period.
+        self._reopen: _Ended | None = None
         # Tier grants (see grant), oldest first; the fold above runs beneath them.
         self._grants: list[_Grant] = []
 
@@ -1596,7 +1608,7 @@ class TierTracker:
                         entry = (counted_at, spend, points, orders, named)
                         bisect.insort(self._older, entry, key=lambda e: e[0])
                     return  # the purchase has left the rolling window already
-            elif self._reopen is not None and self._reopen[1] <= counted_at <= self._reopen[0]:
+            elif self._reopen is not None and self._reopen.start <= counted_at <= self._reopen.at:
                 # In the period an upgrade ended (the upgrading purchase itself too).
                 self._refund_ended(when, spend, points, orders, named)
                 return
@@ -1672,7 +1684,7 @@ class TierTracker:
                 climbed = cur if left is not None and new == qualified else None
                 up = self._ups.pop() if self._ups else None
                 self._ups = []
-                self._reopen = (when, *ended, self._carried, new, climbed, up)
+                self._reopen = _Ended(when, *ended, self._carried, new, climbed, up)
             self._cur = new
             self._since = when
             self._valid_until = None if new <= floor else self._upgrade_validity(when)
@@ -1914,7 +1926,7 @@ class TierTracker:
         ladder = self._ladder
         reopen = self._reopen
         assert reopen is not None
-        at, wstart, wend, ended, ended_in, carried, reached, climbed, up = reopen
+        _, wstart, wend, ended, ended_in, carried, reached, climbed, up = reopen
         if ladder.refunds != "net" or (wend is not None and when >= wend):
             return  # the purchase's period is over: the refund stands
         old = list(ended)
@@ -1932,11 +1944,11 @@ class TierTracker:
             self._carried = ended_in
             self._vcache = None
             self._reopen = None
-            self._ups = [up]
+            self._ups = [] if up is None else [up]
             self._settle(when, negative=True)
             return
         if carried is None and ladder.rollover == "none":
-            self._reopen = (at, wstart, wend, tuple(old), ended_in, carried, reached, climbed, up)
+            self._reopen = reopen._replace(counts=tuple(old))
             return
         # The upgrade stands on less: what rolled over is measured again.
         if climbed is not None:
@@ -1951,9 +1963,7 @@ class TierTracker:
             self._carry(old, fresh, self._checks[reached], ended_in, reached)
         now = self._carried or _zeros(len(old))
         self._counts = [c - k + n for c, k, n in zip(self._counts, carry, now, strict=True)]
-        self._reopen = (
-            at, wstart, wend, tuple(old), ended_in, self._carried, reached, climbed, up,
-        )  # fmt: skip
+        self._reopen = reopen._replace(counts=tuple(old), rolled_out=self._carried)
 
     def _undo_upgrades(self, when: dt.datetime, target: int) -> None:
         """``refunds="net"``: a refund took the counters below upgrades of this window."""
